@@ -1,0 +1,167 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace TracedLlm.Samples.Gateway;
+
+/// <summary>A request whose prompt text the guardrails and providers can read, whatever its wire shape.</summary>
+public interface IPromptRequest
+{
+    /// <summary>The model asked for.</summary>
+    string? Model { get; }
+
+    /// <summary>The conversation as (role, text) pairs, system prompt first.</summary>
+    IReadOnlyList<PromptMessage> PromptMessages();
+}
+
+/// <summary>One message as plain text.</summary>
+public readonly record struct PromptMessage(string Role, string Text);
+
+// ---- OpenAI chat completions ----
+
+/// <summary>An OpenAI chat completion request (the fields this gateway reads; the rest are forwarded as sent).</summary>
+public sealed class ChatCompletionRequest : IPromptRequest
+{
+    public string? Model { get; set; }
+    public List<ChatMessage> Messages { get; set; } = new();
+    public double? Temperature { get; set; }
+    public int? MaxTokens { get; set; }
+    public bool? Stream { get; set; }
+    public string? User { get; set; }
+
+    public IReadOnlyList<PromptMessage> PromptMessages() =>
+        Messages.Select(m => new PromptMessage(m.Role ?? "user", ContentText.From(m.Content))).ToList();
+}
+
+/// <summary>An OpenAI chat message; content is a string or an array of parts.</summary>
+public sealed class ChatMessage
+{
+    public string? Role { get; set; }
+    public JsonElement Content { get; set; }
+}
+
+/// <summary>An OpenAI chat completion response.</summary>
+public sealed class ChatCompletionResponse
+{
+    public required string Id { get; init; }
+    public string Object { get; init; } = "chat.completion";
+    public long Created { get; init; }
+    public required string Model { get; init; }
+    public required List<ChatChoice> Choices { get; init; }
+    public required ChatUsage Usage { get; init; }
+}
+
+/// <summary>One choice.</summary>
+public sealed class ChatChoice
+{
+    public int Index { get; init; }
+    public required ChatResponseMessage Message { get; init; }
+    public required string FinishReason { get; init; }
+}
+
+/// <summary>The assistant's message.</summary>
+public sealed class ChatResponseMessage
+{
+    public string Role { get; init; } = "assistant";
+    public required string Content { get; init; }
+}
+
+/// <summary>OpenAI token usage.</summary>
+public sealed class ChatUsage
+{
+    public long PromptTokens { get; init; }
+    public long CompletionTokens { get; init; }
+    public long TotalTokens { get; init; }
+}
+
+// ---- Anthropic messages ----
+
+/// <summary>
+/// An Anthropic Messages request. Its own <c>metadata</c> (<c>user_id</c>) is provider-native and
+/// forwarded untouched, which is why this route keeps gateway metadata in <c>litellm_metadata</c>.
+/// </summary>
+public sealed class MessagesRequest : IPromptRequest
+{
+    public string? Model { get; set; }
+    public int? MaxTokens { get; set; }
+    public List<AnthropicMessage> Messages { get; set; } = new();
+    public JsonElement System { get; set; }
+    public AnthropicMetadata? Metadata { get; set; }
+    public bool? Stream { get; set; }
+
+    public IReadOnlyList<PromptMessage> PromptMessages()
+    {
+        var result = new List<PromptMessage>();
+        if (System.ValueKind != JsonValueKind.Undefined && System.ValueKind != JsonValueKind.Null)
+        {
+            result.Add(new PromptMessage("system", ContentText.From(System)));
+        }
+
+        result.AddRange(Messages.Select(m => new PromptMessage(m.Role ?? "user", ContentText.From(m.Content))));
+        return result;
+    }
+}
+
+/// <summary>Anthropic's native request metadata.</summary>
+public sealed class AnthropicMetadata
+{
+    public string? UserId { get; set; }
+}
+
+/// <summary>An Anthropic message; content is a string or an array of blocks.</summary>
+public sealed class AnthropicMessage
+{
+    public string? Role { get; set; }
+    public JsonElement Content { get; set; }
+}
+
+/// <summary>An Anthropic Messages response.</summary>
+public sealed class MessagesResponse
+{
+    public required string Id { get; init; }
+    public string Type { get; init; } = "message";
+    public string Role { get; init; } = "assistant";
+    public required string Model { get; init; }
+    public required List<AnthropicContentBlock> Content { get; init; }
+    public required string StopReason { get; init; }
+    public string? StopSequence { get; init; }
+    public required AnthropicUsage Usage { get; init; }
+}
+
+/// <summary>A text block.</summary>
+public sealed class AnthropicContentBlock
+{
+    public string Type { get; init; } = "text";
+    public required string Text { get; init; }
+}
+
+/// <summary>Anthropic token usage.</summary>
+public sealed class AnthropicUsage
+{
+    public long InputTokens { get; init; }
+    public long OutputTokens { get; init; }
+}
+
+/// <summary>Text of a content value: a string, or the <c>text</c> of each part of an array.</summary>
+internal static class ContentText
+{
+    public static string From(JsonElement content) => content.ValueKind switch
+    {
+        JsonValueKind.String => content.GetString() ?? string.Empty,
+        JsonValueKind.Array => string.Join("\n", content.EnumerateArray()
+            .Where(part => part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
+            .Select(part => part.GetProperty("text").GetString())),
+        _ => string.Empty,
+    };
+}
+
+/// <summary>Source-generated JSON for every body type: no reflection, Native AOT ready.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ChatCompletionRequest))]
+[JsonSerializable(typeof(ChatCompletionResponse))]
+[JsonSerializable(typeof(MessagesRequest))]
+[JsonSerializable(typeof(MessagesResponse))]
+internal sealed partial class GatewayJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,92 @@
+using System;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+using TracedLlm;
+using TracedLlm.OpenTelemetry;
+using TracedLlm.Samples.Gateway;
+using TracedLlm.Samples.Gateway.Policies;
+using TracedLlm.Samples.Gateway.Providers;
+using TracedLlm.Telemetry;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+var configuration = builder.Configuration;
+
+// Provider wire formats are snake_case; the source-generated context keeps JSON free of reflection.
+builder.Services.ConfigureHttpJsonOptions(options =>
+{
+    options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+    options.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
+});
+
+// TracedLlm: the run time of the generated routes, and the policies it runs.
+builder.Services.AddTracedLlm();
+builder.Services.AddSingleton<ILlmAuthenticator>(new ApiKeyAuthenticator(GatewayKeys.From(configuration)));
+builder.Services.AddSingleton<ILlmGuardrail>(new BannedWordGuardrail(configuration["Gateway:BannedWord"] ?? "forbidden"));
+builder.Services.AddSingleton<ILlmGuardrail>(new ResponseLengthGuardrail(configuration.GetValue("Gateway:MaxResponseCharacters", 8000)));
+builder.Services.AddSingleton<ILlmFailureLogger, LoggingFailureLogger>();
+
+// The provider: the embedded one by default, an OpenAI-compatible upstream when Upstream:BaseUrl is set.
+var upstream = configuration["Upstream:BaseUrl"];
+if (string.IsNullOrWhiteSpace(upstream))
+{
+    builder.Services.AddSingleton<IChatProvider>(new EmbeddedProvider(TimeSpan.FromMilliseconds(configuration.GetValue("EmbeddedProvider:DelayMs", 0))));
+}
+else
+{
+    builder.Services.AddHttpClient(nameof(OpenAiCompatibleProvider));
+    builder.Services.AddSingleton<IChatProvider>(services => new OpenAiCompatibleProvider(
+        services.GetRequiredService<System.Net.Http.IHttpClientFactory>().CreateClient(nameof(OpenAiCompatibleProvider)),
+        new Uri(upstream),
+        configuration["Upstream:ApiKey"],
+        configuration["Upstream:Model"]));
+}
+
+// Tracing: every finished trace printed as a tree.
+var tracing = Sdk.CreateTracerProviderBuilder().AddTracedLlm();
+if (configuration.GetValue("Tracing:Console", true))
+{
+    tracing.AddTracedLlmConsoleTree();
+}
+
+builder.Services.AddSingleton(tracing.Build());
+
+var app = builder.Build();
+app.MapTracedLlmRoutes();
+app.MapGet("/health", () => "ok");
+
+if (GatewayKeys.UsesDevelopmentKey(configuration))
+{
+    app.Logger.LogWarning("No Gateway:ApiKeys configured: accepting the development key from the README. Set Gateway__ApiKeys for real use.");
+}
+
+app.Run();
+
+/// <summary>The entry point; public for the in-process tests.</summary>
+public partial class Program
+{
+}
+
+/// <summary>The gateway's API keys: <c>Gateway:ApiKeys</c> (comma-separated), else the development key.</summary>
+internal static class GatewayKeys
+{
+    /// <summary>The documented development key, accepted only when no key is configured.</summary>
+    public const string DevelopmentKey = "sk-tracedllm-dev";
+
+    public static string[] From(IConfiguration configuration)
+    {
+        var configured = (configuration["Gateway:ApiKeys"] ?? string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return configured.Length > 0 ? configured : new[] { DevelopmentKey };
+    }
+
+    public static bool UsesDevelopmentKey(IConfiguration configuration) =>
+        From(configuration).SequenceEqual(new[] { DevelopmentKey });
+}

@@ -1,0 +1,85 @@
+using System;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace TracedLlm.Generators;
+
+/// <summary>How a handler parameter is bound.</summary>
+internal enum ParameterSource
+{
+    Body,
+    LlmCall,
+    HttpContext,
+    CancellationToken,
+    Service,
+    OptionalService,
+}
+
+/// <summary>How the handler returns its result.</summary>
+internal enum ReturnShape
+{
+    Value,
+    Task,
+    ValueTask,
+}
+
+/// <summary>One handler parameter: types travel as fully qualified strings, never symbols.</summary>
+internal readonly record struct ParameterModel(string Name, string TypeName, ParameterSource Source);
+
+/// <summary>Everything the emitter needs for one route; strings, enums and equatable arrays only.</summary>
+internal readonly record struct RouteModel(
+    string GeneratedClassName,
+    string HintName,
+    string HandlerTypeName,
+    string HandlerMethodName,
+    string HandlerDisplayName,
+    string HttpMethod,
+    string Pattern,
+    string MetadataSlot,
+    string ErrorFormat,
+    string Operation,
+    EquatableArray<ParameterModel> Parameters,
+    ReturnShape ReturnShape,
+    string ResultTypeName,
+    bool ReturnsResult);
+
+/// <summary>What the route table needs of a route.</summary>
+internal readonly record struct RouteTableEntry(string GeneratedClassName, string HttpMethod, string Pattern);
+
+/// <summary>A route's method and path with where it was declared, for the duplicate check only.</summary>
+internal readonly record struct RouteKey(string HttpMethod, string Pattern, string HandlerDisplayName, LocationInfo Location);
+
+/// <summary>A location made of primitives, so it can sit in a cached model.</summary>
+internal readonly record struct LocationInfo(string FilePath, TextSpan TextSpan, LinePositionSpan LineSpan)
+{
+    public Location ToLocation() => Location.Create(FilePath, TextSpan, LineSpan);
+
+    public static LocationInfo? From(Location? location) =>
+        location?.SourceTree is null ? null : new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
+}
+
+/// <summary>A diagnostic made of primitives (message arguments as strings).</summary>
+internal readonly record struct DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<StringValue> Arguments)
+{
+    public Diagnostic ToDiagnostic() => Diagnostic.Create(
+        DiagnosticDescriptors.ById(Id),
+        Location?.ToLocation(),
+        Arguments.Count == 0 ? Array.Empty<object>() : ToObjects(Arguments));
+
+    private static object[] ToObjects(EquatableArray<StringValue> arguments)
+    {
+        var result = new object[arguments.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = arguments[i].Value;
+        }
+
+        return result;
+    }
+}
+
+/// <summary>A string that satisfies <see cref="IEquatable{T}"/> for <see cref="EquatableArray{T}"/>.</summary>
+internal readonly record struct StringValue(string Value);
+
+/// <summary>The parser's result for one attributed method: a model, or the reasons it cannot be generated.</summary>
+internal readonly record struct RouteParseResult(RouteModel? Route, RouteKey? Key, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+
+namespace TracedLlm.Generators;
+
+/// <summary>
+/// The LiteLLM-compatible defaults decided from a route's path at compile time: its metadata slot,
+/// error wire format and GenAI operation.
+/// </summary>
+internal static class RouteConventions
+{
+    public const string MetadataSlot = "metadata";
+    public const string LiteLlmMetadataSlot = "litellm_metadata";
+
+    // Routes whose provider body already has a `metadata` field, or whose LiteLLM counterpart keeps
+    // gateway metadata apart (LiteLLM's LITELLM_METADATA_ROUTES).
+    private static readonly HashSet<string> LiteLlmMetadataResources = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "messages", "responses", "batches", "files", "threads", "assistants",
+    };
+
+    public static string DefaultSlot(string pattern) =>
+        LiteLlmMetadataResources.Contains(FirstResource(pattern)) ? LiteLlmMetadataSlot : MetadataSlot;
+
+    public static string DefaultErrorFormat(string pattern) =>
+        string.Equals(FirstResource(pattern), "messages", StringComparison.OrdinalIgnoreCase) ? "Anthropic" : "OpenAI";
+
+    public static string DefaultOperation(string pattern)
+    {
+        var segments = Segments(pattern);
+        var last = segments.Count == 0 ? string.Empty : segments[segments.Count - 1];
+        if (string.Equals(last, "embeddings", StringComparison.OrdinalIgnoreCase))
+        {
+            return "embeddings";
+        }
+
+        if (string.Equals(last, "completions", StringComparison.OrdinalIgnoreCase)
+            && !(segments.Count > 1 && string.Equals(segments[segments.Count - 2], "chat", StringComparison.OrdinalIgnoreCase)))
+        {
+            return "text_completion";
+        }
+
+        return "chat";
+    }
+
+    /// <summary>The first path segment after an optional version prefix (<c>v1</c>, <c>v2</c>, ...).</summary>
+    private static string FirstResource(string pattern)
+    {
+        foreach (var segment in Segments(pattern))
+        {
+            if (!(segment.Length >= 2 && (segment[0] == 'v' || segment[0] == 'V') && IsDigits(segment, 1)))
+            {
+                return segment;
+            }
+        }
+
+        return string.Empty;
+    }
+
+    private static List<string> Segments(string pattern)
+    {
+        var result = new List<string>();
+        foreach (var segment in pattern.Split('/'))
+        {
+            if (segment.Length > 0)
+            {
+                result.Add(segment);
+            }
+        }
+
+        return result;
+    }
+
+    private static bool IsDigits(string value, int start)
+    {
+        for (var i = start; i < value.Length; i++)
+        {
+            if (value[i] < '0' || value[i] > '9')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A slot is a plain JSON property name: letters, digits and '_', not starting with a digit.</summary>
+    public static bool IsValidSlot(string? slot)
+    {
+        if (string.IsNullOrEmpty(slot) || char.IsDigit(slot![0]))
+        {
+            return false;
+        }
+
+        foreach (var c in slot)
+        {
+            if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static readonly HashSet<string> HttpMethods = new(StringComparer.Ordinal)
+    {
+        "GET", "POST", "PUT", "PATCH", "DELETE",
+    };
+
+    public static bool IsValidHttpMethod(string? method) => method is not null && HttpMethods.Contains(method.ToUpperInvariant());
+
+    /// <summary>Checks a route template: starts with '/', no empty segments, balanced '{name}' parameters, URL-safe characters.</summary>
+    public static string? ValidateTemplate(string? pattern)
+    {
+        if (string.IsNullOrEmpty(pattern))
+        {
+            return "the route template is empty";
+        }
+
+        if (pattern![0] != '/')
+        {
+            return $"route template '{pattern}' must start with '/'";
+        }
+
+        if (pattern.Length > 1 && (pattern.Contains("//") || pattern.EndsWith("/", StringComparison.Ordinal)))
+        {
+            return $"route template '{pattern}' has an empty segment";
+        }
+
+        var depth = 0;
+        foreach (var c in pattern)
+        {
+            switch (c)
+            {
+                case '{':
+                    if (++depth > 1)
+                    {
+                        return $"route template '{pattern}' nests '{{'";
+                    }
+
+                    break;
+                case '}':
+                    if (--depth < 0)
+                    {
+                        return $"route template '{pattern}' has '}}' without '{{'";
+                    }
+
+                    break;
+                default:
+                    if (c <= ' ' || c == '?' || c == '#' || c == '\\' || c == '"' || c > '~')
+                    {
+                        return $"route template '{pattern}' contains the character '{c}' that a URL path cannot carry";
+                    }
+
+                    break;
+            }
+        }
+
+        return depth == 0 ? null : $"route template '{pattern}' has '{{' without '}}'";
+    }
+}

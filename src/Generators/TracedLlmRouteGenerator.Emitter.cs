@@ -1,0 +1,306 @@
+using System.CodeDom.Compiler;
+using System.IO;
+using System.Linq;
+using System.Text;
+
+namespace TracedLlm.Generators;
+
+public sealed partial class TracedLlmRouteGenerator
+{
+    /// <summary>Writes the generated source: one file per route and one route table. Deterministic, no timestamps.</summary>
+    internal static class Emitter
+    {
+        private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"TracedLlm.Generators\", \"0.1.0\")]";
+        private const string Pipeline = "global::TracedLlm.Pipeline.TracedPipeline";
+        private const string SpanNames = "global::TracedLlm.Telemetry.SpanNames";
+        private const string ActivityKind = "global::System.Diagnostics.ActivityKind";
+        private const string GuardrailMode = "global::TracedLlm.GuardrailMode";
+
+        public static string EmitRoute(RouteModel route)
+        {
+            var w = NewWriter(out var text);
+            w.WriteLine("namespace TracedLlm.Generated");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"/// <summary>The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around <see cref=\"{route.HandlerTypeName}.{route.HandlerMethodName}\"/>.</summary>");
+            w.WriteLine(GeneratedCode);
+            w.WriteLine($"internal static class {route.GeneratedClassName}");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("/// <summary>The body property that carries gateway metadata on this route.</summary>");
+            w.WriteLine($"public const string MetadataSlot = {Literal(route.MetadataSlot)};");
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine("/// <summary>The route as the generator saw it.</summary>");
+            w.WriteLine("public static readonly global::TracedLlm.TracedRouteInfo Route = new(");
+            w.Indent++;
+            w.WriteLine($"{Literal(route.HttpMethod)},");
+            w.WriteLine($"{Literal(route.Pattern)},");
+            w.WriteLine("MetadataSlot,");
+            w.WriteLine($"global::TracedLlm.WireFormat.{route.ErrorFormat},");
+            w.WriteLine($"{Literal(route.Operation)},");
+            w.WriteLine($"{Literal(route.HandlerDisplayName)});");
+            w.Indent--;
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine($"private static global::System.ReadOnlySpan<byte> MetadataSlotUtf8 => {Literal(route.MetadataSlot)}u8;");
+            w.WriteLineNoTabs(string.Empty);
+            EmitInvoke(w, route);
+            w.WriteLineNoTabs(string.Empty);
+            EmitEnvelopeReader(w);
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            return text.ToString();
+        }
+
+        private static void EmitInvoke(IndentedTextWriter w, RouteModel route)
+        {
+            var body = route.Parameters.FirstOrDefault(p => p.Source == ParameterSource.Body);
+            var hasBody = body != default;
+
+            w.WriteLine("/// <summary>Runs the request: server span, auth, pre-call, the LLM span with guardrails and the handler, and one failure path.</summary>");
+            w.WriteLine("public static async global::System.Threading.Tasks.Task InvokeAsync(global::Microsoft.AspNetCore.Http.HttpContext httpContext)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("var startTime = global::System.DateTimeOffset.UtcNow;");
+            w.WriteLine("var ambient = global::System.Diagnostics.Activity.Current;");
+            w.WriteLine("var gateway = global::TracedLlm.Pipeline.TracedLlmGateway.From(httpContext);");
+            w.WriteLine("global::TracedLlm.Pipeline.RequestEnvelope envelope;");
+            w.WriteLine("try");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"var body = await {Pipeline}.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
+            w.WriteLine("envelope = body.IsEmpty ? global::TracedLlm.Pipeline.RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options.MaxMetadataBytes);");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLine("catch (global::System.Exception exception)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("// Kept and raised inside proxy_pre_call: a bad body still gets its spans and its error response.");
+            w.WriteLine("envelope = global::TracedLlm.Pipeline.RequestEnvelope.FromReadFailure(exception);");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine($"var call = {Pipeline}.CreateCall(httpContext, Route, envelope, gateway);");
+            w.WriteLine("global::System.Diagnostics.Activity? server = null, auth = null, preCall = null, llm = null;");
+            w.WriteLine("try");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"server = {Pipeline}.StartServerSpan(call, ambient, startTime);");
+            w.WriteLine($"if ({Pipeline}.RequiresAuthentication(call))");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"auth = {Pipeline}.StartChild({SpanNames}.Auth, {ActivityKind}.Internal, server);");
+            w.WriteLine($"await {Pipeline}.AuthenticateAsync(call, auth).ConfigureAwait(false);");
+            w.WriteLine($"auth = {Pipeline}.End(auth, server);");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine($"preCall = {Pipeline}.StartChild({SpanNames}.PreCall, {ActivityKind}.Internal, server);");
+            if (hasBody)
+            {
+                w.WriteLine($"var {Local(body)} = {Pipeline}.ReadRequest(call, gateway.GetTypeInfo<{NonNullable(body.TypeName)}>());");
+            }
+            else
+            {
+                w.WriteLine($"{Pipeline}.ValidateBody(call);");
+            }
+
+            foreach (var parameter in route.Parameters)
+            {
+                if (parameter.Source == ParameterSource.Service)
+                {
+                    w.WriteLine($"var {Local(parameter)} = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
+                }
+                else if (parameter.Source == ParameterSource.OptionalService)
+                {
+                    w.WriteLine($"var {Local(parameter)} = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
+                }
+            }
+
+            w.WriteLine($"preCall = {Pipeline}.End(preCall, server);");
+            w.WriteLineNoTabs(string.Empty);
+            var request = hasBody ? Local(body) : "null";
+            w.WriteLine($"llm = {Pipeline}.StartLlmSpan(call, server);");
+            w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PreCall, {request}, null).ConfigureAwait(false);");
+            w.WriteLine($"{Pipeline}.StartDuringCallGuardrails(call, {request});");
+            var arguments = string.Join(", ", route.Parameters.Select(Argument));
+            var invocation = $"{route.HandlerTypeName}.{route.HandlerMethodName}({arguments})";
+            w.WriteLine(route.ReturnShape == ReturnShape.Value
+                ? $"var result = {invocation};"
+                : $"var result = await {invocation}.ConfigureAwait(false);");
+            w.WriteLine($"await {Pipeline}.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
+            w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PostCall, {request}, result).ConfigureAwait(false);");
+            w.WriteLine($"llm = {Pipeline}.End(llm, server);");
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine(route.ReturnsResult
+                ? $"await {Pipeline}.WriteResultAsync(call, result).ConfigureAwait(false);"
+                : $"await {Pipeline}.WriteResultAsync(call, result, gateway.GetTypeInfo<{route.ResultTypeName}>()).ConfigureAwait(false);");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLine("catch (global::System.Exception exception)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("// The single failure path: every exception, whatever its type, reaches it exactly once.");
+            w.WriteLine("await global::TracedLlm.Pipeline.FailurePath.HandleAsync(call, exception, server, auth, preCall, llm).ConfigureAwait(false);");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLine("finally");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("// Children first, the server span last: no span outlives its parent, on any path.");
+            w.WriteLine($"{Pipeline}.End(llm, server);");
+            w.WriteLine($"{Pipeline}.End(preCall, server);");
+            w.WriteLine($"{Pipeline}.End(auth, server);");
+            w.WriteLine($"{Pipeline}.EndServer(server, call, ambient);");
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+        }
+
+        private static void EmitEnvelopeReader(IndentedTextWriter w)
+        {
+            w.WriteLine("/// <summary>Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.</summary>");
+            w.WriteLine("private static global::TracedLlm.Pipeline.RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, int maxMetadataBytes)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("var envelope = new global::TracedLlm.Pipeline.EnvelopeReader(body, MetadataSlot, maxMetadataBytes);");
+            w.WriteLine("var reader = new global::System.Text.Json.Utf8JsonReader(body.Span, global::TracedLlm.Pipeline.EnvelopeReader.ReaderOptions);");
+            w.WriteLine("global::TracedLlm.Pipeline.EnvelopeReader.ReadStart(ref reader);");
+            w.WriteLine("while (envelope.ReadPropertyName(ref reader))");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("if (reader.ValueTextEquals(MetadataSlotUtf8))");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("envelope.ReadSlot(ref reader);");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLine("else");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("envelope.ReadOtherProperty(ref reader);");
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine("return envelope.Build();");
+            w.Indent--;
+            w.WriteLine("}");
+        }
+
+        public static string EmitRouteTable(EquatableArray<RouteTableEntry> routes)
+        {
+            var ordered = routes.OrderBy(r => r.Pattern, System.StringComparer.Ordinal)
+                .ThenBy(r => r.HttpMethod, System.StringComparer.Ordinal)
+                .ThenBy(r => r.GeneratedClassName, System.StringComparer.Ordinal)
+                .ToArray();
+            var w = NewWriter(out var text);
+            w.WriteLine("namespace Microsoft.AspNetCore.Builder");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("/// <summary>Maps the traced LLM routes of this assembly.</summary>");
+            w.WriteLine(GeneratedCode);
+            w.WriteLine("internal static class TracedLlmEndpointRouteBuilderExtensions");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("/// <summary>Maps every <c>[TracedLlmRoute]</c> handler of this assembly; conventions added to the result apply to all of them.</summary>");
+            w.WriteLine("public static global::TracedLlm.TracedLlmRouteBuilder MapTracedLlmRoutes(this global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder endpoints)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints);");
+            foreach (var route in ordered)
+            {
+                w.WriteLine($"routes.Map(endpoints, global::TracedLlm.Generated.{route.GeneratedClassName}.Route, global::TracedLlm.Generated.{route.GeneratedClassName}.InvokeAsync);");
+            }
+
+            w.WriteLine("return routes;");
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine("namespace TracedLlm.Generated");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("/// <summary>The traced routes of this assembly and their metadata slots, decided at compile time.</summary>");
+            w.WriteLine(GeneratedCode);
+            w.WriteLine("internal static class TracedLlmRouteTable");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("/// <summary>Every traced route, ordered by path and method.</summary>");
+            w.WriteLine("public static global::System.Collections.Generic.IReadOnlyList<global::TracedLlm.TracedRouteInfo> Routes { get; } = new global::TracedLlm.TracedRouteInfo[]");
+            w.WriteLine("{");
+            w.Indent++;
+            foreach (var route in ordered)
+            {
+                w.WriteLine($"global::TracedLlm.Generated.{route.GeneratedClassName}.Route,");
+            }
+
+            w.Indent--;
+            w.WriteLine("};");
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine("/// <summary>The metadata slot of the route with this template, or null when no traced route has it.</summary>");
+            w.WriteLine("public static string? GetMetadataSlot(string path)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("switch (path)");
+            w.WriteLine("{");
+            w.Indent++;
+            foreach (var group in ordered.GroupBy(r => r.Pattern))
+            {
+                w.WriteLine($"case {Literal(group.Key)}:");
+                w.Indent++;
+                w.WriteLine($"return global::TracedLlm.Generated.{group.First().GeneratedClassName}.MetadataSlot;");
+                w.Indent--;
+            }
+
+            w.WriteLine("default:");
+            w.Indent++;
+            w.WriteLine("return null;");
+            w.Indent--;
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            return text.ToString();
+        }
+
+        private static string Argument(ParameterModel parameter) => parameter.Source switch
+        {
+            ParameterSource.LlmCall => "call",
+            ParameterSource.HttpContext => "httpContext",
+            ParameterSource.CancellationToken => "call.CancellationToken",
+            _ => Local(parameter),
+        };
+
+        // Handler arguments get their own suffix so they never collide with the pipeline's locals.
+        private static string Local(ParameterModel parameter) => parameter.Name.TrimStart('@') + "Argument";
+
+        private static IndentedTextWriter NewWriter(out StringWriter text)
+        {
+            text = new StringWriter(new StringBuilder(), System.Globalization.CultureInfo.InvariantCulture) { NewLine = "\n" };
+            var writer = new IndentedTextWriter(text, "    ");
+            writer.WriteLine("// <auto-generated/>");
+            writer.WriteLine("#nullable enable");
+            writer.WriteLineNoTabs(string.Empty);
+            return writer;
+        }
+
+        private static string NonNullable(string typeName) =>
+            typeName.EndsWith("?", System.StringComparison.Ordinal) ? typeName.Substring(0, typeName.Length - 1) : typeName;
+
+        private static string Literal(string value) =>
+            Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);
+
+        private static string Xml(string value) => value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    }
+}

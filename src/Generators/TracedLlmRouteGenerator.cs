@@ -1,0 +1,85 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace TracedLlm.Generators;
+
+/// <summary>
+/// Emits the traced request pipeline of every <c>[TracedLlmRoute]</c> handler, and
+/// <c>MapTracedLlmRoutes()</c> with the route → metadata-slot table.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
+{
+    internal const string AttributeMetadataName = "TracedLlm.TracedLlmRouteAttribute";
+    private const string RuntimeMarkerMetadataName = "TracedLlm.TracedLlmRouteBuilder";
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var routes = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeMetadataName,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (syntaxContext, cancellationToken) => Parser.Parse(syntaxContext, cancellationToken))
+            .WithTrackingName(TrackingNames.Routes);
+
+        var models = routes
+            .Where(static result => result.Route.HasValue)
+            .Select(static (result, _) => result.Route!.Value)
+            .WithTrackingName(TrackingNames.Models);
+
+        var diagnostics = routes
+            .SelectMany(static (result, _) => result.Diagnostics)
+            .WithTrackingName(TrackingNames.Diagnostics);
+
+        var keys = routes
+            .Where(static result => result.Key.HasValue)
+            .Select(static (result, _) => result.Key!.Value)
+            .Collect()
+            .WithTrackingName(TrackingNames.RouteKeys);
+
+        var runtimeReferenced = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(RuntimeMarkerMetadataName) is not null)
+            .WithTrackingName(TrackingNames.RuntimeReferenced);
+
+        var table = models
+            .Select(static (route, _) => new RouteTableEntry(route.GeneratedClassName, route.HttpMethod, route.Pattern))
+            .Collect()
+            .Select(static (entries, _) => entries.ToEquatableArray())
+            .Combine(runtimeReferenced)
+            .WithTrackingName(TrackingNames.RouteTable);
+
+        context.RegisterSourceOutput(models, static (output, route) =>
+            output.AddSource(route.HintName, Emitter.EmitRoute(route)));
+
+        context.RegisterSourceOutput(table, static (output, entries) =>
+        {
+            if (entries.Right)
+            {
+                output.AddSource("TracedLlmRoutes.g.cs", Emitter.EmitRouteTable(entries.Left));
+            }
+        });
+
+        context.RegisterSourceOutput(diagnostics, static (output, diagnostic) =>
+            output.ReportDiagnostic(diagnostic.ToDiagnostic()));
+
+        context.RegisterSourceOutput(keys, static (output, routeKeys) =>
+        {
+            foreach (var group in routeKeys.GroupBy(k => (k.HttpMethod, k.Pattern)))
+            {
+                var first = group.First();
+                foreach (var duplicate in group.Skip(1))
+                {
+                    output.ReportDiagnostic(Diagnostic.Create(
+                        DiagnosticDescriptors.DuplicateRoute,
+                        duplicate.Location.ToLocation(),
+                        duplicate.HandlerDisplayName,
+                        duplicate.HttpMethod,
+                        duplicate.Pattern,
+                        first.HandlerDisplayName));
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,86 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+
+namespace TracedLlm.Pipeline;
+
+/// <summary>Writes errors in the route's wire format, with no reflection.</summary>
+internal static class ErrorResponses
+{
+    public static async Task WriteAsync(HttpContext httpContext, WireFormat format, FailurePath.Failure failure)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            if (format == WireFormat.Anthropic)
+            {
+                WriteAnthropic(writer, failure);
+            }
+            else
+            {
+                WriteOpenAI(writer, failure);
+            }
+        }
+
+        var response = httpContext.Response;
+        response.StatusCode = failure.StatusCode;
+        response.ContentType = "application/json";
+        response.ContentLength = buffer.WrittenCount;
+        if (failure.StatusCode == StatusCodes.Status401Unauthorized)
+        {
+            response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        await response.Body.WriteAsync(buffer.WrittenMemory, httpContext.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void WriteOpenAI(Utf8JsonWriter writer, in FailurePath.Failure failure)
+    {
+        writer.WriteStartObject();
+        writer.WriteStartObject("error");
+        writer.WriteString("message", failure.Message);
+        writer.WriteString("type", failure.Kind switch
+        {
+            GatewayErrorKind.InvalidRequest => "invalid_request_error",
+            GatewayErrorKind.Authentication => "authentication_error",
+            GatewayErrorKind.Permission => "permission_error",
+            GatewayErrorKind.RateLimit => "rate_limit_error",
+            GatewayErrorKind.Overloaded => "overloaded_error",
+            GatewayErrorKind.Timeout => "timeout_error",
+            _ => "api_error",
+        });
+        writer.WriteNull("param");
+        if (failure.Code is null)
+        {
+            writer.WriteNull("code");
+        }
+        else
+        {
+            writer.WriteString("code", failure.Code);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteAnthropic(Utf8JsonWriter writer, in FailurePath.Failure failure)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", "error");
+        writer.WriteStartObject("error");
+        writer.WriteString("type", failure.StatusCode == StatusCodes.Status413PayloadTooLarge ? "request_too_large" : failure.Kind switch
+        {
+            GatewayErrorKind.InvalidRequest => failure.StatusCode == StatusCodes.Status404NotFound ? "not_found_error" : "invalid_request_error",
+            GatewayErrorKind.Authentication => "authentication_error",
+            GatewayErrorKind.Permission => "permission_error",
+            GatewayErrorKind.RateLimit => "rate_limit_error",
+            GatewayErrorKind.Overloaded => "overloaded_error",
+            GatewayErrorKind.Timeout => "timeout_error",
+            _ => "api_error",
+        });
+        writer.WriteString("message", failure.Message);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using TracedLlm.Pipeline;
+
+namespace TracedLlm;
+
+/// <summary>
+/// The endpoints mapped by <c>MapTracedLlmRoutes()</c>, as one convention builder: a convention
+/// added here (authorization, rate limiting, metadata) applies to every traced route.
+/// </summary>
+public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
+{
+    private readonly List<IEndpointConventionBuilder> _builders = new();
+
+    private TracedLlmRouteBuilder()
+    {
+    }
+
+    /// <summary>Starts mapping traced routes; fails at start-up when <c>AddTracedLlm()</c> is missing. For generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static TracedLlmRouteBuilder Create(IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints.ServiceProvider.GetService<TracedLlmGateway>() is null)
+        {
+            throw TracedLlmGateway.NotRegistered();
+        }
+
+        return new TracedLlmRouteBuilder();
+    }
+
+    /// <summary>Maps one generated route. For generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public TracedLlmRouteBuilder Map(IEndpointRouteBuilder endpoints, TracedRouteInfo route, RequestDelegate handler)
+    {
+        var builder = endpoints.MapMethods(route.Pattern, new[] { route.HttpMethod }, handler)
+            .WithDisplayName($"{route.HttpMethod} {route.Pattern} (traced: {route.Handler})")
+            .WithMetadata(route);
+        _builders.Add(builder);
+        return this;
+    }
+
+    /// <inheritdoc />
+    public void Add(Action<EndpointBuilder> convention)
+    {
+        foreach (var builder in _builders)
+        {
+            builder.Add(convention);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Finally(Action<EndpointBuilder> finallyConvention)
+    {
+        foreach (var builder in _builders)
+        {
+            builder.Finally(finallyConvention);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System;
+using System.IO;
+using System.Runtime.ExceptionServices;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace TracedLlm.Pipeline;
+
+/// <summary>
+/// The request body as the route's generated reader saw it: the metadata of the route's slot, the
+/// body to forward upstream (the slot removed, a provider-native <c>metadata</c> kept), and the
+/// top-level request parameters recorded on the LLM span. A body that could not be read or parsed
+/// is kept as its error, which the pipeline raises inside <c>proxy_pre_call</c>.
+/// </summary>
+public sealed class RequestEnvelope
+{
+    internal RequestEnvelope(ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> upstreamBody, LlmMetadata metadata, in EnvelopeParameters parameters, Exception? error)
+    {
+        Body = body;
+        UpstreamBody = upstreamBody;
+        Metadata = metadata;
+        Parameters = parameters;
+        Error = error;
+    }
+
+    /// <summary>The body as received.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>The body without the route's metadata slot.</summary>
+    public ReadOnlyMemory<byte> UpstreamBody { get; }
+
+    /// <summary>The metadata of the route's slot.</summary>
+    public LlmMetadata Metadata { get; }
+
+    /// <summary>The top-level request parameters.</summary>
+    public EnvelopeParameters Parameters { get; }
+
+    /// <summary>Why the body could not be read or parsed, or null.</summary>
+    public Exception? Error { get; }
+
+    /// <summary>The envelope of an empty body: no metadata, nothing to forward.</summary>
+    public static RequestEnvelope Empty { get; } = new(ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, LlmMetadata.Empty, default, error: null);
+
+    /// <summary>An envelope for a body that could not be read at all.</summary>
+    public static RequestEnvelope FromReadFailure(Exception error) =>
+        new(ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, LlmMetadata.Empty, default, error);
+
+    /// <summary>Raises the body's error, translated into the client error it is.</summary>
+    public void ThrowIfInvalid()
+    {
+        switch (Error)
+        {
+            case null:
+                return;
+            case JsonException json:
+                throw new InvalidLlmRequestException($"The request body is not valid JSON: {json.Message}", json);
+            case BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge:
+                throw new InvalidLlmRequestException("The request body is larger than this gateway accepts.", bad, StatusCodes.Status413PayloadTooLarge);
+            case BadHttpRequestException bad:
+                throw new InvalidLlmRequestException("The request body could not be read.", bad);
+            default:
+                ExceptionDispatchInfo.Throw(Error);
+                return;
+        }
+    }
+}
+
+/// <summary>The top-level request parameters the LLM span records.</summary>
+public readonly record struct EnvelopeParameters(string? Model, bool Stream, double? Temperature, double? TopP, long? MaxTokens);

@@ -1,0 +1,226 @@
+using System;
+using System.Buffers;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Pipeline;
+
+/// <summary>
+/// The steps the generated route pipelines call. The generated code owns the span tree (which
+/// span, which parent, when it ends); these steps do the work inside each span. For generated code only.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class TracedPipeline
+{
+    private static readonly ActivitySource Source = TracedLlmTelemetry.Source;
+
+    /// <summary>Reads the whole body, up to the configured limit.</summary>
+    public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway)
+    {
+        var limit = gateway.Options.MaxRequestBodyBytes;
+        var request = httpContext.Request;
+        if (request.ContentLength > limit)
+        {
+            throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var read = await reader.ReadAsync(httpContext.RequestAborted).ConfigureAwait(false);
+            if (read.Buffer.Length > limit)
+            {
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+            }
+
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                var body = read.Buffer.IsEmpty ? ReadOnlyMemory<byte>.Empty : read.Buffer.ToArray();
+                reader.AdvanceTo(read.Buffer.End);
+                return body;
+            }
+
+            // Not consumed: ask for more until the body is complete.
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+
+    /// <summary>Creates the request's <see cref="LlmCall"/>.</summary>
+    public static LlmCall CreateCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway) =>
+        new(httpContext, route, envelope, gateway);
+
+    /// <summary>
+    /// Starts the server span with the joined parent (metadata ids, then <c>traceparent</c>, then
+    /// none), never the ambient activity; a hosting activity in another trace becomes a link.
+    /// </summary>
+    public static Activity? StartServerSpan(LlmCall call, Activity? ambient, DateTimeOffset startTime)
+    {
+        var gateway = call.Gateway;
+        var headers = call.HttpContext.Request.Headers;
+        var join = TraceJoin.Resolve(call.Metadata, headers.TraceParent, headers.TraceState, gateway.Options.IgnoreContextPropagation);
+
+        // No implicit parent: the joined context is the only parent the server span can get.
+        Activity.Current = null;
+        ActivityLink[]? links = null;
+        if (ambient is not null && (join.Source == TraceJoinSource.None || ambient.TraceId != join.Parent.TraceId))
+        {
+            links = new[] { new ActivityLink(ambient.Context) };
+        }
+
+        var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, join.Parent, tags: null, links, startTime);
+        call.ServerSpan = server;
+        if (server is { IsAllDataRequested: true })
+        {
+            var route = call.Route;
+            server.SetTag(AttributeNames.HttpRequestMethod, route.HttpMethod);
+            server.SetTag(AttributeNames.HttpRoute, route.Pattern);
+            server.SetTag(AttributeNames.MetadataSlot, route.MetadataSlot);
+            server.SetTag(AttributeNames.TraceJoin, join.Source switch
+            {
+                TraceJoinSource.Metadata => "metadata",
+                TraceJoinSource.TraceParent => "traceparent",
+                _ => "none",
+            });
+            SpanAttributes.AddTraceAttributes(server, call.Metadata);
+            join.RecordEvents(server);
+        }
+
+        return server;
+    }
+
+    /// <summary>Starts a child of an in-process span with an explicit parent; no parent, no child (never an orphan).</summary>
+    public static Activity? StartChild(string name, ActivityKind kind, Activity? parent) =>
+        parent is null ? null : Source.StartActivity(name, kind, parent.Context);
+
+    /// <summary>Ends a span and makes <paramref name="current"/> the current activity again; returns null.</summary>
+    public static Activity? End(Activity? span, Activity? current)
+    {
+        if (span is not null)
+        {
+            span.Stop();
+            Activity.Current = current;
+        }
+
+        return null;
+    }
+
+    /// <summary>Ends the server span, recording the response status, and restores the ambient activity.</summary>
+    public static void EndServer(Activity? server, LlmCall call, Activity? ambient)
+    {
+        if (server is not null)
+        {
+            if (server.IsAllDataRequested && server.GetTagItem(AttributeNames.HttpResponseStatusCode) is null)
+            {
+                server.SetTag(AttributeNames.HttpResponseStatusCode, call.HttpContext.Response.StatusCode);
+            }
+
+            server.Stop();
+        }
+
+        Activity.Current = ambient;
+    }
+
+    /// <summary>True when an <see cref="ILlmAuthenticator"/> is registered (the route then has an <c>auth</c> span).</summary>
+    public static bool RequiresAuthentication(LlmCall call) => call.Gateway.Authenticator is not null;
+
+    /// <summary>Runs the authenticator; a failure is thrown as <see cref="LlmAuthenticationException"/>.</summary>
+    public static async ValueTask AuthenticateAsync(LlmCall call, Activity? authSpan)
+    {
+        var result = await call.Gateway.Authenticator!.AuthenticateAsync(call, call.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new LlmAuthenticationException(result.FailureMessage ?? "Authentication failed.", result.Forbidden);
+        }
+
+        call.UserApiKeyHash = result.KeyHash;
+        if (authSpan is { IsAllDataRequested: true } && result.KeyHash is not null)
+        {
+            authSpan.SetTag(AttributeNames.UserApiKeyHash, result.KeyHash);
+        }
+
+        if (call.ServerSpan is { IsAllDataRequested: true } server && result.KeyHash is not null)
+        {
+            server.SetTag(AttributeNames.UserApiKeyHash, result.KeyHash);
+        }
+    }
+
+    /// <summary>Deserializes the body (the slot removed) into the handler's request type.</summary>
+    public static T ReadRequest<T>(LlmCall call, JsonTypeInfo<T> typeInfo)
+    {
+        call.Envelope.ThrowIfInvalid();
+        if (call.UpstreamBody.IsEmpty)
+        {
+            throw new InvalidLlmRequestException("The request body is empty: send a JSON object.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(call.UpstreamBody.Span, typeInfo)
+                ?? throw new InvalidLlmRequestException("The request body must be a JSON object.");
+        }
+        catch (JsonException exception)
+        {
+            var where = exception.Path is { Length: > 0 } path ? $" at {path}" : string.Empty;
+            throw new InvalidLlmRequestException($"The request body does not match this route's request{where}: expected {typeof(T).Name} fields.", exception);
+        }
+    }
+
+    /// <summary>Checks the body when the handler takes none.</summary>
+    public static void ValidateBody(LlmCall call) => call.Envelope.ThrowIfInvalid();
+
+    /// <summary>Starts the LLM span (named by metadata <c>generation_name</c>) under the server span, with its GenAI request attributes.</summary>
+    public static Activity? StartLlmSpan(LlmCall call, Activity? server)
+    {
+        var llm = StartChild(call.Metadata.GenerationName ?? SpanNames.LlmRequest, ActivityKind.Client, server);
+        call.Span = llm;
+        if (llm is { IsAllDataRequested: true })
+        {
+            SpanAttributes.AddLlmRequestAttributes(llm, call);
+        }
+
+        return llm;
+    }
+
+    /// <summary>Runs the pre-call or post-call guardrails in order; the first block stops the request.</summary>
+    public static ValueTask RunGuardrailsAsync(LlmCall call, GuardrailMode mode, object? request, object? response)
+    {
+        var guardrails = mode == GuardrailMode.PreCall ? call.Gateway.PreCallGuardrails : call.Gateway.PostCallGuardrails;
+        return guardrails.Length == 0 ? ValueTask.CompletedTask : GuardrailRunner.RunInOrderAsync(call, guardrails, mode, request, response);
+    }
+
+    /// <summary>Starts the during-call guardrails beside the handler.</summary>
+    public static void StartDuringCallGuardrails(LlmCall call, object? request)
+    {
+        var guardrails = call.Gateway.DuringCallGuardrails;
+        if (guardrails.Length > 0)
+        {
+            call.DuringCallGuardrails = GuardrailRunner.RunConcurrentlyAsync(call, guardrails, request, call.CreateDuringCallCancellation());
+        }
+    }
+
+    /// <summary>Waits for the during-call guardrails; a block fails the request even when the handler succeeded.</summary>
+    public static async ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call)
+    {
+        if (call.DuringCallGuardrails is { } pending && await pending.ConfigureAwait(false) is { } block)
+        {
+            throw block;
+        }
+    }
+
+    /// <summary>Writes a handler's typed result as JSON (status 200).</summary>
+    public static Task WriteResultAsync<T>(LlmCall call, T result, JsonTypeInfo<T> typeInfo)
+    {
+        var response = call.HttpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        return response.WriteAsJsonAsync(result, typeInfo, contentType: "application/json", call.HttpContext.RequestAborted);
+    }
+
+    /// <summary>Executes a handler's <see cref="IResult"/>.</summary>
+    public static Task WriteResultAsync(LlmCall call, IResult result) => result.ExecuteAsync(call.HttpContext);
+}

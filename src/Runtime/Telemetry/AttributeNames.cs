@@ -1,0 +1,112 @@
+namespace TracedLlm.Telemetry;
+
+/// <summary>Every attribute and event name TracedLlm records, in one place.</summary>
+public static class AttributeNames
+{
+    // OpenTelemetry GenAI semantic conventions.
+    /// <summary><c>gen_ai.operation.name</c></summary>
+    public const string GenAiOperationName = "gen_ai.operation.name";
+    /// <summary><c>gen_ai.provider.name</c></summary>
+    public const string GenAiProviderName = "gen_ai.provider.name";
+    /// <summary><c>gen_ai.request.model</c></summary>
+    public const string GenAiRequestModel = "gen_ai.request.model";
+    /// <summary><c>gen_ai.response.model</c></summary>
+    public const string GenAiResponseModel = "gen_ai.response.model";
+    /// <summary><c>gen_ai.response.id</c></summary>
+    public const string GenAiResponseId = "gen_ai.response.id";
+    /// <summary><c>gen_ai.request.temperature</c></summary>
+    public const string GenAiRequestTemperature = "gen_ai.request.temperature";
+    /// <summary><c>gen_ai.request.top_p</c></summary>
+    public const string GenAiRequestTopP = "gen_ai.request.top_p";
+    /// <summary><c>gen_ai.request.max_tokens</c></summary>
+    public const string GenAiRequestMaxTokens = "gen_ai.request.max_tokens";
+    /// <summary><c>gen_ai.usage.input_tokens</c></summary>
+    public const string GenAiUsageInputTokens = "gen_ai.usage.input_tokens";
+    /// <summary><c>gen_ai.usage.output_tokens</c></summary>
+    public const string GenAiUsageOutputTokens = "gen_ai.usage.output_tokens";
+    /// <summary><c>gen_ai.response.finish_reasons</c></summary>
+    public const string GenAiResponseFinishReasons = "gen_ai.response.finish_reasons";
+
+    // Langfuse OTLP mapping.
+    /// <summary><c>langfuse.observation.type</c></summary>
+    public const string LangfuseObservationType = "langfuse.observation.type";
+    /// <summary><c>langfuse.observation.model.name</c></summary>
+    public const string LangfuseObservationModelName = "langfuse.observation.model.name";
+    /// <summary><c>langfuse.observation.prompt.name</c></summary>
+    public const string LangfusePromptName = "langfuse.observation.prompt.name";
+    /// <summary><c>langfuse.observation.prompt.version</c></summary>
+    public const string LangfusePromptVersion = "langfuse.observation.prompt.version";
+    /// <summary>Prefix of <c>langfuse.observation.metadata.*</c></summary>
+    public const string LangfuseObservationMetadataPrefix = "langfuse.observation.metadata.";
+    /// <summary><c>langfuse.trace.name</c></summary>
+    public const string LangfuseTraceName = "langfuse.trace.name";
+    /// <summary><c>langfuse.user.id</c></summary>
+    public const string LangfuseUserId = "langfuse.user.id";
+    /// <summary><c>user.id</c></summary>
+    public const string UserId = "user.id";
+    /// <summary><c>langfuse.session.id</c></summary>
+    public const string LangfuseSessionId = "langfuse.session.id";
+    /// <summary><c>session.id</c></summary>
+    public const string SessionId = "session.id";
+    /// <summary><c>langfuse.trace.tags</c></summary>
+    public const string LangfuseTraceTags = "langfuse.trace.tags";
+    /// <summary>Prefix of <c>langfuse.trace.metadata.*</c></summary>
+    public const string LangfuseTraceMetadataPrefix = "langfuse.trace.metadata.";
+    /// <summary><c>langfuse.environment</c></summary>
+    public const string LangfuseEnvironment = "langfuse.environment";
+    /// <summary><c>langfuse.release</c></summary>
+    public const string LangfuseRelease = "langfuse.release";
+    /// <summary><c>langfuse.version</c></summary>
+    public const string LangfuseVersion = "langfuse.version";
+
+    // Guardrails (LiteLLM / OpenInference).
+    /// <summary><c>openinference.span.kind</c></summary>
+    public const string OpenInferenceSpanKind = "openinference.span.kind";
+    /// <summary><c>guardrail_name</c></summary>
+    public const string GuardrailName = "guardrail_name";
+    /// <summary><c>guardrail_mode</c></summary>
+    public const string GuardrailMode = "guardrail_mode";
+    /// <summary><c>guardrail_status</c></summary>
+    public const string GuardrailStatus = "guardrail_status";
+    /// <summary><c>guardrail_response</c></summary>
+    public const string GuardrailResponse = "guardrail_response";
+
+    // HTTP, errors and gateway.
+    /// <summary><c>http.request.method</c></summary>
+    public const string HttpRequestMethod = "http.request.method";
+    /// <summary><c>http.route</c></summary>
+    public const string HttpRoute = "http.route";
+    /// <summary><c>http.response.status_code</c></summary>
+    public const string HttpResponseStatusCode = "http.response.status_code";
+    /// <summary><c>error.type</c></summary>
+    public const string ErrorType = "error.type";
+    /// <summary><c>tracedllm.metadata_slot</c>: the route's metadata slot.</summary>
+    public const string MetadataSlot = "tracedllm.metadata_slot";
+    /// <summary><c>tracedllm.trace_join</c>: how the server span joined its trace (<c>metadata</c>, <c>traceparent</c>, <c>none</c>).</summary>
+    public const string TraceJoin = "tracedllm.trace_join";
+    /// <summary><c>user_api_key_hash</c>: SHA-256 of the caller's key, never the key.</summary>
+    public const string UserApiKeyHash = "user_api_key_hash";
+
+    // Events.
+    /// <summary>The event recorded when a caller-supplied trace id is ignored.</summary>
+    public const string InvalidTraceContextEvent = "tracedllm.invalid_trace_context";
+    /// <summary>The event's field: which input was invalid.</summary>
+    public const string InvalidTraceContextField = "tracedllm.field";
+    /// <summary>The event's reason.</summary>
+    public const string InvalidTraceContextReason = "tracedllm.reason";
+    /// <summary>The event recorded when a failure logger itself throws.</summary>
+    public const string FailureLoggerErrorEvent = "tracedllm.failure_logger_error";
+}
+
+/// <summary>The values of <see cref="AttributeNames.GuardrailStatus"/>.</summary>
+public static class GuardrailStatuses
+{
+    /// <summary>The guardrail passed the request.</summary>
+    public const string Success = "success";
+    /// <summary>The guardrail blocked the request.</summary>
+    public const string Intervened = "guardrail_intervened";
+    /// <summary>The guardrail threw or timed out.</summary>
+    public const string FailedToRespond = "guardrail_failed_to_respond";
+    /// <summary>The guardrail did not run.</summary>
+    public const string NotRun = "not_run";
+}
