@@ -1,0 +1,58 @@
+namespace TracedLlm.Generators.Tests;
+
+/// <summary>Handler sources used by the generator tests.</summary>
+internal static class Sources
+{
+    public const string Gateway = """
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.AspNetCore.Http;
+        using TracedLlm;
+
+        namespace Contoso.Gateway;
+
+        internal sealed class ChatRequest
+        {
+            public string? Model { get; set; }
+        }
+
+        internal sealed class ChatResponse
+        {
+            public string? Text { get; set; }
+        }
+
+        internal sealed class MessagesRequest
+        {
+            public string? Model { get; set; }
+            public object? Metadata { get; set; }
+        }
+
+        internal interface IUpstream
+        {
+            Task<string> CompleteAsync(string? model, CancellationToken cancellationToken);
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<ChatResponse> Chat(ChatRequest request, LlmCall call, IUpstream upstream, CancellationToken cancellationToken) =>
+                new() { Text = await upstream.CompleteAsync(request.Model, cancellationToken) };
+
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static ValueTask<ChatResponse> Messages(MessagesRequest request, HttpContext httpContext) =>
+                new(new ChatResponse { Text = httpContext.Request.Path });
+
+            [TracedLlmRoute("post", "/v1/embeddings", MetadataSlot = "gateway_meta", ErrorFormat = WireFormat.Anthropic)]
+            public static IResult Embeddings(LlmCall call) => Results.Ok(call.Model);
+        }
+        """;
+
+    public const string Unrelated = """
+        namespace Contoso.Gateway;
+
+        internal static class Unrelated
+        {
+            public static int Answer() => 42;
+        }
+        """;
+}
