@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>Records every TracedLlm span started and stopped while it lives (all data, all sampled).</summary>
+internal sealed class SpanCollector : IDisposable
+{
+    private readonly ActivityListener _listener;
+    private readonly List<Activity> _started = new();
+    private readonly List<Activity> _stopped = new();
+    private readonly object _gate = new();
+
+    public SpanCollector()
+    {
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == TracedLlmTelemetry.SourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = activity => { lock (_gate) { _started.Add(activity); } },
+            ActivityStopped = activity => { lock (_gate) { _stopped.Add(activity); } },
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    public IReadOnlyList<Activity> Started { get { lock (_gate) { return _started.ToList(); } } }
+
+    public IReadOnlyList<Activity> Stopped { get { lock (_gate) { return _stopped.ToList(); } } }
+
+    /// <summary>The spans of the one trace recorded, once its server span has stopped.</summary>
+    public async Task<SpanTree> SingleTraceAsync()
+    {
+        var server = await WaitForAsync(spans => spans.SingleOrDefault(s => s.DisplayName == SpanNames.Server));
+        return new SpanTree(Stopped.Where(s => s.TraceId == server.TraceId).ToList(), server);
+    }
+
+    /// <summary>Waits until <paramref name="select"/> finds something among the stopped spans (server spans stop after the response is written).</summary>
+    public async Task<T> WaitForAsync<T>(Func<IReadOnlyList<Activity>, T?> select, int timeoutMs = 10_000)
+        where T : class
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (true)
+        {
+            if (select(Stopped) is { } found)
+            {
+                return found;
+            }
+
+            if (Environment.TickCount64 > deadline)
+            {
+                throw new TimeoutException("The expected spans were not stopped in time. Stopped: " + string.Join(", ", Stopped.Select(s => s.DisplayName)));
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    public void Dispose() => _listener.Dispose();
+}
+
+/// <summary>One trace's stopped spans, with look-ups by name.</summary>
+internal sealed record SpanTree(IReadOnlyList<Activity> Spans, Activity Server)
+{
+    public Activity Single(string name) => Assert.Single(Spans, s => s.DisplayName == name);
+
+    public IReadOnlyList<Activity> All(string name) => Spans.Where(s => s.DisplayName == name).ToList();
+
+    public IReadOnlyList<string> Names => Spans.Select(s => s.DisplayName).OrderBy(n => n, StringComparer.Ordinal).ToList();
+
+    /// <summary>Asserts the span's kind and that its parent is <paramref name="parent"/> in the same trace.</summary>
+    public Activity AssertChild(string name, Activity parent, ActivityKind kind)
+    {
+        var span = Single(name);
+        Assert.Equal(kind, span.Kind);
+        Assert.Equal(parent.TraceId, span.TraceId);
+        Assert.Equal(parent.SpanId, span.ParentSpanId);
+        return span;
+    }
+}
