@@ -1,0 +1,109 @@
+using System;
+using System.IO;
+using System.Reflection;
+using System.Text;
+using TracedLlm.Pipeline;
+
+namespace TracedLlm.Generators.Tests;
+
+/// <summary>
+/// Runs the emitted Utf8JsonReader-based body reader of compiled routes: it reads only the route's
+/// own slot and cuts exactly that slot out of the body forwarded upstream.
+/// </summary>
+public sealed class EmittedReaderTests
+{
+    private static readonly Lazy<Assembly> Routes = new(() =>
+    {
+        using var stream = new MemoryStream();
+        var emit = GeneratorHarness.Run(Sources.Gateway).Output.Emit(stream);
+        Assert.True(emit.Success);
+        return Assembly.Load(stream.ToArray());
+    });
+
+    [Theory]
+    [InlineData("""{"metadata":{"trace_name":"t"},"model":"m"}""", """{"model":"m"}""")]
+    [InlineData("""{"model":"m","metadata":{"trace_name":"t"},"stream":false}""", """{"model":"m","stream":false}""")]
+    [InlineData("""{"model":"m","metadata":{"trace_name":"t"}}""", """{"model":"m"}""")]
+    [InlineData("""{"metadata":{"trace_name":"t"}}""", """{}""")]
+    [InlineData("{\n  \"model\": \"m\",\n  \"metadata\" : { \"trace_name\": \"t\" }\n}", "{\n  \"model\": \"m\"\n}")]
+    [InlineData("""{ "metadata" : {"trace_name":"t"} , "model":"m"}""", """{  "model":"m"}""")]
+    [InlineData("""{"meta\u0064ata":{"trace_name":"t"},"model":"m"}""", """{"model":"m"}""")]
+    public void ChatRouteCutsItsSlotWhereverItStands(string body, string upstream)
+    {
+        var envelope = Read("Contoso_Gateway_Routes_Chat", body);
+
+        Assert.Null(envelope.Error);
+        Assert.Equal("t", envelope.Metadata.TraceName);
+        Assert.Equal(upstream, Encoding.UTF8.GetString(envelope.UpstreamBody.Span));
+        Assert.Equal(body, Encoding.UTF8.GetString(envelope.Body.Span));
+    }
+
+    [Fact]
+    public void MessagesRouteReadsLiteLlmMetadataAndKeepsTheNativeMetadata()
+    {
+        const string body = """{"model":"claude","metadata":{"user_id":"native"},"litellm_metadata":{"trace_user_id":"gateway-user","generation_name":"g"},"max_tokens":9}""";
+        var envelope = Read("Contoso_Gateway_Routes_Messages", body);
+
+        Assert.Equal("gateway-user", envelope.Metadata.UserId);
+        Assert.Equal("g", envelope.Metadata.GenerationName);
+        Assert.Equal("claude", envelope.Parameters.Model);
+        Assert.Equal(9, envelope.Parameters.MaxTokens);
+        Assert.Equal("""{"model":"claude","metadata":{"user_id":"native"},"max_tokens":9}""", Encoding.UTF8.GetString(envelope.UpstreamBody.Span));
+    }
+
+    [Fact]
+    public void MessagesRouteNeverReadsTheOtherSlot()
+    {
+        const string body = """{"model":"claude","metadata":{"trace_user_id":"wrong-slot","existing_trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}}""";
+        var envelope = Read("Contoso_Gateway_Routes_Messages", body);
+
+        Assert.False(envelope.Metadata.IsPresent);
+        Assert.Null(envelope.Metadata.UserId);
+        Assert.Null(envelope.Metadata.ExistingTraceId);
+        Assert.Equal(body, Encoding.UTF8.GetString(envelope.UpstreamBody.Span));
+    }
+
+    [Fact]
+    public void CustomSlotIsReadAndCut()
+    {
+        var envelope = Read("Contoso_Gateway_Routes_Embeddings", """{"input":"x","gateway_meta":{"session_id":"s","extra_key":{"a":1}}}""");
+
+        Assert.Equal("s", envelope.Metadata.SessionId);
+        Assert.Equal("""{"a":1}""", envelope.Metadata.ObservationMetadata["extra_key"]);
+        Assert.Equal("""{"input":"x"}""", Encoding.UTF8.GetString(envelope.UpstreamBody.Span));
+    }
+
+    [Fact]
+    public void FullLangfusePromptObjectGivesNameAndVersion()
+    {
+        var envelope = Read("Contoso_Gateway_Routes_Chat", """{"metadata":{"prompt":{"name":"support","version":3,"prompt":[{"role":"system","content":"x"}],"config":{},"labels":["production"],"type":"chat","isFallback":false}}}""");
+
+        Assert.Equal("support", envelope.Metadata.PromptName);
+        Assert.Equal(3, envelope.Metadata.PromptVersion);
+    }
+
+    [Theory]
+    [InlineData("""{"metadata":{},"metadata":{}}""", "'metadata' appears more than once in the request body.")]
+    [InlineData("""{"metadata":{"mask_input":"yes"}}""", "'metadata.mask_input' must be true or false, not a string.")]
+    [InlineData("""{"metadata":{"trace_metadata":[1]}}""", "'metadata.trace_metadata' must be an object, not an array.")]
+    public void WrongShapesAreClientErrorsNamingTheKey(string body, string message)
+    {
+        var exception = Assert.Throws<TargetInvocationException>(() => Read("Contoso_Gateway_Routes_Chat", body));
+        Assert.Equal(message, Assert.IsType<InvalidLlmRequestException>(exception.InnerException).Message);
+    }
+
+    [Fact]
+    public void MetadataOverTheLimitIsRejected()
+    {
+        var body = "{\"metadata\":{\"trace_name\":\"" + new string('x', 200) + "\"}}";
+        var exception = Assert.Throws<TargetInvocationException>(() => Read("Contoso_Gateway_Routes_Chat", body, maxMetadataBytes: 100));
+        Assert.Equal("'metadata' is larger than the limit of 100 bytes.", exception.InnerException!.Message);
+    }
+
+    private static RequestEnvelope Read(string route, string body, int maxMetadataBytes = 65536)
+    {
+        var type = Routes.Value.GetType("TracedLlm.Generated." + route, throwOnError: true)!;
+        var read = type.GetMethod("ReadEnvelope", BindingFlags.NonPublic | BindingFlags.Static)!;
+        return (RequestEnvelope)read.Invoke(null, new object[] { new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(body)), maxMetadataBytes })!;
+    }
+}
