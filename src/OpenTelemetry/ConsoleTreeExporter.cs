@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using OpenTelemetry;
+using TracedLlm.Telemetry;
 
 namespace TracedLlm.OpenTelemetry;
 
@@ -98,6 +99,11 @@ public sealed class ConsoleTreeExporter : BaseExporter<Activity>
     {
         var branch = isRoot ? string.Empty : (isLast ? "└── " : "├── ");
         var label = prefix + branch + span.DisplayName;
+        if (span.GetTagItem(AttributeNames.GuardrailName) is string guardrail)
+        {
+            label += $" ({guardrail}: {span.GetTagItem(AttributeNames.GuardrailStatus)})";
+        }
+
         text.Append(label.PadRight(48))
             .Append(' ').Append('[').Append(span.Kind).Append(']')
             .Append(" span=").Append(span.SpanId.ToHexString())
