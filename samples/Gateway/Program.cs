@@ -49,14 +49,17 @@ else
         configuration["Upstream:Model"]));
 }
 
-// Tracing: every finished trace printed as a tree.
-var tracing = Sdk.CreateTracerProviderBuilder().AddTracedLlm();
-if (configuration.GetValue("Tracing:Console", true))
+// Tracing: every finished trace printed as a tree (Tracing:Enabled=false leaves tracing to the host, as the tests do).
+if (configuration.GetValue("Tracing:Enabled", true))
 {
-    tracing.AddTracedLlmConsoleTree();
-}
+    var tracing = Sdk.CreateTracerProviderBuilder().AddTracedLlm();
+    if (configuration.GetValue("Tracing:Console", true))
+    {
+        tracing.AddTracedLlmConsoleTree();
+    }
 
-builder.Services.AddSingleton(tracing.Build());
+    builder.Services.AddSingleton(tracing.Build());
+}
 
 var app = builder.Build();
 app.MapTracedLlmRoutes();

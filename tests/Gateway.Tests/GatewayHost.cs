@@ -16,7 +16,7 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings = new()
     {
-        ["Tracing:Console"] = "false",
+        ["Tracing:Enabled"] = "false",
         ["Gateway:ApiKeys"] = ApiKey,
     };
 

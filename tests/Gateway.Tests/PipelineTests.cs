@@ -384,6 +384,52 @@ public sealed class PipelineTests : IDisposable
         AssertAllEnded();
     }
 
+    [Fact]
+    public async Task AHostingSpanInAnotherTraceBecomesALink()
+    {
+        var hosting = new System.Collections.Concurrent.ConcurrentBag<Activity>();
+        using var aspNetCore = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = hosting.Add,
+        };
+        ActivitySource.AddActivityListener(aspNetCore);
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        var hostingSpan = await _spans.WaitForAsync(_ => hosting.FirstOrDefault());
+        Assert.NotEqual(hostingSpan.TraceId, tree.Server.TraceId);
+        Assert.Equal(default, tree.Server.ParentSpanId);
+        var link = Assert.Single(tree.Server.Links);
+        Assert.Equal(hostingSpan.Context.SpanId, link.Context.SpanId);
+        Assert.Equal(hostingSpan.Context.TraceId, link.Context.TraceId);
+        AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task WhenNothingIsSampledTheRequestStillWorksAndNoSpanStarts()
+    {
+        _spans.Dispose();
+        var started = 0;
+        using var none = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == TracedLlmTelemetry.SourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
+            ActivityStarted = _ => Interlocked.Increment(ref started),
+        };
+        ActivitySource.AddActivityListener(none);
+        using var host = new GatewayHost();
+        using var ok = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
+        using var blocked = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody.Replace("hello gateway", "forbidden", StringComparison.Ordinal)));
+
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, blocked.StatusCode);
+        Assert.Equal(0, started);
+    }
+
     private void AssertAllEnded()
     {
         var started = _spans.Started;
