@@ -19,14 +19,10 @@ public sealed partial class TracedLlmRouteGenerator
         public static string EmitRoute(RouteModel route)
         {
             var w = NewWriter(out var text);
-            w.WriteLine("namespace TracedLlm.Generated");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "namespace TracedLlm.Generated");
             w.WriteLine($"/// <summary>The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around <see cref=\"{route.HandlerTypeName}.{route.HandlerMethodName}\"/>.</summary>");
             w.WriteLine(GeneratedCode);
-            w.WriteLine($"internal static class {route.GeneratedClassName}");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, $"internal static class {route.GeneratedClassName}");
             w.WriteLine("/// <summary>The body property that carries gateway metadata on this route.</summary>");
             w.WriteLine($"public const string MetadataSlot = {Literal(route.MetadataSlot)};");
             w.WriteLineNoTabs(string.Empty);
@@ -46,10 +42,8 @@ public sealed partial class TracedLlmRouteGenerator
             EmitInvoke(w, route);
             w.WriteLineNoTabs(string.Empty);
             EmitEnvelopeReader(w);
-            w.Indent--;
-            w.WriteLine("}");
-            w.Indent--;
-            w.WriteLine("}");
+            Close(w);
+            Close(w);
             return text.ToString();
         }
 
@@ -59,42 +53,29 @@ public sealed partial class TracedLlmRouteGenerator
             var hasBody = body != default;
 
             w.WriteLine("/// <summary>Runs the request: server span, auth, pre-call, the LLM span with guardrails and the handler, and one failure path.</summary>");
-            w.WriteLine("public static async global::System.Threading.Tasks.Task InvokeAsync(global::Microsoft.AspNetCore.Http.HttpContext httpContext)");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "public static async global::System.Threading.Tasks.Task InvokeAsync(global::Microsoft.AspNetCore.Http.HttpContext httpContext)");
             w.WriteLine("var startTime = global::System.DateTimeOffset.UtcNow;");
             w.WriteLine("var ambient = global::System.Diagnostics.Activity.Current;");
             w.WriteLine("var gateway = global::TracedLlm.Pipeline.TracedLlmGateway.From(httpContext);");
             w.WriteLine("global::TracedLlm.Pipeline.RequestEnvelope envelope;");
-            w.WriteLine("try");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "try");
             w.WriteLine($"var body = await {Pipeline}.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
             w.WriteLine("envelope = body.IsEmpty ? global::TracedLlm.Pipeline.RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options.MaxMetadataBytes);");
-            w.Indent--;
-            w.WriteLine("}");
-            w.WriteLine("catch (global::System.Exception exception)");
-            w.WriteLine("{");
-            w.Indent++;
+            Close(w);
+            Open(w, "catch (global::System.Exception exception)");
             w.WriteLine("// Kept and raised inside proxy_pre_call: a bad body still gets its spans and its error response.");
             w.WriteLine("envelope = global::TracedLlm.Pipeline.RequestEnvelope.FromReadFailure(exception);");
-            w.Indent--;
-            w.WriteLine("}");
+            Close(w);
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine($"var call = {Pipeline}.CreateCall(httpContext, Route, envelope, gateway);");
             w.WriteLine("global::System.Diagnostics.Activity? server = null, auth = null, preCall = null, llm = null;");
-            w.WriteLine("try");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "try");
             w.WriteLine($"server = {Pipeline}.StartServerSpan(call, ambient, startTime);");
-            w.WriteLine($"if ({Pipeline}.RequiresAuthentication(call))");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, $"if ({Pipeline}.RequiresAuthentication(call))");
             w.WriteLine($"auth = {Pipeline}.StartChild({SpanNames}.Auth, {ActivityKind}.Internal, server);");
             w.WriteLine($"await {Pipeline}.AuthenticateAsync(call, auth).ConfigureAwait(false);");
             w.WriteLine($"auth = {Pipeline}.End(auth, server);");
-            w.Indent--;
-            w.WriteLine("}");
+            Close(w);
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine($"preCall = {Pipeline}.StartChild({SpanNames}.PreCall, {ActivityKind}.Internal, server);");
             if (hasBody)
@@ -136,59 +117,39 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine(route.ReturnsResult
                 ? $"await {Pipeline}.WriteResultAsync(call, result).ConfigureAwait(false);"
                 : $"await {Pipeline}.WriteResultAsync(call, result, gateway.GetTypeInfo<{route.ResultTypeName}>()).ConfigureAwait(false);");
-            w.Indent--;
-            w.WriteLine("}");
-            w.WriteLine("catch (global::System.Exception exception)");
-            w.WriteLine("{");
-            w.Indent++;
+            Close(w);
+            Open(w, "catch (global::System.Exception exception)");
             w.WriteLine("// The single failure path: every exception, whatever its type, reaches it exactly once.");
             w.WriteLine("await global::TracedLlm.Pipeline.FailurePath.HandleAsync(call, exception, server, auth, preCall, llm).ConfigureAwait(false);");
-            w.Indent--;
-            w.WriteLine("}");
-            w.WriteLine("finally");
-            w.WriteLine("{");
-            w.Indent++;
+            Close(w);
+            Open(w, "finally");
             w.WriteLine("// Children first, the server span last: no span outlives its parent, on any path.");
             w.WriteLine($"{Pipeline}.End(llm, server);");
             w.WriteLine($"{Pipeline}.End(preCall, server);");
             w.WriteLine($"{Pipeline}.End(auth, server);");
             w.WriteLine($"{Pipeline}.EndServer(server, call, ambient);");
-            w.Indent--;
-            w.WriteLine("}");
-            w.Indent--;
-            w.WriteLine("}");
+            Close(w);
+            Close(w);
         }
 
         private static void EmitEnvelopeReader(IndentedTextWriter w)
         {
             w.WriteLine("/// <summary>Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.</summary>");
-            w.WriteLine("private static global::TracedLlm.Pipeline.RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, int maxMetadataBytes)");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "private static global::TracedLlm.Pipeline.RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, int maxMetadataBytes)");
             w.WriteLine("var envelope = new global::TracedLlm.Pipeline.EnvelopeReader(body, MetadataSlot, maxMetadataBytes);");
             w.WriteLine("var reader = new global::System.Text.Json.Utf8JsonReader(body.Span, global::TracedLlm.Pipeline.EnvelopeReader.ReaderOptions);");
             w.WriteLine("global::TracedLlm.Pipeline.EnvelopeReader.ReadStart(ref reader);");
-            w.WriteLine("while (envelope.ReadPropertyName(ref reader))");
-            w.WriteLine("{");
-            w.Indent++;
-            w.WriteLine("if (reader.ValueTextEquals(MetadataSlotUtf8))");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "while (envelope.ReadPropertyName(ref reader))");
+            Open(w, "if (reader.ValueTextEquals(MetadataSlotUtf8))");
             w.WriteLine("envelope.ReadSlot(ref reader);");
-            w.Indent--;
-            w.WriteLine("}");
-            w.WriteLine("else");
-            w.WriteLine("{");
-            w.Indent++;
+            Close(w);
+            Open(w, "else");
             w.WriteLine("envelope.ReadOtherProperty(ref reader);");
-            w.Indent--;
-            w.WriteLine("}");
-            w.Indent--;
-            w.WriteLine("}");
+            Close(w);
+            Close(w);
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("return envelope.Build();");
-            w.Indent--;
-            w.WriteLine("}");
+            Close(w);
         }
 
         public static string EmitRouteTable(EquatableArray<RouteTableEntry> routes)
@@ -198,18 +159,12 @@ public sealed partial class TracedLlmRouteGenerator
                 .ThenBy(r => r.GeneratedClassName, System.StringComparer.Ordinal)
                 .ToArray();
             var w = NewWriter(out var text);
-            w.WriteLine("namespace Microsoft.AspNetCore.Builder");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "namespace Microsoft.AspNetCore.Builder");
             w.WriteLine("/// <summary>Maps the traced LLM routes of this assembly.</summary>");
             w.WriteLine(GeneratedCode);
-            w.WriteLine("internal static class TracedLlmEndpointRouteBuilderExtensions");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "internal static class TracedLlmEndpointRouteBuilderExtensions");
             w.WriteLine("/// <summary>Maps every <c>[TracedLlmRoute]</c> handler of this assembly; conventions added to the result apply to all of them.</summary>");
-            w.WriteLine("public static global::TracedLlm.TracedLlmRouteBuilder MapTracedLlmRoutes(this global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder endpoints)");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "public static global::TracedLlm.TracedLlmRouteBuilder MapTracedLlmRoutes(this global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder endpoints)");
             w.WriteLine("var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints);");
             foreach (var route in ordered)
             {
@@ -217,40 +172,26 @@ public sealed partial class TracedLlmRouteGenerator
             }
 
             w.WriteLine("return routes;");
-            w.Indent--;
-            w.WriteLine("}");
-            w.Indent--;
-            w.WriteLine("}");
-            w.Indent--;
-            w.WriteLine("}");
+            Close(w);
+            Close(w);
+            Close(w);
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("namespace TracedLlm.Generated");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "namespace TracedLlm.Generated");
             w.WriteLine("/// <summary>The traced routes of this assembly and their metadata slots, decided at compile time.</summary>");
             w.WriteLine(GeneratedCode);
-            w.WriteLine("internal static class TracedLlmRouteTable");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "internal static class TracedLlmRouteTable");
             w.WriteLine("/// <summary>Every traced route, ordered by path and method.</summary>");
-            w.WriteLine("public static global::System.Collections.Generic.IReadOnlyList<global::TracedLlm.TracedRouteInfo> Routes { get; } = new global::TracedLlm.TracedRouteInfo[]");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "public static global::System.Collections.Generic.IReadOnlyList<global::TracedLlm.TracedRouteInfo> Routes { get; } = new global::TracedLlm.TracedRouteInfo[]");
             foreach (var route in ordered)
             {
                 w.WriteLine($"global::TracedLlm.Generated.{route.GeneratedClassName}.Route,");
             }
 
-            w.Indent--;
-            w.WriteLine("};");
+            Close(w, "};");
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("/// <summary>The metadata slot of the route with this template, or null when no traced route has it.</summary>");
-            w.WriteLine("public static string? GetMetadataSlot(string path)");
-            w.WriteLine("{");
-            w.Indent++;
-            w.WriteLine("switch (path)");
-            w.WriteLine("{");
-            w.Indent++;
+            Open(w, "public static string? GetMetadataSlot(string path)");
+            Open(w, "switch (path)");
             foreach (var group in ordered.GroupBy(r => r.Pattern))
             {
                 w.WriteLine($"case {Literal(group.Key)}:");
@@ -263,14 +204,10 @@ public sealed partial class TracedLlmRouteGenerator
             w.Indent++;
             w.WriteLine("return null;");
             w.Indent--;
-            w.Indent--;
-            w.WriteLine("}");
-            w.Indent--;
-            w.WriteLine("}");
-            w.Indent--;
-            w.WriteLine("}");
-            w.Indent--;
-            w.WriteLine("}");
+            Close(w);
+            Close(w);
+            Close(w);
+            Close(w);
             return text.ToString();
         }
 
@@ -284,6 +221,23 @@ public sealed partial class TracedLlmRouteGenerator
 
         // Handler arguments get their own suffix so they never collide with the pipeline's locals.
         private static string Local(ParameterModel parameter) => parameter.Name.TrimStart('@') + "Argument";
+
+        private static void Open(IndentedTextWriter w, string? header = null)
+        {
+            if (header is not null)
+            {
+                w.WriteLine(header);
+            }
+
+            w.WriteLine("{");
+            w.Indent++;
+        }
+
+        private static void Close(IndentedTextWriter w, string closing = "}")
+        {
+            w.Indent--;
+            w.WriteLine(closing);
+        }
 
         private static IndentedTextWriter NewWriter(out StringWriter text)
         {

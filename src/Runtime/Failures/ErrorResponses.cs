@@ -40,16 +40,7 @@ internal static class ErrorResponses
         writer.WriteStartObject();
         writer.WriteStartObject("error");
         writer.WriteString("message", failure.Message);
-        writer.WriteString("type", failure.Kind switch
-        {
-            GatewayErrorKind.InvalidRequest => "invalid_request_error",
-            GatewayErrorKind.Authentication => "authentication_error",
-            GatewayErrorKind.Permission => "permission_error",
-            GatewayErrorKind.RateLimit => "rate_limit_error",
-            GatewayErrorKind.Overloaded => "overloaded_error",
-            GatewayErrorKind.Timeout => "timeout_error",
-            _ => "api_error",
-        });
+        writer.WriteString("type", ErrorType(failure));
         writer.WriteNull("param");
         if (failure.Code is null)
         {
@@ -69,18 +60,26 @@ internal static class ErrorResponses
         writer.WriteStartObject();
         writer.WriteString("type", "error");
         writer.WriteStartObject("error");
-        writer.WriteString("type", failure.StatusCode == StatusCodes.Status413PayloadTooLarge ? "request_too_large" : failure.Kind switch
+        writer.WriteString("type", failure.StatusCode switch
         {
-            GatewayErrorKind.InvalidRequest => failure.StatusCode == StatusCodes.Status404NotFound ? "not_found_error" : "invalid_request_error",
-            GatewayErrorKind.Authentication => "authentication_error",
-            GatewayErrorKind.Permission => "permission_error",
-            GatewayErrorKind.RateLimit => "rate_limit_error",
-            GatewayErrorKind.Overloaded => "overloaded_error",
-            GatewayErrorKind.Timeout => "timeout_error",
-            _ => "api_error",
+            StatusCodes.Status413PayloadTooLarge => "request_too_large",
+            StatusCodes.Status404NotFound => "not_found_error",
+            _ => ErrorType(failure),
         });
         writer.WriteString("message", failure.Message);
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
+
+    /// <summary>The error type both wire formats share for each kind of failure.</summary>
+    private static string ErrorType(in FailurePath.Failure failure) => failure.Kind switch
+    {
+        GatewayErrorKind.InvalidRequest => "invalid_request_error",
+        GatewayErrorKind.Authentication => "authentication_error",
+        GatewayErrorKind.Permission => "permission_error",
+        GatewayErrorKind.RateLimit => "rate_limit_error",
+        GatewayErrorKind.Overloaded => "overloaded_error",
+        GatewayErrorKind.Timeout => "timeout_error",
+        _ => "api_error",
+    };
 }
