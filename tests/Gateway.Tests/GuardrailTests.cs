@@ -1,0 +1,128 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Net;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using TracedLlm.Samples.Gateway.Providers;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>Every way a guardrail can end, each with its guardrail span under the LLM span.</summary>
+public sealed class GuardrailTests : IDisposable
+{
+    private const string Body = """{"model":"m","messages":[{"role":"user","content":"hi"}]}""";
+
+    private readonly SpanCollector _spans = new();
+
+    public void Dispose() => _spans.Dispose();
+
+    [Fact]
+    public async Task ABlockThrownByAGuardrailIsRecordedAsIntervened()
+    {
+        var tree = await SendAsync(new TestGuardrail("thrower", GuardrailMode.PreCall, (_, _) => throw new GuardrailBlockedException("thrower", "No thanks.")), HttpStatusCode.BadRequest, "No thanks.");
+
+        var guardrail = Single(tree, "thrower");
+        Assert.Equal(GuardrailStatuses.Intervened, guardrail.GetTagItem(AttributeNames.GuardrailStatus));
+        Assert.Equal("No thanks.", guardrail.GetTagItem(AttributeNames.GuardrailResponse));
+        Assert.Equal(ActivityStatusCode.Error, guardrail.Status);
+    }
+
+    [Fact]
+    public async Task AGuardrailThatFailsIsRecordedAsFailedToRespondAndTheRequestFails()
+    {
+        var tree = await SendAsync(new TestGuardrail("flaky", GuardrailMode.PreCall, (_, _) => throw new TimeoutException("moderation service timed out")), HttpStatusCode.GatewayTimeout, "The upstream provider did not answer in time.");
+
+        var guardrail = Single(tree, "flaky");
+        Assert.Equal(GuardrailStatuses.FailedToRespond, guardrail.GetTagItem(AttributeNames.GuardrailStatus));
+        Assert.Contains(guardrail.Events, e => e.Name == "exception");
+        Assert.Equal(ActivityStatusCode.Error, guardrail.Status);
+    }
+
+    [Fact]
+    public async Task ADuringCallBlockCancelsTheHandlerAndFailsTheRequest()
+    {
+        var guardrail = new TestGuardrail("moderation", GuardrailMode.DuringCall, async (_, ct) =>
+        {
+            await Task.Delay(50, ct);
+            return GuardrailVerdict.Block("Blocked while the call ran.");
+        });
+        var tree = await SendAsync(guardrail, HttpStatusCode.BadRequest, "Blocked while the call ran.", delayMs: 30_000);
+
+        var span = Single(tree, "moderation");
+        Assert.Equal("during_call", span.GetTagItem(AttributeNames.GuardrailMode));
+        Assert.Equal(GuardrailStatuses.Intervened, span.GetTagItem(AttributeNames.GuardrailStatus));
+        Assert.Equal(typeof(GuardrailBlockedException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+    }
+
+    [Fact]
+    public async Task ADuringCallGuardrailThatPassesLetsTheResponseThrough()
+    {
+        var tree = await SendAsync(new TestGuardrail("moderation", GuardrailMode.DuringCall, (_, _) => ValueTask.FromResult(GuardrailVerdict.Allow)), HttpStatusCode.OK, message: null);
+
+        Assert.Equal(GuardrailStatuses.Success, Single(tree, "moderation").GetTagItem(AttributeNames.GuardrailStatus));
+        Assert.Empty(tree.All(SpanNames.Failure));
+    }
+
+    [Fact]
+    public async Task ABlockThrownOutsideAGuardrailStillGetsItsGuardrailSpan()
+    {
+        using var host = new GatewayHost().WithServices(s => s.AddSingleton<IChatProvider>(new BlockingProvider()));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        var llm = tree.Single(SpanNames.LlmRequest);
+        var span = Assert.Single(tree.All(SpanNames.Guardrail), g => (string?)g.GetTagItem(AttributeNames.GuardrailName) == "provider-policy");
+        Assert.Equal(llm.SpanId, span.ParentSpanId);
+        Assert.Equal(GuardrailStatuses.Intervened, span.GetTagItem(AttributeNames.GuardrailStatus));
+    }
+
+    private async Task<SpanTree> SendAsync(ILlmGuardrail guardrail, HttpStatusCode status, string? message, int delayMs = 0)
+    {
+        using var host = new GatewayHost()
+            .With("EmbeddedProvider:DelayMs", delayMs.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithServices(s => s.AddSingleton(guardrail));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body));
+
+        Assert.Equal(status, response.StatusCode);
+        if (message is not null)
+        {
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(message, json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        }
+
+        var tree = await _spans.SingleTraceAsync();
+        Assert.All(_spans.Started, s => Assert.True(s.IsStopped, $"{s.DisplayName} was not ended"));
+        return tree;
+    }
+
+    private static Activity Single(SpanTree tree, string guardrailName)
+    {
+        var llm = tree.Single(SpanNames.LlmRequest);
+        var span = Assert.Single(tree.All(SpanNames.Guardrail), g => (string?)g.GetTagItem(AttributeNames.GuardrailName) == guardrailName);
+        Assert.Equal(llm.SpanId, span.ParentSpanId);
+        Assert.True(span.StartTimeUtc + span.Duration <= llm.StartTimeUtc + llm.Duration, "the guardrail span outlived the LLM span");
+        return span;
+    }
+
+    private sealed class TestGuardrail(string name, GuardrailMode modes, Func<GuardrailContext, CancellationToken, ValueTask<GuardrailVerdict>> check) : ILlmGuardrail
+    {
+        public string Name => name;
+
+        public GuardrailMode Modes => modes;
+
+        public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) => check(context, cancellationToken);
+    }
+
+    private sealed class BlockingProvider : IChatProvider
+    {
+        public string Name => "blocking";
+
+        public Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmCall call, CancellationToken cancellationToken) =>
+            throw new GuardrailBlockedException("provider-policy", "The provider's policy refused the prompt.");
+    }
+}
