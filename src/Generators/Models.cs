@@ -4,17 +4,6 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace TracedLlm.Generators;
 
-/// <summary>How a handler parameter is bound.</summary>
-internal enum ParameterSource
-{
-    Body,
-    LlmCall,
-    HttpContext,
-    CancellationToken,
-    Service,
-    OptionalService,
-}
-
 /// <summary>How the handler returns its result.</summary>
 internal enum ReturnShape
 {

@@ -12,12 +12,7 @@ public sealed partial class TracedLlmRouteGenerator
     /// <summary>Turns one attributed method into a plain model at once; no symbol leaves this method.</summary>
     internal static class Parser
     {
-        private const string LlmCallType = "TracedLlm.LlmCall";
-        private const string HttpContextType = "Microsoft.AspNetCore.Http.HttpContext";
-        private const string CancellationTokenType = "System.Threading.CancellationToken";
         private const string ResultInterface = "Microsoft.AspNetCore.Http.IResult";
-        private const string FromBodyAttribute = "Microsoft.AspNetCore.Mvc.FromBodyAttribute";
-        private const string FromServicesAttribute = "Microsoft.AspNetCore.Mvc.FromServicesAttribute";
 
         private static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
             .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
@@ -34,22 +29,7 @@ public sealed partial class TracedLlmRouteGenerator
 
             cancellationToken.ThrowIfCancellationRequested();
 
-            // The attribute: (method, pattern) and the named options.
-            var httpMethod = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value as string : null;
-            var pattern = attribute.ConstructorArguments.Length > 1 ? attribute.ConstructorArguments[1].Value as string : null;
-            string? slot = null;
-            string? operation = null;
-            var errorFormat = 0;
-            foreach (var named in attribute.NamedArguments)
-            {
-                switch (named.Key)
-                {
-                    case "MetadataSlot": slot = named.Value.Value as string; break;
-                    case "Operation": operation = named.Value.Value as string; break;
-                    case "ErrorFormat": errorFormat = named.Value.Value is int value ? value : 0; break;
-                }
-            }
-
+            var (httpMethod, pattern, slot, errorFormat, operation) = RouteAttributeData.Read(attribute);
             if (!RouteConventions.IsValidHttpMethod(httpMethod))
             {
                 Report(DiagnosticDescriptors.InvalidRouteId, display, $"HTTP method '{httpMethod}' is not one of GET, POST, PUT, PATCH, DELETE");
@@ -100,7 +80,7 @@ public sealed partial class TracedLlmRouteGenerator
                 2 => "Anthropic",
                 _ => RouteConventions.DefaultErrorFormat(pattern),
             };
-            var className = ClassName(method);
+            var className = HandlerBinding.GeneratedClassName(method);
             var model = new RouteModel(
                 className,
                 className + ".g.cs",
@@ -125,62 +105,19 @@ public sealed partial class TracedLlmRouteGenerator
         private static List<ParameterModel> ParseParameters(IMethodSymbol method, string display, Reporter report)
         {
             var result = new List<ParameterModel>();
-            var hasBody = false;
-            var explicitBody = method.Parameters.Any(p => HasAttribute(p, FromBodyAttribute));
-            foreach (var parameter in method.Parameters)
+            foreach (var binding in HandlerBinding.Bind(method))
             {
-                if (parameter.RefKind != RefKind.None)
+                if (binding.Error is not null)
                 {
-                    report(DiagnosticDescriptors.InvalidSignatureId, display, $"parameter '{parameter.Name}' cannot be ref, out or in");
+                    report(DiagnosticDescriptors.InvalidSignatureId, display, binding.Error);
                     continue;
                 }
 
-                var typeName = parameter.Type.ToDisplayString(FullyQualified);
-                var metadataName = parameter.Type.OriginalDefinition.ToDisplayString();
-                ParameterSource source;
-                if (metadataName == LlmCallType)
-                {
-                    source = ParameterSource.LlmCall;
-                }
-                else if (metadataName == HttpContextType)
-                {
-                    source = ParameterSource.HttpContext;
-                }
-                else if (metadataName == CancellationTokenType)
-                {
-                    source = ParameterSource.CancellationToken;
-                }
-                else if (HasAttribute(parameter, FromServicesAttribute) || (!explicitBody && (hasBody || !CanBeBody(parameter.Type))))
-                {
-                    source = parameter.NullableAnnotation == NullableAnnotation.Annotated || parameter.HasExplicitDefaultValue
-                        ? ParameterSource.OptionalService
-                        : ParameterSource.Service;
-                }
-                else if (explicitBody && !HasAttribute(parameter, FromBodyAttribute))
-                {
-                    source = ParameterSource.Service;
-                }
-                else
-                {
-                    if (hasBody)
-                    {
-                        report(DiagnosticDescriptors.InvalidSignatureId, display, $"parameter '{parameter.Name}' is a second request body; a handler takes at most one");
-                        continue;
-                    }
-
-                    hasBody = true;
-                    source = ParameterSource.Body;
-                }
-
-                result.Add(new ParameterModel(EscapeIdentifier(parameter.Name), typeName, source));
+                result.Add(new ParameterModel(EscapeIdentifier(binding.Parameter.Name), binding.Parameter.Type.ToDisplayString(FullyQualified), binding.Source));
             }
 
             return result;
         }
-
-        /// <summary>A body is a concrete type (class, struct, record); interfaces and abstract classes are services.</summary>
-        private static bool CanBeBody(ITypeSymbol type) =>
-            type.TypeKind is TypeKind.Class or TypeKind.Struct && !type.IsAbstract && type.SpecialType != SpecialType.System_Object;
 
         private static (ReturnShape Shape, string ResultType, bool ReturnsResult, bool Supported) ParseReturnType(ITypeSymbol returnType)
         {
@@ -218,9 +155,6 @@ public sealed partial class TracedLlmRouteGenerator
             var returnsResult = innerName == ResultInterface || inner.AllInterfaces.Any(i => i.ToDisplayString() == ResultInterface);
             return (shape, inner.ToDisplayString(FullyQualified), returnsResult, true);
         }
-
-        private static bool HasAttribute(IParameterSymbol parameter, string attributeName) =>
-            parameter.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == attributeName);
 
         private static bool IsInGenericType(IMethodSymbol method)
         {
@@ -263,36 +197,6 @@ public sealed partial class TracedLlmRouteGenerator
             Accessibility.ProtectedAndInternal => "private protected",
             _ => accessibility.ToString().ToLowerInvariant(),
         };
-
-        /// <summary>A class name unique per handler: the type path and method, plus a hash of the signature for overloads.</summary>
-        private static string ClassName(IMethodSymbol method)
-        {
-            var builder = new StringBuilder();
-            foreach (var c in method.ContainingType.ToDisplayString() + "." + method.Name)
-            {
-                builder.Append(char.IsLetterOrDigit(c) ? c : '_');
-            }
-
-            var signature = method.GetDocumentationCommentId() ?? method.ToDisplayString();
-            if (method.ContainingType.GetMembers(method.Name).Length > 1)
-            {
-                builder.Append('_').Append(StableHash(signature).ToString("x8", System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            return builder.ToString();
-        }
-
-        private static uint StableHash(string value)
-        {
-            // FNV-1a: stable across processes, unlike string.GetHashCode.
-            var hash = 2166136261u;
-            foreach (var c in value)
-            {
-                hash = unchecked((hash ^ c) * 16777619u);
-            }
-
-            return hash;
-        }
 
         private static string EscapeIdentifier(string name) =>
             Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;

@@ -11,7 +11,6 @@ namespace TracedLlm.Generators;
 [Generator(LanguageNames.CSharp)]
 public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
 {
-    internal const string AttributeMetadataName = "TracedLlm.TracedLlmRouteAttribute";
     private const string RuntimeMarkerMetadataName = "TracedLlm.TracedLlmRouteBuilder";
 
     /// <inheritdoc />
@@ -19,7 +18,7 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
     {
         var routes = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                AttributeMetadataName,
+                HandlerBinding.AttributeMetadataName,
                 static (node, _) => node is MethodDeclarationSyntax,
                 static (syntaxContext, cancellationToken) => Parser.Parse(syntaxContext, cancellationToken))
             .WithTrackingName(TrackingNames.Routes);
