@@ -1,0 +1,30 @@
+namespace TracedLlm.Analyzers.Tests;
+
+/// <summary>The declarations every analyzer test source starts with.</summary>
+internal static class Corpus
+{
+    public const string Header = """
+        using System;
+        using System.Collections.Generic;
+        using System.Diagnostics;
+        using System.Text.Json;
+        using System.Text.Json.Nodes;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.AspNetCore.Http;
+        using TracedLlm;
+
+        namespace Contoso;
+
+        internal sealed class ChatRequest { public string? Model { get; set; } }
+
+        internal sealed class MessagesRequest { public string? Model { get; set; } }
+
+        internal sealed class Reply { public string? Text { get; set; } }
+
+        internal class HttpException : Exception { public HttpException(string message) : base(message) { } }
+
+        internal static class Telemetry { public static readonly ActivitySource Source = new("Contoso"); }
+
+        """;
+}
