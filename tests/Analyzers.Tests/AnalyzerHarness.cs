@@ -82,10 +82,10 @@ internal static class AnalyzerHarness
         return positions;
     }
 
-    /// <summary>"Line N, column M" of a diagnostic, for messages that name a location.</summary>
+    /// <summary>Where a marker stands once it is removed, as messages name locations: <c>Source0.cs(line,column)</c>.</summary>
     public static string Position(string source, int marker)
     {
-        var text = SourceText.From(source).Lines.GetLinePosition(Markers(source)[marker]);
+        var text = SourceText.From(source).Lines.GetLinePosition(Markers(source)[marker] - Marker.Length);
         return $"Source0.cs({text.Line + 1},{text.Character + 1})";
     }
 

@@ -33,7 +33,7 @@ internal sealed class MethodFactsCollector
 
         if (types.IsFailureFilterMethod(owner))
         {
-            var tested = blocks.SelectMany(b => b.DescendantsAndSelf()).SelectMany(collector.TypeTests).ToImmutableArray();
+            var tested = blocks.SelectMany(collector.TypeTests).Distinct<ITypeSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
             var location = owner.Locations.FirstOrDefault() ?? Location.None;
             collector._facts.Filters.Add(new FailureFilter(location, tested.IsEmpty && types.Exception is not null ? ImmutableArray.Create<ITypeSymbol>(types.Exception) : tested));
         }

@@ -33,7 +33,7 @@ public sealed class FailurePathCodeFix : CodeFixProvider
                 || root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node
                 || ThrownExpression(node) is not { } thrown
                 || model?.GetTypeInfo(thrown, context.CancellationToken).Type is not INamedTypeSymbol type
-                || type.DeclaringSyntaxReferences.FirstOrDefault() is not { } declaration)
+                || await BaseTypeDeclarationAsync(context.Document.Project.Solution, type, context.CancellationToken).ConfigureAwait(false) is not { } baseType)
             {
                 continue;
             }
@@ -41,7 +41,7 @@ public sealed class FailurePathCodeFix : CodeFixProvider
             context.RegisterCodeFix(
                 CodeAction.Create(
                     $"Derive '{type.Name}' from '{accepted}'",
-                    ct => DeriveAsync(context.Document.Project.Solution, declaration, accepted, ct),
+                    ct => DeriveAsync(context.Document.Project.Solution, baseType, accepted, ct),
                     equivalenceKey: DiagnosticIds.FailurePathEscape),
                 diagnostic);
         }
@@ -54,37 +54,33 @@ public sealed class FailurePathCodeFix : CodeFixProvider
         _ => null,
     };
 
-    private static async Task<Solution> DeriveAsync(Solution solution, SyntaxReference declaration, string accepted, CancellationToken cancellationToken)
+    /// <summary>The base-class entry of the type's declaration in source (for a partial type, the part that names the base class).</summary>
+    private static async Task<BaseTypeSyntax?> BaseTypeDeclarationAsync(Solution solution, INamedTypeSymbol type, CancellationToken cancellationToken)
     {
-        var document = solution.GetDocument(declaration.SyntaxTree);
-        if (document is null || await declaration.GetSyntaxAsync(cancellationToken).ConfigureAwait(false) is not ClassDeclarationSyntax @class)
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (await reference.GetSyntaxAsync(cancellationToken).ConfigureAwait(false) is ClassDeclarationSyntax { BaseList.Types: { Count: > 0 } types }
+                && solution.GetDocument(reference.SyntaxTree) is { } document
+                && await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is { } model
+                && model.GetTypeInfo(types[0].Type, cancellationToken).Type is { TypeKind: TypeKind.Class })
+            {
+                return types[0];
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<Solution> DeriveAsync(Solution solution, BaseTypeSyntax baseType, string accepted, CancellationToken cancellationToken)
+    {
+        var document = solution.GetDocument(baseType.SyntaxTree);
+        if (document is null || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
         {
             return solution;
         }
 
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        var baseType = SyntaxFactory.SimpleBaseType(SyntaxFactory.ParseTypeName(accepted).WithAdditionalAnnotations(Simplifier.Annotation));
-        ClassDeclarationSyntax updated;
-        if (@class.BaseList is { Types.Count: > 0 } list
-            && model?.GetTypeInfo(list.Types[0].Type, cancellationToken).Type is { TypeKind: TypeKind.Class })
-        {
-            // Replace the current base class; interfaces stay.
-            updated = @class.WithBaseList(list.WithTypes(list.Types.Replace(list.Types[0], baseType.WithTriviaFrom(list.Types[0]))));
-        }
-        else if (@class.BaseList is { } interfaces)
-        {
-            updated = @class.WithBaseList(interfaces.WithTypes(interfaces.Types.Insert(0, baseType)));
-        }
-        else
-        {
-            // `class X` becomes `class X : Accepted`; what followed the name (a line break) follows the base list.
-            var nameEnd = @class.TypeParameterList?.GreaterThanToken ?? @class.Identifier;
-            var colon = SyntaxFactory.Token(SyntaxKind.ColonToken).WithTrailingTrivia(SyntaxFactory.Space);
-            updated = @class.ReplaceToken(nameEnd, nameEnd.WithTrailingTrivia(SyntaxFactory.Space));
-            updated = updated.WithBaseList(SyntaxFactory.BaseList(colon, SyntaxFactory.SingletonSeparatedList<BaseTypeSyntax>(baseType)).WithTrailingTrivia(nameEnd.TrailingTrivia));
-        }
-
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        return solution.WithDocumentSyntaxRoot(document.Id, root!.ReplaceNode(@class, updated));
+        // Replace the base class; interfaces after it stay.
+        var replacement = SyntaxFactory.SimpleBaseType(SyntaxFactory.ParseTypeName(accepted).WithAdditionalAnnotations(Simplifier.Annotation)).WithTriviaFrom(baseType);
+        return solution.WithDocumentSyntaxRoot(document.Id, root.ReplaceNode(baseType, replacement));
     }
 }
