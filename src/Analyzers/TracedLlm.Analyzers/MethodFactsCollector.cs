@@ -181,7 +181,9 @@ internal sealed class MethodFactsCollector
         if (!@catch.Handler.DescendantsAndSelf().OfType<IThrowOperation>().Any())
         {
             var keyword = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation() : @catch.Syntax.GetLocation();
-            _facts.Swallows.Add(new SwallowSite(keyword, caught.ToDisplayString()));
+            // A bare catch (typed as object) swallows any exception.
+            var caughtName = caught.SpecialType == SpecialType.System_Object ? "System.Exception" : caught.ToDisplayString();
+            _facts.Swallows.Add(new SwallowSite(keyword, caughtName));
         }
     }
 
