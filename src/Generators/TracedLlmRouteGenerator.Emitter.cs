@@ -112,6 +112,11 @@ public sealed partial class TracedLlmRouteGenerator
                 : $"var result = await {invocation}.ConfigureAwait(false);");
             w.WriteLine($"await {Pipeline}.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
             w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PostCall, {request}, result).ConfigureAwait(false);");
+            if (!route.ReturnsResult)
+            {
+                w.WriteLine($"{Pipeline}.RecordOutput(call, result, gateway.GetTypeInfo<{route.ResultTypeName}>());");
+            }
+
             w.WriteLine($"llm = {Pipeline}.End(llm, server);");
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine(route.ReturnsResult

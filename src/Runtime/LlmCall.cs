@@ -65,6 +65,8 @@ public sealed class LlmCall
 
     internal Task<GuardrailBlockedException?>? DuringCallGuardrails { get; set; }
 
+    internal byte[]? SerializedResult { get; set; }
+
     /// <summary>Records <c>gen_ai.provider.name</c> (e.g. <c>openai</c>, <c>anthropic</c>).</summary>
     public void SetProvider(string providerName)
     {

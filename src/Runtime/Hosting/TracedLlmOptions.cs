@@ -17,6 +17,22 @@ public sealed class TracedLlmOptions
     /// </summary>
     public bool IgnoreContextPropagation { get; set; } = IsTrue(Environment.GetEnvironmentVariable("OTEL_IGNORE_CONTEXT_PROPAGATION"));
 
+    /// <summary>
+    /// Records request and response content (<c>langfuse.observation.input</c> / <c>.output</c>) on the
+    /// LLM span. Off by default; metadata <c>mask_input</c> / <c>mask_output</c> still suppress it per
+    /// request. Default: <c>TRACEDLLM_CAPTURE_MESSAGE_CONTENT</c> or
+    /// <c>OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT</c> set to <c>true</c>.
+    /// </summary>
+    public bool CaptureMessageContent { get; set; } =
+        IsTrue(Environment.GetEnvironmentVariable("TRACEDLLM_CAPTURE_MESSAGE_CONTENT"))
+        || IsTrue(Environment.GetEnvironmentVariable("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"));
+
+    /// <summary>Captured content longer than this many characters is truncated. Default 16,384.</summary>
+    public int MaxContentLength { get; set; } = 16 * 1024;
+
+    /// <summary>The <c>langfuse.environment</c> of traces whose metadata names none. Default: <c>LANGFUSE_TRACING_ENVIRONMENT</c>.</summary>
+    public string? DefaultEnvironment { get; set; } = Environment.GetEnvironmentVariable("LANGFUSE_TRACING_ENVIRONMENT") is { Length: > 0 } environment ? environment : null;
+
     internal static bool IsTrue(string? value) =>
         string.Equals(value, "true", StringComparison.OrdinalIgnoreCase) || value == "1";
 }

@@ -87,7 +87,7 @@ public static class TracedPipeline
                 TraceJoinSource.TraceParent => "traceparent",
                 _ => "none",
             });
-            SpanAttributes.AddTraceAttributes(server, call.Metadata);
+            SpanAttributes.AddTraceAttributes(server, call.Metadata, gateway.Options.DefaultEnvironment);
             join.RecordEvents(server);
         }
 
@@ -213,11 +213,32 @@ public static class TracedPipeline
         }
     }
 
+    /// <summary>
+    /// Records the result as the LLM span's output when content capture is on (and the request did
+    /// not ask for <c>mask_output</c>); the serialized bytes are kept for the response.
+    /// </summary>
+    public static void RecordOutput<T>(LlmCall call, T result, JsonTypeInfo<T> typeInfo)
+    {
+        var options = call.Gateway.Options;
+        if (options.CaptureMessageContent && !call.Metadata.MaskOutput && call.Span is { IsAllDataRequested: true } span)
+        {
+            call.SerializedResult = JsonSerializer.SerializeToUtf8Bytes(result, typeInfo);
+            span.SetTag(AttributeNames.LangfuseObservationOutput, SpanAttributes.Content(call.SerializedResult, options.MaxContentLength));
+        }
+    }
+
     /// <summary>Writes a handler's typed result as JSON (status 200).</summary>
     public static Task WriteResultAsync<T>(LlmCall call, T result, JsonTypeInfo<T> typeInfo)
     {
         var response = call.HttpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
+        if (call.SerializedResult is { } serialized)
+        {
+            response.ContentType = "application/json";
+            response.ContentLength = serialized.Length;
+            return response.Body.WriteAsync(serialized, call.HttpContext.RequestAborted).AsTask();
+        }
+
         return response.WriteAsJsonAsync(result, typeInfo, contentType: "application/json", call.HttpContext.RequestAborted);
     }
 

@@ -38,6 +38,10 @@ public static class AttributeNames
     public const string LangfusePromptVersion = "langfuse.observation.prompt.version";
     /// <summary>Prefix of <c>langfuse.observation.metadata.*</c></summary>
     public const string LangfuseObservationMetadataPrefix = "langfuse.observation.metadata.";
+    /// <summary><c>langfuse.observation.input</c>: request content, only when content capture is on.</summary>
+    public const string LangfuseObservationInput = "langfuse.observation.input";
+    /// <summary><c>langfuse.observation.output</c>: response content, only when content capture is on.</summary>
+    public const string LangfuseObservationOutput = "langfuse.observation.output";
     /// <summary><c>langfuse.trace.name</c></summary>
     public const string LangfuseTraceName = "langfuse.trace.name";
     /// <summary><c>langfuse.user.id</c></summary>

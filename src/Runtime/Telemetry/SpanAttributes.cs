@@ -1,4 +1,6 @@
+using System;
 using System.Diagnostics;
+using System.Text;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Pipeline;
@@ -6,8 +8,9 @@ namespace TracedLlm.Pipeline;
 /// <summary>Writes the contract's attributes. Callers check <see cref="Activity.IsAllDataRequested"/> first, so nothing is built for a span that is not recorded.</summary>
 internal static class SpanAttributes
 {
-    public static void AddTraceAttributes(Activity span, LlmMetadata metadata)
+    public static void AddTraceAttributes(Activity span, LlmMetadata metadata, string? defaultEnvironment)
     {
+        SetIfNotNull(span, AttributeNames.LangfuseEnvironment, metadata.Environment ?? defaultEnvironment);
         if (!metadata.IsPresent)
         {
             return;
@@ -36,7 +39,6 @@ internal static class SpanAttributes
             span.SetTag(AttributeNames.LangfuseTraceMetadataPrefix + key, value);
         }
 
-        SetIfNotNull(span, AttributeNames.LangfuseEnvironment, metadata.Environment);
         SetIfNotNull(span, AttributeNames.LangfuseRelease, metadata.Release);
         SetIfNotNull(span, AttributeNames.LangfuseVersion, metadata.Version);
     }
@@ -78,6 +80,18 @@ internal static class SpanAttributes
         {
             span.SetTag(AttributeNames.LangfuseObservationMetadataPrefix + key, value);
         }
+
+        if (call.Gateway.Options.CaptureMessageContent && !metadata.MaskInput)
+        {
+            span.SetTag(AttributeNames.LangfuseObservationInput, Content(call.UpstreamBody.Span, call.Gateway.Options.MaxContentLength));
+        }
+    }
+
+    /// <summary>UTF-8 JSON as text, cut at <paramref name="maxLength"/> characters with a visible marker.</summary>
+    public static string Content(ReadOnlySpan<byte> json, int maxLength)
+    {
+        var text = Encoding.UTF8.GetString(json);
+        return text.Length <= maxLength ? text : string.Concat(text.AsSpan(0, maxLength), "…[truncated]");
     }
 
     public static void AddGuardrailAttributes(Activity span, string name, GuardrailMode mode, string status, string? response)
