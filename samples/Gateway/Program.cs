@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using TracedLlm;
 using TracedLlm.OpenTelemetry;
@@ -49,13 +51,30 @@ else
         configuration["Upstream:Model"]));
 }
 
-// Tracing: every finished trace printed as a tree (Tracing:Enabled=false leaves tracing to the host, as the tests do).
+// Tracing: every finished trace printed as a tree; exported to Langfuse when its keys are set, and
+// over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (Tracing:Enabled=false leaves tracing to the host, as the tests do).
+var exportTargets = new List<string>();
 if (configuration.GetValue("Tracing:Enabled", true))
 {
-    var tracing = Sdk.CreateTracerProviderBuilder().AddTracedLlm();
+    var tracing = Sdk.CreateTracerProviderBuilder()
+        .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService("tracedllm-sample-gateway"))
+        .AddTracedLlm();
     if (configuration.GetValue("Tracing:Console", true))
     {
         tracing.AddTracedLlmConsoleTree();
+    }
+
+    var langfuse = LangfuseExporterOptions.FromEnvironment();
+    if (langfuse.IsConfigured)
+    {
+        tracing.AddLangfuseExporter();
+        exportTargets.Add($"Langfuse at {langfuse.Endpoint}");
+    }
+
+    if (Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } otlpEndpoint)
+    {
+        tracing.AddTracedLlmOtlpExporter();
+        exportTargets.Add($"OTLP at {otlpEndpoint}");
     }
 
     builder.Services.AddSingleton(tracing.Build());
@@ -64,6 +83,11 @@ if (configuration.GetValue("Tracing:Enabled", true))
 var app = builder.Build();
 app.MapTracedLlmRoutes();
 app.MapGet("/health", () => "ok");
+
+foreach (var target in exportTargets)
+{
+    app.Logger.LogInformation("Exporting traces to {Target}", target);
+}
 
 if (GatewayKeys.UsesDevelopmentKey(configuration))
 {

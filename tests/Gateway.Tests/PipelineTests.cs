@@ -62,6 +62,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal("generation", llm.GetTagItem(AttributeNames.LangfuseObservationType));
         Assert.Equal("user-7", tree.Server.GetTagItem(AttributeNames.LangfuseUserId));
         Assert.Equal("s-1", tree.Server.GetTagItem(AttributeNames.LangfuseSessionId));
+        Assert.Equal(new[] { "t1", "t2" }, Assert.IsType<string[]>(tree.Server.GetTagItem(AttributeNames.LangfuseTraceTags)));
         Assert.Equal(200, tree.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
         Assert.Equal("metadata", tree.Server.GetTagItem(AttributeNames.MetadataSlot));
 

@@ -194,7 +194,7 @@ public sealed class LlmMetadata
         throw WrongType(slot, key, "an integer", reader.TokenType);
     }
 
-    private static IReadOnlyList<string> ReadStringArray(ref Utf8JsonReader reader, string slot, string key)
+    private static string[] ReadStringArray(ref Utf8JsonReader reader, string slot, string key)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -217,7 +217,8 @@ public sealed class LlmMetadata
             items.Add(reader.GetString()!);
         }
 
-        return items;
+        // An array, not a list: OpenTelemetry exports only arrays as array attributes.
+        return items.ToArray();
     }
 
     private static IReadOnlyDictionary<string, string> ReadObjectAsText(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string slot, string key)

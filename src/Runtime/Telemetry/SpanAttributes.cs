@@ -29,9 +29,9 @@ internal static class SpanAttributes
             span.SetTag(AttributeNames.SessionId, session);
         }
 
-        if (metadata.Tags.Count > 0)
+        if (metadata.Tags is string[] { Length: > 0 } tags)
         {
-            span.SetTag(AttributeNames.LangfuseTraceTags, metadata.Tags);
+            span.SetTag(AttributeNames.LangfuseTraceTags, tags);
         }
 
         foreach (var (key, value) in metadata.TraceMetadata)

@@ -1,0 +1,88 @@
+// A loopback OTLP/HTTP trace receiver. It decodes protobuf bodies with the OpenTelemetry JS
+// project's own generated decoder (@opentelemetry/otlp-transformer 0.216.0), not with TracedLlm
+// code, and prints one JSON line per request: path, the headers that matter, and flat spans.
+'use strict';
+const http = require('node:http');
+const root = require('@opentelemetry/otlp-transformer/build/src/generated/root');
+
+const ExportTraceServiceRequest = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+const ExportTraceServiceResponse = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+const hex = (bytes) => (bytes && bytes.length ? Buffer.from(bytes).toString('hex') : '');
+const kinds = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+
+function anyValue(value) {
+  if (value == null) return null;
+  if (value.stringValue != null) return value.stringValue;
+  if (value.boolValue != null) return value.boolValue;
+  if (value.intValue != null) return Number(value.intValue);
+  if (value.doubleValue != null) return value.doubleValue;
+  if (value.arrayValue) return (value.arrayValue.values || []).map(anyValue);
+  if (value.kvlistValue) return attributes(value.kvlistValue.values);
+  return null;
+}
+
+function attributes(list) {
+  const result = {};
+  for (const kv of list || []) result[kv.key] = anyValue(kv.value);
+  return result;
+}
+
+function flatten(request) {
+  const spans = [];
+  for (const resourceSpans of request.resourceSpans || []) {
+    const resource = attributes(resourceSpans.resource && resourceSpans.resource.attributes);
+    for (const scopeSpans of resourceSpans.scopeSpans || []) {
+      for (const span of scopeSpans.spans || []) {
+        spans.push({
+          scope: scopeSpans.scope ? scopeSpans.scope.name : '',
+          service: resource['service.name'] || '',
+          traceId: hex(span.traceId),
+          spanId: hex(span.spanId),
+          parentSpanId: hex(span.parentSpanId),
+          name: span.name,
+          kind: kinds[span.kind || 0],
+          attributes: attributes(span.attributes),
+          events: (span.events || []).map((e) => ({ name: e.name, attributes: attributes(e.attributes) })),
+          links: (span.links || []).map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
+          status: { code: (span.status && span.status.code) || 0, message: (span.status && span.status.message) || '' },
+        });
+      }
+    }
+  }
+  return spans;
+}
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    let spans = [];
+    let error = null;
+    try {
+      spans = flatten(ExportTraceServiceRequest.decode(body));
+    } catch (e) {
+      error = String(e && e.message);
+    }
+    const record = {
+      method: req.method,
+      path: req.url,
+      headers: {
+        authorization: req.headers['authorization'] || null,
+        'x-langfuse-ingestion-version': req.headers['x-langfuse-ingestion-version'] || null,
+        'content-type': req.headers['content-type'] || null,
+      },
+      error,
+      spans,
+    };
+    process.stdout.write(JSON.stringify(record) + '\n');
+    res.writeHead(error ? 400 : 200, { 'content-type': 'application/x-protobuf' });
+    res.end(Buffer.from(ExportTraceServiceResponse.encode({}).finish()));
+  });
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(JSON.stringify({ listening: server.address().port }) + '\n');
+});
+
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
