@@ -10,17 +10,22 @@ internal enum ReturnShape
     Value,
     Task,
     ValueTask,
+    Stream,
 }
 
 /// <summary>One handler parameter: types travel as fully qualified strings, never symbols.</summary>
 internal readonly record struct ParameterModel(string Name, string TypeName, ParameterSource Source);
 
-/// <summary>Everything the emitter needs for one route; strings, enums and equatable arrays only.</summary>
+/// <summary>
+/// Everything the emitter needs for one route; strings, enums and equatable arrays only. A route
+/// has a regular handler, a streaming handler (returning <c>IAsyncEnumerable</c>), or both; with
+/// both, the body's <c>"stream"</c> decides which runs.
+/// </summary>
 internal readonly record struct RouteModel(
     string GeneratedClassName,
     string HintName,
     string HandlerTypeName,
-    string HandlerMethodName,
+    string? HandlerMethodName,
     string HandlerDisplayName,
     string HttpMethod,
     string Pattern,
@@ -30,7 +35,10 @@ internal readonly record struct RouteModel(
     EquatableArray<ParameterModel> Parameters,
     ReturnShape ReturnShape,
     string ResultTypeName,
-    bool ReturnsResult);
+    bool ReturnsResult,
+    string? StreamMethodName,
+    EquatableArray<ParameterModel> StreamParameters,
+    string? ChunkTypeName);
 
 /// <summary>What the route table needs of a route.</summary>
 internal readonly record struct RouteTableEntry(string GeneratedClassName, string HttpMethod, string Pattern);

@@ -20,7 +20,7 @@ public sealed partial class TracedLlmRouteGenerator
         {
             var w = NewWriter(out var text);
             Open(w, "namespace TracedLlm.Generated");
-            w.WriteLine($"/// <summary>The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around <see cref=\"{route.HandlerTypeName}.{route.HandlerMethodName}\"/>.</summary>");
+            w.WriteLine($"/// <summary>The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around <see cref=\"{route.HandlerTypeName}.{route.HandlerMethodName ?? route.StreamMethodName}\"/>.</summary>");
             w.WriteLine(GeneratedCode);
             Open(w, $"internal static class {route.GeneratedClassName}");
             w.WriteLine("/// <summary>The body property that carries gateway metadata on this route.</summary>");
@@ -49,7 +49,7 @@ public sealed partial class TracedLlmRouteGenerator
 
         private static void EmitInvoke(IndentedTextWriter w, RouteModel route)
         {
-            var body = route.Parameters.FirstOrDefault(p => p.Source == ParameterSource.Body);
+            var body = route.Parameters.Concat(route.StreamParameters).FirstOrDefault(p => p.Source == ParameterSource.Body);
             var hasBody = body != default;
 
             w.WriteLine("/// <summary>Runs the request: server span, auth, pre-call, the LLM span with guardrails and the handler, and one failure path.</summary>");
@@ -87,16 +87,9 @@ public sealed partial class TracedLlmRouteGenerator
                 w.WriteLine($"{Pipeline}.ValidateBody(call);");
             }
 
-            foreach (var parameter in route.Parameters)
+            if (route.StreamMethodName is null)
             {
-                if (parameter.Source == ParameterSource.Service)
-                {
-                    w.WriteLine($"var {Local(parameter)} = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
-                }
-                else if (parameter.Source == ParameterSource.OptionalService)
-                {
-                    w.WriteLine($"var {Local(parameter)} = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
-                }
+                w.WriteLine($"{Pipeline}.RejectStreaming(call);");
             }
 
             w.WriteLine($"preCall = {Pipeline}.End(preCall, server);");
@@ -105,23 +98,24 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"llm = {Pipeline}.StartLlmSpan(call, server);");
             w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PreCall, {request}, null).ConfigureAwait(false);");
             w.WriteLine($"{Pipeline}.StartDuringCallGuardrails(call, {request});");
-            var arguments = string.Join(", ", route.Parameters.Select(Argument));
-            var invocation = $"{route.HandlerTypeName}.{route.HandlerMethodName}({arguments})";
-            w.WriteLine(route.ReturnShape == ReturnShape.Value
-                ? $"var result = {invocation};"
-                : $"var result = await {invocation}.ConfigureAwait(false);");
-            w.WriteLine($"await {Pipeline}.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
-            w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PostCall, {request}, result).ConfigureAwait(false);");
-            if (!route.ReturnsResult)
+            if (route.HandlerMethodName is not null && route.StreamMethodName is not null)
             {
-                w.WriteLine($"{Pipeline}.RecordOutput(call, result, gateway.GetTypeInfo<{route.ResultTypeName}>());");
+                Open(w, "if (call.Parameters.Stream)");
+                EmitStream(w, route, request);
+                Close(w);
+                Open(w, "else");
+                EmitValue(w, route, request);
+                Close(w);
+            }
+            else if (route.StreamMethodName is not null)
+            {
+                EmitStream(w, route, request);
+            }
+            else
+            {
+                EmitValue(w, route, request);
             }
 
-            w.WriteLine($"llm = {Pipeline}.End(llm, server);");
-            w.WriteLineNoTabs(string.Empty);
-            w.WriteLine(route.ReturnsResult
-                ? $"await {Pipeline}.WriteResultAsync(call, result).ConfigureAwait(false);"
-                : $"await {Pipeline}.WriteResultAsync(call, result, gateway.GetTypeInfo<{route.ResultTypeName}>()).ConfigureAwait(false);");
             Close(w);
             Open(w, "catch (global::System.Exception exception)");
             w.WriteLine("// The single failure path: every exception, whatever its type, reaches it exactly once.");
@@ -135,6 +129,54 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"{Pipeline}.EndServer(server, call, ambient);");
             Close(w);
             Close(w);
+        }
+
+        /// <summary>The regular handler: its result goes through post-call guardrails and is written as JSON.</summary>
+        private static void EmitValue(IndentedTextWriter w, RouteModel route, string request)
+        {
+            EmitServices(w, route.Parameters);
+            var invocation = $"{route.HandlerTypeName}.{route.HandlerMethodName}({string.Join(", ", route.Parameters.Select(Argument))})";
+            w.WriteLine(route.ReturnShape == ReturnShape.Value
+                ? $"var result = {invocation};"
+                : $"var result = await {invocation}.ConfigureAwait(false);");
+            w.WriteLine($"await {Pipeline}.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
+            w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PostCall, {request}, result).ConfigureAwait(false);");
+            if (!route.ReturnsResult)
+            {
+                w.WriteLine($"{Pipeline}.RecordOutput(call, result, gateway.GetTypeInfo<{route.ResultTypeName}>());");
+            }
+
+            w.WriteLine($"llm = {Pipeline}.End(llm, server);");
+            w.WriteLine(route.ReturnsResult
+                ? $"await {Pipeline}.WriteResultAsync(call, result).ConfigureAwait(false);"
+                : $"await {Pipeline}.WriteResultAsync(call, result, gateway.GetTypeInfo<{route.ResultTypeName}>()).ConfigureAwait(false);");
+        }
+
+        /// <summary>The streaming handler: its chunks are written as server-sent events, then the stream is ended.</summary>
+        private static void EmitStream(IndentedTextWriter w, RouteModel route, string request)
+        {
+            EmitServices(w, route.StreamParameters);
+            w.WriteLine($"var chunks = {route.HandlerTypeName}.{route.StreamMethodName}({string.Join(", ", route.StreamParameters.Select(Argument))});");
+            w.WriteLine($"await {Pipeline}.StreamAsync(call, chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
+            w.WriteLine($"await {Pipeline}.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
+            w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PostCall, {request}, null).ConfigureAwait(false);");
+            w.WriteLine($"await {Pipeline}.CompleteStreamAsync(call).ConfigureAwait(false);");
+            w.WriteLine($"llm = {Pipeline}.End(llm, server);");
+        }
+
+        private static void EmitServices(IndentedTextWriter w, EquatableArray<ParameterModel> parameters)
+        {
+            foreach (var parameter in parameters)
+            {
+                if (parameter.Source == ParameterSource.Service)
+                {
+                    w.WriteLine($"var {Local(parameter)} = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
+                }
+                else if (parameter.Source == ParameterSource.OptionalService)
+                {
+                    w.WriteLine($"var {Local(parameter)} = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
+                }
+            }
         }
 
         private static void EmitEnvelopeReader(IndentedTextWriter w)

@@ -46,6 +46,82 @@ public sealed partial class TracedLlmRouteGenerator
             }
 
             // The handler: static, not generic, reachable from generated code in the same assembly.
+            var parameters = ParseHandler(method, display, diagnostics, location, out var shape, out var resultType, out var returnsResult);
+            if (diagnostics.Count > 0 || httpMethod is null || pattern is null)
+            {
+                return new RouteParseResult(null, null, diagnostics.ToEquatableArray());
+            }
+
+            // A streaming handler beside a regular one for the same method and path is emitted with it.
+            var streams = shape == ReturnShape.Stream;
+            var partner = Partner(method, httpMethod, pattern, partnerStreams: !streams);
+            if (streams && partner is not null && SameSymbol(Partner(partner, httpMethod, pattern, partnerStreams: true), method))
+            {
+                return new RouteParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            string? streamMethod = null;
+            var streamParameters = new List<ParameterModel>();
+            string? chunkType = null;
+            if (streams)
+            {
+                (streamMethod, streamParameters, chunkType) = (method.Name, parameters, resultType);
+                parameters = new List<ParameterModel>();
+            }
+            else if (partner is not null)
+            {
+                var partnerDiagnostics = new List<DiagnosticInfo>();
+                var partnerParameters = ParseHandler(partner, display, partnerDiagnostics, location, out _, out var partnerChunk, out _);
+                if (partnerDiagnostics.Count == 0)
+                {
+                    var body = parameters.FirstOrDefault(p => p.Source == ParameterSource.Body).TypeName;
+                    var partnerBody = partnerParameters.FirstOrDefault(p => p.Source == ParameterSource.Body).TypeName;
+                    if (body != partnerBody)
+                    {
+                        Report(DiagnosticDescriptors.InvalidSignatureId, display, $"the streaming handler '{partner.Name}' must take the same request body as '{method.Name}'");
+                        return new RouteParseResult(null, null, diagnostics.ToEquatableArray());
+                    }
+
+                    (streamMethod, streamParameters, chunkType) = (partner.Name, partnerParameters, partnerChunk);
+                }
+            }
+
+            var normalizedMethod = httpMethod.ToUpperInvariant();
+            var format = errorFormat switch
+            {
+                1 => "OpenAI",
+                2 => "Anthropic",
+                _ => RouteConventions.DefaultErrorFormat(pattern),
+            };
+            var className = HandlerBinding.GeneratedClassName(method);
+            var model = new RouteModel(
+                className,
+                className + ".g.cs",
+                method.ContainingType.ToDisplayString(FullyQualified),
+                streams ? null : method.Name,
+                display,
+                normalizedMethod,
+                pattern,
+                slot ?? RouteConventions.DefaultSlot(pattern),
+                format,
+                operation ?? RouteConventions.DefaultOperation(pattern),
+                parameters.ToEquatableArray(),
+                shape,
+                resultType,
+                returnsResult,
+                streamMethod,
+                streamParameters.ToEquatableArray(),
+                chunkType);
+            var key = new RouteKey(normalizedMethod, pattern, display, location ?? default);
+            return new RouteParseResult(model, key, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        /// <summary>Checks a handler's shape and binds its parameters; problems are added to <paramref name="diagnostics"/>.</summary>
+        private static List<ParameterModel> ParseHandler(IMethodSymbol method, string display, List<DiagnosticInfo> diagnostics, LocationInfo? location, out ReturnShape shape, out string resultType, out bool returnsResult)
+        {
+            void Report(string id, params string[] arguments) =>
+                diagnostics.Add(new DiagnosticInfo(id, location, arguments.Select(a => new StringValue(a)).ToEquatableArray()));
+
             if (!method.IsStatic)
             {
                 Report(DiagnosticDescriptors.InvalidSignatureId, display, "the handler must be static (take services as parameters)");
@@ -61,63 +137,59 @@ public sealed partial class TracedLlmRouteGenerator
                 Report(DiagnosticDescriptors.InaccessibleHandlerId, display, inaccessible.Name, Describe(inaccessible.DeclaredAccessibility));
             }
 
-            var parameters = ParseParameters(method, display, Report);
-            var (shape, resultType, returnsResult, supported) = ParseReturnType(method.ReturnType);
+            var parameters = new List<ParameterModel>();
+            foreach (var binding in HandlerBinding.Bind(method))
+            {
+                if (binding.Error is not null)
+                {
+                    Report(DiagnosticDescriptors.InvalidSignatureId, display, binding.Error);
+                    continue;
+                }
+
+                parameters.Add(new ParameterModel(EscapeIdentifier(binding.Parameter.Name), binding.Parameter.Type.ToDisplayString(FullyQualified), binding.Source));
+            }
+
+            bool supported;
+            (shape, resultType, returnsResult, supported) = ParseReturnType(method.ReturnType);
             if (!supported)
             {
                 Report(DiagnosticDescriptors.UnsupportedReturnTypeId, display, method.ReturnType.ToDisplayString());
             }
 
-            if (diagnostics.Count > 0 || httpMethod is null || pattern is null)
-            {
-                return new RouteParseResult(null, null, diagnostics.ToEquatableArray());
-            }
-
-            var normalizedMethod = httpMethod.ToUpperInvariant();
-            var format = errorFormat switch
-            {
-                1 => "OpenAI",
-                2 => "Anthropic",
-                _ => RouteConventions.DefaultErrorFormat(pattern),
-            };
-            var className = HandlerBinding.GeneratedClassName(method);
-            var model = new RouteModel(
-                className,
-                className + ".g.cs",
-                method.ContainingType.ToDisplayString(FullyQualified),
-                method.Name,
-                display,
-                normalizedMethod,
-                pattern,
-                slot ?? RouteConventions.DefaultSlot(pattern),
-                format,
-                operation ?? RouteConventions.DefaultOperation(pattern),
-                parameters.ToEquatableArray(),
-                shape,
-                resultType,
-                returnsResult);
-            var key = new RouteKey(normalizedMethod, pattern, display, location ?? default);
-            return new RouteParseResult(model, key, EquatableArray<DiagnosticInfo>.Empty);
+            return parameters;
         }
 
-        private delegate void Reporter(string id, params string[] arguments);
-
-        private static List<ParameterModel> ParseParameters(IMethodSymbol method, string display, Reporter report)
+        /// <summary>The first other handler of the same type for the same method and path that streams (or does not).</summary>
+        private static IMethodSymbol? Partner(IMethodSymbol method, string httpMethod, string pattern, bool partnerStreams)
         {
-            var result = new List<ParameterModel>();
-            foreach (var binding in HandlerBinding.Bind(method))
+            foreach (var member in method.ContainingType.GetMembers())
             {
-                if (binding.Error is not null)
+                if (member is not IMethodSymbol candidate || SameSymbol(candidate, method))
                 {
-                    report(DiagnosticDescriptors.InvalidSignatureId, display, binding.Error);
                     continue;
                 }
 
-                result.Add(new ParameterModel(EscapeIdentifier(binding.Parameter.Name), binding.Parameter.Type.ToDisplayString(FullyQualified), binding.Source));
+                foreach (var attribute in candidate.GetAttributes())
+                {
+                    if (attribute.AttributeClass?.ToDisplayString() != HandlerBinding.AttributeMetadataName)
+                    {
+                        continue;
+                    }
+
+                    var data = RouteAttributeData.Read(attribute);
+                    if (string.Equals(data.HttpMethod, httpMethod, System.StringComparison.OrdinalIgnoreCase)
+                        && data.Pattern == pattern
+                        && (ParseReturnType(candidate.ReturnType).Shape == ReturnShape.Stream) == partnerStreams)
+                    {
+                        return candidate;
+                    }
+                }
             }
 
-            return result;
+            return null;
         }
+
+        private static bool SameSymbol(ISymbol? left, ISymbol? right) => SymbolEqualityComparer.Default.Equals(left, right);
 
         private static (ReturnShape Shape, string ResultType, bool ReturnsResult, bool Supported) ParseReturnType(ITypeSymbol returnType)
         {
@@ -138,8 +210,8 @@ public sealed partial class TracedLlmRouteGenerator
                 }
                 else if (definition == "System.Collections.Generic.IAsyncEnumerable<T>")
                 {
-                    // Streaming handlers are a later step of the pipeline; refused until then.
-                    return (shape, string.Empty, false, false);
+                    shape = ReturnShape.Stream;
+                    inner = named.TypeArguments[0];
                 }
             }
 

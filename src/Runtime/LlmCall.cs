@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net.Http;
 using System.Threading;
@@ -25,6 +26,7 @@ public sealed class LlmCall
         Route = route;
         _envelope = envelope;
         Gateway = gateway;
+        StartTimestamp = Stopwatch.GetTimestamp();
     }
 
     /// <summary>The HTTP request.</summary>
@@ -67,9 +69,31 @@ public sealed class LlmCall
 
     internal byte[]? SerializedResult { get; set; }
 
+    internal long StartTimestamp { get; }
+
+    internal string? ProviderName { get; private set; }
+
+    internal string? ResponseModel { get; private set; }
+
+    internal long? InputTokens { get; private set; }
+
+    internal long? OutputTokens { get; private set; }
+
+    /// <summary>Set when a streamed response wrote its first chunk.</summary>
+    internal long FirstChunkTimestamp { get; set; }
+
+    internal long LastChunkTimestamp { get; set; }
+
+    internal long LlmStartTimestamp { get; set; }
+
+    internal int StreamedChunks { get; set; }
+
+    internal FailurePath.Failure? Failure { get; set; }
+
     /// <summary>Records <c>gen_ai.provider.name</c> (e.g. <c>openai</c>, <c>anthropic</c>).</summary>
     public void SetProvider(string providerName)
     {
+        ProviderName = providerName;
         if (Span is { IsAllDataRequested: true } span)
         {
             span.SetTag(AttributeNames.GenAiProviderName, providerName);
@@ -79,6 +103,8 @@ public sealed class LlmCall
     /// <summary>Records token usage on the LLM span.</summary>
     public void RecordUsage(long inputTokens, long outputTokens)
     {
+        InputTokens = inputTokens;
+        OutputTokens = outputTokens;
         if (Span is { IsAllDataRequested: true } span)
         {
             span.SetTag(AttributeNames.GenAiUsageInputTokens, inputTokens);
@@ -89,6 +115,7 @@ public sealed class LlmCall
     /// <summary>Records the response model, id and finish reasons on the LLM span.</summary>
     public void RecordResponse(string? responseModel, string? responseId = null, params string[] finishReasons)
     {
+        ResponseModel = responseModel ?? ResponseModel;
         if (Span is { IsAllDataRequested: true } span)
         {
             if (responseModel is not null)
@@ -123,10 +150,119 @@ public sealed class LlmCall
     }
 
     /// <summary>Adds the W3C <c>traceparent</c> (and <c>tracestate</c>) of the current span to an outbound upstream request.</summary>
-    public void ApplyTraceContext(HttpRequestMessage request)
+    public void ApplyTraceContext(HttpRequestMessage request) => ApplyTraceContext(request, Activity.Current ?? Span);
+
+    /// <summary>Starts one upstream attempt by hand (no retries): its <c>raw_gen_ai_request</c> span ends when it is disposed.</summary>
+    public LlmAttempt StartAttempt(LlmTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return new LlmAttempt(this, target, 0, AttemptKind.Initial, reason: null);
+    }
+
+    /// <summary>
+    /// Calls upstream with retries and fallbacks: one <c>raw_gen_ai_request</c> span per attempt,
+    /// backoff between retries, and the <c>x-litellm-attempted-retries</c> /
+    /// <c>x-litellm-attempted-fallbacks</c> (and, after a retry, <c>x-litellm-max-retries</c>)
+    /// response headers. The last failure is thrown when every attempt has failed.
+    /// </summary>
+    public async Task<T> ExecuteAsync<T>(LlmTarget primary, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var sequence = new AttemptSequence(this, primary, policy);
+        while (true)
+        {
+            var attempt = sequence.Next();
+            try
+            {
+                var result = await operation(attempt, CancellationToken).ConfigureAwait(false);
+                attempt.Succeed();
+                sequence.Finish();
+                return result;
+            }
+            catch (Exception exception)
+            {
+                attempt.Fail(exception);
+                if (sequence.After(exception) is not { } delay)
+                {
+                    sequence.Finish();
+                    throw;
+                }
+
+                await Task.Delay(delay, CancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Streams from upstream with retries and fallbacks before the first chunk (after it, a failure
+    /// fails the stream). The attempt span stays open until the stream ends.
+    /// </summary>
+    public async IAsyncEnumerable<T> StreamAsync<T>(LlmTarget primary, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var sequence = new AttemptSequence(this, primary, policy);
+        LlmAttempt attempt;
+        IAsyncEnumerator<T> chunks;
+        while (true)
+        {
+            attempt = sequence.Next();
+            chunks = operation(attempt, CancellationToken).GetAsyncEnumerator(CancellationToken);
+            try
+            {
+                if (!await chunks.MoveNextAsync().ConfigureAwait(false))
+                {
+                    attempt.Succeed();
+                    sequence.Finish();
+                    await chunks.DisposeAsync().ConfigureAwait(false);
+                    yield break;
+                }
+
+                break;
+            }
+            catch (Exception exception)
+            {
+                await chunks.DisposeAsync().ConfigureAwait(false);
+                attempt.Fail(exception);
+                if (sequence.After(exception) is not { } delay)
+                {
+                    sequence.Finish();
+                    throw;
+                }
+
+                await Task.Delay(delay, CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        sequence.Finish();
+        var completed = false;
+        try
+        {
+            yield return chunks.Current;
+            while (await chunks.MoveNextAsync().ConfigureAwait(false))
+            {
+                yield return chunks.Current;
+            }
+
+            completed = true;
+        }
+        finally
+        {
+            await chunks.DisposeAsync().ConfigureAwait(false);
+            if (completed)
+            {
+                attempt.Succeed();
+            }
+            else
+            {
+                // Failed or abandoned after the first chunk: the failure path records why.
+                attempt.Dispose();
+            }
+        }
+    }
+
+    internal static void ApplyTraceContext(HttpRequestMessage request, Activity? span)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var span = Activity.Current ?? Span;
         if (span is null || span.IdFormat != ActivityIdFormat.W3C)
         {
             return;

@@ -17,7 +17,7 @@ public sealed class GeneratedCodeTests
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationProblems());
         Assert.Equal(
-            new[] { "Contoso_Gateway_Routes_Chat.g.cs", "Contoso_Gateway_Routes_Embeddings.g.cs", "Contoso_Gateway_Routes_Messages.g.cs", "TracedLlmRoutes.g.cs" },
+            new[] { "Contoso_Gateway_Routes_Chat.g.cs", "Contoso_Gateway_Routes_Embeddings.g.cs", "Contoso_Gateway_Routes_Messages.g.cs", "Contoso_Gateway_Routes_Responses.g.cs", "TracedLlmRoutes.g.cs" },
             run.Result.Results.Single().GeneratedSources.Select(s => s.HintName).OrderBy(n => n, StringComparer.Ordinal));
     }
 
@@ -40,6 +40,7 @@ public sealed class GeneratedCodeTests
                 new TracedRouteInfo("POST", "/v1/chat/completions", "metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Chat"),
                 new TracedRouteInfo("POST", "/v1/embeddings", "gateway_meta", WireFormat.Anthropic, "embeddings", "Contoso.Gateway.Routes.Embeddings"),
                 new TracedRouteInfo("POST", "/v1/messages", "litellm_metadata", WireFormat.Anthropic, "chat", "Contoso.Gateway.Routes.Messages"),
+                new TracedRouteInfo("POST", "/v1/responses", "litellm_metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Responses"),
             },
             routes);
     }
@@ -64,6 +65,48 @@ public sealed class GeneratedCodeTests
 
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationProblems());
+    }
+
+    [Fact]
+    public void AStreamingHandlerBesideARegularOneSharesItsRoute()
+    {
+        var chat = GeneratorHarness.Run(Sources.Gateway).Source("Contoso_Gateway_Routes_Chat.g.cs");
+
+        Assert.Contains("if (call.Parameters.Stream)", chat, StringComparison.Ordinal);
+        Assert.Contains("var chunks = global::Contoso.Gateway.Routes.ChatStream(requestArgument, call, call.CancellationToken);", chat, StringComparison.Ordinal);
+        Assert.Contains("var result = await global::Contoso.Gateway.Routes.Chat(requestArgument, call, upstreamArgument, call.CancellationToken).ConfigureAwait(false);", chat, StringComparison.Ordinal);
+        Assert.DoesNotContain("RejectStreaming", chat, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AStreamingHandlerWithADifferentBodyIsTLLM1001()
+    {
+        var run = GeneratorHarness.Run("""
+            using System.Collections.Generic;
+            using TracedLlm;
+
+            namespace Contoso;
+
+            internal sealed class A { public string? Model { get; set; } }
+            internal sealed class B { public string? Model { get; set; } }
+
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static A Chat(A request) => request;
+
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static async IAsyncEnumerable<A> ChatStream(B request)
+                {
+                    await System.Threading.Tasks.Task.Yield();
+                    yield return new A();
+                }
+            }
+            """);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("TLLM1001", diagnostic.Id);
+        Assert.Equal("Cannot generate the traced route for 'Contoso.Routes.Chat': the streaming handler 'ChatStream' must take the same request body as 'Chat'", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class GeneratorDiagnosticTests
                 public static Task B(Body body) => Task.CompletedTask;
 
                 [TracedLlmRoute("POST", "/c")]
-                public static System.Collections.Generic.IAsyncEnumerable<Body> C(Body body) => throw null!;
+                public static ValueTask C(Body body) => default;
             }
             """);
 
@@ -69,7 +69,8 @@ public sealed class GeneratorDiagnosticTests
             "Cannot generate the traced route for 'Contoso.Routes.A': return type 'void' is not supported; return T, Task<T>, ValueTask<T> or IResult");
         AssertDiagnostic(diagnostics[1], "TLLM1002", line: 14, column: 24,
             "Cannot generate the traced route for 'Contoso.Routes.B': return type 'System.Threading.Tasks.Task' is not supported; return T, Task<T>, ValueTask<T> or IResult");
-        Assert.Equal("TLLM1002", diagnostics[2].Id);
+        AssertDiagnostic(diagnostics[2], "TLLM1002", line: 17, column: 29,
+            "Cannot generate the traced route for 'Contoso.Routes.C': return type 'System.Threading.Tasks.ValueTask' is not supported; return T, Task<T>, ValueTask<T> or IResult");
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public sealed class SnapshotTests
     [InlineData("Contoso_Gateway_Routes_Chat.g.cs")]
     [InlineData("Contoso_Gateway_Routes_Messages.g.cs")]
     [InlineData("Contoso_Gateway_Routes_Embeddings.g.cs")]
+    [InlineData("Contoso_Gateway_Routes_Responses.g.cs")]
     [InlineData("TracedLlmRoutes.g.cs")]
     public void GeneratedSourceMatchesSnapshot(string hintName)
     {

@@ -4,6 +4,8 @@ namespace TracedLlm.Generators.Tests;
 internal static class Sources
 {
     public const string Gateway = """
+        using System.Collections.Generic;
+        using System.Runtime.CompilerServices;
         using System.Threading;
         using System.Threading.Tasks;
         using Microsoft.AspNetCore.Http;
@@ -19,6 +21,11 @@ internal static class Sources
         internal sealed class ChatResponse
         {
             public string? Text { get; set; }
+        }
+
+        internal sealed class ChatChunk
+        {
+            public string? Delta { get; set; }
         }
 
         internal sealed class MessagesRequest
@@ -37,6 +44,20 @@ internal static class Sources
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<ChatResponse> Chat(ChatRequest request, LlmCall call, IUpstream upstream, CancellationToken cancellationToken) =>
                 new() { Text = await upstream.CompleteAsync(request.Model, cancellationToken) };
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async IAsyncEnumerable<ChatChunk> ChatStream(ChatRequest request, LlmCall call, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+            {
+                await Task.Yield();
+                yield return new ChatChunk { Delta = request.Model };
+            }
+
+            [TracedLlmRoute("POST", "/v1/responses")]
+            public static async IAsyncEnumerable<ChatChunk> Responses(ChatRequest request)
+            {
+                await Task.Yield();
+                yield return new ChatChunk { Delta = request.Model };
+            }
 
             [TracedLlmRoute("POST", "/v1/messages")]
             public static ValueTask<ChatResponse> Messages(MessagesRequest request, HttpContext httpContext) =>

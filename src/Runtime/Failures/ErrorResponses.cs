@@ -11,17 +11,7 @@ internal static class ErrorResponses
     public static async Task WriteAsync(HttpContext httpContext, WireFormat format, FailurePath.Failure failure)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            if (format == WireFormat.Anthropic)
-            {
-                WriteAnthropic(writer, failure);
-            }
-            else
-            {
-                WriteOpenAI(writer, failure);
-            }
-        }
+        WriteBody(buffer, format, failure);
 
         var response = httpContext.Response;
         response.StatusCode = failure.StatusCode;
@@ -33,6 +23,20 @@ internal static class ErrorResponses
         }
 
         await response.Body.WriteAsync(buffer.WrittenMemory, httpContext.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The error JSON of the wire format, for a response body or a stream's error event.</summary>
+    public static void WriteBody(IBufferWriter<byte> buffer, WireFormat format, FailurePath.Failure failure)
+    {
+        using var writer = new Utf8JsonWriter(buffer);
+        if (format == WireFormat.Anthropic)
+        {
+            WriteAnthropic(writer, failure);
+        }
+        else
+        {
+            WriteOpenAI(writer, failure);
+        }
     }
 
     private static void WriteOpenAI(Utf8JsonWriter writer, in FailurePath.Failure failure)

@@ -39,6 +39,7 @@ public static class FailurePath
         }
 
         var failure = Classify(exception, clientGone);
+        call.Failure = failure;
         MarkOpenSpan(llm ?? preCall ?? auth, exception, failure);
         MarkOpenSpan(server, innermost: llm is null && preCall is null && auth is null ? exception : null, failure);
         if (server is { IsAllDataRequested: true })
@@ -62,11 +63,18 @@ public static class FailurePath
         await LogAsync(new FailureContext(call, exception, failure.StatusCode, failure.ErrorType), failed).ConfigureAwait(false);
         TracedPipeline.End(failed, server);
 
-        if (!clientGone && !httpContext.Response.HasStarted)
+        if (!clientGone)
         {
             try
             {
-                await ErrorResponses.WriteAsync(httpContext, call.Route.ErrorFormat, failure).ConfigureAwait(false);
+                if (!httpContext.Response.HasStarted)
+                {
+                    await ErrorResponses.WriteAsync(httpContext, call.Route.ErrorFormat, failure).ConfigureAwait(false);
+                }
+                else if (call.StreamedChunks > 0)
+                {
+                    await ServerSentEvents.WriteErrorAsync(httpContext.Response, call.Route.ErrorFormat, failure, httpContext.RequestAborted).ConfigureAwait(false);
+                }
             }
             catch (Exception writeFailure) when (writeFailure is OperationCanceledException or System.IO.IOException)
             {

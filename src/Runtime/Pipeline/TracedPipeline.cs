@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
@@ -110,20 +111,107 @@ public static class TracedPipeline
         return null;
     }
 
-    /// <summary>Ends the server span, recording the response status, and restores the ambient activity.</summary>
+    /// <summary>Ends the server span, recording the response status and the request's metrics, and restores the ambient activity.</summary>
     public static void EndServer(Activity? server, LlmCall call, Activity? ambient)
     {
+        var statusCode = call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode;
         if (server is not null)
         {
             if (server.IsAllDataRequested && server.GetTagItem(AttributeNames.HttpResponseStatusCode) is null)
             {
-                server.SetTag(AttributeNames.HttpResponseStatusCode, call.HttpContext.Response.StatusCode);
+                server.SetTag(AttributeNames.HttpResponseStatusCode, statusCode);
             }
 
             server.Stop();
         }
 
         Activity.Current = ambient;
+        var (timeToFirstToken, timePerOutputToken) = StreamTimings(call);
+        GatewayMetrics.RecordRequest(call, statusCode, call.Failure?.ErrorType, timeToFirstToken, timePerOutputToken);
+    }
+
+    /// <summary>Refuses <c>"stream": true</c> on a route with no streaming handler.</summary>
+    public static void RejectStreaming(LlmCall call)
+    {
+        if (call.Parameters.Stream)
+        {
+            throw new InvalidLlmRequestException("This route does not stream responses: send \"stream\": false or leave it out.");
+        }
+    }
+
+    /// <summary>
+    /// Writes the handler's chunks as server-sent events, flushing each. The handler resumes under
+    /// the LLM span after every chunk; the first chunk's time is the time to first token.
+    /// </summary>
+    public static async Task StreamAsync<T>(LlmCall call, IAsyncEnumerable<T> chunks, JsonTypeInfo<T> typeInfo)
+    {
+        var response = call.HttpContext.Response;
+        var format = call.Route.ErrorFormat;
+        var cancellation = call.CancellationToken;
+        var llm = call.Span;
+        await using var enumerator = chunks.GetAsyncEnumerator(cancellation);
+        while (true)
+        {
+            // Activity.Current does not flow back out of an iterator: set it before each resume.
+            if (llm is not null)
+            {
+                Activity.Current = llm;
+            }
+
+            if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+            {
+                break;
+            }
+
+            if (call.StreamedChunks++ == 0)
+            {
+                call.FirstChunkTimestamp = Stopwatch.GetTimestamp();
+                ServerSentEvents.Start(response);
+            }
+
+            await ServerSentEvents.WriteChunkAsync(response, format, enumerator.Current, typeInfo, cancellation).ConfigureAwait(false);
+            call.LastChunkTimestamp = Stopwatch.GetTimestamp();
+        }
+
+        if (call.StreamedChunks == 0)
+        {
+            ServerSentEvents.Start(response);
+        }
+    }
+
+    /// <summary>Ends a stream (OpenAI <c>data: [DONE]</c>) and records its timings on the LLM span.</summary>
+    public static async Task CompleteStreamAsync(LlmCall call)
+    {
+        await ServerSentEvents.WriteDoneAsync(call.HttpContext.Response, call.Route.ErrorFormat, call.CancellationToken).ConfigureAwait(false);
+        if (call.Span is { IsAllDataRequested: true } span)
+        {
+            var (timeToFirstToken, timePerOutputToken) = StreamTimings(call);
+            span.SetTag(AttributeNames.StreamChunks, call.StreamedChunks);
+            if (timeToFirstToken is { } ttft)
+            {
+                span.SetTag(AttributeNames.TimeToFirstToken, ttft);
+            }
+
+            if (timePerOutputToken is { } tpot)
+            {
+                span.SetTag(AttributeNames.TimePerOutputToken, tpot);
+            }
+        }
+    }
+
+    /// <summary>TTFT from the LLM span's start (the handler's start) to the first chunk; TPOT over the output tokens after the first.</summary>
+    private static (double? TimeToFirstToken, double? TimePerOutputToken) StreamTimings(LlmCall call)
+    {
+        if (call.FirstChunkTimestamp == 0)
+        {
+            return (null, null);
+        }
+
+        var ttft = Stopwatch.GetElapsedTime(call.LlmStartTimestamp, call.FirstChunkTimestamp).TotalSeconds;
+        double? tpot = call.OutputTokens is > 1 and { } tokens
+            ? Stopwatch.GetElapsedTime(call.FirstChunkTimestamp, call.LastChunkTimestamp == 0 ? Stopwatch.GetTimestamp() : call.LastChunkTimestamp).TotalSeconds / (tokens - 1)
+            : null;
+        return (ttft, tpot);
     }
 
     /// <summary>True when an <see cref="ILlmAuthenticator"/> is registered (the route then has an <c>auth</c> span).</summary>
@@ -179,6 +267,7 @@ public static class TracedPipeline
     {
         var llm = StartChild(call.Metadata.GenerationName ?? SpanNames.LlmRequest, ActivityKind.Client, server);
         call.Span = llm;
+        call.LlmStartTimestamp = Stopwatch.GetTimestamp();
         if (llm is { IsAllDataRequested: true })
         {
             SpanAttributes.AddLlmRequestAttributes(llm, call);

@@ -91,6 +91,28 @@ public static class AttributeNames
     /// <summary><c>user_api_key_hash</c>: SHA-256 of the caller's key, never the key.</summary>
     public const string UserApiKeyHash = "user_api_key_hash";
 
+    // Upstream attempts.
+    /// <summary><c>tracedllm.attempt.index</c>: 0 for the request's first attempt.</summary>
+    public const string AttemptIndex = "tracedllm.attempt.index";
+    /// <summary><c>tracedllm.attempt.kind</c>: <c>initial</c>, <c>retry</c> or <c>fallback</c>.</summary>
+    public const string AttemptKind = "tracedllm.attempt.kind";
+    /// <summary><c>tracedllm.attempt.reason</c>: the previous attempt's error type.</summary>
+    public const string AttemptReason = "tracedllm.attempt.reason";
+    /// <summary><c>tracedllm.attempt.outcome</c>: <c>success</c>, <c>failure</c> or <c>abandoned</c>.</summary>
+    public const string AttemptOutcome = "tracedllm.attempt.outcome";
+    /// <summary><c>tracedllm.attempt.retries</c> on the LLM span: retries made.</summary>
+    public const string AttemptRetries = "tracedllm.attempt.retries";
+    /// <summary><c>tracedllm.attempt.fallbacks</c> on the LLM span: fallbacks used.</summary>
+    public const string AttemptFallbacks = "tracedllm.attempt.fallbacks";
+
+    // Streaming.
+    /// <summary><c>gen_ai.server.time_to_first_token</c> (seconds) on a streamed LLM span.</summary>
+    public const string TimeToFirstToken = "gen_ai.server.time_to_first_token";
+    /// <summary><c>gen_ai.server.time_per_output_token</c> (seconds) on a streamed LLM span.</summary>
+    public const string TimePerOutputToken = "gen_ai.server.time_per_output_token";
+    /// <summary><c>tracedllm.stream.chunks</c>: chunks written.</summary>
+    public const string StreamChunks = "tracedllm.stream.chunks";
+
     // Events.
     /// <summary>The event recorded when a caller-supplied trace id is ignored.</summary>
     public const string InvalidTraceContextEvent = "tracedllm.invalid_trace_context";

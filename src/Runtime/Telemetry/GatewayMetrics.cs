@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace TracedLlm.Telemetry;
+
+/// <summary>
+/// The gateway's GenAI metrics on the <c>TracedLlm.Gateway</c> meter. Dimensions are bounded: model
+/// names come from clients, so only the first <see cref="MaxModelNames"/> distinct ones are kept and
+/// the rest are recorded as <c>_OTHER</c>.
+/// </summary>
+public static class GatewayMetrics
+{
+    /// <summary>How many distinct model names the metrics keep.</summary>
+    public const int MaxModelNames = 100;
+
+    /// <summary>The value recorded for a model name past the limit.</summary>
+    public const string OtherModel = "_OTHER";
+
+    private static readonly ConcurrentDictionary<string, byte> ModelNames = new(StringComparer.Ordinal);
+
+    /// <summary><c>gen_ai.client.token.usage</c>: input and output tokens per request.</summary>
+    public static Histogram<long> TokenUsage { get; } = TracedLlmTelemetry.Meter.CreateHistogram<long>(
+        "gen_ai.client.token.usage", "{token}", "Tokens used per request, by gen_ai.token.type.");
+
+    /// <summary><c>gen_ai.server.request.duration</c>: the whole request, in seconds.</summary>
+    public static Histogram<double> RequestDuration { get; } = TracedLlmTelemetry.Meter.CreateHistogram<double>(
+        "gen_ai.server.request.duration", "s", "Duration of traced gateway requests.");
+
+    /// <summary><c>gen_ai.server.time_to_first_token</c>: from the LLM call's start to the first streamed chunk, in seconds.</summary>
+    public static Histogram<double> TimeToFirstToken { get; } = TracedLlmTelemetry.Meter.CreateHistogram<double>(
+        "gen_ai.server.time_to_first_token", "s", "Time to the first streamed chunk.");
+
+    /// <summary><c>gen_ai.server.time_per_output_token</c>: after the first chunk, per further output token, in seconds.</summary>
+    public static Histogram<double> TimePerOutputToken { get; } = TracedLlmTelemetry.Meter.CreateHistogram<double>(
+        "gen_ai.server.time_per_output_token", "s", "Time per output token after the first.");
+
+    /// <summary>Bounds a model name for use as a dimension.</summary>
+    public static string BoundModel(string? model)
+    {
+        if (string.IsNullOrEmpty(model))
+        {
+            return "unknown";
+        }
+
+        if (ModelNames.ContainsKey(model))
+        {
+            return model;
+        }
+
+        if (ModelNames.Count < MaxModelNames && ModelNames.TryAdd(model, 0))
+        {
+            return model;
+        }
+
+        return ModelNames.ContainsKey(model) ? model : OtherModel;
+    }
+
+    /// <summary>Records a finished request: duration, token usage and, when it streamed, TTFT and TPOT.</summary>
+    internal static void RecordRequest(LlmCall call, int statusCode, string? errorType, double? timeToFirstToken, double? timePerOutputToken)
+    {
+        var anyEnabled = RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled;
+        if (!anyEnabled)
+        {
+            return;
+        }
+
+        var tags = new TagList
+        {
+            { AttributeNames.GenAiOperationName, call.Route.Operation },
+            { AttributeNames.GenAiProviderName, call.ProviderName ?? "unknown" },
+            { AttributeNames.GenAiRequestModel, BoundModel(call.Model) },
+            { AttributeNames.HttpRoute, call.Route.Pattern },
+        };
+        if (RequestDuration.Enabled)
+        {
+            var duration = tags;
+            duration.Add(AttributeNames.HttpResponseStatusCode, statusCode);
+            if (errorType is not null)
+            {
+                duration.Add(AttributeNames.ErrorType, errorType);
+            }
+
+            RequestDuration.Record(Stopwatch.GetElapsedTime(call.StartTimestamp).TotalSeconds, duration);
+        }
+
+        if (TokenUsage.Enabled)
+        {
+            Record(TokenUsage, call.InputTokens, tags, "input");
+            Record(TokenUsage, call.OutputTokens, tags, "output");
+        }
+
+        if (timeToFirstToken is { } ttft)
+        {
+            TimeToFirstToken.Record(ttft, tags);
+        }
+
+        if (timePerOutputToken is { } tpot)
+        {
+            TimePerOutputToken.Record(tpot, tags);
+        }
+    }
+
+    private static void Record(Histogram<long> histogram, long? tokens, TagList tags, string tokenType)
+    {
+        if (tokens is { } value)
+        {
+            tags.Add("gen_ai.token.type", tokenType);
+            histogram.Record(value, tags);
+        }
+    }
+}
