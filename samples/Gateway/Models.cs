@@ -143,6 +143,55 @@ public sealed class AnthropicUsage
     public long OutputTokens { get; init; }
 }
 
+/// <summary>An OpenAI chat completion chunk (<c>stream: true</c>).</summary>
+public sealed class ChatCompletionChunk
+{
+    public required string Id { get; init; }
+    public string Object { get; init; } = "chat.completion.chunk";
+    public long Created { get; init; }
+    public required string Model { get; init; }
+    public required List<ChatChunkChoice> Choices { get; init; }
+    public ChatUsage? Usage { get; init; }
+}
+
+/// <summary>One choice of a chunk.</summary>
+public sealed class ChatChunkChoice
+{
+    public int Index { get; init; }
+    public required ChatDelta Delta { get; init; }
+    public string? FinishReason { get; init; }
+}
+
+/// <summary>The text a chunk adds.</summary>
+public sealed class ChatDelta
+{
+    public string? Role { get; init; }
+    public string? Content { get; init; }
+}
+
+/// <summary>
+/// One Anthropic stream event: <c>message_start</c>, <c>content_block_start</c>,
+/// <c>content_block_delta</c>, <c>content_block_stop</c>, <c>message_delta</c> or <c>message_stop</c>;
+/// unset fields are left out. The pipeline names each event after its <c>type</c>.
+/// </summary>
+public sealed class AnthropicStreamEvent
+{
+    public required string Type { get; init; }
+    public MessagesResponse? Message { get; init; }
+    public int? Index { get; init; }
+    public AnthropicContentBlock? ContentBlock { get; init; }
+    public AnthropicDelta? Delta { get; init; }
+    public AnthropicUsage? Usage { get; init; }
+}
+
+/// <summary>What a content_block_delta or message_delta event changes.</summary>
+public sealed class AnthropicDelta
+{
+    public string? Type { get; init; }
+    public string? Text { get; init; }
+    public string? StopReason { get; init; }
+}
+
 /// <summary>Text of a content value: a string, or the <c>text</c> of each part of an array.</summary>
 internal static class ContentText
 {
@@ -162,6 +211,8 @@ internal static class ContentText
 [JsonSerializable(typeof(ChatCompletionResponse))]
 [JsonSerializable(typeof(MessagesRequest))]
 [JsonSerializable(typeof(MessagesResponse))]
+[JsonSerializable(typeof(ChatCompletionChunk))]
+[JsonSerializable(typeof(AnthropicStreamEvent))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext
 {
 }

@@ -35,21 +35,41 @@ builder.Services.AddSingleton<ILlmGuardrail>(new BannedWordGuardrail(configurati
 builder.Services.AddSingleton<ILlmGuardrail>(new ResponseLengthGuardrail(configuration.GetValue("Gateway:MaxResponseCharacters", 8000)));
 builder.Services.AddSingleton<ILlmFailureLogger, LoggingFailureLogger>();
 
-// The provider: the embedded one by default, an OpenAI-compatible upstream when Upstream:BaseUrl is set.
+// The providers: the embedded one by default; with Upstream:BaseUrl, an OpenAI-compatible upstream
+// first, retried on transient failures, falling back to the embedded provider.
+var delays = new EmbeddedProviderDelays(
+    TimeSpan.FromMilliseconds(configuration.GetValue("EmbeddedProvider:DelayMs", 0)),
+    TimeSpan.FromMilliseconds(configuration.GetValue("EmbeddedProvider:FirstTokenDelayMs", 0)),
+    TimeSpan.FromMilliseconds(configuration.GetValue("EmbeddedProvider:TokenDelayMs", 0)));
+builder.Services.AddSingleton(new EmbeddedProvider(delays));
 var upstream = configuration["Upstream:BaseUrl"];
-if (string.IsNullOrWhiteSpace(upstream))
-{
-    builder.Services.AddSingleton<IChatProvider>(new EmbeddedProvider(TimeSpan.FromMilliseconds(configuration.GetValue("EmbeddedProvider:DelayMs", 0))));
-}
-else
+if (!string.IsNullOrWhiteSpace(upstream))
 {
     builder.Services.AddHttpClient(nameof(OpenAiCompatibleProvider));
-    builder.Services.AddSingleton<IChatProvider>(services => new OpenAiCompatibleProvider(
+    builder.Services.AddSingleton(services => new OpenAiCompatibleProvider(
         services.GetRequiredService<System.Net.Http.IHttpClientFactory>().CreateClient(nameof(OpenAiCompatibleProvider)),
         new Uri(upstream),
-        configuration["Upstream:ApiKey"],
-        configuration["Upstream:Model"]));
+        configuration["Upstream:ApiKey"]));
 }
+
+builder.Services.AddSingleton(services =>
+{
+    var providers = new List<IChatProvider>();
+    if (services.GetService<OpenAiCompatibleProvider>() is { } openAi)
+    {
+        providers.Add(openAi);
+    }
+
+    if (providers.Count == 0 || configuration.GetValue("Upstream:FallbackToEmbedded", true))
+    {
+        providers.Add(services.GetRequiredService<EmbeddedProvider>());
+    }
+
+    var retry = new RetrySettings(
+        configuration.GetValue("Retry:MaxRetries", providers.Count > 1 ? 2 : 0),
+        TimeSpan.FromMilliseconds(configuration.GetValue("Retry:BaseDelayMs", 200)));
+    return new ProviderRouter(providers, retry, configuration["Upstream:Model"]);
+});
 
 // Tracing: every finished trace printed as a tree; exported to Langfuse when its keys are set, and
 // over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (Tracing:Enabled=false leaves tracing to the host, as the tests do).

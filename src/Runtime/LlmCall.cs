@@ -238,8 +238,19 @@ public sealed class LlmCall
         try
         {
             yield return chunks.Current;
-            while (await chunks.MoveNextAsync().ConfigureAwait(false))
+            while (true)
             {
+                // The provider resumes under its attempt's span, whatever the consumer's current span is.
+                if (attempt.Span is { } attemptSpan)
+                {
+                    Activity.Current = attemptSpan;
+                }
+
+                if (!await chunks.MoveNextAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
                 yield return chunks.Current;
             }
 

@@ -70,7 +70,7 @@ public sealed class GuardrailTests : IDisposable
     [Fact]
     public async Task ABlockThrownOutsideAGuardrailStillGetsItsGuardrailSpan()
     {
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton<IChatProvider>(new BlockingProvider()));
+        using var host = new GatewayHost().WithServices(s => s.AddSingleton(TestProviders.Router(new BlockingProvider())));
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -118,11 +118,9 @@ public sealed class GuardrailTests : IDisposable
         public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) => check(context, cancellationToken);
     }
 
-    private sealed class BlockingProvider : IChatProvider
+    private sealed class BlockingProvider : TestProviders.Base
     {
-        public string Name => "blocking";
-
-        public Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmCall call, CancellationToken cancellationToken) =>
+        public override Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken) =>
             throw new GuardrailBlockedException("provider-policy", "The provider's policy refused the prompt.");
     }
 }

@@ -50,7 +50,10 @@ public sealed class PipelineTests : IDisposable
         Assert.All(guardrails, g => Assert.Equal(GuardrailStatuses.Success, g.GetTagItem(AttributeNames.GuardrailStatus)));
         Assert.Equal(new[] { "pre_call", "post_call" }, guardrails.OrderBy(g => g.StartTimeUtc).Select(g => (string?)g.GetTagItem(AttributeNames.GuardrailMode)));
         Assert.Empty(tree.All(SpanNames.Failure));
-        Assert.Equal(6, tree.Spans.Count);
+        var attempt = tree.AssertChild(SpanNames.UpstreamAttempt, llm, ActivityKind.Client);
+        Assert.Equal("success", attempt.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal("initial", attempt.GetTagItem(AttributeNames.AttemptKind));
+        Assert.Equal(7, tree.Spans.Count);
 
         Assert.Equal("chat", llm.GetTagItem(AttributeNames.GenAiOperationName));
         Assert.Equal("tracedllm.embedded", llm.GetTagItem(AttributeNames.GenAiProviderName));
@@ -174,7 +177,7 @@ public sealed class PipelineTests : IDisposable
     public async Task UpstreamErrorStatusIsPassedOnWithoutItsBody()
     {
         await using var upstream = await UpstreamStub.StartAsync(status: 503);
-        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl);
+        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:FallbackToEmbedded", "false").With("Retry:MaxRetries", "0");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -198,7 +201,7 @@ public sealed class PipelineTests : IDisposable
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        using var host = new GatewayHost().With("Upstream:BaseUrl", $"http://127.0.0.1:{port}/v1");
+        using var host = new GatewayHost().With("Upstream:BaseUrl", $"http://127.0.0.1:{port}/v1").With("Upstream:FallbackToEmbedded", "false").With("Retry:MaxRetries", "0");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", MessagesBody, anthropicKeyHeader: true));
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
@@ -224,7 +227,9 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello gateway"}],"temperature":0.2}""", body);
         var tree = await _spans.SingleTraceAsync();
         var llm = tree.Single("chat-gen");
-        Assert.Equal($"00-{CallerTrace}-{llm.SpanId.ToHexString()}-01", traceparent);
+        var attempt = tree.AssertChild(SpanNames.UpstreamAttempt, llm, ActivityKind.Client);
+        Assert.Equal($"00-{CallerTrace}-{attempt.SpanId.ToHexString()}-01", traceparent);
+        Assert.Equal("openai", attempt.GetTagItem(AttributeNames.GenAiProviderName));
         Assert.Equal("upstream-model", llm.GetTagItem(AttributeNames.GenAiResponseModel));
         Assert.Equal(7L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
         AssertAllEnded();
@@ -259,7 +264,7 @@ public sealed class PipelineTests : IDisposable
         var logged = new ConcurrentQueue<FailureContext>();
         using var host = new GatewayHost().WithServices(s =>
         {
-            s.AddSingleton<IChatProvider>(new ThrowingProvider());
+            s.AddSingleton(TestProviders.Router(new ThrowingProvider()));
             s.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(logged));
         });
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", MessagesBody, anthropicKeyHeader: true));
@@ -476,11 +481,9 @@ public sealed class PipelineTests : IDisposable
     /// <summary>LiteLLM's guardrail exception derived from plain Exception; here it still reaches the failure path.</summary>
     private sealed class GuardrailRaisedException(string message) : Exception(message);
 
-    private sealed class ThrowingProvider : IChatProvider
+    private sealed class ThrowingProvider : TestProviders.Base
     {
-        public string Name => "throwing";
-
-        public Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmCall call, CancellationToken cancellationToken) =>
+        public override Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken) =>
             throw new GuardrailRaisedException("internal detail that must not reach the client");
     }
 }

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
@@ -9,45 +11,70 @@ namespace TracedLlm.Samples.Gateway.Providers;
 
 /// <summary>
 /// The default provider: deterministic, in process, no network. It answers with a fixed
-/// transformation of the last user message, so `dotnet run` needs nothing else and tests can
-/// assert exact responses. An optional delay makes cancellation observable.
+/// transformation of the last user message (one word a token), so `dotnet run` needs nothing else
+/// and tests can assert exact responses. Delays make cancellation and streaming timings observable.
 /// </summary>
 public sealed class EmbeddedProvider : IChatProvider
 {
-    private readonly TimeSpan _delay;
+    /// <summary>The provider name it records.</summary>
+    public const string ProviderName = "tracedllm.embedded";
 
-    /// <summary>Creates the provider with an optional per-call delay.</summary>
-    public EmbeddedProvider(TimeSpan delay)
+    private readonly EmbeddedProviderDelays _delays;
+
+    /// <summary>Creates the provider.</summary>
+    public EmbeddedProvider(EmbeddedProviderDelays delays)
     {
-        _delay = delay;
+        _delays = delays;
     }
 
     /// <inheritdoc />
-    public string Name => "tracedllm.embedded";
+    public string Name => ProviderName;
 
     /// <inheritdoc />
-    public async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmCall call, CancellationToken cancellationToken)
+    public async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken)
     {
-        if (_delay > TimeSpan.Zero)
+        if (_delays.Response > TimeSpan.Zero)
         {
-            await Task.Delay(_delay, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(_delays.Response, cancellationToken).ConfigureAwait(false);
         }
 
+        var (words, finish, inputTokens) = Answer(request);
+        var text = string.Join(' ', words);
+        attempt.RecordResponse(request.Model, inputTokens, words.Length);
+        return new ProviderReply(IdFor(request, text), request.Model, text, finish, inputTokens, words.Length);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ProviderDelta> StreamAsync(ProviderRequest request, LlmAttempt attempt, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (words, finish, inputTokens) = Answer(request);
+        var id = IdFor(request, string.Join(' ', words));
+        for (var i = 0; i < words.Length; i++)
+        {
+            var delay = i == 0 ? _delays.FirstToken : _delays.Token;
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+
+            var text = i == 0 ? words[i] : " " + words[i];
+            yield return i == words.Length - 1
+                ? new ProviderDelta(id, request.Model, text, finish, inputTokens, words.Length)
+                : new ProviderDelta(id, request.Model, text);
+        }
+
+        attempt.RecordResponse(request.Model, inputTokens, words.Length);
+    }
+
+    private static (string[] Words, string Finish, long InputTokens) Answer(ProviderRequest request)
+    {
         var lastUser = request.Messages.LastOrDefault(m => m.Role == "user").Text ?? string.Empty;
-        var text = $"Echo: {lastUser}";
-        var inputTokens = request.Messages.Sum(m => CountWords(m.Text));
-        var outputTokens = CountWords(text);
-        if (request.MaxTokens is { } max && outputTokens > max)
-        {
-            text = string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(max));
-            outputTokens = max;
-            return new ProviderReply(IdFor(request, text), request.Model, text, "length", inputTokens, outputTokens);
-        }
-
-        return new ProviderReply(IdFor(request, text), request.Model, text, "stop", inputTokens, outputTokens);
+        var words = $"Echo: {lastUser}".Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var inputTokens = request.Messages.Sum(m => (long)m.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+        return request.MaxTokens is { } max && words.Length > max
+            ? (words.Take(max).ToArray(), "length", inputTokens)
+            : (words, "stop", inputTokens);
     }
-
-    private static int CountWords(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
 
     // Deterministic ids: the same request always gets the same answer.
     private static string IdFor(ProviderRequest request, string text)
@@ -56,3 +83,6 @@ public sealed class EmbeddedProvider : IChatProvider
         return "emb-" + Convert.ToHexStringLower(hash.AsSpan(0, 8));
     }
 }
+
+/// <summary>The embedded provider's delays: before a whole response, before the first streamed token, between tokens.</summary>
+public sealed record EmbeddedProviderDelays(TimeSpan Response, TimeSpan FirstToken, TimeSpan Token);

@@ -4,14 +4,17 @@ using System.Threading.Tasks;
 
 namespace TracedLlm.Samples.Gateway.Providers;
 
-/// <summary>An LLM provider the gateway calls upstream.</summary>
+/// <summary>An LLM provider the gateway calls upstream, one attempt at a time.</summary>
 public interface IChatProvider
 {
-    /// <summary>The <c>gen_ai.provider.name</c> recorded on the LLM span.</summary>
+    /// <summary>The <c>gen_ai.provider.name</c> of its attempts.</summary>
     string Name { get; }
 
-    /// <summary>Completes a conversation.</summary>
-    Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmCall call, CancellationToken cancellationToken);
+    /// <summary>Completes a conversation within one attempt.</summary>
+    Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken);
+
+    /// <summary>Streams a completion within one attempt; the last delta carries the finish reason and usage.</summary>
+    IAsyncEnumerable<ProviderDelta> StreamAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken);
 }
 
 /// <summary>What the gateway asks a provider, whatever the route's wire shape.</summary>
@@ -23,3 +26,6 @@ public sealed record ProviderRequest(string Model, IReadOnlyList<PromptMessage> 
 
 /// <summary>A provider's answer.</summary>
 public sealed record ProviderReply(string Id, string Model, string Text, string FinishReason, long InputTokens, long OutputTokens);
+
+/// <summary>A piece of a streamed answer; the last one has <see cref="FinishReason"/> and the usage.</summary>
+public sealed record ProviderDelta(string Id, string Model, string Text, string? FinishReason = null, long? InputTokens = null, long? OutputTokens = null);

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading;
@@ -12,33 +14,76 @@ namespace TracedLlm.Samples.Gateway.Providers;
 /// <summary>
 /// An OpenAI-compatible upstream (a local Ollama, vLLM, or OpenAI itself), selected by
 /// <c>Upstream:BaseUrl</c>. Chat bodies are forwarded as the client sent them, minus the metadata
-/// slot; other shapes are translated. Each call carries the current span's <c>traceparent</c>.
+/// slot; other shapes are translated. Each attempt's request carries the attempt span's <c>traceparent</c>.
 /// </summary>
 public sealed class OpenAiCompatibleProvider : IChatProvider
 {
+    /// <summary>The provider name it records.</summary>
+    public const string ProviderName = "openai";
+
     private readonly HttpClient _http;
     private readonly Uri _completionsUri;
     private readonly string? _apiKey;
-    private readonly string? _modelOverride;
 
     /// <summary>Creates the provider.</summary>
-    public OpenAiCompatibleProvider(HttpClient http, Uri baseUrl, string? apiKey, string? modelOverride)
+    public OpenAiCompatibleProvider(HttpClient http, Uri baseUrl, string? apiKey)
     {
         _http = http;
         _completionsUri = new Uri(baseUrl.ToString().TrimEnd('/') + "/chat/completions");
         _apiKey = apiKey;
-        _modelOverride = string.IsNullOrEmpty(modelOverride) ? null : modelOverride;
     }
 
     /// <inheritdoc />
-    public string Name => "openai";
+    public string Name => ProviderName;
 
     /// <inheritdoc />
-    public async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmCall call, CancellationToken cancellationToken)
+    public async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, _completionsUri)
+        using var message = CreateRequest(request, attempt, stream: false);
+        using var response = await _http.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        EnsureSuccess(response);
+        var json = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var reply = ParseReply(json, request.Model);
+        attempt.RecordResponse(reply.Model, reply.InputTokens, reply.OutputTokens);
+        return reply;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ProviderDelta> StreamAsync(ProviderRequest request, LlmAttempt attempt, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var message = CreateRequest(request, attempt, stream: true);
+        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        EnsureSuccess(response);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+        ProviderDelta? pending = null;
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
-            Content = new ByteArrayContent(BuildBody(request).ToArray()),
+            if (!line.StartsWith("data: ", StringComparison.Ordinal) || line == "data: [DONE]")
+            {
+                continue;
+            }
+
+            var delta = ParseDelta(line["data: ".Length..], request.Model);
+            if (pending is not null)
+            {
+                yield return pending;
+            }
+
+            pending = delta;
+        }
+
+        if (pending is not null)
+        {
+            attempt.RecordResponse(pending.Model, pending.InputTokens, pending.OutputTokens);
+            yield return pending with { FinishReason = pending.FinishReason ?? "stop" };
+        }
+    }
+
+    private HttpRequestMessage CreateRequest(ProviderRequest request, LlmAttempt attempt, bool stream)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, _completionsUri)
+        {
+            Content = new ByteArrayContent(BuildBody(request, stream).ToArray()),
         };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         if (_apiKey is not null)
@@ -46,21 +91,22 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
         }
 
-        call.ApplyTraceContext(message);
-        using var response = await _http.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        attempt.ApplyTraceContext(message);
+        return message;
+    }
+
+    private static void EnsureSuccess(HttpResponseMessage response)
+    {
         if (!response.IsSuccessStatusCode)
         {
             // The upstream body is not passed on: it may echo credentials or internal details.
             throw new UpstreamException((int)response.StatusCode, $"The upstream provider answered {(int)response.StatusCode}.");
         }
-
-        var json = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        return ParseReply(json, request.Model);
     }
 
-    private ReadOnlyMemory<byte> BuildBody(ProviderRequest request)
+    private static ReadOnlyMemory<byte> BuildBody(ProviderRequest request, bool stream)
     {
-        if (request.ForwardBody is { } forward && _modelOverride is null)
+        if (request.ForwardBody is { } forward && !stream)
         {
             return forward;
         }
@@ -71,10 +117,16 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
             messages.Add(new JsonObject { ["role"] = m.Role, ["content"] = m.Text });
         }
 
-        var body = new JsonObject { ["model"] = _modelOverride ?? request.Model, ["messages"] = messages };
+        var body = new JsonObject { ["model"] = request.Model, ["messages"] = messages };
         if (request.MaxTokens is { } max)
         {
             body["max_tokens"] = max;
+        }
+
+        if (stream)
+        {
+            body["stream"] = true;
+            body["stream_options"] = new JsonObject { ["include_usage"] = true };
         }
 
         return JsonSerializer.SerializeToUtf8Bytes(body, JsonContext.Default.JsonObject);
@@ -87,20 +139,56 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
             var choice = root.GetProperty("choices")[0];
-            var usage = root.TryGetProperty("usage", out var u) ? u : default;
+            var (input, output) = Usage(root);
             return new ProviderReply(
                 root.TryGetProperty("id", out var id) ? id.GetString() ?? "upstream" : "upstream",
                 root.TryGetProperty("model", out var model) ? model.GetString() ?? requestedModel : requestedModel,
                 choice.GetProperty("message").GetProperty("content").GetString() ?? string.Empty,
                 choice.TryGetProperty("finish_reason", out var finish) ? finish.GetString() ?? "stop" : "stop",
-                usage.ValueKind == JsonValueKind.Object && usage.TryGetProperty("prompt_tokens", out var input) ? input.GetInt64() : 0,
-                usage.ValueKind == JsonValueKind.Object && usage.TryGetProperty("completion_tokens", out var output) ? output.GetInt64() : 0);
+                input ?? 0,
+                output ?? 0);
         }
         catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException)
         {
             throw new UpstreamException(502, "The upstream provider answered with a body that is not a chat completion.", exception);
         }
     }
+
+    private static ProviderDelta ParseDelta(string json, string requestedModel)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var (input, output) = Usage(root);
+            string text = string.Empty;
+            string? finish = null;
+            if (root.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0)
+            {
+                var choice = choices[0];
+                text = choice.TryGetProperty("delta", out var delta) && delta.TryGetProperty("content", out var content) ? content.GetString() ?? string.Empty : string.Empty;
+                finish = choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String ? reason.GetString() : null;
+            }
+
+            return new ProviderDelta(
+                root.TryGetProperty("id", out var id) ? id.GetString() ?? "upstream" : "upstream",
+                root.TryGetProperty("model", out var model) ? model.GetString() ?? requestedModel : requestedModel,
+                text,
+                finish,
+                input,
+                output);
+        }
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        {
+            throw new UpstreamException(502, "The upstream provider streamed a chunk that is not a chat completion chunk.", exception);
+        }
+    }
+
+    private static (long? Input, long? Output) Usage(JsonElement root) =>
+        root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
+            ? (usage.TryGetProperty("prompt_tokens", out var input) ? input.GetInt64() : null,
+               usage.TryGetProperty("completion_tokens", out var output) ? output.GetInt64() : null)
+            : (null, null);
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(JsonObject))]

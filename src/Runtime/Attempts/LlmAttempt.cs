@@ -36,6 +36,9 @@ public sealed class LlmAttempt : IDisposable
         Kind = kind;
         Reason = reason;
         _parent = call.Span;
+
+        // The generation's provider is the one its latest attempt calls.
+        call.SetProvider(target.Provider);
         Span = TracedPipeline.StartChild(SpanNames.UpstreamAttempt, ActivityKind.Client, _parent);
         if (Span is { IsAllDataRequested: true } span)
         {

@@ -1,0 +1,54 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TracedLlm.Samples.Gateway.Providers;
+
+/// <summary>
+/// Which provider a request goes to, and where it falls back: the OpenAI-compatible upstream when
+/// one is configured (retried on transient failures, then falling back to the embedded provider),
+/// else the embedded provider alone. Every attempt is an <see cref="LlmAttempt"/> with its own span.
+/// </summary>
+public sealed class ProviderRouter
+{
+    private readonly IReadOnlyList<IChatProvider> _providers;
+    private readonly IChatProvider _primary;
+    private readonly string? _modelOverride;
+    private readonly RetrySettings _retry;
+
+    /// <summary>Creates the router: the first provider is the primary, the others are fallbacks in order.</summary>
+    public ProviderRouter(IReadOnlyList<IChatProvider> providers, RetrySettings retry, string? modelOverride = null)
+    {
+        _providers = providers;
+        _primary = providers[0];
+        _retry = retry;
+        _modelOverride = string.IsNullOrEmpty(modelOverride) ? null : modelOverride;
+    }
+
+    /// <summary>Completes a request with retries and fallbacks.</summary>
+    public Task<ProviderReply> CompleteAsync(LlmCall call, ProviderRequest request) =>
+        call.ExecuteAsync(Primary(request), Policy(request), (attempt, ct) => Provider(attempt).CompleteAsync(For(request, attempt), attempt, ct));
+
+    /// <summary>Streams a request with retries and fallbacks before the first chunk.</summary>
+    public IAsyncEnumerable<ProviderDelta> StreamAsync(LlmCall call, ProviderRequest request) =>
+        call.StreamAsync(Primary(request), Policy(request), (attempt, ct) => Provider(attempt).StreamAsync(For(request, attempt), attempt, ct));
+
+    private LlmTarget Primary(ProviderRequest request) => new(_primary.Name, _modelOverride ?? request.Model);
+
+    private LlmRetryPolicy Policy(ProviderRequest request) => new()
+    {
+        MaxRetries = _retry.MaxRetries,
+        BaseDelay = _retry.BaseDelay,
+        Fallbacks = _providers.Skip(1).Select(provider => new LlmTarget(provider.Name, request.Model)).ToList(),
+    };
+
+    private IChatProvider Provider(LlmAttempt attempt) => _providers.First(p => p.Name == attempt.Target.Provider);
+
+    private static ProviderRequest For(ProviderRequest request, LlmAttempt attempt) =>
+        attempt.Target.Model == request.Model ? request : request with { Model = attempt.Target.Model, ForwardBody = null };
+}
+
+/// <summary>How upstream failures are retried.</summary>
+public sealed record RetrySettings(int MaxRetries, TimeSpan BaseDelay);
