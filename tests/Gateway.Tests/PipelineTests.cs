@@ -176,7 +176,7 @@ public sealed class PipelineTests : IDisposable
     [Fact]
     public async Task UpstreamErrorStatusIsPassedOnWithoutItsBody()
     {
-        await using var upstream = await UpstreamStub.StartAsync(status: 503);
+        await using var upstream = await UpstreamStub.StartAsync(503);
         using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:FallbackToEmbedded", "false").With("Retry:MaxRetries", "0");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
 

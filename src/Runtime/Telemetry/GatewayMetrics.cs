@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
@@ -18,7 +17,7 @@ public static class GatewayMetrics
     /// <summary>The value recorded for a model name past the limit.</summary>
     public const string OtherModel = "_OTHER";
 
-    private static readonly ConcurrentDictionary<string, byte> ModelNames = new(StringComparer.Ordinal);
+    private static readonly BoundedValues ModelNames = new(MaxModelNames, OtherModel);
 
     /// <summary><c>gen_ai.client.token.usage</c>: input and output tokens per request.</summary>
     public static Histogram<long> TokenUsage { get; } = TracedLlmTelemetry.Meter.CreateHistogram<long>(
@@ -37,25 +36,7 @@ public static class GatewayMetrics
         "gen_ai.server.time_per_output_token", "s", "Time per output token after the first.");
 
     /// <summary>Bounds a model name for use as a dimension.</summary>
-    public static string BoundModel(string? model)
-    {
-        if (string.IsNullOrEmpty(model))
-        {
-            return "unknown";
-        }
-
-        if (ModelNames.ContainsKey(model))
-        {
-            return model;
-        }
-
-        if (ModelNames.Count < MaxModelNames && ModelNames.TryAdd(model, 0))
-        {
-            return model;
-        }
-
-        return ModelNames.ContainsKey(model) ? model : OtherModel;
-    }
+    public static string BoundModel(string? model) => ModelNames.Bound(model);
 
     /// <summary>Records a finished request: duration, token usage and, when it streamed, TTFT and TPOT.</summary>
     internal static void RecordRequest(LlmCall call, int statusCode, string? errorType, double? timeToFirstToken, double? timePerOutputToken)

@@ -1,0 +1,38 @@
+using System;
+using System.Collections.Concurrent;
+
+namespace TracedLlm.Telemetry;
+
+/// <summary>
+/// Keeps a metric dimension's cardinality bounded: the first <c>limit</c> distinct values pass
+/// through, later new ones become <c>other</c>. Thread-safe; never blocks.
+/// </summary>
+public sealed class BoundedValues
+{
+    private readonly ConcurrentDictionary<string, byte> _values = new(StringComparer.Ordinal);
+    private readonly int _limit;
+    private readonly string _other;
+
+    /// <summary>Creates the bound.</summary>
+    public BoundedValues(int limit, string other)
+    {
+        _limit = limit;
+        _other = other;
+    }
+
+    /// <summary>The value itself if it is known or there is room for it, else the catch-all; <c>unknown</c> for none.</summary>
+    public string Bound(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "unknown";
+        }
+
+        if (_values.ContainsKey(value) || (_values.Count < _limit && _values.TryAdd(value, 0)))
+        {
+            return value;
+        }
+
+        return _values.ContainsKey(value) ? value : _other;
+    }
+}

@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Linq;
+using System.Net;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>One raw_gen_ai_request span per upstream attempt; retries and fallbacks visible in spans and headers.</summary>
+public sealed class AttemptTests : IDisposable
+{
+    private const string Body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"try again"}]}""";
+
+    private readonly SpanCollector _spans = new();
+
+    public void Dispose() => _spans.Dispose();
+
+    [Fact]
+    public async Task ARetryThenSuccessRecordsTwoAttemptsAndTheHeaders()
+    {
+        await using var upstream = await UpstreamStub.StartAsync(503, 200);
+        using var host = Host(upstream, maxRetries: 2, fallback: false);
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("1", Header(response, "x-litellm-attempted-retries"));
+        Assert.Equal("0", Header(response, "x-litellm-attempted-fallbacks"));
+        Assert.Equal("2", Header(response, "x-litellm-max-retries"));
+
+        var attempts = await AttemptsAsync();
+        Assert.Equal(new[] { ("initial", "failure", "openai"), ("retry", "success", "openai") }, attempts.Select(Describe));
+        Assert.Equal(typeof(UpstreamException).FullName, attempts[1].GetTagItem(AttributeNames.AttemptReason));
+        Assert.Equal(ActivityStatusCode.Error, attempts[0].Status);
+    }
+
+    [Fact]
+    public async Task AFailingUpstreamFallsBackToTheEmbeddedProvider()
+    {
+        await using var upstream = await UpstreamStub.StartAsync(503);
+        using var host = Host(upstream, maxRetries: 1, fallback: true);
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Echo: try again", json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal("1", Header(response, "x-litellm-attempted-retries"));
+        Assert.Equal("1", Header(response, "x-litellm-attempted-fallbacks"));
+        Assert.Equal(2, upstream.Calls);
+
+        var attempts = await AttemptsAsync();
+        Assert.Equal(
+            new[] { ("initial", "failure", "openai"), ("retry", "failure", "openai"), ("fallback", "success", "tracedllm.embedded") },
+            attempts.Select(Describe));
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Equal("tracedllm.embedded", tree.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.GenAiProviderName));
+        Assert.Empty(tree.All(SpanNames.Failure));
+    }
+
+    [Fact]
+    public async Task WhenEveryAttemptFailsTheFailurePathRunsOnce()
+    {
+        var logged = new ConcurrentQueue<FailureContext>();
+        await using var upstream = await UpstreamStub.StartAsync(429);
+        using var host = Host(upstream, maxRetries: 1, fallback: false)
+            .WithServices(s => s.AddSingleton<ILlmFailureLogger>(new RecordingLogger(logged)));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal("1", Header(response, "x-litellm-attempted-retries"));
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("rate_limit_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
+        var attempts = await AttemptsAsync();
+        Assert.Equal(new[] { ("initial", "failure", "openai"), ("retry", "failure", "openai") }, attempts.Select(Describe));
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Single(tree.All(SpanNames.Failure));
+        Assert.Single(logged);
+    }
+
+    [Fact]
+    public async Task AFailureThatIsNotTransientIsNotRetried()
+    {
+        await using var upstream = await UpstreamStub.StartAsync(400);
+        using var host = Host(upstream, maxRetries: 3, fallback: true);
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("0", Header(response, "x-litellm-attempted-retries"));
+        Assert.False(response.Headers.Contains("x-litellm-max-retries"));
+        Assert.Equal(1, upstream.Calls);
+    }
+
+    private static GatewayHost Host(UpstreamStub upstream, int maxRetries, bool fallback) => new GatewayHost()
+        .With("Upstream:BaseUrl", upstream.BaseUrl)
+        .With("Upstream:FallbackToEmbedded", fallback ? "true" : "false")
+        .With("Retry:MaxRetries", maxRetries.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        .With("Retry:BaseDelayMs", "1");
+
+    private async Task<Activity[]> AttemptsAsync()
+    {
+        var tree = await _spans.SingleTraceAsync();
+        var llm = tree.Single(SpanNames.LlmRequest);
+        var attempts = tree.All(SpanNames.UpstreamAttempt).OrderBy(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!).ToArray();
+        Assert.All(attempts, a => Assert.Equal(llm.SpanId, a.ParentSpanId));
+        Assert.All(attempts, a => Assert.Equal(ActivityKind.Client, a.Kind));
+        return attempts;
+    }
+
+    private static (string, string, string) Describe(Activity attempt) => (
+        (string)attempt.GetTagItem(AttributeNames.AttemptKind)!,
+        (string)attempt.GetTagItem(AttributeNames.AttemptOutcome)!,
+        (string)attempt.GetTagItem(AttributeNames.GenAiProviderName)!);
+
+    private static string? Header(System.Net.Http.HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
+
+    private sealed class RecordingLogger(ConcurrentQueue<FailureContext> logged) : ILlmFailureLogger
+    {
+        public ValueTask LogFailureAsync(FailureContext failure)
+        {
+            logged.Enqueue(failure);
+            return ValueTask.CompletedTask;
+        }
+    }
+}
