@@ -21,8 +21,8 @@ public sealed class SampleGatewayTests
     public async Task OneWrongSlotLiteralIsReportedAsTLLM2001()
     {
         var compilation = SampleCompilation(routes => routes.Replace(
-            "var model = RequireModel(request.Model);\n        RequireMessages(request.Messages.Count);\n        if (request.MaxTokens",
-            "var model = RequireModel(request.Model);\n        RequireMessages(request.Messages.Count);\n        _ = call.HttpContext.Items[\"metadata\"];\n        if (request.MaxTokens",
+            "var reply = await providers.CompleteAsync(call, MessagesRequestFor(request));",
+            "var reply = await providers.CompleteAsync(call, MessagesRequestFor(request));\n        _ = call.HttpContext.Items[\"metadata\"];",
             System.StringComparison.Ordinal));
 
         var diagnostic = Assert.Single(await AnalyzerHarness.DiagnosticsAsync(compilation, requireCleanCompile: false));

@@ -10,6 +10,7 @@ internal static class DiagnosticDescriptors
     public const string SpanLifecycleId = "TLLM2003";
     public const string SwallowedExceptionId = "TLLM2004";
     public const string SlotCollisionId = "TLLM2005";
+    public const string UnscopedUpstreamCallId = "TLLM2006";
 
     /// <summary>Diagnostic property: the expression that names the route's own slot (TLLM2001 fix).</summary>
     public const string SlotConstantProperty = "SlotConstant";
@@ -56,6 +57,13 @@ internal static class DiagnosticDescriptors
         "Route '{0}' keeps gateway metadata in 'metadata', but its request type '{1}' has its own property '{2}' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\"",
         "When the provider's own body has a 'metadata' field, gateway metadata in the same slot collides with it; such routes use 'litellm_metadata'.",
         compilationEnd: false);
+
+    public static readonly DiagnosticDescriptor UnscopedUpstreamCall = Create(
+        UnscopedUpstreamCallId,
+        "Upstream call outside an attempt scope",
+        "{0} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt",
+        "Every upstream call of traced code belongs to an attempt: one raw_gen_ai_request span per attempt, retry and fallback.",
+        compilationEnd: true);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string description, bool compilationEnd) => new(
         id,

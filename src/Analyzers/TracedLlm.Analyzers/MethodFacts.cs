@@ -12,6 +12,12 @@ internal sealed class MethodFacts
 {
     public List<IMethodSymbol> Calls { get; } = new();
 
+    /// <summary>The calls made outside any attempt scope: the edges of the TLLM2006 walk.</summary>
+    public List<IMethodSymbol> UnscopedCalls { get; } = new();
+
+    /// <summary>Upstream calls (HttpClient, IChatClient) made outside any attempt scope.</summary>
+    public List<UpstreamCallSite> UnscopedUpstreamCalls { get; } = new();
+
     public List<SlotKeyUse> SlotKeys { get; } = new();
 
     public List<ThrowSite> Throws { get; } = new();
@@ -37,6 +43,9 @@ internal readonly record struct SpanProblem(Location Location, string Message, s
 
 /// <summary>A catch that neither throws nor reports.</summary>
 internal readonly record struct SwallowSite(Location Location, string CaughtType);
+
+/// <summary>An upstream call and what it is.</summary>
+internal readonly record struct UpstreamCallSite(string Call, Location Location);
 
 /// <summary>A traced route as the analyzers see it.</summary>
 internal sealed record TracedRoute(IMethodSymbol Handler, string Display, string Slot, string SlotConstant);

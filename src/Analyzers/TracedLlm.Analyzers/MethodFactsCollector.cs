@@ -17,15 +17,21 @@ internal sealed class MethodFactsCollector
 
     private readonly WellKnownTypes _types;
     private readonly MethodFacts _facts = new();
+    private readonly bool _ownerInAttempt;
 
-    private MethodFactsCollector(WellKnownTypes types)
+    private MethodFactsCollector(WellKnownTypes types, bool ownerInAttempt)
     {
         _types = types;
+        _ownerInAttempt = ownerInAttempt;
     }
 
     public static MethodFacts Collect(WellKnownTypes types, IMethodSymbol owner, ImmutableArray<IOperation> blocks)
     {
-        var collector = new MethodFactsCollector(types);
+        // A method handed an LlmAttempt, or one that starts its own, runs inside an attempt scope.
+        var ownerInAttempt = owner.Parameters.Any(p => SymbolEqualityComparer.Default.Equals(p.Type, types.LlmAttempt))
+            || blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>().Any(i =>
+                i.TargetMethod.Name == "StartAttempt" && SymbolEqualityComparer.Default.Equals(i.TargetMethod.ContainingType, types.LlmCall));
+        var collector = new MethodFactsCollector(types, ownerInAttempt);
         foreach (var block in blocks)
         {
             collector.Visit(block);
@@ -48,20 +54,21 @@ internal sealed class MethodFactsCollector
             switch (operation)
             {
                 case IInvocationOperation invocation:
-                    AddCall(invocation.TargetMethod);
+                    AddCall(invocation.TargetMethod, invocation);
+                    CheckUpstreamCall(invocation);
                     CheckKeyedCall(invocation);
                     CheckSpanStart(invocation, root);
                     break;
                 case IPropertyReferenceOperation property:
-                    AddCall(property.Property.GetMethod);
-                    AddCall(property.Property.SetMethod);
+                    AddCall(property.Property.GetMethod, property);
+                    AddCall(property.Property.SetMethod, property);
                     CheckIndexer(property);
                     break;
                 case IObjectCreationOperation creation:
-                    AddCall(creation.Constructor);
+                    AddCall(creation.Constructor, creation);
                     break;
                 case IMethodReferenceOperation reference:
-                    AddCall(reference.Method);
+                    AddCall(reference.Method, reference);
                     break;
                 case IThrowOperation { Exception: { } thrown } @throw:
                     if (Unwrap(thrown).Type is { } type)
@@ -83,15 +90,50 @@ internal sealed class MethodFactsCollector
         }
     }
 
-    private void AddCall(IMethodSymbol? method)
+    private void AddCall(IMethodSymbol? method, IOperation site)
     {
         if (method is null)
         {
             return;
         }
 
-        method = method.ReducedFrom ?? method;
-        _facts.Calls.Add(method.OriginalDefinition);
+        method = (method.ReducedFrom ?? method).OriginalDefinition;
+        _facts.Calls.Add(method);
+        if (!InAttemptScope(site))
+        {
+            _facts.UnscopedCalls.Add(method);
+        }
+    }
+
+    // ---- TLLM2006: upstream calls and attempt scopes ----
+
+    private void CheckUpstreamCall(IInvocationOperation invocation)
+    {
+        if (_types.UpstreamCall(invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod) is { } call && !InAttemptScope(invocation))
+        {
+            _facts.UnscopedUpstreamCalls.Add(new UpstreamCallSite(call, invocation.Syntax.GetLocation()));
+        }
+    }
+
+    /// <summary>Inside a method with an attempt, or inside the operation handed to LlmCall.ExecuteAsync / StreamAsync.</summary>
+    private bool InAttemptScope(IOperation operation)
+    {
+        if (_ownerInAttempt)
+        {
+            return true;
+        }
+
+        for (var current = operation; current.Parent is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or IMethodReferenceOperation
+                && current.Parent is IDelegateCreationOperation { Parent: IArgumentOperation { Parent: IInvocationOperation runner } }
+                && _types.RunsAttempts(runner.TargetMethod))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // ---- TLLM2001: keys on dictionaries, JSON objects and HttpContext.Items ----

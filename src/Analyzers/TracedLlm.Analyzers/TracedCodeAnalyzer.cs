@@ -9,7 +9,7 @@ using TracedLlm.Generators;
 namespace TracedLlm.Analyzers;
 
 /// <summary>
-/// TLLM2001–TLLM2004. "Traced code" is the bodies of traced handlers and of authenticator and
+/// TLLM2001–TLLM2004 and TLLM2006. "Traced code" is the bodies of traced handlers and of authenticator and
 /// guardrail implementations, and every method of the compilation they call, transitively
 /// (direct, interface, virtual, extension, lambda, local-function and async calls), up to
 /// <see cref="MaxDepth"/> calls deep. Each method body is read once into <see cref="MethodFacts"/>;
@@ -27,7 +27,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SlotMismatch,
         DiagnosticDescriptors.FailurePathEscape,
         DiagnosticDescriptors.SpanLifecycle,
-        DiagnosticDescriptors.SwallowedException);
+        DiagnosticDescriptors.SwallowedException,
+        DiagnosticDescriptors.UnscopedUpstreamCall);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -144,6 +145,38 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     report(Diagnostic.Create(DiagnosticDescriptors.SwallowedException, swallow.Location, swallow.CaughtType));
                 }
             }
+
+            foreach (var method in ReachOutsideAttempts(routes))
+            {
+                if (Facts.TryGetValue(method, out var facts))
+                {
+                    foreach (var upstream in facts.UnscopedUpstreamCalls)
+                    {
+                        report(Diagnostic.Create(DiagnosticDescriptors.UnscopedUpstreamCall, upstream.Location, upstream.Call));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The methods traced code reaches without passing through an attempt scope.</summary>
+        private HashSet<IMethodSymbol> ReachOutsideAttempts(List<TracedRoute> routes)
+        {
+            var seen = new HashSet<IMethodSymbol>(routes.Select(r => r.Handler).Concat(_policyRoots), SymbolEqualityComparer.Default);
+            var frontier = seen.ToList();
+            for (var depth = 0; depth < MaxDepth && frontier.Count > 0; depth++)
+            {
+                var next = new List<IMethodSymbol>();
+                foreach (var method in frontier)
+                {
+                    var callees = Facts.TryGetValue(method, out var facts) ? facts.UnscopedCalls : new List<IMethodSymbol>();
+                    var dispatched = _implementations.TryGetValue(method, out var implementations) ? implementations : Enumerable.Empty<IMethodSymbol>();
+                    next.AddRange(callees.Concat(dispatched).Where(seen.Add));
+                }
+
+                frontier = next;
+            }
+
+            return seen;
         }
 
         /// <summary>Which routes reach each method, breadth first from every route (policies are reached from all routes).</summary>

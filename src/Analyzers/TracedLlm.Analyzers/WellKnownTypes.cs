@@ -23,6 +23,11 @@ internal sealed class WellKnownTypes
         JsonElement = compilation.GetTypeByMetadataName("System.Text.Json.JsonElement");
         JsonPropertyNameAttribute = compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonPropertyNameAttribute");
         JsonIgnoreAttribute = compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonIgnoreAttribute");
+        LlmAttempt = compilation.GetTypeByMetadataName("TracedLlm.LlmAttempt");
+        HttpMessageInvoker = compilation.GetTypeByMetadataName("System.Net.Http.HttpMessageInvoker");
+        HttpClient = compilation.GetTypeByMetadataName("System.Net.Http.HttpClient");
+        ChatClient = compilation.GetTypeByMetadataName("Microsoft.Extensions.AI.IChatClient");
+        ChatClientExtensions = compilation.GetTypeByMetadataName("Microsoft.Extensions.AI.ChatClientExtensions");
     }
 
     public INamedTypeSymbol? RouteAttribute { get; }
@@ -41,6 +46,34 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? JsonElement { get; }
     public INamedTypeSymbol? JsonPropertyNameAttribute { get; }
     public INamedTypeSymbol? JsonIgnoreAttribute { get; }
+    public INamedTypeSymbol? LlmAttempt { get; }
+    public INamedTypeSymbol? HttpMessageInvoker { get; }
+    public INamedTypeSymbol? HttpClient { get; }
+    public INamedTypeSymbol? ChatClient { get; }
+    public INamedTypeSymbol? ChatClientExtensions { get; }
+
+    /// <summary>An upstream call: HttpClient's send methods, IChatClient's response methods.</summary>
+    public string? UpstreamCall(IMethodSymbol method)
+    {
+        var type = method.ContainingType;
+        if ((SymbolEqualityComparer.Default.Equals(type, HttpClient) || SymbolEqualityComparer.Default.Equals(type, HttpMessageInvoker))
+            && (method.Name is "Send" or "SendAsync" || method.Name.StartsWith("Get", System.StringComparison.Ordinal) || method.Name is "PostAsync" or "PutAsync" or "PatchAsync" or "DeleteAsync"))
+        {
+            return $"HttpClient.{method.Name}";
+        }
+
+        if ((SymbolEqualityComparer.Default.Equals(type, ChatClient) || SymbolEqualityComparer.Default.Equals(type, ChatClientExtensions) || (ChatClient is not null && Implements(type, ChatClient)))
+            && method.Name is "GetResponseAsync" or "GetStreamingResponseAsync")
+        {
+            return $"IChatClient.{method.Name}";
+        }
+
+        return null;
+    }
+
+    /// <summary>LlmCall.ExecuteAsync / StreamAsync: their operation runs inside an attempt scope.</summary>
+    public bool RunsAttempts(IMethodSymbol method) =>
+        SymbolEqualityComparer.Default.Equals(method.ContainingType, LlmCall) && method.Name is "ExecuteAsync" or "StreamAsync";
 
     /// <summary>Null when the compilation does not reference TracedLlm: the analyzers then do nothing.</summary>
     public static WellKnownTypes? Create(Compilation compilation)
