@@ -103,6 +103,10 @@ public sealed class ConsoleTreeExporter : BaseExporter<Activity>
         {
             label += $" ({guardrail}: {span.GetTagItem(AttributeNames.GuardrailStatus)})";
         }
+        else if (span.GetTagItem(AttributeNames.AttemptKind) is string kind)
+        {
+            label += $" ({span.GetTagItem(AttributeNames.GenAiProviderName)}: {kind})";
+        }
 
         text.Append(label.PadRight(48))
             .Append(' ').Append('[').Append(span.Kind).Append(']')
