@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -103,6 +104,7 @@ if (configuration.GetValue("Tracing:Enabled", true))
 var app = builder.Build();
 app.MapTracedLlmRoutes();
 app.MapGet("/health", () => "ok");
+app.MapGet("/tracedllm/manifest", () => Results.Text(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson, "application/json"));
 
 foreach (var target in exportTargets)
 {

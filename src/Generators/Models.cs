@@ -40,8 +40,17 @@ internal readonly record struct RouteModel(
     EquatableArray<ParameterModel> StreamParameters,
     string? ChunkTypeName);
 
-/// <summary>What the route table needs of a route.</summary>
-internal readonly record struct RouteTableEntry(string GeneratedClassName, string HttpMethod, string Pattern);
+/// <summary>What the route table and the telemetry manifest need of a route.</summary>
+internal readonly record struct RouteTableEntry(
+    string GeneratedClassName,
+    string HttpMethod,
+    string Pattern,
+    string MetadataSlot,
+    string ErrorFormat,
+    string Operation,
+    string HandlerDisplayName,
+    string? HandlerMethodName,
+    string? StreamMethodName);
 
 /// <summary>A route's method and path with where it was declared, for the duplicate check only.</summary>
 internal readonly record struct RouteKey(string HttpMethod, string Pattern, string HandlerDisplayName, LocationInfo Location);

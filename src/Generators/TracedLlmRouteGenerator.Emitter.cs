@@ -16,6 +16,9 @@ public sealed partial class TracedLlmRouteGenerator
         private const string ActivityKind = "global::System.Diagnostics.ActivityKind";
         private const string GuardrailMode = "global::TracedLlm.GuardrailMode";
 
+        /// <summary>Starts the generated line that carries the manifest (read by the build, see buildTransitive/TracedLlm.targets).</summary>
+        public const string ManifestMarker = "//TRACEDLLM-MANIFEST:";
+
         public static string EmitRoute(RouteModel route)
         {
             var w = NewWriter(out var text);
@@ -205,7 +208,12 @@ public sealed partial class TracedLlmRouteGenerator
                 .ThenBy(r => r.HttpMethod, System.StringComparer.Ordinal)
                 .ThenBy(r => r.GeneratedClassName, System.StringComparer.Ordinal)
                 .ToArray();
+            var manifest = TelemetryManifest.Write(ordered);
             var w = NewWriter(out var text);
+
+            // One line the build copies to tracedllm-manifest.json (buildTransitive/TracedLlm.targets).
+            w.WriteLine(ManifestMarker + manifest);
+            w.WriteLineNoTabs(string.Empty);
             Open(w, "namespace Microsoft.AspNetCore.Builder");
             w.WriteLine("/// <summary>Maps the traced LLM routes of this assembly.</summary>");
             w.WriteLine(GeneratedCode);
@@ -227,6 +235,9 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("/// <summary>The traced routes of this assembly and their metadata slots, decided at compile time.</summary>");
             w.WriteLine(GeneratedCode);
             Open(w, "internal static class TracedLlmRouteTable");
+            w.WriteLine("/// <summary>The telemetry contract of every traced route, as JSON; the build also writes it to tracedllm-manifest.json.</summary>");
+            w.WriteLine($"public const string ManifestJson = {Literal(manifest)};");
+            w.WriteLineNoTabs(string.Empty);
             w.WriteLine("/// <summary>Every traced route, ordered by path and method.</summary>");
             Open(w, "public static global::System.Collections.Generic.IReadOnlyList<global::TracedLlm.TracedRouteInfo> Routes { get; } = new global::TracedLlm.TracedRouteInfo[]");
             foreach (var route in ordered)

@@ -43,7 +43,16 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.RuntimeReferenced);
 
         var table = models
-            .Select(static (route, _) => new RouteTableEntry(route.GeneratedClassName, route.HttpMethod, route.Pattern))
+            .Select(static (route, _) => new RouteTableEntry(
+                route.GeneratedClassName,
+                route.HttpMethod,
+                route.Pattern,
+                route.MetadataSlot,
+                route.ErrorFormat,
+                route.Operation,
+                route.HandlerDisplayName,
+                route.HandlerMethodName,
+                route.StreamMethodName))
             .Collect()
             .Select(static (entries, _) => entries.ToEquatableArray())
             .Combine(runtimeReferenced)

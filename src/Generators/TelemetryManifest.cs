@@ -1,0 +1,123 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace TracedLlm.Generators;
+
+/// <summary>
+/// The telemetry contract of a compilation's traced routes, as JSON: per route its method, path,
+/// metadata slot, wire format, handlers, and the spans it records with their attribute keys. A
+/// change in trace shape becomes a reviewable diff of this document. The keys are the runtime's
+/// constants (a test keeps them in step).
+/// </summary>
+internal static class TelemetryManifest
+{
+    public const string Schema = "tracedllm.manifest/1";
+
+    /// <summary>The OpenTelemetry GenAI semantic-conventions release the attribute keys follow.</summary>
+    public const string SemanticConventions = "1.37.0";
+
+    private static readonly (string Name, string Kind, string? Parent, string[] Attributes)[] Spans =
+    {
+        ("Received Proxy Server Request", "Server", null, new[]
+        {
+            "http.request.method", "http.route", "http.response.status_code", "tracedllm.metadata_slot", "tracedllm.trace_join", "user_api_key_hash",
+            "langfuse.trace.name", "langfuse.user.id", "user.id", "langfuse.session.id", "session.id", "langfuse.trace.tags", "langfuse.trace.metadata.*",
+            "langfuse.environment", "langfuse.release", "langfuse.version",
+        }),
+        ("auth", "Internal", "Received Proxy Server Request", new[] { "user_api_key_hash" }),
+        ("proxy_pre_call", "Internal", "Received Proxy Server Request", System.Array.Empty<string>()),
+        ("litellm_request", "Client", "Received Proxy Server Request", new[]
+        {
+            "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.request.temperature", "gen_ai.request.top_p", "gen_ai.request.max_tokens",
+            "gen_ai.response.model", "gen_ai.response.id", "gen_ai.response.finish_reasons", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+            "langfuse.observation.type", "langfuse.observation.model.name", "langfuse.observation.prompt.name", "langfuse.observation.prompt.version",
+            "langfuse.observation.metadata.*", "langfuse.observation.input", "langfuse.observation.output",
+            "tracedllm.attempt.retries", "tracedllm.attempt.fallbacks", "tracedllm.stream.chunks", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token",
+        }),
+        ("guardrail", "Internal", "litellm_request", new[] { "openinference.span.kind", "guardrail_name", "guardrail_mode", "guardrail_status", "guardrail_response" }),
+        ("raw_gen_ai_request", "Client", "litellm_request", new[]
+        {
+            "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+            "tracedllm.attempt.index", "tracedllm.attempt.kind", "tracedllm.attempt.reason", "tracedllm.attempt.outcome", "error.type",
+        }),
+        ("Failed Proxy Server Request", "Internal", "Received Proxy Server Request", new[] { "error.type", "http.response.status_code" }),
+    };
+
+    /// <summary>The manifest of <paramref name="routes"/> (already in table order), as one line of JSON.</summary>
+    public static string Write(IEnumerable<RouteTableEntry> routes)
+    {
+        var json = new StringBuilder();
+        json.Append("{\"schema\":").Append(Quote(Schema))
+            .Append(",\"semanticConventions\":").Append(Quote(SemanticConventions))
+            .Append(",\"routes\":[");
+        var first = true;
+        foreach (var route in routes)
+        {
+            json.Append(first ? string.Empty : ",");
+            first = false;
+            json.Append("{\"method\":").Append(Quote(route.HttpMethod))
+                .Append(",\"path\":").Append(Quote(route.Pattern))
+                .Append(",\"metadataSlot\":").Append(Quote(route.MetadataSlot))
+                .Append(",\"wireFormat\":").Append(Quote(route.ErrorFormat))
+                .Append(",\"operation\":").Append(Quote(route.Operation))
+                .Append(",\"handler\":").Append(Quote(route.HandlerMethodName is null ? null : route.HandlerDisplayName))
+                .Append(",\"streamHandler\":").Append(Quote(route.StreamMethodName is null ? null : Parent(route.HandlerDisplayName) + "." + route.StreamMethodName))
+                .Append(",\"spans\":[");
+            for (var i = 0; i < Spans.Length; i++)
+            {
+                var (name, kind, parent, attributes) = Spans[i];
+                json.Append(i == 0 ? string.Empty : ",")
+                    .Append("{\"name\":").Append(Quote(name))
+                    .Append(",\"kind\":").Append(Quote(kind))
+                    .Append(",\"parent\":").Append(Quote(parent))
+                    .Append(",\"attributes\":[");
+                for (var a = 0; a < attributes.Length; a++)
+                {
+                    json.Append(a == 0 ? string.Empty : ",").Append(Quote(attributes[a]));
+                }
+
+                json.Append("]}");
+            }
+
+            json.Append("],\"failurePath\":{\"span\":\"Failed Proxy Server Request\",\"errorFormat\":").Append(Quote(route.ErrorFormat))
+                .Append(",\"catches\":\"every exception, once\"}")
+                .Append(",\"guardrails\":{\"span\":\"guardrail\",\"modes\":[\"pre_call\",\"during_call\",\"post_call\"]}}");
+        }
+
+        return json.Append("]}").ToString();
+    }
+
+    private static string Parent(string display) => display.Substring(0, display.LastIndexOf('.'));
+
+    private static string Quote(string? value)
+    {
+        if (value is null)
+        {
+            return "null";
+        }
+
+        var quoted = new StringBuilder(value.Length + 2).Append('"');
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '"': quoted.Append("\\\""); break;
+                case '\\': quoted.Append("\\\\"); break;
+                default:
+                    if (c < ' ')
+                    {
+                        quoted.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        quoted.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        return quoted.Append('"').ToString();
+    }
+}

@@ -1,0 +1,69 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Tasks;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>
+/// The build-time telemetry manifest: served at /tracedllm/manifest, written to the build output,
+/// and compared with a checked-in snapshot so a change in trace shape is a reviewable diff.
+/// Set TRACEDLLM_UPDATE_SNAPSHOTS=1 to accept a change.
+/// </summary>
+public sealed class ManifestTests
+{
+    [Fact]
+    public async Task TheServedManifestMatchesTheSnapshot()
+    {
+        using var host = new GatewayHost();
+        var served = await host.CreateClient().GetStringAsync("/tracedllm/manifest");
+
+        var snapshot = Path.Combine(TestDirectory(), "Snapshots", "tracedllm-manifest.json");
+        var actual = JsonNode.Parse(served)!;
+        if (Environment.GetEnvironmentVariable("TRACEDLLM_UPDATE_SNAPSHOTS") == "1")
+        {
+            File.WriteAllText(snapshot, actual.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        }
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(snapshot)), actual), $"The manifest differs from {snapshot}; run with TRACEDLLM_UPDATE_SNAPSHOTS=1 to accept it.");
+    }
+
+    [Fact]
+    public void TheBuildWritesTheSameManifestToTheOutputFolder()
+    {
+        var configuration = typeof(ManifestTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+        var written = Path.Combine(TestDirectory(), "..", "..", "samples", "Gateway", "bin", configuration, "net10.0", "tracedllm-manifest.json");
+
+        Assert.True(File.Exists(written), $"{written} was not written by the build");
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(written)), JsonNode.Parse(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson)));
+    }
+
+    [Fact]
+    public void EverySpanAndAttributeInTheManifestIsARuntimeConstant()
+    {
+        var manifest = JsonNode.Parse(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson)!;
+        var spanNames = Constants(typeof(SpanNames));
+        var attributeNames = Constants(typeof(AttributeNames));
+
+        var routes = manifest["routes"]!.AsArray();
+        Assert.Equal(new[] { "/v1/chat/completions", "/v1/messages" }, routes.Select(r => (string)r!["path"]!));
+        foreach (var span in routes.SelectMany(r => r!["spans"]!.AsArray()))
+        {
+            Assert.Contains((string)span!["name"]!, spanNames);
+            foreach (var attribute in span["attributes"]!.AsArray().Select(a => (string)a!))
+            {
+                Assert.Contains(attribute.EndsWith(".*", StringComparison.Ordinal) ? attribute[..^1] : attribute, attributeNames);
+            }
+        }
+    }
+
+    private static string[] Constants(Type type) =>
+        type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToArray();
+
+    private static string TestDirectory([CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;
+}
