@@ -42,7 +42,7 @@ var delays = new EmbeddedProviderDelays(
     TimeSpan.FromMilliseconds(configuration.GetValue("EmbeddedProvider:DelayMs", 0)),
     TimeSpan.FromMilliseconds(configuration.GetValue("EmbeddedProvider:FirstTokenDelayMs", 0)),
     TimeSpan.FromMilliseconds(configuration.GetValue("EmbeddedProvider:TokenDelayMs", 0)));
-builder.Services.AddSingleton(new EmbeddedProvider(delays));
+builder.Services.AddSingleton(new ChatClientProvider(EmbeddedChatClient.ProviderName, new EmbeddedChatClient(delays)));
 var upstream = configuration["Upstream:BaseUrl"];
 if (!string.IsNullOrWhiteSpace(upstream))
 {
@@ -63,7 +63,7 @@ builder.Services.AddSingleton(services =>
 
     if (providers.Count == 0 || configuration.GetValue("Upstream:FallbackToEmbedded", true))
     {
-        providers.Add(services.GetRequiredService<EmbeddedProvider>());
+        providers.Add(services.GetRequiredService<ChatClientProvider>());
     }
 
     var retry = new RetrySettings(

@@ -53,6 +53,11 @@ public sealed class PipelineTests : IDisposable
         var attempt = tree.AssertChild(SpanNames.UpstreamAttempt, llm, ActivityKind.Client);
         Assert.Equal("success", attempt.GetTagItem(AttributeNames.AttemptOutcome));
         Assert.Equal("initial", attempt.GetTagItem(AttributeNames.AttemptKind));
+
+        // The embedded provider is an IChatClient: the attempt's model and usage come from its ChatResponse.
+        Assert.Equal("gpt-4o-mini", attempt.GetTagItem(AttributeNames.GenAiResponseModel));
+        Assert.Equal(2L, attempt.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(3L, attempt.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
         Assert.Equal(7, tree.Spans.Count);
 
         Assert.Equal("chat", llm.GetTagItem(AttributeNames.GenAiOperationName));

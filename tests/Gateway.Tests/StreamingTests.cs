@@ -51,6 +51,9 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(4L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
         var attempt = tree.AssertChild(SpanNames.UpstreamAttempt, llm, ActivityKind.Client);
         Assert.Equal("success", attempt.GetTagItem(AttributeNames.AttemptOutcome));
+
+        // Usage streamed as UsageContent by the IChatClient reaches the attempt span.
+        Assert.Equal(4L, attempt.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
         AssertAllEnded();
     }
 
