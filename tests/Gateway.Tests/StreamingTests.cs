@@ -99,10 +99,11 @@ public sealed class StreamingTests : IDisposable
         var ttft = (double)llm.GetTagItem(AttributeNames.TimeToFirstToken)!;
         var tpot = (double)llm.GetTagItem(AttributeNames.TimePerOutputToken)!;
 
-        // 300 ms before the first of 4 words, then 100 ms each: the measurement follows the delays.
-        Assert.InRange(ttft, 0.29, 1.5);
-        Assert.InRange(tpot, 0.095, 0.5);
-        Assert.True(ttft > 2 * tpot);
+        // 300 ms before the first of 4 words, then 100 ms each. The lower bounds check the formula
+        // (TTFT from the LLM call's start; TPOT over the 3 tokens after the first); the upper bounds
+        // only rule out a mix-up of the two, and leave room for a loaded machine.
+        Assert.InRange(ttft, 0.29, 5);
+        Assert.InRange(tpot, 0.095, 1.5);
         await _spans.WaitForAsync(_ => measurements.Any(m => m.Name == "gen_ai.server.time_per_output_token") ? measurements : null);
         Assert.Contains(measurements, m => m.Name == "gen_ai.server.time_to_first_token" && Math.Abs(m.Value - ttft) < 1e-9);
         Assert.Contains(measurements, m => m.Name == "gen_ai.server.time_per_output_token" && Math.Abs(m.Value - tpot) < 1e-9);
