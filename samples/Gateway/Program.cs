@@ -69,7 +69,8 @@ builder.Services.AddSingleton(services =>
     var retry = new RetrySettings(
         configuration.GetValue("Retry:MaxRetries", providers.Count > 1 ? 2 : 0),
         TimeSpan.FromMilliseconds(configuration.GetValue("Retry:BaseDelayMs", 200)));
-    return new ProviderRouter(providers, retry, configuration["Upstream:Model"]);
+    var allowedModels = (configuration["Gateway:AllowedModels"] ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    return new ProviderRouter(providers, retry, configuration["Upstream:Model"], allowedModels);
 });
 
 // Tracing: every finished trace printed as a tree; exported to Langfuse when its keys are set, and

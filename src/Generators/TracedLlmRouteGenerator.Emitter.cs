@@ -63,7 +63,7 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("global::TracedLlm.Pipeline.RequestEnvelope envelope;");
             Open(w, "try");
             w.WriteLine($"var body = await {Pipeline}.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
-            w.WriteLine("envelope = body.IsEmpty ? global::TracedLlm.Pipeline.RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options.MaxMetadataBytes);");
+            w.WriteLine("envelope = body.IsEmpty ? global::TracedLlm.Pipeline.RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options);");
             Close(w);
             Open(w, "catch (global::System.Exception exception)");
             w.WriteLine("// Kept and raised inside proxy_pre_call: a bad body still gets its spans and its error response.");
@@ -185,8 +185,8 @@ public sealed partial class TracedLlmRouteGenerator
         private static void EmitEnvelopeReader(IndentedTextWriter w)
         {
             w.WriteLine("/// <summary>Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.</summary>");
-            Open(w, "private static global::TracedLlm.Pipeline.RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, int maxMetadataBytes)");
-            w.WriteLine("var envelope = new global::TracedLlm.Pipeline.EnvelopeReader(body, MetadataSlot, maxMetadataBytes);");
+            Open(w, "private static global::TracedLlm.Pipeline.RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, global::TracedLlm.TracedLlmOptions options)");
+            w.WriteLine("var envelope = new global::TracedLlm.Pipeline.EnvelopeReader(body, MetadataSlot, options);");
             w.WriteLine("var reader = new global::System.Text.Json.Utf8JsonReader(body.Span, global::TracedLlm.Pipeline.EnvelopeReader.ReaderOptions);");
             w.WriteLine("global::TracedLlm.Pipeline.EnvelopeReader.ReadStart(ref reader);");
             Open(w, "while (envelope.ReadPropertyName(ref reader))");

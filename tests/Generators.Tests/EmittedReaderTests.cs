@@ -93,6 +93,15 @@ public sealed class EmittedReaderTests
     }
 
     [Fact]
+    public void MetadataNestedTooDeeplyIsRejected()
+    {
+        var deep = "{\"metadata\":{\"trace_metadata\":" + new string('[', 9) + new string(']', 9) + "}}";
+        var exception = Assert.Throws<TargetInvocationException>(() => Read("Contoso_Gateway_Routes_Chat", deep));
+        Assert.Equal("'metadata' is nested deeper than 8 levels.", exception.InnerException!.Message);
+        Assert.Null(Read("Contoso_Gateway_Routes_Chat", "{\"metadata\":{\"x\":" + new string('[', 6) + new string(']', 6) + "}}").Error);
+    }
+
+    [Fact]
     public void MetadataOverTheLimitIsRejected()
     {
         var body = "{\"metadata\":{\"trace_name\":\"" + new string('x', 200) + "\"}}";
@@ -104,6 +113,7 @@ public sealed class EmittedReaderTests
     {
         var type = Routes.Value.GetType("TracedLlm.Generated." + route, throwOnError: true)!;
         var read = type.GetMethod("ReadEnvelope", BindingFlags.NonPublic | BindingFlags.Static)!;
-        return (RequestEnvelope)read.Invoke(null, new object[] { new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(body)), maxMetadataBytes })!;
+        var options = new TracedLlmOptions { MaxMetadataBytes = maxMetadataBytes };
+        return (RequestEnvelope)read.Invoke(null, new object[] { new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(body)), options })!;
     }
 }

@@ -18,9 +18,16 @@ public sealed class ProviderRouter
     private readonly string? _modelOverride;
     private readonly RetrySettings _retry;
 
+    private readonly HashSet<string>? _allowedModels;
+
     /// <summary>Creates the router: the first provider is the primary, the others are fallbacks in order.</summary>
-    public ProviderRouter(IReadOnlyList<IChatProvider> providers, RetrySettings retry, string? modelOverride = null)
+    /// <param name="providers">The providers, primary first.</param>
+    /// <param name="retry">How transient failures are retried.</param>
+    /// <param name="modelOverride">A model to send upstream instead of the client's, or null.</param>
+    /// <param name="allowedModels">The models clients may ask for; null or empty allows any.</param>
+    public ProviderRouter(IReadOnlyList<IChatProvider> providers, RetrySettings retry, string? modelOverride = null, IReadOnlyCollection<string>? allowedModels = null)
     {
+        _allowedModels = allowedModels is { Count: > 0 } ? new HashSet<string>(allowedModels, StringComparer.Ordinal) : null;
         _providers = providers;
         _primary = providers[0];
         _retry = retry;
@@ -35,7 +42,15 @@ public sealed class ProviderRouter
     public IAsyncEnumerable<ProviderDelta> StreamAsync(LlmCall call, ProviderRequest request) =>
         call.StreamAsync(Primary(request), Policy(request), (attempt, ct) => Provider(attempt).StreamAsync(For(request, attempt), attempt, ct));
 
-    private LlmTarget Primary(ProviderRequest request) => new(_primary.Name, _modelOverride ?? request.Model);
+    private LlmTarget Primary(ProviderRequest request)
+    {
+        if (_allowedModels is not null && !_allowedModels.Contains(request.Model))
+        {
+            throw new InvalidLlmRequestException($"The model '{request.Model}' does not exist on this gateway.", statusCode: 404, code: "model_not_found");
+        }
+
+        return new(_primary.Name, _modelOverride ?? request.Model);
+    }
 
     private LlmRetryPolicy Policy(ProviderRequest request) => new()
     {

@@ -49,14 +49,18 @@ public enum GatewayErrorKind
 public class InvalidLlmRequestException : GatewayException
 {
     /// <summary>Creates the exception with a message that names the problem.</summary>
-    public InvalidLlmRequestException(string message, Exception? innerException = null, int statusCode = 400)
+    public InvalidLlmRequestException(string message, Exception? innerException = null, int statusCode = 400, string? code = null)
         : base(message, innerException)
     {
         StatusCode = statusCode;
+        Code = code;
     }
 
     /// <inheritdoc />
     public override int StatusCode { get; }
+
+    /// <inheritdoc />
+    public override string? Code { get; }
 
     /// <inheritdoc />
     public override GatewayErrorKind Kind => GatewayErrorKind.InvalidRequest;

@@ -11,6 +11,9 @@ public sealed class TracedLlmOptions
     /// <summary>The largest metadata slot value accepted, in bytes; larger get 400. Default 64 KiB.</summary>
     public int MaxMetadataBytes { get; set; } = 64 * 1024;
 
+    /// <summary>How deep the metadata slot's value may nest (the slot's own object is level 1); deeper gets 400. Default 8.</summary>
+    public int MaxMetadataDepth { get; set; } = 8;
+
     /// <summary>
     /// When true, an inbound W3C <c>traceparent</c> is not joined (metadata ids still are).
     /// Default: the <c>OTEL_IGNORE_CONTEXT_PROPAGATION</c> environment variable.

@@ -15,6 +15,7 @@ public struct EnvelopeReader
     private readonly ReadOnlyMemory<byte> _body;
     private readonly string _slot;
     private readonly int _maxMetadataBytes;
+    private readonly int _maxMetadataDepth;
     private LlmMetadata _metadata;
     private string? _model;
     private bool _stream;
@@ -29,11 +30,12 @@ public struct EnvelopeReader
     private bool _slotSeen;
 
     /// <summary>Starts reading <paramref name="body"/> for a route whose slot is <paramref name="slot"/>.</summary>
-    public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, int maxMetadataBytes)
+    public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, TracedLlmOptions options)
     {
         _body = body;
         _slot = slot;
-        _maxMetadataBytes = maxMetadataBytes;
+        _maxMetadataBytes = options.MaxMetadataBytes;
+        _maxMetadataDepth = options.MaxMetadataDepth;
         _metadata = LlmMetadata.Empty;
         _previousValueEnd = -1;
     }
@@ -83,6 +85,7 @@ public struct EnvelopeReader
         _slotPreviousValueEnd = _previousValueEnd;
         reader.Read();
         var valueStart = reader.TokenStartIndex;
+        CheckDepth(reader);
         _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot);
         _slotEnd = reader.BytesConsumed;
         if (_slotEnd - valueStart > _maxMetadataBytes)
@@ -169,6 +172,24 @@ public struct EnvelopeReader
         span[..(int)cutStart].CopyTo(result);
         span[(int)cutEnd..].CopyTo(result.AsSpan((int)cutStart));
         return result;
+    }
+
+    /// <summary>Measures the slot's nesting on a copy of the reader before the value is read.</summary>
+    private readonly void CheckDepth(Utf8JsonReader reader)
+    {
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            return;
+        }
+
+        var slotDepth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > slotDepth)
+        {
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth - slotDepth >= _maxMetadataDepth)
+            {
+                throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_maxMetadataDepth} levels.");
+            }
+        }
     }
 
     private static bool IsJsonWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
