@@ -57,6 +57,34 @@ public sealed class HostileInputTests : IDisposable
         await AssertEndedWithStatusAsync(status);
     }
 
+    [Theory]
+    [InlineData("/v1/chat/completions", "model")]
+    [InlineData("/v1/chat/completions", "metadata key")]
+    [InlineData("/v1/messages", "slot value")]
+    public async Task InvalidUtf8InsideAStringIsA400(string path, string where)
+    {
+        // Found by the fuzz test: a byte that is not UTF-8 inside a JSON string used to surface as a 500.
+        var json = where switch
+        {
+            "model" => """{"model":"gpt-XXo","messages":[{"role":"user","content":"x"}]}""",
+            "metadata key" => """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"prXXmpt":{}}}""",
+            _ => """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":{"trace_name":"aXXb"}}""",
+        };
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var at = json.IndexOf("XX", StringComparison.Ordinal);
+        bytes[at] = 0xC3;
+        bytes[at + 1] = 0x28;
+        using var host = new GatewayHost();
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayHost.ApiKey);
+        using var response = await host.CreateClient().SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.StartsWith("The request body is not valid", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        await AssertEndedWithStatusAsync(400);
+    }
+
     [Fact]
     public async Task ABodyOverTheSizeLimitIs413()
     {

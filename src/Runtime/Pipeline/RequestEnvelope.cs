@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Runtime.ExceptionServices;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
@@ -54,6 +55,9 @@ public sealed class RequestEnvelope
                 return;
             case JsonException json:
                 throw new InvalidLlmRequestException($"The request body is not valid JSON: {json.Message}", json);
+            case InvalidOperationException or ArgumentException or DecoderFallbackException:
+                // Utf8JsonReader.GetString() throws these for text that is not valid UTF-8.
+                throw new InvalidLlmRequestException("The request body is not valid UTF-8 JSON.", Error);
             case BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge:
                 throw new InvalidLlmRequestException("The request body is larger than this gateway accepts.", bad, StatusCodes.Status413PayloadTooLarge);
             case BadHttpRequestException bad:

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Unicode;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
@@ -44,6 +45,13 @@ public static class TracedPipeline
             {
                 var body = read.Buffer.IsEmpty ? ReadOnlyMemory<byte>.Empty : read.Buffer.ToArray();
                 reader.AdvanceTo(read.Buffer.End);
+
+                // JSON is UTF-8 (RFC 8259): refuse anything else here, once, rather than wherever a string is read.
+                if (!Utf8.IsValid(body.Span))
+                {
+                    throw new InvalidLlmRequestException("The request body is not valid UTF-8 JSON.");
+                }
+
                 return body;
             }
 
