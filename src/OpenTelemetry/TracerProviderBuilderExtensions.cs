@@ -23,35 +23,42 @@ public static class TracedLlmTracerProviderBuilderExtensions
     /// (<see cref="LangfuseExporterOptions.FromEnvironment"/>), then <paramref name="configure"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">A key is missing; the message names both variables.</exception>
-    public static TracerProviderBuilder AddLangfuseExporter(this TracerProviderBuilder builder, Action<LangfuseExporterOptions>? configure = null)
+    public static TracerProviderBuilder AddLangfuseExporter(this TracerProviderBuilder builder, Action<LangfuseExporterOptions>? configure = null, ExportQueueOptions? queue = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = LangfuseExporterOptions.FromEnvironment();
         configure?.Invoke(options);
         options.Validate();
-        return builder.AddOtlpExporter(otlp =>
+        var otlp = new OtlpExporterOptions
         {
-            otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
-            otlp.Endpoint = options.Endpoint;
-            otlp.Headers = options.OtlpHeaders();
-        });
+            Protocol = OtlpExportProtocol.HttpProtobuf,
+            Endpoint = options.Endpoint,
+            Headers = options.OtlpHeaders(),
+        };
+        return builder.AddProcessor(new BoundedExportProcessor(new OtlpTraceExporter(otlp), queue));
     }
 
     /// <summary>
     /// Exports over OTLP configured by the standard <c>OTEL_EXPORTER_OTLP_*</c> variables (endpoint,
     /// headers, timeout, protocol), with HTTP/protobuf as the protocol unless one is set.
     /// </summary>
-    public static TracerProviderBuilder AddTracedLlmOtlpExporter(this TracerProviderBuilder builder)
+    public static TracerProviderBuilder AddTracedLlmOtlpExporter(this TracerProviderBuilder builder, ExportQueueOptions? queue = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var protocolSet = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"))
             || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL"));
-        return builder.AddOtlpExporter(otlp =>
+
+        // The options read OTEL_EXPORTER_OTLP_* themselves; the endpoint gets /v1/traces for HTTP.
+        var otlp = new OtlpExporterOptions();
+        if (!protocolSet)
         {
-            if (!protocolSet)
+            otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
+            if (Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } endpoint)
             {
-                otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
+                otlp.Endpoint = new Uri(endpoint.TrimEnd('/') + "/v1/traces");
             }
-        });
+        }
+
+        return builder.AddProcessor(new BoundedExportProcessor(new OtlpTraceExporter(otlp), queue));
     }
 }

@@ -1,0 +1,214 @@
+using System;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using OpenTelemetry;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.OpenTelemetry;
+
+/// <summary>
+/// Exports finished spans in batches off the request path, through a bounded queue. The request
+/// path only tries to enqueue, so a slow, failing or hanging endpoint never slows a request and
+/// memory stays bounded; every span that is not delivered (queue full, or export failed) is
+/// counted in <see cref="DroppedSpans"/> and the <c>tracedllm.export.dropped_spans</c> counter, with
+/// a warning at most once per <see cref="ExportQueueOptions.WarningInterval"/>. Export resumes as
+/// soon as the endpoint answers again.
+/// </summary>
+public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
+{
+    private static readonly Counter<long> DroppedCounter = TracedLlmTelemetry.Meter.CreateCounter<long>(
+        "tracedllm.export.dropped_spans", "{span}", "Spans not delivered to the exporter: queue full or export failed.");
+
+    private readonly ExportQueueOptions _options;
+    private readonly Channel<Activity> _queue;
+    private readonly Task _loop;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _flushed = new(0);
+    private long _dropped;
+    private long _exported;
+    private long _lastWarning;
+
+    /// <summary>Starts the export loop. (Deriving from BaseExportProcessor hands the provider, and so its resource, to the exporter.)</summary>
+    public BoundedExportProcessor(BaseExporter<Activity> exporter, ExportQueueOptions? options = null)
+        : base(exporter ?? throw new ArgumentNullException(nameof(exporter)))
+    {
+        _options = options ?? new ExportQueueOptions();
+        _queue = Channel.CreateBounded<Activity>(
+            new BoundedChannelOptions(_options.MaxQueueSize) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true },
+            _ => Dropped(1, "the export queue is full"));
+        _loop = Task.Factory.StartNew(ExportLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Spans not delivered since start: queue full or export failed.</summary>
+    public long DroppedSpans => Interlocked.Read(ref _dropped);
+
+    /// <summary>Spans delivered since start.</summary>
+    public long ExportedSpans => Interlocked.Read(ref _exported);
+
+    /// <inheritdoc />
+    protected override void OnExport(Activity data) => _queue.Writer.TryWrite(data);
+
+    /// <inheritdoc />
+    protected override bool OnForceFlush(int timeoutMilliseconds)
+    {
+        _queue.Writer.TryWrite(FlushMarker.Instance);
+        return _flushed.Wait(timeoutMilliseconds < 0 ? Timeout.Infinite : timeoutMilliseconds) && exporter.ForceFlush(timeoutMilliseconds);
+    }
+
+    /// <inheritdoc />
+    protected override bool OnShutdown(int timeoutMilliseconds)
+    {
+        _queue.Writer.TryComplete();
+        var finished = _loop.Wait(timeoutMilliseconds < 0 ? Timeout.Infinite : timeoutMilliseconds);
+        _stop.Cancel();
+        return finished && exporter.Shutdown(timeoutMilliseconds);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _stop.Dispose();
+            _flushed.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private async Task ExportLoopAsync()
+    {
+        var batch = new Activity[_options.MaxBatchSize];
+        var reader = _queue.Reader;
+        while (true)
+        {
+            var count = 0;
+            var flush = false;
+            try
+            {
+                if (!await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                using var delay = new CancellationTokenSource(_options.ScheduledDelay);
+                while (count < batch.Length && !flush)
+                {
+                    while (count < batch.Length && reader.TryRead(out var item))
+                    {
+                        if (ReferenceEquals(item, FlushMarker.Instance))
+                        {
+                            flush = true;
+                            break;
+                        }
+
+                        batch[count++] = item;
+                    }
+
+                    if (count == batch.Length || flush || !await WaitAsync(reader, delay.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (count > 0)
+            {
+                Export(batch, count);
+            }
+
+            if (flush)
+            {
+                _flushed.Release();
+            }
+        }
+    }
+
+    private static async Task<bool> WaitAsync(ChannelReader<Activity> reader, CancellationToken delay)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(delay).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The scheduled delay passed: export what there is.
+            return false;
+        }
+    }
+
+    private void Export(Activity[] batch, int count)
+    {
+        ExportResult result;
+        try
+        {
+            result = exporter.Export(new Batch<Activity>(batch, count));
+        }
+        catch (Exception)
+        {
+            // An exporter must not throw; if one does, its spans are lost like a failed export's.
+            result = ExportResult.Failure;
+        }
+
+        if (result == ExportResult.Success)
+        {
+            Interlocked.Add(ref _exported, count);
+        }
+        else
+        {
+            Dropped(count, "the exporter could not deliver a batch");
+        }
+
+        Array.Clear(batch, 0, count);
+    }
+
+    private void Dropped(long spans, string why)
+    {
+        var total = Interlocked.Add(ref _dropped, spans);
+        DroppedCounter.Add(spans);
+        var now = Stopwatch.GetTimestamp();
+        var last = Interlocked.Read(ref _lastWarning);
+        if ((last == 0 || Stopwatch.GetElapsedTime(last, now) >= _options.WarningInterval) && Interlocked.CompareExchange(ref _lastWarning, now, last) == last)
+        {
+            _options.Warn($"TracedLlm export: {why}; {total} span(s) dropped so far. Requests are not affected.");
+        }
+    }
+
+    /// <summary>A queue entry that asks the loop to export what it holds now.</summary>
+    private sealed class FlushMarker : Activity
+    {
+        public static readonly FlushMarker Instance = new();
+
+        private FlushMarker()
+            : base("tracedllm.flush")
+        {
+        }
+    }
+}
+
+/// <summary>The export queue's limits and its warning channel.</summary>
+public sealed class ExportQueueOptions
+{
+    /// <summary>Spans held at most while the exporter is busy; more are dropped and counted. Default 2048.</summary>
+    public int MaxQueueSize { get; init; } = 2048;
+
+    /// <summary>Spans per export call. Default 512.</summary>
+    public int MaxBatchSize { get; init; } = 512;
+
+    /// <summary>How long a partial batch waits for more spans. Default: <c>OTEL_BSP_SCHEDULE_DELAY</c> (ms), else 1 s.</summary>
+    public TimeSpan ScheduledDelay { get; init; } =
+        TimeSpan.FromMilliseconds(int.TryParse(Environment.GetEnvironmentVariable("OTEL_BSP_SCHEDULE_DELAY"), out var delay) && delay > 0 ? delay : 1000);
+
+    /// <summary>The shortest time between two dropped-span warnings. Default 30 s.</summary>
+    public TimeSpan WarningInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where warnings go. Default: standard error.</summary>
+    public Action<string> Warn { get; init; } = message => Console.Error.WriteLine(message);
+}

@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Trace;
+using TracedLlm.OpenTelemetry;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>
+/// The export path against an OTLP endpoint that refuses, hangs, or answers 500 / 429: spans are
+/// dropped and counted (counter, property, one rate-limited warning), the queue stays bounded, and
+/// export resumes when the endpoint recovers.
+/// </summary>
+public sealed class ExportFaultTests
+{
+    [Theory]
+    [InlineData(500)]
+    [InlineData(429)]
+    [InlineData(0)]
+    public async Task FailedExportsAreCountedWarnedOnceAndExportResumes(int fault)
+    {
+        await using var endpoint = await FaultEndpoint.StartAsync(fault == 0 ? 200 : fault);
+        var url = fault == 0 ? $"http://127.0.0.1:{ClosedPort()}/v1/traces" : endpoint.Url;
+        var warnings = new ConcurrentQueue<string>();
+        var counted = 0L;
+        using var meter = CountDropped(value => Interlocked.Add(ref counted, value));
+        var processor = new BoundedExportProcessor(Exporter(url), Options(warnings));
+        using var provider = Provider(processor);
+
+        Emit(10);
+        Assert.True(provider.ForceFlush(10_000));
+        Emit(10);
+        Assert.True(provider.ForceFlush(10_000));
+
+        Assert.Equal(20, processor.DroppedSpans);
+        Assert.Equal(0, processor.ExportedSpans);
+        Assert.Equal(20, Interlocked.Read(ref counted));
+        var warning = Assert.Single(warnings);
+        Assert.StartsWith("TracedLlm export: the exporter could not deliver a batch; 10 span(s) dropped so far.", warning, StringComparison.Ordinal);
+
+        if (fault != 0)
+        {
+            endpoint.Status = 200;
+            Emit(5);
+            Assert.True(provider.ForceFlush(10_000));
+            Assert.Equal(5, processor.ExportedSpans);
+            Assert.True(endpoint.ReceivedSpansRequests > 0);
+        }
+    }
+
+    [Fact]
+    public async Task AHangingEndpointKeepsTheQueueBoundedAndDropsAreCounted()
+    {
+        await using var endpoint = await FaultEndpoint.StartAsync(200, hang: true);
+        var warnings = new ConcurrentQueue<string>();
+        var processor = new BoundedExportProcessor(Exporter(endpoint.Url, timeoutMs: 500), new ExportQueueOptions
+        {
+            MaxQueueSize = 100,
+            MaxBatchSize = 10,
+            ScheduledDelay = TimeSpan.FromMilliseconds(20),
+            Warn = warnings.Enqueue,
+        });
+        using var provider = Provider(processor);
+
+        // Enqueueing never waits for the endpoint: 1,000 spans against a queue of 100.
+        Emit(1000);
+
+        // At most a queue and one batch in flight are kept; the rest are dropped and counted at once.
+        Assert.True(processor.DroppedSpans >= 1000 - 100 - 10, $"dropped {processor.DroppedSpans}");
+        Assert.Single(warnings);
+        Assert.StartsWith("TracedLlm export: the export queue is full", warnings.Single(), StringComparison.Ordinal);
+        provider.ForceFlush(100);
+    }
+
+    private static ExportQueueOptions Options(ConcurrentQueue<string> warnings) => new()
+    {
+        ScheduledDelay = TimeSpan.FromMilliseconds(20),
+        WarningInterval = TimeSpan.FromMinutes(5),
+        Warn = warnings.Enqueue,
+    };
+
+    private static OtlpTraceExporter Exporter(string url, int timeoutMs = 1000) => new(new OtlpExporterOptions
+    {
+        Endpoint = new Uri(url),
+        Protocol = OtlpExportProtocol.HttpProtobuf,
+        TimeoutMilliseconds = timeoutMs,
+    });
+
+    private static TracerProvider Provider(BoundedExportProcessor processor) =>
+        Sdk.CreateTracerProviderBuilder().AddSource(Source.Name).AddProcessor(processor).Build()!;
+
+    private static readonly ActivitySource Source = new("TracedLlm.Tests.ExportFaults");
+
+    private static void Emit(int spans)
+    {
+        for (var i = 0; i < spans; i++)
+        {
+            using var activity = Source.StartActivity("span");
+        }
+    }
+
+    private static MeterListener CountDropped(Action<long> add)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "tracedllm.export.dropped_spans")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => add(value));
+        listener.Start();
+        return listener;
+    }
+
+    private static int ClosedPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// <summary>An OTLP endpoint on loopback that answers with a settable status, or never.</summary>
+    private sealed class FaultEndpoint : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private int _received;
+
+        private FaultEndpoint(WebApplication app, int status)
+        {
+            _app = app;
+            Status = status;
+        }
+
+        public int Status { get; set; }
+
+        public int ReceivedSpansRequests => _received;
+
+        public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/v1/traces";
+
+        public static async Task<FaultEndpoint> StartAsync(int status, bool hang = false)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var endpoint = new FaultEndpoint(app, status);
+            app.MapPost("/v1/traces", async (HttpContext context) =>
+            {
+                if (hang)
+                {
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+                    return;
+                }
+
+                Interlocked.Increment(ref endpoint._received);
+                context.Response.StatusCode = endpoint.Status;
+            });
+            await app.StartAsync();
+            return endpoint;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
