@@ -213,6 +213,7 @@ internal static class ContentText
 [JsonSerializable(typeof(MessagesResponse))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(AnthropicStreamEvent))]
+[JsonSerializable(typeof(ActivityCountsSnapshot))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext
 {
 }

@@ -105,6 +105,13 @@ if (configuration.GetValue("Tracing:Enabled", true))
 var app = builder.Build();
 app.MapTracedLlmRoutes();
 app.MapGet("/health", () => "ok");
+// Reliability runs (bench/load): how many TracedLlm spans started and stopped, and the working set.
+if (configuration.GetValue("Diagnostics:CountActivities", false))
+{
+    var counts = new ActivityCounts();
+    app.MapGet("/tracedllm/diagnostics", () => Results.Json(counts.Snapshot(), GatewayJsonContext.Default.ActivityCountsSnapshot));
+}
+
 app.MapGet("/tracedllm/manifest", () => Results.Text(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson, "application/json"));
 
 foreach (var target in exportTargets)
@@ -140,3 +147,32 @@ internal static class GatewayKeys
     public static bool UsesDevelopmentKey(IConfiguration configuration) =>
         From(configuration).SequenceEqual(new[] { DevelopmentKey });
 }
+
+/// <summary>Counts TracedLlm spans started and stopped, for reliability runs: a leak is a difference that stays.</summary>
+internal sealed class ActivityCounts
+{
+    private readonly System.Diagnostics.ActivityListener _listener;
+    private long _started;
+    private long _stopped;
+
+    public ActivityCounts()
+    {
+        _listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == TracedLlmTelemetry.SourceName,
+            Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = _ => System.Threading.Interlocked.Increment(ref _started),
+            ActivityStopped = _ => System.Threading.Interlocked.Increment(ref _stopped),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(_listener);
+    }
+
+    public ActivityCountsSnapshot Snapshot()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return new ActivityCountsSnapshot(System.Threading.Interlocked.Read(ref _started), System.Threading.Interlocked.Read(ref _stopped), process.WorkingSet64, GC.GetTotalMemory(forceFullCollection: true));
+    }
+}
+
+/// <summary>What /tracedllm/diagnostics reports.</summary>
+internal sealed record ActivityCountsSnapshot(long Started, long Stopped, long WorkingSetBytes, long ManagedHeapBytes);
