@@ -1,10 +1,8 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -14,37 +12,27 @@ namespace TracedLlm.CodeFixes;
 
 /// <summary>TLLM2002: when the thrown type is declared in source, derives it from a type the failure filter accepts.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FailurePathCodeFix)), Shared]
-public sealed class FailurePathCodeFix : CodeFixProvider
+public sealed class FailurePathCodeFix : TracedLlmCodeFix
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.FailurePathEscape);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    /// <summary>Creates the fix.</summary>
+    public FailurePathCodeFix()
+        : base(DiagnosticIds.FailurePathEscape)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.TryGetValue(DiagnosticIds.AcceptedTypeProperty, out var accepted) || accepted is null
-                || root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node
-                || ThrownExpression(node) is not { } thrown
-                || model?.GetTypeInfo(thrown, context.CancellationToken).Type is not INamedTypeSymbol type
-                || await BaseTypeDeclarationAsync(context.Document.Project.Solution, type, context.CancellationToken).ConfigureAwait(false) is not { } baseType)
-            {
-                continue;
-            }
+    }
 
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    $"Derive '{type.Name}' from '{accepted}'",
-                    ct => DeriveAsync(context.Document.Project.Solution, baseType, accepted, ct),
-                    equivalenceKey: DiagnosticIds.FailurePathEscape),
-                diagnostic);
+    private protected override async Task<Fix?> CreateFixAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (!diagnostic.Properties.TryGetValue(DiagnosticIds.AcceptedTypeProperty, out var accepted) || accepted is null
+            || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node
+            || ThrownExpression(node) is not { } thrown
+            || model?.GetTypeInfo(thrown, cancellationToken).Type is not INamedTypeSymbol type
+            || await BaseTypeDeclarationAsync(document.Project.Solution, type, cancellationToken).ConfigureAwait(false) is not { } baseType)
+        {
+            return null;
         }
+
+        return new Fix($"Derive '{type.Name}' from '{accepted}'", ct => DeriveAsync(document.Project.Solution, baseType, accepted, ct));
     }
 
     private static ExpressionSyntax? ThrownExpression(SyntaxNode node) => node.FirstAncestorOrSelf<SyntaxNode>(n => n is ThrowStatementSyntax or ThrowExpressionSyntax) switch

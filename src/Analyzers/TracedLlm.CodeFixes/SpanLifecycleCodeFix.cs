@@ -1,8 +1,7 @@
-using System.Collections.Immutable;
 using System.Composition;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -11,36 +10,21 @@ namespace TracedLlm.CodeFixes;
 
 /// <summary>TLLM2003: declares the local that holds a started Activity with <c>using</c>, so it ends on every path.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SpanLifecycleCodeFix)), Shared]
-public sealed class SpanLifecycleCodeFix : CodeFixProvider
+public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SpanLifecycle);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    /// <summary>Creates the fix.</summary>
+    public SpanLifecycleCodeFix()
+        : base(DiagnosticIds.SpanLifecycle)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.TryGetValue(DiagnosticIds.SpanProblemProperty, out var kind) || kind != "lifecycle"
-                || root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() is not { } declaration
-                || declaration.UsingKeyword != default
-                || declaration.Parent is not BlockSyntax)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "End the Activity with 'using'",
-                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(declaration, AddUsing(declaration)))),
-                    equivalenceKey: DiagnosticIds.SpanLifecycle),
-                diagnostic);
-        }
     }
+
+    private protected override Task<Fix?> CreateFixAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        Task.FromResult(
+            diagnostic.Properties.TryGetValue(DiagnosticIds.SpanProblemProperty, out var kind) && kind == "lifecycle"
+            && root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() is { Parent: BlockSyntax } declaration
+            && declaration.UsingKeyword == default
+                ? Replace("End the Activity with 'using'", document, root, declaration, AddUsing(declaration))
+                : null);
 
     private static LocalDeclarationStatementSyntax AddUsing(LocalDeclarationStatementSyntax declaration)
     {

@@ -1,8 +1,7 @@
-using System.Collections.Immutable;
 using System.Composition;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -12,33 +11,17 @@ namespace TracedLlm.CodeFixes;
 
 /// <summary>TLLM2004: rethrows at the end of the catch, so the failure reaches the pipeline's failure path.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SwallowedExceptionCodeFix)), Shared]
-public sealed class SwallowedExceptionCodeFix : CodeFixProvider
+public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SwallowedException);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    /// <summary>Creates the fix.</summary>
+    public SwallowedExceptionCodeFix()
+        : base(DiagnosticIds.SwallowedException)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (root?.FindToken(diagnostic.Location.SourceSpan.Start).Parent is not CatchClauseSyntax @catch)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Rethrow to the failure path",
-                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(
-                        @catch.Block,
-                        @catch.Block.AddStatements(SyntaxFactory.ThrowStatement().WithAdditionalAnnotations(Formatter.Annotation))))),
-                    equivalenceKey: DiagnosticIds.SwallowedException),
-                diagnostic);
-        }
     }
+
+    private protected override Task<Fix?> CreateFixAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        Task.FromResult(
+            root.FindToken(diagnostic.Location.SourceSpan.Start).Parent is CatchClauseSyntax @catch
+                ? Replace("Rethrow to the failure path", document, root, @catch.Block, @catch.Block.AddStatements(SyntaxFactory.ThrowStatement().WithAdditionalAnnotations(Formatter.Annotation)))
+                : null);
 }
