@@ -44,12 +44,34 @@ internal static class TelemetryManifest
         ("Failed Proxy Server Request", "Internal", "Received Proxy Server Request", new[] { "error.type", "http.response.status_code" }),
     };
 
-    /// <summary>The manifest of <paramref name="routes"/> (already in table order), as one line of JSON.</summary>
+    /// <summary>
+    /// The manifest of <paramref name="routes"/> (already in table order), as one line of JSON. The
+    /// span contract is the same for every route, so it is written once, not once per route.
+    /// </summary>
     public static string Write(IEnumerable<RouteTableEntry> routes)
     {
         var json = new StringBuilder();
         json.Append("{\"schema\":").Append(Quote(Schema))
             .Append(",\"semanticConventions\":").Append(Quote(SemanticConventions))
+            .Append(",\"spans\":[");
+        for (var i = 0; i < Spans.Length; i++)
+        {
+            var (name, kind, parent, attributes) = Spans[i];
+            json.Append(i == 0 ? string.Empty : ",")
+                .Append("{\"name\":").Append(Quote(name))
+                .Append(",\"kind\":").Append(Quote(kind))
+                .Append(",\"parent\":").Append(Quote(parent))
+                .Append(",\"attributes\":[");
+            for (var a = 0; a < attributes.Length; a++)
+            {
+                json.Append(a == 0 ? string.Empty : ",").Append(Quote(attributes[a]));
+            }
+
+            json.Append("]}");
+        }
+
+        json.Append("],\"failurePath\":{\"span\":\"Failed Proxy Server Request\",\"catches\":\"every exception, once\"}")
+            .Append(",\"guardrails\":{\"span\":\"guardrail\",\"modes\":[\"pre_call\",\"during_call\",\"post_call\"]}")
             .Append(",\"routes\":[");
         var first = true;
         foreach (var route in routes)
@@ -63,26 +85,7 @@ internal static class TelemetryManifest
                 .Append(",\"operation\":").Append(Quote(route.Operation))
                 .Append(",\"handler\":").Append(Quote(route.HandlerMethodName is null ? null : route.HandlerDisplayName))
                 .Append(",\"streamHandler\":").Append(Quote(route.StreamMethodName is null ? null : Parent(route.HandlerDisplayName) + "." + route.StreamMethodName))
-                .Append(",\"spans\":[");
-            for (var i = 0; i < Spans.Length; i++)
-            {
-                var (name, kind, parent, attributes) = Spans[i];
-                json.Append(i == 0 ? string.Empty : ",")
-                    .Append("{\"name\":").Append(Quote(name))
-                    .Append(",\"kind\":").Append(Quote(kind))
-                    .Append(",\"parent\":").Append(Quote(parent))
-                    .Append(",\"attributes\":[");
-                for (var a = 0; a < attributes.Length; a++)
-                {
-                    json.Append(a == 0 ? string.Empty : ",").Append(Quote(attributes[a]));
-                }
-
-                json.Append("]}");
-            }
-
-            json.Append("],\"failurePath\":{\"span\":\"Failed Proxy Server Request\",\"errorFormat\":").Append(Quote(route.ErrorFormat))
-                .Append(",\"catches\":\"every exception, once\"}")
-                .Append(",\"guardrails\":{\"span\":\"guardrail\",\"modes\":[\"pre_call\",\"during_call\",\"post_call\"]}}");
+                .Append('}');
         }
 
         return json.Append("]}").ToString();
