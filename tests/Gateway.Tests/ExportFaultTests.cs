@@ -8,12 +8,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
@@ -144,12 +139,12 @@ public sealed class ExportFaultTests
     /// <summary>An OTLP endpoint on loopback that answers with a settable status, or never.</summary>
     private sealed class FaultEndpoint : IAsyncDisposable
     {
-        private readonly WebApplication _app;
+        private WebApplication _app = null!;
+        private string _address = string.Empty;
         private int _received;
 
-        private FaultEndpoint(WebApplication app, int status)
+        private FaultEndpoint(int status)
         {
-            _app = app;
             Status = status;
         }
 
@@ -157,16 +152,12 @@ public sealed class ExportFaultTests
 
         public int ReceivedSpansRequests => _received;
 
-        public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/v1/traces";
+        public string Url => _address + "/v1/traces";
 
         public static async Task<FaultEndpoint> StartAsync(int status, bool hang = false)
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            var endpoint = new FaultEndpoint(app, status);
-            app.MapPost("/v1/traces", async (HttpContext context) =>
+            var endpoint = new FaultEndpoint(status);
+            (endpoint._app, endpoint._address) = await LoopbackApp.StartAsync(app => app.MapPost("/v1/traces", async (HttpContext context) =>
             {
                 if (hang)
                 {
@@ -176,15 +167,10 @@ public sealed class ExportFaultTests
 
                 Interlocked.Increment(ref endpoint._received);
                 context.Response.StatusCode = endpoint.Status;
-            });
-            await app.StartAsync();
+            }));
             return endpoint;
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        public ValueTask DisposeAsync() => LoopbackApp.StopAsync(_app);
     }
 }
