@@ -1,0 +1,68 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+
+namespace TracedLlm.Benchmarks;
+
+/// <summary>The request every implementation handles.</summary>
+public sealed class ChatRequest
+{
+    public string? Model { get; set; }
+    public List<ChatMessage> Messages { get; set; } = new();
+}
+
+public sealed class ChatMessage
+{
+    public string? Role { get; set; }
+    public string? Content { get; set; }
+}
+
+public sealed class Reply
+{
+    public string? Text { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ChatRequest))]
+[JsonSerializable(typeof(Reply))]
+internal sealed partial class BenchJsonContext : JsonSerializerContext
+{
+}
+
+/// <summary>The traced route: the generated pipeline runs around it.</summary>
+public static class Routes
+{
+    [TracedLlmRoute("POST", "/v1/chat/completions")]
+    public static Reply Chat(ChatRequest request, LlmCall call) => Handler.Handle(request, call);
+}
+
+/// <summary>The handler's work, shared by all three implementations.</summary>
+public static class Handler
+{
+    public static readonly Reply Answer = new() { Text = "ok" };
+
+    public static Reply Handle(ChatRequest request, LlmCall call)
+    {
+        call.RecordUsage(12, 3);
+        return Answer;
+    }
+}
+
+/// <summary>Key check against one precomputed hash.</summary>
+public sealed class BenchAuthenticator : ILlmAuthenticator
+{
+    public const string KeyHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    public ValueTask<AuthResult> AuthenticateAsync(LlmCall llmCall, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(llmCall.HttpContext.Request.Headers.Authorization.Count == 1 ? AuthResult.Success(KeyHash) : AuthResult.Fail("no key"));
+}
+
+/// <summary>A pre-call guardrail that looks at the prompt.</summary>
+public sealed class BenchGuardrail : ILlmGuardrail
+{
+    public string Name => "length";
+
+    public GuardrailMode Modes => GuardrailMode.PreCall;
+
+    public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(context.Request is ChatRequest { Messages.Count: < 100 } ? GuardrailVerdict.Allow : GuardrailVerdict.Block("too long"));
+}

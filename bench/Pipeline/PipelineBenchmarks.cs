@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using TracedLlm.Pipeline;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Benchmarks;
+
+/// <summary>Who listens to the TracedLlm source.</summary>
+public enum Listener
+{
+    None,
+    SamplesNothing,
+    RecordsAll,
+}
+
+/// <summary>
+/// One chat request with metadata (parse, auth, one pre-call guardrail, handler, usage, JSON
+/// response) done three ways: untraced (the same runtime steps, no spans), the generated pipeline,
+/// and hand-written ActivitySource code for the same 5-span tree with the same attributes.
+/// </summary>
+[MemoryDiagnoser]
+public class PipelineBenchmarks
+{
+    private static readonly byte[] Body = Encoding.UTF8.GetBytes(
+        """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}],"metadata":{"trace_name":"bench","session_id":"s-1","tags":["a"]}}""");
+
+    private static readonly ActivitySource Source = new(TracedLlmTelemetry.SourceName);
+
+    private ServiceProvider _services = null!;
+    private TracedLlmGateway _gateway = null!;
+    private ActivityListener? _listener;
+    private BenchAuthenticator _auth = null!;
+    private BenchGuardrail _guardrail = null!;
+
+    [Params(Listener.None, Listener.SamplesNothing, Listener.RecordsAll)]
+    public Listener Mode { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, BenchJsonContext.Default);
+        });
+        services.AddTracedLlm(o => o.IgnoreContextPropagation = true);
+        services.AddSingleton<ILlmAuthenticator, BenchAuthenticator>();
+        services.AddSingleton<ILlmGuardrail, BenchGuardrail>();
+        _services = services.BuildServiceProvider();
+        _gateway = _services.GetRequiredService<TracedLlmGateway>();
+        _auth = (BenchAuthenticator)_services.GetRequiredService<ILlmAuthenticator>();
+        _guardrail = (BenchGuardrail)_services.GetServices<ILlmGuardrail>().Single();
+        if (Mode != Listener.None)
+        {
+            var recordAll = Mode == Listener.RecordsAll;
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == TracedLlmTelemetry.SourceName,
+                Sample = recordAll
+                    ? static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded
+                    : static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _listener?.Dispose();
+        _services.Dispose();
+    }
+
+    [Benchmark(Baseline = true)]
+    public async Task Untraced()
+    {
+        var context = NewContext();
+        var body = await TracedPipeline.ReadBodyAsync(context, _gateway);
+        var call = TracedPipeline.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway);
+        var auth = await _auth.AuthenticateAsync(call, context.RequestAborted);
+        if (!auth.Succeeded)
+        {
+            throw new InvalidOperationException();
+        }
+
+        var request = TracedPipeline.ReadRequest(call, _gateway.GetTypeInfo<ChatRequest>());
+        await _guardrail.CheckAsync(new GuardrailContext(call, GuardrailMode.PreCall, request, null), context.RequestAborted);
+        var reply = Handler.Handle(request, call);
+        await TracedPipeline.WriteResultAsync(call, reply, _gateway.GetTypeInfo<Reply>());
+    }
+
+    [Benchmark]
+    public Task Generated() => TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.InvokeAsync(NewContext());
+
+    [Benchmark]
+    public async Task HandWritten()
+    {
+        var context = NewContext();
+        var body = await TracedPipeline.ReadBodyAsync(context, _gateway);
+        var call = TracedPipeline.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway);
+        var previous = Activity.Current;
+        Activity.Current = null;
+        using var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, default(ActivityContext));
+        if (server is { IsAllDataRequested: true })
+        {
+            server.SetTag(AttributeNames.HttpRequestMethod, "POST");
+            server.SetTag(AttributeNames.HttpRoute, "/v1/chat/completions");
+            server.SetTag(AttributeNames.MetadataSlot, "metadata");
+            server.SetTag(AttributeNames.TraceJoin, "none");
+            server.SetTag(AttributeNames.LangfuseTraceName, call.Metadata.TraceName);
+            server.SetTag(AttributeNames.LangfuseSessionId, call.Metadata.SessionId);
+            server.SetTag(AttributeNames.SessionId, call.Metadata.SessionId);
+            server.SetTag(AttributeNames.LangfuseTraceTags, call.Metadata.Tags);
+        }
+
+        AuthResult auth;
+        using (var authSpan = server is null ? null : Source.StartActivity(SpanNames.Auth, ActivityKind.Internal, server.Context))
+        {
+            auth = await _auth.AuthenticateAsync(call, context.RequestAborted);
+            if (authSpan is { IsAllDataRequested: true })
+            {
+                authSpan.SetTag(AttributeNames.UserApiKeyHash, auth.KeyHash);
+            }
+        }
+
+        ChatRequest request;
+        using (server is null ? null : Source.StartActivity(SpanNames.PreCall, ActivityKind.Internal, server.Context))
+        {
+            request = TracedPipeline.ReadRequest(call, _gateway.GetTypeInfo<ChatRequest>());
+        }
+
+        Reply reply;
+        using (var llm = server is null ? null : Source.StartActivity(SpanNames.LlmRequest, ActivityKind.Client, server.Context))
+        {
+            if (llm is { IsAllDataRequested: true })
+            {
+                llm.SetTag(AttributeNames.GenAiOperationName, "chat");
+                llm.SetTag(AttributeNames.LangfuseObservationType, "generation");
+                llm.SetTag(AttributeNames.GenAiRequestModel, call.Model);
+                llm.SetTag(AttributeNames.LangfuseObservationModelName, call.Model);
+            }
+
+            using (var guardrail = llm is null ? null : Source.StartActivity(SpanNames.Guardrail, ActivityKind.Internal, llm.Context))
+            {
+                await _guardrail.CheckAsync(new GuardrailContext(call, GuardrailMode.PreCall, request, null), context.RequestAborted);
+                if (guardrail is { IsAllDataRequested: true })
+                {
+                    guardrail.SetTag(AttributeNames.OpenInferenceSpanKind, "GUARDRAIL");
+                    guardrail.SetTag(AttributeNames.GuardrailName, "length");
+                    guardrail.SetTag(AttributeNames.GuardrailMode, "pre_call");
+                    guardrail.SetTag(AttributeNames.GuardrailStatus, GuardrailStatuses.Success);
+                }
+            }
+
+            reply = Handler.Handle(request, call);
+            if (llm is { IsAllDataRequested: true })
+            {
+                llm.SetTag(AttributeNames.GenAiUsageInputTokens, 12L);
+                llm.SetTag(AttributeNames.GenAiUsageOutputTokens, 3L);
+            }
+        }
+
+        await TracedPipeline.WriteResultAsync(call, reply, _gateway.GetTypeInfo<Reply>());
+        server?.SetTag(AttributeNames.HttpResponseStatusCode, 200);
+        server?.Stop();
+        Activity.Current = previous;
+    }
+
+    private DefaultHttpContext NewContext()
+    {
+        var context = new DefaultHttpContext { RequestServices = _services };
+        context.Request.Method = "POST";
+        context.Request.Headers.Authorization = "Bearer sk-bench";
+        context.Request.ContentLength = Body.Length;
+        context.Request.Body = new MemoryStream(Body, writable: false);
+        context.Response.Body = Stream.Null;
+        return context;
+    }
+
+    /// <summary>The same body read as the generated route's emitted reader does.</summary>
+    private RequestEnvelope ReadEnvelope(ReadOnlyMemory<byte> body)
+    {
+        var envelope = new EnvelopeReader(body, "metadata", _gateway.Options);
+        var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);
+        EnvelopeReader.ReadStart(ref reader);
+        while (envelope.ReadPropertyName(ref reader))
+        {
+            if (reader.ValueTextEquals("metadata"u8))
+            {
+                envelope.ReadSlot(ref reader);
+            }
+            else
+            {
+                envelope.ReadOtherProperty(ref reader);
+            }
+        }
+
+        return envelope.Build();
+    }
+}

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkRunner.Run<TracedLlm.Benchmarks.PipelineBenchmarks>(args: args);
