@@ -82,7 +82,7 @@ public class PipelineBenchmarks
     {
         var context = NewContext();
         var body = await TracedPipeline.ReadBodyAsync(context, _gateway);
-        var call = TracedPipeline.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway);
+        var call = TracedPipeline.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway, Stopwatch.GetTimestamp());
         var auth = await _auth.AuthenticateAsync(call, context.RequestAborted);
         if (!auth.Succeeded)
         {
@@ -103,7 +103,7 @@ public class PipelineBenchmarks
     {
         var context = NewContext();
         var body = await TracedPipeline.ReadBodyAsync(context, _gateway);
-        var call = TracedPipeline.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway);
+        var call = TracedPipeline.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway, Stopwatch.GetTimestamp());
         var previous = Activity.Current;
         Activity.Current = null;
         using var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, default(ActivityContext));

@@ -21,7 +21,7 @@ internal static class TelemetryManifest
     {
         ("Received Proxy Server Request", "Server", null, new[]
         {
-            "http.request.method", "http.route", "http.response.status_code", "tracedllm.metadata_slot", "tracedllm.trace_join", "user_api_key_hash",
+            "http.request.method", "http.route", "http.response.status_code", "tracedllm.metadata_slot", "tracedllm.trace_join",
             "langfuse.trace.name", "langfuse.user.id", "user.id", "langfuse.session.id", "session.id", "langfuse.trace.tags", "langfuse.trace.metadata.*",
             "langfuse.environment", "langfuse.release", "langfuse.version",
         }),

@@ -57,7 +57,7 @@ public sealed partial class TracedLlmRouteGenerator
 
             w.WriteLine("/// <summary>Runs the request: server span, auth, pre-call, the LLM span with guardrails and the handler, and one failure path.</summary>");
             Open(w, "public static async global::System.Threading.Tasks.Task InvokeAsync(global::Microsoft.AspNetCore.Http.HttpContext httpContext)");
-            w.WriteLine("var startTime = global::System.DateTimeOffset.UtcNow;");
+            w.WriteLine("var startTimestamp = global::System.Diagnostics.Stopwatch.GetTimestamp();");
             w.WriteLine("var ambient = global::System.Diagnostics.Activity.Current;");
             w.WriteLine("var gateway = global::TracedLlm.Pipeline.TracedLlmGateway.From(httpContext);");
             w.WriteLine("global::TracedLlm.Pipeline.RequestEnvelope envelope;");
@@ -70,10 +70,10 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("envelope = global::TracedLlm.Pipeline.RequestEnvelope.FromReadFailure(exception);");
             Close(w);
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine($"var call = {Pipeline}.CreateCall(httpContext, Route, envelope, gateway);");
+            w.WriteLine($"var call = {Pipeline}.CreateCall(httpContext, Route, envelope, gateway, startTimestamp);");
             w.WriteLine("global::System.Diagnostics.Activity? server = null, auth = null, preCall = null, llm = null;");
             Open(w, "try");
-            w.WriteLine($"server = {Pipeline}.StartServerSpan(call, ambient, startTime);");
+            w.WriteLine($"server = {Pipeline}.StartServerSpan(call, ambient);");
             Open(w, $"if ({Pipeline}.RequiresAuthentication(call))");
             w.WriteLine($"auth = {Pipeline}.StartChild({SpanNames}.Auth, {ActivityKind}.Internal, server);");
             w.WriteLine($"await {Pipeline}.AuthenticateAsync(call, auth).ConfigureAwait(false);");

@@ -20,13 +20,13 @@ public sealed class LlmCall
     private readonly RequestEnvelope _envelope;
     private CancellationTokenSource? _duringCallCancellation;
 
-    internal LlmCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway)
+    internal LlmCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp)
     {
         HttpContext = httpContext;
         Route = route;
         _envelope = envelope;
         Gateway = gateway;
-        StartTimestamp = Stopwatch.GetTimestamp();
+        StartTimestamp = startTimestamp;
     }
 
     /// <summary>The HTTP request.</summary>
@@ -84,7 +84,7 @@ public sealed class LlmCall
 
     internal long LastChunkTimestamp { get; set; }
 
-    internal long LlmStartTimestamp { get; set; }
+    internal long StreamStartTimestamp { get; set; }
 
     internal int StreamedChunks { get; set; }
 

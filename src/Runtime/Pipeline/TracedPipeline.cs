@@ -60,16 +60,22 @@ public static class TracedPipeline
         }
     }
 
-    /// <summary>Creates the request's <see cref="LlmCall"/>.</summary>
-    public static LlmCall CreateCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway) =>
-        new(httpContext, route, envelope, gateway);
+    /// <summary>Creates the request's <see cref="LlmCall"/>; <paramref name="startTimestamp"/> is <see cref="Stopwatch.GetTimestamp"/> at the request's start.</summary>
+    public static LlmCall CreateCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp) =>
+        new(httpContext, route, envelope, gateway, startTimestamp);
 
     /// <summary>
     /// Starts the server span with the joined parent (metadata ids, then <c>traceparent</c>, then
     /// none), never the ambient activity; a hosting activity in another trace becomes a link.
     /// </summary>
-    public static Activity? StartServerSpan(LlmCall call, Activity? ambient, DateTimeOffset startTime)
+    public static Activity? StartServerSpan(LlmCall call, Activity? ambient)
     {
+        // Nobody listens: no span can start, so there is no trace to join either.
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
         var gateway = call.Gateway;
         var headers = call.HttpContext.Request.Headers;
         var join = TraceJoin.Resolve(call.Metadata, headers.TraceParent, headers.TraceState, gateway.Options.IgnoreContextPropagation);
@@ -82,8 +88,14 @@ public static class TracedPipeline
             links = new[] { new ActivityLink(ambient.Context) };
         }
 
-        var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, join.Parent, tags: null, links, startTime);
+        var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, join.Parent, tags: null, links);
         call.ServerSpan = server;
+        if (server is not null)
+        {
+            // The request started before its body was read and its trace could be joined.
+            server.SetStartTime(DateTime.UtcNow - Stopwatch.GetElapsedTime(call.StartTimestamp));
+        }
+
         if (server is { IsAllDataRequested: true })
         {
             var route = call.Route;
@@ -134,8 +146,7 @@ public static class TracedPipeline
         }
 
         Activity.Current = ambient;
-        var (timeToFirstToken, timePerOutputToken) = StreamTimings(call);
-        GatewayMetrics.RecordRequest(call, statusCode, call.Failure?.ErrorType, timeToFirstToken, timePerOutputToken);
+        GatewayMetrics.RecordRequest(call, statusCode, call.Failure?.ErrorType);
     }
 
     /// <summary>Refuses <c>"stream": true</c> on a route with no streaming handler.</summary>
@@ -157,6 +168,7 @@ public static class TracedPipeline
         var format = call.Route.ErrorFormat;
         var cancellation = call.CancellationToken;
         var llm = call.Span;
+        call.StreamStartTimestamp = Stopwatch.GetTimestamp();
         await using var enumerator = chunks.GetAsyncEnumerator(cancellation);
         while (true)
         {
@@ -207,15 +219,15 @@ public static class TracedPipeline
         }
     }
 
-    /// <summary>TTFT from the LLM span's start (the handler's start) to the first chunk; TPOT over the output tokens after the first.</summary>
-    private static (double? TimeToFirstToken, double? TimePerOutputToken) StreamTimings(LlmCall call)
+    /// <summary>TTFT from the start of the stream (the streaming handler's start) to the first chunk; TPOT over the output tokens after the first.</summary>
+    internal static (double? TimeToFirstToken, double? TimePerOutputToken) StreamTimings(LlmCall call)
     {
         if (call.FirstChunkTimestamp == 0)
         {
             return (null, null);
         }
 
-        var ttft = Stopwatch.GetElapsedTime(call.LlmStartTimestamp, call.FirstChunkTimestamp).TotalSeconds;
+        var ttft = Stopwatch.GetElapsedTime(call.StreamStartTimestamp, call.FirstChunkTimestamp).TotalSeconds;
         double? tpot = call.OutputTokens is > 1 and { } tokens
             ? Stopwatch.GetElapsedTime(call.FirstChunkTimestamp, call.LastChunkTimestamp == 0 ? Stopwatch.GetTimestamp() : call.LastChunkTimestamp).TotalSeconds / (tokens - 1)
             : null;
@@ -240,10 +252,6 @@ public static class TracedPipeline
             authSpan.SetTag(AttributeNames.UserApiKeyHash, result.KeyHash);
         }
 
-        if (call.ServerSpan is { IsAllDataRequested: true } server && result.KeyHash is not null)
-        {
-            server.SetTag(AttributeNames.UserApiKeyHash, result.KeyHash);
-        }
     }
 
     /// <summary>Deserializes the body (the slot removed) into the handler's request type.</summary>
@@ -275,7 +283,6 @@ public static class TracedPipeline
     {
         var llm = StartChild(call.Metadata.GenerationName ?? SpanNames.LlmRequest, ActivityKind.Client, server);
         call.Span = llm;
-        call.LlmStartTimestamp = Stopwatch.GetTimestamp();
         if (llm is { IsAllDataRequested: true })
         {
             SpanAttributes.AddLlmRequestAttributes(llm, call);
@@ -302,9 +309,12 @@ public static class TracedPipeline
     }
 
     /// <summary>Waits for the during-call guardrails; a block fails the request even when the handler succeeded.</summary>
-    public static async ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call)
+    public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call) =>
+        call.DuringCallGuardrails is { } pending ? AwaitDuringCallAsync(pending) : ValueTask.CompletedTask;
+
+    private static async ValueTask AwaitDuringCallAsync(Task<GuardrailBlockedException?> pending)
     {
-        if (call.DuringCallGuardrails is { } pending && await pending.ConfigureAwait(false) is { } block)
+        if (await pending.ConfigureAwait(false) is { } block)
         {
             throw block;
         }

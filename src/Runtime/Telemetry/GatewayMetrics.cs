@@ -39,13 +39,15 @@ public static class GatewayMetrics
     public static string BoundModel(string? model) => ModelNames.Bound(model);
 
     /// <summary>Records a finished request: duration, token usage and, when it streamed, TTFT and TPOT.</summary>
-    internal static void RecordRequest(LlmCall call, int statusCode, string? errorType, double? timeToFirstToken, double? timePerOutputToken)
+    internal static void RecordRequest(LlmCall call, int statusCode, string? errorType)
     {
         var anyEnabled = RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled;
         if (!anyEnabled)
         {
             return;
         }
+
+        var (timeToFirstToken, timePerOutputToken) = Pipeline.TracedPipeline.StreamTimings(call);
 
         var tags = new TagList
         {
