@@ -61,8 +61,6 @@ public sealed class LlmCall
 
     internal TracedLlmGateway Gateway { get; }
 
-    internal Activity? ServerSpan { get; set; }
-
     internal RequestEnvelope Envelope => _envelope;
 
     internal Task<GuardrailBlockedException?>? DuringCallGuardrails { get; set; }

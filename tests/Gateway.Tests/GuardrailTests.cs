@@ -96,7 +96,7 @@ public sealed class GuardrailTests : IDisposable
         }
 
         var tree = await _spans.SingleTraceAsync();
-        Assert.All(_spans.Started, s => Assert.True(s.IsStopped, $"{s.DisplayName} was not ended"));
+        _spans.AssertAllEnded();
         return tree;
     }
 

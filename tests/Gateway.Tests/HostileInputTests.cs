@@ -166,6 +166,6 @@ public sealed class HostileInputTests : IDisposable
         var tree = await _spans.SingleTraceAsync();
         Assert.Equal(status, tree.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
         Assert.Equal(status >= 400 ? ActivityStatusCode.Error : ActivityStatusCode.Unset, tree.Server.Status);
-        Assert.All(_spans.Started, s => Assert.True(s.IsStopped, $"{s.DisplayName} was not ended"));
+        _spans.AssertAllEnded();
     }
 }

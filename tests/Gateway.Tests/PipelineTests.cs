@@ -74,7 +74,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal(200, tree.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
         Assert.Equal("metadata", tree.Server.GetTagItem(AttributeNames.MetadataSlot));
 
-        AssertAllEnded();
+        _spans.AssertAllEnded();
         AssertNoSecret(GatewayHost.ApiKey);
         Assert.Equal(Samples.Gateway.Policies.ApiKeyAuthenticator.Hash(GatewayHost.ApiKey), tree.Single(SpanNames.Auth).GetTagItem(AttributeNames.UserApiKeyHash));
     }
@@ -91,7 +91,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal(CallerSpan, tree.Server.ParentSpanId.ToHexString());
         Assert.Equal("traceparent", tree.Server.GetTagItem(AttributeNames.TraceJoin));
         Assert.All(_spans.Stopped, s => Assert.Equal(CallerTrace, s.TraceId.ToHexString()));
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class PipelineTests : IDisposable
         // The provider-native metadata is not gateway metadata: no user id was taken from it.
         Assert.Null(tree.Server.GetTagItem(AttributeNames.LangfuseUserId));
         Assert.All(_spans.Stopped, s => Assert.Equal(CallerTrace, s.TraceId.ToHexString()));
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class PipelineTests : IDisposable
         var failure = Assert.Single(logged);
         Assert.IsType<GuardrailBlockedException>(failure.Exception);
         Assert.Equal(400, failure.StatusCode);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal(ActivityStatusCode.Error, auth.Status);
         tree.AssertChild(SpanNames.Failure, tree.Server, ActivityKind.Internal);
         Assert.Equal(new[] { SpanNames.Failure, SpanNames.Server, SpanNames.Auth }.OrderBy(n => n, StringComparer.Ordinal), tree.Names);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
         AssertNoSecret("sk-wrong-key-123");
     }
 
@@ -195,7 +195,7 @@ public sealed class PipelineTests : IDisposable
         var llm = tree.AssertChild("chat-gen", tree.Server, ActivityKind.Client);
         Assert.Equal(ActivityStatusCode.Error, llm.Status);
         Assert.Equal(typeof(UpstreamException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -214,7 +214,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal("api_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
         var tree = await _spans.SingleTraceAsync();
         Assert.Equal(typeof(HttpRequestException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -237,7 +237,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal("openai", attempt.GetTagItem(AttributeNames.GenAiProviderName));
         Assert.Equal("upstream-model", llm.GetTagItem(AttributeNames.GenAiResponseModel));
         Assert.Equal(7L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -260,7 +260,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal("client_disconnected", tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(ActivityStatusCode.Error, tree.Single("chat-gen").Status);
         Assert.Equal(499, Assert.Single(logged).StatusCode);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -282,7 +282,7 @@ public sealed class PipelineTests : IDisposable
         var tree = await _spans.SingleTraceAsync();
         Assert.Equal(typeof(GuardrailRaisedException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.IsType<GuardrailRaisedException>(Assert.Single(logged).Exception);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -298,7 +298,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal("00f067aa0ba902b7", tree.Server.ParentSpanId.ToHexString());
         Assert.Equal("metadata", tree.Server.GetTagItem(AttributeNames.TraceJoin));
         tree.AssertChild(SpanNames.LlmRequest, tree.Server, ActivityKind.Client);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Theory]
@@ -316,7 +316,7 @@ public sealed class PipelineTests : IDisposable
         var tree = await _spans.SingleTraceAsync();
         var invalid = Assert.Single(tree.Server.Events, e => e.Name == AttributeNames.InvalidTraceContextEvent);
         Assert.Equal(field, invalid.Tags.Single(t => t.Key == AttributeNames.InvalidTraceContextField).Value);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Theory]
@@ -335,7 +335,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal(default, tree.Server.ParentSpanId);
         Assert.NotEqual(CallerTrace, tree.Server.TraceId.ToHexString());
         Assert.Contains(tree.Server.Events, e => e.Name == AttributeNames.InvalidTraceContextEvent);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -348,7 +348,7 @@ public sealed class PipelineTests : IDisposable
         var tree = await _spans.SingleTraceAsync();
         Assert.NotEqual(CallerTrace, tree.Server.TraceId.ToHexString());
         Assert.Equal("none", tree.Server.GetTagItem(AttributeNames.TraceJoin));
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Theory]
@@ -374,7 +374,7 @@ public sealed class PipelineTests : IDisposable
 
         var tree = await _spans.SingleTraceAsync();
         tree.AssertChild(SpanNames.Failure, tree.Server, ActivityKind.Internal);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -392,7 +392,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Single(logged);
         var tree = await _spans.SingleTraceAsync();
         Assert.Contains(tree.Single(SpanNames.Failure).Events, e => e.Name == AttributeNames.FailureLoggerErrorEvent);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -417,7 +417,7 @@ public sealed class PipelineTests : IDisposable
         var link = Assert.Single(tree.Server.Links);
         Assert.Equal(hostingSpan.Context.SpanId, link.Context.SpanId);
         Assert.Equal(hostingSpan.Context.TraceId, link.Context.TraceId);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -439,24 +439,6 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, blocked.StatusCode);
         Assert.Equal(0, started);
-    }
-
-    private void AssertAllEnded()
-    {
-        var started = _spans.Started;
-        Assert.NotEmpty(started);
-        Assert.All(started, s => Assert.True(s.IsStopped, $"span {s.DisplayName} was not ended"));
-        Assert.Equal(started.Count, _spans.Stopped.Count);
-
-        // A child never outlives its parent.
-        var byId = _spans.Stopped.ToDictionary(s => s.SpanId);
-        foreach (var span in _spans.Stopped)
-        {
-            if (byId.TryGetValue(span.ParentSpanId, out var parent))
-            {
-                Assert.True(span.StartTimeUtc + span.Duration <= parent.StartTimeUtc + parent.Duration, $"{span.DisplayName} outlived {parent.DisplayName}");
-            }
-        }
     }
 
     private void AssertNoSecret(string secret)

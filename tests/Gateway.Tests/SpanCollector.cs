@@ -60,6 +60,24 @@ internal sealed class SpanCollector : IDisposable
         }
     }
 
+    /// <summary>Every span started so far is stopped, and no child outlived its parent.</summary>
+    public void AssertAllEnded()
+    {
+        var started = Started;
+        Assert.NotEmpty(started);
+        Assert.All(started, s => Assert.True(s.IsStopped, $"span {s.DisplayName} was not ended"));
+        var stopped = Stopped;
+        Assert.Equal(started.Count, stopped.Count);
+        var byId = stopped.ToDictionary(s => s.SpanId);
+        foreach (var span in stopped)
+        {
+            if (byId.TryGetValue(span.ParentSpanId, out var parent))
+            {
+                Assert.True(span.StartTimeUtc + span.Duration <= parent.StartTimeUtc + parent.Duration, $"{span.DisplayName} outlived {parent.DisplayName}");
+            }
+        }
+    }
+
     public void Dispose() => _listener.Dispose();
 }
 

@@ -54,7 +54,7 @@ public sealed class StreamingTests : IDisposable
 
         // Usage streamed as UsageContent by the IChatClient reaches the attempt span.
         Assert.Equal(4L, attempt.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class StreamingTests : IDisposable
         var text = string.Concat(events.Where(e => e.Name == "content_block_delta").Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("delta").GetProperty("text").GetString()));
         Assert.Equal("Echo: hello there", text);
         Assert.DoesNotContain(events, e => e.Data == "[DONE]");
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(499, tree.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
         Assert.Equal("client_disconnected", tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         await _spans.WaitForAsync(stopped => stopped.Count == _spans.Started.Count ? stopped : null);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(typeof(UpstreamException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(ActivityStatusCode.Error, tree.Single(SpanNames.LlmRequest).Status);
         Assert.Single(logged);
-        AssertAllEnded();
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -166,13 +166,6 @@ public sealed class StreamingTests : IDisposable
         var attempt = (await _spans.SingleTraceAsync()).Single(SpanNames.UpstreamAttempt);
         Assert.Equal(3, seen.Count);
         Assert.All(seen, current => Assert.Same(attempt, current));
-    }
-
-    private void AssertAllEnded()
-    {
-        var started = _spans.Started;
-        Assert.All(started, s => Assert.True(s.IsStopped, $"span {s.DisplayName} was not ended"));
-        Assert.Equal(started.Count, _spans.Stopped.Count);
     }
 
     private static List<(string? Name, string Data)> ParseEvents(string body)

@@ -56,7 +56,8 @@ public sealed class RequestEnvelope
             case JsonException json:
                 throw new InvalidLlmRequestException($"The request body is not valid JSON: {json.Message}", json);
             case InvalidOperationException or ArgumentException or DecoderFallbackException:
-                // Utf8JsonReader.GetString() throws these for text that is not valid UTF-8.
+                // The body is valid UTF-8 (checked when read), but Utf8JsonReader.GetString() still
+                // throws these for text it cannot transcode, such as an escaped lone surrogate.
                 throw new InvalidLlmRequestException("The request body is not valid UTF-8 JSON.", Error);
             case BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge:
                 throw new InvalidLlmRequestException("The request body is larger than this gateway accepts.", bad, StatusCodes.Status413PayloadTooLarge);

@@ -89,7 +89,6 @@ public static class TracedPipeline
         }
 
         var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, join.Parent, tags: null, links);
-        call.ServerSpan = server;
         if (server is not null)
         {
             // The request started before its body was read and its trace could be joined.
@@ -137,7 +136,8 @@ public static class TracedPipeline
         var statusCode = call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode;
         if (server is not null)
         {
-            if (server.IsAllDataRequested && server.GetTagItem(AttributeNames.HttpResponseStatusCode) is null)
+            // The failure path records the status it answered with; a success records it here.
+            if (server.IsAllDataRequested && call.Failure is null)
             {
                 server.SetTag(AttributeNames.HttpResponseStatusCode, statusCode);
             }
