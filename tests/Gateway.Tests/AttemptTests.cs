@@ -93,6 +93,47 @@ public sealed class AttemptTests : IDisposable
         Assert.Equal(1, upstream.Calls);
     }
 
+    [Fact]
+    public async Task AStreamedUpstreamReplyEndsWithOneFinishCarryingItsUsage()
+    {
+        await using var upstream = await UpstreamStub.StartAsync(200);
+        using var host = Host(upstream, maxRetries: 0, fallback: false);
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
+        Assert.Equal("[DONE]", events[^1].Data);
+        var choices = events.SkipLast(1).Select(e => JsonDocument.Parse(e.Data).RootElement).ToList();
+        Assert.Equal("from upstream", string.Concat(choices.Select(c => c.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString())));
+
+        // The upstream's finish reason and its separate usage chunk become one last chunk.
+        Assert.Single(choices, c => c.GetProperty("choices")[0].TryGetProperty("finish_reason", out var finish) && finish.ValueKind == JsonValueKind.String);
+        Assert.Equal("stop", choices[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        Assert.Equal(7, choices[^1].GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal(2, choices[^1].GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        var attempt = (await AttemptsAsync()).Single();
+        Assert.Equal(7L, attempt.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(2L, attempt.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task AStreamedUpstreamReplyOnTheMessagesRouteSendsNothingAfterMessageStop()
+    {
+        await using var upstream = await UpstreamStub.StartAsync(200);
+        using var host = Host(upstream, maxRetries: 0, fallback: false);
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", """{"model":"claude","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hi"}]}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
+        Assert.Equal("message_stop", events[^1].Name);
+        Assert.Single(events, e => e.Name == "message_delta");
+        Assert.Single(events, e => e.Name == "content_block_stop");
+        var usage = JsonDocument.Parse(events.Single(e => e.Name == "message_delta").Data).RootElement.GetProperty("usage");
+        Assert.Equal(2, usage.GetProperty("output_tokens").GetInt32());
+        _spans.AssertAllEnded();
+    }
+
     private static GatewayHost Host(UpstreamStub upstream, int maxRetries, bool fallback) => new GatewayHost()
         .With("Upstream:BaseUrl", upstream.BaseUrl)
         .With("Upstream:FallbackToEmbedded", fallback ? "true" : "false")

@@ -168,7 +168,7 @@ public sealed class StreamingTests : IDisposable
         Assert.All(seen, current => Assert.Same(attempt, current));
     }
 
-    private static List<(string? Name, string Data)> ParseEvents(string body)
+    internal static List<(string? Name, string Data)> ParseEvents(string body)
     {
         var events = new List<(string?, string)>();
         foreach (var block in body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))

@@ -12,6 +12,14 @@ namespace TracedLlm.Gateway.Tests;
 /// <summary>An OpenAI-compatible upstream on a real loopback port that records what it receives.</summary>
 internal sealed class UpstreamStub : IAsyncDisposable
 {
+    // OpenAI's streamed shape with stream_options.include_usage: the finish reason on the last text
+    // chunk, then the usage on a chunk of its own with no choices, then [DONE].
+    private const string StreamedReply =
+        "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"from\"},\"finish_reason\":null}]}\n\n"
+        + "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" upstream\"},\"finish_reason\":\"stop\"}]}\n\n"
+        + "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9}}\n\n"
+        + "data: [DONE]\n\n";
+
     private readonly int[] _statuses;
     private WebApplication _app = null!;
     private string _address = string.Empty;
@@ -38,10 +46,18 @@ internal sealed class UpstreamStub : IAsyncDisposable
             using var reader = new StreamReader(context.Request.Body);
 
             // Copied: the request's header collection is reused once the request ends.
-            stub.Received.Enqueue((await reader.ReadToEndAsync(), context.Request.Headers.TraceParent.ToString()));
+            var body = await reader.ReadToEndAsync();
+            stub.Received.Enqueue((body, context.Request.Headers.TraceParent.ToString()));
             var call = Interlocked.Increment(ref stub._calls) - 1;
             var status = stub._statuses[Math.Min(call, stub._statuses.Length - 1)];
             context.Response.StatusCode = status;
+            if (status == 200 && body.Contains("\"stream\":true", StringComparison.Ordinal))
+            {
+                context.Response.ContentType = "text/event-stream";
+                await context.Response.WriteAsync(StreamedReply);
+                return;
+            }
+
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(status == 200
                 ? """{"id":"up-1","model":"upstream-model","choices":[{"index":0,"message":{"role":"assistant","content":"from upstream"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":2}}"""

@@ -55,7 +55,11 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
         using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         EnsureSuccess(response);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+        // OpenAI sends the finish reason on the last text chunk and, with include_usage, the usage on
+        // a chunk of its own after it; both are held back and carried by the one final delta.
         ProviderDelta? pending = null;
+        string? finish = null;
+        long? input = null, output = null;
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
             if (!line.StartsWith("data: ", StringComparison.Ordinal) || line == "data: [DONE]")
@@ -64,18 +68,21 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
             }
 
             var delta = ParseDelta(line["data: ".Length..], request.Model);
+            finish = delta.FinishReason ?? finish;
+            input = delta.InputTokens ?? input;
+            output = delta.OutputTokens ?? output;
             if (pending is not null)
             {
                 yield return pending;
             }
 
-            pending = delta;
+            pending = delta with { FinishReason = null, InputTokens = null, OutputTokens = null };
         }
 
         if (pending is not null)
         {
-            attempt.RecordResponse(pending.Model, pending.InputTokens, pending.OutputTokens);
-            yield return pending with { FinishReason = pending.FinishReason ?? "stop" };
+            attempt.RecordResponse(pending.Model, input, output);
+            yield return pending with { FinishReason = finish ?? "stop", InputTokens = input, OutputTokens = output };
         }
     }
 
