@@ -27,6 +27,13 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     private readonly Task _loop;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _flushed = new(0);
+
+    // Wakes the loop before the scheduled delay: set when a full batch is queued, a flush is asked
+    // for, or the processor shuts down. Spans in between wake nothing (no work item per span).
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    // Flushes asked for and not yet done, plus one once shut-down starts: while non-zero, no waiting.
+    private int _urgent;
     private long _dropped;
     private long _exported;
     private long _lastWarning;
@@ -49,19 +56,29 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     public long ExportedSpans => Interlocked.Read(ref _exported);
 
     /// <inheritdoc />
-    protected override void OnExport(Activity data) => _queue.Writer.TryWrite(data);
+    protected override void OnExport(Activity data)
+    {
+        if (_queue.Writer.TryWrite(data) && _queue.Reader.Count >= _options.MaxBatchSize)
+        {
+            Wake();
+        }
+    }
 
     /// <inheritdoc />
     protected override bool OnForceFlush(int timeoutMilliseconds)
     {
+        Interlocked.Increment(ref _urgent);
         _queue.Writer.TryWrite(FlushMarker.Instance);
+        Wake();
         return _flushed.Wait(timeoutMilliseconds < 0 ? Timeout.Infinite : timeoutMilliseconds) && exporter.ForceFlush(timeoutMilliseconds);
     }
 
     /// <inheritdoc />
     protected override bool OnShutdown(int timeoutMilliseconds)
     {
+        Interlocked.Increment(ref _urgent);
         _queue.Writer.TryComplete();
+        Wake();
         var finished = _loop.Wait(timeoutMilliseconds < 0 ? Timeout.Infinite : timeoutMilliseconds);
         _stop.Cancel();
         return finished && exporter.Shutdown(timeoutMilliseconds);
@@ -74,6 +91,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         {
             _stop.Dispose();
             _flushed.Dispose();
+            _wake.Dispose();
         }
 
         base.Dispose(disposing);
@@ -94,24 +112,21 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
                     return;
                 }
 
-                using var delay = new CancellationTokenSource(_options.ScheduledDelay);
-                while (count < batch.Length && !flush)
+                // A partial batch waits for the scheduled delay, a full batch, a flush or shut-down.
+                if (reader.Count < batch.Length && Volatile.Read(ref _urgent) == 0)
                 {
-                    while (count < batch.Length && reader.TryRead(out var item))
-                    {
-                        if (ReferenceEquals(item, FlushMarker.Instance))
-                        {
-                            flush = true;
-                            break;
-                        }
+                    await _wake.WaitAsync(_options.ScheduledDelay, _stop.Token).ConfigureAwait(false);
+                }
 
-                        batch[count++] = item;
-                    }
-
-                    if (count == batch.Length || flush || !await WaitAsync(reader, delay.Token).ConfigureAwait(false))
+                while (count < batch.Length && reader.TryRead(out var item))
+                {
+                    if (ReferenceEquals(item, FlushMarker.Instance))
                     {
+                        flush = true;
                         break;
                     }
+
+                    batch[count++] = item;
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -126,21 +141,28 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
 
             if (flush)
             {
+                Interlocked.Decrement(ref _urgent);
                 _flushed.Release();
             }
         }
     }
 
-    private static async Task<bool> WaitAsync(ChannelReader<Activity> reader, CancellationToken delay)
+    private void Wake()
     {
-        try
+        if (_wake.CurrentCount == 0)
         {
-            return await reader.WaitToReadAsync(delay).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The scheduled delay passed: export what there is.
-            return false;
+            try
+            {
+                _wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another thread woke the loop first.
+            }
+            catch (ObjectDisposedException)
+            {
+                // Shut down already.
+            }
         }
     }
 

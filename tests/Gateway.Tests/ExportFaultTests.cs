@@ -83,6 +83,39 @@ public sealed class ExportFaultTests
         provider.ForceFlush(100);
     }
 
+    [Fact]
+    public async Task SpansWaitForAFullBatchOrAFlushNotOneExportEach()
+    {
+        var batches = new ConcurrentQueue<int>();
+        var processor = new BoundedExportProcessor(new CountingExporter(batches), new ExportQueueOptions
+        {
+            MaxBatchSize = 4,
+            ScheduledDelay = TimeSpan.FromMinutes(10),
+        });
+        using var provider = Provider(processor);
+
+        // Three spans are a partial batch: nothing is exported before the (long) scheduled delay.
+        Emit(3);
+        await Task.Delay(200);
+        Assert.Empty(batches);
+
+        // The fourth fills the batch, which goes at once and whole.
+        Emit(1);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (batches.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(new[] { 4 }, batches);
+
+        // A flush sends a partial batch without waiting for the delay.
+        Emit(2);
+        Assert.True(provider.ForceFlush(10_000));
+        Assert.Equal(new[] { 4, 2 }, batches);
+        Assert.Equal(6, processor.ExportedSpans);
+    }
+
     private static ExportQueueOptions Options(ConcurrentQueue<string> warnings) => new()
     {
         ScheduledDelay = TimeSpan.FromMilliseconds(20),
@@ -172,5 +205,15 @@ public sealed class ExportFaultTests
         }
 
         public ValueTask DisposeAsync() => LoopbackApp.StopAsync(_app);
+    }
+
+    /// <summary>Records the size of each batch it is given.</summary>
+    private sealed class CountingExporter(ConcurrentQueue<int> batches) : BaseExporter<Activity>
+    {
+        public override ExportResult Export(in Batch<Activity> batch)
+        {
+            batches.Enqueue((int)batch.Count);
+            return ExportResult.Success;
+        }
     }
 }

@@ -1,0 +1,87 @@
+// The mock upstream for the gateway-overhead benchmark: answers OpenAI chat completions and
+// Anthropic messages at once, streaming and not, with fixed bodies, and accepts OTLP/HTTP trace
+// exports (counted, not decoded) so that the traced gateway has a local receiver on the same core.
+using System.Text;
+using System.Text.Json;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.ClearProviders();
+var app = builder.Build();
+
+var stats = new Stats();
+var chat = """{"id":"chatcmpl-mock","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from the mock upstream."},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":6,"total_tokens":18}}"""u8.ToArray();
+var chatStream = Encoding.UTF8.GetBytes(string.Concat(
+    Chunk("""{"role":"assistant","content":"Hello"}""", "null", null),
+    Chunk("""{"content":" from the"}""", "null", null),
+    Chunk("""{"content":" mock upstream."}""", "\"stop\"", null),
+    Chunk("{}", "null", """{"prompt_tokens":12,"completion_tokens":6,"total_tokens":18}""", emptyChoices: true),
+    "data: [DONE]\n\n"));
+var message = """{"id":"msg_mock","type":"message","role":"assistant","model":"claude-sonnet-4","content":[{"type":"text","text":"Hello from the mock upstream."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":12,"output_tokens":6}}"""u8.ToArray();
+var messageStream = Encoding.UTF8.GetBytes(string.Concat(
+    Event("message_start", """{"type":"message_start","message":{"id":"msg_mock","type":"message","role":"assistant","model":"claude-sonnet-4","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":12,"output_tokens":1}}}"""),
+    Event("content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"""),
+    Event("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello from"}}"""),
+    Event("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" the mock upstream."}}"""),
+    Event("content_block_stop", """{"type":"content_block_stop","index":0}"""),
+    Event("message_delta", """{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":6}}"""),
+    Event("message_stop", """{"type":"message_stop"}""")));
+
+app.MapPost("/v1/chat/completions", (HttpContext context) => Answer(context, chat, chatStream, stats.CountChat));
+app.MapPost("/v1/messages", (HttpContext context) => Answer(context, message, messageStream, stats.CountMessages));
+app.MapPost("/v1/traces", async (HttpContext context) =>
+{
+    var buffer = new byte[16 * 1024];
+    long length = 0;
+    int read;
+    while ((read = await context.Request.Body.ReadAsync(buffer)) > 0)
+    {
+        length += read;
+    }
+
+    stats.CountExport(length);
+    context.Response.ContentType = "application/x-protobuf";
+});
+app.MapGet("/stats", () => $"chat {stats.Chat}\nmessages {stats.Messages}\nexports {stats.Exports}\nexport_bytes {stats.ExportBytes}\n");
+app.Run();
+
+static async Task Answer(HttpContext context, byte[] json, byte[] stream, Action count)
+{
+    count();
+    var streaming = await IsStreaming(context.Request);
+    context.Response.ContentType = streaming ? "text/event-stream" : "application/json";
+    await context.Response.Body.WriteAsync(streaming ? stream : json);
+}
+
+// True when the request body has a top-level "stream": true.
+static async Task<bool> IsStreaming(HttpRequest request)
+{
+    using var document = await JsonDocument.ParseAsync(request.Body);
+    return document.RootElement.ValueKind == JsonValueKind.Object
+        && document.RootElement.TryGetProperty("stream", out var stream)
+        && stream.ValueKind == JsonValueKind.True;
+}
+
+static string Chunk(string delta, string finish, string? usage, bool emptyChoices = false) =>
+    "data: {\"id\":\"chatcmpl-mock\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"choices\":"
+    + (emptyChoices ? "[]" : $"[{{\"index\":0,\"delta\":{delta},\"finish_reason\":{finish}}}]")
+    + (usage is null ? string.Empty : $",\"usage\":{usage}") + "}\n\n";
+
+static string Event(string name, string data) => $"event: {name}\ndata: {data}\n\n";
+
+internal sealed class Stats
+{
+    private long _chat, _messages, _exports, _exportBytes;
+
+    public long Chat => Interlocked.Read(ref _chat);
+    public long Messages => Interlocked.Read(ref _messages);
+    public long Exports => Interlocked.Read(ref _exports);
+    public long ExportBytes => Interlocked.Read(ref _exportBytes);
+
+    public void CountChat() => Interlocked.Increment(ref _chat);
+    public void CountMessages() => Interlocked.Increment(ref _messages);
+    public void CountExport(long bytes)
+    {
+        Interlocked.Increment(ref _exports);
+        Interlocked.Add(ref _exportBytes, bytes);
+    }
+}
