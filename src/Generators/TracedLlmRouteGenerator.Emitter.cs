@@ -55,11 +55,16 @@ public sealed partial class TracedLlmRouteGenerator
             var body = route.Parameters.Concat(route.StreamParameters).FirstOrDefault(p => p.Source == ParameterSource.Body);
             var hasBody = body != default;
 
+            w.WriteLine("/// <summary>Runs the request with the gateway of the request's services.</summary>");
+            w.WriteLine("public static global::System.Threading.Tasks.Task InvokeAsync(global::Microsoft.AspNetCore.Http.HttpContext httpContext) =>");
+            w.Indent++;
+            w.WriteLine("InvokeAsync(httpContext, global::TracedLlm.Pipeline.TracedLlmGateway.From(httpContext));");
+            w.Indent--;
+            w.WriteLineNoTabs(string.Empty);
             w.WriteLine("/// <summary>Runs the request: server span, auth, pre-call, the LLM span with guardrails and the handler, and one failure path.</summary>");
-            Open(w, "public static async global::System.Threading.Tasks.Task InvokeAsync(global::Microsoft.AspNetCore.Http.HttpContext httpContext)");
+            Open(w, "public static async global::System.Threading.Tasks.Task InvokeAsync(global::Microsoft.AspNetCore.Http.HttpContext httpContext, global::TracedLlm.Pipeline.TracedLlmGateway gateway)");
             w.WriteLine("var startTimestamp = global::System.Diagnostics.Stopwatch.GetTimestamp();");
             w.WriteLine("var ambient = global::System.Diagnostics.Activity.Current;");
-            w.WriteLine("var gateway = global::TracedLlm.Pipeline.TracedLlmGateway.From(httpContext);");
             w.WriteLine("global::TracedLlm.Pipeline.RequestEnvelope envelope;");
             Open(w, "try");
             w.WriteLine($"var body = await {Pipeline}.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");

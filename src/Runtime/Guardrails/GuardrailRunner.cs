@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using TracedLlm.Pipeline;
@@ -14,12 +15,39 @@ namespace TracedLlm;
 /// </summary>
 internal static class GuardrailRunner
 {
-    public static async ValueTask RunInOrderAsync(LlmCall call, ILlmGuardrail[] guardrails, GuardrailMode mode, object? request, object? response)
+    /// <summary>
+    /// Runs the guardrails one after another; the first block is thrown. Guardrails that answer
+    /// synchronously (most do) run without an async state machine.
+    /// </summary>
+    public static ValueTask RunInOrderAsync(LlmCall call, ILlmGuardrail[] guardrails, GuardrailMode mode, object? request, object? response)
     {
-        foreach (var guardrail in guardrails)
+        for (var i = 0; i < guardrails.Length; i++)
         {
-            var block = await RunOneAsync(call, guardrail, mode, request, response, call.CancellationToken).ConfigureAwait(false);
-            if (block is not null)
+            var run = RunOneAsync(call, guardrails[i], mode, request, response, call.CancellationToken);
+            if (!run.IsCompletedSuccessfully)
+            {
+                return ContinueInOrderAsync(run, call, guardrails, i + 1, mode, request, response);
+            }
+
+            if (run.Result is { } block)
+            {
+                return ValueTask.FromException(block);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static async ValueTask ContinueInOrderAsync(ValueTask<GuardrailBlockedException?> pending, LlmCall call, ILlmGuardrail[] guardrails, int next, GuardrailMode mode, object? request, object? response)
+    {
+        if (await pending.ConfigureAwait(false) is { } first)
+        {
+            throw first;
+        }
+
+        for (var i = next; i < guardrails.Length; i++)
+        {
+            if (await RunOneAsync(call, guardrails[i], mode, request, response, call.CancellationToken).ConfigureAwait(false) is { } block)
             {
                 throw block;
             }
@@ -62,61 +90,101 @@ internal static class GuardrailRunner
         }
     }
 
-    /// <summary>Runs one guardrail; returns the block, if any, with its span already recorded.</summary>
-    private static async ValueTask<GuardrailBlockedException?> RunOneAsync(LlmCall call, ILlmGuardrail guardrail, GuardrailMode mode, object? request, object? response, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one guardrail; returns the block, if any, with its span already recorded. Any other
+    /// exception is recorded on the span and rethrown to the pipeline's single failure path.
+    /// </summary>
+    private static ValueTask<GuardrailBlockedException?> RunOneAsync(LlmCall call, ILlmGuardrail guardrail, GuardrailMode mode, object? request, object? response, CancellationToken cancellationToken)
     {
         var parent = call.Span;
         var span = TracedPipeline.StartChild(SpanNames.Guardrail, ActivityKind.Internal, parent);
-        var status = GuardrailStatuses.FailedToRespond;
-        string? reason = null;
+        ValueTask<GuardrailVerdict> check;
         try
         {
-            GuardrailBlockedException? block = null;
-            try
-            {
-                var verdict = await guardrail.CheckAsync(new GuardrailContext(call, mode, request, response), cancellationToken).ConfigureAwait(false);
-                if (verdict.Blocked)
-                {
-                    block = new GuardrailBlockedException(guardrail.Name, verdict.Reason ?? $"Blocked by guardrail '{guardrail.Name}'.");
-                }
-            }
-            catch (GuardrailBlockedException thrown)
-            {
-                block = thrown;
-            }
-
-            status = block is null ? GuardrailStatuses.Success : GuardrailStatuses.Intervened;
-            if (block is not null)
-            {
-                reason = block.Message;
-                block.SpanRecorded = span is not null;
-            }
-
-            return block;
+            check = guardrail.CheckAsync(new GuardrailContext(call, mode, request, response), cancellationToken);
         }
         catch (Exception exception)
         {
-            // Recorded on the guardrail span, then rethrown to the pipeline's single failure path.
-            span?.AddException(exception);
-            throw;
+            return new ValueTask<GuardrailBlockedException?>(Failed(span, parent, guardrail, mode, exception));
         }
-        finally
+
+        return check.IsCompletedSuccessfully
+            ? new ValueTask<GuardrailBlockedException?>(Answered(span, parent, guardrail, mode, check.Result))
+            : AwaitVerdictAsync(check, span, parent, guardrail, mode);
+    }
+
+    private static async ValueTask<GuardrailBlockedException?> AwaitVerdictAsync(ValueTask<GuardrailVerdict> check, Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode)
+    {
+        GuardrailVerdict verdict;
+        try
         {
-            if (span is not null)
-            {
-                if (span.IsAllDataRequested)
-                {
-                    SpanAttributes.AddGuardrailAttributes(span, guardrail.Name, mode, status, reason);
-                }
-
-                if (status != GuardrailStatuses.Success)
-                {
-                    span.SetStatus(ActivityStatusCode.Error, reason ?? status);
-                }
-
-                TracedPipeline.End(span, parent);
-            }
+            verdict = await check.ConfigureAwait(false);
         }
+        catch (Exception exception)
+        {
+            return Failed(span, parent, guardrail, mode, exception);
+        }
+
+        return Answered(span, parent, guardrail, mode, verdict);
+    }
+
+    /// <summary>The guardrail answered: allowed, or blocked with its reason.</summary>
+    private static GuardrailBlockedException? Answered(Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode, GuardrailVerdict verdict)
+    {
+        var block = verdict.Blocked ? new GuardrailBlockedException(guardrail.Name, verdict.Reason ?? $"Blocked by guardrail '{guardrail.Name}'.") : null;
+        Finish(span, parent, guardrail.Name, mode, block);
+        return block;
+    }
+
+    /// <summary>The guardrail threw: a thrown block is its block; anything else fails the request.</summary>
+    private static GuardrailBlockedException Failed(Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode, Exception exception)
+    {
+        if (exception is GuardrailBlockedException thrown)
+        {
+            Finish(span, parent, guardrail.Name, mode, thrown);
+            return thrown;
+        }
+
+        if (span is not null)
+        {
+            span.AddException(exception);
+            if (span.IsAllDataRequested)
+            {
+                SpanAttributes.AddGuardrailAttributes(span, guardrail.Name, mode, GuardrailStatuses.FailedToRespond, null);
+            }
+
+            span.SetStatus(ActivityStatusCode.Error, GuardrailStatuses.FailedToRespond);
+            TracedPipeline.End(span, parent);
+        }
+
+        ExceptionDispatchInfo.Throw(exception);
+        return null!;
+    }
+
+    private static void Finish(Activity? span, Activity? parent, string name, GuardrailMode mode, GuardrailBlockedException? block)
+    {
+        if (block is not null)
+        {
+            block.SpanRecorded = span is not null;
+        }
+
+        if (span is null)
+        {
+            return;
+        }
+
+        var status = block is null ? GuardrailStatuses.Success : GuardrailStatuses.Intervened;
+        if (span.IsAllDataRequested)
+        {
+            SpanAttributes.AddGuardrailAttributes(span, name, mode, status, block?.Message);
+        }
+
+        if (block is not null)
+        {
+            span.SetStatus(ActivityStatusCode.Error, block.Message);
+        }
+
+        TracedPipeline.End(span, parent);
     }
 
     /// <summary>Records the guardrail span of a block thrown outside a registered guardrail (by a handler, say).</summary>

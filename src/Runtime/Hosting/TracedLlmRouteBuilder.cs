@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading.Tasks;
 using System.ComponentModel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,9 +17,11 @@ namespace TracedLlm;
 public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
 {
     private readonly List<IEndpointConventionBuilder> _builders = new();
+    private readonly TracedLlmGateway _gateway;
 
-    private TracedLlmRouteBuilder()
+    private TracedLlmRouteBuilder(TracedLlmGateway gateway)
     {
+        _gateway = gateway;
     }
 
     /// <summary>Starts mapping traced routes; fails at start-up when <c>AddTracedLlm()</c> is missing. For generated code.</summary>
@@ -26,19 +29,17 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
     public static TracedLlmRouteBuilder Create(IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        if (endpoints.ServiceProvider.GetService<TracedLlmGateway>() is null)
-        {
-            throw TracedLlmGateway.NotRegistered();
-        }
-
-        return new TracedLlmRouteBuilder();
+        var gateway = endpoints.ServiceProvider.GetService<TracedLlmGateway>() ?? throw TracedLlmGateway.NotRegistered();
+        return new TracedLlmRouteBuilder(gateway);
     }
 
-    /// <summary>Maps one generated route. For generated code.</summary>
+    /// <summary>Maps one generated route; the gateway (a singleton) is resolved once here, not per request. For generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public TracedLlmRouteBuilder Map(IEndpointRouteBuilder endpoints, TracedRouteInfo route, RequestDelegate handler)
+    public TracedLlmRouteBuilder Map(IEndpointRouteBuilder endpoints, TracedRouteInfo route, Func<HttpContext, TracedLlmGateway, Task> handler)
     {
-        var builder = endpoints.MapMethods(route.Pattern, new[] { route.HttpMethod }, handler)
+        ArgumentNullException.ThrowIfNull(handler);
+        var gateway = _gateway;
+        var builder = endpoints.MapMethods(route.Pattern, new[] { route.HttpMethod }, context => handler(context, gateway))
             .WithDisplayName($"{route.HttpMethod} {route.Pattern} (traced: {route.Handler})")
             .WithMetadata(route);
         _builders.Add(builder);

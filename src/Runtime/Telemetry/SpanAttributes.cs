@@ -34,9 +34,13 @@ internal static class SpanAttributes
             span.SetTag(AttributeNames.LangfuseTraceTags, tags);
         }
 
-        foreach (var (key, value) in metadata.TraceMetadata)
+        // Counted first: enumerating the interface boxes an enumerator even when it is empty.
+        if (metadata.TraceMetadata.Count > 0)
         {
-            span.SetTag(AttributeNames.LangfuseTraceMetadataPrefix + key, value);
+            foreach (var (key, value) in metadata.TraceMetadata)
+            {
+                span.SetTag(AttributeNames.LangfuseTraceMetadataPrefix + key, value);
+            }
         }
 
         SetIfNotNull(span, AttributeNames.LangfuseRelease, metadata.Release);
@@ -76,9 +80,12 @@ internal static class SpanAttributes
             span.SetTag(AttributeNames.LangfusePromptVersion, version);
         }
 
-        foreach (var (key, value) in metadata.ObservationMetadata)
+        if (metadata.ObservationMetadata.Count > 0)
         {
-            span.SetTag(AttributeNames.LangfuseObservationMetadataPrefix + key, value);
+            foreach (var (key, value) in metadata.ObservationMetadata)
+            {
+                span.SetTag(AttributeNames.LangfuseObservationMetadataPrefix + key, value);
+            }
         }
 
         if (call.Gateway.Options.CaptureMessageContent && !metadata.MaskInput)
