@@ -6,25 +6,15 @@ using TracedLlm.Benchmarks;
 // allocation sampling saw, to find what an implementation allocates beyond the others.
 if (args is ["alloc", ..])
 {
-    var mode = args.Length > 1 ? Enum.Parse<Listener>(args[1], ignoreCase: true) : Listener.None;
-    var benchmarks = new PipelineBenchmarks { Mode = mode };
-    benchmarks.Setup();
-    var runs = new (string Name, Func<Task> Run)[] { ("Untraced", benchmarks.Untraced), ("Generated", benchmarks.Generated), ("HandWritten", benchmarks.HandWritten) };
-    foreach (var (name, run) in runs)
+    var mode = args.Length > 1 ? ParseMode(args[1]) : Listener.None;
+    var benchmarks = Start(mode);
+    foreach (var (name, run) in Implementations(benchmarks))
     {
-        for (var i = 0; i < 20_000; i++)
-        {
-            await run();
-        }
-
+        await Repeat(run, 20_000);
         const int Iterations = 200_000;
         using var sampler = new AllocationSampler();
         var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Iterations; i++)
-        {
-            await run();
-        }
-
+        await Repeat(run, Iterations);
         var bytes = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Iterations;
         Console.WriteLine($"{name}: {bytes:F0} B per request ({mode}); sampled: {string.Join(", ", sampler.Types.OrderByDescending(p => p.Value).Take(40).Select(p => $"{p.Key} x{p.Value}"))}");
     }
@@ -36,17 +26,13 @@ if (args is ["alloc", ..])
 // `loop mode method seconds`: one implementation in a loop, for a profiler to attach to.
 if (args is ["loop", var loopMode, var method, var seconds])
 {
-    var benchmarks = new PipelineBenchmarks { Mode = Enum.Parse<Listener>(loopMode, ignoreCase: true) };
-    benchmarks.Setup();
-    Func<Task> run = method switch { "Untraced" => benchmarks.Untraced, "HandWritten" => benchmarks.HandWritten, _ => benchmarks.Generated };
+    var benchmarks = Start(ParseMode(loopMode));
+    var run = Implementations(benchmarks).Single(i => i.Name == method).Run;
     var until = DateTime.UtcNow.AddSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture));
     Console.WriteLine($"looping {method} ({loopMode}), pid {Environment.ProcessId}");
     while (DateTime.UtcNow < until)
     {
-        for (var i = 0; i < 10_000; i++)
-        {
-            await run();
-        }
+        await Repeat(run, 10_000);
     }
 
     benchmarks.Cleanup();
@@ -54,6 +40,26 @@ if (args is ["loop", var loopMode, var method, var seconds])
 }
 
 BenchmarkRunner.Run<PipelineBenchmarks>(args: args);
+
+static Listener ParseMode(string mode) => Enum.Parse<Listener>(mode, ignoreCase: true);
+
+static PipelineBenchmarks Start(Listener mode)
+{
+    var benchmarks = new PipelineBenchmarks { Mode = mode };
+    benchmarks.Setup();
+    return benchmarks;
+}
+
+static (string Name, Func<Task> Run)[] Implementations(PipelineBenchmarks b) =>
+    new (string, Func<Task>)[] { ("Untraced", b.Untraced), ("Generated", b.Generated), ("HandWritten", b.HandWritten) };
+
+static async Task Repeat(Func<Task> run, int times)
+{
+    for (var i = 0; i < times; i++)
+    {
+        await run();
+    }
+}
 
 /// <summary>Counts the runtime's AllocationTick events (one per ~100 KB allocated) by type.</summary>
 internal sealed class AllocationSampler : EventListener

@@ -131,66 +131,43 @@ internal static class GuardrailRunner
     /// <summary>The guardrail answered: allowed, or blocked with its reason.</summary>
     private static GuardrailBlockedException? Answered(Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode, GuardrailVerdict verdict)
     {
-        var block = verdict.Blocked ? new GuardrailBlockedException(guardrail.Name, verdict.Reason ?? $"Blocked by guardrail '{guardrail.Name}'.") : null;
-        Finish(span, parent, guardrail.Name, mode, block);
-        return block;
+        if (!verdict.Blocked)
+        {
+            Record(span, parent, guardrail.Name, mode, GuardrailStatuses.Success, reason: null);
+            return null;
+        }
+
+        return Blocked(span, parent, guardrail.Name, mode, new GuardrailBlockedException(guardrail.Name, verdict.Reason ?? $"Blocked by guardrail '{guardrail.Name}'."));
     }
 
-    /// <summary>The guardrail threw: a thrown block is its block; anything else fails the request.</summary>
+    /// <summary>The guardrail threw: a thrown block is its block; anything else is recorded and fails the request.</summary>
     private static GuardrailBlockedException Failed(Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode, Exception exception)
     {
         if (exception is GuardrailBlockedException thrown)
         {
-            Finish(span, parent, guardrail.Name, mode, thrown);
-            return thrown;
+            return Blocked(span, parent, guardrail.Name, mode, thrown);
         }
 
-        if (span is not null)
-        {
-            span.AddException(exception);
-            if (span.IsAllDataRequested)
-            {
-                SpanAttributes.AddGuardrailAttributes(span, guardrail.Name, mode, GuardrailStatuses.FailedToRespond, null);
-            }
-
-            span.SetStatus(ActivityStatusCode.Error, GuardrailStatuses.FailedToRespond);
-            TracedPipeline.End(span, parent);
-        }
-
+        span?.AddException(exception);
+        Record(span, parent, guardrail.Name, mode, GuardrailStatuses.FailedToRespond, reason: null);
         ExceptionDispatchInfo.Throw(exception);
         return null!;
     }
 
-    private static void Finish(Activity? span, Activity? parent, string name, GuardrailMode mode, GuardrailBlockedException? block)
+    private static GuardrailBlockedException Blocked(Activity? span, Activity? parent, string name, GuardrailMode mode, GuardrailBlockedException block)
     {
-        if (block is not null)
-        {
-            block.SpanRecorded = span is not null;
-        }
-
-        if (span is null)
-        {
-            return;
-        }
-
-        var status = block is null ? GuardrailStatuses.Success : GuardrailStatuses.Intervened;
-        if (span.IsAllDataRequested)
-        {
-            SpanAttributes.AddGuardrailAttributes(span, name, mode, status, block?.Message);
-        }
-
-        if (block is not null)
-        {
-            span.SetStatus(ActivityStatusCode.Error, block.Message);
-        }
-
-        TracedPipeline.End(span, parent);
+        block.SpanRecorded = span is not null;
+        Record(span, parent, name, mode, GuardrailStatuses.Intervened, block.Message);
+        return block;
     }
 
     /// <summary>Records the guardrail span of a block thrown outside a registered guardrail (by a handler, say).</summary>
-    internal static void RecordUnspannedBlock(GuardrailBlockedException block, Activity? parent)
+    internal static void RecordUnspannedBlock(GuardrailBlockedException block, Activity? parent) =>
+        Blocked(TracedPipeline.StartChild(SpanNames.Guardrail, ActivityKind.Internal, parent), parent, block.GuardrailName, GuardrailMode.None, block);
+
+    /// <summary>The one place a guardrail span gets its attributes, its status, and its end.</summary>
+    private static void Record(Activity? span, Activity? parent, string name, GuardrailMode mode, string status, string? reason)
     {
-        var span = TracedPipeline.StartChild(SpanNames.Guardrail, ActivityKind.Internal, parent);
         if (span is null)
         {
             return;
@@ -198,11 +175,14 @@ internal static class GuardrailRunner
 
         if (span.IsAllDataRequested)
         {
-            SpanAttributes.AddGuardrailAttributes(span, block.GuardrailName, GuardrailMode.None, GuardrailStatuses.Intervened, block.Message);
+            SpanAttributes.AddGuardrailAttributes(span, name, mode, status, reason);
         }
 
-        span.SetStatus(ActivityStatusCode.Error, block.Message);
-        block.SpanRecorded = true;
+        if (status != GuardrailStatuses.Success)
+        {
+            span.SetStatus(ActivityStatusCode.Error, reason ?? status);
+        }
+
         TracedPipeline.End(span, parent);
     }
 
