@@ -241,7 +241,7 @@ public sealed class LlmCall
                 // The provider resumes under its attempt's span, whatever the consumer's current span is.
                 if (attempt.Span is { } attemptSpan)
                 {
-                    Activity.Current = attemptSpan;
+                    TracedPipeline.MakeCurrent(attemptSpan);
                 }
 
                 if (!await chunks.MoveNextAsync().ConfigureAwait(false))

@@ -339,6 +339,46 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task TheServerSpanStartsWhenTheRequestDoesNotWhenItsBodyHasArrived()
+    {
+        using var host = new GatewayHost();
+        var request = GatewayHost.Post("/v1/chat/completions", ChatBody);
+        request.Content = new DelayedContent(System.Text.Encoding.UTF8.GetBytes(ChatBody), TimeSpan.FromMilliseconds(300));
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        // The test server's own handler: the factory's client buffers request bodies (to redirect).
+        using var client = new HttpClient(host.Server.CreateHandler()) { BaseAddress = host.Server.BaseAddress };
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // The body's second half arrives 300 ms after its first: the trace is joined only then, but
+        // the server span still covers the wait, so it starts well before its first child.
+        var tree = await _spans.SingleTraceAsync();
+        var auth = tree.AssertChild(SpanNames.Auth, tree.Server, ActivityKind.Internal);
+        Assert.True(auth.StartTimeUtc - tree.Server.StartTimeUtc >= TimeSpan.FromMilliseconds(250), $"server span starts {(auth.StartTimeUtc - tree.Server.StartTimeUtc).TotalMilliseconds} ms before auth");
+        Assert.True(tree.Server.StartTimeUtc + tree.Server.Duration >= auth.StartTimeUtc + auth.Duration);
+        _spans.AssertAllEnded();
+    }
+
+    /// <summary>A body sent in two halves with a pause between them.</summary>
+    private sealed class DelayedContent(byte[] body, TimeSpan pause) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(System.IO.Stream stream, TransportContext? context)
+        {
+            var half = body.Length / 2;
+            await stream.WriteAsync(body.AsMemory(0, half));
+            await stream.FlushAsync();
+            await Task.Delay(pause);
+            await stream.WriteAsync(body.AsMemory(half));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Length;
+            return true;
+        }
+    }
+
+    [Fact]
     public async Task IgnoreContextPropagationDisablesTraceparentOnly()
     {
         using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { IgnoreContextPropagation = true }));

@@ -8,6 +8,7 @@ using System.Text.Unicode;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Pipeline;
@@ -76,12 +77,19 @@ public static class TracedPipeline
             return null;
         }
 
-        var gateway = call.Gateway;
-        var headers = call.HttpContext.Request.Headers;
-        var join = TraceJoin.Resolve(call.Metadata, headers.TraceParent, headers.TraceState, gateway.Options.IgnoreContextPropagation);
+        var options = call.Gateway.Options;
+        StringValues traceParent = default, traceState = default;
+        if (!options.IgnoreContextPropagation)
+        {
+            var headers = call.HttpContext.Request.Headers;
+            traceParent = headers.TraceParent;
+            traceState = traceParent.Count > 0 ? headers.TraceState : default;
+        }
+
+        var join = TraceJoin.Resolve(call.Metadata, traceParent, traceState, options.IgnoreContextPropagation);
 
         // No implicit parent: the joined context is the only parent the server span can get.
-        Activity.Current = null;
+        MakeCurrent(null);
         ActivityLink[]? links = null;
         if (ambient is not null && (join.Source == TraceJoinSource.None || ambient.TraceId != join.Parent.TraceId))
         {
@@ -91,8 +99,9 @@ public static class TracedPipeline
         var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, join.Parent, tags: null, links);
         if (server is not null)
         {
-            // The request started before its body was read and its trace could be joined.
-            server.SetStartTime(DateTime.UtcNow - Stopwatch.GetElapsedTime(call.StartTimestamp));
+            // The request started before its body was read and its trace could be joined: move the
+            // start back by the time since then, from the clock reading the span started with.
+            server.SetStartTime(server.StartTimeUtc - Stopwatch.GetElapsedTime(call.StartTimestamp));
         }
 
         if (server is { IsAllDataRequested: true })
@@ -107,7 +116,7 @@ public static class TracedPipeline
                 TraceJoinSource.TraceParent => "traceparent",
                 _ => "none",
             });
-            SpanAttributes.AddTraceAttributes(server, call.Metadata, gateway.Options.DefaultEnvironment);
+            SpanAttributes.AddTraceAttributes(server, call.Metadata, options.DefaultEnvironment);
             join.RecordEvents(server);
         }
 
@@ -124,29 +133,41 @@ public static class TracedPipeline
         if (span is not null)
         {
             span.Stop();
-            Activity.Current = current;
+            MakeCurrent(current);
         }
 
         return null;
     }
 
+    /// <summary>
+    /// Makes <paramref name="activity"/> the current activity unless it already is. The check is
+    /// not only about the execution-context change: the setter validates an activity through its
+    /// W3C <see cref="Activity.Id"/>, which builds a 55-character string on first use.
+    /// </summary>
+    internal static void MakeCurrent(Activity? activity)
+    {
+        if (!ReferenceEquals(Activity.Current, activity))
+        {
+            Activity.Current = activity;
+        }
+    }
+
     /// <summary>Ends the server span, recording the response status and the request's metrics, and restores the ambient activity.</summary>
     public static void EndServer(Activity? server, LlmCall call, Activity? ambient)
     {
-        var statusCode = call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode;
         if (server is not null)
         {
             // The failure path records the status it answered with; a success records it here.
             if (server.IsAllDataRequested && call.Failure is null)
             {
-                server.SetTag(AttributeNames.HttpResponseStatusCode, statusCode);
+                server.SetTag(AttributeNames.HttpResponseStatusCode, call.HttpContext.Response.StatusCode);
             }
 
             server.Stop();
         }
 
-        Activity.Current = ambient;
-        GatewayMetrics.RecordRequest(call, statusCode, call.Failure?.ErrorType);
+        MakeCurrent(ambient);
+        GatewayMetrics.RecordRequest(call);
     }
 
     /// <summary>Refuses <c>"stream": true</c> on a route with no streaming handler.</summary>
@@ -175,7 +196,7 @@ public static class TracedPipeline
             // Activity.Current does not flow back out of an iterator: set it before each resume.
             if (llm is not null)
             {
-                Activity.Current = llm;
+                MakeCurrent(llm);
             }
 
             if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
@@ -238,9 +259,24 @@ public static class TracedPipeline
     public static bool RequiresAuthentication(LlmCall call) => call.Gateway.Authenticator is not null;
 
     /// <summary>Runs the authenticator; a failure is thrown as <see cref="LlmAuthenticationException"/>.</summary>
-    public static async ValueTask AuthenticateAsync(LlmCall call, Activity? authSpan)
+    public static ValueTask AuthenticateAsync(LlmCall call, Activity? authSpan)
     {
-        var result = await call.Gateway.Authenticator!.AuthenticateAsync(call, call.HttpContext.RequestAborted).ConfigureAwait(false);
+        // Most authenticators answer synchronously (a cached key look-up): no async state machine then.
+        var pending = call.Gateway.Authenticator!.AuthenticateAsync(call, call.HttpContext.RequestAborted);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return AwaitAuthenticationAsync(pending, call, authSpan);
+        }
+
+        Authenticated(call, authSpan, pending.Result);
+        return ValueTask.CompletedTask;
+    }
+
+    private static async ValueTask AwaitAuthenticationAsync(ValueTask<AuthResult> pending, LlmCall call, Activity? authSpan) =>
+        Authenticated(call, authSpan, await pending.ConfigureAwait(false));
+
+    private static void Authenticated(LlmCall call, Activity? authSpan, AuthResult result)
+    {
         if (!result.Succeeded)
         {
             throw new LlmAuthenticationException(result.FailureMessage ?? "Authentication failed.", result.Forbidden);
@@ -251,7 +287,6 @@ public static class TracedPipeline
         {
             authSpan.SetTag(AttributeNames.UserApiKeyHash, result.KeyHash);
         }
-
     }
 
     /// <summary>Deserializes the body (the slot removed) into the handler's request type.</summary>

@@ -39,7 +39,7 @@ public static class GatewayMetrics
     public static string BoundModel(string? model) => ModelNames.Bound(model);
 
     /// <summary>Records a finished request: duration, token usage and, when it streamed, TTFT and TPOT.</summary>
-    internal static void RecordRequest(LlmCall call, int statusCode, string? errorType)
+    internal static void RecordRequest(LlmCall call)
     {
         var anyEnabled = RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled;
         if (!anyEnabled)
@@ -59,8 +59,8 @@ public static class GatewayMetrics
         if (RequestDuration.Enabled)
         {
             var duration = tags;
-            duration.Add(AttributeNames.HttpResponseStatusCode, statusCode);
-            if (errorType is not null)
+            duration.Add(AttributeNames.HttpResponseStatusCode, call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode);
+            if (call.Failure?.ErrorType is { } errorType)
             {
                 duration.Add(AttributeNames.ErrorType, errorType);
             }
