@@ -359,6 +359,36 @@ public sealed class PipelineTests : IDisposable
         _spans.AssertAllEnded();
     }
 
+    [Fact]
+    public async Task AttributesAnotherListenerSetAtStartAreReplacedNotDoubled()
+    {
+        // A listener that enriches spans as they start: the pipeline's own attributes then replace
+        // its values key by key (the fast append is only for spans nobody has tagged).
+        using var enricher = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == TracedLlmTelemetry.SourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = span =>
+            {
+                span.SetTag(AttributeNames.HttpRoute, "from-enricher");
+                span.SetTag(AttributeNames.GenAiOperationName, "from-enricher");
+                span.SetTag("enricher.only", true);
+            },
+        };
+        ActivitySource.AddActivityListener(enricher);
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var tree = await _spans.SingleTraceAsync();
+        var llm = tree.AssertChild("chat-gen", tree.Server, ActivityKind.Client);
+        Assert.Equal(new object?[] { "/v1/chat/completions" }, tree.Server.TagObjects.Where(t => t.Key == AttributeNames.HttpRoute).Select(t => t.Value));
+        Assert.Equal(new object?[] { "chat" }, llm.TagObjects.Where(t => t.Key == AttributeNames.GenAiOperationName).Select(t => t.Value));
+        Assert.Equal(true, tree.Server.GetTagItem("enricher.only"));
+        Assert.All(tree.All(SpanNames.Guardrail), g => Assert.Single(g.TagObjects, t => t.Key == AttributeNames.GuardrailName));
+        Assert.Equal("s-1", tree.Server.GetTagItem(AttributeNames.LangfuseSessionId));
+    }
+
     /// <summary>A body sent in two halves with a pause between them.</summary>
     private sealed class DelayedContent(byte[] body, TimeSpan pause) : HttpContent
     {

@@ -106,17 +106,7 @@ public static class TracedPipeline
 
         if (server is { IsAllDataRequested: true })
         {
-            var route = call.Route;
-            server.SetTag(AttributeNames.HttpRequestMethod, route.HttpMethod);
-            server.SetTag(AttributeNames.HttpRoute, route.Pattern);
-            server.SetTag(AttributeNames.MetadataSlot, route.MetadataSlot);
-            server.SetTag(AttributeNames.TraceJoin, join.Source switch
-            {
-                TraceJoinSource.Metadata => "metadata",
-                TraceJoinSource.TraceParent => "traceparent",
-                _ => "none",
-            });
-            SpanAttributes.AddTraceAttributes(server, call.Metadata, options.DefaultEnvironment);
+            SpanAttributes.AddServerAttributes(server, call, join.Source, options.DefaultEnvironment);
             join.RecordEvents(server);
         }
 

@@ -8,30 +8,44 @@ namespace TracedLlm.Pipeline;
 /// <summary>Writes the contract's attributes. Callers check <see cref="Activity.IsAllDataRequested"/> first, so nothing is built for a span that is not recorded.</summary>
 internal static class SpanAttributes
 {
-    public static void AddTraceAttributes(Activity span, LlmMetadata metadata, string? defaultEnvironment)
+    /// <summary>The server span's attributes: the route, how its trace was joined, and the trace-level metadata.</summary>
+    public static void AddServerAttributes(Activity span, LlmCall call, TraceJoinSource join, string? defaultEnvironment)
     {
-        SetIfNotNull(span, AttributeNames.LangfuseEnvironment, metadata.Environment ?? defaultEnvironment);
+        var tags = new FirstTags(span);
+        var route = call.Route;
+        tags.Add(AttributeNames.HttpRequestMethod, route.HttpMethod);
+        tags.Add(AttributeNames.HttpRoute, route.Pattern);
+        tags.Add(AttributeNames.MetadataSlot, route.MetadataSlot);
+        tags.Add(AttributeNames.TraceJoin, join switch
+        {
+            TraceJoinSource.Metadata => "metadata",
+            TraceJoinSource.TraceParent => "traceparent",
+            _ => "none",
+        });
+
+        var metadata = call.Metadata;
+        tags.Add(AttributeNames.LangfuseEnvironment, metadata.Environment ?? defaultEnvironment);
         if (!metadata.IsPresent)
         {
             return;
         }
 
-        SetIfNotNull(span, AttributeNames.LangfuseTraceName, metadata.TraceName);
+        tags.Add(AttributeNames.LangfuseTraceName, metadata.TraceName);
         if (metadata.UserId is { } user)
         {
-            span.SetTag(AttributeNames.LangfuseUserId, user);
-            span.SetTag(AttributeNames.UserId, user);
+            tags.Add(AttributeNames.LangfuseUserId, user);
+            tags.Add(AttributeNames.UserId, user);
         }
 
         if (metadata.SessionId is { } session)
         {
-            span.SetTag(AttributeNames.LangfuseSessionId, session);
-            span.SetTag(AttributeNames.SessionId, session);
+            tags.Add(AttributeNames.LangfuseSessionId, session);
+            tags.Add(AttributeNames.SessionId, session);
         }
 
-        if (metadata.Tags is string[] { Length: > 0 } tags)
+        if (metadata.Tags is string[] { Length: > 0 } traceTags)
         {
-            span.SetTag(AttributeNames.LangfuseTraceTags, tags);
+            tags.Add(AttributeNames.LangfuseTraceTags, traceTags);
         }
 
         // Counted first: enumerating the interface boxes an enumerator even when it is empty.
@@ -39,58 +53,59 @@ internal static class SpanAttributes
         {
             foreach (var (key, value) in metadata.TraceMetadata)
             {
-                span.SetTag(AttributeNames.LangfuseTraceMetadataPrefix + key, value);
+                tags.Add(AttributeNames.LangfuseTraceMetadataPrefix + key, value);
             }
         }
 
-        SetIfNotNull(span, AttributeNames.LangfuseRelease, metadata.Release);
-        SetIfNotNull(span, AttributeNames.LangfuseVersion, metadata.Version);
+        tags.Add(AttributeNames.LangfuseRelease, metadata.Release);
+        tags.Add(AttributeNames.LangfuseVersion, metadata.Version);
     }
 
     public static void AddLlmRequestAttributes(Activity span, LlmCall call)
     {
+        var tags = new FirstTags(span);
         var parameters = call.Parameters;
-        span.SetTag(AttributeNames.GenAiOperationName, call.Route.Operation);
-        span.SetTag(AttributeNames.LangfuseObservationType, "generation");
+        tags.Add(AttributeNames.GenAiOperationName, call.Route.Operation);
+        tags.Add(AttributeNames.LangfuseObservationType, "generation");
         if (parameters.Model is { } model)
         {
-            span.SetTag(AttributeNames.GenAiRequestModel, model);
-            span.SetTag(AttributeNames.LangfuseObservationModelName, model);
+            tags.Add(AttributeNames.GenAiRequestModel, model);
+            tags.Add(AttributeNames.LangfuseObservationModelName, model);
         }
 
         if (parameters.Temperature is { } temperature)
         {
-            span.SetTag(AttributeNames.GenAiRequestTemperature, temperature);
+            tags.Add(AttributeNames.GenAiRequestTemperature, temperature);
         }
 
         if (parameters.TopP is { } topP)
         {
-            span.SetTag(AttributeNames.GenAiRequestTopP, topP);
+            tags.Add(AttributeNames.GenAiRequestTopP, topP);
         }
 
         if (parameters.MaxTokens is { } maxTokens)
         {
-            span.SetTag(AttributeNames.GenAiRequestMaxTokens, maxTokens);
+            tags.Add(AttributeNames.GenAiRequestMaxTokens, maxTokens);
         }
 
         var metadata = call.Metadata;
-        SetIfNotNull(span, AttributeNames.LangfusePromptName, metadata.PromptName);
+        tags.Add(AttributeNames.LangfusePromptName, metadata.PromptName);
         if (metadata.PromptVersion is { } version)
         {
-            span.SetTag(AttributeNames.LangfusePromptVersion, version);
+            tags.Add(AttributeNames.LangfusePromptVersion, version);
         }
 
         if (metadata.ObservationMetadata.Count > 0)
         {
             foreach (var (key, value) in metadata.ObservationMetadata)
             {
-                span.SetTag(AttributeNames.LangfuseObservationMetadataPrefix + key, value);
+                tags.Add(AttributeNames.LangfuseObservationMetadataPrefix + key, value);
             }
         }
 
         if (call.Gateway.Options.CaptureMessageContent && !metadata.MaskInput)
         {
-            span.SetTag(AttributeNames.LangfuseObservationInput, Content(call.UpstreamBody.Span, call.Gateway.Options.MaxContentLength));
+            tags.Add(AttributeNames.LangfuseObservationInput, Content(call.UpstreamBody.Span, call.Gateway.Options.MaxContentLength));
         }
     }
 
@@ -103,18 +118,51 @@ internal static class SpanAttributes
 
     public static void AddGuardrailAttributes(Activity span, string name, GuardrailMode mode, string status, string? response)
     {
-        span.SetTag(AttributeNames.OpenInferenceSpanKind, "GUARDRAIL");
-        span.SetTag(AttributeNames.GuardrailName, name);
-        span.SetTag(AttributeNames.GuardrailMode, GuardrailRunner.ModeName(mode));
-        span.SetTag(AttributeNames.GuardrailStatus, status);
-        SetIfNotNull(span, AttributeNames.GuardrailResponse, response);
+        var tags = new FirstTags(span);
+        tags.Add(AttributeNames.OpenInferenceSpanKind, "GUARDRAIL");
+        tags.Add(AttributeNames.GuardrailName, name);
+        tags.Add(AttributeNames.GuardrailMode, GuardrailRunner.ModeName(mode));
+        tags.Add(AttributeNames.GuardrailStatus, status);
+        tags.Add(AttributeNames.GuardrailResponse, response);
     }
 
-    private static void SetIfNotNull(Activity span, string key, string? value)
+    /// <summary>
+    /// Writes a span's first attributes, whose keys are distinct: on a span nobody has tagged yet
+    /// they are appended, which spares <see cref="Activity.SetTag"/>'s search of the span's tags for
+    /// each key. A span that already has tags (a sampler's attributes, a listener's enrichment) gets
+    /// <see cref="Activity.SetTag"/>, so no key is ever recorded twice. Null values are left out.
+    /// </summary>
+    private readonly struct FirstTags
     {
-        if (value is not null)
+        private readonly Activity _span;
+        private readonly bool _untagged;
+
+        public FirstTags(Activity span)
         {
-            span.SetTag(key, value);
+            _span = span;
+            _untagged = true;
+            foreach (var _ in span.EnumerateTagObjects())
+            {
+                _untagged = false;
+                break;
+            }
+        }
+
+        public void Add(string key, object? value)
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            if (_untagged)
+            {
+                _span.AddTag(key, value);
+            }
+            else
+            {
+                _span.SetTag(key, value);
+            }
         }
     }
 }
