@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading;
 using System.Threading.Channels;
-using System.Threading.Tasks;
 using OpenTelemetry;
 using TracedLlm.Telemetry;
 
@@ -24,19 +23,21 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
 
     private readonly ExportQueueOptions _options;
     private readonly Channel<Activity> _queue;
-    private readonly Task _loop;
+    private readonly Thread _loop;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _flushed = new(0);
 
     // Wakes the loop before the scheduled delay: set when a full batch is queued, a flush is asked
-    // for, or the processor shuts down. Spans in between wake nothing (no work item per span).
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    // for, or the processor shuts down. Spans in between wake nothing. No spinning: the loop's wait
+    // is long, and a spinning waiter would take a core from the requests.
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
 
     // Flushes asked for and not yet done, plus one once shut-down starts: while non-zero, no waiting.
     private int _urgent;
     private long _dropped;
     private long _exported;
     private long _lastWarning;
+    private int _disposed;
 
     /// <summary>Starts the export loop. (Deriving from BaseExportProcessor hands the provider, and so its resource, to the exporter.)</summary>
     public BoundedExportProcessor(BaseExporter<Activity> exporter, ExportQueueOptions? options = null)
@@ -46,7 +47,12 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         _queue = Channel.CreateBounded<Activity>(
             new BoundedChannelOptions(_options.MaxQueueSize) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true },
             _ => Dropped(1, "the export queue is full"));
-        _loop = Task.Factory.StartNew(ExportLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+        // A thread of its own, as OpenTelemetry's batch processor has: exporters are synchronous
+        // (OTLP/HTTP blocks on its send), so a hanging endpoint holds this thread for its timeout,
+        // never a thread-pool thread the requests need.
+        _loop = new Thread(ExportLoop) { IsBackground = true, Name = "TracedLlm span export" };
+        _loop.Start();
     }
 
     /// <summary>Spans not delivered since start: queue full or export failed.</summary>
@@ -79,16 +85,18 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         Interlocked.Increment(ref _urgent);
         _queue.Writer.TryComplete();
         Wake();
-        var finished = _loop.Wait(timeoutMilliseconds < 0 ? Timeout.Infinite : timeoutMilliseconds);
-        _stop.Cancel();
+        var finished = _loop.Join(timeoutMilliseconds < 0 ? Timeout.Infinite : timeoutMilliseconds);
+        StopLoop();
         return finished && exporter.Shutdown(timeoutMilliseconds);
     }
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            // The loop may still run (no shut-down, or one that timed out): stop it first.
+            StopLoop();
             _stop.Dispose();
             _flushed.Dispose();
             _wake.Dispose();
@@ -97,7 +105,19 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         base.Dispose(disposing);
     }
 
-    private async Task ExportLoopAsync()
+    private void ExportLoop()
+    {
+        try
+        {
+            ExportUntilShutDown();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed without a shut-down (or after one timed out): nothing is left to export to.
+        }
+    }
+
+    private void ExportUntilShutDown()
     {
         var batch = new Activity[_options.MaxBatchSize];
         var reader = _queue.Reader;
@@ -107,16 +127,14 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             var flush = false;
             try
             {
-                if (!await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
-                {
-                    return;
-                }
-
-                // A partial batch waits for the scheduled delay, a full batch, a flush or shut-down.
+                // A partial batch (or none) waits for the scheduled delay, a full batch, a flush or shut-down.
                 if (reader.Count < batch.Length && Volatile.Read(ref _urgent) == 0)
                 {
-                    await _wake.WaitAsync(_options.ScheduledDelay, _stop.Token).ConfigureAwait(false);
+                    _wake.Wait(_options.ScheduledDelay, _stop.Token);
                 }
+
+                // Reset before draining: a wake set from here on is for spans this drain may miss.
+                _wake.Reset();
 
                 while (count < batch.Length && reader.TryRead(out var item))
                 {
@@ -144,25 +162,47 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
                 Interlocked.Decrement(ref _urgent);
                 _flushed.Release();
             }
+            else if (count == 0)
+            {
+                if (reader.Completion.IsCompleted)
+                {
+                    // Shut down, and every queued span handed to the exporter.
+                    return;
+                }
+
+                if (Volatile.Read(ref _urgent) != 0)
+                {
+                    // A flush's marker is on its way into the queue: let its writer run.
+                    Thread.Yield();
+                }
+            }
+        }
+    }
+
+    private void StopLoop()
+    {
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed already: the loop has been stopped.
         }
     }
 
     private void Wake()
     {
-        if (_wake.CurrentCount == 0)
+        try
         {
-            try
+            if (!_wake.IsSet)
             {
-                _wake.Release();
+                _wake.Set();
             }
-            catch (SemaphoreFullException)
-            {
-                // Another thread woke the loop first.
-            }
-            catch (ObjectDisposedException)
-            {
-                // Shut down already.
-            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Shut down already.
         }
     }
 

@@ -116,6 +116,33 @@ public sealed class ExportFaultTests
         Assert.Equal(6, processor.ExportedSpans);
     }
 
+    [Fact]
+    public async Task ATimedOutShutDownThenDisposeEndsTheExportThreadQuietly()
+    {
+        // The exporter hangs in its first export, past the shut-down's timeout; the processor is
+        // then disposed, and the export returns afterwards. Its thread must end without an
+        // exception (one there would take the whole process down) and export nothing more.
+        using var release = new ManualResetEventSlim();
+        var batches = new ConcurrentQueue<int>();
+        var processor = new BoundedExportProcessor(new BlockingExporter(batches, release), new ExportQueueOptions { MaxBatchSize = 2, ScheduledDelay = TimeSpan.FromMilliseconds(10) });
+        var provider = Provider(processor);
+        Emit(2);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (batches.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Emit(2);
+        Assert.False(processor.Shutdown(100));
+        processor.Dispose();
+        release.Set();
+        await Task.Delay(200);
+
+        Assert.Equal(new[] { 2 }, batches);
+        provider.Dispose();
+    }
+
     private static ExportQueueOptions Options(ConcurrentQueue<string> warnings) => new()
     {
         ScheduledDelay = TimeSpan.FromMilliseconds(20),
@@ -213,6 +240,16 @@ public sealed class ExportFaultTests
         public override ExportResult Export(in Batch<Activity> batch)
         {
             batches.Enqueue((int)batch.Count);
+            return ExportResult.Success;
+        }
+    }
+
+    private sealed class BlockingExporter(ConcurrentQueue<int> batches, ManualResetEventSlim release) : BaseExporter<Activity>
+    {
+        public override ExportResult Export(in Batch<Activity> batch)
+        {
+            batches.Enqueue((int)batch.Count);
+            release.Wait();
             return ExportResult.Success;
         }
     }

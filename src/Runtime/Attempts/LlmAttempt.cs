@@ -42,14 +42,12 @@ public sealed class LlmAttempt : IDisposable
         Span = TracedPipeline.StartChild(SpanNames.UpstreamAttempt, ActivityKind.Client, _parent);
         if (Span is { IsAllDataRequested: true } span)
         {
-            span.SetTag(AttributeNames.GenAiProviderName, target.Provider);
-            span.SetTag(AttributeNames.GenAiRequestModel, target.Model);
-            span.SetTag(AttributeNames.AttemptIndex, index);
-            span.SetTag(AttributeNames.AttemptKind, KindName(kind));
-            if (reason is not null)
-            {
-                span.SetTag(AttributeNames.AttemptReason, reason);
-            }
+            var tags = new FirstTags(span);
+            tags.Add(AttributeNames.GenAiProviderName, target.Provider);
+            tags.Add(AttributeNames.GenAiRequestModel, target.Model);
+            tags.Add(AttributeNames.AttemptIndex, index);
+            tags.Add(AttributeNames.AttemptKind, KindName(kind));
+            tags.Add(AttributeNames.AttemptReason, reason);
         }
     }
 

@@ -125,44 +125,44 @@ internal static class SpanAttributes
         tags.Add(AttributeNames.GuardrailStatus, status);
         tags.Add(AttributeNames.GuardrailResponse, response);
     }
+}
 
-    /// <summary>
-    /// Writes a span's first attributes, whose keys are distinct: on a span nobody has tagged yet
-    /// they are appended, which spares <see cref="Activity.SetTag"/>'s search of the span's tags for
-    /// each key. A span that already has tags (a sampler's attributes, a listener's enrichment) gets
-    /// <see cref="Activity.SetTag"/>, so no key is ever recorded twice. Null values are left out.
-    /// </summary>
-    private readonly struct FirstTags
+/// <summary>
+/// Writes a span's first attributes, whose keys are distinct: on a span nobody has tagged yet
+/// they are appended, which spares <see cref="Activity.SetTag"/>'s search of the span's tags for
+/// each key. A span that already has tags (a sampler's attributes, a listener's enrichment) gets
+/// <see cref="Activity.SetTag"/>, so no key is ever recorded twice. Null values are left out.
+/// </summary>
+internal readonly struct FirstTags
+{
+    private readonly Activity _span;
+    private readonly bool _untagged;
+
+    public FirstTags(Activity span)
     {
-        private readonly Activity _span;
-        private readonly bool _untagged;
-
-        public FirstTags(Activity span)
+        _span = span;
+        _untagged = true;
+        foreach (var _ in span.EnumerateTagObjects())
         {
-            _span = span;
-            _untagged = true;
-            foreach (var _ in span.EnumerateTagObjects())
-            {
-                _untagged = false;
-                break;
-            }
+            _untagged = false;
+            break;
+        }
+    }
+
+    public void Add(string key, object? value)
+    {
+        if (value is null)
+        {
+            return;
         }
 
-        public void Add(string key, object? value)
+        if (_untagged)
         {
-            if (value is null)
-            {
-                return;
-            }
-
-            if (_untagged)
-            {
-                _span.AddTag(key, value);
-            }
-            else
-            {
-                _span.SetTag(key, value);
-            }
+            _span.AddTag(key, value);
+        }
+        else
+        {
+            _span.SetTag(key, value);
         }
     }
 }
