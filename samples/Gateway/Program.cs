@@ -46,7 +46,9 @@ builder.Services.AddSingleton(new ChatClientProvider(EmbeddedChatClient.Provider
 var upstream = configuration["Upstream:BaseUrl"];
 if (!string.IsNullOrWhiteSpace(upstream))
 {
-    builder.Services.AddHttpClient(nameof(OpenAiCompatibleProvider));
+    // Each upstream attempt is a span with its outcome, so the factory's per-request log lines
+    // (and the log scope they open on every call) would only repeat it.
+    builder.Services.AddHttpClient(nameof(OpenAiCompatibleProvider)).RemoveAllLoggers();
     builder.Services.AddSingleton(services => new OpenAiCompatibleProvider(
         services.GetRequiredService<System.Net.Http.IHttpClientFactory>().CreateClient(nameof(OpenAiCompatibleProvider)),
         new Uri(upstream),

@@ -491,6 +491,20 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task TheSampleStartsNoHostingActivityOfItsOwnSoTheServerSpanHasNoLink()
+    {
+        // With no listener on ASP.NET Core's source, its hosting Activity exists only while its
+        // hosting logger is on; the sample's appsettings.json turns that logger off.
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Empty(tree.Server.Links);
+        Assert.Equal(default, tree.Server.ParentSpanId);
+    }
+
+    [Fact]
     public async Task WhenNothingIsSampledTheRequestStillWorksAndNoSpanStarts()
     {
         _spans.Dispose();
