@@ -22,6 +22,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         "tracedllm.export.dropped_spans", "{span}", "Spans not delivered to the exporter: queue full or export failed.");
 
     private readonly ExportQueueOptions _options;
+    private readonly int _batchSize;
     private readonly Channel<Activity> _queue;
     private readonly Thread _loop;
     private readonly CancellationTokenSource _stop = new();
@@ -44,6 +45,13 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         : base(exporter ?? throw new ArgumentNullException(nameof(exporter)))
     {
         _options = options ?? new ExportQueueOptions();
+        if (_options.MaxQueueSize < 1 || _options.MaxBatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxQueueSize and MaxBatchSize must be at least 1.");
+        }
+
+        // A batch larger than the queue could never fill: it is the queue's size then.
+        _batchSize = Math.Min(_options.MaxBatchSize, _options.MaxQueueSize);
         _queue = Channel.CreateBounded<Activity>(
             new BoundedChannelOptions(_options.MaxQueueSize) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true },
             _ => Dropped(1, "the export queue is full"));
@@ -64,7 +72,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     /// <inheritdoc />
     protected override void OnExport(Activity data)
     {
-        if (_queue.Writer.TryWrite(data) && _queue.Reader.Count >= _options.MaxBatchSize)
+        if (_queue.Writer.TryWrite(data) && _queue.Reader.Count >= _batchSize)
         {
             Wake();
         }
@@ -119,7 +127,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
 
     private void ExportUntilShutDown()
     {
-        var batch = new Activity[_options.MaxBatchSize];
+        var batch = new Activity[_batchSize];
         var reader = _queue.Reader;
         while (true)
         {
@@ -258,19 +266,22 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
 /// <summary>The export queue's limits and its warning channel.</summary>
 public sealed class ExportQueueOptions
 {
-    /// <summary>Spans held at most while the exporter is busy; more are dropped and counted. Default 2048.</summary>
-    public int MaxQueueSize { get; init; } = 2048;
+    /// <summary>Spans held at most while the exporter is busy; more are dropped and counted. Default: <c>OTEL_BSP_MAX_QUEUE_SIZE</c>, else 2048.</summary>
+    public int MaxQueueSize { get; init; } = FromEnvironment("OTEL_BSP_MAX_QUEUE_SIZE", 2048);
 
-    /// <summary>Spans per export call. Default 512.</summary>
-    public int MaxBatchSize { get; init; } = 512;
+    /// <summary>Spans per export call. Default: <c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>, else 512.</summary>
+    public int MaxBatchSize { get; init; } = FromEnvironment("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512);
 
     /// <summary>How long a partial batch waits for more spans. Default: <c>OTEL_BSP_SCHEDULE_DELAY</c> (ms), else 1 s.</summary>
-    public TimeSpan ScheduledDelay { get; init; } =
-        TimeSpan.FromMilliseconds(int.TryParse(Environment.GetEnvironmentVariable("OTEL_BSP_SCHEDULE_DELAY"), out var delay) && delay > 0 ? delay : 1000);
+    public TimeSpan ScheduledDelay { get; init; } = TimeSpan.FromMilliseconds(FromEnvironment("OTEL_BSP_SCHEDULE_DELAY", 1000));
 
     /// <summary>The shortest time between two dropped-span warnings. Default 30 s.</summary>
     public TimeSpan WarningInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Where warnings go. Default: standard error.</summary>
     public Action<string> Warn { get; init; } = message => Console.Error.WriteLine(message);
+
+    // The OpenTelemetry batch span processor's variables; a value that is not a positive integer is ignored.
+    private static int FromEnvironment(string variable, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), out var value) && value > 0 ? value : fallback;
 }

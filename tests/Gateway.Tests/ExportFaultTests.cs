@@ -143,6 +143,48 @@ public sealed class ExportFaultTests
         provider.Dispose();
     }
 
+    [Fact]
+    public async Task ABatchLargerThanTheQueueGoesOutWhenTheQueueIsFull()
+    {
+        var batches = new ConcurrentQueue<int>();
+        using var provider = Provider(new BoundedExportProcessor(new CountingExporter(batches), new ExportQueueOptions
+        {
+            MaxQueueSize = 3,
+            MaxBatchSize = 10,
+            ScheduledDelay = TimeSpan.FromMinutes(10),
+        }));
+
+        // Ten spans could never be queued at once: three fill the queue and are one batch.
+        Emit(3);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (batches.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(new[] { 3 }, batches);
+    }
+
+    [Fact]
+    public void TheQueueSizesFollowOpenTelemetrysBatchProcessorVariables()
+    {
+        var saved = (Environment.GetEnvironmentVariable("OTEL_BSP_MAX_QUEUE_SIZE"), Environment.GetEnvironmentVariable("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"));
+        try
+        {
+            Environment.SetEnvironmentVariable("OTEL_BSP_MAX_QUEUE_SIZE", "8192");
+            Environment.SetEnvironmentVariable("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "not a number");
+            var options = new ExportQueueOptions();
+            Assert.Equal(8192, options.MaxQueueSize);
+            Assert.Equal(512, options.MaxBatchSize);
+            Assert.Throws<ArgumentOutOfRangeException>(() => new BoundedExportProcessor(new CountingExporter(new ConcurrentQueue<int>()), new ExportQueueOptions { MaxQueueSize = 0 }));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("OTEL_BSP_MAX_QUEUE_SIZE", saved.Item1);
+            Environment.SetEnvironmentVariable("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", saved.Item2);
+        }
+    }
+
     private static ExportQueueOptions Options(ConcurrentQueue<string> warnings) => new()
     {
         ScheduledDelay = TimeSpan.FromMilliseconds(20),
