@@ -134,7 +134,7 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"{Pipeline}.End(llm, server);");
             w.WriteLine($"{Pipeline}.End(preCall, server);");
             w.WriteLine($"{Pipeline}.End(auth, server);");
-            w.WriteLine($"{Pipeline}.EndServer(server, call, ambient);");
+            w.WriteLine($"{Pipeline}.EndServer(server, call);");
             Close(w);
             Close(w);
         }
@@ -149,15 +149,18 @@ public sealed partial class TracedLlmRouteGenerator
                 : $"var result = await {invocation}.ConfigureAwait(false);");
             w.WriteLine($"await {Pipeline}.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
             w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PostCall, {request}, result).ConfigureAwait(false);");
-            if (!route.ReturnsResult)
+            if (route.ReturnsResult)
             {
-                w.WriteLine($"{Pipeline}.RecordOutput(call, result, gateway.GetTypeInfo<{route.ResultTypeName}>());");
+                w.WriteLine($"llm = {Pipeline}.End(llm, server);");
+                w.WriteLine($"await {Pipeline}.WriteResultAsync(call, result).ConfigureAwait(false);");
+                return;
             }
 
+            // One type-info look-up serves the recorded output and the response.
+            w.WriteLine($"var resultTypeInfo = gateway.GetTypeInfo<{route.ResultTypeName}>();");
+            w.WriteLine($"{Pipeline}.RecordOutput(call, result, resultTypeInfo);");
             w.WriteLine($"llm = {Pipeline}.End(llm, server);");
-            w.WriteLine(route.ReturnsResult
-                ? $"await {Pipeline}.WriteResultAsync(call, result).ConfigureAwait(false);"
-                : $"await {Pipeline}.WriteResultAsync(call, result, gateway.GetTypeInfo<{route.ResultTypeName}>()).ConfigureAwait(false);");
+            w.WriteLine($"await {Pipeline}.WriteResultAsync(call, result, resultTypeInfo).ConfigureAwait(false);");
         }
 
         /// <summary>The streaming handler: its chunks are written as server-sent events, then the stream is ended.</summary>

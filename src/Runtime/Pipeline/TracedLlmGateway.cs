@@ -58,7 +58,33 @@ public sealed class TracedLlmGateway
         httpContext.RequestServices.GetService<TracedLlmGateway>() ?? throw NotRegistered();
 
     /// <summary>The type info for <typeparamref name="T"/> from the application's JSON options (source-generated contexts included).</summary>
-    public JsonTypeInfo<T> GetTypeInfo<T>() => (JsonTypeInfo<T>)JsonSerializerOptions.GetTypeInfo(typeof(T));
+    public JsonTypeInfo<T> GetTypeInfo<T>() => TypeInfoCache<T>.Get(this);
+
+    /// <summary>
+    /// The last gateway's type info for <typeparamref name="T"/>: every request asks for its body's
+    /// and its result's, and <see cref="System.Text.Json.JsonSerializerOptions.GetTypeInfo"/> costs
+    /// hundreds of instructions each time. One entry per type, replaced as a whole, so a process
+    /// with several gateways (tests) stays correct and only looks up again.
+    /// </summary>
+    private static class TypeInfoCache<T>
+    {
+        private static Entry? s_last;
+
+        public static JsonTypeInfo<T> Get(TracedLlmGateway gateway)
+        {
+            var last = s_last;
+            if (last is not null && ReferenceEquals(last.Gateway, gateway))
+            {
+                return last.TypeInfo;
+            }
+
+            var typeInfo = (JsonTypeInfo<T>)gateway.JsonSerializerOptions.GetTypeInfo(typeof(T));
+            s_last = new Entry(gateway, typeInfo);
+            return typeInfo;
+        }
+
+        private sealed record Entry(TracedLlmGateway Gateway, JsonTypeInfo<T> TypeInfo);
+    }
 
     internal static InvalidOperationException NotRegistered() =>
         new("TracedLlm is not registered: call builder.Services.AddTracedLlm() before app.MapTracedLlmRoutes().");

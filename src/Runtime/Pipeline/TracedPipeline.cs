@@ -68,6 +68,7 @@ public static class TracedPipeline
     /// <summary>
     /// Starts the server span with the joined parent (metadata ids, then <c>traceparent</c>, then
     /// none), never the ambient activity; a hosting activity in another trace becomes a link.
+    /// <paramref name="ambient"/> is <see cref="Activity.Current"/> as the request found it.
     /// </summary>
     public static Activity? StartServerSpan(LlmCall call, Activity? ambient)
     {
@@ -89,7 +90,11 @@ public static class TracedPipeline
         var join = TraceJoin.Resolve(call.Metadata, traceParent, traceState, options.IgnoreContextPropagation);
 
         // No implicit parent: the joined context is the only parent the server span can get.
-        MakeCurrent(null);
+        if (ambient is not null)
+        {
+            Activity.Current = null;
+        }
+
         ActivityLink[]? links = null;
         if (ambient is not null && (join.Source == TraceJoinSource.None || ambient.TraceId != join.Parent.TraceId))
         {
@@ -142,8 +147,12 @@ public static class TracedPipeline
         }
     }
 
-    /// <summary>Ends the server span, recording the response status and the request's metrics, and restores the ambient activity.</summary>
-    public static void EndServer(Activity? server, LlmCall call, Activity? ambient)
+    /// <summary>
+    /// Ends the server span and records the response status and the request's metrics. The caller's
+    /// ambient activity needs no restoring: an async method's caller keeps its own execution
+    /// context, so <see cref="Activity.Current"/> as set inside the pipeline never reaches it.
+    /// </summary>
+    public static void EndServer(Activity? server, LlmCall call)
     {
         if (server is not null)
         {
@@ -156,7 +165,6 @@ public static class TracedPipeline
             server.Stop();
         }
 
-        MakeCurrent(ambient);
         GatewayMetrics.RecordRequest(call);
     }
 
