@@ -39,7 +39,78 @@ if (args is ["loop", var loopMode, var method, var seconds])
     return;
 }
 
+// `counters mode [rounds]`: this thread's cycles and instructions per request, median of rounds
+// taken in turn (see ThreadCounters); resolves the few-ns differences wall-clock means cannot.
+if (args is ["counters", var counterMode, ..])
+{
+    var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 15;
+    var benchmarks = Start(ParseMode(counterMode));
+    var implementations = Implementations(benchmarks);
+    foreach (var (_, run) in implementations)
+    {
+        // Past tiered compilation's promotions (call counting waits 100 ms after start-up activity).
+        var warm = DateTime.UtcNow.AddSeconds(2);
+        while (DateTime.UtcNow < warm)
+        {
+            await Repeat(run, 1_000);
+        }
+    }
+
+    const int Requests = 20_000;
+    var samples = implementations.ToDictionary(i => i.Name, _ => new List<(double Cycles, double Instructions, double Nanoseconds)>());
+    using var counters = ThreadCounters.Open();
+    for (var round = 0; round < rounds; round++)
+    {
+        foreach (var (name, run) in implementations)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var (cycles, instructions) = counters.Read();
+            RepeatSynchronously(run, Requests);
+            var (cyclesAfter, instructionsAfter) = counters.Read();
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            samples[name].Add(((cyclesAfter - cycles) / (double)Requests, (instructionsAfter - instructions) / (double)Requests, elapsed.TotalNanoseconds / Requests));
+        }
+    }
+
+    // The least disturbed round has the most cycles per wall-clock ns: that is the core's clock.
+    var gigahertz = samples.Values.SelectMany(s => s).Max(s => s.Cycles / s.Nanoseconds);
+    Console.WriteLine($"mode {counterMode}: {rounds} rounds of {Requests:N0} requests each, medians; clock {gigahertz:F2} GHz");
+    var medians = samples.ToDictionary(p => p.Key, p => (Cycles: Median(p.Value.Select(s => s.Cycles)), Instructions: Median(p.Value.Select(s => s.Instructions))));
+    foreach (var (name, (cycles, instructions)) in medians)
+    {
+        Console.WriteLine($"{name,-12} {cycles,8:F0} cycles {instructions,8:F0} instructions {cycles / gigahertz,7:F0} ns");
+    }
+
+    var untraced = medians["Untraced"];
+    var generated = medians["Generated"];
+    var handWritten = medians["HandWritten"];
+    Console.WriteLine($"generated - untraced:      {generated.Cycles - untraced.Cycles,6:F0} cycles {generated.Instructions - untraced.Instructions,6:F0} instructions {(generated.Cycles - untraced.Cycles) / gigahertz,5:F0} ns");
+    Console.WriteLine($"hand-written - untraced:   {handWritten.Cycles - untraced.Cycles,6:F0} cycles {handWritten.Instructions - untraced.Instructions,6:F0} instructions {(handWritten.Cycles - untraced.Cycles) / gigahertz,5:F0} ns");
+    Console.WriteLine($"generated / hand-written:  {generated.Cycles / handWritten.Cycles,6:F3} cycles {generated.Instructions / handWritten.Instructions,6:F3} instructions");
+    benchmarks.Cleanup();
+    return;
+}
+
 BenchmarkRunner.Run<PipelineBenchmarks>(args: args);
+
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToArray();
+    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+}
+
+// The counters count this thread only: a request that went asynchronous would hide work.
+static void RepeatSynchronously(Func<Task> run, int times)
+{
+    for (var i = 0; i < times; i++)
+    {
+        var pending = run();
+        if (!pending.IsCompletedSuccessfully)
+        {
+            throw new InvalidOperationException("A request completed asynchronously (or failed): per-thread counters would miss its work.");
+        }
+    }
+}
 
 static Listener ParseMode(string mode) => Enum.Parse<Listener>(mode, ignoreCase: true);
 
