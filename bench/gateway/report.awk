@@ -2,16 +2,24 @@
 # the Markdown tables of bench/README.md. Each cell is the median over the rounds.
 function field(name,   i, kv) { for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] } return "" }
 function add(metric, k, value) { n_[metric, k]++; v_[metric, k, n_[metric, k]] = value }
+function has(metric, k) { return n_[metric, k] > 0 }
 function median(metric, k,   n, i, j, a, t) {
   n = n_[metric, k]
   for (i = 1; i <= n; i++) a[i] = v_[metric, k, i]
   for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
+function ratio(numerator, denominator) { return denominator > 0 ? sprintf("%.2f", numerator / denominator) : "—" }
 {
   route = $2 " " $3; k = $1 SUBSEP route
-  add("rps", k, field("requests") / (field("duration_us") / 1e6))
-  add("p50", k, field("p50_us") / 1000); add("p99", k, field("p99_us") / 1000); add("mean", k, field("mean_us") / 1000)
+  requests = field("requests"); seconds_run = field("duration_us") / 1e6
+  add("rps", k, requests / seconds_run)
+  add("p50", k, field("p50_us") / 1000); add("p99", k, field("p99_us") / 1000)
+  if (field("cpu_ms") != "" && requests > 0) {
+    add("cpu", k, field("cpu_ms") * 1000 / requests)
+    add("busy", k, field("cpu_ms") / 10 / seconds_run)
+  }
+  if (field("instructions") != "" && requests > 0) add("instructions", k, field("instructions") / requests)
   errors[k] += field("non2xx") + field("socket_errors")
   ran[$1] = 1
   if (!(route in seen)) { seen[route] = 1; routes[++n] = route }
@@ -19,42 +27,48 @@ function median(metric, k,   n, i, j, a, t) {
 END {
   split("direct bare-proxy tracing-off tracing-record tracing-on portkey", all, " ")
   for (j = 1; j <= 6; j++) if (all[j] in ran) targets[++m] = all[j]
-  printf "Measured %s: %d round(s) of %d s per run after a %d s warm-up; each cell the median over the rounds.\n\n", date, rounds, seconds, warmup
-  print "| route | c | target | req/s | p50 ms | p99 ms | mean ms | added p50 over direct | non-2xx + socket errors |"
-  print "|---|---|---|---|---|---|---|---|---|"
+  printf "Measured %s: %d round(s) of %d s per run, each cell the median over the rounds, after warming every\n", date, rounds, seconds
+  printf "target up to a quiet JIT (%s); %s.\n\n", warm, quota
+  print "| route | c | target | req/s | p50 ms | p99 ms | added p50 over direct | gateway CPU µs / request | gateway core busy | instructions / request | non-2xx + socket errors |"
+  print "|---|---|---|---|---|---|---|---|---|---|---|"
   for (r = 1; r <= n; r++) {
     split(routes[r], parts, " ")
     for (j = 1; j <= m; j++) {
       t = targets[j]; k = t SUBSEP routes[r]; d = "direct" SUBSEP routes[r]
       added = t == "direct" ? "—" : sprintf("%+.3f ms", median("p50", k) - median("p50", d))
-      printf "| %s | %s | %s | %.0f | %.3f | %.3f | %.3f | %s | %d |\n", parts[1], parts[2], t, median("rps", k), median("p50", k), median("p99", k), median("mean", k), added, errors[k]
+      cpu = has("cpu", k) ? sprintf("%.1f", median("cpu", k)) : "—"
+      busy = has("busy", k) ? sprintf("%.0f %%", median("busy", k)) : "—"
+      instructions = has("instructions", k) ? sprintf("%.0fk", median("instructions", k) / 1000) : "—"
+      printf "| %s | %s | %s | %.0f | %.3f | %.3f | %s | %s | %s | %s | %d |\n", parts[1], parts[2], t, median("rps", k), median("p50", k), median("p99", k), added, cpu, busy, instructions, errors[k]
     }
   }
   if (!("tracing-on" in ran)) exit
   print ""
-  print "| route | added p50 at c=1, tracing-on ÷ Portkey (goal ≤ 0.10) | same, bare-proxy ÷ Portkey | req/s tracing-on ÷ tracing-off, c=32 (goal ≥ 0.97) | same, c=1 | req/s tracing-record ÷ tracing-off, c=32 |"
+  print "| route | added p50 at c=1, tracing-on ÷ Portkey (goal ≤ 0.10) | same, bare-proxy ÷ Portkey | c=32 req/s, tracing-on ÷ tracing-off (goal ≥ 0.97) | c=32 capacity from CPU per request, tracing-on ÷ tracing-off | same, tracing-record ÷ tracing-off |"
   print "|---|---|---|---|---|---|"
   for (r = 1; r <= n; r++) {
     split(routes[r], parts, " ")
     if (parts[2] != 1) continue
     one = routes[r]; many = parts[1] " 32"
     ours = median("p50", "tracing-on" SUBSEP one) - median("p50", "direct" SUBSEP one)
-    ratio = "not run"; floor = ratio
+    latency = "not run"; floor = latency
     if ("portkey" in ran) {
       theirs = median("p50", "portkey" SUBSEP one) - median("p50", "direct" SUBSEP one)
-      ratio = sprintf("%.2f (%.3f ÷ %.3f ms)", ours / theirs, ours, theirs)
+      latency = sprintf("%s (%.3f ÷ %.3f ms)", ratio(ours, theirs), ours, theirs)
       if ("bare-proxy" in ran) {
         bare = median("p50", "bare-proxy" SUBSEP one) - median("p50", "direct" SUBSEP one)
-        floor = sprintf("%.2f (%.3f ms)", bare / theirs, bare)
+        floor = sprintf("%s (%.3f ms)", ratio(bare, theirs), bare)
       }
     }
-    on_off = "not run"; on_off1 = on_off; record_off = on_off
+    rps = "not run"; capacity = rps; record = rps
     if ("tracing-off" in ran) {
-      on_off = sprintf("%.3f", median("rps", "tracing-on" SUBSEP many) / median("rps", "tracing-off" SUBSEP many))
-      on_off1 = sprintf("%.3f", median("rps", "tracing-on" SUBSEP one) / median("rps", "tracing-off" SUBSEP one))
-      if ("tracing-record" in ran) record_off = sprintf("%.3f", median("rps", "tracing-record" SUBSEP many) / median("rps", "tracing-off" SUBSEP many))
+      off = "tracing-off" SUBSEP many; on = "tracing-on" SUBSEP many; rec = "tracing-record" SUBSEP many
+      rps = ratio(median("rps", on), median("rps", off))
+      # Capacity on one core is the inverse of the CPU a request takes: off's CPU ÷ on's CPU.
+      capacity = has("cpu", on) && has("cpu", off) ? sprintf("%s (%.1f ÷ %.1f µs)", ratio(median("cpu", off), median("cpu", on)), median("cpu", off), median("cpu", on)) : "—"
+      record = has("cpu", rec) && has("cpu", off) ? sprintf("%s (%.1f µs)", ratio(median("cpu", off), median("cpu", rec)), median("cpu", rec)) : "not run"
     }
-    printf "| %s | %s | %s | %s | %s | %s |\n", parts[1], ratio, floor, on_off, on_off1, record_off
+    printf "| %s | %s | %s | %s | %s | %s |\n", parts[1], latency, floor, rps, capacity, record
   }
-  printf "\nOTLP export requests the mock received from the tracing-on gateway: %d; dropped-span warnings in its log: %d.\n", exports, dropped
+  printf "\nOTLP export requests the mock received from the tracing-on gateway: %d; spans it dropped (export queue full), warm-up included: %d.\n", exports, dropped
 }
