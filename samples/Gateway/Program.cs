@@ -47,8 +47,14 @@ var upstream = configuration["Upstream:BaseUrl"];
 if (!string.IsNullOrWhiteSpace(upstream))
 {
     // Each upstream attempt is a span with its outcome, so the factory's per-request log lines
-    // (and the log scope they open on every call) would only repeat it.
-    builder.Services.AddHttpClient(nameof(OpenAiCompatibleProvider)).RemoveAllLoggers();
+    // (and the log scope they open on every call) would only repeat it. The attempt also writes
+    // the upstream request's traceparent itself (LlmAttempt.ApplyTraceContext): with no header
+    // propagator, HttpClient leaves out its diagnostics handler, which would otherwise start an
+    // Activity of its own for every call (unexported, only to propagate), a quarter of what
+    // recording the spans costs the gateway (bench/README.md).
+    builder.Services.AddHttpClient(nameof(OpenAiCompatibleProvider))
+        .RemoveAllLoggers()
+        .ConfigurePrimaryHttpMessageHandler(static () => new System.Net.Http.SocketsHttpHandler { ActivityHeadersPropagator = null });
     builder.Services.AddSingleton(services => new OpenAiCompatibleProvider(
         services.GetRequiredService<System.Net.Http.IHttpClientFactory>().CreateClient(nameof(OpenAiCompatibleProvider)),
         new Uri(upstream),

@@ -241,6 +241,30 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task TheUpstreamClientStartsNoActivityOfItsOwnTheAttemptSpanIsTheCall()
+    {
+        var httpClientActivities = new ConcurrentQueue<Activity>();
+        using var httpClientListener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "System.Net.Http",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = httpClientActivities.Enqueue,
+        };
+        ActivitySource.AddActivityListener(httpClientListener);
+        await using var upstream = await UpstreamStub.StartAsync();
+        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl);
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (_, traceparent) = Assert.Single(upstream.Received);
+        var tree = await _spans.SingleTraceAsync();
+        var attempt = tree.Single(SpanNames.UpstreamAttempt);
+        Assert.Equal($"00-{attempt.TraceId.ToHexString()}-{attempt.SpanId.ToHexString()}-01", traceparent);
+        Assert.Empty(httpClientActivities);
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
     public async Task ClientCancellationEndsEverySpanWithoutAResponse()
     {
         var logged = new ConcurrentQueue<FailureContext>();
