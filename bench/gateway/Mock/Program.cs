@@ -1,6 +1,7 @@
 // The mock upstream for the gateway-overhead benchmark: answers OpenAI chat completions and
 // Anthropic messages at once, streaming and not, with fixed bodies, and accepts OTLP/HTTP trace
-// exports (counted, not decoded) so that the traced gateway has a local receiver on the same core.
+// exports (their spans counted, nothing else decoded) so that the traced gateway has a local
+// receiver on the same core and the benchmark can tell whether every span arrived.
 using System.Text;
 using System.Text.Json;
 
@@ -30,18 +31,12 @@ app.MapPost("/v1/chat/completions", (HttpContext context) => Answer(context, cha
 app.MapPost("/v1/messages", (HttpContext context) => Answer(context, message, messageStream, stats.CountMessages));
 app.MapPost("/v1/traces", async (HttpContext context) =>
 {
-    var buffer = new byte[16 * 1024];
-    long length = 0;
-    int read;
-    while ((read = await context.Request.Body.ReadAsync(buffer)) > 0)
-    {
-        length += read;
-    }
-
-    stats.CountExport(length);
+    using var body = new MemoryStream();
+    await context.Request.Body.CopyToAsync(body);
+    stats.CountExport(body.Length, OtlpSpans.Count(body.GetBuffer().AsSpan(0, (int)body.Length)));
     context.Response.ContentType = "application/x-protobuf";
 });
-app.MapGet("/stats", () => $"chat {stats.Chat}\nmessages {stats.Messages}\nexports {stats.Exports}\nexport_bytes {stats.ExportBytes}\n");
+app.MapGet("/stats", () => $"chat {stats.Chat}\nmessages {stats.Messages}\nexports {stats.Exports}\nexport_bytes {stats.ExportBytes}\nspans {stats.Spans}\n");
 app.Run();
 
 static async Task Answer(HttpContext context, byte[] json, byte[] stream, Action count)
@@ -70,18 +65,80 @@ static string Event(string name, string data) => $"event: {name}\ndata: {data}\n
 
 internal sealed class Stats
 {
-    private long _chat, _messages, _exports, _exportBytes;
+    private long _chat, _messages, _exports, _exportBytes, _spans;
 
     public long Chat => Interlocked.Read(ref _chat);
     public long Messages => Interlocked.Read(ref _messages);
     public long Exports => Interlocked.Read(ref _exports);
     public long ExportBytes => Interlocked.Read(ref _exportBytes);
+    public long Spans => Interlocked.Read(ref _spans);
 
     public void CountChat() => Interlocked.Increment(ref _chat);
     public void CountMessages() => Interlocked.Increment(ref _messages);
-    public void CountExport(long bytes)
+    public void CountExport(long bytes, int spans)
     {
         Interlocked.Increment(ref _exports);
         Interlocked.Add(ref _exportBytes, bytes);
+        Interlocked.Add(ref _spans, spans);
+    }
+}
+
+/// <summary>
+/// Counts the spans of an OTLP ExportTraceServiceRequest by walking the protobuf wire format along
+/// resource_spans (field 1), scope_spans (field 2) and spans (field 2); nothing else is read.
+/// </summary>
+internal static class OtlpSpans
+{
+    private static readonly int[] PathToSpan = { 1, 2, 2 };
+
+    public static int Count(ReadOnlySpan<byte> request) => Count(request, depth: 0);
+
+    private static int Count(ReadOnlySpan<byte> message, int depth)
+    {
+        var total = 0;
+        while (!message.IsEmpty)
+        {
+            var key = ReadVarint(ref message);
+            switch (key & 7)
+            {
+                case 0:
+                    ReadVarint(ref message);
+                    break;
+                case 1:
+                    message = message[8..];
+                    break;
+                case 5:
+                    message = message[4..];
+                    break;
+                case 2:
+                    var length = (int)ReadVarint(ref message);
+                    if ((int)(key >> 3) == PathToSpan[depth])
+                    {
+                        total += depth == PathToSpan.Length - 1 ? 1 : Count(message[..length], depth + 1);
+                    }
+
+                    message = message[length..];
+                    break;
+                default:
+                    throw new InvalidDataException($"wire type {key & 7} is not one OTLP uses");
+            }
+        }
+
+        return total;
+    }
+
+    private static ulong ReadVarint(ref ReadOnlySpan<byte> data)
+    {
+        ulong value = 0;
+        for (var shift = 0; ; shift += 7)
+        {
+            var b = data[0];
+            data = data[1..];
+            value |= (ulong)(b & 0x7f) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
     }
 }
