@@ -22,6 +22,7 @@ function ratio(numerator, denominator) { return denominator > 0 ? sprintf("%.2f"
   if (field("instructions") != "" && requests > 0) add("instructions", k, field("instructions") / requests)
   if (field("exported_spans") != "" && requests > 0) add("exported", k, field("exported_spans") / requests)
   errors[k] += field("non2xx") + field("socket_errors")
+  if (field("steal_pct") + 0 > max_steal) max_steal = field("steal_pct") + 0
   ran[$1] = 1
   if (!(route in seen)) { seen[route] = 1; routes[++n] = route }
 }
@@ -29,7 +30,7 @@ END {
   split("direct bare-proxy tracing-off tracing-record tracing-on portkey", all, " ")
   for (j = 1; j <= 6; j++) if (all[j] in ran) targets[++m] = all[j]
   printf "Measured %s: %d round(s) of %d s per run, each cell the median over the rounds, after warming every\n", date, rounds, seconds
-  printf "target up to a quiet JIT (%s); %s.\n\n", warm, quota
+  printf "target up to a quiet JIT (%s); %s; the most CPU time the VM's host took during a kept run: %d %%.\n\n", warm, quota, max_steal
   print "| route | c | target | req/s | p50 ms | p99 ms | added p50 over direct | gateway CPU µs / request | gateway core busy | instructions / request | non-2xx + socket errors |"
   print "|---|---|---|---|---|---|---|---|---|---|---|"
   for (r = 1; r <= n; r++) {
