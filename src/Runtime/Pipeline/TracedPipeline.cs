@@ -89,16 +89,15 @@ public static class TracedPipeline
 
         var join = TraceJoin.Resolve(call.Metadata, traceParent, traceState, options.IgnoreContextPropagation);
 
-        // No implicit parent: the joined context is the only parent the server span can get.
+        ActivityLink[]? links = null;
         if (ambient is not null)
         {
+            // No implicit parent: the joined context is the only parent the server span can get.
             Activity.Current = null;
-        }
-
-        ActivityLink[]? links = null;
-        if (ambient is not null && (join.Source == TraceJoinSource.None || ambient.TraceId != join.Parent.TraceId))
-        {
-            links = new[] { new ActivityLink(ambient.Context) };
+            if (join.Source == TraceJoinSource.None || ambient.TraceId != join.Parent.TraceId)
+            {
+                links = new[] { new ActivityLink(ambient.Context) };
+            }
         }
 
         var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, join.Parent, tags: null, links);
