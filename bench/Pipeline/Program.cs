@@ -28,12 +28,8 @@ if (args is ["loop", var loopMode, var method, var seconds])
 {
     var benchmarks = Start(ParseMode(loopMode));
     var run = Implementations(benchmarks).Single(i => i.Name == method).Run;
-    var until = DateTime.UtcNow.AddSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture));
     Console.WriteLine($"looping {method} ({loopMode}), pid {Environment.ProcessId}");
-    while (DateTime.UtcNow < until)
-    {
-        await Repeat(run, 10_000);
-    }
+    await RepeatFor(run, TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)));
 
     benchmarks.Cleanup();
     return;
@@ -49,11 +45,7 @@ if (args is ["counters", var counterMode, ..])
     foreach (var (_, run) in implementations)
     {
         // Past tiered compilation's promotions (call counting waits 100 ms after start-up activity).
-        var warm = DateTime.UtcNow.AddSeconds(2);
-        while (DateTime.UtcNow < warm)
-        {
-            await Repeat(run, 1_000);
-        }
+        await RepeatFor(run, TimeSpan.FromSeconds(2));
     }
 
     const int Requests = 20_000;
@@ -84,8 +76,11 @@ if (args is ["counters", var counterMode, ..])
     var untraced = medians["Untraced"];
     var generated = medians["Generated"];
     var handWritten = medians["HandWritten"];
-    Console.WriteLine($"generated - untraced:      {generated.Cycles - untraced.Cycles,6:F0} cycles {generated.Instructions - untraced.Instructions,6:F0} instructions {(generated.Cycles - untraced.Cycles) / gigahertz,5:F0} ns");
-    Console.WriteLine($"hand-written - untraced:   {handWritten.Cycles - untraced.Cycles,6:F0} cycles {handWritten.Instructions - untraced.Instructions,6:F0} instructions {(handWritten.Cycles - untraced.Cycles) / gigahertz,5:F0} ns");
+    foreach (var (label, traced) in new[] { ("generated - untraced:   ", generated), ("hand-written - untraced:", handWritten) })
+    {
+        Console.WriteLine($"{label}   {traced.Cycles - untraced.Cycles,6:F0} cycles {traced.Instructions - untraced.Instructions,6:F0} instructions {(traced.Cycles - untraced.Cycles) / gigahertz,5:F0} ns");
+    }
+
     Console.WriteLine($"generated / hand-written:  {generated.Cycles / handWritten.Cycles,6:F3} cycles {generated.Instructions / handWritten.Instructions,6:F3} instructions");
     benchmarks.Cleanup();
     return;
@@ -123,6 +118,15 @@ static PipelineBenchmarks Start(Listener mode)
 
 static (string Name, Func<Task> Run)[] Implementations(PipelineBenchmarks b) =>
     new (string, Func<Task>)[] { ("Untraced", b.Untraced), ("Generated", b.Generated), ("HandWritten", b.HandWritten) };
+
+static async Task RepeatFor(Func<Task> run, TimeSpan duration)
+{
+    var until = DateTime.UtcNow + duration;
+    while (DateTime.UtcNow < until)
+    {
+        await Repeat(run, 1_000);
+    }
+}
 
 static async Task Repeat(Func<Task> run, int times)
 {
