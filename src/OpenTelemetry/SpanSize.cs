@@ -1,0 +1,81 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+
+namespace TracedLlm.OpenTelemetry;
+
+/// <summary>
+/// What a finished span holds in memory while it waits in the export queue, estimated once when it
+/// is queued: a fixed part for the span itself, plus its name, status text, and each attribute, event
+/// and link (strings at two bytes a character). One pass over what the span already holds, no
+/// allocation; lengths, not contents, so an 8 MB attribute costs as little to measure as a short one.
+/// </summary>
+internal static class SpanSize
+{
+    /// <summary>An ended <see cref="Activity"/> with its ids, times and kind, before any attribute (measured on .NET 10: see the test).</summary>
+    internal const int Span = 400;
+
+    /// <summary>One attribute's list node and key/value pair, before the key's and value's own size.</summary>
+    internal const int Attribute = 48;
+
+    /// <summary>One event's or link's own record, before its name and attributes.</summary>
+    internal const int EventOrLink = 64;
+
+    public static long Estimate(Activity span)
+    {
+        var bytes = Span + Text(span.DisplayName) + Text(span.StatusDescription);
+        foreach (ref readonly var tag in span.EnumerateTagObjects())
+        {
+            bytes += Tag(tag);
+        }
+
+        foreach (ref readonly var item in span.EnumerateEvents())
+        {
+            bytes += EventOrLink + Text(item.Name);
+            foreach (ref readonly var tag in item.EnumerateTagObjects())
+            {
+                bytes += Tag(tag);
+            }
+        }
+
+        foreach (ref readonly var link in span.EnumerateLinks())
+        {
+            bytes += EventOrLink;
+            foreach (ref readonly var tag in link.EnumerateTagObjects())
+            {
+                bytes += Tag(tag);
+            }
+        }
+
+        return bytes;
+    }
+
+    private static long Tag(in KeyValuePair<string, object?> tag) => Attribute + Text(tag.Key) + Value(tag.Value);
+
+    private static long Value(object? value)
+    {
+        switch (value)
+        {
+            case null:
+                return 0;
+            case string text:
+                return Text(text);
+            case string?[] texts:
+                long bytes = 24 + (8L * texts.Length);
+                foreach (var text in texts)
+                {
+                    bytes += Text(text);
+                }
+
+                return bytes;
+            case Array array:
+                // Arrays of numbers or booleans: at most eight bytes an element.
+                return 24 + (8L * array.Length);
+            default:
+                // A boxed number or boolean.
+                return 24;
+        }
+    }
+
+    private static long Text(string? text) => text is null ? 0 : 24 + (2L * text.Length);
+}
