@@ -66,6 +66,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     private long _exported;
     private long _lastWarning;
     private long _waits;
+    private int _inFlight;
     private int _disposed;
 
     /// <summary>Starts the export loop. (Deriving from BaseExportProcessor hands the provider, and so its resource, to the exporter.)</summary>
@@ -256,7 +257,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             }
 
             // Said every time, not rate-limited: it happens once, and it is why spans are missing.
-            _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out; {left} queued span(s) and the batch being exported were not delivered, {DroppedSpans} dropped in all.");
+            _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {Volatile.Read(ref _inFlight)} span(s) being exported and {left} queued; they are dropped.");
         }
 
         // The exporter cancels what it still sends (OTLP cancels its pending request).
@@ -441,6 +442,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     private void Export(Activity[] batch, int count)
     {
         ExportResult result;
+        Volatile.Write(ref _inFlight, count);
         try
         {
             result = exporter.Export(new Batch<Activity>(batch, count));
@@ -449,6 +451,10 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         {
             // An exporter must not throw; if one does, its spans are lost like a failed export's.
             result = ExportResult.Failure;
+        }
+        finally
+        {
+            Volatile.Write(ref _inFlight, 0);
         }
 
         if (result == ExportResult.Success)
