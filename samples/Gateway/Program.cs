@@ -133,9 +133,9 @@ try
     // exit code 1, not the host's "Hosting failed to start" with a stack trace.
     app.Services.GetService<IStartupValidator>()?.Validate();
 }
-catch (OptionsValidationException invalid)
+catch (Exception invalid) when (ValidationMessages(invalid) is { } messages)
 {
-    Console.Error.WriteLine($"tracedllm-sample-gateway: cannot start: {invalid.Message}");
+    Console.Error.WriteLine($"tracedllm-sample-gateway: cannot start: {messages}");
     return 1;
 }
 
@@ -166,6 +166,14 @@ return 0;
 /// <summary>The entry point; public for the in-process tests.</summary>
 public partial class Program
 {
+    // The messages of failed options checks on one line (several option types failing come as one
+    // AggregateException); null for any other exception.
+    private static string? ValidationMessages(Exception exception) => exception switch
+    {
+        OptionsValidationException invalid => invalid.Message,
+        AggregateException { InnerExceptions: var all } when all.All(e => e is OptionsValidationException) => string.Join(" ", all.Select(e => e.Message)),
+        _ => null,
+    };
 }
 
 /// <summary>The gateway's API keys: <c>Gateway:ApiKeys</c> (comma-separated), else the development key.</summary>
