@@ -45,7 +45,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     // The queue and its accounting, under one short lock (the request path holds it to enqueue one span).
     private readonly Lock _gate = new();
     private readonly Queue<Entry> _queue = new();
-    private readonly Dictionary<ActivitySpanId, long> _requestBytes = new();
+    private readonly Dictionary<Activity, long> _requestBytes = new(ReferenceEqualityComparer.Instance);
     private long _queuedBytes;
     private bool _closed;
 
@@ -285,15 +285,16 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     }
 
     // The span that began the request in this process: the root of the in-process parent chain (a
-    // TracedLlm server span, or ASP.NET Core's hosting span). Its id keys the request's byte share.
-    private static ActivitySpanId LocalRoot(Activity span)
+    // TracedLlm server span, or ASP.NET Core's hosting span). It keys the request's byte share, by
+    // reference (no id string hashed); every queued span of the request keeps it alive anyway.
+    private static Activity LocalRoot(Activity span)
     {
         while (span.Parent is { } parent)
         {
             span = parent;
         }
 
-        return span.SpanId;
+        return span;
     }
 
     private static int Remaining(long started, int timeoutMilliseconds) =>
@@ -506,5 +507,5 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         _ => "the shut-down's time ran out with spans queued",
     };
 
-    private readonly record struct Entry(Activity Span, long Bytes, ActivitySpanId Request);
+    private readonly record struct Entry(Activity Span, long Bytes, Activity Request);
 }

@@ -56,29 +56,31 @@ internal static class SpanSize
 
     private static long Tag(in KeyValuePair<string, object?> tag) => Attribute + Text(tag.Key) + Value(tag.Value);
 
+    // Most values are strings or boxed numbers: those are tested first, arrays (rare) last.
     private static long Value(object? value)
     {
-        switch (value)
+        if (value is string text)
         {
-            case null:
-                return 0;
-            case string text:
-                return Text(text);
-            case string?[] texts:
-                long bytes = 24 + (8L * texts.Length);
-                foreach (var text in texts)
-                {
-                    bytes += Text(text);
-                }
-
-                return bytes;
-            case Array array:
-                // Arrays of numbers or booleans: at most eight bytes an element.
-                return 24 + (8L * array.Length);
-            default:
-                // A boxed number or boolean.
-                return 24;
+            return Text(text);
         }
+
+        if (value is not Array array)
+        {
+            // A boxed number or boolean, or nothing.
+            return value is null ? 0 : 24;
+        }
+
+        var bytes = 24 + (8L * array.Length);
+        if (array is string?[] texts)
+        {
+            foreach (var item in texts)
+            {
+                bytes += Text(item);
+            }
+        }
+
+        // Arrays of numbers or booleans: at most eight bytes an element, counted above.
+        return bytes;
     }
 
     private static long Text(string? text) => text is null ? 0 : 24 + (2L * text.Length);
