@@ -19,6 +19,8 @@ public sealed class LlmCall
 {
     private readonly RequestEnvelope _envelope;
     private CancellationTokenSource? _duringCallCancellation;
+    private KeyValuePair<string, object?>[]? _traceTags;
+    private bool _authenticated;
 
     internal LlmCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp)
     {
@@ -27,6 +29,7 @@ public sealed class LlmCall
         _envelope = envelope;
         Gateway = gateway;
         StartTimestamp = startTimestamp;
+        _authenticated = gateway.Authenticator is null;
     }
 
     /// <summary>The HTTP request.</summary>
@@ -87,6 +90,19 @@ public sealed class LlmCall
     internal int StreamedChunks { get; set; }
 
     internal FailurePath.Failure? Failure { get; set; }
+
+    /// <summary>The server span (the Langfuse root observation when the request starts its own trace), or null.</summary>
+    internal Activity? ServerSpan { get; set; }
+
+    /// <summary>
+    /// The request's trace-level attributes, computed once with the server span, for every other
+    /// span; null until the caller is authenticated, so nothing a client chose reaches a span before.
+    /// </summary>
+    internal KeyValuePair<string, object?>[]? TraceTags => _authenticated ? _traceTags : null;
+
+    internal void SetTraceTags(KeyValuePair<string, object?>[]? tags) => _traceTags = tags;
+
+    internal void MarkAuthenticated() => _authenticated = true;
 
     /// <summary>Records <c>gen_ai.provider.name</c> (e.g. <c>openai</c>, <c>anthropic</c>).</summary>
     public void SetProvider(string providerName)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Text;
 using TracedLlm.Telemetry;
@@ -8,65 +9,138 @@ namespace TracedLlm.Pipeline;
 /// <summary>Writes the contract's attributes. Callers check <see cref="Activity.IsAllDataRequested"/> first, so nothing is built for a span that is not recorded.</summary>
 internal static class SpanAttributes
 {
-    /// <summary>The server span's attributes: the route, how its trace was joined, and the trace-level metadata.</summary>
-    public static void AddServerAttributes(Activity span, LlmCall call, TraceJoinSource join, string? defaultEnvironment)
+    /// <summary>
+    /// The server span's attributes: the route, how its trace was joined, and the trace-level
+    /// metadata, which it computes once for the request's other spans (<see cref="LlmCall.TraceTags"/>).
+    /// </summary>
+    public static void AddServerAttributes(Activity span, LlmCall call, in TraceJoin join, string? defaultEnvironment)
     {
         var tags = new FirstTags(span);
         var route = call.Route;
+        tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
         tags.Add(AttributeNames.HttpRequestMethod, route.HttpMethod);
         tags.Add(AttributeNames.HttpRoute, route.Pattern);
         tags.Add(AttributeNames.MetadataSlot, route.MetadataSlot);
-        tags.Add(AttributeNames.TraceJoin, join switch
+        tags.Add(AttributeNames.TraceJoin, join.Source switch
         {
             TraceJoinSource.Metadata => "metadata",
             TraceJoinSource.TraceParent => "traceparent",
             _ => "none",
         });
 
+        // The OpenTelemetry keys for user and session on the root; Langfuse reads its own on every span.
         var metadata = call.Metadata;
-        tags.Add(AttributeNames.LangfuseEnvironment, metadata.Environment ?? defaultEnvironment);
-        if (!metadata.IsPresent)
+        tags.Add(AttributeNames.UserId, metadata.UserId);
+        tags.Add(AttributeNames.SessionId, metadata.SessionId);
+        var trace = BuildTraceTags(metadata, join.TraceIdSeed, defaultEnvironment);
+        call.SetTraceTags(trace);
+        AddTraceTags(tags, trace);
+    }
+
+    /// <summary>Appends the request's trace-level attributes (<see cref="LlmCall.TraceTags"/>), computed once, to one of its spans.</summary>
+    public static void AddTraceTags(in FirstTags tags, KeyValuePair<string, object?>[]? trace)
+    {
+        if (trace is null)
         {
             return;
         }
 
-        tags.Add(AttributeNames.LangfuseTraceName, metadata.TraceName);
-        if (metadata.UserId is { } user)
+        foreach (var (key, value) in trace)
         {
-            tags.Add(AttributeNames.LangfuseUserId, user);
-            tags.Add(AttributeNames.UserId, user);
+            tags.Add(key, value);
+        }
+    }
+
+    /// <summary>
+    /// The trace-level attributes Langfuse reads from every observation (its v4 data model keeps
+    /// them per observation, as its own SDKs' span processor does): name, user, session, tags,
+    /// trace metadata, release, version, environment, and the trace id's seed. Built once per
+    /// request; null when there are none.
+    /// </summary>
+    internal static KeyValuePair<string, object?>[]? BuildTraceTags(LlmMetadata metadata, string? traceIdSeed, string? defaultEnvironment)
+    {
+        if (!metadata.IsPresent)
+        {
+            return DefaultEnvironmentTags(defaultEnvironment);
         }
 
-        if (metadata.SessionId is { } session)
+        var environment = metadata.Environment ?? defaultEnvironment;
+        var traceTags = metadata.Tags is string[] { Length: > 0 } list ? list : null;
+        var count = Count(environment) + Count(metadata.TraceName) + Count(metadata.UserId) + Count(metadata.SessionId)
+            + Count(traceTags) + metadata.TraceMetadata.Count + Count(metadata.Release) + Count(metadata.Version) + Count(traceIdSeed);
+        if (count == 0)
         {
-            tags.Add(AttributeNames.LangfuseSessionId, session);
-            tags.Add(AttributeNames.SessionId, session);
+            return null;
         }
 
-        if (metadata.Tags is string[] { Length: > 0 } traceTags)
-        {
-            tags.Add(AttributeNames.LangfuseTraceTags, traceTags);
-        }
+        var trace = new KeyValuePair<string, object?>[count];
+        var i = 0;
+        Put(trace, ref i, AttributeNames.LangfuseEnvironment, environment);
+        Put(trace, ref i, AttributeNames.LangfuseTraceName, metadata.TraceName);
+        Put(trace, ref i, AttributeNames.LangfuseUserId, metadata.UserId);
+        Put(trace, ref i, AttributeNames.LangfuseSessionId, metadata.SessionId);
+        Put(trace, ref i, AttributeNames.LangfuseTraceTags, traceTags);
+        Put(trace, ref i, AttributeNames.LangfuseRelease, metadata.Release);
+        Put(trace, ref i, AttributeNames.LangfuseVersion, metadata.Version);
+        Put(trace, ref i, AttributeNames.LangfuseTraceSeed, traceIdSeed);
 
         // Counted first: enumerating the interface boxes an enumerator even when it is empty.
         if (metadata.TraceMetadata.Count > 0)
         {
             foreach (var (key, value) in metadata.TraceMetadata)
             {
-                tags.Add(AttributeNames.LangfuseTraceMetadataPrefix + key, value);
+                var name = AttributeNames.LangfuseTraceMetadataPrefix + key;
+                if (traceIdSeed is null || name != AttributeNames.LangfuseTraceSeed)
+                {
+                    Put(trace, ref i, name, value);
+                }
             }
         }
 
-        tags.Add(AttributeNames.LangfuseRelease, metadata.Release);
-        tags.Add(AttributeNames.LangfuseVersion, metadata.Version);
+        // A client's trace_metadata.trace_seed gives way to the seed the gateway really used.
+        return i == trace.Length ? trace : trace[..i];
+
+        static int Count(object? value) => value is null ? 0 : 1;
+
+        static void Put(KeyValuePair<string, object?>[] trace, ref int i, string key, object? value)
+        {
+            if (value is not null)
+            {
+                trace[i++] = new(key, value);
+            }
+        }
     }
 
-    public static void AddLlmRequestAttributes(Activity span, LlmCall call)
+    private static KeyValuePair<string, object?>[]? _defaultEnvironmentTags;
+
+    /// <summary>The default environment alone, shared by every request without metadata (no allocation per request).</summary>
+    private static KeyValuePair<string, object?>[]? DefaultEnvironmentTags(string? environment)
+    {
+        if (environment is null)
+        {
+            return null;
+        }
+
+        var cached = _defaultEnvironmentTags;
+        if (cached is not null && (string?)cached[0].Value == environment)
+        {
+            return cached;
+        }
+
+        cached = new[] { new KeyValuePair<string, object?>(AttributeNames.LangfuseEnvironment, environment) };
+        _defaultEnvironmentTags = cached;
+        return cached;
+    }
+
+    /// <summary>The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if any.</summary>
+    public static string? AddLlmRequestAttributes(Activity span, LlmCall call)
     {
         var tags = new FirstTags(span);
         var parameters = call.Parameters;
         tags.Add(AttributeNames.GenAiOperationName, call.Route.Operation);
-        tags.Add(AttributeNames.LangfuseObservationType, "generation");
+
+        // The one generation of the request: usage, model and prompt link are read from this span only.
+        tags.Add(AttributeNames.LangfuseObservationType, call.Route.Operation == "embeddings" ? LangfuseObservationTypes.Embedding : LangfuseObservationTypes.Generation);
         if (parameters.Model is { } model)
         {
             tags.Add(AttributeNames.GenAiRequestModel, model);
@@ -103,10 +177,15 @@ internal static class SpanAttributes
             }
         }
 
+        AddTraceTags(tags, call.TraceTags);
         if (call.Gateway.Options.CaptureMessageContent && !metadata.MaskInput)
         {
-            tags.Add(AttributeNames.LangfuseObservationInput, Content(call.UpstreamBody.Span, call.Gateway.Options.MaxContentLength));
+            var input = Content(call.UpstreamBody.Span, call.Gateway.Options.MaxContentLength);
+            tags.Add(AttributeNames.LangfuseObservationInput, input);
+            return input;
         }
+
+        return null;
     }
 
     /// <summary>UTF-8 JSON as text, cut at <paramref name="maxLength"/> characters with a visible marker.</summary>
