@@ -19,7 +19,8 @@ public sealed class LlmCall
 {
     private readonly RequestEnvelope _envelope;
     private CancellationTokenSource? _duringCallCancellation;
-    private KeyValuePair<string, object?>[]? _traceTags;
+    private KeyValuePair<string, object?>[]? _traceMetadataTags;
+    private bool _traceTagsSet;
     private bool _authenticated;
 
     internal LlmCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp)
@@ -95,12 +96,24 @@ public sealed class LlmCall
     internal Activity? ServerSpan { get; set; }
 
     /// <summary>
-    /// The request's trace-level attributes, computed once with the server span, for every other
-    /// span; null until the caller is authenticated, so nothing a client chose reaches a span before.
+    /// True once the server span has prepared the request's trace-level attributes and the caller
+    /// is authenticated: only then do the other spans get them, so nothing a client chose reaches
+    /// a span before.
     /// </summary>
-    internal KeyValuePair<string, object?>[]? TraceTags => _authenticated ? _traceTags : null;
+    internal bool HasTraceTags => _traceTagsSet && _authenticated;
 
-    internal void SetTraceTags(KeyValuePair<string, object?>[]? tags) => _traceTags = tags;
+    /// <summary>True when the trace id was derived from a non-hex <c>trace_id</c> (kept as <c>trace_seed</c>).</summary>
+    internal bool TraceIdSeeded { get; private set; }
+
+    /// <summary>The <c>trace_metadata</c> entries as attributes, built once; null when there are none.</summary>
+    internal KeyValuePair<string, object?>[]? TraceMetadataTags => _traceMetadataTags;
+
+    internal void SetTraceTags(bool traceIdSeeded, KeyValuePair<string, object?>[]? traceMetadataTags)
+    {
+        TraceIdSeeded = traceIdSeeded;
+        _traceMetadataTags = traceMetadataTags;
+        _traceTagsSet = true;
+    }
 
     internal void MarkAuthenticated() => _authenticated = true;
 

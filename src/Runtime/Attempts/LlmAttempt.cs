@@ -51,7 +51,7 @@ public sealed class LlmAttempt : IDisposable
             tags.Add(AttributeNames.AttemptIndex, index);
             tags.Add(AttributeNames.AttemptKind, KindName(kind));
             tags.Add(AttributeNames.AttemptReason, reason);
-            SpanAttributes.AddTraceTags(tags, call.TraceTags);
+            SpanAttributes.AddTraceTags(tags, call);
         }
     }
 

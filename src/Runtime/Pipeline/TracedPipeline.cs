@@ -111,7 +111,7 @@ public static class TracedPipeline
         call.ServerSpan = server;
         if (server is { IsAllDataRequested: true })
         {
-            SpanAttributes.AddServerAttributes(server, call, join, options.DefaultEnvironment);
+            SpanAttributes.AddServerAttributes(server, call, join);
             join.RecordEvents(server);
         }
 
@@ -133,7 +133,7 @@ public static class TracedPipeline
         {
             var tags = new FirstTags(span);
             tags.Add(AttributeNames.LangfuseObservationType, observationType);
-            SpanAttributes.AddTraceTags(tags, call.TraceTags);
+            SpanAttributes.AddTraceTags(tags, call);
         }
 
         return span;
@@ -318,7 +318,7 @@ public static class TracedPipeline
             // Authenticated: from here on the request's spans carry what the client chose, this one too.
             var tags = new FirstTags(authSpan);
             tags.Add(AttributeNames.UserApiKeyHash, result.KeyHash);
-            SpanAttributes.AddTraceTags(tags, call.TraceTags);
+            SpanAttributes.AddTraceTags(tags, call);
         }
     }
 

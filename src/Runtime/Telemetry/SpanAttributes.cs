@@ -11,9 +11,9 @@ internal static class SpanAttributes
 {
     /// <summary>
     /// The server span's attributes: the route, how its trace was joined, and the trace-level
-    /// metadata, which it computes once for the request's other spans (<see cref="LlmCall.TraceTags"/>).
+    /// metadata, which it prepares once for the request's other spans (<see cref="AddTraceTags"/>).
     /// </summary>
-    public static void AddServerAttributes(Activity span, LlmCall call, in TraceJoin join, string? defaultEnvironment)
+    public static void AddServerAttributes(Activity span, LlmCall call, in TraceJoin join)
     {
         var tags = new FirstTags(span);
         var route = call.Route;
@@ -32,104 +32,86 @@ internal static class SpanAttributes
         var metadata = call.Metadata;
         tags.Add(AttributeNames.UserId, metadata.UserId);
         tags.Add(AttributeNames.SessionId, metadata.SessionId);
-        var trace = BuildTraceTags(metadata, join.TraceIdSeed, defaultEnvironment);
-        call.SetTraceTags(trace);
-        AddTraceTags(tags, trace);
+        var seeded = join.TraceIdSeed is not null;
+        call.SetTraceTags(seeded, TraceMetadataTags(metadata, seeded));
+        WriteTraceTags(tags, call);
     }
 
-    /// <summary>Appends the request's trace-level attributes (<see cref="LlmCall.TraceTags"/>), computed once, to one of its spans.</summary>
-    public static void AddTraceTags(in FirstTags tags, KeyValuePair<string, object?>[]? trace)
+    /// <summary>
+    /// Appends the request's trace-level attributes to one of its spans, once the caller is
+    /// authenticated (nothing before): the typed metadata's fields as read once, and the
+    /// <c>trace_metadata</c> attributes built once by the server span.
+    /// </summary>
+    public static void AddTraceTags(in FirstTags tags, LlmCall call)
     {
-        if (trace is null)
+        if (call.HasTraceTags)
         {
-            return;
-        }
-
-        foreach (var (key, value) in trace)
-        {
-            tags.Add(key, value);
+            WriteTraceTags(tags, call);
         }
     }
 
     /// <summary>
     /// The trace-level attributes Langfuse reads from every observation (its v4 data model keeps
-    /// them per observation, as its own SDKs' span processor does): name, user, session, tags,
-    /// trace metadata, release, version, environment, and the trace id's seed. Built once per
-    /// request; null when there are none.
+    /// them per observation, as its own SDKs' span processor does): environment, name, user,
+    /// session, tags, release, version, the trace id's seed and the trace metadata.
     /// </summary>
-    internal static KeyValuePair<string, object?>[]? BuildTraceTags(LlmMetadata metadata, string? traceIdSeed, string? defaultEnvironment)
+    private static void WriteTraceTags(in FirstTags tags, LlmCall call)
     {
+        var metadata = call.Metadata;
+        tags.Add(AttributeNames.LangfuseEnvironment, metadata.Environment ?? call.Gateway.Options.DefaultEnvironment);
         if (!metadata.IsPresent)
         {
-            return DefaultEnvironmentTags(defaultEnvironment);
+            return;
         }
 
-        var environment = metadata.Environment ?? defaultEnvironment;
-        var traceTags = metadata.Tags is string[] { Length: > 0 } list ? list : null;
-        var count = Count(environment) + Count(metadata.TraceName) + Count(metadata.UserId) + Count(metadata.SessionId)
-            + Count(traceTags) + metadata.TraceMetadata.Count + Count(metadata.Release) + Count(metadata.Version) + Count(traceIdSeed);
-        if (count == 0)
+        tags.Add(AttributeNames.LangfuseTraceName, metadata.TraceName);
+        tags.Add(AttributeNames.LangfuseUserId, metadata.UserId);
+        tags.Add(AttributeNames.LangfuseSessionId, metadata.SessionId);
+        if (metadata.Tags is string[] { Length: > 0 } traceTags)
         {
-            return null;
+            tags.Add(AttributeNames.LangfuseTraceTags, traceTags);
         }
 
-        var trace = new KeyValuePair<string, object?>[count];
-        var i = 0;
-        Put(trace, ref i, AttributeNames.LangfuseEnvironment, environment);
-        Put(trace, ref i, AttributeNames.LangfuseTraceName, metadata.TraceName);
-        Put(trace, ref i, AttributeNames.LangfuseUserId, metadata.UserId);
-        Put(trace, ref i, AttributeNames.LangfuseSessionId, metadata.SessionId);
-        Put(trace, ref i, AttributeNames.LangfuseTraceTags, traceTags);
-        Put(trace, ref i, AttributeNames.LangfuseRelease, metadata.Release);
-        Put(trace, ref i, AttributeNames.LangfuseVersion, metadata.Version);
-        Put(trace, ref i, AttributeNames.LangfuseTraceSeed, traceIdSeed);
-
-        // Counted first: enumerating the interface boxes an enumerator even when it is empty.
-        if (metadata.TraceMetadata.Count > 0)
+        tags.Add(AttributeNames.LangfuseRelease, metadata.Release);
+        tags.Add(AttributeNames.LangfuseVersion, metadata.Version);
+        if (call.TraceIdSeeded)
         {
-            foreach (var (key, value) in metadata.TraceMetadata)
+            tags.Add(AttributeNames.LangfuseTraceSeed, metadata.ExistingTraceId);
+        }
+
+        if (call.TraceMetadataTags is { } traceMetadata)
+        {
+            foreach (var (key, value) in traceMetadata)
             {
-                var name = AttributeNames.LangfuseTraceMetadataPrefix + key;
-                if (traceIdSeed is null || name != AttributeNames.LangfuseTraceSeed)
-                {
-                    Put(trace, ref i, name, value);
-                }
-            }
-        }
-
-        // A client's trace_metadata.trace_seed gives way to the seed the gateway really used.
-        return i == trace.Length ? trace : trace[..i];
-
-        static int Count(object? value) => value is null ? 0 : 1;
-
-        static void Put(KeyValuePair<string, object?>[] trace, ref int i, string key, object? value)
-        {
-            if (value is not null)
-            {
-                trace[i++] = new(key, value);
+                tags.Add(key, value);
             }
         }
     }
 
-    private static KeyValuePair<string, object?>[]? _defaultEnvironmentTags;
-
-    /// <summary>The default environment alone, shared by every request without metadata (no allocation per request).</summary>
-    private static KeyValuePair<string, object?>[]? DefaultEnvironmentTags(string? environment)
+    /// <summary>
+    /// The <c>trace_metadata</c> entries as attributes, keys prefixed once for all the request's
+    /// spans; null when there are none. A client's <c>trace_seed</c> gives way to the seed the
+    /// gateway really used.
+    /// </summary>
+    private static KeyValuePair<string, object?>[]? TraceMetadataTags(LlmMetadata metadata, bool seeded)
     {
-        if (environment is null)
+        // Counted first: enumerating the interface boxes an enumerator even when it is empty.
+        if (metadata.TraceMetadata.Count == 0)
         {
             return null;
         }
 
-        var cached = _defaultEnvironmentTags;
-        if (cached is not null && (string?)cached[0].Value == environment)
+        var entries = new List<KeyValuePair<string, object?>>(metadata.TraceMetadata.Count);
+        foreach (var (key, value) in metadata.TraceMetadata)
         {
-            return cached;
+            var name = AttributeNames.LangfuseTraceMetadataPrefix + key;
+            if (!seeded || name != AttributeNames.LangfuseTraceSeed)
+            {
+                entries.Add(new(name, value));
+            }
         }
 
-        cached = new[] { new KeyValuePair<string, object?>(AttributeNames.LangfuseEnvironment, environment) };
-        _defaultEnvironmentTags = cached;
-        return cached;
+        return entries.Count == 0 ? null : entries.ToArray();
     }
 
     /// <summary>The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if any.</summary>
@@ -177,7 +159,7 @@ internal static class SpanAttributes
             }
         }
 
-        AddTraceTags(tags, call.TraceTags);
+        AddTraceTags(tags, call);
         if (call.Gateway.Options.CaptureMessageContent && !metadata.MaskInput)
         {
             var input = Content(call.UpstreamBody.Span, call.Gateway.Options.MaxContentLength);
