@@ -2,7 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Net;
+using System.Net.Http;
 using System.Reflection;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
@@ -114,6 +117,21 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
         var output = await ChildProcess.RunAsync("node", new[] { script, baseUrl, GatewayApiKey }.Concat(arguments), NodeDirectory, TimeSpan.FromMinutes(1));
         var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(line => line.StartsWith('{'));
         return JsonDocument.Parse(last).RootElement.Clone();
+    }
+
+    /// <summary>POSTs JSON to the gateway with its key as a bearer token, and a <c>traceparent</c> when given; returns the status.</summary>
+    public async Task<HttpStatusCode> PostAsync(string path, string json, string? traceparent)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, GatewayUrl + path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayApiKey);
+        if (traceparent is not null)
+        {
+            request.Headers.Add("traceparent", traceparent);
+        }
+
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
     }
 
     /// <summary>Peers the gateway needs, started after the receiver and before the gateway.</summary>

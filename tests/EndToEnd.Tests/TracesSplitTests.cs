@@ -2,8 +2,6 @@ using System;
 using System.Diagnostics;
 using System.Linq;
 using System.Net;
-using System.Net.Http;
-using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
 
@@ -53,15 +51,10 @@ public sealed class TracesSplitTests(EndToEndEnvironment environment)
         // drop the gateway's spans too. Its ids in metadata ask for the trace to be recorded.
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         const string callerSpan = "5e1f00c0ffee0001";
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, environment.GatewayUrl + "/v1/chat/completions")
-        {
-            Content = new StringContent($$$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"unsampled"}],"metadata":{"existing_trace_id":"{{{traceId}}}","parent_observation_id":"{{{callerSpan}}}"}}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", EndToEndEnvironment.ApiKey);
-        request.Headers.Add("traceparent", $"00-{traceId}-{callerSpan}-00");
-        using var response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await environment.PostAsync(
+            "/v1/chat/completions",
+            $$$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"unsampled"}],"metadata":{"existing_trace_id":"{{{traceId}}}","parent_observation_id":"{{{callerSpan}}}"}}""",
+            $"00-{traceId}-{callerSpan}-00"));
 
         var spans = await environment.GatewayTraceAsync(traceId, 6);
         var server = Assert.Single(spans, s => s.Name == Server);

@@ -29,11 +29,7 @@ public sealed class LangfuseMappingTests : IDisposable
     [Fact]
     public async Task EverySpanHasAnExplicitObservationTypeAndTheTraceLevelAttributes()
     {
-        using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{{TraceMetadata}}}"""));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-
-        var tree = await _spans.SingleTraceAsync();
+        var tree = await SendWithTraceMetadataAsync("x", HttpStatusCode.OK);
         Assert.Equal(7, tree.Spans.Count);
         Assert.Equal(
             new[] { "generation", "guardrail", "guardrail", "span", "span", "span", "span" },
@@ -51,11 +47,7 @@ public sealed class LangfuseMappingTests : IDisposable
     [Fact]
     public async Task AFailedRequestsSpansCarryTheTraceLevelAttributesToo()
     {
-        using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$"""{"model":"m","messages":[{"role":"user","content":"forbidden"}],"metadata":{{TraceMetadata}}}"""));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-
-        var tree = await _spans.SingleTraceAsync();
+        var tree = await SendWithTraceMetadataAsync("forbidden", HttpStatusCode.BadRequest);
         var failed = tree.Single(SpanNames.Failure);
         Assert.Equal("span", failed.GetTagItem(AttributeNames.LangfuseObservationType));
         Assert.All(tree.Spans, AssertTraceLevel);
@@ -66,13 +58,9 @@ public sealed class LangfuseMappingTests : IDisposable
     [Fact]
     public async Task BeforeAuthenticationNoSpanButTheServersGetsWhatTheClientChose()
     {
-        using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{{TraceMetadata}}}""", apiKey: "sk-wrong-key-77"));
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-
         // The auth and failure spans are typed but carry nothing the unauthenticated client sent.
         // (Where the server span's trace attributes go for such a request is the trust boundary's call.)
-        var tree = await _spans.SingleTraceAsync();
+        var tree = await SendWithTraceMetadataAsync("x", HttpStatusCode.Unauthorized, apiKey: "sk-wrong-key-77");
         foreach (var span in tree.Spans.Where(s => s != tree.Server))
         {
             Assert.Equal("span", span.GetTagItem(AttributeNames.LangfuseObservationType));
@@ -152,6 +140,15 @@ public sealed class LangfuseMappingTests : IDisposable
 
         var tree = await _spans.SingleTraceAsync();
         Assert.Null(tree.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.LangfuseCompletionStartTime));
+    }
+
+    /// <summary>A chat request with every trace-level metadata key; asserts the status and returns its trace.</summary>
+    private async Task<SpanTree> SendWithTraceMetadataAsync(string content, HttpStatusCode status, string apiKey = GatewayHost.ApiKey)
+    {
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$$"""{"model":"m","messages":[{"role":"user","content":"{{{content}}}"}],"metadata":{{{TraceMetadata}}}}""", apiKey));
+        Assert.Equal(status, response.StatusCode);
+        return await _spans.SingleTraceAsync();
     }
 
     private static void AssertTraceLevel(Activity span)
