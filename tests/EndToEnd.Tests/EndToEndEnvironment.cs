@@ -85,14 +85,18 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
     public IReadOnlyList<ExportRequest> Exports() =>
         (_receiver?.Lines ?? Array.Empty<string>()).Select(ExportRequest.TryParse).OfType<ExportRequest>().ToList();
 
-    /// <summary>Waits until the gateway's spans of one trace, sent the Langfuse way, number at least <paramref name="expectedSpans"/>, and returns them.</summary>
+    /// <summary>
+    /// Waits until the gateway's spans of one trace, sent the Langfuse way, number at least
+    /// <paramref name="expectedSpans"/> and include a server span (it ends after its children, so
+    /// it may come in a later export than they do), and returns them.
+    /// </summary>
     public async Task<IReadOnlyList<ExportedSpan>> GatewayTraceAsync(string traceId, int expectedSpans)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             var spans = LangfuseExports().SelectMany(e => e.Spans).Where(s => s.TraceId == traceId && s.Service == "tracedllm-sample-gateway").ToList();
-            if (spans.Count >= expectedSpans)
+            if (spans.Count >= expectedSpans && spans.Any(s => s.Kind == "SERVER"))
             {
                 return spans;
             }

@@ -212,19 +212,5 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
     private Task<JsonElement> AnthropicAsync(object request) =>
         environment.RunNodeClientAsync("anthropic-request.mjs", environment.GatewayUrl, JsonSerializer.Serialize(request));
 
-    /// <summary>The gateway's spans of a trace once its server span, which ends last, has been exported.</summary>
-    private async Task<IReadOnlyList<ExportedSpan>> TraceAsync(string traceId, int spans)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var found = await environment.GatewayTraceAsync(traceId, spans);
-            if (found.Any(s => s.Name == Server) || DateTime.UtcNow > deadline)
-            {
-                return found;
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private Task<IReadOnlyList<ExportedSpan>> TraceAsync(string traceId, int spans) => environment.GatewayTraceAsync(traceId, spans);
 }
