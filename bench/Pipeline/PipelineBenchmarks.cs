@@ -113,14 +113,13 @@ public class PipelineBenchmarks
         using var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, default(ActivityContext));
         if (server is { IsAllDataRequested: true })
         {
+            server.SetTag(AttributeNames.LangfuseObservationType, "span");
             server.SetTag(AttributeNames.HttpRequestMethod, "POST");
             server.SetTag(AttributeNames.HttpRoute, "/v1/chat/completions");
             server.SetTag(AttributeNames.MetadataSlot, "metadata");
             server.SetTag(AttributeNames.TraceJoin, "none");
-            server.SetTag(AttributeNames.LangfuseTraceName, call.Metadata.TraceName);
-            server.SetTag(AttributeNames.LangfuseSessionId, call.Metadata.SessionId);
             server.SetTag(AttributeNames.SessionId, call.Metadata.SessionId);
-            server.SetTag(AttributeNames.LangfuseTraceTags, call.Metadata.Tags);
+            SetTraceLevel(server, call.Metadata);
         }
 
         AuthResult auth;
@@ -129,13 +128,21 @@ public class PipelineBenchmarks
             auth = await _auth.AuthenticateAsync(call, context.RequestAborted);
             if (authSpan is { IsAllDataRequested: true })
             {
+                authSpan.SetTag(AttributeNames.LangfuseObservationType, "span");
                 authSpan.SetTag(AttributeNames.UserApiKeyHash, auth.KeyHash);
+                SetTraceLevel(authSpan, call.Metadata);
             }
         }
 
         ChatRequest request;
-        using (server is null ? null : Source.StartActivity(SpanNames.PreCall, ActivityKind.Internal, server.Context))
+        using (var preCall = server is null ? null : Source.StartActivity(SpanNames.PreCall, ActivityKind.Internal, server.Context))
         {
+            if (preCall is { IsAllDataRequested: true })
+            {
+                preCall.SetTag(AttributeNames.LangfuseObservationType, "span");
+                SetTraceLevel(preCall, call.Metadata);
+            }
+
             request = TracedPipeline.ReadRequest(call, _gateway.GetTypeInfo<ChatRequest>());
         }
 
@@ -148,6 +155,7 @@ public class PipelineBenchmarks
                 llm.SetTag(AttributeNames.LangfuseObservationType, "generation");
                 llm.SetTag(AttributeNames.GenAiRequestModel, call.Model);
                 llm.SetTag(AttributeNames.LangfuseObservationModelName, call.Model);
+                SetTraceLevel(llm, call.Metadata);
             }
 
             using (var guardrail = llm is null ? null : Source.StartActivity(SpanNames.Guardrail, ActivityKind.Internal, llm.Context))
@@ -155,6 +163,8 @@ public class PipelineBenchmarks
                 await _guardrail.CheckAsync(new GuardrailContext(call, GuardrailMode.PreCall, request, null), context.RequestAborted);
                 if (guardrail is { IsAllDataRequested: true })
                 {
+                    guardrail.SetTag(AttributeNames.LangfuseObservationType, "guardrail");
+                    SetTraceLevel(guardrail, call.Metadata);
                     guardrail.SetTag(AttributeNames.OpenInferenceSpanKind, "GUARDRAIL");
                     guardrail.SetTag(AttributeNames.GuardrailName, "length");
                     guardrail.SetTag(AttributeNames.GuardrailMode, "pre_call");
@@ -174,6 +184,14 @@ public class PipelineBenchmarks
         server?.SetTag(AttributeNames.HttpResponseStatusCode, 200);
         server?.Stop();
         Activity.Current = previous;
+    }
+
+    // The trace-level attributes every span of the request carries (this request's metadata has these three).
+    private static void SetTraceLevel(Activity span, LlmMetadata metadata)
+    {
+        span.SetTag(AttributeNames.LangfuseTraceName, metadata.TraceName);
+        span.SetTag(AttributeNames.LangfuseSessionId, metadata.SessionId);
+        span.SetTag(AttributeNames.LangfuseTraceTags, metadata.Tags);
     }
 
     private DefaultHttpContext NewContext()

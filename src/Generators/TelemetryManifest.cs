@@ -17,32 +17,49 @@ internal static class TelemetryManifest
     /// <summary>The OpenTelemetry GenAI semantic-conventions release the attribute keys follow.</summary>
     public const string SemanticConventions = "1.37.0";
 
+    /// <summary>The trace-level attributes every span of a request carries (Langfuse reads them per observation).</summary>
+    private static readonly string[] TraceLevel =
+    {
+        "langfuse.trace.name", "langfuse.user.id", "langfuse.session.id", "langfuse.trace.tags", "langfuse.trace.metadata.*",
+        "langfuse.environment", "langfuse.release", "langfuse.version",
+    };
+
     private static readonly (string Name, string Kind, string? Parent, string[] Attributes)[] Spans =
     {
-        ("Received Proxy Server Request", "Server", null, new[]
+        ("Received Proxy Server Request", "Server", null, Every(new[]
         {
             "http.request.method", "http.route", "http.response.status_code", "tracedllm.metadata_slot", "tracedllm.trace_join",
-            "langfuse.trace.name", "langfuse.user.id", "user.id", "langfuse.session.id", "session.id", "langfuse.trace.tags", "langfuse.trace.metadata.*",
-            "langfuse.environment", "langfuse.release", "langfuse.version",
-        }),
-        ("auth", "Internal", "Received Proxy Server Request", new[] { "user_api_key_hash" }),
-        ("proxy_pre_call", "Internal", "Received Proxy Server Request", System.Array.Empty<string>()),
-        ("litellm_request", "Client", "Received Proxy Server Request", new[]
+            "user.id", "session.id", "langfuse.observation.input", "langfuse.observation.output",
+        })),
+        ("auth", "Internal", "Received Proxy Server Request", Every(new[] { "user_api_key_hash" })),
+        ("proxy_pre_call", "Internal", "Received Proxy Server Request", Every(System.Array.Empty<string>())),
+        ("litellm_request", "Client", "Received Proxy Server Request", Every(new[]
         {
             "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.request.temperature", "gen_ai.request.top_p", "gen_ai.request.max_tokens",
             "gen_ai.response.model", "gen_ai.response.id", "gen_ai.response.finish_reasons", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
-            "langfuse.observation.type", "langfuse.observation.model.name", "langfuse.observation.prompt.name", "langfuse.observation.prompt.version",
+            "langfuse.observation.model.name", "langfuse.observation.prompt.name", "langfuse.observation.prompt.version",
             "langfuse.observation.metadata.*", "langfuse.observation.input", "langfuse.observation.output",
             "tracedllm.attempt.retries", "tracedllm.attempt.fallbacks", "tracedllm.stream.chunks", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token",
-        }),
-        ("guardrail", "Internal", "litellm_request", new[] { "openinference.span.kind", "guardrail_name", "guardrail_mode", "guardrail_status", "guardrail_response" }),
-        ("raw_gen_ai_request", "Client", "litellm_request", new[]
+            "langfuse.observation.completion_start_time",
+        })),
+        ("guardrail", "Internal", "litellm_request", Every(new[] { "openinference.span.kind", "guardrail_name", "guardrail_mode", "guardrail_status", "guardrail_response" })),
+        ("raw_gen_ai_request", "Client", "litellm_request", Every(new[]
         {
-            "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+            "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model", "tracedllm.attempt.usage.input_tokens", "tracedllm.attempt.usage.output_tokens",
             "tracedllm.attempt.index", "tracedllm.attempt.kind", "tracedllm.attempt.reason", "tracedllm.attempt.outcome", "error.type",
-        }),
-        ("Failed Proxy Server Request", "Internal", "Received Proxy Server Request", new[] { "error.type", "http.response.status_code" }),
+        })),
+        ("Failed Proxy Server Request", "Internal", "Received Proxy Server Request", Every(new[] { "error.type", "http.response.status_code" })),
     };
+
+    /// <summary>A span's own attributes, then its Langfuse observation type and the trace-level ones.</summary>
+    private static string[] Every(string[] own)
+    {
+        var all = new string[own.Length + 1 + TraceLevel.Length];
+        own.CopyTo(all, 0);
+        all[own.Length] = "langfuse.observation.type";
+        TraceLevel.CopyTo(all, own.Length + 1);
+        return all;
+    }
 
     /// <summary>
     /// The manifest of <paramref name="routes"/> (already in table order), as one line of JSON. The

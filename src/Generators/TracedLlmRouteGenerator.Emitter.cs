@@ -80,12 +80,12 @@ public sealed partial class TracedLlmRouteGenerator
             Open(w, "try");
             w.WriteLine($"server = {Pipeline}.StartServerSpan(call, ambient);");
             Open(w, $"if ({Pipeline}.RequiresAuthentication(call))");
-            w.WriteLine($"auth = {Pipeline}.StartChild({SpanNames}.Auth, {ActivityKind}.Internal, server);");
+            w.WriteLine($"auth = {Pipeline}.StartChild(call, {SpanNames}.Auth, {ActivityKind}.Internal, server);");
             w.WriteLine($"await {Pipeline}.AuthenticateAsync(call, auth).ConfigureAwait(false);");
             w.WriteLine($"auth = {Pipeline}.End(auth, server);");
             Close(w);
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine($"preCall = {Pipeline}.StartChild({SpanNames}.PreCall, {ActivityKind}.Internal, server);");
+            w.WriteLine($"preCall = {Pipeline}.StartChild(call, {SpanNames}.PreCall, {ActivityKind}.Internal, server);");
             if (hasBody)
             {
                 w.WriteLine($"var {Local(body)} = {Pipeline}.ReadRequest(call, gateway.GetTypeInfo<{NonNullable(body.TypeName)}>());");

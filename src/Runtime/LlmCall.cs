@@ -19,6 +19,9 @@ public sealed class LlmCall
 {
     private readonly RequestEnvelope _envelope;
     private CancellationTokenSource? _duringCallCancellation;
+    private KeyValuePair<string, object?>[]? _traceMetadataTags;
+    private bool _traceTagsSet;
+    private bool _authenticated;
 
     internal LlmCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp)
     {
@@ -27,6 +30,7 @@ public sealed class LlmCall
         _envelope = envelope;
         Gateway = gateway;
         StartTimestamp = startTimestamp;
+        _authenticated = gateway.Authenticator is null;
     }
 
     /// <summary>The HTTP request.</summary>
@@ -87,6 +91,31 @@ public sealed class LlmCall
     internal int StreamedChunks { get; set; }
 
     internal FailurePath.Failure? Failure { get; set; }
+
+    /// <summary>The server span (the Langfuse root observation when the request starts its own trace), or null.</summary>
+    internal Activity? ServerSpan { get; set; }
+
+    /// <summary>
+    /// True once the server span has prepared the request's trace-level attributes and the caller
+    /// is authenticated: only then do the other spans get them, so nothing a client chose reaches
+    /// a span before.
+    /// </summary>
+    internal bool HasTraceTags => _traceTagsSet && _authenticated;
+
+    /// <summary>True when the trace id was derived from a non-hex <c>trace_id</c> (kept as <c>trace_seed</c>).</summary>
+    internal bool TraceIdSeeded { get; private set; }
+
+    /// <summary>The <c>trace_metadata</c> entries as attributes, built once; null when there are none.</summary>
+    internal KeyValuePair<string, object?>[]? TraceMetadataTags => _traceMetadataTags;
+
+    internal void SetTraceTags(bool traceIdSeeded, KeyValuePair<string, object?>[]? traceMetadataTags)
+    {
+        TraceIdSeeded = traceIdSeeded;
+        _traceMetadataTags = traceMetadataTags;
+        _traceTagsSet = true;
+    }
+
+    internal void MarkAuthenticated() => _authenticated = true;
 
     /// <summary>Records <c>gen_ai.provider.name</c> (e.g. <c>openai</c>, <c>anthropic</c>).</summary>
     public void SetProvider(string providerName)

@@ -25,15 +25,10 @@ public sealed class LangfuseExportTests(EndToEndEnvironment environment)
     {
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         const string callerSpan = "a1b2c3d4e5f60718";
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, environment.GatewayUrl + "/v1/chat/completions")
-        {
-            Content = new StringContent("""{"model":"gpt-4o-mini","temperature":0.5,"messages":[{"role":"user","content":"hello exporter"}],"metadata":{"trace_name":"export-check","session_id":"session-9","tags":["e2e"],"ticket":"T-1"}}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", EndToEndEnvironment.ApiKey);
-        request.Headers.Add("traceparent", $"00-{traceId}-{callerSpan}-01");
-        using var response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await environment.PostAsync(
+            "/v1/chat/completions",
+            """{"model":"gpt-4o-mini","temperature":0.5,"messages":[{"role":"user","content":"hello exporter"}],"metadata":{"trace_name":"export-check","session_id":"session-9","tags":["e2e"],"ticket":"T-1"}}""",
+            $"00-{traceId}-{callerSpan}-01"));
 
         var spans = await environment.GatewayTraceAsync(traceId, expectedSpans: 6);
         var server = Assert.Single(spans, s => s.Name == "Received Proxy Server Request");

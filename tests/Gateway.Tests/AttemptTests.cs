@@ -112,8 +112,8 @@ public sealed class AttemptTests : IDisposable
         Assert.Equal(7, choices[^1].GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
         Assert.Equal(2, choices[^1].GetProperty("usage").GetProperty("completion_tokens").GetInt32());
         var attempt = (await AttemptsAsync()).Single();
-        Assert.Equal(7L, attempt.GetTagItem(AttributeNames.GenAiUsageInputTokens));
-        Assert.Equal(2L, attempt.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal(7L, attempt.GetTagItem(AttributeNames.AttemptUsageInputTokens));
+        Assert.Equal(2L, attempt.GetTagItem(AttributeNames.AttemptUsageOutputTokens));
         _spans.AssertAllEnded();
     }
 

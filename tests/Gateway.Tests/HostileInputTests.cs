@@ -143,11 +143,15 @@ public sealed class HostileInputTests : IDisposable
 
     [Theory]
     [InlineData("4bf92f35-77b3-4da6-a3ce-929d0e0e4736", "4bf92f3577b34da6a3ce929d0e0e4736", false)]
-    [InlineData("4bf92f3577b34da6a3ce929d0e0e473", null, true)]
-    [InlineData("4bf92f3577b34da6a3ce929d0e0e47361", null, true)]
-    [InlineData("4bf92f3577b34da6a3ce929d0e0e473g", null, true)]
+    [InlineData("4BF92F35-77B3-4DA6-A3CE-929D0E0E4736", "4bf92f3577b34da6a3ce929d0e0e4736", false)]
+    [InlineData("4bf92f3577b34da6a3ce929d0e0e473", Seed, false)]
+    [InlineData("4bf92f3577b34da6a3ce929d0e0e47361", Seed, false)]
+    [InlineData("4bf92f3577b34da6a3ce929d0e0e473g", Seed, false)]
+    [InlineData("00000000-0000-0000-0000-000000000000", null, true)]
     public async Task ExistingTraceIdsAreValidatedUuidDashesAllowed(string existing, string? joined, bool recorded)
     {
+        // Not 32 hex digits: a seed, hashed as Langfuse's createTraceId(seed) does.
+        joined = joined == Seed ? TracedLlm.Pipeline.TraceJoin.TraceIdFromSeed(existing).ToHexString() : joined;
         using var host = new GatewayHost();
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"existing_trace_id":"{{{existing}}}"}}"""));
 
@@ -160,6 +164,8 @@ public sealed class HostileInputTests : IDisposable
 
         Assert.Equal(recorded, tree.Server.Events.Any(e => e.Name == AttributeNames.InvalidTraceContextEvent));
     }
+
+    private const string Seed = "seed";
 
     private async Task AssertEndedWithStatusAsync(int status)
     {

@@ -56,8 +56,8 @@ public sealed class PipelineTests : IDisposable
 
         // The embedded provider is an IChatClient: the attempt's model and usage come from its ChatResponse.
         Assert.Equal("gpt-4o-mini", attempt.GetTagItem(AttributeNames.GenAiResponseModel));
-        Assert.Equal(2L, attempt.GetTagItem(AttributeNames.GenAiUsageInputTokens));
-        Assert.Equal(3L, attempt.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal(2L, attempt.GetTagItem(AttributeNames.AttemptUsageInputTokens));
+        Assert.Equal(3L, attempt.GetTagItem(AttributeNames.AttemptUsageOutputTokens));
         Assert.Equal(7, tree.Spans.Count);
 
         Assert.Equal("chat", llm.GetTagItem(AttributeNames.GenAiOperationName));
@@ -326,9 +326,12 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Theory]
-    [InlineData("""{"existing_trace_id":"not-hex"}""", "existing_trace_id")]
+    [InlineData("""{"existing_trace_id":""}""", "existing_trace_id")]
     [InlineData("""{"existing_trace_id":"00000000000000000000000000000000"}""", "existing_trace_id")]
-    [InlineData("""{"existing_trace_id":"4BF92F3577B34DA6A3CE929D0E0E4736"}""", "existing_trace_id")]
+    [InlineData("""{"trace_id":"00000000-0000-0000-0000-000000000000"}""", "trace_id")]
+    [InlineData("""{"trace_id":""}""", "trace_id")]
+    [InlineData("""{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","existing_trace_id":"0"}""", "existing_trace_id")]
+    [InlineData("""{"parent_observation_id":"00f067aa0ba902b7"}""", "parent_observation_id")]
     [InlineData("""{"existing_trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","parent_observation_id":"123"}""", "parent_observation_id")]
     public async Task InvalidMetadataIdsAreIgnoredAndRecordedAsAnEvent(string metadata, string field)
     {

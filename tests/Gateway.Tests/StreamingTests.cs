@@ -53,7 +53,7 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal("success", attempt.GetTagItem(AttributeNames.AttemptOutcome));
 
         // Usage streamed as UsageContent by the IChatClient reaches the attempt span.
-        Assert.Equal(4L, attempt.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal(4L, attempt.GetTagItem(AttributeNames.AttemptUsageOutputTokens));
         _spans.AssertAllEnded();
     }
 

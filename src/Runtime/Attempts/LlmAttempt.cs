@@ -43,11 +43,15 @@ public sealed class LlmAttempt : IDisposable
         if (Span is { IsAllDataRequested: true } span)
         {
             var tags = new FirstTags(span);
+
+            // A span for Langfuse, not a second generation: its model would make Langfuse infer one.
+            tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
             tags.Add(AttributeNames.GenAiProviderName, target.Provider);
             tags.Add(AttributeNames.GenAiRequestModel, target.Model);
             tags.Add(AttributeNames.AttemptIndex, index);
             tags.Add(AttributeNames.AttemptKind, KindName(kind));
             tags.Add(AttributeNames.AttemptReason, reason);
+            SpanAttributes.AddTraceTags(tags, call);
         }
     }
 
@@ -72,7 +76,12 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>Adds this attempt's W3C <c>traceparent</c> (and <c>tracestate</c>) to an upstream request.</summary>
     public void ApplyTraceContext(HttpRequestMessage request) => LlmCall.ApplyTraceContext(request, Span ?? Call.Span);
 
-    /// <summary>Records the response model and usage on the attempt span.</summary>
+    /// <summary>
+    /// Records the response model and this attempt's usage on the attempt span. The usage goes under
+    /// <c>tracedllm.attempt.usage.*</c>, not <c>gen_ai.usage.*</c>: Langfuse prices every observation
+    /// with a model and <c>gen_ai.usage.*</c>, whatever its type, and the request's usage is already
+    /// on its one generation (<see cref="LlmCall.RecordUsage"/>), so the trace's sum stays the upstream's.
+    /// </summary>
     public void RecordResponse(string? responseModel, long? inputTokens = null, long? outputTokens = null)
     {
         if (Span is { IsAllDataRequested: true } span)
@@ -84,12 +93,12 @@ public sealed class LlmAttempt : IDisposable
 
             if (inputTokens is { } input)
             {
-                span.SetTag(AttributeNames.GenAiUsageInputTokens, input);
+                span.SetTag(AttributeNames.AttemptUsageInputTokens, input);
             }
 
             if (outputTokens is { } output)
             {
-                span.SetTag(AttributeNames.GenAiUsageOutputTokens, output);
+                span.SetTag(AttributeNames.AttemptUsageOutputTokens, output);
             }
         }
     }

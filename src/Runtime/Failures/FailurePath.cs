@@ -35,7 +35,7 @@ public static class FailurePath
 
         if (exception is GuardrailBlockedException { SpanRecorded: false } unspanned)
         {
-            GuardrailRunner.RecordUnspannedBlock(unspanned, llm ?? server);
+            GuardrailRunner.RecordUnspannedBlock(call, unspanned, llm ?? server);
         }
 
         var failure = Classify(exception, clientGone);
@@ -47,7 +47,7 @@ public static class FailurePath
             server.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
         }
 
-        var failed = TracedPipeline.StartChild(SpanNames.Failure, ActivityKind.Internal, server);
+        var failed = TracedPipeline.StartChild(call, SpanNames.Failure, ActivityKind.Internal, server);
         if (failed is not null)
         {
             if (failed.IsAllDataRequested)

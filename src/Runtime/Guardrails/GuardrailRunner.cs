@@ -97,7 +97,7 @@ internal static class GuardrailRunner
     private static ValueTask<GuardrailBlockedException?> RunOneAsync(LlmCall call, ILlmGuardrail guardrail, GuardrailMode mode, object? request, object? response, CancellationToken cancellationToken)
     {
         var parent = call.Span;
-        var span = TracedPipeline.StartChild(SpanNames.Guardrail, ActivityKind.Internal, parent);
+        var span = TracedPipeline.StartChild(call, SpanNames.Guardrail, ActivityKind.Internal, parent, LangfuseObservationTypes.Guardrail);
         ValueTask<GuardrailVerdict> check;
         try
         {
@@ -162,8 +162,8 @@ internal static class GuardrailRunner
     }
 
     /// <summary>Records the guardrail span of a block thrown outside a registered guardrail (by a handler, say).</summary>
-    internal static void RecordUnspannedBlock(GuardrailBlockedException block, Activity? parent) =>
-        Blocked(TracedPipeline.StartChild(SpanNames.Guardrail, ActivityKind.Internal, parent), parent, block.GuardrailName, GuardrailMode.None, block);
+    internal static void RecordUnspannedBlock(LlmCall call, GuardrailBlockedException block, Activity? parent) =>
+        Blocked(TracedPipeline.StartChild(call, SpanNames.Guardrail, ActivityKind.Internal, parent, LangfuseObservationTypes.Guardrail), parent, block.GuardrailName, GuardrailMode.None, block);
 
     /// <summary>The one place a guardrail span gets its attributes, its status, and its end.</summary>
     private static void Record(Activity? span, Activity? parent, string name, GuardrailMode mode, string status, string? reason)

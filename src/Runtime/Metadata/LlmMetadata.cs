@@ -29,6 +29,9 @@ public sealed class LlmMetadata
     /// <summary><c>existing_trace_id</c>, else <c>trace_id</c>: the trace to join, as sent (validated when joining).</summary>
     public string? ExistingTraceId { get; private set; }
 
+    /// <summary>True when <see cref="ExistingTraceId"/> came from <c>trace_id</c> (no <c>existing_trace_id</c> was sent).</summary>
+    internal bool TraceIdFromAlias { get; private set; }
+
     /// <summary><c>parent_observation_id</c>: the span to parent the server span to, as sent.</summary>
     public string? ParentObservationId { get; private set; }
 
@@ -121,7 +124,12 @@ public sealed class LlmMetadata
             }
         }
 
-        metadata.ExistingTraceId ??= traceIdAlias;
+        if (metadata.ExistingTraceId is null && traceIdAlias is not null)
+        {
+            metadata.ExistingTraceId = traceIdAlias;
+            metadata.TraceIdFromAlias = true;
+        }
+
         metadata.UserId ??= userIdAlias;
         if (extra is not null)
         {

@@ -1,5 +1,8 @@
 using System;
+using System.Buffers;
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Primitives;
 using TracedLlm.Telemetry;
 
@@ -25,11 +28,12 @@ public readonly struct TraceJoin
 {
     private readonly InvalidTraceInput _invalid;
 
-    private TraceJoin(ActivityContext parent, TraceJoinSource source, InvalidTraceInput invalid)
+    private TraceJoin(ActivityContext parent, TraceJoinSource source, InvalidTraceInput invalid, string? traceIdSeed = null)
     {
         Parent = parent;
         Source = source;
         _invalid = invalid;
+        TraceIdSeed = traceIdSeed;
     }
 
     /// <summary>The server span's parent context (default for a new root).</summary>
@@ -37,6 +41,9 @@ public readonly struct TraceJoin
 
     /// <summary>Where <see cref="Parent"/> came from.</summary>
     public TraceJoinSource Source { get; }
+
+    /// <summary>The non-hex <c>trace_id</c> / <c>existing_trace_id</c> the trace id was derived from (<see cref="TraceIdFromSeed"/>), or null.</summary>
+    public string? TraceIdSeed { get; }
 
     /// <summary>Applies the precedence.</summary>
     public static TraceJoin Resolve(LlmMetadata metadata, StringValues traceParent, StringValues traceState, bool ignoreContextPropagation)
@@ -55,7 +62,7 @@ public readonly struct TraceJoin
 
         if (metadata.ExistingTraceId is { } rawTraceId)
         {
-            if (TryParseTraceId(rawTraceId, out var traceId))
+            if (TryResolveTraceId(rawTraceId, out var traceId, out var seeded))
             {
                 ActivitySpanId parentSpanId = default;
                 if (metadata.ParentObservationId is { } rawParent && !TryParseSpanId(rawParent, out parentSpanId))
@@ -70,10 +77,10 @@ public readonly struct TraceJoin
 
                 // The caller asked to be joined, so its trace is recorded.
                 var parent = new ActivityContext(traceId, parentSpanId, ActivityTraceFlags.Recorded, inbound.TraceId == traceId ? inbound.TraceState : null, isRemote: true);
-                return new TraceJoin(parent, TraceJoinSource.Metadata, invalid);
+                return new TraceJoin(parent, TraceJoinSource.Metadata, invalid, seeded ? rawTraceId : null);
             }
 
-            invalid |= InvalidTraceInput.ExistingTraceId;
+            invalid |= metadata.TraceIdFromAlias ? InvalidTraceInput.TraceIdAlias : InvalidTraceInput.ExistingTraceId;
         }
         else if (metadata.ParentObservationId is not null)
         {
@@ -94,9 +101,10 @@ public readonly struct TraceJoin
         }
 
         Add(server, InvalidTraceInput.TraceParent, "traceparent", "not a valid W3C traceparent, or sent more than once");
-        Add(server, InvalidTraceInput.ExistingTraceId, "existing_trace_id", "not 32 lowercase hex digits (dashes allowed) or all zeros");
-        Add(server, InvalidTraceInput.ParentObservationId, "parent_observation_id", "not 16 lowercase hex digits or all zeros");
-        Add(server, InvalidTraceInput.ParentObservationWithoutTrace, "parent_observation_id", "sent without existing_trace_id");
+        Add(server, InvalidTraceInput.ExistingTraceId, "existing_trace_id", InvalidTraceIdReason);
+        Add(server, InvalidTraceInput.TraceIdAlias, "trace_id", InvalidTraceIdReason);
+        Add(server, InvalidTraceInput.ParentObservationId, "parent_observation_id", "not 16 hex digits, or all zeros");
+        Add(server, InvalidTraceInput.ParentObservationWithoutTrace, "parent_observation_id", "sent without existing_trace_id or trace_id");
     }
 
     private void Add(Activity server, InvalidTraceInput flag, string field, string reason)
@@ -111,11 +119,36 @@ public readonly struct TraceJoin
         }
     }
 
-    /// <summary>32 lowercase hex digits once dashes are removed (a UUID), not all zeros.</summary>
+    /// <summary>
+    /// The trace id a metadata <c>trace_id</c> / <c>existing_trace_id</c> names: 32 hex digits
+    /// (either case, dashes allowed, so a UUID too) are the id itself; any other non-empty string is
+    /// a seed, hashed the way Langfuse's SDKs' <c>createTraceId(seed)</c> does
+    /// (<see cref="TraceIdFromSeed"/>). Empty and all-zero values name no trace.
+    /// </summary>
+    public static bool TryResolveTraceId(string value, out ActivityTraceId traceId, out bool seeded)
+    {
+        seeded = false;
+        Span<char> digits = stackalloc char[32];
+        switch (CollectHex(value, digits, allowDashes: true))
+        {
+            case HexId.Valid:
+                traceId = ActivityTraceId.CreateFromString(digits);
+                return true;
+            case HexId.Empty:
+                traceId = default;
+                return false;
+            default:
+                traceId = TraceIdFromSeed(value);
+                seeded = true;
+                return true;
+        }
+    }
+
+    /// <summary>32 hex digits (either case) once dashes are removed (a UUID), not all zeros.</summary>
     public static bool TryParseTraceId(string value, out ActivityTraceId traceId)
     {
         Span<char> digits = stackalloc char[32];
-        if (TryCollectHex(value, digits, allowDashes: true))
+        if (CollectHex(value, digits, allowDashes: true) == HexId.Valid)
         {
             traceId = ActivityTraceId.CreateFromString(digits);
             return true;
@@ -125,11 +158,11 @@ public readonly struct TraceJoin
         return false;
     }
 
-    /// <summary>16 lowercase hex digits, not all zeros.</summary>
+    /// <summary>16 hex digits (either case), not all zeros.</summary>
     public static bool TryParseSpanId(string value, out ActivitySpanId spanId)
     {
         Span<char> digits = stackalloc char[16];
-        if (TryCollectHex(value, digits, allowDashes: false))
+        if (CollectHex(value, digits, allowDashes: false) == HexId.Valid)
         {
             spanId = ActivitySpanId.CreateFromString(digits);
             return true;
@@ -139,10 +172,40 @@ public readonly struct TraceJoin
         return false;
     }
 
-    private static bool TryCollectHex(string value, Span<char> digits, bool allowDashes)
+    /// <summary>
+    /// The trace id Langfuse's SDKs derive from a seed string (<c>createTraceId(seed)</c> in
+    /// <c>@langfuse/tracing</c>, <c>create_trace_id(seed=...)</c> in Python): the first 16 bytes of
+    /// the SHA-256 of the seed's UTF-8 bytes. A client that correlates by its own string id and the
+    /// gateway thus land in the same trace.
+    /// </summary>
+    public static ActivityTraceId TraceIdFromSeed(string seed)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        var length = Encoding.UTF8.GetByteCount(seed);
+        var rented = length > 256 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        try
+        {
+            Span<byte> utf8 = rented ?? stackalloc byte[256];
+            utf8 = utf8[..Encoding.UTF8.GetBytes(seed, utf8)];
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(utf8, hash);
+            return ActivityTraceId.CreateFromBytes(hash[..16]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Collects exactly <c>digits.Length</c> hex digits, lower-cased; a value of zeros (and dashes) only is <see cref="HexId.Empty"/>.</summary>
+    private static HexId CollectHex(string value, Span<char> digits, bool allowDashes)
     {
         var count = 0;
-        var nonZero = false;
+        var onlyZeros = true;
+        var hex = true;
         foreach (var c in value)
         {
             if (c == '-' && allowDashes)
@@ -150,16 +213,26 @@ public readonly struct TraceJoin
                 continue;
             }
 
-            if (count == digits.Length || !(char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+            onlyZeros &= c == '0';
+            if (count == digits.Length || !char.IsAsciiHexDigit(c))
             {
-                return false;
+                hex = false;
+                continue;
             }
 
-            nonZero |= c != '0';
-            digits[count++] = c;
+            digits[count++] = char.ToLowerInvariant(c);
         }
 
-        return count == digits.Length && nonZero;
+        return onlyZeros ? HexId.Empty : hex && count == digits.Length ? HexId.Valid : HexId.NotHex;
+    }
+
+    private const string InvalidTraceIdReason = "empty or all zeros: names no trace";
+
+    private enum HexId
+    {
+        Valid,
+        Empty,
+        NotHex,
     }
 
     [Flags]
@@ -170,5 +243,6 @@ public readonly struct TraceJoin
         ExistingTraceId = 2,
         ParentObservationId = 4,
         ParentObservationWithoutTrace = 8,
+        TraceIdAlias = 16,
     }
 }

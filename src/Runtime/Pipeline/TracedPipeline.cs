@@ -108,9 +108,10 @@ public static class TracedPipeline
             server.SetStartTime(server.StartTimeUtc - Stopwatch.GetElapsedTime(call.StartTimestamp));
         }
 
+        call.ServerSpan = server;
         if (server is { IsAllDataRequested: true })
         {
-            SpanAttributes.AddServerAttributes(server, call, join.Source, options.DefaultEnvironment);
+            SpanAttributes.AddServerAttributes(server, call, join);
             join.RecordEvents(server);
         }
 
@@ -120,6 +121,23 @@ public static class TracedPipeline
     /// <summary>Starts a child of an in-process span with an explicit parent; no parent, no child (never an orphan).</summary>
     public static Activity? StartChild(string name, ActivityKind kind, Activity? parent) =>
         parent is null ? null : Source.StartActivity(name, kind, parent.Context);
+
+    /// <summary>
+    /// Starts a child of a request's span with its Langfuse observation type and the request's
+    /// trace-level attributes (those once the caller is authenticated; none before).
+    /// </summary>
+    public static Activity? StartChild(LlmCall call, string name, ActivityKind kind, Activity? parent, string observationType = LangfuseObservationTypes.Span)
+    {
+        var span = StartChild(name, kind, parent);
+        if (span is { IsAllDataRequested: true })
+        {
+            var tags = new FirstTags(span);
+            tags.Add(AttributeNames.LangfuseObservationType, observationType);
+            SpanAttributes.AddTraceTags(tags, call);
+        }
+
+        return span;
+    }
 
     /// <summary>Ends a span and makes <paramref name="current"/> the current activity again; returns null.</summary>
     public static Activity? End(Activity? span, Activity? current)
@@ -217,7 +235,10 @@ public static class TracedPipeline
         }
     }
 
-    /// <summary>Ends a stream (OpenAI <c>data: [DONE]</c>) and records its timings on the LLM span.</summary>
+    /// <summary>
+    /// Ends a stream (OpenAI <c>data: [DONE]</c>) and records its timings on the LLM span: TTFT, and
+    /// for Langfuse the instant of the first chunk that TTFT ends at, as its completion start time.
+    /// </summary>
     public static async Task CompleteStreamAsync(LlmCall call)
     {
         await ServerSentEvents.WriteDoneAsync(call.HttpContext.Response, call.Route.ErrorFormat, call.CancellationToken).ConfigureAwait(false);
@@ -228,6 +249,7 @@ public static class TracedPipeline
             if (timeToFirstToken is { } ttft)
             {
                 span.SetTag(AttributeNames.TimeToFirstToken, ttft);
+                span.SetTag(AttributeNames.LangfuseCompletionStartTime, CompletionStartTime(call.FirstChunkTimestamp));
             }
 
             if (timePerOutputToken is { } tpot)
@@ -235,6 +257,16 @@ public static class TracedPipeline
                 span.SetTag(AttributeNames.TimePerOutputToken, tpot);
             }
         }
+    }
+
+    /// <summary>
+    /// The UTC instant of a <see cref="Stopwatch"/> timestamp in the past, as ISO 8601 with
+    /// microseconds (the form Langfuse parses): the wall clock now, less the time elapsed since.
+    /// </summary>
+    internal static string CompletionStartTime(long timestamp)
+    {
+        var instant = DateTime.UtcNow - Stopwatch.GetElapsedTime(timestamp);
+        return instant.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>TTFT from the start of the stream (the streaming handler's start) to the first chunk; TPOT over the output tokens after the first.</summary>
@@ -280,9 +312,13 @@ public static class TracedPipeline
         }
 
         call.UserApiKeyHash = result.KeyHash;
-        if (authSpan is { IsAllDataRequested: true } && result.KeyHash is not null)
+        call.MarkAuthenticated();
+        if (authSpan is { IsAllDataRequested: true })
         {
-            authSpan.SetTag(AttributeNames.UserApiKeyHash, result.KeyHash);
+            // Authenticated: from here on the request's spans carry what the client chose, this one too.
+            var tags = new FirstTags(authSpan);
+            tags.Add(AttributeNames.UserApiKeyHash, result.KeyHash);
+            SpanAttributes.AddTraceTags(tags, call);
         }
     }
 
@@ -310,14 +346,19 @@ public static class TracedPipeline
     /// <summary>Checks the body when the handler takes none.</summary>
     public static void ValidateBody(LlmCall call) => call.Envelope.ThrowIfInvalid();
 
-    /// <summary>Starts the LLM span (named by metadata <c>generation_name</c>) under the server span, with its GenAI request attributes.</summary>
+    /// <summary>
+    /// Starts the LLM span (named by metadata <c>generation_name</c>) under the server span, with its
+    /// GenAI request attributes; captured input content goes on the server span too (Langfuse's trace input).
+    /// </summary>
     public static Activity? StartLlmSpan(LlmCall call, Activity? server)
     {
         var llm = StartChild(call.Metadata.GenerationName ?? SpanNames.LlmRequest, ActivityKind.Client, server);
         call.Span = llm;
-        if (llm is { IsAllDataRequested: true })
+        if (llm is { IsAllDataRequested: true }
+            && SpanAttributes.AddLlmRequestAttributes(llm, call) is { } input
+            && server is { IsAllDataRequested: true })
         {
-            SpanAttributes.AddLlmRequestAttributes(llm, call);
+            server.SetTag(AttributeNames.LangfuseObservationInput, input);
         }
 
         return llm;
@@ -353,8 +394,9 @@ public static class TracedPipeline
     }
 
     /// <summary>
-    /// Records the result as the LLM span's output when content capture is on (and the request did
-    /// not ask for <c>mask_output</c>); the serialized bytes are kept for the response.
+    /// Records the result as the LLM span's output, and the server span's (Langfuse's trace output),
+    /// when content capture is on (and the request did not ask for <c>mask_output</c>); the
+    /// serialized bytes are kept for the response.
     /// </summary>
     public static void RecordOutput<T>(LlmCall call, T result, JsonTypeInfo<T> typeInfo)
     {
@@ -362,7 +404,12 @@ public static class TracedPipeline
         if (options.CaptureMessageContent && !call.Metadata.MaskOutput && call.Span is { IsAllDataRequested: true } span)
         {
             call.SerializedResult = JsonSerializer.SerializeToUtf8Bytes(result, typeInfo);
-            span.SetTag(AttributeNames.LangfuseObservationOutput, SpanAttributes.Content(call.SerializedResult, options.MaxContentLength));
+            var output = SpanAttributes.Content(call.SerializedResult, options.MaxContentLength);
+            span.SetTag(AttributeNames.LangfuseObservationOutput, output);
+            if (call.ServerSpan is { IsAllDataRequested: true } server)
+            {
+                server.SetTag(AttributeNames.LangfuseObservationOutput, output);
+            }
         }
     }
 

@@ -122,6 +122,32 @@ public static class AttributeNames
     public const string InvalidTraceContextReason = "tracedllm.reason";
     /// <summary>The event recorded when a failure logger itself throws.</summary>
     public const string FailureLoggerErrorEvent = "tracedllm.failure_logger_error";
+
+    // Langfuse fidelity.
+    /// <summary><c>langfuse.observation.completion_start_time</c>: ISO 8601 UTC instant of a streamed generation's first chunk (the instant <see cref="TimeToFirstToken"/> ends at).</summary>
+    public const string LangfuseCompletionStartTime = "langfuse.observation.completion_start_time";
+    /// <summary><c>langfuse.trace.metadata.trace_seed</c>: the string a non-hex <c>trace_id</c> / <c>existing_trace_id</c> carried, from which the trace id was derived.</summary>
+    public const string LangfuseTraceSeed = "langfuse.trace.metadata.trace_seed";
+    /// <summary><c>tracedllm.attempt.usage.input_tokens</c>: input tokens one attempt's upstream reported (the request's total is <see cref="GenAiUsageInputTokens"/> on the LLM span).</summary>
+    public const string AttemptUsageInputTokens = "tracedllm.attempt.usage.input_tokens";
+    /// <summary><c>tracedllm.attempt.usage.output_tokens</c>: output tokens one attempt's upstream reported.</summary>
+    public const string AttemptUsageOutputTokens = "tracedllm.attempt.usage.output_tokens";
+}
+
+/// <summary>
+/// The values of <see cref="AttributeNames.LangfuseObservationType"/>. Every span carries one, so
+/// Langfuse never infers a type from other attributes (a model name alone makes it a generation).
+/// </summary>
+public static class LangfuseObservationTypes
+{
+    /// <summary>The LLM span of a chat or completion route: the one generation per request.</summary>
+    public const string Generation = "generation";
+    /// <summary>The LLM span of an embeddings route.</summary>
+    public const string Embedding = "embedding";
+    /// <summary>A guardrail run.</summary>
+    public const string Guardrail = "guardrail";
+    /// <summary>Every other span: server, auth, pre-call, upstream attempts, failure.</summary>
+    public const string Span = "span";
 }
 
 /// <summary>The values of <see cref="AttributeNames.GuardrailStatus"/>.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Text;
 using TracedLlm.Telemetry;
@@ -8,65 +9,120 @@ namespace TracedLlm.Pipeline;
 /// <summary>Writes the contract's attributes. Callers check <see cref="Activity.IsAllDataRequested"/> first, so nothing is built for a span that is not recorded.</summary>
 internal static class SpanAttributes
 {
-    /// <summary>The server span's attributes: the route, how its trace was joined, and the trace-level metadata.</summary>
-    public static void AddServerAttributes(Activity span, LlmCall call, TraceJoinSource join, string? defaultEnvironment)
+    /// <summary>
+    /// The server span's attributes: the route, how its trace was joined, and the trace-level
+    /// metadata, which it prepares once for the request's other spans (<see cref="AddTraceTags"/>).
+    /// </summary>
+    public static void AddServerAttributes(Activity span, LlmCall call, in TraceJoin join)
     {
         var tags = new FirstTags(span);
         var route = call.Route;
+        tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
         tags.Add(AttributeNames.HttpRequestMethod, route.HttpMethod);
         tags.Add(AttributeNames.HttpRoute, route.Pattern);
         tags.Add(AttributeNames.MetadataSlot, route.MetadataSlot);
-        tags.Add(AttributeNames.TraceJoin, join switch
+        tags.Add(AttributeNames.TraceJoin, join.Source switch
         {
             TraceJoinSource.Metadata => "metadata",
             TraceJoinSource.TraceParent => "traceparent",
             _ => "none",
         });
 
+        // The OpenTelemetry keys for user and session on the root; Langfuse reads its own on every span.
         var metadata = call.Metadata;
-        tags.Add(AttributeNames.LangfuseEnvironment, metadata.Environment ?? defaultEnvironment);
+        tags.Add(AttributeNames.UserId, metadata.UserId);
+        tags.Add(AttributeNames.SessionId, metadata.SessionId);
+        var seeded = join.TraceIdSeed is not null;
+        call.SetTraceTags(seeded, TraceMetadataTags(metadata, seeded));
+        WriteTraceTags(tags, call);
+    }
+
+    /// <summary>
+    /// Appends the request's trace-level attributes to one of its spans, once the caller is
+    /// authenticated (nothing before): the typed metadata's fields as read once, and the
+    /// <c>trace_metadata</c> attributes built once by the server span.
+    /// </summary>
+    public static void AddTraceTags(in FirstTags tags, LlmCall call)
+    {
+        if (call.HasTraceTags)
+        {
+            WriteTraceTags(tags, call);
+        }
+    }
+
+    /// <summary>
+    /// The trace-level attributes Langfuse reads from every observation (its v4 data model keeps
+    /// them per observation, as its own SDKs' span processor does): environment, name, user,
+    /// session, tags, release, version, the trace id's seed and the trace metadata.
+    /// </summary>
+    private static void WriteTraceTags(in FirstTags tags, LlmCall call)
+    {
+        var metadata = call.Metadata;
+        tags.Add(AttributeNames.LangfuseEnvironment, metadata.Environment ?? call.Gateway.Options.DefaultEnvironment);
         if (!metadata.IsPresent)
         {
             return;
         }
 
         tags.Add(AttributeNames.LangfuseTraceName, metadata.TraceName);
-        if (metadata.UserId is { } user)
-        {
-            tags.Add(AttributeNames.LangfuseUserId, user);
-            tags.Add(AttributeNames.UserId, user);
-        }
-
-        if (metadata.SessionId is { } session)
-        {
-            tags.Add(AttributeNames.LangfuseSessionId, session);
-            tags.Add(AttributeNames.SessionId, session);
-        }
-
+        tags.Add(AttributeNames.LangfuseUserId, metadata.UserId);
+        tags.Add(AttributeNames.LangfuseSessionId, metadata.SessionId);
         if (metadata.Tags is string[] { Length: > 0 } traceTags)
         {
             tags.Add(AttributeNames.LangfuseTraceTags, traceTags);
         }
 
-        // Counted first: enumerating the interface boxes an enumerator even when it is empty.
-        if (metadata.TraceMetadata.Count > 0)
+        tags.Add(AttributeNames.LangfuseRelease, metadata.Release);
+        tags.Add(AttributeNames.LangfuseVersion, metadata.Version);
+        if (call.TraceIdSeeded)
         {
-            foreach (var (key, value) in metadata.TraceMetadata)
+            tags.Add(AttributeNames.LangfuseTraceSeed, metadata.ExistingTraceId);
+        }
+
+        if (call.TraceMetadataTags is { } traceMetadata)
+        {
+            foreach (var (key, value) in traceMetadata)
             {
-                tags.Add(AttributeNames.LangfuseTraceMetadataPrefix + key, value);
+                tags.Add(key, value);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The <c>trace_metadata</c> entries as attributes, keys prefixed once for all the request's
+    /// spans; null when there are none. A client's <c>trace_seed</c> gives way to the seed the
+    /// gateway really used.
+    /// </summary>
+    private static KeyValuePair<string, object?>[]? TraceMetadataTags(LlmMetadata metadata, bool seeded)
+    {
+        // Counted first: enumerating the interface boxes an enumerator even when it is empty.
+        if (metadata.TraceMetadata.Count == 0)
+        {
+            return null;
+        }
+
+        var entries = new List<KeyValuePair<string, object?>>(metadata.TraceMetadata.Count);
+        foreach (var (key, value) in metadata.TraceMetadata)
+        {
+            var name = AttributeNames.LangfuseTraceMetadataPrefix + key;
+            if (!seeded || name != AttributeNames.LangfuseTraceSeed)
+            {
+                entries.Add(new(name, value));
             }
         }
 
-        tags.Add(AttributeNames.LangfuseRelease, metadata.Release);
-        tags.Add(AttributeNames.LangfuseVersion, metadata.Version);
+        return entries.Count == 0 ? null : entries.ToArray();
     }
 
-    public static void AddLlmRequestAttributes(Activity span, LlmCall call)
+    /// <summary>The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if any.</summary>
+    public static string? AddLlmRequestAttributes(Activity span, LlmCall call)
     {
         var tags = new FirstTags(span);
         var parameters = call.Parameters;
         tags.Add(AttributeNames.GenAiOperationName, call.Route.Operation);
-        tags.Add(AttributeNames.LangfuseObservationType, "generation");
+
+        // The one generation of the request: usage, model and prompt link are read from this span only.
+        tags.Add(AttributeNames.LangfuseObservationType, call.Route.Operation == "embeddings" ? LangfuseObservationTypes.Embedding : LangfuseObservationTypes.Generation);
         if (parameters.Model is { } model)
         {
             tags.Add(AttributeNames.GenAiRequestModel, model);
@@ -103,10 +159,15 @@ internal static class SpanAttributes
             }
         }
 
+        AddTraceTags(tags, call);
         if (call.Gateway.Options.CaptureMessageContent && !metadata.MaskInput)
         {
-            tags.Add(AttributeNames.LangfuseObservationInput, Content(call.UpstreamBody.Span, call.Gateway.Options.MaxContentLength));
+            var input = Content(call.UpstreamBody.Span, call.Gateway.Options.MaxContentLength);
+            tags.Add(AttributeNames.LangfuseObservationInput, input);
+            return input;
         }
+
+        return null;
     }
 
     /// <summary>UTF-8 JSON as text, cut at <paramref name="maxLength"/> characters with a visible marker.</summary>

@@ -41,6 +41,10 @@ function flatten(request) {
           parentSpanId: hex(span.parentSpanId),
           name: span.name,
           kind: kinds[span.kind || 0],
+          // Nanoseconds since the epoch, as decimal strings (fixed64 does not fit a JSON number).
+          startTimeUnixNano: String(span.startTimeUnixNano || 0),
+          endTimeUnixNano: String(span.endTimeUnixNano || 0),
+          resource,
           attributes: attributes(span.attributes),
           events: (span.events || []).map((e) => ({ name: e.name, attributes: attributes(e.attributes) })),
           links: (span.links || []).map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),

@@ -6,11 +6,15 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { trace } from '@opentelemetry/api';
 
-export function startClientTracing(serviceName) {
+// Without undici instrumentation ({ undici: false }), fetch sends no traceparent of its own.
+export function startClientTracing(serviceName, { undici = true } = {}) {
   const exporter = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   provider.register();
-  registerInstrumentations({ instrumentations: [new UndiciInstrumentation()] });
+  if (undici) {
+    registerInstrumentations({ instrumentations: [new UndiciInstrumentation()] });
+  }
+
   return {
     tracer: trace.getTracer(serviceName),
     spans: () => exporter.getFinishedSpans().map((span) => ({
@@ -19,6 +23,7 @@ export function startClientTracing(serviceName) {
       traceId: span.spanContext().traceId,
       spanId: span.spanContext().spanId,
       parentSpanId: span.parentSpanContext ? span.parentSpanContext.spanId : (span.parentSpanId || ''),
+      attributes: span.attributes,
     })),
     shutdown: () => provider.shutdown(),
   };
