@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Net.Http;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Timeouts;
@@ -72,7 +73,7 @@ public static class FailurePath
 
         // The client is answered first: it waits for no failure logger, however slow.
         await AnswerAsync(call, failure, server).ConfigureAwait(false);
-        await LogAsync(new FailureContext(call, exception, failure.StatusCode, failure.ErrorType) { ErrorCode = failure.Code }, failed).ConfigureAwait(false);
+        await LogAsync(call, exception, failure, failed).ConfigureAwait(false);
         TracedPipeline.End(failed, server);
     }
 
@@ -116,17 +117,31 @@ public static class FailurePath
         }
     }
 
-    private static async ValueTask LogAsync(FailureContext context, Activity? failed)
+    /// <summary>Calls every failure logger once, in order, within one deadline for all of them; a logger's failure is an event on the failure span.</summary>
+    private static async ValueTask LogAsync(LlmCall call, Exception exception, Failure failure, Activity? failed)
     {
-        foreach (var logger in context.Call.Gateway.FailureLoggers)
+        var loggers = call.Gateway.FailureLoggers;
+        if (loggers.Length == 0)
+        {
+            return;
+        }
+
+        using var deadline = new CancellationTokenSource(call.Gateway.Options.FailureLoggerTimeout);
+        var context = new FailureContext(call, exception, failure.StatusCode, failure.ErrorType) { ErrorCode = failure.Code, CancellationToken = deadline.Token };
+        foreach (var logger in loggers)
         {
             try
             {
-                await logger.LogFailureAsync(context).ConfigureAwait(false);
+                var logging = logger.LogFailureAsync(context);
+                if (!logging.IsCompletedSuccessfully)
+                {
+                    // A logger that ignores its token is left behind at the deadline, not waited for.
+                    await logging.AsTask().WaitAsync(deadline.Token).ConfigureAwait(false);
+                }
             }
             catch (Exception loggerFailure)
             {
-                // A broken logger must not change the response or stop the other loggers.
+                // A broken or slow logger must not change the response or stop the other loggers.
                 failed?.AddEvent(new ActivityEvent(AttributeNames.FailureLoggerErrorEvent, tags: new ActivityTagsCollection
                 {
                     [AttributeNames.ErrorType] = loggerFailure.GetType().FullName,

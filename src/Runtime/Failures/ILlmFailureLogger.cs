@@ -1,12 +1,14 @@
 using System;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace TracedLlm;
 
 /// <summary>
-/// Receives every failed traced request exactly once, whatever the exception type. Register
-/// implementations in DI; an exception thrown by a logger is recorded on the failure span and
-/// never changes the response.
+/// Receives every failed traced request exactly once, whatever the exception type, after the
+/// client was answered. Register implementations in DI; an exception thrown by a logger, or a
+/// logger still running after <see cref="TracedLlmOptions.FailureLoggerTimeout"/>, is recorded on
+/// the failure span and never changes the response.
 /// </summary>
 public interface ILlmFailureLogger
 {
@@ -34,4 +36,10 @@ public sealed record FailureContext(LlmCall Call, Exception Exception, int Statu
     /// <c>internal_error</c>, <c>guardrail_blocked</c>, ...; null when the failure has none.
     /// </summary>
     public string? ErrorCode { get; init; }
+
+    /// <summary>
+    /// Cancelled when <see cref="TracedLlmOptions.FailureLoggerTimeout"/> has passed. Not the
+    /// request's token: a failure is logged also when the client went away.
+    /// </summary>
+    public CancellationToken CancellationToken { get; init; }
 }
