@@ -23,7 +23,7 @@ namespace TracedLlm.Gateway.Tests;
 public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
 {
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static readonly string RepositoryRoot = FailurePathRegressionTests.RepositoryRoot();
 
     private readonly FaultMatrixHost _host;
     private SpanCollector _spans = new();
@@ -304,17 +304,6 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         }
 
         return text.ToString();
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Generators.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Generators.sln not found above " + AppContext.BaseDirectory);
     }
 
     private sealed record ClientView(int Status, string? ContentType, string Body);

@@ -110,7 +110,7 @@ public sealed class GuardrailTests : IDisposable
         return span;
     }
 
-    private sealed class TestGuardrail(string name, GuardrailMode modes, Func<GuardrailContext, CancellationToken, ValueTask<GuardrailVerdict>> check) : ILlmGuardrail
+    internal sealed class TestGuardrail(string name, GuardrailMode modes, Func<GuardrailContext, CancellationToken, ValueTask<GuardrailVerdict>> check) : ILlmGuardrail
     {
         public string Name => name;
 
