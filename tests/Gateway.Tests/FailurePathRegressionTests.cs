@@ -119,6 +119,13 @@ public sealed class FailurePathRegressionTests : IDisposable
             }
 
             await waiting.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // message_delta's data, then nothing while the guardrail runs (on main, message_stop
+            // followed at once).
+            seen.Add(await reader.ReadLineAsync() ?? string.Empty);
+            seen.Add(await reader.ReadLineAsync() ?? string.Empty);
+            using var quiet = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => seen.Add(await reader.ReadLineAsync(quiet.Token) ?? string.Empty));
             leave.Cancel();
         }
 
