@@ -11,6 +11,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using TracedLlm.Samples.Gateway.Providers;
 using TracedLlm.Telemetry;
@@ -139,6 +140,21 @@ public sealed class FailurePathRegressionTests : IDisposable
     }
 
     [Fact]
+    public async Task AResponseSomethingElseStartedIsCutNotLeftLookingWhole()
+    {
+        // Handler code that wrote to the response itself, then failed: no error can follow its
+        // bytes, and a body that simply ended would pass for a whole one.
+        using var host = Host(s => s.AddSingleton(TestProviders.Router(new HalfWritingProvider())));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody), HttpCompletionOption.ResponseHeadersRead);
+        await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsStringAsync());
+
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Equal(typeof(InvalidOperationException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(500, Assert.Single(_logged).StatusCode);
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
     public async Task ExceptionEventsKeepFileNamesAndLinesButNoSourceDirectories()
     {
         // This test assembly is built without PathMap, like a user's gateway may be: its frames
@@ -209,6 +225,18 @@ public sealed class FailurePathRegressionTests : IDisposable
             }
 
             streamed.TrySetResult();
+        }
+    }
+
+    private sealed class HalfWritingProvider : TestProviders.Base
+    {
+        public override async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken)
+        {
+            var response = attempt.Call.HttpContext.Response;
+            response.ContentType = "application/json";
+            await response.WriteAsync("{\"id\":\"half", cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+            throw new InvalidOperationException("provider broke halfway");
         }
     }
 
