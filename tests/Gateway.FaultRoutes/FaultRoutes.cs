@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -24,11 +25,8 @@ public static class FaultRoutes
 
     /// <summary>OpenAI chat completions. Not async: a step that throws makes the handler itself throw synchronously.</summary>
     [TracedLlmRoute("POST", "/v1/chat/completions")]
-    public static Task<ChatCompletionResponse> Chat(ChatCompletionRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before)
-    {
-        var step = before.RunAsync(call, call.CancellationToken);
-        return step.IsCompletedSuccessfully ? Routes.ChatCompletions(request, call, providers) : ChatAfterAsync(step, request, call, providers);
-    }
+    public static Task<ChatCompletionResponse> Chat(ChatCompletionRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
+        After(before.RunAsync(call, call.CancellationToken), () => Routes.ChatCompletions(request, call, providers));
 
     /// <summary>OpenAI chat completions, streamed.</summary>
     [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -43,11 +41,8 @@ public static class FaultRoutes
 
     /// <summary>Anthropic messages.</summary>
     [TracedLlmRoute("POST", "/v1/messages")]
-    public static Task<MessagesResponse> Messages(MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before)
-    {
-        var step = before.RunAsync(call, call.CancellationToken);
-        return step.IsCompletedSuccessfully ? Routes.Messages(request, call, providers) : MessagesAfterAsync(step, request, call, providers);
-    }
+    public static Task<MessagesResponse> Messages(MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
+        After(before.RunAsync(call, call.CancellationToken), () => Routes.Messages(request, call, providers));
 
     /// <summary>Anthropic messages, streamed.</summary>
     [TracedLlmRoute("POST", "/v1/messages")]
@@ -60,15 +55,13 @@ public static class FaultRoutes
         }
     }
 
-    private static async Task<ChatCompletionResponse> ChatAfterAsync(ValueTask step, ChatCompletionRequest request, LlmCall call, ProviderRouter providers)
-    {
-        await step;
-        return await Routes.ChatCompletions(request, call, providers);
-    }
+    /// <summary>The handler once its step is done; a step that completed runs it at once.</summary>
+    private static Task<T> After<T>(ValueTask step, Func<Task<T>> handler) =>
+        step.IsCompletedSuccessfully ? handler() : AfterAsync(step, handler);
 
-    private static async Task<MessagesResponse> MessagesAfterAsync(ValueTask step, MessagesRequest request, LlmCall call, ProviderRouter providers)
+    private static async Task<T> AfterAsync<T>(ValueTask step, Func<Task<T>> handler)
     {
         await step;
-        return await Routes.Messages(request, call, providers);
+        return await handler();
     }
 }

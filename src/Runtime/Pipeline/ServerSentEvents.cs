@@ -16,6 +16,10 @@ namespace TracedLlm.Pipeline;
 /// which the pipeline writes; Anthropic's <c>message_stop</c>, which the handler yields and the
 /// pipeline holds back): it is written only once the guardrails are done, so a failure found after
 /// the last chunk still reaches the client as an error event before it, never after.
+/// System.Net.ServerSentEvents' <c>SseFormatter</c> writes a whole enumeration to a stream; the
+/// pipeline needs each event on its own (the terminal one held back, an error event after the
+/// enumeration failed, a flush per event under the request's token), so the few lines that frame
+/// an event are kept here, over the response's <c>PipeWriter</c>. (A design reason, not a measured one.)
 /// </summary>
 internal static class ServerSentEvents
 {
