@@ -163,14 +163,18 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"await {Pipeline}.WriteResultAsync(call, result, resultTypeInfo).ConfigureAwait(false);");
         }
 
-        /// <summary>The streaming handler: its chunks are written as server-sent events, then the stream is ended.</summary>
+        /// <summary>
+        /// The streaming handler: its chunks are written as server-sent events; the post-call
+        /// guardrails see the streamed chunks; the stream's terminal event is written last, so a
+        /// failure of a guardrail is an error event before it.
+        /// </summary>
         private static void EmitStream(IndentedTextWriter w, RouteModel route, string request)
         {
             EmitServices(w, route.StreamParameters);
             w.WriteLine($"var chunks = {route.HandlerTypeName}.{route.StreamMethodName}({string.Join(", ", route.StreamParameters.Select(Argument))});");
             w.WriteLine($"await {Pipeline}.StreamAsync(call, chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
             w.WriteLine($"await {Pipeline}.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
-            w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PostCall, {request}, null).ConfigureAwait(false);");
+            w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PostCall, {request}, {Pipeline}.StreamedResponse(call)).ConfigureAwait(false);");
             w.WriteLine($"await {Pipeline}.CompleteStreamAsync(call).ConfigureAwait(false);");
             w.WriteLine($"llm = {Pipeline}.End(llm, server);");
         }

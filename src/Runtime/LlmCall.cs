@@ -22,6 +22,7 @@ public sealed class LlmCall
     private KeyValuePair<string, object?>[]? _traceMetadataTags;
     private bool _traceTagsSet;
     private bool _authenticated;
+    private CancellationToken _duringCallToken;
 
     internal LlmCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp)
     {
@@ -55,7 +56,7 @@ public sealed class LlmCall
     public ReadOnlyMemory<byte> UpstreamBody => _envelope.UpstreamBody;
 
     /// <summary>Cancelled when the client goes away or a during-call guardrail blocks.</summary>
-    public CancellationToken CancellationToken => _duringCallCancellation?.Token ?? HttpContext.RequestAborted;
+    public CancellationToken CancellationToken => _duringCallCancellation is null ? HttpContext.RequestAborted : _duringCallToken;
 
     /// <summary>The hash of the caller's API key, set by authentication; never the key.</summary>
     public string? UserApiKeyHash { get; internal set; }
@@ -67,7 +68,8 @@ public sealed class LlmCall
 
     internal RequestEnvelope Envelope => _envelope;
 
-    internal Task<GuardrailBlockedException?>? DuringCallGuardrails { get; set; }
+    /// <summary>The during-call guardrails' run: never faults; its result is their failure (see <see cref="GuardrailRunner.RunConcurrentlyAsync"/>).</summary>
+    internal Task<Exception?>? DuringCallGuardrails { get; set; }
 
     internal byte[]? SerializedResult { get; set; }
 
@@ -89,6 +91,12 @@ public sealed class LlmCall
     internal long StreamStartTimestamp { get; set; }
 
     internal int StreamedChunks { get; set; }
+
+    /// <summary>The stream's terminal event (Anthropic <c>message_stop</c>), held back until the guardrails are done.</summary>
+    internal byte[]? HeldTerminalEvent { get; set; }
+
+    /// <summary>The streamed chunks, kept for post-call guardrails (a <c>List&lt;TChunk&gt;</c>) when there are any.</summary>
+    internal object? StreamedResponse { get; set; }
 
     internal FailurePath.Failure? Failure { get; set; }
 
@@ -172,7 +180,7 @@ public sealed class LlmCall
         ArgumentNullException.ThrowIfNull(exception);
         if ((Activity.Current ?? Span) is { IsAllDataRequested: true } span)
         {
-            span.AddException(exception);
+            ExceptionEvents.Record(span, exception);
         }
     }
 
@@ -318,6 +326,13 @@ public sealed class LlmCall
     internal CancellationTokenSource CreateDuringCallCancellation()
     {
         _duringCallCancellation = CancellationTokenSource.CreateLinkedTokenSource(HttpContext.RequestAborted);
+        _duringCallToken = _duringCallCancellation.Token;
         return _duringCallCancellation;
     }
+
+    /// <summary>Stops the during-call guardrails (and the handler's token) when the request has failed.</summary>
+    internal Task StopDuringCallGuardrailsAsync() => _duringCallCancellation?.CancelAsync() ?? Task.CompletedTask;
+
+    /// <summary>Ends the request: the linked source unregisters from the request's token (its token stays readable).</summary>
+    internal void EndRequest() => _duringCallCancellation?.Dispose();
 }

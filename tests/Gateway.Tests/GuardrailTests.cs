@@ -34,7 +34,8 @@ public sealed class GuardrailTests : IDisposable
     [Fact]
     public async Task AGuardrailThatFailsIsRecordedAsFailedToRespondAndTheRequestFails()
     {
-        var tree = await SendAsync(new TestGuardrail("flaky", GuardrailMode.PreCall, (_, _) => throw new TimeoutException("moderation service timed out")), HttpStatusCode.GatewayTimeout, "The upstream provider did not answer in time.");
+        // The guardrail's own timeout is the gateway's failure, never blamed on the upstream provider.
+        var tree = await SendAsync(new TestGuardrail("flaky", GuardrailMode.PreCall, (_, _) => throw new TimeoutException("moderation service timed out")), HttpStatusCode.InternalServerError, "The gateway failed to handle the request.");
 
         var guardrail = Single(tree, "flaky");
         Assert.Equal(GuardrailStatuses.FailedToRespond, guardrail.GetTagItem(AttributeNames.GuardrailStatus));
@@ -109,7 +110,7 @@ public sealed class GuardrailTests : IDisposable
         return span;
     }
 
-    private sealed class TestGuardrail(string name, GuardrailMode modes, Func<GuardrailContext, CancellationToken, ValueTask<GuardrailVerdict>> check) : ILlmGuardrail
+    internal sealed class TestGuardrail(string name, GuardrailMode modes, Func<GuardrailContext, CancellationToken, ValueTask<GuardrailVerdict>> check) : ILlmGuardrail
     {
         public string Name => name;
 

@@ -138,7 +138,7 @@ public sealed class LlmAttempt : IDisposable
             if (failure is not null)
             {
                 span.SetTag(AttributeNames.ErrorType, failure.GetType().FullName);
-                span.AddException(failure);
+                ExceptionEvents.Record(span, failure);
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 
@@ -22,7 +23,9 @@ internal static class ErrorResponses
             response.Headers.WWWAuthenticate = "Bearer";
         }
 
-        await response.Body.WriteAsync(buffer.WrittenMemory, httpContext.RequestAborted).ConfigureAwait(false);
+        // Not RequestAborted: the server's request timeout cancels it too, and that client is still
+        // waiting for its 504. A client that is really gone makes the write fail, which is caught.
+        await response.Body.WriteAsync(buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>The error JSON of the wire format, for a response body or a stream's error event.</summary>

@@ -2,34 +2,45 @@ using System;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Net.Http;
+using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Timeouts;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Pipeline;
 
 /// <summary>
 /// The single failure path of every generated route: every exception, whatever its type, comes
-/// here exactly once. It classifies the failure, marks the open spans, records the
-/// <c>Failed Proxy Server Request</c> span, calls each failure logger once, and writes the error
-/// in the route's wire format (nothing when the client went away). For generated code only.
+/// here exactly once. It stops the guardrails still running beside the handler, classifies the
+/// failure, marks the open spans, records the <c>Failed Proxy Server Request</c> span, answers in
+/// the route's wire format (a JSON error, or an error event in a stream that has started; nothing
+/// when the client went away), then calls each failure logger once. For generated code only.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class FailurePath
 {
+    /// <summary>The <c>error.type</c> and code of a client that went away (status 499, nothing written).</summary>
+    internal const string ClientDisconnected = "client_disconnected";
+
+    /// <summary>The <c>error.type</c> and code of the server's own request timeout (ASP.NET Core request timeouts).</summary>
+    internal const string RequestTimeout = "request_timeout";
+
+    /// <summary>The <c>error.type</c> and code of a request body that did not arrive in time (408).</summary>
+    internal const string RequestBodyTimeout = "request_body_timeout";
+
     /// <summary>Handles a failed request. Never throws.</summary>
     public static async Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm)
     {
-        var httpContext = call.HttpContext;
-        var clientGone = httpContext.RequestAborted.IsCancellationRequested;
-
-        // Guardrails running beside the handler finish (and end their spans) before their parent does.
+        // Guardrails running beside the handler are stopped and awaited: they end their spans before
+        // their parent does, and a guardrail that failed (or blocked) is the failure when the handler
+        // was only cancelled because of it. The task never faults.
         if (call.DuringCallGuardrails is { } pending)
         {
-            var block = await pending.ConfigureAwait(false);
-            if (block is not null && exception is OperationCanceledException)
+            await call.StopDuringCallGuardrailsAsync().ConfigureAwait(false);
+            if (await pending.ConfigureAwait(false) is { } guardrailFailure && exception is OperationCanceledException)
             {
-                // The handler was cancelled because a during-call guardrail blocked: the block is the failure.
-                exception = block;
+                exception = guardrailFailure;
             }
         }
 
@@ -38,7 +49,7 @@ public static class FailurePath
             GuardrailRunner.RecordUnspannedBlock(call, unspanned, llm ?? server);
         }
 
-        var failure = Classify(exception, clientGone);
+        var failure = Classify(call, exception);
         call.Failure = failure;
         MarkOpenSpan(llm ?? preCall ?? auth, exception, failure);
         MarkOpenSpan(server, innermost: llm is null && preCall is null && auth is null ? exception : null, failure);
@@ -54,47 +65,83 @@ public static class FailurePath
             {
                 failed.SetTag(AttributeNames.ErrorType, failure.ErrorType);
                 failed.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
-                failed.AddException(exception);
+                ExceptionEvents.Record(failed, exception);
             }
 
             failed.SetStatus(ActivityStatusCode.Error, failure.Message);
         }
 
-        await LogAsync(new FailureContext(call, exception, failure.StatusCode, failure.ErrorType), failed).ConfigureAwait(false);
+        // The client is answered first: it waits for no failure logger, however slow.
+        await AnswerAsync(call, failure, server).ConfigureAwait(false);
+        await LogAsync(call, exception, failure, failed).ConfigureAwait(false);
         TracedPipeline.End(failed, server);
+    }
 
-        if (!clientGone)
+    /// <summary>
+    /// Writes the error: a JSON body when nothing was sent yet, an error event (before the stream's
+    /// terminal event, which the pipeline holds back) when a stream has started, nothing when the
+    /// client is gone. A response something else started cannot be ended honestly: its connection
+    /// is cut, so the client never takes a truncated body for a whole one.
+    /// </summary>
+    private static async ValueTask AnswerAsync(LlmCall call, Failure failure, Activity? server)
+    {
+        if (failure.Code == ClientDisconnected)
         {
-            try
+            return;
+        }
+
+        var httpContext = call.HttpContext;
+        var response = httpContext.Response;
+        try
+        {
+            if (!response.HasStarted)
             {
-                if (!httpContext.Response.HasStarted)
-                {
-                    await ErrorResponses.WriteAsync(httpContext, call.Route.ErrorFormat, failure).ConfigureAwait(false);
-                }
-                else if (call.StreamedChunks > 0)
-                {
-                    await ServerSentEvents.WriteErrorAsync(httpContext.Response, call.Route.ErrorFormat, failure, httpContext.RequestAborted).ConfigureAwait(false);
-                }
+                await ErrorResponses.WriteAsync(httpContext, call.Route.ErrorFormat, failure).ConfigureAwait(false);
             }
-            catch (Exception writeFailure) when (writeFailure is OperationCanceledException or System.IO.IOException)
+            else if (call.StreamedChunks > 0)
             {
-                // The client left while the error was being written: nothing more to tell it.
-                server?.AddException(writeFailure);
+                await ServerSentEvents.WriteErrorAsync(response, call.Route.ErrorFormat, failure).ConfigureAwait(false);
+            }
+            else
+            {
+                httpContext.Abort();
+            }
+        }
+        catch (Exception writeFailure)
+        {
+            // The client left while the error was being written: nothing more to tell it.
+            if (server is { IsAllDataRequested: true })
+            {
+                ExceptionEvents.Record(server, writeFailure);
             }
         }
     }
 
-    private static async ValueTask LogAsync(FailureContext context, Activity? failed)
+    /// <summary>Calls every failure logger once, in order, within one deadline for all of them; a logger's failure is an event on the failure span.</summary>
+    private static async ValueTask LogAsync(LlmCall call, Exception exception, Failure failure, Activity? failed)
     {
-        foreach (var logger in context.Call.Gateway.FailureLoggers)
+        var loggers = call.Gateway.FailureLoggers;
+        if (loggers.Length == 0)
+        {
+            return;
+        }
+
+        using var deadline = new CancellationTokenSource(call.Gateway.Options.FailureLoggerTimeout);
+        var context = new FailureContext(call, exception, failure.StatusCode, failure.ErrorType) { ErrorCode = failure.Code, CancellationToken = deadline.Token };
+        foreach (var logger in loggers)
         {
             try
             {
-                await logger.LogFailureAsync(context).ConfigureAwait(false);
+                var logging = logger.LogFailureAsync(context);
+                if (!logging.IsCompletedSuccessfully)
+                {
+                    // A logger that ignores its token is left behind at the deadline, not waited for.
+                    await logging.AsTask().WaitAsync(deadline.Token).ConfigureAwait(false);
+                }
             }
             catch (Exception loggerFailure)
             {
-                // A broken logger must not change the response or stop the other loggers.
+                // A broken or slow logger must not change the response or stop the other loggers.
                 failed?.AddEvent(new ActivityEvent(AttributeNames.FailureLoggerErrorEvent, tags: new ActivityTagsCollection
                 {
                     [AttributeNames.ErrorType] = loggerFailure.GetType().FullName,
@@ -116,24 +163,42 @@ public static class FailurePath
             span.SetTag(AttributeNames.ErrorType, failure.ErrorType);
             if (innermost is not null)
             {
-                span.AddException(innermost);
+                ExceptionEvents.Record(span, innermost);
             }
         }
     }
 
-    internal static Failure Classify(Exception exception, bool clientGone)
+    /// <summary>
+    /// The one place a failure gets its status, code and <c>error.type</c>. The request's own state
+    /// decides first, whatever was thrown while it was being cancelled: the server's request timeout
+    /// (its token, not <see cref="HttpContext.RequestAborted"/>, which the timeout also cancels), then
+    /// a client that went away. Then the exception: a <see cref="GatewayException"/> says its own
+    /// status (an <see cref="UpstreamTimeoutException"/> is the only upstream timeout); anything
+    /// else, a component's own cancellation or timeout included, is an internal error.
+    /// </summary>
+    internal static Failure Classify(LlmCall call, Exception exception)
     {
-        if (clientGone)
+        var httpContext = call.HttpContext;
+        if (httpContext.Features.Get<IHttpRequestTimeoutFeature>() is { RequestTimeoutToken.IsCancellationRequested: true })
         {
-            return new Failure(499, GatewayErrorKind.InvalidRequest, "client_disconnected", "The client closed the request.", null);
+            // A body still being read when the deadline passed: the client was the slow side (408).
+            return call.Envelope.Error is OperationCanceledException
+                ? new Failure(408, GatewayErrorKind.InvalidRequest, RequestBodyTimeout, "The request body did not arrive in time.", RequestBodyTimeout)
+                : new Failure(504, GatewayErrorKind.Timeout, RequestTimeout, "The request took longer than this gateway allows.", RequestTimeout);
+        }
+
+        if (httpContext.RequestAborted.IsCancellationRequested)
+        {
+            return new Failure(499, GatewayErrorKind.InvalidRequest, ClientDisconnected, "The client closed the request.", ClientDisconnected);
         }
 
         var errorType = exception.GetType().FullName ?? exception.GetType().Name;
         return exception switch
         {
             GatewayException known => new Failure(known.StatusCode, known.Kind, errorType, known.Message, known.Code),
+
+            // Kept until upstream code reports unreachable providers as UpstreamException itself.
             HttpRequestException => new Failure(502, GatewayErrorKind.Api, errorType, "The upstream provider could not be reached.", "upstream_unreachable"),
-            TimeoutException or OperationCanceledException => new Failure(504, GatewayErrorKind.Timeout, errorType, "The upstream provider did not answer in time.", "upstream_timeout"),
 
             // Its message may carry anything (paths, keys): the client and the span status get a fixed text.
             _ => new Failure(500, GatewayErrorKind.Api, errorType, "The gateway failed to handle the request.", "internal_error"),

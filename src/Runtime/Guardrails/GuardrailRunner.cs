@@ -54,24 +54,33 @@ internal static class GuardrailRunner
         }
     }
 
-    public static async Task<GuardrailBlockedException?> RunConcurrentlyAsync(LlmCall call, ILlmGuardrail[] guardrails, object? request, CancellationTokenSource handlerCancellation)
+    /// <summary>
+    /// Runs the during-call guardrails beside the handler. The task never faults: its result is the
+    /// first failure (a block, or an exception a guardrail threw; either stops the handler through
+    /// <paramref name="handlerCancellation"/>), else the cancellation that stopped a guardrail (the
+    /// client left, the request timed out, the pipeline stopped it), else null.
+    /// </summary>
+    public static async Task<Exception?> RunConcurrentlyAsync(LlmCall call, ILlmGuardrail[] guardrails, object? request, CancellationTokenSource handlerCancellation)
     {
-        var runs = new Task<GuardrailBlockedException?>[guardrails.Length];
+        var runs = new Task<DuringCallOutcome>[guardrails.Length];
         for (var i = 0; i < guardrails.Length; i++)
         {
             runs[i] = RunGuardedAsync(call, guardrails[i], request, handlerCancellation);
         }
 
-        GuardrailBlockedException? first = null;
+        Exception? failure = null;
+        OperationCanceledException? stopped = null;
         foreach (var run in runs)
         {
-            first ??= await run.ConfigureAwait(false);
+            var outcome = await run.ConfigureAwait(false);
+            failure ??= outcome.Failure;
+            stopped ??= outcome.Stopped;
         }
 
-        return first;
+        return failure ?? stopped;
     }
 
-    private static async Task<GuardrailBlockedException?> RunGuardedAsync(LlmCall call, ILlmGuardrail guardrail, object? request, CancellationTokenSource handlerCancellation)
+    private static async Task<DuringCallOutcome> RunGuardedAsync(LlmCall call, ILlmGuardrail guardrail, object? request, CancellationTokenSource handlerCancellation)
     {
         try
         {
@@ -81,14 +90,24 @@ internal static class GuardrailRunner
                 await handlerCancellation.CancelAsync().ConfigureAwait(false);
             }
 
-            return block;
+            return new DuringCallOutcome(block, null);
         }
-        catch (OperationCanceledException) when (handlerCancellation.IsCancellationRequested)
+        catch (OperationCanceledException cancelled) when (handlerCancellation.IsCancellationRequested)
         {
-            // Another guardrail blocked or the client left: that outcome is reported by the pipeline.
-            return null;
+            // Stopped because another guardrail failed, the client left, the request timed out or
+            // the handler failed: that outcome is the pipeline's to report.
+            return new DuringCallOutcome(null, cancelled);
+        }
+        catch (Exception exception)
+        {
+            // The guardrail failed (its span says failed_to_respond): the request fails with it, so
+            // the handler is stopped as for a block.
+            await handlerCancellation.CancelAsync().ConfigureAwait(false);
+            return new DuringCallOutcome(exception, null);
         }
     }
+
+    private readonly record struct DuringCallOutcome(Exception? Failure, OperationCanceledException? Stopped);
 
     /// <summary>
     /// Runs one guardrail; returns the block, if any, with its span already recorded. Any other
@@ -148,7 +167,11 @@ internal static class GuardrailRunner
             return Blocked(span, parent, guardrail.Name, mode, thrown);
         }
 
-        span?.AddException(exception);
+        if (span is { IsAllDataRequested: true })
+        {
+            ExceptionEvents.Record(span, exception);
+        }
+
         Record(span, parent, guardrail.Name, mode, GuardrailStatuses.FailedToRespond, reason: null);
         ExceptionDispatchInfo.Throw(exception);
         return null!;

@@ -41,6 +41,14 @@ public sealed class TracedLlmOptions
     /// <summary>Captured content longer than this many characters is truncated. Default 16,384.</summary>
     public int MaxContentLength { get; set; } = 16 * 1024;
 
+    /// <summary>
+    /// How long the failure path waits for a failed request's failure loggers, all of them
+    /// together; <see cref="FailureContext.CancellationToken"/> is cancelled then, and a logger
+    /// still running is recorded as failed and left behind (the response was already written).
+    /// Default 5 seconds.
+    /// </summary>
+    public TimeSpan FailureLoggerTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The <c>langfuse.environment</c> of traces whose metadata names none. Default: <c>LANGFUSE_TRACING_ENVIRONMENT</c>.</summary>
     public string? DefaultEnvironment { get; set; } = Environment.GetEnvironmentVariable("LANGFUSE_TRACING_ENVIRONMENT") is { Length: > 0 } environment ? environment : null;
 

@@ -61,6 +61,9 @@ public sealed class RequestEnvelope
                 throw new InvalidLlmRequestException("The request body is not valid UTF-8 JSON.", Error);
             case BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge:
                 throw new InvalidLlmRequestException("The request body is larger than this gateway accepts.", bad, StatusCodes.Status413PayloadTooLarge);
+            case BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } stalled:
+                // Kestrel's minimum request body data rate: the client stalled while sending its body.
+                throw new InvalidLlmRequestException("The request body did not arrive in time.", stalled, StatusCodes.Status408RequestTimeout, "request_body_timeout");
             case BadHttpRequestException bad:
                 throw new InvalidLlmRequestException("The request body could not be read.", bad);
             default:

@@ -12,7 +12,14 @@ namespace TracedLlm.Pipeline;
 /// <summary>
 /// Server-sent events in the route's wire format: OpenAI <c>data: {chunk}</c> lines ended by
 /// <c>data: [DONE]</c>; Anthropic <c>event: {type}</c> + <c>data: {event}</c>, the event name taken
-/// from the event's own <c>type</c>.
+/// from the event's own <c>type</c>. Each format has one terminal event (OpenAI's <c>[DONE]</c>,
+/// which the pipeline writes; Anthropic's <c>message_stop</c>, which the handler yields and the
+/// pipeline holds back): it is written only once the guardrails are done, so a failure found after
+/// the last chunk still reaches the client as an error event before it, never after.
+/// System.Net.ServerSentEvents' <c>SseFormatter</c> writes a whole enumeration to a stream; the
+/// pipeline needs each event on its own (the terminal one held back, an error event after the
+/// enumeration failed, a flush per event under the request's token), so the few lines that frame
+/// an event are kept here, over the response's <c>PipeWriter</c>. (A design reason, not a measured one.)
 /// </summary>
 internal static class ServerSentEvents
 {
@@ -29,14 +36,25 @@ internal static class ServerSentEvents
         response.Headers["X-Accel-Buffering"] = "no";
     }
 
-    public static ValueTask<FlushResult> WriteChunkAsync<T>(HttpResponse response, WireFormat format, T chunk, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    /// <summary>The chunk's JSON, serialized once for the event (and kept when it is the held-back terminal event).</summary>
+    public static byte[] Serialize<T>(T chunk, JsonTypeInfo<T> typeInfo) => JsonSerializer.SerializeToUtf8Bytes(chunk, typeInfo);
+
+    /// <summary>Where the event's name is in its JSON: Anthropic events are named by their own <c>type</c>; OpenAI's have no name.</summary>
+    public static (int Start, int Length)? EventName(WireFormat format, byte[] json) =>
+        format == WireFormat.Anthropic ? EventType(json) : null;
+
+    /// <summary>True for the handler's event that ends a stream (Anthropic <c>message_stop</c>).</summary>
+    public static bool IsTerminal(byte[] json, (int Start, int Length)? name) =>
+        name is var (start, length) && json.AsSpan(start, length).SequenceEqual("message_stop"u8);
+
+    /// <summary>Writes one event and flushes it.</summary>
+    public static ValueTask<FlushResult> WriteEventAsync(HttpResponse response, byte[] json, (int Start, int Length)? name, CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(chunk, typeInfo);
         var writer = response.BodyWriter;
-        if (format == WireFormat.Anthropic && EventType(json) is { } type)
+        if (name is var (start, length))
         {
             writer.Write(Event);
-            writer.Write(type);
+            writer.Write(json.AsSpan(start, length));
             writer.Write(LineEnd);
         }
 
@@ -47,20 +65,19 @@ internal static class ServerSentEvents
         return writer.FlushAsync(cancellationToken);
     }
 
-    public static ValueTask<FlushResult> WriteDoneAsync(HttpResponse response, WireFormat format, CancellationToken cancellationToken)
+    /// <summary>Ends an OpenAI stream with <c>data: [DONE]</c>.</summary>
+    public static ValueTask<FlushResult> WriteDoneAsync(HttpResponse response, CancellationToken cancellationToken)
     {
-        if (format == WireFormat.Anthropic)
-        {
-            // Anthropic streams end with the handler's own message_stop event.
-            return ValueTask.FromResult(default(FlushResult));
-        }
-
         response.BodyWriter.Write(Done);
         return response.BodyWriter.FlushAsync(cancellationToken);
     }
 
-    /// <summary>An error after the stream started: an error event in the stream (the status line is already sent).</summary>
-    public static async Task WriteErrorAsync(HttpResponse response, WireFormat format, FailurePath.Failure failure, CancellationToken cancellationToken)
+    /// <summary>
+    /// An error after the stream started: an error event in the stream (the status line is already
+    /// sent). Not cancelled by the request's token, which a server timeout cancels while its client
+    /// still waits to be told.
+    /// </summary>
+    public static async Task WriteErrorAsync(HttpResponse response, WireFormat format, FailurePath.Failure failure)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         ErrorResponses.WriteBody(buffer, format, failure);
@@ -74,10 +91,11 @@ internal static class ServerSentEvents
         writer.Write(buffer.WrittenSpan);
         writer.Write(LineEnd);
         writer.Write(LineEnd);
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
-    private static byte[]? EventType(byte[] json)
+    /// <summary>Where the event's own top-level <c>type</c> string is in its JSON, when it has one (unescaped).</summary>
+    private static (int Start, int Length)? EventType(byte[] json)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -90,7 +108,9 @@ internal static class ServerSentEvents
             if (reader.ValueTextEquals("type"u8))
             {
                 reader.Read();
-                return reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped ? reader.ValueSpan.ToArray() : null;
+
+                // The value's bytes sit between its quotes in the input: no copy needed.
+                return reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped ? ((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length) : null;
             }
 
             reader.Read();

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Unicode;
 using System.Text.Json.Serialization.Metadata;
@@ -182,6 +183,7 @@ public static class TracedPipeline
             server.Stop();
         }
 
+        call.EndRequest();
         GatewayMetrics.RecordRequest(call);
     }
 
@@ -196,7 +198,9 @@ public static class TracedPipeline
 
     /// <summary>
     /// Writes the handler's chunks as server-sent events, flushing each. The handler resumes under
-    /// the LLM span after every chunk; the first chunk's time is the time to first token.
+    /// the LLM span after every chunk; the first chunk's time is the time to first token. The
+    /// stream's terminal event is held back for <see cref="CompleteStreamAsync"/>, and the chunks
+    /// are kept for the post-call guardrails when there are any.
     /// </summary>
     public static async Task StreamAsync<T>(LlmCall call, IAsyncEnumerable<T> chunks, JsonTypeInfo<T> typeInfo)
     {
@@ -204,6 +208,8 @@ public static class TracedPipeline
         var format = call.Route.ErrorFormat;
         var cancellation = call.CancellationToken;
         var llm = call.Span;
+        var kept = call.Gateway.PostCallGuardrails.Length > 0 ? new List<T>() : null;
+        call.StreamedResponse = kept;
         call.StreamStartTimestamp = Stopwatch.GetTimestamp();
         await using var enumerator = chunks.GetAsyncEnumerator(cancellation);
         while (true)
@@ -219,13 +225,32 @@ public static class TracedPipeline
                 break;
             }
 
+            var chunk = enumerator.Current;
+            kept?.Add(chunk);
             if (call.StreamedChunks++ == 0)
             {
                 call.FirstChunkTimestamp = Stopwatch.GetTimestamp();
                 ServerSentEvents.Start(response);
             }
 
-            await ServerSentEvents.WriteChunkAsync(response, format, enumerator.Current, typeInfo, cancellation).ConfigureAwait(false);
+            var json = ServerSentEvents.Serialize(chunk, typeInfo);
+            var name = ServerSentEvents.EventName(format, json);
+            if (call.HeldTerminalEvent is { } early)
+            {
+                // The handler went on after its terminal event: keep the order it chose.
+                call.HeldTerminalEvent = null;
+                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early), cancellation).ConfigureAwait(false);
+            }
+
+            if (ServerSentEvents.IsTerminal(json, name))
+            {
+                call.HeldTerminalEvent = json;
+            }
+            else
+            {
+                await ServerSentEvents.WriteEventAsync(response, json, name, cancellation).ConfigureAwait(false);
+            }
+
             call.LastChunkTimestamp = Stopwatch.GetTimestamp();
         }
 
@@ -235,13 +260,31 @@ public static class TracedPipeline
         }
     }
 
+    /// <summary>The streamed chunks as post-call guardrails see them (a <c>List&lt;TChunk&gt;</c>), or null when no post-call guardrail is registered.</summary>
+    public static object? StreamedResponse(LlmCall call) => call.StreamedResponse;
+
     /// <summary>
-    /// Ends a stream (OpenAI <c>data: [DONE]</c>) and records its timings on the LLM span: TTFT, and
-    /// for Langfuse the instant of the first chunk that TTFT ends at, as its completion start time.
+    /// Ends a stream once its guardrails are done: the held-back terminal event (Anthropic
+    /// <c>message_stop</c>) or OpenAI's <c>data: [DONE]</c>, and the stream's timings on the LLM
+    /// span (TTFT, and for Langfuse the instant of the first chunk that TTFT ends at, as its
+    /// completion start time). A client that left, or a request timeout that passed, before this
+    /// point fails the request: the stream did not end.
     /// </summary>
     public static async Task CompleteStreamAsync(LlmCall call)
     {
-        await ServerSentEvents.WriteDoneAsync(call.HttpContext.Response, call.Route.ErrorFormat, call.CancellationToken).ConfigureAwait(false);
+        var httpContext = call.HttpContext;
+        httpContext.RequestAborted.ThrowIfCancellationRequested();
+        var response = httpContext.Response;
+        if (call.HeldTerminalEvent is { } terminal)
+        {
+            call.HeldTerminalEvent = null;
+            await ServerSentEvents.WriteEventAsync(response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal), httpContext.RequestAborted).ConfigureAwait(false);
+        }
+        else if (call.Route.ErrorFormat != WireFormat.Anthropic)
+        {
+            await ServerSentEvents.WriteDoneAsync(response, httpContext.RequestAborted).ConfigureAwait(false);
+        }
+
         if (call.Span is { IsAllDataRequested: true } span)
         {
             var (timeToFirstToken, timePerOutputToken) = StreamTimings(call);
@@ -381,15 +424,19 @@ public static class TracedPipeline
         }
     }
 
-    /// <summary>Waits for the during-call guardrails; a block fails the request even when the handler succeeded.</summary>
+    /// <summary>
+    /// Waits for the during-call guardrails. A block or a guardrail's failure fails the request even
+    /// when the handler succeeded; so does a guardrail stopped because the client left or the
+    /// request timed out (the guardrails did not finish, so the response may not be given).
+    /// </summary>
     public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call) =>
         call.DuringCallGuardrails is { } pending ? AwaitDuringCallAsync(pending) : ValueTask.CompletedTask;
 
-    private static async ValueTask AwaitDuringCallAsync(Task<GuardrailBlockedException?> pending)
+    private static async ValueTask AwaitDuringCallAsync(Task<Exception?> pending)
     {
-        if (await pending.ConfigureAwait(false) is { } block)
+        if (await pending.ConfigureAwait(false) is { } failure)
         {
-            throw block;
+            ExceptionDispatchInfo.Throw(failure);
         }
     }
 

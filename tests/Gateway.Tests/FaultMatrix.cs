@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>Where a fault is injected: every component a traced request passes through.</summary>
+public enum FaultSite
+{
+    Authenticator,
+    PreCallGuardrail,
+    DuringCallGuardrail,
+    PostCallGuardrail,
+    HandlerBeforeLlmCall,
+
+    /// <summary>The LLM attempt: the whole call when not streamed, the stream before its first chunk when streamed.</summary>
+    Upstream,
+    StreamAfterFirstChunk,
+    FailureLogger,
+}
+
+/// <summary>How the component fails.</summary>
+public enum Fault
+{
+    SyncThrow,
+    AsyncThrow,
+
+    /// <summary>An <see cref="OperationCanceledException"/> of the component's own, not the client's.</summary>
+    OwnCancellation,
+
+    /// <summary>A <see cref="TimeoutException"/> of the component's own (its own dependency was slow).</summary>
+    OwnTimeout,
+
+    /// <summary>The component's "no": an authenticator's failure, a guardrail's block verdict, a block thrown by handler code.</summary>
+    Block,
+    DisconnectBeforeResponse,
+    DisconnectAfterResponseStarted,
+
+    /// <summary>ASP.NET Core's request timeout fires while the component runs.</summary>
+    ServerRequestTimeout,
+
+    /// <summary>The upstream layer reports that the provider did not answer in time.</summary>
+    UpstreamTimeout,
+}
+
+/// <summary>What the client gets.</summary>
+public enum Answer
+{
+    /// <summary>A JSON error body in the route's format.</summary>
+    Json,
+
+    /// <summary>An error event in the stream, in the route's format, and no terminal event.</summary>
+    StreamErrorEvent,
+
+    /// <summary>Nothing: the client is gone.</summary>
+    Nothing,
+}
+
+/// <summary>The documented outcome of a failure: status, code, <c>error.type</c>, the message the client and the spans read, and how it is answered.</summary>
+public sealed record Expected(int Status, string? Code, string ErrorType, string Message, Answer Answer);
+
+/// <summary>One cell of the fault matrix: a component, a way to fail, a wire format, streamed or not.</summary>
+public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, bool Stream)
+{
+    public const string BlockMessage = "Blocked by the fault matrix.";
+    public const string AuthFailureMessage = "Refused by the fault matrix.";
+    private const string InternalError = "The gateway failed to handle the request.";
+
+    /// <summary>Every combination of the four dimensions, each with its cell or with why it cannot exist.</summary>
+    public static IReadOnlyList<(FaultCell Cell, string? WhyNot)> AllCombinations { get; } = (
+        from site in Enum.GetValues<FaultSite>()
+        from fault in Enum.GetValues<Fault>()
+        from format in new[] { WireFormat.OpenAI, WireFormat.Anthropic }
+        from stream in new[] { false, true }
+        let cell = new FaultCell(site, fault, format, stream)
+        select (cell, cell.WhyItCannotExist())).ToList();
+
+    /// <summary>The cells that can exist: the matrix the tests run.</summary>
+    public static IEnumerable<FaultCell> All => AllCombinations.Where(c => c.WhyNot is null).Select(c => c.Cell);
+
+    /// <summary>Null when the combination exists; else why it cannot.</summary>
+    public string? WhyItCannotExist()
+    {
+        var runsAfterFirstChunk = Stream && (Site is FaultSite.StreamAfterFirstChunk or FaultSite.PostCallGuardrail);
+        var runsBeforeFirstChunk = Site is FaultSite.Authenticator or FaultSite.PreCallGuardrail or FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream;
+        return (Site, Fault) switch
+        {
+            (FaultSite.StreamAfterFirstChunk, _) when !Stream => "a response that is not streamed has no chunks",
+            (FaultSite.FailureLogger, Fault.Block) => "a failure logger has no verdict (a block it throws is an exception like any other: the throw cells)",
+            (not (FaultSite.Upstream or FaultSite.StreamAfterFirstChunk), Fault.UpstreamTimeout) => "only the upstream call has an upstream deadline (a component's own timeout is its OwnTimeout cell)",
+            (FaultSite.FailureLogger, Fault.DisconnectBeforeResponse) => "the failure logger runs after the error response is written",
+            (_, Fault.DisconnectBeforeResponse) when runsAfterFirstChunk => "it runs after the stream's first chunk was written: the response has started",
+            (not FaultSite.FailureLogger, Fault.DisconnectAfterResponseStarted) when !Stream => "a response that is not streamed starts only when the finished result is written, and after that only the failure logger runs",
+            (_, Fault.DisconnectAfterResponseStarted) when runsBeforeFirstChunk => "it runs before the stream's first chunk: the response has not started",
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// True when the stream has sent chunks before the fault: the failure is an error event. A
+    /// streamed request's during-call guardrail fails after the stream's content unless it throws
+    /// synchronously (before the handler starts) or the client leaves before the first chunk.
+    /// </summary>
+    public bool StreamStartsFirst => Stream && (Site is FaultSite.StreamAfterFirstChunk or FaultSite.PostCallGuardrail
+        || (Site == FaultSite.DuringCallGuardrail && Fault is not (Fault.SyncThrow or Fault.DisconnectBeforeResponse)));
+
+    /// <summary>
+    /// The failure logger's cells fail the request first with a pre-call block (400), then the
+    /// logger fails; every other cell's failure is its own fault.
+    /// </summary>
+    public Expected Expected
+    {
+        get
+        {
+            if (Site == FaultSite.FailureLogger)
+            {
+                return new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage, Answer.Json);
+            }
+
+            var answer = StreamStartsFirst ? Answer.StreamErrorEvent : Answer.Json;
+            return Fault switch
+            {
+                Fault.SyncThrow or Fault.AsyncThrow => new Expected(500, "internal_error", typeof(FaultInjectedException).FullName!, InternalError, answer),
+                Fault.OwnCancellation => new Expected(500, "internal_error", typeof(OperationCanceledException).FullName!, InternalError, answer),
+                Fault.OwnTimeout => new Expected(500, "internal_error", typeof(TimeoutException).FullName!, InternalError, answer),
+                Fault.Block when Site == FaultSite.Authenticator => new Expected(401, null, typeof(LlmAuthenticationException).FullName!, AuthFailureMessage, answer),
+                Fault.Block => new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage, answer),
+                Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted => new Expected(499, "client_disconnected", "client_disconnected", "The client closed the request.", Answer.Nothing),
+                Fault.ServerRequestTimeout => new Expected(504, "request_timeout", "request_timeout", "The request took longer than this gateway allows.", answer),
+                Fault.UpstreamTimeout => new Expected(504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName!, "The upstream provider did not answer in time.", answer),
+                _ => throw new ArgumentOutOfRangeException(nameof(Fault)),
+            };
+        }
+    }
+
+    /// <summary>The fault makes the component wait until it is cancelled (the client leaves, the deadline passes).</summary>
+    public bool Hangs => Fault is Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout;
+
+    public override string ToString() => $"{Site} × {Fault} × {Format} × {(Stream ? "stream" : "whole")}";
+}
+
+/// <summary>What an injected component throws: a plain exception whose message must never reach the client.</summary>
+public sealed class FaultInjectedException(string message) : Exception(message);
