@@ -24,9 +24,12 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
         _gateway = gateway;
     }
 
-    /// <summary>Starts mapping traced routes; fails at start-up when <c>AddTracedLlm()</c> is missing. For generated code.</summary>
+    /// <summary>
+    /// Starts mapping traced routes; fails at start-up when <c>AddTracedLlm()</c> is missing.
+    /// <paramref name="manifestJson"/> is the build-time telemetry manifest of the routes' assembly. For generated code.
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public static TracedLlmRouteBuilder Create(IEndpointRouteBuilder endpoints)
+    public static TracedLlmRouteBuilder Create(IEndpointRouteBuilder endpoints, string? manifestJson = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var gateway = endpoints.ServiceProvider.GetService<TracedLlmGateway>() ?? throw TracedLlmGateway.NotRegistered();
