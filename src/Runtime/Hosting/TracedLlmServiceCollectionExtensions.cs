@@ -19,6 +19,9 @@ public static class TracedLlmServiceCollectionExtensions
         configure?.Invoke(options);
         services.TryAddSingleton(options);
         services.TryAddSingleton<TracedLlmGateway>();
+
+        // The error bodies' type info, for API descriptions (OpenAPI) where JSON has no reflection (Native AOT).
+        services.ConfigureHttpJsonOptions(static json => json.SerializerOptions.TypeInfoResolverChain.Add(OpenApi.WireErrorJsonContext.Default));
         return services;
     }
 }
