@@ -27,7 +27,26 @@ public sealed class LlmCall
         _envelope = envelope;
         Gateway = gateway;
         StartTimestamp = startTimestamp;
+        AmbientLlmScope.Enter(this);
     }
+
+    /// <summary>
+    /// The traced call the running code belongs to (the handler and everything it awaits), or null
+    /// outside one. Always null until <see cref="EnableCurrent"/> has been called, as
+    /// <c>UseTracedLlm()</c> (TracedLlm.Extensions.AI) does at start-up.
+    /// </summary>
+    public static LlmCall? Current => AmbientLlmScope.Current switch
+    {
+        LlmCall call => call,
+        LlmAttempt attempt => attempt.Call,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Makes <see cref="Current"/> and <see cref="LlmAttempt.Current"/> flow from now on. Off by
+    /// default: flowing them costs every request an execution-context change (about 80 B).
+    /// </summary>
+    public static void EnableCurrent() => AmbientLlmScope.Enable();
 
     /// <summary>The HTTP request.</summary>
     public HttpContext HttpContext { get; }
