@@ -44,7 +44,8 @@ public sealed class LlmCall
 
     /// <summary>
     /// Makes <see cref="Current"/> and <see cref="LlmAttempt.Current"/> flow from now on. Off by
-    /// default: flowing them costs every request an execution-context change (about 80 B).
+    /// default: flowing them costs every request an execution-context change (72 B with no listener,
+    /// 288 B with every span recorded).
     /// </summary>
     public static void EnableCurrent() => AmbientLlmScope.Enable();
 
