@@ -1,15 +1,10 @@
 using System;
 using System.Collections.Concurrent;
 using System.IO;
-using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using TracedLlm.Gateway.Tests;
 
 namespace TracedLlm.Package.Tests;
 
@@ -33,12 +28,8 @@ internal sealed class FakeOpenAi : IAsyncDisposable
 
     public static async Task<FakeOpenAi> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
         FakeOpenAi? fake = null;
-        app.MapPost("/v1/chat/completions", async (HttpContext context) =>
+        var (app, address) = await LoopbackApp.StartAsync(map => map.MapPost("/v1/chat/completions", async (HttpContext context) =>
         {
             using var reader = new StreamReader(context.Request.Body);
             fake!.Received.Enqueue(await reader.ReadToEndAsync());
@@ -48,15 +39,10 @@ internal sealed class FakeOpenAi : IAsyncDisposable
                  "choices":[{"index":0,"message":{"role":"assistant","content":"{{{Answer}}}"},"finish_reason":"stop"}],
                  "usage":{"prompt_tokens":5,"completion_tokens":4,"total_tokens":9}}
                 """);
-        });
-        await app.StartAsync();
-        fake = new FakeOpenAi(app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        }));
+        fake = new FakeOpenAi(app, address);
         return fake;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => LoopbackApp.StopAsync(_app);
 }
