@@ -33,6 +33,7 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 
 // TracedLlm: the run time of the generated routes, and the policies it runs.
 builder.Services.AddTracedLlm();
+builder.Services.AddOpenApi();
 builder.Services.AddSingleton<ILlmAuthenticator>(new ApiKeyAuthenticator(GatewayKeys.From(configuration)));
 builder.Services.AddSingleton<ILlmGuardrail>(new BannedWordGuardrail(configuration["Gateway:BannedWord"] ?? "forbidden"));
 builder.Services.AddSingleton<ILlmGuardrail>(new ResponseLengthGuardrail(configuration.GetValue("Gateway:MaxResponseCharacters", 8000)));
@@ -148,7 +149,9 @@ if (configuration.GetValue("Diagnostics:CountActivities", false))
     app.MapGet("/tracedllm/diagnostics", () => Results.Json(counts.Snapshot(), GatewayJsonContext.Default.ActivityCountsSnapshot));
 }
 
-app.MapGet("/tracedllm/manifest", () => Results.Text(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson, "application/json"));
+// The build-time telemetry manifest of the traced routes, and their OpenAPI document at /openapi/v1.json.
+app.MapTracedLlmManifest();
+app.MapOpenApi();
 
 foreach (var target in exportTargets)
 {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -9,9 +8,10 @@ using Microsoft.Extensions.AI;
 namespace TracedLlm.Extensions.AI;
 
 /// <summary>
-/// Calls an <see cref="IChatClient"/> inside an upstream attempt. The attempt's model is the call's
-/// <see cref="ChatOptions.ModelId"/> unless the options name one; the response's model, id, usage
-/// and finish reason are recorded on the attempt span and the LLM span without hand-written tagging.
+/// Calls an <see cref="IChatClient"/> inside an upstream attempt you hold. The attempt's model is the
+/// call's <see cref="ChatOptions.ModelId"/> unless the options name one; the response's model, id,
+/// usage and finish reason are recorded on the attempt span and the LLM span without hand-written
+/// tagging. A client built with <c>UseTracedLlm()</c> does the same by itself, wherever it is called.
 /// </summary>
 public static class LlmAttemptChatClientExtensions
 {
@@ -25,8 +25,8 @@ public static class LlmAttemptChatClientExtensions
     {
         ArgumentNullException.ThrowIfNull(attempt);
         ArgumentNullException.ThrowIfNull(client);
-        var response = await client.GetResponseAsync(messages, WithModel(options, attempt), cancellationToken).ConfigureAwait(false);
-        Record(attempt, response.ModelId, response.ResponseId, response.FinishReason, response.Usage);
+        var response = await client.GetResponseAsync(messages, TracedLlmChatClient.WithModel(options, attempt.Target.Model), cancellationToken).ConfigureAwait(false);
+        ChatResponseFacts.From(response).Record(attempt);
         return response;
     }
 
@@ -40,55 +40,13 @@ public static class LlmAttemptChatClientExtensions
     {
         ArgumentNullException.ThrowIfNull(attempt);
         ArgumentNullException.ThrowIfNull(client);
-        string? model = null;
-        string? responseId = null;
-        ChatFinishReason? finishReason = null;
-        UsageDetails? usage = null;
-        await foreach (var update in client.GetStreamingResponseAsync(messages, WithModel(options, attempt), cancellationToken).ConfigureAwait(false))
+        var facts = new ChatResponseFacts();
+        await foreach (var update in client.GetStreamingResponseAsync(messages, TracedLlmChatClient.WithModel(options, attempt.Target.Model), cancellationToken).ConfigureAwait(false))
         {
-            model ??= update.ModelId;
-            responseId ??= update.ResponseId;
-            finishReason = update.FinishReason ?? finishReason;
-            foreach (var content in update.Contents.OfType<UsageContent>())
-            {
-                usage = content.Details;
-            }
-
+            facts.Add(update);
             yield return update;
         }
 
-        Record(attempt, model, responseId, finishReason, usage);
-    }
-
-    private static ChatOptions WithModel(ChatOptions? options, LlmAttempt attempt)
-    {
-        if (options?.ModelId is not null)
-        {
-            return options;
-        }
-
-        var withModel = options?.Clone() ?? new ChatOptions();
-        withModel.ModelId = attempt.Target.Model;
-        return withModel;
-    }
-
-    private static void Record(LlmAttempt attempt, string? model, string? responseId, ChatFinishReason? finishReason, UsageDetails? usage)
-    {
-        var responseModel = model ?? attempt.Target.Model;
-        attempt.RecordResponse(responseModel, usage?.InputTokenCount, usage?.OutputTokenCount);
-        var call = attempt.Call;
-        if (finishReason is { } reason)
-        {
-            call.RecordResponse(responseModel, responseId, reason.Value);
-        }
-        else
-        {
-            call.RecordResponse(responseModel, responseId);
-        }
-
-        if (usage is { InputTokenCount: { } input, OutputTokenCount: { } output })
-        {
-            call.RecordUsage(input, output);
-        }
+        facts.Record(attempt);
     }
 }

@@ -37,8 +37,7 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("MetadataSlot,");
             w.WriteLine($"global::TracedLlm.WireFormat.{route.ErrorFormat},");
             w.WriteLine($"{Literal(route.Operation)},");
-            w.WriteLine($"{Literal(route.HandlerDisplayName)});");
-            w.Indent--;
+            EmitRouteTypes(w, route);
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine($"private static global::System.ReadOnlySpan<byte> MetadataSlotUtf8 => {Literal(route.MetadataSlot)}u8;");
             w.WriteLineNoTabs(string.Empty);
@@ -48,6 +47,40 @@ public sealed partial class TracedLlmRouteGenerator
             Close(w);
             Close(w);
             return text.ToString();
+        }
+
+        /// <summary>The body, result and chunk types as <c>typeof</c>, for endpoint metadata (OpenAPI) without reflection.</summary>
+        private static void EmitRouteTypes(IndentedTextWriter w, RouteModel route)
+        {
+            var body = route.Parameters.Concat(route.StreamParameters).FirstOrDefault(p => p.Source == ParameterSource.Body);
+            var types = new System.Collections.Generic.List<string>();
+            if (body != default)
+            {
+                types.Add($"RequestType = typeof({NonNullable(body.TypeName)}),");
+            }
+
+            if (route.HandlerMethodName is not null && !route.ReturnsResult)
+            {
+                types.Add($"ResponseType = typeof({NonNullable(route.ResultTypeName)}),");
+            }
+
+            if (route.ChunkTypeName is not null)
+            {
+                types.Add($"StreamChunkType = typeof({NonNullable(route.ChunkTypeName)}),");
+            }
+
+            w.WriteLine($"{Literal(route.HandlerDisplayName)}){(types.Count == 0 ? ";" : string.Empty)}");
+            w.Indent--;
+            if (types.Count > 0)
+            {
+                Open(w);
+                foreach (var type in types)
+                {
+                    w.WriteLine(type);
+                }
+
+                Close(w, "};");
+            }
         }
 
         private static void EmitInvoke(IndentedTextWriter w, RouteModel route)
@@ -232,7 +265,7 @@ public sealed partial class TracedLlmRouteGenerator
             Open(w, "internal static class TracedLlmEndpointRouteBuilderExtensions");
             w.WriteLine("/// <summary>Maps every <c>[TracedLlmRoute]</c> handler of this assembly; conventions added to the result apply to all of them.</summary>");
             Open(w, "public static global::TracedLlm.TracedLlmRouteBuilder MapTracedLlmRoutes(this global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder endpoints)");
-            w.WriteLine("var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints);");
+            w.WriteLine("var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints, global::TracedLlm.Generated.TracedLlmRouteTable.ManifestJson);");
             foreach (var route in ordered)
             {
                 w.WriteLine($"routes.Map(endpoints, global::TracedLlm.Generated.{route.GeneratedClassName}.Route, global::TracedLlm.Generated.{route.GeneratedClassName}.InvokeAsync);");

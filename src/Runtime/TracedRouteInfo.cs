@@ -1,3 +1,5 @@
+using System;
+
 namespace TracedLlm;
 
 /// <summary>What the generator knows about one traced route, available at run time.</summary>
@@ -13,4 +15,14 @@ public sealed record TracedRouteInfo(
     string MetadataSlot,
     WireFormat ErrorFormat,
     string Operation,
-    string Handler);
+    string Handler)
+{
+    /// <summary>The handler's request body type (deserialized from the body without the metadata slot), or null when it takes none.</summary>
+    public Type? RequestType { get; init; }
+
+    /// <summary>The regular handler's result type, written as JSON with status 200; null for a streaming-only route or an <c>IResult</c>.</summary>
+    public Type? ResponseType { get; init; }
+
+    /// <summary>The streaming handler's chunk type, written as server-sent events; null when the route does not stream.</summary>
+    public Type? StreamChunkType { get; init; }
+}

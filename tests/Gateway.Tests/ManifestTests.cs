@@ -1,17 +1,22 @@
 using System;
 using System.IO;
+using System.Net;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;
 
 /// <summary>
-/// The build-time telemetry manifest: served at /tracedllm/manifest, written to the build output,
+/// The build-time telemetry manifest: served at /tracedllm/manifest (MapTracedLlmManifest), written to the build output,
 /// and compared with a checked-in snapshot so a change in trace shape is a reviewable diff.
 /// Set TRACEDLLM_UPDATE_SNAPSHOTS=1 to accept a change.
 /// </summary>
@@ -31,6 +36,41 @@ public sealed class ManifestTests
         }
 
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(snapshot)), actual), $"The manifest differs from {snapshot}; run with TRACEDLLM_UPDATE_SNAPSHOTS=1 to accept it.");
+    }
+
+    [Fact]
+    public async Task MapTracedLlmManifestServesTheBuildTimeManifestOnceTheRoutesAreMapped()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddTracedLlm();
+        await using var app = builder.Build();
+
+        // Mapped before the routes, on a path of its own: the manifest is looked up per request.
+        app.MapTracedLlmManifest("/ops/trace-manifest");
+        await app.StartAsync();
+        using var client = app.GetTestClient();
+        using (var before = await client.GetAsync("/ops/trace-manifest"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
+        }
+
+        app.MapTracedLlmRoutes();
+        using var after = await client.GetAsync("/ops/trace-manifest");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal("application/json", after.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson, await after.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(TracedLlmManifestEndpointRouteBuilderExtensions.DefaultPattern)).StatusCode);
+    }
+
+    [Fact]
+    public void MapTracedLlmManifestNeedsAddTracedLlm()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        using var app = builder.Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapTracedLlmManifest());
+        Assert.Contains("AddTracedLlm()", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

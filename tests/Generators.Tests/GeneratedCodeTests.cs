@@ -33,14 +33,25 @@ public sealed class GeneratedCodeTests
         Assert.Equal("gateway_meta", Slot("/v1/embeddings"));
         Assert.Null(Slot("/v1/unknown"));
 
+        // The body, result and chunk types travel as typeof (for OpenAPI); an IResult route without a body has none.
         var routes = (System.Collections.Generic.IReadOnlyList<TracedRouteInfo>)table.GetProperty("Routes")!.GetValue(null)!;
+        Type Contoso(string name) => assembly.GetType("Contoso.Gateway." + name, throwOnError: true)!;
         Assert.Equal(
             new[]
             {
-                new TracedRouteInfo("POST", "/v1/chat/completions", "metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Chat"),
+                new TracedRouteInfo("POST", "/v1/chat/completions", "metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Chat")
+                {
+                    RequestType = Contoso("ChatRequest"), ResponseType = Contoso("ChatResponse"), StreamChunkType = Contoso("ChatChunk"),
+                },
                 new TracedRouteInfo("POST", "/v1/embeddings", "gateway_meta", WireFormat.Anthropic, "embeddings", "Contoso.Gateway.Routes.Embeddings"),
-                new TracedRouteInfo("POST", "/v1/messages", "litellm_metadata", WireFormat.Anthropic, "chat", "Contoso.Gateway.Routes.Messages"),
-                new TracedRouteInfo("POST", "/v1/responses", "litellm_metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Responses"),
+                new TracedRouteInfo("POST", "/v1/messages", "litellm_metadata", WireFormat.Anthropic, "chat", "Contoso.Gateway.Routes.Messages")
+                {
+                    RequestType = Contoso("MessagesRequest"), ResponseType = Contoso("ChatResponse"),
+                },
+                new TracedRouteInfo("POST", "/v1/responses", "litellm_metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Responses")
+                {
+                    RequestType = Contoso("ChatRequest"), StreamChunkType = Contoso("ChatChunk"),
+                },
             },
             routes);
     }
@@ -123,7 +134,7 @@ public sealed class GeneratedCodeTests
             """);
 
         Assert.Empty(run.CompilationProblems());
-        Assert.Contains("var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints);\n            return routes;", run.Source("TracedLlmRoutes.g.cs"), StringComparison.Ordinal);
+        Assert.Contains("var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints, global::TracedLlm.Generated.TracedLlmRouteTable.ManifestJson);\n            return routes;", run.Source("TracedLlmRoutes.g.cs"), StringComparison.Ordinal);
     }
 
     private static Assembly Load(Compilation compilation)

@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using TracedLlm.EndToEnd.Tests;
@@ -10,95 +12,107 @@ using TracedLlm.EndToEnd.Tests;
 namespace TracedLlm.Package.Tests;
 
 /// <summary>
-/// A gateway team's first minute: a fresh web project, the package from a folder feed, one
-/// [TracedLlmRoute] handler and MapTracedLlmRoutes(); it builds, serves a traced request, writes
-/// the manifest, and reports TLLM2001 with its help link once a wrong-slot literal is added.
+/// A gateway team's first minute, by the README: a fresh <c>dotnet new web</c> project, the
+/// packages of its "Your own gateway" section from the packed feed, and its code exactly as
+/// written. It builds with no warning, serves a traced request through its upstream (a local fake
+/// OpenAI), records the span tree with its own tracing set-up, writes the manifest, and reports
+/// TLLM2001 with its help link once a wrong-slot literal is added.
 /// </summary>
 [Collection(PackageCollection.Name)]
 public sealed partial class ConsumptionTests(PackedFeed feed)
 {
-    private const string Program = """
-        using OpenTelemetry;
-        using OpenTelemetry.Trace;
-        using TracedLlm;
-        using TracedLlm.OpenTelemetry;
-        using TracedLlm.Telemetry;
-
-        var builder = WebApplication.CreateBuilder(args);
-        builder.Services.AddTracedLlm();
-        using var tracing = Sdk.CreateTracerProviderBuilder().AddTracedLlm().AddTracedLlmConsoleTree().Build();
-        var app = builder.Build();
-        app.MapTracedLlmRoutes();
-        app.Run();
-
-        public sealed record Ask(string? Model, string? Question);
-
-        public sealed record Answer(string Text);
-
-        public static class Routes
+    /// <summary>
+    /// Added beside the README's files, so the test sees the spans the app's own tracing records:
+    /// this listener samples nothing itself (no Sample callback), it is told of what others record.
+    /// </summary>
+    private const string Observer = """
+        #pragma warning disable CA2255 // a test hook, started before the app
+        internal static class TracedLlmTestObserver
         {
-            [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Answer Chat(Ask ask, LlmCall call) => new($"You asked: {ask.Question}");
+            [System.Runtime.CompilerServices.ModuleInitializer]
+            internal static void Start() => System.Diagnostics.ActivitySource.AddActivityListener(new System.Diagnostics.ActivityListener
+            {
+                ShouldListenTo = source => source.Name == "TracedLlm.Gateway",
+                ActivityStopped = span => System.Console.WriteLine(
+                    $"observed-span|{span.DisplayName}|{span.Kind}|{span.TraceId}|{span.SpanId}|{span.ParentSpanId}|{span.Recorded}"),
+            });
         }
         """;
 
     [Fact]
-    public async Task AFreshWebProjectAdoptsThePackage()
+    public void TheReadmeDocumentsTheOnePackCommand() =>
+        Assert.Contains("```bash\n" + PackedFeed.PackCommand + "\n```", ReadmeSnippet.Read(Readme).Section, StringComparison.Ordinal);
+
+    [Fact]
+    public async Task TheReadmesGatewayBuildsWithNoWarningAndServesATracedRequest()
     {
+        var snippet = ReadmeSnippet.Read(Readme);
         var work = Path.Combine(Path.GetTempPath(), "tracedllm-consumer-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
         try
         {
             var app = Path.Combine(work, "Gateway");
-            await File.WriteAllTextAsync(Path.Combine(work, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="tracedllm-local" value="{feed.Directory}" />
-                  </packageSources>
-                  <config>
-                    <add key="globalPackagesFolder" value="{Path.Combine(work, "packages")}" />
-                  </config>
-                </configuration>
-                """);
+            await File.WriteAllTextAsync(Path.Combine(work, "nuget.config"), NuGetConfig(work));
             await DotnetAsync(work, "new", "web", "-o", app, "--no-restore");
-            await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), Program);
-            await DotnetAsync(app, "add", "package", "TracedLlm", "--version", "0.1.0");
-            await DotnetAsync(app, "add", "package", "TracedLlm.OpenTelemetry", "--version", "0.1.0");
-            var build = await DotnetAsync(app, "build", "-c", "Release", "-nologo");
-            Assert.DoesNotContain("TLLM", build, StringComparison.Ordinal);
+            foreach (var (file, code) in snippet.Files)
+            {
+                await File.WriteAllTextAsync(Path.Combine(app, file), code + "\n");
+            }
+
+            await File.WriteAllTextAsync(Path.Combine(app, "TracedLlmTestObserver.cs"), Observer + "\n");
+            foreach (var command in snippet.AddPackageCommands)
+            {
+                await ChildProcess.RunAsync(command[0], command[1..], app, PackedFeed.CommandTimeout);
+            }
+
+            // Warnings as errors: a warning (a NuGet one included) fails the build with its text.
+            await DotnetAsync(app, "build", "-c", "Release", "-nologo", "-warnaserror");
 
             var output = Path.Combine(app, "bin", "Release", "net10.0");
-            Assert.Contains("\"path\":\"/v1/chat/completions\"", await File.ReadAllTextAsync(Path.Combine(output, "tracedllm-manifest.json")), StringComparison.Ordinal);
+            var path = snippet.FirstTracedPath();
+            Assert.Contains($"\"path\":\"{path}\"", await File.ReadAllTextAsync(Path.Combine(output, "tracedllm-manifest.json")), StringComparison.Ordinal);
 
-            using (var gateway = ChildProcess.Start("dotnet", new[] { Path.Combine(output, "Gateway.dll"), "--urls", "http://127.0.0.1:0" }, output))
+            await using var upstream = await FakeOpenAi.StartAsync();
+            var environment = new Dictionary<string, string?> { ["Upstream__BaseUrl"] = upstream.BaseUrl, ["Upstream__ApiKey"] = "sk-fake-upstream" };
+            using (var gateway = ChildProcess.Start("dotnet", new[] { Path.Combine(output, "Gateway.dll"), "--urls", "http://127.0.0.1:0" }, output, environment))
             {
                 var url = await gateway.WaitForLineAsync(line => ListeningOn().Match(line) is { Success: true } m ? m.Groups[1].Value : null, TimeSpan.FromSeconds(60));
                 using var http = new HttpClient();
-                using var response = await http.PostAsync(url + "/v1/chat/completions", new StringContent("""{"model":"m","question":"does it trace?","metadata":{"generation_name":"first-minute"}}""", Encoding.UTF8, "application/json"));
-                Assert.Equal(200, (int)response.StatusCode);
-                Assert.Equal("""{"text":"You asked: does it trace?"}""", await response.Content.ReadAsStringAsync());
+                const string Body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"does it trace?"}],"metadata":{"generation_name":"first-minute"}}""";
+                using var response = await http.PostAsync(url + path, new StringContent(Body, Encoding.UTF8, "application/json"));
+                var answer = await response.Content.ReadAsStringAsync();
+                Assert.True(200 == (int)response.StatusCode, $"{(int)response.StatusCode}: {answer}\n{gateway.Output}");
+                Assert.Contains(FakeOpenAi.Answer, answer, StringComparison.Ordinal);
+                Assert.Equal("gpt-4o-mini", (string?)JsonNode.Parse(Assert.Single(upstream.Received))!["model"]);
 
-                await gateway.WaitForLineAsync(line => line.Contains("└── first-minute", StringComparison.Ordinal) ? line : null, TimeSpan.FromSeconds(30));
-                var tree = gateway.Lines.SkipWhile(line => !line.StartsWith("Received Proxy Server Request", StringComparison.Ordinal)).Take(3).ToList();
-                Assert.StartsWith("Received Proxy Server Request", tree[0], StringComparison.Ordinal);
-                Assert.StartsWith("├── proxy_pre_call", tree[1], StringComparison.Ordinal);
-                Assert.StartsWith("└── first-minute", tree[2], StringComparison.Ordinal);
-                var server = SpanId().Match(tree[0]).Groups[1].Value;
-                Assert.All(tree.Skip(1), line => Assert.Contains($"parent={server}", line, StringComparison.Ordinal));
+                // The server span ends last: then the whole tree has been recorded.
+                await gateway.WaitForLineAsync(line => line.StartsWith("observed-span|Received Proxy Server Request|", StringComparison.Ordinal) ? line : null, TimeSpan.FromSeconds(30));
+                var spans = gateway.Lines.Where(line => line.StartsWith("observed-span|", StringComparison.Ordinal)).Select(ObservedSpan.Parse).ToList();
+                Assert.All(spans, span => Assert.True(span.Recorded, $"{span.Name} was not recorded"));
+                var server = Assert.Single(spans, s => s.Name == "Received Proxy Server Request");
+                var llm = Assert.Single(spans, s => s.Name == "first-minute");
+                var attempt = Assert.Single(spans, s => s.Name == "raw_gen_ai_request");
+                Assert.Equal(server.SpanId, llm.Parent);
+                Assert.Equal(llm.SpanId, attempt.Parent);
+                Assert.Single(spans, s => s.Name == "proxy_pre_call" && s.Parent == server.SpanId);
+                Assert.All(spans, s => Assert.Equal(server.TraceId, s.TraceId));
             }
 
             await File.WriteAllTextAsync(Path.Combine(app, "Helper.cs"), """
                 using TracedLlm;
 
+                public sealed record HelperAsk(string? Question);
+
+                public sealed record HelperAnswer(string Text);
+
                 public static class MoreRoutes
                 {
                     [TracedLlmRoute("POST", "/v1/messages")]
-                    public static Answer Messages(Ask ask, LlmCall call) => new(call.HttpContext.Items["metadata"] as string ?? "none");
+                    public static HelperAnswer Messages(HelperAsk ask, LlmCall call) => new(call.HttpContext.Items["metadata"] as string ?? "none");
                 }
                 """);
             var flagged = await DotnetAsync(app, "build", "-c", "Release", "-nologo");
-            Assert.Matches(@"Helper\.cs\(6,\d+\): warning TLLM2001: Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' \(slot 'litellm_metadata'\)", flagged);
+            Assert.Matches(@"Helper\.cs\(10,\d+\): warning TLLM2001: Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' \(slot 'litellm_metadata'\)", flagged);
             Assert.Contains("https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/TLLM2001.md", flagged, StringComparison.Ordinal);
         }
         finally
@@ -107,12 +121,42 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
         }
     }
 
+    private static string Readme => Path.Combine(PackedFeed.RepositoryRoot, "README.md");
+
+    /// <summary>The packed feed for TracedLlm's packages only; everything else from the machine's usual source, into a package folder of its own (never a stale 0.1.0).</summary>
+    private string NuGetConfig(string work) => $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <packageSources>
+            <add key="tracedllm-local" value="{feed.Directory}" />
+          </packageSources>
+          <packageSourceMapping>
+            <packageSource key="tracedllm-local">
+              <package pattern="TracedLlm" />
+              <package pattern="TracedLlm.*" />
+            </packageSource>
+            <packageSource key="nuget.org">
+              <package pattern="*" />
+            </packageSource>
+          </packageSourceMapping>
+          <config>
+            <add key="globalPackagesFolder" value="{Path.Combine(work, "packages")}" />
+          </config>
+        </configuration>
+        """;
+
     private static Task<string> DotnetAsync(string directory, params string[] arguments) =>
         ChildProcess.RunAsync("dotnet", arguments, directory, PackedFeed.CommandTimeout);
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningOn();
 
-    [GeneratedRegex(@"span=([0-9a-f]{16})")]
-    private static partial Regex SpanId();
+    private sealed record ObservedSpan(string Name, string Kind, string TraceId, string SpanId, string Parent, bool Recorded)
+    {
+        public static ObservedSpan Parse(string line)
+        {
+            var parts = line.Split('|');
+            return new ObservedSpan(parts[1], parts[2], parts[3], parts[4], parts[5], bool.Parse(parts[6]));
+        }
+    }
 }

@@ -1,19 +1,18 @@
+using System;
+using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Xml.Linq;
 
 namespace TracedLlm.Package.Tests;
 
-/// <summary>What the TracedLlm package holds, and what it asks of its users.</summary>
+/// <summary>What the packages hold, and what they ask of their users.</summary>
 [Collection(PackageCollection.Name)]
 public sealed class PackageLayoutTests(PackedFeed feed)
 {
     [Fact]
     public void ThePackageHoldsTheRuntimeAndEveryRoslynComponent()
     {
-        using var package = ZipFile.OpenRead(feed.TracedLlmPackage);
-        var files = package.Entries.Select(e => e.FullName).Where(name => !name.StartsWith("package/", System.StringComparison.Ordinal) && !name.StartsWith("_rels/", System.StringComparison.Ordinal) && name != "[Content_Types].xml").OrderBy(n => n, System.StringComparer.Ordinal);
-
         Assert.Equal(
             new[]
             {
@@ -27,19 +26,84 @@ public sealed class PackageLayoutTests(PackedFeed feed)
                 "lib/net10.0/TracedLlm.dll",
                 "lib/net10.0/TracedLlm.xml",
             },
-            files);
+            Files("TracedLlm"));
     }
 
     [Fact]
     public void ItDependsOnOpenTelemetryApiAndAspNetCoreOnly()
     {
-        using var package = ZipFile.OpenRead(feed.TracedLlmPackage);
-        using var nuspec = package.GetEntry("TracedLlm.nuspec")!.Open();
-        var document = XDocument.Load(nuspec);
-        var ns = document.Root!.Name.Namespace;
+        var (document, ns) = Nuspec("TracedLlm");
 
         Assert.Equal(new[] { "OpenTelemetry.Api" }, document.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!));
         Assert.Equal(new[] { "Microsoft.AspNetCore.App" }, document.Descendants(ns + "frameworkReference").Select(d => (string)d.Attribute("name")!));
-        Assert.Equal("README.md", (string?)document.Descendants(ns + "readme").Single());
+    }
+
+    [Fact]
+    public void TheOneCommandPacksEveryShippingPackageWithNoWarningAndNothingElse()
+    {
+        Assert.Equal(
+            PackedFeed.Packages.SelectMany(id => new[] { $"{id}.0.1.0.nupkg", $"{id}.0.1.0.snupkg" }).Order(StringComparer.Ordinal),
+            Directory.GetFiles(feed.Directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("warning", feed.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("missing a readme", feed.Output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("TracedLlm", "# TracedLlm\n")]
+    [InlineData("TracedLlm.OpenTelemetry", "# TracedLlm.OpenTelemetry\n")]
+    [InlineData("TracedLlm.Extensions.AI", "# TracedLlm.Extensions.AI\n")]
+    public void EachPackageHasItsReadmeLicenseAndRepositoryAndNoIcon(string id, string readmeStart)
+    {
+        var (document, ns) = Nuspec(id);
+        var metadata = document.Root!.Element(ns + "metadata")!;
+
+        Assert.Equal("README.md", (string?)metadata.Element(ns + "readme"));
+        using (var package = ZipFile.OpenRead(feed.Package(id)))
+        using (var readme = new StreamReader(package.GetEntry("README.md")!.Open()))
+        {
+            Assert.StartsWith(readmeStart, readme.ReadToEnd().ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("MIT", (string?)metadata.Element(ns + "license"));
+        Assert.Equal("https://github.com/tracedllm/tracedllm", (string?)metadata.Element(ns + "projectUrl"));
+        var repository = metadata.Element(ns + "repository")!;
+        Assert.Equal("https://github.com/tracedllm/tracedllm", (string?)repository.Attribute("url"));
+        Assert.Matches("^[0-9a-f]{40}$", (string?)repository.Attribute("commit"));
+        Assert.Null(metadata.Element(ns + "icon"));
+        Assert.Null(metadata.Element(ns + "iconUrl"));
+        Assert.False(string.IsNullOrWhiteSpace((string?)metadata.Element(ns + "description")));
+    }
+
+    [Fact]
+    public void TheHelperPackagesDependOnTheRuntimeAndTheirEcosystemOnly()
+    {
+        string[] Dependencies(string id)
+        {
+            var (document, ns) = Nuspec(id);
+            return document.Descendants(ns + "dependency").Select(d => $"{d.Attribute("id")!.Value} {d.Attribute("version")!.Value}").ToArray();
+        }
+
+        Assert.Equal(new[] { "TracedLlm 0.1.0", "OpenTelemetry 1.20.1", "OpenTelemetry.Exporter.OpenTelemetryProtocol 1.20.1" }, Dependencies("TracedLlm.OpenTelemetry"));
+
+        // System.Numerics.Tensors 10.0.14: what Microsoft.Extensions.AI asks for (10.0.13) is not on every feed.
+        Assert.Equal(new[] { "TracedLlm 0.1.0", "Microsoft.Extensions.AI 10.11.0", "System.Numerics.Tensors 10.0.14" }, Dependencies("TracedLlm.Extensions.AI"));
+        Assert.Equal(new[] { "README.md", "TracedLlm.Extensions.AI.nuspec", "lib/net10.0/TracedLlm.Extensions.AI.dll", "lib/net10.0/TracedLlm.Extensions.AI.xml" }, Files("TracedLlm.Extensions.AI"));
+    }
+
+    private string[] Files(string id)
+    {
+        using var package = ZipFile.OpenRead(feed.Package(id));
+        return package.Entries.Select(e => e.FullName)
+            .Where(name => !name.StartsWith("package/", StringComparison.Ordinal) && !name.StartsWith("_rels/", StringComparison.Ordinal) && name != "[Content_Types].xml")
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    private (XDocument Document, XNamespace Namespace) Nuspec(string id)
+    {
+        using var package = ZipFile.OpenRead(feed.Package(id));
+        using var nuspec = package.GetEntry($"{id}.nuspec")!.Open();
+        var document = XDocument.Load(nuspec);
+        return (document, document.Root!.Name.Namespace);
     }
 }

@@ -1,29 +1,36 @@
 using System;
 using System.IO;
-using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
 using TracedLlm.EndToEnd.Tests;
 
 namespace TracedLlm.Package.Tests;
 
-/// <summary>TracedLlm and TracedLlm.OpenTelemetry packed, once, into a local folder feed.</summary>
+/// <summary>Every shipping package, packed once per run by the one command the README documents, into a folder feed.</summary>
 public sealed class PackedFeed : IAsyncLifetime
 {
+    /// <summary>The README's pack command (a test checks it is there), run with the feed folder for <c>./feed</c>.</summary>
+    public const string PackCommand = "dotnet pack Generators.sln -c Release -o ./feed";
+
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
+
+    public static readonly string[] Packages = { "TracedLlm", "TracedLlm.Extensions.AI", "TracedLlm.OpenTelemetry" };
 
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "tracedllm-feed-" + Guid.NewGuid().ToString("N"));
 
     public static string RepositoryRoot { get; } = FindRoot();
 
-    public string TracedLlmPackage => Path.Combine(Directory, "TracedLlm.0.1.0.nupkg");
+    /// <summary>What the pack command printed.</summary>
+    public string Output { get; private set; } = string.Empty;
+
+    public string TracedLlmPackage => Package("TracedLlm");
+
+    public string Package(string id) => Path.Combine(Directory, $"{id}.0.1.0.nupkg");
 
     public async Task InitializeAsync()
     {
-        foreach (var project in new[] { "src/Runtime/TracedLlm.csproj", "src/OpenTelemetry/TracedLlm.OpenTelemetry.csproj" })
-        {
-            await ChildProcess.RunAsync("dotnet", new[] { "pack", Path.Combine(RepositoryRoot, project), "-c", "Release", "-o", Directory, "-nologo" }, RepositoryRoot, CommandTimeout);
-        }
+        var arguments = PackCommand.Replace("./feed", Directory, StringComparison.Ordinal).Split(' ');
+        Output = await ChildProcess.RunAsync(arguments[0], arguments[1..], RepositoryRoot, CommandTimeout);
     }
 
     public Task DisposeAsync()

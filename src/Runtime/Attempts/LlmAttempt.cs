@@ -36,6 +36,7 @@ public sealed class LlmAttempt : IDisposable
         Kind = kind;
         Reason = reason;
         _parent = call.Span;
+        AmbientLlmScope.Enter(this);
 
         // The generation's provider is the one its latest attempt calls.
         call.SetProvider(target.Provider);
@@ -54,6 +55,13 @@ public sealed class LlmAttempt : IDisposable
             SpanAttributes.AddTraceTags(tags, call);
         }
     }
+
+    /// <summary>
+    /// The attempt the running code is inside (the operation given to <see cref="LlmCall.ExecuteAsync{T}"/>
+    /// or <see cref="LlmCall.StreamAsync{T}"/>, or after <see cref="LlmCall.StartAttempt"/>) while it
+    /// has not ended, else null. Flows only after <see cref="LlmCall.EnableCurrent"/>.
+    /// </summary>
+    public static LlmAttempt? Current => AmbientLlmScope.Current is LlmAttempt { _ended: false } attempt ? attempt : null;
 
     /// <summary>The request this attempt belongs to.</summary>
     public LlmCall Call { get; }

@@ -41,6 +41,9 @@ public static class TracedLlmServiceCollectionExtensions
         // The pipeline takes the options as a plain singleton (one read per application, none per request).
         services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<TracedLlmOptions>>().Value);
         services.TryAddSingleton<TracedLlmGateway>();
+
+        // The error bodies' type info, for API descriptions (OpenAPI) where JSON has no reflection (Native AOT).
+        services.ConfigureHttpJsonOptions(static json => json.SerializerOptions.TypeInfoResolverChain.Add(TracedLlm.OpenApi.WireErrorJsonContext.Default));
         return services;
     }
 }

@@ -68,7 +68,9 @@ public static class TracedPipeline
 
     /// <summary>
     /// Starts the server span with the joined parent (metadata ids, then <c>traceparent</c>, then
-    /// none), never the ambient activity; a hosting activity in another trace becomes a link.
+    /// none), never the ambient activity; an ASP.NET Core request span that a listener records (the
+    /// instrumentation) is its parent where the join leads there (the server span is then Internal),
+    /// and a link where it does not.
     /// <paramref name="ambient"/> is <see cref="Activity.Current"/> as the request found it.
     /// </summary>
     public static Activity? StartServerSpan(LlmCall call, Activity? ambient)
@@ -90,20 +92,19 @@ public static class TracedPipeline
 
         var join = TraceJoin.Resolve(call.Metadata, traceParent, traceState, options.IgnoreContextPropagation);
 
-        ActivityLink[]? links = null;
+        // No implicit parent: the joined context, or a recorded ASP.NET Core request span the join
+        // agrees with, is the only parent the server span can get (ServerSpanPlacement).
+        var placement = ServerSpanPlacement.Of(ambient, join);
         if (ambient is not null)
         {
-            // No implicit parent: the joined context is the only parent the server span can get.
             Activity.Current = null;
-            if (join.Source == TraceJoinSource.None || ambient.TraceId != join.Parent.TraceId)
-            {
-                links = new[] { new ActivityLink(ambient.Context) };
-            }
         }
 
-        var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, join.Parent, tags: null, links);
+        var server = Source.StartActivity(SpanNames.Server, placement.Kind, placement.Parent, tags: null, placement.Links);
         if (server is not null)
         {
+            placement.LinkBack?.AddLink(new ActivityLink(server.Context));
+
             // The request started before its body was read and its trace could be joined: move the
             // start back by the time since then, from the clock reading the span started with.
             server.SetStartTime(server.StartTimeUtc - Stopwatch.GetElapsedTime(call.StartTimestamp));

@@ -1,0 +1,191 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.AI;
+
+namespace TracedLlm.Extensions.AI;
+
+/// <summary>
+/// A chat client step that records every call it passes on as an upstream attempt of the traced
+/// request it runs in: one <c>raw_gen_ai_request</c> span under the request's LLM span, current
+/// while the inner clients run (so <c>UseOpenTelemetry()</c>'s <c>chat</c> span and HttpClient's
+/// spans nest under it), with the response's model, id, finish reason and usage recorded on the
+/// attempt and the LLM span. Add it with <c>ChatClientBuilder.UseTracedLlm()</c>.
+/// </summary>
+/// <remarks>
+/// The request is found through the async context (<see cref="LlmCall.Current"/>): a handler, or
+/// anything it awaits, just calls the client. Inside an attempt that is already open (the operation
+/// given to <see cref="LlmCall.ExecuteAsync{T}"/> / <see cref="LlmCall.StreamAsync{T}"/>, which add
+/// retries and fallbacks) the call is recorded on that attempt instead of starting another; the
+/// attempt's model is the call's model unless the options name one. Outside a traced request (a
+/// background job), calls pass through untouched.
+/// </remarks>
+public sealed class TracedLlmChatClient : DelegatingChatClient
+{
+    private readonly ChatClientMetadata? _metadata;
+
+    /// <summary>Wraps <paramref name="innerClient"/>; from now on <see cref="LlmCall.Current"/> flows.</summary>
+    public TracedLlmChatClient(IChatClient innerClient)
+        : base(innerClient)
+    {
+        LlmCall.EnableCurrent();
+        _metadata = innerClient.GetService<ChatClientMetadata>();
+        GenAiClientSpans.Watch(innerClient.GetService<ActivitySource>());
+    }
+
+    /// <summary>The provider its attempts record (<c>gen_ai.provider.name</c>). Default: the inner client's <see cref="ChatClientMetadata.ProviderName"/>, else <c>unknown</c>.</summary>
+    public string? ProviderName { get; set; }
+
+    /// <inheritdoc />
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (Begin(ref options, out var owned) is not { } attempt)
+        {
+            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (owned)
+        {
+            attempt.Fail(exception);
+            throw;
+        }
+
+        ChatResponseFacts.From(response).Record(attempt);
+        if (owned)
+        {
+            attempt.Succeed();
+        }
+
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (Begin(ref options, out var owned) is not { } attempt)
+        {
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
+        var facts = new ChatResponseFacts();
+        Exception? failure = null;
+        var completed = false;
+        IAsyncEnumerator<ChatResponseUpdate>? updates = null;
+        try
+        {
+            updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
+            {
+                // Activity.Current does not flow back into an iterator: the inner clients resume under the attempt.
+                if (owned && attempt.Span is { } span && !ReferenceEquals(Activity.Current, span))
+                {
+                    Activity.Current = span;
+                }
+
+                try
+                {
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (Exception exception)
+                {
+                    failure = exception;
+                    throw;
+                }
+
+                facts.Add(updates.Current);
+                yield return updates.Current;
+            }
+
+            completed = true;
+        }
+        finally
+        {
+            if (updates is not null)
+            {
+                await updates.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (completed)
+            {
+                facts.Record(attempt);
+            }
+
+            if (owned)
+            {
+                // A consumer that stops early leaves the attempt abandoned.
+                End(attempt, completed, failure);
+            }
+        }
+    }
+
+    /// <summary>Returns <paramref name="options"/>, or a copy naming <paramref name="model"/> when they name no model.</summary>
+    internal static ChatOptions WithModel(ChatOptions? options, string model)
+    {
+        if (options?.ModelId is not null)
+        {
+            return options;
+        }
+
+        var withModel = options?.Clone() ?? new ChatOptions();
+        withModel.ModelId = model;
+        return withModel;
+    }
+
+    private static void End(LlmAttempt attempt, bool completed, Exception? failure)
+    {
+        if (completed)
+        {
+            attempt.Succeed();
+        }
+        else if (failure is not null)
+        {
+            attempt.Fail(failure);
+        }
+        else
+        {
+            attempt.Dispose();
+        }
+    }
+
+    /// <summary>The open attempt the call belongs to, or a new one of the current call (<paramref name="owned"/>), or null outside a traced request.</summary>
+    private LlmAttempt? Begin(ref ChatOptions? options, out bool owned)
+    {
+        owned = false;
+        if (LlmAttempt.Current is { } open && !IsOver(open.Call))
+        {
+            options = WithModel(options, open.Target.Model);
+            return open;
+        }
+
+        if (LlmCall.Current is not { } call || IsOver(call))
+        {
+            return null;
+        }
+
+        owned = true;
+        var model = options?.ModelId ?? _metadata?.DefaultModelId ?? call.Model ?? "unknown";
+        return call.StartAttempt(new LlmTarget(ProviderName ?? _metadata?.ProviderName ?? "unknown", model));
+    }
+
+    // Work a request left running (a fire-and-forget task) must not start spans under its ended LLM span.
+    private static bool IsOver(LlmCall call) => call.Span is { IsStopped: true };
+}

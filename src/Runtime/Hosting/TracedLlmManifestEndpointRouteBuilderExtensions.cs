@@ -1,0 +1,47 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using TracedLlm;
+using TracedLlm.Pipeline;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Serves the build-time telemetry manifest of the traced routes.</summary>
+public static class TracedLlmManifestEndpointRouteBuilderExtensions
+{
+    /// <summary>The default path of <see cref="MapTracedLlmManifest"/>.</summary>
+    public const string DefaultPattern = "/tracedllm/manifest";
+
+    /// <summary>
+    /// Serves (GET, <c>application/json</c>) the telemetry manifest the generator wrote at build
+    /// time (the same document as <c>tracedllm-manifest.json</c> in the build output): every traced
+    /// route's method, path, metadata slot, wire format and handlers, and the spans with their
+    /// attribute keys. Opt-in, and it names your handlers: protect it like any endpoint, e.g.
+    /// <c>.RequireAuthorization()</c> on the result. Answers 404 until <c>MapTracedLlmRoutes()</c> has run.
+    /// </summary>
+    public static IEndpointConventionBuilder MapTracedLlmManifest(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = DefaultPattern)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        var gateway = endpoints.ServiceProvider.GetService<TracedLlmGateway>() ?? throw TracedLlmGateway.NotRegistered();
+        RequestDelegate serve = context =>
+        {
+            // Read per request: MapTracedLlmRoutes() may run after this call.
+            if (TracedLlmManifest.Get(gateway) is not { } manifest)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync(manifest, context.RequestAborted);
+        };
+
+        return endpoints.MapGet(pattern, serve)
+            .WithDisplayName("TracedLlm telemetry manifest")
+            .ExcludeFromDescription();
+    }
+}

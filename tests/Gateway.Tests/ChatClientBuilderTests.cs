@@ -1,0 +1,201 @@
+using System;
+using System.ClientModel;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using OpenAI;
+using OpenTelemetry.Trace;
+using TracedLlm.Pipeline;
+using TracedLlm.Samples.Gateway.Providers;
+using TracedLlm.Telemetry;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>
+/// <c>new ChatClientBuilder(openAi).UseTracedLlm().UseOpenTelemetry().Build()</c> over a real
+/// <see cref="OpenAIClient"/> (OpenAI 2.15 with Microsoft.Extensions.AI.OpenAI) talking to a local
+/// fake upstream, exported by the OpenTelemetry SDK through Hosting to the in-memory exporter: one
+/// <c>raw_gen_ai_request</c> per call, M.E.AI's <c>chat</c> span under it carrying the call's GenAI
+/// attributes and marked as a plain Langfuse span, the LLM span the one generation.
+/// </summary>
+public sealed class ChatClientBuilderTests
+{
+    private const string MeaiSource = "Experimental.Microsoft.Extensions.AI";
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ThroughTheSampleEachCallIsOneAttemptWithMeaisChatSpanUnderIt(bool stream)
+    {
+        await using var upstream = await UpstreamStub.StartAsync(200);
+        var exported = new ExportedSpans();
+        using var host = new GatewayHost().WithServices(services =>
+        {
+            Trace(services, exported);
+
+            // The sample's IChatClient provider, its client now a builder pipeline over the OpenAI client.
+            services.AddSingleton(new ChatClientProvider("openai", new ChatClientBuilder(OpenAiClient(upstream)).UseTracedLlm().UseOpenTelemetry().Build()));
+        });
+        var body = $$"""{"model":"gpt-4o-mini","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hello"}]}""";
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(stream ? "upstream" : "from upstream", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var spans = await WaitForServerSpanAsync(exported);
+        var llm = Assert.Single(spans, s => s.DisplayName == SpanNames.LlmRequest);
+        var attempt = Assert.Single(spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
+        Assert.Equal(llm.SpanId, attempt.ParentSpanId);
+        Assert.Equal("success", attempt.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal("openai", attempt.GetTagItem(AttributeNames.GenAiProviderName));
+        Assert.Equal("gpt-4o-mini", attempt.GetTagItem(AttributeNames.GenAiRequestModel));
+        Assert.Equal(1, Assert.Single(upstream.Received).Body.Split("\"model\":\"gpt-4o-mini\"").Length - 1);
+
+        AssertOneGenerationAndTheChatSpanUnder(attempt, llm, spans);
+    }
+
+    /// <summary>
+    /// Called outside any attempt (straight from the handler's code), the client starts the attempt
+    /// itself, through the request's <see cref="LlmCall"/> found in the async context. The request
+    /// is driven through the generated pipeline's own steps, with the sample's services.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CalledOutsideAnAttemptTheClientStartsOneThroughTheCurrentCall(bool stream)
+    {
+        await using var upstream = await UpstreamStub.StartAsync(200);
+        var exported = new ExportedSpans();
+        using var host = new GatewayHost().WithServices(services => Trace(services, exported));
+        _ = host.Services; // starts the host, and with it the tracer provider
+        using var client = new ChatClientBuilder(OpenAiClient(upstream)).UseTracedLlm().UseOpenTelemetry().Build();
+        using var scope = host.Services.CreateScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        context.Request.Method = "POST";
+        var gateway = TracedLlmGateway.From(context);
+        var route = new TracedRouteInfo("POST", "/v1/chat/completions", "metadata", WireFormat.OpenAI, "chat", "Tests.Handler");
+
+        var call = TracedPipeline.CreateCall(context, route, RequestEnvelope.Empty, gateway, Stopwatch.GetTimestamp());
+        Assert.Same(call, LlmCall.Current);
+        Assert.Null(LlmAttempt.Current);
+        var server = TracedPipeline.StartServerSpan(call, null);
+        var llm = TracedPipeline.StartLlmSpan(call, server);
+        var messages = new[] { new AiChatMessage(ChatRole.User, "hello") };
+        var options = new ChatOptions { ModelId = "gpt-4o-mini" };
+        if (stream)
+        {
+            var text = new StringBuilder();
+            await foreach (var update in client.GetStreamingResponseAsync(messages, options))
+            {
+                // The consumer resumes under the LLM span; the client puts its attempt back before each chunk.
+                Assert.Same(llm, Activity.Current);
+                text.Append(update.Text);
+            }
+
+            Assert.Equal("from upstream", text.ToString());
+        }
+        else
+        {
+            Assert.Equal("from upstream", (await client.GetResponseAsync(messages, options)).Text);
+        }
+
+        Assert.Same(llm, Activity.Current);
+        TracedPipeline.End(llm, server);
+        TracedPipeline.EndServer(server, call);
+
+        var spans = exported.Snapshot();
+        var attempt = Assert.Single(spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
+        Assert.Equal(llm!.SpanId, attempt.ParentSpanId);
+        Assert.Equal("success", attempt.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal("initial", attempt.GetTagItem(AttributeNames.AttemptKind));
+        Assert.Equal("openai", attempt.GetTagItem(AttributeNames.GenAiProviderName));
+        AssertOneGenerationAndTheChatSpanUnder(attempt, llm, spans);
+    }
+
+    [Fact]
+    public async Task AFailedCallFailsItsAttemptAndTheFailureStillReachesTheCaller()
+    {
+        await using var upstream = await UpstreamStub.StartAsync(400);
+        var exported = new ExportedSpans();
+        using var host = new GatewayHost().WithServices(services =>
+        {
+            Trace(services, exported);
+            services.AddSingleton(new ChatClientProvider("openai", new ChatClientBuilder(OpenAiClient(upstream)).UseTracedLlm().UseOpenTelemetry().Build()));
+        });
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}"""));
+
+        // The OpenAI client's own exception is not an UpstreamException: the failure path answers 500, in OpenAI's shape.
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var spans = await WaitForServerSpanAsync(exported);
+        var attempt = Assert.Single(spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
+        Assert.Equal("failure", attempt.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal(ActivityStatusCode.Error, attempt.Status);
+        var chat = Assert.Single(spans, s => s.Source.Name == MeaiSource);
+        Assert.Equal(attempt.SpanId, chat.ParentSpanId);
+        Assert.Equal(ActivityStatusCode.Error, chat.Status);
+        Assert.Single(spans, s => s.DisplayName == SpanNames.Failure);
+    }
+
+    [Fact]
+    public async Task OutsideATracedRequestCallsPassThroughUntouched()
+    {
+        await using var upstream = await UpstreamStub.StartAsync(200);
+        using var spans = new SpanCollector();
+        using var client = new ChatClientBuilder(OpenAiClient(upstream)).UseTracedLlm().Build();
+
+        var response = await client.GetResponseAsync(new[] { new AiChatMessage(ChatRole.User, "hello") }, new ChatOptions { ModelId = "gpt-4o-mini" });
+
+        Assert.Equal("from upstream", response.Text);
+        Assert.Null(LlmCall.Current);
+        Assert.Empty(spans.Started);
+    }
+
+    /// <summary>
+    /// The attempt's M.E.AI <c>chat</c> span: its child, the call's GenAI attributes on it (model,
+    /// usage) and not on the attempt, marked <c>langfuse.observation.type=span</c>; the LLM span
+    /// carries the request's response and usage and is the one generation.
+    /// </summary>
+    private static void AssertOneGenerationAndTheChatSpanUnder(Activity attempt, Activity llm, IReadOnlyList<Activity> spans)
+    {
+        var chat = Assert.Single(spans, s => s.Source.Name == MeaiSource);
+        Assert.Equal("chat gpt-4o-mini", chat.DisplayName);
+        Assert.Equal(ActivityKind.Client, chat.Kind);
+        Assert.Equal(attempt.SpanId, chat.ParentSpanId);
+        Assert.Equal("span", chat.GetTagItem(AttributeNames.LangfuseObservationType));
+        Assert.Equal(7, chat.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(2, chat.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal("upstream-model", chat.GetTagItem(AttributeNames.GenAiResponseModel));
+
+        Assert.Null(attempt.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Null(attempt.GetTagItem(AttributeNames.GenAiResponseModel));
+
+        Assert.Equal(7L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(2L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal("upstream-model", llm.GetTagItem(AttributeNames.GenAiResponseModel));
+        Assert.Equal(new[] { "stop" }, llm.GetTagItem(AttributeNames.GenAiResponseFinishReasons));
+        Assert.Same(llm, Assert.Single(spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation"));
+        Assert.All(spans, s => Assert.True(s.IsStopped));
+    }
+
+    private static IChatClient OpenAiClient(UpstreamStub upstream) =>
+        new OpenAIClient(new ApiKeyCredential("sk-upstream-test"), new OpenAIClientOptions { Endpoint = new Uri(upstream.BaseUrl) })
+            .GetChatClient("gpt-4o-mini")
+            .AsIChatClient();
+
+    private static void Trace(IServiceCollection services, ExportedSpans exported) =>
+        services.AddOpenTelemetry().WithTracing(tracing => tracing
+            .AddSource(TracedLlmTelemetry.SourceName, MeaiSource)
+            .AddInMemoryExporter(exported));
+
+    private static async Task<IReadOnlyList<Activity>> WaitForServerSpanAsync(ExportedSpans exported)
+    {
+        await exported.WaitForAsync(spans => spans.FirstOrDefault(s => s.DisplayName == SpanNames.Server));
+        return exported.Snapshot();
+    }
+}
