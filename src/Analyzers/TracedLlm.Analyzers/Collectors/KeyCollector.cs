@@ -61,9 +61,8 @@ internal sealed class KeyCollector : IFactCollector
             if (key is not null)
             {
                 AddKey(key.Value, scope);
+                return;
             }
-
-            return;
         }
 
         // A source method's parameter may be a key inside it: keep what the arguments may be.
