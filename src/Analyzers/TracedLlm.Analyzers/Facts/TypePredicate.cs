@@ -157,16 +157,37 @@ internal abstract class TypePredicate
         }
 
         public override IEnumerable<ITypeSymbol> AcceptedTypes() =>
-            _isAnd ? _left.AcceptedTypes().Concat(_right.AcceptedTypes()).Take(1) : _left.AcceptedTypes().Concat(_right.AcceptedTypes());
+            _isAnd ? Described().AcceptedTypes() : _left.AcceptedTypes().Concat(_right.AcceptedTypes());
 
         public override string Describe()
         {
-            if (_isAnd)
+            if (!_isAnd)
             {
-                return _right is Negation negation ? $"{_left.Describe()} except {negation.Operand.Describe()}" : _left is Negation ? _right.Describe() : _left.Describe();
+                return $"{_left.Describe()}, {_right.Describe()}";
             }
 
-            return $"{_left.Describe()}, {_right.Describe()}";
+            if (_right is Negation negation)
+            {
+                // Name only the exclusions that matter: types below an accepted one.
+                var accepted = _left.AcceptedTypes().ToList();
+                var excluded = negation.Operand.AcceptedTypes().Where(t => accepted.Any(a => WellKnownTypes.DerivesFrom(t, a))).ToList();
+                return excluded.Count == 0 ? _left.Describe() : $"{_left.Describe()} except {string.Join(", ", excluded.Select(t => $"'{t.ToDisplayString()}'"))}";
+            }
+
+            return Described().Describe();
+        }
+
+        /// <summary>The side of a conjunction that says more: the narrower types (a catch's type narrowed by its filter), else the left.</summary>
+        private TypePredicate Described()
+        {
+            if (_left is Negation)
+            {
+                return _right;
+            }
+
+            var left = _left.AcceptedTypes().ToList();
+            var right = _right.AcceptedTypes().ToList();
+            return right.Count > 0 && (left.Count == 0 || right.All(r => left.Any(l => WellKnownTypes.DerivesFrom(r, l)))) ? _right : _left;
         }
     }
 
