@@ -37,8 +37,11 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
             return System.Array.Empty<SyntaxEdit>();
         }
 
+        // The nearest statement or expression body that holds the start decides the shape of the fix.
+        var holder = start.FirstAncestorOrSelf<SyntaxNode>(n => n is StatementSyntax or ArrowExpressionClauseSyntax or LambdaExpressionSyntax);
+
         // var activity = source.StartActivity(...);  ->  using var activity = ...;
-        if (start.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() is { Parent: BlockSyntax or GlobalStatementSyntax, UsingKeyword.RawKind: 0 } declaration
+        if (holder is LocalDeclarationStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax, UsingKeyword.RawKind: 0 } declaration
             && declaration.Declaration.Variables.Count == 1)
         {
             return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, declaration, node => AddUsing((LocalDeclarationStatementSyntax)node)) };
@@ -50,22 +53,23 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
             return System.Array.Empty<SyntaxEdit>();
         }
 
-        var name = FreeName(model, start.SpanStart);
-
         // source.StartActivity(...);  or  _ = source.StartActivity(...);  in a block.
-        if (start.FirstAncestorOrSelf<ExpressionStatementSyntax>() is { Parent: BlockSyntax or GlobalStatementSyntax } statement)
+        if (holder is ExpressionStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax } statement)
         {
+            // Fix All turns every such statement of the block into a local: each takes the next free name.
+            var earlier = statement.Parent is BlockSyntax block ? block.Statements.TakeWhile(s => s != statement).Count(DropsAnActivity) : 0;
+            var name = FreeName(model, start.SpanStart, earlier);
             return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, statement, node => UsingLocal((ExpressionStatementSyntax)node, name)) };
         }
 
-        // void Record() => source.StartActivity(...);  and  () => source.StartActivity(...)
-        var arrow = start.FirstAncestorOrSelf<SyntaxNode>(n => n is ArrowExpressionClauseSyntax or LambdaExpressionSyntax);
-        switch (arrow)
+        // void Record() => source.StartActivity(...);  and  () => source.StartActivity(...): a new scope.
+        var name2 = "activity";
+        switch (holder)
         {
             case ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } clause:
-                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, clause.Parent!, node => WithBlockBody(node, name)) };
+                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, clause.Parent!, node => WithBlockBody(node, name2)) };
             case LambdaExpressionSyntax { ExpressionBody: { } } lambda:
-                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, lambda, node => LambdaWithBlock((LambdaExpressionSyntax)node, name)) };
+                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, lambda, node => LambdaWithBlock((LambdaExpressionSyntax)node, name2)) };
         }
 
         return System.Array.Empty<SyntaxEdit>();
@@ -81,10 +85,10 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
     private static LocalDeclarationStatementSyntax UsingDeclaration(ExpressionSyntax started, string name) =>
         SyntaxFactory.LocalDeclarationStatement(
                 SyntaxFactory.VariableDeclaration(
-                    SyntaxFactory.IdentifierName("var"),
-                    SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(name))
-                        .WithInitializer(SyntaxFactory.EqualsValueClause(started.WithoutTrivia())))))
-            .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword));
+                    SyntaxFactory.IdentifierName(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), "var", SyntaxFactory.TriviaList(SyntaxFactory.Space))),
+                    SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), name, SyntaxFactory.TriviaList(SyntaxFactory.Space)))
+                        .WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.Token(SyntaxKind.EqualsToken).WithTrailingTrivia(SyntaxFactory.Space), started.WithoutTrivia())))))
+            .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space));
 
     private static ExpressionSyntax Started(ExpressionSyntax expression) =>
         expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } } discard ? discard.Right : expression;
@@ -112,16 +116,21 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
     private static LambdaExpressionSyntax LambdaWithBlock(LambdaExpressionSyntax lambda, string name) =>
         lambda.WithExpressionBody(null).WithBlock(SyntaxFactory.Block(UsingDeclaration(Started((ExpressionSyntax)lambda.ExpressionBody!), name)).WithAdditionalAnnotations(Formatter.Annotation));
 
-    /// <summary>"activity", or "activity2", "activity3"... when the name is taken where the local goes.</summary>
-    private static string FreeName(SemanticModel model, int position)
+    private static bool DropsAnActivity(StatementSyntax statement) =>
+        statement is ExpressionStatementSyntax expression && expression.Expression.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i =>
+            i.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "StartActivity" or "Start" });
+
+    /// <summary>"activity", or "activity2", "activity3"... : the first name not taken where the local goes, after skipping <paramref name="skip"/> free ones.</summary>
+    private static string FreeName(SemanticModel model, int position, int skip)
     {
         var taken = new HashSet<string>(model.LookupSymbols(position).Select(s => s.Name));
-        var name = "activity";
-        for (var i = 2; taken.Contains(name); i++)
+        for (var i = 1; ; i++)
         {
-            name = "activity" + i;
+            var name = i == 1 ? "activity" : "activity" + i;
+            if (!taken.Contains(name) && skip-- == 0)
+            {
+                return name;
+            }
         }
-
-        return name;
     }
 }
