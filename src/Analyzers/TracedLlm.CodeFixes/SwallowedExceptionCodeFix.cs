@@ -22,8 +22,10 @@ namespace TracedLlm.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SwallowedExceptionCodeFix)), Shared]
 public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
 {
-    internal const string RecordKey = DiagnosticIds.SwallowedException + ".Record";
-    internal const string RethrowKey = DiagnosticIds.SwallowedException + ".Rethrow";
+    /// <summary>The equivalence key of the "record the handled failure" fix.</summary>
+    public const string RecordKey = DiagnosticIds.SwallowedException + ".Record";
+    /// <summary>The equivalence key of the rethrow fix.</summary>
+    public const string RethrowKey = DiagnosticIds.SwallowedException + ".Rethrow";
 
     /// <summary>Creates the fix.</summary>
     public SwallowedExceptionCodeFix()
@@ -102,15 +104,36 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
             { Identifier.RawKind: 0 } typed => typed.WithType(typed.Type.WithoutTrailingTrivia()).WithIdentifier(SyntaxFactory.Identifier(variable)),
             var existing => existing,
         };
-        var record = SyntaxFactory.ParseStatement($"{call}.RecordHandledFailure({variable});").WithAdditionalAnnotations(Formatter.Annotation);
         var withDeclaration = @catch.Declaration is null
             ? @catch.WithCatchKeyword(@catch.CatchKeyword.WithTrailingTrivia(SyntaxFactory.Space)).WithDeclaration(declaration.WithTrailingTrivia(@catch.CatchKeyword.TrailingTrivia))
             : @catch.WithDeclaration(declaration);
-        return withDeclaration.WithBlock(withDeclaration.Block.WithStatements(withDeclaration.Block.Statements.Insert(0, record)));
+        var record = SyntaxFactory.ParseStatement($"{call}.RecordHandledFailure({variable});");
+        return withDeclaration.WithBlock(Insert(withDeclaration.Block, 0, record));
     }
 
     private static CatchClauseSyntax AppendRethrow(CatchClauseSyntax @catch) =>
-        @catch.WithBlock(@catch.Block.AddStatements(SyntaxFactory.ThrowStatement().WithAdditionalAnnotations(Formatter.Annotation)));
+        @catch.WithBlock(Insert(@catch.Block, @catch.Block.Statements.Count, SyntaxFactory.ThrowStatement()));
+
+    /// <summary>Inserts a statement laid out like the block: on the block's line when it is one line, else on a line of its own.</summary>
+    private static BlockSyntax Insert(BlockSyntax block, int index, StatementSyntax statement)
+    {
+        if (block.ToString().IndexOf('\n') < 0)
+        {
+            return block.WithStatements(block.Statements.Insert(index, statement.WithLeadingTrivia().WithTrailingTrivia(SyntaxFactory.Space)));
+        }
+
+        if (index < block.Statements.Count)
+        {
+            // Before an existing statement: its indentation, then a line break.
+            var next = block.Statements[index];
+            var lineBreak = block.OpenBraceToken.TrailingTrivia.FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+            var laidOut = statement.WithLeadingTrivia(next.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)))
+                .WithTrailingTrivia(lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.ElasticLineFeed);
+            return block.WithStatements(block.Statements.Insert(index, laidOut));
+        }
+
+        return block.WithStatements(block.Statements.Insert(index, statement.WithAdditionalAnnotations(Formatter.Annotation)));
+    }
 
     private static CatchClauseSyntax ReplaceJump(CatchClauseSyntax @catch)
     {

@@ -1,0 +1,337 @@
+using System.Threading.Tasks;
+using TracedLlm.CodeFixes;
+using static TracedLlm.Analyzers.Tests.Verify;
+
+namespace TracedLlm.Analyzers.Tests;
+
+/// <summary>TLLM2004: a catch in traced code that neither throws nor reports.</summary>
+public sealed class SwallowedExceptionTests
+{
+    private static string Message(string type) =>
+        $"This catch swallows '{type}' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)";
+
+    [Fact]
+    public Task SwallowedInTheHandlerInAHelperAndInALambda() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request)
+            {
+                try
+                {
+                    await Helper.CallAsync();
+                }
+                {|#0:catch|}
+                {
+                }
+
+                Func<int> parse = () =>
+                {
+                    try { return int.Parse(request.Model!); }
+                    {|#1:catch|} (FormatException) { return 0; }
+                };
+                return new Reply { Text = parse().ToString() };
+            }
+        }
+
+        internal static class Helper
+        {
+            public static async Task CallAsync()
+            {
+                try
+                {
+                    await Task.Delay(1);
+                }
+                {|#2:catch|} (Exception exception)
+                {
+                    Console.WriteLine(exception.GetType().Name);
+                }
+            }
+        }
+        """,
+        Diagnostic("TLLM2004", 0, Message("System.Exception")),
+        Diagnostic("TLLM2004", 1, Message("System.FormatException")),
+        Diagnostic("TLLM2004", 2, Message("System.Exception")));
+
+    [Fact]
+    public Task AnErrorResponseWrittenByHandIsStillASwallow() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpClient http)
+            {
+                try
+                {
+                    return Results.Ok(await Upstream.CompleteAsync(request));
+                }
+                {|TLLM2004:catch|} (UpstreamException exception) when (exception.UpstreamStatusCode == 429)
+                {
+                    return Results.Json(new { error = "rate limited" }, statusCode: 429);
+                }
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static Task<string> CompleteAsync(ChatRequest request) => Task.FromResult(request.Model ?? "none");
+        }
+        """);
+
+    [Fact]
+    public Task RethrowingThrowingDispatchingOrReportingIsClean() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call, ILlmFailureLogger logger)
+            {
+                try { await Task.Delay(1); } catch (TimeoutException) { throw; }
+                try { await Task.Delay(1); } catch (Exception inner) { throw new UpstreamException(502, "upstream failed", inner); }
+                try { await Task.Delay(1); } catch (Exception handled) { call.RecordHandledFailure(handled); }
+                try { await Task.Delay(1); } catch (Exception logged) { await logger.LogFailureAsync(new FailureContext(call, logged, 500, "x")); }
+                try { await Task.Delay(1); } catch (Exception captured) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(captured).Throw(); }
+                var completion = new TaskCompletionSource<Reply>();
+                try { await Task.Delay(1); } catch (Exception failed) { completion.SetException(failed); }
+                return await Faulted(request);
+            }
+
+            private static Task<Reply> Faulted(ChatRequest request)
+            {
+                try
+                {
+                    return Task.FromResult(new Reply { Text = request.Model!.Trim() });
+                }
+                catch (NullReferenceException exception)
+                {
+                    return Task.FromException<Reply>(exception);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TheSameCatchOutsideTracedCodeIsClean() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => new();
+        }
+
+        internal static class Startup
+        {
+            public static void TryWarmUp()
+            {
+                try { Console.WriteLine("warm"); } catch { }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task APragmaSuppressesIt() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+        #pragma warning disable TLLM2004 // a cache miss is not a failure
+                try { return new Reply { Text = Cache.Get() }; } catch (KeyNotFoundException) { return new Reply(); }
+        #pragma warning restore TLLM2004
+            }
+        }
+
+        internal static class Cache
+        {
+            public static string Get() => throw new KeyNotFoundException();
+        }
+        """);
+
+    // ---- the fixes ----
+
+    [Fact]
+    public Task FixRecordsTheHandledFailureAndKeepsTheRecovery() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal static class ProxyUtils
+        {
+            [FailureLoggingPath]
+            public static bool IsProxyOnlyError(Exception exception) => exception is HttpException;
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call)
+            {
+                try
+                {
+                    return new Reply { Text = await Primary(request) };
+                }
+                {|TLLM2004:catch|} (HttpRequestException)
+                {
+                    return new Reply { Text = "fallback" };
+                }
+            }
+
+            private static Task<string> Primary(ChatRequest request) => Task.FromResult(request.Model ?? "none");
+        }
+        """, Corpus.Header + """
+        internal static class ProxyUtils
+        {
+            [FailureLoggingPath]
+            public static bool IsProxyOnlyError(Exception exception) => exception is HttpException;
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call)
+            {
+                try
+                {
+                    return new Reply { Text = await Primary(request) };
+                }
+                catch (HttpRequestException exception)
+                {
+                    call.RecordHandledFailure(exception);
+                    return new Reply { Text = "fallback" };
+                }
+            }
+
+            private static Task<string> Primary(ChatRequest request) => Task.FromResult(request.Model ?? "none");
+        }
+        """);
+
+    [Fact]
+    public Task FixGivesABareCatchAVariableForTheRecord() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal sealed class Fallback(LlmCall call)
+        {
+            public string Complete(Func<string> primary)
+            {
+                try
+                {
+                    return primary();
+                }
+                {|TLLM2004:catch|}
+                {
+                    return "fallback";
+                }
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = new Fallback(call).Complete(() => request.Model!) };
+        }
+        """, Corpus.Header + """
+        internal sealed class Fallback(LlmCall call)
+        {
+            public string Complete(Func<string> primary)
+            {
+                try
+                {
+                    return primary();
+                }
+                catch (Exception exception)
+                {
+                    call.RecordHandledFailure(exception);
+                    return "fallback";
+                }
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = new Fallback(call).Complete(() => request.Model!) };
+        }
+        """);
+
+    [Fact]
+    public Task WithoutAnLlmCallTheFixRethrowsAndNeverAfterAReturn() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => new() { Text = Parse(request.Model) + Log(request.Model) };
+
+            private static string Parse(string? model)
+            {
+                try
+                {
+                    return int.Parse(model!).ToString();
+                }
+                {|TLLM2004:catch|} (FormatException)
+                {
+                    return "0";
+                }
+            }
+
+            private static string Log(string? model)
+            {
+                try
+                {
+                    model = model!.Trim();
+                }
+                {|TLLM2004:catch|} (NullReferenceException exception)
+                {
+                    Console.WriteLine(exception.Message);
+                }
+
+                return model ?? string.Empty;
+            }
+        }
+        """, Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => new() { Text = Parse(request.Model) + Log(request.Model) };
+
+            private static string Parse(string? model)
+            {
+                try
+                {
+                    return int.Parse(model!).ToString();
+                }
+                catch (FormatException)
+                {
+                    throw;
+                }
+            }
+
+            private static string Log(string? model)
+            {
+                try
+                {
+                    model = model!.Trim();
+                }
+                catch (NullReferenceException exception)
+                {
+                    Console.WriteLine(exception.Message);
+                    throw;
+                }
+
+                return model ?? string.Empty;
+            }
+        }
+        """, fixAllIterations: 1);
+
+    [Fact]
+    public Task TheRethrowFixIsTheSecondChoiceWhenAnLlmCallIsInScope() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call)
+            {
+                try { request.Model = request.Model!.Trim(); } {|TLLM2004:catch|} (NullReferenceException) { }
+                return new Reply();
+            }
+        }
+        """, Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call)
+            {
+                try { request.Model = request.Model!.Trim(); } catch (NullReferenceException) { throw; }
+                return new Reply();
+            }
+        }
+        """, SwallowedExceptionCodeFix.RethrowKey);
+}
