@@ -1,0 +1,130 @@
+using System.Threading.Tasks;
+using TracedLlm.CodeFixes;
+using static TracedLlm.Analyzers.Tests.Verify;
+
+namespace TracedLlm.Analyzers.Tests;
+
+/// <summary>TLLM2005: a route on slot 'metadata' whose request type has its own 'metadata'.</summary>
+public sealed class SlotCollisionTests
+{
+    private const string Types = """
+        internal sealed class AnthropicRequest
+        {
+            public string? Model { get; set; }
+            public AnthropicMetadata? Metadata { get; set; }
+        }
+
+        internal sealed class AnthropicMetadata { public string? UserId { get; set; } }
+
+        internal class RenamedBase
+        {
+            [System.Text.Json.Serialization.JsonPropertyName("metadata")]
+            public object? ProviderFields { get; set; }
+        }
+
+        internal sealed class RenamedRequest : RenamedBase { }
+
+        internal sealed class IgnoredRequest
+        {
+            [System.Text.Json.Serialization.JsonIgnore]
+            public object? Metadata { get; set; }
+        }
+
+        internal sealed class OtherNameRequest
+        {
+            [System.Text.Json.Serialization.JsonPropertyName("provider_metadata")]
+            public object? Metadata { get; set; }
+        }
+
+        """;
+
+    private static string Message(string route, string type, string property) =>
+        $"Route '{route}' keeps gateway metadata in 'metadata', but its request type '{type}' has its own property '{property}' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\"";
+
+    [Fact]
+    public Task DefaultSlotExplicitSlotAndARenamedInheritedProperty() => AnalyzerAsync(Corpus.Header + Types + """
+        internal static class Routes
+        {
+            [{|#0:TracedLlmRoute("POST", "/v1/chat/completions")|}]
+            public static Reply Chat(AnthropicRequest request) => new();
+
+            [{|#1:TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "metadata")|}]
+            public static Reply Messages(AnthropicRequest request, LlmCall call) => new();
+
+            [{|#2:TracedLlmRoute("POST", "/v1/completions")|}]
+            public static Reply Completions(LlmCall call, RenamedRequest request) => new();
+        }
+        """,
+        Diagnostic("TLLM2005", 0, Message("POST /v1/chat/completions", "Contoso.AnthropicRequest", "Metadata")),
+        Diagnostic("TLLM2005", 1, Message("POST /v1/messages", "Contoso.AnthropicRequest", "Metadata")),
+        Diagnostic("TLLM2005", 2, Message("POST /v1/completions", "Contoso.RenamedRequest", "ProviderFields")));
+
+    [Fact]
+    public Task ARecordWithAMetadataPositionalProperty() => AnalyzerAsync(Corpus.Header + """
+        internal sealed record AnthropicMessages(string Model, int MaxTokens, Dictionary<string, string>? Metadata);
+
+        internal static class Routes
+        {
+            [{|#0:TracedLlmRoute("POST", "/v1/chat/completions")|}]
+            public static Reply Chat(AnthropicMessages request) => new() { Text = request.Model };
+        }
+        """, Diagnostic("TLLM2005", 0, Message("POST /v1/chat/completions", "Contoso.AnthropicMessages", "Metadata")));
+
+    [Fact]
+    public Task LiteLlmSlotIgnoredOrRenamedPropertiesAreClean() => AnalyzerAsync(Corpus.Header + Types + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(AnthropicRequest request) => new();
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(IgnoredRequest request) => new();
+
+            [TracedLlmRoute("POST", "/v1/embeddings")]
+            public static Reply Embeddings(OtherNameRequest request) => new();
+
+            [TracedLlmRoute("POST", "/v1/completions", MetadataSlot = "litellm_metadata")]
+            public static Reply Completions(AnthropicRequest request) => new();
+        }
+        """);
+
+    [Fact]
+    public Task TheSameTypeOutsideARouteIsClean() => AnalyzerAsync(Corpus.Header + Types + """
+        internal static class Handlers
+        {
+            public static Reply Chat(AnthropicRequest request) => new();
+        }
+        """);
+
+    [Fact]
+    public Task APragmaSuppressesIt() => AnalyzerAsync(Corpus.Header + Types + """
+        internal static class Routes
+        {
+        #pragma warning disable TLLM2005 // the provider ignores its own metadata here
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+        #pragma warning restore TLLM2005
+            public static Reply Chat(AnthropicRequest request) => new();
+        }
+        """);
+
+    [Fact]
+    public Task FixAddsOrReplacesTheSlot() => FixAsync<SlotCollisionCodeFix>(Corpus.Header + Types + """
+        internal static class Routes
+        {
+            [{|TLLM2005:TracedLlmRoute("POST", "/v1/chat/completions")|}]
+            public static Reply Chat(AnthropicRequest request) => new();
+
+            [{|TLLM2005:TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "metadata")|}]
+            public static Reply Messages(AnthropicRequest request) => new();
+        }
+        """, Corpus.Header + Types + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = "litellm_metadata")]
+            public static Reply Chat(AnthropicRequest request) => new();
+
+            [TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "litellm_metadata")]
+            public static Reply Messages(AnthropicRequest request) => new();
+        }
+        """, fixAllIterations: 1);
+}

@@ -1,0 +1,109 @@
+using System.Threading.Tasks;
+using static TracedLlm.Analyzers.Tests.Verify;
+
+namespace TracedLlm.Analyzers.Tests;
+
+/// <summary>TLLM2006: an upstream call in traced code outside an attempt scope.</summary>
+public sealed class UnscopedUpstreamCallTests
+{
+    private const string Usings = "using Microsoft.Extensions.AI;\n";
+
+    private static string Message(string call) =>
+        $"{call} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt";
+
+    [Fact]
+    public Task DirectInAHelperInALambdaAndThroughJsonExtensions() => AnalyzerAsync(Usings + Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, HttpClient http, IChatClient chat)
+            {
+                using var response = await {|#0:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions"))|};
+                var text = await Task.Run(() => {|#1:http.GetStringAsync("http://upstream/health")|});
+                using var posted = await {|#2:http.PostAsJsonAsync("http://upstream/v1/chat/completions", request)|};
+                var answer = await Upstream.AskAsync(chat, text);
+                return new Reply { Text = answer };
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static Task<string> AskAsync(IChatClient chat, string text) => AskCoreAsync(chat, text);
+
+            private static async Task<string> AskCoreAsync(IChatClient chat, string text)
+            {
+                var response = await {|#3:chat.GetResponseAsync(text)|};
+                return response.Text;
+            }
+        }
+        """,
+        Diagnostic("TLLM2006", 0, Message("HttpClient.SendAsync")),
+        Diagnostic("TLLM2006", 1, Message("HttpClient.GetStringAsync")),
+        Diagnostic("TLLM2006", 2, Message("HttpClient.PostAsJsonAsync")),
+        Diagnostic("TLLM2006", 3, Message("IChatClient.GetResponseAsync")));
+
+    [Fact]
+    public Task AttemptScopesAreClean() => AnalyzerAsync(Usings + Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpClient http, IChatClient chat)
+            {
+                var text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) => Provider.CompleteAsync(http, attempt, ct));
+                var answer = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) => (await chat.GetResponseAsync(text, cancellationToken: ct)).Text);
+                using (call.StartAttempt(new LlmTarget("openai", "gpt-4o")))
+                {
+                    await http.GetStringAsync("http://upstream/health");
+                }
+
+                return new Reply { Text = answer };
+            }
+        }
+
+        internal static class Provider
+        {
+            public static async Task<string> CompleteAsync(HttpClient http, LlmAttempt attempt, CancellationToken cancellationToken)
+            {
+                using var message = new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions");
+                attempt.ApplyTraceContext(message);
+                using var response = await http.SendAsync(message, cancellationToken);
+                return await Read.BodyAsync(http, response);
+            }
+        }
+
+        internal static class Read
+        {
+            // Reached only from inside an attempt: clean.
+            public static Task<string> BodyAsync(HttpClient http, HttpResponseMessage response) => http.GetStringAsync("http://upstream/more");
+        }
+        """);
+
+    [Fact]
+    public Task TheSameCallOutsideTracedCodeIsClean() => AnalyzerAsync(Usings + Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => new();
+        }
+
+        internal static class Warmup
+        {
+            public static Task<string> PingAsync(HttpClient http) => http.GetStringAsync("http://upstream/health");
+        }
+        """);
+
+    [Fact]
+    public Task APragmaSuppressesIt() => AnalyzerAsync(Usings + Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, HttpClient http)
+            {
+        #pragma warning disable TLLM2006 // a health probe, not an LLM call
+                var health = await http.GetStringAsync("http://upstream/health");
+        #pragma warning restore TLLM2006
+                return new Reply { Text = health };
+            }
+        }
+        """);
+}
