@@ -5,52 +5,45 @@ namespace TracedLlm.Generators;
 /// <summary>Every diagnostic the generator reports: only "cannot generate"; what a user should fix in working code is an analyzer's.</summary>
 internal static class DiagnosticDescriptors
 {
-    public const string InvalidSignatureId = "TLLM1001";
-    public const string UnsupportedReturnTypeId = "TLLM1002";
-    public const string DuplicateRouteId = "TLLM1003";
-    public const string InaccessibleHandlerId = "TLLM1004";
-    public const string InvalidRouteId = "TLLM1005";
-    public const string InvalidSlotId = "TLLM1006";
-
     private const string Category = "TracedLlm.Generator";
 
     public static readonly DiagnosticDescriptor InvalidSignature = Create(
-        InvalidSignatureId,
+        DiagnosticIds.InvalidSignature,
         "Invalid traced route handler signature",
         "Cannot generate the traced route for '{0}': {1}");
 
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Create(
-        UnsupportedReturnTypeId,
+        DiagnosticIds.UnsupportedReturnType,
         "Unsupported traced route return type",
-        "Cannot generate the traced route for '{0}': return type '{1}' is not supported; return T, Task<T>, ValueTask<T> or IResult");
+        "Cannot generate the traced route for '{0}': return type '{1}' is not supported; return T, Task<T>, ValueTask<T>, IResult or IAsyncEnumerable<T>");
 
     public static readonly DiagnosticDescriptor DuplicateRoute = Create(
-        DuplicateRouteId,
+        DiagnosticIds.DuplicateRoute,
         "Duplicate traced route method and path",
-        "Cannot generate the traced route for '{0}': '{1} {2}' is already handled by '{3}'");
+        "Cannot generate the traced route for '{0}': '{1} {2}' is also handled by {3}");
 
     public static readonly DiagnosticDescriptor InaccessibleHandler = Create(
-        InaccessibleHandlerId,
+        DiagnosticIds.InaccessibleHandler,
         "Traced route handler not accessible",
         "Cannot generate the traced route for '{0}': the handler and its containing types must be public or internal, but {1} is {2}");
 
     public static readonly DiagnosticDescriptor InvalidRoute = Create(
-        InvalidRouteId,
+        DiagnosticIds.InvalidRoute,
         "Invalid traced route method or template",
         "Cannot generate the traced route for '{0}': {1}");
 
     public static readonly DiagnosticDescriptor InvalidSlot = Create(
-        InvalidSlotId,
+        DiagnosticIds.InvalidSlot,
         "Invalid metadata slot name",
         "Cannot generate the traced route for '{0}': metadata slot '{1}' is not a valid JSON property name for a slot; use letters, digits and '_' (e.g. \"metadata\" or \"litellm_metadata\")");
 
     public static DiagnosticDescriptor ById(string id) => id switch
     {
-        InvalidSignatureId => InvalidSignature,
-        UnsupportedReturnTypeId => UnsupportedReturnType,
-        DuplicateRouteId => DuplicateRoute,
-        InaccessibleHandlerId => InaccessibleHandler,
-        InvalidRouteId => InvalidRoute,
+        DiagnosticIds.InvalidSignature => InvalidSignature,
+        DiagnosticIds.UnsupportedReturnType => UnsupportedReturnType,
+        DiagnosticIds.DuplicateRoute => DuplicateRoute,
+        DiagnosticIds.InaccessibleHandler => InaccessibleHandler,
+        DiagnosticIds.InvalidRoute => InvalidRoute,
         _ => InvalidSlot,
     };
 

@@ -32,17 +32,17 @@ public sealed partial class TracedLlmRouteGenerator
             var (httpMethod, pattern, slot, errorFormat, operation) = RouteAttributeData.Read(attribute);
             if (!RouteConventions.IsValidHttpMethod(httpMethod))
             {
-                Report(DiagnosticDescriptors.InvalidRouteId, display, $"HTTP method '{httpMethod}' is not one of GET, POST, PUT, PATCH, DELETE");
+                Report(DiagnosticIds.InvalidRoute, display, $"HTTP method '{httpMethod}' is not one of GET, POST, PUT, PATCH, DELETE");
             }
 
-            if (RouteConventions.ValidateTemplate(pattern) is { } templateError)
+            foreach (var templateError in RouteConventions.ValidateTemplate(pattern))
             {
-                Report(DiagnosticDescriptors.InvalidRouteId, display, templateError);
+                Report(DiagnosticIds.InvalidRoute, display, templateError);
             }
 
             if (slot is not null && !RouteConventions.IsValidSlot(slot))
             {
-                Report(DiagnosticDescriptors.InvalidSlotId, display, slot);
+                Report(DiagnosticIds.InvalidSlot, display, slot);
             }
 
             // The handler: static, not generic, reachable from generated code in the same assembly.
@@ -78,7 +78,7 @@ public sealed partial class TracedLlmRouteGenerator
                     var partnerBody = partnerParameters.FirstOrDefault(p => p.Source == ParameterSource.Body).TypeName;
                     if (body != partnerBody)
                     {
-                        Report(DiagnosticDescriptors.InvalidSignatureId, display, $"the streaming handler '{partner.Name}' must take the same request body as '{method.Name}'");
+                        Report(DiagnosticIds.InvalidSignature, display, $"the streaming handler '{partner.Name}' must take the same request body as '{method.Name}'");
                         return new RouteParseResult(null, null, diagnostics.ToEquatableArray());
                     }
 
@@ -124,17 +124,17 @@ public sealed partial class TracedLlmRouteGenerator
 
             if (!method.IsStatic)
             {
-                Report(DiagnosticDescriptors.InvalidSignatureId, display, "the handler must be static (take services as parameters)");
+                Report(DiagnosticIds.InvalidSignature, display, "the handler must be static (take services as parameters)");
             }
 
             if (method.IsGenericMethod || IsInGenericType(method))
             {
-                Report(DiagnosticDescriptors.InvalidSignatureId, display, "the handler and its containing types cannot be generic");
+                Report(DiagnosticIds.InvalidSignature, display, "the handler and its containing types cannot be generic");
             }
 
             if (FirstInaccessible(method) is { } inaccessible)
             {
-                Report(DiagnosticDescriptors.InaccessibleHandlerId, display, inaccessible.Name, Describe(inaccessible.DeclaredAccessibility));
+                Report(DiagnosticIds.InaccessibleHandler, display, inaccessible.Name, Describe(inaccessible.DeclaredAccessibility));
             }
 
             var parameters = new List<ParameterModel>();
@@ -142,7 +142,7 @@ public sealed partial class TracedLlmRouteGenerator
             {
                 if (binding.Error is not null)
                 {
-                    Report(DiagnosticDescriptors.InvalidSignatureId, display, binding.Error);
+                    Report(DiagnosticIds.InvalidSignature, display, binding.Error);
                     continue;
                 }
 
@@ -153,7 +153,7 @@ public sealed partial class TracedLlmRouteGenerator
             (shape, resultType, returnsResult, supported) = ParseReturnType(method.ReturnType);
             if (!supported)
             {
-                Report(DiagnosticDescriptors.UnsupportedReturnTypeId, display, method.ReturnType.ToDisplayString());
+                Report(DiagnosticIds.UnsupportedReturnType, display, method.ReturnType.ToDisplayString());
             }
 
             return parameters;

@@ -74,18 +74,20 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(keys, static (output, routeKeys) =>
         {
-            foreach (var group in routeKeys.GroupBy(k => (k.HttpMethod, k.Pattern)))
+            // Every handler of a colliding method and path is reported, naming the others: the one
+            // just added is among them, whichever file it is in.
+            foreach (var group in routeKeys.GroupBy(k => (k.HttpMethod, k.Pattern)).Where(g => g.Count() > 1))
             {
-                var first = group.First();
-                foreach (var duplicate in group.Skip(1))
+                foreach (var key in group)
                 {
+                    var others = string.Join(", ", group.Where(o => !o.Equals(key)).Select(o => $"'{o.HandlerDisplayName}'"));
                     output.ReportDiagnostic(Diagnostic.Create(
                         DiagnosticDescriptors.DuplicateRoute,
-                        duplicate.Location.ToLocation(),
-                        duplicate.HandlerDisplayName,
-                        duplicate.HttpMethod,
-                        duplicate.Pattern,
-                        first.HandlerDisplayName));
+                        key.Location.ToLocation(),
+                        key.HandlerDisplayName,
+                        key.HttpMethod,
+                        key.Pattern,
+                        others));
                 }
             }
         });

@@ -110,53 +110,78 @@ internal static class RouteConventions
 
     public static bool IsValidHttpMethod(string? method) => method is not null && HttpMethods.Contains(method.ToUpperInvariant());
 
-    /// <summary>Checks a route template: starts with '/', no empty segments, balanced '{name}' parameters, URL-safe characters.</summary>
-    public static string? ValidateTemplate(string? pattern)
+    /// <summary>
+    /// Checks a route template: starts with '/', no empty segments, balanced '{name}' parameters,
+    /// URL-safe characters. Every problem is returned, each character problem once.
+    /// </summary>
+    public static List<string> ValidateTemplate(string? pattern)
     {
+        var problems = new List<string>();
         if (string.IsNullOrEmpty(pattern))
         {
-            return "the route template is empty";
+            problems.Add("the route template is empty");
+            return problems;
         }
 
         if (pattern![0] != '/')
         {
-            return $"route template '{pattern}' must start with '/'";
+            problems.Add($"route template '{pattern}' must start with '/'");
         }
 
         if (pattern.Length > 1 && (pattern.Contains("//") || pattern.EndsWith("/", StringComparison.Ordinal)))
         {
-            return $"route template '{pattern}' has an empty segment";
+            problems.Add($"route template '{pattern}' has an empty segment");
         }
 
         var depth = 0;
+        var nested = false;
+        var unopened = false;
+        var badCharacters = new List<char>();
         foreach (var c in pattern)
         {
             switch (c)
             {
                 case '{':
-                    if (++depth > 1)
-                    {
-                        return $"route template '{pattern}' nests '{{'";
-                    }
-
+                    nested |= ++depth > 1;
                     break;
                 case '}':
                     if (--depth < 0)
                     {
-                        return $"route template '{pattern}' has '}}' without '{{'";
+                        unopened = true;
+                        depth = 0;
                     }
 
                     break;
                 default:
-                    if (c <= ' ' || c == '?' || c == '#' || c == '\\' || c == '"' || c > '~')
+                    if ((c <= ' ' || c == '?' || c == '#' || c == '\\' || c == '"' || c > '~') && !badCharacters.Contains(c))
                     {
-                        return $"route template '{pattern}' contains the character '{c}' that a URL path cannot carry";
+                        badCharacters.Add(c);
                     }
 
                     break;
             }
         }
 
-        return depth == 0 ? null : $"route template '{pattern}' has '{{' without '}}'";
+        if (nested)
+        {
+            problems.Add($"route template '{pattern}' nests '{{'");
+        }
+
+        if (unopened)
+        {
+            problems.Add($"route template '{pattern}' has '}}' without '{{'");
+        }
+
+        if (depth > 0)
+        {
+            problems.Add($"route template '{pattern}' has '{{' without '}}'");
+        }
+
+        foreach (var c in badCharacters)
+        {
+            problems.Add($"route template '{pattern}' contains the character '{c}' that a URL path cannot carry");
+        }
+
+        return problems;
     }
 }

@@ -1,12 +1,14 @@
 namespace TracedLlm.Analyzers.Tests;
 
-/// <summary>The declarations every analyzer test source starts with.</summary>
+/// <summary>The declarations every analyzer test source starts with: a small gateway's usings and shared types.</summary>
 internal static class Corpus
 {
     public const string Header = """
         using System;
         using System.Collections.Generic;
         using System.Diagnostics;
+        using System.Net.Http;
+        using System.Net.Http.Json;
         using System.Text.Json;
         using System.Text.Json.Nodes;
         using System.Threading;

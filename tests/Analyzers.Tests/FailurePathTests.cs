@@ -1,148 +1,386 @@
 using System.Threading.Tasks;
-using Microsoft.CodeAnalysis.CodeFixes;
 using TracedLlm.CodeFixes;
-using static TracedLlm.Analyzers.Tests.AnalyzerHarness;
+using static TracedLlm.Analyzers.Tests.Verify;
 
 namespace TracedLlm.Analyzers.Tests;
 
-/// <summary>TLLM2002: an exception type thrown in traced code that no failure filter accepts.</summary>
+/// <summary>TLLM2002: an exception type thrown in traced code that every failure filter rejects.</summary>
 public sealed class FailurePathTests
 {
-    private const string Filter = """
+    private const string Guardrail = """
         internal sealed class GuardrailRaisedException : Exception
         {
             public GuardrailRaisedException(string message) : base(message) { }
         }
 
+        """;
+
+    private const string HttpFilter = Guardrail + """
         internal static class ProxyUtils
         {
             [FailureLoggingPath]
-            public static bool /*!*/IsProxyOnlyError(Exception exception) => exception is HttpException;
+            public static bool {|#9:IsProxyOnlyError|}(Exception exception) => exception is HttpException;
         }
 
         """;
 
-    private static string Message(string source, string type) =>
-        $"Exception type '{type}' thrown in traced code is accepted by no failure filter (the failure filter at {Position(source, 0)} accepts only 'Contoso.HttpException'), so its failures are never logged";
+    private static string Message(string type, string filter = "Test0.cs(31,24)", string accepts = "'Contoso.HttpException'") =>
+        $"Exception type '{type}' thrown in traced code is accepted by no failure filter (the failure filter at {filter} accepts only {accepts}), so its failures are never logged";
 
     [Fact]
-    public Task TheSeedGuardrailExceptionInAGuardrail()
-    {
-        const string source = Corpus.Header + Filter + """
-            internal sealed class GenericGuardrail : ILlmGuardrail
-            {
-                public string Name => "generic";
-                public GuardrailMode Modes => GuardrailMode.PreCall;
-                public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
-                    /*!*/throw new GuardrailRaisedException("Blocked by the generic guardrail API");
-            }
+    public Task TheSeedGuardrailExceptionInAGuardrail() => AnalyzerAsync(Corpus.Header + HttpFilter + """
+        internal sealed class GenericGuardrail : ILlmGuardrail
+        {
+            public string Name => "generic";
+            public GuardrailMode Modes => GuardrailMode.PreCall;
+            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+                {|#0:throw new GuardrailRaisedException("Blocked by the generic guardrail API")|};
+        }
 
-            internal static class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/messages")]
-                public static Reply Messages(MessagesRequest request) => new() { Text = request.Model };
-            }
-            """;
-        return VerifyLocatedAsync(source, Message(source, "Contoso.GuardrailRaisedException"));
-    }
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(MessagesRequest request) => new() { Text = request.Model };
+        }
+        """, Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException")).WithLocation(9));
 
     [Fact]
-    public Task AThrowStatementInAHelperTwoCallsAway()
-    {
-        const string source = Corpus.Header + Filter + """
-            internal static class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(ChatRequest request) => new() { Text = Validation.Model(request) };
-            }
+    public Task AThrowStatementInAHelperTwoCallsAway() => AnalyzerAsync(Corpus.Header + HttpFilter + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => new() { Text = Validation.Model(request) };
+        }
 
-            internal static class Validation
-            {
-                public static string Model(ChatRequest request) => Require(request.Model);
+        internal static class Validation
+        {
+            public static string Model(ChatRequest request) => Require(request.Model);
 
-                private static string Require(string? model)
+            private static string Require(string? model)
+            {
+                if (model is null)
                 {
-                    if (model is null)
-                    {
-                        /*!*/throw new InvalidOperationException("model is required");
-                    }
+                    {|#0:throw new InvalidOperationException("model is required");|}
+                }
 
-                    return model;
+                return model;
+            }
+        }
+        """, Diagnostic("TLLM2002", 0, Message("System.InvalidOperationException")).WithLocation(9));
+
+    [Fact]
+    public Task AThrowInAnAsyncLambdaAndARethrownTypedLocal() => AnalyzerAsync(Corpus.Header + HttpFilter + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request)
+            {
+                var text = await Task.Run<string>(async () =>
+                {
+                    await Task.Yield();
+                    return request.Model ?? {|#0:throw new TimeoutException("upstream timed out")|};
+                });
+                Exception failure = new GuardrailRaisedException("late");
+                if (text.Length == 0)
+                {
+                    {|#1:throw failure;|}
+                }
+
+                return new Reply { Text = text };
+            }
+        }
+        """,
+        Diagnostic("TLLM2002", 0, Message("System.TimeoutException")).WithLocation(9),
+        Diagnostic("TLLM2002", 1, Message("Contoso.GuardrailRaisedException")).WithLocation(9));
+
+    // ---- ExceptionDispatchInfo and faulted tasks raise exceptions too ----
+
+    [Fact]
+    public Task ExceptionDispatchInfoAndFaultedTasks() => AnalyzerAsync(Corpus.Header + HttpFilter + """
+        internal sealed class GenericGuardrail : ILlmGuardrail
+        {
+            public string Name => "generic";
+            public GuardrailMode Modes => GuardrailMode.PreCall;
+            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+                context.Call.Model == "blocked"
+                    ? {|#0:ValueTask.FromException<GuardrailVerdict>(new GuardrailRaisedException("blocked"))|}
+                    : ValueTask.FromResult(GuardrailVerdict.Allow);
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Task<Reply> Chat(ChatRequest request)
+            {
+                if (request.Model is null)
+                {
+                    {|#1:System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(new ArgumentException("model"))|};
+                }
+
+                var captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(new GuardrailRaisedException("late"));
+                if (request.Model == "late")
+                {
+                    {|#2:captured.Throw()|};
+                }
+
+                return request.Model == "x" ? {|#3:Task.FromException<Reply>(new TimeoutException())|} : Task.FromResult(new Reply());
+            }
+        }
+        """,
+        Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException")).WithLocation(9),
+        Diagnostic("TLLM2002", 1, Message("System.ArgumentException")).WithLocation(9),
+        Diagnostic("TLLM2002", 2, Message("Contoso.GuardrailRaisedException")).WithLocation(9),
+        Diagnostic("TLLM2002", 3, Message("System.TimeoutException")).WithLocation(9));
+
+    [Fact]
+    public Task RethrowingWhatWasCaughtIsNoNewThrow() => AnalyzerAsync(Corpus.Header + HttpFilter + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, HttpClient http)
+            {
+                try
+                {
+                    return new Reply { Text = await Upstream.CallAsync(request) };
+                }
+                catch (InvalidOperationException failure)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+                    throw;
                 }
             }
-            """;
-        return VerifyLocatedAsync(source, Message(source, "System.InvalidOperationException"));
-    }
+        }
+
+        internal static class Upstream
+        {
+            public static Task<string> CallAsync(ChatRequest request) => Task.FromResult(request.Model ?? string.Empty);
+        }
+        """);
+
+    // ---- filters: what they accept ----
 
     [Fact]
-    public Task AThrowInAnAsyncLambdaAndARethrownTypedLocal()
-    {
-        const string source = Corpus.Header + Filter + """
-            internal static class Routes
+    public Task ASwitchStatementOverTheTypeAcceptsOnlyItsLoggingCases() => AnalyzerAsync(Corpus.Header + Guardrail + """
+        internal static class ProxyServer
+        {
+            public static async Task HandleAsync(Func<Task> next, ILlmFailureLogger logger, LlmCall call)
             {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static async Task<Reply> Chat(ChatRequest request)
+                try
                 {
-                    var text = await Task.Run<string>(async () =>
+                    await next();
+                }
+                {|#9:catch|} (Exception exception)
+                {
+                    switch (exception)
                     {
-                        await Task.Yield();
-                        return request.Model ?? /*!*/throw new TimeoutException("upstream timed out");
-                    });
-                    var failure = new GuardrailRaisedException("late");
-                    if (text.Length == 0)
-                    {
-                        /*!*/throw failure;
+                        case HttpException http when http.Message.Length > 0:
+                        case UpstreamException:
+                            await logger.LogFailureAsync(new FailureContext(call, exception, 500, "upstream"));
+                            break;
+                        case OperationCanceledException:
+                            break;
+                        default:
+                            break;
                     }
 
-                    return new Reply { Text = text };
+                    throw;
                 }
             }
-            """;
-        return VerifyLocatedAsync(source, Message(source, "System.TimeoutException"), Message(source, "Contoso.GuardrailRaisedException"));
-    }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => request.Model switch
+            {
+                null => {|#0:throw new GuardrailRaisedException("model")|},
+                "upstream" => throw new UpstreamException(502, "bad gateway"),
+                "http" => throw new HttpException("maybe logged: its case has a condition on the message"),
+                _ => new Reply(),
+            };
+        }
+        """, Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(36,9)", "'Contoso.HttpException', 'TracedLlm.UpstreamException'")).WithLocation(9));
 
     [Fact]
-    public Task ACatchThatGuardsTheLoggerIsAFilterToo()
-    {
-        const string source = Corpus.Header + """
-            internal static class ProxyServer
+    public Task ASwitchExpressionFilterAcceptsTheArmsThatReturnTrue() => AnalyzerAsync(Corpus.Header + Guardrail + """
+        internal static class ProxyUtils
+        {
+            [FailureLoggingPath]
+            public static bool {|#9:ShouldLog|}(Exception exception) => exception switch
             {
-                public static async Task HandleAsync(Func<Task> next, ILlmFailureLogger logger, FailureContext context)
+                GuardrailBlockedException => false,
+                GatewayException => true,
+                TimeoutException or HttpRequestException => true,
+                _ => false,
+            };
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => request.Model switch
+            {
+                null => {|#0:throw new GuardrailRaisedException("model")|},
+                "blocked" => {|#1:throw new GuardrailBlockedException("pii", "blocked")|},
+                "timeout" => throw new TimeoutException(),
+                "bad" => throw new InvalidLlmRequestException("bad model"),
+                _ => new Reply(),
+            };
+        }
+        """,
+        Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(31,24)", "'TracedLlm.GatewayException' except 'TracedLlm.GuardrailBlockedException', 'System.TimeoutException', 'System.Net.Http.HttpRequestException'")).WithLocation(9),
+        Diagnostic("TLLM2002", 1, Message("TracedLlm.GuardrailBlockedException", "Test0.cs(31,24)", "'TracedLlm.GatewayException' except 'TracedLlm.GuardrailBlockedException', 'System.TimeoutException', 'System.Net.Http.HttpRequestException'")).WithLocation(9));
+
+    [Fact]
+    public Task ANegatedTestAcceptsEverythingElse() => AnalyzerAsync(Corpus.Header + Guardrail + """
+        internal static class ProxyUtils
+        {
+            [FailureLoggingPath]
+            public static bool {|#9:IsServerFailure|}(Exception exception) => !(exception is OperationCanceledException);
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => request.Model switch
+            {
+                null => throw new GuardrailRaisedException("accepted: not a cancellation"),
+                "cancel" => {|#0:throw new TaskCanceledException("rejected")|},
+                _ => new Reply(),
+            };
+        }
+        """, Diagnostic("TLLM2002", 0, Message("System.Threading.Tasks.TaskCanceledException", "Test0.cs(31,24)", "any type but 'System.OperationCanceledException'")).WithLocation(9));
+
+    [Fact]
+    public Task PatternCombinatorsAndWhenFilters() => AnalyzerAsync(Corpus.Header + Guardrail + """
+        internal static class Middleware
+        {
+            public static async Task RunAsync(Func<Task> next, ILlmFailureLogger logger, LlmCall call)
+            {
+                try
                 {
-                    try
+                    await next();
+                }
+                {|#9:catch|} (Exception exception) when (exception is HttpException or OperationCanceledException and not TaskCanceledException)
+                {
+                    await logger.LogFailureAsync(new FailureContext(call, exception, 502, "upstream"));
+                    throw;
+                }
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => request.Model switch
+            {
+                null => {|#0:throw new GuardrailRaisedException("model")|},
+                "cancelled" => {|#1:throw new TaskCanceledException()|},
+                "stopped" => throw new OperationCanceledException(),
+                "http" => throw new HttpException("upstream"),
+                _ => new Reply(),
+            };
+        }
+        """,
+        Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(36,9)", Accepted)).WithLocation(9),
+        Diagnostic("TLLM2002", 1, Message("System.Threading.Tasks.TaskCanceledException", "Test0.cs(36,9)", Accepted)).WithLocation(9));
+
+    private const string Accepted = "'Contoso.HttpException', 'System.OperationCanceledException' except 'System.Threading.Tasks.TaskCanceledException'";
+
+    [Fact]
+    public Task AWhenFilterThatExcludesOnlyCancellationAcceptsTheRest() => AnalyzerAsync(Corpus.Header + Guardrail + """
+        internal static class Middleware
+        {
+            public static async Task RunAsync(Func<Task> next, ILlmFailureLogger logger, LlmCall call)
+            {
+                try
+                {
+                    await next();
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    await logger.LogFailureAsync(new FailureContext(call, exception, 500, exception.GetType().Name));
+                    throw;
+                }
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => request.Model is null ? throw new GuardrailRaisedException("model") : new Reply();
+        }
+        """);
+
+    [Fact]
+    public Task AFilterCallingAnotherFilterAndAnExactTypeTest() => AnalyzerAsync(Corpus.Header + Guardrail + """
+        internal static class ProxyUtils
+        {
+            public static bool IsUpstream(Exception exception) => exception.GetType() == typeof(UpstreamException);
+
+            [FailureLoggingPath]
+            public static bool {|#9:ShouldLog|}(Exception exception) => IsUpstream(exception) || exception is HttpException;
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => request.Model switch
+            {
+                null => {|#0:throw new GuardrailRaisedException("model")|},
+                "up" => throw new UpstreamException(502, "bad gateway"),
+                _ => new Reply(),
+            };
+        }
+        """, Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(33,24)", "what 'IsUpstream' accepts, 'Contoso.HttpException'")).WithLocation(9));
+
+    [Fact]
+    public Task ARecordHandledFailureCatchIsNoFilter() => AnalyzerAsync(Corpus.Header + Guardrail + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                try
+                {
+                    return new Reply { Text = await Primary(request) };
+                }
+                catch (HttpRequestException exception)
+                {
+                    call.RecordHandledFailure(exception);
+                    if (request.Model is null)
                     {
-                        await next();
+                        throw new GuardrailBlockedException("fallback", "no model for the fallback");
                     }
-                    /*!*/catch (HttpException)
-                    {
-                        await logger.LogFailureAsync(context);
-                        throw;
-                    }
+
+                    return new Reply { Text = "fallback" };
                 }
             }
 
-            internal static class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(ChatRequest request) => request.Model is null ? /*!*/throw new ArgumentException("model") : new Reply();
-            }
-            """;
-        return VerifyLocatedAsync(source, Message(source, "System.ArgumentException"));
-    }
+            private static Task<string> Primary(ChatRequest request) =>
+                request.Model is null ? throw new GuardrailRaisedException("no model") : Task.FromResult(request.Model);
+        }
+        """);
 
     [Fact]
-    public Task AcceptedTypesAreClean() => VerifyAsync(Corpus.Header + Filter.Replace("/*!*/", string.Empty, System.StringComparison.Ordinal) + """
+    public Task AcceptedTypesAndAnyTypeOfUnknownRuntimeTypeAreClean() => AnalyzerAsync(Corpus.Header + HttpFilter + """
         internal sealed class UpstreamHttpException : HttpException { public UpstreamHttpException() : base("upstream") { } }
 
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request) => request.Model is null ? throw new UpstreamHttpException() : throw new HttpException("x");
+            public static Reply Chat(ChatRequest request, Exception? pending) => request.Model switch
+            {
+                null => throw new UpstreamHttpException(),
+                "x" => throw new HttpException("x"),
+                _ when pending is not null => throw pending,
+                _ => new Reply(),
+            };
         }
-        """, "TLLM2002");
+        """);
 
     [Fact]
-    public Task TheSameThrowOutsideTracedCodeIsClean() => VerifyAsync(Corpus.Header + Filter.Replace("/*!*/", string.Empty, System.StringComparison.Ordinal) + """
+    public Task TheSameThrowOutsideTracedCodeIsClean() => AnalyzerAsync(Corpus.Header + HttpFilter + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -153,19 +391,19 @@ public sealed class FailurePathTests
         {
             public static void Fail() => throw new GuardrailRaisedException("not traced");
         }
-        """, "TLLM2002");
+        """);
 
     [Fact]
-    public Task WithoutAHandWrittenFilterNothingIsReported() => VerifyAsync(Corpus.Header + """
+    public Task WithoutAHandWrittenFilterNothingIsReported() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static Reply Chat(ChatRequest request) => throw new InvalidOperationException("the generated failure path accepts every type");
         }
-        """, "TLLM2002");
+        """);
 
     [Fact]
-    public Task APragmaSuppressesIt() => VerifyAsync(Corpus.Header + Filter.Replace("/*!*/", string.Empty, System.StringComparison.Ordinal) + """
+    public Task APragmaSuppressesIt() => AnalyzerAsync(Corpus.Header + HttpFilter + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -176,103 +414,117 @@ public sealed class FailurePathTests
         #pragma warning restore TLLM2002
             }
         }
-        """, "TLLM2002");
+        """);
+
+    // ---- the fix ----
+
+    private const string Filter = """
+        internal static class ProxyUtils
+        {
+            [FailureLoggingPath]
+            public static bool IsProxyOnlyError(Exception exception) => exception is HttpException;
+        }
+
+        """;
 
     [Fact]
-    public async Task FixDerivesTheThrownTypeFromTheAcceptedType()
+    public Task FixDerivesTheThrownTypeFromTheAcceptedType() => FixAsync<FailurePathCodeFix>(Corpus.Header + Filter + """
+        internal sealed class GuardrailRaisedException : Exception
+        {
+            public GuardrailRaisedException(string message) : base(message) { }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => {|TLLM2002:throw new GuardrailRaisedException("blocked")|};
+        }
+        """, Corpus.Header + Filter + """
+        internal sealed class GuardrailRaisedException : HttpException
+        {
+            public GuardrailRaisedException(string message) : base(message) { }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => throw new GuardrailRaisedException("blocked");
+        }
+        """);
+
+    [Fact]
+    public Task FixKeepsAPrimaryConstructorsBaseArguments() => FixAsync<FailurePathCodeFix>(Corpus.Header + Filter + """
+        internal sealed class BlockedException(string guardrail) : Exception($"blocked by {guardrail}")
+        {
+            public string Guardrail { get; } = guardrail;
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => request.Model is null ? {|TLLM2002:throw new BlockedException("pii")|} : new Reply();
+        }
+        """, Corpus.Header + Filter + """
+        internal sealed class BlockedException(string guardrail) : HttpException($"blocked by {guardrail}")
+        {
+            public string Guardrail { get; } = guardrail;
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => request.Model is null ? throw new BlockedException("pii") : new Reply();
+        }
+        """);
+
+    [Fact]
+    public Task FixChangesThePartWithTheBaseClassOfAPartialTypeInAnotherFile()
     {
-        const string source = Corpus.Header + """
-            internal sealed class GuardrailRaisedException : Exception
-            {
-                public GuardrailRaisedException(string message) : base(message) { }
-            }
-
-            internal sealed class PolicyException
-            {
-            }
-
-            internal static class ProxyUtils
-            {
-                [FailureLoggingPath]
-                public static bool IsProxyOnlyError(Exception exception) => exception is HttpException;
-            }
-
+        var test = new TracedLlmTest<FailurePathCodeFix>();
+        test.TestState.Sources.Add(Corpus.Header + Filter + """
             internal static class Routes
             {
                 [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(ChatRequest request) => throw new GuardrailRaisedException("blocked");
-            }
-            """;
-
-        var fixedSource = (await FixAsync(new FailurePathCodeFix(), "TLLM2002", null, source))[0];
-
-        Assert.Equal(source.Replace("class GuardrailRaisedException : Exception", "class GuardrailRaisedException : HttpException", System.StringComparison.Ordinal), fixedSource);
-        Assert.Empty(await DiagnosticsAsync(fixedSource));
-    }
-
-    [Fact]
-    public async Task FixChangesThePartWithTheBaseClassOfAPartialType()
-    {
-        const string source = Corpus.Header + """
-            internal static class ProxyUtils
-            {
-                [FailureLoggingPath]
-                public static bool IsProxyOnlyError(Exception exception) => exception is HttpException;
-            }
-
-            internal static class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(ChatRequest request) => throw new BlockedException();
+                public static Reply Chat(ChatRequest request) => request.Model is null ? {|TLLM2002:throw new BlockedException()|} : {|TLLM2002:throw new BlockedException()|};
             }
 
             internal sealed partial class BlockedException
             {
                 public BlockedException() : base("blocked") { }
             }
-
-            internal sealed partial class BlockedException : Exception
+            """);
+        test.TestState.Sources.Add("namespace Contoso;\n\ninternal sealed partial class BlockedException : System.Exception\n{\n}\n");
+        test.FixedState.Sources.Add(Corpus.Header + Filter + """
+            internal static class Routes
             {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static Reply Chat(ChatRequest request) => request.Model is null ? throw new BlockedException() : throw new BlockedException();
             }
-            """;
 
-        var fixedSource = (await FixAsync(new FailurePathCodeFix(), "TLLM2002", null, source))[0];
-        Assert.Equal(source.Replace("partial class BlockedException : Exception", "partial class BlockedException : HttpException", System.StringComparison.Ordinal), fixedSource);
-        Assert.Empty(await DiagnosticsAsync(fixedSource));
+            internal sealed partial class BlockedException
+            {
+                public BlockedException() : base("blocked") { }
+            }
+            """);
+        test.FixedState.Sources.Add("namespace Contoso;\n\ninternal sealed partial class BlockedException : HttpException\n{\n}\n");
+        return test.RunAsync();
     }
 
     [Fact]
-    public async Task FixAllInDocumentAndProject()
+    public Task NoFixWhenTheAcceptedTypeHasNoMatchingConstructor()
     {
-        const string first = Corpus.Header + """
-            internal sealed class AException : Exception { }
-            internal sealed class BException : Exception { }
-
-            internal static class ProxyUtils
+        const string source = Corpus.Header + Filter + """
+            internal sealed class BlockedException : Exception
             {
-                [FailureLoggingPath]
-                public static bool IsProxyOnlyError(Exception exception) => exception is HttpException;
+                public BlockedException() { }
             }
 
             internal static class Routes
             {
                 [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(ChatRequest request) => request.Model is null ? throw new AException() : throw new BException();
+                public static Reply Chat(ChatRequest request) => {|TLLM2002:throw new BlockedException()|};
             }
             """;
-
-        var fixedDocument = (await FixAsync(new FailurePathCodeFix(), "TLLM2002", FixAllScope.Document, first))[0];
-        Assert.Contains("class AException : HttpException", fixedDocument, System.StringComparison.Ordinal);
-        Assert.Contains("class BException : HttpException", fixedDocument, System.StringComparison.Ordinal);
-    }
-
-    private static Task VerifyLocatedAsync(string source, params string[] messages)
-    {
-        // The first marker is the filter (named in the messages); the diagnostics start at the others.
-        var markerAtFilter = source.IndexOf("/*!*/IsProxyOnlyError", System.StringComparison.Ordinal) >= 0 || source.IndexOf("/*!*/catch", System.StringComparison.Ordinal) >= 0;
-        Assert.True(markerAtFilter);
-        var first = source.IndexOf(Marker, System.StringComparison.Ordinal);
-        var rest = source[..first] + source[(first + Marker.Length)..];
-        return VerifyAsync(rest, "TLLM2002", messages);
+        return FixAsync<FailurePathCodeFix>(source, source);
     }
 }

@@ -1,7 +1,6 @@
 using System.Threading.Tasks;
-using Microsoft.CodeAnalysis.CodeFixes;
 using TracedLlm.CodeFixes;
-using static TracedLlm.Analyzers.Tests.AnalyzerHarness;
+using static TracedLlm.Analyzers.Tests.Verify;
 
 namespace TracedLlm.Analyzers.Tests;
 
@@ -39,26 +38,40 @@ public sealed class SlotCollisionTests
 
         """;
 
+    private static string Message(string route, string type, string property) =>
+        $"Route '{route}' keeps gateway metadata in 'metadata', but its request type '{type}' has its own property '{property}' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\"";
+
     [Fact]
-    public Task DefaultSlotExplicitSlotAndARenamedInheritedProperty() => VerifyAsync(Corpus.Header + Types + """
+    public Task DefaultSlotExplicitSlotAndARenamedInheritedProperty() => AnalyzerAsync(Corpus.Header + Types + """
         internal static class Routes
         {
-            [/*!*/TracedLlmRoute("POST", "/v1/chat/completions")]
+            [{|#0:TracedLlmRoute("POST", "/v1/chat/completions")|}]
             public static Reply Chat(AnthropicRequest request) => new();
 
-            [/*!*/TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "metadata")]
+            [{|#1:TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "metadata")|}]
             public static Reply Messages(AnthropicRequest request, LlmCall call) => new();
 
-            [/*!*/TracedLlmRoute("POST", "/v1/completions")]
+            [{|#2:TracedLlmRoute("POST", "/v1/completions")|}]
             public static Reply Completions(LlmCall call, RenamedRequest request) => new();
         }
-        """, "TLLM2005",
-        "Route 'POST /v1/chat/completions' keeps gateway metadata in 'metadata', but its request type 'Contoso.AnthropicRequest' has its own property 'Metadata' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\"",
-        "Route 'POST /v1/messages' keeps gateway metadata in 'metadata', but its request type 'Contoso.AnthropicRequest' has its own property 'Metadata' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\"",
-        "Route 'POST /v1/completions' keeps gateway metadata in 'metadata', but its request type 'Contoso.RenamedRequest' has its own property 'ProviderFields' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\"");
+        """,
+        Diagnostic("TLLM2005", 0, Message("POST /v1/chat/completions", "Contoso.AnthropicRequest", "Metadata")),
+        Diagnostic("TLLM2005", 1, Message("POST /v1/messages", "Contoso.AnthropicRequest", "Metadata")),
+        Diagnostic("TLLM2005", 2, Message("POST /v1/completions", "Contoso.RenamedRequest", "ProviderFields")));
 
     [Fact]
-    public Task LiteLlmSlotIgnoredOrRenamedPropertiesAreClean() => VerifyAsync(Corpus.Header + Types + """
+    public Task ARecordWithAMetadataPositionalProperty() => AnalyzerAsync(Corpus.Header + """
+        internal sealed record AnthropicMessages(string Model, int MaxTokens, Dictionary<string, string>? Metadata);
+
+        internal static class Routes
+        {
+            [{|#0:TracedLlmRoute("POST", "/v1/chat/completions")|}]
+            public static Reply Chat(AnthropicMessages request) => new() { Text = request.Model };
+        }
+        """, Diagnostic("TLLM2005", 0, Message("POST /v1/chat/completions", "Contoso.AnthropicMessages", "Metadata")));
+
+    [Fact]
+    public Task LiteLlmSlotIgnoredOrRenamedPropertiesAreClean() => AnalyzerAsync(Corpus.Header + Types + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/messages")]
@@ -73,18 +86,18 @@ public sealed class SlotCollisionTests
             [TracedLlmRoute("POST", "/v1/completions", MetadataSlot = "litellm_metadata")]
             public static Reply Completions(AnthropicRequest request) => new();
         }
-        """, "TLLM2005");
+        """);
 
     [Fact]
-    public Task TheSameTypeOutsideARouteIsClean() => VerifyAsync(Corpus.Header + Types + """
+    public Task TheSameTypeOutsideARouteIsClean() => AnalyzerAsync(Corpus.Header + Types + """
         internal static class Handlers
         {
             public static Reply Chat(AnthropicRequest request) => new();
         }
-        """, "TLLM2005");
+        """);
 
     [Fact]
-    public Task APragmaSuppressesIt() => VerifyAsync(Corpus.Header + Types + """
+    public Task APragmaSuppressesIt() => AnalyzerAsync(Corpus.Header + Types + """
         internal static class Routes
         {
         #pragma warning disable TLLM2005 // the provider ignores its own metadata here
@@ -92,55 +105,26 @@ public sealed class SlotCollisionTests
         #pragma warning restore TLLM2005
             public static Reply Chat(AnthropicRequest request) => new();
         }
-        """, "TLLM2005");
+        """);
 
     [Fact]
-    public async Task FixAddsOrReplacesTheSlot()
-    {
-        const string source = Corpus.Header + Types + """
-            internal static class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(AnthropicRequest request) => new();
+    public Task FixAddsOrReplacesTheSlot() => FixAsync<SlotCollisionCodeFix>(Corpus.Header + Types + """
+        internal static class Routes
+        {
+            [{|TLLM2005:TracedLlmRoute("POST", "/v1/chat/completions")|}]
+            public static Reply Chat(AnthropicRequest request) => new();
 
-                [TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "metadata")]
-                public static Reply Messages(AnthropicRequest request) => new();
-            }
-            """;
+            [{|TLLM2005:TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "metadata")|}]
+            public static Reply Messages(AnthropicRequest request) => new();
+        }
+        """, Corpus.Header + Types + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = "litellm_metadata")]
+            public static Reply Chat(AnthropicRequest request) => new();
 
-        var fixedSource = (await FixAsync(new SlotCollisionCodeFix(), "TLLM2005", FixAllScope.Document, source))[0];
-
-        Assert.Equal(
-            source
-                .Replace("[TracedLlmRoute(\"POST\", \"/v1/chat/completions\")]", "[TracedLlmRoute(\"POST\", \"/v1/chat/completions\", MetadataSlot = \"litellm_metadata\")]", System.StringComparison.Ordinal)
-                .Replace("MetadataSlot = \"metadata\"", "MetadataSlot = \"litellm_metadata\"", System.StringComparison.Ordinal),
-            fixedSource);
-        Assert.Empty(await DiagnosticsAsync(fixedSource));
-    }
-
-    [Fact]
-    public async Task FixAllInProject()
-    {
-        const string first = Corpus.Header + Types + """
-            internal static class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(AnthropicRequest request) => new();
-            }
-            """;
-        const string second = """
-            namespace Contoso;
-
-            internal static class MoreRoutes
-            {
-                [TracedLlm.TracedLlmRoute("POST", "/v1/completions")]
-                public static Reply Completions(AnthropicRequest request) => new();
-            }
-            """;
-
-        var project = await FixAsync(new SlotCollisionCodeFix(), "TLLM2005", FixAllScope.Project, first, second);
-        Assert.Contains("MetadataSlot = \"litellm_metadata\"", project[0], System.StringComparison.Ordinal);
-        Assert.Contains("MetadataSlot = \"litellm_metadata\"", project[1], System.StringComparison.Ordinal);
-        Assert.Empty(await DiagnosticsAsync(project));
-    }
+            [TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "litellm_metadata")]
+            public static Reply Messages(AnthropicRequest request) => new();
+        }
+        """, fixAllIterations: 1);
 }

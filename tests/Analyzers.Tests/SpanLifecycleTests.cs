@@ -1,36 +1,64 @@
 using System.Threading.Tasks;
-using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis;
 using TracedLlm.CodeFixes;
-using static TracedLlm.Analyzers.Tests.AnalyzerHarness;
+using static TracedLlm.Analyzers.Tests.Verify;
 
 namespace TracedLlm.Analyzers.Tests;
 
 /// <summary>TLLM2003: an Activity started in traced code that is not ended on every path, or that is an orphan.</summary>
 public sealed class SpanLifecycleTests
 {
+    private const string NotEnded = "The Activity in '{0}' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block";
+    private const string NeverEnded = "This Activity is started and never ended: keep it in a 'using' variable";
+    private const string Discarded = "This Activity is started and discarded, so it is never ended: keep it in a 'using' variable";
+
     [Fact]
-    public Task ALocalNeverEndedInTheHandler() => VerifyAsync(Corpus.Header + """
+    public Task ALocalNeverEndedInTheHandler() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static Reply Chat(ChatRequest request)
             {
-                var activity = /*!*/Telemetry.Source.StartActivity("upstream");
+                var activity = {|#0:Telemetry.Source.StartActivity("upstream")|};
                 activity?.SetTag("model", request.Model);
                 return new Reply();
             }
         }
-        """, "TLLM2003", "The Activity in 'activity' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block");
+        """, Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "activity")));
 
     [Fact]
-    public Task StoppedOutsideFinallyInAnAsyncHelperAndDiscardedInALambda() => VerifyAsync(Corpus.Header + """
+    public Task DiscardedStartedAsAStatementOrThroughAFluentCall() => AnalyzerAsync(Corpus.Header + """
+        internal sealed class Tracing(ActivitySource source)
+        {
+            public void Mark(string name) => {|#2:source.StartActivity(name)|}?.SetTag("marker", true);
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, Tracing tracing)
+            {
+                _ = {|#0:Telemetry.Source.StartActivity("guardrail")|};
+                {|#1:Telemetry.Source.StartActivity("pre_call")|}?.SetTag("model", request.Model).SetTag("stage", 1);
+                tracing.Mark("routed");
+                await Task.Yield();
+                return new Reply();
+            }
+        }
+        """,
+        Diagnostic("TLLM2003", 0, Discarded),
+        Diagnostic("TLLM2003", 1, NeverEnded),
+        Diagnostic("TLLM2003", 2, NeverEnded));
+
+    [Fact]
+    public Task StoppedOutsideFinallyInAnAsyncHelperAndDiscardedInALambda() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<Reply> Chat(ChatRequest request)
             {
                 await Upstream.CallAsync();
-                Action record = () => /*!*/Telemetry.Source.StartActivity("record");
+                Action record = () => {|#0:Telemetry.Source.StartActivity("record")|};
                 record();
                 return new Reply();
             }
@@ -40,38 +68,38 @@ public sealed class SpanLifecycleTests
         {
             public static async Task CallAsync()
             {
-                var span = /*!*/Telemetry.Source.StartActivity("raw_gen_ai_request");
+                var span = {|#1:Telemetry.Source.StartActivity("raw_gen_ai_request")|};
                 await Task.Delay(1);
                 span?.Stop();
             }
         }
-        """, "TLLM2003",
-        "This Activity is started and never ended: keep it in a 'using' variable",
-        "The Activity in 'span' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block");
+        """,
+        Diagnostic("TLLM2003", 0, NeverEnded),
+        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")));
 
     [Fact]
-    public Task OrphansFromAnEmptyParentOrAClearedCurrent() => VerifyAsync(Corpus.Header + """
+    public Task OrphansFromAnEmptyParentOrAClearedCurrent() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/messages")]
             public static Reply Messages(MessagesRequest request)
             {
-                using var first = /*!*/Telemetry.Source.StartActivity("litellm_request", ActivityKind.Client, default(ActivityContext));
+                using var first = {|#0:Telemetry.Source.StartActivity("litellm_request", ActivityKind.Client, default(ActivityContext))|};
                 Activity.Current = null;
-                using var second = /*!*/Telemetry.Source.StartActivity("guardrail");
+                using var second = {|#1:Telemetry.Source.StartActivity("guardrail")|};
                 return new Reply();
             }
         }
-        """, "TLLM2003",
-        "This Activity is started with an empty parent context: it becomes the root of a new trace, an orphan; pass the request span's context",
-        "This Activity is started after Activity.Current was set to null and without an explicit parent: it becomes an orphan; pass the request span's context");
+        """,
+        Diagnostic("TLLM2003", 0, "This Activity is started with an empty parent context: it becomes the root of a new trace, an orphan; pass the request span's context"),
+        Diagnostic("TLLM2003", 1, "This Activity is started after Activity.Current was set to null and without an explicit parent: it becomes an orphan; pass the request span's context"));
 
     [Fact]
-    public Task UsingFinallyAndOwnershipTransfersAreClean() => VerifyAsync(Corpus.Header + """
+    public Task UsingFinallyCatchAllAndOwnershipTransfersAreClean() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request, LlmCall call)
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpContext context)
             {
                 using var a = Telemetry.Source.StartActivity("a", ActivityKind.Internal, call.Span?.Context ?? default);
                 using (Telemetry.Source.StartActivity("b")) { }
@@ -81,6 +109,27 @@ public sealed class SpanLifecycleTests
                 var d = Factory.Start();
                 d?.Stop();
                 Keep(Telemetry.Source.StartActivity("e"));
+                var f = Telemetry.Source.StartActivity("f");
+                try
+                {
+                    await Task.Yield();
+                    f?.Stop();
+                }
+                catch (Exception)
+                {
+                    f?.SetStatus(ActivityStatusCode.Error);
+                    f?.Stop();
+                    throw;
+                }
+
+                var g = Telemetry.Source.StartActivity("g");
+                context.Response.RegisterForDispose(g!);
+                var h = Telemetry.Source.StartActivity("h");
+                context.Response.OnCompleted(() =>
+                {
+                    h?.Dispose();
+                    return Task.CompletedTask;
+                });
                 return new Reply();
             }
 
@@ -91,10 +140,10 @@ public sealed class SpanLifecycleTests
         {
             public static Activity? Start() => Telemetry.Source.StartActivity("owned by the caller");
         }
-        """, "TLLM2003");
+        """);
 
     [Fact]
-    public Task TheSameCodeOutsideTracedCodeIsClean() => VerifyAsync(Corpus.Header + """
+    public Task TheSameCodeOutsideTracedCodeIsClean() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -103,12 +152,12 @@ public sealed class SpanLifecycleTests
 
         internal static class Background
         {
-            public static void Run() => Telemetry.Source.StartActivity("not traced");
+            public static void Run() => _ = Telemetry.Source.StartActivity("not traced");
         }
-        """, "TLLM2003");
+        """);
 
     [Fact]
-    public Task APragmaSuppressesIt() => VerifyAsync(Corpus.Header + """
+    public Task APragmaSuppressesIt() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -120,65 +169,139 @@ public sealed class SpanLifecycleTests
                 return new Reply { Text = activity?.Id };
             }
         }
-        """, "TLLM2003");
+        """);
+
+    // ---- the fix ----
 
     [Fact]
-    public async Task FixDeclaresTheLocalWithUsing()
-    {
-        const string source = Corpus.Header + """
-            internal static class Routes
+    public Task FixDeclaresTheLocalWithUsingBesideAwaitUsing() => FixAsync<SpanLifecycleCodeFix>(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request)
             {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(ChatRequest request)
-                {
-                    // The upstream call.
-                    var activity = Telemetry.Source.StartActivity("upstream");
-                    return new Reply();
-                }
+                await using var stream = new System.IO.MemoryStream();
+                // The upstream call.
+                var activity = {|TLLM2003:Telemetry.Source.StartActivity("upstream")|};
+                await stream.FlushAsync();
+                return new Reply();
             }
-            """;
-
-        var fixedSource = (await FixAsync(new SpanLifecycleCodeFix(), "TLLM2003", null, source))[0];
-
-        Assert.Equal(source.Replace("        var activity =", "        using var activity =", System.StringComparison.Ordinal), fixedSource);
-        Assert.Empty(await DiagnosticsAsync(fixedSource));
-    }
+        }
+        """, Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request)
+            {
+                await using var stream = new System.IO.MemoryStream();
+                // The upstream call.
+                using var activity = Telemetry.Source.StartActivity("upstream");
+                await stream.FlushAsync();
+                return new Reply();
+            }
+        }
+        """);
 
     [Fact]
-    public async Task FixAllInDocumentAndProject()
+    public Task FixKeepsADiscardedOrDroppedActivityInAUsingLocal() => FixAsync<SpanLifecycleCodeFix>(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+                var activity = request.Model;
+                _ = {|TLLM2003:Telemetry.Source.StartActivity("guardrail")|};
+                {|TLLM2003:Telemetry.Source.StartActivity("pre_call")|}?.SetTag("model", request.Model);
+                return new Reply { Text = activity };
+            }
+        }
+        """, Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+                var activity = request.Model;
+                using var activity2 = Telemetry.Source.StartActivity("guardrail");
+                using var activity3 = Telemetry.Source.StartActivity("pre_call")?.SetTag("model", request.Model);
+                return new Reply { Text = activity };
+            }
+        }
+        """, fixAllIterations: 1);
+
+    [Fact]
+    public Task FixGivesExpressionBodiedMembersAndLambdasABlock() => FixAsync<SpanLifecycleCodeFix>(Corpus.Header + """
+        internal sealed class Tracing(ActivitySource source)
+        {
+            public void Mark(string name) => {|TLLM2003:source.StartActivity(name)|};
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, Tracing tracing)
+            {
+                Action record = () => {|TLLM2003:Telemetry.Source.StartActivity("record")|};
+                record();
+                tracing.Mark("routed");
+                return new Reply();
+            }
+        }
+        """, Corpus.Header + """
+        internal sealed class Tracing(ActivitySource source)
+        {
+            public void Mark(string name)
+            {
+                using var activity = source.StartActivity(name);
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, Tracing tracing)
+            {
+                Action record = () => { using var activity = Telemetry.Source.StartActivity("record"); };
+                record();
+                tracing.Mark("routed");
+                return new Reply();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FixWorksInAFileWithTopLevelStatements()
     {
-        const string first = Corpus.Header + """
-            internal static class Routes
+        var test = new TracedLlmTest<SpanLifecycleCodeFix>
+        {
+            TestCode = TopLevel("var activity = {|TLLM2003:Telemetry.Source.StartActivity(\"upstream\")|};"),
+            FixedCode = TopLevel("using var activity = Telemetry.Source.StartActivity(\"upstream\");"),
+        };
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        return test.RunAsync();
+
+        static string TopLevel(string statement) => $$"""
+            using System.Diagnostics;
+            using TracedLlm;
+
+            System.Console.WriteLine(Contoso.Routes.Chat(new Contoso.Reply()).Text);
+
+            namespace Contoso
             {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(ChatRequest request)
+                internal sealed class Reply { public string? Text { get; set; } }
+
+                internal static class Routes
                 {
-                    var a = Telemetry.Source.StartActivity("a");
-                    var b = Telemetry.Source.StartActivity("b");
-                    return new Reply { Text = Helper.Run() };
+                    private static readonly ActivitySource Source = new("Contoso");
+
+                    [TracedLlmRoute("POST", "/v1/chat/completions")]
+                    public static Reply Chat(Reply request)
+                    {
+                        {{statement.Replace("Telemetry.Source", "Source", System.StringComparison.Ordinal)}}
+                        return request;
+                    }
                 }
             }
             """;
-        const string second = """
-            namespace Contoso;
-
-            internal static class Helper
-            {
-                public static string Run()
-                {
-                    var c = Telemetry.Source.StartActivity("c");
-                    return "ok";
-                }
-            }
-            """;
-
-        var document = await FixAsync(new SpanLifecycleCodeFix(), "TLLM2003", FixAllScope.Document, first, second);
-        Assert.Contains("using var a =", document[0], System.StringComparison.Ordinal);
-        Assert.Contains("using var b =", document[0], System.StringComparison.Ordinal);
-        Assert.Equal(second, document[1]);
-
-        var project = await FixAsync(new SpanLifecycleCodeFix(), "TLLM2003", FixAllScope.Project, first, second);
-        Assert.Contains("using var c =", project[1], System.StringComparison.Ordinal);
-        Assert.Empty(await DiagnosticsAsync(project));
     }
 }

@@ -1,15 +1,17 @@
 using System.Threading.Tasks;
-using Microsoft.CodeAnalysis.CodeFixes;
 using TracedLlm.CodeFixes;
-using static TracedLlm.Analyzers.Tests.AnalyzerHarness;
+using static TracedLlm.Analyzers.Tests.Verify;
 
 namespace TracedLlm.Analyzers.Tests;
 
 /// <summary>TLLM2004: a catch in traced code that neither throws nor reports.</summary>
 public sealed class SwallowedExceptionTests
 {
+    private static string Message(string type) =>
+        $"This catch swallows '{type}' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)";
+
     [Fact]
-    public Task SwallowedInTheHandlerInAHelperAndInALambda() => VerifyAsync(Corpus.Header + """
+    public Task SwallowedInTheHandlerInAHelperAndInALambda() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -19,14 +21,14 @@ public sealed class SwallowedExceptionTests
                 {
                     await Helper.CallAsync();
                 }
-                /*!*/catch
+                {|#0:catch|}
                 {
                 }
 
                 Func<int> parse = () =>
                 {
                     try { return int.Parse(request.Model!); }
-                    /*!*/catch (FormatException) { return 0; }
+                    {|#1:catch|} (FormatException) { return 0; }
                 };
                 return new Reply { Text = parse().ToString() };
             }
@@ -40,19 +42,43 @@ public sealed class SwallowedExceptionTests
                 {
                     await Task.Delay(1);
                 }
-                /*!*/catch (Exception exception)
+                {|#2:catch|} (Exception exception)
                 {
                     Console.WriteLine(exception.GetType().Name);
                 }
             }
         }
-        """, "TLLM2004",
-        "This catch swallows 'System.Exception' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)",
-        "This catch swallows 'System.FormatException' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)",
-        "This catch swallows 'System.Exception' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)");
+        """,
+        Diagnostic("TLLM2004", 0, Message("System.Exception")),
+        Diagnostic("TLLM2004", 1, Message("System.FormatException")),
+        Diagnostic("TLLM2004", 2, Message("System.Exception")));
 
     [Fact]
-    public Task RethrowingThrowingOrReportingIsClean() => VerifyAsync(Corpus.Header + """
+    public Task AnErrorResponseWrittenByHandIsStillASwallow() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpClient http)
+            {
+                try
+                {
+                    return Results.Ok(await Upstream.CompleteAsync(request));
+                }
+                {|TLLM2004:catch|} (UpstreamException exception) when (exception.UpstreamStatusCode == 429)
+                {
+                    return Results.Json(new { error = "rate limited" }, statusCode: 429);
+                }
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static Task<string> CompleteAsync(ChatRequest request) => Task.FromResult(request.Model ?? "none");
+        }
+        """);
+
+    [Fact]
+    public Task RethrowingThrowingDispatchingOrReportingIsClean() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -62,13 +88,28 @@ public sealed class SwallowedExceptionTests
                 try { await Task.Delay(1); } catch (Exception inner) { throw new UpstreamException(502, "upstream failed", inner); }
                 try { await Task.Delay(1); } catch (Exception handled) { call.RecordHandledFailure(handled); }
                 try { await Task.Delay(1); } catch (Exception logged) { await logger.LogFailureAsync(new FailureContext(call, logged, 500, "x")); }
-                return new Reply();
+                try { await Task.Delay(1); } catch (Exception captured) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(captured).Throw(); }
+                var completion = new TaskCompletionSource<Reply>();
+                try { await Task.Delay(1); } catch (Exception failed) { completion.SetException(failed); }
+                return await Faulted(request);
+            }
+
+            private static Task<Reply> Faulted(ChatRequest request)
+            {
+                try
+                {
+                    return Task.FromResult(new Reply { Text = request.Model!.Trim() });
+                }
+                catch (NullReferenceException exception)
+                {
+                    return Task.FromException<Reply>(exception);
+                }
             }
         }
-        """, "TLLM2004");
+        """);
 
     [Fact]
-    public Task TheSameCatchOutsideTracedCodeIsClean() => VerifyAsync(Corpus.Header + """
+    public Task TheSameCatchOutsideTracedCodeIsClean() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -82,10 +123,10 @@ public sealed class SwallowedExceptionTests
                 try { Console.WriteLine("warm"); } catch { }
             }
         }
-        """, "TLLM2004");
+        """);
 
     [Fact]
-    public Task APragmaSuppressesIt() => VerifyAsync(Corpus.Header + """
+    public Task APragmaSuppressesIt() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -101,70 +142,196 @@ public sealed class SwallowedExceptionTests
         {
             public static string Get() => throw new KeyNotFoundException();
         }
-        """, "TLLM2004");
+        """);
+
+    // ---- the fixes ----
 
     [Fact]
-    public async Task FixRethrows()
-    {
-        const string source = Corpus.Header + """
-            internal static class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(ChatRequest request)
-                {
-                    try
-                    {
-                        request.Model = request.Model!.Trim();
-                    }
-                    catch (NullReferenceException exception)
-                    {
-                        Console.WriteLine(exception.Message);
-                    }
+    public Task FixRecordsTheHandledFailureAndKeepsTheRecovery() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal static class ProxyUtils
+        {
+            [FailureLoggingPath]
+            public static bool IsProxyOnlyError(Exception exception) => exception is HttpException;
+        }
 
-                    return new Reply();
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call)
+            {
+                try
+                {
+                    return new Reply { Text = await Primary(request) };
+                }
+                {|TLLM2004:catch|} (HttpRequestException)
+                {
+                    return new Reply { Text = "fallback" };
                 }
             }
-            """;
 
-        var fixedSource = (await FixAsync(new SwallowedExceptionCodeFix(), "TLLM2004", null, source))[0];
+            private static Task<string> Primary(ChatRequest request) => Task.FromResult(request.Model ?? "none");
+        }
+        """, Corpus.Header + """
+        internal static class ProxyUtils
+        {
+            [FailureLoggingPath]
+            public static bool IsProxyOnlyError(Exception exception) => exception is HttpException;
+        }
 
-        Assert.Equal(source.Replace("Console.WriteLine(exception.Message);\n", "Console.WriteLine(exception.Message);\n            throw;\n", System.StringComparison.Ordinal), fixedSource.ReplaceLineEndings("\n"));
-        Assert.Empty(await DiagnosticsAsync(fixedSource));
-    }
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call)
+            {
+                try
+                {
+                    return new Reply { Text = await Primary(request) };
+                }
+                catch (HttpRequestException exception)
+                {
+                    call.RecordHandledFailure(exception);
+                    return new Reply { Text = "fallback" };
+                }
+            }
+
+            private static Task<string> Primary(ChatRequest request) => Task.FromResult(request.Model ?? "none");
+        }
+        """);
 
     [Fact]
-    public async Task FixAllInDocumentAndProject()
-    {
-        const string first = Corpus.Header + """
-            internal static class Routes
+    public Task FixGivesABareCatchAVariableForTheRecord() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal sealed class Fallback(LlmCall call)
+        {
+            public string Complete(Func<string> primary)
             {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(ChatRequest request)
+                try
                 {
-                    try { Helper.Run(); } catch (InvalidOperationException) { }
-                    try { Helper.Run(); } catch (ArgumentException) { }
-                    return new Reply();
+                    return primary();
+                }
+                {|TLLM2004:catch|}
+                {
+                    return "fallback";
                 }
             }
-            """;
-        const string second = """
-            namespace Contoso;
+        }
 
-            internal static class Helper
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = new Fallback(call).Complete(() => request.Model!) };
+        }
+        """, Corpus.Header + """
+        internal sealed class Fallback(LlmCall call)
+        {
+            public string Complete(Func<string> primary)
             {
-                public static void Run()
+                try
                 {
-                    try { System.Console.WriteLine(); } catch (System.IO.IOException) { }
+                    return primary();
+                }
+                catch (Exception exception)
+                {
+                    call.RecordHandledFailure(exception);
+                    return "fallback";
                 }
             }
-            """;
+        }
 
-        var document = await FixAsync(new SwallowedExceptionCodeFix(), "TLLM2004", FixAllScope.Document, first, second);
-        Assert.Equal(2, document[0].Split("throw;").Length - 1);
-        Assert.Equal(second, document[1]);
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = new Fallback(call).Complete(() => request.Model!) };
+        }
+        """);
 
-        var project = await FixAsync(new SwallowedExceptionCodeFix(), "TLLM2004", FixAllScope.Project, first, second);
-        Assert.Contains("throw;", project[1], System.StringComparison.Ordinal);
-        Assert.Empty(await DiagnosticsAsync(project));
-    }
+    [Fact]
+    public Task WithoutAnLlmCallTheFixRethrowsAndNeverAfterAReturn() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => new() { Text = Parse(request.Model) + Log(request.Model) };
+
+            private static string Parse(string? model)
+            {
+                try
+                {
+                    return int.Parse(model!).ToString();
+                }
+                {|TLLM2004:catch|} (FormatException)
+                {
+                    return "0";
+                }
+            }
+
+            private static string Log(string? model)
+            {
+                try
+                {
+                    model = model!.Trim();
+                }
+                {|TLLM2004:catch|} (NullReferenceException exception)
+                {
+                    Console.WriteLine(exception.Message);
+                }
+
+                return model ?? string.Empty;
+            }
+        }
+        """, Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => new() { Text = Parse(request.Model) + Log(request.Model) };
+
+            private static string Parse(string? model)
+            {
+                try
+                {
+                    return int.Parse(model!).ToString();
+                }
+                catch (FormatException)
+                {
+                    throw;
+                }
+            }
+
+            private static string Log(string? model)
+            {
+                try
+                {
+                    model = model!.Trim();
+                }
+                catch (NullReferenceException exception)
+                {
+                    Console.WriteLine(exception.Message);
+                    throw;
+                }
+
+                return model ?? string.Empty;
+            }
+        }
+        """, fixAllIterations: 1);
+
+    [Fact]
+    public Task TheRethrowFixIsTheSecondChoiceWhenAnLlmCallIsInScope() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call)
+            {
+                try { request.Model = request.Model!.Trim(); } {|TLLM2004:catch|} (NullReferenceException) { }
+                return new Reply();
+            }
+        }
+        """, Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call)
+            {
+                try { request.Model = request.Model!.Trim(); } catch (NullReferenceException) { throw; }
+                return new Reply();
+            }
+        }
+        """, SwallowedExceptionCodeFix.RethrowKey);
 }

@@ -1,25 +1,26 @@
 using System.Threading.Tasks;
-using static TracedLlm.Analyzers.Tests.AnalyzerHarness;
+using static TracedLlm.Analyzers.Tests.Verify;
 
 namespace TracedLlm.Analyzers.Tests;
 
 /// <summary>TLLM2006: an upstream call in traced code outside an attempt scope.</summary>
 public sealed class UnscopedUpstreamCallTests
 {
-    private const string Usings = "using System.Net.Http;\nusing Microsoft.Extensions.AI;\n";
+    private const string Usings = "using Microsoft.Extensions.AI;\n";
 
     private static string Message(string call) =>
         $"{call} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt";
 
     [Fact]
-    public Task DirectInAHelperAndInALambda() => VerifyAsync(Usings + Corpus.Header + """
+    public Task DirectInAHelperInALambdaAndThroughJsonExtensions() => AnalyzerAsync(Usings + Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<Reply> Chat(ChatRequest request, HttpClient http, IChatClient chat)
             {
-                using var response = await /*!*/http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions"));
-                var text = await Task.Run(() => /*!*/http.GetStringAsync("http://upstream/health"));
+                using var response = await {|#0:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions"))|};
+                var text = await Task.Run(() => {|#1:http.GetStringAsync("http://upstream/health")|});
+                using var posted = await {|#2:http.PostAsJsonAsync("http://upstream/v1/chat/completions", request)|};
                 var answer = await Upstream.AskAsync(chat, text);
                 return new Reply { Text = answer };
             }
@@ -31,14 +32,18 @@ public sealed class UnscopedUpstreamCallTests
 
             private static async Task<string> AskCoreAsync(IChatClient chat, string text)
             {
-                var response = await /*!*/chat.GetResponseAsync(text);
+                var response = await {|#3:chat.GetResponseAsync(text)|};
                 return response.Text;
             }
         }
-        """, "TLLM2006", Message("HttpClient.SendAsync"), Message("HttpClient.GetStringAsync"), Message("IChatClient.GetResponseAsync"));
+        """,
+        Diagnostic("TLLM2006", 0, Message("HttpClient.SendAsync")),
+        Diagnostic("TLLM2006", 1, Message("HttpClient.GetStringAsync")),
+        Diagnostic("TLLM2006", 2, Message("HttpClient.PostAsJsonAsync")),
+        Diagnostic("TLLM2006", 3, Message("IChatClient.GetResponseAsync")));
 
     [Fact]
-    public Task AttemptScopesAreClean() => VerifyAsync(Usings + Corpus.Header + """
+    public Task AttemptScopesAreClean() => AnalyzerAsync(Usings + Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -71,10 +76,10 @@ public sealed class UnscopedUpstreamCallTests
             // Reached only from inside an attempt: clean.
             public static Task<string> BodyAsync(HttpClient http, HttpResponseMessage response) => http.GetStringAsync("http://upstream/more");
         }
-        """, "TLLM2006");
+        """);
 
     [Fact]
-    public Task TheSameCallOutsideTracedCodeIsClean() => VerifyAsync(Usings + Corpus.Header + """
+    public Task TheSameCallOutsideTracedCodeIsClean() => AnalyzerAsync(Usings + Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -85,10 +90,10 @@ public sealed class UnscopedUpstreamCallTests
         {
             public static Task<string> PingAsync(HttpClient http) => http.GetStringAsync("http://upstream/health");
         }
-        """, "TLLM2006");
+        """);
 
     [Fact]
-    public Task APragmaSuppressesIt() => VerifyAsync(Usings + Corpus.Header + """
+    public Task APragmaSuppressesIt() => AnalyzerAsync(Usings + Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -100,5 +105,5 @@ public sealed class UnscopedUpstreamCallTests
                 return new Reply { Text = health };
             }
         }
-        """, "TLLM2006");
+        """);
 }

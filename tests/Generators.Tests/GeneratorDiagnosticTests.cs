@@ -1,9 +1,13 @@
-using System.Linq;
+using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Testing;
+using TracedLlm.Testing;
 
 namespace TracedLlm.Generators.Tests;
 
-/// <summary>Each "cannot generate" diagnostic: its ID, where it points, and what it says.</summary>
+/// <summary>Each "cannot generate" diagnostic: its ID, where it points, and what it says, on Microsoft.CodeAnalysis.Testing.</summary>
 public sealed class GeneratorDiagnosticTests
 {
     private const string Header = """
@@ -17,103 +21,127 @@ public sealed class GeneratorDiagnosticTests
 
         """;
 
-    [Fact]
-    public void InstanceHandlerIsTLLM1001()
+    private sealed class Test : CSharpSourceGeneratorTest<TracedLlmRouteGenerator, DefaultVerifier>
     {
-        var diagnostic = Single("""
-            internal sealed class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public Task<Body> Chat(Body body) => Task.FromResult(body);
-            }
-            """);
+        public Test(string body)
+        {
+            TestCode = Header + body;
+            ReferenceAssemblies = TestReferences.None;
+            TestState.AdditionalReferences.AddRange(TestReferences.All);
 
-        AssertDiagnostic(diagnostic, "TLLM1001", line: 11, column: 23,
-            "Cannot generate the traced route for 'Contoso.Routes.Chat': the handler must be static (take services as parameters)");
+            // The generated sources are checked by the snapshot tests; here only the diagnostics.
+            TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
+        }
+
+        protected override ParseOptions CreateParseOptions() => ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.Latest);
     }
 
-    [Fact]
-    public void TwoBodiesAreTLLM1001()
+    private static Task VerifyAsync(string body, params DiagnosticResult[] expected)
     {
-        var diagnostic = Single("""
-            internal static class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Body Chat([Microsoft.AspNetCore.Mvc.FromBody] Body first, [Microsoft.AspNetCore.Mvc.FromBody] Body second) => first;
-            }
-            """);
-
-        AssertDiagnostic(diagnostic, "TLLM1001", line: 11, column: 24,
-            "Cannot generate the traced route for 'Contoso.Routes.Chat': parameter 'second' is a second request body; a handler takes at most one");
+        var test = new Test(body);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
     }
 
+    private static DiagnosticResult Error(string id, int location, string message) =>
+        new DiagnosticResult(id, DiagnosticSeverity.Error).WithLocation(location).WithMessage(message);
+
     [Fact]
-    public void VoidAndTaskReturnsAreTLLM1002()
-    {
-        var diagnostics = Run("""
-            internal static class Routes
+    public Task InstanceHandlerIsTLLM1001() => VerifyAsync("""
+        internal sealed class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public Task<Body> {|#0:Chat|}(Body body) => Task.FromResult(body);
+        }
+        """, Error("TLLM1001", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': the handler must be static (take services as parameters)"));
+
+    [Fact]
+    public Task TwoBodiesAreTLLM1001() => VerifyAsync("""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Body {|#0:Chat|}([Microsoft.AspNetCore.Mvc.FromBody] Body first, [Microsoft.AspNetCore.Mvc.FromBody] Body second) => first;
+        }
+        """, Error("TLLM1001", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': parameter 'second' is a second request body; a handler takes at most one"));
+
+    [Fact]
+    public Task VoidAndTaskReturnsAreTLLM1002() => VerifyAsync("""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/a")]
+            public static void {|#0:A|}(Body body) { }
+
+            [TracedLlmRoute("POST", "/b")]
+            public static Task {|#1:B|}(Body body) => Task.CompletedTask;
+
+            [TracedLlmRoute("POST", "/c")]
+            public static ValueTask {|#2:C|}(Body body) => default;
+        }
+        """,
+        Error("TLLM1002", 0, "Cannot generate the traced route for 'Contoso.Routes.A': return type 'void' is not supported; return T, Task<T>, ValueTask<T>, IResult or IAsyncEnumerable<T>"),
+        Error("TLLM1002", 1, "Cannot generate the traced route for 'Contoso.Routes.B': return type 'System.Threading.Tasks.Task' is not supported; return T, Task<T>, ValueTask<T>, IResult or IAsyncEnumerable<T>"),
+        Error("TLLM1002", 2, "Cannot generate the traced route for 'Contoso.Routes.C': return type 'System.Threading.Tasks.ValueTask' is not supported; return T, Task<T>, ValueTask<T>, IResult or IAsyncEnumerable<T>"));
+
+    [Fact]
+    public Task AStreamingHandlerAloneOrBesideARegularOneGenerates() => VerifyAsync("""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Body Chat(Body body) => body;
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async System.Collections.Generic.IAsyncEnumerable<Body> ChatStream(Body body)
+            {
+                await Task.Yield();
+                yield return body;
+            }
+
+            [TracedLlmRoute("POST", "/v1/responses")]
+            public static async System.Collections.Generic.IAsyncEnumerable<string> Responses(Body body)
+            {
+                await Task.Yield();
+                yield return body.Model ?? string.Empty;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DuplicateMethodAndPathIsTLLM1003OnEveryHandler() => VerifyAsync("""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Body {|#0:First|}(Body body) => body;
+
+            [TracedLlmRoute("post", "/v1/chat/completions")]
+            public static Body {|#1:Second|}(Body body) => body;
+        }
+
+        internal static class AdminRoutes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Body {|#2:Added|}(Body body) => body;
+        }
+        """,
+        Error("TLLM1003", 0, "Cannot generate the traced route for 'Contoso.Routes.First': 'POST /v1/chat/completions' is also handled by 'Contoso.Routes.Second', 'Contoso.AdminRoutes.Added'"),
+        Error("TLLM1003", 1, "Cannot generate the traced route for 'Contoso.Routes.Second': 'POST /v1/chat/completions' is also handled by 'Contoso.Routes.First', 'Contoso.AdminRoutes.Added'"),
+        Error("TLLM1003", 2, "Cannot generate the traced route for 'Contoso.AdminRoutes.Added': 'POST /v1/chat/completions' is also handled by 'Contoso.Routes.First', 'Contoso.Routes.Second'"));
+
+    [Fact]
+    public Task PrivateHandlerOrTypeIsTLLM1004() => VerifyAsync("""
+        internal static class Outer
+        {
+            private static class Routes
             {
                 [TracedLlmRoute("POST", "/a")]
-                public static void A(Body body) { }
-
-                [TracedLlmRoute("POST", "/b")]
-                public static Task B(Body body) => Task.CompletedTask;
-
-                [TracedLlmRoute("POST", "/c")]
-                public static ValueTask C(Body body) => default;
+                public static Body {|#0:A|}(Body body) => body;
             }
-            """);
 
-        Assert.Equal(3, diagnostics.Length);
-        AssertDiagnostic(diagnostics[0], "TLLM1002", line: 11, column: 24,
-            "Cannot generate the traced route for 'Contoso.Routes.A': return type 'void' is not supported; return T, Task<T>, ValueTask<T> or IResult");
-        AssertDiagnostic(diagnostics[1], "TLLM1002", line: 14, column: 24,
-            "Cannot generate the traced route for 'Contoso.Routes.B': return type 'System.Threading.Tasks.Task' is not supported; return T, Task<T>, ValueTask<T> or IResult");
-        AssertDiagnostic(diagnostics[2], "TLLM1002", line: 17, column: 29,
-            "Cannot generate the traced route for 'Contoso.Routes.C': return type 'System.Threading.Tasks.ValueTask' is not supported; return T, Task<T>, ValueTask<T> or IResult");
-    }
-
-    [Fact]
-    public void DuplicateMethodAndPathIsTLLM1003()
-    {
-        var diagnostic = Single("""
-            internal static class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Body First(Body body) => body;
-
-                [TracedLlmRoute("post", "/v1/chat/completions")]
-                public static Body Second(Body body) => body;
-            }
-            """);
-
-        AssertDiagnostic(diagnostic, "TLLM1003", line: 14, column: 24,
-            "Cannot generate the traced route for 'Contoso.Routes.Second': 'POST /v1/chat/completions' is already handled by 'Contoso.Routes.First'");
-    }
-
-    [Fact]
-    public void PrivateHandlerOrTypeIsTLLM1004()
-    {
-        var diagnostics = Run("""
-            internal static class Outer
-            {
-                private static class Routes
-                {
-                    [TracedLlmRoute("POST", "/a")]
-                    public static Body A(Body body) => body;
-                }
-
-                [TracedLlmRoute("POST", "/b")]
-                private static Body B(Body body) => body;
-            }
-            """);
-
-        Assert.Equal(2, diagnostics.Length);
-        AssertDiagnostic(diagnostics[0], "TLLM1004", line: 13, column: 28,
-            "Cannot generate the traced route for 'Contoso.Outer.Routes.A': the handler and its containing types must be public or internal, but Routes is private");
-        AssertDiagnostic(diagnostics[1], "TLLM1004", line: 17, column: 25,
-            "Cannot generate the traced route for 'Contoso.Outer.B': the handler and its containing types must be public or internal, but B is private");
-    }
+            [TracedLlmRoute("POST", "/b")]
+            private static Body {|#1:B|}(Body body) => body;
+        }
+        """,
+        Error("TLLM1004", 0, "Cannot generate the traced route for 'Contoso.Outer.Routes.A': the handler and its containing types must be public or internal, but Routes is private"),
+        Error("TLLM1004", 1, "Cannot generate the traced route for 'Contoso.Outer.B': the handler and its containing types must be public or internal, but B is private"));
 
     [Theory]
     [InlineData("\"POST\", \"v1/chat\"", "route template 'v1/chat' must start with '/'")]
@@ -121,36 +149,40 @@ public sealed class GeneratorDiagnosticTests
     [InlineData("\"POST\", \"/v1/{id\"", "route template '/v1/{id' has '{' without '}'")]
     [InlineData("\"POST\", \"/v1/chat?x=1\"", "route template '/v1/chat?x=1' contains the character '?' that a URL path cannot carry")]
     [InlineData("\"FETCH\", \"/v1/chat\"", "HTTP method 'FETCH' is not one of GET, POST, PUT, PATCH, DELETE")]
-    public void InvalidMethodOrTemplateIsTLLM1005(string arguments, string reason)
-    {
-        var diagnostic = Single($$"""
-            internal static class Routes
-            {
-                [TracedLlmRoute({{arguments}})]
-                public static Body Chat(Body body) => body;
-            }
-            """);
+    public Task InvalidMethodOrTemplateIsTLLM1005(string arguments, string reason) => VerifyAsync($$"""
+        internal static class Routes
+        {
+            [TracedLlmRoute({{arguments}})]
+            public static Body {|#0:Chat|}(Body body) => body;
+        }
+        """, Error("TLLM1005", 0, $"Cannot generate the traced route for 'Contoso.Routes.Chat': {reason}"));
 
-        AssertDiagnostic(diagnostic, "TLLM1005", line: 11, column: 24, $"Cannot generate the traced route for 'Contoso.Routes.Chat': {reason}");
-    }
+    [Fact]
+    public Task EveryProblemOfAMethodAndTemplateIsReported() => VerifyAsync("""
+        internal static class Routes
+        {
+            [TracedLlmRoute("FETCH", "v1//chat/{id?x#")]
+            public static Body {|#0:Chat|}(Body body) => body;
+        }
+        """,
+        Error("TLLM1005", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': HTTP method 'FETCH' is not one of GET, POST, PUT, PATCH, DELETE"),
+        Error("TLLM1005", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': route template 'v1//chat/{id?x#' must start with '/'"),
+        Error("TLLM1005", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': route template 'v1//chat/{id?x#' has an empty segment"),
+        Error("TLLM1005", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': route template 'v1//chat/{id?x#' has '{' without '}'"),
+        Error("TLLM1005", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': route template 'v1//chat/{id?x#' contains the character '?' that a URL path cannot carry"),
+        Error("TLLM1005", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': route template 'v1//chat/{id?x#' contains the character '#' that a URL path cannot carry"));
 
     [Theory]
     [InlineData("")]
     [InlineData("meta data")]
     [InlineData("1metadata")]
-    public void InvalidSlotIsTLLM1006(string slot)
-    {
-        var diagnostic = Single($$"""
-            internal static class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/chat", MetadataSlot = "{{slot}}")]
-                public static Body Chat(Body body) => body;
-            }
-            """);
-
-        AssertDiagnostic(diagnostic, "TLLM1006", line: 11, column: 24,
-            $"Cannot generate the traced route for 'Contoso.Routes.Chat': metadata slot '{slot}' is not a valid JSON property name for a slot; use letters, digits and '_' (e.g. \"metadata\" or \"litellm_metadata\")");
-    }
+    public Task InvalidSlotIsTLLM1006(string slot) => VerifyAsync($$"""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat", MetadataSlot = "{{slot}}")]
+            public static Body {|#0:Chat|}(Body body) => body;
+        }
+        """, Error("TLLM1006", 0, $"Cannot generate the traced route for 'Contoso.Routes.Chat': metadata slot '{slot}' is not a valid JSON property name for a slot; use letters, digits and '_' (e.g. \"metadata\" or \"litellm_metadata\")"));
 
     [Fact]
     public void InvalidRouteEmitsNoSourceForIt()
@@ -166,24 +198,8 @@ public sealed class GeneratorDiagnosticTests
             }
             """);
 
-        var hints = run.Result.Results.Single().GeneratedSources.Select(s => s.HintName).ToArray();
+        var hints = System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(System.Linq.Enumerable.Single(run.Result.Results).GeneratedSources, s => s.HintName));
         Assert.Contains("Contoso_Routes_Ok.g.cs", hints);
         Assert.DoesNotContain("Contoso_Routes_Bad.g.cs", hints);
-    }
-
-    private static Diagnostic Single(string body) => Assert.Single(Run(body));
-
-    private static Diagnostic[] Run(string body) =>
-        GeneratorHarness.Run(Header + body).GeneratorDiagnostics
-            .OrderBy(d => d.Location.SourceSpan.Start)
-            .ToArray();
-
-    private static void AssertDiagnostic(Diagnostic diagnostic, string id, int line, int column, string message)
-    {
-        var position = diagnostic.Location.GetLineSpan().StartLinePosition;
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal((line, column), (position.Line + 1, position.Character + 1));
-        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal($"https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri);
     }
 }

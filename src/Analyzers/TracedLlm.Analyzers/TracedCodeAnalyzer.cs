@@ -1,34 +1,48 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using TracedLlm.Generators;
+using Microsoft.CodeAnalysis.Operations;
+using TracedLlm.Analyzers.Collectors;
+using TracedLlm.Analyzers.Facts;
+using TracedLlm.Analyzers.Rules;
 
 namespace TracedLlm.Analyzers;
 
 /// <summary>
-/// TLLM2001–TLLM2004 and TLLM2006. "Traced code" is the bodies of traced handlers and of authenticator and
-/// guardrail implementations, and every method of the compilation they call, transitively
-/// (direct, interface, virtual, extension, lambda, local-function and async calls), up to
-/// <see cref="MaxDepth"/> calls deep. Each method body is read once into <see cref="MethodFacts"/>;
-/// at the end of the compilation the call graph decides which facts become diagnostics, and
-/// which routes reach them.
+/// TLLM2001–TLLM2004 and TLLM2006 over "traced code": the bodies of traced handlers and of
+/// authenticator and guardrail implementations (the roots, known at compilation start from
+/// attributes and interfaces), and what they reach through calls, up to <see cref="MaxDepth"/>
+/// calls deep. Each operation block is read once by one collector per concern. A root's own
+/// findings are reported at once, per method, so an editor shows them while typing; findings in
+/// code a route reaches through calls need the whole call graph and are reported at the end of
+/// the compilation from one walk of it.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 {
     /// <summary>How many calls deep from a route the analysis follows.</summary>
-    public const int MaxDepth = 16;
+    public const int MaxDepth = CallGraph.MaxDepth;
+
+    private static readonly IFactCollector[] Collectors =
+    {
+        new CallCollector(), new KeyCollector(), new ThrowCollector(), new SpanCollector(), new SwallowCollector(), new UpstreamCollector(),
+    };
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.SlotMismatch,
+        DiagnosticDescriptors.SlotMismatchThroughCalls,
         DiagnosticDescriptors.FailurePathEscape,
+        DiagnosticDescriptors.FailurePathEscapeThroughCalls,
         DiagnosticDescriptors.SpanLifecycle,
+        DiagnosticDescriptors.SpanLifecycleThroughCalls,
         DiagnosticDescriptors.SwallowedException,
-        DiagnosticDescriptors.UnscopedUpstreamCall);
+        DiagnosticDescriptors.SwallowedExceptionThroughCalls,
+        DiagnosticDescriptors.UnscopedUpstreamCall,
+        DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -37,252 +51,140 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            if (WellKnownTypes.Create(start.Compilation) is not { } types)
+            if (CompilationFacts.Create(start.Compilation, start.CancellationToken) is not { } compilation || compilation.Routes.IsEmpty)
             {
                 return;
             }
 
-            var state = new CompilationState(types);
-            start.RegisterOperationBlockAction(block =>
-            {
-                if (block.OwningSymbol is IMethodSymbol method)
-                {
-                    state.Facts[method.OriginalDefinition] = MethodFactsCollector.Collect(types, method, block.OperationBlocks);
-                }
-            });
-            start.RegisterSymbolAction(symbol => state.AddType((INamedTypeSymbol)symbol.Symbol), SymbolKind.NamedType);
-            start.RegisterSymbolAction(symbol => state.AddRoute((IMethodSymbol)symbol.Symbol), SymbolKind.Method);
-            start.RegisterCompilationEndAction(end => state.Report(end.ReportDiagnostic));
+            var state = new State(start.Compilation, compilation);
+            start.RegisterOperationBlockAction(block => state.Read(block));
+            start.RegisterCompilationEndAction(end => state.ReportThroughCalls(end.ReportDiagnostic, end.CancellationToken));
         });
     }
 
-    private sealed class CompilationState
+    private sealed class State
     {
-        private readonly WellKnownTypes _types;
-        private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentBag<IMethodSymbol>> _implementations = new(SymbolEqualityComparer.Default);
-        private readonly ConcurrentBag<TracedRoute> _routes = new();
-        private readonly ConcurrentBag<IMethodSymbol> _policyRoots = new();
+        private readonly Compilation _compilation;
+        private readonly CompilationFacts _facts;
+        private readonly ConcurrentDictionary<ISymbol, MethodFacts> _methods = new(SymbolEqualityComparer.Default);
+        private FailureFilters? _filters;
 
-        public CompilationState(WellKnownTypes types)
+        public State(Compilation compilation, CompilationFacts facts)
         {
-            _types = types;
+            _compilation = compilation;
+            _facts = facts;
         }
 
-        public ConcurrentDictionary<IMethodSymbol, MethodFacts> Facts { get; } = new(SymbolEqualityComparer.Default);
-
-        public void AddRoute(IMethodSymbol method)
+        private FailureFilters Filters(CancellationToken cancellationToken)
         {
-            var attribute = method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, _types.RouteAttribute));
-            if (attribute is null)
+            if (_filters is null)
+            {
+                Interlocked.CompareExchange(ref _filters, FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods, cancellationToken), null);
+            }
+
+            return _filters!;
+        }
+
+        public void Read(OperationBlockAnalysisContext context)
+        {
+            var owner = context.OwningSymbol;
+            if (owner is not (IMethodSymbol or IFieldSymbol or IPropertySymbol))
             {
                 return;
             }
 
-            var data = RouteAttributeData.Read(attribute);
-            var display = $"{data.HttpMethod?.ToUpperInvariant()} {data.Pattern}";
-            _routes.Add(new TracedRoute(method.OriginalDefinition, display, data.Slot, $"global::TracedLlm.Generated.{HandlerBinding.GeneratedClassName(method)}.MetadataSlot"));
-        }
-
-        /// <summary>Records interface and virtual dispatch as edges, and authenticator/guardrail implementations as roots.</summary>
-        public void AddType(INamedTypeSymbol type)
-        {
-            foreach (var member in type.GetMembers().OfType<IMethodSymbol>())
+            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph);
+            foreach (var block in context.OperationBlocks)
             {
-                for (var overridden = member.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+                foreach (var operation in block.DescendantsAndSelf())
                 {
-                    AddImplementation(overridden, member);
-                }
-            }
-
-            foreach (var @interface in type.AllInterfaces)
-            {
-                var isPolicy = SymbolEqualityComparer.Default.Equals(@interface, _types.Authenticator) || SymbolEqualityComparer.Default.Equals(@interface, _types.Guardrail);
-                foreach (var interfaceMethod in @interface.GetMembers().OfType<IMethodSymbol>())
-                {
-                    if (type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
-                        && SymbolEqualityComparer.Default.Equals(implementation.ContainingType, type))
+                    foreach (var collector in Collectors)
                     {
-                        AddImplementation(interfaceMethod, implementation);
-                        if (isPolicy)
-                        {
-                            _policyRoots.Add(implementation.OriginalDefinition);
-                        }
+                        collector.Visit(operation, scope);
                     }
                 }
             }
-        }
 
-        private void AddImplementation(IMethodSymbol declared, IMethodSymbol implementation) =>
-            _implementations.GetOrAdd(declared.OriginalDefinition, _ => new ConcurrentBag<IMethodSymbol>()).Add(implementation.OriginalDefinition);
+            var facts = scope.Facts;
+            _methods[owner.OriginalDefinition] = facts;
 
-        public void Report(System.Action<Diagnostic> report)
-        {
-            var routes = _routes.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList();
-            if (routes.Count == 0)
+            var routes = _facts.RoutesOfRoot(owner);
+            if (routes.IsDefault)
             {
                 return;
             }
 
-            var reachedBy = Reach(routes);
-            var filters = Facts.Values.SelectMany(f => f.Filters).ToList();
-            var slots = new HashSet<string>(routes.Select(r => r.Slot)) { RouteConventions.MetadataSlot, RouteConventions.LiteLlmMetadataSlot };
-            foreach (var pair in reachedBy)
+            // A root's own findings: everything here is known from this body and compilation-start facts.
+            foreach (var key in facts.Keys.Where(k => k.Values.All(v => v.IsLocal)))
             {
-                if (!Facts.TryGetValue(pair.Key, out var facts))
+                var constants = key.Values.Where(v => v.Kind == KeyValueKind.Constant).Select(v => v.Constant!).ToImmutableHashSet(System.StringComparer.Ordinal);
+                SlotMismatchRule.Report(constants, key.Values.Any(v => v.Kind == KeyValueKind.Unknown), key.Location, routes, _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic);
+            }
+
+            if (facts.Throws.Count > 0)
+            {
+                var filters = Filters(context.CancellationToken);
+                foreach (var thrown in facts.Throws)
+                {
+                    FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscape, context.ReportDiagnostic);
+                }
+            }
+
+            LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycle, context.ReportDiagnostic);
+            LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, context.ReportDiagnostic);
+            LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCall, context.ReportDiagnostic);
+        }
+
+        public void ReportThroughCalls(System.Action<Diagnostic> report, CancellationToken cancellationToken)
+        {
+            var graph = CallGraph.Walk(_facts, _methods);
+            var keys = new KeyResolver(_facts, _methods);
+            FailureFilters? filters = null;
+            foreach (var (symbol, routes) in graph.Reached.OrderBy(r => r.Symbol.ToDisplayString(), System.StringComparer.Ordinal))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!_methods.TryGetValue(symbol, out var facts))
                 {
                     continue;
                 }
 
-                ReportSlotMismatches(facts, pair.Value, slots, report);
-                ReportFailurePathEscapes(facts, filters, report);
-                foreach (var problem in facts.SpanProblems)
+                var isRoot = !_facts.RoutesOfRoot(symbol).IsDefault;
+                foreach (var key in facts.Keys.Where(k => !isRoot || !k.Values.All(v => v.IsLocal)))
                 {
-                    report(Diagnostic.Create(DiagnosticDescriptors.SpanLifecycle, problem.Location, ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.SpanProblemProperty, problem.Kind), problem.Message));
+                    var (constants, unknown) = keys.Resolve(key.Values);
+                    SlotMismatchRule.Report(constants, unknown, key.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report);
                 }
 
-                foreach (var swallow in facts.Swallows)
+                // Arguments that fill a key parameter of the method they call are keys where they are written.
+                foreach (var argument in facts.Arguments)
                 {
-                    report(Diagnostic.Create(DiagnosticDescriptors.SwallowedException, swallow.Location, swallow.CaughtType));
-                }
-            }
-
-            foreach (var method in ReachOutsideAttempts(routes))
-            {
-                if (Facts.TryGetValue(method, out var facts))
-                {
-                    foreach (var upstream in facts.UnscopedUpstreamCalls)
+                    if (keys.IsKeyParameter(argument.Callee, argument.Ordinal) && !argument.Values.Any(v => v.Kind == KeyValueKind.Parameter))
                     {
-                        report(Diagnostic.Create(DiagnosticDescriptors.UnscopedUpstreamCall, upstream.Location, upstream.Call));
+                        var (constants, unknown) = keys.Resolve(argument.Values);
+                        SlotMismatchRule.Report(constants, unknown, argument.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report);
                     }
                 }
-            }
-        }
 
-        /// <summary>The methods traced code reaches without passing through an attempt scope.</summary>
-        private HashSet<IMethodSymbol> ReachOutsideAttempts(List<TracedRoute> routes)
-        {
-            var seen = new HashSet<IMethodSymbol>(routes.Select(r => r.Handler).Concat(_policyRoots), SymbolEqualityComparer.Default);
-            var frontier = seen.ToList();
-            for (var depth = 0; depth < MaxDepth && frontier.Count > 0; depth++)
-            {
-                var next = new List<IMethodSymbol>();
-                foreach (var method in frontier)
+                if (isRoot)
                 {
-                    var callees = Facts.TryGetValue(method, out var facts) ? facts.UnscopedCalls : new List<IMethodSymbol>();
-                    var dispatched = _implementations.TryGetValue(method, out var implementations) ? implementations : Enumerable.Empty<IMethodSymbol>();
-                    next.AddRange(callees.Concat(dispatched).Where(seen.Add));
+                    continue;
                 }
 
-                frontier = next;
-            }
-
-            return seen;
-        }
-
-        /// <summary>Which routes reach each method, breadth first from every route (policies are reached from all routes).</summary>
-        private Dictionary<IMethodSymbol, List<TracedRoute>> Reach(List<TracedRoute> routes)
-        {
-            var reachedBy = new Dictionary<IMethodSymbol, List<TracedRoute>>(SymbolEqualityComparer.Default);
-            foreach (var route in routes)
-            {
-                var roots = new List<IMethodSymbol> { route.Handler };
-                roots.AddRange(_policyRoots);
-                var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-                var frontier = roots.Where(seen.Add).ToList();
-                for (var depth = 0; depth <= MaxDepth && frontier.Count > 0; depth++)
+                if (facts.Throws.Count > 0)
                 {
-                    var next = new List<IMethodSymbol>();
-                    foreach (var method in frontier)
+                    filters ??= Filters(cancellationToken);
+                    foreach (var thrown in facts.Throws)
                     {
-                        if (!reachedBy.TryGetValue(method, out var list))
-                        {
-                            reachedBy[method] = list = new List<TracedRoute>();
-                        }
-
-                        list.Add(route);
-                        foreach (var callee in Callees(method))
-                        {
-                            if (seen.Add(callee))
-                            {
-                                next.Add(callee);
-                            }
-                        }
+                        FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscapeThroughCalls, report);
                     }
-
-                    frontier = next;
                 }
-            }
 
-            return reachedBy;
-        }
-
-        private IEnumerable<IMethodSymbol> Callees(IMethodSymbol method)
-        {
-            if (Facts.TryGetValue(method, out var facts))
-            {
-                foreach (var callee in facts.Calls)
+                LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycleThroughCalls, report);
+                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report);
+                if (graph.ReachedOutsideAttempts(symbol))
                 {
-                    yield return callee;
+                    LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);
                 }
-            }
-
-            if (_implementations.TryGetValue(method, out var implementations))
-            {
-                foreach (var implementation in implementations)
-                {
-                    yield return implementation;
-                }
-            }
-        }
-
-        private static void ReportSlotMismatches(MethodFacts facts, List<TracedRoute> routes, HashSet<string> slots, System.Action<Diagnostic> report)
-        {
-            foreach (var key in facts.SlotKeys)
-            {
-                if (!slots.Contains(key.Key))
-                {
-                    continue;
-                }
-
-                var disagreeing = routes.Where(r => r.Slot != key.Key).Distinct().ToList();
-                if (disagreeing.Count == 0)
-                {
-                    continue;
-                }
-
-                // A mechanical fix exists only when every route reaching this code has one slot.
-                var properties = ImmutableDictionary<string, string?>.Empty;
-                if (routes.Select(r => r.Slot).Distinct().Count() == 1)
-                {
-                    properties = properties.Add(DiagnosticDescriptors.SlotConstantProperty, disagreeing[0].SlotConstant);
-                }
-
-                var described = string.Join(", ", disagreeing.Take(3).Select(r => $"route '{r.Display}' (slot '{r.Slot}')"))
-                    + (disagreeing.Count > 3 ? $" and {disagreeing.Count - 3} more" : string.Empty);
-                report(Diagnostic.Create(DiagnosticDescriptors.SlotMismatch, key.Location, properties, key.Key, described));
-            }
-        }
-
-        private static void ReportFailurePathEscapes(MethodFacts facts, List<FailureFilter> filters, System.Action<Diagnostic> report)
-        {
-            if (filters.Count == 0)
-            {
-                return;
-            }
-
-            foreach (var thrown in facts.Throws)
-            {
-                if (filters.Any(f => f.Accepted.Any(accepted => WellKnownTypes.DerivesFrom(thrown.Type, accepted))))
-                {
-                    continue;
-                }
-
-                var filter = filters[0];
-                var position = filter.Location.GetLineSpan();
-                var where = $"the failure filter at {System.IO.Path.GetFileName(position.Path)}({position.StartLinePosition.Line + 1},{position.StartLinePosition.Character + 1})";
-                var accepted = string.Join(", ", filter.Accepted.Select(t => $"'{t.ToDisplayString()}'"));
-                var properties = ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.AcceptedTypeProperty, filter.Accepted[0].ToDisplayString());
-                report(Diagnostic.Create(DiagnosticDescriptors.FailurePathEscape, thrown.Location, new[] { filter.Location }, properties, thrown.Type.ToDisplayString(), where, accepted));
             }
         }
     }

@@ -7,27 +7,38 @@ internal sealed class WellKnownTypes
 {
     private WellKnownTypes(Compilation compilation)
     {
-        RouteAttribute = compilation.GetTypeByMetadataName(TracedLlm.Generators.HandlerBinding.AttributeMetadataName);
-        LlmCall = compilation.GetTypeByMetadataName(TracedLlm.Generators.HandlerBinding.LlmCallType);
-        Authenticator = compilation.GetTypeByMetadataName("TracedLlm.ILlmAuthenticator");
-        Guardrail = compilation.GetTypeByMetadataName("TracedLlm.ILlmGuardrail");
-        FailureLogger = compilation.GetTypeByMetadataName("TracedLlm.ILlmFailureLogger");
-        FailureLoggingPathAttribute = compilation.GetTypeByMetadataName("TracedLlm.FailureLoggingPathAttribute");
-        Exception = compilation.GetTypeByMetadataName("System.Exception");
-        Activity = compilation.GetTypeByMetadataName("System.Diagnostics.Activity");
-        ActivitySource = compilation.GetTypeByMetadataName("System.Diagnostics.ActivitySource");
-        ActivityContext = compilation.GetTypeByMetadataName("System.Diagnostics.ActivityContext");
-        Dictionary = compilation.GetTypeByMetadataName("System.Collections.Generic.IDictionary`2");
-        ReadOnlyDictionary = compilation.GetTypeByMetadataName("System.Collections.Generic.IReadOnlyDictionary`2");
-        JsonNode = compilation.GetTypeByMetadataName("System.Text.Json.Nodes.JsonNode");
-        JsonElement = compilation.GetTypeByMetadataName("System.Text.Json.JsonElement");
-        JsonPropertyNameAttribute = compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonPropertyNameAttribute");
-        JsonIgnoreAttribute = compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonIgnoreAttribute");
-        LlmAttempt = compilation.GetTypeByMetadataName("TracedLlm.LlmAttempt");
-        HttpMessageInvoker = compilation.GetTypeByMetadataName("System.Net.Http.HttpMessageInvoker");
-        HttpClient = compilation.GetTypeByMetadataName("System.Net.Http.HttpClient");
-        ChatClient = compilation.GetTypeByMetadataName("Microsoft.Extensions.AI.IChatClient");
-        ChatClientExtensions = compilation.GetTypeByMetadataName("Microsoft.Extensions.AI.ChatClientExtensions");
+        INamedTypeSymbol? Get(string name) => compilation.GetTypeByMetadataName(name);
+        RouteAttribute = Get(TracedLlm.Generators.HandlerBinding.AttributeMetadataName);
+        LlmCall = Get(TracedLlm.Generators.HandlerBinding.LlmCallType);
+        Authenticator = Get("TracedLlm.ILlmAuthenticator");
+        Guardrail = Get("TracedLlm.ILlmGuardrail");
+        FailureLogger = Get("TracedLlm.ILlmFailureLogger");
+        FailureLoggingPathAttribute = Get("TracedLlm.FailureLoggingPathAttribute");
+        LlmAttempt = Get("TracedLlm.LlmAttempt");
+        Exception = Get("System.Exception");
+        ExceptionDispatchInfo = Get("System.Runtime.ExceptionServices.ExceptionDispatchInfo");
+        Task = Get("System.Threading.Tasks.Task");
+        ValueTask = Get("System.Threading.Tasks.ValueTask");
+        TaskCompletionSource = Get("System.Threading.Tasks.TaskCompletionSource");
+        TaskCompletionSourceOfT = Get("System.Threading.Tasks.TaskCompletionSource`1");
+        Activity = Get("System.Diagnostics.Activity");
+        ActivitySource = Get("System.Diagnostics.ActivitySource");
+        ActivityContext = Get("System.Diagnostics.ActivityContext");
+        Dictionary = Get("System.Collections.Generic.IDictionary`2");
+        ReadOnlyDictionary = Get("System.Collections.Generic.IReadOnlyDictionary`2");
+        NonGenericDictionary = Get("System.Collections.IDictionary");
+        JsonNode = Get("System.Text.Json.Nodes.JsonNode");
+        JsonElement = Get("System.Text.Json.JsonElement");
+        JsonProperty = Get("System.Text.Json.JsonProperty");
+        JsonEncodedText = Get("System.Text.Json.JsonEncodedText");
+        Utf8JsonReader = Get("System.Text.Json.Utf8JsonReader");
+        Utf8JsonWriter = Get("System.Text.Json.Utf8JsonWriter");
+        Encoding = Get("System.Text.Encoding");
+        JsonPropertyNameAttribute = Get("System.Text.Json.Serialization.JsonPropertyNameAttribute");
+        JsonIgnoreAttribute = Get("System.Text.Json.Serialization.JsonIgnoreAttribute");
+        HttpMessageInvoker = Get("System.Net.Http.HttpMessageInvoker");
+        HttpClient = Get("System.Net.Http.HttpClient");
+        ChatClient = Get("Microsoft.Extensions.AI.IChatClient");
     }
 
     public INamedTypeSymbol? RouteAttribute { get; }
@@ -36,33 +47,90 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? Guardrail { get; }
     public INamedTypeSymbol? FailureLogger { get; }
     public INamedTypeSymbol? FailureLoggingPathAttribute { get; }
+    public INamedTypeSymbol? LlmAttempt { get; }
     public INamedTypeSymbol? Exception { get; }
+    public INamedTypeSymbol? ExceptionDispatchInfo { get; }
+    public INamedTypeSymbol? Task { get; }
+    public INamedTypeSymbol? ValueTask { get; }
+    public INamedTypeSymbol? TaskCompletionSource { get; }
+    public INamedTypeSymbol? TaskCompletionSourceOfT { get; }
     public INamedTypeSymbol? Activity { get; }
     public INamedTypeSymbol? ActivitySource { get; }
     public INamedTypeSymbol? ActivityContext { get; }
     public INamedTypeSymbol? Dictionary { get; }
     public INamedTypeSymbol? ReadOnlyDictionary { get; }
+    public INamedTypeSymbol? NonGenericDictionary { get; }
     public INamedTypeSymbol? JsonNode { get; }
     public INamedTypeSymbol? JsonElement { get; }
+    public INamedTypeSymbol? JsonProperty { get; }
+    public INamedTypeSymbol? JsonEncodedText { get; }
+    public INamedTypeSymbol? Utf8JsonReader { get; }
+    public INamedTypeSymbol? Utf8JsonWriter { get; }
+    public INamedTypeSymbol? Encoding { get; }
     public INamedTypeSymbol? JsonPropertyNameAttribute { get; }
     public INamedTypeSymbol? JsonIgnoreAttribute { get; }
-    public INamedTypeSymbol? LlmAttempt { get; }
     public INamedTypeSymbol? HttpMessageInvoker { get; }
     public INamedTypeSymbol? HttpClient { get; }
     public INamedTypeSymbol? ChatClient { get; }
-    public INamedTypeSymbol? ChatClientExtensions { get; }
 
-    /// <summary>An upstream call: HttpClient's send methods, IChatClient's response methods.</summary>
+    /// <summary>Null when the compilation does not reference TracedLlm: the analyzers then do nothing.</summary>
+    public static WellKnownTypes? Create(Compilation compilation)
+    {
+        var types = new WellKnownTypes(compilation);
+        return types.RouteAttribute is null ? null : types;
+    }
+
+    /// <summary>
+    /// A type whose members take string keys of a metadata bag: dictionaries (generic and not,
+    /// <c>HttpContext.Items</c> included), <c>JsonNode</c> and its subtypes, <c>JsonElement</c>,
+    /// <c>JsonProperty</c>, and the UTF-8 JSON reader and writer.
+    /// </summary>
+    public bool IsKeyedBag(ITypeSymbol? type)
+    {
+        if (type is null)
+        {
+            return false;
+        }
+
+        if (Same(type, JsonElement) || Same(type, JsonProperty) || Same(type, Utf8JsonReader) || Same(type, Utf8JsonWriter)
+            || (JsonNode is not null && DerivesFrom(type, JsonNode)))
+        {
+            return true;
+        }
+
+        if (IsDictionary(type))
+        {
+            return true;
+        }
+
+        foreach (var @interface in type.AllInterfaces)
+        {
+            if (IsDictionary(@interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool IsDictionary(ITypeSymbol type) =>
+        Same(type.OriginalDefinition, Dictionary) || Same(type.OriginalDefinition, ReadOnlyDictionary) || Same(type, NonGenericDictionary);
+
+    /// <summary>An upstream call: HttpClient's send methods and JSON extensions, IChatClient's response methods (and their extensions).</summary>
     public string? UpstreamCall(IMethodSymbol method)
     {
-        var type = method.ContainingType;
-        if ((SymbolEqualityComparer.Default.Equals(type, HttpClient) || SymbolEqualityComparer.Default.Equals(type, HttpMessageInvoker))
-            && (method.Name is "Send" or "SendAsync" || method.Name.StartsWith("Get", System.StringComparison.Ordinal) || method.Name is "PostAsync" or "PutAsync" or "PatchAsync" or "DeleteAsync"))
+        var receiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
+        if ((Same(receiver, HttpClient) || Same(receiver, HttpMessageInvoker))
+            && (method.Name is "Send" or "SendAsync" or "PostAsync" or "PutAsync" or "PatchAsync" or "DeleteAsync"
+                || method.Name.StartsWith("Get", System.StringComparison.Ordinal)
+                || method.Name.EndsWith("AsJsonAsync", System.StringComparison.Ordinal)
+                || method.Name.StartsWith("GetFromJson", System.StringComparison.Ordinal)))
         {
             return $"HttpClient.{method.Name}";
         }
 
-        if ((SymbolEqualityComparer.Default.Equals(type, ChatClient) || SymbolEqualityComparer.Default.Equals(type, ChatClientExtensions) || (ChatClient is not null && Implements(type, ChatClient)))
+        if (ChatClient is not null && (Same(receiver, ChatClient) || Implements(receiver, ChatClient))
             && method.Name is "GetResponseAsync" or "GetStreamingResponseAsync")
         {
             return $"IChatClient.{method.Name}";
@@ -73,39 +141,27 @@ internal sealed class WellKnownTypes
 
     /// <summary>LlmCall.ExecuteAsync / StreamAsync: their operation runs inside an attempt scope.</summary>
     public bool RunsAttempts(IMethodSymbol method) =>
-        SymbolEqualityComparer.Default.Equals(method.ContainingType, LlmCall) && method.Name is "ExecuteAsync" or "StreamAsync";
+        Same(method.ContainingType, LlmCall) && method.Name is "ExecuteAsync" or "StreamAsync";
 
-    /// <summary>Null when the compilation does not reference TracedLlm: the analyzers then do nothing.</summary>
-    public static WellKnownTypes? Create(Compilation compilation)
-    {
-        var types = new WellKnownTypes(compilation);
-        return types.RouteAttribute is null ? null : types;
-    }
+    /// <summary>LlmCall.RecordHandledFailure: records a failure the code recovered from; it is not a failure filter.</summary>
+    public bool IsHandledFailureRecord(IMethodSymbol method) =>
+        Same(method.ContainingType, LlmCall) && method.Name == "RecordHandledFailure";
 
-    /// <summary>True for a failure logger call: a logger method, a [FailureLoggingPath] method, or LlmCall.RecordHandledFailure.</summary>
-    public bool IsFailureReport(IMethodSymbol method)
-    {
-        if (SymbolEqualityComparer.Default.Equals(method.ContainingType, LlmCall) && method.Name == "RecordHandledFailure")
-        {
-            return true;
-        }
-
-        if (FailureLogger is not null && (SymbolEqualityComparer.Default.Equals(method.ContainingType, FailureLogger) || Implements(method.ContainingType, FailureLogger)))
-        {
-            return true;
-        }
-
-        return IsFailureFilterMethod(method);
-    }
+    /// <summary>A failure logger call: ILlmFailureLogger (or an implementation) or a [FailureLoggingPath] method.</summary>
+    public bool IsFailureLoggerCall(IMethodSymbol method) =>
+        (FailureLogger is not null && (Same(method.ContainingType, FailureLogger) || (Implements(method.ContainingType, FailureLogger) && method.Name == "LogFailureAsync")))
+        || IsFailureFilterMethod(method);
 
     public bool IsFailureFilterMethod(IMethodSymbol method) =>
-        FailureLoggingPathAttribute is not null && HasAttribute(method, FailureLoggingPathAttribute);
+        FailureLoggingPathAttribute is not null && HasAttribute(method.OriginalDefinition, FailureLoggingPathAttribute);
+
+    public static bool Same(ISymbol? left, ISymbol? right) => SymbolEqualityComparer.Default.Equals(left, right);
 
     public static bool HasAttribute(ISymbol symbol, INamedTypeSymbol attribute)
     {
         foreach (var data in symbol.GetAttributes())
         {
-            if (SymbolEqualityComparer.Default.Equals(data.AttributeClass, attribute))
+            if (Same(data.AttributeClass, attribute))
             {
                 return true;
             }
@@ -123,7 +179,7 @@ internal sealed class WellKnownTypes
 
         foreach (var candidate in type.AllInterfaces)
         {
-            if (SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, @interface))
+            if (Same(candidate.OriginalDefinition, @interface))
             {
                 return true;
             }
@@ -136,7 +192,7 @@ internal sealed class WellKnownTypes
     {
         for (var current = type; current is not null; current = current.BaseType)
         {
-            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, baseType.OriginalDefinition))
+            if (Same(current.OriginalDefinition, baseType.OriginalDefinition))
             {
                 return true;
             }

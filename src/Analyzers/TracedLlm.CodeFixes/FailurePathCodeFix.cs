@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -10,65 +11,133 @@ using Microsoft.CodeAnalysis.Simplification;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>TLLM2002: when the thrown type is declared in source, derives it from a type the failure filter accepts.</summary>
+/// <summary>
+/// TLLM2002: when the thrown type is declared in source, derives it from a type the failure filter
+/// accepts. The base type's arguments stay (a primary constructor's <c>: Exception(message)</c>
+/// becomes <c>: HttpException(message)</c>), and the fix is offered only when every constructor
+/// of the thrown type still finds a matching constructor in the new base.
+/// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FailurePathCodeFix)), Shared]
 public sealed class FailurePathCodeFix : TracedLlmCodeFix
 {
+    internal const string EquivalenceKey = DiagnosticIds.FailurePathEscape + ".DeriveFromAccepted";
+
     /// <summary>Creates the fix.</summary>
     public FailurePathCodeFix()
         : base(DiagnosticIds.FailurePathEscape)
     {
     }
 
-    private protected override async Task<Fix?> CreateFixAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (!diagnostic.Properties.TryGetValue(DiagnosticIds.AcceptedTypeProperty, out var accepted) || accepted is null
+        if (model is null
+            || !diagnostic.Properties.TryGetValue(DiagnosticIds.AcceptedTypeProperty, out var acceptedName) || acceptedName is null
+            || model.Compilation.GetTypeByMetadataName(acceptedName) is not { } accepted
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node
-            || ThrownExpression(node) is not { } thrown
-            || model?.GetTypeInfo(thrown, cancellationToken).Type is not INamedTypeSymbol type
-            || await BaseTypeDeclarationAsync(document.Project.Solution, type, cancellationToken).ConfigureAwait(false) is not { } baseType)
+            || ThrownType(node, model, cancellationToken) is not { } type
+            || !type.Locations.Any(l => l.IsInSource))
         {
-            return null;
+            return System.Array.Empty<SyntaxEdit>();
         }
 
-        return new Fix($"Derive '{type.Name}' from '{accepted}'", ct => DeriveAsync(document.Project.Solution, baseType, accepted, ct));
-    }
-
-    private static ExpressionSyntax? ThrownExpression(SyntaxNode node) => node.FirstAncestorOrSelf<SyntaxNode>(n => n is ThrowStatementSyntax or ThrowExpressionSyntax) switch
-    {
-        ThrowStatementSyntax statement => statement.Expression,
-        ThrowExpressionSyntax expression => expression.Expression,
-        _ => null,
-    };
-
-    /// <summary>The base-class entry of the type's declaration in source (for a partial type, the part that names the base class).</summary>
-    private static async Task<BaseTypeSyntax?> BaseTypeDeclarationAsync(Solution solution, INamedTypeSymbol type, CancellationToken cancellationToken)
-    {
+        var solution = document.Project.Solution;
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
-            if (await reference.GetSyntaxAsync(cancellationToken).ConfigureAwait(false) is ClassDeclarationSyntax { BaseList.Types: { Count: > 0 } types }
-                && solution.GetDocument(reference.SyntaxTree) is { } document
-                && await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is { } model
-                && model.GetTypeInfo(types[0].Type, cancellationToken).Type is { TypeKind: TypeKind.Class })
+            if (await reference.GetSyntaxAsync(cancellationToken).ConfigureAwait(false) is not TypeDeclarationSyntax { BaseList.Types: { Count: > 0 } types } declaration
+                || solution.GetDocument(reference.SyntaxTree) is not { } declaringDocument
+                || await declaringDocument.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } declaringModel
+                || declaringModel.GetTypeInfo(types[0].Type, cancellationToken).Type is not { TypeKind: TypeKind.Class })
             {
-                return types[0];
+                continue;
+            }
+
+            if (!ConstructorsFit(type, declaration, accepted, declaringModel, cancellationToken))
+            {
+                return System.Array.Empty<SyntaxEdit>();
+            }
+
+            var name = accepted.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+            return new[]
+            {
+                new SyntaxEdit($"Derive '{type.Name}' from '{accepted.Name}'", EquivalenceKey, declaringDocument.Id, types[0], baseType =>
+                {
+                    var newType = SyntaxFactory.ParseTypeName(name).WithAdditionalAnnotations(Simplifier.Annotation).WithTriviaFrom(((BaseTypeSyntax)baseType).Type);
+                    return baseType switch
+                    {
+                        PrimaryConstructorBaseTypeSyntax primary => primary.WithType(newType),
+                        SimpleBaseTypeSyntax simple => simple.WithType(newType),
+                        _ => baseType,
+                    };
+                }),
+            };
+        }
+
+        return System.Array.Empty<SyntaxEdit>();
+    }
+
+    private static INamedTypeSymbol? ThrownType(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var thrown = node.FirstAncestorOrSelf<SyntaxNode>(n => n is ThrowStatementSyntax or ThrowExpressionSyntax or InvocationExpressionSyntax) switch
+        {
+            ThrowStatementSyntax statement => statement.Expression,
+            ThrowExpressionSyntax expression => expression.Expression,
+            InvocationExpressionSyntax invocation => invocation.ArgumentList.Arguments.FirstOrDefault()?.Expression,
+            _ => null,
+        };
+
+        if (thrown is IdentifierNameSyntax && model.GetSymbolInfo(thrown, cancellationToken).Symbol is ILocalSymbol)
+        {
+            // Thrown through a local: the type of what was created into it.
+            return model.GetTypeInfo(thrown, cancellationToken).Type as INamedTypeSymbol;
+        }
+
+        return thrown is null ? null : model.GetTypeInfo(thrown, cancellationToken).Type as INamedTypeSymbol;
+    }
+
+    /// <summary>Every constructor of the type (and a primary constructor's base call) calls a constructor the new base has.</summary>
+    private static bool ConstructorsFit(INamedTypeSymbol type, TypeDeclarationSyntax declaration, INamedTypeSymbol newBase, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var compilation = model.Compilation;
+        var calls = new List<IReadOnlyList<ITypeSymbol?>>();
+        if (declaration.BaseList!.Types[0] is PrimaryConstructorBaseTypeSyntax primary)
+        {
+            calls.Add(primary.ArgumentList.Arguments.Select(a => model.GetTypeInfo(a.Expression, cancellationToken).Type).ToList());
+        }
+
+        foreach (var constructor in type.InstanceConstructors)
+        {
+            foreach (var reference in constructor.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is not ConstructorDeclarationSyntax syntax)
+                {
+                    continue;
+                }
+
+                if (syntax.Initializer is { } initializer)
+                {
+                    if (initializer.IsKind(SyntaxKind.BaseConstructorInitializer))
+                    {
+                        var initializerModel = compilation.GetSemanticModel(syntax.SyntaxTree);
+                        calls.Add(initializer.ArgumentList.Arguments.Select(a => initializerModel.GetTypeInfo(a.Expression, cancellationToken).Type).ToList());
+                    }
+                }
+                else if (!(declaration.ParameterList is not null && declaration.BaseList.Types[0] is PrimaryConstructorBaseTypeSyntax))
+                {
+                    calls.Add(new List<ITypeSymbol?>());
+                }
             }
         }
 
-        return null;
-    }
-
-    private static async Task<Solution> DeriveAsync(Solution solution, BaseTypeSyntax baseType, string accepted, CancellationToken cancellationToken)
-    {
-        var document = solution.GetDocument(baseType.SyntaxTree);
-        if (document is null || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
+        if (type.InstanceConstructors.All(c => c.IsImplicitlyDeclared) && declaration.ParameterList is null)
         {
-            return solution;
+            calls.Add(new List<ITypeSymbol?>());
         }
 
-        // Replace the base class; interfaces after it stay.
-        var replacement = SyntaxFactory.SimpleBaseType(SyntaxFactory.ParseTypeName(accepted).WithAdditionalAnnotations(Simplifier.Annotation)).WithTriviaFrom(baseType);
-        return solution.WithDocumentSyntaxRoot(document.Id, root.ReplaceNode(baseType, replacement));
+        return calls.All(arguments => newBase.InstanceConstructors.Any(candidate =>
+            candidate.DeclaredAccessibility is Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal or Accessibility.Internal
+            && arguments.Count <= candidate.Parameters.Length
+            && candidate.Parameters.Skip(arguments.Count).All(p => p.IsOptional || p.IsParams)
+            && arguments.Select((argument, i) => argument is null || compilation.ClassifyConversion(argument, candidate.Parameters[i].Type).IsImplicit).All(fits => fits)));
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -13,6 +14,7 @@ namespace TracedLlm.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SlotCollisionCodeFix)), Shared]
 public sealed class SlotCollisionCodeFix : TracedLlmCodeFix
 {
+    internal const string EquivalenceKey = DiagnosticIds.SlotCollision + ".LiteLlmSlot";
     private const string SlotArgument = "MetadataSlot";
 
     /// <summary>Creates the fix.</summary>
@@ -21,11 +23,10 @@ public sealed class SlotCollisionCodeFix : TracedLlmCodeFix
     {
     }
 
-    private protected override Task<Fix?> CreateFixAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        Task.FromResult(
-            root.FindNode(diagnostic.Location.SourceSpan)?.FirstAncestorOrSelf<AttributeSyntax>() is { } attribute
-                ? Replace("Keep gateway metadata in 'litellm_metadata'", document, root, attribute, WithLiteLlmSlot(attribute))
-                : null);
+    private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        root.FindNode(diagnostic.Location.SourceSpan)?.FirstAncestorOrSelf<AttributeSyntax>() is { } attribute
+            ? One(new SyntaxEdit("Keep gateway metadata in 'litellm_metadata'", EquivalenceKey, document.Id, attribute, node => WithLiteLlmSlot((AttributeSyntax)node)))
+            : None();
 
     private static AttributeSyntax WithLiteLlmSlot(AttributeSyntax attribute)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Composition;
 using System.Threading;
 using System.Threading.Tasks;
@@ -12,16 +13,24 @@ namespace TracedLlm.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SlotMismatchCodeFix)), Shared]
 public sealed class SlotMismatchCodeFix : TracedLlmCodeFix
 {
+    internal const string EquivalenceKey = DiagnosticIds.SlotMismatch + ".SlotConstant";
+
     /// <summary>Creates the fix.</summary>
     public SlotMismatchCodeFix()
         : base(DiagnosticIds.SlotMismatch)
     {
     }
 
-    private protected override Task<Fix?> CreateFixAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        Task.FromResult(
-            root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is ExpressionSyntax key
-            && diagnostic.Properties.TryGetValue(DiagnosticIds.SlotConstantProperty, out var constant) && constant is not null
-                ? Replace("Use the route's generated metadata-slot constant", document, root, key, SyntaxFactory.ParseExpression(constant).WithTriviaFrom(key))
-                : null);
+    private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax key
+            || !diagnostic.Properties.TryGetValue(DiagnosticIds.SlotConstantProperty, out var constant) || constant is null)
+        {
+            return None();
+        }
+
+        // A UTF-8 key ("..."u8) becomes the string constant: every JSON API that takes one takes a string too.
+        var replacement = SyntaxFactory.ParseExpression(constant);
+        return One(new SyntaxEdit("Use the route's generated metadata-slot constant", EquivalenceKey, document.Id, key, node => replacement.WithTriviaFrom(node)));
+    }
 }

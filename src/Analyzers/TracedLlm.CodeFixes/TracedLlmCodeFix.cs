@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
 using System.Threading.Tasks;
@@ -8,23 +9,24 @@ using Microsoft.CodeAnalysis.CodeFixes;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>What every TracedLlm code fix shares: one diagnostic ID, batch Fix All, and one action per diagnostic it can fix.</summary>
+/// <summary>
+/// What every TracedLlm code fix shares: each fix is an edit that rewrites one syntax node (in the
+/// diagnostic's document or another one), so that Fix All can merge the edits of many
+/// diagnostics, of several IDs, into one change of the solution (see <see cref="TracedLlmFixAllProvider"/>).
+/// </summary>
 public abstract class TracedLlmCodeFix : CodeFixProvider
 {
-    private readonly string _id;
-
-    /// <summary>Creates the fix for <paramref name="id"/>.</summary>
-    private protected TracedLlmCodeFix(string id)
+    /// <summary>Creates the fix for <paramref name="ids"/>.</summary>
+    private protected TracedLlmCodeFix(params string[] ids)
     {
-        _id = id;
-        FixableDiagnosticIds = ImmutableArray.Create(id);
+        FixableDiagnosticIds = ImmutableArray.Create(ids);
     }
 
     /// <inheritdoc />
     public sealed override ImmutableArray<string> FixableDiagnosticIds { get; }
 
     /// <inheritdoc />
-    public sealed override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    public sealed override FixAllProvider GetFixAllProvider() => TracedLlmFixAllProvider.Instance;
 
     /// <inheritdoc />
     public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
@@ -36,20 +38,63 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
 
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (await CreateFixAsync(context.Document, root, diagnostic, context.CancellationToken).ConfigureAwait(false) is { } fix)
+            foreach (var edit in await EditsAsync(context.Document, root, diagnostic, context.CancellationToken).ConfigureAwait(false))
             {
-                context.RegisterCodeFix(CodeAction.Create(fix.Title, fix.Apply, equivalenceKey: _id), diagnostic);
+                var solution = context.Document.Project.Solution;
+                context.RegisterCodeFix(
+                    CodeAction.Create(edit.Title, ct => ApplyAsync(solution, new[] { edit }, ct), edit.EquivalenceKey),
+                    diagnostic);
             }
         }
     }
 
-    /// <summary>The fix for one diagnostic, or null when none applies.</summary>
-    private protected abstract Task<Fix?> CreateFixAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken);
+    /// <summary>The edits that fix one diagnostic, the preferred first; none when no fix applies.</summary>
+    private protected abstract Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken);
 
-    /// <summary>A fix that replaces one node of the document.</summary>
-    private protected static Fix Replace(string title, Document document, SyntaxNode root, SyntaxNode node, SyntaxNode replacement) =>
-        new(title, _ => Task.FromResult(document.WithSyntaxRoot(root.ReplaceNode(node, replacement)).Project.Solution));
+    internal Task<IReadOnlyList<SyntaxEdit>> GetEditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
+        EditsAsync(document, root, diagnostic, cancellationToken);
 
-    /// <summary>A title and what applying it does to the solution.</summary>
-    private protected sealed record Fix(string Title, Func<CancellationToken, Task<Solution>> Apply);
+    private protected static Task<IReadOnlyList<SyntaxEdit>> None() => Task.FromResult<IReadOnlyList<SyntaxEdit>>(Array.Empty<SyntaxEdit>());
+
+    private protected static Task<IReadOnlyList<SyntaxEdit>> One(SyntaxEdit edit) => Task.FromResult<IReadOnlyList<SyntaxEdit>>(new[] { edit });
+
+    /// <summary>Applies edits to the solution: per document, every edited node is replaced at once, inner edits inside outer ones.</summary>
+    internal static async Task<Solution> ApplyAsync(Solution solution, IEnumerable<SyntaxEdit> edits, CancellationToken cancellationToken)
+    {
+        var byDocument = new Dictionary<DocumentId, Dictionary<SyntaxNode, SyntaxEdit>>();
+        foreach (var edit in edits)
+        {
+            if (!byDocument.TryGetValue(edit.DocumentId, out var nodes))
+            {
+                byDocument[edit.DocumentId] = nodes = new Dictionary<SyntaxNode, SyntaxEdit>();
+            }
+
+            // Two diagnostics with the same fix (two throws of one type, say) edit the node once.
+            if (!nodes.ContainsKey(edit.Node))
+            {
+                nodes[edit.Node] = edit;
+            }
+        }
+
+        foreach (var pair in byDocument)
+        {
+            var document = solution.GetDocument(pair.Key);
+            if (document is null || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
+            {
+                continue;
+            }
+
+            var edited = root.ReplaceNodes(pair.Value.Keys, (original, rewritten) => pair.Value[original].Rewrite(rewritten));
+            solution = solution.WithDocumentSyntaxRoot(pair.Key, edited);
+        }
+
+        return solution;
+    }
 }
+
+/// <summary>
+/// One fix as an edit: <paramref name="Rewrite"/> turns <paramref name="Node"/> (as it stands after
+/// the edits inside it) into its replacement. Rewrites are syntactic; what they need from the
+/// semantic model is computed before.
+/// </summary>
+internal sealed record SyntaxEdit(string Title, string EquivalenceKey, DocumentId DocumentId, SyntaxNode Node, Func<SyntaxNode, SyntaxNode> Rewrite);

@@ -1,0 +1,137 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using TracedLlm.Analyzers.Facts;
+
+namespace TracedLlm.Analyzers.Collectors;
+
+/// <summary>
+/// TLLM2002's facts: the exception types traced code raises. <c>throw</c> statements and
+/// expressions, <c>ExceptionDispatchInfo.Throw</c> / <c>Capture(...).Throw()</c>, and faulted tasks
+/// (<c>Task.FromException</c>, <c>ValueTask.FromException</c>, <c>TaskCompletionSource.SetException</c>).
+/// A rethrow of the caught exception keeps the caught type and is not a new throw.
+/// </summary>
+internal sealed class ThrowCollector : IFactCollector
+{
+    public void Visit(IOperation operation, MethodScope scope)
+    {
+        switch (operation)
+        {
+            case IThrowOperation { Exception: { } thrown } @throw:
+                Add(thrown, @throw.Syntax.GetLocation(), scope);
+                break;
+            case IInvocationOperation invocation when Raised(invocation, scope.Types) is { } raised:
+                Add(raised, invocation.Syntax.GetLocation(), scope);
+                break;
+        }
+    }
+
+    /// <summary>The exception a call raises or hands to a faulted task, or null when it does neither.</summary>
+    public static IOperation? Raised(IInvocationOperation invocation, WellKnownTypes types)
+    {
+        var method = invocation.TargetMethod;
+        var type = method.ContainingType?.OriginalDefinition;
+        if (WellKnownTypes.Same(type, types.ExceptionDispatchInfo))
+        {
+            if (method.Name == "Throw" && method.IsStatic && invocation.Arguments.Length == 1)
+            {
+                return invocation.Arguments[0].Value;
+            }
+
+            if (method.Name == "Throw" && !method.IsStatic && invocation.Instance is { } instance)
+            {
+                return ValueFlow.Unwrap(instance) is IInvocationOperation { TargetMethod.Name: "Capture", Arguments.Length: 1 } capture ? capture.Arguments[0].Value : instance;
+            }
+
+            return null;
+        }
+
+        if ((WellKnownTypes.Same(type, types.Task) || WellKnownTypes.Same(type, types.ValueTask)) && method.Name == "FromException" && invocation.Arguments.Length == 1)
+        {
+            return invocation.Arguments[0].Value;
+        }
+
+        if ((WellKnownTypes.Same(type, types.TaskCompletionSource) || WellKnownTypes.Same(type, types.TaskCompletionSourceOfT))
+            && method.Name is "SetException" or "TrySetException" && invocation.Arguments.Length == 1
+            && invocation.Arguments[0].Value.Type is { } argumentType && types.Exception is not null && WellKnownTypes.DerivesFrom(argumentType, types.Exception))
+        {
+            return invocation.Arguments[0].Value;
+        }
+
+        return null;
+    }
+
+    private static void Add(IOperation thrown, Location location, MethodScope scope)
+    {
+        foreach (var (type, exact) in Types(thrown, scope, 0))
+        {
+            scope.Facts.Throws.Add(new ThrowSite(type, exact, location));
+        }
+    }
+
+    /// <summary>The types an exception expression may have: exact for new objects (also through locals), else its static type.</summary>
+    private static IEnumerable<(ITypeSymbol Type, bool Exact)> Types(IOperation thrown, MethodScope scope, int depth)
+    {
+        thrown = ValueFlow.Unwrap(thrown);
+        switch (thrown)
+        {
+            case IObjectCreationOperation { Type: { } created }:
+                return new[] { (created, true) };
+            case ILocalReferenceOperation local when IsCaught(local.Local, thrown):
+                // A rethrow of what the catch caught: the caught type goes on, as with 'throw;'.
+                return Enumerable.Empty<(ITypeSymbol, bool)>();
+            case ILocalReferenceOperation local when depth < 4 && SingleCreation(local.Local, scope) is { } creation:
+                return Types(creation, scope, depth + 1);
+            case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
+                return Types(conditional.WhenTrue, scope, depth + 1).Concat(Types(whenFalse, scope, depth + 1));
+            case IInvocationOperation { TargetMethod.Name: "Capture" } capture when WellKnownTypes.Same(capture.TargetMethod.ContainingType, scope.Types.ExceptionDispatchInfo) && capture.Arguments.Length == 1:
+                return Types(capture.Arguments[0].Value, scope, depth + 1);
+            case IParameterReferenceOperation:
+                // Raised on behalf of a caller: the caller's type is what matters, and it is thrown there.
+                return Enumerable.Empty<(ITypeSymbol, bool)>();
+            default:
+                return thrown.Type is { } type && scope.Types.Exception is not null && WellKnownTypes.DerivesFrom(type, scope.Types.Exception)
+                    ? new[] { (type, false) }
+                    : Enumerable.Empty<(ITypeSymbol, bool)>();
+        }
+    }
+
+    private static bool IsCaught(ILocalSymbol local, IOperation use)
+    {
+        for (var parent = use.Parent; parent is not null; parent = parent.Parent)
+        {
+            if (parent is ICatchClauseOperation @catch && @catch.Locals.Contains(local, SymbolEqualityComparer.Default))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IOperation? SingleCreation(ILocalSymbol local, MethodScope scope)
+    {
+        IOperation? found = null;
+        foreach (var operation in scope.Blocks.SelectMany(b => b.DescendantsAndSelf()))
+        {
+            IOperation? value = operation switch
+            {
+                IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local) => declarator.GetVariableInitializer()?.Value,
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when WellKnownTypes.Same(target.Local, local) => assignment.Value,
+                _ => null,
+            };
+            if (value is not null)
+            {
+                if (found is not null)
+                {
+                    return null;
+                }
+
+                found = value;
+            }
+        }
+
+        return found;
+    }
+}

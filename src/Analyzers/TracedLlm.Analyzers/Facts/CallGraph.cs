@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace TracedLlm.Analyzers.Facts;
+
+/// <summary>
+/// The one walk of the call graph, from every root of traced code, up to <see cref="MaxDepth"/>
+/// calls deep: which routes reach each method (or delegate-holding field), and which methods are
+/// reached without passing through an attempt scope. Every cross-method rule reads this walk.
+/// </summary>
+internal sealed class CallGraph
+{
+    /// <summary>How many calls deep from a route the analysis follows; the one limit of every walk.</summary>
+    public const int MaxDepth = 16;
+
+    private readonly Dictionary<ISymbol, HashSet<TracedRoute>> _reachedBy = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<ISymbol> _outsideAttempts = new(SymbolEqualityComparer.Default);
+
+    private CallGraph()
+    {
+    }
+
+    /// <summary>Every method reached, with the routes it is reached from, in a stable order.</summary>
+    public IEnumerable<(ISymbol Symbol, IReadOnlyList<TracedRoute> Routes)> Reached =>
+        _reachedBy.Select(pair => (pair.Key, (IReadOnlyList<TracedRoute>)pair.Value.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList()));
+
+    public IReadOnlyList<TracedRoute> RoutesReaching(ISymbol symbol) =>
+        _reachedBy.TryGetValue(symbol, out var routes) ? routes.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList() : new List<TracedRoute>();
+
+    public bool ReachedOutsideAttempts(ISymbol symbol) => _outsideAttempts.Contains(symbol);
+
+    public static CallGraph Walk(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts)
+    {
+        var graph = new CallGraph();
+        var origins = compilation.Routes.Select(r => (Roots: (IEnumerable<ISymbol>)new[] { r.Handler }, Routes: (IReadOnlyList<TracedRoute>)new[] { r })).ToList();
+        if (!compilation.Policies.IsEmpty)
+        {
+            origins.Add((compilation.Policies, compilation.Routes));
+        }
+
+        foreach (var (roots, routes) in origins)
+        {
+            var seen = new HashSet<(ISymbol, bool)>();
+            var frontier = roots.Select(r => (Symbol: r, Outside: true)).Where(seen.Add).ToList();
+            for (var depth = 0; frontier.Count > 0; depth++)
+            {
+                var next = new List<(ISymbol Symbol, bool Outside)>();
+                foreach (var (symbol, outside) in frontier)
+                {
+                    graph.Mark(symbol, outside, routes);
+                    if (depth == MaxDepth)
+                    {
+                        continue;
+                    }
+
+                    foreach (var (callee, calleeOutside) in Edges(symbol, outside, compilation, facts))
+                    {
+                        if (seen.Add((callee, calleeOutside)))
+                        {
+                            next.Add((callee, calleeOutside));
+                        }
+                    }
+                }
+
+                frontier = next;
+            }
+        }
+
+        return graph;
+    }
+
+    private void Mark(ISymbol symbol, bool outside, IReadOnlyList<TracedRoute> routes)
+    {
+        if (!_reachedBy.TryGetValue(symbol, out var set))
+        {
+            _reachedBy[symbol] = set = new HashSet<TracedRoute>();
+        }
+
+        set.UnionWith(routes);
+        if (outside)
+        {
+            _outsideAttempts.Add(symbol);
+        }
+    }
+
+    private static IEnumerable<(ISymbol, bool)> Edges(ISymbol symbol, bool outside, CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts)
+    {
+        if (symbol is IMethodSymbol method)
+        {
+            // A call of an interface or virtual method reaches its implementations.
+            foreach (var implementation in compilation.Implementations(method))
+            {
+                yield return (implementation, outside);
+            }
+        }
+
+        if (facts.TryGetValue(symbol, out var known))
+        {
+            foreach (var call in known.Calls)
+            {
+                yield return (call.Callee, outside && !call.InAttemptScope);
+            }
+        }
+    }
+}

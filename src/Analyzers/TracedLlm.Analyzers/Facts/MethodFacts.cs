@@ -1,0 +1,89 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace TracedLlm.Analyzers.Facts;
+
+/// <summary>
+/// What one operation block (a method body, or a field / property initializer) contributes to the
+/// analysis, filled by one collector per concern. Facts hold only what may matter: keys that may
+/// name a slot, throws, span and catch problems, upstream calls, and the edges of the call graph.
+/// </summary>
+internal sealed class MethodFacts
+{
+    /// <summary>Calls, property accesses, method references and delegate fields used: the edges of the call graph.</summary>
+    public List<CallEdge> Calls { get; } = new();
+
+    /// <summary>Key uses on a metadata bag whose value may name a slot, or comes from elsewhere (a field, a parameter, a call).</summary>
+    public List<KeyUse> Keys { get; } = new();
+
+    /// <summary>Arguments passed to source methods whose value is known (a constant) or comes from this method's parameters.</summary>
+    public List<ArgumentFlow> Arguments { get; } = new();
+
+    /// <summary>Values returned (methods, getters) or held (field and property initializers).</summary>
+    public List<KeyValue> Values { get; } = new();
+
+    /// <summary>For an initializer that is a lambda: the values the lambda returns.</summary>
+    public List<KeyValue> DelegateReturns { get; } = new();
+
+    public List<ThrowSite> Throws { get; } = new();
+
+    public List<SpanProblem> SpanProblems { get; } = new();
+
+    public List<SwallowSite> Swallows { get; } = new();
+
+    /// <summary>Upstream calls made outside any attempt scope of this method.</summary>
+    public List<UpstreamCallSite> UnscopedUpstreamCalls { get; } = new();
+}
+
+/// <summary>An edge of the call graph; <paramref name="InAttemptScope"/> when the call is made inside an attempt scope.</summary>
+internal readonly record struct CallEdge(ISymbol Callee, bool InAttemptScope);
+
+/// <summary>A key read or written on a metadata bag, with every value it may have.</summary>
+internal sealed record KeyUse(ImmutableArray<KeyValue> Values, Location Location);
+
+/// <summary>An argument of a call to a source method: which parameter it fills and the values it may have.</summary>
+internal sealed record ArgumentFlow(IMethodSymbol Callee, int Ordinal, ImmutableArray<KeyValue> Values, Location Location);
+
+/// <summary>A thrown exception: its type and whether that type is exact (a new object) or only the static type.</summary>
+internal readonly record struct ThrowSite(ITypeSymbol Type, bool Exact, Location Location);
+
+/// <summary>An Activity started in a way that can leave it open or orphaned.</summary>
+internal readonly record struct SpanProblem(Location Location, string Message, string Kind);
+
+/// <summary>A catch that neither throws nor reports.</summary>
+internal readonly record struct SwallowSite(Location Location, string CaughtType);
+
+/// <summary>An upstream call and what it is.</summary>
+internal readonly record struct UpstreamCallSite(string Call, Location Location);
+
+internal enum KeyValueKind
+{
+    /// <summary>A string known at compile time.</summary>
+    Constant,
+
+    /// <summary>A parameter of the method: the value is the caller's argument.</summary>
+    Parameter,
+
+    /// <summary>A field or property: the values of its initializer (and, for a property, its getter's returns).</summary>
+    Member,
+
+    /// <summary>A call to a source method: the values it returns.</summary>
+    Return,
+
+    /// <summary>A call of a delegate held in a field or property: the values its lambda returns.</summary>
+    DelegateReturn,
+
+    /// <summary>Anything else: the key may be any string.</summary>
+    Unknown,
+}
+
+/// <summary>One value a key may have: a constant, or a reference to where the value comes from.</summary>
+internal readonly record struct KeyValue(KeyValueKind Kind, string? Constant, ISymbol? Symbol)
+{
+    public static readonly KeyValue Unknown = new(KeyValueKind.Unknown, null, null);
+
+    public static KeyValue Of(string constant) => new(KeyValueKind.Constant, constant, null);
+
+    public bool IsLocal => Kind is KeyValueKind.Constant or KeyValueKind.Unknown;
+}

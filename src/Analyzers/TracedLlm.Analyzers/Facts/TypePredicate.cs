@@ -1,0 +1,207 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace TracedLlm.Analyzers.Facts;
+
+/// <summary>Three-valued truth: a condition the analysis cannot decide from the exception's type is <see cref="Maybe"/>.</summary>
+internal enum Truth
+{
+    False,
+    Maybe,
+    True,
+}
+
+/// <summary>
+/// A condition on an exception's type, read from a failure filter: type tests (<c>is</c>, patterns,
+/// <c>GetType() == typeof(...)</c>), their negations and combinations, switch arms in order, and
+/// calls of other filters. Anything that does not depend on the type (a status code, a message) is
+/// <see cref="Maybe"/>, so a filter is taken to reject a type only when it certainly does.
+/// </summary>
+internal abstract class TypePredicate
+{
+    public static readonly TypePredicate True = new Constant(Truth.True);
+    public static readonly TypePredicate False = new Constant(Truth.False);
+    public static readonly TypePredicate Maybe = new Constant(Truth.Maybe);
+
+    /// <summary>Whether an exception of <paramref name="thrown"/> passes; <paramref name="exact"/> when the runtime type is known (a new object).</summary>
+    public abstract Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth);
+
+    /// <summary>The types the filter names as accepted, for the message and the code fix.</summary>
+    public abstract IEnumerable<ITypeSymbol> AcceptedTypes();
+
+    public abstract string Describe();
+
+    public static TypePredicate IsType(ITypeSymbol type, bool exactly = false) => new TypeTest(type, exactly);
+
+    public static TypePredicate Call(IMethodSymbol filter) => new FilterCall(filter.OriginalDefinition);
+
+    public static TypePredicate Not(TypePredicate operand) => operand switch
+    {
+        Constant { Value: Truth.True } => False,
+        Constant { Value: Truth.False } => True,
+        Constant => Maybe,
+        Negation negation => negation.Operand,
+        _ => new Negation(operand),
+    };
+
+    public static TypePredicate And(TypePredicate left, TypePredicate right) => (left, right) switch
+    {
+        (Constant { Value: Truth.False }, _) or (_, Constant { Value: Truth.False }) => False,
+        (Constant { Value: Truth.True }, _) => right,
+        (_, Constant { Value: Truth.True }) => left,
+        _ => new Combination(left, right, isAnd: true),
+    };
+
+    public static TypePredicate Or(TypePredicate left, TypePredicate right) => (left, right) switch
+    {
+        (Constant { Value: Truth.True }, _) or (_, Constant { Value: Truth.True }) => True,
+        (Constant { Value: Truth.False }, _) => right,
+        (_, Constant { Value: Truth.False }) => left,
+        _ => new Combination(left, right, isAnd: false),
+    };
+
+    private sealed class Constant : TypePredicate
+    {
+        public Constant(Truth value) => Value = value;
+
+        public Truth Value { get; }
+
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) => Value;
+
+        public override IEnumerable<ITypeSymbol> AcceptedTypes() => Enumerable.Empty<ITypeSymbol>();
+
+        public override string Describe() => Value switch
+        {
+            Truth.True => "every type",
+            Truth.False => "no type",
+            _ => "some exceptions",
+        };
+    }
+
+    private sealed class TypeTest : TypePredicate
+    {
+        private readonly ITypeSymbol _type;
+        private readonly bool _exactly;
+
+        public TypeTest(ITypeSymbol type, bool exactly)
+        {
+            _type = type;
+            _exactly = exactly;
+        }
+
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth)
+        {
+            if (_exactly ? WellKnownTypes.Same(thrown.OriginalDefinition, _type.OriginalDefinition) : WellKnownTypes.DerivesFrom(thrown, _type))
+            {
+                return _exactly && !exact ? Truth.Maybe : Truth.True;
+            }
+
+            // Only the static type is known: at run time it may be the tested type or below it.
+            if (!exact && (WellKnownTypes.DerivesFrom(_type, thrown) || _type.TypeKind == TypeKind.Interface || thrown.TypeKind == TypeKind.TypeParameter))
+            {
+                return Truth.Maybe;
+            }
+
+            return _type.TypeKind == TypeKind.Interface && thrown is INamedTypeSymbol named && !named.IsSealed ? Truth.Maybe : Truth.False;
+        }
+
+        public override IEnumerable<ITypeSymbol> AcceptedTypes() => new[] { _type };
+
+        public override string Describe() => (_exactly ? "exactly " : string.Empty) + $"'{_type.ToDisplayString()}'";
+    }
+
+    private sealed class Negation : TypePredicate
+    {
+        public Negation(TypePredicate operand) => Operand = operand;
+
+        public TypePredicate Operand { get; }
+
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) =>
+            Operand.Evaluate(thrown, exact, filterOf, depth) switch
+            {
+                Truth.True => Truth.False,
+                Truth.False => Truth.True,
+                _ => Truth.Maybe,
+            };
+
+        public override IEnumerable<ITypeSymbol> AcceptedTypes() => Enumerable.Empty<ITypeSymbol>();
+
+        public override string Describe() => "any type but " + Operand.Describe();
+    }
+
+    private sealed class Combination : TypePredicate
+    {
+        private readonly TypePredicate _left;
+        private readonly TypePredicate _right;
+        private readonly bool _isAnd;
+
+        public Combination(TypePredicate left, TypePredicate right, bool isAnd)
+        {
+            _left = left;
+            _right = right;
+            _isAnd = isAnd;
+        }
+
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth)
+        {
+            var left = _left.Evaluate(thrown, exact, filterOf, depth);
+            if (_isAnd ? left == Truth.False : left == Truth.True)
+            {
+                return left;
+            }
+
+            var right = _right.Evaluate(thrown, exact, filterOf, depth);
+            return _isAnd ? (Truth)Math.Min((int)left, (int)right) : (Truth)Math.Max((int)left, (int)right);
+        }
+
+        public override IEnumerable<ITypeSymbol> AcceptedTypes() =>
+            _isAnd ? Described().AcceptedTypes() : _left.AcceptedTypes().Concat(_right.AcceptedTypes());
+
+        public override string Describe()
+        {
+            if (!_isAnd)
+            {
+                return $"{_left.Describe()}, {_right.Describe()}";
+            }
+
+            if (_right is Negation negation)
+            {
+                // Name only the exclusions that matter: types below an accepted one.
+                var accepted = _left.AcceptedTypes().ToList();
+                var excluded = negation.Operand.AcceptedTypes().Where(t => accepted.Any(a => WellKnownTypes.DerivesFrom(t, a))).ToList();
+                return excluded.Count == 0 ? _left.Describe() : $"{_left.Describe()} except {string.Join(", ", excluded.Select(t => $"'{t.ToDisplayString()}'"))}";
+            }
+
+            return Described().Describe();
+        }
+
+        /// <summary>The side of a conjunction that says more: the narrower types (a catch's type narrowed by its filter), else the left.</summary>
+        private TypePredicate Described()
+        {
+            if (_left is Negation)
+            {
+                return _right;
+            }
+
+            var left = _left.AcceptedTypes().ToList();
+            var right = _right.AcceptedTypes().ToList();
+            return right.Count > 0 && (left.Count == 0 || right.All(r => left.Any(l => WellKnownTypes.DerivesFrom(r, l)))) ? _right : _left;
+        }
+    }
+
+    private sealed class FilterCall : TypePredicate
+    {
+        private readonly IMethodSymbol _filter;
+
+        public FilterCall(IMethodSymbol filter) => _filter = filter;
+
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) =>
+            depth < TracedCodeAnalyzer.MaxDepth && filterOf(_filter) is { } predicate ? predicate.Evaluate(thrown, exact, filterOf, depth + 1) : Truth.Maybe;
+
+        public override IEnumerable<ITypeSymbol> AcceptedTypes() => Enumerable.Empty<ITypeSymbol>();
+
+        public override string Describe() => $"what '{_filter.Name}' accepts";
+    }
+}

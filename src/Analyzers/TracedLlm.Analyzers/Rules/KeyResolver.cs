@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using TracedLlm.Analyzers.Facts;
+
+namespace TracedLlm.Analyzers.Rules;
+
+/// <summary>
+/// Resolves the references in key values at the end of the compilation: fields and properties to
+/// their initializers (and getters), calls to what the method returns, delegate fields to what
+/// their lambda returns; and finds the parameters that are keys inside their method, so the
+/// arguments that fill them are keys too (through any number of calls, up to the walk's limit).
+/// </summary>
+internal sealed class KeyResolver
+{
+    private readonly ConcurrentDictionary<ISymbol, MethodFacts> _facts;
+    private readonly CompilationFacts _compilation;
+    private readonly Dictionary<(ISymbol, KeyValueKind), (ImmutableHashSet<string> Constants, bool Unknown)> _memo = new();
+    private readonly HashSet<(ISymbol Method, int Ordinal)> _keyParameters = new();
+
+    public KeyResolver(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts)
+    {
+        _compilation = compilation;
+        _facts = facts;
+        FindKeyParameters();
+    }
+
+    /// <summary>The constants the values may be, and whether they may also be anything else.</summary>
+    public (ImmutableHashSet<string> Constants, bool Unknown) Resolve(IEnumerable<KeyValue> values) => Resolve(values, 0);
+
+    /// <summary>True when the parameter is used as a key inside the method (or inside one it may dispatch to).</summary>
+    public bool IsKeyParameter(IMethodSymbol method, int ordinal) =>
+        _keyParameters.Contains((method.OriginalDefinition, ordinal))
+        || _compilation.Implementations(method).Any(i => _keyParameters.Contains((i, ordinal)));
+
+    private (ImmutableHashSet<string>, bool) Resolve(IEnumerable<KeyValue> values, int depth)
+    {
+        var constants = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var unknown = false;
+        foreach (var value in values)
+        {
+            switch (value.Kind)
+            {
+                case KeyValueKind.Constant:
+                    constants.Add(value.Constant!);
+                    break;
+                case KeyValueKind.Member or KeyValueKind.Return or KeyValueKind.DelegateReturn when depth < CallGraph.MaxDepth:
+                    var (resolved, resolvedUnknown) = ResolveReference(value, depth);
+                    constants.UnionWith(resolved);
+                    unknown |= resolvedUnknown;
+                    break;
+                default:
+                    unknown = true;
+                    break;
+            }
+        }
+
+        return (constants.ToImmutable(), unknown);
+    }
+
+    private (ImmutableHashSet<string>, bool) ResolveReference(KeyValue value, int depth)
+    {
+        var key = (value.Symbol!, value.Kind);
+        if (_memo.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        _memo[key] = (ImmutableHashSet<string>.Empty, true); // a cycle resolves to "anything"
+        var sources = new List<KeyValue>();
+        var found = false;
+        void From(ISymbol? symbol, bool delegateReturns)
+        {
+            if (symbol is not null && _facts.TryGetValue(symbol.OriginalDefinition, out var facts))
+            {
+                var list = delegateReturns ? facts.DelegateReturns : facts.Values;
+                found |= list.Count > 0;
+                sources.AddRange(list);
+            }
+        }
+
+        switch (value.Kind)
+        {
+            case KeyValueKind.Member:
+                From(value.Symbol, delegateReturns: false);
+                if (value.Symbol is IPropertySymbol property)
+                {
+                    From(property.GetMethod, delegateReturns: false);
+                }
+
+                break;
+            case KeyValueKind.Return:
+                From(value.Symbol, delegateReturns: false);
+                break;
+            case KeyValueKind.DelegateReturn:
+                From(value.Symbol, delegateReturns: true);
+                break;
+        }
+
+        var result = found ? Resolve(sources, depth + 1) : (ImmutableHashSet<string>.Empty, true);
+        _memo[key] = result;
+        return result;
+    }
+
+    private void FindKeyParameters()
+    {
+        foreach (var pair in _facts)
+        {
+            foreach (var use in pair.Value.Keys)
+            {
+                foreach (var value in use.Values)
+                {
+                    if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter && parameter.ContainingSymbol is IMethodSymbol method)
+                    {
+                        _keyParameters.Add((method.OriginalDefinition, parameter.Ordinal));
+                    }
+                }
+            }
+        }
+
+        // A parameter passed on to a key parameter is a key parameter too.
+        for (var round = 0; round < CallGraph.MaxDepth; round++)
+        {
+            var added = false;
+            foreach (var pair in _facts)
+            {
+                foreach (var argument in pair.Value.Arguments)
+                {
+                    if (!IsKeyParameter(argument.Callee, argument.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    foreach (var value in argument.Values)
+                    {
+                        if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter && parameter.ContainingSymbol is IMethodSymbol caller)
+                        {
+                            added |= _keyParameters.Add((caller.OriginalDefinition, parameter.Ordinal));
+                        }
+                    }
+                }
+            }
+
+            if (!added)
+            {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using TracedLlm.Analyzers.Facts;
+
+namespace TracedLlm.Analyzers.Rules;
+
+/// <summary>
+/// TLLM2003, TLLM2004 and TLLM2006: findings that are decided inside one method and become
+/// diagnostics once the method is known to be traced (at once for a route or policy, at the end of
+/// the compilation for what they call).
+/// </summary>
+internal static class LocalRules
+{
+    public static void ReportSpans(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    {
+        foreach (var problem in facts.SpanProblems)
+        {
+            report(Diagnostic.Create(descriptor, problem.Location, ImmutableDictionary<string, string?>.Empty.Add(DiagnosticIds.SpanProblemProperty, problem.Kind), problem.Message));
+        }
+    }
+
+    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    {
+        foreach (var swallow in facts.Swallows)
+        {
+            report(Diagnostic.Create(descriptor, swallow.Location, swallow.CaughtType));
+        }
+    }
+
+    public static void ReportUpstreamCalls(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    {
+        foreach (var upstream in facts.UnscopedUpstreamCalls)
+        {
+            report(Diagnostic.Create(descriptor, upstream.Location, upstream.Call));
+        }
+    }
+}

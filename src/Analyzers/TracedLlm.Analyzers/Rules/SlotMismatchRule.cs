@@ -1,0 +1,47 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using TracedLlm.Analyzers.Facts;
+
+namespace TracedLlm.Analyzers.Rules;
+
+/// <summary>
+/// TLLM2001: a key that names a slot, used where a route with another slot reaches. A key with
+/// several possible values is reported only when none of them is the route's own slot, and not at
+/// all when it may be a value the analysis does not know (it may be the right slot at run time).
+/// </summary>
+internal static class SlotMismatchRule
+{
+    public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location, IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    {
+        if (unknown || routes.Count == 0)
+        {
+            return;
+        }
+
+        var slotKeys = constants.Where(compilation.SlotNames.Contains).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        if (slotKeys.Count == 0)
+        {
+            return;
+        }
+
+        var disagreeing = routes.Where(r => !constants.Contains(r.Slot)).Distinct().OrderBy(r => r.Display, StringComparer.Ordinal).ToList();
+        if (disagreeing.Count == 0)
+        {
+            return;
+        }
+
+        // A mechanical fix exists only when every route reaching this code has one slot.
+        var properties = ImmutableDictionary<string, string?>.Empty;
+        if (routes.Select(r => r.Slot).Distinct().Count() == 1)
+        {
+            properties = properties.Add(DiagnosticIds.SlotConstantProperty, disagreeing[0].SlotConstant);
+        }
+
+        var described = string.Join(", ", disagreeing.Take(3).Select(r => $"route '{r.Display}' (slot '{r.Slot}')"))
+            + (disagreeing.Count > 3 ? $" and {disagreeing.Count - 3} more" : string.Empty);
+        report(Diagnostic.Create(descriptor, location, properties, slotKeys[0], described));
+    }
+}

@@ -1,0 +1,39 @@
+namespace TracedLlm;
+
+/// <summary>
+/// Every TracedLlm diagnostic ID and the diagnostic properties the code fixes read: one list,
+/// compiled into the generator, the analyzers and the code fixes as a linked source file.
+/// </summary>
+internal static class DiagnosticIds
+{
+    // Generator: "cannot generate".
+    public const string InvalidSignature = "TLLM1001";
+    public const string UnsupportedReturnType = "TLLM1002";
+    public const string DuplicateRoute = "TLLM1003";
+    public const string InaccessibleHandler = "TLLM1004";
+    public const string InvalidRoute = "TLLM1005";
+    public const string InvalidSlot = "TLLM1006";
+
+    // Analyzers: code that generates but breaks traces.
+    public const string SlotMismatch = "TLLM2001";
+    public const string FailurePathEscape = "TLLM2002";
+    public const string SpanLifecycle = "TLLM2003";
+    public const string SwallowedException = "TLLM2004";
+    public const string SlotCollision = "TLLM2005";
+    public const string UnscopedUpstreamCall = "TLLM2006";
+
+    /// <summary>TLLM2001: the expression that names the route's own slot, when every route reaching the key has one slot.</summary>
+    public const string SlotConstantProperty = "SlotConstant";
+
+    /// <summary>TLLM2002: the accepted exception type to derive the thrown type from.</summary>
+    public const string AcceptedTypeProperty = "AcceptedType";
+
+    /// <summary>TLLM2003: which problem this is, <see cref="SpanLifecycleKind"/> or <see cref="SpanOrphanKind"/>.</summary>
+    public const string SpanProblemProperty = "SpanProblem";
+
+    public const string SpanLifecycleKind = "lifecycle";
+    public const string SpanOrphanKind = "orphan";
+
+    /// <summary>TLLM2004: the name of an <c>LlmCall</c> in scope of the catch, for the "record the handled failure" fix.</summary>
+    public const string LlmCallInScopeProperty = "LlmCall";
+}

@@ -1,0 +1,77 @@
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+using TracedLlm.Generators;
+using TracedLlm.Testing;
+
+namespace TracedLlm.Analyzers.Tests;
+
+/// <summary>
+/// A Microsoft.CodeAnalysis.Testing test as a TracedLlm build sees it: the route generator runs
+/// (its constants are what the fixes use), both analyzers run, and the compilation references
+/// .NET 10, ASP.NET Core and TracedLlm offline. Generated sources are checked by the generator's
+/// own snapshot tests, not here.
+/// </summary>
+internal sealed class TracedLlmTest<TCodeFix> : CSharpCodeFixTest<TracedCodeAnalyzer, TCodeFix, DefaultVerifier>
+    where TCodeFix : CodeFixProvider, new()
+{
+    public TracedLlmTest()
+    {
+        ReferenceAssemblies = TestReferences.None;
+        TestState.AdditionalReferences.AddRange(TestReferences.All);
+        TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
+
+        // Each cross-method rule has a live and a compilation-end descriptor with the same ID.
+        MarkupOptions = MarkupOptions.UseFirstDescriptor;
+
+        // Diagnostics found through the call graph are reported at compilation end, so they are not
+        // local to a document; their fixes work in a build and with full-solution analysis.
+        CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
+    }
+
+    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => new DiagnosticAnalyzer[] { new TracedCodeAnalyzer(), new SlotCollisionAnalyzer() };
+
+    protected override IEnumerable<Type> GetSourceGenerators() => new[] { typeof(TracedLlmRouteGenerator) };
+
+    protected override CompilationOptions CreateCompilationOptions() =>
+        ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+
+    protected override ParseOptions CreateParseOptions() =>
+        ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.Latest);
+}
+
+internal static class Verify
+{
+    /// <summary>The diagnostics of <paramref name="source"/> are exactly its markup (<c>{|TLLM2001:...|}</c>) plus <paramref name="expected"/>.</summary>
+    public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new TracedLlmTest<EmptyCodeFixProvider> { TestCode = source };
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    /// <summary>Each diagnostic fixed one at a time, and all at once by Fix All in document, project and solution, give <paramref name="fixedSource"/>, which compiles and has no TLLM diagnostic left.</summary>
+    public static Task FixAsync<TFix>(string source, string fixedSource, string? equivalenceKey = null, int? fixAllIterations = null)
+        where TFix : CodeFixProvider, new()
+    {
+        var test = new TracedLlmTest<TFix> { TestCode = source, FixedCode = fixedSource, CodeActionEquivalenceKey = equivalenceKey };
+        if (fixAllIterations is { } iterations)
+        {
+            test.NumberOfFixAllIterations = iterations;
+            test.NumberOfFixAllInDocumentIterations = iterations;
+            test.NumberOfFixAllInProjectIterations = iterations;
+        }
+
+        return test.RunAsync();
+    }
+
+    /// <summary>A diagnostic at markup location <c>{|#n:...|}</c> with its full message.</summary>
+    public static DiagnosticResult Diagnostic(string id, int location, string message) =>
+        new DiagnosticResult(id, DiagnosticSeverity.Warning).WithLocation(location).WithMessage(message);
+}
