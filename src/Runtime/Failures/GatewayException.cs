@@ -132,6 +132,13 @@ public class UpstreamException : GatewayException
     /// <summary>The status code the upstream answered with (0 when it did not answer).</summary>
     public int UpstreamStatusCode { get; }
 
+    /// <summary>
+    /// How long the upstream asked to wait before trying again (its <c>Retry-After</c> or
+    /// <c>retry-after-ms</c> header), or null. <see cref="LlmRetryPolicy"/> waits that long before a
+    /// retry when it is within <see cref="LlmRetryPolicy.MaxRetryAfter"/>.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <inheritdoc />
     public override int StatusCode => UpstreamStatusCode switch
     {
