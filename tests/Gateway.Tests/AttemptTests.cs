@@ -193,23 +193,11 @@ public sealed class AttemptTests : IDisposable
         .With("Retry:MaxRetries", maxRetries.ToString(System.Globalization.CultureInfo.InvariantCulture))
         .With("Retry:BaseDelayMs", "1");
 
-    private async Task<Activity[]> AttemptsAsync()
-    {
-        var tree = await _spans.SingleTraceAsync();
-        var llm = tree.Single(SpanNames.LlmRequest);
-        var attempts = tree.All(SpanNames.UpstreamAttempt).OrderBy(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!).ToArray();
-        Assert.All(attempts, a => Assert.Equal(llm.SpanId, a.ParentSpanId));
-        Assert.All(attempts, a => Assert.Equal(ActivityKind.Client, a.Kind));
-        return attempts;
-    }
+    private async Task<Activity[]> AttemptsAsync() => UpstreamFaultTests.Attempts(await _spans.SingleTraceAsync());
 
-    private static (string, string, string) Describe(Activity attempt) => (
-        (string)attempt.GetTagItem(AttributeNames.AttemptKind)!,
-        (string)attempt.GetTagItem(AttributeNames.AttemptOutcome)!,
-        (string)attempt.GetTagItem(AttributeNames.GenAiProviderName)!);
+    private static (string, string, string) Describe(Activity attempt) => UpstreamFaultTests.Describe(attempt);
 
-    private static string? Header(System.Net.Http.HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
+    private static string? Header(System.Net.Http.HttpResponseMessage response, string name) => UpstreamFaultTests.Header(response, name);
 
     private sealed class SynchronouslyThrowingProvider : TestProviders.Base
     {

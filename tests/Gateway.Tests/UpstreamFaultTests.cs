@@ -433,12 +433,12 @@ public sealed class UpstreamFaultTests : IDisposable
         return attempts;
     }
 
-    private static (string, string, string) Describe(Activity attempt) => (
+    internal static (string, string, string) Describe(Activity attempt) => (
         (string)attempt.GetTagItem(AttributeNames.AttemptKind)!,
         (string)attempt.GetTagItem(AttributeNames.AttemptOutcome)!,
         (string)attempt.GetTagItem(AttributeNames.GenAiProviderName)!);
 
-    private static string? Header(HttpResponseMessage response, string name) =>
+    internal static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
 
     /// <summary>The error's code (OpenAI) or type (Anthropic), from a response body or an error event.</summary>

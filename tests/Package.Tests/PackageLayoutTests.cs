@@ -31,14 +31,15 @@ public sealed class PackageLayoutTests(PackedFeed feed)
     }
 
     [Fact]
-    public void ItDependsOnOpenTelemetryApiAndAspNetCoreOnly()
+    public void ItDependsOnOpenTelemetryApiPollyCoreAndAspNetCoreOnly()
     {
         using var package = ZipFile.OpenRead(feed.TracedLlmPackage);
         using var nuspec = package.GetEntry("TracedLlm.nuspec")!.Open();
         var document = XDocument.Load(nuspec);
         var ns = document.Root!.Name.Namespace;
 
-        Assert.Equal(new[] { "OpenTelemetry.Api" }, document.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!));
+        // Polly.Core runs the upstream attempts' retries, timeouts, fallbacks and circuit breakers.
+        Assert.Equal(new[] { "OpenTelemetry.Api", "Polly.Core" }, document.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!).OrderBy(id => id, System.StringComparer.Ordinal));
         Assert.Equal(new[] { "Microsoft.AspNetCore.App" }, document.Descendants(ns + "frameworkReference").Select(d => (string)d.Attribute("name")!));
         Assert.Equal("README.md", (string?)document.Descendants(ns + "readme").Single());
     }

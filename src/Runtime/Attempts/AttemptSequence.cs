@@ -64,7 +64,7 @@ internal abstract class AttemptSequence : IDisposable
     private LlmTarget CurrentTarget => _target == 0 ? _primary : _fallbacks[_target - 1];
 
     /// <summary>Runs the call through the primary target's pipeline (which falls back through the others').</summary>
-    protected async ValueTask<Outcome<object?>> RunPipelineAsync()
+    private async ValueTask<Outcome<object?>> RunPipelineAsync()
     {
         var context = ResilienceContextPool.Shared.Get(Token);
         context.Properties.Set(UpstreamPipeline.SequenceKey, this);
@@ -76,6 +76,25 @@ internal abstract class AttemptSequence : IDisposable
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    /// <summary>Runs the call to its end: the successful attempt's result, or the call's failure thrown (named as <see cref="FinalFailure"/> says).</summary>
+    protected async Task<object?> RunToResultAsync()
+    {
+        var outcome = await RunPipelineAsync().ConfigureAwait(false);
+        Finish();
+        if (outcome.Exception is { } exception)
+        {
+            var failure = FinalFailure(exception);
+            if (ReferenceEquals(failure, exception))
+            {
+                outcome.ThrowIfException();
+            }
+
+            throw failure;
+        }
+
+        return outcome.Result;
     }
 
     /// <summary>One attempt: the innermost callback of the pipeline. Never throws; a failure is classified and returned.</summary>
@@ -124,7 +143,7 @@ internal abstract class AttemptSequence : IDisposable
     };
 
     /// <summary>The call's failure once the pipeline gave up: an open circuit or a deadline passed outside an attempt are named too.</summary>
-    protected Exception FinalFailure(Exception exception) => exception switch
+    private Exception FinalFailure(Exception exception) => exception switch
     {
         BrokenCircuitException broken => new UpstreamCircuitOpenException(CurrentTarget, broken.RetryAfter, broken),
         _ => Classify(exception),
@@ -178,7 +197,7 @@ internal abstract class AttemptSequence : IDisposable
         failure is not null && !CallCancelled && Policy.CircuitBreaker is { } breaker && breaker.CountsAsFailure(failure);
 
     /// <summary>Records how many retries and fallbacks it took, on the LLM span and as response headers.</summary>
-    protected void Finish()
+    private void Finish()
     {
         if (_finished)
         {
@@ -234,23 +253,7 @@ internal sealed class ExecuteSequence<T> : AttemptSequence
         _operation = operation;
     }
 
-    public async Task<T> RunAsync()
-    {
-        var outcome = await RunPipelineAsync().ConfigureAwait(false);
-        Finish();
-        if (outcome.Exception is { } exception)
-        {
-            var failure = FinalFailure(exception);
-            if (ReferenceEquals(failure, exception))
-            {
-                outcome.ThrowIfException();
-            }
-
-            throw failure;
-        }
-
-        return (T)outcome.Result!;
-    }
+    public async Task<T> RunAsync() => (T)(await RunToResultAsync().ConfigureAwait(false))!;
 
     public override async ValueTask<Outcome<object?>> RunAttemptAsync(ResilienceContext context)
     {
@@ -282,20 +285,7 @@ internal sealed class StreamSequence<T> : AttemptSequence
     /// <summary>The stream whose first chunk arrived, or null when it ended empty (that attempt succeeded).</summary>
     public async Task<UpstreamStream<T>?> StartAsync()
     {
-        var outcome = await RunPipelineAsync().ConfigureAwait(false);
-        Finish();
-        if (outcome.Exception is { } exception)
-        {
-            var failure = FinalFailure(exception);
-            if (ReferenceEquals(failure, exception))
-            {
-                outcome.ThrowIfException();
-            }
-
-            throw failure;
-        }
-
-        var stream = (UpstreamStream<T>)outcome.Result!;
+        var stream = (UpstreamStream<T>)(await RunToResultAsync().ConfigureAwait(false))!;
         return stream.Started ? stream : null;
     }
 
