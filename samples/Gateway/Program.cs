@@ -55,7 +55,9 @@ if (!string.IsNullOrWhiteSpace(upstream))
     // propagator, HttpClient leaves out its diagnostics handler, which would otherwise start an
     // Activity of its own for every call (unexported, only to propagate), a quarter of what
     // recording the spans costs the gateway (bench/README.md).
-    builder.Services.AddHttpClient(nameof(OpenAiCompatibleProvider))
+    // The policy's attempt timeout and deadline own the upstream's time (Upstream:TimeoutMs,
+    // Upstream:TotalTimeoutMs): HttpClient's own 100 s timeout would be a second, hidden one.
+    builder.Services.AddHttpClient(nameof(OpenAiCompatibleProvider), static client => client.Timeout = System.Threading.Timeout.InfiniteTimeSpan)
         .RemoveAllLoggers()
         .ConfigurePrimaryHttpMessageHandler(static () => new System.Net.Http.SocketsHttpHandler { ActivityHeadersPropagator = null });
     builder.Services.AddSingleton(services => new OpenAiCompatibleProvider(
@@ -77,11 +79,9 @@ builder.Services.AddSingleton(services =>
         providers.Add(services.GetRequiredService<ChatClientProvider>());
     }
 
-    var retry = new RetrySettings(
-        configuration.GetValue("Retry:MaxRetries", providers.Count > 1 ? 2 : 0),
-        TimeSpan.FromMilliseconds(configuration.GetValue("Retry:BaseDelayMs", 200)));
+    var policy = UpstreamSettings.Policy(configuration, defaultRetries: providers.Count > 1 ? 2 : 0);
     var allowedModels = (configuration["Gateway:AllowedModels"] ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    return new ProviderRouter(providers, retry, configuration["Upstream:Model"], allowedModels);
+    return new ProviderRouter(providers, policy, configuration["Upstream:Model"], allowedModels);
 });
 
 // Tracing and metrics, owned by the host (OpenTelemetry.Extensions.Hosting): stopping it (SIGTERM,

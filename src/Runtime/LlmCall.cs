@@ -211,118 +211,77 @@ public sealed class LlmCall
     public LlmAttempt StartAttempt(LlmTarget target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        return new LlmAttempt(this, target, 0, AttemptKind.Initial, reason: null);
+        return new LlmAttempt(this, target, 0, AttemptKind.Initial, reason: null, delay: null, LlmRetryPolicy.DefaultMaxResponseBytes);
     }
 
     /// <summary>
-    /// Calls upstream with retries and fallbacks: one <c>raw_gen_ai_request</c> span per attempt,
-    /// backoff between retries, and the <c>x-litellm-attempted-retries</c> /
-    /// <c>x-litellm-attempted-fallbacks</c> (and, after a retry, <c>x-litellm-max-retries</c>)
-    /// response headers. The last failure is thrown when every attempt has failed.
+    /// Calls upstream through <paramref name="policy"/> (a Polly pipeline: retries, attempt timeout,
+    /// the total deadline, a circuit breaker per target, and the policy's
+    /// <see cref="LlmRetryPolicy.Fallbacks"/>): one <c>raw_gen_ai_request</c> span per attempt, and
+    /// the <c>x-litellm-attempted-retries</c> / <c>x-litellm-attempted-fallbacks</c> (and, after a
+    /// retry, <c>x-litellm-max-retries</c>) response headers. The operation gets a token that the
+    /// attempt timeout, the deadline and the client's going away cancel. When every attempt has
+    /// failed, the last failure is thrown: a timeout, connection failure or cut-off response as the
+    /// <see cref="UpstreamException"/> that says so (<see cref="UpstreamTimeoutException"/>, 504; ...).
     /// </summary>
-    public async Task<T> ExecuteAsync<T>(LlmTarget primary, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
+    public Task<T> ExecuteAsync<T>(LlmTarget primary, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return ExecuteAsync(primary, policy.Fallbacks, policy, operation);
+    }
+
+    /// <summary>
+    /// Calls upstream as <see cref="ExecuteAsync{T}(LlmTarget, LlmRetryPolicy, Func{LlmAttempt, CancellationToken, Task{T}})"/>
+    /// does, falling back to this call's own <paramref name="fallbacks"/> instead of the policy's: one
+    /// policy (built once, holding the circuits) serves calls whose fallback models differ.
+    /// </summary>
+    public Task<T> ExecuteAsync<T>(LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var sequence = new AttemptSequence(this, primary, policy);
-        while (true)
-        {
-            var attempt = sequence.Next();
-            try
-            {
-                var result = await operation(attempt, CancellationToken).ConfigureAwait(false);
-                attempt.Succeed();
-                sequence.Finish();
-                return result;
-            }
-            catch (Exception exception)
-            {
-                attempt.Fail(exception);
-                if (sequence.After(exception) is not { } delay)
-                {
-                    sequence.Finish();
-                    throw;
-                }
+        return RunAsync(new ExecuteSequence<T>(this, primary, fallbacks, policy, operation));
 
-                await Task.Delay(delay, CancellationToken).ConfigureAwait(false);
+        static async Task<T> RunAsync(ExecuteSequence<T> sequence)
+        {
+            using (sequence)
+            {
+                return await sequence.RunAsync().ConfigureAwait(false);
             }
         }
     }
 
     /// <summary>
-    /// Streams from upstream with retries and fallbacks before the first chunk (after it, a failure
-    /// fails the stream). The attempt span stays open until the stream ends.
+    /// Streams from upstream through <paramref name="policy"/>, retrying and falling back until an
+    /// attempt yields its first chunk; after it, a failure fails the stream (thrown to the consumer,
+    /// which the generated pipeline turns into an error event) and its attempt. Each chunk must come
+    /// within the policy's attempt timeout. The attempt span stays open until the stream ends.
     /// </summary>
-    public async IAsyncEnumerable<T> StreamAsync<T>(LlmTarget primary, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> operation)
+    public IAsyncEnumerable<T> StreamAsync<T>(LlmTarget primary, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> operation)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return StreamAsync(primary, policy.Fallbacks, policy, operation);
+    }
+
+    /// <summary>Streams as <see cref="StreamAsync{T}(LlmTarget, LlmRetryPolicy, Func{LlmAttempt, CancellationToken, IAsyncEnumerable{T}})"/> does, with this call's own <paramref name="fallbacks"/>.</summary>
+    public async IAsyncEnumerable<T> StreamAsync<T>(LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var sequence = new AttemptSequence(this, primary, policy);
-        LlmAttempt attempt;
-        IAsyncEnumerator<T> chunks;
-        while (true)
+        using var sequence = new StreamSequence<T>(this, primary, fallbacks, policy, operation);
+        if (await sequence.StartAsync().ConfigureAwait(false) is not { } stream)
         {
-            attempt = sequence.Next();
-            chunks = operation(attempt, CancellationToken).GetAsyncEnumerator(CancellationToken);
-            try
-            {
-                if (!await chunks.MoveNextAsync().ConfigureAwait(false))
-                {
-                    attempt.Succeed();
-                    sequence.Finish();
-                    await chunks.DisposeAsync().ConfigureAwait(false);
-                    yield break;
-                }
-
-                break;
-            }
-            catch (Exception exception)
-            {
-                await chunks.DisposeAsync().ConfigureAwait(false);
-                attempt.Fail(exception);
-                if (sequence.After(exception) is not { } delay)
-                {
-                    sequence.Finish();
-                    throw;
-                }
-
-                await Task.Delay(delay, CancellationToken).ConfigureAwait(false);
-            }
+            yield break;
         }
 
-        sequence.Finish();
-        var completed = false;
         try
         {
-            yield return chunks.Current;
-            while (true)
+            yield return stream.Current;
+            while (await stream.MoveNextAsync().ConfigureAwait(false))
             {
-                // The provider resumes under its attempt's span, whatever the consumer's current span is.
-                if (attempt.Span is { } attemptSpan)
-                {
-                    TracedPipeline.MakeCurrent(attemptSpan);
-                }
-
-                if (!await chunks.MoveNextAsync().ConfigureAwait(false))
-                {
-                    break;
-                }
-
-                yield return chunks.Current;
+                yield return stream.Current;
             }
-
-            completed = true;
         }
         finally
         {
-            await chunks.DisposeAsync().ConfigureAwait(false);
-            if (completed)
-            {
-                attempt.Succeed();
-            }
-            else
-            {
-                // Failed or abandoned after the first chunk: the failure path records why.
-                attempt.Dispose();
-            }
+            await stream.DisposeAsync().ConfigureAwait(false);
         }
     }
 

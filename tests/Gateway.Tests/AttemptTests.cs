@@ -134,29 +134,97 @@ public sealed class AttemptTests : IDisposable
         _spans.AssertAllEnded();
     }
 
+    [Fact]
+    public async Task AProviderThatThrowsBeforeItsStreamStartsStillEndsItsAttempt()
+    {
+        using var host = new GatewayHost().WithServices(s => s.AddSingleton(TestProviders.Router(new SynchronouslyThrowingProvider())));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}"""));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var attempt = Assert.Single(await AttemptsAsync());
+        Assert.Equal("failure", attempt.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal(typeof(InvalidOperationException).FullName, attempt.GetTagItem(AttributeNames.ErrorType));
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task TheDuringCallCancellationIsDisposedWithTheRequest()
+    {
+        var provider = new CapturingProvider();
+        using var host = new GatewayHost().WithServices(s => s
+            .AddSingleton(TestProviders.Router(provider))
+            .AddSingleton<ILlmGuardrail>(new PassingDuringCallGuardrail()));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var call = Assert.IsType<LlmCall>(provider.Call);
+        var source = (System.Threading.CancellationTokenSource?)typeof(LlmCall)
+            .GetField("_duringCallCancellation", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .GetValue(call);
+        Assert.NotNull(source);
+
+        // A disposed source refuses to hand out its token; the call's own token stays readable.
+        var deadline = Environment.TickCount64 + 10_000;
+        while (!IsDisposed(source))
+        {
+            Assert.True(Environment.TickCount64 < deadline, "the during-call cancellation was never disposed");
+            await Task.Delay(10);
+        }
+
+        Assert.False(call.CancellationToken.IsCancellationRequested);
+
+        static bool IsDisposed(System.Threading.CancellationTokenSource source)
+        {
+            try
+            {
+                _ = source.Token;
+                return false;
+            }
+            catch (ObjectDisposedException)
+            {
+                return true;
+            }
+        }
+    }
+
     private static GatewayHost Host(UpstreamStub upstream, int maxRetries, bool fallback) => new GatewayHost()
         .With("Upstream:BaseUrl", upstream.BaseUrl)
         .With("Upstream:FallbackToEmbedded", fallback ? "true" : "false")
         .With("Retry:MaxRetries", maxRetries.ToString(System.Globalization.CultureInfo.InvariantCulture))
         .With("Retry:BaseDelayMs", "1");
 
-    private async Task<Activity[]> AttemptsAsync()
+    private async Task<Activity[]> AttemptsAsync() => UpstreamFaultTests.Attempts(await _spans.SingleTraceAsync());
+
+    private static (string, string, string) Describe(Activity attempt) => UpstreamFaultTests.Describe(attempt);
+
+    private static string? Header(System.Net.Http.HttpResponseMessage response, string name) => UpstreamFaultTests.Header(response, name);
+
+    private sealed class SynchronouslyThrowingProvider : TestProviders.Base
     {
-        var tree = await _spans.SingleTraceAsync();
-        var llm = tree.Single(SpanNames.LlmRequest);
-        var attempts = tree.All(SpanNames.UpstreamAttempt).OrderBy(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!).ToArray();
-        Assert.All(attempts, a => Assert.Equal(llm.SpanId, a.ParentSpanId));
-        Assert.All(attempts, a => Assert.Equal(ActivityKind.Client, a.Kind));
-        return attempts;
+        // Not an iterator: it throws when called, before any enumeration.
+        public override System.Collections.Generic.IAsyncEnumerable<Samples.Gateway.Providers.ProviderDelta> StreamAsync(Samples.Gateway.Providers.ProviderRequest request, LlmAttempt attempt, System.Threading.CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("The provider is misconfigured.");
     }
 
-    private static (string, string, string) Describe(Activity attempt) => (
-        (string)attempt.GetTagItem(AttributeNames.AttemptKind)!,
-        (string)attempt.GetTagItem(AttributeNames.AttemptOutcome)!,
-        (string)attempt.GetTagItem(AttributeNames.GenAiProviderName)!);
+    private sealed class CapturingProvider : TestProviders.Base
+    {
+        public LlmCall? Call { get; private set; }
 
-    private static string? Header(System.Net.Http.HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
+        public override Task<Samples.Gateway.Providers.ProviderReply> CompleteAsync(Samples.Gateway.Providers.ProviderRequest request, LlmAttempt attempt, System.Threading.CancellationToken cancellationToken)
+        {
+            Call = attempt.Call;
+            return Task.FromResult(new Samples.Gateway.Providers.ProviderReply("id-1", request.Model, "captured", "stop", 1, 1));
+        }
+    }
+
+    private sealed class PassingDuringCallGuardrail : ILlmGuardrail
+    {
+        public string Name => "passing";
+
+        public GuardrailMode Modes => GuardrailMode.DuringCall;
+
+        public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, System.Threading.CancellationToken cancellationToken) => ValueTask.FromResult(GuardrailVerdict.Allow);
+    }
 
     private sealed class RecordingLogger(ConcurrentQueue<FailureContext> logged) : ILlmFailureLogger
     {

@@ -213,7 +213,7 @@ public sealed class PipelineTests : IDisposable
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("api_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
         var tree = await _spans.SingleTraceAsync();
-        Assert.Equal(typeof(HttpRequestException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(typeof(UpstreamUnreachableException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         _spans.AssertAllEnded();
     }
 

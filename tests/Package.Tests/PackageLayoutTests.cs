@@ -30,11 +30,12 @@ public sealed class PackageLayoutTests(PackedFeed feed)
     }
 
     [Fact]
-    public void ItDependsOnOpenTelemetryApiAndAspNetCoreOnly()
+    public void ItDependsOnOpenTelemetryApiPollyCoreAndAspNetCoreOnly()
     {
         var (document, ns) = Nuspec("TracedLlm");
 
-        Assert.Equal(new[] { "OpenTelemetry.Api" }, document.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!));
+        // Polly.Core runs the upstream attempts' retries, timeouts, fallbacks and circuit breakers.
+        Assert.Equal(new[] { "OpenTelemetry.Api", "Polly.Core" }, document.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!).OrderBy(id => id, System.StringComparer.Ordinal));
         Assert.Equal(new[] { "Microsoft.AspNetCore.App" }, document.Descendants(ns + "frameworkReference").Select(d => (string)d.Attribute("name")!));
     }
 

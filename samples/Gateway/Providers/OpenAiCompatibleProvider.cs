@@ -1,11 +1,10 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -14,12 +13,23 @@ namespace TracedLlm.Samples.Gateway.Providers;
 /// <summary>
 /// An OpenAI-compatible upstream (a local Ollama, vLLM, or OpenAI itself), selected by
 /// <c>Upstream:BaseUrl</c>. Chat bodies are forwarded as the client sent them, minus the metadata
-/// slot; other shapes are translated. Each attempt's request carries the attempt span's <c>traceparent</c>.
+/// slot; other shapes are translated. The HTTP work goes through TracedLlm's <see cref="UpstreamHttp"/>:
+/// each request carries its attempt span's <c>traceparent</c>, an error status becomes an
+/// <see cref="UpstreamException"/> with the upstream's <c>Retry-After</c>, a body or stream is read
+/// up to the attempt's <see cref="LlmAttempt.MaxResponseBytes"/>, and streams are parsed by
+/// System.Net.ServerSentEvents. A stream that ends without <c>[DONE]</c> or without a finish reason
+/// is a failure, never a made-up <c>finish_reason</c>.
 /// </summary>
 public sealed class OpenAiCompatibleProvider : IChatProvider
 {
     /// <summary>The provider name it records.</summary>
     public const string ProviderName = "openai";
+
+    // A chunk parser for SseParser: null stands for OpenAI's "data: [DONE]".
+    private static readonly System.Net.ServerSentEvents.SseItemParser<OpenAiCompletion?> ChunkParser = static (_, data) =>
+        data.SequenceEqual("[DONE]"u8)
+            ? null
+            : JsonSerializer.Deserialize(data, OpenAiWireJsonContext.Default.OpenAiCompletion) ?? throw new JsonException("The event is JSON null.");
 
     private readonly HttpClient _http;
     private readonly Uri _completionsUri;
@@ -39,11 +49,10 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
     /// <inheritdoc />
     public async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken)
     {
-        using var message = CreateRequest(request, attempt, stream: false);
-        using var response = await _http.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        EnsureSuccess(response);
-        var json = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        var reply = ParseReply(json, request.Model);
+        using var message = CreateRequest(request, stream: false);
+        using var response = await UpstreamHttp.SendAsync(_http, message, attempt, cancellationToken).ConfigureAwait(false);
+        var body = await UpstreamHttp.ReadBodyAsync(response, attempt.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+        var reply = ParseReply(body.Span, request.Model);
         attempt.RecordResponse(reply.Model, reply.InputTokens, reply.OutputTokens);
         return reply;
     }
@@ -51,23 +60,24 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
     /// <inheritdoc />
     public async IAsyncEnumerable<ProviderDelta> StreamAsync(ProviderRequest request, LlmAttempt attempt, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var message = CreateRequest(request, attempt, stream: true);
-        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        EnsureSuccess(response);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+        using var message = CreateRequest(request, stream: true);
+        using var response = await UpstreamHttp.SendAsync(_http, message, attempt, cancellationToken).ConfigureAwait(false);
+
         // OpenAI sends the finish reason on the last text chunk and, with include_usage, the usage on
         // a chunk of its own after it; both are held back and carried by the one final delta.
         ProviderDelta? pending = null;
         string? finish = null;
         long? input = null, output = null;
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        var done = false;
+        await foreach (var item in UpstreamHttp.ReadEventsAsync(response, ChunkParser, attempt.MaxResponseBytes, cancellationToken).ConfigureAwait(false))
         {
-            if (!line.StartsWith("data: ", StringComparison.Ordinal) || line == "data: [DONE]")
+            if (item.Data is not { } chunk)
             {
-                continue;
+                done = true;
+                break;
             }
 
-            var delta = ParseDelta(line["data: ".Length..], request.Model);
+            var delta = ParseDelta(chunk, request.Model);
             finish = delta.FinishReason ?? finish;
             input = delta.InputTokens ?? input;
             output = delta.OutputTokens ?? output;
@@ -79,18 +89,29 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
             pending = delta with { FinishReason = null, InputTokens = null, OutputTokens = null };
         }
 
-        if (pending is not null)
+        if (!done || finish is null)
         {
-            attempt.RecordResponse(pending.Model, input, output);
-            yield return pending with { FinishReason = finish ?? "stop", InputTokens = input, OutputTokens = output };
+            // Cut off, or complete without saying why it stopped: what arrived is passed on, then the
+            // stream fails. Its end is not made up.
+            if (pending is not null)
+            {
+                yield return pending;
+            }
+
+            throw done
+                ? new UpstreamBadResponseException("The upstream provider's stream ended without a finish reason.")
+                : UpstreamHttp.Truncated();
         }
+
+        attempt.RecordResponse(pending!.Model, input, output);
+        yield return pending with { FinishReason = finish, InputTokens = input, OutputTokens = output };
     }
 
-    private HttpRequestMessage CreateRequest(ProviderRequest request, LlmAttempt attempt, bool stream)
+    private HttpRequestMessage CreateRequest(ProviderRequest request, bool stream)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, _completionsUri)
         {
-            Content = new ByteArrayContent(BuildBody(request, stream).ToArray()),
+            Content = new ReadOnlyMemoryContent(BuildBody(request, stream)),
         };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         if (_apiKey is not null)
@@ -98,17 +119,7 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
         }
 
-        attempt.ApplyTraceContext(message);
         return message;
-    }
-
-    private static void EnsureSuccess(HttpResponseMessage response)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            // The upstream body is not passed on: it may echo credentials or internal details.
-            throw new UpstreamException((int)response.StatusCode, $"The upstream provider answered {(int)response.StatusCode}.");
-        }
     }
 
     private static ReadOnlyMemory<byte> BuildBody(ProviderRequest request, bool stream)
@@ -118,87 +129,66 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
             return forward;
         }
 
-        var messages = new JsonArray();
-        foreach (var m in request.Messages)
+        var body = new OpenAiChatRequest
         {
-            messages.Add(new JsonObject { ["role"] = m.Role, ["content"] = m.Text });
-        }
-
-        var body = new JsonObject { ["model"] = request.Model, ["messages"] = messages };
-        if (request.MaxTokens is { } max)
-        {
-            body["max_tokens"] = max;
-        }
-
-        if (stream)
-        {
-            body["stream"] = true;
-            body["stream_options"] = new JsonObject { ["include_usage"] = true };
-        }
-
-        return JsonSerializer.SerializeToUtf8Bytes(body, JsonContext.Default.JsonObject);
+            Model = request.Model,
+            Messages = request.Messages.Select(m => new OpenAiMessage { Role = m.Role, Content = m.Text }).ToList(),
+            MaxTokens = request.MaxTokens,
+            Stream = stream ? true : null,
+            StreamOptions = stream ? new OpenAiStreamOptions { IncludeUsage = true } : null,
+        };
+        return JsonSerializer.SerializeToUtf8Bytes(body, OpenAiWireJsonContext.Default.OpenAiChatRequest);
     }
 
-    private static ProviderReply ParseReply(byte[] json, string requestedModel)
+    private static ProviderReply ParseReply(ReadOnlySpan<byte> json, string requestedModel)
     {
+        OpenAiCompletion? completion;
         try
         {
-            using var document = JsonDocument.Parse(json);
-            var root = document.RootElement;
-            var choice = root.GetProperty("choices")[0];
-            var (input, output) = Usage(root);
-            return new ProviderReply(
-                root.TryGetProperty("id", out var id) ? id.GetString() ?? "upstream" : "upstream",
-                root.TryGetProperty("model", out var model) ? model.GetString() ?? requestedModel : requestedModel,
-                choice.GetProperty("message").GetProperty("content").GetString() ?? string.Empty,
-                choice.TryGetProperty("finish_reason", out var finish) ? finish.GetString() ?? "stop" : "stop",
-                input ?? 0,
-                output ?? 0);
+            completion = JsonSerializer.Deserialize(json, OpenAiWireJsonContext.Default.OpenAiCompletion);
         }
-        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException)
+        catch (JsonException exception)
         {
-            throw new UpstreamException(502, "The upstream provider answered with a body that is not a chat completion.", exception);
+            throw NotACompletion(exception);
         }
+
+        if (completion?.Choices is not [{ Message: { } message } choice, ..])
+        {
+            throw NotACompletion(null);
+        }
+
+        if (choice.FinishReason is not { } finish)
+        {
+            throw new UpstreamBadResponseException("The upstream provider's completion has no finish reason.");
+        }
+
+        return new ProviderReply(
+            completion.Id ?? "upstream",
+            completion.Model ?? requestedModel,
+            message.Content ?? string.Empty,
+            finish,
+            completion.Usage?.PromptTokens ?? 0,
+            completion.Usage?.CompletionTokens ?? 0);
     }
 
-    private static ProviderDelta ParseDelta(string json, string requestedModel)
+    private static ProviderDelta ParseDelta(OpenAiCompletion chunk, string requestedModel)
     {
-        try
+        if (chunk.Error is not null)
         {
-            using var document = JsonDocument.Parse(json);
-            var root = document.RootElement;
-            var (input, output) = Usage(root);
-            string text = string.Empty;
-            string? finish = null;
-            if (root.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0)
-            {
-                var choice = choices[0];
-                text = choice.TryGetProperty("delta", out var delta) && delta.TryGetProperty("content", out var content) ? content.GetString() ?? string.Empty : string.Empty;
-                finish = choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String ? reason.GetString() : null;
-            }
+            // The upstream's error text is not passed on: it may carry anything.
+            throw new UpstreamBadResponseException("The upstream provider reported an error in its stream.");
+        }
 
-            return new ProviderDelta(
-                root.TryGetProperty("id", out var id) ? id.GetString() ?? "upstream" : "upstream",
-                root.TryGetProperty("model", out var model) ? model.GetString() ?? requestedModel : requestedModel,
-                text,
-                finish,
-                input,
-                output);
-        }
-        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
-        {
-            throw new UpstreamException(502, "The upstream provider streamed a chunk that is not a chat completion chunk.", exception);
-        }
+        var choice = chunk.Choices is [var first, ..] ? first : null;
+        return new ProviderDelta(
+            chunk.Id ?? "upstream",
+            chunk.Model ?? requestedModel,
+            choice?.Delta?.Content ?? string.Empty,
+            choice?.FinishReason,
+            chunk.Usage?.PromptTokens,
+            chunk.Usage?.CompletionTokens);
     }
 
-    private static (long? Input, long? Output) Usage(JsonElement root) =>
-        root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
-            ? (usage.TryGetProperty("prompt_tokens", out var input) ? input.GetInt64() : null,
-               usage.TryGetProperty("completion_tokens", out var output) ? output.GetInt64() : null)
-            : (null, null);
-}
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(JsonObject))]
-internal sealed partial class JsonContext : System.Text.Json.Serialization.JsonSerializerContext
-{
+    private static UpstreamBadResponseException NotACompletion(Exception? inner) =>
+        new("The upstream provider answered with a body that is not a chat completion.", truncated: false, inner);
 }

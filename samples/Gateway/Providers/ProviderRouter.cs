@@ -16,31 +16,41 @@ public sealed class ProviderRouter
     private readonly IReadOnlyList<IChatProvider> _providers;
     private readonly IChatProvider _primary;
     private readonly string? _modelOverride;
-    private readonly RetrySettings _retry;
+    private readonly LlmRetryPolicy _policy;
 
     private readonly HashSet<string>? _allowedModels;
 
     /// <summary>Creates the router: the first provider is the primary, the others are fallbacks in order.</summary>
     /// <param name="providers">The providers, primary first.</param>
-    /// <param name="retry">How transient failures are retried.</param>
+    /// <param name="retry">How transient failures are retried (the policy's other settings keep their defaults).</param>
     /// <param name="modelOverride">A model to send upstream instead of the client's, or null.</param>
     /// <param name="allowedModels">The models clients may ask for; null or empty allows any.</param>
     public ProviderRouter(IReadOnlyList<IChatProvider> providers, RetrySettings retry, string? modelOverride = null, IReadOnlyCollection<string>? allowedModels = null)
+        : this(providers, new LlmRetryPolicy { MaxRetries = retry.MaxRetries, BaseDelay = retry.BaseDelay }, modelOverride, allowedModels)
+    {
+    }
+
+    /// <summary>Creates the router with the upstream policy every request shares (its circuits included).</summary>
+    /// <param name="providers">The providers, primary first.</param>
+    /// <param name="policy">Retries, timeouts, circuit breaker and response limit; its own fallbacks are not used (the providers after the first are).</param>
+    /// <param name="modelOverride">A model to send upstream instead of the client's, or null.</param>
+    /// <param name="allowedModels">The models clients may ask for; null or empty allows any.</param>
+    public ProviderRouter(IReadOnlyList<IChatProvider> providers, LlmRetryPolicy policy, string? modelOverride = null, IReadOnlyCollection<string>? allowedModels = null)
     {
         _allowedModels = allowedModels is { Count: > 0 } ? new HashSet<string>(allowedModels, StringComparer.Ordinal) : null;
         _providers = providers;
         _primary = providers[0];
-        _retry = retry;
+        _policy = policy;
         _modelOverride = string.IsNullOrEmpty(modelOverride) ? null : modelOverride;
     }
 
     /// <summary>Completes a request with retries and fallbacks.</summary>
     public Task<ProviderReply> CompleteAsync(LlmCall call, ProviderRequest request) =>
-        call.ExecuteAsync(Primary(request), Policy(request), (attempt, ct) => Provider(attempt).CompleteAsync(For(request, attempt), attempt, ct));
+        call.ExecuteAsync(Primary(request), Fallbacks(request), _policy, (attempt, ct) => Provider(attempt).CompleteAsync(For(request, attempt), attempt, ct));
 
     /// <summary>Streams a request with retries and fallbacks before the first chunk.</summary>
     public IAsyncEnumerable<ProviderDelta> StreamAsync(LlmCall call, ProviderRequest request) =>
-        call.StreamAsync(Primary(request), Policy(request), (attempt, ct) => Provider(attempt).StreamAsync(For(request, attempt), attempt, ct));
+        call.StreamAsync(Primary(request), Fallbacks(request), _policy, (attempt, ct) => Provider(attempt).StreamAsync(For(request, attempt), attempt, ct));
 
     private LlmTarget Primary(ProviderRequest request)
     {
@@ -52,12 +62,22 @@ public sealed class ProviderRouter
         return new(_primary.Name, _modelOverride ?? request.Model);
     }
 
-    private LlmRetryPolicy Policy(ProviderRequest request) => new()
+    // The fallbacks answer with the client's own model (the override is the primary's).
+    private IReadOnlyList<LlmTarget> Fallbacks(ProviderRequest request)
     {
-        MaxRetries = _retry.MaxRetries,
-        BaseDelay = _retry.BaseDelay,
-        Fallbacks = _providers.Skip(1).Select(provider => new LlmTarget(provider.Name, request.Model)).ToList(),
-    };
+        if (_providers.Count == 1)
+        {
+            return Array.Empty<LlmTarget>();
+        }
+
+        var fallbacks = new LlmTarget[_providers.Count - 1];
+        for (var i = 1; i < _providers.Count; i++)
+        {
+            fallbacks[i - 1] = new LlmTarget(_providers[i].Name, request.Model);
+        }
+
+        return fallbacks;
+    }
 
     private IChatProvider Provider(LlmAttempt attempt) => _providers.First(p => p.Name == attempt.Target.Provider);
 

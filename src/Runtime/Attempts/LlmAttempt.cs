@@ -19,7 +19,7 @@ public enum AttemptKind
 
 /// <summary>
 /// One upstream attempt, with its own <c>raw_gen_ai_request</c> span under the LLM span. Take it
-/// from <see cref="LlmCall.ExecuteAsync{T}"/> / <see cref="LlmCall.StreamAsync{T}"/> (which run the
+/// from <c>LlmCall.ExecuteAsync</c> / <c>LlmCall.StreamAsync</c> (which run the
 /// retry and fallback policy), or <see cref="LlmCall.StartAttempt"/> for a single hand-made one.
 /// Upstream calls made through it carry its <c>traceparent</c>.
 /// </summary>
@@ -28,13 +28,15 @@ public sealed class LlmAttempt : IDisposable
     private readonly Activity? _parent;
     private bool _ended;
 
-    internal LlmAttempt(LlmCall call, LlmTarget target, int index, AttemptKind kind, string? reason)
+    internal LlmAttempt(LlmCall call, LlmTarget target, int index, AttemptKind kind, string? reason, TimeSpan? delay, long maxResponseBytes)
     {
         Call = call;
         Target = target;
         Index = index;
         Kind = kind;
         Reason = reason;
+        Delay = delay ?? TimeSpan.Zero;
+        MaxResponseBytes = maxResponseBytes;
         _parent = call.Span;
         AmbientLlmScope.Enter(this);
 
@@ -52,6 +54,10 @@ public sealed class LlmAttempt : IDisposable
             tags.Add(AttributeNames.AttemptIndex, index);
             tags.Add(AttributeNames.AttemptKind, KindName(kind));
             tags.Add(AttributeNames.AttemptReason, reason);
+            if (delay is { } wait)
+            {
+                tags.Add(AttributeNames.AttemptDelay, wait.TotalSeconds);
+            }
             SpanAttributes.AddTraceTags(tags, call);
         }
     }
@@ -77,6 +83,15 @@ public sealed class LlmAttempt : IDisposable
 
     /// <summary>Why this attempt was made (the previous attempt's error type), or null for the first.</summary>
     public string? Reason { get; }
+
+    /// <summary>How long the policy waited before this attempt (a backoff or the upstream's Retry-After); zero for the first.</summary>
+    public TimeSpan Delay { get; }
+
+    /// <summary>
+    /// The most bytes this attempt may read of the upstream's response body (<see cref="LlmRetryPolicy.MaxResponseBytes"/>):
+    /// pass it to <see cref="UpstreamHttp.ReadBodyAsync"/> / <see cref="UpstreamHttp.ReadEventsAsync{T}"/>.
+    /// </summary>
+    public long MaxResponseBytes { get; }
 
     /// <summary>The attempt's span, or null when it is not recorded.</summary>
     public Activity? Span { get; }
@@ -146,6 +161,19 @@ public sealed class LlmAttempt : IDisposable
             if (failure is not null)
             {
                 span.SetTag(AttributeNames.ErrorType, failure.GetType().FullName);
+                if (failure is UpstreamException upstream)
+                {
+                    if (upstream.UpstreamStatusCode >= 400)
+                    {
+                        span.SetTag(AttributeNames.HttpResponseStatusCode, upstream.UpstreamStatusCode);
+                    }
+
+                    if (upstream.RetryAfter is { } retryAfter)
+                    {
+                        span.SetTag(AttributeNames.AttemptRetryAfter, retryAfter.TotalSeconds);
+                    }
+                }
+
                 ExceptionEvents.Record(span, failure);
             }
         }

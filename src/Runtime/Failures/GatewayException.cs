@@ -132,6 +132,13 @@ public class UpstreamException : GatewayException
     /// <summary>The status code the upstream answered with (0 when it did not answer).</summary>
     public int UpstreamStatusCode { get; }
 
+    /// <summary>
+    /// How long the upstream asked to wait before trying again (its <c>Retry-After</c> or
+    /// <c>retry-after-ms</c> header), or null. <see cref="LlmRetryPolicy"/> waits that long before a
+    /// retry when it is within <see cref="LlmRetryPolicy.MaxRetryAfter"/>.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <inheritdoc />
     public override int StatusCode => UpstreamStatusCode switch
     {
@@ -149,29 +156,4 @@ public class UpstreamException : GatewayException
         >= 500 => GatewayErrorKind.Api,
         _ => GatewayErrorKind.InvalidRequest,
     };
-}
-
-/// <summary>
-/// The upstream provider did not answer in time (504, code <c>upstream_timeout</c>). Upstream code
-/// throws it when an attempt's or the call's deadline for the upstream passes. The failure path
-/// takes no other timeout or cancellation for an upstream one: a component's own
-/// <see cref="TimeoutException"/> or <see cref="OperationCanceledException"/> is an internal error,
-/// the server's request timeout is <c>request_timeout</c>, a client that left is 499.
-/// </summary>
-public class UpstreamTimeoutException : UpstreamException
-{
-    /// <summary>Creates the exception; the default message is the one the client reads.</summary>
-    public UpstreamTimeoutException(string? message = null, Exception? innerException = null)
-        : base(0, message ?? "The upstream provider did not answer in time.", innerException)
-    {
-    }
-
-    /// <inheritdoc />
-    public override int StatusCode => 504;
-
-    /// <inheritdoc />
-    public override GatewayErrorKind Kind => GatewayErrorKind.Timeout;
-
-    /// <inheritdoc />
-    public override string? Code => "upstream_timeout";
 }

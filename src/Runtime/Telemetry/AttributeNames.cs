@@ -104,6 +104,10 @@ public static class AttributeNames
     public const string AttemptRetries = "tracedllm.attempt.retries";
     /// <summary><c>tracedllm.attempt.fallbacks</c> on the LLM span: fallbacks used.</summary>
     public const string AttemptFallbacks = "tracedllm.attempt.fallbacks";
+    /// <summary><c>tracedllm.attempt.delay</c> (seconds) on a retry or fallback attempt: how long the policy waited before it (a backoff, or the upstream's Retry-After).</summary>
+    public const string AttemptDelay = "tracedllm.attempt.delay";
+    /// <summary><c>tracedllm.attempt.retry_after</c> (seconds) on a failed attempt: the wait its upstream asked for (<c>Retry-After</c> / <c>retry-after-ms</c>).</summary>
+    public const string AttemptRetryAfter = "tracedllm.attempt.retry_after";
 
     // Streaming.
     /// <summary><c>gen_ai.server.time_to_first_token</c> (seconds) on a streamed LLM span.</summary>

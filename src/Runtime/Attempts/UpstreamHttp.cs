@@ -1,0 +1,291 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TracedLlm;
+
+/// <summary>
+/// What every gateway author needs around an HTTP upstream, with failures as the
+/// <see cref="UpstreamException"/> types the policy and the failure path understand: send within an
+/// attempt, turn an error status (and its <c>Retry-After</c>) into an exception without passing its
+/// body on, read a body or an event stream (System.Net.ServerSentEvents) no larger than a limit,
+/// and tell a cut-off response from a bad one.
+/// </summary>
+public static class UpstreamHttp
+{
+    private const int FirstBufferBytes = 16 * 1024;
+
+    /// <summary>
+    /// Sends <paramref name="request"/> within <paramref name="attempt"/> (it carries the attempt's
+    /// <c>traceparent</c>) and returns once the headers arrived; an error status is thrown as
+    /// <see cref="UpstreamException"/> (<see cref="EnsureSuccess"/>). Read the body with
+    /// <see cref="ReadBodyAsync"/> or <see cref="ReadEventsAsync{T}"/>, and dispose the response.
+    /// </summary>
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, LlmAttempt attempt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(attempt);
+        attempt.ApplyTraceContext(request);
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            EnsureSuccess(response);
+            return response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="UpstreamException"/> with the upstream's status and <see cref="UpstreamException.RetryAfter"/>
+    /// when the status is not a success. The upstream's body is never read into the message: it may
+    /// echo credentials or internal details.
+    /// </summary>
+    public static void EnsureSuccess(HttpResponseMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (!response.IsSuccessStatusCode)
+        {
+            var status = (int)response.StatusCode;
+            throw new UpstreamException(status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {status}."))
+            {
+                RetryAfter = GetRetryAfter(response),
+            };
+        }
+    }
+
+    /// <summary>
+    /// The wait the upstream asks for: OpenAI's <c>retry-after-ms</c>, else <c>Retry-After</c> in
+    /// seconds or as an HTTP date (zero when the date has passed); null when there is none or it
+    /// cannot be read. At most one day.
+    /// </summary>
+    public static TimeSpan? GetRetryAfter(HttpResponseMessage response, DateTimeOffset? now = null)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var longest = TimeSpan.FromDays(1);
+        if (response.Headers.TryGetValues("retry-after-ms", out var values))
+        {
+            foreach (var value in values)
+            {
+                if (double.TryParse(value, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out var milliseconds))
+                {
+                    return milliseconds >= longest.TotalMilliseconds ? longest : TimeSpan.FromMilliseconds(milliseconds);
+                }
+            }
+        }
+
+        return response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta < TimeSpan.Zero ? TimeSpan.Zero : delta > longest ? longest : delta,
+            { Date: { } date } => Clamp(date - (now ?? DateTimeOffset.UtcNow), longest),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// Reads the whole body, at most <paramref name="maxBytes"/> (<see cref="LlmAttempt.MaxResponseBytes"/>):
+    /// a larger one (by its Content-Length, at once, or as it arrives) fails with
+    /// <see cref="UpstreamResponseTooLargeException"/> without reading the rest; one cut off fails with
+    /// a truncated <see cref="UpstreamBadResponseException"/>.
+    /// </summary>
+    public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpResponseMessage response, long maxBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        maxBytes = Math.Min(maxBytes, Array.MaxLength);
+        var declared = response.Content.Headers.ContentLength;
+        if (declared > maxBytes)
+        {
+            throw new UpstreamResponseTooLargeException(maxBytes);
+        }
+
+        try
+        {
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                var buffer = new byte[declared is { } length ? (int)length : (int)Math.Min(maxBytes, FirstBufferBytes)];
+                var filled = 0;
+                while (true)
+                {
+                    if (filled == buffer.Length)
+                    {
+                        if (filled == maxBytes || declared is not null)
+                        {
+                            // Full: anything more is over the limit (or over what the headers declared).
+                            var probe = new byte[1];
+                            if (await body.ReadAsync(probe, cancellationToken).ConfigureAwait(false) > 0)
+                            {
+                                throw new UpstreamResponseTooLargeException(maxBytes);
+                            }
+
+                            break;
+                        }
+
+                        Array.Resize(ref buffer, (int)Math.Min(maxBytes, buffer.Length * 2L));
+                    }
+
+                    var read = await body.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    filled += read;
+                }
+
+                if (declared is { } expected && filled < expected)
+                {
+                    throw Truncated(null);
+                }
+
+                return buffer.AsMemory(0, filled);
+            }
+        }
+        catch (IOException exception)
+        {
+            throw Truncated(exception);
+        }
+    }
+
+    /// <summary>
+    /// The server-sent events of a streamed response, parsed by System.Net.ServerSentEvents' <see cref="SseParser"/>
+    /// with <paramref name="itemParser"/>, reading at most <paramref name="maxBytes"/> in all. A
+    /// response that is not <c>text/event-stream</c>, or an event the parser cannot read (it throws
+    /// <see cref="JsonException"/> or <see cref="FormatException"/>), fails with <see cref="UpstreamBadResponseException"/>;
+    /// a connection cut mid-stream with a truncated one; too many bytes with <see cref="UpstreamResponseTooLargeException"/>.
+    /// The events end where the body ends: whether the stream was complete (OpenAI's <c>[DONE]</c>,
+    /// Anthropic's <c>message_stop</c>) is the provider's protocol to check.
+    /// </summary>
+    public static IAsyncEnumerable<SseItem<T>> ReadEventsAsync<T>(HttpResponseMessage response, SseItemParser<T> itemParser, long maxBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(itemParser);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        if (!IsEventStream(response.Content.Headers.ContentType))
+        {
+            throw new UpstreamBadResponseException("The upstream provider answered a streaming request with a body that is not an event stream.");
+        }
+
+        return ReadEventsCoreAsync(response, itemParser, maxBytes, cancellationToken);
+    }
+
+    /// <summary>A truncated-response failure, for a provider whose stream ended before its protocol's terminal event.</summary>
+    public static UpstreamBadResponseException Truncated(Exception? innerException = null) =>
+        new("The upstream provider's response was cut off before its end.", truncated: true, innerException);
+
+    private static async IAsyncEnumerable<SseItem<T>> ReadEventsCoreAsync<T>(HttpResponseMessage response, SseItemParser<T> itemParser, long maxBytes, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var body = await OpenAsync(response, cancellationToken).ConfigureAwait(false);
+        await using var bounded = new BoundedReadStream(body, maxBytes);
+        var events = SseParser.Create(bounded, itemParser).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (events.ConfigureAwait(false))
+        {
+            while (await NextEventAsync(events).ConfigureAwait(false))
+            {
+                yield return events.Current;
+            }
+        }
+    }
+
+    private static async Task<Stream> OpenAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException exception)
+        {
+            throw Truncated(exception);
+        }
+    }
+
+    private static async ValueTask<bool> NextEventAsync<T>(IAsyncEnumerator<SseItem<T>> events)
+    {
+        try
+        {
+            return await events.MoveNextAsync().ConfigureAwait(false);
+        }
+        catch (IOException exception)
+        {
+            throw Truncated(exception);
+        }
+        catch (Exception exception) when (exception is JsonException or FormatException)
+        {
+            throw new UpstreamBadResponseException("The upstream provider streamed an event that could not be read.", truncated: false, exception);
+        }
+    }
+
+    private static bool IsEventStream(MediaTypeHeaderValue? contentType) =>
+        string.Equals(contentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+
+    private static TimeSpan Clamp(TimeSpan value, TimeSpan longest) => value < TimeSpan.Zero ? TimeSpan.Zero : value > longest ? longest : value;
+
+    /// <summary>Counts what is read through it and fails once more than the limit has come.</summary>
+    private sealed class BoundedReadStream(Stream inner, long maxBytes) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _read;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read > maxBytes ? throw new UpstreamResponseTooLargeException(maxBytes) : read;
+        }
+    }
+}
