@@ -14,11 +14,15 @@ namespace TracedLlm.Gateway.Tests;
 internal static class LoopbackApp
 {
     /// <summary>Builds, maps and starts the app; returns it with its base address.</summary>
-    public static async Task<(WebApplication App, string Address)> StartAsync(Action<WebApplication> map)
+    public static Task<(WebApplication App, string Address)> StartAsync(Action<WebApplication> map) => StartAsync(static _ => { }, map);
+
+    /// <summary>Registers services, builds, maps and starts the app; returns it with its base address.</summary>
+    public static async Task<(WebApplication App, string Address)> StartAsync(Action<IServiceCollection> services, Action<WebApplication> map)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        services(builder.Services);
         var app = builder.Build();
         map(app);
         await app.StartAsync();

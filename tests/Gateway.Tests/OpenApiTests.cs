@@ -3,7 +3,13 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Net.Http;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using TracedLlm.Gateway.FaultRoutes;
 
 namespace TracedLlm.Gateway.Tests;
 
@@ -72,6 +78,45 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
             Assert.Equal(status, response.StatusCode);
             var documented = Operation(path)["responses"]![((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture)]!["content"]!["application/json"]!["schema"]!;
             AssertMatches(documented, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+        }
+    }
+
+    [Fact]
+    public async Task RoutesMappedAgainUnderAGroupGetNamesOfTheirOwnAndAnswer()
+    {
+        // Endpoint names (OpenAPI operation ids) must be unique in an application: the same traced
+        // routes mapped at the root and under two groups must not fail routing with a duplicate name.
+        // (Chat and ChatStream share one endpoint: the body's "stream" picks the handler.)
+        var (app, address) = await LoopbackApp.StartAsync(services => services.AddTracedLlm(), app =>
+        {
+            app.MapFaultMatrixRoutes();
+            app.MapGroup("/v2").MapFaultMatrixRoutes();
+            app.MapGroup("/tenant/{tenant}").MapFaultMatrixRoutes();
+        });
+        try
+        {
+            var names = ((IEndpointRouteBuilder)app).DataSources.SelectMany(source => source.Endpoints)
+                .Select(endpoint => (endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName, ((RouteEndpoint)endpoint).RoutePattern.RawText))
+                .Where(name => name.EndpointName?.StartsWith("Chat", StringComparison.Ordinal) == true)
+                .Order()
+                .ToList();
+            Assert.Equal(
+                new (string?, string?)[]
+                {
+                    ("Chat", "/v1/chat/completions"),
+                    ("Chat_tenant_tenant_v1_chat_completions", "/tenant/{tenant}/v1/chat/completions"),
+                    ("Chat_v2_v1_chat_completions", "/v2/v1/chat/completions"),
+                },
+                names);
+
+            // Routing builds its matcher (where duplicate names fail) on the first request.
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            using var response = await client.PostAsync("/v2/v1/chat/completions", new StringContent("[1]", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+        finally
+        {
+            await LoopbackApp.StopAsync(app);
         }
     }
 

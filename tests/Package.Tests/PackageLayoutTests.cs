@@ -84,7 +84,9 @@ public sealed class PackageLayoutTests(PackedFeed feed)
             return document.Descendants(ns + "dependency").Select(d => $"{d.Attribute("id")!.Value} {d.Attribute("version")!.Value}").ToArray();
         }
 
-        Assert.Equal(new[] { "TracedLlm 0.1.0", "OpenTelemetry 1.20.1", "OpenTelemetry.Exporter.OpenTelemetryProtocol 1.20.1" }, Dependencies("TracedLlm.OpenTelemetry"));
+        // OpenTelemetry.Extensions.Hosting: AddTracedLlm() on the OpenTelemetry builder, and the
+        // providers started and flushed with the host.
+        Assert.Equal(new[] { "TracedLlm 0.1.0", "OpenTelemetry 1.20.1", "OpenTelemetry.Exporter.OpenTelemetryProtocol 1.20.1", "OpenTelemetry.Extensions.Hosting 1.20.1" }, Dependencies("TracedLlm.OpenTelemetry"));
 
         // System.Numerics.Tensors 10.0.14: what Microsoft.Extensions.AI asks for (10.0.13) is not on every feed.
         Assert.Equal(new[] { "TracedLlm 0.1.0", "Microsoft.Extensions.AI 10.11.0", "System.Numerics.Tensors 10.0.14" }, Dependencies("TracedLlm.Extensions.AI"));

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Threading.Tasks;
 using System.ComponentModel;
 using Microsoft.AspNetCore.Builder;
@@ -17,8 +19,10 @@ namespace TracedLlm;
 /// </summary>
 public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
 {
+    /// <summary>The endpoint names handed out per application (one gateway per application), across every <c>MapTracedLlmRoutes()</c> call and route group.</summary>
+    private static readonly ConditionalWeakTable<TracedLlmGateway, EndpointNames> Names = new();
+
     private readonly List<IEndpointConventionBuilder> _builders = new();
-    private readonly List<TracedRouteInfo> _routes = new();
     private readonly TracedLlmGateway _gateway;
 
     private TracedLlmRouteBuilder(TracedLlmGateway gateway)
@@ -66,10 +70,14 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
             builder.WithMetadata(metadata);
         }
 
-        // Names are given when the endpoints are built, once every traced route is known, so that
-        // each can have its handler's method name unless two routes share it.
-        _routes.Add(route);
-        builder.Add(endpoint => endpoint.Metadata.Add(new EndpointNameMetadata(EndpointName(route))));
+        // Names are given when the endpoints are built, once every traced route of the application
+        // is known, so that each can have its handler's method name unless two routes share it; a
+        // route mapped again (another group, another prefix) is named after its full pattern, since
+        // endpoint names (and OpenAPI operation ids) must be unique in the application.
+        var names = Names.GetValue(gateway, static _ => new EndpointNames());
+        names.Add(route);
+        builder.Add(endpoint => endpoint.Metadata.Add(new EndpointNameMetadata(
+            names.NameFor(route, (endpoint as RouteEndpointBuilder)?.RoutePattern.RawText ?? route.Pattern))));
         _builders.Add(builder);
         return this;
     }
@@ -92,21 +100,6 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
         }
     }
 
-    /// <summary>The handler's method name (an OpenAPI operation id), or its full name when another traced route has a method of that name.</summary>
-    private string EndpointName(TracedRouteInfo route)
-    {
-        var method = MethodName(route.Handler);
-        foreach (var other in _routes)
-        {
-            if (!ReferenceEquals(other, route) && MethodName(other.Handler) == method)
-            {
-                return route.Handler;
-            }
-        }
-
-        return method;
-    }
-
     private static string MethodName(string handler) => handler[(handler.LastIndexOf('.') + 1)..];
 
     /// <summary>The handler's type (without namespace): API descriptions group the routes by it, as they group other endpoints by their handler's type.</summary>
@@ -114,5 +107,67 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
     {
         var type = handler[..Math.Max(0, handler.LastIndexOf('.'))];
         return type[(type.LastIndexOf('.') + 1)..];
+    }
+
+    /// <summary>
+    /// One application's endpoint names: the handler's method name (an OpenAPI operation id), or
+    /// its full name when another traced route has a method of that name; the first endpoint of a
+    /// name keeps it, a later endpoint of the same name at another pattern gets the pattern appended.
+    /// </summary>
+    private sealed class EndpointNames
+    {
+        private readonly List<TracedRouteInfo> _routes = new();
+        private readonly Dictionary<string, string> _patternByName = new(StringComparer.Ordinal);
+
+        public void Add(TracedRouteInfo route)
+        {
+            lock (_routes)
+            {
+                _routes.Add(route);
+            }
+        }
+
+        public string NameFor(TracedRouteInfo route, string pattern)
+        {
+            lock (_routes)
+            {
+                var name = MethodName(route.Handler);
+                foreach (var other in _routes)
+                {
+                    if (other.Handler != route.Handler && MethodName(other.Handler) == name)
+                    {
+                        name = route.Handler;
+                        break;
+                    }
+                }
+
+                if (_patternByName.TryGetValue(name, out var owner) && owner != pattern)
+                {
+                    name = name + "_" + Identifier(pattern);
+                }
+
+                _patternByName.TryAdd(name, pattern);
+                return name;
+            }
+        }
+
+        /// <summary>The pattern's letters and digits, other runs of characters as one <c>_</c>: <c>/v2/chat/completions</c> becomes <c>v2_chat_completions</c>.</summary>
+        private static string Identifier(string pattern)
+        {
+            var text = new StringBuilder(pattern.Length);
+            foreach (var c in pattern)
+            {
+                if (char.IsAsciiLetterOrDigit(c))
+                {
+                    text.Append(c);
+                }
+                else if (text.Length > 0 && text[^1] != '_')
+                {
+                    text.Append('_');
+                }
+            }
+
+            return text.ToString().TrimEnd('_');
+        }
     }
 }
