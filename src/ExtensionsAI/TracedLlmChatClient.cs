@@ -18,7 +18,7 @@ namespace TracedLlm.Extensions.AI;
 /// <remarks>
 /// The request is found through the async context (<see cref="LlmCall.Current"/>): a handler, or
 /// anything it awaits, just calls the client. Inside an attempt that is already open (the operation
-/// given to <see cref="LlmCall.ExecuteAsync{T}"/> / <see cref="LlmCall.StreamAsync{T}"/>, which add
+/// given to <c>LlmCall.ExecuteAsync</c> / <c>LlmCall.StreamAsync</c>, which add
 /// retries and fallbacks) the call is recorded on that attempt instead of starting another; the
 /// attempt's model is the call's model unless the options name one. Outside a traced request (a
 /// background job), calls pass through untouched.

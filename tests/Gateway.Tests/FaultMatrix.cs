@@ -122,6 +122,9 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
             {
                 Fault.SyncThrow or Fault.AsyncThrow => new Expected(500, "internal_error", typeof(FaultInjectedException).FullName!, InternalError, answer),
                 Fault.OwnCancellation => new Expected(500, "internal_error", typeof(OperationCanceledException).FullName!, InternalError, answer),
+                // The upstream call's own timeout says the upstream did not answer in time (retryable,
+                // 504); any other component's timeout is a fault of the gateway's own code (500).
+                Fault.OwnTimeout when Site is FaultSite.Upstream or FaultSite.StreamAfterFirstChunk => new Expected(504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName!, "The upstream provider did not answer in time.", answer),
                 Fault.OwnTimeout => new Expected(500, "internal_error", typeof(TimeoutException).FullName!, InternalError, answer),
                 Fault.Block when Site == FaultSite.Authenticator => new Expected(401, null, typeof(LlmAuthenticationException).FullName!, AuthFailureMessage, answer),
                 Fault.Block => new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage, answer),

@@ -114,9 +114,9 @@ internal abstract class AttemptSequence : IDisposable
     }
 
     /// <summary>Ends the attempt as failed with the classified failure, which the next attempt names as its reason.</summary>
-    protected Exception Fail(LlmAttempt attempt, Exception exception)
+    protected Exception Fail(LlmAttempt attempt, Exception exception, CancellationToken attemptToken)
     {
-        var failure = Classify(exception);
+        var failure = Classify(exception, attemptToken);
         attempt.Fail(failure);
         _lastFailure = failure;
         return failure;
@@ -126,13 +126,18 @@ internal abstract class AttemptSequence : IDisposable
     /// What an attempt's exception means for the gateway: a timeout, an unreachable upstream, an
     /// error status or a cut-off response become the <see cref="UpstreamException"/> that says so;
     /// a cancellation by the client (or a during-call guardrail), a <see cref="GatewayException"/>
-    /// and anything unknown stay as they are.
+    /// and anything unknown stay as they are. A cancellation is a timeout only when the attempt's
+    /// timeout, the deadline or an HTTP client's timeout caused it: an operation that cancels
+    /// itself for a reason of its own is a fault of the gateway's code (500), not a slow upstream.
     /// </summary>
-    public Exception Classify(Exception exception) => exception switch
+    public Exception Classify(Exception exception, CancellationToken attemptToken) => exception switch
     {
         GatewayException => exception,
         _ when CallCancelled => exception,
-        OperationCanceledException or TimeoutException or TimeoutRejectedException => Timeout(exception),
+        TimeoutRejectedException => Timeout(exception, attemptTimedOut: true),
+        TimeoutException => Timeout(exception, attemptTimedOut: false),
+        OperationCanceledException when attemptToken.IsCancellationRequested || Token.IsCancellationRequested => Timeout(exception, attemptTimedOut: true),
+        OperationCanceledException { InnerException: TimeoutException } => Timeout(exception, attemptTimedOut: false),
         HttpRequestException { StatusCode: { } status } => new UpstreamException((int)status, $"The upstream provider answered {(int)status}.", exception),
         HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } or IOException =>
             new UpstreamBadResponseException("The upstream provider's response was cut off before its end.", truncated: true, exception),
@@ -146,7 +151,7 @@ internal abstract class AttemptSequence : IDisposable
     private Exception FinalFailure(Exception exception) => exception switch
     {
         BrokenCircuitException broken => new UpstreamCircuitOpenException(CurrentTarget, broken.RetryAfter, broken),
-        _ => Classify(exception),
+        _ => Classify(exception, Token),
     };
 
     public bool ShouldRetry(Exception? failure)
@@ -228,10 +233,11 @@ internal abstract class AttemptSequence : IDisposable
     private TimeSpan RemainingTime() =>
         Policy.TotalTimeout is { } total ? total - Stopwatch.GetElapsedTime(_startTimestamp) : TimeSpan.MaxValue;
 
-    private UpstreamTimeoutException Timeout(Exception exception) => DeadlinePassed
+    /// <summary>The timeout named by what ran out: the request's deadline, the attempt timeout, or (a client or dependency of the provider timing out) just the upstream.</summary>
+    private UpstreamTimeoutException Timeout(Exception exception, bool attemptTimedOut) => DeadlinePassed
         ? new UpstreamTimeoutException($"The upstream provider did not answer within the request's deadline of {Seconds(Policy.TotalTimeout!.Value)}.", deadline: true, exception)
         : new UpstreamTimeoutException(
-            Policy.AttemptTimeout is { } timeout
+            attemptTimedOut && Policy.AttemptTimeout is { } timeout
                 ? $"The upstream provider did not answer within the attempt timeout of {Seconds(timeout)}."
                 : "The upstream provider did not answer in time.",
             deadline: false,
@@ -266,7 +272,7 @@ internal sealed class ExecuteSequence<T> : AttemptSequence
         }
         catch (Exception exception)
         {
-            return Outcome.FromException<object?>(Fail(attempt, exception));
+            return Outcome.FromException<object?>(Fail(attempt, exception, context.CancellationToken));
         }
     }
 }
@@ -323,8 +329,9 @@ internal sealed class StreamSequence<T> : AttemptSequence
                 await UpstreamStream<T>.DisposeQuietlyAsync(chunks, attempt).ConfigureAwait(false);
             }
 
+            var failure = Fail(attempt, exception, cancellation.Token);
             cancellation.Dispose();
-            return Outcome.FromException<object?>(Fail(attempt, exception));
+            return Outcome.FromException<object?>(failure);
         }
     }
 }
@@ -387,7 +394,7 @@ internal sealed class UpstreamStream<T> : IAsyncDisposable
         }
         catch (Exception exception)
         {
-            var failure = _sequence.Classify(exception);
+            var failure = _sequence.Classify(exception, _cancellation.Token);
             if (!_sequence.CallCancelled)
             {
                 // An upstream failure mid-stream; a client that left is recorded as an abandoned attempt on disposal.

@@ -63,8 +63,8 @@ public sealed class LlmAttempt : IDisposable
     }
 
     /// <summary>
-    /// The attempt the running code is inside (the operation given to <see cref="LlmCall.ExecuteAsync{T}"/>
-    /// or <see cref="LlmCall.StreamAsync{T}"/>, or after <see cref="LlmCall.StartAttempt"/>) while it
+    /// The attempt the running code is inside (the operation given to <c>LlmCall.ExecuteAsync</c>
+    /// or <c>LlmCall.StreamAsync</c>, or after <see cref="LlmCall.StartAttempt"/>) while it
     /// has not ended, else null. Flows only after <see cref="LlmCall.EnableCurrent"/>.
     /// </summary>
     public static LlmAttempt? Current => AmbientLlmScope.Current is LlmAttempt { _ended: false } attempt ? attempt : null;
