@@ -61,7 +61,7 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("InvokeAsync(httpContext, global::TracedLlm.Pipeline.TracedLlmGateway.From(httpContext));");
             w.Indent--;
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("/// <summary>Runs the request: server span, auth, pre-call, the LLM span with guardrails and the handler, and one failure path.</summary>");
+            w.WriteLine("/// <summary>Runs the request: auth, then the server span (the caller's trace joined only once it passed), pre-call, the LLM span with guardrails and the handler, and one failure path.</summary>");
             Open(w, "public static async global::System.Threading.Tasks.Task InvokeAsync(global::Microsoft.AspNetCore.Http.HttpContext httpContext, global::TracedLlm.Pipeline.TracedLlmGateway gateway)");
             w.WriteLine("var startTimestamp = global::System.Diagnostics.Stopwatch.GetTimestamp();");
             w.WriteLine("var ambient = global::System.Diagnostics.Activity.Current;");
@@ -78,12 +78,12 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"var call = {Pipeline}.CreateCall(httpContext, Route, envelope, gateway, startTimestamp);");
             w.WriteLine("global::System.Diagnostics.Activity? server = null, auth = null, preCall = null, llm = null;");
             Open(w, "try");
+            w.WriteLine("// Authentication first, before any span: nothing the client sent reaches a trace until it has passed.");
+            w.WriteLine($"await {Pipeline}.AuthenticateAsync(call).ConfigureAwait(false);");
             w.WriteLine($"server = {Pipeline}.StartServerSpan(call, ambient);");
-            Open(w, $"if ({Pipeline}.RequiresAuthentication(call))");
-            w.WriteLine($"auth = {Pipeline}.StartChild({SpanNames}.Auth, {ActivityKind}.Internal, server);");
-            w.WriteLine($"await {Pipeline}.AuthenticateAsync(call, auth).ConfigureAwait(false);");
+            w.WriteLine($"auth = {Pipeline}.StartAuthSpan(call, server);");
+            w.WriteLine($"{Pipeline}.ThrowIfUnauthenticated(call);");
             w.WriteLine($"auth = {Pipeline}.End(auth, server);");
-            Close(w);
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine($"preCall = {Pipeline}.StartChild({SpanNames}.PreCall, {ActivityKind}.Internal, server);");
             if (hasBody)

@@ -56,6 +56,9 @@ public sealed class LlmCall
     /// <summary>The hash of the caller's API key, set by authentication; never the key.</summary>
     public string? UserApiKeyHash { get; internal set; }
 
+    /// <summary>Whether the caller passed authentication (or the route is open); set before the handler runs.</summary>
+    public CallerTrust Trust => Authentication.Trust;
+
     /// <summary>The LLM span (<c>litellm_request</c>), or null when it is not recorded.</summary>
     public Activity? Span { get; internal set; }
 
@@ -88,6 +91,26 @@ public sealed class LlmCall
 
     internal FailurePath.Failure? Failure { get; set; }
 
+    /// <summary>The authenticator's outcome, kept from before the spans exist until they do.</summary>
+    internal AuthenticationState Authentication;
+
+    /// <summary>The client-derived bytes this request's spans have recorded (a field: it is charged in place).</summary>
+    internal TelemetryBudget TelemetryBudget;
+
+    /// <summary>The caller's context the server span joined (default for a new root): a failure in an unsampled trace links to it.</summary>
+    internal ActivityContext CallerContext { get; set; }
+
+    /// <summary>
+    /// The keyed fingerprint of a caller's API key for <see cref="AuthResult.KeyHash"/>: HMAC-SHA256
+    /// with <see cref="TracedLlmOptions.ApiKeyFingerprintSecret"/>, lowercase hex; null when no secret
+    /// is configured, so nothing is recorded. Never the key, and not recoverable without the secret.
+    /// </summary>
+    public string? ApiKeyFingerprint(string apiKey)
+    {
+        ArgumentNullException.ThrowIfNull(apiKey);
+        return Gateway.Options.ApiKeyFingerprintSecret is { Length: > 0 } secret ? ApiKeyFingerprints.Compute(secret, apiKey) : null;
+    }
+
     /// <summary>Records <c>gen_ai.provider.name</c> (e.g. <c>openai</c>, <c>anthropic</c>).</summary>
     public void SetProvider(string providerName)
     {
@@ -116,15 +139,19 @@ public sealed class LlmCall
         ResponseModel = responseModel ?? ResponseModel;
         if (Span is { IsAllDataRequested: true } span)
         {
+            // The upstream's answer may echo what the client sent: bounded like any client value.
             if (responseModel is not null)
             {
-                span.SetTag(AttributeNames.GenAiResponseModel, responseModel);
-                span.SetTag(AttributeNames.LangfuseObservationModelName, responseModel);
+                var dropped = 0;
+                var model = TelemetryText.ForSpan(this, AttributeNames.GenAiResponseModel, responseModel, Gateway.Options.Limits.MaxAttributeValueLength, ref dropped);
+                span.SetTag(AttributeNames.GenAiResponseModel, model);
+                span.SetTag(AttributeNames.LangfuseObservationModelName, model);
             }
 
             if (responseId is not null)
             {
-                span.SetTag(AttributeNames.GenAiResponseId, responseId);
+                var dropped = 0;
+                span.SetTag(AttributeNames.GenAiResponseId, TelemetryText.ForSpan(this, AttributeNames.GenAiResponseId, responseId, Gateway.Options.Limits.MaxAttributeValueLength, ref dropped));
             }
 
             if (finishReasons.Length > 0)
@@ -143,7 +170,7 @@ public sealed class LlmCall
         ArgumentNullException.ThrowIfNull(exception);
         if ((Activity.Current ?? Span) is { IsAllDataRequested: true } span)
         {
-            span.AddException(exception);
+            TelemetryText.AddException(span, exception, this);
         }
     }
 

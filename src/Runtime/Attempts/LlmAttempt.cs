@@ -42,9 +42,9 @@ public sealed class LlmAttempt : IDisposable
         Span = TracedPipeline.StartChild(SpanNames.UpstreamAttempt, ActivityKind.Client, _parent);
         if (Span is { IsAllDataRequested: true } span)
         {
-            var tags = new FirstTags(span);
+            var tags = new FirstTags(span, call);
             tags.Add(AttributeNames.GenAiProviderName, target.Provider);
-            tags.Add(AttributeNames.GenAiRequestModel, target.Model);
+            tags.AddClient(AttributeNames.GenAiRequestModel, target.Model);
             tags.Add(AttributeNames.AttemptIndex, index);
             tags.Add(AttributeNames.AttemptKind, KindName(kind));
             tags.Add(AttributeNames.AttemptReason, reason);
@@ -129,13 +129,14 @@ public sealed class LlmAttempt : IDisposable
             if (failure is not null)
             {
                 span.SetTag(AttributeNames.ErrorType, failure.GetType().FullName);
-                span.AddException(failure);
+                TelemetryText.AddException(span, failure, Call);
             }
         }
 
         if (failure is not null || abandoned)
         {
-            span.SetStatus(ActivityStatusCode.Error, failure is GatewayException known ? known.Message : outcome);
+            var options = Call.Gateway.Options;
+            span.SetStatus(ActivityStatusCode.Error, failure is GatewayException known ? TelemetryText.Bound(known.Message, options.Limits.MaxAttributeValueLength, options.Redaction) : outcome);
         }
 
         TracedPipeline.End(span, _parent);

@@ -38,10 +38,12 @@ public static class FailurePath
             GuardrailRunner.RecordUnspannedBlock(unspanned, llm ?? server);
         }
 
+        // The message goes to the client and into spans: redacted and bounded like any client text (it may echo some).
         var failure = Classify(exception, clientGone);
+        failure = failure with { Message = TelemetryText.Bound(failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction) };
         call.Failure = failure;
-        MarkOpenSpan(llm ?? preCall ?? auth, exception, failure);
-        MarkOpenSpan(server, innermost: llm is null && preCall is null && auth is null ? exception : null, failure);
+        MarkOpenSpan(call, llm ?? preCall ?? auth, exception, failure);
+        MarkOpenSpan(call, server, innermost: llm is null && preCall is null && auth is null ? exception : null, failure);
         if (server is { IsAllDataRequested: true })
         {
             server.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
@@ -54,7 +56,7 @@ public static class FailurePath
             {
                 failed.SetTag(AttributeNames.ErrorType, failure.ErrorType);
                 failed.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
-                failed.AddException(exception);
+                TelemetryText.AddException(failed, exception, call);
             }
 
             failed.SetStatus(ActivityStatusCode.Error, failure.Message);
@@ -79,7 +81,10 @@ public static class FailurePath
             catch (Exception writeFailure) when (writeFailure is OperationCanceledException or System.IO.IOException)
             {
                 // The client left while the error was being written: nothing more to tell it.
-                server?.AddException(writeFailure);
+                if (server is not null)
+                {
+                    TelemetryText.AddException(server, writeFailure, call);
+                }
             }
         }
     }
@@ -103,7 +108,7 @@ public static class FailurePath
         }
     }
 
-    private static void MarkOpenSpan(Activity? span, Exception? innermost, in Failure failure)
+    private static void MarkOpenSpan(LlmCall call, Activity? span, Exception? innermost, in Failure failure)
     {
         if (span is null)
         {
@@ -116,7 +121,7 @@ public static class FailurePath
             span.SetTag(AttributeNames.ErrorType, failure.ErrorType);
             if (innermost is not null)
             {
-                span.AddException(innermost);
+                TelemetryText.AddException(span, innermost, call);
             }
         }
     }

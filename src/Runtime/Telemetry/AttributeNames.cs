@@ -88,7 +88,7 @@ public static class AttributeNames
     public const string MetadataSlot = "tracedllm.metadata_slot";
     /// <summary><c>tracedllm.trace_join</c>: how the server span joined its trace (<c>metadata</c>, <c>traceparent</c>, <c>none</c>).</summary>
     public const string TraceJoin = "tracedllm.trace_join";
-    /// <summary><c>user_api_key_hash</c>: SHA-256 of the caller's key, never the key.</summary>
+    /// <summary><c>user_api_key_hash</c>: a keyed fingerprint of the caller's key (<see cref="TracedLlm.LlmCall.ApiKeyFingerprint"/>), never the key.</summary>
     public const string UserApiKeyHash = "user_api_key_hash";
 
     // Upstream attempts.
@@ -122,6 +122,10 @@ public static class AttributeNames
     public const string InvalidTraceContextReason = "tracedllm.reason";
     /// <summary>The event recorded when a failure logger itself throws.</summary>
     public const string FailureLoggerErrorEvent = "tracedllm.failure_logger_error";
+
+    // Bounds.
+    /// <summary><c>tracedllm.telemetry.dropped</c>: client values cut or left out on this span by <see cref="TracedLlm.TelemetryLimits"/>.</summary>
+    public const string TelemetryDropped = "tracedllm.telemetry.dropped";
 }
 
 /// <summary>The values of <see cref="AttributeNames.GuardrailStatus"/>.</summary>

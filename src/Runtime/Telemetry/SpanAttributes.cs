@@ -1,21 +1,37 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Text;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>Writes the contract's attributes. Callers check <see cref="Activity.IsAllDataRequested"/> first, so nothing is built for a span that is not recorded.</summary>
+/// <summary>
+/// Writes the contract's attributes. Callers check <see cref="Activity.IsAllDataRequested"/> first,
+/// so nothing is built for a span that is not recorded. Every value a client chose goes through
+/// <see cref="FirstTags.AddClient(string, string?)"/>: redacted, bounded and charged to the request.
+/// </summary>
 internal static class SpanAttributes
 {
-    /// <summary>The server span's attributes: the route, how its trace was joined, and the trace-level metadata.</summary>
+    /// <summary>
+    /// The server span's attributes: the route, how its trace was joined, and the trace-level
+    /// metadata. An unauthenticated caller's span gets the route only (its trace records the status
+    /// and failure reason from the failure path): nothing the caller chose.
+    /// </summary>
     public static void AddServerAttributes(Activity span, LlmCall call, TraceJoinSource join, string? defaultEnvironment)
     {
-        var tags = new FirstTags(span);
+        var tags = new FirstTags(span, call);
         var route = call.Route;
         tags.Add(AttributeNames.HttpRequestMethod, route.HttpMethod);
         tags.Add(AttributeNames.HttpRoute, route.Pattern);
         tags.Add(AttributeNames.MetadataSlot, route.MetadataSlot);
+        if (call.Trust == CallerTrust.Unauthenticated)
+        {
+            tags.Add(AttributeNames.TraceJoin, "unauthenticated");
+            tags.Add(AttributeNames.LangfuseEnvironment, defaultEnvironment);
+            return;
+        }
+
         tags.Add(AttributeNames.TraceJoin, join switch
         {
             TraceJoinSource.Metadata => "metadata",
@@ -24,53 +40,64 @@ internal static class SpanAttributes
         });
 
         var metadata = call.Metadata;
-        tags.Add(AttributeNames.LangfuseEnvironment, metadata.Environment ?? defaultEnvironment);
+        if (metadata.Environment is { } environment)
+        {
+            tags.AddClient(AttributeNames.LangfuseEnvironment, environment);
+        }
+        else
+        {
+            tags.Add(AttributeNames.LangfuseEnvironment, defaultEnvironment);
+        }
+
         if (!metadata.IsPresent)
         {
             return;
         }
 
-        tags.Add(AttributeNames.LangfuseTraceName, metadata.TraceName);
+        tags.AddClient(AttributeNames.LangfuseTraceName, metadata.TraceName);
         if (metadata.UserId is { } user)
         {
-            tags.Add(AttributeNames.LangfuseUserId, user);
-            tags.Add(AttributeNames.UserId, user);
+            tags.AddClient(AttributeNames.LangfuseUserId, user);
+            tags.AddClient(AttributeNames.UserId, user);
         }
 
         if (metadata.SessionId is { } session)
         {
-            tags.Add(AttributeNames.LangfuseSessionId, session);
-            tags.Add(AttributeNames.SessionId, session);
+            tags.AddClient(AttributeNames.LangfuseSessionId, session);
+            tags.AddClient(AttributeNames.SessionId, session);
         }
 
         if (metadata.Tags is string[] { Length: > 0 } traceTags)
         {
-            tags.Add(AttributeNames.LangfuseTraceTags, traceTags);
+            tags.AddClient(AttributeNames.LangfuseTraceTags, traceTags);
         }
 
+        tags.AddClient(AttributeNames.LangfuseRelease, metadata.Release);
+        tags.AddClient(AttributeNames.LangfuseVersion, metadata.Version);
+
+        // Last: where the attribute limit is reached, it is client metadata that is left out.
         // Counted first: enumerating the interface boxes an enumerator even when it is empty.
         if (metadata.TraceMetadata.Count > 0)
         {
             foreach (var (key, value) in metadata.TraceMetadata)
             {
-                tags.Add(AttributeNames.LangfuseTraceMetadataPrefix + key, value);
+                tags.AddClient(AttributeNames.LangfuseTraceMetadataPrefix, key, value);
             }
         }
 
-        tags.Add(AttributeNames.LangfuseRelease, metadata.Release);
-        tags.Add(AttributeNames.LangfuseVersion, metadata.Version);
+        tags.Complete(metadata.DroppedTraceEntries);
     }
 
     public static void AddLlmRequestAttributes(Activity span, LlmCall call)
     {
-        var tags = new FirstTags(span);
+        var tags = new FirstTags(span, call);
         var parameters = call.Parameters;
         tags.Add(AttributeNames.GenAiOperationName, call.Route.Operation);
         tags.Add(AttributeNames.LangfuseObservationType, "generation");
-        if (parameters.Model is { } model)
+        if (parameters.Model is { } model && tags.Bound(AttributeNames.GenAiRequestModel, model) is { } boundModel)
         {
-            tags.Add(AttributeNames.GenAiRequestModel, model);
-            tags.Add(AttributeNames.LangfuseObservationModelName, model);
+            tags.Add(AttributeNames.GenAiRequestModel, boundModel);
+            tags.Add(AttributeNames.LangfuseObservationModelName, boundModel);
         }
 
         if (parameters.Temperature is { } temperature)
@@ -89,31 +116,67 @@ internal static class SpanAttributes
         }
 
         var metadata = call.Metadata;
-        tags.Add(AttributeNames.LangfusePromptName, metadata.PromptName);
+        tags.AddClient(AttributeNames.LangfusePromptName, metadata.PromptName);
         if (metadata.PromptVersion is { } version)
         {
             tags.Add(AttributeNames.LangfusePromptVersion, version);
+        }
+
+        if (call.Gateway.Options.CaptureMessageContent && !metadata.MaskInput)
+        {
+            tags.Add(AttributeNames.LangfuseObservationInput, Content(call, AttributeNames.LangfuseObservationInput, call.UpstreamBody.Span));
         }
 
         if (metadata.ObservationMetadata.Count > 0)
         {
             foreach (var (key, value) in metadata.ObservationMetadata)
             {
-                tags.Add(AttributeNames.LangfuseObservationMetadataPrefix + key, value);
+                tags.AddClient(AttributeNames.LangfuseObservationMetadataPrefix, key, value);
             }
         }
 
-        if (call.Gateway.Options.CaptureMessageContent && !metadata.MaskInput)
-        {
-            tags.Add(AttributeNames.LangfuseObservationInput, Content(call.UpstreamBody.Span, call.Gateway.Options.MaxContentLength));
-        }
+        tags.Complete(metadata.DroppedObservationEntries);
     }
 
-    /// <summary>UTF-8 JSON as text, cut at <paramref name="maxLength"/> characters with a visible marker.</summary>
-    public static string Content(ReadOnlySpan<byte> json, int maxLength)
+    /// <summary>The LLM span's name: metadata <c>generation_name</c> (redacted, at most <see cref="TelemetryLimits.MaxSpanNameLength"/> characters), else <c>litellm_request</c>.</summary>
+    public static string LlmSpanName(LlmCall call)
     {
-        var text = Encoding.UTF8.GetString(json);
-        return text.Length <= maxLength ? text : string.Concat(text.AsSpan(0, maxLength), "…[truncated]");
+        if (call.Metadata.GenerationName is not { } name)
+        {
+            return SpanNames.LlmRequest;
+        }
+
+        var dropped = 0;
+        return TelemetryText.ForSpan(call, "name", name, Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength), ref dropped) ?? SpanNames.LlmRequest;
+    }
+
+    /// <summary>
+    /// The attributes of a failure recorded in a trace of its own (its caller's trace was not
+    /// sampled): the route, the status and the failure; the caller's context is its link.
+    /// </summary>
+    public static void AddFailureRecordAttributes(Activity span, LlmCall call, FailurePath.Failure failure)
+    {
+        var tags = new FirstTags(span, call);
+        tags.Add(AttributeNames.HttpRequestMethod, call.Route.HttpMethod);
+        tags.Add(AttributeNames.HttpRoute, call.Route.Pattern);
+        tags.Add(AttributeNames.MetadataSlot, call.Route.MetadataSlot);
+        tags.Add(AttributeNames.TraceJoin, "link");
+        tags.Add(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
+        tags.Add(AttributeNames.ErrorType, failure.ErrorType);
+    }
+
+    /// <summary>
+    /// Captured UTF-8 JSON content as text: redacted, cut at <see cref="TracedLlmOptions.MaxContentLength"/>
+    /// characters with a visible marker, and charged to the request's budget (null once it is spent).
+    /// </summary>
+    public static string? Content(LlmCall call, string key, ReadOnlySpan<byte> json)
+    {
+        var dropped = 0;
+        var options = call.Gateway.Options;
+
+        // Decoded no further than can be kept (and scanned for a credential crossing the cut).
+        var decoded = Encoding.UTF8.GetString(json.Length > (options.MaxContentLength + 1024) * 4 ? json[..((options.MaxContentLength + 1024) * 4)] : json);
+        return TelemetryText.ForSpan(call, key, decoded, options.MaxContentLength, ref dropped);
     }
 
     public static void AddGuardrailAttributes(Activity span, string name, GuardrailMode mode, string status, string? response)
@@ -132,23 +195,32 @@ internal static class SpanAttributes
 /// they are appended, which spares <see cref="Activity.SetTag"/>'s search of the span's tags for
 /// each key. A span that already has tags (a sampler's attributes, a listener's enrichment) gets
 /// <see cref="Activity.SetTag"/>, so no key is ever recorded twice. Null values are left out.
+/// With the request's <see cref="LlmCall"/>, the span holds at most
+/// <see cref="TelemetryLimits.MaxAttributesPerSpan"/> attributes and client values are bounded.
 /// </summary>
-internal readonly struct FirstTags
+internal struct FirstTags
 {
     private readonly Activity _span;
+    private readonly LlmCall? _call;
     private readonly bool _untagged;
+    private readonly int _maxCount;
+    private int _count;
+    private int _dropped;
 
-    public FirstTags(Activity span)
+    public FirstTags(Activity span, LlmCall? call = null)
     {
         _span = span;
+        _call = call;
+        _maxCount = call?.Gateway.Options.Limits.MaxAttributesPerSpan ?? int.MaxValue;
         _untagged = true;
         foreach (var _ in span.EnumerateTagObjects())
         {
             _untagged = false;
-            break;
+            _count++;
         }
     }
 
+    /// <summary>Adds a value of the gateway's own (a constant, a number, a route).</summary>
     public void Add(string key, object? value)
     {
         if (value is null)
@@ -156,6 +228,14 @@ internal readonly struct FirstTags
             return;
         }
 
+        if (_count >= _maxCount)
+        {
+            TelemetryText.Count(TelemetryText.Reasons.AttributeLimit);
+            _dropped++;
+            return;
+        }
+
+        _count++;
         if (_untagged)
         {
             _span.AddTag(key, value);
@@ -163,6 +243,71 @@ internal readonly struct FirstTags
         else
         {
             _span.SetTag(key, value);
+        }
+    }
+
+    /// <summary>Adds a value a client chose: redacted, cut to the length limit, charged to the request's byte budget.</summary>
+    public void AddClient(string key, string? value)
+    {
+        if (value is not null)
+        {
+            Add(key, Bound(key, value));
+        }
+    }
+
+    /// <summary>
+    /// Adds a client-chosen map entry as <paramref name="prefix"/> + key, both bounded. (A secret-like
+    /// key's value is already <see cref="SecretRedaction.Marker"/>: <see cref="LlmMetadata"/> is read so.)
+    /// </summary>
+    public void AddClient(string prefix, string key, string value)
+    {
+        if (_count >= _maxCount)
+        {
+            TelemetryText.Count(TelemetryText.Reasons.AttributeLimit);
+            _dropped++;
+            return;
+        }
+
+        if (Bound(prefix, key) is { } boundKey)
+        {
+            var name = prefix + boundKey;
+            Add(name, Bound(name, value));
+        }
+    }
+
+    /// <summary>Adds client-chosen strings as one array attribute, each bounded.</summary>
+    public void AddClient(string key, string[] values)
+    {
+        if (_call is null)
+        {
+            Add(key, values);
+            return;
+        }
+
+        var bounded = new List<string>(values.Length);
+        foreach (var value in values)
+        {
+            if (Bound(key, value) is { } item)
+            {
+                bounded.Add(item);
+            }
+        }
+
+        // An array, not a list: OpenTelemetry exports only arrays as array attributes.
+        Add(key, bounded.ToArray());
+    }
+
+    /// <summary>A client value as it may be recorded; null once the request's budget is spent.</summary>
+    public string? Bound(string key, string value) => _call is null
+        ? value
+        : TelemetryText.ForSpan(_call, key, value, _call.Gateway.Options.Limits.MaxAttributeValueLength, ref _dropped);
+
+    /// <summary>Marks the span with how many values were cut or left out (<paramref name="earlier"/> before these tags, while reading).</summary>
+    public void Complete(int earlier = 0)
+    {
+        if (_dropped + earlier > 0)
+        {
+            _span.SetTag(AttributeNames.TelemetryDropped, _dropped + earlier);
         }
     }
 }
