@@ -61,7 +61,7 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("InvokeAsync(httpContext, global::TracedLlm.Pipeline.TracedLlmGateway.From(httpContext));");
             w.Indent--;
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("/// <summary>Runs the request: auth, then the server span (the caller's trace joined only once it passed), pre-call, the LLM span with guardrails and the handler, and one failure path.</summary>");
+            w.WriteLine("/// <summary>Runs the request: server span, auth, pre-call, the LLM span with guardrails and the handler, and one failure path.</summary>");
             Open(w, "public static async global::System.Threading.Tasks.Task InvokeAsync(global::Microsoft.AspNetCore.Http.HttpContext httpContext, global::TracedLlm.Pipeline.TracedLlmGateway gateway)");
             w.WriteLine("var startTimestamp = global::System.Diagnostics.Stopwatch.GetTimestamp();");
             w.WriteLine("var ambient = global::System.Diagnostics.Activity.Current;");
