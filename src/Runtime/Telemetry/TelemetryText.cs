@@ -97,6 +97,8 @@ internal static class TelemetryText
     /// <summary>
     /// Adds an <c>exception</c> event whose message and stack trace are redacted and bounded (an
     /// exception's message may carry client text), unless the span has reached its event limit.
+    /// On an unauthenticated request, only a gateway exception's message (the reason the client was
+    /// told) is kept: any other message could echo what the caller sent, and the stack trace is the frames alone.
     /// </summary>
     public static void AddException(Activity span, Exception exception, LlmCall call)
     {
@@ -112,10 +114,13 @@ internal static class TelemetryText
         }
 
         var limit = options.Limits.MaxAttributeValueLength;
+        var trusted = call.Trust != CallerTrust.Unauthenticated;
+        var message = trusted || exception is GatewayException ? exception.Message : "(not recorded: the caller was not authenticated)";
+        var stackTrace = trusted ? exception.ToString() : $"{exception.GetType().FullName}{Environment.NewLine}{exception.StackTrace}";
         span.AddException(exception, new TagList
         {
-            { "exception.message", Bound(exception.Message, limit, options.Redaction) },
-            { "exception.stacktrace", Bound(exception.ToString(), limit, options.Redaction) },
+            { "exception.message", Bound(message, limit, options.Redaction) },
+            { "exception.stacktrace", Bound(stackTrace, limit, options.Redaction) },
         });
     }
 
