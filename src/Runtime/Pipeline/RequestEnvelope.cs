@@ -61,8 +61,11 @@ public sealed class RequestEnvelope
                 throw new InvalidLlmRequestException("The request body is not valid UTF-8 JSON.", Error);
             case BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge:
                 throw new InvalidLlmRequestException("The request body is larger than this gateway accepts.", bad, StatusCodes.Status413PayloadTooLarge);
-            case BadHttpRequestException bad:
-                throw new InvalidLlmRequestException("The request body could not be read.", bad);
+            case BadHttpRequestException or IOException:
+                // Kestrel's own verdict on the framing (a chunk size that overflows, a bad chunk): the
+                // client's mistake, answered in the route's format. A client that went away is told
+                // apart by the failure path (499), not here.
+                throw new InvalidLlmRequestException("The request body could not be read: its HTTP framing is invalid.", Error);
             default:
                 ExceptionDispatchInfo.Throw(Error);
                 return;
