@@ -79,7 +79,8 @@ public sealed class LlmAttempt : IDisposable
         {
             if (responseModel is not null)
             {
-                span.SetTag(AttributeNames.GenAiResponseModel, responseModel);
+                // The upstream's answer may echo the client's model: bounded like any client value.
+                new FirstTags(span, Call).AddClient(AttributeNames.GenAiResponseModel, responseModel);
             }
 
             if (inputTokens is { } input)
