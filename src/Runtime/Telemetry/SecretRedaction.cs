@@ -101,8 +101,9 @@ public sealed class SecretRedaction
                 break;
             }
 
+            // At a word boundary: "task-runner" holds no "sk-" key, "gpt-sk-…" and "key=sk-…" do.
             start = at + found;
-            if ((start == 0 || !IsKeyChar(value[start - 1])) && MatchAt(compiled, value, start) is var length and > 0)
+            if ((start == 0 || !char.IsAsciiLetterOrDigit(value[start - 1])) && MatchAt(compiled, value, start) is var length and > 0)
             {
                 end = start + length;
                 return true;
