@@ -18,10 +18,13 @@ var hostileConcurrency = args.Length > 3 ? int.Parse(args[3]) : 8;
 const string Key = "sk-bench-hostile-5e1f0c";
 
 var failed = false;
-foreach (var hanging in new[] { false, true })
+foreach (var mode in new[] { "healthy", "hanging", "tracing off" })
 {
+    // "tracing off" is the reference: what the same traffic costs the gateway with nothing recorded.
+    var hanging = mode == "hanging";
+    var tracing = mode != "tracing off";
     await using var collector = await Collector.StartAsync();
-    using var gateway = await Gateway.StartAsync(gatewayDll, collector.Url, Key);
+    using var gateway = await Gateway.StartAsync(gatewayDll, collector.Url, Key, tracing);
     var good = new GoodClients(gateway.Url, Key, goodConcurrency);
 
     // Warm-up (JIT, pools, the exporter's connection), both kinds of client, not measured.
@@ -36,7 +39,7 @@ foreach (var hanging in new[] { false, true })
     // How many spans a well-behaved request of each shape records, counted at the collector.
     var calibration = await good.RunAsync(TimeSpan.Zero, requests: 40);
     await collector.SettleAsync(calibration.TraceIds.Select(t => t.TraceId));
-    var perShape = calibration.TraceIds.GroupBy(t => t.Shape).ToDictionary(g => g.Key, g => g.Max(t => collector.Spans(t.TraceId)));
+    var perShape = calibration.TraceIds.GroupBy(t => t.Shape).ToDictionary(g => g.Key, g => tracing ? g.Max(t => collector.Spans(t.TraceId)) : 0);
 
     var alone = await good.RunAsync(TimeSpan.FromSeconds(seconds));
     await collector.SettleAsync(alone.TraceIds.Select(t => t.TraceId));
@@ -56,13 +59,19 @@ foreach (var hanging in new[] { false, true })
     await collector.SettleAsync(beside.TraceIds.Select(t => t.TraceId));
 
     var (peakRss, rss) = gateway.Memory();
-    Console.WriteLine($"## collector {(hanging ? "hanging while the hostile load runs, then answering" : "healthy")}");
+    Console.WriteLine(mode switch
+    {
+        "healthy" => "## collector healthy",
+        "hanging" => "## collector hanging while the hostile load runs, then answering",
+        _ => "## tracing off (reference: no spans recorded or exported)",
+    });
     Console.WriteLine($"spans per well-behaved request: {string.Join(", ", perShape.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))}");
     foreach (var (phase, run) in new[] { ("alone", alone), ("beside hostile", beside) })
     {
         var expected = run.TraceIds.Sum(t => perShape[t.Shape]);
         var delivered = run.TraceIds.Sum(t => Math.Min(collector.Spans(t.TraceId), perShape[t.Shape]));
-        Console.WriteLine($"well-behaved {phase}: {run.TraceIds.Count} requests ({run.Statuses}), spans delivered {delivered} / expected {expected} ({100.0 * delivered / Math.Max(1, expected):F1} %), latency p50 {run.Percentile(50):F1} ms, p99 {run.Percentile(99):F1} ms");
+        var spans = tracing ? $"spans delivered {delivered} / expected {expected} ({100.0 * delivered / Math.Max(1, expected):F1} %)" : "no spans";
+        Console.WriteLine($"well-behaved {phase}: {run.TraceIds.Count} requests ({run.Statuses}), {spans}, latency p50 {run.Percentile(50):F1} ms, p99 {run.Percentile(99):F1} ms");
         failed |= run.Errors > 0;
     }
 
@@ -324,7 +333,7 @@ internal sealed class Gateway : IDisposable
 
     public string Url { get; }
 
-    public static async Task<Gateway> StartAsync(string dll, string collectorUrl, string key)
+    public static async Task<Gateway> StartAsync(string dll, string collectorUrl, string key, bool tracing)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --urls {url}")
@@ -335,6 +344,7 @@ internal sealed class Gateway : IDisposable
         };
         start.Environment["Gateway__ApiKeys"] = key;
         start.Environment["Tracing__Console"] = "false";
+        start.Environment["Tracing__Enabled"] = tracing ? "true" : "false";
         start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = collectorUrl;
         start.Environment["Logging__LogLevel__Default"] = "Error";
         var process = Process.Start(start)!;
