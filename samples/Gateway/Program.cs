@@ -8,7 +8,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using TracedLlm;
@@ -81,36 +83,62 @@ builder.Services.AddSingleton(services =>
     return new ProviderRouter(providers, retry, configuration["Upstream:Model"], allowedModels);
 });
 
-// Tracing: every finished trace printed as a tree; exported to Langfuse when its keys are set, and
-// over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (Tracing:Enabled=false leaves tracing to the host, as the tests do).
+// Tracing and metrics, owned by the host (OpenTelemetry.Extensions.Hosting): stopping it (SIGTERM,
+// Ctrl+C) delivers the export queues within TracedLlm:Export:ShutdownTimeout. Every finished trace
+// is printed as a tree; exported to Langfuse when its keys are set, over OTLP when
+// OTEL_EXPORTER_OTLP_ENDPOINT is set (Tracing:Enabled=false leaves tracing to the host, as the tests do).
 var exportTargets = new List<string>();
 if (configuration.GetValue("Tracing:Enabled", true))
 {
-    var tracing = Sdk.CreateTracerProviderBuilder()
-        .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService("tracedllm-sample-gateway"))
-        .AddTracedLlm();
-    if (configuration.GetValue("Tracing:Console", true))
-    {
-        tracing.AddTracedLlmConsoleTree();
-    }
+    var langfuse = LangfuseExporterOptions.FromConfiguration(configuration);
+    var otlpEndpoint = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
+    builder.Services.AddOpenTelemetry()
+        .ConfigureResource(resource => resource.AddService("tracedllm-sample-gateway"))
+        .WithTracing(tracing =>
+        {
+            tracing.AddTracedLlm();
+            if (configuration.GetValue("Tracing:Console", true))
+            {
+                tracing.AddTracedLlmConsoleTree();
+            }
 
-    var langfuse = LangfuseExporterOptions.FromEnvironment();
-    if (langfuse.IsConfigured)
-    {
-        tracing.AddLangfuseExporter();
-        exportTargets.Add($"Langfuse at {langfuse.Endpoint}");
-    }
+            if (langfuse.IsConfigured)
+            {
+                // A key given but empty, or a malformed host, stops the start with one line (below).
+                tracing.AddTracedLlmLangfuseExporter();
+                exportTargets.Add($"Langfuse at {langfuse.Host}");
+            }
 
-    if (Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } otlpEndpoint)
-    {
-        tracing.AddTracedLlmOtlpExporter();
-        exportTargets.Add($"OTLP at {otlpEndpoint}");
-    }
-
-    builder.Services.AddSingleton(tracing.Build());
+            if (!string.IsNullOrEmpty(otlpEndpoint))
+            {
+                tracing.AddTracedLlmOtlpExporter();
+                exportTargets.Add($"OTLP at {otlpEndpoint}");
+            }
+        })
+        .WithMetrics(metrics =>
+        {
+            metrics.AddTracedLlm();
+            if (string.Equals(configuration["OTEL_METRICS_EXPORTER"], "otlp", StringComparison.OrdinalIgnoreCase))
+            {
+                metrics.AddOtlpExporter(otlp => otlp.Protocol = string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_PROTOCOL"]) ? OtlpExportProtocol.HttpProtobuf : otlp.Protocol);
+            }
+        });
 }
 
 var app = builder.Build();
+try
+{
+    // The options' start-up checks, run before the host starts: a configuration mistake (a Langfuse
+    // key given but empty, a malformed host, a queue size of 0) is one line naming the setting and
+    // exit code 1, not the host's "Hosting failed to start" with a stack trace.
+    app.Services.GetService<IStartupValidator>()?.Validate();
+}
+catch (Exception invalid) when (ValidationMessages(invalid) is { } messages)
+{
+    Console.Error.WriteLine($"tracedllm-sample-gateway: cannot start: {messages}");
+    return 1;
+}
+
 app.MapTracedLlmRoutes();
 app.MapGet("/health", () => "ok");
 // Reliability runs (bench/load): how many TracedLlm spans started and stopped, and the working set.
@@ -133,10 +161,19 @@ if (GatewayKeys.UsesDevelopmentKey(configuration))
 }
 
 app.Run();
+return 0;
 
 /// <summary>The entry point; public for the in-process tests.</summary>
 public partial class Program
 {
+    // The messages of failed options checks on one line (several option types failing come as one
+    // AggregateException); null for any other exception.
+    private static string? ValidationMessages(Exception exception) => exception switch
+    {
+        OptionsValidationException invalid => invalid.Message,
+        AggregateException { InnerExceptions: var all } when all.All(e => e is OptionsValidationException) => string.Join(" ", all.Select(e => e.Message)),
+        _ => null,
+    };
 }
 
 /// <summary>The gateway's API keys: <c>Gateway:ApiKeys</c> (comma-separated), else the development key.</summary>

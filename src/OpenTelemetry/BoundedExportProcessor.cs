@@ -1,60 +1,100 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
-using System.Threading.Channels;
 using OpenTelemetry;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.OpenTelemetry;
 
 /// <summary>
-/// Exports finished spans in batches off the request path, through a bounded queue. The request
-/// path only tries to enqueue, so a slow, failing or hanging endpoint never slows a request and
-/// memory stays bounded; every span that is not delivered (queue full, or export failed) is
-/// counted in <see cref="DroppedSpans"/> and the <c>tracedllm.export.dropped_spans</c> counter, with
-/// a warning at most once per <see cref="ExportQueueOptions.WarningInterval"/>. Export resumes as
-/// soon as the endpoint answers again.
+/// Exports finished spans in batches off the request path, through a queue bounded in spans and in
+/// bytes. The request path only tries to enqueue, so a slow, failing or hanging endpoint never slows
+/// a request and memory stays bounded. A request's spans may hold only their share of the bytes
+/// (<see cref="ExportQueueOptions.MaxQueueBytesPerRequest"/>), and a full queue refuses the newcomer:
+/// a queued span is never evicted, so one huge request pays for its own size and no one else's.
+/// Every span that is not delivered is counted in <see cref="DroppedSpans"/> and in the
+/// <c>tracedllm.export.dropped_spans</c> counter with its <c>reason</c>, with a warning at most once
+/// per <see cref="ExportQueueOptions.WarningInterval"/>. Flush and shut-down requests never travel
+/// through the queue, so a full queue cannot lose them; the export thread blocks whenever it has
+/// nothing to do. A shut-down delivers what is queued within <see cref="ExportQueueOptions.ShutdownTimeout"/>.
 /// </summary>
 public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
 {
-    private static readonly Counter<long> DroppedCounter = TracedLlmTelemetry.Meter.CreateCounter<long>(
-        "tracedllm.export.dropped_spans", "{span}", "Spans not delivered to the exporter: queue full or export failed.");
+    /// <summary>The counter of spans not delivered.</summary>
+    internal const string DroppedSpansInstrument = "tracedllm.export.dropped_spans";
 
-    private readonly ExportQueueOptions _options;
+    /// <summary>The counter's tag that says why: one of the <see cref="DropReason"/> names in snake case.</summary>
+    internal const string ReasonTag = "reason";
+
+    private static readonly Counter<long> DroppedCounter = TracedLlmTelemetry.Meter.CreateCounter<long>(
+        DroppedSpansInstrument, "{span}", "Spans not delivered to the exporter, by reason: queue_full, queue_bytes, request_share, export_failed, shut_down, shutdown_timeout.");
+
+    private readonly int _maxQueueSize;
     private readonly int _batchSize;
-    private readonly Channel<Activity> _queue;
-    private readonly Thread _loop;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly SemaphoreSlim _flushed = new(0);
+    private readonly long _maxQueueBytes;
+    private readonly long _maxRequestBytes;
+    private readonly TimeSpan _scheduledDelay;
+    private readonly TimeSpan _shutdownTimeout;
+    private readonly TimeSpan _warningInterval;
+    private readonly Action<string> _warn;
+
+    // The queue and its accounting, under one short lock (the request path holds it to enqueue one span).
+    private readonly Lock _gate = new();
+    private readonly Queue<Entry> _queue = new();
+    private readonly Dictionary<Activity, long> _requestBytes = new(ReferenceEqualityComparer.Instance);
+    private long _queuedBytes;
+    private bool _closed;
 
     // Wakes the loop before the scheduled delay: set when a full batch is queued, a flush is asked
-    // for, or the processor shuts down. Spans in between wake nothing. No spinning: the loop's wait
-    // is long, and a spinning waiter would take a core from the requests.
+    // for, or the processor shuts down. No spinning: the loop's wait is long, and a spinning waiter
+    // would take a core from the requests.
     private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
 
-    // Flushes asked for and not yet done, plus one once shut-down starts: while non-zero, no waiting.
-    private int _urgent;
+    // Flushes are numbers, not queue entries: the loop completes every flush asked for before it
+    // began a drain, so a full queue can never lose one.
+    private readonly object _flushGate = new();
+    private long _flushRequested;
+    private long _flushDone;
+
+    private readonly Thread _loop;
+    private readonly CancellationTokenSource _stop = new();
     private long _dropped;
     private long _exported;
     private long _lastWarning;
+    private long _waits;
+    private int _inFlight;
     private int _disposed;
 
     /// <summary>Starts the export loop. (Deriving from BaseExportProcessor hands the provider, and so its resource, to the exporter.)</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
     public BoundedExportProcessor(BaseExporter<Activity> exporter, ExportQueueOptions? options = null)
+        : this(exporter, options, warn: null)
+    {
+    }
+
+    internal BoundedExportProcessor(BaseExporter<Activity> exporter, ExportQueueOptions? options, Action<string>? warn)
         : base(exporter ?? throw new ArgumentNullException(nameof(exporter)))
     {
-        _options = options ?? new ExportQueueOptions();
-        if (_options.MaxQueueSize < 1 || _options.MaxBatchSize < 1)
+        options ??= new ExportQueueOptions();
+        if (options.Problems() is { Count: > 0 } problems)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), "MaxQueueSize and MaxBatchSize must be at least 1.");
+            throw new ArgumentOutOfRangeException(nameof(options), string.Join(" ", problems));
         }
 
+        _maxQueueSize = options.MaxQueueSize;
+
         // A batch larger than the queue could never fill: it is the queue's size then.
-        _batchSize = Math.Min(_options.MaxBatchSize, _options.MaxQueueSize);
-        _queue = Channel.CreateBounded<Activity>(
-            new BoundedChannelOptions(_options.MaxQueueSize) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true },
-            _ => Dropped(1, "the export queue is full"));
+        _batchSize = Math.Min(options.MaxBatchSize, options.MaxQueueSize);
+        _maxQueueBytes = options.MaxQueueBytes;
+        _maxRequestBytes = options.MaxQueueBytesPerRequest;
+        _scheduledDelay = options.ScheduledDelay;
+        _shutdownTimeout = options.ShutdownTimeout;
+        _warningInterval = options.WarningInterval;
+        _warn = options.Warn ?? warn ?? (static message => Console.Error.WriteLine(message));
 
         // A thread of its own, as OpenTelemetry's batch processor has: exporters are synchronous
         // (OTLP/HTTP blocks on its send), so a hanging endpoint holds this thread for its timeout,
@@ -63,16 +103,105 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         _loop.Start();
     }
 
-    /// <summary>Spans not delivered since start: queue full or export failed.</summary>
+    /// <summary>Why a span was not delivered.</summary>
+    internal enum DropReason
+    {
+        /// <summary>The queue held <see cref="ExportQueueOptions.MaxQueueSize"/> spans.</summary>
+        QueueFull,
+
+        /// <summary>The span would have taken the queue past <see cref="ExportQueueOptions.MaxQueueBytes"/>.</summary>
+        QueueBytes,
+
+        /// <summary>The span would have taken its request past <see cref="ExportQueueOptions.MaxQueueBytesPerRequest"/>.</summary>
+        RequestShare,
+
+        /// <summary>The exporter did not deliver the span's batch.</summary>
+        ExportFailed,
+
+        /// <summary>The span ended after the processor shut down.</summary>
+        ShutDown,
+
+        /// <summary>The span was still queued when the shut-down's time ran out.</summary>
+        ShutdownTimeout,
+    }
+
+    /// <summary>Spans not delivered since start, for any reason.</summary>
     public long DroppedSpans => Interlocked.Read(ref _dropped);
 
     /// <summary>Spans delivered since start.</summary>
     public long ExportedSpans => Interlocked.Read(ref _exported);
 
+    /// <summary>The estimated bytes queued now.</summary>
+    internal long QueuedBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queuedBytes;
+            }
+        }
+    }
+
+    /// <summary>The spans queued now.</summary>
+    internal int QueuedSpans
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    /// <summary>How often the export loop has blocked waiting for work (a loop that spins never does).</summary>
+    internal long Waits => Interlocked.Read(ref _waits);
+
     /// <inheritdoc />
     protected override void OnExport(Activity data)
     {
-        if (_queue.Writer.TryWrite(data) && _queue.Reader.Count >= _batchSize)
+        var bytes = SpanSize.Estimate(data);
+        var request = LocalRoot(data);
+        DropReason? refused = null;
+        bool batchReady;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                refused = DropReason.ShutDown;
+            }
+            else if (_queue.Count >= _maxQueueSize)
+            {
+                refused = DropReason.QueueFull;
+            }
+            else
+            {
+                ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_requestBytes, request, out var known);
+                if (held + bytes > _maxRequestBytes || _queuedBytes + bytes > _maxQueueBytes)
+                {
+                    refused = held + bytes > _maxRequestBytes ? DropReason.RequestShare : DropReason.QueueBytes;
+                    if (!known)
+                    {
+                        _requestBytes.Remove(request);
+                    }
+                }
+                else
+                {
+                    held += bytes;
+                    _queuedBytes += bytes;
+                    _queue.Enqueue(new Entry(data, bytes, request));
+                }
+            }
+
+            batchReady = _queue.Count >= _batchSize;
+        }
+
+        if (refused is { } reason)
+        {
+            Dropped(1, reason);
+        }
+        else if (batchReady)
         {
             Wake();
         }
@@ -81,21 +210,64 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     /// <inheritdoc />
     protected override bool OnForceFlush(int timeoutMilliseconds)
     {
-        Interlocked.Increment(ref _urgent);
-        _queue.Writer.TryWrite(FlushMarker.Instance);
+        var started = Stopwatch.GetTimestamp();
+        var target = Interlocked.Increment(ref _flushRequested);
         Wake();
-        return _flushed.Wait(timeoutMilliseconds < 0 ? Timeout.Infinite : timeoutMilliseconds) && exporter.ForceFlush(timeoutMilliseconds);
+        lock (_flushGate)
+        {
+            while (Volatile.Read(ref _flushDone) < target)
+            {
+                var left = Remaining(started, timeoutMilliseconds);
+                if (left == 0 || !Monitor.Wait(_flushGate, left))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return exporter.ForceFlush(Remaining(started, timeoutMilliseconds));
     }
 
     /// <inheritdoc />
     protected override bool OnShutdown(int timeoutMilliseconds)
     {
-        Interlocked.Increment(ref _urgent);
-        _queue.Writer.TryComplete();
+        var started = Stopwatch.GetTimestamp();
+        var bound = timeoutMilliseconds < 0 ? _shutdownTimeout : TimeSpan.FromMilliseconds(Math.Min(timeoutMilliseconds, _shutdownTimeout.TotalMilliseconds));
+        lock (_gate)
+        {
+            _closed = true;
+        }
+
         Wake();
-        var finished = _loop.Join(timeoutMilliseconds < 0 ? Timeout.Infinite : timeoutMilliseconds);
-        StopLoop();
-        return finished && exporter.Shutdown(timeoutMilliseconds);
+        var finished = _loop.Join(bound);
+        if (!finished)
+        {
+            int left;
+            lock (_gate)
+            {
+                left = _queue.Count;
+                _queue.Clear();
+                _requestBytes.Clear();
+                _queuedBytes = 0;
+            }
+
+            if (left > 0)
+            {
+                Dropped(left, DropReason.ShutdownTimeout, warn: false);
+            }
+
+            // Said every time, not rate-limited: it happens once, and it is why spans are missing.
+            _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {Volatile.Read(ref _inFlight)} span(s) being exported and {left} queued; they are dropped.");
+        }
+
+        // The exporter cancels what it still sends (OTLP cancels its pending request).
+        var exporterDone = exporter.Shutdown((int)Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+        if (!finished)
+        {
+            StopLoop();
+        }
+
+        return finished && exporterDone;
     }
 
     /// <inheritdoc />
@@ -106,12 +278,27 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             // The loop may still run (no shut-down, or one that timed out): stop it first.
             StopLoop();
             _stop.Dispose();
-            _flushed.Dispose();
             _wake.Dispose();
         }
 
         base.Dispose(disposing);
     }
+
+    // The span that began the request in this process: the root of the in-process parent chain (a
+    // TracedLlm server span, or ASP.NET Core's hosting span). It keys the request's byte share, by
+    // reference (no id string hashed); every queued span of the request keeps it alive anyway.
+    private static Activity LocalRoot(Activity span)
+    {
+        while (span.Parent is { } parent)
+        {
+            span = parent;
+        }
+
+        return span;
+    }
+
+    private static int Remaining(long started, int timeoutMilliseconds) =>
+        timeoutMilliseconds < 0 ? Timeout.Infinite : (int)Math.Max(0, timeoutMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
     private void ExportLoop()
     {
@@ -123,68 +310,107 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         {
             // Disposed without a shut-down (or after one timed out): nothing is left to export to.
         }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+        finally
+        {
+            // No flush can complete after this: release every waiter.
+            lock (_flushGate)
+            {
+                Volatile.Write(ref _flushDone, long.MaxValue);
+                Monitor.PulseAll(_flushGate);
+            }
+        }
     }
 
     private void ExportUntilShutDown()
     {
         var batch = new Activity[_batchSize];
-        var reader = _queue.Reader;
+        var token = _stop.Token;
         while (true)
         {
-            var count = 0;
-            var flush = false;
-            try
+            // A partial batch (or none) waits for the scheduled delay, a full batch, a flush or shut-down.
+            if (!HasWork())
             {
-                // A partial batch (or none) waits for the scheduled delay, a full batch, a flush or shut-down.
-                if (reader.Count < batch.Length && Volatile.Read(ref _urgent) == 0)
-                {
-                    _wake.Wait(_options.ScheduledDelay, _stop.Token);
-                }
-
-                // Reset before draining: a wake set from here on is for spans this drain may miss.
-                _wake.Reset();
-
-                while (count < batch.Length && reader.TryRead(out var item))
-                {
-                    if (ReferenceEquals(item, FlushMarker.Instance))
-                    {
-                        flush = true;
-                        break;
-                    }
-
-                    batch[count++] = item;
-                }
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                return;
+                Interlocked.Increment(ref _waits);
+                _wake.Wait(_scheduledDelay, token);
             }
 
-            if (count > 0)
+            // Reset before reading the state: a wake set from here on is for work this drain may miss.
+            _wake.Reset();
+            var flushes = Interlocked.Read(ref _flushRequested);
+            bool closed;
+            int pending;
+            lock (_gate)
             {
+                closed = _closed;
+                pending = _queue.Count;
+            }
+
+            // Everything queued before this point, in batches; spans queued meanwhile wait for the next round.
+            while (pending > 0)
+            {
+                var count = Take(batch, Math.Min(pending, batch.Length));
+                if (count == 0)
+                {
+                    // Cleared by a shut-down whose time ran out.
+                    break;
+                }
+
+                pending -= count;
                 Export(batch, count);
             }
 
-            if (flush)
+            if (flushes > Volatile.Read(ref _flushDone))
             {
-                Interlocked.Decrement(ref _urgent);
-                _flushed.Release();
-            }
-            else if (count == 0)
-            {
-                if (reader.Completion.IsCompleted)
+                lock (_flushGate)
                 {
-                    // Shut down, and every queued span handed to the exporter.
-                    return;
+                    Volatile.Write(ref _flushDone, flushes);
+                    Monitor.PulseAll(_flushGate);
                 }
+            }
 
-                if (Volatile.Read(ref _urgent) != 0)
+            if (closed)
+            {
+                // Closed before the drain began, so nothing could be queued after it: all delivered.
+                return;
+            }
+        }
+    }
+
+    private bool HasWork()
+    {
+        if (Interlocked.Read(ref _flushRequested) > Volatile.Read(ref _flushDone))
+        {
+            return true;
+        }
+
+        lock (_gate)
+        {
+            return _closed || _queue.Count >= _batchSize;
+        }
+    }
+
+    private int Take(Activity[] batch, int max)
+    {
+        var count = 0;
+        lock (_gate)
+        {
+            while (count < max && _queue.TryDequeue(out var entry))
+            {
+                batch[count++] = entry.Span;
+                _queuedBytes -= entry.Bytes;
+                ref var held = ref CollectionsMarshal.GetValueRefOrNullRef(_requestBytes, entry.Request);
+                if (!Unsafe.IsNullRef(ref held) && (held -= entry.Bytes) <= 0)
                 {
-                    // A flush's marker is on its way into the queue: let its writer run.
-                    Thread.Yield();
+                    _requestBytes.Remove(entry.Request);
                 }
             }
         }
+
+        return count;
     }
 
     private void StopLoop()
@@ -210,13 +436,14 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         }
         catch (ObjectDisposedException)
         {
-            // Shut down already.
+            // Disposed already.
         }
     }
 
     private void Export(Activity[] batch, int count)
     {
         ExportResult result;
+        Volatile.Write(ref _inFlight, count);
         try
         {
             result = exporter.Export(new Batch<Activity>(batch, count));
@@ -226,6 +453,10 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             // An exporter must not throw; if one does, its spans are lost like a failed export's.
             result = ExportResult.Failure;
         }
+        finally
+        {
+            Volatile.Write(ref _inFlight, 0);
+        }
 
         if (result == ExportResult.Success)
         {
@@ -233,55 +464,48 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         }
         else
         {
-            Dropped(count, "the exporter could not deliver a batch");
+            Dropped(count, DropReason.ExportFailed);
         }
 
         Array.Clear(batch, 0, count);
     }
 
-    private void Dropped(long spans, string why)
+    private void Dropped(long spans, DropReason reason, bool warn = true)
     {
         var total = Interlocked.Add(ref _dropped, spans);
-        DroppedCounter.Add(spans);
+        DroppedCounter.Add(spans, new KeyValuePair<string, object?>(ReasonTag, TagValue(reason)));
+        if (!warn)
+        {
+            return;
+        }
+
         var now = Stopwatch.GetTimestamp();
         var last = Interlocked.Read(ref _lastWarning);
-        if ((last == 0 || Stopwatch.GetElapsedTime(last, now) >= _options.WarningInterval) && Interlocked.CompareExchange(ref _lastWarning, now, last) == last)
+        if ((last == 0 || Stopwatch.GetElapsedTime(last, now) >= _warningInterval) && Interlocked.CompareExchange(ref _lastWarning, now, last) == last)
         {
-            _options.Warn($"TracedLlm export: {why}; {total} span(s) dropped so far. Requests are not affected.");
+            _warn($"TracedLlm export: {Describe(reason)}; {total} span(s) dropped so far. Requests are not affected.");
         }
     }
 
-    /// <summary>A queue entry that asks the loop to export what it holds now.</summary>
-    private sealed class FlushMarker : Activity
+    private static string TagValue(DropReason reason) => reason switch
     {
-        public static readonly FlushMarker Instance = new();
+        DropReason.QueueFull => "queue_full",
+        DropReason.QueueBytes => "queue_bytes",
+        DropReason.RequestShare => "request_share",
+        DropReason.ExportFailed => "export_failed",
+        DropReason.ShutDown => "shut_down",
+        _ => "shutdown_timeout",
+    };
 
-        private FlushMarker()
-            : base("tracedllm.flush")
-        {
-        }
-    }
-}
+    private static string Describe(DropReason reason) => reason switch
+    {
+        DropReason.QueueFull => "the export queue is full",
+        DropReason.QueueBytes => "the export queue holds its byte limit",
+        DropReason.RequestShare => "a request's spans passed their share of the export queue",
+        DropReason.ExportFailed => "the exporter could not deliver a batch",
+        DropReason.ShutDown => "spans ended after the export shut down",
+        _ => "the shut-down's time ran out with spans queued",
+    };
 
-/// <summary>The export queue's limits and its warning channel.</summary>
-public sealed class ExportQueueOptions
-{
-    /// <summary>Spans held at most while the exporter is busy; more are dropped and counted. Default: <c>OTEL_BSP_MAX_QUEUE_SIZE</c>, else 2048.</summary>
-    public int MaxQueueSize { get; init; } = FromEnvironment("OTEL_BSP_MAX_QUEUE_SIZE", 2048);
-
-    /// <summary>Spans per export call. Default: <c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>, else 512.</summary>
-    public int MaxBatchSize { get; init; } = FromEnvironment("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512);
-
-    /// <summary>How long a partial batch waits for more spans. Default: <c>OTEL_BSP_SCHEDULE_DELAY</c> (ms), else 1 s.</summary>
-    public TimeSpan ScheduledDelay { get; init; } = TimeSpan.FromMilliseconds(FromEnvironment("OTEL_BSP_SCHEDULE_DELAY", 1000));
-
-    /// <summary>The shortest time between two dropped-span warnings. Default 30 s.</summary>
-    public TimeSpan WarningInterval { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Where warnings go. Default: standard error.</summary>
-    public Action<string> Warn { get; init; } = message => Console.Error.WriteLine(message);
-
-    // The OpenTelemetry batch span processor's variables; a value that is not a positive integer is ignored.
-    private static int FromEnvironment(string variable, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(variable), out var value) && value > 0 ? value : fallback;
+    private readonly record struct Entry(Activity Span, long Bytes, Activity Request);
 }

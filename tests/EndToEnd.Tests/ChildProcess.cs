@@ -13,6 +13,7 @@ internal sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<string> _errorLines = new();
 
     private ChildProcess(Process process)
     {
@@ -22,6 +23,11 @@ internal sealed class ChildProcess : IDisposable
     public IReadOnlyList<string> Lines => _lines.ToList();
 
     public string Output => string.Join("\n", _lines);
+
+    /// <summary>The standard error lines alone (they are in <see cref="Lines"/> too).</summary>
+    public IReadOnlyList<string> ErrorLines => _errorLines.ToList();
+
+    public int Id => _process.Id;
 
     public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
     {
@@ -44,7 +50,14 @@ internal sealed class ChildProcess : IDisposable
 
         var child = new ChildProcess(new Process { StartInfo = info, EnableRaisingEvents = true });
         child._process.OutputDataReceived += (_, e) => child.Add(e.Data);
-        child._process.ErrorDataReceived += (_, e) => child.Add(e.Data);
+        child._process.ErrorDataReceived += (_, e) =>
+        {
+            child.Add(e.Data);
+            if (e.Data is not null)
+            {
+                child._errorLines.Enqueue(e.Data);
+            }
+        };
         child._process.Start();
         child._process.BeginOutputReadLine();
         child._process.BeginErrorReadLine();
@@ -98,6 +111,23 @@ internal sealed class ChildProcess : IDisposable
         }
 
         throw new TimeoutException($"{_process.StartInfo.FileName} did not print the expected line:\n{Output}");
+    }
+
+    /// <summary>Waits for the process to exit (its output read to the end); its exit code, or null when it outlives the timeout.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+
+        _process.WaitForExit();
+        return _process.ExitCode;
     }
 
     public void Dispose()

@@ -97,7 +97,7 @@ public sealed partial class EndToEndEnvironment : IAsyncLifetime
         return JsonDocument.Parse(last).RootElement.Clone();
     }
 
-    private static string Metadata(string key) =>
+    internal static string Metadata(string key) =>
         typeof(EndToEndEnvironment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]

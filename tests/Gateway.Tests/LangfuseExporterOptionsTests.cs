@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using TracedLlm.OpenTelemetry;
 
 namespace TracedLlm.Gateway.Tests;
@@ -26,15 +27,75 @@ public sealed class LangfuseExporterOptionsTests
     }
 
     [Theory]
-    [InlineData(null, null, "both are missing")]
-    [InlineData("pk-lf-1", null, "LANGFUSE_SECRET_KEY is missing")]
-    [InlineData(null, "sk-lf-1", "LANGFUSE_PUBLIC_KEY is missing")]
-    public void MissingKeysFailNamingBothVariables(string? publicKey, string? secretKey, string missing)
+    [InlineData(null, null, "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is missing (or set TracedLlm:Langfuse:PublicKey). Langfuse export needs LANGFUSE_SECRET_KEY, which is missing (or set TracedLlm:Langfuse:SecretKey).")]
+    [InlineData("pk-lf-1", null, "Langfuse export needs LANGFUSE_SECRET_KEY, which is missing (or set TracedLlm:Langfuse:SecretKey).")]
+    [InlineData(null, "sk-lf-1", "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is missing (or set TracedLlm:Langfuse:PublicKey).")]
+    [InlineData("pk-lf-1", "", "Langfuse export needs LANGFUSE_SECRET_KEY, which is empty.")]
+    [InlineData("  ", "sk-lf-1", "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is empty.")]
+    public void AMissingOrEmptyKeyFailsNamingItsVariable(string? publicKey, string? secretKey, string message)
     {
-        var options = new LangfuseExporterOptions { PublicKey = publicKey, SecretKey = secretKey };
+        var options = LangfuseExporterOptions.FromVariables(Variables(new()
+        {
+            ["LANGFUSE_PUBLIC_KEY"] = publicKey,
+            ["LANGFUSE_SECRET_KEY"] = secretKey,
+        }));
 
         var exception = Assert.Throws<InvalidOperationException>(options.Validate);
-        Assert.Equal($"Langfuse export needs LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY (or PublicKey and SecretKey in code): {missing}.", exception.Message);
+        Assert.Equal(message, exception.Message);
+        Assert.DoesNotContain('\n', exception.Message);
+    }
+
+    [Fact]
+    public void AKeySetButEmptyMeansLangfuseWasMeant()
+    {
+        Assert.False(LangfuseExporterOptions.FromVariables(Variables(new())).IsConfigured);
+        Assert.True(LangfuseExporterOptions.FromVariables(Variables(new() { ["LANGFUSE_SECRET_KEY"] = string.Empty })).IsConfigured);
+    }
+
+    [Theory]
+    [InlineData("LANGFUSE_HOST", "http://bad host")]
+    [InlineData("LANGFUSE_OTEL_HOST", "ftp://langfuse.internal")]
+    [InlineData("LANGFUSE_BASE_URL", "https://")]
+    [InlineData("LANGFUSE_HOST", "langfuse.internal:port")]
+    public void AMalformedHostFailsNamingItsVariable(string variable, string host)
+    {
+        var options = LangfuseExporterOptions.FromVariables(Variables(new()
+        {
+            ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-1",
+            ["LANGFUSE_SECRET_KEY"] = "sk-lf-1",
+            [variable] = host,
+        }));
+
+        var exception = Assert.Throws<InvalidOperationException>(options.Validate);
+        Assert.Equal($"The Langfuse host \"{host}\" ({variable}) is not an http(s) URL such as https://cloud.langfuse.com.", exception.Message);
+    }
+
+    [Fact]
+    public void TheConfigurationSectionOverridesTheStandardVariablesAndIsNamedWhenWrong()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-env",
+            ["LANGFUSE_SECRET_KEY"] = "sk-lf-env",
+            ["LANGFUSE_HOST"] = "https://env.example",
+            ["TracedLlm:Langfuse:PublicKey"] = "pk-lf-section",
+            ["TracedLlm:Langfuse:Host"] = "section.example:3000",
+        }).Build();
+
+        var options = LangfuseExporterOptions.FromConfiguration(configuration);
+
+        Assert.Equal(("pk-lf-section", "sk-lf-env"), (options.PublicKey, options.SecretKey));
+        Assert.Equal("https://section.example:3000/api/public/otel/v1/traces", options.Endpoint.ToString());
+
+        var wrong = LangfuseExporterOptions.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TracedLlm:Langfuse:PublicKey"] = "pk-lf-section",
+            ["TracedLlm:Langfuse:SecretKey"] = string.Empty,
+            ["TracedLlm:Langfuse:Host"] = "not a host",
+        }).Build());
+        Assert.Equal(
+            "Langfuse export needs LANGFUSE_SECRET_KEY, which is empty (set as TracedLlm:Langfuse:SecretKey). The Langfuse host \"not a host\" (TracedLlm:Langfuse:Host) is not an http(s) URL such as https://cloud.langfuse.com.",
+            Assert.Throws<InvalidOperationException>(wrong.Validate).Message);
     }
 
     [Fact]

@@ -2,9 +2,17 @@ using System;
 
 namespace TracedLlm;
 
-/// <summary>Run-time options of the traced pipeline. Set them in <c>services.AddTracedLlm(options =&gt; ...)</c>.</summary>
+/// <summary>
+/// Run-time options of the traced pipeline. They bind from the <c>TracedLlm</c> configuration
+/// section (appsettings.json, or environment variables such as <c>TracedLlm__MaxRequestBodyBytes</c>);
+/// set them in code with <c>services.AddTracedLlm(options =&gt; ...)</c>. docs/configuration.md has
+/// every key and the precedence of the standard variables.
+/// </summary>
 public sealed class TracedLlmOptions
 {
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "TracedLlm";
+
     /// <summary>The largest request body accepted, in bytes; larger bodies get 413. Default 8 MiB.</summary>
     public int MaxRequestBodyBytes { get; set; } = 8 * 1024 * 1024;
 

@@ -1,23 +1,45 @@
 using System;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using TracedLlm;
 using TracedLlm.Pipeline;
 
-namespace TracedLlm;
+// Where IServiceCollection users look for it, as Microsoft.Extensions and OpenTelemetry do.
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the TracedLlm run time.</summary>
 public static class TracedLlmServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds what the generated routes need. Register an <see cref="ILlmAuthenticator"/>,
+    /// Adds what the generated routes need. <see cref="TracedLlmOptions"/> bind from the
+    /// <c>TracedLlm</c> configuration section (see <see cref="TracedLlmOptions.SectionName"/>) over
+    /// their standard environment variables, then <paramref name="configure"/> runs; invalid values
+    /// fail when the host starts. Register an <see cref="ILlmAuthenticator"/>,
     /// <see cref="ILlmGuardrail"/>s and <see cref="ILlmFailureLogger"/>s in DI as well.
     /// </summary>
     public static IServiceCollection AddTracedLlm(this IServiceCollection services, Action<TracedLlmOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = new TracedLlmOptions();
-        configure?.Invoke(options);
-        services.TryAddSingleton(options);
+        var options = services.AddOptions<TracedLlmOptions>()
+            .Configure<IServiceProvider>(static (options, provider) =>
+            {
+                // Without a host there may be no IConfiguration: the defaults and code then decide.
+                if (provider.GetService<IConfiguration>() is { } configuration)
+                {
+                    TracedLlmOptionsValidator.ReadFrom(options, configuration);
+                }
+            });
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TracedLlmOptions>, TracedLlmOptionsValidator>());
+
+        // The pipeline takes the options as a plain singleton (one read per application, none per request).
+        services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<TracedLlmOptions>>().Value);
         services.TryAddSingleton<TracedLlmGateway>();
         return services;
     }

@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace TracedLlm.OpenTelemetry;
+
+/// <summary>
+/// The export queue's limits (in spans and in bytes), its shut-down bound and its warning channel.
+/// They bind from the <c>TracedLlm:Export</c> configuration section over OpenTelemetry's
+/// batch-processor variables (<c>OTEL_BSP_*</c>); every TracedLlm exporter has its own queue of these sizes.
+/// </summary>
+public sealed class ExportQueueOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "TracedLlm:Export";
+
+    /// <summary>Spans held at most while the exporter is busy; more are dropped and counted. Default: <c>OTEL_BSP_MAX_QUEUE_SIZE</c>, else 2048.</summary>
+    public int MaxQueueSize { get; set; } = FromEnvironment("OTEL_BSP_MAX_QUEUE_SIZE", 2048);
+
+    /// <summary>Spans per export call. Default: <c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>, else 512.</summary>
+    public int MaxBatchSize { get; set; } = FromEnvironment("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512);
+
+    /// <summary>How long a partial batch waits for more spans. Default: <c>OTEL_BSP_SCHEDULE_DELAY</c> (ms), else 1 s.</summary>
+    public TimeSpan ScheduledDelay { get; set; } = TimeSpan.FromMilliseconds(FromEnvironment("OTEL_BSP_SCHEDULE_DELAY", 1000));
+
+    /// <summary>
+    /// The estimated bytes of all queued spans together (their names, attributes, events and links);
+    /// a span that would pass it is dropped. Default 32 MiB.
+    /// </summary>
+    public long MaxQueueBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// The estimated bytes one request's spans (those under one local root span, the TracedLlm server
+    /// span) may hold in the queue at once; more of that request's spans are dropped, so one huge
+    /// request pays for its own size and never crowds out the others. Default 1 MiB.
+    /// </summary>
+    public long MaxQueueBytesPerRequest { get; set; } = 1024L * 1024;
+
+    /// <summary>
+    /// The longest a shut-down (host stop, SIGTERM, or the provider's disposal) waits for queued spans
+    /// to be delivered; what is still queued then is dropped and counted. Default 5 s.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The shortest time between two dropped-span warnings. Default 30 s.</summary>
+    public TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where warnings go. Default: the host's logger (category <c>TracedLlm.Export</c>), else standard error. Not bound from configuration.</summary>
+    public Action<string>? Warn { get; set; }
+
+    /// <summary>
+    /// The OpenTelemetry variables first (present in <paramref name="configuration"/> when they are in
+    /// the environment), then the <c>TracedLlm:Export</c> section over them.
+    /// </summary>
+    internal void ReadFrom(IConfiguration configuration)
+    {
+        MaxQueueSize = Positive(configuration["OTEL_BSP_MAX_QUEUE_SIZE"]) ?? MaxQueueSize;
+        MaxBatchSize = Positive(configuration["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"]) ?? MaxBatchSize;
+        if (Positive(configuration["OTEL_BSP_SCHEDULE_DELAY"]) is { } delay)
+        {
+            ScheduledDelay = TimeSpan.FromMilliseconds(delay);
+        }
+
+        // Source-generated binding (EnableConfigurationBindingGenerator): no reflection, AOT-safe.
+        configuration.GetSection(SectionName).Bind(this);
+    }
+
+    /// <summary>Every wrong value, each named by its configuration key.</summary>
+    internal IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (MaxQueueSize < 1)
+        {
+            problems.Add($"{SectionName}:MaxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) must be at least 1 (it is {MaxQueueSize}).");
+        }
+
+        if (MaxBatchSize < 1)
+        {
+            problems.Add($"{SectionName}:MaxBatchSize (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) must be at least 1 (it is {MaxBatchSize}).");
+        }
+
+        if (ScheduledDelay <= TimeSpan.Zero)
+        {
+            problems.Add($"{SectionName}:ScheduledDelay (OTEL_BSP_SCHEDULE_DELAY) must be positive (it is {ScheduledDelay}).");
+        }
+
+        if (MaxQueueBytes < 1)
+        {
+            problems.Add($"{SectionName}:MaxQueueBytes must be at least 1 (it is {MaxQueueBytes}).");
+        }
+
+        if (MaxQueueBytesPerRequest < 1 || MaxQueueBytesPerRequest > MaxQueueBytes)
+        {
+            problems.Add($"{SectionName}:MaxQueueBytesPerRequest must be between 1 and MaxQueueBytes ({MaxQueueBytes}) (it is {MaxQueueBytesPerRequest}).");
+        }
+
+        if (ShutdownTimeout < TimeSpan.Zero)
+        {
+            problems.Add($"{SectionName}:ShutdownTimeout must not be negative (it is {ShutdownTimeout}).");
+        }
+
+        if (WarningInterval < TimeSpan.Zero)
+        {
+            problems.Add($"{SectionName}:WarningInterval must not be negative (it is {WarningInterval}).");
+        }
+
+        return problems;
+    }
+
+    // The OpenTelemetry batch span processor's variables; a value that is not a positive integer is ignored.
+    private static int FromEnvironment(string variable, int fallback) =>
+        Positive(Environment.GetEnvironmentVariable(variable)) ?? fallback;
+
+    private static int? Positive(string? value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var number) && number > 0 ? number : null;
+}
+
+/// <summary>Checks <see cref="ExportQueueOptions"/> when the host starts.</summary>
+internal sealed class ExportQueueOptionsValidator : IValidateOptions<ExportQueueOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ExportQueueOptions options) =>
+        options.Problems() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+}

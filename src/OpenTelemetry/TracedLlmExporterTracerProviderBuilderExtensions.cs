@@ -1,0 +1,140 @@
+using System;
+using System.IO;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Exporter;
+using TracedLlm.OpenTelemetry;
+
+// Where OpenTelemetry users look for exporters: beside AddOtlpExporter(); every name starts with
+// AddTracedLlm so that none can clash with another package's (Langfuse's own included).
+namespace OpenTelemetry.Trace;
+
+/// <summary>TracedLlm's exporters for an OpenTelemetry tracer provider: Langfuse, OTLP, the console trace tree.</summary>
+public static class TracedLlmExporterTracerProviderBuilderExtensions
+{
+    /// <summary>The name of the Langfuse exporter's <see cref="ExportQueueOptions"/>.</summary>
+    public const string LangfuseQueueName = "Langfuse";
+
+    /// <summary>The name of the OTLP exporter's <see cref="ExportQueueOptions"/>.</summary>
+    public const string OtlpQueueName = "Otlp";
+
+    /// <summary>Prints every finished TracedLlm trace to the console as a tree.</summary>
+    public static TracerProviderBuilder AddTracedLlmConsoleTree(this TracerProviderBuilder builder, TextWriter? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddProcessor(new SimpleActivityExportProcessor(new ConsoleTreeExporter(output)));
+    }
+
+    /// <summary>
+    /// Exports to Langfuse's OTLP endpoint over HTTP/protobuf, batched off the request path through a
+    /// <see cref="BoundedExportProcessor"/>: <c>{host}/api/public/otel/v1/traces</c> with
+    /// <c>Authorization: Basic base64(public:secret)</c> and <c>x-langfuse-ingestion-version: 4</c>.
+    /// <see cref="LangfuseExporterOptions"/> come from <c>LANGFUSE_*</c>, then the
+    /// <c>TracedLlm:Langfuse</c> section, then <paramref name="configure"/>; the queue from
+    /// <c>OTEL_BSP_*</c>, then <c>TracedLlm:Export</c>, then <paramref name="configureQueue"/>. A missing
+    /// key or malformed host fails when the host starts (or the provider is built), naming the setting.
+    /// </summary>
+    public static TracerProviderBuilder AddTracedLlmLangfuseExporter(this TracerProviderBuilder builder, Action<LangfuseExporterOptions>? configure = null, Action<ExportQueueOptions>? configureQueue = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ConfigureServices(services =>
+        {
+            var options = services.AddOptions<LangfuseExporterOptions>()
+                .Configure<IServiceProvider>(static (options, provider) => ReadConfiguration(provider, options.ReadFrom));
+            if (configure is not null)
+            {
+                options.Configure(configure);
+            }
+
+            options.ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LangfuseExporterOptions>, LangfuseExporterOptionsValidator>());
+            AddExportServices(services, LangfuseQueueName, configureQueue);
+        });
+
+        return builder.AddProcessor(provider =>
+        {
+            var options = provider.GetRequiredService<IOptionsMonitor<LangfuseExporterOptions>>().CurrentValue;
+            var otlp = new OtlpExporterOptions
+            {
+                Protocol = OtlpExportProtocol.HttpProtobuf,
+                Endpoint = options.Endpoint,
+                Headers = options.OtlpHeaders(),
+            };
+            return CreateProcessor(provider, new OtlpTraceExporter(otlp), LangfuseQueueName);
+        });
+    }
+
+    /// <summary>
+    /// Exports over OTLP as OpenTelemetry's standard <c>OTEL_EXPORTER_OTLP_*</c> variables say
+    /// (endpoint, headers, timeout, protocol; <c>/v1/traces</c> is added to a plain
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, as for a Collector), with HTTP/protobuf unless a protocol is
+    /// set, then <paramref name="configure"/>; batched through a <see cref="BoundedExportProcessor"/>
+    /// whose queue comes from <c>OTEL_BSP_*</c>, then <c>TracedLlm:Export</c>, then <paramref name="configureQueue"/>.
+    /// </summary>
+    public static TracerProviderBuilder AddTracedLlmOtlpExporter(this TracerProviderBuilder builder, Action<OtlpExporterOptions>? configure = null, Action<ExportQueueOptions>? configureQueue = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ConfigureServices(services => AddExportServices(services, OtlpQueueName, configureQueue));
+        return builder.AddProcessor(provider =>
+        {
+            // The options read OTEL_EXPORTER_OTLP_* themselves, and add the signal path to a plain
+            // endpoint from the environment for HTTP (not to a signal-specific or code-set one).
+            var otlp = new OtlpExporterOptions();
+            if (!ProtocolIsSet())
+            {
+                otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
+            }
+
+            configure?.Invoke(otlp);
+            return CreateProcessor(provider, new OtlpTraceExporter(otlp), OtlpQueueName);
+        });
+    }
+
+    private static bool ProtocolIsSet() =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"))
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL"));
+
+    private static void AddExportServices(IServiceCollection services, string queueName, Action<ExportQueueOptions>? configureQueue)
+    {
+        var queue = services.AddOptions<ExportQueueOptions>(queueName)
+            .Configure<IServiceProvider>(static (options, provider) => ReadConfiguration(provider, options.ReadFrom));
+        if (configureQueue is not null)
+        {
+            queue.Configure(configureQueue);
+        }
+
+        queue.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExportQueueOptions>, ExportQueueOptionsValidator>());
+
+        // With a host: its stop (SIGTERM, IHost.StopAsync) delivers the queues within their bound.
+        services.TryAddSingleton<ExportProcessors>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ExportShutdownService>());
+    }
+
+    private static BoundedExportProcessor CreateProcessor(IServiceProvider provider, OtlpTraceExporter exporter, string queueName)
+    {
+        var options = provider.GetRequiredService<IOptionsMonitor<ExportQueueOptions>>().Get(queueName);
+        Action<string>? warn = null;
+        if (provider.GetService<ILoggerFactory>() is { } loggers)
+        {
+            var logger = loggers.CreateLogger(ExportShutdownService.LoggerCategory);
+            warn = message => ExportLog.Warning(logger, message);
+        }
+
+        var processor = new BoundedExportProcessor(exporter, options, warn);
+        provider.GetService<ExportProcessors>()?.Add(processor);
+        return processor;
+    }
+
+    // Without a host there may be no IConfiguration: the defaults and code then decide.
+    private static void ReadConfiguration(IServiceProvider provider, Action<Microsoft.Extensions.Configuration.IConfiguration> read)
+    {
+        if (provider.GetService<Microsoft.Extensions.Configuration.IConfiguration>() is { } configuration)
+        {
+            read(configuration);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit.Abstractions;
+
+namespace TracedLlm.EndToEnd.Tests;
+
+/// <summary>
+/// Delivery on shutdown, with the sample gateway as a real process stopped by SIGTERM: every span
+/// queued at that moment reaches a real OTLP receiver (third-party decoder) when it is up, and the
+/// stop still ends within <c>TracedLlm:Export:ShutdownTimeout</c> when the collector hangs.
+/// </summary>
+public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
+{
+    private const string ApiKey = "sk-e2e-shutdown-7c2d";
+
+    // Seven spans a request (server, auth, pre-call, LLM, two guardrails, one attempt): 350 queued.
+    private const int Requests = 50;
+
+    [Fact]
+    public async Task SigtermDeliversTheQueuedSpansToARunningCollector()
+    {
+        var (receiver, port) = await SampleGatewayProcess.StartReceiverAsync();
+        using var _ = receiver;
+        using var gateway = SampleGatewayProcess.Start(Settings($"http://127.0.0.1:{port}", shutdownTimeout: "00:00:30", new()
+        {
+            // Nothing leaves before the stop: no scheduled export for ten minutes, no full batch.
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "600000",
+            ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "4096",
+            ["OTEL_BSP_MAX_QUEUE_SIZE"] = "8192",
+        }));
+        var url = await SampleGatewayProcess.UrlAsync(gateway);
+        using var http = new HttpClient();
+        await SendAsync(http, url, Requests);
+        var queued = await StoppedSpansAsync(http, url, Requests * 7);
+        Assert.Equal(0, Spans(receiver));
+
+        await SampleGatewayProcess.TerminateAsync(gateway);
+        var exit = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(exit == 0, $"exit code {exit?.ToString() ?? "none: still running"}:\n{gateway.Output}");
+        var delivered = await ArrivedAsync(receiver, queued);
+        output.WriteLine($"spans queued at SIGTERM: {queued}; delivered: {delivered}");
+        Assert.True(delivered >= queued * 0.99, $"{delivered} of {queued} spans delivered");
+        Assert.Equal(queued, delivered);
+        Assert.DoesNotContain("dropped", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SigtermEndsWithinTheShutdownBoundWhenTheCollectorHangs()
+    {
+        // A collector that accepts connections and never answers.
+        using var collector = new TcpListener(IPAddress.Loopback, 0);
+        collector.Start();
+        var held = new List<Socket>();
+        using var stopAccepting = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            while (!stopAccepting.IsCancellationRequested)
+            {
+                var socket = await collector.AcceptSocketAsync(stopAccepting.Token);
+                lock (held)
+                {
+                    held.Add(socket);
+                }
+            }
+        });
+
+        using var gateway = SampleGatewayProcess.Start(Settings($"http://127.0.0.1:{((IPEndPoint)collector.LocalEndpoint).Port}", shutdownTimeout: "00:00:02", new()
+        {
+            // The exporter itself would wait two minutes for an answer; a batch leaves at once.
+            ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "120000",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "50",
+        }));
+        var url = await SampleGatewayProcess.UrlAsync(gateway);
+        using var http = new HttpClient();
+        await SendAsync(http, url, 10);
+        await WaitAsync(() => { lock (held) { return held.Count > 0; } }, "the gateway to connect to the collector");
+        await SendAsync(http, url, 10);
+        await StoppedSpansAsync(http, url, 20 * 7);
+
+        var stopping = Stopwatch.StartNew();
+        await SampleGatewayProcess.TerminateAsync(gateway);
+        var exit = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        stopping.Stop();
+        stopAccepting.Cancel();
+        collector.Stop();
+        await accepting.ContinueWith(_ => { }, TaskScheduler.Default);
+        lock (held)
+        {
+            held.ForEach(socket => socket.Dispose());
+        }
+
+        output.WriteLine($"SIGTERM to exit with a hanging collector and a 2 s bound: {stopping.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(exit == 0, $"exit code {exit?.ToString() ?? "none: still running"}:\n{gateway.Output}");
+
+        // Without the bound the stop would wait for the exporter (120 s) or the host's own 30 s.
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(20), $"stop took {stopping.Elapsed}:\n{gateway.Output}");
+        Assert.Contains("TracedLlm export: the shut-down's 2 s ran out with", gateway.Output, StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string?> Settings(string collector, string shutdownTimeout, Dictionary<string, string?> more)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Gateway__ApiKeys"] = ApiKey,
+            ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-e2e-shutdown",
+            ["LANGFUSE_SECRET_KEY"] = "sk-lf-e2e-shutdown-51ce",
+            ["LANGFUSE_OTEL_HOST"] = collector,
+            ["TracedLlm__Export__ShutdownTimeout"] = shutdownTimeout,
+            ["Tracing__Console"] = "false",
+            ["Diagnostics__CountActivities"] = "true",
+        };
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    private static async Task SendAsync(HttpClient http, string url, int requests)
+    {
+        for (var i = 0; i < requests; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url + "/v1/chat/completions")
+            {
+                Content = new StringContent($$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"shutdown {{i}}"}]}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    // Every span of the requests ended (a server span ends just after its response is sent): the number ended.
+    private static async Task<long> StoppedSpansAsync(HttpClient http, string url, int expected)
+    {
+        long stopped = 0;
+        await WaitAsync(async () =>
+        {
+            using var counts = JsonDocument.Parse(await http.GetStringAsync(url + "/tracedllm/diagnostics"));
+            stopped = counts.RootElement.GetProperty("stopped").GetInt64();
+            return stopped >= expected;
+        }, $"{expected} spans to end");
+        return stopped;
+    }
+
+    private static async Task<int> ArrivedAsync(ChildProcess receiver, long expected)
+    {
+        // The receiver prints a request before it answers it, but its output reaches us a little later.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (Spans(receiver) < expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        return Spans(receiver);
+    }
+
+    private static int Spans(ChildProcess receiver) =>
+        receiver.Lines.Select(ExportRequest.TryParse).OfType<ExportRequest>()
+            .Where(e => e.Path == "/api/public/otel/v1/traces" && e.Error is null)
+            .Sum(e => e.Spans.Count(s => s.Service == "tracedllm-sample-gateway"));
+
+    private static Task WaitAsync(Func<bool> condition, string what) => WaitAsync(() => Task.FromResult(condition()), what);
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited in vain for {what}.");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+
+namespace TracedLlm.EndToEnd.Tests;
+
+/// <summary>
+/// A configuration mistake stops the sample gateway at start with one line on standard error that
+/// names the setting, and a non-zero exit code: no stack trace, no half-started server.
+/// </summary>
+public sealed class StartupValidationTests
+{
+    [Theory]
+    [InlineData("pk-lf-1", "", null, "Langfuse export needs LANGFUSE_SECRET_KEY, which is empty.")]
+    [InlineData(null, "sk-lf-1", null, "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is missing (or set TracedLlm:Langfuse:PublicKey).")]
+    [InlineData("", "sk-lf-1", null, "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is empty.")]
+    [InlineData("pk-lf-1", "sk-lf-1", "https://langfuse example.com", "The Langfuse host \"https://langfuse example.com\" (LANGFUSE_HOST) is not an http(s) URL such as https://cloud.langfuse.com.")]
+    public async Task AMissingKeyOrMalformedHostIsOneLineAndExitCodeOne(string? publicKey, string? secretKey, string? host, string message)
+    {
+        using var gateway = SampleGatewayProcess.Start(new Dictionary<string, string?>
+        {
+            ["LANGFUSE_PUBLIC_KEY"] = publicKey,
+            ["LANGFUSE_SECRET_KEY"] = secretKey,
+            ["LANGFUSE_HOST"] = host,
+        });
+
+        var exit = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(exit == 1, $"exit code {exit?.ToString() ?? "none: still running"}:\n{gateway.Output}");
+        var error = Assert.Single(gateway.ErrorLines, line => line.Length > 0);
+        Assert.Equal("tracedllm-sample-gateway: cannot start: " + message, error);
+        Assert.DoesNotContain(gateway.Lines, line => line.Contains("   at ", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal));
+        Assert.DoesNotContain(gateway.Lines, line => line.Contains("Now listening", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnInvalidExportQueueSettingNamesItsKey()
+    {
+        using var gateway = SampleGatewayProcess.Start(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9",
+            ["TracedLlm__Export__MaxQueueBytesPerRequest"] = "0",
+        });
+
+        var exit = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(exit == 1, $"exit code {exit?.ToString() ?? "none: still running"}:\n{gateway.Output}");
+        Assert.Equal(
+            "tracedllm-sample-gateway: cannot start: TracedLlm:Export:MaxQueueBytesPerRequest must be between 1 and MaxQueueBytes (33554432) (it is 0).",
+            Assert.Single(gateway.ErrorLines, line => line.Length > 0));
+        Assert.DoesNotContain(gateway.Lines, line => line.Contains("   at ", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,246 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using TracedLlm.OpenTelemetry;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>
+/// The documented set-up through a real host: <c>AddOpenTelemetry().WithTracing(t =&gt; t.AddTracedLlm()…)
+/// .WithMetrics(m =&gt; m.AddTracedLlm())</c> on OpenTelemetry.Extensions.Hosting, options bound from
+/// configuration sections and environment variables with their precedence, checked at start, and
+/// the host's stop delivering the export queue.
+/// </summary>
+public sealed class HostingTests
+{
+    [Fact]
+    public async Task TheHostOwnsTheProviderAndStopAsyncDeliversTheQueue()
+    {
+        var endpoint = new ExportEndpoint();
+        var (receiver, address) = await LoopbackApp.StartAsync(endpoint.Map);
+        var spans = new List<Activity>();
+        var app = Build(new()
+        {
+            ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-host",
+            ["LANGFUSE_SECRET_KEY"] = "sk-lf-host-7f1e",
+            ["LANGFUSE_OTEL_HOST"] = address,
+
+            // Nothing is exported before the stop: a ten-minute delay, a batch larger than the test's spans.
+            ["TracedLlm:Export:ScheduledDelay"] = "00:10:00",
+            ["TracedLlm:Export:MaxBatchSize"] = "4096",
+        }, tracing => tracing.AddTracedLlmLangfuseExporter().AddInMemoryExporter(spans));
+        await app.StartAsync();
+        var processor = Assert.Single(app.Services.GetRequiredService<ExportProcessors>().All());
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var span = TracedLlmTelemetry.Source.StartActivity("hosting-test", ActivityKind.Server);
+        }
+
+        Assert.Equal(20, spans.Count(s => s.DisplayName == "hosting-test"));
+        Assert.Equal((20, 0L), (processor.QueuedSpans, processor.ExportedSpans));
+
+        await app.StopAsync();
+
+        // Delivered by the stop itself, before the provider is disposed.
+        Assert.Equal((0, 20L, 0L), (processor.QueuedSpans, processor.ExportedSpans, processor.DroppedSpans));
+        Assert.True(endpoint.Requests > 0);
+        Assert.Equal("Basic cGstbGYtaG9zdDpzay1sZi1ob3N0LTdmMWU=", endpoint.Authorization);
+        await app.DisposeAsync();
+        await LoopbackApp.StopAsync(receiver);
+    }
+
+    [Fact]
+    public async Task EveryOptionTypeBindsFromItsSectionOverTheStandardVariablesAndUnderCode()
+    {
+        const string prefix = "TRACEDLLM_HOSTING_TEST_";
+        Environment.SetEnvironmentVariable(prefix + "TracedLlm__Export__MaxBatchSize", "33");
+        Environment.SetEnvironmentVariable(prefix + "TracedLlm__Langfuse__Host", "https://langfuse.internal:3000");
+        try
+        {
+            var app = Build(
+                new()
+                {
+                    ["OTEL_IGNORE_CONTEXT_PROPAGATION"] = "true",
+                    ["TracedLlm:MaxMetadataDepth"] = "5",
+                    ["TracedLlm:MaxContentLength"] = "100",
+                    ["OTEL_BSP_MAX_QUEUE_SIZE"] = "77",
+                    ["OTEL_BSP_SCHEDULE_DELAY"] = "250",
+                    ["TracedLlm:Export:MaxQueueSize"] = "123",
+                    ["TracedLlm:Export:MaxQueueBytes"] = "5000000",
+                    ["TracedLlm:Export:ShutdownTimeout"] = "00:00:07",
+                    ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-variable",
+                    ["LANGFUSE_SECRET_KEY"] = "sk-lf-variable",
+                    ["LANGFUSE_HOST"] = "https://cloud.langfuse.com",
+                    ["TracedLlm:Langfuse:SecretKey"] = "sk-lf-section",
+                },
+                tracing => tracing
+                    .AddTracedLlmLangfuseExporter(configureQueue: queue => queue.WarningInterval = TimeSpan.FromMinutes(2))
+                    .AddTracedLlmOtlpExporter(),
+                configure: options => options.MaxContentLength = 9,
+                environmentPrefix: prefix);
+
+            var pipeline = app.Services.GetRequiredService<TracedLlmOptions>();
+            Assert.Equal((true, 5, 9), (pipeline.IgnoreContextPropagation, pipeline.MaxMetadataDepth, pipeline.MaxContentLength));
+
+            var queues = app.Services.GetRequiredService<IOptionsMonitor<ExportQueueOptions>>();
+            var langfuseQueue = queues.Get(TracedLlmExporterTracerProviderBuilderExtensions.LangfuseQueueName);
+            Assert.Equal(123, langfuseQueue.MaxQueueSize);
+            Assert.Equal(33, langfuseQueue.MaxBatchSize);
+            Assert.Equal(TimeSpan.FromMilliseconds(250), langfuseQueue.ScheduledDelay);
+            Assert.Equal(5_000_000, langfuseQueue.MaxQueueBytes);
+            Assert.Equal(TimeSpan.FromSeconds(7), langfuseQueue.ShutdownTimeout);
+            Assert.Equal(TimeSpan.FromMinutes(2), langfuseQueue.WarningInterval);
+            var otlpQueue = queues.Get(TracedLlmExporterTracerProviderBuilderExtensions.OtlpQueueName);
+            Assert.Equal((123, 33, TimeSpan.FromSeconds(30)), (otlpQueue.MaxQueueSize, otlpQueue.MaxBatchSize, otlpQueue.WarningInterval));
+
+            var langfuse = app.Services.GetRequiredService<IOptions<LangfuseExporterOptions>>().Value;
+            Assert.Equal(("pk-lf-variable", "sk-lf-section"), (langfuse.PublicKey, langfuse.SecretKey));
+            Assert.Equal("https://langfuse.internal:3000/api/public/otel/v1/traces", langfuse.Endpoint.ToString());
+            await app.DisposeAsync();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(prefix + "TracedLlm__Export__MaxBatchSize", null);
+            Environment.SetEnvironmentVariable(prefix + "TracedLlm__Langfuse__Host", null);
+        }
+    }
+
+    [Fact]
+    public async Task WrongOptionsFailTheStartNamingEachSetting()
+    {
+        var app = Build(
+            new()
+            {
+                ["TracedLlm:MaxRequestBodyBytes"] = "0",
+                ["TracedLlm:Export:MaxQueueSize"] = "0",
+                ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-1",
+            },
+            tracing => tracing.AddTracedLlmLangfuseExporter());
+
+        var thrown = await Record.ExceptionAsync(() => app.StartAsync());
+
+        var messages = (thrown is AggregateException all ? all.InnerExceptions.ToArray() : new[] { thrown! })
+            .Select(e => Assert.IsType<OptionsValidationException>(e).Message).ToList();
+        Assert.Contains("TracedLlm:MaxRequestBodyBytes must be at least 1 (it is 0).", messages);
+        Assert.Contains("TracedLlm:Export:MaxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) must be at least 1 (it is 0).", messages);
+        Assert.Contains("Langfuse export needs LANGFUSE_SECRET_KEY, which is missing (or set TracedLlm:Langfuse:SecretKey).", messages);
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DropsAreCountedInTheHostsMetricsWithTheirReason()
+    {
+        var endpoint = new ExportEndpoint { Hang = true };
+        var (receiver, address) = await LoopbackApp.StartAsync(endpoint.Map);
+        var metrics = new List<Metric>();
+        var app = Build(
+            new()
+            {
+                ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-1",
+                ["LANGFUSE_SECRET_KEY"] = "sk-lf-1",
+                ["LANGFUSE_OTEL_HOST"] = address,
+                ["TracedLlm:Export:MaxQueueSize"] = "1",
+                ["TracedLlm:Export:ShutdownTimeout"] = "00:00:00.200",
+                ["TracedLlm:Export:WarningInterval"] = "01:00:00",
+            },
+            tracing => tracing.AddTracedLlmLangfuseExporter(),
+            metrics: meters => meters.AddInMemoryExporter(metrics));
+        await app.StartAsync();
+        var processor = Assert.Single(app.Services.GetRequiredService<ExportProcessors>().All());
+
+        // The first span is taken into an export that hangs, the second waits in the queue of one,
+        // the rest are refused.
+        using (TracedLlmTelemetry.Source.StartActivity("held", ActivityKind.Server))
+        {
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (endpoint.Requests == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var span = TracedLlmTelemetry.Source.StartActivity("refused", ActivityKind.Server);
+        }
+
+        Assert.Equal(4, processor.DroppedSpans);
+        app.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        var dropped = metrics.Last(m => m.Name == "tracedllm.export.dropped_spans");
+        var points = new List<(string Reason, long Sum)>();
+        foreach (ref readonly var point in dropped.GetMetricPoints())
+        {
+            foreach (var tag in point.Tags)
+            {
+                points.Add(((string)tag.Value!, point.GetSumLong()));
+            }
+        }
+
+        Assert.Contains(("queue_full", 4L), points);
+
+        await app.StopAsync();
+        await app.DisposeAsync();
+        await LoopbackApp.StopAsync(receiver);
+    }
+
+    private static WebApplication Build(
+        Dictionary<string, string?> settings,
+        Action<TracerProviderBuilder> tracing,
+        Action<TracedLlmOptions>? configure = null,
+        string? environmentPrefix = null,
+        Action<MeterProviderBuilder>? metrics = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(settings);
+        if (environmentPrefix is not null)
+        {
+            builder.Configuration.AddEnvironmentVariables(environmentPrefix);
+        }
+
+        // The documented set-up.
+        builder.Services.AddTracedLlm(configure);
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(t => tracing(t.AddTracedLlm()))
+            .WithMetrics(m => metrics?.Invoke(m.AddTracedLlm()));
+        return builder.Build();
+    }
+
+    /// <summary>An OTLP endpoint on Langfuse's path that counts what it gets, or never answers.</summary>
+    private sealed class ExportEndpoint
+    {
+        private int _requests;
+
+        public bool Hang { get; init; }
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        public string? Authorization { get; private set; }
+
+        public void Map(WebApplication app) => app.MapPost(LangfuseExporterOptions.TracesPath, async (HttpContext context) =>
+        {
+            Authorization = context.Request.Headers.Authorization;
+            Interlocked.Increment(ref _requests);
+            if (Hang)
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        });
+    }
+}
