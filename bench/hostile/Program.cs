@@ -256,6 +256,7 @@ internal sealed class Collector : IAsyncDisposable
         builder.Logging.ClearProviders();
         collector._app = builder.Build();
         collector._app.MapPost("/v1/traces", collector.ReceiveAsync);
+        collector._app.MapPost("/v1/metrics", static () => Results.Ok());
         await collector._app.StartAsync();
         collector.Url = collector._app.Urls.Single();
         return collector;

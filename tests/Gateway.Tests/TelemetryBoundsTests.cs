@@ -8,6 +8,7 @@ using System.Net;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using TracedLlm.Telemetry;
 
@@ -176,6 +177,39 @@ public sealed class TelemetryBoundsTests : IDisposable
 
         var defaults = TelemetryLimits.FromVariables(_ => null);
         Assert.Equal((4096, 128, 128, 64, 128 * 1024), (defaults.MaxAttributeValueLength, defaults.MaxAttributesPerSpan, defaults.MaxEventsPerSpan, defaults.MaxMetadataKeys, defaults.MaxTelemetryBytesPerRequest));
+    }
+
+    [Fact]
+    public void LimitsAndRedactionBindFromConfigurationOverTheStandardVariables()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"] = "300",
+            ["OTEL_SPAN_EVENT_COUNT_LIMIT"] = "9",
+            ["TRACEDLLM_API_KEY_FINGERPRINT_SECRET"] = "from-the-environment",
+            ["TracedLlm:Limits:MaxAttributeValueLength"] = "100",
+            ["TracedLlm:Limits:MaxTelemetryBytesPerRequest"] = "5000",
+            ["TracedLlm:Redaction:KeyFragments:0"] = "ssn",
+            ["TracedLlm:RequireAuthenticationToJoinTrace"] = "true",
+        }).Build();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddTracedLlm().BuildServiceProvider();
+        var options = services.GetRequiredService<TracedLlmOptions>();
+
+        Assert.Equal(100, options.Limits.MaxAttributeValueLength);
+        Assert.Equal(9, options.Limits.MaxEventsPerSpan);
+        Assert.Equal(5000, options.Limits.MaxTelemetryBytesPerRequest);
+        Assert.Equal("from-the-environment", options.ApiKeyFingerprintSecret);
+        Assert.True(options.RequireAuthenticationToJoinTrace);
+        Assert.True(options.Redaction.IsSecretKey("customer_ssn"));
+        Assert.True(options.Redaction.IsSecretKey("api_key"));
+    }
+
+    [Fact]
+    public void ANegativeLimitFailsTheStartNamingTheSetting()
+    {
+        using var services = new ServiceCollection().AddTracedLlm(o => o.Limits.MaxMetadataKeys = -1).BuildServiceProvider();
+        var invalid = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TracedLlmOptions>>().Value);
+        Assert.Contains("TracedLlm:Limits:MaxMetadataKeys must be at least 0 (it is -1).", invalid.Message, StringComparison.Ordinal);
     }
 
     [Fact]

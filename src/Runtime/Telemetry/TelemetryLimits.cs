@@ -57,9 +57,18 @@ public sealed class TelemetryLimits
 
     private TelemetryLimits(Func<string, string?> variable)
     {
-        MaxAttributeValueLength = Read(variable, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", 4096);
-        MaxAttributesPerSpan = Read(variable, "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT", 128);
-        MaxEventsPerSpan = Read(variable, "OTEL_SPAN_EVENT_COUNT_LIMIT", null, 128);
+        MaxAttributeValueLength = 4096;
+        MaxAttributesPerSpan = 128;
+        MaxEventsPerSpan = 128;
+        ReadVariables(variable);
+    }
+
+    /// <summary>Takes the OpenTelemetry limit variables that are set (a configuration's, or the environment's).</summary>
+    internal void ReadVariables(Func<string, string?> variable)
+    {
+        MaxAttributeValueLength = Read(variable, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", MaxAttributeValueLength);
+        MaxAttributesPerSpan = Read(variable, "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT", MaxAttributesPerSpan);
+        MaxEventsPerSpan = Read(variable, "OTEL_SPAN_EVENT_COUNT_LIMIT", null, MaxEventsPerSpan);
     }
 
     /// <summary>Creates the limits with their defaults read from any variable source (the environment, or a test's dictionary).</summary>
