@@ -76,7 +76,8 @@ foreach (var mode in new[] { "healthy", "hanging", "tracing off" })
     }
 
     Console.WriteLine($"p99 added by the hostile clients: {beside.Percentile(99) - alone.Percentile(99):F1} ms");
-    Console.WriteLine($"hostile: {hostileCounts}");
+    Console.WriteLine($"hostile: {hostileCounts}; their spans delivered: {hostile.TraceIds.Sum(collector.Spans)} (from {hostile.TraceIds.Count} accepted requests); spans in the traces refused callers named: {hostile.RefusedTraceIds.Sum(collector.Spans)}");
+    failed |= hostile.RefusedTraceIds.Any(id => collector.Spans(id) > 0);
     Console.WriteLine($"gateway peak RSS (VmHWM) {peakRss / 1048576.0:F0} MiB, RSS at the end {rss / 1048576.0:F0} MiB; collector answered {collector.Answered} exports, {collector.Abandoned} abandoned by the exporter");
     Console.WriteLine();
 }
@@ -184,6 +185,15 @@ internal sealed class HostileClients(string url, string key, int concurrency)
 
     private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
     private readonly ConcurrentDictionary<string, int> _counts = new();
+    private readonly ConcurrentQueue<string> _traceIds = new();
+
+    /// <summary>The trace ids of the hostile requests the gateway accepted (200): theirs are the spans that compete with the well-behaved ones'.</summary>
+    public IReadOnlyList<string> TraceIds => _traceIds.ToList();
+
+    /// <summary>The trace ids that refused (401) callers sent: no span may ever be in one of them.</summary>
+    public IReadOnlyList<string> RefusedTraceIds => _refusedTraceIds.ToList();
+
+    private readonly ConcurrentQueue<string> _refusedTraceIds = new();
 
     public async Task<string> RunAsync(CancellationToken stop)
     {
@@ -212,13 +222,22 @@ internal sealed class HostileClients(string url, string key, int concurrency)
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", rightKey ? key : "sk-wrong-" + i);
-        request.Headers.Add("traceparent", $"00-{Guid.NewGuid():N}-{Guid.NewGuid().ToString("N")[..16]}-01");
+        var traceId = Guid.NewGuid().ToString("N");
+        request.Headers.Add("traceparent", $"00-{traceId}-{traceId[..16]}-01");
         string outcome;
         try
         {
             using var response = await _http.SendAsync(request);
             await response.Content.ReadAsByteArrayAsync();
             outcome = ((int)response.StatusCode).ToString();
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                _traceIds.Enqueue(traceId);
+            }
+            else if (response.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                _refusedTraceIds.Enqueue(traceId);
+            }
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
         {
