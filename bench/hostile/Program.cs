@@ -17,6 +17,7 @@ var goodConcurrency = args.Length > 2 ? int.Parse(args[2]) : 8;
 var hostileConcurrency = args.Length > 3 ? int.Parse(args[3]) : 8;
 const string Key = "sk-bench-hostile-5e1f0c";
 
+Console.WriteLine($"export queue: OTEL_BSP_MAX_QUEUE_SIZE={Environment.GetEnvironmentVariable("OTEL_BSP_MAX_QUEUE_SIZE") ?? "(default 2,048)"}; {seconds} s per phase, {goodConcurrency} well-behaved and {hostileConcurrency} hostile clients");
 var failed = false;
 foreach (var mode in new[] { "healthy", "hanging", "tracing off" })
 {
