@@ -21,7 +21,7 @@ public readonly record struct PromptMessage(string Role, string Text);
 // ---- OpenAI chat completions ----
 
 /// <summary>An OpenAI chat completion request (the fields this gateway reads; the rest are forwarded as sent).</summary>
-public sealed class ChatCompletionRequest : IPromptRequest
+public sealed class ChatCompletionRequest : IPromptRequest, IJsonOnDeserialized
 {
     public string? Model { get; set; }
     public List<ChatMessage> Messages { get; set; } = new();
@@ -32,6 +32,8 @@ public sealed class ChatCompletionRequest : IPromptRequest
 
     public IReadOnlyList<PromptMessage> PromptMessages() =>
         Messages.Select(m => new PromptMessage(m.Role ?? "user", ContentText.From(m.Content))).ToList();
+
+    void IJsonOnDeserialized.OnDeserialized() => RequestChecks.Messages(Messages);
 }
 
 /// <summary>An OpenAI chat message; content is a string or an array of parts.</summary>
@@ -81,7 +83,7 @@ public sealed class ChatUsage
 /// An Anthropic Messages request. Its own <c>metadata</c> (<c>user_id</c>) is provider-native and
 /// forwarded untouched, which is why this route keeps gateway metadata in <c>litellm_metadata</c>.
 /// </summary>
-public sealed class MessagesRequest : IPromptRequest
+public sealed class MessagesRequest : IPromptRequest, IJsonOnDeserialized
 {
     public string? Model { get; set; }
     public int? MaxTokens { get; set; }
@@ -101,6 +103,8 @@ public sealed class MessagesRequest : IPromptRequest
         result.AddRange(Messages.Select(m => new PromptMessage(m.Role ?? "user", ContentText.From(m.Content))));
         return result;
     }
+
+    void IJsonOnDeserialized.OnDeserialized() => RequestChecks.Messages(Messages);
 }
 
 /// <summary>Anthropic's native request metadata.</summary>
@@ -190,6 +194,28 @@ public sealed class AnthropicDelta
     public string? Type { get; init; }
     public string? Text { get; init; }
     public string? StopReason { get; init; }
+}
+
+/// <summary>
+/// What the serializer cannot check: JSON <c>null</c> where the wire format wants a list or a message.
+/// The error names the field by its JSON path, in the route's error format (a 400 through the failure path).
+/// </summary>
+internal static class RequestChecks
+{
+    public static void Messages<T>(List<T>? messages)
+        where T : class
+    {
+        if (messages is null)
+        {
+            throw new InvalidLlmRequestException("The request body does not match this route's request at $.messages: expected an array of messages, not null.");
+        }
+
+        var index = messages.IndexOf(null!);
+        if (index >= 0)
+        {
+            throw new InvalidLlmRequestException($"The request body does not match this route's request at $.messages[{index}]: expected a message object, not null.");
+        }
+    }
 }
 
 /// <summary>Text of a content value: a string, or the <c>text</c> of each part of an array.</summary>

@@ -111,12 +111,12 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"var call = {Pipeline}.CreateCall(httpContext, Route, envelope, gateway, startTimestamp);");
             w.WriteLine("global::System.Diagnostics.Activity? server = null, auth = null, preCall = null, llm = null;");
             Open(w, "try");
+            w.WriteLine("// Authentication first, before any span: nothing the client sent reaches a trace until it has passed.");
+            w.WriteLine($"await {Pipeline}.AuthenticateAsync(call).ConfigureAwait(false);");
             w.WriteLine($"server = {Pipeline}.StartServerSpan(call, ambient);");
-            Open(w, $"if ({Pipeline}.RequiresAuthentication(call))");
-            w.WriteLine($"auth = {Pipeline}.StartChild(call, {SpanNames}.Auth, {ActivityKind}.Internal, server);");
-            w.WriteLine($"await {Pipeline}.AuthenticateAsync(call, auth).ConfigureAwait(false);");
+            w.WriteLine($"auth = {Pipeline}.StartAuthSpan(call, server);");
+            w.WriteLine($"{Pipeline}.ThrowIfUnauthenticated(call);");
             w.WriteLine($"auth = {Pipeline}.End(auth, server);");
-            Close(w);
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine($"preCall = {Pipeline}.StartChild(call, {SpanNames}.PreCall, {ActivityKind}.Internal, server);");
             if (hasBody)

@@ -13,6 +13,8 @@ namespace TracedLlm.OpenTelemetry;
 /// Prints each finished trace as a tree (name, kind, trace id, span id, parent, status), the way
 /// the LiteLLM bug reports draw them. Spans are held per trace until the trace's local root
 /// ends; a trace whose root never ends is printed when the exporter shuts down, flagged as open.
+/// Text from spans (names and statuses a client may have chosen) is printed with its control
+/// characters escaped, so no value can start a line of its own or drive the terminal.
 /// </summary>
 public sealed class ConsoleTreeExporter : BaseExporter<Activity>
 {
@@ -98,14 +100,14 @@ public sealed class ConsoleTreeExporter : BaseExporter<Activity>
     private static void Append(StringBuilder text, Activity span, ILookup<ActivitySpanId, Activity> children, string prefix, bool isLast, bool isRoot)
     {
         var branch = isRoot ? string.Empty : (isLast ? "└── " : "├── ");
-        var label = prefix + branch + span.DisplayName;
+        var label = prefix + branch + Escape(span.DisplayName);
         if (span.GetTagItem(AttributeNames.GuardrailName) is string guardrail)
         {
-            label += $" ({guardrail}: {span.GetTagItem(AttributeNames.GuardrailStatus)})";
+            label += $" ({Escape(guardrail)}: {Escape(span.GetTagItem(AttributeNames.GuardrailStatus)?.ToString())})";
         }
         else if (span.GetTagItem(AttributeNames.AttemptKind) is string kind)
         {
-            label += $" ({span.GetTagItem(AttributeNames.GenAiProviderName)}: {kind})";
+            label += $" ({Escape(span.GetTagItem(AttributeNames.GenAiProviderName)?.ToString())}: {Escape(kind)})";
         }
 
         text.Append(label.PadRight(48))
@@ -117,7 +119,7 @@ public sealed class ConsoleTreeExporter : BaseExporter<Activity>
             text.Append(' ').Append(span.Status);
             if (!string.IsNullOrEmpty(span.StatusDescription))
             {
-                text.Append(": ").Append(span.StatusDescription);
+                text.Append(": ").Append(Escape(span.StatusDescription));
             }
         }
 
@@ -129,6 +131,43 @@ public sealed class ConsoleTreeExporter : BaseExporter<Activity>
             Append(text, ordered[i], children, childPrefix, i == ordered.Count - 1, isRoot: false);
         }
     }
+
+    /// <summary>
+    /// <paramref name="value"/> with every character that could break or forge a console line
+    /// escaped: C0 and C1 controls (CR, LF, ESC, ...), DEL, the Unicode line and paragraph
+    /// separators and the bidirectional overrides.
+    /// </summary>
+    public static string Escape(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value.AsSpan().IndexOfAny(Unprintable) < 0)
+        {
+            return value ?? string.Empty;
+        }
+
+        var text = new StringBuilder(value.Length + 16);
+        foreach (var c in value)
+        {
+            if (!Unprintable.Contains(c))
+            {
+                text.Append(c);
+                continue;
+            }
+
+            text.Append(c switch
+            {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ => $"\\u{(int)c:X4}",
+            });
+        }
+
+        return text.ToString();
+    }
+
+    private static readonly System.Buffers.SearchValues<char> Unprintable = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Concat(new[] { 0x2028, 0x2029 })
+            .Concat(Enumerable.Range(0x202A, 5)).Concat(Enumerable.Range(0x2066, 4)).Select(c => (char)c)));
 
     // The local root: no parent, or a parent in another process (remote, or from metadata ids).
     private static bool IsLocalRoot(Activity span) => span.Parent is null && span.Kind == ActivityKind.Server;

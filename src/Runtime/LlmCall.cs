@@ -19,9 +19,7 @@ public sealed class LlmCall
 {
     private readonly RequestEnvelope _envelope;
     private CancellationTokenSource? _duringCallCancellation;
-    private KeyValuePair<string, object?>[]? _traceMetadataTags;
-    private bool _traceTagsSet;
-    private bool _authenticated;
+    private KeyValuePair<string, object?>[]? _traceTags;
     private CancellationToken _duringCallToken;
 
     internal LlmCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp)
@@ -31,7 +29,6 @@ public sealed class LlmCall
         _envelope = envelope;
         Gateway = gateway;
         StartTimestamp = startTimestamp;
-        _authenticated = gateway.Authenticator is null;
         AmbientLlmScope.Enter(this);
     }
 
@@ -81,6 +78,9 @@ public sealed class LlmCall
     /// <summary>The hash of the caller's API key, set by authentication; never the key.</summary>
     public string? UserApiKeyHash { get; internal set; }
 
+    /// <summary>Whether the caller passed authentication (or the route is open); set before the handler runs.</summary>
+    public CallerTrust Trust => Authentication.Trust;
+
     /// <summary>The LLM span (<c>litellm_request</c>), or null when it is not recorded.</summary>
     public Activity? Span { get; internal set; }
 
@@ -124,26 +124,34 @@ public sealed class LlmCall
     internal Activity? ServerSpan { get; set; }
 
     /// <summary>
-    /// True once the server span has prepared the request's trace-level attributes and the caller
-    /// is authenticated: only then do the other spans get them, so nothing a client chose reaches
-    /// a span before.
+    /// The request's trace-level attributes (Langfuse reads them from every observation), prepared
+    /// once by the server span of a trusted caller: redacted, bounded and charged to the request's
+    /// budget there. Null before, and always for a refused caller: nothing a client chose reaches
+    /// a span before it is authenticated.
     /// </summary>
-    internal bool HasTraceTags => _traceTagsSet && _authenticated;
+    internal KeyValuePair<string, object?>[]? TraceTags => Trust != CallerTrust.Unauthenticated ? _traceTags : null;
 
-    /// <summary>True when the trace id was derived from a non-hex <c>trace_id</c> (kept as <c>trace_seed</c>).</summary>
-    internal bool TraceIdSeeded { get; private set; }
+    internal void SetTraceTags(KeyValuePair<string, object?>[] traceTags) => _traceTags = traceTags;
 
-    /// <summary>The <c>trace_metadata</c> entries as attributes, built once; null when there are none.</summary>
-    internal KeyValuePair<string, object?>[]? TraceMetadataTags => _traceMetadataTags;
+    /// <summary>The authenticator's outcome, kept from before the spans exist until they do.</summary>
+    internal AuthenticationState Authentication;
 
-    internal void SetTraceTags(bool traceIdSeeded, KeyValuePair<string, object?>[]? traceMetadataTags)
+    /// <summary>The client-derived bytes this request's spans have recorded (a field: it is charged in place).</summary>
+    internal TelemetryBudget TelemetryBudget;
+
+    /// <summary>The caller's context the server span joined (default for a new root): a failure in an unsampled trace links to it.</summary>
+    internal ActivityContext CallerContext { get; set; }
+
+    /// <summary>
+    /// The keyed fingerprint of a caller's API key for <see cref="AuthResult.KeyHash"/>: HMAC-SHA256
+    /// with <see cref="TracedLlmOptions.ApiKeyFingerprintSecret"/>, lowercase hex; null when no secret
+    /// is configured, so nothing is recorded. Never the key, and not recoverable without the secret.
+    /// </summary>
+    public string? ApiKeyFingerprint(string apiKey)
     {
-        TraceIdSeeded = traceIdSeeded;
-        _traceMetadataTags = traceMetadataTags;
-        _traceTagsSet = true;
+        ArgumentNullException.ThrowIfNull(apiKey);
+        return Gateway.Options.ApiKeyFingerprintSecret is { Length: > 0 } secret ? ApiKeyFingerprints.Compute(secret, apiKey) : null;
     }
-
-    internal void MarkAuthenticated() => _authenticated = true;
 
     /// <summary>Records <c>gen_ai.provider.name</c> (e.g. <c>openai</c>, <c>anthropic</c>).</summary>
     public void SetProvider(string providerName)
@@ -173,15 +181,19 @@ public sealed class LlmCall
         ResponseModel = responseModel ?? ResponseModel;
         if (Span is { IsAllDataRequested: true } span)
         {
+            // The upstream's answer may echo what the client sent: bounded like any client value.
             if (responseModel is not null)
             {
-                span.SetTag(AttributeNames.GenAiResponseModel, responseModel);
-                span.SetTag(AttributeNames.LangfuseObservationModelName, responseModel);
+                var dropped = 0;
+                var model = TelemetryText.ForSpan(this, AttributeNames.GenAiResponseModel, responseModel, Gateway.Options.Limits.MaxAttributeValueLength, ref dropped);
+                span.SetTag(AttributeNames.GenAiResponseModel, model);
+                span.SetTag(AttributeNames.LangfuseObservationModelName, model);
             }
 
             if (responseId is not null)
             {
-                span.SetTag(AttributeNames.GenAiResponseId, responseId);
+                var dropped = 0;
+                span.SetTag(AttributeNames.GenAiResponseId, TelemetryText.ForSpan(this, AttributeNames.GenAiResponseId, responseId, Gateway.Options.Limits.MaxAttributeValueLength, ref dropped));
             }
 
             if (finishReasons.Length > 0)
@@ -200,7 +212,7 @@ public sealed class LlmCall
         ArgumentNullException.ThrowIfNull(exception);
         if ((Activity.Current ?? Span) is { IsAllDataRequested: true } span)
         {
-            ExceptionEvents.Record(span, exception);
+            TelemetryText.AddException(span, exception, this);
         }
     }
 

@@ -1,11 +1,16 @@
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;
@@ -55,6 +60,113 @@ public sealed class HostileInputTests : IDisposable
         }
 
         await AssertEndedWithStatusAsync(status);
+    }
+
+    [Theory]
+    [InlineData(Chat, """{"model":"m","messages":null}""", "at $.messages: expected an array of messages, not null.")]
+    [InlineData(Chat, """{"model":"m","messages":[null]}""", "at $.messages[0]: expected a message object, not null.")]
+    [InlineData(Messages, """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"},null]}""", "at $.messages[1]: expected a message object, not null.")]
+    [InlineData(Chat, """{"model":"m","messages":"not a list"}""", "at $.messages: expected an array, not a string.")]
+    [InlineData(Chat, """{"model":"m","messages":[{"role":5,"content":"x"}]}""", "at $.messages[0].role: expected a string, not a number.")]
+    [InlineData(Chat, """{"model":["m"],"messages":[{"role":"user","content":"x"}]}""", "at $.model: expected a string, not an array.")]
+    [InlineData(Chat, """{"model":"m","max_tokens":99999999999999999999,"messages":[{"role":"user","content":"x"}]}""", "at $.max_tokens: expected a number in the range and form this field accepts.")]
+    [InlineData(Messages, """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"metadata":"u"}""", "at $.metadata: expected an object, not a string.")]
+    [InlineData(Chat, """{"model":"m","temperature":{"metadata":{"trace_name":"t"}},"messages":[{"role":"user","content":"x"}]}""", "at $.temperature: expected a number, not an object.")]
+    public async Task AMismatchNamesTheFieldByItsJsonPathNeverACSharpType(string path, string body, string where)
+    {
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var message = json.RootElement.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.Equal("The request body does not match this route's request " + where, message);
+        Assert.DoesNotContain("System.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Request", message.Replace("request", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        await AssertEndedWithStatusAsync(400);
+    }
+
+    [Theory]
+    [InlineData(Chat, "\\ud800", 400)]
+    [InlineData(Chat, "\\udc00x", 400)]
+    [InlineData(Messages, "\\ud800\\ud800", 400)]
+    [InlineData(Chat, "\\ud83d\\ude00", 200)]
+    [InlineData(Chat, "\\\\ud800", 200)]
+    public async Task ALoneSurrogateEscapeIsA400WhereverItIs(string path, string escaped, int status)
+    {
+        // In the prompt (read by the deserializer, then by guardrails through JsonElement), not only in the envelope.
+        var body = path == Chat
+            ? $$$"""{"model":"m","messages":[{"role":"user","content":"a{{{escaped}}}b"}]}"""
+            : $$$"""{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"a{{{escaped}}}b"}]}""";
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
+
+        Assert.Equal(status, (int)response.StatusCode);
+        if (status == 400)
+        {
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.StartsWith("The request body is not valid JSON text: the escape at byte ", json.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+
+        await AssertEndedWithStatusAsync(status);
+    }
+
+    [Theory]
+    [InlineData("model", "[{\"metadata\":{\"trace_name\":\"nested\"}}]")]
+    [InlineData("top_p", "{\"metadata\":{\"trace_name\":\"nested\"}}")]
+    [InlineData("stream", "{\"a\":[1,{\"metadata\":{\"trace_name\":\"nested\"}}]}")]
+    [InlineData("max_tokens", "[[{\"metadata\":{}}]]")]
+    public async Task AKnownFieldOfAnyShapeIsSkippedWholeAndTheRealSlotIsRead(string field, string value)
+    {
+        await using var upstream = await UpstreamStub.StartAsync(200);
+        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:FallbackToEmbedded", "false");
+        var body = $$$"""{"model":"m","{{{field}}}":{{{value}}},"messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"real"}}""";
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, body));
+
+        var tree = await _spans.SingleTraceAsync();
+        if (field == "top_p")
+        {
+            // top_p is no field of this route's request type: the body is forwarded with it, without the slot.
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var (forwarded, _) = Assert.Single(upstream.Received);
+            Assert.Contains("\"top_p\":{\"metadata\":{\"trace_name\":\"nested\"}}", forwarded, StringComparison.Ordinal);
+            Assert.DoesNotContain("real", forwarded, StringComparison.Ordinal);
+            Assert.Equal("real", tree.Server.GetTagItem(AttributeNames.LangfuseTraceName));
+        }
+        else
+        {
+            // The handler's type says no, by the field's path; nothing nested was taken for the slot.
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains($"at $.{field}: expected", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal("real", tree.Server.GetTagItem(AttributeNames.LangfuseTraceName));
+        }
+
+        _spans.AssertAllEnded();
+    }
+
+    [Theory]
+    [InlineData("FFFFFFFFFFFFFFFFFF")]
+    [InlineData("7FFFFFFFFFFFFFFF")]
+    [InlineData("zz")]
+    public async Task KestrelsVerdictOnABrokenChunkIsA400InTheRoutesFormat(string chunkSize)
+    {
+        using var host = new GatewayHost();
+        host.UseKestrel(0);
+        host.StartServer();
+        var address = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        var request = $"POST {Messages} HTTP/1.1\r\nHost: gateway\r\nx-api-key: {GatewayHost.ApiKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{{\"a\":\r\n{chunkSize}\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.StartsWith("HTTP/1.1 400 ", response, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(response[response.IndexOf("\r\n\r\n", StringComparison.Ordinal)..]);
+        Assert.Equal("error", json.RootElement.GetProperty("type").GetString());
+        Assert.Equal("invalid_request_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
+        await AssertEndedWithStatusAsync(400);
     }
 
     [Theory]

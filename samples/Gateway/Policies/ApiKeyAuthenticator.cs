@@ -9,8 +9,10 @@ using System.Threading.Tasks;
 namespace TracedLlm.Samples.Gateway.Policies;
 
 /// <summary>
-/// API-key authentication from <c>Authorization: Bearer</c> or <c>x-api-key</c>. Keys are kept
-/// only as SHA-256 hashes and compared in fixed time; the span gets the hash, never the key.
+/// API-key authentication from <c>Authorization: Bearer</c> or <c>x-api-key</c>. Configured keys are
+/// kept only as SHA-256 digests, to compare in fixed time; those digests never leave the process.
+/// The span gets the key's keyed fingerprint (<see cref="LlmCall.ApiKeyFingerprint"/>: HMAC with
+/// <c>TracedLlmOptions.ApiKeyFingerprintSecret</c>), or nothing when no secret is configured.
 /// </summary>
 public sealed class ApiKeyAuthenticator : ILlmAuthenticator
 {
@@ -42,11 +44,11 @@ public sealed class ApiKeyAuthenticator : ILlmAuthenticator
             return ValueTask.FromResult(AuthResult.Fail("No API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'."));
         }
 
-        var hash = Hash(key);
-        var known = _keyHashes.Any(k => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(k), Encoding.ASCII.GetBytes(hash)));
-        return ValueTask.FromResult(known ? AuthResult.Success(hash) : AuthResult.Fail("The API key is not valid."));
+        var hash = Encoding.ASCII.GetBytes(Hash(key));
+        var known = _keyHashes.Any(k => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(k), hash));
+        return ValueTask.FromResult(known ? AuthResult.Success(llmCall.ApiKeyFingerprint(key)) : AuthResult.Fail("The API key is not valid."));
     }
 
-    /// <summary>The SHA-256 of a key, lowercase hex: what spans record as <c>user_api_key_hash</c>.</summary>
+    /// <summary>The SHA-256 of a key, lowercase hex: how configured keys are held for comparison (never recorded).</summary>
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }

@@ -45,12 +45,12 @@ public sealed class LlmAttempt : IDisposable
         Span = TracedPipeline.StartChild(SpanNames.UpstreamAttempt, ActivityKind.Client, _parent);
         if (Span is { IsAllDataRequested: true } span)
         {
-            var tags = new FirstTags(span);
+            var tags = new FirstTags(span, call);
 
             // A span for Langfuse, not a second generation: its model would make Langfuse infer one.
             tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
             tags.Add(AttributeNames.GenAiProviderName, target.Provider);
-            tags.Add(AttributeNames.GenAiRequestModel, target.Model);
+            tags.AddClient(AttributeNames.GenAiRequestModel, target.Model);
             tags.Add(AttributeNames.AttemptIndex, index);
             tags.Add(AttributeNames.AttemptKind, KindName(kind));
             tags.Add(AttributeNames.AttemptReason, reason);
@@ -58,7 +58,7 @@ public sealed class LlmAttempt : IDisposable
             {
                 tags.Add(AttributeNames.AttemptDelay, wait.TotalSeconds);
             }
-            SpanAttributes.AddTraceTags(tags, call);
+            SpanAttributes.AddTraceTags(ref tags, call);
         }
     }
 
@@ -111,7 +111,8 @@ public sealed class LlmAttempt : IDisposable
         {
             if (responseModel is not null)
             {
-                span.SetTag(AttributeNames.GenAiResponseModel, responseModel);
+                // The upstream's answer may echo the client's model: bounded like any client value.
+                new FirstTags(span, Call).AddClient(AttributeNames.GenAiResponseModel, responseModel);
             }
 
             if (inputTokens is { } input)
@@ -174,13 +175,14 @@ public sealed class LlmAttempt : IDisposable
                     }
                 }
 
-                ExceptionEvents.Record(span, failure);
+                TelemetryText.AddException(span, failure, Call);
             }
         }
 
         if (failure is not null || abandoned)
         {
-            span.SetStatus(ActivityStatusCode.Error, failure is GatewayException known ? known.Message : outcome);
+            var options = Call.Gateway.Options;
+            span.SetStatus(ActivityStatusCode.Error, failure is GatewayException known ? TelemetryText.Bound(known.Message, options.Limits.MaxAttributeValueLength, options.Redaction) : outcome);
         }
 
         TracedPipeline.End(span, _parent);

@@ -49,10 +49,12 @@ public static class FailurePath
             GuardrailRunner.RecordUnspannedBlock(call, unspanned, llm ?? server);
         }
 
+        // The message goes to the client and into spans: redacted and bounded like any client text (it may echo some).
         var failure = Classify(call, exception);
+        failure = failure with { Message = TelemetryText.Bound(failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction) };
         call.Failure = failure;
-        MarkOpenSpan(llm ?? preCall ?? auth, exception, failure);
-        MarkOpenSpan(server, innermost: llm is null && preCall is null && auth is null ? exception : null, failure);
+        MarkOpenSpan(call, llm ?? preCall ?? auth, exception, failure);
+        MarkOpenSpan(call, server, innermost: llm is null && preCall is null && auth is null ? exception : null, failure);
         if (server is { IsAllDataRequested: true })
         {
             server.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
@@ -65,7 +67,7 @@ public static class FailurePath
             {
                 failed.SetTag(AttributeNames.ErrorType, failure.ErrorType);
                 failed.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
-                ExceptionEvents.Record(failed, exception);
+                TelemetryText.AddException(failed, exception, call);
             }
 
             failed.SetStatus(ActivityStatusCode.Error, failure.Message);
@@ -110,9 +112,9 @@ public static class FailurePath
         catch (Exception writeFailure)
         {
             // The client left while the error was being written: nothing more to tell it.
-            if (server is { IsAllDataRequested: true })
+            if (server is not null)
             {
-                ExceptionEvents.Record(server, writeFailure);
+                TelemetryText.AddException(server, writeFailure, call);
             }
         }
     }
@@ -150,7 +152,7 @@ public static class FailurePath
         }
     }
 
-    private static void MarkOpenSpan(Activity? span, Exception? innermost, in Failure failure)
+    private static void MarkOpenSpan(LlmCall call, Activity? span, Exception? innermost, in Failure failure)
     {
         if (span is null)
         {
@@ -163,7 +165,7 @@ public static class FailurePath
             span.SetTag(AttributeNames.ErrorType, failure.ErrorType);
             if (innermost is not null)
             {
-                ExceptionEvents.Record(span, innermost);
+                TelemetryText.AddException(span, innermost, call);
             }
         }
     }

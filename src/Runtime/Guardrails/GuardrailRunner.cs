@@ -124,15 +124,15 @@ internal static class GuardrailRunner
         }
         catch (Exception exception)
         {
-            return new ValueTask<GuardrailBlockedException?>(Failed(span, parent, guardrail, mode, exception));
+            return new ValueTask<GuardrailBlockedException?>(Failed(call, span, parent, guardrail, mode, exception));
         }
 
         return check.IsCompletedSuccessfully
             ? new ValueTask<GuardrailBlockedException?>(Answered(span, parent, guardrail, mode, check.Result))
-            : AwaitVerdictAsync(check, span, parent, guardrail, mode);
+            : AwaitVerdictAsync(call, check, span, parent, guardrail, mode);
     }
 
-    private static async ValueTask<GuardrailBlockedException?> AwaitVerdictAsync(ValueTask<GuardrailVerdict> check, Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode)
+    private static async ValueTask<GuardrailBlockedException?> AwaitVerdictAsync(LlmCall call, ValueTask<GuardrailVerdict> check, Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode)
     {
         GuardrailVerdict verdict;
         try
@@ -141,7 +141,7 @@ internal static class GuardrailRunner
         }
         catch (Exception exception)
         {
-            return Failed(span, parent, guardrail, mode, exception);
+            return Failed(call, span, parent, guardrail, mode, exception);
         }
 
         return Answered(span, parent, guardrail, mode, verdict);
@@ -160,16 +160,16 @@ internal static class GuardrailRunner
     }
 
     /// <summary>The guardrail threw: a thrown block is its block; anything else is recorded and fails the request.</summary>
-    private static GuardrailBlockedException Failed(Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode, Exception exception)
+    private static GuardrailBlockedException Failed(LlmCall call, Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode, Exception exception)
     {
         if (exception is GuardrailBlockedException thrown)
         {
             return Blocked(span, parent, guardrail.Name, mode, thrown);
         }
 
-        if (span is { IsAllDataRequested: true })
+        if (span is not null)
         {
-            ExceptionEvents.Record(span, exception);
+            TelemetryText.AddException(span, exception, call);
         }
 
         Record(span, parent, guardrail.Name, mode, GuardrailStatuses.FailedToRespond, reason: null);

@@ -38,7 +38,7 @@ public sealed class TracedLlmOptions
         IsTrue(Environment.GetEnvironmentVariable("TRACEDLLM_CAPTURE_MESSAGE_CONTENT"))
         || IsTrue(Environment.GetEnvironmentVariable("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"));
 
-    /// <summary>Captured content longer than this many characters is truncated. Default 16,384.</summary>
+    /// <summary>Captured content is at most this many characters; longer content is cut and ends with <see cref="TelemetryLimits.TruncationMarker"/>. Default 16,384.</summary>
     public int MaxContentLength { get; set; } = 16 * 1024;
 
     /// <summary>
@@ -51,6 +51,28 @@ public sealed class TracedLlmOptions
 
     /// <summary>The <c>langfuse.environment</c> of traces whose metadata names none. Default: <c>LANGFUSE_TRACING_ENVIRONMENT</c>.</summary>
     public string? DefaultEnvironment { get; set; } = Environment.GetEnvironmentVariable("LANGFUSE_TRACING_ENVIRONMENT") is { Length: > 0 } environment ? environment : null;
+
+    /// <summary>Bounds on what one request can write into its spans: value length, attributes and events per span, metadata keys read, bytes per request.</summary>
+    public TelemetryLimits Limits { get; } = new();
+
+    /// <summary>Secret-like metadata keys and credential-shaped values, redacted before any span, log or console line.</summary>
+    public SecretRedaction Redaction { get; } = new();
+
+    /// <summary>
+    /// The key of the HMAC-SHA256 that turns a caller's API key into <c>user_api_key_hash</c>
+    /// (<see cref="LlmCall.ApiKeyFingerprint"/>). Without it no key fingerprint is recorded: an
+    /// unkeyed hash of a short key is recovered by brute force. Use a long random value and keep it
+    /// as secret as the keys. Default: <c>TRACEDLLM_API_KEY_FINGERPRINT_SECRET</c>.
+    /// </summary>
+    public string? ApiKeyFingerprintSecret { get; set; } = Environment.GetEnvironmentVariable("TRACEDLLM_API_KEY_FINGERPRINT_SECRET") is { Length: > 0 } secret ? secret : null;
+
+    /// <summary>
+    /// When true, the caller's trace context (<c>traceparent</c>, metadata <c>existing_trace_id</c> /
+    /// <c>parent_observation_id</c>) is joined only when an <see cref="ILlmAuthenticator"/>
+    /// authenticated the request, so routes with no authenticator always start a trace of their own.
+    /// A request that fails authentication never joins, whatever this says. Default false.
+    /// </summary>
+    public bool RequireAuthenticationToJoinTrace { get; set; }
 
     internal static bool IsTrue(string? value) =>
         string.Equals(value, "true", StringComparison.OrdinalIgnoreCase) || value == "1";

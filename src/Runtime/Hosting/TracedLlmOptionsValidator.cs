@@ -18,6 +18,12 @@ internal sealed class TracedLlmOptionsValidator : IValidateOptions<TracedLlmOpti
         AtLeast(failures, nameof(TracedLlmOptions.MaxMetadataBytes), options.MaxMetadataBytes, 1);
         AtLeast(failures, nameof(TracedLlmOptions.MaxMetadataDepth), options.MaxMetadataDepth, 1);
         AtLeast(failures, nameof(TracedLlmOptions.MaxContentLength), options.MaxContentLength, 0);
+        var limits = options.Limits;
+        AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxAttributeValueLength), limits.MaxAttributeValueLength, 0);
+        AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxAttributesPerSpan), limits.MaxAttributesPerSpan, 0);
+        AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxEventsPerSpan), limits.MaxEventsPerSpan, 0);
+        AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxMetadataKeys), limits.MaxMetadataKeys, 0);
+        AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxTelemetryBytesPerRequest), limits.MaxTelemetryBytesPerRequest, 0);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -45,6 +51,13 @@ internal sealed class TracedLlmOptionsValidator : IValidateOptions<TracedLlmOpti
         {
             options.DefaultEnvironment = environment;
         }
+
+        if (configuration["TRACEDLLM_API_KEY_FINGERPRINT_SECRET"] is { Length: > 0 } fingerprintSecret)
+        {
+            options.ApiKeyFingerprintSecret = fingerprintSecret;
+        }
+
+        options.Limits.ReadVariables(key => configuration[key]);
 
         // Source-generated binding (EnableConfigurationBindingGenerator): no reflection, AOT-safe.
         configuration.GetSection(TracedLlmOptions.SectionName).Bind(options);

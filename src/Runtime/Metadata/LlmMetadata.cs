@@ -1,14 +1,20 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using TracedLlm.Telemetry;
 
 namespace TracedLlm;
 
 /// <summary>
 /// The gateway metadata a client sent in the route's metadata slot, typed. Read once by the
 /// route's generated reader; recognized keys become properties, every other key is kept in
-/// <see cref="ObservationMetadata"/> as JSON text.
+/// <see cref="ObservationMetadata"/> as JSON text. It is what traces will see: the value of a
+/// secret-like key (<see cref="SecretRedaction.KeyFragments"/>), at any depth, is kept as
+/// <see cref="SecretRedaction.Marker"/>, and each client-chosen collection holds at most
+/// <see cref="TelemetryLimits.MaxMetadataKeys"/> entries.
 /// </summary>
 public sealed class LlmMetadata
 {
@@ -71,12 +77,18 @@ public sealed class LlmMetadata
     /// <summary>Keys the gateway does not recognize, kept as observation metadata (values as JSON text, strings unquoted).</summary>
     public IReadOnlyDictionary<string, string> ObservationMetadata { get; private set; } = NoEntries;
 
+    /// <summary><c>tags</c> items and <c>trace_metadata</c> keys past <see cref="TelemetryLimits.MaxMetadataKeys"/>, left out.</summary>
+    internal int DroppedTraceEntries { get; private set; }
+
+    /// <summary>Unrecognized keys past <see cref="TelemetryLimits.MaxMetadataKeys"/>, left out.</summary>
+    internal int DroppedObservationEntries { get; private set; }
+
     /// <summary>
     /// Reads the slot's value. The reader is positioned on the value's first token; on return it is
     /// on the value's last token. <paramref name="json"/> is the buffer the reader reads.
     /// </summary>
     /// <exception cref="InvalidLlmRequestException">The slot or one of its known keys has the wrong JSON type.</exception>
-    internal static LlmMetadata Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string slot)
+    internal static LlmMetadata Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string slot, TracedLlmOptions options)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -89,6 +101,8 @@ public sealed class LlmMetadata
         }
 
         var metadata = new LlmMetadata();
+        var limit = options.Limits.MaxMetadataKeys;
+        var redaction = options.Redaction;
         string? traceIdAlias = null;
         string? userIdAlias = null;
         Dictionary<string, string>? extra = null;
@@ -107,8 +121,8 @@ public sealed class LlmMetadata
                 case "session_id": metadata.SessionId = ReadString(ref reader, slot, key); break;
                 case "trace_user_id": metadata.UserId = ReadString(ref reader, slot, key); break;
                 case "user_id": userIdAlias = ReadString(ref reader, slot, key); break;
-                case "tags": metadata.Tags = ReadStringArray(ref reader, slot, key); break;
-                case "trace_metadata": metadata.TraceMetadata = ReadObjectAsText(ref reader, json, slot, key); break;
+                case "tags": metadata.Tags = metadata.ReadTags(ref reader, slot, key, limit); break;
+                case "trace_metadata": metadata.TraceMetadata = metadata.ReadTraceMetadata(ref reader, slot, key, limit, redaction); break;
                 case "prompt": metadata.ReadPrompt(ref reader, slot); break;
                 case "prompt_name": metadata.PromptName ??= ReadString(ref reader, slot, key); break;
                 case "prompt_version": metadata.PromptVersion ??= ReadInt(ref reader, slot, key); break;
@@ -119,7 +133,16 @@ public sealed class LlmMetadata
                 case "mask_output": metadata.MaskOutput = ReadBool(ref reader, slot, key); break;
                 default:
                     extra ??= new Dictionary<string, string>(StringComparer.Ordinal);
-                    extra[key] = ValueAsText(ref reader, json);
+                    if (extra.Count >= limit && !extra.ContainsKey(key))
+                    {
+                        reader.Skip();
+                        metadata.DroppedObservationEntries++;
+                    }
+                    else
+                    {
+                        extra[key] = redaction.IsSecretKey(key) ? Redacted(ref reader) : ValueAsText(ref reader, redaction);
+                    }
+
                     break;
             }
         }
@@ -135,6 +158,8 @@ public sealed class LlmMetadata
         {
             metadata.ObservationMetadata = extra;
         }
+
+        TelemetryText.Count(TelemetryText.Reasons.MetadataKeyLimit, metadata.DroppedTraceEntries + metadata.DroppedObservationEntries);
 
         return metadata;
     }
@@ -202,7 +227,7 @@ public sealed class LlmMetadata
         throw WrongType(slot, key, "an integer", reader.TokenType);
     }
 
-    private static string[] ReadStringArray(ref Utf8JsonReader reader, string slot, string key)
+    private string[] ReadTags(ref Utf8JsonReader reader, string slot, string key, int limit)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -222,14 +247,21 @@ public sealed class LlmMetadata
                 throw WrongType(slot, key, "an array of strings", reader.TokenType);
             }
 
-            items.Add(reader.GetString()!);
+            if (items.Count < limit)
+            {
+                items.Add(reader.GetString()!);
+            }
+            else
+            {
+                DroppedTraceEntries++;
+            }
         }
 
         // An array, not a list: OpenTelemetry exports only arrays as array attributes.
         return items.ToArray();
     }
 
-    private static IReadOnlyDictionary<string, string> ReadObjectAsText(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string slot, string key)
+    private IReadOnlyDictionary<string, string> ReadTraceMetadata(ref Utf8JsonReader reader, string slot, string key, int limit, SecretRedaction redaction)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -246,24 +278,86 @@ public sealed class LlmMetadata
         {
             var name = reader.GetString()!;
             reader.Read();
-            entries[name] = ValueAsText(ref reader, json);
+            if (entries.Count >= limit && !entries.ContainsKey(name))
+            {
+                reader.Skip();
+                DroppedTraceEntries++;
+            }
+            else
+            {
+                entries[name] = redaction.IsSecretKey(name) ? Redacted(ref reader) : ValueAsText(ref reader, redaction);
+            }
         }
 
         return entries;
     }
 
-    /// <summary>A string value unquoted; any other value as its JSON text.</summary>
-    private static string ValueAsText(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    private static string Redacted(ref Utf8JsonReader reader)
     {
-        if (reader.TokenType == JsonTokenType.String)
+        reader.Skip();
+        return SecretRedaction.Marker;
+    }
+
+    /// <summary>
+    /// A string value unquoted; any other value as its JSON text, in which the value of every
+    /// secret-like key, at any depth, is <see cref="SecretRedaction.Marker"/>.
+    /// </summary>
+    private static string ValueAsText(ref Utf8JsonReader reader, SecretRedaction redaction)
+    {
+        switch (reader.TokenType)
         {
-            return reader.GetString()!;
+            case JsonTokenType.String:
+                return reader.GetString()!;
+            case JsonTokenType.Number:
+                return Encoding.UTF8.GetString(reader.ValueSpan);
+            case JsonTokenType.True:
+                return "true";
+            case JsonTokenType.False:
+                return "false";
+            case JsonTokenType.Null:
+                return "null";
         }
 
-        var start = (int)reader.TokenStartIndex;
-        reader.Skip();
-        var end = (int)reader.BytesConsumed;
-        return Encoding.UTF8.GetString(json[start..end]);
+        // An object or an array: copied token by token (the slot's depth is bounded), compact.
+        var text = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(text, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
+        {
+            var depth = reader.CurrentDepth;
+            while (true)
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject: writer.WriteStartObject(); break;
+                    case JsonTokenType.EndObject: writer.WriteEndObject(); break;
+                    case JsonTokenType.StartArray: writer.WriteStartArray(); break;
+                    case JsonTokenType.EndArray: writer.WriteEndArray(); break;
+                    case JsonTokenType.String: writer.WriteStringValue(reader.GetString()); break;
+                    case JsonTokenType.Number: writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true); break;
+                    case JsonTokenType.True: writer.WriteBooleanValue(true); break;
+                    case JsonTokenType.False: writer.WriteBooleanValue(false); break;
+                    case JsonTokenType.Null: writer.WriteNullValue(); break;
+                    case JsonTokenType.PropertyName:
+                        var name = reader.GetString()!;
+                        writer.WritePropertyName(name);
+                        if (redaction.IsSecretKey(name))
+                        {
+                            reader.Read();
+                            writer.WriteStringValue(Redacted(ref reader));
+                        }
+
+                        break;
+                }
+
+                if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && reader.CurrentDepth == depth)
+                {
+                    break;
+                }
+
+                reader.Read();
+            }
+        }
+
+        return Encoding.UTF8.GetString(text.WrittenSpan);
     }
 
     private static InvalidLlmRequestException WrongType(string slot, string key, string expected, JsonTokenType actual) =>
@@ -277,6 +371,6 @@ public sealed class LlmMetadata
         JsonTokenType.Number => "a number",
         JsonTokenType.True or JsonTokenType.False => "a boolean",
         JsonTokenType.Null => "null",
-        _ => token.ToString(),
+        _ => "a value",
     };
 }

@@ -14,8 +14,7 @@ public struct EnvelopeReader
 {
     private readonly ReadOnlyMemory<byte> _body;
     private readonly string _slot;
-    private readonly int _maxMetadataBytes;
-    private readonly int _maxMetadataDepth;
+    private readonly TracedLlmOptions _options;
     private LlmMetadata _metadata;
     private string? _model;
     private bool _stream;
@@ -34,8 +33,7 @@ public struct EnvelopeReader
     {
         _body = body;
         _slot = slot;
-        _maxMetadataBytes = options.MaxMetadataBytes;
-        _maxMetadataDepth = options.MaxMetadataDepth;
+        _options = options;
         _metadata = LlmMetadata.Empty;
         _previousValueEnd = -1;
     }
@@ -86,17 +84,21 @@ public struct EnvelopeReader
         reader.Read();
         var valueStart = reader.TokenStartIndex;
         CheckDepth(reader);
-        _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot);
+        _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options);
         _slotEnd = reader.BytesConsumed;
-        if (_slotEnd - valueStart > _maxMetadataBytes)
+        if (_slotEnd - valueStart > _options.MaxMetadataBytes)
         {
-            throw new InvalidLlmRequestException($"'{_slot}' is larger than the limit of {_maxMetadataBytes} bytes.");
+            throw new InvalidLlmRequestException($"'{_slot}' is larger than the limit of {_options.MaxMetadataBytes} bytes.");
         }
 
         _previousValueEnd = _slotEnd;
     }
 
-    /// <summary>Reads or skips any other top-level property (the reader is on its name).</summary>
+    /// <summary>
+    /// Reads or skips any other top-level property (the reader is on its name). A known field of
+    /// the wrong shape is skipped whole, whatever it holds (an object with a <c>metadata</c> inside
+    /// is not the slot): the handler's deserializer reports it.
+    /// </summary>
     public void ReadOtherProperty(ref Utf8JsonReader reader)
     {
         if (reader.ValueTextEquals("model"u8))
@@ -127,9 +129,10 @@ public struct EnvelopeReader
         else
         {
             reader.Read();
-            reader.Skip();
         }
 
+        // On a scalar this stays where it is; on an object or array it moves to the value's end.
+        reader.Skip();
         _previousValueEnd = reader.BytesConsumed;
     }
 
@@ -185,9 +188,9 @@ public struct EnvelopeReader
         var slotDepth = reader.CurrentDepth;
         while (reader.Read() && reader.CurrentDepth > slotDepth)
         {
-            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth - slotDepth >= _maxMetadataDepth)
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth - slotDepth >= _options.MaxMetadataDepth)
             {
-                throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_maxMetadataDepth} levels.");
+                throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.");
             }
         }
     }

@@ -64,8 +64,11 @@ public sealed class RequestEnvelope
             case BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } stalled:
                 // Kestrel's minimum request body data rate: the client stalled while sending its body.
                 throw new InvalidLlmRequestException("The request body did not arrive in time.", stalled, StatusCodes.Status408RequestTimeout, "request_body_timeout");
-            case BadHttpRequestException bad:
-                throw new InvalidLlmRequestException("The request body could not be read.", bad);
+            case BadHttpRequestException or IOException:
+                // Kestrel's own verdict on the framing (a chunk size that overflows, a bad chunk): the
+                // client's mistake, answered in the route's format. A client that went away is told
+                // apart by the failure path (499), not here.
+                throw new InvalidLlmRequestException("The request body could not be read: its HTTP framing is invalid.", Error);
             default:
                 ExceptionDispatchInfo.Throw(Error);
                 return;

@@ -15,6 +15,9 @@ namespace TracedLlm.Pipeline;
 /// each other, one per trace.</item>
 /// <item>Any other ambient activity (nobody records the hosting span, a caller's own activity):
 /// never a parent, a link when it is in another trace.</item>
+/// <item>A refused caller (<c>trusted</c> false): the request span is its parent only when it
+/// started a trace of its own; otherwise the server span is a new root with no link either way,
+/// since the request span's trace is the one the caller named.</item>
 /// </list>
 /// </summary>
 internal readonly record struct ServerSpanPlacement(ActivityContext Parent, ActivityKind Kind, ActivityLink[]? Links, Activity? LinkBack)
@@ -23,11 +26,18 @@ internal readonly record struct ServerSpanPlacement(ActivityContext Parent, Acti
     internal const string HostingSourceName = "Microsoft.AspNetCore";
     internal const string HostingActivityName = "Microsoft.AspNetCore.Hosting.HttpRequestIn";
 
-    public static ServerSpanPlacement Of(Activity? ambient, in TraceJoin join)
+    public static ServerSpanPlacement Of(Activity? ambient, in TraceJoin join, bool trusted = true)
     {
         if (ambient is null)
         {
             return new(join.Parent, ActivityKind.Server, null, null);
+        }
+
+        if (!trusted)
+        {
+            return FindHostingSpan(ambient) is { HasRemoteParent: false } own
+                ? new(own.Context, ActivityKind.Internal, null, null)
+                : new(default, ActivityKind.Server, null, null);
         }
 
         if (FindHostingSpan(ambient) is not { } hosting)

@@ -54,6 +54,12 @@ public static class TracedPipeline
                     throw new InvalidLlmRequestException("The request body is not valid UTF-8 JSON.");
                 }
 
+                // Nor can an escaped lone surrogate ("\ud800") become text: found here, not where a string is read.
+                if (JsonText.IndexOfLoneSurrogateEscape(body.Span) is var at and >= 0)
+                {
+                    throw new InvalidLlmRequestException($"The request body is not valid JSON text: the escape at byte {at} is half of a UTF-16 surrogate pair (\\ud800-\\udfff need their other half).");
+                }
+
                 return body;
             }
 
@@ -67,10 +73,13 @@ public static class TracedPipeline
         new(httpContext, route, envelope, gateway, startTimestamp);
 
     /// <summary>
-    /// Starts the server span with the joined parent (metadata ids, then <c>traceparent</c>, then
-    /// none), never the ambient activity; an ASP.NET Core request span that a listener records (the
-    /// instrumentation) is its parent where the join leads there (the server span is then Internal),
-    /// and a link where it does not.
+    /// Starts the server span once the caller's authentication is known. A trusted caller's span
+    /// joins its context (metadata ids, then <c>traceparent</c>, then none) and records its trace
+    /// attributes; an unauthenticated caller's span is a new root with the route only, no link and
+    /// no event, so nothing it chose reaches a trace. Never the ambient activity as parent; an
+    /// ASP.NET Core request span that a listener records (the instrumentation) is its parent where
+    /// the join leads there (the server span is then Internal), and a link where it does not
+    /// (<see cref="ServerSpanPlacement"/>).
     /// <paramref name="ambient"/> is <see cref="Activity.Current"/> as the request found it.
     /// </summary>
     public static Activity? StartServerSpan(LlmCall call, Activity? ambient)
@@ -82,19 +91,25 @@ public static class TracedPipeline
         }
 
         var options = call.Gateway.Options;
-        StringValues traceParent = default, traceState = default;
-        if (!options.IgnoreContextPropagation)
+        var trusted = call.Trust != CallerTrust.Unauthenticated;
+        var join = default(TraceJoin);
+        if (call.Trust == CallerTrust.Authenticated || (call.Trust == CallerTrust.Open && !options.RequireAuthenticationToJoinTrace))
         {
-            var headers = call.HttpContext.Request.Headers;
-            traceParent = headers.TraceParent;
-            traceState = traceParent.Count > 0 ? headers.TraceState : default;
-        }
+            StringValues traceParent = default, traceState = default;
+            if (!options.IgnoreContextPropagation)
+            {
+                var headers = call.HttpContext.Request.Headers;
+                traceParent = headers.TraceParent;
+                traceState = traceParent.Count > 0 ? headers.TraceState : default;
+            }
 
-        var join = TraceJoin.Resolve(call.Metadata, traceParent, traceState, options.IgnoreContextPropagation);
+            join = TraceJoin.Resolve(call.Metadata, traceParent, traceState, options.IgnoreContextPropagation);
+            call.CallerContext = join.Parent;
+        }
 
         // No implicit parent: the joined context, or a recorded ASP.NET Core request span the join
         // agrees with, is the only parent the server span can get (ServerSpanPlacement).
-        var placement = ServerSpanPlacement.Of(ambient, join);
+        var placement = ServerSpanPlacement.Of(ambient, join, trusted);
         if (ambient is not null)
         {
             Activity.Current = null;
@@ -105,16 +120,19 @@ public static class TracedPipeline
         {
             placement.LinkBack?.AddLink(new ActivityLink(server.Context));
 
-            // The request started before its body was read and its trace could be joined: move the
-            // start back by the time since then, from the clock reading the span started with.
+            // The request started before its body was read, its caller authenticated and its trace
+            // joined: move the start back by the time since then, from the clock reading the span started with.
             server.SetStartTime(server.StartTimeUtc - Stopwatch.GetElapsedTime(call.StartTimestamp));
         }
 
         call.ServerSpan = server;
         if (server is { IsAllDataRequested: true })
         {
-            SpanAttributes.AddServerAttributes(server, call, join);
-            join.RecordEvents(server);
+            SpanAttributes.AddServerAttributes(server, call, join, options.DefaultEnvironment);
+            if (trusted)
+            {
+                join.RecordEvents(server);
+            }
         }
 
         return server;
@@ -133,9 +151,9 @@ public static class TracedPipeline
         var span = StartChild(name, kind, parent);
         if (span is { IsAllDataRequested: true })
         {
-            var tags = new FirstTags(span);
+            var tags = new FirstTags(span, call);
             tags.Add(AttributeNames.LangfuseObservationType, observationType);
-            SpanAttributes.AddTraceTags(tags, call);
+            SpanAttributes.AddTraceTags(ref tags, call);
         }
 
         return span;
@@ -184,8 +202,56 @@ public static class TracedPipeline
             server.Stop();
         }
 
+        // A caller that asked not to be sampled still gets its failures recorded: in a trace of their own, linked to it.
+        if (call.Failure is { } failure && server is not { Recorded: true } && call.CallerContext != default)
+        {
+            RecordUnsampledFailure(call, failure);
+        }
+
         call.EndRequest();
         GatewayMetrics.RecordRequest(call);
+    }
+
+    /// <summary>
+    /// Records a failed request whose joined trace was not sampled (a <c>traceparent</c> ending
+    /// <c>-00</c>): a new root server span and its failure span, with the route, the status and the
+    /// failure, and a link to the caller's context. The sampler decides on it as on any new root.
+    /// </summary>
+    private static void RecordUnsampledFailure(LlmCall call, FailurePath.Failure failure)
+    {
+        if (!Source.HasListeners())
+        {
+            return;
+        }
+
+        Activity.Current = null;
+        var record = Source.StartActivity(SpanNames.Server, ActivityKind.Server, default(ActivityContext), tags: null,
+            links: new[] { new ActivityLink(call.CallerContext) }, startTime: DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(call.StartTimestamp));
+        if (record is null)
+        {
+            return;
+        }
+
+        if (record.IsAllDataRequested)
+        {
+            SpanAttributes.AddFailureRecordAttributes(record, call, failure);
+        }
+
+        record.SetStatus(ActivityStatusCode.Error, failure.Message);
+        var failed = StartChild(SpanNames.Failure, ActivityKind.Internal, record);
+        if (failed is not null)
+        {
+            if (failed.IsAllDataRequested)
+            {
+                failed.SetTag(AttributeNames.ErrorType, failure.ErrorType);
+                failed.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
+            }
+
+            failed.SetStatus(ActivityStatusCode.Error, failure.Message);
+            failed.Stop();
+        }
+
+        record.Stop();
     }
 
     /// <summary>Refuses <c>"stream": true</c> on a route with no streaming handler.</summary>
@@ -328,43 +394,124 @@ public static class TracedPipeline
         return (ttft, tpot);
     }
 
-    /// <summary>True when an <see cref="ILlmAuthenticator"/> is registered (the route then has an <c>auth</c> span).</summary>
-    public static bool RequiresAuthentication(LlmCall call) => call.Gateway.Authenticator is not null;
-
-    /// <summary>Runs the authenticator; a failure is thrown as <see cref="LlmAuthenticationException"/>.</summary>
-    public static ValueTask AuthenticateAsync(LlmCall call, Activity? authSpan)
+    /// <summary>
+    /// Runs the authenticator before any span exists (it reads headers, and may read the call's
+    /// metadata, but nothing is recorded yet). Never throws: the outcome and its timing are kept on
+    /// the call, <see cref="StartServerSpan"/> decides from it what the trace may hold, and
+    /// <see cref="ThrowIfUnauthenticated"/> raises a refusal once the spans exist.
+    /// </summary>
+    public static ValueTask AuthenticateAsync(LlmCall call)
     {
-        // Most authenticators answer synchronously (a cached key look-up): no async state machine then.
-        var pending = call.Gateway.Authenticator!.AuthenticateAsync(call, call.HttpContext.RequestAborted);
-        if (!pending.IsCompletedSuccessfully)
+        var authenticator = call.Gateway.Authenticator;
+        if (authenticator is null)
         {
-            return AwaitAuthenticationAsync(pending, call, authSpan);
+            return ValueTask.CompletedTask;
         }
 
-        Authenticated(call, authSpan, pending.Result);
+        if (Source.HasListeners())
+        {
+            call.Authentication.StartTimestamp = Stopwatch.GetTimestamp();
+        }
+
+        ValueTask<AuthResult> pending;
+        try
+        {
+            pending = authenticator.AuthenticateAsync(call, call.HttpContext.RequestAborted);
+        }
+        catch (Exception exception)
+        {
+            Refuse(call, exception);
+            return ValueTask.CompletedTask;
+        }
+
+        // Most authenticators answer synchronously (a cached key look-up): no async state machine then.
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return AwaitAuthenticationAsync(pending, call);
+        }
+
+        Authenticated(call, pending.Result);
         return ValueTask.CompletedTask;
     }
 
-    private static async ValueTask AwaitAuthenticationAsync(ValueTask<AuthResult> pending, LlmCall call, Activity? authSpan) =>
-        Authenticated(call, authSpan, await pending.ConfigureAwait(false));
+    private static async ValueTask AwaitAuthenticationAsync(ValueTask<AuthResult> pending, LlmCall call)
+    {
+        AuthResult result;
+        try
+        {
+            result = await pending.ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Refuse(call, exception);
+            return;
+        }
 
-    private static void Authenticated(LlmCall call, Activity? authSpan, AuthResult result)
+        Authenticated(call, result);
+    }
+
+    private static void Authenticated(LlmCall call, AuthResult result)
     {
         if (!result.Succeeded)
         {
-            throw new LlmAuthenticationException(result.FailureMessage ?? "Authentication failed.", result.Forbidden);
+            Refuse(call, new LlmAuthenticationException(result.FailureMessage ?? "Authentication failed.", result.Forbidden));
+            return;
         }
 
+        ref var state = ref call.Authentication;
+        state.Trust = CallerTrust.Authenticated;
+        state.KeyHash = result.KeyHash;
+        state.EndTimestamp = state.StartTimestamp == 0 ? 0 : Stopwatch.GetTimestamp();
         call.UserApiKeyHash = result.KeyHash;
-        call.MarkAuthenticated();
-        if (authSpan is { IsAllDataRequested: true })
-        {
-            // Authenticated: from here on the request's spans carry what the client chose, this one too.
-            var tags = new FirstTags(authSpan);
-            tags.Add(AttributeNames.UserApiKeyHash, result.KeyHash);
-            SpanAttributes.AddTraceTags(tags, call);
-        }
     }
+
+    private static void Refuse(LlmCall call, Exception exception)
+    {
+        ref var state = ref call.Authentication;
+        state.Trust = CallerTrust.Unauthenticated;
+        state.Failure = ExceptionDispatchInfo.Capture(exception);
+        state.EndTimestamp = state.StartTimestamp == 0 ? 0 : Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// Records the <c>auth</c> span under the server span with the authenticator's own start and
+    /// end: it ran before the server span existed. Left open (its end time already set) so that a
+    /// refusal marks it before it ends; null when no authenticator is registered or nothing records.
+    /// </summary>
+    public static Activity? StartAuthSpan(LlmCall call, Activity? server)
+    {
+        if (server is null || call.Gateway.Authenticator is null)
+        {
+            return null;
+        }
+
+        var state = call.Authentication;
+        var startTimestamp = state.StartTimestamp == 0 ? Stopwatch.GetTimestamp() : state.StartTimestamp;
+        var endTimestamp = state.EndTimestamp == 0 ? startTimestamp : state.EndTimestamp;
+
+        // The server span's start is the request's start timestamp: both ends are placed from it on one clock.
+        var auth = Source.StartActivity(SpanNames.Auth, ActivityKind.Internal, server.Context, tags: null, links: null,
+            startTime: server.StartTimeUtc + Stopwatch.GetElapsedTime(call.StartTimestamp, startTimestamp));
+        if (auth is null)
+        {
+            return null;
+        }
+
+        if (auth.IsAllDataRequested)
+        {
+            // An authenticated caller's auth span carries the trace-level attributes like its other spans; a refused one's nothing it chose.
+            var tags = new FirstTags(auth, call);
+            tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
+            tags.Add(AttributeNames.UserApiKeyHash, state.KeyHash);
+            SpanAttributes.AddTraceTags(ref tags, call);
+        }
+
+        auth.SetEndTime(server.StartTimeUtc + Stopwatch.GetElapsedTime(call.StartTimestamp, endTimestamp));
+        return auth;
+    }
+
+    /// <summary>Raises the authenticator's refusal (or failure), now that the spans that record it exist.</summary>
+    public static void ThrowIfUnauthenticated(LlmCall call) => call.Authentication.Failure?.Throw();
 
     /// <summary>Deserializes the body (the slot removed) into the handler's request type.</summary>
     public static T ReadRequest<T>(LlmCall call, JsonTypeInfo<T> typeInfo)
@@ -382,8 +529,8 @@ public static class TracedPipeline
         }
         catch (JsonException exception)
         {
-            var where = exception.Path is { Length: > 0 } path ? $" at {path}" : string.Empty;
-            throw new InvalidLlmRequestException($"The request body does not match this route's request{where}: expected {typeof(T).Name} fields.", exception);
+            // Said in the client's terms (a JSON path, JSON kinds), never the handler's C# types.
+            throw new InvalidLlmRequestException(RequestMismatch.Describe(exception.Path, typeInfo, call.UpstreamBody.Span), exception);
         }
     }
 
@@ -396,7 +543,7 @@ public static class TracedPipeline
     /// </summary>
     public static Activity? StartLlmSpan(LlmCall call, Activity? server)
     {
-        var llm = StartChild(call.Metadata.GenerationName ?? SpanNames.LlmRequest, ActivityKind.Client, server);
+        var llm = server is null ? null : StartChild(SpanAttributes.LlmSpanName(call), ActivityKind.Client, server);
         call.Span = llm;
         if (llm is { IsAllDataRequested: true }
             && SpanAttributes.AddLlmRequestAttributes(llm, call) is { } input
@@ -452,7 +599,7 @@ public static class TracedPipeline
         if (options.CaptureMessageContent && !call.Metadata.MaskOutput && call.Span is { IsAllDataRequested: true } span)
         {
             call.SerializedResult = JsonSerializer.SerializeToUtf8Bytes(result, typeInfo);
-            var output = SpanAttributes.Content(call.SerializedResult, options.MaxContentLength);
+            var output = SpanAttributes.Content(call, AttributeNames.LangfuseObservationOutput, call.SerializedResult);
             span.SetTag(AttributeNames.LangfuseObservationOutput, output);
             if (call.ServerSpan is { IsAllDataRequested: true } server)
             {

@@ -88,7 +88,7 @@ public static class AttributeNames
     public const string MetadataSlot = "tracedllm.metadata_slot";
     /// <summary><c>tracedllm.trace_join</c>: how the server span joined its trace (<c>metadata</c>, <c>traceparent</c>, <c>none</c>).</summary>
     public const string TraceJoin = "tracedllm.trace_join";
-    /// <summary><c>user_api_key_hash</c>: SHA-256 of the caller's key, never the key.</summary>
+    /// <summary><c>user_api_key_hash</c>: a keyed fingerprint of the caller's key (<see cref="TracedLlm.LlmCall.ApiKeyFingerprint"/>), never the key.</summary>
     public const string UserApiKeyHash = "user_api_key_hash";
 
     // Upstream attempts.
@@ -136,6 +136,10 @@ public static class AttributeNames
     public const string AttemptUsageInputTokens = "tracedllm.attempt.usage.input_tokens";
     /// <summary><c>tracedllm.attempt.usage.output_tokens</c>: output tokens one attempt's upstream reported.</summary>
     public const string AttemptUsageOutputTokens = "tracedllm.attempt.usage.output_tokens";
+
+    // Bounds.
+    /// <summary><c>tracedllm.telemetry.dropped</c>: client values cut or left out on this span by <see cref="TracedLlm.TelemetryLimits"/>.</summary>
+    public const string TelemetryDropped = "tracedllm.telemetry.dropped";
 }
 
 /// <summary>

@@ -6,8 +6,10 @@ namespace TracedLlm.Telemetry;
 
 /// <summary>
 /// The gateway's GenAI metrics on the <c>TracedLlm.Gateway</c> meter. Dimensions are bounded: model
-/// names come from clients, so only the first <see cref="MaxModelNames"/> distinct ones are kept and
-/// the rest are recorded as <c>_OTHER</c>.
+/// names come from clients, so only the first <see cref="MaxModelNames"/> distinct ones of at most
+/// <see cref="BoundedValues.DefaultMaxLength"/> characters, holding no credential, are kept and the
+/// rest are recorded as <c>_OTHER</c>; provider names and error types are bounded the same way. An
+/// unauthenticated request records no value its caller chose (its model is <c>unknown</c>).
 /// </summary>
 public static class GatewayMetrics
 {
@@ -18,6 +20,10 @@ public static class GatewayMetrics
     public const string OtherModel = "_OTHER";
 
     private static readonly BoundedValues ModelNames = new(MaxModelNames, OtherModel);
+
+    // Handlers name providers and throw exception types: bounded as well, in case either echoes a client.
+    private static readonly BoundedValues ProviderNames = new(32, OtherModel);
+    private static readonly BoundedValues ErrorTypes = new(64, OtherModel, maxLength: 256);
 
     /// <summary><c>gen_ai.client.token.usage</c>: input and output tokens per request.</summary>
     public static Histogram<long> TokenUsage { get; } = TracedLlmTelemetry.Meter.CreateHistogram<long>(
@@ -52,8 +58,8 @@ public static class GatewayMetrics
         var tags = new TagList
         {
             { AttributeNames.GenAiOperationName, call.Route.Operation },
-            { AttributeNames.GenAiProviderName, call.ProviderName ?? "unknown" },
-            { AttributeNames.GenAiRequestModel, BoundModel(call.Model) },
+            { AttributeNames.GenAiProviderName, ProviderNames.Bound(call.ProviderName) },
+            { AttributeNames.GenAiRequestModel, Model(call) },
             { AttributeNames.HttpRoute, call.Route.Pattern },
         };
         if (RequestDuration.Enabled)
@@ -62,7 +68,7 @@ public static class GatewayMetrics
             duration.Add(AttributeNames.HttpResponseStatusCode, call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode);
             if (call.Failure?.ErrorType is { } errorType)
             {
-                duration.Add(AttributeNames.ErrorType, errorType);
+                duration.Add(AttributeNames.ErrorType, ErrorTypes.Bound(errorType));
             }
 
             RequestDuration.Record(Stopwatch.GetElapsedTime(call.StartTimestamp).TotalSeconds, duration);
@@ -83,6 +89,20 @@ public static class GatewayMetrics
         {
             TimePerOutputToken.Record(tpot, tags);
         }
+    }
+
+    /// <summary>The model dimension: nothing an unauthenticated caller chose, no credential-shaped name.</summary>
+    private static string Model(LlmCall call)
+    {
+        if (call.Trust == CallerTrust.Unauthenticated)
+        {
+            return BoundModel(null);
+        }
+
+        var model = call.Model;
+        return model is not null && model.Length <= BoundedValues.DefaultMaxLength && call.Gateway.Options.Redaction.ContainsSecret(model)
+            ? OtherModel
+            : BoundModel(model);
     }
 
     private static void Record(Histogram<long> histogram, long? tokens, TagList tags, string tokenType)

@@ -6,21 +6,35 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>Writes the contract's attributes. Callers check <see cref="Activity.IsAllDataRequested"/> first, so nothing is built for a span that is not recorded.</summary>
+/// <summary>
+/// Writes the contract's attributes. Callers check <see cref="Activity.IsAllDataRequested"/> first,
+/// so nothing is built for a span that is not recorded. Every value a client chose goes through
+/// <see cref="FirstTags.AddClient(string, string?)"/> or <see cref="FirstTags.Bound"/>: redacted,
+/// bounded and charged to the request.
+/// </summary>
 internal static class SpanAttributes
 {
     /// <summary>
     /// The server span's attributes: the route, how its trace was joined, and the trace-level
     /// metadata, which it prepares once for the request's other spans (<see cref="AddTraceTags"/>).
+    /// An unauthenticated caller's span gets the route only (its trace records the status and
+    /// failure reason from the failure path): nothing the caller chose.
     /// </summary>
-    public static void AddServerAttributes(Activity span, LlmCall call, in TraceJoin join)
+    public static void AddServerAttributes(Activity span, LlmCall call, in TraceJoin join, string? defaultEnvironment)
     {
-        var tags = new FirstTags(span);
+        var tags = new FirstTags(span, call);
         var route = call.Route;
         tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
         tags.Add(AttributeNames.HttpRequestMethod, route.HttpMethod);
         tags.Add(AttributeNames.HttpRoute, route.Pattern);
         tags.Add(AttributeNames.MetadataSlot, route.MetadataSlot);
+        if (call.Trust == CallerTrust.Unauthenticated)
+        {
+            tags.Add(AttributeNames.TraceJoin, "unauthenticated");
+            tags.Add(AttributeNames.LangfuseEnvironment, defaultEnvironment);
+            return;
+        }
+
         tags.Add(AttributeNames.TraceJoin, join.Source switch
         {
             TraceJoinSource.Metadata => "metadata",
@@ -30,58 +44,30 @@ internal static class SpanAttributes
 
         // The OpenTelemetry keys for user and session on the root; Langfuse reads its own on every span.
         var metadata = call.Metadata;
-        tags.Add(AttributeNames.UserId, metadata.UserId);
-        tags.Add(AttributeNames.SessionId, metadata.SessionId);
-        var seeded = join.TraceIdSeed is not null;
-        call.SetTraceTags(seeded, TraceMetadataTags(metadata, seeded));
-        WriteTraceTags(tags, call);
+        var traceTags = TraceTags(ref tags, metadata, join.TraceIdSeed is not null, defaultEnvironment);
+        call.SetTraceTags(traceTags);
+        foreach (var (key, value) in traceTags)
+        {
+            if (key == AttributeNames.LangfuseUserId)
+            {
+                tags.Add(AttributeNames.UserId, value);
+            }
+            else if (key == AttributeNames.LangfuseSessionId)
+            {
+                tags.Add(AttributeNames.SessionId, value);
+            }
+        }
+
+        AddTraceTags(ref tags, call);
+        tags.Complete(metadata.DroppedTraceEntries);
     }
 
-    /// <summary>
-    /// Appends the request's trace-level attributes to one of its spans, once the caller is
-    /// authenticated (nothing before): the typed metadata's fields as read once, and the
-    /// <c>trace_metadata</c> attributes built once by the server span.
-    /// </summary>
-    public static void AddTraceTags(in FirstTags tags, LlmCall call)
+    /// <summary>Appends the request's trace-level attributes to one of its spans, once the caller is authenticated (nothing before).</summary>
+    public static void AddTraceTags(ref FirstTags tags, LlmCall call)
     {
-        if (call.HasTraceTags)
+        if (call.TraceTags is { } traceTags)
         {
-            WriteTraceTags(tags, call);
-        }
-    }
-
-    /// <summary>
-    /// The trace-level attributes Langfuse reads from every observation (its v4 data model keeps
-    /// them per observation, as its own SDKs' span processor does): environment, name, user,
-    /// session, tags, release, version, the trace id's seed and the trace metadata.
-    /// </summary>
-    private static void WriteTraceTags(in FirstTags tags, LlmCall call)
-    {
-        var metadata = call.Metadata;
-        tags.Add(AttributeNames.LangfuseEnvironment, metadata.Environment ?? call.Gateway.Options.DefaultEnvironment);
-        if (!metadata.IsPresent)
-        {
-            return;
-        }
-
-        tags.Add(AttributeNames.LangfuseTraceName, metadata.TraceName);
-        tags.Add(AttributeNames.LangfuseUserId, metadata.UserId);
-        tags.Add(AttributeNames.LangfuseSessionId, metadata.SessionId);
-        if (metadata.Tags is string[] { Length: > 0 } traceTags)
-        {
-            tags.Add(AttributeNames.LangfuseTraceTags, traceTags);
-        }
-
-        tags.Add(AttributeNames.LangfuseRelease, metadata.Release);
-        tags.Add(AttributeNames.LangfuseVersion, metadata.Version);
-        if (call.TraceIdSeeded)
-        {
-            tags.Add(AttributeNames.LangfuseTraceSeed, metadata.ExistingTraceId);
-        }
-
-        if (call.TraceMetadataTags is { } traceMetadata)
-        {
-            foreach (var (key, value) in traceMetadata)
+            foreach (var (key, value) in traceTags)
             {
                 tags.Add(key, value);
             }
@@ -89,44 +75,96 @@ internal static class SpanAttributes
     }
 
     /// <summary>
-    /// The <c>trace_metadata</c> entries as attributes, keys prefixed once for all the request's
-    /// spans; null when there are none. A client's <c>trace_seed</c> gives way to the seed the
-    /// gateway really used.
+    /// The trace-level attributes Langfuse reads from every observation (its v4 data model keeps
+    /// them per observation, as its own SDKs' span processor does): environment, name, user,
+    /// session, tags, release, version, the trace id's seed and the trace metadata, each client
+    /// value bounded once here. Trace metadata comes last: where the attribute limit is reached,
+    /// it is what is left out. A client's <c>trace_seed</c> gives way to the seed the gateway used.
     /// </summary>
-    private static KeyValuePair<string, object?>[]? TraceMetadataTags(LlmMetadata metadata, bool seeded)
+    private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmMetadata metadata, bool seeded, string? defaultEnvironment)
     {
-        // Counted first: enumerating the interface boxes an enumerator even when it is empty.
-        if (metadata.TraceMetadata.Count == 0)
+        var entries = new List<KeyValuePair<string, object?>>(8 + metadata.TraceMetadata.Count);
+        void AddClient(ref FirstTags tags, string key, string? value)
         {
-            return null;
-        }
-
-        var entries = new List<KeyValuePair<string, object?>>(metadata.TraceMetadata.Count);
-        foreach (var (key, value) in metadata.TraceMetadata)
-        {
-            var name = AttributeNames.LangfuseTraceMetadataPrefix + key;
-            if (!seeded || name != AttributeNames.LangfuseTraceSeed)
+            if (value is not null && tags.Bound(key, value) is { } bounded)
             {
-                entries.Add(new(name, value));
+                entries.Add(new(key, bounded));
             }
         }
 
-        return entries.Count == 0 ? null : entries.ToArray();
+        if (metadata.Environment is { } environment)
+        {
+            AddClient(ref tags, AttributeNames.LangfuseEnvironment, environment);
+        }
+        else if (defaultEnvironment is not null)
+        {
+            entries.Add(new(AttributeNames.LangfuseEnvironment, defaultEnvironment));
+        }
+
+        if (!metadata.IsPresent)
+        {
+            return entries.ToArray();
+        }
+
+        AddClient(ref tags, AttributeNames.LangfuseTraceName, metadata.TraceName);
+        AddClient(ref tags, AttributeNames.LangfuseUserId, metadata.UserId);
+        AddClient(ref tags, AttributeNames.LangfuseSessionId, metadata.SessionId);
+        if (metadata.Tags is string[] { Length: > 0 } traceTags)
+        {
+            var bounded = new List<string>(traceTags.Length);
+            foreach (var value in traceTags)
+            {
+                if (tags.Bound(AttributeNames.LangfuseTraceTags, value) is { } item)
+                {
+                    bounded.Add(item);
+                }
+            }
+
+            // An array, not a list: OpenTelemetry exports only arrays as array attributes.
+            entries.Add(new(AttributeNames.LangfuseTraceTags, bounded.ToArray()));
+        }
+
+        AddClient(ref tags, AttributeNames.LangfuseRelease, metadata.Release);
+        AddClient(ref tags, AttributeNames.LangfuseVersion, metadata.Version);
+        if (seeded)
+        {
+            AddClient(ref tags, AttributeNames.LangfuseTraceSeed, metadata.ExistingTraceId);
+        }
+
+        // Counted first: enumerating the interface boxes an enumerator even when it is empty.
+        if (metadata.TraceMetadata.Count > 0)
+        {
+            foreach (var (key, value) in metadata.TraceMetadata)
+            {
+                if (tags.Bound(AttributeNames.LangfuseTraceMetadataPrefix, key) is not { } boundKey)
+                {
+                    continue;
+                }
+
+                var name = AttributeNames.LangfuseTraceMetadataPrefix + boundKey;
+                if ((!seeded || name != AttributeNames.LangfuseTraceSeed) && tags.Bound(name, value) is { } boundValue)
+                {
+                    entries.Add(new(name, boundValue));
+                }
+            }
+        }
+
+        return entries.ToArray();
     }
 
     /// <summary>The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if any.</summary>
     public static string? AddLlmRequestAttributes(Activity span, LlmCall call)
     {
-        var tags = new FirstTags(span);
+        var tags = new FirstTags(span, call);
         var parameters = call.Parameters;
         tags.Add(AttributeNames.GenAiOperationName, call.Route.Operation);
 
         // The one generation of the request: usage, model and prompt link are read from this span only.
         tags.Add(AttributeNames.LangfuseObservationType, call.Route.Operation == "embeddings" ? LangfuseObservationTypes.Embedding : LangfuseObservationTypes.Generation);
-        if (parameters.Model is { } model)
+        if (parameters.Model is { } model && tags.Bound(AttributeNames.GenAiRequestModel, model) is { } boundModel)
         {
-            tags.Add(AttributeNames.GenAiRequestModel, model);
-            tags.Add(AttributeNames.LangfuseObservationModelName, model);
+            tags.Add(AttributeNames.GenAiRequestModel, boundModel);
+            tags.Add(AttributeNames.LangfuseObservationModelName, boundModel);
         }
 
         if (parameters.Temperature is { } temperature)
@@ -145,36 +183,71 @@ internal static class SpanAttributes
         }
 
         var metadata = call.Metadata;
-        tags.Add(AttributeNames.LangfusePromptName, metadata.PromptName);
+        tags.AddClient(AttributeNames.LangfusePromptName, metadata.PromptName);
         if (metadata.PromptVersion is { } version)
         {
             tags.Add(AttributeNames.LangfusePromptVersion, version);
         }
 
+        string? input = null;
+        if (call.Gateway.Options.CaptureMessageContent && !metadata.MaskInput)
+        {
+            input = Content(call, AttributeNames.LangfuseObservationInput, call.UpstreamBody.Span);
+            tags.Add(AttributeNames.LangfuseObservationInput, input);
+        }
+
+        AddTraceTags(ref tags, call);
         if (metadata.ObservationMetadata.Count > 0)
         {
             foreach (var (key, value) in metadata.ObservationMetadata)
             {
-                tags.Add(AttributeNames.LangfuseObservationMetadataPrefix + key, value);
+                tags.AddClient(AttributeNames.LangfuseObservationMetadataPrefix, key, value);
             }
         }
 
-        AddTraceTags(tags, call);
-        if (call.Gateway.Options.CaptureMessageContent && !metadata.MaskInput)
-        {
-            var input = Content(call.UpstreamBody.Span, call.Gateway.Options.MaxContentLength);
-            tags.Add(AttributeNames.LangfuseObservationInput, input);
-            return input;
-        }
-
-        return null;
+        tags.Complete(metadata.DroppedObservationEntries);
+        return input;
     }
 
-    /// <summary>UTF-8 JSON as text, cut at <paramref name="maxLength"/> characters with a visible marker.</summary>
-    public static string Content(ReadOnlySpan<byte> json, int maxLength)
+    /// <summary>The LLM span's name: metadata <c>generation_name</c> (redacted, at most <see cref="TelemetryLimits.MaxSpanNameLength"/> characters), else <c>litellm_request</c>.</summary>
+    public static string LlmSpanName(LlmCall call)
     {
-        var text = Encoding.UTF8.GetString(json);
-        return text.Length <= maxLength ? text : string.Concat(text.AsSpan(0, maxLength), "…[truncated]");
+        if (call.Metadata.GenerationName is not { } name)
+        {
+            return SpanNames.LlmRequest;
+        }
+
+        var dropped = 0;
+        return TelemetryText.ForSpan(call, "name", name, Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength), ref dropped) ?? SpanNames.LlmRequest;
+    }
+
+    /// <summary>
+    /// The attributes of a failure recorded in a trace of its own (its caller's trace was not
+    /// sampled): the route, the status and the failure; the caller's context is its link.
+    /// </summary>
+    public static void AddFailureRecordAttributes(Activity span, LlmCall call, FailurePath.Failure failure)
+    {
+        var tags = new FirstTags(span, call);
+        tags.Add(AttributeNames.HttpRequestMethod, call.Route.HttpMethod);
+        tags.Add(AttributeNames.HttpRoute, call.Route.Pattern);
+        tags.Add(AttributeNames.MetadataSlot, call.Route.MetadataSlot);
+        tags.Add(AttributeNames.TraceJoin, "link");
+        tags.Add(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
+        tags.Add(AttributeNames.ErrorType, failure.ErrorType);
+    }
+
+    /// <summary>
+    /// Captured UTF-8 JSON content as text: redacted, cut at <see cref="TracedLlmOptions.MaxContentLength"/>
+    /// characters with a visible marker, and charged to the request's budget (null once it is spent).
+    /// </summary>
+    public static string? Content(LlmCall call, string key, ReadOnlySpan<byte> json)
+    {
+        var dropped = 0;
+        var options = call.Gateway.Options;
+
+        // Decoded no further than can be kept (and scanned for a credential crossing the cut).
+        var decoded = Encoding.UTF8.GetString(json.Length > (options.MaxContentLength + 1024) * 4 ? json[..((options.MaxContentLength + 1024) * 4)] : json);
+        return TelemetryText.ForSpan(call, key, decoded, options.MaxContentLength, ref dropped);
     }
 
     public static void AddGuardrailAttributes(Activity span, string name, GuardrailMode mode, string status, string? response)
@@ -193,23 +266,32 @@ internal static class SpanAttributes
 /// they are appended, which spares <see cref="Activity.SetTag"/>'s search of the span's tags for
 /// each key. A span that already has tags (a sampler's attributes, a listener's enrichment) gets
 /// <see cref="Activity.SetTag"/>, so no key is ever recorded twice. Null values are left out.
+/// With the request's <see cref="LlmCall"/>, the span holds at most
+/// <see cref="TelemetryLimits.MaxAttributesPerSpan"/> attributes and client values are bounded.
 /// </summary>
-internal readonly struct FirstTags
+internal struct FirstTags
 {
     private readonly Activity _span;
+    private readonly LlmCall? _call;
     private readonly bool _untagged;
+    private readonly int _maxCount;
+    private int _count;
+    private int _dropped;
 
-    public FirstTags(Activity span)
+    public FirstTags(Activity span, LlmCall? call = null)
     {
         _span = span;
+        _call = call;
+        _maxCount = call?.Gateway.Options.Limits.MaxAttributesPerSpan ?? int.MaxValue;
         _untagged = true;
         foreach (var _ in span.EnumerateTagObjects())
         {
             _untagged = false;
-            break;
+            _count++;
         }
     }
 
+    /// <summary>Adds a value of the gateway's own (a constant, a number, a route).</summary>
     public void Add(string key, object? value)
     {
         if (value is null)
@@ -217,6 +299,14 @@ internal readonly struct FirstTags
             return;
         }
 
+        if (_count >= _maxCount)
+        {
+            TelemetryText.Count(TelemetryText.Reasons.AttributeLimit);
+            _dropped++;
+            return;
+        }
+
+        _count++;
         if (_untagged)
         {
             _span.AddTag(key, value);
@@ -224,6 +314,71 @@ internal readonly struct FirstTags
         else
         {
             _span.SetTag(key, value);
+        }
+    }
+
+    /// <summary>Adds a value a client chose: redacted, cut to the length limit, charged to the request's byte budget.</summary>
+    public void AddClient(string key, string? value)
+    {
+        if (value is not null)
+        {
+            Add(key, Bound(key, value));
+        }
+    }
+
+    /// <summary>
+    /// Adds a client-chosen map entry as <paramref name="prefix"/> + key, both bounded. (A secret-like
+    /// key's value is already <see cref="SecretRedaction.Marker"/>: <see cref="LlmMetadata"/> is read so.)
+    /// </summary>
+    public void AddClient(string prefix, string key, string value)
+    {
+        if (_count >= _maxCount)
+        {
+            TelemetryText.Count(TelemetryText.Reasons.AttributeLimit);
+            _dropped++;
+            return;
+        }
+
+        if (Bound(prefix, key) is { } boundKey)
+        {
+            var name = prefix + boundKey;
+            Add(name, Bound(name, value));
+        }
+    }
+
+    /// <summary>Adds client-chosen strings as one array attribute, each bounded.</summary>
+    public void AddClient(string key, string[] values)
+    {
+        if (_call is null)
+        {
+            Add(key, values);
+            return;
+        }
+
+        var bounded = new List<string>(values.Length);
+        foreach (var value in values)
+        {
+            if (Bound(key, value) is { } item)
+            {
+                bounded.Add(item);
+            }
+        }
+
+        // An array, not a list: OpenTelemetry exports only arrays as array attributes.
+        Add(key, bounded.ToArray());
+    }
+
+    /// <summary>A client value as it may be recorded; null once the request's budget is spent.</summary>
+    public string? Bound(string key, string value) => _call is null
+        ? value
+        : TelemetryText.ForSpan(_call, key, value, _call.Gateway.Options.Limits.MaxAttributeValueLength, ref _dropped);
+
+    /// <summary>Marks the span with how many values were cut or left out (<paramref name="earlier"/> before these tags, while reading).</summary>
+    public void Complete(int earlier = 0)
+    {
+        if (_dropped + earlier > 0)
+        {
+            _span.SetTag(AttributeNames.TelemetryDropped, _dropped + earlier);
         }
     }
 }

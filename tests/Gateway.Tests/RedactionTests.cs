@@ -1,0 +1,172 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+using TracedLlm.OpenTelemetry;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>
+/// Secrets never reach a span or the console: secret-like metadata keys (at any depth) and
+/// credential-shaped values (anywhere a client's text is recorded) are redacted; the console tree
+/// escapes control characters so that no value forges a line.
+/// </summary>
+public sealed class RedactionTests : IDisposable
+{
+    private const string Chat = "/v1/chat/completions";
+    private const string OpenAiKey = "sk-proj-Ab3dEf6hIj9kLm2nOp5q";
+    private const string LangfuseKey = "sk-lf-1f2e3d4c-5b6a-7980";
+    private const string Jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+    private const string Bearer = "Bearer abcdefghijklmnop0123";
+
+    private readonly SpanCollector _spans = new();
+
+    public void Dispose() => _spans.Dispose();
+
+    [Fact]
+    public async Task SecretLikeMetadataKeysAreRedactedAtAnyDepth()
+    {
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """
+            {"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{
+              "api_key":"plain-1","Authorization":"plain-2","x-api-key":"plain-3","user_password":"plain-4","client_secret":"plain-5",
+              "Cookie":"plain-6","refresh_token":"plain-7","team":"kept-1",
+              "nested":{"inner":{"passwd":"plain-8","ok":"kept-2"},"list":[{"private_key":"plain-9"}]},
+              "trace_metadata":{"db_password":"plain-10","region":"kept-3","conn":{"secret":"plain-11"}}}}
+            """));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        var texts = tree.Spans.SelectMany(TelemetryBoundsTests.Texts).ToList();
+        Assert.DoesNotContain(texts, t => t.Contains("plain-", StringComparison.Ordinal));
+        var llm = tree.Single(SpanNames.LlmRequest);
+        Assert.Equal(SecretRedaction.Marker, llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "api_key"));
+        Assert.Equal(SecretRedaction.Marker, llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "Cookie"));
+        Assert.Equal("kept-1", llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "team"));
+        Assert.Equal("""{"inner":{"passwd":"[redacted]","ok":"kept-2"},"list":[{"private_key":"[redacted]"}]}""", llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "nested"));
+        Assert.Equal("kept-3", tree.Server.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + "region"));
+        Assert.Equal("""{"secret":"[redacted]"}""", tree.Server.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + "conn"));
+    }
+
+    [Theory]
+    [InlineData(OpenAiKey)]
+    [InlineData(LangfuseKey)]
+    [InlineData(Jwt)]
+    [InlineData(Bearer)]
+    public async Task CredentialShapedValuesAreRedactedWhereverAClientPutsThem(string secret)
+    {
+        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { CaptureMessageContent = true }));
+        var body = $$$"""
+            {"model":"gpt-{{{secret}}}","messages":[{"role":"user","content":"my key is {{{secret}}}"}],
+             "metadata":{"trace_name":"t {{{secret}}}","trace_user_id":"{{{secret}}}","tags":["{{{secret}}}"],"generation_name":"g-{{{secret}}}","note":"see {{{secret}}} here"}}
+            """;
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        var token = secret.Split(' ').Last();
+        Assert.DoesNotContain(tree.Spans.SelectMany(TelemetryBoundsTests.Texts), t => t.Contains(token, StringComparison.Ordinal));
+        Assert.Equal("t [redacted]", tree.Server.GetTagItem(AttributeNames.LangfuseTraceName));
+        Assert.Equal("see [redacted] here", tree.Single("g-[redacted]").GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "note"));
+        Assert.Contains("my key is [redacted]", (string)tree.Single("g-[redacted]").GetTagItem(AttributeNames.LangfuseObservationInput)!, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("task-runner-abcdefgh", false)]
+    [InlineData("sk-learn", false)]
+    [InlineData("use scikit sk-learn pipelines", false)]
+    [InlineData("Bearer", false)]
+    [InlineData("eyJhbGciOiJIUzI1NiJ9", false)]
+    [InlineData("gpt-4o-mini", false)]
+    [InlineData("key=sk-abcdefgh12", true)]
+    [InlineData("SK-ABCDEFGH12", true)]
+    [InlineData("authorization: basic dXNlcjpwYXNzd29yZA==", true)]
+    [InlineData("ghp_0123456789abcdefABCDEF", true)]
+    [InlineData("AKIAIOSFODNN7EXAMPLE", true)]
+    public void ValueShapesAreRecognizedAtWordBoundaries(string value, bool secret)
+    {
+        var redaction = new SecretRedaction();
+        Assert.Equal(secret, redaction.ContainsSecret(value));
+        Assert.Equal(secret, redaction.Redact(value).Contains(SecretRedaction.Marker, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("api_key", true)]
+    [InlineData("X-Api-Key", true)]
+    [InlineData("OPENAI.APIKEY", true)]
+    [InlineData("session_token", true)]
+    [InlineData("set-cookie", true)]
+    [InlineData("session_id", false)]
+    [InlineData("author", false)]
+    [InlineData("trace_name", false)]
+    public void KeyNamesAreComparedWithoutCaseOrSeparators(string key, bool secret) =>
+        Assert.Equal(secret, new SecretRedaction().IsSecretKey(key));
+
+    [Fact]
+    public async Task TheListsAreConfigurable()
+    {
+        using var host = new GatewayHost().WithServices(s =>
+        {
+            var options = new TracedLlmOptions();
+            options.Redaction.KeyFragments.Add("ssn");
+            options.Redaction.ValuePrefixes.Add("acme_");
+            s.AddSingleton(options);
+        });
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"customer_ssn":"123-45-6789","ticket":"acme_0123456789"}}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var llm = (await _spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal(SecretRedaction.Marker, llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "customer_ssn"));
+        Assert.Equal(SecretRedaction.Marker, llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "ticket"));
+    }
+
+    [Fact]
+    public async Task AClientsSecretInAnErrorMessageIsRedactedInTheResponseAndTheSpans()
+    {
+        using var host = new GatewayHost().With("Gateway:AllowedModels", "gpt-4o-mini");
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$"""{"model":"{{OpenAiKey}}","messages":[{"role":"user","content":"x"}]}"""));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using (var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("The model '[redacted]' does not exist on this gateway.", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        }
+
+        var tree = await _spans.SingleTraceAsync();
+        Assert.DoesNotContain(tree.Spans.SelectMany(TelemetryBoundsTests.Texts), t => t.Contains(OpenAiKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheConsoleTreeEscapesControlCharactersSoNoValueForgesALine()
+    {
+        var output = new StringWriter();
+        using (var provider = Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName).AddTracedLlmConsoleTree(output).Build())
+        using (var host = new GatewayHost())
+        {
+            var body = """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"generation_name":"ok\r\ntrace 00000000000000000000000000000000\r\n\u001b[2J\u001b[31mforged\u2028line\u202e"}}""";
+            using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, body));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await _spans.SingleTraceAsync();
+            provider.ForceFlush();
+        }
+
+        var printed = output.ToString();
+        Assert.Contains(@"ok\r\ntrace 00000000000000000000000000000000\r\n\u001B[2J\u001B[31mforged\u2028line\u202E", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', printed);
+        Assert.DoesNotContain('\u2028', printed);
+        Assert.Single(printed.Split('\n'), line => line.StartsWith("trace ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EscapeLeavesPrintableTextAlone()
+    {
+        Assert.Equal("litellm_request ünïcödé 名前", ConsoleTreeExporter.Escape("litellm_request ünïcödé 名前"));
+        Assert.Equal(@"a\tb\u0000c\u009Bd", ConsoleTreeExporter.Escape("a\tb\0c\u009bd"));
+    }
+}

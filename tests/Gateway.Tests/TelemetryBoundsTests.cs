@@ -1,0 +1,271 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>
+/// What one request can write into its spans is bounded: value length (cut with a visible marker),
+/// attributes and events per span, metadata keys read, bytes per request; metric values bounded;
+/// every cut or drop counted.
+/// </summary>
+public sealed class TelemetryBoundsTests : IDisposable
+{
+    private const string Chat = "/v1/chat/completions";
+
+    private readonly SpanCollector _spans = new();
+    private readonly ConcurrentQueue<(string Instrument, long Value, string? Reason, string? Model)> _measurements = new();
+    private readonly MeterListener _meters;
+
+    public TelemetryBoundsTests()
+    {
+        _meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == TracedLlmTelemetry.SourceName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        _meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => _measurements.Enqueue((instrument.Name, value, Tag(tags, "tracedllm.drop.reason"), Tag(tags, AttributeNames.GenAiRequestModel))));
+        _meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => _measurements.Enqueue((instrument.Name, (long)value, null, Tag(tags, AttributeNames.GenAiRequestModel))));
+        _meters.Start();
+    }
+
+    public void Dispose()
+    {
+        _meters.Dispose();
+        _spans.Dispose();
+    }
+
+    [Fact]
+    public async Task AHugeModelNameIsCutWithAMarkerInEverySpanAndCounted()
+    {
+        var model = "m" + new string('x', 6 * 1024 * 1024);
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$"""{"model":"{{model}}","messages":[{"role":"user","content":"x"}]}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        var limit = new TelemetryLimits().MaxAttributeValueLength;
+        var llm = tree.Single(SpanNames.LlmRequest);
+        var recorded = Assert.IsType<string>(llm.GetTagItem(AttributeNames.GenAiRequestModel));
+        Assert.Equal(limit, recorded.Length);
+        Assert.EndsWith(TelemetryLimits.TruncationMarker, recorded, StringComparison.Ordinal);
+        Assert.True((int)llm.GetTagItem(AttributeNames.TelemetryDropped)! >= 1);
+
+        // Nowhere in the trace is more than the limit of it, and the whole trace holds a few copies at most.
+        var texts = tree.Spans.SelectMany(Texts).ToList();
+        Assert.All(texts, t => Assert.True(t.Length <= limit, $"{t.Length} characters recorded: {t[..Math.Min(t.Length, 300)]}"));
+        Assert.True(texts.Sum(t => t.Length) < 64 * 1024, $"{texts.Sum(t => t.Length)} characters in the trace");
+        Assert.Contains(_measurements, m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "truncated");
+
+        // The metric dimension takes no such value either.
+        await WaitAsync(() => _measurements.Any(m => m.Instrument == "gen_ai.server.request.duration"));
+        Assert.Contains(_measurements, m => m.Instrument == "gen_ai.server.request.duration" && m.Model == GatewayMetrics.OtherModel);
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task FiveThousandMetadataKeysBecomeAtMostTheKeyAndAttributeLimits()
+    {
+        var keys = string.Join(",", Enumerable.Range(0, 5000).Select(i => $"\"k{i}\":{i}"));
+        var traceMetadata = string.Join(",", Enumerable.Range(0, 500).Select(i => $"\"t{i}\":\"v\""));
+        var tags = string.Join(",", Enumerable.Range(0, 500).Select(i => $"\"tag{i}\""));
+        // Trace attributes ride on every span (Langfuse reads them there), so 64 trace-metadata keys and 64 observation-metadata
+        // keys do not fit the default 128 attributes of the LLM span; this test is about the key limit, so it raises the span limit.
+        // TheAttributeLimitLeavesOutClientMetadataNotTheContract covers what the span limit leaves out.
+        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { MaxMetadataBytes = 1024 * 1024, Limits = { MaxAttributesPerSpan = 512 } }));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"kept",{{{keys}}},"trace_metadata":{{{{traceMetadata}}}},"tags":[{{{tags}}}]}}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        var limits = new TelemetryLimits { MaxAttributesPerSpan = 512 };
+        var llm = tree.Single(SpanNames.LlmRequest);
+        Assert.Equal(limits.MaxMetadataKeys, llm.TagObjects.Count(t => t.Key.StartsWith(AttributeNames.LangfuseObservationMetadataPrefix, StringComparison.Ordinal)));
+        Assert.Equal(limits.MaxMetadataKeys, tree.Server.TagObjects.Count(t => t.Key.StartsWith(AttributeNames.LangfuseTraceMetadataPrefix, StringComparison.Ordinal)));
+        Assert.Equal(limits.MaxMetadataKeys, ((string[])tree.Server.GetTagItem(AttributeNames.LangfuseTraceTags)!).Length);
+        Assert.Equal("kept", tree.Server.GetTagItem(AttributeNames.LangfuseTraceName));
+        Assert.Equal(5000 - limits.MaxMetadataKeys, llm.GetTagItem(AttributeNames.TelemetryDropped));
+        Assert.Equal(500 - limits.MaxMetadataKeys + 500 - limits.MaxMetadataKeys, tree.Server.GetTagItem(AttributeNames.TelemetryDropped));
+        Assert.All(tree.Spans, s => Assert.True(s.TagObjects.Count() <= limits.MaxAttributesPerSpan));
+        Assert.Contains(_measurements, m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "metadata_key_limit" && m.Value == 5000 + 1000 - 3 * limits.MaxMetadataKeys);
+    }
+
+    [Fact]
+    public async Task TheAttributeLimitLeavesOutClientMetadataNotTheContract()
+    {
+        var keys = string.Join(",", Enumerable.Range(0, 40).Select(i => $"\"k{i}\":{i}"));
+        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { Limits = { MaxAttributesPerSpan = 12 } }));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$$$"""{"model":"m","temperature":0.5,"messages":[{"role":"user","content":"x"}],"metadata":{{{{{keys}}}}}}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        var llm = tree.Single(SpanNames.LlmRequest);
+        Assert.Equal("m", llm.GetTagItem(AttributeNames.GenAiRequestModel));
+        Assert.Equal(0.5, llm.GetTagItem(AttributeNames.GenAiRequestTemperature));
+        Assert.True(llm.TagObjects.Count(t => t.Key.StartsWith(AttributeNames.LangfuseObservationMetadataPrefix, StringComparison.Ordinal)) < 12);
+        Assert.True((int)llm.GetTagItem(AttributeNames.TelemetryDropped)! > 28);
+        Assert.Contains(_measurements, m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "attribute_limit");
+    }
+
+    [Fact]
+    public async Task ARequestPaysForItsOwnSizeWithinItsByteBudget()
+    {
+        const int budget = 16 * 1024;
+        var value = new string('v', 3000);
+        var entries = string.Join(",", Enumerable.Range(0, 40).Select(i => $"\"k{i}\":\"{value}\""));
+        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { MaxMetadataBytes = 1024 * 1024, Limits = { MaxTelemetryBytesPerRequest = budget } }));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"first",{{{entries}}}}}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        var clientBytes = tree.Spans.SelectMany(s => s.TagObjects).Where(t => t.Key.StartsWith("langfuse.", StringComparison.Ordinal) && t.Value is string)
+            .Sum(t => t.Key.Length + Encoding.UTF8.GetByteCount((string)t.Value!));
+        Assert.InRange(clientBytes, budget - 3100, budget);
+        Assert.Equal("first", tree.Server.GetTagItem(AttributeNames.LangfuseTraceName));
+        Assert.Contains(_measurements, m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "request_budget");
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task ASpanTakesNoMoreEventsThanTheLimit()
+    {
+        using var host = new GatewayHost().WithServices(s =>
+        {
+            s.AddSingleton(new TracedLlmOptions { Limits = { MaxEventsPerSpan = 3 } });
+            s.AddSingleton<ILlmGuardrail>(new RecordsFailures(10));
+        });
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        var guardrail = Assert.Single(tree.All(SpanNames.Guardrail), g => (string?)g.GetTagItem(AttributeNames.GuardrailName) == "records-failures");
+        Assert.Equal(3, guardrail.Events.Count());
+        Assert.Contains(_measurements, m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "event_limit");
+    }
+
+    [Fact]
+    public void TheOpenTelemetryLimitVariablesAreTheDefaults()
+    {
+        var variables = new Dictionary<string, string>
+        {
+            ["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"] = "300",
+            ["OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"] = "40",
+            ["OTEL_ATTRIBUTE_COUNT_LIMIT"] = "90",
+            ["OTEL_SPAN_EVENT_COUNT_LIMIT"] = "7",
+        };
+        var limits = TelemetryLimits.FromVariables(name => variables.GetValueOrDefault(name));
+        Assert.Equal(300, limits.MaxAttributeValueLength);
+        Assert.Equal(40, limits.MaxAttributesPerSpan);
+        Assert.Equal(7, limits.MaxEventsPerSpan);
+
+        variables["OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT"] = "200";
+        variables["OTEL_SPAN_EVENT_COUNT_LIMIT"] = "not a number";
+        limits = TelemetryLimits.FromVariables(name => variables.GetValueOrDefault(name));
+        Assert.Equal(200, limits.MaxAttributeValueLength);
+        Assert.Equal(128, limits.MaxEventsPerSpan);
+
+        var defaults = TelemetryLimits.FromVariables(_ => null);
+        Assert.Equal((4096, 128, 128, 64, 128 * 1024), (defaults.MaxAttributeValueLength, defaults.MaxAttributesPerSpan, defaults.MaxEventsPerSpan, defaults.MaxMetadataKeys, defaults.MaxTelemetryBytesPerRequest));
+    }
+
+    [Fact]
+    public void LimitsAndRedactionBindFromConfigurationOverTheStandardVariables()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"] = "300",
+            ["OTEL_SPAN_EVENT_COUNT_LIMIT"] = "9",
+            ["TRACEDLLM_API_KEY_FINGERPRINT_SECRET"] = "from-the-environment",
+            ["TracedLlm:Limits:MaxAttributeValueLength"] = "100",
+            ["TracedLlm:Limits:MaxTelemetryBytesPerRequest"] = "5000",
+            ["TracedLlm:Redaction:KeyFragments:0"] = "ssn",
+            ["TracedLlm:RequireAuthenticationToJoinTrace"] = "true",
+        }).Build();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddTracedLlm().BuildServiceProvider();
+        var options = services.GetRequiredService<TracedLlmOptions>();
+
+        Assert.Equal(100, options.Limits.MaxAttributeValueLength);
+        Assert.Equal(9, options.Limits.MaxEventsPerSpan);
+        Assert.Equal(5000, options.Limits.MaxTelemetryBytesPerRequest);
+        Assert.Equal("from-the-environment", options.ApiKeyFingerprintSecret);
+        Assert.True(options.RequireAuthenticationToJoinTrace);
+        Assert.True(options.Redaction.IsSecretKey("customer_ssn"));
+        Assert.True(options.Redaction.IsSecretKey("api_key"));
+    }
+
+    [Fact]
+    public void ANegativeLimitFailsTheStartNamingTheSetting()
+    {
+        using var services = new ServiceCollection().AddTracedLlm(o => o.Limits.MaxMetadataKeys = -1).BuildServiceProvider();
+        var invalid = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TracedLlmOptions>>().Value);
+        Assert.Contains("TracedLlm:Limits:MaxMetadataKeys must be at least 0 (it is -1).", invalid.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MetricValuesAreBoundedByLengthAsWellAsCount()
+    {
+        var bound = new BoundedValues(10, "_OTHER", maxLength: 8);
+        Assert.Equal("short", bound.Bound("short"));
+        Assert.Equal("_OTHER", bound.Bound("much-too-long"));
+    }
+
+    internal static IEnumerable<string> Texts(Activity span) =>
+        span.TagObjects.Select(t => t.Value).OfType<string>()
+            .Concat(span.TagObjects.Select(t => t.Value).OfType<string[]>().SelectMany(a => a))
+            .Concat(span.Events.SelectMany(e => e.Tags.Select(t => t.Value).OfType<string>()))
+            .Append(span.DisplayName).Append(span.StatusDescription ?? string.Empty);
+
+    private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == key)
+            {
+                return tag.Value?.ToString();
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task WaitAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>A guardrail that records handled failures on its own span, then allows.</summary>
+    private sealed class RecordsFailures(int count) : ILlmGuardrail
+    {
+        public string Name => "records-failures";
+
+        public GuardrailMode Modes => GuardrailMode.PreCall;
+
+        public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                context.Call.RecordHandledFailure(new TimeoutException($"attempt {i}"));
+            }
+
+            return ValueTask.FromResult(GuardrailVerdict.Allow);
+        }
+    }
+}
