@@ -126,6 +126,7 @@ public sealed class HostingTests
             new()
             {
                 ["TracedLlm:MaxRequestBodyBytes"] = "0",
+                ["TracedLlm:FailureLoggerTimeout"] = "00:00:00",
                 ["TracedLlm:Export:MaxQueueSize"] = "0",
                 ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-1",
             },
@@ -135,7 +136,8 @@ public sealed class HostingTests
 
         var messages = (thrown is AggregateException all ? all.InnerExceptions.ToArray() : new[] { thrown! })
             .Select(e => Assert.IsType<OptionsValidationException>(e).Message).ToList();
-        Assert.Contains("TracedLlm:MaxRequestBodyBytes must be at least 1 (it is 0).", messages);
+        var traced = Assert.Single(messages, m => m.StartsWith("TracedLlm:M", StringComparison.Ordinal));
+        Assert.Equal("TracedLlm:MaxRequestBodyBytes must be at least 1 (it is 0).; TracedLlm:FailureLoggerTimeout must be longer than zero, or -00:00:00.001 for no limit (it is 00:00:00).", traced);
         Assert.Contains("TracedLlm:Export:MaxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) must be at least 1 (it is 0).", messages);
         Assert.Contains("Langfuse export needs LANGFUSE_SECRET_KEY, which is missing (or set TracedLlm:Langfuse:SecretKey).", messages);
         await app.DisposeAsync();
