@@ -39,17 +39,28 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
 
     public static string NodeDirectory => Metadata("NodeDirectory");
 
+    /// <summary>
+    /// The npm packages from the lockfile, installed once per test process. Test classes run in
+    /// parallel: every one that starts node awaits this same task, so none starts a script while
+    /// <c>npm ci</c> is replacing node_modules under it.
+    /// </summary>
+    public static Task NodePackagesAsync() => NodePackages.Value;
+
+    private static readonly Lazy<Task> NodePackages = new(async () =>
+    {
+        if (!File.Exists(Path.Combine(NodeDirectory, "node_modules", "@langfuse", "tracing", "package.json")))
+        {
+            await ChildProcess.RunAsync("npm", new[] { "ci", "--no-audit", "--no-fund" }, NodeDirectory, TimeSpan.FromMinutes(5));
+        }
+    });
+
     public string GatewayUrl { get; private set; } = string.Empty;
 
     public string GatewayOutput => _gateway?.Output ?? string.Empty;
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(Path.Combine(NodeDirectory, "node_modules", "@langfuse", "tracing", "package.json")))
-        {
-            await ChildProcess.RunAsync("npm", new[] { "ci", "--no-audit", "--no-fund" }, NodeDirectory, TimeSpan.FromMinutes(5));
-        }
-
+        await NodePackagesAsync();
         _receiver = ChildProcess.Start("node", new[] { "receiver.cjs" }, NodeDirectory);
         var port = await ListeningPortAsync(_receiver);
         await StartPeersAsync();

@@ -51,6 +51,7 @@ internal static partial class SampleGatewayProcess
     /// <summary>Starts the loopback OTLP receiver (third-party decoder); the receiver and its port.</summary>
     public static async Task<(ChildProcess Receiver, int Port)> StartReceiverAsync()
     {
+        await EndToEndEnvironment.NodePackagesAsync();
         var receiver = ChildProcess.Start("node", new[] { "receiver.cjs" }, EndToEndEnvironment.NodeDirectory);
         var port = await receiver.WaitForLineAsync(line => line.StartsWith("{\"listening\"", StringComparison.Ordinal)
             ? JsonDocument.Parse(line).RootElement.GetProperty("listening").GetInt32().ToString(CultureInfo.InvariantCulture)
