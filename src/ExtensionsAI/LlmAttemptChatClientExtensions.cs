@@ -25,7 +25,16 @@ public static class LlmAttemptChatClientExtensions
     {
         ArgumentNullException.ThrowIfNull(attempt);
         ArgumentNullException.ThrowIfNull(client);
-        var response = await client.GetResponseAsync(messages, TracedLlmChatClient.WithModel(options, attempt.Target.Model), cancellationToken).ConfigureAwait(false);
+        ChatResponse response;
+        try
+        {
+            response = await client.GetResponseAsync(messages, TracedLlmChatClient.WithModel(options, attempt.Target.Model), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            throw ProviderFailures.Rethrow(ProviderFailures.Translate(exception));
+        }
+
         ChatResponseFacts.From(response).Record(attempt);
         return response;
     }
@@ -41,10 +50,26 @@ public static class LlmAttemptChatClientExtensions
         ArgumentNullException.ThrowIfNull(attempt);
         ArgumentNullException.ThrowIfNull(client);
         var facts = new ChatResponseFacts();
-        await foreach (var update in client.GetStreamingResponseAsync(messages, TracedLlmChatClient.WithModel(options, attempt.Target.Model), cancellationToken).ConfigureAwait(false))
+        var updates = client.GetStreamingResponseAsync(messages, TracedLlmChatClient.WithModel(options, attempt.Target.Model), cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (updates.ConfigureAwait(false))
         {
-            facts.Add(update);
-            yield return update;
+            while (true)
+            {
+                try
+                {
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (Exception exception)
+                {
+                    throw ProviderFailures.Rethrow(ProviderFailures.Translate(exception));
+                }
+
+                facts.Add(updates.Current);
+                yield return updates.Current;
+            }
         }
 
         facts.Record(attempt);

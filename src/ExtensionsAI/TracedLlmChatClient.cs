@@ -52,10 +52,15 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
         {
             response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (owned)
+        catch (Exception exception)
         {
-            attempt.Fail(exception);
-            throw;
+            var failure = ProviderFailures.Translate(exception);
+            if (owned)
+            {
+                attempt.Fail(failure);
+            }
+
+            throw ProviderFailures.Rethrow(failure);
         }
 
         ChatResponseFacts.From(response).Record(attempt);
@@ -107,8 +112,8 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
                 }
                 catch (Exception exception)
                 {
-                    failure = exception;
-                    throw;
+                    failure = ProviderFailures.Translate(exception);
+                    throw ProviderFailures.Rethrow(failure);
                 }
 
                 facts.Add(updates.Current);

@@ -1,10 +1,12 @@
 using System;
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
@@ -118,28 +120,72 @@ public sealed class ChatClientBuilderTests
         AssertOneGenerationAndTheChatSpanUnder(attempt, llm, spans);
     }
 
-    [Fact]
-    public async Task AFailedCallFailsItsAttemptAndTheFailureStillReachesTheCaller()
+    [Theory]
+    [InlineData(400, 400, false)]
+    [InlineData(404, 404, false)]
+    [InlineData(401, 502, false)]
+    [InlineData(503, 503, false)]
+    [InlineData(400, 400, true)]
+    [InlineData(503, 503, true)]
+    public async Task AFailedCallFailsItsAttemptAndTheUpstreamsStatusReachesTheCallerInTheRoutesFormat(int upstreamStatus, int answered, bool stream)
     {
-        await using var upstream = await UpstreamStub.StartAsync(400);
+        await using var upstream = await UpstreamStub.StartAsync(upstreamStatus);
         var exported = new ExportedSpans();
         using var host = new GatewayHost().WithServices(services =>
         {
             Trace(services, exported);
             services.AddSingleton(new ChatClientProvider("openai", new ChatClientBuilder(OpenAiClient(upstream)).UseTracedLlm().UseOpenTelemetry().Build()));
         });
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", $$"""{"model":"gpt-4o-mini","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hello"}]}"""));
+
+        // The OpenAI client's ClientResultException is read as the upstream's status, as over plain HTTP: not a 500.
+        Assert.Equal(answered, (int)response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadAsStringAsync();
+        using (var json = JsonDocument.Parse(body))
+        {
+            Assert.Equal(JsonValueKind.String, json.RootElement.GetProperty("error").GetProperty("message").ValueKind);
+        }
+
+        Assert.DoesNotContain("ClientResult", body, StringComparison.Ordinal);
+        var spans = await WaitForServerSpanAsync(exported);
+        var attempts = spans.Where(s => s.DisplayName == SpanNames.UpstreamAttempt).ToList();
+        Assert.NotEmpty(attempts);
+        Assert.All(attempts, attempt =>
+        {
+            Assert.Equal("failure", attempt.GetTagItem(AttributeNames.AttemptOutcome));
+            Assert.Equal(ActivityStatusCode.Error, attempt.Status);
+            var chat = Assert.Single(spans, s => s.Source.Name == MeaiSource && s.ParentSpanId == attempt.SpanId);
+            Assert.Equal(ActivityStatusCode.Error, chat.Status);
+        });
+        Assert.Equal(upstream.Calls, attempts.Count);
+        Assert.Single(spans, s => s.DisplayName == SpanNames.Failure);
+        Assert.Equal(answered, spans.Single(s => s.DisplayName == SpanNames.Server).GetTagItem(AttributeNames.HttpResponseStatusCode));
+    }
+
+    [Fact]
+    public async Task AnUpstream429ThroughTheOpenAiClientIsRetriedAfterTheWaitItAsksFor()
+    {
+        await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Status(429, ("retry-after-ms", "300")), UpstreamStub.Reply.Status(200));
+        var exported = new ExportedSpans();
+        using var host = new GatewayHost()
+            .With("Retry:MaxRetries", "2")
+            .With("Retry:BaseDelayMs", "1")
+            .WithServices(services =>
+            {
+                Trace(services, exported);
+                services.AddSingleton(new ChatClientProvider("openai", new ChatClientBuilder(OpenAiClient(upstream)).UseTracedLlm().Build()));
+            });
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}"""));
 
-        // The OpenAI client's own exception is not an UpstreamException: the failure path answers 500, in OpenAI's shape.
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var spans = await WaitForServerSpanAsync(exported);
-        var attempt = Assert.Single(spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
-        Assert.Equal("failure", attempt.GetTagItem(AttributeNames.AttemptOutcome));
-        Assert.Equal(ActivityStatusCode.Error, attempt.Status);
-        var chat = Assert.Single(spans, s => s.Source.Name == MeaiSource);
-        Assert.Equal(attempt.SpanId, chat.ParentSpanId);
-        Assert.Equal(ActivityStatusCode.Error, chat.Status);
-        Assert.Single(spans, s => s.DisplayName == SpanNames.Failure);
+        var attempts = spans.Where(s => s.DisplayName == SpanNames.UpstreamAttempt).OrderBy(s => (int)s.GetTagItem(AttributeNames.AttemptIndex)!).ToList();
+        Assert.Equal(new[] { ("initial", "failure"), ("retry", "success") }, attempts.Select(a => ((string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.AttemptOutcome)!)));
+        Assert.Equal(typeof(UpstreamException).FullName, attempts[0].GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(0.3, attempts[0].GetTagItem(AttributeNames.AttemptRetryAfter));
+        Assert.Equal(0.3, attempts[1].GetTagItem(AttributeNames.AttemptDelay));
+        Assert.Equal(2, upstream.Calls);
     }
 
     [Fact]
@@ -183,8 +229,9 @@ public sealed class ChatClientBuilderTests
         Assert.All(spans, s => Assert.True(s.IsStopped));
     }
 
+    // The gateway's own policy retries (one attempt span per try): the client library's retries are off.
     private static IChatClient OpenAiClient(UpstreamStub upstream) =>
-        new OpenAIClient(new ApiKeyCredential("sk-upstream-test"), new OpenAIClientOptions { Endpoint = new Uri(upstream.BaseUrl) })
+        new OpenAIClient(new ApiKeyCredential("sk-upstream-test"), new OpenAIClientOptions { Endpoint = new Uri(upstream.BaseUrl), RetryPolicy = new ClientRetryPolicy(maxRetries: 0) })
             .GetChatClient("gpt-4o-mini")
             .AsIChatClient();
 

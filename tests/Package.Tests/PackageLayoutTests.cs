@@ -89,7 +89,7 @@ public sealed class PackageLayoutTests(PackedFeed feed)
         Assert.Equal(new[] { "TracedLlm 0.1.0", "OpenTelemetry 1.20.1", "OpenTelemetry.Exporter.OpenTelemetryProtocol 1.20.1", "OpenTelemetry.Extensions.Hosting 1.20.1" }, Dependencies("TracedLlm.OpenTelemetry"));
 
         // System.Numerics.Tensors 10.0.14: what Microsoft.Extensions.AI asks for (10.0.13) is not on every feed.
-        Assert.Equal(new[] { "TracedLlm 0.1.0", "Microsoft.Extensions.AI 10.11.0", "System.Numerics.Tensors 10.0.14" }, Dependencies("TracedLlm.Extensions.AI"));
+        Assert.Equal(new[] { "TracedLlm 0.1.0", "Microsoft.Extensions.AI 10.11.0", "System.ClientModel 1.16.0", "System.Numerics.Tensors 10.0.14" }, Dependencies("TracedLlm.Extensions.AI"));
         Assert.Equal(new[] { "README.md", "TracedLlm.Extensions.AI.nuspec", "lib/net10.0/TracedLlm.Extensions.AI.dll", "lib/net10.0/TracedLlm.Extensions.AI.xml" }, Files("TracedLlm.Extensions.AI"));
     }
 

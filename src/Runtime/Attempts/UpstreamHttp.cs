@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.IO;
 using System.Net.Http;
 using System.Net.Http.Headers;
@@ -74,19 +75,28 @@ public static class UpstreamHttp
     public static TimeSpan? GetRetryAfter(HttpResponseMessage response, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(response);
+        var milliseconds = response.Headers.TryGetValues("retry-after-ms", out var values) ? values.FirstOrDefault() : null;
+        return ParseRetryAfter(milliseconds, response.Headers.RetryAfter, now);
+    }
+
+    /// <summary>
+    /// <see cref="GetRetryAfter(HttpResponseMessage, DateTimeOffset?)"/> for a client library that
+    /// exposes the headers as text (e.g. <c>System.ClientModel</c>'s <c>PipelineResponse</c>):
+    /// <paramref name="retryAfterMs"/> is <c>retry-after-ms</c>, <paramref name="retryAfter"/> is
+    /// <c>Retry-After</c>, either may be null.
+    /// </summary>
+    public static TimeSpan? GetRetryAfter(string? retryAfterMs, string? retryAfter, DateTimeOffset? now = null) =>
+        ParseRetryAfter(retryAfterMs, retryAfter is not null && RetryConditionHeaderValue.TryParse(retryAfter, out var parsed) ? parsed : null, now);
+
+    private static TimeSpan? ParseRetryAfter(string? retryAfterMs, RetryConditionHeaderValue? retryAfter, DateTimeOffset? now)
+    {
         var longest = TimeSpan.FromDays(1);
-        if (response.Headers.TryGetValues("retry-after-ms", out var values))
+        if (double.TryParse(retryAfterMs, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out var milliseconds))
         {
-            foreach (var value in values)
-            {
-                if (double.TryParse(value, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out var milliseconds))
-                {
-                    return milliseconds >= longest.TotalMilliseconds ? longest : TimeSpan.FromMilliseconds(milliseconds);
-                }
-            }
+            return milliseconds >= longest.TotalMilliseconds ? longest : TimeSpan.FromMilliseconds(milliseconds);
         }
 
-        return response.Headers.RetryAfter switch
+        return retryAfter switch
         {
             { Delta: { } delta } => delta < TimeSpan.Zero ? TimeSpan.Zero : delta > longest ? longest : delta,
             { Date: { } date } => Clamp(date - (now ?? DateTimeOffset.UtcNow), longest),

@@ -1,0 +1,45 @@
+using System;
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Runtime.ExceptionServices;
+
+namespace TracedLlm.Extensions.AI;
+
+/// <summary>
+/// What a provider's client library threw, in the gateway's terms. The OpenAI and Azure clients
+/// (System.ClientModel) throw <see cref="ClientResultException"/> for an error status and for a
+/// transport failure alike; inside a traced request the status becomes an
+/// <see cref="UpstreamException"/> (with its <c>Retry-After</c>), so the retry policy and the
+/// failure path treat it as they treat the same status over plain HTTP (passed on, 401/403 → 502)
+/// instead of as an unknown exception (500), and a transport failure is the
+/// <see cref="HttpRequestException"/> or <see cref="IOException"/> under it.
+/// </summary>
+internal static class ProviderFailures
+{
+    public static Exception Translate(Exception exception) => exception switch
+    {
+        ClientResultException { Status: > 0 } result => new UpstreamException(result.Status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {result.Status}."), result)
+        {
+            RetryAfter = RetryAfter(result.GetRawResponse()),
+        },
+        ClientResultException { InnerException: (HttpRequestException or IOException or TimeoutException or OperationCanceledException) and var inner } => inner,
+        _ => exception,
+    };
+
+    /// <summary>Throws <paramref name="failure"/>, keeping its stack trace when it was thrown before; declared to return so callers can write <c>throw Rethrow(…)</c>.</summary>
+    public static Exception Rethrow(Exception failure)
+    {
+        ExceptionDispatchInfo.Throw(failure);
+        return failure;
+    }
+
+    private static TimeSpan? RetryAfter(PipelineResponse? response) =>
+        response is null
+            ? null
+            : UpstreamHttp.GetRetryAfter(
+                response.Headers.TryGetValue("retry-after-ms", out var milliseconds) ? milliseconds : null,
+                response.Headers.TryGetValue("Retry-After", out var retryAfter) ? retryAfter : null);
+}
