@@ -19,7 +19,8 @@ internal readonly record struct ParameterModel(string Name, string TypeName, Par
 /// <summary>
 /// Everything the emitter needs for one route; strings, enums and equatable arrays only. A route
 /// has a regular handler, a streaming handler (returning <c>IAsyncEnumerable</c>), or both; with
-/// both, the body's <c>"stream"</c> decides which runs.
+/// both, the body's <c>"stream"</c> decides which runs. The source locations are a file name and
+/// a line (<c>Routes.cs:42</c>), for the generated file's comments; never a directory.
 /// </summary>
 internal readonly record struct RouteModel(
     string GeneratedClassName,
@@ -27,6 +28,8 @@ internal readonly record struct RouteModel(
     string HandlerTypeName,
     string? HandlerMethodName,
     string HandlerDisplayName,
+    string HandlerCref,
+    string? HandlerLocation,
     string HttpMethod,
     string Pattern,
     string MetadataSlot,
@@ -38,7 +41,8 @@ internal readonly record struct RouteModel(
     bool ReturnsResult,
     string? StreamMethodName,
     EquatableArray<ParameterModel> StreamParameters,
-    string? ChunkTypeName);
+    string? ChunkTypeName,
+    string? StreamLocation);
 
 /// <summary>What the route table and the telemetry manifest need of a route.</summary>
 internal readonly record struct RouteTableEntry(
@@ -62,6 +66,19 @@ internal readonly record struct LocationInfo(string FilePath, TextSpan TextSpan,
 
     public static LocationInfo? From(Location? location) =>
         location?.SourceTree is null ? null : new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
+
+    /// <summary>The file name and the one-based line, <c>Routes.cs:42</c>: no directory, so generated text is the same on every machine.</summary>
+    public static string? FileAndLine(Location? location)
+    {
+        if (location?.SourceTree is null)
+        {
+            return null;
+        }
+
+        var path = location.SourceTree.FilePath;
+        var name = path.Substring(System.Math.Max(path.LastIndexOf('/'), path.LastIndexOf('\\')) + 1);
+        return (name.Length == 0 ? "<unnamed>" : name) + ":" + (location.GetLineSpan().StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 }
 
 /// <summary>A diagnostic made of primitives (message arguments as strings).</summary>

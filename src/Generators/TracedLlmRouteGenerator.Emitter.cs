@@ -1,41 +1,37 @@
 using System.CodeDom.Compiler;
-using System.IO;
 using System.Linq;
-using System.Text;
 
 namespace TracedLlm.Generators;
 
 public sealed partial class TracedLlmRouteGenerator
 {
     /// <summary>Writes the generated source: one file per route and one route table. Deterministic, no timestamps.</summary>
-    internal static class Emitter
+    internal static partial class Emitter
     {
-        private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"TracedLlm.Generators\", \"0.1.0\")]";
-        private const string Pipeline = "global::TracedLlm.Pipeline.TracedPipeline";
-        private const string SpanNames = "global::TracedLlm.Telemetry.SpanNames";
-        private const string ActivityKind = "global::System.Diagnostics.ActivityKind";
-        private const string GuardrailMode = "global::TracedLlm.GuardrailMode";
-
         /// <summary>Starts the generated line that carries the manifest (read by the build, see buildTransitive/TracedLlm.targets).</summary>
         public const string ManifestMarker = "//TRACEDLLM-MANIFEST:";
 
         public static string EmitRoute(RouteModel route)
         {
             var w = NewWriter(out var text);
-            Open(w, "namespace TracedLlm.Generated");
-            w.WriteLine($"/// <summary>The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around <see cref=\"{route.HandlerTypeName}.{route.HandlerMethodName ?? route.StreamMethodName}\"/>.</summary>");
+            w.WriteLine("namespace TracedLlm.Generated;");
+            w.WriteLineNoTabs(string.Empty);
+            WriteAliases(w, RouteAliases(route));
+            w.WriteLineNoTabs(string.Empty);
+            EmitRouteComment(w, route);
+            w.WriteLine($"/// <summary>The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around <see cref=\"{route.HandlerCref}\"/>.</summary>");
             w.WriteLine(GeneratedCode);
             Open(w, $"internal static class {route.GeneratedClassName}");
             w.WriteLine("/// <summary>The body property that carries gateway metadata on this route.</summary>");
             w.WriteLine($"public const string MetadataSlot = {Literal(route.MetadataSlot)};");
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("/// <summary>The route as the generator saw it.</summary>");
-            w.WriteLine("public static readonly global::TracedLlm.TracedRouteInfo Route = new(");
+            w.WriteLine("public static readonly TracedRouteInfo Route = new(");
             w.Indent++;
             w.WriteLine($"{Literal(route.HttpMethod)},");
             w.WriteLine($"{Literal(route.Pattern)},");
             w.WriteLine("MetadataSlot,");
-            w.WriteLine($"global::TracedLlm.WireFormat.{route.ErrorFormat},");
+            w.WriteLine($"WireFormat.{route.ErrorFormat},");
             w.WriteLine($"{Literal(route.Operation)},");
             EmitRouteTypes(w, route);
             w.WriteLineNoTabs(string.Empty);
@@ -44,7 +40,6 @@ public sealed partial class TracedLlmRouteGenerator
             EmitInvoke(w, route);
             w.WriteLineNoTabs(string.Empty);
             EmitEnvelopeReader(w);
-            Close(w);
             Close(w);
             return text.ToString();
         }
@@ -89,56 +84,56 @@ public sealed partial class TracedLlmRouteGenerator
             var hasBody = body != default;
 
             w.WriteLine("/// <summary>Runs the request with the gateway of the request's services.</summary>");
-            w.WriteLine("public static global::System.Threading.Tasks.Task InvokeAsync(global::Microsoft.AspNetCore.Http.HttpContext httpContext) =>");
+            w.WriteLine("public static Task InvokeAsync(HttpContext httpContext) =>");
             w.Indent++;
-            w.WriteLine("InvokeAsync(httpContext, global::TracedLlm.Pipeline.TracedLlmGateway.From(httpContext));");
+            w.WriteLine("InvokeAsync(httpContext, TracedLlmGateway.From(httpContext));");
             w.Indent--;
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("/// <summary>Runs the request: server span, auth, pre-call, the LLM span with guardrails and the handler, and one failure path.</summary>");
-            Open(w, "public static async global::System.Threading.Tasks.Task InvokeAsync(global::Microsoft.AspNetCore.Http.HttpContext httpContext, global::TracedLlm.Pipeline.TracedLlmGateway gateway)");
-            w.WriteLine("var startTimestamp = global::System.Diagnostics.Stopwatch.GetTimestamp();");
-            w.WriteLine("var ambient = global::System.Diagnostics.Activity.Current;");
-            w.WriteLine("global::TracedLlm.Pipeline.RequestEnvelope envelope;");
+            Open(w, "public static async Task InvokeAsync(HttpContext httpContext, TracedLlmGateway gateway)");
+            w.WriteLine("var startTimestamp = Stopwatch.GetTimestamp();");
+            w.WriteLine("var ambient = Activity.Current;");
+            w.WriteLine("RequestEnvelope envelope;");
             Open(w, "try");
-            w.WriteLine($"var body = await {Pipeline}.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
-            w.WriteLine("envelope = body.IsEmpty ? global::TracedLlm.Pipeline.RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options);");
+            w.WriteLine("var body = await TracedPipeline.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
+            w.WriteLine("envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options);");
             Close(w);
-            Open(w, "catch (global::System.Exception exception)");
+            Open(w, "catch (Exception exception)");
             w.WriteLine("// Kept and raised inside proxy_pre_call: a bad body still gets its spans and its error response.");
-            w.WriteLine("envelope = global::TracedLlm.Pipeline.RequestEnvelope.FromReadFailure(exception);");
+            w.WriteLine("envelope = RequestEnvelope.FromReadFailure(exception);");
             Close(w);
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine($"var call = {Pipeline}.CreateCall(httpContext, Route, envelope, gateway, startTimestamp);");
-            w.WriteLine("global::System.Diagnostics.Activity? server = null, auth = null, preCall = null, llm = null;");
+            w.WriteLine("var call = TracedPipeline.CreateCall(httpContext, Route, envelope, gateway, startTimestamp);");
+            w.WriteLine("Activity? server = null, auth = null, preCall = null, llm = null;");
             Open(w, "try");
             w.WriteLine("// Authentication first, before any span: nothing the client sent reaches a trace until it has passed.");
-            w.WriteLine($"await {Pipeline}.AuthenticateAsync(call).ConfigureAwait(false);");
-            w.WriteLine($"server = {Pipeline}.StartServerSpan(call, ambient);");
-            w.WriteLine($"auth = {Pipeline}.StartAuthSpan(call, server);");
-            w.WriteLine($"{Pipeline}.ThrowIfUnauthenticated(call);");
-            w.WriteLine($"auth = {Pipeline}.End(auth, server);");
+            w.WriteLine("await TracedPipeline.AuthenticateAsync(call).ConfigureAwait(false);");
+            w.WriteLine("server = TracedPipeline.StartServerSpan(call, ambient);");
+            w.WriteLine("auth = TracedPipeline.StartAuthSpan(call, server);");
+            w.WriteLine("TracedPipeline.ThrowIfUnauthenticated(call);");
+            w.WriteLine("auth = TracedPipeline.End(auth, server);");
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine($"preCall = {Pipeline}.StartChild(call, {SpanNames}.PreCall, {ActivityKind}.Internal, server);");
+            w.WriteLine("preCall = TracedPipeline.StartChild(call, SpanNames.PreCall, ActivityKind.Internal, server);");
             if (hasBody)
             {
-                w.WriteLine($"var {Local(body)} = {Pipeline}.ReadRequest(call, gateway.GetTypeInfo<{NonNullable(body.TypeName)}>());");
+                w.WriteLine($"var {Local(body)} = TracedPipeline.ReadRequest(call, gateway.GetTypeInfo<{NonNullable(body.TypeName)}>());");
             }
             else
             {
-                w.WriteLine($"{Pipeline}.ValidateBody(call);");
+                w.WriteLine("TracedPipeline.ValidateBody(call);");
             }
 
             if (route.StreamMethodName is null)
             {
-                w.WriteLine($"{Pipeline}.RejectStreaming(call);");
+                w.WriteLine("TracedPipeline.RejectStreaming(call);");
             }
 
-            w.WriteLine($"preCall = {Pipeline}.End(preCall, server);");
+            w.WriteLine("preCall = TracedPipeline.End(preCall, server);");
             w.WriteLineNoTabs(string.Empty);
             var request = hasBody ? Local(body) : "null";
-            w.WriteLine($"llm = {Pipeline}.StartLlmSpan(call, server);");
-            w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PreCall, {request}, null).ConfigureAwait(false);");
-            w.WriteLine($"{Pipeline}.StartDuringCallGuardrails(call, {request});");
+            w.WriteLine("llm = TracedPipeline.StartLlmSpan(call, server);");
+            w.WriteLine($"await TracedPipeline.RunGuardrailsAsync(call, GuardrailMode.PreCall, {request}, null).ConfigureAwait(false);");
+            w.WriteLine($"TracedPipeline.StartDuringCallGuardrails(call, {request});");
             if (route.HandlerMethodName is not null && route.StreamMethodName is not null)
             {
                 Open(w, "if (call.Parameters.Stream)");
@@ -158,16 +153,16 @@ public sealed partial class TracedLlmRouteGenerator
             }
 
             Close(w);
-            Open(w, "catch (global::System.Exception exception)");
+            Open(w, "catch (Exception exception)");
             w.WriteLine("// The single failure path: every exception, whatever its type, reaches it exactly once.");
-            w.WriteLine("await global::TracedLlm.Pipeline.FailurePath.HandleAsync(call, exception, server, auth, preCall, llm).ConfigureAwait(false);");
+            w.WriteLine("await FailurePath.HandleAsync(call, exception, server, auth, preCall, llm).ConfigureAwait(false);");
             Close(w);
             Open(w, "finally");
             w.WriteLine("// Children first, the server span last: no span outlives its parent, on any path.");
-            w.WriteLine($"{Pipeline}.End(llm, server);");
-            w.WriteLine($"{Pipeline}.End(preCall, server);");
-            w.WriteLine($"{Pipeline}.End(auth, server);");
-            w.WriteLine($"{Pipeline}.EndServer(server, call);");
+            w.WriteLine("TracedPipeline.End(llm, server);");
+            w.WriteLine("TracedPipeline.End(preCall, server);");
+            w.WriteLine("TracedPipeline.End(auth, server);");
+            w.WriteLine("TracedPipeline.EndServer(server, call);");
             Close(w);
             Close(w);
         }
@@ -180,20 +175,20 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine(route.ReturnShape == ReturnShape.Value
                 ? $"var result = {invocation};"
                 : $"var result = await {invocation}.ConfigureAwait(false);");
-            w.WriteLine($"await {Pipeline}.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
-            w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PostCall, {request}, result).ConfigureAwait(false);");
+            w.WriteLine("await TracedPipeline.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
+            w.WriteLine($"await TracedPipeline.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, result).ConfigureAwait(false);");
             if (route.ReturnsResult)
             {
-                w.WriteLine($"llm = {Pipeline}.End(llm, server);");
-                w.WriteLine($"await {Pipeline}.WriteResultAsync(call, result).ConfigureAwait(false);");
+                w.WriteLine("llm = TracedPipeline.End(llm, server);");
+                w.WriteLine("await TracedPipeline.WriteResultAsync(call, result).ConfigureAwait(false);");
                 return;
             }
 
             // One type-info look-up serves the recorded output and the response.
             w.WriteLine($"var resultTypeInfo = gateway.GetTypeInfo<{route.ResultTypeName}>();");
-            w.WriteLine($"{Pipeline}.RecordOutput(call, result, resultTypeInfo);");
-            w.WriteLine($"llm = {Pipeline}.End(llm, server);");
-            w.WriteLine($"await {Pipeline}.WriteResultAsync(call, result, resultTypeInfo).ConfigureAwait(false);");
+            w.WriteLine("TracedPipeline.RecordOutput(call, result, resultTypeInfo);");
+            w.WriteLine("llm = TracedPipeline.End(llm, server);");
+            w.WriteLine("await TracedPipeline.WriteResultAsync(call, result, resultTypeInfo).ConfigureAwait(false);");
         }
 
         /// <summary>
@@ -205,11 +200,11 @@ public sealed partial class TracedLlmRouteGenerator
         {
             EmitServices(w, route.StreamParameters);
             w.WriteLine($"var chunks = {route.HandlerTypeName}.{route.StreamMethodName}({string.Join(", ", route.StreamParameters.Select(Argument))});");
-            w.WriteLine($"await {Pipeline}.StreamAsync(call, chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
-            w.WriteLine($"await {Pipeline}.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
-            w.WriteLine($"await {Pipeline}.RunGuardrailsAsync(call, {GuardrailMode}.PostCall, {request}, {Pipeline}.StreamedResponse(call)).ConfigureAwait(false);");
-            w.WriteLine($"await {Pipeline}.CompleteStreamAsync(call).ConfigureAwait(false);");
-            w.WriteLine($"llm = {Pipeline}.End(llm, server);");
+            w.WriteLine($"await TracedPipeline.StreamAsync(call, chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
+            w.WriteLine("await TracedPipeline.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
+            w.WriteLine($"await TracedPipeline.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, TracedPipeline.StreamedResponse(call)).ConfigureAwait(false);");
+            w.WriteLine("await TracedPipeline.CompleteStreamAsync(call).ConfigureAwait(false);");
+            w.WriteLine("llm = TracedPipeline.End(llm, server);");
         }
 
         private static void EmitServices(IndentedTextWriter w, EquatableArray<ParameterModel> parameters)
@@ -218,11 +213,11 @@ public sealed partial class TracedLlmRouteGenerator
             {
                 if (parameter.Source == ParameterSource.Service)
                 {
-                    w.WriteLine($"var {Local(parameter)} = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
+                    w.WriteLine($"var {Local(parameter)} = ServiceProviderServiceExtensions.GetRequiredService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
                 }
                 else if (parameter.Source == ParameterSource.OptionalService)
                 {
-                    w.WriteLine($"var {Local(parameter)} = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
+                    w.WriteLine($"var {Local(parameter)} = ServiceProviderServiceExtensions.GetService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
                 }
             }
         }
@@ -230,10 +225,10 @@ public sealed partial class TracedLlmRouteGenerator
         private static void EmitEnvelopeReader(IndentedTextWriter w)
         {
             w.WriteLine("/// <summary>Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.</summary>");
-            Open(w, "private static global::TracedLlm.Pipeline.RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, global::TracedLlm.TracedLlmOptions options)");
-            w.WriteLine("var envelope = new global::TracedLlm.Pipeline.EnvelopeReader(body, MetadataSlot, options);");
-            w.WriteLine("var reader = new global::System.Text.Json.Utf8JsonReader(body.Span, global::TracedLlm.Pipeline.EnvelopeReader.ReaderOptions);");
-            w.WriteLine("global::TracedLlm.Pipeline.EnvelopeReader.ReadStart(ref reader);");
+            Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options)");
+            w.WriteLine("var envelope = new EnvelopeReader(body, MetadataSlot, options);");
+            w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
+            w.WriteLine("EnvelopeReader.ReadStart(ref reader);");
             Open(w, "while (envelope.ReadPropertyName(ref reader))");
             Open(w, "if (reader.ValueTextEquals(MetadataSlotUtf8))");
             w.WriteLine("envelope.ReadSlot(ref reader);");
@@ -268,6 +263,7 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints, global::TracedLlm.Generated.TracedLlmRouteTable.ManifestJson);");
             foreach (var route in ordered)
             {
+                w.WriteLine($"// {route.HttpMethod} {route.Pattern}: {Handlers(route.HandlerDisplayName, route.HandlerMethodName, route.StreamMethodName)}");
                 w.WriteLine($"routes.Map(endpoints, global::TracedLlm.Generated.{route.GeneratedClassName}.Route, global::TracedLlm.Generated.{route.GeneratedClassName}.InvokeAsync);");
             }
 
@@ -277,6 +273,8 @@ public sealed partial class TracedLlmRouteGenerator
             Close(w);
             w.WriteLineNoTabs(string.Empty);
             Open(w, "namespace TracedLlm.Generated");
+            WriteAliases(w, TableAliases);
+            w.WriteLineNoTabs(string.Empty);
             w.WriteLine("/// <summary>The traced routes of this assembly and their metadata slots, decided at compile time.</summary>");
             w.WriteLine(GeneratedCode);
             Open(w, "internal static class TracedLlmRouteTable");
@@ -284,10 +282,10 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"public const string ManifestJson = {Literal(manifest)};");
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("/// <summary>Every traced route, ordered by path and method.</summary>");
-            Open(w, "public static global::System.Collections.Generic.IReadOnlyList<global::TracedLlm.TracedRouteInfo> Routes { get; } = new global::TracedLlm.TracedRouteInfo[]");
+            Open(w, "public static global::System.Collections.Generic.IReadOnlyList<TracedRouteInfo> Routes { get; } = new TracedRouteInfo[]");
             foreach (var route in ordered)
             {
-                w.WriteLine($"global::TracedLlm.Generated.{route.GeneratedClassName}.Route,");
+                w.WriteLine($"{route.GeneratedClassName}.Route,");
             }
 
             Close(w, "};");
@@ -299,7 +297,7 @@ public sealed partial class TracedLlmRouteGenerator
             {
                 w.WriteLine($"case {Literal(group.Key)}:");
                 w.Indent++;
-                w.WriteLine($"return global::TracedLlm.Generated.{group.First().GeneratedClassName}.MetadataSlot;");
+                w.WriteLine($"return {group.First().GeneratedClassName}.MetadataSlot;");
                 w.Indent--;
             }
 
@@ -324,40 +322,5 @@ public sealed partial class TracedLlmRouteGenerator
 
         // Handler arguments get their own suffix so they never collide with the pipeline's locals.
         private static string Local(ParameterModel parameter) => parameter.Name.TrimStart('@') + "Argument";
-
-        private static void Open(IndentedTextWriter w, string? header = null)
-        {
-            if (header is not null)
-            {
-                w.WriteLine(header);
-            }
-
-            w.WriteLine("{");
-            w.Indent++;
-        }
-
-        private static void Close(IndentedTextWriter w, string closing = "}")
-        {
-            w.Indent--;
-            w.WriteLine(closing);
-        }
-
-        private static IndentedTextWriter NewWriter(out StringWriter text)
-        {
-            text = new StringWriter(new StringBuilder(), System.Globalization.CultureInfo.InvariantCulture) { NewLine = "\n" };
-            var writer = new IndentedTextWriter(text, "    ");
-            writer.WriteLine("// <auto-generated/>");
-            writer.WriteLine("#nullable enable");
-            writer.WriteLineNoTabs(string.Empty);
-            return writer;
-        }
-
-        private static string NonNullable(string typeName) =>
-            typeName.EndsWith("?", System.StringComparison.Ordinal) ? typeName.Substring(0, typeName.Length - 1) : typeName;
-
-        private static string Literal(string value) =>
-            Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);
-
-        private static string Xml(string value) => value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
     }
 }

@@ -17,6 +17,10 @@ public sealed partial class TracedLlmRouteGenerator
         private static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
             .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
+        // Types as a cref names them: Nullable<T> and ValueTuple<...> spelled out, no `?` on reference types.
+        private static readonly SymbolDisplayFormat CrefParameterFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.ExpandNullable | SymbolDisplayMiscellaneousOptions.ExpandValueTuple);
+
         public static RouteParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var method = (IMethodSymbol)context.TargetSymbol;
@@ -63,9 +67,10 @@ public sealed partial class TracedLlmRouteGenerator
             string? streamMethod = null;
             var streamParameters = new List<ParameterModel>();
             string? chunkType = null;
+            string? streamLocation = null;
             if (streams)
             {
-                (streamMethod, streamParameters, chunkType) = (method.Name, parameters, resultType);
+                (streamMethod, streamParameters, chunkType, streamLocation) = (method.Name, parameters, resultType, SourceLine(method));
                 parameters = new List<ParameterModel>();
             }
             else if (partner is not null)
@@ -82,7 +87,7 @@ public sealed partial class TracedLlmRouteGenerator
                         return new RouteParseResult(null, null, diagnostics.ToEquatableArray());
                     }
 
-                    (streamMethod, streamParameters, chunkType) = (partner.Name, partnerParameters, partnerChunk);
+                    (streamMethod, streamParameters, chunkType, streamLocation) = (partner.Name, partnerParameters, partnerChunk, SourceLine(partner));
                 }
             }
 
@@ -100,6 +105,8 @@ public sealed partial class TracedLlmRouteGenerator
                 method.ContainingType.ToDisplayString(FullyQualified),
                 streams ? null : method.Name,
                 display,
+                Cref(method),
+                streams ? null : SourceLine(method),
                 normalizedMethod,
                 pattern,
                 slot ?? RouteConventions.DefaultSlot(pattern),
@@ -111,7 +118,8 @@ public sealed partial class TracedLlmRouteGenerator
                 returnsResult,
                 streamMethod,
                 streamParameters.ToEquatableArray(),
-                chunkType);
+                chunkType,
+                streamLocation);
             var key = new RouteKey(normalizedMethod, pattern, display, location ?? default);
             return new RouteParseResult(model, key, EquatableArray<DiagnosticInfo>.Empty);
         }
@@ -188,6 +196,25 @@ public sealed partial class TracedLlmRouteGenerator
 
             return null;
         }
+
+        /// <summary>
+        /// The handler as a <c>cref</c>: its name, and its parameter types when the name is
+        /// overloaded (a bare overloaded name is warning CS0419 in the consumer's build).
+        /// </summary>
+        private static string Cref(IMethodSymbol method)
+        {
+            var name = method.ContainingType.ToDisplayString(FullyQualified) + "." + method.Name;
+            if (method.ContainingType.GetMembers(method.Name).Length <= 1)
+            {
+                return name;
+            }
+
+            var parameters = method.Parameters.Select(p => p.Type.ToDisplayString(CrefParameterFormat).Replace('<', '{').Replace('>', '}'));
+            return name + "(" + string.Join(", ", parameters) + ")";
+        }
+
+        private static string? SourceLine(IMethodSymbol method) =>
+            LocationInfo.FileAndLine(method.Locations.FirstOrDefault(l => l.IsInSource));
 
         private static bool SameSymbol(ISymbol? left, ISymbol? right) => SymbolEqualityComparer.Default.Equals(left, right);
 

@@ -79,6 +79,57 @@ public sealed class GeneratedCodeTests
     }
 
     [Fact]
+    public void UserTypesNamedLikeTheGeneratedAliasesStillCompile()
+    {
+        // Every alias name the generated files use, declared by the consumer in the global namespace,
+        // in the handler's namespace and in a namespace called TracedLlm under it; plus the runtime's
+        // own type names. The aliases sit inside namespace TracedLlm.Generated, so none of these is
+        // found first.
+        string[] names =
+        {
+            "Activity", "ActivityKind", "EnvelopeReader", "Exception", "FailurePath", "GuardrailMode", "HttpContext",
+            "RequestEnvelope", "ServiceProviderServiceExtensions", "SpanNames", "Stopwatch", "Task", "TracedLlmGateway",
+            "TracedLlmOptions", "TracedPipeline", "TracedRouteInfo", "Utf8JsonReader", "WireFormat", "LlmCall",
+        };
+        var clashing = string.Join("\n", names.Select(name => $"internal sealed class {name} {{ }}"));
+        var run = GeneratorHarness.Run(
+            clashing,
+            $$"""
+            namespace Contoso.TracedLlm
+            {
+                {{clashing}}
+            }
+
+            namespace Contoso
+            {
+                {{clashing.Replace("LlmCall", "Unused", StringComparison.Ordinal)}}
+
+                internal interface IUpstream { }
+
+                internal sealed class Body { public string? Model { get; set; } }
+
+                internal static class Routes
+                {
+                    [global::TracedLlm.TracedLlmRoute("POST", "/v1/chat/completions")]
+                    public static global::System.Threading.Tasks.Task<Body> Chat(Body request, global::TracedLlm.LlmCall call, IUpstream upstream, global::Microsoft.AspNetCore.Http.HttpContext httpContext, global::System.Threading.CancellationToken cancellationToken) =>
+                        global::System.Threading.Tasks.Task.FromResult(request);
+
+                    [global::TracedLlm.TracedLlmRoute("POST", "/v1/chat/completions")]
+                    public static async global::System.Collections.Generic.IAsyncEnumerable<Body> ChatStream(Body request, IUpstream? upstream)
+                    {
+                        await global::System.Threading.Tasks.Task.Yield();
+                        yield return request;
+                    }
+                }
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationProblems());
+        Assert.Contains("using TracedPipeline = global::TracedLlm.Pipeline.TracedPipeline;", run.Source("Contoso_Routes_Chat.g.cs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AStreamingHandlerBesideARegularOneSharesItsRoute()
     {
         var chat = GeneratorHarness.Run(Sources.Gateway).Source("Contoso_Gateway_Routes_Chat.g.cs");

@@ -1,0 +1,168 @@
+using System.CodeDom.Compiler;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+
+namespace TracedLlm.Generators;
+
+public sealed partial class TracedLlmRouteGenerator
+{
+    /// <summary>
+    /// What makes the generated files read like hand-written code: <c>using</c> aliases, the comment
+    /// that names a route's handlers, slot and failure path, and the version stamp.
+    /// </summary>
+    internal static partial class Emitter
+    {
+        /// <summary>The generator's version as <c>[GeneratedCode]</c> states it: the assembly's informational version without its <c>+commit</c> suffix.</summary>
+        public static readonly string Version = ReadVersion(typeof(Emitter).Assembly);
+
+        private static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"TracedLlm.Generators\", {Literal(Version)})]";
+
+        // The types a route's file names. The aliases sit inside the file's namespace declaration,
+        // so they are found before any type of an enclosing namespace (the global namespace, where a
+        // user's own `Task` or `TracedPipeline` may live) and never import extension methods; only a
+        // type declared in TracedLlm.Generated itself could clash (CS0576), and that namespace is the
+        // generator's. Each alias is used by every route file, so none is ever an unused using.
+        private static readonly (string Name, string Type)[] PipelineAliases =
+        {
+            ("Activity", "global::System.Diagnostics.Activity"),
+            ("ActivityKind", "global::System.Diagnostics.ActivityKind"),
+            ("EnvelopeReader", "global::TracedLlm.Pipeline.EnvelopeReader"),
+            ("Exception", "global::System.Exception"),
+            ("FailurePath", "global::TracedLlm.Pipeline.FailurePath"),
+            ("GuardrailMode", "global::TracedLlm.GuardrailMode"),
+            ("HttpContext", "global::Microsoft.AspNetCore.Http.HttpContext"),
+            ("RequestEnvelope", "global::TracedLlm.Pipeline.RequestEnvelope"),
+            ("SpanNames", "global::TracedLlm.Telemetry.SpanNames"),
+            ("Stopwatch", "global::System.Diagnostics.Stopwatch"),
+            ("Task", "global::System.Threading.Tasks.Task"),
+            ("TracedLlmGateway", "global::TracedLlm.Pipeline.TracedLlmGateway"),
+            ("TracedLlmOptions", "global::TracedLlm.TracedLlmOptions"),
+            ("TracedPipeline", "global::TracedLlm.Pipeline.TracedPipeline"),
+            ("TracedRouteInfo", "global::TracedLlm.TracedRouteInfo"),
+            ("Utf8JsonReader", "global::System.Text.Json.Utf8JsonReader"),
+            ("WireFormat", "global::TracedLlm.WireFormat"),
+        };
+
+        /// <summary>Only routes whose handlers take services from DI call it.</summary>
+        private static readonly (string Name, string Type) ServicesAlias =
+            ("ServiceProviderServiceExtensions", "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions");
+
+        private static readonly (string Name, string Type)[] TableAliases =
+        {
+            ("TracedRouteInfo", "global::TracedLlm.TracedRouteInfo"),
+        };
+
+        private static IEnumerable<(string Name, string Type)> RouteAliases(RouteModel route) =>
+            route.Parameters.Concat(route.StreamParameters).Any(p => p.Source is ParameterSource.Service or ParameterSource.OptionalService)
+                ? PipelineAliases.Append(ServicesAlias).OrderBy(a => a.Name, System.StringComparer.Ordinal)
+                : PipelineAliases;
+
+        private static void WriteAliases(IndentedTextWriter w, IEnumerable<(string Name, string Type)> aliases)
+        {
+            foreach (var (name, type) in aliases)
+            {
+                w.WriteLine($"using {name} = {type};");
+            }
+        }
+
+        /// <summary>
+        /// The route at a glance, in the manner of ASP.NET Core's Request Delegate Generator: method
+        /// and path, each handler with its file and line and how its parameters bind, the slot, the
+        /// wire format, the guardrails and the failure path. File names only, never directories, so
+        /// the text is the same on every machine.
+        /// </summary>
+        private static void EmitRouteComment(IndentedTextWriter w, RouteModel route)
+        {
+            var type = route.HandlerTypeName.StartsWith("global::", System.StringComparison.Ordinal) ? route.HandlerTypeName.Substring("global::".Length) : route.HandlerTypeName;
+            var both = route.HandlerMethodName is not null && route.StreamMethodName is not null;
+            w.WriteLine($"// {route.HttpMethod} {route.Pattern}");
+            if (route.HandlerMethodName is not null)
+            {
+                var when = both ? ", unless the body asks for a stream" : ", which refuses a body asking for a stream";
+                w.WriteLine($"//   handler      {type}.{route.HandlerMethodName}{At(route.HandlerLocation)}{when}");
+                w.WriteLine($"//     binds      {Binds(route.Parameters)}");
+            }
+
+            if (route.StreamMethodName is not null)
+            {
+                var when = both ? " when the body says \"stream\": true" : string.Empty;
+                w.WriteLine($"//   streaming    {type}.{route.StreamMethodName}{At(route.StreamLocation)}, as server-sent events{when}");
+                w.WriteLine($"//     binds      {Binds(route.StreamParameters)}");
+            }
+
+            w.WriteLine($"//   slot         {Literal(route.MetadataSlot)}, read from the body and cut from what goes upstream");
+            w.WriteLine($"//   wire format  {route.ErrorFormat}, operation {Literal(route.Operation)}");
+            w.WriteLine("//   guardrails   the ILlmGuardrail services in DI, by mode: pre_call, during_call, post_call");
+            w.WriteLine("//   failures     every exception -> FailurePath: failure span, error response, the ILlmFailureLogger services in DI");
+        }
+
+        private static string At(string? location) => location is null ? string.Empty : $" ({location})";
+
+        private static string Binds(EquatableArray<ParameterModel> parameters) =>
+            parameters.Count == 0 ? "nothing" : string.Join(", ", parameters.Select(p => $"{p.Name.TrimStart('@')}: {Binding(p.Source)}"));
+
+        private static string Binding(ParameterSource source) => source switch
+        {
+            ParameterSource.Body => "body",
+            ParameterSource.LlmCall => "this LlmCall",
+            ParameterSource.HttpContext => "HttpContext",
+            ParameterSource.CancellationToken => "call.CancellationToken",
+            ParameterSource.Service => "service",
+            _ => "optional service",
+        };
+
+        /// <summary>A route's handler, and its streaming handler beside it.</summary>
+        private static string Handlers(string display, string? handlerMethod, string? streamMethod) =>
+            handlerMethod is not null && streamMethod is not null ? $"{display}, streaming {streamMethod}" : display;
+
+        private static string ReadVersion(Assembly assembly)
+        {
+            var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+            if (!string.IsNullOrEmpty(informational))
+            {
+                var plus = informational!.IndexOf('+');
+                return plus < 0 ? informational : informational.Substring(0, plus);
+            }
+
+            return assembly.GetName().Version?.ToString() ?? "0.0.0";
+        }
+
+        private static void Open(IndentedTextWriter w, string? header = null)
+        {
+            if (header is not null)
+            {
+                w.WriteLine(header);
+            }
+
+            w.WriteLine("{");
+            w.Indent++;
+        }
+
+        private static void Close(IndentedTextWriter w, string closing = "}")
+        {
+            w.Indent--;
+            w.WriteLine(closing);
+        }
+
+        private static IndentedTextWriter NewWriter(out StringWriter text)
+        {
+            text = new StringWriter(new StringBuilder(), System.Globalization.CultureInfo.InvariantCulture) { NewLine = "\n" };
+            var writer = new IndentedTextWriter(text, "    ");
+            writer.WriteLine("// <auto-generated/>");
+            writer.WriteLine("#nullable enable");
+            writer.WriteLineNoTabs(string.Empty);
+            return writer;
+        }
+
+        private static string NonNullable(string typeName) =>
+            typeName.EndsWith("?", System.StringComparison.Ordinal) ? typeName.Substring(0, typeName.Length - 1) : typeName;
+
+        private static string Literal(string value) =>
+            Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);
+
+        private static string Xml(string value) => value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    }
+}

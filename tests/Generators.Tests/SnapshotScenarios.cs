@@ -1,0 +1,194 @@
+using System.Collections.Generic;
+
+namespace TracedLlm.Generators.Tests;
+
+/// <summary>
+/// Handler sources whose generated files are checked in under Snapshots/&lt;scenario&gt;/, chosen so
+/// that together they take every branch of the emitter:
+/// <list type="bullet">
+/// <item>returns: T, Task&lt;T&gt;, ValueTask&lt;T&gt;, IResult, Task&lt;IResult&gt;, IAsyncEnumerable&lt;T&gt; alone and beside a regular handler;</item>
+/// <item>bindings: implicit and [FromBody] body (class, record struct, nullable), no body, LlmCall, HttpContext, CancellationToken,
+/// required service (interface, [FromServices] class), optional service (nullable, default value), a keyword-named parameter;</item>
+/// <item>slots: metadata and litellm_metadata by default and set explicitly against the default, a custom slot;</item>
+/// <item>wire formats: OpenAI and Anthropic, by default and set explicitly, streaming and not;</item>
+/// <item>guardrails and failure loggers registered in DI, and handlers that take them as services;</item>
+/// <item>names: overloaded handlers (hashed class names), a nested type, the global namespace, handlers in two files.</item>
+/// </list>
+/// </summary>
+internal static class SnapshotScenarios
+{
+    public static readonly IReadOnlyDictionary<string, string[]> All = new Dictionary<string, string[]>
+    {
+        ["Gateway"] = new[] { Sources.Gateway },
+        ["Bindings"] = new[] { Bindings, GlobalNamespace },
+        ["Guardrails"] = new[] { Guardrails },
+    };
+
+    /// <summary>Every parameter binding, every non-streaming return shape, and the names the generated class is derived from.</summary>
+    public const string Bindings = """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.AspNetCore.Http;
+        using Microsoft.AspNetCore.Mvc;
+        using TracedLlm;
+
+        namespace Contoso.Bindings;
+
+        internal sealed class Clock
+        {
+            public DateTimeOffset Now => DateTimeOffset.UnixEpoch;
+        }
+
+        internal interface ITokenizer
+        {
+            int Count(string? text);
+        }
+
+        internal sealed class CompletionRequest
+        {
+            public string? Prompt { get; set; }
+        }
+
+        internal sealed class CompletionResponse
+        {
+            public int Tokens { get; set; }
+        }
+
+        internal record struct BatchRequest(string? InputFileId);
+
+        internal sealed class AudioRequest
+        {
+            public string? Input { get; set; }
+        }
+
+        internal static class Routes
+        {
+            // Synchronous T; [FromBody] after a [FromServices] class; optional services, nullable and defaulted.
+            [TracedLlmRoute("POST", "/v1/completions")]
+            public static CompletionResponse Completions(
+                [FromServices] Clock clock,
+                [FromBody] CompletionRequest? request,
+                ITokenizer? tokenizer,
+                LlmCall call,
+                HttpContext httpContext,
+                CancellationToken cancellationToken,
+                IServiceProvider? services = null) =>
+                new() { Tokens = tokenizer?.Count(request?.Prompt) ?? 0 };
+
+            // Task<IResult> with a record-struct body under a keyword name; litellm_metadata by default.
+            [TracedLlmRoute("POST", "/v1/batches")]
+            public static Task<IResult> Batches(BatchRequest @object, ITokenizer tokenizer) =>
+                Task.FromResult(Results.Ok(tokenizer.Count(@object.InputFileId)));
+
+            // Overloads: each generated class name carries a hash of its signature.
+            [TracedLlmRoute("POST", "/v1/audio/speech")]
+            public static ValueTask<CompletionResponse> Audio(AudioRequest request) => new(new CompletionResponse());
+
+            [TracedLlmRoute("POST", "/v1/audio/transcriptions", Operation = "transcription")]
+            public static ValueTask<CompletionResponse> Audio(AudioRequest request, LlmCall call) => new(new CompletionResponse { Tokens = call.Model?.Length ?? 0 });
+
+            internal static class Admin
+            {
+                // A nested type, no body, a custom slot named like a keyword-free identifier.
+                [TracedLlmRoute("PUT", "/v1/moderations/{id}", MetadataSlot = "gateway", Operation = "moderation")]
+                public static IResult Moderate(LlmCall call, ITokenizer? tokenizer = null) => Results.Ok(call.Model);
+            }
+        }
+        """;
+
+    /// <summary>A handler in the global namespace, in a second file.</summary>
+    public const string GlobalNamespace = """
+        using TracedLlm;
+
+        internal sealed class EchoRequest
+        {
+            public string? Text { get; set; }
+        }
+
+        internal static class GlobalRoutes
+        {
+            [TracedLlmRoute("POST", "/echo")]
+            public static EchoRequest Echo(EchoRequest request) => request;
+        }
+        """;
+
+    /// <summary>
+    /// Guardrails and failure loggers come from DI: the gateway resolves them once and the generated
+    /// pipeline runs them by mode, so the consumer registers them and the handlers may take them as
+    /// services too. Streaming and not, in both wire formats, with each slot set against its default.
+    /// </summary>
+    public const string Guardrails = """
+        using System.Collections.Generic;
+        using System.Runtime.CompilerServices;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.Extensions.DependencyInjection;
+        using TracedLlm;
+
+        namespace Contoso.Guarded;
+
+        internal sealed class PiiGuardrail : ILlmGuardrail
+        {
+            public string Name => "pii";
+
+            public GuardrailMode Modes => GuardrailMode.PreCall | GuardrailMode.DuringCall | GuardrailMode.PostCall;
+
+            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+                new(context.Request is null ? GuardrailVerdict.Block("no request") : GuardrailVerdict.Allow);
+        }
+
+        internal sealed class AuditFailureLogger : ILlmFailureLogger
+        {
+            public ValueTask LogFailureAsync(FailureContext failure) => default;
+        }
+
+        internal sealed class MessageRequest
+        {
+            public string? Model { get; set; }
+        }
+
+        internal sealed class MessageResponse
+        {
+            public string? Text { get; set; }
+        }
+
+        internal sealed class MessageEvent
+        {
+            public string? Delta { get; set; }
+        }
+
+        internal static class Setup
+        {
+            public static IServiceCollection AddGuards(this IServiceCollection services) => services
+                .AddSingleton<ILlmGuardrail, PiiGuardrail>()
+                .AddSingleton<ILlmFailureLogger, AuditFailureLogger>();
+        }
+
+        internal static class Routes
+        {
+            // Anthropic by path, its slot set to "metadata" against the path's litellm_metadata default.
+            [TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "metadata")]
+            public static async Task<MessageResponse> Messages(MessageRequest request, IEnumerable<ILlmGuardrail> guardrails, ILlmFailureLogger? failureLogger, CancellationToken cancellationToken)
+            {
+                await Task.Yield();
+                return new MessageResponse { Text = request.Model };
+            }
+
+            [TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "metadata")]
+            public static async IAsyncEnumerable<MessageEvent> MessagesStream(MessageRequest request, IEnumerable<ILlmGuardrail> guardrails, LlmCall call, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+            {
+                await Task.Yield();
+                yield return new MessageEvent { Delta = call.Model };
+            }
+
+            // OpenAI path with the Anthropic wire format and litellm_metadata set explicitly; streaming only.
+            [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = "litellm_metadata", ErrorFormat = WireFormat.Anthropic)]
+            public static async IAsyncEnumerable<MessageEvent> Chat(MessageRequest request, PiiGuardrail guardrail, Microsoft.AspNetCore.Http.HttpContext httpContext)
+            {
+                await Task.Yield();
+                yield return new MessageEvent { Delta = guardrail.Name };
+            }
+        }
+        """;
+}
