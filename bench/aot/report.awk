@@ -26,7 +26,7 @@ END {
   printf "Measured %s: the sample gateway, Native AOT and JIT (.NET %s), tracing off and on (OTLP/HTTP to the mock);\n", date, runtime
   printf "time to first response: median (min–max) of %d starts each; load: /v1/chat/completions, %d round(s) of %d s,\n", starts, rounds, seconds
   printf "each cell the median over the rounds; added latency = the gateway's minus the mock's own; %s;\n", quota
-  printf "warm-up: %s; load average (1, 5, 15 min) %s, on 2 cores.\n\n", warm, load
+  printf "warm-up: %s; load average (1, 5, 15 min) %s, on 2 cores.\n\n", warm, loadavg
   print "| | AOT, tracing off | AOT, tracing on | JIT, tracing off | JIT, tracing on | AOT ÷ JIT, off | AOT ÷ JIT, on |"
   print "|---|---|---|---|---|---|---|"
   printf "| size on disk | %s (one file) | same | %s app + %s shared frameworks | same | %s | |\n", mib(aot_bytes), mib(jit_bytes), mib(frameworks_bytes), ratio(aot_bytes, jit_bytes + frameworks_bytes)
