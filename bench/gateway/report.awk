@@ -27,8 +27,8 @@ function ratio(numerator, denominator) { return denominator > 0 ? sprintf("%.2f"
   if (!(route in seen)) { seen[route] = 1; routes[++n] = route }
 }
 END {
-  split("direct bare-proxy tracing-off tracing-record tracing-on portkey", all, " ")
-  for (j = 1; j <= 6; j++) if (all[j] in ran) targets[++m] = all[j]
+  split("direct bare-proxy yarp tracing-off tracing-record tracing-on portkey", all, " ")
+  for (j = 1; j <= 7; j++) if (all[j] in ran) targets[++m] = all[j]
   printf "Measured %s: %d round(s) of %d s per run, each cell the median over the rounds, after warming every\n", date, rounds, seconds
   printf "target up to a quiet JIT (%s); %s; the most CPU time the VM's host took during a kept run: %d %%.\n\n", warm, quota, max_steal
   print "| route | c | target | req/s | p50 ms | p99 ms | added p50 over direct | gateway CPU µs / request | gateway core busy | instructions / request | non-2xx + socket errors |"
@@ -46,14 +46,14 @@ END {
   }
   if (!("tracing-on" in ran)) exit
   print ""
-  print "| route | added p50 at c=1, tracing-on ÷ Portkey (goal ≤ 0.10) | same, bare-proxy ÷ Portkey | c=32 req/s, tracing-on ÷ tracing-off (goal ≥ 0.97) | c=32 work per request (instructions), tracing-off ÷ tracing-on | same, tracing-off ÷ tracing-record | tracing-on spans exported per request, c=1 / c=32 |"
-  print "|---|---|---|---|---|---|---|"
+  print "| route | added p50 at c=1, tracing-on ÷ Portkey (goal ≤ 0.10) | same, bare-proxy ÷ Portkey | same, YARP ÷ Portkey | c=1 p99, tracing-on ÷ tracing-off (goal ≤ 1.2) | c=32 req/s, tracing-on ÷ tracing-off (goal ≥ 0.97) | c=32 req/s, tracing-on ÷ YARP (goal ≥ 0.90) | same, tracing-on ÷ bare-proxy | c=32 work per request (instructions), tracing-off ÷ tracing-on | same, tracing-off ÷ tracing-record | tracing-on spans exported per request, c=1 / c=32 |"
+  print "|---|---|---|---|---|---|---|---|---|---|---|"
   for (r = 1; r <= n; r++) {
     split(routes[r], parts, " ")
     if (parts[2] != 1) continue
     one = routes[r]; many = parts[1] " 32"
     ours = median("p50", "tracing-on" SUBSEP one) - median("p50", "direct" SUBSEP one)
-    latency = "not run"; floor = latency
+    latency = "not run"; floor = latency; yfloor = latency
     if ("portkey" in ran) {
       theirs = median("p50", "portkey" SUBSEP one) - median("p50", "direct" SUBSEP one)
       latency = sprintf("%s (%.3f ÷ %.3f ms)", ratio(ours, theirs), ours, theirs)
@@ -61,18 +61,25 @@ END {
         bare = median("p50", "bare-proxy" SUBSEP one) - median("p50", "direct" SUBSEP one)
         floor = sprintf("%s (%.3f ms)", ratio(bare, theirs), bare)
       }
+      if ("yarp" in ran) {
+        y = median("p50", "yarp" SUBSEP one) - median("p50", "direct" SUBSEP one)
+        yfloor = sprintf("%s (%.3f ms)", ratio(y, theirs), y)
+      }
     }
-    rps = "not run"; capacity = rps; record = rps
+    rps = "not run"; capacity = rps; record = rps; tail = rps; vsyarp = rps; vsbare = rps
+    if ("yarp" in ran) vsyarp = sprintf("%s (%.0f ÷ %.0f)", ratio(median("rps", "tracing-on" SUBSEP many), median("rps", "yarp" SUBSEP many)), median("rps", "tracing-on" SUBSEP many), median("rps", "yarp" SUBSEP many))
+    if ("bare-proxy" in ran) vsbare = sprintf("%s (%.0f)", ratio(median("rps", "tracing-on" SUBSEP many), median("rps", "bare-proxy" SUBSEP many)), median("rps", "bare-proxy" SUBSEP many))
     if ("tracing-off" in ran) {
+      tail = sprintf("%s (%.3f ÷ %.3f ms)", ratio(median("p99", "tracing-on" SUBSEP one), median("p99", "tracing-off" SUBSEP one)), median("p99", "tracing-on" SUBSEP one), median("p99", "tracing-off" SUBSEP one))
       off = "tracing-off" SUBSEP many; on = "tracing-on" SUBSEP many; rec = "tracing-record" SUBSEP many
-      rps = ratio(median("rps", on), median("rps", off))
+      rps = sprintf("%s (%.0f ÷ %.0f)", ratio(median("rps", on), median("rps", off)), median("rps", on), median("rps", off))
       # Capacity is the inverse of the work a request takes. Instructions, not CPU time: on this
       # shared machine the same work takes up to a third more time in one run than in another.
       capacity = has("instructions", on) && has("instructions", off) ? sprintf("%s (%.0fk ÷ %.0fk)", ratio(median("instructions", off), median("instructions", on)), median("instructions", off) / 1000, median("instructions", on) / 1000) : "—"
       record = has("instructions", rec) && has("instructions", off) ? sprintf("%s (%.0fk)", ratio(median("instructions", off), median("instructions", rec)), median("instructions", rec) / 1000) : "not run"
     }
     spans = has("exported", "tracing-on" SUBSEP one) ? sprintf("%.2f / %.2f", median("exported", "tracing-on" SUBSEP one), median("exported", "tracing-on" SUBSEP many)) : "—"
-    printf "| %s | %s | %s | %s | %s | %s | %s |\n", parts[1], latency, floor, rps, capacity, record, spans
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", parts[1], latency, floor, yfloor, tail, rps, vsyarp, vsbare, capacity, record, spans
   }
   printf "\nOTLP export requests the mock received from the tracing-on gateway: %d; spans the gateway dropped (export queue full), warm-up included: %d.\n", exports, dropped
 }

@@ -61,6 +61,15 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     private long _flushDone;
 
     private readonly Thread _loop;
+
+    // Stepping aside (ExportThreadScheduling): the export thread runs under SCHED_IDLE while the queue
+    // is short, and the request path brings it back (by its thread id) once the spans behind it reach
+    // _catchUp, so a busy gateway never starves it into dropping spans.
+    private readonly int _catchUp;
+    private readonly bool _yieldToRequests;
+    private bool _canStepAside;
+    private int _exportThreadId;
+    private int _background;
     private readonly CancellationTokenSource _stop = new();
     private long _dropped;
     private long _exported;
@@ -95,6 +104,8 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         _shutdownTimeout = options.ShutdownTimeout;
         _warningInterval = options.WarningInterval;
         _warn = options.Warn ?? warn ?? (static message => Console.Error.WriteLine(message));
+        _catchUp = Math.Max(1, Math.Min(2 * _batchSize, _maxQueueSize / 2));
+        _yieldToRequests = options.YieldToRequests;
 
         // A thread of its own, as OpenTelemetry's batch processor has: exporters are synchronous
         // (OTLP/HTTP blocks on its send), so a hanging endpoint holds this thread for its timeout,
@@ -158,6 +169,9 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     /// <summary>How often the export loop has blocked waiting for work (a loop that spins never does).</summary>
     internal long Waits => Interlocked.Read(ref _waits);
 
+    /// <summary>Whether the export thread steps aside for requests while the queue is short (Linux, when permitted).</summary>
+    internal bool StepsAside => Volatile.Read(ref _canStepAside);
+
     /// <inheritdoc />
     protected override void OnExport(Activity data)
     {
@@ -204,6 +218,10 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         else if (batchReady)
         {
             Wake();
+            if (Volatile.Read(ref _background) == 1 && Backlog())
+            {
+                StepBack();
+            }
         }
     }
 
@@ -302,6 +320,8 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
 
     private void ExportLoop()
     {
+        _canStepAside = _yieldToRequests && ExportThreadScheduling.CanStepAside();
+        _exportThreadId = _canStepAside ? ExportThreadScheduling.CurrentThreadId() : 0;
         try
         {
             ExportUntilShutDown();
@@ -360,6 +380,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
                 }
 
                 pending -= count;
+                StepAsideUnlessNeeded(closed || flushes > Volatile.Read(ref _flushDone));
                 Export(batch, count);
             }
 
@@ -390,6 +411,55 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         lock (_gate)
         {
             return _closed || _queue.Count >= _batchSize;
+        }
+    }
+
+    // Spans pile up behind the export: it must compete with requests as their equal.
+    private bool Backlog()
+    {
+        lock (_gate)
+        {
+            return _queue.Count >= _catchUp || _queuedBytes >= _maxQueueBytes / 2;
+        }
+    }
+
+    // Before each batch: step aside while less than a batch waits behind this one and no flush or
+    // shut-down waits for it; otherwise run as the requests' equal.
+    private void StepAsideUnlessNeeded(bool waitedFor)
+    {
+        if (!_canStepAside)
+        {
+            return;
+        }
+
+        bool behind;
+        lock (_gate)
+        {
+            behind = _queue.Count >= _batchSize || _queuedBytes >= _maxQueueBytes / 2;
+        }
+
+        if (waitedFor || behind)
+        {
+            StepBack();
+        }
+        else if (Volatile.Read(ref _background) == 0 && ExportThreadScheduling.Apply(background: true))
+        {
+            // Published after the policy is set, then the queue read again: a request that queued
+            // a backlog meanwhile either sees the flag and brings the thread back, or is seen here.
+            Volatile.Write(ref _background, 1);
+            if (Backlog())
+            {
+                StepBack();
+            }
+        }
+    }
+
+    // Back to the normal policy, from the export thread or a request thread (once per step aside).
+    private void StepBack()
+    {
+        if (Interlocked.CompareExchange(ref _background, 0, 1) == 1)
+        {
+            ExportThreadScheduling.Apply(background: false, _exportThreadId);
         }
     }
 

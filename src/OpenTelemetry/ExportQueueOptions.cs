@@ -43,6 +43,15 @@ public sealed class ExportQueueOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// On Linux, the export thread runs under the <c>SCHED_IDLE</c> policy while less than two batches
+    /// are queued, so that serializing a batch never holds up a request on the same core, and as the
+    /// requests' equal once spans pile up (so a busy gateway never starves it into dropping spans).
+    /// Only where the thread is allowed to come back (root, <c>CAP_SYS_NICE</c>, or <c>RLIMIT_NICE</c>
+    /// of 20 or more); elsewhere, and when false, it always runs as an equal. Default true.
+    /// </summary>
+    public bool YieldToRequests { get; set; } = true;
+
     /// <summary>The shortest time between two dropped-span warnings. Default 30 s.</summary>
     public TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -287,6 +287,60 @@ public sealed class ExportQueueTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task TheExportThreadStepsAsideWhileTheQueueIsShortAndComesBackWhenSpansPileUp()
+    {
+        // A batch of 4 is exported while nothing waits behind it: under SCHED_IDLE where the
+        // thread may come back (Linux, permitted), else as an equal. The exporter then holds a batch
+        // while two more batches pile up behind it: a request thread brings the export
+        // thread back to the normal policy before the held batch is released.
+        using var release = new ManualResetEventSlim();
+        var exported = new ConcurrentQueue<string>();
+        var exporter = new PolicyRecordingExporter(exported, release);
+        var processor = new BoundedExportProcessor(exporter, Quiet(new ExportQueueOptions { MaxQueueSize = 100, MaxBatchSize = 4 }));
+        using var provider = Provider(processor);
+        for (var i = 0; i < 4; i++)
+        {
+            Request($"first-{i}", children: 0, attributeBytes: 0);
+        }
+
+        await WaitAsync(() => exporter.Policies.Count == 1);
+        var canStepAside = processor.StepsAside;
+        Assert.Equal(OperatingSystem.IsLinux() && CanLeaveIdlePolicy(), canStepAside);
+        Assert.Equal(canStepAside, exporter.Policies.Single());
+        Assert.Equal(canStepAside, exporter.PolicyNow());
+
+        // Twelve: whenever the export thread takes its next batch of 4, 8 (two batches) wait behind it.
+        for (var i = 0; i < 12; i++)
+        {
+            Request($"second-{i}", children: 0, attributeBytes: 0);
+        }
+
+        await WaitAsync(() => exporter.Policies.Count == 2);
+        Assert.False(exporter.PolicyNow());
+        release.Set();
+        Assert.True(provider.ForceFlush(10_000));
+        Assert.Equal(16, exported.Count);
+
+        // With the option off the thread never steps aside.
+        var plain = new PolicyRecordingExporter(new ConcurrentQueue<string>(), release);
+        using var plainProvider = Provider(new BoundedExportProcessor(plain, Quiet(new ExportQueueOptions { MaxBatchSize = 1, YieldToRequests = false })));
+        Request("plain", children: 0, attributeBytes: 0);
+        Assert.True(plainProvider.ForceFlush(10_000));
+        await WaitAsync(() => !plain.Policies.IsEmpty);
+        Assert.DoesNotContain(true, plain.Policies);
+    }
+
+    // Whether this process may leave SCHED_IDLE (root, CAP_SYS_NICE or RLIMIT_NICE >= 20), tried on a thread of its own.
+    private static bool CanLeaveIdlePolicy()
+    {
+        var result = false;
+        var thread = new Thread(() => result = ExportThreadScheduling.Apply(background: true) && ExportThreadScheduling.Apply(background: false));
+        thread.Start();
+        thread.Join();
+        return result;
+    }
+
     // A thread's user + system CPU time, from /proc (clock ticks of 10 ms).
     private static TimeSpan ThreadCpu(int threadId)
     {
@@ -330,6 +384,40 @@ public sealed class ExportQueueTests : IDisposable
             // /proc/thread-self is a link to /proc/<pid>/task/<tid> of the calling thread.
             ThreadId ??= int.Parse(Path.GetFileName(new DirectoryInfo("/proc/thread-self").LinkTarget!), CultureInfo.InvariantCulture);
             release.Wait();
+            return base.Export(batch);
+        }
+    }
+
+    /// <summary>Records whether each batch was exported under SCHED_IDLE; holds batches after the first until released.</summary>
+    private sealed class PolicyRecordingExporter(ConcurrentQueue<string> names, ManualResetEventSlim release) : NamingExporter(names)
+    {
+        private int _threadId;
+
+        public ConcurrentQueue<bool> Policies { get; } = new();
+
+        // The export thread's policy now, read from /proc by another thread: SCHED_IDLE is 5.
+        public bool PolicyNow()
+        {
+            foreach (var line in File.ReadAllLines($"/proc/self/task/{_threadId}/sched"))
+            {
+                if (line.StartsWith("policy", StringComparison.Ordinal))
+                {
+                    return line.Split(':')[1].Trim() == "5";
+                }
+            }
+
+            throw new InvalidOperationException("no policy line");
+        }
+
+        public override ExportResult Export(in Batch<Activity> batch)
+        {
+            _threadId = int.Parse(Path.GetFileName(new DirectoryInfo("/proc/thread-self").LinkTarget!), CultureInfo.InvariantCulture);
+            Policies.Enqueue(ExportThreadScheduling.IsBackground());
+            if (Policies.Count > 1)
+            {
+                release.Wait();
+            }
+
             return base.Export(batch);
         }
     }
