@@ -110,7 +110,12 @@ public sealed class RequestTimeoutTests : IClassFixture<FaultMatrixHost>, IDispo
     {
         // Kestrel's minimum request body data rate; on main its 408 became a 400.
         using var host = new GatewayHost();
-        host.UseKestrel(kestrel => kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(2)));
+        host.UseKestrel(kestrel =>
+        {
+            // A free loopback port: the default URL (port 5000) may be taken on a shared machine.
+            kestrel.Listen(System.Net.IPAddress.Loopback, 0);
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(2));
+        });
         host.StartServer();
         var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
