@@ -317,10 +317,8 @@ internal sealed class Collector : IAsyncDisposable
             return;
         }
 
-        foreach (var traceId in OtlpTraceIds.Of(body.GetBuffer().AsSpan(0, (int)body.Length)))
-        {
-            _spans.AddOrUpdate(traceId, 1, (_, n) => n + 1);
-        }
+        OtlpWire.ForEachSpan(body.GetBuffer().AsSpan(0, (int)body.Length), span =>
+            _spans.AddOrUpdate(Convert.ToHexStringLower(OtlpWire.Field(span, 1)), 1, (_, n) => n + 1));
 
         Interlocked.Increment(ref _answered);
         context.Response.ContentType = "application/x-protobuf";
@@ -414,68 +412,5 @@ internal sealed class Gateway : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-}
-
-/// <summary>
-/// The trace id of every span in an OTLP ExportTraceServiceRequest, by walking the protobuf wire
-/// format along resource_spans (1), scope_spans (2), spans (2) and the span's trace_id (1).
-/// </summary>
-internal static class OtlpTraceIds
-{
-    private static readonly int[] PathToSpan = { 1, 2, 2 };
-
-    public static List<string> Of(ReadOnlySpan<byte> request)
-    {
-        var ids = new List<string>();
-        Walk(request, 0, ids);
-        return ids;
-    }
-
-    private static void Walk(ReadOnlySpan<byte> message, int depth, List<string> ids)
-    {
-        while (!message.IsEmpty)
-        {
-            var key = ReadVarint(ref message);
-            var field = (int)(key >> 3);
-            switch (key & 7)
-            {
-                case 0: ReadVarint(ref message); break;
-                case 1: message = message[8..]; break;
-                case 5: message = message[4..]; break;
-                case 2:
-                    var length = (int)ReadVarint(ref message);
-                    var value = message[..length];
-                    if (depth == PathToSpan.Length && field == 1)
-                    {
-                        ids.Add(Convert.ToHexStringLower(value));
-                        return;
-                    }
-
-                    if (depth < PathToSpan.Length && field == PathToSpan[depth])
-                    {
-                        Walk(value, depth + 1, ids);
-                    }
-
-                    message = message[length..];
-                    break;
-                default: throw new InvalidDataException($"wire type {key & 7} is not one OTLP uses");
-            }
-        }
-    }
-
-    private static ulong ReadVarint(ref ReadOnlySpan<byte> data)
-    {
-        ulong value = 0;
-        for (var shift = 0; ; shift += 7)
-        {
-            var b = data[0];
-            data = data[1..];
-            value |= (ulong)(b & 0x7f) << shift;
-            if (b < 0x80)
-            {
-                return value;
-            }
-        }
     }
 }

@@ -415,11 +415,14 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     }
 
     // Spans pile up behind the export: it must compete with requests as their equal.
-    private bool Backlog()
+    private bool Backlog() => QueuedAtLeast(_catchUp);
+
+    // At least this many spans, or half the byte budget, wait in the queue.
+    private bool QueuedAtLeast(int spans)
     {
         lock (_gate)
         {
-            return _queue.Count >= _catchUp || _queuedBytes >= _maxQueueBytes / 2;
+            return _queue.Count >= spans || _queuedBytes >= _maxQueueBytes / 2;
         }
     }
 
@@ -432,13 +435,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             return;
         }
 
-        bool behind;
-        lock (_gate)
-        {
-            behind = _queue.Count >= _batchSize || _queuedBytes >= _maxQueueBytes / 2;
-        }
-
-        if (waitedFor || behind)
+        if (waitedFor || QueuedAtLeast(_batchSize))
         {
             StepBack();
         }

@@ -33,7 +33,7 @@ app.MapPost("/v1/traces", async (HttpContext context) =>
 {
     using var body = new MemoryStream();
     await context.Request.Body.CopyToAsync(body);
-    stats.CountExport(body.Length, OtlpSpans.Count(body.GetBuffer().AsSpan(0, (int)body.Length)));
+    stats.CountExport(body.Length, OtlpWire.ForEachSpan(body.GetBuffer().AsSpan(0, (int)body.Length)));
     context.Response.ContentType = "application/x-protobuf";
 });
 app.MapGet("/stats", () => $"chat {stats.Chat}\nmessages {stats.Messages}\nexports {stats.Exports}\nexport_bytes {stats.ExportBytes}\nspans {stats.Spans}\n");
@@ -80,65 +80,5 @@ internal sealed class Stats
         Interlocked.Increment(ref _exports);
         Interlocked.Add(ref _exportBytes, bytes);
         Interlocked.Add(ref _spans, spans);
-    }
-}
-
-/// <summary>
-/// Counts the spans of an OTLP ExportTraceServiceRequest by walking the protobuf wire format along
-/// resource_spans (field 1), scope_spans (field 2) and spans (field 2); nothing else is read.
-/// </summary>
-internal static class OtlpSpans
-{
-    private static readonly int[] PathToSpan = { 1, 2, 2 };
-
-    public static int Count(ReadOnlySpan<byte> request) => Count(request, depth: 0);
-
-    private static int Count(ReadOnlySpan<byte> message, int depth)
-    {
-        var total = 0;
-        while (!message.IsEmpty)
-        {
-            var key = ReadVarint(ref message);
-            switch (key & 7)
-            {
-                case 0:
-                    ReadVarint(ref message);
-                    break;
-                case 1:
-                    message = message[8..];
-                    break;
-                case 5:
-                    message = message[4..];
-                    break;
-                case 2:
-                    var length = (int)ReadVarint(ref message);
-                    if ((int)(key >> 3) == PathToSpan[depth])
-                    {
-                        total += depth == PathToSpan.Length - 1 ? 1 : Count(message[..length], depth + 1);
-                    }
-
-                    message = message[length..];
-                    break;
-                default:
-                    throw new InvalidDataException($"wire type {key & 7} is not one OTLP uses");
-            }
-        }
-
-        return total;
-    }
-
-    private static ulong ReadVarint(ref ReadOnlySpan<byte> data)
-    {
-        ulong value = 0;
-        for (var shift = 0; ; shift += 7)
-        {
-            var b = data[0];
-            data = data[1..];
-            value |= (ulong)(b & 0x7f) << shift;
-            if (b < 0x80)
-            {
-                return value;
-            }
-        }
     }
 }
