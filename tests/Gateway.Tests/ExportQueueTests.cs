@@ -297,7 +297,7 @@ public sealed class ExportQueueTests : IDisposable
         using var release = new ManualResetEventSlim();
         var exported = new ConcurrentQueue<string>();
         var exporter = new PolicyRecordingExporter(exported, release);
-        var processor = new BoundedExportProcessor(exporter, Quiet(new ExportQueueOptions { MaxQueueSize = 100, MaxBatchSize = 4 }));
+        var processor = new BoundedExportProcessor(exporter, Quiet(new ExportQueueOptions { MaxQueueSize = 100, MaxBatchSize = 4, YieldToRequests = true }));
         using var provider = Provider(processor);
         for (var i = 0; i < 4; i++)
         {
@@ -322,9 +322,10 @@ public sealed class ExportQueueTests : IDisposable
         Assert.True(provider.ForceFlush(10_000));
         Assert.Equal(16, exported.Count);
 
-        // With the option off the thread never steps aside.
+        // With the option off (the default) the thread never steps aside.
+        Assert.False(new ExportQueueOptions().YieldToRequests);
         var plain = new PolicyRecordingExporter(new ConcurrentQueue<string>(), release);
-        using var plainProvider = Provider(new BoundedExportProcessor(plain, Quiet(new ExportQueueOptions { MaxBatchSize = 1, YieldToRequests = false })));
+        using var plainProvider = Provider(new BoundedExportProcessor(plain, Quiet(new ExportQueueOptions { MaxBatchSize = 1 })));
         Request("plain", children: 0, attributeBytes: 0);
         Assert.True(plainProvider.ForceFlush(10_000));
         await WaitAsync(() => !plain.Policies.IsEmpty);
