@@ -51,7 +51,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            if (CompilationFacts.Create(start.Compilation, start.CancellationToken) is not { } compilation || compilation.Routes.IsEmpty)
+            if (CompilationFacts.Create(start.Compilation, start.CancellationToken) is not { } compilation || !compilation.MayHaveRoutes)
             {
                 return;
             }
@@ -79,7 +79,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         {
             if (_filters is null)
             {
-                Interlocked.CompareExchange(ref _filters, FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods, cancellationToken), null);
+                Interlocked.CompareExchange(ref _filters, FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken), cancellationToken), null);
             }
 
             return _filters!;
@@ -93,7 +93,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph);
+            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.CancellationToken);
             foreach (var block in context.OperationBlocks)
             {
                 foreach (var operation in block.DescendantsAndSelf())
@@ -108,7 +108,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             var facts = scope.Facts;
             _methods[owner.OriginalDefinition] = facts;
 
-            var routes = _facts.RoutesOfRoot(owner);
+            var routes = _facts.RoutesOfRoot(owner, context.CancellationToken);
             if (routes.IsDefault)
             {
                 return;
@@ -118,7 +118,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             foreach (var key in facts.Keys.Where(k => k.Values.All(v => v.IsLocal)))
             {
                 var constants = key.Values.Where(v => v.Kind == KeyValueKind.Constant).Select(v => v.Constant!).ToImmutableHashSet(System.StringComparer.Ordinal);
-                SlotMismatchRule.Report(constants, key.Values.Any(v => v.Kind == KeyValueKind.Unknown), key.Location, routes, _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic);
+                SlotMismatchRule.Report(constants, key.Values.Any(v => v.Kind == KeyValueKind.Unknown), key.Location, routes, _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic, context.CancellationToken);
             }
 
             if (facts.Throws.Count > 0)
@@ -137,8 +137,13 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
         public void ReportThroughCalls(System.Action<Diagnostic> report, CancellationToken cancellationToken)
         {
-            var graph = CallGraph.Walk(_facts, _methods);
-            var keys = new KeyResolver(_facts, _methods);
+            if (_facts.Routes(cancellationToken).IsEmpty)
+            {
+                return;
+            }
+
+            var graph = CallGraph.Walk(_facts, _methods, cancellationToken);
+            var keys = new KeyResolver(_facts, _methods, cancellationToken);
             FailureFilters? filters = null;
             foreach (var (symbol, routes) in graph.Reached.OrderBy(r => r.Symbol.ToDisplayString(), System.StringComparer.Ordinal))
             {
@@ -148,11 +153,11 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     continue;
                 }
 
-                var isRoot = !_facts.RoutesOfRoot(symbol).IsDefault;
+                var isRoot = !_facts.RoutesOfRoot(symbol, cancellationToken).IsDefault;
                 foreach (var key in facts.Keys.Where(k => !isRoot || !k.Values.All(v => v.IsLocal)))
                 {
                     var (constants, unknown) = keys.Resolve(key.Values);
-                    SlotMismatchRule.Report(constants, unknown, key.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report);
+                    SlotMismatchRule.Report(constants, unknown, key.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken);
                 }
 
                 // Arguments that fill a key parameter of the method they call are keys where they are written.
@@ -161,7 +166,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     if (keys.IsKeyParameter(argument.Callee, argument.Ordinal) && !argument.Values.Any(v => v.Kind == KeyValueKind.Parameter))
                     {
                         var (constants, unknown) = keys.Resolve(argument.Values);
-                        SlotMismatchRule.Report(constants, unknown, argument.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report);
+                        SlotMismatchRule.Report(constants, unknown, argument.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken);
                     }
                 }
 

@@ -101,7 +101,7 @@ internal sealed class KeyCollector : IFactCollector
 
     /// <summary>Values worth keeping: a slot name, or a reference resolved later.</summary>
     private static bool Matters(ImmutableArray<KeyValue> values, MethodScope scope) =>
-        values.Any(v => v.Kind is not (KeyValueKind.Constant or KeyValueKind.Unknown) || (v.Kind == KeyValueKind.Constant && scope.Compilation.SlotNames.Contains(v.Constant!)));
+        values.Any(v => v.Kind is not (KeyValueKind.Constant or KeyValueKind.Unknown) || (v.Kind == KeyValueKind.Constant && scope.Compilation.SlotNames(scope.CancellationToken).Contains(v.Constant!)));
 
     private static ImmutableArray<KeyValue> Relevant(ImmutableArray<KeyValue> values, MethodScope scope) =>
         Matters(values, scope) ? values : ImmutableArray.Create(KeyValue.Unknown);

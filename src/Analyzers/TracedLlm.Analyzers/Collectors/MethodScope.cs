@@ -11,9 +11,10 @@ namespace TracedLlm.Analyzers.Collectors;
 /// <summary>One operation block being read: its owner, its operations, the value flow over them, and the facts the collectors fill.</summary>
 internal sealed class MethodScope
 {
-    public MethodScope(CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf)
+    public MethodScope(CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, System.Threading.CancellationToken cancellationToken)
     {
         Compilation = compilation;
+        CancellationToken = cancellationToken;
         Owner = owner;
         Blocks = blocks;
         Flow = new ValueFlow(compilation.Types, owner, blocks, graphOf);
@@ -27,6 +28,8 @@ internal sealed class MethodScope
     public CompilationFacts Compilation { get; }
 
     public WellKnownTypes Types => Compilation.Types;
+
+    public System.Threading.CancellationToken CancellationToken { get; }
 
     public ISymbol Owner { get; }
 

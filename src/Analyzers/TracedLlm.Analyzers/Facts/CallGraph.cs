@@ -31,13 +31,15 @@ internal sealed class CallGraph
 
     public bool ReachedOutsideAttempts(ISymbol symbol) => _outsideAttempts.Contains(symbol);
 
-    public static CallGraph Walk(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts)
+    public static CallGraph Walk(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
     {
         var graph = new CallGraph();
-        var origins = compilation.Routes.Select(r => (Roots: (IEnumerable<ISymbol>)new[] { r.Handler }, Routes: (IReadOnlyList<TracedRoute>)new[] { r })).ToList();
-        if (!compilation.Policies.IsEmpty)
+        var all = compilation.Routes(cancellationToken);
+        var policies = compilation.Policies(cancellationToken);
+        var origins = all.Select(r => (Roots: (IEnumerable<ISymbol>)new[] { r.Handler }, Routes: (IReadOnlyList<TracedRoute>)new[] { r })).ToList();
+        if (!policies.IsEmpty)
         {
-            origins.Add((compilation.Policies, compilation.Routes));
+            origins.Add((policies, all));
         }
 
         foreach (var (roots, routes) in origins)
@@ -55,7 +57,7 @@ internal sealed class CallGraph
                         continue;
                     }
 
-                    foreach (var (callee, calleeOutside) in Edges(symbol, outside, compilation, facts))
+                    foreach (var (callee, calleeOutside) in Edges(symbol, outside, compilation, facts, cancellationToken))
                     {
                         if (seen.Add((callee, calleeOutside)))
                         {
@@ -85,12 +87,12 @@ internal sealed class CallGraph
         }
     }
 
-    private static IEnumerable<(ISymbol, bool)> Edges(ISymbol symbol, bool outside, CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts)
+    private static IEnumerable<(ISymbol, bool)> Edges(ISymbol symbol, bool outside, CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
     {
         if (symbol is IMethodSymbol method)
         {
             // A call of an interface or virtual method reaches its implementations.
-            foreach (var implementation in compilation.Implementations(method))
+            foreach (var implementation in compilation.Implementations(method, cancellationToken))
             {
                 yield return (implementation, outside);
             }

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using TracedLlm.Generators;
 
@@ -13,158 +15,315 @@ internal sealed record TracedRoute(IMethodSymbol Handler, string Display, string
 /// What is known of a compilation before any method body is read, from declarations and
 /// attributes alone: the route → slot table, the roots of traced code (handlers, authenticator and
 /// guardrail implementations) and the routes each reaches, and interface / virtual dispatch. One
-/// instance per compilation, built at compilation start; it is what makes per-method diagnostics
-/// possible while typing.
+/// instance per compilation start; it is what makes per-method diagnostics possible while typing.
 /// </summary>
+/// <remarks>
+/// An editor starts a compilation for every document it analyses after an edit, so nothing here is
+/// built up front from the whole compilation. Creating it reads the cached per-tree
+/// <see cref="DeclarationIndex"/> (syntax only). Whether a method is a root is read from that
+/// method's own attributes and type. The slot names come from syntax unless a route may name its
+/// own slot. The route table binds only the methods whose syntax may carry <c>[TracedLlmRoute]</c>,
+/// and only when a policy or the end of the compilation needs every route; dispatch, which needs
+/// every type, only at the end of the compilation. Each lazy part is built once per instance, by
+/// whichever thread asks first.
+/// </remarks>
 internal sealed class CompilationFacts
 {
-    private readonly Dictionary<IMethodSymbol, ImmutableArray<TracedRoute>> _roots;
-    private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _implementations;
+    private static readonly ImmutableHashSet<string> DefaultSlots = ImmutableHashSet.Create(System.StringComparer.Ordinal, RouteConventions.MetadataSlot, RouteConventions.LiteLlmMetadataSlot);
 
-    private CompilationFacts(WellKnownTypes types, ImmutableArray<TracedRoute> routes, Dictionary<IMethodSymbol, ImmutableArray<TracedRoute>> roots, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, ImmutableArray<IMethodSymbol> policies, ImmutableArray<IMethodSymbol> filterMethods)
+    private readonly Compilation _compilation;
+    private readonly DeclaredCandidates _candidates;
+    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<TracedRoute>> _roots = new(SymbolEqualityComparer.Default);
+    private DeclaredRoutes? _declared;
+    private Dispatch? _dispatch;
+    private ImmutableHashSet<string>? _slotNames;
+
+    private CompilationFacts(Compilation compilation, WellKnownTypes types, DeclaredCandidates candidates)
     {
-        FilterMethods = filterMethods;
+        _compilation = compilation;
         Types = types;
-        Routes = routes;
-        _roots = roots;
-        _implementations = implementations;
-        Policies = policies;
-        var slots = new HashSet<string>(System.StringComparer.Ordinal) { RouteConventions.MetadataSlot, RouteConventions.LiteLlmMetadataSlot };
-        foreach (var route in routes)
-        {
-            slots.Add(route.Slot);
-        }
-
-        SlotNames = slots.ToImmutableHashSet(System.StringComparer.Ordinal);
+        _candidates = candidates;
+        _slotNames = candidates.CustomSlot ? null : DefaultSlots;
     }
 
     public WellKnownTypes Types { get; }
 
-    /// <summary>Every traced route, ordered by method and path.</summary>
-    public ImmutableArray<TracedRoute> Routes { get; }
+    /// <summary>False when no declaration can be a route: the compilation certainly has none.</summary>
+    public bool MayHaveRoutes => _candidates.AnyRoute;
 
-    /// <summary>Authenticator and guardrail implementations: traced code of every route.</summary>
-    public ImmutableArray<IMethodSymbol> Policies { get; }
+    /// <summary>Every traced route, ordered by method and path.</summary>
+    public ImmutableArray<TracedRoute> Routes(CancellationToken cancellationToken) => Declared(cancellationToken).Routes;
 
     /// <summary>Methods marked [FailureLoggingPath].</summary>
-    public ImmutableArray<IMethodSymbol> FilterMethods { get; }
+    public ImmutableArray<IMethodSymbol> FilterMethods(CancellationToken cancellationToken) => Declared(cancellationToken).FilterMethods;
+
+    /// <summary>Authenticator and guardrail implementations: traced code of every route.</summary>
+    public ImmutableArray<IMethodSymbol> Policies(CancellationToken cancellationToken) => Dispatched(cancellationToken).Policies;
 
     /// <summary>Every name a slot has: the two defaults and each route's own.</summary>
-    public ImmutableHashSet<string> SlotNames { get; }
-
-    /// <summary>The routes a root of traced code serves, or default when the method is no root.</summary>
-    public ImmutableArray<TracedRoute> RoutesOfRoot(ISymbol symbol) =>
-        symbol is IMethodSymbol method && _roots.TryGetValue(method.OriginalDefinition, out var routes) ? routes : default;
-
-    /// <summary>The source implementations and overrides a call to <paramref name="method"/> may dispatch to.</summary>
-    public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method) =>
-        _implementations.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
-
-    public static CompilationFacts? Create(Compilation compilation, System.Threading.CancellationToken cancellationToken)
+    public ImmutableHashSet<string> SlotNames(CancellationToken cancellationToken)
     {
-        if (WellKnownTypes.Create(compilation) is not { } types)
+        if (Volatile.Read(ref _slotNames) is { } known)
         {
-            return null;
+            return known;
         }
 
-        var routes = new List<TracedRoute>();
-        var policies = new List<IMethodSymbol>();
-        var filterMethods = new List<IMethodSymbol>();
-        var implementations = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
-        var stack = new Stack<INamespaceOrTypeSymbol>();
-        stack.Push(compilation.Assembly.GlobalNamespace);
-        while (stack.Count > 0)
+        var slots = DefaultSlots.ToBuilder();
+        foreach (var route in Routes(cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var container = stack.Pop();
-            foreach (var member in container.GetMembers())
-            {
-                switch (member)
-                {
-                    case INamespaceOrTypeSymbol nested:
-                        stack.Push(nested);
-                        if (nested is INamedTypeSymbol type)
-                        {
-                            ReadType(type, types, routes, policies, filterMethods, implementations);
-                        }
-
-                        break;
-                }
-            }
+            slots.Add(route.Slot);
         }
 
-        routes.Sort((a, b) => string.CompareOrdinal(a.Display, b.Display));
-        var all = routes.ToImmutableArray();
-        var roots = new Dictionary<IMethodSymbol, ImmutableArray<TracedRoute>>(SymbolEqualityComparer.Default);
-        foreach (var route in all)
-        {
-            roots[route.Handler] = roots.TryGetValue(route.Handler, out var existing) ? existing.Add(route) : ImmutableArray.Create(route);
-        }
-
-        foreach (var policy in policies)
-        {
-            roots[policy] = all;
-        }
-
-        return new CompilationFacts(types, all, roots, implementations, policies.ToImmutableArray(), filterMethods.ToImmutableArray());
+        return Publish(ref _slotNames, slots.ToImmutable());
     }
 
-    private static void ReadType(INamedTypeSymbol type, WellKnownTypes types, List<TracedRoute> routes, List<IMethodSymbol> policies, List<IMethodSymbol> filterMethods, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations)
+    /// <summary>The routes a root of traced code serves, or default when the method is no root.</summary>
+    public ImmutableArray<TracedRoute> RoutesOfRoot(ISymbol symbol, CancellationToken cancellationToken)
     {
-        foreach (var member in type.GetMembers())
+        if (symbol is not IMethodSymbol method)
         {
-            if (member is not IMethodSymbol method)
+            return default;
+        }
+
+        method = method.OriginalDefinition;
+        if (_roots.TryGetValue(method, out var known))
+        {
+            return known;
+        }
+
+        return _roots.GetOrAdd(method, ReadRoot(method, cancellationToken));
+    }
+
+    /// <summary>The source implementations and overrides a call to <paramref name="method"/> may dispatch to.</summary>
+    public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method, CancellationToken cancellationToken) =>
+        Dispatched(cancellationToken).Implementations.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
+
+    public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken) =>
+        WellKnownTypes.Create(compilation) is { } types ? new CompilationFacts(compilation, types, DeclaredCandidates.Of(compilation, cancellationToken)) : null;
+
+    /// <summary>
+    /// One method's roots, as the walk of every type would find them: a policy serves every route,
+    /// else a handler its own. Only a method a type lists is a root (a partial method's body is
+    /// not: the type lists its declaration).
+    /// </summary>
+    private ImmutableArray<TracedRoute> ReadRoot(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        if (method.PartialDefinitionPart is not null)
+        {
+            return default;
+        }
+
+        if (IsPolicy(method, Types))
+        {
+            var all = Routes(cancellationToken);
+            return all.IsEmpty ? default : all;
+        }
+
+        var own = new List<TracedRoute>();
+        ReadAttributes(method, Types, own, filterMethods: null);
+        return own.Count == 0 ? default : own.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToImmutableArray();
+    }
+
+    private static bool IsPolicy(IMethodSymbol method, WellKnownTypes types)
+    {
+        var type = method.ContainingType;
+        foreach (var @interface in type.AllInterfaces)
+        {
+            if (!WellKnownTypes.Same(@interface, types.Authenticator) && !WellKnownTypes.Same(@interface, types.Guardrail))
             {
                 continue;
             }
 
-            for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
-            {
-                Add(implementations, overridden, method);
-            }
-
-            foreach (var attribute in method.GetAttributes())
-            {
-                if (WellKnownTypes.Same(attribute.AttributeClass, types.RouteAttribute))
-                {
-                    var data = RouteAttributeData.Read(attribute);
-                    var display = $"{data.HttpMethod?.ToUpperInvariant()} {data.Pattern}";
-                    routes.Add(new TracedRoute(method.OriginalDefinition, display, data.Slot, $"global::TracedLlm.Generated.{HandlerBinding.GeneratedClassName(method)}.MetadataSlot"));
-                }
-                else if (WellKnownTypes.Same(attribute.AttributeClass, types.FailureLoggingPathAttribute))
-                {
-                    filterMethods.Add(method.OriginalDefinition);
-                }
-            }
-        }
-
-        foreach (var @interface in type.AllInterfaces)
-        {
-            var isPolicy = WellKnownTypes.Same(@interface, types.Authenticator) || WellKnownTypes.Same(@interface, types.Guardrail);
             foreach (var interfaceMember in @interface.GetMembers())
             {
                 if (interfaceMember is IMethodSymbol interfaceMethod
                     && type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
-                    && WellKnownTypes.Same(implementation.ContainingType, type))
+                    && WellKnownTypes.Same(implementation.ContainingType, type)
+                    && WellKnownTypes.Same(implementation.OriginalDefinition, method))
                 {
-                    Add(implementations, interfaceMethod, implementation);
-                    if (isPolicy)
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private DeclaredRoutes Declared(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _declared) is { } known)
+        {
+            return known;
+        }
+
+        DeclaredRoutes declared;
+        if (_candidates.NeedsWholeWalk)
+        {
+            declared = Dispatched(cancellationToken).Declared!;
+        }
+        else
+        {
+            var routes = new List<TracedRoute>();
+            var filterMethods = new List<IMethodSymbol>();
+            var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            foreach (var name in _candidates.RouteMethods.Union(_candidates.FilterMethods).OrderBy(n => n, System.StringComparer.Ordinal))
+            {
+                foreach (var symbol in _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
+                {
+                    if (symbol is IMethodSymbol method && seen.Add(method))
                     {
-                        policies.Add(implementation.OriginalDefinition);
+                        ReadAttributes(method, Types, routes, filterMethods);
                     }
                 }
+            }
+
+            declared = DeclaredRoutes.Create(routes, filterMethods);
+        }
+
+        return Publish(ref _declared, declared);
+    }
+
+    private Dispatch Dispatched(CancellationToken cancellationToken) =>
+        Volatile.Read(ref _dispatch) ?? Publish(ref _dispatch, Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
+
+    /// <summary>The first value published wins; a racing thread's duplicate is dropped. Nothing is published when building it was cancelled.</summary>
+    private static T Publish<T>(ref T? field, T value)
+        where T : class =>
+        Interlocked.CompareExchange(ref field, value, null) ?? value;
+
+    private static void ReadAttributes(IMethodSymbol method, WellKnownTypes types, List<TracedRoute> routes, List<IMethodSymbol>? filterMethods)
+    {
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (WellKnownTypes.Same(attribute.AttributeClass, types.RouteAttribute))
+            {
+                var data = RouteAttributeData.Read(attribute);
+                var display = $"{data.HttpMethod?.ToUpperInvariant()} {data.Pattern}";
+                routes.Add(new TracedRoute(method.OriginalDefinition, display, data.Slot, $"global::TracedLlm.Generated.{HandlerBinding.GeneratedClassName(method)}.MetadataSlot"));
+            }
+            else if (filterMethods is not null && WellKnownTypes.Same(attribute.AttributeClass, types.FailureLoggingPathAttribute))
+            {
+                filterMethods.Add(method.OriginalDefinition);
             }
         }
     }
 
-    private static void Add(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, IMethodSymbol declared, IMethodSymbol implementation)
+    /// <summary>The routes and the [FailureLoggingPath] methods of the compilation.</summary>
+    private sealed class DeclaredRoutes
     {
-        var key = declared.OriginalDefinition;
-        if (!implementations.TryGetValue(key, out var list))
+        private DeclaredRoutes(ImmutableArray<TracedRoute> routes, ImmutableArray<IMethodSymbol> filterMethods)
         {
-            implementations[key] = list = new List<IMethodSymbol>();
+            Routes = routes;
+            FilterMethods = filterMethods;
         }
 
-        list.Add(implementation.OriginalDefinition);
+        public ImmutableArray<TracedRoute> Routes { get; }
+
+        public ImmutableArray<IMethodSymbol> FilterMethods { get; }
+
+        public static DeclaredRoutes Create(List<TracedRoute> routes, List<IMethodSymbol> filterMethods)
+        {
+            // A stable order, whichever way the declarations were found.
+            var ordered = routes
+                .OrderBy(r => r.Display, System.StringComparer.Ordinal)
+                .ThenBy(r => r.Handler.ToDisplayString(), System.StringComparer.Ordinal)
+                .ToImmutableArray();
+            return new DeclaredRoutes(ordered, filterMethods.ToImmutableArray());
+        }
+    }
+
+    /// <summary>Interface and virtual dispatch and the policies, from a walk of every type; the declarations too when syntax cannot find them all.</summary>
+    private sealed class Dispatch
+    {
+        private Dispatch(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, ImmutableArray<IMethodSymbol> policies, DeclaredRoutes? declared)
+        {
+            Implementations = implementations;
+            Policies = policies;
+            Declared = declared;
+        }
+
+        public Dictionary<IMethodSymbol, List<IMethodSymbol>> Implementations { get; }
+
+        public ImmutableArray<IMethodSymbol> Policies { get; }
+
+        public DeclaredRoutes? Declared { get; }
+
+        public static Dispatch Walk(Compilation compilation, WellKnownTypes types, bool withDeclarations, CancellationToken cancellationToken)
+        {
+            var routes = new List<TracedRoute>();
+            var filterMethods = new List<IMethodSymbol>();
+            var policies = new List<IMethodSymbol>();
+            var implementations = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+            var stack = new Stack<INamespaceOrTypeSymbol>();
+            stack.Push(compilation.Assembly.GlobalNamespace);
+            while (stack.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var container = stack.Pop();
+                foreach (var member in container.GetMembers())
+                {
+                    if (member is INamespaceOrTypeSymbol nested)
+                    {
+                        stack.Push(nested);
+                        if (nested is INamedTypeSymbol type)
+                        {
+                            ReadType(type, types, withDeclarations ? routes : null, filterMethods, policies, implementations);
+                        }
+                    }
+                }
+            }
+
+            return new Dispatch(implementations, policies.ToImmutableArray(), withDeclarations ? DeclaredRoutes.Create(routes, filterMethods) : null);
+        }
+
+        private static void ReadType(INamedTypeSymbol type, WellKnownTypes types, List<TracedRoute>? routes, List<IMethodSymbol> filterMethods, List<IMethodSymbol> policies, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                if (member is not IMethodSymbol method)
+                {
+                    continue;
+                }
+
+                for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+                {
+                    Add(implementations, overridden, method);
+                }
+
+                if (routes is not null)
+                {
+                    ReadAttributes(method, types, routes, filterMethods);
+                }
+            }
+
+            foreach (var @interface in type.AllInterfaces)
+            {
+                var isPolicy = WellKnownTypes.Same(@interface, types.Authenticator) || WellKnownTypes.Same(@interface, types.Guardrail);
+                foreach (var interfaceMember in @interface.GetMembers())
+                {
+                    if (interfaceMember is IMethodSymbol interfaceMethod
+                        && type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
+                        && WellKnownTypes.Same(implementation.ContainingType, type))
+                    {
+                        Add(implementations, interfaceMethod, implementation);
+                        if (isPolicy)
+                        {
+                            policies.Add(implementation.OriginalDefinition);
+                        }
+                    }
+                }
+            }
+        }
+
+        private static void Add(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, IMethodSymbol declared, IMethodSymbol implementation)
+        {
+            var key = declared.OriginalDefinition;
+            if (!implementations.TryGetValue(key, out var list))
+            {
+                implementations[key] = list = new List<IMethodSymbol>();
+            }
+
+            list.Add(implementation.OriginalDefinition);
+        }
     }
 }

@@ -19,10 +19,12 @@ internal sealed class KeyResolver
     private readonly CompilationFacts _compilation;
     private readonly Dictionary<(ISymbol, KeyValueKind), (ImmutableHashSet<string> Constants, bool Unknown)> _memo = new();
     private readonly HashSet<(ISymbol Method, int Ordinal)> _keyParameters = new();
+    private readonly System.Threading.CancellationToken _cancellationToken;
 
-    public KeyResolver(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts)
+    public KeyResolver(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
     {
         _compilation = compilation;
+        _cancellationToken = cancellationToken;
         _facts = facts;
         FindKeyParameters();
     }
@@ -33,7 +35,7 @@ internal sealed class KeyResolver
     /// <summary>True when the parameter is used as a key inside the method (or inside one it may dispatch to).</summary>
     public bool IsKeyParameter(IMethodSymbol method, int ordinal) =>
         _keyParameters.Contains((method.OriginalDefinition, ordinal))
-        || _compilation.Implementations(method).Any(i => _keyParameters.Contains((i, ordinal)));
+        || _compilation.Implementations(method, _cancellationToken).Any(i => _keyParameters.Contains((i, ordinal)));
 
     private (ImmutableHashSet<string>, bool) Resolve(IEnumerable<KeyValue> values, int depth)
     {

@@ -14,14 +14,14 @@ namespace TracedLlm.Analyzers.Rules;
 /// </summary>
 internal static class SlotMismatchRule
 {
-    public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location, IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location, IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor, Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
     {
         if (unknown || routes.Count == 0)
         {
             return;
         }
 
-        var slotKeys = constants.Where(compilation.SlotNames.Contains).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var slotKeys = constants.Where(compilation.SlotNames(cancellationToken).Contains).OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (slotKeys.Count == 0)
         {
             return;

@@ -1,0 +1,228 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TracedLlm.Generators;
+
+namespace TracedLlm.Analyzers.Facts;
+
+/// <summary>How a <c>MetadataSlot = ...</c> argument reads before binding.</summary>
+internal enum SlotSyntax
+{
+    /// <summary>No argument, or a literal naming one of the two default slots (or null): the slot is a default one.</summary>
+    Default,
+
+    /// <summary>Any other literal or an expression: only binding tells the slot.</summary>
+    Other,
+}
+
+/// <summary>An attribute on a method declaration, as written: the attribute's last name without its <c>Attribute</c> suffix.</summary>
+internal readonly record struct AttributedMethod(string MethodName, string AttributeName, SlotSyntax Slot);
+
+/// <summary>
+/// What one syntax tree declares that can make a method a route or a failure logging path, read
+/// from syntax alone: the attributes on its methods, the attributes on other members a method
+/// symbol comes from (constructors, operators, accessors, explicit interface implementations), and
+/// its using aliases. Cached per tree: a tree never changes, so after an edit only the edited
+/// file is read again, and what the compiler has not bound stays unbound.
+/// </summary>
+internal sealed class DeclarationIndex
+{
+    private static readonly ConditionalWeakTable<SyntaxTree, DeclarationIndex> Cache = new();
+
+    private DeclarationIndex(ImmutableArray<AttributedMethod> methods, ImmutableHashSet<string> otherAttributes, ImmutableArray<(string Alias, string Target)> aliases)
+    {
+        Methods = methods;
+        OtherAttributes = otherAttributes;
+        Aliases = aliases;
+    }
+
+    /// <summary>Attributes on ordinary named methods of types.</summary>
+    public ImmutableArray<AttributedMethod> Methods { get; }
+
+    /// <summary>Attribute names on the other members that are method symbols; a route there is read by a walk of the whole compilation.</summary>
+    public ImmutableHashSet<string> OtherAttributes { get; }
+
+    /// <summary>Using aliases, alias → the last name of its target, both without an <c>Attribute</c> suffix.</summary>
+    public ImmutableArray<(string Alias, string Target)> Aliases { get; }
+
+    public static DeclarationIndex Of(SyntaxTree tree, CancellationToken cancellationToken)
+    {
+        if (Cache.TryGetValue(tree, out var known))
+        {
+            return known;
+        }
+
+        var index = Read(tree.GetRoot(cancellationToken), cancellationToken);
+        return Cache.GetValue(tree, _ => index);
+    }
+
+    /// <summary>The name an attribute is written with, as the compiler matches it: the last identifier, without the <c>Attribute</c> suffix.</summary>
+    public static string Normalize(string name) =>
+        name.Length > "Attribute".Length && name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+
+    private static DeclarationIndex Read(SyntaxNode root, CancellationToken cancellationToken)
+    {
+        var methods = ImmutableArray.CreateBuilder<AttributedMethod>();
+        var other = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var aliases = ImmutableArray.CreateBuilder<(string, string)>();
+
+        // Declarations only: namespaces and types are entered, member bodies never are.
+        foreach (var node in root.DescendantNodes(static n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax or BasePropertyDeclarationSyntax or AccessorListSyntax))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            switch (node)
+            {
+                case UsingDirectiveSyntax { Alias: { } alias, NamespaceOrType: { } target }:
+                    aliases.Add((Normalize(alias.Name.Identifier.ValueText), Normalize(LastName(target))));
+                    break;
+                case MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } method:
+                    foreach (var list in method.AttributeLists)
+                    {
+                        foreach (var attribute in list.Attributes)
+                        {
+                            methods.Add(new AttributedMethod(method.Identifier.ValueText, Normalize(LastName(attribute.Name)), Slot(attribute)));
+                        }
+                    }
+
+                    break;
+                case BaseMethodDeclarationSyntax member:
+                    AddNames(member.AttributeLists, other);
+                    break;
+                case AccessorDeclarationSyntax accessor:
+                    AddNames(accessor.AttributeLists, other);
+                    break;
+            }
+        }
+
+        return new DeclarationIndex(methods.ToImmutable(), other.ToImmutable(), aliases.ToImmutable());
+    }
+
+    private static void AddNames(SyntaxList<AttributeListSyntax> lists, ImmutableHashSet<string>.Builder names)
+    {
+        foreach (var list in lists)
+        {
+            foreach (var attribute in list.Attributes)
+            {
+                names.Add(Normalize(LastName(attribute.Name)));
+            }
+        }
+    }
+
+    private static SlotSyntax Slot(AttributeSyntax attribute)
+    {
+        if (attribute.ArgumentList is null)
+        {
+            return SlotSyntax.Default;
+        }
+
+        foreach (var argument in attribute.ArgumentList.Arguments)
+        {
+            if (argument.NameEquals?.Name.Identifier.ValueText != "MetadataSlot")
+            {
+                continue;
+            }
+
+            return argument.Expression switch
+            {
+                LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NullLiteralExpression } => SlotSyntax.Default,
+                LiteralExpressionSyntax { RawKind: (int)SyntaxKind.StringLiteralExpression } literal
+                    when literal.Token.ValueText is RouteConventions.MetadataSlot or RouteConventions.LiteLlmMetadataSlot => SlotSyntax.Default,
+                _ => SlotSyntax.Other,
+            };
+        }
+
+        return SlotSyntax.Default;
+    }
+
+    private static string LastName(SyntaxNode name) => name switch
+    {
+        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+        AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
+        SimpleNameSyntax simple => simple.Identifier.ValueText,
+        _ => name.ToString(),
+    };
+}
+
+/// <summary>
+/// The declaration indexes of a whole compilation, joined: which method names carry an attribute
+/// that may be <c>[TracedLlmRoute]</c> or <c>[FailureLoggingPath]</c> (under its own name or a
+/// using alias), and whether every such route keeps a default slot. A superset: binding decides.
+/// </summary>
+internal sealed class DeclaredCandidates
+{
+    private DeclaredCandidates(ImmutableHashSet<string> routeMethods, ImmutableHashSet<string> filterMethods, bool anyRoute, bool customSlot, bool needsWholeWalk)
+    {
+        RouteMethods = routeMethods;
+        FilterMethods = filterMethods;
+        AnyRoute = anyRoute;
+        CustomSlot = customSlot;
+        NeedsWholeWalk = needsWholeWalk;
+    }
+
+    /// <summary>Names of methods that may carry <c>[TracedLlmRoute]</c>.</summary>
+    public ImmutableHashSet<string> RouteMethods { get; }
+
+    /// <summary>Names of methods that may carry <c>[FailureLoggingPath]</c>.</summary>
+    public ImmutableHashSet<string> FilterMethods { get; }
+
+    /// <summary>Whether any declaration may be a route; when not, there is certainly none.</summary>
+    public bool AnyRoute { get; }
+
+    /// <summary>Whether a possible route names a slot that is not certainly a default one.</summary>
+    public bool CustomSlot { get; }
+
+    /// <summary>Whether a possible route or filter sits where a method name does not find it (an accessor, an operator, an explicit implementation).</summary>
+    public bool NeedsWholeWalk { get; }
+
+    public static DeclaredCandidates Of(Compilation compilation, CancellationToken cancellationToken)
+    {
+        var indexes = new List<DeclarationIndex>();
+        var routeNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize("TracedLlmRouteAttribute") };
+        var filterNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize("FailureLoggingPathAttribute") };
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            var index = DeclarationIndex.Of(tree, cancellationToken);
+            indexes.Add(index);
+            foreach (var (alias, target) in index.Aliases)
+            {
+                if (routeNames.Contains(target))
+                {
+                    routeNames.Add(alias);
+                }
+
+                if (filterNames.Contains(target))
+                {
+                    filterNames.Add(alias);
+                }
+            }
+        }
+
+        var routeMethods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var filterMethods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        bool customSlot = false, wholeWalk = false;
+        foreach (var index in indexes)
+        {
+            foreach (var method in index.Methods)
+            {
+                if (routeNames.Contains(method.AttributeName))
+                {
+                    routeMethods.Add(method.MethodName);
+                    customSlot |= method.Slot == SlotSyntax.Other;
+                }
+
+                if (filterNames.Contains(method.AttributeName))
+                {
+                    filterMethods.Add(method.MethodName);
+                }
+            }
+
+            wholeWalk |= index.OtherAttributes.Overlaps(routeNames) || index.OtherAttributes.Overlaps(filterNames);
+        }
+
+        return new DeclaredCandidates(routeMethods.ToImmutable(), filterMethods.ToImmutable(), routeMethods.Count > 0 || wholeWalk, customSlot, wholeWalk);
+    }
+}
