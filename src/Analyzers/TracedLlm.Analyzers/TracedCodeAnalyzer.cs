@@ -13,8 +13,8 @@ namespace TracedLlm.Analyzers;
 
 /// <summary>
 /// TLLM2001–TLLM2004 and TLLM2006 over "traced code": the bodies of traced handlers and of
-/// authenticator and guardrail implementations (the roots, known at compilation start from
-/// attributes and interfaces), and what they reach through calls, up to <see cref="MaxDepth"/>
+/// authenticator and guardrail implementations (the roots, read from each method's own
+/// attributes and type), and what they reach through calls, up to <see cref="MaxDepth"/>
 /// calls deep. Each operation block is read once by one collector per concern. A root's own
 /// findings are reported at once, per method, so an editor shows them while typing; findings in
 /// code a route reaches through calls need the whole call graph and are reported at the end of

@@ -35,6 +35,7 @@ internal sealed class CompilationFacts
     private readonly DeclaredCandidates _candidates;
     private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<TracedRoute>> _roots = new(SymbolEqualityComparer.Default);
     private DeclaredRoutes? _declared;
+    private DeclaredRoutes? _declaredFilters;
     private Dispatch? _dispatch;
     private ImmutableHashSet<string>? _slotNames;
 
@@ -52,10 +53,10 @@ internal sealed class CompilationFacts
     public bool MayHaveRoutes => _candidates.AnyRoute;
 
     /// <summary>Every traced route, ordered by method and path.</summary>
-    public ImmutableArray<TracedRoute> Routes(CancellationToken cancellationToken) => Declared(cancellationToken).Routes;
+    public ImmutableArray<TracedRoute> Routes(CancellationToken cancellationToken) => Declared(ref _declared, _candidates.RouteMethods, cancellationToken).Routes;
 
     /// <summary>Methods marked [FailureLoggingPath].</summary>
-    public ImmutableArray<IMethodSymbol> FilterMethods(CancellationToken cancellationToken) => Declared(cancellationToken).FilterMethods;
+    public ImmutableArray<IMethodSymbol> FilterMethods(CancellationToken cancellationToken) => Declared(ref _declaredFilters, _candidates.FilterMethods, cancellationToken).FilterMethods;
 
     /// <summary>Authenticator and guardrail implementations: traced code of every route.</summary>
     public ImmutableArray<IMethodSymbol> Policies(CancellationToken cancellationToken) => Dispatched(cancellationToken).Policies;
@@ -149,9 +150,10 @@ internal sealed class CompilationFacts
         return false;
     }
 
-    private DeclaredRoutes Declared(CancellationToken cancellationToken)
+    /// <summary>The routes and filter methods among the methods with the given names, or of every type when syntax cannot find them all.</summary>
+    private DeclaredRoutes Declared(ref DeclaredRoutes? field, ImmutableHashSet<string> names, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _declared) is { } known)
+        if (Volatile.Read(ref field) is { } known)
         {
             return known;
         }
@@ -166,7 +168,7 @@ internal sealed class CompilationFacts
             var routes = new List<TracedRoute>();
             var filterMethods = new List<IMethodSymbol>();
             var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            foreach (var name in _candidates.RouteMethods.Union(_candidates.FilterMethods).OrderBy(n => n, System.StringComparer.Ordinal))
+            foreach (var name in names.OrderBy(n => n, System.StringComparer.Ordinal))
             {
                 foreach (var symbol in _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
                 {
@@ -180,7 +182,7 @@ internal sealed class CompilationFacts
             declared = DeclaredRoutes.Create(routes, filterMethods);
         }
 
-        return Publish(ref _declared, declared);
+        return Publish(ref field, declared);
     }
 
     private Dispatch Dispatched(CancellationToken cancellationToken) =>
