@@ -44,6 +44,22 @@ public sealed class Reply { public string? Text { get; set; } }
 
 internal static class Telemetry { public static readonly ActivitySource Source = new("Bench"); }
 CS
+# A guardrail: traced code of every route, for the per-document bench's policy document.
+cat > "$dir/Guardrail.cs" <<'CS'
+using System.Threading;
+using System.Threading.Tasks;
+using TracedLlm;
+
+namespace Bench;
+
+public sealed class ModelGuardrail : ILlmGuardrail
+{
+    public string Name => "model";
+    public GuardrailMode Modes => GuardrailMode.PreCall;
+    public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(context.Call.Model == "blocked" ? GuardrailVerdict.Block("model not allowed") : GuardrailVerdict.Allow);
+}
+CS
 for ((i = 0; i < routes; i++)); do
   if ((i % 2 == 0)); then path="/v1/chat/r$i"; slot="metadata"; else path="/v1/messages/r$i"; slot="litellm_metadata"; fi
   cat > "$dir/Route$i.cs" <<CS

@@ -125,6 +125,48 @@ public sealed class PerDocumentFactsTests
     }
 
     [Fact]
+    public async Task AGuardrailIsTracedCodeWhileARouteExistsWithoutReadingTheRouteTable()
+    {
+        var guardrail = Parse(Corpus.Header + """
+            internal static class ProxyUtils
+            {
+                [FailureLoggingPath]
+                public static bool IsProxyOnlyError(Exception exception) => exception is HttpException;
+            }
+
+            internal sealed class ThrowingGuardrail : ILlmGuardrail
+            {
+                public string Name => "throwing";
+                public GuardrailMode Modes => GuardrailMode.PreCall;
+                public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+                    throw new InvalidOperationException("unchecked");
+            }
+            """, "Guardrail.cs");
+        var lookalike = Parse("""
+            namespace Elsewhere
+            {
+                internal sealed class TracedLlmRouteAttribute : System.Attribute
+                {
+                    public TracedLlmRouteAttribute(string method, string path) { }
+                }
+
+                internal static class NotRoutes
+                {
+                    [TracedLlmRoute("POST", "/v1/chat/completions")]
+                    public static string Other() => "";
+                }
+            }
+            """, "Lookalike.cs");
+
+        // A real route (after a look-alike in the order of files): the guardrail's own throw is reported live.
+        var traced = await AnalyseAsync(Compile(guardrail, lookalike, OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/chat/completions\")")), guardrail);
+        Assert.Equal("TLLM2002", Assert.Single(traced).Id);
+
+        // Only the look-alike: there is no route, so the guardrail is no traced code.
+        Assert.Empty(await AnalyseAsync(Compile(guardrail, lookalike), guardrail));
+    }
+
+    [Fact]
     public async Task AnAttributeNamedLikeTheRouteAttributeButAnotherTypeIsNoRoute()
     {
         var chat = Parse(ChatRoute, "Chat.cs");

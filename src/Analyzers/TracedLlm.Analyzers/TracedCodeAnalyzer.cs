@@ -108,17 +108,22 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             var facts = scope.Facts;
             _methods[owner.OriginalDefinition] = facts;
 
-            var routes = _facts.RoutesOfRoot(owner, context.CancellationToken);
-            if (routes.IsDefault)
+            if (!_facts.IsRoot(owner, context.CancellationToken))
             {
                 return;
             }
 
-            // A root's own findings: everything here is known from this body and compilation-start facts.
+            // A root's own findings: everything here is known from this body and the declarations.
             foreach (var key in facts.Keys.Where(k => k.Values.All(v => v.IsLocal)))
             {
                 var constants = key.Values.Where(v => v.Kind == KeyValueKind.Constant).Select(v => v.Constant!).ToImmutableHashSet(System.StringComparer.Ordinal);
-                SlotMismatchRule.Report(constants, key.Values.Any(v => v.Kind == KeyValueKind.Unknown), key.Location, routes, _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic, context.CancellationToken);
+                var unknown = key.Values.Any(v => v.Kind == KeyValueKind.Unknown);
+
+                // The routes (for a guardrail: every route of the compilation) are read only for a key that names a slot.
+                if (!unknown && constants.Overlaps(_facts.SlotNames(context.CancellationToken)))
+                {
+                    SlotMismatchRule.Report(constants, unknown, key.Location, _facts.RoutesOfRoot(owner, context.CancellationToken), _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic, context.CancellationToken);
+                }
             }
 
             if (facts.Throws.Count > 0)

@@ -38,6 +38,7 @@ internal sealed class CompilationFacts
     private DeclaredRoutes? _declaredFilters;
     private Dispatch? _dispatch;
     private ImmutableHashSet<string>? _slotNames;
+    private int _hasRoutes; // 0 not known yet, 1 yes, -1 no
 
     private CompilationFacts(Compilation compilation, WellKnownTypes types, DeclaredCandidates candidates)
     {
@@ -76,6 +77,48 @@ internal sealed class CompilationFacts
         }
 
         return Publish(ref _slotNames, slots.ToImmutable());
+    }
+
+    /// <summary>
+    /// Whether the compilation has a route at all: the first method whose syntax may carry
+    /// <c>[TracedLlmRoute]</c> and does answers, without the route table.
+    /// </summary>
+    public bool HasRoutes(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _declared) is { } declared)
+        {
+            return !declared.Routes.IsEmpty;
+        }
+
+        if (Volatile.Read(ref _hasRoutes) is var known and not 0)
+        {
+            return known > 0;
+        }
+
+        var found = _candidates.NeedsWholeWalk ? !Routes(cancellationToken).IsEmpty : FindRoute(cancellationToken);
+        Volatile.Write(ref _hasRoutes, found ? 1 : -1);
+        return found;
+    }
+
+    /// <summary>
+    /// Whether a method is a root of traced code. For a handler this reads its own attributes; for a
+    /// guardrail or authenticator, which serves every route, only whether there is a route: the
+    /// route table is bound when one of its keys names a slot (<see cref="RoutesOfRoot"/>).
+    /// </summary>
+    public bool IsRoot(ISymbol symbol, CancellationToken cancellationToken)
+    {
+        if (symbol is not IMethodSymbol method)
+        {
+            return false;
+        }
+
+        method = method.OriginalDefinition;
+        if (_roots.TryGetValue(method, out var known))
+        {
+            return !known.IsDefault;
+        }
+
+        return method.PartialDefinitionPart is null && IsPolicy(method, Types) ? HasRoutes(cancellationToken) : !RoutesOfRoot(method, cancellationToken).IsDefault;
     }
 
     /// <summary>The routes a root of traced code serves, or default when the method is no root.</summary>
@@ -123,6 +166,26 @@ internal sealed class CompilationFacts
         var own = new List<TracedRoute>();
         ReadAttributes(method, Types, own, filterMethods: null);
         return own.Count == 0 ? default : own.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToImmutableArray();
+    }
+
+    private bool FindRoute(CancellationToken cancellationToken)
+    {
+        foreach (var tree in _candidates.RouteTrees)
+        {
+#pragma warning disable RS1030 // Only the declarations of possible routes are bound, until the first real one: it tells whether a guardrail is traced code.
+            var model = _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+            foreach (var declaration in DeclarationIndex.MethodsWith(tree, _candidates.RouteAttributes, cancellationToken))
+            {
+                if (model.GetDeclaredSymbol(declaration, cancellationToken) is IMethodSymbol method
+                    && (method.PartialDefinitionPart ?? method).GetAttributes().Any(a => WellKnownTypes.Same(a.AttributeClass, Types.RouteAttribute)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static bool IsPolicy(IMethodSymbol method, WellKnownTypes types)

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -64,14 +65,30 @@ internal sealed class DeclarationIndex
     public static string Normalize(string name) =>
         name.Length > "Attribute".Length && name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
 
+    /// <summary>The ordinary method declarations of a tree with an attribute of one of the (normalized) names.</summary>
+    public static IEnumerable<MethodDeclarationSyntax> MethodsWith(SyntaxTree tree, ImmutableHashSet<string> attributeNames, CancellationToken cancellationToken)
+    {
+        foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(IntoDeclarations))
+        {
+            if (node is MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } method
+                && method.AttributeLists.Any(list => list.Attributes.Any(a => attributeNames.Contains(Normalize(LastName(a.Name))))))
+            {
+                yield return method;
+            }
+        }
+    }
+
+    /// <summary>Declarations only: namespaces, types and property accessor lists are entered, member bodies never are.</summary>
+    private static bool IntoDeclarations(SyntaxNode node) =>
+        node is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax or BasePropertyDeclarationSyntax or AccessorListSyntax;
+
     private static DeclarationIndex Read(SyntaxNode root, CancellationToken cancellationToken)
     {
         var methods = ImmutableArray.CreateBuilder<AttributedMethod>();
         var other = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
         var aliases = ImmutableArray.CreateBuilder<(string, string)>();
 
-        // Declarations only: namespaces and types are entered, member bodies never are.
-        foreach (var node in root.DescendantNodes(static n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax or BasePropertyDeclarationSyntax or AccessorListSyntax))
+        foreach (var node in root.DescendantNodes(IntoDeclarations))
         {
             cancellationToken.ThrowIfCancellationRequested();
             switch (node)
@@ -154,14 +171,22 @@ internal sealed class DeclarationIndex
 /// </summary>
 internal sealed class DeclaredCandidates
 {
-    private DeclaredCandidates(ImmutableHashSet<string> routeMethods, ImmutableHashSet<string> filterMethods, bool anyRoute, bool customSlot, bool needsWholeWalk)
+    private DeclaredCandidates(ImmutableHashSet<string> routeAttributes, ImmutableArray<SyntaxTree> routeTrees, ImmutableHashSet<string> routeMethods, ImmutableHashSet<string> filterMethods, bool anyRoute, bool customSlot, bool needsWholeWalk)
     {
+        RouteAttributes = routeAttributes;
+        RouteTrees = routeTrees;
         RouteMethods = routeMethods;
         FilterMethods = filterMethods;
         AnyRoute = anyRoute;
         CustomSlot = customSlot;
         NeedsWholeWalk = needsWholeWalk;
     }
+
+    /// <summary>The names <c>[TracedLlmRoute]</c> may be written with: its own and the aliases of it.</summary>
+    public ImmutableHashSet<string> RouteAttributes { get; }
+
+    /// <summary>The trees with a method that may carry <c>[TracedLlmRoute]</c>, in the compilation's order.</summary>
+    public ImmutableArray<SyntaxTree> RouteTrees { get; }
 
     /// <summary>Names of methods that may carry <c>[TracedLlmRoute]</c>.</summary>
     public ImmutableHashSet<string> RouteMethods { get; }
@@ -180,13 +205,13 @@ internal sealed class DeclaredCandidates
 
     public static DeclaredCandidates Of(Compilation compilation, CancellationToken cancellationToken)
     {
-        var indexes = new List<DeclarationIndex>();
+        var indexes = new List<(SyntaxTree Tree, DeclarationIndex Index)>();
         var routeNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize("TracedLlmRouteAttribute") };
         var filterNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize("FailureLoggingPathAttribute") };
         foreach (var tree in compilation.SyntaxTrees)
         {
             var index = DeclarationIndex.Of(tree, cancellationToken);
-            indexes.Add(index);
+            indexes.Add((tree, index));
             foreach (var (alias, target) in index.Aliases)
             {
                 if (routeNames.Contains(target))
@@ -203,13 +228,19 @@ internal sealed class DeclaredCandidates
 
         var routeMethods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
         var filterMethods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var routeTrees = ImmutableArray.CreateBuilder<SyntaxTree>();
         bool customSlot = false, wholeWalk = false;
-        foreach (var index in indexes)
+        foreach (var (tree, index) in indexes)
         {
             foreach (var method in index.Methods)
             {
                 if (routeNames.Contains(method.AttributeName))
                 {
+                    if (routeTrees.Count == 0 || routeTrees[routeTrees.Count - 1] != tree)
+                    {
+                        routeTrees.Add(tree);
+                    }
+
                     routeMethods.Add(method.MethodName);
                     customSlot |= method.Slot == SlotSyntax.Other;
                 }
@@ -223,6 +254,6 @@ internal sealed class DeclaredCandidates
             wholeWalk |= index.OtherAttributes.Overlaps(routeNames) || index.OtherAttributes.Overlaps(filterNames);
         }
 
-        return new DeclaredCandidates(routeMethods.ToImmutable(), filterMethods.ToImmutable(), routeMethods.Count > 0 || wholeWalk, customSlot, wholeWalk);
+        return new DeclaredCandidates(routeNames.ToImmutableHashSet(System.StringComparer.Ordinal), routeTrees.ToImmutable(), routeMethods.ToImmutable(), filterMethods.ToImmutable(), routeMethods.Count > 0 || wholeWalk, customSlot, wholeWalk);
     }
 }
