@@ -4,6 +4,9 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Trace;
 using TracedLlm.Pipeline;
 using TracedLlm.Telemetry;
 
@@ -15,6 +18,12 @@ public enum Listener
     None,
     SamplesNothing,
     RecordsAll,
+
+    /// <summary>OpenTelemetry's SDK records every span (its sampler and listener), exports none.</summary>
+    Sdk,
+
+    /// <summary>The SDK records every span and exports it over OTLP/HTTP (TracedLlm's export queue and OpenTelemetry's exporter) to BENCH_OTLP_ENDPOINT.</summary>
+    SdkOtlp,
 }
 
 /// <summary>
@@ -33,6 +42,7 @@ public class PipelineBenchmarks
     private ServiceProvider _services = null!;
     private TracedLlmGateway _gateway = null!;
     private ActivityListener? _listener;
+    private TracerProvider? _tracerProvider;
     // Interfaces, as a gateway resolves them from its services and as the generated code calls
     // them: on the sealed concrete types the JIT would inline the calls and stack-allocate the
     // GuardrailContext, a saving no gateway with registered guardrails gets.
@@ -59,7 +69,23 @@ public class PipelineBenchmarks
         _gateway = _services.GetRequiredService<TracedLlmGateway>();
         _auth = _services.GetRequiredService<ILlmAuthenticator>();
         _guardrail = _services.GetServices<ILlmGuardrail>().Single();
-        if (Mode != Listener.None)
+        if (Mode is Listener.Sdk or Listener.SdkOtlp)
+        {
+            var builder = Sdk.CreateTracerProviderBuilder().AddTracedLlm();
+            if (Mode == Listener.SdkOtlp)
+            {
+                var endpoint = Environment.GetEnvironmentVariable("BENCH_OTLP_ENDPOINT")
+                    ?? throw new InvalidOperationException("SdkOtlp exports to BENCH_OTLP_ENDPOINT (an OTLP/HTTP traces URL that answers 200).");
+                builder.AddTracedLlmOtlpExporter(o =>
+                {
+                    o.Endpoint = new Uri(endpoint);
+                    o.Protocol = OtlpExportProtocol.HttpProtobuf;
+                });
+            }
+
+            _tracerProvider = builder.Build();
+        }
+        else if (Mode != Listener.None)
         {
             var recordAll = Mode == Listener.RecordsAll;
             _listener = new ActivityListener
@@ -73,10 +99,14 @@ public class PipelineBenchmarks
         }
     }
 
+    /// <summary>Delivers what the exporter has queued (SdkOtlp), so that a measured round includes its export.</summary>
+    public void Flush() => _tracerProvider?.ForceFlush();
+
     [GlobalCleanup]
     public void Cleanup()
     {
         _listener?.Dispose();
+        _tracerProvider?.Dispose();
         _services.Dispose();
     }
 

@@ -23,6 +23,28 @@ if (args is ["alloc", ..])
     return;
 }
 
+// `spans method`: the spans one request of an implementation records, with their attributes.
+if (args is ["spans", var spansMethod])
+{
+    var stopped = new List<System.Diagnostics.Activity>();
+    using var listener = new System.Diagnostics.ActivityListener
+    {
+        ShouldListenTo = source => source.Name == TracedLlm.Telemetry.TracedLlmTelemetry.SourceName,
+        Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        ActivityStopped = stopped.Add,
+    };
+    System.Diagnostics.ActivitySource.AddActivityListener(listener);
+    var benchmarks = Start(Listener.None);
+    await Implementations(benchmarks).Single(i => i.Name == spansMethod).Run();
+    foreach (var span in stopped)
+    {
+        Console.WriteLine($"{span.DisplayName}: {string.Join(", ", span.TagObjects.Select(t => $"{t.Key}={(t.Value is string[] a ? string.Join("|", a) : t.Value)}"))}");
+    }
+
+    benchmarks.Cleanup();
+    return;
+}
+
 // `loop mode method seconds`: one implementation in a loop, for a profiler to attach to.
 if (args is ["loop", var loopMode, var method, var seconds])
 {
@@ -31,6 +53,47 @@ if (args is ["loop", var loopMode, var method, var seconds])
     Console.WriteLine($"looping {method} ({loopMode}), pid {Environment.ProcessId}");
     await RepeatFor(run, TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)));
 
+    benchmarks.Cleanup();
+    return;
+}
+
+// `cpu mode [rounds] [requests]`: the whole process's CPU time and allocated bytes per request
+// (export thread, exporter and GC included), rounds of requests (2,000: 10,000 spans, within a
+// 16,384-span export queue) taken in turn, medians. For the recorded path's cost where hardware
+// counters are not available; each round ends with a flush, so its spans' export is in it.
+if (args is ["cpu", var cpuMode, ..])
+{
+    var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 9;
+    var benchmarks = Start(ParseMode(cpuMode));
+    var implementations = Implementations(benchmarks).Where(i => i.Name != "HandWritten").ToArray();
+    foreach (var (_, run) in implementations)
+    {
+        await RepeatFor(run, TimeSpan.FromSeconds(3));
+    }
+
+    benchmarks.Flush();
+    var requests = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 2_000;
+    var samples = implementations.ToDictionary(i => i.Name, _ => new List<(double Microseconds, double Bytes)>());
+    for (var round = 0; round < rounds; round++)
+    {
+        foreach (var (name, run) in implementations)
+        {
+            var cpu = ProcessCpu.Now();
+            var bytes = GC.GetTotalAllocatedBytes(precise: true);
+            RepeatSynchronously(run, requests);
+            benchmarks.Flush();
+            samples[name].Add(((ProcessCpu.Now() - cpu).TotalMicroseconds / requests, (GC.GetTotalAllocatedBytes(precise: true) - bytes) / (double)requests));
+        }
+    }
+
+    Console.WriteLine($"mode {cpuMode}: {rounds} rounds of {requests:N0} requests each, medians of process CPU time and allocated bytes");
+    var cpuMedians = samples.ToDictionary(p => p.Key, p => (Microseconds: Median(p.Value.Select(s => s.Microseconds)), Bytes: Median(p.Value.Select(s => s.Bytes))));
+    foreach (var (name, (microseconds, bytes)) in cpuMedians)
+    {
+        Console.WriteLine($"{name,-12} {microseconds,8:F2} µs CPU {bytes,8:F0} B   (rounds: {string.Join(" ", samples[name].Select(s => s.Microseconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})");
+    }
+
+    Console.WriteLine($"generated - untraced: {cpuMedians["Generated"].Microseconds - cpuMedians["Untraced"].Microseconds,8:F2} µs CPU {cpuMedians["Generated"].Bytes - cpuMedians["Untraced"].Bytes,8:F0} B");
     benchmarks.Cleanup();
     return;
 }
@@ -159,5 +222,30 @@ internal sealed class AllocationSampler : EventListener
                 Types[type] = Types.GetValueOrDefault(type) + 1;
             }
         }
+    }
+}
+
+/// <summary>The process's CPU time over all its threads, to the nanosecond (clock_gettime; Process.TotalProcessorTime counts 10 ms ticks on Linux).</summary>
+internal static partial class ProcessCpu
+{
+    private const int ProcessCpuTimeClock = 2; // CLOCK_PROCESS_CPUTIME_ID
+
+    public static TimeSpan Now()
+    {
+        if (ClockGetTime(ProcessCpuTimeClock, out var time) != 0)
+        {
+            throw new InvalidOperationException("clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed.");
+        }
+
+        return TimeSpan.FromTicks((time.Seconds * TimeSpan.TicksPerSecond) + (time.Nanoseconds / 100));
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out TimeSpec time);
+
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
     }
 }

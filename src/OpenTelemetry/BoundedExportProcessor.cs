@@ -345,6 +345,10 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         }
     }
 
+    // Entered once and never left until shut-down, so tiered compilation would keep it in its
+    // first, unoptimized code (and on-stack replacement's) for the process's life: a profile of the
+    // export thread showed it there. Compiled optimized from the start instead.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ExportUntilShutDown()
     {
         var batch = new Activity[_batchSize];

@@ -20,6 +20,7 @@ public sealed class LlmCall
     private readonly RequestEnvelope _envelope;
     private CancellationTokenSource? _duringCallCancellation;
     private KeyValuePair<string, object?>[]? _traceTags;
+    private int _traceTagCount;
     private CancellationToken _duringCallToken;
 
     internal LlmCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp)
@@ -129,9 +130,13 @@ public sealed class LlmCall
     /// budget there. Null before, and always for a refused caller: nothing a client chose reaches
     /// a span before it is authenticated.
     /// </summary>
-    internal KeyValuePair<string, object?>[]? TraceTags => Trust != CallerTrust.Unauthenticated ? _traceTags : null;
+    internal ReadOnlySpan<KeyValuePair<string, object?>> TraceTags => Trust != CallerTrust.Unauthenticated ? _traceTags.AsSpan(0, _traceTagCount) : default;
 
-    internal void SetTraceTags(KeyValuePair<string, object?>[] traceTags) => _traceTags = traceTags;
+    internal void SetTraceTags(KeyValuePair<string, object?>[] traceTags, int count)
+    {
+        _traceTags = traceTags;
+        _traceTagCount = count;
+    }
 
     /// <summary>The authenticator's outcome, kept from before the spans exist until they do.</summary>
     internal AuthenticationState Authentication;

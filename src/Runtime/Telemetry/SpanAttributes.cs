@@ -44,9 +44,9 @@ internal static class SpanAttributes
 
         // The OpenTelemetry keys for user and session on the root; Langfuse reads its own on every span.
         var metadata = call.Metadata;
-        var traceTags = TraceTags(ref tags, metadata, join.TraceIdSeed is not null, defaultEnvironment);
-        call.SetTraceTags(traceTags);
-        foreach (var (key, value) in traceTags)
+        var traceTags = TraceTags(ref tags, metadata, join.TraceIdSeed is not null, defaultEnvironment, out var traceTagCount);
+        call.SetTraceTags(traceTags, traceTagCount);
+        foreach (var (key, value) in traceTags.AsSpan(0, traceTagCount))
         {
             if (key == AttributeNames.LangfuseUserId)
             {
@@ -65,12 +65,9 @@ internal static class SpanAttributes
     /// <summary>Appends the request's trace-level attributes to one of its spans, once the caller is authenticated (nothing before).</summary>
     public static void AddTraceTags(ref FirstTags tags, LlmCall call)
     {
-        if (call.TraceTags is { } traceTags)
+        foreach (var (key, value) in call.TraceTags)
         {
-            foreach (var (key, value) in traceTags)
-            {
-                tags.Add(key, value);
-            }
+            tags.Add(key, value);
         }
     }
 
@@ -80,15 +77,18 @@ internal static class SpanAttributes
     /// session, tags, release, version, the trace id's seed and the trace metadata, each client
     /// value bounded once here. Trace metadata comes last: where the attribute limit is reached,
     /// it is what is left out. A client's <c>trace_seed</c> gives way to the seed the gateway used.
+    /// Returned as an array sized for the most there can be and the <paramref name="count"/> used:
+    /// one allocation a request (a list and its copy were 250 bytes more).
     /// </summary>
-    private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmMetadata metadata, bool seeded, string? defaultEnvironment)
+    private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmMetadata metadata, bool seeded, string? defaultEnvironment, out int count)
     {
-        var entries = new List<KeyValuePair<string, object?>>(8 + metadata.TraceMetadata.Count);
+        var entries = new KeyValuePair<string, object?>[MostTraceTags(metadata, seeded, defaultEnvironment)];
+        var added = 0;
         void AddClient(ref FirstTags tags, string key, string? value)
         {
             if (value is not null && tags.Bound(key, value) is { } bounded)
             {
-                entries.Add(new(key, bounded));
+                entries[added++] = new(key, bounded);
             }
         }
 
@@ -98,12 +98,13 @@ internal static class SpanAttributes
         }
         else if (defaultEnvironment is not null)
         {
-            entries.Add(new(AttributeNames.LangfuseEnvironment, defaultEnvironment));
+            entries[added++] = new(AttributeNames.LangfuseEnvironment, defaultEnvironment);
         }
 
         if (!metadata.IsPresent)
         {
-            return entries.ToArray();
+            count = added;
+            return entries;
         }
 
         AddClient(ref tags, AttributeNames.LangfuseTraceName, metadata.TraceName);
@@ -111,17 +112,7 @@ internal static class SpanAttributes
         AddClient(ref tags, AttributeNames.LangfuseSessionId, metadata.SessionId);
         if (metadata.Tags is string[] { Length: > 0 } traceTags)
         {
-            var bounded = new List<string>(traceTags.Length);
-            foreach (var value in traceTags)
-            {
-                if (tags.Bound(AttributeNames.LangfuseTraceTags, value) is { } item)
-                {
-                    bounded.Add(item);
-                }
-            }
-
-            // An array, not a list: OpenTelemetry exports only arrays as array attributes.
-            entries.Add(new(AttributeNames.LangfuseTraceTags, bounded.ToArray()));
+            entries[added++] = new(AttributeNames.LangfuseTraceTags, BoundTags(ref tags, traceTags));
         }
 
         AddClient(ref tags, AttributeNames.LangfuseRelease, metadata.Release);
@@ -144,12 +135,65 @@ internal static class SpanAttributes
                 var name = AttributeNames.LangfuseTraceMetadataPrefix + boundKey;
                 if ((!seeded || name != AttributeNames.LangfuseTraceSeed) && tags.Bound(name, value) is { } boundValue)
                 {
-                    entries.Add(new(name, boundValue));
+                    entries[added++] = new(name, boundValue);
                 }
             }
         }
 
-        return entries.ToArray();
+        count = added;
+        return entries;
+    }
+
+    // Each tag bounded; the client's own array (read from its metadata, not shared) when none changed.
+    // An array, not a list: OpenTelemetry exports only arrays as array attributes.
+    private static string[] BoundTags(ref FirstTags tags, string[] traceTags)
+    {
+        string[]? bounded = null;
+        var kept = 0;
+        for (var i = 0; i < traceTags.Length; i++)
+        {
+            var item = tags.Bound(AttributeNames.LangfuseTraceTags, traceTags[i]);
+            if (bounded is null && !ReferenceEquals(item, traceTags[i]))
+            {
+                bounded = new string[traceTags.Length];
+                Array.Copy(traceTags, bounded, i);
+                kept = i;
+            }
+
+            if (bounded is not null && item is not null)
+            {
+                bounded[kept++] = item;
+            }
+        }
+
+        if (bounded is null)
+        {
+            return traceTags;
+        }
+
+        if (kept < bounded.Length)
+        {
+            Array.Resize(ref bounded, kept);
+        }
+
+        return bounded;
+    }
+
+    // The values there are to record (fewer when a value is cut from the budget): the array's size.
+    private static int MostTraceTags(LlmMetadata metadata, bool seeded, string? defaultEnvironment)
+    {
+        var most = metadata.Environment is not null || defaultEnvironment is not null ? 1 : 0;
+        if (!metadata.IsPresent)
+        {
+            return most;
+        }
+
+        foreach (var value in (ReadOnlySpan<string?>)[metadata.TraceName, metadata.UserId, metadata.SessionId, metadata.Release, metadata.Version, seeded ? metadata.ExistingTraceId : null])
+        {
+            most += value is null ? 0 : 1;
+        }
+
+        return most + (metadata.Tags is string[] { Length: > 0 } ? 1 : 0) + metadata.TraceMetadata.Count;
     }
 
     /// <summary>The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if any.</summary>
