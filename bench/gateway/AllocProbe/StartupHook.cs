@@ -6,8 +6,6 @@
 // saw, with their sampled bytes. Nothing in the gateway changes; the probe's own writes allocate a
 // few hundred bytes a tick (under 0.1 % of a loaded second).
 using System;
-using System.Collections.Concurrent;
-using System.Diagnostics.Tracing;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -30,7 +28,13 @@ internal static class StartupHook
                 Write(path, $"{GC.GetTotalAllocatedBytes(precise: false)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)}\n");
                 if (sampler is not null)
                 {
-                    Write(path + ".types", string.Concat(sampler.Bytes.OrderByDescending(p => p.Value).Select(p => $"{p.Value} {p.Key}\n")));
+                    string types;
+                    lock (sampler.Types)
+                    {
+                        types = string.Concat(sampler.Bytes.OrderByDescending(p => p.Value).Select(p => $"{p.Value} {p.Key}\n"));
+                    }
+
+                    Write(path + ".types", types);
                 }
 
                 Thread.Sleep(200);
@@ -48,28 +52,5 @@ internal static class StartupHook
         var temporary = path + ".tmp";
         File.WriteAllText(temporary, text);
         File.Move(temporary, path, overwrite: true);
-    }
-
-    private sealed class AllocationSampler : EventListener
-    {
-        public ConcurrentDictionary<string, long> Bytes { get; } = new();
-
-        protected override void OnEventSourceCreated(EventSource source)
-        {
-            if (source.Name == "Microsoft-Windows-DotNETRuntime")
-            {
-                EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x1);
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs data)
-        {
-            if (data.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true && data.PayloadNames is { } names)
-            {
-                var type = data.Payload![names.IndexOf("TypeName")] as string ?? "?";
-                var amount = names.IndexOf("AllocationAmount64") is var i and >= 0 ? Convert.ToInt64(data.Payload[i]) : 100_000;
-                Bytes.AddOrUpdate(type, amount, (_, old) => old + amount);
-            }
-        }
     }
 }
