@@ -1,4 +1,3 @@
-using System.Diagnostics.Tracing;
 using BenchmarkDotNet.Running;
 using TracedLlm.Benchmarks;
 
@@ -196,32 +195,6 @@ static async Task Repeat(Func<Task> run, int times)
     for (var i = 0; i < times; i++)
     {
         await run();
-    }
-}
-
-/// <summary>Counts the runtime's AllocationTick events (one per ~100 KB allocated) by type.</summary>
-internal sealed class AllocationSampler : EventListener
-{
-    public Dictionary<string, int> Types { get; } = new();
-
-    protected override void OnEventSourceCreated(EventSource source)
-    {
-        if (source.Name == "Microsoft-Windows-DotNETRuntime")
-        {
-            EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x1);
-        }
-    }
-
-    protected override void OnEventWritten(EventWrittenEventArgs data)
-    {
-        if (data.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true && data.PayloadNames is { } names)
-        {
-            var type = data.Payload![names.IndexOf("TypeName")] as string ?? "?";
-            lock (Types)
-            {
-                Types[type] = Types.GetValueOrDefault(type) + 1;
-            }
-        }
     }
 }
 

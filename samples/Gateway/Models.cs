@@ -30,8 +30,16 @@ public sealed class ChatCompletionRequest : IPromptRequest, IJsonOnDeserialized
     public bool? Stream { get; set; }
     public string? User { get; set; }
 
-    public IReadOnlyList<PromptMessage> PromptMessages() =>
-        Messages.Select(m => new PromptMessage(m.Role ?? "user", ContentText.From(m.Content))).ToList();
+    public IReadOnlyList<PromptMessage> PromptMessages()
+    {
+        var prompt = new PromptMessage[Messages.Count];
+        for (var i = 0; i < prompt.Length; i++)
+        {
+            prompt[i] = new PromptMessage(Messages[i].Role ?? "user", ContentText.From(Messages[i].Content));
+        }
+
+        return prompt;
+    }
 
     void IJsonOnDeserialized.OnDeserialized() => RequestChecks.Messages(Messages);
 }
@@ -94,14 +102,20 @@ public sealed class MessagesRequest : IPromptRequest, IJsonOnDeserialized
 
     public IReadOnlyList<PromptMessage> PromptMessages()
     {
-        var result = new List<PromptMessage>();
-        if (System.ValueKind != JsonValueKind.Undefined && System.ValueKind != JsonValueKind.Null)
+        var hasSystem = System.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
+        var prompt = new PromptMessage[Messages.Count + (hasSystem ? 1 : 0)];
+        var next = 0;
+        if (hasSystem)
         {
-            result.Add(new PromptMessage("system", ContentText.From(System)));
+            prompt[next++] = new PromptMessage("system", ContentText.From(System));
         }
 
-        result.AddRange(Messages.Select(m => new PromptMessage(m.Role ?? "user", ContentText.From(m.Content))));
-        return result;
+        foreach (var message in Messages)
+        {
+            prompt[next++] = new PromptMessage(message.Role ?? "user", ContentText.From(message.Content));
+        }
+
+        return prompt;
     }
 
     void IJsonOnDeserialized.OnDeserialized() => RequestChecks.Messages(Messages);

@@ -57,9 +57,17 @@ if (!string.IsNullOrWhiteSpace(upstream))
     // recording the spans costs the gateway (bench/README.md).
     // The policy's attempt timeout and deadline own the upstream's time (Upstream:TimeoutMs,
     // Upstream:TotalTimeoutMs): HttpClient's own 100 s timeout would be a second, hidden one.
+    // Like YARP's forwarder, the client keeps no cookies (an upstream's Set-Cookie must not reach
+    // the next client's request) and follows no redirect (a 3xx is the upstream's answer, an
+    // UpstreamException like any other non-success); each was a layer of work on every request.
     builder.Services.AddHttpClient(nameof(OpenAiCompatibleProvider), static client => client.Timeout = System.Threading.Timeout.InfiniteTimeSpan)
         .RemoveAllLoggers()
-        .ConfigurePrimaryHttpMessageHandler(static () => new System.Net.Http.SocketsHttpHandler { ActivityHeadersPropagator = null });
+        .ConfigurePrimaryHttpMessageHandler(static () => new System.Net.Http.SocketsHttpHandler
+        {
+            ActivityHeadersPropagator = null,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+        });
     builder.Services.AddSingleton(services => new OpenAiCompatibleProvider(
         services.GetRequiredService<System.Net.Http.IHttpClientFactory>().CreateClient(nameof(OpenAiCompatibleProvider)),
         new Uri(upstream),

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography;
@@ -16,39 +17,64 @@ namespace TracedLlm.Samples.Gateway.Policies;
 /// </summary>
 public sealed class ApiKeyAuthenticator : ILlmAuthenticator
 {
-    private readonly HashSet<string> _keyHashes;
+    // Keys whose UTF-8 form fits here are hashed from the stack; longer ones from a rented buffer.
+    private const int StackKeyBytes = 256;
+
+    private readonly byte[][] _keyDigests;
 
     /// <summary>Creates the authenticator for the given keys.</summary>
     public ApiKeyAuthenticator(IEnumerable<string> keys)
     {
-        _keyHashes = keys.Select(Hash).ToHashSet(StringComparer.Ordinal);
+        _keyDigests = keys.Distinct(StringComparer.Ordinal).Select(key => SHA256.HashData(Encoding.UTF8.GetBytes(key))).ToArray();
     }
 
     /// <inheritdoc />
     public ValueTask<AuthResult> AuthenticateAsync(LlmCall llmCall, CancellationToken cancellationToken)
     {
         var headers = llmCall.HttpContext.Request.Headers;
-        string? key = null;
-        var authorization = headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        ReadOnlySpan<char> key = default;
+        var authorization = headers.Authorization;
+        if (authorization.Count > 0 && authorization.ToString() is { } bearer && bearer.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            key = authorization["Bearer ".Length..].Trim();
+            key = bearer.AsSpan("Bearer ".Length).Trim();
         }
         else if (headers.TryGetValue("x-api-key", out var apiKey))
         {
-            key = apiKey.ToString().Trim();
+            key = apiKey.ToString().AsSpan().Trim();
         }
 
-        if (string.IsNullOrEmpty(key))
+        if (key.IsEmpty)
         {
             return ValueTask.FromResult(AuthResult.Fail("No API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'."));
         }
 
-        var hash = Encoding.ASCII.GetBytes(Hash(key));
-        var known = _keyHashes.Any(k => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(k), hash));
-        return ValueTask.FromResult(known ? AuthResult.Success(llmCall.ApiKeyFingerprint(key)) : AuthResult.Fail("The API key is not valid."));
+        return ValueTask.FromResult(IsKnown(key) ? AuthResult.Success(llmCall.ApiKeyFingerprint(key.ToString())) : AuthResult.Fail("The API key is not valid."));
     }
 
-    /// <summary>The SHA-256 of a key, lowercase hex: how configured keys are held for comparison (never recorded).</summary>
-    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    // The key's SHA-256 compared with every configured key's in fixed time: no string, no array per request.
+    private bool IsKnown(ReadOnlySpan<char> key)
+    {
+        var length = Encoding.UTF8.GetByteCount(key);
+        byte[]? rented = null;
+        var utf8 = length <= StackKeyBytes ? stackalloc byte[StackKeyBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(key, utf8)], digest);
+            var known = false;
+            foreach (var configured in _keyDigests)
+            {
+                known |= CryptographicOperations.FixedTimeEquals(configured, digest);
+            }
+
+            return known;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+            }
+        }
+    }
 }

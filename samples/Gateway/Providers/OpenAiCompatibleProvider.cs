@@ -33,14 +33,14 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
 
     private readonly HttpClient _http;
     private readonly Uri _completionsUri;
-    private readonly string? _apiKey;
+    private readonly string? _authorization;
 
     /// <summary>Creates the provider.</summary>
     public OpenAiCompatibleProvider(HttpClient http, Uri baseUrl, string? apiKey)
     {
         _http = http;
         _completionsUri = new Uri(baseUrl.ToString().TrimEnd('/') + "/chat/completions");
-        _apiKey = apiKey;
+        _authorization = apiKey is null ? null : new AuthenticationHeaderValue("Bearer", apiKey).ToString();
     }
 
     /// <inheritdoc />
@@ -113,10 +113,12 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
         {
             Content = new ReadOnlyMemoryContent(BuildBody(request, stream)),
         };
-        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        if (_apiKey is not null)
+
+        // Constant header values as text: written as they are, with no header value object to build and format per request.
+        message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        if (_authorization is not null)
         {
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
+            message.Headers.TryAddWithoutValidation("Authorization", _authorization);
         }
 
         return message;

@@ -79,7 +79,18 @@ public sealed class ProviderRouter
         return fallbacks;
     }
 
-    private IChatProvider Provider(LlmAttempt attempt) => _providers.First(p => p.Name == attempt.Target.Provider);
+    private IChatProvider Provider(LlmAttempt attempt)
+    {
+        foreach (var provider in _providers)
+        {
+            if (provider.Name == attempt.Target.Provider)
+            {
+                return provider;
+            }
+        }
+
+        throw new InvalidOperationException($"No provider is named '{attempt.Target.Provider}'.");
+    }
 
     private static ProviderRequest For(ProviderRequest request, LlmAttempt attempt) =>
         attempt.Target.Model == request.Model ? request : request with { Model = attempt.Target.Model, ForwardBody = null };

@@ -63,25 +63,26 @@ internal abstract class AttemptSequence : IDisposable
 
     private LlmTarget CurrentTarget => _target == 0 ? _primary : _fallbacks[_target - 1];
 
-    /// <summary>Runs the call through the primary target's pipeline (which falls back through the others').</summary>
-    private async ValueTask<Outcome<object?>> RunPipelineAsync()
+    /// <summary>
+    /// Runs the call through the primary target's pipeline (which falls back through the others') to
+    /// its end: the successful attempt's result, or the call's failure thrown (named as
+    /// <see cref="FinalFailure"/> says). One async method for the whole run: each async layer
+    /// around the pipeline was a state machine allocated and resumed on every call.
+    /// </summary>
+    protected async Task<TResult> RunToResultAsync<TResult>()
     {
+        Outcome<object?> outcome;
         var context = ResilienceContextPool.Shared.Get(Token);
         context.Properties.Set(UpstreamPipeline.SequenceKey, this);
         try
         {
-            return await Policy.PipelineFor(_primary).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this).ConfigureAwait(false);
+            outcome = await Policy.PipelineFor(_primary).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this).ConfigureAwait(false);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
-    }
 
-    /// <summary>Runs the call to its end: the successful attempt's result, or the call's failure thrown (named as <see cref="FinalFailure"/> says).</summary>
-    protected async Task<object?> RunToResultAsync()
-    {
-        var outcome = await RunPipelineAsync().ConfigureAwait(false);
         Finish();
         if (outcome.Exception is { } exception)
         {
@@ -94,7 +95,7 @@ internal abstract class AttemptSequence : IDisposable
             throw failure;
         }
 
-        return outcome.Result;
+        return (TResult)outcome.Result!;
     }
 
     /// <summary>One attempt: the innermost callback of the pipeline. Never throws; a failure is classified and returned.</summary>
@@ -259,7 +260,7 @@ internal sealed class ExecuteSequence<T> : AttemptSequence
         _operation = operation;
     }
 
-    public async Task<T> RunAsync() => (T)(await RunToResultAsync().ConfigureAwait(false))!;
+    public Task<T> RunAsync() => RunToResultAsync<T>();
 
     public override async ValueTask<Outcome<object?>> RunAttemptAsync(ResilienceContext context)
     {
@@ -291,7 +292,7 @@ internal sealed class StreamSequence<T> : AttemptSequence
     /// <summary>The stream whose first chunk arrived, or null when it ended empty (that attempt succeeded).</summary>
     public async Task<UpstreamStream<T>?> StartAsync()
     {
-        var stream = (UpstreamStream<T>)(await RunToResultAsync().ConfigureAwait(false))!;
+        var stream = await RunToResultAsync<UpstreamStream<T>>().ConfigureAwait(false);
         return stream.Started ? stream : null;
     }
 
