@@ -64,8 +64,13 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
 
     // Stepping aside (ExportThreadScheduling): the export thread runs under SCHED_IDLE while the queue
     // is short, and the request path brings it back (by its thread id) once the spans behind it reach
-    // _catchUp, so a busy gateway never starves it into dropping spans.
+    // _catchUp, so a busy gateway never starves it into dropping spans. After spans have piled up it
+    // stays the requests' equal until _equalHold has passed with none piling up (_equalUntil, a
+    // Stopwatch timestamp): a gateway that stays saturated keeps it there, with the whole queue as
+    // headroom, instead of starving it again before every batch.
     private readonly int _catchUp;
+    private readonly long _equalHold;
+    private long _equalUntil;
     private readonly bool _yieldToRequests;
     private bool _canStepAside;
     private int _exportThreadId;
@@ -85,7 +90,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     {
     }
 
-    internal BoundedExportProcessor(BaseExporter<Activity> exporter, ExportQueueOptions? options, Action<string>? warn)
+    internal BoundedExportProcessor(BaseExporter<Activity> exporter, ExportQueueOptions? options, Action<string>? warn, TimeSpan? equalHold = null)
         : base(exporter ?? throw new ArgumentNullException(nameof(exporter)))
     {
         options ??= new ExportQueueOptions();
@@ -106,6 +111,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         _warn = options.Warn ?? warn ?? (static message => Console.Error.WriteLine(message));
         _catchUp = Math.Max(1, Math.Min(2 * _batchSize, _maxQueueSize / 2));
         _yieldToRequests = options.YieldToRequests;
+        _equalHold = (long)((equalHold ?? DefaultEqualHold).TotalSeconds * Stopwatch.Frequency);
 
         // A thread of its own, as OpenTelemetry's batch processor has: exporters are synchronous
         // (OTLP/HTTP blocks on its send), so a hanging endpoint holds this thread for its timeout,
@@ -113,6 +119,13 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         _loop = new Thread(ExportLoop) { IsBackground = true, Name = "TracedLlm span export" };
         _loop.Start();
     }
+
+    /// <summary>
+    /// How long the export thread stays the requests' equal after spans last piled up behind it,
+    /// before it steps aside again. A second: long beside a batch's export (milliseconds), short
+    /// beside a burst of traffic, so a saturated gateway never starves its export thread.
+    /// </summary>
+    internal static TimeSpan DefaultEqualHold { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Why a span was not delivered.</summary>
     internal enum DropReason
@@ -220,6 +233,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             Wake();
             if (Volatile.Read(ref _background) == 1 && Backlog())
             {
+                HoldEqual();
                 StepBack();
             }
         }
@@ -430,8 +444,8 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         }
     }
 
-    // Before each batch: step aside while less than a batch waits behind this one and no flush or
-    // shut-down waits for it; otherwise run as the requests' equal.
+    // Before each batch: step aside while less than a batch waits behind this one, no flush or
+    // shut-down waits for it and no spans have piled up for a while; otherwise run as the requests' equal.
     private void StepAsideUnlessNeeded(bool waitedFor)
     {
         if (!_canStepAside)
@@ -439,7 +453,12 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             return;
         }
 
-        if (waitedFor || QueuedAtLeast(_batchSize))
+        if (QueuedAtLeast(_batchSize))
+        {
+            HoldEqual();
+            StepBack();
+        }
+        else if (waitedFor || Stopwatch.GetTimestamp() < Volatile.Read(ref _equalUntil))
         {
             StepBack();
         }
@@ -454,6 +473,9 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             }
         }
     }
+
+    // Spans piled up: no stepping aside until they have not for _equalHold.
+    private void HoldEqual() => Volatile.Write(ref _equalUntil, Stopwatch.GetTimestamp() + _equalHold);
 
     // Back to the normal policy, from the export thread or a request thread (once per step aside).
     private void StepBack()

@@ -46,11 +46,11 @@ public sealed class ExportQueueOptions
     /// <summary>
     /// On Linux, the export thread runs under the <c>SCHED_IDLE</c> policy while less than two batches
     /// are queued, so that serializing a batch never holds up a request on the same core, and as the
-    /// requests' equal once spans pile up (so a busy gateway never starves it into dropping spans).
+    /// requests' equal once spans pile up, for a second after they last did (so a busy gateway never
+    /// starves it into dropping spans).
     /// Only where the thread is allowed to come back (root, <c>CAP_SYS_NICE</c>, or <c>RLIMIT_NICE</c>
-    /// of 20 or more); elsewhere, and when false, it always runs as an equal. Default false: with the
-    /// thread idle-scheduled, a burst of requests can fill the queue before it is back (1.9 % and
-    /// 4.6 % of a saturated mixed-load run's spans dropped, none with it off; docs/reliability.md).
+    /// of 20 or more); elsewhere, and when false, it always runs as an equal. Default false: on the
+    /// benchmark VM it did not lower the tail latency it is for (docs/reliability.md).
     /// </summary>
     public bool YieldToRequests { get; set; }
 

@@ -293,11 +293,13 @@ public sealed class ExportQueueTests : IDisposable
         // A batch of 4 is exported while nothing waits behind it: under SCHED_IDLE where the
         // thread may come back (Linux, permitted), else as an equal. The exporter then holds a batch
         // while two more batches pile up behind it: a request thread brings the export
-        // thread back to the normal policy before the held batch is released.
+        // thread back to the normal policy before the held batch is released. It stays the
+        // requests' equal for the hold after the pile-up, and steps aside again once that has passed.
+        var hold = TimeSpan.FromSeconds(3);
         using var release = new ManualResetEventSlim();
         var exported = new ConcurrentQueue<string>();
         var exporter = new PolicyRecordingExporter(exported, release);
-        var processor = new BoundedExportProcessor(exporter, Quiet(new ExportQueueOptions { MaxQueueSize = 100, MaxBatchSize = 4, YieldToRequests = true }));
+        var processor = new BoundedExportProcessor(exporter, Quiet(new ExportQueueOptions { MaxQueueSize = 100, MaxBatchSize = 4, YieldToRequests = true }), warn: null, equalHold: hold);
         using var provider = Provider(processor);
         for (var i = 0; i < 4; i++)
         {
@@ -317,10 +319,29 @@ public sealed class ExportQueueTests : IDisposable
         }
 
         await WaitAsync(() => exporter.Policies.Count == 2);
+        var piledUp = Stopwatch.GetTimestamp();
         Assert.False(exporter.PolicyNow());
         release.Set();
+
+        // No flush here: a batch a flush waits for runs as an equal anyway.
+        await WaitAsync(() => exported.Count == 16);
+
+        // The last of those batches had nothing behind it, and still ran as an equal: within the hold.
+        Assert.True(Stopwatch.GetElapsedTime(piledUp) < hold, "the test was too slow to observe the hold");
+        Assert.Equal(4, exporter.Policies.Count);
+        Assert.DoesNotContain(true, exporter.Policies.Skip(2));
+
+        // Once the hold has passed with the queue short, a lone batch steps aside again.
+        await Task.Delay(hold - Stopwatch.GetElapsedTime(piledUp) + TimeSpan.FromMilliseconds(500));
+        for (var i = 0; i < 4; i++)
+        {
+            Request($"third-{i}", children: 0, attributeBytes: 0);
+        }
+
+        await WaitAsync(() => exporter.Policies.Count == 5);
+        Assert.Equal(canStepAside, exporter.Policies.Last());
         Assert.True(provider.ForceFlush(10_000));
-        Assert.Equal(16, exported.Count);
+        Assert.Equal(20, exported.Count);
 
         // With the option off (the default) the thread never steps aside.
         Assert.False(new ExportQueueOptions().YieldToRequests);
