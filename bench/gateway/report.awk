@@ -28,7 +28,8 @@ function ratio(numerator, denominator) { return denominator > 0 ? sprintf("%.2f"
 }
 END {
   count = split("direct bare-proxy yarp tracing-off@before tracing-off tracing-record@before tracing-record tracing-on@before tracing-on tracing-on-yield tracing-on-sampled tracing-off+nospin tracing-on+nospin tracing-on-yield+nospin tracing-on+batch256 tracing-on+batch128 tracing-on+batch64 portkey", all, " ")
-  for (j = 1; j <= count; j++) if (all[j] in ran) targets[++m] = all[j]
+  for (j = 1; j <= count; j++) if (all[j] in ran) { targets[++m] = all[j]; listed[all[j]] = 1 }
+  for (t in ran) if (!(t in listed)) targets[++m] = t
   printf "Measured %s: %d round(s) of %d s per run, each cell the median over the rounds, after warming every\n", date, rounds, seconds
   printf "target up to a quiet JIT (%s); %s; the most CPU time the VM's host took during a kept run: %d %%.\n\n", warm, quota, max_steal
   print "| route | c | target | req/s | p50 ms | p99 ms | added p50 over direct | gateway CPU µs / request | gateway core busy | instructions / request | non-2xx + socket errors |"
@@ -44,7 +45,7 @@ END {
       printf "| %s | %s | %s | %.0f | %.3f | %.3f | %s | %s | %s | %s | %d |\n", parts[1], parts[2], t, median("rps", k), median("p50", k), median("p99", k), added, cpu, busy, instructions, errors[k]
     }
   }
-  if (!("tracing-on" in ran)) exit
+  if (!("tracing-on" in ran)) { goals(); exit }
   print ""
   print "| route | added p50 at c=1, tracing-on ÷ Portkey (goal ≤ 0.10) | same, bare-proxy ÷ Portkey | same, YARP ÷ Portkey | c=1 p99, tracing-on ÷ tracing-off (goal ≤ 1.2) | c=32 req/s, tracing-on ÷ tracing-off (goal ≥ 0.97) | c=32 req/s, tracing-on ÷ YARP (goal ≥ 0.90) | same, tracing-on ÷ bare-proxy | c=32 work per request (instructions), tracing-off ÷ tracing-on | same, tracing-off ÷ tracing-record | tracing-on spans exported per request, c=1 / c=32 |"
   print "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -89,7 +90,7 @@ END {
 # instructions, the export thread's stepping aside beside the default, and before/after pairs.
 function cell(metric, t, route) { return has(metric, t SUBSEP route) ? median(metric, t SUBSEP route) : "" }
 function quotient(a, b, digits) { return a != "" && b != "" && b > 0 ? sprintf("%." digits "f", a / b) : "—" }
-function goals(   r, parts, one, many, off1, on1, rec1, yield1, cpuoff, cpuon, cpurec) {
+function goals(   r, parts, one, many, off1, on1, rec1, yield1, cpuoff, cpuon, cpurec, t, j, sample) {
   print ""
   print "| route | c=1 p99 ms: off / record / on / on-yield | c=1 p99 ÷ off: record / on / on-yield (goal ≤ 1.2) | c=32 req/s ÷ off: on / on-yield / on-sampled (goal ≥ 0.97) | c=32 req/s, on ÷ YARP (goal ≥ 0.90) / ÷ bare | c=32 CPU µs a request: off / record / on | c=32 work, off ÷ on (CPU µs) |"
   print "|---|---|---|---|---|---|---|"

@@ -66,8 +66,8 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     // is short, and the request path brings it back (by its thread id) once the spans behind it reach
     // _catchUp, so a busy gateway never starves it into dropping spans. After spans have piled up it
     // stays the requests' equal until _equalHold has passed with none piling up (_equalUntil, a
-    // Stopwatch timestamp): a gateway that stays saturated keeps it there, with the whole queue as
-    // headroom, instead of starving it again before every batch.
+    // Stopwatch timestamp): a gateway whose export keeps falling behind keeps it there, instead of
+    // starving it again before every batch; one that catches up steps aside again at most once a hold.
     private readonly int _catchUp;
     private readonly long _equalHold;
     private long _equalUntil;
@@ -469,6 +469,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             Volatile.Write(ref _background, 1);
             if (Backlog())
             {
+                HoldEqual();
                 StepBack();
             }
         }

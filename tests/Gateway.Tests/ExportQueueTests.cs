@@ -236,7 +236,10 @@ public sealed class ExportQueueTests : IDisposable
         var processor = new BoundedExportProcessor(exporter, new ExportQueueOptions
         {
             MaxBatchSize = 2,
-            ScheduledDelay = TimeSpan.FromMilliseconds(10),
+
+            // Long: the first export must be the full batch of the request's two spans. A short delay
+            // could export the child alone before its parent ends (and the counts below would differ).
+            ScheduledDelay = TimeSpan.FromMinutes(10),
             ShutdownTimeout = TimeSpan.FromMilliseconds(300),
             Warn = warnings.Enqueue,
         });
@@ -325,14 +328,16 @@ public sealed class ExportQueueTests : IDisposable
 
         // No flush here: a batch a flush waits for runs as an equal anyway.
         await WaitAsync(() => exported.Count == 16);
+        var drained = Stopwatch.GetTimestamp();
 
         // The last of those batches had nothing behind it, and still ran as an equal: within the hold.
         Assert.True(Stopwatch.GetElapsedTime(piledUp) < hold, "the test was too slow to observe the hold");
         Assert.Equal(4, exporter.Policies.Count);
         Assert.DoesNotContain(true, exporter.Policies.Skip(2));
 
-        // Once the hold has passed with the queue short, a lone batch steps aside again.
-        await Task.Delay(hold - Stopwatch.GetElapsedTime(piledUp) + TimeSpan.FromMilliseconds(500));
+        // Once the hold has passed with the queue short, a lone batch steps aside again. The last
+        // pile-up was seen before the queue drained, so the hold has passed a hold after that.
+        await Task.Delay(hold - Stopwatch.GetElapsedTime(drained) + TimeSpan.FromMilliseconds(500));
         for (var i = 0; i < 4; i++)
         {
             Request($"third-{i}", children: 0, attributeBytes: 0);
