@@ -27,6 +27,9 @@ internal readonly record struct ParameterBinding(IParameterSymbol Parameter, Par
 internal static class HandlerBinding
 {
     public const string AttributeMetadataName = "TracedLlm.TracedLlmRouteAttribute";
+
+    /// <summary>The attribute's named argument that sets the route's metadata slot.</summary>
+    public const string MetadataSlotArgument = "MetadataSlot";
     public const string LlmCallType = "TracedLlm.LlmCall";
     private const string HttpContextType = "Microsoft.AspNetCore.Http.HttpContext";
     private const string CancellationTokenType = "System.Threading.CancellationToken";
@@ -159,7 +162,7 @@ internal readonly record struct RouteAttributeData(string? HttpMethod, string? P
         {
             switch (named.Key)
             {
-                case "MetadataSlot": slot = named.Value.Value as string; break;
+                case HandlerBinding.MetadataSlotArgument: slot = named.Value.Value as string; break;
                 case "Operation": operation = named.Value.Value as string; break;
                 case "ErrorFormat": errorFormat = named.Value.Value is int value ? value : 0; break;
             }

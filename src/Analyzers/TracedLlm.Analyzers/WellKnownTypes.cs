@@ -5,6 +5,9 @@ namespace TracedLlm.Analyzers;
 /// <summary>The types the analyzers look for, resolved once per compilation.</summary>
 internal sealed class WellKnownTypes
 {
+    /// <summary>The failure-filter attribute's metadata name.</summary>
+    public const string FailureLoggingPathMetadataName = "TracedLlm.FailureLoggingPathAttribute";
+
     private WellKnownTypes(Compilation compilation)
     {
         INamedTypeSymbol? Get(string name) => compilation.GetTypeByMetadataName(name);
@@ -13,7 +16,7 @@ internal sealed class WellKnownTypes
         Authenticator = Get("TracedLlm.ILlmAuthenticator");
         Guardrail = Get("TracedLlm.ILlmGuardrail");
         FailureLogger = Get("TracedLlm.ILlmFailureLogger");
-        FailureLoggingPathAttribute = Get("TracedLlm.FailureLoggingPathAttribute");
+        FailureLoggingPathAttribute = Get(FailureLoggingPathMetadataName);
         LlmAttempt = Get("TracedLlm.LlmAttempt");
         Exception = Get("System.Exception");
         ExceptionDispatchInfo = Get("System.Runtime.ExceptionServices.ExceptionDispatchInfo");

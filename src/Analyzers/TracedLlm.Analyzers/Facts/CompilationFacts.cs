@@ -45,7 +45,9 @@ internal sealed class CompilationFacts
         _compilation = compilation;
         Types = types;
         _candidates = candidates;
-        _slotNames = candidates.CustomSlot ? null : DefaultSlots;
+        // A route the declaration index cannot read (on an accessor, operator or explicit
+        // implementation: the whole walk) may name any slot, so the slot names are bound then too.
+        _slotNames = candidates.CustomSlot || candidates.NeedsWholeWalk ? null : DefaultSlots;
     }
 
     public WellKnownTypes Types { get; }

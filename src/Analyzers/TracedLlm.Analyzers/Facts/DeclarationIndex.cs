@@ -138,7 +138,7 @@ internal sealed class DeclarationIndex
 
         foreach (var argument in attribute.ArgumentList.Arguments)
         {
-            if (argument.NameEquals?.Name.Identifier.ValueText != "MetadataSlot")
+            if (argument.NameEquals?.Name.Identifier.ValueText != TracedLlm.Generators.HandlerBinding.MetadataSlotArgument)
             {
                 continue;
             }
@@ -203,11 +203,14 @@ internal sealed class DeclaredCandidates
     /// <summary>Whether a possible route or filter sits where a method name does not find it (an accessor, an operator, an explicit implementation).</summary>
     public bool NeedsWholeWalk { get; }
 
+    // "TracedLlm.TracedLlmRouteAttribute" -> "TracedLlmRouteAttribute": the name as source may write it.
+    private static string SimpleName(string metadataName) => metadataName.Substring(metadataName.LastIndexOf('.') + 1);
+
     public static DeclaredCandidates Of(Compilation compilation, CancellationToken cancellationToken)
     {
         var indexes = new List<(SyntaxTree Tree, DeclarationIndex Index)>();
-        var routeNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize("TracedLlmRouteAttribute") };
-        var filterNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize("FailureLoggingPathAttribute") };
+        var routeNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(TracedLlm.Generators.HandlerBinding.AttributeMetadataName)) };
+        var filterNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(WellKnownTypes.FailureLoggingPathMetadataName)) };
         foreach (var tree in compilation.SyntaxTrees)
         {
             var index = DeclarationIndex.Of(tree, cancellationToken);

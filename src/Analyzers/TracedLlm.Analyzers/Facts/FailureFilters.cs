@@ -17,8 +17,8 @@ internal sealed record FailureFilter(Location Location, TypePredicate Accepts);
 /// Every failure filter of the compilation, read once per compilation the first time a throw is
 /// checked: methods marked <c>[FailureLoggingPath]</c>, methods with an exception parameter that
 /// call a failure logger, and catch clauses that call one. Only source files that name a failure
-/// logger method are read, so the table is cheap to build while typing; it is complete at
-/// compilation start, which lets TLLM2002 be reported per method. <c>LlmCall.RecordHandledFailure</c>
+/// logger method are read, so the table is cheap to build while typing; it is built the first
+/// time a root throws (not at compilation start), complete before TLLM2002 is reported for any method. <c>LlmCall.RecordHandledFailure</c>
 /// records a handled failure and makes nothing a filter.
 /// </summary>
 internal sealed class FailureFilters
