@@ -238,7 +238,7 @@ public class PipelineBenchmarks
     /// <summary>The same body read as the generated route's emitted reader does.</summary>
     private RequestEnvelope ReadEnvelope(ReadOnlyMemory<byte> body)
     {
-        var envelope = new EnvelopeReader(body, "metadata", _gateway.Options);
+        var envelope = new EnvelopeReader(body, "metadata", _gateway.Options, _gateway.GetRequestShape<ChatRequest>());
         var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);
         EnvelopeReader.ReadStart(ref reader);
         while (envelope.ReadPropertyName(ref reader))

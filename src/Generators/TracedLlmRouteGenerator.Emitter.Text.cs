@@ -35,6 +35,7 @@ public sealed partial class TracedLlmRouteGenerator
             ("GuardrailMode", "global::TracedLlm.GuardrailMode"),
             ("HttpContext", "global::Microsoft.AspNetCore.Http.HttpContext"),
             ("RequestEnvelope", "global::TracedLlm.Pipeline.RequestEnvelope"),
+            ("RequestShape", "global::TracedLlm.Pipeline.RequestShape"),
             ("SpanNames", "global::TracedLlm.Telemetry.SpanNames"),
             ("Stopwatch", "global::System.Diagnostics.Stopwatch"),
             ("Task", "global::System.Threading.Tasks.Task"),

@@ -61,6 +61,12 @@ public sealed class TracedLlmGateway
     public JsonTypeInfo<T> GetTypeInfo<T>() => TypeInfoCache<T>.Get(this);
 
     /// <summary>
+    /// The property names <typeparamref name="T"/> binds whatever their case, for the route's body
+    /// check (<see cref="RequestShape"/>): built once per gateway from its type info.
+    /// </summary>
+    public RequestShape GetRequestShape<T>() => RequestShapeCache<T>.Get(this);
+
+    /// <summary>
     /// The last gateway's type info for <typeparamref name="T"/>: every request asks for its body's
     /// and its result's, and <see cref="System.Text.Json.JsonSerializerOptions.GetTypeInfo"/> costs
     /// hundreds of instructions each time. One entry per type, replaced as a whole, so a process
@@ -84,6 +90,27 @@ public sealed class TracedLlmGateway
         }
 
         private sealed record Entry(TracedLlmGateway Gateway, JsonTypeInfo<T> TypeInfo);
+    }
+
+    /// <summary>The last gateway's request shape for <typeparamref name="T"/>, kept as <see cref="TypeInfoCache{T}"/> keeps its type info.</summary>
+    private static class RequestShapeCache<T>
+    {
+        private static Entry? s_last;
+
+        public static RequestShape Get(TracedLlmGateway gateway)
+        {
+            var last = s_last;
+            if (last is not null && ReferenceEquals(last.Gateway, gateway))
+            {
+                return last.Shape;
+            }
+
+            var shape = RequestShape.For(gateway.GetTypeInfo<T>());
+            s_last = new Entry(gateway, shape);
+            return shape;
+        }
+
+        private sealed record Entry(TracedLlmGateway Gateway, RequestShape Shape);
     }
 
     internal static InvalidOperationException NotRegistered() =>

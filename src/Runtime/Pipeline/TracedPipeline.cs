@@ -23,11 +23,12 @@ public static class TracedPipeline
 {
     private static readonly ActivitySource Source = TracedLlmTelemetry.Source;
 
-    /// <summary>Reads the whole body, up to the configured limit.</summary>
+    /// <summary>Reads the whole body, up to the configured limit, decoded as its <c>Content-Encoding</c> says (<see cref="RequestContentCoding"/>).</summary>
     public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway)
     {
         var limit = gateway.Options.MaxRequestBodyBytes;
         var request = httpContext.Request;
+        var coding = RequestContentCoding.Of(request.Headers.ContentEncoding);
         if (request.ContentLength > limit)
         {
             throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
@@ -47,6 +48,10 @@ public static class TracedPipeline
             {
                 var body = read.Buffer.IsEmpty ? ReadOnlyMemory<byte>.Empty : read.Buffer.ToArray();
                 reader.AdvanceTo(read.Buffer.End);
+                if (coding != RequestContentCoding.Coding.Identity && !body.IsEmpty)
+                {
+                    body = RequestContentCoding.Decode(body, coding, limit);
+                }
 
                 // JSON is UTF-8 (RFC 8259): refuse anything else here, once, rather than wherever a string is read.
                 if (!Utf8.IsValid(body.Span))
@@ -524,7 +529,7 @@ public static class TracedPipeline
 
         try
         {
-            return JsonSerializer.Deserialize(call.UpstreamBody.Span, typeInfo)
+            return RequestDeserializer.Deserialize(call.UpstreamBody.Span, typeInfo)
                 ?? throw new InvalidLlmRequestException("The request body must be a JSON object.");
         }
         catch (JsonException exception)

@@ -44,7 +44,7 @@ internal static class SpanAttributes
 
         // The OpenTelemetry keys for user and session on the root; Langfuse reads its own on every span.
         var metadata = call.Metadata;
-        var traceTags = TraceTags(ref tags, metadata, join.TraceIdSeed is not null, defaultEnvironment, out var traceTagCount);
+        var traceTags = TraceTags(ref tags, call, join.TraceIdSeed is not null, defaultEnvironment, out var traceTagCount);
         call.SetTraceTags(traceTags, traceTagCount);
         foreach (var (key, value) in traceTags.AsSpan(0, traceTagCount))
         {
@@ -60,6 +60,10 @@ internal static class SpanAttributes
 
         AddTraceTags(ref tags, call);
         tags.Complete(metadata.DroppedTraceEntries);
+        if (call.ImitatedTraceName is { } imitated)
+        {
+            AddReservedNameEvent(span, call, "trace_name", imitated);
+        }
     }
 
     /// <summary>Appends the request's trace-level attributes to one of its spans, once the caller is authenticated (nothing before).</summary>
@@ -80,8 +84,9 @@ internal static class SpanAttributes
     /// Returned as an array sized for the most there can be and the <paramref name="count"/> used:
     /// one allocation a request (a list and its copy were 250 bytes more).
     /// </summary>
-    private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmMetadata metadata, bool seeded, string? defaultEnvironment, out int count)
+    private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmCall call, bool seeded, string? defaultEnvironment, out int count)
     {
+        var metadata = call.Metadata;
         var entries = new KeyValuePair<string, object?>[MostTraceTags(metadata, seeded, defaultEnvironment)];
         var added = 0;
         void AddClient(ref FirstTags tags, string key, string? value)
@@ -107,7 +112,16 @@ internal static class SpanAttributes
             return entries;
         }
 
-        AddClient(ref tags, AttributeNames.LangfuseTraceName, metadata.TraceName);
+        // A trace name that imitates a span name of the contract is the gateway's to give: left out (and an event says so).
+        if (metadata.TraceName is { } traceName && tags.Bound(AttributeNames.LangfuseTraceName, traceName) is { } boundTraceName)
+        {
+            call.ImitatedTraceName = ReservedSpanNames.Imitated(boundTraceName);
+            if (call.ImitatedTraceName is null)
+            {
+                entries[added++] = new(AttributeNames.LangfuseTraceName, boundTraceName);
+            }
+        }
+
         AddClient(ref tags, AttributeNames.LangfuseUserId, metadata.UserId);
         AddClient(ref tags, AttributeNames.LangfuseSessionId, metadata.SessionId);
         if (metadata.Tags is string[] { Length: > 0 } traceTags)
@@ -125,6 +139,7 @@ internal static class SpanAttributes
         // Counted first: enumerating the interface boxes an enumerator even when it is empty.
         if (metadata.TraceMetadata.Count > 0)
         {
+            var names = new UniqueClientKeys(metadata.TraceMetadata);
             foreach (var (key, value) in metadata.TraceMetadata)
             {
                 if (tags.Bound(AttributeNames.LangfuseTraceMetadataPrefix, key) is not { } boundKey)
@@ -132,7 +147,7 @@ internal static class SpanAttributes
                     continue;
                 }
 
-                var name = AttributeNames.LangfuseTraceMetadataPrefix + boundKey;
+                var name = AttributeNames.LangfuseTraceMetadataPrefix + names.Unique(key, boundKey);
                 if ((!seeded || name != AttributeNames.LangfuseTraceSeed) && tags.Bound(name, value) is { } boundValue)
                 {
                     entries[added++] = new(name, boundValue);
@@ -243,17 +258,28 @@ internal static class SpanAttributes
         AddTraceTags(ref tags, call);
         if (metadata.ObservationMetadata.Count > 0)
         {
+            var names = new UniqueClientKeys(metadata.ObservationMetadata);
             foreach (var (key, value) in metadata.ObservationMetadata)
             {
-                tags.AddClient(AttributeNames.LangfuseObservationMetadataPrefix, key, value);
+                tags.AddClient(AttributeNames.LangfuseObservationMetadataPrefix, key, value, ref names);
             }
         }
 
         tags.Complete(metadata.DroppedObservationEntries);
+        if (call.ImitatedGenerationName is { } imitated)
+        {
+            AddReservedNameEvent(span, call, "generation_name", imitated);
+        }
+
         return input;
     }
 
-    /// <summary>The LLM span's name: metadata <c>generation_name</c> (redacted, at most <see cref="TelemetryLimits.MaxSpanNameLength"/> characters), else <c>litellm_request</c>.</summary>
+    /// <summary>
+    /// The LLM span's name: metadata <c>generation_name</c> (redacted, at most
+    /// <see cref="TelemetryLimits.MaxSpanNameLength"/> characters), else <c>litellm_request</c>; also
+    /// <c>litellm_request</c> when the name equals or imitates a span name of the contract
+    /// (<see cref="ReservedSpanNames"/>), which the LLM span's attributes then record as an event.
+    /// </summary>
     public static string LlmSpanName(LlmCall call)
     {
         if (call.Metadata.GenerationName is not { } name)
@@ -262,7 +288,26 @@ internal static class SpanAttributes
         }
 
         var dropped = 0;
-        return TelemetryText.ForSpan(call, "name", name, Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength), ref dropped) ?? SpanNames.LlmRequest;
+        if (TelemetryText.ForSpan(call, "name", name, Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength), ref dropped) is not { } bounded)
+        {
+            return SpanNames.LlmRequest;
+        }
+
+        call.ImitatedGenerationName = ReservedSpanNames.Imitated(bounded);
+        return call.ImitatedGenerationName is null ? bounded : SpanNames.LlmRequest;
+    }
+
+    /// <summary>Records that a client's name for <paramref name="field"/> was ignored because it imitates <paramref name="imitated"/>.</summary>
+    private static void AddReservedNameEvent(Activity span, LlmCall call, string field, string imitated)
+    {
+        if (TelemetryText.HasRoomForEvent(span, call.Gateway.Options.Limits.MaxEventsPerSpan))
+        {
+            span.AddEvent(new ActivityEvent(AttributeNames.ReservedNameEvent, tags: new ActivityTagsCollection
+            {
+                [AttributeNames.InvalidTraceContextField] = field,
+                [AttributeNames.InvalidTraceContextReason] = $"equals or imitates the span name '{imitated}', which the span contract gives its own span",
+            }));
+        }
     }
 
     /// <summary>
@@ -371,10 +416,11 @@ internal struct FirstTags
     }
 
     /// <summary>
-    /// Adds a client-chosen map entry as <paramref name="prefix"/> + key, both bounded. (A secret-like
-    /// key's value is already <see cref="SecretRedaction.Marker"/>: <see cref="LlmMetadata"/> is read so.)
+    /// Adds a client-chosen map entry as <paramref name="prefix"/> + key, both bounded, the name kept
+    /// unique among the map's (<paramref name="names"/>). (A secret-like key's value is already
+    /// <see cref="SecretRedaction.Marker"/>: <see cref="LlmMetadata"/> is read so.)
     /// </summary>
-    public void AddClient(string prefix, string key, string value)
+    public void AddClient(string prefix, string key, string value, ref UniqueClientKeys names)
     {
         if (_count >= _maxCount)
         {
@@ -385,7 +431,7 @@ internal struct FirstTags
 
         if (Bound(prefix, key) is { } boundKey)
         {
-            var name = prefix + boundKey;
+            var name = prefix + names.Unique(key, boundKey);
             Add(name, Bound(name, value));
         }
     }
@@ -424,5 +470,49 @@ internal struct FirstTags
         {
             _span.SetTag(AttributeNames.TelemetryDropped, _dropped + earlier);
         }
+    }
+}
+
+/// <summary>
+/// Keeps the attribute names of a client's map unique once its keys are bounded: two long keys cut
+/// to the same text, or two keys redacted alike, would otherwise be one attribute recorded twice.
+/// A key that bounding changed and that meets a name already taken gets <c>#2</c>, <c>#3</c>, ...;
+/// keys left as sent keep their names (the map's keys are distinct). Nothing is allocated until
+/// a key is changed.
+/// </summary>
+internal struct UniqueClientKeys
+{
+    private readonly IReadOnlyDictionary<string, string> _map;
+    private HashSet<string>? _taken;
+
+    public UniqueClientKeys(IReadOnlyDictionary<string, string> map)
+    {
+        _map = map;
+    }
+
+    /// <summary>The name to record <paramref name="key"/> under, given its bounded form.</summary>
+    public string Unique(string key, string boundKey)
+    {
+        if (string.Equals(key, boundKey, StringComparison.Ordinal))
+        {
+            return key;
+        }
+
+        if (_taken is null)
+        {
+            _taken = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var sent in _map.Keys)
+            {
+                _taken.Add(sent);
+            }
+        }
+
+        var unique = boundKey;
+        for (var n = 2; !_taken.Add(unique); n++)
+        {
+            unique = boundKey + "#" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return unique;
     }
 }

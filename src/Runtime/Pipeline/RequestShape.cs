@@ -1,0 +1,186 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace TracedLlm.Pipeline;
+
+/// <summary>
+/// The property names a route's request type binds whatever their case, object by object, as
+/// <see cref="PropertyNameCheck"/> needs them: with <see cref="JsonSerializerOptions.PropertyNameCaseInsensitive"/>
+/// (ASP.NET Core's default) the handler reads <c>"Model"</c> as <c>model</c> while a case-sensitive
+/// upstream reads nothing, so a case variant of a bound name is refused. Built once per request
+/// type from its <see cref="JsonTypeInfo"/> (no reflection of its own). For generated code only.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class RequestShape
+{
+    private static readonly RequestShape OpaqueShape = new(Array.Empty<BoundName>(), items: null);
+
+    private BoundName[] _names;
+    private int[] _hashes;
+    private RequestShape? _items;
+
+    private RequestShape(BoundName[] names, RequestShape? items)
+    {
+        _names = names;
+        _hashes = Hashes(names);
+        _items = items;
+    }
+
+    /// <summary>A body no type binds: a <c>JsonElement</c> or <c>JsonNode</c> handler, or none; only the envelope's own names are bound.</summary>
+    public static RequestShape Untyped => OpaqueShape;
+
+    /// <summary>The top-level names the gateway itself reads (the envelope), on every route whatever its type.</summary>
+    internal static RequestShape Envelope { get; } = new(
+        Array.ConvertAll(new[] { "model", "stream", "temperature", "top_p", "max_tokens", "max_completion_tokens" }, name => new BoundName(name, OpaqueShape)),
+        items: null);
+
+    /// <summary>True when nothing here is bound: names need no look-up.</summary>
+    internal bool IsOpaque => _names.Length == 0 && _items is null;
+
+    /// <summary>The shape of an array's items or a dictionary's values.</summary>
+    internal RequestShape Items => _items ?? OpaqueShape;
+
+    /// <summary>The shape of the JSON <paramref name="typeInfo"/> reads.</summary>
+    internal static RequestShape For(JsonTypeInfo typeInfo)
+    {
+        // Case-sensitive binding reads only the exact name, as a case-sensitive upstream does.
+        if (!typeInfo.Options.PropertyNameCaseInsensitive)
+        {
+            return OpaqueShape;
+        }
+
+        var built = new Dictionary<Type, RequestShape>();
+        return Build(typeInfo, built, depth: 0);
+    }
+
+    /// <summary>
+    /// Looks a body's property name up: the child shape of an exactly bound name, or, for a name
+    /// that differs from a bound one only in case, that bound name.
+    /// </summary>
+    internal RequestShape? Find(ReadOnlySpan<byte> name, int foldedHash, out string? variantOf)
+    {
+        variantOf = null;
+        var hashes = _hashes.AsSpan();
+        var from = 0;
+        while (hashes[from..].IndexOf(foldedHash) is var at and >= 0)
+        {
+            var bound = _names[from + at];
+            if (name.SequenceEqual(bound.Utf8))
+            {
+                return bound.Shape;
+            }
+
+            if (PropertyNameCheck.EqualsIgnoreCase(name, bound.Name))
+            {
+                variantOf = bound.Name;
+                return null;
+            }
+
+            from += at + 1;
+        }
+
+        return null;
+    }
+
+    private static RequestShape Build(JsonTypeInfo typeInfo, Dictionary<Type, RequestShape> built, int depth)
+    {
+        if (built.TryGetValue(typeInfo.Type, out var known))
+        {
+            return known;
+        }
+
+        // Past any depth a body can reach (the reader's MaxDepth), nothing more is bound.
+        if (depth > 64)
+        {
+            return OpaqueShape;
+        }
+
+        switch (typeInfo.Kind)
+        {
+            case JsonTypeInfoKind.Object:
+            {
+                // Registered before its properties: a type that contains itself refers to this node.
+                var shape = new RequestShape(Array.Empty<BoundName>(), items: null);
+                built[typeInfo.Type] = shape;
+                var names = new List<BoundName>();
+                AddProperties(typeInfo, names, built, depth);
+                if (typeInfo.PolymorphismOptions is { } polymorphism)
+                {
+                    // A polymorphic type binds the names of each derived type it may be read as.
+                    foreach (var derived in polymorphism.DerivedTypes)
+                    {
+                        if (RequestMismatch.TryGetTypeInfo(typeInfo.Options, derived.DerivedType, out var derivedInfo) && derivedInfo.Kind == JsonTypeInfoKind.Object)
+                        {
+                            AddProperties(derivedInfo, names, built, depth);
+                        }
+                    }
+                }
+
+                shape._names = names.ToArray();
+                shape._hashes = Hashes(shape._names);
+                return shape;
+            }
+
+            case JsonTypeInfoKind.Enumerable or JsonTypeInfoKind.Dictionary when typeInfo.ElementType is { } element:
+            {
+                // A dictionary's keys are data, not bound names; its values and an array's items have the element's shape.
+                var shape = new RequestShape(Array.Empty<BoundName>(), items: null);
+                built[typeInfo.Type] = shape;
+                shape._items = RequestMismatch.TryGetTypeInfo(typeInfo.Options, element, out var elementInfo) ? Build(elementInfo, built, depth + 1) : OpaqueShape;
+                if (shape._items.IsOpaque)
+                {
+                    shape._items = null;
+                    built[typeInfo.Type] = OpaqueShape;
+                    return OpaqueShape;
+                }
+
+                return shape;
+            }
+
+            default:
+                // JsonElement, JsonNode, primitives, custom converters: read as a whole, no names bound.
+                built[typeInfo.Type] = OpaqueShape;
+                return OpaqueShape;
+        }
+    }
+
+    private static void AddProperties(JsonTypeInfo typeInfo, List<BoundName> names, Dictionary<Type, RequestShape> built, int depth)
+    {
+        foreach (var property in typeInfo.Properties)
+        {
+            // Every name the type declares, read-only ones too: a constructor parameter may bind it.
+            if (property.IsExtensionData)
+            {
+                continue;
+            }
+
+            var child = property.CustomConverter is null && RequestMismatch.TryGetTypeInfo(typeInfo.Options, property.PropertyType, out var propertyInfo)
+                ? Build(propertyInfo, built, depth + 1)
+                : OpaqueShape;
+            if (!names.Exists(n => n.Name == property.Name))
+            {
+                names.Add(new BoundName(property.Name, child));
+            }
+        }
+    }
+
+    private static int[] Hashes(BoundName[] names)
+    {
+        var hashes = new int[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            hashes[i] = PropertyNameCheck.FoldedHash(names[i].Utf8);
+        }
+
+        return hashes;
+    }
+
+    private readonly record struct BoundName(string Name, RequestShape Shape)
+    {
+        public byte[] Utf8 { get; } = Encoding.UTF8.GetBytes(Name);
+    }
+}
