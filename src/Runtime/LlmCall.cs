@@ -148,12 +148,6 @@ public sealed class LlmCall
 
     internal FailurePath.Failure? Failure { get; set; }
 
-    /// <summary>The span name a client's <c>generation_name</c> imitated (and was ignored for), or null.</summary>
-    internal string? ImitatedGenerationName { get; set; }
-
-    /// <summary>The span name a client's <c>trace_name</c> imitated (and was left out for), or null.</summary>
-    internal string? ImitatedTraceName { get; set; }
-
     /// <summary>The server span (the Langfuse root observation when the request starts its own trace), or null.</summary>
     internal Activity? ServerSpan { get; set; }
 

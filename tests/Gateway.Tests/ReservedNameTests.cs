@@ -17,9 +17,10 @@ namespace TracedLlm.Gateway.Tests;
 /// <c>trace_name</c>) never equals or imitates a span name of the contract: such a name is ignored
 /// (the LLM span keeps <c>litellm_request</c>, the trace gets no name of the client's) and a
 /// <c>tracedllm.reserved_name</c> event says so. Generated imitations of every contract name: case,
-/// spacing and punctuation, invisible characters, accents, look-alike letters of other scripts,
-/// digits for letters, fullwidth and mathematical letters, and the request-level names inside a
-/// longer name.
+/// spacing and punctuation, invisible characters, combining and precomposed accents, look-alike
+/// letters of other scripts, digits for letters, fullwidth, circled and mathematical letters, and
+/// the request-level names inside a longer name. (The sample runs in globalization-invariant mode,
+/// where Unicode normalization does nothing: the check reads these characters from tables of its own.)
 /// </summary>
 public sealed class ReservedNameTests : IDisposable
 {
@@ -153,6 +154,8 @@ public sealed class ReservedNameTests : IDisposable
                 name + ".",
                 string.Concat(name.Select(c => c == ' ' ? "\t" : c.ToString())),
                 string.Concat(name.Select(c => c is 'a' or 'e' or 'o' ? c + "\u0301" : c.ToString())),
+                string.Concat(name.Select(c => c switch { 'a' => 'á', 'e' => 'ë', 'o' => 'ø', 'i' => 'ı', 'u' => 'ü', 'r' => 'ř', _ => c })),
+                string.Concat(name.Select(c => c is >= 'a' and <= 'z' ? (char)(0x24D0 + c - 'a') : c)),
                 string.Concat(name.Select(c => c switch { 'a' => 'а', 'e' => 'е', 'o' => 'о', 'p' => 'р', 'c' => 'с', _ => c })),
                 string.Concat(name.Select(c => c switch { 'o' => 'ο', 'a' => 'α', 'i' => 'ι', 't' => 'τ', _ => c })),
                 string.Concat(name.Select(c => c switch { 'o' => '0', 'l' => '1', 'e' => '3', _ => c })),

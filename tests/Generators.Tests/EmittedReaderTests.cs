@@ -129,6 +129,30 @@ public sealed class EmittedReaderTests
     }
 
     [Fact]
+    public void NoOtherCharacterEqualsAnAsciiOneIgnoringCaseSoTheCheckHashesAsciiNamesApart()
+    {
+        // The check hashes ASCII and other names in two ways: sound only while no name of one kind
+        // equals a name of the other ignoring case, as OrdinalIgnoreCase (the serializer's matching) compares.
+        for (var c = 0x80; c <= 0xFFFF; c++)
+        {
+            if (c is >= 0xD800 and <= 0xDFFF)
+            {
+                continue;
+            }
+
+            for (var a = 0; a < 0x80; a++)
+            {
+                Assert.False(string.Equals(((char)c).ToString(), ((char)a).ToString(), StringComparison.OrdinalIgnoreCase), $"U+{c:X4} equals U+{a:X4} ignoring case");
+            }
+        }
+
+        // So a name that differs from a bound one by such a look-alike is another name, for the serializer and the check alike.
+        Assert.Null(Read("Contoso_Gateway_Routes_Chat", "{\"\u017ftream\":true,\"\u212aey\":1,\"key\":2,\"\u00e9t\u00e9\":1,\"\u00c9T\u00c9x\":2}").Error);
+        var exception = Assert.Throws<TargetInvocationException>(() => Read("Contoso_Gateway_Routes_Chat", "{\"\u00e9t\u00e9\":1,\"\u00c9T\u00c9\":2}"));
+        Assert.Contains("'ÉTÉ' and 'été' differ only in case", exception.InnerException!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheOutputLimitIsMaxCompletionTokensWhateverTheOrder()
     {
         Assert.Equal(4096, Read("Contoso_Gateway_Routes_Chat", """{"max_tokens":16,"max_completion_tokens":4096}""").Parameters.MaxTokens);

@@ -1,5 +1,9 @@
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -16,10 +20,10 @@ namespace TracedLlm.Pipeline;
 /// could each act on a different request: such a body is refused with 400, naming its JSON path.
 /// <para>
 /// Names are kept as offsets into the body (an escaped name, unescaped, in a scratch buffer), with
-/// a hash consistent with <see cref="StringComparison.OrdinalIgnoreCase"/> (the serializer's
-/// case-insensitive matching): names with equal hashes are compared once their object ends,
-/// pairwise in a small object, by sorted hashes in a large one. One instance per thread is reused, so a request
-/// allocates nothing here. System.Text.Json's own duplicate check
+/// a key consistent with <see cref="StringComparison.OrdinalIgnoreCase"/> (the serializer's
+/// case-insensitive matching): once their object ends, names are compared in full where their keys
+/// meet in a small object, where their seeded hashes meet in a large one. One instance per thread
+/// is reused, so a request allocates nothing here. System.Text.Json's own duplicate check
 /// (<see cref="JsonSerializerOptions.AllowDuplicateProperties"/>) sees only what the handler's type
 /// binds: not the properties it ignores and forwards, not the cut-out slot, not an untyped body,
 /// not case variants, and its message names the C# type.
@@ -30,7 +34,7 @@ internal sealed class PropertyNameCheck
     /// <summary>The OpenAI <c>code</c> of the refusal.</summary>
     public const string ErrorCode = "ambiguous_property_name";
 
-    // An object with more names than this is checked by sorting their hashes instead of pairwise.
+    // An object with more names than this is checked through a hash table instead of pairwise.
     private const int PairwiseLimit = 16;
 
     // Buffers kept by the thread's instance no larger than this many entries (a huge body's are let go).
@@ -38,21 +42,29 @@ internal sealed class PropertyNameCheck
 
     private const int MaxPathNameLength = 64;
 
+    private const ulong HighBits = 0x8080808080808080;
+
+    /// <summary>The key of every name that is not ASCII: such names are compared in full with each other, never with an ASCII one.</summary>
+    public const ulong NonAsciiKey = ulong.MaxValue;
+
     private const string Duplicate = "the property appears more than once in its object (once it is unescaped)";
+
+    // Seeds the hash of a large object's short names: a client cannot choose names that meet.
+    private static readonly ulong Seed = (ulong)Random.Shared.NextInt64();
 
     [ThreadStatic]
     private static PropertyNameCheck? t_cached;
 
     private ReadOnlyMemory<byte> _body;
+    private int _bodyLength;
     private Name[] _names = new Name[64];
     private int _nameCount;
     private Frame[] _frames = new Frame[8];
     private int _top = -1;
     private byte[] _unescaped = new byte[256];
     private int _unescapedLength;
-    private long[]? _sorted;
-    private string? _slot;
-    private int _slotHash;
+    private int[]? _table;
+    private int[]? _hashes;
 
     private PropertyNameCheck()
     {
@@ -61,19 +73,15 @@ internal sealed class PropertyNameCheck
     /// <summary>The thread's instance, ready to check <paramref name="body"/>, whose root object binds <paramref name="shape"/>, the envelope's names and <paramref name="slot"/>.</summary>
     public static PropertyNameCheck Start(ReadOnlyMemory<byte> body, RequestShape shape, string slot)
     {
+        var root = shape.Root(slot);
         var check = t_cached ?? new PropertyNameCheck();
         t_cached = null;
         check._body = body;
+        check._bodyLength = body.Length;
         check._nameCount = 0;
         check._unescapedLength = 0;
         check._top = -1;
-        if (!ReferenceEquals(check._slot, slot))
-        {
-            check._slot = slot;
-            check._slotHash = FoldedHash(slot);
-        }
-
-        check.Push(isArray: false, shape);
+        check.Push(isArray: false, root);
         return check;
     }
 
@@ -81,7 +89,7 @@ internal sealed class PropertyNameCheck
     public void Finish()
     {
         _body = default;
-        if (_names.Length > KeptNames || _unescaped.Length > KeptNames * 16 || _sorted is { Length: > KeptNames })
+        if (_names.Length > KeptNames || _unescaped.Length > KeptNames * 16 || _table is { Length: > KeptNames * 2 } || _hashes is { Length: > KeptNames })
         {
             // A hostile body's buffers are not kept for the thread's life.
             return;
@@ -93,24 +101,8 @@ internal sealed class PropertyNameCheck
     /// <summary>Records a top-level property name (the reader is on it) and refuses a case variant of a name the gateway reads.</summary>
     public void RootProperty(ref Utf8JsonReader reader)
     {
-        var name = AddName(ref reader, out var hash);
-        ref var root = ref _frames[0];
-        root.Child = RequestShape.Untyped;
-        if (RequestShape.Envelope.Find(name, hash, out var variantOf) is null && variantOf is null
-            && hash == _slotHash && !TextEquals(name, _slot!) && EqualsIgnoreCase(name, _slot!))
-        {
-            variantOf = _slot;
-        }
-
-        if (variantOf is null && !root.Shape.IsOpaque)
-        {
-            root.Child = root.Shape.Find(name, hash, out variantOf) ?? RequestShape.Untyped;
-        }
-
-        if (variantOf is not null)
-        {
-            throw CaseVariant(name, variantOf);
-        }
+        // The root shape binds the envelope's names and the slot besides the type's.
+        Property(ref reader);
     }
 
     /// <summary>The refusal of a top-level property met again (the reader is on the second one's value): the slot, read where it stands.</summary>
@@ -135,7 +127,7 @@ internal sealed class PropertyNameCheck
                 case JsonTokenType.StartArray:
                 {
                     ref var parent = ref _frames[_top];
-                    var shape = parent.IsArray ? parent.Shape.Items : parent.Child;
+                    var shape = parent.IsArray ? parent.Shape.Items : parent.Shape.IsOpaque ? RequestShape.Untyped : parent.Child;
                     NextItem(ref parent);
                     Push(reader.TokenType == JsonTokenType.StartArray, shape);
                     if (_top - start > maxDepth)
@@ -172,30 +164,103 @@ internal sealed class PropertyNameCheck
     }
 
     /// <summary>
-    /// The hash names are compared by, consistent with <see cref="StringComparison.OrdinalIgnoreCase"/>:
-    /// an ASCII name upper-cased and hashed with <see cref="HashCode"/>, any other name by
-    /// <see cref="string.GetHashCode(ReadOnlySpan{char}, StringComparison)"/>. (Two names equal
-    /// ignoring case are both ASCII or both not, as no other character equals an ASCII one
-    /// ignoring case.) Both are seeded per process, so a client cannot send many names that collide.
+    /// A name's key, equal for names that are equal ignoring case as <see cref="StringComparison.OrdinalIgnoreCase"/>
+    /// compares them (the serializer's case-insensitive matching): an ASCII name's length and its
+    /// first eight bytes with a-z folded to A-Z; <see cref="NonAsciiKey"/> for any other name (two
+    /// names equal ignoring case are both ASCII or both not: no other character equals an ASCII one
+    /// ignoring case). Names with equal keys are compared in full; a large object's names by a
+    /// seeded hash instead (<see cref="FoldedHash(ReadOnlySpan{byte})"/>), so a client cannot make
+    /// many names meet.
+    /// </summary>
+    public static ulong Key(ReadOnlySpan<byte> name)
+    {
+        ulong first;
+        if (name.Length >= sizeof(ulong))
+        {
+            first = BinaryPrimitives.ReadUInt64LittleEndian(name);
+            if ((first & HighBits) != 0 || (name.Length > sizeof(ulong) && !Ascii.IsValid(name[sizeof(ulong)..])))
+            {
+                return NonAsciiKey;
+            }
+        }
+        else
+        {
+            first = 0;
+            for (var i = 0; i < name.Length; i++)
+            {
+                first |= (ulong)name[i] << (8 * i);
+            }
+
+            if ((first & HighBits) != 0)
+            {
+                return NonAsciiKey;
+            }
+        }
+
+        return (UpperCase(first) * 31) + (ulong)name.Length;
+    }
+
+    // Key() of a name shorter than eight bytes, given the eight bytes from its start (little-endian).
+    private static ulong ShortKey(ulong bytes, int length)
+    {
+        var first = bytes & ((1UL << (8 * length)) - 1);
+        return (first & HighBits) != 0 ? NonAsciiKey : (UpperCase(first) * 31) + (ulong)length;
+    }
+
+    /// <summary>
+    /// The hash a large object's names are compared by, consistent with <see cref="StringComparison.OrdinalIgnoreCase"/>:
+    /// an ASCII name's letters folded to upper case eight bytes at a time and hashed with
+    /// <see cref="HashCode"/>, any other name by <see cref="string.GetHashCode(ReadOnlySpan{char}, StringComparison)"/>.
+    /// Both are seeded per process, so a client cannot send many names that collide.
     /// </summary>
     public static int FoldedHash(ReadOnlySpan<byte> name)
     {
-        if (Ascii.IsValid(name))
+        var hash = default(HashCode);
+        hash.Add(name.Length);
+        var rest = name;
+        while (rest.Length >= sizeof(ulong))
         {
-            // In chunks of a fixed size, so a name hashes alike wherever it comes from.
-            Span<byte> upper = stackalloc byte[256];
-            var hash = default(HashCode);
-            while (!name.IsEmpty)
+            var chunk = BinaryPrimitives.ReadUInt64LittleEndian(rest);
+            if ((chunk & HighBits) != 0)
             {
-                var chunk = name[..Math.Min(name.Length, upper.Length)];
-                Ascii.ToUpper(chunk, upper, out var written);
-                hash.AddBytes(upper[..written]);
-                name = name[chunk.Length..];
+                return NonAsciiHash(name);
             }
 
-            return hash.ToHashCode();
+            hash.Add(UpperCase(chunk));
+            rest = rest[sizeof(ulong)..];
         }
 
+        if (!rest.IsEmpty)
+        {
+            var chunk = 0UL;
+            for (var i = 0; i < rest.Length; i++)
+            {
+                chunk |= (ulong)rest[i] << (8 * i);
+            }
+
+            if ((chunk & HighBits) != 0)
+            {
+                return NonAsciiHash(name);
+            }
+
+            hash.Add(UpperCase(chunk));
+        }
+
+        return hash.ToHashCode();
+    }
+
+    // Eight ASCII bytes with a-z turned to A-Z: a byte is a lower-case letter when adding 0x1F sets
+    // its high bit (at least 'a') and adding 0x05 does not ('z' at most); no sum carries into the next byte.
+    private static ulong UpperCase(ulong ascii)
+    {
+        const ulong Ones = 0x0101010101010101;
+        var atLeastA = ascii + (Ones * (0x80 - 'a'));
+        var pastZ = ascii + (Ones * (0x80 - 'z' - 1));
+        return ascii ^ ((atLeastA & ~pastZ & HighBits) >> 2);
+    }
+
+    private static int NonAsciiHash(ReadOnlySpan<byte> name)
+    {
         char[]? rented = null;
         var chars = name.Length <= 256 ? stackalloc char[name.Length] : (rented = ArrayPool<char>.Shared.Rent(name.Length));
         var length = Encoding.UTF8.GetChars(name, chars);
@@ -206,21 +271,6 @@ internal sealed class PropertyNameCheck
         }
 
         return result;
-    }
-
-    /// <summary><see cref="FoldedHash(ReadOnlySpan{byte})"/> of a name given as text.</summary>
-    public static int FoldedHash(string name)
-    {
-        byte[]? rented = null;
-        var count = Encoding.UTF8.GetByteCount(name);
-        var bytes = count <= 256 ? stackalloc byte[count] : (rented = ArrayPool<byte>.Shared.Rent(count));
-        var hash = FoldedHash(bytes[..Encoding.UTF8.GetBytes(name, bytes)]);
-        if (rented is not null)
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-
-        return hash;
     }
 
     /// <summary>True when two UTF-8 names are equal as <see cref="StringComparison.OrdinalIgnoreCase"/> compares their text (the serializer's case-insensitive matching).</summary>
@@ -236,25 +286,6 @@ internal sealed class PropertyNameCheck
         var leftLength = Encoding.UTF8.GetChars(left, chars);
         var rightLength = Encoding.UTF8.GetChars(right, chars[leftLength..]);
         var equal = MemoryExtensions.Equals(chars[..leftLength], chars.Slice(leftLength, rightLength), StringComparison.OrdinalIgnoreCase);
-        if (rented is not null)
-        {
-            ArrayPool<char>.Shared.Return(rented);
-        }
-
-        return equal;
-    }
-
-    /// <summary>True when a UTF-8 name is exactly <paramref name="text"/>.</summary>
-    private static bool TextEquals(ReadOnlySpan<byte> name, string text)
-    {
-        if (Ascii.IsValid(text))
-        {
-            return Ascii.Equals(name, text);
-        }
-
-        char[]? rented = null;
-        var chars = name.Length <= 256 ? stackalloc char[name.Length] : (rented = ArrayPool<char>.Shared.Rent(name.Length));
-        var equal = chars[..Encoding.UTF8.GetChars(name, chars)].SequenceEqual(text);
         if (rented is not null)
         {
             ArrayPool<char>.Shared.Return(rented);
@@ -280,22 +311,22 @@ internal sealed class PropertyNameCheck
 
     private void Property(ref Utf8JsonReader reader)
     {
-        var name = AddName(ref reader, out var hash);
+        var name = AddName(ref reader, out var key);
         ref var frame = ref _frames[_top];
         if (frame.Shape.IsOpaque)
         {
-            frame.Child = RequestShape.Untyped;
+            // Nothing is bound here: no look-up, and the value's shape is read from the frame's (Value).
             return;
         }
 
-        frame.Child = frame.Shape.Find(name, hash, out var variantOf) ?? RequestShape.Untyped;
+        frame.Child = frame.Shape.Find(name, key, out var variantOf) ?? RequestShape.Untyped;
         if (variantOf is not null)
         {
             throw CaseVariant(name, variantOf);
         }
     }
 
-    private ReadOnlySpan<byte> AddName(ref Utf8JsonReader reader, out int hash)
+    private ReadOnlySpan<byte> AddName(ref Utf8JsonReader reader, out ulong key)
     {
         ReadOnlySpan<byte> name;
         Name entry;
@@ -310,15 +341,20 @@ internal sealed class PropertyNameCheck
 
             var length = reader.CopyString(_unescaped.AsSpan(_unescapedLength));
             name = _unescaped.AsSpan(_unescapedLength, length);
-            entry = new Name(_unescapedLength, length, FoldedHash(name), Unescaped: true);
+            entry = new Name(_unescapedLength, length, Key(name), Unescaped: true);
             _unescapedLength += length;
         }
         else
         {
             name = reader.ValueSpan;
 
-            // The token starts at its opening quote.
-            entry = new Name(checked((int)reader.TokenStartIndex + 1), name.Length, FoldedHash(name), Unescaped: false);
+            // The token starts at its opening quote. A short name is followed in the body by its
+            // closing quote and more: its first eight bytes are read at once where the body has them.
+            var start = (int)reader.TokenStartIndex + 1;
+            var shortKey = name.Length < sizeof(ulong) && start + sizeof(ulong) <= _bodyLength
+                ? ShortKey(Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(name)), name.Length)
+                : Key(name);
+            entry = new Name(start, name.Length, shortKey, Unescaped: false);
         }
 
         if (_nameCount == _names.Length)
@@ -328,7 +364,7 @@ internal sealed class PropertyNameCheck
 
         _frames[_top].CurrentName = _nameCount;
         _names[_nameCount++] = entry;
-        hash = entry.Hash;
+        key = entry.Key;
         return name;
     }
 
@@ -338,7 +374,7 @@ internal sealed class PropertyNameCheck
         return name.Unescaped ? _unescaped.AsSpan(name.Start, name.Length) : _body.Span.Slice(name.Start, name.Length);
     }
 
-    /// <summary>Compares the names of the object that ends, pairwise when it has few, by sorted hashes when it has many.</summary>
+    /// <summary>Compares the names of the object that ends, pairwise when it has few, through a hash table when it has many.</summary>
     private void CheckObject()
     {
         ref var frame = ref _frames[_top];
@@ -355,7 +391,7 @@ internal sealed class PropertyNameCheck
             {
                 for (var j = i + 1; j < _nameCount; j++)
                 {
-                    if (_names[i].Hash == _names[j].Hash)
+                    if (_names[i].Key == _names[j].Key)
                     {
                         Compare(i, j);
                     }
@@ -365,26 +401,40 @@ internal sealed class PropertyNameCheck
             return;
         }
 
-        if (_sorted is null || _sorted.Length < count)
+        // An open-addressing table of the names' indexes, by hash (seeded: a client cannot make the probes long).
+        var size = (int)BitOperations.RoundUpToPowerOf2((uint)count * 2);
+        if (_table is null || _table.Length < size)
         {
-            _sorted = new long[Math.Max(count, 256)];
+            _table = new int[Math.Max(size, 256)];
         }
 
-        var sorted = _sorted.AsSpan(0, count);
-        for (var i = 0; i < count; i++)
+        if (_hashes is null || _hashes.Length < count)
         {
-            sorted[i] = ((long)_names[first + i].Hash << 32) | (uint)(first + i);
+            _hashes = new int[Math.Max(count, 256)];
         }
 
-        sorted.Sort();
-        for (var i = 0; i < count; i++)
+        var table = _table.AsSpan(0, size);
+        var hashes = _hashes.AsSpan(0, count);
+        table.Fill(-1);
+        for (var i = first; i < _nameCount; i++)
         {
-            for (var j = i + 1; j < count && (int)(sorted[j] >> 32) == (int)(sorted[i] >> 32); j++)
+            // A short ASCII name's key is the whole name (folded): mixed with the process's seed, it is its hash.
+            var name = _names[i];
+            var hash = hashes[i - first] = name.Length <= sizeof(ulong) && name.Key != NonAsciiKey
+                ? (int)(((name.Key ^ Seed) * 0x9E3779B97F4A7C15) >> 32)
+                : FoldedHash(NameText(i));
+            var at = hash & (size - 1);
+            while (table[at] is var earlier and >= 0)
             {
-                // In the order they were sent, so the message names the later one.
-                var (a, b) = ((int)sorted[i], (int)sorted[j]);
-                Compare(Math.Min(a, b), Math.Max(a, b));
+                if (hashes[earlier - first] == hash)
+                {
+                    Compare(earlier, i);
+                }
+
+                at = (at + 1) & (size - 1);
             }
+
+            table[at] = i;
         }
     }
 
@@ -472,24 +522,24 @@ internal sealed class PropertyNameCheck
             Array.Resize(ref _frames, _frames.Length * 2);
         }
 
-        _frames[_top] = new Frame
+        ref var frame = ref _frames[_top];
+        frame.IsArray = isArray;
+        if (!ReferenceEquals(frame.Shape, shape))
         {
-            IsArray = isArray,
-            Shape = shape,
-            Child = RequestShape.Untyped,
-            FirstName = _nameCount,
-            UnescapedMark = _unescapedLength,
-            Index = -1,
-        };
+            frame.Shape = shape;
+        }
+
+        frame.FirstName = _nameCount;
+        frame.UnescapedMark = _unescapedLength;
+        frame.Index = -1;
     }
 
     private void Pop()
     {
+        // The frame's shapes are left for the next push to overwrite: they live as long as the gateway anyway.
         ref var frame = ref _frames[_top];
         _nameCount = frame.FirstName;
         _unescapedLength = frame.UnescapedMark;
-        frame.Shape = null!;
-        frame.Child = null!;
         _top--;
     }
 
@@ -501,7 +551,7 @@ internal sealed class PropertyNameCheck
         }
     }
 
-    private readonly record struct Name(int Start, int Length, int Hash, bool Unescaped);
+    private readonly record struct Name(int Start, int Length, ulong Key, bool Unescaped);
 
     private struct Frame
     {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Linq;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -19,24 +20,56 @@ public sealed class RequestShape
 {
     private static readonly RequestShape OpaqueShape = new(Array.Empty<BoundName>(), items: null);
 
+    // The names the gateway itself reads at the top of every body (the envelope), whatever the route's type.
+    private static readonly string[] EnvelopeNames = { "model", "stream", "temperature", "top_p", "max_tokens", "max_completion_tokens" };
+
     private BoundName[] _names;
-    private int[] _hashes;
+    private ulong[] _keys;
     private RequestShape? _items;
+
+    // The root shapes of this type for each slot it has been read with (a slot is a route's
+    // constant, so there are one or two); replaced whole when one is added.
+    private (string Slot, RequestShape Root)[] _roots = Array.Empty<(string, RequestShape)>();
 
     private RequestShape(BoundName[] names, RequestShape? items)
     {
         _names = names;
-        _hashes = Hashes(names);
+        _keys = Keys(names);
         _items = items;
     }
 
     /// <summary>A body no type binds: a <c>JsonElement</c> or <c>JsonNode</c> handler, or none; only the envelope's own names are bound.</summary>
     public static RequestShape Untyped => OpaqueShape;
 
-    /// <summary>The top-level names the gateway itself reads (the envelope), on every route whatever its type.</summary>
-    internal static RequestShape Envelope { get; } = new(
-        Array.ConvertAll(new[] { "model", "stream", "temperature", "top_p", "max_tokens", "max_completion_tokens" }, name => new BoundName(name, OpaqueShape)),
-        items: null);
+    /// <summary>
+    /// The shape of a body's top level on a route whose slot is <paramref name="slot"/>: this type's
+    /// names, the envelope's (<c>model</c>, <c>stream</c>, <c>temperature</c>, <c>top_p</c>,
+    /// <c>max_tokens</c>, <c>max_completion_tokens</c>) and the slot, each read whatever its case by
+    /// the handler, the trace or the gateway itself.
+    /// </summary>
+    internal RequestShape Root(string slot)
+    {
+        foreach (var (known, root) in _roots)
+        {
+            if (ReferenceEquals(known, slot))
+            {
+                return root;
+            }
+        }
+
+        var names = new List<BoundName>(_names);
+        foreach (var name in EnvelopeNames.Append(slot))
+        {
+            if (!names.Exists(n => n.Name == name))
+            {
+                names.Add(new BoundName(name, OpaqueShape));
+            }
+        }
+
+        var added = new RequestShape(names.ToArray(), _items);
+        _roots = [.. _roots, (slot, added)];
+        return added;
+    }
 
     /// <summary>True when nothing here is bound: names need no look-up.</summary>
     internal bool IsOpaque => _names.Length == 0 && _items is null;
@@ -61,12 +94,12 @@ public sealed class RequestShape
     /// Looks a body's property name up: the child shape of an exactly bound name, or, for a name
     /// that differs from a bound one only in case, that bound name.
     /// </summary>
-    internal RequestShape? Find(ReadOnlySpan<byte> name, int foldedHash, out string? variantOf)
+    internal RequestShape? Find(ReadOnlySpan<byte> name, ulong key, out string? variantOf)
     {
         variantOf = null;
-        var hashes = _hashes.AsSpan();
+        var keys = _keys.AsSpan();
         var from = 0;
-        while (hashes[from..].IndexOf(foldedHash) is var at and >= 0)
+        while (keys[from..].IndexOf(key) is var at and >= 0)
         {
             var bound = _names[from + at];
             if (name.SequenceEqual(bound.Utf8))
@@ -121,7 +154,7 @@ public sealed class RequestShape
                 }
 
                 shape._names = names.ToArray();
-                shape._hashes = Hashes(shape._names);
+                shape._keys = Keys(shape._names);
                 return shape;
             }
 
@@ -168,15 +201,15 @@ public sealed class RequestShape
         }
     }
 
-    private static int[] Hashes(BoundName[] names)
+    private static ulong[] Keys(BoundName[] names)
     {
-        var hashes = new int[names.Length];
+        var keys = new ulong[names.Length];
         for (var i = 0; i < names.Length; i++)
         {
-            hashes[i] = PropertyNameCheck.FoldedHash(names[i].Utf8);
+            keys[i] = PropertyNameCheck.Key(names[i].Utf8);
         }
 
-        return hashes;
+        return keys;
     }
 
     private readonly record struct BoundName(string Name, RequestShape Shape)

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
-using System.Text;
 
 namespace TracedLlm.Telemetry;
 
@@ -10,29 +10,33 @@ namespace TracedLlm.Telemetry;
 /// chooses (metadata <c>generation_name</c>, which renames the LLM span, and <c>trace_name</c>, the
 /// trace's name in Langfuse) may neither equal nor imitate one, or a successful request could show
 /// a <c>Failed Proxy Server Request</c>. A name imitates one when its skeleton equals the name's:
-/// compatibility-decomposed (fullwidth and mathematical letters become plain ones), accents,
-/// spaces, punctuation, invisible and control characters removed, Cyrillic and Greek look-alikes
-/// and the digits 0, 1 and 3 read as the Latin letters they resemble, and lower-cased. The two
-/// request-level names (<see cref="SpanNames.Server"/>, <see cref="SpanNames.Failure"/>) are also
-/// imitated by a name that contains their skeleton. Such a name is ignored (the span keeps its
-/// contract name) and recorded as a <see cref="AttributeNames.ReservedNameEvent"/> event.
+/// each character read as the plain Latin letter or digit it shows (fullwidth, mathematical and
+/// circled forms, accented Latin letters, Cyrillic and Greek look-alikes, the digits 0, 1 and 3 for
+/// o, l and e), lower-cased, and anything else that is no letter or digit (spaces, punctuation,
+/// accents, invisible and control characters) left out. The two request-level names
+/// (<see cref="SpanNames.Server"/>, <see cref="SpanNames.Failure"/>) are also imitated by a name
+/// that contains their skeleton. Such a name is ignored (the span keeps its contract name) and
+/// recorded as a <see cref="AttributeNames.ReservedNameEvent"/> event. The skeleton uses tables of
+/// its own, not Unicode normalization, which globalization-invariant mode (the sample's, and
+/// Native AOT deployments') leaves undone.
 /// </summary>
 internal static class ReservedSpanNames
 {
-    private static readonly string[] Skeletons =
-    {
-        Skeleton(SpanNames.Server), Skeleton(SpanNames.Auth), Skeleton(SpanNames.PreCall), Skeleton(SpanNames.LlmRequest),
-        Skeleton(SpanNames.Guardrail), Skeleton(SpanNames.UpstreamAttempt), Skeleton(SpanNames.Failure),
-    };
-
     private static readonly string[] Names =
     {
         SpanNames.Server, SpanNames.Auth, SpanNames.PreCall, SpanNames.LlmRequest, SpanNames.Guardrail, SpanNames.UpstreamAttempt, SpanNames.Failure,
     };
 
+    private static readonly string[] Skeletons = Names.Select(Skeleton).ToArray();
+
     // The request-level names: contained anywhere in a client's name, they still read as the gateway's verdict.
     private static readonly string ServerSkeleton = Skeleton(SpanNames.Server);
     private static readonly string FailureSkeleton = Skeleton(SpanNames.Failure);
+
+    // U+00C0 to U+017F (Latin-1 Supplement, Latin Extended-A): the letter each shows, '-' for none.
+    private const string AccentedLatin =
+        "aaaaaaaceeeeiiiidnooooo-ouuuuypsaaaaaaaceeeeiiiidnooooo-ouuuuypy"
+        + "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkkllllllllllnnnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
 
     // Letters of other scripts that look like Latin ones (after lower-casing), each written as the pair "look-alike, Latin letter".
     private static readonly Dictionary<char, char> LookAlikes = new[]
@@ -45,17 +49,15 @@ internal static class ReservedSpanNames
         "αa", "βb", "γy", "δd", "εe", "ζz", "ηn", "θo", "ιi", "κk", "λl", "μu", "νv", "ξe", "οo", "πn", "ρp", "σo", "ςc", "τt", "υu",
         "φo", "χx", "ψw", "ωw", "ϲc", "ϳj", "ϵe",
 
-        // Latin letters that are not a-z
-        "ɡg", "ɑa", "ɩi", "ɪi", "ʏy", "ɴn", "ʀr", "ʜh", "ʟl", "ᴅd", "ℓl", "ıi", "ſs", "ßb", "ðd", "øo", "ŀl", "łl",
+        // Latin letters beyond the accented ones, and letter-like symbols
+        "ɡg", "ɑa", "ɩi", "ɪi", "ʏy", "ɴn", "ʀr", "ʜh", "ʟl", "ᴅd", "ℓl", "ℯe", "ℊg", "ℎh", "ℴo",
     }.ToDictionary(pair => pair[0], pair => pair[1]);
 
     /// <summary>The contract name <paramref name="name"/> equals or imitates, or null when it is the client's own.</summary>
     public static string? Imitated(string name)
     {
-        // Plain text needs no decomposition (and the common name allocates nothing here).
-        var decomposed = name.IsNormalized(NormalizationForm.FormKD) ? name : name.Normalize(NormalizationForm.FormKD);
-        var buffer = decomposed.Length <= 512 ? stackalloc char[decomposed.Length] : new char[decomposed.Length];
-        var skeleton = buffer[..WriteSkeleton(decomposed, buffer)];
+        var buffer = name.Length <= 512 ? stackalloc char[name.Length] : new char[name.Length];
+        var skeleton = buffer[..WriteSkeleton(name, buffer)];
         if (skeleton.IsEmpty)
         {
             return null;
@@ -77,40 +79,70 @@ internal static class ReservedSpanNames
     /// <summary>What is left of a name to compare: see the type's summary.</summary>
     internal static string Skeleton(string name)
     {
-        var decomposed = name.Normalize(NormalizationForm.FormKD);
-        var buffer = new char[decomposed.Length];
-        return new string(buffer, 0, WriteSkeleton(decomposed, buffer));
+        var buffer = new char[name.Length];
+        return new string(buffer, 0, WriteSkeleton(name, buffer));
     }
 
-    // The skeleton of decomposed text (never longer than it).
-    private static int WriteSkeleton(string decomposed, Span<char> skeleton)
+    // The skeleton (never longer than the name: one character at most for each of its characters).
+    private static int WriteSkeleton(string name, Span<char> skeleton)
     {
         var length = 0;
-        foreach (var c in decomposed)
+        foreach (var rune in name.EnumerateRunes())
         {
-            var lower = char.ToLowerInvariant(c);
-            var mapped = lower switch
+            var shown = Shown(rune.Value);
+            if (shown != '\0')
             {
-                >= 'a' and <= 'z' => lower,
-                '0' => 'o',
-                '1' => 'l',
-                '3' => 'e',
-                _ => LookAlike(lower),
-            };
-            if (mapped != '\0')
-            {
-                skeleton[length++] = mapped;
+                skeleton[length++] = shown;
             }
-            else if (char.IsLetterOrDigit(c))
-            {
-                skeleton[length++] = lower;
-            }
-
-            // Anything else (marks, spaces, punctuation, format and control characters) is left out.
         }
 
         return length;
     }
 
-    private static char LookAlike(char c) => c < 0x80 ? '\0' : LookAlikes.GetValueOrDefault(c);
+    // The plain letter or digit a character shows, lower-cased ('0', '1', '3' as 'o', 'l', 'e'); another
+    // letter or digit as itself, lower-cased; '\0' for anything else.
+    private static char Shown(int codePoint)
+    {
+        var plain = codePoint switch
+        {
+            >= 0xFF01 and <= 0xFF5E => codePoint - 0xFEE0,                                   // fullwidth ASCII
+            >= 0x1D400 and <= 0x1D6A3 => ((codePoint - 0x1D400) % 52) is var letter && letter < 26 ? 'A' + letter : 'a' + letter - 26, // mathematical letters
+            >= 0x1D7CE and <= 0x1D7FF => '0' + ((codePoint - 0x1D7CE) % 10),                // mathematical digits
+            >= 0x24B6 and <= 0x24CF => 'a' + (codePoint - 0x24B6),                          // circled capitals
+            >= 0x24D0 and <= 0x24E9 => 'a' + (codePoint - 0x24D0),                          // circled small letters
+            >= 0xC0 and <= 0x17F => AccentedLatin[codePoint - 0xC0] is var b && b != '-' ? b : -1,
+            _ => codePoint,
+        };
+
+        if (plain < 0 || plain > char.MaxValue)
+        {
+            return '\0';
+        }
+
+        var lower = char.ToLowerInvariant((char)plain);
+        switch (lower)
+        {
+            case >= 'a' and <= 'z':
+                return lower;
+            case '0':
+                return 'o';
+            case '1':
+                return 'l';
+            case '3':
+                return 'e';
+            case < (char)0x80:
+                return char.IsAsciiDigit(lower) ? lower : '\0';
+        }
+
+        if (LookAlikes.TryGetValue(lower, out var latin))
+        {
+            return latin;
+        }
+
+        // Marks, spaces, punctuation, symbols, format and control characters show nothing.
+        return CharUnicodeInfo.GetUnicodeCategory(lower) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter
+            or UnicodeCategory.TitlecaseLetter or UnicodeCategory.OtherLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.DecimalDigitNumber
+            ? lower
+            : '\0';
+    }
 }

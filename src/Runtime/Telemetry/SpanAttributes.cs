@@ -44,7 +44,7 @@ internal static class SpanAttributes
 
         // The OpenTelemetry keys for user and session on the root; Langfuse reads its own on every span.
         var metadata = call.Metadata;
-        var traceTags = TraceTags(ref tags, call, join.TraceIdSeed is not null, defaultEnvironment, out var traceTagCount);
+        var traceTags = TraceTags(ref tags, metadata, join.TraceIdSeed is not null, defaultEnvironment, out var traceTagCount, out var imitatedTraceName);
         call.SetTraceTags(traceTags, traceTagCount);
         foreach (var (key, value) in traceTags.AsSpan(0, traceTagCount))
         {
@@ -60,9 +60,9 @@ internal static class SpanAttributes
 
         AddTraceTags(ref tags, call);
         tags.Complete(metadata.DroppedTraceEntries);
-        if (call.ImitatedTraceName is { } imitated)
+        if (imitatedTraceName is not null)
         {
-            AddReservedNameEvent(span, call, "trace_name", imitated);
+            AddReservedNameEvent(span, call, "trace_name", imitatedTraceName);
         }
     }
 
@@ -84,9 +84,9 @@ internal static class SpanAttributes
     /// Returned as an array sized for the most there can be and the <paramref name="count"/> used:
     /// one allocation a request (a list and its copy were 250 bytes more).
     /// </summary>
-    private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmCall call, bool seeded, string? defaultEnvironment, out int count)
+    private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmMetadata metadata, bool seeded, string? defaultEnvironment, out int count, out string? imitatedTraceName)
     {
-        var metadata = call.Metadata;
+        imitatedTraceName = null;
         var entries = new KeyValuePair<string, object?>[MostTraceTags(metadata, seeded, defaultEnvironment)];
         var added = 0;
         void AddClient(ref FirstTags tags, string key, string? value)
@@ -115,8 +115,8 @@ internal static class SpanAttributes
         // A trace name that imitates a span name of the contract is the gateway's to give: left out (and an event says so).
         if (metadata.TraceName is { } traceName && tags.Bound(AttributeNames.LangfuseTraceName, traceName) is { } boundTraceName)
         {
-            call.ImitatedTraceName = ReservedSpanNames.Imitated(boundTraceName);
-            if (call.ImitatedTraceName is null)
+            imitatedTraceName = ReservedSpanNames.Imitated(boundTraceName);
+            if (imitatedTraceName is null)
             {
                 entries[added++] = new(AttributeNames.LangfuseTraceName, boundTraceName);
             }
@@ -266,7 +266,8 @@ internal static class SpanAttributes
         }
 
         tags.Complete(metadata.DroppedObservationEntries);
-        if (call.ImitatedGenerationName is { } imitated)
+        // The span kept its contract name because the client's imitated it (LlmSpanName): say so.
+        if (metadata.GenerationName is { } generationName && span.DisplayName == SpanNames.LlmRequest && ReservedSpanNames.Imitated(generationName) is { } imitated)
         {
             AddReservedNameEvent(span, call, "generation_name", imitated);
         }
@@ -293,8 +294,7 @@ internal static class SpanAttributes
             return SpanNames.LlmRequest;
         }
 
-        call.ImitatedGenerationName = ReservedSpanNames.Imitated(bounded);
-        return call.ImitatedGenerationName is null ? bounded : SpanNames.LlmRequest;
+        return ReservedSpanNames.Imitated(bounded) is null ? bounded : SpanNames.LlmRequest;
     }
 
     /// <summary>Records that a client's name for <paramref name="field"/> was ignored because it imitates <paramref name="imitated"/>.</summary>
