@@ -3,11 +3,14 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
+using System.IO.Pipelines;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Unicode;
 using System.Text.Json.Serialization.Metadata;
+using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using TracedLlm.Telemetry;
@@ -23,7 +26,10 @@ public static class TracedPipeline
 {
     private static readonly ActivitySource Source = TracedLlmTelemetry.Source;
 
-    /// <summary>Reads the whole body, up to the configured limit.</summary>
+    /// <summary>
+    /// Reads the whole body, up to the configured limit. A body that ends because its client left
+    /// is thrown as a <see cref="ConnectionAbortedException"/> (see <see cref="LeftWhileSending"/>).
+    /// </summary>
     public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway)
     {
         var limit = gateway.Options.MaxRequestBodyBytes;
@@ -36,7 +42,16 @@ public static class TracedPipeline
         var reader = request.BodyReader;
         while (true)
         {
-            var read = await reader.ReadAsync(httpContext.RequestAborted).ConfigureAwait(false);
+            ReadResult read;
+            try
+            {
+                read = await reader.ReadAsync(httpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (LeftWhileSending(request, exception))
+            {
+                throw new ConnectionAbortedException("The client closed the connection before its request body ended.", exception);
+            }
+
             if (read.Buffer.Length > limit)
             {
                 reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
@@ -67,6 +82,25 @@ public static class TracedPipeline
             reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }
     }
+
+    /// <summary>
+    /// True when a body read failed because the client went away: its connection was reset
+    /// (<see cref="ConnectionResetException"/>), or it closed before the <c>Content-Length</c> it
+    /// declared (such a body has no framing to break, so Kestrel's 400 there says only that).
+    /// Kestrel closes the response as it throws, but cancels <see cref="HttpContext.RequestAborted"/>
+    /// a moment later, from the thread pool: the failure path, which can run first, knows the client
+    /// left from this exception instead (it was a 400 "invalid framing" then). A chunked body cut
+    /// short is not told apart from broken chunk framing (Kestrel says 400 for both) and is a 400
+    /// unless the request token was cancelled by then.
+    /// </summary>
+    private static bool LeftWhileSending(HttpRequest request, Exception exception) => exception switch
+    {
+        ConnectionResetException => true,
+        BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status400BadRequest && request.ContentLength is not null,
+
+        // Any other IOException is Kestrel's verdict on the framing (an overflowing chunk size, say).
+        _ => false,
+    };
 
     /// <summary>Creates the request's <see cref="LlmCall"/>; <paramref name="startTimestamp"/> is <see cref="Stopwatch.GetTimestamp"/> at the request's start.</summary>
     public static LlmCall CreateCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp) =>
@@ -292,6 +326,10 @@ public static class TracedPipeline
                 break;
             }
 
+            // A chunk that arrives once the request was cancelled (its client left, its deadline
+            // passed, a during-call guardrail failed or blocked) is not written: nothing follows a
+            // block, and the answer the failure path writes follows no half-sent event.
+            cancellation.ThrowIfCancellationRequested();
             var chunk = enumerator.Current;
             kept?.Add(chunk);
             if (call.StreamedChunks++ == 0)
@@ -306,7 +344,7 @@ public static class TracedPipeline
             {
                 // The handler went on after its terminal event: keep the order it chose.
                 call.HeldTerminalEvent = null;
-                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early), cancellation).ConfigureAwait(false);
+                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early)).ConfigureAwait(false);
             }
 
             if (ServerSentEvents.IsTerminal(json, name))
@@ -315,7 +353,7 @@ public static class TracedPipeline
             }
             else
             {
-                await ServerSentEvents.WriteEventAsync(response, json, name, cancellation).ConfigureAwait(false);
+                await ServerSentEvents.WriteEventAsync(response, json, name).ConfigureAwait(false);
             }
 
             call.LastChunkTimestamp = Stopwatch.GetTimestamp();
@@ -345,11 +383,11 @@ public static class TracedPipeline
         if (call.HeldTerminalEvent is { } terminal)
         {
             call.HeldTerminalEvent = null;
-            await ServerSentEvents.WriteEventAsync(response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal), httpContext.RequestAborted).ConfigureAwait(false);
+            await ServerSentEvents.WriteEventAsync(response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal)).ConfigureAwait(false);
         }
         else if (call.Route.ErrorFormat != WireFormat.Anthropic)
         {
-            await ServerSentEvents.WriteDoneAsync(response, httpContext.RequestAborted).ConfigureAwait(false);
+            await ServerSentEvents.WriteDoneAsync(response).ConfigureAwait(false);
         }
 
         if (call.Span is { IsAllDataRequested: true } span)
@@ -608,19 +646,24 @@ public static class TracedPipeline
         }
     }
 
-    /// <summary>Writes a handler's typed result as JSON (status 200).</summary>
+    /// <summary>
+    /// Writes a handler's typed result as JSON (status 200). A client that left, or a request
+    /// timeout that passed, before this point fails the request; once started, the write is not
+    /// cancelled (see <see cref="ServerSentEvents"/>: Kestrel would cut the connection mid-body).
+    /// </summary>
     public static Task WriteResultAsync<T>(LlmCall call, T result, JsonTypeInfo<T> typeInfo)
     {
+        call.HttpContext.RequestAborted.ThrowIfCancellationRequested();
         var response = call.HttpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
         if (call.SerializedResult is { } serialized)
         {
             response.ContentType = "application/json";
             response.ContentLength = serialized.Length;
-            return response.Body.WriteAsync(serialized, call.HttpContext.RequestAborted).AsTask();
+            return response.Body.WriteAsync(serialized, CancellationToken.None).AsTask();
         }
 
-        return response.WriteAsJsonAsync(result, typeInfo, contentType: "application/json", call.HttpContext.RequestAborted);
+        return response.WriteAsJsonAsync(result, typeInfo, contentType: "application/json", CancellationToken.None);
     }
 
     /// <summary>Executes a handler's <see cref="IResult"/>.</summary>
