@@ -164,6 +164,61 @@ public sealed class FailureRaceRegressionTests : IDisposable
         _spans.AssertAllEnded();
     }
 
+    [Fact]
+    public async Task AHandlersOwnCancellationBesideAWaitingDuringCallGuardrailIsRecordedAsItsOwn()
+    {
+        // Found by the load mode (a pair: during-call guardrail × the upstream's own cancellation).
+        // The failure path stopped the guardrail, then took the guardrail's stop for the failure:
+        // error.type TaskCanceledException, and the failure loggers got the stop, not the fault.
+        var guardrail = new GuardrailTests.TestGuardrail("moderation", GuardrailMode.DuringCall, async (_, ct) =>
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            return GuardrailVerdict.Allow;
+        });
+        var own = new OperationCanceledException("the provider cancelled its own call");
+        using var host = new GatewayHost().WithServices(s =>
+        {
+            s.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(_logged));
+            s.AddSingleton<ILlmGuardrail>(guardrail);
+            s.AddSingleton(TestProviders.Router(new ThrowingProvider(own)));
+        });
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Equal(typeof(OperationCanceledException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Same(own, Assert.Single(_logged).Exception);
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task AnUpstreamTimeoutAsADuringCallGuardrailFailsIsAnUpstreamTimeoutNotABare500()
+    {
+        // Found by the load mode (a pair: during-call guardrail × the upstream's own timeout). The
+        // guardrail's failure cancelled the call; the attempt then kept the upstream's
+        // TimeoutException unclassified, and the request failed as a 500 TimeoutException: neither
+        // the upstream timeout it was nor the guardrail failure.
+        var guardrail = new GuardrailTests.TestGuardrail("moderation", GuardrailMode.DuringCall, async (_, _) =>
+        {
+            await Task.Yield();
+            throw new InvalidOperationException("moderation backend broke");
+        });
+        using var host = new GatewayHost().WithServices(s =>
+        {
+            s.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(_logged));
+            s.AddSingleton<ILlmGuardrail>(guardrail);
+            s.AddSingleton(TestProviders.Router(new TimesOutOnCancellationProvider()));
+        });
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("upstream_timeout", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Equal(typeof(UpstreamTimeoutException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(504, Assert.Single(_logged).StatusCode);
+        _spans.AssertAllEnded();
+    }
+
     private GatewayHost Kestrel(Action<IServiceCollection> configure, out Uri address)
     {
         var host = new GatewayHost().WithServices(s =>
@@ -227,6 +282,30 @@ public sealed class FailureRaceRegressionTests : IDisposable
 
             yield return new ProviderDelta("s", request.Model, "late", null, 1, 1);
             yield return new ProviderDelta("s", request.Model, " words", "stop", 1, 2);
+        }
+    }
+
+    private sealed class ThrowingProvider(Exception exception) : TestProviders.Base
+    {
+        public override async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            throw exception;
+        }
+    }
+
+    /// <summary>Its own dependency times out just as the call is cancelled.</summary>
+    private sealed class TimesOutOnCancellationProvider : TestProviders.Base
+    {
+        public override async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken)
+        {
+            var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (cancellationToken.Register(() => cancelled.TrySetResult()))
+            {
+                await cancelled.Task;
+            }
+
+            throw new TimeoutException("the provider's dependency did not answer in time");
         }
     }
 

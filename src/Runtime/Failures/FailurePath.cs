@@ -35,11 +35,15 @@ public static class FailurePath
     {
         // Guardrails running beside the handler are stopped and awaited: they end their spans before
         // their parent does, and a guardrail that failed (or blocked) is the failure when the handler
-        // was only cancelled because of it. The task never faults.
+        // was only cancelled because of it. The task never faults. Only a handler whose token was
+        // cancelled before this path stopped the guardrails can have been cancelled because of one:
+        // a cancellation of the handler's own stays its failure (it was once replaced by the
+        // guardrail's stop, which this path itself caused).
         if (call.DuringCallGuardrails is { } pending)
         {
+            var cancelledBefore = call.CancellationToken.IsCancellationRequested;
             await call.StopDuringCallGuardrailsAsync().ConfigureAwait(false);
-            if (await pending.ConfigureAwait(false) is { } guardrailFailure && exception is OperationCanceledException)
+            if (await pending.ConfigureAwait(false) is { } guardrailFailure && cancelledBefore && exception is OperationCanceledException)
             {
                 exception = guardrailFailure;
             }
