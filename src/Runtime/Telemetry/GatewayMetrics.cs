@@ -44,17 +44,12 @@ public static class GatewayMetrics
     /// <summary>Bounds a model name for use as a dimension.</summary>
     public static string BoundModel(string? model) => ModelNames.Bound(model);
 
-    /// <summary>Records a finished request: duration, token usage and, when it streamed, TTFT and TPOT.</summary>
-    internal static void RecordRequest(LlmCall call)
+    /// <summary>True when something listens to any of the request instruments: only then is a request's record worth building.</summary>
+    internal static bool AnyEnabled => RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled;
+
+    /// <summary>Records a finished request: duration (with the status it answered and its failure's <c>error.type</c>), token usage and, when it streamed, TTFT and TPOT.</summary>
+    internal static void RecordRequest(LlmCall call, int statusCode, string? errorType, double? timeToFirstToken, double? timePerOutputToken)
     {
-        var anyEnabled = RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled;
-        if (!anyEnabled)
-        {
-            return;
-        }
-
-        var (timeToFirstToken, timePerOutputToken) = Pipeline.TracedPipeline.StreamTimings(call);
-
         var tags = new TagList
         {
             { AttributeNames.GenAiOperationName, call.Route.Operation },
@@ -65,8 +60,8 @@ public static class GatewayMetrics
         if (RequestDuration.Enabled)
         {
             var duration = tags;
-            duration.Add(AttributeNames.HttpResponseStatusCode, call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode);
-            if (call.Failure?.ErrorType is { } errorType)
+            duration.Add(AttributeNames.HttpResponseStatusCode, statusCode);
+            if (errorType is not null)
             {
                 duration.Add(AttributeNames.ErrorType, ErrorTypes.Bound(errorType));
             }
