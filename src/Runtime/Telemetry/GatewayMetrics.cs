@@ -7,11 +7,11 @@ namespace TracedLlm.Telemetry;
 /// <summary>
 /// The gateway's GenAI metrics on the <c>TracedLlm.Gateway</c> meter. Dimensions are bounded: model
 /// names come from clients, so only the first <see cref="MaxModelNames"/> distinct ones of at most
-/// <see cref="BoundedValues.DefaultMaxLength"/> characters, holding no credential, are kept and the
+/// 128 characters, holding no credential, are kept and the
 /// rest are recorded as <c>_OTHER</c>; provider names and error types are bounded the same way. An
 /// unauthenticated request records no value its caller chose (its model is <c>unknown</c>).
 /// </summary>
-public static class GatewayMetrics
+internal static class GatewayMetrics
 {
     /// <summary>How many distinct model names the metrics keep.</summary>
     public const int MaxModelNames = 100;
