@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Mvc; // Required for FromBody attribute and Results class
 using Microsoft.AspNetCore.Http;
 using System.Text.RegularExpressions;
+using TracedLlm;
 
 // --- 1. Application Builder Setup ---
 var builder = WebApplication.CreateBuilder(args);
@@ -60,6 +61,7 @@ builder.Services.AddSingleton<RoutingService>();
 // Dispatcher Service: Handles the actual HTTP request forwarding to the selected backend LLM.
 // Registered as Scoped because it uses HttpClientFactory and potentially other scoped services per request.
 builder.Services.AddScoped<DispatcherService>();
+builder.Services.AddTracedLlm(); // The traced proxy routes' run time
 
 // HttpClientFactory: Best practice for managing HttpClient instances.
 // Named client allows specific configuration (like timeout).
@@ -141,6 +143,7 @@ app.UseCors();
 // app.UseAuthorization();
 
 // --- 7. Endpoint Mapping ---
+app.MapTracedLlmRoutes();
 
 // --- Health Check Endpoint ---
 app.MapGet("/health", () => Results.Ok(new { Status = "Healthy" }))
@@ -262,18 +265,7 @@ proxyApiGroup.MapGet("/models", (DynamicConfigurationService configService) =>
 })
 .WithName("GetModels"); // Name remains the same, but behavior is updated.
 
-// Generic handler for POST proxy requests (Chat, Completions, Embeddings)
-var proxyPostHandler = async (HttpContext context, DispatcherService dispatcher, ILogger<Program> logger) =>
-{
-    logger.LogDebug("Proxy request received for path: {Path}", context.Request.Path);
-    // DispatcherService now handles reading body, routing, forwarding, and streaming
-    await dispatcher.DispatchRequestAsync(context);
-};
-
-// Map specific POST endpoints to the generic handler
-proxyApiGroup.MapPost("/chat/completions", proxyPostHandler).WithName("ProxyChatCompletions");
-proxyApiGroup.MapPost("/completions", proxyPostHandler).WithName("ProxyCompletions"); // Legacy
-proxyApiGroup.MapPost("/embeddings", proxyPostHandler).WithName("ProxyEmbeddings");
+// The POST proxy routes (Chat, Completions, Embeddings) are traced routes: see ProxyRoutes below.
 
 // --- Log API Endpoint ---
 var logApiGroup = app.MapGroup("/admin/logs").WithTags("Admin Logs API");
@@ -529,3 +521,22 @@ adminGroupApiGroup.MapDelete("/{groupName}", (string groupName, DynamicConfigura
 
 // --- 8. Run the Application ---
 app.Run(); // Starts listening for incoming HTTP requests
+/// <summary>The proxy routes, traced: the generated pipeline records each request's spans and runs its one failure path.</summary>
+public static class ProxyRoutes
+{
+    [TracedLlmRoute("POST", "/v1/chat/completions")]
+    public static Task<IResult> ChatCompletions(LlmCall call, [FromServices] DispatcherService dispatcher) => DispatchAsync(call, dispatcher);
+
+    [TracedLlmRoute("POST", "/v1/completions")] // Legacy
+    public static Task<IResult> Completions(LlmCall call, [FromServices] DispatcherService dispatcher) => DispatchAsync(call, dispatcher);
+
+    [TracedLlmRoute("POST", "/v1/embeddings")]
+    public static Task<IResult> Embeddings(LlmCall call, [FromServices] DispatcherService dispatcher) => DispatchAsync(call, dispatcher);
+
+    // DispatcherService reads the body, routes, forwards and streams; the response is written when it returns.
+    private static async Task<IResult> DispatchAsync(LlmCall call, DispatcherService dispatcher)
+    {
+        await dispatcher.DispatchRequestAsync(call);
+        return Results.Empty;
+    }
+}

@@ -9,6 +9,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using System.Diagnostics; // For Stopwatch
+using TracedLlm;
 
 namespace LLMProxy.Services;
 
@@ -273,6 +274,7 @@ public class DispatcherService
     /// </summary>
     private async Task<(bool success, string? responseBody, int? statusCode, string? errorMessage, string? finalBackendName)>
     ExecuteSingleModelRequestAsync(
+        LlmCall call,                           // The traced request: each backend try is an attempt
         string modelId,                         // The logical model ID (e.g., "gpt-4-proxy", "agent-phi3")
         string baseRequestBodyPayload,          // The minimal JSON payload (e.g., just messages for an agent/orchestrator)
         bool isCallActuallyStreaming,           // Whether this specific backend call should be streaming
@@ -310,6 +312,7 @@ public class DispatcherService
                 return (false, null, null, $"All backends failed for model '{modelId}'", lastAttemptedBackendName);
             }
             triedBackends.Add(selectedBackend);
+            using var attempt = call.StartAttempt(new LlmTarget(selectedBackend.Name, modelId));
             lastAttemptedBackendName = selectedBackend.Name; // Keep track of the last backend name tried
             string currentBackendName = selectedBackend.Name; // Use a local variable for clarity in this iteration
 
@@ -457,9 +460,10 @@ public class DispatcherService
     }
 
     private async Task HandleMoAStrategyAsync(
-    HttpContext context, ApiLogEntry logEntry, string groupName, ModelGroupConfig groupConfig,
+    LlmCall call, ApiLogEntry logEntry, string groupName, ModelGroupConfig groupConfig,
     string originalRequestBody, bool clientRequestsStreaming, string clientRequestPath, string clientRequestMethod)
     {
+        var context = call.HttpContext;
         _logger.LogInformation("Initiating MoA workflow for group: {GroupName}", groupName);
         logEntry.EffectiveModelName = $"MoA_Group_{groupName}"; // Mark as MoA
 
@@ -491,6 +495,7 @@ public class DispatcherService
             }
 
             return ExecuteSingleModelRequestAsync(
+                    call,
                     agentModelId,
                     agentBasePayloadObject.ToJsonString(),
                     false, // Agents are non-streaming for MoA
@@ -600,6 +605,7 @@ public class DispatcherService
             groupConfig.OrchestratorModelName, clientRequestsStreaming);
 
         var (orchSuccess, orchBody, orchStatusCode, orchError, orchBackendName) = await ExecuteSingleModelRequestAsync(
+            call,
             groupConfig.OrchestratorModelName!,
             orchestratorBaseRequestBody,
             clientRequestsStreaming,
@@ -656,10 +662,11 @@ public class DispatcherService
     }
 
     private async Task<bool> HandleSingleEffectiveModelDispatchAsync(
-    HttpContext context, ApiLogEntry logEntry, string effectiveModelName, ModelRoutingConfig modelConfig,
+    LlmCall call, ApiLogEntry logEntry, string effectiveModelName, ModelRoutingConfig modelConfig,
     string originalRequestBody, // This is the full original request body string from the client
     bool clientRequestsStreaming, string clientRequestPath, string clientRequestMethod)
     {
+        var context = call.HttpContext;
         _logger.LogInformation("Dispatching for effective model: {EffectiveModelName}. Client streaming: {ClientStreaming}", effectiveModelName, clientRequestsStreaming);
         logEntry.EffectiveModelName = effectiveModelName;
         List<BackendConfig> triedBackends = new();
@@ -677,6 +684,7 @@ public class DispatcherService
                 return false; // Signal failure for this effective model
             }
             triedBackends.Add(selectedBackend);
+            using var attempt = call.StartAttempt(new LlmTarget(selectedBackend.Name, effectiveModelName));
             logEntry.UpstreamBackendName = selectedBackend.Name;
 
             string? backendPathSuffix = GetBackendPathSuffix(clientRequestPath);
@@ -921,8 +929,9 @@ public class DispatcherService
         _logger.LogDebug("ApplyPassthroughParameters: Finished applying parameters.");
     }
 
-    public async Task DispatchRequestAsync(HttpContext context)
+    public async Task DispatchRequestAsync(LlmCall call)
     {
+        var context = call.HttpContext;
         var clientRequestPath = context.Request.Path.Value ?? string.Empty;
         var clientRequestMethod = context.Request.Method;
         var logEntry = new ApiLogEntry
@@ -932,23 +941,8 @@ public class DispatcherService
             Timestamp = DateTime.UtcNow
         };
 
-        context.Request.EnableBuffering();
-        string originalRequestBody;
-        try
-        {
-            context.Request.Body.Seek(0, SeekOrigin.Begin);
-            using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8, leaveOpen: true))
-            {
-                originalRequestBody = await reader.ReadToEndAsync();
-            }
-            context.Request.Body.Seek(0, SeekOrigin.Begin);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError(ex, "Error reading request body.");
-            HandleBadRequest("Error reading request body.", context, logEntry);
-            return;
-        }
+        // The traced route has read the body: forward it without the gateway's metadata slot.
+        string originalRequestBody = Encoding.UTF8.GetString(call.UpstreamBody.Span);
 
         logEntry.ClientRequestBody = originalRequestBody;
         string? requestedModelOrGroupName = TryExtractModelName(originalRequestBody);
@@ -973,13 +967,13 @@ public class DispatcherService
 
             if (groupConfigFromRouting != null && groupConfigFromRouting.Strategy == RoutingStrategyType.MixtureOfAgents)
             {
-                await HandleMoAStrategyAsync(context, logEntry, requestedModelOrGroupName, groupConfigFromRouting, originalRequestBody, clientRequestsStreaming, clientRequestPath, clientRequestMethod);
+                await HandleMoAStrategyAsync(call, logEntry, requestedModelOrGroupName, groupConfigFromRouting, originalRequestBody, clientRequestsStreaming, clientRequestPath, clientRequestMethod);
                 return; // MoA path completes the request.
             }
             else if (modelConfigFromRouting != null && !string.IsNullOrEmpty(effectiveModelNameFromRouting))
             {
                 bool successForThisEffectiveModel = await HandleSingleEffectiveModelDispatchAsync(
-                    context, logEntry, effectiveModelNameFromRouting, modelConfigFromRouting,
+                    call, logEntry, effectiveModelNameFromRouting, modelConfigFromRouting,
                     originalRequestBody, clientRequestsStreaming, clientRequestPath, clientRequestMethod
                 );
 

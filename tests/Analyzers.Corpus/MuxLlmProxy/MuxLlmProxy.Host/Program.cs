@@ -57,6 +57,9 @@ public static class Program
         builder.Logging.AddSerilog(loggerConfiguration.CreateLogger());
 
         builder.Services.AddMuxLlmProxy(builder.Configuration, accountsPath, modelsPath);
+        builder.Services.AddTracedLlm();
+        builder.Services.AddSingleton<TracedLlm.ILlmAuthenticator, ProxyTokenAuthenticator>();
+        TracedLlm.LlmCall.EnableCurrent(); // ProxyOrchestrator starts its attempts on LlmCall.Current
         builder.WebHost.UseUrls($"http://*:{proxyOptions.Port}");
 
         var app = builder.Build();

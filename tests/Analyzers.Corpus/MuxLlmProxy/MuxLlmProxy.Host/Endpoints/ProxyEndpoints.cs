@@ -4,6 +4,7 @@ using MuxLlmProxy.Core.Abstractions;
 using MuxLlmProxy.Core.Contracts;
 using MuxLlmProxy.Core.Domain;
 using MuxLlmProxy.Host.Extensions;
+using TracedLlm;
 
 namespace MuxLlmProxy.Host.Endpoints;
 
@@ -43,38 +44,28 @@ public static class ProxyEndpoints
             await context.Response.WriteAsJsonAsync(new LimitsResponse(limits), cancellationToken);
         });
 
-        app.MapPost(ProxyConstants.Routes.Messages, HandleProxyRequestAsync);
-        app.MapPost(ProxyConstants.Routes.ChatCompletions, HandleProxyRequestAsync);
-        app.MapPost(ProxyConstants.Routes.OpenAiChatCompletions, HandleProxyRequestAsync);
-        app.MapPost(ProxyConstants.Routes.Responses, HandleProxyRequestAsync);
+        // The LLM routes are traced routes (TracedProxyRoutes), mapped by MapTracedLlmRoutes.
+        app.MapTracedLlmRoutes();
     }
 
     /// <summary>
     /// Handles a proxied LLM request.
     /// </summary>
-    /// <param name="context">The current HTTP context.</param>
-    /// <param name="configurationProvider">The bound proxy configuration provider.</param>
+    /// <param name="call">The traced request.</param>
     /// <param name="parser">The request parser.</param>
     /// <param name="orchestrator">The proxy orchestrator.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>A task that completes when the response is written.</returns>
-    private static async Task HandleProxyRequestAsync(
-        HttpContext context,
-        IProxyConfigurationProvider configurationProvider,
+    internal static async Task<IResult> HandleProxyRequestAsync(
+        LlmCall call,
         IProxyRequestParser parser,
         IProxyOrchestrator orchestrator,
         CancellationToken cancellationToken)
     {
-        if (!await IsAuthorizedAsync(context, configurationProvider))
-        {
-            await context.WriteErrorAsync(StatusCodes.Status401Unauthorized, "auth_error", ProxyConstants.Messages.AuthRequired);
-            return;
-        }
-
+        var context = call.HttpContext;
         try
         {
-            using var memoryStream = new MemoryStream();
-            await context.Request.Body.CopyToAsync(memoryStream, cancellationToken);
+            using var memoryStream = new MemoryStream(call.UpstreamBody.ToArray());
             ProxyFormat? formatHint = context.Request.Path.Equals(ProxyConstants.Routes.Messages, StringComparison.OrdinalIgnoreCase)
                 ? ProxyFormat.Anthropic
                 : context.Request.Path.Equals(ProxyConstants.Routes.ChatCompletions, StringComparison.OrdinalIgnoreCase)
@@ -117,6 +108,8 @@ public static class ProxyEndpoints
                 await context.WriteErrorAsync(StatusCodes.Status504GatewayTimeout, "timeout_error", exception);
             }
         }
+
+        return Results.Empty;
     }
 
     /// <summary>
@@ -125,7 +118,7 @@ public static class ProxyEndpoints
     /// <param name="context">The current HTTP context.</param>
     /// <param name="configurationProvider">The bound proxy configuration provider.</param>
     /// <returns><see langword="true"/> when authorization succeeds; otherwise <see langword="false"/>.</returns>
-    private static async Task<bool> IsAuthorizedAsync(HttpContext context, IProxyConfigurationProvider configurationProvider)
+    internal static async Task<bool> IsAuthorizedAsync(HttpContext context, IProxyConfigurationProvider configurationProvider)
     {
         var token = (await configurationProvider.GetAsync(context.RequestAborted)).Token;
 
@@ -144,4 +137,40 @@ public static class ProxyEndpoints
             $"{ProxyConstants.Responses.BearerScheme} {token}",
             StringComparison.Ordinal);
     }
+}
+
+/// <summary>
+/// The proxied LLM routes, traced: the generated pipeline authenticates, records the request's spans and runs its failure path.
+/// </summary>
+public static class TracedProxyRoutes
+{
+    /// <summary>Anthropic messages.</summary>
+    [TracedLlmRoute("POST", ProxyConstants.Routes.Messages)]
+    public static Task<IResult> Messages(LlmCall call, IProxyRequestParser parser, IProxyOrchestrator orchestrator, CancellationToken cancellationToken) =>
+        ProxyEndpoints.HandleProxyRequestAsync(call, parser, orchestrator, cancellationToken);
+
+    /// <summary>OpenAI chat completions.</summary>
+    [TracedLlmRoute("POST", ProxyConstants.Routes.ChatCompletions)]
+    public static Task<IResult> ChatCompletions(LlmCall call, IProxyRequestParser parser, IProxyOrchestrator orchestrator, CancellationToken cancellationToken) =>
+        ProxyEndpoints.HandleProxyRequestAsync(call, parser, orchestrator, cancellationToken);
+
+    /// <summary>OpenAI chat completions, at OpenAI's own path.</summary>
+    [TracedLlmRoute("POST", ProxyConstants.Routes.OpenAiChatCompletions)]
+    public static Task<IResult> OpenAiChatCompletions(LlmCall call, IProxyRequestParser parser, IProxyOrchestrator orchestrator, CancellationToken cancellationToken) =>
+        ProxyEndpoints.HandleProxyRequestAsync(call, parser, orchestrator, cancellationToken);
+
+    /// <summary>OpenAI responses.</summary>
+    [TracedLlmRoute("POST", ProxyConstants.Routes.Responses)]
+    public static Task<IResult> Responses(LlmCall call, IProxyRequestParser parser, IProxyOrchestrator orchestrator, CancellationToken cancellationToken) =>
+        ProxyEndpoints.HandleProxyRequestAsync(call, parser, orchestrator, cancellationToken);
+}
+
+/// <summary>The proxy's bearer token check, as the traced routes' authenticator.</summary>
+public sealed class ProxyTokenAuthenticator(IProxyConfigurationProvider configurationProvider) : ILlmAuthenticator
+{
+    /// <inheritdoc />
+    public async ValueTask<AuthResult> AuthenticateAsync(LlmCall llmCall, CancellationToken cancellationToken) =>
+        await ProxyEndpoints.IsAuthorizedAsync(llmCall.HttpContext, configurationProvider)
+            ? AuthResult.Success()
+            : AuthResult.Fail(ProxyConstants.Messages.AuthRequired);
 }

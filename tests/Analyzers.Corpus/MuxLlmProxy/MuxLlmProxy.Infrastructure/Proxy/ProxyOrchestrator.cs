@@ -8,6 +8,7 @@ using MuxLlmProxy.Core.Contracts;
 using MuxLlmProxy.Core.Domain;
 using MuxLlmProxy.Core.Utilities;
 using MuxLlmProxy.Infrastructure.Providers;
+using TracedLlm;
 
 namespace MuxLlmProxy.Infrastructure.Proxy;
 
@@ -72,6 +73,7 @@ public sealed class ProxyOrchestrator : IProxyOrchestrator
         {
             var target = targets[index];
             var adapter = _providerAdapterResolver.Resolve(target.ProviderType.Id);
+            using var attempt = LlmCall.Current?.StartAttempt(new LlmTarget(target.ProviderType.Id, request.Model));
             try
             {
                 using var upstreamRequest = await adapter.PrepareRequestAsync(target, request, cancellationToken);
@@ -154,6 +156,7 @@ public sealed class ProxyOrchestrator : IProxyOrchestrator
             catch (Exception exception) when (exception is HttpRequestException || exception is TaskCanceledException)
             {
                 lastUpstreamException = exception;
+                attempt?.Fail(exception);
                 _logger.LogWarning(exception, "Upstream request failed for provider {ProviderId} account {AccountId}", target.ProviderType.Id, target.Account.Id);
             }
         }
