@@ -126,7 +126,11 @@ public class ThrottlingHealthPolicy : IPassiveHealthCheckPolicy
 
     public string Name => ThrottlingPolicyName;
 
-    public void RequestProxied(HttpContext context, ClusterState cluster, DestinationState destination)
+    public void RequestProxied(HttpContext context, ClusterState cluster, DestinationState destination) =>
+        UpdateHealth(_healthUpdater, context, cluster, destination);
+
+    /// <summary>The 429/5xx rule, shared by YARP's pipeline and the traced routes' own forwarding.</summary>
+    public static void UpdateHealth(IDestinationHealthUpdater healthUpdater, HttpContext context, ClusterState cluster, DestinationState destination)
     {
         var headers = context.Response.Headers;
 
@@ -149,7 +153,7 @@ public class ThrottlingHealthPolicy : IPassiveHealthCheckPolicy
                 retryAfterSeconds = ratelimitResetToken;
             }
 
-            _healthUpdater.SetPassive(cluster, destination, DestinationHealth.Unhealthy, TimeSpan.FromSeconds(retryAfterSeconds));
+            healthUpdater.SetPassive(cluster, destination, DestinationHealth.Unhealthy, TimeSpan.FromSeconds(retryAfterSeconds));
         }
     }
 }

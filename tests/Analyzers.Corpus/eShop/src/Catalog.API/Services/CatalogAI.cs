@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Pgvector;
+using TracedLlm;
 
 namespace eShop.Catalog.API.Services;
 
@@ -58,7 +59,10 @@ public sealed class CatalogAI : ICatalogAI
         {
             long timestamp = Stopwatch.GetTimestamp();
 
+            // In a traced route the model call is an attempt (Program calls LlmCall.EnableCurrent()).
+            using var attempt = LlmCall.Current?.StartAttempt(new LlmTarget("embedding", "text-embedding"));
             var embedding = await _embeddingGenerator!.GenerateVectorAsync(text);
+            attempt?.Succeed();
             embedding = embedding[0..EmbeddingDimensions];
 
             if (_logger.IsEnabled(LogLevel.Trace))
