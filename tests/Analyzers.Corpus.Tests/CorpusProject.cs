@@ -22,6 +22,7 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
     [
         new("LLMProxy", ["LLMProxy"], WebSdk: true, OutputKind.ConsoleApplication),
         new("AoaiSmartLoadBalancing", ["AoaiSmartLoadBalancing"], WebSdk: true, OutputKind.ConsoleApplication),
+        new("LlmProxyDotNet", ["LlmProxyDotNet/LlmProxy.Core", "LlmProxyDotNet/LlmProxy.Infrastructure", "LlmProxyDotNet/LlmProxy.App"], WebSdk: true, OutputKind.ConsoleApplication),
         new("MuxLlmProxy", ["MuxLlmProxy/MuxLlmProxy.Core", "MuxLlmProxy/MuxLlmProxy.Infrastructure", "MuxLlmProxy/MuxLlmProxy.Host"], WebSdk: true, OutputKind.ConsoleApplication),
         new("eShop.Catalog", ["eShop/src/EventBus", "eShop/src/EventBusRabbitMQ", "eShop/src/IntegrationEventLogEF", "eShop/src/Shared", "eShop/src/eShop.ServiceDefaults", "eShop/src/Catalog.API"], WebSdk: true, OutputKind.DynamicallyLinkedLibrary),
         new("eShop.Webhooks", ["eShop/src/EventBus", "eShop/src/EventBusRabbitMQ", "eShop/src/IntegrationEventLogEF", "eShop/src/Shared", "eShop/src/eShop.ServiceDefaults", "eShop/src/Webhooks.API"], WebSdk: true, OutputKind.DynamicallyLinkedLibrary),
