@@ -19,6 +19,7 @@ using StackExchange.Redis;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using TracedLlm;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -130,7 +131,8 @@ builder.Services.AddHostedService(sp =>
     )
 );
 
-// 7. MVC & JSON
+// 7. MVC & JSON; TracedLlm for the chat route
+builder.Services.AddTracedLlm();
 builder.Services.AddControllers().AddJsonOptions(opt =>
 {
     opt.JsonSerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
@@ -164,4 +166,5 @@ app.UseCors("AllowFrontend");
 app.UseMiddleware<ApiKeyAuthMiddleware>();
 app.UseMiddleware<ModelPermissionMiddleware>();
 app.MapControllers();
+app.MapTracedLlmRoutes();
 app.Run();

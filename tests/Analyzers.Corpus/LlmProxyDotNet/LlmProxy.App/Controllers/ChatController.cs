@@ -12,66 +12,64 @@ using LlmProxy.Core.Router;
 using LlmProxy.Infrastructure.Providers;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
+using TracedLlm;
 
 namespace LlmProxy.App.Controllers;
 
-[ApiController]
-[Route("v1/[controller]")]
-public class ChatController : ControllerBase
+/// <summary>
+/// Chat completions as a traced route (was ChatController's action): the generated pipeline records
+/// the request's spans and runs its failure path; each provider try is an attempt.
+/// </summary>
+public static class ChatController
 {
-    private readonly ILogger<ChatController> _logger;
-    private readonly ILlmRouter _router;
-    private readonly ProviderFactory _providerFactory;
-    private readonly ILoggingService _loggingService;  // <-- ДОБАВЛЕНО
-    private readonly JsonSerializerOptions _jsonOptions;
-
-    public ChatController(
-        ILogger<ChatController> logger,
-        ILlmRouter router,
-        ProviderFactory providerFactory,
-        ILoggingService loggingService)  // <-- ДОБАВЛЕНО В КОНСТРУКТОР
+    private static readonly JsonSerializerOptions _jsonOptions = new()
     {
-        _logger = logger;
-        _router = router;
-        _providerFactory = providerFactory;
-        _loggingService = loggingService;  // <-- ДОБАВЛЕНО
-        _jsonOptions = new JsonSerializerOptions
-        {
-            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull
-        };
-    }
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull
+    };
 
-    [HttpPost("completions")]
-    public async Task<IActionResult> CreateChatCompletion([FromBody] ChatCompletionRequest request)
+    [TracedLlmRoute("POST", "/v1/chat/completions")]
+    public static async Task<IResult> CreateChatCompletion(
+        ChatCompletionRequest request,
+        LlmCall call,
+        ILogger<ChatCompletionRequest> _logger,
+        ILlmRouter _router,
+        [FromServices] ProviderFactory _providerFactory,
+        ILoggingService _loggingService)
     {
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         
         if (string.IsNullOrWhiteSpace(request.Model))
-            return BadRequest(new { error = "Missing required field: model" });
+            return Results.BadRequest(new { error = "Missing required field: model" });
         
         if (request.Messages == null || !request.Messages.Any())
-            return BadRequest(new { error = "Missing required field: messages" });
+            return Results.BadRequest(new { error = "Missing required field: messages" });
 
-        var apiKeyHash = HttpContext.Items["ApiKeyHash"] as string ?? "unknown";
+        var apiKeyHash = call.HttpContext.Items["ApiKeyHash"] as string ?? "unknown";
         
         try
         {
             var provider = await _router.SelectProviderAsync(
-                request.Model, _providerFactory.GetAll(), HttpContext.RequestAborted);
+                request.Model, _providerFactory.GetAll(), call.HttpContext.RequestAborted);
 
             if (request.Stream == true)
             {
-                return await StreamWithProvider(request, provider, apiKeyHash, stopwatch);
+                return await StreamWithProvider(call, _loggingService, request, provider, apiKeyHash, stopwatch);
             }
             else
             {
                 var response = await _router.ExecuteWithFallback(
-                    (p, ct) => p.CreateChatCompletionAsync(request, ct),
+                    async (p, ct) =>
+                    {
+                        using var attempt = call.StartAttempt(new LlmTarget(p.ProviderName, request.Model));
+                        var completion = await p.CreateChatCompletionAsync(request, ct);
+                        attempt.Succeed();
+                        return completion;
+                    },
                     request.Model,
                     _providerFactory.GetAll(),
                     maxRetries: 2,
-                    ct: HttpContext.RequestAborted);
+                    ct: call.HttpContext.RequestAborted);
                 
                 stopwatch.Stop();
                 
@@ -85,7 +83,7 @@ public class ChatController : ControllerBase
                     response,
                     isStreaming: false);
                 
-                return Ok(response);
+                return Results.Ok(response);
             }
         }
         catch (HttpRequestException httpEx)
@@ -104,7 +102,7 @@ public class ChatController : ControllerBase
             
             // Safe fallback for nullable StatusCode
             var statusCode = (int)(httpEx.StatusCode ?? HttpStatusCode.BadGateway);
-            return StatusCode(statusCode, new { error = "Provider error", message = httpEx.Message });
+            return Results.Json(new { error = "Provider error", message = httpEx.Message }, statusCode: statusCode);
         }
         catch (Exception ex)
         {
@@ -120,16 +118,19 @@ public class ChatController : ControllerBase
                 "error",
                 error: ex);
             
-            return StatusCode(502, new { error = "Bad Gateway", message = ex.Message });
+            return Results.Json(new { error = "Bad Gateway", message = ex.Message }, statusCode: 502);
         }
     }
 
-    private async Task<IActionResult> StreamWithProvider(
+    private static async Task<IResult> StreamWithProvider(
+        LlmCall call,
+        ILoggingService _loggingService,
         ChatCompletionRequest request, 
         ILlmProvider provider, 
         string apiKeyHash,
         System.Diagnostics.Stopwatch stopwatch)
     {
+        var Response = call.HttpContext.Response;
         Response.Headers.ContentType = "text/event-stream";
         Response.Headers.CacheControl = "no-cache";
 
@@ -137,21 +138,23 @@ public class ChatController : ControllerBase
         {
             if (provider == null)
             {
-                return BadRequest(new { error = "Provider not found" });
+                return Results.BadRequest(new { error = "Provider not found" });
             }
 
-            await foreach (var chunk in provider.CreateChatCompletionStreamAsync(request, HttpContext.RequestAborted))
+            var chunks = call.StreamAsync(new LlmTarget(provider.ProviderName, request.Model), LlmRetryPolicy.None,
+                (attempt, ct) => provider.CreateChatCompletionStreamAsync(request, ct));
+            await foreach (var chunk in chunks.WithCancellation(call.HttpContext.RequestAborted))
             {
                 var json = JsonSerializer.Serialize(chunk, _jsonOptions);
                 var data = $"data: {json}\n\n";
                 var bytes = Encoding.UTF8.GetBytes(data);
                 
-                await Response.Body.WriteAsync(bytes, HttpContext.RequestAborted);
-                await Response.Body.FlushAsync(HttpContext.RequestAborted);
+                await Response.Body.WriteAsync(bytes, call.HttpContext.RequestAborted);
+                await Response.Body.FlushAsync(call.HttpContext.RequestAborted);
             }
 
             var doneBytes = Encoding.UTF8.GetBytes("data: [DONE]\n\n");
-            await Response.Body.WriteAsync(doneBytes, HttpContext.RequestAborted);
+            await Response.Body.WriteAsync(doneBytes, call.HttpContext.RequestAborted);
 
             stopwatch.Stop();
 
@@ -164,7 +167,7 @@ public class ChatController : ControllerBase
                 "success",
                 isStreaming: true);
 
-            return new EmptyResult();
+            return Results.Empty;
         }
         catch (Exception ex)
         {
