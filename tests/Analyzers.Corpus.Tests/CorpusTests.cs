@@ -49,6 +49,33 @@ public sealed class CorpusTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void EveryVerdictNamesACorpusFileAndSaysWhy()
+    {
+        var verdicts = Verdicts.Load();
+        foreach (var entry in verdicts.TruePositives.Concat(verdicts.KnownFalseAlarms).Concat(verdicts.ExpectedMissed))
+        {
+            Assert.True(entry.Why.Trim().Length > 0, $"no reason given: {entry}");
+            Assert.Contains(CorpusProject.All, p => p.Name == entry.Project);
+            Assert.True(File.Exists(Path.Combine(CorpusProject.Root, entry.File)), $"no such corpus file: {entry}");
+            Assert.True(entry.Snippet.Trim().Length > 0, $"no snippet to anchor it: {entry}");
+        }
+    }
+
+    [Fact]
+    public void AVerdictFollowsItsCodeWhenLinesMove()
+    {
+        var entry = new VerdictEntry
+        {
+            Id = "TLLM2004", Project = "P", File = "P/A.cs", Member = "A.Run", Snippet = "catch (JsonException)", Line = 10, Why = "why",
+        };
+
+        Assert.True(entry.Matches(new CorpusDiagnostic("P", "TLLM2004", "P/A.cs", 42, "A.Run", "catch (JsonException) { }", "moved down and reworded")));
+        Assert.False(entry.Matches(new CorpusDiagnostic("P", "TLLM2004", "P/A.cs", 10, "A.Other", "catch (JsonException) { }", "same line, other member")));
+        Assert.False(entry.Matches(new CorpusDiagnostic("P", "TLLM2004", "P/A.cs", 10, "A.Run", "catch (Exception) { }", "same line, other catch")));
+        Assert.False(entry.Matches(new CorpusDiagnostic("P", "TLLM2006", "P/A.cs", 10, "A.Run", "catch (JsonException) { }", "other rule")));
+    }
+
+    [Fact]
     public async Task TheDiagnosticsMatchTheVerdicts()
     {
         var diagnostics = (await Runs.Value).SelectMany(r => r.Diagnostics).ToList();
