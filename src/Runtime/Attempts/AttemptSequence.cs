@@ -377,7 +377,7 @@ internal sealed class UpstreamStream<T> : IAsyncDisposable
         // The provider resumes under its attempt's span, whatever the consumer's current span is.
         if (_attempt.Span is { } span)
         {
-            Pipeline.TracedPipeline.MakeCurrent(span);
+            Spans.MakeCurrent(span);
         }
 
         var idle = _sequence.Policy.AttemptTimeout;
