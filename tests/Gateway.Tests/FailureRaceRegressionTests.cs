@@ -14,6 +14,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TracedLlm.Samples.Gateway.Providers;
 using TracedLlm.Telemetry;
 
@@ -44,7 +45,14 @@ public sealed class FailureRaceRegressionTests : IDisposable
         // on without a pause from the body read to the classification, mostly came first and
         // recorded a 400 "invalid framing" (server span and failure logger). Five departures each.
         using var started = new SemaphoreSlim(0);
-        using var host = Kestrel(s => s.AddSingleton<IStartupFilter>(new SignalOnRequest(started)), out var address);
+        var errors = new ConcurrentQueue<string>();
+        using var host = Kestrel(
+            s =>
+            {
+                s.AddSingleton<IStartupFilter>(new SignalOnRequest(started));
+                s.AddLogging(logging => logging.AddProvider(new ErrorLog(errors)));
+            },
+            out var address);
         var body = Encoding.UTF8.GetBytes(StreamedBody(path));
         var head = Encoding.ASCII.GetBytes($"POST {path} HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer {GatewayHost.ApiKey}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n");
         for (var run = 1; run <= 5; run++)
@@ -76,6 +84,10 @@ public sealed class FailureRaceRegressionTests : IDisposable
         Assert.Equal(5, _logged.Count);
         Assert.All(_logged, l => Assert.Equal((499, "client_disconnected"), (l.StatusCode, l.ErrorCode)));
         _spans.AssertAllEnded();
+
+        // The connection is aborted with the request: Kestrel logged an error for every reset
+        // ("automatic draining of the request body failed because the body reader is in an invalid state").
+        Assert.Empty(errors);
     }
 
     [Theory]
@@ -192,12 +204,14 @@ public sealed class FailureRaceRegressionTests : IDisposable
     }
 
     [Fact]
-    public async Task AnUpstreamTimeoutAsADuringCallGuardrailFailsIsAnUpstreamTimeoutNotABare500()
+    public async Task AnUpstreamTimeoutAsADuringCallGuardrailFailsIsNeverABare500()
     {
         // Found by the load mode (a pair: during-call guardrail × the upstream's own timeout). The
         // guardrail's failure cancelled the call; the attempt then kept the upstream's
         // TimeoutException unclassified, and the request failed as a 500 TimeoutException: neither
-        // the upstream timeout it was nor the guardrail failure.
+        // the upstream timeout it was nor the guardrail failure. Both happened, so either may be
+        // the outcome (Polly may end the cancelled call itself, and then the guardrail's failure
+        // is the one the handler was cancelled for); five runs each.
         var guardrail = new GuardrailTests.TestGuardrail("moderation", GuardrailMode.DuringCall, async (_, _) =>
         {
             await Task.Yield();
@@ -209,13 +223,20 @@ public sealed class FailureRaceRegressionTests : IDisposable
             s.AddSingleton<ILlmGuardrail>(guardrail);
             s.AddSingleton(TestProviders.Router(new TimesOutOnCancellationProvider()));
         });
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+        using var client = host.CreateClient();
+        for (var run = 1; run <= 5; run++)
+        {
+            using var response = await client.SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+            var code = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString();
+            var server = await _spans.WaitForAsync(stopped => stopped.Where(s => s.DisplayName == SpanNames.Server).Skip(run - 1).FirstOrDefault());
+            var errorType = Assert.Single(_spans.Stopped, s => s.DisplayName == SpanNames.Failure && s.TraceId == server.TraceId).GetTagItem(AttributeNames.ErrorType);
+            var outcome = ((int)response.StatusCode, code, errorType);
+            Assert.True(
+                outcome == (504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName) || outcome == (500, "internal_error", typeof(InvalidOperationException).FullName),
+                $"run {run}: {outcome}");
+        }
 
-        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-        Assert.Equal("upstream_timeout", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
-        var tree = await _spans.SingleTraceAsync();
-        Assert.Equal(typeof(UpstreamTimeoutException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
-        Assert.Equal(504, Assert.Single(_logged).StatusCode);
+        Assert.Equal(5, _logged.Count);
         _spans.AssertAllEnded();
     }
 
@@ -254,6 +275,29 @@ public sealed class FailureRaceRegressionTests : IDisposable
     private static string StreamedBody(string path) => path == "/v1/messages"
         ? """{"model":"m","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hello there"}]}"""
         : """{"model":"m","stream":true,"messages":[{"role":"user","content":"hello there"}]}""";
+
+    /// <summary>Keeps the server's error-level log lines.</summary>
+    private sealed class ErrorLog(ConcurrentQueue<string> errors) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                errors.Enqueue(formatter(state, exception));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
 
     /// <summary>Says when a request reached the app (its body may still be arriving).</summary>
     private sealed class SignalOnRequest(SemaphoreSlim started) : IStartupFilter

@@ -263,7 +263,7 @@ public static class FailurePath
         }
 
         // Kestrel cancels RequestAborted from the thread pool after it closed the connection: a body
-        // cut short by the client leaving says so first (TracedPipeline.ReadBodyAsync).
+        // cut short by the client leaving says so first (RequestStage.ReadBodyAsync).
         if (httpContext.RequestAborted.IsCancellationRequested || call.Envelope.Error is ConnectionAbortedException)
         {
             return new Failure(499, GatewayErrorKind.InvalidRequest, ClientDisconnected, "The client closed the request.", ClientDisconnected);
