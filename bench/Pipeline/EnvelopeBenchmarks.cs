@@ -69,7 +69,7 @@ internal static class EmittedReader
 {
     public static RequestEnvelope Read(ReadOnlyMemory<byte> body, TracedLlmGateway gateway)
     {
-        var envelope = new EnvelopeReader(body, "metadata", gateway.Options, gateway.GetRequestShape<ChatRequest>());
+        var envelope = new EnvelopeReader(body, "metadata", gateway.Options, RequestShape.Of<ChatRequest>(gateway));
         var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);
         EnvelopeReader.ReadStart(ref reader);
         while (envelope.ReadPropertyName(ref reader))

@@ -77,6 +77,12 @@ public sealed class RequestShape
     /// <summary>The shape of an array's items or a dictionary's values.</summary>
     internal RequestShape Items => _items ?? OpaqueShape;
 
+    /// <summary>
+    /// The shape of <typeparamref name="T"/> as <paramref name="gateway"/>'s JSON options read it, for
+    /// a route whose body parameter is a <typeparamref name="T"/>: built once per gateway from its type info.
+    /// </summary>
+    public static RequestShape Of<T>(TracedLlmGateway gateway) => Cache<T>.Get(gateway);
+
     /// <summary>The shape of the JSON <paramref name="typeInfo"/> reads.</summary>
     internal static RequestShape For(JsonTypeInfo typeInfo)
     {
@@ -199,6 +205,27 @@ public sealed class RequestShape
                 names.Add(new BoundName(property.Name, child));
             }
         }
+    }
+
+    /// <summary>The last gateway's shape for <typeparamref name="T"/>, one entry replaced whole (as the gateway keeps its type infos).</summary>
+    private static class Cache<T>
+    {
+        private static Entry? s_last;
+
+        public static RequestShape Get(TracedLlmGateway gateway)
+        {
+            var last = s_last;
+            if (last is not null && ReferenceEquals(last.Gateway, gateway))
+            {
+                return last.Shape;
+            }
+
+            var shape = For(gateway.GetTypeInfo<T>());
+            s_last = new Entry(gateway, shape);
+            return shape;
+        }
+
+        private sealed record Entry(TracedLlmGateway Gateway, RequestShape Shape);
     }
 
     private static ulong[] Keys(BoundName[] names)

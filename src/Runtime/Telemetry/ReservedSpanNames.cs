@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 
@@ -74,6 +75,19 @@ internal static class ReservedSpanNames
         return skeleton.IndexOf(FailureSkeleton, StringComparison.Ordinal) >= 0 ? SpanNames.Failure
             : skeleton.IndexOf(ServerSkeleton, StringComparison.Ordinal) >= 0 ? SpanNames.Server
             : null;
+    }
+
+    /// <summary>Records on <paramref name="span"/> that a client's name for <paramref name="field"/> was ignored because it imitates <paramref name="imitated"/>.</summary>
+    public static void AddEvent(Activity span, int maxEvents, string field, string imitated)
+    {
+        if (TelemetryText.HasRoomForEvent(span, maxEvents))
+        {
+            span.AddEvent(new ActivityEvent(AttributeNames.ReservedNameEvent, tags: new ActivityTagsCollection
+            {
+                [AttributeNames.InvalidTraceContextField] = field,
+                [AttributeNames.InvalidTraceContextReason] = $"equals or imitates the span name '{imitated}', which the span contract gives its own span",
+            }));
+        }
     }
 
     /// <summary>What is left of a name to compare: see the type's summary.</summary>

@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace TracedLlm.Pipeline;
+
+/// <summary>
+/// The services every traced route uses, resolved once per application: options, the
+/// authenticator, guardrails by mode, failure loggers and JSON options.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class TracedLlmGateway
+{
+    /// <summary>Created by DI.</summary>
+    public TracedLlmGateway(
+        TracedLlmOptions options,
+        IEnumerable<ILlmGuardrail> guardrails,
+        IEnumerable<ILlmFailureLogger> failureLoggers,
+        IOptions<JsonOptions> jsonOptions,
+        ILlmAuthenticator? authenticator = null)
+    {
+        Options = options;
+        Authenticator = authenticator;
+        var all = guardrails.ToArray();
+        PreCallGuardrails = all.Where(g => (g.Modes & GuardrailMode.PreCall) != 0).ToArray();
+        DuringCallGuardrails = all.Where(g => (g.Modes & GuardrailMode.DuringCall) != 0).ToArray();
+        PostCallGuardrails = all.Where(g => (g.Modes & GuardrailMode.PostCall) != 0).ToArray();
+        FailureLoggers = failureLoggers.ToArray();
+        JsonSerializerOptions = jsonOptions.Value.SerializerOptions;
+    }
+
+    /// <summary>The options.</summary>
+    public TracedLlmOptions Options { get; }
+
+    /// <summary>The authenticator, or null when routes run unauthenticated.</summary>
+    public ILlmAuthenticator? Authenticator { get; }
+
+    internal ILlmGuardrail[] PreCallGuardrails { get; }
+
+    internal ILlmGuardrail[] DuringCallGuardrails { get; }
+
+    internal ILlmGuardrail[] PostCallGuardrails { get; }
+
+    internal ILlmFailureLogger[] FailureLoggers { get; }
+
+    internal JsonSerializerOptions JsonSerializerOptions { get; }
+
+    /// <summary>The gateway of the request's application.</summary>
+    /// <exception cref="InvalidOperationException"><c>AddTracedLlm()</c> was not called.</exception>
+    public static TracedLlmGateway From(HttpContext httpContext) =>
+        httpContext.RequestServices.GetService<TracedLlmGateway>() ?? throw NotRegistered();
+
+    /// <summary>The type info for <typeparamref name="T"/> from the application's JSON options (source-generated contexts included).</summary>
+    public JsonTypeInfo<T> GetTypeInfo<T>() => TypeInfoCache<T>.Get(this);
+
+    /// <summary>
+    /// The last gateway's type info for <typeparamref name="T"/>: every request asks for its body's
+    /// and its result's, and <see cref="System.Text.Json.JsonSerializerOptions.GetTypeInfo"/> costs
+    /// hundreds of instructions each time. One entry per type, replaced as a whole, so a process
+    /// with several gateways (tests) stays correct and only looks up again.
+    /// </summary>
+    private static class TypeInfoCache<T>
+    {
+        private static Entry? s_last;
+
+        public static JsonTypeInfo<T> Get(TracedLlmGateway gateway)
+        {
+            var last = s_last;
+            if (last is not null && ReferenceEquals(last.Gateway, gateway))
+            {
+                return last.TypeInfo;
+            }
+
+            var typeInfo = (JsonTypeInfo<T>)gateway.JsonSerializerOptions.GetTypeInfo(typeof(T));
+            s_last = new Entry(gateway, typeInfo);
+            return typeInfo;
+        }
+
+        private sealed record Entry(TracedLlmGateway Gateway, JsonTypeInfo<T> TypeInfo);
+    }
+
+    internal static InvalidOperationException NotRegistered() =>
+        new("TracedLlm is not registered: call builder.Services.AddTracedLlm() before app.MapTracedLlmRoutes().");
+}
