@@ -473,9 +473,13 @@ internal sealed class PropertyNameCheck
         }
 
         AppendName(path, name);
-        return new InvalidLlmRequestException(
+        var refusal = new InvalidLlmRequestException(
             $"The request body is ambiguous at {path}: {why}. Send each property once, spelled as the API spells it.",
             code: ErrorCode);
+
+        // The walk ends here: the thread gets its instance back (a refused body costs no new one).
+        Finish();
+        return refusal;
     }
 
     private static void AppendName(StringBuilder path, ReadOnlySpan<byte> name)
