@@ -67,7 +67,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         private readonly Compilation _compilation;
         private readonly CompilationFacts _facts;
         private readonly ConcurrentDictionary<ISymbol, MethodFacts> _methods = new(SymbolEqualityComparer.Default);
-        private FailureFilters? _filters;
+        private readonly Once<FailureFilters> _filters = new();
 
         public State(Compilation compilation, CompilationFacts facts)
         {
@@ -75,15 +75,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             _facts = facts;
         }
 
-        private FailureFilters Filters(CancellationToken cancellationToken)
-        {
-            if (_filters is null)
-            {
-                Interlocked.CompareExchange(ref _filters, FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken), cancellationToken), null);
-            }
-
-            return _filters!;
-        }
+        private FailureFilters Filters(CancellationToken cancellationToken) =>
+            _filters.Get(() => FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken), cancellationToken));
 
         public void Read(OperationBlockAnalysisContext context)
         {
@@ -150,7 +143,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             var graph = CallGraph.Walk(_facts, _methods, cancellationToken);
             var keys = new KeyResolver(_facts, _methods, cancellationToken);
             FailureFilters? filters = null;
-            foreach (var (symbol, routes) in graph.Reached.OrderBy(r => r.Symbol.ToDisplayString(), System.StringComparer.Ordinal))
+            foreach (var (symbol, routes) in graph.Reached)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!_methods.TryGetValue(symbol, out var facts))

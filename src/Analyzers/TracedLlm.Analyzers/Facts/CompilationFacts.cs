@@ -25,7 +25,7 @@ internal sealed record TracedRoute(IMethodSymbol Handler, string Display, string
 /// own slot. The route table binds only the methods whose syntax may carry <c>[TracedLlmRoute]</c>,
 /// and only when a policy or the end of the compilation needs every route; dispatch, which needs
 /// every type, only at the end of the compilation. Each lazy part is built once per instance, by
-/// whichever thread asks first.
+/// whichever thread asks first, while threads asking at the same time wait for it (<see cref="Once{T}"/>).
 /// </remarks>
 internal sealed class CompilationFacts
 {
@@ -34,10 +34,10 @@ internal sealed class CompilationFacts
     private readonly Compilation _compilation;
     private readonly DeclaredCandidates _candidates;
     private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<TracedRoute>> _roots = new(SymbolEqualityComparer.Default);
-    private DeclaredRoutes? _declared;
-    private DeclaredRoutes? _declaredFilters;
-    private Dispatch? _dispatch;
-    private ImmutableHashSet<string>? _slotNames;
+    private readonly Once<DeclaredRoutes> _declared = new();
+    private readonly Once<DeclaredRoutes> _declaredFilters = new();
+    private readonly Once<Dispatch> _dispatch = new();
+    private readonly Once<ImmutableHashSet<string>> _slotNames = new();
     private int _hasRoutes; // 0 not known yet, 1 yes, -1 no
 
     private CompilationFacts(Compilation compilation, WellKnownTypes types, DeclaredCandidates candidates)
@@ -47,7 +47,10 @@ internal sealed class CompilationFacts
         _candidates = candidates;
         // A route the declaration index cannot read (on an accessor, operator or explicit
         // implementation: the whole walk) may name any slot, so the slot names are bound then too.
-        _slotNames = candidates.CustomSlot || candidates.NeedsWholeWalk ? null : DefaultSlots;
+        if (!candidates.CustomSlot && !candidates.NeedsWholeWalk)
+        {
+            _slotNames.Set(DefaultSlots);
+        }
     }
 
     public WellKnownTypes Types { get; }
@@ -56,30 +59,25 @@ internal sealed class CompilationFacts
     public bool MayHaveRoutes => _candidates.AnyRoute;
 
     /// <summary>Every traced route, ordered by method and path.</summary>
-    public ImmutableArray<TracedRoute> Routes(CancellationToken cancellationToken) => Declared(ref _declared, _candidates.RouteMethods, cancellationToken).Routes;
+    public ImmutableArray<TracedRoute> Routes(CancellationToken cancellationToken) => Declared(_declared, _candidates.RouteMethods, cancellationToken).Routes;
 
     /// <summary>Methods marked [FailureLoggingPath].</summary>
-    public ImmutableArray<IMethodSymbol> FilterMethods(CancellationToken cancellationToken) => Declared(ref _declaredFilters, _candidates.FilterMethods, cancellationToken).FilterMethods;
+    public ImmutableArray<IMethodSymbol> FilterMethods(CancellationToken cancellationToken) => Declared(_declaredFilters, _candidates.FilterMethods, cancellationToken).FilterMethods;
 
     /// <summary>Authenticator and guardrail implementations: traced code of every route.</summary>
     public ImmutableArray<IMethodSymbol> Policies(CancellationToken cancellationToken) => Dispatched(cancellationToken).Policies;
 
     /// <summary>Every name a slot has: the two defaults and each route's own.</summary>
-    public ImmutableHashSet<string> SlotNames(CancellationToken cancellationToken)
+    public ImmutableHashSet<string> SlotNames(CancellationToken cancellationToken) => _slotNames.Get(() =>
     {
-        if (Volatile.Read(ref _slotNames) is { } known)
-        {
-            return known;
-        }
-
         var slots = DefaultSlots.ToBuilder();
         foreach (var route in Routes(cancellationToken))
         {
             slots.Add(route.Slot);
         }
 
-        return Publish(ref _slotNames, slots.ToImmutable());
-    }
+        return slots.ToImmutable();
+    });
 
     /// <summary>
     /// Whether the compilation has a route at all: the first method whose syntax may carry
@@ -87,7 +85,7 @@ internal sealed class CompilationFacts
     /// </summary>
     public bool HasRoutes(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _declared) is { } declared)
+        if (_declared.Known is { } declared)
         {
             return !declared.Routes.IsEmpty;
         }
@@ -216,47 +214,32 @@ internal sealed class CompilationFacts
     }
 
     /// <summary>The routes and filter methods among the methods with the given names, or of every type when syntax cannot find them all.</summary>
-    private DeclaredRoutes Declared(ref DeclaredRoutes? field, ImmutableHashSet<string> names, CancellationToken cancellationToken)
+    private DeclaredRoutes Declared(Once<DeclaredRoutes> field, ImmutableHashSet<string> names, CancellationToken cancellationToken) => field.Get(() =>
     {
-        if (Volatile.Read(ref field) is { } known)
-        {
-            return known;
-        }
-
-        DeclaredRoutes declared;
         if (_candidates.NeedsWholeWalk)
         {
-            declared = Dispatched(cancellationToken).Declared!;
+            return Dispatched(cancellationToken).Declared!;
         }
-        else
+
+        var routes = new List<TracedRoute>();
+        var filterMethods = new List<IMethodSymbol>();
+        var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        foreach (var name in names.OrderBy(n => n, System.StringComparer.Ordinal))
         {
-            var routes = new List<TracedRoute>();
-            var filterMethods = new List<IMethodSymbol>();
-            var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            foreach (var name in names.OrderBy(n => n, System.StringComparer.Ordinal))
+            foreach (var symbol in _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
             {
-                foreach (var symbol in _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
+                if (symbol is IMethodSymbol method && seen.Add(method))
                 {
-                    if (symbol is IMethodSymbol method && seen.Add(method))
-                    {
-                        ReadAttributes(method, Types, routes, filterMethods);
-                    }
+                    ReadAttributes(method, Types, routes, filterMethods);
                 }
             }
-
-            declared = DeclaredRoutes.Create(routes, filterMethods);
         }
 
-        return Publish(ref field, declared);
-    }
+        return DeclaredRoutes.Create(routes, filterMethods);
+    });
 
     private Dispatch Dispatched(CancellationToken cancellationToken) =>
-        Volatile.Read(ref _dispatch) ?? Publish(ref _dispatch, Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
-
-    /// <summary>The first value published wins; a racing thread's duplicate is dropped. Nothing is published when building it was cancelled.</summary>
-    private static T Publish<T>(ref T? field, T value)
-        where T : class =>
-        Interlocked.CompareExchange(ref field, value, null) ?? value;
+        _dispatch.Get(() => Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
 
     private static void ReadAttributes(IMethodSymbol method, WellKnownTypes types, List<TracedRoute> routes, List<IMethodSymbol>? filterMethods)
     {
