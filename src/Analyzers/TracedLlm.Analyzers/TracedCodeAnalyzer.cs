@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
@@ -60,6 +61,27 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationBlockAction(block => state.Read(block));
             start.RegisterCompilationEndAction(end => state.ReportThroughCalls(end.ReportDiagnostic, end.CancellationToken));
         });
+    }
+
+    /// <summary>A method and what it implements or overrides: the methods a call may name to reach it.</summary>
+    private static IEnumerable<ISymbol> Declarations(IMethodSymbol method)
+    {
+        yield return method;
+        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            yield return overridden.OriginalDefinition;
+        }
+
+        foreach (var @interface in method.ContainingType.AllInterfaces)
+        {
+            foreach (var member in @interface.GetMembers(method.Name))
+            {
+                if (member is IMethodSymbol interfaceMethod && WellKnownTypes.Same(method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod)?.OriginalDefinition, method))
+                {
+                    yield return interfaceMethod.OriginalDefinition;
+                }
+            }
+        }
     }
 
     private sealed class State
@@ -141,6 +163,26 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             }
 
             var graph = CallGraph.Walk(_facts, _methods, cancellationToken);
+
+            // How every source call uses each method's result, for the Try-pattern.
+            var resultUses = new Dictionary<ISymbol, List<ResultUse>>(SymbolEqualityComparer.Default);
+            foreach (var use in _methods.Values.SelectMany(f => f.ResultUses))
+            {
+                if (!resultUses.TryGetValue(use.Callee, out var uses))
+                {
+                    resultUses[use.Callee] = uses = new List<ResultUse>();
+                }
+
+                uses.Add(use);
+            }
+
+            // A call of an interface or base method is a call of the implementations it reaches.
+            List<ResultUse> UsesOf(ISymbol method) => (method is IMethodSymbol m ? Declarations(m) : new[] { method })
+                .SelectMany(declared => resultUses.TryGetValue(declared, out var uses) ? uses : new List<ResultUse>())
+                .ToList();
+            bool CallersFail(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
+            bool Detached(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.Detached);
+
             var keys = new KeyResolver(_facts, _methods, cancellationToken);
             FailureFilters? filters = null;
             foreach (var (symbol, routes) in graph.Reached)
@@ -183,7 +225,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 }
 
                 LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycleThroughCalls, report);
-                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report);
+                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, CallersFail(symbol), Detached(symbol));
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
                     LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);

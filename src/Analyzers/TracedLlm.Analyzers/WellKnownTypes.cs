@@ -42,6 +42,11 @@ internal sealed class WellKnownTypes
         HttpMessageInvoker = Get("System.Net.Http.HttpMessageInvoker");
         HttpClient = Get("System.Net.Http.HttpClient");
         ChatClient = Get("Microsoft.Extensions.AI.IChatClient");
+        JsonException = Get("System.Text.Json.JsonException");
+        FormatException = Get("System.FormatException");
+        JsonSerializer = Get("System.Text.Json.JsonSerializer");
+        JsonDocument = Get("System.Text.Json.JsonDocument");
+        Logger = Get("Microsoft.Extensions.Logging.ILogger");
     }
 
     public INamedTypeSymbol? RouteAttribute { get; }
@@ -75,6 +80,11 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? HttpMessageInvoker { get; }
     public INamedTypeSymbol? HttpClient { get; }
     public INamedTypeSymbol? ChatClient { get; }
+    public INamedTypeSymbol? JsonException { get; }
+    public INamedTypeSymbol? FormatException { get; }
+    public INamedTypeSymbol? JsonSerializer { get; }
+    public INamedTypeSymbol? JsonDocument { get; }
+    public INamedTypeSymbol? Logger { get; }
 
     /// <summary>Null when the compilation does not reference TracedLlm: the analyzers then do nothing.</summary>
     public static WellKnownTypes? Create(Compilation compilation)
@@ -149,6 +159,26 @@ internal sealed class WellKnownTypes
     /// <summary>LlmCall.RecordHandledFailure: records a failure the code recovered from; it is not a failure filter.</summary>
     public bool IsHandledFailureRecord(IMethodSymbol method) =>
         Same(method.ContainingType, LlmCall) && method.Name == "RecordHandledFailure";
+
+    /// <summary>LlmAttempt.Fail: the exception ends its attempt's span as a failure.</summary>
+    public bool IsAttemptFailure(IMethodSymbol method) =>
+        Same(method.ContainingType, LlmAttempt) && method.Name == "Fail";
+
+    /// <summary>An exception that says data is not in a format (JSON, base64, a URI, a number): what a parse throws.</summary>
+    public bool IsFormatException(ITypeSymbol type) =>
+        (JsonException is not null && DerivesFrom(type, JsonException)) || (FormatException is not null && DerivesFrom(type, FormatException));
+
+    /// <summary>JSON read in memory: JsonNode and its subtypes, JsonDocument, JsonElement, JsonSerializer.</summary>
+    public bool IsJsonParsing(IMethodSymbol method) =>
+        Same(method.ContainingType, JsonSerializer) || Same(method.ContainingType, JsonDocument) || Same(method.ContainingType, JsonElement)
+        || (JsonNode is not null && DerivesFrom(method.ContainingType, JsonNode));
+
+    /// <summary>A log call: a method of ILogger or an extension method on it.</summary>
+    public bool IsLogging(IMethodSymbol method)
+    {
+        var receiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
+        return Logger is not null && (Same(receiver, Logger) || Implements(receiver, Logger));
+    }
 
     /// <summary>A failure logger call: ILlmFailureLogger (or an implementation) or a [FailureLoggingPath] method.</summary>
     public bool IsFailureLoggerCall(IMethodSymbol method) =>

@@ -4,6 +4,8 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers.Facts;
@@ -45,6 +47,7 @@ internal sealed class CompilationFacts
         _compilation = compilation;
         Types = types;
         _candidates = candidates;
+        Handoff = new FailureHandoff(types, method => Body(compilation, method));
         // A route the declaration index cannot read (on an accessor, operator or explicit
         // implementation: the whole walk) may name any slot, so the slot names are bound then too.
         if (!candidates.CustomSlot && !candidates.NeedsWholeWalk)
@@ -54,6 +57,9 @@ internal sealed class CompilationFacts
     }
 
     public WellKnownTypes Types { get; }
+
+    /// <summary>Whether code hands a failure on; its answers for wrapper methods are shared by every block.</summary>
+    public FailureHandoff Handoff { get; }
 
     /// <summary>False when no declaration can be a route: the compilation certainly has none.</summary>
     public bool MayHaveRoutes => _candidates.AnyRoute;
@@ -141,6 +147,39 @@ internal sealed class CompilationFacts
     /// <summary>The source implementations and overrides a call to <paramref name="method"/> may dispatch to.</summary>
     public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method, CancellationToken cancellationToken) =>
         Dispatched(cancellationToken).Implementations.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
+
+    /// <summary>
+    /// The operations of a source method's or local function's body, bound from its own tree.
+    /// Used for the few methods a rule must read beyond the block being analysed (failure filters,
+    /// wrappers of the failure path), once each per compilation.
+    /// </summary>
+    public static IOperation? Body(Compilation compilation, IMethodSymbol method)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            var syntax = reference.GetSyntax();
+            var body = syntax switch
+            {
+                BaseMethodDeclarationSyntax declaration => (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody,
+                LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody,
+                _ => null,
+            };
+            if (body is not null)
+            {
+#pragma warning disable RS1030 // A method's body, bound once per compilation (see the summary).
+                var operation = compilation.GetSemanticModel(reference.SyntaxTree).GetOperation(syntax);
+#pragma warning restore RS1030
+                return operation switch
+                {
+                    IMethodBodyOperation methodBody => (IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody,
+                    ILocalFunctionOperation localFunction => localFunction.Body,
+                    _ => operation,
+                };
+            }
+        }
+
+        return null;
+    }
 
     public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken) =>
         WellKnownTypes.Create(compilation) is { } types ? new CompilationFacts(compilation, types, DeclaredCandidates.Of(compilation, cancellationToken)) : null;

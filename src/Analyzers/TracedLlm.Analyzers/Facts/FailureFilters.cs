@@ -156,33 +156,7 @@ internal sealed class FailureFilters
     private bool CallsLogger(IOperation operation) =>
         operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => _types.IsFailureLoggerCall(i.TargetMethod));
 
-    private IOperation? Body(IMethodSymbol method)
-    {
-        foreach (var reference in method.DeclaringSyntaxReferences)
-        {
-            var syntax = reference.GetSyntax();
-            var body = syntax switch
-            {
-                BaseMethodDeclarationSyntax declaration => (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody,
-                LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody,
-                _ => null,
-            };
-            if (body is not null)
-            {
-#pragma warning disable RS1030 // A filter's body, bound once per compilation (see the type's summary).
-                var operation = _compilation.GetSemanticModel(reference.SyntaxTree).GetOperation(syntax);
-#pragma warning restore RS1030
-                return operation switch
-                {
-                    IMethodBodyOperation methodBody => (IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody,
-                    ILocalFunctionOperation localFunction => localFunction.Body,
-                    _ => operation,
-                };
-            }
-        }
-
-        return null;
-    }
+    private IOperation? Body(IMethodSymbol method) => CompilationFacts.Body(_compilation, method);
 
     private static bool IsGenerated(SyntaxTree tree) =>
         tree.FilePath.EndsWith(".g.cs", System.StringComparison.OrdinalIgnoreCase)

@@ -32,6 +32,9 @@ internal sealed class MethodFacts
 
     public List<SwallowSite> Swallows { get; } = new();
 
+    /// <summary>Calls of source methods that return a value, and whether the caller fails when that value signals a failure.</summary>
+    public List<ResultUse> ResultUses { get; } = new();
+
     /// <summary>Upstream calls made outside any attempt scope of this method.</summary>
     public List<UpstreamCallSite> UnscopedUpstreamCalls { get; } = new();
 }
@@ -51,8 +54,16 @@ internal readonly record struct ThrowSite(ITypeSymbol Type, bool Exact, Location
 /// <summary>An Activity started in a way that can leave it open or orphaned.</summary>
 internal readonly record struct SpanProblem(Location Location, string Message, string Kind);
 
-/// <summary>A catch that neither throws nor reports.</summary>
-internal readonly record struct SwallowSite(Location Location, string CaughtType);
+/// <summary>A catch that neither throws nor reports; <paramref name="ReturnsResult"/> when it turns the exception into the method's result (the Try-pattern).</summary>
+internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult);
+
+/// <summary>
+/// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value
+/// (false, null) makes the caller fail, report or try again; <paramref name="Detached"/> when the
+/// caller discards the task it returns (<c>_ = LogAsync(...)</c>): the request never waits for it,
+/// so nothing that happens in it can reach the request's failure path.
+/// </summary>
+internal readonly record struct ResultUse(IMethodSymbol Callee, bool TurnsIntoFailure, bool Detached);
 
 /// <summary>An upstream call and what it is.</summary>
 internal readonly record struct UpstreamCallSite(string Call, Location Location);
