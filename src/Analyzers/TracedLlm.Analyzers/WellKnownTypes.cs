@@ -39,6 +39,7 @@ internal sealed class WellKnownTypes
         Encoding = Get("System.Text.Encoding");
         JsonPropertyNameAttribute = Get("System.Text.Json.Serialization.JsonPropertyNameAttribute");
         JsonIgnoreAttribute = Get("System.Text.Json.Serialization.JsonIgnoreAttribute");
+        JsonIncludeAttribute = Get("System.Text.Json.Serialization.JsonIncludeAttribute");
         HttpMessageInvoker = Get("System.Net.Http.HttpMessageInvoker");
         HttpClient = Get("System.Net.Http.HttpClient");
         ChatClient = Get("Microsoft.Extensions.AI.IChatClient");
@@ -85,6 +86,7 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? Encoding { get; }
     public INamedTypeSymbol? JsonPropertyNameAttribute { get; }
     public INamedTypeSymbol? JsonIgnoreAttribute { get; }
+    public INamedTypeSymbol? JsonIncludeAttribute { get; }
     public INamedTypeSymbol? HttpMessageInvoker { get; }
     public INamedTypeSymbol? HttpClient { get; }
     public INamedTypeSymbol? ChatClient { get; }
