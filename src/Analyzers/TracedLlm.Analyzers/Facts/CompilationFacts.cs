@@ -36,6 +36,7 @@ internal sealed class CompilationFacts
     private readonly Compilation _compilation;
     private readonly DeclaredCandidates _candidates;
     private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<TracedRoute>> _roots = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _spanFactories = new(SymbolEqualityComparer.Default);
     private readonly Once<DeclaredRoutes> _declared = new();
     private readonly Once<DeclaredRoutes> _declaredFilters = new();
     private readonly Once<Dispatch> _dispatch = new();
@@ -142,6 +143,46 @@ internal sealed class CompilationFacts
         }
 
         return _roots.GetOrAdd(method, ReadRoot(method, cancellationToken));
+    }
+
+    /// <summary>
+    /// A source method that starts an Activity and returns it to its caller (directly, through a
+    /// local, or from another such method, a few calls deep): its caller owns the span and must end it.
+    /// </summary>
+    public bool IsSpanFactory(IMethodSymbol method) => IsSpanFactory(method.OriginalDefinition, 0);
+
+    private bool IsSpanFactory(IMethodSymbol method, int depth)
+    {
+        if (!WellKnownTypes.Same(method.ReturnType, Types.Activity) || !method.Locations.Any(l => l.IsInSource) || method.IsAbstract)
+        {
+            return false;
+        }
+
+        if (depth == 0 && _spanFactories.TryGetValue(method, out var known))
+        {
+            return known;
+        }
+
+        var result = depth < 4 && Body(_compilation, method) is { } body && ValueFlow.OwnReturns(body).Any(r => r.ReturnedValue is { } value && StartsHere(value, body, depth));
+        return depth == 0 ? _spanFactories.GetOrAdd(method, result) : result;
+    }
+
+    private bool StartsHere(IOperation value, IOperation body, int depth)
+    {
+        value = ValueFlow.Unwrap(value);
+        if (value is ILocalReferenceOperation local)
+        {
+            // The local's initializer or assignments in the body.
+            return body.DescendantsAndSelf().Any(o => o switch
+            {
+                IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local.Local) => declarator.GetVariableInitializer() is { } initializer && StartsHere(initializer.Value, body, depth),
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when WellKnownTypes.Same(target.Local, local.Local) => StartsHere(assignment.Value, body, depth),
+                _ => false,
+            });
+        }
+
+        return value is IInvocationOperation call
+            && (Collectors.SpanCollector.IsStart(call.TargetMethod, Types) || IsSpanFactory(call.TargetMethod.OriginalDefinition, depth + 1));
     }
 
     /// <summary>The source implementations and overrides a call to <paramref name="method"/> may dispatch to.</summary>
