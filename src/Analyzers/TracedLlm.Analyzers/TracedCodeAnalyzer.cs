@@ -137,7 +137,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 // The routes (for a guardrail: every route of the compilation) are read only for a key that names a slot.
                 if (!unknown && constants.Overlaps(_facts.SlotNames(context.CancellationToken)))
                 {
-                    SlotMismatchRule.Report(constants, unknown, key.Location, _facts.RoutesOfRoot(owner, context.CancellationToken), _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic, context.CancellationToken);
+                    SlotMismatchRule.Report(constants, unknown, key.Location, _facts.RoutesOfRoot(owner, context.CancellationToken).Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic, context.CancellationToken);
                 }
             }
 
@@ -197,7 +197,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 foreach (var key in facts.Keys.Where(k => !isRoot || !k.Values.All(v => v.IsLocal)))
                 {
                     var (constants, unknown) = keys.Resolve(key.Values);
-                    SlotMismatchRule.Report(constants, unknown, key.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken);
+                    SlotMismatchRule.Report(constants, unknown, key.Location, routes.Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken);
                 }
 
                 // Arguments that fill a key parameter of the method they call are keys where they are written.

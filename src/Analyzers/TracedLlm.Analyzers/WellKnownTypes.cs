@@ -18,6 +18,7 @@ internal sealed class WellKnownTypes
         FailureLogger = Get("TracedLlm.ILlmFailureLogger");
         FailureLoggingPathAttribute = Get(FailureLoggingPathMetadataName);
         LlmAttempt = Get("TracedLlm.LlmAttempt");
+        TracedRouteInfo = Get("TracedLlm.TracedRouteInfo");
         Exception = Get("System.Exception");
         ExceptionDispatchInfo = Get("System.Runtime.ExceptionServices.ExceptionDispatchInfo");
         Task = Get("System.Threading.Tasks.Task");
@@ -65,6 +66,7 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? FailureLogger { get; }
     public INamedTypeSymbol? FailureLoggingPathAttribute { get; }
     public INamedTypeSymbol? LlmAttempt { get; }
+    public INamedTypeSymbol? TracedRouteInfo { get; }
     public INamedTypeSymbol? Exception { get; }
     public INamedTypeSymbol? ExceptionDispatchInfo { get; }
     public INamedTypeSymbol? Task { get; }

@@ -42,8 +42,20 @@ internal sealed class MethodFacts
 /// <summary>An edge of the call graph; <paramref name="InAttemptScope"/> when the call is made inside an attempt scope.</summary>
 internal readonly record struct CallEdge(ISymbol Callee, bool InAttemptScope);
 
-/// <summary>A key read or written on a metadata bag, with every value it may have.</summary>
-internal sealed record KeyUse(ImmutableArray<KeyValue> Values, Location Location);
+/// <summary>
+/// A key read or written on a metadata bag, with every value it may have, and the route slots it is
+/// used for: inside a branch on the route's own slot (<c>call.Route.MetadataSlot == "metadata"</c>)
+/// only routes of that slot reach it.
+/// </summary>
+internal sealed record KeyUse(ImmutableArray<KeyValue> Values, Location Location, SlotGuard Guard);
+
+/// <summary>The slots a branch on the route's slot lets through: only <see cref="Only"/> when set, never <see cref="Except"/>.</summary>
+internal sealed record SlotGuard(ImmutableHashSet<string>? Only, ImmutableHashSet<string> Except)
+{
+    public static readonly SlotGuard None = new(null, ImmutableHashSet<string>.Empty);
+
+    public bool Admits(string slot) => (Only is null || Only.Contains(slot)) && !Except.Contains(slot);
+}
 
 /// <summary>An argument of a call to a source method: which parameter it fills and the values it may have.</summary>
 internal sealed record ArgumentFlow(IMethodSymbol Callee, int Ordinal, ImmutableArray<KeyValue> Values, Location Location);

@@ -105,11 +105,17 @@ internal sealed class ValueFlow
             case ILocalReferenceOperation local:
                 return LocalValues(local, nesting);
             case IParameterReferenceOperation parameter:
-                return new[] { WellKnownTypes.Same(parameter.Parameter.ContainingSymbol, _owner) ? new KeyValue(KeyValueKind.Parameter, null, parameter.Parameter.OriginalDefinition) : KeyValue.Unknown };
+                // The method's own parameter, or a primary constructor's parameter captured by a member: the caller's argument.
+                return new[]
+                {
+                    WellKnownTypes.Same(parameter.Parameter.ContainingSymbol, _owner) || IsCapturedPrimaryConstructorParameter(parameter.Parameter)
+                        ? new KeyValue(KeyValueKind.Parameter, null, parameter.Parameter.OriginalDefinition)
+                        : KeyValue.Unknown,
+                };
             case IFieldReferenceOperation field when IsInSource(field.Field):
                 return new[] { new KeyValue(KeyValueKind.Member, null, field.Field.OriginalDefinition) };
             case IPropertyReferenceOperation { Property.IsIndexer: false } property when IsInSource(property.Property):
-                return new[] { new KeyValue(KeyValueKind.Member, null, property.Property.OriginalDefinition) };
+                return ObjectPropertyValues(property, nesting) ?? new[] { new KeyValue(KeyValueKind.Member, null, property.Property.OriginalDefinition) };
             case IInvocationOperation invocation:
                 return InvocationValues(invocation, nesting);
             case IFlowCaptureReferenceOperation:
@@ -118,6 +124,88 @@ internal sealed class ValueFlow
             default:
                 return new[] { KeyValue.Unknown };
         }
+    }
+
+    /// <summary>
+    /// An object this block makes from nothing that came in (constants, lambdas and other such
+    /// objects): a dictionary, a JSON object or a writer of the code's own, not the request's
+    /// metadata bag. Made from a parameter, a field or the request, it may be the request's.
+    /// </summary>
+    public bool IsOwnObject(IOperation operation) => IsOwnObject(operation, 0);
+
+    private bool IsOwnObject(IOperation operation, int depth)
+    {
+        if (depth > 4)
+        {
+            return false;
+        }
+
+        switch (Unwrap(operation))
+        {
+            case IObjectCreationOperation creation:
+                return creation.Arguments.All(a => a.ArgumentKind == ArgumentKind.DefaultValue || IsOwnValue(a.Value, depth + 1));
+            case ICollectionExpressionOperation or IArrayCreationOperation:
+                return true;
+            case ILocalReferenceOperation local:
+                var writes = Writes(local.Local);
+                return writes.Count > 0 && writes.All(w => w is not null && IsOwnObject(w, depth + 1));
+            default:
+                return false;
+        }
+    }
+
+    private bool IsOwnValue(IOperation value, int depth) =>
+        Unwrap(value) is var unwrapped && (unwrapped.ConstantValue.HasValue || unwrapped is IDelegateCreationOperation or IAnonymousFunctionOperation or IDefaultValueOperation || IsOwnObject(unwrapped, depth));
+
+    private bool IsCapturedPrimaryConstructorParameter(IParameterSymbol parameter) =>
+        parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
+        && WellKnownTypes.Same(constructor.ContainingType, _owner.ContainingType)
+        && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
+
+    /// <summary>
+    /// A property read from a local that holds an object made in this block: the value its
+    /// initializer or <c>with</c> expression gave it, or, for a positional record made without one,
+    /// the constructor argument of the same name. Null when the object is not made here.
+    /// </summary>
+    private IEnumerable<KeyValue>? ObjectPropertyValues(IPropertyReferenceOperation property, int nesting)
+    {
+        if (property.Instance is not { } instance || Unwrap(instance) is not ILocalReferenceOperation local)
+        {
+            return null;
+        }
+
+        var writes = Writes(local.Local);
+        if (writes.Count != 1 || writes[0] is not { } made)
+        {
+            return null;
+        }
+
+        IObjectOrCollectionInitializerOperation? initializer;
+        IObjectCreationOperation? creation;
+        switch (Unwrap(made))
+        {
+            case IWithOperation with:
+                initializer = with.Initializer;
+                creation = null;
+                break;
+            case IObjectCreationOperation created:
+                initializer = created.Initializer;
+                creation = created;
+                break;
+            default:
+                return null;
+        }
+
+        foreach (var member in initializer?.Initializers ?? ImmutableArray<IOperation>.Empty)
+        {
+            if (member is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment && WellKnownTypes.Same(target.Member, property.Property))
+            {
+                return ValuesOf(assignment.Value, nesting + 1);
+            }
+        }
+
+        var argument = creation?.Arguments.FirstOrDefault(a => a.Parameter?.Name == property.Property.Name && property.Property.ContainingType.IsRecord);
+        return argument is null ? null : ValuesOf(argument.Value, nesting + 1);
     }
 
     private IEnumerable<KeyValue> InvocationValues(IInvocationOperation invocation, int nesting)
@@ -260,6 +348,17 @@ internal sealed class ValueFlow
                     case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
                         Add(target.Local, assignment.Value);
                         break;
+                    case IDeconstructionAssignmentOperation deconstruction when Elements(deconstruction.Target) is { } targets && Elements(deconstruction.Value) is { } values && targets.Length == values.Length:
+                        // (a, b) = (x, y): each local takes its element.
+                        for (var i = 0; i < targets.Length; i++)
+                        {
+                            if (Unwrap(targets[i]) is ILocalReferenceOperation element)
+                            {
+                                Add(element.Local, values[i]);
+                            }
+                        }
+
+                        break;
                     case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared }:
                         Add(declared, null);
                         break;
@@ -293,9 +392,25 @@ internal sealed class ValueFlow
         ICoalesceAssignmentOperation coalesce => coalesce.Target == reference,
         IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
         IDeclarationExpressionOperation => true,
-        ITupleOperation { Parent: IDeconstructionAssignmentOperation } => true,
+        ITupleOperation tuple => IsDeconstructedWithoutElements(tuple),
         _ => false,
     };
+
+    /// <summary>The elements of a tuple literal, past conversions and a declaration (<c>var (a, b)</c>).</summary>
+    private static ImmutableArray<IOperation>? Elements(IOperation operation) => Unwrap(operation) switch
+    {
+        ITupleOperation tuple => tuple.Elements,
+        IDeclarationExpressionOperation { Expression: ITupleOperation declared } => declared.Elements,
+        _ => null,
+    };
+
+    /// <summary>A local written by a deconstruction whose value is not a tuple literal of the same size: it may be anything.</summary>
+    private static bool IsDeconstructedWithoutElements(ITupleOperation tuple)
+    {
+        var parent = tuple.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : tuple.Parent;
+        return parent is IDeconstructionAssignmentOperation deconstruction
+            && (Elements(deconstruction.Value) is not { } values || values.Length != tuple.Elements.Length);
+    }
 
     private readonly record struct FlowPosition(ControlFlowGraph Graph, BasicBlock Block, int Index);
 
