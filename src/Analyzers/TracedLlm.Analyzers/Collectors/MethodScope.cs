@@ -17,7 +17,7 @@ internal sealed class MethodScope
         CancellationToken = cancellationToken;
         Owner = owner;
         Blocks = blocks;
-        Flow = new ValueFlow(compilation.Types, owner, blocks, graphOf);
+        Flow = new ValueFlow(compilation.Types, owner, blocks, graphOf, compilation.BodyOf);
 
         // A method handed an LlmAttempt, or one that starts its own, runs inside an attempt scope.
         OwnerInAttempt = (owner is IMethodSymbol method && method.Parameters.Any(p => WellKnownTypes.Same(p.Type, Types.LlmAttempt)))

@@ -37,6 +37,7 @@ internal sealed class CompilationFacts
     private readonly DeclaredCandidates _candidates;
     private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<TracedRoute>> _roots = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _spanFactories = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, IOperation?> _smallBodies = new(SymbolEqualityComparer.Default);
     private readonly Once<DeclaredRoutes> _declared = new();
     private readonly Once<DeclaredRoutes> _declaredFilters = new();
     private readonly Once<Dispatch> _dispatch = new();
@@ -221,6 +222,10 @@ internal sealed class CompilationFacts
 
         return null;
     }
+
+    /// <summary>The operations of a small source method's body (at most a few statements), cached; null for a longer one.</summary>
+    public IOperation? BodyOf(IMethodSymbol method) =>
+        _smallBodies.GetOrAdd(method, m => m.DeclaringSyntaxReferences.Length == 1 && m.DeclaringSyntaxReferences[0].Span.Length <= 400 ? Body(_compilation, m) : null);
 
     public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken) =>
         WellKnownTypes.Create(compilation) is { } types ? new CompilationFacts(compilation, types, DeclaredCandidates.Of(compilation, cancellationToken)) : null;

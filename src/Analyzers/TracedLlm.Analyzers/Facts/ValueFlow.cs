@@ -28,8 +28,11 @@ internal sealed class ValueFlow
     private Dictionary<ILocalSymbol, List<IOperation?>>? _writes;
     private Dictionary<SyntaxNode, FlowPosition>? _positions;
 
-    public ValueFlow(WellKnownTypes types, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf)
+    private readonly Func<IMethodSymbol, IOperation?>? _bodyOf;
+
+    public ValueFlow(WellKnownTypes types, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, Func<IMethodSymbol, IOperation?>? bodyOf = null)
     {
+        _bodyOf = bodyOf;
         _types = types;
         _owner = owner;
         _blocks = blocks;
@@ -112,6 +115,8 @@ internal sealed class ValueFlow
                         ? new KeyValue(KeyValueKind.Parameter, null, parameter.Parameter.OriginalDefinition)
                         : KeyValue.Unknown,
                 };
+            case IFieldReferenceOperation { Field.ContainingType.IsTupleType: true } element when TupleElement(element) is { } item:
+                return ValuesOf(item, nesting + 1);
             case IFieldReferenceOperation field when IsInSource(field.Field):
                 return new[] { new KeyValue(KeyValueKind.Member, null, field.Field.OriginalDefinition) };
             case IPropertyReferenceOperation { Property.IsIndexer: false } property when IsInSource(property.Property):
@@ -157,6 +162,38 @@ internal sealed class ValueFlow
     private bool IsOwnValue(IOperation value, int depth) =>
         Unwrap(value) is var unwrapped && (unwrapped.ConstantValue.HasValue || unwrapped is IDelegateCreationOperation or IAnonymousFunctionOperation or IDefaultValueOperation || IsOwnObject(unwrapped, depth));
 
+    /// <summary>The object an instance is: made right there, or the one value of a local.</summary>
+    private IOperation? MadeHere(IOperation instance)
+    {
+        switch (Unwrap(instance))
+        {
+            case IObjectCreationOperation or IWithOperation:
+                return Unwrap(instance);
+            case ILocalReferenceOperation local when Writes(local.Local) is { Count: 1 } writes && writes[0] is { } made:
+                return Unwrap(made) is IObjectCreationOperation or IWithOperation ? Unwrap(made) : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary><c>(x, y).Item1</c>: the element of a tuple literal (made right there or the one value of a local).</summary>
+    private IOperation? TupleElement(IFieldReferenceOperation element)
+    {
+        var tuple = element.Instance is { } instance ? Unwrap(instance) : null;
+        if (tuple is ILocalReferenceOperation local && Writes(local.Local) is { Count: 1 } writes && writes[0] is { } written)
+        {
+            tuple = Unwrap(written);
+        }
+
+        if (tuple is not ITupleOperation literal || element.Field.ContainingType is not { } type)
+        {
+            return null;
+        }
+
+        var index = type.TupleElements.IndexOf(element.Field.CorrespondingTupleField ?? element.Field, SymbolEqualityComparer.Default);
+        return index >= 0 && index < literal.Elements.Length ? literal.Elements[index] : null;
+    }
+
     private bool IsCapturedPrimaryConstructorParameter(IParameterSymbol parameter) =>
         parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
         && WellKnownTypes.Same(constructor.ContainingType, _owner.ContainingType)
@@ -169,13 +206,7 @@ internal sealed class ValueFlow
     /// </summary>
     private IEnumerable<KeyValue>? ObjectPropertyValues(IPropertyReferenceOperation property, int nesting)
     {
-        if (property.Instance is not { } instance || Unwrap(instance) is not ILocalReferenceOperation local)
-        {
-            return null;
-        }
-
-        var writes = Writes(local.Local);
-        if (writes.Count != 1 || writes[0] is not { } made)
+        if (property.Instance is not { } instance || MadeHere(instance) is not { } made)
         {
             return null;
         }
@@ -225,10 +256,48 @@ internal sealed class ValueFlow
 
         if (IsInSource(method) && !method.IsAbstract)
         {
-            return new[] { new KeyValue(KeyValueKind.Return, null, method.OriginalDefinition) };
+            return (IEnumerable<KeyValue>?)PassedThrough(invocation, nesting) ?? new[] { new KeyValue(KeyValueKind.Return, null, method.OriginalDefinition) };
         }
 
         return new[] { KeyValue.Unknown };
+    }
+
+    /// <summary>
+    /// A method whose every return is one of its parameters or a constant (an identity helper, a
+    /// generic <c>Of&lt;T&gt;(T value) =&gt; value</c>): the values are this call's arguments. Null for any other method.
+    /// </summary>
+    private List<KeyValue>? PassedThrough(IInvocationOperation invocation, int nesting)
+    {
+        var method = invocation.TargetMethod;
+        if (method.IsVirtual || method.IsOverride || _bodyOf is null || _bodyOf(method.OriginalDefinition) is not { } body)
+        {
+            return null;
+        }
+
+        var values = new List<KeyValue>();
+        foreach (var @return in OwnReturns(body))
+        {
+            switch (@return.ReturnedValue is { } returned ? Unwrap(returned) : null)
+            {
+                case IParameterReferenceOperation parameter when WellKnownTypes.Same(parameter.Parameter.ContainingSymbol, method.OriginalDefinition)
+                    && invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Parameter.Ordinal) is { } argument:
+                    values.AddRange(ValuesOf(argument.Value, nesting + 1));
+                    break;
+                case IParameterReferenceOperation captured when captured.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor }
+                    && invocation.Instance is { } instance && MadeHere(instance) is IObjectCreationOperation creation
+                    && creation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == captured.Parameter.Ordinal && WellKnownTypes.Same(a.Parameter.ContainingSymbol, creation.Constructor)) is { } constructorArgument:
+                    // A primary constructor's parameter the method returns: the argument the object was made with.
+                    values.AddRange(ValuesOf(constructorArgument.Value, nesting + 1));
+                    break;
+                case { ConstantValue: { HasValue: true, Value: string constant } }:
+                    values.Add(KeyValue.Of(constant));
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return values.Count == 0 ? null : values;
     }
 
     private IEnumerable<KeyValue> DelegateValues(IOperation target, int nesting)
@@ -247,6 +316,10 @@ internal sealed class ValueFlow
                     : writes.SelectMany(w => Unwrap(w!) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } ? ReturnsOf(lambda.Body, nesting + 1) : new List<KeyValue> { KeyValue.Unknown }).ToList();
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }:
                 return ReturnsOf(lambda.Body, nesting + 1);
+            case IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation flow }
+                when _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IAnonymousFunctionOperation>().FirstOrDefault(l => l.Syntax == flow.Syntax) is { } original:
+                // The same lambda met through a control-flow graph.
+                return ReturnsOf(original.Body, nesting + 1);
             default:
                 return new[] { KeyValue.Unknown };
         }
