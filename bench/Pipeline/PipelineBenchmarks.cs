@@ -114,18 +114,18 @@ public class PipelineBenchmarks
     public async Task Untraced()
     {
         var context = NewContext();
-        var body = await TracedPipeline.ReadBodyAsync(context, _gateway);
-        var call = TracedPipeline.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway, Stopwatch.GetTimestamp());
+        var body = await RequestStage.ReadBodyAsync(context, _gateway);
+        var call = RequestStage.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway, Stopwatch.GetTimestamp());
         var auth = await _auth.AuthenticateAsync(call, context.RequestAborted);
         if (!auth.Succeeded)
         {
             throw new InvalidOperationException();
         }
 
-        var request = TracedPipeline.ReadRequest(call, _gateway.GetTypeInfo<ChatRequest>());
+        var request = PreCallStage.ReadRequest(call, _gateway.GetTypeInfo<ChatRequest>());
         await _guardrail.CheckAsync(new GuardrailContext(call, GuardrailMode.PreCall, request, null), context.RequestAborted);
         var reply = Handler.Handle(request, call);
-        await TracedPipeline.WriteResultAsync(call, reply, _gateway.GetTypeInfo<Reply>());
+        await ResultStage.WriteAsync(call, reply, _gateway.GetTypeInfo<Reply>());
     }
 
     // As the mapped endpoint calls it: the gateway resolved once at start-up.
@@ -136,8 +136,8 @@ public class PipelineBenchmarks
     public async Task HandWritten()
     {
         var context = NewContext();
-        var body = await TracedPipeline.ReadBodyAsync(context, _gateway);
-        var call = TracedPipeline.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway, Stopwatch.GetTimestamp());
+        var body = await RequestStage.ReadBodyAsync(context, _gateway);
+        var call = RequestStage.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway, Stopwatch.GetTimestamp());
         var previous = Activity.Current;
         Activity.Current = null;
         using var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, default(ActivityContext));
@@ -173,7 +173,7 @@ public class PipelineBenchmarks
                 SetTraceLevel(preCall, call.Metadata);
             }
 
-            request = TracedPipeline.ReadRequest(call, _gateway.GetTypeInfo<ChatRequest>());
+            request = PreCallStage.ReadRequest(call, _gateway.GetTypeInfo<ChatRequest>());
         }
 
         Reply reply;
@@ -210,7 +210,7 @@ public class PipelineBenchmarks
             }
         }
 
-        await TracedPipeline.WriteResultAsync(call, reply, _gateway.GetTypeInfo<Reply>());
+        await ResultStage.WriteAsync(call, reply, _gateway.GetTypeInfo<Reply>());
         server?.SetTag(AttributeNames.HttpResponseStatusCode, 200);
         server?.Stop();
         Activity.Current = previous;

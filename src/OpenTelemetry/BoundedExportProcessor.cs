@@ -8,7 +8,7 @@ using System.Threading;
 using OpenTelemetry;
 using TracedLlm.Telemetry;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>
 /// Exports finished spans in batches off the request path, through a queue bounded in spans and in

@@ -74,6 +74,36 @@ public sealed class TracedLlmOptions
     /// </summary>
     public bool RequireAuthenticationToJoinTrace { get; set; }
 
+    /// <summary>The standard variables these options honour, as a configuration (or the environment) holds them (<see cref="ConfigurationReader"/>).</summary>
+    internal void ReadVariables(Func<string, string?> variable)
+    {
+        if (variable("OTEL_IGNORE_CONTEXT_PROPAGATION") is { } ignore)
+        {
+            IgnoreContextPropagation = IsTrue(ignore);
+        }
+
+        if (variable("TRACEDLLM_CAPTURE_MESSAGE_CONTENT") is { } capture)
+        {
+            CaptureMessageContent = IsTrue(capture);
+        }
+        else if (variable("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT") is { } genAiCapture)
+        {
+            CaptureMessageContent = IsTrue(genAiCapture);
+        }
+
+        if (variable("LANGFUSE_TRACING_ENVIRONMENT") is { Length: > 0 } environment)
+        {
+            DefaultEnvironment = environment;
+        }
+
+        if (variable("TRACEDLLM_API_KEY_FINGERPRINT_SECRET") is { Length: > 0 } fingerprintSecret)
+        {
+            ApiKeyFingerprintSecret = fingerprintSecret;
+        }
+
+        Limits.ReadVariables(variable);
+    }
+
     internal static bool IsTrue(string? value) =>
         string.Equals(value, "true", StringComparison.OrdinalIgnoreCase) || value == "1";
 }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Timeouts;
 using TracedLlm.Telemetry;
@@ -34,11 +35,15 @@ public static class FailurePath
     {
         // Guardrails running beside the handler are stopped and awaited: they end their spans before
         // their parent does, and a guardrail that failed (or blocked) is the failure when the handler
-        // was only cancelled because of it. The task never faults.
+        // was only cancelled because of it. The task never faults. Only a handler whose token was
+        // cancelled before this path stopped the guardrails can have been cancelled because of one:
+        // a cancellation of the handler's own stays its failure (it was once replaced by the
+        // guardrail's stop, which this path itself caused).
         if (call.DuringCallGuardrails is { } pending)
         {
+            var cancelledBefore = call.CancellationToken.IsCancellationRequested;
             await call.StopDuringCallGuardrailsAsync().ConfigureAwait(false);
-            if (await pending.ConfigureAwait(false) is { } guardrailFailure && exception is OperationCanceledException)
+            if (await pending.ConfigureAwait(false) is { } guardrailFailure && cancelledBefore && exception is OperationCanceledException)
             {
                 exception = guardrailFailure;
             }
@@ -60,7 +65,7 @@ public static class FailurePath
             server.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
         }
 
-        var failed = TracedPipeline.StartChild(call, SpanNames.Failure, ActivityKind.Internal, server);
+        var failed = Spans.StartChild(call, SpanNames.Failure, ActivityKind.Internal, server);
         if (failed is not null)
         {
             if (failed.IsAllDataRequested)
@@ -76,7 +81,66 @@ public static class FailurePath
         // The client is answered first: it waits for no failure logger, however slow.
         await AnswerAsync(call, failure, server).ConfigureAwait(false);
         await LogAsync(call, exception, failure, failed).ConfigureAwait(false);
-        TracedPipeline.End(failed, server);
+        Spans.End(failed, server);
+    }
+
+    /// <summary>
+    /// Records a failed request whose joined trace was not sampled (a <c>traceparent</c> ending
+    /// <c>-00</c>): a new root server span and its failure span, with the route, the status and the
+    /// failure, and a link to the caller's context. The sampler decides on it as on any new root.
+    /// Called as the request ends (<see cref="RequestStage.EndSpan"/>).
+    /// </summary>
+    internal static void RecordUnsampled(LlmCall call, Failure failure)
+    {
+        var source = TracedLlmTelemetry.Source;
+        if (!source.HasListeners())
+        {
+            return;
+        }
+
+        Activity.Current = null;
+        var record = source.StartActivity(SpanNames.Server, ActivityKind.Server, default(ActivityContext), tags: null,
+            links: new[] { new ActivityLink(call.CallerContext) }, startTime: DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(call.StartTimestamp));
+        if (record is null)
+        {
+            return;
+        }
+
+        if (record.IsAllDataRequested)
+        {
+            AddRecordAttributes(record, call, failure);
+        }
+
+        record.SetStatus(ActivityStatusCode.Error, failure.Message);
+        var failed = Spans.StartChild(SpanNames.Failure, ActivityKind.Internal, record);
+        if (failed is not null)
+        {
+            if (failed.IsAllDataRequested)
+            {
+                failed.SetTag(AttributeNames.ErrorType, failure.ErrorType);
+                failed.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
+            }
+
+            failed.SetStatus(ActivityStatusCode.Error, failure.Message);
+            failed.Stop();
+        }
+
+        record.Stop();
+    }
+
+    /// <summary>
+    /// The attributes of a failure recorded in a trace of its own (its caller's trace was not
+    /// sampled): the route, the status and the failure; the caller's context is its link.
+    /// </summary>
+    private static void AddRecordAttributes(Activity span, LlmCall call, Failure failure)
+    {
+        var tags = new FirstTags(span, call);
+        tags.Add(AttributeNames.HttpRequestMethod, call.Route.HttpMethod);
+        tags.Add(AttributeNames.HttpRoute, call.Route.Pattern);
+        tags.Add(AttributeNames.MetadataSlot, call.Route.MetadataSlot);
+        tags.Add(AttributeNames.TraceJoin, "link");
+        tags.Add(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
+        tags.Add(AttributeNames.ErrorType, failure.ErrorType);
     }
 
     /// <summary>
@@ -87,13 +151,21 @@ public static class FailurePath
     /// </summary>
     private static async ValueTask AnswerAsync(LlmCall call, Failure failure, Activity? server)
     {
+        var httpContext = call.HttpContext;
+        var response = httpContext.Response;
         if (failure.Code == ClientDisconnected)
         {
+            // Nothing is written. Kestrel records 499 itself only once it has cancelled the request
+            // token, which it does from the thread pool; set here, a response that is not sent is
+            // never a 200 in the server's own logs and metrics.
+            if (!response.HasStarted)
+            {
+                response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+            }
+
             return;
         }
 
-        var httpContext = call.HttpContext;
-        var response = httpContext.Response;
         try
         {
             if (!response.HasStarted)
@@ -174,9 +246,10 @@ public static class FailurePath
     /// The one place a failure gets its status, code and <c>error.type</c>. The request's own state
     /// decides first, whatever was thrown while it was being cancelled: the server's request timeout
     /// (its token, not <see cref="HttpContext.RequestAborted"/>, which the timeout also cancels), then
-    /// a client that went away. Then the exception: a <see cref="GatewayException"/> says its own
-    /// status (an <see cref="UpstreamTimeoutException"/> is the only upstream timeout); anything
-    /// else, a component's own cancellation or timeout included, is an internal error.
+    /// a client that went away (the request token, or a body its client cut short). Then the
+    /// exception: a <see cref="GatewayException"/> says its own status (an
+    /// <see cref="UpstreamTimeoutException"/> is the only upstream timeout); anything else, a
+    /// component's own cancellation or timeout included, is an internal error.
     /// </summary>
     internal static Failure Classify(LlmCall call, Exception exception)
     {
@@ -189,7 +262,9 @@ public static class FailurePath
                 : new Failure(504, GatewayErrorKind.Timeout, RequestTimeout, "The request took longer than this gateway allows.", RequestTimeout);
         }
 
-        if (httpContext.RequestAborted.IsCancellationRequested)
+        // Kestrel cancels RequestAborted from the thread pool after it closed the connection: a body
+        // cut short by the client leaving says so first (RequestStage.ReadBodyAsync).
+        if (httpContext.RequestAborted.IsCancellationRequested || call.Envelope.Error is ConnectionAbortedException)
         {
             return new Failure(499, GatewayErrorKind.InvalidRequest, ClientDisconnected, "The client closed the request.", ClientDisconnected);
         }

@@ -1,7 +1,7 @@
 using System;
 using System.Text.RegularExpressions;
 
-namespace TracedLlm.Pipeline;
+namespace TracedLlm.Telemetry;
 
 /// <summary>
 /// Stack traces for the OpenTelemetry <c>exception</c> events (recorded, bounded and redacted by
