@@ -57,7 +57,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var state = new State(start.Compilation, compilation);
+            var state = new State(start.Compilation, compilation, DataflowMode.Read(start.Options));
             start.RegisterOperationBlockAction(block => state.Read(block));
             start.RegisterCompilationEndAction(end => state.ReportThroughCalls(end.ReportDiagnostic, end.CancellationToken));
         });
@@ -90,11 +90,13 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         private readonly CompilationFacts _facts;
         private readonly ConcurrentDictionary<ISymbol, MethodFacts> _methods = new(SymbolEqualityComparer.Default);
         private readonly Once<FailureFilters> _filters = new();
+        private readonly DataflowMode _mode;
 
-        public State(Compilation compilation, CompilationFacts facts)
+        public State(Compilation compilation, CompilationFacts facts, DataflowMode mode)
         {
             _compilation = compilation;
             _facts = facts;
+            _mode = mode;
         }
 
         private FailureFilters Filters(CancellationToken cancellationToken) =>
@@ -108,7 +110,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.CancellationToken);
+            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.Options, _mode, context.CancellationToken);
             foreach (var block in context.OperationBlocks)
             {
                 foreach (var operation in block.DescendantsAndSelf())
@@ -119,6 +121,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     }
                 }
             }
+
+            SpanCollector.Complete(scope);
 
             var facts = scope.Facts;
             _methods[owner.OriginalDefinition] = facts;

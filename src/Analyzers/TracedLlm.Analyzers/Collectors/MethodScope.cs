@@ -12,7 +12,15 @@ namespace TracedLlm.Analyzers.Collectors;
 internal sealed class MethodScope
 {
     public MethodScope(CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, System.Threading.CancellationToken cancellationToken)
+        : this(compilation, owner, blocks, graphOf, null, DataflowMode.Default, cancellationToken)
     {
+    }
+
+    public MethodScope(CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, Microsoft.CodeAnalysis.Diagnostics.AnalyzerOptions? options, DataflowMode mode, System.Threading.CancellationToken cancellationToken)
+    {
+        Options = options ?? new Microsoft.CodeAnalysis.Diagnostics.AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
+        Mode = mode;
+        GraphOf = graphOf;
         Compilation = compilation;
         CancellationToken = cancellationToken;
         Owner = owner;
@@ -26,6 +34,16 @@ internal sealed class MethodScope
     }
 
     public CompilationFacts Compilation { get; }
+
+    public Microsoft.CodeAnalysis.Diagnostics.AnalyzerOptions Options { get; }
+
+    public DataflowMode Mode { get; }
+
+    /// <summary>The control-flow graph of one of the block's root operations (throws for other operations).</summary>
+    public Func<IOperation, ControlFlowGraph?> GraphOf { get; }
+
+    /// <summary>Spans started in the block, by the syntax of their start, with the message for each when it is left open.</summary>
+    public System.Collections.Generic.Dictionary<SyntaxNode, string> SpanStarts { get; } = new();
 
     public WellKnownTypes Types => Compilation.Types;
 

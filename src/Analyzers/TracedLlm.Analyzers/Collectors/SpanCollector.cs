@@ -1,5 +1,6 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Facts;
 
@@ -36,30 +37,89 @@ internal sealed class SpanCollector : IFactCollector
         }
 
         var (consumer, value) = Consumer(invocation);
+        if (scope.Mode.FrameworkSpans)
+        {
+            // Whether it is left open is decided by the dataflow framework when the block is complete.
+            scope.SpanStarts[invocation.Syntax] = Message(consumer, value) ?? Handed;
+            return;
+        }
+
         switch (consumer)
         {
             case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
                 if (!IsUsing(declarator) && !IsEndedOnEveryPath(root, declarator.Symbol, invocation) && !Escapes(root, declarator.Symbol))
                 {
-                    Add(scope, location, $"The Activity in '{declarator.Symbol.Name}' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block", DiagnosticIds.SpanLifecycleKind);
+                    Add(scope, location, Message(consumer, value)!, DiagnosticIds.SpanLifecycleKind);
                 }
 
                 break;
             case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value:
                 if (!IsEndedOnEveryPath(root, local.Local, invocation) && !Escapes(root, local.Local))
                 {
-                    Add(scope, location, $"The Activity in '{local.Local.Name}' is not ended on every path: Stop or Dispose it in a finally block", DiagnosticIds.SpanLifecycleKind);
+                    Add(scope, location, Message(consumer, value)!, DiagnosticIds.SpanLifecycleKind);
                 }
 
                 break;
             case ISimpleAssignmentOperation { Target: IDiscardOperation } discard when discard.Value == value:
-                Add(scope, location, "This Activity is started and discarded, so it is never ended: keep it in a 'using' variable", DiagnosticIds.SpanLifecycleKind);
-                break;
             case IExpressionStatementOperation:
-                Add(scope, location, "This Activity is started and never ended: keep it in a 'using' variable", DiagnosticIds.SpanLifecycleKind);
+                Add(scope, location, Message(consumer, value)!, DiagnosticIds.SpanLifecycleKind);
                 break;
 
             // Returned, passed on, stored in a field or used in 'using (...)': ended by whoever owns it now.
+        }
+    }
+
+    private const string Handed = "This Activity is not ended on every path: the code it is handed to does not end it everywhere; declare it with 'using', or Stop or Dispose it in a finally block";
+
+    /// <summary>The message for a start left open, by what receives the Activity; null when it is handed on (returned, passed, stored).</summary>
+    private static string? Message(IOperation? consumer, IOperation value) => consumer switch
+    {
+        IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => $"The Activity in '{declarator.Symbol.Name}' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block",
+        ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value => $"The Activity in '{local.Local.Name}' is not ended on every path: Stop or Dispose it in a finally block",
+        ISimpleAssignmentOperation { Target: IDiscardOperation } discard when discard.Value == value => "This Activity is started and discarded, so it is never ended: keep it in a 'using' variable",
+        IExpressionStatementOperation => "This Activity is started and never ended: keep it in a 'using' variable",
+        _ => null,
+    };
+
+    /// <summary>With the dataflow framework: the spans of the block left open on some path, with the message of their start.</summary>
+    public static void Complete(MethodScope scope)
+    {
+        if (scope.Mode.FrameworkSpans)
+        {
+            CompleteWithFramework(scope);
+        }
+    }
+
+    // Kept apart so the framework's assembly is loaded only when it is used.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void CompleteWithFramework(MethodScope scope)
+    {
+        foreach (var block in scope.Blocks)
+        {
+            if (block.Kind is not (OperationKind.Block or OperationKind.MethodBody or OperationKind.ConstructorBody or OperationKind.FieldInitializer or OperationKind.PropertyInitializer))
+            {
+                continue;
+            }
+
+            ControlFlowGraph? graph;
+            try
+            {
+                graph = scope.GraphOf(block);
+            }
+            catch (System.ArgumentException)
+            {
+                continue;
+            }
+
+            if (graph is null)
+            {
+                continue;
+            }
+
+            foreach (var start in Facts.SpanFlow.SpanAnalysis.OpenSpans(graph, scope.Owner, scope.Options, scope.Types, scope.CancellationToken))
+            {
+                Add(scope, start.GetLocation(), scope.SpanStarts.TryGetValue(start, out var message) ? message : Handed, DiagnosticIds.SpanLifecycleKind);
+            }
         }
     }
 
