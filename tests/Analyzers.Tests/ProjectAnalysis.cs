@@ -34,13 +34,10 @@ internal static class ProjectAnalysis
         Compile(Testing.TestReferences.All, OutputKind.DynamicallyLinkedLibrary, sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, $"Source{i}.cs")).ToArray());
 
     /// <summary>Every TLLM diagnostic, as a build reports them (compilation-end ones included); fails on an analyzer exception.</summary>
-    public static Task<ImmutableArray<Diagnostic>> BuildDiagnosticsAsync(Compilation compilation) => BuildDiagnosticsAsync(compilation, GlobalAnalyzerOptions.None);
-
-    /// <summary>As <see cref="BuildDiagnosticsAsync(Compilation)"/>, with global analyzer options (an .editorconfig's <c>is_global</c> section).</summary>
-    public static async Task<ImmutableArray<Diagnostic>> BuildDiagnosticsAsync(Compilation compilation, GlobalAnalyzerOptions options)
+    public static async Task<ImmutableArray<Diagnostic>> BuildDiagnosticsAsync(Compilation compilation)
     {
         var failures = new ConcurrentQueue<Exception>();
-        var diagnostics = await compilation.WithAnalyzers(Analyzers, Options(failures, options)).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+        var diagnostics = await compilation.WithAnalyzers(Analyzers, Options(failures)).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
         return Checked(diagnostics, failures);
     }
 
@@ -52,8 +49,8 @@ internal static class ProjectAnalysis
         return Checked(diagnostics, failures);
     }
 
-    private static CompilationWithAnalyzersOptions Options(ConcurrentQueue<Exception> failures, GlobalAnalyzerOptions? options = null) => new(
-        new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, options ?? GlobalAnalyzerOptions.None),
+    private static CompilationWithAnalyzersOptions Options(ConcurrentQueue<Exception> failures) => new(
+        new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
         (exception, _, _) => failures.Enqueue(exception),
         concurrentAnalysis: true,
         logAnalyzerExecutionTime: false);
@@ -67,29 +64,5 @@ internal static class ProjectAnalysis
             .OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal)
             .ThenBy(d => d.Location.SourceSpan.Start)
             .ToImmutableArray();
-    }
-}
-
-/// <summary>Analyzer options every tree shares, as a global analyzer config gives them.</summary>
-internal sealed class GlobalAnalyzerOptions(ImmutableDictionary<string, string> values) : AnalyzerConfigOptionsProvider
-{
-    public static readonly GlobalAnalyzerOptions None = new(ImmutableDictionary<string, string>.Empty);
-
-    public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
-
-    public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => GlobalOptions;
-
-    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => GlobalOptions;
-
-    /// <summary>Options written "key=value,key=value" (an environment variable's way).</summary>
-    public static GlobalAnalyzerOptions Parse(string? text) => new((text ?? string.Empty)
-        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        .Select(pair => pair.Split('=', 2))
-        .Where(pair => pair.Length == 2)
-        .ToImmutableDictionary(pair => pair[0], pair => pair[1]));
-
-    private sealed class Options(ImmutableDictionary<string, string> values) : AnalyzerConfigOptions
-    {
-        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
     }
 }

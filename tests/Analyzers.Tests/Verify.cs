@@ -33,12 +33,6 @@ internal sealed class TracedLlmTest<TCodeFix> : CSharpCodeFixTest<TracedCodeAnal
         // Diagnostics found through the call graph are reported at compilation end, so they are not
         // local to a document; their fixes work in a build and with full-solution analysis.
         CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
-
-        // The value flow under measurement (bench/analyzers/dataflow): "tracedllm_span_flow=framework,..." as a global analyzer config.
-        if (Environment.GetEnvironmentVariable("TRACEDLLM_YARDSTICK_FLOW") is { Length: > 0 } flow)
-        {
-            TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\n" + flow.Replace(",", "\n", StringComparison.Ordinal).Replace("=", " = ", StringComparison.Ordinal)));
-        }
     }
 
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => new DiagnosticAnalyzer[] { new TracedCodeAnalyzer(), new SlotCollisionAnalyzer() };

@@ -57,7 +57,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var state = new State(start.Compilation, compilation, DataflowMode.Read(start.Options));
+            var state = new State(start.Compilation, compilation);
             start.RegisterOperationBlockAction(block => state.Read(block));
             start.RegisterCompilationEndAction(end => state.ReportThroughCalls(end.ReportDiagnostic, end.CancellationToken));
         });
@@ -90,13 +90,11 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         private readonly CompilationFacts _facts;
         private readonly ConcurrentDictionary<ISymbol, MethodFacts> _methods = new(SymbolEqualityComparer.Default);
         private readonly Once<FailureFilters> _filters = new();
-        private readonly DataflowMode _mode;
 
-        public State(Compilation compilation, CompilationFacts facts, DataflowMode mode)
+        public State(Compilation compilation, CompilationFacts facts)
         {
             _compilation = compilation;
             _facts = facts;
-            _mode = mode;
         }
 
         private FailureFilters Filters(CancellationToken cancellationToken) =>
@@ -110,7 +108,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.Options, _mode, context.CancellationToken);
+            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.Options, context.CancellationToken);
             foreach (var block in context.OperationBlocks)
             {
                 foreach (var operation in block.DescendantsAndSelf())

@@ -3,23 +3,35 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Facts;
+using TracedLlm.Analyzers.Facts.SpanFlow;
 
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>
-/// TLLM2003's facts: an Activity started (<c>ActivitySource.StartActivity</c>, <c>Activity.Start</c>)
-/// and left open on some path (kept in a local that is not disposed by <c>using</c>, a
-/// <c>finally</c>, or a catch-all that ends it beside the normal path; discarded with <c>_ =</c>;
-/// started as a statement), or started as an orphan (an empty parent context, or after
-/// <c>Activity.Current = null</c>). An Activity handed on (returned, passed, stored, captured by a
-/// callback) belongs to whoever receives it.
+/// TLLM2003's facts: an Activity started (<c>ActivitySource.StartActivity</c>, <c>Activity.Start</c>,
+/// or a source method that starts and returns one) and left open on some path, decided by
+/// <see cref="SpanAnalysis"/> on Roslyn's dataflow framework once the block is read; or started
+/// as an orphan (an empty parent context, or after <c>Activity.Current = null</c>). An Activity
+/// handed on (returned, passed to code that keeps it, stored, captured by a callback) belongs to
+/// whoever receives it.
 /// </summary>
 internal sealed class SpanCollector : IFactCollector
 {
     public void Visit(IOperation operation, MethodScope scope)
     {
-        if (operation is not IInvocationOperation invocation
-            || !(IsStart(invocation.TargetMethod, scope.Types) || scope.Compilation.IsSpanFactory(invocation.TargetMethod)))
+        if (operation is not IInvocationOperation invocation)
+        {
+            return;
+        }
+
+        // A source method that gives a span through a ref or out parameter: the span flow follows it.
+        if (!invocation.TargetMethod.DeclaringSyntaxReferences.IsEmpty
+            && invocation.TargetMethod.Parameters.Any(p => p.RefKind is RefKind.Ref or RefKind.Out && SpanAnalysis.IsSpan(p.Type, scope.Types)))
+        {
+            scope.HandlesSpans = true;
+        }
+
+        if (!(IsStart(invocation.TargetMethod, scope.Types) || scope.Compilation.IsSpanFactory(invocation.TargetMethod)))
         {
             return;
         }
@@ -36,38 +48,20 @@ internal sealed class SpanCollector : IFactCollector
             Add(scope, location, "This Activity is started after Activity.Current was set to null and without an explicit parent: it becomes an orphan; pass the request span's context", DiagnosticIds.SpanOrphanKind);
         }
 
+        // Whether it is left open is decided when the block is complete (Complete), by the span flow;
+        // a span started into a 'using' is ended on every path, and the flow is not run for it alone
+        // (bench/README.md: the flow costs 13-28 ms a method, most routes start their span this way).
         var (consumer, value) = Consumer(invocation);
-        if (scope.Mode.FrameworkSpans)
+        if (!IsUsing(consumer))
         {
-            // Whether it is left open is decided by the dataflow framework when the block is complete.
             scope.SpanStarts[invocation.Syntax] = Message(consumer, value) ?? Handed;
-            return;
-        }
-
-        switch (consumer)
-        {
-            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
-                if (!IsUsing(declarator) && !IsEndedOnEveryPath(root, declarator.Symbol, invocation) && !Escapes(root, declarator.Symbol))
-                {
-                    Add(scope, location, Message(consumer, value)!, DiagnosticIds.SpanLifecycleKind);
-                }
-
-                break;
-            case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value:
-                if (!IsEndedOnEveryPath(root, local.Local, invocation) && !Escapes(root, local.Local))
-                {
-                    Add(scope, location, Message(consumer, value)!, DiagnosticIds.SpanLifecycleKind);
-                }
-
-                break;
-            case ISimpleAssignmentOperation { Target: IDiscardOperation } discard when discard.Value == value:
-            case IExpressionStatementOperation:
-                Add(scope, location, Message(consumer, value)!, DiagnosticIds.SpanLifecycleKind);
-                break;
-
-            // Returned, passed on, stored in a field or used in 'using (...)': ended by whoever owns it now.
+            scope.HandlesSpans = true;
         }
     }
+
+    private static bool IsUsing(IOperation? consumer) =>
+        consumer is IUsingOperation
+        || (consumer is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: IUsingDeclarationOperation or IUsingOperation } } } });
 
     private const string Handed = "This Activity is not ended on every path: the code it is handed to does not end it everywhere; declare it with 'using', or Stop or Dispose it in a finally block";
 
@@ -81,19 +75,14 @@ internal sealed class SpanCollector : IFactCollector
         _ => null,
     };
 
-    /// <summary>With the dataflow framework: the spans of the block left open on some path, with the message of their start.</summary>
+    /// <summary>The spans of the block left open on some path (<see cref="SpanAnalysis"/>), reported at their starts.</summary>
     public static void Complete(MethodScope scope)
     {
-        if (scope.Mode.FrameworkSpans)
+        if (!scope.HandlesSpans)
         {
-            CompleteWithFramework(scope);
+            return;
         }
-    }
 
-    // Kept apart so the framework's assembly is loaded only when it is used.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static void CompleteWithFramework(MethodScope scope)
-    {
         foreach (var block in scope.Blocks)
         {
             if (block.Kind is not (OperationKind.Block or OperationKind.MethodBody or OperationKind.ConstructorBody or OperationKind.FieldInitializer or OperationKind.PropertyInitializer))
@@ -116,7 +105,7 @@ internal sealed class SpanCollector : IFactCollector
                 continue;
             }
 
-            foreach (var start in Facts.SpanFlow.SpanAnalysis.OpenSpans(graph, scope.Owner, scope.Options, scope.Types, scope.CancellationToken))
+            foreach (var start in SpanAnalysis.OpenSpans(graph, scope.Owner, scope.Options, scope.Types, scope.CancellationToken))
             {
                 Add(scope, start.GetLocation(), scope.SpanStarts.TryGetValue(start, out var message) ? message : Handed, DiagnosticIds.SpanLifecycleKind);
             }
@@ -182,130 +171,4 @@ internal sealed class SpanCollector : IFactCollector
             && assignment.Target is IPropertyReferenceOperation { Property.Name: "Current" } property
             && WellKnownTypes.Same(property.Property.ContainingType, types.Activity)
             && ValueFlow.Unwrap(assignment.Value).ConstantValue is { HasValue: true, Value: null });
-
-    private static bool IsUsing(IVariableDeclaratorOperation declarator)
-    {
-        for (var parent = declarator.Parent; parent is not null; parent = parent.Parent)
-        {
-            if (parent is IUsingDeclarationOperation or IUsingOperation)
-            {
-                return true;
-            }
-
-            if (parent is IBlockOperation)
-            {
-                return false;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// Ended in a finally, or in a catch-all handler of a try after the start whose body ends it
-    /// too (the normal path and the failure path both end it).
-    /// </summary>
-    /// <remarks>
-    /// The <c>try</c> (or the <c>using (span)</c> statement) must protect the span from its start:
-    /// it encloses the start, or nothing between the start and it awaits or throws. A span started,
-    /// then an awaited call that throws, then the <c>try</c> that would end it, is never ended.
-    /// </remarks>
-    private static bool IsEndedOnEveryPath(IOperation root, ILocalSymbol local, IOperation start)
-    {
-        bool Protects(IOperation guard) =>
-            guard.Syntax.Span.Contains(start.Syntax.Span) || (guard.Syntax.SpanStart > start.Syntax.SpanStart && !MayFailBetween(root, start, guard));
-
-        // Ended by a statement of the same block before anything could fail.
-        var block = Statement(start).Parent;
-        if (root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
-                call.TargetMethod.Name is "Stop" or "Dispose" && RefersTo(call.Instance, local)
-                && call.Syntax.SpanStart > start.Syntax.SpanStart && Statement(call).Parent == block && !MayFailBetween(root, start, call)))
-        {
-            return true;
-        }
-
-        return root.DescendantsAndSelf().OfType<ITryOperation>().Any(@try =>
-                Protects(@try)
-                && ((@try.Finally is { } @finally && Ends(@finally, local))
-                    || (Ends(@try.Body, local)
-                        && @try.Catches.Any(c => c.Filter is null && (c.ExceptionType.SpecialType == SpecialType.System_Object || c.ExceptionType.Name == "Exception") && Ends(c.Handler, local)))))
-            || root.DescendantsAndSelf().OfType<IUsingOperation>().Any(@using =>
-                Protects(@using) && @using.Resources.DescendantsAndSelf().Any(r => r is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, local)));
-    }
-
-    private static IOperation Statement(IOperation operation)
-    {
-        while (operation.Parent is not null and not IBlockOperation)
-        {
-            operation = operation.Parent;
-        }
-
-        return operation;
-    }
-
-    /// <summary>Something between the start and the guard awaits or throws (where an exception would leave the span open).</summary>
-    private static bool MayFailBetween(IOperation root, IOperation start, IOperation guard) =>
-        root.DescendantsAndSelf().Any(o => o is IAwaitOperation or IThrowOperation
-            && o.Syntax.SpanStart > start.Syntax.Span.End
-            && o.Syntax.SpanStart < guard.Syntax.SpanStart);
-
-    private static bool Ends(IOperation operation, ILocalSymbol local) =>
-        operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call => call.TargetMethod.Name is "Stop" or "Dispose" && RefersTo(call.Instance, local));
-
-    private static bool RefersTo(IOperation? instance, ILocalSymbol local)
-    {
-        if (instance is IConditionalAccessInstanceOperation)
-        {
-            for (var parent = instance.Parent; parent is not null; parent = parent.Parent)
-            {
-                if (parent is IConditionalAccessOperation access)
-                {
-                    return ValueFlow.Unwrap(access.Operation) is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, local);
-                }
-            }
-        }
-
-        return instance is not null && ValueFlow.Unwrap(instance) is ILocalReferenceOperation direct && WellKnownTypes.Same(direct.Local, local);
-    }
-
-    /// <summary>The local is returned, passed on, stored elsewhere, or captured by a lambda: its new owner ends it.</summary>
-    private static bool Escapes(IOperation root, ILocalSymbol local)
-    {
-        foreach (var reference in root.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
-        {
-            if (!WellKnownTypes.Same(reference.Local, local))
-            {
-                continue;
-            }
-
-            if (InsideLambda(reference, local))
-            {
-                return true;
-            }
-
-            var (consumer, value) = Consumer(reference);
-            if (consumer is IReturnOperation or IArgumentOperation or ITupleOperation or IArrayInitializerOperation or IMemberInitializerOperation
-                || (consumer is ISimpleAssignmentOperation assignment && assignment.Value == value && assignment.Target is not IDiscardOperation)
-                || consumer is IVariableInitializerOperation)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool InsideLambda(IOperation reference, ILocalSymbol local)
-    {
-        for (var parent = reference.Parent; parent is not null; parent = parent.Parent)
-        {
-            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                // Captured from outside the lambda: the callback owns it now.
-                return !parent.DescendantsAndSelf().OfType<IVariableDeclaratorOperation>().Any(d => WellKnownTypes.Same(d.Symbol, local));
-            }
-        }
-
-        return false;
-    }
 }
