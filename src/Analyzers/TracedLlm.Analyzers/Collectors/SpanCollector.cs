@@ -48,11 +48,12 @@ internal sealed class SpanCollector : IFactCollector
             Add(scope, location, "This Activity is started after Activity.Current was set to null and without an explicit parent: it becomes an orphan; pass the request span's context", DiagnosticIds.SpanOrphanKind);
         }
 
-        // Whether it is left open is decided when the block is complete (Complete), by the span flow;
-        // a span started into a 'using' is ended on every path, and the flow is not run for it alone
-        // (bench/README.md: the flow costs 13-28 ms a method, most routes start their span this way).
+        // Whether it is left open is decided when the block is complete (Complete), by the span flow.
+        // A span started into a 'using', or into a local that the very next statement's 'finally'
+        // ends, is ended on every path, and the flow is not run for it alone: the flow costs about
+        // 14 ms a method on the 1,000-route build (bench/README.md, "TLLM2003 on the dataflow framework").
         var (consumer, value) = Consumer(invocation);
-        if (!IsUsing(consumer))
+        if (!IsUsing(consumer) && !EndedByTheNextFinally(consumer, root))
         {
             scope.SpanStarts[invocation.Syntax] = Message(consumer, value) ?? Handed;
             scope.HandlesSpans = true;
@@ -62,6 +63,41 @@ internal sealed class SpanCollector : IFactCollector
     private static bool IsUsing(IOperation? consumer) =>
         consumer is IUsingOperation
         || (consumer is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: IUsingDeclarationOperation or IUsingOperation } } } });
+
+    /// <summary>
+    /// The span's local is declared alone in its statement, the next statement is a <c>try</c> whose
+    /// <c>finally</c> stops or disposes it as a statement of its own, and the local is never assigned
+    /// again: nothing can leave between the start and the <c>try</c>, and every way out of the
+    /// <c>try</c> runs that <c>finally</c>.
+    /// </summary>
+    private static bool EndedByTheNextFinally(IOperation? consumer, IOperation root)
+    {
+        if (consumer is not IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }
+            || declarator.Parent is not IVariableDeclarationOperation { Declarators.Length: 1, Parent: IVariableDeclarationGroupOperation { Declarations.Length: 1 } group }
+            || group.Parent is not IBlockOperation block)
+        {
+            return false;
+        }
+
+        var index = block.Operations.IndexOf(group);
+        if (index < 0 || index + 1 >= block.Operations.Length || block.Operations[index + 1] is not ITryOperation { Finally: { } @finally })
+        {
+            return false;
+        }
+
+        var local = declarator.Symbol;
+        bool Is(IOperation? operation) => operation is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, local);
+        bool Ends(IOperation statement) => statement is IExpressionStatementOperation { Operation: var call } && call switch
+        {
+            IInvocationOperation { TargetMethod.Name: "Stop" or "Dispose" } invocation => Is(invocation.Instance),
+            IConditionalAccessOperation { WhenNotNull: IInvocationOperation { TargetMethod.Name: "Stop" or "Dispose" } } access => Is(access.Operation),
+            _ => false,
+        };
+
+        return @finally.Operations.Any(Ends)
+            && !root.DescendantsAndSelf().Any(o => o is ISimpleAssignmentOperation { Target: var target } && Is(target)
+                || o is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument && Is(argument.Value));
+    }
 
     private const string Handed = "This Activity is not ended on every path: the code it is handed to does not end it everywhere; declare it with 'using', or Stop or Dispose it in a finally block";
 
