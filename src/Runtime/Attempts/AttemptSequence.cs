@@ -16,32 +16,37 @@ namespace TracedLlm;
 /// <summary>
 /// One upstream call as it runs through the policy's Polly pipelines: which target and kind the next
 /// attempt has and why, the call's deadline, how failures are classified, and the LiteLLM-compatible
-/// response headers once it is over. The pipelines' callbacks find it in the Polly context.
+/// response headers once it is over. The targets are fixed up front (a primary and fallbacks) or
+/// chosen by the gateway after each failure (<see cref="TargetSource"/>). The pipelines' callbacks
+/// find it in the Polly context.
 /// </summary>
 internal abstract class AttemptSequence : IDisposable
 {
-    private readonly LlmTarget _primary;
-    private readonly IReadOnlyList<LlmTarget> _fallbacks;
+    private readonly TargetSource _targets;
     private readonly CancellationTokenSource? _deadline;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
-    private int _target;
-    private int _index;
+    private LlmTarget _current = null!;
+    private int _fallbackIndex;
+    private int _attempts;
     private int _retries;
     private int _fallbacksUsed;
     private AttemptKind _nextKind = AttemptKind.Initial;
     private TimeSpan _nextDelay;
     private Exception? _lastFailure;
+    private LlmAttempt? _lastAttempt;
     private bool _finished;
 
-    protected AttemptSequence(LlmCall call, LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy)
+    // The gateway's answer for the failure it was asked about: asked once per failure, though the
+    // retry strategy and then the fallback strategy both look at it.
+    private Exception? _choiceFor;
+    private LlmTarget? _choice;
+
+    protected AttemptSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy)
     {
-        ArgumentNullException.ThrowIfNull(primary);
-        ArgumentNullException.ThrowIfNull(fallbacks);
         ArgumentNullException.ThrowIfNull(policy);
         Call = call;
         Policy = policy;
-        _primary = primary;
-        _fallbacks = fallbacks;
+        _targets = targets;
         if (policy.TotalTimeout is { } total)
         {
             _deadline = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken);
@@ -61,7 +66,7 @@ internal abstract class AttemptSequence : IDisposable
 
     private bool DeadlinePassed => _deadline is { IsCancellationRequested: true } && !CallCancelled;
 
-    private LlmTarget CurrentTarget => _target == 0 ? _primary : _fallbacks[_target - 1];
+    private LlmTarget CurrentTarget => _current;
 
     /// <summary>
     /// Runs the call through the primary target's pipeline (which falls back through the others') to
@@ -71,12 +76,19 @@ internal abstract class AttemptSequence : IDisposable
     /// </summary>
     protected async Task<TResult> RunToResultAsync<TResult>()
     {
+        if (_targets.First() is not { } first)
+        {
+            Finish();
+            throw new UpstreamUnavailableException();
+        }
+
+        _current = first;
         Outcome<object?> outcome;
         var context = ResilienceContextPool.Shared.Get(Token);
         context.Properties.Set(UpstreamPipeline.SequenceKey, this);
         try
         {
-            outcome = await Policy.PipelineFor(_primary).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this).ConfigureAwait(false);
+            outcome = await Policy.PipelineFor(first).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this).ConfigureAwait(false);
         }
         finally
         {
@@ -104,10 +116,10 @@ internal abstract class AttemptSequence : IDisposable
     protected LlmAttempt NextAttempt()
     {
         var kind = _nextKind;
-        return new LlmAttempt(
+        _attempts++;
+        return _lastAttempt = new LlmAttempt(
             Call,
             CurrentTarget,
-            _index++,
             kind,
             _lastFailure?.GetType().FullName,
             kind == AttemptKind.Initial ? null : _nextDelay,
@@ -162,6 +174,12 @@ internal abstract class AttemptSequence : IDisposable
             return false;
         }
 
+        // The gateway retries by choosing the target that just failed.
+        if (_targets.IsChosen && !Equals(Choose(failure), CurrentTarget))
+        {
+            return false;
+        }
+
         // An upstream that asks for a longer wait than the policy allows, or than the deadline leaves, will not be ready in time.
         return failure is not UpstreamException { RetryAfter: { } wait } || (wait <= Policy.MaxRetryAfter && wait < RemainingTime());
     }
@@ -175,7 +193,7 @@ internal abstract class AttemptSequence : IDisposable
 
     public bool ShouldFallBack(Exception? failure)
     {
-        if (failure is null || CallCancelled || DeadlinePassed || _target >= _fallbacks.Count)
+        if (failure is null || CallCancelled || DeadlinePassed)
         {
             return false;
         }
@@ -183,20 +201,45 @@ internal abstract class AttemptSequence : IDisposable
         if (failure is BrokenCircuitException broken)
         {
             // No attempt was made: the fallback names the open circuit as its reason.
-            _lastFailure = new UpstreamCircuitOpenException(CurrentTarget, broken.RetryAfter, broken);
-            return true;
+            failure = _lastFailure = new UpstreamCircuitOpenException(CurrentTarget, broken.RetryAfter, broken);
+            if (!_targets.IsChosen)
+            {
+                return _fallbackIndex < _targets.FallbackCount;
+            }
+        }
+        else if (!Policy.ShouldFallBack(failure) || (!_targets.IsChosen && _fallbackIndex >= _targets.FallbackCount))
+        {
+            return false;
         }
 
-        return Policy.ShouldFallBack(failure);
+        // A gateway that chose the failed target again has retried already, or may not: the call ends.
+        return !_targets.IsChosen || Choose(failure) is { } next && !next.Equals(CurrentTarget);
     }
 
     public ValueTask<Outcome<object?>> FallBackAsync(ResilienceContext context)
     {
-        _target++;
+        _current = _targets.IsChosen ? _choice! : _targets.Fallback(_fallbackIndex++);
         _fallbacksUsed++;
         _nextKind = AttemptKind.Fallback;
         _nextDelay = TimeSpan.Zero;
         return Policy.PipelineFor(CurrentTarget).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this);
+    }
+
+    /// <summary>
+    /// The gateway's next target after <paramref name="failure"/> (asked once per failure, with it,
+    /// so the gateway can mark its health), or null: none, or the call's attempts are spent.
+    /// </summary>
+    private LlmTarget? Choose(Exception failure)
+    {
+        if (!ReferenceEquals(failure, _choiceFor))
+        {
+            _choiceFor = failure;
+            var attempt = _lastAttempt is { } last && ReferenceEquals(last.Failure, failure) ? last : null;
+            var choice = _targets.Choose(new LlmAttemptFailure(CurrentTarget, failure, attempt));
+            _choice = _attempts < Policy.MaxAttempts ? choice : null;
+        }
+
+        return _choice;
     }
 
     public bool CountsAgainstCircuit(Exception? failure) =>
@@ -213,8 +256,9 @@ internal abstract class AttemptSequence : IDisposable
         _finished = true;
         if (Call.Span is { IsAllDataRequested: true } span)
         {
-            span.SetTag(AttributeNames.AttemptRetries, _retries);
-            span.SetTag(AttributeNames.AttemptFallbacks, _fallbacksUsed);
+            // The request's counts: a handler may make more than one upstream call.
+            span.SetTag(AttributeNames.AttemptRetries, Call.Retries);
+            span.SetTag(AttributeNames.AttemptFallbacks, Call.Fallbacks);
         }
 
         var response = Call.HttpContext.Response;
@@ -254,8 +298,8 @@ internal sealed class ExecuteSequence<T> : AttemptSequence
 {
     private readonly Func<LlmAttempt, CancellationToken, Task<T>> _operation;
 
-    public ExecuteSequence(LlmCall call, LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
-        : base(call, primary, fallbacks, policy)
+    public ExecuteSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
+        : base(call, targets, policy)
     {
         _operation = operation;
     }
@@ -283,8 +327,8 @@ internal sealed class StreamSequence<T> : AttemptSequence
 {
     private readonly Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> _operation;
 
-    public StreamSequence(LlmCall call, LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> operation)
-        : base(call, primary, fallbacks, policy)
+    public StreamSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> operation)
+        : base(call, targets, policy)
     {
         _operation = operation;
     }

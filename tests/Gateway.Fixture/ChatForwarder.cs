@@ -1,0 +1,176 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+
+namespace TracedLlm.Gateway.Fixture;
+
+/// <summary>
+/// Sends a chat request to the backends, trying the next one after a throttled or failing answer.
+/// Two loops, as two real proxies wrote them: the load balancer's own while-loop (each try an
+/// attempt the gateway opens on the backend it just picked), and a policy-run call that asks the
+/// router for the next backend after each failure.
+/// </summary>
+public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpClients)
+{
+    public const string AzureProvider = "azure.ai.openai";
+    public const string AzureApiVersion = "2024-10-21";
+
+    /// <summary>The policy of the OpenAI-compatible route: the router decides the backends, the policy bounds each try.</summary>
+    public static readonly LlmRetryPolicy Policy = new()
+    {
+        AttemptTimeout = TimeSpan.FromSeconds(30),
+        TotalTimeout = TimeSpan.FromSeconds(60),
+        MaxAttempts = 5,
+    };
+
+    /// <summary>
+    /// The load balancer's retry loop: pick the best healthy backend, forward, read its health from
+    /// the answer; retry on 429 or 5xx while any backend is healthy. When none is, the last answer
+    /// goes back to the client as it came: its status, body and Retry-After.
+    /// </summary>
+    public async Task<IResult> ForwardAsync(LlmCall call, string deploymentName)
+    {
+        var http = httpClients.CreateClient(nameof(ChatForwarder));
+        while (true)
+        {
+            var backend = router.PickOneBackend();
+            var deployment = backend.DeploymentName ?? deploymentName;
+            using var attempt = call.StartAttempt(Target(backend, deployment));
+            using var request = Request(backend, $"/openai/deployments/{deployment}/chat/completions?api-version={AzureApiVersion}", call.UpstreamBody);
+            attempt.ApplyTraceContext(request);
+
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, call.CancellationToken);
+            }
+            catch (HttpRequestException unreachable)
+            {
+                attempt.Fail(unreachable);
+                router.Health.MarkUnhealthy(backend.Id, BackendHealth.DefaultPause);
+                if (router.HealthyCount() > 0)
+                {
+                    continue;
+                }
+
+                return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "No backend could be reached.");
+            }
+
+            using (response)
+            {
+                router.Health.Update(backend.Id, response);
+                var answer = await response.Content.ReadAsStringAsync(call.CancellationToken);
+                var status = (int)response.StatusCode;
+                if (response.IsSuccessStatusCode)
+                {
+                    RecordAnswer(call, attempt, answer);
+                    attempt.Succeed();
+                    return Results.Content(answer, "application/json", Encoding.UTF8);
+                }
+
+                attempt.Fail(new UpstreamException(status, $"Backend {backend.Id} answered {status}.") { RetryAfter = UpstreamHttp.GetRetryAfter(response) });
+                if (status is 429 or >= 500 && router.HealthyCount() > 0)
+                {
+                    continue;
+                }
+
+                if (response.Headers.RetryAfter is { } retryAfter)
+                {
+                    call.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString();
+                }
+
+                return Results.Content(answer, "application/json", Encoding.UTF8, status);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The OpenAI-compatible route's call: the policy runs the tries, the router chooses each
+    /// backend, and hears of every failure first so that its health is current when it chooses.
+    /// </summary>
+    public Task<IResult> CompleteAsync(LlmCall call, string model) =>
+        call.ExecuteAsync(failed => NextTarget(failed, model), Policy, async (attempt, cancellationToken) =>
+        {
+            var backend = router.Get(attempt.Target.BackendId!);
+            using var request = Request(backend, "/v1/chat/completions", call.UpstreamBody);
+            using var response = await UpstreamHttp.SendAsync(httpClients.CreateClient(nameof(ChatForwarder)), request, attempt, cancellationToken);
+            var answer = Encoding.UTF8.GetString((await UpstreamHttp.ReadBodyAsync(response, attempt.MaxResponseBytes, cancellationToken)).Span);
+            RecordAnswer(call, attempt, answer);
+            return Results.Content(answer, "application/json", Encoding.UTF8);
+        });
+
+    /// <summary>The streamed call: the same choice of backends, until one sends its first chunk.</summary>
+    public IAsyncEnumerable<JsonElement> StreamAsync(LlmCall call, string model) =>
+        call.StreamAsync(failed => NextTarget(failed, model), Policy, (attempt, cancellationToken) => StreamFromAsync(call, attempt, cancellationToken));
+
+    private async IAsyncEnumerable<JsonElement> StreamFromAsync(LlmCall call, LlmAttempt attempt, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var backend = router.Get(attempt.Target.BackendId!);
+        using var request = Request(backend, "/v1/chat/completions", call.UpstreamBody);
+        using var response = await UpstreamHttp.SendAsync(httpClients.CreateClient(nameof(ChatForwarder)), request, attempt, cancellationToken);
+        var events = UpstreamHttp.ReadEventsAsync(response, static (_, data) => data.SequenceEqual("[DONE]"u8) ? default : JsonDocument.Parse(data.ToArray()).RootElement.Clone(), attempt.MaxResponseBytes, cancellationToken);
+        await foreach (var item in events)
+        {
+            if (item.Data.ValueKind == JsonValueKind.Undefined)
+            {
+                yield break;
+            }
+
+            yield return item.Data;
+        }
+
+        throw UpstreamHttp.Truncated();
+    }
+
+    /// <summary>
+    /// The router's choice after <paramref name="failed"/> (null before the first try): a healthy
+    /// backend of the model group, or null when there is none left, as the proxy's
+    /// GetNextBackendAndKeyForModel answers.
+    /// </summary>
+    private LlmTarget? NextTarget(LlmAttemptFailure? failed, string model)
+    {
+        if (failed is not null && (failed.StatusCode is 429 or >= 500 || failed.Exception is UpstreamUnreachableException or UpstreamTimeoutException))
+        {
+            router.Health.MarkUnhealthy(failed.Target.BackendId!, failed.RetryAfter ?? BackendHealth.DefaultPause);
+        }
+
+        return router.HealthyCount(model) == 0 ? null : Target(router.PickOneBackend(model), model);
+    }
+
+    private static LlmTarget Target(BackendConfig backend, string model) =>
+        new(AzureProvider, model) { BackendId = backend.Id, Endpoint = new Uri(backend.Url) };
+
+    private static HttpRequestMessage Request(BackendConfig backend, string path, ReadOnlyMemory<byte> body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, backend.Url.TrimEnd('/') + path)
+        {
+            Content = new ReadOnlyMemoryContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        request.Headers.Add("api-key", backend.ApiKey);
+        return request;
+    }
+
+    /// <summary>The answer's model and usage, on the attempt and the request's generation.</summary>
+    private static void RecordAnswer(LlmCall call, LlmAttempt attempt, string answer)
+    {
+        using var json = JsonDocument.Parse(answer);
+        var root = json.RootElement;
+        var model = root.TryGetProperty("model", out var m) ? m.GetString() : null;
+        if (root.TryGetProperty("usage", out var usage))
+        {
+            var input = usage.GetProperty("prompt_tokens").GetInt64();
+            var output = usage.GetProperty("completion_tokens").GetInt64();
+            attempt.RecordResponse(model, input, output);
+            call.RecordUsage(input, output);
+        }
+
+        call.RecordResponse(model, root.TryGetProperty("id", out var id) ? id.GetString() : null);
+    }
+}

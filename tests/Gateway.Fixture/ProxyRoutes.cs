@@ -1,0 +1,68 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace TracedLlm.Gateway.Fixture;
+
+/// <summary>The gateway's LLM routes, traced: Azure OpenAI's deployment path and an OpenAI-compatible one.</summary>
+public static class ProxyRoutes
+{
+    /// <summary>The gateway's services: its backends, their health and router, the forwarder and its HTTP client.</summary>
+    public static IServiceCollection AddFixtureGateway(this IServiceCollection services, IReadOnlyList<BackendConfig> backends, TimeProvider? clock = null)
+    {
+        services.AddTracedLlm();
+        services.AddHttpClient(nameof(ChatForwarder));
+        services.AddSingleton(backends);
+        services.AddSingleton(new BackendHealth(clock ?? TimeProvider.System));
+        services.AddSingleton<BackendRouter>();
+        services.AddSingleton<ChatForwarder>();
+        return services;
+    }
+
+    /// <summary>Maps the traced routes.</summary>
+    public static TracedLlmRouteBuilder MapFixtureGateway(this IEndpointRouteBuilder endpoints) => endpoints.MapTracedLlmRoutes();
+
+    /// <summary>
+    /// Azure OpenAI chat completions, any deployment, forwarded as received: the body stays untyped
+    /// and the provider's own <c>metadata</c> (stored completions) goes to the backend untouched;
+    /// gateway metadata comes in <c>litellm_metadata</c>.
+    /// </summary>
+    [TracedLlmRoute("POST", "/openai/deployments/{deploymentName}/chat/completions", MetadataSlot = MetadataSlots.LiteLlmMetadata)]
+    public static Task<IResult> AzureChatCompletions(JsonElement body, LlmCall call, HttpContext httpContext, ChatForwarder forwarder) =>
+        forwarder.ForwardAsync(call, (string)httpContext.GetRouteValue("deploymentName")!);
+
+    /// <summary>OpenAI-compatible chat completions over the backends' model groups; an unknown model is the client's 404.</summary>
+    [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = MetadataSlots.Metadata)]
+    public static async Task<IResult> ChatCompletions(JsonElement body, LlmCall call, ChatForwarder forwarder, BackendRouter router)
+    {
+        if (call.Model is not { } model || !router.Serves(model))
+        {
+            return TypedResults.NotFound(new ErrorEnvelope(new ErrorBody($"The model '{call.Model}' does not exist.", "invalid_request_error", "model_not_found")));
+        }
+
+        return await forwarder.CompleteAsync(call, model);
+    }
+
+    /// <summary>OpenAI-compatible chat completions, streamed.</summary>
+    [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = MetadataSlots.Metadata)]
+    public static async IAsyncEnumerable<JsonElement> ChatCompletionsStream(JsonElement body, LlmCall call, ChatForwarder forwarder, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var chunk in forwarder.StreamAsync(call, call.Model ?? string.Empty).WithCancellation(cancellationToken))
+        {
+            yield return chunk;
+        }
+    }
+}
+
+/// <summary>OpenAI's error shape.</summary>
+public sealed record ErrorEnvelope(ErrorBody Error);
+
+/// <summary>OpenAI's error body.</summary>
+public sealed record ErrorBody(string Message, string Type, string Code);

@@ -1,0 +1,244 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using TracedLlm.Gateway.Fixture;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>
+/// The fixture gateway (tests/Gateway.Fixture), written as the real proxies are: its own priority
+/// backends with Retry-After health, its own failover loop or a router the policy asks, on Kestrel
+/// against fake backends. The attempts follow the gateway's choices: their order, index, kind,
+/// backend and endpoint, and the live re-pick from health on the next request.
+/// </summary>
+public sealed class FixtureGatewayTests : IDisposable
+{
+    private const string AzurePath = "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21";
+    private const string AzureBackendPath = "/openai/deployments/{deployment}/chat/completions";
+    private const string OpenAiPath = "/v1/chat/completions";
+
+    private readonly SpanCollector _spans = new();
+
+    public void Dispose() => _spans.Dispose();
+
+    [Fact]
+    public async Task TheGatewaysOwnLoopRecordsEachBackendItTriedInOrderThenRepicksFromHealth()
+    {
+        await using var gateway = await FixtureGateway.StartAsync(AzureBackendPath,
+            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "30")) }),
+            ("BACKEND_2", 2, new[] { UpstreamStub.Reply.Status(500) }),
+            ("BACKEND_3", 3, new[] { UpstreamStub.Reply.Status(200) }));
+
+        using (var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"hi"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var attempts = await AttemptsAsync();
+        Assert.Equal(new[] { 0, 1, 2 }, attempts.Select(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!));
+        Assert.Equal(new[] { "initial", "fallback", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
+        Assert.Equal(new[] { "BACKEND_1", "BACKEND_2", "BACKEND_3" }, attempts.Select(a => a.GetTagItem(AttributeNames.BackendId)));
+        Assert.Equal(new[] { "failure", "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
+        Assert.Equal(new object?[] { 429, 500, null }, attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
+        Assert.Equal(30.0, attempts[0].GetTagItem(AttributeNames.AttemptRetryAfter));
+        Assert.Equal(new object?[] { null, typeof(UpstreamException).FullName, typeof(UpstreamException).FullName }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
+        for (var i = 0; i < 3; i++)
+        {
+            // The provider stays the provider; the backend is told apart by its id and endpoint.
+            Assert.Equal(ChatForwarder.AzureProvider, attempts[i].GetTagItem(AttributeNames.GenAiProviderName));
+            Assert.Equal("gpt-4o", attempts[i].GetTagItem(AttributeNames.GenAiRequestModel));
+            Assert.Equal("127.0.0.1", attempts[i].GetTagItem(AttributeNames.ServerAddress));
+            Assert.Equal(gateway.Backends[i].Port, attempts[i].GetTagItem(AttributeNames.ServerPort));
+        }
+
+        var llm = (await _spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal("BACKEND_3", llm.GetTagItem(AttributeNames.BackendId));
+        Assert.Equal(ChatForwarder.AzureProvider, llm.GetTagItem(AttributeNames.GenAiProviderName));
+        Assert.Equal(0, llm.GetTagItem(AttributeNames.AttemptRetries));
+        Assert.Equal(2, llm.GetTagItem(AttributeNames.AttemptFallbacks));
+
+        // The next request: backends 1 and 2 are out for their pause, so the loop goes straight to 3.
+        _spans.Clear();
+        using (var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"again"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var next = Assert.Single(await AttemptsAsync());
+        Assert.Equal(("initial", 0, "BACKEND_3"), ((string)next.GetTagItem(AttributeNames.AttemptKind)!, (int)next.GetTagItem(AttributeNames.AttemptIndex)!, (string)next.GetTagItem(AttributeNames.BackendId)!));
+        Assert.Equal(new[] { 1, 1, 2 }, gateway.Backends.Select(b => b.Calls));
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task ABackendThatAsksForNoPauseIsTriedAgainAsARetry()
+    {
+        await using var gateway = await FixtureGateway.StartAsync(AzureBackendPath,
+            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "0")), UpstreamStub.Reply.Status(200) }));
+
+        using var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"hi"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var attempts = await AttemptsAsync();
+        Assert.Equal(new[] { "initial", "retry" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
+        Assert.Equal(new[] { 0, 1 }, attempts.Select(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!));
+        Assert.True((double)attempts[1].GetTagItem(AttributeNames.AttemptDelay)! >= 0);
+        var llm = (await _spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal(1, llm.GetTagItem(AttributeNames.AttemptRetries));
+        Assert.Equal(0, llm.GetTagItem(AttributeNames.AttemptFallbacks));
+    }
+
+    [Fact]
+    public async Task ThePolicyAsksTheRouterForTheNextBackendAfterEachFailure()
+    {
+        await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
+            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "30")) }),
+            ("BACKEND_2", 2, new[] { UpstreamStub.Reply.Status(503) }),
+            ("BACKEND_3", 3, new[] { UpstreamStub.Reply.Status(200) }));
+
+        using (var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("0", Header(response, "x-litellm-attempted-retries"));
+            Assert.Equal("2", Header(response, "x-litellm-attempted-fallbacks"));
+        }
+
+        var attempts = await AttemptsAsync();
+        Assert.Equal(new[] { "initial", "fallback", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
+        Assert.Equal(new[] { 0, 1, 2 }, attempts.Select(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!));
+        Assert.Equal(new[] { "BACKEND_1", "BACKEND_2", "BACKEND_3" }, attempts.Select(a => a.GetTagItem(AttributeNames.BackendId)));
+        Assert.Equal(new object?[] { null, typeof(UpstreamException).FullName, typeof(UpstreamException).FullName }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
+
+        // The router heard of both failures: the next request goes to backend 3 at once.
+        _spans.Clear();
+        using (var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","messages":[{"role":"user","content":"again"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var next = Assert.Single(await AttemptsAsync());
+        Assert.Equal("BACKEND_3", next.GetTagItem(AttributeNames.BackendId));
+        Assert.Equal("initial", next.GetTagItem(AttributeNames.AttemptKind));
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task WhenTheRouterHasNoHealthyBackendLeftTheLastFailureIsTheCalls()
+    {
+        await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
+            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "30")) }),
+            ("BACKEND_2", 1, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "30")) }));
+
+        using (var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("rate_limit_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
+        }
+
+        // Random within a priority: either backend first, each once.
+        var attempts = await AttemptsAsync();
+        Assert.Equal(new[] { "initial", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
+        Assert.Equal(new[] { "BACKEND_1", "BACKEND_2" }, attempts.Select(a => (string)a.GetTagItem(AttributeNames.BackendId)!).Order());
+        Assert.Single((await _spans.SingleTraceAsync()).All(SpanNames.Failure));
+
+        // Both are out now: the router has no target, so no attempt is made.
+        _spans.Clear();
+        using (var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","messages":[{"role":"user","content":"again"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("upstream_unavailable", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        }
+
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Empty(tree.All(SpanNames.UpstreamAttempt));
+        Assert.Equal(typeof(UpstreamUnavailableException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(new[] { 1, 1 }, gateway.Backends.Select(b => b.Calls));
+    }
+
+    [Fact]
+    public async Task AStreamFallsBackToTheNextBackendTheRouterChoosesBeforeItsFirstChunk()
+    {
+        await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
+            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(503) }),
+            ("BACKEND_2", 2, new[] { UpstreamStub.Reply.Status(200) }));
+
+        using var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
+        Assert.Equal("[DONE]", events[^1].Data);
+        var attempts = await AttemptsAsync();
+        Assert.Equal(new[] { ("initial", "BACKEND_1", "failure"), ("fallback", "BACKEND_2", "success") },
+            attempts.Select(a => ((string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.BackendId)!, (string)a.GetTagItem(AttributeNames.AttemptOutcome)!)));
+        _spans.AssertAllEnded();
+    }
+
+    private async Task<IReadOnlyList<Activity>> AttemptsAsync()
+    {
+        var tree = await _spans.SingleTraceAsync();
+        return tree.All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ThenBy(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!).ToList();
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
+}
+
+/// <summary>The fixture gateway on a loopback port, with its fake backends (one <see cref="UpstreamStub"/> each).</summary>
+internal sealed class FixtureGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly HttpClient _client;
+
+    private FixtureGateway(WebApplication app, string address, IReadOnlyList<UpstreamStub> backends)
+    {
+        _app = app;
+        Backends = backends;
+        _client = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public IReadOnlyList<UpstreamStub> Backends { get; }
+
+    /// <summary>Starts one backend per entry (answering on <paramref name="backendPattern"/>), then the gateway over them.</summary>
+    public static async Task<FixtureGateway> StartAsync(string backendPattern, params (string Id, int Priority, UpstreamReply[] Replies)[] backends)
+    {
+        var stubs = new List<UpstreamStub>();
+        foreach (var backend in backends)
+        {
+            stubs.Add(await UpstreamStub.StartAtAsync(backendPattern, backend.Replies));
+        }
+
+        var configs = backends.Select((backend, i) => new BackendConfig
+        {
+            Id = backend.Id,
+            Url = stubs[i].Address,
+            Priority = backend.Priority,
+            ApiKey = "backend-key-" + i,
+            Models = new[] { "gpt-4o" },
+        }).ToArray();
+        var (app, address) = await LoopbackApp.StartAsync(services => services.AddFixtureGateway(configs), app => app.MapFixtureGateway());
+        return new FixtureGateway(app, address, stubs);
+    }
+
+    public Task<HttpResponseMessage> PostAsync(string path, string json) =>
+        _client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await LoopbackApp.StopAsync(_app);
+        foreach (var backend in Backends)
+        {
+            await backend.DisposeAsync();
+        }
+    }
+}
