@@ -186,32 +186,40 @@ public sealed class FaultPlan
     private async ValueTask FailLaterAsync(Fault fault, FaultSite site, HttpContext? httpContext, CancellationToken cancellation)
     {
         await Task.Yield();
+        if (fault is not (Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout))
+        {
+            throw Failure(fault, site);
+        }
+
+        ReachedLate = httpContext?.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true;
+        Waiting.TrySetResult();
+        await Task.Delay(Timeout.Infinite, cancellation);
+        throw new InvalidOperationException("unreachable: every fault fails");
+    }
+
+    /// <summary>What a component that fails as <paramref name="fault"/> throws (the waiting faults wait instead).</summary>
+    public static Exception Failure(Fault fault, FaultSite site)
+    {
         switch (fault)
         {
-            case Fault.AsyncThrow:
-                throw new FaultInjectedException($"fault injected at {site}");
+            case Fault.SyncThrow or Fault.AsyncThrow:
+                return new FaultInjectedException($"fault injected at {site}");
             case Fault.OwnCancellation:
                 using (var own = new CancellationTokenSource())
                 {
                     own.Cancel();
-                    own.Token.ThrowIfCancellationRequested();
+                    return new OperationCanceledException(own.Token);
                 }
 
-                break;
             case Fault.OwnTimeout:
-                throw new TimeoutException($"the dependency of {site} did not answer in time");
+                return new TimeoutException($"the dependency of {site} did not answer in time");
             case Fault.Block:
-                throw new GuardrailBlockedException("fault-matrix", FaultCell.BlockMessage);
+                return new GuardrailBlockedException("fault-matrix", FaultCell.BlockMessage);
             case Fault.UpstreamTimeout:
-                throw new UpstreamTimeoutException();
+                return new UpstreamTimeoutException();
             default:
-                ReachedLate = httpContext?.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true;
-                Waiting.TrySetResult();
-                await Task.Delay(Timeout.Infinite, cancellation);
-                break;
+                throw new ArgumentOutOfRangeException(nameof(fault), fault, "a waiting fault throws nothing by itself");
         }
-
-        throw new InvalidOperationException("unreachable: every fault fails");
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -292,8 +300,44 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
 
 internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
 {
-    public ValueTask RunAsync(LlmCall call, CancellationToken cancellationToken) =>
-        plan.For(FaultSite.HandlerBeforeLlmCall) is { } fault ? plan.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken) : ValueTask.CompletedTask;
+    private static readonly LlmTarget First = new("fault-matrix", "gpt") { BackendId = "first" };
+
+    public ValueTask RunAsync(LlmCall call, CancellationToken cancellationToken)
+    {
+        if (plan.For(FaultSite.TargetChooser) is { } chooserFault)
+        {
+            return ChooseAfterAFailureAsync(call, chooserFault);
+        }
+
+        return plan.For(FaultSite.HandlerBeforeLlmCall) is { } fault ? plan.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken) : ValueTask.CompletedTask;
+    }
+
+    /// <summary>An upstream call whose target the handler's code chooses: the first attempt fails (503), then the chooser fails.</summary>
+    private static async ValueTask ChooseAfterAFailureAsync(LlmCall call, Fault fault)
+    {
+        LlmTarget? Choose(LlmAttemptFailure? failed) => failed is null ? First : throw FaultPlan.Failure(fault, FaultSite.TargetChooser);
+        if (call.Parameters.Stream)
+        {
+            await foreach (var _ in call.StreamAsync(Choose, LlmRetryPolicy.None, static (_, _) => FailingStream()))
+            {
+            }
+        }
+        else
+        {
+            await call.ExecuteAsync(Choose, LlmRetryPolicy.None, static (_, _) => Task.FromException<int>(Unavailable()));
+        }
+    }
+
+    private static async IAsyncEnumerable<int> FailingStream()
+    {
+        await Task.Yield();
+        throw Unavailable();
+#pragma warning disable CS0162 // An iterator needs a yield to be one.
+        yield break;
+#pragma warning restore CS0162
+    }
+
+    private static UpstreamException Unavailable() => new(503, "The upstream provider answered 503.");
 }
 
 internal sealed class RecordingFailureLogger(ConcurrentQueue<FailureContext> logged) : ILlmFailureLogger

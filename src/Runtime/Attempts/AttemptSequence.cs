@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Net.Http;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Polly;
@@ -40,6 +41,10 @@ internal abstract class AttemptSequence : IDisposable
     // retry strategy and then the fallback strategy both look at it.
     private Exception? _choiceFor;
     private LlmTarget? _choice;
+    private int _retriesOnTarget;
+
+    // What the gateway's chooser threw: the call's failure, as it is (never classified as the upstream's).
+    private ExceptionDispatchInfo? _chooserFailure;
 
     protected AttemptSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy)
     {
@@ -96,6 +101,7 @@ internal abstract class AttemptSequence : IDisposable
         }
 
         Finish();
+        _chooserFailure?.Throw();
         if (outcome.Exception is { } exception)
         {
             var failure = FinalFailure(exception);
@@ -180,13 +186,17 @@ internal abstract class AttemptSequence : IDisposable
             return false;
         }
 
-        // An upstream that asks for a longer wait than the policy allows, or than the deadline leaves, will not be ready in time.
-        return failure is not UpstreamException { RetryAfter: { } wait } || (wait <= Policy.MaxRetryAfter && wait < RemainingTime());
+        return RetryAfterFits(failure);
     }
+
+    // An upstream that asks for a longer wait than the policy allows, or than the deadline leaves, will not be ready in time.
+    private bool RetryAfterFits(Exception failure) =>
+        failure is not UpstreamException { RetryAfter: { } wait } || (wait <= Policy.MaxRetryAfter && wait < RemainingTime());
 
     public void PrepareRetry(TimeSpan delay)
     {
         _retries++;
+        _retriesOnTarget++;
         _nextKind = AttemptKind.Retry;
         _nextDelay = delay;
     }
@@ -220,6 +230,7 @@ internal abstract class AttemptSequence : IDisposable
     {
         _current = _targets.IsChosen ? _choice! : _targets.Fallback(_fallbackIndex++);
         _fallbacksUsed++;
+        _retriesOnTarget = 0;
         _nextKind = AttemptKind.Fallback;
         _nextDelay = TimeSpan.Zero;
         return Policy.PipelineFor(CurrentTarget).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this);
@@ -234,9 +245,20 @@ internal abstract class AttemptSequence : IDisposable
         if (!ReferenceEquals(failure, _choiceFor))
         {
             _choiceFor = failure;
+            _choice = null;
             var attempt = _lastAttempt is { } last && ReferenceEquals(last.Failure, failure) ? last : null;
-            var choice = _targets.Choose(new LlmAttemptFailure(CurrentTarget, failure, attempt));
-            _choice = _attempts < Policy.MaxAttempts ? choice : null;
+            var canRetry = _attempts < Policy.MaxAttempts && _retriesOnTarget < Policy.MaxRetries && failure is not BrokenCircuitException
+                && !CallCancelled && !DeadlinePassed && Policy.IsRetryable(failure) && RetryAfterFits(failure);
+            try
+            {
+                var choice = _targets.Choose(new LlmAttemptFailure(CurrentTarget, failure, attempt, canRetry));
+                _choice = _attempts < Policy.MaxAttempts ? choice : null;
+            }
+            catch (Exception exception)
+            {
+                // Thrown from inside Polly's predicates: kept, and thrown as the call's failure once the pipeline is out.
+                _chooserFailure = ExceptionDispatchInfo.Capture(exception);
+            }
         }
 
         return _choice;

@@ -13,13 +13,15 @@ public sealed class LlmAttemptFailure
     /// <param name="target">The target that failed.</param>
     /// <param name="exception">What it failed with.</param>
     /// <param name="attempt">Its attempt, or null when none was made.</param>
-    public LlmAttemptFailure(LlmTarget target, Exception exception, LlmAttempt? attempt = null)
+    /// <param name="canRetry">Whether the policy would retry the same target.</param>
+    public LlmAttemptFailure(LlmTarget target, Exception exception, LlmAttempt? attempt = null, bool canRetry = false)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(exception);
         Target = target;
         Exception = exception;
         Attempt = attempt;
+        CanRetry = canRetry;
     }
 
     /// <summary>The target that failed.</summary>
@@ -37,6 +39,13 @@ public sealed class LlmAttemptFailure
 
     /// <summary>The status the upstream answered with, or null when it did not answer with an error status.</summary>
     public int? StatusCode => Exception is UpstreamException { UpstreamStatusCode: >= 400 } upstream ? upstream.UpstreamStatusCode : null;
+
+    /// <summary>
+    /// True when choosing <see cref="Target"/> again would be a retry the policy makes: the failure is
+    /// retryable, the target has retries left (<see cref="LlmRetryPolicy.MaxRetries"/>), its
+    /// <c>Retry-After</c> fits, the deadline has not passed. Choosing it when this is false ends the call.
+    /// </summary>
+    public bool CanRetry { get; }
 
     /// <summary>How long the upstream asked to be left alone (<c>Retry-After</c>, <c>retry-after-ms</c>), or null.</summary>
     public TimeSpan? RetryAfter => (Exception as UpstreamException)?.RetryAfter;
