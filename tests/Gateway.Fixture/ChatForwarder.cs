@@ -25,6 +25,8 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
     /// <summary>The policy of the OpenAI-compatible route: the router decides the backends, the policy bounds each try.</summary>
     public static readonly LlmRetryPolicy Policy = new()
     {
+        MaxRetries = 1,
+        BaseDelay = TimeSpan.FromMilliseconds(10),
         AttemptTimeout = TimeSpan.FromSeconds(30),
         TotalTimeout = TimeSpan.FromSeconds(60),
         MaxAttempts = 5,

@@ -131,6 +131,23 @@ public sealed class FixtureGatewayTests : IDisposable
     }
 
     [Fact]
+    public async Task TheRouterChoosingTheBackendThatJustFailedIsARetryAfterItsRetryAfter()
+    {
+        await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
+            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "0")), UpstreamStub.Reply.Status(200) }),
+            ("BACKEND_2", 2, new[] { UpstreamStub.Reply.Status(200) }));
+
+        using var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("1", Header(response, "x-litellm-attempted-retries"));
+        var attempts = await AttemptsAsync();
+        Assert.Equal(new[] { ("initial", "BACKEND_1"), ("retry", "BACKEND_1") }, attempts.Select(a => ((string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.BackendId)!)));
+        Assert.Equal(0.0, attempts[1].GetTagItem(AttributeNames.AttemptDelay));
+        Assert.Equal(0, gateway.Backends[1].Calls);
+    }
+
+    [Fact]
     public async Task WhenTheRouterHasNoHealthyBackendLeftTheLastFailureIsTheCalls()
     {
         await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
