@@ -42,7 +42,8 @@ internal readonly record struct RouteModel(
     string? StreamMethodName,
     EquatableArray<ParameterModel> StreamParameters,
     string? ChunkTypeName,
-    string? StreamLocation);
+    string? StreamLocation,
+    bool SharedSlot);
 
 /// <summary>What the route table and the telemetry manifest need of a route.</summary>
 internal readonly record struct RouteTableEntry(
@@ -54,7 +55,8 @@ internal readonly record struct RouteTableEntry(
     string Operation,
     string HandlerDisplayName,
     string? HandlerMethodName,
-    string? StreamMethodName);
+    string? StreamMethodName,
+    bool SharedSlot);
 
 /// <summary>A route's method and path with where it was declared, for the duplicate check only.</summary>
 internal readonly record struct RouteKey(string HttpMethod, string Pattern, string HandlerDisplayName, LocationInfo Location);

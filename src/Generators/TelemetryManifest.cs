@@ -100,6 +100,7 @@ internal static class TelemetryManifest
             json.Append("{\"method\":").Append(Quote(route.HttpMethod))
                 .Append(",\"path\":").Append(Quote(route.Pattern))
                 .Append(",\"metadataSlot\":").Append(Quote(route.MetadataSlot))
+                .Append(",\"metadataSlotMode\":").Append(Quote(route.SharedSlot ? "shared" : "gateway"))
                 .Append(",\"wireFormat\":").Append(Quote(route.ErrorFormat))
                 .Append(",\"operation\":").Append(Quote(route.Operation))
                 .Append(",\"handler\":").Append(Quote(route.HandlerMethodName is null ? null : route.HandlerDisplayName))

@@ -39,7 +39,7 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLineNoTabs(string.Empty);
             EmitInvoke(w, route);
             w.WriteLineNoTabs(string.Empty);
-            EmitEnvelopeReader(w);
+            EmitEnvelopeReader(w, route.SharedSlot);
             Close(w);
             return text.ToString();
         }
@@ -49,6 +49,11 @@ public sealed partial class TracedLlmRouteGenerator
         {
             var body = route.Parameters.Concat(route.StreamParameters).FirstOrDefault(p => p.Source == ParameterSource.Body);
             var types = new System.Collections.Generic.List<string>();
+            if (route.SharedSlot)
+            {
+                types.Add("MetadataSlotMode = MetadataSlotMode.Shared,");
+            }
+
             if (body != default)
             {
                 types.Add($"RequestType = typeof({NonNullable(body.TypeName)}),");
@@ -222,11 +227,13 @@ public sealed partial class TracedLlmRouteGenerator
             }
         }
 
-        private static void EmitEnvelopeReader(IndentedTextWriter w)
+        private static void EmitEnvelopeReader(IndentedTextWriter w, bool sharedSlot)
         {
             w.WriteLine("/// <summary>Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.</summary>");
             Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options)");
-            w.WriteLine("var envelope = new EnvelopeReader(body, MetadataSlot, options);");
+            w.WriteLine(sharedSlot
+                ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Shared, options);"
+                : "var envelope = new EnvelopeReader(body, MetadataSlot, options);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
             w.WriteLine("EnvelopeReader.ReadStart(ref reader);");
             Open(w, "while (envelope.ReadPropertyName(ref reader))");

@@ -38,8 +38,13 @@ public static class ProxyRoutes
     public static Task<IResult> AzureChatCompletions(JsonElement body, LlmCall call, HttpContext httpContext, ChatForwarder forwarder) =>
         forwarder.ForwardAsync(call, (string)httpContext.GetRouteValue("deploymentName")!);
 
-    /// <summary>OpenAI-compatible chat completions over the backends' model groups; an unknown model is the client's 404.</summary>
-    [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = MetadataSlots.Metadata)]
+    /// <summary>
+    /// OpenAI-compatible chat completions over the backends' model groups; an unknown model is the
+    /// client's 404. LiteLLM's clients send gateway metadata in <c>metadata</c> and OpenAI's SDKs send
+    /// their own there (stored completions): the slot is shared, the gateway takes its keys and the
+    /// backend gets the rest.
+    /// </summary>
+    [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
     public static async Task<IResult> ChatCompletions(JsonElement body, LlmCall call, ChatForwarder forwarder, BackendRouter router)
     {
         if (call.Model is not { } model || !router.Serves(model))
@@ -51,7 +56,7 @@ public static class ProxyRoutes
     }
 
     /// <summary>OpenAI-compatible chat completions, streamed.</summary>
-    [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = MetadataSlots.Metadata)]
+    [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
     public static async IAsyncEnumerable<JsonElement> ChatCompletionsStream(JsonElement body, LlmCall call, ChatForwarder forwarder, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var chunk in forwarder.StreamAsync(call, call.Model ?? string.Empty).WithCancellation(cancellationToken))

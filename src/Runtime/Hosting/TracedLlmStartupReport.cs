@@ -5,19 +5,23 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TracedLlm.Generators;
 
 namespace TracedLlm;
 
 /// <summary>
 /// What the host logs once it has started (<see cref="TracedLlmOptions.LogStartupReport"/>): the
 /// endpoints that look like LLM API paths but are not traced (<see cref="EndpointCoverage"/>), and
-/// each traced route whose metadata slot takes a field of the provider's own API. Once the host has
-/// started, every endpoint (YARP's routes loaded) is there to see.
+/// for each traced route whose metadata slot is a field of the provider's own API too (OpenAI's chat
+/// completions <c>metadata</c>), what the slot will consume. Once the host has started, every
+/// endpoint (YARP's routes loaded) is there to see.
 /// </summary>
 internal sealed class TracedLlmStartupReport(TracedLlmOptions options, ILoggerFactory loggers, EndpointDataSource? endpoints = null) : IHostedLifecycleService
 {
     /// <summary>The log category of the report.</summary>
     public const string LoggerCategory = "TracedLlm.Startup";
+
+    private static readonly string RecognizedKeys = string.Join(", ", LlmMetadata.RecognizedKeys);
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
@@ -46,6 +50,25 @@ internal sealed class TracedLlmStartupReport(TracedLlmOptions options, ILoggerFa
         {
             StartupLog.Untraced(logger, untraced.Count, EndpointCoverage.Describe(untraced));
         }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var endpoint in endpoints.Endpoints)
+        {
+            if (endpoint is RouteEndpoint { Metadata: var metadata } route && metadata.GetMetadata<TracedRouteInfo>() is { } info
+                && RouteConventions.ProviderMetadataApi(info.Pattern) is { } api && info.MetadataSlot == MetadataSlots.Metadata
+                && seen.Add(info.HttpMethod + " " + route.RoutePattern.RawText))
+            {
+                var name = $"{info.HttpMethod} {route.RoutePattern.RawText}";
+                if (info.MetadataSlotMode == MetadataSlotMode.Shared)
+                {
+                    StartupLog.SharedSlot(logger, name, api, RecognizedKeys);
+                }
+                else
+                {
+                    StartupLog.ProviderFieldTaken(logger, name, api);
+                }
+            }
+        }
     }
 }
 
@@ -54,4 +77,10 @@ internal static partial class StartupLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "{Count} endpoint(s) look like LLM API paths but are not traced, so their calls reach providers with no trace: {Endpoints}. Make them [TracedLlmRoute] handlers, or set TracedLlm:LogStartupReport=false; the served manifest lists them as untracedEndpoints.")]
     public static partial void Untraced(ILogger logger, int count, string endpoints);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Route} reads gateway metadata from 'metadata', a field {Api} defines too: a client's whole 'metadata' is the gateway's (its keys read, the rest recorded as observation metadata) and is not forwarded upstream. To forward it, set MetadataSlot = \"litellm_metadata\", or MetadataSlotMode = MetadataSlotMode.Shared to forward what is not the gateway's.")]
+    public static partial void ProviderFieldTaken(ILogger logger, string route, string api);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{Route} shares 'metadata' with {Api}: the gateway takes only {Keys} (each of the JSON type it reads) and forwards every other key, and a value that is not an object, upstream.")]
+    public static partial void SharedSlot(ILogger logger, string route, string api, string keys);
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Text.Json;
 
@@ -15,6 +16,9 @@ public struct EnvelopeReader
     private readonly ReadOnlyMemory<byte> _body;
     private readonly string _slot;
     private readonly TracedLlmOptions _options;
+    private readonly bool _shared;
+    private List<(long Start, long End)>? _providerKeys;
+    private long _slotValueStart;
     private LlmMetadata _metadata;
     private string? _model;
     private bool _stream;
@@ -30,10 +34,17 @@ public struct EnvelopeReader
 
     /// <summary>Starts reading <paramref name="body"/> for a route whose slot is <paramref name="slot"/>.</summary>
     public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, TracedLlmOptions options)
+        : this(body, slot, MetadataSlotMode.Gateway, options)
+    {
+    }
+
+    /// <summary>Starts reading <paramref name="body"/> for a route whose slot is <paramref name="slot"/>, the gateway's or shared with the provider.</summary>
+    public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, MetadataSlotMode mode, TracedLlmOptions options)
     {
         _body = body;
         _slot = slot;
         _options = options;
+        _shared = mode == MetadataSlotMode.Shared;
         _metadata = LlmMetadata.Empty;
         _previousValueEnd = -1;
     }
@@ -83,8 +94,18 @@ public struct EnvelopeReader
         _slotPreviousValueEnd = _previousValueEnd;
         reader.Read();
         var valueStart = reader.TokenStartIndex;
+        if (_shared && reader.TokenType != JsonTokenType.StartObject)
+        {
+            // Not gateway metadata: the provider's own value, forwarded as it came.
+            reader.Skip();
+            _previousValueEnd = reader.BytesConsumed;
+            return;
+        }
+
         CheckDepth(reader);
-        _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options);
+        _providerKeys = _shared ? new List<(long, long)>() : null;
+        _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options, _providerKeys);
+        _slotValueStart = valueStart;
         _slotEnd = reader.BytesConsumed;
         if (_slotEnd - valueStart > _options.MaxMetadataBytes)
         {
@@ -140,7 +161,62 @@ public struct EnvelopeReader
     public readonly RequestEnvelope Build()
     {
         var parameters = new EnvelopeParameters(_model, _stream, _temperature, _topP, _maxTokens);
-        return new RequestEnvelope(_body, _slotSeen ? WithoutSlot() : _body, _metadata, parameters, error: null);
+        return new RequestEnvelope(_body, UpstreamBody(), _metadata, parameters, error: null);
+    }
+
+    /// <summary>
+    /// The body to forward: the gateway's slot cut out; a shared slot cut only of the keys the
+    /// gateway took (whole when they were all it held, untouched when it took none).
+    /// </summary>
+    private readonly ReadOnlyMemory<byte> UpstreamBody()
+    {
+        if (!_slotSeen)
+        {
+            return _body;
+        }
+
+        if (_providerKeys is null)
+        {
+            return _shared ? _body : WithoutSlot();
+        }
+
+        if (!_metadata.IsPresent)
+        {
+            return _body;
+        }
+
+        return _providerKeys.Count == 0 ? WithoutSlot() : WithProviderKeys();
+    }
+
+    /// <summary>The body with the shared slot's value rebuilt of the provider's keys, each as it came.</summary>
+    private readonly ReadOnlyMemory<byte> WithProviderKeys()
+    {
+        var span = _body.Span;
+        var kept = 2L;
+        foreach (var (start, end) in _providerKeys!)
+        {
+            kept += end - start + 1;
+        }
+
+        var result = new byte[_slotValueStart + kept - 1 + (span.Length - _slotEnd)];
+        var written = (int)_slotValueStart;
+        span[..written].CopyTo(result);
+        result[written++] = (byte)'{';
+        for (var i = 0; i < _providerKeys.Count; i++)
+        {
+            var (start, end) = _providerKeys[i];
+            if (i > 0)
+            {
+                result[written++] = (byte)',';
+            }
+
+            span[(int)start..(int)end].CopyTo(result.AsSpan(written));
+            written += (int)(end - start);
+        }
+
+        result[written++] = (byte)'}';
+        span[(int)_slotEnd..].CopyTo(result.AsSpan(written));
+        return result;
     }
 
     private readonly ReadOnlyMemory<byte> WithoutSlot()
