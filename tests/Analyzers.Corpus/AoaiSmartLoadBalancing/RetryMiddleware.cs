@@ -50,7 +50,7 @@ public class RetryMiddleware
         {
             var destination = PickOneDestination(cluster);
             var backend = _backends[destination.DestinationId];
-            using var attempt = call.StartAttempt(new LlmTarget(destination.DestinationId, backend.DeploymentName ?? call.Model ?? "unknown"));
+            using var attempt = call.StartAttempt(new LlmTarget("azure.ai.openai", backend.DeploymentName ?? call.Model ?? "unknown") { BackendId = destination.DestinationId, Endpoint = new Uri(backend.Url) });
 
             if (retryCount > 0)
             {
@@ -68,6 +68,15 @@ public class RetryMiddleware
             ThrottlingHealthPolicy.UpdateHealth(_healthUpdater, context, cluster, destination);
 
             var statusCode = context.Response.StatusCode;
+            if (statusCode is 429 or >= 500)
+            {
+                attempt.Fail(new UpstreamException(statusCode, $"{destination.DestinationId} answered {statusCode}."));
+            }
+            else
+            {
+                attempt.Succeed();
+            }
+
             var atLeastOneBackendHealthy = GetNumberHealthyEndpoints(cluster) > 0;
             retryCount++;
 
