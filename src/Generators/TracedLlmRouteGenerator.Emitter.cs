@@ -300,7 +300,7 @@ public sealed partial class TracedLlmRouteGenerator
             Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options)");
             w.WriteLine("var envelope = new EnvelopeReader(body, MetadataSlot, options);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
-            w.WriteLine("EnvelopeReader.ReadStart(ref reader);");
+            w.WriteLine("envelope.ReadStart(ref reader);");
             Open(w, "while (envelope.ReadPropertyName(ref reader))");
             Open(w, "if (reader.ValueTextEquals(MetadataSlotUtf8))");
             w.WriteLine("envelope.ReadSlot(ref reader);");
