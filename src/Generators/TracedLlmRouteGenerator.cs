@@ -53,6 +53,9 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
                 route.HandlerDisplayName,
                 route.HandlerMethodName,
                 route.StreamMethodName,
+                TelemetryManifest.Streaming(route),
+                route.Parameters,
+                route.StreamParameters,
                 route.SharedSlot))
             .Collect()
             .Select(static (entries, _) => entries.ToEquatableArray())

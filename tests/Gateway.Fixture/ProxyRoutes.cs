@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -32,37 +30,30 @@ public static class ProxyRoutes
     /// <summary>
     /// Azure OpenAI chat completions, any deployment, forwarded as received: the body stays untyped
     /// and the provider's own <c>metadata</c> (stored completions) goes to the backend untouched;
-    /// gateway metadata comes in <c>litellm_metadata</c>.
+    /// gateway metadata comes in <c>litellm_metadata</c>. When every backend is throttled or failing,
+    /// the last backend's answer is the client's, as an error result.
     /// </summary>
     [TracedLlmRoute("POST", "/openai/deployments/{deploymentName}/chat/completions", MetadataSlot = MetadataSlots.LiteLlmMetadata)]
-    public static Task<IResult> AzureChatCompletions(JsonElement body, LlmCall call, HttpContext httpContext, ChatForwarder forwarder) =>
-        forwarder.ForwardAsync(call, (string)httpContext.GetRouteValue("deploymentName")!);
+    public static Task<IResult> AzureChatCompletions(string deploymentName, JsonElement body, LlmCall call, ChatForwarder forwarder) =>
+        forwarder.ForwardAsync(call, deploymentName);
 
     /// <summary>
-    /// OpenAI-compatible chat completions over the backends' model groups; an unknown model is the
-    /// client's 404. LiteLLM's clients send gateway metadata in <c>metadata</c> and OpenAI's SDKs send
-    /// their own there (stored completions): the slot is shared, the gateway takes its keys and the
-    /// backend gets the rest.
+    /// OpenAI-compatible chat completions over the backends' model groups, streamed or not; an unknown
+    /// model is the client's 404. LiteLLM's clients send gateway metadata in <c>metadata</c> and
+    /// OpenAI's SDKs send their own there (stored completions): the slot is shared, the gateway takes
+    /// its keys and the backend gets the rest.
     /// </summary>
     [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
-    public static async Task<IResult> ChatCompletions(JsonElement body, LlmCall call, ChatForwarder forwarder, BackendRouter router)
+    public static async Task<LlmResult<JsonElement, JsonElement>> ChatCompletions(JsonElement body, LlmCall call, ChatForwarder forwarder, BackendRouter router)
     {
         if (call.Model is not { } model || !router.Serves(model))
         {
-            return TypedResults.NotFound(new ErrorEnvelope(new ErrorBody($"The model '{call.Model}' does not exist.", "invalid_request_error", "model_not_found")));
+            return LlmResult.Http(TypedResults.NotFound(new ErrorEnvelope(new ErrorBody($"The model '{call.Model}' does not exist.", "invalid_request_error", "model_not_found"))));
         }
 
-        return await forwarder.CompleteAsync(call, model);
-    }
-
-    /// <summary>OpenAI-compatible chat completions, streamed.</summary>
-    [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
-    public static async IAsyncEnumerable<JsonElement> ChatCompletionsStream(JsonElement body, LlmCall call, ChatForwarder forwarder, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await foreach (var chunk in forwarder.StreamAsync(call, call.Model ?? string.Empty).WithCancellation(cancellationToken))
-        {
-            yield return chunk;
-        }
+        return call.IsStreaming
+            ? LlmResult.Stream(forwarder.StreamAsync(call, model))
+            : LlmResult.Http(await forwarder.CompleteAsync(call, model));
     }
 }
 

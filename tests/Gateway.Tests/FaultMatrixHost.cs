@@ -315,6 +315,9 @@ public sealed class FaultRun
                 return new GuardrailBlockedException("fault-matrix", FaultCell.BlockMessage);
             case Fault.UpstreamTimeout:
                 return new UpstreamTimeoutException();
+            case Fault.ErrorResult:
+                // The upstream's own error answer; the route relays it (the handler's own error result is FaultyStep's).
+                return new UpstreamAnswerException(429, FaultCell.UpstreamErrorBody, FaultCell.UpstreamRetryAfter);
             default:
                 throw new ArgumentOutOfRangeException(nameof(fault), fault, "a waiting fault throws nothing by itself");
         }
@@ -417,18 +420,27 @@ internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
 {
     private static readonly LlmTarget First = new("fault-matrix", "gpt") { BackendId = "first" };
 
-    public ValueTask RunAsync(LlmCall call, CancellationToken cancellationToken)
+    public ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken)
     {
         var run = plan.Of(call.HttpContext);
-        if (run.For(FaultSite.HandlerBeforeLlmCall) is { } fault)
+        switch (run.For(FaultSite.HandlerBeforeLlmCall))
         {
-            return run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken);
+            case Fault.ErrorResult:
+                return ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable));
+            case { } fault:
+                return FailedAsync(run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken));
         }
 
         // The handler's own upstream call on targets it chooses: after the step, before the sample's provider.
         return run.For(FaultSite.TargetChooser) is { } chooserFault
-            ? ChooseAfterAFailureAsync(call, chooserFault)
-            : new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken));
+            ? FailedAsync(ChooseAfterAFailureAsync(call, chooserFault))
+            : FailedAsync(new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken)));
+    }
+
+    private static async ValueTask<IResult?> FailedAsync(ValueTask failing)
+    {
+        await failing;
+        return null;
     }
 
     /// <summary>An upstream call whose target the handler's code chooses: the first attempt fails (503), then the chooser fails.</summary>

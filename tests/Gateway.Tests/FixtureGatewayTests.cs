@@ -200,6 +200,65 @@ public sealed class FixtureGatewayTests : IDisposable
         _spans.AssertAllEnded();
     }
 
+    [Fact]
+    public async Task WhenEveryBackendIsThrottledTheLastAnswerIsTheClientsAndOneFailureOnTheTrace()
+    {
+        await using var gateway = await FixtureGateway.StartAsync(AzureBackendPath,
+            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "30")) }),
+            ("BACKEND_2", 2, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "20")) }));
+
+        using var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"hi"}]}""");
+
+        // The backend's own answer, as the load balancer gave it: status, body, Retry-After.
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal("20", response.Headers.RetryAfter?.ToString());
+        Assert.Equal("""{"error":{"message":"upstream says no, key sk-upstream-secret"}}""", await response.Content.ReadAsStringAsync());
+
+        // On the trace: an error result is a failure, once, and the backend's body is in no span.
+        var tree = await _spans.SingleTraceAsync();
+        var failed = tree.Single(SpanNames.Failure);
+        Assert.Equal("429", failed.GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(ActivityStatusCode.Error, tree.Single(SpanNames.LlmRequest).Status);
+        Assert.Equal(ActivityStatusCode.Error, tree.Server.Status);
+        Assert.Equal(new[] { "failure", "failure" }, (await AttemptsAsync()).Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
+        Assert.DoesNotContain(tree.Spans, s => s.TagObjects.Any(t => t.Value?.ToString()?.Contains("sk-upstream-secret", StringComparison.Ordinal) == true)
+            || s.Events.Any(e => e.Tags.Any(t => t.Value?.ToString()?.Contains("sk-upstream-secret", StringComparison.Ordinal) == true)));
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task ABackendThatCannotBeReachedIsAFailedAttemptAndTheGatewaysProblemAnswer()
+    {
+        await using var gateway = await FixtureGateway.StartAsync(AzureBackendPath, ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(200) }));
+        await gateway.Backends[0].DisposeAsync();
+
+        using var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"hi"}]}""");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Equal("502", tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        var attempt = Assert.Single(await AttemptsAsync());
+        Assert.Equal(typeof(HttpRequestException).FullName, attempt.GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal("BACKEND_1", attempt.GetTagItem(AttributeNames.BackendId));
+    }
+
+    [Fact]
+    public async Task AnUnknownModelIsTheRoutesOwnNotFoundAndAFailure()
+    {
+        await using var gateway = await FixtureGateway.StartAsync(OpenAiPath, ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(200) }));
+
+        using var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-0","messages":[]}""");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("model_not_found", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Equal("404", tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Empty(tree.All(SpanNames.UpstreamAttempt));
+        Assert.Equal(0, gateway.Backends[0].Calls);
+    }
+
     private async Task<IReadOnlyList<Activity>> AttemptsAsync()
     {
         var tree = await _spans.SingleTraceAsync();

@@ -38,6 +38,7 @@ internal sealed class UpstreamStub : IAsyncDisposable
     private WebApplication _app = null!;
     private string _address = string.Empty;
     private int _calls;
+    private int _stopped;
 
     private UpstreamStub(UpstreamReply[] replies)
     {
@@ -82,7 +83,8 @@ internal sealed class UpstreamStub : IAsyncDisposable
         return stub;
     }
 
-    public ValueTask DisposeAsync() => LoopbackApp.StopAsync(_app);
+    /// <summary>Stops the stub (once: a test may stop it early to make it unreachable).</summary>
+    public ValueTask DisposeAsync() => Interlocked.Exchange(ref _stopped, 1) == 0 ? LoopbackApp.StopAsync(_app) : ValueTask.CompletedTask;
 
     /// <summary>The replies.</summary>
     public static class Reply

@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TracedLlm.Generators;
 
 namespace TracedLlm;
@@ -16,7 +17,7 @@ namespace TracedLlm;
 /// completions <c>metadata</c>), what the slot will consume. Once the host has started, every
 /// endpoint (YARP's routes loaded) is there to see.
 /// </summary>
-internal sealed class TracedLlmStartupReport(TracedLlmOptions options, ILoggerFactory loggers, EndpointDataSource? endpoints = null) : IHostedLifecycleService
+internal sealed class TracedLlmStartupReport(IOptions<TracedLlmOptions> options, ILoggerFactory loggers, EndpointDataSource? endpoints = null) : IHostedLifecycleService
 {
     /// <summary>The log category of the report.</summary>
     public const string LoggerCategory = "TracedLlm.Startup";
@@ -25,7 +26,8 @@ internal sealed class TracedLlmStartupReport(TracedLlmOptions options, ILoggerFa
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
-        if (options.LogStartupReport && endpoints is not null)
+        // Read once started: the host validates every options type before (a wrong one fails the start with all of them).
+        if (options.Value.LogStartupReport && endpoints is not null)
         {
             Report(endpoints, loggers.CreateLogger(LoggerCategory));
         }
