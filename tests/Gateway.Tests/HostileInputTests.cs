@@ -179,9 +179,7 @@ public sealed class HostileInputTests : IDisposable
     public async Task KestrelsVerdictOnABrokenChunkIsA400InTheRoutesFormat(string chunkSize)
     {
         using var host = new GatewayHost();
-        host.UseKestrel(0);
-        host.StartServer();
-        var address = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = host.StartKestrel();
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(address.Host, address.Port);
         var stream = tcp.GetStream();

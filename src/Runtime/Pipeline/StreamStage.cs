@@ -49,6 +49,10 @@ public static class StreamStage
                 break;
             }
 
+            // A chunk that arrives once the request was cancelled (its client left, its deadline
+            // passed, a during-call guardrail failed or blocked) is not written: nothing follows a
+            // block, and the answer the failure path writes follows no half-sent event.
+            cancellation.ThrowIfCancellationRequested();
             var chunk = enumerator.Current;
             kept?.Add(chunk);
             if (call.StreamedChunks++ == 0)
@@ -63,7 +67,7 @@ public static class StreamStage
             {
                 // The handler went on after its terminal event: keep the order it chose.
                 call.HeldTerminalEvent = null;
-                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early), cancellation).ConfigureAwait(false);
+                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early)).ConfigureAwait(false);
             }
 
             if (ServerSentEvents.IsTerminal(json, name))
@@ -72,7 +76,7 @@ public static class StreamStage
             }
             else
             {
-                await ServerSentEvents.WriteEventAsync(response, json, name, cancellation).ConfigureAwait(false);
+                await ServerSentEvents.WriteEventAsync(response, json, name).ConfigureAwait(false);
             }
 
             call.LastChunkTimestamp = Stopwatch.GetTimestamp();
@@ -102,11 +106,11 @@ public static class StreamStage
         if (call.HeldTerminalEvent is { } terminal)
         {
             call.HeldTerminalEvent = null;
-            await ServerSentEvents.WriteEventAsync(response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal), httpContext.RequestAborted).ConfigureAwait(false);
+            await ServerSentEvents.WriteEventAsync(response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal)).ConfigureAwait(false);
         }
         else if (call.Route.ErrorFormat != WireFormat.Anthropic)
         {
-            await ServerSentEvents.WriteDoneAsync(response, httpContext.RequestAborted).ConfigureAwait(false);
+            await ServerSentEvents.WriteDoneAsync(response).ConfigureAwait(false);
         }
 
         if (call.Span is { IsAllDataRequested: true } span)
