@@ -271,7 +271,7 @@ public sealed partial class TracedLlmRouteGenerator
         /// </summary>
         private static void EmitHttpResultTail(IndentedTextWriter w, string request, string value)
         {
-            w.WriteLine("await LlmStage.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
+            w.WriteLine($"await LlmStage.CompleteDuringCallGuardrailsAsync(call, {value}).ConfigureAwait(false);");
             w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, {value}).ConfigureAwait(false);");
             w.WriteLine($"await ResultStage.WriteAsync(call, {value}).ConfigureAwait(false);");
             w.WriteLine("llm = LlmStage.EndSpan(llm, server);");

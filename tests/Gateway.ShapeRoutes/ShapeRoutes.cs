@@ -82,6 +82,13 @@ public static class ShapeRoutes
             ? Results.Text($"data: {{\"provider\":\"{provider}\"}}\n\ndata: [DONE]\n\n", "text/event-stream")
             : Results.Json(new ErrorReply(provider), statusCode: StatusCodes.Status200OK);
 
+    /// <summary>
+    /// A relay whose upstream is cut after its first event: the result writes the event and reports
+    /// it through the hook a relay uses, then fails, as a relay's reader does on a truncated stream.
+    /// </summary>
+    [TracedLlmRoute("POST", "/relay/cut/v1/chat/completions")]
+    public static IResult RelayCut(LlmCall call) => new CutStream(call);
+
     /// <summary>The handler's own error results, by the status the client asks for.</summary>
     [TracedLlmRoute("POST", "/v1/errors/{status:int}")]
     public static IResult Fail(int status) => status switch
@@ -99,5 +106,20 @@ public static class ShapeRoutes
             cancellationToken.ThrowIfCancellationRequested();
             yield return new DeploymentChunk(backend, i);
         }
+    }
+}
+
+/// <summary>Writes one server-sent event, reports it, then fails as a cut upstream does.</summary>
+internal sealed class CutStream(LlmCall call) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        await response.WriteAsync("data: {\"delta\":\"first\"}\n\n", httpContext.RequestAborted);
+        await response.Body.FlushAsync(httpContext.RequestAborted);
+        TracedLlm.Pipeline.StreamStage.ReportEventWritten(call);
+        throw new UpstreamException(502, "The upstream provider cut the stream.");
     }
 }

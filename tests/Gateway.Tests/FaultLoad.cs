@@ -68,8 +68,8 @@ public sealed record LoadRequest(int Index, LoadKind Kind, WireFormat Format, bo
         var (cell, expected) = (match.Cell!, match.Expected);
         if (!match.Exact && expected.Answer is not (Answer.Nothing or Answer.ErrorResultsOwn))
         {
-            // (An error result's answer is the handler's own, whenever it came.)
-            // When it landed decided the answer's form: the contract is that it matches what was sent by then.
+            // When it landed decided the answer's form: the contract is that it matches what was sent by then
+            // (an error result is its own answer, written before any chunk, whenever it lands).
             expected = expected with { Answer = client.ContentType == "text/event-stream" ? Answer.StreamErrorEvent : Answer.Json };
         }
 

@@ -423,23 +423,23 @@ internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
     public ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken)
     {
         var run = plan.Of(call.HttpContext);
-        switch (run.For(FaultSite.HandlerBeforeLlmCall))
+        return (run.For(FaultSite.HandlerBeforeLlmCall), run.For(FaultSite.TargetChooser)) switch
         {
-            case Fault.ErrorResult:
-                return ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable));
-            case { } fault:
-                return FailedAsync(run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken));
-        }
+            (Fault.ErrorResult, _) => ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable)),
+            ({ } fault, _) => ThenNothingAsync(run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)),
 
-        // The handler's own upstream call on targets it chooses: after the step, before the sample's provider.
-        return run.For(FaultSite.TargetChooser) is { } chooserFault
-            ? FailedAsync(ChooseAfterAFailureAsync(call, chooserFault))
-            : FailedAsync(new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken)));
+            // The handler's own upstream call on targets it chooses: after the step, before the sample's provider.
+            (null, { } chooserFault) => ThenNothingAsync(ChooseAfterAFailureAsync(call, chooserFault)),
+            (null, null) => ThenNothingAsync(new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken))),
+        };
     }
 
-    private static async ValueTask<IResult?> FailedAsync(ValueTask failing)
+    private static ValueTask<IResult?> ThenNothingAsync(ValueTask step) =>
+        step.IsCompletedSuccessfully ? ValueTask.FromResult<IResult?>(null) : AwaitAsync(step);
+
+    private static async ValueTask<IResult?> AwaitAsync(ValueTask step)
     {
-        await failing;
+        await step;
         return null;
     }
 

@@ -188,6 +188,35 @@ public sealed class ParameterBindingTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ARelayedStreamThatFailsAfterItsFirstEventEndsWithAnErrorEvent()
+    {
+        var (app, address) = await StartAsync();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            using var response = await client.SendAsync(Post("/relay/cut/v1/chat/completions", """{"model":"gpt-4o","stream":true}"""));
+            Assert.Equal(200, (int)response.StatusCode);
+            var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
+
+            // The relayed event as it came, then the failure in the route's format: never a cut connection, never [DONE].
+            Assert.Equal(2, events.Count);
+            Assert.Equal("""{"delta":"first"}""", events[0].Data);
+            using var error = JsonDocument.Parse(events[1].Data);
+            Assert.Equal("The upstream provider cut the stream.", error.RootElement.GetProperty("error").GetProperty("message").GetString());
+
+            var trace = await _spans.SingleTraceAsync();
+            Assert.Equal(ActivityStatusCode.Error, trace.Server.Status);
+            Assert.Equal(typeof(UpstreamException).FullName, trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+            Assert.Equal(502, Assert.Single(_logged).StatusCode);
+            _spans.AssertAllEnded();
+        }
+        finally
+        {
+            await LoopbackApp.StopAsync(app);
+        }
+    }
+
     [Theory]
     [InlineData(400, "application/json", "{\"reason\":\"the handler's own 400\"}", "The route's handler answered 400 Bad Request.")]
     [InlineData(404, null, "", "The route's handler answered 404 Not Found.")]

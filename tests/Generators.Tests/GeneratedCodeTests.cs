@@ -105,7 +105,7 @@ public sealed class GeneratedCodeTests
             "Activity", "AuthStage", "EnvelopeReader", "Exception", "FailurePath", "GuardrailMode", "HttpContext",
             "LlmStage", "PreCallStage", "RequestEnvelope", "RequestStage", "ResultStage", "ServiceProviderServiceExtensions",
             "Stopwatch", "StreamStage", "Task", "TracedLlmGateway", "TracedLlmOptions", "TracedRouteInfo", "Utf8JsonReader",
-            "WireFormat", "LlmCall",
+            "WireFormat", "ParameterStage", "ServiceProviderKeyedServiceExtensions", "TracedParameterSource", "TracedRouteParameter", "LlmCall",
         };
         var clashing = string.Join("\n", names.Select(name => $"internal sealed class {name} {{ }}"));
         var run = GeneratorHarness.Run(
@@ -127,7 +127,14 @@ public sealed class GeneratedCodeTests
                 internal static class Routes
                 {
                     [global::TracedLlm.TracedLlmRoute("POST", "/v1/chat/completions")]
-                    public static global::System.Threading.Tasks.Task<Body> Chat(Body request, global::TracedLlm.LlmCall call, IUpstream upstream, global::Microsoft.AspNetCore.Http.HttpContext httpContext, global::System.Threading.CancellationToken cancellationToken) =>
+                    public static global::System.Threading.Tasks.Task<Body> Chat(
+                        Body request,
+                        global::TracedLlm.LlmCall call,
+                        IUpstream upstream,
+                        global::Microsoft.AspNetCore.Http.HttpContext httpContext,
+                        global::System.Threading.CancellationToken cancellationToken,
+                        [global::Microsoft.AspNetCore.Mvc.FromQuery] int? n,
+                        [global::Microsoft.Extensions.DependencyInjection.FromKeyedServices("spare")] IUpstream spare) =>
                         global::System.Threading.Tasks.Task.FromResult(request);
 
                     [global::TracedLlm.TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -142,7 +149,10 @@ public sealed class GeneratedCodeTests
 
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationProblems());
-        Assert.Contains("using RequestStage = global::TracedLlm.Pipeline.RequestStage;", run.Source("Contoso_Routes_Chat.g.cs"), StringComparison.Ordinal);
+        var chat = run.Source("Contoso_Routes_Chat.g.cs");
+        Assert.Contains("using RequestStage = global::TracedLlm.Pipeline.RequestStage;", chat, StringComparison.Ordinal);
+        Assert.Contains("using ParameterStage = global::TracedLlm.Pipeline.ParameterStage;", chat, StringComparison.Ordinal);
+        Assert.Contains("using ServiceProviderKeyedServiceExtensions = global::Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions;", chat, StringComparison.Ordinal);
     }
 
     [Fact]

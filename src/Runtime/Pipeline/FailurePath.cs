@@ -157,14 +157,14 @@ public static class FailurePath
     /// </summary>
     private static async ValueTask AnswerAsync(LlmCall call, Failure failure, Activity? server)
     {
-        var httpContext = call.HttpContext;
-        var response = httpContext.Response;
         if (failure.Answered)
         {
-            // The handler's own result answered (its status and body): nothing more is written.
+            // The handler's error result has answered the client: nothing is written over it.
             return;
         }
 
+        var httpContext = call.HttpContext;
+        var response = httpContext.Response;
         if (failure.Code == ClientDisconnected)
         {
             // Nothing is written. Kestrel records 499 itself only once it has cancelled the request
