@@ -115,7 +115,11 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("RequestEnvelope envelope;");
             Open(w, "try");
             w.WriteLine("var body = await RequestStage.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
-            w.WriteLine("envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options);");
+            // The shape of the body's type; a parameter that is the body only when DI lacks its type is looked up at run time (decided once, at start-up).
+            var shape = body != default
+                ? $"RequestShape.Of<{body.TypeOfName}>(gateway)"
+                : Enumerable.Reverse(candidates).Aggregate("RequestShape.Untyped", (rest, candidate) => $"(gateway.IsService<{candidate.TypeOfName}>() ? {rest} : RequestShape.Of<{candidate.TypeOfName}>(gateway))");
+            w.WriteLine($"envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options, {shape});");
             Close(w);
             Open(w, "catch (Exception exception)");
             w.WriteLine("// Kept and raised inside proxy_pre_call: a bad body still gets its spans and its error response.");
@@ -301,11 +305,14 @@ public sealed partial class TracedLlmRouteGenerator
 
         private static void EmitEnvelopeReader(IndentedTextWriter w, bool sharedSlot)
         {
-            w.WriteLine("/// <summary>Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.</summary>");
-            Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options)");
+            w.WriteLine("/// <summary>");
+            w.WriteLine("/// Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.");
+            w.WriteLine("/// A body that readers could read two ways (a repeated or case-varied property name) is refused as it is read.");
+            w.WriteLine("/// </summary>");
+            Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options, RequestShape shape)");
             w.WriteLine(sharedSlot
-                ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Shared, options);"
-                : "var envelope = new EnvelopeReader(body, MetadataSlot, options);");
+                ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Shared, options, shape);"
+                : "var envelope = new EnvelopeReader(body, MetadataSlot, options, shape);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
             w.WriteLine("envelope.ReadStart(ref reader);");
             Open(w, "while (envelope.ReadPropertyName(ref reader))");

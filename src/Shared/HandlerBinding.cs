@@ -332,9 +332,10 @@ internal static class HandlerBinding
     public static AttributeData? RouteAttribute(IMethodSymbol method) =>
         method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName);
 
-    /// <summary>A type a JSON object deserializes into: a concrete class or struct, not a text value, not object.</summary>
+    /// <summary>A type a JSON object deserializes into: a concrete class or struct, not a text value, not object; or a JsonNode (read as a JsonObject).</summary>
     private static bool CanHoldObject(ITypeSymbol type) =>
-        type.TypeKind is TypeKind.Class or TypeKind.Struct
+        type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString() == "System.Text.Json.Nodes.JsonNode"
+        || type.TypeKind is TypeKind.Class or TypeKind.Struct
         && !type.IsAbstract
         && type.SpecialType is not (SpecialType.System_Object or SpecialType.System_String)
         && ParseOf(type).Parse is ValueParse.None;
