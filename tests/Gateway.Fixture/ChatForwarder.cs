@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Net.Http;
 using System.Net.Http.Headers;
@@ -31,6 +32,43 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
         TotalTimeout = TimeSpan.FromSeconds(60),
         MaxAttempts = 5,
     };
+
+    /// <summary>A policy whose circuit breaker (not the gateway's health) keeps a failing backend out.</summary>
+    public static readonly LlmRetryPolicy BreakerPolicy = new()
+    {
+        AttemptTimeout = TimeSpan.FromSeconds(30),
+        CircuitBreaker = new LlmCircuitBreaker { MinimumThroughput = 2, FailureRatio = 0.5, BreakDuration = TimeSpan.FromSeconds(30) },
+    };
+
+    /// <summary>What the chooser of <see cref="CompleteByPriorityAsync"/> was told, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<LlmAttemptFailure> ChooserHeard { get; } = new();
+
+    /// <summary>
+    /// The backends in priority order, whatever their health: the next one after each failure, the
+    /// policy's circuit breaker deciding which are called at all.
+    /// </summary>
+    public Task<IResult> CompleteByPriorityAsync(LlmCall call, string model) =>
+        call.ExecuteAsync(failed => NextByPriority(failed, model), BreakerPolicy, async (attempt, cancellationToken) =>
+        {
+            var backend = router.Get(attempt.Target.BackendId!);
+            using var request = Request(backend, "/v1/chat/completions", call.UpstreamBody);
+            using var response = await UpstreamHttp.SendAsync(httpClients.CreateClient(nameof(ChatForwarder)), request, attempt, cancellationToken);
+            var answer = Encoding.UTF8.GetString((await UpstreamHttp.ReadBodyAsync(response, attempt.MaxResponseBytes, cancellationToken)).Span);
+            return Results.Content(answer, "application/json", Encoding.UTF8);
+        });
+
+    private LlmTarget? NextByPriority(LlmAttemptFailure? failed, string model)
+    {
+        var ordered = router.Backends.Where(b => b.Models.Contains(model, StringComparer.OrdinalIgnoreCase)).OrderBy(b => b.Priority).ToList();
+        if (failed is null)
+        {
+            return Target(ordered[0], model);
+        }
+
+        ChooserHeard.Enqueue(failed);
+        var next = ordered.FindIndex(b => b.Id == failed.Target.BackendId) + 1;
+        return next < ordered.Count ? Target(ordered[next], model) : null;
+    }
 
     /// <summary>
     /// The load balancer's retry loop: pick the best healthy backend, forward, read its health from

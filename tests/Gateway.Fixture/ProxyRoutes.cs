@@ -55,6 +55,11 @@ public static class ProxyRoutes
             ? LlmResult.Stream(forwarder.StreamAsync(call, model))
             : LlmResult.Http(await forwarder.CompleteAsync(call, model));
     }
+
+    /// <summary>The same backends by priority alone, a circuit breaker keeping a failing one out.</summary>
+    [TracedLlmRoute("POST", "/by-priority/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
+    public static Task<IResult> ChatCompletionsByPriority(JsonElement body, LlmCall call, ChatForwarder forwarder) =>
+        forwarder.CompleteByPriorityAsync(call, call.Model ?? string.Empty);
 }
 
 /// <summary>OpenAI's error shape.</summary>

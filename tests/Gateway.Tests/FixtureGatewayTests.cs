@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using TracedLlm.Gateway.Fixture;
 using TracedLlm.Telemetry;
 
@@ -183,6 +184,40 @@ public sealed class FixtureGatewayTests : IDisposable
     }
 
     [Fact]
+    public async Task WithACircuitBreakerAnOpenCircuitIsAFailureWithoutAnAttemptThatTheChooserHears()
+    {
+        await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
+            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(500) }),
+            ("BACKEND_2", 2, new[] { UpstreamStub.Reply.Status(200) }));
+        const string Path = "/by-priority/v1/chat/completions";
+        const string Body = """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""";
+
+        // Two failures of two on backend 1 open its circuit; each request still answers from backend 2.
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await gateway.PostAsync(Path, Body);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            _spans.Clear();
+        }
+
+        using (var response = await gateway.PostAsync(Path, Body))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Backend 1 was not called: no attempt for it, and the one made names the open circuit.
+        var attempt = Assert.Single(await AttemptsAsync());
+        Assert.Equal(("BACKEND_2", "fallback", typeof(UpstreamCircuitOpenException).FullName), ((string)attempt.GetTagItem(AttributeNames.BackendId)!, (string)attempt.GetTagItem(AttributeNames.AttemptKind)!, (string?)attempt.GetTagItem(AttributeNames.AttemptReason)));
+        Assert.Equal(new[] { 2, 3 }, gateway.Backends.Select(b => b.Calls));
+        var heard = gateway.Services.GetRequiredService<ChatForwarder>().ChooserHeard.ToArray();
+        Assert.Equal(3, heard.Length);
+        Assert.All(heard.Take(2), failure => Assert.Equal((500, "BACKEND_1"), (failure.StatusCode!.Value, failure.Target.BackendId!)));
+        Assert.IsType<UpstreamCircuitOpenException>(heard[2].Exception);
+        Assert.Null(heard[2].Attempt);
+        Assert.Equal("BACKEND_1", heard[2].Target.BackendId);
+    }
+
+    [Fact]
     public async Task AStreamFallsBackToTheNextBackendTheRouterChoosesBeforeItsFirstChunk()
     {
         await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
@@ -283,6 +318,8 @@ internal sealed class FixtureGateway : IAsyncDisposable
     }
 
     public IReadOnlyList<UpstreamStub> Backends { get; }
+
+    public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts one backend per entry (answering on <paramref name="backendPattern"/>), then the gateway over them.</summary>
     public static async Task<FixtureGateway> StartAsync(string backendPattern, params (string Id, int Priority, UpstreamReply[] Replies)[] backends)
