@@ -49,13 +49,7 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
     /// </summary>
     public Task<IResult> CompleteByPriorityAsync(LlmCall call, string model) =>
         call.ExecuteAsync(failed => NextByPriority(failed, model), BreakerPolicy, async (attempt, cancellationToken) =>
-        {
-            var backend = router.Get(attempt.Target.BackendId!);
-            using var request = Request(backend, "/v1/chat/completions", call.UpstreamBody);
-            using var response = await UpstreamHttp.SendAsync(httpClients.CreateClient(nameof(ChatForwarder)), request, attempt, cancellationToken);
-            var answer = Encoding.UTF8.GetString((await UpstreamHttp.ReadBodyAsync(response, attempt.MaxResponseBytes, cancellationToken)).Span);
-            return Results.Content(answer, "application/json", Encoding.UTF8);
-        });
+            Results.Content(await SendAsync(call, attempt, cancellationToken), "application/json", Encoding.UTF8));
 
     private LlmTarget? NextByPriority(LlmAttemptFailure? failed, string model)
     {
@@ -138,13 +132,19 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
     public Task<IResult> CompleteAsync(LlmCall call, string model) =>
         call.ExecuteAsync(failed => NextTarget(failed, model), Policy, async (attempt, cancellationToken) =>
         {
-            var backend = router.Get(attempt.Target.BackendId!);
-            using var request = Request(backend, "/v1/chat/completions", call.UpstreamBody);
-            using var response = await UpstreamHttp.SendAsync(httpClients.CreateClient(nameof(ChatForwarder)), request, attempt, cancellationToken);
-            var answer = Encoding.UTF8.GetString((await UpstreamHttp.ReadBodyAsync(response, attempt.MaxResponseBytes, cancellationToken)).Span);
+            var answer = await SendAsync(call, attempt, cancellationToken);
             RecordAnswer(call, attempt, answer);
             return Results.Content(answer, "application/json", Encoding.UTF8);
         });
+
+    /// <summary>One try on the attempt's backend: an error status is the <see cref="UpstreamException"/> the policy and the chooser read.</summary>
+    private async Task<string> SendAsync(LlmCall call, LlmAttempt attempt, CancellationToken cancellationToken)
+    {
+        var backend = router.Get(attempt.Target.BackendId!);
+        using var request = Request(backend, "/v1/chat/completions", call.UpstreamBody);
+        using var response = await UpstreamHttp.SendAsync(httpClients.CreateClient(nameof(ChatForwarder)), request, attempt, cancellationToken);
+        return Encoding.UTF8.GetString((await UpstreamHttp.ReadBodyAsync(response, attempt.MaxResponseBytes, cancellationToken)).Span);
+    }
 
     /// <summary>The streamed call: the same choice of backends, until one sends its first chunk.</summary>
     public IAsyncEnumerable<JsonElement> StreamAsync(LlmCall call, string model) =>
