@@ -240,7 +240,7 @@ public class PipelineBenchmarks
     {
         var envelope = new EnvelopeReader(body, "metadata", _gateway.Options);
         var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);
-        EnvelopeReader.ReadStart(ref reader);
+        envelope.ReadStart(ref reader);
         while (envelope.ReadPropertyName(ref reader))
         {
             if (reader.ValueTextEquals("metadata"u8))
