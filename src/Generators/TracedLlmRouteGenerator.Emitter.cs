@@ -110,7 +110,11 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("RequestEnvelope envelope;");
             Open(w, "try");
             w.WriteLine("var body = await RequestStage.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
-            w.WriteLine("envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options);");
+            // The names the body's type binds (one reading, case variants refused): a body that may be a
+            // service is the first that is not one (the route builder saw to it that there is one at most).
+            var shape = body != default ? $"RequestShape.Of<{body.TypeOfName}>(gateway)"
+                : Enumerable.Reverse(candidates).Aggregate("RequestShape.Untyped", (otherwise, candidate) => $"RequestShape.OfBodyOrService<{candidate.TypeOfName}>(gateway, {otherwise})");
+            w.WriteLine($"envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options, {shape});");
             Close(w);
             Open(w, "catch (Exception exception)");
             w.WriteLine("// Kept and raised inside proxy_pre_call: a bad body still gets its spans and its error response.");
@@ -296,9 +300,12 @@ public sealed partial class TracedLlmRouteGenerator
 
         private static void EmitEnvelopeReader(IndentedTextWriter w)
         {
-            w.WriteLine("/// <summary>Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.</summary>");
-            Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options)");
-            w.WriteLine("var envelope = new EnvelopeReader(body, MetadataSlot, options);");
+            w.WriteLine("/// <summary>");
+            w.WriteLine("/// Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.");
+            w.WriteLine("/// A body that readers could read two ways (a repeated or case-varied property name) is refused as it is read.");
+            w.WriteLine("/// </summary>");
+            Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options, RequestShape shape)");
+            w.WriteLine("var envelope = new EnvelopeReader(body, MetadataSlot, options, shape);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
             w.WriteLine("envelope.ReadStart(ref reader);");
             Open(w, "while (envelope.ReadPropertyName(ref reader))");
