@@ -228,28 +228,5 @@ public class PipelineBenchmarks
         return context;
     }
 
-<<<<<<< HEAD
-    /// <summary>The same body read as the generated route's emitted reader does.</summary>
-    private RequestEnvelope ReadEnvelope(ReadOnlyMemory<byte> body)
-    {
-        var envelope = new EnvelopeReader(body, "metadata", _gateway.Options);
-        var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);
-        envelope.ReadStart(ref reader);
-        while (envelope.ReadPropertyName(ref reader))
-        {
-            if (reader.ValueTextEquals("metadata"u8))
-            {
-                envelope.ReadSlot(ref reader);
-            }
-            else
-            {
-                envelope.ReadOtherProperty(ref reader);
-            }
-        }
-
-        return envelope.Build();
-    }
-=======
     private RequestEnvelope ReadEnvelope(ReadOnlyMemory<byte> body) => EmittedReader.Read(body, _gateway);
->>>>>>> main
 }
