@@ -115,10 +115,10 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("RequestEnvelope envelope;");
             Open(w, "try");
             w.WriteLine("var body = await RequestStage.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
-            // The shape of the body's type; a parameter that is the body only when DI lacks its type is looked up at run time (decided once, at start-up).
-            var shape = body != default
-                ? $"RequestShape.Of<{body.TypeOfName}>(gateway)"
-                : Enumerable.Reverse(candidates).Aggregate("RequestShape.Untyped", (rest, candidate) => $"(gateway.IsService<{candidate.TypeOfName}>() ? {rest} : RequestShape.Of<{candidate.TypeOfName}>(gateway))");
+            // The names the body's type binds (one reading, case variants refused): a body that may be a
+            // service is the first that is not one (the route builder saw to it that there is one at most).
+            var shape = body != default ? $"RequestShape.Of<{body.TypeOfName}>(gateway)"
+                : Enumerable.Reverse(candidates).Aggregate("RequestShape.Untyped", (otherwise, candidate) => $"RequestShape.OfBodyOrService<{candidate.TypeOfName}>(gateway, {otherwise})");
             w.WriteLine($"envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options, {shape});");
             Close(w);
             Open(w, "catch (Exception exception)");

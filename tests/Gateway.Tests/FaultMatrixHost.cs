@@ -73,6 +73,7 @@ public sealed class FaultMatrixHost : IAsyncLifetime
         var client = new FaultyChatClient(new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero)), Plan, new HttpContextAccessor());
         builder.Services.AddSingleton(TestProviders.Router(new ChatClientProvider(EmbeddedChatClient.ProviderName, client)));
         builder.Services.AddRequestTimeouts();
+        builder.Services.AddFaultRouteServices();
 
         _app = builder.Build();
         _app.Use(async (context, next) =>
