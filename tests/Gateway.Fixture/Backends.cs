@@ -25,6 +25,9 @@ public sealed class BackendConfig
 
     /// <summary>The models this backend serves on the OpenAI-compatible route (its model group).</summary>
     public IReadOnlyList<string> Models { get; init; } = Array.Empty<string>();
+
+    /// <summary>The model group to fall back to when every deployment of this backend's group failed (LiteLLM's fallbacks).</summary>
+    public string? FallbackModel { get; init; }
 }
 
 /// <summary>

@@ -137,6 +137,54 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
             return Results.Content(answer, "application/json", Encoding.UTF8);
         });
 
+    /// <summary>
+    /// LiteLLM's terms on the same backends: the client's model names a model group, and another
+    /// deployment of the group after a failure is a retry (the gateway says so: a different backend
+    /// would otherwise be counted a fallback); the deployments of the group's fallback
+    /// (<see cref="BackendConfig.FallbackModel"/>) are fallbacks. The loop walks each group by
+    /// priority over its healthy deployments, marks health from each failure, and ends with the last
+    /// failure when none is left.
+    /// </summary>
+    public async Task<IResult> CompleteInModelGroupsAsync(LlmCall call, string model)
+    {
+        var groups = new List<string> { model };
+        if (router.Backends.FirstOrDefault(b => b.Models.Contains(model, StringComparer.OrdinalIgnoreCase))?.FallbackModel is { } fallback)
+        {
+            groups.Add(fallback);
+        }
+
+        Exception? last = null;
+        foreach (var group in groups)
+        {
+            var deployments = router.Backends.Where(b => b.Models.Contains(group, StringComparer.OrdinalIgnoreCase) && router.Health.IsHealthy(b.Id)).OrderBy(b => b.Priority).ToList();
+            foreach (var backend in deployments)
+            {
+                var kind = last is null ? AttemptKind.Initial : group == model ? AttemptKind.Retry : AttemptKind.Fallback;
+                using var attempt = call.StartAttempt(Target(backend, group), kind);
+                try
+                {
+                    var answer = await SendAsync(call, attempt, call.CancellationToken);
+                    RecordAnswer(call, attempt, answer);
+                    attempt.Succeed();
+                    return Results.Content(answer, "application/json", Encoding.UTF8);
+                }
+                catch (UpstreamException failure)
+                {
+                    attempt.Fail(failure);
+                    if (failure is not (UpstreamUnreachableException or UpstreamTimeoutException) && failure.UpstreamStatusCode is not (429 or >= 500))
+                    {
+                        throw;
+                    }
+
+                    router.Health.MarkUnhealthy(backend.Id, failure.RetryAfter ?? BackendHealth.DefaultPause);
+                    last = failure;
+                }
+            }
+        }
+
+        throw last ?? new UpstreamUnavailableException($"No healthy deployment serves '{model}'.");
+    }
+
     /// <summary>One try on the attempt's backend: an error status is the <see cref="UpstreamException"/> the policy and the chooser read.</summary>
     private async Task<string> SendAsync(LlmCall call, LlmAttempt attempt, CancellationToken cancellationToken)
     {

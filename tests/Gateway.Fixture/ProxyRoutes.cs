@@ -56,6 +56,11 @@ public static class ProxyRoutes
             : LlmResult.Http(await forwarder.CompleteAsync(call, model));
     }
 
+    /// <summary>The same backends in LiteLLM's terms: the model group's deployments are retries, its fallback group's fallbacks.</summary>
+    [TracedLlmRoute("POST", "/groups/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
+    public static Task<IResult> ChatCompletionsInModelGroups(JsonElement body, LlmCall call, ChatForwarder forwarder) =>
+        forwarder.CompleteInModelGroupsAsync(call, call.Model ?? string.Empty);
+
     /// <summary>The same backends by priority alone, a circuit breaker keeping a failing one out.</summary>
     [TracedLlmRoute("POST", "/by-priority/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
     public static Task<IResult> ChatCompletionsByPriority(JsonElement body, LlmCall call, ChatForwarder forwarder) =>

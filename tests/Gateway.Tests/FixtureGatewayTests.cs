@@ -218,6 +218,41 @@ public sealed class FixtureGatewayTests : IDisposable
     }
 
     [Fact]
+    public async Task AGatewayThatSaysTheKindGetsItsOwnRetriesAndFallbacksCountedInOrder()
+    {
+        // LiteLLM's terms: another deployment of the model group is a retry, the fallback group's a fallback.
+        await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
+            ("EASTUS", 1, "gpt-4o", "gpt-4o-mini", new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "30")) }),
+            ("WESTUS", 2, "gpt-4o", "gpt-4o-mini", new[] { UpstreamStub.Reply.Status(503) }),
+            ("MINI_1", 1, "gpt-4o-mini", null, new[] { UpstreamStub.Reply.Status(200) }));
+        const string Path = "/groups/v1/chat/completions";
+
+        using (var response = await gateway.PostAsync(Path, """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var attempts = await AttemptsAsync();
+        Assert.Equal(new[] { (0, "initial", "EASTUS", "gpt-4o"), (1, "retry", "WESTUS", "gpt-4o"), (2, "fallback", "MINI_1", "gpt-4o-mini") },
+            attempts.Select(a => ((int)a.GetTagItem(AttributeNames.AttemptIndex)!, (string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.BackendId)!, (string)a.GetTagItem(AttributeNames.GenAiRequestModel)!)));
+        Assert.Equal(new object?[] { null, typeof(UpstreamException).FullName, typeof(UpstreamException).FullName }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
+        var llm = (await _spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal((1, 1, "MINI_1"), ((int)llm.GetTagItem(AttributeNames.AttemptRetries)!, (int)llm.GetTagItem(AttributeNames.AttemptFallbacks)!, (string)llm.GetTagItem(AttributeNames.BackendId)!));
+
+        // Both gpt-4o deployments are out for their pause: the next request starts on the fallback group, an initial attempt.
+        _spans.Clear();
+        using (var response = await gateway.PostAsync(Path, """{"model":"gpt-4o","messages":[{"role":"user","content":"again"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var next = Assert.Single(await AttemptsAsync());
+        Assert.Equal((0, "initial", "MINI_1"), ((int)next.GetTagItem(AttributeNames.AttemptIndex)!, (string)next.GetTagItem(AttributeNames.AttemptKind)!, (string)next.GetTagItem(AttributeNames.BackendId)!));
+        Assert.Equal(new[] { 1, 1, 2 }, gateway.Backends.Select(b => b.Calls));
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
     public async Task AStreamFallsBackToTheNextBackendTheRouterChoosesBeforeItsFirstChunk()
     {
         await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
@@ -321,8 +356,12 @@ internal sealed class FixtureGateway : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts one backend per entry (answering on <paramref name="backendPattern"/>), then the gateway over them.</summary>
-    public static async Task<FixtureGateway> StartAsync(string backendPattern, params (string Id, int Priority, UpstreamReply[] Replies)[] backends)
+    /// <summary>Starts one backend per entry (answering on <paramref name="backendPattern"/>), then the gateway over them, every backend serving gpt-4o.</summary>
+    public static Task<FixtureGateway> StartAsync(string backendPattern, params (string Id, int Priority, UpstreamReply[] Replies)[] backends) =>
+        StartAsync(backendPattern, backends.Select(b => (b.Id, b.Priority, "gpt-4o", (string?)null, b.Replies)).ToArray());
+
+    /// <summary>As above, each backend serving its own model group, with the group it falls back to.</summary>
+    public static async Task<FixtureGateway> StartAsync(string backendPattern, params (string Id, int Priority, string Model, string? FallbackModel, UpstreamReply[] Replies)[] backends)
     {
         var stubs = new List<UpstreamStub>();
         foreach (var backend in backends)
@@ -336,7 +375,8 @@ internal sealed class FixtureGateway : IAsyncDisposable
             Url = stubs[i].Address,
             Priority = backend.Priority,
             ApiKey = "backend-key-" + i,
-            Models = new[] { "gpt-4o" },
+            Models = new[] { backend.Model },
+            FallbackModel = backend.FallbackModel,
         }).ToArray();
         var (app, address) = await LoopbackApp.StartAsync(services => services.AddFixtureGateway(configs), app => app.MapFixtureGateway());
         return new FixtureGateway(app, address, stubs);
