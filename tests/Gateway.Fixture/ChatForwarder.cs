@@ -77,6 +77,19 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
             var backend = router.PickOneBackend();
             var deployment = backend.DeploymentName ?? deploymentName;
             using var attempt = call.StartAttempt(Target(backend, deployment));
+            if (BaseUrl(backend) is null)
+            {
+                // A backend whose URL cannot be built on is skipped, as LLMProxy's loop skips one: no request
+                // went out (the attempt is abandoned) and it stays out until the configuration is fixed.
+                router.Health.MarkUnhealthy(backend.Id, TimeSpan.FromDays(1));
+                if (router.HealthyCount() > 0)
+                {
+                    continue;
+                }
+
+                return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "No backend is configured correctly.");
+            }
+
             using var request = Request(backend, $"/openai/deployments/{deployment}/chat/completions?api-version={AzureApiVersion}", call.UpstreamBody);
             attempt.ApplyTraceContext(request);
 
@@ -233,7 +246,11 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
     }
 
     private static LlmTarget Target(BackendConfig backend, string model) =>
-        new(AzureProvider, model) { BackendId = backend.Id, Endpoint = new Uri(backend.Url) };
+        new(AzureProvider, model) { BackendId = backend.Id, Endpoint = BaseUrl(backend) };
+
+    /// <summary>The backend's URL when it is one requests can be sent to (absolute, http or https), else null.</summary>
+    private static Uri? BaseUrl(BackendConfig backend) =>
+        Uri.TryCreate(backend.Url, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) ? url : null;
 
     private static HttpRequestMessage Request(BackendConfig backend, string path, ReadOnlyMemory<byte> body)
     {

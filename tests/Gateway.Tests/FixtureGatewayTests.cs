@@ -218,6 +218,32 @@ public sealed class FixtureGatewayTests : IDisposable
     }
 
     [Fact]
+    public async Task ABackendTheLoopSkipsBeforeSendingIsAnAbandonedAttemptAndTheNextOneAFallback()
+    {
+        var misconfigured = new BackendConfig { Id = "BACKEND_0", Url = "backend-0.example:443/openai", Priority = 0, ApiKey = "backend-key-0", Models = new[] { "gpt-4o" } };
+        await using var gateway = await FixtureGateway.StartAsync(AzureBackendPath, new[] { misconfigured },
+            ("BACKEND_1", 1, "gpt-4o", null, new[] { UpstreamStub.Reply.Status(200) }));
+
+        using (var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"hi"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var attempts = await AttemptsAsync();
+        Assert.Equal(new[] { (0, "initial", "BACKEND_0", "abandoned"), (1, "fallback", "BACKEND_1", "success") },
+            attempts.Select(a => ((int)a.GetTagItem(AttributeNames.AttemptIndex)!, (string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.BackendId)!, (string)a.GetTagItem(AttributeNames.AttemptOutcome)!)));
+        Assert.Equal(ActivityStatusCode.Error, attempts[0].Status);
+        Assert.Null(attempts[0].GetTagItem(AttributeNames.ServerAddress));
+
+        // Abandoned is not failed: nothing names a failure as the fallback's reason, and the request succeeded.
+        Assert.Null(attempts[1].GetTagItem(AttributeNames.AttemptReason));
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Empty(tree.All(SpanNames.Failure));
+        Assert.Equal(1, tree.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.AttemptFallbacks));
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
     public async Task AGatewayThatSaysTheKindGetsItsOwnRetriesAndFallbacksCountedInOrder()
     {
         // LiteLLM's terms: another deployment of the model group is a retry, the fallback group's a fallback.
@@ -361,7 +387,11 @@ internal sealed class FixtureGateway : IAsyncDisposable
         StartAsync(backendPattern, backends.Select(b => (b.Id, b.Priority, "gpt-4o", (string?)null, b.Replies)).ToArray());
 
     /// <summary>As above, each backend serving its own model group, with the group it falls back to.</summary>
-    public static async Task<FixtureGateway> StartAsync(string backendPattern, params (string Id, int Priority, string Model, string? FallbackModel, UpstreamReply[] Replies)[] backends)
+    public static Task<FixtureGateway> StartAsync(string backendPattern, params (string Id, int Priority, string Model, string? FallbackModel, UpstreamReply[] Replies)[] backends) =>
+        StartAsync(backendPattern, Array.Empty<BackendConfig>(), backends);
+
+    /// <summary>As above, with backends configured beside the fake ones (a misconfigured one, say).</summary>
+    public static async Task<FixtureGateway> StartAsync(string backendPattern, BackendConfig[] configured, params (string Id, int Priority, string Model, string? FallbackModel, UpstreamReply[] Replies)[] backends)
     {
         var stubs = new List<UpstreamStub>();
         foreach (var backend in backends)
@@ -377,7 +407,7 @@ internal sealed class FixtureGateway : IAsyncDisposable
             ApiKey = "backend-key-" + i,
             Models = new[] { backend.Model },
             FallbackModel = backend.FallbackModel,
-        }).ToArray();
+        }).Concat(configured).ToArray();
         var (app, address) = await LoopbackApp.StartAsync(services => services.AddFixtureGateway(configs), app => app.MapFixtureGateway());
         return new FixtureGateway(app, address, stubs);
     }
