@@ -244,6 +244,26 @@ public sealed class FixtureGatewayTests : IDisposable
     }
 
     [Fact]
+    public async Task ABackendsEndpointIsRecordedAsItsHostAndPortOnly()
+    {
+        await using var stub = await UpstreamStub.StartAtAsync(AzureBackendPath, UpstreamStub.Reply.Status(200));
+        var withCredentials = new UriBuilder(stub.Address) { UserName = "gateway", Password = "url-secret" }.Uri.ToString().TrimEnd('/');
+        await using var gateway = await FixtureGateway.StartAsync(AzureBackendPath,
+            new[] { new BackendConfig { Id = "BACKEND_1", Url = withCredentials, Priority = 1, ApiKey = "backend-key", Models = new[] { "gpt-4o" } } });
+
+        using (var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"hi"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var attempt = Assert.Single(await AttemptsAsync());
+        Assert.Equal(("127.0.0.1", stub.Port), ((string)attempt.GetTagItem(AttributeNames.ServerAddress)!, (int)attempt.GetTagItem(AttributeNames.ServerPort)!));
+        var tree = await _spans.SingleTraceAsync();
+        Assert.DoesNotContain(tree.Spans, s => s.TagObjects.Any(t => t.Value?.ToString()?.Contains("url-secret", StringComparison.Ordinal) == true));
+        Assert.Equal(1, stub.Calls);
+    }
+
+    [Fact]
     public async Task AGatewayThatSaysTheKindGetsItsOwnRetriesAndFallbacksCountedInOrder()
     {
         // LiteLLM's terms: another deployment of the model group is a retry, the fallback group's a fallback.
