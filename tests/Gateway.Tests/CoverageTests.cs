@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TracedLlm.Gateway.Fixture;
@@ -89,6 +90,51 @@ public sealed class CoverageTests
     }
 
     [Fact]
+    public async Task ControllerActionsAndAPathScopedYarpRouteAreListedByTheLlmPathsTheyTake()
+    {
+        var (app, address) = await LoopbackApp.StartAsync(
+            services =>
+            {
+                services.AddFixtureGateway(Backends);
+                services.AddControllers().AddApplicationPart(typeof(LegacyProxyController).Assembly);
+                services.AddReverseProxy().LoadFromMemory(
+                    new[] { new RouteConfig { RouteId = "azure-openai", ClusterId = "backends", Match = new RouteMatch { Path = "/openai/{**rest}", Methods = new[] { "POST" } } } },
+                    new[] { new ClusterConfig { ClusterId = "backends", Destinations = new Dictionary<string, DestinationConfig> { ["BACKEND_1"] = new() { Address = "http://127.0.0.1:9" } } } });
+            },
+            app =>
+            {
+                app.MapFixtureGateway();
+                app.MapTracedLlmManifest();
+                app.MapControllers();
+                app.MapReverseProxy();
+            });
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            var manifest = JsonNode.Parse(await client.GetStringAsync("/tracedllm/manifest"))!;
+            var untraced = manifest["untracedEndpoints"]!.AsArray().ToDictionary(e => (string)e!["path"]!);
+
+            // The controller's completion actions, by their templates; its model list (a GET) is no LLM call.
+            Assert.Equal(new[] { "/openai/{**rest}", "api/llm/v1/completions", "api/llm/v1/embeddings" }, untraced.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(("POST", "endpoint"), ((string)untraced["api/llm/v1/embeddings"]!["method"]!, (string)untraced["api/llm/v1/embeddings"]!["source"]!));
+            Assert.Equal(new[] { "api/llm/v1/completions" }, Paths(untraced["api/llm/v1/completions"]!));
+
+            // YARP's Azure route takes the deployment paths the fixture does not trace, and not the chat one it does.
+            var yarp = untraced["/openai/{**rest}"]!;
+            Assert.Equal(("yarp", "POST", "azure-openai"), ((string)yarp["source"]!, (string)yarp["method"]!, (string)yarp["endpoint"]!));
+            var yarpPaths = Paths(yarp);
+            Assert.Contains("/openai/deployments/probe-deployment/embeddings", yarpPaths);
+            Assert.Contains("/openai/v1/responses", yarpPaths);
+            Assert.DoesNotContain("/openai/deployments/probe-deployment/chat/completions", yarpPaths);
+            Assert.All(yarpPaths, path => Assert.StartsWith("/openai/", path, StringComparison.Ordinal));
+        }
+        finally
+        {
+            await LoopbackApp.StopAsync(app);
+        }
+    }
+
+    [Fact]
     public async Task AnApplicationWhoseLlmPathsAreAllTracedHasAnEmptyListAndLogsNothing()
     {
         var logs = new LogCapture();
@@ -156,4 +202,19 @@ public sealed class CoverageTests
                 entries.Enqueue((category, logLevel, formatter(state, exception)));
         }
     }
+}
+
+/// <summary>An MVC proxy's controller, as the controller-based proxies write theirs (untraced).</summary>
+[ApiController]
+[Route("api/llm/v1")]
+public sealed class LegacyProxyController : ControllerBase
+{
+    [HttpPost("completions")]
+    public IActionResult Completions() => Ok();
+
+    [HttpPost("embeddings")]
+    public IActionResult Embeddings() => Ok();
+
+    [HttpGet("models")]
+    public IActionResult Models() => Ok();
 }
