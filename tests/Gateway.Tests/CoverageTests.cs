@@ -35,9 +35,7 @@ public sealed class CoverageTests
             {
                 services.AddFixtureGateway(Backends);
                 services.AddSingleton<ILoggerProvider>(logs);
-                services.AddReverseProxy().LoadFromMemory(
-                    new[] { new RouteConfig { RouteId = "catch-all", ClusterId = "backends", Match = new RouteMatch { Path = "{**catch-all}" } } },
-                    new[] { new ClusterConfig { ClusterId = "backends", Destinations = new Dictionary<string, DestinationConfig> { ["BACKEND_1"] = new() { Address = "http://127.0.0.1:9" } } } });
+                AddYarpRoute(services, "catch-all", new RouteMatch { Path = "{**catch-all}" });
             },
             app =>
             {
@@ -97,9 +95,7 @@ public sealed class CoverageTests
             {
                 services.AddFixtureGateway(Backends);
                 services.AddControllers().AddApplicationPart(typeof(LegacyProxyController).Assembly);
-                services.AddReverseProxy().LoadFromMemory(
-                    new[] { new RouteConfig { RouteId = "azure-openai", ClusterId = "backends", Match = new RouteMatch { Path = "/openai/{**rest}", Methods = new[] { "POST" } } } },
-                    new[] { new ClusterConfig { ClusterId = "backends", Destinations = new Dictionary<string, DestinationConfig> { ["BACKEND_1"] = new() { Address = "http://127.0.0.1:9" } } } });
+                AddYarpRoute(services, "azure-openai", new RouteMatch { Path = "/openai/{**rest}", Methods = new[] { "POST" } });
             },
             app =>
             {
@@ -175,6 +171,12 @@ public sealed class CoverageTests
 
         Assert.DoesNotContain(logs.Entries, e => e.Category == TracedLlmStartupReport.LoggerCategory);
     }
+
+    /// <summary>YARP with one route to the backends' cluster.</summary>
+    private static void AddYarpRoute(IServiceCollection services, string routeId, RouteMatch match) =>
+        services.AddReverseProxy().LoadFromMemory(
+            new[] { new RouteConfig { RouteId = routeId, ClusterId = "backends", Match = match } },
+            new[] { new ClusterConfig { ClusterId = "backends", Destinations = new Dictionary<string, DestinationConfig> { ["BACKEND_1"] = new() { Address = "http://127.0.0.1:9" } } } });
 
     private static string[] Paths(JsonNode endpoint) => endpoint["llmPaths"]!.AsArray().Select(p => (string)p!).ToArray();
 
