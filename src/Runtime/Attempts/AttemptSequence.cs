@@ -46,6 +46,10 @@ internal abstract class AttemptSequence : IDisposable
     // What the gateway's chooser threw: the call's failure, as it is (never classified as the upstream's).
     private ExceptionDispatchInfo? _chooserFailure;
 
+    // The call was cancelled before the gateway's chooser could be asked about a failure: the
+    // cancellation ends the call, not that failure (which its attempt keeps).
+    private bool _cancelledBeforeChoice;
+
     protected AttemptSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -104,6 +108,13 @@ internal abstract class AttemptSequence : IDisposable
         _chooserFailure?.Throw();
         if (outcome.Exception is { } exception)
         {
+            if (_cancelledBeforeChoice && exception is not OperationCanceledException)
+            {
+                // A during-call guardrail that failed (or a client that left) stopped the gateway's own
+                // routing: the failure path names that, as it does for any call its cancellation ended.
+                throw new OperationCanceledException("The call was cancelled before the gateway chose its next target.", exception, Call.CancellationToken);
+            }
+
             var failure = FinalFailure(exception);
             if (ReferenceEquals(failure, exception))
             {
@@ -179,7 +190,7 @@ internal abstract class AttemptSequence : IDisposable
 
     public bool ShouldRetry(Exception? failure)
     {
-        if (failure is null || CallCancelled || DeadlinePassed || failure is BrokenCircuitException || !Policy.IsRetryable(failure))
+        if (failure is null || StopsForCancellation(failure) || DeadlinePassed || failure is BrokenCircuitException || !Policy.IsRetryable(failure))
         {
             return false;
         }
@@ -207,7 +218,7 @@ internal abstract class AttemptSequence : IDisposable
 
     public bool ShouldFallBack(Exception? failure)
     {
-        if (failure is null || CallCancelled || DeadlinePassed)
+        if (failure is null || StopsForCancellation(failure) || DeadlinePassed)
         {
             return false;
         }
@@ -238,6 +249,23 @@ internal abstract class AttemptSequence : IDisposable
         _nextKind = AttemptKind.Fallback;
         _nextDelay = TimeSpan.Zero;
         return Policy.PipelineFor(CurrentTarget).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this);
+    }
+
+    /// <summary>
+    /// True when the call was cancelled: nothing more is tried. A failure after which the gateway's
+    /// chooser would have been asked, or had chosen a target, is then not the call's failure: the
+    /// cancellation is (see <see cref="_cancelledBeforeChoice"/>).
+    /// </summary>
+    private bool StopsForCancellation(Exception failure)
+    {
+        if (!CallCancelled)
+        {
+            return false;
+        }
+
+        // Unless the chooser had already answered that no target was left: the failure was the call's then.
+        _cancelledBeforeChoice |= _targets.IsChosen && failure is not OperationCanceledException && (!ReferenceEquals(failure, _choiceFor) || _choice is not null);
+        return true;
     }
 
     /// <summary>
