@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
@@ -6,6 +7,7 @@ using System.Net;
 using System.Net.Http;
 using System.Text;
 using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -373,6 +375,67 @@ public sealed class FixtureGatewayTests : IDisposable
         Assert.Equal("404", tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Empty(tree.All(SpanNames.UpstreamAttempt));
         Assert.Equal(0, gateway.Backends[0].Calls);
+    }
+
+    [Fact]
+    public async Task AnAnswerThatLandsAsADuringCallGuardrailFailsIsNotTheCallsFailureTheGuardrailsIs()
+    {
+        // Found by the fault matrix under load (target chooser x during-call guardrail): the backend's
+        // 503 arrived just as the guardrail failed and cancelled the call, the chooser was not asked,
+        // and the request was recorded as that 503 instead of the guardrail's failure.
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var guardrail = new GuardrailTests.TestGuardrail("moderation", GuardrailMode.DuringCall, async (_, _) =>
+        {
+            await sent.Task;
+            throw new InvalidOperationException("moderation backend broke");
+        });
+        var logged = new ConcurrentQueue<FailureContext>();
+        var backends = new[] { new BackendConfig { Id = "BACKEND_1", Url = "http://127.0.0.1:9", Priority = 1, ApiKey = "backend-key", Models = new[] { "gpt-4o" } } };
+        var (app, address) = await LoopbackApp.StartAsync(
+            services =>
+            {
+                services.AddFixtureGateway(backends);
+                services.AddSingleton<ILlmGuardrail>(guardrail);
+                services.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(logged));
+                services.AddHttpClient(nameof(ChatForwarder)).ConfigurePrimaryHttpMessageHandler(() => new AnswersOnceCancelled(sent, HttpStatusCode.ServiceUnavailable));
+            },
+            app => app.MapFixtureGateway());
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            using var response = await client.PostAsync(OpenAiPath, new StringContent("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"));
+
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            var tree = await _spans.SingleTraceAsync();
+            Assert.Equal(typeof(InvalidOperationException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+            Assert.IsType<InvalidOperationException>(Assert.Single(logged).Exception);
+
+            // The attempt keeps what the backend answered.
+            var attempt = Assert.Single(tree.All(SpanNames.UpstreamAttempt));
+            Assert.Equal(503, attempt.GetTagItem(AttributeNames.HttpResponseStatusCode));
+            Assert.Empty(app.Services.GetRequiredService<ChatForwarder>().ChooserHeard);
+            _spans.AssertAllEnded();
+        }
+        finally
+        {
+            await LoopbackApp.StopAsync(app);
+        }
+    }
+
+    /// <summary>A backend whose answer arrives only once the call has been cancelled (and is not cancelled itself).</summary>
+    private sealed class AnswersOnceCancelled(TaskCompletionSource sent, HttpStatusCode status) : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (cancellationToken.Register(() => cancelled.TrySetResult()))
+            {
+                sent.TrySetResult();
+                await cancelled.Task;
+            }
+
+            return new HttpResponseMessage(status) { Content = new StringContent("""{"error":{"message":"busy"}}""", Encoding.UTF8, "application/json") };
+        }
     }
 
     private async Task<IReadOnlyList<Activity>> AttemptsAsync()
