@@ -181,15 +181,16 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
                     attempt.Succeed();
                     return Results.Content(answer, "application/json", Encoding.UTF8);
                 }
-                catch (UpstreamException failure)
+                catch (Exception failure) when (failure is HttpRequestException or UpstreamException)
                 {
+                    // Throttled, failing or unreachable: the next deployment; any other answer is the client's.
                     attempt.Fail(failure);
-                    if (failure is not (UpstreamUnreachableException or UpstreamTimeoutException) && failure.UpstreamStatusCode is not (429 or >= 500))
+                    if (failure is UpstreamException { UpstreamStatusCode: not (429 or >= 500) })
                     {
                         throw;
                     }
 
-                    router.Health.MarkUnhealthy(backend.Id, failure.RetryAfter ?? BackendHealth.DefaultPause);
+                    router.Health.MarkUnhealthy(backend.Id, (failure as UpstreamException)?.RetryAfter ?? BackendHealth.DefaultPause);
                     last = failure;
                 }
             }

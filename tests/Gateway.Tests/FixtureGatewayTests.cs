@@ -271,9 +271,12 @@ public sealed class FixtureGatewayTests : IDisposable
         // LiteLLM's terms: another deployment of the model group is a retry, the fallback group's a fallback.
         await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
             ("EASTUS", 1, "gpt-4o", "gpt-4o-mini", new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "30")) }),
-            ("WESTUS", 2, "gpt-4o", "gpt-4o-mini", new[] { UpstreamStub.Reply.Status(503) }),
+            ("WESTUS", 2, "gpt-4o", "gpt-4o-mini", new[] { UpstreamStub.Reply.Status(200) }),
             ("MINI_1", 1, "gpt-4o-mini", null, new[] { UpstreamStub.Reply.Status(200) }));
         const string Path = "/groups/v1/chat/completions";
+
+        // The second deployment cannot be reached.
+        await gateway.Backends[1].DisposeAsync();
 
         using (var response = await gateway.PostAsync(Path, """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"""))
         {
@@ -283,11 +286,12 @@ public sealed class FixtureGatewayTests : IDisposable
         var attempts = await AttemptsAsync();
         Assert.Equal(new[] { (0, "initial", "EASTUS", "gpt-4o"), (1, "retry", "WESTUS", "gpt-4o"), (2, "fallback", "MINI_1", "gpt-4o-mini") },
             attempts.Select(a => ((int)a.GetTagItem(AttributeNames.AttemptIndex)!, (string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.BackendId)!, (string)a.GetTagItem(AttributeNames.GenAiRequestModel)!)));
-        Assert.Equal(new object?[] { null, typeof(UpstreamException).FullName, typeof(UpstreamException).FullName }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
+        Assert.Equal(new object?[] { null, typeof(UpstreamException).FullName, typeof(HttpRequestException).FullName }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
+        Assert.Equal(new[] { "failure", "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
         var llm = (await _spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
         Assert.Equal((1, 1, "MINI_1"), ((int)llm.GetTagItem(AttributeNames.AttemptRetries)!, (int)llm.GetTagItem(AttributeNames.AttemptFallbacks)!, (string)llm.GetTagItem(AttributeNames.BackendId)!));
 
-        // Both gpt-4o deployments are out for their pause: the next request starts on the fallback group, an initial attempt.
+        // Both gpt-4o deployments are out (the first for its Retry-After, the second for the default pause): the next request starts on the fallback group, an initial attempt.
         _spans.Clear();
         using (var response = await gateway.PostAsync(Path, """{"model":"gpt-4o","messages":[{"role":"user","content":"again"}]}"""))
         {
@@ -296,7 +300,7 @@ public sealed class FixtureGatewayTests : IDisposable
 
         var next = Assert.Single(await AttemptsAsync());
         Assert.Equal((0, "initial", "MINI_1"), ((int)next.GetTagItem(AttributeNames.AttemptIndex)!, (string)next.GetTagItem(AttributeNames.AttemptKind)!, (string)next.GetTagItem(AttributeNames.BackendId)!));
-        Assert.Equal(new[] { 1, 1, 2 }, gateway.Backends.Select(b => b.Calls));
+        Assert.Equal(new[] { 1, 0, 2 }, gateway.Backends.Select(b => b.Calls));
         _spans.AssertAllEnded();
     }
 
