@@ -39,14 +39,16 @@ internal static class TelemetryManifest
             "gen_ai.response.model", "gen_ai.response.id", "gen_ai.response.finish_reasons", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
             "langfuse.observation.model.name", "langfuse.observation.prompt.name", "langfuse.observation.prompt.version",
             "langfuse.observation.metadata.*", "langfuse.observation.input", "langfuse.observation.output",
-            "tracedllm.attempt.retries", "tracedllm.attempt.fallbacks", "tracedllm.stream.chunks", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token",
+            "tracedllm.attempt.retries", "tracedllm.attempt.fallbacks", "tracedllm.backend.id", "tracedllm.stream.chunks", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token",
             "langfuse.observation.completion_start_time",
         })),
         ("guardrail", "Internal", "litellm_request", Every(new[] { "openinference.span.kind", "guardrail_name", "guardrail_mode", "guardrail_status", "guardrail_response" })),
         ("raw_gen_ai_request", "Client", "litellm_request", Every(new[]
         {
             "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model", "tracedllm.attempt.usage.input_tokens", "tracedllm.attempt.usage.output_tokens",
-            "tracedllm.attempt.index", "tracedllm.attempt.kind", "tracedllm.attempt.reason", "tracedllm.attempt.outcome", "error.type",
+            "tracedllm.backend.id", "server.address", "server.port",
+            "tracedllm.attempt.index", "tracedllm.attempt.kind", "tracedllm.attempt.reason", "tracedllm.attempt.delay", "tracedllm.attempt.outcome",
+            "tracedllm.attempt.retry_after", "http.response.status_code", "error.type",
         })),
         ("Failed Proxy Server Request", "Internal", "Received Proxy Server Request", Every(new[] { "error.type", "http.response.status_code" })),
     };
@@ -98,14 +100,61 @@ internal static class TelemetryManifest
             json.Append("{\"method\":").Append(Quote(route.HttpMethod))
                 .Append(",\"path\":").Append(Quote(route.Pattern))
                 .Append(",\"metadataSlot\":").Append(Quote(route.MetadataSlot))
+                .Append(",\"metadataSlotMode\":").Append(Quote(route.SharedSlot ? "shared" : "gateway"))
                 .Append(",\"wireFormat\":").Append(Quote(route.ErrorFormat))
                 .Append(",\"operation\":").Append(Quote(route.Operation))
                 .Append(",\"handler\":").Append(Quote(route.HandlerMethodName is null ? null : route.HandlerDisplayName))
                 .Append(",\"streamHandler\":").Append(Quote(route.StreamMethodName is null ? null : Parent(route.HandlerDisplayName) + "." + route.StreamMethodName))
-                .Append('}');
+                .Append(",\"streaming\":").Append(Quote(route.Streaming))
+                .Append(",\"parameters\":[");
+            WriteParameters(json, route.HandlerMethodName, route.Parameters, first: true);
+            WriteParameters(json, route.StreamMethodName, route.StreamParameters, first: route.Parameters.Count == 0);
+            json.Append("]}");
         }
 
         return json.Append("]}").ToString();
+    }
+
+    /// <summary>
+    /// How the route answers <c>"stream": true</c>: <c>handler</c> (one handler serves both modes: it
+    /// returns <c>LlmResult</c> or an <c>IResult</c>), <c>streamHandler</c> (a second handler streams),
+    /// <c>always</c> (the only handler streams), or <c>refused</c> (400: the handler returns JSON only).
+    /// </summary>
+    public static string Streaming(RouteModel route) =>
+        route.StreamMethodName is not null ? (route.HandlerMethodName is not null ? "streamHandler" : "always")
+        : route.ServesBoth || route.ReturnsResult ? "handler"
+        : "refused";
+
+    /// <summary>
+    /// Each parameter of a handler and where it comes from: <c>source</c> is <c>body</c>,
+    /// <c>bodyOrService</c> (decided when the app starts), <c>service</c>, <c>keyedService</c>,
+    /// <c>route</c>, <c>query</c>, <c>header</c>, or the request's own <c>llmCall</c>, <c>httpContext</c>,
+    /// <c>httpRequest</c>, <c>httpResponse</c>, <c>user</c>, <c>cancellationToken</c>; <c>key</c> the
+    /// route value, query parameter or header name (or a keyed service's key).
+    /// </summary>
+    private static void WriteParameters(StringBuilder json, string? handler, EquatableArray<ParameterModel> parameters, bool first)
+    {
+        foreach (var parameter in parameters)
+        {
+            var source = (parameter.Source switch
+            {
+                ParameterSource.OptionalService => ParameterSource.Service,
+                ParameterSource.OptionalKeyedService => ParameterSource.KeyedService,
+                _ => parameter.Source,
+            }).ToString();
+            json.Append(first ? string.Empty : ",")
+                .Append("{\"handler\":").Append(Quote(handler))
+                .Append(",\"name\":").Append(Quote(parameter.Name.TrimStart('@')))
+                .Append(",\"type\":").Append(Quote(parameter.TypeOfName.Replace("global::", string.Empty)))
+                .Append(",\"source\":").Append(Quote(char.ToLowerInvariant(source[0]) + source.Substring(1)));
+            if (parameter.Key is { } key)
+            {
+                json.Append(",\"key\":").Append(Quote(key));
+            }
+
+            json.Append(",\"optional\":").Append(parameter.Optionality == Optionality.Required ? "false" : "true").Append('}');
+            first = false;
+        }
     }
 
     private static string Parent(string display) => display.Substring(0, display.LastIndexOf('.'));

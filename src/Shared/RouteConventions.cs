@@ -22,6 +22,31 @@ internal static class RouteConventions
     public static string DefaultSlot(string pattern) =>
         LiteLlmMetadataResources.Contains(FirstResource(pattern)) ? LiteLlmMetadataSlot : MetadataSlot;
 
+    /// <summary>
+    /// The provider API whose own request body has a <c>metadata</c> field on this path, or null: the
+    /// field a <c>metadata</c> slot would take from it. OpenAI's and Azure OpenAI's chat completions
+    /// (stored completions' metadata), Anthropic's messages, and OpenAI's responses, batches,
+    /// assistants and threads (the last four default to <c>litellm_metadata</c> for this reason).
+    /// </summary>
+    public static string? ProviderMetadataApi(string pattern)
+    {
+        var segments = Segments(pattern);
+        var last = segments.Count == 0 ? string.Empty : segments[segments.Count - 1];
+        if (string.Equals(last, "completions", StringComparison.OrdinalIgnoreCase)
+            && segments.Count > 1 && string.Equals(segments[segments.Count - 2], "chat", StringComparison.OrdinalIgnoreCase))
+        {
+            return "OpenAI chat completions";
+        }
+
+        return FirstResource(pattern).ToLowerInvariant() switch
+        {
+            "messages" => "Anthropic messages",
+            "responses" => "OpenAI responses",
+            "batches" or "assistants" or "threads" => "OpenAI " + FirstResource(pattern).ToLowerInvariant(),
+            _ => null,
+        };
+    }
+
     public static string DefaultErrorFormat(string pattern) =>
         string.Equals(FirstResource(pattern), "messages", StringComparison.OrdinalIgnoreCase) ? "Anthropic" : "OpenAI";
 
@@ -84,6 +109,44 @@ internal static class RouteConventions
         return true;
     }
 
+    private static readonly char[] RouteValueNameEnds = { ':', '=', '?' };
+
+    /// <summary>
+    /// The route values a template declares, as ASP.NET Core routing names them: <c>{name}</c>,
+    /// <c>{name?}</c>, <c>{name:int}</c>, <c>{name=default}</c>, <c>{*path}</c> and <c>{**path}</c> all
+    /// declare <c>name</c> (or <c>path</c>). In template order, each once.
+    /// </summary>
+    public static List<string> RouteValueNames(string? pattern)
+    {
+        var names = new List<string>();
+        if (pattern is null)
+        {
+            return names;
+        }
+
+        var start = pattern.IndexOf('{');
+        while (start >= 0)
+        {
+            var end = pattern.IndexOf('}', start + 1);
+            if (end < 0)
+            {
+                break;
+            }
+
+            var name = pattern.Substring(start + 1, end - start - 1).TrimStart('*');
+            var cut = name.IndexOfAny(RouteValueNameEnds);
+            name = cut < 0 ? name : name.Substring(0, cut);
+            if (name.Length > 0 && !names.Exists(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase)))
+            {
+                names.Add(name);
+            }
+
+            start = pattern.IndexOf('{', end + 1);
+        }
+
+        return names;
+    }
+
     /// <summary>A slot is a plain JSON property name: letters, digits and '_', not starting with a digit.</summary>
     public static bool IsValidSlot(string? slot)
     {
@@ -128,7 +191,7 @@ internal static class RouteConventions
             problems.Add($"route template '{pattern}' must start with '/'");
         }
 
-        if (pattern.Length > 1 && (pattern.Contains("//") || pattern.EndsWith("/", StringComparison.Ordinal)))
+        if (pattern.Length > 1 && (pattern.Contains("//") || pattern[pattern.Length - 1] == '/'))
         {
             problems.Add($"route template '{pattern}' has an empty segment");
         }
@@ -137,10 +200,14 @@ internal static class RouteConventions
         var nested = false;
         var unopened = false;
         var badCharacters = new List<char>();
-        foreach (var c in pattern)
+        for (var i = 0; i < pattern.Length; i++)
         {
+            var c = pattern[i];
             switch (c)
             {
+                case '?' when depth > 0 && i + 1 < pattern.Length && pattern[i + 1] == '}':
+                    // An optional route value: {id?}.
+                    break;
                 case '{':
                     nested |= ++depth > 1;
                     break;

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Text.Json;
 
@@ -17,6 +18,9 @@ public struct EnvelopeReader
     private readonly string _slot;
     private readonly TracedLlmOptions _options;
     private readonly PropertyNameCheck _check;
+    private readonly bool _shared;
+    private List<(long Start, long End)>? _providerKeys;
+    private long _slotValueStart;
     private LlmMetadata _metadata;
     private string? _model;
     private bool _stream;
@@ -36,10 +40,20 @@ public struct EnvelopeReader
     /// whose request type binds <paramref name="shape"/>.
     /// </summary>
     public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, TracedLlmOptions options, RequestShape shape)
+        : this(body, slot, MetadataSlotMode.Gateway, options, shape)
+    {
+    }
+
+    /// <summary>
+    /// Starts reading <paramref name="body"/> for a route whose slot is <paramref name="slot"/>, the
+    /// gateway's or shared with the provider's field of that name, and whose request type binds <paramref name="shape"/>.
+    /// </summary>
+    public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, MetadataSlotMode mode, TracedLlmOptions options, RequestShape shape)
     {
         _body = body;
         _slot = slot;
         _options = options;
+        _shared = mode == MetadataSlotMode.Shared;
         _metadata = LlmMetadata.Empty;
         _previousValueEnd = -1;
         _check = PropertyNameCheck.Start(body, shape, slot);
@@ -49,9 +63,9 @@ public struct EnvelopeReader
     public static JsonReaderOptions ReaderOptions { get; } = new() { MaxDepth = 64 };
 
     /// <summary>Reads the opening brace; throws when the body is not a JSON object.</summary>
-    public static void ReadStart(ref Utf8JsonReader reader)
+    public readonly void ReadStart(ref Utf8JsonReader reader)
     {
-        if (!reader.Read())
+        if (!Read(ref reader))
         {
             throw new InvalidLlmRequestException("The request body is empty: send a JSON object.");
         }
@@ -65,12 +79,12 @@ public struct EnvelopeReader
     /// <summary>Moves to the next top-level property name; false at the closing brace.</summary>
     public bool ReadPropertyName(ref Utf8JsonReader reader)
     {
-        reader.Read();
+        Read(ref reader);
         if (reader.TokenType != JsonTokenType.PropertyName)
         {
-            // The closing brace: anything but white space after it is a JsonException from Read.
+            // The closing brace: anything but white space after it is not JSON.
             _check.EndRoot();
-            reader.Read();
+            Read(ref reader);
             return false;
         }
 
@@ -90,17 +104,34 @@ public struct EnvelopeReader
         _slotSeen = true;
         _slotStart = _propertyStart;
         _slotPreviousValueEnd = _previousValueEnd;
-        reader.Read();
+        Read(ref reader);
         var valueStart = reader.TokenStartIndex;
-
-        // On a copy: the slot's depth is bounded before its values are read.
-        var copy = reader;
-        if (!_check.Value(ref copy, _options.MaxMetadataDepth))
+        try
         {
-            throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.");
+            if (_shared && reader.TokenType != JsonTokenType.StartObject)
+            {
+                // Not gateway metadata: the provider's own value, forwarded as it came (its objects still checked).
+                _check.Value(ref reader);
+                _previousValueEnd = reader.BytesConsumed;
+                return;
+            }
+
+            // On a copy: the slot's depth is bounded before its values are read.
+            var copy = reader;
+            if (!_check.Value(ref copy, _options.MaxMetadataDepth))
+            {
+                throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.");
+            }
+
+            _providerKeys = _shared ? new List<(long, long)>() : null;
+            _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options, _providerKeys);
+        }
+        catch (JsonException exception)
+        {
+            throw NotJson(exception);
         }
 
-        _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options);
+        _slotValueStart = valueStart;
         _slotEnd = reader.BytesConsumed;
         if (_slotEnd - valueStart > _options.MaxMetadataBytes)
         {
@@ -117,44 +148,52 @@ public struct EnvelopeReader
     /// </summary>
     public void ReadOtherProperty(ref Utf8JsonReader reader)
     {
-        if (reader.ValueTextEquals("model"u8))
+        try
         {
-            reader.Read();
-            _model = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                _model = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            else if (reader.ValueTextEquals("stream"u8))
+            {
+                reader.Read();
+                _stream = reader.TokenType == JsonTokenType.True;
+            }
+            else if (reader.ValueTextEquals("temperature"u8))
+            {
+                reader.Read();
+                _temperature = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var t) ? t : null;
+            }
+            else if (reader.ValueTextEquals("top_p"u8))
+            {
+                reader.Read();
+                _topP = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var p) ? p : null;
+            }
+            else if (reader.ValueTextEquals("max_tokens"u8))
+            {
+                reader.Read();
+                _maxTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
+            }
+            else if (reader.ValueTextEquals("max_completion_tokens"u8))
+            {
+                reader.Read();
+                _maxCompletionTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
+            }
+            else
+            {
+                reader.Read();
+            }
+
+            // On a scalar this stays where it is; on an object or array it moves to the value's end,
+            // checking every object in it.
+            _check.Value(ref reader);
         }
-        else if (reader.ValueTextEquals("stream"u8))
+        catch (JsonException exception)
         {
-            reader.Read();
-            _stream = reader.TokenType == JsonTokenType.True;
-        }
-        else if (reader.ValueTextEquals("temperature"u8))
-        {
-            reader.Read();
-            _temperature = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var t) ? t : null;
-        }
-        else if (reader.ValueTextEquals("top_p"u8))
-        {
-            reader.Read();
-            _topP = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var p) ? p : null;
-        }
-        else if (reader.ValueTextEquals("max_tokens"u8))
-        {
-            reader.Read();
-            _maxTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
-        }
-        else if (reader.ValueTextEquals("max_completion_tokens"u8))
-        {
-            reader.Read();
-            _maxCompletionTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
-        }
-        else
-        {
-            reader.Read();
+            throw NotJson(exception);
         }
 
-        // On a scalar this stays where it is; on an object or array it moves to the value's end,
-        // checking every object in it.
-        _check.Value(ref reader);
         _previousValueEnd = reader.BytesConsumed;
     }
 
@@ -167,8 +206,64 @@ public struct EnvelopeReader
     {
         _check.Finish();
         var parameters = new EnvelopeParameters(_model, _stream, _temperature, _topP, _maxCompletionTokens ?? _maxTokens);
-        return new RequestEnvelope(_body, _slotSeen ? WithoutSlot() : _body, _metadata, parameters, error: null);
+        return new RequestEnvelope(_body, UpstreamBody(), _metadata, parameters, error: null);
     }
+
+    /// <summary>
+    /// The body to forward: the gateway's slot cut out; a shared slot cut only of the keys the
+    /// gateway took (whole when they were all it held, untouched when it took none).
+    /// </summary>
+    private readonly ReadOnlyMemory<byte> UpstreamBody()
+    {
+        if (!_slotSeen)
+        {
+            return _body;
+        }
+
+        if (_providerKeys is null)
+        {
+            return _shared ? _body : WithoutSlot();
+        }
+
+        if (!_metadata.IsPresent)
+        {
+            return _body;
+        }
+
+        return _providerKeys.Count == 0 ? WithoutSlot() : WithProviderKeys();
+    }
+
+    /// <summary>The body with the shared slot's value rebuilt of the provider's keys, each as it came.</summary>
+    private readonly ReadOnlyMemory<byte> WithProviderKeys()
+    {
+        var span = _body.Span;
+        var kept = 2L;
+        foreach (var (start, end) in _providerKeys!)
+        {
+            kept += end - start + 1;
+        }
+
+        var result = new byte[_slotValueStart + kept - 1 + (span.Length - _slotEnd)];
+        var written = (int)_slotValueStart;
+        span[..written].CopyTo(result);
+        result[written++] = (byte)'{';
+        for (var i = 0; i < _providerKeys.Count; i++)
+        {
+            var (start, end) = _providerKeys[i];
+            if (i > 0)
+            {
+                result[written++] = (byte)',';
+            }
+
+            span[(int)start..(int)end].CopyTo(result.AsSpan(written));
+            written += (int)(end - start);
+        }
+
+        result[written++] = (byte)'}';
+        span[(int)_slotEnd..].CopyTo(result.AsSpan(written));
+        return result;
+    }
+
 
     private readonly ReadOnlyMemory<byte> WithoutSlot()
     {
@@ -203,6 +298,21 @@ public struct EnvelopeReader
         span[(int)cutEnd..].CopyTo(result.AsSpan((int)cutStart));
         return result;
     }
+
+    /// <summary>Reads the next token; a body that is not JSON is the client's mistake, said in its terms (<see cref="JsonSyntax"/>).</summary>
+    private readonly bool Read(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (JsonException exception)
+        {
+            throw NotJson(exception);
+        }
+    }
+
+    private readonly InvalidLlmRequestException NotJson(JsonException exception) => new(JsonSyntax.Describe(_body.Span), exception);
 
     private static bool IsJsonWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
 }
