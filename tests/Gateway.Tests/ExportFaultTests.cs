@@ -31,7 +31,7 @@ public sealed class ExportFaultTests
     public async Task FailedExportsAreCountedWarnedOnceAndExportResumes(int fault)
     {
         await using var endpoint = await FaultEndpoint.StartAsync(fault == 0 ? 200 : fault);
-        var url = fault == 0 ? $"http://127.0.0.1:{ClosedPort()}/v1/traces" : endpoint.Url;
+        var url = fault == 0 ? $"http://127.0.0.1:{LoopbackApp.FreePort()}/v1/traces" : endpoint.Url;
         var warnings = new ConcurrentQueue<string>();
         var counted = 0L;
         using var meter = CountDropped(value => Interlocked.Add(ref counted, value));
@@ -227,15 +227,6 @@ public sealed class ExportFaultTests
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => add(value));
         listener.Start();
         return listener;
-    }
-
-    private static int ClosedPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     /// <summary>An OTLP endpoint on loopback that answers with a settable status, or never.</summary>

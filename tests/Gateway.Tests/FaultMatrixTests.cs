@@ -78,6 +78,7 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         Assert.Null(server.Escaped);
         AssertAnswer(cell, expected, client, server);
         AssertSpans(cell, expected);
+        await AssertNotSampledOutAsync();
         AssertLoggedOnce(cell, expected);
         await AssertNextRequestAnswers200Async(format, stream);
     }
@@ -204,6 +205,23 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         504 => "timeout_error",
         _ => "api_error",
     };
+
+    // Tail sampling at a ratio of 0 keeps no request but the ones it must: a failure's whole trace, every span.
+    private async Task AssertNotSampledOutAsync()
+    {
+        var server = Assert.Single(_spans.Started, s => s.DisplayName == SpanNames.Server);
+        var trace = _spans.Stopped.Where(s => s.TraceId == server.TraceId).Select(s => s.SpanId).ToHashSet();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HashSet<ActivitySpanId> kept;
+        do
+        {
+            Assert.True(_host.FlushSampled());
+            kept = _host.Sampled.Snapshot().Where(s => s.TraceId == server.TraceId).Select(s => s.SpanId).ToHashSet();
+        }
+        while (!kept.SetEquals(trace) && DateTime.UtcNow < deadline && await Task.Delay(10).ContinueWith(_ => true));
+
+        Assert.True(kept.SetEquals(trace), $"tail sampling kept {kept.Count} of the failed trace's {trace.Count} spans");
+    }
 
     private void AssertSpans(FaultCell cell, Expected expected)
     {
