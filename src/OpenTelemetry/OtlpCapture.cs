@@ -20,6 +20,7 @@ namespace TracedLlm.OpenTelemetry;
 internal sealed class OtlpCapture : HttpMessageHandler
 {
     private List<byte[]> _pieces = new();
+    private bool _addressed;
 
     /// <summary>Where the exporter would have sent its requests (for OTLP/HTTP).</summary>
     public Uri Endpoint { get; private set; } = new("http://localhost:4318/v1/traces");
@@ -40,8 +41,9 @@ internal sealed class OtlpCapture : HttpMessageHandler
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (Headers.Count == 0 && request.RequestUri is { } uri)
+        if (!_addressed && request.RequestUri is { } uri)
         {
+            _addressed = true;
             Endpoint = uri;
             Headers = request.Headers.Select(header => (header.Key, header.Value.ToArray())).ToArray();
         }

@@ -52,14 +52,25 @@ internal sealed class OtlpSetup
 
         var gzip = otlp.Compression == OtlpExportCompression.GZip;
         var client = otlp.HttpClientFactory() ?? throw new InvalidOperationException("OtlpExporterOptions.HttpClientFactory returned null.");
-        var capture = new OtlpCapture();
-        otlp.HttpClientFactory = () => new HttpClient(capture, disposeHandler: false);
         otlp.Compression = OtlpExportCompression.None;
         if (grpc is not null)
         {
             otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
         }
 
-        return new OtlpSetup(new OtlpTraceExporter(otlp), capture, client, grpc, gzip);
+        // A first exporter sends an empty export, so that the capture knows where and with which
+        // headers the exporter sends before any span (a batch a disk buffer kept from an earlier
+        // process may go out first). Not the exporter that stays: it would keep the empty resource
+        // it read before the provider was there.
+        var capture = new OtlpCapture();
+        otlp.HttpClientFactory = () => new HttpClient(capture, disposeHandler: false);
+        using (var probe = new OtlpTraceExporter(otlp))
+        {
+            probe.Export(new Batch<Activity>(Array.Empty<Activity>(), 0));
+        }
+
+        capture.Take();
+        var exporter = new OtlpTraceExporter(otlp);
+        return new OtlpSetup(exporter, capture, client, grpc, gzip);
     }
 }

@@ -55,10 +55,12 @@ public sealed class DiskBufferTests : IDisposable
         Assert.Equal(0, first.DroppedSpans);
         Assert.Equal(30, SpansOnDisk());
 
-        // The next one, with the endpoint up, delivers them first, then its own, and empties the directory.
+        // The next one, with the endpoint up, delivers them before any span of its own, then its own, and empties the directory.
         await using var endpoint = await ScriptedOtlpEndpoint.StartAsync(port);
         var second = Processor(port, out var secondWarnings);
         using var secondProvider = Provider(second);
+        Assert.True(secondProvider.ForceFlush(20_000));
+        Assert.Equal(Enumerable.Repeat("before-restart", 30), endpoint.Delivered);
         Emit("after-restart", 5);
         Assert.True(secondProvider.ForceFlush(20_000));
         Assert.Equal(Enumerable.Repeat("after-restart", 5).Concat(Enumerable.Repeat("before-restart", 30)), endpoint.Delivered.Order(StringComparer.Ordinal));
