@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Net.Http;
 using System.Threading;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;

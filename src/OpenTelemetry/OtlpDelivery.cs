@@ -44,11 +44,15 @@ internal sealed class OtlpDelivery : IDisposable
     private readonly SortedSet<long> _unresolved = new();
     private long _memoryBytes;
     private int _inFlight;
+    private long _inFlightSpans;
     private int _failures;
     private long _lastFailureAt;
     private long _retryAt;
     private long _sequence;
     private bool _stopping;
+
+    // Spans of batches in the disk buffer that a stopping delivery could not send: the next process's.
+    private long _keptOnStop;
 
     public OtlpDelivery(HttpClient client, OtlpCapture capture, Uri? grpcEndpoint, bool gzip, ExportQueueOptions options, DiskExportBuffer? disk, IDeliveryReport report)
     {
@@ -116,8 +120,6 @@ internal sealed class OtlpDelivery : IDisposable
             }
         }
     }
-
-    private long _inFlightSpans;
 
     /// <summary>Starts delivering what an earlier process left in the disk buffer.</summary>
     public void Start() => Pump();
@@ -218,8 +220,6 @@ internal sealed class OtlpDelivery : IDisposable
 
         return kept + Interlocked.Read(ref _keptOnStop);
     }
-
-    private long _keptOnStop;
 
     public void Dispose()
     {

@@ -64,6 +64,39 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task TailSamplingFromConfigurationSamplesTheExportersRequests()
+    {
+        var endpoint = new ExportEndpoint();
+        var (receiver, address) = await LoopbackApp.StartAsync(endpoint.Map);
+        var app = Build(new()
+        {
+            ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-host",
+            ["LANGFUSE_SECRET_KEY"] = "sk-lf-host-7f1e",
+            ["LANGFUSE_OTEL_HOST"] = address,
+            ["TracedLlm:Export:ScheduledDelay"] = "00:00:00.050",
+            ["TracedLlm:Export:TailSampling:Enabled"] = "true",
+            ["TracedLlm:Export:TailSampling:Ratio"] = "0",
+        }, tracing => tracing.AddTracedLlmLangfuseExporter());
+        await app.StartAsync();
+        var processor = Assert.Single(app.Services.GetRequiredService<ExportProcessors>().All());
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var span = TracedLlmTelemetry.Source.StartActivity("request", ActivityKind.Server)!;
+            if (i % 5 == 0)
+            {
+                span.SetStatus(ActivityStatusCode.Error, "failed");
+            }
+        }
+
+        Assert.True(app.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
+        Assert.Equal((2L, 0L), (processor.ExportedSpans, processor.DroppedSpans));
+        await app.StopAsync();
+        await app.DisposeAsync();
+        await LoopbackApp.StopAsync(receiver);
+    }
+
+    [Fact]
     public async Task EveryOptionTypeBindsFromItsSectionOverTheStandardVariablesAndUnderCode()
     {
         const string prefix = "TRACEDLLM_HOSTING_TEST_";
