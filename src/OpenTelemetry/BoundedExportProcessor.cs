@@ -175,7 +175,10 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             _delivery.Start();
         }
 
-        _wakeAt = _capture is null ? _batchSize : Math.Min(PieceSize, _batchSize);
+        // The piece size may be changed for a measurement only (bench/export "cost"), by the
+        // AppContext switch TracedLlm.Export.PieceSize (runtimeconfig.json or AppContext.SetData).
+        var pieceSize = AppContext.GetData("TracedLlm.Export.PieceSize") is string set && int.TryParse(set, out var asked) && asked > 0 ? asked : PieceSize;
+        _wakeAt = _capture is null ? _batchSize : Math.Min(pieceSize, _batchSize);
 
         // A thread of its own, as OpenTelemetry's batch processor has: exporters are synchronous
         // (OTLP/HTTP blocks on its send), so a hanging endpoint holds this thread for its timeout,
@@ -586,7 +589,10 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
 
         var spans = _openSpans;
         _openSpans = 0;
-        _delivery.Add(_capture!.Take(), spans);
+        if (_capture!.Take() is ({ } body, var length))
+        {
+            _delivery.Add(body, length, spans);
+        }
     }
 
     private bool HasWork()

@@ -1,26 +1,29 @@
 using System;
-using System.Collections.Generic;
+using System.Buffers;
 using System.IO;
+using System.Threading;
 
 namespace TracedLlm.OpenTelemetry;
 
 /// <summary>
-/// One OTLP export request's body, serialized: an <c>ExportTraceServiceRequest</c> in protobuf, kept
-/// as the pieces it was serialized in (protobuf messages concatenated are one message whose repeated
-/// fields are joined, so the pieces together are one request with a <c>ResourceSpans</c> each). In
-/// memory (<see cref="Segments"/>), or in a file of the disk buffer once written there.
+/// One OTLP export request's body, serialized: an <c>ExportTraceServiceRequest</c> in protobuf, the
+/// pieces it was serialized in one after the other (protobuf messages concatenated are one message
+/// whose repeated fields are joined, so the pieces together are one request with a
+/// <c>ResourceSpans</c> each). In a buffer rented from the shared array pool (given back once the
+/// batch is delivered, dropped or written to disk: batches of 512 spans are too large for the small
+/// object heap, and allocating one each would bring gen 2 collections), or in a file of the disk buffer.
 /// </summary>
 internal sealed class ExportPayload
 {
-    public ExportPayload(long sequence, List<byte[]> segments, int spans)
+    private byte[]? _body;
+
+    public ExportPayload(long sequence, byte[] body, int length, int spans)
     {
         Sequence = sequence;
-        Segments = segments;
+        _body = body;
+        Bytes = length;
         Spans = spans;
-        foreach (var segment in segments)
-        {
-            Bytes += segment.Length;
-        }
+        MemoryBytes = body.Length;
     }
 
     private ExportPayload(long sequence, string file, long bytes, int spans)
@@ -40,8 +43,11 @@ internal sealed class ExportPayload
     /// <summary>The body's length.</summary>
     public long Bytes { get; }
 
-    /// <summary>The body, while it is held in memory; null once it lives only in <see cref="File"/>.</summary>
-    public List<byte[]>? Segments { get; private set; }
+    /// <summary>The memory it holds (its rented buffer's length), counted against the buffer's bound while <see cref="InMemory"/>.</summary>
+    public long MemoryBytes { get; }
+
+    /// <summary>Whether the body is held in memory (not yet given back, not moved to a file).</summary>
+    public bool InMemory => Volatile.Read(ref _body) is not null;
 
     /// <summary>The disk buffer's file holding the body, or null.</summary>
     public string? File { get; private set; }
@@ -52,22 +58,27 @@ internal sealed class ExportPayload
     /// <summary>A payload whose body is a file of the disk buffer (one written by an earlier process).</summary>
     public static ExportPayload FromFile(long sequence, string file, long bytes, int spans) => new(sequence, file, bytes, spans);
 
-    /// <summary>The body now lives in <paramref name="file"/>: the memory copy is let go.</summary>
+    /// <summary>The body now lives in <paramref name="file"/>: the memory goes back to the pool.</summary>
     public void MovedTo(string file)
     {
         File = file;
-        Segments = null;
+        Release();
     }
 
-    /// <summary>The body's pieces, read from the file when it is not in memory.</summary>
-    public IReadOnlyList<byte[]> Read() => Segments ?? (IReadOnlyList<byte[]>)new[] { System.IO.File.ReadAllBytes(File!) };
-
-    /// <summary>Writes the body, piece after piece.</summary>
-    public void WriteTo(Stream stream)
+    /// <summary>Gives the memory back (once: later calls do nothing). Only when no send reads it.</summary>
+    public void Release()
     {
-        foreach (var segment in Read())
+        if (Interlocked.Exchange(ref _body, null) is { } body)
         {
-            stream.Write(segment);
+            ArrayPool<byte>.Shared.Return(body);
         }
     }
+
+    /// <summary>The body, read from the file when it is not in memory.</summary>
+    public ReadOnlyMemory<byte> Read() => Volatile.Read(ref _body) is { } body
+        ? body.AsMemory(0, (int)Bytes)
+        : System.IO.File.ReadAllBytes(File ?? throw new InvalidOperationException("The batch was given back."));
+
+    /// <summary>Writes the body.</summary>
+    public void WriteTo(Stream stream) => stream.Write(Read().Span);
 }

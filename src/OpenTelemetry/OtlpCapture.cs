@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
@@ -19,7 +20,10 @@ namespace TracedLlm.OpenTelemetry;
 /// </summary>
 internal sealed class OtlpCapture : HttpMessageHandler
 {
-    private List<byte[]> _pieces = new();
+    // The batch being built, in a buffer rented from the shared pool (512 spans are about 200 KB).
+    private byte[]? _buffer;
+    private int _length;
+    private int _pieces;
     private bool _addressed;
 
     /// <summary>Where the exporter would have sent its requests (for OTLP/HTTP).</summary>
@@ -29,14 +33,24 @@ internal sealed class OtlpCapture : HttpMessageHandler
     public IReadOnlyList<(string Name, string[] Values)> Headers { get; private set; } = Array.Empty<(string, string[])>();
 
     /// <summary>The pieces taken since the last <see cref="Take"/>.</summary>
-    public int Pieces => _pieces.Count;
+    public int Pieces => _pieces;
 
-    /// <summary>The pieces of the batch being built; the next batch starts empty.</summary>
-    public List<byte[]> Take()
+    /// <summary>The batch built so far (a rented buffer and the length used, or null); the next batch starts empty.</summary>
+    public (byte[]? Buffer, int Length) Take()
     {
-        var pieces = _pieces;
-        _pieces = new List<byte[]>();
-        return pieces;
+        var (buffer, length) = (_buffer, _length);
+        (_buffer, _length, _pieces) = (null, 0, 0);
+        if (buffer is not null && buffer.Length > 2 * length)
+        {
+            // A short batch (a quiet gateway's, after the scheduled delay): in a buffer of its size,
+            // so that a waiting batch holds at most twice its bytes.
+            var fitted = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+            buffer.AsSpan(0, length).CopyTo(fitted);
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = fitted;
+        }
+
+        return (buffer, length);
     }
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -51,9 +65,22 @@ internal sealed class OtlpCapture : HttpMessageHandler
         if (request.Content is { } content)
         {
             using var body = content.ReadAsStream(cancellationToken);
-            var piece = new byte[content.Headers.ContentLength ?? body.Length];
-            body.ReadExactly(piece);
-            _pieces.Add(piece);
+            var length = (int)(content.Headers.ContentLength ?? body.Length);
+            if (_buffer is null || _buffer.Length - _length < length)
+            {
+                var grown = ArrayPool<byte>.Shared.Rent(Math.Max(256 * 1024, 2 * (_length + length)));
+                if (_buffer is not null)
+                {
+                    _buffer.AsSpan(0, _length).CopyTo(grown);
+                    ArrayPool<byte>.Shared.Return(_buffer);
+                }
+
+                _buffer = grown;
+            }
+
+            body.ReadExactly(_buffer.AsSpan(_length, length));
+            _length += length;
+            _pieces++;
         }
 
         return new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new ByteArrayContent(Array.Empty<byte>()) };

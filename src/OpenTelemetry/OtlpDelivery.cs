@@ -128,12 +128,12 @@ internal sealed class OtlpDelivery : IDisposable
     /// Takes a sealed batch (from the export thread): written to the disk buffer when there is one and
     /// it has room, else held in memory within the bound, else dropped and counted.
     /// </summary>
-    public void Add(List<byte[]> segments, int spans)
+    public void Add(byte[] body, int length, int spans)
     {
         ExportPayload payload;
         lock (_gate)
         {
-            payload = new ExportPayload(++_sequence, segments, spans);
+            payload = new ExportPayload(++_sequence, body, length, spans);
         }
 
         string? problem = null;
@@ -147,13 +147,14 @@ internal sealed class OtlpDelivery : IDisposable
         {
             if (!onDisk)
             {
-                if (_stopping || _memoryBytes + payload.Bytes > _maxMemoryBytes)
+                if (_stopping || _memoryBytes + payload.MemoryBytes > _maxMemoryBytes)
                 {
                     _report.Dropped(payload.Spans, _stopping ? BoundedExportProcessor.DropReason.ShutDown : BoundedExportProcessor.DropReason.BufferFull);
+                    payload.Release();
                     return;
                 }
 
-                _memoryBytes += payload.Bytes;
+                _memoryBytes += payload.MemoryBytes;
             }
 
             _waiting.AddLast(payload);
@@ -291,7 +292,7 @@ internal sealed class OtlpDelivery : IDisposable
             Settle(payload, stopped: true, default);
             return;
         }
-        catch (IOException unreadable) when (payload.Segments is null)
+        catch (IOException unreadable) when (!payload.InMemory)
         {
             // The disk buffer's file is gone or unreadable: nothing left to send.
             outcome = new SendOutcome(SendResult.Refused, null, $"its file could not be read ({unreadable.GetType().Name})");
@@ -383,14 +384,16 @@ internal sealed class OtlpDelivery : IDisposable
 
         lock (_gate)
         {
-            if (payload.Segments is not null)
+            if (payload.InMemory)
             {
-                _memoryBytes -= payload.Bytes;
+                _memoryBytes -= payload.MemoryBytes;
             }
 
             _unresolved.Remove(payload.Sequence);
             Monitor.PulseAll(_gate);
         }
+
+        payload.Release();
     }
 
     // Never to be sent by this process: in the disk buffer it waits for the next (its spans are
@@ -404,15 +407,16 @@ internal sealed class OtlpDelivery : IDisposable
 
         lock (_gate)
         {
-            if (payload.Segments is not null)
+            if (payload.InMemory)
             {
-                _memoryBytes -= payload.Bytes;
+                _memoryBytes -= payload.MemoryBytes;
             }
 
             _unresolved.Remove(payload.Sequence);
             Monitor.PulseAll(_gate);
         }
 
+        payload.Release();
         return payload.File is null ? 0 : payload.Spans;
     }
 
@@ -447,7 +451,7 @@ internal sealed class OtlpDelivery : IDisposable
 
         if (_grpcEndpoint is null)
         {
-            request.Content = compressed is null ? new SegmentsContent(payload.Read(), prefix: null) : new ByteArrayContent(compressed);
+            request.Content = compressed is null ? new BodyContent(payload.Read(), prefix: null) : new ByteArrayContent(compressed);
             request.Content.Headers.ContentType = Protobuf;
             if (compressed is not null)
             {
@@ -470,13 +474,13 @@ internal sealed class OtlpDelivery : IDisposable
             request.Headers.TryAddWithoutValidation("grpc-encoding", "gzip");
         }
 
-        request.Content = new SegmentsContent(compressed is null ? payload.Read() : new[] { compressed }, prefix);
+        request.Content = new BodyContent(compressed ?? payload.Read(), prefix);
         request.Content.Headers.ContentType = Grpc;
         return request;
     }
 
-    /// <summary>A body written from its pieces, with a known length.</summary>
-    private sealed class SegmentsContent(IReadOnlyList<byte[]> segments, byte[]? prefix) : HttpContent
+    /// <summary>A body (after a gRPC frame's prefix, if any), with a known length.</summary>
+    private sealed class BodyContent(ReadOnlyMemory<byte> body, byte[]? prefix) : HttpContent
     {
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
 
@@ -487,20 +491,12 @@ internal sealed class OtlpDelivery : IDisposable
                 await stream.WriteAsync(prefix, cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var segment in segments)
-            {
-                await stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
-            }
+            await stream.WriteAsync(body, cancellationToken).ConfigureAwait(false);
         }
 
         protected override bool TryComputeLength(out long length)
         {
-            length = prefix?.Length ?? 0;
-            foreach (var segment in segments)
-            {
-                length += segment.Length;
-            }
-
+            length = (prefix?.Length ?? 0) + body.Length;
             return true;
         }
     }

@@ -63,13 +63,18 @@ internal sealed class OtlpSetup
         // process may go out first). Not the exporter that stays: it would keep the empty resource
         // it read before the provider was there.
         var capture = new OtlpCapture();
-        otlp.HttpClientFactory = () => new HttpClient(capture, disposeHandler: false);
+        // No timeout: the capture answers at once, and a timeout would arm a timer for every piece.
+        otlp.HttpClientFactory = () => new HttpClient(capture, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         using (var probe = new OtlpTraceExporter(otlp))
         {
             probe.Export(new Batch<Activity>(Array.Empty<Activity>(), 0));
         }
 
-        capture.Take();
+        if (capture.Take().Buffer is { } probed)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(probed);
+        }
+
         var exporter = new OtlpTraceExporter(otlp);
         return new OtlpSetup(exporter, capture, client, grpc, gzip);
     }

@@ -74,7 +74,7 @@ public sealed class DiskBufferTests : IDisposable
     {
         var port = LoopbackApp.FreePort();
 
-        // About 700 bytes a batch of ten: two fit on disk, two more in memory.
+        // About 700 bytes a batch of ten: two fit on disk, one more in memory (in a pooled buffer of 1 KB).
         var processor = Processor(port, out _, o =>
         {
             o.MaxDiskBufferBytes = 1_600;

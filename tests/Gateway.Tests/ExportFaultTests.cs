@@ -18,9 +18,11 @@ using TracedLlm.Telemetry;
 namespace TracedLlm.Gateway.Tests;
 
 /// <summary>
-/// The export path against an OTLP endpoint that refuses, hangs, or answers 500 / 429: spans are
-/// dropped and counted (counter, property, one rate-limited warning), the queue stays bounded, and
-/// export resumes when the endpoint recovers.
+/// A <see cref="BoundedExportProcessor"/> around an exporter given as is (here OpenTelemetry's OTLP
+/// exporter, built by the test): its results are final, so against an endpoint that refuses, hangs,
+/// or answers 500 / 429, spans are dropped and counted (counter, property, one rate-limited warning),
+/// the queue stays bounded, and export resumes when the endpoint recovers. (Built from OTLP options,
+/// as TracedLlm's exporters are, the processor retries: <see cref="ExportRetryTests"/>.)
 /// </summary>
 public sealed class ExportFaultTests
 {
