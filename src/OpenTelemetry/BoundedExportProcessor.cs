@@ -169,6 +169,12 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
                 {
                     _warn($"TracedLlm export: {problem}.");
                 }
+
+                if (disk?.CutShortSpans is > 0 and var cutShort)
+                {
+                    Dropped(cutShort, DropReason.ExportFailed, warn: false);
+                    _warn($"TracedLlm export: the disk buffer held batches cut short (the machine stopped before they were written out); {cutShort} span(s) in them are dropped.");
+                }
             }
 
             _delivery = new OtlpDelivery(otlp.Client, otlp.Capture, otlp.GrpcEndpoint, otlp.Gzip, options, disk, new Report(this));

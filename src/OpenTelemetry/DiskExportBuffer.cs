@@ -11,11 +11,18 @@ namespace TracedLlm.OpenTelemetry;
 /// The disk buffer: one file per serialized batch in a directory, at most a byte cap of them. A
 /// batch is written to <c>*.tmp</c> and renamed to <c>*.otlp</c> (a rename is atomic, so a crash
 /// mid-write leaves only a <c>.tmp</c>, which the next start deletes), and deleted once it is
-/// delivered or refused for good. The file's name orders it and says how many spans it holds:
-/// <c>{UTC ticks}-{sequence}-{spans}.otlp</c>. The directory is locked by the process that uses it
-/// (a lock file held open without sharing, which the kernel releases when the process dies, SIGKILL
-/// included). Like the OpenTelemetry Collector's file storage, it holds the bytes as they will be
-/// sent: the body of an OTLP request, never the endpoint's credentials.
+/// delivered or refused for good. The file's name orders it and says how long it is and how many
+/// spans it holds: <c>{UTC ticks}-{sequence}-{bytes}-{spans}.otlp</c>; a file whose length is not the
+/// one its name says (cut short: the machine, not only the process, stopped before the kernel wrote
+/// it out) is deleted at the next start and its spans counted as dropped, never sent as a shorter
+/// request a collector might take for a whole one. Files are not flushed to the device one by one
+/// (that would put a disk's latency on the export thread for every batch): a process's crash loses
+/// nothing the kernel had, a power loss may lose the last seconds' files. The directory is locked by
+/// the process that uses it (a lock file held open without sharing, which the kernel releases when
+/// the process dies, SIGKILL included). Like the OpenTelemetry Collector's file storage, it holds the
+/// bytes as they will be sent: the body of an OTLP request, never the endpoint's address, headers or
+/// credentials (those come from the exporter's options of the process that sends). Only the export
+/// thread writes (so the cap's check and the count cannot race); sends delete.
 /// </summary>
 internal sealed class DiskExportBuffer : IDisposable
 {
@@ -28,12 +35,13 @@ internal sealed class DiskExportBuffer : IDisposable
     private long _bytes;
     private long _written;
 
-    private DiskExportBuffer(string directory, long maxBytes, FileStream lockFile, List<(string File, long Bytes, int Spans)> found)
+    private DiskExportBuffer(string directory, long maxBytes, FileStream lockFile, List<(string File, long Bytes, int Spans)> found, long cutShortSpans)
     {
         _directory = directory;
         _maxBytes = maxBytes;
         _lock = lockFile;
         Found = found;
+        CutShortSpans = cutShortSpans;
         _bytes = found.Sum(f => f.Bytes);
     }
 
@@ -42,6 +50,9 @@ internal sealed class DiskExportBuffer : IDisposable
 
     /// <summary>The batches an earlier process left, oldest first.</summary>
     public IReadOnlyList<(string File, long Bytes, int Spans)> Found { get; }
+
+    /// <summary>The spans of the files an earlier process left cut short (deleted at the start, not sent).</summary>
+    public long CutShortSpans { get; }
 
     /// <summary>The bytes held now.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
@@ -82,15 +93,26 @@ internal sealed class DiskExportBuffer : IDisposable
             }
 
             var found = new List<(string, long, int)>();
+            long cutShort = 0;
             foreach (var file in System.IO.Directory.EnumerateFiles(full, "*" + Extension).Order(StringComparer.Ordinal))
             {
-                if (SpansIn(file) is { } spans)
+                if (Parse(file) is not var (bytes, spans))
                 {
-                    found.Add((file, new FileInfo(file).Length, spans));
+                    continue;
+                }
+
+                if (new FileInfo(file).Length == bytes)
+                {
+                    found.Add((file, bytes, spans));
+                }
+                else
+                {
+                    cutShort += spans;
+                    TryDelete(file);
                 }
             }
 
-            return new DiskExportBuffer(full, maxBytes, lockFile, found);
+            return new DiskExportBuffer(full, maxBytes, lockFile, found, cutShort);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -111,7 +133,7 @@ internal sealed class DiskExportBuffer : IDisposable
             return false;
         }
 
-        var name = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow.Ticks:D19}-{Interlocked.Increment(ref _written):D10}-{payload.Spans}");
+        var name = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow.Ticks:D19}-{Interlocked.Increment(ref _written):D10}-{payload.Bytes}-{payload.Spans}");
         var file = Path.Combine(_directory, name + Extension);
         var partial = Path.Combine(_directory, name + Partial);
         try
@@ -123,7 +145,7 @@ internal sealed class DiskExportBuffer : IDisposable
 
             File.Move(partial, file);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             problem = $"a batch could not be written to the disk buffer ({e.Message})";
             TryDelete(partial);
@@ -153,17 +175,20 @@ internal sealed class DiskExportBuffer : IDisposable
             File.Delete(file);
             return true;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
     }
 
-    // The span count the name ends with, or null for a file that is not ours.
-    private static int? SpansIn(string file)
+    // The length and span count the name ends with ({ticks}-{sequence}-{bytes}-{spans}), or null for a file that is not ours.
+    private static (long Bytes, int Spans)? Parse(string file)
     {
-        var name = Path.GetFileNameWithoutExtension(file);
-        var dash = name.LastIndexOf('-');
-        return dash > 0 && int.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var spans) ? spans : null;
+        var parts = Path.GetFileNameWithoutExtension(file).Split('-');
+        return parts.Length == 4
+            && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var bytes)
+            && int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var spans)
+            ? (bytes, spans)
+            : null;
     }
 }

@@ -18,8 +18,12 @@ namespace TracedLlm.OpenTelemetry;
 /// span under either are one request). Held spans are bounded like queued ones: a request holds at
 /// most <see cref="TailSamplingOptions.MaxHeldBytesPerRequest"/>, all requests together at most
 /// <see cref="TailSamplingOptions.MaxHeldBytes"/>; a span past either is refused and counted
-/// (<c>tracedllm.export.dropped_spans</c>), never a held one evicted. A span that fails after its
-/// request was decided is passed on even so: no failure is sampled out.
+/// (<c>tracedllm.export.dropped_spans</c>), never a held one evicted. A request still running past
+/// <see cref="TailSamplingOptions.LatencyThreshold"/> is kept whatever else happens, so its spans stop
+/// waiting: they pass on as they end once it is that old, and when the held bytes reach their bound,
+/// those of every such request pass on at once (so a root span that is never ended cannot pin memory
+/// for good). A span that fails after its request was decided is passed on even so: no failure is
+/// sampled out.
 /// </summary>
 public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
 {
@@ -102,21 +106,28 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
     {
         List<HeldSpan>? released = null;
         string? reason = null;
-        bool keep;
+        var keep = false;
         var decided = false;
         lock (_gate)
         {
             _running.Remove(data.SpanId, out var request);
             if (request is not null && !ReferenceEquals(request.Root, data))
             {
-                if (!request.Decided)
+                if (!request.Decided && !RunningPastThreshold(request, DateTime.UtcNow))
                 {
-                    Hold(request, data);
-                    return;
+                    released = Hold(request, data);
                 }
+                else
+                {
+                    if (!request.Decided)
+                    {
+                        // Running past the latency threshold: kept whatever else happens, so nothing need wait.
+                        KeepEarly(request, ref released);
+                    }
 
-                // Ended after its request was decided: it follows the decision, unless it failed.
-                keep = request.Kept || data.Status == ActivityStatusCode.Error;
+                    // Ended after its request was decided: it follows the decision, unless it failed.
+                    keep = request.Kept || data.Status == ActivityStatusCode.Error;
+                }
             }
             else
             {
@@ -127,8 +138,9 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
                 if (request is not null)
                 {
                     _heldBytes -= request.Bytes;
-                    released = request.Held;
+                    released = keep ? request.Held : null;
                     request.Held = null;
+                    request.Bytes = 0;
                     request.Decided = true;
                     request.Kept = keep;
                 }
@@ -140,11 +152,6 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
             Decisions.Add(1, new KeyValuePair<string, object?>("decision", keep ? "keep" : "drop"), new KeyValuePair<string, object?>("reason", reason ?? "ratio"));
         }
 
-        if (!keep)
-        {
-            return;
-        }
-
         if (released is not null)
         {
             foreach (var held in released)
@@ -153,7 +160,10 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
             }
         }
 
-        base.OnEnd(data);
+        if (keep)
+        {
+            base.OnEnd(data);
+        }
     }
 
     // The request of a span starting now: its nearest ancestor this processor saw start, by parent
@@ -178,10 +188,17 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
         }
     }
 
-    // Under _gate.
-    private void Hold(Request request, Activity span)
+    // Holds an ended span until its request's decision, within the bounds; what a full bound frees
+    // first (see Sweep) is returned, to be passed on. Under _gate.
+    private List<HeldSpan>? Hold(Request request, Activity span)
     {
         var bytes = SpanSize.Estimate(span);
+        List<HeldSpan>? released = null;
+        if (_heldBytes + bytes > _maxHeldBytes)
+        {
+            released = Sweep();
+        }
+
         var refused = request.Bytes + bytes > _maxRequestBytes ? BoundedExportProcessor.DropReason.RequestShare
             : _heldBytes + bytes > _maxHeldBytes ? BoundedExportProcessor.DropReason.QueueBytes
             : (BoundedExportProcessor.DropReason?)null;
@@ -189,13 +206,49 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
         {
             Interlocked.Increment(ref _dropped);
             BoundedExportProcessor.CountDrop(1, reason);
-            return;
+            return released;
         }
 
         (request.Held ??= new List<HeldSpan>()).Add(new HeldSpan(span, bytes));
         request.Bytes += bytes;
         _heldBytes += bytes;
         request.Reason ??= Reason(span, root: false);
+        return released;
+    }
+
+    // The held bound is full: the requests running past the latency threshold (kept whatever else
+    // happens, and all that a root that never ends can be) let their spans go. Under _gate.
+    private List<HeldSpan>? Sweep()
+    {
+        List<HeldSpan>? released = null;
+        var now = DateTime.UtcNow;
+        foreach (var request in _running.Values)
+        {
+            if (!request.Decided && request.Held is not null && RunningPastThreshold(request, now))
+            {
+                KeepEarly(request, ref released);
+            }
+        }
+
+        return released;
+    }
+
+    private bool RunningPastThreshold(Request request, DateTime now) => now - request.Root.StartTimeUtc >= _latencyThreshold;
+
+    // Decided before its end: kept (for its latency, counted when its first span ends). Under _gate.
+    private void KeepEarly(Request request, ref List<HeldSpan>? released)
+    {
+        if (request.Held is { } held)
+        {
+            (released ??= new List<HeldSpan>()).AddRange(held);
+        }
+
+        _heldBytes -= request.Bytes;
+        request.Held = null;
+        request.Bytes = 0;
+        request.Decided = true;
+        request.Kept = true;
+        request.Reason ??= "latency";
     }
 
     // Why a request must be kept (null: only the ratio decides): a failure, a guardrail's

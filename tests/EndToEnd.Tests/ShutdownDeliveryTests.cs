@@ -157,7 +157,7 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
         }
     }
 
-    // The spans in the disk buffer's batches, read from their file names ({ticks}-{sequence}-{spans}.otlp).
+    // The spans in the disk buffer's batches, read from their file names ({ticks}-{sequence}-{bytes}-{spans}.otlp).
     private static long SpansOnDisk(string directory) => !Directory.Exists(directory) ? 0 :
         Directory.EnumerateFiles(directory, "*.otlp", SearchOption.AllDirectories)
             .Sum(file => long.Parse(Path.GetFileNameWithoutExtension(file).Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture));

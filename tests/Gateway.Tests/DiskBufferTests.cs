@@ -16,7 +16,7 @@ namespace TracedLlm.Gateway.Tests;
 /// not take are kept in files that outlive the processor and are delivered by the next one with the
 /// same directory; the buffer has a byte cap past which batches stay in memory, then are dropped;
 /// one processor uses a directory at a time. (A crash of a real process, SIGKILL, is
-/// <c>tests/EndToEnd.Tests/CrashDeliveryTests</c>.)
+/// <c>tests/EndToEnd.Tests/ShutdownDeliveryTests</c>.)
 /// </summary>
 public sealed class DiskBufferTests : IDisposable
 {
@@ -67,6 +67,44 @@ public sealed class DiskBufferTests : IDisposable
         Assert.Equal(35, second.ExportedSpans);
         Assert.Equal(0, SpansOnDisk());
         Assert.Empty(secondWarnings);
+    }
+
+    [Fact]
+    public async Task AFileCutShortOrLeftHalfWrittenIsNeverSentAndItsSpansAreCounted()
+    {
+        var port = LoopbackApp.FreePort();
+        var first = Processor(port, out _);
+        using (var provider = Provider(first))
+        {
+            Emit("kept", 20);
+            Assert.False(provider.ForceFlush(500));
+            Emit("cut-short", 10);
+            Assert.False(provider.ForceFlush(500));
+        }
+
+        // The last batch's file loses its tail, as after a power loss before the kernel wrote it out,
+        // and a write the process never finished is left as a .tmp.
+        var files = Directory.EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        Assert.True(files.Count >= 2);
+        var cutSpans = long.Parse(Path.GetFileNameWithoutExtension(files[^1]).Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        using (var cut = new FileStream(files[^1], FileMode.Open))
+        {
+            cut.SetLength(cut.Length / 2);
+        }
+
+        var partial = Path.Combine(Path.GetDirectoryName(files[0])!, "0000000000000000001-0000000009-100-10.tmp");
+        File.WriteAllBytes(partial, new byte[50]);
+
+        await using var endpoint = await ScriptedOtlpEndpoint.StartAsync(port);
+        var second = Processor(port, out var warnings);
+        using var secondProvider = Provider(second);
+        Assert.True(secondProvider.ForceFlush(20_000));
+        Assert.Equal(20, endpoint.Delivered.Count(name => name == "kept"));
+        Assert.Equal(30 - cutSpans, endpoint.Delivered.Count);
+        Assert.Equal(cutSpans, second.DroppedSpans);
+        Assert.True(_drops.Count("export_failed") >= cutSpans);
+        Assert.Contains(warnings, w => w.Contains("cut short", StringComparison.Ordinal) && w.Contains($"{cutSpans} span(s)", StringComparison.Ordinal));
+        Assert.Empty(Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "lock"));
     }
 
     [Fact]
@@ -121,7 +159,7 @@ public sealed class DiskBufferTests : IDisposable
         Assert.True(second.BufferedExportBytes > 0);
     }
 
-    // The spans in the directory's batches, by their file names ({ticks}-{sequence}-{spans}.otlp).
+    // The spans in the directory's batches, by their file names ({ticks}-{sequence}-{bytes}-{spans}.otlp).
     private long SpansOnDisk() =>
         Directory.EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories)
             .Sum(file => long.Parse(Path.GetFileNameWithoutExtension(file).Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture));

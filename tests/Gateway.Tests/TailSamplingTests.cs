@@ -113,6 +113,85 @@ public sealed class TailSamplingTests : IDisposable
     }
 
     [Fact]
+    public void SpansOfARequestNotKeptNeverReachTheQueueAndALateFailureIsKeptAlone()
+    {
+        var queued = new RecordingProcessor();
+        using var provider = Provider(new TailSamplingProcessor(queued, new TailSamplingOptions { Enabled = true, Ratio = 0 }));
+
+        Request("plain");
+        var lateFailure = Request("late-failure", late: tool => tool.SetStatus(ActivityStatusCode.Error, "the tool failed after the answer"));
+
+        // The export queue saw nothing of the plain request, and of the other only the span that failed after the decision.
+        var span = Assert.Single(queued.Ended);
+        Assert.Equal(("tool", lateFailure.TraceId), (span.DisplayName, span.TraceId));
+    }
+
+    [Fact]
+    public void ARequestRunningPastTheLatencyThresholdStopsHoldingItsSpans()
+    {
+        var queued = new RecordingProcessor();
+        var processor = new TailSamplingProcessor(queued, new TailSamplingOptions { Enabled = true, Ratio = 0, LatencyThreshold = TimeSpan.FromMilliseconds(200) });
+        using var provider = Provider(processor);
+
+        var root = Source.StartActivity("root", ActivityKind.Server)!;
+        Source.StartActivity("early")!.Stop();
+        Assert.Empty(queued.Ended);
+        Assert.True(processor.HeldBytes > 0);
+
+        // Past the threshold the request is kept whatever happens: what was held and what ends now pass on at once.
+        Thread.Sleep(250);
+        Source.StartActivity("late")!.Stop();
+        Assert.Equal(new[] { "early", "late" }, queued.Ended.Select(s => s.DisplayName));
+        Assert.Equal(0, processor.HeldBytes);
+
+        root.Stop();
+        Activity.Current = null;
+        Assert.Equal(new[] { "early", "late", "root" }, queued.Ended.Select(s => s.DisplayName));
+    }
+
+    [Fact]
+    public void AFullHeldBoundLetsTheSpansOfRequestsPastTheThresholdGoSoARootNeverEndedPinsNothing()
+    {
+        var queued = new RecordingProcessor();
+        var processor = new TailSamplingProcessor(queued, new TailSamplingOptions
+        {
+            Enabled = true,
+            Ratio = 0,
+            LatencyThreshold = TimeSpan.FromMilliseconds(200),
+            MaxHeldBytes = 3_000,
+            MaxHeldBytesPerRequest = 3_000,
+        });
+        using var provider = Provider(processor);
+
+        // A root that is never ended (a leak elsewhere) holds a child of about 2.4 KB.
+        var leaked = Source.StartActivity("leaked-root", ActivityKind.Server)!;
+        using (var child = Source.StartActivity("leaked-child")!)
+        {
+            child.SetTag("payload", new string('x', 1_000));
+        }
+
+        Activity.Current = null;
+        Thread.Sleep(250);
+
+        // Another request's span would pass the bound: the leaked request's span goes on instead of this one being refused.
+        var next = Source.StartActivity("next-root", ActivityKind.Server)!;
+        using (var child = Source.StartActivity("next-child")!)
+        {
+            child.SetTag("payload", new string('x', 1_000));
+        }
+
+        Assert.Equal(new[] { "leaked-child" }, queued.Ended.Select(s => s.DisplayName));
+        Assert.Equal(0, processor.DroppedSpans);
+        Assert.InRange(processor.HeldBytes, 2_000, 3_000);
+
+        next.Stop();
+        leaked.Stop();
+        Activity.Current = null;
+        Assert.Equal(new[] { "leaked-child", "leaked-root" }, queued.Ended.Select(s => s.DisplayName));
+        Assert.Equal(0, processor.HeldBytes);
+    }
+
+    [Fact]
     public void HeldSpansAreBoundedByTheRequestsShareAndRefusedNotEvicted()
     {
         var exported = new ConcurrentQueue<Activity>();
@@ -236,7 +315,7 @@ public sealed class TailSamplingTests : IDisposable
         }
     }
 
-    private static (ActivityTraceId TraceId, string Name) Request(string name, Action<Activity>? child = null, Action<Activity>? root = null, ActivityContext parent = default)
+    private static (ActivityTraceId TraceId, string Name) Request(string name, Action<Activity>? child = null, Action<Activity>? root = null, ActivityContext parent = default, Action<Activity>? late = null)
     {
         var server = Source.StartActivity(ActivityKind.Server, parent, name: "root")!;
         server.SetTag("request", name);
@@ -250,10 +329,11 @@ public sealed class TailSamplingTests : IDisposable
         }
 
         // A child that ends after its root (a foreign instrumentation's span, say).
-        var late = Source.StartActivity("tool")!;
+        var tool = Source.StartActivity("tool")!;
         root?.Invoke(server);
         server.Stop();
-        late.Stop();
+        late?.Invoke(tool);
+        tool.Stop();
 
         // Stopping the late child made the stopped root current again: the next request is a root of its own.
         Activity.Current = null;
@@ -265,6 +345,14 @@ public sealed class TailSamplingTests : IDisposable
 
     private static TracerProvider Provider(BaseProcessor<Activity> processor) =>
         Sdk.CreateTracerProviderBuilder().AddSource(Source.Name).AddProcessor(processor).Build()!;
+
+    // The export queue's place: what the sampler passes on, as it passes it.
+    private sealed class RecordingProcessor : BaseProcessor<Activity>
+    {
+        public ConcurrentQueue<Activity> Ended { get; } = new();
+
+        public override void OnEnd(Activity data) => Ended.Enqueue(data);
+    }
 
     private sealed class CollectingExporter(ConcurrentQueue<Activity> exported) : BaseExporter<Activity>
     {
