@@ -34,7 +34,7 @@ public enum Listener
 [MemoryDiagnoser]
 public class PipelineBenchmarks
 {
-    private static readonly byte[] Body = Encoding.UTF8.GetBytes(
+    internal static readonly byte[] Body = Encoding.UTF8.GetBytes(
         """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}],"metadata":{"trace_name":"bench","session_id":"s-1","tags":["a"]}}""");
 
     private static readonly ActivitySource Source = new(TracedLlmTelemetry.SourceName);
@@ -55,14 +55,7 @@ public class PipelineBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, BenchJsonContext.Default);
-        });
-        services.AddTracedLlm(o => o.IgnoreContextPropagation = true);
+        var services = BenchServices.Create(o => o.IgnoreContextPropagation = true);
         services.AddSingleton<ILlmAuthenticator, BenchAuthenticator>();
         services.AddSingleton<ILlmGuardrail, BenchGuardrail>();
         _services = services.BuildServiceProvider();
@@ -114,18 +107,18 @@ public class PipelineBenchmarks
     public async Task Untraced()
     {
         var context = NewContext();
-        var body = await TracedPipeline.ReadBodyAsync(context, _gateway);
-        var call = TracedPipeline.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway, Stopwatch.GetTimestamp());
+        var body = await RequestStage.ReadBodyAsync(context, _gateway);
+        var call = RequestStage.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway, Stopwatch.GetTimestamp());
         var auth = await _auth.AuthenticateAsync(call, context.RequestAborted);
         if (!auth.Succeeded)
         {
             throw new InvalidOperationException();
         }
 
-        var request = TracedPipeline.ReadRequest(call, _gateway.GetTypeInfo<ChatRequest>());
+        var request = PreCallStage.ReadRequest(call, _gateway.GetTypeInfo<ChatRequest>());
         await _guardrail.CheckAsync(new GuardrailContext(call, GuardrailMode.PreCall, request, null), context.RequestAborted);
         var reply = Handler.Handle(request, call);
-        await TracedPipeline.WriteResultAsync(call, reply, _gateway.GetTypeInfo<Reply>());
+        await ResultStage.WriteAsync(call, reply, _gateway.GetTypeInfo<Reply>());
     }
 
     // As the mapped endpoint calls it: the gateway resolved once at start-up.
@@ -136,8 +129,8 @@ public class PipelineBenchmarks
     public async Task HandWritten()
     {
         var context = NewContext();
-        var body = await TracedPipeline.ReadBodyAsync(context, _gateway);
-        var call = TracedPipeline.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway, Stopwatch.GetTimestamp());
+        var body = await RequestStage.ReadBodyAsync(context, _gateway);
+        var call = RequestStage.CreateCall(context, TracedLlm.Generated.TracedLlm_Benchmarks_Routes_Chat.Route, ReadEnvelope(body), _gateway, Stopwatch.GetTimestamp());
         var previous = Activity.Current;
         Activity.Current = null;
         using var server = Source.StartActivity(SpanNames.Server, ActivityKind.Server, default(ActivityContext));
@@ -173,7 +166,7 @@ public class PipelineBenchmarks
                 SetTraceLevel(preCall, call.Metadata);
             }
 
-            request = TracedPipeline.ReadRequest(call, _gateway.GetTypeInfo<ChatRequest>());
+            request = PreCallStage.ReadRequest(call, _gateway.GetTypeInfo<ChatRequest>());
         }
 
         Reply reply;
@@ -210,7 +203,7 @@ public class PipelineBenchmarks
             }
         }
 
-        await TracedPipeline.WriteResultAsync(call, reply, _gateway.GetTypeInfo<Reply>());
+        await ResultStage.WriteAsync(call, reply, _gateway.GetTypeInfo<Reply>());
         server?.SetTag(AttributeNames.HttpResponseStatusCode, 200);
         server?.Stop();
         Activity.Current = previous;
@@ -235,24 +228,5 @@ public class PipelineBenchmarks
         return context;
     }
 
-    /// <summary>The same body read as the generated route's emitted reader does.</summary>
-    private RequestEnvelope ReadEnvelope(ReadOnlyMemory<byte> body)
-    {
-        var envelope = new EnvelopeReader(body, "metadata", _gateway.Options);
-        var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);
-        EnvelopeReader.ReadStart(ref reader);
-        while (envelope.ReadPropertyName(ref reader))
-        {
-            if (reader.ValueTextEquals("metadata"u8))
-            {
-                envelope.ReadSlot(ref reader);
-            }
-            else
-            {
-                envelope.ReadOtherProperty(ref reader);
-            }
-        }
-
-        return envelope.Build();
-    }
+    private RequestEnvelope ReadEnvelope(ReadOnlyMemory<byte> body) => EmittedReader.Read(body, _gateway);
 }

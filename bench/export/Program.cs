@@ -19,7 +19,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
-using TracedLlm.OpenTelemetry;
+using TracedLlm;
 
 var scenario = args.FirstOrDefault() ?? "flush-full";
 var seconds = args.Length > 1 && scenario != "cost" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;

@@ -14,7 +14,6 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using TracedLlm;
-using TracedLlm.OpenTelemetry;
 using TracedLlm.Samples.Gateway;
 using TracedLlm.Samples.Gateway.Policies;
 using TracedLlm.Samples.Gateway.Providers;

@@ -1,7 +1,7 @@
 using System.Linq;
 using Microsoft.Extensions.AI;
 
-namespace TracedLlm.Extensions.AI;
+namespace TracedLlm;
 
 /// <summary>
 /// What an <see cref="IChatClient"/> response says about the call (model, id, finish reason, usage),

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using TracedLlm.Telemetry;
 
-namespace TracedLlm.Extensions.AI;
+namespace TracedLlm;
 
 /// <summary>
 /// The GenAI client spans a chat pipeline records under TracedLlm's attempts (the <c>chat {model}</c>

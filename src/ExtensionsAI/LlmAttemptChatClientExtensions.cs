@@ -5,7 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
 
-namespace TracedLlm.Extensions.AI;
+namespace TracedLlm;
 
 /// <summary>
 /// Calls an <see cref="IChatClient"/> inside an upstream attempt you hold. The attempt's model is the

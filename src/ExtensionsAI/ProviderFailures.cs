@@ -6,7 +6,7 @@ using System.IO;
 using System.Net.Http;
 using System.Runtime.ExceptionServices;
 
-namespace TracedLlm.Extensions.AI;
+namespace TracedLlm;
 
 /// <summary>
 /// What a provider's client library threw, in the gateway's terms. The OpenAI and Azure clients

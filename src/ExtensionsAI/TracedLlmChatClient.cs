@@ -6,7 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
 
-namespace TracedLlm.Extensions.AI;
+namespace TracedLlm;
 
 /// <summary>
 /// A chat client step that records every call it passes on as an upstream attempt of the traced

@@ -1,5 +1,5 @@
 using System;
-using TracedLlm.Extensions.AI;
+using TracedLlm;
 
 namespace Microsoft.Extensions.AI;
 

@@ -22,29 +22,38 @@ public sealed partial class TracedLlmRouteGenerator
 
         // The types a route's file names. The aliases sit inside the file's namespace declaration,
         // so they are found before any type of an enclosing namespace (the global namespace, where a
-        // user's own `Task` or `TracedPipeline` may live) and never import extension methods; only a
+        // user's own `Task` or `RequestStage` may live) and never import extension methods; only a
         // type declared in TracedLlm.Generated itself could clash (CS0576), and that namespace is the
-        // generator's. Each alias is used by every route file, so none is ever an unused using.
+        // generator's. A route's file names only the aliases its code uses, so none is ever an
+        // unused using: these every route uses, the others (below) only routes that need them.
         private static readonly (string Name, string Type)[] PipelineAliases =
         {
             ("Activity", "global::System.Diagnostics.Activity"),
-            ("ActivityKind", "global::System.Diagnostics.ActivityKind"),
+            ("AuthStage", "global::TracedLlm.Pipeline.AuthStage"),
             ("EnvelopeReader", "global::TracedLlm.Pipeline.EnvelopeReader"),
             ("Exception", "global::System.Exception"),
             ("FailurePath", "global::TracedLlm.Pipeline.FailurePath"),
             ("GuardrailMode", "global::TracedLlm.GuardrailMode"),
             ("HttpContext", "global::Microsoft.AspNetCore.Http.HttpContext"),
+            ("LlmStage", "global::TracedLlm.Pipeline.LlmStage"),
+            ("PreCallStage", "global::TracedLlm.Pipeline.PreCallStage"),
             ("RequestEnvelope", "global::TracedLlm.Pipeline.RequestEnvelope"),
-            ("SpanNames", "global::TracedLlm.Telemetry.SpanNames"),
+            ("RequestShape", "global::TracedLlm.Pipeline.RequestShape"),
+            ("RequestStage", "global::TracedLlm.Pipeline.RequestStage"),
             ("Stopwatch", "global::System.Diagnostics.Stopwatch"),
             ("Task", "global::System.Threading.Tasks.Task"),
             ("TracedLlmGateway", "global::TracedLlm.Pipeline.TracedLlmGateway"),
             ("TracedLlmOptions", "global::TracedLlm.TracedLlmOptions"),
-            ("TracedPipeline", "global::TracedLlm.Pipeline.TracedPipeline"),
             ("TracedRouteInfo", "global::TracedLlm.TracedRouteInfo"),
             ("Utf8JsonReader", "global::System.Text.Json.Utf8JsonReader"),
             ("WireFormat", "global::TracedLlm.WireFormat"),
         };
+
+        /// <summary>Only routes with a regular handler write its result.</summary>
+        private static readonly (string Name, string Type) ResultAlias = ("ResultStage", "global::TracedLlm.Pipeline.ResultStage");
+
+        /// <summary>Only routes with a streaming handler write a stream.</summary>
+        private static readonly (string Name, string Type) StreamAlias = ("StreamStage", "global::TracedLlm.Pipeline.StreamStage");
 
         /// <summary>Only routes whose handlers take services from DI call it.</summary>
         private static readonly (string Name, string Type) ServicesAlias =
@@ -55,10 +64,26 @@ public sealed partial class TracedLlmRouteGenerator
             ("TracedRouteInfo", "global::TracedLlm.TracedRouteInfo"),
         };
 
-        private static IEnumerable<(string Name, string Type)> RouteAliases(RouteModel route) =>
-            route.Parameters.Concat(route.StreamParameters).Any(p => p.Source is ParameterSource.Service or ParameterSource.OptionalService)
-                ? PipelineAliases.Append(ServicesAlias).OrderBy(a => a.Name, System.StringComparer.Ordinal)
-                : PipelineAliases;
+        private static IEnumerable<(string Name, string Type)> RouteAliases(RouteModel route)
+        {
+            IEnumerable<(string Name, string Type)> aliases = PipelineAliases;
+            if (route.HandlerMethodName is not null)
+            {
+                aliases = aliases.Append(ResultAlias);
+            }
+
+            if (route.StreamMethodName is not null)
+            {
+                aliases = aliases.Append(StreamAlias);
+            }
+
+            if (route.Parameters.Concat(route.StreamParameters).Any(p => p.Source is ParameterSource.Service or ParameterSource.OptionalService))
+            {
+                aliases = aliases.Append(ServicesAlias);
+            }
+
+            return aliases.OrderBy(a => a.Name, System.StringComparer.Ordinal);
+        }
 
         private static void WriteAliases(IndentedTextWriter w, IEnumerable<(string Name, string Type)> aliases)
         {

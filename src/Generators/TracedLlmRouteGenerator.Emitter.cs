@@ -95,45 +95,46 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("var ambient = Activity.Current;");
             w.WriteLine("RequestEnvelope envelope;");
             Open(w, "try");
-            w.WriteLine("var body = await TracedPipeline.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
-            w.WriteLine("envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options);");
+            w.WriteLine("var body = await RequestStage.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
+            var shape = hasBody ? $"RequestShape.Of<{NonNullable(body.TypeName)}>(gateway)" : "RequestShape.Untyped";
+            w.WriteLine($"envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options, {shape});");
             Close(w);
             Open(w, "catch (Exception exception)");
             w.WriteLine("// Kept and raised inside proxy_pre_call: a bad body still gets its spans and its error response.");
             w.WriteLine("envelope = RequestEnvelope.FromReadFailure(exception);");
             Close(w);
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("var call = TracedPipeline.CreateCall(httpContext, Route, envelope, gateway, startTimestamp);");
+            w.WriteLine("var call = RequestStage.CreateCall(httpContext, Route, envelope, gateway, startTimestamp);");
             w.WriteLine("Activity? server = null, auth = null, preCall = null, llm = null;");
             Open(w, "try");
             w.WriteLine("// Authentication first, before any span: nothing the client sent reaches a trace until it has passed.");
-            w.WriteLine("await TracedPipeline.AuthenticateAsync(call).ConfigureAwait(false);");
-            w.WriteLine("server = TracedPipeline.StartServerSpan(call, ambient);");
-            w.WriteLine("auth = TracedPipeline.StartAuthSpan(call, server);");
-            w.WriteLine("TracedPipeline.ThrowIfUnauthenticated(call);");
-            w.WriteLine("auth = TracedPipeline.End(auth, server);");
+            w.WriteLine("await AuthStage.AuthenticateAsync(call).ConfigureAwait(false);");
+            w.WriteLine("server = RequestStage.StartSpan(call, ambient);");
+            w.WriteLine("auth = AuthStage.StartSpan(call, server);");
+            w.WriteLine("AuthStage.ThrowIfUnauthenticated(call);");
+            w.WriteLine("auth = AuthStage.EndSpan(auth, server);");
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("preCall = TracedPipeline.StartChild(call, SpanNames.PreCall, ActivityKind.Internal, server);");
+            w.WriteLine("preCall = PreCallStage.StartSpan(call, server);");
             if (hasBody)
             {
-                w.WriteLine($"var {Local(body)} = TracedPipeline.ReadRequest(call, gateway.GetTypeInfo<{NonNullable(body.TypeName)}>());");
+                w.WriteLine($"var {Local(body)} = PreCallStage.ReadRequest(call, gateway.GetTypeInfo<{NonNullable(body.TypeName)}>());");
             }
             else
             {
-                w.WriteLine("TracedPipeline.ValidateBody(call);");
+                w.WriteLine("PreCallStage.ValidateBody(call);");
             }
 
             if (route.StreamMethodName is null)
             {
-                w.WriteLine("TracedPipeline.RejectStreaming(call);");
+                w.WriteLine("PreCallStage.RejectStreaming(call);");
             }
 
-            w.WriteLine("preCall = TracedPipeline.End(preCall, server);");
+            w.WriteLine("preCall = PreCallStage.EndSpan(preCall, server);");
             w.WriteLineNoTabs(string.Empty);
             var request = hasBody ? Local(body) : "null";
-            w.WriteLine("llm = TracedPipeline.StartLlmSpan(call, server);");
-            w.WriteLine($"await TracedPipeline.RunGuardrailsAsync(call, GuardrailMode.PreCall, {request}, null).ConfigureAwait(false);");
-            w.WriteLine($"TracedPipeline.StartDuringCallGuardrails(call, {request});");
+            w.WriteLine("llm = LlmStage.StartSpan(call, server);");
+            w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PreCall, {request}, null).ConfigureAwait(false);");
+            w.WriteLine($"LlmStage.StartDuringCallGuardrails(call, {request});");
             if (route.HandlerMethodName is not null && route.StreamMethodName is not null)
             {
                 Open(w, "if (call.Parameters.Stream)");
@@ -159,10 +160,10 @@ public sealed partial class TracedLlmRouteGenerator
             Close(w);
             Open(w, "finally");
             w.WriteLine("// Children first, the server span last: no span outlives its parent, on any path.");
-            w.WriteLine("TracedPipeline.End(llm, server);");
-            w.WriteLine("TracedPipeline.End(preCall, server);");
-            w.WriteLine("TracedPipeline.End(auth, server);");
-            w.WriteLine("TracedPipeline.EndServer(server, call);");
+            w.WriteLine("LlmStage.EndSpan(llm, server);");
+            w.WriteLine("PreCallStage.EndSpan(preCall, server);");
+            w.WriteLine("AuthStage.EndSpan(auth, server);");
+            w.WriteLine("RequestStage.EndSpan(server, call);");
             Close(w);
             Close(w);
         }
@@ -175,20 +176,20 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine(route.ReturnShape == ReturnShape.Value
                 ? $"var result = {invocation};"
                 : $"var result = await {invocation}.ConfigureAwait(false);");
-            w.WriteLine("await TracedPipeline.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
-            w.WriteLine($"await TracedPipeline.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, result).ConfigureAwait(false);");
+            w.WriteLine("await LlmStage.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
+            w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, result).ConfigureAwait(false);");
             if (route.ReturnsResult)
             {
-                w.WriteLine("llm = TracedPipeline.End(llm, server);");
-                w.WriteLine("await TracedPipeline.WriteResultAsync(call, result).ConfigureAwait(false);");
+                w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
+                w.WriteLine("await ResultStage.WriteAsync(call, result).ConfigureAwait(false);");
                 return;
             }
 
             // One type-info look-up serves the recorded output and the response.
             w.WriteLine($"var resultTypeInfo = gateway.GetTypeInfo<{route.ResultTypeName}>();");
-            w.WriteLine("TracedPipeline.RecordOutput(call, result, resultTypeInfo);");
-            w.WriteLine("llm = TracedPipeline.End(llm, server);");
-            w.WriteLine("await TracedPipeline.WriteResultAsync(call, result, resultTypeInfo).ConfigureAwait(false);");
+            w.WriteLine("LlmStage.RecordOutput(call, result, resultTypeInfo);");
+            w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
+            w.WriteLine("await ResultStage.WriteAsync(call, result, resultTypeInfo).ConfigureAwait(false);");
         }
 
         /// <summary>
@@ -200,11 +201,11 @@ public sealed partial class TracedLlmRouteGenerator
         {
             EmitServices(w, route.StreamParameters);
             w.WriteLine($"var chunks = {route.HandlerTypeName}.{route.StreamMethodName}({string.Join(", ", route.StreamParameters.Select(Argument))});");
-            w.WriteLine($"await TracedPipeline.StreamAsync(call, chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
-            w.WriteLine("await TracedPipeline.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
-            w.WriteLine($"await TracedPipeline.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, TracedPipeline.StreamedResponse(call)).ConfigureAwait(false);");
-            w.WriteLine("await TracedPipeline.CompleteStreamAsync(call).ConfigureAwait(false);");
-            w.WriteLine("llm = TracedPipeline.End(llm, server);");
+            w.WriteLine($"await StreamStage.WriteAsync(call, chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
+            w.WriteLine("await LlmStage.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
+            w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, StreamStage.Chunks(call)).ConfigureAwait(false);");
+            w.WriteLine("await StreamStage.CompleteAsync(call).ConfigureAwait(false);");
+            w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
         }
 
         private static void EmitServices(IndentedTextWriter w, EquatableArray<ParameterModel> parameters)
@@ -224,9 +225,12 @@ public sealed partial class TracedLlmRouteGenerator
 
         private static void EmitEnvelopeReader(IndentedTextWriter w)
         {
-            w.WriteLine("/// <summary>Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.</summary>");
-            Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options)");
-            w.WriteLine("var envelope = new EnvelopeReader(body, MetadataSlot, options);");
+            w.WriteLine("/// <summary>");
+            w.WriteLine("/// Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.");
+            w.WriteLine("/// A body that readers could read two ways (a repeated or case-varied property name) is refused as it is read.");
+            w.WriteLine("/// </summary>");
+            Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options, RequestShape shape)");
+            w.WriteLine("var envelope = new EnvelopeReader(body, MetadataSlot, options, shape);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
             w.WriteLine("EnvelopeReader.ReadStart(ref reader);");
             Open(w, "while (envelope.ReadPropertyName(ref reader))");

@@ -9,7 +9,7 @@ using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using TracedLlm.Telemetry;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>
 /// Exports finished spans in batches off the request path, through a queue bounded in spans and in
@@ -113,7 +113,11 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     /// retry). (Deriving from BaseExportProcessor hands the provider, and so its resource, to the exporter.)
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
+    // RS0027 asks the overload with an optional parameter to have the most parameters; the OTLP
+    // overload below has as many, and their first parameters' types differ, so no call is ambiguous.
+#pragma warning disable RS0027
     public BoundedExportProcessor(BaseExporter<Activity> exporter, ExportQueueOptions? options = null)
+#pragma warning restore RS0027
         : this(exporter, options, warn: null)
     {
     }
@@ -126,7 +130,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     /// sends with the client it made).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
-    public BoundedExportProcessor(OtlpExporterOptions otlp, ExportQueueOptions? options = null)
+    public BoundedExportProcessor(OtlpExporterOptions otlp, ExportQueueOptions? options)
         : this(OtlpSetup.Create(otlp), options, warn: null, diskSubdirectory: null)
     {
     }

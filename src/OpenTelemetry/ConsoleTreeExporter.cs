@@ -7,7 +7,7 @@ using System.Text;
 using OpenTelemetry;
 using TracedLlm.Telemetry;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>
 /// Prints each finished trace as a tree (name, kind, trace id, span id, parent, status), the way

@@ -3,7 +3,7 @@ using System.Buffers;
 using System.IO;
 using System.Threading;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>
 /// One OTLP export request's body, serialized: an <c>ExportTraceServiceRequest</c> in protobuf, the

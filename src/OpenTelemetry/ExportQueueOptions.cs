@@ -1,9 +1,8 @@
 using System;
 using System.Collections.Generic;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>
 /// The export queue's limits (in spans and in bytes), its shut-down bound and its warning channel.
@@ -108,21 +107,15 @@ public sealed class ExportQueueOptions
     /// <summary>Where warnings go. Default: the host's logger (category <c>TracedLlm.Export</c>), else standard error. Not bound from configuration.</summary>
     public Action<string>? Warn { get; set; }
 
-    /// <summary>
-    /// The OpenTelemetry variables first (present in <paramref name="configuration"/> when they are in
-    /// the environment), then the <c>TracedLlm:Export</c> section over them.
-    /// </summary>
-    internal void ReadFrom(IConfiguration configuration)
+    /// <summary>OpenTelemetry's batch-processor variables, as a configuration (or the environment) holds them (<see cref="ConfigurationReader"/>).</summary>
+    internal void ReadVariables(Func<string, string?> variable)
     {
-        MaxQueueSize = Positive(configuration["OTEL_BSP_MAX_QUEUE_SIZE"]) ?? MaxQueueSize;
-        MaxBatchSize = Positive(configuration["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"]) ?? MaxBatchSize;
-        if (Positive(configuration["OTEL_BSP_SCHEDULE_DELAY"]) is { } delay)
+        MaxQueueSize = Positive(variable("OTEL_BSP_MAX_QUEUE_SIZE")) ?? MaxQueueSize;
+        MaxBatchSize = Positive(variable("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")) ?? MaxBatchSize;
+        if (Positive(variable("OTEL_BSP_SCHEDULE_DELAY")) is { } delay)
         {
             ScheduledDelay = TimeSpan.FromMilliseconds(delay);
         }
-
-        // Source-generated binding (EnableConfigurationBindingGenerator): no reflection, AOT-safe.
-        configuration.GetSection(SectionName).Bind(this);
     }
 
     /// <summary>Every wrong value, each named by its configuration key.</summary>

@@ -5,7 +5,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>The export processors the host's service provider created.</summary>
 internal sealed class ExportProcessors

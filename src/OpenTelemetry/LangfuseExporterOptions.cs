@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>
 /// Where and how to send traces to Langfuse's OTLP endpoint. They come from the variables Langfuse's
@@ -79,7 +79,7 @@ public sealed class LangfuseExporterOptions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var options = new LangfuseExporterOptions();
-        options.ReadFrom(configuration);
+        ConfigurationReader.Read(options, configuration, SectionName, static (options, variable) => options.ReadVariables(variable), static (options, section) => options.BindSection(section));
         return options;
     }
 
@@ -104,11 +104,9 @@ public sealed class LangfuseExporterOptions
         return $"Authorization=Basic {credentials},x-langfuse-ingestion-version={IngestionVersion}";
     }
 
-    internal void ReadFrom(IConfiguration configuration)
+    /// <summary>Binds the <c>TracedLlm:Langfuse</c> section over the variables, remembering which keys it set (to name them when wrong).</summary>
+    internal void BindSection(IConfigurationSection section)
     {
-        ReadVariables(name => configuration[name]);
-        var section = configuration.GetSection(SectionName);
-
         // Source-generated binding (EnableConfigurationBindingGenerator): no reflection, AOT-safe.
         section.Bind(this);
         _publicKeySource = section[nameof(PublicKey)] is not null ? $"{SectionName}:{nameof(PublicKey)}" : _publicKeySource;
@@ -145,7 +143,8 @@ public sealed class LangfuseExporterOptions
     private static string WithScheme(string host) =>
         host.Contains("://", StringComparison.Ordinal) ? host : "https://" + host;
 
-    private void ReadVariables(Func<string, string?> variable)
+    /// <summary>The variables Langfuse's own SDKs read, as a configuration (or the environment) holds them (<see cref="ConfigurationReader"/>).</summary>
+    internal void ReadVariables(Func<string, string?> variable)
     {
         // A variable that is set but empty counts as given: "LANGFUSE_SECRET_KEY=" is a mistake to report, not silence.
         if (variable(PublicKeyVariable) is { } publicKey)

@@ -9,7 +9,7 @@ using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>
 /// Delivers serialized batches to an OTLP endpoint: several at once, in the order they were sealed,

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>What became of one try to send a batch.</summary>
 internal readonly record struct SendOutcome(SendResult Result, TimeSpan? RetryAfter, string Detail)

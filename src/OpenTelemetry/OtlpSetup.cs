@@ -4,7 +4,7 @@ using System.Net.Http;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>
 /// OpenTelemetry's OTLP exporter set up to serialize for a <see cref="BoundedExportProcessor"/>: its

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>
 /// Request-scoped tail sampling, off by default (<see cref="TailSamplingProcessor"/>): the decision to

@@ -7,7 +7,7 @@ using System.Threading;
 using OpenTelemetry;
 using TracedLlm.Telemetry;
 
-namespace TracedLlm.OpenTelemetry;
+namespace TracedLlm;
 
 /// <summary>
 /// Request-scoped tail sampling in front of an export processor (<see cref="TailSamplingOptions"/>):

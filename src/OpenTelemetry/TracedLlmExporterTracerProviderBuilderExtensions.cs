@@ -1,12 +1,13 @@
 using System;
 using System.IO;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
-using TracedLlm.OpenTelemetry;
+using TracedLlm;
 
 // Where OpenTelemetry users look for exporters: beside AddOtlpExporter(); every name starts with
 // AddTracedLlm so that none can clash with another package's (Langfuse's own included).
@@ -42,15 +43,11 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.ConfigureServices(services =>
         {
-            var options = services.AddOptions<LangfuseExporterOptions>()
-                .Configure<IServiceProvider>(static (options, provider) => ReadConfiguration(provider, options.ReadFrom));
-            if (configure is not null)
-            {
-                options.Configure(configure);
-            }
-
-            options.ValidateOnStart();
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LangfuseExporterOptions>, LangfuseExporterOptionsValidator>());
+            services.AddConfiguredOptions<LangfuseExporterOptions, LangfuseExporterOptionsValidator>(
+                LangfuseExporterOptions.SectionName,
+                static (options, variable) => options.ReadVariables(variable),
+                static (options, section) => options.BindSection(section),
+                configure);
             AddExportServices(services, LangfuseQueueName, configureQueue);
         });
 
@@ -99,15 +96,13 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
 
     private static void AddExportServices(IServiceCollection services, string queueName, Action<ExportQueueOptions>? configureQueue)
     {
-        var queue = services.AddOptions<ExportQueueOptions>(queueName)
-            .Configure<IServiceProvider>(static (options, provider) => ReadConfiguration(provider, options.ReadFrom));
-        if (configureQueue is not null)
-        {
-            queue.Configure(configureQueue);
-        }
-
-        queue.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExportQueueOptions>, ExportQueueOptionsValidator>());
+        services.AddConfiguredOptions<ExportQueueOptions, ExportQueueOptionsValidator>(
+            ExportQueueOptions.SectionName,
+            static (options, variable) => options.ReadVariables(variable),
+            // Source-generated binding (EnableConfigurationBindingGenerator): no reflection, AOT-safe.
+            static (options, section) => section.Bind(options),
+            configureQueue,
+            queueName);
 
         // With a host: its stop (SIGTERM, IHost.StopAsync) delivers the queues within their bound.
         services.TryAddSingleton<ExportProcessors>();
@@ -129,14 +124,5 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
         var processor = new BoundedExportProcessor(OtlpSetup.Create(otlp), options, warn, diskSubdirectory: queueName);
         provider.GetService<ExportProcessors>()?.Add(processor);
         return options.TailSampling is { Enabled: true } sampling ? new TailSamplingProcessor(processor, sampling) : processor;
-    }
-
-    // Without a host there may be no IConfiguration: the defaults and code then decide.
-    private static void ReadConfiguration(IServiceProvider provider, Action<Microsoft.Extensions.Configuration.IConfiguration> read)
-    {
-        if (provider.GetService<Microsoft.Extensions.Configuration.IConfiguration>() is { } configuration)
-        {
-            read(configuration);
-        }
     }
 }

@@ -83,11 +83,11 @@ public sealed class ChatClientBuilderTests
         var gateway = TracedLlmGateway.From(context);
         var route = new TracedRouteInfo("POST", "/v1/chat/completions", "metadata", WireFormat.OpenAI, "chat", "Tests.Handler");
 
-        var call = TracedPipeline.CreateCall(context, route, RequestEnvelope.Empty, gateway, Stopwatch.GetTimestamp());
+        var call = RequestStage.CreateCall(context, route, RequestEnvelope.Empty, gateway, Stopwatch.GetTimestamp());
         Assert.Same(call, LlmCall.Current);
         Assert.Null(LlmAttempt.Current);
-        var server = TracedPipeline.StartServerSpan(call, null);
-        var llm = TracedPipeline.StartLlmSpan(call, server);
+        var server = RequestStage.StartSpan(call, null);
+        var llm = LlmStage.StartSpan(call, server);
         var messages = new[] { new AiChatMessage(ChatRole.User, "hello") };
         var options = new ChatOptions { ModelId = "gpt-4o-mini" };
         if (stream)
@@ -108,8 +108,8 @@ public sealed class ChatClientBuilderTests
         }
 
         Assert.Same(llm, Activity.Current);
-        TracedPipeline.End(llm, server);
-        TracedPipeline.EndServer(server, call);
+        LlmStage.EndSpan(llm, server);
+        RequestStage.EndSpan(server, call);
 
         var spans = exported.Snapshot();
         var attempt = Assert.Single(spans, s => s.DisplayName == SpanNames.UpstreamAttempt);

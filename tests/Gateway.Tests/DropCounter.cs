@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
-using TracedLlm.OpenTelemetry;
 
 namespace TracedLlm.Gateway.Tests;
 

@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Http;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
-using TracedLlm.OpenTelemetry;
+using TracedLlm;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;

@@ -10,7 +10,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
-using TracedLlm.OpenTelemetry;
+using TracedLlm;
 
 namespace TracedLlm.Gateway.Tests;
 

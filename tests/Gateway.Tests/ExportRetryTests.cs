@@ -8,7 +8,6 @@ using System.Threading.Tasks;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
-using TracedLlm.OpenTelemetry;
 
 namespace TracedLlm.Gateway.Tests;
 

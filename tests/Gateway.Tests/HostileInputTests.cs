@@ -120,7 +120,8 @@ public sealed class HostileInputTests : IDisposable
     {
         await using var upstream = await UpstreamStub.StartAsync(200);
         using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:FallbackToEmbedded", "false");
-        var body = $$$"""{"model":"m","{{{field}}}":{{{value}}},"messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"real"}}""";
+        var model = field == "model" ? string.Empty : "\"model\":\"m\",";
+        var body = $$$"""{{{{model}}}"{{{field}}}":{{{value}}},"messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"real"}}""";
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, body));
 
         var tree = await _spans.SingleTraceAsync();
@@ -151,9 +152,7 @@ public sealed class HostileInputTests : IDisposable
     public async Task KestrelsVerdictOnABrokenChunkIsA400InTheRoutesFormat(string chunkSize)
     {
         using var host = new GatewayHost();
-        host.UseKestrel(0);
-        host.StartServer();
-        var address = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = host.StartKestrel();
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(address.Host, address.Port);
         var stream = tcp.GetStream();

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using TracedLlm.OpenTelemetry;
+using TracedLlm;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 using Microsoft.Extensions.Configuration;
-using TracedLlm.OpenTelemetry;
+using TracedLlm;
 
 namespace TracedLlm.Gateway.Tests;
 

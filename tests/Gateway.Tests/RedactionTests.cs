@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
-using TracedLlm.OpenTelemetry;
+using TracedLlm;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;

@@ -12,7 +12,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
-using TracedLlm.OpenTelemetry;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;

@@ -87,9 +87,10 @@ public sealed class GeneratedCodeTests
         // found first.
         string[] names =
         {
-            "Activity", "ActivityKind", "EnvelopeReader", "Exception", "FailurePath", "GuardrailMode", "HttpContext",
-            "RequestEnvelope", "ServiceProviderServiceExtensions", "SpanNames", "Stopwatch", "Task", "TracedLlmGateway",
-            "TracedLlmOptions", "TracedPipeline", "TracedRouteInfo", "Utf8JsonReader", "WireFormat", "LlmCall",
+            "Activity", "AuthStage", "EnvelopeReader", "Exception", "FailurePath", "GuardrailMode", "HttpContext",
+            "LlmStage", "PreCallStage", "RequestEnvelope", "RequestStage", "ResultStage", "ServiceProviderServiceExtensions",
+            "Stopwatch", "StreamStage", "Task", "TracedLlmGateway", "TracedLlmOptions", "TracedRouteInfo", "Utf8JsonReader",
+            "WireFormat", "LlmCall",
         };
         var clashing = string.Join("\n", names.Select(name => $"internal sealed class {name} {{ }}"));
         var run = GeneratorHarness.Run(
@@ -126,7 +127,7 @@ public sealed class GeneratedCodeTests
 
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationProblems());
-        Assert.Contains("using TracedPipeline = global::TracedLlm.Pipeline.TracedPipeline;", run.Source("Contoso_Routes_Chat.g.cs"), StringComparison.Ordinal);
+        Assert.Contains("using RequestStage = global::TracedLlm.Pipeline.RequestStage;", run.Source("Contoso_Routes_Chat.g.cs"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using TracedLlm.Extensions.AI;
+using TracedLlm;
 
 namespace TracedLlm.Samples.Gateway.Providers;
 

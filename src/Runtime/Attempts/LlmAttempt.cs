@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.Net.Http;
-using TracedLlm.Pipeline;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm;
@@ -42,7 +41,7 @@ public sealed class LlmAttempt : IDisposable
 
         // The generation's provider is the one its latest attempt calls.
         call.SetProvider(target.Provider);
-        Span = TracedPipeline.StartChild(SpanNames.UpstreamAttempt, ActivityKind.Client, _parent);
+        Span = Spans.StartChild(SpanNames.UpstreamAttempt, ActivityKind.Client, _parent);
         if (Span is { IsAllDataRequested: true } span)
         {
             var tags = new FirstTags(span, call);
@@ -58,7 +57,7 @@ public sealed class LlmAttempt : IDisposable
             {
                 tags.Add(AttributeNames.AttemptDelay, wait.TotalSeconds);
             }
-            SpanAttributes.AddTraceTags(ref tags, call);
+            tags.AddTraceTags(call);
         }
     }
 
@@ -185,7 +184,7 @@ public sealed class LlmAttempt : IDisposable
             span.SetStatus(ActivityStatusCode.Error, failure is GatewayException known ? TelemetryText.Bound(known.Message, options.Limits.MaxAttributeValueLength, options.Redaction) : outcome);
         }
 
-        TracedPipeline.End(span, _parent);
+        Spans.End(span, _parent);
     }
 
     internal static string KindName(AttemptKind kind) => kind switch

@@ -73,6 +73,7 @@ public static class UpstreamHttp
     /// seconds or as an HTTP date (zero when the date has passed); null when there is none or it
     /// cannot be read. At most one day.
     /// </summary>
+#pragma warning disable RS0026 // Two overloads with an optional `now`: their first parameters differ in type, so no call is ambiguous.
     public static TimeSpan? GetRetryAfter(HttpResponseMessage response, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(response);
@@ -88,6 +89,7 @@ public static class UpstreamHttp
     /// </summary>
     public static TimeSpan? GetRetryAfter(string? retryAfterMs, string? retryAfter, DateTimeOffset? now = null) =>
         ParseRetryAfter(retryAfterMs, retryAfter is not null && RetryConditionHeaderValue.TryParse(retryAfter, out var parsed) ? parsed : null, now);
+#pragma warning restore RS0026
 
     private static TimeSpan? ParseRetryAfter(string? retryAfterMs, RetryConditionHeaderValue? retryAfter, DateTimeOffset? now)
     {

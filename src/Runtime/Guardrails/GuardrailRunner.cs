@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
-using TracedLlm.Pipeline;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm;
@@ -116,7 +115,7 @@ internal static class GuardrailRunner
     private static ValueTask<GuardrailBlockedException?> RunOneAsync(LlmCall call, ILlmGuardrail guardrail, GuardrailMode mode, object? request, object? response, CancellationToken cancellationToken)
     {
         var parent = call.Span;
-        var span = TracedPipeline.StartChild(call, SpanNames.Guardrail, ActivityKind.Internal, parent, LangfuseObservationTypes.Guardrail);
+        var span = Spans.StartChild(call, SpanNames.Guardrail, ActivityKind.Internal, parent, LangfuseObservationTypes.Guardrail);
         ValueTask<GuardrailVerdict> check;
         try
         {
@@ -186,7 +185,7 @@ internal static class GuardrailRunner
 
     /// <summary>Records the guardrail span of a block thrown outside a registered guardrail (by a handler, say).</summary>
     internal static void RecordUnspannedBlock(LlmCall call, GuardrailBlockedException block, Activity? parent) =>
-        Blocked(TracedPipeline.StartChild(call, SpanNames.Guardrail, ActivityKind.Internal, parent, LangfuseObservationTypes.Guardrail), parent, block.GuardrailName, GuardrailMode.None, block);
+        Blocked(Spans.StartChild(call, SpanNames.Guardrail, ActivityKind.Internal, parent, LangfuseObservationTypes.Guardrail), parent, block.GuardrailName, GuardrailMode.None, block);
 
     /// <summary>The one place a guardrail span gets its attributes, its status, and its end.</summary>
     private static void Record(Activity? span, Activity? parent, string name, GuardrailMode mode, string status, string? reason)
@@ -198,7 +197,12 @@ internal static class GuardrailRunner
 
         if (span.IsAllDataRequested)
         {
-            SpanAttributes.AddGuardrailAttributes(span, name, mode, status, reason);
+            var tags = new FirstTags(span);
+            tags.Add(AttributeNames.OpenInferenceSpanKind, "GUARDRAIL");
+            tags.Add(AttributeNames.GuardrailName, name);
+            tags.Add(AttributeNames.GuardrailMode, ModeName(mode));
+            tags.Add(AttributeNames.GuardrailStatus, status);
+            tags.Add(AttributeNames.GuardrailResponse, reason);
         }
 
         if (status != GuardrailStatuses.Success)
@@ -206,7 +210,7 @@ internal static class GuardrailRunner
             span.SetStatus(ActivityStatusCode.Error, reason ?? status);
         }
 
-        TracedPipeline.End(span, parent);
+        Spans.End(span, parent);
     }
 
     internal static string ModeName(GuardrailMode mode) => mode switch

@@ -13,7 +13,10 @@ public sealed class TracedLlmOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "TracedLlm";
 
-    /// <summary>The largest request body accepted, in bytes; larger bodies get 413. Default 8 MiB.</summary>
+    /// <summary>
+    /// The largest request body accepted, in bytes, as sent and, for a body with a <c>Content-Encoding</c>,
+    /// once decoded (decoding stops there); larger bodies get 413. Default 8 MiB.
+    /// </summary>
     public int MaxRequestBodyBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>The largest metadata slot value accepted, in bytes; larger get 400. Default 64 KiB.</summary>
@@ -73,6 +76,36 @@ public sealed class TracedLlmOptions
     /// A request that fails authentication never joins, whatever this says. Default false.
     /// </summary>
     public bool RequireAuthenticationToJoinTrace { get; set; }
+
+    /// <summary>The standard variables these options honour, as a configuration (or the environment) holds them (<see cref="ConfigurationReader"/>).</summary>
+    internal void ReadVariables(Func<string, string?> variable)
+    {
+        if (variable("OTEL_IGNORE_CONTEXT_PROPAGATION") is { } ignore)
+        {
+            IgnoreContextPropagation = IsTrue(ignore);
+        }
+
+        if (variable("TRACEDLLM_CAPTURE_MESSAGE_CONTENT") is { } capture)
+        {
+            CaptureMessageContent = IsTrue(capture);
+        }
+        else if (variable("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT") is { } genAiCapture)
+        {
+            CaptureMessageContent = IsTrue(genAiCapture);
+        }
+
+        if (variable("LANGFUSE_TRACING_ENVIRONMENT") is { Length: > 0 } environment)
+        {
+            DefaultEnvironment = environment;
+        }
+
+        if (variable("TRACEDLLM_API_KEY_FINGERPRINT_SECRET") is { Length: > 0 } fingerprintSecret)
+        {
+            ApiKeyFingerprintSecret = fingerprintSecret;
+        }
+
+        Limits.ReadVariables(variable);
+    }
 
     internal static bool IsTrue(string? value) =>
         string.Equals(value, "true", StringComparison.OrdinalIgnoreCase) || value == "1";

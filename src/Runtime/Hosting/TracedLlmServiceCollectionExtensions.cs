@@ -21,22 +21,12 @@ public static class TracedLlmServiceCollectionExtensions
     public static IServiceCollection AddTracedLlm(this IServiceCollection services, Action<TracedLlmOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<TracedLlmOptions>()
-            .Configure<IServiceProvider>(static (options, provider) =>
-            {
-                // Without a host there may be no IConfiguration: the defaults and code then decide.
-                if (provider.GetService<IConfiguration>() is { } configuration)
-                {
-                    TracedLlmOptionsValidator.ReadFrom(options, configuration);
-                }
-            });
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TracedLlmOptions>, TracedLlmOptionsValidator>());
+        services.AddConfiguredOptions<TracedLlmOptions, TracedLlmOptionsValidator>(
+            TracedLlmOptions.SectionName,
+            static (options, variable) => options.ReadVariables(variable),
+            // Source-generated binding (EnableConfigurationBindingGenerator): no reflection, AOT-safe.
+            static (options, section) => section.Bind(options),
+            configure);
 
         // The pipeline takes the options as a plain singleton (one read per application, none per request).
         services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<TracedLlmOptions>>().Value);

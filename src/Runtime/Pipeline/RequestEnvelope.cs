@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.IO;
 using System.Runtime.ExceptionServices;
 using System.Text;
@@ -11,8 +12,9 @@ namespace TracedLlm.Pipeline;
 /// The request body as the route's generated reader saw it: the metadata of the route's slot, the
 /// body to forward upstream (the slot removed, a provider-native <c>metadata</c> kept), and the
 /// top-level request parameters recorded on the LLM span. A body that could not be read or parsed
-/// is kept as its error, which the pipeline raises inside <c>proxy_pre_call</c>.
+/// is kept as its error, which the pipeline raises inside <c>proxy_pre_call</c>. For generated code only.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class RequestEnvelope
 {
     internal RequestEnvelope(ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> upstreamBody, LlmMetadata metadata, in EnvelopeParameters parameters, Exception? error)
@@ -75,6 +77,3 @@ public sealed class RequestEnvelope
         }
     }
 }
-
-/// <summary>The top-level request parameters the LLM span records.</summary>
-public readonly record struct EnvelopeParameters(string? Model, bool Stream, double? Temperature, double? TopP, long? MaxTokens);

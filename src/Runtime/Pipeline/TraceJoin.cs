@@ -9,7 +9,7 @@ using TracedLlm.Telemetry;
 namespace TracedLlm.Pipeline;
 
 /// <summary>How the server span joins its caller's trace.</summary>
-public enum TraceJoinSource
+internal enum TraceJoinSource
 {
     /// <summary>A new root.</summary>
     None,
@@ -24,7 +24,7 @@ public enum TraceJoinSource
 /// <c>traceparent</c> (unless <c>OTEL_IGNORE_CONTEXT_PROPAGATION</c>), then a new root. Invalid ids
 /// never fail the request: they are ignored and reported as span events.
 /// </summary>
-public readonly struct TraceJoin
+internal readonly struct TraceJoin
 {
     private readonly InvalidTraceInput _invalid;
 

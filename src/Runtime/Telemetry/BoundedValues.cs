@@ -8,7 +8,7 @@ namespace TracedLlm.Telemetry;
 /// than <c>maxLength</c> characters pass through; later new ones, and longer ones, become
 /// <c>other</c>. Thread-safe; never blocks.
 /// </summary>
-public sealed class BoundedValues
+internal sealed class BoundedValues
 {
     /// <summary>The longest value kept when no length is given.</summary>
     public const int DefaultMaxLength = 128;

@@ -1,4 +1,3 @@
-using System;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
@@ -7,11 +6,11 @@ namespace TracedLlm.Telemetry;
 /// <summary>
 /// The gateway's GenAI metrics on the <c>TracedLlm.Gateway</c> meter. Dimensions are bounded: model
 /// names come from clients, so only the first <see cref="MaxModelNames"/> distinct ones of at most
-/// <see cref="BoundedValues.DefaultMaxLength"/> characters, holding no credential, are kept and the
+/// 128 characters, holding no credential, are kept and the
 /// rest are recorded as <c>_OTHER</c>; provider names and error types are bounded the same way. An
 /// unauthenticated request records no value its caller chose (its model is <c>unknown</c>).
 /// </summary>
-public static class GatewayMetrics
+internal static class GatewayMetrics
 {
     /// <summary>How many distinct model names the metrics keep.</summary>
     public const int MaxModelNames = 100;
@@ -44,17 +43,12 @@ public static class GatewayMetrics
     /// <summary>Bounds a model name for use as a dimension.</summary>
     public static string BoundModel(string? model) => ModelNames.Bound(model);
 
-    /// <summary>Records a finished request: duration, token usage and, when it streamed, TTFT and TPOT.</summary>
-    internal static void RecordRequest(LlmCall call)
+    /// <summary>True when something listens to any of the request instruments: only then is a request's record worth building.</summary>
+    internal static bool AnyEnabled => RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled;
+
+    /// <summary>Records a finished request: duration (with the status it answered and its failure's <c>error.type</c>), token usage and, when it streamed, TTFT and TPOT.</summary>
+    internal static void RecordRequest(LlmCall call, int statusCode, string? errorType, double? timeToFirstToken, double? timePerOutputToken)
     {
-        var anyEnabled = RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled;
-        if (!anyEnabled)
-        {
-            return;
-        }
-
-        var (timeToFirstToken, timePerOutputToken) = Pipeline.TracedPipeline.StreamTimings(call);
-
         var tags = new TagList
         {
             { AttributeNames.GenAiOperationName, call.Route.Operation },
@@ -65,8 +59,8 @@ public static class GatewayMetrics
         if (RequestDuration.Enabled)
         {
             var duration = tags;
-            duration.Add(AttributeNames.HttpResponseStatusCode, call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode);
-            if (call.Failure?.ErrorType is { } errorType)
+            duration.Add(AttributeNames.HttpResponseStatusCode, statusCode);
+            if (errorType is not null)
             {
                 duration.Add(AttributeNames.ErrorType, ErrorTypes.Bound(errorType));
             }

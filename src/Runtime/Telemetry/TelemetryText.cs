@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text;
 using System.Threading;
-using TracedLlm.Pipeline;
 
 namespace TracedLlm.Telemetry;
 

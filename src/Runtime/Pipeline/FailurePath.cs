@@ -1,0 +1,286 @@
+using System;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Timeouts;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Pipeline;
+
+/// <summary>
+/// The single failure path of every generated route: every exception, whatever its type, comes
+/// here exactly once. It stops the guardrails still running beside the handler, classifies the
+/// failure, marks the open spans, records the <c>Failed Proxy Server Request</c> span, answers in
+/// the route's wire format (a JSON error, or an error event in a stream that has started; nothing
+/// when the client went away), then calls each failure logger once. For generated code only.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class FailurePath
+{
+    /// <summary>The <c>error.type</c> and code of a client that went away (status 499, nothing written).</summary>
+    internal const string ClientDisconnected = "client_disconnected";
+
+    /// <summary>The <c>error.type</c> and code of the server's own request timeout (ASP.NET Core request timeouts).</summary>
+    internal const string RequestTimeout = "request_timeout";
+
+    /// <summary>The <c>error.type</c> and code of a request body that did not arrive in time (408).</summary>
+    internal const string RequestBodyTimeout = "request_body_timeout";
+
+    /// <summary>Handles a failed request. Never throws.</summary>
+    public static async Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm)
+    {
+        // Guardrails running beside the handler are stopped and awaited: they end their spans before
+        // their parent does, and a guardrail that failed (or blocked) is the failure when the handler
+        // was only cancelled because of it. The task never faults. Only a handler whose token was
+        // cancelled before this path stopped the guardrails can have been cancelled because of one:
+        // a cancellation of the handler's own stays its failure (it was once replaced by the
+        // guardrail's stop, which this path itself caused).
+        if (call.DuringCallGuardrails is { } pending)
+        {
+            var cancelledBefore = call.CancellationToken.IsCancellationRequested;
+            await call.StopDuringCallGuardrailsAsync().ConfigureAwait(false);
+            if (await pending.ConfigureAwait(false) is { } guardrailFailure && cancelledBefore && exception is OperationCanceledException)
+            {
+                exception = guardrailFailure;
+            }
+        }
+
+        if (exception is GuardrailBlockedException { SpanRecorded: false } unspanned)
+        {
+            GuardrailRunner.RecordUnspannedBlock(call, unspanned, llm ?? server);
+        }
+
+        // The message goes to the client and into spans: redacted and bounded like any client text (it may echo some).
+        var failure = Classify(call, exception);
+        failure = failure with { Message = TelemetryText.Bound(failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction) };
+        call.Failure = failure;
+        MarkOpenSpan(call, llm ?? preCall ?? auth, exception, failure);
+        MarkOpenSpan(call, server, innermost: llm is null && preCall is null && auth is null ? exception : null, failure);
+        if (server is { IsAllDataRequested: true })
+        {
+            server.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
+        }
+
+        var failed = Spans.StartChild(call, SpanNames.Failure, ActivityKind.Internal, server);
+        if (failed is not null)
+        {
+            if (failed.IsAllDataRequested)
+            {
+                failed.SetTag(AttributeNames.ErrorType, failure.ErrorType);
+                failed.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
+                TelemetryText.AddException(failed, exception, call);
+            }
+
+            failed.SetStatus(ActivityStatusCode.Error, failure.Message);
+        }
+
+        // The client is answered first: it waits for no failure logger, however slow.
+        await AnswerAsync(call, failure, server).ConfigureAwait(false);
+        await LogAsync(call, exception, failure, failed).ConfigureAwait(false);
+        Spans.End(failed, server);
+    }
+
+    /// <summary>
+    /// Records a failed request whose joined trace was not sampled (a <c>traceparent</c> ending
+    /// <c>-00</c>): a new root server span and its failure span, with the route, the status and the
+    /// failure, and a link to the caller's context. The sampler decides on it as on any new root.
+    /// Called as the request ends (<see cref="RequestStage.EndSpan"/>).
+    /// </summary>
+    internal static void RecordUnsampled(LlmCall call, Failure failure)
+    {
+        var source = TracedLlmTelemetry.Source;
+        if (!source.HasListeners())
+        {
+            return;
+        }
+
+        Activity.Current = null;
+        var record = source.StartActivity(SpanNames.Server, ActivityKind.Server, default(ActivityContext), tags: null,
+            links: new[] { new ActivityLink(call.CallerContext) }, startTime: DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(call.StartTimestamp));
+        if (record is null)
+        {
+            return;
+        }
+
+        if (record.IsAllDataRequested)
+        {
+            AddRecordAttributes(record, call, failure);
+        }
+
+        record.SetStatus(ActivityStatusCode.Error, failure.Message);
+        var failed = Spans.StartChild(SpanNames.Failure, ActivityKind.Internal, record);
+        if (failed is not null)
+        {
+            if (failed.IsAllDataRequested)
+            {
+                failed.SetTag(AttributeNames.ErrorType, failure.ErrorType);
+                failed.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
+            }
+
+            failed.SetStatus(ActivityStatusCode.Error, failure.Message);
+            failed.Stop();
+        }
+
+        record.Stop();
+    }
+
+    /// <summary>
+    /// The attributes of a failure recorded in a trace of its own (its caller's trace was not
+    /// sampled): the route, the status and the failure; the caller's context is its link.
+    /// </summary>
+    private static void AddRecordAttributes(Activity span, LlmCall call, Failure failure)
+    {
+        var tags = new FirstTags(span, call);
+        tags.Add(AttributeNames.HttpRequestMethod, call.Route.HttpMethod);
+        tags.Add(AttributeNames.HttpRoute, call.Route.Pattern);
+        tags.Add(AttributeNames.MetadataSlot, call.Route.MetadataSlot);
+        tags.Add(AttributeNames.TraceJoin, "link");
+        tags.Add(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
+        tags.Add(AttributeNames.ErrorType, failure.ErrorType);
+    }
+
+    /// <summary>
+    /// Writes the error: a JSON body when nothing was sent yet, an error event (before the stream's
+    /// terminal event, which the pipeline holds back) when a stream has started, nothing when the
+    /// client is gone. A response something else started cannot be ended honestly: its connection
+    /// is cut, so the client never takes a truncated body for a whole one.
+    /// </summary>
+    private static async ValueTask AnswerAsync(LlmCall call, Failure failure, Activity? server)
+    {
+        var httpContext = call.HttpContext;
+        var response = httpContext.Response;
+        if (failure.Code == ClientDisconnected)
+        {
+            // Nothing is written. Kestrel records 499 itself only once it has cancelled the request
+            // token, which it does from the thread pool; set here, a response that is not sent is
+            // never a 200 in the server's own logs and metrics.
+            if (!response.HasStarted)
+            {
+                response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+            }
+
+            return;
+        }
+
+        try
+        {
+            if (!response.HasStarted)
+            {
+                await ErrorResponses.WriteAsync(httpContext, call.Route.ErrorFormat, failure).ConfigureAwait(false);
+            }
+            else if (call.StreamedChunks > 0)
+            {
+                await ServerSentEvents.WriteErrorAsync(response, call.Route.ErrorFormat, failure).ConfigureAwait(false);
+            }
+            else
+            {
+                httpContext.Abort();
+            }
+        }
+        catch (Exception writeFailure)
+        {
+            // The client left while the error was being written: nothing more to tell it.
+            if (server is not null)
+            {
+                TelemetryText.AddException(server, writeFailure, call);
+            }
+        }
+    }
+
+    /// <summary>Calls every failure logger once, in order, within one deadline for all of them; a logger's failure is an event on the failure span.</summary>
+    private static async ValueTask LogAsync(LlmCall call, Exception exception, Failure failure, Activity? failed)
+    {
+        var loggers = call.Gateway.FailureLoggers;
+        if (loggers.Length == 0)
+        {
+            return;
+        }
+
+        using var deadline = new CancellationTokenSource(call.Gateway.Options.FailureLoggerTimeout);
+        var context = new FailureContext(call, exception, failure.StatusCode, failure.ErrorType) { ErrorCode = failure.Code, CancellationToken = deadline.Token };
+        foreach (var logger in loggers)
+        {
+            try
+            {
+                var logging = logger.LogFailureAsync(context);
+                if (!logging.IsCompletedSuccessfully)
+                {
+                    // A logger that ignores its token is left behind at the deadline, not waited for.
+                    await logging.AsTask().WaitAsync(deadline.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception loggerFailure)
+            {
+                // A broken or slow logger must not change the response or stop the other loggers.
+                failed?.AddEvent(new ActivityEvent(AttributeNames.FailureLoggerErrorEvent, tags: new ActivityTagsCollection
+                {
+                    [AttributeNames.ErrorType] = loggerFailure.GetType().FullName,
+                }));
+            }
+        }
+    }
+
+    private static void MarkOpenSpan(LlmCall call, Activity? span, Exception? innermost, in Failure failure)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        span.SetStatus(ActivityStatusCode.Error, failure.Message);
+        if (span.IsAllDataRequested)
+        {
+            span.SetTag(AttributeNames.ErrorType, failure.ErrorType);
+            if (innermost is not null)
+            {
+                TelemetryText.AddException(span, innermost, call);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The one place a failure gets its status, code and <c>error.type</c>. The request's own state
+    /// decides first, whatever was thrown while it was being cancelled: the server's request timeout
+    /// (its token, not <see cref="HttpContext.RequestAborted"/>, which the timeout also cancels), then
+    /// a client that went away (the request token, or a body its client cut short). Then the
+    /// exception: a <see cref="GatewayException"/> says its own status (an
+    /// <see cref="UpstreamTimeoutException"/> is the only upstream timeout); anything else, a
+    /// component's own cancellation or timeout included, is an internal error.
+    /// </summary>
+    internal static Failure Classify(LlmCall call, Exception exception)
+    {
+        var httpContext = call.HttpContext;
+        if (httpContext.Features.Get<IHttpRequestTimeoutFeature>() is { RequestTimeoutToken.IsCancellationRequested: true })
+        {
+            // A body still being read when the deadline passed: the client was the slow side (408).
+            return call.Envelope.Error is OperationCanceledException
+                ? new Failure(408, GatewayErrorKind.InvalidRequest, RequestBodyTimeout, "The request body did not arrive in time.", RequestBodyTimeout)
+                : new Failure(504, GatewayErrorKind.Timeout, RequestTimeout, "The request took longer than this gateway allows.", RequestTimeout);
+        }
+
+        // Kestrel cancels RequestAborted from the thread pool after it closed the connection: a body
+        // cut short by the client leaving says so first (RequestStage.ReadBodyAsync).
+        if (httpContext.RequestAborted.IsCancellationRequested || call.Envelope.Error is ConnectionAbortedException)
+        {
+            return new Failure(499, GatewayErrorKind.InvalidRequest, ClientDisconnected, "The client closed the request.", ClientDisconnected);
+        }
+
+        var errorType = exception.GetType().FullName ?? exception.GetType().Name;
+        return exception switch
+        {
+            GatewayException known => new Failure(known.StatusCode, known.Kind, errorType, known.Message, known.Code),
+
+            // Kept until upstream code reports unreachable providers as UpstreamException itself.
+            HttpRequestException => new Failure(502, GatewayErrorKind.Api, errorType, "The upstream provider could not be reached.", "upstream_unreachable"),
+
+            // Its message may carry anything (paths, keys): the client and the span status get a fixed text.
+            _ => new Failure(500, GatewayErrorKind.Api, errorType, "The gateway failed to handle the request.", "internal_error"),
+        };
+    }
+
+    internal readonly record struct Failure(int StatusCode, GatewayErrorKind Kind, string ErrorType, string Message, string? Code);
+}

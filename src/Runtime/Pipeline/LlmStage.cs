@@ -1,0 +1,196 @@
+using System;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading.Tasks;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Pipeline;
+
+/// <summary>
+/// The LLM span (<c>litellm_request</c>, or the metadata's <c>generation_name</c>): the request's one
+/// generation, with its GenAI request attributes and, when captured, its input and output. The
+/// guardrails run under it in their three modes (each its own span, <see cref="GuardrailRunner"/>),
+/// and so do the handler's upstream attempts (<see cref="LlmAttempt"/>). For generated code only.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class LlmStage
+{
+    /// <summary>
+    /// Starts the LLM span (named by metadata <c>generation_name</c>) under the server span, with its
+    /// GenAI request attributes; captured input content goes on the server span too (Langfuse's trace input).
+    /// </summary>
+    public static Activity? StartSpan(LlmCall call, Activity? server)
+    {
+        var llm = server is null ? null : Spans.StartChild(SpanName(call), ActivityKind.Client, server);
+        call.Span = llm;
+        if (llm is { IsAllDataRequested: true }
+            && AddRequestAttributes(llm, call) is { } input
+            && server is { IsAllDataRequested: true })
+        {
+            server.SetTag(AttributeNames.LangfuseObservationInput, input);
+        }
+
+        return llm;
+    }
+
+    /// <summary>Runs the pre-call or post-call guardrails in order; the first block stops the request.</summary>
+    public static ValueTask RunGuardrailsAsync(LlmCall call, GuardrailMode mode, object? request, object? response)
+    {
+        var guardrails = mode == GuardrailMode.PreCall ? call.Gateway.PreCallGuardrails : call.Gateway.PostCallGuardrails;
+        return guardrails.Length == 0 ? ValueTask.CompletedTask : GuardrailRunner.RunInOrderAsync(call, guardrails, mode, request, response);
+    }
+
+    /// <summary>Starts the during-call guardrails beside the handler.</summary>
+    public static void StartDuringCallGuardrails(LlmCall call, object? request)
+    {
+        var guardrails = call.Gateway.DuringCallGuardrails;
+        if (guardrails.Length > 0)
+        {
+            call.DuringCallGuardrails = GuardrailRunner.RunConcurrentlyAsync(call, guardrails, request, call.CreateDuringCallCancellation());
+        }
+    }
+
+    /// <summary>
+    /// Waits for the during-call guardrails. A block or a guardrail's failure fails the request even
+    /// when the handler succeeded; so does a guardrail stopped because the client left or the
+    /// request timed out (the guardrails did not finish, so the response may not be given).
+    /// </summary>
+    public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call) =>
+        call.DuringCallGuardrails is { } pending ? AwaitDuringCallAsync(pending) : ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Records the result as the LLM span's output, and the server span's (Langfuse's trace output),
+    /// when content capture is on (and the request did not ask for <c>mask_output</c>); the
+    /// serialized bytes are kept for the response.
+    /// </summary>
+    public static void RecordOutput<T>(LlmCall call, T result, JsonTypeInfo<T> typeInfo)
+    {
+        var options = call.Gateway.Options;
+        if (options.CaptureMessageContent && !call.Metadata.MaskOutput && call.Span is { IsAllDataRequested: true } span)
+        {
+            call.SerializedResult = JsonSerializer.SerializeToUtf8Bytes(result, typeInfo);
+            var output = Content(call, AttributeNames.LangfuseObservationOutput, call.SerializedResult);
+            span.SetTag(AttributeNames.LangfuseObservationOutput, output);
+            if (call.ServerSpan is { IsAllDataRequested: true } server)
+            {
+                server.SetTag(AttributeNames.LangfuseObservationOutput, output);
+            }
+        }
+    }
+
+    /// <summary>Ends the LLM span and makes the server span current again; returns null.</summary>
+    public static Activity? EndSpan(Activity? llm, Activity? server) => Spans.End(llm, server);
+
+    /// <summary>
+    /// The LLM span's name: metadata <c>generation_name</c> (redacted, at most
+    /// <see cref="TelemetryLimits.MaxSpanNameLength"/> characters), else <c>litellm_request</c>; also
+    /// <c>litellm_request</c> when the name equals or imitates a span name of the contract
+    /// (<see cref="ReservedSpanNames"/>), which the span's attributes then record as an event.
+    /// </summary>
+    internal static string SpanName(LlmCall call)
+    {
+        if (call.Metadata.GenerationName is not { } name)
+        {
+            return SpanNames.LlmRequest;
+        }
+
+        var dropped = 0;
+        if (TelemetryText.ForSpan(call, "name", name, Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength), ref dropped) is not { } bounded)
+        {
+            return SpanNames.LlmRequest;
+        }
+
+        return ReservedSpanNames.Imitated(bounded) is null ? bounded : SpanNames.LlmRequest;
+    }
+
+    /// <summary>The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if any.</summary>
+    private static string? AddRequestAttributes(Activity span, LlmCall call)
+    {
+        var tags = new FirstTags(span, call);
+        var parameters = call.Parameters;
+        tags.Add(AttributeNames.GenAiOperationName, call.Route.Operation);
+
+        // The one generation of the request: usage, model and prompt link are read from this span only.
+        tags.Add(AttributeNames.LangfuseObservationType, call.Route.Operation == "embeddings" ? LangfuseObservationTypes.Embedding : LangfuseObservationTypes.Generation);
+        if (parameters.Model is { } model && tags.Bound(AttributeNames.GenAiRequestModel, model) is { } boundModel)
+        {
+            tags.Add(AttributeNames.GenAiRequestModel, boundModel);
+            tags.Add(AttributeNames.LangfuseObservationModelName, boundModel);
+        }
+
+        if (parameters.Temperature is { } temperature)
+        {
+            tags.Add(AttributeNames.GenAiRequestTemperature, temperature);
+        }
+
+        if (parameters.TopP is { } topP)
+        {
+            tags.Add(AttributeNames.GenAiRequestTopP, topP);
+        }
+
+        if (parameters.MaxTokens is { } maxTokens)
+        {
+            tags.Add(AttributeNames.GenAiRequestMaxTokens, maxTokens);
+        }
+
+        var metadata = call.Metadata;
+        tags.AddClient(AttributeNames.LangfusePromptName, metadata.PromptName);
+        if (metadata.PromptVersion is { } version)
+        {
+            tags.Add(AttributeNames.LangfusePromptVersion, version);
+        }
+
+        string? input = null;
+        if (call.Gateway.Options.CaptureMessageContent && !metadata.MaskInput)
+        {
+            input = Content(call, AttributeNames.LangfuseObservationInput, call.UpstreamBody.Span);
+            tags.Add(AttributeNames.LangfuseObservationInput, input);
+        }
+
+        tags.AddTraceTags(call);
+        if (metadata.ObservationMetadata.Count > 0)
+        {
+            var names = new UniqueClientKeys(metadata.ObservationMetadata);
+            foreach (var (key, value) in metadata.ObservationMetadata)
+            {
+                tags.AddClient(AttributeNames.LangfuseObservationMetadataPrefix, key, value, ref names);
+            }
+        }
+
+        tags.Complete(metadata.DroppedObservationEntries);
+
+        // The span kept its contract name because the client's imitated it (SpanName): say so.
+        if (metadata.GenerationName is { } generationName && span.DisplayName == SpanNames.LlmRequest && ReservedSpanNames.Imitated(generationName) is { } imitated)
+        {
+            ReservedSpanNames.AddEvent(span, call.Gateway.Options.Limits.MaxEventsPerSpan, "generation_name", imitated);
+        }
+
+        return input;
+    }
+
+    /// <summary>
+    /// Captured UTF-8 JSON content as text: redacted, cut at <see cref="TracedLlmOptions.MaxContentLength"/>
+    /// characters with a visible marker, and charged to the request's budget (null once it is spent).
+    /// </summary>
+    private static string? Content(LlmCall call, string key, ReadOnlySpan<byte> json)
+    {
+        var dropped = 0;
+        var options = call.Gateway.Options;
+
+        // Decoded no further than can be kept (and scanned for a credential crossing the cut).
+        var decoded = Encoding.UTF8.GetString(json.Length > (options.MaxContentLength + 1024) * 4 ? json[..((options.MaxContentLength + 1024) * 4)] : json);
+        return TelemetryText.ForSpan(call, key, decoded, options.MaxContentLength, ref dropped);
+    }
+
+    private static async ValueTask AwaitDuringCallAsync(Task<Exception?> pending)
+    {
+        if (await pending.ConfigureAwait(false) is { } failure)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+}

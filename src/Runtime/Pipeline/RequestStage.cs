@@ -1,0 +1,401 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Text.Unicode;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Pipeline;
+
+/// <summary>
+/// The request: its body, read once; the trust boundary (what a caller may bring into a trace);
+/// and the server span (<c>Received Proxy Server Request</c>), which this stage starts, gives its
+/// attributes and the request's trace-level ones, and ends, recording the request's metrics.
+/// For generated code only.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class RequestStage
+{
+    private static readonly ActivitySource Source = TracedLlmTelemetry.Source;
+
+    /// <summary>
+    /// Reads the whole body, up to the configured limit, decoded as its <c>Content-Encoding</c> says
+    /// (<see cref="RequestContentCoding"/>). A body that ends because its client left is thrown as a
+    /// <see cref="ConnectionAbortedException"/> (see <see cref="LeftWhileSending"/>).
+    /// </summary>
+    public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway)
+    {
+        var limit = gateway.Options.MaxRequestBodyBytes;
+        var request = httpContext.Request;
+        var coding = RequestContentCoding.Of(request.Headers.ContentEncoding);
+        if (request.ContentLength > limit)
+        {
+            throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var reader = request.BodyReader;
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await reader.ReadAsync(httpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (LeftWhileSending(request, exception))
+            {
+                // The connection goes with its client now (Kestrel would otherwise try to drain the
+                // rest of a body that is not coming, and log an error for it).
+                httpContext.Abort();
+                throw new ConnectionAbortedException("The client closed the connection before its request body ended.", exception);
+            }
+
+            if (read.Buffer.Length > limit)
+            {
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+            }
+
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                var body = read.Buffer.IsEmpty ? ReadOnlyMemory<byte>.Empty : read.Buffer.ToArray();
+                reader.AdvanceTo(read.Buffer.End);
+                if (coding != RequestContentCoding.Coding.Identity && !body.IsEmpty)
+                {
+                    body = RequestContentCoding.Decode(body, coding, limit);
+                }
+
+                // JSON is UTF-8 (RFC 8259): refuse anything else here, once, rather than wherever a string is read.
+                if (!Utf8.IsValid(body.Span))
+                {
+                    throw new InvalidLlmRequestException("The request body is not valid UTF-8 JSON.");
+                }
+
+                // Nor can an escaped lone surrogate ("\ud800") become text: found here, not where a string is read.
+                if (JsonText.IndexOfLoneSurrogateEscape(body.Span) is var at and >= 0)
+                {
+                    throw new InvalidLlmRequestException($"The request body is not valid JSON text: the escape at byte {at} is half of a UTF-16 surrogate pair (\\ud800-\\udfff need their other half).");
+                }
+
+                return body;
+            }
+
+            // Not consumed: ask for more until the body is complete.
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+
+    /// <summary>
+    /// True when a body read failed because the client went away: its connection was reset
+    /// (<see cref="ConnectionResetException"/>), or it closed before the <c>Content-Length</c> it
+    /// declared (such a body has no framing to break, so Kestrel's 400 there says only that).
+    /// Kestrel closes the response as it throws, but cancels <see cref="HttpContext.RequestAborted"/>
+    /// a moment later, from the thread pool: the failure path, which can run first, knows the client
+    /// left from this exception instead (it was a 400 "invalid framing" then). A chunked body cut
+    /// short is not told apart from broken chunk framing (Kestrel says 400 for both) and is a 400
+    /// unless the request token was cancelled by then.
+    /// </summary>
+    private static bool LeftWhileSending(HttpRequest request, Exception exception) => exception switch
+    {
+        ConnectionResetException => true,
+        BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status400BadRequest && request.ContentLength is not null,
+
+        // Any other IOException is Kestrel's verdict on the framing (an overflowing chunk size, say).
+        _ => false,
+    };
+
+    /// <summary>Creates the request's <see cref="LlmCall"/>; <paramref name="startTimestamp"/> is <see cref="Stopwatch.GetTimestamp"/> at the request's start.</summary>
+    public static LlmCall CreateCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp) =>
+        new(httpContext, route, envelope, gateway, startTimestamp);
+
+    /// <summary>
+    /// Starts the server span once the caller's authentication is known. A trusted caller's span
+    /// joins its context (metadata ids, then <c>traceparent</c>, then none) and records its trace
+    /// attributes; an unauthenticated caller's span is a new root with the route only, no link and
+    /// no event, so nothing it chose reaches a trace. Never the ambient activity as parent; an
+    /// ASP.NET Core request span that a listener records (the instrumentation) is its parent where
+    /// the join leads there (the server span is then Internal), and a link where it does not
+    /// (<see cref="ServerSpanPlacement"/>).
+    /// <paramref name="ambient"/> is <see cref="Activity.Current"/> as the request found it.
+    /// </summary>
+    public static Activity? StartSpan(LlmCall call, Activity? ambient)
+    {
+        // Nobody listens: no span can start, so there is no trace to join either.
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var options = call.Gateway.Options;
+        var trusted = call.Trust != CallerTrust.Unauthenticated;
+        var join = default(TraceJoin);
+        if (call.Trust == CallerTrust.Authenticated || (call.Trust == CallerTrust.Open && !options.RequireAuthenticationToJoinTrace))
+        {
+            StringValues traceParent = default, traceState = default;
+            if (!options.IgnoreContextPropagation)
+            {
+                var headers = call.HttpContext.Request.Headers;
+                traceParent = headers.TraceParent;
+                traceState = traceParent.Count > 0 ? headers.TraceState : default;
+            }
+
+            join = TraceJoin.Resolve(call.Metadata, traceParent, traceState, options.IgnoreContextPropagation);
+            call.CallerContext = join.Parent;
+        }
+
+        // No implicit parent: the joined context, or a recorded ASP.NET Core request span the join
+        // agrees with, is the only parent the server span can get (ServerSpanPlacement).
+        var placement = ServerSpanPlacement.Of(ambient, join, trusted);
+        if (ambient is not null)
+        {
+            Activity.Current = null;
+        }
+
+        var server = Source.StartActivity(SpanNames.Server, placement.Kind, placement.Parent, tags: null, placement.Links);
+        if (server is not null)
+        {
+            placement.LinkBack?.AddLink(new ActivityLink(server.Context));
+
+            // The request started before its body was read, its caller authenticated and its trace
+            // joined: move the start back by the time since then, from the clock reading the span started with.
+            server.SetStartTime(server.StartTimeUtc - Stopwatch.GetElapsedTime(call.StartTimestamp));
+        }
+
+        call.ServerSpan = server;
+        if (server is { IsAllDataRequested: true })
+        {
+            AddServerAttributes(server, call, join, options.DefaultEnvironment);
+            if (trusted)
+            {
+                join.RecordEvents(server);
+            }
+        }
+
+        return server;
+    }
+
+    /// <summary>
+    /// Ends the server span and records the response status and the request's metrics. The caller's
+    /// ambient activity needs no restoring: an async method's caller keeps its own execution
+    /// context, so <see cref="Activity.Current"/> as set inside the pipeline never reaches it.
+    /// </summary>
+    public static void EndSpan(Activity? server, LlmCall call)
+    {
+        if (server is not null)
+        {
+            // The failure path records the status it answered with; a success records it here.
+            if (server.IsAllDataRequested && call.Failure is null)
+            {
+                server.SetTag(AttributeNames.HttpResponseStatusCode, call.HttpContext.Response.StatusCode);
+            }
+
+            server.Stop();
+        }
+
+        // A caller that asked not to be sampled still gets its failures recorded: in a trace of their own, linked to it.
+        if (call.Failure is { } failure && server is not { Recorded: true } && call.CallerContext != default)
+        {
+            FailurePath.RecordUnsampled(call, failure);
+        }
+
+        call.EndRequest();
+        if (GatewayMetrics.AnyEnabled)
+        {
+            var (timeToFirstToken, timePerOutputToken) = StreamStage.Timings(call);
+            GatewayMetrics.RecordRequest(call, call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode, call.Failure?.ErrorType, timeToFirstToken, timePerOutputToken);
+        }
+    }
+
+    /// <summary>
+    /// The server span's attributes: the route, how its trace was joined, and the trace-level
+    /// metadata, which it prepares once for the request's other spans (<see cref="FirstTags.AddTraceTags"/>).
+    /// An unauthenticated caller's span gets the route only (its trace records the status and
+    /// failure reason from the failure path): nothing the caller chose.
+    /// </summary>
+    internal static void AddServerAttributes(Activity span, LlmCall call, in TraceJoin join, string? defaultEnvironment)
+    {
+        var tags = new FirstTags(span, call);
+        var route = call.Route;
+        tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
+        tags.Add(AttributeNames.HttpRequestMethod, route.HttpMethod);
+        tags.Add(AttributeNames.HttpRoute, route.Pattern);
+        tags.Add(AttributeNames.MetadataSlot, route.MetadataSlot);
+        if (call.Trust == CallerTrust.Unauthenticated)
+        {
+            tags.Add(AttributeNames.TraceJoin, "unauthenticated");
+            tags.Add(AttributeNames.LangfuseEnvironment, defaultEnvironment);
+            return;
+        }
+
+        tags.Add(AttributeNames.TraceJoin, join.Source switch
+        {
+            TraceJoinSource.Metadata => "metadata",
+            TraceJoinSource.TraceParent => "traceparent",
+            _ => "none",
+        });
+
+        // The OpenTelemetry keys for user and session on the root; Langfuse reads its own on every span.
+        var metadata = call.Metadata;
+        var traceTags = TraceTags(ref tags, metadata, join.TraceIdSeed is not null, defaultEnvironment, out var traceTagCount, out var imitatedTraceName);
+        call.SetTraceTags(traceTags, traceTagCount);
+        foreach (var (key, value) in traceTags.AsSpan(0, traceTagCount))
+        {
+            if (key == AttributeNames.LangfuseUserId)
+            {
+                tags.Add(AttributeNames.UserId, value);
+            }
+            else if (key == AttributeNames.LangfuseSessionId)
+            {
+                tags.Add(AttributeNames.SessionId, value);
+            }
+        }
+
+        tags.AddTraceTags(call);
+        tags.Complete(metadata.DroppedTraceEntries);
+        if (imitatedTraceName is not null)
+        {
+            ReservedSpanNames.AddEvent(span, call.Gateway.Options.Limits.MaxEventsPerSpan, "trace_name", imitatedTraceName);
+        }
+    }
+
+    /// <summary>
+    /// The trace-level attributes Langfuse reads from every observation (its v4 data model keeps
+    /// them per observation, as its own SDKs' span processor does): environment, name, user,
+    /// session, tags, release, version, the trace id's seed and the trace metadata, each client
+    /// value bounded once here. Trace metadata comes last: where the attribute limit is reached,
+    /// it is what is left out. A client's <c>trace_seed</c> gives way to the seed the gateway used.
+    /// Returned as an array sized for the most there can be and the <paramref name="count"/> used:
+    /// one allocation a request (a list and its copy were 250 bytes more).
+    /// </summary>
+    private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmMetadata metadata, bool seeded, string? defaultEnvironment, out int count, out string? imitatedTraceName)
+    {
+        imitatedTraceName = null;
+        var entries = new KeyValuePair<string, object?>[MostTraceTags(metadata, seeded, defaultEnvironment)];
+        var added = 0;
+        void AddClient(ref FirstTags tags, string key, string? value)
+        {
+            if (value is not null && tags.Bound(key, value) is { } bounded)
+            {
+                entries[added++] = new(key, bounded);
+            }
+        }
+
+        if (metadata.Environment is { } environment)
+        {
+            AddClient(ref tags, AttributeNames.LangfuseEnvironment, environment);
+        }
+        else if (defaultEnvironment is not null)
+        {
+            entries[added++] = new(AttributeNames.LangfuseEnvironment, defaultEnvironment);
+        }
+
+        if (!metadata.IsPresent)
+        {
+            count = added;
+            return entries;
+        }
+
+        // A trace name that imitates a span name of the contract is the gateway's to give: left out (and an event says so).
+        if (metadata.TraceName is { } traceName && tags.Bound(AttributeNames.LangfuseTraceName, traceName) is { } boundTraceName)
+        {
+            imitatedTraceName = ReservedSpanNames.Imitated(boundTraceName);
+            if (imitatedTraceName is null)
+            {
+                entries[added++] = new(AttributeNames.LangfuseTraceName, boundTraceName);
+            }
+        }
+
+        AddClient(ref tags, AttributeNames.LangfuseUserId, metadata.UserId);
+        AddClient(ref tags, AttributeNames.LangfuseSessionId, metadata.SessionId);
+        if (metadata.Tags is string[] { Length: > 0 } traceTags)
+        {
+            entries[added++] = new(AttributeNames.LangfuseTraceTags, BoundTags(ref tags, traceTags));
+        }
+
+        AddClient(ref tags, AttributeNames.LangfuseRelease, metadata.Release);
+        AddClient(ref tags, AttributeNames.LangfuseVersion, metadata.Version);
+        if (seeded)
+        {
+            AddClient(ref tags, AttributeNames.LangfuseTraceSeed, metadata.ExistingTraceId);
+        }
+
+        // Counted first: enumerating the interface boxes an enumerator even when it is empty.
+        if (metadata.TraceMetadata.Count > 0)
+        {
+            var names = new UniqueClientKeys(metadata.TraceMetadata);
+            foreach (var (key, value) in metadata.TraceMetadata)
+            {
+                if (tags.Bound(AttributeNames.LangfuseTraceMetadataPrefix, key) is not { } boundKey)
+                {
+                    continue;
+                }
+
+                var name = AttributeNames.LangfuseTraceMetadataPrefix + names.Unique(key, boundKey);
+                if ((!seeded || name != AttributeNames.LangfuseTraceSeed) && tags.Bound(name, value) is { } boundValue)
+                {
+                    entries[added++] = new(name, boundValue);
+                }
+            }
+        }
+
+        count = added;
+        return entries;
+    }
+
+    // Each tag bounded; the client's own array (read from its metadata, not shared) when none changed.
+    // An array, not a list: OpenTelemetry exports only arrays as array attributes.
+    private static string[] BoundTags(ref FirstTags tags, string[] traceTags)
+    {
+        string[]? bounded = null;
+        var kept = 0;
+        for (var i = 0; i < traceTags.Length; i++)
+        {
+            var item = tags.Bound(AttributeNames.LangfuseTraceTags, traceTags[i]);
+            if (bounded is null && !ReferenceEquals(item, traceTags[i]))
+            {
+                bounded = new string[traceTags.Length];
+                Array.Copy(traceTags, bounded, i);
+                kept = i;
+            }
+
+            if (bounded is not null && item is not null)
+            {
+                bounded[kept++] = item;
+            }
+        }
+
+        if (bounded is null)
+        {
+            return traceTags;
+        }
+
+        if (kept < bounded.Length)
+        {
+            Array.Resize(ref bounded, kept);
+        }
+
+        return bounded;
+    }
+
+    // The values there are to record (fewer when a value is cut from the budget): the array's size.
+    private static int MostTraceTags(LlmMetadata metadata, bool seeded, string? defaultEnvironment)
+    {
+        var most = metadata.Environment is not null || defaultEnvironment is not null ? 1 : 0;
+        if (!metadata.IsPresent)
+        {
+            return most;
+        }
+
+        foreach (var value in (ReadOnlySpan<string?>)[metadata.TraceName, metadata.UserId, metadata.SessionId, metadata.Release, metadata.Version, seeded ? metadata.ExistingTraceId : null])
+        {
+            most += value is null ? 0 : 1;
+        }
+
+        return most + (metadata.Tags is string[] { Length: > 0 } ? 1 : 0) + metadata.TraceMetadata.Count;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading.Tasks;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Pipeline;
+
+/// <summary>
+/// Writes a streaming handler's chunks as server-sent events in the route's wire format
+/// (<see cref="ServerSentEvents"/>), under the LLM span: each chunk flushed as it comes, the
+/// stream's terminal event held back until the post-call guardrails are done, and the stream's
+/// timings (time to first token and per output token) recorded on the LLM span. For generated code only.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class StreamStage
+{
+    /// <summary>
+    /// Writes the handler's chunks as server-sent events, flushing each. The handler resumes under
+    /// the LLM span after every chunk; the first chunk's time is the time to first token. The
+    /// stream's terminal event is held back for <see cref="CompleteAsync"/>, and the chunks
+    /// are kept for the post-call guardrails when there are any.
+    /// </summary>
+    public static async Task WriteAsync<T>(LlmCall call, IAsyncEnumerable<T> chunks, JsonTypeInfo<T> typeInfo)
+    {
+        var response = call.HttpContext.Response;
+        var format = call.Route.ErrorFormat;
+        var cancellation = call.CancellationToken;
+        var llm = call.Span;
+        var kept = call.Gateway.PostCallGuardrails.Length > 0 ? new List<T>() : null;
+        call.StreamedResponse = kept;
+        call.StreamStartTimestamp = Stopwatch.GetTimestamp();
+        await using var enumerator = chunks.GetAsyncEnumerator(cancellation);
+        while (true)
+        {
+            // Activity.Current does not flow back out of an iterator: set it before each resume.
+            if (llm is not null)
+            {
+                Spans.MakeCurrent(llm);
+            }
+
+            if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+            {
+                break;
+            }
+
+            // A chunk that arrives once the request was cancelled (its client left, its deadline
+            // passed, a during-call guardrail failed or blocked) is not written: nothing follows a
+            // block, and the answer the failure path writes follows no half-sent event.
+            cancellation.ThrowIfCancellationRequested();
+            var chunk = enumerator.Current;
+            kept?.Add(chunk);
+            if (call.StreamedChunks++ == 0)
+            {
+                call.FirstChunkTimestamp = Stopwatch.GetTimestamp();
+                ServerSentEvents.Start(response);
+            }
+
+            var json = ServerSentEvents.Serialize(chunk, typeInfo);
+            var name = ServerSentEvents.EventName(format, json);
+            if (call.HeldTerminalEvent is { } early)
+            {
+                // The handler went on after its terminal event: keep the order it chose.
+                call.HeldTerminalEvent = null;
+                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early)).ConfigureAwait(false);
+            }
+
+            if (ServerSentEvents.IsTerminal(json, name))
+            {
+                call.HeldTerminalEvent = json;
+            }
+            else
+            {
+                await ServerSentEvents.WriteEventAsync(response, json, name).ConfigureAwait(false);
+            }
+
+            call.LastChunkTimestamp = Stopwatch.GetTimestamp();
+        }
+
+        if (call.StreamedChunks == 0)
+        {
+            ServerSentEvents.Start(response);
+        }
+    }
+
+    /// <summary>The streamed chunks as post-call guardrails see them (a <c>List&lt;TChunk&gt;</c>), or null when no post-call guardrail is registered.</summary>
+    public static object? Chunks(LlmCall call) => call.StreamedResponse;
+
+    /// <summary>
+    /// Ends a stream once its guardrails are done: the held-back terminal event (Anthropic
+    /// <c>message_stop</c>) or OpenAI's <c>data: [DONE]</c>, and the stream's timings on the LLM
+    /// span (TTFT, and for Langfuse the instant of the first chunk that TTFT ends at, as its
+    /// completion start time). A client that left, or a request timeout that passed, before this
+    /// point fails the request: the stream did not end.
+    /// </summary>
+    public static async Task CompleteAsync(LlmCall call)
+    {
+        var httpContext = call.HttpContext;
+        httpContext.RequestAborted.ThrowIfCancellationRequested();
+        var response = httpContext.Response;
+        if (call.HeldTerminalEvent is { } terminal)
+        {
+            call.HeldTerminalEvent = null;
+            await ServerSentEvents.WriteEventAsync(response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal)).ConfigureAwait(false);
+        }
+        else if (call.Route.ErrorFormat != WireFormat.Anthropic)
+        {
+            await ServerSentEvents.WriteDoneAsync(response).ConfigureAwait(false);
+        }
+
+        if (call.Span is { IsAllDataRequested: true } span)
+        {
+            var (timeToFirstToken, timePerOutputToken) = Timings(call);
+            span.SetTag(AttributeNames.StreamChunks, call.StreamedChunks);
+            if (timeToFirstToken is { } ttft)
+            {
+                span.SetTag(AttributeNames.TimeToFirstToken, ttft);
+                span.SetTag(AttributeNames.LangfuseCompletionStartTime, CompletionStartTime(call.FirstChunkTimestamp));
+            }
+
+            if (timePerOutputToken is { } tpot)
+            {
+                span.SetTag(AttributeNames.TimePerOutputToken, tpot);
+            }
+        }
+    }
+
+    /// <summary>TTFT from the start of the stream (the streaming handler's start) to the first chunk; TPOT over the output tokens after the first.</summary>
+    internal static (double? TimeToFirstToken, double? TimePerOutputToken) Timings(LlmCall call)
+    {
+        if (call.FirstChunkTimestamp == 0)
+        {
+            return (null, null);
+        }
+
+        var ttft = Stopwatch.GetElapsedTime(call.StreamStartTimestamp, call.FirstChunkTimestamp).TotalSeconds;
+        double? tpot = call.OutputTokens is > 1 and { } tokens
+            ? Stopwatch.GetElapsedTime(call.FirstChunkTimestamp, call.LastChunkTimestamp == 0 ? Stopwatch.GetTimestamp() : call.LastChunkTimestamp).TotalSeconds / (tokens - 1)
+            : null;
+        return (ttft, tpot);
+    }
+
+    /// <summary>
+    /// The UTC instant of a <see cref="Stopwatch"/> timestamp in the past, as ISO 8601 with
+    /// microseconds (the form Langfuse parses): the wall clock now, less the time elapsed since.
+    /// </summary>
+    internal static string CompletionStartTime(long timestamp)
+    {
+        var instant = System.DateTime.UtcNow - Stopwatch.GetElapsedTime(timestamp);
+        return instant.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,6 @@
+﻿namespace LlmProxy.Core;
+
+public class Class1
+{
+
+}

@@ -1,0 +1,6 @@
+﻿namespace LlmProxy.Infrastructure;
+
+public class Class1
+{
+
+}

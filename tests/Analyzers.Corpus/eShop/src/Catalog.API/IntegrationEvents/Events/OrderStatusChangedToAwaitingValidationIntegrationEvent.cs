@@ -1,0 +1,3 @@
+﻿namespace eShop.Catalog.API.IntegrationEvents.Events;
+
+public record OrderStatusChangedToAwaitingValidationIntegrationEvent(int OrderId, IEnumerable<OrderStockItem> OrderStockItems) : IntegrationEvent;

@@ -1,0 +1,3 @@
+﻿namespace eShop.Catalog.API.IntegrationEvents.Events;
+
+public record OrderStockItem(int ProductId, int Units);

@@ -1,0 +1,7 @@
+﻿namespace eShop.Catalog.API.IntegrationEvents;
+
+public interface ICatalogIntegrationEventService
+{
+    Task SaveEventAndCatalogContextChangesAsync(IntegrationEvent evt);
+    Task PublishThroughEventBusAsync(IntegrationEvent evt);
+}

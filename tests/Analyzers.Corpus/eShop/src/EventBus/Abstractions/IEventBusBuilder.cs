@@ -1,0 +1,6 @@
+﻿namespace Microsoft.Extensions.DependencyInjection;
+
+public interface IEventBusBuilder
+{
+    public IServiceCollection Services { get; }
+}

@@ -1,0 +1,2 @@
+﻿global using System.Text.Json.Serialization;
+global using eShop.EventBus.Events;

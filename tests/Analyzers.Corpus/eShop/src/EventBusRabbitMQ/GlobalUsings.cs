@@ -1,0 +1,10 @@
+﻿global using System.Net.Sockets;
+global using System.Text;
+global using System.Text.Json;
+global using eShop.EventBus.Abstractions;
+global using eShop.EventBus.Events;
+global using Microsoft.Extensions.Logging;
+global using Polly;
+global using RabbitMQ.Client;
+global using RabbitMQ.Client.Events;
+global using RabbitMQ.Client.Exceptions;

@@ -1,0 +1,5 @@
+﻿namespace Webhooks.API.Exceptions;
+
+public class WebhooksDomainException : Exception
+{
+}

@@ -1,0 +1,12 @@
+﻿global using System.ComponentModel.DataAnnotations;
+global using System.Text;
+global using System.Text.Json;
+global using Microsoft.EntityFrameworkCore;
+global using eShop.EventBus.Abstractions;
+global using eShop.EventBus.Events;
+global using eShop.ServiceDefaults;
+global using Webhooks.API.Infrastructure;
+global using Webhooks.API.IntegrationEvents;
+global using Webhooks.API.Model;
+global using Webhooks.API.Services;
+global using Webhooks.API;

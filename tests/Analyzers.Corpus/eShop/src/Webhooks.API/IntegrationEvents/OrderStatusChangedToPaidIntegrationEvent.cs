@@ -1,0 +1,3 @@
+﻿namespace Webhooks.API.IntegrationEvents;
+
+public record OrderStatusChangedToPaidIntegrationEvent(int OrderId, IEnumerable<OrderStockItem> OrderStockItems) : IntegrationEvent;

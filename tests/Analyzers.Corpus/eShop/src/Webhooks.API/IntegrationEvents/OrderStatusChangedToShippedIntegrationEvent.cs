@@ -1,0 +1,3 @@
+﻿namespace Webhooks.API.IntegrationEvents;
+
+public record OrderStatusChangedToShippedIntegrationEvent(int OrderId, string OrderStatus, string BuyerName) : IntegrationEvent;

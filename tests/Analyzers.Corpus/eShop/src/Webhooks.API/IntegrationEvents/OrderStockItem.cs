@@ -1,0 +1,3 @@
+﻿namespace Webhooks.API.IntegrationEvents;
+
+public record OrderStockItem(int ProductId, int Units);

@@ -1,0 +1,6 @@
+﻿namespace Webhooks.API.Services;
+
+public interface IWebhooksSender
+{
+    Task SendAll(IEnumerable<WebhookSubscription> receivers, WebhookData data);
+}
