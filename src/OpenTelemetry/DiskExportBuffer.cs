@@ -29,6 +29,10 @@ internal sealed class DiskExportBuffer : IDisposable
     private const string Extension = ".otlp";
     private const string Partial = ".tmp";
 
+    // Unbuffered (one write of the whole body), and readable by this user only even in a directory
+    // that existed before with wider permissions.
+    private static readonly FileStreamOptions NewFile = NewFileOptions();
+
     private readonly string _directory;
     private readonly long _maxBytes;
     private readonly FileStream _lock;
@@ -138,7 +142,7 @@ internal sealed class DiskExportBuffer : IDisposable
         var partial = Path.Combine(_directory, name + Partial);
         try
         {
-            using (var stream = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
+            using (var stream = new FileStream(partial, NewFile))
             {
                 payload.WriteTo(stream);
             }
@@ -179,6 +183,17 @@ internal sealed class DiskExportBuffer : IDisposable
         {
             return false;
         }
+    }
+
+    private static FileStreamOptions NewFileOptions()
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return options;
     }
 
     // The length and span count the name ends with ({ticks}-{sequence}-{bytes}-{spans}), or null for a file that is not ours.

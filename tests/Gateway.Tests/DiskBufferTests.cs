@@ -47,7 +47,16 @@ public sealed class DiskBufferTests : IDisposable
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_directory));
+            foreach (var file in Directory.EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories))
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            }
         }
+
+        // The bodies only: no header, and so none of the endpoint's credentials, reaches the disk.
+        var written = string.Concat(Directory.EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories).Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
+        Assert.DoesNotContain("sk-lf-disk-secret", written, StringComparison.Ordinal);
+        Assert.DoesNotContain("Authorization", written, StringComparison.OrdinalIgnoreCase);
 
         // The processor goes away (its shut-down cannot deliver): the files stay and nothing is dropped.
         provider.Dispose();
@@ -56,10 +65,13 @@ public sealed class DiskBufferTests : IDisposable
 
         // The next one, with the endpoint up, delivers them before any span of its own, then its own, and empties the directory.
         await using var endpoint = await ScriptedOtlpEndpoint.StartAsync(port);
-        var second = Processor(port, out var secondWarnings);
+        // Its credentials were rotated meanwhile: the recovered batches go out with the new ones (read
+        // from its exporter's options, never from the disk).
+        var second = Processor(port, out var secondWarnings, authorization: "Basic sk-lf-rotated");
         using var secondProvider = Provider(second);
         Assert.True(secondProvider.ForceFlush(20_000));
         Assert.Equal(Enumerable.Repeat("before-restart", 30), endpoint.Delivered);
+        Assert.All(endpoint.Requests, r => Assert.Equal("Basic sk-lf-rotated", r.Headers["Authorization"]));
         Emit("after-restart", 5);
         Assert.True(secondProvider.ForceFlush(20_000));
         Assert.Equal(Enumerable.Repeat("after-restart", 5).Concat(Enumerable.Repeat("before-restart", 30)), endpoint.Delivered.Order(StringComparer.Ordinal));
@@ -163,7 +175,7 @@ public sealed class DiskBufferTests : IDisposable
         Directory.EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories)
             .Sum(file => long.Parse(Path.GetFileNameWithoutExtension(file).Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture));
 
-    private BoundedExportProcessor Processor(int port, out ConcurrentQueue<string> warnings, Action<ExportQueueOptions>? configure = null)
+    private BoundedExportProcessor Processor(int port, out ConcurrentQueue<string> warnings, Action<ExportQueueOptions>? configure = null, string authorization = "Basic sk-lf-disk-secret")
     {
         var collected = new ConcurrentQueue<string>();
         warnings = collected;
@@ -186,7 +198,8 @@ public sealed class DiskBufferTests : IDisposable
             },
         };
         configure?.Invoke(options);
-        return new BoundedExportProcessor(new OtlpExporterOptions { Endpoint = new Uri($"http://127.0.0.1:{port}/v1/traces"), Protocol = OtlpExportProtocol.HttpProtobuf, TimeoutMilliseconds = 2_000 }, options);
+        // With an Authorization header as the Langfuse exporter sends it: it must stay in memory.
+        return new BoundedExportProcessor(new OtlpExporterOptions { Endpoint = new Uri($"http://127.0.0.1:{port}/v1/traces"), Protocol = OtlpExportProtocol.HttpProtobuf, TimeoutMilliseconds = 2_000, Headers = "Authorization=" + authorization }, options);
     }
 
     private static TracerProvider Provider(BoundedExportProcessor processor) =>
