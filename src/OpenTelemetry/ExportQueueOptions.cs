@@ -61,8 +61,9 @@ public sealed class ExportQueueOptions
     /// The bytes of serialized batches held in memory while they wait to be delivered: sent, or sent
     /// again after a failure the OTLP specification calls transient (429, 502, 503, 504, a timeout, a
     /// refused or reset connection). A batch that would pass it is dropped and counted
-    /// (<c>buffer_full</c>). Default 64 MiB: about 25 s of a gateway at 1,000 requests/s and seven
-    /// spans a request, at about 400 bytes a serialized span (docs/configuration.md). Exporters other than OTLP (a
+    /// (<c>buffer_full</c>). Each batch counts the pooled buffer that holds it (a power of two: 256 KiB for
+    /// a batch of 512 spans at about 400 bytes a serialized span). Default 64 MiB: about 19 s of a
+    /// gateway at 1,000 requests/s and seven spans a request (docs/configuration.md). Exporters other than OTLP (a
     /// <see cref="BoundedExportProcessor"/> built around another exporter) export directly and do not retry.
     /// </summary>
     public long MaxBufferedExportBytes { get; set; } = 64L * 1024 * 1024;
