@@ -13,14 +13,47 @@ internal enum ReturnShape
     Stream,
 }
 
-/// <summary>One handler parameter: types travel as fully qualified strings, never symbols.</summary>
-internal readonly record struct ParameterModel(string Name, string TypeName, ParameterSource Source);
+/// <summary>Whether a parameter may be missing, and how.</summary>
+internal enum Optionality
+{
+    Required,
+
+    /// <summary>A nullable value type (<c>int?</c>).</summary>
+    NullableValue,
+
+    /// <summary>A nullable reference type (<c>string?</c>).</summary>
+    NullableReference,
+
+    /// <summary>A default value (<c>int n = 1</c>), in <see cref="ParameterModel.DefaultLiteral"/>.</summary>
+    Default,
+}
+
+/// <summary>
+/// One handler parameter: types travel as fully qualified strings, never symbols.
+/// <paramref name="TypeName"/> is as declared (<c>string?</c>), <paramref name="TypeOfName"/> as
+/// <c>typeof</c> takes it; <paramref name="Key"/> the route value, query parameter or header name,
+/// or a keyed service's key as a C# literal; <paramref name="ParsedTypeName"/> the type a value's
+/// text is parsed into; <paramref name="DefaultLiteral"/> the default value as a C# expression
+/// (null when there is none, or it is null).
+/// </summary>
+internal readonly record struct ParameterModel(
+    string Name,
+    string TypeName,
+    ParameterSource Source,
+    string TypeOfName = "",
+    string? Key = null,
+    ValueParse Parse = ValueParse.None,
+    string? ParsedTypeName = null,
+    Optionality Optionality = Optionality.Required,
+    string? DefaultLiteral = null);
 
 /// <summary>
 /// Everything the emitter needs for one route; strings, enums and equatable arrays only. A route
 /// has a regular handler, a streaming handler (returning <c>IAsyncEnumerable</c>), or both; with
-/// both, the body's <c>"stream"</c> decides which runs. The source locations are a file name and
-/// a line (<c>Routes.cs:42</c>), for the generated file's comments; never a directory.
+/// both, the body's <c>"stream"</c> decides which runs. A regular handler that returns
+/// <c>LlmResult&lt;TResponse, TChunk&gt;</c> serves both modes itself (<see cref="ServesBoth"/>,
+/// <see cref="ChunkTypeName"/> its chunk type). The source locations are a file name and a line
+/// (<c>Routes.cs:42</c>), for the generated file's comments; never a directory.
 /// </summary>
 internal readonly record struct RouteModel(
     string GeneratedClassName,
@@ -39,6 +72,7 @@ internal readonly record struct RouteModel(
     ReturnShape ReturnShape,
     string ResultTypeName,
     bool ReturnsResult,
+    bool ServesBoth,
     string? StreamMethodName,
     EquatableArray<ParameterModel> StreamParameters,
     string? ChunkTypeName,
@@ -54,7 +88,10 @@ internal readonly record struct RouteTableEntry(
     string Operation,
     string HandlerDisplayName,
     string? HandlerMethodName,
-    string? StreamMethodName);
+    string? StreamMethodName,
+    string Streaming,
+    EquatableArray<ParameterModel> Parameters,
+    EquatableArray<ParameterModel> StreamParameters);
 
 /// <summary>A route's method and path with where it was declared, for the duplicate check only.</summary>
 internal readonly record struct RouteKey(string HttpMethod, string Pattern, string HandlerDisplayName, LocationInfo Location);

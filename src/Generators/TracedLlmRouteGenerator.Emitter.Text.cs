@@ -59,6 +59,20 @@ public sealed partial class TracedLlmRouteGenerator
         private static readonly (string Name, string Type) ServicesAlias =
             ("ServiceProviderServiceExtensions", "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions");
 
+        /// <summary>Only routes whose handlers take keyed services call it.</summary>
+        private static readonly (string Name, string Type) KeyedServicesAlias =
+            ("ServiceProviderKeyedServiceExtensions", "global::Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions");
+
+        /// <summary>Only routes whose handlers take route, query or header values call it.</summary>
+        private static readonly (string Name, string Type) ValuesAlias = ("ParameterStage", "global::TracedLlm.Pipeline.ParameterStage");
+
+        /// <summary>Only routes whose handlers take parameters list them.</summary>
+        private static readonly (string Name, string Type)[] ParameterAliases =
+        {
+            ("TracedParameterSource", "global::TracedLlm.TracedParameterSource"),
+            ("TracedRouteParameter", "global::TracedLlm.TracedRouteParameter"),
+        };
+
         private static readonly (string Name, string Type)[] TableAliases =
         {
             ("TracedRouteInfo", "global::TracedLlm.TracedRouteInfo"),
@@ -72,14 +86,30 @@ public sealed partial class TracedLlmRouteGenerator
                 aliases = aliases.Append(ResultAlias);
             }
 
-            if (route.StreamMethodName is not null)
+            if (route.StreamMethodName is not null || route.ServesBoth)
             {
                 aliases = aliases.Append(StreamAlias);
             }
 
-            if (route.Parameters.Concat(route.StreamParameters).Any(p => p.Source is ParameterSource.Service or ParameterSource.OptionalService))
+            var parameters = route.Parameters.Concat(route.StreamParameters).ToList();
+            if (parameters.Any(p => p.Source is ParameterSource.Service or ParameterSource.OptionalService))
             {
                 aliases = aliases.Append(ServicesAlias);
+            }
+
+            if (parameters.Any(p => p.Source is ParameterSource.KeyedService or ParameterSource.OptionalKeyedService))
+            {
+                aliases = aliases.Append(KeyedServicesAlias);
+            }
+
+            if (parameters.Any(IsValue))
+            {
+                aliases = aliases.Append(ValuesAlias);
+            }
+
+            if (parameters.Count > 0)
+            {
+                aliases = aliases.Concat(ParameterAliases);
             }
 
             return aliases.OrderBy(a => a.Name, System.StringComparer.Ordinal);
@@ -106,7 +136,10 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"// {route.HttpMethod} {route.Pattern}");
             if (route.HandlerMethodName is not null)
             {
-                var when = both ? ", unless the body asks for a stream" : ", which refuses a body asking for a stream";
+                var when = both ? ", unless the body asks for a stream"
+                    : route.ServesBoth ? ", both stream modes: JSON, server-sent events (LlmResult.Stream) or an IResult, as it returns (call.IsStreaming says which the body asks for)"
+                    : route.ReturnsResult ? ", an IResult that writes either stream mode (call.IsStreaming says which the body asks for)"
+                    : ", which refuses a body asking for a stream";
                 w.WriteLine($"//   handler      {type}.{route.HandlerMethodName}{At(route.HandlerLocation)}{when}");
                 w.WriteLine($"//     binds      {Binds(route.Parameters)}");
             }
@@ -121,23 +154,15 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"//   slot         {Literal(route.MetadataSlot)}, read from the body and cut from what goes upstream");
             w.WriteLine($"//   wire format  {route.ErrorFormat}, operation {Literal(route.Operation)}");
             w.WriteLine("//   guardrails   the ILlmGuardrail services in DI, by mode: pre_call, during_call, post_call");
-            w.WriteLine("//   failures     every exception -> FailurePath: failure span, error response, the ILlmFailureLogger services in DI");
+            w.WriteLine(route.ReturnsResult || route.ServesBoth
+                ? "//   failures     every exception, and an IResult's status >= 400 -> FailurePath: failure span, error response (the result's own when it answered), the ILlmFailureLogger services in DI"
+                : "//   failures     every exception -> FailurePath: failure span, error response, the ILlmFailureLogger services in DI");
         }
 
         private static string At(string? location) => location is null ? string.Empty : $" ({location})";
 
         private static string Binds(EquatableArray<ParameterModel> parameters) =>
-            parameters.Count == 0 ? "nothing" : string.Join(", ", parameters.Select(p => $"{p.Name.TrimStart('@')}: {Binding(p.Source)}"));
-
-        private static string Binding(ParameterSource source) => source switch
-        {
-            ParameterSource.Body => "body",
-            ParameterSource.LlmCall => "this LlmCall",
-            ParameterSource.HttpContext => "HttpContext",
-            ParameterSource.CancellationToken => "call.CancellationToken",
-            ParameterSource.Service => "service",
-            _ => "optional service",
-        };
+            parameters.Count == 0 ? "nothing" : string.Join(", ", parameters.Select(p => $"{p.Name.TrimStart('@')}: {Binding(p)}"));
 
         /// <summary>A route's handler, and its streaming handler beside it.</summary>
         private static string Handlers(string display, string? handlerMethod, string? streamMethod) =>

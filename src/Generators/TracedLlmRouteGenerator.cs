@@ -52,7 +52,10 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
                 route.Operation,
                 route.HandlerDisplayName,
                 route.HandlerMethodName,
-                route.StreamMethodName))
+                route.StreamMethodName,
+                TelemetryManifest.Streaming(route),
+                route.Parameters,
+                route.StreamParameters))
             .Collect()
             .Select(static (entries, _) => entries.ToEquatableArray())
             .Combine(runtimeReferenced)

@@ -15,9 +15,9 @@ namespace TracedLlm.Gateway.Tests;
 /// <summary>
 /// What the client saw: the status line, content type and the body read (all of it, or what came
 /// before the client left); <see cref="Left"/> when the client went away, <see cref="Error"/> when
-/// its connection broke under it without its leaving.
+/// its connection broke under it without its leaving; the <c>Retry-After</c> it was told.
 /// </summary>
-public sealed record ClientView(int Status, string? ContentType, string Body, bool Left = false, Exception? Error = null);
+public sealed record ClientView(int Status, string? ContentType, string Body, bool Left = false, Exception? Error = null, string? RetryAfter = null);
 
 /// <summary>How a fault-matrix client behaves.</summary>
 public enum ClientLeaves
@@ -132,7 +132,7 @@ internal static class FaultClient
                 await run.Waiting.Task.WaitAsync(Generous);
             }
 
-            return new ClientView(head.Status, head.ContentType, body.ToString());
+            return new ClientView(head.Status, head.ContentType, body.ToString(), RetryAfter: response.Headers.RetryAfter?.ToString());
         }
         catch (OperationCanceledException) when (leave.IsCancellationRequested)
         {
@@ -246,6 +246,25 @@ internal static class FaultContract
                 Assert.Equal("application/json", client.ContentType);
                 AssertErrorBody(client.Body, cell.Format, expected);
                 break;
+            case Answer.ErrorResultsOwn when cell.Site == FaultSite.Upstream:
+                // The upstream's answer as it came: its status, body and Retry-After, never the gateway's error JSON.
+                Assert.Equal(expected.Status, client.Status);
+                Assert.Equal("application/json", client.ContentType);
+                Assert.Equal(FaultCell.UpstreamErrorBody, client.Body);
+                Assert.Equal(FaultCell.UpstreamRetryAfter, client.RetryAfter);
+                break;
+            case Answer.ErrorResultsOwn:
+            {
+                // The handler's own problem details, whatever the route's wire format.
+                Assert.Equal(expected.Status, client.Status);
+                Assert.Equal("application/problem+json", client.ContentType);
+                using var problem = ParseJson(client.Body);
+                Assert.Equal(FaultCell.ProblemTitle, problem.RootElement.GetProperty("title").GetString());
+                Assert.Equal(expected.Status, problem.RootElement.GetProperty("status").GetInt32());
+                Assert.False(problem.RootElement.TryGetProperty("error", out _), "the gateway wrote its own error over the handler's");
+                break;
+            }
+
             case Answer.StreamErrorEvent:
                 Assert.Equal(200, client.Status);
                 Assert.Equal("text/event-stream", client.ContentType);
@@ -302,6 +321,14 @@ internal static class FaultContract
         Assert.Equal(expected.Message, failed.StatusDescription);
         Assert.Equal(expected.ErrorType, failed.GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(loggerFails, failed.Events.Any(e => e.Name == AttributeNames.FailureLoggerErrorEvent));
+        if (cell.Fault == Fault.ErrorResult && expected.Answer == Answer.ErrorResultsOwn)
+        {
+            // Answered, not thrown: the LLM call it answered for is in error too, and the spans the failure path marks have no exception event for it.
+            var llm = Assert.Single(spans, s => s.DisplayName == SpanNames.LlmRequest);
+            Assert.Equal(ActivityStatusCode.Error, llm.Status);
+            Assert.Equal(expected.ErrorType, llm.GetTagItem(AttributeNames.ErrorType));
+            Assert.All(new[] { server, llm, failed }, s => Assert.DoesNotContain(s.Events, e => e.Name == "exception"));
+        }
 
         if ((cell.Fault == Fault.Block && cell.Site != FaultSite.Authenticator) || cell.Site == FaultSite.FailureLogger)
         {
@@ -329,6 +356,11 @@ internal static class FaultContract
         if (cell.Fault is Fault.SyncThrow or Fault.AsyncThrow && cell.Site != FaultSite.FailureLogger)
         {
             Assert.IsType<FaultInjectedException>(entry.Exception);
+        }
+
+        if (cell.Fault == Fault.ErrorResult && expected.Answer == Answer.ErrorResultsOwn)
+        {
+            Assert.Equal(expected.Status, Assert.IsType<ErrorResultException>(entry.Exception).StatusCode);
         }
     }
 

@@ -92,6 +92,7 @@ public sealed class FaultMatrixHost : IAsyncLifetime
         var client = new FaultyChatClient(new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero)), Plan, new HttpContextAccessor());
         builder.Services.AddSingleton(TestProviders.Router(new ChatClientProvider(EmbeddedChatClient.ProviderName, client)));
         builder.Services.AddRequestTimeouts();
+        builder.Services.AddFaultRouteServices();
 
         _app = builder.Build();
         _app.Use(async (context, next) =>
@@ -322,6 +323,9 @@ public sealed class FaultRun
                 throw new GuardrailBlockedException("fault-matrix", FaultCell.BlockMessage);
             case Fault.UpstreamTimeout:
                 throw new UpstreamTimeoutException();
+            case Fault.ErrorResult:
+                // The upstream's own error answer; the route relays it (the handler's own error result is FaultyStep's).
+                throw new UpstreamAnswerException(429, FaultCell.UpstreamErrorBody, FaultCell.UpstreamRetryAfter);
             default:
                 ReachedLate |= DeadlinePassed(httpContext);
                 Waiting.TrySetResult();
@@ -427,12 +431,24 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
 
 internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
 {
-    public ValueTask RunAsync(LlmCall call, CancellationToken cancellationToken)
+    public ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken)
     {
         var run = plan.Of(call.HttpContext);
-        return run.For(FaultSite.HandlerBeforeLlmCall) is { } fault
-            ? run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)
-            : new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken));
+        return run.For(FaultSite.HandlerBeforeLlmCall) switch
+        {
+            Fault.ErrorResult => ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable)),
+            { } fault => ThenNothingAsync(run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)),
+            null => ThenNothingAsync(new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken))),
+        };
+    }
+
+    private static ValueTask<IResult?> ThenNothingAsync(ValueTask step) =>
+        step.IsCompletedSuccessfully ? ValueTask.FromResult<IResult?>(null) : AwaitAsync(step);
+
+    private static async ValueTask<IResult?> AwaitAsync(ValueTask step)
+    {
+        await step;
+        return null;
     }
 }
 

@@ -49,9 +49,9 @@ public struct EnvelopeReader
     public static JsonReaderOptions ReaderOptions { get; } = new() { MaxDepth = 64 };
 
     /// <summary>Reads the opening brace; throws when the body is not a JSON object.</summary>
-    public static void ReadStart(ref Utf8JsonReader reader)
+    public readonly void ReadStart(ref Utf8JsonReader reader)
     {
-        if (!reader.Read())
+        if (!Read(ref reader))
         {
             throw new InvalidLlmRequestException("The request body is empty: send a JSON object.");
         }
@@ -65,12 +65,12 @@ public struct EnvelopeReader
     /// <summary>Moves to the next top-level property name; false at the closing brace.</summary>
     public bool ReadPropertyName(ref Utf8JsonReader reader)
     {
-        reader.Read();
+        Read(ref reader);
         if (reader.TokenType != JsonTokenType.PropertyName)
         {
-            // The closing brace: anything but white space after it is a JsonException from Read.
+            // The closing brace: anything but white space after it is not JSON.
             _check.EndRoot();
-            reader.Read();
+            Read(ref reader);
             return false;
         }
 
@@ -90,17 +90,24 @@ public struct EnvelopeReader
         _slotSeen = true;
         _slotStart = _propertyStart;
         _slotPreviousValueEnd = _previousValueEnd;
-        reader.Read();
+        Read(ref reader);
         var valueStart = reader.TokenStartIndex;
-
-        // On a copy: the slot's depth is bounded before its values are read.
-        var copy = reader;
-        if (!_check.Value(ref copy, _options.MaxMetadataDepth))
+        try
         {
-            throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.");
+            // On a copy: the slot's depth is bounded before its values are read.
+            var copy = reader;
+            if (!_check.Value(ref copy, _options.MaxMetadataDepth))
+            {
+                throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.");
+            }
+
+            _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options);
+        }
+        catch (JsonException exception)
+        {
+            throw NotJson(exception);
         }
 
-        _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options);
         _slotEnd = reader.BytesConsumed;
         if (_slotEnd - valueStart > _options.MaxMetadataBytes)
         {
@@ -117,44 +124,52 @@ public struct EnvelopeReader
     /// </summary>
     public void ReadOtherProperty(ref Utf8JsonReader reader)
     {
-        if (reader.ValueTextEquals("model"u8))
+        try
         {
-            reader.Read();
-            _model = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                _model = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            else if (reader.ValueTextEquals("stream"u8))
+            {
+                reader.Read();
+                _stream = reader.TokenType == JsonTokenType.True;
+            }
+            else if (reader.ValueTextEquals("temperature"u8))
+            {
+                reader.Read();
+                _temperature = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var t) ? t : null;
+            }
+            else if (reader.ValueTextEquals("top_p"u8))
+            {
+                reader.Read();
+                _topP = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var p) ? p : null;
+            }
+            else if (reader.ValueTextEquals("max_tokens"u8))
+            {
+                reader.Read();
+                _maxTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
+            }
+            else if (reader.ValueTextEquals("max_completion_tokens"u8))
+            {
+                reader.Read();
+                _maxCompletionTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
+            }
+            else
+            {
+                reader.Read();
+            }
+
+            // On a scalar this stays where it is; on an object or array it moves to the value's end,
+            // checking every object in it.
+            _check.Value(ref reader);
         }
-        else if (reader.ValueTextEquals("stream"u8))
+        catch (JsonException exception)
         {
-            reader.Read();
-            _stream = reader.TokenType == JsonTokenType.True;
-        }
-        else if (reader.ValueTextEquals("temperature"u8))
-        {
-            reader.Read();
-            _temperature = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var t) ? t : null;
-        }
-        else if (reader.ValueTextEquals("top_p"u8))
-        {
-            reader.Read();
-            _topP = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var p) ? p : null;
-        }
-        else if (reader.ValueTextEquals("max_tokens"u8))
-        {
-            reader.Read();
-            _maxTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
-        }
-        else if (reader.ValueTextEquals("max_completion_tokens"u8))
-        {
-            reader.Read();
-            _maxCompletionTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
-        }
-        else
-        {
-            reader.Read();
+            throw NotJson(exception);
         }
 
-        // On a scalar this stays where it is; on an object or array it moves to the value's end,
-        // checking every object in it.
-        _check.Value(ref reader);
         _previousValueEnd = reader.BytesConsumed;
     }
 
@@ -203,6 +218,21 @@ public struct EnvelopeReader
         span[(int)cutEnd..].CopyTo(result.AsSpan((int)cutStart));
         return result;
     }
+
+    /// <summary>Reads the next token; a body that is not JSON is the client's mistake, said in its terms (<see cref="JsonSyntax"/>).</summary>
+    private readonly bool Read(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (JsonException exception)
+        {
+            throw NotJson(exception);
+        }
+    }
+
+    private readonly InvalidLlmRequestException NotJson(JsonException exception) => new(JsonSyntax.Describe(_body.Span), exception);
 
     private static bool IsJsonWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
 }

@@ -31,7 +31,10 @@ public static class StreamStage
         var llm = call.Span;
         var kept = call.Gateway.PostCallGuardrails.Length > 0 ? new List<T>() : null;
         call.StreamedResponse = kept;
-        call.StreamStartTimestamp = Stopwatch.GetTimestamp();
+        if (call.StreamStartTimestamp == 0)
+        {
+            call.StreamStartTimestamp = Stopwatch.GetTimestamp();
+        }
         await using var enumerator = chunks.GetAsyncEnumerator(cancellation);
         while (true)
         {
@@ -85,6 +88,24 @@ public static class StreamStage
         }
     }
 
+    /// <summary>
+    /// The hook for a result that writes a stream's events itself (the relay's): reports that an
+    /// event has gone to the client. From the first one on, a failure ends the stream with an error
+    /// event in the route's format instead of cutting the connection, and the stream's chunk count
+    /// and the times of its first and last event are the ones <see cref="Timings"/> reads.
+    /// </summary>
+    public static void ReportEventWritten(LlmCall call)
+    {
+        System.ArgumentNullException.ThrowIfNull(call);
+        var now = Stopwatch.GetTimestamp();
+        if (call.StreamedChunks++ == 0)
+        {
+            call.FirstChunkTimestamp = now;
+        }
+
+        call.LastChunkTimestamp = now;
+    }
+
     /// <summary>The streamed chunks as post-call guardrails see them (a <c>List&lt;TChunk&gt;</c>), or null when no post-call guardrail is registered.</summary>
     public static object? Chunks(LlmCall call) => call.StreamedResponse;
 
@@ -127,7 +148,7 @@ public static class StreamStage
         }
     }
 
-    /// <summary>TTFT from the start of the stream (the streaming handler's start) to the first chunk; TPOT over the output tokens after the first.</summary>
+    /// <summary>TTFT from the start of the stream (the handler's start) to the first chunk; TPOT over the output tokens after the first.</summary>
     internal static (double? TimeToFirstToken, double? TimePerOutputToken) Timings(LlmCall call)
     {
         if (call.FirstChunkTimestamp == 0)
