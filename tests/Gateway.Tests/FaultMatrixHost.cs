@@ -305,35 +305,43 @@ public sealed class FaultRun
     private async ValueTask FailLaterAsync(Fault fault, FaultSite site, HttpContext? httpContext, CancellationToken cancellation)
     {
         await Task.Yield();
+        if (fault is not (Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout))
+        {
+            throw Failure(fault, site);
+        }
+
+        ReachedLate |= DeadlinePassed(httpContext);
+        Waiting.TrySetResult();
+        await Task.Delay(Timeout.Infinite, cancellation);
+        throw new InvalidOperationException("unreachable: every fault fails");
+    }
+
+    /// <summary>What a component that fails as <paramref name="fault"/> throws (the waiting faults wait instead).</summary>
+    public static Exception Failure(Fault fault, FaultSite site)
+    {
         switch (fault)
         {
-            case Fault.AsyncThrow:
-                throw new FaultInjectedException($"fault injected at {site}");
+            case Fault.SyncThrow or Fault.AsyncThrow:
+                return new FaultInjectedException($"fault injected at {site}");
             case Fault.OwnCancellation:
                 using (var own = new CancellationTokenSource())
                 {
                     own.Cancel();
-                    own.Token.ThrowIfCancellationRequested();
+                    return new OperationCanceledException(own.Token);
                 }
 
-                break;
             case Fault.OwnTimeout:
-                throw new TimeoutException($"the dependency of {site} did not answer in time");
+                return new TimeoutException($"the dependency of {site} did not answer in time");
             case Fault.Block:
-                throw new GuardrailBlockedException("fault-matrix", FaultCell.BlockMessage);
+                return new GuardrailBlockedException("fault-matrix", FaultCell.BlockMessage);
             case Fault.UpstreamTimeout:
-                throw new UpstreamTimeoutException();
+                return new UpstreamTimeoutException();
             case Fault.ErrorResult:
                 // The upstream's own error answer; the route relays it (the handler's own error result is FaultyStep's).
-                throw new UpstreamAnswerException(429, FaultCell.UpstreamErrorBody, FaultCell.UpstreamRetryAfter);
+                return new UpstreamAnswerException(429, FaultCell.UpstreamErrorBody, FaultCell.UpstreamRetryAfter);
             default:
-                ReachedLate |= DeadlinePassed(httpContext);
-                Waiting.TrySetResult();
-                await Task.Delay(Timeout.Infinite, cancellation);
-                break;
+                throw new ArgumentOutOfRangeException(nameof(fault), fault, "a waiting fault throws nothing by itself");
         }
-
-        throw new InvalidOperationException("unreachable: every fault fails");
     }
 
     private static bool DeadlinePassed(HttpContext? httpContext) =>
@@ -431,14 +439,19 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
 
 internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
 {
+    private static readonly LlmTarget First = new("fault-matrix", "gpt") { BackendId = "first" };
+
     public ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken)
     {
         var run = plan.Of(call.HttpContext);
-        return run.For(FaultSite.HandlerBeforeLlmCall) switch
+        return (run.For(FaultSite.HandlerBeforeLlmCall), run.For(FaultSite.TargetChooser)) switch
         {
-            Fault.ErrorResult => ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable)),
-            { } fault => ThenNothingAsync(run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)),
-            null => ThenNothingAsync(new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken))),
+            (Fault.ErrorResult, _) => ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable)),
+            ({ } fault, _) => ThenNothingAsync(run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)),
+
+            // The handler's own upstream call on targets it chooses: after the step, before the sample's provider.
+            (null, { } chooserFault) => ThenNothingAsync(ChooseAfterAFailureAsync(call, chooserFault)),
+            (null, null) => ThenNothingAsync(new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken))),
         };
     }
 
@@ -450,6 +463,33 @@ internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
         await step;
         return null;
     }
+
+    /// <summary>An upstream call whose target the handler's code chooses: the first attempt fails (503), then the chooser fails.</summary>
+    private static async ValueTask ChooseAfterAFailureAsync(LlmCall call, Fault fault)
+    {
+        LlmTarget? Choose(LlmAttemptFailure? failed) => failed is null ? First : throw FaultRun.Failure(fault, FaultSite.TargetChooser);
+        if (call.Parameters.Stream)
+        {
+            await foreach (var _ in call.StreamAsync(Choose, LlmRetryPolicy.None, static (_, _) => FailingStream()))
+            {
+            }
+        }
+        else
+        {
+            await call.ExecuteAsync(Choose, LlmRetryPolicy.None, static (_, _) => Task.FromException<int>(Unavailable()));
+        }
+    }
+
+    private static async IAsyncEnumerable<int> FailingStream()
+    {
+        await Task.Yield();
+        throw Unavailable();
+#pragma warning disable CS0162 // An iterator needs a yield to be one.
+        yield break;
+#pragma warning restore CS0162
+    }
+
+    private static UpstreamException Unavailable() => new(503, "The upstream provider answered 503.");
 }
 
 /// <summary>Records every failure logger call, and each in its request's run when there is a plan.</summary>
