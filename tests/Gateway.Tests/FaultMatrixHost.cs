@@ -16,6 +16,9 @@ using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Trace;
 using TracedLlm.Gateway.FaultRoutes;
 using TracedLlm.Samples.Gateway;
 using TracedLlm.Samples.Gateway.Policies;
@@ -30,7 +33,10 @@ namespace TracedLlm.Gateway.Tests;
 /// timeouts, and a component of each kind that fails as the armed <see cref="FaultPlan"/> says.
 /// The routes are mapped three times: with a long request timeout, under <see cref="Deadline"/>
 /// with a one-second one, and under <see cref="SlowDeadline"/> with a ten-second one (for a cell
-/// whose machine was too busy to reach the component before the short one passed).
+/// whose machine was too busy to reach the component before the short one passed). Its spans are
+/// also exported through a <see cref="TailSamplingProcessor"/> that keeps none of
+/// the requests it may drop (ratio 0, no latency or join reason), into <see cref="Sampled"/>: every
+/// cell is a failure, so every cell's whole trace must arrive there.
 /// </summary>
 public sealed class FaultMatrixHost : IAsyncLifetime
 {
@@ -39,6 +45,7 @@ public sealed class FaultMatrixHost : IAsyncLifetime
     public const string SlowDeadline = "/deadline-slow";
 
     private WebApplication _app = null!;
+    private TracerProvider _tracing = null!;
 
     public FaultPlan Plan { get; } = new();
 
@@ -46,11 +53,23 @@ public sealed class FaultMatrixHost : IAsyncLifetime
 
     public ConcurrentQueue<FailureContext> Logged { get; } = new();
 
+    /// <summary>What the tail-sampling export kept.</summary>
+    internal ExportedSpans Sampled { get; } = new();
+
+    /// <summary>Delivers what the tail-sampling export has queued.</summary>
+    public bool FlushSampled() => _tracing.ForceFlush(10_000);
+
     /// <summary>One entry per finished request, seen from outside the traced routes.</summary>
     public ConcurrentQueue<RequestRecord> Finished { get; } = new();
 
     public async Task InitializeAsync()
     {
+        _tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(Telemetry.TracedLlmTelemetry.SourceName)
+            .AddProcessor(new TailSamplingProcessor(
+                new BoundedExportProcessor(new InMemoryExporter<System.Diagnostics.Activity>(Sampled), new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(10) }),
+                new TailSamplingOptions { Enabled = true, Ratio = 0, LatencyThreshold = TimeSpan.FromHours(1), KeepJoinedTraces = false }))
+            .Build()!;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
@@ -110,6 +129,7 @@ public sealed class FaultMatrixHost : IAsyncLifetime
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _tracing.Dispose();
     }
 
     /// <summary>Waits for the next request to finish on the server (its traced route, the failure path and the spans' end included).</summary>
