@@ -19,6 +19,7 @@ cat > "$dir/Routes.csproj" <<XML
     <ProjectReference Include="$root/src/Runtime/TracedLlm.csproj" />
     <ProjectReference Include="$root/src/Generators/TracedLlm.Generators.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
     <ProjectReference Include="$root/src/Analyzers/TracedLlm.Analyzers/TracedLlm.Analyzers.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+    <Analyzer Include="$root/src/Analyzers/TracedLlm.Analyzers/bin/\$(Configuration)/netstandard2.0/Microsoft.CodeAnalysis.AnalyzerUtilities.dll" />
   </ItemGroup>
 </Project>
 XML

@@ -114,6 +114,19 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
 
                     [TracedLlmRoute("POST", "/v1/embeddings")]
                     public static HelperAnswer Embeddings(HelperAsk ask) => ask.Question is null ? throw new InvalidLlmRequestException("question is required") : new(ask.Question);
+
+                    private static readonly System.Diagnostics.ActivitySource Source = new("Helper");
+
+                    // TLLM2003 runs on Microsoft.CodeAnalysis.AnalyzerUtilities, loaded from the package's
+                    // analyzers/dotnet/cs: the span is left open when the awaited call throws.
+                    [TracedLlmRoute("POST", "/v1/completions")]
+                    public static async Task<HelperAnswer> Completions(HelperAsk ask)
+                    {
+                        var span = Source.StartActivity("lookup");
+                        await Task.Yield();
+                        span?.Stop();
+                        return new(ask.Question ?? "none");
+                    }
                 }
 
                 public static class FailureFilter
@@ -140,7 +153,8 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
                 """);
             var flagged = await DotnetAsync(app, "build", "-c", "Release", "-nologo");
             AssertNoAnalyzerOrGeneratorCrash(flagged);
-            Assert.Single(Regex.Matches(flagged, @"warning TLLM\d+").Select(m => m.Value).Distinct());
+            Assert.Equal(new[] { "warning TLLM2001", "warning TLLM2003" }, Regex.Matches(flagged, @"warning TLLM\d+").Select(m => m.Value).Distinct().Order(StringComparer.Ordinal));
+            Assert.Matches(@"Helper\.cs\(\d+,\d+\): warning TLLM2003: The Activity in 'span' is not ended on every path", flagged);
             Assert.Matches(@"Helper\.cs\(10,\d+\): warning TLLM2001: Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' \(slot 'litellm_metadata'\)", flagged);
             Assert.Contains("https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/TLLM2001.md", flagged, StringComparison.Ordinal);
         }

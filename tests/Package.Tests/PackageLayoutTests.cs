@@ -18,6 +18,7 @@ public sealed class PackageLayoutTests(PackedFeed feed)
             {
                 "README.md",
                 "TracedLlm.nuspec",
+                "analyzers/dotnet/cs/Microsoft.CodeAnalysis.AnalyzerUtilities.dll",
                 "analyzers/dotnet/cs/TracedLlm.Analyzers.dll",
                 "analyzers/dotnet/cs/TracedLlm.CodeFixes.dll",
                 "analyzers/dotnet/cs/TracedLlm.Generators.dll",

@@ -108,7 +108,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.CancellationToken);
+            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.Options, context.CancellationToken);
             foreach (var block in context.OperationBlocks)
             {
                 foreach (var operation in block.DescendantsAndSelf())
@@ -119,6 +119,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     }
                 }
             }
+
+            SpanCollector.Complete(scope);
 
             var facts = scope.Facts;
             _methods[owner.OriginalDefinition] = facts;

@@ -32,7 +32,13 @@ public sealed class ConcurrencyStressTests(ITestOutputHelper output)
 
     private static readonly string[] CrashIds = { "AD0001", "CS8032", "CS8784", "CS8785" };
 
-    private static readonly string[] Analyzers = { typeof(TracedCodeAnalyzer).Assembly.Location, typeof(TracedLlmRouteGenerator).Assembly.Location };
+    // As the package passes them: the analyzers with the dataflow framework they ship beside, and the generator.
+    private static readonly string[] Analyzers =
+    {
+        typeof(TracedCodeAnalyzer).Assembly.Location,
+        typeof(Analyzer.Utilities.WellKnownTypeProvider).Assembly.Location,
+        typeof(TracedLlmRouteGenerator).Assembly.Location,
+    };
 
     [Fact]
     public void TheCompilersOwnDriverReportsTheSameDiagnosticsEveryBuildAndNeverThrows()

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Facts;
@@ -11,8 +12,10 @@ namespace TracedLlm.Analyzers.Collectors;
 /// <summary>One operation block being read: its owner, its operations, the value flow over them, and the facts the collectors fill.</summary>
 internal sealed class MethodScope
 {
-    public MethodScope(CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, System.Threading.CancellationToken cancellationToken)
+    public MethodScope(CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, AnalyzerOptions options, System.Threading.CancellationToken cancellationToken)
     {
+        Options = options;
+        GraphOf = graphOf;
         Compilation = compilation;
         CancellationToken = cancellationToken;
         Owner = owner;
@@ -26,6 +29,18 @@ internal sealed class MethodScope
     }
 
     public CompilationFacts Compilation { get; }
+
+    /// <summary>The analyzer options (the span flow reads TLLM2003's interprocedural settings from them).</summary>
+    public AnalyzerOptions Options { get; }
+
+    /// <summary>The control-flow graph of one of the block's root operations (throws for other operations).</summary>
+    public Func<IOperation, ControlFlowGraph?> GraphOf { get; }
+
+    /// <summary>Spans started in the block, by the syntax of their start, with the message for each when it is left open.</summary>
+    public System.Collections.Generic.Dictionary<SyntaxNode, string> SpanStarts { get; } = new();
+
+    /// <summary>The block starts a span outside a <c>using</c>, or calls a source method that gives one through a ref or out parameter: the span flow has work here.</summary>
+    public bool HandlesSpans { get; set; }
 
     public WellKnownTypes Types => Compilation.Types;
 

@@ -1,24 +1,37 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Facts;
+using TracedLlm.Analyzers.Facts.SpanFlow;
 
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>
-/// TLLM2003's facts: an Activity started (<c>ActivitySource.StartActivity</c>, <c>Activity.Start</c>)
-/// and left open on some path (kept in a local that is not disposed by <c>using</c>, a
-/// <c>finally</c>, or a catch-all that ends it beside the normal path; discarded with <c>_ =</c>;
-/// started as a statement), or started as an orphan (an empty parent context, or after
-/// <c>Activity.Current = null</c>). An Activity handed on (returned, passed, stored, captured by a
-/// callback) belongs to whoever receives it.
+/// TLLM2003's facts: an Activity started (<c>ActivitySource.StartActivity</c>, <c>Activity.Start</c>,
+/// or a source method that starts and returns one) and left open on some path, decided by
+/// <see cref="SpanAnalysis"/> on Roslyn's dataflow framework once the block is read; or started
+/// as an orphan (an empty parent context, or after <c>Activity.Current = null</c>). An Activity
+/// handed on (returned, passed to code that keeps it, stored, captured by a callback) belongs to
+/// whoever receives it.
 /// </summary>
 internal sealed class SpanCollector : IFactCollector
 {
     public void Visit(IOperation operation, MethodScope scope)
     {
-        if (operation is not IInvocationOperation invocation
-            || !(IsStart(invocation.TargetMethod, scope.Types) || scope.Compilation.IsSpanFactory(invocation.TargetMethod)))
+        if (operation is not IInvocationOperation invocation)
+        {
+            return;
+        }
+
+        // A source method that gives a span through a ref or out parameter: the span flow follows it.
+        if (!invocation.TargetMethod.DeclaringSyntaxReferences.IsEmpty
+            && invocation.TargetMethod.Parameters.Any(p => p.RefKind is RefKind.Ref or RefKind.Out && SpanAnalysis.IsSpan(p.Type, scope.Types)))
+        {
+            scope.HandlesSpans = true;
+        }
+
+        if (!(IsStart(invocation.TargetMethod, scope.Types) || scope.Compilation.IsSpanFactory(invocation.TargetMethod)))
         {
             return;
         }
@@ -35,31 +48,103 @@ internal sealed class SpanCollector : IFactCollector
             Add(scope, location, "This Activity is started after Activity.Current was set to null and without an explicit parent: it becomes an orphan; pass the request span's context", DiagnosticIds.SpanOrphanKind);
         }
 
+        // Whether it is left open is decided when the block is complete (Complete), by the span flow.
+        // A span started into a 'using', or into a local that the very next statement's 'finally'
+        // ends, is ended on every path, and the flow is not run for it alone: the flow costs about
+        // 14 ms a method on the 1,000-route build (bench/README.md, "TLLM2003 on the dataflow framework").
         var (consumer, value) = Consumer(invocation);
-        switch (consumer)
+        if (!IsUsing(consumer) && !EndedByTheNextFinally(consumer, root))
         {
-            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
-                if (!IsUsing(declarator) && !IsEndedOnEveryPath(root, declarator.Symbol, invocation) && !Escapes(root, declarator.Symbol))
-                {
-                    Add(scope, location, $"The Activity in '{declarator.Symbol.Name}' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block", DiagnosticIds.SpanLifecycleKind);
-                }
+            scope.SpanStarts[invocation.Syntax] = Message(consumer, value) ?? Handed;
+            scope.HandlesSpans = true;
+        }
+    }
 
-                break;
-            case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value:
-                if (!IsEndedOnEveryPath(root, local.Local, invocation) && !Escapes(root, local.Local))
-                {
-                    Add(scope, location, $"The Activity in '{local.Local.Name}' is not ended on every path: Stop or Dispose it in a finally block", DiagnosticIds.SpanLifecycleKind);
-                }
+    private static bool IsUsing(IOperation? consumer) =>
+        consumer is IUsingOperation
+        || (consumer is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: IUsingDeclarationOperation or IUsingOperation } } } });
 
-                break;
-            case ISimpleAssignmentOperation { Target: IDiscardOperation } discard when discard.Value == value:
-                Add(scope, location, "This Activity is started and discarded, so it is never ended: keep it in a 'using' variable", DiagnosticIds.SpanLifecycleKind);
-                break;
-            case IExpressionStatementOperation:
-                Add(scope, location, "This Activity is started and never ended: keep it in a 'using' variable", DiagnosticIds.SpanLifecycleKind);
-                break;
+    /// <summary>
+    /// The span's local is declared alone in its statement, the next statement is a <c>try</c> whose
+    /// <c>finally</c> stops or disposes it as a statement of its own, and the local is never assigned
+    /// again: nothing can leave between the start and the <c>try</c>, and every way out of the
+    /// <c>try</c> runs that <c>finally</c>.
+    /// </summary>
+    private static bool EndedByTheNextFinally(IOperation? consumer, IOperation root)
+    {
+        if (consumer is not IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }
+            || declarator.Parent is not IVariableDeclarationOperation { Declarators.Length: 1, Parent: IVariableDeclarationGroupOperation { Declarations.Length: 1 } group }
+            || group.Parent is not IBlockOperation block)
+        {
+            return false;
+        }
 
-            // Returned, passed on, stored in a field or used in 'using (...)': ended by whoever owns it now.
+        var index = block.Operations.IndexOf(group);
+        if (index < 0 || index + 1 >= block.Operations.Length || block.Operations[index + 1] is not ITryOperation { Finally: { } @finally })
+        {
+            return false;
+        }
+
+        var local = declarator.Symbol;
+        bool Is(IOperation? operation) => operation is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, local);
+        bool Ends(IOperation statement) => statement is IExpressionStatementOperation { Operation: var call } && call switch
+        {
+            IInvocationOperation { TargetMethod.Name: "Stop" or "Dispose" } invocation => Is(invocation.Instance),
+            IConditionalAccessOperation { WhenNotNull: IInvocationOperation { TargetMethod.Name: "Stop" or "Dispose" } } access => Is(access.Operation),
+            _ => false,
+        };
+
+        return @finally.Operations.Any(Ends)
+            && !root.DescendantsAndSelf().Any(o => o is ISimpleAssignmentOperation { Target: var target } && Is(target)
+                || o is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument && Is(argument.Value));
+    }
+
+    private const string Handed = "This Activity is not ended on every path: the code it is handed to does not end it everywhere; declare it with 'using', or Stop or Dispose it in a finally block";
+
+    /// <summary>The message for a start left open, by what receives the Activity; null when it is handed on (returned, passed, stored).</summary>
+    private static string? Message(IOperation? consumer, IOperation value) => consumer switch
+    {
+        IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => $"The Activity in '{declarator.Symbol.Name}' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block",
+        ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value => $"The Activity in '{local.Local.Name}' is not ended on every path: Stop or Dispose it in a finally block",
+        ISimpleAssignmentOperation { Target: IDiscardOperation } discard when discard.Value == value => "This Activity is started and discarded, so it is never ended: keep it in a 'using' variable",
+        IExpressionStatementOperation => "This Activity is started and never ended: keep it in a 'using' variable",
+        _ => null,
+    };
+
+    /// <summary>The spans of the block left open on some path (<see cref="SpanAnalysis"/>), reported at their starts.</summary>
+    public static void Complete(MethodScope scope)
+    {
+        if (!scope.HandlesSpans)
+        {
+            return;
+        }
+
+        foreach (var block in scope.Blocks)
+        {
+            if (block.Kind is not (OperationKind.Block or OperationKind.MethodBody or OperationKind.ConstructorBody or OperationKind.FieldInitializer or OperationKind.PropertyInitializer))
+            {
+                continue;
+            }
+
+            ControlFlowGraph? graph;
+            try
+            {
+                graph = scope.GraphOf(block);
+            }
+            catch (System.ArgumentException)
+            {
+                continue;
+            }
+
+            if (graph is null)
+            {
+                continue;
+            }
+
+            foreach (var start in SpanAnalysis.OpenSpans(graph, scope.Owner, scope.Options, scope.Types, scope.CancellationToken))
+            {
+                Add(scope, start.GetLocation(), scope.SpanStarts.TryGetValue(start, out var message) ? message : Handed, DiagnosticIds.SpanLifecycleKind);
+            }
         }
     }
 
@@ -122,130 +207,4 @@ internal sealed class SpanCollector : IFactCollector
             && assignment.Target is IPropertyReferenceOperation { Property.Name: "Current" } property
             && WellKnownTypes.Same(property.Property.ContainingType, types.Activity)
             && ValueFlow.Unwrap(assignment.Value).ConstantValue is { HasValue: true, Value: null });
-
-    private static bool IsUsing(IVariableDeclaratorOperation declarator)
-    {
-        for (var parent = declarator.Parent; parent is not null; parent = parent.Parent)
-        {
-            if (parent is IUsingDeclarationOperation or IUsingOperation)
-            {
-                return true;
-            }
-
-            if (parent is IBlockOperation)
-            {
-                return false;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// Ended in a finally, or in a catch-all handler of a try after the start whose body ends it
-    /// too (the normal path and the failure path both end it).
-    /// </summary>
-    /// <remarks>
-    /// The <c>try</c> (or the <c>using (span)</c> statement) must protect the span from its start:
-    /// it encloses the start, or nothing between the start and it awaits or throws. A span started,
-    /// then an awaited call that throws, then the <c>try</c> that would end it, is never ended.
-    /// </remarks>
-    private static bool IsEndedOnEveryPath(IOperation root, ILocalSymbol local, IOperation start)
-    {
-        bool Protects(IOperation guard) =>
-            guard.Syntax.Span.Contains(start.Syntax.Span) || (guard.Syntax.SpanStart > start.Syntax.SpanStart && !MayFailBetween(root, start, guard));
-
-        // Ended by a statement of the same block before anything could fail.
-        var block = Statement(start).Parent;
-        if (root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
-                call.TargetMethod.Name is "Stop" or "Dispose" && RefersTo(call.Instance, local)
-                && call.Syntax.SpanStart > start.Syntax.SpanStart && Statement(call).Parent == block && !MayFailBetween(root, start, call)))
-        {
-            return true;
-        }
-
-        return root.DescendantsAndSelf().OfType<ITryOperation>().Any(@try =>
-                Protects(@try)
-                && ((@try.Finally is { } @finally && Ends(@finally, local))
-                    || (Ends(@try.Body, local)
-                        && @try.Catches.Any(c => c.Filter is null && (c.ExceptionType.SpecialType == SpecialType.System_Object || c.ExceptionType.Name == "Exception") && Ends(c.Handler, local)))))
-            || root.DescendantsAndSelf().OfType<IUsingOperation>().Any(@using =>
-                Protects(@using) && @using.Resources.DescendantsAndSelf().Any(r => r is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, local)));
-    }
-
-    private static IOperation Statement(IOperation operation)
-    {
-        while (operation.Parent is not null and not IBlockOperation)
-        {
-            operation = operation.Parent;
-        }
-
-        return operation;
-    }
-
-    /// <summary>Something between the start and the guard awaits or throws (where an exception would leave the span open).</summary>
-    private static bool MayFailBetween(IOperation root, IOperation start, IOperation guard) =>
-        root.DescendantsAndSelf().Any(o => o is IAwaitOperation or IThrowOperation
-            && o.Syntax.SpanStart > start.Syntax.Span.End
-            && o.Syntax.SpanStart < guard.Syntax.SpanStart);
-
-    private static bool Ends(IOperation operation, ILocalSymbol local) =>
-        operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call => call.TargetMethod.Name is "Stop" or "Dispose" && RefersTo(call.Instance, local));
-
-    private static bool RefersTo(IOperation? instance, ILocalSymbol local)
-    {
-        if (instance is IConditionalAccessInstanceOperation)
-        {
-            for (var parent = instance.Parent; parent is not null; parent = parent.Parent)
-            {
-                if (parent is IConditionalAccessOperation access)
-                {
-                    return ValueFlow.Unwrap(access.Operation) is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, local);
-                }
-            }
-        }
-
-        return instance is not null && ValueFlow.Unwrap(instance) is ILocalReferenceOperation direct && WellKnownTypes.Same(direct.Local, local);
-    }
-
-    /// <summary>The local is returned, passed on, stored elsewhere, or captured by a lambda: its new owner ends it.</summary>
-    private static bool Escapes(IOperation root, ILocalSymbol local)
-    {
-        foreach (var reference in root.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
-        {
-            if (!WellKnownTypes.Same(reference.Local, local))
-            {
-                continue;
-            }
-
-            if (InsideLambda(reference, local))
-            {
-                return true;
-            }
-
-            var (consumer, value) = Consumer(reference);
-            if (consumer is IReturnOperation or IArgumentOperation or ITupleOperation or IArrayInitializerOperation or IMemberInitializerOperation
-                || (consumer is ISimpleAssignmentOperation assignment && assignment.Value == value && assignment.Target is not IDiscardOperation)
-                || consumer is IVariableInitializerOperation)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool InsideLambda(IOperation reference, ILocalSymbol local)
-    {
-        for (var parent = reference.Parent; parent is not null; parent = parent.Parent)
-        {
-            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                // Captured from outside the lambda: the callback owns it now.
-                return !parent.DescendantsAndSelf().OfType<IVariableDeclaratorOperation>().Any(d => WellKnownTypes.Same(d.Symbol, local));
-            }
-        }
-
-        return false;
-    }
 }
