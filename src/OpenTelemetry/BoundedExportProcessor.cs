@@ -238,6 +238,9 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     /// <summary>The serialized bytes of OTLP batches held in memory now, waiting to be delivered.</summary>
     internal long BufferedExportBytes => _delivery?.MemoryBytes ?? 0;
 
+    /// <summary>Failed rounds of export tries since the last delivery (the delivery sends one batch at a time while above zero).</summary>
+    internal int ExportFailures => _delivery?.Failures ?? 0;
+
     /// <summary>The estimated bytes queued now.</summary>
     internal long QueuedBytes
     {

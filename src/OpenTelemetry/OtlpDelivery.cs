@@ -91,6 +91,18 @@ internal sealed class OtlpDelivery : IDisposable
         }
     }
 
+    /// <summary>Failed rounds of tries since the last delivery: above zero, one batch goes at a time.</summary>
+    public int Failures
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _failures;
+            }
+        }
+    }
+
     /// <summary>The serialized bytes held in memory now (waiting or being sent).</summary>
     public long MemoryBytes
     {

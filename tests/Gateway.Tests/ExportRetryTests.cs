@@ -162,8 +162,8 @@ public sealed class ExportRetryTests : IDisposable
         });
         using var secondProvider = Provider(second);
         Emit("failing", 10);
-        await WaitAsync(() => failing.Requests.Count >= 1 && second.BufferedExportBytes > 0);
-        await Task.Delay(100);
+        // The processor has seen the failure (not only sent the request): from here on, one batch at a time.
+        await WaitAsync(() => second.ExportFailures > 0);
         failing.ResetMaxConcurrent();
         Emit("failing", 50);
         Assert.False(secondProvider.ForceFlush(1_500));

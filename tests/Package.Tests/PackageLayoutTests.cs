@@ -17,6 +17,7 @@ public sealed class PackageLayoutTests(PackedFeed feed)
             new[]
             {
                 "README.md",
+                "THIRD-PARTY-NOTICES.txt",
                 "TracedLlm.nuspec",
                 "analyzers/dotnet/cs/Microsoft.CodeAnalysis.AnalyzerUtilities.dll",
                 "analyzers/dotnet/cs/TracedLlm.Analyzers.dll",
@@ -28,6 +29,25 @@ public sealed class PackageLayoutTests(PackedFeed feed)
                 "lib/net10.0/TracedLlm.xml",
             },
             Files("TracedLlm"));
+    }
+
+    [Fact]
+    public void EveryThirdPartyDllItShipsIsNamedWithItsLicenceInTheNotices()
+    {
+        using var package = ZipFile.OpenRead(feed.Package("TracedLlm"));
+        using var reader = new StreamReader(package.GetEntry("THIRD-PARTY-NOTICES.txt")!.Open());
+        var notices = reader.ReadToEnd();
+        var thirdParty = package.Entries.Select(e => e.FullName)
+            .Where(name => name.EndsWith(".dll", StringComparison.Ordinal) && !Path.GetFileName(name).StartsWith("TracedLlm", StringComparison.Ordinal))
+            .ToArray();
+
+        Assert.NotEmpty(thirdParty);
+        foreach (var dll in thirdParty)
+        {
+            Assert.Contains(Path.GetFileName(dll), notices, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Permission is hereby granted, free of charge", notices, StringComparison.Ordinal);
     }
 
     [Fact]
