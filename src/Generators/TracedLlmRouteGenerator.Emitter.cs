@@ -11,6 +11,9 @@ public sealed partial class TracedLlmRouteGenerator
         /// <summary>Starts the generated line that carries the manifest (read by the build, see buildTransitive/TracedLlm.targets).</summary>
         public const string ManifestMarker = "//TRACEDLLM-MANIFEST:";
 
+        /// <summary>The result of TracedLlm.ReverseProxy's relay, which serves a stream and a whole response alike.</summary>
+        private const string RelayResultType = "global::TracedLlm.LlmRelayResult";
+
         public static string EmitRoute(RouteModel route)
         {
             var w = NewWriter(out var text);
@@ -123,7 +126,8 @@ public sealed partial class TracedLlmRouteGenerator
                 w.WriteLine("PreCallStage.ValidateBody(call);");
             }
 
-            if (route.StreamMethodName is null)
+            // A relay (TracedLlm.ReverseProxy) answers both stream modes with the upstream's own bytes.
+            if (route.StreamMethodName is null && route.ResultTypeName != RelayResultType)
             {
                 w.WriteLine("PreCallStage.RejectStreaming(call);");
             }

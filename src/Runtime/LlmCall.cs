@@ -113,6 +113,14 @@ public sealed class LlmCall
 
     internal int StreamedChunks { get; set; }
 
+    /// <summary>
+    /// Whether this call's attempts write the <c>x-litellm-attempted-*</c> response headers: a relay's
+    /// own setting (<see cref="StreamStage.BeginRelay"/>), else <see cref="TracedLlmOptions.AttemptResponseHeaders"/>.
+    /// </summary>
+    internal bool? AttemptResponseHeaders { get; set; }
+
+    internal bool WritesAttemptResponseHeaders => AttemptResponseHeaders ?? Gateway.Options.AttemptResponseHeaders;
+
     /// <summary>The stream's terminal event (Anthropic <c>message_stop</c>), held back until the guardrails are done.</summary>
     internal byte[]? HeldTerminalEvent { get; set; }
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
@@ -106,6 +107,49 @@ public static class StreamStage
             await ServerSentEvents.WriteDoneAsync(response, httpContext.RequestAborted).ConfigureAwait(false);
         }
 
+        RecordTimings(call);
+    }
+
+    /// <summary>
+    /// Starts a relayed response (TracedLlm.ReverseProxy): the time to first token is measured from
+    /// here, and <paramref name="attemptResponseHeaders"/> says whether this call's attempts write
+    /// the <c>x-litellm-attempted-*</c> response headers (the relay's own setting, not
+    /// <see cref="TracedLlmOptions.AttemptResponseHeaders"/>). Call it before the first attempt.
+    /// </summary>
+    public static void BeginRelay(LlmCall call, bool attemptResponseHeaders)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        call.StreamStartTimestamp = Stopwatch.GetTimestamp();
+        call.AttemptResponseHeaders = attemptResponseHeaders;
+    }
+
+    /// <summary>
+    /// Records one server-sent event relayed to the client: the first one's instant ends the time to
+    /// first token, and from then on the failure path answers a failure with an error event in the
+    /// stream (the status line is sent).
+    /// </summary>
+    public static void RecordRelayedEvent(LlmCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var now = Stopwatch.GetTimestamp();
+        if (call.StreamedChunks++ == 0)
+        {
+            call.FirstChunkTimestamp = now;
+        }
+
+        call.LastChunkTimestamp = now;
+    }
+
+    /// <summary>Records a relayed stream's timings on the LLM span, as <see cref="CompleteAsync"/> does for a handler's stream.</summary>
+    public static void CompleteRelay(LlmCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        RecordTimings(call);
+    }
+
+    /// <summary>The stream's chunk count, TTFT (with Langfuse's completion start time) and TPOT on the LLM span.</summary>
+    private static void RecordTimings(LlmCall call)
+    {
         if (call.Span is { IsAllDataRequested: true } span)
         {
             var (timeToFirstToken, timePerOutputToken) = Timings(call);
