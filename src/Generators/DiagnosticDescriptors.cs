@@ -15,7 +15,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Create(
         DiagnosticIds.UnsupportedReturnType,
         "Unsupported traced route return type",
-        "Cannot generate the traced route for '{0}': return type '{1}' is not supported; return T, Task<T>, ValueTask<T>, IResult or IAsyncEnumerable<T>");
+        "Cannot generate the traced route for '{0}': return type '{1}' is not supported; return T, Task<T>, ValueTask<T>, IResult, LlmResult<TResponse, TChunk> (both stream modes) or IAsyncEnumerable<T>");
 
     public static readonly DiagnosticDescriptor DuplicateRoute = Create(
         DiagnosticIds.DuplicateRoute,

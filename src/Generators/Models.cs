@@ -19,8 +19,10 @@ internal readonly record struct ParameterModel(string Name, string TypeName, Par
 /// <summary>
 /// Everything the emitter needs for one route; strings, enums and equatable arrays only. A route
 /// has a regular handler, a streaming handler (returning <c>IAsyncEnumerable</c>), or both; with
-/// both, the body's <c>"stream"</c> decides which runs. The source locations are a file name and
-/// a line (<c>Routes.cs:42</c>), for the generated file's comments; never a directory.
+/// both, the body's <c>"stream"</c> decides which runs. A regular handler that returns
+/// <c>LlmResult&lt;TResponse, TChunk&gt;</c> serves both modes itself (<see cref="ServesBoth"/>,
+/// <see cref="ChunkTypeName"/> its chunk type). The source locations are a file name and a line
+/// (<c>Routes.cs:42</c>), for the generated file's comments; never a directory.
 /// </summary>
 internal readonly record struct RouteModel(
     string GeneratedClassName,
@@ -39,6 +41,7 @@ internal readonly record struct RouteModel(
     ReturnShape ReturnShape,
     string ResultTypeName,
     bool ReturnsResult,
+    bool ServesBoth,
     string? StreamMethodName,
     EquatableArray<ParameterModel> StreamParameters,
     string? ChunkTypeName,
@@ -54,7 +57,8 @@ internal readonly record struct RouteTableEntry(
     string Operation,
     string HandlerDisplayName,
     string? HandlerMethodName,
-    string? StreamMethodName);
+    string? StreamMethodName,
+    string Streaming);
 
 /// <summary>A route's method and path with where it was declared, for the duplicate check only.</summary>
 internal readonly record struct RouteKey(string HttpMethod, string Pattern, string HandlerDisplayName, LocationInfo Location);

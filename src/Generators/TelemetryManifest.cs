@@ -102,11 +102,22 @@ internal static class TelemetryManifest
                 .Append(",\"operation\":").Append(Quote(route.Operation))
                 .Append(",\"handler\":").Append(Quote(route.HandlerMethodName is null ? null : route.HandlerDisplayName))
                 .Append(",\"streamHandler\":").Append(Quote(route.StreamMethodName is null ? null : Parent(route.HandlerDisplayName) + "." + route.StreamMethodName))
+                .Append(",\"streaming\":").Append(Quote(route.Streaming))
                 .Append('}');
         }
 
         return json.Append("]}").ToString();
     }
+
+    /// <summary>
+    /// How the route answers <c>"stream": true</c>: <c>handler</c> (one handler serves both modes: it
+    /// returns <c>LlmResult</c> or an <c>IResult</c>), <c>streamHandler</c> (a second handler streams),
+    /// <c>always</c> (the only handler streams), or <c>refused</c> (400: the handler returns JSON only).
+    /// </summary>
+    public static string Streaming(RouteModel route) =>
+        route.StreamMethodName is not null ? (route.HandlerMethodName is not null ? "streamHandler" : "always")
+        : route.ServesBoth || route.ReturnsResult ? "handler"
+        : "refused";
 
     private static string Parent(string display) => display.Substring(0, display.LastIndexOf('.'));
 

@@ -71,7 +71,7 @@ public sealed partial class TracedLlmRouteGenerator
                 aliases = aliases.Append(ResultAlias);
             }
 
-            if (route.StreamMethodName is not null)
+            if (route.StreamMethodName is not null || route.ServesBoth)
             {
                 aliases = aliases.Append(StreamAlias);
             }
@@ -105,7 +105,10 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"// {route.HttpMethod} {route.Pattern}");
             if (route.HandlerMethodName is not null)
             {
-                var when = both ? ", unless the body asks for a stream" : ", which refuses a body asking for a stream";
+                var when = both ? ", unless the body asks for a stream"
+                    : route.ServesBoth ? ", both stream modes: JSON, server-sent events (LlmResult.Stream) or an IResult, as it returns (call.IsStreaming says which the body asks for)"
+                    : route.ReturnsResult ? ", an IResult that writes either stream mode (call.IsStreaming says which the body asks for)"
+                    : ", which refuses a body asking for a stream";
                 w.WriteLine($"//   handler      {type}.{route.HandlerMethodName}{At(route.HandlerLocation)}{when}");
                 w.WriteLine($"//     binds      {Binds(route.Parameters)}");
             }
@@ -120,7 +123,9 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"//   slot         {Literal(route.MetadataSlot)}, read from the body and cut from what goes upstream");
             w.WriteLine($"//   wire format  {route.ErrorFormat}, operation {Literal(route.Operation)}");
             w.WriteLine("//   guardrails   the ILlmGuardrail services in DI, by mode: pre_call, during_call, post_call");
-            w.WriteLine("//   failures     every exception -> FailurePath: failure span, error response, the ILlmFailureLogger services in DI");
+            w.WriteLine(route.ReturnsResult || route.ServesBoth
+                ? "//   failures     every exception, and an IResult's status >= 400 -> FailurePath: failure span, error response (the result's own when it answered), the ILlmFailureLogger services in DI"
+                : "//   failures     every exception -> FailurePath: failure span, error response, the ILlmFailureLogger services in DI");
         }
 
         private static string At(string? location) => location is null ? string.Empty : $" ({location})";

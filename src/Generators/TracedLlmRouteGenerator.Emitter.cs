@@ -11,9 +11,6 @@ public sealed partial class TracedLlmRouteGenerator
         /// <summary>Starts the generated line that carries the manifest (read by the build, see buildTransitive/TracedLlm.targets).</summary>
         public const string ManifestMarker = "//TRACEDLLM-MANIFEST:";
 
-        /// <summary>The result of TracedLlm.ReverseProxy's relay, which serves a stream and a whole response alike.</summary>
-        private const string RelayResultType = "global::TracedLlm.LlmRelayResult";
-
         public static string EmitRoute(RouteModel route)
         {
             var w = NewWriter(out var text);
@@ -126,8 +123,7 @@ public sealed partial class TracedLlmRouteGenerator
                 w.WriteLine("PreCallStage.ValidateBody(call);");
             }
 
-            // A relay (TracedLlm.ReverseProxy) answers both stream modes with the upstream's own bytes.
-            if (route.StreamMethodName is null && route.ResultTypeName != RelayResultType)
+            if (route.StreamMethodName is null && !route.ServesBoth && !route.ReturnsResult)
             {
                 w.WriteLine("PreCallStage.RejectStreaming(call);");
             }
@@ -151,6 +147,10 @@ public sealed partial class TracedLlmRouteGenerator
             {
                 EmitStream(w, route, request);
             }
+            else if (route.ServesBoth)
+            {
+                EmitEither(w, route, request);
+            }
             else
             {
                 EmitValue(w, route, request);
@@ -171,28 +171,81 @@ public sealed partial class TracedLlmRouteGenerator
             Close(w);
         }
 
-        /// <summary>The regular handler: its result goes through post-call guardrails and is written as JSON.</summary>
+        /// <summary>The regular handler: its result goes through post-call guardrails and is written as JSON, or executes itself.</summary>
         private static void EmitValue(IndentedTextWriter w, RouteModel route, string request)
+        {
+            EmitHandlerCall(w, route);
+            if (route.ReturnsResult)
+            {
+                EmitHttpResultTail(w, request, "result");
+            }
+            else
+            {
+                EmitJsonTail(w, request, "result", route.ResultTypeName);
+            }
+        }
+
+        /// <summary>
+        /// The handler that serves both stream modes (it returns <c>LlmResult&lt;TResponse, TChunk&gt;</c>):
+        /// what it returned decides how it is written.
+        /// </summary>
+        private static void EmitEither(IndentedTextWriter w, RouteModel route, string request)
+        {
+            EmitHandlerCall(w, route);
+            Open(w, "if (result.IsStream)");
+            w.WriteLine($"await StreamStage.WriteAsync(call, result.Chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
+            EmitStreamTail(w, request);
+            Close(w);
+            Open(w, "else if (result.HttpResult is { } httpResult)");
+            EmitHttpResultTail(w, request, "httpResult");
+            Close(w);
+            Open(w, "else");
+            w.WriteLine("var response = result.Response;");
+            if (route.ReturnsResult)
+            {
+                EmitHttpResultTail(w, request, "response");
+            }
+            else
+            {
+                EmitJsonTail(w, request, "response", route.ResultTypeName);
+            }
+
+            Close(w);
+        }
+
+        /// <summary>Resolves the handler's services and calls it: <c>var result = ...</c>.</summary>
+        private static void EmitHandlerCall(IndentedTextWriter w, RouteModel route)
         {
             EmitServices(w, route.Parameters);
             var invocation = $"{route.HandlerTypeName}.{route.HandlerMethodName}({string.Join(", ", route.Parameters.Select(Argument))})";
             w.WriteLine(route.ReturnShape == ReturnShape.Value
                 ? $"var result = {invocation};"
                 : $"var result = await {invocation}.ConfigureAwait(false);");
+        }
+
+        /// <summary>A response written as JSON: post-call guardrails, the recorded output, the LLM span ended, then the write.</summary>
+        private static void EmitJsonTail(IndentedTextWriter w, string request, string value, string typeName)
+        {
             w.WriteLine("await LlmStage.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
-            w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, result).ConfigureAwait(false);");
-            if (route.ReturnsResult)
-            {
-                w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
-                w.WriteLine("await ResultStage.WriteAsync(call, result).ConfigureAwait(false);");
-                return;
-            }
+            w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, {value}).ConfigureAwait(false);");
 
             // One type-info look-up serves the recorded output and the response.
-            w.WriteLine($"var resultTypeInfo = gateway.GetTypeInfo<{route.ResultTypeName}>();");
-            w.WriteLine("LlmStage.RecordOutput(call, result, resultTypeInfo);");
+            w.WriteLine($"var resultTypeInfo = gateway.GetTypeInfo<{typeName}>();");
+            w.WriteLine($"LlmStage.RecordOutput(call, {value}, resultTypeInfo);");
             w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
-            w.WriteLine("await ResultStage.WriteAsync(call, result, resultTypeInfo).ConfigureAwait(false);");
+            w.WriteLine($"await ResultStage.WriteAsync(call, {value}, resultTypeInfo).ConfigureAwait(false);");
+        }
+
+        /// <summary>
+        /// An <c>IResult</c>: post-call guardrails, then it executes under the LLM span (a relay's
+        /// result is the upstream's answer on its way); an error status it answers with is a failure.
+        /// </summary>
+        private static void EmitHttpResultTail(IndentedTextWriter w, string request, string value)
+        {
+            w.WriteLine("await LlmStage.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
+            w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, {value}).ConfigureAwait(false);");
+            w.WriteLine($"await ResultStage.WriteAsync(call, {value}).ConfigureAwait(false);");
+            w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
         }
 
         /// <summary>
@@ -205,6 +258,12 @@ public sealed partial class TracedLlmRouteGenerator
             EmitServices(w, route.StreamParameters);
             w.WriteLine($"var chunks = {route.HandlerTypeName}.{route.StreamMethodName}({string.Join(", ", route.StreamParameters.Select(Argument))});");
             w.WriteLine($"await StreamStage.WriteAsync(call, chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
+            EmitStreamTail(w, request);
+        }
+
+        /// <summary>After the chunks: the guardrails, then the held-back terminal event and the stream's timings.</summary>
+        private static void EmitStreamTail(IndentedTextWriter w, string request)
+        {
             w.WriteLine("await LlmStage.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
             w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, StreamStage.Chunks(call)).ConfigureAwait(false);");
             w.WriteLine("await StreamStage.CompleteAsync(call).ConfigureAwait(false);");

@@ -13,6 +13,7 @@ public sealed partial class TracedLlmRouteGenerator
     internal static class Parser
     {
         private const string ResultInterface = "Microsoft.AspNetCore.Http.IResult";
+        private const string EitherResultType = "TracedLlm.LlmResult<TResponse, TChunk>";
 
         private static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
             .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
@@ -50,15 +51,17 @@ public sealed partial class TracedLlmRouteGenerator
             }
 
             // The handler: static, not generic, reachable from generated code in the same assembly.
-            var parameters = ParseHandler(method, display, diagnostics, location, out var shape, out var resultType, out var returnsResult);
+            var parameters = ParseHandler(method, display, diagnostics, location, out var returned);
+            var (shape, resultType, returnsResult, _, eitherChunk) = returned;
             if (diagnostics.Count > 0 || httpMethod is null || pattern is null)
             {
                 return new RouteParseResult(null, null, diagnostics.ToEquatableArray());
             }
 
-            // A streaming handler beside a regular one for the same method and path is emitted with it.
+            // A streaming handler beside a regular one for the same method and path is emitted with it;
+            // a handler that serves both modes (LlmResult) has no partner: a second handler is a duplicate.
             var streams = shape == ReturnShape.Stream;
-            var partner = Partner(method, httpMethod, pattern, partnerStreams: !streams);
+            var partner = eitherChunk is null ? Partner(method, httpMethod, pattern, partnerStreams: !streams) : null;
             if (streams && partner is not null && SameSymbol(Partner(partner, httpMethod, pattern, partnerStreams: true), method))
             {
                 return new RouteParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
@@ -66,7 +69,7 @@ public sealed partial class TracedLlmRouteGenerator
 
             string? streamMethod = null;
             var streamParameters = new List<ParameterModel>();
-            string? chunkType = null;
+            var chunkType = eitherChunk;
             string? streamLocation = null;
             if (streams)
             {
@@ -76,18 +79,18 @@ public sealed partial class TracedLlmRouteGenerator
             else if (partner is not null)
             {
                 var partnerDiagnostics = new List<DiagnosticInfo>();
-                var partnerParameters = ParseHandler(partner, display, partnerDiagnostics, location, out _, out var partnerChunk, out _);
+                var partnerParameters = ParseHandler(partner, display, partnerDiagnostics, location, out var partnerReturned);
                 if (partnerDiagnostics.Count == 0)
                 {
-                    var body = parameters.FirstOrDefault(p => p.Source == ParameterSource.Body).TypeName;
-                    var partnerBody = partnerParameters.FirstOrDefault(p => p.Source == ParameterSource.Body).TypeName;
-                    if (body != partnerBody)
+                    var body = parameters.FirstOrDefault(p => p.Source == ParameterSource.Body);
+                    var partnerBody = partnerParameters.FirstOrDefault(p => p.Source == ParameterSource.Body);
+                    if (body.TypeName != partnerBody.TypeName)
                     {
-                        Report(DiagnosticIds.InvalidSignature, display, $"the streaming handler '{partner.Name}' must take the same request body as '{method.Name}'");
+                        Report(DiagnosticIds.InvalidSignature, display, $"the streaming handler '{partner.Name}' {DescribeBody(partnerBody)}, but '{method.Name}' {DescribeBody(body)}: both handlers of a route read one request body; or serve both stream modes from one handler that returns LlmResult<TResponse, TChunk>");
                         return new RouteParseResult(null, null, diagnostics.ToEquatableArray());
                     }
 
-                    (streamMethod, streamParameters, chunkType, streamLocation) = (partner.Name, partnerParameters, partnerChunk, SourceLine(partner));
+                    (streamMethod, streamParameters, chunkType, streamLocation) = (partner.Name, partnerParameters, partnerReturned.ResultType, SourceLine(partner));
                 }
             }
 
@@ -116,6 +119,7 @@ public sealed partial class TracedLlmRouteGenerator
                 shape,
                 resultType,
                 returnsResult,
+                eitherChunk is not null,
                 streamMethod,
                 streamParameters.ToEquatableArray(),
                 chunkType,
@@ -125,7 +129,7 @@ public sealed partial class TracedLlmRouteGenerator
         }
 
         /// <summary>Checks a handler's shape and binds its parameters; problems are added to <paramref name="diagnostics"/>.</summary>
-        private static List<ParameterModel> ParseHandler(IMethodSymbol method, string display, List<DiagnosticInfo> diagnostics, LocationInfo? location, out ReturnShape shape, out string resultType, out bool returnsResult)
+        private static List<ParameterModel> ParseHandler(IMethodSymbol method, string display, List<DiagnosticInfo> diagnostics, LocationInfo? location, out ReturnedType returned)
         {
             void Report(string id, params string[] arguments) =>
                 diagnostics.Add(new DiagnosticInfo(id, location, arguments.Select(a => new StringValue(a)).ToEquatableArray()));
@@ -157,9 +161,8 @@ public sealed partial class TracedLlmRouteGenerator
                 parameters.Add(new ParameterModel(EscapeIdentifier(binding.Parameter.Name), binding.Parameter.Type.ToDisplayString(FullyQualified), binding.Source));
             }
 
-            bool supported;
-            (shape, resultType, returnsResult, supported) = ParseReturnType(method.ReturnType);
-            if (!supported)
+            returned = ParseReturnType(method.ReturnType);
+            if (!returned.Supported)
             {
                 Report(DiagnosticIds.UnsupportedReturnType, display, method.ReturnType.ToDisplayString());
             }
@@ -187,7 +190,9 @@ public sealed partial class TracedLlmRouteGenerator
                     var data = RouteAttributeData.Read(attribute);
                     if (string.Equals(data.HttpMethod, httpMethod, System.StringComparison.OrdinalIgnoreCase)
                         && data.Pattern == pattern
-                        && (ParseReturnType(candidate.ReturnType).Shape == ReturnShape.Stream) == partnerStreams)
+                        && ParseReturnType(candidate.ReturnType) is var returned
+                        && returned.EitherChunkType is null
+                        && (returned.Shape == ReturnShape.Stream) == partnerStreams)
                     {
                         return candidate;
                     }
@@ -218,7 +223,17 @@ public sealed partial class TracedLlmRouteGenerator
 
         private static bool SameSymbol(ISymbol? left, ISymbol? right) => SymbolEqualityComparer.Default.Equals(left, right);
 
-        private static (ReturnShape Shape, string ResultType, bool ReturnsResult, bool Supported) ParseReturnType(ITypeSymbol returnType)
+        /// <summary>How the body reads in a message: "reads the body as `request` (ChatRequest)", or "takes no body".</summary>
+        private static string DescribeBody(ParameterModel body) =>
+            body == default ? "takes no request body" : $"reads the body as `{body.Name.TrimStart('@')}` ({Short(body.TypeName)})";
+
+        private static string Short(string typeName) => typeName.StartsWith("global::", System.StringComparison.Ordinal) ? typeName.Substring("global::".Length) : typeName;
+
+        /// <summary>
+        /// What a handler returns: its shape (value, task, stream), the result (or chunk) type, whether
+        /// it is an <c>IResult</c>, and for <c>LlmResult&lt;TResponse, TChunk&gt;</c> (both stream modes) the chunk type.
+        /// </summary>
+        private static ReturnedType ParseReturnType(ITypeSymbol returnType)
         {
             var shape = ReturnShape.Value;
             var inner = returnType;
@@ -248,12 +263,27 @@ public sealed partial class TracedLlmRouteGenerator
                 || inner.TypeKind is TypeKind.Error or TypeKind.Pointer or TypeKind.FunctionPointer
                 || inner.IsRefLikeType)
             {
-                return (shape, string.Empty, false, false);
+                return new ReturnedType(shape, string.Empty, false, false, null);
             }
 
-            var returnsResult = innerName == ResultInterface || inner.AllInterfaces.Any(i => i.ToDisplayString() == ResultInterface);
-            return (shape, inner.ToDisplayString(FullyQualified), returnsResult, true);
+            if (inner is INamedTypeSymbol { IsGenericType: true } either && either.OriginalDefinition.ToDisplayString() == EitherResultType)
+            {
+                var response = either.TypeArguments[0];
+                var chunk = either.TypeArguments[1];
+                var usable = shape != ReturnShape.Stream && IsUsable(response) && IsUsable(chunk);
+                return new ReturnedType(shape, response.ToDisplayString(FullyQualified), IsResult(response), usable, chunk.ToDisplayString(FullyQualified));
+            }
+
+            return new ReturnedType(shape, inner.ToDisplayString(FullyQualified), IsResult(inner), true, null);
         }
+
+        private static bool IsUsable(ITypeSymbol type) => type.TypeKind is not (TypeKind.Error or TypeKind.Pointer or TypeKind.FunctionPointer) && !type.IsRefLikeType;
+
+        private static bool IsResult(ITypeSymbol type) =>
+            type.ToDisplayString() == ResultInterface || type.AllInterfaces.Any(i => i.ToDisplayString() == ResultInterface);
+
+        /// <summary>A handler's return type as the emitter needs it.</summary>
+        private readonly record struct ReturnedType(ReturnShape Shape, string ResultType, bool ReturnsResult, bool Supported, string? EitherChunkType);
 
         private static bool IsInGenericType(IMethodSymbol method)
         {

@@ -52,7 +52,8 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
                 route.Operation,
                 route.HandlerDisplayName,
                 route.HandlerMethodName,
-                route.StreamMethodName))
+                route.StreamMethodName,
+                TelemetryManifest.Streaming(route)))
             .Collect()
             .Select(static (entries, _) => entries.ToEquatableArray())
             .Combine(runtimeReferenced)

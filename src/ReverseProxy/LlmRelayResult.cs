@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
+using TracedLlm.Pipeline;
 using TracedLlm.Relay;
 using TracedLlm.Relay.Reading;
 using Yarp.ReverseProxy.Forwarder;
@@ -81,6 +82,9 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
         var response = httpContext.Response;
         if (_answer is { } answer)
         {
+            // A failure of the request, answered as the upstream answered: the failure path records
+            // it as the upstream's (as a typed route would), and leaves the response as it is written.
+            ResultStage.ReportStatus(_call, answer.Status, typeof(UpstreamException).FullName, UpstreamError!.Message);
             await WriteAnswerAsync(httpContext, answer).ConfigureAwait(false);
             return;
         }

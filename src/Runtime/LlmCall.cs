@@ -67,6 +67,13 @@ public sealed class LlmCall
     /// <summary>The top-level request parameters.</summary>
     public EnvelopeParameters Parameters => _envelope.Parameters;
 
+    /// <summary>
+    /// True when the client asked for a streamed response (<c>"stream": true</c> in the body): how the
+    /// pipeline tells a handler that serves both stream modes which one to return
+    /// (<see cref="LlmResult.Stream{TChunk}"/> or its response; see <see cref="LlmResult{TResponse, TChunk}"/>).
+    /// </summary>
+    public bool IsStreaming => _envelope.Parameters.Stream;
+
     /// <summary>The body as received.</summary>
     public ReadOnlyMemory<byte> RequestBody => _envelope.Body;
 
@@ -128,6 +135,9 @@ public sealed class LlmCall
     internal object? StreamedResponse { get; set; }
 
     internal FailurePath.Failure? Failure { get; set; }
+
+    /// <summary>What a result that writes the response itself reported of its answer (<see cref="ResultStage.ReportStatus"/>).</summary>
+    internal ResultStage.ReportedAnswer? ReportedAnswer { get; set; }
 
     /// <summary>The server span (the Langfuse root observation when the request starts its own trace), or null.</summary>
     internal Activity? ServerSpan { get; set; }

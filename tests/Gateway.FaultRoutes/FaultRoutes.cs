@@ -1,10 +1,11 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using TracedLlm.Pipeline;
 using TracedLlm.Samples.Gateway;
 using TracedLlm.Samples.Gateway.Providers;
 
@@ -13,55 +14,125 @@ namespace TracedLlm.Gateway.FaultRoutes;
 /// <summary>Handler code that runs before the LLM call: where the fault matrix makes a handler fail.</summary>
 public interface IBeforeLlmCall
 {
-    /// <summary>Runs before the handler calls its provider; may throw synchronously, fail later, or wait.</summary>
-    ValueTask RunAsync(LlmCall call, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs before the handler calls its provider; may throw synchronously, fail later, wait, or
+    /// answer with an error result of its own instead (returned; null to go on).
+    /// </summary>
+    ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken);
 }
 
-/// <summary>The sample gateway's handlers, each after an <see cref="IBeforeLlmCall"/> step, on the sample's paths.</summary>
+/// <summary>
+/// The sample gateway's handlers, one handler a route serving both stream modes (the shape the
+/// docs recommend), each after an <see cref="IBeforeLlmCall"/> step, on the sample's paths. An
+/// upstream that answers with an error of its own before the stream's first chunk is relayed to
+/// the client as it came, as a relay does once every attempt has failed.
+/// </summary>
 public static class FaultRoutes
 {
     /// <summary>Maps the routes (a group's prefix allowed); conventions added to the result apply to all of them.</summary>
     public static TracedLlmRouteBuilder MapFaultMatrixRoutes(this IEndpointRouteBuilder endpoints) => endpoints.MapTracedLlmRoutes();
 
-    /// <summary>OpenAI chat completions. Not async: a step that throws makes the handler itself throw synchronously.</summary>
+    /// <summary>OpenAI chat completions, whole or streamed. Not async: a step that throws makes the handler itself throw synchronously.</summary>
     [TracedLlmRoute("POST", "/v1/chat/completions")]
-    public static Task<ChatCompletionResponse> Chat(ChatCompletionRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
-        After(before.RunAsync(call, call.CancellationToken), () => Routes.ChatCompletions(request, call, providers));
+    public static Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> Chat(ChatCompletionRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
+        After(before.RunAsync(call, call.CancellationToken), call, () => Routes.ChatCompletions(request, call, providers), () => Routes.ChatCompletionsStream(request, call, providers));
 
-    /// <summary>OpenAI chat completions, streamed.</summary>
-    [TracedLlmRoute("POST", "/v1/chat/completions")]
-    public static async IAsyncEnumerable<ChatCompletionChunk> ChatStream(ChatCompletionRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Anthropic messages, whole or streamed.</summary>
+    [TracedLlmRoute("POST", "/v1/messages")]
+    public static Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> Messages(MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
+        After(before.RunAsync(call, call.CancellationToken), call, () => Routes.Messages(request, call, providers), () => Routes.MessagesStream(request, call, providers, call.CancellationToken));
+
+    /// <summary>The handler's answer once its step is done; a step that completed answers at once.</summary>
+    private static Task<LlmResult<TResponse, TChunk>> After<TResponse, TChunk>(ValueTask<IResult?> step, LlmCall call, Func<Task<TResponse>> complete, Func<IAsyncEnumerable<TChunk>> stream) =>
+        step.IsCompletedSuccessfully ? AnswerAsync(step.Result, call, complete, stream) : AfterAsync(step, call, complete, stream);
+
+    private static async Task<LlmResult<TResponse, TChunk>> AfterAsync<TResponse, TChunk>(ValueTask<IResult?> step, LlmCall call, Func<Task<TResponse>> complete, Func<IAsyncEnumerable<TChunk>> stream) =>
+        await AnswerAsync(await step, call, complete, stream);
+
+    private static async Task<LlmResult<TResponse, TChunk>> AnswerAsync<TResponse, TChunk>(IResult? errorResult, LlmCall call, Func<Task<TResponse>> complete, Func<IAsyncEnumerable<TChunk>> stream)
     {
-        await before.RunAsync(call, cancellationToken);
-        await foreach (var chunk in Routes.ChatCompletionsStream(request, call, providers).WithCancellation(cancellationToken))
+        if (errorResult is not null)
         {
-            yield return chunk;
+            return LlmResult.Http(errorResult);
+        }
+
+        try
+        {
+            return call.IsStreaming ? LlmResult.Stream(await StartedAsync(stream(), call.CancellationToken)) : await complete();
+        }
+        catch (UpstreamAnswerException answer)
+        {
+            return LlmResult.Http(new RelayedUpstreamAnswer(call, answer));
         }
     }
 
-    /// <summary>Anthropic messages.</summary>
-    [TracedLlmRoute("POST", "/v1/messages")]
-    public static Task<MessagesResponse> Messages(MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
-        After(before.RunAsync(call, call.CancellationToken), () => Routes.Messages(request, call, providers));
-
-    /// <summary>Anthropic messages, streamed.</summary>
-    [TracedLlmRoute("POST", "/v1/messages")]
-    public static async IAsyncEnumerable<AnthropicStreamEvent> MessagesStream(MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Waits for the stream's first chunk, so that an upstream failing before it can still be
+    /// answered with the upstream's own error; the chunks then follow from the first.
+    /// </summary>
+    private static async Task<IAsyncEnumerable<T>> StartedAsync<T>(IAsyncEnumerable<T> chunks, CancellationToken cancellationToken)
     {
-        await before.RunAsync(call, cancellationToken);
-        await foreach (var streamEvent in Routes.MessagesStream(request, call, providers, cancellationToken).WithCancellation(cancellationToken))
+        var enumerator = chunks.GetAsyncEnumerator(cancellationToken);
+        try
         {
-            yield return streamEvent;
+            return Rest(enumerator, await enumerator.MoveNextAsync());
+        }
+        catch
+        {
+            await enumerator.DisposeAsync();
+            throw;
         }
     }
 
-    /// <summary>The handler once its step is done; a step that completed runs it at once.</summary>
-    private static Task<T> After<T>(ValueTask step, Func<Task<T>> handler) =>
-        step.IsCompletedSuccessfully ? handler() : AfterAsync(step, handler);
-
-    private static async Task<T> AfterAsync<T>(ValueTask step, Func<Task<T>> handler)
+    private static async IAsyncEnumerable<T> Rest<T>(IAsyncEnumerator<T> enumerator, bool any)
     {
-        await step;
-        return await handler();
+        await using (enumerator)
+        {
+            if (!any)
+            {
+                yield break;
+            }
+
+            yield return enumerator.Current;
+            while (await enumerator.MoveNextAsync())
+            {
+                yield return enumerator.Current;
+            }
+        }
+    }
+}
+
+/// <summary>An upstream's error answer kept whole, so that it can be relayed as it came: its status, JSON body and <c>Retry-After</c>.</summary>
+public sealed class UpstreamAnswerException(int statusCode, string body, string? retryAfter)
+    : UpstreamException(statusCode, $"The upstream provider answered {statusCode}.")
+{
+    /// <summary>The upstream's JSON error body.</summary>
+    public string Body { get; } = body;
+
+    /// <summary>The upstream's <c>Retry-After</c> header, or null.</summary>
+    public string? RetryAfterHeader { get; } = retryAfter;
+}
+
+/// <summary>
+/// Writes an upstream's error answer to the client as it came and reports it through the hook a
+/// relay uses (<see cref="ResultStage.ReportStatus"/>): the trace records the upstream's status and
+/// the relay's description, the client reads the upstream's own status, headers and body.
+/// </summary>
+internal sealed class RelayedUpstreamAnswer(LlmCall call, UpstreamAnswerException answer) : IResult, IStatusCodeHttpResult
+{
+    public int? StatusCode => answer.UpstreamStatusCode;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        ResultStage.ReportStatus(call, answer.UpstreamStatusCode, description: answer.Message);
+        var response = httpContext.Response;
+        response.StatusCode = answer.UpstreamStatusCode;
+        response.ContentType = "application/json";
+        if (answer.RetryAfterHeader is { } retryAfter)
+        {
+            response.Headers.RetryAfter = retryAfter;
+        }
+
+        return response.WriteAsync(answer.Body, httpContext.RequestAborted);
     }
 }

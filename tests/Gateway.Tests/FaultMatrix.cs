@@ -41,6 +41,12 @@ public enum Fault
 
     /// <summary>The upstream layer reports that the provider did not answer in time.</summary>
     UpstreamTimeout,
+
+    /// <summary>
+    /// The component answers with an error result of its own (status 400 or more): the handler's
+    /// <c>Results.Problem(...)</c>, or the upstream's error answer relayed as it came.
+    /// </summary>
+    ErrorResult,
 }
 
 /// <summary>What the client gets.</summary>
@@ -54,6 +60,9 @@ public enum Answer
 
     /// <summary>Nothing: the client is gone.</summary>
     Nothing,
+
+    /// <summary>The error result's own status, headers and body, unchanged.</summary>
+    ErrorResultsOwn,
 }
 
 /// <summary>The documented outcome of a failure: status, code, <c>error.type</c>, the message the client and the spans read, and how it is answered.</summary>
@@ -64,6 +73,13 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
 {
     public const string BlockMessage = "Blocked by the fault matrix.";
     public const string AuthFailureMessage = "Refused by the fault matrix.";
+
+    /// <summary>The handler's own error result (<c>Results.Problem</c>): its title, in the problem details the client reads.</summary>
+    public const string ProblemTitle = "Every backend of the fault matrix is draining.";
+
+    /// <summary>The upstream's error answer, relayed as it came, with its <c>Retry-After</c>.</summary>
+    public const string UpstreamErrorBody = """{"error":{"message":"Rate limit reached for gpt in the fault matrix.","type":"requests","param":null,"code":"rate_limit_exceeded"}}""";
+    public const string UpstreamRetryAfter = "7";
     private const string InternalError = "The gateway failed to handle the request.";
 
     /// <summary>Every combination of the four dimensions, each with its cell or with why it cannot exist.</summary>
@@ -88,6 +104,7 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
             (FaultSite.StreamAfterFirstChunk, _) when !Stream => "a response that is not streamed has no chunks",
             (FaultSite.FailureLogger, Fault.Block) => "a failure logger has no verdict (a block it throws is an exception like any other: the throw cells)",
             (not (FaultSite.Upstream or FaultSite.StreamAfterFirstChunk), Fault.UpstreamTimeout) => "only the upstream call has an upstream deadline (a component's own timeout is its OwnTimeout cell)",
+            (not (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream), Fault.ErrorResult) => "only the handler answers with a result of its own: its own error result, or the upstream's error answer it relays (after the first chunk the response has started: the StreamAfterFirstChunk cells)",
             (FaultSite.FailureLogger, Fault.DisconnectBeforeResponse) => "the failure logger runs after the error response is written",
             (_, Fault.DisconnectBeforeResponse) when runsAfterFirstChunk => "it runs after the stream's first chunk was written: the response has started",
             (not FaultSite.FailureLogger, Fault.DisconnectAfterResponseStarted) when !Stream => "a response that is not streamed starts only when the finished result is written, and after that only the failure logger runs",
@@ -131,6 +148,11 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
                 Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted => new Expected(499, "client_disconnected", "client_disconnected", "The client closed the request.", Answer.Nothing),
                 Fault.ServerRequestTimeout => new Expected(504, "request_timeout", "request_timeout", "The request took longer than this gateway allows.", answer),
                 Fault.UpstreamTimeout => new Expected(504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName!, "The upstream provider did not answer in time.", answer),
+
+                // error.type is the status, as OpenTelemetry's HTTP conventions record an error status;
+                // the description is the pipeline's (the handler's) or the relay's (the upstream's).
+                Fault.ErrorResult when Site == FaultSite.Upstream => new Expected(429, null, "429", "The upstream provider answered 429.", Answer.ErrorResultsOwn),
+                Fault.ErrorResult => new Expected(503, null, "503", "The route's handler answered 503 Service Unavailable.", Answer.ErrorResultsOwn),
                 _ => throw new ArgumentOutOfRangeException(nameof(Fault)),
             };
         }

@@ -204,6 +204,9 @@ public sealed class FaultPlan
                 throw new GuardrailBlockedException("fault-matrix", FaultCell.BlockMessage);
             case Fault.UpstreamTimeout:
                 throw new UpstreamTimeoutException();
+            case Fault.ErrorResult:
+                // The upstream's own error answer; the route relays it (the handler's own error result is FaultyStep's).
+                throw new UpstreamAnswerException(429, FaultCell.UpstreamErrorBody, FaultCell.UpstreamRetryAfter);
             default:
                 ReachedLate = httpContext?.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true;
                 Waiting.TrySetResult();
@@ -292,8 +295,18 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
 
 internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
 {
-    public ValueTask RunAsync(LlmCall call, CancellationToken cancellationToken) =>
-        plan.For(FaultSite.HandlerBeforeLlmCall) is { } fault ? plan.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken) : ValueTask.CompletedTask;
+    public ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken) => plan.For(FaultSite.HandlerBeforeLlmCall) switch
+    {
+        null => ValueTask.FromResult<IResult?>(null),
+        Fault.ErrorResult => ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable)),
+        { } fault => FailedAsync(plan.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)),
+    };
+
+    private static async ValueTask<IResult?> FailedAsync(ValueTask failing)
+    {
+        await failing;
+        return null;
+    }
 }
 
 internal sealed class RecordingFailureLogger(ConcurrentQueue<FailureContext> logged) : ILlmFailureLogger

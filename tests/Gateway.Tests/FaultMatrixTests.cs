@@ -102,14 +102,14 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
                     Assert.False(send.IsCompleted, "the response started before the client left");
                     leave.Cancel();
                     await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
-                    return new ClientView(0, null, string.Empty);
+                    return new ClientView(0, null, null, string.Empty);
                 }
 
                 case Fault.DisconnectAfterResponseStarted when cell.Site == FaultSite.FailureLogger:
                 {
                     // The error was written before the logger ran: the client reads it whole, then leaves.
                     using var response = await client.SendAsync(request);
-                    var view = new ClientView((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
+                    var view = View(response, await response.Content.ReadAsStringAsync());
                     await _host.Plan.Waiting.Task.WaitAsync(Generous);
                     client.Dispose();
                     return view;
@@ -118,7 +118,7 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
                 case Fault.DisconnectAfterResponseStarted:
                 {
                     var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-                    var view = new ClientView((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, await ReadEventAsync(await response.Content.ReadAsStreamAsync()));
+                    var view = View(response, await ReadEventAsync(await response.Content.ReadAsStreamAsync()));
                     await _host.Plan.Waiting.Task.WaitAsync(Generous);
 
                     // With no draining allowed, dropping an unfinished response closes its connection.
@@ -129,7 +129,7 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
                 default:
                 {
                     using var response = await client.SendAsync(request);
-                    return new ClientView((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
+                    return View(response, await response.Content.ReadAsStringAsync());
                 }
             }
         }
@@ -157,6 +157,25 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
                 Assert.Equal("application/json", client.ContentType);
                 AssertErrorBody(client.Body, cell.Format, expected);
                 break;
+            case Answer.ErrorResultsOwn when cell.Site == FaultSite.Upstream:
+                // The upstream's answer as it came: its status, body and Retry-After, never the gateway's error JSON.
+                Assert.True(expected.Status == client.Status, $"{client.Status}: {client.Body}");
+                Assert.Equal("application/json", client.ContentType);
+                Assert.Equal(FaultCell.UpstreamErrorBody, client.Body);
+                Assert.Equal(FaultCell.UpstreamRetryAfter, client.RetryAfter);
+                break;
+            case Answer.ErrorResultsOwn:
+            {
+                // The handler's own problem details, whatever the route's wire format.
+                Assert.True(expected.Status == client.Status, $"{client.Status}: {client.Body}");
+                Assert.Equal("application/problem+json", client.ContentType);
+                using var problem = JsonDocument.Parse(client.Body);
+                Assert.Equal(FaultCell.ProblemTitle, problem.RootElement.GetProperty("title").GetString());
+                Assert.Equal(expected.Status, problem.RootElement.GetProperty("status").GetInt32());
+                Assert.False(problem.RootElement.TryGetProperty("error", out _), "the gateway wrote its own error over the handler's");
+                break;
+            }
+
             case Answer.StreamErrorEvent:
                 Assert.Equal(200, client.Status);
                 Assert.Equal("text/event-stream", client.ContentType);
@@ -222,6 +241,14 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         Assert.Equal(expected.Message, failed.StatusDescription);
         Assert.Equal(expected.ErrorType, failed.GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(cell.Site == FaultSite.FailureLogger, failed.Events.Any(e => e.Name == AttributeNames.FailureLoggerErrorEvent));
+        if (cell.Fault == Fault.ErrorResult)
+        {
+            // Answered, not thrown: the LLM call it answered for is in error too, and no span has an exception event.
+            var llm = Assert.Single(started, s => s.DisplayName == SpanNames.LlmRequest);
+            Assert.Equal(ActivityStatusCode.Error, llm.Status);
+            Assert.Equal(expected.ErrorType, llm.GetTagItem(AttributeNames.ErrorType));
+            Assert.DoesNotContain(started.Where(s => s.DisplayName != SpanNames.UpstreamAttempt), s => s.Events.Any(e => e.Name == "exception"));
+        }
 
         if ((cell.Fault == Fault.Block && cell.Site != FaultSite.Authenticator) || cell.Site == FaultSite.FailureLogger)
         {
@@ -247,6 +274,11 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         if (cell.Fault is Fault.SyncThrow or Fault.AsyncThrow && cell.Site != FaultSite.FailureLogger)
         {
             Assert.IsType<FaultInjectedException>(logged.Exception);
+        }
+
+        if (cell.Fault == Fault.ErrorResult)
+        {
+            Assert.Equal(expected.Status, Assert.IsType<ErrorResultException>(logged.Exception).StatusCode);
         }
     }
 
@@ -306,5 +338,8 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         return text.ToString();
     }
 
-    private sealed record ClientView(int Status, string? ContentType, string Body);
+    private static ClientView View(HttpResponseMessage response, string body) =>
+        new((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, response.Headers.RetryAfter?.ToString(), body);
+
+    private sealed record ClientView(int Status, string? ContentType, string? RetryAfter, string Body);
 }

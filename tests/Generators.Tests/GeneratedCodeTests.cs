@@ -169,7 +169,39 @@ public sealed class GeneratedCodeTests
 
         var diagnostic = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("TLLM1001", diagnostic.Id);
-        Assert.Equal("Cannot generate the traced route for 'Contoso.Routes.Chat': the streaming handler 'ChatStream' must take the same request body as 'Chat'", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("Cannot generate the traced route for 'Contoso.Routes.Chat': the streaming handler 'ChatStream' reads the body as `request` (Contoso.B), but 'Chat' reads the body as `request` (Contoso.A): both handlers of a route read one request body; or serve both stream modes from one handler that returns LlmResult<TResponse, TChunk>", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void OneHandlerServesBothStreamModes()
+    {
+        var run = GeneratorHarness.Run(SnapshotScenarios.OneHandler);
+        var chat = run.Source("Contoso_OneHandler_Routes_Chat.g.cs");
+
+        // What the handler returned decides the writer; "stream": true is never refused.
+        Assert.Contains("if (result.IsStream)", chat, StringComparison.Ordinal);
+        Assert.Contains("await StreamStage.WriteAsync(call, result.Chunks, gateway.GetTypeInfo<global::Contoso.OneHandler.ChatChunk>()).ConfigureAwait(false);", chat, StringComparison.Ordinal);
+        Assert.Contains("else if (result.HttpResult is { } httpResult)", chat, StringComparison.Ordinal);
+        Assert.Contains("await ResultStage.WriteAsync(call, response, resultTypeInfo).ConfigureAwait(false);", chat, StringComparison.Ordinal);
+        Assert.DoesNotContain("RejectStreaming", chat, StringComparison.Ordinal);
+
+        // An IResult handler (a relay's shape) serves both modes too; a typed one refuses streams.
+        Assert.DoesNotContain("RejectStreaming", run.Source("Contoso_OneHandler_Routes_Responses.g.cs"), StringComparison.Ordinal);
+        Assert.Contains("PreCallStage.RejectStreaming(call);", run.Source("Contoso_OneHandler_Routes_Embeddings.g.cs"), StringComparison.Ordinal);
+
+        var assembly = Load(run.Output);
+        var manifest = (string)assembly.GetType("TracedLlm.Generated.TracedLlmRouteTable")!.GetField("ManifestJson")!.GetValue(null)!;
+        using var json = System.Text.Json.JsonDocument.Parse(manifest);
+        var streaming = json.RootElement.GetProperty("routes").EnumerateArray().ToDictionary(r => r.GetProperty("path").GetString()!, r => r.GetProperty("streaming").GetString());
+        Assert.Equal("handler", streaming["/v1/chat/completions"]);
+        Assert.Equal("handler", streaming["/v1/messages"]);
+        Assert.Equal("handler", streaming["/v1/responses"]);
+        Assert.Equal("refused", streaming["/v1/embeddings"]);
+
+        var routes = (System.Collections.Generic.IReadOnlyList<TracedRouteInfo>)assembly.GetType("TracedLlm.Generated.TracedLlmRouteTable")!.GetProperty("Routes")!.GetValue(null)!;
+        var chatRoute = routes.Single(r => r.Pattern == "/v1/chat/completions");
+        Assert.Equal("Contoso.OneHandler.ChatResponse", chatRoute.ResponseType?.FullName);
+        Assert.Equal("Contoso.OneHandler.ChatChunk", chatRoute.StreamChunkType?.FullName);
     }
 
     [Fact]

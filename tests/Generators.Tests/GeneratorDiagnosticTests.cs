@@ -78,9 +78,9 @@ public sealed class GeneratorDiagnosticTests
             public static ValueTask {|#2:C|}(Body body) => default;
         }
         """,
-        Error("TLLM1002", 0, "Cannot generate the traced route for 'Contoso.Routes.A': return type 'void' is not supported; return T, Task<T>, ValueTask<T>, IResult or IAsyncEnumerable<T>"),
-        Error("TLLM1002", 1, "Cannot generate the traced route for 'Contoso.Routes.B': return type 'System.Threading.Tasks.Task' is not supported; return T, Task<T>, ValueTask<T>, IResult or IAsyncEnumerable<T>"),
-        Error("TLLM1002", 2, "Cannot generate the traced route for 'Contoso.Routes.C': return type 'System.Threading.Tasks.ValueTask' is not supported; return T, Task<T>, ValueTask<T>, IResult or IAsyncEnumerable<T>"));
+        Error("TLLM1002", 0, "Cannot generate the traced route for 'Contoso.Routes.A': return type 'void' is not supported; return T, Task<T>, ValueTask<T>, IResult, LlmResult<TResponse, TChunk> (both stream modes) or IAsyncEnumerable<T>"),
+        Error("TLLM1002", 1, "Cannot generate the traced route for 'Contoso.Routes.B': return type 'System.Threading.Tasks.Task' is not supported; return T, Task<T>, ValueTask<T>, IResult, LlmResult<TResponse, TChunk> (both stream modes) or IAsyncEnumerable<T>"),
+        Error("TLLM1002", 2, "Cannot generate the traced route for 'Contoso.Routes.C': return type 'System.Threading.Tasks.ValueTask' is not supported; return T, Task<T>, ValueTask<T>, IResult, LlmResult<TResponse, TChunk> (both stream modes) or IAsyncEnumerable<T>"));
 
     [Fact]
     public Task AStreamingHandlerAloneOrBesideARegularOneGenerates() => VerifyAsync("""
@@ -104,6 +104,37 @@ public sealed class GeneratorDiagnosticTests
             }
         }
         """);
+
+    [Fact]
+    public Task AStreamOfLlmResultsIsTLLM1002() => VerifyAsync("""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async System.Collections.Generic.IAsyncEnumerable<LlmResult<Body, Body>> {|#0:Chat|}(Body body)
+            {
+                await Task.Yield();
+                yield return body;
+            }
+        }
+        """, Error("TLLM1002", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': return type 'System.Collections.Generic.IAsyncEnumerable<TracedLlm.LlmResult<Contoso.Body, Contoso.Body>>' is not supported; return T, Task<T>, ValueTask<T>, IResult, LlmResult<TResponse, TChunk> (both stream modes) or IAsyncEnumerable<T>"));
+
+    [Fact]
+    public Task AHandlerServingBothModesBesideAStreamingHandlerIsTLLM1003OnBoth() => VerifyAsync("""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static LlmResult<Body, Body> {|#0:Chat|}(Body body, LlmCall call) => call.IsStreaming ? LlmResult.Stream(ChatStream(body)) : body;
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async System.Collections.Generic.IAsyncEnumerable<Body> {|#1:ChatStream|}(Body body)
+            {
+                await Task.Yield();
+                yield return body;
+            }
+        }
+        """,
+        Error("TLLM1003", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': 'POST /v1/chat/completions' is also handled by 'Contoso.Routes.ChatStream'"),
+        Error("TLLM1003", 1, "Cannot generate the traced route for 'Contoso.Routes.ChatStream': 'POST /v1/chat/completions' is also handled by 'Contoso.Routes.Chat'"));
 
     [Fact]
     public Task DuplicateMethodAndPathIsTLLM1003OnEveryHandler() => VerifyAsync("""

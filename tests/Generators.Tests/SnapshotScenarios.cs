@@ -22,7 +22,73 @@ internal static class SnapshotScenarios
         ["Gateway"] = new[] { Sources.Gateway },
         ["Bindings"] = new[] { Bindings, GlobalNamespace },
         ["Guardrails"] = new[] { Guardrails },
+        ["OneHandler"] = new[] { OneHandler },
     };
+
+    /// <summary>
+    /// One handler for both stream modes: <c>LlmResult&lt;TResponse, TChunk&gt;</c> awaited and
+    /// synchronous, in both wire formats, with an error result of its own; an <c>IResult</c> handler
+    /// (a relay's shape); and a typed handler that still refuses a stream.
+    /// </summary>
+    public const string OneHandler = """
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        using Microsoft.AspNetCore.Http;
+        using TracedLlm;
+
+        namespace Contoso.OneHandler;
+
+        internal sealed class ChatRequest
+        {
+            public string? Model { get; set; }
+        }
+
+        internal sealed class ChatResponse
+        {
+            public string? Text { get; set; }
+        }
+
+        internal sealed class ChatChunk
+        {
+            public string? Delta { get; set; }
+        }
+
+        internal static class Routes
+        {
+            // Its response as JSON, its chunks as server-sent events, or an error result of its own.
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<LlmResult<ChatResponse, ChatChunk>> Chat(ChatRequest request, LlmCall call)
+            {
+                if (request.Model is null)
+                {
+                    return LlmResult.Http(Results.Problem(statusCode: StatusCodes.Status404NotFound));
+                }
+
+                await Task.Yield();
+                return call.IsStreaming ? LlmResult.Stream(Chunks(request)) : new ChatResponse { Text = request.Model };
+            }
+
+            // Synchronous, Anthropic by path.
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static LlmResult<ChatResponse, ChatChunk> Messages(ChatRequest request, LlmCall call) =>
+                call.IsStreaming ? LlmResult.Stream(Chunks(request)) : new ChatResponse { Text = request.Model };
+
+            // A relay's shape: the result writes either mode itself.
+            [TracedLlmRoute("POST", "/v1/responses")]
+            public static ValueTask<IResult> Responses(LlmCall call) =>
+                new(call.IsStreaming ? Results.Text("data: {}\n\n", "text/event-stream") : Results.Ok());
+
+            // JSON only: a body asking for a stream is refused.
+            [TracedLlmRoute("POST", "/v1/embeddings")]
+            public static ChatResponse Embeddings(ChatRequest request) => new() { Text = request.Model };
+
+            private static async IAsyncEnumerable<ChatChunk> Chunks(ChatRequest request)
+            {
+                await Task.Yield();
+                yield return new ChatChunk { Delta = request.Model };
+            }
+        }
+        """;
 
     /// <summary>Every parameter binding, every non-streaming return shape, and the names the generated class is derived from.</summary>
     public const string Bindings = """

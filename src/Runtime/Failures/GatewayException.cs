@@ -24,6 +24,18 @@ public abstract class GatewayException : Exception
 
     /// <summary>A short machine-readable code (OpenAI <c>code</c>), or null.</summary>
     public virtual string? Code => null;
+
+    /// <summary>The error category of an error status, as both wire formats name it.</summary>
+    internal static GatewayErrorKind KindOf(int statusCode) => statusCode switch
+    {
+        401 => GatewayErrorKind.Authentication,
+        403 => GatewayErrorKind.Permission,
+        429 => GatewayErrorKind.RateLimit,
+        503 or 529 => GatewayErrorKind.Overloaded,
+        504 => GatewayErrorKind.Timeout,
+        >= 500 => GatewayErrorKind.Api,
+        _ => GatewayErrorKind.InvalidRequest,
+    };
 }
 
 /// <summary>The category of a gateway error, independent of the wire format.</summary>
@@ -148,12 +160,6 @@ public class UpstreamException : GatewayException
     };
 
     /// <inheritdoc />
-    public override GatewayErrorKind Kind => StatusCode switch
-    {
-        429 => GatewayErrorKind.RateLimit,
-        503 or 529 => GatewayErrorKind.Overloaded,
-        504 => GatewayErrorKind.Timeout,
-        >= 500 => GatewayErrorKind.Api,
-        _ => GatewayErrorKind.InvalidRequest,
-    };
+    public override GatewayErrorKind Kind => KindOf(StatusCode);
+
 }

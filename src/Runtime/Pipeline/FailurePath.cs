@@ -53,8 +53,10 @@ public static class FailurePath
         var failure = Classify(call, exception);
         failure = failure with { Message = TelemetryText.Bound(failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction) };
         call.Failure = failure;
-        MarkOpenSpan(call, llm ?? preCall ?? auth, exception, failure);
-        MarkOpenSpan(call, server, innermost: llm is null && preCall is null && auth is null ? exception : null, failure);
+        // An error result was answered, not thrown: no exception event for it.
+        var thrown = failure.Answered ? null : exception;
+        MarkOpenSpan(call, llm ?? preCall ?? auth, thrown, failure);
+        MarkOpenSpan(call, server, innermost: llm is null && preCall is null && auth is null ? thrown : null, failure);
         if (server is { IsAllDataRequested: true })
         {
             server.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
@@ -67,7 +69,10 @@ public static class FailurePath
             {
                 failed.SetTag(AttributeNames.ErrorType, failure.ErrorType);
                 failed.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
-                TelemetryText.AddException(failed, exception, call);
+                if (!failure.Answered)
+                {
+                    TelemetryText.AddException(failed, exception, call);
+                }
             }
 
             failed.SetStatus(ActivityStatusCode.Error, failure.Message);
@@ -141,12 +146,13 @@ public static class FailurePath
     /// <summary>
     /// Writes the error: a JSON body when nothing was sent yet, an error event (before the stream's
     /// terminal event, which the pipeline holds back) when a stream has started, nothing when the
-    /// client is gone. A response something else started cannot be ended honestly: its connection
-    /// is cut, so the client never takes a truncated body for a whole one.
+    /// client is gone or the handler's error result has answered it. A response something else
+    /// started cannot be ended honestly: its connection is cut, so the client never takes a
+    /// truncated body for a whole one.
     /// </summary>
     private static async ValueTask AnswerAsync(LlmCall call, Failure failure, Activity? server)
     {
-        if (failure.Code == ClientDisconnected)
+        if (failure.Code == ClientDisconnected || failure.Answered)
         {
             return;
         }
@@ -256,6 +262,9 @@ public static class FailurePath
         var errorType = exception.GetType().FullName ?? exception.GetType().Name;
         return exception switch
         {
+            // The handler's own error result: the client has its answer already.
+            ErrorResultException result => new Failure(result.StatusCode, result.Kind, result.ErrorType, result.Message, Code: null, Answered: true),
+
             GatewayException known => new Failure(known.StatusCode, known.Kind, errorType, known.Message, known.Code),
 
             // Kept until upstream code reports unreachable providers as UpstreamException itself.
@@ -266,5 +275,6 @@ public static class FailurePath
         };
     }
 
-    internal readonly record struct Failure(int StatusCode, GatewayErrorKind Kind, string ErrorType, string Message, string? Code);
+    /// <summary>A failure as the client is answered and the spans record it; <paramref name="Answered"/> when an error result already wrote the response.</summary>
+    internal readonly record struct Failure(int StatusCode, GatewayErrorKind Kind, string ErrorType, string Message, string? Code, bool Answered = false);
 }

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Pipeline;
@@ -37,16 +38,28 @@ public static class LlmStage
         return llm;
     }
 
-    /// <summary>Runs the pre-call or post-call guardrails in order; the first block stops the request.</summary>
+    /// <summary>
+    /// Runs the pre-call or post-call guardrails in order; the first block stops the request. An
+    /// error result (an <see cref="IStatusCodeHttpResult"/> of status 400 or more: <c>Results.Problem</c>,
+    /// <c>TypedResults.BadRequest</c>, a relayed upstream error) carries no model output, so the
+    /// post-call guardrails do not run on it; it fails the request on its own (<see cref="ResultStage"/>).
+    /// </summary>
     public static ValueTask RunGuardrailsAsync(LlmCall call, GuardrailMode mode, object? request, object? response)
     {
         var guardrails = mode == GuardrailMode.PreCall ? call.Gateway.PreCallGuardrails : call.Gateway.PostCallGuardrails;
-        return guardrails.Length == 0 ? ValueTask.CompletedTask : GuardrailRunner.RunInOrderAsync(call, guardrails, mode, request, response);
+        return guardrails.Length == 0 || response is IStatusCodeHttpResult { StatusCode: >= StatusCodes.Status400BadRequest }
+            ? ValueTask.CompletedTask
+            : GuardrailRunner.RunInOrderAsync(call, guardrails, mode, request, response);
     }
 
-    /// <summary>Starts the during-call guardrails beside the handler.</summary>
+    /// <summary>
+    /// Starts the during-call guardrails beside the handler, which runs next: its start is where a
+    /// stream's time to first token is counted from (a handler serving both modes may wait for its
+    /// upstream before it returns the stream).
+    /// </summary>
     public static void StartDuringCallGuardrails(LlmCall call, object? request)
     {
+        call.StreamStartTimestamp = Stopwatch.GetTimestamp();
         var guardrails = call.Gateway.DuringCallGuardrails;
         if (guardrails.Length > 0)
         {

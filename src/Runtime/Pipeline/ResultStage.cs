@@ -7,9 +7,13 @@ namespace TracedLlm.Pipeline;
 
 /// <summary>
 /// Writes a regular handler's result: a typed result as JSON (status 200, the bytes content capture
-/// already serialized when there are any), or an <see cref="IResult"/> as it executes itself. It
-/// runs after the LLM span has ended; a failure while writing goes to the failure path like any
-/// other. For generated code only.
+/// already serialized when there are any), or an <see cref="IResult"/> as it executes itself. A
+/// typed result is written after the LLM span has ended; an <see cref="IResult"/> runs under it (a
+/// relay's result is the LLM call's answer on its way), and when it answers with a status of 400 or
+/// more (its own, or the one it reported with <see cref="ReportStatus"/>) the request is a failure:
+/// this stage hands it to <see cref="FailurePath"/>, which records it and calls the failure loggers
+/// but leaves the response as the result wrote it. A failure while writing goes to the failure path
+/// like any other. For generated code, and for packages whose results write the response themselves.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class ResultStage
@@ -29,6 +33,47 @@ public static class ResultStage
         return response.WriteAsJsonAsync(result, typeInfo, contentType: "application/json", call.HttpContext.RequestAborted);
     }
 
-    /// <summary>Executes a handler's <see cref="IResult"/>.</summary>
-    public static Task WriteAsync(LlmCall call, IResult result) => result.ExecuteAsync(call.HttpContext);
+    /// <summary>
+    /// Executes a handler's <see cref="IResult"/> under the LLM span; an error status (400 or more)
+    /// then goes to the failure path, once, without another word to the client.
+    /// </summary>
+    public static Task WriteAsync(LlmCall call, IResult result)
+    {
+        var executing = result.ExecuteAsync(call.HttpContext);
+        return executing.IsCompletedSuccessfully && AnsweredStatus(call) < StatusCodes.Status400BadRequest
+            ? Task.CompletedTask
+            : CheckAsync(call, result, executing);
+    }
+
+    /// <summary>
+    /// The hook for a result that writes the response itself on an upstream's behalf (the relay's):
+    /// reports the status it answered the client with, and what a failure records on the spans: its
+    /// <c>error.type</c> (default: the status, <c>"429"</c>) and the span status description (default:
+    /// "The route's handler answered 429 Too Many Requests."; it is redacted and bounded like any
+    /// text the failure path records). Call it while the result executes; the last report wins. A
+    /// status of 400 or more makes the request a failure (<see cref="ErrorResultException"/>); the
+    /// client keeps the status, headers and body the result wrote.
+    /// </summary>
+    public static void ReportStatus(LlmCall call, int statusCode, string? errorType = null, string? description = null)
+    {
+        System.ArgumentNullException.ThrowIfNull(call);
+        call.ReportedAnswer = new ReportedAnswer(statusCode, errorType, description);
+    }
+
+    private static async Task CheckAsync(LlmCall call, IResult result, Task executing)
+    {
+        await executing.ConfigureAwait(false);
+        var status = AnsweredStatus(call);
+        if (status >= StatusCodes.Status400BadRequest)
+        {
+            var reported = call.ReportedAnswer;
+            var error = new ErrorResultException(status, reported?.ErrorType, reported?.Description, result);
+            await FailurePath.HandleAsync(call, error, call.ServerSpan, auth: null, preCall: null, call.Span).ConfigureAwait(false);
+        }
+    }
+
+    private static int AnsweredStatus(LlmCall call) => call.ReportedAnswer?.StatusCode ?? call.HttpContext.Response.StatusCode;
+
+    /// <summary>What a result reported of its answer (<see cref="ReportStatus"/>).</summary>
+    internal sealed record ReportedAnswer(int StatusCode, string? ErrorType, string? Description);
 }

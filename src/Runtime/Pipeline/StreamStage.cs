@@ -32,7 +32,10 @@ public static class StreamStage
         var llm = call.Span;
         var kept = call.Gateway.PostCallGuardrails.Length > 0 ? new List<T>() : null;
         call.StreamedResponse = kept;
-        call.StreamStartTimestamp = Stopwatch.GetTimestamp();
+        if (call.StreamStartTimestamp == 0)
+        {
+            call.StreamStartTimestamp = Stopwatch.GetTimestamp();
+        }
         await using var enumerator = chunks.GetAsyncEnumerator(cancellation);
         while (true)
         {
@@ -167,7 +170,7 @@ public static class StreamStage
         }
     }
 
-    /// <summary>TTFT from the start of the stream (the streaming handler's start) to the first chunk; TPOT over the output tokens after the first.</summary>
+    /// <summary>TTFT from the start of the stream (the handler's start) to the first chunk; TPOT over the output tokens after the first.</summary>
     internal static (double? TimeToFirstToken, double? TimePerOutputToken) Timings(LlmCall call)
     {
         if (call.FirstChunkTimestamp == 0)
