@@ -4,7 +4,6 @@ using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Options;
-using TracedLlm.Gateway.Tests;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.ReverseProxy.Tests;
@@ -14,21 +13,11 @@ namespace TracedLlm.ReverseProxy.Tests;
 /// not start), they see a held response whole or a stream as it grows, and nothing they block, nor
 /// anything a during-call guardrail fails after the upstream is done, reaches the client as a whole answer.
 /// </summary>
-public sealed class RelayGuardrailTests : IAsyncLifetime
+public sealed class RelayGuardrailTests : RelayTestBase
 {
     private const string ChatBody = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}""";
     private const string ChatStreamBody = """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}""";
 
-    private readonly SpanCollector _spans = new();
-    private FakeUpstream _upstream = null!;
-
-    public async Task InitializeAsync() => _upstream = await FakeUpstream.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _upstream.DisposeAsync();
-        _spans.Dispose();
-    }
 
     [Fact]
     public async Task AHostWithPostCallGuardrailsAndNoChoiceDoesNotStart()
@@ -61,9 +50,9 @@ public sealed class RelayGuardrailTests : IAsyncLifetime
         Assert.DoesNotContain("chatcmpl-abc", body, StringComparison.Ordinal);
         Assert.False(blocked.Headers.Contains("x-request-id"), "the held response's headers went out with the gateway's error");
         Assert.Equal("Hello \"there\" é\n😀", Assert.Single(guardrail.Seen));
-        var trace = await _spans.SingleTraceAsync();
+        var trace = await Spans.SingleTraceAsync();
         Assert.Equal(GuardrailStatuses.Intervened, trace.Single(SpanNames.Guardrail).GetTagItem(AttributeNames.GuardrailStatus));
-        _spans.AssertAllEnded();
+        Spans.AssertAllEnded();
 
         // A stream, held whole: checked, then sent at once with the upstream's headers.
         using var allowed = await host.PostAsync("/v1/messages", """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""");
@@ -80,7 +69,7 @@ public sealed class RelayGuardrailTests : IAsyncLifetime
             $"data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{(i == 4 ? "forbidden" : "word" + i)} \"}},\"finish_reason\":null}}]}}\n\n"))
             + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
         // Events apart in time, as a model's tokens come: each arrives in a read of its own.
-        _upstream.Then(FakeUpstream.Stream(stream, delayMs: 50));
+        Upstream.Then(FakeUpstream.Stream(stream, delayMs: 50));
         var guardrail = new WordGuardrail(GuardrailMode.PostCall, "forbidden");
         await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental; options.IncrementalCheckBytes = 10; }, guardrail);
         using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
@@ -92,10 +81,10 @@ public sealed class RelayGuardrailTests : IAsyncLifetime
         Assert.DoesNotContain("[DONE]", body, StringComparison.Ordinal);
         Assert.EndsWith("\"code\":\"guardrail_blocked\"}}\n\n", body, StringComparison.Ordinal);
         Assert.True(guardrail.Runs >= 2, $"the stream was checked {guardrail.Runs} time(s)");
-        var trace = await _spans.SingleTraceAsync();
+        var trace = await Spans.SingleTraceAsync();
         Assert.Equal(guardrail.Runs, trace.All(SpanNames.Guardrail).Count);
         Assert.Single(trace.All(SpanNames.Failure));
-        _spans.AssertAllEnded();
+        Spans.AssertAllEnded();
     }
 
     [Fact]
@@ -122,7 +111,7 @@ public sealed class RelayGuardrailTests : IAsyncLifetime
         Assert.EndsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"Too late.\"}}\n\n", body, StringComparison.Ordinal);
 
         // The upstream was asked not to compress: the terminal event is found in the bytes as they come.
-        Assert.Equal("identity", Assert.Single(_upstream.Received).Headers["Accept-Encoding"]);
+        Assert.Equal("identity", Assert.Single(Upstream.Received).Headers["Accept-Encoding"]);
     }
 
     [Fact]
@@ -131,11 +120,11 @@ public sealed class RelayGuardrailTests : IAsyncLifetime
         await using var host = await Host(null, new WordGuardrail(GuardrailMode.PreCall, "hi"));
         using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Empty(_upstream.Received);
+        Assert.Empty(Upstream.Received);
     }
 
     private Task<RelayHost> Host(Action<LlmRelayOptions>? relay, params ILlmGuardrail[] guardrails) =>
-        RelayHost.StartAsync(new RelayUpstreams { Addresses = new[] { _upstream.Address } }, relay, guardrails);
+        RelayHost.StartAsync(new RelayUpstreams { Addresses = new[] { Upstream.Address } }, relay, guardrails);
 
     /// <summary>A during-call guardrail that blocks a little after the upstream has finished its stream.</summary>
     private sealed class LateGuardrail : ILlmGuardrail

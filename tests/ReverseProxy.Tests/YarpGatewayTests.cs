@@ -6,7 +6,6 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using TracedLlm.Gateway.Tests;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.ReverseProxy.Tests;
@@ -17,18 +16,8 @@ namespace TracedLlm.ReverseProxy.Tests;
 /// becomes a traced relay route: the route's transforms, the cluster's destinations (load balanced,
 /// then the others as fallbacks) and its metadata; its untraced routes stay YARP's own.
 /// </summary>
-public sealed class YarpGatewayTests : IAsyncLifetime
+public sealed class YarpGatewayTests : RelayTestBase
 {
-    private readonly SpanCollector _spans = new();
-    private FakeUpstream _upstream = null!;
-
-    public async Task InitializeAsync() => _upstream = await FakeUpstream.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _upstream.DisposeAsync();
-        _spans.Dispose();
-    }
 
     [Fact]
     public async Task TheChatRouteIsTracedThroughTheRelayWithYarpsConfiguration()
@@ -51,12 +40,12 @@ public sealed class YarpGatewayTests : IAsyncLifetime
             ["ReverseProxy:Clusters:azure:LoadBalancingPolicy"] = "FirstAlphabetical",
             ["ReverseProxy:Clusters:azure:Metadata:gen_ai.provider.name"] = "azure.ai.openai",
             ["ReverseProxy:Clusters:azure:Destinations:east:Address"] = "http://127.0.0.1:9/",
-            ["ReverseProxy:Clusters:azure:Destinations:west:Address"] = _upstream.Address + "/",
+            ["ReverseProxy:Clusters:azure:Destinations:west:Address"] = Upstream.Address + "/",
 
             // A route the gateway does not trace: YARP keeps forwarding it.
             ["ReverseProxy:Routes:models:ClusterId"] = "models",
             ["ReverseProxy:Routes:models:Match:Path"] = "/v1/models",
-            ["ReverseProxy:Clusters:models:Destinations:only:Address"] = _upstream.Address + "/",
+            ["ReverseProxy:Clusters:models:Destinations:only:Address"] = Upstream.Address + "/",
         }).Build();
 
         await using var host = await RelayHost.StartAsync(
@@ -75,27 +64,27 @@ public sealed class YarpGatewayTests : IAsyncLifetime
         Assert.Equal("contoso", Assert.Single(response.Headers.GetValues("x-gateway")));
 
         // The route's transforms shaped what the upstream got.
-        var received = Assert.Single(_upstream.Received);
+        var received = Assert.Single(Upstream.Received);
         Assert.Equal("/openai/deployments/gpt-4o/chat/completions", received.Path);
         Assert.Equal("upstream-key", received.Headers["api-key"]);
         Assert.False(received.Headers.ContainsKey("Authorization"), "the client's key went upstream");
         Assert.DoesNotContain("trace_name", received.Body, StringComparison.Ordinal);
 
         // The cluster's destinations are the attempts: the load-balanced one first, the other as fallback.
-        var trace = await _spans.SingleTraceAsync();
+        var trace = await Spans.SingleTraceAsync();
         var attempts = trace.All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ToList();
         Assert.Equal(new object?[] { "initial", "retry", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
         Assert.All(attempts, a => Assert.Equal("azure.ai.openai", a.GetTagItem(AttributeNames.GenAiProviderName)));
         Assert.Equal(typeof(UpstreamUnreachableException).FullName, attempts[0].GetTagItem(AttributeNames.ErrorType));
         Assert.Equal("success", attempts[2].GetTagItem(AttributeNames.AttemptOutcome));
         Assert.Equal("gpt-4o-mini-2024-07-18", trace.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.GenAiResponseModel));
-        _spans.AssertAllEnded();
+        Spans.AssertAllEnded();
 
         // YARP's own route still forwards, untraced.
-        var spansBefore = _spans.Stopped.Count;
+        var spansBefore = Spans.Stopped.Count;
         using var models = await host.Client.GetAsync("/v1/models");
-        Assert.Equal(2, _upstream.Received.Count);
-        Assert.Equal("/v1/models", _upstream.Received.Last().Path);
-        Assert.Equal(spansBefore, _spans.Stopped.Count);
+        Assert.Equal(2, Upstream.Received.Count);
+        Assert.Equal("/v1/models", Upstream.Received.Last().Path);
+        Assert.Equal(spansBefore, Spans.Stopped.Count);
     }
 }
