@@ -82,9 +82,10 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
         var response = httpContext.Response;
         if (_answer is { } answer)
         {
-            // A failure of the request, answered as the upstream answered: the failure path records
-            // it as the upstream's (as a typed route would), and leaves the response as it is written.
-            ResultStage.ReportStatus(_call, answer.Status, typeof(UpstreamException).FullName, UpstreamError!.Message);
+            // A failure of the request, answered as the upstream answered: the failure path records it
+            // with the status as its error.type (as every error result is recorded) and the upstream's
+            // words, and leaves the response as it is written.
+            ResultStage.ReportStatus(_call, answer.Status, errorType: null, UpstreamError!.Message);
             await WriteAnswerAsync(httpContext, answer).ConfigureAwait(false);
             return;
         }

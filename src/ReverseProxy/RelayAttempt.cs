@@ -1,7 +1,9 @@
 using System;
 using System.Buffers;
+using System.Globalization;
 using System.IO;
 using System.Net.Http;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
@@ -246,12 +248,15 @@ internal sealed class RelayAttempt : IDisposable
         {
             GatewayException => exception,
             OperationCanceledException when Run.DeadlinePassed => Run.DeadlineFailure(exception),
-            OperationCanceledException => new UpstreamTimeoutException(
+
+            // The attempt's idle timeout cancelled the read; any other cancellation is the code's own (500).
+            OperationCanceledException when Cancellation.IsCancellationRequested => new UpstreamTimeoutException(
                 Run.Policy.AttemptTimeout is { } timeout
-                    ? $"The upstream provider did not answer within the attempt timeout of {timeout.TotalSeconds:0.###} s."
+                    ? string.Create(CultureInfo.InvariantCulture, $"The upstream provider did not answer within the attempt timeout of {timeout.TotalSeconds:0.###} s.")
                     : "The upstream provider did not answer in time.",
                 deadline: false,
                 exception),
+            TimeoutException => new UpstreamTimeoutException(innerException: exception),
             IOException or HttpRequestException => UpstreamHttp.Truncated(exception),
             _ => exception,
         };
@@ -285,7 +290,7 @@ internal sealed class RelayAttempt : IDisposable
                 return this;
             }
 
-            throw RequestFailure(error, httpContext, attemptToken);
+            ExceptionDispatchInfo.Throw(RequestFailure(error, httpContext, attemptToken));
         }
 
         if (BodyFailure is { } failure && BytesReleased == 0 && IsUpstreamFailure(failure))
@@ -295,7 +300,7 @@ internal sealed class RelayAttempt : IDisposable
 
         if (!AnsweredByGateway && Reader is null && error != ForwarderError.None)
         {
-            throw RequestFailure(error, httpContext, attemptToken);
+            ExceptionDispatchInfo.Throw(RequestFailure(error, httpContext, attemptToken));
         }
 
         RecordSpan();
@@ -303,16 +308,16 @@ internal sealed class RelayAttempt : IDisposable
         {
             case null:
                 break;
-            case UpstreamException upstream:
-                Attempt.Fail(upstream);
+            case GuardrailBlockedException:
+                // A guardrail blocked what the upstream answered well.
+                Attempt.Succeed();
                 break;
-            case OperationCanceledException:
+            case OperationCanceledException when Run.Call.CancellationToken.IsCancellationRequested:
                 // The client left: the attempt is abandoned, not failed.
                 Attempt.Dispose();
                 break;
-            default:
-                // A guardrail blocked what the upstream answered well.
-                Attempt.Succeed();
+            case { } other:
+                Attempt.Fail(other);
                 break;
         }
 
@@ -349,6 +354,10 @@ internal sealed class RelayAttempt : IDisposable
 
         return error switch
         {
+            // The forwarder names any cancellation it did not cause a timeout. The relay's own activity
+            // timeout outlasts the policy's attempt timeout, so unless the destination set a shorter
+            // one, a cancellation with no timeout inside is the invoker's own (500), not the upstream's.
+            ForwarderError.RequestTimedOut when cause is OperationCanceledException { InnerException: not TimeoutException } && Destination.RequestConfig?.ActivityTimeout is null => cause,
             ForwarderError.RequestTimedOut => new UpstreamTimeoutException(innerException: cause),
             ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Run.DeadlinePassed => Run.DeadlineFailure(cause),
 
@@ -356,7 +365,13 @@ internal sealed class RelayAttempt : IDisposable
             ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => new OperationCanceledException("The upstream attempt was cancelled.", cause, attemptToken),
             ForwarderError.ResponseHeaders => new UpstreamBadResponseException("The upstream provider answered with headers that cannot be relayed.", truncated: false, cause),
             ForwarderError.ResponseBodyDestination => UpstreamHttp.Truncated(cause),
-            _ => cause as HttpRequestException ?? new HttpRequestException($"The upstream request failed ({error}).", cause),
+            // A failure to connect or send; anything else the invoker threw (its own bug, a block) is itself.
+            _ => cause switch
+            {
+                null => new HttpRequestException($"The upstream request failed ({error})."),
+                IOException => new HttpRequestException($"The upstream request failed ({error}).", cause),
+                _ => cause,
+            },
         };
     }
 

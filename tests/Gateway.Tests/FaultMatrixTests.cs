@@ -33,7 +33,7 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         _host = host;
     }
 
-    public static IEnumerable<object[]> Cells => FaultCell.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream });
+    public static IEnumerable<object[]> Cells => FaultCell.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream, c.Relay });
 
     public void Dispose() => _spans.Dispose();
 
@@ -41,7 +41,7 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
     public void EveryCombinationIsACellOrSaysWhyItCannotExist()
     {
         var all = FaultCell.AllCombinations;
-        Assert.Equal(Enum.GetValues<FaultSite>().Length * Enum.GetValues<Fault>().Length * 2 * 2, all.Count);
+        Assert.Equal(Enum.GetValues<FaultSite>().Length * Enum.GetValues<Fault>().Length * 2 * 2 * 2, all.Count);
         Assert.Equal(all.Count, all.Select(c => c.Cell).Distinct().Count());
         Assert.All(all.Where(c => c.WhyNot is not null), c => Assert.False(string.IsNullOrWhiteSpace(c.WhyNot)));
 
@@ -52,6 +52,9 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         Assert.Contains(cells, c => c.Fault == Fault.DisconnectAfterResponseStarted && c.Stream);
         Assert.Contains(cells, c => c.Expected.Answer == Answer.StreamErrorEvent && c.Format == WireFormat.Anthropic);
 
+        // The relay's route runs every cell the typed route runs: the same promise, whatever the handler returns.
+        Assert.Equal(cells.Where(c => !c.Relay).Select(c => c with { Relay = true }), cells.Where(c => c.Relay));
+
         // docs/reliability.md states the matrix's size: it must be this generator's.
         var docs = File.ReadAllText(Path.Combine(RepositoryRoot, "docs", "reliability.md"));
         Assert.Contains($"{cells.Count} cells", docs, StringComparison.Ordinal);
@@ -60,9 +63,9 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public async Task Cell(FaultSite site, Fault fault, WireFormat format, bool stream)
+    public async Task Cell(FaultSite site, Fault fault, WireFormat format, bool stream, bool relay)
     {
-        var cell = new FaultCell(site, fault, format, stream);
+        var cell = new FaultCell(site, fault, format, stream, relay);
         var client = await RunAsync(cell, fault == Fault.ServerRequestTimeout ? FaultMatrixHost.Deadline : string.Empty);
         if (fault == Fault.ServerRequestTimeout && _host.Plan.ReachedLate)
         {
@@ -79,7 +82,7 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         AssertAnswer(cell, expected, client, server);
         AssertSpans(cell, expected);
         AssertLoggedOnce(cell, expected);
-        await AssertNextRequestAnswers200Async(format, stream);
+        await AssertNextRequestAnswers200Async(format, stream, relay);
     }
 
     private async Task<ClientView> RunAsync(FaultCell cell, string prefix)
@@ -91,7 +94,7 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         var client = new HttpClient(handler) { BaseAddress = new Uri(_host.Address), Timeout = Timeout.InfiniteTimeSpan };
         try
         {
-            using var request = Request(prefix, cell.Format, cell.Stream);
+            using var request = Request(prefix, cell.Format, cell.Stream, cell.Relay);
             switch (cell.Fault)
             {
                 case Fault.DisconnectBeforeResponse:
@@ -282,12 +285,12 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         }
     }
 
-    private async Task AssertNextRequestAnswers200Async(WireFormat format, bool stream)
+    private async Task AssertNextRequestAnswers200Async(WireFormat format, bool stream, bool relay)
     {
         _host.Plan.Arm(null);
         _host.Logged.Clear();
         using var client = new HttpClient { BaseAddress = new Uri(_host.Address), Timeout = Generous };
-        using var request = Request(string.Empty, format, stream);
+        using var request = Request(string.Empty, format, stream, relay);
         using var response = await client.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         Assert.Equal(200, (int)response.StatusCode);
@@ -308,13 +311,13 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         Assert.Empty(_host.Logged);
     }
 
-    private static HttpRequestMessage Request(string prefix, WireFormat format, bool stream)
+    private static HttpRequestMessage Request(string prefix, WireFormat format, bool stream, bool relay)
     {
         var streamJson = stream ? "true" : "false";
         var (path, body) = format == WireFormat.Anthropic
             ? ("/v1/messages", $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""")
             : ("/v1/chat/completions", $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""");
-        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + (relay ? "/relay" : string.Empty)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
         return request;
     }
