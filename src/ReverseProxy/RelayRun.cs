@@ -124,6 +124,10 @@ internal sealed class RelayRun
         return _result.WithResponse(relayed);
     }
 
+    /// <summary>Where a JSON answer's bytes are kept for content capture (as much as the capture keeps), or null when it is off.</summary>
+    public TextSink? OutputContent() =>
+        LlmStage.CapturesOutput(Call) ? new TextSink((TracedLlmGateway.From(Call.HttpContext).Options.MaxContentLength + 1024) * 4) : null;
+
     /// <summary>The body's mode: held whole for the guardrails, held back event by event, or passed on as it comes.</summary>
     public BodyMode ModeFor(BodyKind kind, bool identity)
     {
@@ -245,6 +249,11 @@ internal sealed class RelayRun
         }
 
         var facts = relayed.Unreadable ? null : relayed.Reader?.Facts;
+        if (relayed.Reader?.Body is { } body && !relayed.Unreadable)
+        {
+            LlmStage.RecordOutputContent(Call, body.Bytes);
+        }
+
         if (facts is not null)
         {
             Call.RecordResponse(facts.ResponseModel, facts.ResponseId, facts.FinishReasons.ToArray());

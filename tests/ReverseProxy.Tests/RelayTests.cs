@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http;
 using System.Text;
 using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.ReverseProxy.Tests;
@@ -270,6 +271,19 @@ public sealed class RelayTests : RelayTestBase
         var llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
         Assert.Equal("resp_s1", llm.GetTagItem(AttributeNames.GenAiResponseId));
         Assert.Equal(3L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+    }
+
+    [Fact]
+    public async Task WithContentCaptureTheOutputIsTheRelayedBody()
+    {
+        await using var host = await RelayHost.StartAsync(
+            new RelayUpstreams { Addresses = new[] { Upstream.Address } },
+            services: services => services.Configure<TracedLlmOptions>(options => options.CaptureMessageContent = true));
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(WireSamples.ChatCompletion, await response.Content.ReadAsStringAsync());
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Equal(WireSamples.ChatCompletion, trace.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.LangfuseObservationOutput));
+        Assert.Equal(WireSamples.ChatCompletion, trace.Server.GetTagItem(AttributeNames.LangfuseObservationOutput));
     }
 
     private Task<RelayHost> Host(LlmRetryPolicy? policy = null, string[]? addresses = null, Action<LlmRelayOptions>? relay = null) =>

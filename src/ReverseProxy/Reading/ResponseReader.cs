@@ -39,10 +39,11 @@ internal sealed class ResponseReader
     private long _offset;
     private bool _completed;
 
-    public ResponseReader(BodyKind kind, TextSink? text, Action? onEvent)
+    public ResponseReader(BodyKind kind, TextSink? text, Action? onEvent, TextSink? body = null)
     {
         _kind = kind;
         Text = text;
+        Body = kind == BodyKind.Json ? body : null;
         _onEvent = onEvent;
         _document = new DocumentFacts(Facts, text);
         _scanner = new JsonScanner(_document);
@@ -64,6 +65,9 @@ internal sealed class ResponseReader
 
     public TextSink? Text { get; }
 
+    /// <summary>The start of a JSON body as it is (decoded), for content capture; null when it is not kept.</summary>
+    public TextSink? Body { get; }
+
     /// <summary>The bytes read so far.</summary>
     public long Offset => _offset;
 
@@ -80,6 +84,7 @@ internal sealed class ResponseReader
         {
             _offset += data.Length;
             _scanner.Write(data);
+            Body?.Append(data);
         }
         else if (_kind == BodyKind.EventStream)
         {

@@ -37,6 +37,9 @@ internal sealed class TextSink(int maxBytes)
         _length += take.Length;
     }
 
+    /// <summary>The bytes kept so far, as they are.</summary>
+    public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length);
+
     /// <summary>The text kept so far (a code point cut by the limit is dropped).</summary>
     public override string ToString()
     {
