@@ -37,8 +37,32 @@ internal static class DiagnosticDescriptors
         "Invalid metadata slot name",
         "Cannot generate the traced route for '{0}': metadata slot '{1}' is not a valid JSON property name for a slot; use letters, digits and '_' (e.g. \"metadata\" or \"litellm_metadata\")");
 
+    public static readonly DiagnosticDescriptor UnboundParameter = Create(
+        DiagnosticIds.UnboundParameter,
+        "Handler parameter binds to nothing",
+        "Cannot generate the traced route for '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor UnbindableType = Create(
+        DiagnosticIds.UnbindableType,
+        "Handler parameter's type cannot be bound from its source",
+        "Cannot generate the traced route for '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor UnknownRouteValue = Create(
+        DiagnosticIds.UnknownRouteValue,
+        "[FromRoute] names no route value of the template",
+        "Cannot generate the traced route for '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor ConflictingBinding = Create(
+        DiagnosticIds.ConflictingBinding,
+        "Conflicting or unsupported parameter binding attributes",
+        "Cannot generate the traced route for '{0}': {1}");
+
     public static DiagnosticDescriptor ById(string id) => id switch
     {
+        DiagnosticIds.UnboundParameter => UnboundParameter,
+        DiagnosticIds.UnbindableType => UnbindableType,
+        DiagnosticIds.UnknownRouteValue => UnknownRouteValue,
+        DiagnosticIds.ConflictingBinding => ConflictingBinding,
         DiagnosticIds.InvalidSignature => InvalidSignature,
         DiagnosticIds.UnsupportedReturnType => UnsupportedReturnType,
         DiagnosticIds.DuplicateRoute => DuplicateRoute,

@@ -13,8 +13,39 @@ internal enum ReturnShape
     Stream,
 }
 
-/// <summary>One handler parameter: types travel as fully qualified strings, never symbols.</summary>
-internal readonly record struct ParameterModel(string Name, string TypeName, ParameterSource Source);
+/// <summary>Whether a parameter may be missing, and how.</summary>
+internal enum Optionality
+{
+    Required,
+
+    /// <summary>A nullable value type (<c>int?</c>).</summary>
+    NullableValue,
+
+    /// <summary>A nullable reference type (<c>string?</c>).</summary>
+    NullableReference,
+
+    /// <summary>A default value (<c>int n = 1</c>), in <see cref="ParameterModel.DefaultLiteral"/>.</summary>
+    Default,
+}
+
+/// <summary>
+/// One handler parameter: types travel as fully qualified strings, never symbols.
+/// <paramref name="TypeName"/> is as declared (<c>string?</c>), <paramref name="TypeOfName"/> as
+/// <c>typeof</c> takes it; <paramref name="Key"/> the route value, query parameter or header name,
+/// or a keyed service's key as a C# literal; <paramref name="ParsedTypeName"/> the type a value's
+/// text is parsed into; <paramref name="DefaultLiteral"/> the default value as a C# expression
+/// (null when there is none, or it is null).
+/// </summary>
+internal readonly record struct ParameterModel(
+    string Name,
+    string TypeName,
+    ParameterSource Source,
+    string TypeOfName = "",
+    string? Key = null,
+    ValueParse Parse = ValueParse.None,
+    string? ParsedTypeName = null,
+    Optionality Optionality = Optionality.Required,
+    string? DefaultLiteral = null);
 
 /// <summary>
 /// Everything the emitter needs for one route; strings, enums and equatable arrays only. A route
@@ -58,7 +89,9 @@ internal readonly record struct RouteTableEntry(
     string HandlerDisplayName,
     string? HandlerMethodName,
     string? StreamMethodName,
-    string Streaming);
+    string Streaming,
+    EquatableArray<ParameterModel> Parameters,
+    EquatableArray<ParameterModel> StreamParameters);
 
 /// <summary>A route's method and path with where it was declared, for the duplicate check only.</summary>
 internal readonly record struct RouteKey(string HttpMethod, string Pattern, string HandlerDisplayName, LocationInfo Location);

@@ -103,7 +103,10 @@ internal static class TelemetryManifest
                 .Append(",\"handler\":").Append(Quote(route.HandlerMethodName is null ? null : route.HandlerDisplayName))
                 .Append(",\"streamHandler\":").Append(Quote(route.StreamMethodName is null ? null : Parent(route.HandlerDisplayName) + "." + route.StreamMethodName))
                 .Append(",\"streaming\":").Append(Quote(route.Streaming))
-                .Append('}');
+                .Append(",\"parameters\":[");
+            WriteParameters(json, route.HandlerMethodName, route.Parameters, first: true);
+            WriteParameters(json, route.StreamMethodName, route.StreamParameters, first: route.Parameters.Count == 0);
+            json.Append("]}");
         }
 
         return json.Append("]}").ToString();
@@ -118,6 +121,38 @@ internal static class TelemetryManifest
         route.StreamMethodName is not null ? (route.HandlerMethodName is not null ? "streamHandler" : "always")
         : route.ServesBoth || route.ReturnsResult ? "handler"
         : "refused";
+
+    /// <summary>
+    /// Each parameter of a handler and where it comes from: <c>source</c> is <c>body</c>,
+    /// <c>bodyOrService</c> (decided when the app starts), <c>service</c>, <c>keyedService</c>,
+    /// <c>route</c>, <c>query</c>, <c>header</c>, or the request's own <c>llmCall</c>, <c>httpContext</c>,
+    /// <c>httpRequest</c>, <c>httpResponse</c>, <c>user</c>, <c>cancellationToken</c>; <c>key</c> the
+    /// route value, query parameter or header name (or a keyed service's key).
+    /// </summary>
+    private static void WriteParameters(StringBuilder json, string? handler, EquatableArray<ParameterModel> parameters, bool first)
+    {
+        foreach (var parameter in parameters)
+        {
+            var source = (parameter.Source switch
+            {
+                ParameterSource.OptionalService => ParameterSource.Service,
+                ParameterSource.OptionalKeyedService => ParameterSource.KeyedService,
+                _ => parameter.Source,
+            }).ToString();
+            json.Append(first ? string.Empty : ",")
+                .Append("{\"handler\":").Append(Quote(handler))
+                .Append(",\"name\":").Append(Quote(parameter.Name.TrimStart('@')))
+                .Append(",\"type\":").Append(Quote(parameter.TypeOfName.Replace("global::", string.Empty)))
+                .Append(",\"source\":").Append(Quote(char.ToLowerInvariant(source[0]) + source.Substring(1)));
+            if (parameter.Key is { } key)
+            {
+                json.Append(",\"key\":").Append(Quote(key));
+            }
+
+            json.Append(",\"optional\":").Append(parameter.Optionality == Optionality.Required ? "false" : "true").Append('}');
+            first = false;
+        }
+    }
 
     private static string Parent(string display) => display.Substring(0, display.LastIndexOf('.'));
 

@@ -58,6 +58,20 @@ public sealed partial class TracedLlmRouteGenerator
         private static readonly (string Name, string Type) ServicesAlias =
             ("ServiceProviderServiceExtensions", "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions");
 
+        /// <summary>Only routes whose handlers take keyed services call it.</summary>
+        private static readonly (string Name, string Type) KeyedServicesAlias =
+            ("ServiceProviderKeyedServiceExtensions", "global::Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions");
+
+        /// <summary>Only routes whose handlers take route, query or header values call it.</summary>
+        private static readonly (string Name, string Type) ValuesAlias = ("ParameterStage", "global::TracedLlm.Pipeline.ParameterStage");
+
+        /// <summary>Only routes whose handlers take parameters list them.</summary>
+        private static readonly (string Name, string Type)[] ParameterAliases =
+        {
+            ("TracedParameterSource", "global::TracedLlm.TracedParameterSource"),
+            ("TracedRouteParameter", "global::TracedLlm.TracedRouteParameter"),
+        };
+
         private static readonly (string Name, string Type)[] TableAliases =
         {
             ("TracedRouteInfo", "global::TracedLlm.TracedRouteInfo"),
@@ -76,9 +90,25 @@ public sealed partial class TracedLlmRouteGenerator
                 aliases = aliases.Append(StreamAlias);
             }
 
-            if (route.Parameters.Concat(route.StreamParameters).Any(p => p.Source is ParameterSource.Service or ParameterSource.OptionalService))
+            var parameters = route.Parameters.Concat(route.StreamParameters).ToList();
+            if (parameters.Any(p => p.Source is ParameterSource.Service or ParameterSource.OptionalService))
             {
                 aliases = aliases.Append(ServicesAlias);
+            }
+
+            if (parameters.Any(p => p.Source is ParameterSource.KeyedService or ParameterSource.OptionalKeyedService))
+            {
+                aliases = aliases.Append(KeyedServicesAlias);
+            }
+
+            if (parameters.Any(IsValue))
+            {
+                aliases = aliases.Append(ValuesAlias);
+            }
+
+            if (parameters.Count > 0)
+            {
+                aliases = aliases.Concat(ParameterAliases);
             }
 
             return aliases.OrderBy(a => a.Name, System.StringComparer.Ordinal);
@@ -131,17 +161,7 @@ public sealed partial class TracedLlmRouteGenerator
         private static string At(string? location) => location is null ? string.Empty : $" ({location})";
 
         private static string Binds(EquatableArray<ParameterModel> parameters) =>
-            parameters.Count == 0 ? "nothing" : string.Join(", ", parameters.Select(p => $"{p.Name.TrimStart('@')}: {Binding(p.Source)}"));
-
-        private static string Binding(ParameterSource source) => source switch
-        {
-            ParameterSource.Body => "body",
-            ParameterSource.LlmCall => "this LlmCall",
-            ParameterSource.HttpContext => "HttpContext",
-            ParameterSource.CancellationToken => "call.CancellationToken",
-            ParameterSource.Service => "service",
-            _ => "optional service",
-        };
+            parameters.Count == 0 ? "nothing" : string.Join(", ", parameters.Select(p => $"{p.Name.TrimStart('@')}: {Binding(p)}"));
 
         /// <summary>A route's handler, and its streaming handler beside it.</summary>
         private static string Handlers(string display, string? handlerMethod, string? streamMethod) =>

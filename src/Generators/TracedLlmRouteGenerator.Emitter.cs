@@ -47,11 +47,12 @@ public sealed partial class TracedLlmRouteGenerator
         /// <summary>The body, result and chunk types as <c>typeof</c>, for endpoint metadata (OpenAPI) without reflection.</summary>
         private static void EmitRouteTypes(IndentedTextWriter w, RouteModel route)
         {
+            // A body that may be a service is known at start-up only: the route builder sets it then.
             var body = route.Parameters.Concat(route.StreamParameters).FirstOrDefault(p => p.Source == ParameterSource.Body);
             var types = new System.Collections.Generic.List<string>();
             if (body != default)
             {
-                types.Add($"RequestType = typeof({NonNullable(body.TypeName)}),");
+                types.Add($"RequestType = typeof({body.TypeOfName}),");
             }
 
             if (route.HandlerMethodName is not null && !route.ReturnsResult)
@@ -64,14 +65,27 @@ public sealed partial class TracedLlmRouteGenerator
                 types.Add($"StreamChunkType = typeof({NonNullable(route.ChunkTypeName)}),");
             }
 
-            w.WriteLine($"{Literal(route.HandlerDisplayName)}){(types.Count == 0 ? ";" : string.Empty)}");
+            var parameters = BoundParameters(route).ToList();
+            w.WriteLine($"{Literal(route.HandlerDisplayName)}){(types.Count == 0 && parameters.Count == 0 ? ";" : string.Empty)}");
             w.Indent--;
-            if (types.Count > 0)
+            if (types.Count > 0 || parameters.Count > 0)
             {
                 Open(w);
                 foreach (var type in types)
                 {
                     w.WriteLine(type);
+                }
+
+                if (parameters.Count > 0)
+                {
+                    // Each parameter's source, for the start-up check (services DI must have, one body) and the manifest.
+                    Open(w, "Parameters = new TracedRouteParameter[]");
+                    foreach (var (handler, parameter) in parameters)
+                    {
+                        w.WriteLine(RouteParameter(handler, parameter));
+                    }
+
+                    Close(w, "},");
                 }
 
                 Close(w, "};");
@@ -81,7 +95,7 @@ public sealed partial class TracedLlmRouteGenerator
         private static void EmitInvoke(IndentedTextWriter w, RouteModel route)
         {
             var body = route.Parameters.Concat(route.StreamParameters).FirstOrDefault(p => p.Source == ParameterSource.Body);
-            var hasBody = body != default;
+            var candidates = BodyOrServices(route);
 
             w.WriteLine("/// <summary>Runs the request with the gateway of the request's services.</summary>");
             w.WriteLine("public static Task InvokeAsync(HttpContext httpContext) =>");
@@ -114,14 +128,24 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("auth = AuthStage.EndSpan(auth, server);");
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("preCall = PreCallStage.StartSpan(call, server);");
-            if (hasBody)
+            if (body != default)
             {
-                w.WriteLine($"var {Local(body)} = PreCallStage.ReadRequest(call, gateway.GetTypeInfo<{NonNullable(body.TypeName)}>());");
+                w.WriteLine($"var {Local(body)} = PreCallStage.ReadRequest(call, gateway.GetTypeInfo<{body.TypeOfName}>());");
+            }
+            else if (candidates.Count > 0)
+            {
+                // The body, or a service when DI has the type (decided once, at start-up, as minimal APIs do).
+                foreach (var candidate in candidates)
+                {
+                    w.WriteLine($"var {Local(candidate)} = PreCallStage.ReadRequestOrService<{candidate.TypeOfName}>(call, optional: {(candidate.Optionality == Optionality.Required ? "false" : "true")});");
+                }
             }
             else
             {
                 w.WriteLine("PreCallStage.ValidateBody(call);");
             }
+
+            EmitValues(w, EarlyValues(route));
 
             if (route.StreamMethodName is null && !route.ServesBoth && !route.ReturnsResult)
             {
@@ -130,7 +154,7 @@ public sealed partial class TracedLlmRouteGenerator
 
             w.WriteLine("preCall = PreCallStage.EndSpan(preCall, server);");
             w.WriteLineNoTabs(string.Empty);
-            var request = hasBody ? Local(body) : "null";
+            var request = body != default ? Local(body) : candidates.Count > 0 ? "PreCallStage.RequestOf(call)" : "null";
             w.WriteLine("llm = LlmStage.StartSpan(call, server);");
             w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PreCall, {request}, null).ConfigureAwait(false);");
             w.WriteLine($"LlmStage.StartDuringCallGuardrails(call, {request});");
@@ -216,8 +240,8 @@ public sealed partial class TracedLlmRouteGenerator
         /// <summary>Resolves the handler's services and calls it: <c>var result = ...</c>.</summary>
         private static void EmitHandlerCall(IndentedTextWriter w, RouteModel route)
         {
-            EmitServices(w, route.Parameters);
-            var invocation = $"{route.HandlerTypeName}.{route.HandlerMethodName}({string.Join(", ", route.Parameters.Select(Argument))})";
+            EmitLateArguments(w, route, route.Parameters);
+            var invocation = $"{route.HandlerTypeName}.{route.HandlerMethodName}({string.Join(", ", route.Parameters.Select(p => Argument(route, p, stream: false)))})";
             w.WriteLine(route.ReturnShape == ReturnShape.Value
                 ? $"var result = {invocation};"
                 : $"var result = await {invocation}.ConfigureAwait(false);");
@@ -242,7 +266,7 @@ public sealed partial class TracedLlmRouteGenerator
         /// </summary>
         private static void EmitHttpResultTail(IndentedTextWriter w, string request, string value)
         {
-            w.WriteLine("await LlmStage.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
+            w.WriteLine($"await LlmStage.CompleteDuringCallGuardrailsAsync(call, {value}).ConfigureAwait(false);");
             w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, {value}).ConfigureAwait(false);");
             w.WriteLine($"await ResultStage.WriteAsync(call, {value}).ConfigureAwait(false);");
             w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
@@ -255,8 +279,8 @@ public sealed partial class TracedLlmRouteGenerator
         /// </summary>
         private static void EmitStream(IndentedTextWriter w, RouteModel route, string request)
         {
-            EmitServices(w, route.StreamParameters);
-            w.WriteLine($"var chunks = {route.HandlerTypeName}.{route.StreamMethodName}({string.Join(", ", route.StreamParameters.Select(Argument))});");
+            EmitLateArguments(w, route, route.StreamParameters);
+            w.WriteLine($"var chunks = {route.HandlerTypeName}.{route.StreamMethodName}({string.Join(", ", route.StreamParameters.Select(p => Argument(route, p, stream: true)))});");
             w.WriteLine($"await StreamStage.WriteAsync(call, chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
             EmitStreamTail(w, request);
         }
@@ -270,28 +294,13 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
         }
 
-        private static void EmitServices(IndentedTextWriter w, EquatableArray<ParameterModel> parameters)
-        {
-            foreach (var parameter in parameters)
-            {
-                if (parameter.Source == ParameterSource.Service)
-                {
-                    w.WriteLine($"var {Local(parameter)} = ServiceProviderServiceExtensions.GetRequiredService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
-                }
-                else if (parameter.Source == ParameterSource.OptionalService)
-                {
-                    w.WriteLine($"var {Local(parameter)} = ServiceProviderServiceExtensions.GetService<{NonNullable(parameter.TypeName)}>(httpContext.RequestServices);");
-                }
-            }
-        }
-
         private static void EmitEnvelopeReader(IndentedTextWriter w)
         {
             w.WriteLine("/// <summary>Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.</summary>");
             Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options)");
             w.WriteLine("var envelope = new EnvelopeReader(body, MetadataSlot, options);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
-            w.WriteLine("EnvelopeReader.ReadStart(ref reader);");
+            w.WriteLine("envelope.ReadStart(ref reader);");
             Open(w, "while (envelope.ReadPropertyName(ref reader))");
             Open(w, "if (reader.ValueTextEquals(MetadataSlotUtf8))");
             w.WriteLine("envelope.ReadSlot(ref reader);");
@@ -374,16 +383,5 @@ public sealed partial class TracedLlmRouteGenerator
             Close(w);
             return text.ToString();
         }
-
-        private static string Argument(ParameterModel parameter) => parameter.Source switch
-        {
-            ParameterSource.LlmCall => "call",
-            ParameterSource.HttpContext => "httpContext",
-            ParameterSource.CancellationToken => "call.CancellationToken",
-            _ => Local(parameter),
-        };
-
-        // Handler arguments get their own suffix so they never collide with the pipeline's locals.
-        private static string Local(ParameterModel parameter) => parameter.Name.TrimStart('@') + "Argument";
     }
 }

@@ -82,9 +82,9 @@ public sealed partial class TracedLlmRouteGenerator
                 var partnerParameters = ParseHandler(partner, display, partnerDiagnostics, location, out var partnerReturned);
                 if (partnerDiagnostics.Count == 0)
                 {
-                    var body = parameters.FirstOrDefault(p => p.Source == ParameterSource.Body);
-                    var partnerBody = partnerParameters.FirstOrDefault(p => p.Source == ParameterSource.Body);
-                    if (body.TypeName != partnerBody.TypeName)
+                    var body = BodyCandidates(parameters);
+                    var partnerBody = BodyCandidates(partnerParameters);
+                    if (!body.Select(p => (p.Source, p.TypeOfName)).SequenceEqual(partnerBody.Select(p => (p.Source, p.TypeOfName))))
                     {
                         Report(DiagnosticIds.InvalidSignature, display, $"the streaming handler '{partner.Name}' {DescribeBody(partnerBody)}, but '{method.Name}' {DescribeBody(body)}: both handlers of a route read one request body; or serve both stream modes from one handler that returns LlmResult<TResponse, TChunk>");
                         return new RouteParseResult(null, null, diagnostics.ToEquatableArray());
@@ -152,13 +152,25 @@ public sealed partial class TracedLlmRouteGenerator
             var parameters = new List<ParameterModel>();
             foreach (var binding in HandlerBinding.Bind(method))
             {
-                if (binding.Error is not null)
+                var parameter = binding.Parameter;
+                if (binding.Error is { } error)
                 {
-                    Report(DiagnosticIds.InvalidSignature, display, binding.Error);
+                    // Where the parameter is declared: the mistake is there, not on the method's name.
+                    var at = LocationInfo.From(parameter.Locations.FirstOrDefault(l => l.IsInSource)) ?? location;
+                    diagnostics.Add(new DiagnosticInfo(error.Id, at, new[] { new StringValue(display), new StringValue(error.Reason) }.ToEquatableArray()));
                     continue;
                 }
 
-                parameters.Add(new ParameterModel(EscapeIdentifier(binding.Parameter.Name), binding.Parameter.Type.ToDisplayString(FullyQualified), binding.Source));
+                parameters.Add(new ParameterModel(
+                    EscapeIdentifier(parameter.Name),
+                    parameter.Type.ToDisplayString(FullyQualified),
+                    binding.Source,
+                    parameter.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                    binding.Key,
+                    binding.Parse,
+                    binding.ParsedType?.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                    OptionalityOf(parameter),
+                    DefaultLiteral(parameter)));
             }
 
             returned = ParseReturnType(method.ReturnType);
@@ -168,6 +180,29 @@ public sealed partial class TracedLlmRouteGenerator
             }
 
             return parameters;
+        }
+
+        private static Optionality OptionalityOf(IParameterSymbol parameter) =>
+            parameter.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T ? Optionality.NullableValue
+            : parameter.NullableAnnotation == NullableAnnotation.Annotated ? Optionality.NullableReference
+            : parameter.HasExplicitDefaultValue ? Optionality.Default
+            : Optionality.Required;
+
+        /// <summary>A parameter's default value as a C# expression of its type, or null when it has none (or it is null).</summary>
+        private static string? DefaultLiteral(IParameterSymbol parameter)
+        {
+            if (!parameter.HasExplicitDefaultValue || parameter.ExplicitDefaultValue is not { } value)
+            {
+                return null;
+            }
+
+            var type = parameter.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
+                ? ((INamedTypeSymbol)parameter.Type).TypeArguments[0]
+                : parameter.Type;
+            var literal = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(value, quoteStrings: true, useHexadecimalNumbers: false);
+            return type.SpecialType == SpecialType.System_String
+                ? literal
+                : $"({type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)})({literal})";
         }
 
         /// <summary>The first other handler of the same type for the same method and path that streams (or does not).</summary>
@@ -223,9 +258,17 @@ public sealed partial class TracedLlmRouteGenerator
 
         private static bool SameSymbol(ISymbol? left, ISymbol? right) => SymbolEqualityComparer.Default.Equals(left, right);
 
+        /// <summary>The parameters that are, or may be, the request body.</summary>
+        private static List<ParameterModel> BodyCandidates(List<ParameterModel> parameters) =>
+            parameters.Where(p => p.Source is ParameterSource.Body or ParameterSource.BodyOrService).ToList();
+
         /// <summary>How the body reads in a message: "reads the body as `request` (ChatRequest)", or "takes no body".</summary>
-        private static string DescribeBody(ParameterModel body) =>
-            body == default ? "takes no request body" : $"reads the body as `{body.Name.TrimStart('@')}` ({Short(body.TypeName)})";
+        private static string DescribeBody(List<ParameterModel> candidates) => candidates.Count switch
+        {
+            0 => "takes no request body",
+            1 => $"reads the body as `{candidates[0].Name.TrimStart('@')}` ({Short(candidates[0].TypeName)})",
+            _ => "reads the body as one of " + string.Join(", ", candidates.Select(p => $"`{p.Name.TrimStart('@')}` ({Short(p.TypeName)})")) + " (whichever type DI does not have)",
+        };
 
         private static string Short(string typeName) => typeName.StartsWith("global::", System.StringComparison.Ordinal) ? typeName.Substring("global::".Length) : typeName;
 

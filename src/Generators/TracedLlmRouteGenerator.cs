@@ -53,7 +53,9 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
                 route.HandlerDisplayName,
                 route.HandlerMethodName,
                 route.StreamMethodName,
-                TelemetryManifest.Streaming(route)))
+                TelemetryManifest.Streaming(route),
+                route.Parameters,
+                route.StreamParameters))
             .Collect()
             .Select(static (entries, _) => entries.ToEquatableArray())
             .Combine(runtimeReferenced)

@@ -10,7 +10,8 @@ using TracedLlm.Telemetry;
 namespace TracedLlm;
 
 /// <summary>
-/// Prints each finished trace as a tree (name, kind, trace id, span id, parent, status), the way
+/// Prints each finished trace as a tree (name, kind, trace id, span id, parent, status with a
+/// failed span's <c>error.type</c>), the way
 /// the LiteLLM bug reports draw them. Spans are held per trace until the trace's local root
 /// ends; a trace whose root never ends is printed when the exporter shuts down, flagged as open.
 /// Text from spans (names and statuses a client may have chosen) is printed with its control
@@ -117,6 +118,13 @@ public sealed class ConsoleTreeExporter : BaseExporter<Activity>
         if (span.Status != ActivityStatusCode.Unset)
         {
             text.Append(' ').Append(span.Status);
+
+            // What failed, as the span names it: the exception's type, or the failure path's code.
+            if (span.Status == ActivityStatusCode.Error && span.GetTagItem(AttributeNames.ErrorType) is { } errorType)
+            {
+                text.Append(" error.type=").Append(Escape(errorType.ToString()));
+            }
+
             if (!string.IsNullOrEmpty(span.StatusDescription))
             {
                 text.Append(": ").Append(Escape(span.StatusDescription));

@@ -88,7 +88,7 @@ internal sealed class RelayRun
 
     public bool DeadlinePassed => _deadline is { IsCancellationRequested: true } && !Call.CancellationToken.IsCancellationRequested;
 
-    public Action RecordEvent => () => StreamStage.RecordRelayedEvent(Call);
+    public Action RecordEvent => () => StreamStage.ReportEventWritten(Call);
 
     public async Task<LlmRelayResult> RunAsync(LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks)
     {

@@ -101,6 +101,9 @@ public sealed class LlmCall
 
     internal byte[]? SerializedResult { get; set; }
 
+    /// <summary>The body as the handler's type read it (<see cref="PreCallStage.ReadRequest"/>), or null.</summary>
+    internal object? Request { get; set; }
+
     internal long StartTimestamp { get; }
 
     internal string? ProviderName { get; private set; }

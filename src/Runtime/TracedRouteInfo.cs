@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace TracedLlm;
 
@@ -17,7 +18,11 @@ public sealed record TracedRouteInfo(
     string Operation,
     string Handler)
 {
-    /// <summary>The handler's request body type (deserialized from the body without the metadata slot), or null when it takes none.</summary>
+    /// <summary>
+    /// The handler's request body type (deserialized from the body without the metadata slot), or
+    /// null when it takes none. A body that may be a service is known once the app has started: the
+    /// endpoint's copy of the route says it.
+    /// </summary>
     public Type? RequestType { get; init; }
 
     /// <summary>The regular handler's result type, written as JSON with status 200; null for a streaming-only route or an <c>IResult</c>.</summary>
@@ -25,4 +30,7 @@ public sealed record TracedRouteInfo(
 
     /// <summary>The streaming handler's chunk type, written as server-sent events; null when the route does not stream.</summary>
     public Type? StreamChunkType { get; init; }
+
+    /// <summary>The handlers' parameters and where each comes from.</summary>
+    public IReadOnlyList<TracedRouteParameter> Parameters { get; init; } = Array.Empty<TracedRouteParameter>();
 }

@@ -13,6 +13,10 @@ internal static class DiagnosticIds
     public const string InaccessibleHandler = "TLLM1004";
     public const string InvalidRoute = "TLLM1005";
     public const string InvalidSlot = "TLLM1006";
+    public const string UnboundParameter = "TLLM1007";
+    public const string UnbindableType = "TLLM1008";
+    public const string UnknownRouteValue = "TLLM1009";
+    public const string ConflictingBinding = "TLLM1010";
 
     // Analyzers: code that generates but breaks traces.
     public const string SlotMismatch = "TLLM2001";

@@ -9,20 +9,73 @@ namespace TracedLlm.Generators;
 /// <summary>How a handler parameter is bound.</summary>
 internal enum ParameterSource
 {
+    /// <summary>The request body: the <c>[FromBody]</c> parameter.</summary>
     Body,
+
+    /// <summary>A class or struct with no attribute: a service when DI has the type (decided at start-up, as minimal APIs do), else the body.</summary>
+    BodyOrService,
     LlmCall,
     HttpContext,
+    HttpRequest,
+    HttpResponse,
+    User,
     CancellationToken,
     Service,
     OptionalService,
+    KeyedService,
+    OptionalKeyedService,
+    Route,
+    Query,
+    Header,
 }
 
-/// <summary>One parameter's binding, or why it cannot be bound.</summary>
-internal readonly record struct ParameterBinding(IParameterSymbol Parameter, ParameterSource Source, string? Error);
+/// <summary>How a route, query or header value's text becomes the parameter's type.</summary>
+internal enum ValueParse
+{
+    None,
+
+    /// <summary>A <c>string</c>, taken as it is.</summary>
+    Text,
+
+    /// <summary>Every value of a query parameter or header, as <c>StringValues</c>.</summary>
+    Values,
+
+    /// <summary>Every value of a query parameter or header, as <c>string[]</c>.</summary>
+    Array,
+
+    /// <summary>A type that implements <c>IParsable&lt;T&gt;</c> (every number, <c>bool</c>, <c>Guid</c>, dates...), with the invariant culture.</summary>
+    Parsable,
+
+    /// <summary>An enum, by name (any case) or number.</summary>
+    Enum,
+
+    /// <summary>A type with its own <c>public static bool TryParse(string, out T)</c>.</summary>
+    TryParse,
+}
+
+/// <summary>Why a parameter cannot be bound: the diagnostic's ID and the reason its message gives.</summary>
+internal readonly record struct BindingError(string Id, string Reason);
+
+/// <summary>
+/// One parameter's binding, or why it cannot be bound. <paramref name="Key"/> is the route value,
+/// query parameter or header name (as the template spells a route value), or a keyed service's key
+/// as a C# literal; <paramref name="ParsedType"/> is the type a value's text is parsed into (the
+/// underlying type of a nullable value type).
+/// </summary>
+internal readonly record struct ParameterBinding(
+    IParameterSymbol Parameter,
+    ParameterSource Source,
+    BindingError? Error = null,
+    string? Key = null,
+    ValueParse Parse = ValueParse.None,
+    ITypeSymbol? ParsedType = null);
 
 /// <summary>
 /// How a traced handler's parameters are bound and what its generated class is called. Shared by
 /// the generator and the analyzers so both agree on the request body and the per-route constants.
+/// The rules are minimal APIs' (docs/handlers.md), with one difference: a value that names no
+/// route value and has no attribute is an error, not a query parameter (an LLM route's inputs are
+/// in its JSON body: such a parameter is most often a typo'd route value or a body field).
 /// </summary>
 internal static class HandlerBinding
 {
@@ -31,78 +84,307 @@ internal static class HandlerBinding
     /// <summary>The attribute's named argument that sets the route's metadata slot.</summary>
     public const string MetadataSlotArgument = "MetadataSlot";
     public const string LlmCallType = "TracedLlm.LlmCall";
-    private const string HttpContextType = "Microsoft.AspNetCore.Http.HttpContext";
-    private const string CancellationTokenType = "System.Threading.CancellationToken";
     private const string FromBodyAttribute = "Microsoft.AspNetCore.Mvc.FromBodyAttribute";
     private const string FromServicesAttribute = "Microsoft.AspNetCore.Mvc.FromServicesAttribute";
+    private const string FromRouteAttribute = "Microsoft.AspNetCore.Mvc.FromRouteAttribute";
+    private const string FromQueryAttribute = "Microsoft.AspNetCore.Mvc.FromQueryAttribute";
+    private const string FromHeaderAttribute = "Microsoft.AspNetCore.Mvc.FromHeaderAttribute";
+    private const string FromFormAttribute = "Microsoft.AspNetCore.Mvc.FromFormAttribute";
+    private const string FromKeyedServicesAttribute = "Microsoft.Extensions.DependencyInjection.FromKeyedServicesAttribute";
+    private const string AsParametersAttribute = "Microsoft.AspNetCore.Http.AsParametersAttribute";
+    private const string StringValuesType = "Microsoft.Extensions.Primitives.StringValues";
+
+    /// <summary>The parameters bound by their type, whatever their name.</summary>
+    private static readonly Dictionary<string, ParameterSource> ByType = new()
+    {
+        [LlmCallType] = ParameterSource.LlmCall,
+        ["Microsoft.AspNetCore.Http.HttpContext"] = ParameterSource.HttpContext,
+        ["Microsoft.AspNetCore.Http.HttpRequest"] = ParameterSource.HttpRequest,
+        ["Microsoft.AspNetCore.Http.HttpResponse"] = ParameterSource.HttpResponse,
+        ["System.Security.Claims.ClaimsPrincipal"] = ParameterSource.User,
+        ["System.Threading.CancellationToken"] = ParameterSource.CancellationToken,
+    };
+
+    /// <summary>The attributes that say where a parameter comes from, and how a message names each.</summary>
+    private static readonly (string Type, string Shown)[] SourceAttributes =
+    {
+        (FromBodyAttribute, "[FromBody]"),
+        (FromServicesAttribute, "[FromServices]"),
+        (FromKeyedServicesAttribute, "[FromKeyedServices]"),
+        (FromRouteAttribute, "[FromRoute]"),
+        (FromQueryAttribute, "[FromQuery]"),
+        (FromHeaderAttribute, "[FromHeader]"),
+        (FromFormAttribute, "[FromForm]"),
+        (AsParametersAttribute, "[AsParameters]"),
+    };
 
     /// <summary>
-    /// LlmCall, HttpContext and CancellationToken by type; one body (the [FromBody] parameter, else
-    /// the first concrete class or struct); everything else a service from DI.
+    /// Binds every parameter of a traced handler: LlmCall, HttpContext, HttpRequest, HttpResponse,
+    /// ClaimsPrincipal and CancellationToken by type; the source an attribute names; a value type
+    /// of text (string, a number, an enum, a type with TryParse) from the route value of its name;
+    /// an interface or abstract class from DI; any other class or struct the body or a service
+    /// (decided at start-up by whether DI has the type), or a service when a [FromBody] parameter is
+    /// the body. At most one body.
     /// </summary>
     public static List<ParameterBinding> Bind(IMethodSymbol method)
     {
+        var pattern = RouteAttribute(method) is { } attribute ? RouteAttributeData.Read(attribute).Pattern : null;
+        var routeValues = RouteConventions.RouteValueNames(pattern);
         var result = new List<ParameterBinding>();
-        var hasBody = false;
         var explicitBody = method.Parameters.Any(p => HasAttribute(p, FromBodyAttribute));
+        var hasBody = false;
         foreach (var parameter in method.Parameters)
         {
-            if (parameter.RefKind != RefKind.None)
-            {
-                result.Add(new ParameterBinding(parameter, ParameterSource.Service, $"parameter '{parameter.Name}' cannot be ref, out or in"));
-                continue;
-            }
-
-            var typeName = parameter.Type.OriginalDefinition.ToDisplayString();
-            ParameterSource source;
-            if (typeName == LlmCallType)
-            {
-                source = ParameterSource.LlmCall;
-            }
-            else if (typeName == HttpContextType)
-            {
-                source = ParameterSource.HttpContext;
-            }
-            else if (typeName == CancellationTokenType)
-            {
-                source = ParameterSource.CancellationToken;
-            }
-            else if (explicitBody ? HasAttribute(parameter, FromBodyAttribute) : !hasBody && CanBeBody(parameter))
+            var binding = BindOne(parameter, pattern ?? string.Empty, routeValues, explicitBody);
+            if (binding.Source == ParameterSource.Body && binding.Error is null)
             {
                 if (hasBody)
                 {
-                    result.Add(new ParameterBinding(parameter, ParameterSource.Body, $"parameter '{parameter.Name}' is a second request body; a handler takes at most one"));
-                    continue;
+                    binding = binding with { Error = new BindingError(DiagnosticIds.InvalidSignature, $"parameter '{parameter.Name}' is a second request body; a handler takes at most one") };
                 }
 
                 hasBody = true;
-                source = ParameterSource.Body;
-            }
-            else
-            {
-                source = parameter.NullableAnnotation == NullableAnnotation.Annotated || parameter.HasExplicitDefaultValue
-                    ? ParameterSource.OptionalService
-                    : ParameterSource.Service;
             }
 
-            result.Add(new ParameterBinding(parameter, source, null));
+            result.Add(binding);
         }
 
         return result;
     }
 
-    /// <summary>The request body parameter, if the handler takes one.</summary>
+    private static ParameterBinding BindOne(IParameterSymbol parameter, string pattern, List<string> routeValues, bool explicitBody)
+    {
+        var name = parameter.Name;
+        var type = parameter.Type;
+        var typeName = type.ToDisplayString();
+        ParameterBinding Fail(string id, string reason) => new(parameter, ParameterSource.Service, new BindingError(id, reason));
+
+        if (parameter.RefKind != RefKind.None)
+        {
+            return Fail(DiagnosticIds.InvalidSignature, $"parameter '{name}' cannot be ref, out or in");
+        }
+
+        var attributes = parameter.GetAttributes()
+            .Select(a => a.AttributeClass?.ToDisplayString())
+            .SelectMany(a => SourceAttributes.Where(s => s.Type == a))
+            .ToList();
+        if (attributes.Count > 1)
+        {
+            return Fail(DiagnosticIds.ConflictingBinding, $"parameter `{name}` is marked both {attributes[0].Shown} and {attributes[1].Shown}; keep the one it comes from");
+        }
+
+        var attribute = attributes.Count == 1 ? attributes[0].Type : null;
+        if (ByType.TryGetValue(type.OriginalDefinition.ToDisplayString(), out var byType))
+        {
+            return attribute is null
+                ? new ParameterBinding(parameter, byType)
+                : Fail(DiagnosticIds.ConflictingBinding, $"parameter `{name}` ({typeName}) is bound by its type; remove {attributes[0].Shown}");
+        }
+
+        switch (attribute)
+        {
+            case FromFormAttribute:
+                return Fail(DiagnosticIds.ConflictingBinding, $"parameter `{name}` is marked [FromForm], but a traced route reads a JSON body; take the body as a class or record, or the value with [FromQuery] or [FromHeader]");
+            case AsParametersAttribute:
+                return Fail(DiagnosticIds.ConflictingBinding, $"parameter `{name}` is marked [AsParameters], which traced routes do not take; take its members as parameters of their own");
+            case FromBodyAttribute:
+                return CanHoldObject(type)
+                    ? new ParameterBinding(parameter, ParameterSource.Body)
+                    : Fail(DiagnosticIds.UnbindableType, $"parameter `{name}` is marked [FromBody], but a traced route's body is a JSON object, which {typeName} cannot hold; take a class, struct or record (or JsonElement)");
+            case FromServicesAttribute:
+                return new ParameterBinding(parameter, IsOptional(parameter) ? ParameterSource.OptionalService : ParameterSource.Service);
+            case FromKeyedServicesAttribute:
+                return new ParameterBinding(parameter, IsOptional(parameter) ? ParameterSource.OptionalKeyedService : ParameterSource.KeyedService, Key: KeyLiteral(parameter));
+            case FromRouteAttribute:
+            {
+                var routeName = NamedArgument(parameter, FromRouteAttribute, "Name") ?? name;
+                var match = routeValues.FirstOrDefault(v => string.Equals(v, routeName, System.StringComparison.OrdinalIgnoreCase));
+                if (match is null)
+                {
+                    return Fail(DiagnosticIds.UnknownRouteValue, $"parameter `{name}` is marked [FromRoute], but '{pattern}' has no route value `{{{routeName}}}`{RouteValuesOf(routeValues)}; name one of them{Suggest(routeValues, routeName, $" (e.g. [FromRoute(Name = \"{{0}}\")])")}");
+                }
+
+                return Value(parameter, ParameterSource.Route, match, "[FromRoute]", routeValue: true);
+            }
+
+            case FromQueryAttribute:
+                return Value(parameter, ParameterSource.Query, NamedArgument(parameter, FromQueryAttribute, "Name") ?? name, "[FromQuery]", routeValue: false);
+            case FromHeaderAttribute:
+                return Value(parameter, ParameterSource.Header, NamedArgument(parameter, FromHeaderAttribute, "Name") ?? name, "[FromHeader]", routeValue: false);
+        }
+
+        var routeMatch = routeValues.FirstOrDefault(v => string.Equals(v, name, System.StringComparison.OrdinalIgnoreCase));
+        var (parse, _) = ParseOf(type);
+        if (parse is ValueParse.Text or ValueParse.Parsable or ValueParse.Enum or ValueParse.TryParse)
+        {
+            return routeMatch is not null
+                ? Value(parameter, ParameterSource.Route, routeMatch, "[FromRoute]", routeValue: true)
+                : Fail(DiagnosticIds.UnboundParameter, $"parameter `{name}` ({typeName}) binds to nothing: it is not a route value of '{pattern}'{RouteValuesOf(routeValues)}; {Suggest(routeValues, name, "rename it `{0}` or mark it [FromRoute(Name = \"{0}\")], or ")}mark it [FromQuery] or [FromHeader] for a query or header value (a value in the JSON body belongs in the body's type)");
+        }
+
+        if (routeMatch is not null)
+        {
+            return Fail(DiagnosticIds.UnbindableType, $"parameter `{name}` matches the route value `{{{routeMatch}}}`, but {typeName} cannot be read from text; take it as a string (or give {typeName} a static TryParse(string, out {typeName})), or rename the parameter if it is not the route value");
+        }
+
+        if (parse is ValueParse.Values or ValueParse.Array)
+        {
+            return Fail(DiagnosticIds.UnboundParameter, $"parameter `{name}` ({typeName}) binds to nothing: only a query parameter or a header has many values; mark it [FromQuery] or [FromHeader]");
+        }
+
+        var optional = IsOptional(parameter);
+        if (explicitBody || !CanHoldObject(type))
+        {
+            // Interfaces and abstract classes cannot be a body; with a [FromBody] parameter, nothing else is one.
+            return new ParameterBinding(parameter, optional ? ParameterSource.OptionalService : ParameterSource.Service);
+        }
+
+        return new ParameterBinding(parameter, ParameterSource.BodyOrService);
+    }
+
+    /// <summary>A route, query or header value: its type must be readable from text (and one value, for a route value).</summary>
+    private static ParameterBinding Value(IParameterSymbol parameter, ParameterSource source, string key, string shown, bool routeValue)
+    {
+        var (parse, parsed) = ParseOf(parameter.Type);
+        var typeName = parameter.Type.ToDisplayString();
+        if (parse == ValueParse.None)
+        {
+            return new ParameterBinding(parameter, source, new BindingError(DiagnosticIds.UnbindableType, $"parameter `{parameter.Name}` is marked {shown}, but {typeName} cannot be read from text; take a string, a number, an enum or a type with a static TryParse(string, out T){(routeValue ? string.Empty : ", or string[] or StringValues for every value")}"));
+        }
+
+        if (routeValue && parse is ValueParse.Values or ValueParse.Array)
+        {
+            return new ParameterBinding(parameter, source, new BindingError(DiagnosticIds.UnbindableType, $"parameter `{parameter.Name}` ({typeName}) takes many values, but the route value `{{{key}}}` is one; take a string"));
+        }
+
+        return new ParameterBinding(parameter, source, Key: key, Parse: parse, ParsedType: parsed);
+    }
+
+    /// <summary>How text becomes <paramref name="type"/>, and the type it is parsed into (a nullable value type's underlying type).</summary>
+    public static (ValueParse Parse, ITypeSymbol? Parsed) ParseOf(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            var inner = ParseOf(nullable.TypeArguments[0]);
+            return inner.Parse is ValueParse.Parsable or ValueParse.Enum or ValueParse.TryParse ? inner : (ValueParse.None, null);
+        }
+
+        if (type.SpecialType == SpecialType.System_String)
+        {
+            return (ValueParse.Text, type);
+        }
+
+        if (type.ToDisplayString() == StringValuesType)
+        {
+            return (ValueParse.Values, type);
+        }
+
+        if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_String })
+        {
+            return (ValueParse.Array, type);
+        }
+
+        if (type.TypeKind == TypeKind.Enum)
+        {
+            return (ValueParse.Enum, type);
+        }
+
+        if (type.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "System.IParsable<TSelf>" && SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], type)))
+        {
+            return (ValueParse.Parsable, type);
+        }
+
+        var tryParse = type.GetMembers("TryParse").OfType<IMethodSymbol>().Any(m =>
+            m.IsStatic
+            && m.DeclaredAccessibility == Accessibility.Public
+            && m.ReturnType.SpecialType == SpecialType.System_Boolean
+            && m.Parameters.Length == 2
+            && m.Parameters[0].Type.SpecialType == SpecialType.System_String
+            && m.Parameters[1].RefKind == RefKind.Out
+            && SymbolEqualityComparer.Default.Equals(m.Parameters[1].Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), type.WithNullableAnnotation(NullableAnnotation.NotAnnotated)));
+        return tryParse ? (ValueParse.TryParse, type) : (ValueParse.None, null);
+    }
+
+    /// <summary>True for a parameter that may be missing: a nullable type or a default value.</summary>
+    public static bool IsOptional(IParameterSymbol parameter) =>
+        parameter.HasExplicitDefaultValue
+        || parameter.NullableAnnotation == NullableAnnotation.Annotated
+        || parameter.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
+
+    /// <summary>The request body parameter: the [FromBody] one, else the first class or struct that may be the body (unless DI has its type).</summary>
     public static IParameterSymbol? FindBody(IMethodSymbol method)
     {
         foreach (var binding in Bind(method))
         {
-            if (binding.Source == ParameterSource.Body && binding.Error is null)
+            if (binding.Source is ParameterSource.Body or ParameterSource.BodyOrService && binding.Error is null)
             {
                 return binding.Parameter;
             }
         }
 
         return null;
+    }
+
+    /// <summary>The method's [TracedLlmRoute], if any.</summary>
+    public static AttributeData? RouteAttribute(IMethodSymbol method) =>
+        method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName);
+
+    /// <summary>A type a JSON object deserializes into: a concrete class or struct, not a text value, not object.</summary>
+    private static bool CanHoldObject(ITypeSymbol type) =>
+        type.TypeKind is TypeKind.Class or TypeKind.Struct
+        && !type.IsAbstract
+        && type.SpecialType is not (SpecialType.System_Object or SpecialType.System_String)
+        && ParseOf(type).Parse is ValueParse.None;
+
+    private static string RouteValuesOf(List<string> routeValues) =>
+        routeValues.Count == 0 ? " (it has none)" : " (its route values: " + string.Join(", ", routeValues.Select(v => "{" + v + "}")) + ")";
+
+    /// <summary>The route value a misnamed parameter most likely means (the only one, or one whose name is in the other's), formatted into <paramref name="format"/>; empty when none stands out.</summary>
+    private static string Suggest(List<string> routeValues, string name, string format)
+    {
+        var likely = routeValues.Count == 1
+            ? routeValues[0]
+            : routeValues.SingleOrDefault(v => name.IndexOf(v, System.StringComparison.OrdinalIgnoreCase) >= 0 || v.IndexOf(name, System.StringComparison.OrdinalIgnoreCase) >= 0);
+        return likely is null ? string.Empty : string.Format(CultureInfo.InvariantCulture, format, likely);
+    }
+
+    private static string? NamedArgument(IParameterSymbol parameter, string attributeName, string argument)
+    {
+        foreach (var attribute in parameter.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() != attributeName)
+            {
+                continue;
+            }
+
+            foreach (var named in attribute.NamedArguments)
+            {
+                if (named.Key == argument && named.Value.Value is string value && value.Length > 0)
+                {
+                    return value;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A keyed service's key as a C# literal (<c>"fast"</c>, <c>3</c>, <c>(global::Contoso.Tier)1</c>).</summary>
+    private static string KeyLiteral(IParameterSymbol parameter)
+    {
+        var attribute = parameter.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == FromKeyedServicesAttribute);
+        if (attribute.ConstructorArguments.Length == 0 || attribute.ConstructorArguments[0].Value is not { } key)
+        {
+            return "null";
+        }
+
+        var constant = attribute.ConstructorArguments[0];
+        if (constant.Type?.TypeKind == TypeKind.Enum)
+        {
+            return $"({constant.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)}){Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(key, quoteStrings: true, useHexadecimalNumbers: false)}";
+        }
+
+        return Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(key, quoteStrings: true, useHexadecimalNumbers: false);
     }
 
     /// <summary>A class name unique per handler: the type path and method, plus a hash of the signature for overloads.</summary>
@@ -122,13 +404,6 @@ internal static class HandlerBinding
 
         return builder.ToString();
     }
-
-    /// <summary>A body is a concrete type (class, struct, record) not marked [FromServices]; interfaces and abstract classes are services.</summary>
-    private static bool CanBeBody(IParameterSymbol parameter) =>
-        !HasAttribute(parameter, FromServicesAttribute)
-        && parameter.Type.TypeKind is TypeKind.Class or TypeKind.Struct
-        && !parameter.Type.IsAbstract
-        && parameter.Type.SpecialType != SpecialType.System_Object;
 
     private static bool HasAttribute(IParameterSymbol parameter, string attributeName) =>
         parameter.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == attributeName);

@@ -84,6 +84,44 @@ internal static class RouteConventions
         return true;
     }
 
+    private static readonly char[] RouteValueNameEnds = { ':', '=', '?' };
+
+    /// <summary>
+    /// The route values a template declares, as ASP.NET Core routing names them: <c>{name}</c>,
+    /// <c>{name?}</c>, <c>{name:int}</c>, <c>{name=default}</c>, <c>{*path}</c> and <c>{**path}</c> all
+    /// declare <c>name</c> (or <c>path</c>). In template order, each once.
+    /// </summary>
+    public static List<string> RouteValueNames(string? pattern)
+    {
+        var names = new List<string>();
+        if (pattern is null)
+        {
+            return names;
+        }
+
+        var start = pattern.IndexOf('{');
+        while (start >= 0)
+        {
+            var end = pattern.IndexOf('}', start + 1);
+            if (end < 0)
+            {
+                break;
+            }
+
+            var name = pattern.Substring(start + 1, end - start - 1).TrimStart('*');
+            var cut = name.IndexOfAny(RouteValueNameEnds);
+            name = cut < 0 ? name : name.Substring(0, cut);
+            if (name.Length > 0 && !names.Exists(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase)))
+            {
+                names.Add(name);
+            }
+
+            start = pattern.IndexOf('{', end + 1);
+        }
+
+        return names;
+    }
+
     /// <summary>A slot is a plain JSON property name: letters, digits and '_', not starting with a digit.</summary>
     public static bool IsValidSlot(string? slot)
     {
@@ -137,10 +175,14 @@ internal static class RouteConventions
         var nested = false;
         var unopened = false;
         var badCharacters = new List<char>();
-        foreach (var c in pattern)
+        for (var i = 0; i < pattern.Length; i++)
         {
+            var c = pattern[i];
             switch (c)
             {
+                case '?' when depth > 0 && i + 1 < pattern.Length && pattern[i + 1] == '}':
+                    // An optional route value: {id?}.
+                    break;
                 case '{':
                     nested |= ++depth > 1;
                     break;

@@ -49,6 +49,23 @@ public enum Fault
     ErrorResult,
 }
 
+/// <summary>
+/// When, in a stream, a fault or a client's departure lands. The status line leaves with the first
+/// chunk, so "the response starts" is the stream's handler starting: before it a failure is a JSON
+/// error, so it is between the start and the first chunk; after the first chunk it is an error event.
+/// </summary>
+public enum Landing
+{
+    /// <summary>Before the streaming handler reaches its upstream (the handler's own code holds).</summary>
+    BeforeResponse,
+
+    /// <summary>The upstream attempt has started; its first chunk has not come.</summary>
+    BeforeFirstChunk,
+
+    /// <summary>The first chunk is written; the second has not come.</summary>
+    BetweenChunks,
+}
+
 /// <summary>What the client gets.</summary>
 public enum Answer
 {
@@ -131,43 +148,76 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     /// The failure logger's cells fail the request first with a pre-call block (400), then the
     /// logger fails; every other cell's failure is its own fault.
     /// </summary>
-    public Expected Expected
+    public Expected Expected => ExpectedWhen(StreamStartsFirst);
+
+    /// <summary>The cell's outcome, its answer an error event when the stream had started by then.</summary>
+    public Expected ExpectedWhen(bool streamStarted)
     {
-        get
+        if (Site == FaultSite.FailureLogger)
         {
-            if (Site == FaultSite.FailureLogger)
-            {
-                return new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage, Answer.Json);
-            }
-
-            var answer = StreamStartsFirst ? Answer.StreamErrorEvent : Answer.Json;
-            return Fault switch
-            {
-                Fault.SyncThrow or Fault.AsyncThrow => new Expected(500, "internal_error", typeof(FaultInjectedException).FullName!, InternalError, answer),
-                Fault.OwnCancellation => new Expected(500, "internal_error", typeof(OperationCanceledException).FullName!, InternalError, answer),
-                // The upstream call's own timeout says the upstream did not answer in time (retryable,
-                // 504); any other component's timeout is a fault of the gateway's own code (500).
-                Fault.OwnTimeout when Site is FaultSite.Upstream or FaultSite.StreamAfterFirstChunk => new Expected(504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName!, "The upstream provider did not answer in time.", answer),
-                Fault.OwnTimeout => new Expected(500, "internal_error", typeof(TimeoutException).FullName!, InternalError, answer),
-                Fault.Block when Site == FaultSite.Authenticator => new Expected(401, null, typeof(LlmAuthenticationException).FullName!, AuthFailureMessage, answer),
-                Fault.Block => new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage, answer),
-                Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted => new Expected(499, "client_disconnected", "client_disconnected", "The client closed the request.", Answer.Nothing),
-                Fault.ServerRequestTimeout => new Expected(504, "request_timeout", "request_timeout", "The request took longer than this gateway allows.", answer),
-                Fault.UpstreamTimeout => new Expected(504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName!, "The upstream provider did not answer in time.", answer),
-
-                // error.type is the status, as OpenTelemetry's HTTP conventions record an error status;
-                // the description is the pipeline's (the handler's) or the relay's (the upstream's).
-                Fault.ErrorResult when Site == FaultSite.Upstream => new Expected(429, null, "429", "The upstream provider answered 429.", Answer.ErrorResultsOwn),
-                Fault.ErrorResult => new Expected(503, null, "503", "The route's handler answered 503 Service Unavailable.", Answer.ErrorResultsOwn),
-                _ => throw new ArgumentOutOfRangeException(nameof(Fault)),
-            };
+            return new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage, Answer.Json);
         }
+
+        var answer = streamStarted ? Answer.StreamErrorEvent : Answer.Json;
+        return Fault switch
+        {
+            Fault.SyncThrow or Fault.AsyncThrow => new Expected(500, "internal_error", typeof(FaultInjectedException).FullName!, InternalError, answer),
+            Fault.OwnCancellation => new Expected(500, "internal_error", typeof(OperationCanceledException).FullName!, InternalError, answer),
+            // The upstream call's own timeout says the upstream did not answer in time (retryable,
+            // 504); any other component's timeout is a fault of the gateway's own code (500).
+            Fault.OwnTimeout when Site is FaultSite.Upstream or FaultSite.StreamAfterFirstChunk => new Expected(504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName!, "The upstream provider did not answer in time.", answer),
+            Fault.OwnTimeout => new Expected(500, "internal_error", typeof(TimeoutException).FullName!, InternalError, answer),
+            Fault.Block when Site == FaultSite.Authenticator => new Expected(401, null, typeof(LlmAuthenticationException).FullName!, AuthFailureMessage, answer),
+            Fault.Block => new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage, answer),
+            Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted => new Expected(499, "client_disconnected", "client_disconnected", "The client closed the request.", Answer.Nothing),
+            Fault.ServerRequestTimeout => new Expected(504, "request_timeout", "request_timeout", "The request took longer than this gateway allows.", answer),
+            Fault.UpstreamTimeout => new Expected(504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName!, "The upstream provider did not answer in time.", answer),
+
+            // error.type is the status, as OpenTelemetry's HTTP conventions record an error status;
+            // the description is the pipeline's (the handler's) or the relay's (the upstream's).
+            Fault.ErrorResult when Site == FaultSite.Upstream => new Expected(429, null, "429", "The upstream provider answered 429.", Answer.ErrorResultsOwn),
+            Fault.ErrorResult => new Expected(503, null, "503", "The route's handler answered 503 Service Unavailable.", Answer.ErrorResultsOwn),
+            _ => throw new ArgumentOutOfRangeException(nameof(Fault)),
+        };
     }
 
     /// <summary>The fault makes the component wait until it is cancelled (the client leaves, the deadline passes).</summary>
     public bool Hangs => Fault is Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout;
 
     public override string ToString() => $"{Site} × {Fault} × {Format} × {(Stream ? "stream" : "whole")} × {(Relay ? "relay" : "typed")}";
+}
+
+/// <summary>
+/// A streamed cell whose failure lands at a chosen moment: the during-call guardrail runs beside the
+/// stream, so its fault, the client's departure while it runs and the deadline can land before the
+/// response starts, between the start and the first chunk, or between chunks (the upstream holds
+/// there until the request is cancelled, and the guardrail fails once it holds). Every other
+/// component runs at one moment only, where its plain cell already lands.
+/// </summary>
+public sealed record TimedCell(FaultCell Cell, Landing Landing)
+{
+    /// <summary>Every streamed cell of a typed route at every landing, each a timed cell or with why not (the relay's upstream has no landings to hold at).</summary>
+    public static IReadOnlyList<(TimedCell Cell, string? WhyNot)> AllCombinations { get; } = (
+        from cell in FaultCell.All
+        where cell.Stream && !cell.Relay
+        from landing in Enum.GetValues<Landing>()
+        let timed = new TimedCell(cell, landing)
+        select (timed, timed.WhyItCannotExist())).ToList();
+
+    public static IEnumerable<TimedCell> All => AllCombinations.Where(c => c.WhyNot is null).Select(c => c.Cell);
+
+    public string? WhyItCannotExist() => (Cell.Site, Cell.Fault, Landing) switch
+    {
+        (not FaultSite.DuringCallGuardrail, _, _) => $"the {Cell.Site} runs at one moment of the stream only: its plain cell lands there",
+        (_, Fault.SyncThrow, not Landing.BeforeResponse) => "a guardrail that throws as it is called fails before the handler starts",
+        (_, Fault.DisconnectBeforeResponse, Landing.BetweenChunks) => "between chunks the response has started",
+        (_, Fault.DisconnectAfterResponseStarted, not Landing.BetweenChunks) => "before the first chunk the response has not started",
+        _ => null,
+    };
+
+    public Expected Expected => Cell.ExpectedWhen(streamStarted: Landing == Landing.BetweenChunks);
+
+    public override string ToString() => $"{Cell} at {Landing}";
 }
 
 /// <summary>What an injected component throws: a plain exception whose message must never reach the client.</summary>

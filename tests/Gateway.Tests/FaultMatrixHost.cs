@@ -67,7 +67,7 @@ public sealed class FaultMatrixHost : IAsyncLifetime
         builder.Services.AddSingleton<ILlmGuardrail>(new FaultyGuardrail(GuardrailMode.DuringCall, FaultSite.DuringCallGuardrail, Plan));
         builder.Services.AddSingleton<ILlmGuardrail>(new FaultyGuardrail(GuardrailMode.PostCall, FaultSite.PostCallGuardrail, Plan));
         builder.Services.AddSingleton<ILlmGuardrail>(new ResponseLengthGuardrail(8000));
-        builder.Services.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(Logged));
+        builder.Services.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(Logged, Plan));
         builder.Services.AddSingleton<ILlmFailureLogger>(new FaultyFailureLogger(Plan));
         builder.Services.AddSingleton<IBeforeLlmCall>(new FaultyStep(Plan));
         builder.Services.AddHttpContextAccessor();
@@ -83,6 +83,8 @@ public sealed class FaultMatrixHost : IAsyncLifetime
         _app = builder.Build();
         _app.Use(async (context, next) =>
         {
+            var run = Plan.Of(context);
+            run.Arrived.TrySetResult();
             Exception? escaped = null;
             try
             {
@@ -95,7 +97,9 @@ public sealed class FaultMatrixHost : IAsyncLifetime
             }
             finally
             {
-                Finished.Enqueue(new RequestRecord(context.Request.Path, context.Response.StatusCode, context.Response.HasStarted, escaped));
+                var record = new RequestRecord(context.Request.Path, context.Response.StatusCode, context.Response.HasStarted, escaped);
+                Finished.Enqueue(record);
+                run.Finished.TrySetResult(record);
             }
         });
         _app.UseRouting();
@@ -136,41 +140,122 @@ public sealed class FaultMatrixHost : IAsyncLifetime
 public sealed record RequestRecord(string Path, int Status, bool Started, Exception? Escaped);
 
 /// <summary>
-/// Which component fails and how, for the next request; counts the faulty failure logger's calls
-/// and says when a waiting component started to wait (and whether the request's deadline had
-/// already passed by then).
+/// Which components fail and how, request by request: a request that names a run in its
+/// <see cref="Header"/> gets that run's faults (the load mode runs many at once), any other request
+/// gets the armed run (the single-cell matrix arms one cell at a time). The single-cell members
+/// (<see cref="Waiting"/>, <see cref="ReachedLate"/>, <see cref="FaultyLoggerCalls"/>) read the armed run.
 /// </summary>
 public sealed class FaultPlan
 {
-    private volatile FaultCell? _cell;
+    /// <summary>The request header naming a request's run.</summary>
+    public const string Header = "x-fault-run";
+
+    private readonly ConcurrentDictionary<string, FaultRun> _runs = new(StringComparer.Ordinal);
+    private FaultRun _armed = new(Array.Empty<FaultCell>());
+
+    /// <summary>The run of requests that name none.</summary>
+    public FaultRun Armed => Volatile.Read(ref _armed);
+
+    public TaskCompletionSource Waiting => Armed.Waiting;
+
+    public TaskCompletionSource UpstreamDone => Armed.UpstreamDone;
+
+    /// <summary>True when the deadline had passed before the waiting component was reached (the machine was too slow for the short deadline).</summary>
+    public bool ReachedLate => Armed.ReachedLate;
+
+    public int FaultyLoggerCalls => Armed.FaultyLoggerCalls;
+
+    /// <summary>Arms <paramref name="cell"/> (none: a healthy request) for the requests that name no run.</summary>
+    public FaultRun Arm(FaultCell? cell, Landing? landing = null)
+    {
+        var run = new FaultRun(cell is null ? Array.Empty<FaultCell>() : new[] { cell }, landing);
+        Volatile.Write(ref _armed, run);
+        return run;
+    }
+
+    /// <summary>Registers a run for the requests that name it.</summary>
+    public void Add(FaultRun run) => _runs[run.Id] = run;
+
+    public void Remove(FaultRun run) => _runs.TryRemove(run.Id, out _);
+
+    /// <summary>The run of the request (the armed one when it names none, or there is no request).</summary>
+    public FaultRun Of(HttpContext? request) =>
+        request is not null && request.Request.Headers.TryGetValue(Header, out var id) && _runs.TryGetValue(id.ToString(), out var run) ? run : Armed;
+}
+
+/// <summary>
+/// One request's faults (none, one cell, or a pair in two components), where a timed cell's
+/// upstream holds (<see cref="Landing"/>), how the upstream paces its chunks, and what the request
+/// did: the signals of a waiting component, its failure logger calls, how it ended on the server.
+/// </summary>
+public sealed class FaultRun
+{
+    private static int s_next;
     private int _faultyLoggerCalls;
 
-    public TaskCompletionSource Waiting { get; private set; } = NewSignal();
+    public FaultRun(IReadOnlyList<FaultCell> cells, Landing? landing = null, TimeSpan chunkGap = default, TimeSpan? guardrailFailsAfter = null)
+    {
+        Cells = cells;
+        Landing = landing;
+        ChunkGap = chunkGap;
+        GuardrailFailsAfter = guardrailFailsAfter;
+        Id = Interlocked.Increment(ref s_next).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 
-    public TaskCompletionSource UpstreamDone { get; private set; } = NewSignal();
+    public string Id { get; }
+
+    public IReadOnlyList<FaultCell> Cells { get; }
+
+    /// <summary>For a timed cell: where the upstream side holds until the request is cancelled, and the during-call guardrail fails once it holds.</summary>
+    public Landing? Landing { get; }
+
+    /// <summary>The upstream's pause before each chunk (and before a whole response).</summary>
+    public TimeSpan ChunkGap { get; }
+
+    /// <summary>When set, the during-call guardrail fails this long after it starts, wherever the stream beside it is by then.</summary>
+    public TimeSpan? GuardrailFailsAfter { get; }
+
+    /// <summary>Set when a component starts to wait for its cancellation (the client leaves, the deadline passes).</summary>
+    public TaskCompletionSource Waiting { get; } = NewSignal();
+
+    public TaskCompletionSource UpstreamDone { get; } = NewSignal();
+
+    /// <summary>Set when the upstream side starts to hold at <see cref="Landing"/>.</summary>
+    public TaskCompletionSource Held { get; } = NewSignal();
+
+    /// <summary>Set when the request reached the server (its outermost middleware).</summary>
+    public TaskCompletionSource Arrived { get; } = NewSignal();
+
+    /// <summary>Set with the request's end on the server, the traced route, its failure path and its spans included.</summary>
+    public TaskCompletionSource<RequestRecord> Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>This request's calls to the recording failure logger.</summary>
+    public ConcurrentQueue<FailureContext> Logged { get; } = new();
 
     /// <summary>True when the deadline had passed before the waiting component was reached (the machine was too slow for the short deadline).</summary>
     public bool ReachedLate { get; private set; }
 
     public int FaultyLoggerCalls => Volatile.Read(ref _faultyLoggerCalls);
 
-    public void Arm(FaultCell? cell)
+    /// <summary>The fault armed for <paramref name="site"/>, if any.</summary>
+    public Fault? For(FaultSite site)
     {
-        Waiting = NewSignal();
-        UpstreamDone = NewSignal();
-        ReachedLate = false;
-        Interlocked.Exchange(ref _faultyLoggerCalls, 0);
-        _cell = cell;
+        foreach (var cell in Cells)
+        {
+            if (cell.Site == site)
+            {
+                return cell.Fault;
+            }
+        }
+
+        return null;
     }
 
-    /// <summary>The fault armed for <paramref name="site"/>, if any.</summary>
-    public Fault? For(FaultSite site) => _cell is { } cell && cell.Site == site ? cell.Fault : null;
-
     /// <summary>A streamed request's during-call guardrail cell whose client leaves before the first chunk: the upstream waits too.</summary>
-    public bool HoldsUpstream => _cell is { Site: FaultSite.DuringCallGuardrail, Fault: Fault.DisconnectBeforeResponse, Stream: true };
+    public bool HoldsUpstream => Landing is null && Cells.Any(c => c is { Site: FaultSite.DuringCallGuardrail, Fault: Fault.DisconnectBeforeResponse, Stream: true });
 
-    /// <summary>The failure logger's cells need a failure first: the pre-call guardrail blocks.</summary>
-    public bool BlocksBeforeLogging => _cell is { Site: FaultSite.FailureLogger };
+    /// <summary>The failure logger's cells need a failure first: the pre-call guardrail blocks (in a pair, the other cell fails).</summary>
+    public bool BlocksBeforeLogging => Cells is [{ Site: FaultSite.FailureLogger }];
 
     public void CountFaultyLoggerCall() => Interlocked.Increment(ref _faultyLoggerCalls);
 
@@ -187,6 +272,19 @@ public sealed class FaultPlan
         }
 
         return FailLaterAsync(fault, site, httpContext, cancellation);
+    }
+
+    /// <summary>Holds the upstream side at <paramref name="at"/> until the request is cancelled, when that is this run's landing.</summary>
+    public Task HoldIfLandingAsync(Landing at, HttpContext? httpContext, CancellationToken cancellation)
+    {
+        if (Landing != at)
+        {
+            return Task.CompletedTask;
+        }
+
+        ReachedLate |= DeadlinePassed(httpContext);
+        Held.TrySetResult();
+        return Task.Delay(Timeout.Infinite, cancellation);
     }
 
     private async ValueTask FailLaterAsync(Fault fault, FaultSite site, HttpContext? httpContext, CancellationToken cancellation)
@@ -214,7 +312,7 @@ public sealed class FaultPlan
                 // The upstream's own error answer; the route relays it (the handler's own error result is FaultyStep's).
                 throw new UpstreamAnswerException(429, FaultCell.UpstreamErrorBody, FaultCell.UpstreamRetryAfter);
             default:
-                ReachedLate = httpContext?.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true;
+                ReachedLate |= DeadlinePassed(httpContext);
                 Waiting.TrySetResult();
                 await Task.Delay(Timeout.Infinite, cancellation);
                 break;
@@ -223,6 +321,9 @@ public sealed class FaultPlan
         throw new InvalidOperationException("unreachable: every fault fails");
     }
 
+    private static bool DeadlinePassed(HttpContext? httpContext) =>
+        httpContext?.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true;
+
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
@@ -230,14 +331,15 @@ internal sealed class FaultyAuthenticator(ILlmAuthenticator inner, FaultPlan pla
 {
     public ValueTask<AuthResult> AuthenticateAsync(LlmCall llmCall, CancellationToken cancellationToken)
     {
-        switch (plan.For(FaultSite.Authenticator))
+        var run = plan.Of(llmCall.HttpContext);
+        switch (run.For(FaultSite.Authenticator))
         {
             case null:
                 return inner.AuthenticateAsync(llmCall, cancellationToken);
             case Fault.Block:
                 return ValueTask.FromResult(AuthResult.Fail(FaultCell.AuthFailureMessage));
             case { } fault:
-                var failing = plan.FailAsync(fault, FaultSite.Authenticator, llmCall.HttpContext, cancellationToken);
+                var failing = run.FailAsync(fault, FaultSite.Authenticator, llmCall.HttpContext, cancellationToken);
                 return AfterAsync(failing);
         }
 
@@ -257,14 +359,27 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
 
     public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken)
     {
-        if (site == FaultSite.PreCallGuardrail && plan.BlocksBeforeLogging)
+        var run = plan.Of(context.Call.HttpContext);
+        if (site == FaultSite.PreCallGuardrail && run.BlocksBeforeLogging)
         {
             return ValueTask.FromResult(GuardrailVerdict.Block(FaultCell.BlockMessage));
         }
 
-        if (plan.For(site) is not { } fault)
+        if (run.For(site) is not { } fault)
         {
             return ValueTask.FromResult(GuardrailVerdict.Allow);
+        }
+
+        // A timed cell fails once the upstream side holds at its landing; a sync throw is at once.
+        if (site == FaultSite.DuringCallGuardrail && run.Landing is not null && fault != Fault.SyncThrow)
+        {
+            return AfterAsync(run.Held.Task, fault, run, context, cancellationToken);
+        }
+
+        // Or at a moment of its own, wherever the stream beside it is by then.
+        if (site == FaultSite.DuringCallGuardrail && run.GuardrailFailsAfter is { } delay && fault != Fault.SyncThrow)
+        {
+            return AfterAsync(Task.Delay(delay, cancellationToken), fault, run, context, cancellationToken);
         }
 
         // Beside a stream, the guardrail fails once the stream's content is out (the stream has
@@ -276,23 +391,23 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
         }
 
         return !afterStream
-            ? AfterAsync(plan.FailAsync(fault, site, context.Call.HttpContext, cancellationToken))
-            : AfterStreamAsync(fault, context, cancellationToken);
+            ? AllowAfterAsync(run.FailAsync(fault, site, context.Call.HttpContext, cancellationToken))
+            : AfterAsync(run.UpstreamDone.Task, fault, run, context, cancellationToken);
     }
 
-    private async ValueTask<GuardrailVerdict> AfterStreamAsync(Fault fault, GuardrailContext context, CancellationToken cancellationToken)
+    private async ValueTask<GuardrailVerdict> AfterAsync(Task moment, Fault fault, FaultRun run, GuardrailContext context, CancellationToken cancellationToken)
     {
-        await plan.UpstreamDone.Task.WaitAsync(cancellationToken);
+        await moment.WaitAsync(cancellationToken);
         if (fault == Fault.Block)
         {
             return GuardrailVerdict.Block(FaultCell.BlockMessage);
         }
 
-        await plan.FailAsync(fault, site, context.Call.HttpContext, cancellationToken);
+        await run.FailAsync(fault, site, context.Call.HttpContext, cancellationToken);
         return GuardrailVerdict.Allow;
     }
 
-    private static async ValueTask<GuardrailVerdict> AfterAsync(ValueTask failing)
+    private static async ValueTask<GuardrailVerdict> AllowAfterAsync(ValueTask failing)
     {
         await failing;
         return GuardrailVerdict.Allow;
@@ -301,25 +416,34 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
 
 internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
 {
-    public ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken) => plan.For(FaultSite.HandlerBeforeLlmCall) switch
+    public ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken)
     {
-        null => ValueTask.FromResult<IResult?>(null),
-        Fault.ErrorResult => ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable)),
-        { } fault => FailedAsync(plan.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)),
-    };
+        var run = plan.Of(call.HttpContext);
+        return run.For(FaultSite.HandlerBeforeLlmCall) switch
+        {
+            Fault.ErrorResult => ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable)),
+            { } fault => ThenNothingAsync(run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)),
+            null => ThenNothingAsync(new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken))),
+        };
+    }
 
-    private static async ValueTask<IResult?> FailedAsync(ValueTask failing)
+    private static ValueTask<IResult?> ThenNothingAsync(ValueTask step) =>
+        step.IsCompletedSuccessfully ? ValueTask.FromResult<IResult?>(null) : AwaitAsync(step);
+
+    private static async ValueTask<IResult?> AwaitAsync(ValueTask step)
     {
-        await failing;
+        await step;
         return null;
     }
 }
 
-internal sealed class RecordingFailureLogger(ConcurrentQueue<FailureContext> logged) : ILlmFailureLogger
+/// <summary>Records every failure logger call, and each in its request's run when there is a plan.</summary>
+internal sealed class RecordingFailureLogger(ConcurrentQueue<FailureContext> logged, FaultPlan? plan = null) : ILlmFailureLogger
 {
     public ValueTask LogFailureAsync(FailureContext failure)
     {
         logged.Enqueue(failure);
+        plan?.Of(failure.Call.HttpContext).Logged.Enqueue(failure);
         return ValueTask.CompletedTask;
     }
 }
@@ -328,19 +452,30 @@ internal sealed class FaultyFailureLogger(FaultPlan plan) : ILlmFailureLogger
 {
     public ValueTask LogFailureAsync(FailureContext failure)
     {
-        plan.CountFaultyLoggerCall();
-        return plan.For(FaultSite.FailureLogger) is { } fault ? plan.FailAsync(fault, FaultSite.FailureLogger, failure.Call.HttpContext, failure.CancellationToken) : ValueTask.CompletedTask;
+        var run = plan.Of(failure.Call.HttpContext);
+        run.CountFaultyLoggerCall();
+        return run.For(FaultSite.FailureLogger) is { } fault ? run.FailAsync(fault, FaultSite.FailureLogger, failure.Call.HttpContext, failure.CancellationToken) : ValueTask.CompletedTask;
     }
 }
 
-/// <summary>The embedded provider behind the upstream faults: the whole call, the stream before its first update, or after it.</summary>
+/// <summary>
+/// The embedded provider behind the upstream faults: the whole call, the stream before its first
+/// update, or after it; paced by the run's chunk gap, and holding where a timed cell lands.
+/// </summary>
 internal sealed class FaultyChatClient(IChatClient inner, FaultPlan plan, IHttpContextAccessor request) : IChatClient
 {
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (plan.For(FaultSite.Upstream) is { } fault)
+        var httpContext = request.HttpContext;
+        var run = plan.Of(httpContext);
+        if (run.For(FaultSite.Upstream) is { } fault)
         {
-            await plan.FailAsync(fault, FaultSite.Upstream, CurrentHttpContext(), cancellationToken);
+            await run.FailAsync(fault, FaultSite.Upstream, httpContext, cancellationToken);
+        }
+
+        if (run.ChunkGap > TimeSpan.Zero)
+        {
+            await Task.Delay(run.ChunkGap, cancellationToken);
         }
 
         return await inner.GetResponseAsync(messages, options, cancellationToken);
@@ -349,53 +484,64 @@ internal sealed class FaultyChatClient(IChatClient inner, FaultPlan plan, IHttpC
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         // A sync throw leaves this method itself, before any enumeration.
-        if (plan.For(FaultSite.Upstream) is Fault.SyncThrow)
+        var httpContext = request.HttpContext;
+        var run = plan.Of(httpContext);
+        if (run.For(FaultSite.Upstream) is Fault.SyncThrow)
         {
             throw new FaultInjectedException("fault injected at the upstream");
         }
 
-        return StreamAsync(messages, options, cancellationToken);
+        return StreamAsync(run, httpContext, messages, options, cancellationToken);
     }
 
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(FaultRun run, HttpContext? httpContext, IEnumerable<AiChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (plan.For(FaultSite.Upstream) is { } before)
+        if (run.For(FaultSite.Upstream) is { } before)
         {
-            await plan.FailAsync(before, FaultSite.Upstream, CurrentHttpContext(), cancellationToken);
+            await run.FailAsync(before, FaultSite.Upstream, httpContext, cancellationToken);
         }
 
-        if (plan.HoldsUpstream)
+        if (run.HoldsUpstream)
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
+        await run.HoldIfLandingAsync(Landing.BeforeFirstChunk, httpContext, cancellationToken);
         var first = true;
         await foreach (var update in inner.GetStreamingResponseAsync(messages, options, cancellationToken))
         {
+            if (run.ChunkGap > TimeSpan.Zero)
+            {
+                await Task.Delay(run.ChunkGap, cancellationToken);
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             yield return update;
-            if (first && plan.For(FaultSite.StreamAfterFirstChunk) is { } after)
-            {
-                if (after == Fault.SyncThrow)
-                {
-                    throw new FaultInjectedException("fault injected after the first chunk");
-                }
 
-                await plan.FailAsync(after, FaultSite.StreamAfterFirstChunk, CurrentHttpContext(), cancellationToken);
+            // Resumed for the second chunk: the first one's events are written.
+            if (first)
+            {
+                await run.HoldIfLandingAsync(Landing.BetweenChunks, httpContext, cancellationToken);
+                if (run.For(FaultSite.StreamAfterFirstChunk) is { } after)
+                {
+                    if (after == Fault.SyncThrow)
+                    {
+                        throw new FaultInjectedException("fault injected after the first chunk");
+                    }
+
+                    await run.FailAsync(after, FaultSite.StreamAfterFirstChunk, httpContext, cancellationToken);
+                }
             }
 
             first = false;
         }
 
-        plan.UpstreamDone.TrySetResult();
+        run.UpstreamDone.TrySetResult();
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) => inner.GetService(serviceType, serviceKey);
 
     public void Dispose() => inner.Dispose();
-
-    // The provider seam passes no request: the accessor has it.
-    private HttpContext? CurrentHttpContext() => request.HttpContext;
 }
 
 /// <summary>
@@ -409,7 +555,7 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken)
     {
         // A sync throw leaves the client's send itself.
-        if (plan.For(FaultSite.Upstream) is Fault.SyncThrow)
+        if (plan.Of(request.HttpContext).For(FaultSite.Upstream) is Fault.SyncThrow)
         {
             throw new FaultInjectedException("fault injected at the upstream");
         }
@@ -419,18 +565,20 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
 
     private async Task<HttpResponseMessage> SendLaterAsync(HttpRequestMessage message, CancellationToken cancellationToken)
     {
-        switch (plan.For(FaultSite.Upstream))
+        var httpContext = request.HttpContext;
+        var run = plan.Of(httpContext);
+        switch (run.For(FaultSite.Upstream))
         {
             case Fault.ErrorResult:
                 var answer = new HttpResponseMessage(System.Net.HttpStatusCode.TooManyRequests) { Content = new StringContent(FaultCell.UpstreamErrorBody, System.Text.Encoding.UTF8, "application/json") };
                 answer.Headers.TryAddWithoutValidation("Retry-After", FaultCell.UpstreamRetryAfter);
                 return answer;
             case { } fault:
-                await plan.FailAsync(fault, FaultSite.Upstream, request.HttpContext, cancellationToken);
+                await run.FailAsync(fault, FaultSite.Upstream, httpContext, cancellationToken);
                 break;
         }
 
-        if (plan.HoldsUpstream)
+        if (run.HoldsUpstream)
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
@@ -440,7 +588,7 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
         {
             var events = await response.Content.ReadAsStreamAsync(cancellationToken);
             var contentType = response.Content.Headers.ContentType;
-            response.Content = new StreamContent(new FaultyStream(events, plan, request));
+            response.Content = new StreamContent(new FaultyStream(events, run, httpContext));
             response.Content.Headers.ContentType = contentType;
         }
 
@@ -448,7 +596,7 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
     }
 
     /// <summary>The embedded stream, failing after its first event when the plan says so, and saying when it ended.</summary>
-    private sealed class FaultyStream(System.IO.Stream inner, FaultPlan plan, IHttpContextAccessor request) : System.IO.Stream
+    private sealed class FaultyStream(System.IO.Stream inner, FaultRun run, HttpContext? httpContext) : System.IO.Stream
     {
         private bool _first = true;
 
@@ -464,14 +612,14 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            if (!_first && !buffer.IsEmpty && plan.For(FaultSite.StreamAfterFirstChunk) is { } after)
+            if (!_first && !buffer.IsEmpty && run.For(FaultSite.StreamAfterFirstChunk) is { } after)
             {
                 if (after == Fault.SyncThrow)
                 {
                     throw new FaultInjectedException("fault injected after the first chunk");
                 }
 
-                await plan.FailAsync(after, FaultSite.StreamAfterFirstChunk, request.HttpContext, cancellationToken);
+                await run.FailAsync(after, FaultSite.StreamAfterFirstChunk, httpContext, cancellationToken);
             }
 
             var read = await inner.ReadAsync(buffer, cancellationToken);
@@ -481,7 +629,7 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
             }
             else if (!buffer.IsEmpty)
             {
-                plan.UpstreamDone.TrySetResult();
+                run.UpstreamDone.TrySetResult();
             }
 
             return read;

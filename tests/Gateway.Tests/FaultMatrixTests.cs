@@ -1,12 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Net.Http;
-using System.Text;
-using System.Text.Json;
-using System.Threading;
 using System.Threading.Tasks;
 using TracedLlm.Telemetry;
 
@@ -22,7 +17,6 @@ namespace TracedLlm.Gateway.Tests;
 /// </summary>
 public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
     private static readonly string RepositoryRoot = FailurePathRegressionTests.RepositoryRoot();
 
     private readonly FaultMatrixHost _host;
@@ -61,288 +55,85 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         Assert.Contains($"{all.Count - cells.Count} combinations that cannot exist", docs, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void EveryStreamedCellAtEveryLandingIsATimedCellOrSaysWhyNot()
+    {
+        var all = TimedCell.AllCombinations;
+        var streamed = FaultCell.All.Count(c => c.Stream && !c.Relay);
+        Assert.Equal(streamed * Enum.GetValues<Landing>().Length, all.Count);
+        Assert.All(all.Where(c => c.WhyNot is not null), c => Assert.False(string.IsNullOrWhiteSpace(c.WhyNot)));
+        var timed = TimedCell.All.ToList();
+        Assert.All(Enum.GetValues<Landing>(), landing => Assert.Contains(timed, c => c.Landing == landing && c.Cell.Fault == Fault.AsyncThrow));
+        Assert.Contains(timed, c => c.Landing == Landing.BeforeFirstChunk && c.Cell.Fault == Fault.DisconnectBeforeResponse);
+        Assert.Contains(timed, c => c.Landing == Landing.BetweenChunks && c.Cell.Fault == Fault.ServerRequestTimeout);
+
+        var docs = File.ReadAllText(Path.Combine(RepositoryRoot, "docs", "reliability.md"));
+        Assert.Contains($"{timed.Count} timed cells", docs, StringComparison.Ordinal);
+        Assert.Contains($"{streamed} streamed cells", docs, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(Cells))]
     public async Task Cell(FaultSite site, Fault fault, WireFormat format, bool stream, bool relay)
     {
         var cell = new FaultCell(site, fault, format, stream, relay);
-        var client = await RunAsync(cell, fault == Fault.ServerRequestTimeout ? FaultMatrixHost.Deadline : string.Empty);
-        if (fault == Fault.ServerRequestTimeout && _host.Plan.ReachedLate)
+        await RunAndAssertAsync(cell, landing: null, cell.Expected);
+    }
+
+    /// <summary>A streamed during-call guardrail cell whose failure (its fault, the client's departure, the deadline) lands at each moment of the stream.</summary>
+    [Theory]
+    [MemberData(nameof(TimedCells))]
+    public async Task Timed(FaultSite site, Fault fault, WireFormat format, Landing landing)
+    {
+        var timed = new TimedCell(new FaultCell(site, fault, format, Stream: true), landing);
+        await RunAndAssertAsync(timed.Cell, landing, timed.Expected);
+    }
+
+    public static IEnumerable<object[]> TimedCells => TimedCell.All.Select(c => new object[] { c.Cell.Site, c.Cell.Fault, c.Cell.Format, c.Landing });
+
+    private async Task RunAndAssertAsync(FaultCell cell, Landing? landing, Expected expected)
+    {
+        var timeout = cell.Fault == Fault.ServerRequestTimeout;
+        var (run, client) = await RunAsync(cell, landing, timeout ? FaultMatrixHost.Deadline : string.Empty);
+        if (timeout && Late(run))
         {
             // The machine was too busy to reach the component within one second: same cell, ten seconds.
+            await _host.NextFinishedAsync();
             _spans.Dispose();
             _spans = new SpanCollector();
-            client = await RunAsync(cell, FaultMatrixHost.SlowDeadline);
-            Assert.False(_host.Plan.ReachedLate, "the component was not reached within the ten-second deadline either");
+            (run, client) = await RunAsync(cell, landing, FaultMatrixHost.SlowDeadline);
+            Assert.False(Late(run), "the component was not reached within the ten-second deadline either");
         }
 
-        var expected = cell.Expected;
         var server = await _host.NextFinishedAsync();
-        Assert.Null(server.Escaped);
-        AssertAnswer(cell, expected, client, server);
-        AssertSpans(cell, expected);
-        AssertLoggedOnce(cell, expected);
-        await AssertNextRequestAnswers200Async(format, stream, relay);
-    }
-
-    private async Task<ClientView> RunAsync(FaultCell cell, string prefix)
-    {
-        _host.Plan.Arm(cell);
-        _host.Logged.Clear();
-        _host.Finished.Clear();
-        var handler = new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero };
-        var client = new HttpClient(handler) { BaseAddress = new Uri(_host.Address), Timeout = Timeout.InfiniteTimeSpan };
-        try
-        {
-            using var request = Request(prefix, cell.Format, cell.Stream, cell.Relay);
-            switch (cell.Fault)
-            {
-                case Fault.DisconnectBeforeResponse:
-                {
-                    using var leave = new CancellationTokenSource();
-                    var send = client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leave.Token);
-                    await _host.Plan.Waiting.Task.WaitAsync(Generous);
-                    Assert.False(send.IsCompleted, "the response started before the client left");
-                    leave.Cancel();
-                    await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
-                    return new ClientView(0, null, null, string.Empty);
-                }
-
-                case Fault.DisconnectAfterResponseStarted when cell.Site == FaultSite.FailureLogger:
-                {
-                    // The error was written before the logger ran: the client reads it whole, then leaves.
-                    using var response = await client.SendAsync(request);
-                    var view = View(response, await response.Content.ReadAsStringAsync());
-                    await _host.Plan.Waiting.Task.WaitAsync(Generous);
-                    client.Dispose();
-                    return view;
-                }
-
-                case Fault.DisconnectAfterResponseStarted:
-                {
-                    var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-                    var view = View(response, await ReadEventAsync(await response.Content.ReadAsStreamAsync()));
-                    await _host.Plan.Waiting.Task.WaitAsync(Generous);
-
-                    // With no draining allowed, dropping an unfinished response closes its connection.
-                    response.Dispose();
-                    return view;
-                }
-
-                default:
-                {
-                    using var response = await client.SendAsync(request);
-                    return View(response, await response.Content.ReadAsStringAsync());
-                }
-            }
-        }
-        finally
-        {
-            client.Dispose();
-        }
-    }
-
-    private static void AssertAnswer(FaultCell cell, Expected expected, ClientView client, RequestRecord server)
-    {
-        switch (expected.Answer)
-        {
-            case Answer.Nothing when cell.Fault == Fault.DisconnectBeforeResponse:
-                Assert.False(server.Started, "something was written to a client that had left");
-                break;
-            case Answer.Nothing:
-                // The stream had started: what the client read before leaving is a valid event.
-                Assert.Equal(200, client.Status);
-                Assert.Equal("text/event-stream", client.ContentType);
-                Assert.DoesNotContain("error", StreamingTests.ParseEvents(client.Body).Single().Data, StringComparison.Ordinal);
-                break;
-            case Answer.Json:
-                Assert.Equal(expected.Status, client.Status);
-                Assert.Equal("application/json", client.ContentType);
-                AssertErrorBody(client.Body, cell.Format, expected);
-                break;
-            case Answer.ErrorResultsOwn when cell.Site == FaultSite.Upstream:
-                // The upstream's answer as it came: its status, body and Retry-After, never the gateway's error JSON.
-                Assert.True(expected.Status == client.Status, $"{client.Status}: {client.Body}");
-                Assert.Equal("application/json", client.ContentType);
-                Assert.Equal(FaultCell.UpstreamErrorBody, client.Body);
-                Assert.Equal(FaultCell.UpstreamRetryAfter, client.RetryAfter);
-                break;
-            case Answer.ErrorResultsOwn:
-            {
-                // The handler's own problem details, whatever the route's wire format.
-                Assert.True(expected.Status == client.Status, $"{client.Status}: {client.Body}");
-                Assert.Equal("application/problem+json", client.ContentType);
-                using var problem = JsonDocument.Parse(client.Body);
-                Assert.Equal(FaultCell.ProblemTitle, problem.RootElement.GetProperty("title").GetString());
-                Assert.Equal(expected.Status, problem.RootElement.GetProperty("status").GetInt32());
-                Assert.False(problem.RootElement.TryGetProperty("error", out _), "the gateway wrote its own error over the handler's");
-                break;
-            }
-
-            case Answer.StreamErrorEvent:
-                Assert.Equal(200, client.Status);
-                Assert.Equal("text/event-stream", client.ContentType);
-                var events = StreamingTests.ParseEvents(client.Body);
-                Assert.True(events.Count >= 2, "the stream had no chunk before its error event");
-                var error = events[^1];
-                Assert.Equal(cell.Format == WireFormat.Anthropic ? "error" : null, error.Name);
-                AssertErrorBody(error.Data, cell.Format, expected);
-
-                // Never a terminal event: not before the error (it is held back), not after it.
-                Assert.DoesNotContain(events, e => e.Data == "[DONE]" || e.Name == "message_stop");
-                Assert.All(events.SkipLast(1), e => Assert.NotEqual("error", e.Name));
-                break;
-        }
-    }
-
-    /// <summary>The error JSON of the route's format: the documented message, type and code; never HTML, a type name, a stack trace or a path.</summary>
-    private static void AssertErrorBody(string body, WireFormat format, Expected expected)
-    {
-        Assert.False(string.IsNullOrWhiteSpace(body), "empty error body");
-        foreach (var leak in new[] { "Exception", "System.", "TracedLlm.", " at ", "<html", "secret", ".cs", "fault injected" })
-        {
-            Assert.DoesNotContain(leak, body, StringComparison.OrdinalIgnoreCase);
-        }
-
-        using var json = JsonDocument.Parse(body);
-        var root = json.RootElement;
-        var error = root.GetProperty("error");
-        Assert.Equal(expected.Message, error.GetProperty("message").GetString());
-        Assert.Equal(ErrorTypeOf(expected.Status), error.GetProperty("type").GetString());
-        if (format == WireFormat.Anthropic)
-        {
-            Assert.Equal("error", root.GetProperty("type").GetString());
-        }
-        else
-        {
-            Assert.Equal(expected.Code, error.GetProperty("code").GetString());
-        }
-    }
-
-    private static string ErrorTypeOf(int status) => status switch
-    {
-        400 => "invalid_request_error",
-        401 => "authentication_error",
-        504 => "timeout_error",
-        _ => "api_error",
-    };
-
-    private void AssertSpans(FaultCell cell, Expected expected)
-    {
-        var started = _spans.Started;
-        var server = Assert.Single(started, s => s.DisplayName == SpanNames.Server);
-        var strays = _spans.Stopped.Except(started).ToList();
-        Assert.True(strays.Count == 0, "stopped but not started here: " + string.Join(", ", strays.Select(s => $"{s.DisplayName} ({s.TraceId}, {(string?)s.GetTagItem(AttributeNames.GuardrailName)})")) + " ; this trace " + server.TraceId);
+        var strays = _spans.Stopped.Except(_spans.Started).ToList();
+        Assert.True(strays.Count == 0, "stopped but not started here: " + string.Join(", ", strays.Select(s => $"{s.DisplayName} ({s.TraceId}, {(string?)s.GetTagItem(AttributeNames.GuardrailName)})")));
+        FaultContract.AssertFailed(cell, expected, client, server, _spans.Started, run.Logged, run.FaultyLoggerCalls, loggerFails: cell.Site == FaultSite.FailureLogger);
         _spans.AssertAllEnded();
-        Assert.Equal(ActivityStatusCode.Error, server.Status);
-        Assert.Equal(expected.Message, server.StatusDescription);
-        Assert.Equal(expected.Status, server.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        await AssertNextRequestAnswers200Async(cell.Format, cell.Stream, cell.Relay);
 
-        var failed = Assert.Single(started, s => s.DisplayName == SpanNames.Failure);
-        Assert.Equal(server.SpanId, failed.ParentSpanId);
-        Assert.Equal(ActivityStatusCode.Error, failed.Status);
-        Assert.Equal(expected.Message, failed.StatusDescription);
-        Assert.Equal(expected.ErrorType, failed.GetTagItem(AttributeNames.ErrorType));
-        Assert.Equal(cell.Site == FaultSite.FailureLogger, failed.Events.Any(e => e.Name == AttributeNames.FailureLoggerErrorEvent));
-        if (cell.Fault == Fault.ErrorResult)
-        {
-            // Answered, not thrown: the LLM call it answered for is in error too, and no span has an exception event.
-            var llm = Assert.Single(started, s => s.DisplayName == SpanNames.LlmRequest);
-            Assert.Equal(ActivityStatusCode.Error, llm.Status);
-            Assert.Equal(expected.ErrorType, llm.GetTagItem(AttributeNames.ErrorType));
-            Assert.DoesNotContain(started.Where(s => s.DisplayName != SpanNames.UpstreamAttempt), s => s.Events.Any(e => e.Name == "exception"));
-        }
-
-        if ((cell.Fault == Fault.Block && cell.Site != FaultSite.Authenticator) || cell.Site == FaultSite.FailureLogger)
-        {
-            // A block always has its guardrail span, recorded where it was decided or by the failure path.
-            var guardrail = Assert.Single(started, s => s.DisplayName == SpanNames.Guardrail && (string?)s.GetTagItem(AttributeNames.GuardrailStatus) == GuardrailStatuses.Intervened);
-            Assert.Equal(ActivityStatusCode.Error, guardrail.Status);
-        }
-
-        // Stack traces keep file names and lines, never the build machine's directories.
-        foreach (var tag in started.SelectMany(s => s.Events).SelectMany(e => e.Tags))
-        {
-            Assert.DoesNotContain(RepositoryRoot, tag.Value?.ToString() ?? string.Empty, StringComparison.Ordinal);
-        }
+        // A timed cell's upstream holds until the request is cancelled: waiting there means it landed where it was meant to.
+        static bool Late(FaultRun run) => run.ReachedLate || (run.Landing is not null && !run.Held.Task.IsCompleted);
     }
 
-    private void AssertLoggedOnce(FaultCell cell, Expected expected)
+    private async Task<(FaultRun Run, ClientView Client)> RunAsync(FaultCell cell, Landing? landing, string prefix)
     {
-        var logged = Assert.Single(_host.Logged);
-        Assert.Equal(expected.Status, logged.StatusCode);
-        Assert.Equal(expected.ErrorType, logged.ErrorType);
-        Assert.Equal(expected.Code, logged.ErrorCode);
-        Assert.Equal(1, _host.Plan.FaultyLoggerCalls);
-        if (cell.Fault is Fault.SyncThrow or Fault.AsyncThrow && cell.Site != FaultSite.FailureLogger)
-        {
-            Assert.IsType<FaultInjectedException>(logged.Exception);
-        }
-
-        if (cell.Fault == Fault.ErrorResult)
-        {
-            Assert.Equal(expected.Status, Assert.IsType<ErrorResultException>(logged.Exception).StatusCode);
-        }
+        var run = _host.Plan.Arm(cell, landing);
+        _host.Finished.Clear();
+        using var client = FaultClient.Create(_host.Address);
+        using var request = FaultClient.Request(prefix, cell.Format, cell.Stream, relay: cell.Relay);
+        return (run, await FaultClient.RunAsync(client, request, run, FaultClient.LeavesFor(cell)));
     }
 
     private async Task AssertNextRequestAnswers200Async(WireFormat format, bool stream, bool relay)
     {
-        _host.Plan.Arm(null);
-        _host.Logged.Clear();
-        using var client = new HttpClient { BaseAddress = new Uri(_host.Address), Timeout = Generous };
-        using var request = Request(string.Empty, format, stream, relay);
-        using var response = await client.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.Equal(200, (int)response.StatusCode);
+        var run = _host.Plan.Arm(null);
+        _spans.Dispose();
+        _spans = new SpanCollector();
+        using var client = FaultClient.Create(_host.Address);
+        using var request = FaultClient.Request(string.Empty, format, stream, relay: relay);
+        var view = await FaultClient.RunAsync(client, request, run, ClientLeaves.Never);
         var server = await _host.NextFinishedAsync();
-        Assert.Null(server.Escaped);
-        if (stream)
-        {
-            var events = StreamingTests.ParseEvents(body);
-            Assert.Equal(format == WireFormat.Anthropic ? "message_stop" : null, events[^1].Name);
-            Assert.Equal(format == WireFormat.Anthropic, events[^1].Data != "[DONE]");
-            Assert.DoesNotContain(events, e => e.Name == "error" || e.Data.Contains("\"error\"", StringComparison.Ordinal));
-        }
-        else
-        {
-            Assert.Contains("Echo: fault matrix", body, StringComparison.Ordinal);
-        }
-
-        Assert.Empty(_host.Logged);
+        FaultContract.AssertHealthy(format, stream, view, server, _spans.Started, run.Logged, run.FaultyLoggerCalls);
     }
-
-    private static HttpRequestMessage Request(string prefix, WireFormat format, bool stream, bool relay)
-    {
-        var streamJson = stream ? "true" : "false";
-        var (path, body) = format == WireFormat.Anthropic
-            ? ("/v1/messages", $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""")
-            : ("/v1/chat/completions", $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""");
-        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + (relay ? "/relay" : string.Empty)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
-        return request;
-    }
-
-    /// <summary>Reads one server-sent event (up to its blank line).</summary>
-    private static async Task<string> ReadEventAsync(Stream body)
-    {
-        var text = new StringBuilder();
-        var buffer = new byte[1];
-        using var timeout = new CancellationTokenSource(Generous);
-        while (!text.ToString().EndsWith("\n\n", StringComparison.Ordinal))
-        {
-            if (await body.ReadAsync(buffer, timeout.Token) == 0)
-            {
-                break;
-            }
-
-            text.Append((char)buffer[0]);
-        }
-
-        return text.ToString();
-    }
-
-    private static ClientView View(HttpResponseMessage response, string body) =>
-        new((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, response.Headers.RetryAfter?.ToString(), body);
-
-    private sealed record ClientView(int Status, string? ContentType, string? RetryAfter, string Body);
 }

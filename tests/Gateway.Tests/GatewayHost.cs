@@ -1,8 +1,12 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using System.Net;
 using System.Net.Http;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,6 +52,19 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
                 configure(services);
             }
         });
+    }
+
+    /// <summary>
+    /// Serves on Kestrel, on a free loopback port, and returns its address. The port is given to
+    /// Kestrel, not as <c>UseKestrel(0)</c>: that form rewrites the server's addresses after the
+    /// app starts binding, a race that failed tests now and then ("Addresses cannot be modified
+    /// after the server has started", dotnet/aspnetcore#67714).
+    /// </summary>
+    public Uri StartKestrel()
+    {
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        StartServer();
+        return new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
 
     /// <summary>A POST with the test API key (unless <paramref name="apiKey"/> says otherwise).</summary>

@@ -63,6 +63,34 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Theory]
+    [InlineData(Chat, """{"model":"m","stream":tru}""", "at $.stream (line 1, column 23): expected a value, found 'tru', which is not a JSON value.")]
+    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"},]}""", "at $.messages[1] (line 1, column 56): expected a value, found ']'.")]
+    [InlineData(Chat, """{"model":"m" "stream":true}""", "at $ (line 1, column 14): expected ',' or '}', found '\"'.")]
+    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x}]}""", "at $.messages[0].content (line 1, column 51): expected a value, found a string that is not closed, or has an escape JSON does not allow.")]
+    [InlineData(Messages, "{\n  \"model\": \"m\",\n  \"messages\": [\n    {\"role\": \"user\", \"content\": \"x\"\n  ]\n}", "at $.messages[0] (line 5, column 3): expected ',' or '}', found ']'.")]
+    [InlineData(Chat, """{"model":"m"} and more""", "at $ (line 1, column 15): expected the end of the body, found 'a'.")]
+    [InlineData(Chat, """{"model":"m","metadata":{"tags":["a",}}""", "at $.metadata.tags[1] (line 1, column 38): expected a value, found '}'.")]
+    public async Task BodyThatIsNotJsonIsDescribedInTheClientsTermsNeverTheParsers(string path, string body, string where)
+    {
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var message = json.RootElement.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.Equal("The request body is not valid JSON " + where, message);
+        Assert.DoesNotContain("LineNumber", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("BytePositionInLine", message, StringComparison.Ordinal);
+
+        // The same words on the spans that say why the request failed.
+        var trace = await _spans.SingleTraceAsync();
+        foreach (var span in new[] { trace.Server, trace.Single(SpanNames.PreCall), trace.Single(SpanNames.Failure) })
+        {
+            Assert.Equal(message, span.StatusDescription);
+        }
+    }
+
+    [Theory]
     [InlineData(Chat, """{"model":"m","messages":null}""", "at $.messages: expected an array of messages, not null.")]
     [InlineData(Chat, """{"model":"m","messages":[null]}""", "at $.messages[0]: expected a message object, not null.")]
     [InlineData(Messages, """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"},null]}""", "at $.messages[1]: expected a message object, not null.")]
@@ -151,9 +179,7 @@ public sealed class HostileInputTests : IDisposable
     public async Task KestrelsVerdictOnABrokenChunkIsA400InTheRoutesFormat(string chunkSize)
     {
         using var host = new GatewayHost();
-        host.UseKestrel(0);
-        host.StartServer();
-        var address = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = host.StartKestrel();
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(address.Host, address.Port);
         var stream = tcp.GetStream();

@@ -143,9 +143,7 @@ public sealed class HostileSuiteTests
     {
         using var listener = new SpanLedger().Listen();
         using var host = new GatewayHost().With("Gateway:ApiKeys", HostileCases.ApiKey);
-        host.UseKestrel(0);
-        host.StartServer();
-        var address = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = host.StartKestrel();
         var cases = RawCases(new Random(Seed)).ToList();
         var statuses = new ConcurrentBag<string>();
         var failures = new ConcurrentQueue<string>();

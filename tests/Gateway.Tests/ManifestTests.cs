@@ -43,7 +43,7 @@ public sealed class ManifestTests
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
-        builder.Services.AddTracedLlm();
+        builder.Services.AddTracedLlm().AddSingleton(TestProviders.Embedded());
         await using var app = builder.Build();
 
         // Mapped before the routes, on a path of its own: the manifest is looked up per request.

@@ -164,6 +164,30 @@ public sealed class RedactionTests : IDisposable
     }
 
     [Fact]
+    public async Task TheConsoleTreeShowsWhatFailedOnEachFailedSpan()
+    {
+        var output = new StringWriter();
+        using (var provider = Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName).AddTracedLlmConsoleTree(output).Build())
+        using (var host = new GatewayHost())
+        {
+            using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[]}"""));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            await _spans.SingleTraceAsync();
+            provider.ForceFlush();
+        }
+
+        var lines = output.ToString().Split('\n');
+        foreach (var name in new[] { "Received Proxy Server Request", "litellm_request", "Failed Proxy Server Request" })
+        {
+            var line = Assert.Single(lines, l => l.TrimStart(' ', '│', '├', '└', '─').StartsWith(name + " ", StringComparison.Ordinal));
+            Assert.Contains(" Error error.type=TracedLlm.InvalidLlmRequestException: 'messages' must contain at least one message. ", line, StringComparison.Ordinal);
+        }
+
+        // A span that did not fail says nothing of an error.
+        Assert.DoesNotContain("error.type", Assert.Single(lines, l => l.Contains("auth ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EscapeLeavesPrintableTextAlone()
     {
         Assert.Equal("litellm_request ünïcödé 名前", ConsoleTreeExporter.Escape("litellm_request ünïcödé 名前"));

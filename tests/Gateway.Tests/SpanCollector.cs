@@ -64,18 +64,8 @@ internal sealed class SpanCollector : IDisposable
     public void AssertAllEnded()
     {
         var started = Started;
-        Assert.NotEmpty(started);
-        Assert.All(started, s => Assert.True(s.IsStopped, $"span {s.DisplayName} was not ended"));
-        var stopped = Stopped;
-        Assert.Equal(started.Count, stopped.Count);
-        var byId = stopped.ToDictionary(s => s.SpanId);
-        foreach (var span in stopped)
-        {
-            if (byId.TryGetValue(span.ParentSpanId, out var parent))
-            {
-                Assert.True(span.StartTimeUtc + span.Duration <= parent.StartTimeUtc + parent.Duration, $"{span.DisplayName} outlived {parent.DisplayName}");
-            }
-        }
+        FaultContract.AssertAllEnded(started);
+        Assert.Equal(started.Count, Stopped.Count);
     }
 
     public void Dispose() => _listener.Dispose();

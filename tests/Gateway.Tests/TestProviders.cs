@@ -11,6 +11,10 @@ internal static class TestProviders
 {
     public static ProviderRouter Router(params IChatProvider[] providers) => new(providers, new RetrySettings(0, TimeSpan.Zero));
 
+    /// <summary>The sample's embedded provider alone, answering at once: for hosts whose routes must start but are not the point.</summary>
+    public static ProviderRouter Embedded() =>
+        Router(new ChatClientProvider(EmbeddedChatClient.ProviderName, new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero))));
+
     /// <summary>A provider whose every method fails unless overridden.</summary>
     public abstract class Base : IChatProvider
     {

@@ -33,7 +33,8 @@ public sealed class GeneratedCodeTests
         Assert.Equal("gateway_meta", Slot("/v1/embeddings"));
         Assert.Null(Slot("/v1/unknown"));
 
-        // The body, result and chunk types travel as typeof (for OpenAPI); an IResult route without a body has none.
+        // The result and chunk types travel as typeof (for OpenAPI); an IResult route has none. A class
+        // with no attribute is the body unless DI has it: its RequestType is set when the route is mapped.
         var routes = (System.Collections.Generic.IReadOnlyList<TracedRouteInfo>)table.GetProperty("Routes")!.GetValue(null)!;
         Type Contoso(string name) => assembly.GetType("Contoso.Gateway." + name, throwOnError: true)!;
         Assert.Equal(
@@ -41,19 +42,33 @@ public sealed class GeneratedCodeTests
             {
                 new TracedRouteInfo("POST", "/v1/chat/completions", "metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Chat")
                 {
-                    RequestType = Contoso("ChatRequest"), ResponseType = Contoso("ChatResponse"), StreamChunkType = Contoso("ChatChunk"),
+                    ResponseType = Contoso("ChatResponse"), StreamChunkType = Contoso("ChatChunk"),
                 },
                 new TracedRouteInfo("POST", "/v1/embeddings", "gateway_meta", WireFormat.Anthropic, "embeddings", "Contoso.Gateway.Routes.Embeddings"),
                 new TracedRouteInfo("POST", "/v1/messages", "litellm_metadata", WireFormat.Anthropic, "chat", "Contoso.Gateway.Routes.Messages")
                 {
-                    RequestType = Contoso("MessagesRequest"), ResponseType = Contoso("ChatResponse"),
+                    ResponseType = Contoso("ChatResponse"),
                 },
                 new TracedRouteInfo("POST", "/v1/responses", "litellm_metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Responses")
                 {
-                    RequestType = Contoso("ChatRequest"), StreamChunkType = Contoso("ChatChunk"),
+                    StreamChunkType = Contoso("ChatChunk"),
                 },
             },
-            routes);
+            routes.Select(r => r with { Parameters = Array.Empty<TracedRouteParameter>() }));
+
+        // Each handler's parameters, with where each comes from.
+        Assert.Equal(
+            new[]
+            {
+                new TracedRouteParameter("Chat", "request", Contoso("ChatRequest"), TracedParameterSource.BodyOrService),
+                new TracedRouteParameter("Chat", "call", typeof(LlmCall), TracedParameterSource.LlmCall),
+                new TracedRouteParameter("Chat", "upstream", Contoso("IUpstream"), TracedParameterSource.Service),
+                new TracedRouteParameter("Chat", "cancellationToken", typeof(System.Threading.CancellationToken), TracedParameterSource.CancellationToken),
+                new TracedRouteParameter("ChatStream", "request", Contoso("ChatRequest"), TracedParameterSource.BodyOrService),
+                new TracedRouteParameter("ChatStream", "call", typeof(LlmCall), TracedParameterSource.LlmCall),
+                new TracedRouteParameter("ChatStream", "cancellationToken", typeof(System.Threading.CancellationToken), TracedParameterSource.CancellationToken),
+            },
+            routes[0].Parameters);
     }
 
     [Fact]
@@ -90,7 +105,7 @@ public sealed class GeneratedCodeTests
             "Activity", "AuthStage", "EnvelopeReader", "Exception", "FailurePath", "GuardrailMode", "HttpContext",
             "LlmStage", "PreCallStage", "RequestEnvelope", "RequestStage", "ResultStage", "ServiceProviderServiceExtensions",
             "Stopwatch", "StreamStage", "Task", "TracedLlmGateway", "TracedLlmOptions", "TracedRouteInfo", "Utf8JsonReader",
-            "WireFormat", "LlmCall",
+            "WireFormat", "ParameterStage", "ServiceProviderKeyedServiceExtensions", "TracedParameterSource", "TracedRouteParameter", "LlmCall",
         };
         var clashing = string.Join("\n", names.Select(name => $"internal sealed class {name} {{ }}"));
         var run = GeneratorHarness.Run(
@@ -112,7 +127,14 @@ public sealed class GeneratedCodeTests
                 internal static class Routes
                 {
                     [global::TracedLlm.TracedLlmRoute("POST", "/v1/chat/completions")]
-                    public static global::System.Threading.Tasks.Task<Body> Chat(Body request, global::TracedLlm.LlmCall call, IUpstream upstream, global::Microsoft.AspNetCore.Http.HttpContext httpContext, global::System.Threading.CancellationToken cancellationToken) =>
+                    public static global::System.Threading.Tasks.Task<Body> Chat(
+                        Body request,
+                        global::TracedLlm.LlmCall call,
+                        IUpstream upstream,
+                        global::Microsoft.AspNetCore.Http.HttpContext httpContext,
+                        global::System.Threading.CancellationToken cancellationToken,
+                        [global::Microsoft.AspNetCore.Mvc.FromQuery] int? n,
+                        [global::Microsoft.Extensions.DependencyInjection.FromKeyedServices("spare")] IUpstream spare) =>
                         global::System.Threading.Tasks.Task.FromResult(request);
 
                     [global::TracedLlm.TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -127,7 +149,10 @@ public sealed class GeneratedCodeTests
 
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationProblems());
-        Assert.Contains("using RequestStage = global::TracedLlm.Pipeline.RequestStage;", run.Source("Contoso_Routes_Chat.g.cs"), StringComparison.Ordinal);
+        var chat = run.Source("Contoso_Routes_Chat.g.cs");
+        Assert.Contains("using RequestStage = global::TracedLlm.Pipeline.RequestStage;", chat, StringComparison.Ordinal);
+        Assert.Contains("using ParameterStage = global::TracedLlm.Pipeline.ParameterStage;", chat, StringComparison.Ordinal);
+        Assert.Contains("using ServiceProviderKeyedServiceExtensions = global::Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions;", chat, StringComparison.Ordinal);
     }
 
     [Fact]

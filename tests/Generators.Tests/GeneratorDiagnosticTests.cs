@@ -13,6 +13,7 @@ public sealed class GeneratorDiagnosticTests
     private const string Header = """
         using System.Threading.Tasks;
         using Microsoft.AspNetCore.Http;
+        using Microsoft.AspNetCore.Mvc;
         using TracedLlm;
 
         namespace Contoso;
@@ -60,7 +61,7 @@ public sealed class GeneratorDiagnosticTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Body {|#0:Chat|}([Microsoft.AspNetCore.Mvc.FromBody] Body first, [Microsoft.AspNetCore.Mvc.FromBody] Body second) => first;
+            public static Body Chat([Microsoft.AspNetCore.Mvc.FromBody] Body first, [Microsoft.AspNetCore.Mvc.FromBody] Body {|#0:second|}) => first;
         }
         """, Error("TLLM1001", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': parameter 'second' is a second request body; a handler takes at most one"));
 
@@ -214,6 +215,98 @@ public sealed class GeneratorDiagnosticTests
             public static Body {|#0:Chat|}(Body body) => body;
         }
         """, Error("TLLM1006", 0, $"Cannot generate the traced route for 'Contoso.Routes.Chat': metadata slot '{slot}' is not a valid JSON property name for a slot; use letters, digits and '_' (e.g. \"metadata\" or \"litellm_metadata\")"));
+
+    [Fact]
+    public Task AValueThatIsNoRouteValueIsTLLM1007() => VerifyAsync("""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/openai/deployments/{deployment}/chat/completions")]
+            public static Body Chat(string {|#0:deploymentName|}, Body body) => body;
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Body Plain(Body body, int {|#1:n|}) => body;
+
+            [TracedLlmRoute("POST", "/v1/responses")]
+            public static Body Tags(Body body, string[] {|#2:tags|}) => body;
+        }
+        """,
+        Error("TLLM1007", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': parameter `deploymentName` (string) binds to nothing: it is not a route value of '/openai/deployments/{deployment}/chat/completions' (its route values: {deployment}); rename it `deployment` or mark it [FromRoute(Name = \"deployment\")], or mark it [FromQuery] or [FromHeader] for a query or header value (a value in the JSON body belongs in the body's type)"),
+        Error("TLLM1007", 1, "Cannot generate the traced route for 'Contoso.Routes.Plain': parameter `n` (int) binds to nothing: it is not a route value of '/v1/chat/completions' (it has none); mark it [FromQuery] or [FromHeader] for a query or header value (a value in the JSON body belongs in the body's type)"),
+        Error("TLLM1007", 2, "Cannot generate the traced route for 'Contoso.Routes.Tags': parameter `tags` (string[]) binds to nothing: only a query parameter or a header has many values; mark it [FromQuery] or [FromHeader]"));
+
+    [Fact]
+    public Task ATypeItsSourceCannotFillIsTLLM1008() => VerifyAsync("""
+        internal sealed class Deployment { public string? Name { get; set; } }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/openai/deployments/{deploymentName}/chat/completions")]
+            public static Body Chat(Deployment {|#0:deploymentName|}, Body body) => body;
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Body Query(Body body, [FromQuery] Deployment {|#1:deployment|}) => body;
+
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Body Text([FromBody] string {|#2:prompt|}) => new();
+
+            [TracedLlmRoute("POST", "/v1/models/{model}")]
+            public static Body Many([FromRoute] string[] {|#3:model|}, Body body) => body;
+        }
+        """,
+        Error("TLLM1008", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': parameter `deploymentName` matches the route value `{deploymentName}`, but Contoso.Deployment cannot be read from text; take it as a string (or give Contoso.Deployment a static TryParse(string, out Contoso.Deployment)), or rename the parameter if it is not the route value"),
+        Error("TLLM1008", 1, "Cannot generate the traced route for 'Contoso.Routes.Query': parameter `deployment` is marked [FromQuery], but Contoso.Deployment cannot be read from text; take a string, a number, an enum or a type with a static TryParse(string, out T), or string[] or StringValues for every value"),
+        Error("TLLM1008", 2, "Cannot generate the traced route for 'Contoso.Routes.Text': parameter `prompt` is marked [FromBody], but a traced route's body is a JSON object, which string cannot hold; take a class, struct or record (or JsonElement)"),
+        Error("TLLM1008", 3, "Cannot generate the traced route for 'Contoso.Routes.Many': parameter `model` (string[]) takes many values, but the route value `{model}` is one; take a string"));
+
+    [Fact]
+    public Task FromRouteNamingNoRouteValueIsTLLM1009() => VerifyAsync("""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/openai/deployments/{deploymentId}/chat/completions")]
+            public static Body Chat([FromRoute(Name = "deployment")] string {|#0:name|}, Body body) => body;
+        }
+        """, Error("TLLM1009", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': parameter `name` is marked [FromRoute], but '/openai/deployments/{deploymentId}/chat/completions' has no route value `{deployment}` (its route values: {deploymentId}); name one of them (e.g. [FromRoute(Name = \"deploymentId\")])"));
+
+    [Fact]
+    public Task ConflictingOrUnsupportedAttributesAreTLLM1010() => VerifyAsync("""
+        internal sealed class Form { public string? Name { get; set; } }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/a")]
+            public static Body A([FromQuery, FromHeader] string {|#0:version|}, Body body) => body;
+
+            [TracedLlmRoute("POST", "/b")]
+            public static Body B([FromForm] Form {|#1:form|}) => new();
+
+            [TracedLlmRoute("POST", "/c")]
+            public static Body C([FromServices] HttpContext {|#2:context|}, Body body) => body;
+
+            [TracedLlmRoute("POST", "/d")]
+            public static Body D([AsParameters] Form {|#3:form|}) => new();
+        }
+        """,
+        Error("TLLM1010", 0, "Cannot generate the traced route for 'Contoso.Routes.A': parameter `version` is marked both [FromQuery] and [FromHeader]; keep the one it comes from"),
+        Error("TLLM1010", 1, "Cannot generate the traced route for 'Contoso.Routes.B': parameter `form` is marked [FromForm], but a traced route reads a JSON body; take the body as a class or record, or the value with [FromQuery] or [FromHeader]"),
+        Error("TLLM1010", 2, "Cannot generate the traced route for 'Contoso.Routes.C': parameter `context` (Microsoft.AspNetCore.Http.HttpContext) is bound by its type; remove [FromServices]"),
+        Error("TLLM1010", 3, "Cannot generate the traced route for 'Contoso.Routes.D': parameter `form` is marked [AsParameters], which traced routes do not take; take its members as parameters of their own"));
+
+    [Fact]
+    public Task RouteValuesBindByNameAndTwoHandlersMayTakeDifferentValues() => VerifyAsync("""
+        internal static class Routes
+        {
+            // The route value in one handler only, in another case: no diagnostic (the body is the same).
+            [TracedLlmRoute("POST", "/openai/deployments/{deploymentName}/chat/completions")]
+            public static Body Chat(string DeploymentName, Body body) => body;
+
+            [TracedLlmRoute("POST", "/openai/deployments/{deploymentName}/chat/completions")]
+            public static async System.Collections.Generic.IAsyncEnumerable<Body> ChatStream(Body body, [FromQuery(Name = "api-version")] string? apiVersion)
+            {
+                await Task.Yield();
+                yield return body;
+            }
+        }
+        """);
 
     [Fact]
     public void InvalidRouteEmitsNoSourceForIt()

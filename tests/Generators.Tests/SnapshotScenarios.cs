@@ -23,7 +23,114 @@ internal static class SnapshotScenarios
         ["Bindings"] = new[] { Bindings, GlobalNamespace },
         ["Guardrails"] = new[] { Guardrails },
         ["OneHandler"] = new[] { OneHandler },
+        ["Parameters"] = new[] { Parameters },
     };
+
+    /// <summary>
+    /// Every way a parameter binds besides the body: route values by name (required, optional,
+    /// catch-all), query and header values by attribute (string, IParsable, enum, a type with its
+    /// own TryParse, nullable, defaulted, every value as string[] and StringValues), keyed services,
+    /// the request's parts by type, a body and a service told apart at start-up, and a route with
+    /// two handlers that share one value and each take one of their own.
+    /// </summary>
+    public const string Parameters = """
+        using System;
+        using System.Collections.Generic;
+        using System.Security.Claims;
+        using System.Threading.Tasks;
+        using Microsoft.AspNetCore.Http;
+        using Microsoft.AspNetCore.Mvc;
+        using Microsoft.Extensions.DependencyInjection;
+        using Microsoft.Extensions.Primitives;
+        using TracedLlm;
+
+        namespace Contoso.Parameters;
+
+        internal enum Priority
+        {
+            Low,
+            Normal,
+            High,
+        }
+
+        /// <summary>A value with its own TryParse, not IParsable.</summary>
+        internal readonly record struct Region(string Name)
+        {
+            public static bool TryParse(string? text, out Region region)
+            {
+                region = new Region(text ?? string.Empty);
+                return !string.IsNullOrEmpty(text);
+            }
+        }
+
+        internal sealed class ChatRequest
+        {
+            public string? Model { get; set; }
+        }
+
+        internal sealed class ChatResponse
+        {
+            public string? Text { get; set; }
+        }
+
+        internal sealed class ChatChunk
+        {
+            public string? Delta { get; set; }
+        }
+
+        internal sealed class BackendRouter
+        {
+            public string Pick(string deployment) => deployment;
+        }
+
+        internal interface IHealth
+        {
+            bool IsUp(string backend);
+        }
+
+        internal static class Routes
+        {
+            // Azure OpenAI's shape: the deployment in the path, the API version in the query, headers, the body and the router told apart at start-up.
+            [TracedLlmRoute("POST", "/openai/deployments/{deploymentName}/chat/completions")]
+            public static Task<LlmResult<ChatResponse, ChatChunk>> Deployment(
+                string deploymentName,
+                [FromQuery(Name = "api-version")] string apiVersion,
+                [FromHeader(Name = "x-ms-client-request-id")] Guid? requestId,
+                [FromHeader(Name = "x-priority")] Priority priority,
+                [FromQuery] Region? region,
+                [FromQuery] string[] tags,
+                [FromHeader(Name = "x-tenant")] StringValues tenant,
+                ChatRequest request,
+                BackendRouter router,
+                [FromKeyedServices("primary")] IHealth health,
+                HttpRequest httpRequest,
+                ClaimsPrincipal user,
+                LlmCall call,
+                [FromQuery] int n = 1,
+                [FromQuery] string? label = "none") =>
+                Task.FromResult<LlmResult<ChatResponse, ChatChunk>>(new ChatResponse { Text = $"{router.Pick(deploymentName)} {apiVersion} {requestId} {priority} {region} {tags.Length} {tenant} {request.Model} {health.IsUp(deploymentName)} {httpRequest.Path} {user.Identity?.Name} {call.Model} {n} {label}" });
+
+            // Two handlers: both take the route value, each takes a value of its own.
+            [TracedLlmRoute("POST", "/v1/models/{model}/completions")]
+            public static ChatResponse Complete(string model, [FromBody] ChatRequest request, [FromQuery] long? seed) =>
+                new() { Text = $"{model} {request.Model} {seed}" };
+
+            [TracedLlmRoute("POST", "/v1/models/{model}/completions")]
+            public static async IAsyncEnumerable<ChatChunk> CompleteStream(string model, [FromBody] ChatRequest request, [FromHeader(Name = "x-chunk-size")] int chunkSize = 16)
+            {
+                await Task.Yield();
+                yield return new ChatChunk { Delta = $"{model} {request.Model} {chunkSize}" };
+            }
+
+            // An optional route value and an optional service.
+            [TracedLlmRoute("PATCH", "/v1/batches/{id?}")]
+            public static IResult Batch(int? id, [FromServices] IHealth? health) => Results.Ok(id);
+
+            // A catch-all route value.
+            [TracedLlmRoute("DELETE", "/v1/files/{**path}")]
+            public static IResult File(string path, LlmCall call) => Results.Ok(path + call.Model);
+        }
+        """;
 
     /// <summary>
     /// One handler for both stream modes: <c>LlmResult&lt;TResponse, TChunk&gt;</c> awaited and

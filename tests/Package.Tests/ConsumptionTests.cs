@@ -52,7 +52,7 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
         try
         {
             var app = Path.Combine(work, "Gateway");
-            await File.WriteAllTextAsync(Path.Combine(work, "nuget.config"), NuGetConfig(work));
+            await File.WriteAllTextAsync(Path.Combine(work, "nuget.config"), NuGetConfig(snippet, work));
             await DotnetAsync(work, "new", "web", "-o", app, "--no-restore");
             foreach (var (file, code) in snippet.Files)
             {
@@ -123,27 +123,19 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
 
     private static string Readme => Path.Combine(PackedFeed.RepositoryRoot, "README.md");
 
-    /// <summary>The packed feed for TracedLlm's packages only; everything else from the machine's usual source, into a package folder of its own (never a stale 0.1.0).</summary>
-    private string NuGetConfig(string work) => $"""
-        <?xml version="1.0" encoding="utf-8"?>
-        <configuration>
-          <packageSources>
-            <add key="tracedllm-local" value="{feed.Directory}" />
-          </packageSources>
-          <packageSourceMapping>
-            <packageSource key="tracedllm-local">
-              <package pattern="TracedLlm" />
-              <package pattern="TracedLlm.*" />
-            </packageSource>
-            <packageSource key="nuget.org">
-              <package pattern="*" />
-            </packageSource>
-          </packageSourceMapping>
-          <config>
-            <add key="globalPackagesFolder" value="{Path.Combine(work, "packages")}" />
-          </config>
-        </configuration>
-        """;
+    /// <summary>
+    /// The README's <c>nuget.config</c> as written, its folder pointed at the packed feed, with a
+    /// package folder of the test's own added (never a stale 0.1.0 from the machine's cache).
+    /// </summary>
+    private string NuGetConfig(ReadmeSnippet snippet, string work) =>
+        snippet.NuGetConfig
+            .Replace(ReadmeSnippet.FeedValue, $"value=\"{feed.Directory}\"", StringComparison.Ordinal)
+            .Replace("</configuration>", $"""
+                  <config>
+                    <add key="globalPackagesFolder" value="{Path.Combine(work, "packages")}" />
+                  </config>
+                </configuration>
+                """, StringComparison.Ordinal);
 
     private static Task<string> DotnetAsync(string directory, params string[] arguments) =>
         ChildProcess.RunAsync("dotnet", arguments, directory, PackedFeed.CommandTimeout);

@@ -9,11 +9,16 @@ namespace TracedLlm.Package.Tests;
 /// <summary>
 /// The consumer code of README.md's "Your own gateway" section, as written: every fenced block
 /// right after an HTML comment <c>&lt;!-- consumer-test: FILE ... --&gt;</c> is the content of FILE
-/// in a fresh <c>dotnet new web</c> project, and every <c>dotnet add package</c> line of the
-/// section's bash blocks is a package to add. The section runs to the next heading of its level or above.
+/// in a fresh <c>dotnet new web</c> project, the <c>xml</c> block after
+/// <c>&lt;!-- consumer-config: nuget.config ... --&gt;</c> is the <c>nuget.config</c> that restores
+/// from the packed folder, and every <c>dotnet add package</c> line of the section's bash blocks
+/// is a package to add. The section runs to the next heading of its level or above.
 /// </summary>
-internal sealed partial record ReadmeSnippet(IReadOnlyDictionary<string, string> Files, IReadOnlyList<string[]> AddPackageCommands, string Section)
+internal sealed partial record ReadmeSnippet(IReadOnlyDictionary<string, string> Files, IReadOnlyList<string[]> AddPackageCommands, string Section, string NuGetConfig)
 {
+    /// <summary>The folder the README's <c>nuget.config</c> names, which a test points at its packed feed.</summary>
+    public const string FeedValue = "value=\"./feed\"";
+
     public const string Heading = "### Your own gateway";
 
     public static ReadmeSnippet Read(string readmePath)
@@ -34,7 +39,10 @@ internal sealed partial record ReadmeSnippet(IReadOnlyDictionary<string, string>
         Assert.True(files.Count > 0, $"No fenced block under \"{Heading}\" is marked <!-- consumer-test: FILE -->.");
         var packages = AddPackage().Matches(section).Select(m => m.Value.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         Assert.NotEmpty(packages);
-        return new ReadmeSnippet(files, packages, section);
+        var config = MarkedConfig().Match(section);
+        Assert.True(config.Success, $"No ```xml block under \"{Heading}\" is marked <!-- consumer-config: nuget.config -->.");
+        Assert.Contains(FeedValue, config.Groups["xml"].Value, StringComparison.Ordinal);
+        return new ReadmeSnippet(files, packages, section, config.Groups["xml"].Value);
     }
 
     /// <summary>The first traced route's path in the marked files.</summary>
@@ -47,6 +55,9 @@ internal sealed partial record ReadmeSnippet(IReadOnlyDictionary<string, string>
 
     [GeneratedRegex(@"<!--\s*consumer-test:\s*(?<file>[\w./-]+)[\s\S]*?-->\s*\n```csharp\n(?<code>[\s\S]*?)\n```")]
     private static partial Regex MarkedBlock();
+
+    [GeneratedRegex(@"<!--\s*consumer-config:\s*nuget\.config[\s\S]*?-->\s*\n```xml\n(?<xml>[\s\S]*?)\n```")]
+    private static partial Regex MarkedConfig();
 
     // A command line, without the comment that may follow it.
     [GeneratedRegex(@"^dotnet add package [^#\n]+", RegexOptions.Multiline)]

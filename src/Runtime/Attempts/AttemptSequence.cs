@@ -134,9 +134,13 @@ internal abstract class AttemptSequence : IDisposable
     public Exception Classify(Exception exception, CancellationToken attemptToken) => exception switch
     {
         GatewayException => exception,
-        _ when CallCancelled => exception,
+
+        // A timeout is the upstream's (or the attempt timeout's) own verdict, never what cancelling
+        // the call causes: it stays a timeout also when the call was cancelled meanwhile (it was a
+        // bare TimeoutException then, a 500, when a during-call guardrail failed at the same time).
         TimeoutRejectedException => Timeout(exception, attemptTimedOut: true),
         TimeoutException => Timeout(exception, attemptTimedOut: false),
+        _ when CallCancelled => exception,
         OperationCanceledException when attemptToken.IsCancellationRequested || Token.IsCancellationRequested => Timeout(exception, attemptTimedOut: true),
         OperationCanceledException { InnerException: TimeoutException } => Timeout(exception, attemptTimedOut: false),
         HttpRequestException { StatusCode: { } status } => new UpstreamException((int)status, $"The upstream provider answered {(int)status}.", exception),

@@ -18,7 +18,7 @@ public interface ILlmFailureLogger
 
 /// <summary>One failed request, as the failure path saw it.</summary>
 /// <param name="Call">The request's context.</param>
-/// <param name="Exception">The exception that failed the request.</param>
+/// <param name="Exception">The exception that failed the request (an <see cref="ErrorResultException"/>, never thrown, for the handler's own error result).</param>
 /// <param name="StatusCode">
 /// The status of the failure: the response's status, or the status of the error event that ended a
 /// stream that had already started (its status line said 200), or 499 when the client went away.
@@ -26,7 +26,8 @@ public interface ILlmFailureLogger
 /// <param name="ErrorType">
 /// The <c>error.type</c> recorded on the spans: the exception's type name, or
 /// <c>client_disconnected</c>, <c>request_timeout</c> (the server's request timeout) or
-/// <c>request_body_timeout</c>.
+/// <c>request_body_timeout</c>; for the handler's own error result (<see cref="ErrorResultException"/>)
+/// its status (<c>"503"</c>) or what the result reported.
 /// </param>
 public sealed record FailureContext(LlmCall Call, Exception Exception, int StatusCode, string ErrorType)
 {

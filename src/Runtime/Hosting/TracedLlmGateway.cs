@@ -24,9 +24,11 @@ public sealed class TracedLlmGateway
         IEnumerable<ILlmGuardrail> guardrails,
         IEnumerable<ILlmFailureLogger> failureLoggers,
         IOptions<JsonOptions> jsonOptions,
-        ILlmAuthenticator? authenticator = null)
+        ILlmAuthenticator? authenticator = null,
+        IServiceProviderIsService? serviceTypes = null)
     {
         Options = options;
+        ServiceTypes = serviceTypes;
         Authenticator = authenticator;
         var all = guardrails.ToArray();
         PreCallGuardrails = all.Where(g => (g.Modes & GuardrailMode.PreCall) != 0).ToArray();
@@ -52,6 +54,9 @@ public sealed class TracedLlmGateway
 
     internal JsonSerializerOptions JsonSerializerOptions { get; }
 
+    /// <summary>Which types DI can give (null for a container that cannot say): a handler's class with no attribute is a service when it can.</summary>
+    internal IServiceProviderIsService? ServiceTypes { get; }
+
     /// <summary>The gateway of the request's application.</summary>
     /// <exception cref="InvalidOperationException"><c>AddTracedLlm()</c> was not called.</exception>
     public static TracedLlmGateway From(HttpContext httpContext) =>
@@ -59,6 +64,13 @@ public sealed class TracedLlmGateway
 
     /// <summary>The type info for <typeparamref name="T"/> from the application's JSON options (source-generated contexts included).</summary>
     public JsonTypeInfo<T> GetTypeInfo<T>() => TypeInfoCache<T>.Get(this);
+
+    /// <summary>
+    /// True when DI has a service of type <typeparamref name="T"/> (<see cref="IServiceProviderIsService"/>,
+    /// as minimal APIs ask): a handler's parameter of that type with no attribute is then the service,
+    /// not the body. Asked once per type and application, as the route builder asked it at start-up.
+    /// </summary>
+    public bool IsService<T>() => ServiceTypeCache<T>.Get(this);
 
     /// <summary>
     /// The last gateway's type info for <typeparamref name="T"/>: every request asks for its body's
@@ -84,6 +96,27 @@ public sealed class TracedLlmGateway
         }
 
         private sealed record Entry(TracedLlmGateway Gateway, JsonTypeInfo<T> TypeInfo);
+    }
+
+    /// <summary>The last gateway's answer for <typeparamref name="T"/>, as <see cref="TypeInfoCache{T}"/> keeps its type info.</summary>
+    private static class ServiceTypeCache<T>
+    {
+        private static Entry? s_last;
+
+        public static bool Get(TracedLlmGateway gateway)
+        {
+            var last = s_last;
+            if (last is not null && ReferenceEquals(last.Gateway, gateway))
+            {
+                return last.IsService;
+            }
+
+            var isService = gateway.ServiceTypes?.IsService(typeof(T)) ?? false;
+            s_last = new Entry(gateway, isService);
+            return isService;
+        }
+
+        private sealed record Entry(TracedLlmGateway Gateway, bool IsService);
     }
 
     internal static InvalidOperationException NotRegistered() =>

@@ -50,6 +50,9 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
 
     /// <summary>
     /// Maps one generated route; the gateway (a singleton) is resolved once here, not per request.
+    /// The route's parameters are checked against the app's services first: a parameter that
+    /// cannot be bound in this app (a required service not registered, two bodies) throws, naming
+    /// the route and the parameter.
     /// The endpoint carries the <see cref="TracedRouteInfo"/> and what API descriptions read
     /// (the generated method, name, tag, summary, request body, responses, errors in the route's
     /// wire format). For generated code.
@@ -59,6 +62,9 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(route);
         ArgumentNullException.ThrowIfNull(handler);
+
+        // What only DI can tell (a service or the body; a service the handler needs) fails the app here, as it starts.
+        route = RouteBindings.Check(route, endpoints.ServiceProvider);
         var gateway = _gateway;
         var builder = endpoints.MapMethods(route.Pattern, new[] { route.HttpMethod }, context => handler(context, gateway))
             .WithDisplayName($"{route.HttpMethod} {route.Pattern} (traced: {route.Handler})")

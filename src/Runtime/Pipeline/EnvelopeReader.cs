@@ -42,9 +42,9 @@ public struct EnvelopeReader
     public static JsonReaderOptions ReaderOptions { get; } = new() { MaxDepth = 64 };
 
     /// <summary>Reads the opening brace; throws when the body is not a JSON object.</summary>
-    public static void ReadStart(ref Utf8JsonReader reader)
+    public readonly void ReadStart(ref Utf8JsonReader reader)
     {
-        if (!reader.Read())
+        if (!Read(ref reader))
         {
             throw new InvalidLlmRequestException("The request body is empty: send a JSON object.");
         }
@@ -58,11 +58,11 @@ public struct EnvelopeReader
     /// <summary>Moves to the next top-level property name; false at the closing brace.</summary>
     public bool ReadPropertyName(ref Utf8JsonReader reader)
     {
-        reader.Read();
+        Read(ref reader);
         if (reader.TokenType != JsonTokenType.PropertyName)
         {
-            // The closing brace: anything but white space after it is a JsonException from Read.
-            reader.Read();
+            // The closing brace: anything but white space after it is not JSON.
+            Read(ref reader);
             return false;
         }
 
@@ -81,10 +81,18 @@ public struct EnvelopeReader
         _slotSeen = true;
         _slotStart = _propertyStart;
         _slotPreviousValueEnd = _previousValueEnd;
-        reader.Read();
+        Read(ref reader);
         var valueStart = reader.TokenStartIndex;
-        CheckDepth(reader);
-        _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options);
+        try
+        {
+            CheckDepth(reader);
+            _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options);
+        }
+        catch (JsonException exception)
+        {
+            throw NotJson(exception);
+        }
+
         _slotEnd = reader.BytesConsumed;
         if (_slotEnd - valueStart > _options.MaxMetadataBytes)
         {
@@ -101,38 +109,46 @@ public struct EnvelopeReader
     /// </summary>
     public void ReadOtherProperty(ref Utf8JsonReader reader)
     {
-        if (reader.ValueTextEquals("model"u8))
+        try
         {
-            reader.Read();
-            _model = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                _model = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            else if (reader.ValueTextEquals("stream"u8))
+            {
+                reader.Read();
+                _stream = reader.TokenType == JsonTokenType.True;
+            }
+            else if (reader.ValueTextEquals("temperature"u8))
+            {
+                reader.Read();
+                _temperature = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var t) ? t : null;
+            }
+            else if (reader.ValueTextEquals("top_p"u8))
+            {
+                reader.Read();
+                _topP = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var p) ? p : null;
+            }
+            else if (reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8))
+            {
+                reader.Read();
+                _maxTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : _maxTokens;
+            }
+            else
+            {
+                reader.Read();
+            }
+
+            // On a scalar this stays where it is; on an object or array it moves to the value's end.
+            reader.Skip();
         }
-        else if (reader.ValueTextEquals("stream"u8))
+        catch (JsonException exception)
         {
-            reader.Read();
-            _stream = reader.TokenType == JsonTokenType.True;
-        }
-        else if (reader.ValueTextEquals("temperature"u8))
-        {
-            reader.Read();
-            _temperature = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var t) ? t : null;
-        }
-        else if (reader.ValueTextEquals("top_p"u8))
-        {
-            reader.Read();
-            _topP = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var p) ? p : null;
-        }
-        else if (reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8))
-        {
-            reader.Read();
-            _maxTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : _maxTokens;
-        }
-        else
-        {
-            reader.Read();
+            throw NotJson(exception);
         }
 
-        // On a scalar this stays where it is; on an object or array it moves to the value's end.
-        reader.Skip();
         _previousValueEnd = reader.BytesConsumed;
     }
 
@@ -176,6 +192,21 @@ public struct EnvelopeReader
         span[(int)cutEnd..].CopyTo(result.AsSpan((int)cutStart));
         return result;
     }
+
+    /// <summary>Reads the next token; a body that is not JSON is the client's mistake, said in its terms (<see cref="JsonSyntax"/>).</summary>
+    private readonly bool Read(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (JsonException exception)
+        {
+            throw NotJson(exception);
+        }
+    }
+
+    private readonly InvalidLlmRequestException NotJson(JsonException exception) => new(JsonSyntax.Describe(_body.Span), exception);
 
     /// <summary>Measures the slot's nesting on a copy of the reader before the value is read.</summary>
     private readonly void CheckDepth(Utf8JsonReader reader)

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Timeouts;
 using TracedLlm.Telemetry;
@@ -34,11 +35,15 @@ public static class FailurePath
     {
         // Guardrails running beside the handler are stopped and awaited: they end their spans before
         // their parent does, and a guardrail that failed (or blocked) is the failure when the handler
-        // was only cancelled because of it. The task never faults.
+        // was only cancelled because of it. The task never faults. Only a handler whose token was
+        // cancelled before this path stopped the guardrails can have been cancelled because of one:
+        // a cancellation of the handler's own stays its failure (it was once replaced by the
+        // guardrail's stop, which this path itself caused).
         if (call.DuringCallGuardrails is { } pending)
         {
+            var cancelledBefore = call.CancellationToken.IsCancellationRequested;
             await call.StopDuringCallGuardrailsAsync().ConfigureAwait(false);
-            if (await pending.ConfigureAwait(false) is { } guardrailFailure && exception is OperationCanceledException)
+            if (await pending.ConfigureAwait(false) is { } guardrailFailure && cancelledBefore && exception is OperationCanceledException)
             {
                 exception = guardrailFailure;
             }
@@ -152,13 +157,27 @@ public static class FailurePath
     /// </summary>
     private static async ValueTask AnswerAsync(LlmCall call, Failure failure, Activity? server)
     {
-        if (failure.Code == ClientDisconnected || failure.Answered)
+        if (failure.Answered)
         {
+            // The handler's error result has answered the client: nothing is written over it.
             return;
         }
 
         var httpContext = call.HttpContext;
         var response = httpContext.Response;
+        if (failure.Code == ClientDisconnected)
+        {
+            // Nothing is written. Kestrel records 499 itself only once it has cancelled the request
+            // token, which it does from the thread pool; set here, a response that is not sent is
+            // never a 200 in the server's own logs and metrics.
+            if (!response.HasStarted)
+            {
+                response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+            }
+
+            return;
+        }
+
         try
         {
             if (!response.HasStarted)
@@ -239,9 +258,10 @@ public static class FailurePath
     /// The one place a failure gets its status, code and <c>error.type</c>. The request's own state
     /// decides first, whatever was thrown while it was being cancelled: the server's request timeout
     /// (its token, not <see cref="HttpContext.RequestAborted"/>, which the timeout also cancels), then
-    /// a client that went away. Then the exception: a <see cref="GatewayException"/> says its own
-    /// status (an <see cref="UpstreamTimeoutException"/> is the only upstream timeout); anything
-    /// else, a component's own cancellation or timeout included, is an internal error.
+    /// a client that went away (the request token, or a body its client cut short). Then the
+    /// exception: a <see cref="GatewayException"/> says its own status (an
+    /// <see cref="UpstreamTimeoutException"/> is the only upstream timeout); anything else, a
+    /// component's own cancellation or timeout included, is an internal error.
     /// </summary>
     internal static Failure Classify(LlmCall call, Exception exception)
     {
@@ -254,7 +274,9 @@ public static class FailurePath
                 : new Failure(504, GatewayErrorKind.Timeout, RequestTimeout, "The request took longer than this gateway allows.", RequestTimeout);
         }
 
-        if (httpContext.RequestAborted.IsCancellationRequested)
+        // Kestrel cancels RequestAborted from the thread pool after it closed the connection: a body
+        // cut short by the client leaving says so first (RequestStage.ReadBodyAsync).
+        if (httpContext.RequestAborted.IsCancellationRequested || call.Envelope.Error is ConnectionAbortedException)
         {
             return new Failure(499, GatewayErrorKind.InvalidRequest, ClientDisconnected, "The client closed the request.", ClientDisconnected);
         }

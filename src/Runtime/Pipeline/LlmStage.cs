@@ -76,6 +76,17 @@ public static class LlmStage
         call.DuringCallGuardrails is { } pending ? AwaitDuringCallAsync(pending) : ValueTask.CompletedTask;
 
     /// <summary>
+    /// Waits for the during-call guardrails before <paramref name="result"/> is written; an error
+    /// result (an <see cref="IStatusCodeHttpResult"/> of status 400 or more) carries no model output,
+    /// so the guardrails are stopped instead of waited for, as when the handler fails — one that had
+    /// already blocked or failed still fails the request.
+    /// </summary>
+    public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call, IResult result) =>
+        call.DuringCallGuardrails is not { } pending ? ValueTask.CompletedTask
+        : result is IStatusCodeHttpResult { StatusCode: >= StatusCodes.Status400BadRequest } ? StopDuringCallAsync(call, pending)
+        : AwaitDuringCallAsync(pending);
+
+    /// <summary>
     /// Records the result as the LLM span's output, and the server span's (Langfuse's trace output),
     /// when content capture is on (and the request did not ask for <c>mask_output</c>); the
     /// serialized bytes are kept for the response.
@@ -203,6 +214,15 @@ public static class LlmStage
         // Decoded no further than can be kept (and scanned for a credential crossing the cut).
         var decoded = Encoding.UTF8.GetString(json.Length > (options.MaxContentLength + 1024) * 4 ? json[..((options.MaxContentLength + 1024) * 4)] : json);
         return TelemetryText.ForSpan(call, key, decoded, options.MaxContentLength, ref dropped);
+    }
+
+    private static async ValueTask StopDuringCallAsync(LlmCall call, Task<Exception?> pending)
+    {
+        await call.StopDuringCallGuardrailsAsync().ConfigureAwait(false);
+        if (await pending.ConfigureAwait(false) is { } failure and not OperationCanceledException)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
     }
 
     private static async ValueTask AwaitDuringCallAsync(Task<Exception?> pending)

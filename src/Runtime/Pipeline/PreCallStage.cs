@@ -2,14 +2,15 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.DependencyInjection;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Pipeline;
 
 /// <summary>
 /// The <c>proxy_pre_call</c> span and what runs inside it: the body's own error raised, the body
-/// read into the handler's request type (or only checked), and a stream refused where the route
-/// has no streaming handler. A client's mistake found here is a 400 in the route's format.
+/// read into the handler's request type (or only checked), the route, query and header values
+/// (<see cref="ParameterStage"/>), and a stream refused where the route's handler writes JSON only. A client's mistake found here is a 400 in the route's format.
 /// For generated code only.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -30,8 +31,10 @@ public static class PreCallStage
 
         try
         {
-            return JsonSerializer.Deserialize(call.UpstreamBody.Span, typeInfo)
+            var request = JsonSerializer.Deserialize(call.UpstreamBody.Span, typeInfo)
                 ?? throw new InvalidLlmRequestException("The request body must be a JSON object.");
+            call.Request = request;
+            return request;
         }
         catch (JsonException exception)
         {
@@ -39,6 +42,28 @@ public static class PreCallStage
             throw new InvalidLlmRequestException(RequestMismatch.Describe(exception.Path, typeInfo, call.UpstreamBody.Span), exception);
         }
     }
+
+    /// <summary>
+    /// A parameter that is the body unless DI has its type (a class or struct with no attribute, as
+    /// minimal APIs bind it): the service, or the body read into it. The route builder decided
+    /// which when the app started, from the same registrations, and refused a route that would read
+    /// two bodies.
+    /// </summary>
+    public static T ReadRequestOrService<T>(LlmCall call, bool optional)
+    {
+        var gateway = call.Gateway;
+        if (!gateway.IsService<T>())
+        {
+            return ReadRequest(call, gateway.GetTypeInfo<T>());
+        }
+
+        call.Envelope.ThrowIfInvalid();
+        var services = call.HttpContext.RequestServices;
+        return (T)(optional ? services.GetService(typeof(T)) : services.GetRequiredService(typeof(T)))!;
+    }
+
+    /// <summary>The request as the handler reads it (for the guardrails), or null when the handler takes no body.</summary>
+    public static object? RequestOf(LlmCall call) => call.Request;
 
     /// <summary>Checks the body when the handler takes none.</summary>
     public static void ValidateBody(LlmCall call) => call.Envelope.ThrowIfInvalid();

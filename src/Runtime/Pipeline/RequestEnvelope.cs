@@ -56,7 +56,13 @@ public sealed class RequestEnvelope
             case null:
                 return;
             case JsonException json:
-                throw new InvalidLlmRequestException($"The request body is not valid JSON: {json.Message}", json);
+                // The route's reader says where in the client's terms (JsonSyntax); this is only a fallback,
+                // and the reader's own message describes the parser, not the request.
+                throw new InvalidLlmRequestException(
+                    json.LineNumber is { } line && json.BytePositionInLine is { } column
+                        ? $"The request body is not valid JSON (line {line + 1}, column {column + 1})."
+                        : "The request body is not valid JSON.",
+                    json);
             case InvalidOperationException or ArgumentException or DecoderFallbackException:
                 // The body is valid UTF-8 (checked when read), but Utf8JsonReader.GetString() still
                 // throws these for text it cannot transcode, such as an escaped lone surrogate.

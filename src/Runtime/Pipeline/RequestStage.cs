@@ -3,8 +3,10 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
+using System.IO.Pipelines;
 using System.Text.Unicode;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using TracedLlm.Telemetry;
@@ -22,7 +24,10 @@ public static class RequestStage
 {
     private static readonly ActivitySource Source = TracedLlmTelemetry.Source;
 
-    /// <summary>Reads the whole body, up to the configured limit.</summary>
+    /// <summary>
+    /// Reads the whole body, up to the configured limit. A body that ends because its client left
+    /// is thrown as a <see cref="ConnectionAbortedException"/> (see <see cref="LeftWhileSending"/>).
+    /// </summary>
     public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway)
     {
         var limit = gateway.Options.MaxRequestBodyBytes;
@@ -35,7 +40,19 @@ public static class RequestStage
         var reader = request.BodyReader;
         while (true)
         {
-            var read = await reader.ReadAsync(httpContext.RequestAborted).ConfigureAwait(false);
+            ReadResult read;
+            try
+            {
+                read = await reader.ReadAsync(httpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (LeftWhileSending(request, exception))
+            {
+                // The connection goes with its client now (Kestrel would otherwise try to drain the
+                // rest of a body that is not coming, and log an error for it).
+                httpContext.Abort();
+                throw new ConnectionAbortedException("The client closed the connection before its request body ended.", exception);
+            }
+
             if (read.Buffer.Length > limit)
             {
                 reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
@@ -66,6 +83,25 @@ public static class RequestStage
             reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }
     }
+
+    /// <summary>
+    /// True when a body read failed because the client went away: its connection was reset
+    /// (<see cref="ConnectionResetException"/>), or it closed before the <c>Content-Length</c> it
+    /// declared (such a body has no framing to break, so Kestrel's 400 there says only that).
+    /// Kestrel closes the response as it throws, but cancels <see cref="HttpContext.RequestAborted"/>
+    /// a moment later, from the thread pool: the failure path, which can run first, knows the client
+    /// left from this exception instead (it was a 400 "invalid framing" then). A chunked body cut
+    /// short is not told apart from broken chunk framing (Kestrel says 400 for both) and is a 400
+    /// unless the request token was cancelled by then.
+    /// </summary>
+    private static bool LeftWhileSending(HttpRequest request, Exception exception) => exception switch
+    {
+        ConnectionResetException => true,
+        BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status400BadRequest && request.ContentLength is not null,
+
+        // Any other IOException is Kestrel's verdict on the framing (an overflowing chunk size, say).
+        _ => false,
+    };
 
     /// <summary>Creates the request's <see cref="LlmCall"/>; <paramref name="startTimestamp"/> is <see cref="Stopwatch.GetTimestamp"/> at the request's start.</summary>
     public static LlmCall CreateCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp) =>

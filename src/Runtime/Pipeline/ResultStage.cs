@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization.Metadata;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 
@@ -18,19 +19,24 @@ namespace TracedLlm.Pipeline;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class ResultStage
 {
-    /// <summary>Writes a handler's typed result as JSON (status 200).</summary>
+    /// <summary>
+    /// Writes a handler's typed result as JSON (status 200). A client that left, or a request
+    /// timeout that passed, before this point fails the request; once started, the write is not
+    /// cancelled (see <see cref="ServerSentEvents"/>: Kestrel would cut the connection mid-body).
+    /// </summary>
     public static Task WriteAsync<T>(LlmCall call, T result, JsonTypeInfo<T> typeInfo)
     {
+        call.HttpContext.RequestAborted.ThrowIfCancellationRequested();
         var response = call.HttpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
         if (call.SerializedResult is { } serialized)
         {
             response.ContentType = "application/json";
             response.ContentLength = serialized.Length;
-            return response.Body.WriteAsync(serialized, call.HttpContext.RequestAborted).AsTask();
+            return response.Body.WriteAsync(serialized, CancellationToken.None).AsTask();
         }
 
-        return response.WriteAsJsonAsync(result, typeInfo, contentType: "application/json", call.HttpContext.RequestAborted);
+        return response.WriteAsJsonAsync(result, typeInfo, contentType: "application/json", CancellationToken.None);
     }
 
     /// <summary>

@@ -18,8 +18,14 @@ namespace TracedLlm.Pipeline;
 /// the last chunk still reaches the client as an error event before it, never after.
 /// System.Net.ServerSentEvents' <c>SseFormatter</c> writes a whole enumeration to a stream; the
 /// pipeline needs each event on its own (the terminal one held back, an error event after the
-/// enumeration failed, a flush per event under the request's token), so the few lines that frame
-/// an event are kept here, over the response's <c>PipeWriter</c>. (A design reason, not a measured one.)
+/// enumeration failed, a flush per event), so the few lines that frame an event are kept here,
+/// over the response's <c>PipeWriter</c>. (A design reason, not a measured one.)
+/// No flush here takes a token: Kestrel aborts the connection when a flush's token is cancelled
+/// while it is pending (or before it starts), and a request token is cancelled by more than a
+/// departed client — the server's request timeout, a during-call guardrail's failure — whose
+/// client still waits for its error. The pipeline checks the token before writing instead; a
+/// flush to a client that left completes at once, and one to a client that stopped reading ends
+/// with Kestrel's <c>MinResponseDataRate</c>.
 /// </summary>
 internal static class ServerSentEvents
 {
@@ -48,7 +54,7 @@ internal static class ServerSentEvents
         name is var (start, length) && json.AsSpan(start, length).SequenceEqual("message_stop"u8);
 
     /// <summary>Writes one event and flushes it.</summary>
-    public static ValueTask<FlushResult> WriteEventAsync(HttpResponse response, byte[] json, (int Start, int Length)? name, CancellationToken cancellationToken)
+    public static ValueTask<FlushResult> WriteEventAsync(HttpResponse response, byte[] json, (int Start, int Length)? name)
     {
         var writer = response.BodyWriter;
         if (name is var (start, length))
@@ -62,14 +68,14 @@ internal static class ServerSentEvents
         writer.Write(json);
         writer.Write(LineEnd);
         writer.Write(LineEnd);
-        return writer.FlushAsync(cancellationToken);
+        return writer.FlushAsync(CancellationToken.None);
     }
 
     /// <summary>Ends an OpenAI stream with <c>data: [DONE]</c>.</summary>
-    public static ValueTask<FlushResult> WriteDoneAsync(HttpResponse response, CancellationToken cancellationToken)
+    public static ValueTask<FlushResult> WriteDoneAsync(HttpResponse response)
     {
         response.BodyWriter.Write(Done);
-        return response.BodyWriter.FlushAsync(cancellationToken);
+        return response.BodyWriter.FlushAsync(CancellationToken.None);
     }
 
     /// <summary>

@@ -50,6 +50,10 @@ public static class StreamStage
                 break;
             }
 
+            // A chunk that arrives once the request was cancelled (its client left, its deadline
+            // passed, a during-call guardrail failed or blocked) is not written: nothing follows a
+            // block, and the answer the failure path writes follows no half-sent event.
+            cancellation.ThrowIfCancellationRequested();
             var chunk = enumerator.Current;
             kept?.Add(chunk);
             if (call.StreamedChunks++ == 0)
@@ -64,7 +68,7 @@ public static class StreamStage
             {
                 // The handler went on after its terminal event: keep the order it chose.
                 call.HeldTerminalEvent = null;
-                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early), cancellation).ConfigureAwait(false);
+                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early)).ConfigureAwait(false);
             }
 
             if (ServerSentEvents.IsTerminal(json, name))
@@ -73,7 +77,7 @@ public static class StreamStage
             }
             else
             {
-                await ServerSentEvents.WriteEventAsync(response, json, name, cancellation).ConfigureAwait(false);
+                await ServerSentEvents.WriteEventAsync(response, json, name).ConfigureAwait(false);
             }
 
             call.LastChunkTimestamp = Stopwatch.GetTimestamp();
@@ -83,6 +87,24 @@ public static class StreamStage
         {
             ServerSentEvents.Start(response);
         }
+    }
+
+    /// <summary>
+    /// The hook for a result that writes a stream's events itself (the relay's): reports that an
+    /// event has gone to the client. From the first one on, a failure ends the stream with an error
+    /// event in the route's format instead of cutting the connection, and the stream's chunk count
+    /// and the times of its first and last event are the ones <see cref="Timings"/> reads.
+    /// </summary>
+    public static void ReportEventWritten(LlmCall call)
+    {
+        System.ArgumentNullException.ThrowIfNull(call);
+        var now = Stopwatch.GetTimestamp();
+        if (call.StreamedChunks++ == 0)
+        {
+            call.FirstChunkTimestamp = now;
+        }
+
+        call.LastChunkTimestamp = now;
     }
 
     /// <summary>The streamed chunks as post-call guardrails see them (a <c>List&lt;TChunk&gt;</c>), or null when no post-call guardrail is registered.</summary>
@@ -103,11 +125,11 @@ public static class StreamStage
         if (call.HeldTerminalEvent is { } terminal)
         {
             call.HeldTerminalEvent = null;
-            await ServerSentEvents.WriteEventAsync(response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal), httpContext.RequestAborted).ConfigureAwait(false);
+            await ServerSentEvents.WriteEventAsync(response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal)).ConfigureAwait(false);
         }
         else if (call.Route.ErrorFormat != WireFormat.Anthropic)
         {
-            await ServerSentEvents.WriteDoneAsync(response, httpContext.RequestAborted).ConfigureAwait(false);
+            await ServerSentEvents.WriteDoneAsync(response).ConfigureAwait(false);
         }
 
         RecordTimings(call);
@@ -124,23 +146,6 @@ public static class StreamStage
         ArgumentNullException.ThrowIfNull(call);
         call.StreamStartTimestamp = Stopwatch.GetTimestamp();
         call.AttemptResponseHeaders = attemptResponseHeaders;
-    }
-
-    /// <summary>
-    /// Records one server-sent event relayed to the client: the first one's instant ends the time to
-    /// first token, and from then on the failure path answers a failure with an error event in the
-    /// stream (the status line is sent).
-    /// </summary>
-    public static void RecordRelayedEvent(LlmCall call)
-    {
-        ArgumentNullException.ThrowIfNull(call);
-        var now = Stopwatch.GetTimestamp();
-        if (call.StreamedChunks++ == 0)
-        {
-            call.FirstChunkTimestamp = now;
-        }
-
-        call.LastChunkTimestamp = now;
     }
 
     /// <summary>Records a relayed stream's timings on the LLM span, as <see cref="CompleteAsync"/> does for a handler's stream.</summary>
