@@ -1,5 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace TracedLlm.Benchmarks;
 
@@ -26,6 +28,23 @@ public sealed class Reply
 [JsonSerializable(typeof(Reply))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext
 {
+}
+
+/// <summary>The services every benchmark's gateway starts from: logging, the benchmark's JSON, TracedLlm.</summary>
+public static class BenchServices
+{
+    public static ServiceCollection Create(Action<TracedLlmOptions> configure)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, BenchJsonContext.Default);
+        });
+        services.AddTracedLlm(configure);
+        return services;
+    }
 }
 
 /// <summary>The traced route: the generated pipeline runs around it.</summary>

@@ -34,7 +34,7 @@ public enum Listener
 [MemoryDiagnoser]
 public class PipelineBenchmarks
 {
-    private static readonly byte[] Body = Encoding.UTF8.GetBytes(
+    internal static readonly byte[] Body = Encoding.UTF8.GetBytes(
         """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}],"metadata":{"trace_name":"bench","session_id":"s-1","tags":["a"]}}""");
 
     private static readonly ActivitySource Source = new(TracedLlmTelemetry.SourceName);
@@ -55,14 +55,7 @@ public class PipelineBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, BenchJsonContext.Default);
-        });
-        services.AddTracedLlm(o => o.IgnoreContextPropagation = true);
+        var services = BenchServices.Create(o => o.IgnoreContextPropagation = true);
         services.AddSingleton<ILlmAuthenticator, BenchAuthenticator>();
         services.AddSingleton<ILlmGuardrail, BenchGuardrail>();
         _services = services.BuildServiceProvider();
@@ -235,24 +228,5 @@ public class PipelineBenchmarks
         return context;
     }
 
-    /// <summary>The same body read as the generated route's emitted reader does.</summary>
-    private RequestEnvelope ReadEnvelope(ReadOnlyMemory<byte> body)
-    {
-        var envelope = new EnvelopeReader(body, "metadata", _gateway.Options);
-        var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);
-        EnvelopeReader.ReadStart(ref reader);
-        while (envelope.ReadPropertyName(ref reader))
-        {
-            if (reader.ValueTextEquals("metadata"u8))
-            {
-                envelope.ReadSlot(ref reader);
-            }
-            else
-            {
-                envelope.ReadOtherProperty(ref reader);
-            }
-        }
-
-        return envelope.Build();
-    }
+    private RequestEnvelope ReadEnvelope(ReadOnlyMemory<byte> body) => EmittedReader.Read(body, _gateway);
 }

@@ -38,6 +38,7 @@ public sealed partial class TracedLlmRouteGenerator
             ("LlmStage", "global::TracedLlm.Pipeline.LlmStage"),
             ("PreCallStage", "global::TracedLlm.Pipeline.PreCallStage"),
             ("RequestEnvelope", "global::TracedLlm.Pipeline.RequestEnvelope"),
+            ("RequestShape", "global::TracedLlm.Pipeline.RequestShape"),
             ("RequestStage", "global::TracedLlm.Pipeline.RequestStage"),
             ("Stopwatch", "global::System.Diagnostics.Stopwatch"),
             ("Task", "global::System.Threading.Tasks.Task"),

@@ -110,7 +110,12 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("RequestEnvelope envelope;");
             Open(w, "try");
             w.WriteLine("var body = await RequestStage.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
-            w.WriteLine("envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options);");
+            // The body's names are checked as the body type binds them; a parameter that is the body or a
+            // service as DI decides (a candidate) is checked as its type when DI does not have it.
+            var shape = body != default
+                ? $"RequestShape.Of<{NonNullable(body.TypeName)}>(gateway)"
+                : string.Concat(candidates.Select(c => $"!gateway.IsService<{c.TypeOfName}>() ? RequestShape.Of<{c.TypeOfName}>(gateway) : ")) + "RequestShape.Untyped";
+            w.WriteLine($"envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options, {shape});");
             Close(w);
             Open(w, "catch (Exception exception)");
             w.WriteLine("// Kept and raised inside proxy_pre_call: a bad body still gets its spans and its error response.");
@@ -296,9 +301,12 @@ public sealed partial class TracedLlmRouteGenerator
 
         private static void EmitEnvelopeReader(IndentedTextWriter w)
         {
-            w.WriteLine("/// <summary>Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.</summary>");
-            Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options)");
-            w.WriteLine("var envelope = new EnvelopeReader(body, MetadataSlot, options);");
+            w.WriteLine("/// <summary>");
+            w.WriteLine("/// Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.");
+            w.WriteLine("/// A body that readers could read two ways (a repeated or case-varied property name) is refused as it is read.");
+            w.WriteLine("/// </summary>");
+            Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options, RequestShape shape)");
+            w.WriteLine("var envelope = new EnvelopeReader(body, MetadataSlot, options, shape);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
             w.WriteLine("envelope.ReadStart(ref reader);");
             Open(w, "while (envelope.ReadPropertyName(ref reader))");

@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
-using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
@@ -217,15 +215,8 @@ internal sealed class RelayRun
     /// </summary>
     private void PrepareRequest(HttpContext httpContext)
     {
-        var request = httpContext.Request;
-        var body = Call.UpstreamBody;
-        request.Body = MemoryMarshal.TryGetArray(body, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(body.ToArray(), writable: false);
-        request.ContentLength = body.Length;
-        // Removed, not set empty: an empty header stays in the collection and YARP copies it as null.
-        request.Headers.Remove("Content-Encoding");
-        request.Headers.Remove("Transfer-Encoding");
+        // The body every reader read, in place of the client's bytes (issue 28's one reading), for each attempt afresh.
+        Call.PrepareRequestForForwarding();
 
         var response = httpContext.Response;
         if (!response.HasStarted)

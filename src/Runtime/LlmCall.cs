@@ -74,11 +74,41 @@ public sealed class LlmCall
     /// </summary>
     public bool IsStreaming => _envelope.Parameters.Stream;
 
-    /// <summary>The body as received.</summary>
+    /// <summary>The body as received (decoded, when it came with a <c>Content-Encoding</c>).</summary>
     public ReadOnlyMemory<byte> RequestBody => _envelope.Body;
 
-    /// <summary>The body to forward upstream: the route's metadata slot removed, everything else (a provider-native <c>metadata</c> too) kept byte for byte.</summary>
+    /// <summary>
+    /// The body to forward upstream: the route's metadata slot removed, everything else (a
+    /// provider-native <c>metadata</c> too) kept byte for byte. It is the body every reader of this
+    /// request read, and it reads one way only: no property name occurs twice in an object, none
+    /// differs from another only in case, none is a case variant of a name the route binds (a
+    /// body that does is refused before the handler runs). Forward these bytes, not the client's:
+    /// <see cref="PrepareRequestForForwarding"/> makes the HTTP request carry them.
+    /// </summary>
     public ReadOnlyMemory<byte> UpstreamBody => _envelope.UpstreamBody;
+
+    /// <summary>
+    /// Makes <see cref="HttpContext"/>'s request carry <see cref="UpstreamBody"/>, for a forwarder that
+    /// sends the request on as it stands (YARP's <c>IHttpForwarder</c>): the pipeline has read the
+    /// client's body already, and the upstream must receive what the guardrails and the trace read,
+    /// not the client's bytes. The body becomes <see cref="UpstreamBody"/> (the slot cut out,
+    /// decoded), <c>Content-Length</c> its length, and <c>Content-Encoding</c> and
+    /// <c>Transfer-Encoding</c> are removed (it is sent as it was read, with a length).
+    /// </summary>
+    public void PrepareRequestForForwarding()
+    {
+        var request = HttpContext.Request;
+        var body = UpstreamBody;
+        request.Body = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body, out var segment)
+            ? new System.IO.MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new System.IO.MemoryStream(body.ToArray(), writable: false);
+        request.ContentLength = body.Length;
+
+        // Removed, not set empty: Kestrel keeps an emptied known header in the collection, and YARP's
+        // forwarder copies it as a header with a null value (and fails on it).
+        request.Headers.Remove("Content-Encoding");
+        request.Headers.Remove("Transfer-Encoding");
+    }
 
     /// <summary>Cancelled when the client goes away or a during-call guardrail blocks.</summary>
     public CancellationToken CancellationToken => _duringCallCancellation is null ? HttpContext.RequestAborted : _duringCallToken;

@@ -331,10 +331,13 @@ internal static class HandlerBinding
 
     /// <summary>A type a JSON object deserializes into: a concrete class or struct, not a text value, not object.</summary>
     private static bool CanHoldObject(ITypeSymbol type) =>
-        type.TypeKind is TypeKind.Class or TypeKind.Struct
-        && !type.IsAbstract
-        && type.SpecialType is not (SpecialType.System_Object or SpecialType.System_String)
-        && ParseOf(type).Parse is ValueParse.None;
+        (type.TypeKind is TypeKind.Class or TypeKind.Struct
+            && !type.IsAbstract
+            && type.SpecialType is not (SpecialType.System_Object or SpecialType.System_String)
+            && ParseOf(type).Parse is ValueParse.None)
+
+        // System.Text.Json's DOM: abstract, but System.Text.Json reads a JSON object into it (a JsonObject).
+        || type.ToDisplayString() == "System.Text.Json.Nodes.JsonNode";
 
     private static string RouteValuesOf(List<string> routeValues) =>
         routeValues.Count == 0 ? " (it has none)" : " (its route values: " + string.Join(", ", routeValues.Select(v => "{" + v + "}")) + ")";

@@ -9,8 +9,8 @@ namespace TracedLlm.Analyzers.Corpus.Tests;
 
 /// <summary>
 /// The committed verdicts on the corpus (tests/Analyzers.Corpus/verdicts.json), in three lists:
-/// true problems the analyzers report, false alarms they still report (to be fixed: the list is
-/// meant to become empty), and real defects in the rules' scope that they do not report yet.
+/// true problems the analyzers report, false alarms they once reported (reported again, the test
+/// fails), and real defects in the rules' scope that they do not report yet.
 /// </summary>
 internal sealed class Verdicts
 {
@@ -19,8 +19,8 @@ internal sealed class Verdicts
     [JsonPropertyName("truePositives")]
     public List<VerdictEntry> TruePositives { get; init; } = [];
 
-    [JsonPropertyName("knownFalseAlarmsToBeFixed")]
-    public List<VerdictEntry> KnownFalseAlarms { get; init; } = [];
+    [JsonPropertyName("falseAlarms")]
+    public List<VerdictEntry> FalseAlarms { get; init; } = [];
 
     [JsonPropertyName("expectedCurrentlyMissed")]
     public List<VerdictEntry> ExpectedMissed { get; init; } = [];
@@ -38,7 +38,7 @@ internal sealed class Verdicts
     {
         var unmatched = diagnostics.ToList();
         var truePositives = MatchList(TruePositives, unmatched);
-        var falseAlarms = MatchList(KnownFalseAlarms, unmatched);
+        var falseAlarms = MatchList(FalseAlarms, unmatched);
         var nowFound = MatchList(ExpectedMissed, unmatched);
         return new Matching(truePositives, falseAlarms, nowFound, unmatched);
     }
@@ -86,6 +86,6 @@ internal sealed record VerdictEntry
 
 internal sealed record Matching(
     List<(VerdictEntry Entry, CorpusDiagnostic? Diagnostic)> TruePositives,
-    List<(VerdictEntry Entry, CorpusDiagnostic? Diagnostic)> KnownFalseAlarms,
+    List<(VerdictEntry Entry, CorpusDiagnostic? Diagnostic)> FalseAlarms,
     List<(VerdictEntry Entry, CorpusDiagnostic? Diagnostic)> ExpectedMissed,
     List<CorpusDiagnostic> WithoutVerdict);

@@ -127,4 +127,54 @@ public sealed class SlotCollisionTests
             public static Reply Messages(AnthropicRequest request) => new();
         }
         """, fixAllIterations: 1);
+    [Fact]
+    public Task MembersSystemTextJsonStillBindsCollide() => AnalyzerAsync(Corpus.Header + """
+        internal sealed class WrittenWhenSetRequest
+        {
+            [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+            public object? Metadata { get; set; }
+        }
+
+        internal sealed class IncludedPrivateRequest
+        {
+            [System.Text.Json.Serialization.JsonInclude]
+            [System.Text.Json.Serialization.JsonPropertyName("metadata")]
+            private Dictionary<string, string>? providerMetadata;
+
+            public string? Model { get; set; }
+        }
+
+        internal sealed class IncludedInternalPropertyRequest
+        {
+            [System.Text.Json.Serialization.JsonInclude]
+            internal object? Metadata { get; set; }
+        }
+
+        internal sealed class NotBoundRequest
+        {
+            internal object? Metadata { get; set; }
+            private object? metadata;
+            [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Always)]
+            public object? Extra { get; set; }
+            public object? Peek() => metadata;
+        }
+
+        internal static class Routes
+        {
+            [{|#0:TracedLlmRoute("POST", "/v1/chat/completions")|}]
+            public static Reply Chat(WrittenWhenSetRequest request) => new();
+
+            [{|#1:TracedLlmRoute("POST", "/v1/completions")|}]
+            public static Reply Completions(IncludedPrivateRequest request) => new();
+
+            [{|#2:TracedLlmRoute("POST", "/v1/embeddings")|}]
+            public static Reply Embeddings(IncludedInternalPropertyRequest request) => new();
+
+            [TracedLlmRoute("POST", "/v1/moderations")]
+            public static Reply Moderations(NotBoundRequest request) => new();
+        }
+        """,
+        Diagnostic("TLLM2005", 0, Message("POST /v1/chat/completions", "Contoso.WrittenWhenSetRequest", "Metadata")),
+        Diagnostic("TLLM2005", 1, Message("POST /v1/completions", "Contoso.IncludedPrivateRequest", "providerMetadata")),
+        Diagnostic("TLLM2005", 2, Message("POST /v1/embeddings", "Contoso.IncludedInternalPropertyRequest", "Metadata")));
 }

@@ -30,7 +30,7 @@ public sealed class SlotMismatchTests
             public static Reply Messages(MessagesRequest request, LlmCall call)
             {
                 // CollectionExtensions.TryAdd / GetValueOrDefault / Remove take the key as their second argument.
-                IDictionary<string, object?> upstream = new Dictionary<string, object?>();
+                IDictionary<string, object?> upstream = JsonSerializer.Deserialize<Dictionary<string, object?>>(call.RequestBody.Span)!;
                 upstream.TryAdd({|TLLM2001:"metadata"|}, new Dictionary<string, object?> { ["existing_trace_id"] = call.Span?.TraceId.ToString() });
                 IReadOnlyDictionary<string, JsonElement> fields = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(call.RequestBody.Span)!;
                 var slot = fields.GetValueOrDefault({|TLLM2001:"metadata"|});
@@ -68,8 +68,9 @@ public sealed class SlotMismatchTests
         }
         """);
 
+    /// <summary>A dictionary the code makes for an upstream body is not the request's metadata bag, whatever its keys.</summary>
     [Fact]
-    public Task AnUpstreamBodyBuiltWithTheOtherSlot() => AnalyzerAsync(Corpus.Header + """
+    public Task AnUpstreamBodyOfItsOwnIsNoMetadataBag() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -80,7 +81,7 @@ public sealed class SlotMismatchTests
                     var body = new Dictionary<string, object?>
                     {
                         ["model"] = request.Model,
-                        [{|TLLM2001:"litellm_metadata"|}] = new Dictionary<string, object?> { ["trace_id"] = call.Span?.TraceId.ToString() },
+                        ["litellm_metadata"] = new Dictionary<string, object?> { ["trace_id"] = call.Span?.TraceId.ToString() },
                     };
                     using var response = await http.PostAsJsonAsync("http://upstream/v1/chat/completions", body, ct);
                     return await response.Content.ReadAsStringAsync(ct);
@@ -111,7 +112,7 @@ public sealed class SlotMismatchTests
                 using var stream = new System.IO.MemoryStream();
                 using var writer = new Utf8JsonWriter(stream);
                 writer.WriteStartObject();
-                writer.WritePropertyName({|TLLM2001:SlotName|});
+                writer.WritePropertyName(SlotName);
                 writer.WriteStringValue("metadata");
                 writer.WriteEndObject();
                 return new Reply { Text = found + slot.ToString() };

@@ -304,4 +304,73 @@ public sealed class SpanLifecycleTests
             }
             """;
     }
+    [Fact]
+    public Task ASpanInAUsingStatementOrATryFromItsStartIsEnded() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request)
+            {
+                var span = Telemetry.Source.StartActivity("upstream");
+                using (span)
+                {
+                    await Task.Yield();
+                }
+
+                var other = Telemetry.Source.StartActivity("other");
+                other?.SetTag("model", request.Model);
+                try
+                {
+                    await Task.Yield();
+                }
+                finally
+                {
+                    other?.Stop();
+                }
+
+                return new Reply();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ASpanReturnedByAHelperAndATryThatOpensAfterAnAwaitAreNotEnded() => AnalyzerAsync(Corpus.Header + """
+        internal static class Spans
+        {
+            public static Activity? Upstream(string name)
+            {
+                var span = Telemetry.Source.StartActivity(name);
+                span?.SetTag("kind", "upstream");
+                return span;
+            }
+
+            public static Activity? Named(string name) => Upstream("named." + name);
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, HttpClient http)
+            {
+                var span = {|#0:Spans.Named("call")|};
+                span?.SetTag("model", request.Model);
+
+                var late = {|#1:Telemetry.Source.StartActivity("late")|};
+                await Task.Delay(1);
+                try
+                {
+                    await Task.Yield();
+                }
+                finally
+                {
+                    late?.Stop();
+                }
+
+                using var owned = Spans.Upstream("owned");
+                return new Reply();
+            }
+        }
+        """,
+        Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")),
+        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "late")));
 }

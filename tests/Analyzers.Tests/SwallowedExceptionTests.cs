@@ -25,12 +25,12 @@ public sealed class SwallowedExceptionTests
                 {
                 }
 
-                Func<int> parse = () =>
+                Func<int> read = () =>
                 {
-                    try { return int.Parse(request.Model!); }
-                    {|#1:catch|} (FormatException) { return 0; }
+                    try { return System.IO.File.ReadAllText(request.Model!).Length; }
+                    {|#1:catch|} (System.IO.IOException) { return 0; }
                 };
-                return new Reply { Text = parse().ToString() };
+                return new Reply { Text = read().ToString() };
             }
         }
 
@@ -50,7 +50,7 @@ public sealed class SwallowedExceptionTests
         }
         """,
         Diagnostic("TLLM2004", 0, Message("System.Exception")),
-        Diagnostic("TLLM2004", 1, Message("System.FormatException")),
+        Diagnostic("TLLM2004", 1, Message("System.IO.IOException")),
         Diagnostic("TLLM2004", 2, Message("System.Exception")));
 
     [Fact]
@@ -257,7 +257,7 @@ public sealed class SwallowedExceptionTests
                 {
                     return int.Parse(model!).ToString();
                 }
-                {|TLLM2004:catch|} (FormatException)
+                {|TLLM2004:catch|} (ArgumentNullException)
                 {
                     return "0";
                 }
@@ -289,7 +289,7 @@ public sealed class SwallowedExceptionTests
                 {
                     return int.Parse(model!).ToString();
                 }
-                catch (FormatException)
+                catch (ArgumentNullException)
                 {
                     throw;
                 }

@@ -6,7 +6,7 @@ namespace TracedLlm.Analyzers.Tests;
 /// <summary>TLLM2006: an upstream call in traced code outside an attempt scope.</summary>
 public sealed class UnscopedUpstreamCallTests
 {
-    private const string Usings = "using Microsoft.Extensions.AI;\n";
+    private const string Usings = "using System.Linq;\nusing Microsoft.Extensions.AI;\n";
 
     private static string Message(string call) =>
         $"{call} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt";
@@ -103,6 +103,76 @@ public sealed class UnscopedUpstreamCallTests
                 var health = await http.GetStringAsync("http://upstream/health");
         #pragma warning restore TLLM2006
                 return new Reply { Text = health };
+            }
+        }
+        """);
+    [Fact]
+    public Task EveryUpstreamClientIsKnownAndNamedAsItIsCalled() => AnalyzerAsync(Usings + Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(
+                ChatRequest request,
+                HttpMessageInvoker invoker,
+                Yarp.ReverseProxy.Forwarder.IHttpForwarder forwarder,
+                OpenAI.Chat.ChatClient openAi,
+                OpenAI.Embeddings.EmbeddingClient embeddings,
+                Anthropic.AnthropicClient anthropic,
+                Anthropic.Models.Messages.MessageCreateParams parameters,
+                IEmbeddingGenerator<string, Embedding<float>> generator)
+            {
+                using var sent = await {|#0:invoker.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://upstream"), CancellationToken.None)|};
+                var error = await {|#1:forwarder.SendAsync(new DefaultHttpContext(), "http://upstream", invoker, new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig(), Yarp.ReverseProxy.Forwarder.HttpTransformer.Default)|};
+                var completion = await {|#2:openAi.CompleteChatAsync("hello")|};
+                var vector = await {|#3:embeddings.GenerateEmbeddingAsync("hello")|};
+                var message = await {|#4:anthropic.Messages.Create(parameters)|};
+                await foreach (var update in {|#5:anthropic.Messages.CreateStreaming(parameters)|})
+                {
+                }
+
+                var generated = await {|#6:generator.GenerateAsync(new[] { "hello" })|};
+                return new Reply { Text = $"{error}{completion.Value.Content[0].Text}{vector.Value.ToFloats().Length}{message.ID}{generated.Count}" };
+            }
+        }
+        """,
+        new[] { typeof(OpenAI.Chat.ChatClient).Assembly, typeof(System.ClientModel.ClientResult).Assembly, typeof(Anthropic.AnthropicClient).Assembly, typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder).Assembly },
+        Diagnostic("TLLM2006", 0, Message("HttpMessageInvoker.SendAsync")),
+        Diagnostic("TLLM2006", 1, Message("IHttpForwarder.SendAsync")),
+        Diagnostic("TLLM2006", 2, Message("ChatClient.CompleteChatAsync")),
+        Diagnostic("TLLM2006", 3, Message("EmbeddingClient.GenerateEmbeddingAsync")),
+        Diagnostic("TLLM2006", 4, Message("IMessageService.Create")),
+        Diagnostic("TLLM2006", 5, Message("IMessageService.CreateStreaming")),
+        Diagnostic("TLLM2006", 6, Message("IEmbeddingGenerator.GenerateAsync")));
+    [Fact]
+    public Task AttemptsKeptInALocalOrFannedOutAreClean() => AnalyzerAsync(Usings + Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call, IChatClient chat)
+            {
+                Func<LlmAttempt, CancellationToken, Task<string>> ask = async (attempt, ct) => (await chat.GetResponseAsync("hello", cancellationToken: ct)).Text;
+                return new Reply { Text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, ask) };
+            }
+
+            [TracedLlmRoute("POST", "/v1/completions")]
+            public static async Task<Reply> Completions(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                var targets = new[] { new LlmTarget("openai", "a"), new LlmTarget("openai", "b") };
+                var all = await Task.WhenAll(targets.Select(target => call.ExecuteAsync(target, LlmRetryPolicy.None, (attempt, ct) => http.GetStringAsync("http://upstream/" + target.Model, ct))));
+                return new Reply { Text = string.Concat(all) };
+            }
+
+            [TracedLlmRoute("POST", "/v1/embeddings")]
+            public static async Task<Reply> Embeddings(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                var targets = new[] { new LlmTarget("openai", "a"), new LlmTarget("openai", "b") };
+                await Parallel.ForEachAsync(targets, async (target, ct) =>
+                {
+                    using var attempt = call.StartAttempt(target);
+                    await http.GetStringAsync("http://upstream/" + target.Model, ct);
+                });
+
+                return new Reply();
             }
         }
         """);

@@ -49,9 +49,17 @@ internal sealed class TracedLlmTest<TCodeFix> : CSharpCodeFixTest<TracedCodeAnal
 internal static class Verify
 {
     /// <summary>The diagnostics of <paramref name="source"/> are exactly its markup (<c>{|TLLM2001:...|}</c>) plus <paramref name="expected"/>.</summary>
-    public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected)
+    public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) => AnalyzerAsync(source, System.Array.Empty<System.Reflection.Assembly>(), expected);
+
+    /// <summary>As <see cref="AnalyzerAsync(string, DiagnosticResult[])"/>, the source also referencing <paramref name="libraries"/> (an SDK's assemblies).</summary>
+    public static Task AnalyzerAsync(string source, System.Reflection.Assembly[] libraries, params DiagnosticResult[] expected)
     {
         var test = new TracedLlmTest<EmptyCodeFixProvider> { TestCode = source };
+        foreach (var library in libraries)
+        {
+            test.TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(library.Location));
+        }
+
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }

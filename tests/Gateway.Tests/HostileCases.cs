@@ -55,6 +55,9 @@ internal static class HostileCases
         ("oversized-headers", 300, OversizedHeaders),
         ("control-characters", 500, ControlCharacters),
         ("secrets", 500, SecretsInPlaces),
+        ("ambiguous-json", 400, Ambiguous),
+        ("content-coding", 300, ContentCoding),
+        ("reserved-name", 300, ReservedName),
     };
 
     public static int Total => Categories.Sum(c => c.Weight);
@@ -297,6 +300,72 @@ internal static class HostileCases
         }));
         text = text.Replace("\"trace_name\":", entries + ",\"trace_name\":", StringComparison.Ordinal);
         return request with { Body = Encoding.UTF8.GetBytes(text) };
+    }
+
+    // Bodies that readers could read two ways (DifferentialCases): a property twice, escaped, or in another case.
+    private static HostileCase Ambiguous(Random random, int index)
+    {
+        var request = Valid(random, index, "ambiguous-json");
+        var shape = request.Path == Chat ? WireShape.OpenAIChat : WireShape.AnthropicMessages;
+        var all = DifferentialCases.Generate(shape, request.Stream, 0).Where(c => c.Form != AmbiguityForm.None).ToList();
+        return request with { Body = Encoding.UTF8.GetBytes(all[random.Next(all.Count)].Body) };
+    }
+
+    // Content codings: decodable ones, unknown or stacked ones, data that is not its coding, and bombs past the body limit.
+    private static HostileCase ContentCoding(Random random, int index)
+    {
+        var request = Valid(random, index, "content-coding");
+        var codings = new[] { "gzip", "br", "deflate", "x-gzip" };
+        string coding;
+        byte[] body;
+        switch (random.Next(6))
+        {
+            case 0:
+            case 1:
+                coding = codings[random.Next(codings.Length)];
+                body = ContentCodingTests.Compress(coding, request.Body, 0);
+                break;
+            case 2:
+                coding = new[] { "zstd", "compress", "gzip, br", "br, br", "*", "x-" + Marker, "identity;q=0", "gzip " + Marker }[random.Next(8)];
+                body = request.Body;
+                break;
+            case 3:
+                coding = codings[random.Next(codings.Length)];
+                body = index % 2 == 0 ? request.Body : ContentCodingTests.Compress(coding, request.Body, 0)[..^random.Next(1, 8)];
+                break;
+            case 4 when index % 5 == 0:
+                // Decodes to 9 MiB, past the 8 MiB limit.
+                coding = codings[random.Next(3)];
+                body = ContentCodingTests.Compress(coding, Encoding.UTF8.GetBytes("{\"model\":\"" + Marker), 9 * 1024 * 1024);
+                break;
+            default:
+                coding = "identity";
+                body = request.Body;
+                break;
+        }
+
+        return request with { Body = body, Headers = request.Headers.Append(("Content-Encoding", coding)).ToList() };
+    }
+
+    // Client names that equal or imitate a span name of the contract.
+    private static HostileCase ReservedName(Random random, int index)
+    {
+        var names = new[] { "Failed Proxy Server Request", "Received Proxy Server Request", "auth", "proxy_pre_call", "litellm_request", "guardrail", "raw_gen_ai_request" };
+        var name = names[random.Next(names.Length)];
+        name = random.Next(5) switch
+        {
+            0 => name.ToUpperInvariant(),
+            1 => name.Replace('a', 'а').Replace('o', 'о'),
+            2 => name.Replace(" ", "\u200b", StringComparison.Ordinal).Replace("_", "-", StringComparison.Ordinal),
+            3 => "[" + name + "] " + Marker,
+            _ => name,
+        };
+        var request = Valid(random, index, "reserved-name");
+        var text = Encoding.UTF8.GetString(request.Body);
+        var field = random.Next(2) == 0 ? "\"generation_name\":\"" : "\"trace_name\":\"";
+        var start = text.IndexOf(field, StringComparison.Ordinal) + field.Length;
+        var end = text.IndexOf('"', start);
+        return request with { Body = Encoding.UTF8.GetBytes(text[..start] + name + text[end..]) };
     }
 
     /// <summary>A well-formed request of either route, streaming or not, with metadata a client chose.</summary>

@@ -148,7 +148,8 @@ public sealed class HostileInputTests : IDisposable
     {
         await using var upstream = await UpstreamStub.StartAsync(200);
         using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false").With("Upstream:FallbackToEmbedded", "false");
-        var body = $$$"""{"model":"m","{{{field}}}":{{{value}}},"messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"real"}}""";
+        var model = field == "model" ? string.Empty : "\"model\":\"m\",";
+        var body = $$$"""{{{{model}}}"{{{field}}}":{{{value}}},"messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"real"}}""";
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, body));
 
         var tree = await _spans.SingleTraceAsync();

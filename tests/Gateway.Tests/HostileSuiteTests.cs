@@ -21,9 +21,11 @@ using TracedLlm.Telemetry;
 namespace TracedLlm.Gateway.Tests;
 
 /// <summary>
-/// The hostile-input suite: 6,000 generated requests (<see cref="HostileCases"/>: both routes,
-/// streaming and not, ten categories) through the in-process host, and raw HTTP/1.1 abuse through
-/// Kestrel. Asserted over every request: no 5xx; no secret in any span, log line, console line or
+/// The hostile-input suite: 7,000 generated requests (<see cref="HostileCases"/>: both routes,
+/// streaming and not, thirteen categories) through the in-process host, and raw HTTP/1.1 abuse
+/// through Kestrel; the differential suite (<see cref="DifferentialSuiteTests"/>), the content
+/// codings (<see cref="ContentCodingTests"/>) and the reserved names (<see cref="ReservedNameTests"/>)
+/// are its friends. Asserted over every request: no 5xx; no secret in any span, log line, console line or
 /// response; nothing a client chose in the trace of a request that failed authentication; every
 /// span ended, none outliving its parent; no control character reaching the console or a log line.
 /// Seeded: TRACEDLLM_HOSTILE_SEED reproduces a run, and a failure prints the seed and the cases.
@@ -57,7 +59,11 @@ public sealed class HostileSuiteTests
                 request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
                 foreach (var (name, value) in hostile.Headers)
                 {
-                    request.Headers.TryAddWithoutValidation(name, value);
+                    if (!request.Headers.TryAddWithoutValidation(name, value))
+                    {
+                        // A content header (Content-Encoding).
+                        request.Content.Headers.TryAddWithoutValidation(name, value);
+                    }
                 }
 
                 try

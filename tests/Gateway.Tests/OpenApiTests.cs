@@ -87,7 +87,7 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
         // Endpoint names (OpenAPI operation ids) must be unique in an application: the same traced
         // routes mapped at the root and under two groups must not fail routing with a duplicate name.
         // (Chat and ChatStream share one endpoint: the body's "stream" picks the handler.)
-        var (app, address) = await LoopbackApp.StartAsync(services => services.AddTracedLlm().AddSingleton(TestProviders.Embedded()).AddSingleton<IBeforeLlmCall, NoStep>(), app =>
+        var (app, address) = await LoopbackApp.StartAsync(services => services.AddTracedLlm().AddFaultRouteStandIns(), app =>
         {
             app.MapFaultMatrixRoutes();
             app.MapGroup("/v2").MapFaultMatrixRoutes();
@@ -123,10 +123,6 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
         }
     }
 
-    private sealed class NoStep : IBeforeLlmCall
-    {
-        public ValueTask<IResult?> RunAsync(LlmCall call, System.Threading.CancellationToken cancellationToken) => ValueTask.FromResult<IResult?>(null);
-    }
 
     /// <summary>Every property the body has is documented, every required one is present, and nested objects match their schemas.</summary>
     private void AssertMatches(JsonNode schemaOrRef, JsonNode body)

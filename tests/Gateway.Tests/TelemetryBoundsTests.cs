@@ -105,6 +105,31 @@ public sealed class TelemetryBoundsTests : IDisposable
     }
 
     [Fact]
+    public async Task KeysBoundedToTheSameTextStayDistinctAttributes()
+    {
+        // Two long keys that share what the length limit keeps, two credential-shaped keys redacted alike, and a key that already reads like a bounded one.
+        var prefix = new string('p', 80);
+        var metadata = $$"""
+            "{{prefix}}-first":"one","{{prefix}}-second":"two","sk-proj-Ab3dEf6hIj9kLm2nOp5q":"three","sk-proj-Zy9xWv8uTs7rQp6oNm5l":"four","[redacted]":"five"
+            """;
+        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { Limits = { MaxAttributeValueLength = 64 } }));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat,
+            $$$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{{{{{metadata}}}},"trace_metadata":{{{{{metadata}}}}}}}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        foreach (var (span, prefixKey) in new[] { (tree.Single(SpanNames.LlmRequest), AttributeNames.LangfuseObservationMetadataPrefix), (tree.Server, AttributeNames.LangfuseTraceMetadataPrefix) })
+        {
+            var keys = span.TagObjects.Select(t => t.Key).ToList();
+            Assert.Equal(keys.Count, keys.Distinct(StringComparer.Ordinal).Count());
+            var entries = span.TagObjects.Where(t => t.Key.StartsWith(prefixKey, StringComparison.Ordinal)).ToList();
+            Assert.Equal(new[] { "five", "four", "one", "three", "two" }, entries.Select(t => (string)t.Value!).Order(StringComparer.Ordinal));
+            Assert.Contains(entries, t => t.Key == prefixKey + "[redacted]#2");
+            Assert.All(entries, t => Assert.DoesNotContain("sk-proj", t.Key, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task TheAttributeLimitLeavesOutClientMetadataNotTheContract()
     {
         var keys = string.Join(",", Enumerable.Range(0, 40).Select(i => $"\"k{i}\":{i}"));

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Reflection;
 using System.Text;
 using TracedLlm.Pipeline;
@@ -83,13 +84,80 @@ public sealed class EmittedReaderTests
     }
 
     [Theory]
-    [InlineData("""{"metadata":{},"metadata":{}}""", "'metadata' appears more than once in the request body.")]
+    [InlineData("""{"metadata":{},"metadata":{}}""", "The request body is ambiguous at $.metadata: the property appears more than once in its object (once it is unescaped). Send each property once, spelled as the API spells it.")]
     [InlineData("""{"metadata":{"mask_input":"yes"}}""", "'metadata.mask_input' must be true or false, not a string.")]
     [InlineData("""{"metadata":{"trace_metadata":[1]}}""", "'metadata.trace_metadata' must be an object, not an array.")]
     public void WrongShapesAreClientErrorsNamingTheKey(string body, string message)
     {
         var exception = Assert.Throws<TargetInvocationException>(() => Read("Contoso_Gateway_Routes_Chat", body));
         Assert.Equal(message, Assert.IsType<InvalidLlmRequestException>(exception.InnerException).Message);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"a","model":"b"}""", "at $.model: the property appears more than once")]
+    [InlineData("""{"model":"a","\u006dodel":"b"}""", "at $.model: the property appears more than once")]
+    [InlineData("""{"x":1,"messages":[{"role":"user","content":"a"},{"role":"user","content":"a","content":"b"}]}""", "at $.messages[1].content: the property appears more than once")]
+    [InlineData("""{"messages":[{"content":[{"type":"text","text":"a"},{"type":"text","text":"a","te\u0078t":"b"}]}]}""", "at $.messages[0].content[1].text: the property appears more than once")]
+    [InlineData("""{"tools":[{"a":1}],"tools":[]}""", "at $.tools: the property appears more than once")]
+    [InlineData("""{"metadata":{"trace_name":"a","trace_name":"b"}}""", "at $.metadata.trace_name: the property appears more than once")]
+    [InlineData("""{"messages":[{"Content":"a","content":"b"}]}""", "at $.messages[0].content: 'content' and 'Content' differ only in case")]
+    [InlineData("""{"Model":"a"}""", "at $.Model: this route reads 'model' whatever its case")]
+    [InlineData("""{"model":"a","MAX_TOKENS":4096,"max_tokens":16}""", "at $.MAX_TOKENS: this route reads 'max_tokens' whatever its case")]
+    [InlineData("""{"model":"a","Metadata":{"trace_name":"t"}}""", "at $.Metadata: this route reads 'metadata' whatever its case")]
+    [InlineData("""{"model":"a","\u0053tream":true}""", "at $.Stream: this route reads 'stream' whatever its case")]
+    [InlineData("""{"a":{"b":[{"c":1,"d":2,"e.f":3,"e.f":4}]}}""", "at $.a.b[0]['e.f']: the property appears more than once")]
+    public void BodiesThatReadTwoWaysAreRefusedNamingTheirPath(string body, string message)
+    {
+        var exception = Assert.Throws<TargetInvocationException>(() => Read("Contoso_Gateway_Routes_Chat", body));
+        var refusal = Assert.IsType<InvalidLlmRequestException>(exception.InnerException);
+        Assert.Contains("The request body is ambiguous " + message, refusal.Message, StringComparison.Ordinal);
+        Assert.Equal(400, refusal.StatusCode);
+        Assert.Equal("ambiguous_property_name", refusal.Code);
+    }
+
+    [Fact]
+    public void LargeObjectsAreCheckedByHashAndCaseVariantsOfUnboundNamesAloneAreKept()
+    {
+        var names = string.Join(",", Enumerable.Range(0, 5000).Select(i => $"\"k{i}\":{i}"));
+        Assert.Null(Read("Contoso_Gateway_Routes_Chat", "{\"logit_bias\":{" + names + "}}").Error);
+        var exception = Assert.Throws<TargetInvocationException>(() => Read("Contoso_Gateway_Routes_Chat", "{\"logit_bias\":{" + names + ",\"K4321\":1}}"));
+        Assert.Contains("at $.logit_bias.K4321: 'K4321' and 'k4321' differ only in case", exception.InnerException!.Message, StringComparison.Ordinal);
+
+        // A name no type binds may be spelled any way once; so may unrelated names that only share letters.
+        var kept = Read("Contoso_Gateway_Routes_Chat", """{"model":"m","messages":[{"Role":"user","TEXT":"a","text2":"b"}],"Modelx":1}""");
+        Assert.Equal("m", kept.Parameters.Model);
+    }
+
+    [Fact]
+    public void NoOtherCharacterEqualsAnAsciiOneIgnoringCaseSoTheCheckHashesAsciiNamesApart()
+    {
+        // The check hashes ASCII and other names in two ways: sound only while no name of one kind
+        // equals a name of the other ignoring case, as OrdinalIgnoreCase (the serializer's matching) compares.
+        for (var c = 0x80; c <= 0xFFFF; c++)
+        {
+            if (c is >= 0xD800 and <= 0xDFFF)
+            {
+                continue;
+            }
+
+            for (var a = 0; a < 0x80; a++)
+            {
+                Assert.False(string.Equals(((char)c).ToString(), ((char)a).ToString(), StringComparison.OrdinalIgnoreCase), $"U+{c:X4} equals U+{a:X4} ignoring case");
+            }
+        }
+
+        // So a name that differs from a bound one by such a look-alike is another name, for the serializer and the check alike.
+        Assert.Null(Read("Contoso_Gateway_Routes_Chat", "{\"\u017ftream\":true,\"\u212aey\":1,\"key\":2,\"\u00e9t\u00e9\":1,\"\u00c9T\u00c9x\":2}").Error);
+        var exception = Assert.Throws<TargetInvocationException>(() => Read("Contoso_Gateway_Routes_Chat", "{\"\u00e9t\u00e9\":1,\"\u00c9T\u00c9\":2}"));
+        Assert.Contains("'ÉTÉ' and 'été' differ only in case", exception.InnerException!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheOutputLimitIsMaxCompletionTokensWhateverTheOrder()
+    {
+        Assert.Equal(4096, Read("Contoso_Gateway_Routes_Chat", """{"max_tokens":16,"max_completion_tokens":4096}""").Parameters.MaxTokens);
+        Assert.Equal(4096, Read("Contoso_Gateway_Routes_Chat", """{"max_completion_tokens":4096,"max_tokens":16}""").Parameters.MaxTokens);
+        Assert.Equal(16, Read("Contoso_Gateway_Routes_Chat", """{"max_tokens":16}""").Parameters.MaxTokens);
     }
 
     [Fact]
@@ -114,6 +182,6 @@ public sealed class EmittedReaderTests
         var type = Routes.Value.GetType("TracedLlm.Generated." + route, throwOnError: true)!;
         var read = type.GetMethod("ReadEnvelope", BindingFlags.NonPublic | BindingFlags.Static)!;
         var options = new TracedLlmOptions { MaxMetadataBytes = maxMetadataBytes };
-        return (RequestEnvelope)read.Invoke(null, new object[] { new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(body)), options })!;
+        return (RequestEnvelope)read.Invoke(null, new object[] { new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(body)), options, RequestShape.Untyped })!;
     }
 }

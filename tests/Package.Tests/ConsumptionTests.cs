@@ -66,7 +66,7 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
             }
 
             // Warnings as errors: a warning (a NuGet one included) fails the build with its text.
-            await DotnetAsync(app, "build", "-c", "Release", "-nologo", "-warnaserror");
+            AssertNoAnalyzerOrGeneratorCrash(await DotnetAsync(app, "build", "-c", "Release", "-nologo", "-warnaserror"));
 
             var output = Path.Combine(app, "bin", "Release", "net10.0");
             var path = snippet.FirstTracedPath();
@@ -98,6 +98,8 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
                 Assert.All(spans, s => Assert.Equal(server.TraceId, s.TraceId));
             }
 
+            // A second route, and what makes the analyzers build the tables their callbacks share
+            // (routes that throw, a failure filter, an authenticator, a guardrail): issue 34's crash.
             await File.WriteAllTextAsync(Path.Combine(app, "Helper.cs"), """
                 using TracedLlm;
 
@@ -109,9 +111,36 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
                 {
                     [TracedLlmRoute("POST", "/v1/messages")]
                     public static HelperAnswer Messages(HelperAsk ask, LlmCall call) => new(call.HttpContext.Items["metadata"] as string ?? "none");
+
+                    [TracedLlmRoute("POST", "/v1/embeddings")]
+                    public static HelperAnswer Embeddings(HelperAsk ask) => ask.Question is null ? throw new InvalidLlmRequestException("question is required") : new(ask.Question);
+                }
+
+                public static class FailureFilter
+                {
+                    [FailureLoggingPath]
+                    public static bool ShouldLog(Exception exception) => exception is GatewayException;
+                }
+
+                public sealed class KeyAuthenticator : ILlmAuthenticator
+                {
+                    public ValueTask<AuthResult> AuthenticateAsync(LlmCall llmCall, CancellationToken cancellationToken) =>
+                        llmCall.HttpContext.Request.Headers.Authorization.Count == 0 ? throw new LlmAuthenticationException("missing key") : ValueTask.FromResult(AuthResult.Success());
+                }
+
+                public sealed class EmptyPromptGuardrail : ILlmGuardrail
+                {
+                    public string Name => "empty-prompt";
+
+                    public GuardrailMode Modes => GuardrailMode.PreCall;
+
+                    public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+                        context.Request is HelperAsk { Question: "" } ? throw new GuardrailBlockedException(Name, "empty prompt") : ValueTask.FromResult(GuardrailVerdict.Allow);
                 }
                 """);
             var flagged = await DotnetAsync(app, "build", "-c", "Release", "-nologo");
+            AssertNoAnalyzerOrGeneratorCrash(flagged);
+            Assert.Single(Regex.Matches(flagged, @"warning TLLM\d+").Select(m => m.Value).Distinct());
             Assert.Matches(@"Helper\.cs\(10,\d+\): warning TLLM2001: Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' \(slot 'litellm_metadata'\)", flagged);
             Assert.Contains("https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/TLLM2001.md", flagged, StringComparison.Ordinal);
         }
@@ -122,6 +151,17 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
     }
 
     private static string Readme => Path.Combine(PackedFeed.RepositoryRoot, "README.md");
+
+    /// <summary>
+    /// An analyzer or generator that throws (AD0001, CS8784, CS8785) or cannot be loaded (CS8032)
+    /// silences its rules for the code it was reading: a build that reports one fails the test,
+    /// warnings as errors or not.
+    /// </summary>
+    private static void AssertNoAnalyzerOrGeneratorCrash(string buildOutput)
+    {
+        var crashes = Regex.Matches(buildOutput, @"^.*\b(AD0001|CS8032|CS8784|CS8785)\b.*$", RegexOptions.Multiline).Select(m => m.Value).Distinct().ToList();
+        Assert.True(crashes.Count == 0, "The build reported an analyzer or generator crash:\n" + string.Join("\n", crashes));
+    }
 
     /// <summary>
     /// The README's <c>nuget.config</c> as written, its folder pointed at the packed feed, with a

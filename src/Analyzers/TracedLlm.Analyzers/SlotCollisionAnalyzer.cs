@@ -63,21 +63,33 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
             property.Name));
     }
 
-    private static IPropertySymbol? MetadataProperty(INamedTypeSymbol type, WellKnownTypes types)
+    /// <summary>
+    /// The member System.Text.Json binds as <c>metadata</c>, if any: public instance properties,
+    /// and properties and fields of any accessibility marked <c>[JsonInclude]</c>, unless
+    /// <c>[JsonIgnore]</c> ignores them always (a conditional <c>[JsonIgnore]</c>, such as
+    /// <c>Condition = WhenWritingNull</c>, still reads and writes the member).
+    /// </summary>
+    private static ISymbol? MetadataProperty(INamedTypeSymbol type, WellKnownTypes types)
     {
         for (var current = type; current is not null; current = current.BaseType)
         {
-            foreach (var property in current.GetMembers().OfType<IPropertySymbol>())
+            foreach (var member in current.GetMembers())
             {
-                if (property.IsStatic || property.DeclaredAccessibility != Accessibility.Public || property.IsIndexer
-                    || (types.JsonIgnoreAttribute is not null && WellKnownTypes.HasAttribute(property, types.JsonIgnoreAttribute)))
+                var included = types.JsonIncludeAttribute is not null && WellKnownTypes.HasAttribute(member, types.JsonIncludeAttribute);
+                var bound = member switch
+                {
+                    IPropertySymbol { IsStatic: false, IsIndexer: false } property => included || property.DeclaredAccessibility == Accessibility.Public,
+                    IFieldSymbol { IsStatic: false, IsImplicitlyDeclared: false } => included,
+                    _ => false,
+                };
+                if (!bound || IgnoredAlways(member, types))
                 {
                     continue;
                 }
 
-                if (SerializedName(property, types) is { } name && string.Equals(name, RouteConventions.MetadataSlot, StringComparison.OrdinalIgnoreCase))
+                if (SerializedName(member, types) is { } name && string.Equals(name, RouteConventions.MetadataSlot, StringComparison.OrdinalIgnoreCase))
                 {
-                    return property;
+                    return member;
                 }
             }
         }
@@ -85,7 +97,21 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    private static string? SerializedName(IPropertySymbol property, WellKnownTypes types)
+    /// <summary><c>[JsonIgnore]</c> with no condition, or <c>Condition = JsonIgnoreCondition.Always</c>.</summary>
+    private static bool IgnoredAlways(ISymbol member, WellKnownTypes types)
+    {
+        var ignore = member.GetAttributes().FirstOrDefault(a => WellKnownTypes.Same(a.AttributeClass, types.JsonIgnoreAttribute));
+        if (ignore is null)
+        {
+            return false;
+        }
+
+        // JsonIgnoreCondition.Always is 1; without the argument the attribute ignores always.
+        var condition = ignore.NamedArguments.Where(n => n.Key == "Condition").Select(n => n.Value.Value).ToList();
+        return condition.Count == 0 || condition[0] is 1;
+    }
+
+    private static string? SerializedName(ISymbol property, WellKnownTypes types)
     {
         var renamed = property.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.JsonPropertyNameAttribute));
         if (renamed is not null)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
@@ -62,12 +63,33 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         });
     }
 
+    /// <summary>A method and what it implements or overrides: the methods a call may name to reach it.</summary>
+    private static IEnumerable<ISymbol> Declarations(IMethodSymbol method)
+    {
+        yield return method;
+        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            yield return overridden.OriginalDefinition;
+        }
+
+        foreach (var @interface in method.ContainingType.AllInterfaces)
+        {
+            foreach (var member in @interface.GetMembers(method.Name))
+            {
+                if (member is IMethodSymbol interfaceMethod && WellKnownTypes.Same(method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod)?.OriginalDefinition, method))
+                {
+                    yield return interfaceMethod.OriginalDefinition;
+                }
+            }
+        }
+    }
+
     private sealed class State
     {
         private readonly Compilation _compilation;
         private readonly CompilationFacts _facts;
         private readonly ConcurrentDictionary<ISymbol, MethodFacts> _methods = new(SymbolEqualityComparer.Default);
-        private FailureFilters? _filters;
+        private readonly Once<FailureFilters> _filters = new();
 
         public State(Compilation compilation, CompilationFacts facts)
         {
@@ -75,15 +97,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             _facts = facts;
         }
 
-        private FailureFilters Filters(CancellationToken cancellationToken)
-        {
-            if (_filters is null)
-            {
-                Interlocked.CompareExchange(ref _filters, FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken), cancellationToken), null);
-            }
-
-            return _filters!;
-        }
+        private FailureFilters Filters(CancellationToken cancellationToken) =>
+            _filters.Get(() => FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken), cancellationToken));
 
         public void Read(OperationBlockAnalysisContext context)
         {
@@ -122,7 +137,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 // The routes (for a guardrail: every route of the compilation) are read only for a key that names a slot.
                 if (!unknown && constants.Overlaps(_facts.SlotNames(context.CancellationToken)))
                 {
-                    SlotMismatchRule.Report(constants, unknown, key.Location, _facts.RoutesOfRoot(owner, context.CancellationToken), _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic, context.CancellationToken);
+                    SlotMismatchRule.Report(constants, unknown, key.Location, _facts.RoutesOfRoot(owner, context.CancellationToken).Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic, context.CancellationToken);
                 }
             }
 
@@ -148,9 +163,29 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             }
 
             var graph = CallGraph.Walk(_facts, _methods, cancellationToken);
+
+            // How every source call uses each method's result, for the Try-pattern.
+            var resultUses = new Dictionary<ISymbol, List<ResultUse>>(SymbolEqualityComparer.Default);
+            foreach (var use in _methods.Values.SelectMany(f => f.ResultUses))
+            {
+                if (!resultUses.TryGetValue(use.Callee, out var uses))
+                {
+                    resultUses[use.Callee] = uses = new List<ResultUse>();
+                }
+
+                uses.Add(use);
+            }
+
+            // A call of an interface or base method is a call of the implementations it reaches.
+            List<ResultUse> UsesOf(ISymbol method) => (method is IMethodSymbol m ? Declarations(m) : new[] { method })
+                .SelectMany(declared => resultUses.TryGetValue(declared, out var uses) ? uses : new List<ResultUse>())
+                .ToList();
+            bool CallersFail(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
+            bool Detached(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.Detached);
+
             var keys = new KeyResolver(_facts, _methods, cancellationToken);
             FailureFilters? filters = null;
-            foreach (var (symbol, routes) in graph.Reached.OrderBy(r => r.Symbol.ToDisplayString(), System.StringComparer.Ordinal))
+            foreach (var (symbol, routes) in graph.Reached)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!_methods.TryGetValue(symbol, out var facts))
@@ -162,7 +197,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 foreach (var key in facts.Keys.Where(k => !isRoot || !k.Values.All(v => v.IsLocal)))
                 {
                     var (constants, unknown) = keys.Resolve(key.Values);
-                    SlotMismatchRule.Report(constants, unknown, key.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken);
+                    SlotMismatchRule.Report(constants, unknown, key.Location, routes.Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken);
                 }
 
                 // Arguments that fill a key parameter of the method they call are keys where they are written.
@@ -190,7 +225,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 }
 
                 LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycleThroughCalls, report);
-                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report);
+                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, CallersFail(symbol), Detached(symbol));
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
                     LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);

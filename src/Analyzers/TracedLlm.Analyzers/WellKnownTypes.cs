@@ -18,6 +18,7 @@ internal sealed class WellKnownTypes
         FailureLogger = Get("TracedLlm.ILlmFailureLogger");
         FailureLoggingPathAttribute = Get(FailureLoggingPathMetadataName);
         LlmAttempt = Get("TracedLlm.LlmAttempt");
+        TracedRouteInfo = Get("TracedLlm.TracedRouteInfo");
         Exception = Get("System.Exception");
         ExceptionDispatchInfo = Get("System.Runtime.ExceptionServices.ExceptionDispatchInfo");
         Task = Get("System.Threading.Tasks.Task");
@@ -39,9 +40,23 @@ internal sealed class WellKnownTypes
         Encoding = Get("System.Text.Encoding");
         JsonPropertyNameAttribute = Get("System.Text.Json.Serialization.JsonPropertyNameAttribute");
         JsonIgnoreAttribute = Get("System.Text.Json.Serialization.JsonIgnoreAttribute");
+        JsonIncludeAttribute = Get("System.Text.Json.Serialization.JsonIncludeAttribute");
         HttpMessageInvoker = Get("System.Net.Http.HttpMessageInvoker");
         HttpClient = Get("System.Net.Http.HttpClient");
         ChatClient = Get("Microsoft.Extensions.AI.IChatClient");
+        JsonException = Get("System.Text.Json.JsonException");
+        FormatException = Get("System.FormatException");
+        JsonSerializer = Get("System.Text.Json.JsonSerializer");
+        JsonDocument = Get("System.Text.Json.JsonDocument");
+        Logger = Get("Microsoft.Extensions.Logging.ILogger");
+        EmbeddingGenerator = Get("Microsoft.Extensions.AI.IEmbeddingGenerator`2");
+        HttpForwarder = Get("Yarp.ReverseProxy.Forwarder.IHttpForwarder");
+        ClientResult = Get("System.ClientModel.ClientResult");
+        CollectionResult = Get("System.ClientModel.CollectionResult");
+        AsyncCollectionResult = Get("System.ClientModel.AsyncCollectionResult");
+        ValueTaskOfT = Get("System.Threading.Tasks.ValueTask`1");
+        TaskOfT = Get("System.Threading.Tasks.Task`1");
+        AsyncEnumerable = Get("System.Collections.Generic.IAsyncEnumerable`1");
     }
 
     public INamedTypeSymbol? RouteAttribute { get; }
@@ -51,6 +66,7 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? FailureLogger { get; }
     public INamedTypeSymbol? FailureLoggingPathAttribute { get; }
     public INamedTypeSymbol? LlmAttempt { get; }
+    public INamedTypeSymbol? TracedRouteInfo { get; }
     public INamedTypeSymbol? Exception { get; }
     public INamedTypeSymbol? ExceptionDispatchInfo { get; }
     public INamedTypeSymbol? Task { get; }
@@ -72,9 +88,23 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? Encoding { get; }
     public INamedTypeSymbol? JsonPropertyNameAttribute { get; }
     public INamedTypeSymbol? JsonIgnoreAttribute { get; }
+    public INamedTypeSymbol? JsonIncludeAttribute { get; }
     public INamedTypeSymbol? HttpMessageInvoker { get; }
     public INamedTypeSymbol? HttpClient { get; }
     public INamedTypeSymbol? ChatClient { get; }
+    public INamedTypeSymbol? JsonException { get; }
+    public INamedTypeSymbol? FormatException { get; }
+    public INamedTypeSymbol? JsonSerializer { get; }
+    public INamedTypeSymbol? JsonDocument { get; }
+    public INamedTypeSymbol? Logger { get; }
+    public INamedTypeSymbol? EmbeddingGenerator { get; }
+    public INamedTypeSymbol? HttpForwarder { get; }
+    public INamedTypeSymbol? ClientResult { get; }
+    public INamedTypeSymbol? CollectionResult { get; }
+    public INamedTypeSymbol? AsyncCollectionResult { get; }
+    public INamedTypeSymbol? ValueTaskOfT { get; }
+    public INamedTypeSymbol? TaskOfT { get; }
+    public INamedTypeSymbol? AsyncEnumerable { get; }
 
     /// <summary>Null when the compilation does not reference TracedLlm: the analyzers then do nothing.</summary>
     public static WellKnownTypes? Create(Compilation compilation)
@@ -120,26 +150,80 @@ internal sealed class WellKnownTypes
     private bool IsDictionary(ITypeSymbol type) =>
         Same(type.OriginalDefinition, Dictionary) || Same(type.OriginalDefinition, ReadOnlyDictionary) || Same(type, NonGenericDictionary);
 
-    /// <summary>An upstream call: HttpClient's send methods and JSON extensions, IChatClient's response methods (and their extensions).</summary>
-    public string? UpstreamCall(IMethodSymbol method)
+    /// <summary>
+    /// An upstream call, named as it is made (<c>receiver type.method</c>), or null:
+    /// <list type="bullet">
+    /// <item><c>HttpMessageInvoker</c> and <c>HttpClient</c> (and types derived from them): <c>Send</c>,
+    /// <c>SendAsync</c>, HttpClient's verb methods and the JSON extensions;</item>
+    /// <item>YARP's <c>IHttpForwarder.SendAsync</c> (and its extensions), the upstream call of a YARP gateway;</item>
+    /// <item>Microsoft.Extensions.AI: <c>IChatClient.GetResponseAsync</c> / <c>GetStreamingResponseAsync</c>,
+    /// <c>IEmbeddingGenerator.GenerateAsync</c>, and their extensions;</item>
+    /// <item>SDK clients built on System.ClientModel (the OpenAI SDK's <c>ChatClient</c>, <c>EmbeddingClient</c>,
+    /// <c>OpenAIResponseClient</c>...; Azure OpenAI's): an instance method that returns a <c>ClientResult</c> or a
+    /// collection result, the convention of every service method there;</item>
+    /// <item>the Anthropic SDK: its services' methods (<c>client.Messages.Create</c>, <c>CreateStreaming</c>...).</item>
+    /// </list>
+    /// <paramref name="receiverType"/> is the static type of what the method is called on, when known.
+    /// </summary>
+    public string? UpstreamCall(IMethodSymbol method, ITypeSymbol? receiverType = null)
     {
-        var receiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
-        if ((Same(receiver, HttpClient) || Same(receiver, HttpMessageInvoker))
+        var declaredReceiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
+        var receiver = receiverType ?? declaredReceiver;
+        string Named() => $"{(receiver is ITypeParameterSymbol ? declaredReceiver : receiver).Name}.{method.Name}";
+
+        if (HttpMessageInvoker is not null && DerivesFrom(declaredReceiver, HttpMessageInvoker)
             && (method.Name is "Send" or "SendAsync" or "PostAsync" or "PutAsync" or "PatchAsync" or "DeleteAsync"
                 || method.Name.StartsWith("Get", System.StringComparison.Ordinal)
-                || method.Name.EndsWith("AsJsonAsync", System.StringComparison.Ordinal)
-                || method.Name.StartsWith("GetFromJson", System.StringComparison.Ordinal)))
+                || method.Name.EndsWith("AsJsonAsync", System.StringComparison.Ordinal)))
         {
-            return $"HttpClient.{method.Name}";
+            return Named();
         }
 
-        if (ChatClient is not null && (Same(receiver, ChatClient) || Implements(receiver, ChatClient))
-            && method.Name is "GetResponseAsync" or "GetStreamingResponseAsync")
+        if (HttpForwarder is not null && method.Name == "SendAsync" && (Same(declaredReceiver, HttpForwarder) || Implements(declaredReceiver, HttpForwarder)))
         {
-            return $"IChatClient.{method.Name}";
+            return Named();
+        }
+
+        if ((ChatClient is not null && (Same(declaredReceiver, ChatClient) || Implements(declaredReceiver, ChatClient)) && method.Name is "GetResponseAsync" or "GetStreamingResponseAsync")
+            || (EmbeddingGenerator is not null && (Same(declaredReceiver.OriginalDefinition, EmbeddingGenerator) || Implements(declaredReceiver, EmbeddingGenerator)) && method.Name.StartsWith("Generate", System.StringComparison.Ordinal)))
+        {
+            return Named();
+        }
+
+        if (!method.IsStatic && method.MethodKind == MethodKind.Ordinary && IsClientModelResult(Awaited(method.ReturnType)))
+        {
+            return Named();
+        }
+
+        if (!method.IsStatic && method.MethodKind == MethodKind.Ordinary && IsInNamespace(method.ContainingType, "Anthropic", "Services")
+            && (Same(method.ReturnType.OriginalDefinition, TaskOfT) || Same(method.ReturnType.OriginalDefinition, AsyncEnumerable)))
+        {
+            return Named();
         }
 
         return null;
+    }
+
+    private ITypeSymbol Awaited(ITypeSymbol type) =>
+        type is INamedTypeSymbol { TypeArguments.Length: 1 } named && (Same(named.OriginalDefinition, TaskOfT) || Same(named.OriginalDefinition, ValueTaskOfT))
+            ? named.TypeArguments[0]
+            : type;
+
+    private bool IsClientModelResult(ITypeSymbol type) =>
+        (ClientResult is not null && DerivesFrom(type, ClientResult))
+        || (CollectionResult is not null && DerivesFrom(type, CollectionResult))
+        || (AsyncCollectionResult is not null && DerivesFrom(type, AsyncCollectionResult));
+
+    /// <summary>The type is in <c>first.second</c> or a namespace below it.</summary>
+    private static bool IsInNamespace(ITypeSymbol type, string first, string second)
+    {
+        var names = new System.Collections.Generic.List<string>();
+        for (var ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            names.Insert(0, ns.Name);
+        }
+
+        return names.Count >= 2 && names[0] == first && names[1] == second;
     }
 
     /// <summary>LlmCall.ExecuteAsync / StreamAsync: their operation runs inside an attempt scope.</summary>
@@ -149,6 +233,26 @@ internal sealed class WellKnownTypes
     /// <summary>LlmCall.RecordHandledFailure: records a failure the code recovered from; it is not a failure filter.</summary>
     public bool IsHandledFailureRecord(IMethodSymbol method) =>
         Same(method.ContainingType, LlmCall) && method.Name == "RecordHandledFailure";
+
+    /// <summary>LlmAttempt.Fail: the exception ends its attempt's span as a failure.</summary>
+    public bool IsAttemptFailure(IMethodSymbol method) =>
+        Same(method.ContainingType, LlmAttempt) && method.Name == "Fail";
+
+    /// <summary>An exception that says data is not in a format (JSON, base64, a URI, a number): what a parse throws.</summary>
+    public bool IsFormatException(ITypeSymbol type) =>
+        (JsonException is not null && DerivesFrom(type, JsonException)) || (FormatException is not null && DerivesFrom(type, FormatException));
+
+    /// <summary>JSON read in memory: JsonNode and its subtypes, JsonDocument, JsonElement, JsonSerializer.</summary>
+    public bool IsJsonParsing(IMethodSymbol method) =>
+        Same(method.ContainingType, JsonSerializer) || Same(method.ContainingType, JsonDocument) || Same(method.ContainingType, JsonElement)
+        || (JsonNode is not null && DerivesFrom(method.ContainingType, JsonNode));
+
+    /// <summary>A log call: a method of ILogger or an extension method on it.</summary>
+    public bool IsLogging(IMethodSymbol method)
+    {
+        var receiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
+        return Logger is not null && (Same(receiver, Logger) || Implements(receiver, Logger));
+    }
 
     /// <summary>A failure logger call: ILlmFailureLogger (or an implementation) or a [FailureLoggingPath] method.</summary>
     public bool IsFailureLoggerCall(IMethodSymbol method) =>

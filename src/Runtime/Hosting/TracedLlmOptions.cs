@@ -13,7 +13,10 @@ public sealed class TracedLlmOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "TracedLlm";
 
-    /// <summary>The largest request body accepted, in bytes; larger bodies get 413. Default 8 MiB.</summary>
+    /// <summary>
+    /// The largest request body accepted, in bytes, as sent and, for a body with a <c>Content-Encoding</c>,
+    /// once decoded (decoding stops there); larger bodies get 413. Default 8 MiB.
+    /// </summary>
     public int MaxRequestBodyBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>The largest metadata slot value accepted, in bytes; larger get 400. Default 64 KiB.</summary>

@@ -7,7 +7,8 @@ namespace TracedLlm.Pipeline;
 /// <summary>
 /// State of a route's generated body reader. The generated code owns the
 /// <see cref="Utf8JsonReader"/> loop and matches the slot name as its own constant; this type
-/// reads the values and cuts the slot out of the body. For generated code only.
+/// reads the values, cuts the slot out of the body, and checks as it goes that the body reads one
+/// way only (<see cref="PropertyNameCheck"/>). For generated code only.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public struct EnvelopeReader
@@ -15,12 +16,14 @@ public struct EnvelopeReader
     private readonly ReadOnlyMemory<byte> _body;
     private readonly string _slot;
     private readonly TracedLlmOptions _options;
+    private readonly PropertyNameCheck _check;
     private LlmMetadata _metadata;
     private string? _model;
     private bool _stream;
     private double? _temperature;
     private double? _topP;
     private long? _maxTokens;
+    private long? _maxCompletionTokens;
     private long _previousValueEnd;
     private long _propertyStart;
     private long _slotStart;
@@ -28,14 +31,18 @@ public struct EnvelopeReader
     private long _slotPreviousValueEnd;
     private bool _slotSeen;
 
-    /// <summary>Starts reading <paramref name="body"/> for a route whose slot is <paramref name="slot"/>.</summary>
-    public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, TracedLlmOptions options)
+    /// <summary>
+    /// Starts reading <paramref name="body"/> for a route whose slot is <paramref name="slot"/> and
+    /// whose request type binds <paramref name="shape"/>.
+    /// </summary>
+    public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, TracedLlmOptions options, RequestShape shape)
     {
         _body = body;
         _slot = slot;
         _options = options;
         _metadata = LlmMetadata.Empty;
         _previousValueEnd = -1;
+        _check = PropertyNameCheck.Start(body, shape, slot);
     }
 
     /// <summary>The reader options every route uses.</summary>
@@ -62,11 +69,13 @@ public struct EnvelopeReader
         if (reader.TokenType != JsonTokenType.PropertyName)
         {
             // The closing brace: anything but white space after it is not JSON.
+            _check.EndRoot();
             Read(ref reader);
             return false;
         }
 
         _propertyStart = reader.TokenStartIndex;
+        _check.RootProperty(ref reader);
         return true;
     }
 
@@ -75,7 +84,7 @@ public struct EnvelopeReader
     {
         if (_slotSeen)
         {
-            throw new InvalidLlmRequestException($"'{_slot}' appears more than once in the request body.");
+            throw _check.Repeated();
         }
 
         _slotSeen = true;
@@ -85,7 +94,13 @@ public struct EnvelopeReader
         var valueStart = reader.TokenStartIndex;
         try
         {
-            CheckDepth(reader);
+            // On a copy: the slot's depth is bounded before its values are read.
+            var copy = reader;
+            if (!_check.Value(ref copy, _options.MaxMetadataDepth))
+            {
+                throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.");
+            }
+
             _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options);
         }
         catch (JsonException exception)
@@ -131,18 +146,24 @@ public struct EnvelopeReader
                 reader.Read();
                 _topP = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var p) ? p : null;
             }
-            else if (reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8))
+            else if (reader.ValueTextEquals("max_tokens"u8))
             {
                 reader.Read();
-                _maxTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : _maxTokens;
+                _maxTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
+            }
+            else if (reader.ValueTextEquals("max_completion_tokens"u8))
+            {
+                reader.Read();
+                _maxCompletionTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
             }
             else
             {
                 reader.Read();
             }
 
-            // On a scalar this stays where it is; on an object or array it moves to the value's end.
-            reader.Skip();
+            // On a scalar this stays where it is; on an object or array it moves to the value's end,
+            // checking every object in it.
+            _check.Value(ref reader);
         }
         catch (JsonException exception)
         {
@@ -152,10 +173,15 @@ public struct EnvelopeReader
         _previousValueEnd = reader.BytesConsumed;
     }
 
-    /// <summary>The envelope: metadata, parameters, and the body with the slot cut out.</summary>
+    /// <summary>
+    /// The envelope: metadata, parameters, and the body with the slot cut out. The output limit is
+    /// <c>max_completion_tokens</c> when the body has it (OpenAI's current name), else
+    /// <c>max_tokens</c>, whatever their order.
+    /// </summary>
     public readonly RequestEnvelope Build()
     {
-        var parameters = new EnvelopeParameters(_model, _stream, _temperature, _topP, _maxTokens);
+        _check.Finish();
+        var parameters = new EnvelopeParameters(_model, _stream, _temperature, _topP, _maxCompletionTokens ?? _maxTokens);
         return new RequestEnvelope(_body, _slotSeen ? WithoutSlot() : _body, _metadata, parameters, error: null);
     }
 
@@ -207,24 +233,6 @@ public struct EnvelopeReader
     }
 
     private readonly InvalidLlmRequestException NotJson(JsonException exception) => new(JsonSyntax.Describe(_body.Span), exception);
-
-    /// <summary>Measures the slot's nesting on a copy of the reader before the value is read.</summary>
-    private readonly void CheckDepth(Utf8JsonReader reader)
-    {
-        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
-        {
-            return;
-        }
-
-        var slotDepth = reader.CurrentDepth;
-        while (reader.Read() && reader.CurrentDepth > slotDepth)
-        {
-            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth - slotDepth >= _options.MaxMetadataDepth)
-            {
-                throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.");
-            }
-        }
-    }
 
     private static bool IsJsonWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
 }

@@ -22,6 +22,11 @@ internal static class ErrorResponses
         {
             response.Headers.WWWAuthenticate = "Bearer";
         }
+        else if (failure.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+        {
+            // RFC 9110, 15.5.16: a coding refused is answered with the codings that are accepted.
+            response.Headers.AcceptEncoding = RequestContentCoding.Accepted;
+        }
 
         // Not RequestAborted: the server's request timeout cancels it too, and that client is still
         // waiting for its 504. A client that is really gone makes the write fail, which is caught.

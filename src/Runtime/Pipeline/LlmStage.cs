@@ -133,7 +133,12 @@ public static class LlmStage
     /// <summary>Ends the LLM span and makes the server span current again; returns null.</summary>
     public static Activity? EndSpan(Activity? llm, Activity? server) => Spans.End(llm, server);
 
-    /// <summary>The LLM span's name: metadata <c>generation_name</c> (redacted, at most <see cref="TelemetryLimits.MaxSpanNameLength"/> characters), else <c>litellm_request</c>.</summary>
+    /// <summary>
+    /// The LLM span's name: metadata <c>generation_name</c> (redacted, at most
+    /// <see cref="TelemetryLimits.MaxSpanNameLength"/> characters), else <c>litellm_request</c>; also
+    /// <c>litellm_request</c> when the name equals or imitates a span name of the contract
+    /// (<see cref="ReservedSpanNames"/>), which the span's attributes then record as an event.
+    /// </summary>
     internal static string SpanName(LlmCall call)
     {
         if (call.Metadata.GenerationName is not { } name)
@@ -142,7 +147,12 @@ public static class LlmStage
         }
 
         var dropped = 0;
-        return TelemetryText.ForSpan(call, "name", name, Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength), ref dropped) ?? SpanNames.LlmRequest;
+        if (TelemetryText.ForSpan(call, "name", name, Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength), ref dropped) is not { } bounded)
+        {
+            return SpanNames.LlmRequest;
+        }
+
+        return ReservedSpanNames.Imitated(bounded) is null ? bounded : SpanNames.LlmRequest;
     }
 
     /// <summary>The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if any.</summary>
@@ -192,13 +202,21 @@ public static class LlmStage
         tags.AddTraceTags(call);
         if (metadata.ObservationMetadata.Count > 0)
         {
+            var names = new UniqueClientKeys(metadata.ObservationMetadata);
             foreach (var (key, value) in metadata.ObservationMetadata)
             {
-                tags.AddClient(AttributeNames.LangfuseObservationMetadataPrefix, key, value);
+                tags.AddClient(AttributeNames.LangfuseObservationMetadataPrefix, key, value, ref names);
             }
         }
 
         tags.Complete(metadata.DroppedObservationEntries);
+
+        // The span kept its contract name because the client's imitated it (SpanName): say so.
+        if (metadata.GenerationName is { } generationName && span.DisplayName == SpanNames.LlmRequest && ReservedSpanNames.Imitated(generationName) is { } imitated)
+        {
+            ReservedSpanNames.AddEvent(span, call.Gateway.Options.Limits.MaxEventsPerSpan, "generation_name", imitated);
+        }
+
         return input;
     }
 

@@ -31,7 +31,7 @@ public static class PreCallStage
 
         try
         {
-            var request = JsonSerializer.Deserialize(call.UpstreamBody.Span, typeInfo)
+            var request = RequestDeserializer.Deserialize(call.UpstreamBody.Span, typeInfo)
                 ?? throw new InvalidLlmRequestException("The request body must be a JSON object.");
             call.Request = request;
             return request;

@@ -119,7 +119,8 @@ internal static class RequestMismatch
         };
     }
 
-    private static bool TryGetTypeInfo(JsonSerializerOptions options, Type type, out JsonTypeInfo typeInfo)
+    /// <summary>The options' type info for <paramref name="type"/>; false when its resolvers have none.</summary>
+    internal static bool TryGetTypeInfo(JsonSerializerOptions options, Type type, out JsonTypeInfo typeInfo)
     {
         try
         {

@@ -25,13 +25,15 @@ public static class RequestStage
     private static readonly ActivitySource Source = TracedLlmTelemetry.Source;
 
     /// <summary>
-    /// Reads the whole body, up to the configured limit. A body that ends because its client left
-    /// is thrown as a <see cref="ConnectionAbortedException"/> (see <see cref="LeftWhileSending"/>).
+    /// Reads the whole body, up to the configured limit, decoded as its <c>Content-Encoding</c> says
+    /// (<see cref="RequestContentCoding"/>). A body that ends because its client left is thrown as a
+    /// <see cref="ConnectionAbortedException"/> (see <see cref="LeftWhileSending"/>).
     /// </summary>
     public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway)
     {
         var limit = gateway.Options.MaxRequestBodyBytes;
         var request = httpContext.Request;
+        var coding = RequestContentCoding.Of(request.Headers.ContentEncoding);
         if (request.ContentLength > limit)
         {
             throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
@@ -63,6 +65,10 @@ public static class RequestStage
             {
                 var body = read.Buffer.IsEmpty ? ReadOnlyMemory<byte>.Empty : read.Buffer.ToArray();
                 reader.AdvanceTo(read.Buffer.End);
+                if (coding != RequestContentCoding.Coding.Identity && !body.IsEmpty)
+                {
+                    body = RequestContentCoding.Decode(body, coding, limit);
+                }
 
                 // JSON is UTF-8 (RFC 8259): refuse anything else here, once, rather than wherever a string is read.
                 if (!Utf8.IsValid(body.Span))
@@ -235,7 +241,7 @@ public static class RequestStage
 
         // The OpenTelemetry keys for user and session on the root; Langfuse reads its own on every span.
         var metadata = call.Metadata;
-        var traceTags = TraceTags(ref tags, metadata, join.TraceIdSeed is not null, defaultEnvironment, out var traceTagCount);
+        var traceTags = TraceTags(ref tags, metadata, join.TraceIdSeed is not null, defaultEnvironment, out var traceTagCount, out var imitatedTraceName);
         call.SetTraceTags(traceTags, traceTagCount);
         foreach (var (key, value) in traceTags.AsSpan(0, traceTagCount))
         {
@@ -251,6 +257,10 @@ public static class RequestStage
 
         tags.AddTraceTags(call);
         tags.Complete(metadata.DroppedTraceEntries);
+        if (imitatedTraceName is not null)
+        {
+            ReservedSpanNames.AddEvent(span, call.Gateway.Options.Limits.MaxEventsPerSpan, "trace_name", imitatedTraceName);
+        }
     }
 
     /// <summary>
@@ -262,8 +272,9 @@ public static class RequestStage
     /// Returned as an array sized for the most there can be and the <paramref name="count"/> used:
     /// one allocation a request (a list and its copy were 250 bytes more).
     /// </summary>
-    private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmMetadata metadata, bool seeded, string? defaultEnvironment, out int count)
+    private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmMetadata metadata, bool seeded, string? defaultEnvironment, out int count, out string? imitatedTraceName)
     {
+        imitatedTraceName = null;
         var entries = new KeyValuePair<string, object?>[MostTraceTags(metadata, seeded, defaultEnvironment)];
         var added = 0;
         void AddClient(ref FirstTags tags, string key, string? value)
@@ -289,7 +300,16 @@ public static class RequestStage
             return entries;
         }
 
-        AddClient(ref tags, AttributeNames.LangfuseTraceName, metadata.TraceName);
+        // A trace name that imitates a span name of the contract is the gateway's to give: left out (and an event says so).
+        if (metadata.TraceName is { } traceName && tags.Bound(AttributeNames.LangfuseTraceName, traceName) is { } boundTraceName)
+        {
+            imitatedTraceName = ReservedSpanNames.Imitated(boundTraceName);
+            if (imitatedTraceName is null)
+            {
+                entries[added++] = new(AttributeNames.LangfuseTraceName, boundTraceName);
+            }
+        }
+
         AddClient(ref tags, AttributeNames.LangfuseUserId, metadata.UserId);
         AddClient(ref tags, AttributeNames.LangfuseSessionId, metadata.SessionId);
         if (metadata.Tags is string[] { Length: > 0 } traceTags)
@@ -307,6 +327,7 @@ public static class RequestStage
         // Counted first: enumerating the interface boxes an enumerator even when it is empty.
         if (metadata.TraceMetadata.Count > 0)
         {
+            var names = new UniqueClientKeys(metadata.TraceMetadata);
             foreach (var (key, value) in metadata.TraceMetadata)
             {
                 if (tags.Bound(AttributeNames.LangfuseTraceMetadataPrefix, key) is not { } boundKey)
@@ -314,7 +335,7 @@ public static class RequestStage
                     continue;
                 }
 
-                var name = AttributeNames.LangfuseTraceMetadataPrefix + boundKey;
+                var name = AttributeNames.LangfuseTraceMetadataPrefix + names.Unique(key, boundKey);
                 if ((!seeded || name != AttributeNames.LangfuseTraceSeed) && tags.Bound(name, value) is { } boundValue)
                 {
                     entries[added++] = new(name, boundValue);

@@ -132,6 +132,12 @@ public static class AttributeNames
     public const string InvalidTraceContextField = "tracedllm.field";
     /// <summary>The event's reason.</summary>
     public const string InvalidTraceContextReason = "tracedllm.reason";
+    /// <summary>
+    /// The event recorded when a client-chosen name (<c>generation_name</c>, <c>trace_name</c>) equals or
+    /// imitates a span name of the contract and is ignored; its <see cref="InvalidTraceContextField"/>
+    /// names the metadata key, its <see cref="InvalidTraceContextReason"/> the span name imitated.
+    /// </summary>
+    public const string ReservedNameEvent = "tracedllm.reserved_name";
     /// <summary>The event recorded when a failure logger itself throws.</summary>
     public const string FailureLoggerErrorEvent = "tracedllm.failure_logger_error";
 

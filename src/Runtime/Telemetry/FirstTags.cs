@@ -78,10 +78,11 @@ internal struct FirstTags
     }
 
     /// <summary>
-    /// Adds a client-chosen map entry as <paramref name="prefix"/> + key, both bounded. (A secret-like
-    /// key's value is already <see cref="SecretRedaction.Marker"/>: <see cref="LlmMetadata"/> is read so.)
+    /// Adds a client-chosen map entry as <paramref name="prefix"/> + key, both bounded, the name kept
+    /// unique among the map's (<paramref name="names"/>). (A secret-like key's value is already
+    /// <see cref="SecretRedaction.Marker"/>: <see cref="LlmMetadata"/> is read so.)
     /// </summary>
-    public void AddClient(string prefix, string key, string value)
+    public void AddClient(string prefix, string key, string value, ref UniqueClientKeys names)
     {
         if (_count >= _maxCount)
         {
@@ -92,7 +93,7 @@ internal struct FirstTags
 
         if (Bound(prefix, key) is { } boundKey)
         {
-            var name = prefix + boundKey;
+            var name = prefix + names.Unique(key, boundKey);
             Add(name, Bound(name, value));
         }
     }

@@ -33,6 +33,10 @@ internal sealed class CallCollector : IFactCollector
             case IPropertyReferenceOperation property:
                 Add(property.Property.GetMethod, property, scope);
                 Add(property.Property.SetMethod, property, scope);
+                AddDelegateHolder(property.Property, property.Property.Type, property, scope);
+                break;
+            case IFieldReferenceOperation field:
+                AddDelegateHolder(field.Field, field.Field.Type, field, scope);
                 break;
             case IObjectCreationOperation creation:
                 Add(creation.Constructor, creation, scope);
@@ -42,6 +46,23 @@ internal sealed class CallCollector : IFactCollector
                 break;
         }
     }
+
+    /// <summary>
+    /// A field or property holding delegates (one, or a collection of them): reading it may end in
+    /// invoking what its initializer put there, later and through any local, so it is an edge.
+    /// </summary>
+    private static void AddDelegateHolder(ISymbol member, ITypeSymbol type, IOperation site, MethodScope scope)
+    {
+        if (member.Locations.Any(l => l.IsInSource) && HoldsDelegates(type, 0))
+        {
+            Add(member, site, scope);
+        }
+    }
+
+    private static bool HoldsDelegates(ITypeSymbol type, int depth) =>
+        type.TypeKind == TypeKind.Delegate
+        || (depth < 2 && type is IArrayTypeSymbol array && HoldsDelegates(array.ElementType, depth + 1))
+        || (depth < 2 && type is INamedTypeSymbol { IsGenericType: true } generic && generic.TypeArguments.Any(argument => HoldsDelegates(argument, depth + 1)));
 
     private static void Add(ISymbol? callee, IOperation site, MethodScope scope)
     {

@@ -23,7 +23,7 @@ internal sealed class KeyCollector : IFactCollector
     {
         switch (operation)
         {
-            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when scope.Types.IsKeyedBag(indexer.Instance?.Type):
+            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when scope.Types.IsKeyedBag(indexer.Instance?.Type) && !IsOwnBag(indexer.Instance, scope):
                 if (indexer.Arguments.FirstOrDefault(a => a.Parameter is { } p && KeyParameterNames.Contains(p.Name)) is { } indexKey)
                 {
                     AddKey(indexKey.Value, scope);
@@ -32,6 +32,10 @@ internal sealed class KeyCollector : IFactCollector
                 break;
             case IInvocationOperation invocation:
                 VisitInvocation(invocation, scope);
+                break;
+            case IObjectCreationOperation { Constructor: { } constructor } creation when constructor.Locations.Any(l => l.IsInSource):
+                // A constructor's parameter may be a key in a member (a primary constructor's parameter it captures).
+                AddArguments(constructor, creation.Arguments, scope);
                 break;
             case IReturnOperation { ReturnedValue: { } returned } @return when IsOwnReturn(@return, scope):
                 AddValues(scope.Facts.Values, returned, scope);
@@ -55,7 +59,7 @@ internal sealed class KeyCollector : IFactCollector
     {
         var method = invocation.TargetMethod;
         var receiver = MethodScope.Receiver(invocation);
-        if (scope.Types.IsKeyedBag(receiver?.Type))
+        if (scope.Types.IsKeyedBag(receiver?.Type) && !IsOwnBag(receiver, scope))
         {
             var key = invocation.Arguments.FirstOrDefault(a => a.Parameter is { } p && (!method.IsExtensionMethod || p.Ordinal > 0) && KeyParameterNames.Contains(p.Name));
             if (key is not null)
@@ -68,15 +72,20 @@ internal sealed class KeyCollector : IFactCollector
         // A source method's parameter may be a key inside it: keep what the arguments may be.
         if (method.Locations.Any(l => l.IsInSource) || method.IsAbstract || method.IsVirtual)
         {
-            foreach (var argument in invocation.Arguments)
+            AddArguments(method, invocation.Arguments, scope);
+        }
+    }
+
+    private static void AddArguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, MethodScope scope)
+    {
+        foreach (var argument in arguments)
+        {
+            if (argument.Parameter is { } parameter && argument.ArgumentKind != ArgumentKind.DefaultValue)
             {
-                if (argument.Parameter is { } parameter && argument.ArgumentKind != ArgumentKind.DefaultValue)
+                var values = scope.Flow.Values(argument.Value);
+                if (Matters(values, scope))
                 {
-                    var values = scope.Flow.Values(argument.Value);
-                    if (Matters(values, scope))
-                    {
-                        scope.Facts.Arguments.Add(new ArgumentFlow(method.OriginalDefinition, parameter.Ordinal, values, argument.Value.Syntax.GetLocation()));
-                    }
+                    scope.Facts.Arguments.Add(new ArgumentFlow(method.OriginalDefinition, parameter.Ordinal, values, argument.Value.Syntax.GetLocation()));
                 }
             }
         }
@@ -87,7 +96,7 @@ internal sealed class KeyCollector : IFactCollector
         var values = scope.Flow.Values(key);
         if (Matters(values, scope))
         {
-            scope.Facts.Keys.Add(new KeyUse(values, key.Syntax.GetLocation()));
+            scope.Facts.Keys.Add(new KeyUse(values, key.Syntax.GetLocation(), Guard(key, scope)));
         }
     }
 
@@ -98,6 +107,84 @@ internal sealed class KeyCollector : IFactCollector
             target.AddRange(Relevant(scope.Flow.Values(value), scope));
         }
     }
+
+    /// <summary>A bag the method made itself (a dictionary for an upstream body, a JSON writer): not the request's metadata.</summary>
+    private static bool IsOwnBag(IOperation? bag, MethodScope scope)
+    {
+        if (bag is null)
+        {
+            return false;
+        }
+
+        // Inside an object or collection initializer, the bag is the object being made.
+        if (bag is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver })
+        {
+            for (var parent = bag.Parent; parent is not null; parent = parent.Parent)
+            {
+                if (parent is IObjectCreationOperation creation)
+                {
+                    return scope.Flow.IsOwnObject(creation);
+                }
+            }
+        }
+
+        return scope.Flow.IsOwnObject(bag);
+    }
+
+    /// <summary>The branches on the route's own slot (<c>TracedRouteInfo.MetadataSlot</c>) the key is inside.</summary>
+    private static SlotGuard Guard(IOperation key, MethodScope scope)
+    {
+        ImmutableHashSet<string>? only = null;
+        var except = ImmutableHashSet.Create<string>(System.StringComparer.Ordinal);
+        for (IOperation current = key; current.Parent is { } parent; current = parent)
+        {
+            string? slot;
+            bool equal;
+            switch (parent)
+            {
+                case IConditionalOperation conditional when current != conditional.Condition && SlotTest(conditional.Condition, scope) is { } test:
+                    (slot, equal) = test;
+                    var inTrue = current == conditional.WhenTrue;
+                    (only, except) = equal == inTrue ? (Narrow(only, slot), except) : (only, except.Add(slot));
+                    break;
+                case ISwitchExpressionArmOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: string armSlot } } } arm
+                    when current == arm.Value && arm.Parent is ISwitchExpressionOperation @switch && IsRouteSlot(@switch.Value, scope):
+                    only = Narrow(only, armSlot);
+                    break;
+            }
+        }
+
+        return only is null && except.IsEmpty ? SlotGuard.None : new SlotGuard(only, except);
+    }
+
+    private static ImmutableHashSet<string> Narrow(ImmutableHashSet<string>? only, string slot) =>
+        only is null ? ImmutableHashSet.Create(System.StringComparer.Ordinal, slot) : only.Intersect(new[] { slot });
+
+    /// <summary><c>slot == "x"</c>, <c>"x" != slot</c>, <c>slot is "x"</c> on the route's slot: the constant and whether it tests equality.</summary>
+    private static (string Slot, bool Equal)? SlotTest(IOperation condition, MethodScope scope)
+    {
+        condition = ValueFlow.Unwrap(condition);
+        switch (condition)
+        {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary:
+                var constant = binary.RightOperand.ConstantValue is { HasValue: true, Value: string right } && IsRouteSlot(binary.LeftOperand, scope) ? right
+                    : binary.LeftOperand.ConstantValue is { HasValue: true, Value: string left } && IsRouteSlot(binary.RightOperand, scope) ? left
+                    : null;
+                return constant is null ? null : (constant, binary.OperatorKind == BinaryOperatorKind.Equals);
+            case IIsPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: string tested } } } pattern when IsRouteSlot(pattern.Value, scope):
+                return (tested, true);
+            case IIsPatternOperation { Pattern: INegatedPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: string notTested } } } } negated when IsRouteSlot(negated.Value, scope):
+                return (notTested, false);
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not when SlotTest(not.Operand, scope) is { } inner:
+                return (inner.Slot, !inner.Equal);
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsRouteSlot(IOperation operation, MethodScope scope) =>
+        ValueFlow.Unwrap(operation) is IPropertyReferenceOperation { Property.Name: "MetadataSlot" } property
+        && WellKnownTypes.Same(property.Property.ContainingType, scope.Types.TracedRouteInfo);
 
     /// <summary>Values worth keeping: a slot name, or a reference resolved later.</summary>
     private static bool Matters(ImmutableArray<KeyValue> values, MethodScope scope) =>

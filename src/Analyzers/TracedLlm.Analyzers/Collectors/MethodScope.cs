@@ -17,7 +17,7 @@ internal sealed class MethodScope
         CancellationToken = cancellationToken;
         Owner = owner;
         Blocks = blocks;
-        Flow = new ValueFlow(compilation.Types, owner, blocks, graphOf);
+        Flow = new ValueFlow(compilation.Types, owner, blocks, graphOf, compilation.BodyOf);
 
         // A method handed an LlmAttempt, or one that starts its own, runs inside an attempt scope.
         OwnerInAttempt = (owner is IMethodSymbol method && method.Parameters.Any(p => WellKnownTypes.Same(p.Type, Types.LlmAttempt)))
@@ -51,15 +51,39 @@ internal sealed class MethodScope
 
         for (var current = operation; current.Parent is not null; current = current.Parent)
         {
-            if (current is IAnonymousFunctionOperation or IMethodReferenceOperation
-                && current.Parent is IDelegateCreationOperation { Parent: IArgumentOperation { Parent: IInvocationOperation runner } }
-                && Types.RunsAttempts(runner.TargetMethod))
+            if (current is IAnonymousFunctionOperation or IMethodReferenceOperation && current.Parent is IDelegateCreationOperation creation && IsAttemptOperation(creation))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>A delegate given to LlmCall.ExecuteAsync / StreamAsync: directly, or kept in a local first that is passed there.</summary>
+    private bool IsAttemptOperation(IDelegateCreationOperation creation)
+    {
+        IOperation value = creation;
+        while (value.Parent is IConversionOperation or IParenthesizedOperation)
+        {
+            value = value.Parent;
+        }
+
+        if (value.Parent is IArgumentOperation { Parent: IInvocationOperation runner })
+        {
+            return Types.RunsAttempts(runner.TargetMethod);
+        }
+
+        var local = value.Parent switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } => target.Local,
+            _ => null,
+        };
+        return local is not null && Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalReferenceOperation>().Any(reference =>
+            WellKnownTypes.Same(reference.Local, local)
+            && reference.Parent is IArgumentOperation { Parent: IInvocationOperation runner }
+            && Types.RunsAttempts(runner.TargetMethod));
     }
 
     /// <summary>The receiver of a call: its instance, or the first argument of an extension method.</summary>

@@ -17,7 +17,8 @@ internal sealed class SpanCollector : IFactCollector
 {
     public void Visit(IOperation operation, MethodScope scope)
     {
-        if (operation is not IInvocationOperation invocation || !IsStart(invocation.TargetMethod, scope.Types))
+        if (operation is not IInvocationOperation invocation
+            || !(IsStart(invocation.TargetMethod, scope.Types) || scope.Compilation.IsSpanFactory(invocation.TargetMethod)))
         {
             return;
         }
@@ -144,12 +145,49 @@ internal sealed class SpanCollector : IFactCollector
     /// Ended in a finally, or in a catch-all handler of a try after the start whose body ends it
     /// too (the normal path and the failure path both end it).
     /// </summary>
-    private static bool IsEndedOnEveryPath(IOperation root, ILocalSymbol local, IOperation start) =>
-        root.DescendantsAndSelf().OfType<ITryOperation>().Any(@try =>
-            (@try.Finally is { } @finally && Ends(@finally, local))
-            || (@try.Syntax.SpanStart > start.Syntax.SpanStart
-                && Ends(@try.Body, local)
-                && @try.Catches.Any(c => c.Filter is null && (c.ExceptionType.SpecialType == SpecialType.System_Object || c.ExceptionType.Name == "Exception") && Ends(c.Handler, local))));
+    /// <remarks>
+    /// The <c>try</c> (or the <c>using (span)</c> statement) must protect the span from its start:
+    /// it encloses the start, or nothing between the start and it awaits or throws. A span started,
+    /// then an awaited call that throws, then the <c>try</c> that would end it, is never ended.
+    /// </remarks>
+    private static bool IsEndedOnEveryPath(IOperation root, ILocalSymbol local, IOperation start)
+    {
+        bool Protects(IOperation guard) =>
+            guard.Syntax.Span.Contains(start.Syntax.Span) || (guard.Syntax.SpanStart > start.Syntax.SpanStart && !MayFailBetween(root, start, guard));
+
+        // Ended by a statement of the same block before anything could fail.
+        var block = Statement(start).Parent;
+        if (root.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
+                call.TargetMethod.Name is "Stop" or "Dispose" && RefersTo(call.Instance, local)
+                && call.Syntax.SpanStart > start.Syntax.SpanStart && Statement(call).Parent == block && !MayFailBetween(root, start, call)))
+        {
+            return true;
+        }
+
+        return root.DescendantsAndSelf().OfType<ITryOperation>().Any(@try =>
+                Protects(@try)
+                && ((@try.Finally is { } @finally && Ends(@finally, local))
+                    || (Ends(@try.Body, local)
+                        && @try.Catches.Any(c => c.Filter is null && (c.ExceptionType.SpecialType == SpecialType.System_Object || c.ExceptionType.Name == "Exception") && Ends(c.Handler, local)))))
+            || root.DescendantsAndSelf().OfType<IUsingOperation>().Any(@using =>
+                Protects(@using) && @using.Resources.DescendantsAndSelf().Any(r => r is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, local)));
+    }
+
+    private static IOperation Statement(IOperation operation)
+    {
+        while (operation.Parent is not null and not IBlockOperation)
+        {
+            operation = operation.Parent;
+        }
+
+        return operation;
+    }
+
+    /// <summary>Something between the start and the guard awaits or throws (where an exception would leave the span open).</summary>
+    private static bool MayFailBetween(IOperation root, IOperation start, IOperation guard) =>
+        root.DescendantsAndSelf().Any(o => o is IAwaitOperation or IThrowOperation
+            && o.Syntax.SpanStart > start.Syntax.Span.End
+            && o.Syntax.SpanStart < guard.Syntax.SpanStart);
 
     private static bool Ends(IOperation operation, ILocalSymbol local) =>
         operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call => call.TargetMethod.Name is "Stop" or "Dispose" && RefersTo(call.Instance, local));

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -7,16 +8,48 @@ using TracedLlm.Analyzers.Facts;
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>
-/// TLLM2004's facts: catch clauses that swallow. A catch lets the failure go on when it throws
-/// (anything, <c>throw;</c> included), rethrows through <c>ExceptionDispatchInfo</c>, hands the
-/// exception to a faulted task, records it with <c>LlmCall.RecordHandledFailure</c>, or calls a
-/// failure logger (in its body or its <c>when</c> filter).
+/// TLLM2004's facts: catch clauses that swallow, and how callers use what a method returns.
+/// A catch hands the failure on when every path through it does (see <see cref="FailureHandoff"/>;
+/// a catch that rethrows only some exceptions swallows the rest), when its <c>when</c> filter
+/// reports it, or when the statement right after its <c>try</c> fails with what the catch left
+/// (a connection failure turned into an error value that the next line fails the attempt with).
+/// A parse probe is no swallow: the TryParse idiom written with try/catch, a format exception of
+/// data parsed in memory that the catch only logs or turns into a result. A catch that turns the
+/// exception into the method's return value is kept with that mark: the rule decides at the end of
+/// the compilation whether every caller turns the value into a failure (the Try-pattern). Nor
+/// is a catch in a method every caller starts and discards (<c>_ = LogAsync(...)</c>): the request
+/// does not wait for it, and a failure there could not reach its failure path either way.
 /// </summary>
 internal sealed class SwallowCollector : IFactCollector
 {
+    private static readonly HashSet<string> ErrorResults = new(System.StringComparer.Ordinal)
+    {
+        "BadRequest", "Problem", "ValidationProblem", "StatusCode", "NotFound", "Conflict", "UnprocessableEntity", "Unauthorized", "Forbid", "InternalServerError",
+    };
+
     public void Visit(IOperation operation, MethodScope scope)
     {
-        if (operation is not ICatchClauseOperation @catch || PassesOn(@catch.Handler, scope) || (@catch.Filter is { } filter && PassesOn(filter, scope)))
+        switch (operation)
+        {
+            case ICatchClauseOperation @catch:
+                VisitCatch(@catch, scope);
+                break;
+            case IInvocationOperation invocation when invocation.TargetMethod.Locations.Any(l => l.IsInSource) && !invocation.TargetMethod.ReturnsVoid:
+                scope.Facts.ResultUses.Add(new ResultUse(invocation.TargetMethod.OriginalDefinition, TurnsIntoFailure(invocation, scope), IsDiscardedTask(invocation, scope.Types)));
+                break;
+        }
+    }
+
+    private static void VisitCatch(ICatchClauseOperation @catch, MethodScope scope)
+    {
+        var handoff = scope.Compilation.Handoff;
+        if (handoff.Always(@catch.Handler) || (@catch.Filter is { } filter && handoff.Anywhere(filter)))
+        {
+            return;
+        }
+
+        var @try = @catch.Parent as ITryOperation;
+        if (@try is not null && (IsProbe(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff)))
         {
             return;
         }
@@ -24,16 +57,163 @@ internal sealed class SwallowCollector : IFactCollector
         var location = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation() : @catch.Syntax.GetLocation();
         // A bare catch (typed as object) swallows any exception.
         var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object ? "System.Exception" : @catch.ExceptionType.ToDisplayString();
-        scope.Facts.Swallows.Add(new SwallowSite(location, caught));
+        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope)));
     }
 
-    private static bool PassesOn(IOperation operation, MethodScope scope) =>
-        operation.DescendantsAndSelf().Any(o => o switch
+    /// <summary>
+    /// The TryParse idiom: the <c>try</c> reads data already in memory (no await, no upstream
+    /// call, nothing that returns a task), the catch takes what parsing throws (a format exception;
+    /// any exception when the try parses JSON and does nothing else that can fail), and it only logs,
+    /// sets its out parameters and returns.
+    /// </summary>
+    private static bool IsProbe(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
+    {
+        var types = scope.Types;
+        var operations = @try.Body.DescendantsAndSelf().ToList();
+        if (operations.Any(o => o is IAwaitOperation
+                || (o is IInvocationOperation call && (types.UpstreamCall(call.TargetMethod) is not null || IsTask(call.TargetMethod.ReturnType, types)))))
         {
-            IThrowOperation => true,
-            IInvocationOperation invocation => ThrowCollector.Raised(invocation, scope.Types) is not null
-                || scope.Types.IsHandledFailureRecord(invocation.TargetMethod)
-                || scope.Types.IsFailureLoggerCall(invocation.TargetMethod),
+            return false;
+        }
+
+        var caught = @catch.ExceptionType;
+        var parsesJson = operations.OfType<IInvocationOperation>().Any(call => types.IsJsonParsing(call.TargetMethod));
+        if (!types.IsFormatException(caught) && !((caught.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(caught, types.Exception)) && parsesJson && @catch.Filter is null))
+        {
+            return false;
+        }
+
+        return @catch.Handler.Operations.All(statement => statement switch
+        {
+            IReturnOperation => true,
+            IExpressionStatementOperation { Operation: IInvocationOperation call } => types.IsLogging(call.TargetMethod),
+            IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: IParameterReferenceOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } } } => true,
             _ => false,
         });
+    }
+
+    /// <summary>The statement after the try tests what the catch assigned and fails on it (every path of that branch hands the failure on).</summary>
+    private static bool FailsRightAfter(ICatchClauseOperation @catch, ITryOperation @try, FailureHandoff handoff)
+    {
+        var assigned = @catch.Handler.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>()
+            .Select(a => a.Target switch
+            {
+                ILocalReferenceOperation local => (ISymbol)local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                _ => null,
+            })
+            .Where(s => s is not null)
+            .ToList();
+        if (assigned.Count == 0 || @catch.Handler.Operations.Any(FailureHandoff.Leaves) || Next(@try) is not IConditionalOperation next)
+        {
+            return false;
+        }
+
+        var tested = next.Condition.DescendantsAndSelf().Any(o => o switch
+        {
+            ILocalReferenceOperation local => assigned.Contains(local.Local, SymbolEqualityComparer.Default),
+            IParameterReferenceOperation parameter => assigned.Contains(parameter.Parameter, SymbolEqualityComparer.Default),
+            _ => false,
+        });
+        return tested && (handoff.Always(next.WhenTrue) || (next.WhenFalse is { } otherwise && handoff.Always(otherwise)));
+    }
+
+    /// <summary>Every path out of the catch returns a value from the method: the exception became its result.</summary>
+    private static bool ReturnsAResult(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope)
+    {
+        if (scope.Owner is not IMethodSymbol { ReturnsVoid: false } method || IsTask(method.ReturnType, scope.Types) && method.ReturnType is INamedTypeSymbol { TypeArguments.Length: 0 })
+        {
+            return false;
+        }
+
+        var last = @catch.Handler.Operations.LastOrDefault();
+        return last is IReturnOperation { ReturnedValue: not null }
+            || (last is not IBranchOperation && !@catch.Handler.Operations.Any(FailureHandoff.Leaves) && @try is not null && Next(@try) is IReturnOperation { ReturnedValue: not null });
+    }
+
+    /// <summary>
+    /// What the caller does with a result when it signals a failure (false, null): fails on it
+    /// (throws, reports, returns an error result) or moves on to the next try (<c>continue</c>).
+    /// Read from an <c>if</c> on the call itself or on the local it is stored in by the statement before.
+    /// </summary>
+    private static bool TurnsIntoFailure(IInvocationOperation invocation, MethodScope scope)
+    {
+        var value = (IOperation)invocation;
+        while (value.Parent is IAwaitOperation or IConversionOperation or IParenthesizedOperation)
+        {
+            value = value.Parent;
+        }
+
+        ILocalSymbol? stored = null;
+        if (value.Parent is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator })
+        {
+            stored = declarator.Symbol;
+        }
+
+        var statement = Statement(value);
+        var test = stored is null ? statement as IConditionalOperation : Next(statement) as IConditionalOperation;
+        if (test is null)
+        {
+            return false;
+        }
+
+        // if (!Try(...)) / if (x is null) / if (x == null) / if (x is false): the failure side is WhenTrue; if (Try(...)) ... else: WhenFalse.
+        var condition = ValueFlow.Unwrap(test.Condition);
+        var failure = condition switch
+        {
+            IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not when Refers(not.Operand, value, stored) => test.WhenTrue,
+            IIsPatternOperation { Pattern: IConstantPatternOperation or INegatedPatternOperation } pattern when Refers(pattern.Value, value, stored) => pattern.Pattern is INegatedPatternOperation ? test.WhenFalse : test.WhenTrue,
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals when Refers(equals.LeftOperand, value, stored) || Refers(equals.RightOperand, value, stored) => test.WhenTrue,
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.NotEquals } notEquals when Refers(notEquals.LeftOperand, value, stored) || Refers(notEquals.RightOperand, value, stored) => test.WhenFalse,
+            _ when Refers(condition, value, stored) => test.WhenFalse,
+            _ => null,
+        };
+        return failure is not null && Fails(failure, scope);
+    }
+
+    private static bool IsDiscardedTask(IInvocationOperation invocation, WellKnownTypes types) =>
+        IsTask(invocation.TargetMethod.ReturnType, types)
+        && invocation.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation } or IConversionOperation { Parent: ISimpleAssignmentOperation { Target: IDiscardOperation } };
+
+    private static bool Refers(IOperation operation, IOperation value, ILocalSymbol? stored) =>
+        ValueFlow.Unwrap(operation) is var unwrapped
+        && (unwrapped == value || (stored is not null && unwrapped is ILocalReferenceOperation local && WellKnownTypes.Same(local.Local, stored))
+            || (unwrapped is IAwaitOperation awaited && ValueFlow.Unwrap(awaited.Operation) == ValueFlow.Unwrap(value)));
+
+    private static bool Fails(IOperation branch, MethodScope scope)
+    {
+        if (scope.Compilation.Handoff.Always(branch))
+        {
+            return true;
+        }
+
+        var last = branch is IBlockOperation block ? block.Operations.LastOrDefault() : branch;
+        return last is IBranchOperation { BranchKind: BranchKind.Continue }
+            || (last is IReturnOperation { ReturnedValue: { } returned } && ValueFlow.Unwrap(returned) is IInvocationOperation result
+                && result.TargetMethod.ContainingType?.Name is "Results" or "TypedResults" && ErrorResults.Contains(result.TargetMethod.Name));
+    }
+
+    private static IOperation Statement(IOperation operation)
+    {
+        while (operation.Parent is not null and not IBlockOperation)
+        {
+            operation = operation.Parent;
+        }
+
+        return operation;
+    }
+
+    private static IOperation? Next(IOperation statement)
+    {
+        if (statement.Parent is not IBlockOperation block)
+        {
+            return null;
+        }
+
+        var index = block.Operations.IndexOf(statement);
+        return index >= 0 && index + 1 < block.Operations.Length ? block.Operations[index + 1] : null;
+    }
+
+    private static bool IsTask(ITypeSymbol type, WellKnownTypes types) =>
+        WellKnownTypes.DerivesFrom(type, types.Task!) || WellKnownTypes.Same(type.OriginalDefinition, types.ValueTask) || type.OriginalDefinition.ToDisplayString() == "System.Threading.Tasks.ValueTask<TResult>";
 }

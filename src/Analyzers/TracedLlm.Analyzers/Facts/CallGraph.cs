@@ -22,9 +22,17 @@ internal sealed class CallGraph
     {
     }
 
-    /// <summary>Every method reached, with the routes it is reached from, in a stable order.</summary>
+    /// <summary>
+    /// Every method reached, with the routes it is reached from, in one order whatever order the
+    /// walk met them in (by name, then by where they are declared: overloads and partial parts
+    /// share a name), so resolving keys through them gives the same answer every build.
+    /// </summary>
     public IEnumerable<(ISymbol Symbol, IReadOnlyList<TracedRoute> Routes)> Reached =>
-        _reachedBy.Select(pair => (pair.Key, (IReadOnlyList<TracedRoute>)pair.Value.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList()));
+        _reachedBy
+            .OrderBy(pair => pair.Key.ToDisplayString(), System.StringComparer.Ordinal)
+            .ThenBy(pair => pair.Key.Locations.FirstOrDefault()?.SourceTree?.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(pair => pair.Key.Locations.FirstOrDefault()?.SourceSpan.Start ?? -1)
+            .Select(pair => (pair.Key, (IReadOnlyList<TracedRoute>)pair.Value.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList()));
 
     public IReadOnlyList<TracedRoute> RoutesReaching(ISymbol symbol) =>
         _reachedBy.TryGetValue(symbol, out var routes) ? routes.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList() : new List<TracedRoute>();

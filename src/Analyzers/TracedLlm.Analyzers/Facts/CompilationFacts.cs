@@ -4,6 +4,8 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers.Facts;
@@ -25,7 +27,7 @@ internal sealed record TracedRoute(IMethodSymbol Handler, string Display, string
 /// own slot. The route table binds only the methods whose syntax may carry <c>[TracedLlmRoute]</c>,
 /// and only when a policy or the end of the compilation needs every route; dispatch, which needs
 /// every type, only at the end of the compilation. Each lazy part is built once per instance, by
-/// whichever thread asks first.
+/// whichever thread asks first, while threads asking at the same time wait for it (<see cref="Once{T}"/>).
 /// </remarks>
 internal sealed class CompilationFacts
 {
@@ -34,10 +36,12 @@ internal sealed class CompilationFacts
     private readonly Compilation _compilation;
     private readonly DeclaredCandidates _candidates;
     private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<TracedRoute>> _roots = new(SymbolEqualityComparer.Default);
-    private DeclaredRoutes? _declared;
-    private DeclaredRoutes? _declaredFilters;
-    private Dispatch? _dispatch;
-    private ImmutableHashSet<string>? _slotNames;
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _spanFactories = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, IOperation?> _smallBodies = new(SymbolEqualityComparer.Default);
+    private readonly Once<DeclaredRoutes> _declared = new();
+    private readonly Once<DeclaredRoutes> _declaredFilters = new();
+    private readonly Once<Dispatch> _dispatch = new();
+    private readonly Once<ImmutableHashSet<string>> _slotNames = new();
     private int _hasRoutes; // 0 not known yet, 1 yes, -1 no
 
     private CompilationFacts(Compilation compilation, WellKnownTypes types, DeclaredCandidates candidates)
@@ -45,41 +49,43 @@ internal sealed class CompilationFacts
         _compilation = compilation;
         Types = types;
         _candidates = candidates;
+        Handoff = new FailureHandoff(types, method => Body(compilation, method));
         // A route the declaration index cannot read (on an accessor, operator or explicit
         // implementation: the whole walk) may name any slot, so the slot names are bound then too.
-        _slotNames = candidates.CustomSlot || candidates.NeedsWholeWalk ? null : DefaultSlots;
+        if (!candidates.CustomSlot && !candidates.NeedsWholeWalk)
+        {
+            _slotNames.Set(DefaultSlots);
+        }
     }
 
     public WellKnownTypes Types { get; }
+
+    /// <summary>Whether code hands a failure on; its answers for wrapper methods are shared by every block.</summary>
+    public FailureHandoff Handoff { get; }
 
     /// <summary>False when no declaration can be a route: the compilation certainly has none.</summary>
     public bool MayHaveRoutes => _candidates.AnyRoute;
 
     /// <summary>Every traced route, ordered by method and path.</summary>
-    public ImmutableArray<TracedRoute> Routes(CancellationToken cancellationToken) => Declared(ref _declared, _candidates.RouteMethods, cancellationToken).Routes;
+    public ImmutableArray<TracedRoute> Routes(CancellationToken cancellationToken) => Declared(_declared, _candidates.RouteMethods, cancellationToken).Routes;
 
     /// <summary>Methods marked [FailureLoggingPath].</summary>
-    public ImmutableArray<IMethodSymbol> FilterMethods(CancellationToken cancellationToken) => Declared(ref _declaredFilters, _candidates.FilterMethods, cancellationToken).FilterMethods;
+    public ImmutableArray<IMethodSymbol> FilterMethods(CancellationToken cancellationToken) => Declared(_declaredFilters, _candidates.FilterMethods, cancellationToken).FilterMethods;
 
     /// <summary>Authenticator and guardrail implementations: traced code of every route.</summary>
     public ImmutableArray<IMethodSymbol> Policies(CancellationToken cancellationToken) => Dispatched(cancellationToken).Policies;
 
     /// <summary>Every name a slot has: the two defaults and each route's own.</summary>
-    public ImmutableHashSet<string> SlotNames(CancellationToken cancellationToken)
+    public ImmutableHashSet<string> SlotNames(CancellationToken cancellationToken) => _slotNames.Get(() =>
     {
-        if (Volatile.Read(ref _slotNames) is { } known)
-        {
-            return known;
-        }
-
         var slots = DefaultSlots.ToBuilder();
         foreach (var route in Routes(cancellationToken))
         {
             slots.Add(route.Slot);
         }
 
-        return Publish(ref _slotNames, slots.ToImmutable());
-    }
+        return slots.ToImmutable();
+    });
 
     /// <summary>
     /// Whether the compilation has a route at all: the first method whose syntax may carry
@@ -87,7 +93,7 @@ internal sealed class CompilationFacts
     /// </summary>
     public bool HasRoutes(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _declared) is { } declared)
+        if (_declared.Known is { } declared)
         {
             return !declared.Routes.IsEmpty;
         }
@@ -140,9 +146,86 @@ internal sealed class CompilationFacts
         return _roots.GetOrAdd(method, ReadRoot(method, cancellationToken));
     }
 
+    /// <summary>
+    /// A source method that starts an Activity and returns it to its caller (directly, through a
+    /// local, or from another such method, a few calls deep): its caller owns the span and must end it.
+    /// </summary>
+    public bool IsSpanFactory(IMethodSymbol method) => IsSpanFactory(method.OriginalDefinition, 0);
+
+    private bool IsSpanFactory(IMethodSymbol method, int depth)
+    {
+        if (!WellKnownTypes.Same(method.ReturnType, Types.Activity) || !method.Locations.Any(l => l.IsInSource) || method.IsAbstract)
+        {
+            return false;
+        }
+
+        if (depth == 0 && _spanFactories.TryGetValue(method, out var known))
+        {
+            return known;
+        }
+
+        var result = depth < 4 && Body(_compilation, method) is { } body && ValueFlow.OwnReturns(body).Any(r => r.ReturnedValue is { } value && StartsHere(value, body, depth));
+        return depth == 0 ? _spanFactories.GetOrAdd(method, result) : result;
+    }
+
+    private bool StartsHere(IOperation value, IOperation body, int depth)
+    {
+        value = ValueFlow.Unwrap(value);
+        if (value is ILocalReferenceOperation local)
+        {
+            // The local's initializer or assignments in the body.
+            return body.DescendantsAndSelf().Any(o => o switch
+            {
+                IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local.Local) => declarator.GetVariableInitializer() is { } initializer && StartsHere(initializer.Value, body, depth),
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when WellKnownTypes.Same(target.Local, local.Local) => StartsHere(assignment.Value, body, depth),
+                _ => false,
+            });
+        }
+
+        return value is IInvocationOperation call
+            && (Collectors.SpanCollector.IsStart(call.TargetMethod, Types) || IsSpanFactory(call.TargetMethod.OriginalDefinition, depth + 1));
+    }
+
     /// <summary>The source implementations and overrides a call to <paramref name="method"/> may dispatch to.</summary>
     public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method, CancellationToken cancellationToken) =>
         Dispatched(cancellationToken).Implementations.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
+
+    /// <summary>
+    /// The operations of a source method's or local function's body, bound from its own tree.
+    /// Used for the few methods a rule must read beyond the block being analysed (failure filters,
+    /// wrappers of the failure path), once each per compilation.
+    /// </summary>
+    public static IOperation? Body(Compilation compilation, IMethodSymbol method)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            var syntax = reference.GetSyntax();
+            var body = syntax switch
+            {
+                BaseMethodDeclarationSyntax declaration => (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody,
+                LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody,
+                _ => null,
+            };
+            if (body is not null)
+            {
+#pragma warning disable RS1030 // A method's body, bound once per compilation (see the summary).
+                var operation = compilation.GetSemanticModel(reference.SyntaxTree).GetOperation(syntax);
+#pragma warning restore RS1030
+                return operation switch
+                {
+                    IMethodBodyOperation methodBody => (IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody,
+                    ILocalFunctionOperation localFunction => localFunction.Body,
+                    _ => operation,
+                };
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The operations of a small source method's body (at most a few statements), cached; null for a longer one.</summary>
+    public IOperation? BodyOf(IMethodSymbol method) =>
+        _smallBodies.GetOrAdd(method, m => m.DeclaringSyntaxReferences.Length == 1 && m.DeclaringSyntaxReferences[0].Span.Length <= 400 ? Body(_compilation, m) : null);
 
     public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken) =>
         WellKnownTypes.Create(compilation) is { } types ? new CompilationFacts(compilation, types, DeclaredCandidates.Of(compilation, cancellationToken)) : null;
@@ -216,47 +299,32 @@ internal sealed class CompilationFacts
     }
 
     /// <summary>The routes and filter methods among the methods with the given names, or of every type when syntax cannot find them all.</summary>
-    private DeclaredRoutes Declared(ref DeclaredRoutes? field, ImmutableHashSet<string> names, CancellationToken cancellationToken)
+    private DeclaredRoutes Declared(Once<DeclaredRoutes> field, ImmutableHashSet<string> names, CancellationToken cancellationToken) => field.Get(() =>
     {
-        if (Volatile.Read(ref field) is { } known)
-        {
-            return known;
-        }
-
-        DeclaredRoutes declared;
         if (_candidates.NeedsWholeWalk)
         {
-            declared = Dispatched(cancellationToken).Declared!;
+            return Dispatched(cancellationToken).Declared!;
         }
-        else
+
+        var routes = new List<TracedRoute>();
+        var filterMethods = new List<IMethodSymbol>();
+        var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        foreach (var name in names.OrderBy(n => n, System.StringComparer.Ordinal))
         {
-            var routes = new List<TracedRoute>();
-            var filterMethods = new List<IMethodSymbol>();
-            var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            foreach (var name in names.OrderBy(n => n, System.StringComparer.Ordinal))
+            foreach (var symbol in _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
             {
-                foreach (var symbol in _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
+                if (symbol is IMethodSymbol method && seen.Add(method))
                 {
-                    if (symbol is IMethodSymbol method && seen.Add(method))
-                    {
-                        ReadAttributes(method, Types, routes, filterMethods);
-                    }
+                    ReadAttributes(method, Types, routes, filterMethods);
                 }
             }
-
-            declared = DeclaredRoutes.Create(routes, filterMethods);
         }
 
-        return Publish(ref field, declared);
-    }
+        return DeclaredRoutes.Create(routes, filterMethods);
+    });
 
     private Dispatch Dispatched(CancellationToken cancellationToken) =>
-        Volatile.Read(ref _dispatch) ?? Publish(ref _dispatch, Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
-
-    /// <summary>The first value published wins; a racing thread's duplicate is dropped. Nothing is published when building it was cancelled.</summary>
-    private static T Publish<T>(ref T? field, T value)
-        where T : class =>
-        Interlocked.CompareExchange(ref field, value, null) ?? value;
+        _dispatch.Get(() => Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
 
     private static void ReadAttributes(IMethodSymbol method, WellKnownTypes types, List<TracedRoute> routes, List<IMethodSymbol>? filterMethods)
     {

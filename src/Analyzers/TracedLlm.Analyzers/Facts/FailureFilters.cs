@@ -23,7 +23,9 @@ internal sealed record FailureFilter(Location Location, TypePredicate Accepts);
 /// </summary>
 internal sealed class FailureFilters
 {
-    private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<(string Names, bool Mentions)>> Mentions = new();
+    // Per tree, whether its text names one of a set of methods. Operation blocks build the table
+    // concurrently, so an entry is only ever replaced whole (a reference write), never added twice.
+    private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<TreeMentions?>> Mentions = new();
 
     private readonly Compilation _compilation;
     private readonly WellKnownTypes _types;
@@ -115,7 +117,13 @@ internal sealed class FailureFilters
         return PredicateOf(method);
     }
 
-    /// <summary>The condition under which a method accepts its exception: a bool method returns true; any other reaches a failure logger (or, with none, runs on).</summary>
+    /// <summary>
+    /// The condition under which a method accepts its exception: a bool method returns true; any
+    /// other reaches a failure logger (or, with none, runs on). Reading a body does not read the
+    /// filters it calls (they stay <see cref="TypePredicate.Call"/>, evaluated to a bounded depth),
+    /// so a cycle needs no guard here, and threads checking throws at the same time all get the
+    /// finished predicate.
+    /// </summary>
     public TypePredicate? PredicateOf(IMethodSymbol method)
     {
         method = method.OriginalDefinition;
@@ -124,7 +132,6 @@ internal sealed class FailureFilters
             return known;
         }
 
-        _predicates[method] = TypePredicate.Maybe; // recursion guard
         TypePredicate? result = null;
         var exception = method.Parameters.FirstOrDefault(p => _types.Exception is not null && WellKnownTypes.DerivesFrom(p.Type, _types.Exception));
         if (Body(method) is { } body && exception is not null)
@@ -134,8 +141,7 @@ internal sealed class FailureFilters
             result = new FilterReader(_types, exception, goal).Read(body);
         }
 
-        _predicates[method] = result;
-        return result;
+        return _predicates.GetOrAdd(method, result);
     }
 
     private TypePredicate CatchPredicate(ICatchClauseOperation @catch)
@@ -150,33 +156,7 @@ internal sealed class FailureFilters
     private bool CallsLogger(IOperation operation) =>
         operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => _types.IsFailureLoggerCall(i.TargetMethod));
 
-    private IOperation? Body(IMethodSymbol method)
-    {
-        foreach (var reference in method.DeclaringSyntaxReferences)
-        {
-            var syntax = reference.GetSyntax();
-            var body = syntax switch
-            {
-                BaseMethodDeclarationSyntax declaration => (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody,
-                LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody,
-                _ => null,
-            };
-            if (body is not null)
-            {
-#pragma warning disable RS1030 // A filter's body, bound once per compilation (see the type's summary).
-                var operation = _compilation.GetSemanticModel(reference.SyntaxTree).GetOperation(syntax);
-#pragma warning restore RS1030
-                return operation switch
-                {
-                    IMethodBodyOperation methodBody => (IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody,
-                    ILocalFunctionOperation localFunction => localFunction.Body,
-                    _ => operation,
-                };
-            }
-        }
-
-        return null;
-    }
+    private IOperation? Body(IMethodSymbol method) => CompilationFacts.Body(_compilation, method);
 
     private static bool IsGenerated(SyntaxTree tree) =>
         tree.FilePath.EndsWith(".g.cs", System.StringComparison.OrdinalIgnoreCase)
@@ -185,17 +165,20 @@ internal sealed class FailureFilters
     private static bool MentionsAny(SyntaxTree tree, SortedSet<string> names, string key, CancellationToken cancellationToken)
     {
         // Unchanged trees are shared by the compilations an editor makes while typing: remember the answer.
-        if (Mentions.TryGetValue(tree, out var cached) && cached.Value.Names == key)
+        var box = Mentions.GetValue(tree, static _ => new StrongBox<TreeMentions?>());
+        if (Volatile.Read(ref box.Value) is { } cached && cached.Names == key)
         {
-            return cached.Value.Mentions;
+            return cached.Mentions;
         }
 
         var text = tree.GetText(cancellationToken).ToString();
         var mentions = names.Any(name => text.IndexOf(name, System.StringComparison.Ordinal) >= 0);
-        Mentions.Remove(tree);
-        Mentions.Add(tree, new StrongBox<(string, bool)>((key, mentions)));
+        Volatile.Write(ref box.Value, new TreeMentions(key, mentions));
         return mentions;
     }
+
+    /// <summary>Whether a tree's text names one of the methods in <see cref="Names"/> (their names joined).</summary>
+    private sealed record TreeMentions(string Names, bool Mentions);
 }
 
 internal enum FilterGoal

@@ -32,6 +32,9 @@ internal sealed class MethodFacts
 
     public List<SwallowSite> Swallows { get; } = new();
 
+    /// <summary>Calls of source methods that return a value, and whether the caller fails when that value signals a failure.</summary>
+    public List<ResultUse> ResultUses { get; } = new();
+
     /// <summary>Upstream calls made outside any attempt scope of this method.</summary>
     public List<UpstreamCallSite> UnscopedUpstreamCalls { get; } = new();
 }
@@ -39,8 +42,20 @@ internal sealed class MethodFacts
 /// <summary>An edge of the call graph; <paramref name="InAttemptScope"/> when the call is made inside an attempt scope.</summary>
 internal readonly record struct CallEdge(ISymbol Callee, bool InAttemptScope);
 
-/// <summary>A key read or written on a metadata bag, with every value it may have.</summary>
-internal sealed record KeyUse(ImmutableArray<KeyValue> Values, Location Location);
+/// <summary>
+/// A key read or written on a metadata bag, with every value it may have, and the route slots it is
+/// used for: inside a branch on the route's own slot (<c>call.Route.MetadataSlot == "metadata"</c>)
+/// only routes of that slot reach it.
+/// </summary>
+internal sealed record KeyUse(ImmutableArray<KeyValue> Values, Location Location, SlotGuard Guard);
+
+/// <summary>The slots a branch on the route's slot lets through: only <see cref="Only"/> when set, never <see cref="Except"/>.</summary>
+internal sealed record SlotGuard(ImmutableHashSet<string>? Only, ImmutableHashSet<string> Except)
+{
+    public static readonly SlotGuard None = new(null, ImmutableHashSet<string>.Empty);
+
+    public bool Admits(string slot) => (Only is null || Only.Contains(slot)) && !Except.Contains(slot);
+}
 
 /// <summary>An argument of a call to a source method: which parameter it fills and the values it may have.</summary>
 internal sealed record ArgumentFlow(IMethodSymbol Callee, int Ordinal, ImmutableArray<KeyValue> Values, Location Location);
@@ -51,8 +66,16 @@ internal readonly record struct ThrowSite(ITypeSymbol Type, bool Exact, Location
 /// <summary>An Activity started in a way that can leave it open or orphaned.</summary>
 internal readonly record struct SpanProblem(Location Location, string Message, string Kind);
 
-/// <summary>A catch that neither throws nor reports.</summary>
-internal readonly record struct SwallowSite(Location Location, string CaughtType);
+/// <summary>A catch that neither throws nor reports; <paramref name="ReturnsResult"/> when it turns the exception into the method's result (the Try-pattern).</summary>
+internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult);
+
+/// <summary>
+/// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value
+/// (false, null) makes the caller fail, report or try again; <paramref name="Detached"/> when the
+/// caller discards the task it returns (<c>_ = LogAsync(...)</c>): the request never waits for it,
+/// so nothing that happens in it can reach the request's failure path.
+/// </summary>
+internal readonly record struct ResultUse(IMethodSymbol Callee, bool TurnsIntoFailure, bool Detached);
 
 /// <summary>An upstream call and what it is.</summary>
 internal readonly record struct UpstreamCallSite(string Call, Location Location);

@@ -28,8 +28,11 @@ internal sealed class ValueFlow
     private Dictionary<ILocalSymbol, List<IOperation?>>? _writes;
     private Dictionary<SyntaxNode, FlowPosition>? _positions;
 
-    public ValueFlow(WellKnownTypes types, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf)
+    private readonly Func<IMethodSymbol, IOperation?>? _bodyOf;
+
+    public ValueFlow(WellKnownTypes types, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, Func<IMethodSymbol, IOperation?>? bodyOf = null)
     {
+        _bodyOf = bodyOf;
         _types = types;
         _owner = owner;
         _blocks = blocks;
@@ -105,11 +108,19 @@ internal sealed class ValueFlow
             case ILocalReferenceOperation local:
                 return LocalValues(local, nesting);
             case IParameterReferenceOperation parameter:
-                return new[] { WellKnownTypes.Same(parameter.Parameter.ContainingSymbol, _owner) ? new KeyValue(KeyValueKind.Parameter, null, parameter.Parameter.OriginalDefinition) : KeyValue.Unknown };
+                // The method's own parameter, or a primary constructor's parameter captured by a member: the caller's argument.
+                return new[]
+                {
+                    WellKnownTypes.Same(parameter.Parameter.ContainingSymbol, _owner) || IsCapturedPrimaryConstructorParameter(parameter.Parameter)
+                        ? new KeyValue(KeyValueKind.Parameter, null, parameter.Parameter.OriginalDefinition)
+                        : KeyValue.Unknown,
+                };
+            case IFieldReferenceOperation { Field.ContainingType.IsTupleType: true } element when TupleElement(element) is { } item:
+                return ValuesOf(item, nesting + 1);
             case IFieldReferenceOperation field when IsInSource(field.Field):
                 return new[] { new KeyValue(KeyValueKind.Member, null, field.Field.OriginalDefinition) };
             case IPropertyReferenceOperation { Property.IsIndexer: false } property when IsInSource(property.Property):
-                return new[] { new KeyValue(KeyValueKind.Member, null, property.Property.OriginalDefinition) };
+                return ObjectPropertyValues(property, nesting) ?? new[] { new KeyValue(KeyValueKind.Member, null, property.Property.OriginalDefinition) };
             case IInvocationOperation invocation:
                 return InvocationValues(invocation, nesting);
             case IFlowCaptureReferenceOperation:
@@ -118,6 +129,114 @@ internal sealed class ValueFlow
             default:
                 return new[] { KeyValue.Unknown };
         }
+    }
+
+    /// <summary>
+    /// An object this block makes from nothing that came in (constants, lambdas and other such
+    /// objects): a dictionary, a JSON object or a writer of the code's own, not the request's
+    /// metadata bag. Made from a parameter, a field or the request, it may be the request's.
+    /// </summary>
+    public bool IsOwnObject(IOperation operation) => IsOwnObject(operation, 0);
+
+    private bool IsOwnObject(IOperation operation, int depth)
+    {
+        if (depth > 4)
+        {
+            return false;
+        }
+
+        switch (Unwrap(operation))
+        {
+            case IObjectCreationOperation creation:
+                return creation.Arguments.All(a => a.ArgumentKind == ArgumentKind.DefaultValue || IsOwnValue(a.Value, depth + 1));
+            case ICollectionExpressionOperation or IArrayCreationOperation:
+                return true;
+            case ILocalReferenceOperation local:
+                var writes = Writes(local.Local);
+                return writes.Count > 0 && writes.All(w => w is not null && IsOwnObject(w, depth + 1));
+            default:
+                return false;
+        }
+    }
+
+    private bool IsOwnValue(IOperation value, int depth) =>
+        Unwrap(value) is var unwrapped && (unwrapped.ConstantValue.HasValue || unwrapped is IDelegateCreationOperation or IAnonymousFunctionOperation or IDefaultValueOperation || IsOwnObject(unwrapped, depth));
+
+    /// <summary>The object an instance is: made right there, or the one value of a local.</summary>
+    private IOperation? MadeHere(IOperation instance)
+    {
+        switch (Unwrap(instance))
+        {
+            case IObjectCreationOperation or IWithOperation:
+                return Unwrap(instance);
+            case ILocalReferenceOperation local when Writes(local.Local) is { Count: 1 } writes && writes[0] is { } made:
+                return Unwrap(made) is IObjectCreationOperation or IWithOperation ? Unwrap(made) : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary><c>(x, y).Item1</c>: the element of a tuple literal (made right there or the one value of a local).</summary>
+    private IOperation? TupleElement(IFieldReferenceOperation element)
+    {
+        var tuple = element.Instance is { } instance ? Unwrap(instance) : null;
+        if (tuple is ILocalReferenceOperation local && Writes(local.Local) is { Count: 1 } writes && writes[0] is { } written)
+        {
+            tuple = Unwrap(written);
+        }
+
+        if (tuple is not ITupleOperation literal || element.Field.ContainingType is not { } type)
+        {
+            return null;
+        }
+
+        var index = type.TupleElements.IndexOf(element.Field.CorrespondingTupleField ?? element.Field, SymbolEqualityComparer.Default);
+        return index >= 0 && index < literal.Elements.Length ? literal.Elements[index] : null;
+    }
+
+    private bool IsCapturedPrimaryConstructorParameter(IParameterSymbol parameter) =>
+        parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
+        && WellKnownTypes.Same(constructor.ContainingType, _owner.ContainingType)
+        && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
+
+    /// <summary>
+    /// A property read from a local that holds an object made in this block: the value its
+    /// initializer or <c>with</c> expression gave it, or, for a positional record made without one,
+    /// the constructor argument of the same name. Null when the object is not made here.
+    /// </summary>
+    private IEnumerable<KeyValue>? ObjectPropertyValues(IPropertyReferenceOperation property, int nesting)
+    {
+        if (property.Instance is not { } instance || MadeHere(instance) is not { } made)
+        {
+            return null;
+        }
+
+        IObjectOrCollectionInitializerOperation? initializer;
+        IObjectCreationOperation? creation;
+        switch (Unwrap(made))
+        {
+            case IWithOperation with:
+                initializer = with.Initializer;
+                creation = null;
+                break;
+            case IObjectCreationOperation created:
+                initializer = created.Initializer;
+                creation = created;
+                break;
+            default:
+                return null;
+        }
+
+        foreach (var member in initializer?.Initializers ?? ImmutableArray<IOperation>.Empty)
+        {
+            if (member is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment && WellKnownTypes.Same(target.Member, property.Property))
+            {
+                return ValuesOf(assignment.Value, nesting + 1);
+            }
+        }
+
+        var argument = creation?.Arguments.FirstOrDefault(a => a.Parameter?.Name == property.Property.Name && property.Property.ContainingType.IsRecord);
+        return argument is null ? null : ValuesOf(argument.Value, nesting + 1);
     }
 
     private IEnumerable<KeyValue> InvocationValues(IInvocationOperation invocation, int nesting)
@@ -137,10 +256,48 @@ internal sealed class ValueFlow
 
         if (IsInSource(method) && !method.IsAbstract)
         {
-            return new[] { new KeyValue(KeyValueKind.Return, null, method.OriginalDefinition) };
+            return (IEnumerable<KeyValue>?)PassedThrough(invocation, nesting) ?? new[] { new KeyValue(KeyValueKind.Return, null, method.OriginalDefinition) };
         }
 
         return new[] { KeyValue.Unknown };
+    }
+
+    /// <summary>
+    /// A method whose every return is one of its parameters or a constant (an identity helper, a
+    /// generic <c>Of&lt;T&gt;(T value) =&gt; value</c>): the values are this call's arguments. Null for any other method.
+    /// </summary>
+    private List<KeyValue>? PassedThrough(IInvocationOperation invocation, int nesting)
+    {
+        var method = invocation.TargetMethod;
+        if (method.IsVirtual || method.IsOverride || _bodyOf is null || _bodyOf(method.OriginalDefinition) is not { } body)
+        {
+            return null;
+        }
+
+        var values = new List<KeyValue>();
+        foreach (var @return in OwnReturns(body))
+        {
+            switch (@return.ReturnedValue is { } returned ? Unwrap(returned) : null)
+            {
+                case IParameterReferenceOperation parameter when WellKnownTypes.Same(parameter.Parameter.ContainingSymbol, method.OriginalDefinition)
+                    && invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Parameter.Ordinal) is { } argument:
+                    values.AddRange(ValuesOf(argument.Value, nesting + 1));
+                    break;
+                case IParameterReferenceOperation captured when captured.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor }
+                    && invocation.Instance is { } instance && MadeHere(instance) is IObjectCreationOperation creation
+                    && creation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == captured.Parameter.Ordinal && WellKnownTypes.Same(a.Parameter.ContainingSymbol, creation.Constructor)) is { } constructorArgument:
+                    // A primary constructor's parameter the method returns: the argument the object was made with.
+                    values.AddRange(ValuesOf(constructorArgument.Value, nesting + 1));
+                    break;
+                case { ConstantValue: { HasValue: true, Value: string constant } }:
+                    values.Add(KeyValue.Of(constant));
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return values.Count == 0 ? null : values;
     }
 
     private IEnumerable<KeyValue> DelegateValues(IOperation target, int nesting)
@@ -159,6 +316,10 @@ internal sealed class ValueFlow
                     : writes.SelectMany(w => Unwrap(w!) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } ? ReturnsOf(lambda.Body, nesting + 1) : new List<KeyValue> { KeyValue.Unknown }).ToList();
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }:
                 return ReturnsOf(lambda.Body, nesting + 1);
+            case IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation flow }
+                when _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IAnonymousFunctionOperation>().FirstOrDefault(l => l.Syntax == flow.Syntax) is { } original:
+                // The same lambda met through a control-flow graph.
+                return ReturnsOf(original.Body, nesting + 1);
             default:
                 return new[] { KeyValue.Unknown };
         }
@@ -260,6 +421,17 @@ internal sealed class ValueFlow
                     case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
                         Add(target.Local, assignment.Value);
                         break;
+                    case IDeconstructionAssignmentOperation deconstruction when Elements(deconstruction.Target) is { } targets && Elements(deconstruction.Value) is { } values && targets.Length == values.Length:
+                        // (a, b) = (x, y): each local takes its element.
+                        for (var i = 0; i < targets.Length; i++)
+                        {
+                            if (Unwrap(targets[i]) is ILocalReferenceOperation element)
+                            {
+                                Add(element.Local, values[i]);
+                            }
+                        }
+
+                        break;
                     case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared }:
                         Add(declared, null);
                         break;
@@ -293,9 +465,25 @@ internal sealed class ValueFlow
         ICoalesceAssignmentOperation coalesce => coalesce.Target == reference,
         IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
         IDeclarationExpressionOperation => true,
-        ITupleOperation { Parent: IDeconstructionAssignmentOperation } => true,
+        ITupleOperation tuple => IsDeconstructedWithoutElements(tuple),
         _ => false,
     };
+
+    /// <summary>The elements of a tuple literal, past conversions and a declaration (<c>var (a, b)</c>).</summary>
+    private static ImmutableArray<IOperation>? Elements(IOperation operation) => Unwrap(operation) switch
+    {
+        ITupleOperation tuple => tuple.Elements,
+        IDeclarationExpressionOperation { Expression: ITupleOperation declared } => declared.Elements,
+        _ => null,
+    };
+
+    /// <summary>A local written by a deconstruction whose value is not a tuple literal of the same size: it may be anything.</summary>
+    private static bool IsDeconstructedWithoutElements(ITupleOperation tuple)
+    {
+        var parent = tuple.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : tuple.Parent;
+        return parent is IDeconstructionAssignmentOperation deconstruction
+            && (Elements(deconstruction.Value) is not { } values || values.Length != tuple.Elements.Length);
+    }
 
     private readonly record struct FlowPosition(ControlFlowGraph Graph, BasicBlock Block, int Index);
 

@@ -87,9 +87,16 @@ internal sealed class KeyResolver
         {
             case KeyValueKind.Member:
                 From(value.Symbol, delegateReturns: false);
-                if (value.Symbol is IPropertySymbol property)
+                if (value.Symbol is IPropertySymbol { GetMethod: { } getter })
                 {
-                    From(property.GetMethod, delegateReturns: false);
+                    From(getter, delegateReturns: false);
+
+                    // An abstract or interface property (a static abstract one read through a type parameter included): what its implementations return.
+                    foreach (var implementation in _compilation.Implementations(getter, _cancellationToken))
+                    {
+                        From(implementation, delegateReturns: false);
+                        From(implementation.AssociatedSymbol, delegateReturns: false);
+                    }
                 }
 
                 break;

@@ -20,10 +20,20 @@ internal static class LocalRules
         }
     }
 
-    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    /// <summary>
+    /// The swallowing catches; one that turned the exception into the method's result is left out
+    /// when <paramref name="callersFail"/> says every caller turns that result into a failure, and
+    /// every catch of a method that runs <paramref name="detached"/> from the request.
+    /// </summary>
+    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, bool callersFail = false, bool detached = false)
     {
         foreach (var swallow in facts.Swallows)
         {
+            if ((swallow.ReturnsResult && callersFail) || detached)
+            {
+                continue;
+            }
+
             report(Diagnostic.Create(descriptor, swallow.Location, swallow.CaughtType));
         }
     }

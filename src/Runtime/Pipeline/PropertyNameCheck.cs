@@ -1,0 +1,574 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace TracedLlm.Pipeline;
+
+/// <summary>
+/// The one-reading rule, checked as the route's reader walks the body: in every object, at any
+/// depth, no property name may occur twice once unescaped (<c>"model"</c> and <c>"\u006dodel"</c>
+/// are one name), nor two names differ only in case (readers that ignore case, System.Text.Json's
+/// web defaults and Go's encoding/json among them, take them for one), nor may a name be a case
+/// variant of a name the route binds whatever its case (<see cref="RequestShape"/>, the envelope's
+/// own names, the slot). Readers disagree on such bodies (the first value wins, the last one
+/// wins, the case matters or not), so the guardrails, the handler, the trace and the upstream
+/// could each act on a different request: such a body is refused with 400, naming its JSON path.
+/// <para>
+/// Names are kept as offsets into the body (an escaped name, unescaped, in a scratch buffer), with
+/// a key consistent with <see cref="StringComparison.OrdinalIgnoreCase"/> (the serializer's
+/// case-insensitive matching): once their object ends, names are compared in full where their keys
+/// meet in a small object, where their seeded hashes meet in a large one. One instance per thread
+/// is reused, so a request allocates nothing here. System.Text.Json's own duplicate check
+/// (<see cref="JsonSerializerOptions.AllowDuplicateProperties"/>) sees only what the handler's type
+/// binds: not the properties it ignores and forwards, not the cut-out slot, not an untyped body,
+/// not case variants, and its message names the C# type.
+/// </para>
+/// </summary>
+internal sealed class PropertyNameCheck
+{
+    /// <summary>The OpenAI <c>code</c> of the refusal.</summary>
+    public const string ErrorCode = "ambiguous_property_name";
+
+    // An object with more names than this is checked through a hash table instead of pairwise.
+    private const int PairwiseLimit = 16;
+
+    // Buffers kept by the thread's instance no larger than this many entries (a huge body's are let go).
+    private const int KeptNames = 4096;
+
+    private const int MaxPathNameLength = 64;
+
+    private const ulong HighBits = 0x8080808080808080;
+
+    /// <summary>The key of every name that is not ASCII: such names are compared in full with each other, never with an ASCII one.</summary>
+    public const ulong NonAsciiKey = ulong.MaxValue;
+
+    private const string Duplicate = "the property appears more than once in its object (once it is unescaped)";
+
+    // Seeds the hash of a large object's short names: a client cannot choose names that meet.
+    private static readonly ulong Seed = (ulong)Random.Shared.NextInt64();
+
+    [ThreadStatic]
+    private static PropertyNameCheck? t_cached;
+
+    private ReadOnlyMemory<byte> _body;
+    private int _bodyLength;
+    private Name[] _names = new Name[64];
+    private int _nameCount;
+    private Frame[] _frames = new Frame[8];
+    private int _top = -1;
+    private byte[] _unescaped = new byte[256];
+    private int _unescapedLength;
+    private int[]? _table;
+    private int[]? _hashes;
+
+    private PropertyNameCheck()
+    {
+    }
+
+    /// <summary>The thread's instance, ready to check <paramref name="body"/>, whose root object binds <paramref name="shape"/>, the envelope's names and <paramref name="slot"/>.</summary>
+    public static PropertyNameCheck Start(ReadOnlyMemory<byte> body, RequestShape shape, string slot)
+    {
+        var root = shape.Root(slot);
+        var check = t_cached ?? new PropertyNameCheck();
+        t_cached = null;
+        check._body = body;
+        check._bodyLength = body.Length;
+        check._nameCount = 0;
+        check._unescapedLength = 0;
+        check._top = -1;
+        check.Push(isArray: false, root);
+        return check;
+    }
+
+    /// <summary>Gives the instance back to the thread once the body is read.</summary>
+    public void Finish()
+    {
+        _body = default;
+        if (_names.Length > KeptNames || _unescaped.Length > KeptNames * 16 || _table is { Length: > KeptNames * 2 } || _hashes is { Length: > KeptNames })
+        {
+            // A hostile body's buffers are not kept for the thread's life.
+            return;
+        }
+
+        t_cached = this;
+    }
+
+    /// <summary>Records a top-level property name (the reader is on it) and refuses a case variant of a name the gateway reads.</summary>
+    public void RootProperty(ref Utf8JsonReader reader)
+    {
+        // The root shape binds the envelope's names and the slot besides the type's.
+        Property(ref reader);
+    }
+
+    /// <summary>The refusal of a top-level property met again (the reader is on the second one's value): the slot, read where it stands.</summary>
+    public InvalidLlmRequestException Repeated() => Refusal(NameText(_frames[0].CurrentName), Duplicate);
+
+    /// <summary>Checks the root object's names once its closing brace is read.</summary>
+    public void EndRoot() => CheckObject();
+
+    /// <summary>
+    /// Walks a value from its first token to its last (as <see cref="Utf8JsonReader.Skip"/> would),
+    /// checking every object in it. False when the value nests deeper than <paramref name="maxDepth"/>
+    /// containers (the value's own counts as 1); the reader is then left where it stopped.
+    /// </summary>
+    public bool Value(ref Utf8JsonReader reader, int maxDepth = int.MaxValue)
+    {
+        var start = _top;
+        while (true)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                case JsonTokenType.StartArray:
+                {
+                    ref var parent = ref _frames[_top];
+                    var shape = parent.IsArray ? parent.Shape.Items : parent.Shape.IsOpaque ? RequestShape.Untyped : parent.Child;
+                    NextItem(ref parent);
+                    Push(reader.TokenType == JsonTokenType.StartArray, shape);
+                    if (_top - start > maxDepth)
+                    {
+                        Unwind(start);
+                        return false;
+                    }
+
+                    break;
+                }
+
+                case JsonTokenType.EndObject:
+                    CheckObject();
+                    Pop();
+                    break;
+                case JsonTokenType.EndArray:
+                    Pop();
+                    break;
+                case JsonTokenType.PropertyName:
+                    Property(ref reader);
+                    break;
+                default:
+                    NextItem(ref _frames[_top]);
+                    break;
+            }
+
+            if (_top == start)
+            {
+                return true;
+            }
+
+            reader.Read();
+        }
+    }
+
+    /// <summary>
+    /// A name's key, equal for names that are equal ignoring case as <see cref="StringComparison.OrdinalIgnoreCase"/>
+    /// compares them (the serializer's case-insensitive matching): an ASCII name's length and its
+    /// first eight bytes with a-z folded to A-Z; <see cref="NonAsciiKey"/> for any other name (two
+    /// names equal ignoring case are both ASCII or both not: no other character equals an ASCII one
+    /// ignoring case). Names with equal keys are compared in full; a large object's names by a
+    /// seeded hash instead (<see cref="FoldedHash(ReadOnlySpan{byte})"/>), so a client cannot make
+    /// many names meet.
+    /// </summary>
+    public static ulong Key(ReadOnlySpan<byte> name)
+    {
+        ulong first;
+        if (name.Length >= sizeof(ulong))
+        {
+            first = BinaryPrimitives.ReadUInt64LittleEndian(name);
+            if ((first & HighBits) != 0 || (name.Length > sizeof(ulong) && !Ascii.IsValid(name[sizeof(ulong)..])))
+            {
+                return NonAsciiKey;
+            }
+        }
+        else
+        {
+            first = 0;
+            for (var i = 0; i < name.Length; i++)
+            {
+                first |= (ulong)name[i] << (8 * i);
+            }
+
+            if ((first & HighBits) != 0)
+            {
+                return NonAsciiKey;
+            }
+        }
+
+        return (UpperCase(first) * 31) + (ulong)name.Length;
+    }
+
+    // Key() of a name shorter than eight bytes, given the eight bytes from its start (little-endian).
+    private static ulong ShortKey(ulong bytes, int length)
+    {
+        var first = bytes & ((1UL << (8 * length)) - 1);
+        return (first & HighBits) != 0 ? NonAsciiKey : (UpperCase(first) * 31) + (ulong)length;
+    }
+
+    /// <summary>
+    /// The hash a large object's names are compared by, consistent with <see cref="StringComparison.OrdinalIgnoreCase"/>:
+    /// an ASCII name's letters folded to upper case eight bytes at a time and hashed with
+    /// <see cref="HashCode"/>, any other name by <see cref="string.GetHashCode(ReadOnlySpan{char}, StringComparison)"/>.
+    /// Both are seeded per process, so a client cannot send many names that collide.
+    /// </summary>
+    public static int FoldedHash(ReadOnlySpan<byte> name)
+    {
+        var hash = default(HashCode);
+        hash.Add(name.Length);
+        var rest = name;
+        while (rest.Length >= sizeof(ulong))
+        {
+            var chunk = BinaryPrimitives.ReadUInt64LittleEndian(rest);
+            if ((chunk & HighBits) != 0)
+            {
+                return NonAsciiHash(name);
+            }
+
+            hash.Add(UpperCase(chunk));
+            rest = rest[sizeof(ulong)..];
+        }
+
+        if (!rest.IsEmpty)
+        {
+            var chunk = 0UL;
+            for (var i = 0; i < rest.Length; i++)
+            {
+                chunk |= (ulong)rest[i] << (8 * i);
+            }
+
+            if ((chunk & HighBits) != 0)
+            {
+                return NonAsciiHash(name);
+            }
+
+            hash.Add(UpperCase(chunk));
+        }
+
+        return hash.ToHashCode();
+    }
+
+    // Eight ASCII bytes with a-z turned to A-Z: a byte is a lower-case letter when adding 0x1F sets
+    // its high bit (at least 'a') and adding 0x05 does not ('z' at most); no sum carries into the next byte.
+    private static ulong UpperCase(ulong ascii)
+    {
+        const ulong Ones = 0x0101010101010101;
+        var atLeastA = ascii + (Ones * (0x80 - 'a'));
+        var pastZ = ascii + (Ones * (0x80 - 'z' - 1));
+        return ascii ^ ((atLeastA & ~pastZ & HighBits) >> 2);
+    }
+
+    private static int NonAsciiHash(ReadOnlySpan<byte> name)
+    {
+        char[]? rented = null;
+        var chars = name.Length <= 256 ? stackalloc char[name.Length] : (rented = ArrayPool<char>.Shared.Rent(name.Length));
+        var length = Encoding.UTF8.GetChars(name, chars);
+        var result = string.GetHashCode(chars[..length], StringComparison.OrdinalIgnoreCase);
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+
+        return result;
+    }
+
+    /// <summary>True when two UTF-8 names are equal as <see cref="StringComparison.OrdinalIgnoreCase"/> compares their text (the serializer's case-insensitive matching).</summary>
+    public static bool EqualsIgnoreCase(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
+    {
+        if (Ascii.IsValid(left) && Ascii.IsValid(right))
+        {
+            return Ascii.EqualsIgnoreCase(left, right);
+        }
+
+        char[]? rented = null;
+        var chars = left.Length + right.Length <= 512 ? stackalloc char[left.Length + right.Length] : (rented = ArrayPool<char>.Shared.Rent(left.Length + right.Length));
+        var leftLength = Encoding.UTF8.GetChars(left, chars);
+        var rightLength = Encoding.UTF8.GetChars(right, chars[leftLength..]);
+        var equal = MemoryExtensions.Equals(chars[..leftLength], chars.Slice(leftLength, rightLength), StringComparison.OrdinalIgnoreCase);
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+
+        return equal;
+    }
+
+    /// <summary><see cref="EqualsIgnoreCase(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> against a name given as text.</summary>
+    public static bool EqualsIgnoreCase(ReadOnlySpan<byte> left, string right)
+    {
+        char[]? rented = null;
+        var chars = left.Length <= 256 ? stackalloc char[left.Length] : (rented = ArrayPool<char>.Shared.Rent(left.Length));
+        var length = Encoding.UTF8.GetChars(left, chars);
+        var equal = MemoryExtensions.Equals(chars[..length], right, StringComparison.OrdinalIgnoreCase);
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+
+        return equal;
+    }
+
+    private void Property(ref Utf8JsonReader reader)
+    {
+        var name = AddName(ref reader, out var key);
+        ref var frame = ref _frames[_top];
+        if (frame.Shape.IsOpaque)
+        {
+            // Nothing is bound here: no look-up, and the value's shape is read from the frame's (Value).
+            return;
+        }
+
+        frame.Child = frame.Shape.Find(name, key, out var variantOf) ?? RequestShape.Untyped;
+        if (variantOf is not null)
+        {
+            throw CaseVariant(name, variantOf);
+        }
+    }
+
+    private ReadOnlySpan<byte> AddName(ref Utf8JsonReader reader, out ulong key)
+    {
+        ReadOnlySpan<byte> name;
+        Name entry;
+        if (reader.ValueIsEscaped)
+        {
+            // Unescaping never lengthens a name.
+            var raw = reader.ValueSpan.Length;
+            if (_unescapedLength + raw > _unescaped.Length)
+            {
+                Array.Resize(ref _unescaped, Math.Max(_unescaped.Length * 2, _unescapedLength + raw));
+            }
+
+            var length = reader.CopyString(_unescaped.AsSpan(_unescapedLength));
+            name = _unescaped.AsSpan(_unescapedLength, length);
+            entry = new Name(_unescapedLength, length, Key(name), Unescaped: true);
+            _unescapedLength += length;
+        }
+        else
+        {
+            name = reader.ValueSpan;
+
+            // The token starts at its opening quote. A short name is followed in the body by its
+            // closing quote and more: its first eight bytes are read at once where the body has them.
+            var start = (int)reader.TokenStartIndex + 1;
+            var shortKey = name.Length < sizeof(ulong) && start + sizeof(ulong) <= _bodyLength
+                ? ShortKey(Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetReference(name)), name.Length)
+                : Key(name);
+            entry = new Name(start, name.Length, shortKey, Unescaped: false);
+        }
+
+        if (_nameCount == _names.Length)
+        {
+            Array.Resize(ref _names, _names.Length * 2);
+        }
+
+        _frames[_top].CurrentName = _nameCount;
+        _names[_nameCount++] = entry;
+        key = entry.Key;
+        return name;
+    }
+
+    private ReadOnlySpan<byte> NameText(int index)
+    {
+        var name = _names[index];
+        return name.Unescaped ? _unescaped.AsSpan(name.Start, name.Length) : _body.Span.Slice(name.Start, name.Length);
+    }
+
+    /// <summary>Compares the names of the object that ends, pairwise when it has few, through a hash table when it has many.</summary>
+    private void CheckObject()
+    {
+        ref var frame = ref _frames[_top];
+        var first = frame.FirstName;
+        var count = _nameCount - first;
+        if (count < 2)
+        {
+            return;
+        }
+
+        if (count <= PairwiseLimit)
+        {
+            for (var i = first; i < _nameCount; i++)
+            {
+                for (var j = i + 1; j < _nameCount; j++)
+                {
+                    if (_names[i].Key == _names[j].Key)
+                    {
+                        Compare(i, j);
+                    }
+                }
+            }
+
+            return;
+        }
+
+        // An open-addressing table of the names' indexes, by hash (seeded: a client cannot make the probes long).
+        var size = (int)BitOperations.RoundUpToPowerOf2((uint)count * 2);
+        if (_table is null || _table.Length < size)
+        {
+            _table = new int[Math.Max(size, 256)];
+        }
+
+        if (_hashes is null || _hashes.Length < count)
+        {
+            _hashes = new int[Math.Max(count, 256)];
+        }
+
+        var table = _table.AsSpan(0, size);
+        var hashes = _hashes.AsSpan(0, count);
+        table.Fill(-1);
+        for (var i = first; i < _nameCount; i++)
+        {
+            // A short ASCII name's key is the whole name (folded): mixed with the process's seed, it is its hash.
+            var name = _names[i];
+            var hash = hashes[i - first] = name.Length <= sizeof(ulong) && name.Key != NonAsciiKey
+                ? (int)(((name.Key ^ Seed) * 0x9E3779B97F4A7C15) >> 32)
+                : FoldedHash(NameText(i));
+            var at = hash & (size - 1);
+            while (table[at] is var earlier and >= 0)
+            {
+                if (hashes[earlier - first] == hash)
+                {
+                    Compare(earlier, i);
+                }
+
+                at = (at + 1) & (size - 1);
+            }
+
+            table[at] = i;
+        }
+    }
+
+    private void Compare(int earlier, int later)
+    {
+        var a = NameText(earlier);
+        var b = NameText(later);
+        if (a.SequenceEqual(b))
+        {
+            throw Refusal(b, Duplicate);
+        }
+
+        if (EqualsIgnoreCase(a, b))
+        {
+            throw Refusal(b, $"'{Shown(b)}' and '{Shown(a)}' differ only in case, and a reader that ignores case takes them for one property");
+        }
+    }
+
+    private InvalidLlmRequestException CaseVariant(ReadOnlySpan<byte> name, string bound) =>
+        Refusal(name, $"this route reads '{Shown(bound)}' whatever its case, and an upstream may not; spell it '{Shown(bound)}'");
+
+    private InvalidLlmRequestException Refusal(ReadOnlySpan<byte> name, string why)
+    {
+        var path = new StringBuilder("$");
+        for (var i = 0; i < _top; i++)
+        {
+            ref var frame = ref _frames[i];
+            if (frame.IsArray)
+            {
+                path.Append('[').Append(frame.Index).Append(']');
+            }
+            else
+            {
+                AppendName(path, NameText(frame.CurrentName));
+            }
+        }
+
+        AppendName(path, name);
+        var refusal = new InvalidLlmRequestException(
+            $"The request body is ambiguous at {path}: {why}. Send each property once, spelled as the API spells it.",
+            code: ErrorCode);
+
+        // The walk ends here: the thread gets its instance back (a refused body costs no new one).
+        Finish();
+        return refusal;
+    }
+
+    private static void AppendName(StringBuilder path, ReadOnlySpan<byte> name)
+    {
+        var text = Shown(name);
+        var simple = text.Length > 0;
+        foreach (var c in text)
+        {
+            simple &= char.IsAsciiLetterOrDigit(c) || c == '_';
+        }
+
+        if (simple)
+        {
+            path.Append('.').Append(text);
+        }
+        else
+        {
+            path.Append("['").Append(text.Replace("'", "\\'", StringComparison.Ordinal)).Append("']");
+        }
+    }
+
+    // A client's name as an error message may show it: cut, so a huge name is not echoed whole.
+    private static string Shown(ReadOnlySpan<byte> name)
+    {
+        var text = Encoding.UTF8.GetString(name);
+        return Shown(text);
+    }
+
+    private static string Shown(string name) =>
+        name.Length <= MaxPathNameLength ? name : string.Concat(name.AsSpan(0, MaxPathNameLength), "…");
+
+    private static void NextItem(ref Frame frame)
+    {
+        if (frame.IsArray)
+        {
+            frame.Index++;
+        }
+    }
+
+    private void Push(bool isArray, RequestShape shape)
+    {
+        if (++_top == _frames.Length)
+        {
+            Array.Resize(ref _frames, _frames.Length * 2);
+        }
+
+        ref var frame = ref _frames[_top];
+        frame.IsArray = isArray;
+        if (!ReferenceEquals(frame.Shape, shape))
+        {
+            frame.Shape = shape;
+        }
+
+        frame.FirstName = _nameCount;
+        frame.UnescapedMark = _unescapedLength;
+        frame.Index = -1;
+    }
+
+    private void Pop()
+    {
+        // The frame's shapes are left for the next push to overwrite: they live as long as the gateway anyway.
+        ref var frame = ref _frames[_top];
+        _nameCount = frame.FirstName;
+        _unescapedLength = frame.UnescapedMark;
+        _top--;
+    }
+
+    private void Unwind(int depth)
+    {
+        while (_top > depth)
+        {
+            Pop();
+        }
+    }
+
+    private readonly record struct Name(int Start, int Length, ulong Key, bool Unescaped);
+
+    private struct Frame
+    {
+        public bool IsArray;
+        public RequestShape Shape;
+
+        // The shape of the value of the object's current property.
+        public RequestShape Child;
+        public int FirstName;
+        public int UnescapedMark;
+
+        // The array's current item, or the object's current property (an index into the names).
+        public int Index;
+        public int CurrentName;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Threading.Tasks;
+using static TracedLlm.Analyzers.Tests.Verify;
+
+namespace TracedLlm.Analyzers.Tests;
+
+/// <summary>
+/// TLLM2001 follows a key's value as C# carries it: a local reassigned on one branch, a tuple
+/// deconstruction, a switch expression, a captured primary-constructor parameter, a record's
+/// <c>with</c> expression, a static abstract interface member read in a generic helper, a delegate
+/// kept in a collection and invoked later. Each route reads the wrong slot's key one way.
+/// </summary>
+public sealed class SlotMismatchValueFlowTests
+{
+    private const string MessagesOnly = "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' (slot 'litellm_metadata')";
+
+    [Fact]
+    public Task LocalsTuplesAndSwitchExpressions() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(MessagesRequest request, LlmCall call)
+            {
+                var key = "metadata";
+                if (request.Model is null)
+                {
+                    key = "metadata";
+                }
+
+                var (slot, _) = ("metadata", 1);
+                var chosen = request.Model switch { "a" => "metadata", _ => "metadata" };
+                return new Reply { Text = $"{call.HttpContext.Items[{|#0:key|}]}{call.HttpContext.Items[{|#1:slot|}]}{call.HttpContext.Items[{|#2:chosen|}]}" };
+            }
+        }
+        """,
+        Diagnostic("TLLM2001", 0, MessagesOnly),
+        Diagnostic("TLLM2001", 1, MessagesOnly),
+        Diagnostic("TLLM2001", 2, MessagesOnly));
+
+    [Fact]
+    public Task APrimaryConstructorParameterARecordWithAndAStaticAbstractMember() => AnalyzerAsync(Corpus.Header + """
+        internal sealed class SlotReader(string key)
+        {
+            public object? Read(LlmCall call) => call.HttpContext.Items[key];
+        }
+
+        internal sealed record SlotOptions(string Key)
+        {
+            public static SlotOptions Default { get; } = new("litellm_metadata");
+        }
+
+        internal interface ISlot
+        {
+            static abstract string Key { get; }
+        }
+
+        internal sealed class Metadata : ISlot
+        {
+            public static string Key => "metadata";
+        }
+
+        internal static class Slots
+        {
+            public static object? Read<T>(LlmCall call)
+                where T : ISlot => call.HttpContext.Items[{|#2:T.Key|}];
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(MessagesRequest request, LlmCall call)
+            {
+                var reader = new SlotReader({|#0:"metadata"|});
+                var options = SlotOptions.Default with { Key = "metadata" };
+                return new Reply { Text = $"{reader.Read(call)}{call.HttpContext.Items[{|#1:options.Key|}]}{Slots.Read<Metadata>(call)}" };
+            }
+        }
+        """,
+        Diagnostic("TLLM2001", 0, MessagesOnly),
+        Diagnostic("TLLM2001", 1, MessagesOnly),
+        Diagnostic("TLLM2001", 2, MessagesOnly));
+
+    [Fact]
+    public Task ADelegateKeptInACollectionAndInvokedLater() => AnalyzerAsync(Corpus.Header + """
+        internal static class Readers
+        {
+            public static readonly List<Func<LlmCall, object?>> All = new()
+            {
+                call => call.HttpContext.Items[{|#0:"metadata"|}],
+            };
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(MessagesRequest request, LlmCall call)
+            {
+                object? value = null;
+                foreach (var read in Readers.All)
+                {
+                    value = read(call);
+                }
+
+                return new Reply { Text = value as string };
+            }
+        }
+        """, Diagnostic("TLLM2001", 0, MessagesOnly));
+    [Fact]
+    public Task UnrelatedDictionariesWritersAndAHelperBranchingOnTheRoutesSlotAreClean() => AnalyzerAsync(Corpus.Header + """
+        internal static class Slots
+        {
+            public static object? Read(LlmCall call) => call.Route.MetadataSlot == MetadataSlots.Metadata
+                ? call.HttpContext.Items["metadata"]
+                : call.HttpContext.Items["litellm_metadata"];
+
+            public static object? ReadBySwitch(LlmCall call) => call.Route.MetadataSlot switch
+            {
+                "metadata" => call.HttpContext.Items["metadata"],
+                _ => null,
+            };
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = $"{Slots.Read(call)}{Slots.ReadBySwitch(call)}" };
+
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(MessagesRequest request, LlmCall call)
+            {
+                var labels = new Dictionary<string, string> { ["metadata"] = "kept by the provider" };
+                labels["metadata"] = "still the provider's";
+                using var stream = new System.IO.MemoryStream();
+                using var writer = new Utf8JsonWriter(stream);
+                writer.WriteStartObject();
+                writer.WriteString("metadata", "provider field");
+                writer.WriteEndObject();
+                return new Reply { Text = $"{Slots.Read(call)}{Slots.ReadBySwitch(call)}{labels.Count}" };
+            }
+        }
+        """);
+}

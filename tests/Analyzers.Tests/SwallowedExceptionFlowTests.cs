@@ -1,0 +1,227 @@
+using System.Threading.Tasks;
+using static TracedLlm.Analyzers.Tests.Verify;
+
+namespace TracedLlm.Analyzers.Tests;
+
+/// <summary>
+/// TLLM2004 follows where a caught failure goes: into the attempt (<c>attempt.Fail</c>), through a
+/// small wrapper of the failure path, into a result every caller fails with (the Try-pattern), into
+/// a value the next line fails the attempt with; a parse probe is no failure. And a catch that
+/// rethrows only some exceptions still swallows the rest.
+/// </summary>
+public sealed class SwallowedExceptionFlowTests
+{
+    private static string Message(string type) =>
+        $"This catch swallows '{type}' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)";
+
+    [Fact]
+    public Task ATryHelperWhoseCallersFailOnItsResultIsNoSwallowButOneWhoseCallerGoesOnIs() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request)
+            {
+                var text = await Upstream.TryReadAsync("a.json");
+                if (text is null)
+                {
+                    throw new UpstreamException(502, "the upstream did not answer");
+                }
+
+                if (!Upstream.TryResolve(request.Model, out var uri))
+                {
+                    throw new InvalidLlmRequestException("unknown model");
+                }
+
+                return new Reply { Text = text + uri + Upstream.Quiet() };
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static async Task<string?> TryReadAsync(string path)
+            {
+                try
+                {
+                    return await System.IO.File.ReadAllTextAsync(path);
+                }
+                catch (System.IO.IOException)
+                {
+                    return null;
+                }
+            }
+
+            public static bool TryResolve(string? model, out Uri? uri)
+            {
+                try
+                {
+                    uri = new Uri(System.IO.File.ReadAllText(model!));
+                    return true;
+                }
+                catch (System.IO.IOException)
+                {
+                    uri = null;
+                    return false;
+                }
+            }
+
+            public static string? Quiet()
+            {
+                try
+                {
+                    return System.IO.File.ReadAllText("b.json");
+                }
+                {|#0:catch|} (System.IO.IOException)
+                {
+                    return null;
+                }
+            }
+        }
+        """, Diagnostic("TLLM2004", 0, Message("System.IO.IOException")));
+
+    [Fact]
+    public Task AParseProbeIsNoSwallow() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = Probe.Model(request.Model) ?? Probe.Id(request.Model) };
+        }
+
+        internal static class Probe
+        {
+            public static string? Model(string? body)
+            {
+                try
+                {
+                    return JsonNode.Parse(body ?? "{}")?["model"]?.GetValue<string>();
+                }
+                catch (JsonException)
+                {
+                    return null;
+                }
+            }
+
+            public static string? Id(string? body)
+            {
+                try
+                {
+                    return Convert.FromBase64String(body ?? string.Empty).Length.ToString();
+                }
+                catch (FormatException)
+                {
+                }
+
+                return null;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AFailureHandedToTheAttemptOrToAWrapperOfTheFailurePathIsNoSwallow() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                string? text = null;
+                foreach (var url in new[] { "http://a", "http://b" })
+                {
+                    using var attempt = call.StartAttempt(new LlmTarget("openai", request.Model ?? "m"));
+                    try
+                    {
+                        text = await http.GetStringAsync(url);
+                        attempt.Succeed();
+                        break;
+                    }
+                    catch (HttpRequestException exception)
+                    {
+                        attempt.Fail(exception);
+                    }
+                }
+
+                try
+                {
+                    text ??= await http.GetStringAsync("http://c");
+                }
+                catch (HttpRequestException exception)
+                {
+                    Failures.Record(call, exception);
+                    text = "fallback";
+                }
+
+                return new Reply { Text = text };
+            }
+        }
+
+        internal static class Failures
+        {
+            public static void Record(LlmCall call, Exception exception) => call.RecordHandledFailure(exception);
+        }
+        """);
+
+    [Fact]
+    public Task AFailureTurnedIntoAValueTheNextLineFailsTheAttemptWithIsNoSwallow() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                using var attempt = call.StartAttempt(new LlmTarget("openai", request.Model ?? "m"));
+                HttpResponseMessage response;
+                Exception? error = null;
+                try
+                {
+                    response = await http.GetAsync("http://upstream");
+                }
+                catch (HttpRequestException exception)
+                {
+                    error = exception;
+                    response = new HttpResponseMessage(System.Net.HttpStatusCode.BadGateway);
+                }
+
+                if (error is not null)
+                {
+                    attempt.Fail(error);
+                }
+
+                return new Reply { Text = response.StatusCode.ToString() };
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ACatchThatRethrowsOnlySomeExceptionsSwallowsTheRest() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request)
+            {
+                string text;
+                try
+                {
+                    text = await System.IO.File.ReadAllTextAsync("a.json");
+                }
+                {|#0:catch|} (Exception exception)
+                {
+                    if (exception is OperationCanceledException)
+                    {
+                        throw;
+                    }
+
+                    text = "fallback";
+                }
+
+                try
+                {
+                    text += await System.IO.File.ReadAllTextAsync("b.json");
+                }
+                {|#1:catch|} (Exception exception) when (exception is not OperationCanceledException)
+                {
+                }
+
+                return new Reply { Text = text };
+            }
+        }
+        """,
+        Diagnostic("TLLM2004", 0, Message("System.Exception")),
+        Diagnostic("TLLM2004", 1, Message("System.Exception")));
+}

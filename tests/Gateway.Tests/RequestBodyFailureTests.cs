@@ -1,0 +1,142 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Net.Http;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Tasks;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>How the request body's reader refuses a body.</summary>
+public enum BodyFault
+{
+    /// <summary>A <c>Content-Encoding</c> the gateway does not decode: 415.</summary>
+    UnsupportedCoding,
+
+    /// <summary>A body that decodes past the body limit: 413.</summary>
+    DecompressionBomb,
+
+    /// <summary>Data that is not valid for its coding: 400.</summary>
+    CorruptCoding,
+
+    /// <summary>A property name that occurs twice: 400.</summary>
+    AmbiguousName,
+}
+
+/// <summary>
+/// The request body's reader joins the failure contract of the fault matrix (docs/reliability.md):
+/// each way it refuses a body, in both wire formats, streamed or not, through the fault matrix's
+/// Kestrel host, answers in the route's format with the documented status, records exactly one
+/// <c>Failed Proxy Server Request</c> span with the server span in error, ends every span, calls
+/// each failure logger once, and leaves the next request answering 200.
+/// </summary>
+public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, IDisposable
+{
+    private readonly FaultMatrixHost _host;
+    private readonly SpanCollector _spans = new();
+
+    public RequestBodyFailureTests(FaultMatrixHost host)
+    {
+        _host = host;
+        _host.Plan.Arm(null);
+    }
+
+    public void Dispose() => _spans.Dispose();
+
+    [Theory]
+    [CombinatorialCells]
+    public async Task EveryRefusalOfTheBodyTakesTheOneFailurePath(BodyFault fault, WireFormat format, bool stream)
+    {
+        _host.Logged.Clear();
+        _host.Finished.Clear();
+        var (status, message) = fault switch
+        {
+            BodyFault.UnsupportedCoding => (415, "The request body cannot be read: the content coding 'zstd' is not one this gateway decodes. Send it uncompressed, or with one of gzip, deflate, br."),
+            BodyFault.DecompressionBomb => (413, "The request body, decoded, is larger than this gateway accepts."),
+            BodyFault.CorruptCoding => (400, "The request body could not be decoded: it is not valid gzip data."),
+            _ => (400, "The request body is ambiguous at $.model: the property appears more than once in its object (once it is unescaped). Send each property once, spelled as the API spells it."),
+        };
+
+        using var client = new HttpClient { BaseAddress = new Uri(_host.Address) };
+        using var response = await client.SendAsync(Request(fault, format, stream));
+        var body = await response.Content.ReadAsStringAsync();
+        var server = await _host.NextFinishedAsync();
+
+        Assert.Null(server.Escaped);
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using (var json = JsonDocument.Parse(body))
+        {
+            var error = json.RootElement.GetProperty("error");
+            Assert.Equal(message, error.GetProperty("message").GetString());
+            Assert.Equal(format == WireFormat.Anthropic && status == 413 ? "request_too_large" : "invalid_request_error", error.GetProperty("type").GetString());
+            Assert.Equal(format == WireFormat.Anthropic, json.RootElement.TryGetProperty("type", out _));
+        }
+
+        var spans = await _spans.SingleTraceAsync();
+        _spans.AssertAllEnded();
+        Assert.Equal(ActivityStatusCode.Error, spans.Server.Status);
+        Assert.Equal(status, spans.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        var failed = spans.Single(SpanNames.Failure);
+        Assert.Equal(message, failed.StatusDescription);
+        Assert.Equal(typeof(InvalidLlmRequestException).FullName, failed.GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(status, Assert.Single(_host.Logged).StatusCode);
+        Assert.Equal(1, _host.Plan.FaultyLoggerCalls);
+
+        // The next request on the same host is whole.
+        _host.Logged.Clear();
+        using var next = await client.SendAsync(Request(null, format, stream));
+        Assert.Equal(200, (int)next.StatusCode);
+        await _host.NextFinishedAsync();
+        Assert.Empty(_host.Logged);
+    }
+
+    private static HttpRequestMessage Request(BodyFault? fault, WireFormat format, bool stream)
+    {
+        var streamJson = stream ? "true" : "false";
+        var (path, json) = format == WireFormat.Anthropic
+            ? ("/v1/messages", $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"body failure"}]}""")
+            : ("/v1/chat/completions", $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"body failure"}]}""");
+        var (bytes, coding) = fault switch
+        {
+            BodyFault.UnsupportedCoding => (Encoding.UTF8.GetBytes(json), "zstd"),
+            BodyFault.DecompressionBomb => (ContentCodingTests.Compress("gzip", Encoding.UTF8.GetBytes(json[..^1] + ",\"x\":\""), 9 * 1024 * 1024), "gzip"),
+            BodyFault.CorruptCoding => (Corrupt(ContentCodingTests.Compress("gzip", Encoding.UTF8.GetBytes(json), 0)), "gzip"),
+            BodyFault.AmbiguousName => (Encoding.UTF8.GetBytes(json[..^1] + ",\"model\":\"other\"}"), null),
+            _ => (Encoding.UTF8.GetBytes(json), null),
+        };
+
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        if (coding is not null)
+        {
+            request.Content.Headers.TryAddWithoutValidation("Content-Encoding", coding);
+        }
+
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
+        return request;
+    }
+
+    // A gzip header and trailer around compressed data scrambled.
+    private static byte[] Corrupt(byte[] gzip)
+    {
+        for (var i = 10; i < gzip.Length - 8; i++)
+        {
+            gzip[i] ^= 0x5A;
+        }
+
+        return gzip;
+    }
+
+    /// <summary>Every body fault × both wire formats × streamed or not.</summary>
+    private sealed class CombinatorialCellsAttribute : Xunit.Sdk.DataAttribute
+    {
+        public override System.Collections.Generic.IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) =>
+            from fault in Enum.GetValues<BodyFault>()
+            from format in new[] { WireFormat.OpenAI, WireFormat.Anthropic }
+            from stream in new[] { false, true }
+            select new object[] { fault, format, stream };
+    }
+}
