@@ -41,12 +41,14 @@ internal static class TelemetryManifest
             "langfuse.observation.metadata.*", "langfuse.observation.input", "langfuse.observation.output",
             "tracedllm.attempt.retries", "tracedllm.attempt.fallbacks", "tracedllm.stream.chunks", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token",
             "langfuse.observation.completion_start_time",
+            "tracedllm.relay.unknown",
         })),
         ("guardrail", "Internal", "litellm_request", Every(new[] { "openinference.span.kind", "guardrail_name", "guardrail_mode", "guardrail_status", "guardrail_response" })),
         ("raw_gen_ai_request", "Client", "litellm_request", Every(new[]
         {
             "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model", "tracedllm.attempt.usage.input_tokens", "tracedllm.attempt.usage.output_tokens",
             "tracedllm.attempt.index", "tracedllm.attempt.kind", "tracedllm.attempt.reason", "tracedllm.attempt.outcome", "error.type",
+            "http.response.status_code", "tracedllm.relay.format", "tracedllm.relay.response_bytes",
         })),
         ("Failed Proxy Server Request", "Internal", "Received Proxy Server Request", Every(new[] { "error.type", "http.response.status_code" })),
     };
