@@ -71,7 +71,7 @@ internal static class EmittedReader
     {
         var envelope = new EnvelopeReader(body, "metadata", gateway.Options, RequestShape.Of<ChatRequest>(gateway));
         var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);
-        EnvelopeReader.ReadStart(ref reader);
+        envelope.ReadStart(ref reader);
         while (envelope.ReadPropertyName(ref reader))
         {
             if (reader.ValueTextEquals("metadata"u8))

@@ -110,11 +110,10 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("RequestEnvelope envelope;");
             Open(w, "try");
             w.WriteLine("var body = await RequestStage.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
-            // The body's names are checked as the body type binds them; a parameter that is the body or a
-            // service as DI decides (a candidate) is checked as its type when DI does not have it.
-            var shape = body != default
-                ? $"RequestShape.Of<{NonNullable(body.TypeName)}>(gateway)"
-                : string.Concat(candidates.Select(c => $"!gateway.IsService<{c.TypeOfName}>() ? RequestShape.Of<{c.TypeOfName}>(gateway) : ")) + "RequestShape.Untyped";
+            // The names the body's type binds (one reading, case variants refused): a body that may be a
+            // service is the first that is not one (the route builder saw to it that there is one at most).
+            var shape = body != default ? $"RequestShape.Of<{body.TypeOfName}>(gateway)"
+                : Enumerable.Reverse(candidates).Aggregate("RequestShape.Untyped", (otherwise, candidate) => $"RequestShape.OfBodyOrService<{candidate.TypeOfName}>(gateway, {otherwise})");
             w.WriteLine($"envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options, {shape});");
             Close(w);
             Open(w, "catch (Exception exception)");

@@ -118,16 +118,15 @@ public sealed class ConsoleTreeExporter : BaseExporter<Activity>
         if (span.Status != ActivityStatusCode.Unset)
         {
             text.Append(' ').Append(span.Status);
-
-            // What failed, as the span names it: the exception's type, or the failure path's code.
-            if (span.Status == ActivityStatusCode.Error && span.GetTagItem(AttributeNames.ErrorType) is { } errorType)
-            {
-                text.Append(" error.type=").Append(Escape(errorType.ToString()));
-            }
-
             if (!string.IsNullOrEmpty(span.StatusDescription))
             {
                 text.Append(": ").Append(Escape(span.StatusDescription));
+            }
+
+            // What failed, as the span names it: the exception's type, the failure path's code, an error result's status.
+            if (span.Status == ActivityStatusCode.Error && span.GetTagItem(AttributeNames.ErrorType) is { } errorType)
+            {
+                text.Append(" [error.type=").Append(Escape(errorType.ToString())).Append(']');
             }
         }
 

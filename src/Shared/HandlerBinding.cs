@@ -232,13 +232,19 @@ internal static class HandlerBinding
             return Fail(DiagnosticIds.UnboundParameter, $"parameter `{name}` ({typeName}) binds to nothing: only a query parameter or a header has many values; mark it [FromQuery] or [FromHeader]");
         }
 
-        var optional = IsOptional(parameter);
-        if (explicitBody || !CanHoldObject(type))
+        if (!CanHoldObject(type))
         {
-            // Interfaces and abstract classes cannot be a body; with a [FromBody] parameter, nothing else is one.
+            return Fail(DiagnosticIds.UnboundParameter, $"parameter `{name}` ({typeName}) binds to nothing: it is no route value, and a traced route's body is a JSON object, which {typeName} cannot hold; mark it [FromQuery], [FromHeader] or [FromServices], or make it a property of the body's type");
+        }
+
+        var optional = IsOptional(parameter);
+        if (explicitBody || type.TypeKind == TypeKind.Interface)
+        {
+            // With a [FromBody] parameter nothing else is the body; an interface is a service (as IChatClient is), not a body.
             return new ParameterBinding(parameter, optional ? ParameterSource.OptionalService : ParameterSource.Service);
         }
 
+        // A class (abstract ones too: JsonNode, a polymorphic base) or a struct: DI decides, at start-up.
         return new ParameterBinding(parameter, ParameterSource.BodyOrService);
     }
 
@@ -329,15 +335,23 @@ internal static class HandlerBinding
     public static AttributeData? RouteAttribute(IMethodSymbol method) =>
         method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName);
 
-    /// <summary>A type a JSON object deserializes into: a concrete class or struct, not a text value, not object.</summary>
-    private static bool CanHoldObject(ITypeSymbol type) =>
-        (type.TypeKind is TypeKind.Class or TypeKind.Struct
-            && !type.IsAbstract
-            && type.SpecialType is not (SpecialType.System_Object or SpecialType.System_String)
-            && ParseOf(type).Parse is ValueParse.None)
+    /// <summary>
+    /// Whether a JSON object can be deserialized into the type: not a text value (a string, a
+    /// number, <c>bool</c>, an enum, <c>Guid</c>, a date or time, nullable or not), not an array.
+    /// Classes (abstract ones with a converter, as <c>JsonNode</c>), structs, interfaces and
+    /// <c>object</c> can.
+    /// </summary>
+    private static bool CanHoldObject(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            type = nullable.TypeArguments[0];
+        }
 
-        // System.Text.Json's DOM: abstract, but System.Text.Json reads a JSON object into it (a JsonObject).
-        || type.ToDisplayString() == "System.Text.Json.Nodes.JsonNode";
+        return type.TypeKind is not (TypeKind.Enum or TypeKind.Array or TypeKind.Pointer or TypeKind.FunctionPointer or TypeKind.Error)
+            && type.SpecialType is SpecialType.None or SpecialType.System_Object
+            && type.ToDisplayString() is not ("System.Guid" or "System.DateTimeOffset" or "System.TimeSpan" or "System.DateOnly" or "System.TimeOnly" or StringValuesType);
+    }
 
     private static string RouteValuesOf(List<string> routeValues) =>
         routeValues.Count == 0 ? " (it has none)" : " (its route values: " + string.Join(", ", routeValues.Select(v => "{" + v + "}")) + ")";

@@ -277,7 +277,7 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
         builder.Services.AddSingleton<ILlmGuardrail>(new BannedWordGuardrail(DifferentialCases.Banned));
         builder.Services.AddSingleton(new RelayUpstream(upstream));
         builder.Services.AddHttpForwarder();
-        builder.Services.AddFaultRouteStandIns();
+        builder.Services.AddFaultRouteServices();
         var app = builder.Build();
         app.MapRelayRoutes();
         await app.StartAsync();

@@ -11,18 +11,19 @@ using TracedLlm.Gateway.FaultRoutes;
 namespace TracedLlm.Gateway.Tests;
 
 /// <summary>
-/// The services every route of the fault routes' assembly takes, for a host that maps them all (an
-/// assembly has one route table) but calls only some: what the host registered itself stays, the
-/// rest are stand-ins, so that mapping, which checks each route's services, succeeds.
+/// The services every route of the TracedLlm.Gateway.FaultRoutes assembly takes, for the hosts that
+/// map its routes to use some of them: <c>MapTracedLlmRoutes()</c> maps an assembly's every route,
+/// and a route whose service DI lacks fails the host as it starts (docs/handlers.md). Added with
+/// TryAdd, after the host's own: what a host registers itself is what its routes get.
 /// </summary>
 internal static class FaultRouteServices
 {
-    public static IServiceCollection AddFaultRouteStandIns(this IServiceCollection services)
+    public static IServiceCollection AddFaultRouteServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TestProviders.Embedded());
         services.TryAddSingleton<IBeforeLlmCall, NoStep>();
-        services.TryAddSingleton(new RelayUpstream(new Refusing()));
-        services.TryAddSingleton(new FaultRelayUpstream(new Refusing()));
+        services.TryAddSingleton(new RelayUpstream(new EmptyUpstream()));
+        services.TryAddSingleton(new FaultRelayUpstream(new EmptyUpstream()));
         services.AddHttpForwarder();
         if (!services.Any(s => s.ServiceType == typeof(LlmRelay)))
         {
@@ -37,10 +38,10 @@ internal static class FaultRouteServices
         public ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken) => ValueTask.FromResult<IResult?>(null);
     }
 
-    /// <summary>An upstream the host does not call.</summary>
-    private sealed class Refusing : HttpMessageHandler
+    /// <summary>An upstream that answers every request with an empty JSON object.</summary>
+    private sealed class EmptyUpstream : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") });
     }
 }

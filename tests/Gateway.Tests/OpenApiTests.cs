@@ -87,7 +87,7 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
         // Endpoint names (OpenAPI operation ids) must be unique in an application: the same traced
         // routes mapped at the root and under two groups must not fail routing with a duplicate name.
         // (Chat and ChatStream share one endpoint: the body's "stream" picks the handler.)
-        var (app, address) = await LoopbackApp.StartAsync(services => services.AddTracedLlm().AddFaultRouteStandIns(), app =>
+        var (app, address) = await LoopbackApp.StartAsync(services => services.AddTracedLlm().AddFaultRouteServices(), app =>
         {
             app.MapFaultMatrixRoutes();
             app.MapGroup("/v2").MapFaultMatrixRoutes();
@@ -122,7 +122,6 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
             await LoopbackApp.StopAsync(app);
         }
     }
-
 
     /// <summary>Every property the body has is documented, every required one is present, and nested objects match their schemas.</summary>
     private void AssertMatches(JsonNode schemaOrRef, JsonNode body)

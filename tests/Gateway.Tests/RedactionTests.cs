@@ -180,7 +180,7 @@ public sealed class RedactionTests : IDisposable
         foreach (var name in new[] { "Received Proxy Server Request", "litellm_request", "Failed Proxy Server Request" })
         {
             var line = Assert.Single(lines, l => l.TrimStart(' ', '│', '├', '└', '─').StartsWith(name + " ", StringComparison.Ordinal));
-            Assert.Contains(" Error error.type=TracedLlm.InvalidLlmRequestException: 'messages' must contain at least one message. ", line, StringComparison.Ordinal);
+            Assert.Contains(" Error: 'messages' must contain at least one message. [error.type=TracedLlm.InvalidLlmRequestException] ", line, StringComparison.Ordinal);
         }
 
         // A span that did not fail says nothing of an error.

@@ -259,6 +259,21 @@ public sealed class GeneratorDiagnosticTests
         Error("TLLM1008", 3, "Cannot generate the traced route for 'Contoso.Routes.Many': parameter `model` (string[]) takes many values, but the route value `{model}` is one; take a string"));
 
     [Fact]
+    public Task AnAbstractBodyLikeJsonNodeBindsButAnArrayIsNoBody() => VerifyAsync("""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Body Node([FromBody] System.Text.Json.Nodes.JsonNode request) => new();
+
+            [TracedLlmRoute("POST", "/v1/responses")]
+            public static Body Untyped(System.Text.Json.Nodes.JsonNode request, LlmCall call) => new();
+
+            [TracedLlmRoute("POST", "/v1/embeddings")]
+            public static Body Ids(Body body, int[] {|#0:ids|}) => body;
+        }
+        """, Error("TLLM1007", 0, "Cannot generate the traced route for 'Contoso.Routes.Ids': parameter `ids` (int[]) binds to nothing: it is no route value, and a traced route's body is a JSON object, which int[] cannot hold; mark it [FromQuery], [FromHeader] or [FromServices], or make it a property of the body's type"));
+
+    [Fact]
     public Task FromRouteNamingNoRouteValueIsTLLM1009() => VerifyAsync("""
         internal static class Routes
         {

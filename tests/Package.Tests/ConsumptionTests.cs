@@ -153,17 +153,6 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
     private static string Readme => Path.Combine(PackedFeed.RepositoryRoot, "README.md");
 
     /// <summary>
-    /// An analyzer or generator that throws (AD0001, CS8784, CS8785) or cannot be loaded (CS8032)
-    /// silences its rules for the code it was reading: a build that reports one fails the test,
-    /// warnings as errors or not.
-    /// </summary>
-    private static void AssertNoAnalyzerOrGeneratorCrash(string buildOutput)
-    {
-        var crashes = Regex.Matches(buildOutput, @"^.*\b(AD0001|CS8032|CS8784|CS8785)\b.*$", RegexOptions.Multiline).Select(m => m.Value).Distinct().ToList();
-        Assert.True(crashes.Count == 0, "The build reported an analyzer or generator crash:\n" + string.Join("\n", crashes));
-    }
-
-    /// <summary>
     /// The README's <c>nuget.config</c> as written, its folder pointed at the packed feed, with a
     /// package folder of the test's own added (never a stale 0.1.0 from the machine's cache).
     /// </summary>
@@ -176,6 +165,17 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
                   </config>
                 </configuration>
                 """, StringComparison.Ordinal);
+
+    /// <summary>
+    /// An analyzer or generator that throws (AD0001, CS8784, CS8785) or cannot be loaded (CS8032)
+    /// silences its rules for the code it was reading: a build that reports one fails the test,
+    /// warnings as errors or not.
+    /// </summary>
+    private static void AssertNoAnalyzerOrGeneratorCrash(string buildOutput)
+    {
+        var crashes = Regex.Matches(buildOutput, @"^.*\b(AD0001|CS8032|CS8784|CS8785)\b.*$", RegexOptions.Multiline).Select(m => m.Value).Distinct().ToList();
+        Assert.True(crashes.Count == 0, "The build reported an analyzer or generator crash:\n" + string.Join("\n", crashes));
+    }
 
     private static Task<string> DotnetAsync(string directory, params string[] arguments) =>
         ChildProcess.RunAsync("dotnet", arguments, directory, PackedFeed.CommandTimeout);

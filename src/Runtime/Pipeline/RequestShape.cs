@@ -83,6 +83,16 @@ public sealed class RequestShape
     /// </summary>
     public static RequestShape Of<T>(TracedLlmGateway gateway) => Cache<T>.Get(gateway);
 
+    /// <summary>
+    /// The shape of a parameter that is the body unless DI has its type (<see cref="PreCallStage.ReadRequestOrService{T}"/>):
+    /// its type's when it is the body, else <paramref name="otherwise"/> (the next such parameter's, or <see cref="Untyped"/>).
+    /// </summary>
+    public static RequestShape OfBodyOrService<T>(TracedLlmGateway gateway, RequestShape otherwise)
+    {
+        System.ArgumentNullException.ThrowIfNull(gateway);
+        return gateway.IsService<T>() ? otherwise : Cache<T>.Get(gateway);
+    }
+
     /// <summary>The shape of the JSON <paramref name="typeInfo"/> reads.</summary>
     internal static RequestShape For(JsonTypeInfo typeInfo)
     {
