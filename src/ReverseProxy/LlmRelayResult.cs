@@ -103,7 +103,14 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
                 response.Headers[name] = value;
             }
 
-            await response.Body.WriteAsync(relayed.BufferedBody.WrittenMemory, httpContext.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                await response.Body.WriteAsync(relayed.BufferedBody.WrittenMemory, httpContext.RequestAborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                relayed.BufferedBody.Release();
+            }
         }
         else if (relayed.HeldTail is { } tail)
         {

@@ -25,7 +25,7 @@ internal sealed class RelayAttempt : IDisposable
 {
     private readonly CancellationTokenRegistration _attemptTimeout;
     private ContentDecoder? _decoder;
-    private ArrayBufferWriter<byte>? _bufferedBody;
+    private PooledBufferWriter? _bufferedBody;
     private long _bytesRead;
     private long _nextCheck;
 
@@ -83,7 +83,7 @@ internal sealed class RelayAttempt : IDisposable
 
     public byte[]? HeldTail { get; set; }
 
-    public ArrayBufferWriter<byte> BufferedBody => _bufferedBody ??= new ArrayBufferWriter<byte>(16 * 1024);
+    public PooledBufferWriter BufferedBody => _bufferedBody ??= new PooledBufferWriter();
 
     public bool HasBufferedBody => Mode == BodyMode.Buffer && BodyFailure is null;
 
