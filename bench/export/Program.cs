@@ -4,6 +4,10 @@
 //   dotnet run -c Release --project bench/export -- flush-full   # a flush asked while the queue is full, then idle
 //   dotnet run -c Release --project bench/export -- hang-full    # spans keep coming, the collector hangs
 //   dotnet run -c Release --project bench/export -- offer        # the request path's cost: record and queue a span (exporter that discards)
+//   dotnet run -c Release --project bench/export -- cost MODE [requests]  # the whole process's CPU a request (7 spans) recorded and
+//       exported to a loopback collector: MODE direct (OpenTelemetry's exporter sends each batch of 512 itself: the path before
+//       issue 30), pieces (TracedLlm's delivery, serialized 32 spans at a time), piecesN (the same, N spans a piece: pieces512 is one piece a batch);
+//       bench/export/cost runs them in turn
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -18,11 +22,17 @@ using OpenTelemetry.Trace;
 using TracedLlm;
 
 var scenario = args.FirstOrDefault() ?? "flush-full";
-var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+var seconds = args.Length > 1 && scenario != "cost" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var source = new ActivitySource("TracedLlm.Bench.Export");
 if (scenario == "offer")
 {
     Offer(source);
+    return;
+}
+
+if (scenario == "cost")
+{
+    await Cost(source, args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100_000);
     return;
 }
 
@@ -144,20 +154,86 @@ static void Offer(ActivitySource source)
     }
 
     Console.WriteLine($"offer: {best:0} ns a span to record ten attributes and queue it (best of five rounds of 140,000); dropped {processor.DroppedSpans}");
+}
 
-    static void Tag(Activity span)
+// Requests of seven spans (ten attributes each) recorded and exported as fast as one thread ends
+// them, to a collector in this process that reads each body and answers 200; after a warm-up of
+// the same size, the process's CPU time (recording, serializing, sending and the collector's
+// reading alike) over the requests and the flush that delivers them.
+static async Task Cost(ActivitySource source, string mode, int requests)
+{
+    if (mode.StartsWith("pieces", StringComparison.Ordinal) && mode.Length > "pieces".Length)
     {
-        span.SetTag("gen_ai.operation.name", "chat");
-        span.SetTag("gen_ai.provider.name", "openai");
-        span.SetTag("gen_ai.request.model", "gpt-4o-mini");
-        span.SetTag("gen_ai.response.model", "gpt-4o-mini-2024-07-18");
-        span.SetTag("gen_ai.usage.input_tokens", 12L);
-        span.SetTag("gen_ai.usage.output_tokens", 34L);
-        span.SetTag("http.route", "/v1/chat/completions");
-        span.SetTag("langfuse.observation.type", "generation");
-        span.SetTag("langfuse.trace.tags", new[] { "a", "b" });
-        span.SetTag("user_api_key_hash", "9f86d081884c7d659a2feaa0c55ad015");
+        AppContext.SetData("TracedLlm.Export.PieceSize", mode["pieces".Length..]);
     }
+
+    var collector = WebApplication.CreateSlimBuilder();
+    collector.WebHost.UseUrls("http://127.0.0.1:0");
+    collector.Logging.ClearProviders();
+    var app = collector.Build();
+    long bytes = 0;
+    app.MapPost("/v1/traces", async (HttpContext context) =>
+    {
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body);
+        Interlocked.Add(ref bytes, body.Length);
+    });
+    await app.StartAsync();
+    var otlp = new OtlpExporterOptions { Endpoint = new Uri(app.Urls.Single() + "/v1/traces"), Protocol = OtlpExportProtocol.HttpProtobuf };
+    var options = new ExportQueueOptions { MaxQueueSize = 65_536, MaxQueueBytes = 1L << 30, Warn = _ => { } };
+    var processor = mode == "direct" ? new BoundedExportProcessor(new OtlpTraceExporter(otlp), options) : new BoundedExportProcessor(otlp, options);
+    using var provider = Sdk.CreateTracerProviderBuilder().AddSource(source.Name).AddProcessor(processor).Build()!;
+    long emitted = 0;
+    void Run()
+    {
+        for (var request = 0; request < requests; request++)
+        {
+            using var server = source.StartActivity("Received Proxy Server Request", ActivityKind.Server)!;
+            Tag(server);
+            for (var child = 0; child < 6; child++)
+            {
+                using var span = source.StartActivity("litellm_request", ActivityKind.Client)!;
+                Tag(span);
+            }
+
+            emitted += 7;
+            if (request % 1000 == 999)
+            {
+                // At most about 30,000 spans ahead of the delivery, so that no bound refuses any.
+                while (emitted - processor.ExportedSpans - processor.DroppedSpans > 30_000)
+                {
+                    Thread.Sleep(1);
+                }
+            }
+        }
+
+        provider.ForceFlush();
+    }
+
+    Run();
+    var exported = processor.ExportedSpans;
+    var (cpu, sent, thread, threadCpu) = (Process.GetCurrentProcess().TotalProcessorTime, Interlocked.Read(ref bytes), ExportThread(), TimeSpan.Zero);
+    threadCpu = ThreadCpu(thread);
+    var wall = Stopwatch.StartNew();
+    Run();
+    var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"cost {mode}: {used.TotalMicroseconds / requests:0.0} µs CPU a request (process), export thread {(ThreadCpu(thread) - threadCpu).TotalMicroseconds / requests:0.0} µs, {(double)(Interlocked.Read(ref bytes) - sent) / (requests * 7):0} bytes a span sent, {wall.Elapsed.TotalSeconds:0.0} s; exported {processor.ExportedSpans - exported} of {requests * 7}, dropped {processor.DroppedSpans}"));
+    await app.StopAsync();
+}
+
+static void Tag(Activity span)
+{
+    span.SetTag("gen_ai.operation.name", "chat");
+    span.SetTag("gen_ai.provider.name", "openai");
+    span.SetTag("gen_ai.request.model", "gpt-4o-mini");
+    span.SetTag("gen_ai.response.model", "gpt-4o-mini-2024-07-18");
+    span.SetTag("gen_ai.usage.input_tokens", 12L);
+    span.SetTag("gen_ai.usage.output_tokens", 34L);
+    span.SetTag("http.route", "/v1/chat/completions");
+    span.SetTag("langfuse.observation.type", "generation");
+    span.SetTag("langfuse.trace.tags", new[] { "a", "b" });
+    span.SetTag("user_api_key_hash", "9f86d081884c7d659a2feaa0c55ad015");
 }
 
 // The export thread's id: its name, cut to the kernel's 15 characters.

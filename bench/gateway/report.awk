@@ -21,13 +21,14 @@ function ratio(numerator, denominator) { return denominator > 0 ? sprintf("%.2f"
   }
   if (field("instructions") != "" && requests > 0) add("instructions", k, field("instructions") / requests)
   if (field("exported_spans") != "" && requests > 0) add("exported", k, field("exported_spans") / requests)
+  if (field("exported_bytes") != "" && requests > 0) add("exported_bytes", k, field("exported_bytes") / requests)
   errors[k] += field("non2xx") + field("socket_errors")
   if (field("steal_pct") + 0 > max_steal) max_steal = field("steal_pct") + 0
   ran[$1] = 1
   if (!(route in seen)) { seen[route] = 1; routes[++n] = route }
 }
 END {
-  count = split("direct bare-proxy yarp typed-off typed-record typed-on tracing-off@before tracing-off tracing-record@before tracing-record tracing-on@before tracing-on tracing-on-yield tracing-on-sampled tracing-off+nospin tracing-on+nospin tracing-on-yield+nospin tracing-on+batch256 tracing-on+batch128 tracing-on+batch64 portkey", all, " ")
+  count = split("direct bare-proxy yarp typed-off typed-record typed-on tracing-off@before tracing-off tracing-record@before tracing-record tracing-on@before tracing-on tracing-on-yield tracing-on-sampled tracing-on-tail tracing-off+nospin tracing-on+nospin tracing-on-yield+nospin tracing-on+batch256 tracing-on+batch128 tracing-on+batch64 portkey", all, " ")
   for (j = 1; j <= count; j++) if (all[j] in ran) { targets[++m] = all[j]; listed[all[j]] = 1 }
   for (t in ran) if (!(t in listed)) targets[++m] = t
   printf "Measured %s: %d round(s) of %d s per run, each cell the median over the rounds, after warming every\n", date, rounds, seconds
@@ -45,7 +46,7 @@ END {
       printf "| %s | %s | %s | %.0f | %.3f | %.3f | %s | %s | %s | %s | %d |\n", parts[1], parts[2], t, median("rps", k), median("p50", k), median("p99", k), added, cpu, busy, instructions, errors[k]
     }
   }
-  if (!("tracing-on" in ran)) { goals(); exit }
+  if (!("tracing-on" in ran)) { goals(); sampling(); exit }
   print ""
   print "| route | added p50 at c=1, tracing-on ÷ Portkey (goal ≤ 0.10) | same, bare-proxy ÷ Portkey | same, YARP ÷ Portkey | c=1 p99, tracing-on ÷ tracing-off (goal ≤ 1.2) | c=32 req/s, tracing-on ÷ tracing-off (goal ≥ 0.97) | c=32 req/s, tracing-on ÷ YARP (goal ≥ 0.90) | same, tracing-on ÷ bare-proxy | c=32 work per request (instructions), tracing-off ÷ tracing-on | same, tracing-off ÷ tracing-record | tracing-on spans exported per request, c=1 / c=32 |"
   print "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -84,6 +85,7 @@ END {
   }
   printf "\nOTLP export requests the mock received from the tracing-on gateways: %d; spans they dropped (export queue full), warm-up included: %d.\n", exports, dropped
   goals()
+  sampling()
 }
 
 # Issue 19's goals per route, with CPU time as the measure of work where the VM counts no
@@ -122,6 +124,22 @@ function goals(   r, parts, one, many, off1, on1, rec1, yield1, cpuoff, cpuon, c
         fmt(cell("rps", t "@before", routes[r]), 0), fmt(cell("rps", t, routes[r]), 0), quotient(cell("rps", t, routes[r]), cell("rps", t "@before", routes[r]), 2), \
         fmt(cell("cpu", t "@before", routes[r]), 1), fmt(cell("cpu", t, routes[r]), 1), quotient(cell("cpu", t, routes[r]), cell("cpu", t "@before", routes[r]), 2), \
         fmt(cell("p50", t "@before", routes[r]), 3), fmt(cell("p50", t, routes[r]), 3), fmt(cell("p99", t "@before", routes[r]), 3), fmt(cell("p99", t, routes[r]), 3)
+    }
+  }
+}
+# Tail sampling (issue 30): what a request costs exported whole and with the tail sampler keeping a ratio.
+function sampling(   r, parts, t, j, list) {
+  if (!("tracing-on-tail" in ran)) return
+  print ""
+  print "| route | c | target | spans exported / request | OTLP bytes exported / request | gateway CPU µs / request | req/s |"
+  print "|---|---|---|---|---|---|---|"
+  split("tracing-off tracing-record tracing-on tracing-on-tail", list, " ")
+  for (r = 1; r <= n; r++) {
+    split(routes[r], parts, " ")
+    for (j = 1; j <= 4; j++) {
+      t = list[j]
+      if (!(t in ran)) continue
+      printf "| %s | %s | %s | %s | %s | %s | %s |\n", parts[1], parts[2], t, fmt(cell("exported", t, routes[r]), 2), fmt(cell("exported_bytes", t, routes[r]), 0), fmt(cell("cpu", t, routes[r]), 1), fmt(cell("rps", t, routes[r]), 0)
     }
   }
 }

@@ -118,7 +118,7 @@ builder.Services.AddSingleton(services =>
 // Ctrl+C) delivers the export queues within TracedLlm:Export:ShutdownTimeout. Every finished trace
 // is printed as a tree; exported to Langfuse when its keys are set, over OTLP when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set (Tracing:Enabled=false leaves tracing to the host, as the tests do).
-var exportTargets = new List<string>();
+var exportTargets = new List<Func<string>>();
 if (configuration.GetValue("Tracing:Enabled", true))
 {
     var langfuse = LangfuseExporterOptions.FromConfiguration(configuration);
@@ -137,13 +137,14 @@ if (configuration.GetValue("Tracing:Enabled", true))
             {
                 // A key given but empty, or a malformed host, stops the start with one line (below).
                 tracing.AddTracedLlmLangfuseExporter();
-                exportTargets.Add($"Langfuse at {langfuse.Host}");
+                // The endpoint as the exporter uses it, so a host given without a scheme shows the https:// it gets.
+                exportTargets.Add(() => $"Langfuse at {langfuse.Endpoint}");
             }
 
             if (!string.IsNullOrEmpty(otlpEndpoint))
             {
                 tracing.AddTracedLlmOtlpExporter();
-                exportTargets.Add($"OTLP at {otlpEndpoint}");
+                exportTargets.Add(() => $"OTLP at {otlpEndpoint}");
             }
         })
         .WithMetrics(metrics =>
@@ -185,7 +186,7 @@ app.MapOpenApi();
 
 foreach (var target in exportTargets)
 {
-    app.Logger.LogInformation("Exporting traces to {Target}", target);
+    app.Logger.LogInformation("Exporting traces to {Target}", target());
 }
 
 if (GatewayKeys.UsesDevelopmentKey(configuration))

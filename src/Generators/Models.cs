@@ -76,7 +76,8 @@ internal readonly record struct RouteModel(
     string? StreamMethodName,
     EquatableArray<ParameterModel> StreamParameters,
     string? ChunkTypeName,
-    string? StreamLocation);
+    string? StreamLocation,
+    bool SharedSlot);
 
 /// <summary>What the route table and the telemetry manifest need of a route.</summary>
 internal readonly record struct RouteTableEntry(
@@ -91,7 +92,8 @@ internal readonly record struct RouteTableEntry(
     string? StreamMethodName,
     string Streaming,
     EquatableArray<ParameterModel> Parameters,
-    EquatableArray<ParameterModel> StreamParameters);
+    EquatableArray<ParameterModel> StreamParameters,
+    bool SharedSlot);
 
 /// <summary>A route's method and path with where it was declared, for the duplicate check only.</summary>
 internal readonly record struct RouteKey(string HttpMethod, string Pattern, string HandlerDisplayName, LocationInfo Location);

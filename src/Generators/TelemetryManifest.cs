@@ -39,7 +39,7 @@ internal static class TelemetryManifest
             "gen_ai.response.model", "gen_ai.response.id", "gen_ai.response.finish_reasons", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
             "langfuse.observation.model.name", "langfuse.observation.prompt.name", "langfuse.observation.prompt.version",
             "langfuse.observation.metadata.*", "langfuse.observation.input", "langfuse.observation.output",
-            "tracedllm.attempt.retries", "tracedllm.attempt.fallbacks", "tracedllm.stream.chunks", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token",
+            "tracedllm.attempt.retries", "tracedllm.attempt.fallbacks", "tracedllm.backend.id", "tracedllm.stream.chunks", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token",
             "langfuse.observation.completion_start_time",
             "tracedllm.relay.unknown",
         })),
@@ -47,8 +47,10 @@ internal static class TelemetryManifest
         ("raw_gen_ai_request", "Client", "litellm_request", Every(new[]
         {
             "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model", "tracedllm.attempt.usage.input_tokens", "tracedllm.attempt.usage.output_tokens",
-            "tracedllm.attempt.index", "tracedllm.attempt.kind", "tracedllm.attempt.reason", "tracedllm.attempt.outcome", "error.type",
-            "http.response.status_code", "tracedllm.relay.format", "tracedllm.relay.response_bytes",
+            "tracedllm.backend.id", "server.address", "server.port",
+            "tracedllm.attempt.index", "tracedllm.attempt.kind", "tracedllm.attempt.reason", "tracedllm.attempt.delay", "tracedllm.attempt.outcome",
+            "tracedllm.attempt.retry_after", "http.response.status_code", "error.type",
+            "tracedllm.relay.format", "tracedllm.relay.response_bytes",
         })),
         ("Failed Proxy Server Request", "Internal", "Received Proxy Server Request", Every(new[] { "error.type", "http.response.status_code" })),
     };
@@ -100,6 +102,7 @@ internal static class TelemetryManifest
             json.Append("{\"method\":").Append(Quote(route.HttpMethod))
                 .Append(",\"path\":").Append(Quote(route.Pattern))
                 .Append(",\"metadataSlot\":").Append(Quote(route.MetadataSlot))
+                .Append(",\"metadataSlotMode\":").Append(Quote(route.SharedSlot ? "shared" : "gateway"))
                 .Append(",\"wireFormat\":").Append(Quote(route.ErrorFormat))
                 .Append(",\"operation\":").Append(Quote(route.Operation))
                 .Append(",\"handler\":").Append(Quote(route.HandlerMethodName is null ? null : route.HandlerDisplayName))

@@ -55,6 +55,9 @@ public sealed partial class TracedLlmRouteGenerator
         /// <summary>Only routes with a streaming handler write a stream.</summary>
         private static readonly (string Name, string Type) StreamAlias = ("StreamStage", "global::TracedLlm.Pipeline.StreamStage");
 
+        /// <summary>Only routes whose slot is shared with the provider name the mode.</summary>
+        private static readonly (string Name, string Type) SlotModeAlias = ("MetadataSlotMode", "global::TracedLlm.MetadataSlotMode");
+
         /// <summary>Only routes whose handlers take services from DI call it.</summary>
         private static readonly (string Name, string Type) ServicesAlias =
             ("ServiceProviderServiceExtensions", "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions");
@@ -89,6 +92,11 @@ public sealed partial class TracedLlmRouteGenerator
             if (route.StreamMethodName is not null || route.ServesBoth)
             {
                 aliases = aliases.Append(StreamAlias);
+            }
+
+            if (route.SharedSlot)
+            {
+                aliases = aliases.Append(SlotModeAlias);
             }
 
             var parameters = route.Parameters.Concat(route.StreamParameters).ToList();
@@ -151,7 +159,9 @@ public sealed partial class TracedLlmRouteGenerator
                 w.WriteLine($"//     binds      {Binds(route.StreamParameters)}");
             }
 
-            w.WriteLine($"//   slot         {Literal(route.MetadataSlot)}, read from the body and cut from what goes upstream");
+            w.WriteLine(route.SharedSlot
+                ? $"//   slot         {Literal(route.MetadataSlot)}, shared with the provider: its gateway keys read and cut, the rest forwarded"
+                : $"//   slot         {Literal(route.MetadataSlot)}, read from the body and cut from what goes upstream");
             w.WriteLine($"//   wire format  {route.ErrorFormat}, operation {Literal(route.Operation)}");
             w.WriteLine("//   guardrails   the ILlmGuardrail services in DI, by mode: pre_call, during_call, post_call");
             w.WriteLine(route.ReturnsResult || route.ServesBoth

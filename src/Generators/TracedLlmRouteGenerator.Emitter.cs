@@ -39,7 +39,7 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLineNoTabs(string.Empty);
             EmitInvoke(w, route);
             w.WriteLineNoTabs(string.Empty);
-            EmitEnvelopeReader(w);
+            EmitEnvelopeReader(w, route.SharedSlot);
             Close(w);
             return text.ToString();
         }
@@ -50,6 +50,11 @@ public sealed partial class TracedLlmRouteGenerator
             // A body that may be a service is known at start-up only: the route builder sets it then.
             var body = route.Parameters.Concat(route.StreamParameters).FirstOrDefault(p => p.Source == ParameterSource.Body);
             var types = new System.Collections.Generic.List<string>();
+            if (route.SharedSlot)
+            {
+                types.Add("MetadataSlotMode = MetadataSlotMode.Shared,");
+            }
+
             if (body != default)
             {
                 types.Add($"RequestType = typeof({body.TypeOfName}),");
@@ -298,14 +303,16 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
         }
 
-        private static void EmitEnvelopeReader(IndentedTextWriter w)
+        private static void EmitEnvelopeReader(IndentedTextWriter w, bool sharedSlot)
         {
             w.WriteLine("/// <summary>");
             w.WriteLine("/// Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.");
             w.WriteLine("/// A body that readers could read two ways (a repeated or case-varied property name) is refused as it is read.");
             w.WriteLine("/// </summary>");
             Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options, RequestShape shape)");
-            w.WriteLine("var envelope = new EnvelopeReader(body, MetadataSlot, options, shape);");
+            w.WriteLine(sharedSlot
+                ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Shared, options, shape);"
+                : "var envelope = new EnvelopeReader(body, MetadataSlot, options, shape);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
             w.WriteLine("envelope.ReadStart(ref reader);");
             Open(w, "while (envelope.ReadPropertyName(ref reader))");

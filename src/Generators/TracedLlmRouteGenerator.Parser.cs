@@ -34,7 +34,8 @@ public sealed partial class TracedLlmRouteGenerator
 
             cancellationToken.ThrowIfCancellationRequested();
 
-            var (httpMethod, pattern, slot, errorFormat, operation) = RouteAttributeData.Read(attribute);
+            var attributeData = RouteAttributeData.Read(attribute);
+            var (httpMethod, pattern, slot, errorFormat, operation) = attributeData;
             if (!RouteConventions.IsValidHttpMethod(httpMethod))
             {
                 Report(DiagnosticIds.InvalidRoute, display, $"HTTP method '{httpMethod}' is not one of GET, POST, PUT, PATCH, DELETE");
@@ -123,7 +124,8 @@ public sealed partial class TracedLlmRouteGenerator
                 streamMethod,
                 streamParameters.ToEquatableArray(),
                 chunkType,
-                streamLocation);
+                streamLocation,
+                attributeData.SharedSlot);
             var key = new RouteKey(normalizedMethod, pattern, display, location ?? default);
             return new RouteParseResult(model, key, EquatableArray<DiagnosticInfo>.Empty);
         }

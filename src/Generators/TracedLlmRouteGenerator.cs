@@ -55,7 +55,8 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
                 route.StreamMethodName,
                 TelemetryManifest.Streaming(route),
                 route.Parameters,
-                route.StreamParameters))
+                route.StreamParameters,
+                route.SharedSlot))
             .Collect()
             .Select(static (entries, _) => entries.ToEquatableArray())
             .Combine(runtimeReferenced)

@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm;
@@ -16,6 +17,13 @@ namespace TracedLlm;
 /// a request and memory stays bounded. A request's spans may hold only their share of the bytes
 /// (<see cref="ExportQueueOptions.MaxQueueBytesPerRequest"/>), and a full queue refuses the newcomer:
 /// a queued span is never evicted, so one huge request pays for its own size and no one else's.
+/// Built for OTLP (<see cref="BoundedExportProcessor(OtlpExporterOptions, ExportQueueOptions?)"/>, what
+/// <c>AddTracedLlmOtlpExporter</c> and <c>AddTracedLlmLangfuseExporter</c> use), it serializes the
+/// queue in small pieces as spans arrive, with OpenTelemetry's own OTLP serializer, giving the core
+/// back to requests between pieces, and delivers the batches with retries, several at once, from a
+/// memory buffer bounded in bytes and an optional disk buffer (<see cref="OtlpDelivery"/>). Built
+/// around any other exporter, it
+/// hands that exporter whole batches and does not retry.
 /// Every span that is not delivered is counted in <see cref="DroppedSpans"/> and in the
 /// <c>tracedllm.export.dropped_spans</c> counter with its <c>reason</c>, with a warning at most once
 /// per <see cref="ExportQueueOptions.WarningInterval"/>. Flush and shut-down requests never travel
@@ -31,7 +39,14 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     internal const string ReasonTag = "reason";
 
     private static readonly Counter<long> DroppedCounter = TracedLlmTelemetry.Meter.CreateCounter<long>(
-        DroppedSpansInstrument, "{span}", "Spans not delivered to the exporter, by reason: queue_full, queue_bytes, request_share, export_failed, shut_down, shutdown_timeout.");
+        DroppedSpansInstrument, "{span}", "Spans not delivered to the exporter, by reason: queue_full, queue_bytes, request_share, buffer_full, export_failed, shut_down, shutdown_timeout.");
+
+    /// <summary>
+    /// Spans serialized at a time for OTLP: a piece takes about a tenth of a millisecond on a slow
+    /// core, and the export thread yields between pieces, so a request that wakes behind it waits for
+    /// one piece at most, not for a whole batch (bench/README.md, "The export off the tail").
+    /// </summary>
+    internal const int PieceSize = 32;
 
     private readonly int _maxQueueSize;
     private readonly int _batchSize;
@@ -45,7 +60,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     // The queue and its accounting, under one short lock (the request path holds it to enqueue one span).
     private readonly Lock _gate = new();
     private readonly Queue<Entry> _queue = new();
-    private readonly Dictionary<Activity, long> _requestBytes = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ActivityTraceId, long> _requestBytes = new();
     private long _queuedBytes;
     private bool _closed;
 
@@ -62,6 +77,14 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
 
     private readonly Thread _loop;
 
+    // OTLP: the exporter serializes pieces into _capture, sealed into batches of _batchSize spans (or
+    // after the scheduled delay) and handed to _delivery. Null for any other exporter.
+    private readonly OtlpCapture? _capture;
+    private readonly OtlpDelivery? _delivery;
+    private readonly int _wakeAt;
+    private int _openSpans;
+    private long _openedAt;
+
     // Stepping aside (ExportThreadScheduling): the export thread runs under SCHED_IDLE while the queue
     // is short, and the request path brings it back (by its thread id) once the spans behind it reach
     // _catchUp, so a busy gateway never starves it into dropping spans. After spans have piled up it
@@ -77,20 +100,47 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     private int _background;
     private readonly CancellationTokenSource _stop = new();
     private long _dropped;
+    private long _shutdownDropped;
     private long _exported;
     private long _lastWarning;
+    private long _lastRetryWarning;
     private long _waits;
     private int _inFlight;
     private int _disposed;
 
-    /// <summary>Starts the export loop. (Deriving from BaseExportProcessor hands the provider, and so its resource, to the exporter.)</summary>
+    /// <summary>
+    /// Starts the export loop around any exporter: it gets whole batches and its result is final (no
+    /// retry). (Deriving from BaseExportProcessor hands the provider, and so its resource, to the exporter.)
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
+    // RS0027 asks the overload with an optional parameter to have the most parameters; the OTLP
+    // overload below has as many, and their first parameters' types differ, so no call is ambiguous.
+#pragma warning disable RS0027
     public BoundedExportProcessor(BaseExporter<Activity> exporter, ExportQueueOptions? options = null)
+#pragma warning restore RS0027
         : this(exporter, options, warn: null)
     {
     }
 
-    internal BoundedExportProcessor(BaseExporter<Activity> exporter, ExportQueueOptions? options, Action<string>? warn, TimeSpan? equalHold = null)
+    /// <summary>
+    /// Starts the export loop for OTLP as <paramref name="otlp"/> says (endpoint, headers, timeout,
+    /// protocol, compression, HTTP client): OpenTelemetry's <see cref="OtlpTraceExporter"/> serializes,
+    /// and the processor sends, retries and buffers (<see cref="ExportQueueOptions"/>). The processor
+    /// takes over <paramref name="otlp"/>'s <see cref="OtlpExporterOptions.HttpClientFactory"/> (it
+    /// sends with the client it made).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
+    public BoundedExportProcessor(OtlpExporterOptions otlp, ExportQueueOptions? options)
+        : this(OtlpSetup.Create(otlp), options, warn: null, diskSubdirectory: null)
+    {
+    }
+
+    internal BoundedExportProcessor(OtlpSetup otlp, ExportQueueOptions? options, Action<string>? warn, string? diskSubdirectory, TimeSpan? equalHold = null)
+        : this(otlp.Exporter, options, warn, equalHold, otlp, diskSubdirectory)
+    {
+    }
+
+    internal BoundedExportProcessor(BaseExporter<Activity> exporter, ExportQueueOptions? options, Action<string>? warn, TimeSpan? equalHold = null, OtlpSetup? otlp = null, string? diskSubdirectory = null)
         : base(exporter ?? throw new ArgumentNullException(nameof(exporter)))
     {
         options ??= new ExportQueueOptions();
@@ -112,10 +162,37 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         _catchUp = Math.Max(1, Math.Min(2 * _batchSize, _maxQueueSize / 2));
         _yieldToRequests = options.YieldToRequests;
         _equalHold = (long)((equalHold ?? DefaultEqualHold).TotalSeconds * Stopwatch.Frequency);
+        if (otlp is not null)
+        {
+            _capture = otlp.Capture;
+            DiskExportBuffer? disk = null;
+            if (options.DiskBufferDirectory is { } directory)
+            {
+                disk = DiskExportBuffer.Open(diskSubdirectory is null ? directory : System.IO.Path.Combine(directory, diskSubdirectory), options.MaxDiskBufferBytes, out var problem);
+                if (problem is not null)
+                {
+                    _warn($"TracedLlm export: {problem}.");
+                }
+
+                if (disk?.CutShortSpans is > 0 and var cutShort)
+                {
+                    Dropped(cutShort, DropReason.ExportFailed, warn: false);
+                    _warn($"TracedLlm export: the disk buffer held batches cut short (the machine stopped before they were written out); {cutShort} span(s) in them are dropped.");
+                }
+            }
+
+            _delivery = new OtlpDelivery(otlp.Client, otlp.Capture, otlp.GrpcEndpoint, otlp.Gzip, options, disk, new Report(this));
+            _delivery.Start();
+        }
+
+        // The piece size may be changed for a measurement only (bench/export "cost"), by the
+        // AppContext switch TracedLlm.Export.PieceSize (runtimeconfig.json or AppContext.SetData).
+        var pieceSize = AppContext.GetData("TracedLlm.Export.PieceSize") is string set && int.TryParse(set, out var asked) && asked > 0 ? asked : PieceSize;
+        _wakeAt = _capture is null ? _batchSize : Math.Min(pieceSize, _batchSize);
 
         // A thread of its own, as OpenTelemetry's batch processor has: exporters are synchronous
         // (OTLP/HTTP blocks on its send), so a hanging endpoint holds this thread for its timeout,
-        // never a thread-pool thread the requests need.
+        // never a thread-pool thread the requests need. (With OTLP, it only serializes.)
         _loop = new Thread(ExportLoop) { IsBackground = true, Name = "TracedLlm span export" };
         _loop.Start();
     }
@@ -139,7 +216,10 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         /// <summary>The span would have taken its request past <see cref="ExportQueueOptions.MaxQueueBytesPerRequest"/>.</summary>
         RequestShare,
 
-        /// <summary>The exporter did not deliver the span's batch.</summary>
+        /// <summary>The span's serialized batch would have taken the buffer past <see cref="ExportQueueOptions.MaxBufferedExportBytes"/> (and the disk buffer, if any, was full).</summary>
+        BufferFull,
+
+        /// <summary>The exporter did not deliver the span's batch, or the endpoint refused it for good.</summary>
         ExportFailed,
 
         /// <summary>The span ended after the processor shut down.</summary>
@@ -154,6 +234,9 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
 
     /// <summary>Spans delivered since start.</summary>
     public long ExportedSpans => Interlocked.Read(ref _exported);
+
+    /// <summary>The serialized bytes of OTLP batches held in memory now, waiting to be delivered.</summary>
+    internal long BufferedExportBytes => _delivery?.MemoryBytes ?? 0;
 
     /// <summary>The estimated bytes queued now.</summary>
     internal long QueuedBytes
@@ -189,7 +272,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     protected override void OnExport(Activity data)
     {
         var bytes = SpanSize.Estimate(data);
-        var request = LocalRoot(data);
+        var request = data.TraceId;
         DropReason? refused = null;
         bool batchReady;
         lock (_gate)
@@ -221,7 +304,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
                 }
             }
 
-            batchReady = _queue.Count >= _batchSize;
+            batchReady = _queue.Count >= _wakeAt;
         }
 
         if (refused is { } reason)
@@ -255,6 +338,12 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
                     return false;
                 }
             }
+        }
+
+        // OTLP: the batches sealed by then delivered (or dropped, or refused) too.
+        if (_delivery is { } delivery && !delivery.WaitResolved(delivery.LastSequence, Remaining(started, timeoutMilliseconds)))
+        {
+            return false;
         }
 
         return exporter.ForceFlush(Remaining(started, timeoutMilliseconds));
@@ -292,6 +381,23 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {Volatile.Read(ref _inFlight)} span(s) being exported and {left} queued; they are dropped.");
         }
 
+        if (_delivery is { } delivery)
+        {
+            // What the loop sealed, delivered within what is left of the bound; then the rest settled.
+            var kept = delivery.Shutdown(TimeSpan.FromMilliseconds(Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds)));
+            if (kept > 0)
+            {
+                _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {kept} span(s) undelivered; they stay in the disk buffer for the next start.");
+                finished = false;
+            }
+
+            if (Interlocked.Read(ref _shutdownDropped) is > 0 and var lost)
+            {
+                _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {lost} span(s) undelivered; they are dropped.");
+                finished = false;
+            }
+        }
+
         // The exporter cancels what it still sends (OTLP cancels its pending request).
         var exporterDone = exporter.Shutdown((int)Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds));
         if (!finished)
@@ -309,24 +415,12 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         {
             // The loop may still run (no shut-down, or one that timed out): stop it first.
             StopLoop();
+            _delivery?.Dispose();
             _stop.Dispose();
             _wake.Dispose();
         }
 
         base.Dispose(disposing);
-    }
-
-    // The span that began the request in this process: the root of the in-process parent chain (a
-    // TracedLlm server span, or ASP.NET Core's hosting span). It keys the request's byte share, by
-    // reference (no id string hashed); every queued span of the request keeps it alive anyway.
-    private static Activity LocalRoot(Activity span)
-    {
-        while (span.Parent is { } parent)
-        {
-            span = parent;
-        }
-
-        return span;
     }
 
     private static int Remaining(long started, int timeoutMilliseconds) =>
@@ -365,15 +459,17 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ExportUntilShutDown()
     {
-        var batch = new Activity[_batchSize];
+        var batch = new Activity[_capture is null ? _batchSize : _wakeAt];
         var token = _stop.Token;
         while (true)
         {
-            // A partial batch (or none) waits for the scheduled delay, a full batch, a flush or shut-down.
+            // A partial batch (or none) waits for the scheduled delay, a full batch (for OTLP, a full
+            // piece, or a sealed batch's delay), a flush or shut-down.
+            var timedOut = false;
             if (!HasWork())
             {
                 Interlocked.Increment(ref _waits);
-                _wake.Wait(_scheduledDelay, token);
+                timedOut = !_wake.Wait(WaitTime(), token);
             }
 
             // Reset before reading the state: a wake set from here on is for work this drain may miss.
@@ -387,7 +483,15 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
                 pending = _queue.Count;
             }
 
-            // Everything queued before this point, in batches; spans queued meanwhile wait for the next round.
+            // Everything queued before this point, in batches (for OTLP, in pieces, and only whole
+            // pieces unless the delay has passed or a flush or shut-down waits); spans queued
+            // meanwhile wait for the next round.
+            var all = _capture is null || closed || timedOut || flushes > Volatile.Read(ref _flushDone) || OpenBatchDue();
+            if (!all)
+            {
+                pending -= pending % batch.Length;
+            }
+
             while (pending > 0)
             {
                 var count = Take(batch, Math.Min(pending, batch.Length));
@@ -399,7 +503,19 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
 
                 pending -= count;
                 StepAsideUnlessNeeded(closed || flushes > Volatile.Read(ref _flushDone));
-                Export(batch, count);
+                if (_capture is null)
+                {
+                    Export(batch, count);
+                }
+                else
+                {
+                    Serialize(batch, count);
+                }
+            }
+
+            if (all)
+            {
+                Seal();
             }
 
             if (flushes > Volatile.Read(ref _flushDone))
@@ -419,16 +535,86 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         }
     }
 
+    // How long the loop may sleep: the scheduled delay, or for OTLP what is left of the open batch's.
+    private TimeSpan WaitTime()
+    {
+        if (_openSpans == 0)
+        {
+            return _scheduledDelay;
+        }
+
+        var left = _scheduledDelay - Stopwatch.GetElapsedTime(_openedAt);
+        return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
+    }
+
+    // The open OTLP batch has waited its scheduled delay.
+    private bool OpenBatchDue() => _openSpans > 0 && Stopwatch.GetElapsedTime(_openedAt) >= _scheduledDelay;
+
+    // One piece through OpenTelemetry's serializer into the open batch; the batch is sealed once it
+    // holds a batch's spans. Then the core goes to any request waiting for it.
+    private void Serialize(Activity[] piece, int count)
+    {
+        ExportResult result;
+        var before = _capture!.Pieces;
+        try
+        {
+            result = exporter.Export(new Batch<Activity>(piece, count));
+        }
+        catch (Exception)
+        {
+            // An exporter must not throw; if one does, its spans are lost like a failed export's.
+            result = ExportResult.Failure;
+        }
+
+        Array.Clear(piece, 0, count);
+        if (result == ExportResult.Success && _capture.Pieces > before)
+        {
+            if (_openSpans == 0)
+            {
+                _openedAt = Stopwatch.GetTimestamp();
+            }
+
+            _openSpans += count;
+            if (_openSpans >= _batchSize)
+            {
+                Seal();
+            }
+        }
+        else
+        {
+            // Not serialized (a span past the exporter's request size, say).
+            Dropped(count, DropReason.ExportFailed);
+        }
+
+        Thread.Yield();
+    }
+
+    // The open OTLP batch goes to the delivery.
+    private void Seal()
+    {
+        if (_delivery is null || _openSpans == 0)
+        {
+            return;
+        }
+
+        var spans = _openSpans;
+        _openSpans = 0;
+        if (_capture!.Take() is ({ } body, var length))
+        {
+            _delivery.Add(body, length, spans);
+        }
+    }
+
     private bool HasWork()
     {
-        if (Interlocked.Read(ref _flushRequested) > Volatile.Read(ref _flushDone))
+        if (Interlocked.Read(ref _flushRequested) > Volatile.Read(ref _flushDone) || OpenBatchDue())
         {
             return true;
         }
 
         lock (_gate)
         {
-            return _closed || _queue.Count >= _batchSize;
+            return _closed || _queue.Count >= _wakeAt;
         }
     }
 
@@ -567,17 +753,26 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     private void Dropped(long spans, DropReason reason, bool warn = true)
     {
         var total = Interlocked.Add(ref _dropped, spans);
-        DroppedCounter.Add(spans, new KeyValuePair<string, object?>(ReasonTag, TagValue(reason)));
+        CountDrop(spans, reason);
         if (!warn)
         {
             return;
         }
 
+        WarnAtMostOncePerInterval(ref _lastWarning, $"TracedLlm export: {Describe(reason)}; {total} span(s) dropped so far. Requests are not affected.");
+    }
+
+    /// <summary>Adds to the <c>tracedllm.export.dropped_spans</c> counter.</summary>
+    internal static void CountDrop(long spans, DropReason reason) =>
+        DroppedCounter.Add(spans, new KeyValuePair<string, object?>(ReasonTag, TagValue(reason)));
+
+    private void WarnAtMostOncePerInterval(ref long last, string message)
+    {
         var now = Stopwatch.GetTimestamp();
-        var last = Interlocked.Read(ref _lastWarning);
-        if ((last == 0 || Stopwatch.GetElapsedTime(last, now) >= _warningInterval) && Interlocked.CompareExchange(ref _lastWarning, now, last) == last)
+        var previous = Interlocked.Read(ref last);
+        if ((previous == 0 || Stopwatch.GetElapsedTime(previous, now) >= _warningInterval) && Interlocked.CompareExchange(ref last, now, previous) == previous)
         {
-            _warn($"TracedLlm export: {Describe(reason)}; {total} span(s) dropped so far. Requests are not affected.");
+            _warn(message);
         }
     }
 
@@ -586,6 +781,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         DropReason.QueueFull => "queue_full",
         DropReason.QueueBytes => "queue_bytes",
         DropReason.RequestShare => "request_share",
+        DropReason.BufferFull => "buffer_full",
         DropReason.ExportFailed => "export_failed",
         DropReason.ShutDown => "shut_down",
         _ => "shutdown_timeout",
@@ -596,10 +792,32 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         DropReason.QueueFull => "the export queue is full",
         DropReason.QueueBytes => "the export queue holds its byte limit",
         DropReason.RequestShare => "a request's spans passed their share of the export queue",
+        DropReason.BufferFull => "the export buffer holds its byte limit while the endpoint does not take batches",
         DropReason.ExportFailed => "the exporter could not deliver a batch",
         DropReason.ShutDown => "spans ended after the export shut down",
         _ => "the shut-down's time ran out with spans queued",
     };
 
-    private readonly record struct Entry(Activity Span, long Bytes, Activity Request);
+    private readonly record struct Entry(Activity Span, long Bytes, ActivityTraceId Request);
+
+    /// <summary>The delivery's news, into the processor's counts and warnings.</summary>
+    private sealed class Report(BoundedExportProcessor processor) : IDeliveryReport
+    {
+        public void Delivered(long spans) => Interlocked.Add(ref processor._exported, spans);
+
+        public void Dropped(long spans, DropReason reason)
+        {
+            if (reason == DropReason.ShutdownTimeout)
+            {
+                Interlocked.Add(ref processor._shutdownDropped, spans);
+            }
+
+            processor.Dropped(spans, reason, warn: reason != DropReason.ShutdownTimeout);
+        }
+
+        public void Retrying(long spans, string detail, TimeSpan wait) =>
+            processor.WarnAtMostOncePerInterval(ref processor._lastRetryWarning, $"TracedLlm export: the endpoint did not take a batch ({detail}); trying again in {wait.TotalSeconds:0.#} s, with {processor._delivery?.UndeliveredSpans ?? spans} span(s) waiting. New spans keep queueing; requests are not affected.");
+
+        public void Warn(string message) => processor._warn(message);
+    }
 }

@@ -14,8 +14,12 @@ public sealed class ExportQueueOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "TracedLlm:Export";
 
-    /// <summary>Spans held at most while the exporter is busy; more are dropped and counted. Default: <c>OTEL_BSP_MAX_QUEUE_SIZE</c>, else 2048.</summary>
-    public int MaxQueueSize { get; set; } = FromEnvironment("OTEL_BSP_MAX_QUEUE_SIZE", 2048);
+    /// <summary>
+    /// Ended spans held at most while they wait to be serialized; more are dropped and counted.
+    /// Default: <c>OTEL_BSP_MAX_QUEUE_SIZE</c>, else 16,384 (OpenTelemetry's 2,048 hold 30 ms of a busy
+    /// gateway's spans; the queue's real bound is <see cref="MaxQueueBytes"/>).
+    /// </summary>
+    public int MaxQueueSize { get; set; } = FromEnvironment("OTEL_BSP_MAX_QUEUE_SIZE", 16384);
 
     /// <summary>Spans per export call. Default: <c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>, else 512.</summary>
     public int MaxBatchSize { get; set; } = FromEnvironment("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512);
@@ -30,9 +34,9 @@ public sealed class ExportQueueOptions
     public long MaxQueueBytes { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>
-    /// The estimated bytes one request's spans (those under one local root span, the TracedLlm server
-    /// span) may hold in the queue at once; more of that request's spans are dropped, so one huge
-    /// request pays for its own size and never crowds out the others. Default 1 MiB.
+    /// The estimated bytes one request's spans (those of one trace: every request starts a trace or
+    /// joins its caller's) may hold in the queue at once; more of them are dropped, so one huge request
+    /// pays for its own size and never crowds out the others. Default 1 MiB.
     /// </summary>
     public long MaxQueueBytesPerRequest { get; set; } = 1024L * 1024;
 
@@ -52,6 +56,51 @@ public sealed class ExportQueueOptions
     /// benchmark VM it did not lower the tail latency it is for (docs/reliability.md).
     /// </summary>
     public bool YieldToRequests { get; set; }
+
+    /// <summary>
+    /// The bytes of serialized batches held in memory while they wait to be delivered: sent, or sent
+    /// again after a failure the OTLP specification calls transient (429, 502, 503, 504, a timeout, a
+    /// refused or reset connection). A batch that would pass it is dropped and counted
+    /// (<c>buffer_full</c>). Each batch counts the pooled buffer that holds it (a power of two: 256 KiB for
+    /// a batch of 512 spans at about 400 bytes a serialized span). Default 64 MiB: about 19 s of a
+    /// gateway at 1,000 requests/s and seven spans a request (docs/configuration.md). Exporters other than OTLP (a
+    /// <see cref="BoundedExportProcessor"/> built around another exporter) export directly and do not retry.
+    /// </summary>
+    public long MaxBufferedExportBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Batches sent at once, so that one slow answer does not hold the others back. Default 4.</summary>
+    public int MaxConcurrentExports { get; set; } = 4;
+
+    /// <summary>
+    /// The wait after a first transient failure; it doubles with each failure in a row, up to
+    /// <see cref="RetryMaxBackoff"/>, and each wait is drawn at random between half and one and a half
+    /// times it (jitter). A <c>Retry-After</c> answer (or gRPC's <c>RetryInfo</c>) is waited for instead.
+    /// While a failure lasts one batch is tried at a time; new spans keep queueing. Default 1 s.
+    /// </summary>
+    public TimeSpan RetryInitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between two tries of a failing endpoint. Default 5 s.</summary>
+    public TimeSpan RetryMaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A directory for the disk buffer, or null (the default) for none. With it, every serialized batch
+    /// is written there before it is first sent and deleted once delivered (or refused for good), so a
+    /// batch survives an outage longer than memory can hold and a crash of the process (SIGKILL): the
+    /// next process with the same directory delivers what it finds there first. Each exporter keeps
+    /// its own subdirectory; one process uses a directory at a time (a second one runs without it and
+    /// says so). Files are readable by the process's user only.
+    /// </summary>
+    public string? DiskBufferDirectory { get; set; }
+
+    /// <summary>The bytes the disk buffer holds at most; past it, batches stay in memory (<see cref="MaxBufferedExportBytes"/>). Default 1 GiB.</summary>
+    public long MaxDiskBufferBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>
+    /// Request-scoped tail sampling (off by default): <c>TracedLlm:Export:TailSampling</c>. The
+    /// exporters of <c>AddTracedLlmLangfuseExporter</c> and <c>AddTracedLlmOtlpExporter</c> put a
+    /// <see cref="TailSamplingProcessor"/> in front of their queue when it is enabled.
+    /// </summary>
+    public TailSamplingOptions TailSampling { get; set; } = new();
 
     /// <summary>The shortest time between two dropped-span warnings. Default 30 s.</summary>
     public TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(30);
@@ -108,6 +157,33 @@ public sealed class ExportQueueOptions
         {
             problems.Add($"{SectionName}:WarningInterval must not be negative (it is {WarningInterval}).");
         }
+
+        if (MaxBufferedExportBytes < 1)
+        {
+            problems.Add($"{SectionName}:MaxBufferedExportBytes must be at least 1 (it is {MaxBufferedExportBytes}).");
+        }
+
+        if (MaxConcurrentExports is < 1 or > 64)
+        {
+            problems.Add($"{SectionName}:MaxConcurrentExports must be between 1 and 64 (it is {MaxConcurrentExports}).");
+        }
+
+        if (RetryInitialBackoff <= TimeSpan.Zero || RetryMaxBackoff < RetryInitialBackoff)
+        {
+            problems.Add($"{SectionName}:RetryInitialBackoff must be positive and RetryMaxBackoff at least as long (they are {RetryInitialBackoff} and {RetryMaxBackoff}).");
+        }
+
+        if (MaxDiskBufferBytes < 1)
+        {
+            problems.Add($"{SectionName}:MaxDiskBufferBytes must be at least 1 (it is {MaxDiskBufferBytes}).");
+        }
+
+        if (DiskBufferDirectory is { } directory && string.IsNullOrWhiteSpace(directory))
+        {
+            problems.Add($"{SectionName}:DiskBufferDirectory must name a directory when set (it is empty).");
+        }
+
+        problems.AddRange(TailSampling?.Problems() ?? new List<string> { $"{SectionName}:TailSampling must not be null." });
 
         return problems;
     }

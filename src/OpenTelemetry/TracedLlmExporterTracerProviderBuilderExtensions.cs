@@ -60,7 +60,7 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
                 Endpoint = options.Endpoint,
                 Headers = options.OtlpHeaders(),
             };
-            return CreateProcessor(provider, new OtlpTraceExporter(otlp), LangfuseQueueName);
+            return CreateProcessor(provider, otlp, LangfuseQueueName);
         });
     }
 
@@ -86,7 +86,7 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
             }
 
             configure?.Invoke(otlp);
-            return CreateProcessor(provider, new OtlpTraceExporter(otlp), OtlpQueueName);
+            return CreateProcessor(provider, otlp, OtlpQueueName);
         });
     }
 
@@ -109,7 +109,7 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ExportShutdownService>());
     }
 
-    private static BoundedExportProcessor CreateProcessor(IServiceProvider provider, OtlpTraceExporter exporter, string queueName)
+    private static BaseProcessor<System.Diagnostics.Activity> CreateProcessor(IServiceProvider provider, OtlpExporterOptions otlp, string queueName)
     {
         var options = provider.GetRequiredService<IOptionsMonitor<ExportQueueOptions>>().Get(queueName);
         Action<string>? warn = null;
@@ -119,8 +119,10 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
             warn = message => ExportLog.Warning(logger, message);
         }
 
-        var processor = new BoundedExportProcessor(exporter, options, warn);
+        // OpenTelemetry's exporter serializes; the processor sends, retries and buffers (its disk
+        // buffer, if any, in a subdirectory named after the queue, so that two exporters never share one).
+        var processor = new BoundedExportProcessor(OtlpSetup.Create(otlp), options, warn, diskSubdirectory: queueName);
         provider.GetService<ExportProcessors>()?.Add(processor);
-        return processor;
+        return options.TailSampling is { Enabled: true } sampling ? new TailSamplingProcessor(processor, sampling) : processor;
     }
 }

@@ -31,6 +31,13 @@ public sealed class TracedLlmRouteAttribute : Attribute
     /// </summary>
     public string? MetadataSlot { get; set; }
 
+    /// <summary>
+    /// Whose the metadata slot is: the gateway's (the default: read whole, not forwarded), or
+    /// <see cref="TracedLlm.MetadataSlotMode.Shared"/> with the provider whose own body has a field of
+    /// that name (the gateway takes the keys it recognises and forwards the rest).
+    /// </summary>
+    public MetadataSlotMode MetadataSlotMode { get; set; }
+
     /// <summary>The wire format of this route's error responses. Default: Anthropic for <c>/v1/messages</c>, OpenAI otherwise.</summary>
     public WireFormat ErrorFormat { get; set; } = WireFormat.Default;
 

@@ -18,6 +18,9 @@ public sealed record TracedRouteInfo(
     string Operation,
     string Handler)
 {
+    /// <summary>Whose the metadata slot is: the gateway's, or shared with the provider's own field of that name.</summary>
+    public MetadataSlotMode MetadataSlotMode { get; init; }
+
     /// <summary>
     /// The handler's request body type (deserialized from the body without the metadata slot), or
     /// null when it takes none. A body that may be a service is known once the app has started: the

@@ -83,6 +83,9 @@ internal static class HandlerBinding
 
     /// <summary>The attribute's named argument that sets the route's metadata slot.</summary>
     public const string MetadataSlotArgument = "MetadataSlot";
+
+    /// <summary>The attribute's named argument that shares the slot with the provider (<c>MetadataSlotMode.Shared</c> is 1).</summary>
+    public const string MetadataSlotModeArgument = "MetadataSlotMode";
     public const string LlmCallType = "TracedLlm.LlmCall";
     private const string FromBodyAttribute = "Microsoft.AspNetCore.Mvc.FromBodyAttribute";
     private const string FromServicesAttribute = "Microsoft.AspNetCore.Mvc.FromServicesAttribute";
@@ -444,16 +447,21 @@ internal readonly record struct RouteAttributeData(string? HttpMethod, string? P
     /// <summary>The route's slot: the explicit one, else the default for the path.</summary>
     public string Slot => ExplicitSlot ?? RouteConventions.DefaultSlot(Pattern ?? string.Empty);
 
+    /// <summary>True when the slot is shared with the provider's own field (<c>MetadataSlotMode.Shared</c>).</summary>
+    public bool SharedSlot { get; init; }
+
     public static RouteAttributeData Read(AttributeData attribute)
     {
         var arguments = attribute.ConstructorArguments;
         string? slot = null;
         string? operation = null;
         var errorFormat = 0;
+        var shared = false;
         foreach (var named in attribute.NamedArguments)
         {
             switch (named.Key)
             {
+                case HandlerBinding.MetadataSlotModeArgument: shared = named.Value.Value is 1; break;
                 case HandlerBinding.MetadataSlotArgument: slot = named.Value.Value as string; break;
                 case "Operation": operation = named.Value.Value as string; break;
                 case "ErrorFormat": errorFormat = named.Value.Value is int value ? value : 0; break;
@@ -465,6 +473,9 @@ internal readonly record struct RouteAttributeData(string? HttpMethod, string? P
             arguments.Length > 1 ? arguments[1].Value as string : null,
             slot,
             errorFormat,
-            operation);
+            operation)
+        {
+            SharedSlot = shared,
+        };
     }
 }

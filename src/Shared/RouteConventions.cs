@@ -22,6 +22,31 @@ internal static class RouteConventions
     public static string DefaultSlot(string pattern) =>
         LiteLlmMetadataResources.Contains(FirstResource(pattern)) ? LiteLlmMetadataSlot : MetadataSlot;
 
+    /// <summary>
+    /// The provider API whose own request body has a <c>metadata</c> field on this path, or null: the
+    /// field a <c>metadata</c> slot would take from it. OpenAI's and Azure OpenAI's chat completions
+    /// (stored completions' metadata), Anthropic's messages, and OpenAI's responses, batches,
+    /// assistants and threads (the last four default to <c>litellm_metadata</c> for this reason).
+    /// </summary>
+    public static string? ProviderMetadataApi(string pattern)
+    {
+        var segments = Segments(pattern);
+        var last = segments.Count == 0 ? string.Empty : segments[segments.Count - 1];
+        if (string.Equals(last, "completions", StringComparison.OrdinalIgnoreCase)
+            && segments.Count > 1 && string.Equals(segments[segments.Count - 2], "chat", StringComparison.OrdinalIgnoreCase))
+        {
+            return "OpenAI chat completions";
+        }
+
+        return FirstResource(pattern).ToLowerInvariant() switch
+        {
+            "messages" => "Anthropic messages",
+            "responses" => "OpenAI responses",
+            "batches" or "assistants" or "threads" => "OpenAI " + FirstResource(pattern).ToLowerInvariant(),
+            _ => null,
+        };
+    }
+
     public static string DefaultErrorFormat(string pattern) =>
         string.Equals(FirstResource(pattern), "messages", StringComparison.OrdinalIgnoreCase) ? "Anthropic" : "OpenAI";
 
@@ -166,7 +191,7 @@ internal static class RouteConventions
             problems.Add($"route template '{pattern}' must start with '/'");
         }
 
-        if (pattern.Length > 1 && (pattern.Contains("//") || pattern.EndsWith("/", StringComparison.Ordinal)))
+        if (pattern.Length > 1 && (pattern.Contains("//") || pattern[pattern.Length - 1] == '/'))
         {
             problems.Add($"route template '{pattern}' has an empty segment");
         }

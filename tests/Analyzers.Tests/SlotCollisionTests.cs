@@ -88,6 +88,72 @@ public sealed class SlotCollisionTests
         }
         """);
 
+    private static string UntypedMessage(string route, string api, string body) =>
+        $"Route '{route}' keeps gateway metadata in 'metadata' by default, a field {api} defines too, and its body is {body}: a client's 'metadata' is read as gateway metadata and never forwarded upstream; use MetadataSlot = \"litellm_metadata\" to forward it, MetadataSlotMode = MetadataSlotMode.Shared to forward what is not the gateway's, or MetadataSlot = \"metadata\" to say the gateway takes it";
+
+    [Fact]
+    public Task AnUntypedBodyOnAChatCompletionsPathWithTheDefaultSlot() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [{|#0:TracedLlmRoute("POST", "/v1/chat/completions")|}]
+            public static Reply Chat(JsonElement body, LlmCall call) => new();
+
+            [{|#1:TracedLlmRoute("POST", "/openai/deployments/{deploymentName}/chat/completions")|}]
+            public static Reply Azure(LlmCall call) => new();
+
+            [{|#2:TracedLlmRoute("POST", "/chat/completions")|}]
+            public static Reply Root(JsonObject body) => new();
+        }
+        """,
+        Diagnostic("TLLM2005", 0, UntypedMessage("POST /v1/chat/completions", "OpenAI chat completions", "untyped ('System.Text.Json.JsonElement')")),
+        Diagnostic("TLLM2005", 1, UntypedMessage("POST /openai/deployments/{deploymentName}/chat/completions", "OpenAI chat completions", "not bound to a type (the handler works with the request's bytes)")),
+        Diagnostic("TLLM2005", 2, UntypedMessage("POST /chat/completions", "OpenAI chat completions", "untyped ('System.Text.Json.Nodes.JsonObject')")));
+
+    [Fact]
+    public Task AnUntypedBodyIsCleanWhenTheSlotIsChosenSharedOrThePathHasNoProviderMetadata() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = "metadata")]
+            public static Reply Chosen(JsonElement body) => new();
+
+            [TracedLlmRoute("POST", "/v2/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
+            public static Reply Shared(JsonElement body) => new();
+
+            [TracedLlmRoute("POST", "/v3/chat/completions", MetadataSlot = "litellm_metadata")]
+            public static Reply Elsewhere(JsonElement body) => new();
+
+            [TracedLlmRoute("POST", "/v1/embeddings")]
+            public static Reply Embeddings(JsonElement body) => new();
+
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(JsonNode body) => new();
+        }
+        """);
+
+    [Fact]
+    public Task ASharedSlotIsCleanForATypedBodyToo() => AnalyzerAsync(Corpus.Header + Types + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
+            public static Reply Chat(AnthropicRequest request) => new();
+        }
+        """);
+
+    [Fact]
+    public Task FixMovesAnUntypedRoutesGatewayMetadata() => FixAsync<SlotCollisionCodeFix>(Corpus.Header + """
+        internal static class Routes
+        {
+            [{|TLLM2005:TracedLlmRoute("POST", "/v1/chat/completions")|}]
+            public static Reply Chat(JsonElement body) => new();
+        }
+        """, Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = "litellm_metadata")]
+            public static Reply Chat(JsonElement body) => new();
+        }
+        """, fixAllIterations: 1);
+
     [Fact]
     public Task TheSameTypeOutsideARouteIsClean() => AnalyzerAsync(Corpus.Header + Types + """
         internal static class Handlers

@@ -44,19 +44,23 @@ internal static partial class SampleGatewayProcess
     public static Task<string> UrlAsync(ChildProcess gateway) =>
         gateway.WaitForLineAsync(line => ListeningOn().Match(line) is { Success: true } match ? match.Groups[1].Value : null, TimeSpan.FromSeconds(60));
 
+    /// <summary>Sends SIGKILL: the process ends at once, as in a crash or an out-of-memory kill.</summary>
+    public static Task KillAsync(ChildProcess process) =>
+        ChildProcess.RunAsync("kill", new[] { "-KILL", process.Id.ToString(CultureInfo.InvariantCulture) }, Path.GetTempPath(), TimeSpan.FromSeconds(30));
+
     /// <summary>Sends SIGTERM, as Kubernetes, systemd and <c>docker stop</c> do.</summary>
     public static Task TerminateAsync(ChildProcess process) =>
         ChildProcess.RunAsync("kill", new[] { "-TERM", process.Id.ToString(CultureInfo.InvariantCulture) }, Path.GetTempPath(), TimeSpan.FromSeconds(30));
 
-    /// <summary>Starts the loopback OTLP receiver (third-party decoder); the receiver and its port.</summary>
-    public static async Task<(ChildProcess Receiver, int Port)> StartReceiverAsync()
+    /// <summary>Starts the loopback OTLP receiver (third-party decoder), on <paramref name="port"/> or a free one; the receiver and its port.</summary>
+    public static async Task<(ChildProcess Receiver, int Port)> StartReceiverAsync(int port = 0)
     {
         await EndToEndEnvironment.NodePackagesAsync();
-        var receiver = ChildProcess.Start("node", new[] { "receiver.cjs" }, EndToEndEnvironment.NodeDirectory);
-        var port = await receiver.WaitForLineAsync(line => line.StartsWith("{\"listening\"", StringComparison.Ordinal)
+        var receiver = ChildProcess.Start("node", new[] { "receiver.cjs", port.ToString(CultureInfo.InvariantCulture) }, EndToEndEnvironment.NodeDirectory);
+        var listening = await receiver.WaitForLineAsync(line => line.StartsWith("{\"listening\"", StringComparison.Ordinal)
             ? JsonDocument.Parse(line).RootElement.GetProperty("listening").GetInt32().ToString(CultureInfo.InvariantCulture)
             : null, TimeSpan.FromSeconds(30));
-        return (receiver, int.Parse(port, CultureInfo.InvariantCulture));
+        return (receiver, int.Parse(listening, CultureInfo.InvariantCulture));
     }
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]

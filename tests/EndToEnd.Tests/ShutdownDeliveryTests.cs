@@ -15,9 +15,11 @@ using Xunit.Abstractions;
 namespace TracedLlm.EndToEnd.Tests;
 
 /// <summary>
-/// Delivery on shutdown, with the sample gateway as a real process stopped by SIGTERM: every span
-/// queued at that moment reaches a real OTLP receiver (third-party decoder) when it is up, and the
-/// stop still ends within <c>TracedLlm:Export:ShutdownTimeout</c> when the collector hangs.
+/// Delivery on shutdown and after a crash, with the sample gateway as a real process: stopped by
+/// SIGTERM, every span queued at that moment reaches a real OTLP receiver (third-party decoder) when
+/// it is up, and the stop still ends within <c>TracedLlm:Export:ShutdownTimeout</c> when the
+/// collector hangs; killed by SIGKILL while the collector is down, every span its disk buffer held
+/// reaches the receiver through the next process started on the same directory.
 /// </summary>
 public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
 {
@@ -108,6 +110,65 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
         Assert.Contains("TracedLlm export: the shut-down's 2 s ran out with", gateway.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AfterSigkillTheNextProcessDeliversWhatTheDiskBufferHeld()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "tracedllm-e2e-disk-" + Guid.NewGuid().ToString("N"));
+        var port = FreePort();
+        var settings = Settings($"http://127.0.0.1:{port}", shutdownTimeout: "00:00:05", new()
+        {
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "50",
+            ["TracedLlm__Export__DiskBufferDirectory"] = directory,
+            ["TracedLlm__Export__RetryInitialBackoff"] = "00:00:00.200",
+            ["TracedLlm__Export__RetryMaxBackoff"] = "00:00:00.500",
+        });
+        try
+        {
+            // The collector is down (its port refuses): every batch waits in the disk buffer.
+            long ended;
+            using (var crashing = SampleGatewayProcess.Start(settings))
+            {
+                var url = await SampleGatewayProcess.UrlAsync(crashing);
+                using var http = new HttpClient();
+                await SendAsync(http, url, Requests);
+                ended = await StoppedSpansAsync(http, url, Requests * 7);
+                await WaitAsync(() => SpansOnDisk(directory) == ended, $"the disk buffer to hold {ended} spans");
+                await SampleGatewayProcess.KillAsync(crashing);
+                Assert.Equal(137, await crashing.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            }
+
+            // The collector comes back on its port; the next process delivers what the first one left.
+            var (receiver, _) = await SampleGatewayProcess.StartReceiverAsync(port);
+            using var __ = receiver;
+            using var next = SampleGatewayProcess.Start(settings);
+            await SampleGatewayProcess.UrlAsync(next);
+            var delivered = await ArrivedAsync(receiver, ended, TimeSpan.FromSeconds(60));
+            output.WriteLine($"spans ended before SIGKILL: {ended}; delivered after the restart: {delivered}");
+            Assert.Equal(ended, delivered);
+            Assert.Equal(ended, SpanIds(receiver).Distinct().Count());
+            await WaitAsync(() => SpansOnDisk(directory) == 0, "the disk buffer to empty");
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    // The spans in the disk buffer's batches, read from their file names ({ticks}-{sequence}-{bytes}-{spans}.otlp).
+    private static long SpansOnDisk(string directory) => !Directory.Exists(directory) ? 0 :
+        Directory.EnumerateFiles(directory, "*.otlp", SearchOption.AllDirectories)
+            .Sum(file => long.Parse(Path.GetFileNameWithoutExtension(file).Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture));
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static Dictionary<string, string?> Settings(string collector, string shutdownTimeout, Dictionary<string, string?> more)
     {
         var settings = new Dictionary<string, string?>
@@ -155,10 +216,10 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
         return stopped;
     }
 
-    private static async Task<int> ArrivedAsync(ChildProcess receiver, long expected)
+    private static async Task<int> ArrivedAsync(ChildProcess receiver, long expected, TimeSpan? within = null)
     {
         // The receiver prints a request before it answers it, but its output reaches us a little later.
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
         while (Spans(receiver) < expected && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
@@ -167,10 +228,12 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
         return Spans(receiver);
     }
 
-    private static int Spans(ChildProcess receiver) =>
+    private static int Spans(ChildProcess receiver) => SpanIds(receiver).Count();
+
+    private static IEnumerable<string> SpanIds(ChildProcess receiver) =>
         receiver.Lines.Select(ExportRequest.TryParse).OfType<ExportRequest>()
             .Where(e => e.Path == "/api/public/otel/v1/traces" && e.Error is null)
-            .Sum(e => e.Spans.Count(s => s.Service == "tracedllm-sample-gateway"));
+            .SelectMany(e => e.Spans.Where(s => s.Service == "tracedllm-sample-gateway").Select(s => s.SpanId));
 
     private static Task WaitAsync(Func<bool> condition, string what) => WaitAsync(() => Task.FromResult(condition()), what);
 

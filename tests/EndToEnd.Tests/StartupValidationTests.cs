@@ -51,4 +51,19 @@ public sealed class StartupValidationTests
             Assert.Single(gateway.ErrorLines, line => line.Length > 0));
         Assert.DoesNotContain(gateway.Lines, line => line.Contains("   at ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task AHostWithoutASchemeIsLoggedWithTheSchemeItGets()
+    {
+        using var gateway = SampleGatewayProcess.Start(new Dictionary<string, string?>
+        {
+            ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-1",
+            ["LANGFUSE_SECRET_KEY"] = "sk-lf-1",
+            ["LANGFUSE_HOST"] = "langfuse.internal:3000",
+        });
+
+        var line = await gateway.WaitForLineAsync(l => l.Contains("Exporting traces to Langfuse at", StringComparison.Ordinal) ? l : null, TimeSpan.FromSeconds(60));
+
+        Assert.EndsWith("Exporting traces to Langfuse at https://langfuse.internal:3000/api/public/otel/v1/traces", line.Trim(), StringComparison.Ordinal);
+    }
 }

@@ -18,9 +18,11 @@ using TracedLlm.Telemetry;
 namespace TracedLlm.Gateway.Tests;
 
 /// <summary>
-/// The export path against an OTLP endpoint that refuses, hangs, or answers 500 / 429: spans are
-/// dropped and counted (counter, property, one rate-limited warning), the queue stays bounded, and
-/// export resumes when the endpoint recovers.
+/// A <see cref="BoundedExportProcessor"/> around an exporter given as is (here OpenTelemetry's OTLP
+/// exporter, built by the test): its results are final, so against an endpoint that refuses, hangs,
+/// or answers 500 / 429, spans are dropped and counted (counter, property, one rate-limited warning),
+/// the queue stays bounded, and export resumes when the endpoint recovers. (Built from OTLP options,
+/// as TracedLlm's exporters are, the processor retries: <see cref="ExportRetryTests"/>.)
 /// </summary>
 public sealed class ExportFaultTests
 {
@@ -31,7 +33,7 @@ public sealed class ExportFaultTests
     public async Task FailedExportsAreCountedWarnedOnceAndExportResumes(int fault)
     {
         await using var endpoint = await FaultEndpoint.StartAsync(fault == 0 ? 200 : fault);
-        var url = fault == 0 ? $"http://127.0.0.1:{ClosedPort()}/v1/traces" : endpoint.Url;
+        var url = fault == 0 ? $"http://127.0.0.1:{LoopbackApp.FreePort()}/v1/traces" : endpoint.Url;
         var warnings = new ConcurrentQueue<string>();
         var counted = 0L;
         using var meter = CountDropped(value => Interlocked.Add(ref counted, value));
@@ -227,15 +229,6 @@ public sealed class ExportFaultTests
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => add(value));
         listener.Start();
         return listener;
-    }
-
-    private static int ClosedPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     /// <summary>An OTLP endpoint on loopback that answers with a settable status, or never.</summary>

@@ -448,37 +448,4 @@ public sealed class ExportQueueTests : IDisposable
             return base.Export(batch);
         }
     }
-
-    /// <summary>The export drop counter's measurements by reason, while the test runs.</summary>
-    private sealed class DropCounter : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentDictionary<string, long> _byReason = new();
-
-        public DropCounter()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Name == BoundedExportProcessor.DroppedSpansInstrument)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == BoundedExportProcessor.ReasonTag)
-                    {
-                        _byReason.AddOrUpdate((string)tag.Value!, value, (_, sum) => sum + value);
-                    }
-                }
-            });
-            _listener.Start();
-        }
-
-        public long Count(string reason) => _byReason.GetValueOrDefault(reason);
-
-        public void Dispose() => _listener.Dispose();
-    }
 }

@@ -91,6 +91,7 @@ internal static class FaultClient
 
         var body = new StringBuilder();
         (int Status, string? ContentType) head = (0, null);
+        string? retryAfter = null;
         try
         {
             var send = client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leave.Token);
@@ -114,6 +115,7 @@ internal static class FaultClient
 
             using var response = await send;
             head = ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType);
+            retryAfter = response.Headers.RetryAfter?.ToString();
             await using var stream = await response.Content.ReadAsStreamAsync(leave.Token);
             var streamStarted = head is (200, "text/event-stream");
             if (leaves == ClientLeaves.WhenWaitingAfterFirstEvent && streamStarted)

@@ -198,10 +198,11 @@ public static class LoadScenario
         FaultSite.Authenticator => 0,
         FaultSite.PreCallGuardrail => 1,
         FaultSite.HandlerBeforeLlmCall => 2,
-        FaultSite.Upstream => 3,
-        FaultSite.StreamAfterFirstChunk => 4,
-        FaultSite.PostCallGuardrail => 5,
-        _ => 6,
+        FaultSite.TargetChooser => 3,
+        FaultSite.Upstream => 4,
+        FaultSite.StreamAfterFirstChunk => 5,
+        FaultSite.PostCallGuardrail => 6,
+        _ => 7,
     };
 
     private static LoadRequest Healthy(int index, Random random)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
@@ -43,6 +44,7 @@ public sealed partial class FaultLoadTests : IClassFixture<FaultMatrixHost>
         var requests = LoadScenario.Generate(seed, count);
         var failures = new ConcurrentQueue<(LoadRequest Request, string Message)>();
         var statuses = new ConcurrentDictionary<string, int>();
+        var traces = new ConcurrentQueue<(LoadRequest Request, IReadOnlyList<Activity> Spans)>();
         var clock = Stopwatch.StartNew();
         using (var spans = new RunSpans(_host.Plan))
         using (var client = FaultClient.Create(_host.Address, concurrency))
@@ -59,6 +61,7 @@ public sealed partial class FaultLoadTests : IClassFixture<FaultMatrixHost>
                     var failed = taken.FirstOrDefault(s => s.DisplayName == Telemetry.SpanNames.Failure);
                     statuses.AddOrUpdate(failed?.GetTagItem(Telemetry.AttributeNames.HttpResponseStatusCode)?.ToString() ?? "200", 1, (_, n) => n + 1);
                     request.AssertContract(view, server, taken);
+                    traces.Enqueue((request, taken));
                 }
                 catch (Exception exception)
                 {
@@ -84,6 +87,34 @@ public sealed partial class FaultLoadTests : IClassFixture<FaultMatrixHost>
         Assert.True(failures.IsEmpty, $"{failures.Count} of {count} requests broke the contract ({summary}; replay: TRACEDLLM_FAULT_LOAD_SEED={seed} TRACEDLLM_FAULT_LOAD_REQUESTS={count} TRACEDLLM_FAULT_LOAD_CONCURRENCY={concurrency}):\n"
             + string.Join("\n", byKind.Select(g => $"{g.Count()} x {g.Key}")) + "\nfirst ones:\n"
             + string.Join("\n", failures.OrderBy(f => f.Request.Index).Take(20).Select(f => $"{f.Request}: {f.Message}")));
+        await AssertNoFailureSampledOutAsync(traces);
+    }
+
+    // The host's tail sampler keeps no request it may drop (ratio 0, no latency or join reason): under
+    // load too, every request with a failed span or a guardrail intervention arrives whole, and the
+    // others do not arrive at all (so the sampler did sample).
+    private async Task AssertNoFailureSampledOutAsync(IReadOnlyCollection<(LoadRequest Request, IReadOnlyList<Activity> Spans)> traces)
+    {
+        var mustKeep = traces.Where(t => t.Spans.Any(s => s.Status == ActivityStatusCode.Error
+            || s.GetTagItem(Telemetry.AttributeNames.GuardrailStatus) as string == Telemetry.GuardrailStatuses.Intervened)).ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HashSet<ActivitySpanId> exported;
+        List<(LoadRequest Request, IReadOnlyList<Activity> Spans)> incomplete;
+        do
+        {
+            Assert.True(_host.FlushSampled());
+            exported = _host.Sampled.Snapshot().Select(s => s.SpanId).ToHashSet();
+            incomplete = mustKeep.Where(t => !t.Spans.All(s => exported.Contains(s.SpanId))).ToList();
+        }
+        while (incomplete.Count > 0 && DateTime.UtcNow < deadline && await Task.Delay(50).ContinueWith(_ => true));
+
+        var sampledOut = traces.Count - mustKeep.Count;
+        _output.WriteLine($"tail sampling at a ratio of 0: {mustKeep.Count} requests kept whole (a failure or an intervention), {sampledOut} sampled out");
+        Assert.True(incomplete.Count == 0, $"tail sampling left out spans of {incomplete.Count} of {mustKeep.Count} failed requests, first: "
+            + string.Join("; ", incomplete.Take(5).Select(t => $"{t.Request}: {t.Spans.Count(s => !exported.Contains(s.SpanId))} of {t.Spans.Count}")));
+        Assert.True(sampledOut > 0, "no request of the load was one tail sampling may drop");
+        var leaked = traces.Except(mustKeep).SelectMany(t => t.Spans).Count(s => exported.Contains(s.SpanId));
+        Assert.True(leaked == 0, $"{leaked} spans of requests tail sampling may drop were exported");
     }
 
     [GeneratedRegex("[0-9]+")]

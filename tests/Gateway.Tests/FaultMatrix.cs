@@ -15,6 +15,9 @@ public enum FaultSite
 
     /// <summary>The LLM attempt: the whole call when not streamed, the stream before its first chunk when streamed.</summary>
     Upstream,
+
+    /// <summary>The gateway's own target chooser (<c>LlmCall.ExecuteAsync(chooseTarget, ...)</c> / <c>StreamAsync</c>), asked after its first attempt failed.</summary>
+    TargetChooser,
     StreamAfterFirstChunk,
     FailureLogger,
 }
@@ -121,9 +124,11 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     public string? WhyItCannotExist()
     {
         var runsAfterFirstChunk = Stream && (Site is FaultSite.StreamAfterFirstChunk or FaultSite.PostCallGuardrail);
-        var runsBeforeFirstChunk = Site is FaultSite.Authenticator or FaultSite.PreCallGuardrail or FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream;
+        var runsBeforeFirstChunk = Site is FaultSite.Authenticator or FaultSite.PreCallGuardrail or FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser;
         return (Site, Fault) switch
         {
+            (FaultSite.TargetChooser, Fault.AsyncThrow) => "a target chooser is synchronous: what it throws is the SyncThrow cell",
+            (FaultSite.TargetChooser, Fault.DisconnectBeforeResponse or Fault.ServerRequestTimeout) => "a target chooser is synchronous: it does not wait for the client or the deadline",
             (FaultSite.StreamAfterFirstChunk, _) when !Stream => "a response that is not streamed has no chunks",
             (FaultSite.FailureLogger, Fault.Block) => "a failure logger has no verdict (a block it throws is an exception like any other: the throw cells)",
             (not (FaultSite.Upstream or FaultSite.StreamAfterFirstChunk), Fault.UpstreamTimeout) => "only the upstream call has an upstream deadline (a component's own timeout is its OwnTimeout cell)",

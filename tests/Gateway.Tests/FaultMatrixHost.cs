@@ -17,6 +17,9 @@ using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Trace;
 using TracedLlm.Gateway.FaultRoutes;
 using TracedLlm.Samples.Gateway;
 using TracedLlm.Samples.Gateway.Policies;
@@ -31,7 +34,10 @@ namespace TracedLlm.Gateway.Tests;
 /// timeouts, and a component of each kind that fails as the armed <see cref="FaultPlan"/> says.
 /// The routes are mapped three times: with a long request timeout, under <see cref="Deadline"/>
 /// with a one-second one, and under <see cref="SlowDeadline"/> with a ten-second one (for a cell
-/// whose machine was too busy to reach the component before the short one passed).
+/// whose machine was too busy to reach the component before the short one passed). Its spans are
+/// also exported through a <see cref="TailSamplingProcessor"/> that keeps none of
+/// the requests it may drop (ratio 0, no latency or join reason), into <see cref="Sampled"/>: every
+/// cell is a failure, so every cell's whole trace must arrive there.
 /// </summary>
 public sealed class FaultMatrixHost : IAsyncLifetime
 {
@@ -40,6 +46,7 @@ public sealed class FaultMatrixHost : IAsyncLifetime
     public const string SlowDeadline = "/deadline-slow";
 
     private WebApplication _app = null!;
+    private TracerProvider _tracing = null!;
 
     public FaultPlan Plan { get; } = new();
 
@@ -47,11 +54,23 @@ public sealed class FaultMatrixHost : IAsyncLifetime
 
     public ConcurrentQueue<FailureContext> Logged { get; } = new();
 
+    /// <summary>What the tail-sampling export kept.</summary>
+    internal ExportedSpans Sampled { get; } = new();
+
+    /// <summary>Delivers what the tail-sampling export has queued.</summary>
+    public bool FlushSampled() => _tracing.ForceFlush(10_000);
+
     /// <summary>One entry per finished request, seen from outside the traced routes.</summary>
     public ConcurrentQueue<RequestRecord> Finished { get; } = new();
 
     public async Task InitializeAsync()
     {
+        _tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(Telemetry.TracedLlmTelemetry.SourceName)
+            .AddProcessor(new TailSamplingProcessor(
+                new BoundedExportProcessor(new InMemoryExporter<System.Diagnostics.Activity>(Sampled), new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(10) }),
+                new TailSamplingOptions { Enabled = true, Ratio = 0, LatencyThreshold = TimeSpan.FromHours(1), KeepJoinedTraces = false }))
+            .Build()!;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
@@ -117,6 +136,7 @@ public sealed class FaultMatrixHost : IAsyncLifetime
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _tracing.Dispose();
     }
 
     /// <summary>Waits for the next request to finish on the server (its traced route, the failure path and the spans' end included).</summary>
@@ -292,35 +312,43 @@ public sealed class FaultRun
     private async ValueTask FailLaterAsync(Fault fault, FaultSite site, HttpContext? httpContext, CancellationToken cancellation)
     {
         await Task.Yield();
+        if (fault is not (Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout))
+        {
+            throw Failure(fault, site);
+        }
+
+        ReachedLate |= DeadlinePassed(httpContext);
+        Waiting.TrySetResult();
+        await Task.Delay(Timeout.Infinite, cancellation);
+        throw new InvalidOperationException("unreachable: every fault fails");
+    }
+
+    /// <summary>What a component that fails as <paramref name="fault"/> throws (the waiting faults wait instead).</summary>
+    public static Exception Failure(Fault fault, FaultSite site)
+    {
         switch (fault)
         {
-            case Fault.AsyncThrow:
-                throw new FaultInjectedException($"fault injected at {site}");
+            case Fault.SyncThrow or Fault.AsyncThrow:
+                return new FaultInjectedException($"fault injected at {site}");
             case Fault.OwnCancellation:
                 using (var own = new CancellationTokenSource())
                 {
                     own.Cancel();
-                    own.Token.ThrowIfCancellationRequested();
+                    return new OperationCanceledException(own.Token);
                 }
 
-                break;
             case Fault.OwnTimeout:
-                throw new TimeoutException($"the dependency of {site} did not answer in time");
+                return new TimeoutException($"the dependency of {site} did not answer in time");
             case Fault.Block:
-                throw new GuardrailBlockedException("fault-matrix", FaultCell.BlockMessage);
+                return new GuardrailBlockedException("fault-matrix", FaultCell.BlockMessage);
             case Fault.UpstreamTimeout:
-                throw new UpstreamTimeoutException();
+                return new UpstreamTimeoutException();
             case Fault.ErrorResult:
                 // The upstream's own error answer; the route relays it (the handler's own error result is FaultyStep's).
-                throw new UpstreamAnswerException(429, FaultCell.UpstreamErrorBody, FaultCell.UpstreamRetryAfter);
+                return new UpstreamAnswerException(429, FaultCell.UpstreamErrorBody, FaultCell.UpstreamRetryAfter);
             default:
-                ReachedLate |= DeadlinePassed(httpContext);
-                Waiting.TrySetResult();
-                await Task.Delay(Timeout.Infinite, cancellation);
-                break;
+                throw new ArgumentOutOfRangeException(nameof(fault), fault, "a waiting fault throws nothing by itself");
         }
-
-        throw new InvalidOperationException("unreachable: every fault fails");
     }
 
     private static bool DeadlinePassed(HttpContext? httpContext) =>
@@ -418,14 +446,19 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
 
 internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
 {
+    private static readonly LlmTarget First = new("fault-matrix", "gpt") { BackendId = "first" };
+
     public ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken)
     {
         var run = plan.Of(call.HttpContext);
-        return run.For(FaultSite.HandlerBeforeLlmCall) switch
+        return (run.For(FaultSite.HandlerBeforeLlmCall), run.For(FaultSite.TargetChooser)) switch
         {
-            Fault.ErrorResult => ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable)),
-            { } fault => ThenNothingAsync(run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)),
-            null => ThenNothingAsync(new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken))),
+            (Fault.ErrorResult, _) => ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable)),
+            ({ } fault, _) => ThenNothingAsync(run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)),
+
+            // The handler's own upstream call on targets it chooses: after the step, before the sample's provider.
+            (null, { } chooserFault) => ThenNothingAsync(ChooseAfterAFailureAsync(call, chooserFault)),
+            (null, null) => ThenNothingAsync(new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken))),
         };
     }
 
@@ -437,6 +470,33 @@ internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
         await step;
         return null;
     }
+
+    /// <summary>An upstream call whose target the handler's code chooses: the first attempt fails (503), then the chooser fails.</summary>
+    private static async ValueTask ChooseAfterAFailureAsync(LlmCall call, Fault fault)
+    {
+        LlmTarget? Choose(LlmAttemptFailure? failed) => failed is null ? First : throw FaultRun.Failure(fault, FaultSite.TargetChooser);
+        if (call.Parameters.Stream)
+        {
+            await foreach (var _ in call.StreamAsync(Choose, LlmRetryPolicy.None, static (_, _) => FailingStream()))
+            {
+            }
+        }
+        else
+        {
+            await call.ExecuteAsync(Choose, LlmRetryPolicy.None, static (_, _) => Task.FromException<int>(Unavailable()));
+        }
+    }
+
+    private static async IAsyncEnumerable<int> FailingStream()
+    {
+        await Task.Yield();
+        throw Unavailable();
+#pragma warning disable CS0162 // An iterator needs a yield to be one.
+        yield break;
+#pragma warning restore CS0162
+    }
+
+    private static UpstreamException Unavailable() => new(503, "The upstream provider answered 503.");
 }
 
 /// <summary>Records every failure logger call, and each in its request's run when there is a plan.</summary>

@@ -13,7 +13,8 @@ namespace TracedLlm.Gateway.Tests;
 /// Kestrel host. Each cell checks the documented answer in the route's format, exactly one
 /// <c>Failed Proxy Server Request</c> span, the server span in error, every span ended inside its
 /// parent, the failure loggers called once each (a failing one contained), no absolute source path
-/// in any exception event, and that the next request answers 200.
+/// in any exception event, that a tail sampler keeping no request it may drop exports the cell's
+/// whole trace, and that the next request answers 200.
 /// </summary>
 public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
 {
@@ -110,10 +111,28 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         Assert.True(strays.Count == 0, "stopped but not started here: " + string.Join(", ", strays.Select(s => $"{s.DisplayName} ({s.TraceId}, {(string?)s.GetTagItem(AttributeNames.GuardrailName)})")));
         FaultContract.AssertFailed(cell, expected, client, server, _spans.Started, run.Logged, run.FaultyLoggerCalls, loggerFails: cell.Site == FaultSite.FailureLogger);
         _spans.AssertAllEnded();
+        await AssertNotSampledOutAsync();
         await AssertNextRequestAnswers200Async(cell.Format, cell.Stream, cell.Relay);
 
         // A timed cell's upstream holds until the request is cancelled: waiting there means it landed where it was meant to.
         static bool Late(FaultRun run) => run.ReachedLate || (run.Landing is not null && !run.Held.Task.IsCompleted);
+    }
+
+    // Tail sampling at a ratio of 0 keeps no request but the ones it must: a failure's whole trace, every span.
+    private async Task AssertNotSampledOutAsync()
+    {
+        var server = Assert.Single(_spans.Started, s => s.DisplayName == SpanNames.Server);
+        var trace = _spans.Stopped.Where(s => s.TraceId == server.TraceId).Select(s => s.SpanId).ToHashSet();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HashSet<System.Diagnostics.ActivitySpanId> kept;
+        do
+        {
+            Assert.True(_host.FlushSampled());
+            kept = _host.Sampled.Snapshot().Where(s => s.TraceId == server.TraceId).Select(s => s.SpanId).ToHashSet();
+        }
+        while (!kept.SetEquals(trace) && DateTime.UtcNow < deadline && await Task.Delay(10).ContinueWith(_ => true));
+
+        Assert.True(kept.SetEquals(trace), $"tail sampling kept {kept.Count} of the failed trace's {trace.Count} spans");
     }
 
     private async Task<(FaultRun Run, ClientView Client)> RunAsync(FaultCell cell, Landing? landing, string prefix)

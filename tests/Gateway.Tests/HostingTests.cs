@@ -64,6 +64,39 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task TailSamplingFromConfigurationSamplesTheExportersRequests()
+    {
+        var endpoint = new ExportEndpoint();
+        var (receiver, address) = await LoopbackApp.StartAsync(endpoint.Map);
+        var app = Build(new()
+        {
+            ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-host",
+            ["LANGFUSE_SECRET_KEY"] = "sk-lf-host-7f1e",
+            ["LANGFUSE_OTEL_HOST"] = address,
+            ["TracedLlm:Export:ScheduledDelay"] = "00:00:00.050",
+            ["TracedLlm:Export:TailSampling:Enabled"] = "true",
+            ["TracedLlm:Export:TailSampling:Ratio"] = "0",
+        }, tracing => tracing.AddTracedLlmLangfuseExporter());
+        await app.StartAsync();
+        var processor = Assert.Single(app.Services.GetRequiredService<ExportProcessors>().All());
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var span = TracedLlmTelemetry.Source.StartActivity("request", ActivityKind.Server)!;
+            if (i % 5 == 0)
+            {
+                span.SetStatus(ActivityStatusCode.Error, "failed");
+            }
+        }
+
+        Assert.True(app.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
+        Assert.Equal((2L, 0L), (processor.ExportedSpans, processor.DroppedSpans));
+        await app.StopAsync();
+        await app.DisposeAsync();
+        await LoopbackApp.StopAsync(receiver);
+    }
+
+    [Fact]
     public async Task EveryOptionTypeBindsFromItsSectionOverTheStandardVariablesAndUnderCode()
     {
         const string prefix = "TRACEDLLM_HOSTING_TEST_";
@@ -155,7 +188,7 @@ public sealed class HostingTests
                 ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-1",
                 ["LANGFUSE_SECRET_KEY"] = "sk-lf-1",
                 ["LANGFUSE_OTEL_HOST"] = address,
-                ["TracedLlm:Export:MaxQueueSize"] = "1",
+                ["TracedLlm:Export:MaxBufferedExportBytes"] = "1",
                 ["TracedLlm:Export:ShutdownTimeout"] = "00:00:00.200",
                 ["TracedLlm:Export:WarningInterval"] = "01:00:00",
             },
@@ -164,23 +197,15 @@ public sealed class HostingTests
         await app.StartAsync();
         var processor = Assert.Single(app.Services.GetRequiredService<ExportProcessors>().All());
 
-        // The first span is taken into an export that hangs, the second waits in the queue of one,
-        // the rest are refused.
-        using (TracedLlmTelemetry.Source.StartActivity("held", ActivityKind.Server))
-        {
-        }
-
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (endpoint.Requests == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
-
-        for (var i = 0; i < 5; i++)
+        // A buffer of one byte holds no serialized batch: every span's batch is refused there, counted
+        // and never sent.
+        for (var i = 0; i < 4; i++)
         {
             using var span = TracedLlmTelemetry.Source.StartActivity("refused", ActivityKind.Server);
         }
 
+        Assert.True(app.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
+        Assert.Equal(0, endpoint.Requests);
         Assert.Equal(4, processor.DroppedSpans);
         app.Services.GetRequiredService<MeterProvider>().ForceFlush();
         var dropped = metrics.Last(m => m.Name == "tracedllm.export.dropped_spans");
@@ -193,7 +218,7 @@ public sealed class HostingTests
             }
         }
 
-        Assert.Contains(("queue_full", 4L), points);
+        Assert.Contains(("buffer_full", 4L), points);
 
         await app.StopAsync();
         await app.DisposeAsync();

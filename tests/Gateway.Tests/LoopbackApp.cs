@@ -29,6 +29,16 @@ internal static class LoopbackApp
         return (app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
     }
 
+    /// <summary>A loopback port nothing listens on (free a moment ago): a connection to it is refused.</summary>
+    public static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     /// <summary>Stops and disposes the app.</summary>
     public static async ValueTask StopAsync(WebApplication app)
     {

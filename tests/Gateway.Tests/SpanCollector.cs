@@ -32,6 +32,16 @@ internal sealed class SpanCollector : IDisposable
 
     public IReadOnlyList<Activity> Stopped { get { lock (_gate) { return _stopped.ToList(); } } }
 
+    /// <summary>Forgets the spans recorded so far (a test's second request then has a trace of its own to find).</summary>
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _started.Clear();
+            _stopped.Clear();
+        }
+    }
+
     /// <summary>The spans of the one trace recorded, once its server span has stopped.</summary>
     public async Task<SpanTree> SingleTraceAsync()
     {

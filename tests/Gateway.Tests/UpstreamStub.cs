@@ -38,6 +38,7 @@ internal sealed class UpstreamStub : IAsyncDisposable
     private WebApplication _app = null!;
     private string _address = string.Empty;
     private int _calls;
+    private int _stopped;
 
     private UpstreamStub(UpstreamReply[] replies)
     {
@@ -51,15 +52,24 @@ internal sealed class UpstreamStub : IAsyncDisposable
 
     public string BaseUrl => _address + "/v1";
 
+    /// <summary>The stub's own address, <c>http://127.0.0.1:port</c>.</summary>
+    public string Address => _address;
+
+    /// <summary>The stub's port.</summary>
+    public int Port => new Uri(_address).Port;
+
     /// <summary>Starts the stub; it answers with <paramref name="statuses"/> in turn, the last one from then on.</summary>
     public static Task<UpstreamStub> StartAsync(params int[] statuses) =>
         StartWithAsync((statuses.Length == 0 ? new[] { 200 } : statuses).Select(status => Reply.Status(status)).ToArray());
 
     /// <summary>Starts the stub; it answers with <paramref name="replies"/> in turn, the last one from then on.</summary>
-    public static async Task<UpstreamStub> StartWithAsync(params UpstreamReply[] replies)
+    public static Task<UpstreamStub> StartWithAsync(params UpstreamReply[] replies) => StartAtAsync("/v1/chat/completions", replies);
+
+    /// <summary>Starts the stub on the POST route <paramref name="pattern"/>; it answers with <paramref name="replies"/> in turn, the last one from then on.</summary>
+    public static async Task<UpstreamStub> StartAtAsync(string pattern, params UpstreamReply[] replies)
     {
         var stub = new UpstreamStub(replies.Length == 0 ? new[] { Reply.Status(200) } : replies);
-        (stub._app, stub._address) = await LoopbackApp.StartAsync(app => app.MapPost("/v1/chat/completions", async (HttpContext context) =>
+        (stub._app, stub._address) = await LoopbackApp.StartAsync(app => app.MapPost(pattern, async (HttpContext context) =>
         {
             using var reader = new StreamReader(context.Request.Body);
 
@@ -73,7 +83,8 @@ internal sealed class UpstreamStub : IAsyncDisposable
         return stub;
     }
 
-    public ValueTask DisposeAsync() => LoopbackApp.StopAsync(_app);
+    /// <summary>Stops the stub (once: a test may stop it early to make it unreachable).</summary>
+    public ValueTask DisposeAsync() => Interlocked.Exchange(ref _stopped, 1) == 0 ? LoopbackApp.StopAsync(_app) : ValueTask.CompletedTask;
 
     /// <summary>The replies.</summary>
     public static class Reply

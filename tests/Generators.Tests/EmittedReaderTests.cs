@@ -21,6 +21,14 @@ public sealed class EmittedReaderTests
         return Assembly.Load(stream.ToArray());
     });
 
+    private static readonly Lazy<Assembly> SharedSlotRoutes = new(() =>
+    {
+        using var stream = new MemoryStream();
+        var emit = GeneratorHarness.Run(Sources.SharedSlot).Output.Emit(stream);
+        Assert.True(emit.Success);
+        return Assembly.Load(stream.ToArray());
+    });
+
     [Theory]
     [InlineData("""{"metadata":{"trace_name":"t"},"model":"m"}""", """{"model":"m"}""")]
     [InlineData("""{"model":"m","metadata":{"trace_name":"t"},"stream":false}""", """{"model":"m","stream":false}""")]
@@ -37,6 +45,35 @@ public sealed class EmittedReaderTests
         Assert.Equal("t", envelope.Metadata.TraceName);
         Assert.Equal(upstream, Encoding.UTF8.GetString(envelope.UpstreamBody.Span));
         Assert.Equal(body, Encoding.UTF8.GetString(envelope.Body.Span));
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","metadata":{"trace_name":"t","purpose":"eval"}}""", """{"model":"m","metadata":{"purpose":"eval"}}""")]
+    [InlineData("""{"metadata":{"purpose":"eval","trace_name":"t","tier":"b"},"model":"m"}""", """{"metadata":{"purpose":"eval","tier":"b"},"model":"m"}""")]
+    [InlineData("""{"metadata":{"trace_name":"t"},"model":"m"}""", """{"model":"m"}""")]
+    [InlineData("""{"model":"m","metadata":{"trace_name":"t","tags":"not-an-array"}}""", """{"model":"m","metadata":{"tags":"not-an-array"}}""")]
+    public void ASharedSlotRouteCutsOnlyTheGatewaysKeys(string body, string upstream)
+    {
+        var envelope = Read("Contoso_Shared_Routes_SharedChat", body, assembly: SharedSlotRoutes.Value);
+
+        Assert.Null(envelope.Error);
+        Assert.Equal("t", envelope.Metadata.TraceName);
+        Assert.Empty(envelope.Metadata.Tags);
+        Assert.Empty(envelope.Metadata.ObservationMetadata);
+        Assert.Equal(upstream, Encoding.UTF8.GetString(envelope.UpstreamBody.Span));
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","metadata":"a string"}""")]
+    [InlineData("""{"model":"m","metadata":[{"trace_name":"t"}]}""")]
+    [InlineData("""{"model":"m","metadata":{"purpose":"eval"}}""")]
+    public void ASharedSlotRouteLeavesTheProvidersValueAlone(string body)
+    {
+        var envelope = Read("Contoso_Shared_Routes_SharedChat", body, assembly: SharedSlotRoutes.Value);
+
+        Assert.Null(envelope.Error);
+        Assert.False(envelope.Metadata.IsPresent);
+        Assert.Equal(body, Encoding.UTF8.GetString(envelope.UpstreamBody.Span));
     }
 
     [Fact]
@@ -177,9 +214,9 @@ public sealed class EmittedReaderTests
         Assert.Equal("'metadata' is larger than the limit of 100 bytes.", exception.InnerException!.Message);
     }
 
-    private static RequestEnvelope Read(string route, string body, int maxMetadataBytes = 65536)
+    private static RequestEnvelope Read(string route, string body, int maxMetadataBytes = 65536, Assembly? assembly = null)
     {
-        var type = Routes.Value.GetType("TracedLlm.Generated." + route, throwOnError: true)!;
+        var type = (assembly ?? Routes.Value).GetType("TracedLlm.Generated." + route, throwOnError: true)!;
         var read = type.GetMethod("ReadEnvelope", BindingFlags.NonPublic | BindingFlags.Static)!;
         var options = new TracedLlmOptions { MaxMetadataBytes = maxMetadataBytes };
         return (RequestEnvelope)read.Invoke(null, new object[] { new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(body)), options, RequestShape.Untyped })!;

@@ -68,6 +68,24 @@ internal static class Sources
         }
         """;
 
+    /// <summary>A route whose slot is shared with the provider's own 'metadata'.</summary>
+    public const string SharedSlot = """
+        using TracedLlm;
+
+        namespace Contoso.Shared;
+
+        internal sealed class ChatRequest
+        {
+            public string? Model { get; set; }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
+            public static ChatRequest SharedChat(ChatRequest request) => request;
+        }
+        """;
+
     public const string Unrelated = """
         namespace Contoso.Gateway;
 

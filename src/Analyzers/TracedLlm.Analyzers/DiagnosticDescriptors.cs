@@ -47,11 +47,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnscopedUpstreamCall = Create(DiagnosticIds.UnscopedUpstreamCall, UpstreamTitle, UpstreamMessage, UpstreamDescription, compilationEnd: false);
     public static readonly DiagnosticDescriptor UnscopedUpstreamCallThroughCalls = Create(DiagnosticIds.UnscopedUpstreamCall, UpstreamTitle, UpstreamMessage, UpstreamDescription, compilationEnd: true);
 
+    /// <summary>TLLM2005; its message (<see cref="SlotCollisionAnalyzer"/>) names a typed body's own property, or says what an untyped body's slot takes.</summary>
     public static readonly DiagnosticDescriptor SlotCollision = Create(
         DiagnosticIds.SlotCollision,
         "Request type has its own metadata property on a 'metadata' slot route",
-        "Route '{0}' keeps gateway metadata in 'metadata', but its request type '{1}' has its own property '{2}' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\"",
-        "When the provider's own body has a 'metadata' field, gateway metadata in the same slot collides with it; such routes use 'litellm_metadata'.",
+        "{0}",
+        "When the provider's own body has a 'metadata' field, gateway metadata in the same slot collides with it; such routes use 'litellm_metadata', or share the slot (MetadataSlotMode.Shared).",
         compilationEnd: false);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string description, bool compilationEnd) => new(

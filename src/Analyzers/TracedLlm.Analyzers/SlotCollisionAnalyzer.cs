@@ -11,6 +11,10 @@ namespace TracedLlm.Analyzers;
 /// TLLM2005: a route on slot <c>metadata</c> whose request type has its own property serialized as
 /// <c>metadata</c> (by name under any casing policy, or by <c>[JsonPropertyName]</c>). Gateway and
 /// provider metadata would share one field: the reason Anthropic routes use <c>litellm_metadata</c>.
+/// With an untyped body (<c>JsonElement</c>, <c>JsonNode</c>, <c>JsonDocument</c>, or none) the body
+/// holds whatever the client sent, so the rule asks whether the provider's own API has the field on
+/// this path (<see cref="RouteConventions.ProviderMetadataApi"/>) and the slot is there by default.
+/// A slot shared with the provider (<c>MetadataSlotMode.Shared</c>) is not a collision.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
@@ -44,7 +48,31 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
         }
 
         var route = RouteAttributeData.Read(attribute);
-        if (route.Slot != RouteConventions.MetadataSlot || HandlerBinding.FindBody(method)?.Type is not INamedTypeSymbol body)
+        if (route.Slot != RouteConventions.MetadataSlot || route.SharedSlot)
+        {
+            return;
+        }
+
+        var bodyType = HandlerBinding.FindBody(method)?.Type;
+        if (Untyped(bodyType, types) is { } untyped)
+        {
+            // The default slot on a path whose provider has its own 'metadata': an untyped body carries
+            // whatever the client sent, so the slot takes the provider's field. An explicit slot is a choice.
+            if (route.ExplicitSlot is null && RouteConventions.ProviderMetadataApi(route.Pattern ?? string.Empty) is { } api
+                && attribute.ApplicationSyntaxReference is { } untypedSyntax)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.SlotCollision,
+                    untypedSyntax.GetSyntax(context.CancellationToken).GetLocation(),
+                    $"Route '{Name(route)}' keeps gateway metadata in 'metadata' by default, a field {api} defines too, and its body is {untyped}: "
+                    + "a client's 'metadata' is read as gateway metadata and never forwarded upstream; use MetadataSlot = \"litellm_metadata\" to forward it, "
+                    + "MetadataSlotMode = MetadataSlotMode.Shared to forward what is not the gateway's, or MetadataSlot = \"metadata\" to say the gateway takes it"));
+            }
+
+            return;
+        }
+
+        if (bodyType is not INamedTypeSymbol body)
         {
             return;
         }
@@ -58,10 +86,19 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
         context.ReportDiagnostic(Diagnostic.Create(
             DiagnosticDescriptors.SlotCollision,
             syntax.GetSyntax(context.CancellationToken).GetLocation(),
-            $"{route.HttpMethod?.ToUpperInvariant()} {route.Pattern}",
-            body.ToDisplayString(),
-            property.Name));
+            $"Route '{Name(route)}' keeps gateway metadata in 'metadata', but its request type '{body.ToDisplayString()}' has its own property '{property.Name}' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\""));
     }
+
+    private static string Name(RouteAttributeData route) => $"{route.HttpMethod?.ToUpperInvariant()} {route.Pattern}";
+
+    /// <summary>How an untyped body is described (a JSON document of any shape, or no body at all), or null for a typed one.</summary>
+    private static string? Untyped(ITypeSymbol? body, WellKnownTypes types) => body switch
+    {
+        null => "not bound to a type (the handler works with the request's bytes)",
+        _ when WellKnownTypes.Same(body, types.JsonElement) || (types.JsonNode is not null && WellKnownTypes.DerivesFrom(body, types.JsonNode))
+            || body.ToDisplayString() == "System.Text.Json.JsonDocument" => $"untyped ('{body.ToDisplayString()}')",
+        _ => null,
+    };
 
     /// <summary>
     /// The member System.Text.Json binds as <c>metadata</c>, if any: public instance properties,

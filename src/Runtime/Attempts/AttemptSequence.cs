@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Net.Http;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Polly;
@@ -16,32 +17,45 @@ namespace TracedLlm;
 /// <summary>
 /// One upstream call as it runs through the policy's Polly pipelines: which target and kind the next
 /// attempt has and why, the call's deadline, how failures are classified, and the LiteLLM-compatible
-/// response headers once it is over. The pipelines' callbacks find it in the Polly context.
+/// response headers once it is over. The targets are fixed up front (a primary and fallbacks) or
+/// chosen by the gateway after each failure (<see cref="TargetSource"/>). The pipelines' callbacks
+/// find it in the Polly context.
 /// </summary>
 internal abstract class AttemptSequence : IDisposable
 {
-    private readonly LlmTarget _primary;
-    private readonly IReadOnlyList<LlmTarget> _fallbacks;
+    private readonly TargetSource _targets;
     private readonly CancellationTokenSource? _deadline;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
-    private int _target;
-    private int _index;
+    private LlmTarget _current = null!;
+    private int _fallbackIndex;
+    private int _attempts;
     private int _retries;
     private int _fallbacksUsed;
     private AttemptKind _nextKind = AttemptKind.Initial;
     private TimeSpan _nextDelay;
     private Exception? _lastFailure;
+    private LlmAttempt? _lastAttempt;
     private bool _finished;
 
-    protected AttemptSequence(LlmCall call, LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy)
+    // The gateway's answer for the failure it was asked about: asked once per failure, though the
+    // retry strategy and then the fallback strategy both look at it.
+    private Exception? _choiceFor;
+    private LlmTarget? _choice;
+    private int _retriesOnTarget;
+
+    // What the gateway's chooser threw: the call's failure, as it is (never classified as the upstream's).
+    private ExceptionDispatchInfo? _chooserFailure;
+
+    // The call was cancelled before the gateway's chooser could be asked about a failure: the
+    // cancellation ends the call, not that failure (which its attempt keeps).
+    private bool _cancelledBeforeChoice;
+
+    protected AttemptSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy)
     {
-        ArgumentNullException.ThrowIfNull(primary);
-        ArgumentNullException.ThrowIfNull(fallbacks);
         ArgumentNullException.ThrowIfNull(policy);
         Call = call;
         Policy = policy;
-        _primary = primary;
-        _fallbacks = fallbacks;
+        _targets = targets;
         if (policy.TotalTimeout is { } total)
         {
             _deadline = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken);
@@ -61,7 +75,7 @@ internal abstract class AttemptSequence : IDisposable
 
     private bool DeadlinePassed => _deadline is { IsCancellationRequested: true } && !CallCancelled;
 
-    private LlmTarget CurrentTarget => _target == 0 ? _primary : _fallbacks[_target - 1];
+    private LlmTarget CurrentTarget => _current;
 
     /// <summary>
     /// Runs the call through the primary target's pipeline (which falls back through the others') to
@@ -71,12 +85,19 @@ internal abstract class AttemptSequence : IDisposable
     /// </summary>
     protected async Task<TResult> RunToResultAsync<TResult>()
     {
+        if (_targets.First() is not { } first)
+        {
+            Finish();
+            throw new UpstreamUnavailableException();
+        }
+
+        _current = first;
         Outcome<object?> outcome;
         var context = ResilienceContextPool.Shared.Get(Token);
         context.Properties.Set(UpstreamPipeline.SequenceKey, this);
         try
         {
-            outcome = await Policy.PipelineFor(_primary).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this).ConfigureAwait(false);
+            outcome = await Policy.PipelineFor(first).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this).ConfigureAwait(false);
         }
         finally
         {
@@ -84,8 +105,16 @@ internal abstract class AttemptSequence : IDisposable
         }
 
         Finish();
+        _chooserFailure?.Throw();
         if (outcome.Exception is { } exception)
         {
+            if (_cancelledBeforeChoice && exception is not OperationCanceledException)
+            {
+                // A during-call guardrail that failed (or a client that left) stopped the gateway's own
+                // routing: the failure path names that, as it does for any call its cancellation ended.
+                throw new OperationCanceledException("The call was cancelled before the gateway chose its next target.", exception, Call.CancellationToken);
+            }
+
             var failure = FinalFailure(exception);
             if (ReferenceEquals(failure, exception))
             {
@@ -104,10 +133,10 @@ internal abstract class AttemptSequence : IDisposable
     protected LlmAttempt NextAttempt()
     {
         var kind = _nextKind;
-        return new LlmAttempt(
+        _attempts++;
+        return _lastAttempt = new LlmAttempt(
             Call,
             CurrentTarget,
-            _index++,
             kind,
             _lastFailure?.GetType().FullName,
             kind == AttemptKind.Initial ? null : _nextDelay,
@@ -161,25 +190,35 @@ internal abstract class AttemptSequence : IDisposable
 
     public bool ShouldRetry(Exception? failure)
     {
-        if (failure is null || CallCancelled || DeadlinePassed || failure is BrokenCircuitException || !Policy.IsRetryable(failure))
+        if (failure is null || StopsForCancellation(failure) || DeadlinePassed || failure is BrokenCircuitException || !Policy.IsRetryable(failure))
         {
             return false;
         }
 
-        // An upstream that asks for a longer wait than the policy allows, or than the deadline leaves, will not be ready in time.
-        return failure is not UpstreamException { RetryAfter: { } wait } || (wait <= Policy.MaxRetryAfter && wait < RemainingTime());
+        // The gateway retries by choosing the target that just failed.
+        if (_targets.IsChosen && !Equals(Choose(failure), CurrentTarget))
+        {
+            return false;
+        }
+
+        return RetryAfterFits(failure);
     }
+
+    // An upstream that asks for a longer wait than the policy allows, or than the deadline leaves, will not be ready in time.
+    private bool RetryAfterFits(Exception failure) =>
+        failure is not UpstreamException { RetryAfter: { } wait } || (wait <= Policy.MaxRetryAfter && wait < RemainingTime());
 
     public void PrepareRetry(TimeSpan delay)
     {
         _retries++;
+        _retriesOnTarget++;
         _nextKind = AttemptKind.Retry;
         _nextDelay = delay;
     }
 
     public bool ShouldFallBack(Exception? failure)
     {
-        if (failure is null || CallCancelled || DeadlinePassed || _target >= _fallbacks.Count)
+        if (failure is null || StopsForCancellation(failure) || DeadlinePassed)
         {
             return false;
         }
@@ -187,20 +226,74 @@ internal abstract class AttemptSequence : IDisposable
         if (failure is BrokenCircuitException broken)
         {
             // No attempt was made: the fallback names the open circuit as its reason.
-            _lastFailure = new UpstreamCircuitOpenException(CurrentTarget, broken.RetryAfter, broken);
-            return true;
+            failure = _lastFailure = new UpstreamCircuitOpenException(CurrentTarget, broken.RetryAfter, broken);
+            if (!_targets.IsChosen)
+            {
+                return _fallbackIndex < _targets.FallbackCount;
+            }
+        }
+        else if (!Policy.ShouldFallBack(failure) || (!_targets.IsChosen && _fallbackIndex >= _targets.FallbackCount))
+        {
+            return false;
         }
 
-        return Policy.ShouldFallBack(failure);
+        // A gateway that chose the failed target again has retried already, or may not: the call ends.
+        return !_targets.IsChosen || Choose(failure) is { } next && !next.Equals(CurrentTarget);
     }
 
     public ValueTask<Outcome<object?>> FallBackAsync(ResilienceContext context)
     {
-        _target++;
+        _current = _targets.IsChosen ? _choice! : _targets.Fallback(_fallbackIndex++);
         _fallbacksUsed++;
+        _retriesOnTarget = 0;
         _nextKind = AttemptKind.Fallback;
         _nextDelay = TimeSpan.Zero;
         return Policy.PipelineFor(CurrentTarget).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this);
+    }
+
+    /// <summary>
+    /// True when the call was cancelled: nothing more is tried. A failure after which the gateway's
+    /// chooser would have been asked, or had chosen a target, is then not the call's failure: the
+    /// cancellation is (see <see cref="_cancelledBeforeChoice"/>).
+    /// </summary>
+    private bool StopsForCancellation(Exception failure)
+    {
+        if (!CallCancelled)
+        {
+            return false;
+        }
+
+        // Unless the chooser had already answered that no target was left: the failure was the call's then.
+        _cancelledBeforeChoice |= _targets.IsChosen && failure is not OperationCanceledException && (!ReferenceEquals(failure, _choiceFor) || _choice is not null);
+        return true;
+    }
+
+    /// <summary>
+    /// The gateway's next target after <paramref name="failure"/> (asked once per failure, with it,
+    /// so the gateway can mark its health), or null: none, or the call's attempts are spent.
+    /// </summary>
+    private LlmTarget? Choose(Exception failure)
+    {
+        if (!ReferenceEquals(failure, _choiceFor))
+        {
+            _choiceFor = failure;
+            _choice = null;
+            var attempt = _lastAttempt is { } last && ReferenceEquals(last.Failure, failure) ? last : null;
+            var canRetry = _attempts < Policy.MaxAttempts && _retriesOnTarget < Policy.MaxRetries && failure is not BrokenCircuitException
+                && !CallCancelled && !DeadlinePassed && Policy.IsRetryable(failure) && RetryAfterFits(failure);
+            try
+            {
+                var choice = _targets.Choose(new LlmAttemptFailure(CurrentTarget, failure, attempt, canRetry));
+                _choice = _attempts < Policy.MaxAttempts ? choice : null;
+            }
+            catch (Exception exception)
+            {
+                // Thrown from inside Polly's predicates: kept, and thrown as the call's failure once the pipeline is out.
+                _chooserFailure = ExceptionDispatchInfo.Capture(exception);
+            }
+        }
+
+        return _choice;
     }
 
     public bool CountsAgainstCircuit(Exception? failure) =>
@@ -217,8 +310,9 @@ internal abstract class AttemptSequence : IDisposable
         _finished = true;
         if (Call.Span is { IsAllDataRequested: true } span)
         {
-            span.SetTag(AttributeNames.AttemptRetries, _retries);
-            span.SetTag(AttributeNames.AttemptFallbacks, _fallbacksUsed);
+            // The request's counts: a handler may make more than one upstream call.
+            span.SetTag(AttributeNames.AttemptRetries, Call.Retries);
+            span.SetTag(AttributeNames.AttemptFallbacks, Call.Fallbacks);
         }
 
         var response = Call.HttpContext.Response;
@@ -258,8 +352,8 @@ internal sealed class ExecuteSequence<T> : AttemptSequence
 {
     private readonly Func<LlmAttempt, CancellationToken, Task<T>> _operation;
 
-    public ExecuteSequence(LlmCall call, LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
-        : base(call, primary, fallbacks, policy)
+    public ExecuteSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
+        : base(call, targets, policy)
     {
         _operation = operation;
     }
@@ -287,8 +381,8 @@ internal sealed class StreamSequence<T> : AttemptSequence
 {
     private readonly Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> _operation;
 
-    public StreamSequence(LlmCall call, LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> operation)
-        : base(call, primary, fallbacks, policy)
+    public StreamSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> operation)
+        : base(call, targets, policy)
     {
         _operation = operation;
     }

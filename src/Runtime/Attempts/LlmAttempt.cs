@@ -18,8 +18,9 @@ public enum AttemptKind
 
 /// <summary>
 /// One upstream attempt, with its own <c>raw_gen_ai_request</c> span under the LLM span. Take it
-/// from <c>LlmCall.ExecuteAsync</c> / <c>LlmCall.StreamAsync</c> (which run the
-/// retry and fallback policy), or <see cref="LlmCall.StartAttempt"/> for a single hand-made one.
+/// from <c>LlmCall.ExecuteAsync</c> / <c>LlmCall.StreamAsync</c> (which run the retry and fallback
+/// policy, over fixed targets or the ones the gateway chooses), or from
+/// <see cref="LlmCall.StartAttempt(LlmTarget)"/> in the gateway's own loop.
 /// Upstream calls made through it carry its <c>traceparent</c>.
 /// </summary>
 public sealed class LlmAttempt : IDisposable
@@ -27,20 +28,20 @@ public sealed class LlmAttempt : IDisposable
     private readonly Activity? _parent;
     private bool _ended;
 
-    internal LlmAttempt(LlmCall call, LlmTarget target, int index, AttemptKind kind, string? reason, TimeSpan? delay, long maxResponseBytes)
+    internal LlmAttempt(LlmCall call, LlmTarget target, AttemptKind kind, string? reason, TimeSpan? delay, long maxResponseBytes)
     {
         Call = call;
         Target = target;
-        Index = index;
         Kind = kind;
         Reason = reason;
         Delay = delay ?? TimeSpan.Zero;
         MaxResponseBytes = maxResponseBytes;
         _parent = call.Span;
+        Index = call.AttemptStarted(this, kind);
         AmbientLlmScope.Enter(this);
 
-        // The generation's provider is the one its latest attempt calls.
-        call.SetProvider(target.Provider);
+        // The generation's provider (and backend) is the one its latest attempt calls.
+        call.SetTarget(target);
         Span = Spans.StartChild(SpanNames.UpstreamAttempt, ActivityKind.Client, _parent);
         if (Span is { IsAllDataRequested: true } span)
         {
@@ -50,7 +51,18 @@ public sealed class LlmAttempt : IDisposable
             tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
             tags.Add(AttributeNames.GenAiProviderName, target.Provider);
             tags.AddClient(AttributeNames.GenAiRequestModel, target.Model);
-            tags.Add(AttributeNames.AttemptIndex, index);
+            tags.Add(AttributeNames.BackendId, target.BackendId);
+            if (target.Endpoint is { IsAbsoluteUri: true } endpoint)
+            {
+                // The host and port only: a path or query may carry a key (Azure's ?api-key=, Gemini's ?key=).
+                tags.Add(AttributeNames.ServerAddress, endpoint.HostNameType == UriHostNameType.IPv6 ? endpoint.Host.Trim('[', ']') : endpoint.IdnHost);
+                if (endpoint.Port >= 0)
+                {
+                    tags.Add(AttributeNames.ServerPort, endpoint.Port);
+                }
+            }
+
+            tags.Add(AttributeNames.AttemptIndex, Index);
             tags.Add(AttributeNames.AttemptKind, KindName(kind));
             tags.Add(AttributeNames.AttemptReason, reason);
             if (delay is { } wait)
@@ -63,7 +75,7 @@ public sealed class LlmAttempt : IDisposable
 
     /// <summary>
     /// The attempt the running code is inside (the operation given to <c>LlmCall.ExecuteAsync</c>
-    /// or <c>LlmCall.StreamAsync</c>, or after <see cref="LlmCall.StartAttempt"/>) while it
+    /// or <c>LlmCall.StreamAsync</c>, or after <see cref="LlmCall.StartAttempt(LlmTarget)"/>) while it
     /// has not ended, else null. Flows only after <see cref="LlmCall.EnableCurrent"/>.
     /// </summary>
     public static LlmAttempt? Current => AmbientLlmScope.Current is LlmAttempt { _ended: false } attempt ? attempt : null;
@@ -71,7 +83,7 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>The request this attempt belongs to.</summary>
     public LlmCall Call { get; }
 
-    /// <summary>The provider and model called.</summary>
+    /// <summary>The provider, model and backend called.</summary>
     public LlmTarget Target { get; }
 
     /// <summary>0 for the first attempt of the request, counting across retries and fallbacks.</summary>
@@ -83,8 +95,24 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>Why this attempt was made (the previous attempt's error type), or null for the first.</summary>
     public string? Reason { get; }
 
-    /// <summary>How long the policy waited before this attempt (a backoff or the upstream's Retry-After); zero for the first.</summary>
+    /// <summary>
+    /// How long was waited before this attempt: the policy's backoff or the upstream's Retry-After,
+    /// or, for an attempt the gateway started itself after a failed one, the time since that one
+    /// ended. Zero for the first.
+    /// </summary>
     public TimeSpan Delay { get; }
+
+    /// <summary>What this attempt failed with (as classified for the policy when a policy ran it), or null while it has not failed.</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>True once the attempt ended as a success.</summary>
+    internal bool Succeeded { get; private set; }
+
+    /// <summary>True once the attempt ended, in any way.</summary>
+    internal bool Ended => _ended;
+
+    /// <summary>When the attempt ended (a <see cref="Stopwatch"/> timestamp), or 0 while it runs.</summary>
+    internal long EndTimestamp { get; private set; }
 
     /// <summary>
     /// The most bytes this attempt may read of the upstream's response body (<see cref="LlmRetryPolicy.MaxResponseBytes"/>):
@@ -149,6 +177,9 @@ public sealed class LlmAttempt : IDisposable
         }
 
         _ended = true;
+        Failure = failure;
+        Succeeded = failure is null && !abandoned;
+        EndTimestamp = Stopwatch.GetTimestamp();
         if (Span is not { } span)
         {
             return;

@@ -32,6 +32,7 @@ public sealed class LlmRetryPolicy
     private readonly ConcurrentDictionary<string, ResiliencePipeline<object?>> _overflowPipelines = new(StringComparer.Ordinal);
     private ResiliencePipeline<object?>? _sharedPipeline;
     private readonly int _maxRetries;
+    private readonly int _maxAttempts = 10;
     private readonly TimeSpan _baseDelay = TimeSpan.FromMilliseconds(200);
     private readonly TimeSpan _maxDelay = TimeSpan.FromSeconds(5);
     private readonly TimeSpan? _attemptTimeout = TimeSpan.FromSeconds(100);
@@ -47,6 +48,18 @@ public sealed class LlmRetryPolicy
     {
         get => _maxRetries;
         init => _maxRetries = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxRetries), value, "Retries cannot be negative.");
+    }
+
+    /// <summary>
+    /// The most attempts one call makes when the gateway chooses its targets
+    /// (<c>LlmCall.ExecuteAsync(chooseTarget, ...)</c>), retries and fallbacks together: a chooser that
+    /// keeps answering is not asked past it. At least 1. Default 10. (With fixed targets the count is
+    /// bounded by the targets and <see cref="MaxRetries"/>.)
+    /// </summary>
+    public int MaxAttempts
+    {
+        get => _maxAttempts;
+        init => _maxAttempts = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxAttempts), value, "A call makes at least one attempt.");
     }
 
     /// <summary>The first backoff; it doubles on each retry, up to <see cref="MaxDelay"/>. Default 200 ms.</summary>

@@ -139,3 +139,25 @@ public class UpstreamCircuitOpenException : UpstreamException
     /// <inheritdoc />
     public override string? Code => "upstream_circuit_open";
 }
+
+/// <summary>
+/// The gateway had no target to call (its target chooser answered null before any attempt, every
+/// backend marked unhealthy, say). Answered 503 <c>upstream_unavailable</c>.
+/// </summary>
+public class UpstreamUnavailableException : UpstreamException
+{
+    /// <summary>Creates the exception.</summary>
+    public UpstreamUnavailableException(string? message = null, Exception? innerException = null)
+        : base(0, message ?? "No upstream provider is available for this request right now.", innerException)
+    {
+    }
+
+    /// <inheritdoc />
+    public override int StatusCode => 503;
+
+    /// <inheritdoc />
+    public override GatewayErrorKind Kind => GatewayErrorKind.Overloaded;
+
+    /// <inheritdoc />
+    public override string? Code => "upstream_unavailable";
+}

@@ -46,6 +46,14 @@ internal static class TracedLlmManifest
         }
     }
 
+    /// <summary>The manifest with the application's <c>untracedEndpoints</c> added as its last property.</summary>
+    public static string WithCoverage(string manifest, IReadOnlyList<UntracedEndpoint> untraced)
+    {
+        // The generator's document is one JSON object: the property goes before its closing brace.
+        var end = manifest.LastIndexOf('}');
+        return string.Concat(manifest.AsSpan(0, end), ",\"untracedEndpoints\":", EndpointCoverage.ToJson(untraced), "}");
+    }
+
     // Every generator writes the same schema and span contract; only the routes differ.
     private static string Merge(List<string> documents)
     {

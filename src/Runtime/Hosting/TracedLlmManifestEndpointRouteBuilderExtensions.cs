@@ -19,7 +19,9 @@ public static class TracedLlmManifestEndpointRouteBuilderExtensions
     /// Serves (GET, <c>application/json</c>) the telemetry manifest the generator wrote at build
     /// time (the same document as <c>tracedllm-manifest.json</c> in the build output): every traced
     /// route's method, path, metadata slot, wire format and handlers, and the spans with their
-    /// attribute keys. Opt-in, and it names your handlers: protect it like any endpoint, e.g.
+    /// attribute keys; with, from the running application, <c>untracedEndpoints</c>: its endpoints
+    /// that look like LLM API paths but are not traced (YARP's routes included), so a coverage gap
+    /// shows. Opt-in, and it names your handlers: protect it like any endpoint, e.g.
     /// <c>.RequireAuthorization()</c> on the result. Answers 404 until <c>MapTracedLlmRoutes()</c> has run.
     /// </summary>
     public static IEndpointConventionBuilder MapTracedLlmManifest(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = DefaultPattern)
@@ -36,8 +38,12 @@ public static class TracedLlmManifestEndpointRouteBuilderExtensions
                 return Task.CompletedTask;
             }
 
+            // Read per request too: a YARP configuration may change while the application runs.
+            var untraced = context.RequestServices.GetService<EndpointDataSource>() is { } endpoints
+                ? EndpointCoverage.Find(endpoints)
+                : Array.Empty<UntracedEndpoint>();
             context.Response.ContentType = "application/json";
-            return context.Response.WriteAsync(manifest, context.RequestAborted);
+            return context.Response.WriteAsync(TracedLlmManifest.WithCoverage(manifest, untraced), context.RequestAborted);
         };
 
         return endpoints.MapGet(pattern, serve)

@@ -87,6 +87,14 @@ public sealed class TracedLlmOptions
     /// </summary>
     public bool AttemptResponseHeaders { get; set; } = true;
 
+    /// <summary>
+    /// When true, the host logs one warning at start naming the application's endpoints that look
+    /// like LLM API paths but are not traced (YARP's routes included; the served manifest lists them
+    /// as <c>untracedEndpoints</c> either way), and, for a route whose metadata slot takes a field
+    /// the provider's own API defines, what the slot will consume. Default true.
+    /// </summary>
+    public bool LogStartupReport { get; set; } = true;
+
     /// <summary>The standard variables these options honour, as a configuration (or the environment) holds them (<see cref="ConfigurationReader"/>).</summary>
     internal void ReadVariables(Func<string, string?> variable)
     {

@@ -1,6 +1,7 @@
 using System;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using TracedLlm;
 using TracedLlm.Pipeline;
@@ -31,6 +32,9 @@ public static class TracedLlmServiceCollectionExtensions
         // The pipeline takes the options as a plain singleton (one read per application, none per request).
         services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<TracedLlmOptions>>().Value);
         services.TryAddSingleton<TracedLlmGateway>();
+
+        // Once the host has started: endpoints that look like LLM APIs but are not traced, slots that take a provider's field.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TracedLlmStartupReport>());
 
         // The error bodies' type info, for API descriptions (OpenAPI) where JSON has no reflection (Native AOT).
         services.ConfigureHttpJsonOptions(static json => json.SerializerOptions.TypeInfoResolverChain.Add(TracedLlm.OpenApi.WireErrorJsonContext.Default));

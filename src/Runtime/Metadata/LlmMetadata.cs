@@ -20,6 +20,13 @@ public sealed class LlmMetadata
 {
     private static readonly IReadOnlyDictionary<string, string> NoEntries = new Dictionary<string, string>(0);
 
+    /// <summary>The keys the gateway reads from its slot (a shared slot takes only these).</summary>
+    internal static readonly string[] RecognizedKeys =
+    {
+        "generation_name", "trace_name", "existing_trace_id", "trace_id", "parent_observation_id", "session_id", "trace_user_id", "user_id",
+        "tags", "trace_metadata", "prompt", "prompt_name", "prompt_version", "version", "release", "environment", "mask_input", "mask_output",
+    };
+
     /// <summary>Metadata of a request whose slot was absent or null.</summary>
     public static LlmMetadata Empty { get; } = new();
 
@@ -85,10 +92,13 @@ public sealed class LlmMetadata
 
     /// <summary>
     /// Reads the slot's value. The reader is positioned on the value's first token; on return it is
-    /// on the value's last token. <paramref name="json"/> is the buffer the reader reads.
+    /// on the value's last token. <paramref name="json"/> is the buffer the reader reads. With
+    /// <paramref name="providerKeys"/> (a slot shared with the provider, <see cref="MetadataSlotMode.Shared"/>)
+    /// only the recognised keys of the type the gateway reads are taken; every other property is
+    /// left for the provider, its byte range (name to value end) added to the list.
     /// </summary>
-    /// <exception cref="InvalidLlmRequestException">The slot or one of its known keys has the wrong JSON type.</exception>
-    internal static LlmMetadata Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string slot, TracedLlmOptions options)
+    /// <exception cref="InvalidLlmRequestException">The slot or one of its known keys has the wrong JSON type (the gateway's slot only).</exception>
+    internal static LlmMetadata Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string slot, TracedLlmOptions options, List<(long Start, long End)>? providerKeys = null)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -108,8 +118,16 @@ public sealed class LlmMetadata
         Dictionary<string, string>? extra = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            var nameStart = reader.TokenStartIndex;
             var key = reader.GetString()!;
             reader.Read();
+            if (providerKeys is not null && !IsGatewayValue(key, reader))
+            {
+                reader.Skip();
+                providerKeys.Add((nameStart, reader.BytesConsumed));
+                continue;
+            }
+
             metadata.IsPresent = true;
             switch (key)
             {
@@ -162,6 +180,49 @@ public sealed class LlmMetadata
         TelemetryText.Count(TelemetryText.Reasons.MetadataKeyLimit, metadata.DroppedTraceEntries + metadata.DroppedObservationEntries);
 
         return metadata;
+    }
+
+    /// <summary>
+    /// True when <paramref name="key"/> is a key the gateway recognises and its value (the reader is
+    /// on it; read on a copy) has the JSON type the gateway reads for it: what a shared slot takes.
+    /// </summary>
+    private static bool IsGatewayValue(string key, Utf8JsonReader value)
+    {
+        var token = value.TokenType;
+        switch (key)
+        {
+            case "generation_name" or "trace_name" or "existing_trace_id" or "trace_id" or "parent_observation_id" or "session_id"
+                or "trace_user_id" or "user_id" or "prompt_name" or "version" or "release" or "environment":
+                return token is JsonTokenType.String or JsonTokenType.Null;
+            case "mask_input" or "mask_output":
+                return token is JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null;
+            case "prompt_version":
+                return token == JsonTokenType.Null || (token == JsonTokenType.Number && value.TryGetInt32(out _));
+            case "trace_metadata" or "prompt":
+                return token is JsonTokenType.StartObject or JsonTokenType.Null;
+            case "tags":
+                if (token == JsonTokenType.Null)
+                {
+                    return true;
+                }
+
+                if (token != JsonTokenType.StartArray)
+                {
+                    return false;
+                }
+
+                while (value.Read() && value.TokenType != JsonTokenType.EndArray)
+                {
+                    if (value.TokenType != JsonTokenType.String)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return false;
+        }
     }
 
     private void ReadPrompt(ref Utf8JsonReader reader, string slot)

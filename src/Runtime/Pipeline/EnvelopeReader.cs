@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Text.Json;
 
@@ -17,6 +18,9 @@ public struct EnvelopeReader
     private readonly string _slot;
     private readonly TracedLlmOptions _options;
     private readonly PropertyNameCheck _check;
+    private readonly bool _shared;
+    private List<(long Start, long End)>? _providerKeys;
+    private long _slotValueStart;
     private LlmMetadata _metadata;
     private string? _model;
     private bool _stream;
@@ -36,10 +40,20 @@ public struct EnvelopeReader
     /// whose request type binds <paramref name="shape"/>.
     /// </summary>
     public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, TracedLlmOptions options, RequestShape shape)
+        : this(body, slot, MetadataSlotMode.Gateway, options, shape)
+    {
+    }
+
+    /// <summary>
+    /// Starts reading <paramref name="body"/> for a route whose slot is <paramref name="slot"/>, the
+    /// gateway's or shared with the provider's field of that name, and whose request type binds <paramref name="shape"/>.
+    /// </summary>
+    public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, MetadataSlotMode mode, TracedLlmOptions options, RequestShape shape)
     {
         _body = body;
         _slot = slot;
         _options = options;
+        _shared = mode == MetadataSlotMode.Shared;
         _metadata = LlmMetadata.Empty;
         _previousValueEnd = -1;
         _check = PropertyNameCheck.Start(body, shape, slot);
@@ -94,6 +108,14 @@ public struct EnvelopeReader
         var valueStart = reader.TokenStartIndex;
         try
         {
+            if (_shared && reader.TokenType != JsonTokenType.StartObject)
+            {
+                // Not gateway metadata: the provider's own value, forwarded as it came (its objects still checked).
+                _check.Value(ref reader);
+                _previousValueEnd = reader.BytesConsumed;
+                return;
+            }
+
             // On a copy: the slot's depth is bounded before its values are read.
             var copy = reader;
             if (!_check.Value(ref copy, _options.MaxMetadataDepth))
@@ -101,13 +123,15 @@ public struct EnvelopeReader
                 throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.");
             }
 
-            _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options);
+            _providerKeys = _shared ? new List<(long, long)>() : null;
+            _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options, _providerKeys);
         }
         catch (JsonException exception)
         {
             throw NotJson(exception);
         }
 
+        _slotValueStart = valueStart;
         _slotEnd = reader.BytesConsumed;
         if (_slotEnd - valueStart > _options.MaxMetadataBytes)
         {
@@ -182,8 +206,64 @@ public struct EnvelopeReader
     {
         _check.Finish();
         var parameters = new EnvelopeParameters(_model, _stream, _temperature, _topP, _maxCompletionTokens ?? _maxTokens);
-        return new RequestEnvelope(_body, _slotSeen ? WithoutSlot() : _body, _metadata, parameters, error: null);
+        return new RequestEnvelope(_body, UpstreamBody(), _metadata, parameters, error: null);
     }
+
+    /// <summary>
+    /// The body to forward: the gateway's slot cut out; a shared slot cut only of the keys the
+    /// gateway took (whole when they were all it held, untouched when it took none).
+    /// </summary>
+    private readonly ReadOnlyMemory<byte> UpstreamBody()
+    {
+        if (!_slotSeen)
+        {
+            return _body;
+        }
+
+        if (_providerKeys is null)
+        {
+            return _shared ? _body : WithoutSlot();
+        }
+
+        if (!_metadata.IsPresent)
+        {
+            return _body;
+        }
+
+        return _providerKeys.Count == 0 ? WithoutSlot() : WithProviderKeys();
+    }
+
+    /// <summary>The body with the shared slot's value rebuilt of the provider's keys, each as it came.</summary>
+    private readonly ReadOnlyMemory<byte> WithProviderKeys()
+    {
+        var span = _body.Span;
+        var kept = 2L;
+        foreach (var (start, end) in _providerKeys!)
+        {
+            kept += end - start + 1;
+        }
+
+        var result = new byte[_slotValueStart + kept - 1 + (span.Length - _slotEnd)];
+        var written = (int)_slotValueStart;
+        span[..written].CopyTo(result);
+        result[written++] = (byte)'{';
+        for (var i = 0; i < _providerKeys.Count; i++)
+        {
+            var (start, end) = _providerKeys[i];
+            if (i > 0)
+            {
+                result[written++] = (byte)',';
+            }
+
+            span[(int)start..(int)end].CopyTo(result.AsSpan(written));
+            written += (int)(end - start);
+        }
+
+        result[written++] = (byte)'}';
+        span[(int)_slotEnd..].CopyTo(result.AsSpan(written));
+        return result;
+    }
+
 
     private readonly ReadOnlyMemory<byte> WithoutSlot()
     {

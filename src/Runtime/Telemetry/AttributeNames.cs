@@ -108,6 +108,12 @@ public static class AttributeNames
     public const string AttemptDelay = "tracedllm.attempt.delay";
     /// <summary><c>tracedllm.attempt.retry_after</c> (seconds) on a failed attempt: the wait its upstream asked for (<c>Retry-After</c> / <c>retry-after-ms</c>).</summary>
     public const string AttemptRetryAfter = "tracedllm.attempt.retry_after";
+    /// <summary><c>tracedllm.backend.id</c>: the gateway's own id of the backend or deployment an attempt called (<see cref="TracedLlm.LlmTarget.BackendId"/>); on the LLM span, the one that answered.</summary>
+    public const string BackendId = "tracedllm.backend.id";
+    /// <summary><c>server.address</c> on an attempt: the host of its target's endpoint (<see cref="TracedLlm.LlmTarget.Endpoint"/>).</summary>
+    public const string ServerAddress = "server.address";
+    /// <summary><c>server.port</c> on an attempt: the port of its target's endpoint (the scheme's default when the URL names none).</summary>
+    public const string ServerPort = "server.port";
 
     // Streaming.
     /// <summary><c>gen_ai.server.time_to_first_token</c> (seconds) on a streamed LLM span.</summary>

@@ -50,7 +50,7 @@ public class RetryMiddleware
         {
             var destination = PickOneDestination(cluster);
             var backend = _backends[destination.DestinationId];
-            using var attempt = call.StartAttempt(new LlmTarget(destination.DestinationId, backend.DeploymentName ?? call.Model ?? "unknown"));
+            using var attempt = call.StartAttempt(new LlmTarget("azure.ai.openai", backend.DeploymentName ?? call.Model ?? "unknown") { BackendId = destination.DestinationId, Endpoint = new Uri(backend.Url) });
 
             if (retryCount > 0)
             {
@@ -59,7 +59,8 @@ public class RetryMiddleware
             }
 
             context.Request.Body = new MemoryStream(body);
-            var error = await _forwarder.SendAsync(context, backend.Url, _httpClient, new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(BackendConfig.HttpTimeoutSeconds) }, new BackendTransformer(backend));
+            var canRetry = () => cluster.DestinationsState.AllDestinations.Any(m => m.Health.Passive != DestinationHealth.Unhealthy && m.DestinationId != destination.DestinationId);
+            var error = await _forwarder.SendAsync(context, backend.Url, _httpClient, new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(BackendConfig.HttpTimeoutSeconds) }, new BackendTransformer(backend, canRetry));
             if (error != ForwarderError.None)
             {
                 attempt.Fail(context.GetForwarderErrorFeature()?.Exception ?? new HttpRequestException($"Forwarding to {destination.DestinationId} failed: {error}"));
@@ -68,6 +69,15 @@ public class RetryMiddleware
             ThrottlingHealthPolicy.UpdateHealth(_healthUpdater, context, cluster, destination);
 
             var statusCode = context.Response.StatusCode;
+            if (statusCode is 429 or >= 500)
+            {
+                attempt.Fail(new UpstreamException(statusCode, $"{destination.DestinationId} answered {statusCode}."));
+            }
+            else
+            {
+                attempt.Succeed();
+            }
+
             var atLeastOneBackendHealthy = GetNumberHealthyEndpoints(cluster) > 0;
             retryCount++;
 
@@ -139,9 +149,18 @@ public class RetryMiddleware
     }
 }
 
-/// <summary>The backend's key, and its deployment in the path, as YarpConfiguration.TransformRequest sets them.</summary>
-internal sealed class BackendTransformer(BackendConfig backend) : HttpTransformer
+/// <summary>
+/// The backend's key, and its deployment in the path, as YarpConfiguration.TransformRequest sets them;
+/// a 429 or 5xx another backend will retry is not written, as YarpConfiguration.TransformResponse suppresses it.
+/// </summary>
+internal sealed class BackendTransformer(BackendConfig backend, Func<bool> canRetry) : HttpTransformer
 {
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        return copyBody && !(proxyResponse?.StatusCode is System.Net.HttpStatusCode.TooManyRequests or >= System.Net.HttpStatusCode.InternalServerError && canRetry());
+    }
+
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);

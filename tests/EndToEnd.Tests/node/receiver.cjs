@@ -85,7 +85,8 @@ const server = http.createServer((req, res) => {
   });
 });
 
-server.listen(0, '127.0.0.1', () => {
+// A port may be given (a collector that comes back on the port the gateway was told about).
+server.listen(Number(process.argv[2] || 0), '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ listening: server.address().port }) + '\n');
 });
 

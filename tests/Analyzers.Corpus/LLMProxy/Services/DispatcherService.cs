@@ -254,6 +254,10 @@ public class DispatcherService
         return (relayCompletedSuccessfully, internalErrorDetectedInContent, fullResponseBody);
     }
 
+    // An OpenAI-compatible backend: the provider is the API, the backend is told apart by its name and address.
+    private static LlmTarget BackendTarget(BackendConfig backend, string modelId) =>
+        new("openai", backend.BackendModelName ?? modelId) { BackendId = backend.Name, Endpoint = Uri.TryCreate(backend.BaseUrl, UriKind.Absolute, out var endpoint) ? endpoint : null };
+
     private string? TryExtractModelName(string requestBody, string fieldName = "model")
     {
         if (string.IsNullOrWhiteSpace(requestBody))
@@ -312,7 +316,7 @@ public class DispatcherService
                 return (false, null, null, $"All backends failed for model '{modelId}'", lastAttemptedBackendName);
             }
             triedBackends.Add(selectedBackend);
-            using var attempt = call.StartAttempt(new LlmTarget(selectedBackend.Name, modelId));
+            using var attempt = call.StartAttempt(BackendTarget(selectedBackend, modelId));
             lastAttemptedBackendName = selectedBackend.Name; // Keep track of the last backend name tried
             string currentBackendName = selectedBackend.Name; // Use a local variable for clarity in this iteration
 
@@ -684,7 +688,7 @@ public class DispatcherService
                 return false; // Signal failure for this effective model
             }
             triedBackends.Add(selectedBackend);
-            using var attempt = call.StartAttempt(new LlmTarget(selectedBackend.Name, effectiveModelName));
+            using var attempt = call.StartAttempt(BackendTarget(selectedBackend, effectiveModelName));
             logEntry.UpstreamBackendName = selectedBackend.Name;
 
             string? backendPathSuffix = GetBackendPathSuffix(clientRequestPath);

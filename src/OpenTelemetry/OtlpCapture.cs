@@ -1,0 +1,91 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TracedLlm;
+
+/// <summary>
+/// The transport of the OTLP exporter that serializes for a <see cref="BoundedExportProcessor"/>:
+/// OpenTelemetry's own <c>OtlpTraceExporter</c> serializes each piece of spans exactly as it would
+/// send it (resource, scopes, attributes, limits), and its request ends here instead of on the
+/// network. The body is kept as one piece of the batch being built, and the exporter is told it
+/// succeeded; <see cref="OtlpDelivery"/> then sends the batch, retries it and may write it to disk.
+/// The request's address and headers (authorization, user agent) are kept for those sends. Only the
+/// export thread sends through it, one request at a time.
+/// </summary>
+internal sealed class OtlpCapture : HttpMessageHandler
+{
+    // The batch being built, in a buffer rented from the shared pool (512 spans are about 200 KB).
+    private byte[]? _buffer;
+    private int _length;
+    private int _pieces;
+    private bool _addressed;
+
+    /// <summary>Where the exporter would have sent its requests (for OTLP/HTTP).</summary>
+    public Uri Endpoint { get; private set; } = new("http://localhost:4318/v1/traces");
+
+    /// <summary>The request headers the exporter adds, as it adds them.</summary>
+    public IReadOnlyList<(string Name, string[] Values)> Headers { get; private set; } = Array.Empty<(string, string[])>();
+
+    /// <summary>The pieces taken since the last <see cref="Take"/>.</summary>
+    public int Pieces => _pieces;
+
+    /// <summary>The batch built so far (a rented buffer and the length used, or null); the next batch starts empty.</summary>
+    public (byte[]? Buffer, int Length) Take()
+    {
+        var (buffer, length) = (_buffer, _length);
+        (_buffer, _length, _pieces) = (null, 0, 0);
+        if (buffer is not null && buffer.Length > 2 * length)
+        {
+            // A short batch (a quiet gateway's, after the scheduled delay): in a buffer of its size,
+            // so that a waiting batch holds at most twice its bytes.
+            var fitted = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+            buffer.AsSpan(0, length).CopyTo(fitted);
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = fitted;
+        }
+
+        return (buffer, length);
+    }
+
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!_addressed && request.RequestUri is { } uri)
+        {
+            _addressed = true;
+            Endpoint = uri;
+            Headers = request.Headers.Select(header => (header.Key, header.Value.ToArray())).ToArray();
+        }
+
+        if (request.Content is { } content)
+        {
+            using var body = content.ReadAsStream(cancellationToken);
+            var length = (int)(content.Headers.ContentLength ?? body.Length);
+            if (_buffer is null || _buffer.Length - _length < length)
+            {
+                var grown = ArrayPool<byte>.Shared.Rent(Math.Max(256 * 1024, 2 * (_length + length)));
+                if (_buffer is not null)
+                {
+                    _buffer.AsSpan(0, _length).CopyTo(grown);
+                    ArrayPool<byte>.Shared.Return(_buffer);
+                }
+
+                _buffer = grown;
+            }
+
+            body.ReadExactly(_buffer.AsSpan(_length, length));
+            _length += length;
+            _pieces++;
+        }
+
+        return new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new ByteArrayContent(Array.Empty<byte>()) };
+    }
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        Task.FromResult(Send(request, cancellationToken));
+}

@@ -1,0 +1,515 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TracedLlm;
+
+/// <summary>
+/// Delivers serialized batches to an OTLP endpoint: several at once, in the order they were sealed,
+/// each one sent again after a transient failure (<see cref="OtlpResponses"/>) with exponential
+/// backoff and jitter or the server's own wait, while new batches keep coming. While the endpoint
+/// fails, one batch is tried at a time; the first success opens the way for the others. Batches wait
+/// in memory within a byte bound, or in the disk buffer when there is one; a batch past both is
+/// dropped and counted. Sends run on the thread pool (HttpClient's asynchronous send), never on the
+/// export thread that serializes.
+/// </summary>
+internal sealed class OtlpDelivery : IDisposable
+{
+    private static readonly MediaTypeHeaderValue Protobuf = new("application/x-protobuf");
+    private static readonly MediaTypeHeaderValue Grpc = new("application/grpc");
+
+    private readonly HttpClient _client;
+    private readonly OtlpCapture _capture;
+    private readonly Uri? _grpcEndpoint;
+    private readonly bool _gzip;
+    private readonly int _maxConcurrent;
+    private readonly long _maxMemoryBytes;
+    private readonly TimeSpan _initialBackoff;
+    private readonly TimeSpan _maxBackoff;
+    private readonly DiskExportBuffer? _disk;
+    private readonly IDeliveryReport _report;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Timer _retryTimer;
+
+    // All state below under _gate (a monitor: flushes and the shut-down wait on it).
+    private readonly object _gate = new();
+    private readonly LinkedList<ExportPayload> _waiting = new();
+    private readonly SortedSet<long> _unresolved = new();
+    private long _memoryBytes;
+    private int _inFlight;
+    private long _inFlightSpans;
+    private int _failures;
+    private long _lastFailureAt;
+    private long _retryAt;
+    private long _sequence;
+    private bool _stopping;
+
+    // Spans of batches in the disk buffer that a stopping delivery could not send: the next process's.
+    private long _keptOnStop;
+
+    public OtlpDelivery(HttpClient client, OtlpCapture capture, Uri? grpcEndpoint, bool gzip, ExportQueueOptions options, DiskExportBuffer? disk, IDeliveryReport report)
+    {
+        _client = client;
+        _capture = capture;
+        _grpcEndpoint = grpcEndpoint;
+        _gzip = gzip;
+        _maxConcurrent = options.MaxConcurrentExports;
+        _maxMemoryBytes = options.MaxBufferedExportBytes;
+        _initialBackoff = options.RetryInitialBackoff;
+        _maxBackoff = options.RetryMaxBackoff;
+        _disk = disk;
+        _report = report;
+        _retryTimer = new Timer(static state => ((OtlpDelivery)state!).Pump(), this, Timeout.Infinite, Timeout.Infinite);
+        if (disk is not null)
+        {
+            // What an earlier process left goes first, oldest first.
+            foreach (var (file, bytes, spans) in disk.Found)
+            {
+                var payload = ExportPayload.FromFile(++_sequence, file, bytes, spans);
+                _waiting.AddLast(payload);
+                _unresolved.Add(payload.Sequence);
+            }
+        }
+    }
+
+    /// <summary>The sequence number of the last batch handed over (0 before the first).</summary>
+    public long LastSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sequence;
+            }
+        }
+    }
+
+    /// <summary>The serialized bytes held in memory now (waiting or being sent).</summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _memoryBytes;
+            }
+        }
+    }
+
+    /// <summary>Spans in batches not yet delivered, dropped or refused.</summary>
+    public long UndeliveredSpans
+    {
+        get
+        {
+            lock (_gate)
+            {
+                long spans = 0;
+                foreach (var payload in _waiting)
+                {
+                    spans += payload.Spans;
+                }
+
+                return spans + _inFlightSpans;
+            }
+        }
+    }
+
+    /// <summary>Starts delivering what an earlier process left in the disk buffer.</summary>
+    public void Start() => Pump();
+
+    /// <summary>
+    /// Takes a sealed batch (from the export thread): written to the disk buffer when there is one and
+    /// it has room, else held in memory within the bound, else dropped and counted.
+    /// </summary>
+    public void Add(byte[] body, int length, int spans)
+    {
+        ExportPayload payload;
+        lock (_gate)
+        {
+            payload = new ExportPayload(++_sequence, body, length, spans);
+        }
+
+        string? problem = null;
+        var onDisk = _disk is not null && _disk.TryWrite(payload, out problem);
+        if (problem is not null)
+        {
+            _report.Warn($"TracedLlm export: {problem}; batches wait in memory.");
+        }
+
+        lock (_gate)
+        {
+            if (!onDisk)
+            {
+                if (_stopping || _memoryBytes + payload.MemoryBytes > _maxMemoryBytes)
+                {
+                    _report.Dropped(payload.Spans, _stopping ? BoundedExportProcessor.DropReason.ShutDown : BoundedExportProcessor.DropReason.BufferFull);
+                    payload.Release();
+                    return;
+                }
+
+                _memoryBytes += payload.MemoryBytes;
+            }
+
+            _waiting.AddLast(payload);
+            _unresolved.Add(payload.Sequence);
+        }
+
+        Pump();
+    }
+
+    /// <summary>Waits until every batch up to <paramref name="sequence"/> is delivered, dropped or refused; false when the time runs out.</summary>
+    public bool WaitResolved(long sequence, int timeoutMilliseconds)
+    {
+        var started = Stopwatch.GetTimestamp();
+        lock (_gate)
+        {
+            while (_unresolved.Count > 0 && _unresolved.Min <= sequence)
+            {
+                var left = timeoutMilliseconds < 0 ? Timeout.Infinite : (int)Math.Max(0, timeoutMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (left == 0 || !Monitor.Wait(_gate, left))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Delivers what is left within <paramref name="bound"/>, then stops: what is still undelivered is
+    /// dropped (<c>shutdown_timeout</c>) when in memory, and stays for the next process when in the disk
+    /// buffer. The number of spans left in the disk buffer.
+    /// </summary>
+    public long Shutdown(TimeSpan bound)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var all = LastSequence;
+        WaitResolved(all, (int)Math.Max(0, bound.TotalMilliseconds));
+        List<ExportPayload> left;
+        lock (_gate)
+        {
+            _stopping = true;
+            left = new List<ExportPayload>(_waiting);
+            _waiting.Clear();
+        }
+
+        _retryTimer.Change(Timeout.Infinite, Timeout.Infinite);
+        _stop.Cancel();
+
+        // The sends cancelled just now end at once; each settles its own batch.
+        lock (_gate)
+        {
+            var deadline = Math.Max(200, (int)(bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            while (_inFlight > 0 && Monitor.Wait(_gate, deadline))
+            {
+            }
+        }
+
+        long kept = 0;
+        foreach (var payload in left)
+        {
+            kept += Abandon(payload);
+        }
+
+        return kept + Interlocked.Read(ref _keptOnStop);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _retryTimer.Dispose();
+        _disk?.Dispose();
+    }
+
+    // Starts as many sends as allowed: all of them while the endpoint answers, one while it fails,
+    // none before the retry time.
+    private void Pump()
+    {
+        List<ExportPayload>? starting = null;
+        lock (_gate)
+        {
+            if (_stopping || _waiting.Count == 0)
+            {
+                return;
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            if (now < _retryAt)
+            {
+                _retryTimer.Change((long)Math.Ceiling(Stopwatch.GetElapsedTime(now, _retryAt).TotalMilliseconds), Timeout.Infinite);
+                return;
+            }
+
+            var limit = _failures > 0 ? 1 : _maxConcurrent;
+            while (_inFlight < limit && _waiting.First is { } next)
+            {
+                _waiting.RemoveFirst();
+                _inFlight++;
+                _inFlightSpans += next.Value.Spans;
+                next.Value.TriedAt = now;
+                (starting ??= new List<ExportPayload>()).Add(next.Value);
+            }
+        }
+
+        if (starting is null)
+        {
+            return;
+        }
+
+        foreach (var payload in starting)
+        {
+            // Off the caller's thread: the export thread must not do network work.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.delivery.SendAsync(state.payload), (delivery: this, payload), preferLocal: false);
+        }
+    }
+
+    private async Task SendAsync(ExportPayload payload)
+    {
+        SendOutcome outcome;
+        try
+        {
+            using var request = Request(payload);
+            using var response = await _client.SendAsync(request, _grpcEndpoint is null ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, _stop.Token).ConfigureAwait(false);
+            outcome = _grpcEndpoint is null ? OtlpResponses.FromHttp(response) : OtlpResponses.FromGrpc(response);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            Settle(payload, stopped: true, default);
+            return;
+        }
+        catch (IOException unreadable) when (!payload.InMemory)
+        {
+            // The disk buffer's file is gone or unreadable: nothing left to send.
+            outcome = new SendOutcome(SendResult.Refused, null, $"its file could not be read ({unreadable.GetType().Name})");
+        }
+        catch (Exception e)
+        {
+            outcome = OtlpResponses.FromException(e);
+        }
+
+        Settle(payload, stopped: false, outcome);
+    }
+
+    private void Settle(ExportPayload payload, bool stopped, SendOutcome outcome)
+    {
+        var resolved = false;
+        TimeSpan? wait = null;
+        lock (_gate)
+        {
+            _inFlight--;
+            _inFlightSpans -= payload.Spans;
+            if (stopped)
+            {
+                // Not sent; the shut-down settles it below.
+            }
+            else if (outcome.Result == SendResult.Retry && !_stopping)
+            {
+                // A failure counts once per round of tries: those begun before the last failure was seen do not add to it.
+                if (payload.TriedAt >= _lastFailureAt)
+                {
+                    _failures++;
+                    _lastFailureAt = Stopwatch.GetTimestamp();
+                }
+
+                wait = outcome.RetryAfter ?? Backoff(_failures);
+                _retryAt = Math.Max(_retryAt, Stopwatch.GetTimestamp() + (long)(wait.Value.TotalSeconds * Stopwatch.Frequency));
+                _waiting.AddFirst(payload);
+            }
+            else
+            {
+                if (outcome.Result == SendResult.Delivered)
+                {
+                    _failures = 0;
+                    _retryAt = 0;
+                }
+
+                resolved = true;
+            }
+
+            Monitor.PulseAll(_gate);
+        }
+
+        if (stopped || (outcome.Result == SendResult.Retry && wait is null))
+        {
+            // Stopping: a retry that can no longer happen.
+            Interlocked.Add(ref _keptOnStop, Abandon(payload));
+            return;
+        }
+
+        if (resolved)
+        {
+            // Counted before it is resolved: a flush that sees it resolved sees it counted.
+            if (outcome.Result == SendResult.Delivered)
+            {
+                _report.Delivered(payload.Spans);
+            }
+            else
+            {
+                _report.Dropped(payload.Spans, BoundedExportProcessor.DropReason.ExportFailed);
+                _report.Warn($"TracedLlm export: the endpoint refused a batch of {payload.Spans} span(s) for good ({outcome.Detail}); it is dropped.");
+            }
+
+            Resolve(payload);
+        }
+        else
+        {
+            _report.Retrying(payload.Spans, outcome.Detail, wait!.Value);
+        }
+
+        Pump();
+    }
+
+    // Delivered or refused: its memory, file and place in the flush order go.
+    private void Resolve(ExportPayload payload)
+    {
+        if (payload.File is not null)
+        {
+            _disk?.Delete(payload);
+        }
+
+        lock (_gate)
+        {
+            if (payload.InMemory)
+            {
+                _memoryBytes -= payload.MemoryBytes;
+            }
+
+            _unresolved.Remove(payload.Sequence);
+            Monitor.PulseAll(_gate);
+        }
+
+        payload.Release();
+    }
+
+    // Never to be sent by this process: in the disk buffer it waits for the next (its spans are
+    // returned), in memory it is dropped.
+    private long Abandon(ExportPayload payload)
+    {
+        if (payload.File is null)
+        {
+            _report.Dropped(payload.Spans, BoundedExportProcessor.DropReason.ShutdownTimeout);
+        }
+
+        lock (_gate)
+        {
+            if (payload.InMemory)
+            {
+                _memoryBytes -= payload.MemoryBytes;
+            }
+
+            _unresolved.Remove(payload.Sequence);
+            Monitor.PulseAll(_gate);
+        }
+
+        payload.Release();
+        return payload.File is null ? 0 : payload.Spans;
+    }
+
+    // The n-th failure in a row waits initial × 2^(n-1), at most the maximum, drawn between half and
+    // one and a half times that (and never past the maximum), so that many gateways do not retry in step.
+    private TimeSpan Backoff(int failures)
+    {
+        var doubled = _initialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30));
+        var wait = Math.Min(doubled, _maxBackoff.TotalMilliseconds) * (0.5 + Random.Shared.NextDouble());
+        return TimeSpan.FromMilliseconds(Math.Min(wait, _maxBackoff.TotalMilliseconds));
+    }
+
+    private HttpRequestMessage Request(ExportPayload payload)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, _grpcEndpoint ?? _capture.Endpoint);
+        foreach (var (name, values) in _capture.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, values);
+        }
+
+        byte[]? compressed = null;
+        if (_gzip)
+        {
+            using var buffer = new MemoryStream();
+            using (var zip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                payload.WriteTo(zip);
+            }
+
+            compressed = buffer.ToArray();
+        }
+
+        if (_grpcEndpoint is null)
+        {
+            request.Content = compressed is null ? new BodyContent(payload.Read(), prefix: null) : new ByteArrayContent(compressed);
+            request.Content.Headers.ContentType = Protobuf;
+            if (compressed is not null)
+            {
+                request.Content.Headers.ContentEncoding.Add("gzip");
+            }
+
+            return request;
+        }
+
+        // gRPC over HTTP/2: one length-prefixed message, its trailers read for the status.
+        request.Version = HttpVersion.Version20;
+        request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        var length = compressed?.LongLength ?? payload.Bytes;
+        var prefix = new byte[5];
+        prefix[0] = compressed is null ? (byte)0 : (byte)1;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(prefix.AsSpan(1), (uint)length);
+        if (compressed is not null)
+        {
+            request.Headers.TryAddWithoutValidation("grpc-encoding", "gzip");
+        }
+
+        request.Content = new BodyContent(compressed ?? payload.Read(), prefix);
+        request.Content.Headers.ContentType = Grpc;
+        return request;
+    }
+
+    /// <summary>A body (after a gRPC frame's prefix, if any), with a known length.</summary>
+    private sealed class BodyContent(ReadOnlyMemory<byte> body, byte[]? prefix) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            if (prefix is not null)
+            {
+                await stream.WriteAsync(prefix, cancellationToken).ConfigureAwait(false);
+            }
+
+            await stream.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = (prefix?.Length ?? 0) + body.Length;
+            return true;
+        }
+    }
+}
+
+/// <summary>What the delivery tells its processor.</summary>
+internal interface IDeliveryReport
+{
+    void Delivered(long spans);
+
+    void Dropped(long spans, BoundedExportProcessor.DropReason reason);
+
+    void Retrying(long spans, string detail, TimeSpan wait);
+
+    void Warn(string message);
+}

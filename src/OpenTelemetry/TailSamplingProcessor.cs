@@ -1,0 +1,307 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Threading;
+using OpenTelemetry;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm;
+
+/// <summary>
+/// Request-scoped tail sampling in front of an export processor (<see cref="TailSamplingOptions"/>):
+/// each ended span waits with its request's others until the request's first span in this process
+/// ends, then the whole request goes on to <c>next</c>, or none of it. A request is what starts
+/// under one span: its children, found by their parent object or, as TracedLlm starts them, by their
+/// parent's context (so ASP.NET Core's request span, the TracedLlm server span inside it, and every
+/// span under either are one request). Held spans are bounded like queued ones: a request holds at
+/// most <see cref="TailSamplingOptions.MaxHeldBytesPerRequest"/>, all requests together at most
+/// <see cref="TailSamplingOptions.MaxHeldBytes"/>; a span past either is refused and counted
+/// (<c>tracedllm.export.dropped_spans</c>), never a held one evicted. A request still running past
+/// <see cref="TailSamplingOptions.LatencyThreshold"/> is kept whatever else happens, so its spans stop
+/// waiting: they pass on as they end once it is that old, and when the held bytes reach their bound,
+/// those of every such request pass on at once (so a root span that is never ended cannot pin memory
+/// for good). A span that fails after its request was decided is passed on even so: no failure is
+/// sampled out.
+/// </summary>
+public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
+{
+    /// <summary>The counter of sampling decisions, one per request.</summary>
+    internal const string DecisionsInstrument = "tracedllm.export.sampling_decisions";
+
+    private static readonly Counter<long> Decisions = TracedLlmTelemetry.Meter.CreateCounter<long>(
+        DecisionsInstrument, "{request}", "Tail-sampling decisions, by decision (keep, drop) and reason (failure, guardrail, latency, joined, ratio).");
+
+    private readonly double _ratio;
+    private readonly TimeSpan _latencyThreshold;
+    private readonly bool _keepJoined;
+    private readonly long _maxRequestBytes;
+    private readonly long _maxHeldBytes;
+
+    // Every running span of the provider, by span id, to its request (a short lock per start and end).
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ActivitySpanId, Request> _running = new();
+    private long _heldBytes;
+    private long _dropped;
+
+    /// <summary>Samples what reaches <paramref name="next"/>; flushes, shut-downs and the provider pass through.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
+    public TailSamplingProcessor(BaseProcessor<Activity> next, TailSamplingOptions options)
+        : base(new[] { next ?? throw new ArgumentNullException(nameof(next)) })
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Problems() is { Count: > 0 } problems)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), string.Join(" ", problems));
+        }
+
+        _ratio = options.Ratio;
+        _latencyThreshold = options.LatencyThreshold;
+        _keepJoined = options.KeepJoinedTraces;
+        _maxRequestBytes = options.MaxHeldBytesPerRequest;
+        _maxHeldBytes = options.MaxHeldBytes;
+    }
+
+    /// <summary>Spans refused while held (past a byte bound), since start.</summary>
+    public long DroppedSpans => Interlocked.Read(ref _dropped);
+
+    /// <summary>The estimated bytes of the spans held now, waiting for their request's decision.</summary>
+    internal long HeldBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _heldBytes;
+            }
+        }
+    }
+
+    /// <summary>The spans started and not yet ended.</summary>
+    internal int RunningSpans
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _running.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override void OnStart(Activity data)
+    {
+        lock (_gate)
+        {
+            _running[data.SpanId] = RequestOf(data) ?? new Request(data);
+        }
+
+        base.OnStart(data);
+    }
+
+    /// <inheritdoc />
+    public override void OnEnd(Activity data)
+    {
+        List<HeldSpan>? released = null;
+        string? reason = null;
+        var keep = false;
+        var decided = false;
+        lock (_gate)
+        {
+            _running.Remove(data.SpanId, out var request);
+            if (request is not null && !ReferenceEquals(request.Root, data))
+            {
+                if (!request.Decided && !RunningPastThreshold(request, DateTime.UtcNow))
+                {
+                    released = Hold(request, data);
+                }
+                else
+                {
+                    if (!request.Decided)
+                    {
+                        // Running past the latency threshold: kept whatever else happens, so nothing need wait.
+                        KeepEarly(request, ref released);
+                    }
+
+                    // Ended after its request was decided: it follows the decision, unless it failed.
+                    keep = request.Kept || data.Status == ActivityStatusCode.Error;
+                }
+            }
+            else
+            {
+                // The request's first span (or one started before this processor was there): the decision.
+                decided = true;
+                reason = request?.Reason ?? Reason(data, root: true);
+                keep = reason is not null || InRatio(data.TraceId);
+                if (request is not null)
+                {
+                    _heldBytes -= request.Bytes;
+                    released = keep ? request.Held : null;
+                    request.Held = null;
+                    request.Bytes = 0;
+                    request.Decided = true;
+                    request.Kept = keep;
+                }
+            }
+        }
+
+        if (decided)
+        {
+            Decisions.Add(1, new KeyValuePair<string, object?>("decision", keep ? "keep" : "drop"), new KeyValuePair<string, object?>("reason", reason ?? "ratio"));
+        }
+
+        if (released is not null)
+        {
+            foreach (var held in released)
+            {
+                base.OnEnd(held.Span);
+            }
+        }
+
+        if (keep)
+        {
+            base.OnEnd(data);
+        }
+    }
+
+    // The request of a span starting now: its nearest ancestor this processor saw start, by parent
+    // object, or by parent context (local, not a caller's) at the top of the object chain. Under _gate.
+    private Request? RequestOf(Activity span)
+    {
+        for (var current = span; ; current = current.Parent!)
+        {
+            if (current.Parent is { } parent)
+            {
+                if (_running.TryGetValue(parent.SpanId, out var found))
+                {
+                    return found;
+                }
+
+                continue;
+            }
+
+            return current.ParentSpanId != default && !current.HasRemoteParent && _running.TryGetValue(current.ParentSpanId, out var byContext)
+                ? byContext
+                : null;
+        }
+    }
+
+    // Holds an ended span until its request's decision, within the bounds; what a full bound frees
+    // first (see Sweep) is returned, to be passed on. Under _gate.
+    private List<HeldSpan>? Hold(Request request, Activity span)
+    {
+        var bytes = SpanSize.Estimate(span);
+        List<HeldSpan>? released = null;
+        if (_heldBytes + bytes > _maxHeldBytes)
+        {
+            released = Sweep();
+        }
+
+        var refused = request.Bytes + bytes > _maxRequestBytes ? BoundedExportProcessor.DropReason.RequestShare
+            : _heldBytes + bytes > _maxHeldBytes ? BoundedExportProcessor.DropReason.QueueBytes
+            : (BoundedExportProcessor.DropReason?)null;
+        if (refused is { } reason)
+        {
+            Interlocked.Increment(ref _dropped);
+            BoundedExportProcessor.CountDrop(1, reason);
+            return released;
+        }
+
+        (request.Held ??= new List<HeldSpan>()).Add(new HeldSpan(span, bytes));
+        request.Bytes += bytes;
+        _heldBytes += bytes;
+        request.Reason ??= Reason(span, root: false);
+        return released;
+    }
+
+    // The held bound is full: the requests running past the latency threshold (kept whatever else
+    // happens, and all that a root that never ends can be) let their spans go. Under _gate.
+    private List<HeldSpan>? Sweep()
+    {
+        List<HeldSpan>? released = null;
+        var now = DateTime.UtcNow;
+        foreach (var request in _running.Values)
+        {
+            if (!request.Decided && request.Held is not null && RunningPastThreshold(request, now))
+            {
+                KeepEarly(request, ref released);
+            }
+        }
+
+        return released;
+    }
+
+    private bool RunningPastThreshold(Request request, DateTime now) => now - request.Root.StartTimeUtc >= _latencyThreshold;
+
+    // Decided before its end: kept (for its latency, counted when its first span ends). Under _gate.
+    private void KeepEarly(Request request, ref List<HeldSpan>? released)
+    {
+        if (request.Held is { } held)
+        {
+            (released ??= new List<HeldSpan>()).AddRange(held);
+        }
+
+        _heldBytes -= request.Bytes;
+        request.Held = null;
+        request.Bytes = 0;
+        request.Decided = true;
+        request.Kept = true;
+        request.Reason ??= "latency";
+    }
+
+    // Why a request must be kept (null: only the ratio decides): a failure, a guardrail's
+    // intervention, a caller's trace it joined, and for its first span, its duration.
+    private string? Reason(Activity span, bool root)
+    {
+        if (span.Status == ActivityStatusCode.Error)
+        {
+            return "failure";
+        }
+
+        if (span.GetTagItem(AttributeNames.GuardrailStatus) is string status && status == GuardrailStatuses.Intervened)
+        {
+            return "guardrail";
+        }
+
+        if (_keepJoined && span.HasRemoteParent)
+        {
+            return "joined";
+        }
+
+        return root && span.Duration >= _latencyThreshold ? "latency" : null;
+    }
+
+    // The ratio, by trace id: the low 53 bits of its last 8 bytes as a fraction of 1, so that every
+    // process (and every exporter of this one) keeps the same traces.
+    private bool InRatio(ActivityTraceId traceId)
+    {
+        if (_ratio >= 1)
+        {
+            return true;
+        }
+
+        if (_ratio <= 0)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        traceId.CopyTo(bytes);
+        var draw = (BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]) >> 11) * (1.0 / (1UL << 53));
+        return draw < _ratio;
+    }
+
+    private readonly record struct HeldSpan(Activity Span, long Bytes);
+
+    private sealed class Request(Activity root)
+    {
+        public readonly Activity Root = root;
+        public List<HeldSpan>? Held;
+        public long Bytes;
+        public string? Reason;
+        public bool Decided;
+        public bool Kept;
+    }
+}

@@ -1,0 +1,88 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TracedLlm.Generators;
+
+namespace TracedLlm;
+
+/// <summary>
+/// What the host logs once it has started (<see cref="TracedLlmOptions.LogStartupReport"/>): the
+/// endpoints that look like LLM API paths but are not traced (<see cref="EndpointCoverage"/>), and
+/// for each traced route whose metadata slot is a field of the provider's own API too (OpenAI's chat
+/// completions <c>metadata</c>), what the slot will consume. Once the host has started, every
+/// endpoint (YARP's routes loaded) is there to see.
+/// </summary>
+internal sealed class TracedLlmStartupReport(IOptions<TracedLlmOptions> options, ILoggerFactory loggers, EndpointDataSource? endpoints = null) : IHostedLifecycleService
+{
+    /// <summary>The log category of the report.</summary>
+    public const string LoggerCategory = "TracedLlm.Startup";
+
+    private static readonly string RecognizedKeys = string.Join(", ", LlmMetadata.RecognizedKeys);
+
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        // Read once started: the host validates every options type before (a wrong one fails the start with all of them).
+        if (options.Value.LogStartupReport && endpoints is not null)
+        {
+            Report(endpoints, loggers.CreateLogger(LoggerCategory));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    internal static void Report(EndpointDataSource endpoints, ILogger logger)
+    {
+        var untraced = EndpointCoverage.Find(endpoints);
+        if (untraced.Count > 0)
+        {
+            StartupLog.Untraced(logger, untraced.Count, EndpointCoverage.Describe(untraced));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var endpoint in endpoints.Endpoints)
+        {
+            if (endpoint is RouteEndpoint { Metadata: var metadata } route && metadata.GetMetadata<TracedRouteInfo>() is { } info
+                && RouteConventions.ProviderMetadataApi(info.Pattern) is { } api && info.MetadataSlot == MetadataSlots.Metadata
+                && seen.Add(info.HttpMethod + " " + route.RoutePattern.RawText))
+            {
+                var name = $"{info.HttpMethod} {route.RoutePattern.RawText}";
+                if (info.MetadataSlotMode == MetadataSlotMode.Shared)
+                {
+                    StartupLog.SharedSlot(logger, name, api, RecognizedKeys);
+                }
+                else
+                {
+                    StartupLog.ProviderFieldTaken(logger, name, api);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>The start-up report as log messages.</summary>
+internal static partial class StartupLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "{Count} endpoint(s) look like LLM API paths but are not traced, so their calls reach providers with no trace: {Endpoints}. Make them [TracedLlmRoute] handlers, or set TracedLlm:LogStartupReport=false; the served manifest lists them as untracedEndpoints.")]
+    public static partial void Untraced(ILogger logger, int count, string endpoints);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Route} reads gateway metadata from 'metadata', a field {Api} defines too: a client's whole 'metadata' is the gateway's (its keys read, the rest recorded as observation metadata) and is not forwarded upstream. To forward it, set MetadataSlot = \"litellm_metadata\", or MetadataSlotMode = MetadataSlotMode.Shared to forward what is not the gateway's.")]
+    public static partial void ProviderFieldTaken(ILogger logger, string route, string api);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{Route} shares 'metadata' with {Api}: the gateway takes only {Keys} (each of the JSON type it reads) and forwards every other key, and a value that is not an object, upstream.")]
+    public static partial void SharedSlot(ILogger logger, string route, string api, string keys);
+}

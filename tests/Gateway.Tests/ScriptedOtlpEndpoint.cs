@@ -1,0 +1,247 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>
+/// An OTLP/HTTP (or, with <c>grpc</c>, OTLP/gRPC over cleartext HTTP/2) trace endpoint on loopback
+/// that answers each request as its script says, in turn (then 200, or <see cref="Otherwise"/>), and
+/// records every request: when it came, its headers, its body and the span names the body holds.
+/// </summary>
+internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
+{
+    private const string NotAccepted = "not-accepted";
+    private readonly ConcurrentQueue<Func<HttpContext, Task>> _script = new();
+    private readonly ConcurrentQueue<Received> _received = new();
+    private WebApplication _app = null!;
+    private int _active;
+    private int _maxActive;
+
+    private ScriptedOtlpEndpoint()
+    {
+    }
+
+    /// <summary>The answer once the script is used up (200 unless set).</summary>
+    public Func<HttpContext, Task> Otherwise { get; set; } = Status(200);
+
+    public string Url { get; private set; } = string.Empty;
+
+    public int Port { get; private set; }
+
+    public IReadOnlyList<Received> Requests => _received.ToList();
+
+    /// <summary>The most requests it was answering at once (since <see cref="ResetMaxConcurrent"/>).</summary>
+    public int MaxConcurrent => Volatile.Read(ref _maxActive);
+
+    public void ResetMaxConcurrent() => Volatile.Write(ref _maxActive, Volatile.Read(ref _active));
+
+    /// <summary>The names of the spans of the requests it answered 2xx (gRPC: grpc-status 0), in order.</summary>
+    public IReadOnlyList<string> Delivered => _received.Where(r => r.Accepted).SelectMany(r => r.Spans).ToList();
+
+    public static async Task<ScriptedOtlpEndpoint> StartAsync(int port = 0, bool grpc = false)
+    {
+        var endpoint = new ScriptedOtlpEndpoint();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = grpc ? HttpProtocols.Http2 : HttpProtocols.Http1));
+        endpoint._app = builder.Build();
+        endpoint._app.Run(endpoint.AnswerAsync);
+        await endpoint._app.StartAsync();
+        var address = endpoint._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        endpoint.Port = new Uri(address).Port;
+        endpoint.Url = address + (grpc ? string.Empty : "/v1/traces");
+        return endpoint;
+    }
+
+    /// <summary>Answers the next requests, one each, in this order.</summary>
+    public ScriptedOtlpEndpoint Then(params Func<HttpContext, Task>[] answers)
+    {
+        foreach (var answer in answers)
+        {
+            _script.Enqueue(answer);
+        }
+
+        return this;
+    }
+
+    public static Func<HttpContext, Task> Status(int status, string? retryAfter = null) => context =>
+    {
+        context.Response.StatusCode = status;
+        if (retryAfter is not null)
+        {
+            context.Response.Headers.RetryAfter = retryAfter;
+        }
+
+        return Task.CompletedTask;
+    };
+
+    /// <summary>Waits <paramref name="delay"/>, then answers 200.</summary>
+    public static Func<HttpContext, Task> Slow(TimeSpan delay) => async context => await Task.Delay(delay);
+
+    /// <summary>Never answers (until the client gives up).</summary>
+    public static Func<HttpContext, Task> Hang() => async context =>
+        await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+
+    /// <summary>Resets the connection without an answer.</summary>
+    public static Func<HttpContext, Task> Reset() => context =>
+    {
+        context.Items[NotAccepted] = true;
+        context.Features.Get<IConnectionLifetimeFeature>()!.Abort();
+        return Task.CompletedTask;
+    };
+
+    /// <summary>A gRPC answer with this status (trailers-only when not OK), and an optional <c>grpc-status-details-bin</c>.</summary>
+    public static Func<HttpContext, Task> Grpc(int status, string? details = null) => async context =>
+    {
+        context.Response.ContentType = "application/grpc";
+        if (status != 0)
+        {
+            context.Response.Headers["grpc-status"] = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (details is not null)
+            {
+                context.Response.Headers["grpc-status-details-bin"] = details;
+            }
+
+            return;
+        }
+
+        // An empty ExportTraceServiceResponse, framed, then the status in the trailers.
+        await context.Response.Body.WriteAsync(new byte[5]);
+        context.Response.AppendTrailer("grpc-status", "0");
+    };
+
+    public ValueTask DisposeAsync() => LoopbackApp.StopAsync(_app);
+
+    private async Task AnswerAsync(HttpContext context)
+    {
+        var active = Interlocked.Increment(ref _active);
+        var seen = Volatile.Read(ref _maxActive);
+        while (active > seen && Interlocked.CompareExchange(ref _maxActive, active, seen) != seen)
+        {
+            seen = Volatile.Read(ref _maxActive);
+        }
+
+        try
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            var bytes = body.ToArray();
+            var answer = _script.TryDequeue(out var next) ? next : Otherwise;
+            var received = new Received(DateTime.UtcNow, context.Request.Path, context.Request.ContentType, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), bytes);
+            _received.Enqueue(received);
+            await answer(context);
+            received.Accepted = context.Response.StatusCode is >= 200 and < 300 && !context.RequestAborted.IsCancellationRequested && !context.Items.ContainsKey(NotAccepted)
+                && (context.Response.ContentType != "application/grpc" || !context.Response.Headers.ContainsKey("grpc-status"));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    /// <summary>One request as it arrived.</summary>
+    public sealed class Received(DateTime at, string path, string? contentType, IReadOnlyDictionary<string, string> headers, byte[] body)
+    {
+        public DateTime At { get; } = at;
+
+        public string Path { get; } = path;
+
+        public string? ContentType { get; } = contentType;
+
+        public IReadOnlyDictionary<string, string> Headers { get; } = headers;
+
+        public byte[] Body { get; } = body;
+
+        /// <summary>The span names the body holds (an OTLP/gRPC body's five-byte frame skipped).</summary>
+        public IReadOnlyList<string> Spans { get; } = OtlpBody.SpanNames(contentType == "application/grpc" ? body.AsSpan(5) : body);
+
+        public bool Accepted { get; set; }
+    }
+}
+
+/// <summary>Reads span names out of an OTLP <c>ExportTraceServiceRequest</c> (protobuf), with no OpenTelemetry code.</summary>
+internal static class OtlpBody
+{
+    // ExportTraceServiceRequest.resource_spans = 1 → ResourceSpans.scope_spans = 2 → ScopeSpans.spans = 2 → Span.name = 5.
+    public static IReadOnlyList<string> SpanNames(ReadOnlySpan<byte> request)
+    {
+        var names = new List<string>();
+        foreach (var resourceSpans in Fields(request, 1))
+        {
+            foreach (var scopeSpans in Fields(resourceSpans.Span, 2))
+            {
+                foreach (var span in Fields(scopeSpans.Span, 2))
+                {
+                    names.AddRange(Fields(span.Span, 5).Select(name => System.Text.Encoding.UTF8.GetString(name.Span)));
+                }
+            }
+        }
+
+        return names;
+    }
+
+    private static List<ReadOnlyMemory<byte>> Fields(ReadOnlySpan<byte> message, int wanted)
+    {
+        var found = new List<ReadOnlyMemory<byte>>();
+        var at = 0;
+        while (at < message.Length)
+        {
+            var key = Varint(message, ref at);
+            switch (key & 7)
+            {
+                case 0:
+                    Varint(message, ref at);
+                    break;
+                case 1:
+                    at += 8;
+                    break;
+                case 5:
+                    at += 4;
+                    break;
+                case 2:
+                    var length = (int)Varint(message, ref at);
+                    if ((int)(key >> 3) == wanted)
+                    {
+                        found.Add(message.Slice(at, length).ToArray());
+                    }
+
+                    at += length;
+                    break;
+                default:
+                    throw new InvalidDataException($"wire type {key & 7}");
+            }
+        }
+
+        return found;
+    }
+
+    private static ulong Varint(ReadOnlySpan<byte> bytes, ref int at)
+    {
+        ulong value = 0;
+        for (var shift = 0; ; shift += 7)
+        {
+            var b = bytes[at++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return value;
+            }
+        }
+    }
+}

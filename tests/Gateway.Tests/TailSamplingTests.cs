@@ -1,0 +1,368 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Trace;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>
+/// Request-scoped tail sampling (<see cref="TailSamplingOptions"/>): the decision waits for the
+/// request's local root, keeps whole requests or none, always keeps failures, guardrail
+/// interventions, slow requests and joined callers, keeps the ratio of the rest by trace id, never
+/// queues what it does not keep, and leaves the metrics counting every request. The fault matrix
+/// (<see cref="FaultMatrixTests"/>) checks every failure cell's whole trace through it at a ratio of 0.
+/// </summary>
+public sealed class TailSamplingTests : IDisposable
+{
+    private static readonly ActivitySource Source = new("TracedLlm.Tests.TailSampling");
+    private readonly ActivityListener _listener;
+
+    public TailSamplingTests()
+    {
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source == Source,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    [Fact]
+    public void AtARatioOfZeroOnlyTheRequestsThatMustBeKeptAreExportedWhole()
+    {
+        var exported = new ConcurrentQueue<Activity>();
+        var processor = Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 0, LatencyThreshold = TimeSpan.FromMilliseconds(300) });
+        using var provider = Provider(processor);
+
+        var plain = Request("plain");
+        var failedChild = Request("failed-child", child => child.SetStatus(ActivityStatusCode.Error, "upstream failed"));
+        var failedRoot = Request("failed-root", root: root => root.SetStatus(ActivityStatusCode.Error));
+        var intervened = Request("intervened", child => child.SetTag(AttributeNames.GuardrailStatus, GuardrailStatuses.Intervened));
+        var guardrailPassed = Request("guardrail-passed", child => child.SetTag(AttributeNames.GuardrailStatus, "success"));
+        var slow = Request("slow", root: _ => Thread.Sleep(400));
+        var joined = Request("joined", parent: new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true));
+
+        Assert.True(provider.ForceFlush(10_000));
+        var byTrace = exported.GroupBy(s => s.TraceId).ToDictionary(g => g.Key, g => g.Select(s => s.DisplayName).Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(new[] { failedChild, failedRoot, intervened, slow, joined }.Select(t => t.TraceId.ToHexString()).Order(), byTrace.Keys.Select(k => k.ToHexString()).Order());
+        foreach (var kept in new[] { failedChild, failedRoot, intervened, slow, joined })
+        {
+            // The whole request: its root and its three children, the one that ended late included.
+            Assert.Equal(new[] { "auth", "llm", "root", "tool" }, byTrace[kept.TraceId]);
+        }
+
+        Assert.DoesNotContain(plain.TraceId, byTrace.Keys);
+        Assert.DoesNotContain(guardrailPassed.TraceId, byTrace.Keys);
+
+        // Sampling out is no drop, and nothing is held once the requests have ended.
+        Assert.Equal(0, processor.DroppedSpans);
+        Assert.Equal(0, processor.HeldBytes);
+        Assert.Equal(0, processor.RunningSpans);
+    }
+
+    [Fact]
+    public void JoinedRequestsAreKeptOnlyWhileKeepJoinedTracesIsOn()
+    {
+        var exported = new ConcurrentQueue<Activity>();
+        using var provider = Provider(Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 0, KeepJoinedTraces = false }));
+
+        Request("joined", parent: new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true));
+        var failed = Request("joined-failed", root: root => root.SetStatus(ActivityStatusCode.Error), parent: new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true));
+
+        Assert.True(provider.ForceFlush(10_000));
+        Assert.All(exported, s => Assert.Equal(failed.TraceId, s.TraceId));
+        Assert.Equal(4, exported.Count);
+    }
+
+    [Fact]
+    public void TheRatioKeepsWholeRequestsChosenByTraceIdAlikeInEveryProcessor()
+    {
+        var first = new ConcurrentQueue<Activity>();
+        var second = new ConcurrentQueue<Activity>();
+        var sampling = new TailSamplingOptions { Enabled = true, Ratio = 0.25 };
+        var one = Processor(first, sampling);
+        var other = Processor(second, sampling);
+        using var provider = Sdk.CreateTracerProviderBuilder().AddSource(Source.Name).AddProcessor(one).AddProcessor(other).Build()!;
+
+        const int Requests = 2000;
+        for (var i = 0; i < Requests; i++)
+        {
+            Request($"r{i}");
+        }
+
+        Assert.True(provider.ForceFlush(10_000));
+        var kept = first.GroupBy(s => s.TraceId).ToList();
+        Assert.All(kept, trace => Assert.Equal(4, trace.Count()));
+        Assert.InRange(kept.Count, Requests * 0.20, Requests * 0.30);
+        Assert.Equal(first.Select(s => s.SpanId.ToHexString()).Order(), second.Select(s => s.SpanId.ToHexString()).Order());
+        Assert.Equal(0, one.DroppedSpans + one.RunningSpans);
+    }
+
+    [Fact]
+    public void SpansOfARequestNotKeptNeverReachTheQueueAndALateFailureIsKeptAlone()
+    {
+        var queued = new RecordingProcessor();
+        using var provider = Provider(new TailSamplingProcessor(queued, new TailSamplingOptions { Enabled = true, Ratio = 0 }));
+
+        Request("plain");
+        var lateFailure = Request("late-failure", late: tool => tool.SetStatus(ActivityStatusCode.Error, "the tool failed after the answer"));
+
+        // The export queue saw nothing of the plain request, and of the other only the span that failed after the decision.
+        var span = Assert.Single(queued.Ended);
+        Assert.Equal(("tool", lateFailure.TraceId), (span.DisplayName, span.TraceId));
+    }
+
+    [Fact]
+    public void ARequestRunningPastTheLatencyThresholdStopsHoldingItsSpans()
+    {
+        var queued = new RecordingProcessor();
+        var processor = new TailSamplingProcessor(queued, new TailSamplingOptions { Enabled = true, Ratio = 0, LatencyThreshold = TimeSpan.FromMilliseconds(200) });
+        using var provider = Provider(processor);
+
+        var root = Source.StartActivity("root", ActivityKind.Server)!;
+        Source.StartActivity("early")!.Stop();
+        Assert.Empty(queued.Ended);
+        Assert.True(processor.HeldBytes > 0);
+
+        // Past the threshold the request is kept whatever happens: what was held and what ends now pass on at once.
+        Thread.Sleep(250);
+        Source.StartActivity("late")!.Stop();
+        Assert.Equal(new[] { "early", "late" }, queued.Ended.Select(s => s.DisplayName));
+        Assert.Equal(0, processor.HeldBytes);
+
+        root.Stop();
+        Activity.Current = null;
+        Assert.Equal(new[] { "early", "late", "root" }, queued.Ended.Select(s => s.DisplayName));
+    }
+
+    [Fact]
+    public void AFullHeldBoundLetsTheSpansOfRequestsPastTheThresholdGoSoARootNeverEndedPinsNothing()
+    {
+        var queued = new RecordingProcessor();
+        var processor = new TailSamplingProcessor(queued, new TailSamplingOptions
+        {
+            Enabled = true,
+            Ratio = 0,
+            LatencyThreshold = TimeSpan.FromMilliseconds(200),
+            MaxHeldBytes = 3_000,
+            MaxHeldBytesPerRequest = 3_000,
+        });
+        using var provider = Provider(processor);
+
+        // A root that is never ended (a leak elsewhere) holds a child of about 2.4 KB.
+        var leaked = Source.StartActivity("leaked-root", ActivityKind.Server)!;
+        using (var child = Source.StartActivity("leaked-child")!)
+        {
+            child.SetTag("payload", new string('x', 1_000));
+        }
+
+        Activity.Current = null;
+        Thread.Sleep(250);
+
+        // Another request's span would pass the bound: the leaked request's span goes on instead of this one being refused.
+        var next = Source.StartActivity("next-root", ActivityKind.Server)!;
+        using (var child = Source.StartActivity("next-child")!)
+        {
+            child.SetTag("payload", new string('x', 1_000));
+        }
+
+        Assert.Equal(new[] { "leaked-child" }, queued.Ended.Select(s => s.DisplayName));
+        Assert.Equal(0, processor.DroppedSpans);
+        Assert.InRange(processor.HeldBytes, 2_000, 3_000);
+
+        next.Stop();
+        leaked.Stop();
+        Activity.Current = null;
+        Assert.Equal(new[] { "leaked-child", "leaked-root" }, queued.Ended.Select(s => s.DisplayName));
+        Assert.Equal(0, processor.HeldBytes);
+    }
+
+    [Fact]
+    public void HeldSpansAreBoundedByTheRequestsShareAndRefusedNotEvicted()
+    {
+        var exported = new ConcurrentQueue<Activity>();
+        var processor = Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 1, MaxHeldBytesPerRequest = 30_000 });
+        using var provider = Provider(processor);
+
+        // Twenty children of about 10 KB under one root: the first two fit the share, the rest are refused.
+        using (var root = Source.StartActivity("root", ActivityKind.Server)!)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                using var child = Source.StartActivity($"child-{i}")!;
+                child.SetTag("payload", new string('x', 5_000));
+            }
+
+            Assert.InRange(processor.HeldBytes, 20_000, 30_000);
+        }
+
+        Assert.True(provider.ForceFlush(10_000));
+        Assert.Equal(new[] { "child-0", "child-1", "root" }, exported.Select(s => s.DisplayName).Order(StringComparer.Ordinal));
+        Assert.Equal(18, processor.DroppedSpans);
+        Assert.Equal(0, processor.HeldBytes);
+    }
+
+    [Fact]
+    public async Task ThroughTheGatewayFailuresAndJoinedCallersAreKeptSuccessesAreNotAndMetricsCountEveryRequest()
+    {
+        var exported = new ExportedSpans();
+        var durations = new ConcurrentQueue<object?>();
+        using var meter = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "gen_ai.server.request.duration")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meter.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == AttributeNames.HttpResponseStatusCode)
+                {
+                    durations.Enqueue(tag.Value);
+                }
+            }
+        });
+        meter.Start();
+
+        using var host = new GatewayHost().WithServices(services => services.AddOpenTelemetry().WithTracing(tracing => tracing
+            .AddSource(TracedLlmTelemetry.SourceName)
+            .AddAspNetCoreInstrumentation()
+            .AddProcessor(new TailSamplingProcessor(
+                new BoundedExportProcessor(new InMemoryExporter<Activity>(exported), new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(10) }),
+                new TailSamplingOptions { Enabled = true, Ratio = 0 }))));
+        var client = host.CreateClient();
+        const string Chat = "/v1/chat/completions";
+        for (var i = 0; i < 20; i++)
+        {
+            using var ok = await client.SendAsync(GatewayHost.Post(Chat, $$"""{"model":"m","messages":[{"role":"user","content":"fine {{i}}"}]}"""));
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        var failures = new[]
+        {
+            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"this is forbidden"}]}"""),
+            GatewayHost.Post(Chat, """{"model":"m","messages":"""),
+            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"who am i"}]}""", apiKey: "sk-wrong"),
+            GatewayHost.Post("/v1/messages", """{"model":"m","max_tokens":8,"messages":[{"role":"user","content":"forbidden too"}]}""", anthropicKeyHeader: true),
+        };
+        var statuses = new List<HttpStatusCode>();
+        foreach (var request in failures)
+        {
+            using var failed = await client.SendAsync(request);
+            statuses.Add(failed.StatusCode);
+        }
+
+        Assert.Equal(new[] { HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.Unauthorized, HttpStatusCode.BadRequest }, statuses);
+        var callerTrace = ActivityTraceId.CreateRandom();
+        using (var joined = await client.SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"joined"}]}""", traceparent: $"00-{callerTrace}-{ActivitySpanId.CreateRandom()}-01")))
+        {
+            Assert.Equal(HttpStatusCode.OK, joined.StatusCode);
+        }
+
+        // Five requests kept, each with its server span (and ASP.NET Core's around it); none of the successes.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        IReadOnlyList<Activity> servers;
+        do
+        {
+            await Task.Delay(20);
+            host.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000);
+            servers = exported.Snapshot().Where(s => s.DisplayName == SpanNames.Server).ToList();
+        }
+        while ((servers.Count < 5 || durations.Count < 25) && DateTime.UtcNow < deadline);
+
+        Assert.Equal(5, servers.Count);
+        Assert.Equal(4, servers.Count(s => s.Status == ActivityStatusCode.Error));
+        Assert.Single(servers, s => s.TraceId == callerTrace);
+        var spans = exported.Snapshot();
+        Assert.All(spans, s => Assert.Contains(servers, server => server.TraceId == s.TraceId));
+        // ASP.NET Core's request span ends after the server span, as a root of its own (the server span's
+        // parent by context): the decision follows it, so each kept request has it too, and no other does.
+        await WaitUntilAsync(host, () => exported.Snapshot().Count(s => s.DisplayName.StartsWith("POST ", StringComparison.Ordinal)) >= 5);
+        spans = exported.Snapshot();
+        Assert.Equal(servers.Select(s => s.TraceId.ToHexString()).Order(), spans.Where(s => s.DisplayName.StartsWith("POST ", StringComparison.Ordinal)).Select(s => s.TraceId.ToHexString()).Order());
+        Assert.Contains(spans, s => s.DisplayName == SpanNames.Guardrail && (string?)s.GetTagItem(AttributeNames.GuardrailStatus) == GuardrailStatuses.Intervened);
+
+        // The metrics are not sampled: all 25 requests are counted.
+        Assert.Equal(25, durations.Count);
+    }
+
+    private static async Task WaitUntilAsync(GatewayHost host, Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            host.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000);
+        }
+    }
+
+    private static (ActivityTraceId TraceId, string Name) Request(string name, Action<Activity>? child = null, Action<Activity>? root = null, ActivityContext parent = default, Action<Activity>? late = null)
+    {
+        var server = Source.StartActivity(ActivityKind.Server, parent, name: "root")!;
+        server.SetTag("request", name);
+        using (var auth = Source.StartActivity("auth")!)
+        {
+        }
+
+        using (var llm = Source.StartActivity("llm")!)
+        {
+            child?.Invoke(llm);
+        }
+
+        // A child that ends after its root (a foreign instrumentation's span, say).
+        var tool = Source.StartActivity("tool")!;
+        root?.Invoke(server);
+        server.Stop();
+        late?.Invoke(tool);
+        tool.Stop();
+
+        // Stopping the late child made the stopped root current again: the next request is a root of its own.
+        Activity.Current = null;
+        return (server.TraceId, name);
+    }
+
+    private static TailSamplingProcessor Processor(ConcurrentQueue<Activity> exported, TailSamplingOptions sampling) =>
+        new(new BoundedExportProcessor(new CollectingExporter(exported), new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(10), Warn = static _ => { } }), sampling);
+
+    private static TracerProvider Provider(BaseProcessor<Activity> processor) =>
+        Sdk.CreateTracerProviderBuilder().AddSource(Source.Name).AddProcessor(processor).Build()!;
+
+    // The export queue's place: what the sampler passes on, as it passes it.
+    private sealed class RecordingProcessor : BaseProcessor<Activity>
+    {
+        public ConcurrentQueue<Activity> Ended { get; } = new();
+
+        public override void OnEnd(Activity data) => Ended.Enqueue(data);
+    }
+
+    private sealed class CollectingExporter(ConcurrentQueue<Activity> exported) : BaseExporter<Activity>
+    {
+        public override ExportResult Export(in Batch<Activity> batch)
+        {
+            foreach (var span in batch)
+            {
+                exported.Enqueue(span);
+            }
+
+            return ExportResult.Success;
+        }
+    }
+}
