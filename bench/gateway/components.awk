@@ -6,7 +6,7 @@
 # Prints "component samples percent", largest first.
 function component(sym, dso) {
   if (sym ~ /AllocProbe/) return "probe"
-  if (sym ~ /EnvelopeReader|::ReadEnvelope\(|LlmMetadata|RequestEnvelope/) return "envelope parse (slot cut)"
+  if (sym ~ /EnvelopeReader|::ReadEnvelope\(|LlmMetadata|RequestEnvelope|PropertyNameCheck/) return "envelope parse (slot cut, one reading)"
   if (sym ~ /TracedPipeline\+<ReadBodyAsync>|TracedPipeline::ReadBodyAsync|JsonText::|System.Text.Unicode.Utf8::IsValid/) return "body read + UTF-8 checks"
   if (sym ~ /TracedPipeline::ReadRequest|RequestMismatch/) return "request model deserialization"
   if (sym ~ /ApiKeyAuthenticator|TracedPipeline::AuthenticateAsync|ApiKeyFingerprint/) return "auth (API key)"
@@ -15,6 +15,8 @@ function component(sym, dso) {
   if (sym ~ /OpenAiCompatibleProvider::BuildBody|OpenAiCompatibleProvider::CreateRequest|OpenAiRequestWriter/) return "provider request build"
   if (sym ~ /OpenAiCompatibleProvider::ParseReply|OpenAiCompatibleProvider::ParseDelta/) return "upstream response parse"
   if (sym ~ /UpstreamHttp\+<ReadBodyAsync>|UpstreamHttp::ReadBodyAsync/) return "upstream body read"
+  if (sym ~ /TracedLlm\.Relay\.Reading\./) return "relay: response reader"
+  if (sym ~ /TracedLlm\.Relay\.|LlmRelay|Yarp\.ReverseProxy\./) return "YARP forwarder + relay"
   if (sym ~ /System\.Net\.Http\./) return "HttpClient out"
   if (sym ~ /Polly|AttemptSequence|ExecuteSequence|UpstreamPipeline|ProviderRouter|LlmAttempt|LlmRetryPolicy|LlmCall::ExecuteAsync/) return "upstream policy + attempts"
   if (sym ~ /TracedPipeline::WriteResultAsync|WriteAsJsonAsync|HttpResponseJsonExtensions|TracedPipeline::RecordOutput/) return "response write (JSON)"

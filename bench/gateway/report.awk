@@ -28,7 +28,7 @@ function ratio(numerator, denominator) { return denominator > 0 ? sprintf("%.2f"
   if (!(route in seen)) { seen[route] = 1; routes[++n] = route }
 }
 END {
-  count = split("direct bare-proxy yarp tracing-off@before tracing-off tracing-record@before tracing-record tracing-on@before tracing-on tracing-on-yield tracing-on-sampled tracing-on-tail tracing-off+nospin tracing-on+nospin tracing-on-yield+nospin tracing-on+batch256 tracing-on+batch128 tracing-on+batch64 portkey", all, " ")
+  count = split("direct bare-proxy yarp typed-off typed-record typed-on tracing-off@before tracing-off tracing-record@before tracing-record tracing-on@before tracing-on tracing-on-yield tracing-on-sampled tracing-on-tail tracing-off+nospin tracing-on+nospin tracing-on-yield+nospin tracing-on+batch256 tracing-on+batch128 tracing-on+batch64 portkey", all, " ")
   for (j = 1; j <= count; j++) if (all[j] in ran) { targets[++m] = all[j]; listed[all[j]] = 1 }
   for (t in ran) if (!(t in listed)) targets[++m] = t
   printf "Measured %s: %d round(s) of %d s per run, each cell the median over the rounds, after warming every\n", date, rounds, seconds
@@ -94,20 +94,22 @@ function cell(metric, t, route) { return has(metric, t SUBSEP route) ? median(me
 function quotient(a, b, digits) { return a != "" && b != "" && b > 0 ? sprintf("%." digits "f", a / b) : "—" }
 function goals(   r, parts, one, many, off1, on1, rec1, yield1, cpuoff, cpuon, cpurec, t, j, sample) {
   print ""
-  print "| route | c=1 p99 ms: off / record / on / on-yield | c=1 p99 ÷ off: record / on / on-yield (goal ≤ 1.2) | c=32 req/s ÷ off: on / on-yield / on-sampled (goal ≥ 0.97) | c=32 req/s, on ÷ YARP (goal ≥ 0.90) / ÷ bare | c=32 CPU µs a request: off / record / on | c=32 work, off ÷ on (CPU µs) |"
-  print "|---|---|---|---|---|---|---|"
+  print "| route | c=1 p99 ms: off / record / on / on-yield | c=1 p99 ÷ off: record / on / on-yield (goal ≤ 1.2) | c=32 req/s ÷ off: on / on-yield / on-sampled (goal ≥ 0.97) | c=32 req/s, on ÷ YARP (goal ≥ 0.90) / ÷ bare | c=32 req/s, off ÷ YARP (goal ≥ 0.97) | c=32 CPU µs a request: off / record / on | c=32 work, off ÷ on (CPU µs) |"
+  print "|---|---|---|---|---|---|---|---|"
   for (r = 1; r <= n; r++) {
     split(routes[r], parts, " ")
     if (parts[2] != 1) continue
     one = routes[r]; many = parts[1] " 32"
     off1 = cell("p99", "tracing-off", one); rec1 = cell("p99", "tracing-record", one); on1 = cell("p99", "tracing-on", one); yield1 = cell("p99", "tracing-on-yield", one)
     cpuoff = cell("cpu", "tracing-off", many); cpurec = cell("cpu", "tracing-record", many); cpuon = cell("cpu", "tracing-on", many)
-    printf "| %s | %s / %s / %s / %s | %s / %s / %s | %s / %s / %s | %s / %s | %s / %s / %s | %s |\n", parts[1], \
+    printf "| %s | %s / %s / %s / %s | %s / %s / %s | %s / %s / %s | %s / %s | %s | %s / %s / %s | %s |\n", parts[1], \
       fmt(off1, 3), fmt(rec1, 3), fmt(on1, 3), fmt(yield1, 3), quotient(rec1, off1, 2), quotient(on1, off1, 2), quotient(yield1, off1, 2), \
       quotient(cell("rps", "tracing-on", many), cell("rps", "tracing-off", many), 2), quotient(cell("rps", "tracing-on-yield", many), cell("rps", "tracing-off", many), 2), quotient(cell("rps", "tracing-on-sampled", many), cell("rps", "tracing-off", many), 2), \
       quotient(cell("rps", "tracing-on", many), cell("rps", "yarp", many), 2), quotient(cell("rps", "tracing-on", many), cell("rps", "bare-proxy", many), 2), \
+      quotient(cell("rps", "tracing-off", many), cell("rps", "yarp", many), 2), \
       fmt(cpuoff, 1), fmt(cpurec, 1), fmt(cpuon, 1), quotient(cpuoff, cpuon, 2)
   }
+  typed()
   if (!("tracing-off@before" in ran) && !("tracing-on@before" in ran) && !("tracing-record@before" in ran)) return
   print ""
   print "| route | c | target | req/s before → after | CPU µs a request before → after | p50 ms before → after | p99 ms before → after |"
@@ -142,3 +144,23 @@ function sampling(   r, parts, t, j, list) {
   }
 }
 function fmt(value, digits) { return value == "" ? "—" : sprintf("%." digits "f", value) }
+
+# The relay beside the sample's typed path in the same run (typed-X: Upstream__Relay=false).
+function typed(   r, parts, sample, j, t, before) {
+  if (!("typed-off" in ran) && !("typed-on" in ran) && !("typed-record" in ran)) return
+  print ""
+  print "| route | c | tracing | req/s typed → relay | CPU µs a request typed → relay | p50 ms typed → relay | p99 ms typed → relay |"
+  print "|---|---|---|---|---|---|---|"
+  for (r = 1; r <= n; r++) {
+    split(routes[r], parts, " ")
+    split("off record on", sample, " ")
+    for (j = 1; j <= 3; j++) {
+      t = "tracing-" sample[j]; before = "typed-" sample[j]
+      if (!(before in ran) || !(t in ran)) continue
+      printf "| %s | %s | %s | %s → %s (%s×) | %s → %s (%s×) | %s → %s | %s → %s |\n", parts[1], parts[2], sample[j], \
+        fmt(cell("rps", before, routes[r]), 0), fmt(cell("rps", t, routes[r]), 0), quotient(cell("rps", t, routes[r]), cell("rps", before, routes[r]), 2), \
+        fmt(cell("cpu", before, routes[r]), 1), fmt(cell("cpu", t, routes[r]), 1), quotient(cell("cpu", t, routes[r]), cell("cpu", before, routes[r]), 2), \
+        fmt(cell("p50", before, routes[r]), 3), fmt(cell("p50", t, routes[r]), 3), fmt(cell("p99", before, routes[r]), 3), fmt(cell("p99", t, routes[r]), 3)
+    }
+  }
+}

@@ -18,6 +18,7 @@ using TracedLlm.Samples.Gateway;
 using TracedLlm.Samples.Gateway.Policies;
 using TracedLlm.Samples.Gateway.Providers;
 using TracedLlm.Telemetry;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 var configuration = builder.Configuration;
@@ -46,7 +47,19 @@ var delays = new EmbeddedProviderDelays(
     TimeSpan.FromMilliseconds(configuration.GetValue("EmbeddedProvider:TokenDelayMs", 0)));
 builder.Services.AddSingleton(new ChatClientProvider(EmbeddedChatClient.ProviderName, new EmbeddedChatClient(delays)));
 var upstream = configuration["Upstream:BaseUrl"];
-if (!string.IsNullOrWhiteSpace(upstream))
+
+// With an upstream, requests are relayed to it by default (TracedLlm.ReverseProxy: YARP's forwarder,
+// the upstream's bytes passed back as they come and read on the way); Upstream:Relay=false parses
+// and re-serialises them through the typed providers instead. The sample's post-call guardrail
+// checks a relayed stream as it grows, and its answers carry LiteLLM's attempt headers, as the
+// typed routes' do (both settings also bind from TracedLlm:Relay).
+var relays = !string.IsNullOrWhiteSpace(upstream) && configuration.GetValue("Upstream:Relay", true);
+builder.Services.AddTracedLlmRelay(options =>
+{
+    options.PostCallGuardrails = configuration.GetValue("TracedLlm:Relay:PostCallGuardrails", RelayPostCallGuardrails.Incremental);
+    options.AttemptResponseHeaders = configuration.GetValue("TracedLlm:Relay:AttemptResponseHeaders", true);
+});
+if (!string.IsNullOrWhiteSpace(upstream) && !relays)
 {
     // Each upstream attempt is a span with its outcome, so the factory's per-request log lines
     // (and the log scope they open on every call) would only repeat it. The attempt also writes
@@ -86,9 +99,19 @@ builder.Services.AddSingleton(services =>
         providers.Add(services.GetRequiredService<ChatClientProvider>());
     }
 
-    var policy = UpstreamSettings.Policy(configuration, defaultRetries: providers.Count > 1 ? 2 : 0);
+    var fallback = configuration.GetValue("Upstream:FallbackToEmbedded", true);
+    var policy = UpstreamSettings.Policy(configuration, defaultRetries: providers.Count > 1 || (relays && fallback) ? 2 : 0);
     var allowedModels = (configuration["Gateway:AllowedModels"] ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    return new ProviderRouter(providers, policy, configuration["Upstream:Model"], allowedModels);
+    return new ProviderRouter(providers, policy, configuration["Upstream:Model"], allowedModels)
+    {
+        Relay = !relays ? null : new UpstreamRelay(
+            services.GetRequiredService<LlmRelay>(),
+            services.GetRequiredService<ITransformBuilder>(),
+            new Uri(upstream!),
+            configuration["Upstream:ApiKey"],
+            policy,
+            fallback ? new EmbeddedUpstream(services.GetRequiredService<ChatClientProvider>()) : null),
+    };
 });
 
 // Tracing and metrics, owned by the host (OpenTelemetry.Extensions.Hosting): stopping it (SIGTERM,

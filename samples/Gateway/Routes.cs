@@ -7,127 +7,74 @@ using TracedLlm.Samples.Gateway.Providers;
 namespace TracedLlm.Samples.Gateway;
 
 /// <summary>
-/// The gateway's routes. Each handler is plain code: the generated pipeline around it records the
-/// span tree, reads the route's metadata slot and runs the one failure path. A route's streaming
-/// handler (returning IAsyncEnumerable) runs when the body says "stream": true.
+/// The gateway's routes, one handler each for both stream modes. Each handler is plain code: the
+/// generated pipeline around it records the span tree, reads the route's metadata slot and runs the
+/// one failure path. With an upstream configured the request is relayed to it (its bytes, status
+/// and headers back as they come, read on the way); without one the embedded provider answers, as
+/// JSON or, when the body says <c>"stream": true</c>, as server-sent events.
 /// </summary>
 public static class Routes
 {
     /// <summary>OpenAI chat completions; gateway metadata in <c>metadata</c>.</summary>
     [TracedLlmRoute("POST", "/v1/chat/completions")]
-    public static async Task<ChatCompletionResponse> ChatCompletions(ChatCompletionRequest request, LlmCall call, ProviderRouter providers)
+    public static async Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> ChatCompletions(ChatCompletionRequest request, LlmCall call, ProviderRouter providers)
     {
-        var reply = await providers.CompleteAsync(call, ChatRequest(request, call));
-        Record(call, reply.Model, reply.Id, reply.FinishReason, reply.InputTokens, reply.OutputTokens);
-        return new ChatCompletionResponse
+        var prompt = ChatRequest(request, call);
+        if (providers.Relay is { } relay)
         {
-            Id = reply.Id,
-            Created = 0,
-            Model = reply.Model,
-            Choices = new List<ChatChoice>
-            {
-                new() { Index = 0, Message = new ChatResponseMessage { Content = reply.Text }, FinishReason = reply.FinishReason },
-            },
-            Usage = new ChatUsage { PromptTokens = reply.InputTokens, CompletionTokens = reply.OutputTokens, TotalTokens = reply.InputTokens + reply.OutputTokens },
-        };
-    }
-
-    /// <summary>OpenAI chat completions with <c>"stream": true</c>: <c>data:</c> chunks, then <c>data: [DONE]</c>.</summary>
-    [TracedLlmRoute("POST", "/v1/chat/completions")]
-    public static async IAsyncEnumerable<ChatCompletionChunk> ChatCompletionsStream(ChatCompletionRequest request, LlmCall call, ProviderRouter providers)
-    {
-        var first = true;
-        await foreach (var delta in providers.StreamAsync(call, ChatRequest(request, call)))
-        {
-            if (delta.FinishReason is not null)
-            {
-                Record(call, delta.Model, delta.Id, delta.FinishReason, delta.InputTokens ?? 0, delta.OutputTokens ?? 0);
-            }
-
-            yield return new ChatCompletionChunk
-            {
-                Id = delta.Id,
-                Model = delta.Model,
-                Choices = new List<ChatChunkChoice>
-                {
-                    new() { Index = 0, Delta = new ChatDelta { Role = first ? "assistant" : null, Content = delta.Text }, FinishReason = delta.FinishReason },
-                },
-                Usage = delta.FinishReason is null ? null : new ChatUsage
-                {
-                    PromptTokens = delta.InputTokens ?? 0,
-                    CompletionTokens = delta.OutputTokens ?? 0,
-                    TotalTokens = (delta.InputTokens ?? 0) + (delta.OutputTokens ?? 0),
-                },
-            };
-            first = false;
+            return LlmResult.Http(await relay.ForwardAsync(call, providers.Model(prompt)));
         }
+
+        return call.IsStreaming ? LlmResult.Stream(StreamChat(prompt, call, providers)) : await CompleteChat(prompt, call, providers);
     }
 
     /// <summary>Anthropic messages; gateway metadata in <c>litellm_metadata</c>, the native <c>metadata.user_id</c> forwarded.</summary>
     [TracedLlmRoute("POST", "/v1/messages")]
-    public static async Task<MessagesResponse> Messages(MessagesRequest request, LlmCall call, ProviderRouter providers)
+    public static async Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> Messages(MessagesRequest request, LlmCall call, ProviderRouter providers)
     {
-        var reply = await providers.CompleteAsync(call, MessagesRequestFor(request));
-        Record(call, reply.Model, reply.Id, reply.FinishReason, reply.InputTokens, reply.OutputTokens);
-        return new MessagesResponse
+        var prompt = MessagesRequestFor(request);
+        if (providers.Relay is { } relay)
         {
-            Id = reply.Id,
-            Model = reply.Model,
-            Content = new List<AnthropicContentBlock> { new() { Text = reply.Text } },
-            StopReason = StopReason(reply.FinishReason),
-            Usage = new AnthropicUsage { InputTokens = reply.InputTokens, OutputTokens = reply.OutputTokens },
-        };
-    }
-
-    /// <summary>Anthropic messages with <c>"stream": true</c>: message_start, content block events, message_delta, message_stop.</summary>
-    [TracedLlmRoute("POST", "/v1/messages")]
-    public static async IAsyncEnumerable<AnthropicStreamEvent> MessagesStream(MessagesRequest request, LlmCall call, ProviderRouter providers, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var started = false;
-        await foreach (var delta in providers.StreamAsync(call, MessagesRequestFor(request)).WithCancellation(cancellationToken))
-        {
-            if (!started)
-            {
-                started = true;
-                yield return new AnthropicStreamEvent
-                {
-                    Type = "message_start",
-                    Message = new MessagesResponse
-                    {
-                        Id = delta.Id,
-                        Model = delta.Model,
-                        Content = new List<AnthropicContentBlock>(),
-                        StopReason = null!,
-                        Usage = new AnthropicUsage { InputTokens = 0, OutputTokens = 0 },
-                    },
-                };
-                yield return new AnthropicStreamEvent { Type = "content_block_start", Index = 0, ContentBlock = new AnthropicContentBlock { Text = string.Empty } };
-            }
-
-            yield return new AnthropicStreamEvent { Type = "content_block_delta", Index = 0, Delta = new AnthropicDelta { Type = "text_delta", Text = delta.Text } };
-            if (delta.FinishReason is not null)
-            {
-                Record(call, delta.Model, delta.Id, delta.FinishReason, delta.InputTokens ?? 0, delta.OutputTokens ?? 0);
-                yield return new AnthropicStreamEvent { Type = "content_block_stop", Index = 0 };
-                yield return new AnthropicStreamEvent
-                {
-                    Type = "message_delta",
-                    Delta = new AnthropicDelta { StopReason = StopReason(delta.FinishReason) },
-                    Usage = new AnthropicUsage { InputTokens = delta.InputTokens ?? 0, OutputTokens = delta.OutputTokens ?? 0 },
-                };
-                yield return new AnthropicStreamEvent { Type = "message_stop" };
-            }
+            return LlmResult.Http(await relay.ForwardAsync(call, providers.Model(prompt)));
         }
+
+        return call.IsStreaming ? LlmResult.Stream(StreamMessages(prompt, call, providers, call.CancellationToken)) : await CompleteMessages(prompt, call, providers);
     }
 
-    private static ProviderRequest ChatRequest(ChatCompletionRequest request, LlmCall call)
+    /// <summary>A chat completion from the typed providers (the embedded one, or an upstream with <c>Upstream:Relay=false</c>).</summary>
+    public static async Task<ChatCompletionResponse> CompleteChat(ProviderRequest prompt, LlmCall call, ProviderRouter providers)
+    {
+        var reply = await providers.CompleteAsync(call, prompt);
+        Record(call, reply.Model, reply.Id, reply.FinishReason, reply.InputTokens, reply.OutputTokens);
+        return WireAnswers.Chat(reply);
+    }
+
+    /// <summary>A chat completion's chunks from the typed providers: <c>data:</c> chunks, then <c>data: [DONE]</c>.</summary>
+    public static IAsyncEnumerable<ChatCompletionChunk> StreamChat(ProviderRequest prompt, LlmCall call, ProviderRouter providers) =>
+        WireAnswers.ChatChunks(Recorded(providers.StreamAsync(call, prompt), call));
+
+    /// <summary>An Anthropic message from the typed providers.</summary>
+    public static async Task<MessagesResponse> CompleteMessages(ProviderRequest prompt, LlmCall call, ProviderRouter providers)
+    {
+        var reply = await providers.CompleteAsync(call, prompt);
+        Record(call, reply.Model, reply.Id, reply.FinishReason, reply.InputTokens, reply.OutputTokens);
+        return WireAnswers.Message(reply);
+    }
+
+    /// <summary>An Anthropic message stream from the typed providers: message_start, content block events, message_delta, message_stop.</summary>
+    public static IAsyncEnumerable<AnthropicStreamEvent> StreamMessages(ProviderRequest prompt, LlmCall call, ProviderRouter providers, CancellationToken cancellationToken = default) =>
+        WireAnswers.MessageEvents(Recorded(providers.StreamAsync(call, prompt), call), cancellationToken);
+
+    /// <summary>The prompt of a chat request, checked.</summary>
+    public static ProviderRequest ChatRequest(ChatCompletionRequest request, LlmCall call)
     {
         var model = RequireModel(request.Model);
         RequireMessages(request.Messages.Count);
         return new ProviderRequest(model, request.PromptMessages(), request.MaxTokens, call.UpstreamBody);
     }
 
-    private static ProviderRequest MessagesRequestFor(MessagesRequest request)
+    /// <summary>The prompt of a messages request, checked.</summary>
+    public static ProviderRequest MessagesRequestFor(MessagesRequest request)
     {
         var model = RequireModel(request.Model);
         RequireMessages(request.Messages.Count);
@@ -139,13 +86,25 @@ public static class Routes
         return new ProviderRequest(model, request.PromptMessages(), request.MaxTokens, ForwardBody: null);
     }
 
+    /// <summary>The stream's facts on the LLM span when its last delta says how it ended.</summary>
+    private static async IAsyncEnumerable<ProviderDelta> Recorded(IAsyncEnumerable<ProviderDelta> deltas, LlmCall call, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var delta in deltas.WithCancellation(cancellationToken))
+        {
+            if (delta.FinishReason is not null)
+            {
+                Record(call, delta.Model, delta.Id, delta.FinishReason, delta.InputTokens ?? 0, delta.OutputTokens ?? 0);
+            }
+
+            yield return delta;
+        }
+    }
+
     private static void Record(LlmCall call, string model, string id, string finishReason, long inputTokens, long outputTokens)
     {
         call.RecordResponse(model, id, finishReason);
         call.RecordUsage(inputTokens, outputTokens);
     }
-
-    private static string StopReason(string finishReason) => finishReason == "length" ? "max_tokens" : "end_turn";
 
     private static string RequireModel(string? model) =>
         string.IsNullOrWhiteSpace(model) ? throw new InvalidLlmRequestException("'model' is required.") : model;

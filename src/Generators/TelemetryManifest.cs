@@ -41,6 +41,7 @@ internal static class TelemetryManifest
             "langfuse.observation.metadata.*", "langfuse.observation.input", "langfuse.observation.output",
             "tracedllm.attempt.retries", "tracedllm.attempt.fallbacks", "tracedllm.backend.id", "tracedllm.stream.chunks", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token",
             "langfuse.observation.completion_start_time",
+            "tracedllm.relay.unknown",
         })),
         ("guardrail", "Internal", "litellm_request", Every(new[] { "openinference.span.kind", "guardrail_name", "guardrail_mode", "guardrail_status", "guardrail_response" })),
         ("raw_gen_ai_request", "Client", "litellm_request", Every(new[]
@@ -49,6 +50,7 @@ internal static class TelemetryManifest
             "tracedllm.backend.id", "server.address", "server.port",
             "tracedllm.attempt.index", "tracedllm.attempt.kind", "tracedllm.attempt.reason", "tracedllm.attempt.delay", "tracedllm.attempt.outcome",
             "tracedllm.attempt.retry_after", "http.response.status_code", "error.type",
+            "tracedllm.relay.format", "tracedllm.relay.response_bytes",
         })),
         ("Failed Proxy Server Request", "Internal", "Received Proxy Server Request", Every(new[] { "error.type", "http.response.status_code" })),
     };

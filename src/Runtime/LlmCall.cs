@@ -107,8 +107,11 @@ public sealed class LlmCall
             ? new System.IO.MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new System.IO.MemoryStream(body.ToArray(), writable: false);
         request.ContentLength = body.Length;
-        request.Headers.ContentEncoding = default;
-        request.Headers.TransferEncoding = default;
+
+        // Removed, not set empty: Kestrel keeps an emptied known header in the collection, and YARP's
+        // forwarder copies it as a header with a null value (and fails on it).
+        request.Headers.Remove("Content-Encoding");
+        request.Headers.Remove("Transfer-Encoding");
     }
 
     /// <summary>Cancelled when the client goes away or a during-call guardrail blocks.</summary>
@@ -162,6 +165,14 @@ public sealed class LlmCall
     internal long StreamStartTimestamp { get; set; }
 
     internal int StreamedChunks { get; set; }
+
+    /// <summary>
+    /// Whether this call's attempts write the <c>x-litellm-attempted-*</c> response headers: a relay's
+    /// own setting (<see cref="StreamStage.BeginRelay"/>), else <see cref="TracedLlmOptions.AttemptResponseHeaders"/>.
+    /// </summary>
+    internal bool? AttemptResponseHeaders { get; set; }
+
+    internal bool WritesAttemptResponseHeaders => AttemptResponseHeaders ?? Gateway.Options.AttemptResponseHeaders;
 
     /// <summary>The stream's terminal event (Anthropic <c>message_stop</c>), held back until the guardrails are done.</summary>
     internal byte[]? HeldTerminalEvent { get; set; }

@@ -43,6 +43,10 @@ public sealed class LangfuseFidelityEnvironment : SampleGatewayEnvironment
     protected override IEnumerable<KeyValuePair<string, string?>> GatewaySettings() => new Dictionary<string, string?>
     {
         ["Upstream__BaseUrl"] = $"http://127.0.0.1:{_upstreamPort}/v1",
+
+        // The typed path: this upstream speaks OpenAI chat only, and the sample translates its
+        // Anthropic route onto it (a relay passes the Anthropic request on as it is: RelayEndToEndTests).
+        ["Upstream__Relay"] = "false",
         ["Upstream__ApiKey"] = UpstreamApiKey,
         ["Upstream__FallbackToEmbedded"] = "false",
         ["Retry__MaxRetries"] = "1",

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
+using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using TracedLlm.Pipeline;
 using TracedLlm.Samples.Gateway;
@@ -35,12 +37,26 @@ public static class FaultRoutes
     /// <summary>OpenAI chat completions, whole or streamed. Not async: a step that throws makes the handler itself throw synchronously.</summary>
     [TracedLlmRoute("POST", "/v1/chat/completions")]
     public static Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> Chat(ChatCompletionRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
-        After(before.RunAsync(call, call.CancellationToken), call, () => Routes.ChatCompletions(request, call, providers), () => Routes.ChatCompletionsStream(request, call, providers));
+        After(before.RunAsync(call, call.CancellationToken), call, () => Routes.CompleteChat(Routes.ChatRequest(request, call), call, providers), () => Routes.StreamChat(Routes.ChatRequest(request, call), call, providers));
 
     /// <summary>Anthropic messages, whole or streamed.</summary>
     [TracedLlmRoute("POST", "/v1/messages")]
     public static Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> Messages(MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
-        After(before.RunAsync(call, call.CancellationToken), call, () => Routes.Messages(request, call, providers), () => Routes.MessagesStream(request, call, providers, call.CancellationToken));
+        After(before.RunAsync(call, call.CancellationToken), call, () => Routes.CompleteMessages(Routes.MessagesRequestFor(request), call, providers), () => Routes.StreamMessages(Routes.MessagesRequestFor(request), call, providers, call.CancellationToken));
+
+    /// <summary>OpenAI chat completions relayed (TracedLlm.ReverseProxy), whole or streamed: the upstream's bytes, not a typed answer.</summary>
+    [TracedLlmRoute("POST", "/v1/chat/completions/relay")]
+    public static Task<IResult> ChatRelay(LlmCall call, [FromServices] LlmRelay relay, [FromServices] FaultRelayUpstream upstream, IBeforeLlmCall before) =>
+        RelayAfter(before.RunAsync(call, call.CancellationToken), call, relay, upstream, "openai");
+
+    /// <summary>Anthropic messages relayed, whole or streamed.</summary>
+    [TracedLlmRoute("POST", "/v1/messages/relay")]
+    public static Task<IResult> MessagesRelay(LlmCall call, [FromServices] LlmRelay relay, [FromServices] FaultRelayUpstream upstream, IBeforeLlmCall before) =>
+        RelayAfter(before.RunAsync(call, call.CancellationToken), call, relay, upstream, "anthropic");
+
+    /// <summary>The relay once the step is done, or the step's own error result.</summary>
+    private static async Task<IResult> RelayAfter(ValueTask<IResult?> step, LlmCall call, LlmRelay relay, FaultRelayUpstream upstream, string provider) =>
+        await step ?? await relay.ForwardAsync(call, new LlmTarget(provider, call.Model ?? "unknown"), Array.Empty<LlmTarget>(), LlmRetryPolicy.None, _ => upstream.Destination);
 
     /// <summary>The handler's answer once its step is done; a step that completed answers at once.</summary>
     private static Task<LlmResult<TResponse, TChunk>> After<TResponse, TChunk>(ValueTask<IResult?> step, LlmCall call, Func<Task<TResponse>> complete, Func<IAsyncEnumerable<TChunk>> stream) =>
@@ -100,6 +116,13 @@ public static class FaultRoutes
             }
         }
     }
+}
+
+/// <summary>Where the relay routes send: an upstream the test host provides, in process.</summary>
+public sealed class FaultRelayUpstream(HttpMessageHandler upstream)
+{
+    /// <summary>The destination of every relay attempt.</summary>
+    public RelayDestination Destination { get; } = new("http://fault-matrix.upstream", new HttpMessageInvoker(upstream, disposeHandler: false), Yarp.ReverseProxy.Forwarder.HttpTransformer.Empty);
 }
 
 /// <summary>An upstream's error answer kept whole, so that it can be relayed as it came: its status, JSON body and <c>Retry-After</c>.</summary>

@@ -130,7 +130,7 @@ public sealed class AspNetCoreInstrumentationTests
         await using var upstream = await UpstreamStub.StartAsync(503, 200);
         var exported = new ExportedSpans();
         using var host = Host(exported, instrumentation: true)
-            .With("Upstream:BaseUrl", upstream.BaseUrl)
+            .With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false")
             .With("Upstream:FallbackToEmbedded", "false")
             .With("Retry:MaxRetries", "1")
             .With("Retry:BaseDelayMs", "1")

@@ -188,7 +188,7 @@ public sealed class AttemptTests : IDisposable
     }
 
     private static GatewayHost Host(UpstreamStub upstream, int maxRetries, bool fallback) => new GatewayHost()
-        .With("Upstream:BaseUrl", upstream.BaseUrl)
+        .With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false")
         .With("Upstream:FallbackToEmbedded", fallback ? "true" : "false")
         .With("Retry:MaxRetries", maxRetries.ToString(System.Globalization.CultureInfo.InvariantCulture))
         .With("Retry:BaseDelayMs", "1");

@@ -66,11 +66,13 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
             }
         }
 
-        // The sample gateway as it ships, against a fake OpenAI-compatible upstream on a loopback port.
+        // The sample gateway on its typed path (it translates the Anthropic route onto the OpenAI-compatible
+        // upstream), against a fake OpenAI-compatible upstream on a loopback port; the relay is the Forwarder kind.
         await using (var stub = await UpstreamStub.StartAsync(200))
         using (var sample = new GatewayHost()
             .With("Gateway:ApiKeys", ApiKey)
             .With("Upstream:BaseUrl", stub.BaseUrl)
+            .With("Upstream:Relay", "false")
             .With("Upstream:FallbackToEmbedded", "false")
             .WithServices(services => services.AddSingleton<ILlmGuardrail>(new RecordingGuardrail(ledger))))
         {
@@ -130,7 +132,7 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
     public async Task TheIssuesBodiesAreRefusedNamingTheirPath(string path, string body, string jsonPath, string why)
     {
         await using var stub = await UpstreamStub.StartAsync(200);
-        using var host = new GatewayHost().With("Upstream:BaseUrl", stub.BaseUrl).With("Upstream:FallbackToEmbedded", "false");
+        using var host = new GatewayHost().With("Upstream:BaseUrl", stub.BaseUrl).With("Upstream:Relay", "false").With("Upstream:FallbackToEmbedded", "false");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
 
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);

@@ -63,13 +63,14 @@ internal static class FaultClient
         _ => ClientLeaves.Never,
     };
 
-    public static HttpRequestMessage Request(string prefix, WireFormat format, bool stream, FaultRun? run = null)
+    /// <summary>A request of the fault matrix: to the typed route, or with <paramref name="relay"/> to the relay route of the same format (path + <c>/relay</c>).</summary>
+    public static HttpRequestMessage Request(string prefix, WireFormat format, bool stream, FaultRun? run = null, bool relay = false)
     {
         var streamJson = stream ? "true" : "false";
         var (path, body) = format == WireFormat.Anthropic
             ? ("/v1/messages", $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""")
             : ("/v1/chat/completions", $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""");
-        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + (relay ? "/relay" : string.Empty)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
         if (run is not null)
         {
@@ -402,19 +403,7 @@ internal static class FaultContract
     }
 
     /// <summary>Every span stopped, none outliving its parent.</summary>
-    public static void AssertAllEnded(IReadOnlyList<Activity> spans)
-    {
-        Assert.NotEmpty(spans);
-        Assert.All(spans, s => Assert.True(s.IsStopped, $"span {s.DisplayName} was not ended"));
-        var byId = spans.ToDictionary(s => s.SpanId);
-        foreach (var span in spans)
-        {
-            if (byId.TryGetValue(span.ParentSpanId, out var parent))
-            {
-                Assert.True(span.StartTimeUtc + span.Duration <= parent.StartTimeUtc + parent.Duration, $"{span.DisplayName} outlived {parent.DisplayName}");
-            }
-        }
-    }
+    public static void AssertAllEnded(IReadOnlyList<Activity> spans) => SpanCollector.AssertAllEnded(spans);
 
     private static JsonDocument ParseJson(string body)
     {

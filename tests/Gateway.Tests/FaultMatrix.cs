@@ -88,8 +88,13 @@ public enum Answer
 /// <summary>The documented outcome of a failure: status, code, <c>error.type</c>, the message the client and the spans read, and how it is answered.</summary>
 public sealed record Expected(int Status, string? Code, string ErrorType, string Message, Answer Answer);
 
-/// <summary>One cell of the fault matrix: a component, a way to fail, a wire format, streamed or not.</summary>
-public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, bool Stream)
+/// <summary>
+/// One cell of the fault matrix: a component, a way to fail, a wire format, streamed or not, and the
+/// kind of route: a typed one (the handler answers with its own response or chunks) or a relay
+/// (TracedLlm.ReverseProxy: the upstream is an HTTP peer whose bytes the relay passes on, the
+/// upstream faults injected into its HTTP client and its response's body).
+/// </summary>
+public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, bool Stream, bool Relay = false)
 {
     public const string BlockMessage = "Blocked by the fault matrix.";
     public const string AuthFailureMessage = "Refused by the fault matrix.";
@@ -102,13 +107,14 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     public const string UpstreamRetryAfter = "7";
     private const string InternalError = "The gateway failed to handle the request.";
 
-    /// <summary>Every combination of the four dimensions, each with its cell or with why it cannot exist.</summary>
+    /// <summary>Every combination of the five dimensions, each with its cell or with why it cannot exist.</summary>
     public static IReadOnlyList<(FaultCell Cell, string? WhyNot)> AllCombinations { get; } = (
         from site in Enum.GetValues<FaultSite>()
         from fault in Enum.GetValues<Fault>()
         from format in new[] { WireFormat.OpenAI, WireFormat.Anthropic }
         from stream in new[] { false, true }
-        let cell = new FaultCell(site, fault, format, stream)
+        from relay in new[] { false, true }
+        let cell = new FaultCell(site, fault, format, stream, relay)
         select (cell, cell.WhyItCannotExist())).ToList();
 
     /// <summary>The cells that can exist: the matrix the tests run.</summary>
@@ -183,7 +189,7 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     /// <summary>The fault makes the component wait until it is cancelled (the client leaves, the deadline passes).</summary>
     public bool Hangs => Fault is Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout;
 
-    public override string ToString() => $"{Site} × {Fault} × {Format} × {(Stream ? "stream" : "whole")}";
+    public override string ToString() => $"{Site} × {Fault} × {Format} × {(Stream ? "stream" : "whole")} × {(Relay ? "relay" : "typed")}";
 }
 
 /// <summary>
@@ -195,10 +201,10 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
 /// </summary>
 public sealed record TimedCell(FaultCell Cell, Landing Landing)
 {
-    /// <summary>Every streamed cell at every landing, each a timed cell or with why not.</summary>
+    /// <summary>Every streamed cell of a typed route at every landing, each a timed cell or with why not (the relay's upstream has no landings to hold at).</summary>
     public static IReadOnlyList<(TimedCell Cell, string? WhyNot)> AllCombinations { get; } = (
         from cell in FaultCell.All
-        where cell.Stream
+        where cell.Stream && !cell.Relay
         from landing in Enum.GetValues<Landing>()
         let timed = new TimedCell(cell, landing)
         select (timed, timed.WhyItCannotExist())).ToList();

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Net.Http;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -91,6 +92,12 @@ public sealed class FaultMatrixHost : IAsyncLifetime
         builder.Services.AddHttpContextAccessor();
         var client = new FaultyChatClient(new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero)), Plan, new HttpContextAccessor());
         builder.Services.AddSingleton(TestProviders.Router(new ChatClientProvider(EmbeddedChatClient.ProviderName, client)));
+
+        // The relay routes' upstream: the embedded provider over HTTP, failing as the plan says.
+        builder.Services.AddTracedLlmRelay(options => options.PostCallGuardrails = RelayPostCallGuardrails.Incremental);
+        var embedded = new EmbeddedUpstream(new ChatClientProvider(EmbeddedChatClient.ProviderName, new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero))));
+        builder.Services.AddSingleton(new FaultRelayUpstream(new FaultyHttpUpstream(embedded, Plan, new HttpContextAccessor())));
+        builder.Services.AddFaultRouteServices();
         builder.Services.AddRequestTimeouts();
         builder.Services.AddFaultRouteServices();
 
@@ -597,4 +604,121 @@ internal sealed class FaultyChatClient(IChatClient inner, FaultPlan plan, IHttpC
     public object? GetService(Type serviceType, object? serviceKey = null) => inner.GetService(serviceType, serviceKey);
 
     public void Dispose() => inner.Dispose();
+}
+
+/// <summary>
+/// The relay routes' upstream: the embedded provider as an HTTP peer, whose call fails as the plan
+/// says for <see cref="FaultSite.Upstream"/> (in the relay's HTTP client, before any answer, or as
+/// an error answer of the upstream's own), and whose streamed body fails after its first event for
+/// <see cref="FaultSite.StreamAfterFirstChunk"/>.
+/// </summary>
+internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan plan, IHttpContextAccessor request) : DelegatingHandler(inner)
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken)
+    {
+        // A sync throw leaves the client's send itself.
+        if (plan.Of(request.HttpContext).For(FaultSite.Upstream) is Fault.SyncThrow)
+        {
+            throw new FaultInjectedException("fault injected at the upstream");
+        }
+
+        return SendLaterAsync(message, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendLaterAsync(HttpRequestMessage message, CancellationToken cancellationToken)
+    {
+        var httpContext = request.HttpContext;
+        var run = plan.Of(httpContext);
+        switch (run.For(FaultSite.Upstream))
+        {
+            case Fault.ErrorResult:
+                var answer = new HttpResponseMessage(System.Net.HttpStatusCode.TooManyRequests) { Content = new StringContent(FaultCell.UpstreamErrorBody, System.Text.Encoding.UTF8, "application/json") };
+                answer.Headers.TryAddWithoutValidation("Retry-After", FaultCell.UpstreamRetryAfter);
+                return answer;
+            case { } fault:
+                await run.FailAsync(fault, FaultSite.Upstream, httpContext, cancellationToken);
+                break;
+        }
+
+        if (run.HoldsUpstream)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        var response = await base.SendAsync(message, cancellationToken);
+        if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        {
+            var events = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var contentType = response.Content.Headers.ContentType;
+            response.Content = new StreamContent(new FaultyStream(events, run, httpContext));
+            response.Content.Headers.ContentType = contentType;
+        }
+
+        return response;
+    }
+
+    /// <summary>The embedded stream, failing after its first event when the plan says so, and saying when it ended.</summary>
+    private sealed class FaultyStream(System.IO.Stream inner, FaultRun run, HttpContext? httpContext) : System.IO.Stream
+    {
+        private bool _first = true;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!_first && !buffer.IsEmpty && run.For(FaultSite.StreamAfterFirstChunk) is { } after)
+            {
+                if (after == Fault.SyncThrow)
+                {
+                    throw new FaultInjectedException("fault injected after the first chunk");
+                }
+
+                await run.FailAsync(after, FaultSite.StreamAfterFirstChunk, httpContext, cancellationToken);
+            }
+
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            if (read > 0)
+            {
+                _first = false;
+            }
+            else if (!buffer.IsEmpty)
+            {
+                run.UpstreamDone.TrySetResult();
+            }
+
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, System.IO.SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
 }

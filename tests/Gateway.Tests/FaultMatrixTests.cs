@@ -28,7 +28,7 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         _host = host;
     }
 
-    public static IEnumerable<object[]> Cells => FaultCell.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream });
+    public static IEnumerable<object[]> Cells => FaultCell.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream, c.Relay });
 
     public void Dispose() => _spans.Dispose();
 
@@ -36,7 +36,7 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
     public void EveryCombinationIsACellOrSaysWhyItCannotExist()
     {
         var all = FaultCell.AllCombinations;
-        Assert.Equal(Enum.GetValues<FaultSite>().Length * Enum.GetValues<Fault>().Length * 2 * 2, all.Count);
+        Assert.Equal(Enum.GetValues<FaultSite>().Length * Enum.GetValues<Fault>().Length * 2 * 2 * 2, all.Count);
         Assert.Equal(all.Count, all.Select(c => c.Cell).Distinct().Count());
         Assert.All(all.Where(c => c.WhyNot is not null), c => Assert.False(string.IsNullOrWhiteSpace(c.WhyNot)));
 
@@ -46,6 +46,9 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         Assert.All(Enum.GetValues<Fault>(), fault => Assert.Contains(cells, c => c.Fault == fault));
         Assert.Contains(cells, c => c.Fault == Fault.DisconnectAfterResponseStarted && c.Stream);
         Assert.Contains(cells, c => c.Expected.Answer == Answer.StreamErrorEvent && c.Format == WireFormat.Anthropic);
+
+        // The relay's route runs every cell the typed route runs: the same promise, whatever the handler returns.
+        Assert.Equal(cells.Where(c => !c.Relay).Select(c => c with { Relay = true }), cells.Where(c => c.Relay));
 
         // docs/reliability.md states the matrix's size: it must be this generator's.
         var docs = File.ReadAllText(Path.Combine(RepositoryRoot, "docs", "reliability.md"));
@@ -57,7 +60,7 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
     public void EveryStreamedCellAtEveryLandingIsATimedCellOrSaysWhyNot()
     {
         var all = TimedCell.AllCombinations;
-        var streamed = FaultCell.All.Count(c => c.Stream);
+        var streamed = FaultCell.All.Count(c => c.Stream && !c.Relay);
         Assert.Equal(streamed * Enum.GetValues<Landing>().Length, all.Count);
         Assert.All(all.Where(c => c.WhyNot is not null), c => Assert.False(string.IsNullOrWhiteSpace(c.WhyNot)));
         var timed = TimedCell.All.ToList();
@@ -72,9 +75,9 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public async Task Cell(FaultSite site, Fault fault, WireFormat format, bool stream)
+    public async Task Cell(FaultSite site, Fault fault, WireFormat format, bool stream, bool relay)
     {
-        var cell = new FaultCell(site, fault, format, stream);
+        var cell = new FaultCell(site, fault, format, stream, relay);
         await RunAndAssertAsync(cell, landing: null, cell.Expected);
     }
 
@@ -109,7 +112,7 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         FaultContract.AssertFailed(cell, expected, client, server, _spans.Started, run.Logged, run.FaultyLoggerCalls, loggerFails: cell.Site == FaultSite.FailureLogger);
         _spans.AssertAllEnded();
         await AssertNotSampledOutAsync();
-        await AssertNextRequestAnswers200Async(cell.Format, cell.Stream);
+        await AssertNextRequestAnswers200Async(cell.Format, cell.Stream, cell.Relay);
 
         // A timed cell's upstream holds until the request is cancelled: waiting there means it landed where it was meant to.
         static bool Late(FaultRun run) => run.ReachedLate || (run.Landing is not null && !run.Held.Task.IsCompleted);
@@ -137,17 +140,17 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         var run = _host.Plan.Arm(cell, landing);
         _host.Finished.Clear();
         using var client = FaultClient.Create(_host.Address);
-        using var request = FaultClient.Request(prefix, cell.Format, cell.Stream);
+        using var request = FaultClient.Request(prefix, cell.Format, cell.Stream, relay: cell.Relay);
         return (run, await FaultClient.RunAsync(client, request, run, FaultClient.LeavesFor(cell)));
     }
 
-    private async Task AssertNextRequestAnswers200Async(WireFormat format, bool stream)
+    private async Task AssertNextRequestAnswers200Async(WireFormat format, bool stream, bool relay)
     {
         var run = _host.Plan.Arm(null);
         _spans.Dispose();
         _spans = new SpanCollector();
         using var client = FaultClient.Create(_host.Address);
-        using var request = FaultClient.Request(string.Empty, format, stream);
+        using var request = FaultClient.Request(string.Empty, format, stream, relay: relay);
         var view = await FaultClient.RunAsync(client, request, run, ClientLeaves.Never);
         var server = await _host.NextFinishedAsync();
         FaultContract.AssertHealthy(format, stream, view, server, _spans.Started, run.Logged, run.FaultyLoggerCalls);

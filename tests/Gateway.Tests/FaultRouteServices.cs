@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Threading;
@@ -22,7 +23,13 @@ internal static class FaultRouteServices
         services.TryAddSingleton(TestProviders.Embedded());
         services.TryAddSingleton<IBeforeLlmCall, NoStep>();
         services.TryAddSingleton(new RelayUpstream(new EmptyUpstream()));
+        services.TryAddSingleton(new FaultRelayUpstream(new EmptyUpstream()));
         services.AddHttpForwarder();
+        if (!services.Any(s => s.ServiceType == typeof(LlmRelay)))
+        {
+            services.AddTracedLlmRelay(options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer);
+        }
+
         return services;
     }
 

@@ -147,7 +147,7 @@ public sealed class HostileInputTests : IDisposable
     public async Task AKnownFieldOfAnyShapeIsSkippedWholeAndTheRealSlotIsRead(string field, string value)
     {
         await using var upstream = await UpstreamStub.StartAsync(200);
-        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:FallbackToEmbedded", "false");
+        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false").With("Upstream:FallbackToEmbedded", "false");
         var model = field == "model" ? string.Empty : "\"model\":\"m\",";
         var body = $$$"""{{{{model}}}"{{{field}}}":{{{value}}},"messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"real"}}""";
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, body));

@@ -106,6 +106,9 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
                     ("Chat", "/v1/chat/completions"),
                     ("Chat_tenant_tenant_v1_chat_completions", "/tenant/{tenant}/v1/chat/completions"),
                     ("Chat_v2_v1_chat_completions", "/v2/v1/chat/completions"),
+                    ("ChatRelay", "/v1/chat/completions/relay"),
+                    ("ChatRelay_tenant_tenant_v1_chat_completions_relay", "/tenant/{tenant}/v1/chat/completions/relay"),
+                    ("ChatRelay_v2_v1_chat_completions_relay", "/v2/v1/chat/completions/relay"),
                 },
                 names);
 

@@ -183,7 +183,7 @@ public sealed class PipelineTests : IDisposable
     public async Task UpstreamErrorStatusIsPassedOnWithoutItsBody()
     {
         await using var upstream = await UpstreamStub.StartAsync(503);
-        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:FallbackToEmbedded", "false").With("Retry:MaxRetries", "0");
+        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false").With("Upstream:FallbackToEmbedded", "false").With("Retry:MaxRetries", "0");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -207,7 +207,7 @@ public sealed class PipelineTests : IDisposable
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        using var host = new GatewayHost().With("Upstream:BaseUrl", $"http://127.0.0.1:{port}/v1").With("Upstream:FallbackToEmbedded", "false").With("Retry:MaxRetries", "0");
+        using var host = new GatewayHost().With("Upstream:BaseUrl", $"http://127.0.0.1:{port}/v1").With("Upstream:Relay", "false").With("Upstream:FallbackToEmbedded", "false").With("Retry:MaxRetries", "0");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", MessagesBody, anthropicKeyHeader: true));
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
@@ -222,7 +222,7 @@ public sealed class PipelineTests : IDisposable
     public async Task UpstreamGetsTheBodyWithoutTheSlotAndTheLlmSpansTraceparent()
     {
         await using var upstream = await UpstreamStub.StartAsync();
-        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl);
+        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, traceparent: Traceparent));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -253,7 +253,7 @@ public sealed class PipelineTests : IDisposable
         };
         ActivitySource.AddActivityListener(httpClientListener);
         await using var upstream = await UpstreamStub.StartAsync();
-        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl);
+        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -74,8 +74,23 @@ internal sealed class SpanCollector : IDisposable
     public void AssertAllEnded()
     {
         var started = Started;
-        FaultContract.AssertAllEnded(started);
+        AssertAllEnded(started);
         Assert.Equal(started.Count, Stopped.Count);
+    }
+
+    /// <summary>Every one of <paramref name="spans"/> is stopped, and none outlived its parent among them.</summary>
+    public static void AssertAllEnded(IReadOnlyList<Activity> spans)
+    {
+        Assert.NotEmpty(spans);
+        Assert.All(spans, s => Assert.True(s.IsStopped, $"span {s.DisplayName} was not ended"));
+        var byId = spans.ToDictionary(s => s.SpanId);
+        foreach (var span in spans)
+        {
+            if (byId.TryGetValue(span.ParentSpanId, out var parent))
+            {
+                Assert.True(span.StartTimeUtc + span.Duration <= parent.StartTimeUtc + parent.Duration, $"{span.DisplayName} outlived {parent.DisplayName}");
+            }
+        }
     }
 
     public void Dispose() => _listener.Dispose();

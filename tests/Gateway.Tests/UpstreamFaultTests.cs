@@ -331,7 +331,7 @@ public sealed class UpstreamFaultTests : IDisposable
     {
         var address = await FreeAddressAsync();
         using var host = new GatewayHost()
-            .With("Upstream:BaseUrl", address + "/v1")
+            .With("Upstream:BaseUrl", address + "/v1").With("Upstream:Relay", "false")
             .With("Upstream:FallbackToEmbedded", "false")
             .With("Retry:MaxRetries", "2")
             .With("Retry:BaseDelayMs", "1");
@@ -411,7 +411,7 @@ public sealed class UpstreamFaultTests : IDisposable
     private static GatewayHost Host(EndlessUpstream upstream, int maxRetries, bool fallback) => Host(upstream.BaseUrl, maxRetries, fallback);
 
     private static GatewayHost Host(string baseUrl, int maxRetries, bool fallback) => new GatewayHost()
-        .With("Upstream:BaseUrl", baseUrl)
+        .With("Upstream:BaseUrl", baseUrl).With("Upstream:Relay", "false")
         .With("Upstream:FallbackToEmbedded", fallback ? "true" : "false")
         .With("Retry:MaxRetries", maxRetries.ToString(CultureInfo.InvariantCulture))
         .With("Retry:BaseDelayMs", "1")

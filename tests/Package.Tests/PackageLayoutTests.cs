@@ -74,6 +74,7 @@ public sealed class PackageLayoutTests(PackedFeed feed)
     [InlineData("TracedLlm", "# TracedLlm\n")]
     [InlineData("TracedLlm.OpenTelemetry", "# TracedLlm.OpenTelemetry\n")]
     [InlineData("TracedLlm.Extensions.AI", "# TracedLlm.Extensions.AI\n")]
+    [InlineData("TracedLlm.ReverseProxy", "# TracedLlm.ReverseProxy\n")]
     public void EachPackageHasItsReadmeLicenseAndRepositoryAndNoIcon(string id, string readmeStart)
     {
         var (document, ns) = Nuspec(id);
@@ -112,6 +113,10 @@ public sealed class PackageLayoutTests(PackedFeed feed)
         // System.Numerics.Tensors 10.0.14: what Microsoft.Extensions.AI asks for (10.0.13) is not on every feed.
         Assert.Equal(new[] { "TracedLlm 0.1.0", "Microsoft.Extensions.AI 10.11.0", "System.ClientModel 1.16.0", "System.Numerics.Tensors 10.0.14" }, Dependencies("TracedLlm.Extensions.AI"));
         Assert.Equal(new[] { "README.md", "TracedLlm.Extensions.AI.nuspec", "lib/net10.0/TracedLlm.Extensions.AI.dll", "lib/net10.0/TracedLlm.Extensions.AI.xml" }, Files("TracedLlm.Extensions.AI"));
+
+        // Yarp.ReverseProxy: the relay forwards through YARP's own forwarder.
+        Assert.Equal(new[] { "TracedLlm 0.1.0", "Yarp.ReverseProxy 2.3.0" }, Dependencies("TracedLlm.ReverseProxy"));
+        Assert.Equal(new[] { "README.md", "TracedLlm.ReverseProxy.nuspec", "lib/net10.0/TracedLlm.ReverseProxy.dll", "lib/net10.0/TracedLlm.ReverseProxy.xml" }, Files("TracedLlm.ReverseProxy"));
     }
 
     private string[] Files(string id)

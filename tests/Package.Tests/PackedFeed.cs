@@ -14,7 +14,7 @@ public sealed class PackedFeed : IAsyncLifetime
 
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
 
-    public static readonly string[] Packages = { "TracedLlm", "TracedLlm.Extensions.AI", "TracedLlm.OpenTelemetry" };
+    public static readonly string[] Packages = { "TracedLlm", "TracedLlm.Extensions.AI", "TracedLlm.OpenTelemetry", "TracedLlm.ReverseProxy" };
 
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "tracedllm-feed-" + Guid.NewGuid().ToString("N"));
 

@@ -28,27 +28,37 @@ public sealed class ChatClientProvider : IChatProvider
     public string Name { get; }
 
     /// <inheritdoc />
-    public async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken)
-    {
-        var response = await attempt.GetResponseAsync(_client, Messages(request), Options(request), cancellationToken).ConfigureAwait(false);
-        return new ProviderReply(
-            response.ResponseId ?? "response",
-            response.ModelId ?? request.Model,
-            response.Text,
-            response.FinishReason?.Value ?? "stop",
-            response.Usage?.InputTokenCount ?? 0,
-            response.Usage?.OutputTokenCount ?? 0);
-    }
+    public async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken) =>
+        Reply(await attempt.GetResponseAsync(_client, Messages(request), Options(request), cancellationToken).ConfigureAwait(false), request.Model);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<ProviderDelta> StreamAsync(ProviderRequest request, LlmAttempt attempt, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<ProviderDelta> StreamAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken) =>
+        Deltas(attempt.GetStreamingResponseAsync(_client, Messages(request), Options(request), cancellationToken), request.Model, cancellationToken);
+
+    /// <summary>Completes a conversation with the client itself, outside any attempt (the embedded upstream, which the relay's attempt calls over HTTP).</summary>
+    public async Task<ProviderReply> CompleteDirectAsync(ProviderRequest request, CancellationToken cancellationToken) =>
+        Reply(await _client.GetResponseAsync(Messages(request), Options(request), cancellationToken).ConfigureAwait(false), request.Model);
+
+    /// <summary>Streams a conversation from the client itself, outside any attempt.</summary>
+    public IAsyncEnumerable<ProviderDelta> StreamDirectAsync(ProviderRequest request, CancellationToken cancellationToken) =>
+        Deltas(_client.GetStreamingResponseAsync(Messages(request), Options(request), cancellationToken), request.Model, cancellationToken);
+
+    private static ProviderReply Reply(ChatResponse response, string model) => new(
+        response.ResponseId ?? "response",
+        response.ModelId ?? model,
+        response.Text,
+        response.FinishReason?.Value ?? "stop",
+        response.Usage?.InputTokenCount ?? 0,
+        response.Usage?.OutputTokenCount ?? 0);
+
+    private static async IAsyncEnumerable<ProviderDelta> Deltas(IAsyncEnumerable<ChatResponseUpdate> updates, string model, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var update in attempt.GetStreamingResponseAsync(_client, Messages(request), Options(request), cancellationToken).ConfigureAwait(false))
+        await foreach (var update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             var usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details;
             yield return new ProviderDelta(
                 update.ResponseId ?? "response",
-                update.ModelId ?? request.Model,
+                update.ModelId ?? model,
                 update.Text,
                 update.FinishReason?.Value,
                 usage?.InputTokenCount,

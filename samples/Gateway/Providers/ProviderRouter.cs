@@ -44,6 +44,16 @@ public sealed class ProviderRouter
         _modelOverride = string.IsNullOrEmpty(modelOverride) ? null : modelOverride;
     }
 
+    /// <summary>The relay to the upstream, when the gateway relays (<c>Upstream:BaseUrl</c> set, <c>Upstream:Relay</c> not false); else null and the typed providers answer.</summary>
+    public UpstreamRelay? Relay { get; init; }
+
+    /// <summary>The model a relayed request asks for (the body goes upstream as the client sent it), once it is checked against the allowed models.</summary>
+    public string Model(ProviderRequest request)
+    {
+        _ = Primary(request);
+        return request.Model;
+    }
+
     /// <summary>Completes a request with retries and fallbacks.</summary>
     public Task<ProviderReply> CompleteAsync(LlmCall call, ProviderRequest request) =>
         call.ExecuteAsync(Primary(request), Fallbacks(request), _policy, (attempt, ct) => Provider(attempt).CompleteAsync(For(request, attempt), attempt, ct));

@@ -316,7 +316,7 @@ internal abstract class AttemptSequence : IDisposable
         }
 
         var response = Call.HttpContext.Response;
-        if (!response.HasStarted)
+        if (!response.HasStarted && Call.WritesAttemptResponseHeaders)
         {
             response.Headers["x-litellm-attempted-retries"] = Text(_retries);
             response.Headers["x-litellm-attempted-fallbacks"] = Text(_fallbacksUsed);

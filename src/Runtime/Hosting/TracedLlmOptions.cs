@@ -78,6 +78,16 @@ public sealed class TracedLlmOptions
     public bool RequireAuthenticationToJoinTrace { get; set; }
 
     /// <summary>
+    /// Whether <c>LlmCall.ExecuteAsync</c> / <c>StreamAsync</c> answer with LiteLLM's
+    /// <c>x-litellm-attempted-retries</c> and <c>x-litellm-attempted-fallbacks</c> response headers
+    /// (and, after a retry, <c>x-litellm-max-retries</c>), for clients written against LiteLLM's proxy.
+    /// On by default: a traced route answers in the gateway's own shape, as LiteLLM's do. A relay
+    /// (TracedLlm.ReverseProxy) answers with the upstream's own headers and has a setting of its own,
+    /// off by default.
+    /// </summary>
+    public bool AttemptResponseHeaders { get; set; } = true;
+
+    /// <summary>
     /// When true, the host logs one warning at start naming the application's endpoints that look
     /// like LLM API paths but are not traced (YARP's routes included; the served manifest lists them
     /// as <c>untracedEndpoints</c> either way), and, for a route whose metadata slot takes a field

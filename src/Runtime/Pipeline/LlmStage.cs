@@ -93,16 +93,40 @@ public static class LlmStage
     /// </summary>
     public static void RecordOutput<T>(LlmCall call, T result, JsonTypeInfo<T> typeInfo)
     {
-        var options = call.Gateway.Options;
-        if (options.CaptureMessageContent && !call.Metadata.MaskOutput && call.Span is { IsAllDataRequested: true } span)
+        if (CapturesOutput(call))
         {
             call.SerializedResult = JsonSerializer.SerializeToUtf8Bytes(result, typeInfo);
-            var output = Content(call, AttributeNames.LangfuseObservationOutput, call.SerializedResult);
-            span.SetTag(AttributeNames.LangfuseObservationOutput, output);
-            if (call.ServerSpan is { IsAllDataRequested: true } server)
-            {
-                server.SetTag(AttributeNames.LangfuseObservationOutput, output);
-            }
+            SetOutput(call, call.SerializedResult);
+        }
+    }
+
+    /// <summary>
+    /// True when the response's content is recorded (content capture on, <c>mask_output</c> not
+    /// asked, the LLM span recorded): a relay (TracedLlm.ReverseProxy) keeps the response's bytes for
+    /// <see cref="RecordOutputContent"/> only then.
+    /// </summary>
+    public static bool CapturesOutput(LlmCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return call.Gateway.Options.CaptureMessageContent && !call.Metadata.MaskOutput && call.Span is { IsAllDataRequested: true };
+    }
+
+    /// <summary>Records a relayed response's body (UTF-8 JSON, as the upstream sent it) as the output, as <see cref="RecordOutput{T}"/> records a typed result.</summary>
+    public static void RecordOutputContent(LlmCall call, ReadOnlySpan<byte> utf8)
+    {
+        if (CapturesOutput(call))
+        {
+            SetOutput(call, utf8);
+        }
+    }
+
+    private static void SetOutput(LlmCall call, ReadOnlySpan<byte> utf8)
+    {
+        var output = Content(call, AttributeNames.LangfuseObservationOutput, utf8);
+        call.Span!.SetTag(AttributeNames.LangfuseObservationOutput, output);
+        if (call.ServerSpan is { IsAllDataRequested: true } server)
+        {
+            server.SetTag(AttributeNames.LangfuseObservationOutput, output);
         }
     }
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
@@ -131,6 +132,32 @@ public static class StreamStage
             await ServerSentEvents.WriteDoneAsync(response).ConfigureAwait(false);
         }
 
+        RecordTimings(call);
+    }
+
+    /// <summary>
+    /// Starts a relayed response (TracedLlm.ReverseProxy): the time to first token is measured from
+    /// here, and <paramref name="attemptResponseHeaders"/> says whether this call's attempts write
+    /// the <c>x-litellm-attempted-*</c> response headers (the relay's own setting, not
+    /// <see cref="TracedLlmOptions.AttemptResponseHeaders"/>). Call it before the first attempt.
+    /// </summary>
+    public static void BeginRelay(LlmCall call, bool attemptResponseHeaders)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        call.StreamStartTimestamp = Stopwatch.GetTimestamp();
+        call.AttemptResponseHeaders = attemptResponseHeaders;
+    }
+
+    /// <summary>Records a relayed stream's timings on the LLM span, as <see cref="CompleteAsync"/> does for a handler's stream.</summary>
+    public static void CompleteRelay(LlmCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        RecordTimings(call);
+    }
+
+    /// <summary>The stream's chunk count, TTFT (with Langfuse's completion start time) and TPOT on the LLM span.</summary>
+    private static void RecordTimings(LlmCall call)
+    {
         if (call.Span is { IsAllDataRequested: true } span)
         {
             var (timeToFirstToken, timePerOutputToken) = Timings(call);

@@ -123,6 +123,14 @@ public static class AttributeNames
     /// <summary><c>tracedllm.stream.chunks</c>: chunks written.</summary>
     public const string StreamChunks = "tracedllm.stream.chunks";
 
+    // Relayed responses (TracedLlm.ReverseProxy).
+    /// <summary><c>tracedllm.relay.format</c> on an attempt span: how the relayed response was read (<c>openai.chat_completions</c>, <c>openai.responses</c>, <c>anthropic.messages</c>, or <c>unknown</c>).</summary>
+    public const string RelayFormat = "tracedllm.relay.format";
+    /// <summary><c>tracedllm.relay.unknown</c> on the LLM span: the response facts the relay could not read (<c>gen_ai.response.model</c>, <c>gen_ai.usage.input_tokens</c>, ...), left unset rather than guessed.</summary>
+    public const string RelayUnknown = "tracedllm.relay.unknown";
+    /// <summary><c>tracedllm.relay.response_bytes</c> on an attempt span: the bytes of the upstream's response body relayed (as sent, compressed or not).</summary>
+    public const string RelayResponseBytes = "tracedllm.relay.response_bytes";
+
     // Events.
     /// <summary>The event recorded when a caller-supplied trace id is ignored.</summary>
     public const string InvalidTraceContextEvent = "tracedllm.invalid_trace_context";

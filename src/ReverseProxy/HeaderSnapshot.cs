@@ -1,0 +1,30 @@
+using System.Collections.Generic;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace TracedLlm.Relay;
+
+/// <summary>A response's headers at one moment, to take back what a held response's transforms wrote until it is sent.</summary>
+internal static class HeaderSnapshot
+{
+    public static KeyValuePair<string, StringValues>[] Take(IHeaderDictionary headers)
+    {
+        var snapshot = new KeyValuePair<string, StringValues>[headers.Count];
+        var i = 0;
+        foreach (var header in headers)
+        {
+            snapshot[i++] = header;
+        }
+
+        return snapshot;
+    }
+
+    public static void Restore(IHeaderDictionary headers, KeyValuePair<string, StringValues>[] snapshot)
+    {
+        headers.Clear();
+        foreach (var (name, value) in snapshot)
+        {
+            headers[name] = value;
+        }
+    }
+}

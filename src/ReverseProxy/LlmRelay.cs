@@ -1,0 +1,199 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using TracedLlm.Relay;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Model;
+
+namespace TracedLlm;
+
+/// <summary>
+/// Relays a traced request to an upstream through YARP's <see cref="IHttpForwarder"/>, inside the
+/// request's upstream attempts: the body the guardrails read goes upstream (the metadata slot cut
+/// out), the upstream's status, headers and body come back as they are (compressed or not, JSON or
+/// server-sent events), and the response's model, id, usage, finish reasons and stream timings are
+/// read as they pass and recorded on the attempt and LLM spans. An error answer (429, 5xx...), a
+/// refused connection or a timeout before the first byte is not relayed: the attempt policy retries
+/// or falls back (Polly, <c>Retry-After</c> honoured); after the first byte a failure ends the stream
+/// with an error event in the route's format. Register it with <c>AddTracedLlmRelay()</c> and take
+/// it as a handler parameter; return what it returns.
+/// </summary>
+public sealed class LlmRelay
+{
+    private readonly IOptions<LlmRelayOptions> _options;
+    private readonly IServiceProvider _services;
+    private readonly ILoadBalancingPolicy[] _loadBalancing;
+    private (TimeSpan? AttemptTimeout, ForwarderRequestConfig Config) _lastConfig;
+
+    /// <summary>Created by DI (<c>AddTracedLlmRelay()</c>).</summary>
+    public LlmRelay(IHttpForwarder forwarder, IOptions<LlmRelayOptions> options, IEnumerable<ILlmGuardrail> guardrails, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(forwarder);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(guardrails);
+        Forwarder = forwarder;
+        _options = options;
+        _services = services;
+        var all = guardrails.ToArray();
+        HasPostCallGuardrails = all.Any(g => (g.Modes & GuardrailMode.PostCall) != 0);
+        HasDuringCallGuardrails = all.Any(g => (g.Modes & GuardrailMode.DuringCall) != 0);
+        _loadBalancing = services.GetServices<ILoadBalancingPolicy>().ToArray();
+
+        // As YARP's direct forwarding recommends: pooled connections, no proxy, no cookies, no
+        // redirects, no decompression (the bytes go on as they came). The attempt writes the
+        // upstream's traceparent itself, so the handler starts no Activity of its own.
+        DefaultInvoker = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ActivityHeadersPropagator = null,
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+            EnableMultipleHttp2Connections = true,
+        });
+    }
+
+    internal IHttpForwarder Forwarder { get; }
+
+    internal HttpMessageInvoker DefaultInvoker { get; }
+
+    internal bool HasPostCallGuardrails { get; }
+
+    internal bool HasDuringCallGuardrails { get; }
+
+    /// <summary>Relays to one destination address (the request's path and query appended), retried as <paramref name="policy"/> says.</summary>
+    public Task<LlmRelayResult> ForwardAsync(LlmCall call, LlmTarget target, string destinationAddress, LlmRetryPolicy policy)
+    {
+        var destination = new RelayDestination(destinationAddress);
+        return ForwardAsync(call, target, Array.Empty<LlmTarget>(), policy, _ => destination);
+    }
+
+    /// <summary>
+    /// Relays through <paramref name="policy"/>: <paramref name="primary"/> first, then
+    /// <paramref name="fallbacks"/>; <paramref name="destinationFor"/> says where each attempt goes
+    /// (its target is <see cref="LlmAttempt.Target"/>).
+    /// </summary>
+    public Task<LlmRelayResult> ForwardAsync(LlmCall call, LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, RelayDestination> destinationFor)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(primary);
+        ArgumentNullException.ThrowIfNull(fallbacks);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(destinationFor);
+        return new RelayRun(this, call, policy, destinationFor, SettingsFor(call)).RunAsync(primary, fallbacks);
+    }
+
+    /// <summary>
+    /// Relays as a YARP route of the application's proxy configuration (<c>AddReverseProxy()</c>)
+    /// would forward: the route's transforms, its cluster's HTTP client and request settings, and
+    /// its available destinations, the one the cluster's load-balancing policy picks first and the
+    /// others as fallbacks in order. Each attempt's provider is the destination's or cluster's
+    /// metadata <c>gen_ai.provider.name</c>, else <paramref name="provider"/>, else the cluster id;
+    /// its model is the request's.
+    /// </summary>
+    public Task<LlmRelayResult> ForwardToRouteAsync(LlmCall call, string routeId, LlmRetryPolicy policy, string? provider = null)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentException.ThrowIfNullOrEmpty(routeId);
+        ArgumentNullException.ThrowIfNull(policy);
+        var lookup = _services.GetService<IProxyStateLookup>()
+            ?? throw new InvalidOperationException("No YARP proxy configuration: call builder.Services.AddReverseProxy() (and load its routes) to relay through a route.");
+        if (!lookup.TryGetRoute(routeId, out var route))
+        {
+            throw new InvalidOperationException($"The YARP configuration has no route '{routeId}'.");
+        }
+
+        var cluster = route.Cluster ?? throw new InvalidOperationException($"The YARP route '{routeId}' has no cluster.");
+        var available = cluster.DestinationsState.AvailableDestinations;
+        if (available.Count == 0)
+        {
+            throw new UpstreamException(503, $"The upstream cluster '{cluster.ClusterId}' has no available destination.");
+        }
+
+        var first = Pick(call, cluster, available);
+        var order = new List<DestinationState>(available.Count) { first };
+        order.AddRange(available.Where(d => !ReferenceEquals(d, first)));
+        var model = call.Model ?? "unknown";
+        var targets = order.Select(d => new LlmTarget(ProviderOf(d, cluster, provider), model)).ToArray();
+        var config = cluster.Model.Config;
+        var index = 0;
+        return ForwardAsync(call, targets[0], targets[1..], policy, attempt =>
+        {
+            // Retries stay on their destination; each fallback moves to the next one.
+            if (attempt.Kind == AttemptKind.Fallback)
+            {
+                index = Math.Min(index + 1, order.Count - 1);
+            }
+
+            var destination = order[index];
+            return new RelayDestination(destination.Model.Config.Address, cluster.Model.HttpClient, route.Transformer, config.HttpRequest)
+            {
+                Yarp = (route, cluster, destination),
+            };
+        });
+    }
+
+    /// <summary>The forwarder's request settings: the destination's, with an activity timeout longer than the policy's attempt timeout (which is the one that fires), and none when the policy has none.</summary>
+    internal ForwarderRequestConfig RequestConfigFor(RelayDestination destination, LlmRetryPolicy policy)
+    {
+        var timeout = policy.AttemptTimeout is { } attempt ? attempt + TimeSpan.FromSeconds(1) : TimeSpan.FromDays(1);
+        if (destination.RequestConfig is { } own)
+        {
+            return own.ActivityTimeout is null ? own with { ActivityTimeout = timeout } : own;
+        }
+
+        var last = _lastConfig;
+        if (last.Config is not null && last.AttemptTimeout == policy.AttemptTimeout)
+        {
+            return last.Config;
+        }
+
+        var config = new ForwarderRequestConfig { ActivityTimeout = timeout };
+        _lastConfig = (policy.AttemptTimeout, config);
+        return config;
+    }
+
+    private DestinationState Pick(LlmCall call, ClusterState cluster, IReadOnlyList<DestinationState> available)
+    {
+        var name = cluster.Model.Config.LoadBalancingPolicy ?? LoadBalancingPolicies.PowerOfTwoChoices;
+        foreach (var policy in _loadBalancing)
+        {
+            if (string.Equals(policy.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return policy.PickDestination(call.HttpContext, cluster, available) ?? available[0];
+            }
+        }
+
+        return available[0];
+    }
+
+    private static string ProviderOf(DestinationState destination, ClusterState cluster, string? provider) =>
+        destination.Model.Config.Metadata?.GetValueOrDefault(ProviderMetadataKey)
+        ?? cluster.Model.Config.Metadata?.GetValueOrDefault(ProviderMetadataKey)
+        ?? provider
+        ?? cluster.ClusterId;
+
+    /// <summary>The YARP metadata key (cluster or destination) that names the GenAI provider of its attempts.</summary>
+    public const string ProviderMetadataKey = "gen_ai.provider.name";
+
+    private RelaySettings SettingsFor(LlmCall call)
+    {
+        var options = _options.Value;
+        var route = options.Routes.Count > 0 && options.Routes.TryGetValue(call.Route.Pattern, out var own) ? own : null;
+        return new RelaySettings(
+            route?.PostCallGuardrails ?? options.PostCallGuardrails,
+            route?.UpstreamErrors ?? options.UpstreamErrors,
+            route?.AttemptResponseHeaders ?? options.AttemptResponseHeaders,
+            options.MaxBufferedResponseBytes,
+            options.IncrementalCheckBytes,
+            options.MaxUpstreamErrorBytes);
+    }
+}

@@ -1,0 +1,316 @@
+using System;
+using System.Buffers;
+
+namespace TracedLlm.Relay.Reading;
+
+/// <summary>How a response body is read: as server-sent events, as one JSON document, or not at all.</summary>
+internal enum BodyKind : byte
+{
+    Other,
+    EventStream,
+    Json,
+}
+
+/// <summary>
+/// Reads a relayed response body as it passes, in pieces of any size and in fixed memory: a
+/// server-sent event stream event by event (the WHATWG framing: <c>data:</c> lines joined, blank
+/// line ends an event, <c>\n</c>, <c>\r\n</c> or <c>\r</c> ends a line, comments skipped), each
+/// event's data (or a JSON body) through one <see cref="JsonScanner"/>, the facts merged into
+/// <see cref="Facts"/>. It also says where the last whole event ended and where the stream's terminal
+/// event began, so a relay can hold that one back. System.Net.ServerSentEvents' SseParser reads by
+/// pulling from a stream; here the forwarder's copy loop owns the reads and the reader is pushed what
+/// passes, so the framing is this class's.
+/// </summary>
+internal sealed class ResponseReader
+{
+    private readonly BodyKind _kind;
+    private readonly JsonScanner _scanner;
+    private readonly DocumentFacts _document;
+    private readonly Action? _onEvent;
+    private readonly byte[] _dataStart = new byte[8];
+    private LineState _line = LineState.Start;
+    private readonly byte[] _field = new byte[8];
+    private int _fieldLength;
+    private bool _afterCarriageReturn;
+    private bool _isDataField;
+    private bool _eventHasData;
+    private long _dataLength;
+    private long _eventStart = -1;
+    private long _offset;
+    private bool _completed;
+
+    public ResponseReader(BodyKind kind, TextSink? text, Action? onEvent, TextSink? body = null)
+    {
+        _kind = kind;
+        Text = text;
+        Body = kind == BodyKind.Json ? body : null;
+        _onEvent = onEvent;
+        _document = new DocumentFacts(Facts, text);
+        _scanner = new JsonScanner(_document);
+        _scanner.Reset();
+    }
+
+    private enum LineState : byte
+    {
+        Start,
+        FieldName,
+        ValueStart,
+        Value,
+        Ignored,
+    }
+
+    public BodyKind Kind => _kind;
+
+    public ResponseFacts Facts { get; } = new();
+
+    public TextSink? Text { get; }
+
+    /// <summary>The start of a JSON body as it is (decoded), for content capture; null when it is not kept.</summary>
+    public TextSink? Body { get; }
+
+    /// <summary>The bytes read so far.</summary>
+    public long Offset => _offset;
+
+    /// <summary>Where the last whole event of a stream ended (everything before it may be passed on).</summary>
+    public long EventBoundary { get; private set; }
+
+    /// <summary>Where the stream's terminal event began, or -1 before it came.</summary>
+    public long TerminalEventStart { get; private set; } = -1;
+
+    /// <summary>Reads the next piece of the body.</summary>
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        if (_kind == BodyKind.Json)
+        {
+            _offset += data.Length;
+            _scanner.Write(data);
+            Body?.Append(data);
+        }
+        else if (_kind == BodyKind.EventStream)
+        {
+            WriteEvents(data);
+        }
+        else
+        {
+            _offset += data.Length;
+        }
+    }
+
+    /// <summary>The body ended.</summary>
+    public void Complete()
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        _completed = true;
+        if (_kind == BodyKind.Json)
+        {
+            EndDocument(isStreamEvent: false);
+        }
+        else if (_kind == BodyKind.EventStream && (_eventHasData || _line != LineState.Start))
+        {
+            // The stream ended before an event's blank line. An event that is whole anyway ("data:
+            // [DONE]" with one newline) still counts; anything else was cut off.
+            if (_eventHasData && (IsDone() || _scanner.End()))
+            {
+                Dispatch();
+            }
+            else
+            {
+                Facts.EndedMidEvent = true;
+            }
+        }
+    }
+
+    private void WriteEvents(ReadOnlySpan<byte> data)
+    {
+        var i = 0;
+        while (i < data.Length)
+        {
+            if (_afterCarriageReturn)
+            {
+                _afterCarriageReturn = false;
+                if (data[i] == (byte)'\n')
+                {
+                    i++;
+                    _offset++;
+                    continue;
+                }
+            }
+
+            switch (_line)
+            {
+                case LineState.Start:
+                {
+                    var b = data[i];
+                    if (b is (byte)'\r' or (byte)'\n')
+                    {
+                        i++;
+                        _offset++;
+                        _afterCarriageReturn = b == (byte)'\r';
+                        Dispatch();
+                        continue;
+                    }
+
+                    if (_eventStart < 0)
+                    {
+                        _eventStart = _offset;
+                    }
+
+                    _fieldLength = 0;
+                    _line = b == (byte)':' ? LineState.Ignored : LineState.FieldName;
+                    continue;
+                }
+
+                case LineState.FieldName:
+                {
+                    var b = data[i++];
+                    _offset++;
+                    if (b == (byte)':')
+                    {
+                        BeginField();
+                        _line = LineState.ValueStart;
+                    }
+                    else if (b is (byte)'\r' or (byte)'\n')
+                    {
+                        // A line with no colon is a field with an empty value.
+                        _afterCarriageReturn = b == (byte)'\r';
+                        BeginField();
+                        _line = LineState.Start;
+                    }
+                    else if (_fieldLength < _field.Length)
+                    {
+                        _field[_fieldLength++] = b;
+                    }
+                    else
+                    {
+                        _fieldLength = _field.Length + 1;
+                    }
+
+                    continue;
+                }
+
+                case LineState.ValueStart:
+                    if (data[i] == (byte)' ')
+                    {
+                        i++;
+                        _offset++;
+                    }
+
+                    _line = LineState.Value;
+                    continue;
+
+                default:
+                {
+                    var rest = data[i..];
+                    var end = rest.IndexOfAny((byte)'\r', (byte)'\n');
+                    var value = end < 0 ? rest : rest[..end];
+                    if (_line == LineState.Value && _isDataField)
+                    {
+                        AppendData(value);
+                    }
+
+                    i += value.Length;
+                    _offset += value.Length;
+                    if (end >= 0)
+                    {
+                        _afterCarriageReturn = rest[end] == (byte)'\r';
+                        i++;
+                        _offset++;
+                        _line = LineState.Start;
+                    }
+
+                    continue;
+                }
+            }
+        }
+    }
+
+    private void BeginField()
+    {
+        _isDataField = _fieldLength == 4 && _field.AsSpan(0, 4).SequenceEqual("data"u8);
+        if (!_isDataField)
+        {
+            return;
+        }
+
+        if (!_eventHasData)
+        {
+            _eventHasData = true;
+            _dataLength = 0;
+            _scanner.Reset();
+            _document.Reset();
+        }
+        else
+        {
+            // The event's data lines are one text, joined by line feeds.
+            AppendData("\n"u8);
+        }
+    }
+
+    private void AppendData(ReadOnlySpan<byte> data)
+    {
+        if (_dataLength < _dataStart.Length)
+        {
+            var take = (int)Math.Min(data.Length, _dataStart.Length - _dataLength);
+            data[..take].CopyTo(_dataStart.AsSpan((int)_dataLength));
+        }
+
+        _dataLength += data.Length;
+        _scanner.Write(data);
+    }
+
+    private bool IsDone() => _dataLength == 6 && _dataStart.AsSpan(0, 6).SequenceEqual("[DONE]"u8);
+
+    /// <summary>A blank line: the event is whole.</summary>
+    private void Dispatch()
+    {
+        if (_eventHasData)
+        {
+            if (IsDone())
+            {
+                Facts.Terminal = true;
+                TerminalEventStart = _eventStart;
+            }
+            else
+            {
+                if (EndDocument(isStreamEvent: true))
+                {
+                    TerminalEventStart = _eventStart;
+                }
+
+                _onEvent?.Invoke();
+            }
+        }
+
+        _eventHasData = false;
+        _eventStart = -1;
+        EventBoundary = _offset;
+    }
+
+    /// <summary>Ends the current JSON document; true when it ends the response.</summary>
+    private bool EndDocument(bool isStreamEvent)
+    {
+        if (!_scanner.End())
+        {
+            // Valid so far but cut short is a truncated body; anything else is not JSON.
+            if (isStreamEvent || _scanner.Invalid)
+            {
+                Facts.Malformed = true;
+            }
+
+            return false;
+        }
+
+        // A whole JSON body is a whole response, whatever it says; a stream ends at its terminal event.
+        if (_document.End(whole: true, isStreamEvent) || !isStreamEvent)
+        {
+            Facts.Terminal = true;
+            return true;
+        }
+
+        return false;
+    }
+}

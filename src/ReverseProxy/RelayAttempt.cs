@@ -1,0 +1,389 @@
+using System;
+using System.Buffers;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using TracedLlm.Pipeline;
+using TracedLlm.Relay.Reading;
+using TracedLlm.Telemetry;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace TracedLlm.Relay;
+
+/// <summary>
+/// One relay attempt: the forwarder's token (the attempt timeout until the answer's headers, then
+/// the idle timeout between reads), the decision on the upstream's answer, and what the reader found
+/// in the body as it passed. It ends either with a failure thrown to the attempt policy (nothing was
+/// passed on: it may be retried) or as the attempt's outcome, a failure after the first byte included.
+/// </summary>
+internal sealed class RelayAttempt : IDisposable
+{
+    private readonly CancellationTokenRegistration _attemptTimeout;
+    private ContentDecoder? _decoder;
+    private PooledBufferWriter? _bufferedBody;
+    private long _bytesRead;
+    private long _nextCheck;
+
+    public RelayAttempt(RelayRun run, LlmAttempt attempt, RelayDestination destination, CancellationToken attemptToken)
+    {
+        Run = run;
+        Attempt = attempt;
+        Destination = destination;
+        Cancellation = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
+
+        // Until the answer's headers come, the policy's attempt timeout (and the deadline) cancel the forwarder.
+        _attemptTimeout = attemptToken == run.Token ? default : attemptToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), Cancellation);
+    }
+
+    public RelayRun Run { get; }
+
+    public LlmAttempt Attempt { get; }
+
+    public RelayDestination Destination { get; }
+
+    public CancellationTokenSource Cancellation { get; }
+
+    public CancellationToken Token => Cancellation.Token;
+
+    public int Status { get; private set; }
+
+    public bool ResponseSeen { get; private set; }
+
+    public UpstreamAnswer? Answer { get; private set; }
+
+    public TimeSpan? RetryAfter { get; private set; }
+
+    public Exception? HeaderFailure { get; private set; }
+
+    /// <summary>The gateway's own transforms answered instead of the upstream.</summary>
+    public bool AnsweredByGateway { get; private set; }
+
+    public ResponseReader? Reader { get; private set; }
+
+    /// <summary>The body is not read: an unknown content coding, or data the decoder gave up on.</summary>
+    public bool Unreadable => Reader is null || _decoder is { Stopped: true } || UnknownCoding;
+
+    public bool UnknownCoding { get; private set; }
+
+    public bool IsEventStream { get; private set; }
+
+    public BodyMode Mode { get; private set; }
+
+    /// <summary>The held-back events can be found in the bytes as they are on the wire (no content coding).</summary>
+    public bool CanHoldBack => Mode == BodyMode.HoldBack && _decoder is null && Reader is not null;
+
+    public long BytesReleased { get; private set; }
+
+    public Exception? BodyFailure { get; set; }
+
+    public byte[]? HeldTail { get; set; }
+
+    public PooledBufferWriter BufferedBody => _bufferedBody ??= new PooledBufferWriter();
+
+    public bool HasBufferedBody => Mode == BodyMode.Buffer && BodyFailure is null;
+
+    /// <summary>
+    /// The upstream answered: an error status is kept (not relayed) for the policy; a body that is
+    /// not what was asked for fails the attempt; anything else goes through the destination's
+    /// transforms and then to the client, read on the way.
+    /// </summary>
+    public async ValueTask<bool> OnResponseAsync(HttpContext httpContext, HttpResponseMessage response, HttpTransformer inner, CancellationToken cancellationToken)
+    {
+        // The headers are here: from now on the attempt timeout is the idle time between reads.
+        _attemptTimeout.Dispose();
+        ResponseSeen = true;
+        Status = (int)response.StatusCode;
+        if (Status >= 400)
+        {
+            Answer = await UpstreamAnswer.CaptureAsync(response, Run.Settings.MaxUpstreamErrorBytes, cancellationToken).ConfigureAwait(false);
+            Answer.Transformer = inner;
+            RetryAfter = UpstreamHttp.GetRetryAfter(response);
+            ResetStatus(httpContext);
+            return false;
+        }
+
+        var contentType = response.Content.Headers.ContentType?.MediaType;
+        IsEventStream = string.Equals(contentType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        if (Run.Call.Parameters.Stream && !IsEventStream && Status is >= 200 and < 300)
+        {
+            HeaderFailure = new UpstreamBadResponseException("The upstream provider answered a streaming request with a body that is not an event stream.");
+            ResetStatus(httpContext);
+            return false;
+        }
+
+        var kind = IsEventStream ? BodyKind.EventStream : IsJson(contentType) ? BodyKind.Json : BodyKind.Other;
+        Reader = new ResponseReader(kind, Run.Text, IsEventStream ? Run.RecordEvent : null, Run.OutputContent());
+        var codings = response.Content.Headers.ContentEncoding;
+        UnknownCoding = !ContentDecoder.TryCreate(codings.Count == 0 ? null : string.Join(",", codings), Reader, Attempt.MaxResponseBytes * 4, out _decoder);
+        Mode = Run.ModeFor(kind, identity: _decoder is null && !UnknownCoding);
+
+        var headers = httpContext.Response.Headers;
+        HeadersBefore = Mode == BodyMode.Pass ? null : HeaderSnapshot.Take(headers);
+        if (!await inner.TransformResponseAsync(httpContext, response, cancellationToken).ConfigureAwait(false))
+        {
+            AnsweredByGateway = true;
+            return false;
+        }
+
+        Run.WriteAttemptHeaders(httpContext.Response);
+        if (Mode == BodyMode.Buffer)
+        {
+            // A held response's headers wait with it: a failure before it is sent answers without them.
+            HeldHeaders = HeaderSnapshot.Take(headers);
+            HeaderSnapshot.Restore(headers, HeadersBefore!);
+        }
+
+        response.Content = new RelayContent(response.Content, this);
+        return true;
+    }
+
+    /// <summary>The response's headers before this attempt's transforms wrote the upstream's (for a held response), or null.</summary>
+    public System.Collections.Generic.KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[]? HeadersBefore { get; private set; }
+
+    /// <summary>A buffered response's headers as the transforms made them, written with it.</summary>
+    public System.Collections.Generic.KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[]? HeldHeaders { get; private set; }
+
+    /// <summary>Called by <see cref="RelayContent"/> when the forwarder opens the body.</summary>
+    public Stream OpenBody(Stream inner) => new RelayBodyStream(this, inner, Mode, Run.Policy.AttemptTimeout);
+
+    /// <summary>Shows a piece of the body to the reader; a failure when it makes the body too large.</summary>
+    public Exception? Observe(ReadOnlySpan<byte> piece)
+    {
+        _bytesRead += piece.Length;
+        if (_bytesRead > Attempt.MaxResponseBytes)
+        {
+            return new UpstreamResponseTooLargeException(Attempt.MaxResponseBytes);
+        }
+
+        if (Mode == BodyMode.Buffer && _bytesRead > Run.Settings.MaxBufferedResponseBytes)
+        {
+            return new UpstreamResponseTooLargeException(Run.Settings.MaxBufferedResponseBytes);
+        }
+
+        if (_decoder is not null)
+        {
+            _decoder.Write(piece);
+        }
+        else if (!UnknownCoding)
+        {
+            Reader?.Write(piece);
+        }
+
+        if (Run.Text is { } text && text.Overflowed)
+        {
+            // The guardrails cannot be shown the whole text: the response cannot be checked.
+            return new UpstreamResponseTooLargeException(Run.Settings.MaxBufferedResponseBytes);
+        }
+
+        return null;
+    }
+
+    public void Released(int count) => BytesReleased += count;
+
+    /// <summary>With incremental checks, runs the post-call guardrails on the text so far each time it grew by the interval.</summary>
+    public async ValueTask<Exception?> CheckIncrementallyAsync()
+    {
+        if (!Run.ChecksIncrementally || Run.Text is not { } text || text.TotalBytes < _nextCheck + Run.Settings.IncrementalCheckBytes)
+        {
+            return null;
+        }
+
+        _nextCheck = text.TotalBytes;
+        try
+        {
+            await Run.CheckAsync(complete: false).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception exception)
+        {
+            return exception;
+        }
+    }
+
+    /// <summary>The body ended: null when the response was whole, else the failure that says how it was not.</summary>
+    public Exception? EndBody()
+    {
+        _decoder?.Dispose();
+        Reader?.Complete();
+        if (Unreadable || Reader is not { } reader)
+        {
+            return null;
+        }
+
+        var facts = reader.Facts;
+        if (facts.Malformed)
+        {
+            return new UpstreamBadResponseException(IsEventStream
+                ? "The upstream provider streamed an event that could not be read."
+                : "The upstream provider answered with a body that is not valid JSON.");
+        }
+
+        if (reader.Kind == BodyKind.EventStream && (facts.EndedMidEvent || (!facts.Terminal && facts.Format != ResponseFormat.Unknown)))
+        {
+            return UpstreamHttp.Truncated();
+        }
+
+        if (reader.Kind == BodyKind.Json && !facts.Terminal)
+        {
+            return UpstreamHttp.Truncated();
+        }
+
+        return facts.ReportedError ? new UpstreamBadResponseException("The upstream provider reported an error in its response.") : null;
+    }
+
+    /// <summary>What an exception while reading the body means: the client left, a timeout, a cut-off response, or (anything else) itself.</summary>
+    public Exception ClassifyBodyFailure(Exception exception)
+    {
+        if (Run.Call.CancellationToken.IsCancellationRequested)
+        {
+            return exception is OperationCanceledException ? exception : new OperationCanceledException(Run.Call.CancellationToken);
+        }
+
+        return exception switch
+        {
+            GatewayException => exception,
+            OperationCanceledException when Run.DeadlinePassed => Run.DeadlineFailure(exception),
+
+            // The attempt's idle timeout cancelled the read; any other cancellation is the code's own (500).
+            OperationCanceledException when Cancellation.IsCancellationRequested => new UpstreamTimeoutException(
+                Run.Policy.AttemptTimeout is { } timeout
+                    ? string.Create(CultureInfo.InvariantCulture, $"The upstream provider did not answer within the attempt timeout of {timeout.TotalSeconds:0.###} s.")
+                    : "The upstream provider did not answer in time.",
+                deadline: false,
+                exception),
+            TimeoutException => new UpstreamTimeoutException(innerException: exception),
+            IOException or HttpRequestException => UpstreamHttp.Truncated(exception),
+            _ => exception,
+        };
+    }
+
+    /// <summary>An upstream failure fails the attempt and may be retried; a guardrail's block or a client that left does not.</summary>
+    public static bool IsUpstreamFailure(Exception failure) => failure is UpstreamException;
+
+    /// <summary>
+    /// The attempt's outcome once the forwarder is done: thrown when the attempt failed before the
+    /// first byte reached the client (the policy may retry it), else this attempt, its span recorded.
+    /// </summary>
+    public RelayAttempt Finish(ForwarderError error, HttpContext httpContext, CancellationToken attemptToken)
+    {
+        if (Answer is not null)
+        {
+            throw new UpstreamAnswerException(Answer, RetryAfter);
+        }
+
+        if (HeaderFailure is not null)
+        {
+            throw HeaderFailure;
+        }
+
+        if (!ResponseSeen)
+        {
+            if (error == ForwarderError.None)
+            {
+                // A request transform answered itself: the upstream was never called.
+                AnsweredByGateway = true;
+                return this;
+            }
+
+            ExceptionDispatchInfo.Throw(RequestFailure(error, httpContext, attemptToken));
+        }
+
+        if (BodyFailure is { } failure && BytesReleased == 0 && IsUpstreamFailure(failure))
+        {
+            throw failure;
+        }
+
+        if (!AnsweredByGateway && Reader is null && error != ForwarderError.None)
+        {
+            ExceptionDispatchInfo.Throw(RequestFailure(error, httpContext, attemptToken));
+        }
+
+        RecordSpan();
+        switch (BodyFailure)
+        {
+            case null:
+                break;
+            case GuardrailBlockedException:
+                // A guardrail blocked what the upstream answered well.
+                Attempt.Succeed();
+                break;
+            case OperationCanceledException when Run.Call.CancellationToken.IsCancellationRequested:
+                // The client left: the attempt is abandoned, not failed.
+                Attempt.Dispose();
+                break;
+            case { } other:
+                Attempt.Fail(other);
+                break;
+        }
+
+        return this;
+    }
+
+    public void Dispose()
+    {
+        _attemptTimeout.Dispose();
+        Cancellation.Dispose();
+        _decoder?.Dispose();
+    }
+
+    private void RecordSpan()
+    {
+        var facts = Unreadable ? null : Reader?.Facts;
+        Attempt.RecordResponse(facts?.ResponseModel, facts?.InputTokens, facts?.OutputTokens);
+        if (Attempt.Span is { IsAllDataRequested: true } span)
+        {
+            span.SetTag(AttributeNames.HttpResponseStatusCode, Status);
+            span.SetTag(AttributeNames.RelayResponseBytes, _bytesRead);
+            span.SetTag(AttributeNames.RelayFormat, ResponseFacts.FormatName(facts?.Format ?? ResponseFormat.Unknown));
+        }
+    }
+
+    /// <summary>The forwarder found no answer: what happened, as the policy and the failure path name it.</summary>
+    private Exception RequestFailure(ForwarderError error, HttpContext httpContext, CancellationToken attemptToken)
+    {
+        var cause = httpContext.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (Run.Call.CancellationToken.IsCancellationRequested)
+        {
+            return new OperationCanceledException(Run.Call.CancellationToken);
+        }
+
+        return error switch
+        {
+            // The forwarder names any cancellation it did not cause a timeout. The relay's own activity
+            // timeout outlasts the policy's attempt timeout, so unless the destination set a shorter
+            // one, a cancellation with no timeout inside is the invoker's own (500), not the upstream's.
+            ForwarderError.RequestTimedOut when cause is OperationCanceledException { InnerException: not TimeoutException } && Destination.RequestConfig?.ActivityTimeout is null => cause,
+            ForwarderError.RequestTimedOut => new UpstreamTimeoutException(innerException: cause),
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Run.DeadlinePassed => Run.DeadlineFailure(cause),
+
+            // The attempt timeout cancelled the forwarder: the policy names it a timeout from its own token.
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => new OperationCanceledException("The upstream attempt was cancelled.", cause, attemptToken),
+            ForwarderError.ResponseHeaders => new UpstreamBadResponseException("The upstream provider answered with headers that cannot be relayed.", truncated: false, cause),
+            ForwarderError.ResponseBodyDestination => UpstreamHttp.Truncated(cause),
+            // A failure to connect or send; anything else the invoker threw (its own bug, a block) is itself.
+            _ => cause switch
+            {
+                null => new HttpRequestException($"The upstream request failed ({error})."),
+                IOException => new HttpRequestException($"The upstream request failed ({error}).", cause),
+                _ => cause,
+            },
+        };
+    }
+
+    private static void ResetStatus(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = StatusCodes.Status200OK;
+        if (httpContext.Features.Get<IHttpResponseFeature>() is { } feature)
+        {
+            feature.ReasonPhrase = null;
+        }
+    }
+
+    private static bool IsJson(string? mediaType) =>
+        mediaType is not null && (string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,323 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using TracedLlm.Pipeline;
+using TracedLlm.Relay.Reading;
+using TracedLlm.Telemetry;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace TracedLlm.Relay;
+
+/// <summary>A route's relay settings, its own over the relay's.</summary>
+internal sealed record RelaySettings(
+    RelayPostCallGuardrails PostCallGuardrails,
+    RelayUpstreamErrors UpstreamErrors,
+    bool AttemptResponseHeaders,
+    int MaxBufferedResponseBytes,
+    int IncrementalCheckBytes,
+    int MaxUpstreamErrorBytes);
+
+/// <summary>
+/// One relayed request: its attempts through <see cref="LlmCall.ExecuteAsync{T}(LlmTarget, IReadOnlyList{LlmTarget}, LlmRetryPolicy, Func{LlmAttempt, CancellationToken, Task{T}})"/>
+/// (Polly: retries, fallbacks, Retry-After, the circuit breaker), each one YARP's forwarder sending
+/// the body the guardrails read; then the response's facts on the LLM span, and the result the
+/// pipeline writes (what was held back, a buffered body, or the last upstream answer).
+/// </summary>
+internal sealed class RelayRun
+{
+    private readonly LlmRelay _relay;
+    private readonly Func<LlmAttempt, RelayDestination> _destinations;
+    private readonly CancellationTokenSource? _deadline;
+    private readonly LlmRelayResult _result;
+    private int _retries;
+    private int _fallbacks;
+
+    public RelayRun(LlmRelay relay, LlmCall call, LlmRetryPolicy policy, Func<LlmAttempt, RelayDestination> destinations, RelaySettings settings)
+    {
+        _relay = relay;
+        Call = call;
+        Policy = policy;
+        Settings = settings;
+        _destinations = destinations;
+        HasPostCallGuardrails = relay.HasPostCallGuardrails;
+        if (HasPostCallGuardrails && settings.PostCallGuardrails == RelayPostCallGuardrails.Refuse)
+        {
+            // The host's start-up check says this; a host started without it still never skips them.
+            throw new InvalidOperationException(
+                $"Post-call guardrails are registered, and the relay on {call.Route.HttpMethod} {call.Route.Pattern} has no choice of how they see its responses: "
+                + $"set {LlmRelayOptions.SectionName}:{nameof(LlmRelayOptions.PostCallGuardrails)} to Buffer or Incremental.");
+        }
+
+        ChecksIncrementally = HasPostCallGuardrails && settings.PostCallGuardrails == RelayPostCallGuardrails.Incremental;
+
+        // A stream's terminal event is held back while guardrails may still fail the request after it.
+        AsksForIdentity = call.Parameters.Stream && (ChecksIncrementally || (relay.HasDuringCallGuardrails && !HasPostCallGuardrails));
+        if (policy.TotalTimeout is { } total)
+        {
+            _deadline = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken);
+            _deadline.CancelAfter(total);
+        }
+
+        _result = new LlmRelayResult(call, this);
+    }
+
+    public LlmCall Call { get; }
+
+    public LlmRetryPolicy Policy { get; }
+
+    public RelaySettings Settings { get; }
+
+    public bool HasPostCallGuardrails { get; }
+
+    public bool ChecksIncrementally { get; }
+
+    /// <summary>The output text of the current attempt's response, for the post-call guardrails; null when there are none.</summary>
+    public TextSink? Text { get; private set; }
+
+    public bool AsksForIdentity { get; }
+
+    /// <summary>Cancelled when the client leaves, a during-call guardrail blocks, or the call's deadline passes.</summary>
+    public CancellationToken Token => _deadline?.Token ?? Call.CancellationToken;
+
+    public bool DeadlinePassed => _deadline is { IsCancellationRequested: true } && !Call.CancellationToken.IsCancellationRequested;
+
+    public Action RecordEvent => () => StreamStage.ReportEventWritten(Call);
+
+    public async Task<LlmRelayResult> RunAsync(LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks)
+    {
+        StreamStage.BeginRelay(Call, Settings.AttemptResponseHeaders);
+        RelayAttempt relayed;
+        try
+        {
+            relayed = await Call.ExecuteAsync(primary, fallbacks, Policy, AttemptAsync).ConfigureAwait(false);
+        }
+        catch (UpstreamAnswerException answer) when (Settings.UpstreamErrors == RelayUpstreamErrors.Relay && answer.Answer.Body is not null)
+        {
+            // Every attempt failed and the last one was an answer: the client gets it as the upstream gave it.
+            return _result.WithUpstreamAnswer(answer);
+        }
+        finally
+        {
+            _deadline?.Dispose();
+        }
+
+        RecordFacts(relayed);
+        if (relayed.BodyFailure is { } failure)
+        {
+            // After the first byte the failure path ends the stream with an error event; before
+            // it, it answers with its own error, without the upstream's headers.
+            if (!Call.HttpContext.Response.HasStarted && relayed.HeadersBefore is { } before)
+            {
+                HeaderSnapshot.Restore(Call.HttpContext.Response.Headers, before);
+            }
+
+            throw failure;
+        }
+
+        return _result.WithResponse(relayed);
+    }
+
+    /// <summary>Where a JSON answer's bytes are kept for content capture (as much as the capture keeps), or null when it is off.</summary>
+    public TextSink? OutputContent() =>
+        LlmStage.CapturesOutput(Call) ? new TextSink((TracedLlmGateway.From(Call.HttpContext).Options.MaxContentLength + 1024) * 4) : null;
+
+    /// <summary>The body's mode: held whole for the guardrails, held back event by event, or passed on as it comes.</summary>
+    public BodyMode ModeFor(BodyKind kind, bool identity)
+    {
+        if (HasPostCallGuardrails)
+        {
+            return ChecksIncrementally && kind == BodyKind.EventStream && identity ? BodyMode.HoldBack : BodyMode.Buffer;
+        }
+
+        // During-call guardrails may still fail the request once the upstream is done: nothing may look finished before they are.
+        if (_relay.HasDuringCallGuardrails)
+        {
+            return kind == BodyKind.EventStream && identity ? BodyMode.HoldBack : BodyMode.Buffer;
+        }
+
+        return BodyMode.Pass;
+    }
+
+    /// <summary>Runs the post-call guardrails on the response so far (an incremental check) or whole.</summary>
+    public async ValueTask CheckAsync(bool complete)
+    {
+        await LlmStage.RunGuardrailsAsync(Call, GuardrailMode.PostCall, null, _result.Snapshot(complete)).ConfigureAwait(false);
+    }
+
+    /// <summary>LiteLLM's attempt headers, when this route writes them, before the response starts.</summary>
+    public void WriteAttemptHeaders(HttpResponse response)
+    {
+        if (!Settings.AttemptResponseHeaders || response.HasStarted)
+        {
+            return;
+        }
+
+        response.Headers["x-litellm-attempted-retries"] = _retries.ToString(CultureInfo.InvariantCulture);
+        response.Headers["x-litellm-attempted-fallbacks"] = _fallbacks.ToString(CultureInfo.InvariantCulture);
+        if (_retries > 0)
+        {
+            response.Headers["x-litellm-max-retries"] = Policy.MaxRetries.ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    public UpstreamTimeoutException DeadlineFailure(Exception? cause) => new(
+        string.Create(CultureInfo.InvariantCulture, $"The upstream provider did not answer within the request's deadline of {Policy.TotalTimeout!.Value.TotalSeconds:0.###} s."),
+        deadline: true,
+        cause);
+
+    private async Task<RelayAttempt> AttemptAsync(LlmAttempt attempt, CancellationToken cancellationToken)
+    {
+        if (attempt.Kind == AttemptKind.Retry)
+        {
+            _retries++;
+        }
+        else if (attempt.Kind == AttemptKind.Fallback)
+        {
+            _fallbacks++;
+        }
+
+        var destination = _destinations(attempt) ?? throw new InvalidOperationException("The relay's destination callback returned null.");
+        Text = HasPostCallGuardrails ? new TextSink(Settings.MaxBufferedResponseBytes) : null;
+        var httpContext = Call.HttpContext;
+        PrepareRequest(httpContext);
+        var relayAttempt = new RelayAttempt(this, attempt, destination, cancellationToken);
+        try
+        {
+            if (destination.Yarp is var (route, cluster, target))
+            {
+                httpContext.Features.Set<IReverseProxyFeature>(new RelayProxyFeature(route, cluster, target));
+            }
+
+            var error = await _relay.Forwarder.SendAsync(
+                httpContext,
+                destination.Address,
+                destination.Invoker ?? _relay.DefaultInvoker,
+                _relay.RequestConfigFor(destination, Policy),
+                new RelayTransformer(destination.Transformer ?? HttpTransformer.Default, relayAttempt),
+                relayAttempt.Token).ConfigureAwait(false);
+            return relayAttempt.Finish(error, httpContext, cancellationToken);
+        }
+        finally
+        {
+            relayAttempt.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The request as it goes upstream: the body every reader of this request read (the route's
+    /// metadata slot cut out, decoded, checked to read one way only), with its length, in place of
+    /// the client's bytes; the response reset from an earlier attempt's answer.
+    /// </summary>
+    private void PrepareRequest(HttpContext httpContext)
+    {
+        // The body every reader read, in place of the client's bytes (issue 28's one reading), for each attempt afresh.
+        Call.PrepareRequestForForwarding();
+
+        var response = httpContext.Response;
+        if (!response.HasStarted)
+        {
+            response.StatusCode = StatusCodes.Status200OK;
+            if (httpContext.Features.Get<IHttpResponseFeature>() is { } feature)
+            {
+                feature.ReasonPhrase = null;
+            }
+        }
+
+        httpContext.Features.Set<IForwarderErrorFeature>(null);
+    }
+
+    /// <summary>What the reader found, on the LLM span (the request's generation); what it could not find, named as unknown.</summary>
+    private void RecordFacts(RelayAttempt relayed)
+    {
+        if (relayed.AnsweredByGateway)
+        {
+            return;
+        }
+
+        var facts = relayed.Unreadable ? null : relayed.Reader?.Facts;
+        if (relayed.Reader?.Body is { } body && !relayed.Unreadable)
+        {
+            LlmStage.RecordOutputContent(Call, body.Bytes);
+        }
+
+        if (facts is not null)
+        {
+            Call.RecordResponse(facts.ResponseModel, facts.ResponseId, facts.FinishReasons.ToArray());
+            if (facts.InputTokens is { } input && facts.OutputTokens is { } output)
+            {
+                Call.RecordUsage(input, output);
+            }
+            else if (Call.Span is { IsAllDataRequested: true } llm)
+            {
+                if (facts.InputTokens is { } onlyInput)
+                {
+                    llm.SetTag(AttributeNames.GenAiUsageInputTokens, onlyInput);
+                }
+
+                if (facts.OutputTokens is { } onlyOutput)
+                {
+                    llm.SetTag(AttributeNames.GenAiUsageOutputTokens, onlyOutput);
+                }
+            }
+        }
+
+        if (Call.Span is { IsAllDataRequested: true } span)
+        {
+            var unknown = new List<string>(5);
+            if (facts?.ResponseModel is null)
+            {
+                unknown.Add(AttributeNames.GenAiResponseModel);
+            }
+
+            if (facts?.ResponseId is null)
+            {
+                unknown.Add(AttributeNames.GenAiResponseId);
+            }
+
+            if (facts?.InputTokens is null)
+            {
+                unknown.Add(AttributeNames.GenAiUsageInputTokens);
+            }
+
+            if (facts?.OutputTokens is null)
+            {
+                unknown.Add(AttributeNames.GenAiUsageOutputTokens);
+            }
+
+            if (facts is null || facts.FinishReasons.Count == 0)
+            {
+                unknown.Add(AttributeNames.GenAiResponseFinishReasons);
+            }
+
+            if (unknown.Count > 0)
+            {
+                span.SetTag(AttributeNames.RelayUnknown, unknown.ToArray());
+            }
+        }
+
+        // After the usage: the time per output token divides by it.
+        if (relayed.IsEventStream)
+        {
+            StreamStage.CompleteRelay(Call);
+        }
+    }
+}
+
+/// <summary>The YARP route, cluster and destination of a relay attempt, for the transforms that read them as YARP's own pipeline sets them.</summary>
+internal sealed class RelayProxyFeature(RouteModel route, ClusterState cluster, DestinationState destination) : IReverseProxyFeature
+{
+    public RouteModel Route { get; } = route;
+
+    public ClusterModel Cluster { get; } = cluster.Model;
+
+    public IReadOnlyList<DestinationState> AllDestinations { get; } = cluster.DestinationsState.AllDestinations;
+
+    public IReadOnlyList<DestinationState> AvailableDestinations { get; set; } = cluster.DestinationsState.AvailableDestinations;
+
+    public DestinationState? ProxiedDestination { get; set; } = destination;
+}

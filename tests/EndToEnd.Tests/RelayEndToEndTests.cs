@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+
+namespace TracedLlm.EndToEnd.Tests;
+
+/// <summary>
+/// The sample gateway as its own process, relaying (TracedLlm.ReverseProxy) to a loopback provider
+/// that speaks OpenAI chat completions and Anthropic messages (node/relay-upstream.cjs), driven by
+/// the real openai and Anthropic Node SDKs through the sample's routes, one handler each for both
+/// stream modes; the trace checked as the third-party OTLP decoder received it.
+/// </summary>
+public sealed class RelayEnvironment : SampleGatewayEnvironment
+{
+    private ChildProcess? _upstream;
+    private string _upstreamPort = string.Empty;
+
+    /// <summary>What the upstream received, one entry per request.</summary>
+    public IReadOnlyList<JsonElement> UpstreamLog() =>
+        (_upstream?.Lines ?? Array.Empty<string>())
+            .Where(line => line.StartsWith("{\"upstream\"", StringComparison.Ordinal))
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("upstream").Clone())
+            .ToList();
+
+    public Task<JsonElement> RunAsync(string sdk, bool stream, string prompt) =>
+        RunNodeClientAsync("relay-client.mjs", GatewayUrl, sdk, stream ? "stream" : "whole", prompt);
+
+    public override Task DisposeAsync()
+    {
+        _upstream?.Dispose();
+        return base.DisposeAsync();
+    }
+
+    protected override async Task StartPeersAsync()
+    {
+        _upstream = ChildProcess.Start("node", new[] { "relay-upstream.cjs" }, NodeDirectory);
+        _upstreamPort = await ListeningPortAsync(_upstream);
+    }
+
+    protected override IEnumerable<KeyValuePair<string, string?>> GatewaySettings() => new Dictionary<string, string?>
+    {
+        ["Upstream__BaseUrl"] = $"http://127.0.0.1:{_upstreamPort}/v1",
+        ["Upstream__ApiKey"] = "sk-upstream-relay-e2e",
+        ["Upstream__FallbackToEmbedded"] = "false",
+        ["Retry__MaxRetries"] = "2",
+        ["Retry__BaseDelayMs"] = "20",
+    };
+}
+
+public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFixture<RelayEnvironment>
+{
+    public static TheoryData<string, bool> Clients => new() { { "openai", false }, { "openai", true }, { "anthropic", false }, { "anthropic", true } };
+
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task TheUpstreamsAnswerReachesTheSdkAndTheTraceReadsIt(string sdk, bool stream)
+    {
+        var prompt = $"hello relay {sdk} {(stream ? "stream" : "whole")}";
+        var client = await environment.RunAsync(sdk, stream, prompt);
+
+        Assert.False(client.TryGetProperty("failure", out var failure), failure.ToString());
+        Assert.Equal($"Relayed: {prompt}", client.GetProperty("text").GetString());
+        Assert.Equal(sdk == "openai" ? "gpt-4o-mini-upstream" : "claude-sonnet-4-upstream", client.GetProperty("model").GetString());
+        Assert.Equal(sdk == "openai" ? "stop" : "end_turn", client.GetProperty("finishReason").GetString());
+
+        // The upstream got the body without the gateway's metadata slot, with the gateway's key, never the client's.
+        var received = environment.UpstreamLog().Last(e => e.GetProperty("prompt").GetString() == prompt);
+        Assert.Equal(sdk == "openai" ? "/v1/chat/completions" : "/v1/messages", received.GetProperty("path").GetString());
+        Assert.DoesNotContain(received.GetProperty("keys").EnumerateArray(), key => key.GetString() is "metadata" or "litellm_metadata");
+        Assert.Equal("Bearer sk-upstream-relay-e2e", received.GetProperty("authorization").GetString());
+
+        var spans = await environment.GatewayTraceAsync(client.GetProperty("traceId").GetString()!, expectedSpans: 7);
+        var generation = Assert.Single(spans, s => s.Name == "relay-e2e");
+        var attempt = Assert.Single(spans, s => s.Name == "raw_gen_ai_request");
+        Assert.Equal(generation.SpanId, attempt.ParentSpanId);
+        Assert.EndsWith(attempt.SpanId + "-01", received.GetProperty("traceparent").GetString(), StringComparison.Ordinal);
+        Assert.Equal(client.GetProperty("model").GetString(), generation.Text("gen_ai.response.model"));
+        var words = prompt.Split(' ').Length;
+        Assert.Equal(words + 2, generation.Number("gen_ai.usage.input_tokens"));
+        Assert.Equal(words + 1, generation.Number("gen_ai.usage.output_tokens"));
+        Assert.Equal(sdk == "openai" ? "openai.chat_completions" : "anthropic.messages", attempt.Text("tracedllm.relay.format"));
+        Assert.Equal(200, attempt.Number("http.response.status_code"));
+        if (stream)
+        {
+            Assert.NotNull(generation.Number("gen_ai.server.time_to_first_token"));
+            Assert.True(generation.Number("tracedllm.stream.chunks") >= words + 1);
+        }
+
+        Assert.All(spans, s => Assert.Equal(0, s.StatusCode));
+    }
+
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("anthropic")]
+    public async Task A429IsRetriedAfterItsRetryAfterAndTheSdkNeverSeesIt(string sdk)
+    {
+        var prompt = $"[429-once] patience {sdk}";
+        var started = Stopwatch.GetTimestamp();
+        var client = await environment.RunAsync(sdk, stream: true, prompt);
+        Assert.False(client.TryGetProperty("failure", out var failure), failure.ToString());
+        Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(1), "the upstream's Retry-After was not waited for");
+        Assert.Equal(new[] { 429, 200 }, environment.UpstreamLog().Where(e => e.GetProperty("prompt").GetString() == prompt).Select(e => e.GetProperty("status").GetInt32()));
+
+        var spans = await environment.GatewayTraceAsync(client.GetProperty("traceId").GetString()!, expectedSpans: 8);
+        var attempts = spans.Where(s => s.Name == "raw_gen_ai_request").OrderBy(s => s.StartTimeUnixNano).ToList();
+        Assert.Equal(new[] { "initial", "retry" }, attempts.Select(a => a.Text("tracedllm.attempt.kind")));
+        Assert.Equal(429, attempts[0].Number("http.response.status_code"));
+        Assert.Equal(1, attempts[0].Number("tracedllm.attempt.retry_after"));
+    }
+
+    [Theory]
+    [InlineData("openai", false)]
+    [InlineData("anthropic", true)]
+    public async Task WhenEveryAttemptFailsTheSdkGetsTheProvidersOwnError(string sdk, bool stream)
+    {
+        var client = await environment.RunAsync(sdk, stream, $"[500] broken {sdk}");
+        var failure = client.GetProperty("failure");
+        Assert.Equal(500, failure.GetProperty("status").GetInt32());
+        Assert.Contains("The upstream broke on purpose.", failure.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var headers = failure.GetProperty("headers");
+        Assert.Equal("apim-e2e-500", headers.GetProperty("apim-request-id").GetString());
+        Assert.Equal("41", headers.GetProperty("x-ratelimit-remaining-requests").GetString());
+
+        // Three attempts (the first and two retries), and a failure on the trace.
+        var spans = await environment.GatewayTraceAsync(client.GetProperty("traceId").GetString()!, expectedSpans: 9);
+        Assert.Equal(3, spans.Count(s => s.Name == "raw_gen_ai_request"));
+        var failed = Assert.Single(spans, s => s.Name == "Failed Proxy Server Request");
+        Assert.Equal("500", failed.Text("error.type"));
+        Assert.Equal(2, Assert.Single(spans, s => s.Kind == "SERVER").StatusCode);
+    }
+
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("anthropic")]
+    public async Task AStreamCutByTheUpstreamReachesTheSdkAsAnErrorAfterWhatCame(string sdk)
+    {
+        var client = await environment.RunAsync(sdk, stream: true, $"[cut] a long answer {sdk}");
+        var failure = client.GetProperty("failure");
+        Assert.Contains("cut off before its end", failure.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.NotEmpty(client.GetProperty("events").EnumerateArray());
+
+        var spans = await environment.GatewayTraceAsync(client.GetProperty("traceId").GetString()!, expectedSpans: 7);
+        var attempt = Assert.Single(spans, s => s.Name == "raw_gen_ai_request");
+        Assert.Equal("failure", attempt.Text("tracedllm.attempt.outcome"));
+        Assert.Equal("TracedLlm.UpstreamBadResponseException", Assert.Single(spans, s => s.Name == "Failed Proxy Server Request").Text("error.type"));
+    }
+
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("anthropic")]
+    public async Task ABodyThatIsNotAStreamIsAGatewayErrorForAStreamRequest(string sdk)
+    {
+        var client = await environment.RunAsync(sdk, stream: true, $"[not-sse] please {sdk}");
+        var failure = client.GetProperty("failure");
+        Assert.Equal(502, failure.GetProperty("status").GetInt32());
+        Assert.Contains("not an event stream", failure.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,142 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Options;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.ReverseProxy.Tests;
+
+/// <summary>
+/// Guardrails on relayed traffic: post-call guardrails are a choice (a host with none chosen does
+/// not start), they see a held response whole or a stream as it grows, and nothing they block, nor
+/// anything a during-call guardrail fails after the upstream is done, reaches the client as a whole answer.
+/// </summary>
+public sealed class RelayGuardrailTests : RelayTestBase
+{
+    private const string ChatBody = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}""";
+    private const string ChatStreamBody = """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}""";
+
+
+    [Fact]
+    public async Task AHostWithPostCallGuardrailsAndNoChoiceDoesNotStart()
+    {
+        var failure = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => Host(null, new WordGuardrail(GuardrailMode.PostCall, "x", "response-check")));
+        Assert.Contains("TracedLlm:Relay:PostCallGuardrails is not chosen", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("'response-check'", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Buffer", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Incremental", failure.Message, StringComparison.Ordinal);
+
+        var route = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => Host(
+            options =>
+            {
+                options.PostCallGuardrails = RelayPostCallGuardrails.Buffer;
+                options.Routes["/v1/messages"] = new LlmRelayRouteOptions { PostCallGuardrails = RelayPostCallGuardrails.Refuse };
+            },
+            new WordGuardrail(GuardrailMode.PostCall, "x")));
+        Assert.Contains("Routes:/v1/messages:PostCallGuardrails is Refuse", route.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABufferedResponseIsCheckedWholeBeforeAnyOfItIsSent()
+    {
+        var guardrail = new WordGuardrail(GuardrailMode.PostCall, "there");
+        await using var host = await Host(options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer, guardrail);
+        using var blocked = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(HttpStatusCode.BadRequest, blocked.StatusCode);
+        var body = await blocked.Content.ReadAsStringAsync();
+        Assert.Contains("guardrail_blocked", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("chatcmpl-abc", body, StringComparison.Ordinal);
+        Assert.False(blocked.Headers.Contains("x-request-id"), "the held response's headers went out with the gateway's error");
+        Assert.Equal("Hello \"there\" é\n😀", Assert.Single(guardrail.Seen));
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Equal(GuardrailStatuses.Intervened, trace.Single(SpanNames.Guardrail).GetTagItem(AttributeNames.GuardrailStatus));
+        Spans.AssertAllEnded();
+
+        // A stream, held whole: checked, then sent at once with the upstream's headers.
+        using var allowed = await host.PostAsync("/v1/messages", """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""");
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Equal(WireSamples.AnthropicStream, await allowed.Content.ReadAsStringAsync());
+        Assert.Equal("req_upstream_1", Assert.Single(allowed.Headers.GetValues("x-request-id")));
+        Assert.Equal("Hello world", guardrail.Seen[^1]);
+    }
+
+    [Fact]
+    public async Task AnIncrementalCheckEndsTheStreamAtTheBlockWithAnErrorEvent()
+    {
+        var stream = string.Concat(Enumerable.Range(0, 6).Select(i =>
+            $"data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{(i == 4 ? "forbidden" : "word" + i)} \"}},\"finish_reason\":null}}]}}\n\n"))
+            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+        // Events apart in time, as a model's tokens come: each arrives in a read of its own.
+        Upstream.Then(FakeUpstream.Stream(stream, delayMs: 50));
+        var guardrail = new WordGuardrail(GuardrailMode.PostCall, "forbidden");
+        await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental; options.IncrementalCheckBytes = 10; }, guardrail);
+        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("word3", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"content\":\"forbidden", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", body, StringComparison.Ordinal);
+        Assert.EndsWith("\"code\":\"guardrail_blocked\"}}\n\n", body, StringComparison.Ordinal);
+        Assert.True(guardrail.Runs >= 2, $"the stream was checked {guardrail.Runs} time(s)");
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Equal(guardrail.Runs, trace.All(SpanNames.Guardrail).Count);
+        Assert.Single(trace.All(SpanNames.Failure));
+        Spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task AnIncrementalCheckThatPassesLetsTheWholeStreamThroughAndChecksItOnceMoreWhole()
+    {
+        var guardrail = new WordGuardrail(GuardrailMode.PostCall, "forbidden");
+        await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental; options.IncrementalCheckBytes = 2; }, guardrail);
+        using var response = await host.PostAsync("/v1/chat/completions", """{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[]}""");
+        Assert.Equal(WireSamples.ChatStream, await response.Content.ReadAsStringAsync());
+        Assert.Equal("Hello", guardrail.Seen[^1]);
+        Assert.True(guardrail.Seen.Count >= 2);
+        Assert.All(guardrail.Seen[..^1], seen => Assert.StartsWith(seen!, "Hello", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ADuringCallGuardrailThatFailsAfterTheUpstreamKeepsTheStreamFromLookingWhole()
+    {
+        var late = new LateGuardrail();
+        await using var host = await Host(null, late);
+        using var response = await host.PostAsync("/v1/messages", """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("event: content_block_delta", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("message_stop", body, StringComparison.Ordinal);
+        Assert.EndsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"Too late.\"}}\n\n", body, StringComparison.Ordinal);
+
+        // The upstream was asked not to compress: the terminal event is found in the bytes as they come.
+        Assert.Equal("identity", Assert.Single(Upstream.Received).Headers["Accept-Encoding"]);
+    }
+
+    [Fact]
+    public async Task APreCallBlockNeverReachesTheUpstream()
+    {
+        await using var host = await Host(null, new WordGuardrail(GuardrailMode.PreCall, "hi"));
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(Upstream.Received);
+    }
+
+    private Task<RelayHost> Host(Action<LlmRelayOptions>? relay, params ILlmGuardrail[] guardrails) =>
+        RelayHost.StartAsync(new RelayUpstreams { Addresses = new[] { Upstream.Address } }, relay, guardrails);
+
+    /// <summary>A during-call guardrail that blocks a little after the upstream has finished its stream.</summary>
+    private sealed class LateGuardrail : ILlmGuardrail
+    {
+        public string Name => "late";
+
+        public GuardrailMode Modes => GuardrailMode.DuringCall;
+
+        public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken)
+        {
+            await Task.Delay(700, cancellationToken);
+            return GuardrailVerdict.Block("Too late.");
+        }
+    }
+}

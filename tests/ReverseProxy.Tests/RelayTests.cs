@@ -1,0 +1,291 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.ReverseProxy.Tests;
+
+/// <summary>
+/// Relay routes through a real Kestrel host in front of a scripted upstream: the upstream's bytes,
+/// status and headers reach the client; what passes is read onto the attempt and LLM spans; a
+/// retryable answer is retried or falls back before the first byte; after it a failure ends the
+/// stream with an error event; the last upstream answer is relayed when every attempt fails.
+/// </summary>
+public sealed class RelayTests : RelayTestBase
+{
+    private const string ChatBody = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":{"trace_name":"relay","session_id":"s1"}}""";
+    private const string ChatStreamBody = """{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}],"metadata":{"trace_name":"relay"}}""";
+    private const string MessagesStreamBody = """{"model":"claude-sonnet-4","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}],"metadata":{"user_id":"u1"},"litellm_metadata":{"generation_name":"relayed"}}""";
+
+
+    [Fact]
+    public async Task AJsonAnswerIsRelayedAsItCameAndReadOntoTheSpans()
+    {
+        await using var host = await Host();
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(WireSamples.ChatCompletion, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("req_upstream_1", Assert.Single(response.Headers.GetValues("x-request-id")));
+        Assert.False(response.Headers.Contains("x-litellm-attempted-retries"));
+
+        // The upstream got the body the gateway read, its metadata slot cut out, and the attempt's traceparent.
+        var received = Assert.Single(Upstream.Received);
+        Assert.Equal("/v1/chat/completions", received.Path);
+        Assert.DoesNotContain("metadata", received.Body, StringComparison.Ordinal);
+        Assert.Contains("\"messages\"", received.Body, StringComparison.Ordinal);
+
+        var trace = await Spans.SingleTraceAsync();
+        var llm = trace.Single(SpanNames.LlmRequest);
+        var attempt = trace.Single(SpanNames.UpstreamAttempt);
+        Assert.Equal($"00-{attempt.TraceId}-{attempt.SpanId}-01", received.Headers["traceparent"]);
+        Assert.Equal("gpt-4o-mini-2024-07-18", llm.GetTagItem(AttributeNames.GenAiResponseModel));
+        Assert.Equal("chatcmpl-abc", llm.GetTagItem(AttributeNames.GenAiResponseId));
+        Assert.Equal(12L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(6L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal(new[] { "stop" }, (string[])llm.GetTagItem(AttributeNames.GenAiResponseFinishReasons)!);
+        Assert.Null(llm.GetTagItem(AttributeNames.RelayUnknown));
+        Assert.Equal("openai.chat_completions", attempt.GetTagItem(AttributeNames.RelayFormat));
+        Assert.Equal(200, attempt.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        Assert.Equal((long)Encoding.UTF8.GetByteCount(WireSamples.ChatCompletion), attempt.GetTagItem(AttributeNames.RelayResponseBytes));
+        Assert.Equal("success", attempt.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal(ActivityStatusCode.Unset, trace.Server.Status);
+        Spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task AStreamIsRelayedEventByEventWithItsTimings()
+    {
+        await using var host = await Host();
+        using var response = await host.PostAsync("/v1/messages", MessagesStreamBody);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(WireSamples.AnthropicStream, body);
+        var trace = await Spans.SingleTraceAsync();
+        var llm = trace.Single("relayed");
+        Assert.Equal("claude-sonnet-4", llm.GetTagItem(AttributeNames.GenAiResponseModel));
+        Assert.Equal(25L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(15L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal(new[] { "max_tokens" }, (string[])llm.GetTagItem(AttributeNames.GenAiResponseFinishReasons)!);
+        Assert.Equal(8, llm.GetTagItem(AttributeNames.StreamChunks));
+        Assert.IsType<double>(llm.GetTagItem(AttributeNames.TimeToFirstToken));
+        Assert.IsType<double>(llm.GetTagItem(AttributeNames.TimePerOutputToken));
+        Assert.NotNull(llm.GetTagItem(AttributeNames.LangfuseCompletionStartTime));
+
+        // The provider-native metadata is forwarded, the gateway's slot is not.
+        var received = Assert.Single(Upstream.Received);
+        Assert.Contains("\"user_id\":\"u1\"", received.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("litellm_metadata", received.Body, StringComparison.Ordinal);
+        Spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task AStreamThatDoesNotStateItsUsageLeavesItUnknownOnTheSpan()
+    {
+        var noUsage = WireSamples.ChatStream.Replace(",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}", string.Empty, StringComparison.Ordinal);
+        Upstream.Then(FakeUpstream.Stream(noUsage));
+        await using var host = await Host();
+        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        Assert.Equal(noUsage, await response.Content.ReadAsStringAsync());
+        var llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Null(llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(new[] { AttributeNames.GenAiUsageInputTokens, AttributeNames.GenAiUsageOutputTokens }, (string[])llm.GetTagItem(AttributeNames.RelayUnknown)!);
+    }
+
+    [Fact]
+    public async Task A429IsRetriedAfterItsRetryAfterAndNeverReachesTheClient()
+    {
+        Upstream.Then(FakeUpstream.Answer(429, """{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}""", headers: ("Retry-After", "1")));
+        await using var host = await Host(new LlmRetryPolicy { MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(10) }, relay: options => options.AttemptResponseHeaders = true);
+        var started = Stopwatch.GetTimestamp();
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(WireSamples.ChatCompletion, await response.Content.ReadAsStringAsync());
+        Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(0.95), "the upstream's Retry-After of 1 s was not waited for");
+        Assert.Equal("1", Assert.Single(response.Headers.GetValues("x-litellm-attempted-retries")));
+        Assert.Equal("0", Assert.Single(response.Headers.GetValues("x-litellm-attempted-fallbacks")));
+
+        var trace = await Spans.SingleTraceAsync();
+        var attempts = trace.All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ToList();
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal("failure", attempts[0].GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal(429, attempts[0].GetTagItem(AttributeNames.HttpResponseStatusCode));
+        Assert.Equal(1.0, attempts[0].GetTagItem(AttributeNames.AttemptRetryAfter));
+        Assert.Equal("retry", attempts[1].GetTagItem(AttributeNames.AttemptKind));
+        Assert.Equal("success", attempts[1].GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal(2, Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task WhenEveryAttemptFailsTheLastUpstreamAnswerIsRelayed()
+    {
+        const string error = """{"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}""";
+        for (var i = 0; i < 2; i++)
+        {
+            Upstream.Then(FakeUpstream.Answer(500, error, headers: new[] { ("x-ratelimit-remaining-requests", "99"), ("apim-request-id", "apim-" + i), ("Retry-After", "0") }));
+        }
+
+        await using var host = await Host(new LlmRetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10) });
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(error, await response.Content.ReadAsStringAsync());
+        Assert.Equal("99", Assert.Single(response.Headers.GetValues("x-ratelimit-remaining-requests")));
+        Assert.Equal("apim-1", Assert.Single(response.Headers.GetValues("apim-request-id")));
+        Assert.Equal("0", Assert.Single(response.Headers.GetValues("Retry-After")));
+
+        // A failure on the trace, recorded once, as every error result is: the status its error.type.
+        var trace = await Spans.SingleTraceAsync();
+        Assert.All(trace.All(SpanNames.UpstreamAttempt), a => Assert.Equal(500, a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
+        var failed = trace.Single(SpanNames.Failure);
+        Assert.Equal("500", failed.GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(500, failed.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        Assert.Equal(ActivityStatusCode.Error, trace.Server.Status);
+        Assert.Equal("The upstream provider answered 500.", trace.Single(SpanNames.LlmRequest).StatusDescription);
+        Spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task TheGatewaysOwnErrorIsTheOptionForAFailedRelay()
+    {
+        Upstream.Then(FakeUpstream.Answer(503, """{"error":{"message":"provider detail","type":"server_error"}}"""));
+        await using var host = await Host(relay: options => options.UpstreamErrors = RelayUpstreamErrors.GatewayError);
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("provider detail", body, StringComparison.Ordinal);
+        Assert.Contains("\"The upstream provider answered 503.\"", body, StringComparison.Ordinal);
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Single(trace.All(SpanNames.Failure));
+    }
+
+    [Fact]
+    public async Task AStreamCutAfterItsFirstEventsEndsWithAnErrorEventAndIsAFailureOnTheTrace()
+    {
+        Upstream.Then(FakeUpstream.Stream(WireSamples.ChatStream, cutAfter: 2));
+        await using var host = await Host(new LlmRetryPolicy { MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(10) });
+        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, events.Length);
+        Assert.Equal(string.Concat(WireSamples.ChatStream.Split("\n\n")[..2].Select(e => e + "\n\n")), string.Concat(events[..2].Select(e => e + "\n\n")));
+        Assert.Contains("upstream_response_truncated", events[2], StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", body, StringComparison.Ordinal);
+        Assert.Single(Upstream.Received);
+
+        var trace = await Spans.SingleTraceAsync();
+        var attempt = trace.Single(SpanNames.UpstreamAttempt);
+        Assert.Equal("failure", attempt.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal(typeof(UpstreamBadResponseException).FullName, trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(ActivityStatusCode.Error, trace.Single(SpanNames.LlmRequest).Status);
+        Spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task AnAnswerCutBeforeItsFirstByteIsRetried()
+    {
+        Upstream.Then(FakeUpstream.CutBeforeBody("application/json"));
+        await using var host = await Host(new LlmRetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10) });
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(WireSamples.ChatCompletion, await response.Content.ReadAsStringAsync());
+        var attempts = (await Spans.SingleTraceAsync()).All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ToList();
+        Assert.Equal(new object?[] { "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
+    }
+
+    [Fact]
+    public async Task ABodyThatIsNotAStreamIsNotRelayedToAStreamRequest()
+    {
+        Upstream.Then(FakeUpstream.Answer(200, WireSamples.ChatCompletion));
+        await using var host = await Host();
+        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("upstream_bad_response", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("chatcmpl-abc", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARefusedConnectionFallsBackToTheNextDestination()
+    {
+        await using var host = await Host(addresses: new[] { "http://127.0.0.1:9", Upstream.Address });
+        using var response = await host.PostAsync("/v1/messages", """{"model":"claude-sonnet-4","max_tokens":8,"messages":[]}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(WireSamples.AnthropicMessage, await response.Content.ReadAsStringAsync());
+        var attempts = (await Spans.SingleTraceAsync()).All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ToList();
+        Assert.Equal(typeof(UpstreamUnreachableException).FullName, attempts[0].GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal("fallback", attempts[1].GetTagItem(AttributeNames.AttemptKind));
+        Assert.Equal("anthropic-fallback-1", attempts[1].GetTagItem(AttributeNames.GenAiProviderName));
+    }
+
+    [Fact]
+    public async Task AnUpstreamSlowerThanTheAttemptTimeoutIsATimeout()
+    {
+        Upstream.Then(FakeUpstream.Slow(TimeSpan.FromSeconds(30)));
+        await using var host = await Host(new LlmRetryPolicy { AttemptTimeout = TimeSpan.FromMilliseconds(300) });
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Contains("upstream_timeout", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AStreamThatStallsPastTheAttemptTimeoutEndsWithATimeoutEvent()
+    {
+        Upstream.Then(FakeUpstream.Stream(WireSamples.AnthropicStream, delayMs: 2000));
+        await using var host = await Host(new LlmRetryPolicy { AttemptTimeout = TimeSpan.FromMilliseconds(500) });
+        using var response = await host.PostAsync("/v1/messages", MessagesStreamBody);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.StartsWith("event: message_start", body, StringComparison.Ordinal);
+        Assert.Contains("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"timeout_error\"", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("message_stop", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACompressedAnswerIsRelayedCompressedAndStillRead()
+    {
+        Upstream.Then(FakeUpstream.Gzip(WireSamples.ChatCompletion, "application/json"));
+        await using var host = await Host();
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
+        var compressed = await response.Content.ReadAsByteArrayAsync();
+        using var gzip = new System.IO.Compression.GZipStream(new System.IO.MemoryStream(compressed), System.IO.Compression.CompressionMode.Decompress);
+        using var text = new System.IO.StreamReader(gzip);
+        Assert.Equal(WireSamples.ChatCompletion, await text.ReadToEndAsync());
+        var llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal(12L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+    }
+
+    [Fact]
+    public async Task TheResponsesApiIsReadToo()
+    {
+        await using var host = await Host();
+        using var response = await host.PostAsync("/v1/responses", """{"model":"gpt-4.1","input":"hi","stream":true}""");
+        Assert.Equal(WireSamples.ResponseStream, await response.Content.ReadAsStringAsync());
+        var llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal("resp_s1", llm.GetTagItem(AttributeNames.GenAiResponseId));
+        Assert.Equal(3L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+    }
+
+    [Fact]
+    public async Task WithContentCaptureTheOutputIsTheRelayedBody()
+    {
+        await using var host = await RelayHost.StartAsync(
+            new RelayUpstreams { Addresses = new[] { Upstream.Address } },
+            services: services => services.Configure<TracedLlmOptions>(options => options.CaptureMessageContent = true));
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(WireSamples.ChatCompletion, await response.Content.ReadAsStringAsync());
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Equal(WireSamples.ChatCompletion, trace.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.LangfuseObservationOutput));
+        Assert.Equal(WireSamples.ChatCompletion, trace.Server.GetTagItem(AttributeNames.LangfuseObservationOutput));
+    }
+
+    private Task<RelayHost> Host(LlmRetryPolicy? policy = null, string[]? addresses = null, Action<LlmRelayOptions>? relay = null) =>
+        RelayHost.StartAsync(new RelayUpstreams { Addresses = addresses ?? new[] { Upstream.Address }, Policy = policy ?? LlmRetryPolicy.None }, relay);
+}

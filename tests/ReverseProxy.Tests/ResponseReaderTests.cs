@@ -1,0 +1,312 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+using TracedLlm.Relay.Reading;
+
+namespace TracedLlm.ReverseProxy.Tests;
+
+/// <summary>
+/// The relay's response reader on the providers' wire shapes: every fact found whatever the pieces
+/// the body arrives in (one byte at a time, random sizes, whole), nothing guessed when a fact is
+/// absent, a cut or broken body told apart from a whole one, compressed bodies read on the side,
+/// and memory that does not grow with the body.
+/// </summary>
+public sealed class ResponseReaderTests
+{
+    /// <summary>Each wire shape with what must be read from it: format, id, model, finish reasons, input and output tokens, text, events (-1: not a stream).</summary>
+    private static readonly (string Name, BodyKind Kind, string Body, ResponseFormat Format, string Id, string Model, string Finish, long Input, long Output, string Text, int Events)[] Shapes =
+    {
+        ("chat", BodyKind.Json, WireSamples.ChatCompletion, ResponseFormat.OpenAIChatCompletions, "chatcmpl-abc", "gpt-4o-mini-2024-07-18", "stop", 12, 6, "Hello \"there\" é\n😀", -1),
+        ("chat-stream", BodyKind.EventStream, WireSamples.ChatStream, ResponseFormat.OpenAIChatCompletions, "chatcmpl-s1", "gpt-4o-mini", "stop", 9, 2, "Hello", 4),
+        ("messages", BodyKind.Json, WireSamples.AnthropicMessage, ResponseFormat.AnthropicMessages, "msg_01", "claude-sonnet-4-20250514", "end_turn", 21, 7, "Hi there", -1),
+        ("messages-stream", BodyKind.EventStream, WireSamples.AnthropicStream, ResponseFormat.AnthropicMessages, "msg_s1", "claude-sonnet-4", "max_tokens", 25, 15, "Hello world", 8),
+        ("responses", BodyKind.Json, WireSamples.Response, ResponseFormat.OpenAIResponses, "resp_1", "gpt-4.1", "max_output_tokens", 30, 16, "Partial", -1),
+        ("responses-stream", BodyKind.EventStream, WireSamples.ResponseStream, ResponseFormat.OpenAIResponses, "resp_s1", "gpt-4.1", "completed", 11, 3, "Hi you", 5),
+    };
+
+    /// <summary>Every shape, in pieces of 1, 2, 3, 7 and 64 bytes and of random sizes (0).</summary>
+    public static TheoryData<string, int> ShapesInPieces
+    {
+        get
+        {
+            var data = new TheoryData<string, int>();
+            foreach (var shape in Shapes)
+            {
+                foreach (var size in new[] { 0, 1, 2, 3, 7, 64 })
+                {
+                    data.Add(shape.Name, size);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ShapesInPieces))]
+    public void EveryFactIsReadWhateverThePieces(string name, int pieceSize)
+    {
+        var shape = Shapes.Single(s => s.Name == name);
+        var (facts, text, events) = Read(shape.Kind, shape.Body, pieceSize);
+        Assert.Equal(shape.Format, facts.Format);
+        Assert.Equal(shape.Id, facts.ResponseId);
+        Assert.Equal(shape.Model, facts.ResponseModel);
+        Assert.Equal(new[] { shape.Finish }, facts.FinishReasons);
+        Assert.Equal(shape.Input, facts.InputTokens);
+        Assert.Equal(shape.Output, facts.OutputTokens);
+        Assert.Equal(shape.Text, text);
+        Assert.True(facts.Terminal);
+        Assert.False(facts.Malformed);
+        Assert.False(facts.ReportedError);
+        if (shape.Events >= 0)
+        {
+            Assert.Equal(shape.Events, events);
+        }
+    }
+
+    [Fact]
+    public void AStreamThatStatesNoUsageLeavesItUnknown()
+    {
+        var noUsage = WireSamples.ChatStream.Replace(",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}", string.Empty, StringComparison.Ordinal);
+        var (facts, _, _) = Read(BodyKind.EventStream, noUsage, 5);
+        Assert.Null(facts.InputTokens);
+        Assert.Null(facts.OutputTokens);
+        Assert.Equal(new[] { "stop" }, facts.FinishReasons);
+        Assert.True(facts.Terminal);
+    }
+
+    [Fact]
+    public void CarriageReturnsCommentsAndDataOnSeveralLinesAreOneEvent()
+    {
+        var stream = ": keep-alive\r\n\r\n"
+            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\r\ndata: \"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"a\"},\"finish_reason\":\"length\"}]}\r\n\r\n"
+            + "data:[DONE]\r\r";
+        var (facts, text, events) = Read(BodyKind.EventStream, stream, 1);
+        Assert.Equal("c", facts.ResponseId);
+        Assert.Equal("m", facts.ResponseModel);
+        Assert.Equal(new[] { "length" }, facts.FinishReasons);
+        Assert.True(facts.Terminal);
+        Assert.False(facts.Malformed);
+        Assert.Equal("a", text);
+        Assert.Equal(1, events);
+    }
+
+    [Fact]
+    public void AStreamCutMidEventEndsMidEvent()
+    {
+        var cut = WireSamples.AnthropicStream[..(WireSamples.AnthropicStream.IndexOf("message_delta", StringComparison.Ordinal) + 40)];
+        var (facts, _, _) = Read(BodyKind.EventStream, cut, 3);
+        Assert.True(facts.EndedMidEvent);
+        Assert.False(facts.Terminal);
+        Assert.Equal(25, facts.InputTokens);
+        Assert.Equal(1, facts.OutputTokens);
+    }
+
+    [Fact]
+    public void AStreamCutBetweenEventsHasNoTerminalEvent()
+    {
+        var cut = WireSamples.ChatStream[..WireSamples.ChatStream.IndexOf("data: [DONE]", StringComparison.Ordinal)];
+        var (facts, _, _) = Read(BodyKind.EventStream, cut, 4);
+        Assert.False(facts.EndedMidEvent);
+        Assert.False(facts.Terminal);
+        Assert.Equal(9, facts.InputTokens);
+    }
+
+    [Fact]
+    public void ABodyCutShortIsNotWholeButNotMalformed()
+    {
+        var (facts, _, _) = Read(BodyKind.Json, WireSamples.ChatCompletion[..100], 9);
+        Assert.False(facts.Terminal);
+        Assert.False(facts.Malformed);
+    }
+
+    [Theory]
+    [InlineData("{\"id\":\"x\",}")]
+    [InlineData("{\"id\" \"x\"}")]
+    [InlineData("{\"id\":\"x\"}}")]
+    [InlineData("{\"id\":\"a\u0001b\"}")]
+    [InlineData("{\"id\":tru}")]
+    [InlineData("[1,2,]")]
+    [InlineData("{\"id\":\"\\q\"}")]
+    public void InvalidJsonIsMalformed(string body)
+    {
+        var (facts, _, _) = Read(BodyKind.Json, body, 1);
+        Assert.True(facts.Malformed);
+        Assert.False(facts.Terminal);
+    }
+
+    [Fact]
+    public void AnEventThatIsNotJsonIsMalformed()
+    {
+        var (facts, _, _) = Read(BodyKind.EventStream, "data: {\"id\":\"a\"\n\ndata: [DONE]\n\n", 2);
+        Assert.True(facts.Malformed);
+    }
+
+    [Fact]
+    public void AnErrorInTheStreamIsReported()
+    {
+        var anthropic = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+        Assert.True(Read(BodyKind.EventStream, anthropic, 3).Facts.ReportedError);
+        var openAi = "data: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n";
+        Assert.True(Read(BodyKind.EventStream, openAi, 3).Facts.ReportedError);
+    }
+
+    [Fact]
+    public void AnotherKindOfBodyGivesItsUsageAndNoFormat()
+    {
+        var embeddings = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.1,-2.5e-3]}],\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":5,\"total_tokens\":5}}";
+        var (facts, _, _) = Read(BodyKind.Json, embeddings, 3);
+        Assert.Equal(ResponseFormat.Unknown, facts.Format);
+        Assert.Equal(5, facts.InputTokens);
+        Assert.Null(facts.OutputTokens);
+        Assert.True(facts.Terminal);
+    }
+
+    [Fact]
+    public void TheTerminalEventIsFoundWhereItStarts()
+    {
+        var body = WireSamples.Utf8(WireSamples.AnthropicStream);
+        var reader = new ResponseReader(BodyKind.EventStream, null, null);
+        reader.Write(body);
+        var stop = Encoding.UTF8.GetByteCount(WireSamples.AnthropicStream[..WireSamples.AnthropicStream.IndexOf("event: message_stop", StringComparison.Ordinal)]);
+        Assert.Equal(stop, reader.TerminalEventStart);
+        Assert.Equal(body.Length, reader.EventBoundary);
+
+        var chat = new ResponseReader(BodyKind.EventStream, null, null);
+        var half = WireSamples.Utf8(WireSamples.ChatStream);
+        chat.Write(half.AsSpan(0, half.Length - 3));
+        Assert.Equal(-1, chat.TerminalEventStart);
+        Assert.Equal(half.Length - "data: [DONE]\n\n".Length, chat.EventBoundary);
+        chat.Write(half.AsSpan(half.Length - 3));
+        Assert.Equal(half.Length - "data: [DONE]\n\n".Length, chat.TerminalEventStart);
+    }
+
+    [Fact]
+    public void AHugeCompletionIsReadInFixedMemoryAndItsUsageStillFound()
+    {
+        // Eight megabytes of content, then the usage: the reader keeps none of the content.
+        var head = "{\"id\":\"big\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"message\":{\"content\":\"";
+        var tail = "\"},\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":4000000}}";
+        var reader = new ResponseReader(BodyKind.Json, null, null);
+        var chunk = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("lorem \\\"ipsum\\\" ", 4096)));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        reader.Write(Encoding.UTF8.GetBytes(head));
+        for (var written = 0L; written < 8 * 1024 * 1024; written += chunk.Length)
+        {
+            reader.Write(chunk);
+        }
+
+        reader.Write(Encoding.UTF8.GetBytes(tail));
+        reader.Complete();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 64 * 1024, $"reading 8 MiB allocated {allocated} bytes");
+        Assert.Equal(4_000_000, reader.Facts.OutputTokens);
+        Assert.Equal(new[] { "length" }, reader.Facts.FinishReasons);
+        Assert.True(reader.Facts.Terminal);
+    }
+
+    [Fact]
+    public void TextPastItsLimitIsCountedNotKept()
+    {
+        var text = new TextSink(5);
+        var reader = new ResponseReader(BodyKind.Json, text, null);
+        reader.Write(WireSamples.Utf8(WireSamples.AnthropicMessage));
+        reader.Complete();
+        Assert.True(text.Overflowed);
+        Assert.Equal(8, text.TotalBytes);
+        Assert.Equal("Hi th", text.ToString());
+        Assert.Equal(7, reader.Facts.OutputTokens);
+
+        var cut = new TextSink(7);
+        cut.Append("ab\u00e9\u00e9\u00e9"u8);
+        Assert.Equal("ab\u00e9\u00e9", cut.ToString());
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("deflate")]
+    [InlineData("br")]
+    public void ACompressedBodyIsReadOnTheSide(string coding)
+    {
+        foreach (var (kind, body) in new[] { (BodyKind.EventStream, WireSamples.AnthropicStream), (BodyKind.Json, WireSamples.ChatCompletion) })
+        {
+            var compressed = Compress(coding, WireSamples.Utf8(body));
+            var text = new TextSink(1024);
+            var reader = new ResponseReader(kind, text, null);
+            Assert.True(ContentDecoder.TryCreate(coding, reader, 1 << 20, out var decoder));
+            using (decoder)
+            {
+                for (var i = 0; i < compressed.Length; i++)
+                {
+                    decoder!.Write(compressed.AsSpan(i, 1));
+                }
+            }
+
+            reader.Complete();
+            Assert.True(reader.Facts.Terminal, coding + " " + kind);
+            Assert.False(reader.Facts.Malformed);
+            Assert.NotNull(reader.Facts.InputTokens);
+            Assert.NotEmpty(text.ToString());
+        }
+    }
+
+    [Fact]
+    public void AnUnknownCodingIsNotRead()
+    {
+        var reader = new ResponseReader(BodyKind.Json, null, null);
+        Assert.False(ContentDecoder.TryCreate("zstd", reader, 1 << 20, out _));
+        Assert.False(ContentDecoder.TryCreate("gzip, br", reader, 1 << 20, out _));
+        Assert.True(ContentDecoder.TryCreate("identity", reader, 1 << 20, out var none));
+        Assert.Null(none);
+    }
+
+    [Fact]
+    public void ABombStopsTheDecoderAtItsLimit()
+    {
+        var bomb = Compress("gzip", new byte[4 * 1024 * 1024]);
+        var reader = new ResponseReader(BodyKind.Json, null, null);
+        Assert.True(ContentDecoder.TryCreate("gzip", reader, 1024 * 1024, out var decoder));
+        using (decoder)
+        {
+            decoder!.Write(bomb);
+            Assert.True(decoder.Stopped);
+        }
+    }
+
+    private static (ResponseFacts Facts, string Text, int Events) Read(BodyKind kind, string body, int pieceSize)
+    {
+        var bytes = WireSamples.Utf8(body);
+        var text = new TextSink(4096);
+        var events = 0;
+        var reader = new ResponseReader(kind, text, () => events++);
+        var random = new Random(pieceSize);
+        for (var i = 0; i < bytes.Length;)
+        {
+            // Size 0: random pieces of 1 to 40 bytes.
+            var size = Math.Min(bytes.Length - i, pieceSize == 0 ? random.Next(1, 41) : pieceSize);
+            reader.Write(bytes.AsSpan(i, size));
+            i += size;
+        }
+
+        reader.Complete();
+        return (reader.Facts, text.ToString(), events);
+    }
+
+    private static byte[] Compress(string coding, byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (Stream compressor = coding switch
+        {
+            "br" => new BrotliStream(output, CompressionLevel.Fastest, leaveOpen: true),
+            "deflate" => new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true),
+            _ => new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true),
+        })
+        {
+            compressor.Write(data);
+        }
+
+        return output.ToArray();
+    }
+}
