@@ -82,7 +82,7 @@ internal sealed class KeyCollector : IFactCollector
         {
             if (argument.Parameter is { } parameter && argument.ArgumentKind != ArgumentKind.DefaultValue)
             {
-                var values = scope.Flow.Values(argument.Value);
+                var values = KeyContent.Values(argument.Value, scope);
                 if (Matters(values, scope))
                 {
                     scope.Facts.Arguments.Add(new ArgumentFlow(method.OriginalDefinition, parameter.Ordinal, values, argument.Value.Syntax.GetLocation()));
@@ -93,7 +93,7 @@ internal sealed class KeyCollector : IFactCollector
 
     private static void AddKey(IOperation key, MethodScope scope)
     {
-        var values = scope.Flow.Values(key);
+        var values = KeyContent.Values(key, scope);
         if (Matters(values, scope))
         {
             scope.Facts.Keys.Add(new KeyUse(values, key.Syntax.GetLocation(), Guard(key, scope)));
