@@ -50,7 +50,7 @@ internal static class ProjectAnalysis
     }
 
     private static CompilationWithAnalyzersOptions Options(ConcurrentQueue<Exception> failures) => new(
-        new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, GlobalAnalyzerOptions.FromEnvironment()),
+        new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
         (exception, _, _) => failures.Enqueue(exception),
         concurrentAnalysis: true,
         logAnalyzerExecutionTime: false);
@@ -64,26 +64,5 @@ internal static class ProjectAnalysis
             .OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal)
             .ThenBy(d => d.Location.SourceSpan.Start)
             .ToImmutableArray();
-    }
-}
-
-/// <summary>MEASUREMENT ONLY: global analyzer options from TRACEDLLM_YARDSTICK_FLOW ("key=value,key=value").</summary>
-internal sealed class GlobalAnalyzerOptions(ImmutableDictionary<string, string> values) : AnalyzerConfigOptionsProvider
-{
-    public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
-
-    public static GlobalAnalyzerOptions FromEnvironment() => new((Environment.GetEnvironmentVariable("TRACEDLLM_YARDSTICK_FLOW") ?? string.Empty)
-        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        .Select(pair => pair.Split('=', 2))
-        .Where(pair => pair.Length == 2)
-        .ToImmutableDictionary(pair => pair[0], pair => pair[1]));
-
-    public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => GlobalOptions;
-
-    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => GlobalOptions;
-
-    private sealed class Options(ImmutableDictionary<string, string> values) : AnalyzerConfigOptions
-    {
-        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
     }
 }
