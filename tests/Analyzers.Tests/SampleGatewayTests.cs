@@ -32,8 +32,8 @@ public sealed class SampleGatewayTests
     public async Task OneWrongSlotLiteralIsReportedAsTLLM2001()
     {
         var compilation = SampleCompilation(routes => routes.Replace(
-            "var reply = await providers.CompleteAsync(call, MessagesRequestFor(request));",
-            "var reply = await providers.CompleteAsync(call, MessagesRequestFor(request));\n        _ = call.HttpContext.Items[\"metadata\"];",
+            "var prompt = MessagesRequestFor(request);",
+            "var prompt = MessagesRequestFor(request);\n        _ = call.HttpContext.Items[\"metadata\"];",
             StringComparison.Ordinal));
 
         var diagnostic = Assert.Single(await ProjectAnalysis.BuildDiagnosticsAsync(compilation));
