@@ -82,7 +82,7 @@ internal sealed class KeyCollector : IFactCollector
         {
             if (argument.Parameter is { } parameter && argument.ArgumentKind != ArgumentKind.DefaultValue)
             {
-                var values = KeyContent.Values(argument.Value, scope);
+                var values = scope.Flow.Values(argument.Value);
                 if (Matters(values, scope))
                 {
                     scope.Facts.Arguments.Add(new ArgumentFlow(method.OriginalDefinition, parameter.Ordinal, values, argument.Value.Syntax.GetLocation()));
