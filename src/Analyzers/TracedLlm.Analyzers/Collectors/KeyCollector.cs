@@ -93,7 +93,7 @@ internal sealed class KeyCollector : IFactCollector
 
     private static void AddKey(IOperation key, MethodScope scope)
     {
-        var values = scope.Flow.Values(key);
+        var values = KeyContent.Values(key, scope);
         if (Matters(values, scope))
         {
             scope.Facts.Keys.Add(new KeyUse(values, key.Syntax.GetLocation(), Guard(key, scope)));

@@ -1,0 +1,115 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Analyzer.Utilities;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
+using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.ValueContentAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using TracedLlm.Analyzers.Collectors;
+
+namespace TracedLlm.Analyzers.Facts;
+
+/// <summary>
+/// The values a key at a lookup may hold, for TLLM2001: the own value flow (<see cref="ValueFlow"/>)
+/// first, and Roslyn's ValueContentAnalysis (context-sensitive, interprocedural) for a string the
+/// own flow knows nothing of. On the yardstick (bench/README.md, "TLLM2001 on ValueContentAnalysis")
+/// this found 231 of 252 misused keys against the own flow's 203, with no false alarm; the analysis
+/// alone found 154 (it does not resolve a helper's parameter from its callers), and running it on
+/// every key cost 34-39 % of a 1,000-route build, so it only runs where the own flow gives up on a
+/// lookup's key (asked for every unresolved argument of a source method too, it made the real-code
+/// corpus's analysis 2.7 times slower for no key the yardstick found).
+/// </summary>
+internal static class KeyContent
+{
+    public static ImmutableArray<KeyValue> Values(IOperation operation, MethodScope scope)
+    {
+        var own = scope.Flow.Values(operation);
+        return ValueFlow.Unwrap(operation).Type?.SpecialType == SpecialType.System_String && own.Any(v => v.Kind == KeyValueKind.Unknown) && Literals(operation, scope) is { } literals
+            ? own.Where(v => v.Kind != KeyValueKind.Unknown).Concat(literals).Distinct().ToImmutableArray()
+            : own;
+    }
+
+    /// <summary>The key's literal values by ValueContentAnalysis, or null when it does not know them all.</summary>
+    private static ImmutableArray<KeyValue>? Literals(IOperation key, MethodScope scope)
+    {
+        (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? found = null;
+        foreach (var block in scope.Blocks.Where(b => b.Syntax.Span.Contains(key.Syntax.Span)))
+        {
+            ControlFlowGraph? graph;
+            try
+            {
+                graph = scope.GraphOf(block);
+            }
+            catch (System.ArgumentException)
+            {
+                continue;
+            }
+
+            if (graph is not null && (found = Find(graph, scope.Owner, key.Syntax)) is not null)
+            {
+                break;
+            }
+        }
+
+        if (found is not { } at)
+        {
+            return null;
+        }
+
+
+        var provider = WellKnownTypeProvider.GetOrCreate(key.SemanticModel!.Compilation);
+        var result = ValueContentAnalysis.TryGetOrComputeResult(at.Graph, at.Owner, provider, scope.Options, DiagnosticDescriptors.SlotMismatch,
+            PointsToAnalysisKind.Complete, InterproceduralAnalysisKind.ContextSensitive, pessimisticAnalysis: false);
+        if (result is null)
+        {
+            return null;
+        }
+
+        var literals = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var operation in at.Operations)
+        {
+            var value = result[operation];
+            if (value.NonLiteralState != ValueContainsNonLiteralState.No || value.LiteralValues.IsEmpty || !value.LiteralValues.All(v => v is string))
+            {
+                return null;
+            }
+
+            literals.UnionWith(value.LiteralValues.Cast<string>());
+        }
+
+        return literals.Count == 0 ? null : literals.Select(v => new KeyValue(KeyValueKind.Constant, v, null)).ToImmutableArray();
+    }
+
+    // The graph (the block's, or a lambda's or local function's inside it) that holds the key, and the key's operations there.
+    private static (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? Find(ControlFlowGraph graph, ISymbol owner, SyntaxNode syntax)
+    {
+        var operations = graph.Blocks.SelectMany(b => b.Operations.Append(b.BranchValue)).Where(o => o is not null)
+            .SelectMany(o => o!.DescendantsAndSelf()).Where(o => o.Syntax == syntax && o.Kind != OperationKind.FlowCapture).ToList();
+        if (operations.Count > 0)
+        {
+            // The outermost ones: the value the lookup receives.
+            return (graph, owner, operations.Where(o => o.Parent is null || o.Parent.Syntax != syntax).ToList());
+        }
+
+        foreach (var local in graph.LocalFunctions)
+        {
+            if (Find(graph.GetLocalFunctionControlFlowGraph(local), local, syntax) is { } inLocal)
+            {
+                return inLocal;
+            }
+        }
+
+        foreach (var lambda in graph.Blocks.SelectMany(b => b.Operations.Append(b.BranchValue)).Where(o => o is not null).SelectMany(o => o!.DescendantsAndSelf()).OfType<IFlowAnonymousFunctionOperation>())
+        {
+            if (Find(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, syntax) is { } inLambda)
+            {
+                return inLambda;
+            }
+        }
+
+        return null;
+    }
+}
