@@ -462,7 +462,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ExportUntilShutDown()
     {
-        var batch = new Activity[_capture is null ? _batchSize : _wakeAt];
+        var batch = new Activity[_batchSize];
         var token = _stop.Token;
         while (true)
         {
@@ -492,12 +492,13 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             var all = _capture is null || closed || timedOut || flushes > Volatile.Read(ref _flushDone) || OpenBatchDue();
             if (!all)
             {
-                pending -= pending % batch.Length;
+                pending -= pending % _wakeAt;
             }
 
             while (pending > 0)
             {
-                var count = Take(batch, Math.Min(pending, batch.Length));
+                var (take, yieldAfter) = _capture is null ? (Math.Min(pending, _batchSize), false) : NextPiece(pending, _openSpans, _batchSize, _wakeAt);
+                var count = Take(batch, take);
                 if (count == 0)
                 {
                     // Cleared by a shut-down whose time ran out.
@@ -512,7 +513,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
                 }
                 else
                 {
-                    Serialize(batch, count);
+                    Serialize(batch, count, yieldAfter);
                 }
             }
 
@@ -550,12 +551,26 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
         return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
     }
 
+    /// <summary>
+    /// What the export thread serializes next out of <paramref name="pending"/> queued spans, and
+    /// whether it yields after: a piece and a yield while the export keeps up (less than a batch
+    /// waits); once a batch or more waits, what completes the open batch, at once and without a
+    /// yield (<see cref="Serialize"/> says why).
+    /// </summary>
+    internal static (int Spans, bool YieldAfter) NextPiece(int pending, int openSpans, int batchSize, int pieceSize) =>
+        pending >= batchSize ? (batchSize - openSpans, false) : (Math.Min(pending, pieceSize), true);
+
     // The open OTLP batch has waited its scheduled delay.
     private bool OpenBatchDue() => _openSpans > 0 && Stopwatch.GetElapsedTime(_openedAt) >= _scheduledDelay;
 
     // One piece through OpenTelemetry's serializer into the open batch; the batch is sealed once it
-    // holds a batch's spans. Then the core goes to any request waiting for it.
-    private void Serialize(Activity[] piece, int count)
+    // holds a batch's spans. Then, while the export keeps up, the core goes to any request waiting for
+    // it. Not once a batch or more waits: on a saturated core every yield sends the thread behind
+    // every ready request thread (Linux's EEVDF scheduler pushes a yielding thread's deadline back a
+    // slice), so a yield per piece starved the export of its share and the queue filled (371,085
+    // spans dropped at c=32 on half a core, bench/README.md "The export at saturation"); it then
+    // serializes what completes the open batch at once, and catches up.
+    private void Serialize(Activity[] piece, int count, bool yieldAfter)
     {
         ExportResult result;
         var before = _capture!.Pieces;
@@ -589,7 +604,10 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             Dropped(count, DropReason.ExportFailed);
         }
 
-        Thread.Yield();
+        if (yieldAfter)
+        {
+            Thread.Yield();
+        }
     }
 
     // The open OTLP batch goes to the delivery.

@@ -377,6 +377,22 @@ public sealed class ExportQueueTests : IDisposable
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
+    [Theory]
+    [InlineData(32, 0, 32, true)] // keeping up: a piece, then the core to any waiting request
+    [InlineData(100, 64, 32, true)]
+    [InlineData(20, 0, 20, true)] // a flush's or the delay's partial piece
+    [InlineData(511, 480, 32, true)]
+    [InlineData(512, 0, 512, false)] // a batch waits: the whole batch at once, no yield
+    [InlineData(600, 96, 416, false)] // behind: what completes the open batch
+    [InlineData(16384, 500, 12, false)]
+    public void WhileTheExportKeepsUpItSerializesPiecesAndYieldsAndOnceABatchWaitsItCompletesTheOpenBatchAtOnce(int pending, int openSpans, int spans, bool yieldAfter)
+    {
+        // On a saturated core a yield per piece sent the export thread behind every ready request
+        // thread until the queue filled (bench/README.md, "The export at saturation"): once a
+        // batch or more waits, it serializes without yielding and catches up.
+        Assert.Equal((spans, yieldAfter), BoundedExportProcessor.NextPiece(pending, openSpans, batchSize: 512, pieceSize: 32));
+    }
+
     private static async Task WaitAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
