@@ -272,9 +272,9 @@ internal sealed class Load(string url, string key, int rate)
 internal sealed class Collector : IAsyncDisposable
 {
     private readonly HashSet<ulong> _seen = new();
-    private readonly int _port = FreePort();
+    private readonly ExportGate _gate = new();
+    private readonly int _port = ExportGate.FreePort();
     private WebApplication? _app;
-    private TaskCompletionSource _hang = Answering();
     private long _duplicates;
     private long _bytes;
 
@@ -305,9 +305,9 @@ internal sealed class Collector : IAsyncDisposable
         return collector;
     }
 
-    public void Hang() => _hang = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    public void Hang() => _gate.Hang();
 
-    public void Release() => _hang.TrySetResult();
+    public void Release() => _gate.Release();
 
     /// <summary>Stops listening: what is in flight is cut, new connections are refused.</summary>
     public async Task StopListeningAsync()
@@ -345,13 +345,8 @@ internal sealed class Collector : IAsyncDisposable
 
     private async Task ReceiveAsync(HttpContext context)
     {
-        using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-        try
-        {
-            await _hang.Task.WaitAsync(context.RequestAborted);
-        }
-        catch (OperationCanceledException)
+        using var body = await _gate.ReceiveAsync(context);
+        if (body is null)
         {
             return;
         }
@@ -382,19 +377,6 @@ internal sealed class Collector : IAsyncDisposable
         context.Response.ContentType = "application/x-protobuf";
     }
 
-    private static TaskCompletionSource Answering()
-    {
-        var answering = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        answering.SetResult();
-        return answering;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>The sample gateway as a child process: its span counts, its peak RSS, the drop warnings it logged.</summary>
@@ -426,10 +408,7 @@ internal sealed class Gateway : IDisposable
 
     public static async Task<Gateway> StartAsync(string dll, string collectorUrl, string key, string? disk)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-        listener.Stop();
+        var url = $"http://127.0.0.1:{ExportGate.FreePort()}";
         var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --urls {url}")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,

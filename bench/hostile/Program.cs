@@ -257,7 +257,7 @@ internal sealed class Collector : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, int> _spans = new(StringComparer.Ordinal);
     private WebApplication _app = null!;
-    private TaskCompletionSource _hang = Answering();
+    private readonly ExportGate _gate = new();
     private long _answered;
     private long _abandoned;
 
@@ -284,9 +284,9 @@ internal sealed class Collector : IAsyncDisposable
 
     public int Spans(string traceId) => _spans.GetValueOrDefault(traceId);
 
-    public void Hang() => _hang = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    public void Hang() => _gate.Hang();
 
-    public void Release() => _hang.TrySetResult();
+    public void Release() => _gate.Release();
 
     /// <summary>Waits until the given traces' span counts stop changing (three quiet seconds), at most two minutes.</summary>
     public async Task SettleAsync(IEnumerable<string> traceIds)
@@ -305,13 +305,8 @@ internal sealed class Collector : IAsyncDisposable
 
     private async Task ReceiveAsync(HttpContext context)
     {
-        using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-        try
-        {
-            await _hang.Task.WaitAsync(context.RequestAborted);
-        }
-        catch (OperationCanceledException)
+        using var body = await _gate.ReceiveAsync(context);
+        if (body is null)
         {
             Interlocked.Increment(ref _abandoned);
             return;
@@ -322,13 +317,6 @@ internal sealed class Collector : IAsyncDisposable
 
         Interlocked.Increment(ref _answered);
         context.Response.ContentType = "application/x-protobuf";
-    }
-
-    private static TaskCompletionSource Answering()
-    {
-        var answering = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        answering.SetResult();
-        return answering;
     }
 
     public async ValueTask DisposeAsync()
@@ -354,7 +342,7 @@ internal sealed class Gateway : IDisposable
 
     public static async Task<Gateway> StartAsync(string dll, string collectorUrl, string key, bool tracing)
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{ExportGate.FreePort()}";
         var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --urls {url}")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -405,12 +393,5 @@ internal sealed class Gateway : IDisposable
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
