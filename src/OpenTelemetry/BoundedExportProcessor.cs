@@ -20,7 +20,8 @@ namespace TracedLlm;
 /// Built for OTLP (<see cref="BoundedExportProcessor(OtlpExporterOptions, ExportQueueOptions?)"/>, what
 /// <c>AddTracedLlmOtlpExporter</c> and <c>AddTracedLlmLangfuseExporter</c> use), it serializes the
 /// queue in small pieces as spans arrive, with OpenTelemetry's own OTLP serializer, giving the core
-/// back to requests between pieces, and delivers the batches with retries, several at once, from a
+/// back to requests between pieces while it keeps up (once a batch waits behind it, it catches up
+/// without yielding), and delivers the batches with retries, several at once, from a
 /// memory buffer bounded in bytes and an optional disk buffer (<see cref="OtlpDelivery"/>). Built
 /// around any other exporter, it
 /// hands that exporter whole batches and does not retry.
