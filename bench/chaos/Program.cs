@@ -75,7 +75,7 @@ async Task<bool> RunAsync(string mode, TimeSpan fault)
             await running;
             await Task.Delay(1500);
             endedAtKill = (await gateway.CountsAsync()).Stopped;
-            gateway.Kill();
+            gateway.Dispose(); // SIGKILL (Process.Kill), and its sampler and handle go with it
             gateway = await Gateway.StartAsync(gatewayDll, collector.Url, Key, disk);
         }
 
@@ -358,11 +358,6 @@ internal sealed class Collector : IAsyncDisposable
         }
 
         Interlocked.Add(ref _bytes, body.Length);
-        if (Environment.GetEnvironmentVariable("DUMP") is { Length: > 0 } dump && !File.Exists(dump))
-        {
-            File.WriteAllBytes(dump, body.ToArray());
-        }
-
         lock (_seen)
         {
             OtlpWire.ForEachSpan(body.GetBuffer().AsSpan(0, (int)body.Length), span =>
@@ -467,8 +462,6 @@ internal sealed class Gateway : IDisposable
         var lines = _errors.Where(l => l.Contains("TracedLlm export", StringComparison.Ordinal)).ToList();
         return lines.Count == 0 ? "0" : string.Join("; ", lines.Select(l => l.Length > 160 ? l[..160] + "…" : l).Distinct().Take(3));
     }
-
-    public void Kill() => _process.Kill();
 
     public void Dispose()
     {

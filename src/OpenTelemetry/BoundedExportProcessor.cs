@@ -559,7 +559,7 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
     /// yield (<see cref="Serialize"/> says why).
     /// </summary>
     internal static (int Spans, bool YieldAfter) NextPiece(int pending, int openSpans, int batchSize, int pieceSize) =>
-        pending >= batchSize ? (batchSize - openSpans, false) : (Math.Min(pending, pieceSize), true);
+        pending >= batchSize ? (batchSize - openSpans, false) : (Math.Min(Math.Min(pending, pieceSize), batchSize - openSpans), true);
 
     // The open OTLP batch has waited its scheduled delay.
     private bool OpenBatchDue() => _openSpans > 0 && Stopwatch.GetElapsedTime(_openedAt) >= _scheduledDelay;
@@ -781,21 +781,23 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             return;
         }
 
-        WarnAtMostOncePerInterval(ref _lastWarning, $"TracedLlm export: {Describe(reason)}; {total} span(s) dropped so far. Requests are not affected.");
+        // Formatted only when it is written: a saturated gateway drops spans on the request path.
+        if (WarningDue(ref _lastWarning))
+        {
+            _warn($"TracedLlm export: {Describe(reason)}; {total} span(s) dropped so far. Requests are not affected.");
+        }
     }
 
     /// <summary>Adds to the <c>tracedllm.export.dropped_spans</c> counter.</summary>
     internal static void CountDrop(long spans, DropReason reason) =>
         DroppedCounter.Add(spans, new KeyValuePair<string, object?>(ReasonTag, TagValue(reason)));
 
-    private void WarnAtMostOncePerInterval(ref long last, string message)
+    // Whether a warning may be written now (at most once per interval per kind; this caller takes the turn).
+    private bool WarningDue(ref long last)
     {
         var now = Stopwatch.GetTimestamp();
         var previous = Interlocked.Read(ref last);
-        if ((previous == 0 || Stopwatch.GetElapsedTime(previous, now) >= _warningInterval) && Interlocked.CompareExchange(ref last, now, previous) == previous)
-        {
-            _warn(message);
-        }
+        return (previous == 0 || Stopwatch.GetElapsedTime(previous, now) >= _warningInterval) && Interlocked.CompareExchange(ref last, now, previous) == previous;
     }
 
     private static string TagValue(DropReason reason) => reason switch
@@ -837,8 +839,13 @@ public sealed class BoundedExportProcessor : BaseExportProcessor<Activity>
             processor.Dropped(spans, reason, warn: reason != DropReason.ShutdownTimeout);
         }
 
-        public void Retrying(long spans, string detail, TimeSpan wait) =>
-            processor.WarnAtMostOncePerInterval(ref processor._lastRetryWarning, $"TracedLlm export: the endpoint did not take a batch ({detail}); trying again in {wait.TotalSeconds:0.#} s, with {processor._delivery?.UndeliveredSpans ?? spans} span(s) waiting. New spans keep queueing; requests are not affected.");
+        public void Retrying(long spans, string detail, TimeSpan wait)
+        {
+            if (processor.WarningDue(ref processor._lastRetryWarning))
+            {
+                processor._warn($"TracedLlm export: the endpoint did not take a batch ({detail}); trying again in {wait.TotalSeconds:0.#} s, with {processor._delivery?.UndeliveredSpans ?? spans} span(s) waiting. New spans keep queueing; requests are not affected.");
+            }
+        }
 
         public void Warn(string message) => processor._warn(message);
     }

@@ -49,17 +49,11 @@ internal sealed class DiskExportBuffer : IDisposable
         _bytes = found.Sum(f => f.Bytes);
     }
 
-    /// <summary>The directory.</summary>
-    public string Directory => _directory;
-
     /// <summary>The batches an earlier process left, oldest first.</summary>
     public IReadOnlyList<(string File, long Bytes, int Spans)> Found { get; }
 
     /// <summary>The spans of the files an earlier process left cut short (deleted at the start, not sent).</summary>
     public long CutShortSpans { get; }
-
-    /// <summary>The bytes held now.</summary>
-    public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>
     /// Opens (creating it, readable by this user only) and locks <paramref name="directory"/>; null

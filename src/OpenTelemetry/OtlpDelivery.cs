@@ -219,8 +219,9 @@ internal sealed class OtlpDelivery : IDisposable
         // The sends cancelled just now end at once; each settles its own batch.
         lock (_gate)
         {
-            var deadline = Math.Max(200, (int)(bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds));
-            while (_inFlight > 0 && Monitor.Wait(_gate, deadline))
+            // At least 200 ms, counted once: each settled send pulses, and the wait goes on with what is left.
+            var deadline = Stopwatch.GetTimestamp() + (long)(Math.Max(200, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds) * Stopwatch.Frequency / 1000);
+            while (_inFlight > 0 && Stopwatch.GetTimestamp() < deadline && Monitor.Wait(_gate, (int)Math.Max(1, (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency)))
             {
             }
         }
@@ -236,6 +237,12 @@ internal sealed class OtlpDelivery : IDisposable
 
     public void Dispose()
     {
+        // No send or retry starts after this (a Pump would use the disposed timer).
+        lock (_gate)
+        {
+            _stopping = true;
+        }
+
         try
         {
             _stop.Cancel();
@@ -394,18 +401,7 @@ internal sealed class OtlpDelivery : IDisposable
             _disk?.Delete(payload);
         }
 
-        lock (_gate)
-        {
-            if (payload.InMemory)
-            {
-                _memoryBytes -= payload.MemoryBytes;
-            }
-
-            _unresolved.Remove(payload.Sequence);
-            Monitor.PulseAll(_gate);
-        }
-
-        payload.Release();
+        Forget(payload);
     }
 
     // Never to be sent by this process: in the disk buffer it waits for the next (its spans are
@@ -417,6 +413,14 @@ internal sealed class OtlpDelivery : IDisposable
             _report.Dropped(payload.Spans, BoundedExportProcessor.DropReason.ShutdownTimeout);
         }
 
+        Forget(payload);
+        return payload.File is null ? 0 : payload.Spans;
+    }
+
+    // Settled for this process: its memory leaves the bound, its place in the flush order goes, and
+    // its buffer goes back to the pool.
+    private void Forget(ExportPayload payload)
+    {
         lock (_gate)
         {
             if (payload.InMemory)
@@ -429,7 +433,6 @@ internal sealed class OtlpDelivery : IDisposable
         }
 
         payload.Release();
-        return payload.File is null ? 0 : payload.Spans;
     }
 
     // The n-th failure in a row waits initial × 2^(n-1), at most the maximum, drawn between half and

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,8 @@ public sealed class LlmRelay
     private readonly IOptions<LlmRelayOptions> _options;
     private readonly IServiceProvider _services;
     private readonly ILoadBalancingPolicy[] _loadBalancing;
-    private (TimeSpan? AttemptTimeout, ForwarderRequestConfig Config) _lastConfig;
+    // The last settings made, reused while policies ask for the same timeout (one reference: read whole by concurrent requests).
+    private ForwarderRequestConfig? _lastConfig;
 
     /// <summary>Created by DI (<c>AddTracedLlmRelay()</c>).</summary>
     public LlmRelay(IHttpForwarder forwarder, IOptions<LlmRelayOptions> options, IEnumerable<ILlmGuardrail> guardrails, IServiceProvider services)
@@ -38,6 +40,7 @@ public sealed class LlmRelay
         ArgumentNullException.ThrowIfNull(forwarder);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(guardrails);
+        ArgumentNullException.ThrowIfNull(services);
         Forwarder = forwarder;
         _options = options;
         _services = services;
@@ -150,14 +153,13 @@ public sealed class LlmRelay
             return own.ActivityTimeout is null ? own with { ActivityTimeout = timeout } : own;
         }
 
-        var last = _lastConfig;
-        if (last.Config is not null && last.AttemptTimeout == policy.AttemptTimeout)
+        if (Volatile.Read(ref _lastConfig) is { } last && last.ActivityTimeout == timeout)
         {
-            return last.Config;
+            return last;
         }
 
         var config = new ForwarderRequestConfig { ActivityTimeout = timeout };
-        _lastConfig = (policy.AttemptTimeout, config);
+        Volatile.Write(ref _lastConfig, config);
         return config;
     }
 

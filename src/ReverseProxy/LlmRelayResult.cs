@@ -4,7 +4,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.Metadata;
 using TracedLlm.Pipeline;
 using TracedLlm.Relay;
 using TracedLlm.Relay.Reading;

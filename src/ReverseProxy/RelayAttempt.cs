@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Globalization;
 using System.IO;
 using System.Net.Http;
@@ -8,7 +7,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using TracedLlm.Pipeline;
 using TracedLlm.Relay.Reading;
 using TracedLlm.Telemetry;
 using Yarp.ReverseProxy.Forwarder;

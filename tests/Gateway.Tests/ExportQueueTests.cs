@@ -382,6 +382,7 @@ public sealed class ExportQueueTests : IDisposable
     [InlineData(100, 64, 32, true)]
     [InlineData(20, 0, 20, true)] // a flush's or the delay's partial piece
     [InlineData(511, 480, 32, true)]
+    [InlineData(40, 500, 12, true)] // a piece never takes the open batch past its size (a batch size not a multiple of 32)
     [InlineData(512, 0, 512, false)] // a batch waits: the whole batch at once, no yield
     [InlineData(600, 96, 416, false)] // behind: what completes the open batch
     [InlineData(16384, 500, 12, false)]

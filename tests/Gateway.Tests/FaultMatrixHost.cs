@@ -97,7 +97,6 @@ public sealed class FaultMatrixHost : IAsyncLifetime
         builder.Services.AddTracedLlmRelay(options => options.PostCallGuardrails = RelayPostCallGuardrails.Incremental);
         var embedded = new EmbeddedUpstream(new ChatClientProvider(EmbeddedChatClient.ProviderName, new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero))));
         builder.Services.AddSingleton(new FaultRelayUpstream(new FaultyHttpUpstream(embedded, Plan, new HttpContextAccessor())));
-        builder.Services.AddFaultRouteServices();
         builder.Services.AddRequestTimeouts();
         builder.Services.AddFaultRouteServices();
 

@@ -203,10 +203,7 @@ public sealed class PipelineTests : IDisposable
     public async Task UnreachableUpstreamIs502()
     {
         // A port that was just free: nothing listens there.
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = LoopbackApp.FreePort();
         using var host = new GatewayHost().With("Upstream:BaseUrl", $"http://127.0.0.1:{port}/v1").With("Upstream:Relay", "false").With("Upstream:FallbackToEmbedded", "false").With("Retry:MaxRetries", "0");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", MessagesBody, anthropicKeyHeader: true));
 

@@ -1,7 +1,6 @@
 using System;
 using System.Buffers;
 using System.IO;
-using TracedLlm.Relay;
 using System.IO.Compression;
 
 namespace TracedLlm.Relay.Reading;

@@ -181,18 +181,11 @@ internal sealed class DocumentFacts
     public void OnText(ReadOnlySpan<byte> utf8) => _text?.Append(utf8);
 
     /// <summary>
-    /// Merges the document into the response. <paramref name="whole"/> is false for a document that
-    /// ended early or was not valid JSON: the response is then malformed and nothing of it is taken.
-    /// Returns true when this document ends the response (a terminal event or a whole body).
+    /// Merges the whole document into the response. Returns true when this document ends the response
+    /// (a terminal event or a whole body).
     /// </summary>
-    public bool End(bool whole, bool isStreamEvent)
+    public bool End(bool isStreamEvent)
     {
-        if (!whole)
-        {
-            _response.Malformed = true;
-            return false;
-        }
-
         if (Is(_type, "error"u8) || (_hasError && !_hasChoices && !_type.Present && !_object.Present))
         {
             _response.ReportedError = true;

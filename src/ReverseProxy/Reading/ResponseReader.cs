@@ -68,9 +68,6 @@ internal sealed class ResponseReader
     /// <summary>The start of a JSON body as it is (decoded), for content capture; null when it is not kept.</summary>
     public TextSink? Body { get; }
 
-    /// <summary>The bytes read so far.</summary>
-    public long Offset => _offset;
-
     /// <summary>Where the last whole event of a stream ended (everything before it may be passed on).</summary>
     public long EventBoundary { get; private set; }
 
@@ -305,7 +302,7 @@ internal sealed class ResponseReader
         }
 
         // A whole JSON body is a whole response, whatever it says; a stream ends at its terminal event.
-        if (_document.End(whole: true, isStreamEvent) || !isStreamEvent)
+        if (_document.End(isStreamEvent) || !isStreamEvent)
         {
             Facts.Terminal = true;
             return true;

@@ -12,6 +12,9 @@ internal sealed class TextSink(int maxBytes)
     private byte[] _buffer = Array.Empty<byte>();
     private int _length;
 
+    // The text last made from the bytes kept (every guardrail of a check reads it), until more is kept.
+    private string? _text;
+
     /// <summary>Every byte of text the response had, kept or not.</summary>
     public long TotalBytes { get; private set; }
 
@@ -35,6 +38,7 @@ internal sealed class TextSink(int maxBytes)
 
         take.CopyTo(_buffer.AsSpan(_length));
         _length += take.Length;
+        _text = null;
     }
 
     /// <summary>The bytes kept so far, as they are.</summary>
@@ -43,8 +47,13 @@ internal sealed class TextSink(int maxBytes)
     /// <summary>The text kept so far (a code point cut by the limit is dropped).</summary>
     public override string ToString()
     {
-        var kept = _buffer.AsSpan(0, _length);
-        return Encoding.UTF8.GetString(kept[..Utf8Prefix(kept)]);
+        if (_text is null)
+        {
+            var kept = _buffer.AsSpan(0, _length);
+            _text = Encoding.UTF8.GetString(kept[..Utf8Prefix(kept)]);
+        }
+
+        return _text;
     }
 
     /// <summary>The length of the longest prefix that does not end inside a UTF-8 sequence.</summary>
