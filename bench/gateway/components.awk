@@ -6,6 +6,7 @@
 # Prints "component samples percent", largest first.
 function component(sym, dso) {
   if (sym ~ /AllocProbe/) return "probe"
+  if (sym ~ /System\.Diagnostics\.Activity|System\.Diagnostics\.ActivitySource|System\.Diagnostics\.ActivityListener|System\.Diagnostics\.Metrics\.|TracedLlm\.Telemetry\.|OpenTelemetry\.Trace\.|OpenTelemetry\.Metrics\.|TracedLlm\.TailSamplingProcessor|OpenTelemetry\.CompositeProcessor|OpenTelemetry\.BaseProcessor/) return "tracing: span and metric recording"
   if (sym ~ /EnvelopeReader|::ReadEnvelope\(|LlmMetadata|RequestEnvelope|PropertyNameCheck/) return "envelope parse (slot cut, one reading)"
   if (sym ~ /TracedPipeline\+<ReadBodyAsync>|TracedPipeline::ReadBodyAsync|JsonText::|System.Text.Unicode.Utf8::IsValid/) return "body read + UTF-8 checks"
   if (sym ~ /TracedPipeline::ReadRequest|RequestMismatch/) return "request model deserialization"
@@ -29,6 +30,7 @@ function component(sym, dso) {
 function flush(   i, c, leafNative) {
   if (n == 0) return
   c = ""; leafNative = 0
+  for (i = 1; i <= n; i++) if (syms[i] ~ /BoundedExportProcessor|OtlpDelivery|OtlpCapture|ExportPayload|OpenTelemetry\.Exporter\.|OpenTelemetry\.BatchExportProcessor/) { count["tracing: export (serialize + send, export thread)"]++; total++; n = 0; seenUser = 0; return }
   for (i = 1; i <= n; i++) {
     if (dsos[i] ~ /kallsyms|libc\.so|ld-linux/) continue
     if (dsos[i] ~ /libcoreclr|libclrjit/ && c == "" && !seenUser) { c = (dsos[i] ~ /libclrjit/) ? "JIT compiler" : "runtime native (GC, allocation)"; break }

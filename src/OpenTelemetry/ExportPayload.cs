@@ -74,11 +74,18 @@ internal sealed class ExportPayload
         }
     }
 
-    /// <summary>The body, read from the file when it is not in memory.</summary>
-    public ReadOnlyMemory<byte> Read() => Volatile.Read(ref _body) is { } body
-        ? body.AsMemory(0, (int)Bytes)
-        : System.IO.File.ReadAllBytes(File ?? throw new InvalidOperationException("The batch was given back."));
+    /// <summary>
+    /// The body as a stream: over the memory, or over the disk buffer's file, read as it is sent (a
+    /// retried batch is not read whole into a new array on every try; the page cache keeps the file).
+    /// </summary>
+    public Stream OpenRead() => Volatile.Read(ref _body) is { } body
+        ? new MemoryStream(body, 0, (int)Bytes, writable: false)
+        : new FileStream(File ?? throw new InvalidOperationException("The batch was given back."), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.SequentialScan);
 
     /// <summary>Writes the body.</summary>
-    public void WriteTo(Stream stream) => stream.Write(Read().Span);
+    public void WriteTo(Stream stream)
+    {
+        using var body = OpenRead();
+        body.CopyTo(stream);
+    }
 }

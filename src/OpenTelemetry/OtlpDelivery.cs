@@ -466,7 +466,7 @@ internal sealed class OtlpDelivery : IDisposable
 
         if (_grpcEndpoint is null)
         {
-            request.Content = compressed is null ? new BodyContent(payload.Read(), prefix: null) : new ByteArrayContent(compressed);
+            request.Content = compressed is null ? new BodyContent(payload, prefix: null) : new ByteArrayContent(compressed);
             request.Content.Headers.ContentType = Protobuf;
             if (compressed is not null)
             {
@@ -489,29 +489,55 @@ internal sealed class OtlpDelivery : IDisposable
             request.Headers.TryAddWithoutValidation("grpc-encoding", "gzip");
         }
 
-        request.Content = new BodyContent(compressed ?? payload.Read(), prefix);
+        request.Content = compressed is null ? new BodyContent(payload, prefix) : new BodyContent(compressed, prefix);
         request.Content.Headers.ContentType = Grpc;
         return request;
     }
 
-    /// <summary>A body (after a gRPC frame's prefix, if any), with a known length.</summary>
-    private sealed class BodyContent(ReadOnlyMemory<byte> body, byte[]? prefix) : HttpContent
+    /// <summary>A body (after a gRPC frame's prefix, if any), with a known length: a batch's, read from memory or its file as it is sent, or compressed bytes.</summary>
+    private sealed class BodyContent : HttpContent
     {
+        private readonly ExportPayload? _payload;
+        private readonly ReadOnlyMemory<byte> _bytes;
+        private readonly byte[]? _prefix;
+
+        public BodyContent(ExportPayload payload, byte[]? prefix)
+        {
+            _payload = payload;
+            _prefix = prefix;
+        }
+
+        public BodyContent(ReadOnlyMemory<byte> bytes, byte[]? prefix)
+        {
+            _bytes = bytes;
+            _prefix = prefix;
+        }
+
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
-            if (prefix is not null)
+            if (_prefix is not null)
             {
-                await stream.WriteAsync(prefix, cancellationToken).ConfigureAwait(false);
+                await stream.WriteAsync(_prefix, cancellationToken).ConfigureAwait(false);
             }
 
-            await stream.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+            if (_payload is null)
+            {
+                await stream.WriteAsync(_bytes, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var body = _payload.OpenRead();
+            await using (body.ConfigureAwait(false))
+            {
+                await body.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         protected override bool TryComputeLength(out long length)
         {
-            length = (prefix?.Length ?? 0) + body.Length;
+            length = (_prefix?.Length ?? 0) + (_payload?.Bytes ?? _bytes.Length);
             return true;
         }
     }

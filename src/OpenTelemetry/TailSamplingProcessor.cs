@@ -43,6 +43,7 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
     private readonly Lock _gate = new();
     private readonly Dictionary<ActivitySpanId, Request> _running = new();
     private long _heldBytes;
+    private DateTime _nextSweep;
     private long _dropped;
 
     /// <summary>Samples what reaches <paramref name="next"/>; flushes, shut-downs and the provider pass through.</summary>
@@ -217,19 +218,38 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
     }
 
     // The held bound is full: the requests running past the latency threshold (kept whatever else
-    // happens, and all that a root that never ends can be) let their spans go. Under _gate.
+    // happens, and all that a root that never ends can be) let their spans go. Under _gate. A sweep
+    // that frees nothing says when the next one can: no request crosses the threshold before the
+    // earliest undecided one does (a request that starts later crosses it later), so while the bound
+    // stays full, a span's end costs a clock read, not a walk over every running request.
     private List<HeldSpan>? Sweep()
     {
-        List<HeldSpan>? released = null;
         var now = DateTime.UtcNow;
+        if (now < _nextSweep)
+        {
+            return null;
+        }
+
+        List<HeldSpan>? released = null;
+        var next = now + _latencyThreshold;
         foreach (var request in _running.Values)
         {
-            if (!request.Decided && request.Held is not null && RunningPastThreshold(request, now))
+            if (request.Decided)
+            {
+                continue;
+            }
+
+            if (request.Held is not null && RunningPastThreshold(request, now))
             {
                 KeepEarly(request, ref released);
             }
+            else if (request.Root.StartTimeUtc + _latencyThreshold is var due && due < next)
+            {
+                next = due;
+            }
         }
 
+        _nextSweep = next;
         return released;
     }
 

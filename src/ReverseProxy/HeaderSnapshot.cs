@@ -9,6 +9,12 @@ internal static class HeaderSnapshot
 {
     public static KeyValuePair<string, StringValues>[] Take(IHeaderDictionary headers)
     {
+        if (headers.Count == 0)
+        {
+            // Most often the case before a relay's transforms run: no array and no boxed enumerator.
+            return [];
+        }
+
         var snapshot = new KeyValuePair<string, StringValues>[headers.Count];
         var i = 0;
         foreach (var header in headers)

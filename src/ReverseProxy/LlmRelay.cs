@@ -33,6 +33,8 @@ public sealed class LlmRelay
     private readonly ILoadBalancingPolicy[] _loadBalancing;
     // The last settings made, reused while policies ask for the same timeout (one reference: read whole by concurrent requests).
     private ForwarderRequestConfig? _lastConfig;
+    private IProxyStateLookup? _proxyState;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RelaySettings> _settings = new(StringComparer.Ordinal);
 
     /// <summary>Created by DI (<c>AddTracedLlmRelay()</c>).</summary>
     public LlmRelay(IHttpForwarder forwarder, IOptions<LlmRelayOptions> options, IEnumerable<ILlmGuardrail> guardrails, IServiceProvider services)
@@ -107,7 +109,7 @@ public sealed class LlmRelay
         ArgumentNullException.ThrowIfNull(call);
         ArgumentException.ThrowIfNullOrEmpty(routeId);
         ArgumentNullException.ThrowIfNull(policy);
-        var lookup = _services.GetService<IProxyStateLookup>()
+        var lookup = ProxyState
             ?? throw new InvalidOperationException("No YARP proxy configuration: call builder.Services.AddReverseProxy() (and load its routes) to relay through a route.");
         if (!lookup.TryGetRoute(routeId, out var route))
         {
@@ -121,28 +123,47 @@ public sealed class LlmRelay
             throw new UpstreamException(503, $"The upstream cluster '{cluster.ClusterId}' has no available destination.");
         }
 
+        // The picked destination first, the others after it in their order: the fallbacks.
         var first = Pick(call, cluster, available);
-        var order = new List<DestinationState>(available.Count) { first };
-        order.AddRange(available.Where(d => !ReferenceEquals(d, first)));
+        var order = new DestinationState[available.Count];
+        order[0] = first;
+        for (int i = 0, next = 1; i < available.Count; i++)
+        {
+            if (!ReferenceEquals(available[i], first) && next < order.Length)
+            {
+                order[next++] = available[i];
+            }
+        }
+
         var model = call.Model ?? "unknown";
-        var targets = order.Select(d => new LlmTarget(ProviderOf(d, cluster, provider), model)).ToArray();
+        var fallbacks = order.Length == 1 ? Array.Empty<LlmTarget>() : new LlmTarget[order.Length - 1];
+        for (var i = 1; i < order.Length; i++)
+        {
+            fallbacks[i - 1] = new LlmTarget(ProviderOf(order[i], cluster, provider), model);
+        }
+
         var config = cluster.Model.Config;
         var index = 0;
-        return ForwardAsync(call, targets[0], targets[1..], policy, attempt =>
+        return ForwardAsync(call, new LlmTarget(ProviderOf(first, cluster, provider), model), fallbacks, policy, attempt =>
         {
             // Retries stay on their destination; each fallback moves to the next one.
             if (attempt.Kind == AttemptKind.Fallback)
             {
-                index = Math.Min(index + 1, order.Count - 1);
+                index = Math.Min(index + 1, order.Length - 1);
             }
 
             var destination = order[index];
-            return new RelayDestination(destination.Model.Config.Address, cluster.Model.HttpClient, route.Transformer, config.HttpRequest)
+
+            // YARP validated the address when it loaded the configuration: it is not parsed again per attempt.
+            return new RelayDestination(destination.Model.Config.Address, cluster.Model.HttpClient, route.Transformer, config.HttpRequest, validated: true)
             {
                 Yarp = (route, cluster, destination),
             };
         });
     }
+
+    // YARP's proxy state, resolved on first use (null when the application has no AddReverseProxy()).
+    private IProxyStateLookup? ProxyState => _proxyState ??= _services.GetService<IProxyStateLookup>();
 
     /// <summary>The forwarder's request settings: the destination's, with an activity timeout longer than the policy's attempt timeout (which is the one that fires), and none when the policy has none.</summary>
     internal ForwarderRequestConfig RequestConfigFor(RelayDestination destination, LlmRetryPolicy policy)
@@ -186,10 +207,14 @@ public sealed class LlmRelay
     /// <summary>The YARP metadata key (cluster or destination) that names the GenAI provider of its attempts.</summary>
     public const string ProviderMetadataKey = "gen_ai.provider.name";
 
-    private RelaySettings SettingsFor(LlmCall call)
+    /// <summary>A route's settings, made once per route pattern (the options are read once: IOptions, not a monitor).</summary>
+    private RelaySettings SettingsFor(LlmCall call) =>
+        _settings.TryGetValue(call.Route.Pattern, out var settings) ? settings : _settings.GetOrAdd(call.Route.Pattern, MakeSettings(call.Route.Pattern));
+
+    private RelaySettings MakeSettings(string pattern)
     {
         var options = _options.Value;
-        var route = options.Routes.Count > 0 && options.Routes.TryGetValue(call.Route.Pattern, out var own) ? own : null;
+        var route = options.Routes.Count > 0 && options.Routes.TryGetValue(pattern, out var own) ? own : null;
         return new RelaySettings(
             route?.PostCallGuardrails ?? options.PostCallGuardrails,
             route?.UpstreamErrors ?? options.UpstreamErrors,

@@ -32,10 +32,10 @@ internal sealed class RelayAttempt : IDisposable
         Run = run;
         Attempt = attempt;
         Destination = destination;
-        Cancellation = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
+        Cancellation = CancellationTokenSource.CreateLinkedTokenSource(attempt.CallToken);
 
         // Until the answer's headers come, the policy's attempt timeout (and the deadline) cancel the forwarder.
-        _attemptTimeout = attemptToken == run.Token ? default : attemptToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), Cancellation);
+        _attemptTimeout = attemptToken == attempt.CallToken ? default : attemptToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), Cancellation);
     }
 
     public RelayRun Run { get; }
@@ -245,7 +245,7 @@ internal sealed class RelayAttempt : IDisposable
         return exception switch
         {
             GatewayException => exception,
-            OperationCanceledException when Run.DeadlinePassed => Run.DeadlineFailure(exception),
+            OperationCanceledException when Run.DeadlinePassed(Attempt) => Run.DeadlineFailure(exception),
 
             // The attempt's idle timeout cancelled the read; any other cancellation is the code's own (500).
             OperationCanceledException when Cancellation.IsCancellationRequested => new UpstreamTimeoutException(
@@ -357,7 +357,7 @@ internal sealed class RelayAttempt : IDisposable
             // one, a cancellation with no timeout inside is the invoker's own (500), not the upstream's.
             ForwarderError.RequestTimedOut when cause is OperationCanceledException { InnerException: not TimeoutException } && Destination.RequestConfig?.ActivityTimeout is null => cause,
             ForwarderError.RequestTimedOut => new UpstreamTimeoutException(innerException: cause),
-            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Run.DeadlinePassed => Run.DeadlineFailure(cause),
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Run.DeadlinePassed(Attempt) => Run.DeadlineFailure(cause),
 
             // The attempt timeout cancelled the forwarder: the policy names it a timeout from its own token.
             ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => new OperationCanceledException("The upstream attempt was cancelled.", cause, attemptToken),

@@ -21,9 +21,15 @@ public sealed class RelayDestination
     /// <param name="transformer">The request and response transforms (a YARP route's <c>Transformer</c>, say), or null for <see cref="HttpTransformer.Default"/>.</param>
     /// <param name="requestConfig">The forwarder's request settings (HTTP version, activity timeout), or null.</param>
     public RelayDestination(string address, HttpMessageInvoker? invoker = null, HttpTransformer? transformer = null, ForwarderRequestConfig? requestConfig = null)
+        : this(address, invoker, transformer, requestConfig, validated: false)
+    {
+    }
+
+    /// <summary>A destination whose address was already checked (YARP's configuration checks its destinations' as it loads them).</summary>
+    internal RelayDestination(string address, HttpMessageInvoker? invoker, HttpTransformer? transformer, ForwarderRequestConfig? requestConfig, bool validated)
     {
         ArgumentException.ThrowIfNullOrEmpty(address);
-        if (address.Length < 8 || !Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!validated && (address.Length < 8 || !Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
         {
             throw new ArgumentException($"'{address}' is not an http or https address.", nameof(address));
         }

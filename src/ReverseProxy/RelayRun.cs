@@ -32,10 +32,10 @@ internal sealed class RelayRun
 {
     private readonly LlmRelay _relay;
     private readonly Func<LlmAttempt, RelayDestination> _destinations;
-    private readonly CancellationTokenSource? _deadline;
     private readonly LlmRelayResult _result;
     private int _retries;
     private int _fallbacks;
+    private Action? _recordEvent;
 
     public RelayRun(LlmRelay relay, LlmCall call, LlmRetryPolicy policy, Func<LlmAttempt, RelayDestination> destinations, RelaySettings settings)
     {
@@ -57,12 +57,6 @@ internal sealed class RelayRun
 
         // A stream's terminal event is held back while guardrails may still fail the request after it.
         AsksForIdentity = call.Parameters.Stream && (ChecksIncrementally || (relay.HasDuringCallGuardrails && !HasPostCallGuardrails));
-        if (policy.TotalTimeout is { } total)
-        {
-            _deadline = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken);
-            _deadline.CancelAfter(total);
-        }
-
         _result = new LlmRelayResult(call, this);
     }
 
@@ -81,12 +75,14 @@ internal sealed class RelayRun
 
     public bool AsksForIdentity { get; }
 
-    /// <summary>Cancelled when the client leaves, a during-call guardrail blocks, or the call's deadline passes.</summary>
-    public CancellationToken Token => _deadline?.Token ?? Call.CancellationToken;
+    /// <summary>
+    /// The call's deadline passed (the attempt's <see cref="LlmAttempt.CallToken"/>, the one deadline
+    /// the attempt sequence keeps for the whole call, is cancelled and the client is still there).
+    /// </summary>
+    public bool DeadlinePassed(LlmAttempt attempt) => attempt.CallToken.IsCancellationRequested && !Call.CancellationToken.IsCancellationRequested;
 
-    public bool DeadlinePassed => _deadline is { IsCancellationRequested: true } && !Call.CancellationToken.IsCancellationRequested;
-
-    public Action RecordEvent => () => StreamStage.ReportEventWritten(Call);
+    /// <summary>Reports each relayed stream event (made once a request, not once an attempt).</summary>
+    public Action RecordEvent => _recordEvent ??= () => StreamStage.ReportEventWritten(Call);
 
     public async Task<LlmRelayResult> RunAsync(LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks)
     {
@@ -100,10 +96,6 @@ internal sealed class RelayRun
         {
             // Every attempt failed and the last one was an answer: the client gets it as the upstream gave it.
             return _result.WithUpstreamAnswer(answer);
-        }
-        finally
-        {
-            _deadline?.Dispose();
         }
 
         RecordFacts(relayed);

@@ -1,5 +1,5 @@
 // A .NET startup hook for bench/gateway/profile (DOTNET_STARTUP_HOOKS=.../AllocProbe.dll). It writes
-// the process's total allocated bytes and GC counts to the file named by ALLOC_PROBE_FILE every
+// the process's total allocated bytes, GC counts and thread-pool work items completed to the file named by ALLOC_PROBE_FILE every
 // 200 ms (best on a tmpfs such as /dev/shm), so the profile can read them before and after a wrk
 // run and divide by its requests; with ALLOC_PROBE_TYPES=1 it also writes, to the same name plus
 // ".types", the types the runtime's allocation sampling (GCAllocationTick, one event per ~100 KB)
@@ -25,7 +25,7 @@ internal static class StartupHook
         {
             while (true)
             {
-                Write(path, $"{GC.GetTotalAllocatedBytes(precise: false)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)}\n");
+                Write(path, $"{GC.GetTotalAllocatedBytes(precise: false)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {ThreadPool.CompletedWorkItemCount}\n");
                 if (sampler is not null)
                 {
                     string types;

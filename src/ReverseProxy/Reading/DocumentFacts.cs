@@ -35,8 +35,8 @@ internal sealed class DocumentFacts
     private static readonly ulong ErrorPath = Path(Error);
     private static readonly ulong ChoicesPath = Path(Choices);
 
-    private readonly ResponseFacts _response;
-    private readonly TextSink? _text;
+    private ResponseFacts _response;
+    private TextSink? _text;
     private readonly byte[] _arena = new byte[ArenaBytes];
     private int _arenaUsed;
 
@@ -52,6 +52,14 @@ internal sealed class DocumentFacts
     private bool _hasError, _hasChoices;
 
     public DocumentFacts(ResponseFacts response, TextSink? text)
+    {
+        _response = response;
+        _text = text;
+        Reset();
+    }
+
+    /// <summary>Feeds another response's facts and text (a <see cref="DocumentReading"/> taken again from its pool).</summary>
+    public void Bind(ResponseFacts response, TextSink? text)
     {
         _response = response;
         _text = text;

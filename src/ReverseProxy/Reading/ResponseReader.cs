@@ -24,8 +24,12 @@ internal enum BodyKind : byte
 internal sealed class ResponseReader
 {
     private readonly BodyKind _kind;
-    private readonly JsonScanner _scanner;
-    private readonly DocumentFacts _document;
+    // Taken from the pool for this response, given back when it completes (null after that).
+    private DocumentReading? _reading;
+
+    private JsonScanner Scanner => _reading!.Scanner;
+
+    private DocumentFacts Document => _reading!.Document;
     private readonly Action? _onEvent;
     private readonly byte[] _dataStart = new byte[8];
     private LineState _line = LineState.Start;
@@ -45,9 +49,7 @@ internal sealed class ResponseReader
         Text = text;
         Body = kind == BodyKind.Json ? body : null;
         _onEvent = onEvent;
-        _document = new DocumentFacts(Facts, text);
-        _scanner = new JsonScanner(_document);
-        _scanner.Reset();
+        _reading = DocumentReading.Rent(Facts, text);
     }
 
     private enum LineState : byte
@@ -77,10 +79,15 @@ internal sealed class ResponseReader
     /// <summary>Reads the next piece of the body.</summary>
     public void Write(ReadOnlySpan<byte> data)
     {
+        if (_completed)
+        {
+            return;
+        }
+
         if (_kind == BodyKind.Json)
         {
             _offset += data.Length;
-            _scanner.Write(data);
+            Scanner.Write(data);
             Body?.Append(data);
         }
         else if (_kind == BodyKind.EventStream)
@@ -110,7 +117,7 @@ internal sealed class ResponseReader
         {
             // The stream ended before an event's blank line. An event that is whole anyway ("data:
             // [DONE]" with one newline) still counts; anything else was cut off.
-            if (_eventHasData && (IsDone() || _scanner.End()))
+            if (_eventHasData && (IsDone() || Scanner.End()))
             {
                 Dispatch();
             }
@@ -119,6 +126,9 @@ internal sealed class ResponseReader
                 Facts.EndedMidEvent = true;
             }
         }
+
+        _reading!.Return();
+        _reading = null;
     }
 
     private void WriteEvents(ReadOnlySpan<byte> data)
@@ -237,8 +247,8 @@ internal sealed class ResponseReader
         {
             _eventHasData = true;
             _dataLength = 0;
-            _scanner.Reset();
-            _document.Reset();
+            Scanner.Reset();
+            Document.Reset();
         }
         else
         {
@@ -256,7 +266,7 @@ internal sealed class ResponseReader
         }
 
         _dataLength += data.Length;
-        _scanner.Write(data);
+        Scanner.Write(data);
     }
 
     private bool IsDone() => _dataLength == 6 && _dataStart.AsSpan(0, 6).SequenceEqual("[DONE]"u8);
@@ -290,10 +300,10 @@ internal sealed class ResponseReader
     /// <summary>Ends the current JSON document; true when it ends the response.</summary>
     private bool EndDocument(bool isStreamEvent)
     {
-        if (!_scanner.End())
+        if (!Scanner.End())
         {
             // Valid so far but cut short is a truncated body; anything else is not JSON.
-            if (isStreamEvent || _scanner.Invalid)
+            if (isStreamEvent || Scanner.Invalid)
             {
                 Facts.Malformed = true;
             }
@@ -302,7 +312,7 @@ internal sealed class ResponseReader
         }
 
         // A whole JSON body is a whole response, whatever it says; a stream ends at its terminal event.
-        if (_document.End(isStreamEvent) || !isStreamEvent)
+        if (Document.End(isStreamEvent) || !isStreamEvent)
         {
             Facts.Terminal = true;
             return true;

@@ -140,7 +140,10 @@ internal abstract class AttemptSequence : IDisposable
             kind,
             _lastFailure?.GetType().FullName,
             kind == AttemptKind.Initial ? null : _nextDelay,
-            Policy.MaxResponseBytes);
+            Policy.MaxResponseBytes)
+        {
+            CallToken = Token,
+        };
     }
 
     /// <summary>Ends the attempt as failed with the classified failure, which the next attempt names as its reason.</summary>

@@ -36,6 +36,7 @@ public sealed class LlmAttempt : IDisposable
         Reason = reason;
         Delay = delay ?? TimeSpan.Zero;
         MaxResponseBytes = maxResponseBytes;
+        CallToken = call.CancellationToken;
         _parent = call.Span;
         Index = call.AttemptStarted(this, kind);
         AmbientLlmScope.Enter(this);
@@ -106,6 +107,14 @@ public sealed class LlmAttempt : IDisposable
     public Exception? Failure { get; private set; }
 
     /// <summary>True once the attempt ended as a success.</summary>
+    /// <summary>
+    /// The call's own token: cancelled when the client leaves, a during-call guardrail blocks, or the
+    /// policy's total timeout passes (never by the attempt timeout). Work an attempt does after its
+    /// answer began (reading a body past the attempt timeout's reach) runs under it, with no deadline
+    /// of its own to keep.
+    /// </summary>
+    public System.Threading.CancellationToken CallToken { get; internal set; }
+
     internal bool Succeeded { get; private set; }
 
     /// <summary>True once the attempt ended, in any way.</summary>
