@@ -18,7 +18,6 @@ using TracedLlm.Samples.Gateway;
 using TracedLlm.Samples.Gateway.Policies;
 using TracedLlm.Samples.Gateway.Providers;
 using TracedLlm.Telemetry;
-using Yarp.ReverseProxy.Transforms.Builder;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 var configuration = builder.Configuration;
@@ -106,7 +105,6 @@ builder.Services.AddSingleton(services =>
     {
         Relay = !relays ? null : new UpstreamRelay(
             services.GetRequiredService<LlmRelay>(),
-            services.GetRequiredService<ITransformBuilder>(),
             new Uri(upstream!),
             configuration["Upstream:ApiKey"],
             policy,

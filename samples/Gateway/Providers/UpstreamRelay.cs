@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.Net.Http;
 using System.Threading.Tasks;
 using Yarp.ReverseProxy.Forwarder;
-using Yarp.ReverseProxy.Transforms;
-using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace TracedLlm.Samples.Gateway.Providers;
 
@@ -13,7 +11,7 @@ namespace TracedLlm.Samples.Gateway.Providers;
 /// path for its route (<c>{BaseUrl}/chat/completions</c>, <c>{BaseUrl}/messages</c>) through
 /// TracedLlm.ReverseProxy, its bytes passed back as they come; retried on transient failures, and
 /// falling back to the embedded provider (over HTTP, in process) when <c>Upstream:FallbackToEmbedded</c>.
-/// The client's credentials never go upstream: a YARP transform puts the gateway's own key in their place.
+/// The client's credentials never go upstream: the <see cref="UpstreamTransformer"/> puts the gateway's own key in their place.
 /// </summary>
 public sealed class UpstreamRelay
 {
@@ -24,12 +22,11 @@ public sealed class UpstreamRelay
 
     /// <summary>Creates the relay.</summary>
     /// <param name="relay">TracedLlm's relay.</param>
-    /// <param name="transforms">YARP's transform builder, for the upstream's path and key.</param>
     /// <param name="baseUrl">The upstream's base URL, its version segment included (<c>http://127.0.0.1:11434/v1</c>).</param>
     /// <param name="apiKey">The upstream's key, sent as <c>Authorization: Bearer</c>, or null.</param>
     /// <param name="policy">Retries, timeouts, circuit breaker and response limit, shared by every request.</param>
     /// <param name="embedded">The embedded provider to fall back to, or null for none.</param>
-    public UpstreamRelay(LlmRelay relay, ITransformBuilder transforms, Uri baseUrl, string? apiKey, LlmRetryPolicy policy, EmbeddedUpstream? embedded)
+    public UpstreamRelay(LlmRelay relay, Uri baseUrl, string? apiKey, LlmRetryPolicy policy, EmbeddedUpstream? embedded)
     {
         _relay = relay;
         _policy = policy;
@@ -38,16 +35,7 @@ public sealed class UpstreamRelay
 
         // The route's path after its version (/v1/chat/completions -> /chat/completions) goes after
         // the base URL, which has its own version; the query goes on as it came.
-        var transformer = transforms.Create(context =>
-        {
-            context.AddPathRemovePrefix("/v1");
-            context.AddRequestHeaderRemove("Authorization");
-            context.AddRequestHeaderRemove("x-api-key");
-            if (authorization is not null)
-            {
-                context.AddRequestHeader("Authorization", authorization, append: false);
-            }
-        });
+        var transformer = new UpstreamTransformer(authorization);
         _upstream = new RelayDestination(prefix, invoker: null, transformer);
         _embedded = embedded is null ? null : new RelayDestination(EmbeddedUpstream.Address, new HttpMessageInvoker(embedded), HttpTransformer.Empty);
     }
