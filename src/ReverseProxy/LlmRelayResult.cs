@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 using TracedLlm.Pipeline;
 using TracedLlm.Relay;
 using TracedLlm.Relay.Reading;
@@ -102,9 +103,17 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
                 response.Headers[name] = value;
             }
 
+            // The whole body is here: its length goes with it (the upstream's own Content-Length when it
+            // sent one, else the held bytes'), so the client reads one framed body, not a re-chunked one.
+            var body = relayed.BufferedBody.WrittenMemory;
+            if (response.ContentLength is null && !response.Headers.ContainsKey(HeaderNames.TransferEncoding))
+            {
+                response.ContentLength = body.Length;
+            }
+
             try
             {
-                await response.Body.WriteAsync(relayed.BufferedBody.WrittenMemory, httpContext.RequestAborted).ConfigureAwait(false);
+                await response.Body.WriteAsync(body, httpContext.RequestAborted).ConfigureAwait(false);
             }
             finally
             {

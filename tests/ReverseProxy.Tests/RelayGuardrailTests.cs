@@ -1,8 +1,10 @@
 using System;
 using System.Linq;
 using System.Net;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using TracedLlm.Telemetry;
 
@@ -60,6 +62,33 @@ public sealed class RelayGuardrailTests : RelayTestBase
         Assert.Equal(WireSamples.AnthropicStream, await allowed.Content.ReadAsStringAsync());
         Assert.Equal("req_upstream_1", Assert.Single(allowed.Headers.GetValues("x-request-id")));
         Assert.Equal("Hello world", guardrail.Seen[^1]);
+    }
+
+    [Fact]
+    public async Task AHeldJsonAnswerGoesOutWithItsLengthNotRechunked()
+    {
+        const string Answer = """{"id":"chatcmpl-held","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}""";
+        await using var host = await Host(options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer, new WordGuardrail(GuardrailMode.PostCall, "forbidden"));
+
+        // The upstream sends its answer chunked: the held answer goes out whole, with its length.
+        Upstream.Then(FakeUpstream.Answer(200, Answer));
+        using var chunked = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(HttpStatusCode.OK, chunked.StatusCode);
+        Assert.Equal(Encoding.UTF8.GetByteCount(Answer), chunked.Content.Headers.ContentLength);
+        Assert.Null(chunked.Headers.TransferEncodingChunked);
+        Assert.Equal(Answer, await chunked.Content.ReadAsStringAsync());
+
+        // The upstream states its length: the same length reaches the client.
+        Upstream.Then(async context =>
+        {
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = Encoding.UTF8.GetByteCount(Answer);
+            await context.Response.WriteAsync(Answer);
+        });
+        using var framed = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(Encoding.UTF8.GetByteCount(Answer), framed.Content.Headers.ContentLength);
+        Assert.Equal(Answer, await framed.Content.ReadAsStringAsync());
+        Spans.AssertAllEnded();
     }
 
     [Fact]
