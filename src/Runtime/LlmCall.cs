@@ -393,7 +393,7 @@ public sealed class LlmCall
     public Task<T> ExecuteAsync<T>(LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return RunAsync(new ExecuteSequence<T>(this, new TargetSource(primary, fallbacks), policy, operation));
+        return new ExecuteSequence<T>(this, new TargetSource(primary, fallbacks), policy, operation).RunAsync();
     }
 
     /// <summary>
@@ -416,15 +416,7 @@ public sealed class LlmCall
     {
         ArgumentNullException.ThrowIfNull(chooseTarget);
         ArgumentNullException.ThrowIfNull(operation);
-        return RunAsync(new ExecuteSequence<T>(this, new TargetSource(chooseTarget), policy, operation));
-    }
-
-    private static async Task<T> RunAsync<T>(ExecuteSequence<T> sequence)
-    {
-        using (sequence)
-        {
-            return await sequence.RunAsync().ConfigureAwait(false);
-        }
+        return new ExecuteSequence<T>(this, new TargetSource(chooseTarget), policy, operation).RunAsync();
     }
 
     /// <summary>

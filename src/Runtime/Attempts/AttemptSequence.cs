@@ -83,48 +83,59 @@ internal abstract class AttemptSequence : IDisposable
     /// <see cref="FinalFailure"/> says). One async method for the whole run: each async layer
     /// around the pipeline was a state machine allocated and resumed on every call.
     /// </summary>
-    protected async Task<TResult> RunToResultAsync<TResult>()
+    protected async Task<TResult> RunToResultAsync<TResult>(bool endsCall)
     {
-        if (_targets.First() is not { } first)
-        {
-            Finish();
-            throw new UpstreamUnavailableException();
-        }
-
-        _current = first;
-        Outcome<object?> outcome;
-        var context = ResilienceContextPool.Shared.Get(Token);
-        context.Properties.Set(UpstreamPipeline.SequenceKey, this);
         try
         {
-            outcome = await Policy.PipelineFor(first).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this).ConfigureAwait(false);
+            if (_targets.First() is not { } first)
+            {
+                Finish();
+                throw new UpstreamUnavailableException();
+            }
+
+            _current = first;
+            Outcome<object?> outcome;
+            var context = ResilienceContextPool.Shared.Get(Token);
+            context.Properties.Set(UpstreamPipeline.SequenceKey, this);
+            try
+            {
+                outcome = await Policy.PipelineFor(first).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+
+            Finish();
+            _chooserFailure?.Throw();
+            if (outcome.Exception is { } exception)
+            {
+                if (_cancelledBeforeChoice && exception is not OperationCanceledException)
+                {
+                    // A during-call guardrail that failed (or a client that left) stopped the gateway's own
+                    // routing: the failure path names that, as it does for any call its cancellation ended.
+                    throw new OperationCanceledException("The call was cancelled before the gateway chose its next target.", exception, Call.CancellationToken);
+                }
+
+                var failure = FinalFailure(exception);
+                if (ReferenceEquals(failure, exception))
+                {
+                    outcome.ThrowIfException();
+                }
+
+                throw failure;
+            }
+
+            return (TResult)outcome.Result!;
         }
         finally
         {
-            ResilienceContextPool.Shared.Return(context);
-        }
-
-        Finish();
-        _chooserFailure?.Throw();
-        if (outcome.Exception is { } exception)
-        {
-            if (_cancelledBeforeChoice && exception is not OperationCanceledException)
+            if (endsCall)
             {
-                // A during-call guardrail that failed (or a client that left) stopped the gateway's own
-                // routing: the failure path names that, as it does for any call its cancellation ended.
-                throw new OperationCanceledException("The call was cancelled before the gateway chose its next target.", exception, Call.CancellationToken);
+                // The whole call ran here: its deadline goes with it.
+                Dispose();
             }
-
-            var failure = FinalFailure(exception);
-            if (ReferenceEquals(failure, exception))
-            {
-                outcome.ThrowIfException();
-            }
-
-            throw failure;
         }
-
-        return (TResult)outcome.Result!;
     }
 
     /// <summary>One attempt: the innermost callback of the pipeline. Never throws; a failure is classified and returned.</summary>
@@ -361,7 +372,8 @@ internal sealed class ExecuteSequence<T> : AttemptSequence
         _operation = operation;
     }
 
-    public Task<T> RunAsync() => RunToResultAsync<T>();
+    /// <summary>Runs the call to its end, the sequence (its deadline) disposed then: no async frame of its own around the run.</summary>
+    public Task<T> RunAsync() => RunToResultAsync<T>(endsCall: true);
 
     public override async ValueTask<Outcome<object?>> RunAttemptAsync(ResilienceContext context)
     {
@@ -393,7 +405,7 @@ internal sealed class StreamSequence<T> : AttemptSequence
     /// <summary>The stream whose first chunk arrived, or null when it ended empty (that attempt succeeded).</summary>
     public async Task<UpstreamStream<T>?> StartAsync()
     {
-        var stream = await RunToResultAsync<UpstreamStream<T>>().ConfigureAwait(false);
+        var stream = await RunToResultAsync<UpstreamStream<T>>(endsCall: false).ConfigureAwait(false);
         return stream.Started ? stream : null;
     }
 
