@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using static TracedLlm.Analyzers.Tests.Matrix.MatrixCell;
@@ -12,9 +11,9 @@ namespace TracedLlm.Analyzers.Tests.Matrix;
 /// the only failure filter accepts <c>HttpException</c>. The faulty form raises a
 /// <c>GuardrailRaisedException</c> (accepted by no filter), the sound one an <c>HttpException</c>.
 /// </summary>
-public sealed class FailurePathMatrix
+internal static class FailurePathMatrix
 {
-    private const string Header = "using System.Linq;\nusing System.Runtime.ExceptionServices;\n" + Corpus.Header + """
+    internal const string Header = "using System.Linq;\nusing System.Runtime.ExceptionServices;\n" + Corpus.Header + """
         internal sealed class GuardrailRaisedException : Exception
         {
             public GuardrailRaisedException(string message) : base(message) { }
@@ -75,14 +74,4 @@ public sealed class FailurePathMatrix
         Raise("LINQ selector", Route("text = string.Concat(new[] { text }.Select(value => value.Length > 0 ? value : {|#0:throw new @T(\"model\")|}));")),
         Raise("Task.WhenAll fan-out", Route("var parts = await Task.WhenAll(Helper.CheckAsync(text), Helper.CheckAsync(text));\ntext = parts[0];", "internal static class Helper { public static async Task<string> CheckAsync(string value) { await Task.Yield(); return value.Length > 0 ? value : {|#0:throw new @T(\"model\")|}; } }")),
         Raise("Parallel.ForEachAsync fan-out", Route("await Parallel.ForEachAsync(new[] { text }, async (value, ct) => { await Task.Yield(); if (value.Length == 0) { {|#0:throw new @T(\"model\");|} } });")));
-
-    public static TheoryData<string> Constructs => Names(Cells.Values);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustReport(string construct) => Cells[construct].MustReportAsync(Header);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustNotReport(string construct) => Cells[construct].MustNotReportAsync(Header);
 }

@@ -48,16 +48,6 @@ public sealed record MatrixCell(string Construct, string Report, string Clean, H
     public Task MustNotReportAsync(string header) =>
         Verify.AnalyzerAsync(header + (Held == Held.FalseAlarmKnownLimit ? Clean : WithoutMarkup(Clean)));
 
-    public static TheoryData<string> Names(IEnumerable<MatrixCell> cells)
-    {
-        var data = new TheoryData<string>();
-        foreach (var cell in cells)
-        {
-            data.Add(cell.Construct);
-        }
-
-        return data;
-    }
 
     public static IReadOnlyDictionary<string, MatrixCell> ByName(params MatrixCell[] cells) => cells.ToDictionary(cell => cell.Construct);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Threading.Tasks;
 using static TracedLlm.Analyzers.Tests.Matrix.MatrixCell;
 
 namespace TracedLlm.Analyzers.Tests.Matrix;
@@ -9,9 +8,9 @@ namespace TracedLlm.Analyzers.Tests.Matrix;
 /// member through each construct of C# that System.Text.Json binds. The faulty form names the member
 /// <c>Metadata</c> (<c>@M</c>; <c>metadata</c> where it is a JSON name), the sound one <c>Tags</c>.
 /// </summary>
-public sealed class SlotCollisionMatrix
+internal static class SlotCollisionMatrix
 {
-    private const string Header = "using System.Text.Json.Serialization;\n" + Corpus.Header;
+    internal const string Header = "using System.Text.Json.Serialization;\n" + Corpus.Header;
 
     private static MatrixCell Request(string construct, string types, string parameter = "Body request", string faulty = "Metadata", string sound = "Tags") =>
         Pair(construct, types + $$"""
@@ -38,14 +37,4 @@ public sealed class SlotCollisionMatrix
         Request("field with JsonInclude", "internal sealed class Body { [JsonInclude] internal object? @M; }"),
         Request("JsonIgnore with a condition", "internal sealed class Body { [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public object? @M { get; set; } }"),
         Request("nullable struct property", "internal sealed class Body { public int? @M { get; set; } }"));
-
-    public static TheoryData<string> Constructs => Names(Cells.Values);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustReport(string construct) => Cells[construct].MustReportAsync(Header);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustNotReport(string construct) => Cells[construct].MustNotReportAsync(Header);
 }

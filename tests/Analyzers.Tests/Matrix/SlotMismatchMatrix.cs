@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Threading.Tasks;
 using static TracedLlm.Analyzers.Tests.Matrix.MatrixCell;
 
 namespace TracedLlm.Analyzers.Tests.Matrix;
@@ -9,9 +8,9 @@ namespace TracedLlm.Analyzers.Tests.Matrix;
 /// the <c>/v1/messages</c> route (slot <c>litellm_metadata</c>). The faulty form carries <c>metadata</c>,
 /// the sound one <c>litellm_metadata</c> through the same construct.
 /// </summary>
-public sealed class SlotMismatchMatrix
+internal static class SlotMismatchMatrix
 {
-    private const string Header = "using System.Linq;\nusing System.Threading.Channels;\n" + Corpus.Header;
+    internal const string Header = "using System.Linq;\nusing System.Threading.Channels;\n" + Corpus.Header;
 
     private static string Route(string body, string members = "") => $$"""
         internal static class Routes
@@ -75,14 +74,4 @@ public sealed class SlotMismatchMatrix
         Slot("LINQ", Route("var k = new[] { \"@Pmetadata\" }.Select(key => key).First();\n" + Items("k")), Held.MissedKnownLimit),
         Slot("Task.WhenAll fan-out", Route("var keys = await Task.WhenAll(Task.FromResult(\"@Pmetadata\"));\n" + Items("keys[0]")), Held.MissedKnownLimit),
         Slot("Channel fan-out", Route("var channel = Channel.CreateUnbounded<string>();\nawait channel.Writer.WriteAsync(\"@Pmetadata\");\nvar k = await channel.Reader.ReadAsync();\n" + Items("k")), Held.MissedKnownLimit));
-
-    public static TheoryData<string> Constructs => Names(Cells.Values);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustReport(string construct) => Cells[construct].MustReportAsync(Header);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustNotReport(string construct) => Cells[construct].MustNotReportAsync(Header);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Threading.Tasks;
 using static TracedLlm.Analyzers.Tests.Matrix.MatrixCell;
 
 namespace TracedLlm.Analyzers.Tests.Matrix;
@@ -8,9 +7,9 @@ namespace TracedLlm.Analyzers.Tests.Matrix;
 /// TLLM2003's construct matrix: an Activity started in traced code and carried by each construct of C#.
 /// The faulty form leaves it open on some path (or never ends it); the sound one ends it on every path.
 /// </summary>
-public sealed class SpanLifecycleMatrix
+internal static class SpanLifecycleMatrix
 {
-    private const string Header = "using System.Linq;\n" + Corpus.Header;
+    internal const string Header = "using System.Linq;\n" + Corpus.Header;
 
     private const string Start = "{|TLLM2003:Telemetry.Source.StartActivity(\"upstream\")|}";
 
@@ -60,14 +59,4 @@ public sealed class SpanLifecycleMatrix
         Span("orphan: empty parent context", "using var span = {|TLLM2003:Telemetry.Source.StartActivity(\"upstream\", ActivityKind.Client, default(ActivityContext))|};", "using var span = Telemetry.Source.StartActivity(\"upstream\", ActivityKind.Client, Activity.Current?.Context ?? default);"));
 
     private const string Telemetry = "Telemetry.Source.StartActivity(\"upstream\");";
-
-    public static TheoryData<string> Constructs => Names(Cells.Values);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustReport(string construct) => Cells[construct].MustReportAsync(Header);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustNotReport(string construct) => Cells[construct].MustNotReportAsync(Header);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Threading.Tasks;
 using static TracedLlm.Analyzers.Tests.Matrix.MatrixCell;
 
 namespace TracedLlm.Analyzers.Tests.Matrix;
@@ -9,9 +8,9 @@ namespace TracedLlm.Analyzers.Tests.Matrix;
 /// the caught failure on. In the faulty form the failure disappears; in the sound one it is handed on
 /// (<c>@H</c> is <c>throw;</c>, or the construct's own way of failing).
 /// </summary>
-public sealed class SwallowedExceptionMatrix
+internal static class SwallowedExceptionMatrix
 {
-    private const string Header = "using System.IO;\nusing System.Linq;\nusing System.Threading.Channels;\n" + Corpus.Header;
+    internal const string Header = "using System.IO;\nusing System.Linq;\nusing System.Threading.Channels;\n" + Corpus.Header;
 
     private const string Catch = "{|TLLM2004:catch|}";
 
@@ -68,14 +67,4 @@ public sealed class SwallowedExceptionMatrix
             """), "@H", "", "if (answer is IStatusCodeHttpResult { StatusCode: 502 }) { throw new UpstreamException(502, \"the upstream did not answer\"); }"),
         Pair("a tuple result every caller fails on", Route("var (ok, read) = await Helper.TryReadAsync(request.Model!);\n@H\ntext = read;", $"internal static class Helper {{ public static async Task<(bool Ok, string Text)> TryReadAsync(string path) {{ try {{ return (true, await File.ReadAllTextAsync(path)); }} {Catch} (IOException) {{ return (false, \"\"); }} }} }}"), "@H", "", "if (!ok) { throw new UpstreamException(502, \"unreadable\"); }"),
         Pair("a generic helper returning default(T) from a catch, its callers failing on it", Route("var read = await Helper.OrDefaultAsync(() => File.ReadAllTextAsync(request.Model!));\n@H\ntext = read!;", $"internal static class Helper {{ public static async Task<T?> OrDefaultAsync<T>(Func<Task<T>> read) where T : class {{ try {{ return await read(); }} {Catch} (IOException) {{ return default; }} }} }}"), "@H", "", "if (read is null) { throw new UpstreamException(502, \"unreadable\"); }"));
-
-    public static TheoryData<string> Constructs => Names(Cells.Values);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustReport(string construct) => Cells[construct].MustReportAsync(Header);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustNotReport(string construct) => Cells[construct].MustNotReportAsync(Header);
 }

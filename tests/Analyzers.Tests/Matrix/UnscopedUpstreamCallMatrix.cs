@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Threading.Tasks;
 using static TracedLlm.Analyzers.Tests.Matrix.MatrixCell;
 
 namespace TracedLlm.Analyzers.Tests.Matrix;
@@ -9,9 +8,9 @@ namespace TracedLlm.Analyzers.Tests.Matrix;
 /// faulty form, outside any attempt) and the same code run inside <c>LlmCall.ExecuteAsync</c>'s operation
 /// (the sound form: everything it reaches is inside the attempt).
 /// </summary>
-public sealed class UnscopedUpstreamCallMatrix
+internal static class UnscopedUpstreamCallMatrix
 {
-    private const string Header = "using System.Linq;\nusing System.Threading.Channels;\n" + Corpus.Header;
+    internal const string Header = "using System.Linq;\nusing System.Threading.Channels;\n" + Corpus.Header;
 
     private const string Url = "\"http://upstream/v1/chat/completions\"";
 
@@ -75,14 +74,4 @@ public sealed class UnscopedUpstreamCallMatrix
         Call("Task.WhenAll fan-out", $"await Task.WhenAll({Get()}, {{|TLLM2006:http.GetStringAsync(\"http://upstream/v1/models\")|}});"),
         Call("Parallel.ForEachAsync fan-out", $"await Parallel.ForEachAsync(new[] {{ \"a\", \"b\" }}, async (model, ct) => {{ _ = await {Get()}; }});"),
         Call("Channel fan-out", $"var channel = Channel.CreateUnbounded<string>();\nchannel.Writer.TryWrite(\"a\");\nchannel.Writer.Complete();\nvar consumer = Task.Run(async () => {{ await foreach (var model in channel.Reader.ReadAllAsync()) {{ _ = await {Get()}; }} }});\nawait consumer;"));
-
-    public static TheoryData<string> Constructs => Names(Cells.Values);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustReport(string construct) => Cells[construct].MustReportAsync(Header);
-
-    [Theory]
-    [MemberData(nameof(Constructs))]
-    public Task MustNotReport(string construct) => Cells[construct].MustNotReportAsync(Header);
 }
