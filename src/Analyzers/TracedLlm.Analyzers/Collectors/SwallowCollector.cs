@@ -149,6 +149,11 @@ internal sealed class SwallowCollector : IFactCollector
         {
             stored = declarator.Symbol;
         }
+        else if (value.Parent is IDeconstructionAssignmentOperation deconstruction && deconstruction.Value == value)
+        {
+            // var (ok, text) = TryX(...): a Try-tuple's status is its bool element.
+            stored = DeconstructedLocals(deconstruction.Target).FirstOrDefault(local => local.Type.SpecialType == SpecialType.System_Boolean);
+        }
 
         var statement = Statement(value);
         var test = stored is null ? statement as IConditionalOperation : Next(statement) as IConditionalOperation;
@@ -170,6 +175,11 @@ internal sealed class SwallowCollector : IFactCollector
         };
         return failure is not null && Fails(failure, scope);
     }
+
+    private static IEnumerable<ILocalSymbol> DeconstructedLocals(IOperation target) =>
+        (target is IDeclarationExpressionOperation declaration ? declaration.Expression : target) is ITupleOperation tuple
+            ? tuple.Elements.Select(element => element is IDeclarationExpressionOperation declared ? declared.Expression : element).OfType<ILocalReferenceOperation>().Select(reference => reference.Local)
+            : Enumerable.Empty<ILocalSymbol>();
 
     private static bool IsDiscardedTask(IInvocationOperation invocation, WellKnownTypes types) =>
         IsTask(invocation.TargetMethod.ReturnType, types)

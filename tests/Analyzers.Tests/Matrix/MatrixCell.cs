@@ -1,0 +1,53 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace TracedLlm.Analyzers.Tests.Matrix;
+
+/// <summary>Whether the analyzer holds a matrix cell, or which known limit (documented in the rule's page) it shows.</summary>
+public enum Held
+{
+    /// <summary>The rule reports the faulty form and is silent on the sound one.</summary>
+    Yes,
+
+    /// <summary>Known limit: the faulty form is not reported. The test asserts the silence, so fixing it flips the test.</summary>
+    MissedKnownLimit,
+
+    /// <summary>Known limit: the sound form is reported; its markup marks the false alarm the analyzer gives.</summary>
+    FalseAlarmKnownLimit,
+}
+
+/// <summary>
+/// One construct of the C# language carrying the value a rule follows: <see cref="Report"/> is code the
+/// rule must report (its markup marks where), <see cref="Clean"/> the same construct written soundly.
+/// </summary>
+public sealed record MatrixCell(string Construct, string Report, string Clean, Held Held = Held.Yes)
+{
+    /// <summary>Diagnostics the faulty form must give besides its <c>{|TLLMxxxx:...|}</c> markup (those with several locations or a message, through <c>{|#n:...|}</c>).</summary>
+    public DiagnosticResult[] Expected { get; init; } = System.Array.Empty<DiagnosticResult>();
+
+    private static readonly Regex Markup = new(@"\{\|(?:TLLM\d{4}|#\d+):|\|\}", RegexOptions.CultureInvariant);
+
+    /// <summary>TLLM2001's cells come in one piece: <c>@P</c> is empty in the faulty form (key <c>metadata</c> on a <c>litellm_metadata</c> route) and <c>litellm_</c> in the sound one.</summary>
+    public static MatrixCell Slot(string construct, string source, Held held = Held.Yes) =>
+        Pair(construct, source, "@P", string.Empty, "litellm_", held);
+
+    /// <summary>A pair from one piece: <paramref name="token"/> is <paramref name="faulty"/> in the faulty form and <paramref name="sound"/> in the sound one.</summary>
+    public static MatrixCell Pair(string construct, string source, string token, string faulty, string sound, Held held = Held.Yes) =>
+        new(construct, source.Replace(token, faulty), source.Replace(token, sound), held);
+
+    public static string WithoutMarkup(string source) => Markup.Replace(source, string.Empty);
+
+    public Task MustReportAsync(string header) =>
+        Held == Held.MissedKnownLimit
+            ? Verify.AnalyzerAsync(header + WithoutMarkup(Report))
+            : Verify.AnalyzerAsync(header + Report, Expected);
+
+    public Task MustNotReportAsync(string header) =>
+        Verify.AnalyzerAsync(header + (Held == Held.FalseAlarmKnownLimit ? Clean : WithoutMarkup(Clean)));
+
+
+    public static IReadOnlyDictionary<string, MatrixCell> ByName(params MatrixCell[] cells) => cells.ToDictionary(cell => cell.Construct);
+}

@@ -1,0 +1,70 @@
+using System.Collections.Generic;
+using static TracedLlm.Analyzers.Tests.Matrix.MatrixCell;
+
+namespace TracedLlm.Analyzers.Tests.Matrix;
+
+/// <summary>
+/// TLLM2004's construct matrix: a caught exception in each construct of C# that can hold a catch or carry
+/// the caught failure on. In the faulty form the failure disappears; in the sound one it is handed on
+/// (<c>@H</c> is <c>throw;</c>, or the construct's own way of failing).
+/// </summary>
+internal static class SwallowedExceptionMatrix
+{
+    internal const string Header = "using System.IO;\nusing System.Linq;\nusing System.Threading.Channels;\n" + Corpus.Header;
+
+    private const string Catch = "{|TLLM2004:catch|}";
+
+    private static string Route(string body, string members = "") => $$"""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call)
+            {
+                var text = "";
+        {{body}}
+                return new Reply { Text = text };
+            }
+        }
+        {{members}}
+        """;
+
+    private static MatrixCell Handed(string construct, string source, Held held = Held.Yes) => Pair(construct, source, "@H", "text = \"none\";", "throw;", held);
+
+    private const string Read = "text = await File.ReadAllTextAsync(request.Model!);";
+
+    internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
+        Handed("catch in the handler", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }}")),
+        Handed("catch with a when filter", Route($"try {{ {Read} }} {Catch} (IOException e) when (e.HResult != 0) {{ @H }}")),
+        Handed("try, catch and finally", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }} finally {{ text += \".\"; }}")),
+        Handed("catch-all with a switch statement on the exception", Route($"try {{ {Read} }} {Catch} (Exception e) {{ switch (e) {{ case IOException: @H break; default: throw; }} }}")),
+        Handed("catch that rethrows one pattern and not the rest", Route($"try {{ {Read} }} {Catch} (Exception e) {{ if (e is OperationCanceledException or {{ InnerException: OperationCanceledException }}) {{ throw; }} @H }}")),
+        Handed("nested try in a catch", Route($"try {{ {Read} }} {Catch} (IOException) {{ try {{ @H }} finally {{ text += \".\"; }} }}")),
+        Handed("catch in a lambda", Route($"Func<Task<string>> read = async () => {{ try {{ return await File.ReadAllTextAsync(request.Model!); }} {Catch} (IOException) {{ @H return text; }} }};\ntext = await read();")),
+        Handed("catch in a local function", Route($"async Task<string> ReadAsync() {{ try {{ return await File.ReadAllTextAsync(request.Model!); }} {Catch} (IOException) {{ @H return text; }} }}\ntext = await ReadAsync();")),
+        Handed("catch in an async helper", Route("text = await Helper.ReadAsync(request.Model!);", $"internal static class Helper {{ public static async Task<string> ReadAsync(string path) {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Catch} (IOException) {{ @H }} return text; }} }}")),
+        Handed("catch in a generic helper with a constraint", Route("text = await Helper.ReadAsync<StreamReader>(request.Model!);", $"internal static class Helper {{ public static async Task<string> ReadAsync<T>(string path) where T : TextReader {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Catch} (IOException) {{ @H }} return text; }} }}")),
+        Handed("catch in a record's method", Route("text = await new Reader(request.Model!).ReadAsync();", $"internal sealed record Reader(string Path) {{ public async Task<string> ReadAsync() {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(Path); }} {Catch} (IOException) {{ @H }} return text; }} }}")),
+        Handed("catch in an iterator", Route("text = string.Concat(Helper.Lines(request.Model!));", $"internal static class Helper {{ public static IEnumerable<string> Lines(string path) {{ var text = \"\"; try {{ text = File.ReadAllText(path); }} {Catch} (IOException) {{ @H }} yield return text; }} }}")),
+        Handed("catch in an async iterator read with await foreach", Route("await foreach (var line in Helper.LinesAsync(request.Model!)) { text += line; }", $"internal static class Helper {{ public static async IAsyncEnumerable<string> LinesAsync(string path) {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Catch} (IOException) {{ @H }} yield return text; }} }}")),
+        Handed("catch in a method group", Route("Func<string, Task<string>> read = Helper.ReadAsync;\ntext = await read(request.Model!);", $"internal static class Helper {{ public static async Task<string> ReadAsync(string path) {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Catch} (IOException) {{ @H }} return text; }} }}")),
+        Handed("catch in a delegate stored in a field", Route("text = await Helper.Read(request.Model!);", $"internal static class Helper {{ public static readonly Func<string, Task<string>> Read = async path => {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Catch} (IOException) {{ @H }} return text; }}; }}")),
+        Handed("catch in an event handler", Route($"var bus = new Bus();\nbus.Seen += (_, _) => {{ try {{ text = File.ReadAllText(request.Model!); }} {Catch} (IOException) {{ @H }} }};\nbus.Raise();", "internal sealed class Bus { public event EventHandler? Seen; public void Raise() => Seen?.Invoke(this, EventArgs.Empty); }")),
+        Handed("catch around a using declaration and await using", Route($"try {{ using var reader = new StreamReader(request.Model!); await using var stream = File.OpenRead(request.Model!); text = await reader.ReadToEndAsync(); }} {Catch} (IOException) {{ @H }}")),
+        Handed("catch around Task.WhenAll", Route($"try {{ var texts = await Task.WhenAll(File.ReadAllTextAsync(request.Model!), File.ReadAllTextAsync(request.Model + \".2\")); text = texts[0]; }} {Catch} (IOException) {{ @H }}")),
+        Handed("catch inside Parallel.ForEachAsync", Route($"await Parallel.ForEachAsync(new[] {{ \"a\", \"b\" }}, async (path, ct) => {{ try {{ text = await File.ReadAllTextAsync(path, ct); }} {Catch} (IOException) {{ @H }} }});")),
+        Handed("catch in a Channel consumer", Route($"var channel = Channel.CreateUnbounded<string>();\nchannel.Writer.TryWrite(request.Model!);\nchannel.Writer.Complete();\nawait foreach (var path in channel.Reader.ReadAllAsync()) {{ try {{ text = await File.ReadAllTextAsync(path); }} {Catch} (IOException) {{ @H }} }}")),
+        Handed("catch in a LINQ selector", Route($"text = string.Concat(new[] {{ request.Model! }}.Select(path => {{ try {{ return File.ReadAllText(path); }} {Catch} (IOException) {{ @H return \"\"; }} }}));")),
+        Pair("failure kept in a local the next line throws on", Route($"Exception? failure = null;\ntry {{ {Read} }} {Catch} (IOException e) {{ failure = e; }}\n@H"), "@H", "", "if (failure is not null) { throw new UpstreamException(502, \"the upstream did not answer\"); }"),
+        Pair("a 502 answer the next line fails the attempt with", Route($$"""
+            text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) =>
+            {
+                IResult answer;
+                try { answer = Results.Text(await File.ReadAllTextAsync(request.Model!, ct)); }
+                {{Catch}} (IOException) { answer = Results.StatusCode(502); }
+                @H
+                return answer.ToString()!;
+            });
+            """), "@H", "", "if (answer is IStatusCodeHttpResult { StatusCode: 502 }) { throw new UpstreamException(502, \"the upstream did not answer\"); }"),
+        Pair("a tuple result every caller fails on", Route("var (ok, read) = await Helper.TryReadAsync(request.Model!);\n@H\ntext = read;", $"internal static class Helper {{ public static async Task<(bool Ok, string Text)> TryReadAsync(string path) {{ try {{ return (true, await File.ReadAllTextAsync(path)); }} {Catch} (IOException) {{ return (false, \"\"); }} }} }}"), "@H", "", "if (!ok) { throw new UpstreamException(502, \"unreadable\"); }"),
+        Pair("a generic helper returning default(T) from a catch, its callers failing on it", Route("var read = await Helper.OrDefaultAsync(() => File.ReadAllTextAsync(request.Model!));\n@H\ntext = read!;", $"internal static class Helper {{ public static async Task<T?> OrDefaultAsync<T>(Func<Task<T>> read) where T : class {{ try {{ return await read(); }} {Catch} (IOException) {{ return default; }} }} }}"), "@H", "", "if (read is null) { throw new UpstreamException(502, \"unreadable\"); }"));
+}

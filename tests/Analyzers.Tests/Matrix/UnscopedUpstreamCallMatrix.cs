@@ -1,0 +1,77 @@
+using System.Collections.Generic;
+using static TracedLlm.Analyzers.Tests.Matrix.MatrixCell;
+
+namespace TracedLlm.Analyzers.Tests.Matrix;
+
+/// <summary>
+/// TLLM2006's construct matrix: an upstream call made through each construct of C#, in the handler (the
+/// faulty form, outside any attempt) and the same code run inside <c>LlmCall.ExecuteAsync</c>'s operation
+/// (the sound form: everything it reaches is inside the attempt).
+/// </summary>
+internal static class UnscopedUpstreamCallMatrix
+{
+    internal const string Header = "using System.Linq;\nusing System.Threading.Channels;\n" + Corpus.Header;
+
+    private const string Url = "\"http://upstream/v1/chat/completions\"";
+
+    private static string Get(string on = "http") => $"{{|TLLM2006:{on}.GetStringAsync({Url})|}}";
+
+    /// <summary>The construct's statements in the handler, and the same statements inside an attempt; <paramref name="members"/> are types the construct uses.</summary>
+    private static MatrixCell Call(string construct, string statements, string members = "", Held held = Held.Yes)
+    {
+        string Handler(string body) => $$"""
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpClient http)
+                {
+            {{body}}
+                }
+            }
+            {{members}}
+            """;
+
+        return new(
+            construct,
+            Handler(statements + "\nreturn new Reply();"),
+            Handler($$"""
+                return await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, cancellationToken) =>
+                {
+                {{statements}}
+                    return new Reply();
+                });
+                """),
+            held);
+    }
+
+    internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
+        Call("awaited call in a local", $"var text = await {Get()};"),
+        Call("reassigned local holding the client", $"var client = new HttpClient();\nclient = http;\n_ = await {Get("client")};"),
+        Call("client in a static field", $"_ = await {Get("Clients.Shared")};", "internal static class Clients { public static readonly HttpClient Shared = new(); }"),
+        Call("client in an expression-bodied property", $"_ = await {Get("new Clients().Http")};", "internal sealed class Clients { public HttpClient Http => new(); }"),
+        Call("object initializer", $"var reply = new Reply {{ Text = await {Get()} }};"),
+        Call("using declaration", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Get, {Url}))|}};"),
+        Call("conditional operator", $"var text = request.Model is null ? \"none\" : await {Get()};"),
+        Call("null-coalescing operator", $"var text = request.Model ?? await {Get()};"),
+        Call("switch expression arm with when", $"var text = request.Model switch {{ \"a\" when call.Route is not null => await {Get()}, null => throw new InvalidOperationException(), _ => \"none\" }};"),
+        Call("switch statement", $"switch (request.Model) {{ case \"a\": _ = await {Get()}; break; default: break; }}"),
+        Call("pattern matching", $"if (http is {{ Timeout.TotalSeconds: > 0 }} client) {{ _ = await {Get("client")}; }}"),
+        Call("tuple deconstruction", $"var (text, count) = (await {Get()}, 1);"),
+        Call("record method", $"_ = await new Upstream(http).ReadAsync();", $"internal sealed record Upstream(HttpClient Http) {{ public Task<string> ReadAsync() => {Get("Http")}; }}"),
+        Call("generic helper with a constraint", $"_ = await Helper.SendAsync(http);", $"internal static class Helper {{ public static Task<HttpResponseMessage> SendAsync<T>(T invoker) where T : HttpMessageInvoker => {{|TLLM2006:invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, {Url}), CancellationToken.None)|}}; }}"),
+        Call("lambda", $"Func<Task<string>> read = () => {Get()};\n_ = await read();"),
+        Call("local function", $"Task<string> Read() => {Get()};\n_ = await Read();"),
+        Call("method group", $"Func<HttpClient, Task<string>> read = Helper.ReadAsync;\n_ = await read(http);", $"internal static class Helper {{ public static Task<string> ReadAsync(HttpClient http) => {Get()}; }}"),
+        Call("delegate stored in a field", $"_ = await Helper.Read(http);", $"internal static class Helper {{ public static readonly Func<HttpClient, Task<string>> Read = http => {Get()}; }}"),
+        Call("delegate stored in a collection", $"var readers = new Dictionary<string, Func<Task<string>>> {{ [\"a\"] = () => {Get()} }};\n_ = await readers[\"a\"]();"),
+        Call("event handler", $"var bus = new Bus();\nbus.Seen += async (_, _) => await {Get()};\nbus.Raise();", "internal sealed class Bus { public event EventHandler? Seen; public void Raise() => Seen?.Invoke(this, EventArgs.Empty); }"),
+        Call("async helper method", "_ = await Helper.ReadAsync(http);", $"internal static class Helper {{ public static async Task<string> ReadAsync(HttpClient http) {{ await Task.Yield(); return await {Get()}; }} }}"),
+        Call("iterator", "foreach (var task in Helper.Reads(http)) { _ = await task; }", $"internal static class Helper {{ public static IEnumerable<Task<string>> Reads(HttpClient http) {{ yield return {Get()}; }} }}"),
+        Call("await foreach over an async iterator", "await foreach (var text in Helper.ReadsAsync(http)) { _ = text; }", $"internal static class Helper {{ public static async IAsyncEnumerable<string> ReadsAsync(HttpClient http) {{ yield return await {Get()}; }} }}"),
+        Call("await using", $"await using var stream = await {{|TLLM2006:http.GetStreamAsync({Url})|}};"),
+        Call("try, catch when and finally", $"try {{ _ = await {Get()}; }} catch (HttpRequestException e) when (e.StatusCode is null) {{ throw; }} finally {{ _ = await {{|TLLM2006:http.GetStringAsync(\"http://upstream/health\")|}}; }}"),
+        Call("LINQ", $"var texts = await Task.WhenAll(new[] {{ \"a\", \"b\" }}.Select(model => {Get()}));"),
+        Call("Task.WhenAll fan-out", $"await Task.WhenAll({Get()}, {{|TLLM2006:http.GetStringAsync(\"http://upstream/v1/models\")|}});"),
+        Call("Parallel.ForEachAsync fan-out", $"await Parallel.ForEachAsync(new[] {{ \"a\", \"b\" }}, async (model, ct) => {{ _ = await {Get()}; }});"),
+        Call("Channel fan-out", $"var channel = Channel.CreateUnbounded<string>();\nchannel.Writer.TryWrite(\"a\");\nchannel.Writer.Complete();\nvar consumer = Task.Run(async () => {{ await foreach (var model in channel.Reader.ReadAllAsync()) {{ _ = await {Get()}; }} }});\nawait consumer;"));
+}
