@@ -29,6 +29,8 @@ internal static class TelemetryContract
         "# TracedLlm telemetry contract: what each traced route emits. Tracked like PublicAPI.*.txt:\n" +
         "# a change to a route's spans, attributes, metrics or convention mode is TLLM1011 until this file is updated.\n";
 
+    private const int MaxNamed = 6;
+
     private static readonly string[] RouteBody = BuildRouteBody();
 
     /// <summary>The whole file the routes emit, routes ordered by path then method.</summary>
@@ -82,12 +84,18 @@ internal static class TelemetryContract
 
             if (differences.Count > 0)
             {
-                drifts.Add(new ContractDrift(ordered[i].Location, name, string.Join("; ", differences), file.Path, expected));
+                drifts.Add(new ContractDrift(ordered[i].Location, name, Summary(differences), file.Path, expected));
             }
         }
 
         return drifts.ToEquatableArray();
     }
+
+    /// <summary>The first few differences, then how many more: the message stays readable when a whole file is stale.</summary>
+    private static string Summary(List<string> differences) =>
+        differences.Count <= MaxNamed
+            ? string.Join("; ", differences)
+            : string.Join("; ", differences.Take(MaxNamed)) + $"; and {differences.Count - MaxNamed} more";
 
     private static IEnumerable<RouteKey> Order(IEnumerable<RouteKey> routes) =>
         routes.OrderBy(r => r.Pattern, StringComparer.Ordinal).ThenBy(r => r.HttpMethod, StringComparer.Ordinal);
