@@ -21,22 +21,7 @@ namespace TracedLlm.Analyzers.Tests;
 /// </summary>
 public sealed class TelemetryContractFixTests
 {
-    private const string Routes = """
-        using TracedLlm;
-
-        namespace Contoso;
-
-        internal sealed class Body { public string? Model { get; set; } }
-
-        internal static class Routes
-        {
-            [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Body Chat(Body body) => body;
-
-            [TracedLlmRoute("POST", "/v1/messages")]
-            public static Body Messages(Body body) => body;
-        }
-        """;
+    private static readonly string Routes = Testing.ContractSources.PlainRoutes;
 
     private const string Stale = """
         # TracedLlm telemetry contract

@@ -11,23 +11,6 @@ namespace TracedLlm.Generators.Tests;
 /// <summary>TLLM1011: a route's emitted telemetry against the tracked TracedLlm.Telemetry.txt, on Microsoft.CodeAnalysis.Testing.</summary>
 public sealed class TelemetryContractTests
 {
-    private const string Routes = """
-        using TracedLlm;
-
-        namespace Contoso;
-
-        internal sealed class Body { public string? Model { get; set; } }
-
-        internal static class Routes
-        {
-            [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Body {|#0:Chat|}(Body body) => body;
-
-            [TracedLlmRoute("POST", "/v1/messages")]
-            public static Body {|#1:Messages|}(Body body) => body;
-        }
-        """;
-
     private const string ChatRoute = "POST /v1/chat/completions";
     private const string MessagesRoute = "POST /v1/messages";
 
@@ -42,7 +25,7 @@ public sealed class TelemetryContractTests
     {
         public Test(string? contract)
         {
-            TestCode = Routes;
+            TestCode = ContractSources.Routes;
             ReferenceAssemblies = TestReferences.None;
             TestState.AdditionalReferences.AddRange(TestReferences.All);
             if (contract is not null)
