@@ -8,8 +8,8 @@ namespace TracedLlm.Generators;
 /// <summary>The tracked telemetry contract file, as the generator reads it from the project's additional files.</summary>
 internal readonly record struct TrackedContract(string Path, string Text);
 
-/// <summary>One route whose emitted telemetry differs from the tracked file: where, what differs, and the whole expected file.</summary>
-internal readonly record struct ContractDrift(LocationInfo Location, string Route, string Differences, string Path, string Expected);
+/// <summary>One route whose emitted telemetry differs from the tracked file: where, what differs, its part of the file as emitted, and (first route only) the stale routes.</summary>
+internal readonly record struct ContractDrift(LocationInfo Location, string Route, string Differences, string Path, string Block, string StaleRoutes);
 
 /// <summary>
 /// The telemetry contract a consumer tracks in <c>TracedLlm.Telemetry.txt</c>: per route the convention
@@ -25,7 +25,7 @@ internal static class TelemetryContract
     /// <summary>The convention mode in force: today one; the field lets a mode switch show as a difference.</summary>
     public const string Mode = "default";
 
-    private const string Header =
+    public const string Header =
         "# TracedLlm telemetry contract: what each traced route emits. Tracked like PublicAPI.*.txt:\n" +
         "# a change to a route's spans, attributes, metrics or convention mode is TLLM1011 until this file is updated.\n";
 
@@ -39,12 +39,20 @@ internal static class TelemetryContract
         var text = new StringBuilder(Header);
         foreach (var route in Order(routes).Select(RouteName).Distinct())
         {
-            text.Append('\n').Append("route ").Append(route).Append('\n')
-                .Append("  mode ").Append(ModeLine()).Append('\n');
-            foreach (var line in RouteBody)
-            {
-                text.Append(line).Append('\n');
-            }
+            text.Append('\n').Append(Block(route));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>One route's part of the file, from its <c>route</c> line on; what the code fix writes for that route.</summary>
+    public static string Block(string route)
+    {
+        var text = new StringBuilder("route ").Append(route).Append('\n')
+            .Append("  mode ").Append(ModeLine()).Append('\n');
+        foreach (var line in RouteBody)
+        {
+            text.Append(line).Append('\n');
         }
 
         return text.ToString();
@@ -58,8 +66,7 @@ internal static class TelemetryContract
             return EquatableArray<ContractDrift>.Empty;
         }
 
-        var expected = Write(routes);
-        var want = Parse(expected);
+        var want = Parse(Write(routes));
         var have = Parse(file.Text);
         var drifts = new List<ContractDrift>();
         var ordered = Order(routes).ToList();
@@ -82,9 +89,11 @@ internal static class TelemetryContract
                 differences.AddRange(stale.Select(route => $"route '{route}' is in the file but no longer declared"));
             }
 
+            // Each diagnostic carries its own route's block (a few KB), not the whole file: a stale
+            // file on 1,000 routes would otherwise put the whole file into every one of them.
             if (differences.Count > 0)
             {
-                drifts.Add(new ContractDrift(ordered[i].Location, name, Summary(differences), file.Path, expected));
+                drifts.Add(new ContractDrift(ordered[i].Location, name, Summary(differences), file.Path, Block(name), i == 0 ? string.Join("\n", stale) : string.Empty));
             }
         }
 

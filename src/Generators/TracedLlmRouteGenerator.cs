@@ -84,7 +84,10 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
                     drift.Location.ToLocation(),
                     System.Collections.Immutable.ImmutableDictionary<string, string?>.Empty
                         .Add(DiagnosticIds.ContractPathProperty, drift.Path)
-                        .Add(DiagnosticIds.ContractTextProperty, drift.Expected),
+                        .Add(DiagnosticIds.ContractHeaderProperty, TelemetryContract.Header)
+                        .Add(DiagnosticIds.ContractRouteProperty, drift.Route)
+                        .Add(DiagnosticIds.ContractBlockProperty, drift.Block)
+                        .Add(DiagnosticIds.ContractStaleRoutesProperty, drift.StaleRoutes),
                     drift.Route,
                     TelemetryContract.FileName,
                     drift.Differences));

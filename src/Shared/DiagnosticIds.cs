@@ -47,6 +47,15 @@ internal static class DiagnosticIds
     /// <summary>TLLM1011: the path of the tracked contract file the fix rewrites.</summary>
     public const string ContractPathProperty = "ContractPath";
 
-    /// <summary>TLLM1011: the whole contract the build emits, which the fix writes into the file.</summary>
-    public const string ContractTextProperty = "ContractText";
+    /// <summary>TLLM1011: the file's header comment, written when the file has none.</summary>
+    public const string ContractHeaderProperty = "ContractHeader";
+
+    /// <summary>TLLM1011: the route (<c>METHOD path</c>) whose part of the file the fix rewrites.</summary>
+    public const string ContractRouteProperty = "ContractRoute";
+
+    /// <summary>TLLM1011: the route's part of the file as the build emits it, from its <c>route</c> line on.</summary>
+    public const string ContractBlockProperty = "ContractBlock";
+
+    /// <summary>TLLM1011: routes in the file no longer declared, one a line (on the first route's diagnostic only).</summary>
+    public const string ContractStaleRoutesProperty = "ContractStaleRoutes";
 }

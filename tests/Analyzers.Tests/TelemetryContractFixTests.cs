@@ -35,7 +35,7 @@ public sealed class TelemetryContractFixTests
     private const string ContractPath = "/gateway/TracedLlm.Telemetry.txt";
 
     [Fact]
-    public async Task FixWritesTheEmittedContractAndTheBuildIsQuiet()
+    public async Task FixWritesTheRoutesPartAndDropsStaleRoutes()
     {
         using var workspace = new AdhocWorkspace();
         var (project, contract) = AddProject(workspace, "Gateway");
@@ -53,15 +53,20 @@ public sealed class TelemetryContractFixTests
 
         var fixedProject = solution.GetProject(project.Id)!;
         var text = (await fixedProject.GetAdditionalDocument(contract)!.GetTextAsync()).ToString();
-        Assert.Contains("route POST /v1/messages\n  mode default semconv ", text, System.StringComparison.Ordinal);
+        Assert.StartsWith("# TracedLlm telemetry contract\n\nroute POST /v1/chat/completions\n  mode default semconv ", text, System.StringComparison.Ordinal);
         Assert.Contains("    attribute gen_ai.request.model\n", text, System.StringComparison.Ordinal);
         Assert.DoesNotContain("gen_ai.request.model_name", text, System.StringComparison.Ordinal);
         Assert.DoesNotContain("/v1/completions\n", text, System.StringComparison.Ordinal);
-        Assert.Empty(await DriftAsync(fixedProject));
+
+        // Only the fixed route is quiet; the other still names its own difference.
+        var after = Assert.Single(await DriftAsync(fixedProject));
+        Assert.Equal("POST /v1/messages", after.Properties[DiagnosticIds.ContractRouteProperty]);
+        Assert.Contains("the route is not in the file", after.GetMessage(), System.StringComparison.Ordinal);
         Assert.Equal(Routes, (await fixedProject.Documents.Single().GetTextAsync()).ToString());
     }
 
     [Theory]
+    [InlineData(FixAllScope.Document)]
     [InlineData(FixAllScope.Project)]
     [InlineData(FixAllScope.Solution)]
     public async Task FixAllUpdatesEveryProjectsFileInScope(FixAllScope scope)
@@ -83,6 +88,7 @@ public sealed class TelemetryContractFixTests
         Assert.Empty(await DriftAsync(solution.GetProject(first.Id)!));
         Assert.NotEqual(Stale, (await solution.GetProject(first.Id)!.GetAdditionalDocument(firstContract)!.GetTextAsync()).ToString());
         var secondText = (await solution.GetProject(second.Id)!.GetAdditionalDocument(secondContract)!.GetTextAsync()).ToString();
+        Assert.Contains("route POST /v1/messages\n  mode default semconv ", (await solution.GetProject(first.Id)!.GetAdditionalDocument(firstContract)!.GetTextAsync()).ToString(), System.StringComparison.Ordinal);
         if (scope == FixAllScope.Solution)
         {
             Assert.Empty(await DriftAsync(solution.GetProject(second.Id)!));
