@@ -173,8 +173,15 @@ internal static class TelemetryContract
     /// <summary>Names what <paramref name="have"/> lacks and has too many of; one removal and one addition in one place read as a rename.</summary>
     private static void Describe(List<Item> want, List<Item> have, List<string> differences)
     {
-        var added = want.Where(item => !have.Contains(item)).ToList();
-        var removed = have.Where(item => !want.Contains(item)).ToList();
+        var haveSet = new HashSet<Item>(have);
+        var wantSet = new HashSet<Item>(want);
+        if (haveSet.SetEquals(wantSet))
+        {
+            return;
+        }
+
+        var added = want.Where(item => !haveSet.Contains(item)).ToList();
+        var removed = have.Where(item => !wantSet.Contains(item)).ToList();
         foreach (var group in added.Concat(removed).GroupBy(item => (item.Kind, item.Span)))
         {
             var plus = group.Where(added.Contains).ToList();
