@@ -2,7 +2,11 @@ using Microsoft.CodeAnalysis;
 
 namespace TracedLlm.Generators;
 
-/// <summary>Every diagnostic the generator reports: only "cannot generate"; what a user should fix in working code is an analyzer's.</summary>
+/// <summary>
+/// Every diagnostic the generator reports: "cannot generate" errors, and TLLM1011, the one warning,
+/// because only the generator holds the emitted telemetry contract (see docs/diagnostics/TLLM1011.md);
+/// what a user should fix in working code is an analyzer's.
+/// </summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "TracedLlm.Generator";
@@ -56,6 +60,15 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.ConflictingBinding,
         "Conflicting or unsupported parameter binding attributes",
         "Cannot generate the traced route for '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor TelemetryContractDrift = new(
+        DiagnosticIds.TelemetryContractDrift,
+        "Traced route's telemetry differs from the tracked contract",
+        "The telemetry of route '{0}' differs from {1}: {2}; review the change, then update the file (code fix)",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: $"https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/{DiagnosticIds.TelemetryContractDrift}.md");
 
     public static DiagnosticDescriptor ById(string id) => id switch
     {

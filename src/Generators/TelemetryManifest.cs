@@ -24,7 +24,7 @@ internal static class TelemetryManifest
         "langfuse.environment", "langfuse.release", "langfuse.version",
     };
 
-    private static readonly (string Name, string Kind, string? Parent, string[] Attributes)[] Spans =
+    internal static readonly (string Name, string Kind, string? Parent, string[] Attributes)[] Spans =
     {
         ("Received Proxy Server Request", "Server", null, Every(new[]
         {
@@ -53,6 +53,17 @@ internal static class TelemetryManifest
             "tracedllm.relay.format", "tracedllm.relay.response_bytes",
         })),
         ("Failed Proxy Server Request", "Internal", "Received Proxy Server Request", Every(new[] { "error.type", "http.response.status_code" })),
+    };
+
+    /// <summary>The instruments every traced request records to (meter <c>TracedLlm</c>): name, instrument, unit.</summary>
+    internal static readonly (string Name, string Instrument, string Unit)[] Metrics =
+    {
+        ("gen_ai.client.token.usage", "histogram", "{token}"),
+        ("gen_ai.server.request.duration", "histogram", "s"),
+        ("gen_ai.server.time_to_first_token", "histogram", "s"),
+        ("gen_ai.server.time_per_output_token", "histogram", "s"),
+        ("tracedllm.telemetry.dropped", "counter", "{value}"),
+        ("tracedllm.telemetry.redacted", "counter", "{value}"),
     };
 
     /// <summary>A span's own attributes, then its Langfuse observation type and the trace-level ones.</summary>

@@ -62,6 +62,38 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
             .Combine(runtimeReferenced)
             .WithTrackingName(TrackingNames.RouteTable);
 
+        // Opt-in: only a project that tracks TracedLlm.Telemetry.txt (an additional file) is checked.
+        var trackedContract = context.AdditionalTextsProvider
+            .Where(static text => string.Equals(System.IO.Path.GetFileName(text.Path), TelemetryContract.FileName, System.StringComparison.OrdinalIgnoreCase))
+            .Select(static (text, cancellationToken) => new TrackedContract(text.Path, text.GetText(cancellationToken)?.ToString() ?? string.Empty))
+            .Collect()
+            .Select(static (files, _) => files.IsEmpty ? (TrackedContract?)null : files[0])
+            .WithTrackingName(TrackingNames.TrackedContract);
+
+        var contractDrift = keys
+            .Combine(trackedContract)
+            .Select(static (pair, _) => TelemetryContract.Check(pair.Left.ToEquatableArray(), pair.Right))
+            .WithTrackingName(TrackingNames.ContractDrift);
+
+        context.RegisterSourceOutput(contractDrift, static (output, drifts) =>
+        {
+            foreach (var drift in drifts)
+            {
+                output.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.TelemetryContractDrift,
+                    drift.Location.ToLocation(),
+                    System.Collections.Immutable.ImmutableDictionary<string, string?>.Empty
+                        .Add(DiagnosticIds.ContractPathProperty, drift.Path)
+                        .Add(DiagnosticIds.ContractHeaderProperty, TelemetryContract.Header)
+                        .Add(DiagnosticIds.ContractRouteProperty, drift.Route)
+                        .Add(DiagnosticIds.ContractBlockProperty, drift.Block)
+                        .Add(DiagnosticIds.ContractStaleRoutesProperty, drift.StaleRoutes),
+                    drift.Route,
+                    TelemetryContract.FileName,
+                    drift.Differences));
+            }
+        });
+
         context.RegisterSourceOutput(models, static (output, route) =>
             output.AddSource(route.HintName, Emitter.EmitRoute(route)));
 

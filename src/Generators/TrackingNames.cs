@@ -9,4 +9,6 @@ internal static class TrackingNames
     public const string RouteKeys = nameof(RouteKeys);
     public const string RouteTable = nameof(RouteTable);
     public const string RuntimeReferenced = nameof(RuntimeReferenced);
+    public const string TrackedContract = nameof(TrackedContract);
+    public const string ContractDrift = nameof(ContractDrift);
 }

@@ -18,6 +18,9 @@ internal static class DiagnosticIds
     public const string UnknownRouteValue = "TLLM1009";
     public const string ConflictingBinding = "TLLM1010";
 
+    // Generator: the route's telemetry differs from the tracked contract file (a warning, fixable).
+    public const string TelemetryContractDrift = "TLLM1011";
+
     // Analyzers: code that generates but breaks traces.
     public const string SlotMismatch = "TLLM2001";
     public const string FailurePathEscape = "TLLM2002";
@@ -40,4 +43,19 @@ internal static class DiagnosticIds
 
     /// <summary>TLLM2004: the name of an <c>LlmCall</c> in scope of the catch, for the "record the handled failure" fix.</summary>
     public const string LlmCallInScopeProperty = "LlmCall";
+
+    /// <summary>TLLM1011: the path of the tracked contract file the fix rewrites.</summary>
+    public const string ContractPathProperty = "ContractPath";
+
+    /// <summary>TLLM1011: the file's header comment, written when the file has none.</summary>
+    public const string ContractHeaderProperty = "ContractHeader";
+
+    /// <summary>TLLM1011: the route (<c>METHOD path</c>) whose part of the file the fix rewrites.</summary>
+    public const string ContractRouteProperty = "ContractRoute";
+
+    /// <summary>TLLM1011: the route's part of the file as the build emits it, from its <c>route</c> line on.</summary>
+    public const string ContractBlockProperty = "ContractBlock";
+
+    /// <summary>TLLM1011: routes in the file no longer declared, one a line (on the first route's diagnostic only).</summary>
+    public const string ContractStaleRoutesProperty = "ContractStaleRoutes";
 }

@@ -15,17 +15,29 @@ public sealed class IncrementalityTests
     {
         TrackingNames.Routes, TrackingNames.Models, TrackingNames.Diagnostics,
         TrackingNames.RouteKeys, TrackingNames.RouteTable, TrackingNames.RuntimeReferenced,
+        TrackingNames.TrackedContract, TrackingNames.ContractDrift,
     };
 
-    [Fact]
-    public void EditOutsideTracedRoutesLeavesEveryStepCachedOrUnchanged()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EditOutsideTracedRoutesLeavesEveryStepCachedOrUnchanged(bool tracksContract)
     {
         var compilation = GeneratorHarness.Compile(Sources.Gateway, Sources.Unrelated);
-        var first = GeneratorHarness.Run(compilation);
+        var driver = tracksContract
+            ? GeneratorHarness.CreateDriver().AddAdditionalTexts(System.Collections.Immutable.ImmutableArray.Create<AdditionalText>(new ContractFile("# an older contract\nroute GET /gone\n")))
+            : GeneratorHarness.CreateDriver();
+        driver = driver.RunGenerators(compilation);
+        if (tracksContract)
+        {
+            // The file is read and differs, so the check has something to report on the first run.
+            Assert.Contains(driver.GetRunResult().Diagnostics, d => d.Id == "TLLM1011");
+            Assert.True(driver.GetRunResult().Results.Single().TrackedSteps.ContainsKey(TrackingNames.ContractDrift));
+        }
 
         var unrelatedTree = compilation.SyntaxTrees.Single(t => t.FilePath == "Source1.cs");
         var edited = compilation.ReplaceSyntaxTree(unrelatedTree, CSharpSyntaxTree.ParseText(Sources.Unrelated.Replace("42", "43"), GeneratorHarness.ParseOptions, "Source1.cs"));
-        var second = first.Driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var second = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
         Assert.All(new[] { TrackingNames.Routes, TrackingNames.Models, TrackingNames.RouteTable }, step => Assert.True(second.TrackedSteps.ContainsKey(step), $"step {step} was not tracked"));
         foreach (var step in TrackedSteps)
@@ -67,6 +79,14 @@ public sealed class IncrementalityTests
                 AssertNoRoslynObjects(output.Value, step, new HashSet<object>(ReferenceEqualityComparer.Instance));
             }
         }
+    }
+
+    private sealed class ContractFile(string text) : AdditionalText
+    {
+        public override string Path => "/gateway/" + TelemetryContract.FileName;
+
+        public override Microsoft.CodeAnalysis.Text.SourceText GetText(System.Threading.CancellationToken cancellationToken = default) =>
+            Microsoft.CodeAnalysis.Text.SourceText.From(text);
     }
 
     // A step with nothing to produce (no diagnostics, say) has no entry at all.

@@ -1,0 +1,208 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+
+namespace TracedLlm.Generators;
+
+/// <summary>The tracked telemetry contract file, as the generator reads it from the project's additional files.</summary>
+internal readonly record struct TrackedContract(string Path, string Text);
+
+/// <summary>One route whose emitted telemetry differs from the tracked file: where, what differs, its part of the file as emitted, and (first route only) the stale routes.</summary>
+internal readonly record struct ContractDrift(LocationInfo Location, string Route, string Differences, string Path, string Block, string StaleRoutes);
+
+/// <summary>
+/// The telemetry contract a consumer tracks in <c>TracedLlm.Telemetry.txt</c>: per route the convention
+/// mode, the spans with their kinds and attribute keys, and the metrics with their instruments, one
+/// item a line so a change is a one-line diff. It is written from <see cref="TelemetryManifest"/>'s
+/// model, never a second list. When the file is present (opt-in), every route whose part of it differs
+/// gets TLLM1011 naming the difference.
+/// </summary>
+internal static class TelemetryContract
+{
+    public const string FileName = "TracedLlm.Telemetry.txt";
+
+    /// <summary>The convention mode in force: today one; the field lets a mode switch show as a difference.</summary>
+    public const string Mode = "default";
+
+    public const string Header =
+        "# TracedLlm telemetry contract: what each traced route emits. Tracked like PublicAPI.*.txt:\n" +
+        "# a change to a route's spans, attributes, metrics or convention mode is TLLM1011 until this file is updated.\n";
+
+    private const int MaxNamed = 6;
+
+    private static readonly string[] RouteBody = BuildRouteBody();
+
+    /// <summary>The whole file the routes emit, routes ordered by path then method.</summary>
+    public static string Write(IEnumerable<RouteKey> routes)
+    {
+        var text = new StringBuilder(Header);
+        foreach (var route in Order(routes).Select(RouteName).Distinct())
+        {
+            text.Append('\n').Append(Block(route));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>One route's part of the file, from its <c>route</c> line on; what the code fix writes for that route.</summary>
+    public static string Block(string route)
+    {
+        var text = new StringBuilder("route ").Append(route).Append('\n')
+            .Append("  mode ").Append(ModeLine()).Append('\n');
+        foreach (var line in RouteBody)
+        {
+            text.Append(line).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The drift of every route from <paramref name="tracked"/>; none when no file is tracked.</summary>
+    public static EquatableArray<ContractDrift> Check(EquatableArray<RouteKey> routes, TrackedContract? tracked)
+    {
+        if (tracked is not { } file || routes.Count == 0)
+        {
+            return EquatableArray<ContractDrift>.Empty;
+        }
+
+        var want = Parse(Write(routes));
+        var have = Parse(file.Text);
+        var drifts = new List<ContractDrift>();
+        var ordered = Order(routes).ToList();
+        var stale = have.Keys.Where(route => !want.ContainsKey(route)).ToList();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            var name = RouteName(ordered[i]);
+            var differences = new List<string>();
+            if (!have.TryGetValue(name, out var items))
+            {
+                differences.Add("the route is not in the file");
+            }
+            else
+            {
+                Describe(want[name], items, differences);
+            }
+
+            if (i == 0)
+            {
+                differences.AddRange(stale.Select(route => $"route '{route}' is in the file but no longer declared"));
+            }
+
+            // Each diagnostic carries its own route's block (a few KB), not the whole file: a stale
+            // file on 1,000 routes would otherwise put the whole file into every one of them.
+            if (differences.Count > 0)
+            {
+                drifts.Add(new ContractDrift(ordered[i].Location, name, Summary(differences), file.Path, Block(name), i == 0 ? string.Join("\n", stale) : string.Empty));
+            }
+        }
+
+        return drifts.ToEquatableArray();
+    }
+
+    /// <summary>The first few differences, then how many more: the message stays readable when a whole file is stale.</summary>
+    private static string Summary(List<string> differences) =>
+        differences.Count <= MaxNamed
+            ? string.Join("; ", differences)
+            : string.Join("; ", differences.Take(MaxNamed)) + $"; and {differences.Count - MaxNamed} more";
+
+    private static IEnumerable<RouteKey> Order(IEnumerable<RouteKey> routes) =>
+        routes.OrderBy(r => r.Pattern, StringComparer.Ordinal).ThenBy(r => r.HttpMethod, StringComparer.Ordinal);
+
+    private static string RouteName(RouteKey route) => route.HttpMethod + " " + route.Pattern;
+
+    private static string ModeLine() => Mode + " semconv " + TelemetryManifest.SemanticConventions;
+
+    private static string[] BuildRouteBody()
+    {
+        var lines = new List<string>();
+        foreach (var (name, kind, _, attributes) in TelemetryManifest.Spans)
+        {
+            lines.Add("  span " + name + " [" + kind + "]");
+            lines.AddRange(attributes.Select(attribute => "    attribute " + attribute));
+        }
+
+        lines.AddRange(TelemetryManifest.Metrics.Select(m => "  metric " + m.Name + " [" + m.Instrument + " " + m.Unit + "]"));
+        return lines.ToArray();
+    }
+
+    /// <summary>Each route's items, keyed by route: its mode, spans, attributes (qualified by their span) and metrics.</summary>
+    private static Dictionary<string, List<Item>> Parse(string text)
+    {
+        var routes = new Dictionary<string, List<Item>>(StringComparer.Ordinal);
+        List<Item>? items = null;
+        var span = string.Empty;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var space = line.IndexOf(' ');
+            var word = space < 0 ? line : line.Substring(0, space);
+            var rest = space < 0 ? string.Empty : line.Substring(space + 1).Trim();
+            if (word == "route")
+            {
+                if (!routes.TryGetValue(rest, out items))
+                {
+                    routes[rest] = items = new List<Item>();
+                }
+
+                span = string.Empty;
+            }
+            else if (items is not null)
+            {
+                if (word == "span")
+                {
+                    var bracket = rest.LastIndexOf(" [", StringComparison.Ordinal);
+                    span = bracket < 0 ? rest : rest.Substring(0, bracket);
+                    items.Add(new Item("span", string.Empty, span, bracket < 0 ? string.Empty : rest.Substring(bracket + 1)));
+                }
+                else
+                {
+                    items.Add(new Item(word, word == "attribute" ? span : string.Empty, rest, string.Empty));
+                }
+            }
+        }
+
+        return routes;
+    }
+
+    /// <summary>Names what <paramref name="have"/> lacks and has too many of; one removal and one addition in one place read as a rename.</summary>
+    private static void Describe(List<Item> want, List<Item> have, List<string> differences)
+    {
+        var haveSet = new HashSet<Item>(have);
+        var wantSet = new HashSet<Item>(want);
+        if (haveSet.SetEquals(wantSet))
+        {
+            return;
+        }
+
+        var added = want.Where(item => !haveSet.Contains(item)).ToList();
+        var removed = have.Where(item => !wantSet.Contains(item)).ToList();
+        foreach (var group in added.Concat(removed).GroupBy(item => (item.Kind, item.Span)))
+        {
+            var plus = group.Where(added.Contains).ToList();
+            var minus = group.Where(removed.Contains).ToList();
+            if (plus.Count == 1 && minus.Count == 1)
+            {
+                differences.Add(group.Key.Kind == "mode"
+                    ? $"convention mode switched from '{minus[0].Name}' to '{plus[0].Name}'"
+                    : $"{plus[0].Kind} '{minus[0].Label}' renamed to '{plus[0].Label}'{plus[0].Where}");
+                continue;
+            }
+
+            differences.AddRange(plus.Select(item => $"{item.Kind} '{item.Label}' added{item.Where}"));
+            differences.AddRange(minus.Select(item => $"{item.Kind} '{item.Label}' removed{item.Where}"));
+        }
+    }
+
+    private readonly record struct Item(string Kind, string Span, string Name, string Detail)
+    {
+        public string Label => Detail.Length == 0 ? Name : Name + " " + Detail;
+
+        public string Where => Span.Length == 0 ? string.Empty : $" on span '{Span}'";
+    }
+}
