@@ -203,6 +203,10 @@ internal static class GuardrailRunner
             tags.Add(AttributeNames.GuardrailMode, ModeName(mode));
             tags.Add(AttributeNames.GuardrailStatus, status);
             tags.Add(AttributeNames.GuardrailResponse, reason);
+
+            // Langfuse maps none of them: mirrored where its observation metadata filters can read them.
+            tags.Add(AttributeNames.LangfuseMetadataGuardrailName, name);
+            tags.Add(AttributeNames.LangfuseMetadataGuardrailStatus, status);
         }
 
         if (status != GuardrailStatuses.Success)
