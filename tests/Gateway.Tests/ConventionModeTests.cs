@@ -20,7 +20,7 @@ namespace TracedLlm.Gateway.Tests;
 public sealed class ConventionModeTests : IDisposable
 {
     private const string Chat = "/v1/chat/completions";
-    private const string Body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":{"trace_user_id":"u-1","session_id":"s-1","environment":"Staging EU/1"}}""";
+    private const string Body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":{"trace_user_id":"u-1","session_id":"s-1","environment":"Langfuse-Staging_EU"}}""";
 
     private readonly SpanCollector _spans = new();
 
@@ -134,7 +134,7 @@ public sealed class ConventionModeTests : IDisposable
             Assert.Equal("u-1", span.GetTagItem(AttributeNames.LangfuseUserId));
             Assert.Equal("s-1", span.GetTagItem(AttributeNames.SessionId));
             Assert.Equal("s-1", span.GetTagItem(AttributeNames.LangfuseSessionId));
-            Assert.Equal("staging-eu-1", span.GetTagItem(AttributeNames.LangfuseEnvironment));
+            Assert.Equal("staging_eu", span.GetTagItem(AttributeNames.LangfuseEnvironment));
             Assert.Single(span.TagObjects, t => t.Key == AttributeNames.UserId);
         });
     }
@@ -155,11 +155,15 @@ public sealed class ConventionModeTests : IDisposable
 
     [Theory]
     [InlineData("production", "production")]
-    [InlineData("Staging EU/1", "staging-eu-1")]
+    [InlineData("Production", "production")]
     [InlineData("dev_team-2", "dev_team-2")]
-    [InlineData("langfuse-prod", "default")]
+    [InlineData("Staging EU", "default")]
+    [InlineData("langfuse-prod", "prod")]
+    [InlineData("langfuselangfuse_x", "x")]
     [InlineData("LANGFUSE", "default")]
+    [InlineData("", "default")]
     [InlineData("a-very-long-environment-name-that-goes-past-forty", "a-very-long-environment-name-that-goes-p")]
+    [InlineData("a-very-long-environment-name-that-goes-p/st", "a-very-long-environment-name-that-goes-p")]
     public void EnvironmentsFoldToWhatLangfuseAccepts(string name, string folded)
     {
         var result = LangfuseEnvironments.Fold(name);

@@ -230,7 +230,6 @@ public static class RequestStage
         if (call.Trust == CallerTrust.Unauthenticated)
         {
             tags.Add(AttributeNames.TraceJoin, "unauthenticated");
-            tags.Add(AttributeNames.LangfuseMetadataTraceJoin, "unauthenticated");
             tags.Add(AttributeNames.LangfuseEnvironment, defaultEnvironment is null ? null : LangfuseEnvironments.Fold(defaultEnvironment));
             return;
         }

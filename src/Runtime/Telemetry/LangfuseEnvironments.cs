@@ -3,23 +3,25 @@ using System;
 namespace TracedLlm.Telemetry;
 
 /// <summary>
-/// Environment names as Langfuse accepts them: <c>^(?!langfuse)[a-z0-9-_]+$</c>, at most 40
-/// characters (its ingestion refuses others, so a raw name loses the trace's environment). A name
-/// is folded: upper case lowered, any other character made <c>-</c>, cut at 40; an empty name, or
-/// one in Langfuse's reserved <c>langfuse</c> prefix, becomes <see cref="Fallback"/>. A name already
-/// in shape is returned as it is (no allocation on the request path).
+/// Environment names folded as Langfuse's ingestion folds them (<c>PublicEnvironmentName</c> in
+/// langfuse/langfuse <c>packages/shared/src/server/ingestion/types.ts</c>, applied by
+/// <c>OtelIngestionProcessor.extractEnvironment</c>): lowered; every leading <c>langfuse</c> prefix,
+/// with an optional <c>-</c> or <c>_</c> after it, stripped (the namespace is Langfuse's own); cut at
+/// 40 characters; and <see cref="Fallback"/> when nothing is left or a character outside
+/// <c>[a-z0-9-_]</c> remains. Recorded folded, the span says what Langfuse will show. A name already in
+/// shape is returned as it is (no allocation on the request path).
 /// </summary>
 internal static class LangfuseEnvironments
 {
     /// <summary>The longest environment name Langfuse keeps.</summary>
     public const int MaxLength = 40;
 
-    /// <summary>Langfuse's own name for an environment not given.</summary>
+    /// <summary>Langfuse's environment for a name it does not keep (<c>DEFAULT_TRACE_ENVIRONMENT</c>).</summary>
     public const string Fallback = "default";
 
     private const string ReservedPrefix = "langfuse";
 
-    /// <summary>The name as Langfuse accepts it; the same instance when it already does.</summary>
+    /// <summary>The name as Langfuse records it; the same instance when it needs no folding.</summary>
     public static string Fold(string name)
     {
         if (IsValid(name))
@@ -27,19 +29,33 @@ internal static class LangfuseEnvironments
             return name;
         }
 
-        var length = Math.Min(name.Length, MaxLength);
-        var folded = string.Create(length, name, static (chars, source) =>
+        var folded = name.ToLowerInvariant().AsSpan();
+        while (folded.StartsWith(ReservedPrefix, StringComparison.Ordinal))
         {
-            for (var i = 0; i < chars.Length; i++)
+            folded = folded[ReservedPrefix.Length..];
+            if (folded.Length > 0 && folded[0] is '-' or '_')
             {
-                var c = char.ToLowerInvariant(source[i]);
-                chars[i] = IsAllowed(c) ? c : '-';
+                folded = folded[1..];
             }
-        });
-        return folded.Length == 0 || folded.StartsWith(ReservedPrefix, StringComparison.Ordinal) ? Fallback : folded;
+        }
+
+        if (folded.Length > MaxLength)
+        {
+            folded = folded[..MaxLength];
+        }
+
+        foreach (var c in folded)
+        {
+            if (!IsAllowed(c))
+            {
+                return Fallback;
+            }
+        }
+
+        return folded.Length == 0 ? Fallback : folded.ToString();
     }
 
-    /// <summary>True when Langfuse accepts the name as it is.</summary>
+    /// <summary>True when Langfuse records the name as it is.</summary>
     public static bool IsValid(string name)
     {
         if (name.Length is 0 or > MaxLength || name.StartsWith(ReservedPrefix, StringComparison.Ordinal))
