@@ -34,11 +34,7 @@ public sealed class ConventionModeEndToEndTests(ConventionModeEnvironment enviro
     [Fact]
     public async Task TheLatestModeExportsThe141NamesTheAppRootAndTheFoldedEnvironment()
     {
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        Assert.Equal(HttpStatusCode.OK, await environment.PostAsync(
-            "/v1/chat/completions",
-            """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello mode"}],"metadata":{"trace_user_id":"user-7","session_id":"conv-42"}}""",
-            $"00-{traceId}-a1b2c3d4e5f60718-01"));
+        var traceId = await PostInNewTraceAsync(environment, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello mode"}],"metadata":{"trace_user_id":"user-7","session_id":"conv-42"}}""");
 
         var spans = await environment.GatewayTraceAsync(traceId, expectedSpans: 6);
         var server = Assert.Single(spans, s => s.Kind == "SERVER");
@@ -62,6 +58,14 @@ public sealed class ConventionModeEndToEndTests(ConventionModeEnvironment enviro
     }
 
     private const System.Text.Json.JsonValueKind JsonFalse = System.Text.Json.JsonValueKind.False;
+
+    /// <summary>Posts a chat request under a new caller trace (a <c>traceparent</c> of another service) and returns its trace id.</summary>
+    internal static async Task<string> PostInNewTraceAsync(SampleGatewayEnvironment environment, string json)
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        Assert.Equal(HttpStatusCode.OK, await environment.PostAsync("/v1/chat/completions", json, $"00-{traceId}-a1b2c3d4e5f60718-01"));
+        return traceId;
+    }
 }
 
 /// <summary>The generations-only export scope on the wire: one exported span a request.</summary>
@@ -70,11 +74,7 @@ public sealed class GenerationsOnlyEndToEndTests(GenerationsOnlyEnvironment envi
     [Fact]
     public async Task OnlyTheGenerationIsExportedWithTheTraceLevelAttributesOnIt()
     {
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        Assert.Equal(HttpStatusCode.OK, await environment.PostAsync(
-            "/v1/chat/completions",
-            """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"one span"}],"metadata":{"trace_name":"scoped","session_id":"s-9"}}""",
-            $"00-{traceId}-a1b2c3d4e5f60718-01"));
+        var traceId = await ConventionModeEndToEndTests.PostInNewTraceAsync(environment, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"one span"}],"metadata":{"trace_name":"scoped","session_id":"s-9"}}""");
 
         // The server span never comes: wait for the generation, then for any straggler a second longer.
         var deadline = System.DateTime.UtcNow.AddSeconds(30);
