@@ -55,6 +55,14 @@ public sealed class ConventionModeEndToEndTests(ConventionModeEnvironment enviro
         });
         Assert.All(spans.Where(s => s.Name == "guardrail"), g => Assert.Equal(g.Text("guardrail_name"), g.Text("langfuse.observation.metadata.guardrail_name")));
         Assert.DoesNotContain(spans, s => s.Name == "litellm_request");
+
+        // Each guardrail's run is a gen_ai.evaluation.result event on the LLM span.
+        var results = llm.EventDetails.Where(e => e.Name == "gen_ai.evaluation.result").ToList();
+        Assert.Equal(2, results.Count);
+        Assert.Equal(
+            spans.Where(s => s.Name == "guardrail").Select(g => g.Text("guardrail_name")).Order(System.StringComparer.Ordinal),
+            results.Select(e => e.Attributes["gen_ai.evaluation.name"].GetString()).Order(System.StringComparer.Ordinal));
+        Assert.All(results, e => Assert.Equal("pass", e.Attributes["gen_ai.evaluation.score.label"].GetString()));
     }
 
     private const System.Text.Json.JsonValueKind JsonFalse = System.Text.Json.JsonValueKind.False;

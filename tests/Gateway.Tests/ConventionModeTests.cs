@@ -54,6 +54,7 @@ public sealed class ConventionModeTests : IDisposable
         var llm = tree.Single(SpanNames.LlmRequest);
         Assert.Null(llm.GetTagItem(AttributeNames.GenAiRequestStream));
         Assert.Null(llm.GetTagItem(AttributeNames.GenAiConversationId));
+        Assert.DoesNotContain(llm.Events, e => e.Name == "gen_ai.evaluation.result");
     }
 
     [Fact]
@@ -67,6 +68,29 @@ public sealed class ConventionModeTests : IDisposable
         Assert.Equal("s-1", llm.GetTagItem(AttributeNames.GenAiConversationId));
         Assert.Equal("generation", llm.GetTagItem(AttributeNames.LangfuseObservationType));
         Assert.DoesNotContain(tree.Spans, s => s.DisplayName == SpanNames.LlmRequest);
+
+        // Each guardrail's run is an evaluation result on the span it judged, beside its own span.
+        var guardrails = tree.All(SpanNames.Guardrail);
+        Assert.NotEmpty(guardrails);
+        var results = llm.Events.Where(e => e.Name == "gen_ai.evaluation.result").ToList();
+        Assert.Equal(
+            guardrails.Select(g => (string)g.GetTagItem(AttributeNames.GuardrailName)!).Order(StringComparer.Ordinal),
+            results.Select(e => (string)e.Tags.Single(t => t.Key == "gen_ai.evaluation.name").Value!).Order(StringComparer.Ordinal));
+        Assert.All(results, e => Assert.Equal("pass", e.Tags.Single(t => t.Key == "gen_ai.evaluation.score.label").Value));
+        Assert.All(guardrails, g => Assert.Equal(llm.SpanId, g.ParentSpanId));
+    }
+
+    [Fact]
+    public async Task ABlockIsAFailedEvaluationResultInTheLatestMode()
+    {
+        using var host = new GatewayHost().With("TracedLlm:SemanticConventions", "GenAiLatestExperimental");
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"forbidden"}]}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        var blocked = Assert.Single(tree.All(SpanNames.Guardrail), g => (string?)g.GetTagItem(AttributeNames.GuardrailStatus) == GuardrailStatuses.Intervened);
+        var llm = tree.Single("chat m");
+        var result = Assert.Single(llm.Events, e => e.Name == "gen_ai.evaluation.result" && (string?)e.Tags.Single(t => t.Key == "gen_ai.evaluation.name").Value == (string?)blocked.GetTagItem(AttributeNames.GuardrailName));
+        Assert.Equal("fail", result.Tags.Single(t => t.Key == "gen_ai.evaluation.score.label").Value);
     }
 
     [Fact]

@@ -173,6 +173,13 @@ public static class AttributeNames
     /// <summary><c>langfuse.observation.metadata.guardrail_status</c>: <see cref="GuardrailStatus"/> where Langfuse lets it be filtered.</summary>
     public const string LangfuseMetadataGuardrailStatus = LangfuseObservationMetadataPrefix + GuardrailStatus;
 
+    /// <summary><c>gen_ai.evaluation.result</c>: the event a guardrail's run records on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>).</summary>
+    public const string GenAiEvaluationResultEvent = "gen_ai.evaluation.result";
+    /// <summary><c>gen_ai.evaluation.name</c> on <see cref="GenAiEvaluationResultEvent"/>: the guardrail's name.</summary>
+    public const string GenAiEvaluationName = "gen_ai.evaluation.name";
+    /// <summary><c>gen_ai.evaluation.score.label</c> on <see cref="GenAiEvaluationResultEvent"/>: <c>pass</c>, <c>fail</c> (blocked) or <c>error</c> (failed to respond).</summary>
+    public const string GenAiEvaluationScoreLabel = "gen_ai.evaluation.score.label";
+
     // Bounds.
     /// <summary><c>tracedllm.telemetry.dropped</c>: client values cut or left out on this span by <see cref="TracedLlm.TelemetryLimits"/>.</summary>
     public const string TelemetryDropped = "tracedllm.telemetry.dropped";
