@@ -69,11 +69,15 @@ public class PipelineBenchmarks
             {
                 var endpoint = Environment.GetEnvironmentVariable("BENCH_OTLP_ENDPOINT")
                     ?? throw new InvalidOperationException("SdkOtlp exports to BENCH_OTLP_ENDPOINT (an OTLP/HTTP traces URL that answers 200).");
-                builder.AddTracedLlmOtlpExporter(o =>
-                {
-                    o.Endpoint = new Uri(endpoint);
-                    o.Protocol = OtlpExportProtocol.HttpProtobuf;
-                });
+                // BENCH_EXPORT_SCOPE=GenerationsOnly: each request's LLM span alone (issue 40's export scope).
+                var scope = Enum.TryParse<ExportScope>(Environment.GetEnvironmentVariable("BENCH_EXPORT_SCOPE"), ignoreCase: true, out var parsed) ? parsed : ExportScope.All;
+                builder.AddTracedLlmOtlpExporter(
+                    o =>
+                    {
+                        o.Endpoint = new Uri(endpoint);
+                        o.Protocol = OtlpExportProtocol.HttpProtobuf;
+                    },
+                    queue => queue.Scope = scope);
             }
 
             _tracerProvider = builder.Build();

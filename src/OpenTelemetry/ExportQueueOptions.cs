@@ -102,6 +102,13 @@ public sealed class ExportQueueOptions
     /// </summary>
     public TailSamplingOptions TailSampling { get; set; } = new();
 
+    /// <summary>
+    /// What the queue sends: <see cref="ExportScope.All"/> (default), or <see cref="ExportScope.GenerationsOnly"/>,
+    /// each request's LLM span alone (<c>TracedLlm:Export:Scope</c>). Applied after tail sampling, which
+    /// decides on the whole request.
+    /// </summary>
+    public ExportScope Scope { get; set; }
+
     /// <summary>The shortest time between two dropped-span warnings. Default 30 s.</summary>
     public TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -123,6 +123,7 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
         // buffer, if any, in a subdirectory named after the queue, so that two exporters never share one).
         var processor = new BoundedExportProcessor(OtlpSetup.Create(otlp), options, warn, diskSubdirectory: queueName);
         provider.GetService<ExportProcessors>()?.Add(processor);
-        return options.TailSampling is { Enabled: true } sampling ? new TailSamplingProcessor(processor, sampling) : processor;
+        BaseProcessor<System.Diagnostics.Activity> scoped = options.Scope == ExportScope.GenerationsOnly ? new GenerationsOnlyProcessor(processor) : processor;
+        return options.TailSampling is { Enabled: true } sampling ? new TailSamplingProcessor(scoped, sampling) : scoped;
     }
 }

@@ -365,7 +365,16 @@ public sealed class LlmCall
             if (Span is { IsAllDataRequested: true } span)
             {
                 span.SetTag(AttributeNames.BackendId, target.BackendId);
+                span.SetTag(AttributeNames.LangfuseMetadataBackendId, target.BackendId);
             }
+        }
+
+        // The 1.41 conventions put the server the call went to on the LLM span too: the answering attempt's.
+        if (Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental
+            && Span is { IsAllDataRequested: true } llm && target.Endpoint is { IsAbsoluteUri: true } endpoint)
+        {
+            llm.SetTag(AttributeNames.ServerAddress, LlmTarget.ServerAddress(endpoint));
+            llm.SetTag(AttributeNames.ServerPort, endpoint.Port >= 0 ? endpoint.Port : null);
         }
     }
 

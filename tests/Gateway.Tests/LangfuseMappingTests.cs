@@ -38,9 +38,9 @@ public sealed class LangfuseMappingTests : IDisposable
         Assert.Equal("span", tree.Single(SpanNames.UpstreamAttempt).GetTagItem(AttributeNames.LangfuseObservationType));
         Assert.All(tree.Spans, AssertTraceLevel);
 
-        // The OpenTelemetry user and session keys stay on the root only; Langfuse reads its own everywhere.
-        Assert.Equal("u-1", tree.Server.GetTagItem(AttributeNames.UserId));
-        Assert.All(tree.Spans.Where(s => s != tree.Server), s => Assert.Null(s.GetTagItem(AttributeNames.UserId)));
+        // The OpenTelemetry user and session keys ride beside Langfuse's on every span (issue 40).
+        Assert.All(tree.Spans, s => Assert.Equal("u-1", s.GetTagItem(AttributeNames.UserId)));
+        Assert.All(tree.Spans, s => Assert.Equal("s-1", s.GetTagItem(AttributeNames.SessionId)));
         AssertEachKeyOnce(tree);
     }
 

@@ -64,6 +64,12 @@ public sealed class ManifestTests
         var served = JsonNode.Parse(await after.Content.ReadAsStringAsync())!.AsObject();
         Assert.Empty(served["untracedEndpoints"]!.AsArray());
         served.Remove("untracedEndpoints");
+
+        // The convention mode in force is the running application's too: the default here.
+        Assert.Equal(("default", "1.37.0", "https://opentelemetry.io/schemas/1.37.0"), ((string?)served["conventionMode"], (string?)served["conventionVersion"], (string?)served["schemaUrl"]));
+        served.Remove("conventionMode");
+        served.Remove("conventionVersion");
+        served.Remove("schemaUrl");
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson), served));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(TracedLlmManifestEndpointRouteBuilderExtensions.DefaultPattern)).StatusCode);
     }

@@ -73,8 +73,8 @@ public sealed class ProviderMetadataTests : IDisposable
         Assert.Equal("alice", llm.GetTagItem(AttributeNames.LangfuseUserId));
         Assert.Equal(new[] { "batch-7" }, (string[])llm.GetTagItem(AttributeNames.LangfuseTraceTags)!);
 
-        // The provider's keys are not the gateway's observation metadata.
-        Assert.DoesNotContain(llm.TagObjects, t => t.Key.StartsWith(AttributeNames.LangfuseObservationMetadataPrefix, StringComparison.Ordinal));
+        // The provider's keys are not the gateway's observation metadata (the gateway's own facts, mirrored there, are).
+        Assert.DoesNotContain(llm.TagObjects, t => t.Key.StartsWith(AttributeNames.LangfuseObservationMetadataPrefix, StringComparison.Ordinal) && t.Key != AttributeNames.LangfuseMetadataBackendId);
         Assert.Null(llm.GetTagItem(AttributeNames.LangfuseEnvironment));
     }
 

@@ -56,7 +56,7 @@ public sealed class LlmAttempt : IDisposable
             if (target.Endpoint is { IsAbsoluteUri: true } endpoint)
             {
                 // The host and port only: a path or query may carry a key (Azure's ?api-key=, Gemini's ?key=).
-                tags.Add(AttributeNames.ServerAddress, endpoint.HostNameType == UriHostNameType.IPv6 ? endpoint.Host.Trim('[', ']') : endpoint.IdnHost);
+                tags.Add(AttributeNames.ServerAddress, LlmTarget.ServerAddress(endpoint));
                 if (endpoint.Port >= 0)
                 {
                     tags.Add(AttributeNames.ServerPort, endpoint.Port);

@@ -26,4 +26,8 @@ public sealed record LlmTarget(string Provider, string Model)
     /// <c>server.port</c> on the attempt (never the path, query or user info). Null when unknown.
     /// </summary>
     public Uri? Endpoint { get; init; }
+
+    /// <summary>The <c>server.address</c> of an endpoint: its host (an IPv6 one without brackets), never its path, query or user info.</summary>
+    internal static string ServerAddress(Uri endpoint) =>
+        endpoint.HostNameType == UriHostNameType.IPv6 ? endpoint.Host.Trim('[', ']') : endpoint.IdnHost;
 }

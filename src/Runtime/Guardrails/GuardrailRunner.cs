@@ -127,7 +127,7 @@ internal static class GuardrailRunner
         }
 
         return check.IsCompletedSuccessfully
-            ? new ValueTask<GuardrailBlockedException?>(Answered(span, parent, guardrail, mode, check.Result))
+            ? new ValueTask<GuardrailBlockedException?>(Answered(call, span, parent, guardrail, mode, check.Result))
             : AwaitVerdictAsync(call, check, span, parent, guardrail, mode);
     }
 
@@ -143,19 +143,19 @@ internal static class GuardrailRunner
             return Failed(call, span, parent, guardrail, mode, exception);
         }
 
-        return Answered(span, parent, guardrail, mode, verdict);
+        return Answered(call, span, parent, guardrail, mode, verdict);
     }
 
     /// <summary>The guardrail answered: allowed, or blocked with its reason.</summary>
-    private static GuardrailBlockedException? Answered(Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode, GuardrailVerdict verdict)
+    private static GuardrailBlockedException? Answered(LlmCall call, Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode, GuardrailVerdict verdict)
     {
         if (!verdict.Blocked)
         {
-            Record(span, parent, guardrail.Name, mode, GuardrailStatuses.Success, reason: null);
+            Record(call, span, parent, guardrail.Name, mode, GuardrailStatuses.Success, reason: null);
             return null;
         }
 
-        return Blocked(span, parent, guardrail.Name, mode, new GuardrailBlockedException(guardrail.Name, verdict.Reason ?? $"Blocked by guardrail '{guardrail.Name}'."));
+        return Blocked(call, span, parent, guardrail.Name, mode, new GuardrailBlockedException(guardrail.Name, verdict.Reason ?? $"Blocked by guardrail '{guardrail.Name}'."));
     }
 
     /// <summary>The guardrail threw: a thrown block is its block; anything else is recorded and fails the request.</summary>
@@ -163,7 +163,7 @@ internal static class GuardrailRunner
     {
         if (exception is GuardrailBlockedException thrown)
         {
-            return Blocked(span, parent, guardrail.Name, mode, thrown);
+            return Blocked(call, span, parent, guardrail.Name, mode, thrown);
         }
 
         if (span is not null)
@@ -171,24 +171,24 @@ internal static class GuardrailRunner
             TelemetryText.AddException(span, exception, call);
         }
 
-        Record(span, parent, guardrail.Name, mode, GuardrailStatuses.FailedToRespond, reason: null);
+        Record(call, span, parent, guardrail.Name, mode, GuardrailStatuses.FailedToRespond, reason: null);
         ExceptionDispatchInfo.Throw(exception);
         return null!;
     }
 
-    private static GuardrailBlockedException Blocked(Activity? span, Activity? parent, string name, GuardrailMode mode, GuardrailBlockedException block)
+    private static GuardrailBlockedException Blocked(LlmCall call, Activity? span, Activity? parent, string name, GuardrailMode mode, GuardrailBlockedException block)
     {
         block.SpanRecorded = span is not null;
-        Record(span, parent, name, mode, GuardrailStatuses.Intervened, block.Message);
+        Record(call, span, parent, name, mode, GuardrailStatuses.Intervened, block.Message);
         return block;
     }
 
     /// <summary>Records the guardrail span of a block thrown outside a registered guardrail (by a handler, say).</summary>
     internal static void RecordUnspannedBlock(LlmCall call, GuardrailBlockedException block, Activity? parent) =>
-        Blocked(Spans.StartChild(call, SpanNames.Guardrail, ActivityKind.Internal, parent, LangfuseObservationTypes.Guardrail), parent, block.GuardrailName, GuardrailMode.None, block);
+        Blocked(call, Spans.StartChild(call, SpanNames.Guardrail, ActivityKind.Internal, parent, LangfuseObservationTypes.Guardrail), parent, block.GuardrailName, GuardrailMode.None, block);
 
     /// <summary>The one place a guardrail span gets its attributes, its status, and its end.</summary>
-    private static void Record(Activity? span, Activity? parent, string name, GuardrailMode mode, string status, string? reason)
+    private static void Record(LlmCall call, Activity? span, Activity? parent, string name, GuardrailMode mode, string status, string? reason)
     {
         if (span is null)
         {
@@ -203,6 +203,27 @@ internal static class GuardrailRunner
             tags.Add(AttributeNames.GuardrailMode, ModeName(mode));
             tags.Add(AttributeNames.GuardrailStatus, status);
             tags.Add(AttributeNames.GuardrailResponse, reason);
+
+            // Langfuse maps none of them: mirrored where its observation metadata filters can read them.
+            tags.Add(AttributeNames.LangfuseMetadataGuardrailName, name);
+            tags.Add(AttributeNames.LangfuseMetadataGuardrailStatus, status);
+        }
+
+        // The 1.41 conventions' evaluation result, beside the guardrail span: an event on the span the guardrail judged.
+        if (call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental
+            && parent is { IsAllDataRequested: true } && TelemetryText.HasRoomForEvent(parent, call.Gateway.Options.Limits.MaxEventsPerSpan))
+        {
+            parent.AddEvent(new ActivityEvent(AttributeNames.GenAiEvaluationResultEvent, tags: new ActivityTagsCollection
+            {
+                [AttributeNames.GenAiEvaluationName] = name,
+                [AttributeNames.GenAiEvaluationScoreLabel] = status switch
+                {
+                    GuardrailStatuses.Success => EvaluationLabels.Pass,
+                    GuardrailStatuses.Intervened => EvaluationLabels.Fail,
+                    _ => EvaluationLabels.Error,
+                },
+                [AttributeNames.GuardrailMode] = ModeName(mode),
+            }));
         }
 
         if (status != GuardrailStatuses.Success)
@@ -220,4 +241,12 @@ internal static class GuardrailRunner
         GuardrailMode.PostCall => "post_call",
         _ => "unknown",
     };
+}
+
+/// <summary>The <c>gen_ai.evaluation.score.label</c> a guardrail's run records (convention mode <c>gen_ai_latest_experimental</c>).</summary>
+internal static class EvaluationLabels
+{
+    public const string Pass = "pass";
+    public const string Fail = "fail";
+    public const string Error = "error";
 }

@@ -46,12 +46,22 @@ internal static class TracedLlmManifest
         }
     }
 
-    /// <summary>The manifest with the application's <c>untracedEndpoints</c> added as its last property.</summary>
-    public static string WithCoverage(string manifest, IReadOnlyList<UntracedEndpoint> untraced)
+    /// <summary>
+    /// The manifest with the convention mode in force (<c>conventionMode</c>, the release it follows as
+    /// <c>conventionVersion</c>, its <c>schemaUrl</c>) and the application's <c>untracedEndpoints</c>
+    /// added as its last properties.
+    /// </summary>
+    public static string WithCoverage(string manifest, IReadOnlyList<UntracedEndpoint> untraced, SemanticConventionMode mode = SemanticConventionMode.Default)
     {
-        // The generator's document is one JSON object: the property goes before its closing brace.
+        // The generator's document is one JSON object: the properties go before its closing brace.
         var end = manifest.LastIndexOf('}');
-        return string.Concat(manifest.AsSpan(0, end), ",\"untracedEndpoints\":", EndpointCoverage.ToJson(untraced), "}");
+        return string.Concat(
+            manifest.AsSpan(0, end),
+            ",\"conventionMode\":\"" + SemanticConventions.NameOf(mode)
+            + "\",\"conventionVersion\":\"" + SemanticConventions.VersionOf(mode)
+            + "\",\"schemaUrl\":\"" + SemanticConventions.SchemaUrlOf(mode) + "\"",
+            ",\"untracedEndpoints\":" + EndpointCoverage.ToJson(untraced),
+            "}");
     }
 
     // Every generator writes the same schema and span contract; only the routes differ.

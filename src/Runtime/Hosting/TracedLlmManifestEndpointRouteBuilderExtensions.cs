@@ -43,7 +43,7 @@ public static class TracedLlmManifestEndpointRouteBuilderExtensions
                 ? EndpointCoverage.Find(endpoints)
                 : Array.Empty<UntracedEndpoint>();
             context.Response.ContentType = "application/json";
-            return context.Response.WriteAsync(TracedLlmManifest.WithCoverage(manifest, untraced), context.RequestAborted);
+            return context.Response.WriteAsync(TracedLlmManifest.WithCoverage(manifest, untraced, gateway.Options.SemanticConventions), context.RequestAborted);
         };
 
         return endpoints.MapGet(pattern, serve)

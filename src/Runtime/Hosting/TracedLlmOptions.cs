@@ -95,6 +95,14 @@ public sealed class TracedLlmOptions
     /// </summary>
     public bool LogStartupReport { get; set; } = true;
 
+    /// <summary>
+    /// Which GenAI semantic conventions the spans follow: <see cref="SemanticConventionMode.Default"/>
+    /// (the span contract), or <see cref="SemanticConventionMode.GenAiLatestExperimental"/> (the 1.41
+    /// names and attributes besides, docs/span-contract.md). Default: <c>OTEL_SEMCONV_STABILITY_OPT_IN</c>
+    /// naming <c>gen_ai_latest_experimental</c>; configuration key <c>TracedLlm:SemanticConventions</c>.
+    /// </summary>
+    public SemanticConventionMode SemanticConventions { get; set; } = TracedLlm.SemanticConventions.FromOptIn(Environment.GetEnvironmentVariable(TracedLlm.SemanticConventions.OptInVariable));
+
     /// <summary>The standard variables these options honour, as a configuration (or the environment) holds them (<see cref="ConfigurationReader"/>).</summary>
     internal void ReadVariables(Func<string, string?> variable)
     {
@@ -110,6 +118,11 @@ public sealed class TracedLlmOptions
         else if (variable("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT") is { } genAiCapture)
         {
             CaptureMessageContent = IsTrue(genAiCapture);
+        }
+
+        if (variable(TracedLlm.SemanticConventions.OptInVariable) is { } optIn)
+        {
+            SemanticConventions = TracedLlm.SemanticConventions.FromOptIn(optIn);
         }
 
         if (variable("LANGFUSE_TRACING_ENVIRONMENT") is { Length: > 0 } environment)

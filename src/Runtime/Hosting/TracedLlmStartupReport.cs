@@ -26,6 +26,14 @@ internal sealed class TracedLlmStartupReport(IOptions<TracedLlmOptions> options,
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
+        // Langfuse refuses an environment name out of its shape: the one configured is folded, and that said once.
+        if (options.Value.DefaultEnvironment is { } environment && !Telemetry.LangfuseEnvironments.IsValid(environment)
+            && loggers.CreateLogger(LoggerCategory) is var logger && logger.IsEnabled(LogLevel.Information))
+        {
+            var folded = Telemetry.LangfuseEnvironments.Fold(environment);
+            StartupLog.EnvironmentFolded(logger, folded, environment.Length);
+        }
+
         // Read once started: the host validates every options type before (a wrong one fails the start with all of them).
         if (options.Value.LogStartupReport && endpoints is not null)
         {
@@ -77,6 +85,9 @@ internal sealed class TracedLlmStartupReport(IOptions<TracedLlmOptions> options,
 /// <summary>The start-up report as log messages.</summary>
 internal static partial class StartupLog
 {
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "The Langfuse environment (LANGFUSE_TRACING_ENVIRONMENT / TracedLlm:DefaultEnvironment, {Length} characters) is not in the shape Langfuse accepts (lowercase a-z, 0-9, '-', '_', at most 40, not starting with 'langfuse'): spans record it as '{Folded}', and a client's environment is folded the same way.")]
+    public static partial void EnvironmentFolded(ILogger logger, string folded, int length);
+
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "{Count} endpoint(s) look like LLM API paths but are not traced, so their calls reach providers with no trace: {Endpoints}. Make them [TracedLlmRoute] handlers, or set TracedLlm:LogStartupReport=false; the served manifest lists them as untracedEndpoints.")]
     public static partial void Untraced(ILogger logger, int count, string endpoints);
 

@@ -143,7 +143,7 @@ public static class LlmStage
     {
         if (call.Metadata.GenerationName is not { } name)
         {
-            return SpanNames.LlmRequest;
+            return call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental ? OperationSpanName(call) : SpanNames.LlmRequest;
         }
 
         var dropped = 0;
@@ -153,6 +153,26 @@ public static class LlmStage
         }
 
         return ReservedSpanNames.Imitated(bounded) is null ? bounded : SpanNames.LlmRequest;
+    }
+
+    /// <summary>
+    /// The 1.41 conventions' LLM span name, <c>{gen_ai.operation.name} {gen_ai.request.model}</c>: the
+    /// model bounded like any client value (redacted, at most <see cref="TelemetryLimits.MaxSpanNameLength"/>
+    /// characters in all); the operation alone when the request names no model (or the budget is spent).
+    /// </summary>
+    internal static string OperationSpanName(LlmCall call)
+    {
+        var operation = call.Route.Operation;
+        if (call.Parameters.Model is not { } model)
+        {
+            return operation;
+        }
+
+        var dropped = 0;
+        var room = Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength) - operation.Length - 1;
+        return room > 0 && TelemetryText.ForSpan(call, "name", model, room, ref dropped) is { } bounded
+            ? string.Concat(operation, " ", bounded)
+            : operation;
     }
 
     /// <summary>The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if any.</summary>
@@ -200,6 +220,11 @@ public static class LlmStage
         }
 
         tags.AddTraceTags(call);
+        if (call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental)
+        {
+            AddLatestRequestAttributes(ref tags, call);
+        }
+
         if (metadata.ObservationMetadata.Count > 0)
         {
             var names = new UniqueClientKeys(metadata.ObservationMetadata);
@@ -219,6 +244,26 @@ public static class LlmStage
 
         return input;
     }
+
+    /// <summary>
+    /// The 1.41 request attributes: <c>gen_ai.request.stream</c>, and <c>gen_ai.conversation.id</c>
+    /// from the session id the server span bounded (a trusted caller's only: <see cref="LlmCall.TraceTags"/>).
+    /// </summary>
+    private static void AddLatestRequestAttributes(ref FirstTags tags, LlmCall call)
+    {
+        tags.Add(AttributeNames.GenAiRequestStream, call.IsStreaming ? BoxedTrue : BoxedFalse);
+        foreach (var (key, value) in call.TraceTags)
+        {
+            if (key == AttributeNames.LangfuseSessionId)
+            {
+                tags.Add(AttributeNames.GenAiConversationId, value);
+                break;
+            }
+        }
+    }
+
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
 
     /// <summary>
     /// Captured UTF-8 JSON content as text: redacted, cut at <see cref="TracedLlmOptions.MaxContentLength"/>

@@ -113,6 +113,8 @@ public static class RequestStage
     public static LlmCall CreateCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp) =>
         new(httpContext, route, envelope, gateway, startTimestamp);
 
+    private static readonly object BoxedTrue = true;
+
     /// <summary>
     /// Starts the server span once the caller's authentication is known. A trusted caller's span
     /// joins its context (metadata ids, then <c>traceparent</c>, then none) and records its trace
@@ -228,33 +230,30 @@ public static class RequestStage
         if (call.Trust == CallerTrust.Unauthenticated)
         {
             tags.Add(AttributeNames.TraceJoin, "unauthenticated");
-            tags.Add(AttributeNames.LangfuseEnvironment, defaultEnvironment);
+            tags.Add(AttributeNames.LangfuseEnvironment, defaultEnvironment is null ? null : LangfuseEnvironments.Fold(defaultEnvironment));
             return;
         }
 
-        tags.Add(AttributeNames.TraceJoin, join.Source switch
+        var joinedBy = join.Source switch
         {
             TraceJoinSource.Metadata => "metadata",
             TraceJoinSource.TraceParent => "traceparent",
             _ => "none",
-        });
+        };
+        tags.Add(AttributeNames.TraceJoin, joinedBy);
+        tags.Add(AttributeNames.LangfuseMetadataTraceJoin, joinedBy);
 
-        // The OpenTelemetry keys for user and session on the root; Langfuse reads its own on every span.
+        // Joined another service's trace (not the caller's own Langfuse trace id): the application's
+        // logical root, as Langfuse's v4 SDKs mark theirs.
+        if (join.Source == TraceJoinSource.TraceParent)
+        {
+            tags.Add(AttributeNames.LangfuseIsAppRoot, BoxedTrue);
+        }
+
+        // user.id / session.id and Langfuse's own keys are trace tags: every observation carries them.
         var metadata = call.Metadata;
         var traceTags = TraceTags(ref tags, metadata, join.TraceIdSeed is not null, defaultEnvironment, out var traceTagCount, out var imitatedTraceName);
         call.SetTraceTags(traceTags, traceTagCount);
-        foreach (var (key, value) in traceTags.AsSpan(0, traceTagCount))
-        {
-            if (key == AttributeNames.LangfuseUserId)
-            {
-                tags.Add(AttributeNames.UserId, value);
-            }
-            else if (key == AttributeNames.LangfuseSessionId)
-            {
-                tags.Add(AttributeNames.SessionId, value);
-            }
-        }
-
         tags.AddTraceTags(call);
         tags.Complete(metadata.DroppedTraceEntries);
         if (imitatedTraceName is not null)
@@ -285,13 +284,24 @@ public static class RequestStage
             }
         }
 
-        if (metadata.Environment is { } environment)
+        // The OpenTelemetry key beside Langfuse's, with the value just bounded (charged once).
+        void AddAlso(string langfuseKey, string key)
         {
-            AddClient(ref tags, AttributeNames.LangfuseEnvironment, environment);
+            if (added > 0 && entries[added - 1].Key == langfuseKey)
+            {
+                entries[added] = new(key, entries[added - 1].Value);
+                added++;
+            }
         }
-        else if (defaultEnvironment is not null)
+
+        // Folded as Langfuse accepts environment names (its ingestion refuses others).
+        if (metadata.Environment is { } environment && tags.Bound(AttributeNames.LangfuseEnvironment, environment) is { } boundEnvironment)
         {
-            entries[added++] = new(AttributeNames.LangfuseEnvironment, defaultEnvironment);
+            entries[added++] = new(AttributeNames.LangfuseEnvironment, LangfuseEnvironments.Fold(boundEnvironment));
+        }
+        else if (metadata.Environment is null && defaultEnvironment is not null)
+        {
+            entries[added++] = new(AttributeNames.LangfuseEnvironment, LangfuseEnvironments.Fold(defaultEnvironment));
         }
 
         if (!metadata.IsPresent)
@@ -311,7 +321,9 @@ public static class RequestStage
         }
 
         AddClient(ref tags, AttributeNames.LangfuseUserId, metadata.UserId);
+        AddAlso(AttributeNames.LangfuseUserId, AttributeNames.UserId);
         AddClient(ref tags, AttributeNames.LangfuseSessionId, metadata.SessionId);
+        AddAlso(AttributeNames.LangfuseSessionId, AttributeNames.SessionId);
         if (metadata.Tags is string[] { Length: > 0 } traceTags)
         {
             entries[added++] = new(AttributeNames.LangfuseTraceTags, BoundTags(ref tags, traceTags));
@@ -391,7 +403,8 @@ public static class RequestStage
             return most;
         }
 
-        foreach (var value in (ReadOnlySpan<string?>)[metadata.TraceName, metadata.UserId, metadata.SessionId, metadata.Release, metadata.Version, seeded ? metadata.ExistingTraceId : null])
+        // User and session count twice: Langfuse's key and OpenTelemetry's.
+        foreach (var value in (ReadOnlySpan<string?>)[metadata.TraceName, metadata.UserId, metadata.UserId, metadata.SessionId, metadata.SessionId, metadata.Release, metadata.Version, seeded ? metadata.ExistingTraceId : null])
         {
             most += value is null ? 0 : 1;
         }

@@ -157,6 +157,29 @@ public static class AttributeNames
     /// <summary><c>tracedllm.attempt.usage.output_tokens</c>: output tokens one attempt's upstream reported.</summary>
     public const string AttemptUsageOutputTokens = "tracedllm.attempt.usage.output_tokens";
 
+    // Convention mode and Langfuse v4 (issue 40).
+    /// <summary><c>gen_ai.request.stream</c> on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>): whether the client asked for a stream.</summary>
+    public const string GenAiRequestStream = "gen_ai.request.stream";
+    /// <summary><c>gen_ai.conversation.id</c> on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>): the request's session id, once its caller is authenticated.</summary>
+    public const string GenAiConversationId = "gen_ai.conversation.id";
+    /// <summary><c>langfuse.internal.is_app_root</c> on a server span that joined another service's trace through <c>traceparent</c>: the application's logical root in Langfuse.</summary>
+    public const string LangfuseIsAppRoot = "langfuse.internal.is_app_root";
+    /// <summary><c>langfuse.observation.metadata.tracedllm.backend.id</c>: <see cref="BackendId"/> where Langfuse lets it be filtered.</summary>
+    public const string LangfuseMetadataBackendId = LangfuseObservationMetadataPrefix + BackendId;
+    /// <summary><c>langfuse.observation.metadata.tracedllm.trace_join</c>: <see cref="TraceJoin"/> where Langfuse lets it be filtered.</summary>
+    public const string LangfuseMetadataTraceJoin = LangfuseObservationMetadataPrefix + TraceJoin;
+    /// <summary><c>langfuse.observation.metadata.guardrail_name</c>: <see cref="GuardrailName"/> where Langfuse lets it be filtered.</summary>
+    public const string LangfuseMetadataGuardrailName = LangfuseObservationMetadataPrefix + GuardrailName;
+    /// <summary><c>langfuse.observation.metadata.guardrail_status</c>: <see cref="GuardrailStatus"/> where Langfuse lets it be filtered.</summary>
+    public const string LangfuseMetadataGuardrailStatus = LangfuseObservationMetadataPrefix + GuardrailStatus;
+
+    /// <summary><c>gen_ai.evaluation.result</c>: the event a guardrail's run records on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>).</summary>
+    public const string GenAiEvaluationResultEvent = "gen_ai.evaluation.result";
+    /// <summary><c>gen_ai.evaluation.name</c> on <see cref="GenAiEvaluationResultEvent"/>: the guardrail's name.</summary>
+    public const string GenAiEvaluationName = "gen_ai.evaluation.name";
+    /// <summary><c>gen_ai.evaluation.score.label</c> on <see cref="GenAiEvaluationResultEvent"/>: <c>pass</c>, <c>fail</c> (blocked) or <c>error</c> (failed to respond).</summary>
+    public const string GenAiEvaluationScoreLabel = "gen_ai.evaluation.score.label";
+
     // Bounds.
     /// <summary><c>tracedllm.telemetry.dropped</c>: client values cut or left out on this span by <see cref="TracedLlm.TelemetryLimits"/>.</summary>
     public const string TelemetryDropped = "tracedllm.telemetry.dropped";

@@ -1,0 +1,106 @@
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Net;
+using System.Threading.Tasks;
+
+namespace TracedLlm.EndToEnd.Tests;
+
+/// <summary>The sample gateway with <c>OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental</c> and an environment name Langfuse would refuse.</summary>
+public sealed class ConventionModeEnvironment : SampleGatewayEnvironment
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> GatewaySettings() => new Dictionary<string, string?>
+    {
+        ["OTEL_SEMCONV_STABILITY_OPT_IN"] = "http,gen_ai_latest_experimental",
+        ["LANGFUSE_TRACING_ENVIRONMENT"] = "Langfuse-Staging",
+    };
+}
+
+/// <summary>The sample gateway exporting each request's generation only (<c>TracedLlm:Export:Scope</c>).</summary>
+public sealed class GenerationsOnlyEnvironment : SampleGatewayEnvironment
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> GatewaySettings() => new Dictionary<string, string?>
+    {
+        ["TracedLlm__Export__Scope"] = "GenerationsOnly",
+    };
+}
+
+/// <summary>
+/// Issue 40 items 4 and 5 on the wire: the sample gateway as a process, its OTLP export decoded by
+/// the receiver the other end-to-end tests use, the exported attributes read back.
+/// </summary>
+public sealed class ConventionModeEndToEndTests(ConventionModeEnvironment environment) : IClassFixture<ConventionModeEnvironment>
+{
+    [Fact]
+    public async Task TheLatestModeExportsThe141NamesTheAppRootAndTheFoldedEnvironment()
+    {
+        var traceId = await PostInNewTraceAsync(environment, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello mode"}],"metadata":{"trace_user_id":"user-7","session_id":"conv-42"}}""");
+
+        var spans = await environment.GatewayTraceAsync(traceId, expectedSpans: 6);
+        var server = Assert.Single(spans, s => s.Kind == "SERVER");
+        var llm = Assert.Single(spans, s => s.Name == "chat gpt-4o-mini");
+        Assert.Equal(("CLIENT", server.SpanId), (llm.Kind, llm.ParentSpanId));
+        Assert.Equal(JsonFalse, llm.Attributes["gen_ai.request.stream"].ValueKind);
+        Assert.Equal("conv-42", llm.Text("gen_ai.conversation.id"));
+        Assert.Equal("generation", llm.Text("langfuse.observation.type"));
+
+        // Langfuse v4: the gateway joined another service's trace, so its server span is the app root.
+        Assert.Equal(System.Text.Json.JsonValueKind.True, server.Attributes["langfuse.internal.is_app_root"].ValueKind);
+        Assert.Equal("traceparent", server.Text("langfuse.observation.metadata.tracedllm.trace_join"));
+        Assert.All(spans, s =>
+        {
+            Assert.Equal("user-7", s.Text("user.id"));
+            Assert.Equal("conv-42", s.Text("session.id"));
+            Assert.Equal("staging", s.Text("langfuse.environment"));
+        });
+        Assert.All(spans.Where(s => s.Name == "guardrail"), g => Assert.Equal(g.Text("guardrail_name"), g.Text("langfuse.observation.metadata.guardrail_name")));
+        Assert.DoesNotContain(spans, s => s.Name == "litellm_request");
+
+        // Each guardrail's run is a gen_ai.evaluation.result event on the LLM span.
+        var results = llm.EventDetails.Where(e => e.Name == "gen_ai.evaluation.result").ToList();
+        Assert.Equal(2, results.Count);
+        Assert.Equal(
+            spans.Where(s => s.Name == "guardrail").Select(g => g.Text("guardrail_name")).Order(System.StringComparer.Ordinal),
+            results.Select(e => e.Attributes["gen_ai.evaluation.name"].GetString()).Order(System.StringComparer.Ordinal));
+        Assert.All(results, e => Assert.Equal("pass", e.Attributes["gen_ai.evaluation.score.label"].GetString()));
+    }
+
+    private const System.Text.Json.JsonValueKind JsonFalse = System.Text.Json.JsonValueKind.False;
+
+    /// <summary>Posts a chat request under a new caller trace (a <c>traceparent</c> of another service) and returns its trace id.</summary>
+    internal static async Task<string> PostInNewTraceAsync(SampleGatewayEnvironment environment, string json)
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        Assert.Equal(HttpStatusCode.OK, await environment.PostAsync("/v1/chat/completions", json, $"00-{traceId}-a1b2c3d4e5f60718-01"));
+        return traceId;
+    }
+}
+
+/// <summary>The generations-only export scope on the wire: one exported span a request.</summary>
+public sealed class GenerationsOnlyEndToEndTests(GenerationsOnlyEnvironment environment) : IClassFixture<GenerationsOnlyEnvironment>
+{
+    [Fact]
+    public async Task OnlyTheGenerationIsExportedWithTheTraceLevelAttributesOnIt()
+    {
+        var traceId = await ConventionModeEndToEndTests.PostInNewTraceAsync(environment, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"one span"}],"metadata":{"trace_name":"scoped","session_id":"s-9"}}""");
+
+        // The server span never comes: wait for the generation, then for any straggler a second longer.
+        var deadline = System.DateTime.UtcNow.AddSeconds(30);
+        List<ExportedSpan> spans;
+        while ((spans = Trace(traceId)).Count == 0 && System.DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(1000);
+        spans = Trace(traceId);
+        var generation = Assert.Single(spans);
+        Assert.Equal("litellm_request", generation.Name);
+        Assert.Equal("generation", generation.Text("langfuse.observation.type"));
+        Assert.Equal("scoped", generation.Text("langfuse.trace.name"));
+        Assert.Equal("s-9", generation.Text("langfuse.session.id"));
+    }
+
+    private List<ExportedSpan> Trace(string traceId) =>
+        environment.LangfuseExports().SelectMany(e => e.Spans).Where(s => s.TraceId == traceId && s.Service == "tracedllm-sample-gateway").ToList();
+}
