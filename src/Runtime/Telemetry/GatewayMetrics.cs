@@ -60,6 +60,13 @@ internal static class GatewayMetrics
         "gen_ai.server.time_per_output_token", "s", "Time per output token after the first.", tags: null,
         new InstrumentAdvice<double> { HistogramBucketBoundaries = TimePerOutputTokenBuckets });
 
+    /// <summary>
+    /// <c>tracedllm.usage.cost</c>: the cost of priced generations, in US dollars, from the configured
+    /// price table (<see cref="TracedLlmOptions.Pricing"/>); the GenAI conventions define no cost metric.
+    /// </summary>
+    public static Counter<double> Cost { get; } = TracedLlmTelemetry.Meter.CreateCounter<double>(
+        "tracedllm.usage.cost", "{USD}", "Cost of priced generations, from the configured price table.");
+
     /// <summary>Bounds a model name for use as a dimension.</summary>
     public static string BoundModel(string? model) => ModelNames.Bound(model);
 
@@ -103,6 +110,18 @@ internal static class GatewayMetrics
         {
             TimePerOutputToken.Record(tpot, tags);
         }
+    }
+
+    /// <summary>Adds a priced generation's cost, with the request instruments' dimensions.</summary>
+    internal static void RecordCost(LlmCall call, double cost)
+    {
+        Cost.Add(cost, new TagList
+        {
+            { AttributeNames.GenAiOperationName, call.Route.Operation },
+            { AttributeNames.GenAiProviderName, ProviderNames.Bound(call.ProviderName) },
+            { AttributeNames.GenAiRequestModel, Model(call) },
+            { AttributeNames.HttpRoute, call.Route.Pattern },
+        });
     }
 
     /// <summary>The model dimension: nothing an unauthenticated caller chose, no credential-shaped name.</summary>
