@@ -76,13 +76,7 @@ internal static class GatewayMetrics
     /// <summary>Records a finished request: duration (with the status it answered and its failure's <c>error.type</c>), token usage and, when it streamed, TTFT and TPOT.</summary>
     internal static void RecordRequest(LlmCall call, int statusCode, string? errorType, double? timeToFirstToken, double? timePerOutputToken)
     {
-        var tags = new TagList
-        {
-            { AttributeNames.GenAiOperationName, call.Route.Operation },
-            { AttributeNames.GenAiProviderName, ProviderNames.Bound(call.ProviderName) },
-            { AttributeNames.GenAiRequestModel, Model(call) },
-            { AttributeNames.HttpRoute, call.Route.Pattern },
-        };
+        var tags = RequestTags(call);
         if (RequestDuration.Enabled)
         {
             var duration = tags;
@@ -115,14 +109,17 @@ internal static class GatewayMetrics
     /// <summary>Adds a priced generation's cost, with the request instruments' dimensions.</summary>
     internal static void RecordCost(LlmCall call, double cost)
     {
-        Cost.Add(cost, new TagList
-        {
-            { AttributeNames.GenAiOperationName, call.Route.Operation },
-            { AttributeNames.GenAiProviderName, ProviderNames.Bound(call.ProviderName) },
-            { AttributeNames.GenAiRequestModel, Model(call) },
-            { AttributeNames.HttpRoute, call.Route.Pattern },
-        });
+        Cost.Add(cost, RequestTags(call));
     }
+
+    /// <summary>The dimensions every request instrument shares: operation, provider, model, route (bounded).</summary>
+    private static TagList RequestTags(LlmCall call) => new()
+    {
+        { AttributeNames.GenAiOperationName, call.Route.Operation },
+        { AttributeNames.GenAiProviderName, ProviderNames.Bound(call.ProviderName) },
+        { AttributeNames.GenAiRequestModel, Model(call) },
+        { AttributeNames.HttpRoute, call.Route.Pattern },
+    };
 
     /// <summary>The model dimension: nothing an unauthenticated caller chose, no credential-shaped name.</summary>
     private static string Model(LlmCall call)
