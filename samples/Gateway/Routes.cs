@@ -45,7 +45,7 @@ public static class Routes
     public static async Task<ChatCompletionResponse> CompleteChat(ProviderRequest prompt, LlmCall call, ProviderRouter providers)
     {
         var reply = await providers.CompleteAsync(call, prompt);
-        Record(call, reply.Model, reply.Id, reply.FinishReason, reply.InputTokens, reply.OutputTokens);
+        Record(call, reply.Model, reply.Id, reply.FinishReason, reply.Usage);
         return WireAnswers.Chat(reply);
     }
 
@@ -57,7 +57,7 @@ public static class Routes
     public static async Task<MessagesResponse> CompleteMessages(ProviderRequest prompt, LlmCall call, ProviderRouter providers)
     {
         var reply = await providers.CompleteAsync(call, prompt);
-        Record(call, reply.Model, reply.Id, reply.FinishReason, reply.InputTokens, reply.OutputTokens);
+        Record(call, reply.Model, reply.Id, reply.FinishReason, reply.Usage);
         return WireAnswers.Message(reply);
     }
 
@@ -93,17 +93,17 @@ public static class Routes
         {
             if (delta.FinishReason is not null)
             {
-                Record(call, delta.Model, delta.Id, delta.FinishReason, delta.InputTokens ?? 0, delta.OutputTokens ?? 0);
+                Record(call, delta.Model, delta.Id, delta.FinishReason, new LlmUsage(delta.InputTokens ?? 0, delta.OutputTokens ?? 0));
             }
 
             yield return delta;
         }
     }
 
-    private static void Record(LlmCall call, string model, string id, string finishReason, long inputTokens, long outputTokens)
+    private static void Record(LlmCall call, string model, string id, string finishReason, LlmUsage usage)
     {
         call.RecordResponse(model, id, finishReason);
-        call.RecordUsage(inputTokens, outputTokens);
+        call.RecordUsage(usage);
     }
 
     private static string RequireModel(string? model) =>

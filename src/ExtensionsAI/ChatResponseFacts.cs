@@ -55,9 +55,15 @@ internal sealed class ChatResponseFacts
             call.RecordResponse(responseModel, _responseId);
         }
 
-        if (_usage is { InputTokenCount: { } input, OutputTokenCount: { } output })
+        if (_usage is { InputTokenCount: { } input, OutputTokenCount: { } output } usage)
         {
-            call.RecordUsage(input, output);
+            // Microsoft.Extensions.AI counts cached input within InputTokenCount and reasoning within
+            // OutputTokenCount, as the GenAI conventions do; it has no cache-write count.
+            call.RecordUsage(new LlmUsage(input, output)
+            {
+                CacheReadInputTokens = usage.CachedInputTokenCount,
+                ReasoningOutputTokens = usage.ReasoningTokenCount,
+            });
         }
     }
 }

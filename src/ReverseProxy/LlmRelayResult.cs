@@ -66,7 +66,7 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
     /// <summary>Why the output ended, as the provider says it (<c>stop</c>, <c>end_turn</c>, <c>length</c>...); empty when it did not.</summary>
     public IReadOnlyList<string> FinishReasons => (IReadOnlyList<string>?)_facts?.FinishReasons ?? Array.Empty<string>();
 
-    /// <summary>Input tokens the upstream reported, or null.</summary>
+    /// <summary>Input tokens the upstream reported, cached ones included (Anthropic's cache reads and writes added to its <c>input_tokens</c>), or null.</summary>
     public long? InputTokens => _facts?.InputTokens;
 
     /// <summary>Output tokens the upstream reported, or null.</summary>

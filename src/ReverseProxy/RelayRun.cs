@@ -242,7 +242,7 @@ internal sealed class RelayRun
             Call.RecordResponse(facts.ResponseModel, facts.ResponseId, facts.FinishReasons.ToArray());
             if (facts.InputTokens is { } input && facts.OutputTokens is { } output)
             {
-                Call.RecordUsage(input, output);
+                Call.RecordUsage(facts.Usage(input, output));
             }
             else if (Call.Span is { IsAllDataRequested: true } llm)
             {

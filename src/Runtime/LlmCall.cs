@@ -233,15 +233,70 @@ public sealed class LlmCall
     }
 
     /// <summary>Records token usage on the LLM span.</summary>
-    public void RecordUsage(long inputTokens, long outputTokens)
+    public void RecordUsage(long inputTokens, long outputTokens) => RecordUsage(new LlmUsage(inputTokens, outputTokens));
+
+    /// <summary>
+    /// Records token usage on the LLM span, with the cache and reasoning counts the provider stated
+    /// (<see cref="LlmUsage"/>), and, when the model has a price (<see cref="TracedLlmOptions.Pricing"/>;
+    /// the response model's, else the request model's), its cost on the span and the cost metric.
+    /// Call it after <see cref="RecordResponse"/> so that the response model can name the price.
+    /// </summary>
+    public void RecordUsage(LlmUsage usage)
     {
-        InputTokens = inputTokens;
-        OutputTokens = outputTokens;
-        if (Span is { IsAllDataRequested: true } span)
+        InputTokens = usage.InputTokens;
+        OutputTokens = usage.OutputTokens;
+        var span = Span is { IsAllDataRequested: true } recorded ? recorded : null;
+        var price = span is not null || GatewayMetrics.Cost.Enabled ? FindPrice() : null;
+        if (span is not null)
         {
-            span.SetTag(AttributeNames.GenAiUsageInputTokens, inputTokens);
-            span.SetTag(AttributeNames.GenAiUsageOutputTokens, outputTokens);
+            span.SetTag(AttributeNames.GenAiUsageInputTokens, usage.InputTokens);
+            span.SetTag(AttributeNames.GenAiUsageOutputTokens, usage.OutputTokens);
+            if (usage.CacheReadInputTokens is { } cacheRead)
+            {
+                span.SetTag(AttributeNames.GenAiUsageCacheReadInputTokens, cacheRead);
+            }
+
+            if (usage.CacheCreationInputTokens is { } cacheCreation)
+            {
+                span.SetTag(AttributeNames.GenAiUsageCacheCreationInputTokens, cacheCreation);
+            }
+
+            if (usage.ReasoningOutputTokens is { } reasoning)
+            {
+                span.SetTag(AttributeNames.GenAiUsageReasoningOutputTokens, reasoning);
+            }
+
+            if (usage.HasDetails || price is not null)
+            {
+                span.SetTag(AttributeNames.LangfuseObservationUsageDetails, UsageDetails.UsageJson(usage));
+            }
         }
+
+        if (price is not null)
+        {
+            var cost = price.CostOf(usage);
+            if (span is not null)
+            {
+                span.SetTag(AttributeNames.GenAiUsageCost, cost.Total);
+                span.SetTag(AttributeNames.LangfuseObservationCostDetails, UsageDetails.CostJson(cost));
+            }
+
+            if (GatewayMetrics.Cost.Enabled)
+            {
+                GatewayMetrics.RecordCost(this, cost.Total);
+            }
+        }
+    }
+
+    private LlmModelPrice? FindPrice()
+    {
+        var pricing = Gateway.Options.Pricing;
+        if (pricing.Models.Count == 0)
+        {
+            return null;
+        }
+
+        return pricing.Find(ProviderName, ResponseModel) ?? pricing.Find(ProviderName, Model);
     }
 
     /// <summary>Records the response model, id and finish reasons on the LLM span.</summary>

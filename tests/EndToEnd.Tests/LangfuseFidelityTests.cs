@@ -55,6 +55,37 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
         Assert.All(environment.UpstreamLog().Where(e => e.Prompt == prompt), e => Assert.Contains(client.GetProperty("traceId").GetString()!, e.TraceParent, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A cached prompt on the typed path (the sample's OpenAI-compatible provider reads the upstream's
+    /// <c>prompt_tokens_details</c>): Langfuse sees the uncached input and the cached tokens apart,
+    /// under the keys its default price list prices, so its own cost for gpt-4o-mini charges the cache
+    /// at the cached price, not as full input.
+    /// </summary>
+    [Fact]
+    public async Task ACachedPromptIsPricedAsCached()
+    {
+        var prompt = $"[cached] the long manual {Guid.NewGuid():N}";
+        var client = await OpenAIAsync(new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = prompt } }, metadata = new { generation_name = "cached-check" } });
+
+        var spans = await TraceAsync(client.GetProperty("traceId").GetString()!, 7);
+        var generation = Assert.Single(spans, LangfuseView.IsPriced);
+        var reported = Assert.Single(environment.UpstreamLog(), e => e.Prompt == prompt);
+        Assert.Equal(reported.PromptTokens, (long?)generation.Number("gen_ai.usage.input_tokens"));
+        Assert.Equal(1000, generation.Number("gen_ai.usage.cache_read.input_tokens"));
+
+        var usage = LangfuseView.Usage(generation);
+        Assert.Equal(reported.PromptTokens - 1000, (long)usage["input"]);
+        Assert.Equal(1000, usage["input_cached_tokens"]);
+        Assert.Equal(reported.CompletionTokens, (long)usage["output"]);
+
+        // gpt-4o-mini in Langfuse's default-model-prices.json: input 1.5e-07, input_cached_tokens 7.5e-08, output 6e-07.
+        var prices = new Dictionary<string, double> { ["input"] = 1.5e-07, ["input_cached_tokens"] = 7.5e-08, ["output"] = 6e-07 };
+        Assert.Null(LangfuseView.ProvidedCost(generation));
+        var cost = LangfuseView.ComputedCost(usage, prices);
+        Assert.Equal((reported.PromptTokens!.Value - 1000) * 1.5e-07 + 1000 * 7.5e-08 + reported.CompletionTokens!.Value * 6e-07, cost, 12);
+        Assert.True(cost < reported.PromptTokens.Value * 1.5e-07 + reported.CompletionTokens.Value * 6e-07);
+    }
+
     [Theory]
     [InlineData("openai")]
     [InlineData("anthropic")]

@@ -114,6 +114,28 @@ public static class LangfuseView
     }
 
     /// <summary>
+    /// What Langfuse computes from its model's prices (per usage key and token) when no cost is
+    /// provided: each usage key with a price, priced, summed (worker IngestionService.calculateUsageCosts).
+    /// </summary>
+    public static double ComputedCost(IReadOnlyDictionary<string, double> usage, IReadOnlyDictionary<string, double> prices) =>
+        usage.Where(u => prices.ContainsKey(u.Key)).Sum(u => u.Value * prices[u.Key]);
+
+    /// <summary>
+    /// The cost the span provides, which Langfuse takes over any it would compute: the <c>total</c>
+    /// of <c>langfuse.observation.cost_details</c>, else <c>gen_ai.usage.cost</c>; null when none.
+    /// </summary>
+    public static double? ProvidedCost(ExportedSpan span)
+    {
+        if (span.Text("langfuse.observation.cost_details") is { Length: > 0 } json)
+        {
+            var details = JsonDocument.Parse(json).RootElement;
+            return details.TryGetProperty("total", out var total) ? total.GetDouble() : details.EnumerateObject().Where(p => p.Name is "input" or "output").Sum(p => p.Value.GetDouble());
+        }
+
+        return span.Number("gen_ai.usage.cost");
+    }
+
+    /// <summary>
     /// True when Langfuse (ingestion v4) prices the observation: it has a model name and usage, so
     /// its model's prices apply, whatever the observation's type.
     /// </summary>

@@ -47,6 +47,15 @@ public sealed class RelayEnvironment : SampleGatewayEnvironment
         ["Upstream__FallbackToEmbedded"] = "false",
         ["Retry__MaxRetries"] = "2",
         ["Retry__BaseDelayMs"] = "20",
+
+        // Langfuse's default prices for these models (worker/src/constants/default-model-prices.json), per million tokens.
+        ["TracedLlm__Pricing__Models__claude-sonnet-4__Input"] = "3",
+        ["TracedLlm__Pricing__Models__claude-sonnet-4__Output"] = "15",
+        ["TracedLlm__Pricing__Models__claude-sonnet-4__CacheRead"] = "0.3",
+        ["TracedLlm__Pricing__Models__claude-sonnet-4__CacheCreation"] = "3.75",
+        ["TracedLlm__Pricing__Models__gpt-4o-mini__Input"] = "0.15",
+        ["TracedLlm__Pricing__Models__gpt-4o-mini__Output"] = "0.6",
+        ["TracedLlm__Pricing__Models__gpt-4o-mini__CacheRead"] = "0.075",
     };
 }
 
@@ -90,6 +99,44 @@ public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFix
         }
 
         Assert.All(spans, s => Assert.Equal(0, s.StatusCode));
+    }
+
+    /// <summary>
+    /// A cached prompt through the relay, as the OTLP decoder received it: the input counted with the
+    /// cached tokens (Anthropic's added, OpenAI's already in), the cache read apart, and Langfuse's view
+    /// of it: the uncached input and the cached tokens under the keys its price list prices, and the
+    /// gateway's cost equal to what Langfuse computes from its own default prices, the cache read at
+    /// its cached price rather than as full input.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task ACachedPromptIsCountedAndPricedAsCached(string sdk, bool stream)
+    {
+        var prompt = $"[cached] the manual again {sdk} {(stream ? "stream" : "whole")}";
+        var client = await environment.RunAsync(sdk, stream, prompt);
+        Assert.False(client.TryGetProperty("failure", out var failure), failure.ToString());
+
+        var spans = await environment.GatewayTraceAsync(client.GetProperty("traceId").GetString()!, expectedSpans: 7);
+        var generation = Assert.Single(spans, s => s.Name == "relay-e2e");
+        var uncached = prompt.Split(' ').Length + 2;
+        var output = prompt.Split(' ').Length; // "Relayed:" and the prompt's words without the marker
+        Assert.Equal(uncached + 1000, generation.Number("gen_ai.usage.input_tokens"));
+        Assert.Equal(1000, generation.Number("gen_ai.usage.cache_read.input_tokens"));
+        Assert.Equal(output, generation.Number("gen_ai.usage.output_tokens"));
+
+        var usage = LangfuseView.Usage(generation);
+        Assert.Equal(uncached, usage["input"]);
+        Assert.Equal(1000, usage["input_cached_tokens"]);
+        Assert.Equal(output, usage["output"]);
+
+        var prices = sdk == "openai"
+            ? new Dictionary<string, double> { ["input"] = 1.5e-07, ["output"] = 6e-07, ["input_cached_tokens"] = 7.5e-08 }
+            : new Dictionary<string, double> { ["input"] = 3e-06, ["output"] = 1.5e-05, ["input_cached_tokens"] = 3e-07, ["input_cache_creation"] = 3.75e-06 };
+        var langfuse = LangfuseView.ComputedCost(usage, prices);
+        Assert.Equal(uncached * prices["input"] + 1000 * prices["input_cached_tokens"] + output * prices["output"], langfuse, 12);
+        Assert.True(langfuse < (uncached + 1000) * prices["input"] + output * prices["output"]);
+        Assert.Equal(langfuse, LangfuseView.ProvidedCost(generation)!.Value, 12);
+        Assert.Equal(langfuse, generation.Number("gen_ai.usage.cost")!.Value, 12);
     }
 
     [Theory]

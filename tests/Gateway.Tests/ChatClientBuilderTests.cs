@@ -120,6 +120,52 @@ public sealed class ChatClientBuilderTests
         AssertOneGenerationAndTheChatSpanUnder(attempt, llm, spans);
     }
 
+    /// <summary>
+    /// A cached prompt answered by a reasoning model, through the OpenAI client and M.E.AI's adapter:
+    /// UsageDetails' CachedInputTokenCount and ReasoningTokenCount reach the generation, input and
+    /// output as the provider counted them (cache and reasoning within).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CachedAndReasoningTokensReachTheGenerationThroughTheChatClient(bool stream)
+    {
+        const string Usage = "\"usage\":{\"prompt_tokens\":2006,\"completion_tokens\":1186,\"total_tokens\":3192,\"prompt_tokens_details\":{\"cached_tokens\":1920,\"audio_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":1024,\"audio_tokens\":0}}";
+        await using var upstream = await UpstreamStub.StartWithAsync(async (_, context, streaming) =>
+        {
+            context.Response.StatusCode = 200;
+            if (streaming)
+            {
+                context.Response.ContentType = "text/event-stream";
+                await context.Response.WriteAsync(
+                    "data: {\"id\":\"r-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"o3-mini\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"42\"},\"finish_reason\":\"stop\"}]}\n\n"
+                    + "data: {\"id\":\"r-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"o3-mini\",\"choices\":[]," + Usage + "}\n\n"
+                    + "data: [DONE]\n\n");
+                return;
+            }
+
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("{\"id\":\"r-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"o3-mini\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"42\"},\"finish_reason\":\"stop\"}]," + Usage + "}");
+        });
+        var exported = new ExportedSpans();
+        using var host = new GatewayHost().WithServices(services =>
+        {
+            Trace(services, exported);
+            services.AddSingleton(new ChatClientProvider("openai", new ChatClientBuilder(OpenAiClient(upstream)).UseTracedLlm().Build()));
+        });
+        var body = $$"""{"model":"gpt-4o-mini","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hello"}]}""";
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var llm = Assert.Single(await WaitForServerSpanAsync(exported), s => s.DisplayName == SpanNames.LlmRequest);
+        Assert.Equal(2006L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(1186L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal(1920L, llm.GetTagItem(AttributeNames.GenAiUsageCacheReadInputTokens));
+        Assert.Equal(1024L, llm.GetTagItem(AttributeNames.GenAiUsageReasoningOutputTokens));
+        Assert.Null(llm.GetTagItem(AttributeNames.GenAiUsageCacheCreationInputTokens));
+        Assert.Equal("""{"input":86,"input_cached_tokens":1920,"output":162,"output_reasoning_tokens":1024}""", llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
+    }
+
     [Theory]
     [InlineData(400, 400, false)]
     [InlineData(404, 404, false)]

@@ -153,6 +153,61 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task ThePriceTableBindsFromConfigurationAndFindsAModelByProvider()
+    {
+        var app = Build(
+            new()
+            {
+                ["TracedLlm:Pricing:Models:gpt-4o:Input"] = "2.5",
+                ["TracedLlm:Pricing:Models:gpt-4o:Output"] = "10",
+                ["TracedLlm:Pricing:Models:gpt-4o:CacheRead"] = "1.25",
+                ["TracedLlm:Pricing:Models:azure-gpt-4o:Model"] = "gpt-4o",
+                ["TracedLlm:Pricing:Models:azure-gpt-4o:Provider"] = "azure.ai.openai",
+                ["TracedLlm:Pricing:Models:azure-gpt-4o:Input"] = "2.75",
+                ["TracedLlm:Pricing:Models:azure-gpt-4o:Output"] = "11",
+            },
+            tracing => { });
+        await app.StartAsync();
+
+        var pricing = app.Services.GetRequiredService<TracedLlmOptions>().Pricing;
+        Assert.Equal(2.5, pricing.Find("openai", "GPT-4o")!.Input);
+        Assert.Equal(1.25, pricing.Find(null, "gpt-4o")!.CacheRead);
+        Assert.Equal(2.75, pricing.Find("azure.ai.openai", "gpt-4o")!.Input);
+        Assert.Null(pricing.Find("openai", "gpt-4o-mini"));
+        Assert.Null(pricing.Find("openai", null));
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AWrongPriceFailsTheStartNamingItsKey()
+    {
+        var app = Build(
+            new()
+            {
+                ["TracedLlm:Pricing:Models:gpt-4o:Input"] = "-1",
+                ["TracedLlm:Pricing:Models:gpt-4o:CacheRead"] = "NaN",
+                ["TracedLlm:Pricing:Models:again:Model"] = "GPT-4O",
+                ["TracedLlm:Pricing:Models:again:Input"] = "1",
+                ["TracedLlm:Pricing:Models:again:Output"] = "1",
+            },
+            tracing => { });
+
+        var thrown = Assert.IsType<OptionsValidationException>(await Record.ExceptionAsync(() => app.StartAsync()));
+
+        Assert.Equal(
+            new[]
+            {
+                "TracedLlm:Pricing:Models:gpt-4o:Input must be a price per million tokens of zero or more (it is -1).",
+                "TracedLlm:Pricing:Models:gpt-4o:Output is missing: a priced model needs an input and an output price (per million tokens).",
+                "TracedLlm:Pricing:Models:gpt-4o:CacheRead must be a price per million tokens of zero or more (it is NaN).",
+                "TracedLlm:Pricing:Models:gpt-4o prices model 'gpt-4o' a second time.",
+            },
+            thrown.Failures);
+        await app.DisposeAsync();
+    }
+
+    [Fact]
     public async Task WrongOptionsFailTheStartNamingEachSetting()
     {
         var app = Build(

@@ -5,6 +5,8 @@ using System.Diagnostics.Metrics;
 using System.Linq;
 using System.Net;
 using System.Threading.Tasks;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;
@@ -45,6 +47,67 @@ public sealed class MetricsTests
         Assert.Equal("tracedllm.embedded", duration.Tags[AttributeNames.GenAiProviderName]);
         Assert.Equal("/v1/chat/completions", duration.Tags[AttributeNames.HttpRoute]);
         Assert.True(duration.Value > 0);
+    }
+
+    [Fact]
+    public async Task EveryHistogramIsExportedWithTheConventionsBucketBoundaries()
+    {
+        var exported = new List<Metric>();
+        using (var meters = Sdk.CreateMeterProviderBuilder().AddMeter(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported).Build())
+        {
+            using var host = new GatewayHost();
+            using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"buckets-model","stream":true,"messages":[{"role":"user","content":"stream some tokens"}]}"""));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await response.Content.ReadAsStringAsync();
+            await WaitAsync(() =>
+            {
+                meters.ForceFlush();
+                return exported.Any(m => m.Name == "gen_ai.server.time_per_output_token");
+            });
+        }
+
+        Assert.Equal(
+            new double[] { 1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864 },
+            Boundaries(exported, "gen_ai.client.token.usage"));
+        Assert.Equal(
+            new[] { 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92 },
+            Boundaries(exported, "gen_ai.server.request.duration"));
+        Assert.Equal(
+            new[] { 0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0 },
+            Boundaries(exported, "gen_ai.server.time_to_first_token"));
+        Assert.Equal(
+            new[] { 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5 },
+            Boundaries(exported, "gen_ai.server.time_per_output_token"));
+    }
+
+    /// <summary>The explicit bounds of an exported histogram's point for the test's model (the last bucket, +Inf, left out).</summary>
+    private static List<double> Boundaries(List<Metric> exported, string name)
+    {
+        foreach (var metric in exported.Where(m => m.Name == name))
+        {
+            foreach (ref readonly var point in metric.GetMetricPoints())
+            {
+                var ours = false;
+                foreach (var tag in point.Tags)
+                {
+                    ours |= tag.Key == AttributeNames.GenAiRequestModel && (string?)tag.Value == "buckets-model";
+                }
+
+                if (ours)
+                {
+                    var bounds = new List<double>();
+                    foreach (var bucket in point.GetHistogramBuckets())
+                    {
+                        bounds.Add(bucket.ExplicitBound);
+                    }
+
+                    return bounds.Where(b => !double.IsPositiveInfinity(b)).ToList();
+                }
+            }
+        }
+
+        Assert.Fail($"{name} was not exported for the test's model");
+        return [];
     }
 
     [Fact]

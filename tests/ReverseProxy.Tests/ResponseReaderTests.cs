@@ -275,6 +275,50 @@ public sealed class ResponseReaderTests
         }
     }
 
+    /// <summary>Cache and reasoning counts on the providers' wire samples: input counted with the cached tokens (Anthropic's added, OpenAI's already in), reasoning within output.</summary>
+    private static readonly (string Name, BodyKind Kind, string Body, long Input, long Output, long? CacheRead, long? CacheCreation, long? Reasoning)[] UsageShapes =
+    {
+        ("anthropic-cache-read", BodyKind.Json, WireSamples.AnthropicCachedMessage, 14 + 2186, 9, 2186, 0, null),
+        ("anthropic-cache-write-stream", BodyKind.EventStream, WireSamples.AnthropicCachedStream, 3 + 1854, 27, 0, 1854, null),
+        ("openai-chat-cached", BodyKind.Json, WireSamples.ChatCachedCompletion, 2006, 300, 1920, null, 0),
+        ("openai-chat-cached-stream", BodyKind.EventStream, WireSamples.ChatCachedStream, 1536, 2, 1408, null, 0),
+        ("openai-chat-reasoning", BodyKind.Json, WireSamples.ChatReasoningCompletion, 75, 1186, 0, null, 1024),
+        ("responses-cached-reasoning", BodyKind.Json, WireSamples.ResponseCachedReasoning, 3072, 610, 2944, null, 576),
+        ("responses-cached-reasoning-stream", BodyKind.EventStream, WireSamples.ResponseCachedReasoningStream, 3072, 610, 2944, null, 576),
+        ("anthropic-no-cache-fields-stream", BodyKind.EventStream, WireSamples.AnthropicStream, 25, 15, null, null, null),
+    };
+
+    public static TheoryData<string, int> UsageShapesInPieces
+    {
+        get
+        {
+            var data = new TheoryData<string, int>();
+            foreach (var shape in UsageShapes)
+            {
+                foreach (var size in new[] { 0, 1, 7, 4096 })
+                {
+                    data.Add(shape.Name, size);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(UsageShapesInPieces))]
+    public void CacheAndReasoningTokensAreReadInTheSamePass(string name, int pieceSize)
+    {
+        var shape = UsageShapes.Single(s => s.Name == name);
+        var (facts, _, _) = Read(shape.Kind, shape.Body, pieceSize);
+        Assert.True(facts.Terminal);
+        Assert.Equal(shape.Input, facts.InputTokens);
+        Assert.Equal(shape.Output, facts.OutputTokens);
+        Assert.Equal(shape.CacheRead, facts.CacheReadInputTokens);
+        Assert.Equal(shape.CacheCreation, facts.CacheCreationInputTokens);
+        Assert.Equal(shape.Reasoning, facts.ReasoningOutputTokens);
+    }
+
     private static (ResponseFacts Facts, string Text, int Events) Read(BodyKind kind, string body, int pieceSize)
     {
         var bytes = WireSamples.Utf8(body);

@@ -25,7 +25,11 @@ public interface IChatProvider
 public sealed record ProviderRequest(string Model, IReadOnlyList<PromptMessage> Messages, int? MaxTokens, System.ReadOnlyMemory<byte>? ForwardBody);
 
 /// <summary>A provider's answer.</summary>
-public sealed record ProviderReply(string Id, string Model, string Text, string FinishReason, long InputTokens, long OutputTokens);
+public sealed record ProviderReply(string Id, string Model, string Text, string FinishReason, long InputTokens, long OutputTokens, long? CachedInputTokens = null, long? ReasoningOutputTokens = null)
+{
+    /// <summary>The usage as the call records it: cached input within the input, reasoning within the output, as OpenAI counts them.</summary>
+    public LlmUsage Usage => new(InputTokens, OutputTokens) { CacheReadInputTokens = CachedInputTokens, ReasoningOutputTokens = ReasoningOutputTokens };
+}
 
 /// <summary>A piece of a streamed answer; the last one has <see cref="FinishReason"/> and the usage.</summary>
 public sealed record ProviderDelta(string Id, string Model, string Text, string? FinishReason = null, long? InputTokens = null, long? OutputTokens = null);

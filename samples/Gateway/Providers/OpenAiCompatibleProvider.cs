@@ -170,7 +170,9 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
             message.Content ?? string.Empty,
             finish,
             completion.Usage?.PromptTokens ?? 0,
-            completion.Usage?.CompletionTokens ?? 0);
+            completion.Usage?.CompletionTokens ?? 0,
+            completion.Usage?.PromptTokensDetails?.CachedTokens,
+            completion.Usage?.CompletionTokensDetails?.ReasoningTokens);
     }
 
     private static ProviderDelta ParseDelta(OpenAiCompletion chunk, string requestedModel)

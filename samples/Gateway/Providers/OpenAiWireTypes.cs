@@ -54,6 +54,15 @@ internal sealed class OpenAiUsage
 {
     public long? PromptTokens { get; init; }
     public long? CompletionTokens { get; init; }
+    public OpenAiTokenDetails? PromptTokensDetails { get; init; }
+    public OpenAiTokenDetails? CompletionTokensDetails { get; init; }
+}
+
+/// <summary>The part of a usage count the provider cached (prompt) or spent reasoning (completion).</summary>
+internal sealed class OpenAiTokenDetails
+{
+    public long? CachedTokens { get; init; }
+    public long? ReasoningTokens { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

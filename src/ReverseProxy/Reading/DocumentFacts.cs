@@ -46,9 +46,8 @@ internal sealed class DocumentFacts
     private readonly Slot[] _finishReasons = new Slot[MaxFinishReasonsPerDocument];
     private int _finishReasonCount;
 
-    // Token counts: -1 when absent.
-    private long _promptTokens, _completionTokens, _inputTokens, _outputTokens;
-    private long _messageInputTokens, _messageOutputTokens, _responseInputTokens, _responseOutputTokens;
+    // Token counts of the usage objects at the top, in message (Anthropic's message_start) and in response (a Responses API event).
+    private UsageNumbers _usage, _messageUsage, _responseUsage;
     private bool _hasError, _hasChoices;
 
     public DocumentFacts(ResponseFacts response, TextSink? text)
@@ -80,8 +79,7 @@ internal sealed class DocumentFacts
         _id = _model = _object = _type = _status = _stopReason = _deltaStopReason = _incompleteReason = Slot.None;
         _messageId = _messageModel = _responseId = _responseModel = _responseStatus = _responseIncompleteReason = Slot.None;
         _finishReasonCount = 0;
-        _promptTokens = _completionTokens = _inputTokens = _outputTokens = -1;
-        _messageInputTokens = _messageOutputTokens = _responseInputTokens = _responseOutputTokens = -1;
+        _usage = _messageUsage = _responseUsage = UsageNumbers.None;
         _hasError = _hasChoices = false;
     }
 
@@ -150,29 +148,51 @@ internal sealed class DocumentFacts
         else if (path == ResponseIncompleteReasonPath) _responseIncompleteReason = slot;
     }
 
-    public static bool WantsNumber(ulong path) => (path >> 8) is Usage or ((ulong)Message << 8 | Usage) or ((ulong)Response << 8 | Usage);
+    public static bool WantsNumber(ulong path) => UsageRoot(path, out _, out _);
 
     public void OnNumber(ulong path, ReadOnlySpan<byte> raw)
     {
-        if (!Utf8Parser.TryParse(raw, out long value, out var consumed) || consumed != raw.Length || value < 0)
+        if (!Utf8Parser.TryParse(raw, out long value, out var consumed) || consumed != raw.Length || value < 0
+            || !UsageRoot(path, out var root, out var field))
         {
             return;
         }
 
-        var parent = path >> 8;
-        var name = (byte)path;
-        switch (parent, name)
+        ref var usage = ref root == Message ? ref _messageUsage : ref root == Response ? ref _responseUsage : ref _usage;
+        switch (field)
         {
-            case (Usage, PromptTokens): _promptTokens = value; break;
-            case (Usage, CompletionTokens): _completionTokens = value; break;
-            case (Usage, InputTokens): _inputTokens = value; break;
-            case (Usage, OutputTokens): _outputTokens = value; break;
-            case ((ulong)Message << 8 | Usage, InputTokens): _messageInputTokens = value; break;
-            case ((ulong)Message << 8 | Usage, OutputTokens): _messageOutputTokens = value; break;
-            case ((ulong)Response << 8 | Usage, InputTokens): _responseInputTokens = value; break;
-            case ((ulong)Response << 8 | Usage, OutputTokens): _responseOutputTokens = value; break;
+            case PromptTokens: usage.Prompt = value; break;
+            case CompletionTokens: usage.Completion = value; break;
+            case InputTokens: usage.Input = value; break;
+            case OutputTokens: usage.Output = value; break;
+            case CacheReadInputTokens: usage.CacheRead = value; break;
+            case CacheCreationInputTokens: usage.CacheCreation = value; break;
+            case (ulong)PromptTokensDetails << 8 | CachedTokens or (ulong)InputTokensDetails << 8 | CachedTokens: usage.Cached = value; break;
+            case (ulong)CompletionTokensDetails << 8 | ReasoningTokens or (ulong)OutputTokensDetails << 8 | ReasoningTokens: usage.Reasoning = value; break;
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is a count in a usage object: at the top, in <c>message</c> or in
+    /// <c>response</c> (<paramref name="root"/> 0, <see cref="Message"/>, <see cref="Response"/>), directly
+    /// or one level down in a <c>*_tokens_details</c> object (<paramref name="field"/> is then that
+    /// object's name and the count's, one byte each).
+    /// </summary>
+    private static bool UsageRoot(ulong path, out byte root, out ulong field)
+    {
+        field = path & 0xFF;
+        var parent = path >> 8;
+        if (IsDetails((byte)parent) && parent >> 8 is Usage or ((ulong)Message << 8 | Usage) or ((ulong)Response << 8 | Usage))
+        {
+            field = path & 0xFFFF;
+            parent >>= 8;
+        }
+
+        root = (byte)(parent >> 8);
+        return parent is Usage or ((ulong)Message << 8 | Usage) or ((ulong)Response << 8 | Usage);
+    }
+
+    private static bool IsDetails(byte name) => name is PromptTokensDetails or CompletionTokensDetails or InputTokensDetails or OutputTokensDetails;
 
     public void OnObject(ulong path)
     {
@@ -219,14 +239,14 @@ internal sealed class DocumentFacts
                 _response.AddFinishReason(StringOf(_finishReasons[i]));
             }
 
-            TakeUsage(_promptTokens, _completionTokens);
+            TakeUsage(_usage.Prompt, _usage.Completion, _usage.Cached, _usage.Reasoning);
             return !isStreamEvent;
         }
 
         if (!isStreamEvent)
         {
             // Another kind of body (embeddings, a legacy completion): its usage, if it states one.
-            TakeUsage(_promptTokens >= 0 ? _promptTokens : _inputTokens, _completionTokens >= 0 ? _completionTokens : _outputTokens);
+            TakeUsage(_usage.Prompt >= 0 ? _usage.Prompt : _usage.Input, _usage.Completion >= 0 ? _usage.Completion : _usage.Output, _usage.Cached, _usage.Reasoning);
         }
 
         return false;
@@ -242,7 +262,7 @@ internal sealed class DocumentFacts
         if (Is(_type, "message_start"u8))
         {
             TakeIdentity(_messageId, _messageModel);
-            TakeUsage(_messageInputTokens, _messageOutputTokens);
+            TakeAnthropicUsage(_messageUsage);
             return false;
         }
 
@@ -253,8 +273,8 @@ internal sealed class DocumentFacts
                 _response.AddFinishReason(StringOf(_deltaStopReason));
             }
 
-            // message_delta's usage is the running total so far.
-            TakeUsage(_inputTokens, _outputTokens);
+            // message_delta's usage is the running total so far (its input and cache counts, when it states them, too).
+            TakeAnthropicUsage(_usage);
             return false;
         }
 
@@ -266,7 +286,7 @@ internal sealed class DocumentFacts
                 _response.AddFinishReason(StringOf(_stopReason));
             }
 
-            TakeUsage(_inputTokens, _outputTokens);
+            TakeAnthropicUsage(_usage);
             return !isStreamEvent;
         }
 
@@ -279,7 +299,7 @@ internal sealed class DocumentFacts
         if (!isStreamEvent || Is(_object, "response"u8))
         {
             TakeIdentity(_id, _model);
-            TakeUsage(_inputTokens, _outputTokens);
+            TakeUsage(_usage.Input, _usage.Output, _usage.Cached, _usage.Reasoning);
             TakeOutcome(_status, _incompleteReason);
             return !isStreamEvent;
         }
@@ -287,7 +307,7 @@ internal sealed class DocumentFacts
         TakeIdentity(_responseId, _responseModel);
         if (Is(_type, "response.completed"u8) || Is(_type, "response.incomplete"u8) || Is(_type, "response.failed"u8))
         {
-            TakeUsage(_responseInputTokens, _responseOutputTokens);
+            TakeUsage(_responseUsage.Input, _responseUsage.Output, _responseUsage.Cached, _responseUsage.Reasoning);
             TakeOutcome(_responseStatus, _responseIncompleteReason);
             return true;
         }
@@ -334,17 +354,47 @@ internal sealed class DocumentFacts
         }
     }
 
-    private void TakeUsage(long input, long output)
+    /// <summary>OpenAI's usage: its input counts include the cached tokens, its output the reasoning ones.</summary>
+    private void TakeUsage(long input, long output, long cached, long reasoning)
     {
         if (input >= 0)
         {
-            _response.InputTokens = input;
+            _response.ReportedInputTokens = input;
         }
 
         if (output >= 0)
         {
             _response.OutputTokens = output;
         }
+
+        if (cached >= 0)
+        {
+            _response.CacheReadInputTokens = cached;
+        }
+
+        if (reasoning >= 0)
+        {
+            _response.ReasoningOutputTokens = reasoning;
+        }
+    }
+
+    /// <summary>Anthropic's usage: its <c>input_tokens</c> leave out the cache reads and writes, which <see cref="ResponseFacts.InputTokens"/> adds.</summary>
+    private void TakeAnthropicUsage(in UsageNumbers usage)
+    {
+        _response.InputExcludesCache = true;
+        TakeUsage(usage.Input, usage.Output, usage.CacheRead, reasoning: -1);
+        if (usage.CacheCreation >= 0)
+        {
+            _response.CacheCreationInputTokens = usage.CacheCreation;
+        }
+    }
+
+    /// <summary>The counts of one usage object: -1 when absent.</summary>
+    private struct UsageNumbers
+    {
+        public static readonly UsageNumbers None = new() { Prompt = -1, Completion = -1, Input = -1, Output = -1, CacheRead = -1, CacheCreation = -1, Cached = -1, Reasoning = -1 };
+
+        public long Prompt, Completion, Input, Output, CacheRead, CacheCreation, Cached, Reasoning;
     }
 
     private Slot Keep(ReadOnlySpan<byte> value)

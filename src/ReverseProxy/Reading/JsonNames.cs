@@ -34,6 +34,14 @@ internal static class JsonNames
     public const byte IncompleteDetails = 20;
     public const byte Reason = 21;
     public const byte Output = 22;
+    public const byte PromptTokensDetails = 23;
+    public const byte CompletionTokensDetails = 24;
+    public const byte InputTokensDetails = 25;
+    public const byte OutputTokensDetails = 26;
+    public const byte CachedTokens = 27;
+    public const byte ReasoningTokens = 28;
+    public const byte CacheReadInputTokens = 29;
+    public const byte CacheCreationInputTokens = 30;
 
     /// <summary>A path one level below <paramref name="parent"/>; past eight levels nothing is followed.</summary>
     public static ulong Child(ulong parent, byte name) =>
@@ -73,8 +81,16 @@ internal static class JsonNames
         13 when name.SequenceEqual("finish_reason"u8) => FinishReason,
         13 when name.SequenceEqual("prompt_tokens"u8) => PromptTokens,
         13 when name.SequenceEqual("output_tokens"u8) => OutputTokens,
+        13 when name.SequenceEqual("cached_tokens"u8) => CachedTokens,
+        16 when name.SequenceEqual("reasoning_tokens"u8) => ReasoningTokens,
         17 when name.SequenceEqual("completion_tokens"u8) => CompletionTokens,
         18 when name.SequenceEqual("incomplete_details"u8) => IncompleteDetails,
+        20 when name.SequenceEqual("input_tokens_details"u8) => InputTokensDetails,
+        21 when name.SequenceEqual("prompt_tokens_details"u8) => PromptTokensDetails,
+        21 when name.SequenceEqual("output_tokens_details"u8) => OutputTokensDetails,
+        23 when name.SequenceEqual("cache_read_input_tokens"u8) => CacheReadInputTokens,
+        25 when name.SequenceEqual("completion_tokens_details"u8) => CompletionTokensDetails,
+        27 when name.SequenceEqual("cache_creation_input_tokens"u8) => CacheCreationInputTokens,
         _ => Other,
     };
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using TracedLlm;
 
 namespace TracedLlm.Relay.Reading;
 
@@ -27,9 +28,33 @@ internal sealed class ResponseFacts
 
     public List<string> FinishReasons { get; } = new();
 
-    public long? InputTokens { get; set; }
+    /// <summary>All input tokens, cached ones included as the GenAI conventions count them (Anthropic's <c>input_tokens</c> plus its cache reads and writes).</summary>
+    public long? InputTokens => ReportedInputTokens is { } input && InputExcludesCache ? input + (CacheReadInputTokens ?? 0) + (CacheCreationInputTokens ?? 0) : ReportedInputTokens;
+
+    /// <summary>The input count as the response stated it.</summary>
+    public long? ReportedInputTokens { get; set; }
+
+    /// <summary>The stated input count leaves out the cache reads and writes (Anthropic's).</summary>
+    public bool InputExcludesCache { get; set; }
 
     public long? OutputTokens { get; set; }
+
+    /// <summary>OpenAI's <c>cached_tokens</c>, Anthropic's <c>cache_read_input_tokens</c>.</summary>
+    public long? CacheReadInputTokens { get; set; }
+
+    /// <summary>Anthropic's <c>cache_creation_input_tokens</c>.</summary>
+    public long? CacheCreationInputTokens { get; set; }
+
+    /// <summary>OpenAI's <c>reasoning_tokens</c> (counted in <see cref="OutputTokens"/> too).</summary>
+    public long? ReasoningOutputTokens { get; set; }
+
+    /// <summary>The usage with its cache and reasoning counts, for the call.</summary>
+    public LlmUsage Usage(long inputTokens, long outputTokens) => new(inputTokens, outputTokens)
+    {
+        CacheReadInputTokens = CacheReadInputTokens,
+        CacheCreationInputTokens = CacheCreationInputTokens,
+        ReasoningOutputTokens = ReasoningOutputTokens,
+    };
 
     /// <summary>The response's own end was seen: OpenAI's <c>[DONE]</c>, Anthropic's <c>message_stop</c>, a Responses API terminal event, or a whole JSON document.</summary>
     public bool Terminal { get; set; }

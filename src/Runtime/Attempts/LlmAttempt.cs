@@ -139,7 +139,7 @@ public sealed class LlmAttempt : IDisposable
     /// Records the response model and this attempt's usage on the attempt span. The usage goes under
     /// <c>tracedllm.attempt.usage.*</c>, not <c>gen_ai.usage.*</c>: Langfuse prices every observation
     /// with a model and <c>gen_ai.usage.*</c>, whatever its type, and the request's usage is already
-    /// on its one generation (<see cref="LlmCall.RecordUsage"/>), so the trace's sum stays the upstream's.
+    /// on its one generation (<see cref="LlmCall.RecordUsage(LlmUsage)"/>), so the trace's sum stays the upstream's.
     /// </summary>
     public void RecordResponse(string? responseModel, long? inputTokens = null, long? outputTokens = null)
     {

@@ -61,6 +61,9 @@ public sealed class TracedLlmOptions
     /// <summary>Secret-like metadata keys and credential-shaped values, redacted before any span, log or console line.</summary>
     public SecretRedaction Redaction { get; } = new();
 
+    /// <summary>An optional price table per model (and provider), per million tokens: priced generations record their cost. Empty by default: no cost is recorded.</summary>
+    public LlmPricing Pricing { get; } = new();
+
     /// <summary>
     /// The key of the HMAC-SHA256 that turns a caller's API key into <c>user_api_key_hash</c>
     /// (<see cref="LlmCall.ApiKeyFingerprint"/>). Without it no key fingerprint is recorded: an

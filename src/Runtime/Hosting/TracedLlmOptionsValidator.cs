@@ -29,6 +29,7 @@ internal sealed class TracedLlmOptionsValidator : IValidateOptions<TracedLlmOpti
         AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxEventsPerSpan), limits.MaxEventsPerSpan, 0);
         AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxMetadataKeys), limits.MaxMetadataKeys, 0);
         AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxTelemetryBytesPerRequest), limits.MaxTelemetryBytesPerRequest, 0);
+        options.Pricing.Validate(failures, TracedLlmOptions.SectionName + ":" + nameof(TracedLlmOptions.Pricing));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

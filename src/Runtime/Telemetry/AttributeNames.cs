@@ -183,6 +183,20 @@ public static class AttributeNames
     // Bounds.
     /// <summary><c>tracedllm.telemetry.dropped</c>: client values cut or left out on this span by <see cref="TracedLlm.TelemetryLimits"/>.</summary>
     public const string TelemetryDropped = "tracedllm.telemetry.dropped";
+
+    // usage details and cost (issue 40)
+    /// <summary><c>gen_ai.usage.cache_read.input_tokens</c>: input tokens served from the provider's cache (counted in <see cref="GenAiUsageInputTokens"/> too).</summary>
+    public const string GenAiUsageCacheReadInputTokens = "gen_ai.usage.cache_read.input_tokens";
+    /// <summary><c>gen_ai.usage.cache_creation.input_tokens</c>: input tokens written to the provider's cache (counted in <see cref="GenAiUsageInputTokens"/> too).</summary>
+    public const string GenAiUsageCacheCreationInputTokens = "gen_ai.usage.cache_creation.input_tokens";
+    /// <summary><c>gen_ai.usage.reasoning.output_tokens</c>: output tokens spent reasoning (counted in <see cref="GenAiUsageOutputTokens"/> too).</summary>
+    public const string GenAiUsageReasoningOutputTokens = "gen_ai.usage.reasoning.output_tokens";
+    /// <summary><c>gen_ai.usage.cost</c>: the generation's cost from the configured price table (not in the GenAI conventions; Langfuse reads it as the total cost).</summary>
+    public const string GenAiUsageCost = "gen_ai.usage.cost";
+    /// <summary><c>langfuse.observation.usage_details</c>: the usage as Langfuse prices it (JSON: uncached input, cache and reasoning keys apart).</summary>
+    public const string LangfuseObservationUsageDetails = "langfuse.observation.usage_details";
+    /// <summary><c>langfuse.observation.cost_details</c>: the cost per usage key and its total (JSON).</summary>
+    public const string LangfuseObservationCostDetails = "langfuse.observation.cost_details";
 }
 
 /// <summary>

@@ -24,21 +24,48 @@ internal static class GatewayMetrics
     private static readonly BoundedValues ProviderNames = new(32, OtherModel);
     private static readonly BoundedValues ErrorTypes = new(64, OtherModel, maxLength: 256);
 
+    /// <summary>The GenAI conventions' bucket boundaries for <c>gen_ai.client.token.usage</c>: powers of four, 1 to 4<sup>13</sup>.</summary>
+    internal static readonly long[] TokenUsageBuckets =
+        [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
+
+    /// <summary>The conventions' boundaries for <c>gen_ai.server.request.duration</c> (and the client operation duration): 10 ms doubling to 81.92 s.</summary>
+    internal static readonly double[] RequestDurationBuckets =
+        [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+
+    /// <summary>The conventions' boundaries for <c>gen_ai.server.time_to_first_token</c>, in seconds.</summary>
+    internal static readonly double[] TimeToFirstTokenBuckets =
+        [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+
+    /// <summary>The conventions' boundaries for <c>gen_ai.server.time_per_output_token</c>, in seconds.</summary>
+    internal static readonly double[] TimePerOutputTokenBuckets =
+        [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5];
+
     /// <summary><c>gen_ai.client.token.usage</c>: input and output tokens per request.</summary>
-    public static Histogram<long> TokenUsage { get; } = TracedLlmTelemetry.Meter.CreateHistogram<long>(
-        "gen_ai.client.token.usage", "{token}", "Tokens used per request, by gen_ai.token.type.");
+    public static Histogram<long> TokenUsage { get; } = TracedLlmTelemetry.Meter.CreateHistogram(
+        "gen_ai.client.token.usage", "{token}", "Tokens used per request, by gen_ai.token.type.", tags: null,
+        new InstrumentAdvice<long> { HistogramBucketBoundaries = TokenUsageBuckets });
 
     /// <summary><c>gen_ai.server.request.duration</c>: the whole request, in seconds.</summary>
-    public static Histogram<double> RequestDuration { get; } = TracedLlmTelemetry.Meter.CreateHistogram<double>(
-        "gen_ai.server.request.duration", "s", "Duration of traced gateway requests.");
+    public static Histogram<double> RequestDuration { get; } = TracedLlmTelemetry.Meter.CreateHistogram(
+        "gen_ai.server.request.duration", "s", "Duration of traced gateway requests.", tags: null,
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = RequestDurationBuckets });
 
     /// <summary><c>gen_ai.server.time_to_first_token</c>: from the LLM call's start to the first streamed chunk, in seconds.</summary>
-    public static Histogram<double> TimeToFirstToken { get; } = TracedLlmTelemetry.Meter.CreateHistogram<double>(
-        "gen_ai.server.time_to_first_token", "s", "Time to the first streamed chunk.");
+    public static Histogram<double> TimeToFirstToken { get; } = TracedLlmTelemetry.Meter.CreateHistogram(
+        "gen_ai.server.time_to_first_token", "s", "Time to the first streamed chunk.", tags: null,
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = TimeToFirstTokenBuckets });
 
     /// <summary><c>gen_ai.server.time_per_output_token</c>: after the first chunk, per further output token, in seconds.</summary>
-    public static Histogram<double> TimePerOutputToken { get; } = TracedLlmTelemetry.Meter.CreateHistogram<double>(
-        "gen_ai.server.time_per_output_token", "s", "Time per output token after the first.");
+    public static Histogram<double> TimePerOutputToken { get; } = TracedLlmTelemetry.Meter.CreateHistogram(
+        "gen_ai.server.time_per_output_token", "s", "Time per output token after the first.", tags: null,
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = TimePerOutputTokenBuckets });
+
+    /// <summary>
+    /// <c>tracedllm.usage.cost</c>: the cost of priced generations, in US dollars, from the configured
+    /// price table (<see cref="TracedLlmOptions.Pricing"/>); the GenAI conventions define no cost metric.
+    /// </summary>
+    public static Counter<double> Cost { get; } = TracedLlmTelemetry.Meter.CreateCounter<double>(
+        "tracedllm.usage.cost", "{USD}", "Cost of priced generations, from the configured price table.");
 
     /// <summary>Bounds a model name for use as a dimension.</summary>
     public static string BoundModel(string? model) => ModelNames.Bound(model);
@@ -49,13 +76,7 @@ internal static class GatewayMetrics
     /// <summary>Records a finished request: duration (with the status it answered and its failure's <c>error.type</c>), token usage and, when it streamed, TTFT and TPOT.</summary>
     internal static void RecordRequest(LlmCall call, int statusCode, string? errorType, double? timeToFirstToken, double? timePerOutputToken)
     {
-        var tags = new TagList
-        {
-            { AttributeNames.GenAiOperationName, call.Route.Operation },
-            { AttributeNames.GenAiProviderName, ProviderNames.Bound(call.ProviderName) },
-            { AttributeNames.GenAiRequestModel, Model(call) },
-            { AttributeNames.HttpRoute, call.Route.Pattern },
-        };
+        var tags = RequestTags(call);
         if (RequestDuration.Enabled)
         {
             var duration = tags;
@@ -84,6 +105,21 @@ internal static class GatewayMetrics
             TimePerOutputToken.Record(tpot, tags);
         }
     }
+
+    /// <summary>Adds a priced generation's cost, with the request instruments' dimensions.</summary>
+    internal static void RecordCost(LlmCall call, double cost)
+    {
+        Cost.Add(cost, RequestTags(call));
+    }
+
+    /// <summary>The dimensions every request instrument shares: operation, provider, model, route (bounded).</summary>
+    private static TagList RequestTags(LlmCall call) => new()
+    {
+        { AttributeNames.GenAiOperationName, call.Route.Operation },
+        { AttributeNames.GenAiProviderName, ProviderNames.Bound(call.ProviderName) },
+        { AttributeNames.GenAiRequestModel, Model(call) },
+        { AttributeNames.HttpRoute, call.Route.Pattern },
+    };
 
     /// <summary>The model dimension: nothing an unauthenticated caller chose, no credential-shaped name.</summary>
     private static string Model(LlmCall call)

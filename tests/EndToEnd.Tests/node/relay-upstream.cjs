@@ -3,7 +3,9 @@
 // picks a fault: "[429-once]" is answered 429 with Retry-After: 1 and rate-limit headers the first
 // time it is seen; "[500]" always 500 with the provider's error body and an apim-request-id;
 // "[cut]" streams two events then resets the connection; "[not-sse]" answers a stream request
-// with a JSON body. Prints one JSON line per request: path, prompt, status, traceparent, body keys.
+// with a JSON body; "[cached]" reports 1000 prompt tokens read from the provider's cache (Anthropic:
+// cache_read_input_tokens beside input_tokens; OpenAI: prompt_tokens_details.cached_tokens within
+// prompt_tokens). Prints one JSON line per request: path, prompt, status, traceparent, body keys.
 'use strict';
 const http = require('node:http');
 
@@ -25,6 +27,13 @@ const server = http.createServer((req, res) => {
     const entry = { path: req.url, prompt, stream: Boolean(body.stream), traceparent: req.headers['traceparent'] || null, keys: Object.keys(body), authorization: req.headers['authorization'] || null };
     const reply = words(`Relayed: ${prompt.replace(/\[[^\]]*\]/g, '')}`);
     const usage = { input: words(prompt).length + 2, output: reply.length };
+    const cached = prompt.includes('[cached]') ? 1000 : null;
+    const anthropicUsage = (output) => (cached === null
+      ? { input_tokens: usage.input, output_tokens: output }
+      : { input_tokens: usage.input, cache_creation_input_tokens: 0, cache_read_input_tokens: cached, output_tokens: output });
+    const openAiUsage = () => (cached === null
+      ? { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output }
+      : { prompt_tokens: usage.input + cached, completion_tokens: usage.output, total_tokens: usage.input + cached + usage.output, prompt_tokens_details: { cached_tokens: cached } });
 
     if (prompt.includes('[429-once]') && !seen.has(prompt)) {
       seen.add(prompt);
@@ -51,26 +60,26 @@ const server = http.createServer((req, res) => {
     if (!body.stream || prompt.includes('[not-sse]')) {
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req-e2e' });
       res.end(JSON.stringify(anthropic
-        ? { id, type: 'message', role: 'assistant', model, content: [{ type: 'text', text: reply.join(' ') }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: usage.output } }
-        : { id, object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: reply.join(' ') }, finish_reason: 'stop' }], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } }));
+        ? { id, type: 'message', role: 'assistant', model, content: [{ type: 'text', text: reply.join(' ') }], stop_reason: 'end_turn', stop_sequence: null, usage: anthropicUsage(usage.output) }
+        : { id, object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: reply.join(' ') }, finish_reason: 'stop' }], usage: openAiUsage() }));
       return;
     }
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': 'req-e2e' });
     const events = anthropic
       ? [
-        ['message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1 } } }],
+        ['message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsage(1) } }],
         ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
         ...reply.map((word, i) => ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: (i ? ' ' : '') + word } }]),
         ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-        ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output } }],
+        ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: cached === null ? { output_tokens: usage.output } : anthropicUsage(usage.output) }],
         ['message_stop', { type: 'message_stop' }],
       ].map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`)
       : [
         ...reply.map((word, i) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: i ? { content: ' ' + word } : { role: 'assistant', content: word }, finish_reason: null }] })}\n\n`),
         `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
         ...(body.stream_options && body.stream_options.include_usage
-          ? [`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } })}\n\n`]
+          ? [`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [], usage: openAiUsage() })}\n\n`]
           : []),
         'data: [DONE]\n\n',
       ];

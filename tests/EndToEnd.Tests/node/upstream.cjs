@@ -30,6 +30,11 @@ const server = http.createServer((req, res) => {
     // Usage the way a real model reports it: counted by the upstream, not by the gateway.
     const reply = words(`Upstream says: ${prompt.replace('[fail-once]', '')}`);
     const usage = { prompt_tokens: words(prompt).length + 3, completion_tokens: reply.length };
+    if (prompt.includes('[cached]')) {
+      // A prompt-cache hit as OpenAI reports it: the cached tokens within prompt_tokens.
+      usage.prompt_tokens += 1000;
+      usage.prompt_tokens_details = { cached_tokens: 1000 };
+    }
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
     log({ prompt, status: 200, stream: Boolean(body.stream), usage, traceparent });
     const id = 'chatcmpl-upstream-' + seen.size;

@@ -1,0 +1,122 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.ReverseProxy.Tests;
+
+/// <summary>
+/// Cache and reasoning tokens and cost through the relay: read from the providers' answers in the
+/// reader's one pass, recorded on the LLM span as the conventions count them, given to Langfuse as
+/// its usage details, and priced from the configured table (a model without a price costs nothing).
+/// </summary>
+public sealed class RelayUsageTests : RelayTestBase
+{
+    private const string MessagesStreamBody = """{"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}""";
+    private const string ChatBody = """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""";
+
+    [Fact]
+    public async Task AnAnthropicCacheWriteIsCountedInTheInputAndPricedAsACacheWrite()
+    {
+        var costs = new ConcurrentQueue<(double Value, string? Model)>();
+        using var listener = CostListener(costs);
+        Upstream.Then(FakeUpstream.Stream(WireSamples.AnthropicCachedStream));
+        await using var host = await Host(pricing =>
+        {
+            // Keyed by the request's name; the response names the dated model, priced by its own entry.
+            pricing.Models["claude-sonnet-4-5-20250929"] = new LlmModelPrice { Input = 3, Output = 15, CacheRead = 0.3, CacheCreation = 3.75 };
+        });
+        using var response = await host.PostAsync("/v1/messages", MessagesStreamBody);
+        Assert.Equal(WireSamples.AnthropicCachedStream, await response.Content.ReadAsStringAsync());
+
+        var llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal(3L + 1854, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(27L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal(1854L, llm.GetTagItem(AttributeNames.GenAiUsageCacheCreationInputTokens));
+        Assert.Equal(0L, llm.GetTagItem(AttributeNames.GenAiUsageCacheReadInputTokens));
+        Assert.Null(llm.GetTagItem(AttributeNames.GenAiUsageReasoningOutputTokens));
+        Assert.Equal("""{"input":3,"input_cached_tokens":0,"input_cache_creation":1854,"output":27}""", llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
+
+        const double Expected = (3 * 3 + 1854 * 3.75 + 27 * 15) / 1e6;
+        Assert.Equal(Expected, (double)llm.GetTagItem(AttributeNames.GenAiUsageCost)!, 12);
+        using var costDetails = JsonDocument.Parse((string)llm.GetTagItem(AttributeNames.LangfuseObservationCostDetails)!);
+        Assert.Equal(3 * 3 / 1e6, costDetails.RootElement.GetProperty("input").GetDouble(), 12);
+        Assert.Equal(0, costDetails.RootElement.GetProperty("input_cached_tokens").GetDouble());
+        Assert.Equal(1854 * 3.75 / 1e6, costDetails.RootElement.GetProperty("input_cache_creation").GetDouble(), 12);
+        Assert.Equal(27 * 15 / 1e6, costDetails.RootElement.GetProperty("output").GetDouble(), 12);
+        Assert.Equal(Expected, costDetails.RootElement.GetProperty("total").GetDouble(), 12);
+        Assert.Equal(Expected, Assert.Single(costs, c => c.Model == "claude-sonnet-4-5").Value, 12);
+    }
+
+    [Fact]
+    public async Task AnOpenAiCachedPromptIsAlreadyInItsInputAndAnUnpricedModelHasNoCost()
+    {
+        Upstream.Then(FakeUpstream.Answer(200, WireSamples.ChatCachedCompletion));
+        await using var host = await Host(pricing => pricing.Models["some-other-model"] = new LlmModelPrice { Input = 1, Output = 1 });
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(WireSamples.ChatCachedCompletion, await response.Content.ReadAsStringAsync());
+
+        var llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal(2006L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(300L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal(1920L, llm.GetTagItem(AttributeNames.GenAiUsageCacheReadInputTokens));
+        Assert.Equal(0L, llm.GetTagItem(AttributeNames.GenAiUsageReasoningOutputTokens));
+        Assert.Null(llm.GetTagItem(AttributeNames.GenAiUsageCacheCreationInputTokens));
+        Assert.Equal("""{"input":86,"input_cached_tokens":1920,"output":300,"output_reasoning_tokens":0}""", llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
+        Assert.Null(llm.GetTagItem(AttributeNames.GenAiUsageCost));
+        Assert.Null(llm.GetTagItem(AttributeNames.LangfuseObservationCostDetails));
+    }
+
+    [Fact]
+    public async Task AReasoningModelsTokensArePricedAtTheOutputPriceWhenTheTableHasNoReasoningPrice()
+    {
+        Upstream.Then(FakeUpstream.Answer(200, WireSamples.ChatReasoningCompletion));
+        await using var host = await Host(pricing => pricing.Models["gpt-4o"] = new LlmModelPrice { Input = 1.1, Output = 4.4 });
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(WireSamples.ChatReasoningCompletion, await response.Content.ReadAsStringAsync());
+
+        // The response names o3-mini, which has no price: the request's model is priced.
+        var llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal(1024L, llm.GetTagItem(AttributeNames.GenAiUsageReasoningOutputTokens));
+        Assert.Equal("""{"input":75,"input_cached_tokens":0,"output":162,"output_reasoning_tokens":1024}""", llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
+        Assert.Equal((75 * 1.1 + 1186 * 4.4) / 1e6, (double)llm.GetTagItem(AttributeNames.GenAiUsageCost)!, 12);
+    }
+
+    private static MeterListener CostListener(ConcurrentQueue<(double Value, string? Model)> costs)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == TracedLlmTelemetry.SourceName && instrument.Name == "tracedllm.usage.cost")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            string? model = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == AttributeNames.GenAiRequestModel)
+                {
+                    model = tag.Value as string;
+                }
+            }
+
+            costs.Enqueue((value, model));
+        });
+        listener.Start();
+        return listener;
+    }
+
+    private Task<RelayHost> Host(Action<LlmPricing> pricing) =>
+        RelayHost.StartAsync(
+            new RelayUpstreams { Addresses = new[] { Upstream.Address }, Policy = LlmRetryPolicy.None },
+            services: services => services.Configure<TracedLlmOptions>(options => pricing(options.Pricing)));
+}
