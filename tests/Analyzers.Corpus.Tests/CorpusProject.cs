@@ -28,6 +28,7 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
         new("eShop.Webhooks", ["eShop/src/EventBus", "eShop/src/EventBusRabbitMQ", "eShop/src/IntegrationEventLogEF", "eShop/src/Shared", "eShop/src/eShop.ServiceDefaults", "eShop/src/Webhooks.API"], WebSdk: true, OutputKind.DynamicallyLinkedLibrary),
 
         // Held out: measured, never tuned against (tests/Analyzers.Corpus/README.md, "Tuning and held-out").
+        new("KubeconChat", ["KubeconChat"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
     ];
 
     // What <ImplicitUsings>enable</ImplicitUsings> adds (Microsoft.NET.Sdk, then Microsoft.NET.Sdk.Web).
