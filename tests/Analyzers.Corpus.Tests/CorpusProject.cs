@@ -29,6 +29,8 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
 
         // Held out: measured, never tuned against (tests/Analyzers.Corpus/README.md, "Tuning and held-out").
         new("KubeconChat", ["KubeconChat"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
+        new("Yarp.Transforms", ["YarpSamples/ReverseProxy.Transforms.Sample"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
+        new("Yarp.Direct", ["YarpSamples/ReverseProxy.Direct.Sample"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
     ];
 
     // What <ImplicitUsings>enable</ImplicitUsings> adds (Microsoft.NET.Sdk, then Microsoft.NET.Sdk.Web).

@@ -1,22 +1,16 @@
 ﻿using Microsoft.AspNetCore.Mvc;
 using OpenAI.Chat;
+using TracedLlm;
 
 namespace chat_service_dotnet;
 
-[Route("[controller]")]
-[ApiController]
-public class ChatController : ControllerBase
+// The controller's action as a traced route on the path MVC gave it ([controller] = Chat), mapped by
+// MapTracedLlmRoutes; ChatService's model call is the request's attempt.
+public static class ChatController
 {
-    private readonly ChatService _chat;
-    public ChatController(ChatService chat)
+    [TracedLlmRoute("POST", "/Chat")]
+    public static async Task<ChatCompletion> CreateCompletion([FromQuery]string prompt, LlmCall call, ChatService _chat)
     {
-        _chat = chat;
-    }
-
-    [HttpPost]
-    [Produces("application/json")]
-    public async Task<ChatCompletion> CreateCompletion([FromQuery]string prompt, CancellationToken cancellationToken)
-    {
-        return (await _chat.GetCompletion(prompt, cancellationToken)).Value;
+        return (await _chat.GetCompletion(prompt, call.CancellationToken)).Value;
     }
 }

@@ -6,6 +6,7 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using System.ClientModel;
+using TracedLlm;
 
 AppContext.SetSwitch("OpenAI.Experimental.EnableOpenTelemetry", true);
 
@@ -41,6 +42,8 @@ builder.Services.AddSingleton(s => {
     });
 });
 builder.Services.AddSingleton<ChatService>();
+builder.Services.AddTracedLlm();
+LlmCall.EnableCurrent(); // ChatService starts its attempt on LlmCall.Current
 builder.Services.AddRazorPages();
 builder.Services.AddControllers();
 
@@ -49,6 +52,7 @@ app.UseRouting();
 
 app.MapRazorPages();
 app.MapControllers();
+app.MapTracedLlmRoutes(); // POST /Chat, the controller action before
 
 app.Run();
 
