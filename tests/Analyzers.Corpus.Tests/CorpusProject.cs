@@ -31,6 +31,7 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
         new("KubeconChat", ["KubeconChat"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
         new("Yarp.Transforms", ["YarpSamples/ReverseProxy.Transforms.Sample"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
         new("Yarp.Direct", ["YarpSamples/ReverseProxy.Direct.Sample"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
+        new("MeaiOpenAIWebApi", ["AiSamples/OpenAIWebAPI"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
     ];
 
     // What <ImplicitUsings>enable</ImplicitUsings> adds (Microsoft.NET.Sdk, then Microsoft.NET.Sdk.Web).
