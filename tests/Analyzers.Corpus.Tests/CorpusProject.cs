@@ -85,8 +85,11 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
     /// <summary>A path relative to the corpus folder, with '/' separators: how the verdict file names files.</summary>
     public static string RelativePath(string path) => Path.GetRelativePath(Root, path).Replace(Path.DirectorySeparatorChar, '/');
 
-    private string ImplicitUsings() =>
-        string.Concat(SdkUsings.Concat(WebSdk ? WebSdkUsings : []).Select(u => $"global using global::{u};\n"));
+    private string ImplicitUsings() => ImplicitUsingsSource(WebSdk);
+
+    /// <summary>The global usings &lt;ImplicitUsings&gt; adds with Microsoft.NET.Sdk, or with Microsoft.NET.Sdk.Web.</summary>
+    internal static string ImplicitUsingsSource(bool webSdk) =>
+        string.Concat(SdkUsings.Concat(webSdk ? WebSdkUsings : []).Select(u => $"global using global::{u};\n"));
 
     private static string FindRoot([CallerFilePath] string thisFile = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "Analyzers.Corpus"));
