@@ -13,9 +13,9 @@ namespace TracedLlm.Analyzers.Corpus.Tests;
 /// <summary>
 /// One project of the real-code corpus (tests/Analyzers.Corpus): the folders whose sources its
 /// build compiles (several original assemblies merged into one compilation where the original
-/// solution splits them), and what its SDK adds implicitly.
+/// solution splits them), what its SDK adds implicitly, and which part of the corpus it is in.
 /// </summary>
-internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk, OutputKind Kind)
+internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk, OutputKind Kind, CorpusPart Part = CorpusPart.Tuning)
 {
     /// <summary>Every corpus project, as the corpus README lists them.</summary>
     public static readonly ImmutableArray<CorpusProject> All =
@@ -26,6 +26,12 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
         new("MuxLlmProxy", ["MuxLlmProxy/MuxLlmProxy.Core", "MuxLlmProxy/MuxLlmProxy.Infrastructure", "MuxLlmProxy/MuxLlmProxy.Host"], WebSdk: true, OutputKind.ConsoleApplication),
         new("eShop.Catalog", ["eShop/src/EventBus", "eShop/src/EventBusRabbitMQ", "eShop/src/IntegrationEventLogEF", "eShop/src/Shared", "eShop/src/eShop.ServiceDefaults", "eShop/src/Catalog.API"], WebSdk: true, OutputKind.DynamicallyLinkedLibrary),
         new("eShop.Webhooks", ["eShop/src/EventBus", "eShop/src/EventBusRabbitMQ", "eShop/src/IntegrationEventLogEF", "eShop/src/Shared", "eShop/src/eShop.ServiceDefaults", "eShop/src/Webhooks.API"], WebSdk: true, OutputKind.DynamicallyLinkedLibrary),
+
+        // Held out: measured, never tuned against (tests/Analyzers.Corpus/README.md, "Tuning and held-out").
+        new("KubeconChat", ["KubeconChat"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
+        new("Yarp.Transforms", ["YarpSamples/ReverseProxy.Transforms.Sample"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
+        new("Yarp.Direct", ["YarpSamples/ReverseProxy.Direct.Sample"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
+        new("MeaiOpenAIWebApi", ["AiSamples/OpenAIWebAPI"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
     ];
 
     // What <ImplicitUsings>enable</ImplicitUsings> adds (Microsoft.NET.Sdk, then Microsoft.NET.Sdk.Web).
@@ -79,11 +85,25 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
     /// <summary>A path relative to the corpus folder, with '/' separators: how the verdict file names files.</summary>
     public static string RelativePath(string path) => Path.GetRelativePath(Root, path).Replace(Path.DirectorySeparatorChar, '/');
 
-    private string ImplicitUsings() =>
-        string.Concat(SdkUsings.Concat(WebSdk ? WebSdkUsings : []).Select(u => $"global using global::{u};\n"));
+    private string ImplicitUsings() => ImplicitUsingsSource(WebSdk);
+
+    /// <summary>The global usings &lt;ImplicitUsings&gt; adds with Microsoft.NET.Sdk, or with Microsoft.NET.Sdk.Web.</summary>
+    internal static string ImplicitUsingsSource(bool webSdk) =>
+        string.Concat(SdkUsings.Concat(webSdk ? WebSdkUsings : []).Select(u => $"global using global::{u};\n"));
 
     private static string FindRoot([CallerFilePath] string thisFile = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "Analyzers.Corpus"));
+}
+
+/// <summary>
+/// Which part of the corpus a project is in. The tuning part is what the analyzers were changed
+/// against (issue 29 on); the held-out part is only ever measured: a false alarm or a miss there is
+/// recorded in the verdicts with its reason, and no analyzer change may be made to answer it.
+/// </summary>
+internal enum CorpusPart
+{
+    Tuning,
+    HeldOut,
 }
 
 internal sealed class GeneratorAssemblyLoader : Microsoft.CodeAnalysis.IAnalyzerAssemblyLoader

@@ -16,8 +16,9 @@ namespace TracedLlm.Analyzers.Corpus.Tests;
 /// Every TLLM analyzer over every project of the real-code corpus, compared with the committed
 /// verdicts (tests/Analyzers.Corpus/verdicts.json), as Sonar's and the .NET analyzers' real-project
 /// regression runs do. Fails on a diagnostic with no verdict, on a true finding no longer reported,
-/// and on any false alarm (a diagnostic judged false). Known defects still missed are printed, not
-/// failed, and counted against recall.
+/// and on a false alarm in the tuning part (a diagnostic judged false, which was fixed). Known
+/// defects still missed, and false alarms in the held-out part (measured, never tuned against), are
+/// printed, not failed, and counted against recall and precision.
 /// Set TRACEDLLM_CORPUS_DUMP to a file path to write every diagnostic as a verdict entry to fill in.
 /// </summary>
 public sealed class CorpusTests(ITestOutputHelper output)
@@ -82,7 +83,13 @@ public sealed class CorpusTests(ITestOutputHelper output)
         DumpIfAsked(diagnostics);
         var matching = Verdicts.Load().Match(diagnostics);
 
-        output.WriteLine(Report(matching));
+        foreach (var part in new[] { CorpusPart.Tuning, CorpusPart.HeldOut })
+        {
+            var projects = CorpusProject.All.Where(p => p.Part == part).Select(p => p.Name).ToHashSet();
+            output.WriteLine($"{part} part ({projects.Count} projects):");
+            output.WriteLine(Report(matching.For(projects)));
+        }
+
         foreach (var (entry, diagnostic) in matching.ExpectedMissed)
         {
             output.WriteLine(diagnostic is null ? $"known defect, still missed: {entry}" : $"known defect, now found (move it to truePositives): {diagnostic}");
@@ -100,8 +107,26 @@ public sealed class CorpusTests(ITestOutputHelper output)
         var failures = new List<string>();
         failures.AddRange(matching.WithoutVerdict.Select(d => $"no verdict: {d}"));
         failures.AddRange(matching.TruePositives.Where(m => m.Diagnostic is null).Select(m => $"true finding no longer reported: {m.Entry}"));
-        failures.AddRange(matching.FalseAlarms.Where(m => m.Diagnostic is not null).Select(m => $"false alarm reported: {m.Diagnostic} ({m.Entry.Why})"));
+        // A false alarm on the tuning part was fixed and must stay fixed. One on the held-out part is only
+        // measured: it stays reported (and counted against precision) until a change made for other reasons ends it.
+        var heldOut = CorpusProject.All.Where(p => p.Part == CorpusPart.HeldOut).Select(p => p.Name).ToHashSet();
+        foreach (var (entry, diagnostic) in matching.FalseAlarms.Where(m => heldOut.Contains(m.Entry.Project)))
+        {
+            output.WriteLine(diagnostic is null ? $"held-out false alarm, no longer reported: {entry}" : $"held-out false alarm, still reported (measured, not tuned against): {diagnostic} ({entry.Why})");
+        }
+
+        failures.AddRange(matching.FalseAlarms.Where(m => m.Diagnostic is not null && !heldOut.Contains(m.Entry.Project)).Select(m => $"false alarm reported: {m.Diagnostic} ({m.Entry.Why})"));
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void TheTuningPartIsTheFirstSixProjects()
+    {
+        // The six projects the analyzers were tuned on (issue 29). A new project joins the held-out part;
+        // moving one into the tuning part would make its numbers no longer held-out evidence.
+        Assert.Equal(
+            ["LLMProxy", "AoaiSmartLoadBalancing", "LlmProxyDotNet", "MuxLlmProxy", "eShop.Catalog", "eShop.Webhooks"],
+            CorpusProject.All.Where(p => p.Part == CorpusPart.Tuning).Select(p => p.Name));
     }
 
     /// <summary>Per rule: reported true and false, known defects missed, precision and recall, as bench/README.md shows them.</summary>

@@ -88,4 +88,12 @@ internal sealed record Matching(
     List<(VerdictEntry Entry, CorpusDiagnostic? Diagnostic)> TruePositives,
     List<(VerdictEntry Entry, CorpusDiagnostic? Diagnostic)> FalseAlarms,
     List<(VerdictEntry Entry, CorpusDiagnostic? Diagnostic)> ExpectedMissed,
-    List<CorpusDiagnostic> WithoutVerdict);
+    List<CorpusDiagnostic> WithoutVerdict)
+{
+    /// <summary>Only the entries and diagnostics of the named projects (one part of the corpus).</summary>
+    public Matching For(IReadOnlySet<string> projects) => new(
+        TruePositives.Where(m => projects.Contains(m.Entry.Project)).ToList(),
+        FalseAlarms.Where(m => projects.Contains(m.Entry.Project)).ToList(),
+        ExpectedMissed.Where(m => projects.Contains(m.Entry.Project)).ToList(),
+        WithoutVerdict.Where(d => projects.Contains(d.Project)).ToList());
+}

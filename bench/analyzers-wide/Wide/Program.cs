@@ -1,0 +1,118 @@
+// Runs every TLLM analyzer over large trees that are not gateways (YARP's src/, eShop's src/, ...),
+// each folder compiled in memory as one assembly the way tests/Analyzers.Corpus.Tests compiles the
+// corpus, as roslyn-analyzers runs a new rule over dotnet/runtime. Prints the compile errors left
+// (packages this machine does not restore make error types), every finding with whether its file
+// binds, and what the analyzers had in front of them: lines, and the constructs each rule follows
+// (catch clauses, throws, Activity starts, outgoing sends, 'metadata' keys) in files that bind.
+// Usage: Wide [sdk:|web:]NAME=FOLDER[,FOLDER...] ...   (NAME: the assembly the folders build, left out of
+// the references; several folders compile as one assembly, a service with the libraries it references;
+// sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web, as <ImplicitUsings> does)
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TracedLlm.Analyzers.Corpus.Tests;
+using TracedLlm.Analyzers.Tests;
+
+// What a net10.0 build defines (YARP's sources branch on them).
+string[] symbols = ["NET", "NETCOREAPP", "NET10_0", .. Enumerable.Range(5, 6).Select(v => $"NET{v}_0_OR_GREATER"), "NETCOREAPP3_1_OR_GREATER", "RELEASE"];
+var parse = ProjectAnalysis.ParseOptions.WithPreprocessorSymbols(symbols);
+var total = new Totals();
+var seen = new HashSet<string>(StringComparer.Ordinal); // a library compiled with several services counts once in the total
+foreach (var arg in args)
+{
+    var (name, folder) = arg.Split('=', 2) is [var n, var f] ? (n, f) : (Path.GetFileName(arg), arg);
+    string? usings = null;
+    if (name.Split(':', 2) is [var sdk and ("sdk" or "web"), var rest])
+    {
+        (name, usings) = (rest, CorpusProject.ImplicitUsingsSource(webSdk: sdk == "web"));
+    }
+
+    var started = System.Diagnostics.Stopwatch.StartNew();
+    var paths = folder.Split(',').SelectMany(f => Directory.EnumerateFiles(f, "*.cs", SearchOption.AllDirectories))
+        .Where(p => !p.Contains("/obj/", StringComparison.Ordinal) && !p.Contains("/bin/", StringComparison.Ordinal))
+        .Order(StringComparer.Ordinal).ToArray();
+    var trees = paths.Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), parse, p)).ToArray();
+    var allTrees = usings is null ? trees : [.. trees, CSharpSyntaxTree.ParseText(usings, parse, Path.Combine(folder.Split(',')[0], "ImplicitUsings.g.cs"))];
+    var kind = trees.Any(t => t.GetRoot().ChildNodes().OfType<GlobalStatementSyntax>().Any()) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary;
+    var references = CorpusReferences.All.Where(r => !string.Equals(Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath), name, StringComparison.OrdinalIgnoreCase)).ToImmutableArray();
+    var compilation = ProjectAnalysis.Compile(references, kind, allTrees);
+    compilation = compilation.WithOptions(((CSharpCompilationOptions)compilation.Options).WithAllowUnsafe(true));
+    var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+    var broken = errors.Select(d => d.Location.SourceTree).OfType<SyntaxTree>().ToHashSet();
+    var findings = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
+    var project = new Totals();
+    foreach (var tree in trees)
+    {
+        project.Add(tree, binds: !broken.Contains(tree));
+        if (seen.Add(Path.GetFullPath(tree.FilePath)))
+        {
+            total.Add(tree, binds: !broken.Contains(tree));
+        }
+    }
+
+    Console.WriteLine($"== {name} ({folder}): {trees.Length} files, {project.Lines:N0} lines; {errors.Count} compile errors in {broken.Count} files; {trees.Length - broken.Count} files, {project.BindingLines:N0} lines bind; analysed in {started.Elapsed.TotalSeconds:0.0} s");
+    foreach (var group in errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(5))
+    {
+        Console.WriteLine($"   {group.Count()} x {group.Key}: {group.First().GetMessage()}");
+    }
+
+    Console.WriteLine($"   in files that bind: {project.Catches} catch clauses, {project.Throws} throws, {project.ActivityStarts} Activity starts, {project.Sends} sends, {project.MetadataKeys} 'metadata' keys");
+    foreach (var finding in findings)
+    {
+        var span = finding.Location.GetLineSpan();
+        var binds = finding.Location.SourceTree is { } t && !broken.Contains(t);
+        Console.WriteLine($"   {finding.Id} {Path.GetRelativePath(Path.GetDirectoryName(folder.Split(',')[0])!, span.Path)}:{span.StartLinePosition.Line + 1}{(binds ? "" : " (file has compile errors)")}: {finding.GetMessage()}");
+        project.Findings += binds ? 1 : 0;
+    }
+
+    Console.WriteLine($"   {findings.Length} findings, {project.Findings} in files that bind");
+    total.Findings += project.Findings;
+}
+
+Console.WriteLine($"== all (each file once): {total.Lines:N0} lines, {total.BindingLines:N0} that bind, {total.Findings} findings in them; constructs the rules follow: {total.Catches} catch clauses, {total.Throws} throws, {total.ActivityStarts} Activity starts, {total.Sends} sends, {total.MetadataKeys} 'metadata' keys");
+var constructs = total.Catches + total.Throws + total.ActivityStarts + total.Sends + total.MetadataKeys;
+if (total.Findings == 0 && constructs > 0)
+{
+    // 0 events in n trials: the one-sided 95 % Clopper-Pearson upper bound is 1 - 0.05^(1/n) (about 3/n, the rule of three).
+    Console.WriteLine($"   0 findings over {constructs} constructs: a rule fires on at most {100 * (1 - Math.Pow(0.05, 1.0 / constructs)):0.00} % of them (95 %, Clopper-Pearson; rule of three {300.0 / constructs:0.00} %)");
+}
+
+/// <summary>Lines and the constructs the TLLM rules follow, counted per syntax tree.</summary>
+internal sealed class Totals
+{
+    public int Lines, BindingLines, Catches, Throws, ActivityStarts, Sends, MetadataKeys, Findings;
+
+    public void Add(SyntaxTree tree, bool binds)
+    {
+        var lines = tree.GetText().Lines.Count(l => !string.IsNullOrWhiteSpace(l.ToString()));
+        Lines += lines;
+        if (!binds)
+        {
+            return;
+        }
+
+        BindingLines += lines;
+        foreach (var node in tree.GetRoot().DescendantNodes())
+        {
+            switch (node)
+            {
+                case CatchClauseSyntax:
+                    Catches++;
+                    break;
+                case ThrowStatementSyntax or ThrowExpressionSyntax:
+                    Throws++;
+                    break;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "StartActivity" or "CreateActivity" } }:
+                    ActivityStarts++;
+                    break;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "SendAsync" or "Send" or "PostAsync" or "PostAsJsonAsync" or "GetAsync" } }:
+                    Sends++;
+                    break;
+                case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.StringLiteralExpression) && literal.Token.ValueText is "metadata" or "litellm_metadata":
+                    MetadataKeys++;
+                    break;
+            }
+        }
+    }
+}
