@@ -4,8 +4,10 @@ using System.IO;
 /// <summary>
 /// The spans of an OTLP ExportTraceServiceRequest, found by walking the protobuf wire format along
 /// resource_spans (field 1), scope_spans (field 2) and spans (field 2); nothing else is decoded.
-/// The benches' receivers use it instead of Google.Protobuf with the OTLP types: the mock of the
-/// gateway bench shares the gateway's core, so it only counts, and no OTLP C# types are on the feed.
+/// The one OTLP reader of the benches' receivers and of the gateway tests' OTLP endpoint (linked
+/// into both). Written by hand, and on nothing in src/, so that it stays independent of the
+/// exporter it checks: no .NET decoder of OTLP (Google.Protobuf with the OTLP types) is on the
+/// package feed; the end-to-end tests decode with @opentelemetry/otlp-transformer in Node instead.
 /// </summary>
 internal static class OtlpWire
 {

@@ -12,6 +12,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using TracedLlm.Tests;
 
 var gatewayDll = Environment.GetEnvironmentVariable("GATEWAY") ?? throw new ArgumentException("GATEWAY: the sample gateway's dll");
 var scenarios = args.Length > 0 ? args : new[] { "hang:2", "503:2", "restart:2", "hang:10", "503:10", "restart:10", "hang:30", "503:30", "restart:30", "sigkill:10" };
@@ -87,7 +88,7 @@ async Task<bool> RunAsync(string mode, TimeSpan fault)
         var loadEnded = Stopwatch.StartNew();
 
         var ended = mode == "sigkill" ? endedAtKill - endedBefore : (await gateway.CountsAsync()).Stopped - endedBefore;
-        var deliveredAt = await WaitForAsync(() => collector.Distinct - deliveredBefore >= ended, TimeSpan.FromSeconds(settleSeconds));
+        var deliveredAt = await Eventually.TryAsync(() => collector.Distinct - deliveredBefore >= ended, TimeSpan.FromSeconds(settleSeconds), TimeSpan.FromMilliseconds(100));
         var delivered = collector.Distinct - deliveredBefore;
         var deliveredIn = deliveredAt ? $"{loadEnded.Elapsed.TotalSeconds:0.0} s" : $"not within {settleSeconds} s";
         var peak = gateway.PeakRss;
@@ -121,22 +122,6 @@ static async Task SettleAsync(Gateway gateway, Collector collector, TimeSpan wit
 
         last = now;
     }
-}
-
-static async Task<bool> WaitForAsync(Func<bool> condition, TimeSpan within)
-{
-    var clock = Stopwatch.StartNew();
-    while (!condition())
-    {
-        if (clock.Elapsed > within)
-        {
-            return false;
-        }
-
-        await Task.Delay(100);
-    }
-
-    return true;
 }
 
 /// <summary>
@@ -374,77 +359,43 @@ internal sealed class Collector : IAsyncDisposable
 
 }
 
-/// <summary>The sample gateway as a child process: its span counts, its peak RSS, the drop warnings it logged.</summary>
+/// <summary>The sample gateway as a child process (bench/Shared): its span counts, its peak RSS, the drop warnings it logged.</summary>
 internal sealed class Gateway : IDisposable
 {
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _errors = new();
+    private readonly GatewayProcess _process;
+    private readonly ConcurrentQueue<string> _errors;
     private readonly Timer _sampler;
     private long _peak;
 
-    private Gateway(Process process, string url)
+    private Gateway(GatewayProcess process, ConcurrentQueue<string> errors)
     {
         _process = process;
-        Url = url;
-        _process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                _errors.Enqueue(e.Data);
-            }
-        };
-        _process.BeginErrorReadLine();
+        _errors = errors;
         _sampler = new Timer(_ => Sample(), null, 0, 250);
     }
 
-    public string Url { get; }
+    public string Url => _process.Url;
 
     public long PeakRss => Interlocked.Read(ref _peak);
 
     public static async Task<Gateway> StartAsync(string dll, string collectorUrl, string key, string? disk)
     {
-        var url = $"http://127.0.0.1:{ExportGate.FreePort()}";
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --urls {url}")
+        var settings = new Dictionary<string, string>
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            ["Gateway__ApiKeys"] = key,
+            ["Diagnostics__CountActivities"] = "true",
+            ["EmbeddedProvider__TokenDelayMs"] = "5",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collectorUrl,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__Console__LogToStandardErrorThreshold"] = "Warning",
         };
-        start.Environment["Gateway__ApiKeys"] = key;
-        start.Environment["Tracing__Console"] = "false";
-        start.Environment["Diagnostics__CountActivities"] = "true";
-        start.Environment["EmbeddedProvider__TokenDelayMs"] = "5";
-        start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = collectorUrl;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Logging__Console__LogToStandardErrorThreshold"] = "Warning";
         if (disk is not null)
         {
-            start.Environment["TracedLlm__Export__DiskBufferDirectory"] = disk;
+            settings["TracedLlm__Export__DiskBufferDirectory"] = disk;
         }
 
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        var gateway = new Gateway(process, url);
-        using var http = new HttpClient();
-        for (var i = 0; i < 300; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync(url + "/health")).StatusCode == HttpStatusCode.OK)
-                {
-                    return gateway;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        gateway.Dispose();
-        throw new InvalidOperationException("The gateway did not start.");
+        var errors = new ConcurrentQueue<string>();
+        return new Gateway(await GatewayProcess.StartAsync(dll, settings, errors.Enqueue), errors);
     }
 
     public async Task<(long Started, long Stopped)> CountsAsync()
@@ -466,12 +417,6 @@ internal sealed class Gateway : IDisposable
     public void Dispose()
     {
         _sampler.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit(5000);
-        }
-
         _process.Dispose();
     }
 
@@ -479,16 +424,10 @@ internal sealed class Gateway : IDisposable
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            var rss = _process.Resident("VmRSS");
+            long seen;
+            while (rss > (seen = Interlocked.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, rss, seen) != seen)
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                {
-                    var rss = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-                    long seen;
-                    while (rss > (seen = Interlocked.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, rss, seen) != seen)
-                    {
-                    }
-                }
             }
         }
         catch (Exception e) when (e is IOException or InvalidOperationException)

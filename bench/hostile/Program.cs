@@ -25,7 +25,13 @@ foreach (var mode in new[] { "healthy", "hanging", "tracing off" })
     var hanging = mode == "hanging";
     var tracing = mode != "tracing off";
     await using var collector = await Collector.StartAsync();
-    using var gateway = await Gateway.StartAsync(gatewayDll, collector.Url, Key, tracing);
+    using var gateway = await GatewayProcess.StartAsync(gatewayDll, new Dictionary<string, string>
+    {
+        ["Gateway__ApiKeys"] = Key,
+        ["Tracing__Enabled"] = tracing ? "true" : "false",
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Url,
+        ["Logging__LogLevel__Default"] = "Error",
+    });
     var good = new GoodClients(gateway.Url, Key, goodConcurrency);
 
     // Warm-up (JIT, pools, the exporter's connection), both kinds of client, not measured.
@@ -59,7 +65,7 @@ foreach (var mode in new[] { "healthy", "hanging", "tracing off" })
     collector.Release();
     await collector.SettleAsync(beside.TraceIds.Select(t => t.TraceId));
 
-    var (peakRss, rss) = gateway.Memory();
+    var (peakRss, rss) = (gateway.Resident("VmHWM"), gateway.Resident("VmRSS"));
     Console.WriteLine(mode switch
     {
         "healthy" => "## collector healthy",
@@ -324,74 +330,5 @@ internal sealed class Collector : IAsyncDisposable
         Release();
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-}
-
-/// <summary>The sample gateway as a child process on a free loopback port, exporting to the collector.</summary>
-internal sealed class Gateway : IDisposable
-{
-    private readonly Process _process;
-
-    private Gateway(Process process, string url)
-    {
-        _process = process;
-        Url = url;
-    }
-
-    public string Url { get; }
-
-    public static async Task<Gateway> StartAsync(string dll, string collectorUrl, string key, bool tracing)
-    {
-        var url = $"http://127.0.0.1:{ExportGate.FreePort()}";
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --urls {url}")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["Gateway__ApiKeys"] = key;
-        start.Environment["Tracing__Console"] = "false";
-        start.Environment["Tracing__Enabled"] = tracing ? "true" : "false";
-        start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = collectorUrl;
-        start.Environment["Logging__LogLevel__Default"] = "Error";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient();
-        for (var i = 0; i < 300; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync(url + "/health")).StatusCode == HttpStatusCode.OK)
-                {
-                    return new Gateway(process, url);
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        process.Kill();
-        throw new InvalidOperationException("The gateway did not start.");
-    }
-
-    /// <summary>VmHWM (peak resident set) and VmRSS of the gateway process, in bytes.</summary>
-    public (long Peak, long Current) Memory()
-    {
-        var status = File.ReadAllLines($"/proc/{_process.Id}/status");
-        long Read(string field) => long.Parse(status.Single(l => l.StartsWith(field, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        return (Read("VmHWM:"), Read("VmRSS:"));
-    }
-
-    public void Dispose()
-    {
-        _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
-        _process.Dispose();
     }
 }

@@ -52,10 +52,12 @@ Console.WriteLine("|---|---|---|---|---|---|---|");
 foreach (var (name, path, body, settings) in scenarios)
 {
     settings["Upstream__BaseUrl"] = upstream.Address + path;
-    await using var gateway = await Gateway.StartAsync(gatewayDll, ApiKey, settings);
-    var idleRss = gateway.ResidentKiB("VmRSS");
-    var (latencies, statuses) = await DriveAsync(gateway.Address, body);
-    var peakRss = gateway.ResidentKiB("VmHWM");
+    settings["Gateway__ApiKeys"] = ApiKey;
+    settings["Logging__LogLevel__Default"] = "Error";
+    await using var gateway = await GatewayProcess.StartAsync(gatewayDll, settings);
+    var idleRss = gateway.Resident("VmRSS") / 1024;
+    var (latencies, statuses) = await DriveAsync(gateway.Url, body);
+    var peakRss = gateway.Resident("VmHWM") / 1024;
     latencies.Sort();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"| {name} | {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key} × {s.Value}"))} | {Ms(Percentile(latencies, 0.50))} | {Ms(Percentile(latencies, 0.99))} | {Ms(latencies[^1])} | {idleRss / 1024.0:0} MiB | {peakRss / 1024.0:0} MiB |"));
@@ -169,66 +171,5 @@ internal sealed class Upstream : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-}
-
-/// <summary>A sample gateway process.</summary>
-internal sealed class Gateway : IAsyncDisposable
-{
-    private readonly Process _process;
-
-    private Gateway(Process process, string address)
-    {
-        _process = process;
-        Address = address;
-    }
-
-    public string Address { get; }
-
-    public static async Task<Gateway> StartAsync(string dll, string apiKey, Dictionary<string, string> settings)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { dll, "--urls", "http://127.0.0.1:0" },
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["Gateway__ApiKeys"] = apiKey;
-        start.Environment["Tracing__Console"] = "false";
-        start.Environment["Logging__LogLevel__Default"] = "Error";
-        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key] = value;
-        }
-
-        var process = Process.Start(start)!;
-        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, line) =>
-        {
-            if (line.Data is { } text && Regex.Match(text, @"Now listening on: (http://\S+)") is { Success: true } match)
-            {
-                listening.TrySetResult(match.Groups[1].Value);
-            }
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        using var http = new HttpClient();
-        (await http.GetAsync(address + "/health")).EnsureSuccessStatusCode();
-        return new Gateway(process, address);
-    }
-
-    /// <summary>A /proc/PID/status memory line in KiB (VmRSS now, VmHWM the peak).</summary>
-    public long ResidentKiB(string field) =>
-        long.Parse(File.ReadLines($"/proc/{_process.Id}/status").Single(l => l.StartsWith(field + ":", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-
-    public async ValueTask DisposeAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-        _process.Dispose();
     }
 }

@@ -23,6 +23,10 @@ namespace TracedLlm.EndToEnd.Tests;
 /// </summary>
 public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
 {
+    // A gateway process and its collector: a minute at most, the diagnostics endpoint asked every 25 ms.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(25);
+
     private const string ApiKey = "sk-e2e-shutdown-7c2d";
 
     // Seven spans a request (server, auth, pre-call, LLM, two guardrails, one attempt): 350 queued.
@@ -86,7 +90,7 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
         var url = await SampleGatewayProcess.UrlAsync(gateway);
         using var http = new HttpClient();
         await SendAsync(http, url, 10);
-        await WaitAsync(() => { lock (held) { return held.Count > 0; } }, "the gateway to connect to the collector");
+        await Eventually.HoldsAsync(() => { lock (held) { return held.Count > 0; } }, "the gateway to connect to the collector", Patience, Poll);
         await SendAsync(http, url, 10);
         await StoppedSpansAsync(http, url, 20 * 7);
 
@@ -132,7 +136,7 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
                 using var http = new HttpClient();
                 await SendAsync(http, url, Requests);
                 ended = await StoppedSpansAsync(http, url, Requests * 7);
-                await WaitAsync(() => SpansOnDisk(directory) == ended, $"the disk buffer to hold {ended} spans");
+                await Eventually.HoldsAsync(() => SpansOnDisk(directory) == ended, $"the disk buffer to hold {ended} spans", Patience, Poll);
                 await SampleGatewayProcess.KillAsync(crashing);
                 Assert.Equal(137, await crashing.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             }
@@ -146,7 +150,7 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
             output.WriteLine($"spans ended before SIGKILL: {ended}; delivered after the restart: {delivered}");
             Assert.Equal(ended, delivered);
             Assert.Equal(ended, SpanIds(receiver).Distinct().Count());
-            await WaitAsync(() => SpansOnDisk(directory) == 0, "the disk buffer to empty");
+            await Eventually.HoldsAsync(() => SpansOnDisk(directory) == 0, "the disk buffer to empty", Patience, Poll);
         }
         finally
         {
@@ -207,12 +211,12 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
     private static async Task<long> StoppedSpansAsync(HttpClient http, string url, int expected)
     {
         long stopped = 0;
-        await WaitAsync(async () =>
+        await Eventually.HoldsAsync(async () =>
         {
             using var counts = JsonDocument.Parse(await http.GetStringAsync(url + "/tracedllm/diagnostics"));
             stopped = counts.RootElement.GetProperty("stopped").GetInt64();
             return stopped >= expected;
-        }, $"{expected} spans to end");
+        }, $"{expected} spans to end", Patience, Poll);
         return stopped;
     }
 
@@ -234,20 +238,4 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
         receiver.Lines.Select(ExportRequest.TryParse).OfType<ExportRequest>()
             .Where(e => e.Path == "/api/public/otel/v1/traces" && e.Error is null)
             .SelectMany(e => e.Spans.Where(s => s.Service == "tracedllm-sample-gateway").Select(s => s.SpanId));
-
-    private static Task WaitAsync(Func<bool> condition, string what) => WaitAsync(() => Task.FromResult(condition()), what);
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Waited in vain for {what}.");
-            }
-
-            await Task.Delay(25);
-        }
-    }
 }

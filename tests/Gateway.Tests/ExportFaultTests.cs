@@ -32,7 +32,8 @@ public sealed class ExportFaultTests
     [InlineData(0)]
     public async Task FailedExportsAreCountedWarnedOnceAndExportResumes(int fault)
     {
-        await using var endpoint = await FaultEndpoint.StartAsync(fault == 0 ? 200 : fault);
+        await using var endpoint = await ScriptedOtlpEndpoint.StartAsync();
+        endpoint.Otherwise = ScriptedOtlpEndpoint.Status(fault == 0 ? 200 : fault);
         var url = fault == 0 ? $"http://127.0.0.1:{LoopbackApp.FreePort()}/v1/traces" : endpoint.Url;
         var warnings = new ConcurrentQueue<string>();
         var counted = 0L;
@@ -53,18 +54,19 @@ public sealed class ExportFaultTests
 
         if (fault != 0)
         {
-            endpoint.Status = 200;
+            endpoint.Otherwise = ScriptedOtlpEndpoint.Status(200);
             Emit(5);
             Assert.True(provider.ForceFlush(10_000));
             Assert.Equal(5, processor.ExportedSpans);
-            Assert.True(endpoint.ReceivedSpansRequests > 0);
+            Assert.Contains(endpoint.Requests, r => r.Accepted);
         }
     }
 
     [Fact]
     public async Task AHangingEndpointKeepsTheQueueBoundedAndDropsAreCounted()
     {
-        await using var endpoint = await FaultEndpoint.StartAsync(200, hang: true);
+        await using var endpoint = await ScriptedOtlpEndpoint.StartAsync();
+        endpoint.Otherwise = ScriptedOtlpEndpoint.Hang();
         var warnings = new ConcurrentQueue<string>();
         var processor = new BoundedExportProcessor(Exporter(endpoint.Url, timeoutMs: 500), new ExportQueueOptions
         {
@@ -103,11 +105,7 @@ public sealed class ExportFaultTests
 
         // The fourth fills the batch, which goes at once and whole.
         Emit(1);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (batches.IsEmpty && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.HoldsAsync(() => !batches.IsEmpty, "a batch", TimeSpan.FromSeconds(10));
 
         Assert.Equal(new[] { 4 }, batches);
 
@@ -129,11 +127,7 @@ public sealed class ExportFaultTests
         var processor = new BoundedExportProcessor(new BlockingExporter(batches, release), new ExportQueueOptions { MaxBatchSize = 2, ScheduledDelay = TimeSpan.FromMilliseconds(10) });
         var provider = Provider(processor);
         Emit(2);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (batches.IsEmpty && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.HoldsAsync(() => !batches.IsEmpty, "a batch", TimeSpan.FromSeconds(10));
 
         Emit(2);
         Assert.False(processor.Shutdown(100));
@@ -158,11 +152,7 @@ public sealed class ExportFaultTests
 
         // Ten spans could never be queued at once: three fill the queue and are one batch.
         Emit(3);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (batches.IsEmpty && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.HoldsAsync(() => !batches.IsEmpty, "a batch", TimeSpan.FromSeconds(10));
 
         Assert.Equal(new[] { 3 }, batches);
     }
@@ -229,44 +219,6 @@ public sealed class ExportFaultTests
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => add(value));
         listener.Start();
         return listener;
-    }
-
-    /// <summary>An OTLP endpoint on loopback that answers with a settable status, or never.</summary>
-    private sealed class FaultEndpoint : IAsyncDisposable
-    {
-        private WebApplication _app = null!;
-        private string _address = string.Empty;
-        private int _received;
-
-        private FaultEndpoint(int status)
-        {
-            Status = status;
-        }
-
-        public int Status { get; set; }
-
-        public int ReceivedSpansRequests => _received;
-
-        public string Url => _address + "/v1/traces";
-
-        public static async Task<FaultEndpoint> StartAsync(int status, bool hang = false)
-        {
-            var endpoint = new FaultEndpoint(status);
-            (endpoint._app, endpoint._address) = await LoopbackApp.StartAsync(app => app.MapPost("/v1/traces", async (HttpContext context) =>
-            {
-                if (hang)
-                {
-                    await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
-                    return;
-                }
-
-                Interlocked.Increment(ref endpoint._received);
-                context.Response.StatusCode = endpoint.Status;
-            }));
-            return endpoint;
-        }
-
-        public ValueTask DisposeAsync() => LoopbackApp.StopAsync(_app);
     }
 
     /// <summary>Records the size of each batch it is given.</summary>

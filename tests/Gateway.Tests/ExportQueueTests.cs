@@ -95,7 +95,7 @@ public sealed class ExportQueueTests : IDisposable
             Request($"held-{i}", children: 0, attributeBytes: 0);
         }
 
-        await WaitAsync(() => exporter.ThreadId is not null);
+        await Eventually.HoldsAsync(() => exporter.ThreadId is not null);
 
         // Twenty one-span requests, each its own trace: the first ten are queued, the rest refused.
         for (var i = 0; i < 20; i++)
@@ -196,7 +196,7 @@ public sealed class ExportQueueTests : IDisposable
             Request($"first-{i}", children: 0, attributeBytes: 0);
         }
 
-        await WaitAsync(() => exporter.ThreadId is not null);
+        await Eventually.HoldsAsync(() => exporter.ThreadId is not null);
         for (var i = 0; i < 12; i++)
         {
             Request($"second-{i}", children: 0, attributeBytes: 0);
@@ -245,7 +245,7 @@ public sealed class ExportQueueTests : IDisposable
         });
         var provider = Provider(processor);
         Request("in-flight", children: 1, attributeBytes: 0);
-        await WaitAsync(() => exporter.ThreadId is not null);
+        await Eventually.HoldsAsync(() => exporter.ThreadId is not null);
         Request("queued", children: 4, attributeBytes: 0);
 
         // Asked to wait for ever, it waits for its own bound.
@@ -309,7 +309,7 @@ public sealed class ExportQueueTests : IDisposable
             Request($"first-{i}", children: 0, attributeBytes: 0);
         }
 
-        await WaitAsync(() => exporter.Policies.Count == 1);
+        await Eventually.HoldsAsync(() => exporter.Policies.Count == 1);
         var canStepAside = processor.StepsAside;
         Assert.Equal(OperatingSystem.IsLinux() && CanLeaveIdlePolicy(), canStepAside);
         Assert.Equal(canStepAside, exporter.Policies.Single());
@@ -321,13 +321,13 @@ public sealed class ExportQueueTests : IDisposable
             Request($"second-{i}", children: 0, attributeBytes: 0);
         }
 
-        await WaitAsync(() => exporter.Policies.Count == 2);
+        await Eventually.HoldsAsync(() => exporter.Policies.Count == 2);
         var piledUp = Stopwatch.GetTimestamp();
         Assert.False(exporter.PolicyNow());
         release.Set();
 
         // No flush here: a batch a flush waits for runs as an equal anyway.
-        await WaitAsync(() => exported.Count == 16);
+        await Eventually.HoldsAsync(() => exported.Count == 16);
         var drained = Stopwatch.GetTimestamp();
 
         // The last of those batches had nothing behind it, and still ran as an equal: within the hold.
@@ -343,7 +343,7 @@ public sealed class ExportQueueTests : IDisposable
             Request($"third-{i}", children: 0, attributeBytes: 0);
         }
 
-        await WaitAsync(() => exporter.Policies.Count == 5);
+        await Eventually.HoldsAsync(() => exporter.Policies.Count == 5);
         Assert.Equal(canStepAside, exporter.Policies.Last());
         Assert.True(provider.ForceFlush(10_000));
         Assert.Equal(20, exported.Count);
@@ -354,7 +354,7 @@ public sealed class ExportQueueTests : IDisposable
         using var plainProvider = Provider(new BoundedExportProcessor(plain, Quiet(new ExportQueueOptions { MaxBatchSize = 1 })));
         Request("plain", children: 0, attributeBytes: 0);
         Assert.True(plainProvider.ForceFlush(10_000));
-        await WaitAsync(() => !plain.Policies.IsEmpty);
+        await Eventually.HoldsAsync(() => !plain.Policies.IsEmpty);
         Assert.DoesNotContain(true, plain.Policies);
     }
 
@@ -392,16 +392,6 @@ public sealed class ExportQueueTests : IDisposable
         // thread until the queue filled (bench/README.md, "The export at saturation"): once a
         // batch or more waits, it serializes without yielding and catches up.
         Assert.Equal((spans, yieldAfter), BoundedExportProcessor.NextPiece(pending, openSpans, batchSize: 512, pieceSize: 32));
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(10);
-        }
     }
 
     /// <summary>Records the names of the spans it exports.</summary>

@@ -163,7 +163,7 @@ public sealed class ExportRetryTests : IDisposable
         using var secondProvider = Provider(second);
         Emit("failing", 10);
         // The processor has seen the failure (not only sent the request): from here on, one batch at a time.
-        await WaitAsync(() => second.ExportFailures > 0);
+        await Eventually.HoldsAsync(() => second.ExportFailures > 0, "a failed export", TimeSpan.FromSeconds(20));
         failing.ResetMaxConcurrent();
         Emit("failing", 50);
         Assert.False(secondProvider.ForceFlush(1_500));
@@ -306,16 +306,6 @@ public sealed class ExportRetryTests : IDisposable
         for (var i = 0; i < spans; i++)
         {
             using var activity = Source.StartActivity(name);
-        }
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(10);
         }
     }
 }

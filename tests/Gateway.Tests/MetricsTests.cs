@@ -35,7 +35,7 @@ public sealed class MetricsTests
         using var host = new GatewayHost();
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"metrics-model","messages":[{"role":"user","content":"count my tokens"}]}"""));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await WaitAsync(() => measurements.Any(m => m.Instrument == "gen_ai.server.request.duration" && (string?)m.Tags[AttributeNames.GenAiRequestModel] == "metrics-model"));
+        await Eventually.HoldsAsync(() => measurements.Any(m => m.Instrument == "gen_ai.server.request.duration" && (string?)m.Tags[AttributeNames.GenAiRequestModel] == "metrics-model"), "the measurements");
 
         var ours = measurements.Where(m => (string?)m.Tags[AttributeNames.GenAiRequestModel] == "metrics-model").ToList();
         var usage = ours.Where(m => m.Instrument == "gen_ai.client.token.usage").ToDictionary(m => (string)m.Tags["gen_ai.token.type"]!, m => m.Value);
@@ -59,11 +59,13 @@ public sealed class MetricsTests
             using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"buckets-model","stream":true,"messages":[{"role":"user","content":"stream some tokens"}]}"""));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             await response.Content.ReadAsStringAsync();
-            await WaitAsync(() =>
-            {
-                meters.ForceFlush();
-                return exported.Any(m => m.Name == "gen_ai.server.time_per_output_token");
-            });
+            await Eventually.HoldsAsync(
+                () =>
+                {
+                    meters.ForceFlush();
+                    return exported.Any(m => m.Name == "gen_ai.server.time_per_output_token");
+                },
+                "the time per output token");
         }
 
         Assert.Equal(
@@ -131,15 +133,5 @@ public sealed class MetricsTests
         }
 
         return result;
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the measurements did not arrive");
-            await Task.Delay(10);
-        }
     }
 }

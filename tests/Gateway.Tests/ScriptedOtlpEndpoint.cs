@@ -168,80 +168,17 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
 
         public byte[] Body { get; } = body;
 
-        /// <summary>The span names the body holds (an OTLP/gRPC body's five-byte frame skipped).</summary>
-        public IReadOnlyList<string> Spans { get; } = OtlpBody.SpanNames(contentType == "application/grpc" ? body.AsSpan(5) : body);
+        /// <summary>The span names the body holds (an OTLP/gRPC body's five-byte frame skipped), read by <see cref="OtlpWire"/>.</summary>
+        public IReadOnlyList<string> Spans { get; } = SpanNames(contentType == "application/grpc" ? body.AsSpan(5) : body);
 
         public bool Accepted { get; set; }
-    }
-}
 
-/// <summary>Reads span names out of an OTLP <c>ExportTraceServiceRequest</c> (protobuf), with no OpenTelemetry code.</summary>
-internal static class OtlpBody
-{
-    // ExportTraceServiceRequest.resource_spans = 1 → ResourceSpans.scope_spans = 2 → ScopeSpans.spans = 2 → Span.name = 5.
-    public static IReadOnlyList<string> SpanNames(ReadOnlySpan<byte> request)
-    {
-        var names = new List<string>();
-        foreach (var resourceSpans in Fields(request, 1))
+        // Span.name is field 5.
+        private static List<string> SpanNames(ReadOnlySpan<byte> request)
         {
-            foreach (var scopeSpans in Fields(resourceSpans.Span, 2))
-            {
-                foreach (var span in Fields(scopeSpans.Span, 2))
-                {
-                    names.AddRange(Fields(span.Span, 5).Select(name => System.Text.Encoding.UTF8.GetString(name.Span)));
-                }
-            }
-        }
-
-        return names;
-    }
-
-    private static List<ReadOnlyMemory<byte>> Fields(ReadOnlySpan<byte> message, int wanted)
-    {
-        var found = new List<ReadOnlyMemory<byte>>();
-        var at = 0;
-        while (at < message.Length)
-        {
-            var key = Varint(message, ref at);
-            switch (key & 7)
-            {
-                case 0:
-                    Varint(message, ref at);
-                    break;
-                case 1:
-                    at += 8;
-                    break;
-                case 5:
-                    at += 4;
-                    break;
-                case 2:
-                    var length = (int)Varint(message, ref at);
-                    if ((int)(key >> 3) == wanted)
-                    {
-                        found.Add(message.Slice(at, length).ToArray());
-                    }
-
-                    at += length;
-                    break;
-                default:
-                    throw new InvalidDataException($"wire type {key & 7}");
-            }
-        }
-
-        return found;
-    }
-
-    private static ulong Varint(ReadOnlySpan<byte> bytes, ref int at)
-    {
-        ulong value = 0;
-        for (var shift = 0; ; shift += 7)
-        {
-            var b = bytes[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return value;
-            }
+            var names = new List<string>();
+            OtlpWire.ForEachSpan(request, span => names.Add(System.Text.Encoding.UTF8.GetString(OtlpWire.Field(span, 5))));
+            return names;
         }
     }
 }

@@ -73,7 +73,7 @@ public sealed class TelemetryBoundsTests : IDisposable
         Assert.Contains(_measurements, m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "truncated");
 
         // The metric dimension takes no such value either.
-        await WaitAsync(() => _measurements.Any(m => m.Instrument == "gen_ai.server.request.duration"));
+        await Eventually.HoldsAsync(() => _measurements.Any(m => m.Instrument == "gen_ai.server.request.duration"), "the request duration", TimeSpan.FromSeconds(10));
         Assert.Contains(_measurements, m => m.Instrument == "gen_ai.server.request.duration" && m.Model == GatewayMetrics.OtherModel);
         _spans.AssertAllEnded();
     }
@@ -265,15 +265,6 @@ public sealed class TelemetryBoundsTests : IDisposable
         }
 
         return null;
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
     }
 
     /// <summary>A guardrail that records handled failures on its own span, then allows.</summary>

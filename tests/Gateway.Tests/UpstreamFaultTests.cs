@@ -9,7 +9,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using TracedLlm.Telemetry;
-using static TracedLlm.Gateway.Tests.UpstreamStub;
+using static TracedLlm.Tests.UpstreamStub;
 
 namespace TracedLlm.Gateway.Tests;
 
@@ -352,7 +352,7 @@ public sealed class UpstreamFaultTests : IDisposable
         using var client = host.CreateClient();
         using var leave = new CancellationTokenSource();
         var request = client.SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody), leave.Token);
-        await WaitUntilAsync(() => upstream.Calls == 1);
+        await Eventually.HoldsAsync(() => upstream.Calls == 1, "the upstream call", TimeSpan.FromSeconds(10));
         leave.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
 
@@ -447,16 +447,6 @@ public sealed class UpstreamFaultTests : IDisposable
         using var document = JsonDocument.Parse(json);
         var error = document.RootElement.GetProperty("error");
         return error.TryGetProperty("code", out var code) ? code.GetString() : error.GetProperty("type").GetString();
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = Environment.TickCount64 + 10_000;
-        while (!condition())
-        {
-            Assert.True(Environment.TickCount64 < deadline, "the condition did not hold in time");
-            await Task.Delay(10);
-        }
     }
 
     /// <summary>An address where nothing listens: a loopback app's, once it stopped.</summary>

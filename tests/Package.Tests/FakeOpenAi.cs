@@ -4,7 +4,6 @@ using System.IO;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using TracedLlm.Gateway.Tests;
 
 namespace TracedLlm.Package.Tests;
 

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using TracedLlm.Telemetry;
+using static TracedLlm.Tests.UpstreamStub;
 
 namespace TracedLlm.ReverseProxy.Tests;
 
@@ -71,7 +72,7 @@ public sealed class RelayGuardrailTests : RelayTestBase
         await using var host = await Host(options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer, new WordGuardrail(GuardrailMode.PostCall, "forbidden"));
 
         // The upstream sends its answer chunked: the held answer goes out whole, with its length.
-        Upstream.Then(FakeUpstream.Answer(200, Answer));
+        Upstream.Then(Reply.Answer(200, Answer));
         using var chunked = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(HttpStatusCode.OK, chunked.StatusCode);
         Assert.Equal(Encoding.UTF8.GetByteCount(Answer), chunked.Content.Headers.ContentLength);
@@ -98,7 +99,7 @@ public sealed class RelayGuardrailTests : RelayTestBase
             $"data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{(i == 4 ? "forbidden" : "word" + i)} \"}},\"finish_reason\":null}}]}}\n\n"))
             + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
         // Events apart in time, as a model's tokens come: each arrives in a read of its own.
-        Upstream.Then(FakeUpstream.Stream(stream, delayMs: 50));
+        Upstream.Then(Reply.Stream(stream, delayMs: 50));
         var guardrail = new WordGuardrail(GuardrailMode.PostCall, "forbidden");
         await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental; options.IncrementalCheckBytes = 10; }, guardrail);
         using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);

@@ -7,7 +7,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using TracedLlm.Gateway.Tests;
 
 namespace TracedLlm.ReverseProxy.Tests;
 

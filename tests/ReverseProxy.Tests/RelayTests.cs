@@ -7,6 +7,7 @@ using System.Text;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using TracedLlm.Telemetry;
+using static TracedLlm.Tests.UpstreamStub;
 
 namespace TracedLlm.ReverseProxy.Tests;
 
@@ -90,7 +91,7 @@ public sealed class RelayTests : RelayTestBase
     public async Task AStreamThatDoesNotStateItsUsageLeavesItUnknownOnTheSpan()
     {
         var noUsage = WireSamples.ChatStream.Replace(",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}", string.Empty, StringComparison.Ordinal);
-        Upstream.Then(FakeUpstream.Stream(noUsage));
+        Upstream.Then(Reply.Stream(noUsage));
         await using var host = await Host();
         using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
         Assert.Equal(noUsage, await response.Content.ReadAsStringAsync());
@@ -102,7 +103,7 @@ public sealed class RelayTests : RelayTestBase
     [Fact]
     public async Task A429IsRetriedAfterItsRetryAfterAndNeverReachesTheClient()
     {
-        Upstream.Then(FakeUpstream.Answer(429, """{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}""", headers: ("Retry-After", "1")));
+        Upstream.Then(Reply.Answer(429, """{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}""", headers: ("Retry-After", "1")));
         await using var host = await Host(new LlmRetryPolicy { MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(10) }, relay: options => options.AttemptResponseHeaders = true);
         var started = Stopwatch.GetTimestamp();
         using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
@@ -128,7 +129,7 @@ public sealed class RelayTests : RelayTestBase
         const string error = """{"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}""";
         for (var i = 0; i < 2; i++)
         {
-            Upstream.Then(FakeUpstream.Answer(500, error, headers: new[] { ("x-ratelimit-remaining-requests", "99"), ("apim-request-id", "apim-" + i), ("Retry-After", "0") }));
+            Upstream.Then(Reply.Answer(500, error, headers: new[] { ("x-ratelimit-remaining-requests", "99"), ("apim-request-id", "apim-" + i), ("Retry-After", "0") }));
         }
 
         await using var host = await Host(new LlmRetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10) });
@@ -153,7 +154,7 @@ public sealed class RelayTests : RelayTestBase
     [Fact]
     public async Task TheGatewaysOwnErrorIsTheOptionForAFailedRelay()
     {
-        Upstream.Then(FakeUpstream.Answer(503, """{"error":{"message":"provider detail","type":"server_error"}}"""));
+        Upstream.Then(Reply.Answer(503, """{"error":{"message":"provider detail","type":"server_error"}}"""));
         await using var host = await Host(relay: options => options.UpstreamErrors = RelayUpstreamErrors.GatewayError);
         using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -167,7 +168,7 @@ public sealed class RelayTests : RelayTestBase
     [Fact]
     public async Task AStreamCutAfterItsFirstEventsEndsWithAnErrorEventAndIsAFailureOnTheTrace()
     {
-        Upstream.Then(FakeUpstream.Stream(WireSamples.ChatStream, cutAfter: 2));
+        Upstream.Then(Reply.Stream(WireSamples.ChatStream, cutAfter: 2));
         await using var host = await Host(new LlmRetryPolicy { MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(10) });
         using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
         var body = await response.Content.ReadAsStringAsync();
@@ -191,7 +192,7 @@ public sealed class RelayTests : RelayTestBase
     [Fact]
     public async Task AnAnswerCutBeforeItsFirstByteIsRetried()
     {
-        Upstream.Then(FakeUpstream.CutBeforeBody("application/json"));
+        Upstream.Then(Reply.CutBeforeBody("application/json"));
         await using var host = await Host(new LlmRetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10) });
         using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -203,7 +204,7 @@ public sealed class RelayTests : RelayTestBase
     [Fact]
     public async Task ABodyThatIsNotAStreamIsNotRelayedToAStreamRequest()
     {
-        Upstream.Then(FakeUpstream.Answer(200, WireSamples.ChatCompletion));
+        Upstream.Then(Reply.Answer(200, WireSamples.ChatCompletion));
         await using var host = await Host();
         using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
@@ -228,7 +229,7 @@ public sealed class RelayTests : RelayTestBase
     [Fact]
     public async Task AnUpstreamSlowerThanTheAttemptTimeoutIsATimeout()
     {
-        Upstream.Then(FakeUpstream.Slow(TimeSpan.FromSeconds(30)));
+        Upstream.Then(Reply.Slow(TimeSpan.FromSeconds(30), WireSample));
         await using var host = await Host(new LlmRetryPolicy { AttemptTimeout = TimeSpan.FromMilliseconds(300) });
         using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
@@ -238,7 +239,7 @@ public sealed class RelayTests : RelayTestBase
     [Fact]
     public async Task AStreamThatStallsPastTheAttemptTimeoutEndsWithATimeoutEvent()
     {
-        Upstream.Then(FakeUpstream.Stream(WireSamples.AnthropicStream, delayMs: 2000));
+        Upstream.Then(Reply.Stream(WireSamples.AnthropicStream, delayMs: 2000));
         await using var host = await Host(new LlmRetryPolicy { AttemptTimeout = TimeSpan.FromMilliseconds(500) });
         using var response = await host.PostAsync("/v1/messages", MessagesStreamBody);
         var body = await response.Content.ReadAsStringAsync();
@@ -250,7 +251,7 @@ public sealed class RelayTests : RelayTestBase
     [Fact]
     public async Task ACompressedAnswerIsRelayedCompressedAndStillRead()
     {
-        Upstream.Then(FakeUpstream.Gzip(WireSamples.ChatCompletion, "application/json"));
+        Upstream.Then(Reply.Gzip(WireSamples.ChatCompletion, "application/json"));
         await using var host = await Host();
         using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using TracedLlm.Telemetry;
+using static TracedLlm.Tests.UpstreamStub;
 
 namespace TracedLlm.ReverseProxy.Tests;
 
@@ -24,7 +25,7 @@ public sealed class RelayUsageTests : RelayTestBase
     {
         var costs = new ConcurrentQueue<(double Value, string? Model)>();
         using var listener = CostListener(costs);
-        Upstream.Then(FakeUpstream.Stream(WireSamples.AnthropicCachedStream));
+        Upstream.Then(Reply.Stream(WireSamples.AnthropicCachedStream));
         await using var host = await Host(pricing =>
         {
             // Keyed by the request's name; the response names the dated model, priced by its own entry.
@@ -55,7 +56,7 @@ public sealed class RelayUsageTests : RelayTestBase
     [Fact]
     public async Task AnOpenAiCachedPromptIsAlreadyInItsInputAndAnUnpricedModelHasNoCost()
     {
-        Upstream.Then(FakeUpstream.Answer(200, WireSamples.ChatCachedCompletion));
+        Upstream.Then(Reply.Answer(200, WireSamples.ChatCachedCompletion));
         await using var host = await Host(pricing => pricing.Models["some-other-model"] = new LlmModelPrice { Input = 1, Output = 1 });
         using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(WireSamples.ChatCachedCompletion, await response.Content.ReadAsStringAsync());
@@ -74,7 +75,7 @@ public sealed class RelayUsageTests : RelayTestBase
     [Fact]
     public async Task AReasoningModelsTokensArePricedAtTheOutputPriceWhenTheTableHasNoReasoningPrice()
     {
-        Upstream.Then(FakeUpstream.Answer(200, WireSamples.ChatReasoningCompletion));
+        Upstream.Then(Reply.Answer(200, WireSamples.ChatReasoningCompletion));
         await using var host = await Host(pricing => pricing.Models["gpt-4o"] = new LlmModelPrice { Input = 1.1, Output = 4.4 });
         using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(WireSamples.ChatReasoningCompletion, await response.Content.ReadAsStringAsync());

@@ -4,8 +4,6 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers.Facts;
@@ -29,7 +27,7 @@ internal sealed record TracedRoute(IMethodSymbol Handler, string Display, string
 /// every type, only at the end of the compilation. Each lazy part is built once per instance, by
 /// whichever thread asks first, while threads asking at the same time wait for it (<see cref="Once{T}"/>).
 /// </remarks>
-internal sealed class CompilationFacts
+internal sealed partial class CompilationFacts
 {
     private static readonly ImmutableHashSet<string> DefaultSlots = ImmutableHashSet.Create(System.StringComparer.Ordinal, RouteConventions.MetadataSlot, RouteConventions.LiteLlmMetadataSlot);
 
@@ -146,87 +144,6 @@ internal sealed class CompilationFacts
         return _roots.GetOrAdd(method, ReadRoot(method, cancellationToken));
     }
 
-    /// <summary>
-    /// A source method that starts an Activity and returns it to its caller (directly, through a
-    /// local, or from another such method, a few calls deep): its caller owns the span and must end it.
-    /// </summary>
-    public bool IsSpanFactory(IMethodSymbol method) => IsSpanFactory(method.OriginalDefinition, 0);
-
-    private bool IsSpanFactory(IMethodSymbol method, int depth)
-    {
-        if (!WellKnownTypes.Same(method.ReturnType, Types.Activity) || !method.Locations.Any(l => l.IsInSource) || method.IsAbstract)
-        {
-            return false;
-        }
-
-        if (depth == 0 && _spanFactories.TryGetValue(method, out var known))
-        {
-            return known;
-        }
-
-        var result = depth < 4 && Body(_compilation, method) is { } body && ValueFlow.OwnReturns(body).Any(r => r.ReturnedValue is { } value && StartsHere(value, body, depth));
-        return depth == 0 ? _spanFactories.GetOrAdd(method, result) : result;
-    }
-
-    private bool StartsHere(IOperation value, IOperation body, int depth)
-    {
-        value = ValueFlow.Unwrap(value);
-        if (value is ILocalReferenceOperation local)
-        {
-            // The local's initializer or assignments in the body.
-            return body.DescendantsAndSelf().Any(o => o switch
-            {
-                IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local.Local) => declarator.GetVariableInitializer() is { } initializer && StartsHere(initializer.Value, body, depth),
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when WellKnownTypes.Same(target.Local, local.Local) => StartsHere(assignment.Value, body, depth),
-                _ => false,
-            });
-        }
-
-        return value is IInvocationOperation call
-            && (Collectors.SpanCollector.IsStart(call.TargetMethod, Types) || IsSpanFactory(call.TargetMethod.OriginalDefinition, depth + 1));
-    }
-
-    /// <summary>The source implementations and overrides a call to <paramref name="method"/> may dispatch to.</summary>
-    public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method, CancellationToken cancellationToken) =>
-        Dispatched(cancellationToken).Implementations.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
-
-    /// <summary>
-    /// The operations of a source method's or local function's body, bound from its own tree.
-    /// Used for the few methods a rule must read beyond the block being analysed (failure filters,
-    /// wrappers of the failure path), once each per compilation.
-    /// </summary>
-    public static IOperation? Body(Compilation compilation, IMethodSymbol method)
-    {
-        foreach (var reference in method.DeclaringSyntaxReferences)
-        {
-            var syntax = reference.GetSyntax();
-            var body = syntax switch
-            {
-                BaseMethodDeclarationSyntax declaration => (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody,
-                LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody,
-                _ => null,
-            };
-            if (body is not null)
-            {
-#pragma warning disable RS1030 // A method's body, bound once per compilation (see the summary).
-                var operation = compilation.GetSemanticModel(reference.SyntaxTree).GetOperation(syntax);
-#pragma warning restore RS1030
-                return operation switch
-                {
-                    IMethodBodyOperation methodBody => (IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody,
-                    ILocalFunctionOperation localFunction => localFunction.Body,
-                    _ => operation,
-                };
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The operations of a small source method's body (at most a few statements), cached; null for a longer one.</summary>
-    public IOperation? BodyOf(IMethodSymbol method) =>
-        _smallBodies.GetOrAdd(method, m => m.DeclaringSyntaxReferences.Length == 1 && m.DeclaringSyntaxReferences[0].Span.Length <= 400 ? Body(_compilation, m) : null);
-
     public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken) =>
         WellKnownTypes.Create(compilation) is { } types ? new CompilationFacts(compilation, types, DeclaredCandidates.Of(compilation, cancellationToken)) : null;
 
@@ -323,9 +240,6 @@ internal sealed class CompilationFacts
         return DeclaredRoutes.Create(routes, filterMethods);
     });
 
-    private Dispatch Dispatched(CancellationToken cancellationToken) =>
-        _dispatch.Get(() => Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
-
     private static void ReadAttributes(IMethodSymbol method, WellKnownTypes types, List<TracedRoute> routes, List<IMethodSymbol>? filterMethods)
     {
         foreach (var attribute in method.GetAttributes())
@@ -364,101 +278,6 @@ internal sealed class CompilationFacts
                 .ThenBy(r => r.Handler.ToDisplayString(), System.StringComparer.Ordinal)
                 .ToImmutableArray();
             return new DeclaredRoutes(ordered, filterMethods.ToImmutableArray());
-        }
-    }
-
-    /// <summary>Interface and virtual dispatch and the policies, from a walk of every type; the declarations too when syntax cannot find them all.</summary>
-    private sealed class Dispatch
-    {
-        private Dispatch(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, ImmutableArray<IMethodSymbol> policies, DeclaredRoutes? declared)
-        {
-            Implementations = implementations;
-            Policies = policies;
-            Declared = declared;
-        }
-
-        public Dictionary<IMethodSymbol, List<IMethodSymbol>> Implementations { get; }
-
-        public ImmutableArray<IMethodSymbol> Policies { get; }
-
-        public DeclaredRoutes? Declared { get; }
-
-        public static Dispatch Walk(Compilation compilation, WellKnownTypes types, bool withDeclarations, CancellationToken cancellationToken)
-        {
-            var routes = new List<TracedRoute>();
-            var filterMethods = new List<IMethodSymbol>();
-            var policies = new List<IMethodSymbol>();
-            var implementations = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
-            var stack = new Stack<INamespaceOrTypeSymbol>();
-            stack.Push(compilation.Assembly.GlobalNamespace);
-            while (stack.Count > 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var container = stack.Pop();
-                foreach (var member in container.GetMembers())
-                {
-                    if (member is INamespaceOrTypeSymbol nested)
-                    {
-                        stack.Push(nested);
-                        if (nested is INamedTypeSymbol type)
-                        {
-                            ReadType(type, types, withDeclarations ? routes : null, filterMethods, policies, implementations);
-                        }
-                    }
-                }
-            }
-
-            return new Dispatch(implementations, policies.ToImmutableArray(), withDeclarations ? DeclaredRoutes.Create(routes, filterMethods) : null);
-        }
-
-        private static void ReadType(INamedTypeSymbol type, WellKnownTypes types, List<TracedRoute>? routes, List<IMethodSymbol> filterMethods, List<IMethodSymbol> policies, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations)
-        {
-            foreach (var member in type.GetMembers())
-            {
-                if (member is not IMethodSymbol method)
-                {
-                    continue;
-                }
-
-                for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
-                {
-                    Add(implementations, overridden, method);
-                }
-
-                if (routes is not null)
-                {
-                    ReadAttributes(method, types, routes, filterMethods);
-                }
-            }
-
-            foreach (var @interface in type.AllInterfaces)
-            {
-                var isPolicy = WellKnownTypes.Same(@interface, types.Authenticator) || WellKnownTypes.Same(@interface, types.Guardrail);
-                foreach (var interfaceMember in @interface.GetMembers())
-                {
-                    if (interfaceMember is IMethodSymbol interfaceMethod
-                        && type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
-                        && WellKnownTypes.Same(implementation.ContainingType, type))
-                    {
-                        Add(implementations, interfaceMethod, implementation);
-                        if (isPolicy)
-                        {
-                            policies.Add(implementation.OriginalDefinition);
-                        }
-                    }
-                }
-            }
-        }
-
-        private static void Add(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, IMethodSymbol declared, IMethodSymbol implementation)
-        {
-            var key = declared.OriginalDefinition;
-            if (!implementations.TryGetValue(key, out var list))
-            {
-                implementations[key] = list = new List<IMethodSymbol>();
-            }
-
-            list.Add(implementation.OriginalDefinition);
         }
     }
 }

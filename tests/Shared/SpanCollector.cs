@@ -6,7 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TracedLlm.Telemetry;
 
-namespace TracedLlm.Gateway.Tests;
+namespace TracedLlm.Tests;
 
 /// <summary>Records every TracedLlm span started and stopped while it lives (all data, all sampled).</summary>
 internal sealed class SpanCollector : IDisposable

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace TracedLlm.Gateway.Tests;
+namespace TracedLlm.Tests;
 
 /// <summary>A small real HTTP server on a free loopback port, for the peers the tests stand up.</summary>
 internal static class LoopbackApp

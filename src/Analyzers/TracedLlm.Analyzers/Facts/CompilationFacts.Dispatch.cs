@@ -1,0 +1,115 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using TracedLlm.Generators;
+
+namespace TracedLlm.Analyzers.Facts;
+
+// Interface and virtual dispatch, and the policies: one walk of every type, at the end of the
+// compilation (or when syntax cannot find every route).
+internal sealed partial class CompilationFacts
+{
+    /// <summary>The source implementations and overrides a call to <paramref name="method"/> may dispatch to.</summary>
+    public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method, CancellationToken cancellationToken) =>
+        Dispatched(cancellationToken).Implementations.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
+
+    private Dispatch Dispatched(CancellationToken cancellationToken) =>
+        _dispatch.Get(() => Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
+
+    /// <summary>Interface and virtual dispatch and the policies, from a walk of every type; the declarations too when syntax cannot find them all.</summary>
+    private sealed class Dispatch
+    {
+        private Dispatch(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, ImmutableArray<IMethodSymbol> policies, DeclaredRoutes? declared)
+        {
+            Implementations = implementations;
+            Policies = policies;
+            Declared = declared;
+        }
+
+        public Dictionary<IMethodSymbol, List<IMethodSymbol>> Implementations { get; }
+
+        public ImmutableArray<IMethodSymbol> Policies { get; }
+
+        public DeclaredRoutes? Declared { get; }
+
+        public static Dispatch Walk(Compilation compilation, WellKnownTypes types, bool withDeclarations, CancellationToken cancellationToken)
+        {
+            var routes = new List<TracedRoute>();
+            var filterMethods = new List<IMethodSymbol>();
+            var policies = new List<IMethodSymbol>();
+            var implementations = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+            var stack = new Stack<INamespaceOrTypeSymbol>();
+            stack.Push(compilation.Assembly.GlobalNamespace);
+            while (stack.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var container = stack.Pop();
+                foreach (var member in container.GetMembers())
+                {
+                    if (member is INamespaceOrTypeSymbol nested)
+                    {
+                        stack.Push(nested);
+                        if (nested is INamedTypeSymbol type)
+                        {
+                            ReadType(type, types, withDeclarations ? routes : null, filterMethods, policies, implementations);
+                        }
+                    }
+                }
+            }
+
+            return new Dispatch(implementations, policies.ToImmutableArray(), withDeclarations ? DeclaredRoutes.Create(routes, filterMethods) : null);
+        }
+
+        private static void ReadType(INamedTypeSymbol type, WellKnownTypes types, List<TracedRoute>? routes, List<IMethodSymbol> filterMethods, List<IMethodSymbol> policies, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                if (member is not IMethodSymbol method)
+                {
+                    continue;
+                }
+
+                for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+                {
+                    Add(implementations, overridden, method);
+                }
+
+                if (routes is not null)
+                {
+                    ReadAttributes(method, types, routes, filterMethods);
+                }
+            }
+
+            foreach (var @interface in type.AllInterfaces)
+            {
+                var isPolicy = WellKnownTypes.Same(@interface, types.Authenticator) || WellKnownTypes.Same(@interface, types.Guardrail);
+                foreach (var interfaceMember in @interface.GetMembers())
+                {
+                    if (interfaceMember is IMethodSymbol interfaceMethod
+                        && type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
+                        && WellKnownTypes.Same(implementation.ContainingType, type))
+                    {
+                        Add(implementations, interfaceMethod, implementation);
+                        if (isPolicy)
+                        {
+                            policies.Add(implementation.OriginalDefinition);
+                        }
+                    }
+                }
+            }
+        }
+
+        private static void Add(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, IMethodSymbol declared, IMethodSymbol implementation)
+        {
+            var key = declared.OriginalDefinition;
+            if (!implementations.TryGetValue(key, out var list))
+            {
+                implementations[key] = list = new List<IMethodSymbol>();
+            }
+
+            list.Add(implementation.OriginalDefinition);
+        }
+    }
+}

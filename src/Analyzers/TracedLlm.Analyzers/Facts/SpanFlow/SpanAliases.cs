@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
+using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace TracedLlm.Analyzers.Facts.SpanFlow;
+
+/// <summary>
+/// Locations that are one span: a fluent call's result (<c>span?.SetTag(...)</c>) and its
+/// receiver, and a pattern's local (<c>span is { } open</c>) and the value it tests. Shared by an
+/// analysis and the analyses of the calls it follows.
+/// </summary>
+internal sealed class SpanAliases
+{
+    private readonly ConcurrentDictionary<AbstractLocation, AbstractLocation> _origins = new();
+    private readonly ConcurrentDictionary<ILocalSymbol, IOperation> _patternLocals = new(SymbolEqualityComparer.Default);
+
+    public SpanAliases(WellKnownTypes types) => Types = types;
+
+    public WellKnownTypes Types { get; }
+
+    public void Add(PointsToAbstractValue alias, PointsToAbstractValue of)
+    {
+        if (of.Locations.Count == 1)
+        {
+            var origin = Origin(of.Locations.First());
+            foreach (var location in alias.Locations)
+            {
+                if (!location.Equals(origin))
+                {
+                    _origins.TryAdd(location, origin);
+                }
+            }
+        }
+    }
+
+    public void AddLocal(ILocalSymbol local, IOperation value) => _patternLocals.TryAdd(local, value);
+
+    /// <summary>The operation whose points-to value an instance has: itself, or for a pattern's local the value it tested.</summary>
+    public IOperation Source(IOperation instance) =>
+        instance is ILocalReferenceOperation reference && _patternLocals.TryGetValue(reference.Local, out var tested) ? tested : instance;
+
+    public bool IsAlias(AbstractLocation location) => _origins.ContainsKey(location);
+
+    /// <summary>The locations and every location that is the same span.</summary>
+    public IEnumerable<AbstractLocation> Group(PointsToAbstractValue value) => Group(value.Locations);
+
+    public IEnumerable<AbstractLocation> Group(IEnumerable<AbstractLocation> locations)
+    {
+        var origins = new HashSet<AbstractLocation>(locations.Select(Origin));
+        return origins.Concat(_origins.Where(pair => origins.Contains(pair.Value)).Select(pair => pair.Key)).Distinct();
+    }
+
+    private AbstractLocation Origin(AbstractLocation location)
+    {
+        for (var depth = 0; depth < 8 && _origins.TryGetValue(location, out var origin); depth++)
+        {
+            location = origin;
+        }
+
+        return location;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace TracedLlm.Analyzers.Facts.SpanFlow;
+
+using SpanData = DictionaryAnalysisData<AbstractLocation, SpanState>;
+
+// The visitor, on the paths an exception takes: which operations may throw, and which throws leave the method.
+internal sealed partial class SpanAnalysis
+{
+    private sealed partial class Visitor
+    {
+        public override (SpanData output, bool isFeasibleBranch) FlowBranch(BasicBlock fromBlock, BranchWithInfo branch, SpanData input)
+        {
+            if (branch.Kind is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow && CaughtByCatchAll(fromBlock))
+            {
+                // A throw a catch-all handles does not leave the method: what the framework records as
+                // unhandled for it (it drops it only for a catch that declares a variable) must not count.
+                foreach (var location in input.Keys.ToList())
+                {
+                    input[location] = SpanState.Invalid;
+                }
+            }
+
+            return base.FlowBranch(fromBlock, branch, input);
+        }
+
+        /// <summary>
+        /// The operations an exception may leave from: an awaited call (I/O, the upstream), a call of
+        /// a source method that throws, a delegate; not the Activity's own members or other library
+        /// calls, which would make every span that is tagged before its 'finally' look open.
+        /// </summary>
+        protected override void HandlePossibleThrowingOperation(IOperation operation)
+        {
+            // An exception a catch-all handles does not leave: the catch's input already holds the
+            // state at the start of the try (the framework merges pending throws into a catch only
+            // when the catch declares a variable).
+            if (operation is IInvocationOperation invocation && MayThrow(invocation) && !CaughtByCatchAll(CurrentBasicBlock))
+            {
+                base.HandlePossibleThrowingOperation(operation);
+                if (DataFlowAnalysisContext.InterproceduralAnalysisData is null && !InsideTry(CurrentBasicBlock))
+                {
+                    // Nothing between here and the caller can end the span. The framework keeps one
+                    // state for all such operations and overwrites it with a finally's output, which
+                    // loses a span left open by an await before the 'try' that ends it.
+                    foreach (var pair in CurrentAnalysisData)
+                    {
+                        _leaving[pair.Key] = _leaving.TryGetValue(pair.Key, out var earlier) ? ValueDomain.Merge(earlier, pair.Value) : pair.Value;
+                    }
+                }
+            }
+        }
+
+        private readonly Dictionary<AbstractLocation, SpanState> _leaving = new();
+
+        /// <summary>The states of the spans where an exception leaves the analysed method with no try around it.</summary>
+        public IEnumerable<KeyValuePair<AbstractLocation, SpanState>> LeavingTheMethod => _leaving;
+
+        private static bool InsideTry(BasicBlock block)
+        {
+            for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+            {
+                if (region.Kind == ControlFlowRegionKind.Try)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private bool CaughtByCatchAll(BasicBlock block)
+        {
+            for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+            {
+                if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch
+                    && tryAndCatch.NestedRegions.Any(r => r.Kind == ControlFlowRegionKind.Catch && (r.ExceptionType is null || r.ExceptionType.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(r.ExceptionType, ExceptionNamedType))))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool MayThrow(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            if (method.MethodKind is MethodKind.DelegateInvoke or MethodKind.LocalFunction or MethodKind.AnonymousFunction)
+            {
+                return true;
+            }
+
+            for (IOperation current = invocation; current.Parent is { } parent; current = parent)
+            {
+                if (parent is IAwaitOperation)
+                {
+                    return true;
+                }
+
+                if (!(parent is IConversionOperation || (parent is IInvocationOperation outer && outer.Instance == current)))
+                {
+                    break;
+                }
+            }
+
+            return method.DeclaringSyntaxReferences.Any(r => r.GetSyntax().DescendantNodes().Any(n => n is ThrowStatementSyntax or ThrowExpressionSyntax));
+        }
+    }
+}

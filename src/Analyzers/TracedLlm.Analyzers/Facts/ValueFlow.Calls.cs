@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace TracedLlm.Analyzers.Facts;
+
+// Values of calls: encoders, identity helpers whose returns are their arguments, delegates and
+// the returns of lambdas.
+internal sealed partial class ValueFlow
+{
+    private IEnumerable<KeyValue> InvocationValues(IInvocationOperation invocation, int nesting)
+    {
+        var method = invocation.TargetMethod;
+        if (((WellKnownTypes.Same(method.ContainingType, _types.JsonEncodedText) && method.Name == "Encode")
+                || (_types.Encoding is not null && WellKnownTypes.DerivesFrom(method.ContainingType, _types.Encoding) && method.Name == "GetBytes"))
+            && invocation.Arguments.Length >= 1)
+        {
+            return ValuesOf(invocation.Arguments[0].Value, nesting + 1);
+        }
+
+        if (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is { } target)
+        {
+            return DelegateValues(target, nesting);
+        }
+
+        if (IsInSource(method) && !method.IsAbstract)
+        {
+            return (IEnumerable<KeyValue>?)PassedThrough(invocation, nesting) ?? new[] { new KeyValue(KeyValueKind.Return, null, method.OriginalDefinition) };
+        }
+
+        return new[] { KeyValue.Unknown };
+    }
+
+    /// <summary>
+    /// A method whose every return is one of its parameters or a constant (an identity helper, a
+    /// generic <c>Of&lt;T&gt;(T value) =&gt; value</c>): the values are this call's arguments. Null for any other method.
+    /// </summary>
+    private List<KeyValue>? PassedThrough(IInvocationOperation invocation, int nesting)
+    {
+        var method = invocation.TargetMethod;
+        if (method.IsVirtual || method.IsOverride || _bodyOf is null || _bodyOf(method.OriginalDefinition) is not { } body)
+        {
+            return null;
+        }
+
+        var values = new List<KeyValue>();
+        foreach (var @return in OwnReturns(body))
+        {
+            switch (@return.ReturnedValue is { } returned ? Unwrap(returned) : null)
+            {
+                case IParameterReferenceOperation parameter when WellKnownTypes.Same(parameter.Parameter.ContainingSymbol, method.OriginalDefinition)
+                    && invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Parameter.Ordinal) is { } argument:
+                    values.AddRange(ValuesOf(argument.Value, nesting + 1));
+                    break;
+                case IParameterReferenceOperation captured when captured.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor }
+                    && invocation.Instance is { } instance && MadeHere(instance) is IObjectCreationOperation creation
+                    && creation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == captured.Parameter.Ordinal && WellKnownTypes.Same(a.Parameter.ContainingSymbol, creation.Constructor)) is { } constructorArgument:
+                    // A primary constructor's parameter the method returns: the argument the object was made with.
+                    values.AddRange(ValuesOf(constructorArgument.Value, nesting + 1));
+                    break;
+                case { ConstantValue: { HasValue: true, Value: string constant } }:
+                    values.Add(KeyValue.Of(constant));
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return values.Count == 0 ? null : values;
+    }
+
+    private IEnumerable<KeyValue> DelegateValues(IOperation target, int nesting)
+    {
+        target = Unwrap(target);
+        switch (target)
+        {
+            case IFieldReferenceOperation field when IsInSource(field.Field):
+                return new[] { new KeyValue(KeyValueKind.DelegateReturn, null, field.Field.OriginalDefinition) };
+            case IPropertyReferenceOperation property when IsInSource(property.Property):
+                return new[] { new KeyValue(KeyValueKind.DelegateReturn, null, property.Property.OriginalDefinition) };
+            case ILocalReferenceOperation local:
+                var writes = Writes(local.Local);
+                return writes.Count == 0 || writes.Any(w => w is null)
+                    ? new[] { KeyValue.Unknown }
+                    : writes.SelectMany(w => Unwrap(w!) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } ? ReturnsOf(lambda.Body, nesting + 1) : new List<KeyValue> { KeyValue.Unknown }).ToList();
+            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }:
+                return ReturnsOf(lambda.Body, nesting + 1);
+            case IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation flow }
+                when _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IAnonymousFunctionOperation>().FirstOrDefault(l => l.Syntax == flow.Syntax) is { } original:
+                // The same lambda met through a control-flow graph.
+                return ReturnsOf(original.Body, nesting + 1);
+            default:
+                return new[] { KeyValue.Unknown };
+        }
+    }
+
+    private List<KeyValue> ReturnsOf(IOperation body, int nesting) =>
+        OwnReturns(body).SelectMany(r => r.ReturnedValue is { } value ? ValuesOf(value, nesting + 1) : Array.Empty<KeyValue>()).ToList();
+
+    /// <summary>The returns of a body, not those of lambdas or local functions inside it.</summary>
+    public static IEnumerable<IReturnOperation> OwnReturns(IOperation body)
+    {
+        var stack = new Stack<IOperation>();
+        stack.Push(body);
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            if (current is IReturnOperation { Kind: OperationKind.Return } @return)
+            {
+                yield return @return;
+            }
+
+            foreach (var child in current.ChildOperations)
+            {
+                if (child is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
+                {
+                    stack.Push(child);
+                }
+            }
+        }
+    }
+}

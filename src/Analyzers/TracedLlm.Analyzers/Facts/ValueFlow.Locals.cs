@@ -1,0 +1,121 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace TracedLlm.Analyzers.Facts;
+
+// Values of locals: every write in the block; reaching definitions (ValueFlow.ReachingDefinitions.cs)
+// when there is more than one.
+internal sealed partial class ValueFlow
+{
+    private IEnumerable<KeyValue> LocalValues(ILocalReferenceOperation use, int nesting)
+    {
+        var writes = Writes(use.Local);
+        if (writes.Count == 0 || writes.Any(w => w is null))
+        {
+            return new[] { KeyValue.Unknown };
+        }
+
+        if (writes.Count == 1)
+        {
+            return ValuesOf(writes[0]!, nesting + 1);
+        }
+
+        return FlowValues(use, nesting) ?? writes.SelectMany(w => ValuesOf(w!, nesting + 1)).ToList();
+    }
+
+    /// <summary>Writes of each local in the block: the assigned value, or null when it is written some other way (out, ref, deconstruction, +=, a pattern, a loop).</summary>
+    private List<IOperation?> Writes(ILocalSymbol local)
+    {
+        if (_writes is null)
+        {
+            var writes = new Dictionary<ILocalSymbol, List<IOperation?>>(SymbolEqualityComparer.Default);
+            void Add(ILocalSymbol symbol, IOperation? value)
+            {
+                if (!writes.TryGetValue(symbol, out var list))
+                {
+                    writes[symbol] = list = new List<IOperation?>();
+                }
+
+                list.Add(value);
+            }
+
+            foreach (var operation in _blocks.SelectMany(b => b.DescendantsAndSelf()))
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation declarator when declarator.GetVariableInitializer() is { } initializer:
+                        Add(declarator.Symbol, initializer.Value);
+                        break;
+                    case ILocalReferenceOperation reference when IsWrittenOtherwise(reference):
+                        Add(reference.Local, null);
+                        break;
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
+                        Add(target.Local, assignment.Value);
+                        break;
+                    case IDeconstructionAssignmentOperation deconstruction when Elements(deconstruction.Target) is { } targets && Elements(deconstruction.Value) is { } values && targets.Length == values.Length:
+                        // (a, b) = (x, y): each local takes its element.
+                        for (var i = 0; i < targets.Length; i++)
+                        {
+                            if (Unwrap(targets[i]) is ILocalReferenceOperation element)
+                            {
+                                Add(element.Local, values[i]);
+                            }
+                        }
+
+                        break;
+                    case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared }:
+                        Add(declared, null);
+                        break;
+                    case IForEachLoopOperation loop:
+                        foreach (var loopLocal in loop.Locals)
+                        {
+                            Add(loopLocal, null);
+                        }
+
+                        break;
+                    case ICatchClauseOperation @catch:
+                        foreach (var caught in @catch.Locals)
+                        {
+                            Add(caught, null);
+                        }
+
+                        break;
+                }
+            }
+
+            _writes = writes;
+        }
+
+        return _writes.TryGetValue(local, out var found) ? found : new List<IOperation?>();
+    }
+
+    private static bool IsWrittenOtherwise(ILocalReferenceOperation reference) => reference.Parent switch
+    {
+        ICompoundAssignmentOperation compound => compound.Target == reference,
+        IIncrementOrDecrementOperation => true,
+        ICoalesceAssignmentOperation coalesce => coalesce.Target == reference,
+        IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
+        IDeclarationExpressionOperation => true,
+        ITupleOperation tuple => IsDeconstructedWithoutElements(tuple),
+        _ => false,
+    };
+
+    /// <summary>The elements of a tuple literal, past conversions and a declaration (<c>var (a, b)</c>).</summary>
+    private static ImmutableArray<IOperation>? Elements(IOperation operation) => Unwrap(operation) switch
+    {
+        ITupleOperation tuple => tuple.Elements,
+        IDeclarationExpressionOperation { Expression: ITupleOperation declared } => declared.Elements,
+        _ => null,
+    };
+
+    /// <summary>A local written by a deconstruction whose value is not a tuple literal of the same size: it may be anything.</summary>
+    private static bool IsDeconstructedWithoutElements(ITupleOperation tuple)
+    {
+        var parent = tuple.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : tuple.Parent;
+        return parent is IDeconstructionAssignmentOperation deconstruction
+            && (Elements(deconstruction.Value) is not { } values || values.Length != tuple.Elements.Length);
+    }
+}

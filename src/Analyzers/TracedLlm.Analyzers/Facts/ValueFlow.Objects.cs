@@ -1,0 +1,120 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace TracedLlm.Analyzers.Facts;
+
+// Values read from objects the block makes itself: their properties, tuple elements, and
+// whether an object is the code's own (made from nothing that came in).
+internal sealed partial class ValueFlow
+{
+    /// <summary>
+    /// An object this block makes from nothing that came in (constants, lambdas and other such
+    /// objects): a dictionary, a JSON object or a writer of the code's own, not the request's
+    /// metadata bag. Made from a parameter, a field or the request, it may be the request's.
+    /// </summary>
+    public bool IsOwnObject(IOperation operation) => IsOwnObject(operation, 0);
+
+    private bool IsOwnObject(IOperation operation, int depth)
+    {
+        if (depth > 4)
+        {
+            return false;
+        }
+
+        switch (Unwrap(operation))
+        {
+            case IObjectCreationOperation creation:
+                return creation.Arguments.All(a => a.ArgumentKind == ArgumentKind.DefaultValue || IsOwnValue(a.Value, depth + 1));
+            case ICollectionExpressionOperation or IArrayCreationOperation:
+                return true;
+            case ILocalReferenceOperation local:
+                var writes = Writes(local.Local);
+                return writes.Count > 0 && writes.All(w => w is not null && IsOwnObject(w, depth + 1));
+            default:
+                return false;
+        }
+    }
+
+    private bool IsOwnValue(IOperation value, int depth) =>
+        Unwrap(value) is var unwrapped && (unwrapped.ConstantValue.HasValue || unwrapped is IDelegateCreationOperation or IAnonymousFunctionOperation or IDefaultValueOperation || IsOwnObject(unwrapped, depth));
+
+    /// <summary>The object an instance is: made right there, or the one value of a local.</summary>
+    private IOperation? MadeHere(IOperation instance)
+    {
+        switch (Unwrap(instance))
+        {
+            case IObjectCreationOperation or IWithOperation:
+                return Unwrap(instance);
+            case ILocalReferenceOperation local when Writes(local.Local) is { Count: 1 } writes && writes[0] is { } made:
+                return Unwrap(made) is IObjectCreationOperation or IWithOperation ? Unwrap(made) : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary><c>(x, y).Item1</c>: the element of a tuple literal (made right there or the one value of a local).</summary>
+    private IOperation? TupleElement(IFieldReferenceOperation element)
+    {
+        var tuple = element.Instance is { } instance ? Unwrap(instance) : null;
+        if (tuple is ILocalReferenceOperation local && Writes(local.Local) is { Count: 1 } writes && writes[0] is { } written)
+        {
+            tuple = Unwrap(written);
+        }
+
+        if (tuple is not ITupleOperation literal || element.Field.ContainingType is not { } type)
+        {
+            return null;
+        }
+
+        var index = type.TupleElements.IndexOf(element.Field.CorrespondingTupleField ?? element.Field, SymbolEqualityComparer.Default);
+        return index >= 0 && index < literal.Elements.Length ? literal.Elements[index] : null;
+    }
+
+    private bool IsCapturedPrimaryConstructorParameter(IParameterSymbol parameter) =>
+        parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
+        && WellKnownTypes.Same(constructor.ContainingType, _owner.ContainingType)
+        && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
+
+    /// <summary>
+    /// A property read from a local that holds an object made in this block: the value its
+    /// initializer or <c>with</c> expression gave it, or, for a positional record made without one,
+    /// the constructor argument of the same name. Null when the object is not made here.
+    /// </summary>
+    private IEnumerable<KeyValue>? ObjectPropertyValues(IPropertyReferenceOperation property, int nesting)
+    {
+        if (property.Instance is not { } instance || MadeHere(instance) is not { } made)
+        {
+            return null;
+        }
+
+        IObjectOrCollectionInitializerOperation? initializer;
+        IObjectCreationOperation? creation;
+        switch (Unwrap(made))
+        {
+            case IWithOperation with:
+                initializer = with.Initializer;
+                creation = null;
+                break;
+            case IObjectCreationOperation created:
+                initializer = created.Initializer;
+                creation = created;
+                break;
+            default:
+                return null;
+        }
+
+        foreach (var member in initializer?.Initializers ?? ImmutableArray<IOperation>.Empty)
+        {
+            if (member is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment && WellKnownTypes.Same(target.Member, property.Property))
+            {
+                return ValuesOf(assignment.Value, nesting + 1);
+            }
+        }
+
+        var argument = creation?.Arguments.FirstOrDefault(a => a.Parameter?.Name == property.Property.Name && property.Property.ContainingType.IsRecord);
+        return argument is null ? null : ValuesOf(argument.Value, nesting + 1);
+    }
+}
