@@ -27,6 +27,7 @@ internal static class SpanCost
     private const string FloorOtlpSourceName = "SpanCost.FloorOtlp";
     private const int FloorBatch = 32;
     private const int FlushEvery = 512;
+    private const string FloorBatchSourceName = "SpanCost.FloorBatch";
 
     public static async Task RunAsync(int rounds, int requests)
     {
@@ -57,7 +58,12 @@ internal static class SpanCost
             var floorSer = new Implementation("floor-ser", () => tree.Run(floorOtlpSource));
             var untraced = new Implementation("untraced", gateway.Untraced);
             var generated = new Implementation("ours-rec", gateway.Generated);
-            var samples = await Measure(rounds, requests, untraced, generated, floorRec, floorSer);
+            var rawSamples = await Measure(rounds, requests, untraced, generated, floorRec, floorSer);
+            var samples = rawSamples.ToDictionary(p => p.Key, p => Sample.Median(p.Value));
+
+            // The same rounds' ratio, round by round: the load moves both sides of it alike.
+            var ratios = Enumerable.Range(0, rounds).Select(r => (rawSamples["ours-rec"][r].Microseconds - rawSamples["untraced"][r].Microseconds) / rawSamples["floor-rec"][r].Microseconds).ToList();
+            Console.WriteLine($"ours-rec ÷ floor-rec, round by round: {string.Join(" ", ratios.Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}; median {Sample.MedianOf(ratios):F2}");
             results["floor-rec"] = samples["floor-rec"].PerSpan(spansPerRequest);
             results["floor-ser"] = samples["floor-ser"].PerSpan(spansPerRequest);
             results["ours-rec"] = (samples["ours-rec"] - samples["untraced"]).PerSpan(spansPerRequest);
@@ -73,7 +79,7 @@ internal static class SpanCost
         })
         {
             ActivitySource.AddActivityListener(listener);
-            var samples = await Measure(rounds, requests, new Implementation("untraced", gateway.Untraced), new Implementation("ours-rec", gateway.Generated));
+            var samples = (await Measure(rounds, requests, new Implementation("untraced", gateway.Untraced), new Implementation("ours-rec", gateway.Generated))).ToDictionary(p => p.Key, p => Sample.Median(p.Value));
             results["ours-rec, bare listener"] = (samples["ours-rec"] - samples["untraced"]).PerSpan(spansPerRequest);
         }
 
@@ -91,20 +97,33 @@ internal static class SpanCost
             var export = ThreadCpu.Find("TracedLlm span ") ?? throw new InvalidOperationException("The export thread was not found in /proc/self/task.");
             var untraced = new Implementation("untraced", gateway.Untraced);
             var generated = new Implementation("ours-ser", gateway.Generated, export, flush, FlushEvery);
-            var samples = await Measure(rounds, requests, untraced, generated);
+
+            // (b) off the request thread, as OpenTelemetry exports by default: its BatchActivityExportProcessor
+            // (a queue of 16,384 spans and batches of 512, as ours) and the same exporter on its own thread.
+            using var floorBatchSource = new ActivitySource(FloorBatchSourceName);
+            var batchSink = new ByteSink();
+            var counting = new CountingExporter(NewExporter(batchSink));
+            using var floorBatchProvider = Sdk.CreateTracerProviderBuilder().AddSource(FloorBatchSourceName).SetSampler(new AlwaysOnSampler())
+                .AddProcessor(new BatchActivityExportProcessor(counting, maxQueueSize: 16_384, maxExportBatchSize: 512)).Build();
+            var floorThread = ThreadCpu.Find("OpenTelemetry-B") ?? throw new InvalidOperationException("OpenTelemetry's export thread was not found in /proc/self/task.");
+            var floorRuns = 0L;
+            var floorBatch = new Implementation("floor-bat", () => { floorRuns++; return tree.Run(floorBatchSource); }, floorThread, () => floorBatchProvider.ForceFlush(), FlushEvery);
+            var samples = (await Measure(rounds, requests, untraced, generated, floorBatch)).ToDictionary(p => p.Key, p => Sample.Median(p.Value));
+            results["floor-ser, OTel batch thread"] = samples["floor-bat"].PerSpan(spansPerRequest);
             var request = (samples["ours-ser"] - samples["untraced"]).PerSpan(spansPerRequest);
             results["ours-ser"] = request;
             results["ours-ser: request thread"] = request with { OtherMicroseconds = 0, OtherBytes = 0 };
             receiver.Settle();
+            Console.WriteLine($"floor-ser on OpenTelemetry's batch thread: {counting.Spans:N0} spans exported of {floorRuns * spansPerRequest:N0} made; wire {batchSink.Bytes / (double)counting.Spans:F0} B a span");
             Console.WriteLine($"ours-ser wire: {receiver.Bytes / (double)processor.ExportedSpans:F0} B a span; {receiver.Exports:N0} exports, {processor.ExportedSpans:N0} spans, {receiver.Bytes:N0} B; spans dropped: {processor.DroppedSpans:N0}");
         }
 
         Console.WriteLine();
         Console.WriteLine($"medians of {rounds} rounds of {requests:N0} requests; per span ({spansPerRequest} a request) unless named");
-        Console.WriteLine($"{"",-26} {"µs this thread",14} {"µs export thread",16} {"µs total",9} {"B this thread",14} {"B other threads",16}");
+        Console.WriteLine($"{"",-30} {"µs this thread",14} {"µs export thread",16} {"µs total",9} {"B this thread",14} {"B other threads",16}");
         foreach (var (name, s) in results)
         {
-            Console.WriteLine($"{name,-26} {s.Microseconds,14:F3} {s.OtherMicroseconds,16:F3} {s.Microseconds + s.OtherMicroseconds,9:F3} {s.Bytes,14:F0} {s.OtherBytes,16:F0}");
+            Console.WriteLine($"{name,-30} {s.Microseconds,14:F3} {s.OtherMicroseconds,16:F3} {s.Microseconds + s.OtherMicroseconds,9:F3} {s.Bytes,14:F0} {s.OtherBytes,16:F0}");
         }
 
         var floorRecSpan = results["floor-rec"];
@@ -188,7 +207,7 @@ internal static class SpanCost
         HttpClientFactory = () => new HttpClient(sink, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan },
     });
 
-    private static async Task<Dictionary<string, Sample>> Measure(int rounds, int requests, params Implementation[] implementations)
+    private static async Task<Dictionary<string, List<Sample>>> Measure(int rounds, int requests, params Implementation[] implementations)
     {
         // Past tiered compilation's promotions (call counting waits 100 ms after start-up activity).
         foreach (var implementation in implementations)
@@ -252,7 +271,7 @@ internal static class SpanCost
             Console.WriteLine($"  {name,-10} µs a request, rounds: {string.Join(" ", list.Select(s => (s.Microseconds + s.OtherMicroseconds).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}; GC a 1,000 requests: gen0 {gen0 / thousands:F1}, gen1 {gen1 / thousands:F1}, gen2 {gen2 / thousands:F1}");
         }
 
-        return samples.ToDictionary(p => p.Key, p => Sample.Median(p.Value));
+        return samples;
     }
 
     private static string Show(object? value) => value is string[] array ? "[" + string.Join(",", array) + "]" : $"{value} ({value?.GetType().Name})";
@@ -272,7 +291,7 @@ internal static class SpanCost
             MedianOf(samples.Select(s => s.OtherMicroseconds)),
             MedianOf(samples.Select(s => s.OtherBytes)));
 
-        private static double MedianOf(IEnumerable<double> values)
+        public static double MedianOf(IEnumerable<double> values)
         {
             var sorted = values.Order().ToArray();
             return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
@@ -468,6 +487,22 @@ internal sealed class BatchOnThisThread : BaseExportProcessor<Activity>
             _count = 0;
         }
     }
+}
+
+/// <summary>Counts the spans an exporter is handed, and hands them on.</summary>
+internal sealed class CountingExporter(OtlpTraceExporter inner) : BaseExporter<Activity>
+{
+    private long _spans;
+
+    public long Spans => Interlocked.Read(ref _spans);
+
+    public override ExportResult Export(in Batch<Activity> batch)
+    {
+        Interlocked.Add(ref _spans, batch.Count);
+        return inner.Export(batch);
+    }
+
+    protected override bool OnShutdown(int timeoutMilliseconds) => inner.Shutdown(timeoutMilliseconds);
 }
 
 /// <summary>An HTTP handler that takes an OTLP export's bytes, counts them and answers 200.</summary>
