@@ -58,7 +58,11 @@ internal static class SpanCost
             var floorSer = new Implementation("floor-ser", () => tree.Run(floorOtlpSource));
             var untraced = new Implementation("untraced", gateway.Untraced);
             var generated = new Implementation("ours-rec", gateway.Generated);
-            var rawSamples = await Measure(rounds, requests, untraced, generated, floorRec, floorSer);
+            // The floor again without the attributes a backend may not read (WireBytes lists them).
+            var trimmed = tree.Without(IsCandidate);
+            var trimmedRec = new Implementation("floor-rec-trim", () => trimmed.Run(floorSource));
+            var trimmedSer = new Implementation("floor-ser-trim", () => trimmed.Run(floorOtlpSource));
+            var rawSamples = await Measure(rounds, requests, untraced, generated, floorRec, floorSer, trimmedRec, trimmedSer);
             var samples = rawSamples.ToDictionary(p => p.Key, p => Sample.Median(p.Value));
 
             // The same rounds' ratio, round by round: the load moves both sides of it alike.
@@ -68,6 +72,9 @@ internal static class SpanCost
             results["floor-ser"] = samples["floor-ser"].PerSpan(spansPerRequest);
             results["ours-rec"] = (samples["ours-rec"] - samples["untraced"]).PerSpan(spansPerRequest);
             results["untraced (per request)"] = samples["untraced"];
+            var fewer = tree.Count(IsCandidate);
+            results[$"floor-rec, {fewer} fewer attributes"] = samples["floor-rec-trim"].PerSpan(spansPerRequest);
+            results[$"floor-ser, {fewer} fewer attributes"] = samples["floor-ser-trim"].PerSpan(spansPerRequest);
             Console.WriteLine($"floor-ser wire: {sink.Bytes / (double)sink.Spans:F0} B a span ({sink.Exports:N0} exports of {FloorBatch} spans)");
         }
 
@@ -144,20 +151,6 @@ internal static class SpanCost
     private static void WireBytes(RecordedTree tree, SpanCostGateway gateway)
     {
         const int Requests = 3_200; // 700 batches of 32 spans
-        var traceLevel = new HashSet<string>(StringComparer.Ordinal)
-        {
-            AttributeNames.LangfuseTraceName, AttributeNames.LangfuseTraceTags, AttributeNames.LangfuseSessionId, AttributeNames.SessionId,
-            "langfuse.user.id", "user.id", "langfuse.environment", "langfuse.release", "langfuse.version",
-        };
-        var groups = new (string Name, Func<RecordedSpan, KeyValuePair<string, object?>, bool> Drop)[]
-        {
-            ("trace name, tags, metadata (langfuse.trace.*) on the spans other than the root", (span, tag) => span.Parent >= 0 && tag.Key.StartsWith("langfuse.trace.", StringComparison.Ordinal)),
-            ("user, session, environment, release, version on the spans other than the root", (span, tag) => span.Parent >= 0 && traceLevel.Contains(tag.Key) && !tag.Key.StartsWith("langfuse.trace.", StringComparison.Ordinal)),
-            ("langfuse.session.id / langfuse.user.id beside session.id / user.id (same value)", (span, tag) => tag.Key is "langfuse.session.id" or "langfuse.user.id" && span.Has(tag.Key["langfuse.".Length..], tag.Value)),
-            ("langfuse.observation.metadata.* mirrors of another attribute of the span", (span, tag) => tag.Key.StartsWith("langfuse.observation.metadata.", StringComparison.Ordinal) && span.Has(tag.Key["langfuse.observation.metadata.".Length..], tag.Value)),
-            ("langfuse.observation.model.name equal to gen_ai.response.model or gen_ai.request.model", (span, tag) => tag.Key == "langfuse.observation.model.name" && (span.Has("gen_ai.response.model", tag.Value) || span.Has(AttributeNames.GenAiRequestModel, tag.Value))),
-            ("openinference.span.kind beside langfuse.observation.type", (span, tag) => tag.Key == "openinference.span.kind" && span.Tags.Any(t => t.Key == AttributeNames.LangfuseObservationType)),
-        };
 
         var all = Serialise(tree, Requests);
         Console.WriteLine();
@@ -174,15 +167,34 @@ internal static class SpanCost
         }
 
         Console.WriteLine($"  the pipeline's own spans through the same exporter: {sink.Bytes / (double)Requests:F0} B a request");
-        foreach (var (name, drop) in groups)
+        foreach (var (name, drop) in Candidates)
         {
             var without = Serialise(tree.Without(drop), Requests);
             Console.WriteLine($"  {all - without,6:F0} B ({(all - without) / all:P1}) {tree.Count(drop)} attributes: {name}");
         }
 
-        var none = Serialise(tree.Without((span, tag) => groups.Any(g => g.Drop(span, tag))), Requests);
-        Console.WriteLine($"  {all - none,6:F0} B ({(all - none) / all:P1}) {tree.Count((span, tag) => groups.Any(g => g.Drop(span, tag)))} attributes: all of the above");
+        var none = Serialise(tree.Without(IsCandidate), Requests);
+        Console.WriteLine($"  {all - none,6:F0} B ({(all - none) / all:P1}) {tree.Count(IsCandidate)} attributes: all of the above");
     }
+
+    private static readonly HashSet<string> TraceLevel = new(StringComparer.Ordinal)
+    {
+        AttributeNames.LangfuseTraceName, AttributeNames.LangfuseTraceTags, AttributeNames.LangfuseSessionId, AttributeNames.SessionId,
+        "langfuse.user.id", "user.id", "langfuse.environment", "langfuse.release", "langfuse.version",
+    };
+
+    /// <summary>Attributes the contract writes that a backend may not read (bench/README.md says who reads each).</summary>
+    private static readonly (string Name, Func<RecordedSpan, KeyValuePair<string, object?>, bool> Drop)[] Candidates =
+    {
+        ("trace name, tags, metadata (langfuse.trace.*) on the spans other than the root", (span, tag) => span.Parent >= 0 && tag.Key.StartsWith("langfuse.trace.", StringComparison.Ordinal)),
+        ("user, session, environment, release, version on the spans other than the root", (span, tag) => span.Parent >= 0 && TraceLevel.Contains(tag.Key) && !tag.Key.StartsWith("langfuse.trace.", StringComparison.Ordinal)),
+        ("langfuse.session.id / langfuse.user.id beside session.id / user.id (same value)", (span, tag) => tag.Key is "langfuse.session.id" or "langfuse.user.id" && span.Has(tag.Key["langfuse.".Length..], tag.Value)),
+        ("langfuse.observation.metadata.* mirrors of another attribute of the span", (span, tag) => tag.Key.StartsWith("langfuse.observation.metadata.", StringComparison.Ordinal) && span.Has(tag.Key["langfuse.observation.metadata.".Length..], tag.Value)),
+        ("langfuse.observation.model.name equal to gen_ai.response.model or gen_ai.request.model", (span, tag) => tag.Key == "langfuse.observation.model.name" && (span.Has("gen_ai.response.model", tag.Value) || span.Has(AttributeNames.GenAiRequestModel, tag.Value))),
+        ("openinference.span.kind beside langfuse.observation.type", (span, tag) => tag.Key == "openinference.span.kind" && span.Tags.Any(t => t.Key == AttributeNames.LangfuseObservationType)),
+    };
+
+    private static bool IsCandidate(RecordedSpan span, KeyValuePair<string, object?> tag) => Candidates.Any(g => g.Drop(span, tag));
 
     private static double Serialise(RecordedTree tree, int requests)
     {
@@ -268,7 +280,7 @@ internal static class SpanCost
         {
             var (gen0, gen1, gen2) = collections[name];
             var thousands = rounds * requests / 1000.0;
-            Console.WriteLine($"  {name,-10} µs a request, rounds: {string.Join(" ", list.Select(s => (s.Microseconds + s.OtherMicroseconds).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}; GC a 1,000 requests: gen0 {gen0 / thousands:F1}, gen1 {gen1 / thousands:F1}, gen2 {gen2 / thousands:F1}");
+            Console.WriteLine($"  {name,-14} µs a request, rounds: {string.Join(" ", list.Select(s => (s.Microseconds + s.OtherMicroseconds).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}; GC a 1,000 requests: gen0 {gen0 / thousands:F1}, gen1 {gen1 / thousands:F1}, gen2 {gen2 / thousands:F1}");
         }
 
         return samples;
