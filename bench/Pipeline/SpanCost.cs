@@ -167,14 +167,14 @@ internal static class SpanCost
         }
 
         Console.WriteLine($"  the pipeline's own spans through the same exporter: {sink.Bytes / (double)Requests:F0} B a request");
-        foreach (var (name, drop) in Candidates)
+        foreach (var (name, drop) in Candidates.Prepend(PerObservation))
         {
             var without = Serialise(tree.Without(drop), Requests);
             Console.WriteLine($"  {all - without,6:F0} B ({(all - without) / all:P1}) {tree.Count(drop)} attributes: {name}");
         }
 
         var none = Serialise(tree.Without(IsCandidate), Requests);
-        Console.WriteLine($"  {all - none,6:F0} B ({(all - none) / all:P1}) {tree.Count(IsCandidate)} attributes: all of the above");
+        Console.WriteLine($"  {all - none,6:F0} B ({(all - none) / all:P1}) {tree.Count(IsCandidate)} attributes: all of the above but the user and session");
     }
 
     private static readonly HashSet<string> TraceLevel = new(StringComparer.Ordinal)
@@ -187,12 +187,15 @@ internal static class SpanCost
     private static readonly (string Name, Func<RecordedSpan, KeyValuePair<string, object?>, bool> Drop)[] Candidates =
     {
         ("trace name, tags, metadata (langfuse.trace.*) on the spans other than the root", (span, tag) => span.Parent >= 0 && tag.Key.StartsWith("langfuse.trace.", StringComparison.Ordinal)),
-        ("user, session, environment, release, version on the spans other than the root", (span, tag) => span.Parent >= 0 && TraceLevel.Contains(tag.Key) && !tag.Key.StartsWith("langfuse.trace.", StringComparison.Ordinal)),
         ("langfuse.session.id / langfuse.user.id beside session.id / user.id (same value)", (span, tag) => tag.Key is "langfuse.session.id" or "langfuse.user.id" && span.Has(tag.Key["langfuse.".Length..], tag.Value)),
         ("langfuse.observation.metadata.* mirrors of another attribute of the span", (span, tag) => tag.Key.StartsWith("langfuse.observation.metadata.", StringComparison.Ordinal) && span.Has(tag.Key["langfuse.observation.metadata.".Length..], tag.Value)),
         ("langfuse.observation.model.name equal to gen_ai.response.model or gen_ai.request.model", (span, tag) => tag.Key == "langfuse.observation.model.name" && (span.Has("gen_ai.response.model", tag.Value) || span.Has(AttributeNames.GenAiRequestModel, tag.Value))),
         ("openinference.span.kind beside langfuse.observation.type", (span, tag) => tag.Key == "openinference.span.kind" && span.Tags.Any(t => t.Key == AttributeNames.LangfuseObservationType)),
     };
+
+    /// <summary>The user and session on every span: Langfuse filters observations by them (docs/langfuse.md), so weighed but not a candidate.</summary>
+    private static readonly (string Name, Func<RecordedSpan, KeyValuePair<string, object?>, bool> Drop) PerObservation =
+        ("user, session, environment, release, version on the spans other than the root (read per observation: not in the set)", (span, tag) => span.Parent >= 0 && TraceLevel.Contains(tag.Key) && !tag.Key.StartsWith("langfuse.trace.", StringComparison.Ordinal));
 
     private static bool IsCandidate(RecordedSpan span, KeyValuePair<string, object?> tag) => Candidates.Any(g => g.Drop(span, tag));
 
