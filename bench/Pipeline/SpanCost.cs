@@ -16,10 +16,13 @@ namespace TracedLlm.Benchmarks;
 /// (a) floor-rec: the request's span tree started and stopped with explicit parents on a source the
 /// SDK records (AlwaysOnSampler, no processor); (b) floor-ser: the same with OpenTelemetry's
 /// OtlpTraceExporter (HTTP/protobuf into an in-process handler that takes the bytes), run on the
-/// measuring thread in batches of 32 spans; (c) ours-rec: the generated pipeline recorded, minus the
-/// same request untraced; (d) ours-ser: the same with AddTracedLlmOtlpExporter to a loopback
-/// receiver (otlp-count.py), its export thread's CPU time added. CPU is each thread's own
-/// (CLOCK_THREAD_CPUTIME_ID, /proc/self/task/{tid}/schedstat for the export thread), not wall time.
+/// measuring thread in batches of 32 spans, and (b') behind OpenTelemetry's BatchActivityExportProcessor,
+/// its thread's CPU time added; (c) ours-rec: the generated pipeline recorded, minus the same request
+/// untraced; (d) ours-ser: the same with the BoundedExportProcessor AddTracedLlmOtlpExporter builds,
+/// to a loopback receiver (otlp-count.py), its export thread's CPU time added. The floor is also
+/// timed, and serialised for its wire bytes, without the attributes a backend may not read. CPU is
+/// each thread's own (CLOCK_THREAD_CPUTIME_ID, /proc/self/task/{tid}/schedstat for an export
+/// thread), not wall time.
 /// </summary>
 internal static class SpanCost
 {
