@@ -89,3 +89,44 @@ public sealed class BenchGuardrail : ILlmGuardrail
     public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
         ValueTask.FromResult(context.Request is ChatRequest { Messages.Count: < 100 } ? GuardrailVerdict.Allow : GuardrailVerdict.Block("too long"));
 }
+
+/// <summary>
+/// The `spancost` mode's route: the sample gateway's seven-span request (two guardrails, one pre-call
+/// and one post-call, and one upstream attempt that answers), on the typed path.
+/// </summary>
+public static class SpanCostRoutes
+{
+    [TracedLlmRoute("POST", "/spancost/v1/chat/completions")]
+    public static Reply Chat(ChatRequest request, LlmCall call) => SpanCostHandler.Handle(request, call);
+}
+
+/// <summary>The handler's work: one attempt on one upstream target, its answer's model and usage.</summary>
+public static class SpanCostHandler
+{
+    public static readonly LlmTarget Target = new("openai", "gpt-4o-mini") { BackendId = "openai-1", Endpoint = new Uri("http://127.0.0.1:8081/v1") };
+
+    public static Reply Handle(ChatRequest request, LlmCall call)
+    {
+        Interlocked.Increment(ref Handler.Calls);
+        using (var attempt = call.StartAttempt(Target))
+        {
+            attempt.RecordResponse("gpt-4o-mini-2024-07-18", 12, 3);
+            attempt.Succeed();
+        }
+
+        call.RecordResponse("gpt-4o-mini-2024-07-18", "chatcmpl-bench", "stop");
+        call.RecordUsage(12, 3);
+        return Handler.Answer;
+    }
+}
+
+/// <summary>A post-call guardrail that looks at the answer (the sample's response-length check).</summary>
+public sealed class BenchResponseGuardrail : ILlmGuardrail
+{
+    public string Name => "response-length";
+
+    public GuardrailMode Modes => GuardrailMode.PostCall;
+
+    public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(context.Response is Reply { Text.Length: < 8000 } ? GuardrailVerdict.Allow : GuardrailVerdict.Block("too long"));
+}

@@ -221,9 +221,12 @@ public class PipelineBenchmarks
         span.SetTag(AttributeNames.LangfuseTraceTags, metadata.Tags);
     }
 
-    private DefaultHttpContext NewContext()
+    private DefaultHttpContext NewContext() => NewContext(_services);
+
+    /// <summary>The request every implementation handles, on a fresh context.</summary>
+    internal static DefaultHttpContext NewContext(IServiceProvider services)
     {
-        var context = new DefaultHttpContext { RequestServices = _services };
+        var context = new DefaultHttpContext { RequestServices = services };
         context.Request.Method = "POST";
         context.Request.Headers.Authorization = "Bearer sk-bench";
         context.Request.ContentLength = Body.Length;

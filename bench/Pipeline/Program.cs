@@ -152,6 +152,16 @@ if (args is ["counters", var counterMode, ..])
     return;
 }
 
+// `spancost [rounds] [requests]`: recording and serialising one span, the generated pipeline's
+// seven-span request against OpenTelemetry .NET's floor for spans with the same tags (SpanCost.cs).
+if (args is ["spancost", ..])
+{
+    var rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 9;
+    var requests = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
+    await SpanCost.RunAsync(rounds, requests);
+    return;
+}
+
 // `envelope [BenchmarkDotNet args]`: the route's body reader alone, over four body shapes.
 if (args is ["envelope", ..])
 {
