@@ -32,6 +32,7 @@ public static class StreamStage
         var llm = call.Span;
         var kept = call.Gateway.PostCallGuardrails.Length > 0 ? new List<T>() : null;
         call.StreamedResponse = kept;
+        var structured = call.StreamedOutput = LlmStage.StartStreamedOutput(call);
         if (call.StreamStartTimestamp == 0)
         {
             call.StreamStartTimestamp = Stopwatch.GetTimestamp();
@@ -63,6 +64,7 @@ public static class StreamStage
             }
 
             var json = ServerSentEvents.Serialize(chunk, typeInfo);
+            structured?.Add(json);
             var name = ServerSentEvents.EventName(format, json);
             if (call.HeldTerminalEvent is { } early)
             {
@@ -130,6 +132,11 @@ public static class StreamStage
         else if (call.Route.ErrorFormat != WireFormat.Anthropic)
         {
             await ServerSentEvents.WriteDoneAsync(response).ConfigureAwait(false);
+        }
+
+        if (call.StreamedOutput is { } structured)
+        {
+            LlmStage.RecordStreamedOutput(call, structured.Text, structured.FinishReason is { } reason ? [reason] : null);
         }
 
         RecordTimings(call);
