@@ -175,6 +175,12 @@ public static class StreamStage
                 span.SetTag(AttributeNames.LangfuseCompletionStartTime, CompletionStartTime(call.FirstChunkTimestamp));
             }
 
+            // The 1.41 measure: from the answering attempt's send, not the handler's start.
+            if (AttemptMetrics.Records(call) && AttemptMetrics.TimeToFirstChunkOf(call) is { } ttfc)
+            {
+                span.SetTag(AttributeNames.GenAiResponseTimeToFirstChunk, ttfc);
+            }
+
             if (timePerOutputToken is { } tpot)
             {
                 span.SetTag(AttributeNames.TimePerOutputToken, tpot);
