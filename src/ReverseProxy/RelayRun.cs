@@ -299,7 +299,11 @@ internal sealed class RelayRun
         // After the usage: the time per output token divides by it.
         if (relayed.IsEventStream)
         {
-            LlmStage.RecordStreamedOutput(Call, relayed.Reader?.Text?.ToString() ?? "", facts?.FinishReasons);
+            if (LlmStage.CapturesStructuredOutput(Call) && relayed.Reader?.Text is { } streamed)
+            {
+                LlmStage.RecordStreamedOutput(Call, streamed.ToString(), facts?.FinishReasons);
+            }
+
             StreamStage.CompleteRelay(Call);
         }
     }

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -138,6 +139,22 @@ public sealed class ConventionMessagesTests : IDisposable
             var byDefault = await _spans.SingleTraceAsync();
             Assert.All(byDefault.Spans, s => Assert.Equal("https://opentelemetry.io/schemas/1.37.0", s.Source.TelemetrySchemaUrl));
         }
+    }
+
+    [Fact]
+    public async Task AGuardrailThatFailedIsAnErrorEvaluationWithItsErrorType()
+    {
+        var flaky = new GuardrailTests.TestGuardrail("flaky", GuardrailMode.PreCall, (_, _) => throw new TimeoutException("moderation service timed out"));
+        using var host = new GatewayHost()
+            .With("TracedLlm:SemanticConventions", "GenAiLatestExperimental")
+            .WithServices(s => s.AddSingleton<ILlmGuardrail>(flaky));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+
+        var llm = (await _spans.SingleTraceAsync()).Single("chat m");
+        var result = Assert.Single(llm.Events, e => e.Name == "gen_ai.evaluation.result" && e.Tags.Any(t => t.Key == "gen_ai.evaluation.name" && (string?)t.Value == "flaky"));
+        Assert.Equal("error", result.Tags.Single(t => t.Key == "gen_ai.evaluation.score.label").Value);
+        Assert.Equal(typeof(TimeoutException).FullName, result.Tags.Single(t => t.Key == AttributeNames.ErrorType).Value);
     }
 
     [Fact]

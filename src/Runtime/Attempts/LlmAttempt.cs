@@ -38,7 +38,7 @@ public sealed class LlmAttempt : IDisposable
         MaxResponseBytes = maxResponseBytes;
         CallToken = call.CancellationToken;
         _parent = call.Span;
-        StartTimestamp = Stopwatch.GetTimestamp();
+        StartTimestamp = AttemptMetrics.Records(call) ? Stopwatch.GetTimestamp() : 0;
         Index = call.AttemptStarted(this, kind);
         AmbientLlmScope.Enter(this);
 
@@ -121,7 +121,7 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>True once the attempt ended, in any way.</summary>
     internal bool Ended => _ended;
 
-    /// <summary>When the attempt started (a <see cref="Stopwatch"/> timestamp).</summary>
+    /// <summary>When the attempt started (a <see cref="Stopwatch"/> timestamp), in the latest convention mode; else 0.</summary>
     internal long StartTimestamp { get; }
 
     /// <summary>When the attempt ended (a <see cref="Stopwatch"/> timestamp), or 0 while it runs.</summary>

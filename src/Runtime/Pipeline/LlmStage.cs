@@ -124,8 +124,11 @@ public static class LlmStage
     /// True when a streamed answer's text is kept for <c>gen_ai.output.messages</c>
     /// (<see cref="SemanticConventionMode.GenAiLatestExperimental"/> and <see cref="CapturesOutput"/>).
     /// </summary>
-    public static bool CapturesStructuredOutput(LlmCall call) =>
-        CapturesOutput(call) && call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental;
+    public static bool CapturesStructuredOutput(LlmCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental && CapturesOutput(call);
+    }
 
     /// <summary>
     /// Records a streamed answer's text (a relay's text deltas, in order) and finish reasons as
