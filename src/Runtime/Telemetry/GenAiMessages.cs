@@ -229,12 +229,7 @@ internal static class GenAiMessages
             if (role == "tool")
             {
                 // OpenAI's tool answer: the call it answers, and what the tool said.
-                w.WriteStartObject();
-                w.WriteString("type", "tool_call_response");
-                WriteStringIf(w, "id", message, "tool_call_id");
-                w.WritePropertyName("response");
-                WriteValue(w, message.TryGetProperty("content", out var result) ? result : default, allowance);
-                w.WriteEndObject();
+                WriteToolResponse(w, message, "tool_call_id", "content", allowance);
             }
             else
             {
@@ -317,12 +312,7 @@ internal static class GenAiMessages
                     WriteToolCall(w, block, "id", block, block.TryGetProperty("input", out var input) ? input : default, allowance);
                     break;
                 case "tool_result":
-                    w.WriteStartObject();
-                    w.WriteString("type", "tool_call_response");
-                    WriteStringIf(w, "id", block, "tool_use_id");
-                    w.WritePropertyName("response");
-                    WriteValue(w, block.TryGetProperty("content", out var result) ? result : default, allowance);
-                    w.WriteEndObject();
+                    WriteToolResponse(w, block, "tool_use_id", "content", allowance);
                     break;
                 case "image_url" or "input_image" or "image":
                     WriteMedia(w, block, "image", allowance);
@@ -372,12 +362,7 @@ internal static class GenAiMessages
                     w.WriteStartObject();
                     w.WriteString("role", "tool");
                     w.WriteStartArray("parts");
-                    w.WriteStartObject();
-                    w.WriteString("type", "tool_call_response");
-                    WriteStringIf(w, "id", item, "call_id");
-                    w.WritePropertyName("response");
-                    WriteValue(w, item.TryGetProperty("output", out var output) ? output : default, allowance);
-                    w.WriteEndObject();
+                    WriteToolResponse(w, item, "call_id", "output", allowance);
                     w.WriteEndArray();
                     w.WriteEndObject();
                 }
@@ -473,6 +458,17 @@ internal static class GenAiMessages
             WriteValue(w, arguments, allowance);
         }
 
+        w.WriteEndObject();
+    }
+
+    /// <summary>A tool's answer: the id of the call it answers (<paramref name="idProperty"/>) and what the tool said (<paramref name="responseProperty"/>).</summary>
+    private static void WriteToolResponse(Utf8JsonWriter w, JsonElement holder, string idProperty, string responseProperty, Allowance allowance)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "tool_call_response");
+        WriteStringIf(w, "id", holder, idProperty);
+        w.WritePropertyName("response");
+        WriteValue(w, holder.TryGetProperty(responseProperty, out var response) ? response : default, allowance);
         w.WriteEndObject();
     }
 
