@@ -17,6 +17,12 @@ internal static class TelemetryManifest
     /// <summary>The OpenTelemetry GenAI semantic-conventions release the attribute keys follow.</summary>
     public const string SemanticConventions = "1.37.0";
 
+    /// <summary>
+    /// The schema URL of <see cref="SemanticConventions"/>'s release (the default convention mode's; the
+    /// served manifest adds the mode in force, its release and its <c>schemaUrl</c>).
+    /// </summary>
+    public const string SemanticConventionsSchemaUrl = "https://opentelemetry.io/schemas/" + SemanticConventions;
+
     /// <summary>The trace-level attributes every span of a request carries (Langfuse reads them per observation).</summary>
     private static readonly string[] TraceLevel =
     {
@@ -85,6 +91,7 @@ internal static class TelemetryManifest
         var json = new StringBuilder();
         json.Append("{\"schema\":").Append(Quote(Schema))
             .Append(",\"semanticConventions\":").Append(Quote(SemanticConventions))
+            .Append(",\"semanticConventionsSchemaUrl\":").Append(Quote(SemanticConventionsSchemaUrl))
             .Append(",\"spans\":[");
         for (var i = 0; i < Spans.Length; i++)
         {

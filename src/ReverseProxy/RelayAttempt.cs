@@ -115,7 +115,7 @@ internal sealed class RelayAttempt : IDisposable
         }
 
         var kind = IsEventStream ? BodyKind.EventStream : IsJson(contentType) ? BodyKind.Json : BodyKind.Other;
-        Reader = new ResponseReader(kind, Run.Text, IsEventStream ? Run.RecordEvent : null, Run.OutputContent());
+        Reader = new ResponseReader(kind, Run.Text ?? Run.StreamedContent(kind), IsEventStream ? Run.RecordEvent : null, Run.OutputContent());
         var codings = response.Content.Headers.ContentEncoding;
         UnknownCoding = !ContentDecoder.TryCreate(codings.Count == 0 ? null : string.Join(",", codings), Reader, Attempt.MaxResponseBytes * 4, out _decoder);
         Mode = Run.ModeFor(kind, identity: _decoder is null && !UnknownCoding);

@@ -118,6 +118,10 @@ internal sealed class RelayRun
     public TextSink? OutputContent() =>
         LlmStage.CapturesOutput(Call) ? new TextSink((TracedLlmGateway.From(Call.HttpContext).Options.MaxContentLength + 1024) * 4) : null;
 
+    /// <summary>Where a stream's text deltas are kept for <c>gen_ai.output.messages</c> when nothing else keeps them (the latest convention mode, content captured), else null.</summary>
+    public TextSink? StreamedContent(BodyKind kind) =>
+        kind == BodyKind.EventStream && LlmStage.CapturesStructuredOutput(Call) ? new TextSink((TracedLlmGateway.From(Call.HttpContext).Options.MaxContentLength + 1) * 4) : null;
+
     /// <summary>The body's mode: held whole for the guardrails, held back event by event, or passed on as it comes.</summary>
     public BodyMode ModeFor(BodyKind kind, bool identity)
     {
@@ -295,6 +299,11 @@ internal sealed class RelayRun
         // After the usage: the time per output token divides by it.
         if (relayed.IsEventStream)
         {
+            if (LlmStage.CapturesStructuredOutput(Call) && relayed.Reader?.Text is { } streamed)
+            {
+                LlmStage.RecordStreamedOutput(Call, streamed.ToString(), facts?.FinishReasons);
+            }
+
             StreamStage.CompleteRelay(Call);
         }
     }

@@ -180,6 +180,15 @@ public sealed class LlmCall
     /// <summary>The streamed chunks, kept for post-call guardrails (a <c>List&lt;TChunk&gt;</c>) when there are any.</summary>
     internal object? StreamedResponse { get; set; }
 
+    /// <summary>A streamed answer's text for <c>gen_ai.output.messages</c> (the latest convention mode, content captured), else null.</summary>
+    internal Telemetry.StreamedOutput? StreamedOutput { get; set; }
+
+    /// <summary>True once an attempt recorded its usage on <c>gen_ai.client.token.usage</c> (the latest convention mode).</summary>
+    internal bool AttemptTokensRecorded { get; set; }
+
+    /// <summary>When the latest attempt's upstream request was sent (a <see cref="Stopwatch"/> timestamp; the latest convention mode), or 0.</summary>
+    internal long UpstreamSentTimestamp { get; set; }
+
     internal FailurePath.Failure? Failure { get; set; }
 
     /// <summary>What a result that writes the response itself reported of its answer (<see cref="ResultStage.ReportStatus"/>).</summary>

@@ -13,6 +13,7 @@ public sealed class ConventionModeEnvironment : SampleGatewayEnvironment
     {
         ["OTEL_SEMCONV_STABILITY_OPT_IN"] = "http,gen_ai_latest_experimental",
         ["LANGFUSE_TRACING_ENVIRONMENT"] = "Langfuse-Staging",
+        ["TRACEDLLM_CAPTURE_MESSAGE_CONTENT"] = "true",
     };
 }
 
@@ -40,7 +41,7 @@ public sealed class ConventionModeEndToEndTests(ConventionModeEnvironment enviro
         var server = Assert.Single(spans, s => s.Kind == "SERVER");
         var llm = Assert.Single(spans, s => s.Name == "chat gpt-4o-mini");
         Assert.Equal(("CLIENT", server.SpanId), (llm.Kind, llm.ParentSpanId));
-        Assert.Equal(JsonFalse, llm.Attributes["gen_ai.request.stream"].ValueKind);
+        Assert.False(llm.Attributes.ContainsKey("gen_ai.request.stream")); // set only when the request streams
         Assert.Equal("conv-42", llm.Text("gen_ai.conversation.id"));
         Assert.Equal("generation", llm.Text("langfuse.observation.type"));
 
@@ -65,7 +66,34 @@ public sealed class ConventionModeEndToEndTests(ConventionModeEnvironment enviro
         Assert.All(results, e => Assert.Equal("pass", e.Attributes["gen_ai.evaluation.score.label"].GetString()));
     }
 
-    private const System.Text.Json.JsonValueKind JsonFalse = System.Text.Json.JsonValueKind.False;
+    [Fact]
+    public async Task TheLatestModeExportsTheStructuredMessagesWithCaptureOn()
+    {
+        var traceId = await PostInNewTraceAsync(environment, """{"model":"gpt-4o-mini","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"structured please"}]}""");
+
+        var spans = await environment.GatewayTraceAsync(traceId, expectedSpans: 6);
+        var llm = Assert.Single(spans, s => s.Name == "chat gpt-4o-mini");
+        var input = System.Text.Json.Nodes.JsonNode.Parse(llm.Text("gen_ai.input.messages")!)!;
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(
+            System.Text.Json.Nodes.JsonNode.Parse("""[{"role":"system","parts":[{"type":"text","content":"be brief"}]},{"role":"user","parts":[{"type":"text","content":"structured please"}]}]"""),
+            input), input.ToJsonString());
+        var output = Assert.Single(System.Text.Json.Nodes.JsonNode.Parse(llm.Text("gen_ai.output.messages")!)!.AsArray())!;
+        Assert.Equal("assistant", (string?)output["role"]);
+        Assert.Equal("stop", (string?)output["finish_reason"]);
+        Assert.Contains("structured please", (string?)output["parts"]![0]!["content"], System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheLatestModeExportsAStreamedAnswerAsAnOutputMessage()
+    {
+        var traceId = await PostInNewTraceAsync(environment, """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"stream me"}]}""");
+
+        var spans = await environment.GatewayTraceAsync(traceId, expectedSpans: 6);
+        var llm = Assert.Single(spans, s => s.Name == "chat gpt-4o-mini");
+        Assert.Equal(System.Text.Json.JsonValueKind.True, llm.Attributes["gen_ai.request.stream"].ValueKind);
+        var output = Assert.Single(System.Text.Json.Nodes.JsonNode.Parse(llm.Text("gen_ai.output.messages")!)!.AsArray())!;
+        Assert.Contains("stream me", (string?)output["parts"]![0]!["content"], System.StringComparison.Ordinal);
+    }
 
     /// <summary>Posts a chat request under a new caller trace (a <c>traceparent</c> of another service) and returns its trace id.</summary>
     internal static async Task<string> PostInNewTraceAsync(SampleGatewayEnvironment environment, string json)

@@ -64,7 +64,7 @@ public sealed class ConventionModeTests : IDisposable
         var tree = await SendAsync(host, Body);
         var llm = tree.Single("chat gpt-4o-mini");
         Assert.Equal(ActivityKind.Client, llm.Kind);
-        Assert.Equal(false, llm.GetTagItem(AttributeNames.GenAiRequestStream));
+        Assert.Null(llm.GetTagItem(AttributeNames.GenAiRequestStream)); // set only when the request streams
         Assert.Equal("s-1", llm.GetTagItem(AttributeNames.GenAiConversationId));
         Assert.Equal("generation", llm.GetTagItem(AttributeNames.LangfuseObservationType));
         Assert.DoesNotContain(tree.Spans, s => s.DisplayName == SpanNames.LlmRequest);

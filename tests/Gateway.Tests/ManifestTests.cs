@@ -75,6 +75,15 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public void TheBuildTimeManifestNamesTheDefaultModesReleaseAndSchemaUrl()
+    {
+        // The generator's constants and the runtime's, kept in step: the contract the build pins is the default mode's.
+        var manifest = JsonNode.Parse(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson)!;
+        Assert.Equal(SemanticConventions.DefaultVersion, (string?)manifest["semanticConventions"]);
+        Assert.Equal(SemanticConventions.DefaultSchemaUrl, (string?)manifest["semanticConventionsSchemaUrl"]);
+    }
+
+    [Fact]
     public void MapTracedLlmManifestNeedsAddTracedLlm()
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -38,6 +38,7 @@ public sealed class LlmAttempt : IDisposable
         MaxResponseBytes = maxResponseBytes;
         CallToken = call.CancellationToken;
         _parent = call.Span;
+        StartTimestamp = AttemptMetrics.Records(call) ? Stopwatch.GetTimestamp() : 0;
         Index = call.AttemptStarted(this, kind);
         AmbientLlmScope.Enter(this);
 
@@ -120,6 +121,9 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>True once the attempt ended, in any way.</summary>
     internal bool Ended => _ended;
 
+    /// <summary>When the attempt started (a <see cref="Stopwatch"/> timestamp), in the latest convention mode; else 0.</summary>
+    internal long StartTimestamp { get; }
+
     /// <summary>When the attempt ended (a <see cref="Stopwatch"/> timestamp), or 0 while it runs.</summary>
     internal long EndTimestamp { get; private set; }
 
@@ -133,7 +137,16 @@ public sealed class LlmAttempt : IDisposable
     public Activity? Span { get; }
 
     /// <summary>Adds this attempt's W3C <c>traceparent</c> (and <c>tracestate</c>) to an upstream request.</summary>
-    public void ApplyTraceContext(HttpRequestMessage request) => LlmCall.ApplyTraceContext(request, Span ?? Call.Span);
+    public void ApplyTraceContext(HttpRequestMessage request)
+    {
+        LlmCall.ApplyTraceContext(request, Span ?? Call.Span);
+
+        // Called as the request goes (UpstreamHttp.SendAsync, the relay's transform): the send the time to first chunk counts from.
+        if (AttemptMetrics.Records(Call))
+        {
+            Call.UpstreamSentTimestamp = Stopwatch.GetTimestamp();
+        }
+    }
 
     /// <summary>
     /// Records the response model and this attempt's usage on the attempt span. The usage goes under
@@ -143,6 +156,12 @@ public sealed class LlmAttempt : IDisposable
     /// </summary>
     public void RecordResponse(string? responseModel, long? inputTokens = null, long? outputTokens = null)
     {
+        if (AttemptMetrics.Records(Call) && (inputTokens is not null || outputTokens is not null))
+        {
+            Call.AttemptTokensRecorded = true;
+            AttemptMetrics.RecordUsage(this, inputTokens, outputTokens);
+        }
+
         if (Span is { IsAllDataRequested: true } span)
         {
             if (responseModel is not null)
@@ -189,6 +208,11 @@ public sealed class LlmAttempt : IDisposable
         Failure = failure;
         Succeeded = failure is null && !abandoned;
         EndTimestamp = Stopwatch.GetTimestamp();
+        if (AttemptMetrics.Records(Call))
+        {
+            AttemptMetrics.RecordEnded(this, StartTimestamp, EndTimestamp, failure is not null ? ErrorTypeOf(failure) : abandoned ? "abandoned" : null);
+        }
+
         if (Span is not { } span)
         {
             return;
@@ -226,6 +250,15 @@ public sealed class LlmAttempt : IDisposable
 
         Spans.End(span, _parent);
     }
+
+    /// <summary>
+    /// A failure's <c>error.type</c> for the metrics: the upstream's HTTP status when it answered with
+    /// one (the conventions' example <c>500</c>), else the exception's type.
+    /// </summary>
+    private static string ErrorTypeOf(Exception failure) =>
+        failure is UpstreamException { UpstreamStatusCode: >= 400 } upstream
+            ? upstream.UpstreamStatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : failure.GetType().FullName ?? failure.GetType().Name;
 
     internal static string KindName(AttemptKind kind) => kind switch
     {

@@ -171,7 +171,7 @@ internal static class GuardrailRunner
             TelemetryText.AddException(span, exception, call);
         }
 
-        Record(call, span, parent, guardrail.Name, mode, GuardrailStatuses.FailedToRespond, reason: null);
+        Record(call, span, parent, guardrail.Name, mode, GuardrailStatuses.FailedToRespond, reason: null, errorType: exception.GetType().FullName);
         ExceptionDispatchInfo.Throw(exception);
         return null!;
     }
@@ -188,7 +188,7 @@ internal static class GuardrailRunner
         Blocked(call, Spans.StartChild(call, SpanNames.Guardrail, ActivityKind.Internal, parent, LangfuseObservationTypes.Guardrail), parent, block.GuardrailName, GuardrailMode.None, block);
 
     /// <summary>The one place a guardrail span gets its attributes, its status, and its end.</summary>
-    private static void Record(LlmCall call, Activity? span, Activity? parent, string name, GuardrailMode mode, string status, string? reason)
+    private static void Record(LlmCall call, Activity? span, Activity? parent, string name, GuardrailMode mode, string status, string? reason, string? errorType = null)
     {
         if (span is null)
         {
@@ -223,6 +223,9 @@ internal static class GuardrailRunner
                     _ => EvaluationLabels.Error,
                 },
                 [AttributeNames.GuardrailMode] = ModeName(mode),
+
+                // 1.41 events.yaml: conditionally required when the evaluation ended in an error.
+                [AttributeNames.ErrorType] = errorType,
             }));
         }
 

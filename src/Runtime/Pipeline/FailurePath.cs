@@ -97,7 +97,7 @@ public static class FailurePath
     /// </summary>
     internal static void RecordUnsampled(LlmCall call, Failure failure)
     {
-        var source = TracedLlmTelemetry.Source;
+        var source = TracedLlmTelemetry.SourceFor(call.Gateway.Options.SemanticConventions);
         if (!source.HasListeners())
         {
             return;

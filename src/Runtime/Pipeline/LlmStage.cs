@@ -120,8 +120,50 @@ public static class LlmStage
         }
     }
 
+    /// <summary>
+    /// True when a streamed answer's text is kept for <c>gen_ai.output.messages</c>
+    /// (<see cref="SemanticConventionMode.GenAiLatestExperimental"/> and <see cref="CapturesOutput"/>).
+    /// </summary>
+    public static bool CapturesStructuredOutput(LlmCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental && CapturesOutput(call);
+    }
+
+    /// <summary>
+    /// Records a streamed answer's text (a relay's text deltas, in order) and finish reasons as
+    /// <c>gen_ai.output.messages</c>, when <see cref="CapturesStructuredOutput"/>.
+    /// </summary>
+    public static void RecordStreamedOutput(LlmCall call, string text, System.Collections.Generic.IReadOnlyList<string>? finishReasons)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(text);
+        if (CapturesStructuredOutput(call))
+        {
+            SetStructured(call, AttributeNames.GenAiOutputMessages, GenAiMessages.FromStreamedText(text, finishReasons is { Count: > 0 } ? finishReasons[^1] : null, call.Gateway.Options.MaxContentLength));
+        }
+    }
+
+    /// <summary>Starts keeping a handler's streamed text for <c>gen_ai.output.messages</c>, when <see cref="CapturesStructuredOutput"/>.</summary>
+    internal static StreamedOutput? StartStreamedOutput(LlmCall call) =>
+        CapturesStructuredOutput(call) ? new StreamedOutput(call.Gateway.Options.MaxContentLength) : null;
+
+    private static void SetStructured(LlmCall call, string key, string? json)
+    {
+        var dropped = 0;
+        if (json is not null && TelemetryText.ForSpan(call, key, json, call.Gateway.Options.MaxContentLength, ref dropped) is { } bounded)
+        {
+            call.Span!.SetTag(key, bounded);
+        }
+    }
+
     private static void SetOutput(LlmCall call, ReadOnlySpan<byte> utf8)
     {
+        if (call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental)
+        {
+            SetStructured(call, AttributeNames.GenAiOutputMessages, GenAiMessages.FromResponse(utf8, call.Gateway.Options.MaxContentLength));
+        }
+
         var output = Content(call, AttributeNames.LangfuseObservationOutput, utf8);
         call.Span!.SetTag(AttributeNames.LangfuseObservationOutput, output);
         if (call.ServerSpan is { IsAllDataRequested: true } server)
@@ -246,12 +288,35 @@ public static class LlmStage
     }
 
     /// <summary>
-    /// The 1.41 request attributes: <c>gen_ai.request.stream</c>, and <c>gen_ai.conversation.id</c>
+    /// The 1.41 request attributes: <c>gen_ai.request.stream</c>, the structured <c>gen_ai.system_instructions</c>
+    /// and <c>gen_ai.input.messages</c> when the input is captured (bounded as the captured input is:
+    /// redacted, at most <see cref="TracedLlmOptions.MaxContentLength"/>, charged to the budget), and <c>gen_ai.conversation.id</c>
     /// from the session id the server span bounded (a trusted caller's only: <see cref="LlmCall.TraceTags"/>).
     /// </summary>
     private static void AddLatestRequestAttributes(ref FirstTags tags, LlmCall call)
     {
-        tags.Add(AttributeNames.GenAiRequestStream, call.IsStreaming ? BoxedTrue : BoxedFalse);
+        // Set if and only if the request streams: unset means not streaming (1.41 spans.yaml).
+        if (call.IsStreaming)
+        {
+            tags.Add(AttributeNames.GenAiRequestStream, BoxedTrue);
+        }
+
+        var options = call.Gateway.Options;
+        if (options.CaptureMessageContent && !call.Metadata.MaskInput && call.Route.Operation != "embeddings")
+        {
+            var (system, input) = GenAiMessages.FromRequest(call.UpstreamBody.Span, options.MaxContentLength);
+            var dropped = 0;
+            if (system is not null)
+            {
+                tags.Add(AttributeNames.GenAiSystemInstructions, TelemetryText.ForSpan(call, AttributeNames.GenAiSystemInstructions, system, options.MaxContentLength, ref dropped));
+            }
+
+            if (input is not null)
+            {
+                tags.Add(AttributeNames.GenAiInputMessages, TelemetryText.ForSpan(call, AttributeNames.GenAiInputMessages, input, options.MaxContentLength, ref dropped));
+            }
+        }
+
         foreach (var (key, value) in call.TraceTags)
         {
             if (key == AttributeNames.LangfuseSessionId)
@@ -263,7 +328,6 @@ public static class LlmStage
     }
 
     private static readonly object BoxedTrue = true;
-    private static readonly object BoxedFalse = false;
 
     /// <summary>
     /// Captured UTF-8 JSON content as text: redacted, cut at <see cref="TracedLlmOptions.MaxContentLength"/>

@@ -158,7 +158,8 @@ public static class RequestStage
             Activity.Current = null;
         }
 
-        var server = Source.StartActivity(SpanNames.Server, placement.Kind, placement.Parent, tags: null, placement.Links);
+        var source = call.Gateway.Options.SemanticConventions == SemanticConventionMode.Default ? Source : TracedLlmTelemetry.LatestExperimentalSource;
+        var server = source.StartActivity(SpanNames.Server, placement.Kind, placement.Parent, tags: null, placement.Links);
         if (server is not null)
         {
             placement.LinkBack?.AddLink(new ActivityLink(server.Context));

@@ -32,6 +32,7 @@ public static class StreamStage
         var llm = call.Span;
         var kept = call.Gateway.PostCallGuardrails.Length > 0 ? new List<T>() : null;
         call.StreamedResponse = kept;
+        var structured = call.StreamedOutput = LlmStage.StartStreamedOutput(call);
         if (call.StreamStartTimestamp == 0)
         {
             call.StreamStartTimestamp = Stopwatch.GetTimestamp();
@@ -63,6 +64,7 @@ public static class StreamStage
             }
 
             var json = ServerSentEvents.Serialize(chunk, typeInfo);
+            structured?.Add(json);
             var name = ServerSentEvents.EventName(format, json);
             if (call.HeldTerminalEvent is { } early)
             {
@@ -132,6 +134,11 @@ public static class StreamStage
             await ServerSentEvents.WriteDoneAsync(response).ConfigureAwait(false);
         }
 
+        if (call.StreamedOutput is { } structured)
+        {
+            LlmStage.RecordStreamedOutput(call, structured.Text, structured.FinishReason is { } reason ? [reason] : null);
+        }
+
         RecordTimings(call);
     }
 
@@ -166,6 +173,12 @@ public static class StreamStage
             {
                 span.SetTag(AttributeNames.TimeToFirstToken, ttft);
                 span.SetTag(AttributeNames.LangfuseCompletionStartTime, CompletionStartTime(call.FirstChunkTimestamp));
+            }
+
+            // The 1.41 measure: from the answering attempt's send, not the handler's start.
+            if (AttemptMetrics.Records(call) && AttemptMetrics.TimeToFirstChunkOf(call) is { } ttfc)
+            {
+                span.SetTag(AttributeNames.GenAiResponseTimeToFirstChunk, ttfc);
             }
 
             if (timePerOutputToken is { } tpot)

@@ -162,6 +162,14 @@ public static class AttributeNames
     public const string GenAiRequestStream = "gen_ai.request.stream";
     /// <summary><c>gen_ai.conversation.id</c> on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>): the request's session id, once its caller is authenticated.</summary>
     public const string GenAiConversationId = "gen_ai.conversation.id";
+    /// <summary><c>gen_ai.system_instructions</c> on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>, content capture on): the instructions given apart from the chat history, as JSON.</summary>
+    public const string GenAiSystemInstructions = "gen_ai.system_instructions";
+    /// <summary><c>gen_ai.input.messages</c> on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>, content capture on): the chat history sent, as JSON.</summary>
+    public const string GenAiInputMessages = "gen_ai.input.messages";
+    /// <summary><c>gen_ai.output.messages</c> on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>, content capture on): the model's answer (streamed or not), as JSON.</summary>
+    public const string GenAiOutputMessages = "gen_ai.output.messages";
+    /// <summary><c>gen_ai.response.time_to_first_chunk</c> (seconds) on a streamed LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>): from the answering attempt's send to the first chunk.</summary>
+    public const string GenAiResponseTimeToFirstChunk = "gen_ai.response.time_to_first_chunk";
     /// <summary><c>langfuse.internal.is_app_root</c> on a server span that joined another service's trace through <c>traceparent</c>: the application's logical root in Langfuse.</summary>
     public const string LangfuseIsAppRoot = "langfuse.internal.is_app_root";
     /// <summary><c>langfuse.observation.metadata.tracedllm.backend.id</c>: <see cref="BackendId"/> where Langfuse lets it be filtered.</summary>

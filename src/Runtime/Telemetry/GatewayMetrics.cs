@@ -71,7 +71,7 @@ internal static class GatewayMetrics
     public static string BoundModel(string? model) => ModelNames.Bound(model);
 
     /// <summary>True when something listens to any of the request instruments: only then is a request's record worth building.</summary>
-    internal static bool AnyEnabled => RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled;
+    internal static bool AnyEnabled => RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled || AttemptMetrics.TimeToFirstChunk.Enabled;
 
     /// <summary>Records a finished request: duration (with the status it answered and its failure's <c>error.type</c>), token usage and, when it streamed, TTFT and TPOT.</summary>
     internal static void RecordRequest(LlmCall call, int statusCode, string? errorType, double? timeToFirstToken, double? timePerOutputToken)
@@ -89,7 +89,8 @@ internal static class GatewayMetrics
             RequestDuration.Record(Stopwatch.GetElapsedTime(call.StartTimestamp).TotalSeconds, duration);
         }
 
-        if (TokenUsage.Enabled)
+        // In the latest convention mode the attempts that reported usage recorded it (AttemptMetrics): not counted twice.
+        if (TokenUsage.Enabled && !call.AttemptTokensRecorded)
         {
             Record(TokenUsage, call.InputTokens, tags, "input");
             Record(TokenUsage, call.OutputTokens, tags, "output");
@@ -103,6 +104,11 @@ internal static class GatewayMetrics
         if (timePerOutputToken is { } tpot)
         {
             TimePerOutputToken.Record(tpot, tags);
+        }
+
+        if (AttemptMetrics.Records(call))
+        {
+            AttemptMetrics.RecordTimeToFirstChunk(call, tags);
         }
     }
 
@@ -122,14 +128,16 @@ internal static class GatewayMetrics
     };
 
     /// <summary>The model dimension: nothing an unauthenticated caller chose, no credential-shaped name.</summary>
-    private static string Model(LlmCall call)
+    private static string Model(LlmCall call) => BoundDimensionModel(call, call.Model);
+
+    /// <summary>A model name as a dimension of <paramref name="call"/>'s instruments: nothing an unauthenticated caller chose, no credential-shaped name.</summary>
+    internal static string BoundDimensionModel(LlmCall call, string? model)
     {
         if (call.Trust == CallerTrust.Unauthenticated)
         {
             return BoundModel(null);
         }
 
-        var model = call.Model;
         return model is not null && model.Length <= BoundedValues.DefaultMaxLength && call.Gateway.Options.Redaction.ContainsSecret(model)
             ? OtherModel
             : BoundModel(model);

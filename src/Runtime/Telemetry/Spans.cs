@@ -11,9 +11,12 @@ internal static class Spans
 {
     private static readonly ActivitySource Source = TracedLlmTelemetry.Source;
 
+    // A child is recorded by its parent's source: the latest convention mode's spans carry its schema URL.
+    private static readonly ActivitySource LatestSource = TracedLlmTelemetry.LatestExperimentalSource;
+
     /// <summary>Starts a child of an in-process span with an explicit parent; no parent, no child (never an orphan).</summary>
     public static Activity? StartChild(string name, ActivityKind kind, Activity? parent) =>
-        parent is null ? null : Source.StartActivity(name, kind, parent.Context);
+        parent is null ? null : (ReferenceEquals(parent.Source, LatestSource) ? LatestSource : Source).StartActivity(name, kind, parent.Context);
 
     /// <summary>
     /// Starts a child of a request's span with its Langfuse observation type and the request's

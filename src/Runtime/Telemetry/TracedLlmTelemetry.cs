@@ -13,9 +13,9 @@ public static class TracedLlmTelemetry
     public const string Version = "0.1.0";
 
     /// <summary>
-    /// The activity source of every TracedLlm span. Its schema URL is the default convention mode's
-    /// (<see cref="SemanticConventions.DefaultSchemaUrl"/>): the names every mode records; the served
-    /// manifest names the mode in force and its release.
+    /// The activity source of every TracedLlm span in the default convention mode, with that mode's
+    /// schema URL (<see cref="SemanticConventions.DefaultSchemaUrl"/>); the served manifest names the
+    /// mode in force and its release.
     /// </summary>
     public static ActivitySource Source { get; } = new(new ActivitySourceOptions(SourceName)
     {
@@ -23,7 +23,26 @@ public static class TracedLlmTelemetry
         TelemetrySchemaUrl = SemanticConventions.DefaultSchemaUrl,
     });
 
-    /// <summary>The meter of every TracedLlm instrument, with the same schema URL as <see cref="Source"/>.</summary>
+    /// <summary>
+    /// The activity source of the spans of <see cref="SemanticConventionMode.GenAiLatestExperimental"/>:
+    /// the same name and version as <see cref="Source"/> (one <c>AddSource</c> listens to both), and the
+    /// schema URL of the release that mode follows (<see cref="SemanticConventions.LatestExperimentalSchemaUrl"/>),
+    /// which the OTLP exporter writes as the scope's <c>schema_url</c>.
+    /// </summary>
+    public static ActivitySource LatestExperimentalSource { get; } = new(new ActivitySourceOptions(SourceName)
+    {
+        Version = Version,
+        TelemetrySchemaUrl = SemanticConventions.LatestExperimentalSchemaUrl,
+    });
+
+    /// <summary>The activity source of a convention mode's spans.</summary>
+    internal static ActivitySource SourceFor(SemanticConventionMode mode) =>
+        mode == SemanticConventionMode.GenAiLatestExperimental ? LatestExperimentalSource : Source;
+
+    /// <summary>
+    /// The meter of every TracedLlm instrument, with the default mode's schema URL in every mode: the
+    /// instruments are shared by the modes (a second meter of the same name would register each twice).
+    /// </summary>
     public static Meter Meter { get; } = new(new MeterOptions(SourceName)
     {
         Version = Version,
