@@ -68,6 +68,6 @@ public sealed class RelayConventionTests : RelayTestBase
             options.SemanticConventions = SemanticConventionMode.GenAiLatestExperimental;
         }));
 
-    private static System.Diagnostics.Activity Generation(Gateway.Tests.SpanTree tree) =>
+    private static System.Diagnostics.Activity Generation(SpanTree tree) =>
         tree.Spans.Single(s => s.GetTagItem(AttributeNames.LangfuseObservationType) is "generation");
 }
