@@ -65,7 +65,7 @@ public static class RequestStage
             {
                 var body = read.Buffer.IsEmpty ? ReadOnlyMemory<byte>.Empty : read.Buffer.ToArray();
                 reader.AdvanceTo(read.Buffer.End);
-                if (coding != RequestContentCoding.Coding.Identity && !body.IsEmpty)
+                if (coding != ContentCoding.Identity && !body.IsEmpty)
                 {
                     body = RequestContentCoding.Decode(body, coding, limit);
                 }
