@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using TracedLlm.Pipeline;
 using TracedLlm.Relay.Reading;
 using TracedLlm.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
@@ -106,10 +107,10 @@ internal sealed class RelayAttempt : IDisposable
         }
 
         var contentType = response.Content.Headers.ContentType?.MediaType;
-        IsEventStream = string.Equals(contentType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        IsEventStream = UpstreamHttp.IsEventStream(response);
         if (Run.Call.Parameters.Stream && !IsEventStream && Status is >= 200 and < 300)
         {
-            HeaderFailure = new UpstreamBadResponseException("The upstream provider answered a streaming request with a body that is not an event stream.");
+            HeaderFailure = UpstreamHttp.NotAnEventStream();
             ResetStatus(httpContext);
             return false;
         }
@@ -128,7 +129,8 @@ internal sealed class RelayAttempt : IDisposable
             return false;
         }
 
-        Run.WriteAttemptHeaders(httpContext.Response);
+        // LiteLLM's attempt headers, by the attempt policy's one writer, before the response starts.
+        ResultStage.WriteAttemptHeaders(Attempt);
         if (Mode == BodyMode.Buffer)
         {
             // A held response's headers wait with it: a failure before it is sent answers without them.
@@ -216,9 +218,9 @@ internal sealed class RelayAttempt : IDisposable
         var facts = reader.Facts;
         if (facts.Malformed)
         {
-            return new UpstreamBadResponseException(IsEventStream
-                ? "The upstream provider streamed an event that could not be read."
-                : "The upstream provider answered with a body that is not valid JSON.");
+            return IsEventStream
+                ? UpstreamHttp.UnreadableEvent()
+                : new UpstreamBadResponseException("The upstream provider answered with a body that is not valid JSON.");
         }
 
         if (reader.Kind == BodyKind.EventStream && (facts.EndedMidEvent || (!facts.Terminal && facts.Format != ResponseFormat.Unknown)))

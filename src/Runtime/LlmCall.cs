@@ -243,14 +243,10 @@ public sealed class LlmCall
     /// </summary>
     public void RecordUsage(LlmUsage usage)
     {
-        InputTokens = usage.InputTokens;
-        OutputTokens = usage.OutputTokens;
-        var span = Span is { IsAllDataRequested: true } recorded ? recorded : null;
+        var span = RecordTokens(usage.InputTokens, usage.OutputTokens);
         var price = span is not null || GatewayMetrics.Cost.Enabled ? FindPrice() : null;
         if (span is not null)
         {
-            span.SetTag(AttributeNames.GenAiUsageInputTokens, usage.InputTokens);
-            span.SetTag(AttributeNames.GenAiUsageOutputTokens, usage.OutputTokens);
             if (usage.CacheReadInputTokens is { } cacheRead)
             {
                 span.SetTag(AttributeNames.GenAiUsageCacheReadInputTokens, cacheRead);
@@ -286,6 +282,34 @@ public sealed class LlmCall
                 GatewayMetrics.RecordCost(this, cost.Total);
             }
         }
+    }
+
+    /// <summary>
+    /// The token counts, each one that is known: on the call, where the request's end records the
+    /// <c>gen_ai.client.token.usage</c> metric from them, and on the LLM span, so both count the same.
+    /// Every usage goes through here (a relayed response that stated one count only, too); the
+    /// recorded LLM span is returned, or null.
+    /// </summary>
+    internal Activity? RecordTokens(long? inputTokens, long? outputTokens)
+    {
+        InputTokens = inputTokens ?? InputTokens;
+        OutputTokens = outputTokens ?? OutputTokens;
+        if (Span is not { IsAllDataRequested: true } span)
+        {
+            return null;
+        }
+
+        if (inputTokens is { } input)
+        {
+            span.SetTag(AttributeNames.GenAiUsageInputTokens, input);
+        }
+
+        if (outputTokens is { } output)
+        {
+            span.SetTag(AttributeNames.GenAiUsageOutputTokens, output);
+        }
+
+        return span;
     }
 
     private LlmModelPrice? FindPrice()

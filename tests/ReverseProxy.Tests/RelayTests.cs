@@ -226,6 +226,24 @@ public sealed class RelayTests : RelayTestBase
     }
 
     [Fact]
+    public async Task AStreamRelayedAfterAFallbackCarriesTheAttemptPolicysCountsInItsHeaders()
+    {
+        // The headers go out with the relayed stream's first byte, while the attempt policy still runs: its one writer, its counts.
+        Upstream.Then(FakeUpstream.Stream(WireSamples.ChatStream));
+        await using var host = await Host(addresses: new[] { "http://127.0.0.1:9", Upstream.Address }, relay: options => options.AttemptResponseHeaders = true);
+        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("0", Assert.Single(response.Headers.GetValues("x-litellm-attempted-retries")));
+        Assert.Equal("1", Assert.Single(response.Headers.GetValues("x-litellm-attempted-fallbacks")));
+        Assert.False(response.Headers.Contains("x-litellm-max-retries"));
+        Assert.Equal(WireSamples.ChatStream, await response.Content.ReadAsStringAsync());
+
+        var llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal(0, llm.GetTagItem(AttributeNames.AttemptRetries));
+        Assert.Equal(1, llm.GetTagItem(AttributeNames.AttemptFallbacks));
+    }
+
+    [Fact]
     public async Task AnUpstreamSlowerThanTheAttemptTimeoutIsATimeout()
     {
         Upstream.Then(FakeUpstream.Slow(TimeSpan.FromSeconds(30)));

@@ -154,6 +154,7 @@ internal abstract class AttemptSequence : IDisposable
             Policy.MaxResponseBytes)
         {
             CallToken = Token,
+            Sequence = this,
         };
     }
 
@@ -188,7 +189,7 @@ internal abstract class AttemptSequence : IDisposable
         OperationCanceledException { InnerException: TimeoutException } => Timeout(exception, attemptTimedOut: false),
         HttpRequestException { StatusCode: { } status } => new UpstreamException((int)status, $"The upstream provider answered {(int)status}.", exception),
         HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } or IOException =>
-            new UpstreamBadResponseException("The upstream provider's response was cut off before its end.", truncated: true, exception),
+            UpstreamHttp.Truncated(exception),
         HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse } =>
             new UpstreamBadResponseException("The upstream provider's answer was not valid HTTP.", truncated: false, exception),
         HttpRequestException => new UpstreamUnreachableException("The upstream provider could not be reached.", exception),
@@ -329,15 +330,28 @@ internal abstract class AttemptSequence : IDisposable
             span.SetTag(AttributeNames.AttemptFallbacks, Call.Fallbacks);
         }
 
+        WriteResponseHeaders();
+    }
+
+    /// <summary>
+    /// LiteLLM's <c>x-litellm-attempted-retries</c> / <c>-fallbacks</c> (and, after a retry,
+    /// <c>x-litellm-max-retries</c>) with the counts so far, when the call writes them and the
+    /// response has not started: once the call is over, or earlier when an attempt's answer starts
+    /// the response itself (the relay's, through <see cref="Pipeline.ResultStage.WriteAttemptHeaders"/>).
+    /// </summary>
+    internal void WriteResponseHeaders()
+    {
         var response = Call.HttpContext.Response;
-        if (!response.HasStarted && Call.WritesAttemptResponseHeaders)
+        if (response.HasStarted || !Call.WritesAttemptResponseHeaders)
         {
-            response.Headers["x-litellm-attempted-retries"] = Text(_retries);
-            response.Headers["x-litellm-attempted-fallbacks"] = Text(_fallbacksUsed);
-            if (_retries > 0)
-            {
-                response.Headers["x-litellm-max-retries"] = Text(Policy.MaxRetries);
-            }
+            return;
+        }
+
+        response.Headers["x-litellm-attempted-retries"] = Text(_retries);
+        response.Headers["x-litellm-attempted-fallbacks"] = Text(_fallbacksUsed);
+        if (_retries > 0)
+        {
+            response.Headers["x-litellm-max-retries"] = Text(Policy.MaxRetries);
         }
     }
 

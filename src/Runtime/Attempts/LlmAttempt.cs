@@ -115,6 +115,9 @@ public sealed class LlmAttempt : IDisposable
     /// </summary>
     public System.Threading.CancellationToken CallToken { get; internal set; }
 
+    /// <summary>The policy-run call this attempt is one of, or null for one the gateway started itself (<see cref="LlmCall.StartAttempt(LlmTarget)"/>).</summary>
+    internal AttemptSequence? Sequence { get; init; }
+
     internal bool Succeeded { get; private set; }
 
     /// <summary>True once the attempt ended, in any way.</summary>
