@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 
 namespace TracedLlm.Pipeline;
 
@@ -66,31 +67,11 @@ internal static class JsonText
         return backslashes % 2 == 1;
     }
 
+    // Four hex digits at start (AllowHexSpecifier: digits only, no sign, no white space).
     private static bool TryReadHex(ReadOnlySpan<byte> json, int start, out int value)
     {
         value = 0;
-        if (start + 4 > json.Length)
-        {
-            return false;
-        }
-
-        foreach (var b in json.Slice(start, 4))
-        {
-            var digit = b switch
-            {
-                >= (byte)'0' and <= (byte)'9' => b - '0',
-                >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
-                >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
-                _ => -1,
-            };
-            if (digit < 0)
-            {
-                return false;
-            }
-
-            value = (value << 4) | digit;
-        }
-
-        return true;
+        return start + 4 <= json.Length
+            && int.TryParse(json.Slice(start, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
     }
 }
