@@ -2,14 +2,10 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Net.Http;
-using System.Runtime.ExceptionServices;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using TracedLlm.Pipeline;
 using TracedLlm.Relay.Reading;
-using TracedLlm.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace TracedLlm.Relay;

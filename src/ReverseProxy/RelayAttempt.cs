@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.IO;
 using System.Net.Http;
 using System.Runtime.ExceptionServices;

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.AspNetCore.Http;
 using TracedLlm.Pipeline;
 using TracedLlm.Telemetry;
 

@@ -1,6 +1,4 @@
-using System;
 using System.Buffers.Text;
-using System.Text;
 using static TracedLlm.Relay.Reading.JsonNames;
 
 namespace TracedLlm.Relay.Reading;

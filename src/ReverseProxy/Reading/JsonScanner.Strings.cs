@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Text;
 
 namespace TracedLlm.Relay.Reading;

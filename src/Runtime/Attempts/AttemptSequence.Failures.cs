@@ -1,16 +1,10 @@
 using System;
-using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Net.Http;
-using System.Runtime.ExceptionServices;
 using System.Threading;
-using System.Threading.Tasks;
-using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
-using TracedLlm.Telemetry;
 
 namespace TracedLlm;
 

@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using TracedLlm.Telemetry;
 
 namespace TracedLlm;
 

@@ -1,11 +1,5 @@
 using System;
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 
 namespace TracedLlm.Pipeline;
 
