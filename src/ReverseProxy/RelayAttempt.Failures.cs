@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.IO;
 using System.Net.Http;
 using System.Threading;
@@ -56,15 +55,9 @@ internal sealed partial class RelayAttempt
         return exception switch
         {
             GatewayException => exception,
-            OperationCanceledException when Run.DeadlinePassed(Attempt) => Run.DeadlineFailure(exception),
-
-            // The attempt's idle timeout cancelled the read; any other cancellation is the code's own (500).
-            OperationCanceledException when Cancellation.IsCancellationRequested => new UpstreamTimeoutException(
-                Run.Policy.AttemptTimeout is { } timeout
-                    ? string.Create(CultureInfo.InvariantCulture, $"The upstream provider did not answer within the attempt timeout of {timeout.TotalSeconds:0.###} s.")
-                    : "The upstream provider did not answer in time.",
-                deadline: false,
-                exception),
+            // The deadline, or the attempt's idle timeout, cancelled the read (named as the attempt policy names its
+            // timeouts); any other cancellation is the code's own (500).
+            OperationCanceledException when Run.DeadlinePassed(Attempt) || Cancellation.IsCancellationRequested => Attempt.TimedOut(exception),
             TimeoutException => new UpstreamTimeoutException(innerException: exception),
             IOException or HttpRequestException => UpstreamHttp.Truncated(exception),
             _ => exception,
@@ -90,7 +83,7 @@ internal sealed partial class RelayAttempt
             // one, a cancellation with no timeout inside is the invoker's own (500), not the upstream's.
             ForwarderError.RequestTimedOut when cause is OperationCanceledException { InnerException: not TimeoutException } && Destination.RequestConfig?.ActivityTimeout is null => cause,
             ForwarderError.RequestTimedOut => new UpstreamTimeoutException(innerException: cause),
-            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Run.DeadlinePassed(Attempt) => Run.DeadlineFailure(cause),
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Run.DeadlinePassed(Attempt) => Attempt.TimedOut(cause),
 
             // The attempt timeout cancelled the forwarder: the policy names it a timeout from its own token.
             ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => new OperationCanceledException("The upstream attempt was cancelled.", cause, attemptToken),

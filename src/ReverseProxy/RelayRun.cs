@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
@@ -138,11 +137,6 @@ internal sealed class RelayRun
     {
         await LlmStage.RunGuardrailsAsync(Call, GuardrailMode.PostCall, null, _result.Snapshot(complete)).ConfigureAwait(false);
     }
-
-    public UpstreamTimeoutException DeadlineFailure(Exception? cause) => new(
-        string.Create(CultureInfo.InvariantCulture, $"The upstream provider did not answer within the request's deadline of {Policy.TotalTimeout!.Value.TotalSeconds:0.###} s."),
-        deadline: true,
-        cause);
 
     private async Task<RelayAttempt> AttemptAsync(LlmAttempt attempt, CancellationToken cancellationToken)
     {

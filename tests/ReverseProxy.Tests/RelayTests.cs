@@ -263,6 +263,10 @@ public sealed class RelayTests : RelayTestBase
         Assert.StartsWith("event: message_start", body, StringComparison.Ordinal);
         Assert.Contains("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"timeout_error\"", body, StringComparison.Ordinal);
         Assert.DoesNotContain("message_stop", body, StringComparison.Ordinal);
+
+        // Named as the attempt policy names its timeouts (LlmAttempt.TimedOut).
+        var failure = (await Spans.SingleTraceAsync()).Single(SpanNames.Failure);
+        Assert.Equal("The upstream provider did not answer within the attempt timeout of 0.5 s.", failure.StatusDescription);
     }
 
     [Fact]

@@ -48,8 +48,12 @@ internal abstract partial class AttemptSequence
         _ => Classify(exception, Token),
     };
 
-    /// <summary>The timeout named by what ran out: the request's deadline, the attempt timeout, or (a client or dependency of the provider timing out) just the upstream.</summary>
-    private UpstreamTimeoutException Timeout(Exception exception, bool attemptTimedOut) => DeadlinePassed
+    /// <summary>
+    /// The timeout named by what ran out: the request's deadline, the attempt timeout, or (a client
+    /// or dependency of the provider timing out) just the upstream. The relay's timeouts are named
+    /// here too (<see cref="LlmAttempt.TimedOut"/>).
+    /// </summary>
+    internal UpstreamTimeoutException Timeout(Exception? exception, bool attemptTimedOut) => DeadlinePassed
         ? new UpstreamTimeoutException($"The upstream provider did not answer within the request's deadline of {Seconds(Policy.TotalTimeout!.Value)}.", deadline: true, exception)
         : new UpstreamTimeoutException(
             attemptTimedOut && Policy.AttemptTimeout is { } timeout
