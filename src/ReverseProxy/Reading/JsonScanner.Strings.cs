@@ -68,13 +68,7 @@ internal sealed partial class JsonScanner
 
         if (_unicodeDigits >= 0)
         {
-            var digit = b switch
-            {
-                >= (byte)'0' and <= (byte)'9' => b - '0',
-                >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
-                >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
-                _ => -1,
-            };
+            var digit = JsonHex.Digit(b);
             if (digit < 0)
             {
                 _state = State.Error;

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 
 namespace TracedLlm.Pipeline;
 
@@ -67,11 +66,25 @@ internal static class JsonText
         return backslashes % 2 == 1;
     }
 
-    // Four hex digits at start (AllowHexSpecifier: digits only, no sign, no white space).
     private static bool TryReadHex(ReadOnlySpan<byte> json, int start, out int value)
     {
         value = 0;
-        return start + 4 <= json.Length
-            && int.TryParse(json.Slice(start, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        if (start + 4 > json.Length)
+        {
+            return false;
+        }
+
+        foreach (var b in json.Slice(start, 4))
+        {
+            var digit = JsonHex.Digit(b);
+            if (digit < 0)
+            {
+                return false;
+            }
+
+            value = (value << 4) | digit;
+        }
+
+        return true;
     }
 }
