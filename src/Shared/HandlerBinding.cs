@@ -6,6 +6,70 @@ using Microsoft.CodeAnalysis;
 
 namespace TracedLlm.Generators;
 
+/// <summary>How a handler parameter is bound.</summary>
+internal enum ParameterSource
+{
+    /// <summary>The request body: the <c>[FromBody]</c> parameter.</summary>
+    Body,
+
+    /// <summary>A class or struct with no attribute: a service when DI has the type (decided at start-up, as minimal APIs do), else the body.</summary>
+    BodyOrService,
+    LlmCall,
+    HttpContext,
+    HttpRequest,
+    HttpResponse,
+    User,
+    CancellationToken,
+    Service,
+    OptionalService,
+    KeyedService,
+    OptionalKeyedService,
+    Route,
+    Query,
+    Header,
+}
+
+/// <summary>How a route, query or header value's text becomes the parameter's type.</summary>
+internal enum ValueParse
+{
+    None,
+
+    /// <summary>A <c>string</c>, taken as it is.</summary>
+    Text,
+
+    /// <summary>Every value of a query parameter or header, as <c>StringValues</c>.</summary>
+    Values,
+
+    /// <summary>Every value of a query parameter or header, as <c>string[]</c>.</summary>
+    Array,
+
+    /// <summary>A type that implements <c>IParsable&lt;T&gt;</c> (every number, <c>bool</c>, <c>Guid</c>, dates...), with the invariant culture.</summary>
+    Parsable,
+
+    /// <summary>An enum, by name (any case) or number.</summary>
+    Enum,
+
+    /// <summary>A type with its own <c>public static bool TryParse(string, out T)</c>.</summary>
+    TryParse,
+}
+
+/// <summary>Why a parameter cannot be bound: the diagnostic's ID and the reason its message gives.</summary>
+internal readonly record struct BindingError(string Id, string Reason);
+
+/// <summary>
+/// One parameter's binding, or why it cannot be bound. <paramref name="Key"/> is the route value,
+/// query parameter or header name (as the template spells a route value), or a keyed service's key
+/// as a C# literal; <paramref name="ParsedType"/> is the type a value's text is parsed into (the
+/// underlying type of a nullable value type).
+/// </summary>
+internal readonly record struct ParameterBinding(
+    IParameterSymbol Parameter,
+    ParameterSource Source,
+    BindingError? Error = null,
+    string? Key = null,
+    ValueParse Parse = ValueParse.None,
+    ITypeSymbol? ParsedType = null);
+
 /// <summary>
 /// How a traced handler's parameters are bound and what its generated class is called. Shared by
 /// the generator and the analyzers so both agree on the request body and the per-route constants.
@@ -374,5 +438,44 @@ internal static class HandlerBinding
         }
 
         return hash;
+    }
+}
+
+/// <summary>The arguments of a <c>[TracedLlmRoute]</c>, with the path defaults applied.</summary>
+internal readonly record struct RouteAttributeData(string? HttpMethod, string? Pattern, string? ExplicitSlot, int ErrorFormat, string? Operation)
+{
+    /// <summary>The route's slot: the explicit one, else the default for the path.</summary>
+    public string Slot => ExplicitSlot ?? RouteConventions.DefaultSlot(Pattern ?? string.Empty);
+
+    /// <summary>True when the slot is shared with the provider's own field (<c>MetadataSlotMode.Shared</c>).</summary>
+    public bool SharedSlot { get; init; }
+
+    public static RouteAttributeData Read(AttributeData attribute)
+    {
+        var arguments = attribute.ConstructorArguments;
+        string? slot = null;
+        string? operation = null;
+        var errorFormat = 0;
+        var shared = false;
+        foreach (var named in attribute.NamedArguments)
+        {
+            switch (named.Key)
+            {
+                case HandlerBinding.MetadataSlotModeArgument: shared = named.Value.Value is 1; break;
+                case HandlerBinding.MetadataSlotArgument: slot = named.Value.Value as string; break;
+                case "Operation": operation = named.Value.Value as string; break;
+                case "ErrorFormat": errorFormat = named.Value.Value is int value ? value : 0; break;
+            }
+        }
+
+        return new RouteAttributeData(
+            arguments.Length > 0 ? arguments[0].Value as string : null,
+            arguments.Length > 1 ? arguments[1].Value as string : null,
+            slot,
+            errorFormat,
+            operation)
+        {
+            SharedSlot = shared,
+        };
     }
 }
