@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.IO;
 using System.Net.Http;
 using System.Runtime.ExceptionServices;
@@ -7,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using TracedLlm.Pipeline;
 using TracedLlm.Relay.Reading;
 using TracedLlm.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
@@ -19,7 +19,7 @@ namespace TracedLlm.Relay;
 /// in the body as it passed. It ends either with a failure thrown to the attempt policy (nothing was
 /// passed on: it may be retried) or as the attempt's outcome, a failure after the first byte included.
 /// </summary>
-internal sealed class RelayAttempt : IDisposable
+internal sealed partial class RelayAttempt : IDisposable
 {
     private readonly CancellationTokenRegistration _attemptTimeout;
     private ContentDecoder? _decoder;
@@ -106,10 +106,10 @@ internal sealed class RelayAttempt : IDisposable
         }
 
         var contentType = response.Content.Headers.ContentType?.MediaType;
-        IsEventStream = string.Equals(contentType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        IsEventStream = UpstreamHttp.IsEventStream(response);
         if (Run.Call.Parameters.Stream && !IsEventStream && Status is >= 200 and < 300)
         {
-            HeaderFailure = new UpstreamBadResponseException("The upstream provider answered a streaming request with a body that is not an event stream.");
+            HeaderFailure = UpstreamHttp.NotAnEventStream();
             ResetStatus(httpContext);
             return false;
         }
@@ -128,7 +128,8 @@ internal sealed class RelayAttempt : IDisposable
             return false;
         }
 
-        Run.WriteAttemptHeaders(httpContext.Response);
+        // LiteLLM's attempt headers, by the attempt policy's one writer, before the response starts.
+        ResultStage.WriteAttemptHeaders(Attempt);
         if (Mode == BodyMode.Buffer)
         {
             // A held response's headers wait with it: a failure before it is sent answers without them.
@@ -202,66 +203,6 @@ internal sealed class RelayAttempt : IDisposable
             return exception;
         }
     }
-
-    /// <summary>The body ended: null when the response was whole, else the failure that says how it was not.</summary>
-    public Exception? EndBody()
-    {
-        _decoder?.Dispose();
-        Reader?.Complete();
-        if (Unreadable || Reader is not { } reader)
-        {
-            return null;
-        }
-
-        var facts = reader.Facts;
-        if (facts.Malformed)
-        {
-            return new UpstreamBadResponseException(IsEventStream
-                ? "The upstream provider streamed an event that could not be read."
-                : "The upstream provider answered with a body that is not valid JSON.");
-        }
-
-        if (reader.Kind == BodyKind.EventStream && (facts.EndedMidEvent || (!facts.Terminal && facts.Format != ResponseFormat.Unknown)))
-        {
-            return UpstreamHttp.Truncated();
-        }
-
-        if (reader.Kind == BodyKind.Json && !facts.Terminal)
-        {
-            return UpstreamHttp.Truncated();
-        }
-
-        return facts.ReportedError ? new UpstreamBadResponseException("The upstream provider reported an error in its response.") : null;
-    }
-
-    /// <summary>What an exception while reading the body means: the client left, a timeout, a cut-off response, or (anything else) itself.</summary>
-    public Exception ClassifyBodyFailure(Exception exception)
-    {
-        if (Run.Call.CancellationToken.IsCancellationRequested)
-        {
-            return exception is OperationCanceledException ? exception : new OperationCanceledException(Run.Call.CancellationToken);
-        }
-
-        return exception switch
-        {
-            GatewayException => exception,
-            OperationCanceledException when Run.DeadlinePassed(Attempt) => Run.DeadlineFailure(exception),
-
-            // The attempt's idle timeout cancelled the read; any other cancellation is the code's own (500).
-            OperationCanceledException when Cancellation.IsCancellationRequested => new UpstreamTimeoutException(
-                Run.Policy.AttemptTimeout is { } timeout
-                    ? string.Create(CultureInfo.InvariantCulture, $"The upstream provider did not answer within the attempt timeout of {timeout.TotalSeconds:0.###} s.")
-                    : "The upstream provider did not answer in time.",
-                deadline: false,
-                exception),
-            TimeoutException => new UpstreamTimeoutException(innerException: exception),
-            IOException or HttpRequestException => UpstreamHttp.Truncated(exception),
-            _ => exception,
-        };
-    }
-
-    /// <summary>An upstream failure fails the attempt and may be retried; a guardrail's block or a client that left does not.</summary>
-    public static bool IsUpstreamFailure(Exception failure) => failure is UpstreamException;
 
     /// <summary>
     /// The attempt's outcome once the forwarder is done: thrown when the attempt failed before the
@@ -339,38 +280,6 @@ internal sealed class RelayAttempt : IDisposable
             span.SetTag(AttributeNames.RelayResponseBytes, _bytesRead);
             span.SetTag(AttributeNames.RelayFormat, ResponseFacts.FormatName(facts?.Format ?? ResponseFormat.Unknown));
         }
-    }
-
-    /// <summary>The forwarder found no answer: what happened, as the policy and the failure path name it.</summary>
-    private Exception RequestFailure(ForwarderError error, HttpContext httpContext, CancellationToken attemptToken)
-    {
-        var cause = httpContext.Features.Get<IForwarderErrorFeature>()?.Exception;
-        if (Run.Call.CancellationToken.IsCancellationRequested)
-        {
-            return new OperationCanceledException(Run.Call.CancellationToken);
-        }
-
-        return error switch
-        {
-            // The forwarder names any cancellation it did not cause a timeout. The relay's own activity
-            // timeout outlasts the policy's attempt timeout, so unless the destination set a shorter
-            // one, a cancellation with no timeout inside is the invoker's own (500), not the upstream's.
-            ForwarderError.RequestTimedOut when cause is OperationCanceledException { InnerException: not TimeoutException } && Destination.RequestConfig?.ActivityTimeout is null => cause,
-            ForwarderError.RequestTimedOut => new UpstreamTimeoutException(innerException: cause),
-            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Run.DeadlinePassed(Attempt) => Run.DeadlineFailure(cause),
-
-            // The attempt timeout cancelled the forwarder: the policy names it a timeout from its own token.
-            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => new OperationCanceledException("The upstream attempt was cancelled.", cause, attemptToken),
-            ForwarderError.ResponseHeaders => new UpstreamBadResponseException("The upstream provider answered with headers that cannot be relayed.", truncated: false, cause),
-            ForwarderError.ResponseBodyDestination => UpstreamHttp.Truncated(cause),
-            // A failure to connect or send; anything else the invoker threw (its own bug, a block) is itself.
-            _ => cause switch
-            {
-                null => new HttpRequestException($"The upstream request failed ({error})."),
-                IOException => new HttpRequestException($"The upstream request failed ({error}).", cause),
-                _ => cause,
-            },
-        };
     }
 
     private static void ResetStatus(HttpContext httpContext)

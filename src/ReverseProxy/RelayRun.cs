@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
@@ -33,8 +32,6 @@ internal sealed class RelayRun
     private readonly LlmRelay _relay;
     private readonly Func<LlmAttempt, RelayDestination> _destinations;
     private readonly LlmRelayResult _result;
-    private int _retries;
-    private int _fallbacks;
     private Action? _recordEvent;
 
     public RelayRun(LlmRelay relay, LlmCall call, LlmRetryPolicy policy, Func<LlmAttempt, RelayDestination> destinations, RelaySettings settings)
@@ -145,38 +142,8 @@ internal sealed class RelayRun
         await LlmStage.RunGuardrailsAsync(Call, GuardrailMode.PostCall, null, _result.Snapshot(complete)).ConfigureAwait(false);
     }
 
-    /// <summary>LiteLLM's attempt headers, when this route writes them, before the response starts.</summary>
-    public void WriteAttemptHeaders(HttpResponse response)
-    {
-        if (!Settings.AttemptResponseHeaders || response.HasStarted)
-        {
-            return;
-        }
-
-        response.Headers["x-litellm-attempted-retries"] = _retries.ToString(CultureInfo.InvariantCulture);
-        response.Headers["x-litellm-attempted-fallbacks"] = _fallbacks.ToString(CultureInfo.InvariantCulture);
-        if (_retries > 0)
-        {
-            response.Headers["x-litellm-max-retries"] = Policy.MaxRetries.ToString(CultureInfo.InvariantCulture);
-        }
-    }
-
-    public UpstreamTimeoutException DeadlineFailure(Exception? cause) => new(
-        string.Create(CultureInfo.InvariantCulture, $"The upstream provider did not answer within the request's deadline of {Policy.TotalTimeout!.Value.TotalSeconds:0.###} s."),
-        deadline: true,
-        cause);
-
     private async Task<RelayAttempt> AttemptAsync(LlmAttempt attempt, CancellationToken cancellationToken)
     {
-        if (attempt.Kind == AttemptKind.Retry)
-        {
-            _retries++;
-        }
-        else if (attempt.Kind == AttemptKind.Fallback)
-        {
-            _fallbacks++;
-        }
-
         var destination = _destinations(attempt) ?? throw new InvalidOperationException("The relay's destination callback returned null.");
         Text = HasPostCallGuardrails ? new TextSink(Settings.MaxBufferedResponseBytes) : null;
         var httpContext = Call.HttpContext;
@@ -248,17 +215,10 @@ internal sealed class RelayRun
             {
                 Call.RecordUsage(facts.Usage(input, output));
             }
-            else if (Call.Span is { IsAllDataRequested: true } llm)
+            else
             {
-                if (facts.InputTokens is { } onlyInput)
-                {
-                    llm.SetTag(AttributeNames.GenAiUsageInputTokens, onlyInput);
-                }
-
-                if (facts.OutputTokens is { } onlyOutput)
-                {
-                    llm.SetTag(AttributeNames.GenAiUsageOutputTokens, onlyOutput);
-                }
+                // One count only (a stream cut off before its usage was whole): the same path, so the token metrics count it too.
+                LlmStage.RecordPartialUsage(Call, facts.InputTokens, facts.OutputTokens);
             }
         }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
@@ -17,7 +16,7 @@ namespace TracedLlm.Relay;
 /// </summary>
 internal sealed class UpstreamAnswer
 {
-    private UpstreamAnswer(int status, string? reasonPhrase, List<KeyValuePair<string, string[]>> headers, byte[]? body)
+    private UpstreamAnswer(int status, string? reasonPhrase, List<KeyValuePair<string, string[]>> headers, ReadOnlyMemory<byte>? body)
     {
         Status = status;
         ReasonPhrase = reasonPhrase;
@@ -34,8 +33,8 @@ internal sealed class UpstreamAnswer
     /// <summary>The destination's transforms, which shape the answer's headers when it is relayed.</summary>
     public Yarp.ReverseProxy.Forwarder.HttpTransformer? Transformer { get; set; }
 
-    /// <summary>The body, or null when it was larger than the limit (it is then not relayed).</summary>
-    public byte[]? Body { get; }
+    /// <summary>The body, or null when it was larger than the limit or cut off (it is then not relayed).</summary>
+    public ReadOnlyMemory<byte>? Body { get; }
 
     /// <summary>Reads the answer's headers and at most <paramref name="maxBodyBytes"/> of its body.</summary>
     public static async Task<UpstreamAnswer> CaptureAsync(HttpResponseMessage response, int maxBodyBytes, CancellationToken cancellationToken)
@@ -51,40 +50,16 @@ internal sealed class UpstreamAnswer
             headers.Add(new(header.Key, Values(header.Value)));
         }
 
-        byte[]? body = null;
-        if (response.Content.Headers.ContentLength is not > 0 || response.Content.Headers.ContentLength <= maxBodyBytes)
+        ReadOnlyMemory<byte>? body;
+        try
         {
-            try
-            {
-                var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
-                {
-                    var buffer = new byte[Math.Min(maxBodyBytes + 1, 16 * 1024)];
-                    var length = 0;
-                    while (length <= maxBodyBytes)
-                    {
-                        if (length == buffer.Length)
-                        {
-                            Array.Resize(ref buffer, Math.Min(maxBodyBytes + 1, buffer.Length * 2));
-                        }
-
-                        var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-                        if (read == 0)
-                        {
-                            break;
-                        }
-
-                        length += read;
-                    }
-
-                    body = length <= maxBodyBytes ? buffer.AsSpan(0, length).ToArray() : null;
-                }
-            }
-            catch (Exception exception) when (exception is IOException or HttpRequestException)
-            {
-                // An error answer cut off: its status and headers still say what happened.
-                body = null;
-            }
+            // The bounded read every upstream body gets: a body past the limit is not read on.
+            body = await UpstreamHttp.ReadBodyAsync(response, maxBodyBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is UpstreamResponseTooLargeException or UpstreamBadResponseException or HttpRequestException)
+        {
+            // Too large to relay, or cut off: its status and headers still say what happened.
+            body = null;
         }
 
         return new UpstreamAnswer((int)response.StatusCode, response.ReasonPhrase, headers, body);
@@ -96,7 +71,7 @@ internal sealed class UpstreamAnswer
         var message = new HttpResponseMessage((HttpStatusCode)Status)
         {
             ReasonPhrase = ReasonPhrase,
-            Content = new ByteArrayContent(Body ?? Array.Empty<byte>()),
+            Content = new ReadOnlyMemoryContent(Body ?? ReadOnlyMemory<byte>.Empty),
         };
         message.Content.Headers.Clear();
         foreach (var (name, values) in Headers)

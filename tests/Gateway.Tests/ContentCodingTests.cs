@@ -34,6 +34,7 @@ public sealed class ContentCodingTests : IDisposable
     [InlineData("br")]
     [InlineData("GZIP")]
     [InlineData("identity, gzip")]
+    [InlineData("gzip, identity")]
     public async Task ASupportedCodingIsDecodedAndForwardedDecoded(string coding)
     {
         await using var stub = await UpstreamStub.StartAsync(200);

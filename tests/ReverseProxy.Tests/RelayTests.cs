@@ -227,6 +227,24 @@ public sealed class RelayTests : RelayTestBase
     }
 
     [Fact]
+    public async Task AStreamRelayedAfterAFallbackCarriesTheAttemptPolicysCountsInItsHeaders()
+    {
+        // The headers go out with the relayed stream's first byte, while the attempt policy still runs: its one writer, its counts.
+        Upstream.Then(FakeUpstream.Stream(WireSamples.ChatStream));
+        await using var host = await Host(addresses: new[] { "http://127.0.0.1:9", Upstream.Address }, relay: options => options.AttemptResponseHeaders = true);
+        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("0", Assert.Single(response.Headers.GetValues("x-litellm-attempted-retries")));
+        Assert.Equal("1", Assert.Single(response.Headers.GetValues("x-litellm-attempted-fallbacks")));
+        Assert.False(response.Headers.Contains("x-litellm-max-retries"));
+        Assert.Equal(WireSamples.ChatStream, await response.Content.ReadAsStringAsync());
+
+        var llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal(0, llm.GetTagItem(AttributeNames.AttemptRetries));
+        Assert.Equal(1, llm.GetTagItem(AttributeNames.AttemptFallbacks));
+    }
+
+    [Fact]
     public async Task AnUpstreamSlowerThanTheAttemptTimeoutIsATimeout()
     {
         Upstream.Then(Reply.Slow(TimeSpan.FromSeconds(30), WireSample));
@@ -246,6 +264,10 @@ public sealed class RelayTests : RelayTestBase
         Assert.StartsWith("event: message_start", body, StringComparison.Ordinal);
         Assert.Contains("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"timeout_error\"", body, StringComparison.Ordinal);
         Assert.DoesNotContain("message_stop", body, StringComparison.Ordinal);
+
+        // Named as the attempt policy names its timeouts (LlmAttempt.TimedOut).
+        var failure = (await Spans.SingleTraceAsync()).Single(SpanNames.Failure);
+        Assert.Equal("The upstream provider did not answer within the attempt timeout of 0.5 s.", failure.StatusDescription);
     }
 
     [Fact]

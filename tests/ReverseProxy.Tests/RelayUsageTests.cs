@@ -1,10 +1,14 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using TracedLlm.Telemetry;
 using static TracedLlm.Tests.UpstreamStub;
 
@@ -85,6 +89,71 @@ public sealed class RelayUsageTests : RelayTestBase
         Assert.Equal(1024L, llm.GetTagItem(AttributeNames.GenAiUsageReasoningOutputTokens));
         Assert.Equal("""{"input":75,"input_cached_tokens":0,"output":162,"output_reasoning_tokens":1024}""", llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
         Assert.Equal((75 * 1.1 + 1186 * 4.4) / 1e6, (double)llm.GetTagItem(AttributeNames.GenAiUsageCost)!, 12);
+    }
+
+    [Fact]
+    public async Task AStreamCutOffMidWayRecordsTheSameUsageOnTheSpanAndInTheTokenMetric()
+    {
+        // message_start states the input count only; the stream is cut before message_delta's output count.
+        const string Model = "claude-cut-usage";
+        var stream = string.Concat(
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_cut\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":25}}}\n\n",
+            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n",
+            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":15}}\n\n",
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        Upstream.Then(FakeUpstream.Stream(stream, cutAfter: 3));
+        var exported = new List<Metric>();
+        Activity llm;
+        using (var meters = Sdk.CreateMeterProviderBuilder().AddMeter(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported).Build())
+        {
+            await using var host = await Host(_ => { });
+            using var response = await host.PostAsync("/v1/messages", MessagesStreamBody.Replace("claude-sonnet-4-5", Model, StringComparison.Ordinal));
+            var relayed = await response.Content.ReadAsStringAsync();
+            Assert.StartsWith(stream[..stream.IndexOf("event: message_delta", StringComparison.Ordinal)], relayed, StringComparison.Ordinal);
+            Assert.Contains("event: error\n", relayed, StringComparison.Ordinal);
+            llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+
+            // The request's metrics are recorded once its server span has ended.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (TokenUsage(exported, Model).Count == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+                meters.ForceFlush();
+            }
+        }
+
+        Assert.Equal(25L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Null(llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        var usage = TokenUsage(exported, Model);
+        Assert.Equal((1L, 25.0), Assert.Contains("input", usage));
+        Assert.False(usage.ContainsKey("output"));
+    }
+
+    /// <summary>The exported <c>gen_ai.client.token.usage</c> points of one request model: count and sum by token type.</summary>
+    private static Dictionary<string, (long Count, double Sum)> TokenUsage(List<Metric> exported, string model)
+    {
+        var byType = new Dictionary<string, (long Count, double Sum)>();
+        foreach (var metric in exported.Where(m => m.Name == "gen_ai.client.token.usage"))
+        {
+            foreach (ref readonly var point in metric.GetMetricPoints())
+            {
+                string? type = null;
+                var ours = false;
+                foreach (var tag in point.Tags)
+                {
+                    ours |= tag.Key == AttributeNames.GenAiRequestModel && (string?)tag.Value == model;
+                    type = tag.Key == "gen_ai.token.type" ? (string?)tag.Value : type;
+                }
+
+                if (ours && type is not null)
+                {
+                    byType[type] = (point.GetHistogramCount(), point.GetHistogramSum());
+                }
+            }
+        }
+
+        return byType;
     }
 
     private static MeterListener CostListener(ConcurrentQueue<(double Value, string? Model)> costs)

@@ -262,6 +262,28 @@ public sealed class ResponseReaderTests
         Assert.Null(none);
     }
 
+    [Theory]
+    [InlineData("gzip, identity")]
+    [InlineData("identity, gzip")]
+    [InlineData("x-gzip,")]
+    public void IdentityBesideACodingIsNoCodingAtAllAsForARequest(string contentEncoding)
+    {
+        // The runtime reads a request's Content-Encoding the same way (Gateway.Tests, ContentCodingTests).
+        var compressed = Compress("gzip", WireSamples.Utf8(WireSamples.ChatCompletion));
+        var reader = new ResponseReader(BodyKind.Json, null, null);
+        Assert.True(ContentDecoder.TryCreate(contentEncoding, reader, 1 << 20, out var decoder));
+        using (decoder)
+        {
+            Assert.NotNull(decoder);
+            decoder!.Write(compressed);
+        }
+
+        reader.Complete();
+        Assert.True(reader.Facts.Terminal);
+        Assert.Equal("chatcmpl-abc", reader.Facts.ResponseId);
+        Assert.Equal(12L, reader.Facts.InputTokens);
+    }
+
     [Fact]
     public void ABombStopsTheDecoderAtItsLimit()
     {

@@ -1,7 +1,6 @@
 using System;
 using System.Buffers;
 using System.IO;
-using System.IO.Compression;
 
 namespace TracedLlm.Relay.Reading;
 
@@ -23,16 +22,11 @@ internal sealed class ContentDecoder : IDisposable
     private byte[]? _scratch = ArrayPool<byte>.Shared.Rent(ScratchBytes);
     private long _decoded;
 
-    private ContentDecoder(string coding, ResponseReader reader, long maxDecodedBytes)
+    private ContentDecoder(ContentCoding coding, ResponseReader reader, long maxDecodedBytes)
     {
         _reader = reader;
         _maxDecodedBytes = maxDecodedBytes;
-        _decoder = coding switch
-        {
-            "br" => new BrotliStream(_piece, CompressionMode.Decompress, leaveOpen: true),
-            "deflate" => new ZLibStream(_piece, CompressionMode.Decompress, leaveOpen: true),
-            _ => new GZipStream(_piece, CompressionMode.Decompress, leaveOpen: true),
-        };
+        _decoder = ContentCodings.Decoder(coding, _piece, leaveOpen: true);
     }
 
     public long MaxDecodedBytes => _maxDecodedBytes;
@@ -41,23 +35,24 @@ internal sealed class ContentDecoder : IDisposable
     public bool Stopped { get; private set; }
 
     /// <summary>
-    /// A decoder for <paramref name="contentEncoding"/>, null for none (<c>identity</c>); false when
-    /// the coding is one this reader does not know (or several stacked): the body is then not read.
+    /// A decoder for <paramref name="contentEncoding"/>, read as a request's is (<see cref="ContentCodings.Read"/>:
+    /// <c>identity</c> passed over), null for none; false when the coding is one this reader does not
+    /// know (or several stacked): the body is then not read.
     /// </summary>
     public static bool TryCreate(string? contentEncoding, ResponseReader reader, long maxDecodedBytes, out ContentDecoder? decoder)
     {
         decoder = null;
-        var coding = contentEncoding?.Trim().ToLowerInvariant();
-        switch (coding)
+        if (ContentCodings.Read(contentEncoding, out var coding, out _) != ContentCodingVerdict.Decodable)
         {
-            case null or "" or "identity":
-                return true;
-            case "gzip" or "x-gzip" or "deflate" or "br":
-                decoder = new ContentDecoder(coding, reader, maxDecodedBytes);
-                return true;
-            default:
-                return false;
+            return false;
         }
+
+        if (coding != ContentCoding.Identity)
+        {
+            decoder = new ContentDecoder(coding, reader, maxDecodedBytes);
+        }
+
+        return true;
     }
 
     public void Write(ReadOnlySpan<byte> encoded)

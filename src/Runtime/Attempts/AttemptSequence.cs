@@ -1,15 +1,11 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO;
-using System.Net.Http;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Timeout;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm;
@@ -21,7 +17,7 @@ namespace TracedLlm;
 /// chosen by the gateway after each failure (<see cref="TargetSource"/>). The pipelines' callbacks
 /// find it in the Polly context.
 /// </summary>
-internal abstract class AttemptSequence : IDisposable
+internal abstract partial class AttemptSequence : IDisposable
 {
     private readonly TargetSource _targets;
     private readonly CancellationTokenSource? _deadline;
@@ -154,6 +150,7 @@ internal abstract class AttemptSequence : IDisposable
             Policy.MaxResponseBytes)
         {
             CallToken = Token,
+            Sequence = this,
         };
     }
 
@@ -165,42 +162,6 @@ internal abstract class AttemptSequence : IDisposable
         _lastFailure = failure;
         return failure;
     }
-
-    /// <summary>
-    /// What an attempt's exception means for the gateway: a timeout, an unreachable upstream, an
-    /// error status or a cut-off response become the <see cref="UpstreamException"/> that says so;
-    /// a cancellation by the client (or a during-call guardrail), a <see cref="GatewayException"/>
-    /// and anything unknown stay as they are. A cancellation is a timeout only when the attempt's
-    /// timeout, the deadline or an HTTP client's timeout caused it: an operation that cancels
-    /// itself for a reason of its own is a fault of the gateway's code (500), not a slow upstream.
-    /// </summary>
-    public Exception Classify(Exception exception, CancellationToken attemptToken) => exception switch
-    {
-        GatewayException => exception,
-
-        // A timeout is the upstream's (or the attempt timeout's) own verdict, never what cancelling
-        // the call causes: it stays a timeout also when the call was cancelled meanwhile (it was a
-        // bare TimeoutException then, a 500, when a during-call guardrail failed at the same time).
-        TimeoutRejectedException => Timeout(exception, attemptTimedOut: true),
-        TimeoutException => Timeout(exception, attemptTimedOut: false),
-        _ when CallCancelled => exception,
-        OperationCanceledException when attemptToken.IsCancellationRequested || Token.IsCancellationRequested => Timeout(exception, attemptTimedOut: true),
-        OperationCanceledException { InnerException: TimeoutException } => Timeout(exception, attemptTimedOut: false),
-        HttpRequestException { StatusCode: { } status } => new UpstreamException((int)status, $"The upstream provider answered {(int)status}.", exception),
-        HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } or IOException =>
-            new UpstreamBadResponseException("The upstream provider's response was cut off before its end.", truncated: true, exception),
-        HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse } =>
-            new UpstreamBadResponseException("The upstream provider's answer was not valid HTTP.", truncated: false, exception),
-        HttpRequestException => new UpstreamUnreachableException("The upstream provider could not be reached.", exception),
-        _ => exception,
-    };
-
-    /// <summary>The call's failure once the pipeline gave up: an open circuit or a deadline passed outside an attempt are named too.</summary>
-    private Exception FinalFailure(Exception exception) => exception switch
-    {
-        BrokenCircuitException broken => new UpstreamCircuitOpenException(CurrentTarget, broken.RetryAfter, broken),
-        _ => Classify(exception, Token),
-    };
 
     public bool ShouldRetry(Exception? failure)
     {
@@ -329,15 +290,28 @@ internal abstract class AttemptSequence : IDisposable
             span.SetTag(AttributeNames.AttemptFallbacks, Call.Fallbacks);
         }
 
+        WriteResponseHeaders();
+    }
+
+    /// <summary>
+    /// LiteLLM's <c>x-litellm-attempted-retries</c> / <c>-fallbacks</c> (and, after a retry,
+    /// <c>x-litellm-max-retries</c>) with the counts so far, when the call writes them and the
+    /// response has not started: once the call is over, or earlier when an attempt's answer starts
+    /// the response itself (the relay's, through <see cref="Pipeline.ResultStage.WriteAttemptHeaders"/>).
+    /// </summary>
+    internal void WriteResponseHeaders()
+    {
         var response = Call.HttpContext.Response;
-        if (!response.HasStarted && Call.WritesAttemptResponseHeaders)
+        if (response.HasStarted || !Call.WritesAttemptResponseHeaders)
         {
-            response.Headers["x-litellm-attempted-retries"] = Text(_retries);
-            response.Headers["x-litellm-attempted-fallbacks"] = Text(_fallbacksUsed);
-            if (_retries > 0)
-            {
-                response.Headers["x-litellm-max-retries"] = Text(Policy.MaxRetries);
-            }
+            return;
+        }
+
+        response.Headers["x-litellm-attempted-retries"] = Text(_retries);
+        response.Headers["x-litellm-attempted-fallbacks"] = Text(_fallbacksUsed);
+        if (_retries > 0)
+        {
+            response.Headers["x-litellm-max-retries"] = Text(Policy.MaxRetries);
         }
     }
 
@@ -346,214 +320,5 @@ internal abstract class AttemptSequence : IDisposable
     private TimeSpan RemainingTime() =>
         Policy.TotalTimeout is { } total ? total - Stopwatch.GetElapsedTime(_startTimestamp) : TimeSpan.MaxValue;
 
-    /// <summary>The timeout named by what ran out: the request's deadline, the attempt timeout, or (a client or dependency of the provider timing out) just the upstream.</summary>
-    private UpstreamTimeoutException Timeout(Exception exception, bool attemptTimedOut) => DeadlinePassed
-        ? new UpstreamTimeoutException($"The upstream provider did not answer within the request's deadline of {Seconds(Policy.TotalTimeout!.Value)}.", deadline: true, exception)
-        : new UpstreamTimeoutException(
-            attemptTimedOut && Policy.AttemptTimeout is { } timeout
-                ? $"The upstream provider did not answer within the attempt timeout of {Seconds(timeout)}."
-                : "The upstream provider did not answer in time.",
-            deadline: false,
-            exception);
-
-    private static string Seconds(TimeSpan value) => string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds:0.###} s");
-
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
-}
-
-/// <summary>A call that completes with one result.</summary>
-internal sealed class ExecuteSequence<T> : AttemptSequence
-{
-    private readonly Func<LlmAttempt, CancellationToken, Task<T>> _operation;
-
-    public ExecuteSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
-        : base(call, targets, policy)
-    {
-        _operation = operation;
-    }
-
-    /// <summary>Runs the call to its end, the sequence (its deadline) disposed then: no async frame of its own around the run.</summary>
-    public Task<T> RunAsync() => RunToResultAsync<T>(endsCall: true);
-
-    public override async ValueTask<Outcome<object?>> RunAttemptAsync(ResilienceContext context)
-    {
-        var attempt = NextAttempt();
-        try
-        {
-            var result = await _operation(attempt, context.CancellationToken).ConfigureAwait(false);
-            attempt.Succeed();
-            return Outcome.FromResult<object?>(result);
-        }
-        catch (Exception exception)
-        {
-            return Outcome.FromException<object?>(Fail(attempt, exception, context.CancellationToken));
-        }
-    }
-}
-
-/// <summary>A streamed call: attempts are retried and fall back until one yields its first chunk (or ends empty).</summary>
-internal sealed class StreamSequence<T> : AttemptSequence
-{
-    private readonly Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> _operation;
-
-    public StreamSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> operation)
-        : base(call, targets, policy)
-    {
-        _operation = operation;
-    }
-
-    /// <summary>The stream whose first chunk arrived, or null when it ended empty (that attempt succeeded).</summary>
-    public async Task<UpstreamStream<T>?> StartAsync()
-    {
-        var stream = await RunToResultAsync<UpstreamStream<T>>(endsCall: false).ConfigureAwait(false);
-        return stream.Started ? stream : null;
-    }
-
-    public override async ValueTask<Outcome<object?>> RunAttemptAsync(ResilienceContext context)
-    {
-        var attempt = NextAttempt();
-
-        // The stream outlives this pipeline execution, and the attempt timeout's token goes back to
-        // Polly's pool when the execution ends: the stream gets a token of its own, which the attempt
-        // timeout cancels only while the first chunk is awaited.
-        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        IAsyncEnumerator<T>? chunks = null;
-        try
-        {
-            bool started;
-            using (context.CancellationToken == Token ? default : context.CancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), cancellation))
-            {
-                // Inside the try: a provider that throws before its first await still ends its attempt.
-                chunks = _operation(attempt, cancellation.Token).GetAsyncEnumerator(cancellation.Token);
-                started = await chunks.MoveNextAsync().ConfigureAwait(false);
-            }
-
-            var stream = new UpstreamStream<T>(this, attempt, chunks, cancellation, started);
-            if (!started)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
-
-            return Outcome.FromResult<object?>(stream);
-        }
-        catch (Exception exception)
-        {
-            if (chunks is not null)
-            {
-                await UpstreamStream<T>.DisposeQuietlyAsync(chunks, attempt).ConfigureAwait(false);
-            }
-
-            var failure = Fail(attempt, exception, cancellation.Token);
-            cancellation.Dispose();
-            return Outcome.FromException<object?>(failure);
-        }
-    }
-}
-
-/// <summary>
-/// A stream past its first chunk, read outside the pipeline: each chunk within the attempt timeout,
-/// the provider resuming under its attempt's span; a failure now fails the stream (no retry can
-/// follow a chunk the client has seen) and its attempt.
-/// </summary>
-internal sealed class UpstreamStream<T> : IAsyncDisposable
-{
-    private readonly AttemptSequence _sequence;
-    private readonly LlmAttempt _attempt;
-    private readonly IAsyncEnumerator<T> _chunks;
-    private readonly CancellationTokenSource _cancellation;
-    private bool _ended;
-
-    public UpstreamStream(AttemptSequence sequence, LlmAttempt attempt, IAsyncEnumerator<T> chunks, CancellationTokenSource cancellation, bool started)
-    {
-        _sequence = sequence;
-        _attempt = attempt;
-        _chunks = chunks;
-        _cancellation = cancellation;
-        Started = started;
-        if (!started)
-        {
-            _ended = true;
-            attempt.Succeed();
-        }
-    }
-
-    public bool Started { get; }
-
-    public T Current => _chunks.Current;
-
-    public async ValueTask<bool> MoveNextAsync()
-    {
-        // The provider resumes under its attempt's span, whatever the consumer's current span is.
-        if (_attempt.Span is { } span)
-        {
-            Spans.MakeCurrent(span);
-        }
-
-        var idle = _sequence.Policy.AttemptTimeout;
-        try
-        {
-            if (idle is { } timeout)
-            {
-                _cancellation.CancelAfter(timeout);
-            }
-
-            if (await _chunks.MoveNextAsync().ConfigureAwait(false))
-            {
-                return true;
-            }
-
-            _ended = true;
-            _attempt.Succeed();
-            return false;
-        }
-        catch (Exception exception)
-        {
-            var failure = _sequence.Classify(exception, _cancellation.Token);
-            if (!_sequence.CallCancelled)
-            {
-                // An upstream failure mid-stream; a client that left is recorded as an abandoned attempt on disposal.
-                _ended = true;
-                _attempt.Fail(failure);
-            }
-
-            if (ReferenceEquals(failure, exception))
-            {
-                throw;
-            }
-
-            throw failure;
-        }
-        finally
-        {
-            if (idle is not null && !_cancellation.IsCancellationRequested)
-            {
-                // A slow client between chunks is not a slow upstream.
-                _cancellation.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await DisposeQuietlyAsync(_chunks, _attempt).ConfigureAwait(false);
-        _cancellation.Dispose();
-        if (!_ended)
-        {
-            _ended = true;
-            _attempt.Dispose();
-        }
-    }
-
-    /// <summary>Disposes a provider's enumerator; a failure while it cleans up is recorded on the attempt, not thrown over the failure that matters.</summary>
-    public static async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<T> chunks, LlmAttempt attempt)
-    {
-        try
-        {
-            await chunks.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception exception)
-        {
-            attempt.Span?.AddException(exception);
-        }
-    }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Net.Http;
 using TracedLlm.Telemetry;
@@ -115,6 +116,18 @@ public sealed class LlmAttempt : IDisposable
     /// of its own to keep.
     /// </summary>
     public System.Threading.CancellationToken CallToken { get; internal set; }
+
+    /// <summary>
+    /// This attempt's timeout as its attempt policy names it: the request's deadline when that has
+    /// passed, else the attempt timeout. For a result that reads the upstream's answer beyond the
+    /// policy's own reach, as the relay reads a body between the forwarder's reads.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public UpstreamTimeoutException TimedOut(Exception? cause) =>
+        Sequence?.Timeout(cause, attemptTimedOut: true) ?? new UpstreamTimeoutException(innerException: cause);
+
+    /// <summary>The policy-run call this attempt is one of, or null for one the gateway started itself (<see cref="LlmCall.StartAttempt(LlmTarget)"/>).</summary>
+    internal AttemptSequence? Sequence { get; init; }
 
     internal bool Succeeded { get; private set; }
 

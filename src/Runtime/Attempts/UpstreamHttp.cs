@@ -21,7 +21,7 @@ namespace TracedLlm;
 /// body on, read a body or an event stream (System.Net.ServerSentEvents) no larger than a limit,
 /// and tell a cut-off response from a bad one.
 /// </summary>
-public static class UpstreamHttp
+public static partial class UpstreamHttp
 {
     private const int FirstBufferBytes = 16 * 1024;
 
@@ -111,12 +111,13 @@ public static class UpstreamHttp
     /// Reads the whole body, at most <paramref name="maxBytes"/> (<see cref="LlmAttempt.MaxResponseBytes"/>):
     /// a larger one (by its Content-Length, at once, or as it arrives) fails with
     /// <see cref="UpstreamResponseTooLargeException"/> without reading the rest; one cut off fails with
-    /// a truncated <see cref="UpstreamBadResponseException"/>.
+    /// a truncated <see cref="UpstreamBadResponseException"/>. The relay reads an error answer it may
+    /// pass on through it too (a limit of zero lets only an empty body through).
     /// </summary>
     public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpResponseMessage response, long maxBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
         maxBytes = Math.Min(maxBytes, Array.MaxLength - 1);
         var declared = response.Content.Headers.ContentLength;
         if (declared > maxBytes)
@@ -225,9 +226,9 @@ public static class UpstreamHttp
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(itemParser);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        if (!IsEventStream(response.Content.Headers.ContentType))
+        if (!IsEventStream(response))
         {
-            throw new UpstreamBadResponseException("The upstream provider answered a streaming request with a body that is not an event stream.");
+            throw NotAnEventStream();
         }
 
         return ReadEventsCoreAsync(response, itemParser, maxBytes, cancellationToken);
@@ -236,6 +237,21 @@ public static class UpstreamHttp
     /// <summary>A truncated-response failure, for a provider whose stream ended before its protocol's terminal event.</summary>
     public static UpstreamBadResponseException Truncated(Exception? innerException = null) =>
         new("The upstream provider's response was cut off before its end.", truncated: true, innerException);
+
+    /// <summary>Whether the response's body is an event stream (<c>text/event-stream</c>, in any case), as <see cref="ReadEventsAsync{T}"/> requires.</summary>
+    public static bool IsEventStream(HttpResponseMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The failure of a streaming request answered with a body that is not an event stream (<see cref="IsEventStream"/>): the provider's answer is not what was asked for.</summary>
+    public static UpstreamBadResponseException NotAnEventStream() =>
+        new("The upstream provider answered a streaming request with a body that is not an event stream.");
+
+    /// <summary>The failure of a streamed event that cannot be read (not valid JSON, or not what the provider's protocol says).</summary>
+    public static UpstreamBadResponseException UnreadableEvent(Exception? innerException = null) =>
+        new("The upstream provider streamed an event that could not be read.", truncated: false, innerException);
 
     private static async IAsyncEnumerable<SseItem<T>> ReadEventsCoreAsync<T>(HttpResponseMessage response, SseItemParser<T> itemParser, long maxBytes, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -275,68 +291,9 @@ public static class UpstreamHttp
         }
         catch (Exception exception) when (exception is JsonException or FormatException)
         {
-            throw new UpstreamBadResponseException("The upstream provider streamed an event that could not be read.", truncated: false, exception);
+            throw UnreadableEvent(exception);
         }
     }
-
-    private static bool IsEventStream(MediaTypeHeaderValue? contentType) =>
-        string.Equals(contentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
 
     private static TimeSpan Clamp(TimeSpan value, TimeSpan longest) => value < TimeSpan.Zero ? TimeSpan.Zero : value > longest ? longest : value;
-
-    /// <summary>Counts what is read through it and fails once more than the limit has come.</summary>
-    private sealed class BoundedReadStream(Stream inner, long maxBytes) : Stream
-    {
-        private long _read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => _read;
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
-        public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-
-        private int Count(int read)
-        {
-            _read += read;
-            return _read > maxBytes ? throw new UpstreamResponseTooLargeException(maxBytes) : read;
-        }
-    }
 }

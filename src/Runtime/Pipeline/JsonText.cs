@@ -76,13 +76,7 @@ internal static class JsonText
 
         foreach (var b in json.Slice(start, 4))
         {
-            var digit = b switch
-            {
-                >= (byte)'0' and <= (byte)'9' => b - '0',
-                >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
-                >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
-                _ => -1,
-            };
+            var digit = JsonHex.Digit(b);
             if (digit < 0)
             {
                 return false;

@@ -157,6 +157,18 @@ public static class LlmStage
         }
     }
 
+    /// <summary>
+    /// Records the token counts a relayed response stated when it did not state both (a stream cut
+    /// off before its usage was whole): through the call's one usage path (<see cref="LlmCall.RecordUsage(LlmUsage)"/>'s),
+    /// so the span and the token metrics count the same. A response that stated both goes through
+    /// <see cref="LlmCall.RecordUsage(LlmUsage)"/> itself.
+    /// </summary>
+    public static void RecordPartialUsage(LlmCall call, long? inputTokens, long? outputTokens)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        call.RecordTokens(inputTokens, outputTokens);
+    }
+
     private static void SetOutput(LlmCall call, ReadOnlySpan<byte> utf8)
     {
         if (call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental)

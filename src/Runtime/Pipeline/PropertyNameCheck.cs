@@ -1,10 +1,7 @@
 using System;
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 
 namespace TracedLlm.Pipeline;
@@ -29,7 +26,7 @@ namespace TracedLlm.Pipeline;
 /// not case variants, and its message names the C# type.
 /// </para>
 /// </summary>
-internal sealed class PropertyNameCheck
+internal sealed partial class PropertyNameCheck
 {
     /// <summary>The OpenAI <c>code</c> of the refusal.</summary>
     public const string ErrorCode = "ambiguous_property_name";
@@ -42,15 +39,7 @@ internal sealed class PropertyNameCheck
 
     private const int MaxPathNameLength = 64;
 
-    private const ulong HighBits = 0x8080808080808080;
-
-    /// <summary>The key of every name that is not ASCII: such names are compared in full with each other, never with an ASCII one.</summary>
-    public const ulong NonAsciiKey = ulong.MaxValue;
-
     private const string Duplicate = "the property appears more than once in its object (once it is unescaped)";
-
-    // Seeds the hash of a large object's short names: a client cannot choose names that meet.
-    private static readonly ulong Seed = (ulong)Random.Shared.NextInt64();
 
     [ThreadStatic]
     private static PropertyNameCheck? t_cached;
@@ -161,152 +150,6 @@ internal sealed class PropertyNameCheck
 
             reader.Read();
         }
-    }
-
-    /// <summary>
-    /// A name's key, equal for names that are equal ignoring case as <see cref="StringComparison.OrdinalIgnoreCase"/>
-    /// compares them (the serializer's case-insensitive matching): an ASCII name's length and its
-    /// first eight bytes with a-z folded to A-Z; <see cref="NonAsciiKey"/> for any other name (two
-    /// names equal ignoring case are both ASCII or both not: no other character equals an ASCII one
-    /// ignoring case). Names with equal keys are compared in full; a large object's names by a
-    /// seeded hash instead (<see cref="FoldedHash(ReadOnlySpan{byte})"/>), so a client cannot make
-    /// many names meet.
-    /// </summary>
-    public static ulong Key(ReadOnlySpan<byte> name)
-    {
-        ulong first;
-        if (name.Length >= sizeof(ulong))
-        {
-            first = BinaryPrimitives.ReadUInt64LittleEndian(name);
-            if ((first & HighBits) != 0 || (name.Length > sizeof(ulong) && !Ascii.IsValid(name[sizeof(ulong)..])))
-            {
-                return NonAsciiKey;
-            }
-        }
-        else
-        {
-            first = 0;
-            for (var i = 0; i < name.Length; i++)
-            {
-                first |= (ulong)name[i] << (8 * i);
-            }
-
-            if ((first & HighBits) != 0)
-            {
-                return NonAsciiKey;
-            }
-        }
-
-        return (UpperCase(first) * 31) + (ulong)name.Length;
-    }
-
-    // Key() of a name shorter than eight bytes, given the eight bytes from its start (little-endian).
-    private static ulong ShortKey(ulong bytes, int length)
-    {
-        var first = bytes & ((1UL << (8 * length)) - 1);
-        return (first & HighBits) != 0 ? NonAsciiKey : (UpperCase(first) * 31) + (ulong)length;
-    }
-
-    /// <summary>
-    /// The hash a large object's names are compared by, consistent with <see cref="StringComparison.OrdinalIgnoreCase"/>:
-    /// an ASCII name's letters folded to upper case eight bytes at a time and hashed with
-    /// <see cref="HashCode"/>, any other name by <see cref="string.GetHashCode(ReadOnlySpan{char}, StringComparison)"/>.
-    /// Both are seeded per process, so a client cannot send many names that collide.
-    /// </summary>
-    public static int FoldedHash(ReadOnlySpan<byte> name)
-    {
-        var hash = default(HashCode);
-        hash.Add(name.Length);
-        var rest = name;
-        while (rest.Length >= sizeof(ulong))
-        {
-            var chunk = BinaryPrimitives.ReadUInt64LittleEndian(rest);
-            if ((chunk & HighBits) != 0)
-            {
-                return NonAsciiHash(name);
-            }
-
-            hash.Add(UpperCase(chunk));
-            rest = rest[sizeof(ulong)..];
-        }
-
-        if (!rest.IsEmpty)
-        {
-            var chunk = 0UL;
-            for (var i = 0; i < rest.Length; i++)
-            {
-                chunk |= (ulong)rest[i] << (8 * i);
-            }
-
-            if ((chunk & HighBits) != 0)
-            {
-                return NonAsciiHash(name);
-            }
-
-            hash.Add(UpperCase(chunk));
-        }
-
-        return hash.ToHashCode();
-    }
-
-    // Eight ASCII bytes with a-z turned to A-Z: a byte is a lower-case letter when adding 0x1F sets
-    // its high bit (at least 'a') and adding 0x05 does not ('z' at most); no sum carries into the next byte.
-    private static ulong UpperCase(ulong ascii)
-    {
-        const ulong Ones = 0x0101010101010101;
-        var atLeastA = ascii + (Ones * (0x80 - 'a'));
-        var pastZ = ascii + (Ones * (0x80 - 'z' - 1));
-        return ascii ^ ((atLeastA & ~pastZ & HighBits) >> 2);
-    }
-
-    private static int NonAsciiHash(ReadOnlySpan<byte> name)
-    {
-        char[]? rented = null;
-        var chars = name.Length <= 256 ? stackalloc char[name.Length] : (rented = ArrayPool<char>.Shared.Rent(name.Length));
-        var length = Encoding.UTF8.GetChars(name, chars);
-        var result = string.GetHashCode(chars[..length], StringComparison.OrdinalIgnoreCase);
-        if (rented is not null)
-        {
-            ArrayPool<char>.Shared.Return(rented);
-        }
-
-        return result;
-    }
-
-    /// <summary>True when two UTF-8 names are equal as <see cref="StringComparison.OrdinalIgnoreCase"/> compares their text (the serializer's case-insensitive matching).</summary>
-    public static bool EqualsIgnoreCase(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
-    {
-        if (Ascii.IsValid(left) && Ascii.IsValid(right))
-        {
-            return Ascii.EqualsIgnoreCase(left, right);
-        }
-
-        char[]? rented = null;
-        var chars = left.Length + right.Length <= 512 ? stackalloc char[left.Length + right.Length] : (rented = ArrayPool<char>.Shared.Rent(left.Length + right.Length));
-        var leftLength = Encoding.UTF8.GetChars(left, chars);
-        var rightLength = Encoding.UTF8.GetChars(right, chars[leftLength..]);
-        var equal = MemoryExtensions.Equals(chars[..leftLength], chars.Slice(leftLength, rightLength), StringComparison.OrdinalIgnoreCase);
-        if (rented is not null)
-        {
-            ArrayPool<char>.Shared.Return(rented);
-        }
-
-        return equal;
-    }
-
-    /// <summary><see cref="EqualsIgnoreCase(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> against a name given as text.</summary>
-    public static bool EqualsIgnoreCase(ReadOnlySpan<byte> left, string right)
-    {
-        char[]? rented = null;
-        var chars = left.Length <= 256 ? stackalloc char[left.Length] : (rented = ArrayPool<char>.Shared.Rent(left.Length));
-        var length = Encoding.UTF8.GetChars(left, chars);
-        var equal = MemoryExtensions.Equals(chars[..length], right, StringComparison.OrdinalIgnoreCase);
-        if (rented is not null)
-        {
-            ArrayPool<char>.Shared.Return(rented);
-        }
-
-        return equal;
     }
 
     private void Property(ref Utf8JsonReader reader)
@@ -437,79 +280,6 @@ internal sealed class PropertyNameCheck
             table[at] = i;
         }
     }
-
-    private void Compare(int earlier, int later)
-    {
-        var a = NameText(earlier);
-        var b = NameText(later);
-        if (a.SequenceEqual(b))
-        {
-            throw Refusal(b, Duplicate);
-        }
-
-        if (EqualsIgnoreCase(a, b))
-        {
-            throw Refusal(b, $"'{Shown(b)}' and '{Shown(a)}' differ only in case, and a reader that ignores case takes them for one property");
-        }
-    }
-
-    private InvalidLlmRequestException CaseVariant(ReadOnlySpan<byte> name, string bound) =>
-        Refusal(name, $"this route reads '{Shown(bound)}' whatever its case, and an upstream may not; spell it '{Shown(bound)}'");
-
-    private InvalidLlmRequestException Refusal(ReadOnlySpan<byte> name, string why)
-    {
-        var path = new StringBuilder("$");
-        for (var i = 0; i < _top; i++)
-        {
-            ref var frame = ref _frames[i];
-            if (frame.IsArray)
-            {
-                path.Append('[').Append(frame.Index).Append(']');
-            }
-            else
-            {
-                AppendName(path, NameText(frame.CurrentName));
-            }
-        }
-
-        AppendName(path, name);
-        var refusal = new InvalidLlmRequestException(
-            $"The request body is ambiguous at {path}: {why}. Send each property once, spelled as the API spells it.",
-            code: ErrorCode);
-
-        // The walk ends here: the thread gets its instance back (a refused body costs no new one).
-        Finish();
-        return refusal;
-    }
-
-    private static void AppendName(StringBuilder path, ReadOnlySpan<byte> name)
-    {
-        var text = Shown(name);
-        var simple = text.Length > 0;
-        foreach (var c in text)
-        {
-            simple &= char.IsAsciiLetterOrDigit(c) || c == '_';
-        }
-
-        if (simple)
-        {
-            path.Append('.').Append(text);
-        }
-        else
-        {
-            path.Append("['").Append(text.Replace("'", "\\'", StringComparison.Ordinal)).Append("']");
-        }
-    }
-
-    // A client's name as an error message may show it: cut, so a huge name is not echoed whole.
-    private static string Shown(ReadOnlySpan<byte> name)
-    {
-        var text = Encoding.UTF8.GetString(name);
-        return Shown(text);
-    }
-
-    private static string Shown(string name) =>
-        name.Length <= MaxPathNameLength ? name : string.Concat(name.AsSpan(0, MaxPathNameLength), "…");
 
     private static void NextItem(ref Frame frame)
     {

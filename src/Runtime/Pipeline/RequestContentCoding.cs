@@ -1,14 +1,14 @@
 using System;
 using System.Buffers;
 using System.IO;
-using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
 namespace TracedLlm.Pipeline;
 
 /// <summary>
-/// A request body's <c>Content-Encoding</c>. A body is read as what it says it is, never as identity
+/// A request body's <c>Content-Encoding</c>, read as <see cref="ContentCodings"/> reads it for the
+/// relay too (<c>identity</c> passed over wherever it stands). A body is read as what it says it is, never as identity
 /// when it says otherwise: <c>gzip</c> (<c>x-gzip</c>), <c>deflate</c> (zlib, as HTTP defines it) and
 /// <c>br</c> are decoded with .NET's own decoders (the codings ASP.NET Core's request decompression
 /// middleware decodes), and the decoded size is bounded by <see cref="TracedLlmOptions.MaxRequestBodyBytes"/>
@@ -29,51 +29,24 @@ internal static class RequestContentCoding
 
     private const int ChunkBytes = 64 * 1024;
 
-    /// <summary>The body's coding; throws 415 for a coding the gateway cannot decode.</summary>
-    public static Coding Of(StringValues contentEncoding)
+    /// <summary>The body's coding (<see cref="ContentCodings.Read"/>); throws 415 for a coding the gateway cannot decode.</summary>
+    public static ContentCoding Of(StringValues contentEncoding) => ContentCodings.Read(contentEncoding, out var coding, out var unknown) switch
     {
-        var coding = Coding.Identity;
-        foreach (var value in contentEncoding)
-        {
-            foreach (var range in value.AsSpan().Split(','))
-            {
-                var name = value.AsSpan()[range].Trim(" \t");
-                if (name.IsEmpty || name.Equals("identity", StringComparison.OrdinalIgnoreCase))
-                {
-                    continue;
-                }
-
-                var next = name.Equals("gzip", StringComparison.OrdinalIgnoreCase) || name.Equals("x-gzip", StringComparison.OrdinalIgnoreCase) ? Coding.Gzip
-                    : name.Equals("deflate", StringComparison.OrdinalIgnoreCase) ? Coding.Deflate
-                    : name.Equals("br", StringComparison.OrdinalIgnoreCase) ? Coding.Brotli
-                    : throw Unsupported($"the content coding '{Shown(name)}' is not one this gateway decodes");
-                if (coding != Coding.Identity)
-                {
-                    throw Unsupported("the body is encoded more than once");
-                }
-
-                coding = next;
-            }
-        }
-
-        return coding;
-    }
+        ContentCodingVerdict.Decodable => coding,
+        ContentCodingVerdict.Unknown => throw Unsupported($"the content coding '{Shown(unknown!)}' is not one this gateway decodes"),
+        _ => throw Unsupported("the body is encoded more than once"),
+    };
 
     /// <summary>
     /// The decoded body. Throws 413 once the decoded bytes pass <paramref name="limit"/> (memory
     /// never holds more than the limit and one chunk), 400 when the data is not valid for its coding.
     /// </summary>
-    public static byte[] Decode(ReadOnlyMemory<byte> encoded, Coding coding, int limit)
+    public static byte[] Decode(ReadOnlyMemory<byte> encoded, ContentCoding coding, int limit)
     {
         var input = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(encoded, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(encoded.ToArray(), writable: false);
-        using Stream decoder = coding switch
-        {
-            Coding.Gzip => new GZipStream(input, CompressionMode.Decompress),
-            Coding.Deflate => new ZLibStream(input, CompressionMode.Decompress),
-            _ => new BrotliStream(input, CompressionMode.Decompress),
-        };
+        using var decoder = ContentCodings.Decoder(coding, input, leaveOpen: false);
 
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(ChunkBytes, limit + 1));
         var length = 0;
@@ -112,7 +85,7 @@ internal static class RequestContentCoding
         }
         catch (InvalidDataException invalid)
         {
-            throw new InvalidLlmRequestException($"The request body could not be decoded: it is not valid {Name(coding)} data.", invalid);
+            throw new InvalidLlmRequestException($"The request body could not be decoded: it is not valid {ContentCodings.Name(coding)} data.", invalid);
         }
         finally
         {
@@ -126,22 +99,6 @@ internal static class RequestContentCoding
     private static InvalidLlmRequestException Unsupported(string why) =>
         new($"The request body cannot be read: {why}. Send it uncompressed, or with one of {Accepted}.", statusCode: StatusCodes.Status415UnsupportedMediaType, code: UnsupportedCode);
 
-    private static string Name(Coding coding) => coding switch
-    {
-        Coding.Gzip => "gzip",
-        Coding.Deflate => "deflate",
-        _ => "br",
-    };
-
-    private static string Shown(ReadOnlySpan<char> name) =>
-        name.Length <= 32 ? name.ToString() : string.Concat(name[..32], "…");
-
-    /// <summary>The codings the gateway decodes.</summary>
-    public enum Coding
-    {
-        Identity,
-        Gzip,
-        Deflate,
-        Brotli,
-    }
+    private static string Shown(string name) =>
+        name.Length <= 32 ? name : string.Concat(name.AsSpan(0, 32), "…");
 }

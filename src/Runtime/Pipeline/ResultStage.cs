@@ -66,6 +66,18 @@ public static class ResultStage
         call.ReportedAnswer = new ReportedAnswer(statusCode, errorType, description);
     }
 
+    /// <summary>
+    /// The hook for a result that starts the response within an upstream attempt (the relay's, as
+    /// the upstream's answer is passed on): writes the call's <c>x-litellm-attempted-*</c> headers
+    /// with the counts so far, when the call writes them, as the attempt policy writes them when the
+    /// call ends before the response has started. Call it before the response starts.
+    /// </summary>
+    public static void WriteAttemptHeaders(LlmAttempt attempt)
+    {
+        System.ArgumentNullException.ThrowIfNull(attempt);
+        attempt.Sequence?.WriteResponseHeaders();
+    }
+
     private static async Task CheckAsync(LlmCall call, IResult result, Task executing)
     {
         await executing.ConfigureAwait(false);

@@ -1,0 +1,153 @@
+using System;
+using System.Diagnostics;
+using TracedLlm.Pipeline;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm;
+
+// LlmCall: what the handler records on the LLM span (provider, response, usage and its cost,
+// a handled failure), each through one path, so the span and the metrics say the same.
+public sealed partial class LlmCall
+{
+    /// <summary>Records <c>gen_ai.provider.name</c> (e.g. <c>openai</c>, <c>anthropic</c>).</summary>
+    public void SetProvider(string providerName)
+    {
+        ProviderName = providerName;
+        if (Span is { IsAllDataRequested: true } span)
+        {
+            span.SetTag(AttributeNames.GenAiProviderName, providerName);
+        }
+    }
+
+    /// <summary>Records token usage on the LLM span.</summary>
+    public void RecordUsage(long inputTokens, long outputTokens) => RecordUsage(new LlmUsage(inputTokens, outputTokens));
+
+    /// <summary>
+    /// Records token usage on the LLM span, with the cache and reasoning counts the provider stated
+    /// (<see cref="LlmUsage"/>), and, when the model has a price (<see cref="TracedLlmOptions.Pricing"/>;
+    /// the response model's, else the request model's), its cost on the span and the cost metric.
+    /// Call it after <see cref="RecordResponse"/> so that the response model can name the price.
+    /// </summary>
+    public void RecordUsage(LlmUsage usage)
+    {
+        var span = RecordTokens(usage.InputTokens, usage.OutputTokens);
+        var price = span is not null || GatewayMetrics.Cost.Enabled ? FindPrice() : null;
+        if (span is not null)
+        {
+            if (usage.CacheReadInputTokens is { } cacheRead)
+            {
+                span.SetTag(AttributeNames.GenAiUsageCacheReadInputTokens, cacheRead);
+            }
+
+            if (usage.CacheCreationInputTokens is { } cacheCreation)
+            {
+                span.SetTag(AttributeNames.GenAiUsageCacheCreationInputTokens, cacheCreation);
+            }
+
+            if (usage.ReasoningOutputTokens is { } reasoning)
+            {
+                span.SetTag(AttributeNames.GenAiUsageReasoningOutputTokens, reasoning);
+            }
+
+            if (usage.HasDetails || price is not null)
+            {
+                span.SetTag(AttributeNames.LangfuseObservationUsageDetails, UsageDetails.UsageJson(usage));
+            }
+        }
+
+        if (price is not null)
+        {
+            var cost = price.CostOf(usage);
+            if (span is not null)
+            {
+                span.SetTag(AttributeNames.GenAiUsageCost, cost.Total);
+                span.SetTag(AttributeNames.LangfuseObservationCostDetails, UsageDetails.CostJson(cost));
+            }
+
+            if (GatewayMetrics.Cost.Enabled)
+            {
+                GatewayMetrics.RecordCost(this, cost.Total);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The token counts, each one that is known: on the call, where the request's end records the
+    /// <c>gen_ai.client.token.usage</c> metric from them, and on the LLM span, so both count the same.
+    /// Every usage goes through here (a relayed response that stated one count only, too); the
+    /// recorded LLM span is returned, or null.
+    /// </summary>
+    internal Activity? RecordTokens(long? inputTokens, long? outputTokens)
+    {
+        InputTokens = inputTokens ?? InputTokens;
+        OutputTokens = outputTokens ?? OutputTokens;
+        if (Span is not { IsAllDataRequested: true } span)
+        {
+            return null;
+        }
+
+        if (inputTokens is { } input)
+        {
+            span.SetTag(AttributeNames.GenAiUsageInputTokens, input);
+        }
+
+        if (outputTokens is { } output)
+        {
+            span.SetTag(AttributeNames.GenAiUsageOutputTokens, output);
+        }
+
+        return span;
+    }
+
+    private LlmModelPrice? FindPrice()
+    {
+        var pricing = Gateway.Options.Pricing;
+        if (pricing.Models.Count == 0)
+        {
+            return null;
+        }
+
+        return pricing.Find(ProviderName, ResponseModel) ?? pricing.Find(ProviderName, Model);
+    }
+
+    /// <summary>Records the response model, id and finish reasons on the LLM span.</summary>
+    public void RecordResponse(string? responseModel, string? responseId = null, params string[] finishReasons)
+    {
+        ResponseModel = responseModel ?? ResponseModel;
+        if (Span is { IsAllDataRequested: true } span)
+        {
+            // The upstream's answer may echo what the client sent: bounded like any client value.
+            if (responseModel is not null)
+            {
+                var dropped = 0;
+                var model = TelemetryText.ForSpan(this, AttributeNames.GenAiResponseModel, responseModel, Gateway.Options.Limits.MaxAttributeValueLength, ref dropped);
+                span.SetTag(AttributeNames.GenAiResponseModel, model);
+                span.SetTag(AttributeNames.LangfuseObservationModelName, model);
+            }
+
+            if (responseId is not null)
+            {
+                var dropped = 0;
+                span.SetTag(AttributeNames.GenAiResponseId, TelemetryText.ForSpan(this, AttributeNames.GenAiResponseId, responseId, Gateway.Options.Limits.MaxAttributeValueLength, ref dropped));
+            }
+
+            if (finishReasons.Length > 0)
+            {
+                span.SetTag(AttributeNames.GenAiResponseFinishReasons, finishReasons);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records an exception the handler recovered from (a fallback, say) as an <c>exception</c>
+    /// event on the current span, so it is not lost. A failure that fails the request is thrown instead.
+    /// </summary>
+    public void RecordHandledFailure(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if ((Activity.Current ?? Span) is { IsAllDataRequested: true } span)
+        {
+            TelemetryText.AddException(span, exception, this);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm;
+
+// LlmMetadata: reading the slot's JSON into the typed metadata, each known key checked for its
+// type and bounded, the rest kept as observation metadata (redacted) or left for the provider.
+public sealed partial class LlmMetadata
+{
+    /// <summary>
+    /// Reads the slot's value. The reader is positioned on the value's first token; on return it is
+    /// on the value's last token. <paramref name="json"/> is the buffer the reader reads. With
+    /// <paramref name="providerKeys"/> (a slot shared with the provider, <see cref="MetadataSlotMode.Shared"/>)
+    /// only the recognised keys of the type the gateway reads are taken; every other property is
+    /// left for the provider, its byte range (name to value end) added to the list.
+    /// </summary>
+    /// <exception cref="InvalidLlmRequestException">The slot or one of its known keys has the wrong JSON type (the gateway's slot only).</exception>
+    internal static LlmMetadata Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string slot, TracedLlmOptions options, List<(long Start, long End)>? providerKeys = null)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return Empty;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InvalidLlmRequestException($"'{slot}' must be a JSON object, not {Describe(reader.TokenType)}.");
+        }
+
+        var metadata = new LlmMetadata();
+        var limit = options.Limits.MaxMetadataKeys;
+        var redaction = options.Redaction;
+        string? traceIdAlias = null;
+        string? userIdAlias = null;
+        Dictionary<string, string>? extra = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var nameStart = reader.TokenStartIndex;
+            var key = reader.GetString()!;
+            reader.Read();
+            if (providerKeys is not null && !IsGatewayValue(key, reader))
+            {
+                reader.Skip();
+                providerKeys.Add((nameStart, reader.BytesConsumed));
+                continue;
+            }
+
+            metadata.IsPresent = true;
+            switch (key)
+            {
+                case "generation_name": metadata.GenerationName = ReadString(ref reader, slot, key); break;
+                case "trace_name": metadata.TraceName = ReadString(ref reader, slot, key); break;
+                case "existing_trace_id": metadata.ExistingTraceId = ReadString(ref reader, slot, key); break;
+                case "trace_id": traceIdAlias = ReadString(ref reader, slot, key); break;
+                case "parent_observation_id": metadata.ParentObservationId = ReadString(ref reader, slot, key); break;
+                case "session_id": metadata.SessionId = ReadString(ref reader, slot, key); break;
+                case "trace_user_id": metadata.UserId = ReadString(ref reader, slot, key); break;
+                case "user_id": userIdAlias = ReadString(ref reader, slot, key); break;
+                case "tags": metadata.Tags = metadata.ReadTags(ref reader, slot, key, limit); break;
+                case "trace_metadata": metadata.TraceMetadata = metadata.ReadTraceMetadata(ref reader, slot, key, limit, redaction); break;
+                case "prompt": metadata.ReadPrompt(ref reader, slot); break;
+                case "prompt_name": metadata.PromptName ??= ReadString(ref reader, slot, key); break;
+                case "prompt_version": metadata.PromptVersion ??= ReadInt(ref reader, slot, key); break;
+                case "version": metadata.Version = ReadString(ref reader, slot, key); break;
+                case "release": metadata.Release = ReadString(ref reader, slot, key); break;
+                case "environment": metadata.Environment = ReadString(ref reader, slot, key); break;
+                case "mask_input": metadata.MaskInput = ReadBool(ref reader, slot, key); break;
+                case "mask_output": metadata.MaskOutput = ReadBool(ref reader, slot, key); break;
+                default:
+                    extra ??= new Dictionary<string, string>(StringComparer.Ordinal);
+                    if (extra.Count >= limit && !extra.ContainsKey(key))
+                    {
+                        reader.Skip();
+                        metadata.DroppedObservationEntries++;
+                    }
+                    else
+                    {
+                        extra[key] = redaction.IsSecretKey(key) ? Redacted(ref reader) : ValueAsText(ref reader, redaction);
+                    }
+
+                    break;
+            }
+        }
+
+        if (metadata.ExistingTraceId is null && traceIdAlias is not null)
+        {
+            metadata.ExistingTraceId = traceIdAlias;
+            metadata.TraceIdFromAlias = true;
+        }
+
+        metadata.UserId ??= userIdAlias;
+        if (extra is not null)
+        {
+            metadata.ObservationMetadata = extra;
+        }
+
+        TelemetryText.Count(TelemetryText.Reasons.MetadataKeyLimit, metadata.DroppedTraceEntries + metadata.DroppedObservationEntries);
+
+        return metadata;
+    }
+
+    /// <summary>
+    /// True when <paramref name="key"/> is a key the gateway recognises and its value (the reader is
+    /// on it; read on a copy) has the JSON type the gateway reads for it: what a shared slot takes.
+    /// </summary>
+    private static bool IsGatewayValue(string key, Utf8JsonReader value)
+    {
+        var token = value.TokenType;
+        switch (key)
+        {
+            case "generation_name" or "trace_name" or "existing_trace_id" or "trace_id" or "parent_observation_id" or "session_id"
+                or "trace_user_id" or "user_id" or "prompt_name" or "version" or "release" or "environment":
+                return token is JsonTokenType.String or JsonTokenType.Null;
+            case "mask_input" or "mask_output":
+                return token is JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null;
+            case "prompt_version":
+                return token == JsonTokenType.Null || (token == JsonTokenType.Number && value.TryGetInt32(out _));
+            case "trace_metadata" or "prompt":
+                return token is JsonTokenType.StartObject or JsonTokenType.Null;
+            case "tags":
+                if (token == JsonTokenType.Null)
+                {
+                    return true;
+                }
+
+                if (token != JsonTokenType.StartArray)
+                {
+                    return false;
+                }
+
+                while (value.Read() && value.TokenType != JsonTokenType.EndArray)
+                {
+                    if (value.TokenType != JsonTokenType.String)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return false;
+        }
+    }
+}
