@@ -230,7 +230,7 @@ public sealed class RelayTests : RelayTestBase
     public async Task AStreamRelayedAfterAFallbackCarriesTheAttemptPolicysCountsInItsHeaders()
     {
         // The headers go out with the relayed stream's first byte, while the attempt policy still runs: its one writer, its counts.
-        Upstream.Then(FakeUpstream.Stream(WireSamples.ChatStream));
+        Upstream.Then(Reply.Stream(WireSamples.ChatStream));
         await using var host = await Host(addresses: new[] { "http://127.0.0.1:9", Upstream.Address }, relay: options => options.AttemptResponseHeaders = true);
         using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -102,7 +102,7 @@ public sealed class RelayUsageTests : RelayTestBase
             "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n",
             "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":15}}\n\n",
             "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
-        Upstream.Then(FakeUpstream.Stream(stream, cutAfter: 3));
+        Upstream.Then(Reply.Stream(stream, cutAfter: 3));
         var exported = new List<Metric>();
         Activity llm;
         using (var meters = Sdk.CreateMeterProviderBuilder().AddMeter(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported).Build())
