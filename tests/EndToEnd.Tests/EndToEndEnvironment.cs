@@ -92,6 +92,9 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    /// <summary>Every line the OTLP receiver printed so far (traces and metrics alike).</summary>
+    public IReadOnlyList<string> ReceiverLines() => _receiver?.Lines ?? Array.Empty<string>();
+
     /// <summary>Export requests received so far.</summary>
     public IReadOnlyList<ExportRequest> Exports() =>
         (_receiver?.Lines ?? Array.Empty<string>()).Select(ExportRequest.TryParse).OfType<ExportRequest>().ToList();

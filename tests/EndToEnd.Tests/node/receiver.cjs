@@ -1,12 +1,16 @@
-// A loopback OTLP/HTTP trace receiver. It decodes protobuf bodies with the OpenTelemetry JS
-// project's own generated decoder (@opentelemetry/otlp-transformer 0.216.0), not with TracedLlm
-// code, and prints one JSON line per request: path, the headers that matter, and flat spans.
+// A loopback OTLP/HTTP receiver. It decodes protobuf bodies with the OpenTelemetry JS project's
+// own generated decoder (@opentelemetry/otlp-transformer 0.216.0), not with TracedLlm code, and
+// prints one JSON line per request: path, the headers that matter, and flat spans (traces) or
+// flat metrics (/v1/metrics: each instrument's points with their attributes, and a histogram's
+// explicit bounds and count).
 'use strict';
 const http = require('node:http');
 const root = require('@opentelemetry/otlp-transformer/build/src/generated/root');
 
 const ExportTraceServiceRequest = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 const ExportTraceServiceResponse = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+const ExportMetricsServiceRequest = root.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+const ExportMetricsServiceResponse = root.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 const hex = (bytes) => (bytes && bytes.length ? Buffer.from(bytes).toString('hex') : '');
 const kinds = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 
@@ -56,15 +60,47 @@ function flatten(request) {
   return spans;
 }
 
+function point(p) {
+  const value = p.asDouble != null ? p.asDouble : p.asInt != null ? Number(String(p.asInt)) : null;
+  return {
+    attributes: attributes(p.attributes),
+    value,
+    count: p.count != null ? Number(String(p.count)) : null,
+    explicitBounds: p.explicitBounds ? Array.from(p.explicitBounds) : null,
+  };
+}
+
+function flattenMetrics(request) {
+  const metrics = [];
+  for (const resourceMetrics of request.resourceMetrics || []) {
+    for (const scopeMetrics of resourceMetrics.scopeMetrics || []) {
+      for (const metric of scopeMetrics.metrics || []) {
+        const data = metric.histogram || metric.sum || metric.gauge;
+        metrics.push({
+          scope: scopeMetrics.scope ? scopeMetrics.scope.name : '',
+          name: metric.name,
+          unit: metric.unit || '',
+          type: metric.histogram ? 'histogram' : metric.sum ? 'sum' : metric.gauge ? 'gauge' : 'other',
+          points: ((data && data.dataPoints) || []).map(point),
+        });
+      }
+    }
+  }
+  return metrics;
+}
+
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
     const body = Buffer.concat(chunks);
+    const isMetrics = (req.url || '').endsWith('/v1/metrics');
     let spans = [];
+    let metrics = [];
     let error = null;
     try {
-      spans = flatten(ExportTraceServiceRequest.decode(body));
+      if (isMetrics) metrics = flattenMetrics(ExportMetricsServiceRequest.decode(body));
+      else spans = flatten(ExportTraceServiceRequest.decode(body));
     } catch (e) {
       error = String(e && e.message);
     }
@@ -78,10 +114,12 @@ const server = http.createServer((req, res) => {
       },
       error,
       spans,
+      metrics,
     };
     process.stdout.write(JSON.stringify(record) + '\n');
     res.writeHead(error ? 400 : 200, { 'content-type': 'application/x-protobuf' });
-    res.end(Buffer.from(ExportTraceServiceResponse.encode({}).finish()));
+    const Response = isMetrics ? ExportMetricsServiceResponse : ExportTraceServiceResponse;
+    res.end(Buffer.from(Response.encode({}).finish()));
   });
 });
 
