@@ -14,6 +14,8 @@ public sealed class ConventionModeEnvironment : SampleGatewayEnvironment
         ["OTEL_SEMCONV_STABILITY_OPT_IN"] = "http,gen_ai_latest_experimental",
         ["LANGFUSE_TRACING_ENVIRONMENT"] = "Langfuse-Staging",
         ["TRACEDLLM_CAPTURE_MESSAGE_CONTENT"] = "true",
+        ["OTEL_METRICS_EXPORTER"] = "otlp",
+        ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
     };
 }
 
@@ -64,6 +66,23 @@ public sealed class ConventionModeEndToEndTests(ConventionModeEnvironment enviro
             spans.Where(s => s.Name == "guardrail").Select(g => g.Text("guardrail_name")).Order(System.StringComparer.Ordinal),
             results.Select(e => e.Attributes["gen_ai.evaluation.name"].GetString()).Order(System.StringComparer.Ordinal));
         Assert.All(results, e => Assert.Equal("pass", e.Attributes["gen_ai.evaluation.score.label"].GetString()));
+    }
+
+    [Fact]
+    public async Task TheLatestModeExportsPerAttemptClientMetricsWithTheConventionsBoundaries()
+    {
+        const string model = "attempt-metrics-e2e";
+        Assert.Equal(HttpStatusCode.OK, await environment.PostAsync("/v1/chat/completions", $$"""{"model":"{{model}}","stream":true,"messages":[{"role":"user","content":"stream per attempt"}]}""", traceparent: null));
+
+        var histograms = await ExportedHistograms.WaitAsync(environment, model, "gen_ai.client.operation.duration", "gen_ai.client.operation.time_to_first_chunk", "gen_ai.client.token.usage");
+
+        // gen_ai.client.operation.duration's advice in the conventions (1.41), and the same for the time to first chunk.
+        var durations = new[] { 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92 };
+        Assert.Equal(durations, histograms["gen_ai.client.operation.duration"]);
+        Assert.Equal(durations, histograms["gen_ai.client.operation.time_to_first_chunk"]);
+        Assert.Equal(
+            new double[] { 1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864 },
+            histograms["gen_ai.client.token.usage"]);
     }
 
     [Fact]

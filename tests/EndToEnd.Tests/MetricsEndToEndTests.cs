@@ -32,7 +32,7 @@ public sealed class MetricsEndToEndTests(MetricsEnvironment environment) : IClas
         var status = await environment.PostAsync("/v1/chat/completions", $$"""{"model":"{{Model}}","stream":true,"messages":[{"role":"user","content":"stream some tokens"}]}""", traceparent: null);
         Assert.Equal(HttpStatusCode.OK, status);
 
-        var histograms = await HistogramsAsync("gen_ai.client.token.usage", "gen_ai.server.request.duration", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token");
+        var histograms = await ExportedHistograms.WaitAsync(environment, Model, "gen_ai.client.token.usage", "gen_ai.server.request.duration", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token");
 
         // The GenAI conventions' advice (gen-ai metrics, semantic-conventions 1.37 to 1.41), as exported.
         Assert.Equal(
@@ -48,12 +48,16 @@ public sealed class MetricsEndToEndTests(MetricsEnvironment environment) : IClas
             new[] { 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5 },
             histograms["gen_ai.server.time_per_output_token"]);
     }
+}
 
+/// <summary>Histograms as the end-to-end receiver decoded them from the gateway's OTLP metrics export.</summary>
+internal static class ExportedHistograms
+{
     /// <summary>
     /// Waits until the receiver has decoded a point of each named histogram for this test's model
-    /// with a count, and returns each one's explicit bounds.
+    /// with a count, and returns each one's explicit bounds (OTLP metrics decoded by receiver.cjs).
     /// </summary>
-    private async Task<Dictionary<string, double[]>> HistogramsAsync(params string[] names)
+    public static async Task<Dictionary<string, double[]>> WaitAsync(SampleGatewayEnvironment environment, string model, params string[] names)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
@@ -73,7 +77,7 @@ public sealed class MetricsEndToEndTests(MetricsEnvironment environment) : IClas
 
                     foreach (var point in metric.GetProperty("points").EnumerateArray())
                     {
-                        if (point.GetProperty("attributes").TryGetProperty("gen_ai.request.model", out var model) && model.GetString() == Model
+                        if (point.GetProperty("attributes").TryGetProperty("gen_ai.request.model", out var pointModel) && pointModel.GetString() == model
                             && point.GetProperty("count").GetInt64() > 0)
                         {
                             found[name] = point.GetProperty("explicitBounds").EnumerateArray().Select(b => b.GetDouble()).ToArray();
@@ -89,7 +93,7 @@ public sealed class MetricsEndToEndTests(MetricsEnvironment environment) : IClas
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Got histograms [{string.Join(", ", found.Keys)}] of [{string.Join(", ", names)}] for {Model}. Gateway output:\n{environment.GatewayOutput}");
+                throw new TimeoutException($"Got histograms [{string.Join(", ", found.Keys)}] of [{string.Join(", ", names)}] for {model}. Gateway output:\n{environment.GatewayOutput}");
             }
 
             await Task.Delay(100);
