@@ -8,9 +8,43 @@ namespace TracedLlm;
 public sealed partial class BoundedExportProcessor
 {
     /// <inheritdoc />
+    /// <remarks>
+    /// A flush with no timeout (<see cref="Timeout.Infinite"/>, what <c>TracerProvider.ForceFlush()</c>
+    /// passes) waits <see cref="ExportQueueOptions.FlushTimeout"/> at most; a given timeout is kept as
+    /// given. When the time runs out the flush returns false and says how many spans it left: they
+    /// stay queued or buffered and keep being tried (a later success delivers them), so they are not
+    /// counted as dropped; a shut-down that cannot deliver them counts them (<c>shutdown_timeout</c>).
+    /// </remarks>
     protected override bool OnForceFlush(int timeoutMilliseconds)
     {
         var started = Stopwatch.GetTimestamp();
+        if (timeoutMilliseconds < 0)
+        {
+            timeoutMilliseconds = _flushTimeoutMilliseconds;
+        }
+
+        if (FlushWithin(started, timeoutMilliseconds))
+        {
+            return true;
+        }
+
+        var left = QueuedSpans + (_delivery?.UndeliveredSpans ?? Volatile.Read(ref _inFlight));
+        Interlocked.Increment(ref _flushTimeouts);
+        if (WarningDue(ref _lastFlushWarning))
+        {
+            _warn($"TracedLlm export: a flush's {timeoutMilliseconds / 1000.0:0.###} s ran out with {left} span(s) not yet delivered; they stay queued and are tried again.");
+        }
+
+        return false;
+    }
+
+    /// <summary>Flushes that returned false since start (their time ran out before everything asked for was delivered).</summary>
+    internal long FlushTimeouts => Interlocked.Read(ref _flushTimeouts);
+
+    // The queue serialized or exported up to this flush, then (OTLP) the batches sealed by then
+    // delivered, dropped or refused, within the time.
+    private bool FlushWithin(long started, int timeoutMilliseconds)
+    {
         var target = Interlocked.Increment(ref _flushRequested);
         Wake();
         lock (_flushGate)
@@ -25,7 +59,6 @@ public sealed partial class BoundedExportProcessor
             }
         }
 
-        // OTLP: the batches sealed by then delivered (or dropped, or refused) too.
         if (_delivery is { } delivery && !delivery.WaitResolved(delivery.LastSequence, Remaining(started, timeoutMilliseconds)))
         {
             return false;
@@ -69,14 +102,15 @@ public sealed partial class BoundedExportProcessor
         if (_delivery is { } delivery)
         {
             // What the loop sealed, delivered within what is left of the bound; then the rest settled.
-            var kept = delivery.Shutdown(TimeSpan.FromMilliseconds(Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds)));
+            var (kept, cancelling) = delivery.Shutdown(TimeSpan.FromMilliseconds(Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds)));
             if (kept > 0)
             {
                 _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {kept} span(s) undelivered; they stay in the disk buffer for the next start.");
                 finished = false;
             }
 
-            if (Interlocked.Read(ref _shutdownDropped) is > 0 and var lost)
+            // Sends still ending count their spans as they end: said now, with the others.
+            if (Interlocked.Read(ref _shutdownDropped) + cancelling is > 0 and var lost)
             {
                 _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {lost} span(s) undelivered; they are dropped.");
                 finished = false;

@@ -25,7 +25,8 @@ namespace TracedLlm;
 /// <c>tracedllm.export.dropped_spans</c> counter with its <c>reason</c>, with a warning at most once
 /// per <see cref="ExportQueueOptions.WarningInterval"/>. Flush and shut-down requests never travel
 /// through the queue, so a full queue cannot lose them; the export thread blocks whenever it has
-/// nothing to do. A shut-down delivers what is queued within <see cref="ExportQueueOptions.ShutdownTimeout"/>.
+/// nothing to do. A flush with no timeout waits <see cref="ExportQueueOptions.FlushTimeout"/> at most,
+/// and a shut-down delivers what is queued within <see cref="ExportQueueOptions.ShutdownTimeout"/>.
 /// </summary>
 public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activity>
 {
@@ -42,6 +43,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     private readonly long _maxRequestBytes;
     private readonly TimeSpan _scheduledDelay;
     private readonly TimeSpan _shutdownTimeout;
+    private readonly int _flushTimeoutMilliseconds;
     private readonly TimeSpan _warningInterval;
     private readonly Action<string> _warn;
 
@@ -74,6 +76,8 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     private long _openedAt;
 
     private long _dropped;
+    private long _flushTimeouts;
+    private long _lastFlushWarning;
     private long _shutdownDropped;
     private long _exported;
     private long _lastWarning;
@@ -131,6 +135,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
         _maxRequestBytes = options.MaxQueueBytesPerRequest;
         _scheduledDelay = options.ScheduledDelay;
         _shutdownTimeout = options.ShutdownTimeout;
+        _flushTimeoutMilliseconds = options.FlushTimeout == Timeout.InfiniteTimeSpan ? Timeout.Infinite : (int)Math.Min(int.MaxValue, options.FlushTimeout.TotalMilliseconds);
         _warningInterval = options.WarningInterval;
         _warn = options.Warn ?? warn ?? (static message => Console.Error.WriteLine(message));
         _catchUp = Math.Max(1, Math.Min(2 * _batchSize, _maxQueueSize / 2));

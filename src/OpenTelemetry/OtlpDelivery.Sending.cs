@@ -37,6 +37,7 @@ internal sealed partial class OtlpDelivery
                 _waiting.RemoveFirst();
                 _inFlight++;
                 _inFlightSpans += next.Value.Spans;
+                _inFlightMemorySpans += next.Value.File is null ? next.Value.Spans : 0;
                 next.Value.TriedAt = now;
                 (starting ??= new List<ExportPayload>()).Add(next.Value);
             }
@@ -89,6 +90,7 @@ internal sealed partial class OtlpDelivery
         {
             _inFlight--;
             _inFlightSpans -= payload.Spans;
+            _inFlightMemorySpans -= payload.File is null ? payload.Spans : 0;
             if (stopped)
             {
                 // Not sent; the shut-down settles it below.

@@ -38,6 +38,7 @@ internal sealed partial class OtlpDelivery : IDisposable
     private long _memoryBytes;
     private int _inFlight;
     private long _inFlightSpans;
+    private long _inFlightMemorySpans;
     private int _failures;
     private long _lastFailureAt;
     private long _retryAt;
@@ -191,9 +192,10 @@ internal sealed partial class OtlpDelivery : IDisposable
     /// <summary>
     /// Delivers what is left within <paramref name="bound"/>, then stops: what is still undelivered is
     /// dropped (<c>shutdown_timeout</c>) when in memory, and stays for the next process when in the disk
-    /// buffer. The number of spans left in the disk buffer.
+    /// buffer. The spans left in the disk buffer, and those of in-memory sends cancelled but not yet
+    /// ended when the wait for them runs out (each counts them as dropped as it ends).
     /// </summary>
-    public long Shutdown(TimeSpan bound)
+    public (long Kept, long Cancelling) Shutdown(TimeSpan bound)
     {
         var started = Stopwatch.GetTimestamp();
         var all = LastSequence;
@@ -225,7 +227,13 @@ internal sealed partial class OtlpDelivery : IDisposable
             kept += Abandon(payload);
         }
 
-        return kept + Interlocked.Read(ref _keptOnStop);
+        long cancelling;
+        lock (_gate)
+        {
+            cancelling = _inFlightMemorySpans;
+        }
+
+        return (kept + Interlocked.Read(ref _keptOnStop), cancelling);
     }
 
     public void Dispose()

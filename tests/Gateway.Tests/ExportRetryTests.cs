@@ -281,7 +281,7 @@ public sealed class ExportRetryTests : IDisposable
         return Convert.ToBase64String(status);
     }
 
-    private static BoundedExportProcessor Processor(string url, int timeoutMs = 5_000, Action<ExportQueueOptions>? options = null) =>
+    internal static BoundedExportProcessor Processor(string url, int timeoutMs = 5_000, Action<ExportQueueOptions>? options = null) =>
         new(new OtlpExporterOptions { Endpoint = new Uri(url), Protocol = OtlpExportProtocol.HttpProtobuf, TimeoutMilliseconds = timeoutMs }, Options(options));
 
     private static ExportQueueOptions Options(Action<ExportQueueOptions>? configure)
@@ -298,10 +298,10 @@ public sealed class ExportRetryTests : IDisposable
         return options;
     }
 
-    private static TracerProvider Provider(BoundedExportProcessor processor) =>
+    internal static TracerProvider Provider(BoundedExportProcessor processor) =>
         Sdk.CreateTracerProviderBuilder().AddSource(Source.Name).AddProcessor(processor).Build()!;
 
-    private static void Emit(string name, int spans)
+    internal static void Emit(string name, int spans)
     {
         for (var i = 0; i < spans; i++)
         {
