@@ -18,7 +18,7 @@ public sealed partial class BoundedExportProcessor
     internal const string ReasonTag = "reason";
 
     private static readonly Counter<long> DroppedCounter = TracedLlmTelemetry.Meter.CreateCounter<long>(
-        DroppedSpansInstrument, "{span}", "Spans not delivered to the exporter, by reason: queue_full, queue_bytes, request_share, buffer_full, export_failed, shut_down, shutdown_timeout.");
+        DroppedSpansInstrument, "{span}", "Spans not delivered to the exporter, by reason: queue_full, queue_bytes, request_share, held_bytes, held_request_share, buffer_full, export_failed, shut_down, shutdown_timeout.");
 
     /// <summary>Why a span was not delivered.</summary>
     internal enum DropReason
@@ -43,6 +43,12 @@ public sealed partial class BoundedExportProcessor
 
         /// <summary>The span was still queued when the shut-down's time ran out.</summary>
         ShutdownTimeout,
+
+        /// <summary>The tail sampler refused to hold the span: it would have taken the held spans past <see cref="TailSamplingOptions.MaxHeldBytes"/>.</summary>
+        HeldBytes,
+
+        /// <summary>The tail sampler refused to hold the span: it would have taken its request past <see cref="TailSamplingOptions.MaxHeldBytesPerRequest"/>.</summary>
+        HeldRequestShare,
     }
 
     private void Dropped(long spans, DropReason reason, bool warn = true)
@@ -81,6 +87,8 @@ public sealed partial class BoundedExportProcessor
         DropReason.BufferFull => "buffer_full",
         DropReason.ExportFailed => "export_failed",
         DropReason.ShutDown => "shut_down",
+        DropReason.HeldBytes => "held_bytes",
+        DropReason.HeldRequestShare => "held_request_share",
         _ => "shutdown_timeout",
     };
 
@@ -92,6 +100,8 @@ public sealed partial class BoundedExportProcessor
         DropReason.BufferFull => "the export buffer holds its byte limit while the endpoint does not take batches",
         DropReason.ExportFailed => "the exporter could not deliver a batch",
         DropReason.ShutDown => "spans ended after the export shut down",
+        DropReason.HeldBytes => "the tail sampler holds its byte limit",
+        DropReason.HeldRequestShare => "a request's spans passed their share of the tail sampler's held bytes",
         _ => "the shut-down's time ran out with spans queued",
     };
 
@@ -119,5 +129,17 @@ public sealed partial class BoundedExportProcessor
         }
 
         public void Warn(string message) => processor._warn(message);
+
+        public void DiskWriteFailed(string problem)
+        {
+            // Once per interval, with how many failed since the last warning: a full or broken disk
+            // fails every batch, and a line per batch would flood the log.
+            Interlocked.Increment(ref processor._diskWriteFailures);
+            if (processor.WarningDue(ref processor._lastDiskWarning))
+            {
+                var others = Interlocked.Exchange(ref processor._diskWriteFailures, 0) - 1;
+                processor._warn($"TracedLlm export: {problem}; batches wait in memory." + (others > 0 ? $" {others} more batch(es) could not be written since the last warning." : string.Empty));
+            }
+        }
     }
 }

@@ -82,6 +82,8 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     private long _exported;
     private long _lastWarning;
     private long _lastRetryWarning;
+    private long _lastDiskWarning;
+    private long _diskWriteFailures;
     private long _waits;
     private int _inFlight;
     private int _disposed;

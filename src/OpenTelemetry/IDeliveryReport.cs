@@ -12,4 +12,7 @@ internal interface IDeliveryReport
     void Retrying(long spans, string detail, TimeSpan wait);
 
     void Warn(string message);
+
+    /// <summary>A batch could not be written to the disk buffer (it waits in memory): warned about at most once per interval.</summary>
+    void DiskWriteFailed(string problem);
 }

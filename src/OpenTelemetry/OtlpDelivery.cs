@@ -146,7 +146,7 @@ internal sealed partial class OtlpDelivery : IDisposable
         var onDisk = _disk is not null && _disk.TryWrite(payload, out problem);
         if (problem is not null)
         {
-            _report.Warn($"TracedLlm export: {problem}; batches wait in memory.");
+            _report.DiskWriteFailed(problem);
         }
 
         lock (_gate)

@@ -45,6 +45,7 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
     private long _heldBytes;
     private DateTime _nextSweep;
     private long _dropped;
+    private bool _closed;
 
     /// <summary>Samples what reaches <paramref name="next"/>; flushes, shut-downs and the provider pass through.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
@@ -112,7 +113,12 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
         lock (_gate)
         {
             _running.Remove(data.SpanId, out var request);
-            if (request is not null && !ReferenceEquals(request.Root, data))
+            if (_closed)
+            {
+                // Shut down: nothing is held any more; the queue behind counts the span (shut_down).
+                keep = true;
+            }
+            else if (request is not null && !ReferenceEquals(request.Root, data))
             {
                 if (!request.Decided && !RunningPastThreshold(request, DateTime.UtcNow))
                 {
@@ -167,6 +173,57 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// What is still held is decided first, as if each request's first span ended now (a failure,
+    /// guardrail or joined caller seen so far keeps it, else the ratio), counted in
+    /// <c>tracedllm.export.sampling_decisions</c> as any decision, and the kept spans go on to the
+    /// queue before it shuts down (which delivers them within its bound or counts
+    /// them): nothing held is lost uncounted. Spans that end after are passed on, and counted by the
+    /// queue as <c>shut_down</c>.
+    /// </remarks>
+    protected override bool OnShutdown(int timeoutMilliseconds)
+    {
+        var released = new List<HeldSpan>();
+        var decisions = new List<(bool Keep, string Reason)>();
+        lock (_gate)
+        {
+            _closed = true;
+            foreach (var request in _running.Values)
+            {
+                if (request.Decided || request.Held is not { } held)
+                {
+                    continue;
+                }
+
+                var keep = request.Reason is not null || InRatio(request.Root.TraceId);
+                if (keep)
+                {
+                    released.AddRange(held);
+                }
+
+                decisions.Add((keep, request.Reason ?? "ratio"));
+                _heldBytes -= request.Bytes;
+                request.Held = null;
+                request.Bytes = 0;
+                request.Decided = true;
+                request.Kept = keep;
+            }
+        }
+
+        foreach (var (keep, reason) in decisions)
+        {
+            Decisions.Add(1, new KeyValuePair<string, object?>("decision", keep ? "keep" : "drop"), new KeyValuePair<string, object?>("reason", reason));
+        }
+
+        foreach (var held in released)
+        {
+            base.OnEnd(held.Span);
+        }
+
+        return base.OnShutdown(timeoutMilliseconds);
+    }
+
     // The request of a span starting now: its nearest ancestor this processor saw start, by parent
     // object, or by parent context (local, not a caller's) at the top of the object chain. Under _gate.
     private Request? RequestOf(Activity span)
@@ -200,8 +257,8 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
             released = Sweep();
         }
 
-        var refused = request.Bytes + bytes > _maxRequestBytes ? BoundedExportProcessor.DropReason.RequestShare
-            : _heldBytes + bytes > _maxHeldBytes ? BoundedExportProcessor.DropReason.QueueBytes
+        var refused = request.Bytes + bytes > _maxRequestBytes ? BoundedExportProcessor.DropReason.HeldRequestShare
+            : _heldBytes + bytes > _maxHeldBytes ? BoundedExportProcessor.DropReason.HeldBytes
             : (BoundedExportProcessor.DropReason?)null;
         if (refused is { } reason)
         {
