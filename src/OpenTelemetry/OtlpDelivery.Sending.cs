@@ -86,17 +86,19 @@ internal sealed partial class OtlpDelivery
     {
         var resolved = false;
         TimeSpan? wait = null;
+        bool abandoned;
         lock (_gate)
         {
-            _inFlight--;
-            _inFlightSpans -= payload.Spans;
-            _inFlightMemorySpans -= payload.File is null ? payload.Spans : 0;
-            if (stopped)
+            // Stopping: not sent, or a retry that can no longer happen.
+            abandoned = stopped || (outcome.Result == SendResult.Retry && _stopping);
+            if (abandoned)
             {
-                // Not sent; the shut-down settles it below.
+                // Still in flight until it is counted, below.
             }
-            else if (outcome.Result == SendResult.Retry && !_stopping)
+            else if (outcome.Result == SendResult.Retry)
             {
+                EndSend(payload);
+
                 // A failure counts once per round of tries: those begun before the last failure was seen do not add to it.
                 if (payload.TriedAt >= _lastFailureAt)
                 {
@@ -110,6 +112,7 @@ internal sealed partial class OtlpDelivery
             }
             else
             {
+                EndSend(payload);
                 if (outcome.Result == SendResult.Delivered)
                 {
                     _failures = 0;
@@ -122,10 +125,16 @@ internal sealed partial class OtlpDelivery
             Monitor.PulseAll(_gate);
         }
 
-        if (stopped || (outcome.Result == SendResult.Retry && wait is null))
+        if (abandoned)
         {
-            // Stopping: a retry that can no longer happen.
+            // Counted before it leaves the sends in flight: a shut-down waiting for them then sees it counted.
             Interlocked.Add(ref _keptOnStop, Abandon(payload));
+            lock (_gate)
+            {
+                EndSend(payload);
+                Monitor.PulseAll(_gate);
+            }
+
             return;
         }
 
@@ -150,6 +159,14 @@ internal sealed partial class OtlpDelivery
         }
 
         Pump();
+    }
+
+    // No longer in flight. Under _gate.
+    private void EndSend(ExportPayload payload)
+    {
+        _inFlight--;
+        _inFlightSpans -= payload.Spans;
+        _inFlightMemorySpans -= payload.File is null ? payload.Spans : 0;
     }
 
     // The n-th failure in a row waits initial × 2^(n-1), at most the maximum, drawn between half and

@@ -29,13 +29,7 @@ public sealed class ExportBoundsTests : IDisposable
     public async Task AFlushWithNoTimeoutEndsWithinFlushTimeoutAndLeavesTheSpansToBeTriedAgain(string fault)
     {
         await using var endpoint = await Failing(fault);
-        var warnings = new ConcurrentQueue<string>();
-        var processor = Processor(endpoint.Url, timeoutMs: 120_000, options: o =>
-        {
-            o.FlushTimeout = TimeSpan.FromSeconds(1);
-            o.ShutdownTimeout = TimeSpan.FromSeconds(1);
-            o.Warn = warnings.Enqueue;
-        });
+        var (processor, warnings) = Bounded(endpoint);
         using var provider = Provider(processor);
         Emit("span", 5);
 
@@ -60,12 +54,7 @@ public sealed class ExportBoundsTests : IDisposable
     public async Task DisposingTheProviderEndsWithinShutdownTimeoutAndCountsWhatWasNotDelivered(string fault)
     {
         await using var endpoint = await Failing(fault);
-        var warnings = new ConcurrentQueue<string>();
-        var processor = Processor(endpoint.Url, timeoutMs: 120_000, options: o =>
-        {
-            o.ShutdownTimeout = TimeSpan.FromSeconds(1);
-            o.Warn = warnings.Enqueue;
-        });
+        var (processor, warnings) = Bounded(endpoint);
         var provider = Provider(processor);
         Emit("span", 6);
 
@@ -128,6 +117,19 @@ public sealed class ExportBoundsTests : IDisposable
         var options = new ExportQueueOptions { FlushTimeout = TimeSpan.FromMilliseconds(milliseconds) };
         var refused = Assert.Throws<ArgumentOutOfRangeException>(() => new BoundedExportProcessor(new ThrowingExporter(), options));
         Assert.Contains($"TracedLlm:Export:FlushTimeout must be positive, or infinite (-00:00:00.001) (it is {TimeSpan.FromMilliseconds(milliseconds)}).", refused.Message);
+    }
+
+    // Flush and shut-down bounds of a second; an exporter timeout far past them (a hanging try never ends by itself).
+    private static (BoundedExportProcessor Processor, ConcurrentQueue<string> Warnings) Bounded(ScriptedOtlpEndpoint endpoint)
+    {
+        var warnings = new ConcurrentQueue<string>();
+        var processor = Processor(endpoint.Url, timeoutMs: 120_000, options: o =>
+        {
+            o.FlushTimeout = TimeSpan.FromSeconds(1);
+            o.ShutdownTimeout = TimeSpan.FromSeconds(1);
+            o.Warn = warnings.Enqueue;
+        });
+        return (processor, warnings);
     }
 
     private static async Task<ScriptedOtlpEndpoint> Failing(string fault)
