@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace TracedLlm;
 
 /// <summary>
-/// The export queue's limits (in spans and in bytes), its shut-down bound and its warning channel.
+/// The export queue's limits (in spans and in bytes), its flush and shut-down bounds and its warning channel.
 /// They bind from the <c>TracedLlm:Export</c> configuration section over OpenTelemetry's
 /// batch-processor variables (<c>OTEL_BSP_*</c>); every TracedLlm exporter has its own queue of these sizes.
 /// </summary>
@@ -45,6 +45,16 @@ public sealed class ExportQueueOptions
     /// to be delivered; what is still queued then is dropped and counted. Default 5 s.
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The longest a flush asked with no timeout (<c>TracerProvider.ForceFlush()</c>, which passes
+    /// <see cref="System.Threading.Timeout.Infinite"/>) waits for the spans queued before it to be
+    /// delivered; it then returns false and the spans keep being tried. A flush given a timeout keeps
+    /// it. <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> waits for ever, as before. Default
+    /// 30 s: a batch's first try against a hanging endpoint waits the OTLP timeout (10 s by default),
+    /// and two more tries with their backoff (at most 5 s each) fit in the rest.
+    /// </summary>
+    public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// On Linux, the export thread runs under the <c>SCHED_IDLE</c> policy while less than two batches
@@ -158,6 +168,11 @@ public sealed class ExportQueueOptions
         if (ShutdownTimeout < TimeSpan.Zero)
         {
             problems.Add($"{SectionName}:ShutdownTimeout must not be negative (it is {ShutdownTimeout}).");
+        }
+
+        if (FlushTimeout <= TimeSpan.Zero && FlushTimeout != System.Threading.Timeout.InfiniteTimeSpan)
+        {
+            problems.Add($"{SectionName}:FlushTimeout must be positive, or infinite (-00:00:00.001) (it is {FlushTimeout}).");
         }
 
         if (WarningInterval < TimeSpan.Zero)

@@ -2,12 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.IO.Compression;
-using System.Net;
 using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Threading;
-using System.Threading.Tasks;
 
 namespace TracedLlm;
 
@@ -20,11 +16,8 @@ namespace TracedLlm;
 /// dropped and counted. Sends run on the thread pool (HttpClient's asynchronous send), never on the
 /// export thread that serializes.
 /// </summary>
-internal sealed class OtlpDelivery : IDisposable
+internal sealed partial class OtlpDelivery : IDisposable
 {
-    private static readonly MediaTypeHeaderValue Protobuf = new("application/x-protobuf");
-    private static readonly MediaTypeHeaderValue Grpc = new("application/grpc");
-
     private readonly HttpClient _client;
     private readonly OtlpCapture _capture;
     private readonly Uri? _grpcEndpoint;
@@ -45,6 +38,7 @@ internal sealed class OtlpDelivery : IDisposable
     private long _memoryBytes;
     private int _inFlight;
     private long _inFlightSpans;
+    private long _inFlightMemorySpans;
     private int _failures;
     private long _lastFailureAt;
     private long _retryAt;
@@ -152,7 +146,7 @@ internal sealed class OtlpDelivery : IDisposable
         var onDisk = _disk is not null && _disk.TryWrite(payload, out problem);
         if (problem is not null)
         {
-            _report.Warn($"TracedLlm export: {problem}; batches wait in memory.");
+            _report.DiskWriteFailed(problem);
         }
 
         lock (_gate)
@@ -198,9 +192,10 @@ internal sealed class OtlpDelivery : IDisposable
     /// <summary>
     /// Delivers what is left within <paramref name="bound"/>, then stops: what is still undelivered is
     /// dropped (<c>shutdown_timeout</c>) when in memory, and stays for the next process when in the disk
-    /// buffer. The number of spans left in the disk buffer.
+    /// buffer. The spans left in the disk buffer, and those of in-memory sends cancelled but not yet
+    /// ended when the wait for them runs out (each counts them as dropped as it ends).
     /// </summary>
-    public long Shutdown(TimeSpan bound)
+    public (long Kept, long Cancelling) Shutdown(TimeSpan bound)
     {
         var started = Stopwatch.GetTimestamp();
         var all = LastSequence;
@@ -232,7 +227,13 @@ internal sealed class OtlpDelivery : IDisposable
             kept += Abandon(payload);
         }
 
-        return kept + Interlocked.Read(ref _keptOnStop);
+        long cancelling;
+        lock (_gate)
+        {
+            cancelling = _inFlightMemorySpans;
+        }
+
+        return (kept + Interlocked.Read(ref _keptOnStop), cancelling);
     }
 
     public void Dispose()
@@ -253,144 +254,6 @@ internal sealed class OtlpDelivery : IDisposable
 
         _retryTimer.Dispose();
         _disk?.Dispose();
-    }
-
-    // Starts as many sends as allowed: all of them while the endpoint answers, one while it fails,
-    // none before the retry time.
-    private void Pump()
-    {
-        List<ExportPayload>? starting = null;
-        lock (_gate)
-        {
-            if (_stopping || _waiting.Count == 0)
-            {
-                return;
-            }
-
-            var now = Stopwatch.GetTimestamp();
-            if (now < _retryAt)
-            {
-                _retryTimer.Change((long)Math.Ceiling(Stopwatch.GetElapsedTime(now, _retryAt).TotalMilliseconds), Timeout.Infinite);
-                return;
-            }
-
-            var limit = _failures > 0 ? 1 : _maxConcurrent;
-            while (_inFlight < limit && _waiting.First is { } next)
-            {
-                _waiting.RemoveFirst();
-                _inFlight++;
-                _inFlightSpans += next.Value.Spans;
-                next.Value.TriedAt = now;
-                (starting ??= new List<ExportPayload>()).Add(next.Value);
-            }
-        }
-
-        if (starting is null)
-        {
-            return;
-        }
-
-        foreach (var payload in starting)
-        {
-            // Off the caller's thread: the export thread must not do network work.
-            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.delivery.SendAsync(state.payload), (delivery: this, payload), preferLocal: false);
-        }
-    }
-
-    private async Task SendAsync(ExportPayload payload)
-    {
-        SendOutcome outcome;
-        try
-        {
-            using var request = Request(payload);
-            using var response = await _client.SendAsync(request, _grpcEndpoint is null ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, _stop.Token).ConfigureAwait(false);
-            outcome = _grpcEndpoint is null ? OtlpResponses.FromHttp(response) : OtlpResponses.FromGrpc(response);
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-            Settle(payload, stopped: true, default);
-            return;
-        }
-        catch (IOException unreadable) when (!payload.InMemory)
-        {
-            // The disk buffer's file is gone or unreadable: nothing left to send.
-            outcome = new SendOutcome(SendResult.Refused, null, $"its file could not be read ({unreadable.GetType().Name})");
-        }
-        catch (Exception e)
-        {
-            outcome = OtlpResponses.FromException(e);
-        }
-
-        Settle(payload, stopped: false, outcome);
-    }
-
-    private void Settle(ExportPayload payload, bool stopped, SendOutcome outcome)
-    {
-        var resolved = false;
-        TimeSpan? wait = null;
-        lock (_gate)
-        {
-            _inFlight--;
-            _inFlightSpans -= payload.Spans;
-            if (stopped)
-            {
-                // Not sent; the shut-down settles it below.
-            }
-            else if (outcome.Result == SendResult.Retry && !_stopping)
-            {
-                // A failure counts once per round of tries: those begun before the last failure was seen do not add to it.
-                if (payload.TriedAt >= _lastFailureAt)
-                {
-                    _failures++;
-                    _lastFailureAt = Stopwatch.GetTimestamp();
-                }
-
-                wait = outcome.RetryAfter ?? Backoff(_failures);
-                _retryAt = Math.Max(_retryAt, Stopwatch.GetTimestamp() + (long)(wait.Value.TotalSeconds * Stopwatch.Frequency));
-                _waiting.AddFirst(payload);
-            }
-            else
-            {
-                if (outcome.Result == SendResult.Delivered)
-                {
-                    _failures = 0;
-                    _retryAt = 0;
-                }
-
-                resolved = true;
-            }
-
-            Monitor.PulseAll(_gate);
-        }
-
-        if (stopped || (outcome.Result == SendResult.Retry && wait is null))
-        {
-            // Stopping: a retry that can no longer happen.
-            Interlocked.Add(ref _keptOnStop, Abandon(payload));
-            return;
-        }
-
-        if (resolved)
-        {
-            // Counted before it is resolved: a flush that sees it resolved sees it counted.
-            if (outcome.Result == SendResult.Delivered)
-            {
-                _report.Delivered(payload.Spans);
-            }
-            else
-            {
-                _report.Dropped(payload.Spans, BoundedExportProcessor.DropReason.ExportFailed);
-                _report.Warn($"TracedLlm export: the endpoint refused a batch of {payload.Spans} span(s) for good ({outcome.Detail}); it is dropped.");
-            }
-
-            Resolve(payload);
-        }
-        else
-        {
-            _report.Retrying(payload.Spans, outcome.Detail, wait!.Value);
-        }
-
-        Pump();
     }
 
     // Delivered or refused: its memory, file and place in the flush order go.
@@ -434,123 +297,4 @@ internal sealed class OtlpDelivery : IDisposable
 
         payload.Release();
     }
-
-    // The n-th failure in a row waits initial × 2^(n-1), at most the maximum, drawn between half and
-    // one and a half times that (and never past the maximum), so that many gateways do not retry in step.
-    private TimeSpan Backoff(int failures)
-    {
-        var doubled = _initialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30));
-        var wait = Math.Min(doubled, _maxBackoff.TotalMilliseconds) * (0.5 + Random.Shared.NextDouble());
-        return TimeSpan.FromMilliseconds(Math.Min(wait, _maxBackoff.TotalMilliseconds));
-    }
-
-    private HttpRequestMessage Request(ExportPayload payload)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, _grpcEndpoint ?? _capture.Endpoint);
-        foreach (var (name, values) in _capture.Headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, values);
-        }
-
-        byte[]? compressed = null;
-        if (_gzip)
-        {
-            using var buffer = new MemoryStream();
-            using (var zip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
-            {
-                payload.WriteTo(zip);
-            }
-
-            compressed = buffer.ToArray();
-        }
-
-        if (_grpcEndpoint is null)
-        {
-            request.Content = compressed is null ? new BodyContent(payload, prefix: null) : new ByteArrayContent(compressed);
-            request.Content.Headers.ContentType = Protobuf;
-            if (compressed is not null)
-            {
-                request.Content.Headers.ContentEncoding.Add("gzip");
-            }
-
-            return request;
-        }
-
-        // gRPC over HTTP/2: one length-prefixed message, its trailers read for the status.
-        request.Version = HttpVersion.Version20;
-        request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
-        request.Headers.TryAddWithoutValidation("te", "trailers");
-        var length = compressed?.LongLength ?? payload.Bytes;
-        var prefix = new byte[5];
-        prefix[0] = compressed is null ? (byte)0 : (byte)1;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(prefix.AsSpan(1), (uint)length);
-        if (compressed is not null)
-        {
-            request.Headers.TryAddWithoutValidation("grpc-encoding", "gzip");
-        }
-
-        request.Content = compressed is null ? new BodyContent(payload, prefix) : new BodyContent(compressed, prefix);
-        request.Content.Headers.ContentType = Grpc;
-        return request;
-    }
-
-    /// <summary>A body (after a gRPC frame's prefix, if any), with a known length: a batch's, read from memory or its file as it is sent, or compressed bytes.</summary>
-    private sealed class BodyContent : HttpContent
-    {
-        private readonly ExportPayload? _payload;
-        private readonly ReadOnlyMemory<byte> _bytes;
-        private readonly byte[]? _prefix;
-
-        public BodyContent(ExportPayload payload, byte[]? prefix)
-        {
-            _payload = payload;
-            _prefix = prefix;
-        }
-
-        public BodyContent(ReadOnlyMemory<byte> bytes, byte[]? prefix)
-        {
-            _bytes = bytes;
-            _prefix = prefix;
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            if (_prefix is not null)
-            {
-                await stream.WriteAsync(_prefix, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (_payload is null)
-            {
-                await stream.WriteAsync(_bytes, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            var body = _payload.OpenRead();
-            await using (body.ConfigureAwait(false))
-            {
-                await body.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = (_prefix?.Length ?? 0) + (_payload?.Bytes ?? _bytes.Length);
-            return true;
-        }
-    }
-}
-
-/// <summary>What the delivery tells its processor.</summary>
-internal interface IDeliveryReport
-{
-    void Delivered(long spans);
-
-    void Dropped(long spans, BoundedExportProcessor.DropReason reason);
-
-    void Retrying(long spans, string detail, TimeSpan wait);
-
-    void Warn(string message);
 }

@@ -10,7 +10,7 @@ namespace TracedLlm;
 /// OpenTelemetry's OTLP exporter set up to serialize for a <see cref="BoundedExportProcessor"/>: its
 /// requests go to an <see cref="OtlpCapture"/>, always as OTLP/HTTP protobuf without compression, and
 /// what the options asked for (the endpoint, gRPC, gzip, the HTTP client their factory makes) is kept
-/// for the processor's own sends.
+/// for the processor's own sends. The caller's options are read, never changed.
 /// </summary>
 internal sealed class OtlpSetup
 {
@@ -38,11 +38,15 @@ internal sealed class OtlpSetup
 
     public bool Gzip { get; }
 
+    /// <summary>
+    /// Sets up the serializing exporter as <paramref name="otlp"/> says, without changing it: the
+    /// exporters are built from a copy that differs in what the capture needs (OTLP/HTTP protobuf, no
+    /// compression, the capture as HTTP client); what the copy leaves out (gRPC, gzip, the options'
+    /// own HTTP client) is kept for the processor's sends.
+    /// </summary>
     public static OtlpSetup Create(OtlpExporterOptions otlp)
     {
         ArgumentNullException.ThrowIfNull(otlp);
-
-        // Read before the options change below: the default endpoint depends on the protocol.
         Uri? grpc = null;
         if (otlp.Protocol == OtlpExportProtocol.Grpc)
         {
@@ -52,20 +56,14 @@ internal sealed class OtlpSetup
 
         var gzip = otlp.Compression == OtlpExportCompression.GZip;
         var client = otlp.HttpClientFactory() ?? throw new InvalidOperationException("OtlpExporterOptions.HttpClientFactory returned null.");
-        otlp.Compression = OtlpExportCompression.None;
-        if (grpc is not null)
-        {
-            otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
-        }
+        var capture = new OtlpCapture();
+        var serializing = CaptureCopy(otlp, capture);
 
         // A first exporter sends an empty export, so that the capture knows where and with which
         // headers the exporter sends before any span (a batch a disk buffer kept from an earlier
         // process may go out first). Not the exporter that stays: it would keep the empty resource
         // it read before the provider was there.
-        var capture = new OtlpCapture();
-        // No timeout: the capture answers at once, and a timeout would arm a timer for every piece.
-        otlp.HttpClientFactory = () => new HttpClient(capture, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
-        using (var probe = new OtlpTraceExporter(otlp))
+        using (var probe = new OtlpTraceExporter(serializing))
         {
             probe.Export(new Batch<Activity>(Array.Empty<Activity>(), 0));
         }
@@ -75,7 +73,32 @@ internal sealed class OtlpSetup
             System.Buffers.ArrayPool<byte>.Shared.Return(probed);
         }
 
-        var exporter = new OtlpTraceExporter(otlp);
+        var exporter = new OtlpTraceExporter(serializing);
         return new OtlpSetup(exporter, capture, client, grpc, gzip);
+    }
+
+    // The options the serializing exporters get: the caller's, as OTLP/HTTP protobuf without
+    // compression into the capture. A new OtlpExporterOptions reads OTEL_EXPORTER_OTLP_* as the
+    // caller's did (TracedLlm's own set-up makes them so), and with it whether a plain endpoint from
+    // the environment gets /v1/traces (a flag the endpoint's setter clears and nothing can copy):
+    // so the endpoint is set only when the caller's differs from the environment's.
+    private static OtlpExporterOptions CaptureCopy(OtlpExporterOptions otlp, OtlpCapture capture)
+    {
+        var copy = new OtlpExporterOptions { Protocol = otlp.Protocol };
+        if (copy.Endpoint != otlp.Endpoint)
+        {
+            copy.Endpoint = otlp.Endpoint;
+        }
+
+        copy.Protocol = OtlpExportProtocol.HttpProtobuf;
+        copy.Compression = OtlpExportCompression.None;
+        copy.Headers = otlp.Headers;
+        copy.TimeoutMilliseconds = otlp.TimeoutMilliseconds;
+        copy.MaxRequestSizeBytes = otlp.MaxRequestSizeBytes;
+        copy.UserAgentProductIdentifier = otlp.UserAgentProductIdentifier;
+
+        // No timeout: the capture answers at once, and a timeout would arm a timer for every piece.
+        copy.HttpClientFactory = () => new HttpClient(capture, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        return copy;
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -25,7 +24,7 @@ namespace TracedLlm;
 /// for good). A span that fails after its request was decided is passed on even so: no failure is
 /// sampled out.
 /// </summary>
-public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
+public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
 {
     /// <summary>The counter of sampling decisions, one per request.</summary>
     internal const string DecisionsInstrument = "tracedllm.export.sampling_decisions";
@@ -45,6 +44,7 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
     private long _heldBytes;
     private DateTime _nextSweep;
     private long _dropped;
+    private bool _closed;
 
     /// <summary>Samples what reaches <paramref name="next"/>; flushes, shut-downs and the provider pass through.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
@@ -112,7 +112,12 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
         lock (_gate)
         {
             _running.Remove(data.SpanId, out var request);
-            if (request is not null && !ReferenceEquals(request.Root, data))
+            if (_closed)
+            {
+                // Shut down: nothing is held any more; the queue behind counts the span (shut_down).
+                keep = true;
+            }
+            else if (request is not null && !ReferenceEquals(request.Root, data))
             {
                 if (!request.Decided && !RunningPastThreshold(request, DateTime.UtcNow))
                 {
@@ -200,8 +205,8 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
             released = Sweep();
         }
 
-        var refused = request.Bytes + bytes > _maxRequestBytes ? BoundedExportProcessor.DropReason.RequestShare
-            : _heldBytes + bytes > _maxHeldBytes ? BoundedExportProcessor.DropReason.QueueBytes
+        var refused = request.Bytes + bytes > _maxRequestBytes ? BoundedExportProcessor.DropReason.HeldRequestShare
+            : _heldBytes + bytes > _maxHeldBytes ? BoundedExportProcessor.DropReason.HeldBytes
             : (BoundedExportProcessor.DropReason?)null;
         if (refused is { } reason)
         {
@@ -269,48 +274,6 @@ public sealed class TailSamplingProcessor : CompositeProcessor<Activity>
         request.Decided = true;
         request.Kept = true;
         request.Reason ??= "latency";
-    }
-
-    // Why a request must be kept (null: only the ratio decides): a failure, a guardrail's
-    // intervention, a caller's trace it joined, and for its first span, its duration.
-    private string? Reason(Activity span, bool root)
-    {
-        if (span.Status == ActivityStatusCode.Error)
-        {
-            return "failure";
-        }
-
-        if (span.GetTagItem(AttributeNames.GuardrailStatus) is string status && status == GuardrailStatuses.Intervened)
-        {
-            return "guardrail";
-        }
-
-        if (_keepJoined && span.HasRemoteParent)
-        {
-            return "joined";
-        }
-
-        return root && span.Duration >= _latencyThreshold ? "latency" : null;
-    }
-
-    // The ratio, by trace id: the low 53 bits of its last 8 bytes as a fraction of 1, so that every
-    // process (and every exporter of this one) keeps the same traces.
-    private bool InRatio(ActivityTraceId traceId)
-    {
-        if (_ratio >= 1)
-        {
-            return true;
-        }
-
-        if (_ratio <= 0)
-        {
-            return false;
-        }
-
-        Span<byte> bytes = stackalloc byte[16];
-        traceId.CopyTo(bytes);
-        var draw = (BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]) >> 11) * (1.0 / (1UL << 53));
-        return draw < _ratio;
     }
 
     private readonly record struct HeldSpan(Activity Span, long Bytes);

@@ -175,6 +175,33 @@ public sealed class DiskBufferTests : IDisposable
         Directory.EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories)
             .Sum(file => long.Parse(Path.GetFileNameWithoutExtension(file).Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture));
 
+    [Fact]
+    public async Task DiskWriteFailuresAreWarnedOncePerIntervalWithACountOfTheOthers()
+    {
+        var port = LoopbackApp.FreePort();
+        var processor = Processor(port, out var warnings, o => o.WarningInterval = TimeSpan.FromSeconds(2));
+        using var provider = Provider(processor);
+
+        // The directory goes: every batch's write fails from now on, and the batches wait in memory.
+        Directory.Delete(_directory, recursive: true);
+        Emit("first", 30);
+        Assert.False(provider.ForceFlush(500));
+        var disk = warnings.Where(w => w.Contains("could not be written to the disk buffer", StringComparison.Ordinal)).ToList();
+        var first = Assert.Single(disk);
+        Assert.StartsWith("TracedLlm export: a batch could not be written to the disk buffer (", first, StringComparison.Ordinal);
+        Assert.EndsWith("; batches wait in memory.", first, StringComparison.Ordinal);
+
+        // After the interval, one more line, with the two batches not said before.
+        await Task.Delay(2_200);
+        Emit("second", 20);
+        Assert.False(provider.ForceFlush(500));
+        disk = warnings.Where(w => w.Contains("could not be written to the disk buffer", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, disk.Count);
+        Assert.EndsWith("; batches wait in memory. 2 more batch(es) could not be written since the last warning.", disk[1], StringComparison.Ordinal);
+        Assert.True(processor.BufferedExportBytes > 0, "the batches wait in memory");
+        Assert.Equal(0, processor.DroppedSpans);
+    }
+
     private BoundedExportProcessor Processor(int port, out ConcurrentQueue<string> warnings, Action<ExportQueueOptions>? configure = null, string authorization = "Basic sk-lf-disk-secret")
     {
         var collected = new ConcurrentQueue<string>();

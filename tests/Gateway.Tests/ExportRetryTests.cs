@@ -216,6 +216,59 @@ public sealed class ExportRetryTests : IDisposable
         Assert.True(kept.SetEquals(Enumerable.Range(0, kept.Count).Select(i => $"batch-{i}")), string.Join(", ", kept));
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task TheCallersOtlpOptionsAreLeftAsGivenAndTheExportGoesWhereTheySaid(bool grpc, bool gzip)
+    {
+        await using var endpoint = await ScriptedOtlpEndpoint.StartAsync(grpc: grpc);
+        endpoint.Otherwise = grpc ? ScriptedOtlpEndpoint.Grpc(0) : ScriptedOtlpEndpoint.Status(200);
+        var clients = 0;
+        var factory = new Func<System.Net.Http.HttpClient>(() =>
+        {
+            Interlocked.Increment(ref clients);
+            return new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        });
+        var otlp = new OtlpExporterOptions
+        {
+            Endpoint = new Uri(endpoint.Url),
+            Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf,
+            Compression = gzip ? OtlpExportCompression.GZip : OtlpExportCompression.None,
+            Headers = "x-tenant=blue",
+            TimeoutMilliseconds = 5_000,
+            HttpClientFactory = factory,
+        };
+
+        var processor = new BoundedExportProcessor(otlp, Options(null));
+        using var provider = Provider(processor);
+
+        // As the caller set them, the factory included (called once, for the client the sends use).
+        Assert.Equal(new Uri(endpoint.Url), otlp.Endpoint);
+        Assert.Equal(grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf, otlp.Protocol);
+        Assert.Equal(gzip ? OtlpExportCompression.GZip : OtlpExportCompression.None, otlp.Compression);
+        Assert.Equal("x-tenant=blue", otlp.Headers);
+        Assert.Equal(5_000, otlp.TimeoutMilliseconds);
+        Assert.Same(factory, otlp.HttpClientFactory);
+        Assert.Equal(1, clients);
+
+        if (gzip)
+        {
+            // The endpoint reads bodies as sent and cannot read a gzip one: the options are what this case checks.
+            return;
+        }
+
+        Emit("span", 2);
+        Assert.True(provider.ForceFlush(20_000));
+        var sent = Assert.Single(endpoint.Requests);
+        Assert.Equal(grpc ? "/" + OtlpSetup.GrpcMethod : "/v1/traces", sent.Path);
+        Assert.Equal(grpc ? "application/grpc" : "application/x-protobuf", sent.ContentType);
+        Assert.Equal("blue", sent.Headers["x-tenant"]);
+        Assert.Equal(new[] { "span", "span" }, endpoint.Delivered);
+        Assert.Equal(2, processor.ExportedSpans);
+    }
+
     [Fact]
     public async Task OverGrpcTheStatusDecidesAndRetryInfoIsWaitedFor()
     {
@@ -281,7 +334,7 @@ public sealed class ExportRetryTests : IDisposable
         return Convert.ToBase64String(status);
     }
 
-    private static BoundedExportProcessor Processor(string url, int timeoutMs = 5_000, Action<ExportQueueOptions>? options = null) =>
+    internal static BoundedExportProcessor Processor(string url, int timeoutMs = 5_000, Action<ExportQueueOptions>? options = null) =>
         new(new OtlpExporterOptions { Endpoint = new Uri(url), Protocol = OtlpExportProtocol.HttpProtobuf, TimeoutMilliseconds = timeoutMs }, Options(options));
 
     private static ExportQueueOptions Options(Action<ExportQueueOptions>? configure)
@@ -298,10 +351,10 @@ public sealed class ExportRetryTests : IDisposable
         return options;
     }
 
-    private static TracerProvider Provider(BoundedExportProcessor processor) =>
+    internal static TracerProvider Provider(BoundedExportProcessor processor) =>
         Sdk.CreateTracerProviderBuilder().AddSource(Source.Name).AddProcessor(processor).Build()!;
 
-    private static void Emit(string name, int spans)
+    internal static void Emit(string name, int spans)
     {
         for (var i = 0; i < spans; i++)
         {

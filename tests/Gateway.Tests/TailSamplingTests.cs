@@ -191,6 +191,92 @@ public sealed class TailSamplingTests : IDisposable
     }
 
     [Fact]
+    public void AtShutdownWhatIsStillHeldIsDecidedPassedOnOrSampledOutAndCounted()
+    {
+        using var drops = new DropCounter();
+        var decisions = new ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == TailSamplingProcessor.DecisionsInstrument)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var tagged = tags.ToArray().ToDictionary(tag => tag.Key, tag => (string)tag.Value!);
+            decisions.Enqueue($"{tagged["decision"]}/{tagged["reason"]}");
+        });
+        listener.Start();
+
+        var exported = new ConcurrentQueue<Activity>();
+        var processor = Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 0 });
+        var provider = Provider(processor);
+
+        // Two requests whose first span never ends before the shut-down: one with a failed child, one without.
+        var failing = Source.StartActivity("failing-root", ActivityKind.Server)!;
+        using (var child = Source.StartActivity("failed-child")!)
+        {
+            child.SetStatus(ActivityStatusCode.Error, "upstream failed");
+        }
+
+        Activity.Current = null;
+        var plain = Source.StartActivity("plain-root", ActivityKind.Server)!;
+        using (Source.StartActivity("plain-child"))
+        {
+        }
+
+        Activity.Current = null;
+        Assert.True(processor.HeldBytes > 0);
+        Assert.True(processor.Shutdown(10_000));
+
+        // The failed request's held span was delivered before the queue shut down; the other was sampled out.
+        Assert.Equal(new[] { "failed-child" }, exported.Select(s => s.DisplayName));
+        Assert.Equal(new[] { "drop/ratio", "keep/failure" }, decisions.Order(StringComparer.Ordinal));
+        Assert.Equal(0, processor.HeldBytes);
+
+        // A span that ends after the shut-down (the provider still listening) is passed on, and the queue counts it.
+        failing.Stop();
+        plain.Stop();
+        Assert.Equal(2, drops.Count("shut_down"));
+        provider.Dispose();
+    }
+
+    [Fact]
+    public void SpansTheSamplerRefusesAreCountedUnderItsOwnReasons()
+    {
+        using var drops = new DropCounter();
+        var exported = new ConcurrentQueue<Activity>();
+        var processor = Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 1, MaxHeldBytesPerRequest = 15_000, MaxHeldBytes = 20_000 });
+        using var provider = Provider(processor);
+
+        // Request one: two children of about 10 KB; the second passes its share (15 KB).
+        using (Source.StartActivity("first", ActivityKind.Server))
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                using var child = Source.StartActivity("big")!;
+                child.SetTag("payload", new string('x', 5_000));
+            }
+
+            // Request two, while the first still holds its 10 KB: its 12 KB child passes the 20 KB held by all.
+            Activity.Current = null;
+            using (Source.StartActivity("second", ActivityKind.Server))
+            {
+                using var child = Source.StartActivity("bigger")!;
+                child.SetTag("payload", new string('y', 6_000));
+            }
+        }
+
+        Assert.True(provider.ForceFlush(10_000));
+        Assert.Equal(1, drops.Count("held_request_share"));
+        Assert.Equal(1, drops.Count("held_bytes"));
+        Assert.Equal(0, drops.Count("request_share") + drops.Count("queue_bytes"));
+        Assert.Equal(2, processor.DroppedSpans);
+    }
+
+    [Fact]
     public void HeldSpansAreBoundedByTheRequestsShareAndRefusedNotEvicted()
     {
         var exported = new ConcurrentQueue<Activity>();

@@ -1,0 +1,124 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace TracedLlm;
+
+// The queue on the request path: a span enqueued within the bounds (spans, bytes, its request's share)
+// or refused and counted, and taken off by the export thread.
+public sealed partial class BoundedExportProcessor
+{
+    /// <summary>The estimated bytes queued now.</summary>
+    internal long QueuedBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queuedBytes;
+            }
+        }
+    }
+
+    /// <summary>The spans queued now.</summary>
+    internal int QueuedSpans
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void OnExport(Activity data)
+    {
+        var bytes = SpanSize.Estimate(data);
+        var request = data.TraceId;
+        DropReason? refused = null;
+        bool batchReady;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                refused = DropReason.ShutDown;
+            }
+            else if (_queue.Count >= _maxQueueSize)
+            {
+                refused = DropReason.QueueFull;
+            }
+            else
+            {
+                ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_requestBytes, request, out var known);
+                if (held + bytes > _maxRequestBytes || _queuedBytes + bytes > _maxQueueBytes)
+                {
+                    refused = held + bytes > _maxRequestBytes ? DropReason.RequestShare : DropReason.QueueBytes;
+                    if (!known)
+                    {
+                        _requestBytes.Remove(request);
+                    }
+                }
+                else
+                {
+                    held += bytes;
+                    _queuedBytes += bytes;
+                    _queue.Enqueue(new Entry(data, bytes, request));
+                }
+            }
+
+            batchReady = _queue.Count >= _wakeAt;
+        }
+
+        if (refused is { } reason)
+        {
+            Dropped(1, reason);
+        }
+        else if (batchReady)
+        {
+            Wake();
+            if (Volatile.Read(ref _background) == 1 && Backlog())
+            {
+                HoldEqual();
+                StepBack();
+            }
+        }
+    }
+
+    // Spans pile up behind the export: it must compete with requests as their equal.
+    private bool Backlog() => QueuedAtLeast(_catchUp);
+
+    // At least this many spans, or half the byte budget, wait in the queue.
+    private bool QueuedAtLeast(int spans)
+    {
+        lock (_gate)
+        {
+            return _queue.Count >= spans || _queuedBytes >= _maxQueueBytes / 2;
+        }
+    }
+
+    private int Take(Activity[] batch, int max)
+    {
+        var count = 0;
+        lock (_gate)
+        {
+            while (count < max && _queue.TryDequeue(out var entry))
+            {
+                batch[count++] = entry.Span;
+                _queuedBytes -= entry.Bytes;
+                ref var held = ref CollectionsMarshal.GetValueRefOrNullRef(_requestBytes, entry.Request);
+                if (!Unsafe.IsNullRef(ref held) && (held -= entry.Bytes) <= 0)
+                {
+                    _requestBytes.Remove(entry.Request);
+                }
+            }
+        }
+
+        return count;
+    }
+
+    private readonly record struct Entry(Activity Span, long Bytes, ActivityTraceId Request);
+}

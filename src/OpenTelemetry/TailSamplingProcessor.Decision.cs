@@ -1,0 +1,105 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Diagnostics;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm;
+
+// The decision: why a request must be kept, the ratio by trace id, and at shut-down the decision
+// of every request still holding spans.
+public sealed partial class TailSamplingProcessor
+{
+    /// <inheritdoc />
+    /// <remarks>
+    /// What is still held is decided first, as if each request's first span ended now (a failure,
+    /// guardrail or joined caller seen so far keeps it, else the ratio), counted in
+    /// <c>tracedllm.export.sampling_decisions</c> as any decision, and the kept spans go on to the
+    /// queue before it shuts down (which delivers them within its bound or counts
+    /// them): nothing held is lost uncounted. Spans that end after are passed on, and counted by the
+    /// queue as <c>shut_down</c>.
+    /// </remarks>
+    protected override bool OnShutdown(int timeoutMilliseconds)
+    {
+        var released = new List<HeldSpan>();
+        var decisions = new List<(bool Keep, string Reason)>();
+        lock (_gate)
+        {
+            _closed = true;
+            foreach (var request in _running.Values)
+            {
+                if (request.Decided || request.Held is not { } held)
+                {
+                    continue;
+                }
+
+                var keep = request.Reason is not null || InRatio(request.Root.TraceId);
+                if (keep)
+                {
+                    released.AddRange(held);
+                }
+
+                decisions.Add((keep, request.Reason ?? "ratio"));
+                _heldBytes -= request.Bytes;
+                request.Held = null;
+                request.Bytes = 0;
+                request.Decided = true;
+                request.Kept = keep;
+            }
+        }
+
+        foreach (var (keep, reason) in decisions)
+        {
+            Decisions.Add(1, new KeyValuePair<string, object?>("decision", keep ? "keep" : "drop"), new KeyValuePair<string, object?>("reason", reason));
+        }
+
+        foreach (var held in released)
+        {
+            base.OnEnd(held.Span);
+        }
+
+        return base.OnShutdown(timeoutMilliseconds);
+    }
+
+    // Why a request must be kept (null: only the ratio decides): a failure, a guardrail's
+    // intervention, a caller's trace it joined, and for its first span, its duration.
+    private string? Reason(Activity span, bool root)
+    {
+        if (span.Status == ActivityStatusCode.Error)
+        {
+            return "failure";
+        }
+
+        if (span.GetTagItem(AttributeNames.GuardrailStatus) is string status && status == GuardrailStatuses.Intervened)
+        {
+            return "guardrail";
+        }
+
+        if (_keepJoined && span.HasRemoteParent)
+        {
+            return "joined";
+        }
+
+        return root && span.Duration >= _latencyThreshold ? "latency" : null;
+    }
+
+    // The ratio, by trace id: the low 53 bits of its last 8 bytes as a fraction of 1, so that every
+    // process (and every exporter of this one) keeps the same traces.
+    private bool InRatio(ActivityTraceId traceId)
+    {
+        if (_ratio >= 1)
+        {
+            return true;
+        }
+
+        if (_ratio <= 0)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        traceId.CopyTo(bytes);
+        var draw = (BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]) >> 11) * (1.0 / (1UL << 53));
+        return draw < _ratio;
+    }
+}
