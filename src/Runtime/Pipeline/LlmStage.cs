@@ -18,7 +18,7 @@ namespace TracedLlm.Pipeline;
 /// and so do the handler's upstream attempts (<see cref="LlmAttempt"/>). For generated code only.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class LlmStage
+public static partial class LlmStage
 {
     /// <summary>
     /// Starts the LLM span (named by metadata <c>generation_name</c>) under the server span, with its
@@ -121,43 +121,6 @@ public static class LlmStage
     }
 
     /// <summary>
-    /// True when a streamed answer's text is kept for <c>gen_ai.output.messages</c>
-    /// (<see cref="SemanticConventionMode.GenAiLatestExperimental"/> and <see cref="CapturesOutput"/>).
-    /// </summary>
-    public static bool CapturesStructuredOutput(LlmCall call)
-    {
-        ArgumentNullException.ThrowIfNull(call);
-        return call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental && CapturesOutput(call);
-    }
-
-    /// <summary>
-    /// Records a streamed answer's text (a relay's text deltas, in order) and finish reasons as
-    /// <c>gen_ai.output.messages</c>, when <see cref="CapturesStructuredOutput"/>.
-    /// </summary>
-    public static void RecordStreamedOutput(LlmCall call, string text, System.Collections.Generic.IReadOnlyList<string>? finishReasons)
-    {
-        ArgumentNullException.ThrowIfNull(call);
-        ArgumentNullException.ThrowIfNull(text);
-        if (CapturesStructuredOutput(call))
-        {
-            SetStructured(call, AttributeNames.GenAiOutputMessages, GenAiMessages.FromStreamedText(text, finishReasons is { Count: > 0 } ? finishReasons[^1] : null, call.Gateway.Options.MaxContentLength));
-        }
-    }
-
-    /// <summary>Starts keeping a handler's streamed text for <c>gen_ai.output.messages</c>, when <see cref="CapturesStructuredOutput"/>.</summary>
-    internal static StreamedOutput? StartStreamedOutput(LlmCall call) =>
-        CapturesStructuredOutput(call) ? new StreamedOutput(call.Gateway.Options.MaxContentLength) : null;
-
-    private static void SetStructured(LlmCall call, string key, string? json)
-    {
-        var dropped = 0;
-        if (json is not null && TelemetryText.ForSpan(call, key, json, call.Gateway.Options.MaxContentLength, ref dropped) is { } bounded)
-        {
-            call.Span!.SetTag(key, bounded);
-        }
-    }
-
-    /// <summary>
     /// Records the token counts a relayed response stated when it did not state both (a stream cut
     /// off before its usage was whole): through the call's one usage path (<see cref="LlmCall.RecordUsage(LlmUsage)"/>'s),
     /// so the span and the token metrics count the same. A response that stated both goes through
@@ -207,26 +170,6 @@ public static class LlmStage
         }
 
         return ReservedSpanNames.Imitated(bounded) is null ? bounded : SpanNames.LlmRequest;
-    }
-
-    /// <summary>
-    /// The 1.41 conventions' LLM span name, <c>{gen_ai.operation.name} {gen_ai.request.model}</c>: the
-    /// model bounded like any client value (redacted, at most <see cref="TelemetryLimits.MaxSpanNameLength"/>
-    /// characters in all); the operation alone when the request names no model (or the budget is spent).
-    /// </summary>
-    internal static string OperationSpanName(LlmCall call)
-    {
-        var operation = call.Route.Operation;
-        if (call.Parameters.Model is not { } model)
-        {
-            return operation;
-        }
-
-        var dropped = 0;
-        var room = Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength) - operation.Length - 1;
-        return room > 0 && TelemetryText.ForSpan(call, "name", model, room, ref dropped) is { } bounded
-            ? string.Concat(operation, " ", bounded)
-            : operation;
     }
 
     /// <summary>The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if any.</summary>
@@ -298,48 +241,6 @@ public static class LlmStage
 
         return input;
     }
-
-    /// <summary>
-    /// The 1.41 request attributes: <c>gen_ai.request.stream</c>, the structured <c>gen_ai.system_instructions</c>
-    /// and <c>gen_ai.input.messages</c> when the input is captured (bounded as the captured input is:
-    /// redacted, at most <see cref="TracedLlmOptions.MaxContentLength"/>, charged to the budget), and <c>gen_ai.conversation.id</c>
-    /// from the session id the server span bounded (a trusted caller's only: <see cref="LlmCall.TraceTags"/>).
-    /// </summary>
-    private static void AddLatestRequestAttributes(ref FirstTags tags, LlmCall call)
-    {
-        // Set if and only if the request streams: unset means not streaming (1.41 spans.yaml).
-        if (call.IsStreaming)
-        {
-            tags.Add(AttributeNames.GenAiRequestStream, BoxedTrue);
-        }
-
-        var options = call.Gateway.Options;
-        if (options.CaptureMessageContent && !call.Metadata.MaskInput && call.Route.Operation != "embeddings")
-        {
-            var (system, input) = GenAiMessages.FromRequest(call.UpstreamBody.Span, options.MaxContentLength);
-            var dropped = 0;
-            if (system is not null)
-            {
-                tags.Add(AttributeNames.GenAiSystemInstructions, TelemetryText.ForSpan(call, AttributeNames.GenAiSystemInstructions, system, options.MaxContentLength, ref dropped));
-            }
-
-            if (input is not null)
-            {
-                tags.Add(AttributeNames.GenAiInputMessages, TelemetryText.ForSpan(call, AttributeNames.GenAiInputMessages, input, options.MaxContentLength, ref dropped));
-            }
-        }
-
-        foreach (var (key, value) in call.TraceTags)
-        {
-            if (key == AttributeNames.LangfuseSessionId)
-            {
-                tags.Add(AttributeNames.GenAiConversationId, value);
-                break;
-            }
-        }
-    }
-
-    private static readonly object BoxedTrue = true;
 
     /// <summary>
     /// Captured UTF-8 JSON content as text: redacted, cut at <see cref="TracedLlmOptions.MaxContentLength"/>
