@@ -61,7 +61,11 @@ internal static class TelemetryManifest
         ("Failed Proxy Server Request", "Internal", "Received Proxy Server Request", Every(new[] { "error.type", "http.response.status_code" })),
     };
 
-    /// <summary>The instruments every traced request records to (meter <c>TracedLlm</c>): name, instrument, unit.</summary>
+    /// <summary>
+    /// The instruments a traced request records to in the default convention mode (meter <c>TracedLlm</c>):
+    /// name, instrument, unit (<c>tracedllm.usage.cost</c> when a price table is configured; the latest mode's
+    /// per-attempt client metrics are not part of the default contract).
+    /// </summary>
     internal static readonly (string Name, string Instrument, string Unit)[] Metrics =
     {
         ("gen_ai.client.token.usage", "histogram", "{token}"),
@@ -70,6 +74,7 @@ internal static class TelemetryManifest
         ("gen_ai.server.time_per_output_token", "histogram", "s"),
         ("tracedllm.telemetry.dropped", "counter", "{value}"),
         ("tracedllm.telemetry.redacted", "counter", "{value}"),
+        ("tracedllm.usage.cost", "counter", "{USD}"),
     };
 
     /// <summary>A span's own attributes, then its Langfuse observation type and the trace-level ones.</summary>

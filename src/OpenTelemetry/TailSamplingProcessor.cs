@@ -248,8 +248,10 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
             {
                 KeepEarly(request, ref released);
             }
-            else if (request.Root.StartTimeUtc + _latencyThreshold is var due && due < next)
+            else if (request.Root.StartTimeUtc + _latencyThreshold is var due && due > now && due < next)
             {
+                // A request already past the threshold that holds nothing has nothing for a sweep to
+                // free (its later spans are kept as they end), so it does not bring the next sweep forward.
                 next = due;
             }
         }

@@ -209,7 +209,7 @@ public sealed class LlmRelay
 
     /// <summary>A route's settings, made once per route pattern (the options are read once: IOptions, not a monitor).</summary>
     private RelaySettings SettingsFor(LlmCall call) =>
-        _settings.TryGetValue(call.Route.Pattern, out var settings) ? settings : _settings.GetOrAdd(call.Route.Pattern, MakeSettings(call.Route.Pattern));
+        _settings.GetOrAdd(call.Route.Pattern, static (pattern, relay) => relay.MakeSettings(pattern), this);
 
     private RelaySettings MakeSettings(string pattern)
     {

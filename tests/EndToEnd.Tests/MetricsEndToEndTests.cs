@@ -59,44 +59,45 @@ internal static class ExportedHistograms
     /// </summary>
     public static async Task<Dictionary<string, double[]>> WaitAsync(SampleGatewayEnvironment environment, string model, params string[] names)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var found = new Dictionary<string, double[]>();
-            foreach (var line in environment.ReceiverLines().Where(l => l.StartsWith("{\"method\"", StringComparison.Ordinal) && l.Contains("/v1/metrics", StringComparison.Ordinal)))
+        var found = new Dictionary<string, double[]>();
+        await Eventually.HoldsAsync(
+            () =>
             {
-                using var document = JsonDocument.Parse(line);
-                Assert.Equal(JsonValueKind.Null, document.RootElement.GetProperty("error").ValueKind);
-                foreach (var metric in document.RootElement.GetProperty("metrics").EnumerateArray())
-                {
-                    var name = metric.GetProperty("name").GetString()!;
-                    if (metric.GetProperty("type").GetString() != "histogram" || !names.Contains(name))
-                    {
-                        continue;
-                    }
+                found = Read(environment, model, names);
+                return names.All(found.ContainsKey);
+            },
+            $"the histograms [{string.Join(", ", names)}] of {model}",
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(100));
+        return found;
+    }
 
-                    foreach (var point in metric.GetProperty("points").EnumerateArray())
+    private static Dictionary<string, double[]> Read(SampleGatewayEnvironment environment, string model, string[] names)
+    {
+        var found = new Dictionary<string, double[]>();
+        foreach (var line in environment.ReceiverLines().Where(l => l.StartsWith("{\"method\"", StringComparison.Ordinal) && l.Contains("/v1/metrics", StringComparison.Ordinal)))
+        {
+            using var document = JsonDocument.Parse(line);
+            Assert.Equal(JsonValueKind.Null, document.RootElement.GetProperty("error").ValueKind);
+            foreach (var metric in document.RootElement.GetProperty("metrics").EnumerateArray())
+            {
+                var name = metric.GetProperty("name").GetString()!;
+                if (metric.GetProperty("type").GetString() != "histogram" || !names.Contains(name))
+                {
+                    continue;
+                }
+
+                foreach (var point in metric.GetProperty("points").EnumerateArray())
+                {
+                    if (point.GetProperty("attributes").TryGetProperty("gen_ai.request.model", out var pointModel) && pointModel.GetString() == model
+                        && point.GetProperty("count").GetInt64() > 0)
                     {
-                        if (point.GetProperty("attributes").TryGetProperty("gen_ai.request.model", out var pointModel) && pointModel.GetString() == model
-                            && point.GetProperty("count").GetInt64() > 0)
-                        {
-                            found[name] = point.GetProperty("explicitBounds").EnumerateArray().Select(b => b.GetDouble()).ToArray();
-                        }
+                        found[name] = point.GetProperty("explicitBounds").EnumerateArray().Select(b => b.GetDouble()).ToArray();
                     }
                 }
             }
-
-            if (names.All(found.ContainsKey))
-            {
-                return found;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Got histograms [{string.Join(", ", found.Keys)}] of [{string.Join(", ", names)}] for {model}. Gateway output:\n{environment.GatewayOutput}");
-            }
-
-            await Task.Delay(100);
         }
+
+        return found;
     }
 }

@@ -112,21 +112,18 @@ public sealed class AttemptMetricsTests : IDisposable
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", body));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await response.Content.ReadAsStringAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        do
-        {
-            meters.ForceFlush();
-        }
-        while (!exported.Any(m => m.Name == awaited) && DateTime.UtcNow < deadline && await Delay());
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                meters.ForceFlush();
+                return exported.Any(m => m.Name == awaited);
+            },
+            awaited,
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromMilliseconds(20));
 
         meters.ForceFlush();
         return exported;
-    }
-
-    private static async Task<bool> Delay()
-    {
-        await Task.Delay(20);
-        return true;
     }
 
     private sealed record Point(Dictionary<string, object?> Tags, double Sum, long Count, double[] Bounds);

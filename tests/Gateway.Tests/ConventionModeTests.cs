@@ -37,7 +37,7 @@ public sealed class ConventionModeTests : IDisposable
         Assert.Equal(expected, SemanticConventions.FromOptIn(optIn));
 
     [Fact]
-    public void TheOptInVariableAndTheConfigurationKeySetTheMode()
+    public void TheOptInVariableSetsTheMode()
     {
         var options = new TracedLlmOptions();
         options.ReadVariables(name => name == "OTEL_SEMCONV_STABILITY_OPT_IN" ? "database,gen_ai_latest_experimental" : null);

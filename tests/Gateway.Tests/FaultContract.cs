@@ -327,7 +327,7 @@ internal static class FaultContract
         if (cell.Fault == Fault.ErrorResult && expected.Answer == Answer.ErrorResultsOwn)
         {
             // Answered, not thrown: the LLM call it answered for is in error too, and the spans the failure path marks have no exception event for it.
-            var llm = Assert.Single(spans, s => s.DisplayName == SpanNames.LlmRequest);
+            var llm = Assert.Single(spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation"); // named litellm_request, or "{operation} {model}" in the latest mode
             Assert.Equal(ActivityStatusCode.Error, llm.Status);
             Assert.Equal(expected.ErrorType, llm.GetTagItem(AttributeNames.ErrorType));
             Assert.All(new[] { server, llm, failed }, s => Assert.DoesNotContain(s.Events, e => e.Name == "exception"));

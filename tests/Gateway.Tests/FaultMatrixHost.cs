@@ -39,7 +39,7 @@ namespace TracedLlm.Gateway.Tests;
 /// the requests it may drop (ratio 0, no latency or join reason), into <see cref="Sampled"/>: every
 /// cell is a failure, so every cell's whole trace must arrive there.
 /// </summary>
-public sealed class FaultMatrixHost : IAsyncLifetime
+public class FaultMatrixHost : IAsyncLifetime
 {
     public const string ApiKey = "sk-fault-matrix-5d1e";
     public const string Deadline = "/deadline";
@@ -56,6 +56,11 @@ public sealed class FaultMatrixHost : IAsyncLifetime
 
     /// <summary>What the tail-sampling export kept.</summary>
     internal ExportedSpans Sampled { get; } = new();
+
+    /// <summary>The gateway's options beyond the matrix's own (a variant host runs every cell in another mode).</summary>
+    protected virtual void Configure(TracedLlmOptions options)
+    {
+    }
 
     /// <summary>Delivers what the tail-sampling export has queued.</summary>
     public bool FlushSampled() => _tracing.ForceFlush(10_000);
@@ -80,7 +85,11 @@ public sealed class FaultMatrixHost : IAsyncLifetime
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
         });
-        builder.Services.AddTracedLlm(options => options.FailureLoggerTimeout = TimeSpan.FromSeconds(1));
+        builder.Services.AddTracedLlm(options =>
+        {
+            options.FailureLoggerTimeout = TimeSpan.FromSeconds(1);
+            Configure(options);
+        });
         builder.Services.AddSingleton<ILlmAuthenticator>(new FaultyAuthenticator(new ApiKeyAuthenticator(new[] { ApiKey }), Plan));
         builder.Services.AddSingleton<ILlmGuardrail>(new FaultyGuardrail(GuardrailMode.PreCall, FaultSite.PreCallGuardrail, Plan));
         builder.Services.AddSingleton<ILlmGuardrail>(new FaultyGuardrail(GuardrailMode.DuringCall, FaultSite.DuringCallGuardrail, Plan));
@@ -719,5 +728,21 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
 
             base.Dispose(disposing);
         }
+    }
+}
+
+/// <summary>
+/// The fault matrix's host in the latest GenAI convention mode, with content captured and both
+/// models priced: the mode's own paths (the operation-named LLM span, structured messages, the
+/// per-attempt metrics, the evaluation events, cost) under every fault.
+/// </summary>
+public sealed class LatestConventionsFaultMatrixHost : FaultMatrixHost
+{
+    protected override void Configure(TracedLlmOptions options)
+    {
+        options.SemanticConventions = SemanticConventionMode.GenAiLatestExperimental;
+        options.CaptureMessageContent = true;
+        options.Pricing.Models["gpt"] = new LlmModelPrice { Input = 1, Output = 2 };
+        options.Pricing.Models["claude"] = new LlmModelPrice { Input = 3, Output = 15, CacheRead = 0.3 };
     }
 }

@@ -16,7 +16,7 @@ namespace TracedLlm.Gateway.Tests;
 /// in any exception event, that a tail sampler keeping no request it may drop exports the cell's
 /// whole trace, and that the next request answers 200.
 /// </summary>
-public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
+public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
 {
     private static readonly string RepositoryRoot = FailurePathRegressionTests.RepositoryRoot();
 
@@ -30,7 +30,11 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
 
     public static IEnumerable<object[]> Cells => FaultCell.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream, c.Relay });
 
-    public void Dispose() => _spans.Dispose();
+    public void Dispose()
+    {
+        _spans.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public void EveryCombinationIsACellOrSaysWhyItCannotExist()
@@ -154,5 +158,18 @@ public sealed class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposab
         var view = await FaultClient.RunAsync(client, request, run, ClientLeaves.Never);
         var server = await _host.NextFinishedAsync();
         FaultContract.AssertHealthy(format, stream, view, server, _spans.Started, run.Logged, run.FaultyLoggerCalls);
+    }
+}
+
+/// <summary>
+/// Every cell of the matrix again, the gateway in the latest GenAI convention mode with content
+/// captured and its models priced (<see cref="LatestConventionsFaultMatrixHost"/>): the mode's paths
+/// join the matrix, under the same contract.
+/// </summary>
+public sealed class LatestConventionsFaultMatrixTests : FaultMatrixTests, IClassFixture<LatestConventionsFaultMatrixHost>
+{
+    public LatestConventionsFaultMatrixTests(LatestConventionsFaultMatrixHost host)
+        : base(host)
+    {
     }
 }

@@ -122,6 +122,42 @@ public sealed class ManifestTests
         }
     }
 
+    [Fact]
+    public void TheTrackedContractsMetricsAreTheInstrumentsTheDefaultModeCreates()
+    {
+        // The runtime's instruments on the TracedLlm meter, as a listener sees them published.
+        foreach (var type in new[] { typeof(GatewayMetrics), typeof(TelemetryText), typeof(AttemptMetrics) })
+        {
+            RuntimeHelpers.RunClassConstructor(type.TypeHandle);
+        }
+
+        var created = new System.Collections.Generic.List<string>();
+        using (var listener = new System.Diagnostics.Metrics.MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, _) =>
+            {
+                // The export package's queue metrics (tracedllm.export.*) share the meter; they are the exporter's, not a route's.
+                if (ReferenceEquals(instrument.Meter, TracedLlmTelemetry.Meter) && !instrument.Name.StartsWith("tracedllm.export.", StringComparison.Ordinal))
+                {
+                    var kind = instrument.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal) ? "histogram" : instrument.GetType().Name.StartsWith("Counter", StringComparison.Ordinal) ? "counter" : instrument.GetType().Name;
+                    created.Add($"{instrument.Name} [{kind} {instrument.Unit}]");
+                }
+            };
+            listener.Start();
+        }
+
+        // The latest convention mode's per-attempt client metrics are not the default mode's (docs/span-contract.md).
+        var latestOnly = new[] { AttemptMetrics.OperationDuration.Name, AttemptMetrics.TimeToFirstChunk.Name };
+        var contract = File.ReadLines(Path.Combine(TestDirectory(), "..", "Gateway.Fixture", "TracedLlm.Telemetry.txt"))
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith("metric ", StringComparison.Ordinal))
+            .Select(line => line["metric ".Length..])
+            .Distinct();
+        Assert.Equal(
+            created.Where(c => !latestOnly.Any(name => c.StartsWith(name + " ", StringComparison.Ordinal))).Distinct().Order(StringComparer.Ordinal),
+            contract.Order(StringComparer.Ordinal));
+    }
+
     private static string[] Constants(Type type) =>
         type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToArray();
 

@@ -32,7 +32,7 @@ public sealed class RelayUsageTests : RelayTestBase
         Upstream.Then(Reply.Stream(WireSamples.AnthropicCachedStream));
         await using var host = await Host(pricing =>
         {
-            // Keyed by the request's name; the response names the dated model, priced by its own entry.
+            // Keyed by the dated model the response names, which is priced by its own entry.
             pricing.Models["claude-sonnet-4-5-20250929"] = new LlmModelPrice { Input = 3, Output = 15, CacheRead = 0.3, CacheCreation = 3.75 };
         });
         using var response = await host.PostAsync("/v1/messages", MessagesStreamBody);
@@ -115,12 +115,15 @@ public sealed class RelayUsageTests : RelayTestBase
             llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
 
             // The request's metrics are recorded once its server span has ended.
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (TokenUsage(exported, Model).Count == 0 && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-                meters.ForceFlush();
-            }
+            await Eventually.HoldsAsync(
+                () =>
+                {
+                    meters.ForceFlush();
+                    return TokenUsage(exported, Model).Count > 0;
+                },
+                "the request's token usage metric",
+                TimeSpan.FromSeconds(10),
+                TimeSpan.FromMilliseconds(20));
         }
 
         Assert.Equal(25L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));

@@ -55,6 +55,32 @@ public sealed class TracedLlmOptions
     /// <summary>The <c>langfuse.environment</c> of traces whose metadata names none. Default: <c>LANGFUSE_TRACING_ENVIRONMENT</c>.</summary>
     public string? DefaultEnvironment { get; set; } = Environment.GetEnvironmentVariable("LANGFUSE_TRACING_ENVIRONMENT") is { Length: > 0 } environment ? environment : null;
 
+    /// <summary>
+    /// <see cref="DefaultEnvironment"/> folded as Langfuse keeps environment names, folded once per
+    /// value (not per request): one reference, so readers on other threads see a matching pair.
+    /// </summary>
+    internal string? FoldedDefaultEnvironment
+    {
+        get
+        {
+            if (DefaultEnvironment is not { } raw)
+            {
+                return null;
+            }
+
+            if (_foldedEnvironment is not { } folded || !ReferenceEquals(folded.Raw, raw))
+            {
+                _foldedEnvironment = folded = new FoldedEnvironment(raw, Telemetry.LangfuseEnvironments.Fold(raw));
+            }
+
+            return folded.Value;
+        }
+    }
+
+    private FoldedEnvironment? _foldedEnvironment;
+
+    private sealed record FoldedEnvironment(string Raw, string Value);
+
     /// <summary>Bounds on what one request can write into its spans: value length, attributes and events per span, metadata keys read, bytes per request.</summary>
     public TelemetryLimits Limits { get; } = new();
 

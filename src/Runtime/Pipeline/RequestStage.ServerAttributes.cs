@@ -18,7 +18,8 @@ public static partial class RequestStage
     /// The server span's attributes: the route, how its trace was joined, and the trace-level
     /// metadata, which it prepares once for the request's other spans (<see cref="FirstTags.AddTraceTags"/>).
     /// An unauthenticated caller's span gets the route only (its trace records the status and
-    /// failure reason from the failure path): nothing the caller chose.
+    /// failure reason from the failure path): nothing the caller chose. <paramref name="defaultEnvironment"/>
+    /// is the configured one, already folded (<see cref="TracedLlmOptions.FoldedDefaultEnvironment"/>).
     /// </summary>
     internal static void AddServerAttributes(Activity span, LlmCall call, in TraceJoin join, string? defaultEnvironment)
     {
@@ -31,7 +32,7 @@ public static partial class RequestStage
         if (call.Trust == CallerTrust.Unauthenticated)
         {
             tags.Add(AttributeNames.TraceJoin, "unauthenticated");
-            tags.Add(AttributeNames.LangfuseEnvironment, defaultEnvironment is null ? null : LangfuseEnvironments.Fold(defaultEnvironment));
+            tags.Add(AttributeNames.LangfuseEnvironment, defaultEnvironment);
             return;
         }
 
@@ -102,7 +103,7 @@ public static partial class RequestStage
         }
         else if (metadata.Environment is null && defaultEnvironment is not null)
         {
-            entries[added++] = new(AttributeNames.LangfuseEnvironment, LangfuseEnvironments.Fold(defaultEnvironment));
+            entries[added++] = new(AttributeNames.LangfuseEnvironment, defaultEnvironment);
         }
 
         if (!metadata.IsPresent)

@@ -171,7 +171,7 @@ public static partial class RequestStage
         call.ServerSpan = server;
         if (server is { IsAllDataRequested: true })
         {
-            AddServerAttributes(server, call, join, options.DefaultEnvironment);
+            AddServerAttributes(server, call, join, options.FoldedDefaultEnvironment);
             if (trusted)
             {
                 join.RecordEvents(server);

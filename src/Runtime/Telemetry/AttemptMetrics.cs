@@ -14,9 +14,7 @@ namespace TracedLlm.Telemetry;
 /// </summary>
 internal static class AttemptMetrics
 {
-    private static readonly BoundedValues ProviderNames = new(32, GatewayMetrics.OtherModel);
     private static readonly BoundedValues ServerAddresses = new(64, GatewayMetrics.OtherModel);
-    private static readonly BoundedValues ErrorTypes = new(64, GatewayMetrics.OtherModel, maxLength: 256);
 
     /// <summary><c>gen_ai.client.operation.duration</c>: each attempt, in seconds, with the conventions' bucket advice.</summary>
     public static Histogram<double> OperationDuration { get; } = TracedLlmTelemetry.Meter.CreateHistogram(
@@ -42,7 +40,7 @@ internal static class AttemptMetrics
         var tags = Tags(attempt);
         if (errorType is not null)
         {
-            tags.Add(AttributeNames.ErrorType, ErrorTypes.Bound(errorType));
+            tags.Add(AttributeNames.ErrorType, GatewayMetrics.ErrorTypes.Bound(errorType));
         }
 
         OperationDuration.Record(Stopwatch.GetElapsedTime(startTimestamp, endTimestamp).TotalSeconds, tags);
@@ -105,7 +103,7 @@ internal static class AttemptMetrics
         var tags = new TagList
         {
             { AttributeNames.GenAiOperationName, call.Route.Operation },
-            { AttributeNames.GenAiProviderName, ProviderNames.Bound(target.Provider) },
+            { AttributeNames.GenAiProviderName, GatewayMetrics.ProviderNames.Bound(target.Provider) },
             { AttributeNames.GenAiRequestModel, GatewayMetrics.BoundDimensionModel(call, target.Model) },
         };
 

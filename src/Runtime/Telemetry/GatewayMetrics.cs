@@ -20,9 +20,10 @@ internal static class GatewayMetrics
 
     private static readonly BoundedValues ModelNames = new(MaxModelNames, OtherModel);
 
-    // Handlers name providers and throw exception types: bounded as well, in case either echoes a client.
-    private static readonly BoundedValues ProviderNames = new(32, OtherModel);
-    private static readonly BoundedValues ErrorTypes = new(64, OtherModel, maxLength: 256);
+    // Handlers name providers and throw exception types: bounded as well, in case either echoes a client
+    // (one bound per dimension on this meter: the per-attempt metrics share them).
+    internal static readonly BoundedValues ProviderNames = new(32, OtherModel);
+    internal static readonly BoundedValues ErrorTypes = new(64, OtherModel, maxLength: 256);
 
     /// <summary>The GenAI conventions' bucket boundaries for <c>gen_ai.client.token.usage</c>: powers of four, 1 to 4<sup>13</sup>.</summary>
     internal static readonly long[] TokenUsageBuckets =

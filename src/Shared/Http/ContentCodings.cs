@@ -36,6 +36,9 @@ internal enum ContentCodingVerdict
 /// </summary>
 internal static class ContentCodings
 {
+    /// <summary>The most characters of an unknown coding's name kept for an error message.</summary>
+    internal const int MaxShownName = 32;
+
     /// <summary>
     /// Reads <paramref name="contentEncoding"/>: <see cref="ContentCodingVerdict.Decodable"/> with the
     /// <paramref name="coding"/> (identity for none), or why it is not, with the first unknown name.
@@ -61,7 +64,8 @@ internal static class ContentCodings
 
                 if (Known(name) is not { } next)
                 {
-                    unknownName = name.ToString();
+                    // A client's token: kept only as long as an error message shows it (32 characters, then "…").
+                    unknownName = name.Length <= MaxShownName ? name.ToString() : string.Concat(name[..MaxShownName], "…");
                     return ContentCodingVerdict.Unknown;
                 }
 

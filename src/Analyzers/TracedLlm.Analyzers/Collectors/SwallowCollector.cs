@@ -151,8 +151,10 @@ internal sealed class SwallowCollector : IFactCollector
         }
         else if (value.Parent is IDeconstructionAssignmentOperation deconstruction && deconstruction.Value == value)
         {
-            // var (ok, text) = TryX(...): a Try-tuple's status is its bool element.
-            stored = DeconstructedLocals(deconstruction.Target).FirstOrDefault(local => local.Type.SpecialType == SpecialType.System_Boolean);
+            // var (ok, text) = TryX(...): a Try-tuple's status is its bool element, when it has exactly one
+            // (with two, which one says "failed" is not known: no status is assumed).
+            var flags = DeconstructedLocals(deconstruction.Target).Where(local => local.Type.SpecialType == SpecialType.System_Boolean).Take(2).ToList();
+            stored = flags.Count == 1 ? flags[0] : null;
         }
 
         var statement = Statement(value);
