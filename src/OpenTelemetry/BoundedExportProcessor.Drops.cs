@@ -110,15 +110,8 @@ public sealed partial class BoundedExportProcessor
     {
         public void Delivered(long spans) => Interlocked.Add(ref processor._exported, spans);
 
-        public void Dropped(long spans, DropReason reason)
-        {
-            if (reason == DropReason.ShutdownTimeout)
-            {
-                Interlocked.Add(ref processor._shutdownDropped, spans);
-            }
-
-            processor.Dropped(spans, reason, warn: reason != DropReason.ShutdownTimeout);
-        }
+        // A shut-down's drops are said once, with the delivery's count (OnShutdown).
+        public void Dropped(long spans, DropReason reason) => processor.Dropped(spans, reason, warn: reason != DropReason.ShutdownTimeout);
 
         public void Retrying(long spans, string detail, TimeSpan wait)
         {

@@ -102,7 +102,7 @@ public sealed partial class BoundedExportProcessor
         if (_delivery is { } delivery)
         {
             // What the loop sealed, delivered within what is left of the bound; then the rest settled.
-            var (kept, cancelling) = delivery.Shutdown(TimeSpan.FromMilliseconds(Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds)));
+            var (kept, lost) = delivery.Shutdown(TimeSpan.FromMilliseconds(Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds)));
             if (kept > 0)
             {
                 _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {kept} span(s) undelivered; they stay in the disk buffer for the next start.");
@@ -110,7 +110,7 @@ public sealed partial class BoundedExportProcessor
             }
 
             // Sends still ending count their spans as they end: said now, with the others.
-            if (Interlocked.Read(ref _shutdownDropped) + cancelling is > 0 and var lost)
+            if (lost > 0)
             {
                 _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {lost} span(s) undelivered; they are dropped.");
                 finished = false;

@@ -78,7 +78,6 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     private long _dropped;
     private long _flushTimeouts;
     private long _lastFlushWarning;
-    private long _shutdownDropped;
     private long _exported;
     private long _lastWarning;
     private long _lastRetryWarning;

@@ -127,14 +127,9 @@ internal sealed partial class OtlpDelivery
 
         if (abandoned)
         {
-            // Counted before it leaves the sends in flight: a shut-down waiting for them then sees it counted.
-            Interlocked.Add(ref _keptOnStop, Abandon(payload));
-            lock (_gate)
-            {
-                EndSend(payload);
-                Monitor.PulseAll(_gate);
-            }
-
+            // Counted in the same step that ends its send: a shut-down reading the counts sees it
+            // either in flight or abandoned, never both.
+            Abandon(payload, wasInFlight: true);
             return;
         }
 

@@ -45,8 +45,10 @@ internal sealed partial class OtlpDelivery : IDisposable
     private long _sequence;
     private bool _stopping;
 
-    // Spans of batches in the disk buffer that a stopping delivery could not send: the next process's.
+    // Spans a stopping delivery could not send: in the disk buffer (the next process's), and in
+    // memory (dropped).
     private long _keptOnStop;
+    private long _droppedOnStop;
 
     public OtlpDelivery(HttpClient client, OtlpCapture capture, Uri? grpcEndpoint, bool gzip, ExportQueueOptions options, DiskExportBuffer? disk, IDeliveryReport report)
     {
@@ -192,10 +194,11 @@ internal sealed partial class OtlpDelivery : IDisposable
     /// <summary>
     /// Delivers what is left within <paramref name="bound"/>, then stops: what is still undelivered is
     /// dropped (<c>shutdown_timeout</c>) when in memory, and stays for the next process when in the disk
-    /// buffer. The spans left in the disk buffer, and those of in-memory sends cancelled but not yet
-    /// ended when the wait for them runs out (each counts them as dropped as it ends).
+    /// buffer. The spans left in the disk buffer, and the in-memory spans lost: abandoned, or in sends
+    /// cancelled but not yet ended when the wait for them runs out (each counts its spans as dropped
+    /// as it ends). Both read in one step, so no span is in both.
     /// </summary>
-    public (long Kept, long Cancelling) Shutdown(TimeSpan bound)
+    public (long Kept, long Lost) Shutdown(TimeSpan bound)
     {
         var started = Stopwatch.GetTimestamp();
         var all = LastSequence;
@@ -221,19 +224,15 @@ internal sealed partial class OtlpDelivery : IDisposable
             }
         }
 
-        long kept = 0;
         foreach (var payload in left)
         {
-            kept += Abandon(payload);
+            Abandon(payload, wasInFlight: false);
         }
 
-        long cancelling;
         lock (_gate)
         {
-            cancelling = _inFlightMemorySpans;
+            return (_keptOnStop, _droppedOnStop + _inFlightMemorySpans);
         }
-
-        return (kept + Interlocked.Read(ref _keptOnStop), cancelling);
     }
 
     public void Dispose()
@@ -267,17 +266,35 @@ internal sealed partial class OtlpDelivery : IDisposable
         Forget(payload);
     }
 
-    // Never to be sent by this process: in the disk buffer it waits for the next (its spans are
-    // returned), in memory it is dropped.
-    private long Abandon(ExportPayload payload)
+    // Never to be sent by this process: in the disk buffer it waits for the next, in memory it is
+    // dropped. Counted, its send ended (if it was in flight) and forgotten in one step under _gate.
+    private void Abandon(ExportPayload payload, bool wasInFlight)
     {
+        lock (_gate)
+        {
+            if (wasInFlight)
+            {
+                EndSend(payload);
+            }
+
+            if (payload.File is null)
+            {
+                _droppedOnStop += payload.Spans;
+            }
+            else
+            {
+                _keptOnStop += payload.Spans;
+            }
+
+            ForgetLocked(payload);
+        }
+
         if (payload.File is null)
         {
             _report.Dropped(payload.Spans, BoundedExportProcessor.DropReason.ShutdownTimeout);
         }
 
-        Forget(payload);
-        return payload.File is null ? 0 : payload.Spans;
+        payload.Release();
     }
 
     // Settled for this process: its memory leaves the bound, its place in the flush order goes, and
@@ -286,15 +303,20 @@ internal sealed partial class OtlpDelivery : IDisposable
     {
         lock (_gate)
         {
-            if (payload.InMemory)
-            {
-                _memoryBytes -= payload.MemoryBytes;
-            }
-
-            _unresolved.Remove(payload.Sequence);
-            Monitor.PulseAll(_gate);
+            ForgetLocked(payload);
         }
 
         payload.Release();
+    }
+
+    private void ForgetLocked(ExportPayload payload)
+    {
+        if (payload.InMemory)
+        {
+            _memoryBytes -= payload.MemoryBytes;
+        }
+
+        _unresolved.Remove(payload.Sequence);
+        Monitor.PulseAll(_gate);
     }
 }

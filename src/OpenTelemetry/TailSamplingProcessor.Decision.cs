@@ -28,23 +28,18 @@ public sealed partial class TailSamplingProcessor
             _closed = true;
             foreach (var request in _running.Values)
             {
-                if (request.Decided || request.Held is not { } held)
+                if (request.Decided || request.Held is null)
                 {
                     continue;
                 }
 
                 var keep = request.Reason is not null || InRatio(request.Root.TraceId);
-                if (keep)
+                if (Settle(request, keep) is { } held)
                 {
                     released.AddRange(held);
                 }
 
                 decisions.Add((keep, request.Reason ?? "ratio"));
-                _heldBytes -= request.Bytes;
-                request.Held = null;
-                request.Bytes = 0;
-                request.Decided = true;
-                request.Kept = keep;
             }
         }
 

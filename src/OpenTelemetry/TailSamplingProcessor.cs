@@ -38,6 +38,10 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
     private readonly long _maxRequestBytes;
     private readonly long _maxHeldBytes;
 
+    // What the processor behind passes on (null: every span). A span it would not send is not held:
+    // only its reason to keep its request counts.
+    private readonly Func<Activity, bool>? _sends;
+
     // Every running span of the provider, by span id, to its request (a short lock per start and end).
     private readonly Lock _gate = new();
     private readonly Dictionary<ActivitySpanId, Request> _running = new();
@@ -49,8 +53,15 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
     /// <summary>Samples what reaches <paramref name="next"/>; flushes, shut-downs and the provider pass through.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
     public TailSamplingProcessor(BaseProcessor<Activity> next, TailSamplingOptions options)
+        : this(next, options, sends: null)
+    {
+    }
+
+    /// <summary>Samples what reaches <paramref name="next"/>, which passes on only the spans <paramref name="sends"/> accepts.</summary>
+    internal TailSamplingProcessor(BaseProcessor<Activity> next, TailSamplingOptions options, Func<Activity, bool>? sends)
         : base(new[] { next ?? throw new ArgumentNullException(nameof(next)) })
     {
+        _sends = sends;
         ArgumentNullException.ThrowIfNull(options);
         if (options.Problems() is { Count: > 0 } problems)
         {
@@ -143,12 +154,7 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
                 keep = reason is not null || InRatio(data.TraceId);
                 if (request is not null)
                 {
-                    _heldBytes -= request.Bytes;
-                    released = keep ? request.Held : null;
-                    request.Held = null;
-                    request.Bytes = 0;
-                    request.Decided = true;
-                    request.Kept = keep;
+                    released = Settle(request, keep);
                 }
             }
         }
@@ -198,6 +204,13 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
     // first (see Sweep) is returned, to be passed on. Under _gate.
     private List<HeldSpan>? Hold(Request request, Activity span)
     {
+        request.Reason ??= Reason(span, root: false);
+        if (_sends is { } sends && !sends(span))
+        {
+            // Never sent, whatever the decision: nothing to hold.
+            return null;
+        }
+
         var bytes = SpanSize.Estimate(span);
         List<HeldSpan>? released = null;
         if (_heldBytes + bytes > _maxHeldBytes)
@@ -218,7 +231,6 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
         (request.Held ??= new List<HeldSpan>()).Add(new HeldSpan(span, bytes));
         request.Bytes += bytes;
         _heldBytes += bytes;
-        request.Reason ??= Reason(span, root: false);
         return released;
     }
 
@@ -265,17 +277,24 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
     // Decided before its end: kept (for its latency, counted when its first span ends). Under _gate.
     private void KeepEarly(Request request, ref List<HeldSpan>? released)
     {
-        if (request.Held is { } held)
+        if (Settle(request, keep: true) is { } held)
         {
             (released ??= new List<HeldSpan>()).AddRange(held);
         }
 
+        request.Reason ??= "latency";
+    }
+
+    // The request is decided: its held spans leave the bound, returned to be passed on if it is kept. Under _gate.
+    private List<HeldSpan>? Settle(Request request, bool keep)
+    {
+        var held = request.Held;
         _heldBytes -= request.Bytes;
         request.Held = null;
         request.Bytes = 0;
         request.Decided = true;
-        request.Kept = true;
-        request.Reason ??= "latency";
+        request.Kept = keep;
+        return keep ? held : null;
     }
 
     private readonly record struct HeldSpan(Activity Span, long Bytes);

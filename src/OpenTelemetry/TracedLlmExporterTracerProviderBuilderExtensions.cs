@@ -123,7 +123,12 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
         // buffer, if any, in a subdirectory named after the queue, so that two exporters never share one).
         var processor = new BoundedExportProcessor(OtlpSetup.Create(otlp), options, warn, diskSubdirectory: queueName);
         provider.GetService<ExportProcessors>()?.Add(processor);
-        BaseProcessor<System.Diagnostics.Activity> scoped = options.Scope == ExportScope.GenerationsOnly ? new GenerationsOnlyProcessor(processor) : processor;
-        return options.TailSampling is { Enabled: true } sampling ? new TailSamplingProcessor(scoped, sampling) : scoped;
+        var generationsOnly = options.Scope == ExportScope.GenerationsOnly;
+        BaseProcessor<System.Diagnostics.Activity> scoped = generationsOnly ? new GenerationsOnlyProcessor(processor) : processor;
+
+        // The sampler holds only what the scope sends; the other spans still give their reasons.
+        return options.TailSampling is { Enabled: true } sampling
+            ? new TailSamplingProcessor(scoped, sampling, generationsOnly ? GenerationsOnlyProcessor.IsGeneration : null)
+            : scoped;
     }
 }

@@ -391,6 +391,36 @@ public sealed class TailSamplingTests : IDisposable
         Assert.Equal(25, durations.Count);
     }
 
+    [Fact]
+    public void ASpanTheScopeDoesNotSendIsNotHeldButItsReasonStillKeepsItsRequest()
+    {
+        // As AddTracedLlmOtlpExporter wires a generations-only scope: the queue sends only "llm" spans.
+        var queued = new RecordingProcessor();
+        var processor = new TailSamplingProcessor(queued, new TailSamplingOptions { Enabled = true, Ratio = 0 }, sends: static span => span.DisplayName == "llm");
+        using var provider = Provider(processor);
+
+        var root = Source.StartActivity("root", ActivityKind.Server)!;
+        using (var auth = Source.StartActivity("auth")!)
+        {
+            auth.SetStatus(ActivityStatusCode.Error, "the key store failed");
+        }
+
+        // Not sent by the scope, so not held: no bytes for it.
+        Assert.Equal(0, processor.HeldBytes);
+        Source.StartActivity("llm")!.Stop();
+        var held = processor.HeldBytes;
+        Assert.True(held > 0);
+        Source.StartActivity("tool")!.Stop();
+        Assert.Equal(held, processor.HeldBytes);
+
+        // The failed auth span, never held, still keeps the request at a ratio of 0: every span passes on
+        // (the scope behind drops the ones it does not send), "llm" first, as it was held.
+        root.Stop();
+        Activity.Current = null;
+        Assert.Equal(new[] { "llm", "root" }, queued.Ended.Select(s => s.DisplayName));
+        Assert.Equal(0, processor.HeldBytes);
+    }
+
     private static (ActivityTraceId TraceId, string Name) Request(string name, Action<Activity>? child = null, Action<Activity>? root = null, ActivityContext parent = default, Action<Activity>? late = null)
     {
         var server = Source.StartActivity(ActivityKind.Server, parent, name: "root")!;
