@@ -130,23 +130,22 @@ public sealed class GenerationsOnlyEndToEndTests(GenerationsOnlyEnvironment envi
     public async Task OnlyTheGenerationIsExportedWithTheTraceLevelAttributesOnIt()
     {
         var traceId = await ConventionModeEndToEndTests.PostInNewTraceAsync(environment, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"one span"}],"metadata":{"trace_name":"scoped","session_id":"s-9"}}""");
+        await ArrivesAsync(traceId);
 
-        // The server span never comes: wait for the generation, then for any straggler a second longer.
-        var deadline = System.DateTime.UtcNow.AddSeconds(30);
-        List<ExportedSpan> spans;
-        while ((spans = Trace(traceId)).Count == 0 && System.DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        await Task.Delay(1000);
-        spans = Trace(traceId);
-        var generation = Assert.Single(spans);
+        // The server span never comes. The export queue is first in, first out, and every span of the
+        // first request ended before a later request's generation did: once that generation is on
+        // the wire, anything of the first request would be too.
+        var later = await ConventionModeEndToEndTests.PostInNewTraceAsync(environment, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"a later one"}]}""");
+        await ArrivesAsync(later);
+        Assert.Single(Trace(later));
+        var generation = Assert.Single(Trace(traceId));
         Assert.Equal("litellm_request", generation.Name);
         Assert.Equal("generation", generation.Text("langfuse.observation.type"));
         Assert.Equal("scoped", generation.Text("langfuse.trace.name"));
         Assert.Equal("s-9", generation.Text("langfuse.session.id"));
     }
+
+    private Task ArrivesAsync(string traceId) => TracedLlm.Tests.Eventually.HoldsAsync(() => Trace(traceId).Count > 0, $"a span of trace {traceId}");
 
     private List<ExportedSpan> Trace(string traceId) =>
         environment.LangfuseExports().SelectMany(e => e.Spans).Where(s => s.TraceId == traceId && s.Service == "tracedllm-sample-gateway").ToList();

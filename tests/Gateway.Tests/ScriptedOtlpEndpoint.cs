@@ -168,10 +168,39 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
 
         public byte[] Body { get; } = body;
 
-        /// <summary>The span names the body holds (an OTLP/gRPC body's five-byte frame skipped), read by <see cref="OtlpWire"/>.</summary>
-        public IReadOnlyList<string> Spans { get; } = SpanNames(contentType == "application/grpc" ? body.AsSpan(5) : body);
+        /// <summary>
+        /// The span names the body holds, read by <see cref="OtlpWire"/> from the export request as
+        /// sent: an OTLP/gRPC body's five-byte frame skipped, and a gzip body (HTTP's
+        /// <c>Content-Encoding: gzip</c>, gRPC's compressed-flag frame with <c>grpc-encoding: gzip</c>) inflated.
+        /// </summary>
+        public IReadOnlyList<string> Spans { get; } = SpanNames(Message(contentType, headers, body));
+
+        /// <summary>Whether the export request came gzip-compressed, as its headers and (gRPC) its frame said.</summary>
+        public bool Gzipped { get; } = IsGzip(contentType, headers, body);
 
         public bool Accepted { get; set; }
+
+        private static bool IsGzip(string? contentType, IReadOnlyDictionary<string, string> headers, byte[] body) =>
+            contentType == "application/grpc"
+                ? body.Length >= 5 && body[0] == 1 && headers.TryGetValue("grpc-encoding", out var grpc) && grpc == "gzip"
+                : headers.TryGetValue("Content-Encoding", out var coding) && coding == "gzip";
+
+        private static byte[] Message(string? contentType, IReadOnlyDictionary<string, string> headers, byte[] body)
+        {
+            var message = contentType == "application/grpc" ? body.AsSpan(5).ToArray() : body;
+            if (!IsGzip(contentType, headers, body))
+            {
+                return message;
+            }
+
+            using var inflated = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(new MemoryStream(message), System.IO.Compression.CompressionMode.Decompress))
+            {
+                gzip.CopyTo(inflated);
+            }
+
+            return inflated.ToArray();
+        }
 
         // Span.name is field 5.
         private static List<string> SpanNames(ReadOnlySpan<byte> request)

@@ -28,8 +28,10 @@ internal sealed class ResponseFacts
 
     public List<string> FinishReasons { get; } = new();
 
-    /// <summary>All input tokens, cached ones included as the GenAI conventions count them (Anthropic's <c>input_tokens</c> plus its cache reads and writes).</summary>
-    public long? InputTokens => ReportedInputTokens is { } input && InputExcludesCache ? input + (CacheReadInputTokens ?? 0) + (CacheCreationInputTokens ?? 0) : ReportedInputTokens;
+    /// <summary>All input tokens, cached ones included as the GenAI conventions count them (Anthropic's <c>input_tokens</c> plus its cache reads and writes, by <see cref="LlmUsage.FromAnthropic"/>'s rule).</summary>
+    public long? InputTokens => ReportedInputTokens is { } input && InputExcludesCache
+        ? LlmUsage.FromAnthropic(input, outputTokens: 0, CacheReadInputTokens, CacheCreationInputTokens).InputTokens
+        : ReportedInputTokens;
 
     /// <summary>The input count as the response stated it.</summary>
     public long? ReportedInputTokens { get; set; }
