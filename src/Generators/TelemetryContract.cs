@@ -66,14 +66,31 @@ internal static class TelemetryContract
             return EquatableArray<ContractDrift>.Empty;
         }
 
-        var want = Parse(Write(routes));
-        var have = Parse(file.Text);
+        var have = new Dictionary<string, List<Item>>(StringComparer.Ordinal);
+        foreach (var part in ContractFile.Split(file.Text).Routes)
+        {
+            have[part.Key] = Items(part.Value);
+        }
+
         var drifts = new List<ContractDrift>();
-        var ordered = Order(routes).ToList();
-        var stale = have.Keys.Where(route => !want.ContainsKey(route)).ToList();
+        var ordered = Order(routes).Select(route => (Route: route, Name: RouteName(route))).ToList();
+        var declared = new HashSet<string>(ordered.Select(r => r.Name), StringComparer.Ordinal);
+        var stale = have.Keys.Where(route => !declared.Contains(route)).ToList();
+
+        // Every route emits the same items (only its route line differs): read once, compared per route.
+        var want = Items(Block(ordered[0].Name));
+
+        // Every diagnostic carries the stale routes, so fixing any one route drops them; the first names them.
+        var staleRoutes = string.Join("\n", stale);
+        var named = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < ordered.Count; i++)
         {
-            var name = RouteName(ordered[i]);
+            var (route, name) = ordered[i];
+            if (!named.Add(name))
+            {
+                continue;
+            }
+
             var differences = new List<string>();
             if (!have.TryGetValue(name, out var items))
             {
@@ -81,19 +98,19 @@ internal static class TelemetryContract
             }
             else
             {
-                Describe(want[name], items, differences);
+                Describe(want, items, differences);
             }
 
             if (i == 0)
             {
-                differences.AddRange(stale.Select(route => $"route '{route}' is in the file but no longer declared"));
+                differences.AddRange(stale.Select(gone => $"route '{gone}' is in the file but no longer declared"));
             }
 
             // Each diagnostic carries its own route's block (a few KB), not the whole file: a stale
             // file on 1,000 routes would otherwise put the whole file into every one of them.
             if (differences.Count > 0)
             {
-                drifts.Add(new ContractDrift(ordered[i].Location, name, Summary(differences), file.Path, Block(name), i == 0 ? string.Join("\n", stale) : string.Empty));
+                drifts.Add(new ContractDrift(route.Location, name, Summary(differences), file.Path, Block(name), staleRoutes));
             }
         }
 
@@ -126,16 +143,15 @@ internal static class TelemetryContract
         return lines.ToArray();
     }
 
-    /// <summary>Each route's items, keyed by route: its mode, spans, attributes (qualified by their span) and metrics.</summary>
-    private static Dictionary<string, List<Item>> Parse(string text)
+    /// <summary>One route's items, from its part of the file (<see cref="ContractFile.Split"/>): its mode, spans, attributes (qualified by their span) and metrics.</summary>
+    private static List<Item> Items(string part)
     {
-        var routes = new Dictionary<string, List<Item>>(StringComparer.Ordinal);
-        List<Item>? items = null;
+        var items = new List<Item>();
         var span = string.Empty;
-        foreach (var raw in text.Split('\n'))
+        foreach (var raw in part.Split('\n'))
         {
             var line = raw.Trim();
-            if (line.Length == 0 || line[0] == '#')
+            if (line.Length == 0 || line[0] == '#' || ContractFile.RouteOf(line) is not null)
             {
                 continue;
             }
@@ -143,31 +159,19 @@ internal static class TelemetryContract
             var space = line.IndexOf(' ');
             var word = space < 0 ? line : line.Substring(0, space);
             var rest = space < 0 ? string.Empty : line.Substring(space + 1).Trim();
-            if (word == "route")
+            if (word == "span")
             {
-                if (!routes.TryGetValue(rest, out items))
-                {
-                    routes[rest] = items = new List<Item>();
-                }
-
-                span = string.Empty;
+                var bracket = rest.LastIndexOf(" [", StringComparison.Ordinal);
+                span = bracket < 0 ? rest : rest.Substring(0, bracket);
+                items.Add(new Item("span", string.Empty, span, bracket < 0 ? string.Empty : rest.Substring(bracket + 1)));
             }
-            else if (items is not null)
+            else
             {
-                if (word == "span")
-                {
-                    var bracket = rest.LastIndexOf(" [", StringComparison.Ordinal);
-                    span = bracket < 0 ? rest : rest.Substring(0, bracket);
-                    items.Add(new Item("span", string.Empty, span, bracket < 0 ? string.Empty : rest.Substring(bracket + 1)));
-                }
-                else
-                {
-                    items.Add(new Item(word, word == "attribute" ? span : string.Empty, rest, string.Empty));
-                }
+                items.Add(new Item(word, word == "attribute" ? span : string.Empty, rest, string.Empty));
             }
         }
 
-        return routes;
+        return items;
     }
 
     /// <summary>Names what <paramref name="have"/> lacks and has too many of; one removal and one addition in one place read as a rename.</summary>

@@ -65,6 +65,57 @@ public sealed class TelemetryContractFixTests
         Assert.Equal(Routes, (await fixedProject.Documents.Single().GetTextAsync()).ToString());
     }
 
+    [Fact]
+    public async Task FixingAnyRouteDropsTheStaleRoutesWhichOnlyTheFirstDiagnosticNames()
+    {
+        using var workspace = new AdhocWorkspace();
+        var (project, contract) = AddProject(workspace, "Gateway");
+        var before = await DriftAsync(project);
+        Assert.Equal(new[] { "POST /v1/chat/completions", "POST /v1/messages" }, before.Select(d => d.Properties[DiagnosticIds.ContractRouteProperty]));
+        Assert.All(before, d => Assert.Equal("POST /v1/completions", d.Properties[DiagnosticIds.ContractStaleRoutesProperty]));
+        Assert.DoesNotContain("no longer declared", before[1].GetMessage(), System.StringComparison.Ordinal);
+
+        // The second route's fix: its part written, and the stale route gone with it.
+        var solution = await FixAsync(project, before[1]);
+        var text = (await solution.GetProject(project.Id)!.GetAdditionalDocument(contract)!.GetTextAsync()).ToString();
+        Assert.DoesNotContain("/v1/completions\n", text, System.StringComparison.Ordinal);
+        Assert.Contains("route POST /v1/messages\n  mode default semconv ", text, System.StringComparison.Ordinal);
+        var after = Assert.Single(await DriftAsync(solution.GetProject(project.Id)!));
+        Assert.Equal("POST /v1/chat/completions", after.Properties[DiagnosticIds.ContractRouteProperty]);
+        Assert.DoesNotContain("no longer declared", after.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheGeneratorAndTheFixReadTheFileAlikeIndentedAndRepeatedRouteLinesIncluded()
+    {
+        using var workspace = new AdhocWorkspace();
+        var (project, contract) = AddProject(workspace, "Gateway");
+
+        // Written from the emitted file, then hand-edited: the messages route's line indented, and the
+        // chat route's part cut in two with the messages part between.
+        var emitted = (await (await FixAllAsync(project)).GetProject(project.Id)!.GetAdditionalDocument(contract)!.GetTextAsync()).ToString();
+        var chatAt = emitted.IndexOf("route POST /v1/chat/completions\n", System.StringComparison.Ordinal);
+        var messagesAt = emitted.IndexOf("route POST /v1/messages\n", System.StringComparison.Ordinal);
+        Assert.True(chatAt > 0 && messagesAt > chatAt);
+        var chat = emitted[chatAt..messagesAt].TrimEnd('\n').Split('\n');
+        var messages = emitted[messagesAt..];
+        var edited = emitted[..chatAt] + string.Join("\n", chat.Take(4)) + "\n" + "  " + messages + chat[0] + "\n" + string.Join("\n", chat.Skip(4)) + "\n";
+        var solution = workspace.CurrentSolution.WithAdditionalDocumentText(contract, SourceText.From(edited));
+        project = solution.GetProject(project.Id)!;
+
+        // The generator reads the same two routes, each whole: nothing to report.
+        Assert.Empty(await DriftAsync(project));
+
+        // A stale route added: the fix keeps the two routes' parts as the generator read them and drops only it.
+        solution = solution.WithAdditionalDocumentText(contract, SourceText.From(edited + "route GET /v1/gone\n  mode default semconv 1.0\n"));
+        project = solution.GetProject(project.Id)!;
+        var drift = Assert.Single(await DriftAsync(project));
+        var text = (await (await FixAsync(project, drift)).GetProject(project.Id)!.GetAdditionalDocument(contract)!.GetTextAsync()).ToString();
+        Assert.DoesNotContain("/v1/gone", text, System.StringComparison.Ordinal);
+        Assert.Equal(2, text.Split('\n').Count(line => line.TrimStart().StartsWith("route ", System.StringComparison.Ordinal)));
+        Assert.Empty(await DriftAsync((await FixAsync(project, drift)).GetProject(project.Id)!));
+    }
+
     [Theory]
     [InlineData(FixAllScope.Document)]
     [InlineData(FixAllScope.Project)]
@@ -97,6 +148,22 @@ public sealed class TelemetryContractFixTests
         {
             Assert.Equal(Stale, secondText);
         }
+    }
+
+    private static async Task<Solution> FixAsync(Project project, Diagnostic diagnostic)
+    {
+        var actions = new List<CodeAction>();
+        await new TelemetryContractCodeFix().RegisterCodeFixesAsync(new CodeFixContext(project.Documents.Single(), diagnostic, (action, _) => actions.Add(action), CancellationToken.None));
+        return (await Assert.Single(actions).GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
+    }
+
+    private static async Task<Solution> FixAllAsync(Project project)
+    {
+        var fixer = new TelemetryContractCodeFix();
+        var diagnostics = new Dictionary<ProjectId, ImmutableArray<Diagnostic>> { [project.Id] = await DriftAsync(project) };
+        var context = new FixAllContext(project.Documents.Single(), fixer, FixAllScope.Project, DiagnosticIds.TelemetryContractDrift, new[] { DiagnosticIds.TelemetryContractDrift }, new Provider(diagnostics), CancellationToken.None);
+        var action = await fixer.GetFixAllProvider().GetFixAsync(context);
+        return (await action!.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
     }
 
     private static (Project Project, DocumentId Contract) AddProject(AdhocWorkspace workspace, string name)

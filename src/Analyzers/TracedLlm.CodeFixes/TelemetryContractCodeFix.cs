@@ -58,8 +58,14 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
             return solution;
         }
 
-        var text = (await file.GetTextAsync(cancellationToken).ConfigureAwait(false)).ToString().Replace("\r\n", "\n");
-        var (prelude, blocks) = Split(text);
+        var text = (await file.GetTextAsync(cancellationToken).ConfigureAwait(false)).ToString();
+        var (prelude, parts) = TracedLlm.ContractFile.Split(text);
+        var blocks = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var part in parts)
+        {
+            blocks[part.Key] = part.Value;
+        }
+
         foreach (var diagnostic in diagnostics)
         {
             var properties = diagnostic.Properties;
@@ -92,47 +98,19 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
         return solution.WithAdditionalDocumentText(file.Id, SourceText.From(written.ToString()));
     }
 
-    /// <summary>The text before the first <c>route</c> line, and each route's part of the file by its <c>METHOD path</c>.</summary>
-    private static (string Prelude, Dictionary<string, string> Blocks) Split(string text)
-    {
-        var prelude = new StringBuilder();
-        var blocks = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? route = null;
-        var block = new StringBuilder();
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("route ", StringComparison.Ordinal))
-            {
-                Flush();
-                route = line.Substring("route ".Length).Trim();
-            }
-
-            (route is null ? prelude : block).Append(line).Append('\n');
-        }
-
-        Flush();
-        return (prelude.ToString(), blocks);
-
-        void Flush()
-        {
-            if (route is not null)
-            {
-                blocks[route] = block.ToString().TrimEnd('\n') + "\n";
-            }
-
-            block.Clear();
-        }
-    }
-
     private static string Path(string route) => route.Substring(route.IndexOf(' ') + 1);
 
-    /// <summary>Every TLLM1011 in scope, one project at a time: each route's part of that project's file is rewritten.</summary>
+    /// <summary>
+    /// Every TLLM1011 in scope, one project at a time: each route's part of that project's file is
+    /// rewritten. Not <see cref="TracedLlmFixAllProvider"/>'s walk: that one groups diagnostics by the
+    /// syntax tree they are in, and the generator reports TLLM1011 at a file path and span (a
+    /// generator's locations hold no syntax tree), so it would find none.
+    /// </summary>
     private sealed class ContractFixAll : FixAllProvider
     {
         public static readonly ContractFixAll Instance = new();
 
-        public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() =>
-            new[] { FixAllScope.Document, FixAllScope.Project, FixAllScope.Solution };
+        public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() => TracedLlmFixAllProvider.Instance.GetSupportedFixAllScopes();
 
         public override async Task<CodeAction?> GetFixAsync(FixAllContext context)
         {
