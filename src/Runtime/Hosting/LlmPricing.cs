@@ -9,7 +9,8 @@ namespace TracedLlm;
 /// An optional price table (<c>TracedLlm:Pricing</c>): with a price for a model, its generations
 /// carry <c>gen_ai.usage.cost</c> and Langfuse's <c>langfuse.observation.cost_details</c>, and the
 /// <c>tracedllm.usage.cost</c> counter adds it up. A model without a price records no cost. The table
-/// is read when the first usage is recorded; change it in <c>AddTracedLlm(options =&gt; ...)</c>.
+/// is read once, when the options are validated at start (or, for a table never validated, at the
+/// first usage); change it in <c>AddTracedLlm(options =&gt; ...)</c>.
 /// </summary>
 public sealed class LlmPricing
 {
@@ -59,6 +60,18 @@ public sealed class LlmPricing
 
     /// <summary>One message per wrong entry, naming its configuration key.</summary>
     internal void Validate(List<string> failures, string prefix)
+    {
+        var before = failures.Count;
+        ValidateEntries(failures, prefix);
+
+        // A valid table is made ready for look-ups now, at start, not on the first priced request.
+        if (failures.Count == before)
+        {
+            _byModel = Compile();
+        }
+    }
+
+    private void ValidateEntries(List<string> failures, string prefix)
     {
         var seen = new HashSet<(string Model, string? Provider)>();
         foreach (var (key, price) in Models)
