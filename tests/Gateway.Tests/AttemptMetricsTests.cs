@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using TracedLlm.Telemetry;
+using TracedLlm.Tests;
 
 namespace TracedLlm.Gateway.Tests;
 
@@ -48,8 +49,8 @@ public sealed class AttemptMetricsTests : IDisposable
         var usage = Points(exported, "gen_ai.client.token.usage", "attempt-metrics");
         Assert.Equal(2, usage.Count);
         Assert.All(usage, p => Assert.False(p.Tags.ContainsKey(AttributeNames.HttpRoute)));
-        Assert.Equal(7, usage.Single(p => (string?)p.Tags["gen_ai.token.type"] == "input").Sum);
-        Assert.Equal(2, usage.Single(p => (string?)p.Tags["gen_ai.token.type"] == "output").Sum);
+        Assert.Equal(7, usage.Single(p => p.Tag("gen_ai.token.type") == "input").Sum);
+        Assert.Equal(2, usage.Single(p => p.Tag("gen_ai.token.type") == "output").Sum);
     }
 
     [Fact]
@@ -126,46 +127,7 @@ public sealed class AttemptMetricsTests : IDisposable
         return exported;
     }
 
-    private sealed record Point(Dictionary<string, object?> Tags, double Sum, long Count, double[] Bounds);
-
     /// <summary>The exported points of <paramref name="name"/> for <paramref name="model"/> (the last export of each).</summary>
-    private static List<Point> Points(List<Metric> exported, string name, string model)
-    {
-        var points = new Dictionary<string, Point>();
-        foreach (var metric in exported.Where(m => m.Name == name))
-        {
-            foreach (ref readonly var point in metric.GetMetricPoints())
-            {
-                var tags = new Dictionary<string, object?>();
-                foreach (var tag in point.Tags)
-                {
-                    tags[tag.Key] = tag.Value;
-                }
-
-                if (!tags.TryGetValue(AttributeNames.GenAiRequestModel, out var m) || (string?)m != model)
-                {
-                    continue;
-                }
-
-                var sum = metric.MetricType == MetricType.Histogram ? point.GetHistogramSum() : 0;
-                var count = metric.MetricType == MetricType.Histogram ? point.GetHistogramCount() : 0;
-                var bounds = new List<double>();
-                if (metric.MetricType == MetricType.Histogram)
-                {
-                    foreach (var bucket in point.GetHistogramBuckets())
-                    {
-                        if (!double.IsPositiveInfinity(bucket.ExplicitBound))
-                        {
-                            bounds.Add(bucket.ExplicitBound);
-                        }
-                    }
-                }
-
-                var key = string.Join(",", tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
-                points[key] = new Point(tags, sum, count, bounds.ToArray());
-            }
-        }
-
-        return points.Values.ToList();
-    }
+    private static List<ExportedPoint> Points(List<Metric> exported, string name, string model) =>
+        ExportedPoints.Of(exported, name, AttributeNames.GenAiRequestModel, model);
 }

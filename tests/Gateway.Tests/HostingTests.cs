@@ -15,6 +15,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using TracedLlm;
 using TracedLlm.Telemetry;
+using TracedLlm.Tests;
 
 namespace TracedLlm.Gateway.Tests;
 
@@ -267,17 +268,8 @@ public sealed class HostingTests
         Assert.Equal(0, endpoint.Requests);
         Assert.Equal(4, processor.DroppedSpans);
         app.Services.GetRequiredService<MeterProvider>().ForceFlush();
-        var dropped = metrics.Last(m => m.Name == "tracedllm.export.dropped_spans");
-        var points = new List<(string Reason, long Sum)>();
-        foreach (ref readonly var point in dropped.GetMetricPoints())
-        {
-            foreach (var tag in point.Tags)
-            {
-                points.Add(((string)tag.Value!, point.GetSumLong()));
-            }
-        }
-
-        Assert.Contains(("buffer_full", 4L), points);
+        var points = ExportedPoints.Of(metrics, "tracedllm.export.dropped_spans").Select(p => (p.Tag("reason"), p.Sum)).ToList();
+        Assert.Contains(("buffer_full", 4.0), points);
 
         await app.StopAsync();
         await app.DisposeAsync();

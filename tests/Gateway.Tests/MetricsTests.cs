@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using TracedLlm.Telemetry;
+using TracedLlm.Tests;
 
 namespace TracedLlm.Gateway.Tests;
 
@@ -83,33 +84,11 @@ public sealed class MetricsTests
     }
 
     /// <summary>The explicit bounds of an exported histogram's point for the test's model (the last bucket, +Inf, left out).</summary>
-    private static List<double> Boundaries(List<Metric> exported, string name)
+    private static IReadOnlyList<double> Boundaries(List<Metric> exported, string name)
     {
-        foreach (var metric in exported.Where(m => m.Name == name))
-        {
-            foreach (ref readonly var point in metric.GetMetricPoints())
-            {
-                var ours = false;
-                foreach (var tag in point.Tags)
-                {
-                    ours |= tag.Key == AttributeNames.GenAiRequestModel && (string?)tag.Value == "buckets-model";
-                }
-
-                if (ours)
-                {
-                    var bounds = new List<double>();
-                    foreach (var bucket in point.GetHistogramBuckets())
-                    {
-                        bounds.Add(bucket.ExplicitBound);
-                    }
-
-                    return bounds.Where(b => !double.IsPositiveInfinity(b)).ToList();
-                }
-            }
-        }
-
-        Assert.Fail($"{name} was not exported for the test's model");
-        return [];
+        var point = ExportedPoints.Of(exported, name, AttributeNames.GenAiRequestModel, "buckets-model").FirstOrDefault();
+        Assert.True(point is not null, $"{name} was not exported for the test's model");
+        return point.Bounds;
     }
 
     [Fact]

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using TracedLlm.Telemetry;
+using TracedLlm.Tests;
 using static TracedLlm.Tests.UpstreamStub;
 
 namespace TracedLlm.ReverseProxy.Tests;
@@ -134,30 +135,10 @@ public sealed class RelayUsageTests : RelayTestBase
     }
 
     /// <summary>The exported <c>gen_ai.client.token.usage</c> points of one request model: count and sum by token type.</summary>
-    private static Dictionary<string, (long Count, double Sum)> TokenUsage(List<Metric> exported, string model)
-    {
-        var byType = new Dictionary<string, (long Count, double Sum)>();
-        foreach (var metric in exported.Where(m => m.Name == "gen_ai.client.token.usage"))
-        {
-            foreach (ref readonly var point in metric.GetMetricPoints())
-            {
-                string? type = null;
-                var ours = false;
-                foreach (var tag in point.Tags)
-                {
-                    ours |= tag.Key == AttributeNames.GenAiRequestModel && (string?)tag.Value == model;
-                    type = tag.Key == "gen_ai.token.type" ? (string?)tag.Value : type;
-                }
-
-                if (ours && type is not null)
-                {
-                    byType[type] = (point.GetHistogramCount(), point.GetHistogramSum());
-                }
-            }
-        }
-
-        return byType;
-    }
+    private static Dictionary<string, (long Count, double Sum)> TokenUsage(List<Metric> exported, string model) =>
+        ExportedPoints.Of(exported, "gen_ai.client.token.usage", AttributeNames.GenAiRequestModel, model)
+            .Where(p => p.Tag("gen_ai.token.type") is not null)
+            .ToDictionary(p => p.Tag("gen_ai.token.type")!, p => (p.Count, p.Sum));
 
     private static MeterListener CostListener(ConcurrentQueue<(double Value, string? Model)> costs)
     {
