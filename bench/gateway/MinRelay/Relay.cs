@@ -72,12 +72,14 @@ internal sealed class Relay
             if (failure is UpstreamAnswer && call.Held is { } answer)
             {
                 // Every attempt failed and the last one was an answer: relayed as the upstream gave it (its headers are on the response).
+                call.WriteAttemptHeaders();
                 context.Response.ContentLength = answer.Length;
                 await context.Response.Body.WriteAsync(answer);
                 return;
             }
 
             context.Response.Clear();
+            call.WriteAttemptHeaders();
             await (failure switch
             {
                 ClientError client => Errors.WriteAsync(context, route, client.Status, client.Type, client.Message, client.Code),

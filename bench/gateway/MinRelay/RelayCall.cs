@@ -116,11 +116,25 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
         if (Facts.TextCharacters > Settings.MaxAnswerCharacters)
         {
             response.Clear();
+            WriteAttemptHeaders();
             return Errors.WriteAsync(context, route, 400, "invalid_request_error", AnswerTooLong, "guardrail_blocked");
         }
 
         response.ContentLength = _heldLength;
         return response.Body.WriteAsync(_held.AsMemory(0, _heldLength)).AsTask();
+    }
+
+    /// <summary>LiteLLM's attempt headers, which the sample's relay writes on every answer after its attempts.</summary>
+    public void WriteAttemptHeaders()
+    {
+        if (_attempts == 0)
+        {
+            return;
+        }
+
+        var headers = context.Response.Headers;
+        headers["x-litellm-attempted-retries"] = _attempts == 1 ? "0" : (_attempts - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers["x-litellm-attempted-fallbacks"] = "0";
     }
 
     public string AnswerTooLong => $"The response is longer than {Settings.MaxAnswerCharacters} characters.";
@@ -168,9 +182,7 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
             return false;
         }
 
-        var headers = httpContext.Response.Headers;
-        headers["x-litellm-attempted-retries"] = _attempts == 1 ? "0" : (_attempts - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        headers["x-litellm-attempted-fallbacks"] = "0";
+        WriteAttemptHeaders();
         if (string.Equals(content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
             proxyResponse.Content = new EventStreamContent(content, this);
