@@ -229,11 +229,12 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
     private void ReadEnvelope(ReadOnlySpan<byte> body)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
-        if (!reader.Read())
+        if (body.IsEmpty)
         {
             throw new ClientError(400, "The request body is empty: send a JSON object.");
         }
 
+        reader.Read();
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             throw new ClientError(400, $"The request body must be a JSON object, not {Describe(reader.TokenType)}.");

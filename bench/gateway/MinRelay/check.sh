@@ -26,6 +26,7 @@
 #   same  chat no messages           400
 #   same  messages no max_tokens     400
 #   same  chat not an object         400
+#   same  messages empty body        400
 #   same  chat slot cut (echo)       200
 #   same  messages slot cut, provider metadata kept (echo) 200
 #   same  chat answer too long (echo) 400
@@ -33,7 +34,7 @@
 #   same  messages upstream 429 relayed (echo) 429
 #   known chat malformed JSON        400 (sample: path, line and column in the message; reference: "The request body is not valid JSON.")
 #   known messages malformed JSON    400 (the same)
-#   19 same, 2 known differences, 0 unexpected
+#   20 same, 2 known differences, 0 unexpected
 # Known differences (the error path's wording only): the sample describes a body that is not JSON
 # by its JSON path, line and column; the reference says only that it is not JSON.
 set -euo pipefail
@@ -142,6 +143,7 @@ case_ "chat no model" "" mock chat '{"messages":[{"role":"user","content":"hi"}]
 case_ "chat no messages" "" mock chat '{"model":"m","messages":[]}'
 case_ "messages no max_tokens" "" mock messages '{"model":"m","messages":[{"role":"user","content":"hi"}]}'
 case_ "chat not an object" "" mock chat '[1]'
+case_ "messages empty body" "" mock messages ''
 case_ "chat slot cut (echo)" "" echo chat '{"metadata":{"trace_name":"t"}, "model":"m","messages":[{"role":"user","content":"hi"}],"user":"u"}'
 case_ "messages slot cut, provider metadata kept (echo)" "" echo messages '{"model":"m","max_tokens":5,"metadata":{"user_id":"u"},"litellm_metadata":{"session_id":"s"},"messages":[{"role":"user","content":"hi"}]}'
 long="$(head -c 9000 /dev/zero | tr '\0' 'a')"
