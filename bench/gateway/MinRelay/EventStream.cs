@@ -1,8 +1,10 @@
 // A streamed answer as YARP's forwarder copies it: each piece read from the upstream is split into
-// event-stream lines and each data line read for the answer's facts before the piece goes on. At the
-// terminal event ([DONE], message_stop) the sample's post-call guardrail checks the whole text before
-// the piece that holds it is released; a block, a cut-off stream or an unreadable event ends the
-// stream with an error event in the route's format instead of resetting the client's connection.
+// event-stream lines, each data line is read for the answer's facts, and the sample's post-call
+// guardrail checks the text so far, all before the piece goes on (so the terminal event, [DONE] or
+// message_stop, goes only after the whole text passed). A block, a cut-off stream or an unreadable
+// event ends the stream with an error event in the route's format instead of resetting the client's
+// connection, or, when nothing of the stream reached the client yet, fails the attempt (the
+// gateway's own error).
 using System.Buffers;
 using System.Net;
 using System.Text.Json;
@@ -41,15 +43,12 @@ internal sealed class EventStreamContent(HttpContent inner, RelayCall call) : Ht
 
 internal sealed class EventStreamReader(Stream inner, RelayCall call) : Stream
 {
-    // A longer line is passed on unread: it is never the small terminal event.
-    private const int MaxLineBytes = 1024 * 1024;
-
-    private byte[] _line = ArrayPool<byte>.Shared.Rent(1024);
-    private int _lineLength;
-    private bool _eventOpen;
-    private bool _lineTooLong;
+    private byte[] _unfinished = ArrayPool<byte>.Shared.Rent(1024);
+    private int _unfinishedLength;
+    private bool _skippingLine;
     private bool _terminal;
     private long _bytes;
+    private long _released;
     private byte[]? _ending;
     private int _endingSent;
     private bool _ended;
@@ -72,57 +71,90 @@ internal sealed class EventStreamReader(Stream inner, RelayCall call) : Stream
             return Drain(buffer);
         }
 
-        if (_ended)
+        if (_ended || buffer.IsEmpty)
         {
-            return 0;
+            // At the end; or the forwarder's zero-byte read, which waits for data without holding a buffer.
+            return _ended ? 0 : await inner.ReadAsync(buffer, cancellationToken);
         }
 
-        int read;
-        try
+        while (true)
         {
-            read = await inner.ReadAsync(buffer, cancellationToken);
-        }
-        catch (Exception failure) when (_bytes > 0)
-        {
-            return End(buffer, failure is OperationCanceledException ? "upstream_timeout" : "upstream_response_truncated", "The upstream provider's stream ended early.");
-        }
+            if (_unfinishedLength >= buffer.Length)
+            {
+                // A line longer than the forwarder's buffer goes on unread: it is not the small terminal event.
+                _unfinished.AsSpan(0, buffer.Length).CopyTo(buffer.Span);
+                _unfinished.AsSpan(buffer.Length, _unfinishedLength - buffer.Length).CopyTo(_unfinished);
+                _unfinishedLength -= buffer.Length;
+                _skippingLine = true;
+                return Released(buffer.Length);
+            }
 
-        if (buffer.IsEmpty)
-        {
-            // The forwarder's zero-byte read: it waits for data without holding a buffer.
-            return read;
-        }
+            // The line left unfinished by the last piece goes first, then what the upstream sends now.
+            var held = _unfinishedLength;
+            _unfinished.AsSpan(0, held).CopyTo(buffer.Span);
+            int read;
+            try
+            {
+                read = await inner.ReadAsync(buffer[held..], cancellationToken);
+            }
+            catch (Exception failure) when (_released > 0)
+            {
+                return End(buffer, failure is OperationCanceledException ? "upstream_timeout" : "upstream_response_truncated", "The upstream provider's stream ended early.");
+            }
 
-        if (read == 0)
-        {
-            return _terminal ? 0 : End(buffer, "upstream_response_truncated", "The upstream provider's stream ended before its last event.");
-        }
+            if (read == 0)
+            {
+                return _terminal && held == 0 ? 0 : End(buffer, "upstream_response_truncated", "The upstream provider's stream ended before its last event.");
+            }
 
-        _bytes += read;
-        if (_bytes > RelaySettings.MaxResponseBytes)
-        {
-            return End(buffer, "upstream_response_too_large", "The upstream provider's answer is too large.");
-        }
+            _bytes += read;
+            if (_bytes > RelaySettings.MaxResponseBytes)
+            {
+                return End(buffer, "upstream_response_too_large", "The upstream provider's answer is too large.");
+            }
 
-        int terminalAt;
-        try
-        {
-            terminalAt = Feed(buffer.Span[..read]);
-        }
-        catch (JsonException)
-        {
-            return End(buffer, "upstream_bad_response", "The upstream provider streamed an event that could not be read.");
-        }
+            // Whole lines go on; the unfinished one waits for the rest.
+            var lines = buffer.Span[..(held + read)].LastIndexOf((byte)'\n') + 1;
+            _unfinishedLength = held + read - lines;
+            if (_unfinishedLength > _unfinished.Length)
+            {
+                ArrayPool<byte>.Shared.Return(_unfinished);
+                _unfinished = ArrayPool<byte>.Shared.Rent(_unfinishedLength);
+            }
 
-        if (terminalAt >= 0 && call.Facts.TextCharacters > call.Settings.MaxAnswerCharacters)
-        {
-            // The post-call guardrail blocks: what passed stays with the client, the terminal event does not.
-            _ending = Errors.Event(call.Route, "invalid_request_error", call.AnswerTooLong);
-            _ended = true;
-            return terminalAt > 0 ? terminalAt : Drain(buffer);
-        }
+            buffer.Span.Slice(lines, _unfinishedLength).CopyTo(_unfinished);
+            if (lines == 0)
+            {
+                continue;
+            }
 
-        return read;
+            try
+            {
+                Feed(buffer.Span[..lines]);
+            }
+            catch (JsonException)
+            {
+                return End(buffer, "upstream_bad_response", "The upstream provider streamed an event that could not be read.");
+            }
+
+            if (call.Facts.TextCharacters > call.Settings.MaxAnswerCharacters)
+            {
+                // The post-call guardrail, checked on the text so far before each piece goes on (it is a
+                // length: cheaper than the sample's check every 2 KB, and never later): the client keeps
+                // what passed, this piece and the terminal event do not reach it.
+                if (_released == 0)
+                {
+                    // Nothing reached the client yet: the gateway's own 400 instead of a stream.
+                    throw call.Fail(new ClientError(400, call.AnswerTooLong, "guardrail_blocked"));
+                }
+
+                _ending = Errors.Event(call.Route, "invalid_request_error", call.AnswerTooLong);
+                _ended = true;
+                return Drain(buffer);
+            }
+
+            return Released(lines);
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -145,15 +177,27 @@ internal sealed class EventStreamReader(Stream inner, RelayCall call) : Stream
         if (disposing)
         {
             inner.Dispose();
-            ArrayPool<byte>.Shared.Return(_line);
-            _line = [];
+            ArrayPool<byte>.Shared.Return(_unfinished);
+            _unfinished = [];
         }
 
         base.Dispose(disposing);
     }
 
+    private int Released(int count)
+    {
+        _released += count;
+        return count;
+    }
+
+    // Ends the stream with an error event; before its first byte reached the client, fails the attempt instead.
     private int End(Memory<byte> buffer, string type, string message)
     {
+        if (_released == 0)
+        {
+            throw call.Fail(new BadAnswer(type, message));
+        }
+
         _ending = Errors.Event(call.Route, type, message);
         _ended = true;
         return Drain(buffer);
@@ -172,79 +216,29 @@ internal sealed class EventStreamReader(Stream inner, RelayCall call) : Stream
         return count;
     }
 
-    // Splits a piece into lines (an unfinished one waits in _line for the rest); returns where in the
-    // piece the terminal event starts (0 when it started in an earlier piece), or -1.
-    private int Feed(ReadOnlySpan<byte> piece)
+    // Reads each data line of whole lines.
+    private void Feed(ReadOnlySpan<byte> lines)
     {
-        var eventStart = _eventOpen ? 0 : -1;
-        var terminalAt = -1;
-        var position = 0;
-        while (position < piece.Length)
+        foreach (var range in lines[..^1].Split((byte)'\n'))
         {
-            var newline = piece[position..].IndexOf((byte)'\n');
-            var part = newline < 0 ? piece[position..] : piece.Slice(position, newline);
-            if (newline < 0 || _lineLength > 0 || _lineTooLong)
+            var line = lines[range];
+            if (_skippingLine)
             {
-                Carry(part);
+                // The rest of a line that went on unread.
+                _skippingLine = false;
+                continue;
             }
 
-            if (newline < 0)
-            {
-                break;
-            }
-
-            var line = _lineLength > 0 || _lineTooLong ? _line.AsSpan(0, _lineLength) : part;
             if (!line.IsEmpty && line[^1] == (byte)'\r')
             {
                 line = line[..^1];
             }
 
-            if (line.IsEmpty && !_lineTooLong)
+            if (line.StartsWith("data:"u8))
             {
-                _eventOpen = false;
+                var data = line[(line.Length > 5 && line[5] == (byte)' ' ? 6 : 5)..];
+                _terminal |= data.SequenceEqual("[DONE]"u8) || call.Facts.Read(data);
             }
-            else
-            {
-                if (!_eventOpen)
-                {
-                    _eventOpen = true;
-                    eventStart = _lineLength > 0 ? 0 : position;
-                }
-
-                if (!_lineTooLong && line.StartsWith("data:"u8) && IsTerminal(line[(line.Length > 5 && line[5] == (byte)' ' ? 6 : 5)..]) && !_terminal)
-                {
-                    _terminal = true;
-                    terminalAt = Math.Max(eventStart, 0);
-                }
-            }
-
-            _lineLength = 0;
-            _lineTooLong = false;
-            position += newline + 1;
         }
-
-        return terminalAt;
-    }
-
-    private bool IsTerminal(ReadOnlySpan<byte> data) => data.SequenceEqual("[DONE]"u8) || call.Facts.Read(data);
-
-    private void Carry(ReadOnlySpan<byte> part)
-    {
-        if (_lineTooLong || _lineLength + part.Length > MaxLineBytes)
-        {
-            _lineTooLong = true;
-            return;
-        }
-
-        if (_lineLength + part.Length > _line.Length)
-        {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_lineLength + part.Length, _line.Length * 2));
-            _line.AsSpan(0, _lineLength).CopyTo(grown);
-            ArrayPool<byte>.Shared.Return(_line);
-            _line = grown;
-        }
-
-        part.CopyTo(_line.AsSpan(_lineLength));
-        _lineLength += part.Length;
     }
 }

@@ -79,7 +79,12 @@ internal sealed class Relay
             }
 
             context.Response.Clear();
-            call.WriteAttemptHeaders();
+            if (failure is not ClientError)
+            {
+                // As the sample: a refusal (a stream's post-call block included) goes without them.
+                call.WriteAttemptHeaders();
+            }
+
             await (failure switch
             {
                 ClientError client => Errors.WriteAsync(context, route, client.Status, client.Type, client.Message, client.Code),

@@ -124,6 +124,9 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
         return response.Body.WriteAsync(_held.AsMemory(0, _heldLength)).AsTask();
     }
 
+    /// <summary>Fails the attempt before anything of its answer reached the client (the forwarder then clears the response).</summary>
+    public Exception Fail(Exception failure) => _failure = failure;
+
     /// <summary>LiteLLM's attempt headers, which the sample's relay writes on every answer after its attempts.</summary>
     public void WriteAttemptHeaders()
     {
@@ -185,6 +188,8 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
         WriteAttemptHeaders();
         if (string.Equals(content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
+            // The stream may end otherwise than the upstream's did (an error event): it goes without a length.
+            httpContext.Response.ContentLength = null;
             proxyResponse.Content = new EventStreamContent(content, this);
             return true;
         }

@@ -7,7 +7,9 @@
 # answers a request with a chat completion whose text is its first message's and which carries the
 # body it received (so the answer shows what went upstream: the route's metadata slot cut, a
 # provider's own `metadata` kept), or with its error answer when the
-# body asks for one ("status": 429/400), to show an upstream's error relayed as it came.
+# body asks for one ("status": 429/400), to show an upstream's error relayed as it came; and a
+# Python stream upstream that answers an event stream with a Content-Length, its text as long as the
+# body asks ("chars"), cut before its [DONE] when the body asks ("cut").
 # A case whose answers differ prints both and the script fails; `KNOWN` cases differ on purpose
 # (see the end of this header). Usage: bench/gateway/MinRelay/check.sh (builds what it runs).
 #
@@ -32,11 +34,17 @@
 #   same  chat answer too long (echo) 400
 #   same  chat upstream 400 relayed (echo) 400
 #   same  messages upstream 429 relayed (echo) 429
+#   same  chat stream too long (sse) 400
+#   known chat stream with a length (sse) 200 (framing: the sample keeps the upstream's Content-Length, the reference sends the stream chunked)
+#   known chat stream cut before [DONE] (sse) 200 (the sample sends the bytes within the upstream's Content-Length and no error event; the reference ends the stream with upstream_response_truncated, chunked)
 #   known chat malformed JSON        400 (sample: path, line and column in the message; reference: "The request body is not valid JSON.")
 #   known messages malformed JSON    400 (the same)
-#   20 same, 2 known differences, 0 unexpected
-# Known differences (the error path's wording only): the sample describes a body that is not JSON
-# by its JSON path, line and column; the reference says only that it is not JSON.
+#   21 same, 4 known differences, 0 unexpected
+# Known differences: the error path's wording (the sample describes a body that is not JSON by its
+# JSON path, line and column; the reference says only that it is not JSON), and an upstream event
+# stream sent with a Content-Length, which the sample keeps (so a stream cut before its last event
+# reaches the client without the error event the relay promises: docs/relay.md) and the reference
+# drops (it may end the stream otherwise than the upstream did).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 gateway="$(cd "$here/.." && pwd)"
@@ -80,6 +88,24 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Echo).serve_for
 PY
 python3 "$work/echo.py" 4382 &
 pids+=($!)
+cat >"$work/sse.py" <<'PY'
+import http.server, json, sys
+class Stream(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        chunk = lambda delta, finish: "data: " + json.dumps({"id": "c", "model": "m", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}) + "\n\n"
+        body = chunk({"content": "a" * request.get("chars", 5)}, None) + chunk({}, "stop") + ("" if request.get("cut") else "data: [DONE]\n\n")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Stream).serve_forever()
+PY
+python3 "$work/sse.py" 4387 &
+pids+=($!)
 wait_for http://127.0.0.1:4381/stats
 
 start_sample() { # port upstream
@@ -98,6 +124,8 @@ start_sample 4383 http://127.0.0.1:4381
 start_sample 4384 http://127.0.0.1:4382
 start_reference 4385 http://127.0.0.1:4381
 start_reference 4386 http://127.0.0.1:4382
+start_sample 4388 http://127.0.0.1:4387
+start_reference 4389 http://127.0.0.1:4387
 
 same=0 known=0 unexpected=0
 # One case to both: its answer as status, the headers that matter, and the body.
@@ -115,7 +143,7 @@ case_() { # name known-note upstream(mock|echo) route body [key]
     messages) path=/v1/messages; auth=(-H "x-api-key: $k" -H "anthropic-version: 2023-06-01") ;;
   esac
   [ -z "$k" ] && auth=()
-  local ports=(4383 4385); [ "$upstream" = echo ] && ports=(4384 4386)
+  local ports=(4383 4385); [ "$upstream" = echo ] && ports=(4384 4386); [ "$upstream" = sse ] && ports=(4388 4389)
   sample="$(answer "${ports[0]}" "$path" "$body" "${auth[@]}")"
   reference="$(answer "${ports[1]}" "$path" "$body" "${auth[@]}")"
   local status; status="$(grep '^HTTP/' <<<"$sample" | cut -d' ' -f2)"
@@ -150,6 +178,9 @@ long="$(head -c 9000 /dev/zero | tr '\0' 'a')"
 case_ "chat answer too long (echo)" "" echo chat "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"$long\"}]}"
 case_ "chat upstream 400 relayed (echo)" "" echo chat '{"model":"m","status":400,"messages":[{"role":"user","content":"hi"}]}'
 case_ "messages upstream 429 relayed (echo)" "" echo messages '{"model":"m","max_tokens":5,"status":429,"messages":[{"role":"user","content":"hi"}]}'
+case_ "chat stream too long (sse)" "" sse chat '{"model":"m","stream":true,"chars":9000,"messages":[{"role":"user","content":"hi"}]}'
+case_ "chat stream with a length (sse)" "framing: the sample keeps the upstream's Content-Length, the reference sends the stream chunked" sse chat '{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+case_ "chat stream cut before [DONE] (sse)" "the sample sends the bytes within the upstream's Content-Length and no error event; the reference ends the stream with upstream_response_truncated, chunked" sse chat '{"model":"m","stream":true,"cut":true,"messages":[{"role":"user","content":"hi"}]}'
 case_ "chat malformed JSON" 'sample: path, line and column in the message; reference: "The request body is not valid JSON."' mock chat '{"model":"m","messages":[{"role":"user","content":"hi"}'
 case_ "messages malformed JSON" "the same" mock messages '{"model":"m",,}'
 echo "$same same, $known known differences, $unexpected unexpected"
