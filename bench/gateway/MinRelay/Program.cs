@@ -6,9 +6,9 @@
 // goes upstream; the sample's banned-word pre-call guardrail over the prompt's text; the upstream call
 // through a Polly pipeline built once (deadline, retries, circuit breaker per model) around YARP's
 // forwarder; the answer read for model, usage and finish reason as it passes, a JSON answer held for
-// the sample's response-length post-call guardrail and sent with its length, a stream checked at its
-// end before its terminal event; errors in the route's wire format, an upstream's error answer
-// relayed as it came. No spans, no metrics, no logging. Hosted like bench/gateway/Yarp (slim builder,
+// the sample's response-length post-call guardrail and sent with its length, a stream's text checked
+// before each piece of whole lines goes on (its terminal event last); errors in the route's wire
+// format, an upstream's error answer relayed as it came. No spans, no metrics, no logging. Hosted like bench/gateway/Yarp (slim builder,
 // the same SocketsHttpHandler, no activity propagation). bench/gateway/MinRelay/check.sh compares its
 // answers with the sample's.
 using System.Buffers;
