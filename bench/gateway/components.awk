@@ -3,6 +3,8 @@
 # leaf up, that names a component: a JSON reader called by the envelope reader is "envelope parse",
 # a kernel send called by HttpClient is "HttpClient out". Native runtime code (libcoreclr: the GC,
 # allocation helpers, cast and dispatch stubs) at the leaf is "runtime native (GC, allocation)".
+# bench/gateway/MinRelay's types (issue 39's reference relay) go to the same components as the
+# sample's: its API-key check, its banned-word search, its answer reader, its request handling.
 # Prints "component samples percent", largest first.
 function component(sym, dso) {
   if (sym ~ /AllocProbe/) return "probe"
@@ -10,18 +12,19 @@ function component(sym, dso) {
   if (sym ~ /EnvelopeReader|::ReadEnvelope\(|LlmMetadata|RequestEnvelope|PropertyNameCheck/) return "envelope parse (slot cut, one reading)"
   if (sym ~ /TracedPipeline\+<ReadBodyAsync>|TracedPipeline::ReadBodyAsync|JsonText::|System.Text.Unicode.Utf8::IsValid/) return "body read + UTF-8 checks"
   if (sym ~ /TracedPipeline::ReadRequest|RequestMismatch/) return "request model deserialization"
-  if (sym ~ /ApiKeyAuthenticator|TracedPipeline::AuthenticateAsync|ApiKeyFingerprint/) return "auth (API key)"
+  if (sym ~ /ApiKeyAuthenticator|TracedPipeline::AuthenticateAsync|ApiKeyFingerprint|ApiKeyCheck::/) return "auth (API key)"
   if (sym ~ /PromptMessages|ContentText::/) return "prompt text extraction"
-  if (sym ~ /Guardrail/) return "guardrails"
+  if (sym ~ /Guardrail|RelayCall::HasBannedWord/) return "guardrails"
   if (sym ~ /OpenAiCompatibleProvider::BuildBody|OpenAiCompatibleProvider::CreateRequest|OpenAiRequestWriter/) return "provider request build"
   if (sym ~ /OpenAiCompatibleProvider::ParseReply|OpenAiCompatibleProvider::ParseDelta/) return "upstream response parse"
   if (sym ~ /UpstreamHttp\+<ReadBodyAsync>|UpstreamHttp::ReadBodyAsync/) return "upstream body read"
-  if (sym ~ /TracedLlm\.Relay\.Reading\./) return "relay: response reader"
+  if (sym ~ /TracedLlm\.Relay\.Reading\.|AnswerFacts::|EventStreamReader::|EventStreamReader\+/) return "relay: response reader"
   if (sym ~ /TracedLlm\.Relay\.|LlmRelay|Yarp\.ReverseProxy\./) return "YARP forwarder + relay"
   if (sym ~ /System\.Net\.Http\./) return "HttpClient out"
   if (sym ~ /Polly|AttemptSequence|ExecuteSequence|UpstreamPipeline|ProviderRouter|LlmAttempt|LlmRetryPolicy|LlmCall::ExecuteAsync/) return "upstream policy + attempts"
   if (sym ~ /TracedPipeline::WriteResultAsync|WriteAsJsonAsync|HttpResponseJsonExtensions|TracedPipeline::RecordOutput/) return "response write (JSON)"
   if (sym ~ /FailurePath/) return "failure path"
+  if (sym ~ /RelayCall::|RelayCall\+|Relay::HandleAsync|Relay\+<HandleAsync>|Errors::WriteAsync/) return "route pipeline + handler (other)"
   if (sym ~ /Routes::|Routes_[A-Za-z]*::|Routes_[A-Za-z]*\+<|TracedPipeline|LlmCall|GatewayMetrics|OpenAiCompatibleProvider/) return "route pipeline + handler (other)"
   if (sym ~ /Kestrel|Microsoft\.AspNetCore\.|System\.IO\.Pipelines/) return "Kestrel in/out + ASP.NET Core"
   if (sym ~ /ThreadPool|WorkerThread|LowLevelLifoSemaphore|LowLevelSpinWaiter|ThreadPoolWorkQueue/) return "thread pool (dispatch, spinning)"
