@@ -158,6 +158,14 @@ if (args is ["spancost", ..])
 {
     var rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 9;
     var requests = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
+
+    // `spancost R N piece=512`: the export serialised in pieces of that many spans (the AppContext
+    // switch the processor reads for measurements), to show what the default pieces of 32 cost.
+    if (args.Length > 3 && args[3].StartsWith("piece=", StringComparison.Ordinal))
+    {
+        AppContext.SetData("TracedLlm.Export.PieceSize", args[3]["piece=".Length..]);
+    }
+
     await SpanCost.RunAsync(rounds, requests);
     return;
 }

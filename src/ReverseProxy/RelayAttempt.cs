@@ -128,6 +128,14 @@ internal sealed partial class RelayAttempt : IDisposable
             return false;
         }
 
+        if (IsEventStream)
+        {
+            // A relayed stream that ends before its last event ends with an error event the upstream
+            // did not send (docs/relay.md): with the upstream's Content-Length kept, Kestrel would
+            // refuse those bytes and the client would see a whole-looking 200. Sent chunked instead.
+            headers.ContentLength = null;
+        }
+
         // LiteLLM's attempt headers, by the attempt policy's one writer, before the response starts.
         ResultStage.WriteAttemptHeaders(Attempt);
         if (Mode == BodyMode.Buffer)

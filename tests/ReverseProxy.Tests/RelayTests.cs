@@ -189,6 +189,38 @@ public sealed class RelayTests : RelayTestBase
         Spans.AssertAllEnded();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AStreamSentWithALengthThatEndsBeforeItsLastEventStillEndsWithAnErrorEvent(bool cut)
+    {
+        // Within its Content-Length the upstream's body is whole; the stream in it may not be.
+        var events = WireSamples.ChatStream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e + "\n\n").ToArray();
+        var sent = cut ? string.Concat(events[..2]) : WireSamples.ChatStream;
+        var length = System.Text.Encoding.UTF8.GetByteCount(sent).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Upstream.Then(Reply.Answer(200, sent, "text/event-stream", ("Content-Length", length)));
+        await using var host = await Host();
+        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        var body = await response.Content.ReadAsStringAsync();
+
+        // Framed by the gateway, not by the upstream's length: every byte the client reads is the stream's.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(body), response.Content.Headers.ContentLength ?? System.Text.Encoding.UTF8.GetByteCount(body));
+        if (!cut)
+        {
+            Assert.Equal(sent, body);
+            Assert.Equal(ActivityStatusCode.Unset, (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest).Status);
+            return;
+        }
+
+        Assert.StartsWith(sent, body, StringComparison.Ordinal);
+        Assert.Contains("upstream_response_truncated", body[sent.Length..], StringComparison.Ordinal);
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Single(trace.All(SpanNames.Failure));
+        Assert.Equal(ActivityStatusCode.Error, trace.Single(SpanNames.LlmRequest).Status);
+        Spans.AssertAllEnded();
+    }
+
     [Fact]
     public async Task AnAnswerCutBeforeItsFirstByteIsRetried()
     {
