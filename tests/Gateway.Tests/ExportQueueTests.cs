@@ -359,6 +359,78 @@ public sealed class ExportQueueTests : IDisposable
     }
 
     // Whether this process may leave SCHED_IDLE (root, CAP_SYS_NICE or RLIMIT_NICE >= 20), tried on a thread of its own.
+    [Fact]
+    public async Task WhileTheExportStepsAsideABatchsSendStartsInTheBackgroundOnAThreadThatThenComesBack()
+    {
+        // As the processor reports it: only where the export thread may step aside and come back.
+        var canStepAside = OperatingSystem.IsLinux() && CanLeaveIdlePolicy();
+        var handler = new PolicyRecordingHandler();
+        using var client = new System.Net.Http.HttpClient(handler);
+        var report = new SteppingAsideReport(canStepAside);
+        var delivery = new OtlpDelivery(client, new OtlpCapture(), null, gzip: false, new ExportQueueOptions(), disk: null, report);
+        var body = System.Buffers.ArrayPool<byte>.Shared.Rent(16);
+        delivery.Add(body, 16, spans: 3);
+        Assert.True(delivery.WaitResolved(delivery.LastSequence, 10_000));
+        Assert.Equal(3, report.Delivered);
+
+        // The send's first part ran in the background; the thread it ran on is back on the normal policy.
+        Assert.Equal(canStepAside, handler.Background);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Equal("0", Policy(handler.ThreadId));
+        }
+
+        delivery.Dispose();
+    }
+
+    private static string Policy(int threadId) =>
+        File.ReadAllLines($"/proc/self/task/{threadId}/sched").First(line => line.StartsWith("policy", StringComparison.Ordinal)).Split(':')[1].Trim();
+
+    private sealed class PolicyRecordingHandler : System.Net.Http.HttpMessageHandler
+    {
+        public bool Background { get; private set; }
+
+        public int ThreadId { get; private set; }
+
+        protected override Task<System.Net.Http.HttpResponseMessage> SendAsync(System.Net.Http.HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                ThreadId = int.Parse(Path.GetFileName(new DirectoryInfo("/proc/thread-self").LinkTarget!), CultureInfo.InvariantCulture);
+                Background = ExportThreadScheduling.IsBackground();
+            }
+
+            return Task.FromResult(new System.Net.Http.HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new System.Net.Http.ByteArrayContent([]) });
+        }
+    }
+
+    private sealed class SteppingAsideReport(bool background) : IDeliveryReport
+    {
+        private long _delivered;
+
+        public long Delivered => Interlocked.Read(ref _delivered);
+
+        public bool SendsInBackground => background;
+
+        void IDeliveryReport.Delivered(long spans) => Interlocked.Add(ref _delivered, spans);
+
+        public void Dropped(long spans, BoundedExportProcessor.DropReason reason)
+        {
+        }
+
+        public void Retrying(long spans, string detail, TimeSpan wait)
+        {
+        }
+
+        public void Warn(string message)
+        {
+        }
+
+        public void DiskWriteFailed(string problem)
+        {
+        }
+    }
+
     private static bool CanLeaveIdlePolicy()
     {
         var result = false;
