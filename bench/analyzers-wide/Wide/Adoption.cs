@@ -2,25 +2,35 @@
 // TracedLlm marks the handlers it traces, so that the rules have traced code to judge. What is marked:
 // - minimal-API handlers given as method groups to an endpoint registration (MapGet, MapPost, MapPut, MapDelete,
 //   MapPatch, MapMethods, Map, MapFallback, on an app or a MapGroup): the method gets the attribute, with the
-//   registration's HTTP method and pattern. Lambdas and local functions cannot carry a route the analyzers see
-//   (they read attributed method declarations): they are counted and skipped;
+//   registration's HTTP method and pattern. The analyzers read routes from attributed method declarations, so a
+//   lambda handler becomes one, as a team would convert it: a static method of the same type (same usings, same
+//   names in scope) with the lambda's parameters, return type and body, marked, and the registration given it as a
+//   method group. Its body keeps its lines (a #line directive maps them back to the lambda's), and the lambda's
+//   place keeps its line count. A lambda that captures a local, a parameter or 'this', has an implicitly typed
+//   parameter or returns an anonymous type cannot move without rewriting it: counted and skipped, as local
+//   functions are;
 // - MVC and API controller actions (public instance methods of a ControllerBase or [ApiController] type), with the
 //   verb and template of their Http* and Route attributes; Razor Pages handlers (OnGet, OnPostAsync, ...);
 // - middleware registered with UseMiddleware<T>() in the tree: T's Invoke / InvokeAsync, for a pipeline with no
 //   handler to mark (YARP's proxy pipeline: ProxyPipelineInitializerMiddleware ... ForwarderMiddleware, the
 //   forwarder's entry point every proxied request passes).
 // The attribute goes at the start of the declaration's first line, so every line keeps its number.
+using System.Text;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 internal sealed record AdoptedRoute(IMethodSymbol Handler, string HttpMethod, string Pattern, string Kind);
 
 internal sealed class Adoption
 {
     private readonly Dictionary<MethodDeclarationSyntax, AdoptedRoute> _routes = new();
+    private readonly List<(ParenthesizedLambdaExpressionSyntax Lambda, SyntaxNode Host, string Name, string Method, string Verb, string Pattern)> _lambdas = [];
+
+    public int ConvertedLambdas => _lambdas.Count;
 
     public int SkippedLambdas { get; private set; }
 
@@ -49,29 +59,46 @@ internal sealed class Adoption
         return adoption;
     }
 
-    /// <summary>The trees with every found handler marked; the others as they were.</summary>
+    /// <summary>The trees with every found handler marked and every movable lambda handler moved into a marked method; the others as they were.</summary>
     public IEnumerable<SyntaxTree> Apply(IEnumerable<SyntaxTree> trees)
     {
-        var byTree = _routes.GroupBy(r => r.Key.SyntaxTree).ToDictionary(g => g.Key, g => g.ToDictionary(r => r.Key, r => r.Value));
         foreach (var tree in trees)
         {
-            if (!byTree.TryGetValue(tree, out var marked))
+            var changes = new List<TextChange>();
+            foreach (var (declaration, route) in _routes.Where(r => r.Key.SyntaxTree == tree))
             {
-                yield return tree;
-                continue;
+                changes.Add(new TextChange(new TextSpan(declaration.SpanStart, 0), Attribute(route.HttpMethod, route.Pattern) + " "));
             }
 
-            var root = tree.GetRoot().ReplaceNodes(marked.Keys, (original, current) =>
+            var text = tree.GetText();
+            foreach (var group in _lambdas.Where(l => l.Lambda.SyntaxTree == tree).GroupBy(l => l.Host))
             {
-                var route = marked[original];
-                var attribute = SyntaxFactory.Attribute(
-                    SyntaxFactory.ParseName("global::TracedLlm.TracedLlmRoute"),
-                    SyntaxFactory.ParseAttributeArgumentList($"({Literal(route.HttpMethod)}, {Literal(route.Pattern)})"));
-                return current.WithAttributeLists(current.AttributeLists.Insert(0, SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(attribute))));
-            });
-            yield return tree.WithRootAndOptions(root, tree.Options);
+                var methods = new StringBuilder("\n");
+                foreach (var (lambda, _, name, method, verb, pattern) in group)
+                {
+                    var lines = text.Lines.GetLinePositionSpan(lambda.Span);
+                    changes.Add(new TextChange(lambda.Span, name + new string('\n', lines.End.Line - lines.Start.Line)));
+                    methods.Append(Attribute(verb, pattern)).Append('\n')
+                        .Append($"#line {text.Lines.GetLineFromPosition(lambda.ParameterList.SpanStart).LineNumber + 1} {Literal(tree.FilePath)}\n")
+                        .Append(method).Append("\n#line default\n");
+                }
+
+                // Into the lambda's type, before its closing brace; for top-level statements, a class at the end of the file.
+                var at = group.Key is TypeDeclarationSyntax type ? type.CloseBraceToken.SpanStart : group.Key.FullSpan.End;
+                changes.Add(new TextChange(new TextSpan(at, 0), group.Key is TypeDeclarationSyntax ? methods.ToString() : $"\ninternal static partial class AdoptedHandlers\n{{{methods}}}\n"));
+            }
+
+            yield return changes.Count == 0 ? tree : tree.WithChangedText(text.WithChanges(changes));
         }
     }
+
+    /// <summary>Each route adopted, as "VERB pattern -> handler", lambdas with where they were written.</summary>
+    public IEnumerable<string> Describe(string root) =>
+        _routes.Values.Select(r => $"{r.HttpMethod} {r.Pattern} -> {r.Handler.ContainingType.Name}.{r.Handler.Name} ({r.Kind})")
+            .Concat(_lambdas.Select(l => $"{l.Verb} {l.Pattern} -> lambda at {Path.GetRelativePath(root, l.Lambda.SyntaxTree.FilePath)}:{l.Lambda.GetLocation().GetLineSpan().StartLinePosition.Line + 1} (moved into {l.Name})"))
+            .Order(StringComparer.Ordinal);
+
+    private static string Attribute(string verb, string pattern) => $"[global::TracedLlm.TracedLlmRoute({Literal(verb)}, {Literal(pattern)})]";
 
     private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 
@@ -116,6 +143,9 @@ internal sealed class Adoption
             case IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: var method } } when method.MethodKind == MethodKind.Ordinary:
                 Add(method, verb, pattern, "minimal API");
                 break;
+            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Syntax: ParenthesizedLambdaExpressionSyntax lambda } function } when Movable(model, lambda, function):
+                Move(lambda, function.Symbol, verb, pattern);
+                break;
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation or IMethodReferenceOperation }:
                 SkippedLambdas++;
                 break;
@@ -123,6 +153,39 @@ internal sealed class Adoption
                 SkippedOther++;
                 break;
         }
+    }
+
+    /// <summary>The lambda needs nothing of where it is written: typed parameters, no capture, a return type that can be named.</summary>
+    private static bool Movable(SemanticModel model, ParenthesizedLambdaExpressionSyntax lambda, IAnonymousFunctionOperation function)
+    {
+        if (lambda.ParameterList.Parameters.Any(p => p.Type is null) || Anonymous(function.Symbol.ReturnType)
+            || function.Body.DescendantsAndSelf().Any(o => o is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                || (o is IInvocationOperation { TargetMethod.MethodKind: MethodKind.LocalFunction } call && !call.TargetMethod.Locations.Any(l => lambda.Span.Contains(l.SourceSpan)))))
+        {
+            return false;
+        }
+
+        var flow = model.AnalyzeDataFlow(lambda);
+        return flow is { Succeeded: true } && !flow.ReadInside.Concat(flow.WrittenInside)
+            .Any(v => v is ILocalSymbol or IParameterSymbol && !v.Locations.Any(l => lambda.Span.Contains(l.SourceSpan)));
+    }
+
+    private static bool Anonymous(ITypeSymbol type) =>
+        type.IsAnonymousType || (type is INamedTypeSymbol named && named.TypeArguments.Any(Anonymous)) || (type is IArrayTypeSymbol array && Anonymous(array.ElementType));
+
+    /// <summary>The lambda as a static method of its type: its parameter list and body as written, the arrow dropped for a block body.</summary>
+    private void Move(ParenthesizedLambdaExpressionSyntax lambda, IMethodSymbol symbol, string verb, string pattern)
+    {
+        var host = (SyntaxNode?)lambda.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault() ?? lambda.SyntaxTree.GetRoot();
+        var name = $"AdoptedHandler{_lambdas.Count}";
+        var text = lambda.SyntaxTree.GetText();
+        var returns = symbol.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
+        var head = $"internal static {(lambda.AsyncKeyword.IsKind(SyntaxKind.None) ? "" : "async ")}{returns} {name}";
+        var parameters = text.ToString(TextSpan.FromBounds(lambda.ParameterList.SpanStart, lambda.ArrowToken.SpanStart));
+        var body = lambda.Block is { } block
+            ? text.ToString(TextSpan.FromBounds(lambda.ArrowToken.Span.End, block.Span.End))
+            : " =>" + text.ToString(TextSpan.FromBounds(lambda.ArrowToken.Span.End, lambda.Span.End)) + ";";
+        _lambdas.Add((lambda, host, host is TypeDeclarationSyntax ? name : "AdoptedHandlers." + name, head + parameters + body, verb, pattern));
     }
 
     private static IOperation Unwrap(IOperation operation) => operation is IConversionOperation conversion ? Unwrap(conversion.Operand) : operation;
