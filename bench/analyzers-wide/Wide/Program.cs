@@ -103,7 +103,8 @@ foreach (var arg in args.Where(a => a != "--adopted"))
         lambdasTotal += adoption.SkippedLambdas;
         otherTotal += adoption.SkippedOther;
         methodsTotal += reach.Methods;
-        Console.WriteLine($"   adopted: {adoption.Routes.Count + adoption.ConvertedLambdas} routes ({string.Join(", ", adoption.Routes.GroupBy(r => r.Kind).Select(g => $"{g.Count()} {g.Key}"))}, {adoption.ConvertedLambdas} minimal-API lambdas moved into methods); skipped {adoption.SkippedLambdas} lambda or local-function handlers, {adoption.SkippedOther} other handlers");
+        var kinds = adoption.Routes.GroupBy(r => r.Kind).Select(g => $"{g.Count()} {g.Key}").Append($"{adoption.ConvertedLambdas} minimal-API lambdas moved into methods");
+        Console.WriteLine($"   adopted: {adoption.Routes.Count + adoption.ConvertedLambdas} routes ({string.Join(", ", kinds)}); skipped {adoption.SkippedLambdas} lambda or local-function handlers (they capture, or cannot be named), {adoption.SkippedOther} other handlers");
         foreach (var route in adoption.Describe(Path.GetDirectoryName(folder.Split(',')[0])!))
         {
             Console.WriteLine($"     {route}");
@@ -132,7 +133,7 @@ foreach (var arg in args.Where(a => a != "--adopted"))
 Console.WriteLine($"== all (each file once): {total.Lines:N0} lines, {total.BindingLines:N0} that bind, {total.Findings} findings in them; constructs the rules follow: {total.Catches} catch clauses, {total.Throws} throws, {total.ActivityStarts} Activity starts, {total.Sends} sends, {total.MetadataKeys} 'metadata' keys");
 if (adopted)
 {
-    Console.WriteLine($"== adopted, all: {routesTotal} routes ({lambdasTotal} lambda handlers, {otherTotal} other handlers skipped), {methodsTotal} methods reached (summed per compilation), {reachedTotal.BindingLines:N0} lines reached that bind (each once); constructs there: {reachedTotal.Catches} catch clauses, {reachedTotal.Throws} throws, {reachedTotal.ActivityStarts} Activity starts, {reachedTotal.Sends} sends, {reachedTotal.MetadataKeys} 'metadata' keys");
+    Console.WriteLine($"== adopted, all: {routesTotal} routes ({lambdasTotal} lambda handlers, {otherTotal} other handlers skipped), {methodsTotal} methods reached (summed per compilation; {reachedSeen.Count} declarations in files that bind, each once), {reachedTotal.BindingLines:N0} lines reached that bind (each once); constructs there: {reachedTotal.Catches} catch clauses, {reachedTotal.Throws} throws, {reachedTotal.ActivityStarts} Activity starts, {reachedTotal.Sends} sends, {reachedTotal.MetadataKeys} 'metadata' keys");
 }
 
 var constructs = total.Catches + total.Throws + total.ActivityStarts + total.Sends + total.MetadataKeys;
