@@ -15,8 +15,8 @@
 //   handler to mark (YARP's proxy pipeline: ProxyPipelineInitializerMiddleware ... ForwarderMiddleware, the
 //   forwarder's entry point every proxied request passes).
 // The attribute goes at the start of the declaration's first line, so every line keeps its number.
-using System.Text;
 using System.Collections.Immutable;
+using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -122,7 +122,7 @@ internal sealed class Adoption
             return;
         }
 
-        var handler = operation.Arguments.FirstOrDefault(a => a.Parameter?.Type is { } type && (type.Name == "RequestDelegate" || type.SpecialType == SpecialType.System_Delegate || type.ToDisplayString() == "System.Delegate"));
+        var handler = operation.Arguments.FirstOrDefault(a => a.Parameter?.Type is { } type && (type.Name == "RequestDelegate" || type.SpecialType == SpecialType.System_Delegate));
         if (handler is null)
         {
             return;
