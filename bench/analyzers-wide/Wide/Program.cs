@@ -74,9 +74,11 @@ foreach (var arg in args.Where(a => a != "--adopted"))
     }
 
     Console.WriteLine($"== {name} ({folder}): {trees.Length} files, {project.Lines:N0} lines; {errors.Count} compile errors in {broken.Count} files; {trees.Length - broken.Count} files, {project.BindingLines:N0} lines bind; analysed in {started.Elapsed.TotalSeconds:0.0} s");
-    foreach (var group in errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(5))
+    // In a stable order: the compiler reports errors in no fixed order across runs.
+    foreach (var group in errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Take(5))
     {
-        Console.WriteLine($"   {group.Count()} x {group.Key}: {group.First().GetMessage()}");
+        var first = group.OrderBy(e => e.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(e => e.Location.SourceSpan.Start).ThenBy(e => e.GetMessage(), StringComparer.Ordinal).First();
+        Console.WriteLine($"   {group.Count()} x {group.Key}: {first.GetMessage()}");
     }
 
     Console.WriteLine($"   in files that bind: {project.Catches} catch clauses, {project.Throws} throws, {project.ActivityStarts} Activity starts, {project.Sends} sends, {project.MetadataKeys} 'metadata' keys");
