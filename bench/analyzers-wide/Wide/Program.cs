@@ -4,9 +4,11 @@
 // (packages this machine does not restore make error types), every finding with whether its file
 // binds, and what the analyzers had in front of them: lines, and the constructs each rule follows
 // (catch clauses, throws, Activity starts, outgoing sends, 'metadata' keys) in files that bind.
-// Usage: Wide [sdk:|web:]NAME=FOLDER[,FOLDER...] ...   (NAME: the assembly the folders build, left out of
-// the references; several folders compile as one assembly, a service with the libraries it references;
-// sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web, as <ImplicitUsings> does)
+// Usage: Wide [--adopted] [sdk:|web:]NAME=FOLDER[,FOLDER...] ...   (NAME: the
+// assembly the folders build, left out of the references; several folders compile as one assembly, a service with
+// the libraries it references; sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web,
+// as <ImplicitUsings> does). --adopted first marks every endpoint handler as a traced route (Adoption.cs) and
+// prints what the routes reach (Reach.cs) and every finding with its line of code, to be read and judged.
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -19,7 +21,11 @@ string[] symbols = ["NET", "NETCOREAPP", "NET10_0", .. Enumerable.Range(5, 6).Se
 var parse = ProjectAnalysis.ParseOptions.WithPreprocessorSymbols(symbols);
 var total = new Totals();
 var seen = new HashSet<string>(StringComparer.Ordinal); // a library compiled with several services counts once in the total
-foreach (var arg in args)
+var adopted = args.Contains("--adopted");
+var reachedTotal = new Totals();
+var reachedSeen = new HashSet<string>(StringComparer.Ordinal); // a method of a shared library reached from several services counts once
+int routesTotal = 0, lambdasTotal = 0, otherTotal = 0, methodsTotal = 0;
+foreach (var arg in args.Where(a => a != "--adopted"))
 {
     var (name, folder) = arg.Split('=', 2) is [var n, var f] ? (n, f) : (Path.GetFileName(arg), arg);
     string? usings = null;
@@ -40,29 +46,85 @@ foreach (var arg in args)
     compilation = compilation.WithOptions(((CSharpCompilationOptions)compilation.Options).WithAllowUnsafe(true));
     var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
     var broken = errors.Select(d => d.Location.SourceTree).OfType<SyntaxTree>().ToHashSet();
+    Adoption? adoption = null;
+    var adoptedTrees = trees;
+    var originals = new Dictionary<string, Microsoft.CodeAnalysis.Text.SourceText>(StringComparer.Ordinal);
+    if (adopted)
+    {
+        // The same trees, every handler marked: compiled again so the generator sees the routes too.
+        adoption = Adoption.Find(compilation, trees);
+        originals = trees.ToDictionary(t => t.FilePath, t => t.GetText(), StringComparer.Ordinal);
+        var marked = adoption.Apply(allTrees).ToArray();
+        compilation = ProjectAnalysis.Compile(references, kind, marked).WithOptions(compilation.Options);
+        var byPath = marked.ToDictionary(t => t.FilePath, StringComparer.Ordinal);
+        broken = broken.Select(t => byPath[t.FilePath]).ToHashSet();
+        adoptedTrees = trees.Select(t => byPath[t.FilePath]).ToArray();
+    }
+
     var findings = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
     var project = new Totals();
-    foreach (var tree in trees)
+    foreach (var (tree, adoptedTree) in trees.Zip(adoptedTrees))
     {
-        project.Add(tree, binds: !broken.Contains(tree));
+        // Counted as written: the adoption's moves change no construct, only where some lines sit.
+        project.Add(tree, binds: !broken.Contains(adoptedTree));
         if (seen.Add(Path.GetFullPath(tree.FilePath)))
         {
-            total.Add(tree, binds: !broken.Contains(tree));
+            total.Add(tree, binds: !broken.Contains(adoptedTree));
         }
     }
 
     Console.WriteLine($"== {name} ({folder}): {trees.Length} files, {project.Lines:N0} lines; {errors.Count} compile errors in {broken.Count} files; {trees.Length - broken.Count} files, {project.BindingLines:N0} lines bind; analysed in {started.Elapsed.TotalSeconds:0.0} s");
-    foreach (var group in errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(5))
+    // In a stable order: the compiler reports errors in no fixed order across runs.
+    foreach (var group in errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Take(5))
     {
-        Console.WriteLine($"   {group.Count()} x {group.Key}: {group.First().GetMessage()}");
+        var first = group.OrderBy(e => e.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(e => e.Location.SourceSpan.Start).ThenBy(e => e.GetMessage(), StringComparer.Ordinal).First();
+        Console.WriteLine($"   {group.Count()} x {group.Key}: {first.GetMessage()}");
     }
 
     Console.WriteLine($"   in files that bind: {project.Catches} catch clauses, {project.Throws} throws, {project.ActivityStarts} Activity starts, {project.Sends} sends, {project.MetadataKeys} 'metadata' keys");
+    if (adoption is not null)
+    {
+        var roots = adoptedTrees.SelectMany(t => t.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>()
+                .Where(m => m.AttributeLists.SelectMany(l => l.Attributes).Any(a => a.Name.ToString() == "global::TracedLlm.TracedLlmRoute"))
+                .Select(m => compilation.GetSemanticModel(t).GetDeclaredSymbol(m)))
+            .OfType<IMethodSymbol>().ToList();
+        var added = compilation.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree is { } t && adoptedTrees.Contains(t)) - errors.Count(e => e.Location.SourceTree is { } t && !t.FilePath.EndsWith("ImplicitUsings.g.cs", StringComparison.Ordinal));
+        Console.WriteLine($"   adoption: {roots.Count} handlers marked, {added} compile errors more in the project's files");
+        var reach = Reach.From(compilation, roots);
+        var reached = new Totals();
+        foreach (var declaration in reach.Declarations.Where(d => !broken.Contains(d.SyntaxTree)))
+        {
+            reached.AddReached(declaration);
+            if (reachedSeen.Add($"{Path.GetFullPath(declaration.SyntaxTree.FilePath)}:{declaration.SpanStart}"))
+            {
+                reachedTotal.AddReached(declaration);
+            }
+        }
+
+        routesTotal += adoption.Routes.Count + adoption.ConvertedLambdas;
+        lambdasTotal += adoption.SkippedLambdas;
+        otherTotal += adoption.SkippedOther;
+        methodsTotal += reach.Methods;
+        var kinds = adoption.Routes.GroupBy(r => r.Kind).Select(g => $"{g.Count()} {g.Key}").Append($"{adoption.ConvertedLambdas} minimal-API lambdas moved into methods");
+        Console.WriteLine($"   adopted: {adoption.Routes.Count + adoption.ConvertedLambdas} routes ({string.Join(", ", kinds)}); skipped {adoption.SkippedLambdas} lambda or local-function handlers (they capture, or cannot be named), {adoption.SkippedOther} other handlers");
+        foreach (var route in adoption.Describe(Path.GetDirectoryName(folder.Split(',')[0])!))
+        {
+            Console.WriteLine($"     {route}");
+        }
+
+        Console.WriteLine($"   reached from them: {reach.Methods} methods, {reached.BindingLines:N0} lines that bind; there {reached.Catches} catch clauses, {reached.Throws} throws, {reached.ActivityStarts} Activity starts, {reached.Sends} sends, {reached.MetadataKeys} 'metadata' keys");
+    }
+
     foreach (var finding in findings)
     {
-        var span = finding.Location.GetLineSpan();
+        var span = finding.Location.GetMappedLineSpan(); // a moved lambda's lines map back to where it was written
         var binds = finding.Location.SourceTree is { } t && !broken.Contains(t);
         Console.WriteLine($"   {finding.Id} {Path.GetRelativePath(Path.GetDirectoryName(folder.Split(',')[0])!, span.Path)}:{span.StartLinePosition.Line + 1}{(binds ? "" : " (file has compile errors)")}: {finding.GetMessage()}");
+        if (adoption is not null && finding.Location.SourceTree is { } source)
+        {
+            Console.WriteLine($"      code: {originals[span.Path].Lines[span.StartLinePosition.Line].ToString().Trim()}");
+        }
+
         project.Findings += binds ? 1 : 0;
     }
 
@@ -71,6 +133,11 @@ foreach (var arg in args)
 }
 
 Console.WriteLine($"== all (each file once): {total.Lines:N0} lines, {total.BindingLines:N0} that bind, {total.Findings} findings in them; constructs the rules follow: {total.Catches} catch clauses, {total.Throws} throws, {total.ActivityStarts} Activity starts, {total.Sends} sends, {total.MetadataKeys} 'metadata' keys");
+if (adopted)
+{
+    Console.WriteLine($"== adopted, all: {routesTotal} routes ({lambdasTotal} lambda handlers, {otherTotal} other handlers skipped), {methodsTotal} methods reached (summed per compilation; {reachedSeen.Count} declarations in files that bind, each once), {reachedTotal.BindingLines:N0} lines reached that bind (each once); constructs there: {reachedTotal.Catches} catch clauses, {reachedTotal.Throws} throws, {reachedTotal.ActivityStarts} Activity starts, {reachedTotal.Sends} sends, {reachedTotal.MetadataKeys} 'metadata' keys");
+}
+
 var constructs = total.Catches + total.Throws + total.ActivityStarts + total.Sends + total.MetadataKeys;
 if (total.Findings == 0 && constructs > 0)
 {
@@ -93,7 +160,23 @@ internal sealed class Totals
         }
 
         BindingLines += lines;
-        foreach (var node in tree.GetRoot().DescendantNodes())
+        AddConstructs(tree.GetRoot());
+    }
+
+    /// <summary>A declaration reached from a route: its lines and constructs (it binds).</summary>
+    public void AddReached(SyntaxNode declaration)
+    {
+        var text = declaration.SyntaxTree.GetText();
+        var span = text.Lines.GetLinePositionSpan(declaration.Span);
+        var lines = Enumerable.Range(span.Start.Line, span.End.Line - span.Start.Line + 1).Count(l => !string.IsNullOrWhiteSpace(text.Lines[l].ToString()));
+        Lines += lines;
+        BindingLines += lines;
+        AddConstructs(declaration);
+    }
+
+    private void AddConstructs(SyntaxNode root)
+    {
+        foreach (var node in root.DescendantNodesAndSelf())
         {
             switch (node)
             {

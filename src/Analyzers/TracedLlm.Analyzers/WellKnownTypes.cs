@@ -163,7 +163,8 @@ internal sealed class WellKnownTypes
     /// collection result, the convention of every service method there;</item>
     /// <item>the Anthropic SDK: its services' methods (<c>client.Messages.Create</c>, <c>CreateStreaming</c>...).</item>
     /// </list>
-    /// <paramref name="receiverType"/> is the static type of what the method is called on, when known.
+    /// <paramref name="receiverType"/> is the static type of what the method is called on, when known. This reads the
+    /// signature only: TLLM2006 asks it about methods with no body in the compilation (see <c>UpstreamCollector</c>).
     /// </summary>
     public string? UpstreamCall(IMethodSymbol method, ITypeSymbol? receiverType = null)
     {

@@ -28,6 +28,9 @@ public sealed record MatrixCell(string Construct, string Report, string Clean, H
     /// <summary>Diagnostics the faulty form must give besides its <c>{|TLLMxxxx:...|}</c> markup (those with several locations or a message, through <c>{|#n:...|}</c>).</summary>
     public DiagnosticResult[] Expected { get; init; } = System.Array.Empty<DiagnosticResult>();
 
+    /// <summary>Assemblies the cell's code compiles against besides the usual references (an SDK's).</summary>
+    public System.Reflection.Assembly[] Libraries { get; init; } = System.Array.Empty<System.Reflection.Assembly>();
+
     private static readonly Regex Markup = new(@"\{\|(?:TLLM\d{4}|#\d+):|\|\}", RegexOptions.CultureInvariant);
 
     /// <summary>TLLM2001's cells come in one piece: <c>@P</c> is empty in the faulty form (key <c>metadata</c> on a <c>litellm_metadata</c> route) and <c>litellm_</c> in the sound one.</summary>
@@ -42,11 +45,11 @@ public sealed record MatrixCell(string Construct, string Report, string Clean, H
 
     public Task MustReportAsync(string header) =>
         Held == Held.MissedKnownLimit
-            ? Verify.AnalyzerAsync(header + WithoutMarkup(Report))
-            : Verify.AnalyzerAsync(header + Report, Expected);
+            ? Verify.AnalyzerAsync(header + WithoutMarkup(Report), Libraries)
+            : Verify.AnalyzerAsync(header + Report, Libraries, Expected);
 
     public Task MustNotReportAsync(string header) =>
-        Verify.AnalyzerAsync(header + (Held == Held.FalseAlarmKnownLimit ? Clean : WithoutMarkup(Clean)));
+        Verify.AnalyzerAsync(header + (Held == Held.FalseAlarmKnownLimit ? Clean : WithoutMarkup(Clean)), Libraries);
 
 
     public static IReadOnlyDictionary<string, MatrixCell> ByName(params MatrixCell[] cells) => cells.ToDictionary(cell => cell.Construct);

@@ -44,7 +44,110 @@ internal static class UnscopedUpstreamCallMatrix
             held);
     }
 
+    private static readonly System.Reflection.Assembly[] Sdk = { typeof(OpenAI.Chat.ChatClient).Assembly, typeof(System.ClientModel.ClientResult).Assembly };
+
+    /// <summary>
+    /// A method declared in source whose signature reads like an upstream call (in <paramref name="members"/>, where
+    /// <c>@A</c> is empty in the faulty form and starts the method's own attempt in the sound one), called by the
+    /// route outside any attempt (<paramref name="statements"/>). A method with a body here is judged by its body,
+    /// as any helper is: the faulty form is reported at the call inside it, the sound form not at all.
+    /// </summary>
+    private static MatrixCell Wrapper(string construct, string parameter, string statements, string members, Held held = Held.Yes)
+    {
+        string Source(string wrapper) => $$"""
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static async Task<Reply> Chat(ChatRequest request, {{parameter}})
+                {
+            {{statements}}
+                }
+            }
+            {{wrapper}}
+            """;
+
+        // In the sound form the call inside the wrapper is in its attempt: only the route's markup (a known limit's) stays.
+        return new(
+            construct,
+            Source(members.Replace("@A", string.Empty)),
+            Source(WithoutMarkup(members).Replace("@A", "using var attempt = LlmCall.Current?.StartAttempt(new LlmTarget(\"openai\", \"gpt-4o\"));")),
+            held) { Libraries = Sdk };
+    }
+
+    private const string ChatMessages = "new[] { new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, \"hello\") }";
+
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
+        Wrapper(
+            "method declared in source returning the SDK's result type",
+            "ChatService service",
+            "var completion = await service.GetCompletionAsync(\"hello\");\nreturn new Reply { Text = completion.Value.Content[0].Text };",
+            """
+            internal sealed class ChatService(OpenAI.Chat.ChatClient client)
+            {
+                public async Task<System.ClientModel.ClientResult<OpenAI.Chat.ChatCompletion>> GetCompletionAsync(string prompt)
+                {
+                    @A
+                    return await {|TLLM2006:client.CompleteChatAsync(prompt)|};
+                }
+            }
+            """),
+        Wrapper(
+            "method declared in source on a type derived from HttpClient",
+            "UpstreamClient upstream",
+            "return new Reply { Text = await upstream.GetCompletionAsync() };",
+            $$"""
+            internal sealed class UpstreamClient : HttpClient
+            {
+                public async Task<string> GetCompletionAsync()
+                {
+                    @A
+                    return await {{Get("this")}};
+                }
+            }
+            """),
+        Wrapper(
+            "IChatClient implemented in source, called through its own type",
+            "GatewayChatClient chat",
+            $"var response = await chat.GetResponseAsync({ChatMessages});\nreturn new Reply {{ Text = response.Text }};",
+            """
+            internal sealed class GatewayChatClient(Microsoft.Extensions.AI.IChatClient inner) : Microsoft.Extensions.AI.IChatClient
+            {
+                public async Task<Microsoft.Extensions.AI.ChatResponse> GetResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages, Microsoft.Extensions.AI.ChatOptions? options = null, CancellationToken cancellationToken = default)
+                {
+                    @A
+                    return await {|TLLM2006:inner.GetResponseAsync(messages, options, cancellationToken)|};
+                }
+
+                public IAsyncEnumerable<Microsoft.Extensions.AI.ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages, Microsoft.Extensions.AI.ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+                    throw new NotSupportedException();
+
+                public object? GetService(Type serviceType, object? serviceKey = null) => inner.GetService(serviceType, serviceKey);
+
+                public void Dispose() => inner.Dispose();
+            }
+            """),
+        // Known limit: a method with no body in source (abstract, an interface's) is still taken by its signature,
+        // since an implementation may live where the compilation cannot see; its source implementations are followed too.
+        Wrapper(
+            "interface method declared in source returning the SDK's result type",
+            "IChatService service",
+            "var completion = await {|TLLM2006:service.GetCompletionAsync(\"hello\")|};\nreturn new Reply { Text = completion.Value.Content[0].Text };",
+            """
+            internal interface IChatService
+            {
+                Task<System.ClientModel.ClientResult<OpenAI.Chat.ChatCompletion>> GetCompletionAsync(string prompt);
+            }
+
+            internal sealed class ChatService(OpenAI.Chat.ChatClient client) : IChatService
+            {
+                public async Task<System.ClientModel.ClientResult<OpenAI.Chat.ChatCompletion>> GetCompletionAsync(string prompt)
+                {
+                    @A
+                    return await {|TLLM2006:client.CompleteChatAsync(prompt)|};
+                }
+            }
+            """,
+            Held.FalseAlarmKnownLimit),
         Call("awaited call in a local", $"var text = await {Get()};"),
         Call("reassigned local holding the client", $"var client = new HttpClient();\nclient = http;\n_ = await {Get("client")};"),
         Call("client in a static field", $"_ = await {Get("Clients.Shared")};", "internal static class Clients { public static readonly HttpClient Shared = new(); }"),

@@ -1,0 +1,270 @@
+// The adopted mode (--adopted): every HTTP endpoint handler of a tree marked [TracedLlmRoute], as a team adopting
+// TracedLlm marks the handlers it traces, so that the rules have traced code to judge. What is marked:
+// - minimal-API handlers given as method groups to an endpoint registration (MapGet, MapPost, MapPut, MapDelete,
+//   MapPatch, MapMethods, Map, MapFallback, on an app or a MapGroup): the method gets the attribute, with the
+//   registration's HTTP method and pattern. The analyzers read routes from attributed method declarations, so a
+//   lambda handler becomes one, as a team would convert it: a static method of the same type (same usings, same
+//   names in scope) with the lambda's parameters, return type and body, marked, and the registration given it as a
+//   method group. Its body keeps its lines (a #line directive maps them back to the lambda's), and the lambda's
+//   place keeps its line count. A lambda that captures a local, a parameter or 'this', has an implicitly typed
+//   parameter or returns an anonymous type cannot move without rewriting it: counted and skipped, as local
+//   functions are;
+// - MVC and API controller actions (public instance methods of a ControllerBase or [ApiController] type), with the
+//   verb and template of their Http* and Route attributes; Razor Pages handlers (OnGet, OnPostAsync, ...);
+// - middleware registered with UseMiddleware<T>() in the tree: T's Invoke / InvokeAsync, for a pipeline with no
+//   handler to mark (YARP's proxy pipeline: ProxyPipelineInitializerMiddleware ... ForwarderMiddleware, the
+//   forwarder's entry point every proxied request passes).
+// The attribute goes at the start of the declaration's first line, so every line keeps its number.
+using System.Collections.Immutable;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+
+internal sealed record AdoptedRoute(IMethodSymbol Handler, string HttpMethod, string Pattern, string Kind);
+
+internal sealed class Adoption
+{
+    private readonly Dictionary<MethodDeclarationSyntax, AdoptedRoute> _routes = new();
+    private readonly List<(ParenthesizedLambdaExpressionSyntax Lambda, SyntaxNode Host, string Name, string Method, string Verb, string Pattern)> _lambdas = [];
+
+    public int ConvertedLambdas => _lambdas.Count;
+
+    public int SkippedLambdas { get; private set; }
+
+    public int SkippedOther { get; private set; }
+
+    public IReadOnlyCollection<AdoptedRoute> Routes => _routes.Values;
+
+    public static Adoption Find(Compilation compilation, IReadOnlyList<SyntaxTree> trees)
+    {
+        var adoption = new Adoption();
+        foreach (var tree in trees)
+        {
+            var model = compilation.GetSemanticModel(tree);
+            var root = tree.GetRoot();
+            foreach (var invocation in root.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                adoption.ReadRegistration(model, invocation);
+            }
+
+            foreach (var type in root.DescendantNodes().OfType<ClassDeclarationSyntax>())
+            {
+                adoption.ReadController(model, type);
+            }
+        }
+
+        return adoption;
+    }
+
+    /// <summary>The trees with every found handler marked and every movable lambda handler moved into a marked method; the others as they were.</summary>
+    public IEnumerable<SyntaxTree> Apply(IEnumerable<SyntaxTree> trees)
+    {
+        foreach (var tree in trees)
+        {
+            var changes = new List<TextChange>();
+            foreach (var (declaration, route) in _routes.Where(r => r.Key.SyntaxTree == tree))
+            {
+                changes.Add(new TextChange(new TextSpan(declaration.SpanStart, 0), Attribute(route.HttpMethod, route.Pattern) + " "));
+            }
+
+            var text = tree.GetText();
+            foreach (var group in _lambdas.Where(l => l.Lambda.SyntaxTree == tree).GroupBy(l => l.Host))
+            {
+                var methods = new StringBuilder("\n");
+                foreach (var (lambda, _, name, method, verb, pattern) in group)
+                {
+                    var lines = text.Lines.GetLinePositionSpan(lambda.Span);
+                    changes.Add(new TextChange(lambda.Span, name + new string('\n', lines.End.Line - lines.Start.Line)));
+                    methods.Append(Attribute(verb, pattern)).Append('\n')
+                        .Append($"#line {text.Lines.GetLineFromPosition(lambda.ParameterList.SpanStart).LineNumber + 1} {Literal(tree.FilePath)}\n")
+                        .Append(method).Append("\n#line default\n");
+                }
+
+                // Into the lambda's type, before its closing brace; for top-level statements, a class at the end of the file.
+                var at = group.Key is TypeDeclarationSyntax type ? type.CloseBraceToken.SpanStart : group.Key.FullSpan.End;
+                changes.Add(new TextChange(new TextSpan(at, 0), group.Key is TypeDeclarationSyntax ? methods.ToString() : $"\ninternal static partial class AdoptedHandlers\n{{{methods}}}\n"));
+            }
+
+            yield return changes.Count == 0 ? tree : tree.WithChangedText(text.WithChanges(changes));
+        }
+    }
+
+    /// <summary>Each route adopted, as "VERB pattern -> handler", lambdas with where they were written.</summary>
+    public IEnumerable<string> Describe(string root) =>
+        _routes.Values.Select(r => $"{r.HttpMethod} {r.Pattern} -> {r.Handler.ContainingType.Name}.{r.Handler.Name} ({r.Kind})")
+            .Concat(_lambdas.Select(l => $"{l.Verb} {l.Pattern} -> lambda at {Path.GetRelativePath(root, l.Lambda.SyntaxTree.FilePath)}:{l.Lambda.GetLocation().GetLineSpan().StartLinePosition.Line + 1} (moved into {l.Name})"))
+            .Order(StringComparer.Ordinal);
+
+    private static string Attribute(string verb, string pattern) => $"[global::TracedLlm.TracedLlmRoute({Literal(verb)}, {Literal(pattern)})]";
+
+    private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
+
+    private void ReadRegistration(SemanticModel model, InvocationExpressionSyntax invocation)
+    {
+        if (invocation.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax { Identifier.ValueText: "UseMiddleware" } }
+            && model.GetOperation(invocation) is IInvocationOperation { TargetMethod.TypeArguments: [INamedTypeSymbol middleware] })
+        {
+            foreach (var method in middleware.GetMembers().OfType<IMethodSymbol>().Where(m => m.Name is "Invoke" or "InvokeAsync"))
+            {
+                Add(method, "POST", "/{**catch-all}", "middleware");
+            }
+
+            return;
+        }
+
+        if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } || !name.StartsWith("Map", StringComparison.Ordinal)
+            || model.GetOperation(invocation) is not IInvocationOperation { TargetMethod: var registration } operation
+            || !IsEndpointRegistration(registration))
+        {
+            return;
+        }
+
+        var handler = operation.Arguments.FirstOrDefault(a => a.Parameter?.Type is { } type && (type.Name == "RequestDelegate" || type.SpecialType == SpecialType.System_Delegate));
+        if (handler is null)
+        {
+            return;
+        }
+
+        var pattern = operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "pattern")?.Value.ConstantValue is { HasValue: true, Value: string text } ? text : "/";
+        var verb = registration.Name switch
+        {
+            "MapPost" => "POST",
+            "MapPut" => "PUT",
+            "MapDelete" => "DELETE",
+            "MapPatch" => "PATCH",
+            _ => "GET",
+        };
+
+        switch (Unwrap(handler.Value))
+        {
+            case IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: var method } } when method.MethodKind == MethodKind.Ordinary:
+                Add(method, verb, pattern, "minimal API");
+                break;
+            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Syntax: ParenthesizedLambdaExpressionSyntax lambda } function } when Movable(model, lambda, function):
+                Move(lambda, function.Symbol, verb, pattern);
+                break;
+            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation or IMethodReferenceOperation }:
+                SkippedLambdas++;
+                break;
+            default:
+                SkippedOther++;
+                break;
+        }
+    }
+
+    /// <summary>The lambda needs nothing of where it is written: typed parameters, no capture, a return type that can be named.</summary>
+    private static bool Movable(SemanticModel model, ParenthesizedLambdaExpressionSyntax lambda, IAnonymousFunctionOperation function)
+    {
+        if (lambda.ParameterList.Parameters.Any(p => p.Type is null) || Anonymous(function.Symbol.ReturnType)
+            || function.Body.DescendantsAndSelf().Any(o => o is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                || (o is IInvocationOperation { TargetMethod.MethodKind: MethodKind.LocalFunction } call && !call.TargetMethod.Locations.Any(l => lambda.Span.Contains(l.SourceSpan)))))
+        {
+            return false;
+        }
+
+        var flow = model.AnalyzeDataFlow(lambda);
+        return flow is { Succeeded: true } && !flow.ReadInside.Concat(flow.WrittenInside)
+            .Any(v => v is ILocalSymbol or IParameterSymbol && !v.Locations.Any(l => lambda.Span.Contains(l.SourceSpan)));
+    }
+
+    private static bool Anonymous(ITypeSymbol type) =>
+        type.IsAnonymousType || (type is INamedTypeSymbol named && named.TypeArguments.Any(Anonymous)) || (type is IArrayTypeSymbol array && Anonymous(array.ElementType));
+
+    /// <summary>The lambda as a static method of its type: its parameter list and body as written, the arrow dropped for a block body.</summary>
+    private void Move(ParenthesizedLambdaExpressionSyntax lambda, IMethodSymbol symbol, string verb, string pattern)
+    {
+        var host = (SyntaxNode?)lambda.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault() ?? lambda.SyntaxTree.GetRoot();
+        var name = $"AdoptedHandler{_lambdas.Count}";
+        var text = lambda.SyntaxTree.GetText();
+        var returns = symbol.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
+        var head = $"internal static {(lambda.AsyncKeyword.IsKind(SyntaxKind.None) ? "" : "async ")}{returns} {name}";
+        var parameters = text.ToString(TextSpan.FromBounds(lambda.ParameterList.SpanStart, lambda.ArrowToken.SpanStart));
+        var body = lambda.Block is { } block
+            ? text.ToString(TextSpan.FromBounds(lambda.ArrowToken.Span.End, block.Span.End))
+            : " =>" + text.ToString(TextSpan.FromBounds(lambda.ArrowToken.Span.End, lambda.Span.End)) + ";";
+        _lambdas.Add((lambda, host, host is TypeDeclarationSyntax ? name : "AdoptedHandlers." + name, head + parameters + body, verb, pattern));
+    }
+
+    private static IOperation Unwrap(IOperation operation) => operation is IConversionOperation conversion ? Unwrap(conversion.Operand) : operation;
+
+    /// <summary>An ASP.NET Core endpoint registration: a Map* extension of IEndpointRouteBuilder taking a handler.</summary>
+    private static bool IsEndpointRegistration(IMethodSymbol method) =>
+        method.ContainingNamespace?.ToDisplayString().StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) == true
+        && (method.ReducedFrom ?? method).Parameters.FirstOrDefault()?.Type.Name == "IEndpointRouteBuilder";
+
+    private void ReadController(SemanticModel model, ClassDeclarationSyntax declaration)
+    {
+        if (model.GetDeclaredSymbol(declaration) is not { IsAbstract: false } type)
+        {
+            return;
+        }
+
+        var isController = DerivesFrom(type, "Microsoft.AspNetCore.Mvc.ControllerBase") || type.GetAttributes().Any(a => a.AttributeClass?.Name is "ApiControllerAttribute" or "ControllerAttribute");
+        var isPage = DerivesFrom(type, "Microsoft.AspNetCore.Mvc.RazorPages.PageModel");
+        if (!isController && !isPage)
+        {
+            return;
+        }
+
+        var prefix = Template(type.GetAttributes()) ?? string.Empty;
+        foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
+        {
+            if (method.MethodKind != MethodKind.Ordinary || method.IsStatic || method.DeclaredAccessibility != Accessibility.Public
+                || method.GetAttributes().Any(a => a.AttributeClass?.Name == "NonActionAttribute"))
+            {
+                continue;
+            }
+
+            if (isPage)
+            {
+                if (method.Name.StartsWith("On", StringComparison.Ordinal))
+                {
+                    Add(method, method.Name.StartsWith("OnPost", StringComparison.Ordinal) ? "POST" : "GET", "/" + type.Name.Replace("Model", string.Empty, StringComparison.Ordinal), "Razor page");
+                }
+
+                continue;
+            }
+
+            var verbAttribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name is { } n && n.StartsWith("Http", StringComparison.Ordinal) && n.EndsWith("Attribute", StringComparison.Ordinal));
+            var verb = verbAttribute?.AttributeClass?.Name["Http".Length..^"Attribute".Length].ToUpperInvariant() ?? "GET";
+            var template = Template(method.GetAttributes());
+            var path = template is not null && template.StartsWith('/') ? template : "/" + string.Join("/", new[] { prefix, template }.Where(t => !string.IsNullOrEmpty(t)));
+            path = path.Replace("[controller]", type.Name.Replace("Controller", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal).Replace("[action]", method.Name, StringComparison.Ordinal);
+            Add(method, verb, path, "controller action");
+        }
+    }
+
+    /// <summary>The route template of a [Route] or Http* attribute, when it has one.</summary>
+    private static string? Template(ImmutableArray<AttributeData> attributes) =>
+        attributes.Where(a => a.AttributeClass?.Name is { } n && (n == "RouteAttribute" || n.StartsWith("Http", StringComparison.Ordinal)))
+            .Select(a => a.ConstructorArguments.FirstOrDefault(c => c.Value is string).Value as string)
+            .FirstOrDefault(t => t is not null);
+
+    private static bool DerivesFrom(INamedTypeSymbol type, string metadataName)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (current.ToDisplayString() == metadataName)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Add(IMethodSymbol method, string verb, string pattern, string kind)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is MethodDeclarationSyntax declaration && (declaration.Body ?? (SyntaxNode?)declaration.ExpressionBody) is not null
+                && !declaration.AttributeLists.SelectMany(l => l.Attributes).Any(a => a.Name.ToString().EndsWith("TracedLlmRoute", StringComparison.Ordinal)))
+            {
+                _routes.TryAdd(declaration, new AdoptedRoute(method, verb, pattern, kind));
+            }
+        }
+    }
+}
