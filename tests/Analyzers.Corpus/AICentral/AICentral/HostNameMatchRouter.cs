@@ -20,6 +20,9 @@ public class HostNameMatchRouter
         return new { Host = _hostNames };
     }
 
+    /// <summary>True when this pipeline serves the host, as RequireHost matched it before the model routes became traced routes.</summary>
+    public bool Matches(string host) => _hostNames.Length == 0 || _hostNames.Any(h => string.Equals(h, host, StringComparison.OrdinalIgnoreCase));
+
     public IEnumerable<RouteHandlerBuilder> BuildRoutes(
         WebApplication application,
         AIHandler handler,
@@ -60,42 +63,7 @@ public class HostNameMatchRouter
                     (await handler(WrapContext(ctx), deploymentName, null, AICallType.Translation, cancellationToken)).ResultHandler)
             .RequireHost(_hostNames);
 
-        //support the Inference API
-        yield return application.MapMethods(
-                "/models/chat/completions",
-                new[] { "Post" },
-                async (HttpContext ctx, CancellationToken cancellationToken) =>
-                    (await handler(WrapContext(ctx), null, null, AICallType.Chat, cancellationToken)).ResultHandler)
-            .RequireHost(_hostNames);
-        
-        yield return application.MapMethods(
-                "/models/embeddings",
-                new[] { "Post" },
-                async (HttpContext ctx, CancellationToken cancellationToken) =>
-                    (await handler(WrapContext(ctx), null, null, AICallType.Embeddings, cancellationToken)).ResultHandler)
-            .RequireHost(_hostNames);
-
-        yield return application.MapMethods(
-                ChatCompletionsRoute,
-                new[] { "Post" },
-                async (HttpContext ctx, CancellationToken cancellationToken, string deploymentName) =>
-                    (await handler(WrapContext(ctx), deploymentName, null, AICallType.Chat, cancellationToken)).ResultHandler)
-            .RequireHost(_hostNames);
-
-        yield return application.MapMethods(
-                    EmbeddingsRoute,
-                    new[] { "Post" },
-                    async (HttpContext ctx, CancellationToken cancellationToken, string deploymentName) =>
-                        (await handler(WrapContext(ctx), deploymentName, null, AICallType.Embeddings, cancellationToken)).ResultHandler)
-            .RequireHost(_hostNames);
-
-        yield return application.MapMethods(
-                CompletionsRoute,
-                new[] { "Post" },
-                async (HttpContext ctx, CancellationToken cancellationToken, string deploymentName) =>
-                    (await handler(WrapContext(ctx), deploymentName, null, AICallType.Completions, cancellationToken)).ResultHandler)
-            .RequireHost(_hostNames);
-
+        // Chat completions, completions and embeddings (the Azure OpenAI and Inference API paths) are traced routes: AICentralTracedRoutes.
         yield return application.MapMethods(
                 "/openai/threads/{*:rest}",
                 new[] { "Get", "Delete", "Post" },

@@ -253,6 +253,12 @@ public class Pipeline
         );
     }
 
+    /// <summary>True when this pipeline serves the host (the traced routes pick their pipeline by it).</summary>
+    public bool Serves(string host) => _router.Matches(host);
+
+    /// <summary>The pipeline's consumer authentication: the traced routes' authenticator checks its keys.</summary>
+    public IPipelineStepFactory ClientAuth => _clientAuthStep;
+
     public object WriteDebug()
     {
         return new

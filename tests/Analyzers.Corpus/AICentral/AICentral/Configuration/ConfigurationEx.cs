@@ -1,6 +1,7 @@
 ﻿using System.Reflection;
 using AICentral.Core;
 using Microsoft.Extensions.Logging.Abstractions;
+using TracedLlm;
 
 namespace AICentral.Configuration;
 
@@ -33,6 +34,10 @@ public static class ConfigurationEx
 
         configurationPipelineBuilder.AddServices(services, typedConfig.HttpMessageHandler, logger);
 
+        services.AddTracedLlm();
+        services.AddSingleton<ILlmAuthenticator, AICentralConsumerAuthenticator>();
+        LlmCall.EnableCurrent();
+
         return services;
     }
 
@@ -40,5 +45,6 @@ public static class ConfigurationEx
     {
         var aiCentral = webApplication.Services.GetRequiredService<ConfiguredPipelines>();
         aiCentral.BuildRoutes(webApplication);
+        webApplication.MapTracedLlmRoutes();
     }
 }

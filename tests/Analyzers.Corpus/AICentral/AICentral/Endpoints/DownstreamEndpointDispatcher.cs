@@ -6,6 +6,8 @@ using AICentral.Core;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using AICentral.Endpoints.AzureOpenAI;
+using TracedLlm;
 namespace AICentral.Endpoints;
 
 /// <summary>
@@ -83,6 +85,15 @@ internal class DownstreamEndpointDispatcher : IEndpointDispatcher
 
             requestStopwatch.Start();
 
+            using var attempt = LlmCall.Current?.StartAttempt(new LlmTarget(
+                _iaiCentralDownstreamEndpointAdapter is AzureOpenAIDownstreamEndpointAdapter ? "azure.ai.openai" : "openai",
+                callInformation.IncomingModelName ?? "unknown")
+            {
+                BackendId = EndpointName,
+                Endpoint = _iaiCentralDownstreamEndpointAdapter.BaseUrl,
+            });
+            attempt?.ApplyTraceContext(newRequest);
+
             openAiResponse = await _iaiCentralDownstreamEndpointAdapter.DispatchRequest(context, newRequest, cancellationToken);
 
             //this will retry the operation for retryable status codes. When we reach here we might not want
@@ -94,6 +105,15 @@ internal class DownstreamEndpointDispatcher : IEndpointDispatcher
             {
                 rateLimitingTracker.RateLimiting(newRequest.RequestUri.Host,
                     openAiResponse.Headers.RetryAfter);
+            }
+
+            if ((int)openAiResponse.StatusCode >= 400)
+            {
+                attempt?.Fail(new HttpRequestException($"{EndpointName} answered {(int)openAiResponse.StatusCode}", null, openAiResponse.StatusCode));
+            }
+            else
+            {
+                attempt?.Succeed();
             }
         }
 

@@ -48,6 +48,9 @@ public class ApiKeyClientAuthFactory : IPipelineStepFactory
 
     public static string ConfigName => "ApiKey";
 
+    /// <summary>The client a key belongs to, as ApiKeyAuthenticationHandler matches it (the traced routes' authenticator asks).</summary>
+    public ApiKeyClientAuthClientConfig? FindClient(string key) => _config.Clients!.SingleOrDefault(x => x.Key1 == key || x.Key2 == key);
+
     public object WriteDebug()
     {
         return new
