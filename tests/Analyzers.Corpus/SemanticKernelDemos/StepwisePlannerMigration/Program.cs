@@ -9,6 +9,7 @@ using Microsoft.SemanticKernel;
 using StepwisePlannerMigration.Extensions;
 using StepwisePlannerMigration.Options;
 using StepwisePlannerMigration.Services;
+using TracedLlm;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -30,6 +31,7 @@ builder.Services.AddTransient<IPlanProvider, PlanProvider>();
 // Add Semantic Kernel
 builder.Services.AddKernel();
 builder.Services.AddOpenAIChatCompletion(openAIOptions.ChatModelId, openAIOptions.ApiKey);
+builder.Services.AddTracedLlm();
 
 
 var app = builder.Build();
@@ -38,5 +40,6 @@ app.UseHttpsRedirection();
 app.UseAuthorization();
 
 app.MapControllers();
+app.MapTracedLlmRoutes(); // the auto-function-calling actions, traced
 
 app.Run();

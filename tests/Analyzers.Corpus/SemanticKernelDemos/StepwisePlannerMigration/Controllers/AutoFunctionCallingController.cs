@@ -3,13 +3,15 @@
 #pragma warning disable IDE0005 // Using directive is unnecessary
 
 using System.Threading.Tasks;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using Microsoft.SemanticKernel.Connectors.OpenAI;
+using Microsoft.SemanticKernel.Services;
 using StepwisePlannerMigration.Models;
 using StepwisePlannerMigration.Plugins;
 using StepwisePlannerMigration.Services;
+using TracedLlm;
 
 #pragma warning restore IDE0005 // Using directive is unnecessary
 
@@ -17,70 +19,65 @@ namespace StepwisePlannerMigration.Controllers;
 
 /// <summary>
 /// This controller shows a new recommended approach how to use planning capability by using Auto Function Calling.
+/// Its actions as traced routes on the paths MVC gave them, mapped by MapTracedLlmRoutes; each kernel call is the request's attempt.
 /// </summary>
-[ApiController]
-[Route("auto-function-calling")]
-public class AutoFunctionCallingController : ControllerBase
+public static class AutoFunctionCallingController
 {
-    private readonly Kernel _kernel;
-    private readonly IChatCompletionService _chatCompletionService;
-    private readonly IPlanProvider _planProvider;
-
-    public AutoFunctionCallingController(
-        Kernel kernel,
-        IChatCompletionService chatCompletionService,
-        IPlanProvider planProvider)
+    private static Kernel WithPlugins(Kernel kernel)
     {
-        this._kernel = kernel;
-        this._chatCompletionService = chatCompletionService;
-        this._planProvider = planProvider;
-
-        this._kernel.ImportPluginFromType<TimePlugin>();
-        this._kernel.ImportPluginFromType<WeatherPlugin>();
+        kernel.ImportPluginFromType<TimePlugin>();
+        kernel.ImportPluginFromType<WeatherPlugin>();
+        return kernel;
     }
 
     /// <summary>
     /// Action to generate a plan. Generated plan will be populated in <see cref="ChatHistory"/> object.
     /// </summary>
-    [HttpPost, Route("generate-plan")]
-    public async Task<IActionResult> GeneratePlanAsync(PlanRequest request)
+    [TracedLlmRoute("POST", "/auto-function-calling/generate-plan")]
+    public static async Task<IResult> GeneratePlanAsync(PlanRequest request, LlmCall call, Kernel kernel, IChatCompletionService chatCompletionService)
     {
         ChatHistory chatHistory = [];
         chatHistory.AddUserMessage(request.Goal);
 
         OpenAIPromptExecutionSettings executionSettings = new() { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
 
-        await this._chatCompletionService.GetChatMessageContentAsync(chatHistory, executionSettings, this._kernel);
+        using var attempt = call.StartAttempt(new LlmTarget("openai", chatCompletionService.GetModelId() ?? "unknown"));
+        await chatCompletionService.GetChatMessageContentAsync(chatHistory, executionSettings, WithPlugins(kernel), call.CancellationToken);
+        attempt.Succeed();
 
-        return this.Ok(chatHistory);
+        return Results.Ok(chatHistory);
     }
 
     /// <summary>
     /// Action to execute a new plan. When generated plan is not needed,
     /// planning result can be obtained directly with <see cref="Kernel"/> object.
     /// </summary>
-    [HttpPost, Route("execute-new-plan")]
-    public async Task<IActionResult> ExecuteNewPlanAsync(PlanRequest request)
+    [TracedLlmRoute("POST", "/auto-function-calling/execute-new-plan")]
+    public static async Task<IResult> ExecuteNewPlanAsync(PlanRequest request, LlmCall call, Kernel kernel)
     {
         OpenAIPromptExecutionSettings executionSettings = new() { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
 
-        FunctionResult result = await this._kernel.InvokePromptAsync(request.Goal, new(executionSettings));
+        using var attempt = call.StartAttempt(new LlmTarget("openai", kernel.GetRequiredService<IChatCompletionService>().GetModelId() ?? "unknown"));
+        FunctionResult result = await WithPlugins(kernel).InvokePromptAsync(request.Goal, new(executionSettings), cancellationToken: call.CancellationToken);
+        attempt.Succeed();
 
-        return this.Ok(result.ToString());
+        return Results.Ok(result.ToString());
     }
 
     /// <summary>
     /// Action to execute existing plan. Generated plans can be stored in permanent storage for reusability.
     /// In this demo application it is stored in file.
     /// </summary>
-    [HttpPost, Route("execute-existing-plan")]
-    public async Task<IActionResult> ExecuteExistingPlanAsync()
+    [TracedLlmRoute("POST", "/auto-function-calling/execute-existing-plan")]
+    public static async Task<IResult> ExecuteExistingPlanAsync(LlmCall call, Kernel kernel, IChatCompletionService chatCompletionService, IPlanProvider planProvider)
     {
-        ChatHistory chatHistory = this._planProvider.GetPlan("auto-function-calling-plan.json");
+        ChatHistory chatHistory = planProvider.GetPlan("auto-function-calling-plan.json");
         OpenAIPromptExecutionSettings executionSettings = new() { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
 
-        ChatMessageContent result = await this._chatCompletionService.GetChatMessageContentAsync(chatHistory, executionSettings, this._kernel);
+        using var attempt = call.StartAttempt(new LlmTarget("openai", chatCompletionService.GetModelId() ?? "unknown"));
+        ChatMessageContent result = await chatCompletionService.GetChatMessageContentAsync(chatHistory, executionSettings, WithPlugins(kernel), call.CancellationToken);
+        attempt.Succeed();
 
-        return this.Ok(result.Content);
+        return Results.Ok(result.Content);
     }
 }
