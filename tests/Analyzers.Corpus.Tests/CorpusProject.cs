@@ -32,6 +32,9 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
         new("Yarp.Transforms", ["YarpSamples/ReverseProxy.Transforms.Sample"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
         new("Yarp.Direct", ["YarpSamples/ReverseProxy.Direct.Sample"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
         new("MeaiOpenAIWebApi", ["AiSamples/OpenAIWebAPI"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
+        new("AICentral", ["AICentral/AICentral.Core", "AICentral/AICentral", "AICentral/AICentral.RateLimiting.DistributedRedis", "AICentral/AICentral.AzureAISearchVectorizer"], WebSdk: true, OutputKind.DynamicallyLinkedLibrary, CorpusPart.HeldOut),
+        new("SK.AutoFunctionCalling", ["SemanticKernelDemos/StepwisePlannerMigration"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
+        new("SK.HomeAutomation", ["SemanticKernelDemos/HomeAutomation"], WebSdk: false, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
     ];
 
     // What <ImplicitUsings>enable</ImplicitUsings> adds (Microsoft.NET.Sdk, then Microsoft.NET.Sdk.Web).

@@ -1,0 +1,7 @@
+namespace AICentral.Core;
+
+public enum AICallResponseType
+{
+    NonStreaming = 0,
+    Streaming = 1
+}

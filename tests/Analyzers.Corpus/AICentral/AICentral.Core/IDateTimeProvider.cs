@@ -1,0 +1,6 @@
+﻿namespace AICentral.Core;
+
+public interface IDateTimeProvider
+{
+    DateTimeOffset Now { get; }
+}

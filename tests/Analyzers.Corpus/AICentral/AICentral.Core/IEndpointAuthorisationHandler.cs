@@ -1,0 +1,6 @@
+﻿namespace AICentral.Core;
+
+public interface IEndpointAuthorisationHandler
+{
+    Task ApplyAuthorisationToRequest(IRequestContext incomingRequest, HttpRequestMessage outgoingRequest);
+}

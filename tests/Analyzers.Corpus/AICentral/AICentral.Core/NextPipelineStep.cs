@@ -1,0 +1,3 @@
+﻿namespace AICentral.Core;
+
+public delegate Task<AICentralResponse> NextPipelineStep(IRequestContext context, IncomingCallDetails requestDetails, CancellationToken cancellationToken);

@@ -1,0 +1,6 @@
+﻿namespace AICentral.Affinity;
+
+public class SingleNodeAffinityConfig
+{
+    public TimeSpan? SlidingAffinityWindow { get; init; }
+}

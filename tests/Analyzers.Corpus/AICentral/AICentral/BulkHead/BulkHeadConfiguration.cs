@@ -1,0 +1,6 @@
+﻿namespace AICentral.BulkHead;
+
+public class BulkHeadConfiguration
+{
+    public int? MaxConcurrency { get; set; }
+}

@@ -1,0 +1,6 @@
+﻿namespace AICentral.ConsumerAuth.ApiKey;
+
+public class ApiKeyClientAuthConfig
+{
+    public ApiKeyClientAuthClientConfig[]? Clients { get; init; }
+}

@@ -1,0 +1,6 @@
+﻿namespace AICentral.EndpointSelectors.HighestCapacity;
+
+public class HighestCapacityConfig
+{
+    public string[]? Endpoints { get; init; }
+}

@@ -1,0 +1,6 @@
+namespace AICentral.EndpointSelectors.LowestLatency;
+
+public class LowestLatencyEndpointConfig
+{
+    public string[]? Endpoints { get; init; }
+}

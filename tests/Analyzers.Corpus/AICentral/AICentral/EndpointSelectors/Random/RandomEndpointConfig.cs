@@ -1,0 +1,6 @@
+﻿namespace AICentral.EndpointSelectors.Random;
+
+public class RandomEndpointConfig
+{
+    public string[]? Endpoints { get; init; }
+}

@@ -1,0 +1,6 @@
+﻿namespace AICentral.EndpointSelectors.Single;
+
+public class SingleEndpointConfig
+{
+    public string? Endpoint { get; init; }
+}

@@ -1,0 +1,7 @@
+﻿namespace AICentral.RateLimiting;
+
+public enum RateLimitingLimitType
+{
+    PerConsumer,
+    PerAICentralEndpoint
+}

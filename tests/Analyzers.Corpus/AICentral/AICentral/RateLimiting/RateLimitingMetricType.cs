@@ -1,0 +1,7 @@
+﻿namespace AICentral.RateLimiting;
+
+public enum RateLimitingMetricType
+{
+    Requests,
+    Tokens
+}
