@@ -123,8 +123,6 @@ public sealed partial class BoundedExportProcessor
 
         public void Warn(string message) => processor._warn(message);
 
-        public bool SendsInBackground => processor._canStepAside && Volatile.Read(ref processor._background) == 1;
-
         public void DiskWriteFailed(string problem)
         {
             // Once per interval, with how many failed since the last warning: a full or broken disk

@@ -15,10 +15,4 @@ internal interface IDeliveryReport
 
     /// <summary>A batch could not be written to the disk buffer (it waits in memory): warned about at most once per interval.</summary>
     void DiskWriteFailed(string problem);
-
-    /// <summary>
-    /// Whether a send may start in the background (<see cref="ExportThreadScheduling"/>): true while
-    /// the export thread itself steps aside for requests, so the export keeps up.
-    /// </summary>
-    bool SendsInBackground { get; }
 }

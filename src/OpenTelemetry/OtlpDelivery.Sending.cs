@@ -51,28 +51,7 @@ internal sealed partial class OtlpDelivery
         foreach (var payload in starting)
         {
             // Off the caller's thread: the export thread must not do network work.
-            ThreadPool.UnsafeQueueUserWorkItem(static state => state.delivery.Start(state.payload), (delivery: this, payload), preferLocal: false);
-        }
-    }
-
-    // A send's first, synchronous part writes the whole batch into the socket (some 250 KB for 512
-    // spans; on loopback the receiver's side of TCP runs in that call too): a burst of a tenth of a
-    // millisecond or more that a request waking on the same core would wait behind. While the export
-    // keeps up (its thread steps aside), that part runs in the background too, and the thread-pool
-    // thread is back on the normal policy before it runs anything else.
-    private void Start(ExportPayload payload)
-    {
-        var background = _report.SendsInBackground && ExportThreadScheduling.Apply(background: true);
-        try
-        {
-            _ = SendAsync(payload);
-        }
-        finally
-        {
-            if (background)
-            {
-                ExportThreadScheduling.Apply(background: false);
-            }
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.delivery.SendAsync(state.payload), (delivery: this, payload), preferLocal: false);
         }
     }
 
