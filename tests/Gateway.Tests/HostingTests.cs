@@ -172,9 +172,10 @@ public sealed class HostingTests
 
         var pricing = app.Services.GetRequiredService<TracedLlmOptions>().Pricing;
 
-        // Read once, when the start validated it: an entry added afterwards is not seen.
+        // Read once, when the start validated it: an entry added or edited afterwards is not seen.
         pricing.Models["added-after-start"] = new LlmModelPrice { Input = 1, Output = 1 };
         Assert.Null(pricing.Find(null, "added-after-start"));
+        pricing.Models["gpt-4o"].Input = 99;
         Assert.Equal(2.5, pricing.Find("openai", "GPT-4o")!.Input);
         Assert.Equal(1.25, pricing.Find(null, "gpt-4o")!.CacheRead);
         Assert.Equal(2.75, pricing.Find("azure.ai.openai", "gpt-4o")!.Input);

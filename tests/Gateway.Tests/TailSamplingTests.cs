@@ -413,8 +413,8 @@ public sealed class TailSamplingTests : IDisposable
         Source.StartActivity("tool")!.Stop();
         Assert.Equal(held, processor.HeldBytes);
 
-        // The failed auth span, never held, still keeps the request at a ratio of 0: every span passes on
-        // (the scope behind drops the ones it does not send), "llm" first, as it was held.
+        // The failed auth span, never held, still keeps the request at a ratio of 0: what was held ("llm")
+        // passes on, then the root; the spans the scope does not send were never held, so never passed on.
         root.Stop();
         Activity.Current = null;
         Assert.Equal(new[] { "llm", "root" }, queued.Ended.Select(s => s.DisplayName));

@@ -203,9 +203,7 @@ public sealed class RelayTests : RelayTestBase
         using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
         var body = await response.Content.ReadAsStringAsync();
 
-        // Framed by the gateway, not by the upstream's length: every byte the client reads is the stream's.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(body), response.Content.Headers.ContentLength ?? System.Text.Encoding.UTF8.GetByteCount(body));
         if (!cut)
         {
             Assert.Equal(sent, body);

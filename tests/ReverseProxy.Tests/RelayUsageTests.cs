@@ -138,7 +138,8 @@ public sealed class RelayUsageTests : RelayTestBase
     private static Dictionary<string, (long Count, double Sum)> TokenUsage(List<Metric> exported, string model) =>
         ExportedPoints.Of(exported, "gen_ai.client.token.usage", AttributeNames.GenAiRequestModel, model)
             .Where(p => p.Tag("gen_ai.token.type") is not null)
-            .ToDictionary(p => p.Tag("gen_ai.token.type")!, p => (p.Count, p.Sum));
+            .GroupBy(p => p.Tag("gen_ai.token.type")!)
+            .ToDictionary(g => g.Key, g => (g.Last().Count, g.Last().Sum));
 
     private static MeterListener CostListener(ConcurrentQueue<(double Value, string? Model)> costs)
     {

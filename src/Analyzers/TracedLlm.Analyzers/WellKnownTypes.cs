@@ -8,9 +8,17 @@ internal sealed class WellKnownTypes
     /// <summary>The failure-filter attribute's metadata name.</summary>
     public const string FailureLoggingPathMetadataName = "TracedLlm.FailureLoggingPathAttribute";
 
+    /// <summary>The assembly being compiled: only its own methods' bodies are analyzed here.</summary>
+    public IAssemblySymbol Assembly { get; }
+
+    /// <summary><c>System.CodeDom.Compiler.GeneratedCodeAttribute</c>: code under it is generated, and not analyzed.</summary>
+    public INamedTypeSymbol? GeneratedCodeAttribute { get; }
+
     private WellKnownTypes(Compilation compilation)
     {
         INamedTypeSymbol? Get(string name) => compilation.GetTypeByMetadataName(name);
+        Assembly = compilation.Assembly;
+        GeneratedCodeAttribute = Get("System.CodeDom.Compiler.GeneratedCodeAttribute");
         RouteAttribute = Get(TracedLlm.Generators.HandlerBinding.AttributeMetadataName);
         LlmCall = Get(TracedLlm.Generators.HandlerBinding.LlmCallType);
         Authenticator = Get("TracedLlm.ILlmAuthenticator");

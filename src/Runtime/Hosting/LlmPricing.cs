@@ -52,9 +52,21 @@ public sealed class LlmPricing
         return anyProvider;
     }
 
+    // Copies of the entries: the table read once is not changed by an entry edited afterwards.
     private FrozenDictionary<string, LlmModelPrice[]> Compile() =>
         Models.GroupBy(pair => ModelName(pair.Key, pair.Value), StringComparer.OrdinalIgnoreCase)
-            .ToFrozenDictionary(group => group.Key, group => group.Select(pair => pair.Value).ToArray(), StringComparer.OrdinalIgnoreCase);
+            .ToFrozenDictionary(group => group.Key, group => group.Select(pair => Copy(pair.Value)).ToArray(), StringComparer.OrdinalIgnoreCase);
+
+    private static LlmModelPrice Copy(LlmModelPrice price) => new()
+    {
+        Provider = price.Provider,
+        Model = price.Model,
+        Input = price.Input,
+        Output = price.Output,
+        CacheRead = price.CacheRead,
+        CacheCreation = price.CacheCreation,
+        Reasoning = price.Reasoning,
+    };
 
     internal static string ModelName(string key, LlmModelPrice price) => price.Model is { Length: > 0 } model ? model : key;
 

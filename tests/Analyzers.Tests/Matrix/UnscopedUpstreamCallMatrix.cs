@@ -74,6 +74,25 @@ internal static class UnscopedUpstreamCallMatrix
             held) { Libraries = Sdk };
     }
 
+    private static string GeneratedWrapper(string call) => $$"""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call, GeneratedChatService service)
+            {
+                {{call}}
+                return new Reply { Text = completion.Value.Content[0].Text };
+            }
+        }
+
+        [System.CodeDom.Compiler.GeneratedCode("a client generator", "1.0")]
+        internal sealed class GeneratedChatService(OpenAI.Chat.ChatClient client)
+        {
+            public async Task<System.ClientModel.ClientResult<OpenAI.Chat.ChatCompletion>> GetCompletionAsync(string prompt) =>
+                await client.CompleteChatAsync(prompt);
+        }
+        """;
+
     private const string ChatMessages = "new[] { new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, \"hello\") }";
 
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
@@ -126,6 +145,34 @@ internal static class UnscopedUpstreamCallMatrix
                 public void Dispose() => inner.Dispose();
             }
             """),
+        Wrapper(
+            "partial method declared in source returning the SDK's result type",
+            "PartialChatService service",
+            "var completion = await service.GetCompletionAsync(\"hello\");\nreturn new Reply { Text = completion.Value.Content[0].Text };",
+            """
+            internal sealed partial class PartialChatService
+            {
+                private readonly OpenAI.Chat.ChatClient _client;
+
+                public PartialChatService(OpenAI.Chat.ChatClient client) => _client = client;
+
+                public partial Task<System.ClientModel.ClientResult<OpenAI.Chat.ChatCompletion>> GetCompletionAsync(string prompt);
+            }
+
+            internal sealed partial class PartialChatService
+            {
+                public partial async Task<System.ClientModel.ClientResult<OpenAI.Chat.ChatCompletion>> GetCompletionAsync(string prompt)
+                {
+                    @A
+                    return await {|TLLM2006:_client.CompleteChatAsync(prompt)|};
+                }
+            }
+            """),
+        // Generated code is not analyzed (its body gives no facts), so a generated wrapper is judged by its signature.
+        new MatrixCell(
+            "method in generated code returning the SDK's result type",
+            GeneratedWrapper("var completion = await {|TLLM2006:service.GetCompletionAsync(\"hello\")|};"),
+            GeneratedWrapper("using var attempt = call.StartAttempt(new LlmTarget(\"openai\", \"gpt-4o\"));\nvar completion = await service.GetCompletionAsync(\"hello\");")) { Libraries = Sdk },
         // Known limit: a method with no body in source (abstract, an interface's) is still taken by its signature,
         // since an implementation may live where the compilation cannot see; its source implementations are followed too.
         Wrapper(

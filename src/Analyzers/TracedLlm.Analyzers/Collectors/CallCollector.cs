@@ -73,7 +73,9 @@ internal sealed class CallCollector : IFactCollector
 
         if (callee is IMethodSymbol method)
         {
+            // A partial method's facts are its implementing part's: the call binds to the defining part.
             method = (method.ReducedFrom ?? method).OriginalDefinition;
+            method = method.PartialImplementationPart ?? method;
             // Metadata methods have no facts; keep them only when they may dispatch to source.
             if (!method.Locations.Any(l => l.IsInSource) && !(method.IsAbstract || method.IsVirtual))
             {
