@@ -21,9 +21,11 @@ internal sealed class UpstreamCollector : IFactCollector
             return;
         }
 
+        // The signature first: most calls read like no upstream call, and for them the body question
+        // (attributes, declaring files) need not be asked at all.
         var method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
-        if (!BodyAnalyzedHere(method, scope.Types)
-            && scope.Types.UpstreamCall(method, MethodScope.Receiver(invocation) is { } receiver ? Facts.ValueFlow.Unwrap(receiver).Type : null) is { } call
+        if (scope.Types.UpstreamCall(method, MethodScope.Receiver(invocation) is { } receiver ? Facts.ValueFlow.Unwrap(receiver).Type : null) is { } call
+            && !BodyAnalyzedHere(method, scope.Types)
             && !scope.InAttemptScope(invocation))
         {
             scope.Facts.UnscopedUpstreamCalls.Add(new Facts.UpstreamCallSite(call, invocation.Syntax.GetLocation()));
