@@ -81,7 +81,9 @@ public sealed class AttemptMetricsTests : IDisposable
         var llm = (await _spans.SingleTraceAsync()).Single("chat ttfc-model");
         var fromHandler = (double)llm.GetTagItem(AttributeNames.TimeToFirstToken)!;
         var fromSend = (double)llm.GetTagItem(AttributeNames.GenAiResponseTimeToFirstChunk)!;
-        Assert.True(fromHandler >= 0.4, fromHandler.ToString(CultureInfo.InvariantCulture));
+        // At least the first attempt's 400 ms, less the timer's granularity (Task.Delay's clock ticks in
+        // milliseconds, the span's in Stopwatch units: 399.5 ms was measured once).
+        Assert.True(fromHandler >= 0.39, fromHandler.ToString(CultureInfo.InvariantCulture));
         Assert.True(fromSend > 0 && fromSend <= fromHandler - 0.35, $"{fromSend} vs {fromHandler}");
 
         var point = Assert.Single(Points(exported, "gen_ai.client.operation.time_to_first_chunk", "ttfc-model"));
