@@ -11,7 +11,7 @@ public interface IPromptRequest
     /// <summary>The model asked for.</summary>
     string? Model { get; }
 
-    /// <summary>The conversation as (role, text) pairs, system prompt first.</summary>
+    /// <summary>The conversation as (role, text) pairs, system prompt first (read from the request once, when first asked).</summary>
     IReadOnlyList<PromptMessage> PromptMessages();
 }
 
@@ -30,7 +30,12 @@ public sealed class ChatCompletionRequest : IPromptRequest, IJsonOnDeserialized
     public bool? Stream { get; set; }
     public string? User { get; set; }
 
-    public IReadOnlyList<PromptMessage> PromptMessages()
+    // The route and the pre-call guardrail both read the prompt: its text is decoded once.
+    private PromptMessage[]? _prompt;
+
+    public IReadOnlyList<PromptMessage> PromptMessages() => _prompt ??= ReadPrompt();
+
+    private PromptMessage[] ReadPrompt()
     {
         var prompt = new PromptMessage[Messages.Count];
         for (var i = 0; i < prompt.Length; i++)
@@ -100,7 +105,12 @@ public sealed class MessagesRequest : IPromptRequest, IJsonOnDeserialized
     public AnthropicMetadata? Metadata { get; set; }
     public bool? Stream { get; set; }
 
-    public IReadOnlyList<PromptMessage> PromptMessages()
+    // The route and the pre-call guardrail both read the prompt: its text is decoded once.
+    private PromptMessage[]? _prompt;
+
+    public IReadOnlyList<PromptMessage> PromptMessages() => _prompt ??= ReadPrompt();
+
+    private PromptMessage[] ReadPrompt()
     {
         var hasSystem = System.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
         var prompt = new PromptMessage[Messages.Count + (hasSystem ? 1 : 0)];

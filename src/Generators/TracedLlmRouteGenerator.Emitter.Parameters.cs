@@ -97,8 +97,9 @@ public sealed partial class TracedLlmRouteGenerator
                 var type = NonNullable(parameter.TypeName);
                 var resolve = parameter.Source switch
                 {
-                    ParameterSource.Service => $"ServiceProviderServiceExtensions.GetRequiredService<{type}>(httpContext.RequestServices)",
-                    ParameterSource.OptionalService => $"ServiceProviderServiceExtensions.GetService<{type}>(httpContext.RequestServices)",
+                    // A singleton from the root services: no request scope for a handler that takes only singletons.
+                    ParameterSource.Service => $"PreCallStage.RequiredService<{type}>(call)",
+                    ParameterSource.OptionalService => $"PreCallStage.OptionalService<{type}>(call)",
                     ParameterSource.KeyedService => $"ServiceProviderKeyedServiceExtensions.GetRequiredKeyedService<{type}>(httpContext.RequestServices, {parameter.Key})",
                     _ => $"ServiceProviderKeyedServiceExtensions.GetKeyedService<{type}>(httpContext.RequestServices, {parameter.Key})",
                 };

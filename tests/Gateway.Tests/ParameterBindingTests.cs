@@ -5,8 +5,10 @@ using System.Linq;
 using System.Net.Http;
 using System.Text;
 using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using TracedLlm.Gateway.ShapeRoutes;
@@ -253,7 +255,42 @@ public sealed class ParameterBindingTests : IDisposable
         }
     }
 
-    private Task<(WebApplication App, string Address)> StartAsync(bool withRouter = true, bool withHealth = true) =>
+    [Theory]
+    [InlineData(ServiceLifetime.Singleton, false, 1)]
+    [InlineData(ServiceLifetime.Scoped, true, 3)]
+    [InlineData(ServiceLifetime.Transient, true, 3)]
+    public async Task ASingletonParameterNeedsNoRequestScopeAndAnyOtherLifetimeKeepsIt(ServiceLifetime healthLifetime, bool scopeExpected, int healthInstances)
+    {
+        // Both service parameters of the route are singletons by default: the request's DI scope is
+        // never created. A scoped or transient one still comes from it, a new instance each request.
+        var scopes = new ConcurrentQueue<bool>();
+        var made = 0;
+        var (app, address) = await StartAsync(healthLifetime: healthLifetime, onMade: () => Interlocked.Increment(ref made), scopes: scopes);
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            for (var i = 0; i < 3; i++)
+            {
+                using var response = await client.SendAsync(Post(Deployment + "?api-version=1", """{"model":"gpt-4o"}"""));
+                Assert.Equal(200, (int)response.StatusCode);
+                Assert.Equal("east/gpt-4o", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("backend").GetString());
+            }
+
+            Assert.Equal(new[] { scopeExpected, scopeExpected, scopeExpected }, scopes.ToArray());
+            Assert.Equal(healthInstances, Volatile.Read(ref made));
+        }
+        finally
+        {
+            await LoopbackApp.StopAsync(app);
+        }
+    }
+
+    private Task<(WebApplication App, string Address)> StartAsync(
+        bool withRouter = true,
+        bool withHealth = true,
+        ServiceLifetime healthLifetime = ServiceLifetime.Singleton,
+        Action? onMade = null,
+        ConcurrentQueue<bool>? scopes = null) =>
         LoopbackApp.StartAsync(
             services =>
             {
@@ -266,10 +303,27 @@ public sealed class ParameterBindingTests : IDisposable
 
                 if (withHealth)
                 {
-                    services.AddSingleton<IBackendHealth, AlwaysUp>();
+                    services.Add(ServiceDescriptor.Describe(typeof(IBackendHealth), _ =>
+                    {
+                        onMade?.Invoke();
+                        return new AlwaysUp();
+                    }, healthLifetime));
                 }
             },
-            app => app.MapShapeRoutes());
+            app =>
+            {
+                if (scopes is not null)
+                {
+                    // After the route ran: whether anything asked for the request's services (ASP.NET Core makes the scope then).
+                    app.Use(async (context, next) =>
+                    {
+                        await next(context);
+                        scopes.Enqueue(context.Features.Get<IServiceProvidersFeature>() is not null);
+                    });
+                }
+
+                app.MapShapeRoutes();
+            });
 
     private static HttpRequestMessage Post(string path, string json) =>
         new(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };

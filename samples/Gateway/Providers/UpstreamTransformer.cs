@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Concurrent;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,11 +17,13 @@ namespace TracedLlm.Samples.Gateway.Providers;
 /// (<c>AddPathRemovePrefix</c>, <c>AddRequestHeaderRemove</c>, <c>AddRequestHeader</c>): the same
 /// request, without the builder's per-request context and its walk over the generic transforms, which
 /// took about 3 µs of the relay's CPU a request (bench/README.md, "Where a relayed request's CPU and
-/// bytes go").
+/// bytes go"). A path's upstream address (a <see cref="Uri"/>, parsed) is made once and reused.
 /// </summary>
 internal sealed class UpstreamTransformer(string? authorization) : HttpTransformer
 {
+    private const int MaxDestinations = 64;
     private static readonly PathString VersionSegment = new("/v1");
+    private readonly ConcurrentDictionary<(string Prefix, string Path), Uri> _destinations = new();
 
     public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
@@ -50,7 +54,27 @@ internal sealed class UpstreamTransformer(string? authorization) : HttpTransform
         }
 
         var request = httpContext.Request;
-        var path = request.Path.StartsWithSegments(VersionSegment, out var rest) ? rest : request.Path;
-        proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, path, request.QueryString);
+        if (request.QueryString.HasValue)
+        {
+            proxyRequest.RequestUri = Destination(destinationPrefix, request.Path, request.QueryString);
+            return;
+        }
+
+        // A route's path is the same on every request: its upstream address is parsed once. The cache is
+        // bounded (routing matches paths case-insensitively, so a client can vary the spelling).
+        var key = (destinationPrefix, request.Path.Value ?? string.Empty);
+        if (!_destinations.TryGetValue(key, out var destination))
+        {
+            destination = Destination(destinationPrefix, request.Path, QueryString.Empty);
+            if (_destinations.Count < MaxDestinations)
+            {
+                _destinations.TryAdd(key, destination);
+            }
+        }
+
+        proxyRequest.RequestUri = destination;
     }
+
+    private static Uri Destination(string destinationPrefix, PathString path, QueryString query) =>
+        RequestUtilities.MakeDestinationAddress(destinationPrefix, path.StartsWithSegments(VersionSegment, out var rest) ? rest : path, query);
 }

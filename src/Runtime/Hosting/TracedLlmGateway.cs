@@ -57,6 +57,15 @@ public sealed class TracedLlmGateway
     /// <summary>Which types DI can give (null for a container that cannot say): a handler's class with no attribute is a service when it can.</summary>
     internal IServiceProviderIsService? ServiceTypes { get; }
 
+    /// <summary>The application's singletons a handler takes, when the gateway was made by <c>AddTracedLlm()</c>'s registration.</summary>
+    internal RootSingletons? Singletons { get; init; }
+
+    /// <summary>
+    /// The singleton service of type <typeparamref name="T"/> from the application's root services (asked
+    /// once per type and application), or null when the request's services must give it.
+    /// </summary>
+    internal object? Singleton<T>() => SingletonCache<T>.Get(this);
+
     /// <summary>The gateway of the request's application.</summary>
     /// <exception cref="InvalidOperationException"><c>AddTracedLlm()</c> was not called.</exception>
     public static TracedLlmGateway From(HttpContext httpContext) =>
@@ -117,6 +126,27 @@ public sealed class TracedLlmGateway
         }
 
         private sealed record Entry(TracedLlmGateway Gateway, bool IsService);
+    }
+
+    /// <summary>The last gateway's singleton of <typeparamref name="T"/> (or its absence), as <see cref="TypeInfoCache{T}"/> keeps its type info.</summary>
+    private static class SingletonCache<T>
+    {
+        private static Entry? s_last;
+
+        public static object? Get(TracedLlmGateway gateway)
+        {
+            var last = s_last;
+            if (last is not null && ReferenceEquals(last.Gateway, gateway))
+            {
+                return last.Instance;
+            }
+
+            var instance = gateway.Singletons?.Find(typeof(T));
+            s_last = new Entry(gateway, instance);
+            return instance;
+        }
+
+        private sealed record Entry(TracedLlmGateway Gateway, object? Instance);
     }
 
     internal static InvalidOperationException NotRegistered() =>

@@ -1,3 +1,4 @@
+using System;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
@@ -58,8 +59,38 @@ public static class PreCallStage
         }
 
         call.Envelope.ThrowIfInvalid();
+        return Service<T>(call, optional)!;
+    }
+
+    /// <summary>
+    /// A service parameter (<c>[FromServices]</c>, or a type DI has): a singleton from the application's
+    /// root services, anything else from the request's. ASP.NET Core creates a request's service scope
+    /// only when it is first asked for, so a handler that takes only singletons costs no scope.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">DI has no service of type <typeparamref name="T"/>.</exception>
+    public static T RequiredService<T>(LlmCall call)
+        where T : notnull
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return Service<T>(call, optional: false)!;
+    }
+
+    /// <summary>An optional service parameter, as <see cref="RequiredService{T}"/> finds it; null when DI has none.</summary>
+    public static T? OptionalService<T>(LlmCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return Service<T>(call, optional: true);
+    }
+
+    private static T? Service<T>(LlmCall call, bool optional)
+    {
+        if (call.Gateway.Singleton<T>() is T singleton)
+        {
+            return singleton;
+        }
+
         var services = call.HttpContext.RequestServices;
-        return (T)(optional ? services.GetService(typeof(T)) : services.GetRequiredService(typeof(T)))!;
+        return (T?)(optional ? services.GetService(typeof(T)) : services.GetRequiredService(typeof(T)));
     }
 
     /// <summary>The request as the handler reads it (for the guardrails), or null when the handler takes no body.</summary>
