@@ -224,4 +224,80 @@ public sealed class SwallowedExceptionFlowTests
         """,
         Diagnostic("TLLM2004", 0, Message("System.Exception")),
         Diagnostic("TLLM2004", 1, Message("System.Exception")));
+
+    [Fact]
+    public Task ASecondExceptionCaughtWhileTheFirstIsHandledIsReportedAtTheOuterCatchOnly() => AnalyzerAsync(Corpus.Header + """
+        internal interface IReporter
+        {
+            Task ReportAsync(Exception failure);
+        }
+
+        internal sealed class Reporter : IReporter
+        {
+            public async Task ReportAsync(Exception failure)
+            {
+                try { await System.IO.File.AppendAllTextAsync("errors.log", failure.Message); }
+                catch (System.IO.IOException) { }
+            }
+        }
+
+        internal static class Routes
+        {
+            private static readonly List<Func<Task>> Later = new();
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, IReporter reporter)
+            {
+                var text = "";
+                try
+                {
+                    text = await System.IO.File.ReadAllTextAsync("a.json");
+                }
+                {|#0:catch|} (System.IO.IOException failure)
+                {
+                    text = await HandleAsync(failure);
+                    await reporter.ReportAsync(failure);
+                    // Runs later, outside any handling: judged on its own.
+                    Later.Add(async () =>
+                    {
+                        try { await System.IO.File.WriteAllTextAsync("retry.json", ""); }
+                        {|#1:catch|} (System.IO.IOException) { }
+                    });
+                }
+
+                return new Reply { Text = text };
+            }
+
+            private static async Task<string> HandleAsync(Exception failure)
+            {
+                try { await System.IO.File.WriteAllTextAsync("failed.json", failure.Message); }
+                catch (System.IO.IOException) { }
+
+                return await AnswerAsync() + await Taken();
+
+                // Called only here: it runs while HandleAsync runs, so while the first exception is handled.
+                async Task<string> AnswerAsync()
+                {
+                    try { return await System.IO.File.ReadAllTextAsync("answer.json"); }
+                    catch (OperationCanceledException) { return ""; }
+                }
+
+                // Taken as a delegate: it may run at any time.
+                Task<string> Taken()
+                {
+                    Func<Task<string>> read = Store;
+                    return read();
+                }
+
+                async Task<string> Store()
+                {
+                    try { return await System.IO.File.ReadAllTextAsync("store.json"); }
+                    {|#2:catch|} (System.IO.IOException) { return ""; }
+                }
+            }
+        }
+        """,
+        Diagnostic("TLLM2004", 0, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 1, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 2, Message("System.IO.IOException")));
 }

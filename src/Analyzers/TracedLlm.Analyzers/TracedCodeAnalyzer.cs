@@ -185,6 +185,43 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             bool CallersFail(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
             bool Detached(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.Detached);
 
+            // Every call site of each method, with its caller, for the methods that run only while an exception is handled.
+            var callSites = new Dictionary<ISymbol, List<(ISymbol Caller, Handling Handling)>>(SymbolEqualityComparer.Default);
+            foreach (var pair in _methods)
+            {
+                foreach (var edge in pair.Value.Calls)
+                {
+                    if (!callSites.TryGetValue(edge.Callee, out var sites))
+                    {
+                        callSites[edge.Callee] = sites = new List<(ISymbol Caller, Handling Handling)>();
+                    }
+
+                    sites.Add((pair.Key, edge.Handling));
+                }
+            }
+
+            var whileHandling = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+
+            // Every call of the method (through any declaration it implements) is made in a catch clause's handler,
+            // or in the own run of a method of which that holds; a root, a method never called from source and a
+            // cycle are not.
+            bool WhileHandling(ISymbol method)
+            {
+                if (whileHandling.TryGetValue(method, out var known))
+                {
+                    return known;
+                }
+
+                whileHandling[method] = false;
+                var sites = (method is IMethodSymbol m ? Declarations(m) : new[] { method })
+                    .SelectMany(declared => callSites.TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, Handling Handling)>())
+                    .ToList();
+                var result = sites.Count > 0 && !_facts.IsRoot(method, cancellationToken)
+                    && sites.All(site => site.Handling == Handling.InCatch || (site.Handling == Handling.InBody && WhileHandling(site.Caller)));
+                whileHandling[method] = result;
+                return result;
+            }
+
             var keys = new KeyResolver(_facts, _methods, cancellationToken);
             FailureFilters? filters = null;
             foreach (var (symbol, routes) in graph.Reached)
@@ -227,7 +264,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 }
 
                 LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycleThroughCalls, report);
-                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, CallersFail(symbol), Detached(symbol));
+                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol));
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
                     LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);

@@ -19,17 +19,7 @@ internal static class UnscopedUpstreamCallMatrix
     /// <summary>The construct's statements in the handler, and the same statements inside an attempt; <paramref name="members"/> are types the construct uses.</summary>
     private static MatrixCell Call(string construct, string statements, string members = "", Held held = Held.Yes)
     {
-        string Handler(string body) => $$"""
-            internal static class Routes
-            {
-                [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpClient http)
-                {
-            {{body}}
-                }
-            }
-            {{members}}
-            """;
+        string Handler(string body) => Route(body, members);
 
         return new(
             construct,
@@ -43,6 +33,22 @@ internal static class UnscopedUpstreamCallMatrix
                 """),
             held);
     }
+
+    private static string Route(string body, string members = "") => $$"""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+        {{body}}
+            }
+        }
+        {{members}}
+        """;
+
+    /// <summary>A send outside any attempt in both forms; <paramref name="token"/> gives the request message its method.</summary>
+    private static MatrixCell Method(string construct, string statements, string token, string faulty, string sound) =>
+        Pair(construct, Route(statements + "\nreturn new Reply();"), token, faulty, sound);
 
     private static readonly System.Reflection.Assembly[] Sdk = { typeof(OpenAI.Chat.ChatClient).Assembly, typeof(System.ClientModel.ClientResult).Assembly };
 
@@ -201,6 +207,8 @@ internal static class UnscopedUpstreamCallMatrix
         Call("client in an expression-bodied property", $"_ = await {Get("new Clients().Http")};", "internal sealed class Clients { public HttpClient Http => new(); }"),
         Call("object initializer", $"var reply = new Reply {{ Text = await {Get()} }};"),
         Call("using declaration", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Get, {Url}))|}};"),
+        Method("request message whose method is HEAD or OPTIONS (a GET may be a model API's: listing models)", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.@M, {Url}))|}};", "@M", "Get", "Head"),
+        Method("request message in a local, OPTIONS in its object initializer, then given another method", $"var message = new HttpRequestMessage {{ Method = new HttpMethod(\"OPTIONS\"), RequestUri = new Uri({Url}) }};\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "message.Method = HttpMethod.Post;", ""),
         Call("conditional operator", $"var text = request.Model is null ? \"none\" : await {Get()};"),
         Call("null-coalescing operator", $"var text = request.Model ?? await {Get()};"),
         Call("switch expression arm with when", $"var text = request.Model switch {{ \"a\" when call.Route is not null => await {Get()}, null => throw new InvalidOperationException(), _ => \"none\" }};"),

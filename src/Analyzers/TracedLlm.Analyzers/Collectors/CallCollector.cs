@@ -89,6 +89,6 @@ internal sealed class CallCollector : IFactCollector
             callee = callee.OriginalDefinition;
         }
 
-        scope.Facts.Calls.Add(new CallEdge(callee, scope.InAttemptScope(site)));
+        scope.Facts.Calls.Add(new CallEdge(callee, scope.InAttemptScope(site), site is IMethodReferenceOperation ? Handling.Anytime : scope.HandlingOf(site)));
     }
 }

@@ -101,6 +101,37 @@ internal sealed class MethodScope
             && Types.RunsAttempts(runner.TargetMethod));
     }
 
+    // The local functions this block takes as delegates (method groups), read once.
+    private System.Collections.Generic.HashSet<IMethodSymbol>? _localFunctionTaken;
+
+    /// <summary>
+    /// Where <paramref name="operation"/> runs relative to exception handling: inside a catch clause's handler
+    /// of this method (<see cref="Handling.InCatch"/>: an exception is already on its way when it runs), in the
+    /// method's own run (<see cref="Handling.InBody"/>: while handling only if every call of the method is), or in
+    /// a lambda or a method group's target that may run at any later time (<see cref="Handling.Anytime"/>).
+    /// A local function runs in its method's run when it is only called there, never taken as a delegate.
+    /// </summary>
+    public Handling HandlingOf(IOperation operation)
+    {
+        for (IOperation? current = operation; current is not null; current = current.Parent)
+        {
+            switch (current.Parent)
+            {
+                case ICatchClauseOperation @catch when current == @catch.Handler:
+                    return Handling.InCatch;
+                case IAnonymousFunctionOperation:
+                    return Handling.Anytime;
+                case ILocalFunctionOperation local:
+                    _localFunctionTaken ??= new System.Collections.Generic.HashSet<IMethodSymbol>(
+                        Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IMethodReferenceOperation>().Select(r => r.Method.OriginalDefinition),
+                        SymbolEqualityComparer.Default);
+                    return _localFunctionTaken.Contains(local.Symbol.OriginalDefinition) ? Handling.Anytime : Handling.InBody;
+            }
+        }
+
+        return Handling.InBody;
+    }
+
     /// <summary>The receiver of a call: its instance, or the first argument of an extension method.</summary>
     public static IOperation? Receiver(IInvocationOperation invocation) =>
         invocation.Instance ?? (invocation.TargetMethod.IsExtensionMethod ? invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value : null);
@@ -110,4 +141,12 @@ internal sealed class MethodScope
 internal interface IFactCollector
 {
     void Visit(IOperation operation, MethodScope scope);
+}
+
+/// <summary>Where code runs relative to exception handling (see <see cref="MethodScope.HandlingOf"/>).</summary>
+internal enum Handling
+{
+    InBody,
+    InCatch,
+    Anytime,
 }

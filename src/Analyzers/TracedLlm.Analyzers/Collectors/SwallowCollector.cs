@@ -54,10 +54,18 @@ internal sealed class SwallowCollector : IFactCollector
             return;
         }
 
+        // A catch inside a catch clause's handler takes a second exception, thrown while the first is handled:
+        // the request's failure is the first one, which that outer catch hands on or is itself reported for.
+        var handling = scope.HandlingOf(@catch);
+        if (handling == Handling.InCatch)
+        {
+            return;
+        }
+
         var location = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation() : @catch.Syntax.GetLocation();
         // A bare catch (typed as object) swallows any exception.
         var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object ? "System.Exception" : @catch.ExceptionType.ToDisplayString();
-        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope)));
+        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), handling == Handling.InBody));
     }
 
     /// <summary>

@@ -26,10 +26,73 @@ internal sealed class UpstreamCollector : IFactCollector
         var method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
         if (scope.Types.UpstreamCall(method, MethodScope.Receiver(invocation) is { } receiver ? Facts.ValueFlow.Unwrap(receiver).Type : null) is { } call
             && !BodyAnalyzedHere(method, scope.Types)
-            && !scope.InAttemptScope(invocation))
+            && !scope.InAttemptScope(invocation)
+            && !SendsNoModelCall(invocation, scope))
         {
             scope.Facts.UnscopedUpstreamCalls.Add(new Facts.UpstreamCallSite(call, invocation.Syntax.GetLocation()));
         }
+    }
+
+    /// <summary>
+    /// A send of a request message whose method is <c>HEAD</c> or <c>OPTIONS</c> on every path: no model API is
+    /// called that way (a <c>HEAD</c> answer has no body, an <c>OPTIONS</c> one says what the server allows), so it
+    /// is a probe, not an upstream call an attempt is for. The message is built right in the call, or in a local
+    /// written once, at its declaration, and never given another method (<c>message.Method = ...</c>) or passed by
+    /// <c>ref</c>/<c>out</c>; its method is <c>HttpMethod.Head</c> / <c>HttpMethod.Options</c> or
+    /// <c>new HttpMethod("HEAD")</c>, given to the constructor or in its object initializer.
+    /// </summary>
+    private static bool SendsNoModelCall(IInvocationOperation invocation, MethodScope scope)
+    {
+        var message = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpRequestMessage" && a.Parameter.Ordinal == (invocation.TargetMethod.IsExtensionMethod ? 1 : 0))?.Value;
+        if (message is null || !WellKnownTypes.DerivesFrom(invocation.TargetMethod.ContainingType, scope.Types.HttpMessageInvoker!))
+        {
+            return false;
+        }
+
+        if (Facts.ValueFlow.Unwrap(message) is ILocalReferenceOperation local)
+        {
+            IOperation? created = null;
+            foreach (var reference in scope.Blocks.SelectMany(b => b.DescendantsAndSelf()))
+            {
+                switch (reference)
+                {
+                    case IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local.Local):
+                        created = declarator.GetVariableInitializer()?.Value;
+                        break;
+                    case ILocalReferenceOperation use when WellKnownTypes.Same(use.Local, local.Local) && Rewrites(use):
+                        return false;
+                }
+            }
+
+            message = created;
+        }
+
+        return message is not null && Facts.ValueFlow.Unwrap(message) is IObjectCreationOperation creation && IsProbeMethod(creation);
+    }
+
+    // A write of the local itself, or of the message's method through it.
+    private static bool Rewrites(ILocalReferenceOperation use) => use.Parent switch
+    {
+        ISimpleAssignmentOperation assignment => assignment.Target == use,
+        ICompoundAssignmentOperation or ICoalesceAssignmentOperation or IDeclarationExpressionOperation or ITupleOperation => true,
+        IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
+        IPropertyReferenceOperation { Property.Name: "Method", Parent: ISimpleAssignmentOperation assignment } property => assignment.Target == property,
+        _ => false,
+    };
+
+    private static bool IsProbeMethod(IObjectCreationOperation creation)
+    {
+        var method = creation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpMethod")?.Value;
+        var initialized = creation.Initializer?.Initializers.OfType<ISimpleAssignmentOperation>()
+            .LastOrDefault(a => a.Target is IPropertyReferenceOperation { Property.Name: "Method" })?.Value;
+        var chosen = initialized ?? method;
+        return chosen is not null && Facts.ValueFlow.Unwrap(chosen) switch
+        {
+            IPropertyReferenceOperation { Property: { IsStatic: true, Name: "Head" or "Options", ContainingType.Name: "HttpMethod" } } => true,
+            IObjectCreationOperation { Type.Name: "HttpMethod", Arguments.Length: 1 } named when named.Arguments[0].Value.ConstantValue is { HasValue: true, Value: string name } =>
+                name.Equals("HEAD", System.StringComparison.OrdinalIgnoreCase) || name.Equals("OPTIONS", System.StringComparison.OrdinalIgnoreCase),
+            _ => false,
+        };
     }
 
     /// <summary>

@@ -39,8 +39,12 @@ internal sealed class MethodFacts
     public List<UpstreamCallSite> UnscopedUpstreamCalls { get; } = new();
 }
 
-/// <summary>An edge of the call graph; <paramref name="InAttemptScope"/> when the call is made inside an attempt scope.</summary>
-internal readonly record struct CallEdge(ISymbol Callee, bool InAttemptScope);
+/// <summary>
+/// An edge of the call graph; <paramref name="InAttemptScope"/> when the call is made inside an attempt scope;
+/// <paramref name="Handling"/>, where the call runs relative to exception handling (a method group's target may
+/// run at any time).
+/// </summary>
+internal readonly record struct CallEdge(ISymbol Callee, bool InAttemptScope, Collectors.Handling Handling = Collectors.Handling.Anytime);
 
 /// <summary>
 /// A key read or written on a metadata bag, with every value it may have, and the route slots it is
@@ -66,8 +70,12 @@ internal readonly record struct ThrowSite(ITypeSymbol Type, bool Exact, Location
 /// <summary>An Activity started in a way that can leave it open or orphaned.</summary>
 internal readonly record struct SpanProblem(Location Location, string Message, string Kind);
 
-/// <summary>A catch that neither throws nor reports; <paramref name="ReturnsResult"/> when it turns the exception into the method's result (the Try-pattern).</summary>
-internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult);
+/// <summary>
+/// A catch that neither throws nor reports; <paramref name="ReturnsResult"/> when it turns the exception into the
+/// method's result (the Try-pattern); <paramref name="InBody"/> when it runs in the method's own run (not in a
+/// lambda), so that it handles a second exception when every call of the method is made from a catch clause.
+/// </summary>
+internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool InBody = false);
 
 /// <summary>
 /// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value

@@ -23,13 +23,15 @@ internal static class LocalRules
     /// <summary>
     /// The swallowing catches; one that turned the exception into the method's result is left out
     /// when <paramref name="callersFail"/> says every caller turns that result into a failure, and
-    /// every catch of a method that runs <paramref name="detached"/> from the request.
+    /// every catch of a method that runs <paramref name="detached"/> from the request, and every catch in the
+    /// own run of a method that runs only <paramref name="whileHandling"/> another exception (every call of it is
+    /// made from a catch clause): what it catches is a second exception.
     /// </summary>
-    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, bool callersFail = false, bool detached = false)
+    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, bool callersFail = false, bool detached = false, bool whileHandling = false)
     {
         foreach (var swallow in facts.Swallows)
         {
-            if ((swallow.ReturnsResult && callersFail) || detached)
+            if ((swallow.ReturnsResult && callersFail) || detached || (swallow.InBody && whileHandling))
             {
                 continue;
             }
