@@ -50,7 +50,7 @@ public sealed class ProviderRouter
     /// <summary>The model a relayed request asks for (the body goes upstream as the client sent it), once it is checked against the allowed models.</summary>
     public string Model(ProviderRequest request)
     {
-        _ = Primary(request);
+        CheckAllowed(request);
         return request.Model;
     }
 
@@ -64,12 +64,16 @@ public sealed class ProviderRouter
 
     private LlmTarget Primary(ProviderRequest request)
     {
+        CheckAllowed(request);
+        return new(_primary.Name, _modelOverride ?? request.Model);
+    }
+
+    private void CheckAllowed(ProviderRequest request)
+    {
         if (_allowedModels is not null && !_allowedModels.Contains(request.Model))
         {
             throw new InvalidLlmRequestException($"The model '{request.Model}' does not exist on this gateway.", statusCode: 404, code: "model_not_found");
         }
-
-        return new(_primary.Name, _modelOverride ?? request.Model);
     }
 
     // The fallbacks answer with the client's own model (the override is the primary's).

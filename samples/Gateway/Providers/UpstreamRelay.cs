@@ -19,6 +19,7 @@ public sealed class UpstreamRelay
     private readonly LlmRetryPolicy _policy;
     private readonly RelayDestination _upstream;
     private readonly RelayDestination? _embedded;
+    private readonly Func<LlmAttempt, RelayDestination> _destinationFor;
 
     /// <summary>Creates the relay.</summary>
     /// <param name="relay">TracedLlm's relay.</param>
@@ -38,6 +39,7 @@ public sealed class UpstreamRelay
         var transformer = new UpstreamTransformer(authorization);
         _upstream = new RelayDestination(prefix, invoker: null, transformer);
         _embedded = embedded is null ? null : new RelayDestination(EmbeddedUpstream.Address, new HttpMessageInvoker(embedded), HttpTransformer.Empty);
+        _destinationFor = DestinationFor;
     }
 
     /// <summary>Relays the request to the upstream (model as the client asked), then to the embedded provider.</summary>
@@ -45,6 +47,10 @@ public sealed class UpstreamRelay
     {
         var primary = new LlmTarget(OpenAiCompatibleProvider.ProviderName, model);
         IReadOnlyList<LlmTarget> fallbacks = _embedded is null ? Array.Empty<LlmTarget>() : new[] { new LlmTarget(EmbeddedChatClient.ProviderName, model) };
-        return _relay.ForwardAsync(call, primary, fallbacks, _policy, attempt => attempt.Target.Provider == EmbeddedChatClient.ProviderName ? _embedded! : _upstream);
+        return _relay.ForwardAsync(call, primary, fallbacks, _policy, _destinationFor);
     }
+
+    // One delegate for every request: a lambda that reads the instance's fields is a new object each call.
+    private RelayDestination DestinationFor(LlmAttempt attempt) =>
+        attempt.Target.Provider == EmbeddedChatClient.ProviderName ? _embedded! : _upstream;
 }

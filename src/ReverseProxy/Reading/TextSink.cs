@@ -33,7 +33,7 @@ internal sealed class TextSink(int maxBytes)
         var take = utf8.Length <= room ? utf8 : utf8[..room];
         if (_length + take.Length > _buffer.Length)
         {
-            Array.Resize(ref _buffer, (int)Math.Min(maxBytes, Math.Max(_length + take.Length, Math.Max(256, _buffer.Length * 2L))));
+            Array.Resize(ref _buffer, (int)Math.Min(maxBytes, Math.Max(_length + take.Length, Math.Max(64, _buffer.Length * 2L))));
         }
 
         take.CopyTo(_buffer.AsSpan(_length));
