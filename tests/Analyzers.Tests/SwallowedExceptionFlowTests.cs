@@ -226,7 +226,7 @@ public sealed class SwallowedExceptionFlowTests
         Diagnostic("TLLM2004", 1, Message("System.Exception")));
 
     [Fact]
-    public Task ASecondExceptionCaughtWhileTheFirstIsHandledIsReportedAtTheOuterCatchOnly() => AnalyzerAsync(Corpus.Header + """
+    public Task ACancellationCaughtWhileTheFirstFailureIsHandledIsReportedAtTheOuterCatchOnly() => AnalyzerAsync(Corpus.Header + """
         internal interface IReporter
         {
             Task ReportAsync(Exception failure);
@@ -237,7 +237,7 @@ public sealed class SwallowedExceptionFlowTests
             public async Task ReportAsync(Exception failure)
             {
                 try { await System.IO.File.AppendAllTextAsync("errors.log", failure.Message); }
-                catch (System.IO.IOException) { }
+                catch (OperationCanceledException) { }
             }
         }
 
@@ -271,7 +271,11 @@ public sealed class SwallowedExceptionFlowTests
             private static async Task<string> HandleAsync(Exception failure)
             {
                 try { await System.IO.File.WriteAllTextAsync("failed.json", failure.Message); }
-                catch (System.IO.IOException) { }
+                catch (OperationCanceledException) { }
+
+                // A second failure that is not a cancellation (a fallback's, dropped): judged as usual.
+                try { await System.IO.File.WriteAllTextAsync("fallback.json", failure.Message); }
+                {|#3:catch|} (System.IO.IOException) { }
 
                 return await AnswerAsync() + await Taken();
 
@@ -299,5 +303,6 @@ public sealed class SwallowedExceptionFlowTests
         """,
         Diagnostic("TLLM2004", 0, Message("System.IO.IOException")),
         Diagnostic("TLLM2004", 1, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 2, Message("System.IO.IOException")));
+        Diagnostic("TLLM2004", 2, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 3, Message("System.IO.IOException")));
 }

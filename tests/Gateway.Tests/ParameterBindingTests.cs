@@ -285,12 +285,53 @@ public sealed class ParameterBindingTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ARequestWhoseServicesAHostSetGetsItsSingletonsFromThem()
+    {
+        // A multi-tenant host gives the request a tenant's container before the route runs: the
+        // handler's singleton comes from there, not from the application's root.
+        using var tenant = new ServiceCollection()
+            .AddSingleton(new BackendRouter("west"))
+            .AddSingleton<IBackendHealth, AlwaysUp>()
+            .BuildServiceProvider();
+        var (app, address) = await StartAsync(before: app => app.Use((context, next) =>
+        {
+            if (context.Request.Headers.ContainsKey("x-tenant"))
+            {
+                context.RequestServices = tenant;
+            }
+
+            return next(context);
+        }));
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            foreach (var (tenantHeader, backend) in new[] { (true, "west/gpt-4o"), (false, "east/gpt-4o"), (true, "west/gpt-4o") })
+            {
+                using var request = Post(Deployment + "?api-version=1", """{"model":"gpt-4o"}""");
+                if (tenantHeader)
+                {
+                    request.Headers.Add("x-tenant", "west");
+                }
+
+                using var response = await client.SendAsync(request);
+                Assert.Equal(200, (int)response.StatusCode);
+                Assert.Equal(backend, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("backend").GetString());
+            }
+        }
+        finally
+        {
+            await LoopbackApp.StopAsync(app);
+        }
+    }
+
     private Task<(WebApplication App, string Address)> StartAsync(
         bool withRouter = true,
         bool withHealth = true,
         ServiceLifetime healthLifetime = ServiceLifetime.Singleton,
         Action? onMade = null,
-        ConcurrentQueue<bool>? scopes = null) =>
+        ConcurrentQueue<bool>? scopes = null,
+        Action<WebApplication>? before = null) =>
         LoopbackApp.StartAsync(
             services =>
             {
@@ -312,6 +353,7 @@ public sealed class ParameterBindingTests : IDisposable
             },
             app =>
             {
+                before?.Invoke(app);
                 if (scopes is not null)
                 {
                     // After the route ran: whether anything asked for the request's services (ASP.NET Core makes the scope then).

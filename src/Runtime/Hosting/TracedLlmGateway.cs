@@ -57,8 +57,8 @@ public sealed class TracedLlmGateway
     /// <summary>Which types DI can give (null for a container that cannot say): a handler's class with no attribute is a service when it can.</summary>
     internal IServiceProviderIsService? ServiceTypes { get; }
 
-    /// <summary>The application's singletons a handler takes, when the gateway was made by <c>AddTracedLlm()</c>'s registration.</summary>
-    internal RootSingletons? Singletons { get; init; }
+    /// <summary>The application's singletons a handler takes (set when its routes are mapped), or null.</summary>
+    internal RootSingletons? Singletons { get; set; }
 
     /// <summary>
     /// The singleton service of type <typeparamref name="T"/> from the application's root services (asked

@@ -40,6 +40,7 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var gateway = endpoints.ServiceProvider.GetService<TracedLlmGateway>() ?? throw TracedLlmGateway.NotRegistered();
+        gateway.Singletons ??= RootSingletons.For(endpoints.ServiceProvider);
         if (manifestJson is not null)
         {
             TracedLlmManifest.Register(gateway, manifestJson);

@@ -31,18 +31,11 @@ public static class TracedLlmServiceCollectionExtensions
 
         // The pipeline takes the options as a plain singleton (one read per application, none per request).
         services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<TracedLlmOptions>>().Value);
-        // Made here rather than by its constructor's binding: the gateway also keeps the collection, so a
-        // handler's singleton parameters come from the root services without a request scope per request.
-        services.TryAddSingleton(provider => new TracedLlmGateway(
-            provider.GetRequiredService<TracedLlmOptions>(),
-            provider.GetServices<ILlmGuardrail>(),
-            provider.GetServices<ILlmFailureLogger>(),
-            provider.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(),
-            provider.GetService<ILlmAuthenticator>(),
-            provider.GetService<IServiceProviderIsService>())
-        {
-            Singletons = new RootSingletons(services, provider),
-        });
+        services.TryAddSingleton<TracedLlmGateway>();
+
+        // The collection itself, so that a handler's singleton parameters come from the root services
+        // without a request scope on every request (RootSingletons).
+        services.TryAddSingleton(new TracedLlmRegistrations(services));
 
         // Once the host has started: endpoints that look like LLM APIs but are not traced, slots that take a provider's field.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TracedLlmStartupReport>());

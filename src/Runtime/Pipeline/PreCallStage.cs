@@ -84,7 +84,7 @@ public static class PreCallStage
 
     private static T? Service<T>(LlmCall call, bool optional)
     {
-        if (call.Gateway.Singleton<T>() is T singleton)
+        if (call.Gateway.Singleton<T>() is T singleton && call.Gateway.Singletons!.Serves(call.HttpContext))
         {
             return singleton;
         }

@@ -31,8 +31,8 @@ internal static class SwallowedExceptionMatrix
     private static MatrixCell Handed(string construct, string source, Held held = Held.Yes) => Pair(construct, source, "@H", "text = \"none\";", "throw;", held);
 
     /// <summary>A helper that writes a mark and swallows what writing it throws (<paramref name="handled"/> then runs).</summary>
-    private static string CleanUp(string @catch, string handled = "") =>
-        $"internal static class Helper {{ public static async Task MarkAsync(string path) {{ try {{ await File.WriteAllTextAsync(path + \".failed\", \"\"); }} {@catch} (IOException) {{ {handled} }} }} }}";
+    private static string CleanUp(string @catch, string handled = "", string caught = "IOException") =>
+        $"internal static class Helper {{ public static async Task MarkAsync(string path) {{ try {{ await File.WriteAllTextAsync(path + \".failed\", \"\"); }} {@catch} ({caught}) {{ {handled} }} }} }}";
 
     private const string Read = "text = await File.ReadAllTextAsync(request.Model!);";
 
@@ -43,9 +43,11 @@ internal static class SwallowedExceptionMatrix
         Handed("catch-all with a switch statement on the exception", Route($"try {{ {Read} }} {Catch} (Exception e) {{ switch (e) {{ case IOException: @H break; default: throw; }} }}")),
         Handed("catch that rethrows one pattern and not the rest", Route($"try {{ {Read} }} {Catch} (Exception e) {{ if (e is OperationCanceledException or {{ InnerException: OperationCanceledException }}) {{ throw; }} @H }}")),
         Handed("nested try in a catch", Route($"try {{ {Read} }} {Catch} (IOException) {{ try {{ @H }} finally {{ text += \".\"; }} }}")),
-        Handed("catch of a second exception inside a catch", Route($"try {{ {Read} }} {Catch} (IOException) {{ try {{ await File.WriteAllTextAsync(request.Model + \".failed\", \"\"); }} catch (IOException) {{ }} @H }}")),
+        Handed("catch of a cancellation inside a catch", Route($"try {{ {Read} }} {Catch} (IOException) {{ try {{ await File.WriteAllTextAsync(request.Model + \".failed\", \"\"); }} catch (OperationCanceledException) {{ }} @H }}")),
+        Pair("catch of a second failure inside a catch (a fallback's, dropped)", Route($"try {{ {Read} }} catch (IOException) {{ try {{ text = await File.ReadAllTextAsync(request.Model + \".fallback\"); }} {Catch} (IOException) {{ @H }} throw; }}"), "@H", "", "throw;"),
         Pair("catch inside a finally", Route($"try {{ {Read} }} finally {{ try {{ await File.WriteAllTextAsync(request.Model + \".read\", \"\"); }} {Catch} (IOException) {{ @H }} }}"), "@H", "", "throw;"),
-        Handed("catch in a helper called only from catch clauses", Route($"try {{ {Read} }} {Catch} (IOException) {{ await Helper.MarkAsync(request.Model!); @H }}", CleanUp("catch"))),
+        Handed("catch of a cancellation in a helper called only from catch clauses", Route($"try {{ {Read} }} {Catch} (IOException) {{ await Helper.MarkAsync(request.Model!); @H }}", CleanUp("catch", caught: "OperationCanceledException"))),
+        Pair("catch of a second failure in a helper called only from catch clauses", Route($"try {{ {Read} }} catch (IOException) {{ await Helper.MarkAsync(request.Model!); throw; }}", CleanUp(Catch, "@H")), "@H", "", "throw;"),
         Pair("catch in a helper called from a catch clause and from a try", Route($"try {{ await Helper.MarkAsync(request.Model!); {Read} }} catch (IOException) {{ await Helper.MarkAsync(request.Model!); throw; }}", CleanUp(Catch, "@H")), "@H", "", "throw;"),
         Handed("catch in a lambda", Route($"Func<Task<string>> read = async () => {{ try {{ return await File.ReadAllTextAsync(request.Model!); }} {Catch} (IOException) {{ @H return text; }} }};\ntext = await read();")),
         Handed("catch in a local function", Route($"async Task<string> ReadAsync() {{ try {{ return await File.ReadAllTextAsync(request.Model!); }} {Catch} (IOException) {{ @H return text; }} }}\ntext = await ReadAsync();")),

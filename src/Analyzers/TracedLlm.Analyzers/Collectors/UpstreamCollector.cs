@@ -36,9 +36,9 @@ internal sealed class UpstreamCollector : IFactCollector
     /// <summary>
     /// A send of a request message whose method is <c>HEAD</c> or <c>OPTIONS</c> on every path: no model API is
     /// called that way (a <c>HEAD</c> answer has no body, an <c>OPTIONS</c> one says what the server allows), so it
-    /// is a probe, not an upstream call an attempt is for. The message is built right in the call, or in a local
-    /// written once, at its declaration, and never given another method (<c>message.Method = ...</c>) or passed by
-    /// <c>ref</c>/<c>out</c>; its method is <c>HttpMethod.Head</c> / <c>HttpMethod.Options</c> or
+    /// is a probe, not an upstream call an attempt is for. The message is a <c>System.Net.Http.HttpRequestMessage</c>
+    /// built right in the call, or in a local written once, at its declaration, and otherwise only read, its members
+    /// called or set (never <c>Method</c>), or sent: never aliased, passed to another method or captured; its method is <c>HttpMethod.Head</c> / <c>HttpMethod.Options</c> or
     /// <c>new HttpMethod("HEAD")</c>, given to the constructor or in its object initializer.
     /// </summary>
     private static bool SendsNoModelCall(IInvocationOperation invocation, MethodScope scope)
@@ -59,7 +59,7 @@ internal sealed class UpstreamCollector : IFactCollector
                     case IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local.Local):
                         created = declarator.GetVariableInitializer()?.Value;
                         break;
-                    case ILocalReferenceOperation use when WellKnownTypes.Same(use.Local, local.Local) && Rewrites(use):
+                    case ILocalReferenceOperation use when WellKnownTypes.Same(use.Local, local.Local) && !ReadOnly(use, invocation):
                         return false;
                 }
             }
@@ -70,18 +70,26 @@ internal sealed class UpstreamCollector : IFactCollector
         return message is not null && Facts.ValueFlow.Unwrap(message) is IObjectCreationOperation creation && IsProbeMethod(creation);
     }
 
-    // A write of the local itself, or of the message's method through it.
-    private static bool Rewrites(ILocalReferenceOperation use) => use.Parent switch
+    // A use that cannot change the message's method: the send itself, a member of the message read or called
+    // (its headers, its content), or a property other than Method set. Anything else (an alias, an argument to
+    // another method, a capture, a write of the local) might, so the send is judged as any other.
+    private static bool ReadOnly(ILocalReferenceOperation use, IInvocationOperation send) => use.Parent switch
     {
-        ISimpleAssignmentOperation assignment => assignment.Target == use,
-        ICompoundAssignmentOperation or ICoalesceAssignmentOperation or IDeclarationExpressionOperation or ITupleOperation => true,
-        IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
-        IPropertyReferenceOperation { Property.Name: "Method", Parent: ISimpleAssignmentOperation assignment } property => assignment.Target == property,
+        IArgumentOperation argument => argument.Parent == send && argument.Parameter?.RefKind is RefKind.None,
+        IPropertyReferenceOperation { Property.Name: "Method", Parent: ISimpleAssignmentOperation assignment } property => assignment.Target != property,
+        IPropertyReferenceOperation property => property.Instance == use,
+        IInvocationOperation call => call.Instance == use,
         _ => false,
     };
 
     private static bool IsProbeMethod(IObjectCreationOperation creation)
     {
+        // The framework's message itself: a derived type's constructor may pass on another method.
+        if (creation.Type?.ToDisplayString() != "System.Net.Http.HttpRequestMessage")
+        {
+            return false;
+        }
+
         var method = creation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpMethod")?.Value;
         var initialized = creation.Initializer?.Initializers.OfType<ISimpleAssignmentOperation>()
             .LastOrDefault(a => a.Target is IPropertyReferenceOperation { Property.Name: "Method" })?.Value;
