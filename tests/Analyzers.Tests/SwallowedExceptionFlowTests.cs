@@ -277,7 +277,16 @@ public sealed class SwallowedExceptionFlowTests
                 try { await System.IO.File.WriteAllTextAsync("fallback.json", failure.Message); }
                 {|#3:catch|} (System.IO.IOException) { }
 
+                // Called from a lambda that runs later: judged on its own, a cancellation too.
+                Later.Add(async () => await RetryAsync());
+
                 return await AnswerAsync() + await Taken();
+
+                async Task RetryAsync()
+                {
+                    try { await System.IO.File.WriteAllTextAsync("retry2.json", ""); }
+                    {|#4:catch|} (OperationCanceledException) { }
+                }
 
                 // Called only here: it runs while HandleAsync runs, so while the first exception is handled.
                 async Task<string> AnswerAsync()
@@ -304,5 +313,6 @@ public sealed class SwallowedExceptionFlowTests
         Diagnostic("TLLM2004", 0, Message("System.IO.IOException")),
         Diagnostic("TLLM2004", 1, Message("System.IO.IOException")),
         Diagnostic("TLLM2004", 2, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 3, Message("System.IO.IOException")));
+        Diagnostic("TLLM2004", 3, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 4, Message("System.OperationCanceledException")));
 }

@@ -185,19 +185,31 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             bool CallersFail(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
             bool Detached(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.Detached);
 
-            // Every call site of each method, with its caller, for the methods that run only while an exception is handled.
-            var callSites = new Dictionary<ISymbol, List<(ISymbol Caller, Handling Handling)>>(SymbolEqualityComparer.Default);
-            foreach (var pair in _methods)
+            // Every call site of each method, with its caller, for the methods that run only while an exception is
+            // handled: built the first time it is asked (only a method with a cancellation caught in its body asks).
+            Dictionary<ISymbol, List<(ISymbol Caller, Handling Handling)>>? callSites = null;
+            Dictionary<ISymbol, List<(ISymbol Caller, Handling Handling)>> CallSites()
             {
-                foreach (var edge in pair.Value.Calls)
+                if (callSites is not null)
                 {
-                    if (!callSites.TryGetValue(edge.Callee, out var sites))
-                    {
-                        callSites[edge.Callee] = sites = new List<(ISymbol Caller, Handling Handling)>();
-                    }
-
-                    sites.Add((pair.Key, edge.Handling));
+                    return callSites;
                 }
+
+                callSites = new Dictionary<ISymbol, List<(ISymbol Caller, Handling Handling)>>(SymbolEqualityComparer.Default);
+                foreach (var pair in _methods)
+                {
+                    foreach (var edge in pair.Value.Calls)
+                    {
+                        if (!callSites.TryGetValue(edge.Callee, out var sites))
+                        {
+                            callSites[edge.Callee] = sites = new List<(ISymbol Caller, Handling Handling)>();
+                        }
+
+                        sites.Add((pair.Key, edge.Handling));
+                    }
+                }
+
+                return callSites;
             }
 
             var whileHandling = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
@@ -214,7 +226,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
                 whileHandling[method] = false;
                 var sites = (method is IMethodSymbol m ? Declarations(m) : new[] { method })
-                    .SelectMany(declared => callSites.TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, Handling Handling)>())
+                    .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, Handling Handling)>())
                     .ToList();
                 var result = sites.Count > 0 && !_facts.IsRoot(method, cancellationToken)
                     && sites.All(site => site.Handling == Handling.InCatch || (site.Handling == Handling.InBody && WhileHandling(site.Caller)));

@@ -109,7 +109,8 @@ internal sealed class MethodScope
     /// of this method (<see cref="Handling.InCatch"/>: an exception is already on its way when it runs), in the
     /// method's own run (<see cref="Handling.InBody"/>: while handling only if every call of the method is), or in
     /// a lambda or a method group's target that may run at any later time (<see cref="Handling.Anytime"/>).
-    /// A local function runs in its method's run when it is only called there, never taken as a delegate.
+    /// A local function runs in its method's run when it is only called there (never from a lambda), never taken as
+    /// a delegate.
     /// </summary>
     public Handling HandlingOf(IOperation operation)
     {
@@ -122,14 +123,61 @@ internal sealed class MethodScope
                 case IAnonymousFunctionOperation:
                     return Handling.Anytime;
                 case ILocalFunctionOperation local:
-                    _localFunctionTaken ??= new System.Collections.Generic.HashSet<IMethodSymbol>(
-                        Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IMethodReferenceOperation>().Select(r => r.Method.OriginalDefinition),
-                        SymbolEqualityComparer.Default);
-                    return _localFunctionTaken.Contains(local.Symbol.OriginalDefinition) ? Handling.Anytime : Handling.InBody;
+                    return RunsLater(local.Symbol.OriginalDefinition, new System.Collections.Generic.HashSet<IMethodSymbol>(SymbolEqualityComparer.Default))
+                        ? Handling.Anytime
+                        : Handling.InBody;
             }
         }
 
         return Handling.InBody;
+    }
+
+    /// <summary>
+    /// A local function that may run at any later time: taken as a delegate (a method group), or called
+    /// from a lambda, or from another local function of which that holds.
+    /// </summary>
+    private bool RunsLater(IMethodSymbol function, System.Collections.Generic.HashSet<IMethodSymbol> visited)
+    {
+        _localFunctionTaken ??= new System.Collections.Generic.HashSet<IMethodSymbol>(
+            Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IMethodReferenceOperation>().Select(r => r.Method.OriginalDefinition),
+            SymbolEqualityComparer.Default);
+        if (_localFunctionTaken.Contains(function))
+        {
+            return true;
+        }
+
+        if (!visited.Add(function))
+        {
+            return false;
+        }
+
+        foreach (var call in Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>())
+        {
+            if (!SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, function))
+            {
+                continue;
+            }
+
+            for (var current = call.Parent; current is not null; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation)
+                {
+                    return true;
+                }
+
+                if (current is ILocalFunctionOperation caller)
+                {
+                    if (RunsLater(caller.Symbol.OriginalDefinition, visited))
+                    {
+                        return true;
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The receiver of a call: its instance, or the first argument of an extension method.</summary>
