@@ -50,6 +50,7 @@ internal sealed class WellKnownTypes
         JsonIgnoreAttribute = Get("System.Text.Json.Serialization.JsonIgnoreAttribute");
         JsonIncludeAttribute = Get("System.Text.Json.Serialization.JsonIncludeAttribute");
         HttpMessageInvoker = Get("System.Net.Http.HttpMessageInvoker");
+        OperationCanceledException = Get("System.OperationCanceledException");
         HttpClient = Get("System.Net.Http.HttpClient");
         ChatClient = Get("Microsoft.Extensions.AI.IChatClient");
         JsonException = Get("System.Text.Json.JsonException");
@@ -98,6 +99,9 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? JsonIgnoreAttribute { get; }
     public INamedTypeSymbol? JsonIncludeAttribute { get; }
     public INamedTypeSymbol? HttpMessageInvoker { get; }
+
+    /// <summary><c>System.OperationCanceledException</c>: a cancellation (a task's, derived, among them).</summary>
+    public INamedTypeSymbol? OperationCanceledException { get; }
     public INamedTypeSymbol? HttpClient { get; }
     public INamedTypeSymbol? ChatClient { get; }
     public INamedTypeSymbol? JsonException { get; }

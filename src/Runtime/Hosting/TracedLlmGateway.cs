@@ -64,7 +64,7 @@ public sealed class TracedLlmGateway
     /// The singleton service of type <typeparamref name="T"/> from the application's root services (asked
     /// once per type and application), or null when the request's services must give it.
     /// </summary>
-    internal object? Singleton<T>() => SingletonCache<T>.Get(this);
+    internal object? Singleton<T>() => LastGateway<T, object?>.Get(this, static gateway => gateway.Singletons?.Find(typeof(T)));
 
     /// <summary>The gateway of the request's application.</summary>
     /// <exception cref="InvalidOperationException"><c>AddTracedLlm()</c> was not called.</exception>
@@ -72,81 +72,42 @@ public sealed class TracedLlmGateway
         httpContext.RequestServices.GetService<TracedLlmGateway>() ?? throw NotRegistered();
 
     /// <summary>The type info for <typeparamref name="T"/> from the application's JSON options (source-generated contexts included).</summary>
-    public JsonTypeInfo<T> GetTypeInfo<T>() => TypeInfoCache<T>.Get(this);
+    public JsonTypeInfo<T> GetTypeInfo<T>() =>
+        LastGateway<T, JsonTypeInfo<T>>.Get(this, static gateway => (JsonTypeInfo<T>)gateway.JsonSerializerOptions.GetTypeInfo(typeof(T)));
 
     /// <summary>
     /// True when DI has a service of type <typeparamref name="T"/> (<see cref="IServiceProviderIsService"/>,
     /// as minimal APIs ask): a handler's parameter of that type with no attribute is then the service,
     /// not the body. Asked once per type and application, as the route builder asked it at start-up.
     /// </summary>
-    public bool IsService<T>() => ServiceTypeCache<T>.Get(this);
+    public bool IsService<T>() => LastGateway<T, bool>.Get(this, static gateway => gateway.ServiceTypes?.IsService(typeof(T)) ?? false);
 
     /// <summary>
-    /// The last gateway's type info for <typeparamref name="T"/>: every request asks for its body's
-    /// and its result's, and <see cref="System.Text.Json.JsonSerializerOptions.GetTypeInfo"/> costs
-    /// hundreds of instructions each time. One entry per type, replaced as a whole, so a process
-    /// with several gateways (tests) stays correct and only looks up again.
+    /// The last gateway's answer for <typeparamref name="T"/>, one slot per answer type: its type info
+    /// (<see cref="JsonTypeInfo{T}"/>), whether DI has it (<see cref="bool"/>), its root singleton
+    /// (<see cref="object"/>). Every request asks for its body's and its result's type info, and
+    /// <see cref="System.Text.Json.JsonSerializerOptions.GetTypeInfo"/> costs hundreds of instructions each time.
+    /// One entry per slot, replaced as a whole, so a process with several gateways (tests) stays correct
+    /// and only looks up again. Each caller passes a static lambda: nothing is allocated on a hit.
     /// </summary>
-    private static class TypeInfoCache<T>
+    private static class LastGateway<T, TValue>
     {
         private static Entry? s_last;
 
-        public static JsonTypeInfo<T> Get(TracedLlmGateway gateway)
+        public static TValue Get(TracedLlmGateway gateway, Func<TracedLlmGateway, TValue> make)
         {
             var last = s_last;
             if (last is not null && ReferenceEquals(last.Gateway, gateway))
             {
-                return last.TypeInfo;
+                return last.Value;
             }
 
-            var typeInfo = (JsonTypeInfo<T>)gateway.JsonSerializerOptions.GetTypeInfo(typeof(T));
-            s_last = new Entry(gateway, typeInfo);
-            return typeInfo;
+            var value = make(gateway);
+            s_last = new Entry(gateway, value);
+            return value;
         }
 
-        private sealed record Entry(TracedLlmGateway Gateway, JsonTypeInfo<T> TypeInfo);
-    }
-
-    /// <summary>The last gateway's answer for <typeparamref name="T"/>, as <see cref="TypeInfoCache{T}"/> keeps its type info.</summary>
-    private static class ServiceTypeCache<T>
-    {
-        private static Entry? s_last;
-
-        public static bool Get(TracedLlmGateway gateway)
-        {
-            var last = s_last;
-            if (last is not null && ReferenceEquals(last.Gateway, gateway))
-            {
-                return last.IsService;
-            }
-
-            var isService = gateway.ServiceTypes?.IsService(typeof(T)) ?? false;
-            s_last = new Entry(gateway, isService);
-            return isService;
-        }
-
-        private sealed record Entry(TracedLlmGateway Gateway, bool IsService);
-    }
-
-    /// <summary>The last gateway's singleton of <typeparamref name="T"/> (or its absence), as <see cref="TypeInfoCache{T}"/> keeps its type info.</summary>
-    private static class SingletonCache<T>
-    {
-        private static Entry? s_last;
-
-        public static object? Get(TracedLlmGateway gateway)
-        {
-            var last = s_last;
-            if (last is not null && ReferenceEquals(last.Gateway, gateway))
-            {
-                return last.Instance;
-            }
-
-            var instance = gateway.Singletons?.Find(typeof(T));
-            s_last = new Entry(gateway, instance);
-            return instance;
-        }
-
-        private sealed record Entry(TracedLlmGateway Gateway, object? Instance);
+        private sealed record Entry(TracedLlmGateway Gateway, TValue Value);
     }
 
     internal static InvalidOperationException NotRegistered() =>

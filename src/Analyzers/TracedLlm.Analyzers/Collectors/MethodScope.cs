@@ -101,8 +101,9 @@ internal sealed class MethodScope
             && Types.RunsAttempts(runner.TargetMethod));
     }
 
-    // The local functions this block takes as delegates (method groups), read once.
+    // The local functions this block takes as delegates (method groups), and which may run later, each read once.
     private System.Collections.Generic.HashSet<IMethodSymbol>? _localFunctionTaken;
+    private System.Collections.Generic.Dictionary<IMethodSymbol, bool>? _runsLater;
 
     /// <summary>
     /// Where <paramref name="operation"/> runs relative to exception handling: inside a catch clause's handler
@@ -123,9 +124,14 @@ internal sealed class MethodScope
                 case IAnonymousFunctionOperation:
                     return Handling.Anytime;
                 case ILocalFunctionOperation local:
-                    return RunsLater(local.Symbol.OriginalDefinition, new System.Collections.Generic.HashSet<IMethodSymbol>(SymbolEqualityComparer.Default))
-                        ? Handling.Anytime
-                        : Handling.InBody;
+                    var function = local.Symbol.OriginalDefinition;
+                    _runsLater ??= new System.Collections.Generic.Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+                    if (!_runsLater.TryGetValue(function, out var later))
+                    {
+                        _runsLater[function] = later = RunsLater(function, new System.Collections.Generic.HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+                    }
+
+                    return later ? Handling.Anytime : Handling.InBody;
             }
         }
 

@@ -59,7 +59,8 @@ internal sealed class SwallowCollector : IFactCollector
         // first failure is the one its outer catch hands on or is itself reported for. Any other exception
         // caught there is judged as usual: a fallback tried in a catch whose own failure is dropped still
         // answers the client as if nothing failed.
-        var handling = IsCancellation(@catch.ExceptionType) ? scope.HandlingOf(@catch) : Handling.Anytime;
+        var cancellation = scope.Types.OperationCanceledException is { } cancelled && WellKnownTypes.DerivesFrom(@catch.ExceptionType, cancelled);
+        var handling = cancellation ? scope.HandlingOf(@catch) : Handling.Anytime;
         if (handling == Handling.InCatch)
         {
             return;
@@ -235,20 +236,6 @@ internal sealed class SwallowCollector : IFactCollector
 
         var index = block.Operations.IndexOf(statement);
         return index >= 0 && index + 1 < block.Operations.Length ? block.Operations[index + 1] : null;
-    }
-
-    /// <summary>An <see cref="System.OperationCanceledException"/> or a type derived from it (a task's cancellation).</summary>
-    private static bool IsCancellation(ITypeSymbol type)
-    {
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            if (current is { Name: "OperationCanceledException", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } })
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static bool IsTask(ITypeSymbol type, WellKnownTypes types) =>

@@ -52,7 +52,7 @@ internal sealed class FailureFilters
         var filters = new List<FailureFilter>();
         foreach (var tree in compilation.SyntaxTrees)
         {
-            if (IsGenerated(tree) || !MentionsAny(tree, names, key, cancellationToken))
+            if (GeneratedFiles.Is(tree) || !MentionsAny(tree, names, key, cancellationToken))
             {
                 continue;
             }
@@ -157,10 +157,6 @@ internal sealed class FailureFilters
         operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => _types.IsFailureLoggerCall(i.TargetMethod));
 
     private IOperation? Body(IMethodSymbol method) => CompilationFacts.Body(_compilation, method);
-
-    private static bool IsGenerated(SyntaxTree tree) =>
-        tree.FilePath.EndsWith(".g.cs", System.StringComparison.OrdinalIgnoreCase)
-        || tree.FilePath.EndsWith(".generated.cs", System.StringComparison.OrdinalIgnoreCase);
 
     private static bool MentionsAny(SyntaxTree tree, SortedSet<string> names, string key, CancellationToken cancellationToken)
     {
