@@ -229,7 +229,8 @@ public sealed class FailureRaceRegressionTests : IDisposable
             using var response = await client.SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
             var code = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString();
             var server = await _spans.WaitForAsync(stopped => stopped.Where(s => s.DisplayName == SpanNames.Server).Skip(run - 1).FirstOrDefault());
-            var errorType = Assert.Single(_spans.Stopped, s => s.DisplayName == SpanNames.Failure && s.TraceId == server.TraceId).GetTagItem(AttributeNames.ErrorType);
+            // As a string: a tuple's object element would be compared by reference, not by its text.
+            var errorType = (string?)Assert.Single(_spans.Stopped, s => s.DisplayName == SpanNames.Failure && s.TraceId == server.TraceId).GetTagItem(AttributeNames.ErrorType);
             var outcome = ((int)response.StatusCode, code, errorType);
             Assert.True(
                 outcome == (504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName) || outcome == (500, "internal_error", typeof(InvalidOperationException).FullName),
