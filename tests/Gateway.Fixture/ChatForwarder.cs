@@ -51,6 +51,17 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
         call.ExecuteAsync(failed => NextByPriority(failed, model), BreakerPolicy, async (attempt, cancellationToken) =>
             Results.Content(await SendAsync(call, attempt, cancellationToken), "application/json", Encoding.UTF8));
 
+    /// <summary>
+    /// The backends in priority order as a fixed list, the policy's circuit breaker keeping a failing one
+    /// out: the first as the primary and, unless <paramref name="fallBack"/> is false, the rest as its fallbacks.
+    /// </summary>
+    public Task<IResult> CompleteFromListAsync(LlmCall call, string model, bool fallBack)
+    {
+        var targets = router.Backends.Where(b => b.Models.Contains(model, StringComparer.OrdinalIgnoreCase)).OrderBy(b => b.Priority).Select(b => Target(b, model)).ToArray();
+        return call.ExecuteAsync(targets[0], fallBack ? targets[1..] : Array.Empty<LlmTarget>(), BreakerPolicy, async (attempt, cancellationToken) =>
+            Results.Content(await SendAsync(call, attempt, cancellationToken), "application/json", Encoding.UTF8));
+    }
+
     private LlmTarget? NextByPriority(LlmAttemptFailure? failed, string model)
     {
         var ordered = router.Backends.Where(b => b.Models.Contains(model, StringComparer.OrdinalIgnoreCase)).OrderBy(b => b.Priority).ToList();

@@ -61,6 +61,11 @@ public static class ProxyRoutes
     public static Task<IResult> ChatCompletionsInModelGroups(JsonElement body, LlmCall call, ChatForwarder forwarder) =>
         forwarder.CompleteInModelGroupsAsync(call, call.Model ?? string.Empty);
 
+    /// <summary>The same backends as a fixed primary and fallbacks (none when the query says <c>fallback=false</c>), a circuit breaker keeping a failing one out.</summary>
+    [TracedLlmRoute("POST", "/by-list/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
+    public static Task<IResult> ChatCompletionsFromList(JsonElement body, LlmCall call, ChatForwarder forwarder) =>
+        forwarder.CompleteFromListAsync(call, call.Model ?? string.Empty, call.HttpContext.Request.Query["fallback"] != "false");
+
     /// <summary>The same backends by priority alone, a circuit breaker keeping a failing one out.</summary>
     [TracedLlmRoute("POST", "/by-priority/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
     public static Task<IResult> ChatCompletionsByPriority(JsonElement body, LlmCall call, ChatForwarder forwarder) =>

@@ -220,6 +220,46 @@ public sealed class FixtureGatewayTests : IDisposable
     }
 
     [Fact]
+    public async Task ACallWithNoFallbackLeftSharesItsTargetsCircuitWithCallsThatHaveOne()
+    {
+        // A call with nothing to fall back to runs its target's pipeline without the fallback strategy:
+        // the circuit is the same one either way, whichever kind of call opened it.
+        await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
+            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(500) }),
+            ("BACKEND_2", 2, new[] { UpstreamStub.Reply.Status(200) }));
+        const string Body = """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""";
+
+        // Two calls with no fallback fail on backend 1 and open its circuit.
+        for (var i = 0; i < 2; i++)
+        {
+            using var failed = await gateway.PostAsync("/by-list/v1/chat/completions?fallback=false", Body);
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            _spans.Clear();
+        }
+
+        // A call that can fall back finds it open: backend 1 is not called, backend 2 answers and names why.
+        using (var response = await gateway.PostAsync("/by-list/v1/chat/completions", Body))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var attempt = Assert.Single(await AttemptsAsync());
+        Assert.Equal(("BACKEND_2", "fallback", typeof(UpstreamCircuitOpenException).FullName), ((string)attempt.GetTagItem(AttributeNames.BackendId)!, (string)attempt.GetTagItem(AttributeNames.AttemptKind)!, (string?)attempt.GetTagItem(AttributeNames.AttemptReason)));
+        _spans.Clear();
+
+        // And a call with no fallback finds it open too: no attempt, the open circuit is its failure.
+        using (var open = await gateway.PostAsync("/by-list/v1/chat/completions?fallback=false", Body))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, open.StatusCode);
+        }
+
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Empty(tree.All(SpanNames.UpstreamAttempt));
+        Assert.Equal(typeof(UpstreamCircuitOpenException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(new[] { 2, 1 }, gateway.Backends.Select(b => b.Calls));
+    }
+
+    [Fact]
     public async Task ABackendTheLoopSkipsBeforeSendingIsAnAbandonedAttemptAndTheNextOneAFallback()
     {
         var misconfigured = new BackendConfig { Id = "BACKEND_0", Url = "backend-0.example:443/openai", Priority = 0, ApiKey = "backend-key-0", Models = new[] { "gpt-4o" } };

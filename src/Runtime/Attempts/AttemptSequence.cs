@@ -73,6 +73,9 @@ internal abstract partial class AttemptSequence : IDisposable
 
     private LlmTarget CurrentTarget => _current;
 
+    /// <summary>A target is left to fall back to: a fixed fallback not yet tried, or the gateway's chooser.</summary>
+    private bool CanFallBack => _targets.IsChosen || _fallbackIndex < _targets.FallbackCount;
+
     /// <summary>
     /// Runs the call through the primary target's pipeline (which falls back through the others') to
     /// its end: the successful attempt's result, or the call's failure thrown (named as
@@ -95,7 +98,7 @@ internal abstract partial class AttemptSequence : IDisposable
             context.Properties.Set(UpstreamPipeline.SequenceKey, this);
             try
             {
-                outcome = await Policy.PipelineFor(first).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this).ConfigureAwait(false);
+                outcome = await Policy.PipelineFor(first, CanFallBack).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this).ConfigureAwait(false);
             }
             finally
             {
@@ -223,7 +226,7 @@ internal abstract partial class AttemptSequence : IDisposable
         _retriesOnTarget = 0;
         _nextKind = AttemptKind.Fallback;
         _nextDelay = TimeSpan.Zero;
-        return Policy.PipelineFor(CurrentTarget).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this);
+        return Policy.PipelineFor(CurrentTarget, CanFallBack).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this);
     }
 
     /// <summary>

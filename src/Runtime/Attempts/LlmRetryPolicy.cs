@@ -28,9 +28,9 @@ public sealed class LlmRetryPolicy
     // often come from clients, so a circuit per target must not grow without bound.
     internal const int MaxTargetCircuits = 1024;
 
-    private readonly ConcurrentDictionary<LlmTarget, ResiliencePipeline<object?>> _pipelines = new();
-    private readonly ConcurrentDictionary<string, ResiliencePipeline<object?>> _overflowPipelines = new(StringComparer.Ordinal);
-    private ResiliencePipeline<object?>? _sharedPipeline;
+    private readonly ConcurrentDictionary<LlmTarget, UpstreamPipeline> _pipelines = new();
+    private readonly ConcurrentDictionary<string, UpstreamPipeline> _overflowPipelines = new(StringComparer.Ordinal);
+    private UpstreamPipeline? _sharedPipeline;
     private readonly int _maxRetries;
     private readonly int _maxAttempts = 10;
     private readonly TimeSpan _baseDelay = TimeSpan.FromMilliseconds(200);
@@ -168,8 +168,13 @@ public sealed class LlmRetryPolicy
         return TimeSpan.FromMilliseconds(Math.Min(delay, MaxDelay.TotalMilliseconds));
     }
 
-    /// <summary>The target's pipeline: built once, with its own circuit when there is a breaker.</summary>
-    internal ResiliencePipeline<object?> PipelineFor(LlmTarget target)
+    /// <summary>
+    /// The target's pipeline, with the fallback strategy when the call can still fall back: built
+    /// once, with its own circuit when there is a breaker.
+    /// </summary>
+    internal ResiliencePipeline<object?> PipelineFor(LlmTarget target, bool canFallBack) => PipelinesFor(target).For(canFallBack);
+
+    private UpstreamPipeline PipelinesFor(LlmTarget target)
     {
         if (CircuitBreaker is null)
         {

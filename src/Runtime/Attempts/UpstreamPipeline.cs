@@ -9,25 +9,47 @@ using Polly.Timeout;
 namespace TracedLlm;
 
 /// <summary>
-/// The Polly pipeline of one target, outermost first: fallback (to the call's next target, run
-/// through that target's own pipeline), retry (backoff or the upstream's Retry-After), the target's
-/// circuit breaker, and the attempt timeout around one attempt. The pipeline is built once per policy
-/// and target; everything about one call travels in the <see cref="AttemptSequence"/> kept in the
-/// Polly context, so every callback here is static.
+/// The Polly pipelines of one target, outermost first: fallback (to the call's next target, run
+/// through that target's own pipelines), retry (backoff or the upstream's Retry-After), the target's
+/// circuit breaker, and the attempt timeout around one attempt. They are built once per policy and
+/// target; everything about one call travels in the <see cref="AttemptSequence"/> kept in the Polly
+/// context, so every callback here is static.
 /// </summary>
-internal static class UpstreamPipeline
+/// <remarks>
+/// A call with no target to fall back to (no fallbacks, no chooser) runs <see cref="Last"/>, the
+/// same pipeline without the fallback strategy, whose every answer would be "no" for it: the same
+/// retry, the same circuit (one instance, inside both) and the same timeout, without a strategy's
+/// state machine and predicate per call.
+/// </remarks>
+internal sealed class UpstreamPipeline
 {
     public static readonly ResiliencePropertyKey<AttemptSequence> SequenceKey = new("tracedllm.attempt_sequence");
 
-    public static ResiliencePipeline<object?> Build(LlmRetryPolicy policy)
+    private const string Name = "tracedllm.upstream";
+
+    private UpstreamPipeline(ResiliencePipeline<object?> last)
     {
-        var builder = new ResiliencePipelineBuilder<object?> { Name = "tracedllm.upstream" };
+        Last = last;
+        var builder = new ResiliencePipelineBuilder<object?> { Name = Name };
         builder.AddFallback(new FallbackStrategyOptions<object?>
         {
             ShouldHandle = static args => new ValueTask<bool>(Sequence(args.Context).ShouldFallBack(args.Outcome.Exception)),
             FallbackAction = static args => Sequence(args.Context).FallBackAsync(args.Context),
         });
+        WithFallback = builder.AddPipeline(last).Build();
+    }
 
+    /// <summary>Fallback around <see cref="Last"/>: for a call that has a target to fall back to.</summary>
+    public ResiliencePipeline<object?> WithFallback { get; }
+
+    /// <summary>Retry, circuit breaker and attempt timeout: for a call with no target left to fall back to.</summary>
+    public ResiliencePipeline<object?> Last { get; }
+
+    public ResiliencePipeline<object?> For(bool canFallBack) => canFallBack ? WithFallback : Last;
+
+    public static UpstreamPipeline Build(LlmRetryPolicy policy)
+    {
+        var builder = new ResiliencePipelineBuilder<object?> { Name = Name };
         if (policy.MaxRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions<object?>
@@ -64,7 +86,7 @@ internal static class UpstreamPipeline
             builder.AddTimeout(new TimeoutStrategyOptions { Timeout = timeout });
         }
 
-        return builder.Build();
+        return new UpstreamPipeline(builder.Build());
     }
 
     public static AttemptSequence Sequence(ResilienceContext context) => context.Properties.GetValue(SequenceKey, null!);
