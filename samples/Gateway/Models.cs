@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Text;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -40,7 +42,7 @@ public sealed class ChatCompletionRequest : IPromptRequest, IJsonOnDeserialized
         var prompt = new PromptMessage[Messages.Count];
         for (var i = 0; i < prompt.Length; i++)
         {
-            prompt[i] = new PromptMessage(Messages[i].Role ?? "user", ContentText.From(Messages[i].Content));
+            prompt[i] = new PromptMessage(Messages[i].Role ?? "user", Messages[i].Content ?? string.Empty);
         }
 
         return prompt;
@@ -49,11 +51,13 @@ public sealed class ChatCompletionRequest : IPromptRequest, IJsonOnDeserialized
     void IJsonOnDeserialized.OnDeserialized() => RequestChecks.Messages(Messages);
 }
 
-/// <summary>An OpenAI chat message; content is a string or an array of parts.</summary>
+/// <summary>An OpenAI chat message; content is a string or an array of parts, read as its text.</summary>
 public sealed class ChatMessage
 {
     public string? Role { get; set; }
-    public JsonElement Content { get; set; }
+
+    [JsonConverter(typeof(ContentText))]
+    public string? Content { get; set; }
 }
 
 /// <summary>An OpenAI chat completion response.</summary>
@@ -101,7 +105,8 @@ public sealed class MessagesRequest : IPromptRequest, IJsonOnDeserialized
     public string? Model { get; set; }
     public int? MaxTokens { get; set; }
     public List<AnthropicMessage> Messages { get; set; } = new();
-    public JsonElement System { get; set; }
+    [JsonConverter(typeof(ContentText))]
+    public string? System { get; set; }
     public AnthropicMetadata? Metadata { get; set; }
     public bool? Stream { get; set; }
 
@@ -112,17 +117,16 @@ public sealed class MessagesRequest : IPromptRequest, IJsonOnDeserialized
 
     private PromptMessage[] ReadPrompt()
     {
-        var hasSystem = System.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
-        var prompt = new PromptMessage[Messages.Count + (hasSystem ? 1 : 0)];
+        var prompt = new PromptMessage[Messages.Count + (System is null ? 0 : 1)];
         var next = 0;
-        if (hasSystem)
+        if (System is not null)
         {
-            prompt[next++] = new PromptMessage("system", ContentText.From(System));
+            prompt[next++] = new PromptMessage("system", System);
         }
 
         foreach (var message in Messages)
         {
-            prompt[next++] = new PromptMessage(message.Role ?? "user", ContentText.From(message.Content));
+            prompt[next++] = new PromptMessage(message.Role ?? "user", message.Content ?? string.Empty);
         }
 
         return prompt;
@@ -137,11 +141,13 @@ public sealed class AnthropicMetadata
     public string? UserId { get; set; }
 }
 
-/// <summary>An Anthropic message; content is a string or an array of blocks.</summary>
+/// <summary>An Anthropic message; content is a string or an array of blocks, read as its text.</summary>
 public sealed class AnthropicMessage
 {
     public string? Role { get; set; }
-    public JsonElement Content { get; set; }
+
+    [JsonConverter(typeof(ContentText))]
+    public string? Content { get; set; }
 }
 
 /// <summary>An Anthropic Messages response.</summary>
@@ -242,17 +248,79 @@ internal static class RequestChecks
     }
 }
 
-/// <summary>Text of a content value: a string, or the <c>text</c> of each part of an array.</summary>
-internal static class ContentText
+/// <summary>
+/// Text of a content value as the serializer reads it: a string, or the <c>text</c> of each part of
+/// an array (joined by new lines; parts of other kinds, such as images, add none); any other value
+/// reads as no text. The guardrails and providers read only the text, so a message's content is read
+/// straight into it: no <see cref="JsonDocument"/> per message kept for a second reading.
+/// </summary>
+internal sealed class ContentText : JsonConverter<string>
 {
-    public static string From(JsonElement content) => content.ValueKind switch
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        JsonValueKind.String => content.GetString() ?? string.Empty,
-        JsonValueKind.Array => string.Join("\n", content.EnumerateArray()
-            .Where(part => part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
-            .Select(part => part.GetProperty("text").GetString())),
-        _ => string.Empty,
-    };
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                return reader.GetString()!;
+            case JsonTokenType.StartArray:
+                return ReadParts(ref reader);
+            default:
+                reader.Skip();
+                return string.Empty;
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+
+    private static string ReadParts(ref Utf8JsonReader reader)
+    {
+        string? single = null;
+        StringBuilder? joined = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            if (PartText(ref reader) is not { } text)
+            {
+                continue;
+            }
+
+            if (single is null)
+            {
+                single = text;
+            }
+            else
+            {
+                (joined ??= new StringBuilder(single)).Append('\n').Append(text);
+            }
+        }
+
+        return joined?.ToString() ?? single ?? string.Empty;
+    }
+
+    // The part's "text" when it is a string; the reader ends on the part's closing brace.
+    private static string? PartText(ref Utf8JsonReader reader)
+    {
+        string? text = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isText = reader.ValueTextEquals("text"u8);
+            reader.Read();
+            if (isText)
+            {
+                // The last "text" counts, as JsonElement.TryGetProperty finds it.
+                text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+
+            reader.Skip();
+        }
+
+        return text;
+    }
 }
 
 /// <summary>Source-generated JSON for every body type: no reflection, Native AOT ready.</summary>

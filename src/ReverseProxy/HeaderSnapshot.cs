@@ -15,13 +15,9 @@ internal static class HeaderSnapshot
             return [];
         }
 
+        // Copied, not enumerated: Kestrel's headers copy without a boxed enumerator.
         var snapshot = new KeyValuePair<string, StringValues>[headers.Count];
-        var i = 0;
-        foreach (var header in headers)
-        {
-            snapshot[i++] = header;
-        }
-
+        headers.CopyTo(snapshot, 0);
         return snapshot;
     }
 

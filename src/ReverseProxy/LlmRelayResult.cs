@@ -57,6 +57,12 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
     /// </summary>
     public string? Text => _run.Text?.ToString();
 
+    /// <summary>
+    /// The length of <see cref="Text"/> in UTF-16 code units (as <see cref="string.Length"/> counts),
+    /// counted from the bytes the relay kept without making the string; null when <see cref="Text"/> is.
+    /// </summary>
+    public int? TextLength => _run.Text?.Length;
+
     /// <summary>The model the upstream says answered (<c>model</c>), or null when it did not say.</summary>
     public string? ResponseModel => _facts?.ResponseModel;
 

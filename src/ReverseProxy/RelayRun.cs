@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
@@ -33,6 +34,16 @@ internal sealed class RelayRun
     private readonly Func<LlmAttempt, RelayDestination> _destinations;
     private readonly LlmRelayResult _result;
     private Action? _recordEvent;
+
+    // The facts a response may leave unstated, in Unknown's bit order.
+    private static readonly string[] UnknownNames =
+    [
+        AttributeNames.GenAiResponseModel,
+        AttributeNames.GenAiResponseId,
+        AttributeNames.GenAiUsageInputTokens,
+        AttributeNames.GenAiUsageOutputTokens,
+        AttributeNames.GenAiResponseFinishReasons,
+    ];
 
     public RelayRun(LlmRelay relay, LlmCall call, LlmRetryPolicy policy, Func<LlmAttempt, RelayDestination> destinations, RelaySettings settings)
     {
@@ -210,7 +221,7 @@ internal sealed class RelayRun
 
         if (facts is not null)
         {
-            Call.RecordResponse(facts.ResponseModel, facts.ResponseId, facts.FinishReasons.ToArray());
+            Call.RecordResponse(facts.ResponseModel, facts.ResponseId, facts.FinishReasons);
             if (facts.InputTokens is { } input && facts.OutputTokens is { } output)
             {
                 Call.RecordUsage(facts.Usage(input, output));
@@ -222,38 +233,9 @@ internal sealed class RelayRun
             }
         }
 
-        if (Call.Span is { IsAllDataRequested: true } span)
+        if (Call.Span is { IsAllDataRequested: true } span && Unknown(facts) is { } unknown)
         {
-            var unknown = new List<string>(5);
-            if (facts?.ResponseModel is null)
-            {
-                unknown.Add(AttributeNames.GenAiResponseModel);
-            }
-
-            if (facts?.ResponseId is null)
-            {
-                unknown.Add(AttributeNames.GenAiResponseId);
-            }
-
-            if (facts?.InputTokens is null)
-            {
-                unknown.Add(AttributeNames.GenAiUsageInputTokens);
-            }
-
-            if (facts?.OutputTokens is null)
-            {
-                unknown.Add(AttributeNames.GenAiUsageOutputTokens);
-            }
-
-            if (facts is null || facts.FinishReasons.Count == 0)
-            {
-                unknown.Add(AttributeNames.GenAiResponseFinishReasons);
-            }
-
-            if (unknown.Count > 0)
-            {
-                span.SetTag(AttributeNames.RelayUnknown, unknown.ToArray());
-            }
+            span.SetTag(AttributeNames.RelayUnknown, unknown);
         }
 
         // After the usage: the time per output token divides by it.
@@ -266,6 +248,31 @@ internal sealed class RelayRun
 
             StreamStage.CompleteRelay(Call);
         }
+    }
+
+    /// <summary>The facts the response did not state, by attribute name; null when it stated them all (nothing allocated for most answers).</summary>
+    private static string[]? Unknown(ResponseFacts? facts)
+    {
+        var missing = (facts?.ResponseModel is null ? 1 : 0)
+            | (facts?.ResponseId is null ? 2 : 0)
+            | (facts?.InputTokens is null ? 4 : 0)
+            | (facts?.OutputTokens is null ? 8 : 0)
+            | (facts is null || facts.FinishReasons.Length == 0 ? 16 : 0);
+        if (missing == 0)
+        {
+            return null;
+        }
+
+        var unknown = new string[BitOperations.PopCount((uint)missing)];
+        for (int i = 0, next = 0; i < UnknownNames.Length; i++)
+        {
+            if ((missing & (1 << i)) != 0)
+            {
+                unknown[next++] = UnknownNames[i];
+            }
+        }
+
+        return unknown;
     }
 }
 

@@ -63,6 +63,7 @@ public sealed class RelayGuardrailTests : RelayTestBase
         Assert.Equal(WireSamples.AnthropicStream, await allowed.Content.ReadAsStringAsync());
         Assert.Equal("req_upstream_1", Assert.Single(allowed.Headers.GetValues("x-request-id")));
         Assert.Equal("Hello world", guardrail.Seen[^1]);
+        Assert.Equal(guardrail.Seen.Select(seen => seen?.Length), guardrail.Lengths);
     }
 
     [Fact]

@@ -84,13 +84,19 @@ public sealed class WordGuardrail(GuardrailMode modes, string word, string name 
 
     public List<string?> Seen { get; } = new();
 
+    /// <summary>The relayed result's <see cref="LlmRelayResult.TextLength"/> at each check (null for a request).</summary>
+    public List<int?> Lengths { get; } = new();
+
     public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _runs);
+        // The length first: counted from the relay's bytes, before the text is made.
+        var length = context.Response is LlmRelayResult measured ? measured.TextLength : null;
         var text = context.Response is LlmRelayResult relayed ? relayed.Text : Encoding.UTF8.GetString(context.Call.RequestBody.Span);
         lock (Seen)
         {
             Seen.Add(text);
+            Lengths.Add(length);
         }
 
         return ValueTask.FromResult(text is not null && text.Contains(word, StringComparison.Ordinal) ? GuardrailVerdict.Block($"The word '{word}' is not allowed.") : GuardrailVerdict.Allow);

@@ -221,7 +221,24 @@ public sealed class ResponseReaderTests
 
         var cut = new TextSink(7);
         cut.Append("ab\u00e9\u00e9\u00e9"u8);
+        Assert.Equal(4, cut.Length);
         Assert.Equal("ab\u00e9\u00e9", cut.ToString());
+    }
+
+    [Theory]
+    [InlineData("", 64)]
+    [InlineData("plain", 64)]
+    [InlineData("caf\u00e9 \u20ac \U0001F600 \u4e2d\u6587", 64)]
+    [InlineData("\U0001F600\U0001F600", 6)]
+    [InlineData("a\u20ac", 3)]
+    public void TheTextsLengthIsCountedFromItsBytesAsTheStringWouldHaveIt(string written, int limit)
+    {
+        // Counted before and after the string is made: both are the string's own Length (UTF-16 code units, a code point cut by the limit left out).
+        var text = new TextSink(limit);
+        text.Append(System.Text.Encoding.UTF8.GetBytes(written));
+        var counted = text.Length;
+        Assert.Equal(text.ToString().Length, counted);
+        Assert.Equal(counted, text.Length);
     }
 
     [Theory]

@@ -75,7 +75,7 @@ public sealed class ResponseLengthGuardrail : ILlmGuardrail
                 return length;
             case LlmRelayResult relayed:
                 // A relayed response's text as the relay read it (the whole of it, or so far when checked as it streams).
-                return relayed.Text?.Length ?? throw new NotSupportedException("The relay kept no text for the response-length guardrail.");
+                return relayed.TextLength ?? throw new NotSupportedException("The relay kept no text for the response-length guardrail.");
             default:
                 throw new NotSupportedException($"The response-length guardrail cannot measure a {response?.GetType().Name ?? "missing"} response.");
         }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using TracedLlm;
 
@@ -26,7 +27,11 @@ internal sealed class ResponseFacts
 
     public string? ResponseModel { get; set; }
 
-    public List<string> FinishReasons { get; } = new();
+    // Exactly as long as the reasons found (most answers have one): recorded on the span as it is,
+    // never changed after (a later reason makes a new array).
+    private string[] _finishReasons = Array.Empty<string>();
+
+    public string[] FinishReasons => _finishReasons;
 
     /// <summary>All input tokens, cached ones included as the GenAI conventions count them (Anthropic's <c>input_tokens</c> plus its cache reads and writes, by <see cref="LlmUsage.FromAnthropic"/>'s rule).</summary>
     public long? InputTokens => ReportedInputTokens is { } input && InputExcludesCache
@@ -80,9 +85,13 @@ internal sealed class ResponseFacts
 
     public void AddFinishReason(string reason)
     {
-        if (FinishReasons.Count < MaxFinishReasons)
+        var count = _finishReasons.Length;
+        if (count < MaxFinishReasons)
         {
-            FinishReasons.Add(reason);
+            var reasons = new string[count + 1];
+            _finishReasons.CopyTo(reasons, 0);
+            reasons[count] = reason;
+            _finishReasons = reasons;
         }
     }
 }

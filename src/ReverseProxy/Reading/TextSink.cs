@@ -56,6 +56,21 @@ internal sealed class TextSink(int maxBytes)
         return _text;
     }
 
+    /// <summary>The length of <see cref="ToString"/> in UTF-16 code units, counted from the bytes (no string made unless one was).</summary>
+    public int Length
+    {
+        get
+        {
+            if (_text is not null)
+            {
+                return _text.Length;
+            }
+
+            var kept = _buffer.AsSpan(0, _length);
+            return Encoding.UTF8.GetCharCount(kept[..Utf8Prefix(kept)]);
+        }
+    }
+
     /// <summary>The length of the longest prefix that does not end inside a UTF-8 sequence.</summary>
     private static int Utf8Prefix(ReadOnlySpan<byte> text)
     {
