@@ -117,7 +117,7 @@ public sealed class ProviderMetadataTests : IDisposable
             app => app.MapFixtureGateway());
         await LoopbackApp.StopAsync(app);
         var reported = fixtureLogs.Entries.Where(e => e.Category == TracedLlmStartupReport.LoggerCategory).ToList();
-        Assert.Equal(new[] { "POST /by-priority/v1/chat/completions", "POST /groups/v1/chat/completions", "POST /v1/chat/completions" }, reported.Select(e => e.Message[..e.Message.IndexOf(" shares", StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "POST /by-list/v1/chat/completions", "POST /by-priority/v1/chat/completions", "POST /groups/v1/chat/completions", "POST /v1/chat/completions" }, reported.Select(e => e.Message[..e.Message.IndexOf(" shares", StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
         var shared = Assert.Single(reported, e => e.Message.StartsWith("POST /v1/chat/completions", StringComparison.Ordinal));
         Assert.Equal("POST /v1/chat/completions shares 'metadata' with OpenAI chat completions: the gateway takes only generation_name, trace_name, existing_trace_id, trace_id, parent_observation_id, session_id, trace_user_id, user_id, tags, trace_metadata, prompt, prompt_name, prompt_version, version, release, environment, mask_input, mask_output (each of the JSON type it reads) and forwards every other key, and a value that is not an object, upstream.", shared.Message);
     }
