@@ -66,6 +66,8 @@ internal sealed class WellKnownTypes
         ValueTaskOfT = Get("System.Threading.Tasks.ValueTask`1");
         TaskOfT = Get("System.Threading.Tasks.Task`1");
         AsyncEnumerable = Get("System.Collections.Generic.IAsyncEnumerable`1");
+        ObjectDisposedException = Get("System.ObjectDisposedException");
+        SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
     }
 
     public INamedTypeSymbol? RouteAttribute { get; }
@@ -117,6 +119,30 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? ValueTaskOfT { get; }
     public INamedTypeSymbol? TaskOfT { get; }
     public INamedTypeSymbol? AsyncEnumerable { get; }
+
+    /// <summary><c>System.ObjectDisposedException</c>.</summary>
+    public INamedTypeSymbol? ObjectDisposedException { get; }
+
+    // Types whose members only arm a timer or signal a cancellation (and TimeSpan, to say when): a call on
+    // one carries no request's data.
+    private INamedTypeSymbol?[] SignalTypes { get; }
+
+    /// <summary>
+    /// A member of <c>Timer</c>, <c>ITimer</c>, <c>PeriodicTimer</c>, <c>CancellationTokenSource</c> (or a
+    /// type derived from it) or <c>TimeSpan</c>: it arms or stops a timer, signals a cancellation, or computes a time.
+    /// </summary>
+    public bool IsSignal(IMethodSymbol method)
+    {
+        foreach (var type in SignalTypes)
+        {
+            if (type is not null && DerivesFrom(method.ContainingType, type))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Null when the compilation does not reference TracedLlm: the analyzers then do nothing.</summary>
     public static WellKnownTypes? Create(Compilation compilation)

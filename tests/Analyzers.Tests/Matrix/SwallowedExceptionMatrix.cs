@@ -36,6 +36,9 @@ internal static class SwallowedExceptionMatrix
 
     private const string Read = "text = await File.ReadAllTextAsync(request.Model!);";
 
+    /// <summary>A timer, a token source and a log stream a route's code can reach.</summary>
+    private const string Ticker = "internal static class Ticker { public static readonly System.Threading.Timer Timer = new(_ => { }); public static readonly System.Threading.CancellationTokenSource Source = new(); public static readonly MemoryStream Log = new(); }";
+
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
         Handed("catch in the handler", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }}")),
         Handed("catch with a when filter", Route($"try {{ {Read} }} {Catch} (IOException e) when (e.HResult != 0) {{ @H }}")),
@@ -45,6 +48,8 @@ internal static class SwallowedExceptionMatrix
         Handed("nested try in a catch", Route($"try {{ {Read} }} {Catch} (IOException) {{ try {{ @H }} finally {{ text += \".\"; }} }}")),
         Handed("catch of a cancellation inside a catch", Route($"try {{ {Read} }} {Catch} (IOException) {{ try {{ await File.WriteAllTextAsync(request.Model + \".failed\", \"\"); }} catch (OperationCanceledException) {{ }} @H }}")),
         Pair("catch of a second failure inside a catch (a fallback's, dropped)", Route($"try {{ {Read} }} catch (IOException) {{ try {{ text = await File.ReadAllTextAsync(request.Model + \".fallback\"); }} {Catch} (IOException) {{ @H }} throw; }}"), "@H", "", "throw;"),
+        Pair("ObjectDisposedException caught around a timer's and a token source's own calls, and around a write beside them", Route($"try {{ @H }} {Catch} (ObjectDisposedException) {{ }}", Ticker), "@H", "Ticker.Timer.Change(TimeSpan.FromSeconds(1), System.Threading.Timeout.InfiniteTimeSpan); Ticker.Log.Write(new byte[] { 1 });", "Ticker.Timer.Change(TimeSpan.FromSeconds(1), System.Threading.Timeout.InfiniteTimeSpan); Ticker.Source.Cancel();"),
+        Pair("ObjectDisposedException caught around a timer's call, the handler doing more than log", Route($"try {{ Ticker.Timer.Change(TimeSpan.FromSeconds(1), System.Threading.Timeout.InfiniteTimeSpan); }} {Catch} (ObjectDisposedException) {{ @H }}", Ticker), "@H", "text = \"none\";", ""),
         Pair("catch inside a finally", Route($"try {{ {Read} }} finally {{ try {{ await File.WriteAllTextAsync(request.Model + \".read\", \"\"); }} {Catch} (IOException) {{ @H }} }}"), "@H", "", "throw;"),
         Handed("catch of a cancellation in a helper called only from catch clauses", Route($"try {{ {Read} }} {Catch} (IOException) {{ await Helper.MarkAsync(request.Model!); @H }}", CleanUp("catch", caught: "OperationCanceledException"))),
         Pair("catch of a second failure in a helper called only from catch clauses", Route($"try {{ {Read} }} catch (IOException) {{ await Helper.MarkAsync(request.Model!); throw; }}", CleanUp(Catch, "@H")), "@H", "", "throw;"),

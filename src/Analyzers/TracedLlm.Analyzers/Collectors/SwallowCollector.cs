@@ -49,7 +49,7 @@ internal sealed class SwallowCollector : IFactCollector
         }
 
         var @try = @catch.Parent as ITryOperation;
-        if (@try is not null && (IsProbe(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff)))
+        if (@try is not null && (IsProbe(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope.Types) || FailsRightAfter(@catch, @try, handoff)))
         {
             return;
         }
@@ -102,6 +102,35 @@ internal sealed class SwallowCollector : IFactCollector
             IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: IParameterReferenceOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } } } => true,
             _ => false,
         });
+    }
+
+    /// <summary>
+    /// A race with disposal: an <see cref="System.ObjectDisposedException"/> (no filter) caught around
+    /// statements that each only arm or stop a timer or signal a cancellation (<see cref="WellKnownTypes.IsSignal"/>,
+    /// their arguments computed without any other call), and a handler that only logs. The object's owner
+    /// disposed it meanwhile: the tick or cancellation the call asked for has no one left to reach, and no
+    /// request's data was in the call. A body that does anything else (a write, a cache or channel call, an
+    /// await) is judged as usual.
+    /// </summary>
+    private static bool IsDisposalRace(ICatchClauseOperation @catch, ITryOperation @try, WellKnownTypes types)
+    {
+        if (@catch.Filter is not null || types.ObjectDisposedException is not { } disposed || !WellKnownTypes.Same(@catch.ExceptionType, disposed))
+        {
+            return false;
+        }
+
+        // Each statement is a call on a signal type, and nothing else in the body runs code of its own.
+        var signals = @try.Body.Operations.All(statement => statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && types.IsSignal(call.TargetMethod))
+            && @try.Body.DescendantsAndSelf().All(o => o switch
+            {
+                IInvocationOperation call => types.IsSignal(call.TargetMethod),
+                IPropertyReferenceOperation property => property.Property.GetMethod is { } getter && types.IsSignal(getter),
+                IObjectCreationOperation creation => creation.Constructor is { } constructor && types.IsSignal(constructor),
+                IAwaitOperation or IDynamicInvocationOperation or IDynamicMemberReferenceOperation => false,
+                _ => true,
+            });
+        return signals && @try.Body.Operations.Length > 0 && @catch.Handler.Operations.All(statement =>
+            statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && types.IsLogging(call.TargetMethod));
     }
 
     /// <summary>The statement after the try tests what the catch assigned and fails on it (every path of that branch hands the failure on).</summary>
