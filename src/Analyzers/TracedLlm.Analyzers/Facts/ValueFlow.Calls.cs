@@ -18,7 +18,8 @@ internal sealed partial class ValueFlow
                 || (_types.Encoding is not null && WellKnownTypes.DerivesFrom(method.ContainingType, _types.Encoding) && method.Name == "GetBytes"))
             && invocation.Arguments.Length >= 1)
         {
-            return ValuesOf(invocation.Arguments[0].Value, nesting + 1);
+            // An encoded name is the text it was given only when the encoder leaves it as it is (letters, digits, '_', '-', '.').
+            return ValuesOf(invocation.Arguments[0].Value, nesting + 1).Select(v => v.Kind == KeyValueKind.Constant && !v.Constant!.All(IsUnescaped) ? KeyValue.Unknown : v).ToList();
         }
 
         if (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is { } target)
@@ -95,6 +96,52 @@ internal sealed partial class ValueFlow
             default:
                 return new[] { KeyValue.Unknown };
         }
+    }
+
+    private static bool IsUnescaped(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.';
+
+    /// <summary>
+    /// The loop variable of a <c>foreach</c> / <c>await foreach</c> over a call of a source iterator (a small,
+    /// non-virtual method whose every <c>yield return</c> is a constant): the constants it yields. Unknown otherwise.
+    /// </summary>
+    private IEnumerable<KeyValue> YieldedValues(IForEachLoopOperation loop, int nesting)
+    {
+        if (Unwrap(loop.Collection) is not IInvocationOperation { TargetMethod: { IsVirtual: false, IsOverride: false, IsAbstract: false } method }
+            || !IsInSource(method) || _bodyOf?.Invoke(method.OriginalDefinition) is not { } body)
+        {
+            return new[] { KeyValue.Unknown };
+        }
+
+        var values = new List<KeyValue>();
+        foreach (var yielded in body.DescendantsAndSelf().OfType<IReturnOperation>())
+        {
+            if (yielded.Kind != OperationKind.YieldReturn || InNestedFunction(yielded, body))
+            {
+                continue;
+            }
+
+            if (yielded.ReturnedValue is not { } value || Unwrap(value).ConstantValue is not { HasValue: true, Value: string constant })
+            {
+                return new[] { KeyValue.Unknown };
+            }
+
+            values.Add(KeyValue.Of(constant));
+        }
+
+        return values.Count == 0 ? new[] { KeyValue.Unknown } : values;
+    }
+
+    private static bool InNestedFunction(IOperation operation, IOperation body)
+    {
+        for (var parent = operation.Parent; parent is not null && parent != body; parent = parent.Parent)
+        {
+            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private List<KeyValue> ReturnsOf(IOperation body, int nesting) =>

@@ -70,9 +70,11 @@ internal sealed partial class ValueFlow
                         Add(declared, null);
                         break;
                     case IForEachLoopOperation loop:
+                        // The one variable of a loop over a call (an iterator's yields, see YieldedValues); any other loop's may be anything.
+                        var single = loop.Locals.Length == 1 && loop.LoopControlVariable is IVariableDeclaratorOperation && Unwrap(loop.Collection) is IInvocationOperation;
                         foreach (var loopLocal in loop.Locals)
                         {
-                            Add(loopLocal, null);
+                            Add(loopLocal, single ? loop : null);
                         }
 
                         break;

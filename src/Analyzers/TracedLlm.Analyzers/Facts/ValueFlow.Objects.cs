@@ -59,8 +59,14 @@ internal sealed partial class ValueFlow
     private IOperation? TupleElement(IFieldReferenceOperation element)
     {
         var tuple = element.Instance is { } instance ? Unwrap(instance) : null;
-        if (tuple is ILocalReferenceOperation local && Writes(local.Local) is { Count: 1 } writes && writes[0] is { } written)
+        if (tuple is ILocalReferenceOperation local)
         {
+            // A tuple is a value of its own: a local written once, none of whose elements is written (pair.Key = ..., ref pair.Key).
+            if (Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } written || ElementWritten(local.Local))
+            {
+                return null;
+            }
+
             tuple = Unwrap(written);
         }
 
@@ -69,9 +75,49 @@ internal sealed partial class ValueFlow
             return null;
         }
 
-        var index = type.TupleElements.IndexOf(element.Field.CorrespondingTupleField ?? element.Field, SymbolEqualityComparer.Default);
+        // A named element (pair.Key) and ItemN name the same position, ItemN's (the element fields of the tuple type are other symbols).
+        var name = (element.Field.CorrespondingTupleField ?? element.Field).Name;
+        var index = -1;
+        for (var i = 0; i < type.TupleElements.Length; i++)
+        {
+            if ((type.TupleElements[i].CorrespondingTupleField ?? type.TupleElements[i]).Name == name)
+            {
+                index = i;
+                break;
+            }
+        }
+
         return index >= 0 && index < literal.Elements.Length ? literal.Elements[index] : null;
     }
+
+    /// <summary>An element of the tuple local (or an element of one) is written, or taken by reference, somewhere in the block.</summary>
+    private bool ElementWritten(ILocalSymbol local) =>
+        _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IFieldReferenceOperation>().Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && WellKnownTypes.Same(root.Local, local));
+
+    private static IOperation? Root(IFieldReferenceOperation field)
+    {
+        IOperation? current = field;
+        while (current is IFieldReferenceOperation reference)
+        {
+            current = reference.Instance is { } instance ? Unwrap(instance) : null;
+        }
+
+        return current;
+    }
+
+    /// <summary>A variable written (assigned, compound-assigned, incremented, deconstructed into) or taken by a non-readonly reference.</summary>
+    public static bool IsWritten(IOperation reference) => reference.Parent switch
+    {
+        ISimpleAssignmentOperation assignment => assignment.Target == reference || assignment.IsRef,
+        ICompoundAssignmentOperation compound => compound.Target == reference,
+        ICoalesceAssignmentOperation coalesce => coalesce.Target == reference,
+        IIncrementOrDecrementOperation => true,
+        IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
+        ITupleOperation => true,
+        IVariableInitializerOperation initializer => initializer.Parent is IVariableDeclaratorOperation { Symbol.IsRef: true },
+        IReturnOperation => true,
+        _ => false,
+    };
 
     private bool IsCapturedPrimaryConstructorParameter(IParameterSymbol parameter) =>
         parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor

@@ -115,6 +115,12 @@ internal sealed partial class ValueFlow
                         ? new KeyValue(KeyValueKind.Parameter, null, parameter.Parameter.OriginalDefinition)
                         : KeyValue.Unknown,
                 };
+            case IPropertyReferenceOperation { Property.Name: "EncodedUtf8Bytes" or "Value", Instance: { } encoded } bytes when WellKnownTypes.Same(bytes.Property.ContainingType, _types.JsonEncodedText):
+                // The encoded name's text: what Encode was given (only names the encoder leaves as they are, see InvocationValues).
+                return ValuesOf(encoded, nesting + 1);
+            case IForEachLoopOperation loop:
+                // Only met as the write of a loop's variable (see Writes): what the iterator it walks yields.
+                return YieldedValues(loop, nesting);
             case IFieldReferenceOperation { Field.ContainingType.IsTupleType: true } element when TupleElement(element) is { } item:
                 return ValuesOf(item, nesting + 1);
             case IFieldReferenceOperation field when IsInSource(field.Field):
