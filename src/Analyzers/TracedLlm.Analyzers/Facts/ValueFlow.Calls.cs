@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -36,18 +37,22 @@ internal sealed partial class ValueFlow
     }
 
     /// <summary>
-    /// A method whose every return is one of its parameters or a constant (an identity helper, a
-    /// generic <c>Of&lt;T&gt;(T value) =&gt; value</c>): the values are this call's arguments. Null for any other method.
+    /// A small method whose every return is one of its parameters, a constant, or a value computed from them in
+    /// its body (an identity helper, a generic <c>Of&lt;T&gt;(T value) =&gt; value</c>, a local starting from
+    /// <c>default(T)</c> given the argument with <c>??=</c>): the values are this call's arguments. Null for any other method.
     /// </summary>
     private List<KeyValue>? PassedThrough(IInvocationOperation invocation, int nesting)
     {
         var method = invocation.TargetMethod;
-        if (method.IsVirtual || method.IsOverride || _bodyOf is null || _bodyOf(method.OriginalDefinition) is not { } body)
+        if (method.IsVirtual || method.IsOverride || _bodyOf is null || _bodyOf(method.OriginalDefinition) is not { } body
+            || body.DescendantsAndSelf().Any(o => o is IParameterReferenceOperation && IsWritten(o)))
         {
+            // A parameter the body writes is not the caller's argument any more.
             return null;
         }
 
         var values = new List<KeyValue>();
+        ValueFlow? callee = null;
         foreach (var @return in OwnReturns(body))
         {
             switch (@return.ReturnedValue is { } returned ? Unwrap(returned) : null)
@@ -64,6 +69,28 @@ internal sealed partial class ValueFlow
                     break;
                 case { ConstantValue: { HasValue: true, Value: string constant } }:
                     values.Add(KeyValue.Of(constant));
+                    break;
+                case { } other:
+                    // Anything else the helper returns (a local it computes, default(T) and its argument mixed):
+                    // its values in the helper, its parameters being this call's arguments.
+                    callee ??= new ValueFlow(_types, method.OriginalDefinition, ImmutableArray.Create(body), _ => null);
+                    foreach (var value in callee.ValuesOf(other, nesting + 1))
+                    {
+                        if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter
+                            && invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal && a.ArgumentKind != ArgumentKind.DefaultValue) is { } argument)
+                        {
+                            values.AddRange(ValuesOf(argument.Value, nesting + 1));
+                        }
+                        else if (value.Kind is KeyValueKind.Constant)
+                        {
+                            values.Add(value);
+                        }
+                        else
+                        {
+                            return null;
+                        }
+                    }
+
                     break;
                 default:
                     return null;
@@ -89,6 +116,11 @@ internal sealed partial class ValueFlow
                     : writes.SelectMany(w => Unwrap(w!) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } ? ReturnsOf(lambda.Body, nesting + 1) : new List<KeyValue> { KeyValue.Unknown }).ToList();
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }:
                 return ReturnsOf(lambda.Body, nesting + 1);
+            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when InitializedElements(indexer.Instance) is { } elements:
+                // A delegate kept in a collection of this block's own: what any of its lambdas returns.
+                return elements.SelectMany(e => DelegateValues(e, nesting + 1)).ToList();
+            case IArrayElementReferenceOperation element when InitializedElements(element.ArrayReference) is { } elements:
+                return elements.SelectMany(e => DelegateValues(e, nesting + 1)).ToList();
             case IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation flow }
                 when _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IAnonymousFunctionOperation>().FirstOrDefault(l => l.Syntax == flow.Syntax) is { } original:
                 // The same lambda met through a control-flow graph.
