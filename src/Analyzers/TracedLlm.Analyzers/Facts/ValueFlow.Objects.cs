@@ -62,7 +62,7 @@ internal sealed partial class ValueFlow
         if (tuple is ILocalReferenceOperation local)
         {
             // A tuple is a value of its own: a local written once, none of whose elements is written (pair.Key = ..., ref pair.Key).
-            if (Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } written || ElementWritten(local.Local))
+            if (Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } written || Unwrap(written) is not ITupleOperation || ElementWritten(local.Local))
             {
                 return null;
             }
