@@ -235,6 +235,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             }
 
             var keys = new KeyResolver(_facts, _methods, cancellationToken);
+            var omitted = new Dictionary<Location, (HashSet<TracedRoute> Routes, ImmutableArray<KeyValue> Values)>();
             FailureFilters? filters = null;
             foreach (var (symbol, routes) in graph.Reached)
             {
@@ -254,7 +255,20 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 // Arguments that fill a key parameter of the method they call are keys where they are written.
                 foreach (var argument in facts.Arguments)
                 {
-                    if (keys.IsKeyParameter(argument.Callee, argument.Ordinal) && !argument.Values.Any(v => v.Kind == KeyValueKind.Parameter))
+                    if (argument.Omitted)
+                    {
+                        // A default left out by several calls is reported once at the default, for every route reaching those calls.
+                        if (keys.IsKeyParameter(argument.Callee, argument.Ordinal))
+                        {
+                            if (!omitted.TryGetValue(argument.Location, out var seen))
+                            {
+                                omitted[argument.Location] = seen = (new HashSet<TracedRoute>(), argument.Values);
+                            }
+
+                            seen.Routes.UnionWith(routes);
+                        }
+                    }
+                    else if (keys.IsKeyParameter(argument.Callee, argument.Ordinal) && !argument.Values.Any(v => v.Kind == KeyValueKind.Parameter))
                     {
                         var (constants, unknown) = keys.Resolve(argument.Values);
                         SlotMismatchRule.Report(constants, unknown, argument.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken);
@@ -281,6 +295,12 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 {
                     LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);
                 }
+            }
+
+            foreach (var pair in omitted)
+            {
+                var (constants, unknown) = keys.Resolve(pair.Value.Values);
+                SlotMismatchRule.Report(constants, unknown, pair.Key, pair.Value.Routes.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken);
             }
         }
     }

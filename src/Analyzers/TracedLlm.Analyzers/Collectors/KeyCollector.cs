@@ -37,6 +37,19 @@ internal sealed class KeyCollector : IFactCollector
                 // A constructor's parameter may be a key in a member (a primary constructor's parameter it captures).
                 AddArguments(constructor, creation.Arguments, scope);
                 break;
+            case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field } reference
+                when scope.Owner is IMethodSymbol { MethodKind: MethodKind.StaticConstructor } constructor && WellKnownTypes.Same(field.ContainingType, constructor.ContainingType):
+                // A static readonly field is written only by its initializer and its type's static constructor: keep what this one gives it.
+                if (reference.Parent is ISimpleAssignmentOperation { IsRef: false } assignment && assignment.Target == reference)
+                {
+                    scope.Facts.FieldWrites.Add((field.OriginalDefinition, Relevant(scope.Flow.Values(assignment.Value), scope)));
+                }
+                else if (ValueFlow.IsWritten(reference))
+                {
+                    scope.Facts.FieldWrites.Add((field.OriginalDefinition, ImmutableArray.Create(KeyValue.Unknown)));
+                }
+
+                break;
             case IReturnOperation { ReturnedValue: { } returned } @return when IsOwnReturn(@return, scope):
                 AddValues(scope.Facts.Values, returned, scope);
                 break;
@@ -80,7 +93,12 @@ internal sealed class KeyCollector : IFactCollector
     {
         foreach (var argument in arguments)
         {
-            if (argument.Parameter is { } parameter && argument.ArgumentKind != ArgumentKind.DefaultValue)
+            if (argument.Parameter is not { } parameter)
+            {
+                continue;
+            }
+
+            if (argument.ArgumentKind != ArgumentKind.DefaultValue)
             {
                 var values = scope.Flow.Values(argument.Value);
                 if (Matters(values, scope))
@@ -88,8 +106,20 @@ internal sealed class KeyCollector : IFactCollector
                     scope.Facts.Arguments.Add(new ArgumentFlow(method.OriginalDefinition, parameter.Ordinal, values, argument.Value.Syntax.GetLocation()));
                 }
             }
+            else if (parameter is { HasExplicitDefaultValue: true, ExplicitDefaultValue: string constant } && DefaultValueSyntax(parameter) is { } written
+                && Matters(ImmutableArray.Create(KeyValue.Of(constant)), scope))
+            {
+                // Left out: the parameter's default, for certain; reported at the default, for the routes reaching this call.
+                scope.Facts.Arguments.Add(new ArgumentFlow(method.OriginalDefinition, parameter.Ordinal, ImmutableArray.Create(KeyValue.Of(constant)), written.GetLocation(), Omitted: true));
+            }
         }
     }
+
+    /// <summary>The value written as a parameter's default (<c>string key = "metadata"</c>), in source.</summary>
+    private static Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax? DefaultValueSyntax(IParameterSymbol parameter) =>
+        parameter.DeclaringSyntaxReferences.Length == 1 && parameter.DeclaringSyntaxReferences[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ParameterSyntax { Default.Value: { } value }
+            ? value
+            : null;
 
     private static void AddKey(IOperation key, MethodScope scope)
     {

@@ -23,6 +23,9 @@ internal sealed class MethodFacts
     /// <summary>Values returned (methods, getters) or held (field and property initializers).</summary>
     public List<KeyValue> Values { get; } = new();
 
+    /// <summary>For a static constructor: the values it gives the static readonly fields of its type (unknown for a write other than an assignment).</summary>
+    public List<(IFieldSymbol Field, ImmutableArray<KeyValue> Values)> FieldWrites { get; } = new();
+
     /// <summary>For an initializer that is a lambda: the values the lambda returns.</summary>
     public List<KeyValue> DelegateReturns { get; } = new();
 
@@ -61,8 +64,11 @@ internal sealed record SlotGuard(ImmutableHashSet<string>? Only, ImmutableHashSe
     public bool Admits(string slot) => (Only is null || Only.Contains(slot)) && !Except.Contains(slot);
 }
 
-/// <summary>An argument of a call to a source method: which parameter it fills and the values it may have.</summary>
-internal sealed record ArgumentFlow(IMethodSymbol Callee, int Ordinal, ImmutableArray<KeyValue> Values, Location Location);
+/// <summary>
+/// An argument of a call to a source method: which parameter it fills and the values it may have. <paramref name="Omitted"/>
+/// when the call leaves it out: the value is the parameter's default, and <paramref name="Location"/> is that default's.
+/// </summary>
+internal sealed record ArgumentFlow(IMethodSymbol Callee, int Ordinal, ImmutableArray<KeyValue> Values, Location Location, bool Omitted = false);
 
 /// <summary>A thrown exception: its type and whether that type is exact (a new object) or only the static type.</summary>
 internal readonly record struct ThrowSite(ITypeSymbol Type, bool Exact, Location Location);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -18,7 +19,8 @@ internal sealed partial class ValueFlow
                 || (_types.Encoding is not null && WellKnownTypes.DerivesFrom(method.ContainingType, _types.Encoding) && method.Name == "GetBytes"))
             && invocation.Arguments.Length >= 1)
         {
-            return ValuesOf(invocation.Arguments[0].Value, nesting + 1);
+            // An encoded name is the text it was given only when the encoder leaves it as it is (letters, digits, '_', '-', '.').
+            return ValuesOf(invocation.Arguments[0].Value, nesting + 1).Select(v => v.Kind == KeyValueKind.Constant && !v.Constant!.All(IsUnescaped) ? KeyValue.Unknown : v).ToList();
         }
 
         if (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is { } target)
@@ -35,18 +37,22 @@ internal sealed partial class ValueFlow
     }
 
     /// <summary>
-    /// A method whose every return is one of its parameters or a constant (an identity helper, a
-    /// generic <c>Of&lt;T&gt;(T value) =&gt; value</c>): the values are this call's arguments. Null for any other method.
+    /// A small method whose every return is one of its parameters, a constant, or a value computed from them in
+    /// its body (an identity helper, a generic <c>Of&lt;T&gt;(T value) =&gt; value</c>, a local starting from
+    /// <c>default(T)</c> given the argument with <c>??=</c>): the values are this call's arguments. Null for any other method.
     /// </summary>
     private List<KeyValue>? PassedThrough(IInvocationOperation invocation, int nesting)
     {
         var method = invocation.TargetMethod;
-        if (method.IsVirtual || method.IsOverride || _bodyOf is null || _bodyOf(method.OriginalDefinition) is not { } body)
+        if (method.IsVirtual || method.IsOverride || _bodyOf is null || _bodyOf(method.OriginalDefinition) is not { } body
+            || body.DescendantsAndSelf().Any(o => o is IParameterReferenceOperation && IsWritten(o)))
         {
+            // A parameter the body writes is not the caller's argument any more.
             return null;
         }
 
         var values = new List<KeyValue>();
+        ValueFlow? callee = null;
         foreach (var @return in OwnReturns(body))
         {
             switch (@return.ReturnedValue is { } returned ? Unwrap(returned) : null)
@@ -63,6 +69,28 @@ internal sealed partial class ValueFlow
                     break;
                 case { ConstantValue: { HasValue: true, Value: string constant } }:
                     values.Add(KeyValue.Of(constant));
+                    break;
+                case { } other:
+                    // Anything else the helper returns (a local it computes, default(T) and its argument mixed):
+                    // its values in the helper, its parameters being this call's arguments.
+                    callee ??= new ValueFlow(_types, method.OriginalDefinition, ImmutableArray.Create(body), _ => null);
+                    foreach (var value in callee.ValuesOf(other, nesting + 1))
+                    {
+                        if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter
+                            && invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal && a.ArgumentKind != ArgumentKind.DefaultValue) is { } argument)
+                        {
+                            values.AddRange(ValuesOf(argument.Value, nesting + 1));
+                        }
+                        else if (value.Kind is KeyValueKind.Constant)
+                        {
+                            values.Add(value);
+                        }
+                        else
+                        {
+                            return null;
+                        }
+                    }
+
                     break;
                 default:
                     return null;
@@ -88,6 +116,11 @@ internal sealed partial class ValueFlow
                     : writes.SelectMany(w => Unwrap(w!) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } ? ReturnsOf(lambda.Body, nesting + 1) : new List<KeyValue> { KeyValue.Unknown }).ToList();
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }:
                 return ReturnsOf(lambda.Body, nesting + 1);
+            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when InitializedElements(indexer.Instance) is { } elements:
+                // A delegate kept in a collection of this block's own: what any of its lambdas returns.
+                return elements.SelectMany(e => DelegateValues(e, nesting + 1)).ToList();
+            case IArrayElementReferenceOperation element when InitializedElements(element.ArrayReference) is { } elements:
+                return elements.SelectMany(e => DelegateValues(e, nesting + 1)).ToList();
             case IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation flow }
                 when _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IAnonymousFunctionOperation>().FirstOrDefault(l => l.Syntax == flow.Syntax) is { } original:
                 // The same lambda met through a control-flow graph.
@@ -95,6 +128,52 @@ internal sealed partial class ValueFlow
             default:
                 return new[] { KeyValue.Unknown };
         }
+    }
+
+    private static bool IsUnescaped(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.';
+
+    /// <summary>
+    /// The loop variable of a <c>foreach</c> / <c>await foreach</c> over a call of a source iterator (a small,
+    /// non-virtual method whose every <c>yield return</c> is a constant): the constants it yields. Unknown otherwise.
+    /// </summary>
+    private IEnumerable<KeyValue> YieldedValues(IForEachLoopOperation loop, int nesting)
+    {
+        if (Unwrap(loop.Collection) is not IInvocationOperation { TargetMethod: { IsVirtual: false, IsOverride: false, IsAbstract: false } method }
+            || !IsInSource(method) || _bodyOf?.Invoke(method.OriginalDefinition) is not { } body)
+        {
+            return new[] { KeyValue.Unknown };
+        }
+
+        var values = new List<KeyValue>();
+        foreach (var yielded in body.DescendantsAndSelf().OfType<IReturnOperation>())
+        {
+            if (yielded.Kind != OperationKind.YieldReturn || InNestedFunction(yielded, body))
+            {
+                continue;
+            }
+
+            if (yielded.ReturnedValue is not { } value || Unwrap(value).ConstantValue is not { HasValue: true, Value: string constant })
+            {
+                return new[] { KeyValue.Unknown };
+            }
+
+            values.Add(KeyValue.Of(constant));
+        }
+
+        return values.Count == 0 ? new[] { KeyValue.Unknown } : values;
+    }
+
+    private static bool InNestedFunction(IOperation operation, IOperation body)
+    {
+        for (var parent = operation.Parent; parent is not null && parent != body; parent = parent.Parent)
+        {
+            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private List<KeyValue> ReturnsOf(IOperation body, int nesting) =>

@@ -23,7 +23,8 @@ internal sealed partial class ValueFlow
             return ValuesOf(writes[0]!, nesting + 1);
         }
 
-        return FlowValues(use, nesting) ?? writes.SelectMany(w => ValuesOf(w!, nesting + 1)).ToList();
+        // A local given a value with ??= is not followed on the graph (its lowered assignment writes a capture): all its writes.
+        return (_coalesced!.Contains(use.Local) ? null : FlowValues(use, nesting)) ?? writes.SelectMany(w => ValuesOf(w!, nesting + 1)).ToList();
     }
 
     /// <summary>Writes of each local in the block: the assigned value, or null when it is written some other way (out, ref, deconstruction, +=, a pattern, a loop).</summary>
@@ -32,6 +33,7 @@ internal sealed partial class ValueFlow
         if (_writes is null)
         {
             var writes = new Dictionary<ILocalSymbol, List<IOperation?>>(SymbolEqualityComparer.Default);
+            var coalesced = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
             void Add(ILocalSymbol symbol, IOperation? value)
             {
                 if (!writes.TryGetValue(symbol, out var list))
@@ -49,11 +51,16 @@ internal sealed partial class ValueFlow
                     case IVariableDeclaratorOperation declarator when declarator.GetVariableInitializer() is { } initializer:
                         Add(declarator.Symbol, initializer.Value);
                         break;
-                    case ILocalReferenceOperation reference when IsWrittenOtherwise(reference):
+                    case ILocalReferenceOperation reference when IsWrittenOtherwise(reference) && reference.Parent is not ICoalesceAssignmentOperation:
                         Add(reference.Local, null);
                         break;
                     case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
                         Add(target.Local, assignment.Value);
+                        break;
+                    case ICoalesceAssignmentOperation { Target: ILocalReferenceOperation target } coalesce:
+                        // k ??= v: k keeps a value it had or takes v; the values it had are its other writes.
+                        Add(target.Local, coalesce.Value);
+                        coalesced.Add(target.Local);
                         break;
                     case IDeconstructionAssignmentOperation deconstruction when Elements(deconstruction.Target) is { } targets && Elements(deconstruction.Value) is { } values && targets.Length == values.Length:
                         // (a, b) = (x, y): each local takes its element.
@@ -70,9 +77,11 @@ internal sealed partial class ValueFlow
                         Add(declared, null);
                         break;
                     case IForEachLoopOperation loop:
+                        // The one variable of a loop over a call (an iterator's yields, see YieldedValues); any other loop's may be anything.
+                        var single = loop.Locals.Length == 1 && loop.LoopControlVariable is IVariableDeclaratorOperation && Unwrap(loop.Collection) is IInvocationOperation;
                         foreach (var loopLocal in loop.Locals)
                         {
-                            Add(loopLocal, null);
+                            Add(loopLocal, single ? loop : null);
                         }
 
                         break;
@@ -87,6 +96,7 @@ internal sealed partial class ValueFlow
             }
 
             _writes = writes;
+            _coalesced = coalesced;
         }
 
         return _writes.TryGetValue(local, out var found) ? found : new List<IOperation?>();

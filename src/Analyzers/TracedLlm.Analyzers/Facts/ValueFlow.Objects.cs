@@ -59,8 +59,14 @@ internal sealed partial class ValueFlow
     private IOperation? TupleElement(IFieldReferenceOperation element)
     {
         var tuple = element.Instance is { } instance ? Unwrap(instance) : null;
-        if (tuple is ILocalReferenceOperation local && Writes(local.Local) is { Count: 1 } writes && writes[0] is { } written)
+        if (tuple is ILocalReferenceOperation local)
         {
+            // A tuple is a value of its own: a local written once, none of whose elements is written (pair.Key = ..., ref pair.Key).
+            if (Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } written || Unwrap(written) is not ITupleOperation || ElementWritten(local.Local))
+            {
+                return null;
+            }
+
             tuple = Unwrap(written);
         }
 
@@ -69,9 +75,123 @@ internal sealed partial class ValueFlow
             return null;
         }
 
-        var index = type.TupleElements.IndexOf(element.Field.CorrespondingTupleField ?? element.Field, SymbolEqualityComparer.Default);
+        // A named element (pair.Key) and ItemN name the same position, ItemN's (the element fields of the tuple type are other symbols).
+        var name = (element.Field.CorrespondingTupleField ?? element.Field).Name;
+        var index = -1;
+        for (var i = 0; i < type.TupleElements.Length; i++)
+        {
+            if ((type.TupleElements[i].CorrespondingTupleField ?? type.TupleElements[i]).Name == name)
+            {
+                index = i;
+                break;
+            }
+        }
+
         return index >= 0 && index < literal.Elements.Length ? literal.Elements[index] : null;
     }
+
+    /// <summary>An element of the tuple local (or an element of one) is written, or taken by reference, somewhere in the block.</summary>
+    private bool ElementWritten(ILocalSymbol local) =>
+        _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IFieldReferenceOperation>().Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && WellKnownTypes.Same(root.Local, local));
+
+    private static IOperation? Root(IFieldReferenceOperation field)
+    {
+        IOperation? current = field;
+        while (current is IFieldReferenceOperation reference)
+        {
+            current = reference.Instance is { } instance ? Unwrap(instance) : null;
+        }
+
+        return current;
+    }
+
+    /// <summary>A variable written (assigned, compound-assigned, incremented, deconstructed into) or taken by a non-readonly reference.</summary>
+    public static bool IsWritten(IOperation reference) => reference.Parent switch
+    {
+        ISimpleAssignmentOperation assignment => assignment.Target == reference || assignment.IsRef,
+        ICompoundAssignmentOperation compound => compound.Target == reference,
+        ICoalesceAssignmentOperation coalesce => coalesce.Target == reference,
+        IIncrementOrDecrementOperation => true,
+        IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
+        ITupleOperation => true,
+        IVariableInitializerOperation initializer => initializer.Parent is IVariableDeclaratorOperation { Symbol.IsRef: true },
+        _ => false,
+    };
+
+    /// <summary>
+    /// The element values of a collection a local holds, when it is made once with its elements written there
+    /// (an array, a <c>List&lt;T&gt;</c> or <c>Dictionary&lt;TKey, TValue&gt;</c> with an initializer, a collection
+    /// expression) and every use of the local afterwards only reads an element by index: an element read is
+    /// one of them. Null for any other collection or use (a call on it, an element written, the collection passed on).
+    /// </summary>
+    private List<IOperation>? InitializedElements(IOperation? instance)
+    {
+        if (instance is null || Unwrap(instance) is not ILocalReferenceOperation local || Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } made)
+        {
+            return null;
+        }
+
+        var elements = new List<IOperation>();
+        switch (Unwrap(made))
+        {
+            case IArrayCreationOperation { DimensionSizes.Length: 1, Initializer: { } array }:
+                elements.AddRange(array.ElementValues);
+                break;
+            case ICollectionExpressionOperation collection when collection.Type is IArrayTypeSymbol { Rank: 1 } || IsListOrDictionary(collection.Type):
+                elements.AddRange(collection.Elements);
+                break;
+            case IObjectCreationOperation { Initializer: { } initializer } creation when IsListOrDictionary(creation.Type):
+                foreach (var element in initializer.Initializers)
+                {
+                    switch (element)
+                    {
+                        case IInvocationOperation { TargetMethod: { Name: "Add", IsExtensionMethod: false } target, Arguments.Length: > 0 } add when IsListOrDictionary(target.ContainingType):
+                            // List.Add(item), Dictionary.Add(key, value): the last argument is the element.
+                            elements.Add(add.Arguments[add.Arguments.Length - 1].Value);
+                            break;
+                        case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.IsIndexer: true } } assignment:
+                            elements.Add(assignment.Value);
+                            break;
+                        default:
+                            return null;
+                    }
+                }
+
+                break;
+            default:
+                return null;
+        }
+
+        if (elements.Any(e => e is ISpreadOperation or IArrayInitializerOperation))
+        {
+            return null;
+        }
+
+        foreach (var use in _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalReferenceOperation>())
+        {
+            if (!WellKnownTypes.Same(use.Local, local.Local))
+            {
+                continue;
+            }
+
+            var read = use.Parent switch
+            {
+                IPropertyReferenceOperation { Property.IsIndexer: true } indexer => indexer.Instance == use && !IsWritten(indexer),
+                IArrayElementReferenceOperation element => element.ArrayReference == use && !IsWritten(element),
+                _ => false,
+            };
+            if (!read)
+            {
+                return null;
+            }
+        }
+
+        return elements;
+    }
+
+    private static bool IsListOrDictionary(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { MetadataName: "List`1" or "Dictionary`2" } named
+        && named.ContainingNamespace.ToDisplayString() == "System.Collections.Generic";
 
     private bool IsCapturedPrimaryConstructorParameter(IParameterSymbol parameter) =>
         parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor

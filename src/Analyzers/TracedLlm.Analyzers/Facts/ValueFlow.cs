@@ -26,6 +26,7 @@ internal sealed partial class ValueFlow
     private readonly ImmutableArray<IOperation> _blocks;
     private readonly Func<IOperation, ControlFlowGraph?> _graphOf;
     private Dictionary<ILocalSymbol, List<IOperation?>>? _writes;
+    private HashSet<ILocalSymbol>? _coalesced;
     private Dictionary<SyntaxNode, FlowPosition>? _positions;
 
     private readonly Func<IMethodSymbol, IOperation?>? _bodyOf;
@@ -115,6 +116,19 @@ internal sealed partial class ValueFlow
                         ? new KeyValue(KeyValueKind.Parameter, null, parameter.Parameter.OriginalDefinition)
                         : KeyValue.Unknown,
                 };
+            case IPropertyReferenceOperation { Property.Name: "EncodedUtf8Bytes" or "Value", Instance: { } encoded } bytes when WellKnownTypes.Same(bytes.Property.ContainingType, _types.JsonEncodedText):
+                // The encoded name's text: what Encode was given (only names the encoder leaves as they are, see InvocationValues).
+                return ValuesOf(encoded, nesting + 1);
+            case IForEachLoopOperation loop:
+                // Only met as the write of a loop's variable (see Writes): what the iterator it walks yields.
+                return YieldedValues(loop, nesting);
+            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when InitializedElements(indexer.Instance) is { } elements:
+                return elements.SelectMany(e => ValuesOf(e, nesting + 1)).ToList();
+            case IArrayElementReferenceOperation element when InitializedElements(element.ArrayReference) is { } elements:
+                return elements.SelectMany(e => ValuesOf(e, nesting + 1)).ToList();
+            case IDefaultValueOperation:
+                // default(T), default: null or a value that is not a string, so never a key that names a slot.
+                return Array.Empty<KeyValue>();
             case IFieldReferenceOperation { Field.ContainingType.IsTupleType: true } element when TupleElement(element) is { } item:
                 return ValuesOf(item, nesting + 1);
             case IFieldReferenceOperation field when IsInSource(field.Field):

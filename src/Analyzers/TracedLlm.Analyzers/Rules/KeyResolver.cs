@@ -19,6 +19,7 @@ internal sealed class KeyResolver
     private readonly CompilationFacts _compilation;
     private readonly Dictionary<(ISymbol, KeyValueKind), (ImmutableHashSet<string> Constants, bool Unknown)> _memo = new();
     private readonly HashSet<(ISymbol Method, int Ordinal)> _keyParameters = new();
+    private readonly Dictionary<ISymbol, List<KeyValue>> _fieldWrites = new(SymbolEqualityComparer.Default);
     private readonly System.Threading.CancellationToken _cancellationToken;
 
     public KeyResolver(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
@@ -27,6 +28,18 @@ internal sealed class KeyResolver
         _cancellationToken = cancellationToken;
         _facts = facts;
         FindKeyParameters();
+        foreach (var pair in _facts)
+        {
+            foreach (var (field, values) in pair.Value.FieldWrites)
+            {
+                if (!_fieldWrites.TryGetValue(field, out var list))
+                {
+                    _fieldWrites[field] = list = new List<KeyValue>();
+                }
+
+                list.AddRange(values);
+            }
+        }
     }
 
     /// <summary>The constants the values may be, and whether they may also be anything else.</summary>
@@ -87,6 +100,14 @@ internal sealed class KeyResolver
         {
             case KeyValueKind.Member:
                 From(value.Symbol, delegateReturns: false);
+
+                // A static readonly field: its initializer and what its type's static constructor assigns.
+                if (_fieldWrites.TryGetValue(value.Symbol!, out var written))
+                {
+                    found = true;
+                    sources.AddRange(written);
+                }
+
                 if (value.Symbol is IPropertySymbol { GetMethod: { } getter })
                 {
                     From(getter, delegateReturns: false);
