@@ -12,8 +12,6 @@ namespace TracedLlm.Analyzers.Tests;
 /// </summary>
 public sealed class SlotMismatchConstructTests
 {
-    private const string MessagesOnly = "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' (slot 'litellm_metadata')";
-
     [Fact]
     public Task ADefaultLeftOutIsReportedAtTheDefaultForTheRoutesThatLeaveItOut() => AnalyzerAsync(Corpus.Header + """
         internal static class Slots
@@ -29,7 +27,7 @@ public sealed class SlotMismatchConstructTests
             [TracedLlmRoute("POST", "/v1/messages")]
             public static Reply Messages(MessagesRequest request, LlmCall call) => new() { Text = $"{Slots.Read(call)}{Slots.Read(call)}{Slots.Read(call, "litellm_metadata")}" };
         }
-        """, Diagnostic("TLLM2001", 0, MessagesOnly));
+        """, Diagnostic("TLLM2001", 0, SlotMismatchTests.MessagesOnly));
 
     [Fact]
     public Task TheFixRewritesTheDefault() => FixAsync<TracedLlm.CodeFixes.SlotMismatchCodeFix>(Corpus.Header + """
@@ -118,7 +116,7 @@ public sealed class SlotMismatchConstructTests
 
             private static void Rename(ref string key, LlmCall call) => key = call.Route.MetadataSlot;
         }
-        """, Diagnostic("TLLM2001", 0, MessagesOnly));
+        """, Diagnostic("TLLM2001", 0, SlotMismatchTests.MessagesOnly));
 
     /// <summary>
     /// Known false alarm (not of this rule's own flow): an array handed to a method that writes its element. The own
@@ -142,5 +140,5 @@ public sealed class SlotMismatchConstructTests
                 return new Reply { Text = call.HttpContext.Items[{|#0:handed[0]|}]?.ToString() };
             }
         }
-        """, Diagnostic("TLLM2001", 0, MessagesOnly));
+        """, Diagnostic("TLLM2001", 0, SlotMismatchTests.MessagesOnly));
 }

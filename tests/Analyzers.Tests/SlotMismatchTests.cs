@@ -7,7 +7,7 @@ namespace TracedLlm.Analyzers.Tests;
 /// <summary>TLLM2001: a key naming another metadata slot, in code a route reaches.</summary>
 public sealed class SlotMismatchTests
 {
-    private const string MessagesOnly = "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' (slot 'litellm_metadata')";
+    internal const string MessagesOnly = "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' (slot 'litellm_metadata')";
     private const string ChatOnly = "Metadata slot mismatch: key 'litellm_metadata' names a metadata slot, but this code is reached from route 'POST /v1/chat/completions' (slot 'metadata')";
 
     // ---- where keys are used: indexers, instance methods, extension methods, JSON readers and writers ----
