@@ -18,6 +18,9 @@ public sealed class RelayEnvironment : SampleGatewayEnvironment
     private ChildProcess? _upstream;
     private string _upstreamPort = string.Empty;
 
+    /// <summary>The upstream's own host and port, the <c>Host</c> a request to it must carry.</summary>
+    public string UpstreamAuthority => $"127.0.0.1:{_upstreamPort}";
+
     /// <summary>What the upstream received, one entry per request.</summary>
     public IReadOnlyList<JsonElement> UpstreamLog() =>
         (_upstream?.Lines ?? Array.Empty<string>())
@@ -80,6 +83,7 @@ public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFix
         Assert.Equal(sdk == "openai" ? "/v1/chat/completions" : "/v1/messages", received.GetProperty("path").GetString());
         Assert.DoesNotContain(received.GetProperty("keys").EnumerateArray(), key => key.GetString() is "metadata" or "litellm_metadata");
         Assert.Equal("Bearer sk-upstream-relay-e2e", received.GetProperty("authorization").GetString());
+        Assert.Equal(environment.UpstreamAuthority, received.GetProperty("host").GetString());
 
         var spans = await environment.GatewayTraceAsync(client.GetProperty("traceId").GetString()!, expectedSpans: 7);
         var generation = Assert.Single(spans, s => s.Name == "relay-e2e");

@@ -27,6 +27,8 @@ public sealed class UpstreamTransformerTests
         Assert.Equal("Bearer sk-gateway-own", Assert.Single(upstream.Headers.GetValues("Authorization")));
         Assert.False(upstream.Headers.Contains("x-api-key"), "the client's x-api-key went upstream");
         Assert.Equal("2023-06-01", Assert.Single(upstream.Headers.GetValues("anthropic-version")));
+        Assert.Null(upstream.Headers.Host);
+        Assert.False(upstream.Headers.Contains("Host"), "the client's Host (the gateway's name) went upstream");
     }
 
     [Fact]

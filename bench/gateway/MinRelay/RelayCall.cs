@@ -144,9 +144,10 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
-        // The sample's UpstreamTransformer: the client's headers less its credentials, the gateway's own key in their place.
+        // The sample's UpstreamTransformer: the client's headers less its credentials and its Host, the gateway's own key in their place.
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         var headers = proxyRequest.Headers;
+        headers.Host = null;
         headers.Remove("Authorization");
         headers.Remove("x-api-key");
         if (relay.Settings.UpstreamAuthorization is { } authorization)

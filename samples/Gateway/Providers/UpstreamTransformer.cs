@@ -9,9 +9,11 @@ using Yarp.ReverseProxy.Forwarder;
 namespace TracedLlm.Samples.Gateway.Providers;
 
 /// <summary>
-/// The upstream request as the gateway sends it: the client's headers as YARP's default transformer
-/// copies them, less the client's credentials (<c>Authorization</c>, <c>x-api-key</c>), with the
-/// gateway's own key in their place, and the route's path after its version segment appended to the
+/// The upstream request as the gateway sends it: the client's headers as YARP's transformer copies
+/// them, less the client's credentials (<c>Authorization</c>, <c>x-api-key</c>), with the gateway's
+/// own key in their place, and less the client's <c>Host</c> (the gateway's own name, which a
+/// provider behind a shared front end would not route; the upstream's comes from its address, as
+/// with YARP's default transforms), and the route's path after its version segment appended to the
 /// upstream's base URL (<c>/v1/chat/completions</c> to <c>{BaseUrl}/chat/completions</c>), the query
 /// as it came. A transformer of its own rather than YARP's transform builder
 /// (<c>AddPathRemovePrefix</c>, <c>AddRequestHeaderRemove</c>, <c>AddRequestHeader</c>): the same
@@ -47,6 +49,7 @@ internal sealed class UpstreamTransformer(string? authorization) : HttpTransform
     private void Rewrite(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix)
     {
         var headers = proxyRequest.Headers;
+        headers.Host = null;
         headers.Remove("Authorization");
         headers.Remove("x-api-key");
         if (authorization is not null)

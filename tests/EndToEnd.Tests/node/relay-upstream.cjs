@@ -5,7 +5,7 @@
 // "[cut]" streams two events then resets the connection; "[not-sse]" answers a stream request
 // with a JSON body; "[cached]" reports 1000 prompt tokens read from the provider's cache (Anthropic:
 // cache_read_input_tokens beside input_tokens; OpenAI: prompt_tokens_details.cached_tokens within
-// prompt_tokens). Prints one JSON line per request: path, prompt, status, traceparent, body keys.
+// prompt_tokens). Prints one JSON line per request: path, prompt, status, traceparent, body keys, authorization, host.
 'use strict';
 const http = require('node:http');
 
@@ -24,7 +24,7 @@ const server = http.createServer((req, res) => {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
     const anthropic = req.url.endsWith('/messages');
     const prompt = promptOf(body);
-    const entry = { path: req.url, prompt, stream: Boolean(body.stream), traceparent: req.headers['traceparent'] || null, keys: Object.keys(body), authorization: req.headers['authorization'] || null };
+    const entry = { path: req.url, prompt, stream: Boolean(body.stream), traceparent: req.headers['traceparent'] || null, keys: Object.keys(body), authorization: req.headers['authorization'] || null, host: req.headers['host'] || null };
     const reply = words(`Relayed: ${prompt.replace(/\[[^\]]*\]/g, '')}`);
     const usage = { input: words(prompt).length + 2, output: reply.length };
     const cached = prompt.includes('[cached]') ? 1000 : null;
