@@ -149,14 +149,14 @@ public sealed class SwallowedExceptionTests
             public static Reply Chat(ChatRequest request)
             {
         #pragma warning disable TLLM2004 // a cache miss is not a failure
-                try { return new Reply { Text = Cache.Get() }; } catch (KeyNotFoundException) { return new Reply(); }
+                try { return new Reply { Text = Cache.Get() }; } catch (InvalidOperationException) { return new Reply(); }
         #pragma warning restore TLLM2004
             }
         }
 
         internal static class Cache
         {
-            public static string Get() => throw new KeyNotFoundException();
+            public static string Get() => throw new InvalidOperationException("empty");
         }
         """);
 
