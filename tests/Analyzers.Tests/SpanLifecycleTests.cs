@@ -373,4 +373,68 @@ public sealed class SpanLifecycleTests
         """,
         Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")),
         Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "late")));
+
+    [Fact]
+    public Task AHelperThatTagsItsSpanWithALocalFunctionALambdaOrADelegateFieldThatCannotThrowReturnsIt() => AnalyzerAsync(Corpus.Header + """
+        internal static class Spans
+        {
+            private static readonly Func<string> Kind = () => "kind";
+            private static Func<string> Mutable = () => "kind";
+
+            public static Activity? Local(string name)
+            {
+                var span = Telemetry.Source.StartActivity(name);
+                string Key() => "kind";
+                span?.SetTag(Key(), "upstream");
+                return span;
+            }
+
+            public static Activity? Lambda(string name)
+            {
+                var span = Telemetry.Source.StartActivity(name);
+                span?.SetTag(((Func<string>)(() => "kind"))(), "upstream");
+                return span;
+            }
+
+            public static Activity? Field(string name)
+            {
+                var span = Telemetry.Source.StartActivity(name);
+                span?.SetTag(Kind(), "upstream");
+                return span;
+            }
+
+            public static Activity? Throwing(string name)
+            {
+                var span = {|#0:Telemetry.Source.StartActivity(name)|};
+                string Key() => name.Length > 0 ? "kind" : throw new ArgumentException("empty", nameof(name));
+                span?.SetTag(Key(), "upstream");
+                return span;
+            }
+
+            public static Activity? Reassigned(string name)
+            {
+                var span = {|#1:Telemetry.Source.StartActivity(name)|};
+                span?.SetTag(Mutable(), "upstream");
+                return span;
+            }
+
+            public static void Replace(Func<string> kind) => Mutable = kind;
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+                using var local = Spans.Local("local");
+                using var lambda = Spans.Lambda("lambda");
+                using var field = Spans.Field("field");
+                using var throwing = Spans.Throwing("throwing");
+                using var reassigned = Spans.Reassigned("reassigned");
+                return new Reply();
+            }
+        }
+        """,
+        Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")),
+        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")));
 }

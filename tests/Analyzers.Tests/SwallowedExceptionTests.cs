@@ -109,6 +109,22 @@ public sealed class SwallowedExceptionTests
         """);
 
     [Fact]
+    public Task ALocalFunctionDeclaredInACatchIsNoWayOutOfIt() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request)
+            {
+                var text = "";
+                try { await Task.Delay(1); } catch (Exception inner) { string Reason() => "upstream failed"; throw new UpstreamException(502, Reason(), inner); }
+                try { await Task.Delay(1); } {|#0:catch|} (TimeoutException) { string Fallback() { return "none"; } text = Fallback(); }
+                return new Reply { Text = text };
+            }
+        }
+        """,
+        Diagnostic("TLLM2004", 0, Message("System.TimeoutException")));
+
+    [Fact]
     public Task TheSameCatchOutsideTracedCodeIsClean() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
@@ -133,14 +149,14 @@ public sealed class SwallowedExceptionTests
             public static Reply Chat(ChatRequest request)
             {
         #pragma warning disable TLLM2004 // a cache miss is not a failure
-                try { return new Reply { Text = Cache.Get() }; } catch (KeyNotFoundException) { return new Reply(); }
+                try { return new Reply { Text = Cache.Get() }; } catch (InvalidOperationException) { return new Reply(); }
         #pragma warning restore TLLM2004
             }
         }
 
         internal static class Cache
         {
-            public static string Get() => throw new KeyNotFoundException();
+            public static string Get() => throw new InvalidOperationException("empty");
         }
         """);
 

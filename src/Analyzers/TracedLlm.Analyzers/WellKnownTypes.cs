@@ -67,6 +67,7 @@ internal sealed class WellKnownTypes
         TaskOfT = Get("System.Threading.Tasks.Task`1");
         AsyncEnumerable = Get("System.Collections.Generic.IAsyncEnumerable`1");
         ObjectDisposedException = Get("System.ObjectDisposedException");
+        KeyNotFoundException = Get("System.Collections.Generic.KeyNotFoundException");
         SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
     }
 
@@ -122,6 +123,9 @@ internal sealed class WellKnownTypes
 
     /// <summary><c>System.ObjectDisposedException</c>.</summary>
     public INamedTypeSymbol? ObjectDisposedException { get; }
+
+    /// <summary><c>System.Collections.Generic.KeyNotFoundException</c>: what an in-memory lookup (a dictionary's indexer) throws for a missing key.</summary>
+    public INamedTypeSymbol? KeyNotFoundException { get; }
 
     // Types whose members only arm a timer or signal a cancellation (and TimeSpan, to say when): a call on
     // one carries no request's data.

@@ -10,7 +10,8 @@ namespace TracedLlm.Analyzers.Tests.Matrix;
 /// </summary>
 public sealed class ConstructMatrix
 {
-    private static readonly IReadOnlyDictionary<string, (string Header, IReadOnlyDictionary<string, MatrixCell> Cells)> Rules =
+    /// <summary>Each rule's header and cells (the metamorphic tests read every cell's two forms as examples).</summary>
+    internal static readonly IReadOnlyDictionary<string, (string Header, IReadOnlyDictionary<string, MatrixCell> Cells)> Rules =
         new Dictionary<string, (string, IReadOnlyDictionary<string, MatrixCell>)>
         {
             ["TLLM2001"] = (SlotMismatchMatrix.Header, SlotMismatchMatrix.Cells),

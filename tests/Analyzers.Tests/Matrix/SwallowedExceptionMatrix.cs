@@ -39,7 +39,18 @@ internal static class SwallowedExceptionMatrix
     /// <summary>A timer, a token source and a log stream a route's code can reach.</summary>
     private const string Ticker = "internal static class Ticker { public static readonly System.Threading.Timer Timer = new(_ => { }); public static readonly System.Threading.CancellationTokenSource Source = new(); public static readonly MemoryStream Log = new(); }";
 
+    /// <summary>A lookup in memory a route's code can read, and an upstream it can call.</summary>
+    private const string Aliases = "internal static class Models { public static readonly Dictionary<string, string> Aliases = new() { [\"gpt\"] = \"gpt-4o\" }; public static readonly HttpClient Upstream = new(); }";
+
+    /// <summary>A lookup probe, the TryGetValue idiom with try/catch (<paramref name="try"/> is more of the try, <paramref name="caught"/> the caught type, <paramref name="handled"/> more of the handler).</summary>
+    private static string Lookup(string @try = "", string caught = "KeyNotFoundException", string handled = "") =>
+        Route("text = Lookup.Alias(new DefaultHttpContext(), request.Model!);", $"internal static class Lookup {{ public static string Alias(HttpContext context, string model) {{ try {{ {@try} return Models.Aliases[model]; }} {Catch} ({caught}) {{ {handled} return model; }} }} }}\n{Aliases}");
+
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
+        new("KeyNotFoundException caught around an in-memory lookup (a lookup probe), an await in the try", Lookup(@try: "await Task.Yield();").Replace("public static string Alias", "public static async Task<string> Alias").Replace("text = Lookup.Alias", "text = await Lookup.Alias"), Lookup()),
+        new("KeyNotFoundException caught around an in-memory lookup, an upstream call in the try", Lookup(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Get, \"http://127.0.0.1/models\"))|};"), Lookup()),
+        new("KeyNotFoundException caught around an in-memory lookup, the handler writing an error response", Lookup(handled: "context.Response.StatusCode = 404;"), Lookup()),
+        new("Exception caught around an in-memory lookup", Lookup(caught: "Exception"), Lookup()),
         Handed("catch in the handler", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }}")),
         Handed("catch with a when filter", Route($"try {{ {Read} }} {Catch} (IOException e) when (e.HResult != 0) {{ @H }}")),
         Handed("try, catch and finally", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }} finally {{ text += \".\"; }}")),

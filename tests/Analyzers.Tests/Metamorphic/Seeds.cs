@@ -10,21 +10,22 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.Analyzers.Tests.Metamorphic;
 
-/// <summary>An example of a rule: a whole source file as a test gives it, without markup, and the rule its test class covers.</summary>
-internal sealed record Seed(string Rule, string Name, string Source);
+/// <summary>An example of a rule: a whole source file as a test gives it, without markup, and the rule its test class covers; <see cref="Cell"/> is its construct when a matrix cell gives it.</summary>
+internal sealed record Seed(string Rule, string Name, string Source, string? Cell = null);
 
 /// <summary>
 /// Every example of every rule the analyzer tests hold, read from the test files themselves: the
 /// source of each <c>AnalyzerAsync</c> call (true and clean examples alike) and of each
 /// <c>FixAsync</c> call, before and after the fix (the fixed code is a clean example). The sources
 /// are the tests' own string expressions (<c>Corpus.Header + Constants + """..."""</c>), evaluated,
-/// with the markup (<c>{|ID:...|}</c>, <c>{|#0:...|}</c>) removed.
+/// with the markup (<c>{|ID:...|}</c>, <c>{|#0:...|}</c>) removed; and both forms of every cell of
+/// every rule's construct matrix (<see cref="Matrix.ConstructMatrix"/>), faulty and sound.
 /// </summary>
 internal static partial class Seeds
 {
     private static readonly (string File, string Rule)[] Files =
     {
-        ("SlotMismatchTests.cs", "TLLM2001"), ("SlotMismatchValueFlowTests.cs", "TLLM2001"),
+        ("SlotMismatchTests.cs", "TLLM2001"), ("SlotMismatchValueFlowTests.cs", "TLLM2001"), ("SlotMismatchConstructTests.cs", "TLLM2001"),
         ("FailurePathTests.cs", "TLLM2002"),
         ("SpanLifecycleTests.cs", "TLLM2003"),
         ("SwallowedExceptionTests.cs", "TLLM2004"), ("SwallowedExceptionFlowTests.cs", "TLLM2004"),
@@ -70,6 +71,15 @@ internal static partial class Seeds
                         }
                     }
                 }
+            }
+        }
+
+        foreach (var (rule, (header, cells)) in Matrix.ConstructMatrix.Rules.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            foreach (var (construct, cell) in cells)
+            {
+                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (faulty)", StripMarkup(header + cell.Report), construct));
+                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (sound)", StripMarkup(header + cell.Clean), construct));
             }
         }
 

@@ -14,7 +14,8 @@ namespace TracedLlm.Analyzers.Collectors;
 /// reports it, or when the statement right after its <c>try</c> fails with what the catch left
 /// (a connection failure turned into an error value that the next line fails the attempt with).
 /// A parse probe is no swallow: the TryParse idiom written with try/catch, a format exception of
-/// data parsed in memory that the catch only logs or turns into a result. A catch that turns the
+/// data parsed in memory that the catch only logs or turns into a result; nor a lookup probe, the
+/// TryGetValue idiom (a missing key of an in-memory lookup), read the same way. A catch that turns the
 /// exception into the method's return value is kept with that mark: the rule decides at the end of
 /// the compilation whether every caller turns the value into a failure (the Try-pattern). Nor
 /// is a catch in a method every caller starts and discards (<c>_ = LogAsync(...)</c>): the request
@@ -73,10 +74,11 @@ internal sealed class SwallowCollector : IFactCollector
     }
 
     /// <summary>
-    /// The TryParse idiom: the <c>try</c> reads data already in memory (no await, no upstream
-    /// call, nothing that returns a task), the catch takes what parsing throws (a format exception;
-    /// any exception when the try parses JSON and does nothing else that can fail), and it only logs,
-    /// sets its out parameters and returns.
+    /// The TryParse idiom, and the TryGetValue one: the <c>try</c> reads data already in memory (no
+    /// await, no upstream call, nothing that returns a task), the catch takes what parsing throws (a
+    /// format exception; any exception when the try parses JSON and does nothing else that can fail) or
+    /// what a lookup throws for a missing key (<c>KeyNotFoundException</c>, no filter), and it only
+    /// logs, sets its out parameters and returns.
     /// </summary>
     private static bool IsProbe(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
@@ -90,7 +92,8 @@ internal sealed class SwallowCollector : IFactCollector
 
         var caught = @catch.ExceptionType;
         var parsesJson = operations.OfType<IInvocationOperation>().Any(call => types.IsJsonParsing(call.TargetMethod));
-        if (!types.IsFormatException(caught) && !((caught.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(caught, types.Exception)) && parsesJson && @catch.Filter is null))
+        var missingKey = types.KeyNotFoundException is { } missing && WellKnownTypes.DerivesFrom(caught, missing) && @catch.Filter is null;
+        if (!types.IsFormatException(caught) && !missingKey && !((caught.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(caught, types.Exception)) && parsesJson && @catch.Filter is null))
         {
             return false;
         }

@@ -156,9 +156,17 @@ internal sealed class FailureHandoff
         return false;
     }
 
-    /// <summary>The statement may leave the handler (return, break, continue, yield break) on some path.</summary>
+    /// <summary>
+    /// The statement may leave the handler (return, break, continue, yield break) on some path. A
+    /// local function declared there is not run there: its returns leave it, not the handler.
+    /// </summary>
     public static bool Leaves(IOperation statement)
     {
+        if (statement is ILocalFunctionOperation)
+        {
+            return false;
+        }
+
         var stack = new Stack<IOperation>();
         stack.Push(statement);
         while (stack.Count > 0)

@@ -88,14 +88,13 @@ internal sealed partial class SpanAnalysis
             return false;
         }
 
+        /// <summary>
+        /// An awaited call; a call of source code whose body has a throw: a source method, a local
+        /// function, a lambda invoked where it is written, or one a readonly field holds (its
+        /// initializer, when no constructor of its type writes it); any other delegate.
+        /// </summary>
         private static bool MayThrow(IInvocationOperation invocation)
         {
-            var method = invocation.TargetMethod;
-            if (method.MethodKind is MethodKind.DelegateInvoke or MethodKind.LocalFunction or MethodKind.AnonymousFunction)
-            {
-                return true;
-            }
-
             for (IOperation current = invocation; current.Parent is { } parent; current = parent)
             {
                 if (parent is IAwaitOperation)
@@ -109,7 +108,56 @@ internal sealed partial class SpanAnalysis
                 }
             }
 
-            return method.DeclaringSyntaxReferences.Any(r => r.GetSyntax().DescendantNodes().Any(n => n is ThrowStatementSyntax or ThrowExpressionSyntax));
+            var method = invocation.TargetMethod;
+            if (method.MethodKind == MethodKind.DelegateInvoke)
+            {
+                return Invoked(invocation.Instance) is not { } code || HasThrow(code);
+            }
+
+            return method.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction && method.DeclaringSyntaxReferences.IsEmpty
+                || method.DeclaringSyntaxReferences.Any(r => HasThrow(r.GetSyntax()));
+        }
+
+        private static bool HasThrow(SyntaxNode code) => code.DescendantNodes().Any(n => n is ThrowStatementSyntax or ThrowExpressionSyntax);
+
+        /// <summary>The lambda a delegate invocation runs, when it is known: written in place, or a readonly field's initializer no constructor replaces.</summary>
+        private static SyntaxNode? Invoked(IOperation? instance)
+        {
+            while (instance is IConversionOperation or IParenthesizedOperation or IDelegateCreationOperation)
+            {
+                instance = instance switch
+                {
+                    IConversionOperation conversion => conversion.Operand,
+                    IParenthesizedOperation parenthesized => parenthesized.Operand,
+                    _ => ((IDelegateCreationOperation)instance).Target,
+                };
+            }
+
+            return instance switch
+            {
+                IFlowAnonymousFunctionOperation lambda => lambda.Symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(),
+                IAnonymousFunctionOperation lambda => lambda.Symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(),
+                IFieldReferenceOperation { Field: { IsReadOnly: true } field } => Initializer(field),
+                _ => null,
+            };
+        }
+
+        private static ExpressionSyntax? Initializer(IFieldSymbol field)
+        {
+            if (field.DeclaringSyntaxReferences.Length != 1 || field.DeclaringSyntaxReferences[0].GetSyntax() is not VariableDeclaratorSyntax { Initializer.Value: var value })
+            {
+                return null;
+            }
+
+            while (value is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+            {
+                value = value is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)value).Expression;
+            }
+
+            // A constructor may assign the field another delegate: any mention of its name there counts as one.
+            var written = field.ContainingType.DeclaringSyntaxReferences.Any(r => r.GetSyntax().DescendantNodes().OfType<ConstructorDeclarationSyntax>()
+                .Any(c => c.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == field.Name)));
+            return value is AnonymousFunctionExpressionSyntax && !written ? value : null;
         }
     }
 }
