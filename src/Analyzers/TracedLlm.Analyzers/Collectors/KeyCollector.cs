@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Facts;
 
@@ -116,8 +117,8 @@ internal sealed class KeyCollector : IFactCollector
     }
 
     /// <summary>The value written as a parameter's default (<c>string key = "metadata"</c>), in source.</summary>
-    private static Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax? DefaultValueSyntax(IParameterSymbol parameter) =>
-        parameter.DeclaringSyntaxReferences.Length == 1 && parameter.DeclaringSyntaxReferences[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ParameterSyntax { Default.Value: { } value }
+    private static ExpressionSyntax? DefaultValueSyntax(IParameterSymbol parameter) =>
+        parameter.DeclaringSyntaxReferences.Length == 1 && parameter.DeclaringSyntaxReferences[0].GetSyntax() is ParameterSyntax { Default.Value: { } value }
             ? value
             : null;
 

@@ -123,14 +123,16 @@ internal sealed partial class SpanAnalysis
         /// <summary>The lambda a delegate invocation runs, when it is known: written in place, or a readonly field's initializer no constructor replaces.</summary>
         private static SyntaxNode? Invoked(IOperation? instance)
         {
-            while (instance is IConversionOperation or IParenthesizedOperation or IDelegateCreationOperation)
+            // Conversions, parentheses and the delegate's creation around the lambda or the field.
+            while (instance is not null && ValueFlow.Unwrap(instance) is var unwrapped)
             {
-                instance = instance switch
+                instance = unwrapped;
+                if (unwrapped is not IDelegateCreationOperation creation)
                 {
-                    IConversionOperation conversion => conversion.Operand,
-                    IParenthesizedOperation parenthesized => parenthesized.Operand,
-                    _ => ((IDelegateCreationOperation)instance).Target,
-                };
+                    break;
+                }
+
+                instance = creation.Target;
             }
 
             return instance switch
