@@ -35,6 +35,9 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
     /// <summary>The sweep: every rewrite on every example, instead of three in turn (opt-in, not CI's run).</summary>
     private static readonly bool AllRewrites = Environment.GetEnvironmentVariable("TLLM_METAMORPHIC_ALL") == "1";
 
+    /// <summary>A folder where each variant that changes its verdict is written (to read why it broke); none when unset.</summary>
+    private static readonly string? Dump = Environment.GetEnvironmentVariable("TLLM_METAMORPHIC_DUMP");
+
     /// <summary>The rules whose examples run; every rule when unset.</summary>
     private static readonly string[]? Rules = Environment.GetEnvironmentVariable("TLLM_METAMORPHIC_RULES")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
@@ -80,6 +83,12 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
                 }
 
                 var found = await Verdict(variantCompilation);
+                if (found != verdict && Dump is not null)
+                {
+                    System.IO.Directory.CreateDirectory(Dump);
+                    await System.IO.File.WriteAllTextAsync(System.IO.Path.Combine(Dump, $"{seed.Name} ({name}).cs".Replace('/', '_')), $"// verdict {found} instead of {verdict}\n" + variantCompilation.SyntaxTrees.First().ToString());
+                }
+
                 results.Add((seed.Rule, seed.Name, name, found == verdict ? null : $"verdict {found} instead of {verdict}"));
             }
         });
