@@ -11,6 +11,8 @@ namespace TracedLlm.Analyzers.Tests;
 /// </summary>
 public sealed class SlotMismatchValueFlowTests
 {
+    private const string ChatOnly = "Metadata slot mismatch: key 'litellm_metadata' names a metadata slot, but this code is reached from route 'POST /v1/chat/completions' (slot 'metadata')";
+
     private const string MessagesOnly = "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' (slot 'litellm_metadata')";
 
     [Fact]
@@ -302,4 +304,40 @@ public sealed class SlotMismatchValueFlowTests
         }
         """,
         Diagnostic("TLLM2001", 0, MessagesOnly));
+    [Fact]
+    public Task AConcatenationOfAConstantAndAFieldOrACallIsJoinedOnceResolved() => AnalyzerAsync(Corpus.Header + """
+        internal interface ISuffix
+        {
+            static abstract string Value { get; }
+        }
+
+        internal sealed class Wrong : ISuffix
+        {
+            public static string Value => "_metadata";
+        }
+
+        internal static class Keys
+        {
+            public const string Prefix = "litellm";
+            public static readonly Func<string> Suffix = () => "_metadata";
+            public static readonly Func<string> Other = () => "metadata";
+
+            public static string Of<T>() where T : ISuffix => T.Value;
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call)
+            {
+                var first = call.HttpContext.Items[{|#0:Keys.Prefix + Keys.Suffix()|}];
+                var second = call.HttpContext.Items[{|#1:$"{Keys.Prefix}{Keys.Of<Wrong>()}"|}];
+                var right = call.HttpContext.Items[Keys.Other()];
+                var unknown = call.HttpContext.Items[Keys.Suffix() + request.Model];
+                return new Reply { Text = $"{first}{second}{right}{unknown}" };
+            }
+        }
+        """,
+        Diagnostic("TLLM2001", 0, ChatOnly),
+        Diagnostic("TLLM2001", 1, ChatOnly));
 }

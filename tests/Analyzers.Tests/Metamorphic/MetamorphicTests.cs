@@ -23,7 +23,8 @@ namespace TracedLlm.Analyzers.Tests.Metamorphic;
 /// example's rewrites. The table of variants per rule and per rewrite that hold is printed. Locally,
 /// <c>TLLM_METAMORPHIC_ALL=1</c> gives every example every rewrite (the sweep: 4,554 variants, about eleven times the
 /// default run's variants), and <c>TLLM_METAMORPHIC_RULES=TLLM2003,TLLM2004</c> keeps the examples
-/// of those rules only.
+/// of those rules only; <c>TLLM_METAMORPHIC_DUMP=folder</c> writes the source of every variant that changes its
+/// verdict there, to read why it broke.
 /// </summary>
 public sealed class MetamorphicTests(ITestOutputHelper output)
 {

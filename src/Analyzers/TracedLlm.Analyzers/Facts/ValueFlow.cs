@@ -170,14 +170,21 @@ internal sealed partial class ValueFlow
 
     private static IEnumerable<KeyValue> Concatenate(IEnumerable<IEnumerable<KeyValue>> parts)
     {
-        var results = new List<string> { string.Empty };
-        foreach (var part in parts)
+        var lists = parts.Select(part => part.ToList()).ToList();
+        if (lists.Any(values => values.Count == 0 || values.Any(v => v.Kind is KeyValueKind.Unknown or KeyValueKind.Parameter)))
         {
-            var values = part.ToList();
-            if (values.Count == 0 || values.Any(v => v.Kind != KeyValueKind.Constant))
-            {
-                return new[] { KeyValue.Unknown };
-            }
+            return new[] { KeyValue.Unknown };
+        }
+
+        if (lists.Any(values => values.Any(v => v.Kind != KeyValueKind.Constant)))
+        {
+            // A part is a field, a property or a call (a constant prefix and a helper's suffix): joined once each part is resolved.
+            return new[] { KeyValue.Joined(lists.Select(values => values.ToImmutableArray()).ToImmutableArray()) };
+        }
+
+        var results = new List<string> { string.Empty };
+        foreach (var values in lists)
+        {
 
             results = results.SelectMany(prefix => values.Select(v => prefix + v.Constant)).Distinct().ToList();
             if (results.Count > MaxValues)
