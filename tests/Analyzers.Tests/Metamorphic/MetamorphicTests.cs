@@ -21,7 +21,7 @@ namespace TracedLlm.Analyzers.Tests.Metamorphic;
 /// rewrite or rename), the same for its two forms, and one cell in four runs. Which ones is taken from a stable hash of the
 /// example's name (the cell's construct), not its position, so adding an example changes no other
 /// example's rewrites. The table of variants per rule and per rewrite that hold is printed. Locally,
-/// <c>TLLM_METAMORPHIC_ALL=1</c> gives every example every rewrite (the sweep: 4,554 variants, about eleven times the
+/// <c>TLLM_METAMORPHIC_ALL=1</c> gives every example every rewrite (the sweep: 4,735 variants, about eleven times the
 /// default run's variants), and <c>TLLM_METAMORPHIC_RULES=TLLM2003,TLLM2004</c> keeps the examples
 /// of those rules only; <c>TLLM_METAMORPHIC_DUMP=folder</c> writes the source of every variant that changes its
 /// verdict there, to read why it broke.
