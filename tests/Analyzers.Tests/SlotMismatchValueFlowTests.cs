@@ -11,6 +11,8 @@ namespace TracedLlm.Analyzers.Tests;
 /// </summary>
 public sealed class SlotMismatchValueFlowTests
 {
+    private const string ChatOnly = "Metadata slot mismatch: key 'litellm_metadata' names a metadata slot, but this code is reached from route 'POST /v1/chat/completions' (slot 'metadata')";
+
     private const string MessagesOnly = "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' (slot 'litellm_metadata')";
 
     [Fact]
@@ -138,4 +140,204 @@ public sealed class SlotMismatchValueFlowTests
             }
         }
         """);
+    // Issue 41, the metamorphic sweep: each construct below was reported only while its key was a literal
+    // Roslyn's ValueContentAnalysis could read; with the key one step further (a record, a tuple, a delegate
+    // field ...) it was missed. The own value flow now reads the construct itself.
+
+    [Fact]
+    public Task AThrowingArmOrBranchGivesNoValue() => AnalyzerAsync(Corpus.Header + """
+        internal static class Keys
+        {
+            public static readonly Func<string> Key = () => "metadata";
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(MessagesRequest request, LlmCall call)
+            {
+                var chosen = request.Model switch { "" => throw new InvalidOperationException(), _ => Keys.Key() };
+                var other = request.Model is null ? throw new ArgumentException("no model") : Keys.Key();
+                return new Reply { Text = $"{call.HttpContext.Items[{|#0:chosen|}]}{call.HttpContext.Items[{|#1:other|}]}" };
+            }
+        }
+        """,
+        Diagnostic("TLLM2001", 0, MessagesOnly),
+        Diagnostic("TLLM2001", 1, MessagesOnly));
+
+    [Fact]
+    public Task AnAwaitedAsyncMethodGivesWhatItReturns() => AnalyzerAsync(Corpus.Header + """
+        internal sealed record Holder(string Value);
+
+        internal static class Keys
+        {
+            public static async Task<string> GetAsync()
+            {
+                await Task.Yield();
+                return new Holder("metadata").Value;
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static async Task<Reply> Messages(MessagesRequest request, LlmCall call) =>
+                new Reply { Text = call.HttpContext.Items[{|#0:await Keys.GetAsync()|}]?.ToString() };
+        }
+        """,
+        Diagnostic("TLLM2001", 0, MessagesOnly));
+
+    [Fact]
+    public Task AnIteratorYieldsWhatItsBodyComputes() => AnalyzerAsync(Corpus.Header + """
+        internal static class Keys
+        {
+            public static IEnumerable<string> All()
+            {
+                var key = "metadata";
+                yield return key;
+            }
+
+            public static async IAsyncEnumerable<string> AllAsync(string key)
+            {
+                await Task.Yield();
+                yield return key;
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static async Task<Reply> Messages(MessagesRequest request, LlmCall call)
+            {
+                var text = "";
+                foreach (var k in Keys.All())
+                {
+                    text += call.HttpContext.Items[{|#0:k|}];
+                }
+
+                await foreach (var k in Keys.AllAsync("metadata"))
+                {
+                    text += call.HttpContext.Items[{|#1:k|}];
+                }
+
+                return new Reply { Text = text };
+            }
+        }
+        """,
+        Diagnostic("TLLM2001", 0, MessagesOnly),
+        Diagnostic("TLLM2001", 1, MessagesOnly));
+
+    [Fact]
+    public Task ALocalFunctionAndAMethodGroupGiveWhatTheyReturn() => AnalyzerAsync(Corpus.Header + """
+        internal static class Keys
+        {
+            public static string Get() => ("metadata", 0).Item1;
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(MessagesRequest request, LlmCall call)
+            {
+                var captured = "metadata";
+                string Key() => captured;
+                Func<string> group = Keys.Get;
+                return new Reply { Text = $"{call.HttpContext.Items[{|#0:Key()|}]}{call.HttpContext.Items[{|#1:group()|}]}" };
+            }
+        }
+        """,
+        Diagnostic("TLLM2001", 0, MessagesOnly),
+        Diagnostic("TLLM2001", 1, MessagesOnly));
+
+    [Fact]
+    public Task AnOutOrRefArgumentHoldsWhatTheMethodAssigns() => AnalyzerAsync(Corpus.Header + """
+        internal sealed record Holder(string Value);
+
+        internal static class Keys
+        {
+            public static void Get(out string key) => key = new Holder("metadata").Value;
+
+            public static void Set(ref string key) => key = ("metadata", 0).Item1;
+
+            // Assigned on one branch only: the local may keep its own value, so it is not followed.
+            public static void Maybe(ref string key, bool change)
+            {
+                if (change)
+                {
+                    key = "metadata";
+                }
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(MessagesRequest request, LlmCall call)
+            {
+                Keys.Get(out var first);
+                var second = "litellm_metadata";
+                Keys.Set(ref second);
+                var third = "litellm_metadata";
+                Keys.Maybe(ref third, request.Model is null);
+                return new Reply { Text = $"{call.HttpContext.Items[{|#0:first|}]}{call.HttpContext.Items[{|#1:second|}]}{call.HttpContext.Items[third]}" };
+            }
+        }
+        """,
+        Diagnostic("TLLM2001", 0, MessagesOnly),
+        Diagnostic("TLLM2001", 1, MessagesOnly));
+
+    [Fact]
+    public Task APatternVariableHoldsTheValueItTested() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(MessagesRequest request, LlmCall call)
+            {
+                object boxed = ("metadata", 0).Item1;
+                if (boxed is string k)
+                {
+                    return new Reply { Text = call.HttpContext.Items[{|#0:k|}]?.ToString() };
+                }
+
+                return new Reply();
+            }
+        }
+        """,
+        Diagnostic("TLLM2001", 0, MessagesOnly));
+    [Fact]
+    public Task AConcatenationOfAConstantAndAFieldOrACallIsJoinedOnceResolved() => AnalyzerAsync(Corpus.Header + """
+        internal interface ISuffix
+        {
+            static abstract string Value { get; }
+        }
+
+        internal sealed class Wrong : ISuffix
+        {
+            public static string Value => "_metadata";
+        }
+
+        internal static class Keys
+        {
+            public const string Prefix = "litellm";
+            public static readonly Func<string> Suffix = () => "_metadata";
+            public static readonly Func<string> Other = () => "metadata";
+
+            public static string Of<T>() where T : ISuffix => T.Value;
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call)
+            {
+                var first = call.HttpContext.Items[{|#0:Keys.Prefix + Keys.Suffix()|}];
+                var second = call.HttpContext.Items[{|#1:$"{Keys.Prefix}{Keys.Of<Wrong>()}"|}];
+                var right = call.HttpContext.Items[Keys.Other()];
+                var unknown = call.HttpContext.Items[Keys.Suffix() + request.Model];
+                return new Reply { Text = $"{first}{second}{right}{unknown}" };
+            }
+        }
+        """,
+        Diagnostic("TLLM2001", 0, ChatOnly),
+        Diagnostic("TLLM2001", 1, ChatOnly));
 }

@@ -176,4 +176,27 @@ public sealed class UnscopedUpstreamCallTests
             }
         }
         """);
+    [Fact]
+    public Task AProbeMethodNamedThroughALocalOrAHelperIsReadByTheValueFlow() => AnalyzerAsync(Usings + Corpus.Header + """
+        internal static class Methods
+        {
+            public static string Probe() => "OPTIONS";
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, HttpClient http)
+            {
+                var name = "OPTIONS";
+                var probe = new HttpRequestMessage { Method = new HttpMethod(name), RequestUri = new Uri("http://upstream/v1/chat/completions") };
+                using var first = await http.SendAsync(probe);
+                using var second = await http.SendAsync(new HttpRequestMessage(new HttpMethod(Methods.Probe()), "http://upstream/v1/models"));
+                var either = request.Model is null ? "HEAD" : "POST";
+                using var third = await {|#0:http.SendAsync(new HttpRequestMessage(new HttpMethod(either), "http://upstream/v1/chat/completions"))|};
+                return new Reply();
+            }
+        }
+        """,
+        Diagnostic("TLLM2006", 0, Message("HttpClient.SendAsync")));
 }

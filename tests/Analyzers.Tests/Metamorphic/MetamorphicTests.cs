@@ -21,9 +21,10 @@ namespace TracedLlm.Analyzers.Tests.Metamorphic;
 /// rewrite or rename), the same for its two forms, and one cell in four runs. Which ones is taken from a stable hash of the
 /// example's name (the cell's construct), not its position, so adding an example changes no other
 /// example's rewrites. The table of variants per rule and per rewrite that hold is printed. Locally,
-/// <c>TLLM_METAMORPHIC_ALL=1</c> gives every example every rewrite (the sweep: 4,554 variants, about eleven times the
+/// <c>TLLM_METAMORPHIC_ALL=1</c> gives every example every rewrite (the sweep: 4,735 variants, about eleven times the
 /// default run's variants), and <c>TLLM_METAMORPHIC_RULES=TLLM2003,TLLM2004</c> keeps the examples
-/// of those rules only.
+/// of those rules only; <c>TLLM_METAMORPHIC_DUMP=folder</c> writes the source of every variant that changes its
+/// verdict there, to read why it broke.
 /// </summary>
 public sealed class MetamorphicTests(ITestOutputHelper output)
 {
@@ -34,6 +35,9 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
 
     /// <summary>The sweep: every rewrite on every example, instead of three in turn (opt-in, not CI's run).</summary>
     private static readonly bool AllRewrites = Environment.GetEnvironmentVariable("TLLM_METAMORPHIC_ALL") == "1";
+
+    /// <summary>A folder where each variant that changes its verdict is written (to read why it broke); none when unset.</summary>
+    private static readonly string? Dump = Environment.GetEnvironmentVariable("TLLM_METAMORPHIC_DUMP");
 
     /// <summary>The rules whose examples run; every rule when unset.</summary>
     private static readonly string[]? Rules = Environment.GetEnvironmentVariable("TLLM_METAMORPHIC_RULES")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -80,6 +84,12 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
                 }
 
                 var found = await Verdict(variantCompilation);
+                if (found != verdict && Dump is not null)
+                {
+                    System.IO.Directory.CreateDirectory(Dump);
+                    await System.IO.File.WriteAllTextAsync(System.IO.Path.Combine(Dump, $"{seed.Name} ({name}).cs".Replace('/', '_')), $"// verdict {found} instead of {verdict}\n" + variantCompilation.SyntaxTrees.First().ToString());
+                }
+
                 results.Add((seed.Rule, seed.Name, name, found == verdict ? null : $"verdict {found} instead of {verdict}"));
             }
         });

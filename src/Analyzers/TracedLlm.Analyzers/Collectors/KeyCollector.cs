@@ -221,8 +221,17 @@ internal sealed class KeyCollector : IFactCollector
     private static bool Matters(ImmutableArray<KeyValue> values, MethodScope scope) =>
         values.Any(v => v.Kind is not (KeyValueKind.Constant or KeyValueKind.Unknown) || (v.Kind == KeyValueKind.Constant && scope.Compilation.SlotNames(scope.CancellationToken).Contains(v.Constant!)));
 
+    /// <summary>
+    /// The values a member or method keeps for the keys that read it: all of them when they matter; else its constants
+    /// when each is a piece of a slot name (<c>"_metadata"</c>, which a concatenation may join into one); else unknown.
+    /// </summary>
     private static ImmutableArray<KeyValue> Relevant(ImmutableArray<KeyValue> values, MethodScope scope) =>
-        Matters(values, scope) ? values : ImmutableArray.Create(KeyValue.Unknown);
+        Matters(values, scope) || (!values.IsEmpty && values.All(v => v.Kind == KeyValueKind.Constant && IsPieceOfASlotName(v.Constant!, scope)))
+            ? values
+            : ImmutableArray.Create(KeyValue.Unknown);
+
+    private static bool IsPieceOfASlotName(string constant, MethodScope scope) =>
+        constant.Length > 0 && scope.Compilation.SlotNames(scope.CancellationToken).Any(slot => slot.IndexOf(constant, System.StringComparison.Ordinal) >= 0);
 
     private static bool IsOwnReturn(IReturnOperation @return, MethodScope scope)
     {

@@ -39,7 +39,8 @@ internal sealed class UpstreamCollector : IFactCollector
     /// is a probe, not an upstream call an attempt is for. The message is a <c>System.Net.Http.HttpRequestMessage</c>
     /// built right in the call, or in a local written once, at its declaration, and otherwise only read, its members
     /// called or set (never <c>Method</c>), or sent: never aliased, passed to another method or captured; its method is <c>HttpMethod.Head</c> / <c>HttpMethod.Options</c> or
-    /// <c>new HttpMethod("HEAD")</c>, given to the constructor or in its object initializer.
+    /// <c>new HttpMethod(name)</c> whose name is <c>"HEAD"</c> or <c>"OPTIONS"</c> on every value the value flow gives it (a literal,
+    /// a local, a helper's constant ...), given to the constructor or in its object initializer.
     /// </summary>
     private static bool SendsNoModelCall(IInvocationOperation invocation, MethodScope scope)
     {
@@ -67,7 +68,7 @@ internal sealed class UpstreamCollector : IFactCollector
             message = created;
         }
 
-        return message is not null && Facts.ValueFlow.Unwrap(message) is IObjectCreationOperation creation && IsProbeMethod(creation);
+        return message is not null && Facts.ValueFlow.Unwrap(message) is IObjectCreationOperation creation && IsProbeMethod(creation, scope);
     }
 
     // A use that cannot change the message's method: the send itself, a member of the message read or called
@@ -82,7 +83,7 @@ internal sealed class UpstreamCollector : IFactCollector
         _ => false,
     };
 
-    private static bool IsProbeMethod(IObjectCreationOperation creation)
+    private static bool IsProbeMethod(IObjectCreationOperation creation, MethodScope scope)
     {
         // The framework's message itself: a derived type's constructor may pass on another method.
         if (creation.Type?.ToDisplayString() != "System.Net.Http.HttpRequestMessage")
@@ -97,8 +98,10 @@ internal sealed class UpstreamCollector : IFactCollector
         return chosen is not null && Facts.ValueFlow.Unwrap(chosen) switch
         {
             IPropertyReferenceOperation { Property: { IsStatic: true, Name: "Head" or "Options", ContainingType.Name: "HttpMethod" } } => true,
-            IObjectCreationOperation { Type.Name: "HttpMethod", Arguments.Length: 1 } named when named.Arguments[0].Value.ConstantValue is { HasValue: true, Value: string name } =>
-                name.Equals("HEAD", System.StringComparison.OrdinalIgnoreCase) || name.Equals("OPTIONS", System.StringComparison.OrdinalIgnoreCase),
+            // The name by the value flow (a literal, or one kept in a local, a helper, a tuple ...): every value it may have is HEAD or OPTIONS.
+            IObjectCreationOperation { Type.Name: "HttpMethod", Arguments.Length: 1 } named when scope.Flow.Values(named.Arguments[0].Value) is { Length: > 0 } names =>
+                names.All(n => n.Kind == Facts.KeyValueKind.Constant
+                    && (n.Constant!.Equals("HEAD", System.StringComparison.OrdinalIgnoreCase) || n.Constant.Equals("OPTIONS", System.StringComparison.OrdinalIgnoreCase))),
             _ => false,
         };
     }

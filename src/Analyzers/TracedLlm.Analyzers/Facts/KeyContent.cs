@@ -27,9 +27,38 @@ internal static class KeyContent
     public static ImmutableArray<KeyValue> Values(IOperation operation, MethodScope scope)
     {
         var own = scope.Flow.Values(operation);
-        return ValueFlow.Unwrap(operation).Type?.SpecialType == SpecialType.System_String && own.Any(v => v.Kind == KeyValueKind.Unknown) && Literals(operation, scope) is { } literals
+        return ValueFlow.Unwrap(operation).Type?.SpecialType == SpecialType.System_String && own.Any(v => v.Kind == KeyValueKind.Unknown)
+            && !IsElementOfAHandedOnCollection(operation, scope) && Literals(operation, scope) is { } literals
             ? own.Where(v => v.Kind != KeyValueKind.Unknown).Concat(literals).Distinct().ToImmutableArray()
             : own;
+    }
+
+    /// <summary>
+    /// An element of a local's array or collection that the block hands to a method (<c>Fill(keys)</c>): the method may
+    /// write it, which ValueContentAnalysis does not follow (it answers the initializer's literal), so it is not asked.
+    /// </summary>
+    private static bool IsElementOfAHandedOnCollection(IOperation key, MethodScope scope)
+    {
+        var collection = ValueFlow.Unwrap(key) switch
+        {
+            IArrayElementReferenceOperation element => ValueFlow.Unwrap(element.ArrayReference),
+            IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } instance } => ValueFlow.Unwrap(instance),
+            _ => null,
+        };
+        return collection is ILocalReferenceOperation local
+            && scope.Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalReferenceOperation>()
+                .Any(use => WellKnownTypes.Same(use.Local, local.Local) && IsHandedOn(use));
+    }
+
+    private static bool IsHandedOn(IOperation use)
+    {
+        var parent = use.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        return parent is IArgumentOperation;
     }
 
     /// <summary>The key's literal values by ValueContentAnalysis, or null when it does not know them all.</summary>

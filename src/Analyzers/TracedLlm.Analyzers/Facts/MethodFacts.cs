@@ -113,14 +113,22 @@ internal enum KeyValueKind
 
     /// <summary>Anything else: the key may be any string.</summary>
     Unknown,
+
+    /// <summary>
+    /// A concatenation or interpolation of parts one of which is a reference (<c>Prefix + Keys.Suffix</c>): each
+    /// part's values are resolved at the end of the compilation, then joined.
+    /// </summary>
+    Concatenation,
 }
 
-/// <summary>One value a key may have: a constant, or a reference to where the value comes from.</summary>
-internal readonly record struct KeyValue(KeyValueKind Kind, string? Constant, ISymbol? Symbol)
+/// <summary>One value a key may have: a constant, or a reference to where the value comes from (<see cref="Parts"/>: a concatenation's parts, each with its values).</summary>
+internal readonly record struct KeyValue(KeyValueKind Kind, string? Constant, ISymbol? Symbol, ImmutableArray<ImmutableArray<KeyValue>> Parts = default)
 {
     public static readonly KeyValue Unknown = new(KeyValueKind.Unknown, null, null);
 
     public static KeyValue Of(string constant) => new(KeyValueKind.Constant, constant, null);
+
+    public static KeyValue Joined(ImmutableArray<ImmutableArray<KeyValue>> parts) => new(KeyValueKind.Concatenation, null, null, parts);
 
     public bool IsLocal => Kind is KeyValueKind.Constant or KeyValueKind.Unknown;
 }

@@ -28,6 +28,12 @@ internal sealed partial class ValueFlow
             return DelegateValues(target, nesting);
         }
 
+        if (method.MethodKind == MethodKind.LocalFunction && LocalFunctionBody(method) is { } local)
+        {
+            // A local function of this block: what it returns, read here (the locals it captures are this block's; its parameters may be anything).
+            return ReturnsOf(local, nesting);
+        }
+
         if (IsInSource(method) && !method.IsAbstract)
         {
             return (IEnumerable<KeyValue>?)PassedThrough(invocation, nesting) ?? new[] { new KeyValue(KeyValueKind.Return, null, method.OriginalDefinition) };
@@ -73,7 +79,7 @@ internal sealed partial class ValueFlow
                 case { } other:
                     // Anything else the helper returns (a local it computes, default(T) and its argument mixed):
                     // its values in the helper, its parameters being this call's arguments.
-                    callee ??= new ValueFlow(_types, method.OriginalDefinition, ImmutableArray.Create(body), _ => null);
+                    callee ??= new ValueFlow(_types, method.OriginalDefinition, ImmutableArray.Create(body), _ => null, _bodyOf);
                     foreach (var value in callee.ValuesOf(other, nesting + 1))
                     {
                         if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter
@@ -109,13 +115,20 @@ internal sealed partial class ValueFlow
                 return new[] { new KeyValue(KeyValueKind.DelegateReturn, null, field.Field.OriginalDefinition) };
             case IPropertyReferenceOperation property when IsInSource(property.Property):
                 return new[] { new KeyValue(KeyValueKind.DelegateReturn, null, property.Property.OriginalDefinition) };
-            case ILocalReferenceOperation local:
-                var writes = Writes(local.Local);
-                return writes.Count == 0 || writes.Any(w => w is null)
+            case ILocalReferenceOperation delegateLocal:
+                var writes = Writes(delegateLocal.Local);
+                return writes.Count == 0 || writes.Any(w => w is null) || nesting > MaxNesting
                     ? new[] { KeyValue.Unknown }
-                    : writes.SelectMany(w => Unwrap(w!) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } ? ReturnsOf(lambda.Body, nesting + 1) : new List<KeyValue> { KeyValue.Unknown }).ToList();
+                    : writes.SelectMany(w => DelegateValues(w!, nesting + 1)).ToList();
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }:
                 return ReturnsOf(lambda.Body, nesting + 1);
+            case IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: { } method } }:
+                // A method group: calling the delegate calls the method (a local function of this block read here, a source method by what it returns).
+                return method.MethodKind == MethodKind.LocalFunction && LocalFunctionBody(method) is { } local
+                    ? ReturnsOf(local, nesting + 1)
+                    : IsInSource(method) && !method.IsAbstract && !method.IsVirtual && !method.IsOverride
+                        ? new[] { new KeyValue(KeyValueKind.Return, null, method.OriginalDefinition) }
+                        : new[] { KeyValue.Unknown };
             case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when InitializedElements(indexer.Instance) is { } elements:
                 // A delegate kept in a collection of this block's own: what any of its lambdas returns.
                 return elements.SelectMany(e => DelegateValues(e, nesting + 1)).ToList();
@@ -134,33 +147,118 @@ internal sealed partial class ValueFlow
 
     /// <summary>
     /// The loop variable of a <c>foreach</c> / <c>await foreach</c> over a call of a source iterator (a small,
-    /// non-virtual method whose every <c>yield return</c> is a constant): the constants it yields. Unknown otherwise.
+    /// non-virtual method, or a local function of this block): what its <c>yield return</c>s give, read in its
+    /// body, its parameters being the call's arguments. Unknown otherwise.
     /// </summary>
     private IEnumerable<KeyValue> YieldedValues(IForEachLoopOperation loop, int nesting)
     {
-        if (Unwrap(loop.Collection) is not IInvocationOperation { TargetMethod: { IsVirtual: false, IsOverride: false, IsAbstract: false } method }
-            || !IsInSource(method) || _bodyOf?.Invoke(method.OriginalDefinition) is not { } body)
+        if (Unwrap(loop.Collection) is not IInvocationOperation { TargetMethod: { IsVirtual: false, IsOverride: false, IsAbstract: false } method } call || !IsInSource(method))
         {
             return new[] { KeyValue.Unknown };
         }
 
-        var values = new List<KeyValue>();
-        foreach (var yielded in body.DescendantsAndSelf().OfType<IReturnOperation>())
+        var local = method.MethodKind == MethodKind.LocalFunction ? LocalFunctionBody(method) : null;
+        if ((local ?? _bodyOf?.Invoke(method.OriginalDefinition)) is not { } body)
         {
-            if (yielded.Kind != OperationKind.YieldReturn || InNestedFunction(yielded, body))
-            {
-                continue;
-            }
+            return new[] { KeyValue.Unknown };
+        }
 
-            if (yielded.ReturnedValue is not { } value || Unwrap(value).ConstantValue is not { HasValue: true, Value: string constant })
+        var yielded = body.DescendantsAndSelf().OfType<IReturnOperation>().Where(y => y.Kind == OperationKind.YieldReturn && !InNestedFunction(y, body)).ToList();
+        if (yielded.Count == 0 || yielded.Any(y => y.ReturnedValue is null))
+        {
+            return new[] { KeyValue.Unknown };
+        }
+
+        return local is not null
+            ? yielded.SelectMany(y => ValuesOf(y.ReturnedValue!, nesting + 1)).ToList()
+            : InCallee(method, body, yielded.Select(y => y.ReturnedValue!), call.Arguments, nesting);
+    }
+
+    /// <summary>
+    /// Values of a source method's body (<paramref name="operations"/> of <paramref name="body"/>), read there: its
+    /// parameters are the call's <paramref name="arguments"/>; the fields, properties and calls it reads stay
+    /// references, resolved at the end of the compilation as everywhere else.
+    /// </summary>
+    private List<KeyValue> InCallee(IMethodSymbol method, IOperation body, IEnumerable<IOperation> operations, ImmutableArray<IArgumentOperation> arguments, int nesting)
+    {
+        var callee = new ValueFlow(_types, method.OriginalDefinition, ImmutableArray.Create(body), _ => null, _bodyOf);
+        return Mapped(operations.SelectMany(o => callee.ValuesOf(o, nesting + 1)).ToList(), method, arguments, nesting);
+    }
+
+    /// <summary>A callee's values with its by-value parameters replaced by what the call's arguments may be; any other parameter may be anything.</summary>
+    private List<KeyValue> Mapped(IEnumerable<KeyValue> values, IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, int nesting)
+    {
+        var result = new List<KeyValue>();
+        foreach (var value in values)
+        {
+            if (value.Kind != KeyValueKind.Parameter)
+            {
+                result.Add(value);
+            }
+            else if (value.Symbol is IParameterSymbol { RefKind: RefKind.None or RefKind.In } parameter && WellKnownTypes.Same(parameter.ContainingSymbol, method.OriginalDefinition)
+                && arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal && a.ArgumentKind != ArgumentKind.DefaultValue) is { } argument)
+            {
+                result.AddRange(ValuesOf(argument.Value, nesting + 1));
+            }
+            else
+            {
+                result.Add(KeyValue.Unknown);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// A local given as an out or ref argument to a source method (small, not virtual) that only ever assigns that
+    /// parameter (never passes it on by reference): the values it assigns. An out parameter is assigned before the
+    /// method returns (C# requires it); a ref one is held only when the body assigns it unconditionally (a statement
+    /// of the body itself, not under a branch, loop or try, in a body with no return of its own), else the local may
+    /// keep what it had. Unknown otherwise.
+    /// </summary>
+    private IEnumerable<KeyValue> ArgumentWrites(IArgumentOperation argument, int nesting)
+    {
+        if (argument is not { Parameter: { RefKind: RefKind.Out or RefKind.Ref } parameter, Parent: IInvocationOperation call }
+            || call.TargetMethod is not { IsVirtual: false, IsOverride: false, IsAbstract: false } method || !IsInSource(method)
+            || _bodyOf?.Invoke(method.OriginalDefinition) is not { } body)
+        {
+            return new[] { KeyValue.Unknown };
+        }
+
+        var assigned = new List<IOperation>();
+        var unconditional = false;
+        var returnsEarly = body.DescendantsAndSelf().OfType<IReturnOperation>().Any(r => !r.IsImplicit && !InNestedFunction(r, body));
+        foreach (var reference in body.DescendantsAndSelf().OfType<IParameterReferenceOperation>().Where(r => WellKnownTypes.Same(r.Parameter.OriginalDefinition, parameter.OriginalDefinition)))
+        {
+            if (reference.Parent is ISimpleAssignmentOperation { IsRef: false } assignment && assignment.Target == reference)
+            {
+                assigned.Add(assignment.Value);
+                unconditional |= assignment.Parent is IExpressionStatementOperation { Parent: { } statementOf } && statementOf == body;
+            }
+            else if (IsWritten(reference) || reference.Parent is IArgumentOperation)
             {
                 return new[] { KeyValue.Unknown };
             }
-
-            values.Add(KeyValue.Of(constant));
         }
 
-        return values.Count == 0 ? new[] { KeyValue.Unknown } : values;
+        return assigned.Count == 0 || (parameter.RefKind == RefKind.Ref && (!unconditional || returnsEarly))
+            ? new[] { KeyValue.Unknown }
+            : InCallee(method, body, assigned, call.Arguments, nesting);
+    }
+
+    /// <summary>The body of a local function declared in this block, or null.</summary>
+    private IOperation? LocalFunctionBody(IMethodSymbol method)
+    {
+        if (_localFunctions is null)
+        {
+            _localFunctions = new Dictionary<IMethodSymbol, IOperation?>(SymbolEqualityComparer.Default);
+            foreach (var function in _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalFunctionOperation>())
+            {
+                _localFunctions[function.Symbol] = function.Body ?? function.IgnoredBody;
+            }
+        }
+
+        return _localFunctions.TryGetValue(method, out var body) ? body : null;
     }
 
     private static bool InNestedFunction(IOperation operation, IOperation body)

@@ -52,7 +52,8 @@ internal sealed partial class ValueFlow
                         Add(declarator.Symbol, initializer.Value);
                         break;
                     case ILocalReferenceOperation reference when IsWrittenOtherwise(reference) && reference.Parent is not ICoalesceAssignmentOperation:
-                        Add(reference.Local, null);
+                        // An out or ref argument: what the method it is given to writes (see ArgumentWrites).
+                        Add(reference.Local, WritingArgument(reference));
                         break;
                     case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
                         Add(target.Local, assignment.Value);
@@ -73,8 +74,8 @@ internal sealed partial class ValueFlow
                         }
 
                         break;
-                    case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared }:
-                        Add(declared, null);
+                    case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared } pattern:
+                        Add(declared, TestedValue(pattern) is null ? null : pattern);
                         break;
                     case IForEachLoopOperation loop:
                         // The one variable of a loop over a call (an iterator's yields, see YieldedValues); any other loop's may be anything.
@@ -101,6 +102,12 @@ internal sealed partial class ValueFlow
 
         return _writes.TryGetValue(local, out var found) ? found : new List<IOperation?>();
     }
+
+    /// <summary>The out or ref argument a local is (<c>M(out k)</c>, <c>M(out var k)</c>, <c>M(ref k)</c>), or null.</summary>
+    private static IArgumentOperation? WritingArgument(ILocalReferenceOperation reference) =>
+        (reference.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : reference.Parent) is IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } argument
+            ? argument
+            : null;
 
     private static bool IsWrittenOtherwise(ILocalReferenceOperation reference) => reference.Parent switch
     {

@@ -55,6 +55,8 @@ internal sealed partial class ValueFlow
                 return Reaching(at, operation => LocalWrite(operation, local.Local))
                     .SelectMany(found => found.Value is null || found.At is null ? new[] { KeyValue.Unknown } : GraphValues(found.Value, found.At.Value, nesting + 1))
                     .ToList();
+            case IDeclarationPatternOperation pattern when TestedValue(pattern) is { } tested:
+                return GraphValues(tested, at, nesting + 1);
             default:
                 return ValuesOf(value, nesting);
         }
@@ -71,7 +73,10 @@ internal sealed partial class ValueFlow
                     last = (true, assignment.Value);
                     break;
                 case ILocalReferenceOperation reference when WellKnownTypes.Same(reference.Local, local) && IsWrittenOtherwise(reference):
-                    last = (true, null);
+                    last = (true, WritingArgument(reference));
+                    break;
+                case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared } pattern when WellKnownTypes.Same(declared, local):
+                    last = (true, pattern);
                     break;
             }
         }

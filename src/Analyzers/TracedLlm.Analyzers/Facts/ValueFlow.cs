@@ -28,6 +28,7 @@ internal sealed partial class ValueFlow
     private Dictionary<ILocalSymbol, List<IOperation?>>? _writes;
     private HashSet<ILocalSymbol>? _coalesced;
     private Dictionary<SyntaxNode, FlowPosition>? _positions;
+    private Dictionary<IMethodSymbol, IOperation?>? _localFunctions;
 
     private readonly Func<IMethodSymbol, IOperation?>? _bodyOf;
 
@@ -101,13 +102,22 @@ internal sealed partial class ValueFlow
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add when add.Type?.SpecialType == SpecialType.System_String:
                 return Concatenate(new[] { ValuesOf(add.LeftOperand, nesting + 1), ValuesOf(add.RightOperand, nesting + 1) });
             case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
-                return ValuesOf(conditional.WhenTrue, nesting + 1).Concat(ValuesOf(whenFalse, nesting + 1));
+                return BranchValues(conditional.WhenTrue, nesting).Concat(BranchValues(whenFalse, nesting));
             case ICoalesceOperation coalesce:
-                return ValuesOf(coalesce.Value, nesting + 1).Concat(ValuesOf(coalesce.WhenNull, nesting + 1));
+                return ValuesOf(coalesce.Value, nesting + 1).Concat(BranchValues(coalesce.WhenNull, nesting));
             case ISwitchExpressionOperation @switch:
-                return @switch.Arms.SelectMany(arm => ValuesOf(arm.Value, nesting + 1)).ToList();
+                return @switch.Arms.SelectMany(arm => BranchValues(arm.Value, nesting)).ToList();
             case ILocalReferenceOperation local:
                 return LocalValues(local, nesting);
+            case IAwaitOperation { Operation: var awaited } when Unwrap(awaited) is IInvocationOperation { TargetMethod.IsAsync: true } call:
+                // Awaiting a call of an async method gives what the method returns.
+                return InvocationValues(call, nesting);
+            case IArgumentOperation argument:
+                // Only met as the write of a local given as an out or ref argument (see Writes).
+                return ArgumentWrites(argument, nesting);
+            case IDeclarationPatternOperation pattern:
+                // Only met as the write of a pattern's variable (see Writes): the value the pattern tested, when it matched.
+                return TestedValue(pattern) is { } tested ? ValuesOf(tested, nesting + 1) : new[] { KeyValue.Unknown };
             case IParameterReferenceOperation parameter:
                 // The method's own parameter, or a primary constructor's parameter captured by a member: the caller's argument.
                 return new[]
@@ -145,16 +155,36 @@ internal sealed partial class ValueFlow
         }
     }
 
+    /// <summary>The values of a branch of a conditional, a coalescence or a switch expression: none for a throw, which gives no value.</summary>
+    private IEnumerable<KeyValue> BranchValues(IOperation branch, int nesting) =>
+        Unwrap(branch) is IThrowOperation ? Array.Empty<KeyValue>() : ValuesOf(branch, nesting + 1);
+
+    /// <summary>The value a declaration pattern tests (<c>value is string k</c>, a switch arm's or case's pattern), which its variable holds when it matches.</summary>
+    private static IOperation? TestedValue(IDeclarationPatternOperation pattern) => pattern.Parent switch
+    {
+        IIsPatternOperation test => test.Value,
+        ISwitchExpressionArmOperation { Parent: ISwitchExpressionOperation @switch } => @switch.Value,
+        IPatternCaseClauseOperation { Parent: ISwitchCaseOperation { Parent: ISwitchOperation @switch } } => @switch.Value,
+        _ => null,
+    };
+
     private static IEnumerable<KeyValue> Concatenate(IEnumerable<IEnumerable<KeyValue>> parts)
     {
-        var results = new List<string> { string.Empty };
-        foreach (var part in parts)
+        var lists = parts.Select(part => part.ToList()).ToList();
+        if (lists.Any(values => values.Count == 0 || values.Any(v => v.Kind is KeyValueKind.Unknown or KeyValueKind.Parameter)))
         {
-            var values = part.ToList();
-            if (values.Count == 0 || values.Any(v => v.Kind != KeyValueKind.Constant))
-            {
-                return new[] { KeyValue.Unknown };
-            }
+            return new[] { KeyValue.Unknown };
+        }
+
+        if (lists.Any(values => values.Any(v => v.Kind != KeyValueKind.Constant)))
+        {
+            // A part is a field, a property or a call (a constant prefix and a helper's suffix): joined once each part is resolved.
+            return new[] { KeyValue.Joined(lists.Select(values => values.ToImmutableArray()).ToImmutableArray()) };
+        }
+
+        var results = new List<string> { string.Empty };
+        foreach (var values in lists)
+        {
 
             results = results.SelectMany(prefix => values.Select(v => prefix + v.Constant)).Distinct().ToList();
             if (results.Count > MaxValues)

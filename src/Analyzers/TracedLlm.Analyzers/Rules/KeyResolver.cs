@@ -15,6 +15,9 @@ namespace TracedLlm.Analyzers.Rules;
 /// </summary>
 internal sealed class KeyResolver
 {
+    // As many values as the value flow joins in place (ValueFlow.MaxValues).
+    private const int MaxJoined = 8;
+
     private readonly ConcurrentDictionary<ISymbol, MethodFacts> _facts;
     private readonly CompilationFacts _compilation;
     private readonly Dictionary<(ISymbol, KeyValueKind), (ImmutableHashSet<string> Constants, bool Unknown)> _memo = new();
@@ -61,6 +64,11 @@ internal sealed class KeyResolver
                 case KeyValueKind.Constant:
                     constants.Add(value.Constant!);
                     break;
+                case KeyValueKind.Concatenation when depth < CallGraph.MaxDepth:
+                    var (joined, joinedUnknown) = Join(value.Parts, depth);
+                    constants.UnionWith(joined);
+                    unknown |= joinedUnknown;
+                    break;
                 case KeyValueKind.Member or KeyValueKind.Return or KeyValueKind.DelegateReturn when depth < CallGraph.MaxDepth:
                     var (resolved, resolvedUnknown) = ResolveReference(value, depth);
                     constants.UnionWith(resolved);
@@ -73,6 +81,28 @@ internal sealed class KeyResolver
         }
 
         return (constants.ToImmutable(), unknown);
+    }
+
+    /// <summary>A concatenation: every way of joining its parts' resolved values, unknown when a part may be anything or there are too many.</summary>
+    private (ImmutableHashSet<string>, bool) Join(ImmutableArray<ImmutableArray<KeyValue>> parts, int depth)
+    {
+        var results = new List<string> { string.Empty };
+        foreach (var part in parts)
+        {
+            var (resolved, unknown) = Resolve(part, depth + 1);
+            if (unknown || resolved.IsEmpty)
+            {
+                return (ImmutableHashSet<string>.Empty, true);
+            }
+
+            results = results.SelectMany(prefix => resolved.Select(value => prefix + value)).Distinct().ToList();
+            if (results.Count > MaxJoined)
+            {
+                return (ImmutableHashSet<string>.Empty, true);
+            }
+        }
+
+        return (results.ToImmutableHashSet(System.StringComparer.Ordinal), false);
     }
 
     private (ImmutableHashSet<string>, bool) ResolveReference(KeyValue value, int depth)
