@@ -28,7 +28,7 @@ function ratio(numerator, denominator) { return denominator > 0 ? sprintf("%.2f"
   if (!(route in seen)) { seen[route] = 1; routes[++n] = route }
 }
 END {
-  count = split("direct bare-proxy yarp typed-off typed-record typed-on tracing-off@before tracing-off tracing-record@before tracing-record tracing-on@before tracing-on tracing-on-yield tracing-on-sampled tracing-on-tail tracing-off+nospin tracing-on+nospin tracing-on-yield+nospin tracing-on+batch256 tracing-on+batch128 tracing-on+batch64 portkey", all, " ")
+  count = split("direct bare-proxy yarp min-relay min-relay-record min-relay-on typed-off typed-record typed-on tracing-off@before tracing-off tracing-record@before tracing-record tracing-on@before tracing-on tracing-on-yield tracing-on-sampled tracing-on-tail tracing-off+nospin tracing-on+nospin tracing-on-yield+nospin tracing-on+batch256 tracing-on+batch128 tracing-on+batch64 portkey", all, " ")
   for (j = 1; j <= count; j++) if (all[j] in ran) { targets[++m] = all[j]; listed[all[j]] = 1 }
   for (t in ran) if (!(t in listed)) targets[++m] = t
   printf "Measured %s: %d round(s) of %d s per run, each cell the median over the rounds, after warming every\n", date, rounds, seconds
@@ -109,6 +109,7 @@ function goals(   r, parts, one, many, off1, on1, rec1, yield1, cpuoff, cpuon, c
       quotient(cell("rps", "tracing-off", many), cell("rps", "yarp", many), 2), \
       fmt(cpuoff, 1), fmt(cpurec, 1), fmt(cpuon, 1), quotient(cpuoff, cpuon, 2)
   }
+  reference()
   typed()
   if (!("tracing-off@before" in ran) && !("tracing-on@before" in ran) && !("tracing-record@before" in ran)) return
   print ""
@@ -164,3 +165,24 @@ function typed(   r, parts, sample, j, t, before) {
     }
   }
 }
+
+# OpenTelemetry's floor (issue 39): the reference relay recording and exporting the same seven spans with
+# OpenTelemetry .NET alone, beside the sample's tracing, each as a ratio to its own untraced relay.
+function reference(   r, parts, one) {
+  if (!("min-relay-on" in ran) || !("min-relay" in ran)) return
+  print ""
+  print "| route | c=32 req/s on ÷ off: reference / sample | CPU µs a request off → on: reference / sample | tracing's µs a request: reference / sample | c=1 p99 on ÷ off: reference / sample | spans, OTLP bytes a request (c=32): reference / sample |"
+  print "|---|---|---|---|---|---|"
+  for (r = 1; r <= n; r++) {
+    split(routes[r], parts, " ")
+    if (parts[2] != 32) continue
+    one = parts[1] " 1"
+    printf "| %s | %s / %s | %s → %s / %s → %s | %s / %s | %s / %s | %s, %s / %s, %s |\n", parts[1], \
+      quotient(cell("rps", "min-relay-on", routes[r]), cell("rps", "min-relay", routes[r]), 2), quotient(cell("rps", "tracing-on", routes[r]), cell("rps", "tracing-off", routes[r]), 2), \
+      fmt(cell("cpu", "min-relay", routes[r]), 1), fmt(cell("cpu", "min-relay-on", routes[r]), 1), fmt(cell("cpu", "tracing-off", routes[r]), 1), fmt(cell("cpu", "tracing-on", routes[r]), 1), \
+      difference(cell("cpu", "min-relay-on", routes[r]), cell("cpu", "min-relay", routes[r])), difference(cell("cpu", "tracing-on", routes[r]), cell("cpu", "tracing-off", routes[r])), \
+      quotient(cell("p99", "min-relay-on", one), cell("p99", "min-relay", one), 2), quotient(cell("p99", "tracing-on", one), cell("p99", "tracing-off", one), 2), \
+      fmt(cell("exported", "min-relay-on", routes[r]), 2), fmt(cell("exported_bytes", "min-relay-on", routes[r]), 0), fmt(cell("exported", "tracing-on", routes[r]), 2), fmt(cell("exported_bytes", "tracing-on", routes[r]), 0)
+  }
+}
+function difference(a, b) { return a == "" || b == "" ? "—" : sprintf("%.1f", a - b) }

@@ -107,6 +107,11 @@ internal sealed class EventStreamReader(Stream inner, RelayCall call) : Stream
                 return _terminal && held == 0 ? 0 : End(buffer, "upstream_response_truncated", "The upstream provider's stream ended before its last event.");
             }
 
+            if (_bytes == 0 && call.Llm is not null)
+            {
+                call.FirstChunk = DateTime.UtcNow;
+            }
+
             _bytes += read;
             if (_bytes > RelaySettings.MaxResponseBytes)
             {

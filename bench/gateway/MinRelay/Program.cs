@@ -8,7 +8,9 @@
 // forwarder; the answer read for model, usage and finish reason as it passes, a JSON answer held for
 // the sample's response-length post-call guardrail and sent with its length, a stream's text checked
 // before each piece of whole lines goes on (its terminal event last); errors in the route's wire
-// format, an upstream's error answer relayed as it came. No spans, no metrics, no logging. Hosted like bench/gateway/Yarp (slim builder,
+// format, an upstream's error answer relayed as it came. No metrics, no logging, and no spans unless
+// --Otlp=URL or --Record=true asks for the sample's seven a request, recorded (and exported) with
+// OpenTelemetry .NET alone (Tracing.cs: OpenTelemetry's floor). Hosted like bench/gateway/Yarp (slim builder,
 // the same SocketsHttpHandler, no activity propagation). bench/gateway/MinRelay/check.sh compares its
 // answers with the sample's.
 using System.Buffers;
@@ -33,17 +35,21 @@ var settings = new RelaySettings(
     AttemptTimeout: TimeSpan.FromMilliseconds(configuration.GetValue("TimeoutMs", 100_000)),
     TotalTimeout: TimeSpan.FromMilliseconds(configuration.GetValue("TotalTimeoutMs", 600_000)));
 
-var relay = new Relay(settings, app.Services.GetRequiredService<IHttpForwarder>(), new HttpMessageInvoker(new SocketsHttpHandler
+// --Otlp=URL: the seven-span tree recorded and exported with OpenTelemetry alone (Tracing.cs); --Record=true: recorded, not exported.
+var otlp = configuration["Otlp"] is { Length: > 0 } endpoint ? endpoint : null;
+using var tracing = otlp is not null || configuration.GetValue("Record", false) ? new Tracing(otlp) : null;
+var relay = new Relay(settings, tracing is not null, app.Services.GetRequiredService<IHttpForwarder>(), new HttpMessageInvoker(new SocketsHttpHandler
 {
     UseProxy = false,
     AllowAutoRedirect = false,
     AutomaticDecompression = System.Net.DecompressionMethods.None,
     UseCookies = false,
+    // The upstream's traceparent is the attempt span's, written by the transformer when tracing.
     ActivityHeadersPropagator = null,
     ConnectTimeout = TimeSpan.FromSeconds(15),
 }));
-app.MapPost("/v1/chat/completions", context => relay.HandleAsync(context, Route.Chat));
-app.MapPost("/v1/messages", context => relay.HandleAsync(context, Route.Messages));
+app.MapPost(Route.Chat.Path, context => relay.HandleAsync(context, Route.Chat));
+app.MapPost(Route.Messages.Path, context => relay.HandleAsync(context, Route.Messages));
 app.Run();
 
 internal sealed record RelaySettings(
@@ -64,10 +70,12 @@ internal sealed record RelaySettings(
 }
 
 /// <summary>A route: its wire format and the top-level property that carries gateway metadata.</summary>
-internal sealed record Route(bool Anthropic, byte[] Slot)
+internal sealed record Route(bool Anthropic, string Path, string SlotName)
 {
-    public static readonly Route Chat = new(false, "metadata"u8.ToArray());
-    public static readonly Route Messages = new(true, "litellm_metadata"u8.ToArray());
+    public static readonly Route Chat = new(false, "/v1/chat/completions", "metadata");
+    public static readonly Route Messages = new(true, "/v1/messages", "litellm_metadata");
+
+    public byte[] Slot { get; } = Encoding.UTF8.GetBytes(SlotName);
 }
 
 /// <summary>The gateway's own errors, in the route's wire format (OpenAI or Anthropic error JSON), with their length.</summary>
@@ -148,9 +156,10 @@ internal sealed class ApiKeyCheck(string key)
 {
     private readonly byte[] _digest = SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
-    /// <summary>Null when the key is known, else the refusal's message.</summary>
-    public string? Refusal(HttpRequest request)
+    /// <summary>Null when the key is known, else the refusal's message; with <paramref name="hash"/>, the key's SHA-256 in hex for the auth span.</summary>
+    public string? Refusal(HttpRequest request, bool hash, out string? keyHash)
     {
+        keyHash = null;
         ReadOnlySpan<char> key = default;
         var authorization = request.Headers.Authorization;
         if (authorization.Count > 0 && authorization.ToString() is { } bearer && bearer.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -175,6 +184,12 @@ internal sealed class ApiKeyCheck(string key)
         Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(key.Length)];
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(key, utf8)], digest);
-        return CryptographicOperations.FixedTimeEquals(digest, _digest) ? null : "The API key is not valid.";
+        if (!CryptographicOperations.FixedTimeEquals(digest, _digest))
+        {
+            return "The API key is not valid.";
+        }
+
+        keyHash = hash ? Convert.ToHexStringLower(digest) : null;
+        return null;
     }
 }

@@ -3,6 +3,7 @@
 // its way. Everything per request lives in one RelayCall, which is also the forwarder's transformer.
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Polly;
@@ -20,9 +21,11 @@ internal sealed class Relay
     private readonly ResiliencePipeline _overflow;
     private readonly ApiKeyCheck _keys;
 
-    public Relay(RelaySettings settings, IHttpForwarder forwarder, HttpMessageInvoker invoker)
+    public Relay(RelaySettings settings, bool traced, IHttpForwarder forwarder, HttpMessageInvoker invoker)
     {
         Settings = settings;
+        Traced = traced;
+        UpstreamUri = new Uri(settings.Upstream);
         Forwarder = forwarder;
         Invoker = invoker;
         _keys = new ApiKeyCheck(settings.ApiKey);
@@ -35,6 +38,11 @@ internal sealed class Relay
 
     public RelaySettings Settings { get; }
 
+    /// <summary>Whether requests are traced (Tracing.cs): spans started, the metadata slot read for them.</summary>
+    public bool Traced { get; }
+
+    public Uri UpstreamUri { get; }
+
     public IHttpForwarder Forwarder { get; }
 
     public HttpMessageInvoker Invoker { get; }
@@ -43,16 +51,52 @@ internal sealed class Relay
 
     public async Task HandleAsync(HttpContext context, Route route)
     {
-        if (_keys.Refusal(context.Request) is { } refusal)
+        if (!Traced)
         {
+            await HandleAsync(context, route, null);
+            return;
+        }
+
+        using var server = Tracing.StartServer(context, route);
+        try
+        {
+            await HandleAsync(context, route, server);
+        }
+        finally
+        {
+            server?.SetTag("http.response.status_code", context.Response.StatusCode);
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context, Route route, Activity? server)
+    {
+        var auth = server is null ? null : Tracing.Start("auth", ActivityKind.Internal, server.Context);
+        if (_keys.Refusal(context.Request, auth is not null, out var keyHash) is { } refusal)
+        {
+            auth?.Stop();
             await Errors.WriteAsync(context, route, 401, "authentication_error", refusal);
             return;
         }
 
+        // Ended here; stopped once the reading has given the trace-level attributes the sample puts on it.
+        auth?.SetTag("langfuse.observation.type", "span");
+        auth?.SetTag("user_api_key_hash", keyHash);
+        auth?.SetEndTime(DateTime.UtcNow);
         using var call = new RelayCall(this, context, route);
+        call.Facts.ReadId = server is not null;
         try
         {
-            await call.ReadRequestAsync();
+            if (server is null)
+            {
+                await call.ReadRequestAsync();
+            }
+            else
+            {
+                await ReadTracedAsync(call, server, auth);
+                call.Llm = Tracing.StartLlm(server, call);
+                Tracing.Guardrail(call.Llm, call, "banned_words", "pre_call", passed: true);
+            }
+
             var pipeline = _pipelines.TryGetValue(call.Model!, out var known) ? known
                 : _pipelines.Count < MaxCircuits ? _pipelines.GetOrAdd(call.Model!, static (_, relay) => relay.Build(), this) : _overflow;
             var resilience = ResilienceContextPool.Shared.Get(context.RequestAborted);
@@ -67,7 +111,7 @@ internal sealed class Relay
 
             await call.FinishAsync();
         }
-        catch (Exception failure) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception failure) when (Trace(call, server, failure) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             if (failure is UpstreamAnswer && call.Held is { } answer)
             {
@@ -104,6 +148,50 @@ internal sealed class Relay
         {
             // The client went away: nothing to write.
         }
+        finally
+        {
+            if (call.Llm is { } llm)
+            {
+                if (call.Attempts > 0)
+                {
+                    Tracing.Guardrail(llm, call, "response_length", "post_call", passed: call.Facts.TextCharacters <= Settings.MaxAnswerCharacters);
+                }
+
+                Tracing.EndLlm(llm, call);
+            }
+        }
+    }
+
+    // The reading under proxy_pre_call; a refusal of the banned-word guardrail gets its guardrail span there.
+    private static async Task ReadTracedAsync(RelayCall call, Activity server, Activity? auth)
+    {
+        var pre = Tracing.Start("proxy_pre_call", ActivityKind.Internal, server.Context);
+        try
+        {
+            pre?.SetTag("langfuse.observation.type", "span");
+            await call.ReadRequestAsync();
+        }
+        catch (ClientError refused) when (refused.Code == "guardrail_blocked")
+        {
+            Tracing.Guardrail(pre, call, "banned_words", "pre_call", passed: false);
+            throw;
+        }
+        finally
+        {
+            Tracing.TraceLevel(pre, call);
+            Tracing.TraceLevel(server, call);
+            Tracing.TraceLevel(auth, call);
+            pre?.Stop();
+            auth?.Stop();
+        }
+    }
+
+    // An exception filter: the failure marked on the call's spans, never handled here.
+    private static bool Trace(RelayCall call, Activity? server, Exception failure)
+    {
+        Tracing.Fail(call.Llm, failure);
+        Tracing.Fail(server, failure);
+        return true;
     }
 
     // Outermost first: the call's deadline (every attempt and backoff, a whole stream included), the
@@ -172,6 +260,10 @@ internal struct AnswerFacts
     public long? InputTokens;
     public long? OutputTokens;
     public long TextCharacters;
+    public string? Id;
+
+    /// <summary>Tracing only: the answer's id is read too.</summary>
+    public bool ReadId;
 
     /// <summary>Reads one JSON document (a whole answer or one event's data); true for Anthropic's terminal <c>message_stop</c>.</summary>
     public bool Read(ReadOnlySpan<byte> json)
@@ -208,6 +300,10 @@ internal struct AnswerFacts
                 {
                     TextCharacters += reader.ValueIsEscaped ? reader.GetString()!.Length : Encoding.UTF8.GetCharCount(reader.ValueSpan);
                 }
+            }
+            else if (ReadId && depth <= 2 && reader.ValueTextEquals("id"u8))
+            {
+                Id ??= reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
             }
             else if (depth == 1 && reader.ValueTextEquals("type"u8))
             {

@@ -1,5 +1,6 @@
 // RelayCall: one request's state, and the forwarder's transformer for its attempts.
 using System.Buffers;
+using System.Diagnostics;
 using System.Text.Json;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -18,6 +19,23 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
     public AnswerFacts Facts;
 
     public string? Model { get; private set; }
+
+    /// <summary>Tracing only: the metadata slot's trace name, session and tags, each bounded.</summary>
+    public string? TraceName { get; private set; }
+
+    public string? SessionId { get; private set; }
+
+    public string[]? Tags { get; private set; }
+
+    /// <summary>Tracing only: the call's LLM span, the parent of its attempts and guardrails.</summary>
+    public Activity? Llm { get; set; }
+
+    /// <summary>Tracing only: when a stream's first chunk came.</summary>
+    public DateTime? FirstChunk { get; set; }
+
+    private Activity? _attempt;
+
+    public int Attempts => _attempts;
 
     public bool Stream { get; private set; }
 
@@ -80,6 +98,26 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
             context.Response.Clear();
         }
 
+        _attempt = Llm is null ? null : Tracing.StartAttempt(Llm, this, relay.UpstreamUri, _attempts - 1);
+        Exception? failed = null;
+        try
+        {
+            await SendAsync(token);
+        }
+        catch (Exception failure)
+        {
+            failed = failure;
+            throw;
+        }
+        finally
+        {
+            Tracing.EndAttempt(_attempt, this, failed);
+            _attempt = null;
+        }
+    }
+
+    private async ValueTask SendAsync(CancellationToken token)
+    {
         var request = context.Request;
         _upstreamStream ??= new MemoryStream(_upstream ?? _body!, 0, _upstream is null ? _bodyLength : _upstreamLength, writable: false);
         _upstreamStream.Position = 0;
@@ -153,6 +191,14 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
         if (relay.Settings.UpstreamAuthorization is { } authorization)
         {
             headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        if (_attempt is { } attempt)
+        {
+            // The upstream joins the attempt's trace.
+            headers.Remove("traceparent");
+            headers.Remove("tracestate");
+            headers.TryAddWithoutValidation("traceparent", attempt.Id);
         }
 
         if (Stream)
@@ -264,7 +310,15 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
                         throw new ClientError(400, $"'{System.Text.Encoding.UTF8.GetString(route.Slot)}' must be a JSON object, not {Describe(reader.TokenType)}.");
                     }
 
-                    reader.Skip();
+                    if (relay.Traced)
+                    {
+                        ReadMetadata(ref reader);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+
                     slotEnd = reader.BytesConsumed;
                 }
                 else if (reader.ValueTextEquals("model"u8))
@@ -335,6 +389,67 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
         if (slotStart >= 0)
         {
             Cut(body, beforeSlot >= 0 ? beforeSlot : slotStart, beforeSlot >= 0 ? slotEnd : AfterComma(body, slotEnd));
+        }
+    }
+
+    // Tracing only: the slot's trace_name, session_id and tags (strings, each bounded; at most MaxTags tags).
+    private void ReadMetadata(ref Utf8JsonReader reader)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("trace_name"u8))
+            {
+                reader.Read();
+                TraceName = Bounded(ref reader);
+            }
+            else if (reader.ValueTextEquals("session_id"u8))
+            {
+                reader.Read();
+                SessionId = Bounded(ref reader);
+            }
+            else if (reader.ValueTextEquals("tags"u8) && reader.Read() && reader.TokenType == JsonTokenType.StartArray)
+            {
+                var tags = new List<string>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (Bounded(ref reader) is { } tag && tags.Count < Tracing.MaxTags)
+                    {
+                        tags.Add(tag);
+                    }
+                }
+
+                Tags = tags.ToArray();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private static string? Bounded(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        var length = reader.ValueSpan.Length;
+        if (length <= Tracing.MaxValueLength)
+        {
+            return reader.GetString();
+        }
+
+        var rented = ArrayPool<char>.Shared.Rent(length);
+        try
+        {
+            return new string(rented, 0, Math.Min(reader.CopyString(rented), Tracing.MaxValueLength));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
         }
     }
 

@@ -116,7 +116,8 @@ start_sample() { # port upstream
   wait_for "http://127.0.0.1:$1/health"
 }
 start_reference() { # port upstream
-  dotnet "$here/bin/Release/net10.0/MinRelay.dll" --urls "http://127.0.0.1:$1" --Upstream="$2" >"$work/min-$1.log" 2>&1 &
+  # REFERENCE_ARGS, e.g. --Record=true: the reference recording its spans (Tracing.cs) answers the same.
+  dotnet "$here/bin/Release/net10.0/MinRelay.dll" --urls "http://127.0.0.1:$1" --Upstream="$2" ${REFERENCE_ARGS:-} >"$work/min-$1.log" 2>&1 &
   pids+=($!)
   wait_for "http://127.0.0.1:$1/"
 }
