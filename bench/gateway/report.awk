@@ -28,7 +28,7 @@ function ratio(numerator, denominator) { return denominator > 0 ? sprintf("%.2f"
   if (!(route in seen)) { seen[route] = 1; routes[++n] = route }
 }
 END {
-  count = split("direct bare-proxy yarp min-relay min-relay-record min-relay-on typed-off typed-record typed-on tracing-off@before tracing-off tracing-record@before tracing-record tracing-on@before tracing-on tracing-on-yield tracing-on-sampled tracing-on-tail tracing-off+nospin tracing-on+nospin tracing-on-yield+nospin tracing-on+batch256 tracing-on+batch128 tracing-on+batch64 portkey", all, " ")
+  count = split("direct bare-proxy yarp min-relay min-relay-record min-relay-on min-relay-typed typed-off typed-record typed-on tracing-off@before tracing-off tracing-record@before tracing-record tracing-on@before tracing-on tracing-on-yield tracing-on-sampled tracing-on-tail tracing-off+nospin tracing-on+nospin tracing-on-yield+nospin tracing-on+batch256 tracing-on+batch128 tracing-on+batch64 portkey", all, " ")
   for (j = 1; j <= count; j++) if (all[j] in ran) { targets[++m] = all[j]; listed[all[j]] = 1 }
   for (t in ran) if (!(t in listed)) targets[++m] = t
   printf "Measured %s: %d round(s) of %d s per run, each cell the median over the rounds, after warming every\n", date, rounds, seconds

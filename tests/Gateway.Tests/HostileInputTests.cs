@@ -33,6 +33,7 @@ public sealed class HostileInputTests : IDisposable
     [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"mask_input":"yes"}}""", 400, "'metadata.mask_input' must be true or false, not a string.")]
     [InlineData(Messages, """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":"s"}""", 400, "'litellm_metadata' must be a JSON object, not a string.")]
     [InlineData(Messages, """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":{"tags":[1]}}""", 400, "'litellm_metadata.tags' must be an array of strings, not a number.")]
+    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"tags":["a","b",{"c":1}]}}""", 400, "'metadata.tags' must be an array of strings, not an object.")]
     [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"t":[[[[[[[[[[]]]]]]]]]]}}""", 400, "'metadata' is nested deeper than 8 levels.")]
     [InlineData(Chat, """{"model":"m","messages":"not a list"}""", 400, "The request body does not match this route's request at $.messages")]
     [InlineData(Chat, """{"model":"gpt-unknown","messages":[{"role":"user","content":"x"}]}""", 404, "The model 'gpt-unknown' does not exist on this gateway.")]

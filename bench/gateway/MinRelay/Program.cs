@@ -10,7 +10,8 @@
 // before each piece of whole lines goes on (its terminal event last); errors in the route's wire
 // format, an upstream's error answer relayed as it came. No metrics, no logging, and no spans unless
 // --Otlp=URL or --Record=true asks for the sample's seven a request, recorded (and exported) with
-// OpenTelemetry .NET alone (Tracing.cs: OpenTelemetry's floor). Hosted like bench/gateway/Yarp (slim builder,
+// OpenTelemetry .NET alone (Tracing.cs: OpenTelemetry's floor); --Typed=true also reads each body into the
+// sample handler's typed request (Typed.cs: what a typed handler adds). Hosted like bench/gateway/Yarp (slim builder,
 // the same SocketsHttpHandler, no activity propagation). bench/gateway/MinRelay/check.sh compares its
 // answers with the sample's.
 using System.Buffers;
@@ -38,7 +39,8 @@ var settings = new RelaySettings(
 // --Otlp=URL: the seven-span tree recorded and exported with OpenTelemetry alone (Tracing.cs); --Record=true: recorded, not exported.
 var otlp = configuration["Otlp"] is { Length: > 0 } endpoint ? endpoint : null;
 using var tracing = otlp is not null || configuration.GetValue("Record", false) ? new Tracing(otlp) : null;
-var relay = new Relay(settings, tracing is not null, app.Services.GetRequiredService<IHttpForwarder>(), new HttpMessageInvoker(new SocketsHttpHandler
+// --Typed=true: the body also read into the sample's typed request (Typed.cs).
+var relay = new Relay(settings, tracing is not null, configuration.GetValue("Typed", false), app.Services.GetRequiredService<IHttpForwarder>(), new HttpMessageInvoker(new SocketsHttpHandler
 {
     UseProxy = false,
     AllowAutoRedirect = false,

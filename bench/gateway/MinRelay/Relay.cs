@@ -21,10 +21,11 @@ internal sealed class Relay
     private readonly ResiliencePipeline _overflow;
     private readonly ApiKeyCheck _keys;
 
-    public Relay(RelaySettings settings, bool traced, IHttpForwarder forwarder, HttpMessageInvoker invoker)
+    public Relay(RelaySettings settings, bool traced, bool typed, IHttpForwarder forwarder, HttpMessageInvoker invoker)
     {
         Settings = settings;
         Traced = traced;
+        Typed = typed;
         UpstreamUri = new Uri(settings.Upstream);
         Forwarder = forwarder;
         Invoker = invoker;
@@ -40,6 +41,9 @@ internal sealed class Relay
 
     /// <summary>Whether requests are traced (Tracing.cs): spans started, the metadata slot read for them.</summary>
     public bool Traced { get; }
+
+    /// <summary>Whether the body is also read into the sample's typed request (Typed.cs).</summary>
+    public bool Typed { get; }
 
     public Uri UpstreamUri { get; }
 

@@ -85,6 +85,11 @@ internal sealed class RelayCall(Relay relay, HttpContext context, Route route) :
         {
             throw new ClientError(400, "The request body is not valid JSON.");
         }
+
+        if (relay.Typed)
+        {
+            TypedRequest.Read(_upstream is null ? _body.AsSpan(0, _bodyLength) : _upstream.AsSpan(0, _upstreamLength), route);
+        }
     }
 
     /// <summary>One attempt: YARP forwards the body without the slot; a failure before the answer starts is thrown to the pipeline.</summary>

@@ -31,9 +31,10 @@ internal sealed class ResponseReader
 
     private DocumentFacts Document => _reading!.Document;
     private readonly Action? _onEvent;
-    private readonly byte[] _dataStart = new byte[8];
+    // The first bytes of an event's data and of a line's field name, held in the reader itself (no arrays a response).
+    private Bytes8 _dataStart;
     private LineState _line = LineState.Start;
-    private readonly byte[] _field = new byte[8];
+    private Bytes8 _field;
     private int _fieldLength;
     private bool _afterCarriageReturn;
     private bool _isDataField;
@@ -187,13 +188,13 @@ internal sealed class ResponseReader
                         BeginField();
                         _line = LineState.Start;
                     }
-                    else if (_fieldLength < _field.Length)
+                    else if (_fieldLength < Bytes8.Length)
                     {
                         _field[_fieldLength++] = b;
                     }
                     else
                     {
-                        _fieldLength = _field.Length + 1;
+                        _fieldLength = Bytes8.Length + 1;
                     }
 
                     continue;
@@ -237,7 +238,7 @@ internal sealed class ResponseReader
 
     private void BeginField()
     {
-        _isDataField = _fieldLength == 4 && _field.AsSpan(0, 4).SequenceEqual("data"u8);
+        _isDataField = _fieldLength == 4 && ((ReadOnlySpan<byte>)_field)[..4].SequenceEqual("data"u8);
         if (!_isDataField)
         {
             return;
@@ -259,17 +260,17 @@ internal sealed class ResponseReader
 
     private void AppendData(ReadOnlySpan<byte> data)
     {
-        if (_dataLength < _dataStart.Length)
+        if (_dataLength < Bytes8.Length)
         {
-            var take = (int)Math.Min(data.Length, _dataStart.Length - _dataLength);
-            data[..take].CopyTo(_dataStart.AsSpan((int)_dataLength));
+            var take = (int)Math.Min(data.Length, Bytes8.Length - _dataLength);
+            data[..take].CopyTo(((Span<byte>)_dataStart)[(int)_dataLength..]);
         }
 
         _dataLength += data.Length;
         Scanner.Write(data);
     }
 
-    private bool IsDone() => _dataLength == 6 && _dataStart.AsSpan(0, 6).SequenceEqual("[DONE]"u8);
+    private bool IsDone() => _dataLength == 6 && ((ReadOnlySpan<byte>)_dataStart)[..6].SequenceEqual("[DONE]"u8);
 
     /// <summary>A blank line: the event is whole.</summary>
     private void Dispatch()
@@ -320,4 +321,13 @@ internal sealed class ResponseReader
 
         return false;
     }
+}
+
+/// <summary>Eight bytes inline, for the reader's short prefixes.</summary>
+[System.Runtime.CompilerServices.InlineArray(Length)]
+internal struct Bytes8
+{
+    public const int Length = 8;
+
+    private byte _first;
 }

@@ -86,7 +86,12 @@ public sealed partial class LlmMetadata
             throw WrongType(slot, key, "an array of strings", reader.TokenType);
         }
 
-        var items = new List<string>();
+        // An array, not a list: OpenTelemetry exports only arrays as array attributes. Sized by a
+        // first look over the tags (a copy of the reader, over the same bytes), so the tags a
+        // request sends cost one array and their strings, not a list grown and copied.
+        var kept = KeptTags(reader, limit);
+        var items = kept == 0 ? Array.Empty<string>() : new string[kept];
+        var count = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.String)
@@ -94,9 +99,9 @@ public sealed partial class LlmMetadata
                 throw WrongType(slot, key, "an array of strings", reader.TokenType);
             }
 
-            if (items.Count < limit)
+            if (count < items.Length)
             {
-                items.Add(reader.GetString()!);
+                items[count++] = reader.GetString()!;
             }
             else
             {
@@ -104,8 +109,20 @@ public sealed partial class LlmMetadata
             }
         }
 
-        // An array, not a list: OpenTelemetry exports only arrays as array attributes.
-        return items.ToArray();
+        return items;
+    }
+
+    // How many of the array's tags are kept: its strings before anything else, at most the limit
+    // (a value of another kind ends the count; the reading then refuses it where it stands).
+    private static int KeptTags(Utf8JsonReader look, int limit)
+    {
+        var count = 0;
+        while (count < limit && look.Read() && look.TokenType == JsonTokenType.String)
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private IReadOnlyDictionary<string, string> ReadTraceMetadata(ref Utf8JsonReader reader, string slot, string key, int limit, SecretRedaction redaction)
