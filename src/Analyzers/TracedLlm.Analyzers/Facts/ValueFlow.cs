@@ -182,18 +182,28 @@ internal sealed partial class ValueFlow
             return new[] { KeyValue.Joined(lists.Select(values => values.ToImmutableArray()).ToImmutableArray()) };
         }
 
-        var results = new List<string> { string.Empty };
-        foreach (var values in lists)
-        {
+        return Join(lists.Select(values => values.Select(v => v.Constant!))) is { } joined
+            ? joined.Select(KeyValue.Of).ToList()
+            : new[] { KeyValue.Unknown };
+    }
 
-            results = results.SelectMany(prefix => values.Select(v => prefix + v.Constant)).Distinct().ToList();
+    /// <summary>
+    /// Every way of joining the parts' strings, one from each part in order; null when there are more than a key is
+    /// followed with. The value flow joins constants with it in place, the key resolver a concatenation's parts once resolved.
+    /// </summary>
+    public static List<string>? Join(IEnumerable<IEnumerable<string>> parts)
+    {
+        var results = new List<string> { string.Empty };
+        foreach (var part in parts)
+        {
+            results = results.SelectMany(prefix => part.Select(value => prefix + value)).Distinct().ToList();
             if (results.Count > MaxValues)
             {
-                return new[] { KeyValue.Unknown };
+                return null;
             }
         }
 
-        return results.Select(KeyValue.Of).ToList();
+        return results;
     }
 
     private static bool IsInSource(ISymbol symbol) => symbol.Locations.Any(l => l.IsInSource);

@@ -15,9 +15,6 @@ namespace TracedLlm.Analyzers.Rules;
 /// </summary>
 internal sealed class KeyResolver
 {
-    // As many values as the value flow joins in place (ValueFlow.MaxValues).
-    private const int MaxJoined = 8;
-
     private readonly ConcurrentDictionary<ISymbol, MethodFacts> _facts;
     private readonly CompilationFacts _compilation;
     private readonly Dictionary<(ISymbol, KeyValueKind), (ImmutableHashSet<string> Constants, bool Unknown)> _memo = new();
@@ -86,7 +83,7 @@ internal sealed class KeyResolver
     /// <summary>A concatenation: every way of joining its parts' resolved values, unknown when a part may be anything or there are too many.</summary>
     private (ImmutableHashSet<string>, bool) Join(ImmutableArray<ImmutableArray<KeyValue>> parts, int depth)
     {
-        var results = new List<string> { string.Empty };
+        var resolvedParts = new List<ImmutableHashSet<string>>(parts.Length);
         foreach (var part in parts)
         {
             var (resolved, unknown) = Resolve(part, depth + 1);
@@ -95,14 +92,12 @@ internal sealed class KeyResolver
                 return (ImmutableHashSet<string>.Empty, true);
             }
 
-            results = results.SelectMany(prefix => resolved.Select(value => prefix + value)).Distinct().ToList();
-            if (results.Count > MaxJoined)
-            {
-                return (ImmutableHashSet<string>.Empty, true);
-            }
+            resolvedParts.Add(resolved);
         }
 
-        return (results.ToImmutableHashSet(System.StringComparer.Ordinal), false);
+        return ValueFlow.Join(resolvedParts) is { } joined
+            ? (joined.ToImmutableHashSet(System.StringComparer.Ordinal), false)
+            : (ImmutableHashSet<string>.Empty, true);
     }
 
     private (ImmutableHashSet<string>, bool) ResolveReference(KeyValue value, int depth)
