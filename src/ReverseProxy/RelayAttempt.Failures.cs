@@ -56,8 +56,10 @@ internal sealed partial class RelayAttempt
         {
             GatewayException => exception,
             // The deadline, or the attempt's idle timeout, cancelled the read (named as the attempt policy names its
-            // timeouts); any other cancellation is the code's own (500).
+            // timeouts). A destination's own activity timeout, shorter than those, cancels a read passed on as it
+            // comes through the forwarder's token; any other cancellation is the code's own (500).
             OperationCanceledException when Run.DeadlinePassed(Attempt) || Cancellation.IsCancellationRequested => Attempt.TimedOut(exception),
+            OperationCanceledException when Mode == BodyMode.Pass && Destination.RequestConfig?.ActivityTimeout is not null => new UpstreamTimeoutException(innerException: exception),
             TimeoutException => new UpstreamTimeoutException(innerException: exception),
             IOException or HttpRequestException => UpstreamHttp.Truncated(exception),
             _ => exception,

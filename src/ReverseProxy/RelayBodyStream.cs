@@ -226,7 +226,10 @@ internal sealed class RelayBodyStream : ReadOnlyStream
 
         try
         {
-            return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            // Held or held back, many reads of the upstream make one read of the forwarder's, which never
+            // sees them: its activity timeout would cut a long answer that never paused. The attempt's own
+            // token (the deadline, the client, the idle timeout between these reads) times them instead.
+            return await _inner.ReadAsync(buffer, _mode == BodyMode.Pass ? cancellationToken : cancellation.Token).ConfigureAwait(false);
         }
         finally
         {

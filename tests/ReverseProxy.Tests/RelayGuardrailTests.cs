@@ -145,6 +145,41 @@ public sealed class RelayGuardrailTests : RelayTestBase
         Assert.Equal("identity", Assert.Single(Upstream.Received).Headers["Accept-Encoding"]);
     }
 
+    [Theory]
+    [InlineData(RelayPostCallGuardrails.Buffer, GuardrailMode.PostCall)]
+    [InlineData(RelayPostCallGuardrails.Incremental, GuardrailMode.PostCall)]
+    [InlineData(RelayPostCallGuardrails.Refuse, GuardrailMode.DuringCall)]
+    [InlineData(RelayPostCallGuardrails.Refuse, GuardrailMode.PreCall)]
+    public async Task AStreamLongerThanTheAttemptTimeoutWithNoPauseAsLongIsRelayedWholeHeldOrNot(RelayPostCallGuardrails choice, GuardrailMode modes)
+    {
+        // The attempt timeout is the longest wait for the upstream's next bytes, never the stream's whole length:
+        // seven pauses of 0.4 s (2.8 s in all) under an attempt timeout of 1 s, the stream held whole for a
+        // post-call guardrail, held back event by event for an incremental or during-call one, or passed on.
+        var guardrail = new WordGuardrail(modes, "forbidden");
+        await using var host = await RelayHost.StartAsync(
+            new RelayUpstreams { Addresses = new[] { Upstream.Address }, Policy = new LlmRetryPolicy { AttemptTimeout = TimeSpan.FromSeconds(1) } },
+            options => options.PostCallGuardrails = choice,
+            new[] { guardrail });
+        const string Body = """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""";
+
+        // One request without pauses first: the second one's pauses are the upstream's, not the first request's compilation.
+        using (var warm = await host.PostAsync("/v1/messages", Body))
+        {
+            Assert.Equal(WireSamples.AnthropicStream, await warm.Content.ReadAsStringAsync());
+        }
+
+        await Spans.SingleTraceAsync();
+        Spans.Clear();
+        Upstream.Then(Reply.Stream(WireSamples.AnthropicStream, delayMs: 400));
+        using var response = await host.PostAsync("/v1/messages", Body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(WireSamples.AnthropicStream, await response.Content.ReadAsStringAsync());
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Empty(trace.All(SpanNames.Failure));
+        Assert.Equal(StatusCodes.Status200OK, trace.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        Spans.AssertAllEnded();
+    }
+
     [Fact]
     public async Task APreCallBlockNeverReachesTheUpstream()
     {

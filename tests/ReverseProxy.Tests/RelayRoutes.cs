@@ -12,6 +12,9 @@ public sealed class RelayUpstreams
 
     public LlmRetryPolicy Policy { get; init; } = LlmRetryPolicy.None;
 
+    /// <summary>When set, each destination's own forwarder activity timeout (its <c>ForwarderRequestConfig</c>).</summary>
+    public System.TimeSpan? ActivityTimeout { get; init; }
+
     /// <summary>When set, the routes relay as this YARP route of the host's proxy configuration.</summary>
     public string? YarpRoute { get; init; }
 
@@ -24,7 +27,9 @@ public sealed class RelayUpstreams
 
         var model = call.Model ?? "unknown";
         var targets = Addresses.Select((_, i) => new LlmTarget(i == 0 ? provider : provider + "-fallback-" + i, model)).ToArray();
-        return relay.ForwardAsync(call, targets[0], targets[1..], Policy, attempt => new RelayDestination(Addresses[System.Array.IndexOf(targets, attempt.Target)]));
+        return relay.ForwardAsync(call, targets[0], targets[1..], Policy, attempt => new RelayDestination(
+            Addresses[System.Array.IndexOf(targets, attempt.Target)],
+            requestConfig: ActivityTimeout is { } activity ? new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = activity } : null));
     }
 }
 

@@ -284,20 +284,28 @@ public sealed class RelayTests : RelayTestBase
         Assert.Contains("upstream_timeout", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task AStreamThatStallsPastTheAttemptTimeoutEndsWithATimeoutEvent()
+    [Theory]
+    // Named as the attempt policy names its timeouts (LlmAttempt.TimedOut).
+    [InlineData(500, null, "The upstream provider did not answer within the attempt timeout of 0.5 s.")]
+    // No attempt timeout: the destination's own forwarder configuration times the wait between reads.
+    [InlineData(null, 500, "The upstream provider did not answer in time.")]
+    public async Task AStreamThatStallsPastItsTimeoutEndsWithATimeoutEvent(int? attemptMs, int? destinationActivityMs, string message)
     {
-        Upstream.Then(Reply.Stream(WireSamples.AnthropicStream, delayMs: 2000));
-        await using var host = await Host(new LlmRetryPolicy { AttemptTimeout = TimeSpan.FromMilliseconds(500) });
+        Upstream.Then(Reply.Stream(WireSamples.AnthropicStream, delayMs: 1200));
+        await using var host = await RelayHost.StartAsync(new RelayUpstreams
+        {
+            Addresses = new[] { Upstream.Address },
+            Policy = new LlmRetryPolicy { AttemptTimeout = attemptMs is { } attempt ? TimeSpan.FromMilliseconds(attempt) : null },
+            ActivityTimeout = destinationActivityMs is { } activity ? TimeSpan.FromMilliseconds(activity) : null,
+        });
         using var response = await host.PostAsync("/v1/messages", MessagesStreamBody);
         var body = await response.Content.ReadAsStringAsync();
         Assert.StartsWith("event: message_start", body, StringComparison.Ordinal);
-        Assert.Contains("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"timeout_error\"", body, StringComparison.Ordinal);
+        Assert.EndsWith($"event: error\ndata: {{\"type\":\"error\",\"error\":{{\"type\":\"timeout_error\",\"message\":\"{message}\"}}}}\n\n", body, StringComparison.Ordinal);
         Assert.DoesNotContain("message_stop", body, StringComparison.Ordinal);
-
-        // Named as the attempt policy names its timeouts (LlmAttempt.TimedOut).
         var failure = (await Spans.SingleTraceAsync()).Single(SpanNames.Failure);
-        Assert.Equal("The upstream provider did not answer within the attempt timeout of 0.5 s.", failure.StatusDescription);
+        Assert.Equal(message, failure.StatusDescription);
+        Spans.AssertAllEnded();
     }
 
     [Fact]
