@@ -8,6 +8,7 @@ using System.Net.Http;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
 using TracedLlm.Telemetry;
 using static TracedLlm.Tests.UpstreamStub;
 
@@ -295,6 +296,47 @@ public sealed class UpstreamFaultTests : IDisposable
         Assert.Equal(typeof(UpstreamBadResponseException).FullName, attempt.GetTagItem(AttributeNames.ErrorType));
         Assert.Null(tree.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.GenAiResponseFinishReasons));
         Assert.Single(tree.All(SpanNames.Failure));
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task AStreamWhoseFirstEventAndThePauseAfterItOutlastTheAttemptTimeoutOnlyTogetherIsStreamedWhole()
+    {
+        // The attempt timeout is the wait for the first chunk, then for each next one: an upstream that
+        // takes 0.9 s to its first event and 0.9 s more to the rest never keeps a 1.5 s timeout waiting.
+        await using var upstream = await StartWithAsync(Reply.Status(200));
+        using var host = Host(upstream, maxRetries: 0, fallback: false).With("Upstream:TimeoutMs", "1500");
+        using var client = host.CreateClient();
+
+        // One request without pauses first: the second one's waits are the upstream's, not the first request's compilation.
+        using (var warm = await client.SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody)))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+            await warm.Content.ReadAsStringAsync();
+        }
+
+        await _spans.SingleTraceAsync();
+        _spans.Clear();
+        upstream.Then(async context =>
+        {
+            await Task.Delay(900);
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync(FirstChunk);
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(900);
+            await context.Response.WriteAsync(StreamedReply[FirstChunk.Length..]);
+        });
+        using var response = await client.SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(events, e => e.Data.Contains("\"error\"", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Data.Contains("\"finish_reason\":\"stop\"", StringComparison.Ordinal));
+        Assert.Equal("[DONE]", events[^1].Data);
+        Assert.Equal(2, upstream.Calls);
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Equal(("initial", "success", "openai"), Describe(Assert.Single(Attempts(tree))));
+        Assert.Empty(tree.All(SpanNames.Failure));
         _spans.AssertAllEnded();
     }
 

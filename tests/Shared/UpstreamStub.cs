@@ -39,7 +39,8 @@ internal sealed class UpstreamStub : IAsyncDisposable
     // A text chunk that does not finish the answer.
     public const string SecondChunk = "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" up\"},\"finish_reason\":null}]}\n\n";
 
-    private const string StreamedReply =
+    /// <summary>The whole stream its default reply sends: two text chunks (the finish reason on the second), the usage, [DONE].</summary>
+    public const string StreamedReply =
         FirstChunk
         + "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" upstream\"},\"finish_reason\":\"stop\"}]}\n\n"
         + "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9}}\n\n"

@@ -64,7 +64,10 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
         using var response = await UpstreamHttp.SendAsync(_http, message, attempt, cancellationToken).ConfigureAwait(false);
 
         // OpenAI sends the finish reason on the last text chunk and, with include_usage, the usage on
-        // a chunk of its own after it; both are held back and carried by the one final delta.
+        // a chunk of its own after it; both are held back and carried by the one final delta. Only
+        // the deltas from the finish reason on wait for the next one: held back from the first, the
+        // first delta would wait for the upstream's second event, and the attempt timeout, which
+        // times the first chunk, would time the upstream's first event and the pause after it together.
         ProviderDelta? pending = null;
         string? finish = null;
         long? input = null, output = null;
@@ -87,6 +90,12 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
             }
 
             pending = delta with { FinishReason = null, InputTokens = null, OutputTokens = null };
+            if (finish is null)
+            {
+                // Not the last delta yet: it goes on at once.
+                yield return pending;
+                pending = null;
+            }
         }
 
         if (!done || finish is null)
