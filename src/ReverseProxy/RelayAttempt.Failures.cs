@@ -87,7 +87,8 @@ internal sealed partial class RelayAttempt
             ForwarderError.RequestTimedOut => new UpstreamTimeoutException(innerException: cause),
             ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Run.DeadlinePassed(Attempt) => Attempt.TimedOut(cause),
 
-            // The attempt timeout cancelled the forwarder: the policy names it a timeout from its own token.
+            // The attempt timeout (this attempt's own, until the answer's headers) cancelled the forwarder.
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Cancellation.IsCancellationRequested => Attempt.TimedOut(cause),
             ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => new OperationCanceledException("The upstream attempt was cancelled.", cause, attemptToken),
             ForwarderError.ResponseHeaders => new UpstreamBadResponseException("The upstream provider answered with headers that cannot be relayed.", truncated: false, cause),
             ForwarderError.ResponseBodyDestination => UpstreamHttp.Truncated(cause),

@@ -15,13 +15,13 @@ namespace TracedLlm.Relay;
 
 /// <summary>
 /// One relay attempt: the forwarder's token (the attempt timeout until the answer's headers, then
-/// the idle timeout between reads), the decision on the upstream's answer, and what the reader found
+/// the idle timeout between reads, both on this attempt's one source: the attempt policy leaves the
+/// relay's attempts to it), the decision on the upstream's answer, and what the reader found
 /// in the body as it passed. It ends either with a failure thrown to the attempt policy (nothing was
 /// passed on: it may be retried) or as the attempt's outcome, a failure after the first byte included.
 /// </summary>
 internal sealed partial class RelayAttempt : IDisposable
 {
-    private readonly CancellationTokenRegistration _attemptTimeout;
     private ContentDecoder? _decoder;
     private PooledBufferWriter? _bufferedBody;
     private long _bytesRead;
@@ -32,10 +32,14 @@ internal sealed partial class RelayAttempt : IDisposable
         Run = run;
         Attempt = attempt;
         Destination = destination;
-        Cancellation = CancellationTokenSource.CreateLinkedTokenSource(attempt.CallToken);
-
-        // Until the answer's headers come, the policy's attempt timeout (and the deadline) cancel the forwarder.
-        _attemptTimeout = attemptToken == attempt.CallToken ? default : attemptToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), Cancellation);
+        // The attempt's token is the call's (the client, the deadline): the pipeline leaves the attempt
+        // timeout to the relay (LlmStage.ExecuteTimedByOperationAsync), which keeps it here until the
+        // answer's headers come, then between reads of the body (RelayBodyStream).
+        Cancellation = CancellationTokenSource.CreateLinkedTokenSource(attemptToken);
+        if (run.Policy.AttemptTimeout is { } timeout)
+        {
+            Cancellation.CancelAfter(timeout);
+        }
     }
 
     public RelayRun Run { get; }
@@ -93,7 +97,11 @@ internal sealed partial class RelayAttempt : IDisposable
     public async ValueTask<bool> OnResponseAsync(HttpContext httpContext, HttpResponseMessage response, HttpTransformer inner, CancellationToken cancellationToken)
     {
         // The headers are here: from now on the attempt timeout is the idle time between reads.
-        _attemptTimeout.Dispose();
+        if (!Cancellation.IsCancellationRequested)
+        {
+            Cancellation.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+
         ResponseSeen = true;
         Status = (int)response.StatusCode;
         if (Status >= 400)
@@ -273,7 +281,6 @@ internal sealed partial class RelayAttempt : IDisposable
 
     public void Dispose()
     {
-        _attemptTimeout.Dispose();
         Cancellation.Dispose();
         _decoder?.Dispose();
     }

@@ -98,7 +98,7 @@ internal sealed class RelayRun
         RelayAttempt relayed;
         try
         {
-            relayed = await Call.ExecuteAsync(primary, fallbacks, Policy, AttemptAsync).ConfigureAwait(false);
+            relayed = await LlmStage.ExecuteTimedByOperationAsync(Call, primary, fallbacks, Policy, AttemptAsync).ConfigureAwait(false);
         }
         catch (UpstreamAnswerException answer) when (Settings.UpstreamErrors == RelayUpstreamErrors.Relay && answer.Answer.Body is not null)
         {

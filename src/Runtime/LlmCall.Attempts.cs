@@ -127,10 +127,13 @@ public sealed partial class LlmCall
     /// does, falling back to this call's own <paramref name="fallbacks"/> instead of the policy's: one
     /// policy (built once, holding the circuits) serves calls whose fallback models differ.
     /// </summary>
-    public Task<T> ExecuteAsync<T>(LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
+    public Task<T> ExecuteAsync<T>(LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation) =>
+        ExecuteAsync(primary, fallbacks, policy, operation, operationTimesAttempts: false);
+
+    internal Task<T> ExecuteAsync<T>(LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation, bool operationTimesAttempts)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return new ExecuteSequence<T>(this, new TargetSource(primary, fallbacks), policy, operation).RunAsync();
+        return new ExecuteSequence<T>(this, new TargetSource(primary, fallbacks), policy, operation) { OperationTimesAttempts = operationTimesAttempts }.RunAsync();
     }
 
     /// <summary>

@@ -284,6 +284,27 @@ public sealed class RelayTests : RelayTestBase
         Assert.Contains("upstream_timeout", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AnAttemptThatTimesOutBeforeItsHeadersIsRetriedAndTheRetrysAnswerRelayed()
+    {
+        // The relay keeps the attempt timeout itself: the timed-out attempt is a timeout, retried as the pipeline's would be.
+        Upstream.Then(Reply.Slow(TimeSpan.FromSeconds(30), WireSample));
+        await using var host = await Host(new LlmRetryPolicy { AttemptTimeout = TimeSpan.FromMilliseconds(400), MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10) });
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(WireSamples.ChatCompletion, await response.Content.ReadAsStringAsync());
+
+        var trace = await Spans.SingleTraceAsync();
+        var attempts = trace.All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ToList();
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal("failure", attempts[0].GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal("The upstream provider did not answer within the attempt timeout of 0.4 s.", attempts[0].StatusDescription);
+        Assert.Equal("retry", attempts[1].GetTagItem(AttributeNames.AttemptKind));
+        Assert.Equal("success", attempts[1].GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Empty(trace.All(SpanNames.Failure));
+        Spans.AssertAllEnded();
+    }
+
     [Theory]
     // Named as the attempt policy names its timeouts (LlmAttempt.TimedOut).
     [InlineData(500, null, "The upstream provider did not answer within the attempt timeout of 0.5 s.")]

@@ -63,6 +63,16 @@ internal abstract partial class AttemptSequence : IDisposable
 
     public LlmRetryPolicy Policy { get; }
 
+    /// <summary>
+    /// The operation keeps the policy's attempt timeout itself (the relay: until the answer's headers,
+    /// then between reads of its body, on the one source it already has for the forwarder), so the
+    /// pipeline's timeout strategy does not time the attempt a second time.
+    /// </summary>
+    public bool OperationTimesAttempts { get; init; }
+
+    /// <summary>The attempt timeout the pipeline's timeout strategy applies: none when the operation keeps it.</summary>
+    internal TimeSpan PipelineAttemptTimeout => OperationTimesAttempts ? System.Threading.Timeout.InfiniteTimeSpan : Policy.AttemptTimeout!.Value;
+
     /// <summary>Cancelled when the client goes away, a during-call guardrail blocks, or the deadline passes.</summary>
     public CancellationToken Token => _deadline?.Token ?? Call.CancellationToken;
 

@@ -83,7 +83,13 @@ internal sealed class UpstreamPipeline
 
         if (policy.AttemptTimeout is { } timeout)
         {
-            builder.AddTimeout(new TimeoutStrategyOptions { Timeout = timeout });
+            // Asked per call: an operation that keeps the attempt timeout itself (the relay) gets none
+            // here, and with none Polly rents no source, starts no timer and registers nothing.
+            builder.AddTimeout(new TimeoutStrategyOptions
+            {
+                Timeout = timeout,
+                TimeoutGenerator = static args => new ValueTask<TimeSpan>(Sequence(args.Context).PipelineAttemptTimeout),
+            });
         }
 
         return new UpstreamPipeline(builder.Build());

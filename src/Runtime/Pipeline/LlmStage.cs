@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using TracedLlm.Telemetry;
@@ -20,6 +22,19 @@ namespace TracedLlm.Pipeline;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class LlmStage
 {
+    /// <summary>
+    /// Calls upstream as <see cref="LlmCall.ExecuteAsync{T}(LlmTarget, IReadOnlyList{LlmTarget}, LlmRetryPolicy, Func{LlmAttempt, CancellationToken, Task{T}})"/>
+    /// does, for an operation that keeps the policy's attempt timeout itself (the relay: until the
+    /// answer's headers, then between reads of its body): the pipeline does not time its attempts,
+    /// and the token each attempt gets is the call's (the client, the deadline). A timed-out attempt
+    /// fails with <see cref="LlmAttempt.TimedOut"/>'s exception, as the pipeline names its own.
+    /// </summary>
+    public static Task<T> ExecuteTimedByOperationAsync<T>(LlmCall call, LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return call.ExecuteAsync(primary, fallbacks, policy, operation, operationTimesAttempts: true);
+    }
+
     /// <summary>
     /// Starts the LLM span (named by metadata <c>generation_name</c>) under the server span, with its
     /// GenAI request attributes; captured input content goes on the server span too (Langfuse's trace input).
