@@ -165,13 +165,20 @@ public sealed class LlmRelay
     // YARP's proxy state, resolved on first use (null when the application has no AddReverseProxy()).
     private IProxyStateLookup? ProxyState => _proxyState ??= _services.GetService<IProxyStateLookup>();
 
-    /// <summary>The forwarder's request settings: the destination's, with an activity timeout longer than the policy's attempt timeout (which is the one that fires), and none when the policy has none.</summary>
-    internal ForwarderRequestConfig RequestConfigFor(RelayDestination destination, LlmRetryPolicy policy)
+    /// <summary>
+    /// The forwarder's request settings: the destination's, with an activity timeout longer than the
+    /// policy's attempt timeout (which is the one that fires), and none when the policy has none. A run
+    /// whose guardrails hold its bodies gives the forwarder none at all, not even the destination's
+    /// own: the forwarder sees one read for many of the upstream's and the guardrails' checks, and its
+    /// timeout, once passed, would fail its next write to the client and reset the connection. The
+    /// relay keeps that time itself there (<see cref="RelayAttempt"/>).
+    /// </summary>
+    internal ForwarderRequestConfig RequestConfigFor(RelayDestination destination, LlmRetryPolicy policy, bool holdsBodies)
     {
-        var timeout = policy.AttemptTimeout is { } attempt ? attempt + TimeSpan.FromSeconds(1) : TimeSpan.FromDays(1);
+        var timeout = policy.AttemptTimeout is { } attempt && !holdsBodies ? attempt + TimeSpan.FromSeconds(1) : TimeSpan.FromDays(1);
         if (destination.RequestConfig is { } own)
         {
-            return own.ActivityTimeout is null ? own with { ActivityTimeout = timeout } : own;
+            return own.ActivityTimeout is null || holdsBodies ? own with { ActivityTimeout = timeout } : own;
         }
 
         if (Volatile.Read(ref _lastConfig) is { } last && last.ActivityTimeout == timeout)

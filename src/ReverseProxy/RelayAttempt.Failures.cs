@@ -87,8 +87,10 @@ internal sealed partial class RelayAttempt
             ForwarderError.RequestTimedOut => new UpstreamTimeoutException(innerException: cause),
             ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Run.DeadlinePassed(Attempt) => Attempt.TimedOut(cause),
 
-            // The attempt timeout (this attempt's own, until the answer's headers) cancelled the forwarder.
-            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Cancellation.IsCancellationRequested => Attempt.TimedOut(cause),
+            // This attempt's own wait for the headers cancelled the forwarder: the attempt timeout, or the
+            // destination's own activity timeout that the relay keeps for a run that holds its bodies.
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when Cancellation.IsCancellationRequested =>
+                _destinationsWait ? new UpstreamTimeoutException(innerException: cause) : Attempt.TimedOut(cause),
             ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => new OperationCanceledException("The upstream attempt was cancelled.", cause, attemptToken),
             ForwarderError.ResponseHeaders => new UpstreamBadResponseException("The upstream provider answered with headers that cannot be relayed.", truncated: false, cause),
             ForwarderError.ResponseBodyDestination => UpstreamHttp.Truncated(cause),

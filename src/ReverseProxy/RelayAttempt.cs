@@ -22,6 +22,10 @@ namespace TracedLlm.Relay;
 /// </summary>
 internal sealed partial class RelayAttempt : IDisposable
 {
+    // The longest wait for the answer's headers (and, in a run that holds its bodies, for an error
+    // answer's body), and whether it is the destination's own activity timeout rather than the attempt timeout.
+    private readonly TimeSpan? _headersWait;
+    private readonly bool _destinationsWait;
     private ContentDecoder? _decoder;
     private PooledBufferWriter? _bufferedBody;
     private long _bytesRead;
@@ -36,9 +40,19 @@ internal sealed partial class RelayAttempt : IDisposable
         // timeout to the relay (LlmStage.ExecuteTimedByOperationAsync), which keeps it here until the
         // answer's headers come, then between reads of the body (RelayBodyStream).
         Cancellation = CancellationTokenSource.CreateLinkedTokenSource(attemptToken);
-        if (run.Policy.AttemptTimeout is { } timeout)
+
+        // A run that holds its bodies gives the forwarder no activity timeout (LlmRelay.RequestConfigFor):
+        // the destination's own, when it is the shorter, times the wait for the headers here instead.
+        _headersWait = run.Policy.AttemptTimeout;
+        if (run.HoldsBodies && destination.RequestConfig?.ActivityTimeout is { } own && !(own >= _headersWait))
         {
-            Cancellation.CancelAfter(timeout);
+            _headersWait = own;
+            _destinationsWait = true;
+        }
+
+        if (_headersWait is { } wait)
+        {
+            Cancellation.CancelAfter(wait);
         }
     }
 
@@ -96,14 +110,16 @@ internal sealed partial class RelayAttempt : IDisposable
     /// </summary>
     public async ValueTask<bool> OnResponseAsync(HttpContext httpContext, HttpResponseMessage response, HttpTransformer inner, CancellationToken cancellationToken)
     {
-        // The headers are here: from now on the attempt timeout is the idle time between reads.
-        if (!Cancellation.IsCancellationRequested)
-        {
-            Cancellation.CancelAfter(Timeout.InfiniteTimeSpan);
-        }
-
+        // The headers are here: from now on the attempt timeout is the idle time between reads. An error
+        // answer's body is read within the same wait: where the forwarder has no activity timeout (a run
+        // that holds its bodies) nothing else would bound it.
         ResponseSeen = true;
         Status = (int)response.StatusCode;
+        if (!Cancellation.IsCancellationRequested)
+        {
+            Cancellation.CancelAfter(Status >= 400 && Run.HoldsBodies && _headersWait is { } wait ? wait : Timeout.InfiniteTimeSpan);
+        }
+
         if (Status >= 400)
         {
             Answer = await UpstreamAnswer.CaptureAsync(response, Run.Settings.MaxUpstreamErrorBytes, cancellationToken).ConfigureAwait(false);

@@ -62,6 +62,7 @@ internal sealed class RelayRun
         }
 
         ChecksIncrementally = HasPostCallGuardrails && settings.PostCallGuardrails == RelayPostCallGuardrails.Incremental;
+        HoldsBodies = HasPostCallGuardrails || relay.HasDuringCallGuardrails;
 
         // A stream's terminal event is held back while guardrails may still fail the request after it.
         AsksForIdentity = call.Parameters.Stream && (ChecksIncrementally || (relay.HasDuringCallGuardrails && !HasPostCallGuardrails));
@@ -77,6 +78,9 @@ internal sealed class RelayRun
     public bool HasPostCallGuardrails { get; }
 
     public bool ChecksIncrementally { get; }
+
+    /// <summary>Every body is held whole or held back (<see cref="ModeFor"/> never answers <see cref="BodyMode.Pass"/>): guardrails may still fail the request after the upstream is done.</summary>
+    public bool HoldsBodies { get; }
 
     /// <summary>The output text of the current attempt's response, for the post-call guardrails; null when there are none.</summary>
     public TextSink? Text { get; private set; }
@@ -171,7 +175,7 @@ internal sealed class RelayRun
                 httpContext,
                 destination.Address,
                 destination.Invoker ?? _relay.DefaultInvoker,
-                _relay.RequestConfigFor(destination, Policy),
+                _relay.RequestConfigFor(destination, Policy, HoldsBodies),
                 new RelayTransformer(destination.Transformer ?? HttpTransformer.Default, relayAttempt),
                 relayAttempt.Token).ConfigureAwait(false);
             return relayAttempt.Finish(error, httpContext, cancellationToken);

@@ -153,24 +153,17 @@ public sealed class RelayGuardrailTests : RelayTestBase
     public async Task AStreamLongerThanTheAttemptTimeoutWithNoPauseAsLongIsRelayedWholeHeldOrNot(RelayPostCallGuardrails choice, GuardrailMode modes)
     {
         // The attempt timeout is the longest wait for the upstream's next bytes, never the stream's whole length:
-        // seven pauses of 0.4 s (2.8 s in all) under an attempt timeout of 1 s, the stream held whole for a
+        // seven pauses of 0.7 s (4.9 s in all) under an attempt timeout of 2 s, the stream held whole for a
         // post-call guardrail, held back event by event for an incremental or during-call one, or passed on.
         var guardrail = new WordGuardrail(modes, "forbidden");
         await using var host = await RelayHost.StartAsync(
-            new RelayUpstreams { Addresses = new[] { Upstream.Address }, Policy = new LlmRetryPolicy { AttemptTimeout = TimeSpan.FromSeconds(1) } },
+            new RelayUpstreams { Addresses = new[] { Upstream.Address }, Policy = new LlmRetryPolicy { AttemptTimeout = TimeSpan.FromSeconds(2) } },
             options => options.PostCallGuardrails = choice,
             new[] { guardrail });
         const string Body = """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""";
 
-        // One request without pauses first: the second one's pauses are the upstream's, not the first request's compilation.
-        using (var warm = await host.PostAsync("/v1/messages", Body))
-        {
-            Assert.Equal(WireSamples.AnthropicStream, await warm.Content.ReadAsStringAsync());
-        }
-
-        await Spans.SingleTraceAsync();
-        Spans.Clear();
-        Upstream.Then(Reply.Stream(WireSamples.AnthropicStream, delayMs: 400));
+        await WarmAsync(host, Body);
+        Upstream.Then(Reply.Stream(WireSamples.AnthropicStream, delayMs: 700));
         using var response = await host.PostAsync("/v1/messages", Body);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(WireSamples.AnthropicStream, await response.Content.ReadAsStringAsync());
@@ -181,12 +174,77 @@ public sealed class RelayGuardrailTests : RelayTestBase
     }
 
     [Fact]
+    public async Task AHeldBackStreamIsNotCutByTheDestinationsOwnActivityTimeout()
+    {
+        // Held back event by event for a during-call guardrail, the stream's reads are the relay's (docs/relay.md,
+        // "Timeouts"): a pause of 3 s under the destination's own activity timeout of 1.5 s, and no attempt timeout.
+        var guardrail = new WordGuardrail(GuardrailMode.DuringCall, "forbidden");
+        await using var host = await RelayHost.StartAsync(
+            new RelayUpstreams { Addresses = new[] { Upstream.Address }, ActivityTimeout = TimeSpan.FromSeconds(1.5) },
+            guardrails: new[] { guardrail });
+        const string Body = """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""";
+
+        await WarmAsync(host, Body);
+        var events = WireSamples.AnthropicStream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e + "\n\n").ToArray();
+        Upstream.Then(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync(string.Concat(events[..4]));
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(3000);
+            await context.Response.WriteAsync(string.Concat(events[4..]));
+        });
+        using var response = await host.PostAsync("/v1/messages", Body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(WireSamples.AnthropicStream, await response.Content.ReadAsStringAsync());
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Empty(trace.All(SpanNames.Failure));
+        Spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task AHeldRunStillWaitsForTheHeadersNoLongerThanTheDestinationsOwnActivityTimeout()
+    {
+        // The forwarder is given no activity timeout when the bodies are held: the relay keeps the destination's own until the headers.
+        Upstream.Then(Reply.Slow(TimeSpan.FromSeconds(30), WireSample));
+        await using var host = await RelayHost.StartAsync(
+            new RelayUpstreams { Addresses = new[] { Upstream.Address }, ActivityTimeout = TimeSpan.FromSeconds(1.5) },
+            guardrails: new[] { new WordGuardrail(GuardrailMode.DuringCall, "forbidden") });
+        using var response = await host.PostAsync("/v1/messages", """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""");
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Contains("timeout_error", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("The upstream provider did not answer in time.", (await Spans.SingleTraceAsync()).Single(SpanNames.Failure).StatusDescription);
+        Spans.AssertAllEnded();
+    }
+
+    [Fact]
     public async Task APreCallBlockNeverReachesTheUpstream()
     {
         await using var host = await Host(null, new WordGuardrail(GuardrailMode.PreCall, "hi"));
         using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Empty(Upstream.Received);
+    }
+
+    /// <summary>
+    /// Requests without pauses, until one is whole (at most three), their spans then cleared: a measured
+    /// request's waits are the upstream's, not the first request's compilation, which on a loaded machine
+    /// can itself outlast a timeout of a second or two.
+    /// </summary>
+    private async Task WarmAsync(RelayHost host, string body)
+    {
+        for (var sent = 1; ; sent++)
+        {
+            using var response = await host.PostAsync("/v1/messages", body);
+            var whole = await response.Content.ReadAsStringAsync() == WireSamples.AnthropicStream;
+            await Spans.WaitForAsync(stopped => stopped.Count(s => s.DisplayName == SpanNames.Server) == sent ? stopped : null);
+            if (whole || sent == 3)
+            {
+                break;
+            }
+        }
+
+        Spans.Clear();
     }
 
     private Task<RelayHost> Host(Action<LlmRelayOptions>? relay, params ILlmGuardrail[] guardrails) =>
