@@ -142,6 +142,9 @@ internal sealed partial class RelayAttempt : IDisposable
         Reader = new ResponseReader(kind, Run.Text ?? Run.StreamedContent(kind), IsEventStream ? Run.RecordEvent : null, Run.OutputContent());
         var codings = response.Content.Headers.ContentEncoding;
         UnknownCoding = !ContentDecoder.TryCreate(codings.Count == 0 ? null : string.Join(",", codings), Reader, Attempt.MaxResponseBytes * 4, out _decoder);
+
+        // A compressed stream takes no error event in plain text after its first byte: a failure cuts it.
+        StreamStage.ReportRelayedCoding(Run.Call, _decoder is not null || UnknownCoding);
         Mode = Run.ModeFor(kind, identity: _decoder is null && !UnknownCoding);
 
         var headers = httpContext.Response.Headers;

@@ -165,6 +165,9 @@ public sealed partial class LlmCall
 
     internal int StreamedChunks { get; set; }
 
+    /// <summary>The relayed body the client gets is in a content coding (<see cref="StreamStage.ReportRelayedCoding"/>): no error event may follow it.</summary>
+    internal bool RelayedBodyCoded { get; set; }
+
     /// <summary>
     /// Whether this call's attempts write the <c>x-litellm-attempted-*</c> response headers: a relay's
     /// own setting (<see cref="StreamStage.BeginRelay"/>), else <see cref="TracedLlmOptions.AttemptResponseHeaders"/>.

@@ -345,6 +345,40 @@ public sealed class RelayTests : RelayTestBase
     }
 
     [Fact]
+    public async Task ACompressedStreamCutAfterItsFirstBytesHasItsConnectionCutNotAPlainTextEventAppended()
+    {
+        // The client decodes the body as the upstream coded it: an error event appended in plain text would be
+        // undecodable bytes after a cut-off gzip stream, not an error. The connection is cut, as for a broken JSON body.
+        Upstream.Then(async context =>
+        {
+            using var compressed = new System.IO.MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(Encoding.UTF8.GetBytes(WireSamples.AnthropicStream[..WireSamples.AnthropicStream.IndexOf("event: content_block_stop", StringComparison.Ordinal)]));
+                gzip.Flush();
+                context.Response.ContentType = "text/event-stream";
+                context.Response.Headers.ContentEncoding = "gzip";
+                await context.Response.Body.WriteAsync(compressed.ToArray());
+                await context.Response.Body.FlushAsync();
+            }
+
+            // Time for the gateway to read what came: a reset discards what the peer has not read yet.
+            await Task.Delay(1000);
+            context.Abort();
+        });
+        await using var host = await Host();
+        using var response = await host.PostAsync("/v1/messages", MessagesStreamBody);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
+        await Assert.ThrowsAsync<HttpRequestException>(() => response.Content.ReadAsByteArrayAsync());
+
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Equal(typeof(UpstreamBadResponseException).FullName, trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.True((int)trace.Single("relayed").GetTagItem(AttributeNames.StreamChunks)! > 0, "the compressed stream's events were not counted");
+        Spans.AssertAllEnded();
+    }
+
+    [Fact]
     public async Task TheResponsesApiIsReadToo()
     {
         await using var host = await Host();

@@ -184,7 +184,7 @@ public static class FailurePath
             {
                 await ErrorResponses.WriteAsync(httpContext, call.Route.ErrorFormat, failure).ConfigureAwait(false);
             }
-            else if (call.StreamedChunks > 0)
+            else if (call.StreamedChunks > 0 && !call.RelayedBodyCoded)
             {
                 await ServerSentEvents.WriteErrorAsync(response, call.Route.ErrorFormat, failure).ConfigureAwait(false);
             }

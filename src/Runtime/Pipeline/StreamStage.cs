@@ -155,6 +155,19 @@ public static class StreamStage
         call.AttemptResponseHeaders = attemptResponseHeaders;
     }
 
+    /// <summary>
+    /// Says whether the relayed answer about to reach the client (the attempt's own, as the upstream
+    /// sent it) is in a content coding. Its events still count for the stream's timings, but an error
+    /// event appended in plain text after its first byte would not decode: a failure then cuts the
+    /// connection instead, as for a JSON body, so the client never takes the body for a whole one.
+    /// Call it for each attempt whose answer goes on to the client.
+    /// </summary>
+    public static void ReportRelayedCoding(LlmCall call, bool coded)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        call.RelayedBodyCoded = coded;
+    }
+
     /// <summary>Records a relayed stream's timings on the LLM span, as <see cref="CompleteAsync"/> does for a handler's stream.</summary>
     public static void CompleteRelay(LlmCall call)
     {
