@@ -111,15 +111,20 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
 
             // The whole body is here: its length goes with it (the upstream's own Content-Length when it
             // sent one, else the held bytes'), so the client reads one framed body, not a re-chunked one.
+            // An empty one is left to the server, which frames it as its status says: a 204 or 304 has no
+            // body to frame, and Kestrel fails one given a length and a write (a 500, a reset connection).
             var body = relayed.BufferedBody.WrittenMemory;
-            if (response.ContentLength is null && !response.Headers.ContainsKey(HeaderNames.TransferEncoding))
-            {
-                response.ContentLength = body.Length;
-            }
-
             try
             {
-                await response.Body.WriteAsync(body, httpContext.RequestAborted).ConfigureAwait(false);
+                if (!body.IsEmpty)
+                {
+                    if (response.ContentLength is null && !response.Headers.ContainsKey(HeaderNames.TransferEncoding))
+                    {
+                        response.ContentLength = body.Length;
+                    }
+
+                    await response.Body.WriteAsync(body, httpContext.RequestAborted).ConfigureAwait(false);
+                }
             }
             finally
             {

@@ -31,7 +31,9 @@ internal sealed partial class RelayAttempt
                 : new UpstreamBadResponseException("The upstream provider answered with a body that is not valid JSON.");
         }
 
-        if (reader.Kind == BodyKind.EventStream && (facts.EndedMidEvent || (!facts.Terminal && facts.Format != ResponseFormat.Unknown)))
+        // A stream with no event at all has no format to know its last event by, and is no answer either: an
+        // empty 200 would look whole to its client. It ended before its last event, as one cut off does.
+        if (reader.Kind == BodyKind.EventStream && (facts.EndedMidEvent || (!facts.Terminal && (facts.Format != ResponseFormat.Unknown || !reader.HasEvents))))
         {
             return UpstreamHttp.Truncated();
         }

@@ -144,7 +144,7 @@ internal sealed partial class RelayAttempt : IDisposable
         UnknownCoding = !ContentDecoder.TryCreate(codings.Count == 0 ? null : string.Join(",", codings), Reader, Attempt.MaxResponseBytes * 4, out _decoder);
 
         // A compressed stream takes no error event in plain text after its first byte: a failure cuts it.
-        StreamStage.ReportRelayedCoding(Run.Call, _decoder is not null || UnknownCoding);
+        StreamStage.ReportRelayedBodyTakesEvents(Run.Call, takesEvents: _decoder is null && !UnknownCoding);
         Mode = Run.ModeFor(kind, identity: _decoder is null && !UnknownCoding);
 
         var headers = httpContext.Response.Headers;
@@ -217,7 +217,18 @@ internal sealed partial class RelayAttempt : IDisposable
         return null;
     }
 
-    public void Released(int count) => BytesReleased += count;
+    public void Released(int count)
+    {
+        BytesReleased += count;
+        if (Mode == BodyMode.Pass && IsEventStream && _decoder is null && Reader is { } reader)
+        {
+            // Passed on as it comes, the bytes the reader has seen are the bytes the client has.
+            ReleasedMidEvent = reader.InEvent;
+        }
+    }
+
+    /// <summary>A stream passed on as it comes whose bytes so far end inside an event.</summary>
+    public bool ReleasedMidEvent { get; private set; }
 
     /// <summary>With incremental checks, runs the post-call guardrails on the text so far each time it grew by the interval.</summary>
     public async ValueTask<Exception?> CheckIncrementallyAsync()
@@ -275,6 +286,13 @@ internal sealed partial class RelayAttempt : IDisposable
         if (!AnsweredByGateway && Reader is null && error != ForwarderError.None)
         {
             ExceptionDispatchInfo.Throw(RequestFailure(error, httpContext, attemptToken));
+        }
+
+        if (BodyFailure is not null && ReleasedMidEvent)
+        {
+            // The client has part of an event: an error event written after it would be read as the rest of that
+            // event (a data line glued to the error's), not as an error. The failure path cuts its connection instead.
+            StreamStage.ReportRelayedBodyTakesEvents(Run.Call, takesEvents: false);
         }
 
         RecordSpan();

@@ -118,6 +118,10 @@ internal sealed class RelayRun
             if (!Call.HttpContext.Response.HasStarted && relayed.HeadersBefore is { } before)
             {
                 HeaderSnapshot.Restore(Call.HttpContext.Response.Headers, before);
+
+                // The snapshot predates LiteLLM's attempt headers, and the attempt policy, done, writes them
+                // no more: written again, as every other answer of the call has them.
+                ResultStage.WriteAttemptHeaders(relayed.Attempt);
             }
 
             throw failure;

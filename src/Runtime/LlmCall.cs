@@ -165,8 +165,8 @@ public sealed partial class LlmCall
 
     internal int StreamedChunks { get; set; }
 
-    /// <summary>The relayed body the client gets is in a content coding (<see cref="StreamStage.ReportRelayedCoding"/>): no error event may follow it.</summary>
-    internal bool RelayedBodyCoded { get; set; }
+    /// <summary>No error event may follow the relayed body the client has (<see cref="StreamStage.ReportRelayedBodyTakesEvents"/>): a failure cuts its connection.</summary>
+    internal bool RelayedBodyTakesNoEvent { get; set; }
 
     /// <summary>
     /// Whether this call's attempts write the <c>x-litellm-attempted-*</c> response headers: a relay's

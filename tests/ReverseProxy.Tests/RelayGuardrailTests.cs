@@ -94,6 +94,67 @@ public sealed class RelayGuardrailTests : RelayTestBase
     }
 
     [Fact]
+    public async Task AHeldAnswerWithNoBodyGoesOutWithItsStatusAlone()
+    {
+        // A 204 (or 304) has no body to frame: a length or a write for it fails the response (a 500 and a reset connection).
+        Upstream.Then(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            context.Response.Headers["x-request-id"] = "req_204";
+            return Task.CompletedTask;
+        });
+        await using var host = await Host(options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer, new WordGuardrail(GuardrailMode.PostCall, "forbidden"));
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal("req_204", Assert.Single(response.Headers.GetValues("x-request-id")));
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Empty(trace.All(SpanNames.Failure));
+        Assert.Equal(StatusCodes.Status204NoContent, trace.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        Spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task ABlockedHeldAnswerGoesOutWithTheGatewaysOwnStatusLine()
+    {
+        // The upstream's reason phrase is part of the answer that was blocked, as its headers are.
+        Upstream.Then(async context =>
+        {
+            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>()!.ReasonPhrase = "Here It Is";
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(WireSamples.ChatCompletion);
+        });
+        await using var host = await Host(options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer, new WordGuardrail(GuardrailMode.PostCall, "there"));
+        using var blocked = await host.PostAsync("/v1/chat/completions", ChatBody);
+        Assert.Equal(HttpStatusCode.BadRequest, blocked.StatusCode);
+        Assert.Equal("Bad Request", blocked.ReasonPhrase);
+        Assert.Contains("guardrail_blocked", await blocked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnIncrementalBlockBeforeTheFirstByteKeepsTheAttemptHeaders()
+    {
+        // Blocked at the first check, before anything was sent: the gateway's own 400, without the upstream's headers
+        // but with LiteLLM's attempt headers, as a held answer's block has them.
+        var blockedStream = WireSamples.ChatStream.Replace("\"Hel\"", "\"forbidden\"", StringComparison.Ordinal);
+        Upstream.Then(Reply.Stream(blockedStream, headers: ("x-request-id", "req_blocked")));
+        await using var host = await Host(
+            options =>
+            {
+                options.PostCallGuardrails = RelayPostCallGuardrails.Incremental;
+                options.IncrementalCheckBytes = 2;
+                options.AttemptResponseHeaders = true;
+            },
+            new WordGuardrail(GuardrailMode.PostCall, "forbidden"));
+        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("guardrail_blocked", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(response.Headers.Contains("x-request-id"), "the blocked attempt's headers went out with the gateway's error");
+        Assert.Equal("0", Assert.Single(response.Headers.GetValues("x-litellm-attempted-retries")));
+        Assert.Equal("0", Assert.Single(response.Headers.GetValues("x-litellm-attempted-fallbacks")));
+    }
+
+    [Fact]
     public async Task AnIncrementalCheckEndsTheStreamAtTheBlockWithAnErrorEvent()
     {
         var stream = string.Concat(Enumerable.Range(0, 6).Select(i =>

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http;
 using System.Text;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using TracedLlm.Telemetry;
 using static TracedLlm.Tests.UpstreamStub;
@@ -189,6 +190,33 @@ public sealed class RelayTests : RelayTestBase
         Spans.AssertAllEnded();
     }
 
+    [Fact]
+    public async Task AStreamCutInsideAnEventHasItsConnectionCutNotAnErrorEventGluedToIt()
+    {
+        // The client has the first event and part of the second: an error event written after it would be read as
+        // the rest of that event ("data: {\"id\":...,\"objdata: {\"error\"..."), an event no client can parse.
+        var events = WireSamples.ChatStream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e + "\n\n").ToArray();
+        Upstream.Then(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync(events[0] + events[1][..30]);
+            await context.Response.Body.FlushAsync();
+
+            // Time for the gateway to read what came: a reset discards what the peer has not read yet.
+            await Task.Delay(300);
+            context.Abort();
+        });
+        await using var host = await Host();
+        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Assert.ThrowsAsync<HttpRequestException>(() => response.Content.ReadAsStringAsync());
+
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Equal(typeof(UpstreamBadResponseException).FullName, trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(ActivityStatusCode.Error, trace.Single(SpanNames.LlmRequest).Status);
+        Spans.AssertAllEnded();
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -229,6 +257,30 @@ public sealed class RelayTests : RelayTestBase
         Assert.Equal(WireSamples.ChatCompletion, await response.Content.ReadAsStringAsync());
         var attempts = (await Spans.SingleTraceAsync()).All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ToList();
         Assert.Equal(new object?[] { "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
+    }
+
+    [Fact]
+    public async Task AnEmptyEventStreamIsNotAWholeAnswerToAStreamRequest()
+    {
+        // An event stream with no event at all said nothing, whatever format it would have had: it is a stream that
+        // ended before its last event (docs/relay.md), retried while nothing was sent, not a whole-looking empty 200.
+        Upstream.Then(Reply.Answer(200, string.Empty, "text/event-stream"));
+        await using var host = await Host(new LlmRetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10) });
+        using var retried = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(WireSamples.ChatStream, await retried.Content.ReadAsStringAsync());
+        var attempts = (await Spans.SingleTraceAsync()).All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ToList();
+        Assert.Equal(new object?[] { "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
+        Spans.Clear();
+
+        // With no attempt left, the gateway's own error.
+        await using var once = await Host();
+        Upstream.Then(Reply.Answer(200, string.Empty, "text/event-stream"));
+        using var failed = await once.PostAsync("/v1/chat/completions", ChatStreamBody);
+        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+        Assert.Contains("upstream_response_truncated", await failed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Single((await Spans.SingleTraceAsync()).All(SpanNames.Failure));
+        Spans.AssertAllEnded();
     }
 
     [Fact]

@@ -74,6 +74,12 @@ internal sealed class ResponseReader
     /// <summary>Where the last whole event of a stream ended (everything before it may be passed on).</summary>
     public long EventBoundary { get; private set; }
 
+    /// <summary>A stream's first event with data has come (a stream of none said nothing, whatever its format).</summary>
+    public bool HasEvents { get; private set; }
+
+    /// <summary>The bytes so far end inside an event (a line begun, or lines not yet ended by a blank one).</summary>
+    public bool InEvent => _line != LineState.Start || _eventStart >= 0;
+
     /// <summary>Where the stream's terminal event began, or -1 before it came.</summary>
     public long TerminalEventStart { get; private set; } = -1;
 
@@ -277,6 +283,7 @@ internal sealed class ResponseReader
     {
         if (_eventHasData)
         {
+            HasEvents = true;
             if (IsDone())
             {
                 Facts.Terminal = true;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace TracedLlm.Pipeline;
 
@@ -16,6 +17,13 @@ internal static class ErrorResponses
 
         var response = httpContext.Response;
         response.StatusCode = failure.StatusCode;
+        if (httpContext.Features.Get<IHttpResponseFeature>() is { ReasonPhrase: not null } feature)
+        {
+            // The gateway's own status line: a reason an upstream's answer set (a relayed answer then blocked
+            // or failed before it was sent) belongs to that answer, as its headers do.
+            feature.ReasonPhrase = null;
+        }
+
         response.ContentType = "application/json";
         response.ContentLength = buffer.WrittenCount;
         if (failure.StatusCode == StatusCodes.Status401Unauthorized)

@@ -184,7 +184,7 @@ public static class FailurePath
             {
                 await ErrorResponses.WriteAsync(httpContext, call.Route.ErrorFormat, failure).ConfigureAwait(false);
             }
-            else if (call.StreamedChunks > 0 && !call.RelayedBodyCoded)
+            else if (call.StreamedChunks > 0 && !call.RelayedBodyTakesNoEvent)
             {
                 await ServerSentEvents.WriteErrorAsync(response, call.Route.ErrorFormat, failure).ConfigureAwait(false);
             }

@@ -156,16 +156,18 @@ public static class StreamStage
     }
 
     /// <summary>
-    /// Says whether the relayed answer about to reach the client (the attempt's own, as the upstream
-    /// sent it) is in a content coding. Its events still count for the stream's timings, but an error
-    /// event appended in plain text after its first byte would not decode: a failure then cuts the
-    /// connection instead, as for a JSON body, so the client never takes the body for a whole one.
-    /// Call it for each attempt whose answer goes on to the client.
+    /// Says whether an error event may follow the relayed body the client has. It may not when the
+    /// body is in a content coding (an event appended in plain text would not decode) or when the
+    /// bytes passed on end inside an event (the error would be read as the rest of that event): a
+    /// failure after the first byte then cuts the connection instead, as for a JSON body, so the
+    /// client never takes the body for a whole one. The body's events still count for the stream's
+    /// timings. Call it for each attempt whose answer goes on to the client, and again when what it
+    /// passed on changes the answer.
     /// </summary>
-    public static void ReportRelayedCoding(LlmCall call, bool coded)
+    public static void ReportRelayedBodyTakesEvents(LlmCall call, bool takesEvents)
     {
         ArgumentNullException.ThrowIfNull(call);
-        call.RelayedBodyCoded = coded;
+        call.RelayedBodyTakesNoEvent = !takesEvents;
     }
 
     /// <summary>Records a relayed stream's timings on the LLM span, as <see cref="CompleteAsync"/> does for a handler's stream.</summary>
