@@ -108,10 +108,7 @@ public sealed class RelayGuardrailTests : RelayTestBase
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal("req_204", Assert.Single(response.Headers.GetValues("x-request-id")));
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
-        var trace = await Spans.SingleTraceAsync();
-        Assert.Empty(trace.All(SpanNames.Failure));
-        Assert.Equal(StatusCodes.Status204NoContent, trace.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
-        Spans.AssertAllEnded();
+        await AssertAnsweredWithoutFailureAsync(StatusCodes.Status204NoContent);
     }
 
     [Fact]
@@ -228,10 +225,7 @@ public sealed class RelayGuardrailTests : RelayTestBase
         using var response = await host.PostAsync("/v1/messages", Body);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(WireSamples.AnthropicStream, await response.Content.ReadAsStringAsync());
-        var trace = await Spans.SingleTraceAsync();
-        Assert.Empty(trace.All(SpanNames.Failure));
-        Assert.Equal(StatusCodes.Status200OK, trace.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
-        Spans.AssertAllEnded();
+        await AssertAnsweredWithoutFailureAsync(StatusCodes.Status200OK);
     }
 
     [Fact]
@@ -285,6 +279,15 @@ public sealed class RelayGuardrailTests : RelayTestBase
         using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Empty(Upstream.Received);
+    }
+
+    /// <summary>The request's one trace: no failure span, the server span's status, every span ended.</summary>
+    private async Task AssertAnsweredWithoutFailureAsync(int status)
+    {
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Empty(trace.All(SpanNames.Failure));
+        Assert.Equal(status, trace.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        Spans.AssertAllEnded();
     }
 
     /// <summary>
