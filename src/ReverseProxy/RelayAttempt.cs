@@ -246,9 +246,13 @@ internal sealed partial class RelayAttempt : IDisposable
         }
         catch (Exception exception)
         {
+            CheckFailed = true;
             return exception;
         }
     }
+
+    /// <summary>An incremental check blocked or failed: the body ended there, with the guardrails' failure, not the upstream's.</summary>
+    public bool CheckFailed { get; private set; }
 
     /// <summary>
     /// The attempt's outcome once the forwarder is done: thrown when the attempt failed before the
@@ -300,13 +304,16 @@ internal sealed partial class RelayAttempt : IDisposable
         {
             case null:
                 break;
-            case GuardrailBlockedException:
-                // A guardrail blocked what the upstream answered well.
-                Attempt.Succeed();
-                break;
             case OperationCanceledException when Run.Call.CancellationToken.IsCancellationRequested:
                 // The client left: the attempt is abandoned, not failed.
                 Attempt.Dispose();
+                break;
+            case GuardrailBlockedException:
+            case not null when CheckFailed:
+                // A guardrail blocked, or broke on, what the upstream answered well: the guardrail's
+                // failure is the request's (500), never the attempt's (it was once recorded as an
+                // upstream failure with the guardrail's exception type).
+                Attempt.Succeed();
                 break;
             case { } other:
                 Attempt.Fail(other);

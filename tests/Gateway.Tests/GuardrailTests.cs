@@ -69,6 +69,45 @@ public sealed class GuardrailTests : IDisposable
     }
 
     [Fact]
+    public async Task ADuringCallBlockIsTheFailureWhenAnotherGuardrailReportsTheStopItCausedAsItsOwnFailure()
+    {
+        // Two during-call guardrails: the second blocks while the first still waits for its backend.
+        // The block stops the first, which (as a client library that wraps whatever its call threw
+        // does) reports the stop as a failure of its own: the block is still the request's failure,
+        // not a 500, whatever order the guardrails were registered in.
+        var wrapping = new TestGuardrail("wrapping", GuardrailMode.DuringCall, async (_, ct) =>
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+                return GuardrailVerdict.Allow;
+            }
+            catch (Exception exception)
+            {
+                throw new InvalidOperationException("The moderation backend failed.", exception);
+            }
+        });
+        var blocking = new TestGuardrail("moderation", GuardrailMode.DuringCall, async (_, ct) =>
+        {
+            await Task.Delay(100, ct);
+            return GuardrailVerdict.Block("Blocked while the call ran.");
+        });
+        using var host = new GatewayHost()
+            .With("EmbeddedProvider:DelayMs", "30000")
+            .WithServices(s => s.AddSingleton<ILlmGuardrail>(wrapping).AddSingleton<ILlmGuardrail>(blocking));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Blocked while the call ran.", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Equal(typeof(GuardrailBlockedException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(GuardrailStatuses.Intervened, Single(tree, "moderation").GetTagItem(AttributeNames.GuardrailStatus));
+        Single(tree, "wrapping");
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
     public async Task ABlockThrownOutsideAGuardrailStillGetsItsGuardrailSpan()
     {
         using var host = new GatewayHost().WithServices(s => s.AddSingleton(TestProviders.Router(new BlockingProvider())));

@@ -189,6 +189,33 @@ public sealed class RelayGuardrailTests : RelayTestBase
     }
 
     [Fact]
+    public async Task AnIncrementalCheckThatThrowsFailsTheRequestNotTheUpstreamAttempt()
+    {
+        // The upstream answered well; the guardrail checking it broke. The stream ends with the
+        // gateway's error event (500: the guardrail's own failure), and the attempt is not blamed for it:
+        // it succeeded, as it does when a check blocks, and its span names no failure of the upstream.
+        var stream = string.Concat(Enumerable.Range(0, 6).Select(i =>
+            $"data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"word{i} \"}},\"finish_reason\":null}}]}}\n\n"))
+            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+        Upstream.Then(Reply.Stream(stream, delayMs: 50));
+        var guardrail = new ThrowingGuardrail(GuardrailMode.PostCall, "word3");
+        await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental; options.IncrementalCheckBytes = 10; }, guardrail);
+        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("word2", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", body, StringComparison.Ordinal);
+        Assert.EndsWith("\"code\":\"internal_error\"}}\n\n", body, StringComparison.Ordinal);
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Equal(typeof(InvalidOperationException).FullName, trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        var attempt = trace.Single(SpanNames.UpstreamAttempt);
+        Assert.Equal("success", attempt.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Null(attempt.GetTagItem(AttributeNames.ErrorType));
+        Spans.AssertAllEnded();
+    }
+
+    [Fact]
     public async Task ADuringCallGuardrailThatFailsAfterTheUpstreamKeepsTheStreamFromLookingWhole()
     {
         var late = new LateGuardrail();
@@ -281,6 +308,27 @@ public sealed class RelayGuardrailTests : RelayTestBase
         Assert.Empty(Upstream.Received);
     }
 
+    [Fact]
+    public async Task AnUpstreamErrorIsRelayedWhenTheDuringCallGuardrailItStoppedReportsItsStopAsAFailureOfItsOwn()
+    {
+        // The upstream's 400 ends the call: the during-call guardrail, still running, is stopped, not
+        // waited for. A guardrail that wraps whatever its backend threw (its cancellation included) then
+        // fails because of that stop: the stop is the pipeline's, so the client still gets the upstream's
+        // answer, not a 500 of the guardrail's.
+        const string Answer = """{"error":{"message":"Unsupported parameter","type":"invalid_request_error","code":"bad_param"}}""";
+        Upstream.Then(Reply.Answer(400, Answer));
+        var guardrail = new GuardrailThatWrapsItsFailures();
+        await using var host = await Host(null, guardrail);
+        using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(Answer, await response.Content.ReadAsStringAsync());
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Equal("400", trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Single(trace.All(SpanNames.Guardrail));
+        Spans.AssertAllEnded();
+    }
+
     /// <summary>The request's one trace: no failure span, the server span's status, every span ended.</summary>
     private async Task AssertAnsweredWithoutFailureAsync(int status)
     {
@@ -313,6 +361,43 @@ public sealed class RelayGuardrailTests : RelayTestBase
 
     private Task<RelayHost> Host(Action<LlmRelayOptions>? relay, params ILlmGuardrail[] guardrails) =>
         RelayHost.StartAsync(new RelayUpstreams { Addresses = new[] { Upstream.Address } }, relay, guardrails);
+
+    /// <summary>
+    /// A during-call guardrail whose backend call never ends on its own, and which reports anything its
+    /// backend threw, a cancellation included, as its own failure (as a wrapping client library does).
+    /// </summary>
+    private sealed class GuardrailThatWrapsItsFailures : ILlmGuardrail
+    {
+        public string Name => "wrapping";
+
+        public GuardrailMode Modes => GuardrailMode.DuringCall;
+
+        public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                return GuardrailVerdict.Allow;
+            }
+            catch (Exception exception)
+            {
+                throw new InvalidOperationException("The moderation backend failed.", exception);
+            }
+        }
+    }
+
+    /// <summary>A guardrail that breaks (throws, not blocks) once the text it checks contains <c>word</c>.</summary>
+    private sealed class ThrowingGuardrail(GuardrailMode modes, string word) : ILlmGuardrail
+    {
+        public string Name => "throwing";
+
+        public GuardrailMode Modes => modes;
+
+        public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+            context.Response is LlmRelayResult { Text: { } text } && text.Contains(word, StringComparison.Ordinal)
+                ? throw new InvalidOperationException("The moderation backend broke.")
+                : ValueTask.FromResult(GuardrailVerdict.Allow);
+    }
 
     /// <summary>A during-call guardrail that blocks a little after the upstream has finished its stream.</summary>
     private sealed class LateGuardrail : ILlmGuardrail

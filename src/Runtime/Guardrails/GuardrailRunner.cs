@@ -91,11 +91,15 @@ internal static class GuardrailRunner
 
             return new DuringCallOutcome(block, null);
         }
-        catch (OperationCanceledException cancelled) when (handlerCancellation.IsCancellationRequested)
+        catch (Exception exception) when (handlerCancellation.IsCancellationRequested)
         {
             // Stopped because another guardrail failed, the client left, the request timed out or
-            // the handler failed: that outcome is the pipeline's to report.
-            return new DuringCallOutcome(null, cancelled);
+            // the handler failed: that outcome is the pipeline's to report. Also when the guardrail
+            // reports its stop as a failure of its own (a client library that wraps whatever its call
+            // threw, the cancellation included): it was once taken for the request's failure, a 500
+            // over another guardrail's block or the handler's own error result.
+            return new DuringCallOutcome(null, exception as OperationCanceledException
+                ?? new OperationCanceledException("The guardrail was stopped.", exception, handlerCancellation.Token));
         }
         catch (Exception exception)
         {
