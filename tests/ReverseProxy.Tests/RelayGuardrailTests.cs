@@ -154,9 +154,7 @@ public sealed class RelayGuardrailTests : RelayTestBase
     [Fact]
     public async Task AnIncrementalCheckEndsTheStreamAtTheBlockWithAnErrorEvent()
     {
-        var stream = string.Concat(Enumerable.Range(0, 6).Select(i =>
-            $"data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{(i == 4 ? "forbidden" : "word" + i)} \"}},\"finish_reason\":null}}]}}\n\n"))
-            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+        var stream = ChunkStream(i => i == 4 ? "forbidden" : "word" + i);
         // Events apart in time, as a model's tokens come: each arrives in a read of its own.
         Upstream.Then(Reply.Stream(stream, delayMs: 50));
         var guardrail = new WordGuardrail(GuardrailMode.PostCall, "forbidden");
@@ -194,9 +192,7 @@ public sealed class RelayGuardrailTests : RelayTestBase
         // The upstream answered well; the guardrail checking it broke. The stream ends with the
         // gateway's error event (500: the guardrail's own failure), and the attempt is not blamed for it:
         // it succeeded, as it does when a check blocks, and its span names no failure of the upstream.
-        var stream = string.Concat(Enumerable.Range(0, 6).Select(i =>
-            $"data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"word{i} \"}},\"finish_reason\":null}}]}}\n\n"))
-            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+        var stream = ChunkStream(i => "word" + i);
         Upstream.Then(Reply.Stream(stream, delayMs: 50));
         var guardrail = new ThrowingGuardrail(GuardrailMode.PostCall, "word3");
         await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental; options.IncrementalCheckBytes = 10; }, guardrail);
@@ -328,6 +324,12 @@ public sealed class RelayGuardrailTests : RelayTestBase
         Assert.Single(trace.All(SpanNames.Guardrail));
         Spans.AssertAllEnded();
     }
+
+    /// <summary>A chat stream of six text chunks (<paramref name="word"/> of each index), then the finish and <c>[DONE]</c>.</summary>
+    private static string ChunkStream(Func<int, string> word) =>
+        string.Concat(Enumerable.Range(0, 6).Select(i =>
+            $"data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{word(i)} \"}},\"finish_reason\":null}}]}}\n\n"))
+        + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
 
     /// <summary>The request's one trace: no failure span, the server span's status, every span ended.</summary>
     private async Task AssertAnsweredWithoutFailureAsync(int status)
