@@ -142,10 +142,11 @@ internal sealed partial class RelayAttempt : IDisposable
         Reader = new ResponseReader(kind, Run.Text ?? Run.StreamedContent(kind), IsEventStream ? Run.RecordEvent : null, Run.OutputContent());
         var codings = response.Content.Headers.ContentEncoding;
         UnknownCoding = !ContentDecoder.TryCreate(codings.Count == 0 ? null : string.Join(",", codings), Reader, Attempt.MaxResponseBytes * 4, out _decoder);
+        var identity = _decoder is null && !UnknownCoding;
 
         // A compressed stream takes no error event in plain text after its first byte: a failure cuts it.
-        StreamStage.ReportRelayedBodyTakesEvents(Run.Call, takesEvents: _decoder is null && !UnknownCoding);
-        Mode = Run.ModeFor(kind, identity: _decoder is null && !UnknownCoding);
+        StreamStage.ReportRelayedBodyTakesEvents(Run.Call, takesEvents: identity);
+        Mode = Run.ModeFor(kind, identity);
 
         var headers = httpContext.Response.Headers;
         HeadersBefore = Mode == BodyMode.Pass ? null : HeaderSnapshot.Take(headers);

@@ -154,15 +154,9 @@ public sealed class RelayGuardrailTests : RelayTestBase
     [Fact]
     public async Task AnIncrementalCheckEndsTheStreamAtTheBlockWithAnErrorEvent()
     {
-        var stream = ChunkStream(i => i == 4 ? "forbidden" : "word" + i);
-        // Events apart in time, as a model's tokens come: each arrives in a read of its own.
-        Upstream.Then(Reply.Stream(stream, delayMs: 50));
         var guardrail = new WordGuardrail(GuardrailMode.PostCall, "forbidden");
-        await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental; options.IncrementalCheckBytes = 10; }, guardrail);
-        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
-        var body = await response.Content.ReadAsStringAsync();
+        var body = await CheckedIncrementallyAsync(ChunkStream(i => i == 4 ? "forbidden" : "word" + i), guardrail);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("word3", body, StringComparison.Ordinal);
         Assert.DoesNotContain("\"content\":\"forbidden", body, StringComparison.Ordinal);
         Assert.DoesNotContain("[DONE]", body, StringComparison.Ordinal);
@@ -192,14 +186,8 @@ public sealed class RelayGuardrailTests : RelayTestBase
         // The upstream answered well; the guardrail checking it broke. The stream ends with the
         // gateway's error event (500: the guardrail's own failure), and the attempt is not blamed for it:
         // it succeeded, as it does when a check blocks, and its span names no failure of the upstream.
-        var stream = ChunkStream(i => "word" + i);
-        Upstream.Then(Reply.Stream(stream, delayMs: 50));
-        var guardrail = new ThrowingGuardrail(GuardrailMode.PostCall, "word3");
-        await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental; options.IncrementalCheckBytes = 10; }, guardrail);
-        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
-        var body = await response.Content.ReadAsStringAsync();
+        var body = await CheckedIncrementallyAsync(ChunkStream(i => "word" + i), new ThrowingGuardrail(GuardrailMode.PostCall, "word3"));
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("word2", body, StringComparison.Ordinal);
         Assert.DoesNotContain("[DONE]", body, StringComparison.Ordinal);
         Assert.EndsWith("\"code\":\"internal_error\"}}\n\n", body, StringComparison.Ordinal);
@@ -323,6 +311,20 @@ public sealed class RelayGuardrailTests : RelayTestBase
         Assert.Equal("400", trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Single(trace.All(SpanNames.Guardrail));
         Spans.AssertAllEnded();
+    }
+
+    /// <summary>
+    /// Relays <paramref name="stream"/> to a chat stream request, checked incrementally every 10 bytes by
+    /// <paramref name="guardrail"/>, its events apart in time as a model's tokens come (each arrives in a read
+    /// of its own); the answer's status asserted 200 (the stream started), its body returned.
+    /// </summary>
+    private async Task<string> CheckedIncrementallyAsync(string stream, ILlmGuardrail guardrail)
+    {
+        Upstream.Then(Reply.Stream(stream, delayMs: 50));
+        await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental; options.IncrementalCheckBytes = 10; }, guardrail);
+        using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
     }
 
     /// <summary>A chat stream of six text chunks (<paramref name="word"/> of each index), then the finish and <c>[DONE]</c>.</summary>

@@ -196,16 +196,7 @@ public sealed class RelayTests : RelayTestBase
         // The client has the first event and part of the second: an error event written after it would be read as
         // the rest of that event ("data: {\"id\":...,\"objdata: {\"error\"..."), an event no client can parse.
         var events = WireSamples.ChatStream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e + "\n\n").ToArray();
-        Upstream.Then(async context =>
-        {
-            context.Response.ContentType = "text/event-stream";
-            await context.Response.WriteAsync(events[0] + events[1][..30]);
-            await context.Response.Body.FlushAsync();
-
-            // Time for the gateway to read what came: a reset discards what the peer has not read yet.
-            await Task.Delay(300);
-            context.Abort();
-        });
+        Upstream.Then(Reply.CutAfter(Encoding.UTF8.GetBytes(events[0] + events[1][..30]), "text/event-stream"));
         await using var host = await Host();
         using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -401,23 +392,13 @@ public sealed class RelayTests : RelayTestBase
     {
         // The client decodes the body as the upstream coded it: an error event appended in plain text would be
         // undecodable bytes after a cut-off gzip stream, not an error. The connection is cut, as for a broken JSON body.
-        Upstream.Then(async context =>
-        {
-            using var compressed = new System.IO.MemoryStream();
-            using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
-            {
-                gzip.Write(Encoding.UTF8.GetBytes(WireSamples.AnthropicStream[..WireSamples.AnthropicStream.IndexOf("event: content_block_stop", StringComparison.Ordinal)]));
-                gzip.Flush();
-                context.Response.ContentType = "text/event-stream";
-                context.Response.Headers.ContentEncoding = "gzip";
-                await context.Response.Body.WriteAsync(compressed.ToArray());
-                await context.Response.Body.FlushAsync();
-            }
+        using var compressed = new System.IO.MemoryStream();
+        using var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
+        gzip.Write(Encoding.UTF8.GetBytes(WireSamples.AnthropicStream[..WireSamples.AnthropicStream.IndexOf("event: content_block_stop", StringComparison.Ordinal)]));
+        gzip.Flush();
 
-            // Time for the gateway to read what came: a reset discards what the peer has not read yet.
-            await Task.Delay(1000);
-            context.Abort();
-        });
+        // The gzip stream's first blocks, flushed but not finished.
+        Upstream.Then(Reply.CutAfter(compressed.ToArray(), "text/event-stream", "gzip", waitMs: 1000));
         await using var host = await Host();
         using var response = await host.PostAsync("/v1/messages", MessagesStreamBody);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -169,9 +169,7 @@ internal sealed class UpstreamStub : IAsyncDisposable
             {
                 if (cutAfter == i)
                 {
-                    // Time for the gateway to read what came: a reset discards what the peer has not read yet.
-                    await Task.Delay(300);
-                    context.Abort();
+                    await CutAsync(context, 300);
                     return;
                 }
 
@@ -186,6 +184,30 @@ internal sealed class UpstreamStub : IAsyncDisposable
         };
 
         /// <summary>The body compressed with gzip, sent as such.</summary>
+        /// <summary>
+        /// <paramref name="bytes"/> (part of a body, an event cut in two, a gzip stream's first blocks) sent and
+        /// flushed, then the connection cut after <paramref name="waitMs"/>.
+        /// </summary>
+        public static UpstreamReply CutAfter(byte[] bytes, string contentType, string? contentEncoding = null, int waitMs = 300) => async (_, context, _) =>
+        {
+            context.Response.ContentType = contentType;
+            if (contentEncoding is not null)
+            {
+                context.Response.Headers.ContentEncoding = contentEncoding;
+            }
+
+            await context.Response.Body.WriteAsync(bytes);
+            await context.Response.Body.FlushAsync();
+            await CutAsync(context, waitMs);
+        };
+
+        /// <summary>Cuts the connection once the gateway had time to read what came: a reset discards what the peer has not read yet.</summary>
+        private static async Task CutAsync(HttpContext context, int waitMs)
+        {
+            await Task.Delay(waitMs);
+            context.Abort();
+        }
+
         public static UpstreamReply Gzip(string body, string contentType) => async (_, context, _) =>
         {
             using var compressed = new MemoryStream();
