@@ -144,8 +144,9 @@ internal sealed partial class RelayAttempt : IDisposable
         UnknownCoding = !ContentDecoder.TryCreate(codings.Count == 0 ? null : string.Join(",", codings), Reader, Attempt.MaxResponseBytes * 4, out _decoder);
         var identity = _decoder is null && !UnknownCoding;
 
-        // A compressed stream takes no error event in plain text after its first byte: a failure cuts it.
-        StreamStage.ReportRelayedBodyTakesEvents(Run.Call, takesEvents: identity);
+        // An event stream takes an error event after its first byte, comments only or not; a compressed one
+        // (an event in plain text would not decode) or a body of another kind does not: a failure cuts it.
+        StreamStage.ReportRelayedBodyTakesEvents(Run.Call, takesEvents: identity && IsEventStream);
         Mode = Run.ModeFor(kind, identity);
 
         var headers = httpContext.Response.Headers;

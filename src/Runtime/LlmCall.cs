@@ -165,8 +165,11 @@ public sealed partial class LlmCall
 
     internal int StreamedChunks { get; set; }
 
-    /// <summary>No error event may follow the relayed body the client has (<see cref="StreamStage.ReportRelayedBodyTakesEvents"/>): a failure cuts its connection.</summary>
-    internal bool RelayedBodyTakesNoEvent { get; set; }
+    /// <summary>
+    /// Whether an error event may follow the relayed body the client has (<see cref="StreamStage.ReportRelayedBodyTakesEvents"/>):
+    /// when false, a failure after the first byte cuts the connection; null when nothing relayed a body (the stream's chunk count decides).
+    /// </summary>
+    internal bool? RelayedBodyTakesEvents { get; set; }
 
     /// <summary>
     /// Whether this call's attempts write the <c>x-litellm-attempted-*</c> response headers: a relay's

@@ -274,6 +274,40 @@ public sealed class RelayTests : RelayTestBase
         Spans.AssertAllEnded();
     }
 
+    [Theory]
+    [InlineData("/v1/chat/completions", true)]
+    [InlineData("/v1/chat/completions", false)]
+    [InlineData("/v1/messages", true)]
+    [InlineData("/v1/messages", false)]
+    public async Task AStreamOfCommentsOnlyThatIsCutOrEndsEndsWithAnErrorEventInTheRoutesFormat(string path, bool cut)
+    {
+        // An upstream's keep-alive comments went on to the client, and no event came: the stream has started (its
+        // status and comments are the client's), so neither a retry nor a JSON error can follow; an error event can.
+        const string Comments = ": processing\n\n: processing\n\n";
+        Upstream.Then(cut ? Reply.CutAfter(Encoding.UTF8.GetBytes(Comments), "text/event-stream") : Reply.Answer(200, Comments, "text/event-stream"));
+        await using var host = await Host(new LlmRetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10) });
+        using var response = await host.PostAsync(path, path == "/v1/messages" ? MessagesStreamBody : ChatStreamBody);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith(Comments, body, StringComparison.Ordinal);
+        var error = body[Comments.Length..];
+        Assert.Contains("response was cut off before its end.", error, StringComparison.Ordinal);
+        Assert.StartsWith(path == "/v1/messages" ? "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\"" : "data: {\"error\":", error, StringComparison.Ordinal);
+        Assert.Contains(path == "/v1/messages" ? "api_error" : "upstream_response_truncated", error, StringComparison.Ordinal);
+        Assert.EndsWith("\n\n", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", error, StringComparison.Ordinal);
+        Assert.Single(Upstream.Received);
+
+        var trace = await Spans.SingleTraceAsync();
+        Assert.Equal("failure", trace.Single(SpanNames.UpstreamAttempt).GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal(typeof(UpstreamBadResponseException).FullName, trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+
+        // The Anthropic route's body names its generation ("relayed"): the LLM span carries that name.
+        Assert.Equal(ActivityStatusCode.Error, trace.Single(path == "/v1/messages" ? "relayed" : SpanNames.LlmRequest).Status);
+        Spans.AssertAllEnded();
+    }
+
     [Fact]
     public async Task ABodyThatIsNotAStreamIsNotRelayedToAStreamRequest()
     {

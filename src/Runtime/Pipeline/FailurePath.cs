@@ -184,7 +184,7 @@ public static class FailurePath
             {
                 await ErrorResponses.WriteAsync(httpContext, call.Route.ErrorFormat, failure).ConfigureAwait(false);
             }
-            else if (call.StreamedChunks > 0 && !call.RelayedBodyTakesNoEvent)
+            else if (call.RelayedBodyTakesEvents ?? call.StreamedChunks > 0)
             {
                 await ServerSentEvents.WriteErrorAsync(response, call.Route.ErrorFormat, failure).ConfigureAwait(false);
             }

@@ -156,18 +156,20 @@ public static class StreamStage
     }
 
     /// <summary>
-    /// Says whether an error event may follow the relayed body the client has. It may not when the
-    /// body is in a content coding (an event appended in plain text would not decode) or when the
-    /// bytes passed on end inside an event (the error would be read as the rest of that event): a
-    /// failure after the first byte then cuts the connection instead, as for a JSON body, so the
-    /// client never takes the body for a whole one. The body's events still count for the stream's
-    /// timings. Call it for each attempt whose answer goes on to the client, and again when what it
-    /// passed on changes the answer.
+    /// Says whether an error event may follow the relayed body the client has. It may when the body
+    /// is an event stream in no content coding whose bytes passed on end between events: from the
+    /// first byte on, a failure then ends it with an error event in the route's format, whether or
+    /// not an event came before it (a stream of comments only, an upstream's keep-alive, is still a
+    /// stream). It may not when the body is not an event stream, is in a content coding (an event
+    /// appended in plain text would not decode), or ends inside an event (the error would be read as
+    /// the rest of that event): a failure after the first byte then cuts the connection instead, so
+    /// the client never takes the body for a whole one. Call it for each attempt whose answer goes
+    /// on to the client, and again when what it passed on changes the answer.
     /// </summary>
     public static void ReportRelayedBodyTakesEvents(LlmCall call, bool takesEvents)
     {
         ArgumentNullException.ThrowIfNull(call);
-        call.RelayedBodyTakesNoEvent = !takesEvents;
+        call.RelayedBodyTakesEvents = takesEvents;
     }
 
     /// <summary>Records a relayed stream's timings on the LLM span, as <see cref="CompleteAsync"/> does for a handler's stream.</summary>
