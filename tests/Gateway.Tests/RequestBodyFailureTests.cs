@@ -23,6 +23,9 @@ public enum BodyFault
 
     /// <summary>A property name that occurs twice: 400.</summary>
     AmbiguousName,
+
+    /// <summary>A body sent as another media type than JSON (<c>curl -d</c>'s form type): 415.</summary>
+    NotJson,
 }
 
 /// <summary>
@@ -56,6 +59,7 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
             BodyFault.UnsupportedCoding => (415, "The request body cannot be read: the content coding 'zstd' is not one this gateway decodes. Send it uncompressed, or with one of gzip, deflate, br."),
             BodyFault.DecompressionBomb => (413, "The request body, decoded, is larger than this gateway accepts."),
             BodyFault.CorruptCoding => (400, "The request body could not be decoded: it is not valid gzip data."),
+            BodyFault.NotJson => (415, "The request body must be JSON: send it with Content-Type: application/json (it was sent as 'application/x-www-form-urlencoded')."),
             _ => (400, "The request body is ambiguous at $.model: the property appears more than once in its object (once it is unescaped). Send each property once, spelled as the API spells it."),
         };
 
@@ -109,7 +113,7 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
         };
 
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", fault == BodyFault.NotJson ? "application/x-www-form-urlencoded" : "application/json");
         if (coding is not null)
         {
             request.Content.Headers.TryAddWithoutValidation("Content-Encoding", coding);

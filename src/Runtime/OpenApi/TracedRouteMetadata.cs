@@ -27,8 +27,10 @@ internal static class TracedRouteMetadata
         yield return new EndpointSummaryAttribute($"{route.Operation} ({format} wire format), traced by TracedLlm");
         yield return new EndpointDescriptionAttribute(Description(route, format));
 
-        // Without a body type the body still carries the metadata slot: JSON, optional.
-        yield return new AcceptsMetadata(Json, route.RequestType, isOptional: route.RequestType is null);
+        // Without a body type the body still carries the metadata slot: JSON, optional. No content type is
+        // declared: routing would check it and answer a wrong one with an empty 415 of its own, outside the
+        // route's format and trace (the pipeline checks it, RequestMediaType); API descriptions take JSON.
+        yield return new AcceptsMetadata(Array.Empty<string>(), route.RequestType, isOptional: route.RequestType is null);
 
         // ApiExplorer keeps one response type per status code, the last declared: a route with both
         // handlers documents its JSON response, and its stream in the description.

@@ -30,7 +30,7 @@ internal static class ErrorResponses
         {
             response.Headers.WWWAuthenticate = "Bearer";
         }
-        else if (failure.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+        else if (failure.Code == RequestContentCoding.UnsupportedCode)
         {
             // RFC 9110, 15.5.16: a coding refused is answered with the codings that are accepted.
             response.Headers.AcceptEncoding = RequestContentCoding.Accepted;

@@ -25,13 +25,14 @@ public static partial class RequestStage
 
     /// <summary>
     /// Reads the whole body, up to the configured limit, decoded as its <c>Content-Encoding</c> says
-    /// (<see cref="RequestContentCoding"/>). A body that ends because its client left is thrown as a
+    /// (<see cref="RequestContentCoding"/>), once its <c>Content-Type</c> says JSON or nothing (<see cref="RequestMediaType"/>). A body that ends because its client left is thrown as a
     /// <see cref="ConnectionAbortedException"/> (see <see cref="LeftWhileSending"/>).
     /// </summary>
     public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway)
     {
         var limit = gateway.Options.MaxRequestBodyBytes;
         var request = httpContext.Request;
+        RequestMediaType.Check(request);
         var coding = RequestContentCoding.Of(request.Headers.ContentEncoding);
         if (request.ContentLength > limit)
         {

@@ -1,0 +1,52 @@
+using System;
+using Microsoft.AspNetCore.Http;
+
+namespace TracedLlm.Pipeline;
+
+/// <summary>
+/// A request body's media type. Every traced route reads its body as JSON (the metadata slot is in
+/// it), so a body sent as JSON (<c>application/json</c>, or a type with the <c>+json</c> suffix, as
+/// <see cref="HttpRequestJsonExtensions.HasJsonContentType(HttpRequest)"/> reads it, any charset
+/// parameter) or with no <c>Content-Type</c> at all is read; a body that says it is something else
+/// (<c>curl -d</c>'s <c>application/x-www-form-urlencoded</c>, <c>text/plain</c>) is refused with 415
+/// in the route's format, before it is read. The route's endpoint declares no content type to routing
+/// (<see cref="OpenApi.TracedRouteMetadata"/>): routing's own check would answer 415 with an empty
+/// body, outside the route's format and its trace.
+/// </summary>
+internal static class RequestMediaType
+{
+    /// <summary>The OpenAI <c>code</c> of a refused media type.</summary>
+    public const string UnsupportedCode = "unsupported_media_type";
+
+    /// <summary>Throws 415 unless the body is sent as JSON or says nothing of its type.</summary>
+    public static void Check(HttpRequest request)
+    {
+        var contentType = request.ContentType;
+        if (string.IsNullOrEmpty(contentType) || string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase) || request.HasJsonContentType())
+        {
+            return;
+        }
+
+        throw new InvalidLlmRequestException(
+            $"The request body must be JSON: send it with Content-Type: application/json (it was sent as '{Shown(contentType)}').",
+            statusCode: StatusCodes.Status415UnsupportedMediaType,
+            code: UnsupportedCode);
+    }
+
+    // Long enough for any registered media type a client would send by mistake (the form type has 33 characters).
+    private const int MaxShown = 64;
+
+    // The media type alone, without its parameters, and bounded: it is the client's text.
+    private static string Shown(string contentType)
+    {
+        var type = contentType.AsSpan();
+        var parameters = type.IndexOf(';');
+        if (parameters >= 0)
+        {
+            type = type[..parameters];
+        }
+
+        type = type.Trim();
+        return type.Length <= MaxShown ? type.ToString() : string.Concat(type[..MaxShown], "…");
+    }
+}
