@@ -284,7 +284,7 @@ public sealed class RelayTests : RelayTestBase
         // An upstream's keep-alive comments went on to the client, and no event came: the stream has started (its
         // status and comments are the client's), so neither a retry nor a JSON error can follow; an error event can.
         const string Comments = ": processing\n\n: processing\n\n";
-        Upstream.Then(cut ? Reply.CutAfter(Encoding.UTF8.GetBytes(Comments), "text/event-stream") : Reply.Answer(200, Comments, "text/event-stream"));
+        Upstream.Then(cut ? Reply.CutAfter(Encoding.UTF8.GetBytes(Comments), "text/event-stream", waitMs: 1000) : Reply.Answer(200, Comments, "text/event-stream"));
         await using var host = await Host(new LlmRetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10) });
         using var response = await host.PostAsync(path, path == "/v1/messages" ? MessagesStreamBody : ChatStreamBody);
         var body = await response.Content.ReadAsStringAsync();

@@ -183,7 +183,6 @@ internal sealed class UpstreamStub : IAsyncDisposable
             }
         };
 
-        /// <summary>The body compressed with gzip, sent as such.</summary>
         /// <summary>
         /// <paramref name="bytes"/> (part of a body, an event cut in two, a gzip stream's first blocks) sent and
         /// flushed, then the connection cut after <paramref name="waitMs"/>.
@@ -208,6 +207,7 @@ internal sealed class UpstreamStub : IAsyncDisposable
             context.Abort();
         }
 
+        /// <summary>The body compressed with gzip, sent as such.</summary>
         public static UpstreamReply Gzip(string body, string contentType) => async (_, context, _) =>
         {
             using var compressed = new MemoryStream();
