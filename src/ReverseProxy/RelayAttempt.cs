@@ -343,7 +343,8 @@ internal sealed partial class RelayAttempt : IDisposable
         }
     }
 
-    private static void ResetStatus(HttpContext httpContext)
+    /// <summary>The response's status back to 200 with no reason phrase: an attempt's answer that does not go on leaves neither behind.</summary>
+    internal static void ResetStatus(HttpContext httpContext)
     {
         httpContext.Response.StatusCode = StatusCodes.Status200OK;
         if (httpContext.Features.Get<IHttpResponseFeature>() is { } feature)

@@ -200,14 +200,9 @@ internal sealed class RelayRun
         // The body every reader read, in place of the client's bytes (issue 28's one reading), for each attempt afresh.
         Call.PrepareRequestForForwarding();
 
-        var response = httpContext.Response;
-        if (!response.HasStarted)
+        if (!httpContext.Response.HasStarted)
         {
-            response.StatusCode = StatusCodes.Status200OK;
-            if (httpContext.Features.Get<IHttpResponseFeature>() is { } feature)
-            {
-                feature.ReasonPhrase = null;
-            }
+            RelayAttempt.ResetStatus(httpContext);
         }
 
         httpContext.Features.Set<IForwarderErrorFeature>(null);
