@@ -56,7 +56,7 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
         var responses = Operation(path)["responses"]!.AsObject();
 
         // The sample registers an authenticator, so 401 and 403 are among them.
-        Assert.Equal(new[] { "200", "400", "401", "403", "413", "429", "500", "502", "504" }, responses.Select(r => r.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "200", "400", "401", "403", "413", "415", "429", "500", "502", "504" }, responses.Select(r => r.Key).Order(StringComparer.Ordinal));
         foreach (var (status, response) in responses.Where(r => r.Key != "200"))
         {
             Assert.Equal($"#/components/schemas/{errorSchema}", (string?)response!["content"]!["application/json"]!["schema"]!["$ref"]);
@@ -72,8 +72,11 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
         using var client = host.CreateClient();
         using var unauthorized = await client.SendAsync(GatewayHost.Post(path, """{"model":"m","max_tokens":8,"messages":[]}""", apiKey: "sk-wrong"));
         using var invalid = await client.SendAsync(GatewayHost.Post(path, "[1]"));
+        using var notJson = GatewayHost.Post(path, """{"model":"m","max_tokens":8,"messages":[]}""");
+        notJson.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+        using var unsupported = await client.SendAsync(notJson);
 
-        foreach (var (response, status) in new[] { (unauthorized, HttpStatusCode.Unauthorized), (invalid, HttpStatusCode.BadRequest) })
+        foreach (var (response, status) in new[] { (unauthorized, HttpStatusCode.Unauthorized), (invalid, HttpStatusCode.BadRequest), (unsupported, HttpStatusCode.UnsupportedMediaType) })
         {
             Assert.Equal(status, response.StatusCode);
             var documented = Operation(path)["responses"]![((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture)]!["content"]!["application/json"]!["schema"]!;

@@ -53,6 +53,7 @@ internal static class TracedRouteMetadata
         }
 
         yield return Error(StatusCodes.Status413PayloadTooLarge, error, "The body is larger than the gateway accepts.");
+        yield return Error(StatusCodes.Status415UnsupportedMediaType, error, "The body is not sent as JSON, or is in a content coding the gateway does not decode.");
         yield return Error(StatusCodes.Status429TooManyRequests, error, "Rate limited upstream.");
         yield return Error(StatusCodes.Status500InternalServerError, error, "The gateway failed to handle the request.");
         yield return Error(StatusCodes.Status502BadGateway, error, "The upstream provider failed or could not be reached.");
