@@ -18,7 +18,7 @@ public sealed partial class BoundedExportProcessor
     internal const string ReasonTag = "reason";
 
     private static readonly Counter<long> DroppedCounter = TracedLlmTelemetry.Meter.CreateCounter<long>(
-        DroppedSpansInstrument, "{span}", "Spans not delivered to the exporter, by reason: queue_full, queue_bytes, request_share, held_bytes, held_request_share, buffer_full, export_failed, shut_down, shutdown_timeout.");
+        DroppedSpansInstrument, "{span}", "Spans not delivered to the exporter, by reason: queue_full, queue_bytes, request_share, held_bytes, held_request_share, buffer_full, export_failed, rejected, shut_down, shutdown_timeout.");
 
     /// <summary>Why a span was not delivered.</summary>
     internal enum DropReason
@@ -38,6 +38,9 @@ public sealed partial class BoundedExportProcessor
         /// <summary>The exporter did not deliver the span's batch, or the endpoint refused it for good.</summary>
         ExportFailed,
 
+        /// <summary>The endpoint took the span's batch but rejected the span (an OTLP partial success): it is not sent again.</summary>
+        Rejected,
+
         /// <summary>The span ended after the processor shut down.</summary>
         ShutDown,
 
@@ -51,7 +54,7 @@ public sealed partial class BoundedExportProcessor
         HeldRequestShare,
     }
 
-    private void Dropped(long spans, DropReason reason, bool warn = true)
+    private void Dropped(long spans, DropReason reason, bool warn = true, string? said = null)
     {
         var total = Interlocked.Add(ref _dropped, spans);
         CountDrop(spans, reason);
@@ -63,7 +66,7 @@ public sealed partial class BoundedExportProcessor
         // Formatted only when it is written: a saturated gateway drops spans on the request path.
         if (WarningDue(ref _lastWarning))
         {
-            _warn($"TracedLlm export: {Describe(reason)}; {total} span(s) dropped so far. Requests are not affected.");
+            _warn($"TracedLlm export: {Describe(reason)}{(said is { Length: > 0 } ? $" (\"{said}\")" : string.Empty)}; {total} span(s) dropped so far. Requests are not affected.");
         }
     }
 
@@ -86,6 +89,7 @@ public sealed partial class BoundedExportProcessor
         DropReason.RequestShare => "request_share",
         DropReason.BufferFull => "buffer_full",
         DropReason.ExportFailed => "export_failed",
+        DropReason.Rejected => "rejected",
         DropReason.ShutDown => "shut_down",
         DropReason.HeldBytes => "held_bytes",
         DropReason.HeldRequestShare => "held_request_share",
@@ -99,6 +103,7 @@ public sealed partial class BoundedExportProcessor
         DropReason.RequestShare => "a request's spans passed their share of the export queue",
         DropReason.BufferFull => "the export buffer holds its byte limit while the endpoint does not take batches",
         DropReason.ExportFailed => "the exporter could not deliver a batch",
+        DropReason.Rejected => "the endpoint took a batch but rejected some of its spans",
         DropReason.ShutDown => "spans ended after the export shut down",
         DropReason.HeldBytes => "the tail sampler holds its byte limit",
         DropReason.HeldRequestShare => "a request's spans passed their share of the tail sampler's held bytes",
@@ -111,7 +116,7 @@ public sealed partial class BoundedExportProcessor
         public void Delivered(long spans) => Interlocked.Add(ref processor._exported, spans);
 
         // A shut-down's drops are said once, with the delivery's count (OnShutdown).
-        public void Dropped(long spans, DropReason reason) => processor.Dropped(spans, reason, warn: reason != DropReason.ShutdownTimeout);
+        public void Dropped(long spans, DropReason reason, string? said = null) => processor.Dropped(spans, reason, warn: reason != DropReason.ShutdownTimeout, said);
 
         public void Retrying(long spans, string detail, TimeSpan wait)
         {

@@ -7,7 +7,8 @@ internal interface IDeliveryReport
 {
     void Delivered(long spans);
 
-    void Dropped(long spans, BoundedExportProcessor.DropReason reason);
+    /// <summary>Spans not delivered; <paramref name="said"/> is the endpoint's message, when it gave one.</summary>
+    void Dropped(long spans, BoundedExportProcessor.DropReason reason, string? said = null);
 
     void Retrying(long spans, string detail, TimeSpan wait);
 

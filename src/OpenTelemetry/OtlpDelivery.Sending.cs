@@ -63,6 +63,11 @@ internal sealed partial class OtlpDelivery
             using var request = Request(payload);
             using var response = await _client.SendAsync(request, _grpcEndpoint is null ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, _stop.Token).ConfigureAwait(false);
             outcome = _grpcEndpoint is null ? OtlpResponses.FromHttp(response) : OtlpResponses.FromGrpc(response);
+            if (outcome.Result == SendResult.Delivered)
+            {
+                // A success may still have rejected some of the batch's spans (its partial_success).
+                outcome = await OtlpResponses.FromBodyAsync(response, _grpcEndpoint is not null, _client.Timeout, _stop.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
@@ -138,7 +143,14 @@ internal sealed partial class OtlpDelivery
             // Counted before it is resolved: a flush that sees it resolved sees it counted.
             if (outcome.Result == SendResult.Delivered)
             {
-                _report.Delivered(payload.Spans);
+                // Rejected spans are the endpoint's final word, never sent again; a count past the
+                // batch's (a confused endpoint) is the batch.
+                var rejected = Math.Min(outcome.Rejected, payload.Spans);
+                _report.Delivered(payload.Spans - rejected);
+                if (rejected > 0)
+                {
+                    _report.Dropped(rejected, BoundedExportProcessor.DropReason.Rejected, outcome.Detail);
+                }
             }
             else
             {

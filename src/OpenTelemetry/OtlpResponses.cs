@@ -1,13 +1,22 @@
 using System;
+using System.IO;
+using System.IO.Compression;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace TracedLlm;
 
-/// <summary>What became of one try to send a batch.</summary>
-internal readonly record struct SendOutcome(SendResult Result, TimeSpan? RetryAfter, string Detail)
+/// <summary>
+/// What became of one try to send a batch. A delivered batch may have <paramref name="Rejected"/>
+/// spans the endpoint took but refused for good (a partial success; <paramref name="Detail"/> is
+/// then the endpoint's message).
+/// </summary>
+internal readonly record struct SendOutcome(SendResult Result, TimeSpan? RetryAfter, string Detail, long Rejected = 0)
 {
     public static SendOutcome Delivered { get; } = new(SendResult.Delivered, null, "delivered");
 }
@@ -32,11 +41,19 @@ internal enum SendResult
 /// RESOURCE_EXHAUSTED when the server sends a <c>RetryInfo</c>. A timeout or a connection that could
 /// not be made, or was reset, is retryable too. A server's wait (<c>Retry-After</c> in seconds or as a
 /// date, or gRPC's <c>RetryInfo.retry_delay</c>) is honoured, within <see cref="LongestServerWait"/>.
+/// A success's body may say that some spans were rejected ("Partial Success"): they are not to be
+/// sent again, and are counted as dropped.
 /// </summary>
 internal static class OtlpResponses
 {
     /// <summary>The longest wait a server may ask for: a longer one is cut to it, so that a wrong header cannot stop the export for a day.</summary>
     internal static readonly TimeSpan LongestServerWait = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest answer read: the specification's recommended limit; a longer one is a failure not to retry.</summary>
+    internal const int LongestAnswer = 4 * 1024 * 1024;
+
+    /// <summary>The most of an endpoint's <c>error_message</c> a warning quotes.</summary>
+    internal const int LongestMessage = 200;
 
     // The shortest: a server asking for none still gets a breath between tries.
     private static readonly TimeSpan ShortestServerWait = TimeSpan.FromMilliseconds(100);
@@ -80,6 +97,121 @@ internal static class OtlpResponses
         return new SendOutcome(retryable ? SendResult.Retry : SendResult.Refused, Bound(delay), $"gRPC status {status}");
     }
 
+    /// <summary>
+    /// A success's body (read within <paramref name="timeout"/>; an OTLP/HTTP body as its
+    /// <c>Content-Type</c> says, protobuf or JSON; a gRPC message after its frame, inflated when gzip):
+    /// delivered, with the spans its <c>partial_success</c> rejected. A body longer than
+    /// <see cref="LongestAnswer"/> is refused, as the specification says; one that cannot be read or
+    /// decoded leaves the batch delivered, as its status said.
+    /// </summary>
+    public static async Task<SendOutcome> FromBodyAsync(HttpResponseMessage response, bool grpc, TimeSpan timeout, CancellationToken stop)
+    {
+        var type = response.Content.Headers.ContentType?.MediaType?.ToLowerInvariant();
+        var json = !grpc && type == "application/json";
+        if (response.Content.Headers.ContentLength == 0 || (!grpc && !json && type is not (null or "application/x-protobuf")))
+        {
+            return SendOutcome.Delivered;
+        }
+
+        try
+        {
+            using var reading = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            reading.CancelAfter(timeout);
+            var stream = await response.Content.ReadAsStreamAsync(reading.Token).ConfigureAwait(false);
+            var body = await ReadBounded(stream, reading.Token).ConfigureAwait(false);
+            if (grpc && body is not null)
+            {
+                // The frame: a compressed flag, then the message's length (big-endian). A frame that
+                // does not add up, or another compression than gzip, is no partial success.
+                var length = body.Length >= 5 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(1)) : uint.MaxValue;
+                var message = length <= body.Length - 5 ? body.AsSpan(5, (int)length).ToArray() : [];
+                body = message.Length == 0 ? []
+                    : body[0] == 0 ? message
+                    : body[0] == 1 && Header(response, "grpc-encoding") == "gzip" ? await ReadBounded(new GZipStream(new MemoryStream(message), CompressionMode.Decompress), reading.Token).ConfigureAwait(false)
+                    : [];
+            }
+
+            if (body is null)
+            {
+                return new SendOutcome(SendResult.Refused, null, $"an answer of more than {LongestAnswer / (1024 * 1024)} MiB");
+            }
+
+            var (rejected, said) = PartialSuccess(body, json);
+            return rejected > 0 ? new SendOutcome(SendResult.Delivered, null, said ?? string.Empty, rejected) : SendOutcome.Delivered;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException or OperationCanceledException)
+        {
+            return SendOutcome.Delivered;
+        }
+    }
+
+    /// <summary>
+    /// An <c>ExportTraceServiceResponse</c>'s <c>partial_success</c> (field 1: <c>rejected_spans</c>,
+    /// int64 field 1; <c>error_message</c>, field 2), or in OTLP/JSON <c>partialSuccess</c> with
+    /// <c>rejectedSpans</c> (a string or a number) and <c>errorMessage</c>: the spans rejected (none
+    /// when malformed) and the message, its control characters made spaces and cut to
+    /// <see cref="LongestMessage"/> (it goes into a log line).
+    /// </summary>
+    internal static (long Rejected, string? Message) PartialSuccess(ReadOnlyMemory<byte> response, bool json)
+    {
+        long rejected = 0;
+        string? message = null;
+        try
+        {
+            if (json)
+            {
+                using var document = JsonDocument.Parse(response);
+                if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("partialSuccess", out var partial) && partial.ValueKind == JsonValueKind.Object)
+                {
+                    if (partial.TryGetProperty("rejectedSpans", out var spans))
+                    {
+                        rejected = spans.ValueKind switch
+                        {
+                            JsonValueKind.Number when spans.TryGetInt64(out var number) => number,
+                            JsonValueKind.String when long.TryParse(spans.GetString(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var text) => text,
+                            _ => 0,
+                        };
+                    }
+
+                    message = partial.TryGetProperty("errorMessage", out var said) && said.ValueKind == JsonValueKind.String ? said.GetString() : null;
+                }
+            }
+            else
+            {
+                foreach (var (field, partial) in Fields(response))
+                {
+                    if (field != 1)
+                    {
+                        continue;
+                    }
+
+                    var varints = new System.Collections.Generic.List<(int Field, ulong Value)>();
+                    foreach (var (partialField, content) in Fields(partial, varints))
+                    {
+                        if (partialField == 2)
+                        {
+                            message = System.Text.Encoding.UTF8.GetString(content.Span);
+                        }
+                    }
+
+                    foreach (var (partialField, value) in varints)
+                    {
+                        if (partialField == 1)
+                        {
+                            rejected = (long)value;
+                        }
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            return (0, null);
+        }
+
+        return (Math.Max(0, rejected), message is { Length: > 0 } ? Bound(message) : null);
+    }
+
     /// <summary>A send that threw: a timeout or a connection failure is retried; a request the client cannot make at all is not.</summary>
     public static SendOutcome FromException(Exception exception) => exception switch
     {
@@ -99,6 +231,40 @@ internal static class OtlpResponses
         }
 
         return header?.Date is { } date ? Bound(date - DateTimeOffset.UtcNow) : null;
+    }
+
+    // A body, or null when it is longer than the limit.
+    private static async Task<byte[]?> ReadBounded(Stream stream, CancellationToken cancel)
+    {
+        await using (stream.ConfigureAwait(false))
+        {
+            using var body = new MemoryStream();
+            var chunk = new byte[4096];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancel).ConfigureAwait(false)) > 0)
+            {
+                if (body.Length + read > LongestAnswer)
+                {
+                    return null;
+                }
+
+                body.Write(chunk, 0, read);
+            }
+
+            return body.ToArray();
+        }
+    }
+
+    private static string Bound(string message)
+    {
+        var cut = message.Length > LongestMessage ? message[..LongestMessage] + "…" : message;
+        return string.Create(cut.Length, cut, static (chars, from) =>
+        {
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = char.IsControl(from[i]) ? ' ' : from[i];
+            }
+        });
     }
 
     private static TimeSpan? Bound(TimeSpan? wait) => wait is { } value
@@ -182,8 +348,8 @@ internal static class OtlpResponses
         return TimeSpan.FromSeconds(seconds) + TimeSpan.FromTicks(nanos / 100);
     }
 
-    // The length-delimited fields of a message (other wire types are skipped).
-    private static System.Collections.Generic.List<(int Field, ReadOnlyMemory<byte> Content)> Fields(ReadOnlyMemory<byte> message)
+    // The length-delimited fields of a message (the varints into varints, if given; other wire types are skipped).
+    private static System.Collections.Generic.List<(int Field, ReadOnlyMemory<byte> Content)> Fields(ReadOnlyMemory<byte> message, System.Collections.Generic.List<(int Field, ulong Value)>? varints = null)
     {
         var fields = new System.Collections.Generic.List<(int, ReadOnlyMemory<byte>)>();
         var at = 0;
@@ -194,7 +360,8 @@ internal static class OtlpResponses
             switch (key & 7)
             {
                 case 0:
-                    Varint(span, ref at);
+                    var value = Varint(span, ref at);
+                    varints?.Add(((int)(key >> 3), value));
                     break;
                 case 1:
                     at += 8;

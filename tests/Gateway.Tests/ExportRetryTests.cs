@@ -17,6 +17,7 @@ namespace TracedLlm.Gateway.Tests;
 /// connection are sent again, with growing waits or the server's own (<c>Retry-After</c>, gRPC's
 /// <c>RetryInfo</c>); other failures are not; several batches are in flight while the endpoint
 /// answers and one while it fails; new spans keep queueing meanwhile, within the byte-sized buffer.
+/// A success that rejects some spans (a partial success) drops them, counted, and sends none again.
 /// </summary>
 public sealed class ExportRetryTests : IDisposable
 {
@@ -295,6 +296,90 @@ public sealed class ExportRetryTests : IDisposable
         Assert.InRange((tries[2].At - tries[1].At).TotalMilliseconds, 1_100, 5_000);
         Assert.Equal(new[] { "first", "first", "first", "third" }, endpoint.Delivered);
         Assert.Equal(2, processor.DroppedSpans);
+    }
+
+    [Theory]
+    [InlineData("protobuf", 3)]
+    [InlineData("json", 3)]
+    [InlineData("json-number", 3)]
+    [InlineData("grpc", 3)]
+    [InlineData("grpc-gzip", 3)]
+    [InlineData("protobuf", 1_000)]
+    public async Task SpansAPartialSuccessRejectsAreCountedAsDroppedAndNotSentAgain(string format, long rejected)
+    {
+        var grpc = format.StartsWith("grpc", StringComparison.Ordinal);
+        var message = "some spans had no name;\nsee the collector's log " + new string('x', 1_000);
+        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync(grpc: grpc)).Then(ScriptedOtlpEndpoint.PartialSuccess(format, rejected, message));
+        endpoint.Otherwise = grpc ? ScriptedOtlpEndpoint.Grpc(0) : ScriptedOtlpEndpoint.Status(200);
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var processor = new BoundedExportProcessor(
+            new OtlpExporterOptions { Endpoint = new Uri(endpoint.Url), Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf, TimeoutMilliseconds = 5_000 },
+            Options(o => o.Warn = warnings.Enqueue));
+        using var provider = Provider(processor);
+
+        Emit("span", 10);
+        Assert.True(provider.ForceFlush(20_000));
+
+        // The endpoint took the batch and kept the rest: the spans it rejected (at most the batch) are
+        // dropped, not tried again, and its message is quoted on one line, 200 characters at most.
+        var dropped = Math.Min(rejected, 10);
+        Assert.Single(endpoint.Requests);
+        Assert.Equal(10 - dropped, processor.ExportedSpans);
+        Assert.Equal(dropped, processor.DroppedSpans);
+        Assert.Equal(dropped, _drops.Count("rejected"));
+        Assert.Equal(0, _drops.Count("export_failed"));
+        var quoted = message.Replace('\n', ' ')[..OtlpResponses.LongestMessage] + "…";
+        Assert.Equal($"TracedLlm export: the endpoint took a batch but rejected some of its spans (\"{quoted}\"); {dropped} span(s) dropped so far. Requests are not affected.", Assert.Single(warnings));
+
+        // A success is a success: the next batch goes out at once, all of it delivered.
+        Emit("next", 2);
+        Assert.True(provider.ForceFlush(20_000));
+        Assert.Equal(2, endpoint.Requests.Count);
+        Assert.Equal(12 - dropped, processor.ExportedSpans);
+        Assert.Equal(dropped, processor.DroppedSpans);
+    }
+
+    [Theory]
+    [InlineData("application/x-protobuf", "", 5)]
+    [InlineData("application/x-protobuf", "0A 02 12 00", 5)]
+    [InlineData("application/x-protobuf", "0A 06 12 04 6E 6F 74 65", 5)]
+    [InlineData("application/json", "{}", 5)]
+    [InlineData("application/json", "{\"id\":\"5f1c\",\"name\":\"otel-ingestion-job\",\"data\":{\"payload\":{}}}", 5)]
+    [InlineData("application/json", "{\"partialSuccess\":{\"errorMessage\":\"a warning only\"}}", 5)]
+    [InlineData("text/plain", "OK", 5)]
+    [InlineData("application/x-protobuf", "0A 05 08", 5)]
+    [InlineData("application/x-protobuf", "past 4 MiB", 0)]
+    public async Task ASuccessThatRejectsNoSpanDeliversTheBatch(string contentType, string body, int exported)
+    {
+        // An empty answer, an empty partial_success, one with a message only, Langfuse's answer (JSON,
+        // whatever the request's format), one not in OTLP's formats, and a truncated one: delivered.
+        // An answer longer than 4 MiB is a failure not to retry, as the specification says.
+        var bytes = body == "past 4 MiB" ? new byte[OtlpResponses.LongestAnswer + 1]
+            : contentType == "application/x-protobuf" ? Convert.FromHexString(body.Replace(" ", string.Empty, StringComparison.Ordinal))
+            : System.Text.Encoding.UTF8.GetBytes(body);
+        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(ScriptedOtlpEndpoint.Body(contentType, bytes));
+        var processor = Processor(endpoint.Url);
+        using var provider = Provider(processor);
+
+        Emit("span", 5);
+        Assert.True(provider.ForceFlush(20_000));
+
+        Assert.Single(endpoint.Requests);
+        Assert.Equal(exported, processor.ExportedSpans);
+        Assert.Equal(5 - exported, processor.DroppedSpans);
+        Assert.Equal(5 - exported, _drops.Count("export_failed"));
+    }
+
+    [Fact]
+    public void PartialSuccessIsReadFromProtobufAndJson()
+    {
+        // partial_success { rejected_spans = 300, error_message = "no" }: a two-byte varint.
+        Assert.Equal((300L, "no"), OtlpResponses.PartialSuccess(Convert.FromHexString("0A0708AC0212026E6F"), json: false));
+        Assert.Equal((5L, (string?)null), OtlpResponses.PartialSuccess("{\"partialSuccess\":{\"rejectedSpans\":\"5\"}}"u8.ToArray(), json: true));
+        Assert.Equal((0L, (string?)null), OtlpResponses.PartialSuccess("{\"partialSuccess\":{\"rejectedSpans\":\"-5\"}}"u8.ToArray(), json: true));
+        Assert.Equal((0L, (string?)null), OtlpResponses.PartialSuccess("{\"partialSuccess\":"u8.ToArray(), json: true));
+        Assert.Equal((0L, (string?)null), OtlpResponses.PartialSuccess(Convert.FromHexString("0A0708AC"), json: false));
+        Assert.Equal((0L, (string?)null), OtlpResponses.PartialSuccess("OK"u8.ToArray(), json: false));
     }
 
     [Fact]

@@ -126,7 +126,74 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
         context.Response.AppendTrailer("grpc-status", "0");
     };
 
+    /// <summary>
+    /// A success whose <c>ExportTraceServiceResponse</c> has a <c>partial_success</c>, as
+    /// <paramref name="format"/> says: <c>protobuf</c> (OTLP/HTTP), <c>json</c> (<c>rejectedSpans</c> a
+    /// string, as int64s are) or <c>json-number</c>, <c>grpc</c> or <c>grpc-gzip</c> (a compressed frame).
+    /// </summary>
+    public static Func<HttpContext, Task> PartialSuccess(string format, long rejected, string message) => async context =>
+    {
+        if (format.StartsWith("json", StringComparison.Ordinal))
+        {
+            var spans = format == "json-number" ? rejected.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"\"{rejected}\"";
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync($"{{\"partialSuccess\":{{\"rejectedSpans\":{spans},\"errorMessage\":{System.Text.Json.JsonSerializer.Serialize(message)}}}}}");
+            return;
+        }
+
+        var said = System.Text.Encoding.UTF8.GetBytes(message);
+        byte[] partial = [0x08, .. Varint((ulong)rejected), 0x12, .. Varint((ulong)said.Length), .. said];
+        byte[] response = [0x0A, .. Varint((ulong)partial.Length), .. partial];
+        if (format == "protobuf")
+        {
+            context.Response.ContentType = "application/x-protobuf";
+            await context.Response.Body.WriteAsync(response);
+            return;
+        }
+
+        context.Response.ContentType = "application/grpc";
+        var gzip = format == "grpc-gzip";
+        if (gzip)
+        {
+            context.Response.Headers["grpc-encoding"] = "gzip";
+            using var compressed = new MemoryStream();
+            using (var zip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                zip.Write(response);
+            }
+
+            response = compressed.ToArray();
+        }
+
+        var frame = new byte[5];
+        frame[0] = gzip ? (byte)1 : (byte)0;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)response.Length);
+        await context.Response.Body.WriteAsync(frame);
+        await context.Response.Body.WriteAsync(response);
+        context.Response.AppendTrailer("grpc-status", "0");
+    };
+
+    /// <summary>A success with this body, as <paramref name="contentType"/>.</summary>
+    public static Func<HttpContext, Task> Body(string contentType, byte[] body) => async context =>
+    {
+        context.Response.ContentType = contentType;
+        await context.Response.Body.WriteAsync(body);
+    };
+
     public ValueTask DisposeAsync() => LoopbackApp.StopAsync(_app);
+
+    private static List<byte> Varint(ulong value)
+    {
+        var bytes = new List<byte>();
+        do
+        {
+            var b = (byte)(value & 0x7F);
+            value >>= 7;
+            bytes.Add(value == 0 ? b : (byte)(b | 0x80));
+        }
+        while (value != 0);
+        return bytes;
+    }
 
     private async Task AnswerAsync(HttpContext context)
     {
