@@ -154,8 +154,9 @@ internal sealed partial class OtlpDelivery
             }
             else
             {
-                _report.Dropped(payload.Spans, BoundedExportProcessor.DropReason.ExportFailed);
-                _report.Warn($"TracedLlm export: the endpoint refused a batch of {payload.Spans} span(s) for good ({outcome.Detail}); it is dropped.");
+                // Said in the drop's own warning, once an interval: an endpoint that refuses every batch
+                // (a wrong key: 401) would otherwise write a line for each one.
+                _report.Dropped(payload.Spans, BoundedExportProcessor.DropReason.ExportFailed, $"refused for good: {outcome.Detail}");
             }
 
             Resolve(payload);

@@ -100,6 +100,27 @@ public sealed class ExportRetryTests : IDisposable
     }
 
     [Fact]
+    public async Task AnEndpointThatRefusesEveryBatchIsWarnedOfOnceAnInterval()
+    {
+        // A wrong key: every batch is refused for good. Each is counted; the log gets one line an interval, with the status.
+        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(ScriptedOtlpEndpoint.Status(401), ScriptedOtlpEndpoint.Status(401), ScriptedOtlpEndpoint.Status(401));
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var processor = Processor(endpoint.Url, options: o => o.Warn = warnings.Enqueue);
+        using var provider = Provider(processor);
+
+        for (var batch = 0; batch < 3; batch++)
+        {
+            Emit("span", 2);
+            Assert.True(provider.ForceFlush(20_000));
+        }
+
+        Assert.Equal(3, endpoint.Requests.Count);
+        Assert.Equal(6, processor.DroppedSpans);
+        Assert.Equal(6, _drops.Count("export_failed"));
+        Assert.Equal("TracedLlm export: the exporter could not deliver a batch (\"refused for good: HTTP 401\"); 2 span(s) dropped so far. Requests are not affected.", Assert.Single(warnings));
+    }
+
+    [Fact]
     public async Task AResetConnectionAndATimeoutAreRetried()
     {
         await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(ScriptedOtlpEndpoint.Reset(), ScriptedOtlpEndpoint.Hang());
