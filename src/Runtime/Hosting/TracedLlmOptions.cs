@@ -15,7 +15,9 @@ public sealed class TracedLlmOptions
 
     /// <summary>
     /// The largest request body accepted, in bytes, as sent and, for a body with a <c>Content-Encoding</c>,
-    /// once decoded (decoding stops there); larger bodies get 413. Default 8 MiB.
+    /// once decoded (decoding stops there); larger bodies get 413. Default 8 MiB. It is the server's
+    /// limit for the traced routes too (Kestrel's <c>MaxRequestBodySize</c>, 30,000,000 bytes by
+    /// default, would otherwise refuse a larger body first).
     /// </summary>
     public int MaxRequestBodyBytes { get; set; } = 8 * 1024 * 1024;
 

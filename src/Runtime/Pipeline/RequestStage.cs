@@ -7,6 +7,7 @@ using System.Text.Unicode;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using TracedLlm.Telemetry;
 
@@ -32,6 +33,16 @@ public static partial class RequestStage
     {
         var limit = gateway.Options.MaxRequestBodyBytes;
         var request = httpContext.Request;
+
+        // The route's limit is the server's for this request, as [RequestSizeLimit] makes an endpoint's:
+        // Kestrel's own (MaxRequestBodySize, 30,000,000 bytes by default) refused a larger body the
+        // options accept before it could be read. Set here, not as endpoint metadata: routing warns on
+        // every request of a server without the feature (TestServer). Read-only once a body read began.
+        if (httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } serverLimit)
+        {
+            serverLimit.MaxRequestBodySize = limit;
+        }
+
         RequestMediaType.Check(request);
         var coding = RequestContentCoding.Of(request.Headers.ContentEncoding);
         if (request.ContentLength > limit)
