@@ -31,6 +31,9 @@ public sealed class ContentTypeTests : IDisposable
     [InlineData(Messages, "application/json; charset=utf-8")]
     [InlineData(Chat, "Application/JSON")]
     [InlineData(Messages, "application/vnd.example+json")]
+    [InlineData(Chat, "application/json; charset=UTF-8")]
+    [InlineData(Messages, "application/json; charset=\"utf-8\"")]
+    [InlineData(Chat, "application/json; charset=utf8")]
     [InlineData(Chat, null)]
     [InlineData(Messages, null)]
     public async Task ABodySentAsJsonOrWithNoTypeIsRead(string path, string? contentType)
@@ -76,6 +79,26 @@ public sealed class ContentTypeTests : IDisposable
         Assert.Equal(415, failure.GetTagItem(AttributeNames.HttpResponseStatusCode));
         Assert.Equal(message, failure.StatusDescription);
         Assert.Equal(System.Diagnostics.ActivityStatusCode.Error, tree.Server.Status);
+        _spans.AssertAllEnded();
+    }
+
+    [Theory]
+    [InlineData(Chat, "application/json; charset=utf-16", "utf-16")]
+    [InlineData(Messages, "application/json; charset=iso-8859-1", "iso-8859-1")]
+    [InlineData(Chat, "application/vnd.example+json; charset=\"windows-1252\"", "windows-1252")]
+    public async Task AJsonBodyLabelledWithAnotherCharsetIs415(string path, string contentType, string charset)
+    {
+        // The gateway reads JSON as UTF-8 (RFC 8259); an upstream that honours the label could read the same bytes
+        // otherwise: one reading of every request, so the label is refused rather than ignored.
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(Post(path, contentType));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(
+            $"The request body must be UTF-8 JSON: send it without a charset or with charset=utf-8 (it was sent as charset '{charset}').",
+            error.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(415, (await _spans.SingleTraceAsync()).Single(SpanNames.Failure).GetTagItem(AttributeNames.HttpResponseStatusCode));
         _spans.AssertAllEnded();
     }
 
