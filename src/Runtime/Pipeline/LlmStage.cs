@@ -218,10 +218,25 @@ public static partial class LlmStage
         }
 
         var metadata = call.Metadata;
-        tags.AddClient(AttributeNames.LangfusePromptName, metadata.PromptName);
-        if (metadata.PromptVersion is { } version)
+        if (metadata.PromptName is { Length: > 0 } && metadata.PromptVersion is >= 1)
         {
-            tags.Add(AttributeNames.LangfusePromptVersion, version);
+            tags.AddClient(AttributeNames.LangfusePromptName, metadata.PromptName);
+            tags.Add(AttributeNames.LangfusePromptVersion, metadata.PromptVersion.Value);
+        }
+        else
+        {
+            // Langfuse links a prompt by its name and version together (versions start at 1): one alone
+            // links nothing, and its ingestion's older write refuses the generation whole, usage and cost
+            // with it. What came is kept as the generation's metadata instead.
+            if (metadata.PromptName is { Length: > 0 } name)
+            {
+                tags.AddClient(AttributeNames.LangfuseObservationMetadataPrefix + "prompt_name", name);
+            }
+
+            if (metadata.PromptVersion is { } version)
+            {
+                tags.Add(AttributeNames.LangfuseObservationMetadataPrefix + "prompt_version", version);
+            }
         }
 
         string? input = null;
