@@ -68,6 +68,9 @@ public sealed class ConventionMessagesTests : IDisposable
         Assert.Equal("assistant", (string?)message["role"]);
         Assert.Equal("stop", (string?)message["finish_reason"]);
         Assert.Equal(text, (string?)message["parts"]![0]!["content"]);
+
+        // Langfuse reads its own output key before the conventions' messages (its input key is set): the same text is there.
+        Assert.Equal(llm.GetTagItem(AttributeNames.GenAiOutputMessages), llm.GetTagItem(AttributeNames.LangfuseObservationOutput));
     }
 
     [Fact]

@@ -31,6 +31,9 @@ public sealed class RelayConventionTests : RelayTestBase
         Assert.Equal(text, (string?)message["parts"]![0]!["content"]);
         Assert.Equal(finishReason, (string?)message["finish_reason"]);
         Assert.Equal("""[{"role":"user","parts":[{"type":"text","content":"hi"}]}]""", llm.GetTagItem(AttributeNames.GenAiInputMessages));
+
+        // Langfuse reads its own output key before the conventions' messages (its input key is set): the same text is there.
+        Assert.Equal(llm.GetTagItem(AttributeNames.GenAiOutputMessages), llm.GetTagItem(AttributeNames.LangfuseObservationOutput));
     }
 
     [Fact]

@@ -35,6 +35,18 @@ public static partial class LlmStage
         if (CapturesStructuredOutput(call))
         {
             SetStructured(call, AttributeNames.GenAiOutputMessages, GenAiMessages.FromStreamedText(text, finishReasons is { Count: > 0 } ? finishReasons[^1] : null, call.Gateway.Options.MaxContentLength));
+
+            // Langfuse takes a generation's input and output from its own keys before the conventions'
+            // messages, and the input is set there: without the output beside it, a streamed generation
+            // (and its trace) would show none. The same bounded text, not charged again.
+            if (call.Span!.GetTagItem(AttributeNames.GenAiOutputMessages) is string output)
+            {
+                call.Span.SetTag(AttributeNames.LangfuseObservationOutput, output);
+                if (call.ServerSpan is { IsAllDataRequested: true } server)
+                {
+                    server.SetTag(AttributeNames.LangfuseObservationOutput, output);
+                }
+            }
         }
     }
 
