@@ -8,9 +8,10 @@ namespace TracedLlm;
 /// <summary>
 /// The GenAI client spans a chat pipeline records under TracedLlm's attempts (the <c>chat {model}</c>
 /// span of <c>UseOpenTelemetry()</c>, on the activity source the inner client reports). Each one is
-/// marked <c>langfuse.observation.type=span</c>, so Langfuse counts one generation per call, the
-/// LLM span, and not this span's tokens a second time; and its attempt leaves the response
-/// attributes to it (docs/span-contract.md, "Microsoft.Extensions.AI").
+/// marked <c>langfuse.observation.type=span</c>, so Langfuse shows one generation per call, the
+/// LLM span; and its attempt leaves the response attributes to it (docs/span-contract.md,
+/// "Microsoft.Extensions.AI"). Langfuse still prices this span's usage in the trace's totals: a
+/// known limit, documented there.
 /// </summary>
 internal static class GenAiClientSpans
 {
