@@ -77,6 +77,33 @@ public sealed partial class LlmCall
     /// Every usage goes through here (a relayed response that stated one count only, too); the
     /// recorded LLM span is returned, or null.
     /// </summary>
+    /// <summary>
+    /// A usage the response stated only in part (a stream cut off before its output count): the counts
+    /// known, and the input's cached part apart when it was stated (<c>gen_ai.usage.cache_*</c>, and
+    /// Langfuse's usage details with no output key), so the cached tokens are not priced as uncached.
+    /// </summary>
+    internal void RecordPartialTokens(long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens)
+    {
+        var span = RecordTokens(inputTokens, outputTokens);
+        if (span is null || inputTokens is not { } input || (cacheReadInputTokens is null && cacheCreationInputTokens is null))
+        {
+            return;
+        }
+
+        if (cacheReadInputTokens is { } cacheRead)
+        {
+            span.SetTag(AttributeNames.GenAiUsageCacheReadInputTokens, cacheRead);
+        }
+
+        if (cacheCreationInputTokens is { } cacheCreation)
+        {
+            span.SetTag(AttributeNames.GenAiUsageCacheCreationInputTokens, cacheCreation);
+        }
+
+        var usage = new LlmUsage(input, outputTokens ?? 0) { CacheReadInputTokens = cacheReadInputTokens, CacheCreationInputTokens = cacheCreationInputTokens };
+        span.SetTag(AttributeNames.LangfuseObservationUsageDetails, UsageDetails.UsageJson(usage, outputKnown: outputTokens is not null));
+    }
+
     internal Activity? RecordTokens(long? inputTokens, long? outputTokens)
     {
         InputTokens = inputTokens ?? InputTokens;

@@ -170,6 +170,30 @@ public sealed class RelayUsageTests : RelayTestBase
         return listener;
     }
 
+    [Fact]
+    public async Task AStreamCutOffMidWayKeepsTheCachedPartOfItsInputApart()
+    {
+        // message_start states the input with its cache reads and writes; the stream is cut before its output count.
+        // The cached tokens are in gen_ai.usage.input_tokens (as the conventions count) and apart beside it, and
+        // Langfuse's usage details price them as cached: without the split it prices all 135 as uncached input.
+        var stream = string.Concat(
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_cut\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":25,\"cache_read_input_tokens\":100,\"cache_creation_input_tokens\":10}}}\n\n",
+            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n",
+            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":15}}\n\n");
+        Upstream.Then(Reply.Stream(stream, cutAfter: 3));
+        await using var host = await Host(_ => { });
+        using var response = await host.PostAsync("/v1/messages", MessagesStreamBody);
+        Assert.Contains("event: error\n", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+
+        Assert.Equal(135L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(100L, llm.GetTagItem(AttributeNames.GenAiUsageCacheReadInputTokens));
+        Assert.Equal(10L, llm.GetTagItem(AttributeNames.GenAiUsageCacheCreationInputTokens));
+        Assert.Null(llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal("""{"input":25,"input_cached_tokens":100,"input_cache_creation":10}""", llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
+    }
+
     private Task<RelayHost> Host(Action<LlmPricing> pricing) =>
         RelayHost.StartAsync(
             new RelayUpstreams { Addresses = new[] { Upstream.Address }, Policy = LlmRetryPolicy.None },

@@ -147,6 +147,17 @@ public static partial class LlmStage
         call.RecordTokens(inputTokens, outputTokens);
     }
 
+    /// <summary>
+    /// As <see cref="RecordPartialUsage(LlmCall, long?, long?)"/>, with the input's cached part the
+    /// response stated (<paramref name="inputTokens"/> includes it, as the conventions count): recorded
+    /// apart, so a backend that prices usage (Langfuse) does not price the cached tokens as uncached.
+    /// </summary>
+    public static void RecordPartialUsage(LlmCall call, long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        call.RecordPartialTokens(inputTokens, outputTokens, cacheReadInputTokens, cacheCreationInputTokens);
+    }
+
     private static void SetOutput(LlmCall call, ReadOnlySpan<byte> utf8)
     {
         if (call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental)

@@ -20,14 +20,18 @@ internal static class UsageDetails
     public const string Total = "total";
 
     /// <summary>The usage Langfuse prices: uncached input and non-reasoning output, with the cache and reasoning counts apart.</summary>
-    public static string UsageJson(in LlmUsage usage)
+    public static string UsageJson(in LlmUsage usage, bool outputKnown = true)
     {
         var json = new StringBuilder(128).Append('{');
         Append(json, Input, usage.UncachedInputTokens);
         Append(json, CacheRead, usage.CacheReadInputTokens);
         Append(json, CacheCreation, usage.CacheCreationInputTokens);
-        Append(json, Output, usage.NonReasoningOutputTokens);
-        Append(json, Reasoning, usage.ReasoningOutputTokens);
+        if (outputKnown)
+        {
+            Append(json, Output, usage.NonReasoningOutputTokens);
+            Append(json, Reasoning, usage.ReasoningOutputTokens);
+        }
+
         return json.Append('}').ToString();
     }
 
