@@ -34,16 +34,7 @@ public sealed partial class LlmCall
         var price = span is not null || GatewayMetrics.Cost.Enabled ? FindPrice() : null;
         if (span is not null)
         {
-            if (usage.CacheReadInputTokens is { } cacheRead)
-            {
-                span.SetTag(AttributeNames.GenAiUsageCacheReadInputTokens, cacheRead);
-            }
-
-            if (usage.CacheCreationInputTokens is { } cacheCreation)
-            {
-                span.SetTag(AttributeNames.GenAiUsageCacheCreationInputTokens, cacheCreation);
-            }
-
+            TagCachedInput(span, usage.CacheReadInputTokens, usage.CacheCreationInputTokens);
             if (usage.ReasoningOutputTokens is { } reasoning)
             {
                 span.SetTag(AttributeNames.GenAiUsageReasoningOutputTokens, reasoning);
@@ -90,6 +81,14 @@ public sealed partial class LlmCall
             return;
         }
 
+        TagCachedInput(span, cacheReadInputTokens, cacheCreationInputTokens);
+        var usage = new LlmUsage(input, outputTokens ?? 0) { CacheReadInputTokens = cacheReadInputTokens, CacheCreationInputTokens = cacheCreationInputTokens };
+        span.SetTag(AttributeNames.LangfuseObservationUsageDetails, UsageDetails.UsageJson(usage, outputKnown: outputTokens is not null));
+    }
+
+    // The input's cached part, apart from gen_ai.usage.input_tokens (which includes it).
+    private static void TagCachedInput(Activity span, long? cacheReadInputTokens, long? cacheCreationInputTokens)
+    {
         if (cacheReadInputTokens is { } cacheRead)
         {
             span.SetTag(AttributeNames.GenAiUsageCacheReadInputTokens, cacheRead);
@@ -99,9 +98,6 @@ public sealed partial class LlmCall
         {
             span.SetTag(AttributeNames.GenAiUsageCacheCreationInputTokens, cacheCreation);
         }
-
-        var usage = new LlmUsage(input, outputTokens ?? 0) { CacheReadInputTokens = cacheReadInputTokens, CacheCreationInputTokens = cacheCreationInputTokens };
-        span.SetTag(AttributeNames.LangfuseObservationUsageDetails, UsageDetails.UsageJson(usage, outputKnown: outputTokens is not null));
     }
 
     internal Activity? RecordTokens(long? inputTokens, long? outputTokens)

@@ -52,55 +52,17 @@ public sealed class ContentTypeTests : IDisposable
     [InlineData(Messages, "multipart/form-data; boundary=x", "multipart/form-data")]
     [InlineData(Chat, "application/jsonx", "application/jsonx")]
     [InlineData(Messages, "application/vnd.a-very-long-media-type-name-sent-by-a-client-to-see-it-bounded+xml", "application/vnd.a-very-long-media-type-name-sent-by-a-client-to-…")]
-    public async Task ABodySentAsAnotherTypeIs415InTheRoutesFormatAndTraced(string path, string contentType, string shown)
-    {
-        using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(Post(path, contentType));
+    public Task ABodySentAsAnotherTypeIs415InTheRoutesFormatAndTraced(string path, string contentType, string shown) =>
+        AssertRefusedAsync(path, contentType, $"The request body must be JSON: send it with Content-Type: application/json (it was sent as '{shown}').");
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        Assert.False(response.Headers.Contains("Accept-Encoding"), "Accept-Encoding answers a refused coding, not a refused type");
-        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var message = error.RootElement.GetProperty("error").GetProperty("message").GetString();
-        Assert.Equal($"The request body must be JSON: send it with Content-Type: application/json (it was sent as '{shown}').", message);
-        Assert.Equal("invalid_request_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
-        if (path == Chat)
-        {
-            Assert.Equal("unsupported_media_type", error.RootElement.GetProperty("error").GetProperty("code").GetString());
-        }
-        else
-        {
-            Assert.Equal("error", error.RootElement.GetProperty("type").GetString());
-        }
-
-        // Once authenticated, the refusal is on the trace: one failure span, the server span in error, every span ended.
-        var tree = await _spans.SingleTraceAsync();
-        var failure = tree.Single(SpanNames.Failure);
-        Assert.Equal(415, failure.GetTagItem(AttributeNames.HttpResponseStatusCode));
-        Assert.Equal(message, failure.StatusDescription);
-        Assert.Equal(System.Diagnostics.ActivityStatusCode.Error, tree.Server.Status);
-        _spans.AssertAllEnded();
-    }
-
+    // The gateway reads JSON as UTF-8 (RFC 8259); an upstream that honours the label could read the same bytes
+    // otherwise: one reading of every request, so the label is refused rather than ignored.
     [Theory]
     [InlineData(Chat, "application/json; charset=utf-16", "utf-16")]
     [InlineData(Messages, "application/json; charset=iso-8859-1", "iso-8859-1")]
     [InlineData(Chat, "application/vnd.example+json; charset=\"windows-1252\"", "windows-1252")]
-    public async Task AJsonBodyLabelledWithAnotherCharsetIs415(string path, string contentType, string charset)
-    {
-        // The gateway reads JSON as UTF-8 (RFC 8259); an upstream that honours the label could read the same bytes
-        // otherwise: one reading of every request, so the label is refused rather than ignored.
-        using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(Post(path, contentType));
-
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(
-            $"The request body must be UTF-8 JSON: send it without a charset or with charset=utf-8 (it was sent as charset '{charset}').",
-            error.RootElement.GetProperty("error").GetProperty("message").GetString());
-        Assert.Equal(415, (await _spans.SingleTraceAsync()).Single(SpanNames.Failure).GetTagItem(AttributeNames.HttpResponseStatusCode));
-        _spans.AssertAllEnded();
-    }
+    public Task AJsonBodyLabelledWithAnotherCharsetIs415(string path, string contentType, string charset) =>
+        AssertRefusedAsync(path, contentType, $"The request body must be UTF-8 JSON: send it without a charset or with charset=utf-8 (it was sent as charset '{charset}').");
 
     [Fact]
     public async Task AnUnauthenticatedBodyOfAnotherTypeIs401AndItsTypeReachesNoSpan()
@@ -117,6 +79,37 @@ public sealed class ContentTypeTests : IDisposable
             Assert.DoesNotContain("secret-marker", span.StatusDescription ?? string.Empty, StringComparison.Ordinal);
             Assert.DoesNotContain(span.TagObjects, tag => tag.Value?.ToString()?.Contains("secret-marker", StringComparison.Ordinal) == true);
         });
+    }
+
+    // A 415 in the route's format with this message, and, once authenticated, on the trace: one failure span, the
+    // server span in error, every span ended.
+    private async Task AssertRefusedAsync(string path, string contentType, string expected)
+    {
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(Post(path, contentType));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.False(response.Headers.Contains("Accept-Encoding"), "Accept-Encoding answers a refused coding, not a refused type");
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var message = error.RootElement.GetProperty("error").GetProperty("message").GetString();
+        Assert.Equal(expected, message);
+        Assert.Equal("invalid_request_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
+        if (path == Chat)
+        {
+            Assert.Equal("unsupported_media_type", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        }
+        else
+        {
+            Assert.Equal("error", error.RootElement.GetProperty("type").GetString());
+        }
+
+        var tree = await _spans.SingleTraceAsync();
+        var failure = tree.Single(SpanNames.Failure);
+        Assert.Equal(415, failure.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        Assert.Equal(message, failure.StatusDescription);
+        Assert.Equal(System.Diagnostics.ActivityStatusCode.Error, tree.Server.Status);
+        _spans.AssertAllEnded();
     }
 
     private static HttpRequestMessage Post(string path, string? contentType, string apiKey = GatewayHost.ApiKey)

@@ -26,6 +26,9 @@ public enum BodyFault
 
     /// <summary>A body sent as another media type than JSON (<c>curl -d</c>'s form type): 415.</summary>
     NotJson,
+
+    /// <summary>JSON labelled with a charset other than UTF-8: 415.</summary>
+    NotUtf8,
 }
 
 /// <summary>
@@ -59,6 +62,7 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
             BodyFault.UnsupportedCoding => (415, "The request body cannot be read: the content coding 'zstd' is not one this gateway decodes. Send it uncompressed, or with one of gzip, deflate, br."),
             BodyFault.DecompressionBomb => (413, "The request body, decoded, is larger than this gateway accepts."),
             BodyFault.CorruptCoding => (400, "The request body could not be decoded: it is not valid gzip data."),
+            BodyFault.NotUtf8 => (415, "The request body must be UTF-8 JSON: send it without a charset or with charset=utf-8 (it was sent as charset 'utf-16')."),
             BodyFault.NotJson => (415, "The request body must be JSON: send it with Content-Type: application/json (it was sent as 'application/x-www-form-urlencoded')."),
             _ => (400, "The request body is ambiguous at $.model: the property appears more than once in its object (once it is unescaped). Send each property once, spelled as the API spells it."),
         };
@@ -113,7 +117,12 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
         };
 
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", fault == BodyFault.NotJson ? "application/x-www-form-urlencoded" : "application/json");
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", fault switch
+        {
+            BodyFault.NotJson => "application/x-www-form-urlencoded",
+            BodyFault.NotUtf8 => "application/json; charset=utf-16",
+            _ => "application/json",
+        });
         if (coding is not null)
         {
             request.Content.Headers.TryAddWithoutValidation("Content-Encoding", coding);

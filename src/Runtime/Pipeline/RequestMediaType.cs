@@ -23,7 +23,10 @@ internal static class RequestMediaType
     public static void Check(HttpRequest request)
     {
         var contentType = request.ContentType;
-        if (string.IsNullOrEmpty(contentType) || string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase))
+        // The two labels clients send (HttpClient's StringContent sends the second): no parse on the request path.
+        if (string.IsNullOrEmpty(contentType)
+            || string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(contentType, "application/json; charset=utf-8", StringComparison.OrdinalIgnoreCase))
         {
             return;
         }
