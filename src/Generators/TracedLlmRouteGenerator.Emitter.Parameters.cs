@@ -79,19 +79,20 @@ public sealed partial class TracedLlmRouteGenerator
                 .ToList();
         }
 
-        private static void EmitValues(IndentedTextWriter w, IEnumerable<ParameterModel> values)
+        private static void EmitValues(IndentedTextWriter w, IEnumerable<ParameterModel> values, System.Func<ParameterModel, string>? local = null)
         {
             foreach (var value in values)
             {
-                w.WriteLine($"var {Local(value)} = {ValueExpression(value)};");
+                w.WriteLine($"var {(local ?? Local)(value)} = {ValueExpression(value)};");
             }
         }
 
         /// <summary>Just before a handler runs: its services, and the values its partner handler does not take.</summary>
-        private static void EmitLateArguments(IndentedTextWriter w, RouteModel route, EquatableArray<ParameterModel> parameters)
+        private static void EmitLateArguments(IndentedTextWriter w, RouteModel route, EquatableArray<ParameterModel> parameters, bool stream)
         {
             var early = EarlyValues(route);
-            EmitValues(w, parameters.Where(p => IsValue(p) && !early.Contains(p)));
+            string LocalOf(ParameterModel parameter) => stream ? StreamLocal(route, parameter) : Local(parameter);
+            EmitValues(w, parameters.Where(p => IsValue(p) && !early.Contains(p)), LocalOf);
             foreach (var parameter in parameters.Where(IsService))
             {
                 var type = NonNullable(parameter.TypeName);
@@ -103,7 +104,7 @@ public sealed partial class TracedLlmRouteGenerator
                     ParameterSource.KeyedService => $"ServiceProviderKeyedServiceExtensions.GetRequiredKeyedService<{type}>(httpContext.RequestServices, {parameter.Key})",
                     _ => $"ServiceProviderKeyedServiceExtensions.GetKeyedService<{type}>(httpContext.RequestServices, {parameter.Key})",
                 };
-                w.WriteLine($"var {Local(parameter)} = {resolve};");
+                w.WriteLine($"var {LocalOf(parameter)} = {resolve};");
             }
         }
 
@@ -164,8 +165,48 @@ public sealed partial class TracedLlmRouteGenerator
             ParameterSource.Body => Local(route.Parameters.Concat(route.StreamParameters).First(p => p.Source == ParameterSource.Body)),
             ParameterSource.BodyOrService when stream && route.HandlerMethodName is not null =>
                 Local(BodyOrServices(route)[route.StreamParameters.Where(p => p.Source == ParameterSource.BodyOrService).ToList().IndexOf(parameter)]),
-            _ => Local(parameter),
+            _ => stream ? StreamLocal(route, parameter) : Local(parameter),
         };
+
+        /// <summary>
+        /// The local of a streaming handler's value or service. Beside a regular handler, the streaming
+        /// one's are bound in a block inside the scope of the body and the shared values, which are named
+        /// after the regular handler's parameters: a name taken there (the regular handler's body
+        /// `request`, a service `request` here) is CS0136, so it gets another.
+        /// </summary>
+        private static string StreamLocal(RouteModel route, ParameterModel parameter)
+        {
+            var local = Local(parameter);
+            if (route.HandlerMethodName is null || EarlyValues(route).Contains(parameter))
+            {
+                return local;
+            }
+
+            var outer = new HashSet<string>(EarlyValues(route).Concat(BodyOrServices(route)).Concat(route.Parameters.Where(p => p.Source == ParameterSource.Body)).Select(Local));
+            if (!outer.Contains(local))
+            {
+                return local;
+            }
+
+            var taken = new HashSet<string>(outer.Concat(route.StreamParameters.Select(Local)));
+            var renamed = parameter.Name.TrimStart('@') + "StreamArgument";
+            while (taken.Contains(renamed))
+            {
+                renamed += "_";
+            }
+
+            return renamed;
+        }
+
+        /// <summary>
+        /// The type a body (or body-or-service) argument is read as: the declared type with the
+        /// nullability of its type arguments (<c>Dictionary&lt;string, object?&gt;</c>), so the value passes
+        /// to the handler without warning CS8620; a nullable reference type's own <c>?</c> dropped (the
+        /// reader says whether it may be missing), a nullable value type's kept, so the runtime type is
+        /// <see cref="ParameterModel.TypeOfName"/>'s.
+        /// </summary>
+        private static string ArgumentType(ParameterModel parameter) =>
+            parameter.Optionality == Optionality.NullableValue ? parameter.TypeName : NonNullable(parameter.TypeName);
 
         // Handler arguments get their own suffix so they never collide with the pipeline's locals.
         private static string Local(ParameterModel parameter) => parameter.Name.TrimStart('@') + "Argument";

@@ -13,7 +13,7 @@ public sealed partial class TracedLlmRouteGenerator
 
         public static string EmitRoute(RouteModel route)
         {
-            var w = NewWriter(out var text);
+            var w = NewWriter(out var text, namesHandlerTypes: true);
             w.WriteLine("namespace TracedLlm.Generated;");
             w.WriteLineNoTabs(string.Empty);
             WriteAliases(w, RouteAliases(route));
@@ -139,14 +139,14 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("preCall = PreCallStage.StartSpan(call, server);");
             if (body != default)
             {
-                w.WriteLine($"var {Local(body)} = PreCallStage.ReadRequest(call, gateway.GetTypeInfo<{body.TypeOfName}>());");
+                w.WriteLine($"var {Local(body)} = PreCallStage.ReadRequest(call, gateway.GetTypeInfo<{ArgumentType(body)}>());");
             }
             else if (candidates.Count > 0)
             {
                 // The body, or a service when DI has the type (decided once, at start-up, as minimal APIs do).
                 foreach (var candidate in candidates)
                 {
-                    w.WriteLine($"var {Local(candidate)} = PreCallStage.ReadRequestOrService<{candidate.TypeOfName}>(call, optional: {(candidate.Optionality == Optionality.Required ? "false" : "true")});");
+                    w.WriteLine($"var {Local(candidate)} = PreCallStage.ReadRequestOrService<{ArgumentType(candidate)}>(call, optional: {(candidate.Optionality == Optionality.Required ? "false" : "true")});");
                 }
             }
             else
@@ -249,8 +249,8 @@ public sealed partial class TracedLlmRouteGenerator
         /// <summary>Resolves the handler's services and calls it: <c>var result = ...</c>.</summary>
         private static void EmitHandlerCall(IndentedTextWriter w, RouteModel route)
         {
-            EmitLateArguments(w, route, route.Parameters);
-            var invocation = $"{route.HandlerTypeName}.{route.HandlerMethodName}({string.Join(", ", route.Parameters.Select(p => Argument(route, p, stream: false)))})";
+            EmitLateArguments(w, route, route.Parameters, stream: false);
+            var invocation = $"{route.HandlerTypeName}.{Parser.EscapeIdentifier(route.HandlerMethodName!)}({string.Join(", ", route.Parameters.Select(p => Argument(route, p, stream: false)))})";
             w.WriteLine(route.ReturnShape == ReturnShape.Value
                 ? $"var result = {invocation};"
                 : $"var result = await {invocation}.ConfigureAwait(false);");
@@ -288,8 +288,8 @@ public sealed partial class TracedLlmRouteGenerator
         /// </summary>
         private static void EmitStream(IndentedTextWriter w, RouteModel route, string request)
         {
-            EmitLateArguments(w, route, route.StreamParameters);
-            w.WriteLine($"var chunks = {route.HandlerTypeName}.{route.StreamMethodName}({string.Join(", ", route.StreamParameters.Select(p => Argument(route, p, stream: true)))});");
+            EmitLateArguments(w, route, route.StreamParameters, stream: true);
+            w.WriteLine($"var chunks = {route.HandlerTypeName}.{Parser.EscapeIdentifier(route.StreamMethodName!)}({string.Join(", ", route.StreamParameters.Select(p => Argument(route, p, stream: true)))});");
             w.WriteLine($"await StreamStage.WriteAsync(call, chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
             EmitStreamTail(w, request);
         }

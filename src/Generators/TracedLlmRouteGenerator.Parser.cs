@@ -26,8 +26,13 @@ public sealed partial class TracedLlmRouteGenerator
         {
             var method = (IMethodSymbol)context.TargetSymbol;
             var attribute = context.Attributes[0];
+            if (context.TargetNode is not MethodDeclarationSyntax declaration)
+            {
+                return NotAMethod(context, method, attribute);
+            }
+
             var display = method.ContainingType.ToDisplayString() + "." + method.Name;
-            var location = LocationInfo.From(((MethodDeclarationSyntax)context.TargetNode).Identifier.GetLocation());
+            var location = LocationInfo.From(declaration.Identifier.GetLocation());
             var diagnostics = new List<DiagnosticInfo>();
             void Report(string id, params string[] arguments) =>
                 diagnostics.Add(new DiagnosticInfo(id, location, arguments.Select(a => new StringValue(a)).ToEquatableArray()));
@@ -130,6 +135,33 @@ public sealed partial class TracedLlmRouteGenerator
             return new RouteParseResult(model, key, EquatableArray<DiagnosticInfo>.Empty);
         }
 
+        /// <summary>
+        /// A lambda or local function marked <c>[TracedLlmRoute]</c>: no generated class can call it, so it is
+        /// TLLM1001 at the attribute, naming the method it is declared in (a lambda passed to
+        /// <c>MapPost</c> would otherwise be mapped untraced, with nothing said).
+        /// </summary>
+        private static RouteParseResult NotAMethod(GeneratorAttributeSyntaxContext context, IMethodSymbol function, AttributeData attribute)
+        {
+            var what = function.MethodKind == MethodKind.LocalFunction ? $"the local function '{function.Name}'" : "a lambda";
+            var outer = function.ContainingSymbol;
+            while (outer is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction })
+            {
+                outer = outer.ContainingSymbol;
+            }
+
+            // Program.cs's top-level statements are a method with an unspeakable name ("<Main>$").
+            var declaredIn = outer is null ? function.Name
+                : outer.Name.StartsWith("<", System.StringComparison.Ordinal) ? "the top-level statements"
+                : outer.ContainingType is { } type ? type.ToDisplayString() + "." + outer.Name
+                : outer.ToDisplayString();
+            var at = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation()) ?? LocationInfo.From(context.TargetNode.GetLocation());
+            var diagnostic = new DiagnosticInfo(
+                DiagnosticIds.InvalidSignature,
+                at,
+                new[] { new StringValue(declaredIn), new StringValue($"[TracedLlmRoute] is on {what}, which generated code cannot call; make the handler a static method of a class (MapTracedLlmRoutes() maps it)") }.ToEquatableArray());
+            return new RouteParseResult(null, null, new[] { diagnostic }.ToEquatableArray());
+        }
+
         /// <summary>Checks a handler's shape and binds its parameters; problems are added to <paramref name="diagnostics"/>.</summary>
         private static List<ParameterModel> ParseHandler(IMethodSymbol method, string display, List<DiagnosticInfo> diagnostics, LocationInfo? location, out ReturnedType returned)
         {
@@ -141,6 +173,12 @@ public sealed partial class TracedLlmRouteGenerator
                 Report(DiagnosticIds.InvalidSignature, display, "the handler must be static (take services as parameters)");
             }
 
+            if (method.IsStatic && (method.IsVirtual || method.IsAbstract))
+            {
+                // An interface's static virtual or abstract member is called only through a type parameter (CS8926).
+                Report(DiagnosticIds.InvalidSignature, display, "a static virtual or abstract interface member can be called only through a type parameter; make the handler a static method of a class");
+            }
+
             if (method.IsGenericMethod || IsInGenericType(method))
             {
                 Report(DiagnosticIds.InvalidSignature, display, "the handler and its containing types cannot be generic");
@@ -148,7 +186,7 @@ public sealed partial class TracedLlmRouteGenerator
 
             if (FirstInaccessible(method) is { } inaccessible)
             {
-                Report(DiagnosticIds.InaccessibleHandler, display, inaccessible.Name, Describe(inaccessible.DeclaredAccessibility));
+                Report(DiagnosticIds.InaccessibleHandler, display, inaccessible.Name, inaccessible is INamedTypeSymbol { IsFileLocal: true } ? "file-local" : Describe(inaccessible.DeclaredAccessibility));
             }
 
             var parameters = new List<ParameterModel>();
@@ -201,10 +239,31 @@ public sealed partial class TracedLlmRouteGenerator
             var type = parameter.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
                 ? ((INamedTypeSymbol)parameter.Type).TypeArguments[0]
                 : parameter.Type;
-            var literal = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(value, quoteStrings: true, useHexadecimalNumbers: false);
+            var literal = NumberLiteral(value) ?? Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(value, quoteStrings: true, useHexadecimalNumbers: false);
             return type.SpecialType == SpecialType.System_String
                 ? literal
                 : $"({type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)})({literal})";
+        }
+
+        /// <summary>
+        /// A <c>float</c>, <c>double</c> or <c>decimal</c> default as a literal of its own type, exact
+        /// (<c>0.1F</c>, <c>12345678.123456789M</c>, not a <c>double</c> cast), or the constant that names
+        /// it (<c>double.NaN</c>, which has no literal); null for any other value.
+        /// </summary>
+        private static string? NumberLiteral(object value)
+        {
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            return value switch
+            {
+                double d when double.IsNaN(d) => "global::System.Double.NaN",
+                double d when double.IsInfinity(d) => d > 0 ? "global::System.Double.PositiveInfinity" : "global::System.Double.NegativeInfinity",
+                double d => d.ToString("R", invariant) + "D",
+                float f when float.IsNaN(f) => "global::System.Single.NaN",
+                float f when float.IsInfinity(f) => f > 0 ? "global::System.Single.PositiveInfinity" : "global::System.Single.NegativeInfinity",
+                float f => f.ToString("R", invariant) + "F",
+                decimal m => m.ToString(invariant) + "M",
+                _ => null,
+            };
         }
 
         /// <summary>The first other handler of the same type for the same method and path that streams (or does not).</summary>
@@ -245,7 +304,7 @@ public sealed partial class TracedLlmRouteGenerator
         /// </summary>
         private static string Cref(IMethodSymbol method)
         {
-            var name = method.ContainingType.ToDisplayString(FullyQualified) + "." + method.Name;
+            var name = method.ContainingType.ToDisplayString(FullyQualified) + "." + EscapeIdentifier(method.Name);
             if (method.ContainingType.GetMembers(method.Name).Length <= 1)
             {
                 return name;
@@ -352,7 +411,8 @@ public sealed partial class TracedLlmRouteGenerator
 
             for (var type = method.ContainingType; type is not null; type = type.ContainingType)
             {
-                if (!IsVisibleInAssembly(type.DeclaredAccessibility))
+                // A file-local type (`file class Routes`) is internal, but only to its own file: the pipeline's file cannot name it.
+                if (!IsVisibleInAssembly(type.DeclaredAccessibility) || type.IsFileLocal)
                 {
                     return type;
                 }
@@ -372,7 +432,8 @@ public sealed partial class TracedLlmRouteGenerator
             _ => accessibility.ToString().ToLowerInvariant(),
         };
 
-        private static string EscapeIdentifier(string name) =>
+        /// <summary>A name as code spells it: <c>@class</c> for a parameter or handler named like a keyword.</summary>
+        internal static string EscapeIdentifier(string name) =>
             Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
     }
 }

@@ -19,7 +19,9 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
         var routes = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 HandlerBinding.AttributeMetadataName,
-                static (node, _) => node is MethodDeclarationSyntax,
+                // Lambdas and local functions too, only to say they cannot be routes (the attribute's
+                // usage allows them; silence would leave the route untraced, or unmapped).
+                static (node, _) => node is MethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax,
                 static (syntaxContext, cancellationToken) => Parser.Parse(syntaxContext, cancellationToken))
             .WithTrackingName(TrackingNames.Routes);
 

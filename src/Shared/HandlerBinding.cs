@@ -197,7 +197,9 @@ internal static class HandlerBinding
             case FromServicesAttribute:
                 return new ParameterBinding(parameter, IsOptional(parameter) ? ParameterSource.OptionalService : ParameterSource.Service);
             case FromKeyedServicesAttribute:
-                return new ParameterBinding(parameter, IsOptional(parameter) ? ParameterSource.OptionalKeyedService : ParameterSource.KeyedService, Key: KeyLiteral(parameter));
+                return HiddenKeyType(parameter) is { } hidden
+                    ? Fail(DiagnosticIds.ConflictingBinding, $"parameter `{name}` is keyed by a value of {hidden.ToDisplayString()}, which is {(hidden.IsFileLocal ? "file-local" : "private or protected")}: the generated pipeline cannot name the key; make {hidden.Name} internal")
+                    : new ParameterBinding(parameter, IsOptional(parameter) ? ParameterSource.OptionalKeyedService : ParameterSource.KeyedService, Key: KeyLiteral(parameter));
             case FromRouteAttribute:
             {
                 var routeName = NamedArgument(parameter, FromRouteAttribute, "Name") ?? name;
@@ -389,7 +391,28 @@ internal static class HandlerBinding
         return null;
     }
 
-    /// <summary>A keyed service's key as a C# literal (<c>"fast"</c>, <c>3</c>, <c>(global::Contoso.Tier)1</c>).</summary>
+    /// <summary>
+    /// The type of a keyed service's key (an enum member, a <c>typeof</c>) that code outside its
+    /// declaring type or file cannot name, or null: a private enum nested in the routes' class is a
+    /// key the handler can use and the generated pipeline cannot write.
+    /// </summary>
+    private static INamedTypeSymbol? HiddenKeyType(IParameterSymbol parameter)
+    {
+        var attribute = parameter.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == FromKeyedServicesAttribute);
+        var constant = attribute.ConstructorArguments.Length == 0 ? default : attribute.ConstructorArguments[0];
+        var keyType = constant.Kind == TypedConstantKind.Type ? constant.Value as ITypeSymbol : constant.Kind == TypedConstantKind.Enum ? constant.Type : null;
+        for (var type = keyType as INamedTypeSymbol; type is not null; type = type.ContainingType)
+        {
+            if (type.IsFileLocal || type.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+            {
+                return type;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A keyed service's key as a C# literal (<c>"fast"</c>, <c>3</c>, <c>(global::Contoso.Tier)1</c>, <c>typeof(global::Contoso.Upstream)</c>).</summary>
     private static string KeyLiteral(IParameterSymbol parameter)
     {
         var attribute = parameter.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == FromKeyedServicesAttribute);
@@ -399,6 +422,11 @@ internal static class HandlerBinding
         }
 
         var constant = attribute.ConstructorArguments[0];
+        if (constant.Kind == TypedConstantKind.Type && key is ITypeSymbol keyType)
+        {
+            return $"typeof({keyType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)})";
+        }
+
         if (constant.Type?.TypeKind == TypeKind.Enum)
         {
             return $"({constant.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)}){Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(key, quoteStrings: true, useHexadecimalNumbers: false)}";
@@ -407,19 +435,31 @@ internal static class HandlerBinding
         return Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(key, quoteStrings: true, useHexadecimalNumbers: false);
     }
 
-    /// <summary>A class name unique per handler: the type path and method, plus a hash of the signature for overloads.</summary>
+    /// <summary>
+    /// A class name unique per handler: the type path and method, plus a hash of the signature for
+    /// overloads, or of the path when a name has a '_' (or another character that is not a letter or
+    /// digit) of its own: a name's '_' and the '.' between names both become '_', so
+    /// <c>Routes_V1.Chat</c> and <c>Routes.V1.Chat</c> would otherwise be one class and one file name.
+    /// </summary>
     public static string GeneratedClassName(IMethodSymbol method)
     {
+        var path = method.ContainingType.ToDisplayString() + "." + method.Name;
         var builder = new StringBuilder();
-        foreach (var c in method.ContainingType.ToDisplayString() + "." + method.Name)
+        var ownSeparator = false;
+        foreach (var c in path)
         {
             builder.Append(char.IsLetterOrDigit(c) ? c : '_');
+            ownSeparator |= !char.IsLetterOrDigit(c) && c != '.';
         }
 
         if (method.ContainingType.GetMembers(method.Name).Length > 1)
         {
             var signature = method.GetDocumentationCommentId() ?? method.ToDisplayString();
             builder.Append('_').Append(StableHash(signature).ToString("x8", CultureInfo.InvariantCulture));
+        }
+        else if (ownSeparator)
+        {
+            builder.Append('_').Append(StableHash(path).ToString("x8", CultureInfo.InvariantCulture));
         }
 
         return builder.ToString();

@@ -94,6 +94,204 @@ public sealed class GeneratedCodeTests
     }
 
     [Fact]
+    public void ABodyWhoseTypeArgumentsAreNullableCompilesWithoutWarnings()
+    {
+        // The body is read as the declared type, type arguments' nullability included: read as
+        // Dictionary<string, object> and passed on, it was warning CS8620 (an error with warnings as errors).
+        var run = RunClean("""
+            using System.Collections.Generic;
+            using Microsoft.AspNetCore.Mvc;
+            using TracedLlm;
+
+            namespace Contoso;
+
+            internal sealed record Message(string? Text);
+            internal sealed record Conversation<T>(List<T> Messages);
+            internal sealed record Reply(string Text);
+
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static Reply Chat(Dictionary<string, object?> request) => new("chat");
+
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static async IAsyncEnumerable<Reply> ChatStream(Dictionary<string, object?> request)
+                {
+                    await System.Threading.Tasks.Task.Yield();
+                    yield return new Reply("chunk");
+                }
+
+                [TracedLlmRoute("POST", "/v1/messages")]
+                public static Reply Messages([FromBody] Conversation<Message?>? request) => new("messages");
+
+                [TracedLlmRoute("POST", "/v1/responses")]
+                public static Reply Responses(Conversation<string?>? request) => new("responses");
+            }
+            """);
+
+        Assert.Contains("PreCallStage.ReadRequestOrService<global::System.Collections.Generic.Dictionary<string, object?>>(call, optional: false)", run.Source("Contoso_Routes_Chat.g.cs"), StringComparison.Ordinal);
+        Assert.Contains("PreCallStage.ReadRequest(call, gateway.GetTypeInfo<global::Contoso.Conversation<global::Contoso.Message?>>())", run.Source("Contoso_Routes_Messages.g.cs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ObsoleteHandlersAndTheTypesTheyTakeCompileWithoutWarnings()
+    {
+        // A deprecated route kept mapped, and types marked [Obsolete] that the consumer's own code uses
+        // with CS0618 suppressed: the pipeline's calls are not the consumer's to fix (CS0612, CS0618).
+        var run = RunClean("""
+            using System;
+            using TracedLlm;
+
+            namespace Contoso;
+
+            [Obsolete("Use Request.")]
+            internal sealed record OldRequest(string Model);
+
+            [Obsolete]
+            internal sealed record OldReply(string Text);
+
+            [Obsolete("Use IUpstream.")]
+            internal interface IOldUpstream { }
+
+            internal sealed record Reply(string Text);
+
+            #pragma warning disable CS0612, CS0618
+            internal static class Routes
+            {
+                [Obsolete("Use /v2/chat/completions.")]
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static OldReply Chat(OldRequest request, IOldUpstream upstream) => new("chat");
+            }
+            #pragma warning restore CS0612, CS0618
+
+            [Obsolete("Use Routes.")]
+            internal static class LegacyRoutes
+            {
+                [TracedLlmRoute("POST", "/v0/chat/completions")]
+                public static Reply Chat(LlmCall call) => new("legacy");
+            }
+            """);
+
+    }
+
+    [Fact]
+    public void FloatingPointAndDecimalDefaultsAreTheirExactValues()
+    {
+        // Each default as a literal of its own type: a decimal through a double cast lost its digits
+        // past the 15th (or did not compile, past a double's range), and NaN or infinity was a name
+        // that does not exist.
+        var run = RunClean("""
+            using Microsoft.AspNetCore.Mvc;
+            using TracedLlm;
+
+            namespace Contoso;
+
+            internal sealed record Reply(string Text);
+
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static Reply Chat(
+                    LlmCall call,
+                    [FromQuery] decimal budget = 12345678.123456789m,
+                    [FromQuery] decimal ceiling = decimal.MaxValue,
+                    [FromQuery] double temperature = 0.7,
+                    [FromQuery] double threshold = double.NaN,
+                    [FromQuery] double? limit = double.PositiveInfinity,
+                    [FromQuery] float topP = 0.1f,
+                    [FromQuery] float floor = float.NegativeInfinity) => new("chat");
+            }
+            """);
+
+        var chat = run.Source("Contoso_Routes_Chat.g.cs");
+        string[] defaults =
+        {
+            "Parsable<decimal>(), (decimal)(12345678.123456789M))",
+            "Parsable<decimal>(), (decimal)(79228162514264337593543950335M))",
+            "Parsable<double>(), (double)(0.7D))",
+            "Parsable<double>(), (double)(global::System.Double.NaN))",
+            "Parsable<double>()) ?? (double)(global::System.Double.PositiveInfinity);",
+            "Parsable<float>(), (float)(0.1F))",
+            "Parsable<float>(), (float)(global::System.Single.NegativeInfinity))",
+        };
+        Assert.All(defaults, expected => Assert.Contains("ParameterStage." + expected, chat, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void LegalButUnusualNamesAndKeysCompile()
+    {
+        // A handler named like a keyword (@default), a service keyed by a type, and a streaming
+        // handler whose service has the name the regular handler gives the body (its local was
+        // declared twice, CS0136).
+        var run = RunClean("""
+            using System.Collections.Generic;
+            using Microsoft.AspNetCore.Mvc;
+            using Microsoft.Extensions.DependencyInjection;
+            using TracedLlm;
+
+            namespace Contoso;
+
+            internal sealed record Body(string? Model);
+            internal interface IUpstream { }
+            internal sealed class FastUpstream : IUpstream { }
+
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/embeddings")]
+                public static Body @default(Body request, [FromKeyedServices(typeof(FastUpstream))] IUpstream upstream) => request;
+
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static Body @checked(Body request, [FromQuery] string? request2) => request;
+
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static async IAsyncEnumerable<Body> @event(Body body, [FromServices] IUpstream request, [FromQuery] string? request2)
+                {
+                    await System.Threading.Tasks.Task.Yield();
+                    yield return body;
+                }
+            }
+            """);
+
+        Assert.Contains("var result = global::Contoso.Routes.@default(requestArgument, upstreamArgument);", run.Source("Contoso_Routes_default.g.cs"), StringComparison.Ordinal);
+        Assert.Contains("GetRequiredKeyedService<global::Contoso.IUpstream>(httpContext.RequestServices, typeof(global::Contoso.FastUpstream))", run.Source("Contoso_Routes_default.g.cs"), StringComparison.Ordinal);
+        Assert.Contains("var chunks = global::Contoso.Routes.@event(requestArgument, requestStreamArgument, request2Argument);", run.Source("Contoso_Routes_checked.g.cs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HandlersWhosePathsDifferOnlyByUnderscoreOrDotEachGetTheirClass()
+    {
+        // `Routes_V1.Chat` and `Routes.V1.Chat` both flattened to Contoso_Routes_V1_Chat: one hint name
+        // twice, and the generator stopped (CS8785) with no route and no MapTracedLlmRoutes().
+        var run = RunClean("""
+            using TracedLlm;
+
+            namespace Contoso;
+
+            internal sealed record Body(string? Model);
+
+            internal static class Routes_V1
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static Body Chat(Body request) => request;
+            }
+
+            internal static class Routes
+            {
+                internal static class V1
+                {
+                    [TracedLlmRoute("POST", "/v2/chat/completions")]
+                    public static Body Chat(Body request) => request;
+                }
+            }
+            """);
+
+        var hintNames = run.Result.Results.Single().GeneratedSources.Select(s => s.HintName).ToList();
+        Assert.Contains("Contoso_Routes_V1_Chat.g.cs", hintNames);
+        Assert.Single(hintNames, name => name.StartsWith("Contoso_Routes_V1_Chat_", StringComparison.Ordinal));
+        Assert.Equal(3, hintNames.Count);
+    }
+
+    [Fact]
     public void UserTypesNamedLikeTheGeneratedAliasesStillCompile()
     {
         // Every alias name the generated files use, declared by the consumer in the global namespace,
@@ -244,6 +442,15 @@ public sealed class GeneratedCodeTests
 
         Assert.Empty(run.CompilationProblems());
         Assert.Contains("var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints, global::TracedLlm.Generated.TracedLlmRouteTable.ManifestJson);\n            return routes;", run.Source("TracedLlmRoutes.g.cs"), StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the generator on a consumer's source; the generated code must compile with no error and no warning.</summary>
+    private static GeneratorRun RunClean(string source)
+    {
+        var run = GeneratorHarness.Run(source);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationProblems());
+        return run;
     }
 
     private static Assembly Load(Compilation compilation)

@@ -175,6 +175,73 @@ public sealed class GeneratorDiagnosticTests
         Error("TLLM1004", 0, "Cannot generate the traced route for 'Contoso.Outer.Routes.A': the handler and its containing types must be public or internal, but Routes is private"),
         Error("TLLM1004", 1, "Cannot generate the traced route for 'Contoso.Outer.B': the handler and its containing types must be public or internal, but B is private"));
 
+    [Fact]
+    public Task AFileLocalHandlerTypeIsTLLM1004() => VerifyAsync("""
+        file static class Routes
+        {
+            [TracedLlmRoute("POST", "/a")]
+            public static Body {|#0:A|}(Body body) => body;
+        }
+
+        file static class Outer
+        {
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/b")]
+                public static Body {|#1:B|}(Body body) => body;
+            }
+        }
+        """,
+        Error("TLLM1004", 0, "Cannot generate the traced route for 'Contoso.Routes.A': the handler and its containing types must be public or internal, but Routes is file-local"),
+        Error("TLLM1004", 1, "Cannot generate the traced route for 'Contoso.Outer.Routes.B': the handler and its containing types must be public or internal, but Outer is file-local"));
+
+    [Fact]
+    public Task ALambdaOrLocalFunctionMarkedAsARouteIsTLLM1001() => VerifyAsync("""
+        internal static class Startup
+        {
+            public static void Map()
+            {
+                System.Func<Body, Body> chat = [{|#0:TracedLlmRoute("POST", "/v1/chat/completions")|}] static (Body body) => body;
+
+                [{|#1:TracedLlmRoute("POST", "/v1/messages")|}]
+                static Body Messages(Body body) => body;
+
+                _ = chat(Messages(new Body()));
+            }
+        }
+        """,
+        Error("TLLM1001", 0, "Cannot generate the traced route for 'Contoso.Startup.Map': [TracedLlmRoute] is on a lambda, which generated code cannot call; make the handler a static method of a class (MapTracedLlmRoutes() maps it)"),
+        Error("TLLM1001", 1, "Cannot generate the traced route for 'Contoso.Startup.Map': [TracedLlmRoute] is on the local function 'Messages', which generated code cannot call; make the handler a static method of a class (MapTracedLlmRoutes() maps it)"));
+
+    [Fact]
+    public Task AKeyTheGeneratedCodeCannotNameIsTLLM1010() => VerifyAsync("""
+        internal interface IUpstream { }
+
+        internal static class Routes
+        {
+            private enum Provider { OpenAI, Anthropic }
+
+            private sealed class Fast { }
+
+            [TracedLlmRoute("POST", "/a")]
+            public static Body A(Body body, [Microsoft.Extensions.DependencyInjection.FromKeyedServices(Provider.Anthropic)] IUpstream {|#0:upstream|}) => body;
+
+            [TracedLlmRoute("POST", "/b")]
+            public static Body B(Body body, [Microsoft.Extensions.DependencyInjection.FromKeyedServices(typeof(Fast))] IUpstream {|#1:upstream|}) => body;
+        }
+        """,
+        Error("TLLM1010", 0, "Cannot generate the traced route for 'Contoso.Routes.A': parameter `upstream` is keyed by a value of Contoso.Routes.Provider, which is private or protected: the generated pipeline cannot name the key; make Provider internal"),
+        Error("TLLM1010", 1, "Cannot generate the traced route for 'Contoso.Routes.B': parameter `upstream` is keyed by a value of Contoso.Routes.Fast, which is private or protected: the generated pipeline cannot name the key; make Fast internal"));
+
+    [Fact]
+    public Task AStaticVirtualInterfaceMemberIsTLLM1001() => VerifyAsync("""
+        internal interface IRoutes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            static virtual Body {|#0:Chat|}(Body body) => body;
+        }
+        """, Error("TLLM1001", 0, "Cannot generate the traced route for 'Contoso.IRoutes.Chat': a static virtual or abstract interface member can be called only through a type parameter; make the handler a static method of a class"));
+
     [Theory]
     [InlineData("\"POST\", \"v1/chat\"", "route template 'v1/chat' must start with '/'")]
     [InlineData("\"POST\", \"/v1//chat\"", "route template '/v1//chat' has an empty segment")]
