@@ -68,6 +68,7 @@ internal sealed class WellKnownTypes
         AsyncEnumerable = Get("System.Collections.Generic.IAsyncEnumerable`1");
         ObjectDisposedException = Get("System.ObjectDisposedException");
         KeyNotFoundException = Get("System.Collections.Generic.KeyNotFoundException");
+        HttpRequestException = Get("System.Net.Http.HttpRequestException");
         SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
     }
 
@@ -126,6 +127,9 @@ internal sealed class WellKnownTypes
 
     /// <summary><c>System.Collections.Generic.KeyNotFoundException</c>: what an in-memory lookup (a dictionary's indexer) throws for a missing key.</summary>
     public INamedTypeSymbol? KeyNotFoundException { get; }
+
+    /// <summary><c>System.Net.Http.HttpRequestException</c>: what <c>HttpClient</c> and its handlers throw for a request they could not complete.</summary>
+    public INamedTypeSymbol? HttpRequestException { get; }
 
     // Types whose members only arm a timer or signal a cancellation (and TimeSpan, to say when): a call on
     // one carries no request's data.

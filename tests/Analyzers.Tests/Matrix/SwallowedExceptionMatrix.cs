@@ -46,7 +46,36 @@ internal static class SwallowedExceptionMatrix
     private static string Lookup(string @try = "", string caught = "KeyNotFoundException", string handled = "") =>
         Route("text = Lookup.Alias(new DefaultHttpContext(), request.Model!);", $"internal static class Lookup {{ public static string Alias(HttpContext context, string model) {{ try {{ {@try} return Models.Aliases[model]; }} {Catch} ({caught}) {{ {handled} return model; }} }} }}\n{Aliases}");
 
+    /// <summary>
+    /// A WebSocket to the upstream opened at HTTP/2 exactly (extended CONNECT) inside an attempt, and in the catch
+    /// (<paramref name="filter"/>, <paramref name="handled"/>) perhaps opened again: <see cref="Resend"/>.
+    /// </summary>
+    private static string Realtime(string handled, string filter = "") =>
+        Route("text = await call.ExecuteAsync(new LlmTarget(\"openai\", \"gpt-realtime\"), LlmRetryPolicy.None, (attempt, ct) => Realtime.ConnectAsync(attempt, Models.Upstream));", $$"""
+            internal static class Realtime
+            {
+                public static async Task<string> ConnectAsync(LlmAttempt attempt, HttpClient upstream)
+                {
+                    var text = "";
+                    HttpResponseMessage? response = null;
+                    try { response = await upstream.SendAsync(Connect(System.Net.HttpVersion.Version20)); }
+                    {{Catch}} (HttpRequestException e){{filter}} { {{handled}} }
+                    return text + response?.StatusCode;
+                }
+
+                private static HttpRequestMessage Connect(Version version) =>
+                    new(HttpMethod.Get, "https://127.0.0.1/v1/realtime") { Version = version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            }
+            {{Aliases}}
+            """);
+
+    /// <summary>The same request sent again at HTTP/1.1, what SocketsHttpHandler leaves to its caller when it refused the exact version.</summary>
+    private const string Resend = "response = await upstream.SendAsync(Connect(System.Net.HttpVersion.Version11));";
+
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
+        Pair("HttpRequestException whose Data marks a refused HTTP version (a protocol fallback) resent at HTTP/1.1, any other rethrown", Realtime($"if (e.Data.Contains(\"SETTINGS_ENABLE_CONNECT_PROTOCOL\")) {{ text = \"no extended CONNECT\"; }} else if (e.Data.Contains(\"HTTP2_ENABLED\")) {{ text = \"no HTTP/2\"; }} else {{ @H }} {Resend}"), "@H", "", "throw;"),
+        Pair("HttpRequestException resent at HTTP/1.1 when its Data marks a refused HTTP version, and when it is a 429", Realtime(Resend, " when (@H)"), "@H", "e.StatusCode == System.Net.HttpStatusCode.TooManyRequests", "e.Data.Contains(\"HTTP2_ENABLED\")"),
+        Pair("HttpRequestException whose Data marks a refused HTTP version, answered without a resend", Realtime("if (e.Data[\"HTTP2_ENABLED\"] is false) { @H } else { throw; }"), "@H", "text = \"HTTP/2 refused\";", Resend),
         new("KeyNotFoundException caught around an in-memory lookup (a lookup probe), an await in the try", Lookup(@try: "await Task.Yield();").Replace("public static string Alias", "public static async Task<string> Alias").Replace("text = Lookup.Alias", "text = await Lookup.Alias"), Lookup()),
         new("KeyNotFoundException caught around an in-memory lookup, an upstream call in the try", Lookup(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Get, \"http://127.0.0.1/models\"))|};"), Lookup()),
         new("KeyNotFoundException caught around an in-memory lookup, the handler writing an error response", Lookup(handled: "context.Response.StatusCode = 404;"), Lookup()),

@@ -15,13 +15,14 @@ namespace TracedLlm.Analyzers.Collectors;
 /// (a connection failure turned into an error value that the next line fails the attempt with).
 /// A parse probe is no swallow: the TryParse idiom written with try/catch, a format exception of
 /// data parsed in memory that the catch only logs or turns into a result; nor a lookup probe, the
-/// TryGetValue idiom (a missing key of an in-memory lookup), read the same way. A catch that turns the
-/// exception into the method's return value is kept with that mark: the rule decides at the end of
-/// the compilation whether every caller turns the value into a failure (the Try-pattern). Nor
+/// TryGetValue idiom (a missing key of an in-memory lookup), read the same way; nor a protocol-version
+/// fallback (see <see cref="IsVersionFallback"/>). A catch that turns the exception into the method's
+/// return value is kept with that mark: the rule decides at the end of the compilation whether every
+/// caller turns the value into a failure (the Try-pattern). Nor
 /// is a catch in a method every caller starts and discards (<c>_ = LogAsync(...)</c>): the request
 /// does not wait for it, and a failure there could not reach its failure path either way.
 /// </summary>
-internal sealed class SwallowCollector : IFactCollector
+internal sealed partial class SwallowCollector : IFactCollector
 {
     private static readonly HashSet<string> ErrorResults = new(System.StringComparer.Ordinal)
     {
@@ -51,6 +52,11 @@ internal sealed class SwallowCollector : IFactCollector
 
         var @try = @catch.Parent as ITryOperation;
         if (@try is not null && (IsProbe(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope.Types) || FailsRightAfter(@catch, @try, handoff)))
+        {
+            return;
+        }
+
+        if (IsVersionFallback(@catch, scope))
         {
             return;
         }

@@ -138,7 +138,8 @@ internal sealed class FailureHandoff
         return false;
     }
 
-    private static bool IsConditional(IOperation found, IOperation root)
+    /// <summary><paramref name="found"/> runs only on some evaluations of <paramref name="root"/>: a branch of <c>?:</c> or <c>??</c>, the right side of <c>&amp;&amp;</c> or <c>||</c>, a switch arm.</summary>
+    internal static bool IsConditional(IOperation found, IOperation root)
     {
         for (var current = found; current != root && current.Parent is { } parent; current = parent)
         {

@@ -1,0 +1,134 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using TracedLlm.Analyzers.Facts;
+
+namespace TracedLlm.Analyzers.Collectors;
+
+// TLLM2004's reading of a protocol-version fallback.
+internal sealed partial class SwallowCollector
+{
+    /// <summary>
+    /// The keys SocketsHttpHandler sets to <c>false</c> in an <c>HttpRequestException</c>'s <c>Data</c> when it refused
+    /// to send a request at the version it was asked for exactly: <c>HTTP2_ENABLED</c> (the destination did not take
+    /// HTTP/2) and <c>SETTINGS_ENABLE_CONNECT_PROTOCOL</c> (it did not enable extended CONNECT). The request was not sent.
+    /// </summary>
+    private static readonly HashSet<string> VersionRefusals = new(System.StringComparer.Ordinal) { "HTTP2_ENABLED", "SETTINGS_ENABLE_CONNECT_PROTOCOL" };
+
+    /// <summary>
+    /// A protocol-version fallback: a catch of <c>HttpRequestException</c> (or a derived type) whose every path hands
+    /// the failure on, or is reached only through a true test of the caught exception's <c>Data</c> for a version
+    /// refusal (<see cref="VersionRefusals"/>: <c>e.Data.Contains(key)</c>, <c>e.Data[key] is false</c>, in the
+    /// <c>when</c> filter or an <c>if</c>) and then sends again upstream before it leaves the catch. Nothing of the first
+    /// request failed, since it was never sent; the resend's own failure leaves the catch. Any other path (an
+    /// <c>else</c> that does not rethrow, a test of another key or of another exception, a status test) is judged as usual.
+    /// </summary>
+    private static bool IsVersionFallback(ICatchClauseOperation @catch, MethodScope scope)
+    {
+        if (scope.Types.HttpRequestException is not { } requestFailure || !WellKnownTypes.DerivesFrom(@catch.ExceptionType, requestFailure)
+            || @catch.ExceptionDeclarationOrExpression is not IVariableDeclaratorOperation { Symbol: { } exception })
+        {
+            return false;
+        }
+
+        var reading = new VersionFallback(exception, scope);
+        return reading.Covered(@catch.Handler.Operations, @catch.Filter is { } filter && reading.Refused(filter));
+    }
+
+    private sealed class VersionFallback
+    {
+        private readonly ILocalSymbol _exception;
+        private readonly MethodScope _scope;
+
+        public VersionFallback(ILocalSymbol exception, MethodScope scope)
+        {
+            _exception = exception;
+            _scope = scope;
+        }
+
+        /// <summary>
+        /// Every path through <paramref name="statements"/> hands the failure on before it leaves them, or, once
+        /// <paramref name="refused"/> (past a true test of a version refusal), sends again upstream. An <c>if</c>
+        /// splits the path: each branch goes on with the statements after it.
+        /// </summary>
+        public bool Covered(IEnumerable<IOperation> statements, bool refused)
+        {
+            var rest = statements.ToList();
+            for (var i = 0; i < rest.Count; i++)
+            {
+                var statement = rest[i];
+                if (_scope.Compilation.Handoff.Always(statement) || (refused && Resends(statement)))
+                {
+                    return true;
+                }
+
+                if (statement is IConditionalOperation conditional && (conditional.Type is null || conditional.Type.SpecialType == SpecialType.System_Void))
+                {
+                    var after = rest.Skip(i + 1).ToList();
+                    var negated = ValueFlow.Unwrap(conditional.Condition) is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not && Refused(not.Operand);
+                    return Covered(Branch(conditional.WhenTrue).Concat(after), refused || Refused(conditional.Condition))
+                        && Covered(Branch(conditional.WhenFalse).Concat(after), refused || negated);
+                }
+
+                if (FailureHandoff.Leaves(statement))
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The condition is true only when the caught exception's <c>Data</c> holds a version refusal: the test itself,
+        /// a conjunction with one such test, or a disjunction of two.
+        /// </summary>
+        public bool Refused(IOperation condition) => ValueFlow.Unwrap(condition) switch
+        {
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } both => Refused(both.LeftOperand) || Refused(both.RightOperand),
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } either => Refused(either.LeftOperand) && Refused(either.RightOperand),
+            IInvocationOperation { TargetMethod.Name: "Contains", Arguments.Length: 1 } contains => IsData(contains.Instance) && IsRefusal(contains.Arguments[0].Value),
+            IIsPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: false } } } pattern => IsRefusalEntry(pattern.Value),
+            _ => false,
+        };
+
+        private bool IsRefusalEntry(IOperation value) =>
+            ValueFlow.Unwrap(value) is IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } entry && IsData(entry.Instance) && IsRefusal(entry.Arguments[0].Value);
+
+        /// <summary><c>e.Data</c> of the caught exception <c>e</c>.</summary>
+        private bool IsData(IOperation? operation) =>
+            operation is not null && ValueFlow.Unwrap(operation) is IPropertyReferenceOperation { Property.Name: "Data", Instance: { } instance }
+            && ValueFlow.Unwrap(instance) is ILocalReferenceOperation local && WellKnownTypes.Same(local.Local, _exception);
+
+        private static bool IsRefusal(IOperation key) =>
+            ValueFlow.Unwrap(key).ConstantValue is { HasValue: true, Value: string name } && VersionRefusals.Contains(name);
+
+        /// <summary>A statement (not a branch or a block) that sends upstream whenever it runs.</summary>
+        private bool Resends(IOperation statement) =>
+            statement is IExpressionStatementOperation or IVariableDeclarationGroupOperation or IReturnOperation
+            && statement.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
+                _scope.Types.UpstreamCall(call.TargetMethod, MethodScope.Receiver(call) is { } receiver ? ValueFlow.Unwrap(receiver).Type : null) is not null
+                && !FailureHandoff.IsConditional(call, statement) && !InLambda(call, statement));
+
+        private static bool InLambda(IOperation operation, IOperation root)
+        {
+            for (var current = operation.Parent; current is not null && current != root; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static IEnumerable<IOperation> Branch(IOperation? branch) => branch switch
+        {
+            null => Enumerable.Empty<IOperation>(),
+            IBlockOperation block => block.Operations,
+            _ => new[] { branch },
+        };
+    }
+}
