@@ -69,6 +69,15 @@ internal sealed class WellKnownTypes
         ObjectDisposedException = Get("System.ObjectDisposedException");
         KeyNotFoundException = Get("System.Collections.Generic.KeyNotFoundException");
         HttpRequestException = Get("System.Net.Http.HttpRequestException");
+        CryptographicException = Get("System.Security.Cryptography.CryptographicException");
+        DataProtector = Get("Microsoft.AspNetCore.DataProtection.IDataProtector");
+        LoggerMessage = Get("Microsoft.Extensions.Logging.LoggerMessage");
+        LoggerMessageAttribute = Get("Microsoft.Extensions.Logging.LoggerMessageAttribute");
+        InMemoryTypes = new[]
+        {
+            Get("System.String"), Get("System.Char"), Get("System.Array"), Get("System.Convert"), Encoding, Get("System.Buffers.Text.Base64"), Get("System.Buffers.Text.Base64Url"),
+            Get("Microsoft.AspNetCore.WebUtilities.WebEncoders"), Get("Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder"), Get("Microsoft.AspNetCore.Authentication.Base64UrlTextEncoder"),
+        };
         SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
     }
 
@@ -131,6 +140,40 @@ internal sealed class WellKnownTypes
     /// <summary><c>System.Net.Http.HttpRequestException</c>: what <c>HttpClient</c> and its handlers throw for a request they could not complete.</summary>
     public INamedTypeSymbol? HttpRequestException { get; }
 
+    /// <summary><c>System.Security.Cryptography.CryptographicException</c>: what <c>IDataProtector.Unprotect</c> throws for a payload it cannot decrypt.</summary>
+    public INamedTypeSymbol? CryptographicException { get; }
+
+    /// <summary><c>Microsoft.AspNetCore.DataProtection.IDataProtector</c>.</summary>
+    public INamedTypeSymbol? DataProtector { get; }
+
+    /// <summary><c>Microsoft.Extensions.Logging.LoggerMessage</c>: its <c>Define</c> methods return the delegate a log helper calls.</summary>
+    public INamedTypeSymbol? LoggerMessage { get; }
+
+    /// <summary><c>Microsoft.Extensions.Logging.LoggerMessageAttribute</c>: the logging generator writes the method's body, which only logs.</summary>
+    public INamedTypeSymbol? LoggerMessageAttribute { get; }
+
+    // Types whose members read or build strings, bytes and their encodings in memory (base64 and base64url
+    // decoders, text encodings): a call on one reaches no store and no network.
+    private INamedTypeSymbol?[] InMemoryTypes { get; }
+
+    /// <summary>
+    /// A member of <c>String</c>, <c>Char</c>, <c>Array</c>, <c>Convert</c>, <c>Encoding</c> (or a type derived from it), the base64
+    /// and base64url decoders (<c>Base64</c>, <c>Base64Url</c>, ASP.NET Core's <c>WebEncoders</c> and <c>Base64UrlTextEncoder</c>):
+    /// it computes on data already in memory.
+    /// </summary>
+    public bool IsInMemory(ISymbol member) => MemberOfAny(member, InMemoryTypes);
+
+    /// <summary>
+    /// <c>Unprotect</c> of an <c>IDataProtector</c> (the interface, a type implementing it, <c>ITimeLimitedDataProtector</c>), or
+    /// one of its extensions (<c>DataProtectionCommonExtensions.Unprotect(string)</c>, the time-limited ones): it decrypts a payload.
+    /// </summary>
+    public bool IsUnprotect(IMethodSymbol method)
+    {
+        method = method.ReducedFrom ?? method;
+        var receiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
+        return method.Name == "Unprotect" && DataProtector is not null && (Same(receiver, DataProtector) || Implements(receiver, DataProtector));
+    }
+
     // Types whose members only arm a timer or signal a cancellation (and TimeSpan, to say when): a call on
     // one carries no request's data.
     private INamedTypeSymbol?[] SignalTypes { get; }
@@ -139,11 +182,14 @@ internal sealed class WellKnownTypes
     /// A member of <c>Timer</c>, <c>ITimer</c>, <c>PeriodicTimer</c>, <c>CancellationTokenSource</c> (or a
     /// type derived from it) or <c>TimeSpan</c>: it arms or stops a timer, signals a cancellation, or computes a time.
     /// </summary>
-    public bool IsSignal(IMethodSymbol method)
+    public bool IsSignal(IMethodSymbol method) => MemberOfAny(method, SignalTypes);
+
+    /// <summary>The member is declared by one of <paramref name="types"/> or by a type derived from one.</summary>
+    private static bool MemberOfAny(ISymbol member, INamedTypeSymbol?[] types)
     {
-        foreach (var type in SignalTypes)
+        foreach (var type in types)
         {
-            if (type is not null && DerivesFrom(method.ContainingType, type))
+            if (type is not null && DerivesFrom(member.ContainingType, type))
             {
                 return true;
             }

@@ -72,10 +72,52 @@ internal static class SwallowedExceptionMatrix
     /// <summary>The same request sent again at HTTP/1.1, what SocketsHttpHandler leaves to its caller when it refused the exact version.</summary>
     private const string Resend = "response = await upstream.SendAsync(Connect(System.Net.HttpVersion.Version11));";
 
+    /// <summary>
+    /// An unprotect probe: a client's cookie decoded and decrypted in memory, a failure logged through a
+    /// <c>LoggerMessage.Define</c> helper and turned into "no key" (<paramref name="try"/> is more of the try,
+    /// <paramref name="handled"/> more of the handler, <paramref name="logged"/> more of the log helper).
+    /// </summary>
+    private static string Unprotect(string @try = "", string handled = "", string logged = "") =>
+        Route("text = Affinity.Read(new DefaultHttpContext(), Affinity.Protector, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Key ?? \"\";", $$"""
+            internal static class Affinity
+            {
+                public static Microsoft.AspNetCore.DataProtection.IDataProtector Protector = null!;
+
+                public static (string? Key, bool Ok) Read(HttpContext context, Microsoft.AspNetCore.DataProtection.IDataProtector protector, Microsoft.Extensions.Logging.ILogger logger)
+                {
+                    var cookie = context.Request.Cookies["affinity"];
+                    if (string.IsNullOrEmpty(cookie)) { return (null, true); }
+                    try
+                    {
+                        {{@try}}
+                        var key = protector.Unprotect(Convert.FromBase64String(Pad(cookie)));
+                        return (System.Text.Encoding.UTF8.GetString(key), true);
+                    }
+                    {{Catch}} (Exception e) { Log.Unreadable(logger, context, e); {{handled}} return (null, false); }
+                }
+
+                private static string Pad(string text) => text + new string('=', (4 - text.Length % 4) % 4);
+            }
+
+            internal static class Log
+            {
+                private static readonly Action<Microsoft.Extensions.Logging.ILogger, Exception?> _unreadable =
+                    Microsoft.Extensions.Logging.LoggerMessage.Define(Microsoft.Extensions.Logging.LogLevel.Warning, new Microsoft.Extensions.Logging.EventId(1), "The affinity cookie does not decrypt.");
+
+                public static void Unreadable(Microsoft.Extensions.Logging.ILogger logger, HttpContext context, Exception? e) { _unreadable(logger, e); {{logged}} }
+            }
+            {{Aliases}}
+            """);
+
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
         Pair("HttpRequestException whose Data marks a refused HTTP version (a protocol fallback) resent at HTTP/1.1, any other rethrown", Realtime($"if (e.Data.Contains(\"SETTINGS_ENABLE_CONNECT_PROTOCOL\")) {{ text = \"no extended CONNECT\"; }} else if (e.Data.Contains(\"HTTP2_ENABLED\")) {{ text = \"no HTTP/2\"; }} else {{ @H }} {Resend}"), "@H", "", "throw;"),
         Pair("HttpRequestException resent at HTTP/1.1 when its Data marks a refused HTTP version, and when it is a 429", Realtime(Resend, " when (@H)"), "@H", "e.StatusCode == System.Net.HttpStatusCode.TooManyRequests", "e.Data.Contains(\"HTTP2_ENABLED\")"),
         Pair("HttpRequestException whose Data marks a refused HTTP version, answered without a resend", Realtime("if (e.Data[\"HTTP2_ENABLED\"] is false) { @H } else { throw; }"), "@H", "text = \"HTTP/2 refused\";", Resend),
+        new("Exception caught around a client's cookie decrypted in memory (an unprotect probe), an await in the try", Unprotect(@try: "await Task.Yield();").Replace("public static (string? Key, bool Ok) Read", "public static async Task<(string? Key, bool Ok)> Read").Replace("text = Affinity.Read(", "text = (await Affinity.Read(").Replace(").Key ?? ", ")).Key ?? "), Unprotect()),
+        new("Exception caught around a client's cookie decrypted in memory, an upstream call in the try", Unprotect(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Get, \"http://127.0.0.1/keys\"))|};"), Unprotect()),
+        new("Exception caught around a client's cookie decrypted in memory, a file read in the try", Unprotect(@try: "File.ReadAllText(\"keys.xml\");"), Unprotect()),
+        new("Exception caught around a client's cookie decrypted in memory, the handler writing an error response", Unprotect(handled: "context.Response.StatusCode = 400;"), Unprotect()),
+        new("Exception caught around a client's cookie decrypted in memory, the log helper writing an error response", Unprotect(logged: "context.Response.StatusCode = 400;"), Unprotect()),
         new("KeyNotFoundException caught around an in-memory lookup (a lookup probe), an await in the try", Lookup(@try: "await Task.Yield();").Replace("public static string Alias", "public static async Task<string> Alias").Replace("text = Lookup.Alias", "text = await Lookup.Alias"), Lookup()),
         new("KeyNotFoundException caught around an in-memory lookup, an upstream call in the try", Lookup(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Get, \"http://127.0.0.1/models\"))|};"), Lookup()),
         new("KeyNotFoundException caught around an in-memory lookup, the handler writing an error response", Lookup(handled: "context.Response.StatusCode = 404;"), Lookup()),

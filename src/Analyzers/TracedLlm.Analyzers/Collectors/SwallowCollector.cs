@@ -15,10 +15,11 @@ namespace TracedLlm.Analyzers.Collectors;
 /// (a connection failure turned into an error value that the next line fails the attempt with).
 /// A parse probe is no swallow: the TryParse idiom written with try/catch, a format exception of
 /// data parsed in memory that the catch only logs or turns into a result; nor a lookup probe, the
-/// TryGetValue idiom (a missing key of an in-memory lookup), read the same way; nor a protocol-version
-/// fallback (see <see cref="IsVersionFallback"/>). A catch that turns the exception into the method's
-/// return value is kept with that mark: the rule decides at the end of the compilation whether every
-/// caller turns the value into a failure (the Try-pattern). Nor
+/// TryGetValue idiom (a missing key of an in-memory lookup), read the same way, nor an unprotect probe (a
+/// client's protected payload that does not decrypt); nor a protocol-version fallback (see
+/// <see cref="IsVersionFallback"/>). A catch that turns the exception into the method's return value is
+/// kept with that mark: the rule decides at the end of the compilation whether every caller turns the
+/// value into a failure (the Try-pattern). Nor
 /// is a catch in a method every caller starts and discards (<c>_ = LogAsync(...)</c>): the request
 /// does not wait for it, and a failure there could not reach its failure path either way.
 /// </summary>
@@ -51,7 +52,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var @try = @catch.Parent as ITryOperation;
-        if (@try is not null && (IsProbe(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope.Types) || FailsRightAfter(@catch, @try, handoff)))
+        if (@try is not null && (IsProbe(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff)))
         {
             return;
         }
@@ -84,7 +85,12 @@ internal sealed partial class SwallowCollector : IFactCollector
     /// await, no upstream call, nothing that returns a task), the catch takes what parsing throws (a
     /// format exception; any exception when the try parses JSON and does nothing else that can fail) or
     /// what a lookup throws for a missing key (<c>KeyNotFoundException</c>, no filter), and it only
-    /// logs, sets its out parameters and returns.
+    /// logs, sets its out parameters and returns. An unprotect probe is read on the same handler: the
+    /// <c>try</c> decrypts with <c>IDataProtector.Unprotect</c> and does nothing else but compute in memory
+    /// (<see cref="CompilationFacts.RunsInMemory(IOperation)"/>: base64 decoding, text encodings, string work, log calls,
+    /// helpers that do the same), and the catch, with no filter, takes any exception or a
+    /// <c>CryptographicException</c>: a tampered, expired or foreign payload is client input that does not
+    /// decrypt, "no payload" as ASP.NET Core's own readers of protected data take it.
     /// </summary>
     private static bool IsProbe(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
@@ -97,9 +103,14 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var caught = @catch.ExceptionType;
+        var anyException = caught.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(caught, types.Exception);
         var parsesJson = operations.OfType<IInvocationOperation>().Any(call => types.IsJsonParsing(call.TargetMethod));
         var missingKey = types.KeyNotFoundException is { } missing && WellKnownTypes.DerivesFrom(caught, missing) && @catch.Filter is null;
-        if (!types.IsFormatException(caught) && !missingKey && !((caught.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(caught, types.Exception)) && parsesJson && @catch.Filter is null))
+        var decrypts = @catch.Filter is null
+            && (anyException || (types.CryptographicException is { } undecrypted && WellKnownTypes.DerivesFrom(caught, undecrypted)))
+            && operations.OfType<IInvocationOperation>().Any(call => types.IsUnprotect(call.TargetMethod))
+            && scope.Compilation.RunsInMemory(@try.Body);
+        if (!types.IsFormatException(caught) && !missingKey && !(anyException && parsesJson && @catch.Filter is null) && !decrypts)
         {
             return false;
         }
@@ -107,7 +118,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         return @catch.Handler.Operations.All(statement => statement switch
         {
             IReturnOperation => true,
-            IExpressionStatementOperation { Operation: IInvocationOperation call } => types.IsLogging(call.TargetMethod),
+            IExpressionStatementOperation { Operation: IInvocationOperation call } => scope.Compilation.IsLogCall(call),
             IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: IParameterReferenceOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } } } => true,
             _ => false,
         });
@@ -121,8 +132,9 @@ internal sealed partial class SwallowCollector : IFactCollector
     /// request's data was in the call. A body that does anything else (a write, a cache or channel call, an
     /// await) is judged as usual.
     /// </summary>
-    private static bool IsDisposalRace(ICatchClauseOperation @catch, ITryOperation @try, WellKnownTypes types)
+    private static bool IsDisposalRace(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
+        var types = scope.Types;
         if (@catch.Filter is not null || types.ObjectDisposedException is not { } disposed || !WellKnownTypes.Same(@catch.ExceptionType, disposed))
         {
             return false;
@@ -139,7 +151,7 @@ internal sealed partial class SwallowCollector : IFactCollector
                 _ => true,
             });
         return signals && @try.Body.Operations.Length > 0 && @catch.Handler.Operations.All(statement =>
-            statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && types.IsLogging(call.TargetMethod));
+            statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && scope.Compilation.IsLogCall(call));
     }
 
     /// <summary>The statement after the try tests what the catch assigned and fails on it (every path of that branch hands the failure on).</summary>

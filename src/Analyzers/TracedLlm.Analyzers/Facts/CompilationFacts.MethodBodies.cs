@@ -7,9 +7,12 @@ using TracedLlm.Generators;
 namespace TracedLlm.Analyzers.Facts;
 
 // The few method bodies the rules read beyond the block being analysed: failure filters and
-// wrappers (Body), small helpers (BodyOf), and the methods that return a span they start.
+// wrappers (Body), small helpers (BodyOf), the methods that return a span they start, log helpers and
+// helpers that compute in memory.
 internal sealed partial class CompilationFacts
 {
+    private const int MaxHelperDepth = 4;
+
     /// <summary>
     /// The operations of a source method's or local function's body, bound from its own tree.
     /// Used for the few methods a rule must read beyond the block being analysed (failure filters,
@@ -86,4 +89,94 @@ internal sealed partial class CompilationFacts
         return value is IInvocationOperation call
             && (Collectors.SpanCollector.IsStart(call.TargetMethod, Types) || IsSpanFactory(call.TargetMethod.OriginalDefinition, depth + 1));
     }
+
+    /// <summary>
+    /// A call that only logs: a member of <c>ILogger</c> or an extension of it, a <c>[LoggerMessage]</c> method, the
+    /// delegate a <c>LoggerMessage.Define</c> returned (kept in a readonly field it initializes), or a source method
+    /// whose every statement is such a call (a log helper, as <c>Log.RequestFailed(logger, exception)</c>), read a few calls deep.
+    /// </summary>
+    public bool IsLogCall(IInvocationOperation call) => IsLogCall(call, 0);
+
+    private bool IsLogCall(IInvocationOperation call, int depth)
+    {
+        var method = call.TargetMethod;
+        if (Types.IsLogging(method) || (Types.LoggerMessageAttribute is { } generated && WellKnownTypes.HasAttribute(method.OriginalDefinition, generated)))
+        {
+            return true;
+        }
+
+        if (method.MethodKind == MethodKind.DelegateInvoke)
+        {
+            return call.Instance is { } instance && DefinedLogger(ValueFlow.Unwrap(instance));
+        }
+
+        return IsHelper(method) && (depth == 0 ? _logHelpers.GetOrAdd(method.OriginalDefinition, m => OnlyLogs(m, 0)) : OnlyLogs(method.OriginalDefinition, depth));
+    }
+
+    private bool OnlyLogs(IMethodSymbol method, int depth) =>
+        depth < MaxHelperDepth && Body(_compilation, method) is { } body && Statements(body).All(statement => statement switch
+        {
+            IExpressionStatementOperation { Operation: IInvocationOperation call } => IsLogCall(call, depth + 1),
+            IReturnOperation { ReturnedValue: null } => true,
+            _ => false,
+        });
+
+    /// <summary>A readonly field whose initializer is a call of <c>LoggerMessage.Define</c>.</summary>
+    private bool DefinedLogger(IOperation instance)
+    {
+        if (instance is not IFieldReferenceOperation { Field: { IsReadOnly: true } field } || Types.LoggerMessage is not { } loggerMessage)
+        {
+            return false;
+        }
+
+        foreach (var reference in field.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } value })
+            {
+#pragma warning disable RS1030 // A log helper's field, bound once per compilation (see Body).
+                var model = _compilation.GetSemanticModel(reference.SyntaxTree);
+#pragma warning restore RS1030
+                return model.GetSymbolInfo(value).Symbol is IMethodSymbol define && WellKnownTypes.Same(define.ContainingType, loggerMessage) && define.Name.StartsWith("Define", System.StringComparison.Ordinal);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Code that computes only on data in memory: no await, no lambda, no dynamic call, no implicit call (a
+    /// <c>using</c>, a <c>foreach</c>, a <c>lock</c>, a user-defined operator or conversion, an interpolated string's handler);
+    /// every call, property read and object creation is a member of a type that computes in memory
+    /// (<see cref="WellKnownTypes.IsInMemory"/>), <c>IDataProtector.Unprotect</c>, a log call (<see cref="IsLogCall(IInvocationOperation)"/>),
+    /// an auto-property of source, or a source method that itself computes only in memory (a few calls deep).
+    /// </summary>
+    public bool RunsInMemory(IOperation operation) => RunsInMemory(operation, 0);
+
+    private bool RunsInMemory(IOperation operation, int depth) => operation.DescendantsAndSelf().All(o => o switch
+    {
+        IInvocationOperation call => Types.IsInMemory(call.TargetMethod) || Types.IsUnprotect(call.TargetMethod) || IsLogCall(call)
+            || (IsHelper(call.TargetMethod) && (depth == 0 ? _inMemoryHelpers.GetOrAdd(call.TargetMethod.OriginalDefinition, m => HelperRunsInMemory(m, 0)) : HelperRunsInMemory(call.TargetMethod.OriginalDefinition, depth))),
+        IPropertyReferenceOperation property => Types.IsInMemory(property.Property) || IsAutoProperty(property.Property),
+        IObjectCreationOperation creation => creation.Constructor is { } constructor && Types.IsInMemory(constructor),
+        IBinaryOperation { OperatorMethod: not null } or IUnaryOperation { OperatorMethod: not null } or IConversionOperation { OperatorMethod: not null } => false,
+        IAwaitOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IDelegateCreationOperation or IMethodReferenceOperation or IDynamicInvocationOperation
+            or IDynamicMemberReferenceOperation or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation or IUsingOperation or IUsingDeclarationOperation
+            or IForEachLoopOperation or ILockOperation or IInterpolatedStringHandlerCreationOperation or IEventReferenceOperation or IDeconstructionAssignmentOperation => false,
+        _ => true,
+    });
+
+    private bool HelperRunsInMemory(IMethodSymbol method, int depth) =>
+        depth < MaxHelperDepth && Body(_compilation, method) is { } body && RunsInMemory(body, depth + 1);
+
+    /// <summary>A source method whose body is the one that runs: not abstract, virtual or an override, not extern.</summary>
+    private static bool IsHelper(IMethodSymbol method) =>
+        method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction && !method.IsAbstract && !method.IsVirtual && !method.IsOverride && !method.IsExtern
+        && method.Locations.Any(l => l.IsInSource);
+
+    private static bool IsAutoProperty(IPropertySymbol property) =>
+        property.Locations.Any(l => l.IsInSource) && !property.IsAbstract && !property.IsVirtual && !property.IsOverride
+        && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(field => WellKnownTypes.Same(field.AssociatedSymbol, property));
+
+    private static System.Collections.Generic.IEnumerable<IOperation> Statements(IOperation body) =>
+        body is IBlockOperation block ? block.Operations : new[] { body };
 }
