@@ -115,12 +115,13 @@ builder.Services.AddSingleton(services =>
 // Tracing and metrics, owned by the host (OpenTelemetry.Extensions.Hosting): stopping it (SIGTERM,
 // Ctrl+C) delivers the export queues within TracedLlm:Export:ShutdownTimeout. Every finished trace
 // is printed as a tree; exported to Langfuse when its keys are set, over OTLP when
-// OTEL_EXPORTER_OTLP_ENDPOINT is set (Tracing:Enabled=false leaves tracing to the host, as the tests do).
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is set (Tracing:Enabled=false leaves tracing to the host, as the tests do).
 var exportTargets = new List<Func<string>>();
 if (configuration.GetValue("Tracing:Enabled", true))
 {
     var langfuse = LangfuseExporterOptions.FromConfiguration(configuration);
-    var otlpEndpoint = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
+    var otlpEndpoint = new[] { "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT" }
+        .Select(Environment.GetEnvironmentVariable).FirstOrDefault(value => !string.IsNullOrWhiteSpace(value));
     builder.Services.AddOpenTelemetry()
         .ConfigureResource(resource => resource.AddService("tracedllm-sample-gateway"))
         .WithTracing(tracing =>

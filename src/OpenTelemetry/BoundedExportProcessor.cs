@@ -109,6 +109,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     /// sends with the client it made).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
+    /// <exception cref="InvalidOperationException">The options' headers cannot be sent (malformed, or not valid HTTP headers).</exception>
     public BoundedExportProcessor(OtlpExporterOptions otlp, ExportQueueOptions? options)
         : this(OtlpSetup.Create(otlp), options, warn: null, diskSubdirectory: null)
     {

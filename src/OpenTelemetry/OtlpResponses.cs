@@ -58,13 +58,27 @@ internal static class OtlpResponses
     // The shortest: a server asking for none still gets a breath between tries.
     private static readonly TimeSpan ShortestServerWait = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>An OTLP/HTTP answer.</summary>
+    /// <summary>
+    /// An OTLP/HTTP answer. Two answers are no OTLP endpoint's, whatever their status, and refuse the
+    /// batch: one to a request a redirect made a GET (HttpClient follows a 301, 302 or 303 to a POST
+    /// with a GET, the batch left behind: a sign-in page, or http:// sent to https://), and a web page
+    /// (<c>text/html</c>: the path is a web application's, not the OTLP endpoint's). Counted as delivered,
+    /// their spans would be lost without a word.
+    /// </summary>
     public static SendOutcome FromHttp(HttpResponseMessage response)
     {
         var status = (int)response.StatusCode;
+        if (response.RequestMessage is { } request && request.Method != HttpMethod.Post)
+        {
+            var target = request.RequestUri is { IsAbsoluteUri: true } uri ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}" : "another address";
+            return new SendOutcome(SendResult.Refused, null, $"HTTP {status} from {target}, where a redirect sent the request as a {request.Method} without the batch: set the endpoint to the redirect's target");
+        }
+
         if (status is >= 200 and < 300)
         {
-            return SendOutcome.Delivered;
+            return response.Content.Headers.ContentType?.MediaType?.ToLowerInvariant() is "text/html" or "application/xhtml+xml"
+                ? new SendOutcome(SendResult.Refused, null, $"HTTP {status} with a web page (text/html), not an OTLP answer: check the endpoint's path")
+                : SendOutcome.Delivered;
         }
 
         return status is 429 or 502 or 503 or 504

@@ -14,6 +14,11 @@ namespace TracedLlm;
 /// </summary>
 internal sealed class OtlpSetup
 {
+    /// <summary>Why an exporter could not be set up: its headers.</summary>
+    internal const string HeadersProblem = "The OTLP export headers (OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS, or OtlpExporterOptions.Headers) "
+        + "cannot be sent: give them as name=value pairs separated by commas (W3C Baggage's form; percent-encoded characters are decoded), "
+        + "each name a valid HTTP header name, given once, and none of the headers the exporter sets itself (Content-Type, User-Agent).";
+
     /// <summary>The gRPC method OTLP trace exports call.</summary>
     internal const string GrpcMethod = "opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
@@ -44,7 +49,13 @@ internal sealed class OtlpSetup
     /// compression, the capture as HTTP client); what the copy leaves out (gRPC, gzip, the options'
     /// own HTTP client) is kept for the processor's sends.
     /// </summary>
-    public static OtlpSetup Create(OtlpExporterOptions otlp)
+    /// <param name="otlp">The options, read and never changed.</param>
+    /// <param name="endpointAsIs">
+    /// True when <paramref name="otlp"/>'s endpoint is to be used as is (set in code, or from
+    /// <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>), even where it equals the one the environment's
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> gives, which gets <c>/v1/traces</c>.
+    /// </param>
+    public static OtlpSetup Create(OtlpExporterOptions otlp, bool endpointAsIs = false)
     {
         ArgumentNullException.ThrowIfNull(otlp);
         Uri? grpc = null;
@@ -57,20 +68,34 @@ internal sealed class OtlpSetup
         var gzip = otlp.Compression == OtlpExportCompression.GZip;
         var client = otlp.HttpClientFactory() ?? throw new InvalidOperationException("OtlpExporterOptions.HttpClientFactory returned null.");
         var capture = new OtlpCapture();
-        var serializing = CaptureCopy(otlp, capture);
+        var serializing = CaptureCopy(otlp, capture, endpointAsIs);
 
         // A first exporter sends an empty export, so that the capture knows where and with which
         // headers the exporter sends before any span (a batch a disk buffer kept from an earlier
         // process may go out first). Not the exporter that stays: it would keep the empty resource
         // it read before the provider was there.
-        using (var probe = new OtlpTraceExporter(serializing))
+        // A request it cannot make is one of the headers (the capture takes any other): said now, once,
+        // naming the setting (never a value: it may be a credential), not as every batch dropped.
+        ExportResult result;
+        try
         {
-            probe.Export(new Batch<Activity>(Array.Empty<Activity>(), 0));
+            using var probe = new OtlpTraceExporter(serializing);
+            result = probe.Export(new Batch<Activity>(Array.Empty<Activity>(), 0));
+        }
+        catch (ArgumentException) when (!string.IsNullOrWhiteSpace(serializing.Headers))
+        {
+            // OpenTelemetry's "Headers provided in an invalid format.", or a name given twice.
+            result = ExportResult.Failure;
         }
 
         if (capture.Take().Buffer is { } probed)
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(probed);
+        }
+
+        if (result != ExportResult.Success)
+        {
+            throw new InvalidOperationException(HeadersProblem);
         }
 
         var exporter = new OtlpTraceExporter(serializing);
@@ -81,11 +106,11 @@ internal sealed class OtlpSetup
     // compression into the capture. A new OtlpExporterOptions reads OTEL_EXPORTER_OTLP_* as the
     // caller's did (TracedLlm's own set-up makes them so), and with it whether a plain endpoint from
     // the environment gets /v1/traces (a flag the endpoint's setter clears and nothing can copy):
-    // so the endpoint is set only when the caller's differs from the environment's.
-    private static OtlpExporterOptions CaptureCopy(OtlpExporterOptions otlp, OtlpCapture capture)
+    // so the endpoint is set when the caller says it is used as is, or differs from the environment's.
+    private static OtlpExporterOptions CaptureCopy(OtlpExporterOptions otlp, OtlpCapture capture, bool endpointAsIs)
     {
         var copy = new OtlpExporterOptions { Protocol = otlp.Protocol };
-        if (copy.Endpoint != otlp.Endpoint)
+        if (endpointAsIs || copy.Endpoint != otlp.Endpoint)
         {
             copy.Endpoint = otlp.Endpoint;
         }

@@ -54,21 +54,24 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
         return builder.AddProcessor(provider =>
         {
             var options = provider.GetRequiredService<IOptionsMonitor<LangfuseExporterOptions>>().CurrentValue;
+            var queue = QueueOptions(provider, LangfuseQueueName, out var warn);
             var otlp = new OtlpExporterOptions
             {
                 Protocol = OtlpExportProtocol.HttpProtobuf,
                 Endpoint = options.Endpoint,
                 Headers = options.OtlpHeaders(),
+                TimeoutMilliseconds = OtlpVariables.ReadTimeout(Environment.GetEnvironmentVariable, warn),
             };
-            return CreateProcessor(provider, otlp, LangfuseQueueName);
+            return CreateProcessor(provider, otlp, endpointAsIs: true, LangfuseQueueName, queue, warn);
         });
     }
 
     /// <summary>
-    /// Exports over OTLP as OpenTelemetry's standard <c>OTEL_EXPORTER_OTLP_*</c> variables say
-    /// (endpoint, headers, timeout, protocol; <c>/v1/traces</c> is added to a plain
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, as for a Collector), with HTTP/protobuf unless a protocol is
-    /// set, then <paramref name="configure"/>; batched through a <see cref="BoundedExportProcessor"/>
+    /// Exports over OTLP as OpenTelemetry's standard <c>OTEL_EXPORTER_OTLP_*</c> variables say, each
+    /// <c>OTEL_EXPORTER_OTLP_TRACES_*</c> one over its shared one (endpoint, headers, timeout, protocol,
+    /// compression; <c>/v1/traces</c> is added to a plain <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, as for a
+    /// Collector, and a traces endpoint is used as is), with HTTP/protobuf unless <c>grpc</c> is asked
+    /// for, then <paramref name="configure"/>; batched through a <see cref="BoundedExportProcessor"/>
     /// whose queue comes from <c>OTEL_BSP_*</c>, then <c>TracedLlm:Export</c>, then <paramref name="configureQueue"/>.
     /// </summary>
     public static TracerProviderBuilder AddTracedLlmOtlpExporter(this TracerProviderBuilder builder, Action<OtlpExporterOptions>? configure = null, Action<ExportQueueOptions>? configureQueue = null)
@@ -77,22 +80,17 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
         builder.ConfigureServices(services => AddExportServices(services, OtlpQueueName, configureQueue));
         return builder.AddProcessor(provider =>
         {
-            // The options read OTEL_EXPORTER_OTLP_* themselves, and add the signal path to a plain
-            // endpoint from the environment for HTTP (not to a signal-specific or code-set one).
+            // The options' constructor reads the variables shared by all signals (and adds the signal
+            // path to a plain OTEL_EXPORTER_OTLP_ENDPOINT for HTTP); the traces-specific ones, which
+            // override them, the protocol's default and the timeout's 0 are read as the specification
+            // says (OtlpVariables). A traces endpoint, like a code-set one, is used as is.
+            var queue = QueueOptions(provider, OtlpQueueName, out var warn);
             var otlp = new OtlpExporterOptions();
-            if (!ProtocolIsSet())
-            {
-                otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
-            }
-
+            var endpointAsIs = OtlpVariables.Apply(otlp, Environment.GetEnvironmentVariable, warn);
             configure?.Invoke(otlp);
-            return CreateProcessor(provider, otlp, OtlpQueueName);
+            return CreateProcessor(provider, otlp, endpointAsIs, OtlpQueueName, queue, warn);
         });
     }
-
-    private static bool ProtocolIsSet() =>
-        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"))
-        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL"));
 
     private static void AddExportServices(IServiceCollection services, string queueName, Action<ExportQueueOptions>? configureQueue)
     {
@@ -109,19 +107,27 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ExportShutdownService>());
     }
 
-    private static BaseProcessor<System.Diagnostics.Activity> CreateProcessor(IServiceProvider provider, OtlpExporterOptions otlp, string queueName)
+    // The queue's options, and where its warnings go: the options' own channel, else the host's logger,
+    // else standard error (as the processor says them).
+    private static ExportQueueOptions QueueOptions(IServiceProvider provider, string queueName, out Action<string> warn)
     {
         var options = provider.GetRequiredService<IOptionsMonitor<ExportQueueOptions>>().Get(queueName);
-        Action<string>? warn = null;
+        Action<string>? logged = null;
         if (provider.GetService<ILoggerFactory>() is { } loggers)
         {
             var logger = loggers.CreateLogger(ExportShutdownService.LoggerCategory);
-            warn = message => ExportLog.Warning(logger, message);
+            logged = message => ExportLog.Warning(logger, message);
         }
 
+        warn = options.Warn ?? logged ?? (static message => Console.Error.WriteLine(message));
+        return options;
+    }
+
+    private static BaseProcessor<System.Diagnostics.Activity> CreateProcessor(IServiceProvider provider, OtlpExporterOptions otlp, bool endpointAsIs, string queueName, ExportQueueOptions options, Action<string> warn)
+    {
         // OpenTelemetry's exporter serializes; the processor sends, retries and buffers (its disk
         // buffer, if any, in a subdirectory named after the queue, so that two exporters never share one).
-        var processor = new BoundedExportProcessor(OtlpSetup.Create(otlp), options, warn, diskSubdirectory: queueName);
+        var processor = new BoundedExportProcessor(OtlpSetup.Create(otlp, endpointAsIs), options, warn, diskSubdirectory: queueName);
         provider.GetService<ExportProcessors>()?.Add(processor);
         var generationsOnly = options.Scope == ExportScope.GenerationsOnly;
         BaseProcessor<System.Diagnostics.Activity> scoped = generationsOnly ? new GenerationsOnlyProcessor(processor) : processor;
