@@ -21,7 +21,10 @@ public sealed class ExportQueueOptions
     /// </summary>
     public int MaxQueueSize { get; set; } = FromEnvironment("OTEL_BSP_MAX_QUEUE_SIZE", 16384);
 
-    /// <summary>Spans per export call. Default: <c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>, else 512.</summary>
+    /// <summary>The most spans an export call may take (<see cref="MaxBatchSize"/>).</summary>
+    internal const int MaxBatchSizeLimit = 65536;
+
+    /// <summary>Spans per export call, 1 to 65,536. Default: <c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>, else 512.</summary>
     public int MaxBatchSize { get; set; } = FromEnvironment("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512);
 
     /// <summary>How long a partial batch waits for more spans. Default: <c>OTEL_BSP_SCHEDULE_DELAY</c> (ms), else 1 s.</summary>
@@ -145,9 +148,11 @@ public sealed class ExportQueueOptions
             problems.Add($"{SectionName}:MaxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) must be at least 1 (it is {MaxQueueSize}).");
         }
 
-        if (MaxBatchSize < 1)
+        if (MaxBatchSize is < 1 or > MaxBatchSizeLimit)
         {
-            problems.Add($"{SectionName}:MaxBatchSize (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) must be at least 1 (it is {MaxBatchSize}).");
+            // The export thread holds a batch's slots from the start: an unbounded size is memory taken, or a
+            // thread that cannot start, for a request no receiver takes (gRPC's default is 4 MiB a message).
+            problems.Add($"{SectionName}:MaxBatchSize (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) must be between 1 and 65,536 (it is {MaxBatchSize}).");
         }
 
         if (ScheduledDelay <= TimeSpan.Zero)

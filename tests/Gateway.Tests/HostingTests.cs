@@ -238,6 +238,30 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task AnExportBatchLargerThanAnyReceiverTakesFailsTheStartNamingTheSetting()
+    {
+        // The export thread holds a batch's slots from its start: 2^31 - 1 of them is an array the runtime cannot make.
+        var app = Build(
+            new()
+            {
+                ["TracedLlm:Export:MaxQueueSize"] = "2147483647",
+                ["TracedLlm:Export:MaxBatchSize"] = "2147483647",
+                ["LANGFUSE_PUBLIC_KEY"] = "pk-lf-1",
+                ["LANGFUSE_SECRET_KEY"] = "sk-lf-1",
+            },
+            tracing => tracing.AddTracedLlmLangfuseExporter());
+
+        var thrown = await Record.ExceptionAsync(() => app.StartAsync());
+
+        var messages = (thrown is AggregateException all ? all.InnerExceptions.ToArray() : new[] { thrown! })
+            .Select(e => Assert.IsType<OptionsValidationException>(e).Message).ToList();
+        Assert.Equal(
+            "TracedLlm:Export:MaxBatchSize (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) must be between 1 and 65,536 (it is 2147483647).",
+            Assert.Single(messages));
+        await app.DisposeAsync();
+    }
+
+    [Fact]
     public async Task DropsAreCountedInTheHostsMetricsWithTheirReason()
     {
         var endpoint = new ExportEndpoint { Hang = true };
