@@ -226,10 +226,7 @@ public sealed class HostingTests
             },
             tracing => tracing.AddTracedLlmLangfuseExporter());
 
-        var thrown = await Record.ExceptionAsync(() => app.StartAsync());
-
-        var messages = (thrown is AggregateException all ? all.InnerExceptions.ToArray() : new[] { thrown! })
-            .Select(e => Assert.IsType<OptionsValidationException>(e).Message).ToList();
+        var messages = await StartFailuresAsync(app);
         var traced = Assert.Single(messages, m => m.StartsWith("TracedLlm:M", StringComparison.Ordinal));
         Assert.Equal("TracedLlm:MaxRequestBodyBytes must be at least 1 (it is 0).; TracedLlm:FailureLoggerTimeout must be longer than zero, or -00:00:00.001 for no limit (it is 00:00:00).", traced);
         Assert.Contains("TracedLlm:Export:MaxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) must be at least 1 (it is 0).", messages);
@@ -251,14 +248,19 @@ public sealed class HostingTests
             },
             tracing => tracing.AddTracedLlmLangfuseExporter());
 
-        var thrown = await Record.ExceptionAsync(() => app.StartAsync());
-
-        var messages = (thrown is AggregateException all ? all.InnerExceptions.ToArray() : new[] { thrown! })
-            .Select(e => Assert.IsType<OptionsValidationException>(e).Message).ToList();
+        var messages = await StartFailuresAsync(app);
         Assert.Equal(
             "TracedLlm:Export:MaxBatchSize (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) must be between 1 and 65,536 (it is 2147483647).",
             Assert.Single(messages));
         await app.DisposeAsync();
+    }
+
+    /// <summary>Starts <paramref name="app"/>, which must fail validation: each failed option's message.</summary>
+    private static async Task<List<string>> StartFailuresAsync(WebApplication app)
+    {
+        var thrown = await Record.ExceptionAsync(() => app.StartAsync());
+        return (thrown is AggregateException all ? all.InnerExceptions.ToArray() : new[] { thrown! })
+            .Select(e => Assert.IsType<OptionsValidationException>(e).Message).ToList();
     }
 
     [Fact]
