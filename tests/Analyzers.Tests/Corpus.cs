@@ -29,4 +29,7 @@ internal static class Corpus
         internal static class Telemetry { public static readonly ActivitySource Source = new("Contoso"); }
 
         """;
+
+    /// <summary>The source with CRLF line breaks, as a file saved on Windows.</summary>
+    public static string Crlf(string source) => source.Replace("\r\n", "\n", System.StringComparison.Ordinal).Replace("\n", "\r\n", System.StringComparison.Ordinal);
 }

@@ -527,4 +527,28 @@ public sealed class FailurePathTests
             """;
         return FixAsync<FailurePathCodeFix>(source, source);
     }
+
+    [Fact]
+    public Task NoFixWhenTheAcceptedTypeDerivesFromTheThrownOne()
+    {
+        var source = Corpus.Header + """
+            internal class GatewayException : Exception { public GatewayException(string message) : base(message) { } }
+
+            internal class UpstreamException : GatewayException { public UpstreamException(string message) : base(message) { } }
+
+            internal static class ProxyUtils
+            {
+                [FailureLoggingPath]
+                public static bool IsProxyOnlyError(Exception exception) => exception is UpstreamException;
+            }
+
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static Reply Chat(ChatRequest request) => {|TLLM2002:throw new GatewayException("blocked")|};
+            }
+            """;
+        return FixAsync<FailurePathCodeFix>(source, source);
+    }
 }
+

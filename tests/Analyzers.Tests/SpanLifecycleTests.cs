@@ -437,4 +437,147 @@ public sealed class SpanLifecycleTests
         """,
         Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")),
         Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")));
+
+    [Fact]
+    public Task FixAllNamesTheLocalsOfNestedBlocksApart() => FixAsync<SpanLifecycleCodeFix>(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+                if (request.Model is null)
+                {
+                    {|TLLM2003:Telemetry.Source.StartActivity("default_model")|};
+                }
+
+                {|TLLM2003:Telemetry.Source.StartActivity("outer")|};
+                if (request.Model is not null)
+                {
+                    {|TLLM2003:Telemetry.Source.StartActivity("inner")|};
+                }
+
+                return new Reply();
+            }
+        }
+        """, Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+                if (request.Model is null)
+                {
+                    using var activity = Telemetry.Source.StartActivity("default_model");
+                }
+
+                using var activity2 = Telemetry.Source.StartActivity("outer");
+                if (request.Model is not null)
+                {
+                    using var activity = Telemetry.Source.StartActivity("inner");
+                }
+
+                return new Reply();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TheNewLocalIsNotNamedLikeAParameter() => FixAsync<SpanLifecycleCodeFix>(Corpus.Header + """
+        internal static class Spans
+        {
+            public static void Mark(string activity) => {|TLLM2003:Telemetry.Source.StartActivity(activity)|};
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+                Spans.Mark("routed");
+                new List<string> { "a" }.ForEach(activity => {|TLLM2003:Telemetry.Source.StartActivity(activity)|});
+                return new Reply();
+            }
+        }
+        """, Corpus.Header + """
+        internal static class Spans
+        {
+            public static void Mark(string activity)
+            {
+                using var activity2 = Telemetry.Source.StartActivity(activity);
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+                Spans.Mark("routed");
+                new List<string> { "a" }.ForEach(activity => { using var activity2 = Telemetry.Source.StartActivity(activity); });
+                return new Reply();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NoUsingForALocalAssignedAgainNorForAnActivityPassedOn()
+    {
+        var source = Corpus.Header + """
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static async Task<Reply> Chat(ChatRequest request)
+                {
+                    var span = {|TLLM2003:Telemetry.Source.StartActivity("first")|};
+                    await Task.Yield();
+                    span?.Stop();
+                    span = Telemetry.Source.StartActivity("second");
+                    span?.Stop();
+
+                    Console.WriteLine({|TLLM2003:Telemetry.Source.StartActivity("logged")|}?.Id);
+                    return new Reply();
+                }
+            }
+            """;
+        return FixAsync<SpanLifecycleCodeFix>(source, source);
+    }
+
+    [Fact]
+    public Task TheBlockBodyKeepsTheFilesCrlf() => FixAsync<SpanLifecycleCodeFix>(Corpus.Crlf(Corpus.Header + """
+        internal static class Spans
+        {
+            public static void Mark(string name) => {|TLLM2003:Telemetry.Source.StartActivity(name)|};
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+                Spans.Mark("routed");
+                {|TLLM2003:Telemetry.Source.StartActivity("chat")|};
+                return new Reply();
+            }
+        }
+        """), Corpus.Crlf(Corpus.Header + """
+        internal static class Spans
+        {
+            public static void Mark(string name)
+            {
+                using var activity = Telemetry.Source.StartActivity(name);
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+                Spans.Mark("routed");
+                using var activity = Telemetry.Source.StartActivity("chat");
+                return new Reply();
+            }
+        }
+        """));
 }
+

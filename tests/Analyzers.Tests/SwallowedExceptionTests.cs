@@ -350,4 +350,361 @@ public sealed class SwallowedExceptionTests
             }
         }
         """, SwallowedExceptionCodeFix.RethrowKey);
+
+    [Fact]
+    public Task TheRecordGoesAboveACommentAtTheStatementsIndentation() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call)
+            {
+                try
+                {
+                    return new Reply { Text = request.Model!.Trim() };
+                }
+                {|TLLM2004:catch|} (NullReferenceException)
+                {
+                    // no model: answer empty
+                    return new Reply();
+                }
+            }
+        }
+        """, Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call)
+            {
+                try
+                {
+                    return new Reply { Text = request.Model!.Trim() };
+                }
+                catch (NullReferenceException exception)
+                {
+                    call.RecordHandledFailure(exception);
+                    // no model: answer empty
+                    return new Reply();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TheRethrowKeepsCrlfTabsAndStaysAfterTheDirectivesThatEndTheCatch() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Crlf(Corpus.Header + """
+        internal static class Routes
+        {
+        	[TracedLlmRoute("POST", "/v1/chat/completions")]
+        	public static Reply Chat(ChatRequest request)
+        	{
+        		try
+        		{
+        			request.Model = request.Model!.Trim();
+        		}
+        		{|TLLM2004:catch|} (NullReferenceException)
+        		{
+        			request.Model = "none";
+        #if !QUIET
+        			Console.WriteLine("no model");
+        #endif
+        		}
+
+        		try
+        		{
+        			request.Model = request.Model!.ToUpperInvariant();
+        		}
+        		{|TLLM2004:catch|} (NullReferenceException)
+        		{
+        		}
+
+        		return new Reply();
+        	}
+        }
+        """), Corpus.Crlf(Corpus.Header + """
+        internal static class Routes
+        {
+        	[TracedLlmRoute("POST", "/v1/chat/completions")]
+        	public static Reply Chat(ChatRequest request)
+        	{
+        		try
+        		{
+        			request.Model = request.Model!.Trim();
+        		}
+        		catch (NullReferenceException)
+        		{
+        			request.Model = "none";
+        #if !QUIET
+        			Console.WriteLine("no model");
+        #endif
+        			throw;
+        		}
+
+        		try
+        		{
+        			request.Model = request.Model!.ToUpperInvariant();
+        		}
+        		catch (NullReferenceException)
+        		{
+        			throw;
+        		}
+
+        		return new Reply();
+        	}
+        }
+        """));
+
+    [Fact]
+    public Task TheRecordUsesOnlyAnLlmCallTheCatchCanReach() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal sealed class Handler(LlmCall call)
+        {
+            private readonly LlmCall _call = call;
+
+            public LlmCall Call { get; } = call;
+
+            public static string FromStatic(string? model)
+            {
+                try { model = model!.Trim(); }
+                {|TLLM2004:catch|} (NullReferenceException) { model = "none"; }
+                return model;
+            }
+
+            public static string DeclaredLater(string? model)
+            {
+                try { model = model!.Trim(); }
+                {|TLLM2004:catch|} (NullReferenceException) { model = "none"; }
+                LlmCall later = LlmCall.Current!;
+                return model + later;
+            }
+
+            public static string DeclaredInTheCatch(string? model)
+            {
+                try { model = model!.Trim(); }
+                {|TLLM2004:catch|} (NullReferenceException) { LlmCall current = LlmCall.Current!; model = current.ToString(); }
+                return model ?? "none";
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call) =>
+                new() { Text = Handler.FromStatic(request.Model) + Handler.DeclaredLater(request.Model) + Handler.DeclaredInTheCatch(request.Model) + new Handler(call).Call };
+        }
+        """, Corpus.Header + """
+        internal sealed class Handler(LlmCall call)
+        {
+            private readonly LlmCall _call = call;
+
+            public LlmCall Call { get; } = call;
+
+            public static string FromStatic(string? model)
+            {
+                try { model = model!.Trim(); }
+                catch (NullReferenceException) { model = "none"; throw; }
+                return model;
+            }
+
+            public static string DeclaredLater(string? model)
+            {
+                try { model = model!.Trim(); }
+                catch (NullReferenceException) { model = "none"; throw; }
+                LlmCall later = LlmCall.Current!;
+                return model + later;
+            }
+
+            public static string DeclaredInTheCatch(string? model)
+            {
+                try { model = model!.Trim(); }
+                catch (NullReferenceException) { LlmCall current = LlmCall.Current!; model = current.ToString(); throw; }
+                return model ?? "none";
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call) =>
+                new() { Text = Handler.FromStatic(request.Model) + Handler.DeclaredLater(request.Model) + Handler.DeclaredInTheCatch(request.Model) + new Handler(call).Call };
+        }
+        """);
+
+    [Fact]
+    public Task TheRecordKeepsTabsAndPrefersTheFieldToThePrimaryConstructorsParameter() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal sealed class Handler(LlmCall call)
+        {
+            private readonly LlmCall _call = call;
+
+            public string FromInstance(string? model)
+            {
+            	try { model = model!.Trim(); }
+            	{|TLLM2004:catch|}
+            	{
+            		model = _call.ToString();
+            	}
+
+                return model ?? "none";
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = new Handler(call).FromInstance(request.Model) };
+        }
+        """, Corpus.Header + """
+        internal sealed class Handler(LlmCall call)
+        {
+            private readonly LlmCall _call = call;
+
+            public string FromInstance(string? model)
+            {
+            	try { model = model!.Trim(); }
+            	catch (Exception exception)
+            	{
+            		_call.RecordHandledFailure(exception);
+            		model = _call.ToString();
+            	}
+
+                return model ?? "none";
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = new Handler(call).FromInstance(request.Model) };
+        }
+        """);
+
+    [Fact]
+    public Task ACatchInACatchGetsItsOwnNameInFixAllToo() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call)
+            {
+                try
+                {
+                    request.Model = request.Model!.Trim();
+                }
+                {|TLLM2004:catch|} (NullReferenceException)
+                {
+                    try
+                    {
+                        request.Model = request.Model!.ToUpperInvariant();
+                    }
+                    {|TLLM2004:catch|} (NullReferenceException)
+                    {
+                        request.Model = "none";
+                    }
+                }
+
+                try
+                {
+                    request.Model = request.Model!.Trim();
+                }
+                {|TLLM2004:catch|}
+                {
+                    if (request.Model is null)
+                    {
+                        var exception = "none";
+                        request.Model = exception;
+                    }
+                }
+
+                return new Reply();
+            }
+        }
+        """, Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request, LlmCall call)
+            {
+                try
+                {
+                    request.Model = request.Model!.Trim();
+                }
+                catch (NullReferenceException exception)
+                {
+                    call.RecordHandledFailure(exception);
+                    try
+                    {
+                        request.Model = request.Model!.ToUpperInvariant();
+                    }
+                    catch (NullReferenceException exception2)
+                    {
+                        call.RecordHandledFailure(exception2);
+                        request.Model = "none";
+                    }
+                }
+
+                try
+                {
+                    request.Model = request.Model!.Trim();
+                }
+                catch (Exception exception2)
+                {
+                    call.RecordHandledFailure(exception2);
+                    if (request.Model is null)
+                    {
+                        var exception = "none";
+                        request.Model = exception;
+                    }
+                }
+
+                return new Reply();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NoRethrowForACatchThatAlsoRecoversByAnotherReturn()
+    {
+        var source = Corpus.Header + """
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static Reply Chat(ChatRequest request)
+                {
+                    try
+                    {
+                        return new Reply { Text = Trim(request.Model).Trim() };
+                    }
+                    {|TLLM2004:catch|} (NullReferenceException)
+                    {
+                        if (request.Model is null)
+                        {
+                            return new Reply { Text = "none" };
+                        }
+
+                        return new Reply();
+                    }
+                }
+
+                public static string Trim(string? model)
+                {
+                    foreach (var part in (model ?? string.Empty).Split(','))
+                    {
+                        try
+                        {
+                            model = part.Trim();
+                        }
+                        {|TLLM2004:catch|} (NullReferenceException)
+                        {
+                            if (part.Length == 0)
+                            {
+                                continue;
+                            }
+
+                            model = "none";
+                        }
+                    }
+
+                    return model ?? string.Empty;
+                }
+            }
+            """;
+        return FixAsync<SwallowedExceptionCodeFix>(source, source);
+    }
 }
+

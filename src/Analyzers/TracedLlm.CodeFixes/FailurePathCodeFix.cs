@@ -15,7 +15,8 @@ namespace TracedLlm.CodeFixes;
 /// TLLM2002: when the thrown type is declared in source, derives it from a type the failure filter
 /// accepts. The base type's arguments stay (a primary constructor's <c>: Exception(message)</c>
 /// becomes <c>: HttpException(message)</c>), and the fix is offered only when every constructor
-/// of the thrown type still finds a matching constructor in the new base.
+/// of the thrown type still finds a matching constructor in the new base, and never when the accepted
+/// type derives from the thrown type (the hierarchy would be circular).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FailurePathCodeFix)), Shared]
 public sealed class FailurePathCodeFix : TracedLlmCodeFix
@@ -36,7 +37,8 @@ public sealed class FailurePathCodeFix : TracedLlmCodeFix
             || model.Compilation.GetTypeByMetadataName(acceptedName) is not { } accepted
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node
             || ThrownType(node, model, cancellationToken) is not { } type
-            || !type.Locations.Any(l => l.IsInSource))
+            || !type.Locations.Any(l => l.IsInSource)
+            || DerivesFrom(accepted, type))
         {
             return System.Array.Empty<SyntaxEdit>();
         }
@@ -74,6 +76,20 @@ public sealed class FailurePathCodeFix : TracedLlmCodeFix
         }
 
         return System.Array.Empty<SyntaxEdit>();
+    }
+
+    /// <summary>Whether <paramref name="type"/> is <paramref name="ancestor"/> or derives from it: deriving the ancestor from it would make the hierarchy circular (CS0146).</summary>
+    private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol ancestor)
+    {
+        for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, ancestor.OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static INamedTypeSymbol? ThrownType(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)

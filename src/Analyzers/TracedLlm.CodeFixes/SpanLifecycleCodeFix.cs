@@ -40,39 +40,123 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
         // The nearest statement or expression body that holds the start decides the shape of the fix.
         var holder = start.FirstAncestorOrSelf<SyntaxNode>(n => n is StatementSyntax or ArrowExpressionClauseSyntax or LambdaExpressionSyntax);
 
-        // var activity = source.StartActivity(...);  ->  using var activity = ...;
-        if (holder is LocalDeclarationStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax, UsingKeyword.RawKind: 0 } declaration
-            && declaration.Declaration.Variables.Count == 1)
-        {
-            return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, declaration, node => AddUsing((LocalDeclarationStatementSyntax)node)) };
-        }
-
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null)
         {
             return System.Array.Empty<SyntaxEdit>();
         }
 
-        // source.StartActivity(...);  or  _ = source.StartActivity(...);  in a block.
+        // var activity = source.StartActivity(...);  ->  using var activity = ...;  (not for a local written again: a using local is read-only)
+        if (holder is LocalDeclarationStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax, UsingKeyword.RawKind: 0 } declaration
+            && declaration.Declaration.Variables.Count == 1)
+        {
+            return model.GetDeclaredSymbol(declaration.Declaration.Variables[0], cancellationToken) is ILocalSymbol local && !WrittenAfterDeclaration(model, declaration, local, cancellationToken)
+                ? new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, declaration, node => AddUsing((LocalDeclarationStatementSyntax)node)) }
+                : System.Array.Empty<SyntaxEdit>();
+        }
+
+        // source.StartActivity(...);  or  _ = source.StartActivity(...);  in a block: only when the statement's value is the Activity
+        // (not Console.WriteLine(source.StartActivity(...)?.Id), whose value is void).
         if (holder is ExpressionStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax } statement)
         {
-            // Fix All turns every such statement of the block into a local: each takes the next free name.
-            var earlier = statement.Parent is BlockSyntax block ? block.Statements.TakeWhile(s => s != statement).Count(DropsAnActivity) : 0;
-            var name = FreeName(model, start.SpanStart, earlier);
+            if (!IsActivity(model, Started(statement.Expression), cancellationToken))
+            {
+                return System.Array.Empty<SyntaxEdit>();
+            }
+
+            var name = LocalName(model, statement, Scope(statement), cancellationToken);
             return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, statement, node => UsingLocal((ExpressionStatementSyntax)node, name)) };
         }
 
-        // void Record() => source.StartActivity(...);  and  () => source.StartActivity(...): a new scope.
-        var name2 = "activity";
+        // void Record() => source.StartActivity(...);  and  () => source.StartActivity(...): a new scope, for a body whose value is the
+        // Activity and is dropped (the function returns void).
         switch (holder)
         {
-            case ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } clause:
-                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, clause.Parent!, node => WithBlockBody(node, name2)) };
-            case LambdaExpressionSyntax { ExpressionBody: { } } lambda:
-                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, lambda, node => LambdaWithBlock((LambdaExpressionSyntax)node, name2)) };
+            case ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } clause
+                when model.GetDeclaredSymbol(clause.Parent!, cancellationToken) is IMethodSymbol { ReturnsVoid: true } && IsActivity(model, Started(clause.Expression), cancellationToken):
+                var name = LocalName(model, clause.Parent!, clause.Parent!, cancellationToken);
+                var lineBreak = root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+                lineBreak = lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.LineFeed;
+                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, clause.Parent!, node => WithBlockBody(node, name, lineBreak)) };
+            case LambdaExpressionSyntax { ExpressionBody: ExpressionSyntax body } lambda
+                when model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true } && IsActivity(model, Started(body), cancellationToken):
+                var lambdaName = LocalName(model, lambda, lambda, cancellationToken);
+                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, lambda, node => LambdaWithBlock((LambdaExpressionSyntax)node, lambdaName)) };
         }
 
         return System.Array.Empty<SyntaxEdit>();
+    }
+
+    /// <summary>
+    /// A free name for the local the fix declares at <paramref name="fixedNode"/>, whose scope is <paramref name="scope"/>.
+    /// Fix All declares a local for every such node at once: the earlier ones whose scope holds this scope or lies in it
+    /// (one applied before this one would be in scope here, or be shadowed) keep their names out of it.
+    /// </summary>
+    private static string LocalName(SemanticModel model, SyntaxNode fixedNode, SyntaxNode scope, CancellationToken cancellationToken, Dictionary<SyntaxNode, string>? named = null)
+    {
+        named ??= new Dictionary<SyntaxNode, string>();
+        if (named.TryGetValue(fixedNode, out var known))
+        {
+            return known;
+        }
+
+        var member = fixedNode.AncestorsAndSelf().FirstOrDefault(n => n is MemberDeclarationSyntax and not GlobalStatementSyntax) ?? fixedNode.SyntaxTree.GetRoot(cancellationToken);
+        var earlier = member.DescendantNodes()
+            .Where(n => n.SpanStart < fixedNode.SpanStart && PendingScope(model, n, cancellationToken) is { } other && (other.Span.Contains(scope.Span) || scope.Span.Contains(other.Span)))
+            .Select(n => LocalName(model, n, PendingScope(model, n, cancellationToken)!, cancellationToken, named))
+            .ToList();
+        var position = fixedNode is StatementSyntax ? fixedNode.SpanStart : fixedNode switch
+        {
+            LambdaExpressionSyntax { ExpressionBody: { } body } => body.SpanStart,
+            MethodDeclarationSyntax { ExpressionBody: { } clause } => clause.Expression.SpanStart,
+            LocalFunctionStatementSyntax { ExpressionBody: { } clause } => clause.Expression.SpanStart,
+            _ => fixedNode.SpanStart,
+        };
+        return named[fixedNode] = FreeNames.Find(model, position, scope, "activity", earlier);
+    }
+
+    /// <summary>The scope of the local this fix would declare at <paramref name="node"/>, when it is one the fix turns into a using local.</summary>
+    private static SyntaxNode? PendingScope(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken) => node switch
+    {
+        ExpressionStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax } statement when DropsAnActivity(statement.Expression) && IsActivity(model, Started(statement.Expression), cancellationToken) => Scope(statement),
+        LambdaExpressionSyntax { ExpressionBody: ExpressionSyntax body } lambda when DropsAnActivity(body) && IsActivity(model, Started(body), cancellationToken)
+            && model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true } => lambda,
+        LocalFunctionStatementSyntax { ExpressionBody: { } clause } function when DropsAnActivity(clause.Expression) && IsActivity(model, Started(clause.Expression), cancellationToken)
+            && model.GetDeclaredSymbol(function, cancellationToken) is IMethodSymbol { ReturnsVoid: true } => function,
+        _ => null,
+    };
+
+    /// <summary>Where a local declared by the statement lives: its block, or the file's top-level statements.</summary>
+    private static SyntaxNode Scope(StatementSyntax statement) =>
+        statement.Parent is GlobalStatementSyntax global ? global.Parent! : statement.Parent!;
+
+    private static bool IsActivity(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken) =>
+        model.GetTypeInfo(expression, cancellationToken).Type is { Name: "Activity", ContainingNamespace: { Name: "Diagnostics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
+
+    /// <summary>Whether the local is assigned, incremented or passed by ref or out after its declaration (a using local cannot be).</summary>
+    private static bool WrittenAfterDeclaration(SemanticModel model, LocalDeclarationStatementSyntax declaration, ILocalSymbol local, CancellationToken cancellationToken) =>
+        Scope(declaration).DescendantNodes().OfType<IdentifierNameSyntax>().Any(identifier =>
+            identifier.Identifier.ValueText == local.Name
+            && IsWritten(identifier)
+            && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local));
+
+    private static bool IsWritten(ExpressionSyntax expression)
+    {
+        // Through parentheses and the elements of a deconstruction: (activity, other) = ...
+        while (expression.Parent is ParenthesizedExpressionSyntax or ArgumentSyntax { Parent: TupleExpressionSyntax, RefKindKeyword.RawKind: 0 } or TupleExpressionSyntax)
+        {
+            expression = expression.Parent is ArgumentSyntax argument ? (ExpressionSyntax)argument.Parent! : (ExpressionSyntax)expression.Parent;
+        }
+
+        return expression.Parent switch
+        {
+            AssignmentExpressionSyntax assignment => assignment.Left == expression,
+            PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => expression.Parent.IsKind(SyntaxKind.PreIncrementExpression) || expression.Parent.IsKind(SyntaxKind.PreDecrementExpression)
+                || expression.Parent.IsKind(SyntaxKind.PostIncrementExpression) || expression.Parent.IsKind(SyntaxKind.PostDecrementExpression),
+            ArgumentSyntax argument => argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword),
+            RefExpressionSyntax => true,
+            _ => false,
+        };
     }
 
     private static LocalDeclarationStatementSyntax AddUsing(LocalDeclarationStatementSyntax declaration)
@@ -96,7 +180,11 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
     private static LocalDeclarationStatementSyntax UsingLocal(ExpressionStatementSyntax statement, string name) =>
         UsingDeclaration(Started(statement.Expression), name).WithTriviaFrom(statement);
 
-    private static SyntaxNode WithBlockBody(SyntaxNode member, string name)
+    /// <summary>
+    /// The member with a block body holding the using local, laid out with the file's line break and the
+    /// member's indentation (tabs stay tabs), so CRLF files stay CRLF.
+    /// </summary>
+    private static SyntaxNode WithBlockBody(SyntaxNode member, string name, SyntaxTrivia lineBreak)
     {
         var (clause, semicolon) = member switch
         {
@@ -104,7 +192,16 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
             LocalFunctionStatementSyntax local => (local.ExpressionBody!, local.SemicolonToken),
             _ => (null!, default),
         };
-        var body = SyntaxFactory.Block(UsingDeclaration(Started(clause.Expression), name)).WithAdditionalAnnotations(Formatter.Annotation).WithTrailingTrivia(semicolon.TrailingTrivia);
+        var indentation = member.GetLeadingTrivia().Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse().ToList();
+        var inner = indentation.Append(SyntaxFactory.Whitespace(string.Concat(indentation).IndexOf('\t') >= 0 ? "\t" : "    "));
+        var body = SyntaxFactory.Block(
+            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.OpenBraceToken, SyntaxFactory.TriviaList(lineBreak)),
+            SyntaxFactory.SingletonList<StatementSyntax>(UsingDeclaration(Started(clause.Expression), name).WithLeadingTrivia(inner).WithTrailingTrivia(lineBreak)),
+            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.CloseBraceToken, semicolon.TrailingTrivia));
+
+        // The token before '=>' ends its line.
+        var beforeArrow = clause.ArrowToken.GetPreviousToken();
+        member = member.ReplaceToken(beforeArrow, beforeArrow.WithTrailingTrivia(lineBreak));
         return member switch
         {
             MethodDeclarationSyntax method => method.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body),
@@ -116,21 +213,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
     private static LambdaExpressionSyntax LambdaWithBlock(LambdaExpressionSyntax lambda, string name) =>
         lambda.WithExpressionBody(null).WithBlock(SyntaxFactory.Block(UsingDeclaration(Started((ExpressionSyntax)lambda.ExpressionBody!), name)).WithAdditionalAnnotations(Formatter.Annotation));
 
-    private static bool DropsAnActivity(StatementSyntax statement) =>
-        statement is ExpressionStatementSyntax expression && expression.Expression.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i =>
+    private static bool DropsAnActivity(ExpressionSyntax expression) =>
+        expression.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i =>
             i.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "StartActivity" or "Start" });
-
-    /// <summary>"activity", or "activity2", "activity3"... : the first name not taken where the local goes, after skipping <paramref name="skip"/> free ones.</summary>
-    private static string FreeName(SemanticModel model, int position, int skip)
-    {
-        var taken = new HashSet<string>(model.LookupSymbols(position).Select(s => s.Name));
-        for (var i = 1; ; i++)
-        {
-            var name = i == 1 ? "activity" : "activity" + i;
-            if (!taken.Contains(name) && skip-- == 0)
-            {
-                return name;
-            }
-        }
-    }
 }

@@ -7,17 +7,17 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace TracedLlm.CodeFixes;
 
 /// <summary>
-/// TLLM2004, two fixes. Preferred, when an <c>LlmCall</c> is in scope: record the handled failure
-/// first thing in the catch (<c>call.RecordHandledFailure(exception)</c>), so the recovery stays
-/// and the failure reaches the span. Otherwise (or as the second choice): rethrow. A catch whose
-/// end is reachable gets <c>throw;</c> at its end; a catch that ends in a jump (return, break,
-/// continue) has that jump replaced by <c>throw;</c>, never an unreachable <c>throw;</c> after it.
+/// TLLM2004, two fixes. Preferred, when an <c>LlmCall</c> the catch can use is in scope: record the
+/// handled failure first thing in the catch (<c>call.RecordHandledFailure(exception)</c>), so the
+/// recovery stays and the failure reaches the span. Otherwise (or as the second choice): rethrow. A
+/// catch whose end is reachable gets <c>throw;</c> at its end; a catch that ends in a jump (return,
+/// break, continue) has that jump replaced by <c>throw;</c>, never an unreachable <c>throw;</c> after
+/// it. A catch that also leaves by another jump gets no rethrow: that path would still recover.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SwallowedExceptionCodeFix)), Shared]
 public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
@@ -43,19 +43,22 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
         }
 
         var position = @catch.Block.OpenBraceToken.Span.End;
-        if (LlmCallInScope(model, position) is { } call)
+        if (LlmCallInScope(model, @catch, position) is { } call)
         {
-            var variable = @catch.Declaration?.Identifier.ValueText is { Length: > 0 } declared ? declared : FreeName(model, position);
+            var variable = @catch.Declaration?.Identifier.ValueText is { Length: > 0 } declared ? declared : VariableName(model, @catch);
             edits.Add(new SyntaxEdit("Record the handled failure on the span (LlmCall.RecordHandledFailure)", RecordKey, document.Id, @catch, node => Record((CatchClauseSyntax)node, call, variable)));
         }
 
+        // The rethrow covers every way out of the catch, or it is not offered: a catch that also leaves by another
+        // return, break, continue or goto would still recover there.
         var statements = @catch.Block.Statements;
-        var endReachable = statements.Count == 0 || model.AnalyzeControlFlow(statements.First(), statements.Last()) is { Succeeded: true, EndPointIsReachable: true };
-        if (endReachable)
+        var flow = statements.Count == 0 ? null : model.AnalyzeControlFlow(statements.First(), statements.Last());
+        if (statements.Count == 0 || flow is { Succeeded: true, EndPointIsReachable: true, ExitPoints.Length: 0 })
         {
             edits.Add(new SyntaxEdit("Rethrow to the failure path", RethrowKey, document.Id, @catch, node => AppendRethrow((CatchClauseSyntax)node)));
         }
-        else if (statements.Last() is ReturnStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax)
+        else if (statements.Last() is ReturnStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax
+            && flow is { Succeeded: true, EndPointIsReachable: false, ExitPoints.Length: 1 } && flow.ExitPoints[0] == statements.Last())
         {
             edits.Add(new SyntaxEdit("Rethrow to the failure path instead of recovering", RethrowKey, document.Id, @catch, node => ReplaceJump((CatchClauseSyntax)node)));
         }
@@ -63,45 +66,128 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
         return edits;
     }
 
-    private static string? LlmCallInScope(SemanticModel model, int position)
+    /// <summary>
+    /// A free name for the exception of a catch that has none. A catch inside another catch that gets a variable
+    /// too (Fix All names both at once) does not take that one's name: the outer's is in its scope.
+    /// </summary>
+    private static string VariableName(SemanticModel model, CatchClauseSyntax @catch)
     {
-        foreach (var symbol in model.LookupSymbols(position))
+        var outer = @catch.Ancestors().OfType<CatchClauseSyntax>()
+            .Where(c => c.Declaration is not { Identifier.RawKind: not 0 } && LlmCallInScope(model, c, c.Block.OpenBraceToken.Span.End) is not null)
+            .Select(c => VariableName(model, c));
+        return FreeNames.Find(model, @catch.Block.OpenBraceToken.Span.End, @catch, "exception", outer);
+    }
+
+    /// <summary>
+    /// The name of an <c>LlmCall</c> the catch can use: a local declared before it and assigned there, a
+    /// parameter, a field or property, a primary constructor's parameter. An instance member or a primary
+    /// constructor's parameter only in an instance member of its type, and nothing captured into a static
+    /// lambda or local function.
+    /// </summary>
+    private static string? LlmCallInScope(SemanticModel model, CatchClauseSyntax @catch, int position)
+    {
+        // The functions around the catch, innermost first: lambdas and local functions, then the member.
+        var functions = new List<ISymbol>();
+        for (var symbol = model.GetEnclosingSymbol(position); symbol is not null; symbol = symbol.ContainingSymbol)
         {
-            var type = symbol switch
+            functions.Add(symbol);
+            if (symbol is not IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction })
             {
-                ILocalSymbol local => local.Type,
-                IParameterSymbol parameter => parameter.Type,
-                IFieldSymbol field when !field.IsStatic || model.GetEnclosingSymbol(position)?.IsStatic == true => field.Type,
-                IPropertySymbol property when !property.IsIndexer => property.Type,
-                _ => null,
-            };
-            if (type?.ToDisplayString() == "TracedLlm.LlmCall")
-            {
-                return symbol.Name;
+                break;
             }
         }
 
-        return null;
-    }
+        var member = functions.LastOrDefault();
+        var inStaticFunction = functions.Take(functions.Count - 1).Any(f => f.IsStatic);
+        var instance = !inStaticFunction && member is IMethodSymbol { IsStatic: false };
+        DataFlowAnalysis? flow = null;
 
-    private static string FreeName(SemanticModel model, int position)
-    {
-        var taken = new HashSet<string>(model.LookupSymbols(position).Select(s => s.Name));
-        var name = "exception";
-        for (var i = 2; taken.Contains(name); i++)
+        // A local or a parameter of the method first, then a field or property, then a primary constructor's parameter.
+        var usable = new List<(int Rank, string Name)>();
+        foreach (var symbol in model.LookupSymbols(position))
         {
-            name = "exception" + i;
+            var (type, rank, fits) = symbol switch
+            {
+                ILocalSymbol local => (local.Type, 0, Captured(local.ContainingSymbol) && DeclaredBefore(local) && AssignedOnEntry(local)),
+                IParameterSymbol parameter when functions.Contains(parameter.ContainingSymbol, SymbolEqualityComparer.Default) => (parameter.Type, 0, Captured(parameter.ContainingSymbol)),
+                IParameterSymbol parameter => (parameter.Type, 2, instance && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol.ContainingType, member?.ContainingType) && !Initializes(parameter)),
+                IFieldSymbol field => (field.Type, 1, field.IsStatic || (instance && OfThis(field))),
+                IPropertySymbol { IsIndexer: false } property => (property.Type, 1, property.IsStatic || (instance && OfThis(property))),
+                _ => (null, 0, false),
+            };
+            if (fits && type?.ToDisplayString() == "TracedLlm.LlmCall")
+            {
+                usable.Add((rank, symbol.Name));
+            }
         }
 
-        return name;
+        return usable.Count == 0 ? null : usable.OrderBy(u => u.Rank).First().Name;
+
+        // A primary constructor's parameter that is also the value of a member's initializer or of a base argument
+        // would be kept twice once captured (warnings CS9124, CS9107): that member is used instead.
+        bool Initializes(IParameterSymbol parameter) =>
+            parameter.ContainingType.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).Any(declaration => declaration.DescendantNodes()
+                .Select(n => n switch
+                {
+                    EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax } or PropertyDeclarationSyntax } initializer => initializer.Value,
+                    ArgumentSyntax { Parent.Parent: PrimaryConstructorBaseTypeSyntax } argument => argument.Expression,
+                    _ => null,
+                })
+                .Any(value => Bare(value) is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == parameter.Name
+                    && SymbolEqualityComparer.Default.Equals(model.Compilation.GetSemanticModel(identifier.SyntaxTree).GetSymbolInfo(identifier).Symbol, parameter)));
+
+        // The value itself, out of parentheses and '!'.
+        static ExpressionSyntax? Bare(ExpressionSyntax? value)
+        {
+            while (value is ParenthesizedExpressionSyntax or PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression })
+            {
+                value = value is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((PostfixUnaryExpressionSyntax)value).Operand;
+            }
+
+            return value;
+        }
+
+        // A local or parameter of an outer function is usable unless a static lambda or local function lies between.
+        bool Captured(ISymbol owner)
+        {
+            var index = functions.FindIndex(f => SymbolEqualityComparer.Default.Equals(f, owner));
+            return index >= 0 && !functions.Take(index).Any(f => f.IsStatic);
+        }
+
+        bool DeclaredBefore(ILocalSymbol local) => local.DeclaringSyntaxReferences.All(r => r.SyntaxTree == @catch.SyntaxTree && r.Span.End <= @catch.SpanStart);
+
+        bool AssignedOnEntry(ILocalSymbol local)
+        {
+            flow ??= model.AnalyzeDataFlow(@catch.Block);
+            return flow is { Succeeded: true } && flow.DefinitelyAssignedOnEntry.Contains(local, SymbolEqualityComparer.Default);
+        }
+
+        bool OfThis(ISymbol instanceMember)
+        {
+            for (var type = member?.ContainingType; type is not null; type = type.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, instanceMember.ContainingType.OriginalDefinition))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     private static CatchClauseSyntax Record(CatchClauseSyntax @catch, string call, string variable)
     {
+        // Tokens with trivia of their own, none elastic: the formatter would lay the catch's lines out again (spaces for a file's tabs).
+        var identifier = SyntaxFactory.Identifier(SyntaxTriviaList.Empty, variable, SyntaxTriviaList.Empty);
         var declaration = @catch.Declaration switch
         {
-            null => SyntaxFactory.CatchDeclaration(SyntaxFactory.ParseTypeName("global::System.Exception").WithAdditionalAnnotations(Simplifier.Annotation), SyntaxFactory.Identifier(variable)),
-            { Identifier.RawKind: 0 } typed => typed.WithType(typed.Type.WithoutTrailingTrivia()).WithIdentifier(SyntaxFactory.Identifier(variable)),
+            null => SyntaxFactory.CatchDeclaration(
+                SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.OpenParenToken, SyntaxTriviaList.Empty),
+                SyntaxFactory.ParseTypeName("global::System.Exception").WithAdditionalAnnotations(Simplifier.Annotation).WithTrailingTrivia(SyntaxFactory.Space),
+                identifier,
+                SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.CloseParenToken, SyntaxTriviaList.Empty)),
+            { Identifier.RawKind: 0 } typed => typed.WithType(typed.Type.WithTrailingTrivia(SyntaxFactory.Space)).WithIdentifier(identifier.WithTrailingTrivia(typed.Type.GetTrailingTrivia())),
             var existing => existing,
         };
         var withDeclaration = @catch.Declaration is null
@@ -112,9 +198,22 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
     }
 
     private static CatchClauseSyntax AppendRethrow(CatchClauseSyntax @catch) =>
-        @catch.WithBlock(Insert(@catch.Block, @catch.Block.Statements.Count, SyntaxFactory.ThrowStatement()));
+        @catch.WithBlock(Insert(@catch.Block, @catch.Block.Statements.Count, Rethrow()));
 
-    /// <summary>Inserts a statement laid out like the block: on the block's line when it is one line, else on a line of its own.</summary>
+    /// <summary><c>throw;</c> with no elastic trivia, so the formatter does not lay its line out again (spaces for a file's tabs).</summary>
+    private static ThrowStatementSyntax Rethrow() =>
+        SyntaxFactory.ThrowStatement(
+            default,
+            SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.ThrowKeyword, SyntaxTriviaList.Empty),
+            null,
+            SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.SemicolonToken, SyntaxTriviaList.Empty));
+
+    /// <summary>
+    /// Inserts a statement laid out like the block: on the block's line when it is one line, else on a line of
+    /// its own, indented like the statements and ended with the block's own line break (CRLF stays CRLF). At
+    /// the end it goes after the directives and comments that close the block, so an <c>#endif</c> still ends
+    /// what it ended.
+    /// </summary>
     private static BlockSyntax Insert(BlockSyntax block, int index, StatementSyntax statement)
     {
         if (block.ToString().IndexOf('\n') < 0)
@@ -122,22 +221,32 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
             return block.WithStatements(block.Statements.Insert(index, statement.WithLeadingTrivia().WithTrailingTrivia(SyntaxFactory.Space)));
         }
 
+        var lineBreak = block.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        var ending = lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.ElasticLineFeed;
         if (index < block.Statements.Count)
         {
-            // Before an existing statement: its indentation, then a line break.
+            // Before an existing statement (and the comments and directives above it): its indentation.
             var next = block.Statements[index];
-            var lineBreak = block.OpenBraceToken.TrailingTrivia.FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-            var laidOut = statement.WithLeadingTrivia(next.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)))
-                .WithTrailingTrivia(lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.ElasticLineFeed);
+            var laidOut = statement.WithLeadingTrivia(Indentation(next.GetLeadingTrivia())).WithTrailingTrivia(ending);
             return block.WithStatements(block.Statements.Insert(index, laidOut));
         }
 
-        return block.WithStatements(block.Statements.Insert(index, statement.WithAdditionalAnnotations(Formatter.Annotation)));
+        var closing = block.CloseBraceToken.LeadingTrivia;
+        var braceIndentation = Indentation(closing);
+        var indentation = block.Statements.Count > 0
+            ? Indentation(block.Statements.Last().GetLeadingTrivia())
+            : braceIndentation.Add(SyntaxFactory.Whitespace(braceIndentation.ToFullString().IndexOf('\t') >= 0 ? "\t" : "    "));
+        var appended = statement.WithLeadingTrivia(closing.Take(closing.Count - braceIndentation.Count).Concat(indentation)).WithTrailingTrivia(ending);
+        return block.WithStatements(block.Statements.Add(appended)).WithCloseBraceToken(block.CloseBraceToken.WithLeadingTrivia(braceIndentation));
     }
+
+    /// <summary>The whitespace that starts the last line of <paramref name="trivia"/> (the indentation of the token they lead).</summary>
+    private static SyntaxTriviaList Indentation(SyntaxTriviaList trivia) =>
+        SyntaxFactory.TriviaList(trivia.Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse());
 
     private static CatchClauseSyntax ReplaceJump(CatchClauseSyntax @catch)
     {
         var last = @catch.Block.Statements.Last();
-        return @catch.WithBlock(@catch.Block.ReplaceNode(last, SyntaxFactory.ThrowStatement().WithTriviaFrom(last)));
+        return @catch.WithBlock(@catch.Block.ReplaceNode(last, Rethrow().WithTriviaFrom(last)));
     }
 }

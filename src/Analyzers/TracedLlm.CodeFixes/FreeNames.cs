@@ -1,0 +1,50 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace TracedLlm.CodeFixes;
+
+/// <summary>A name for a local a fix declares, one that compiles where it goes and beside the locals the same Fix All declares.</summary>
+internal static class FreeNames
+{
+    /// <summary>
+    /// <paramref name="stem"/>, then <c>stem2</c>, <c>stem3</c>...: the first name that no symbol in scope at
+    /// <paramref name="position"/> has and that nothing declared inside <paramref name="scope"/> (the new local's
+    /// scope) has, since a local, parameter or pattern variable there would be in the new local's scope (CS0136),
+    /// nor any of <paramref name="alsoTaken"/>: the names that the fixes of the same Fix All before this one give
+    /// to locals whose scope holds this one's or lies in it (what this fix would see had they been applied first).
+    /// </summary>
+    public static string Find(SemanticModel model, int position, SyntaxNode scope, string stem, IEnumerable<string> alsoTaken)
+    {
+        var taken = new HashSet<string>(model.LookupSymbols(position).Select(s => s.Name));
+        taken.UnionWith(Declared(scope));
+        taken.UnionWith(alsoTaken);
+        for (var i = 1; ; i++)
+        {
+            var name = i == 1 ? stem : stem + i;
+            if (!taken.Contains(name))
+            {
+                return name;
+            }
+        }
+    }
+
+    /// <summary>The names declared in <paramref name="scope"/>: locals, parameters, pattern and loop variables, catch variables, local functions, range variables.</summary>
+    private static IEnumerable<string> Declared(SyntaxNode scope) =>
+        scope.DescendantNodesAndSelf().Select(node => node switch
+        {
+            VariableDeclaratorSyntax variable => variable.Identifier.ValueText,
+            SingleVariableDesignationSyntax designation => designation.Identifier.ValueText,
+            ForEachStatementSyntax loop => loop.Identifier.ValueText,
+            CatchDeclarationSyntax @catch => @catch.Identifier.ValueText,
+            ParameterSyntax parameter => parameter.Identifier.ValueText,
+            LocalFunctionStatementSyntax function => function.Identifier.ValueText,
+            FromClauseSyntax from => from.Identifier.ValueText,
+            LetClauseSyntax let => let.Identifier.ValueText,
+            JoinClauseSyntax join => join.Identifier.ValueText,
+            JoinIntoClauseSyntax into => into.Identifier.ValueText,
+            QueryContinuationSyntax continuation => continuation.Identifier.ValueText,
+            _ => string.Empty,
+        }).Where(name => name.Length > 0);
+}
