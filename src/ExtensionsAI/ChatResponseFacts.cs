@@ -1,4 +1,3 @@
-using System.Linq;
 using Microsoft.Extensions.AI;
 
 namespace TracedLlm;
@@ -27,9 +26,14 @@ internal sealed class ChatResponseFacts
         _model ??= update.ModelId;
         _responseId ??= update.ResponseId;
         _finishReason = update.FinishReason ?? _finishReason;
-        if (update.Contents.OfType<UsageContent>().LastOrDefault() is { } usage)
+        // Each UsageContent counts tokens of its own (a provider may state the input as the stream
+        // starts and the output as it ends): they add up, as M.E.AI's ToChatResponse() adds them.
+        foreach (var content in update.Contents)
         {
-            _usage = usage.Details;
+            if (content is UsageContent usage)
+            {
+                (_usage ??= new UsageDetails()).Add(usage.Details);
+            }
         }
     }
 

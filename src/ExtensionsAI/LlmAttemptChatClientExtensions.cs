@@ -11,7 +11,8 @@ namespace TracedLlm;
 /// Calls an <see cref="IChatClient"/> inside an upstream attempt you hold. The attempt's model is the
 /// call's <see cref="ChatOptions.ModelId"/> unless the options name one; the response's model, id,
 /// usage and finish reason are recorded on the attempt span and the LLM span without hand-written
-/// tagging. A client built with <c>UseTracedLlm()</c> does the same by itself, wherever it is called.
+/// tagging. A client built with <c>UseTracedLlm()</c> does the same by itself, wherever it is called:
+/// given one, these leave the recording to its step, so each call is recorded once.
 /// </summary>
 public static class LlmAttemptChatClientExtensions
 {
@@ -25,6 +26,7 @@ public static class LlmAttemptChatClientExtensions
     {
         ArgumentNullException.ThrowIfNull(attempt);
         ArgumentNullException.ThrowIfNull(client);
+        var stepRecords = TracedLlmChatClient.RecordsOn(client, attempt);
         ChatResponse response;
         try
         {
@@ -35,7 +37,11 @@ public static class LlmAttemptChatClientExtensions
             throw ProviderFailures.Rethrow(ProviderFailures.Translate(exception));
         }
 
-        ChatResponseFacts.From(response).Record(attempt);
+        if (!stepRecords)
+        {
+            ChatResponseFacts.From(response).Record(attempt);
+        }
+
         return response;
     }
 
@@ -49,8 +55,18 @@ public static class LlmAttemptChatClientExtensions
     {
         ArgumentNullException.ThrowIfNull(attempt);
         ArgumentNullException.ThrowIfNull(client);
-        var facts = new ChatResponseFacts();
-        var updates = client.GetStreamingResponseAsync(messages, TracedLlmChatClient.WithModel(options, attempt.Target.Model), cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var facts = TracedLlmChatClient.RecordsOn(client, attempt) ? null : new ChatResponseFacts();
+        IAsyncEnumerator<ChatResponseUpdate> updates;
+        try
+        {
+            // A client that throws before it returns its stream is read as one that throws in it.
+            updates = client.GetStreamingResponseAsync(messages, TracedLlmChatClient.WithModel(options, attempt.Target.Model), cancellationToken).GetAsyncEnumerator(cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            throw ProviderFailures.Rethrow(ProviderFailures.Translate(exception));
+        }
+
         await using (updates.ConfigureAwait(false))
         {
             while (true)
@@ -67,11 +83,11 @@ public static class LlmAttemptChatClientExtensions
                     throw ProviderFailures.Rethrow(ProviderFailures.Translate(exception));
                 }
 
-                facts.Add(updates.Current);
+                facts?.Add(updates.Current);
                 yield return updates.Current;
             }
         }
 
-        facts.Record(attempt);
+        facts?.Record(attempt);
     }
 }

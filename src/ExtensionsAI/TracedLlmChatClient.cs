@@ -94,7 +94,6 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
         IAsyncEnumerator<ChatResponseUpdate>? updates = null;
         try
         {
-            updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (true)
             {
                 // Activity.Current does not flow back into an iterator: the inner clients resume under the attempt.
@@ -105,6 +104,8 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
 
                 try
                 {
+                    // A client that throws before it returns its stream fails the attempt as one that throws in it does.
+                    updates ??= base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
                     {
                         break;
@@ -112,8 +113,15 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
                 }
                 catch (Exception exception)
                 {
-                    failure = ProviderFailures.Translate(exception);
-                    throw ProviderFailures.Rethrow(failure);
+                    var translated = ProviderFailures.Translate(exception);
+
+                    // A client that left is not the upstream's failure: the attempt is abandoned, as the gateway's own streams record it.
+                    if (!attempt.Call.CancellationToken.IsCancellationRequested)
+                    {
+                        failure = translated;
+                    }
+
+                    throw ProviderFailures.Rethrow(translated);
                 }
 
                 facts.Add(updates.Current);
@@ -190,6 +198,13 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
         var model = options?.ModelId ?? _metadata?.DefaultModelId ?? call.Model ?? "unknown";
         return call.StartAttempt(new LlmTarget(ProviderName ?? _metadata?.ProviderName ?? "unknown", model));
     }
+
+    /// <summary>
+    /// True when <paramref name="client"/>'s own <c>UseTracedLlm()</c> step will record its call on
+    /// <paramref name="attempt"/> (the attempt is the open one it finds), so the caller records nothing more.
+    /// </summary>
+    internal static bool RecordsOn(IChatClient client, LlmAttempt attempt) =>
+        ReferenceEquals(LlmAttempt.Current, attempt) && !IsOver(attempt.Call) && client.GetService<TracedLlmChatClient>() is not null;
 
     // Work a request left running (a fire-and-forget task) must not start spans under its ended LLM span.
     private static bool IsOver(LlmCall call) => call.Span is { IsStopped: true };

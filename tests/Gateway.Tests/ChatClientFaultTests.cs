@@ -1,0 +1,309 @@
+using System;
+using System.ClientModel;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Linq;
+using System.Net.Http;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+using TracedLlm.Pipeline;
+using TracedLlm.Telemetry;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using UsageDetails = Microsoft.Extensions.AI.UsageDetails;
+
+namespace TracedLlm.Gateway.Tests;
+
+/// <summary>
+/// <c>UseTracedLlm()</c> and the <c>LlmAttempt</c> extensions against <see cref="IChatClient"/>s
+/// that behave as providers' adapters do: usage stated in parts, a stream that throws before it
+/// starts, a client that leaves mid-stream, a step and the extension on one call. Each request is
+/// driven through the generated pipeline's own steps (as in <see cref="ChatClientBuilderTests"/>)
+/// and its spans and metrics read back.
+/// </summary>
+public sealed class ChatClientFaultTests
+{
+    private static readonly AiChatMessage[] Messages = [new(ChatRole.User, "hello")];
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UsageStreamedInSeveralPartsAddsUpAsMeaiAddsIt(bool heldAttempt)
+    {
+        // As Anthropic's adapters stream it: the input (with its cached part) as the message starts, the output as it ends.
+        ChatResponseUpdate[] Updates() =>
+        [
+            new(ChatRole.Assistant, [new UsageContent(new UsageDetails { InputTokenCount = 2006, CachedInputTokenCount = 1920 })]) { ModelId = "split-usage" },
+            new(ChatRole.Assistant, "42") { ModelId = "split-usage" },
+            new(null, [new UsageContent(new UsageDetails { OutputTokenCount = 1186, ReasoningTokenCount = 1024 })]) { FinishReason = ChatFinishReason.Stop },
+        ];
+        var model = heldAttempt ? "split-usage-held" : "split-usage";
+        var client = new FakeChatClient { Stream = _ => Yield(Updates()) };
+        using var traced = new ChatClientBuilder(client).UseTracedLlm().Build();
+
+        var run = await RunAsync(model, async call =>
+        {
+            if (heldAttempt)
+            {
+                using var attempt = call.StartAttempt(new LlmTarget("fake", model));
+                await foreach (var _ in attempt.GetStreamingResponseAsync(client, Messages))
+                {
+                }
+
+                attempt.Succeed();
+            }
+            else
+            {
+                await foreach (var _ in traced.GetStreamingResponseAsync(Messages, new ChatOptions { ModelId = model }))
+                {
+                }
+            }
+        });
+
+        var meai = Updates().ToChatResponse().Usage!;
+        Assert.Equal((2006L, 1186L), (meai.InputTokenCount, meai.OutputTokenCount));
+        Assert.Null(run.Thrown);
+        Assert.Equal(2006L, run.Llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(1186L, run.Llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal(1920L, run.Llm.GetTagItem(AttributeNames.GenAiUsageCacheReadInputTokens));
+        Assert.Equal(1024L, run.Llm.GetTagItem(AttributeNames.GenAiUsageReasoningOutputTokens));
+        var attemptSpan = Assert.Single(run.Spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
+        Assert.Equal(2006L, attemptSpan.GetTagItem(AttributeNames.AttemptUsageInputTokens));
+        Assert.Equal(1186L, attemptSpan.GetTagItem(AttributeNames.AttemptUsageOutputTokens));
+        Assert.Equal(new[] { "stop" }, run.Llm.GetTagItem(AttributeNames.GenAiResponseFinishReasons));
+    }
+
+    /// <summary>
+    /// A client whose <c>GetStreamingResponseAsync</c> throws before it returns the stream (an
+    /// adapter converting the messages eagerly, a pipeline step checking its arguments): the attempt
+    /// fails with what a throw inside the stream would have been, translated as provider errors are.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AStreamThatThrowsBeforeItStartsFailsTheAttemptWithTheProvidersFailure(bool heldAttempt)
+    {
+        var model = heldAttempt ? "sync-throw-held" : "sync-throw";
+        var client = new FakeChatClient { Stream = _ => throw new ClientResultException("transport", response: null, new HttpRequestException("refused")) };
+        using var traced = new ChatClientBuilder(client).UseTracedLlm().Build();
+
+        var run = await RunAsync(model, async call =>
+        {
+            if (heldAttempt)
+            {
+                using var attempt = call.StartAttempt(new LlmTarget("fake", model));
+                try
+                {
+                    await foreach (var _ in attempt.GetStreamingResponseAsync(client, Messages))
+                    {
+                    }
+                }
+                catch (Exception exception)
+                {
+                    attempt.Fail(exception);
+                    throw;
+                }
+            }
+            else
+            {
+                await foreach (var _ in traced.GetStreamingResponseAsync(Messages, new ChatOptions { ModelId = model }))
+                {
+                }
+            }
+        });
+
+        // ClientResultException's transport failure is the HttpRequestException under it, as when the stream throws it.
+        Assert.IsType<HttpRequestException>(run.Thrown);
+        var attemptSpan = Assert.Single(run.Spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
+        Assert.Equal("failure", attemptSpan.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal(typeof(HttpRequestException).FullName, attemptSpan.GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(ActivityStatusCode.Error, attemptSpan.Status);
+        Assert.Single(attemptSpan.Events, e => e.Name == "exception");
+        Assert.All(run.Spans, s => Assert.True(s.IsStopped));
+    }
+
+    /// <summary>A client that leaves mid-stream abandons the client's own attempt, as it abandons the gateway's streamed attempts; the upstream did not fail.</summary>
+    [Fact]
+    public async Task AClientThatLeavesMidStreamAbandonsTheAttempt()
+    {
+        using var left = new CancellationTokenSource();
+        var client = new FakeChatClient { Stream = token => UntilCancelled(token) };
+        using var traced = new ChatClientBuilder(client).UseTracedLlm().Build();
+
+        var run = await RunAsync("left-mid-stream", async call =>
+        {
+            await foreach (var _ in traced.GetStreamingResponseAsync(Messages, new ChatOptions { ModelId = "left-mid-stream" }, call.CancellationToken))
+            {
+                await left.CancelAsync();
+            }
+        }, left.Token);
+
+        Assert.IsAssignableFrom<OperationCanceledException>(run.Thrown);
+        var attemptSpan = Assert.Single(run.Spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
+        Assert.Equal("abandoned", attemptSpan.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Null(attemptSpan.GetTagItem(AttributeNames.ErrorType));
+        Assert.DoesNotContain(attemptSpan.Events, e => e.Name == "exception");
+        Assert.Equal("abandoned", Assert.Single(run.Measures, m => m.Name == "gen_ai.client.operation.duration").Tags[AttributeNames.ErrorType]);
+        Assert.All(run.Spans, s => Assert.True(s.IsStopped));
+    }
+
+    /// <summary>
+    /// The extension on a client built with the step (the sample's provider over such a client): the
+    /// step records the call on the attempt it finds, and the extension records nothing more, so the
+    /// attempt's token usage and the cost are counted once.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TheExtensionOnAClientWithTheStepRecordsTheCallOnce(bool stream)
+    {
+        var model = stream ? "step-and-extension-stream" : "step-and-extension";
+        var client = new FakeChatClient
+        {
+            Response = () => new ChatResponse(new AiChatMessage(ChatRole.Assistant, "hi")) { ModelId = model, FinishReason = ChatFinishReason.Stop, Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = 5 } },
+            Stream = _ => Yield([new(ChatRole.Assistant, "hi") { ModelId = model }, new(null, [new UsageContent(new UsageDetails { InputTokenCount = 10, OutputTokenCount = 5 })]) { FinishReason = ChatFinishReason.Stop }]),
+        };
+        using var traced = new ChatClientBuilder(client).UseTracedLlm().Build();
+
+        var run = await RunAsync(model, async call =>
+        {
+            using var attempt = call.StartAttempt(new LlmTarget("fake", model));
+            if (stream)
+            {
+                await foreach (var _ in attempt.GetStreamingResponseAsync(traced, Messages))
+                {
+                }
+            }
+            else
+            {
+                await attempt.GetResponseAsync(traced, Messages);
+            }
+
+            attempt.Succeed();
+        });
+
+        Assert.Null(run.Thrown);
+        Assert.Equal(10L, run.Llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(5L, run.Llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal(model, run.Llm.GetTagItem(AttributeNames.GenAiResponseModel));
+        Assert.Equal(10L, Assert.Single(run.Spans, s => s.DisplayName == SpanNames.UpstreamAttempt).GetTagItem(AttributeNames.AttemptUsageInputTokens));
+        var usage = run.Measures.Where(m => m.Name == "gen_ai.client.token.usage").ToList();
+        Assert.Equal(new[] { ("input", 10.0), ("output", 5.0) }, usage.Select(m => ((string)m.Tags["gen_ai.token.type"]!, m.Value)).OrderBy(p => p.Item1));
+        Assert.Equal(15e-6, Assert.Single(run.Measures, m => m.Name == "tracedllm.usage.cost").Value, 12);
+    }
+
+    private sealed record Measure(string Name, double Value, Dictionary<string, object?> Tags);
+
+    private sealed record Run(IReadOnlyList<Activity> Spans, Activity Llm, IReadOnlyList<Measure> Measures, Exception? Thrown);
+
+    /// <summary>
+    /// One traced request for <paramref name="model"/> (the latest convention mode, the model priced
+    /// at 1 / 0.5 USD a million tokens), its handler <paramref name="handler"/>; the metrics read are those naming the model.
+    /// </summary>
+    private static async Task<Run> RunAsync(string model, Func<LlmCall, Task> handler, CancellationToken requestAborted = default)
+    {
+        var exported = new ExportedSpans();
+        var measures = new List<Measure>();
+        using var host = new GatewayHost().WithServices(services =>
+        {
+            services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported));
+            services.Configure<TracedLlmOptions>(options =>
+            {
+                options.SemanticConventions = SemanticConventionMode.GenAiLatestExperimental;
+                options.Pricing.Models[model] = new LlmModelPrice { Input = 1, Output = 1 };
+            });
+        });
+        _ = host.Services;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == TracedLlmTelemetry.Meter.Name)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Add(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var all = new Dictionary<string, object?>(tags.ToArray());
+            if (all.Values.Contains(model) || all.Values.Contains(Path(model)))
+            {
+                lock (measures)
+                {
+                    measures.Add(new Measure(instrument.Name, value, all));
+                }
+            }
+        }
+
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Add(instrument, value, tags));
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Add(instrument, value, tags));
+        listener.Start();
+
+        using var scope = host.Services.CreateScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider, RequestAborted = requestAborted };
+        context.Request.Method = "POST";
+        var route = new TracedRouteInfo("POST", Path(model), "metadata", WireFormat.OpenAI, "chat", "Tests.Handler");
+        var call = RequestStage.CreateCall(context, route, RequestEnvelope.Empty, TracedLlmGateway.From(context), Stopwatch.GetTimestamp());
+        var server = RequestStage.StartSpan(call, null);
+        var llm = LlmStage.StartSpan(call, server);
+        Exception? thrown = null;
+        try
+        {
+            await handler(call);
+        }
+        catch (Exception exception)
+        {
+            thrown = exception;
+        }
+
+        LlmStage.EndSpan(llm, server);
+        RequestStage.EndSpan(server, call);
+        lock (measures)
+        {
+            return new Run(exported.Snapshot(), llm!, measures.ToList(), thrown);
+        }
+    }
+
+    // A route of the test's own: the request's metrics (the cost) name it.
+    private static string Path(string model) => "/tests/" + model;
+
+    private static async IAsyncEnumerable<ChatResponseUpdate> Yield(IEnumerable<ChatResponseUpdate> updates)
+    {
+        foreach (var update in updates)
+        {
+            await Task.Yield();
+            yield return update;
+        }
+    }
+
+    private static async IAsyncEnumerable<ChatResponseUpdate> UntilCancelled([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        yield return new ChatResponseUpdate(ChatRole.Assistant, "a");
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        yield return new ChatResponseUpdate(ChatRole.Assistant, "b");
+    }
+
+    private sealed class FakeChatClient : IChatClient
+    {
+        public Func<ChatResponse>? Response { get; init; }
+
+        public Func<CancellationToken, IAsyncEnumerable<ChatResponseUpdate>>? Stream { get; init; }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(Response!());
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Stream!(cancellationToken);
+
+        public object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("fake") : null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
