@@ -54,7 +54,7 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
         }
         catch (Exception exception)
         {
-            var failure = ProviderFailures.Translate(exception);
+            var failure = owned ? ProviderFailures.TranslateOwned(exception, attempt.Call) : ProviderFailures.Translate(exception);
             if (owned)
             {
                 attempt.Fail(failure);
@@ -113,7 +113,7 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
                 }
                 catch (Exception exception)
                 {
-                    var translated = ProviderFailures.Translate(exception);
+                    var translated = owned ? ProviderFailures.TranslateOwned(exception, attempt.Call) : ProviderFailures.Translate(exception);
 
                     // A client that left is not the upstream's failure: the attempt is abandoned, as the gateway's own streams record it.
                     if (!attempt.Call.CancellationToken.IsCancellationRequested)

@@ -197,9 +197,66 @@ public sealed class ChatClientFaultTests
         Assert.Equal(15e-6, Assert.Single(run.Measures, m => m.Name == "tracedllm.usage.cost").Value, 12);
     }
 
+    /// <summary>
+    /// What a provider's client throws when the step's own attempt (no retry policy around it) calls
+    /// it: its timeout is the upstream's timeout (504, as the policy reads it), not a 500 of the
+    /// gateway's own; an HTTP error status is passed on, not an unreachable upstream (502).
+    /// </summary>
+    [Theory]
+    [InlineData("timeout", false, 504, "upstream_timeout")]
+    [InlineData("timeout", true, 504, "upstream_timeout")]
+    [InlineData("client-timeout", false, 504, "upstream_timeout")]
+    [InlineData("status-429", false, 429, null)]
+    [InlineData("status-429", true, 429, null)]
+    public async Task AProvidersTimeoutOrStatusInTheStepsOwnAttemptIsReadAsThePolicyReadsIt(string thrown, bool stream, int status, string? code)
+    {
+        var model = "own-" + thrown + (stream ? "-stream" : string.Empty);
+        Exception Failure() => thrown switch
+        {
+            // HttpClient.Timeout, as the provider's HttpClient throws it.
+            "timeout" => new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException("The operation was canceled.")),
+            "client-timeout" => new TimeoutException("The provider client timed out."),
+            _ => new HttpRequestException("Response status code does not indicate success: 429 (Too Many Requests).", null, System.Net.HttpStatusCode.TooManyRequests),
+        };
+        var client = new FakeChatClient { Response = () => throw Failure(), Stream = _ => Throwing(Failure()) };
+        using var traced = new ChatClientBuilder(client).UseTracedLlm().Build();
+
+        var run = await RunAsync(model, async call =>
+        {
+            if (stream)
+            {
+                await foreach (var _ in traced.GetStreamingResponseAsync(Messages, new ChatOptions { ModelId = model }))
+                {
+                }
+            }
+            else
+            {
+                await traced.GetResponseAsync(Messages, new ChatOptions { ModelId = model });
+            }
+        });
+
+        var failure = FailurePath.Classify(run.Call, run.Thrown!);
+        Assert.Equal((status, code), (failure.StatusCode, failure.Code));
+        var attemptSpan = Assert.Single(run.Spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
+        Assert.Equal("failure", attemptSpan.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal(run.Thrown!.GetType().FullName, attemptSpan.GetTagItem(AttributeNames.ErrorType));
+        Assert.IsAssignableFrom<UpstreamException>(run.Thrown);
+    }
+
+    private static async IAsyncEnumerable<ChatResponseUpdate> Throwing(Exception failure)
+    {
+        await Task.Yield();
+        if (failure is not null)
+        {
+            throw failure;
+        }
+
+        yield break;
+    }
+
     private sealed record Measure(string Name, double Value, Dictionary<string, object?> Tags);
 
-    private sealed record Run(IReadOnlyList<Activity> Spans, Activity Llm, IReadOnlyList<Measure> Measures, Exception? Thrown);
+    private sealed record Run(IReadOnlyList<Activity> Spans, Activity Llm, IReadOnlyList<Measure> Measures, Exception? Thrown, LlmCall Call);
 
     /// <summary>
     /// One traced request for <paramref name="model"/> (the latest convention mode, the model priced
@@ -264,7 +321,7 @@ public sealed class ChatClientFaultTests
         RequestStage.EndSpan(server, call);
         lock (measures)
         {
-            return new Run(exported.Snapshot(), llm!, measures.ToList(), thrown);
+            return new Run(exported.Snapshot(), llm!, measures.ToList(), thrown, call);
         }
     }
 
