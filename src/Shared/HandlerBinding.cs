@@ -167,6 +167,12 @@ internal static class HandlerBinding
             return Fail(DiagnosticIds.InvalidSignature, $"parameter '{name}' cannot be ref, out or in");
         }
 
+        if (MentionsDynamic(type))
+        {
+            // typeof(dynamic) is no C# (CS1962): the generated pipeline could name neither its body reader nor its service.
+            return Fail(DiagnosticIds.UnbindableType, $"parameter `{name}` is typed with dynamic ({typeName}), which generated code cannot name; take JsonElement or JsonNode (or a class, struct or record) for a body, the service's own type for a service");
+        }
+
         var attributes = parameter.GetAttributes()
             .Select(a => a.AttributeClass?.ToDisplayString())
             .SelectMany(a => SourceAttributes.Where(s => s.Type == a))
@@ -339,6 +345,15 @@ internal static class HandlerBinding
     /// <summary>The method's [TracedLlmRoute], if any.</summary>
     public static AttributeData? RouteAttribute(IMethodSymbol method) =>
         method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName);
+
+    /// <summary>Whether the type is <c>dynamic</c> or is built of it (<c>List&lt;dynamic&gt;</c>, <c>dynamic[]</c>).</summary>
+    private static bool MentionsDynamic(ITypeSymbol type) => type switch
+    {
+        { TypeKind: TypeKind.Dynamic } => true,
+        IArrayTypeSymbol array => MentionsDynamic(array.ElementType),
+        INamedTypeSymbol named => named.TypeArguments.Any(MentionsDynamic),
+        _ => false,
+    };
 
     /// <summary>
     /// Whether a JSON object can be deserialized into the type: not a text value (a string, a

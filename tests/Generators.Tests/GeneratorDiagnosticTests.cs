@@ -326,6 +326,20 @@ public sealed class GeneratorDiagnosticTests
         Error("TLLM1008", 3, "Cannot generate the traced route for 'Contoso.Routes.Many': parameter `model` (string[]) takes many values, but the route value `{model}` is one; take a string"));
 
     [Fact]
+    public Task AParameterTypedWithDynamicIsTLLM1008() => VerifyAsync("""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Body Chat([FromBody] dynamic {|#0:request|}) => new();
+
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Body Messages(System.Collections.Generic.List<dynamic> {|#1:messages|}) => new();
+        }
+        """,
+        Error("TLLM1008", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': parameter `request` is typed with dynamic (dynamic), which generated code cannot name; take JsonElement or JsonNode (or a class, struct or record) for a body, the service's own type for a service"),
+        Error("TLLM1008", 1, "Cannot generate the traced route for 'Contoso.Routes.Messages': parameter `messages` is typed with dynamic (System.Collections.Generic.List<dynamic>), which generated code cannot name; take JsonElement or JsonNode (or a class, struct or record) for a body, the service's own type for a service"));
+
+    [Fact]
     public Task AnAbstractBodyLikeJsonNodeBindsButAnArrayIsNoBody() => VerifyAsync("""
         internal static class Routes
         {
