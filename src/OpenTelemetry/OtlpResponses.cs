@@ -269,9 +269,12 @@ internal static class OtlpResponses
         }
     }
 
-    private static string Bound(string message)
+    private static string Bound(string message) => OneLine(message, LongestMessage);
+
+    /// <summary>Text from outside (a collector's message, a variable's value) as a warning quotes it: at most <paramref name="longest"/> characters, on one line.</summary>
+    internal static string OneLine(string text, int longest)
     {
-        var cut = message.Length > LongestMessage ? message[..LongestMessage] + "…" : message;
+        var cut = text.Length > longest ? text[..longest] + "…" : text;
         return string.Create(cut.Length, cut, static (chars, from) =>
         {
             for (var i = 0; i < chars.Length; i++)

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
 using OpenTelemetry.Exporter;
 
@@ -132,7 +131,7 @@ internal static class OtlpVariables
                 return parsed;
             }
 
-            warn($"TracedLlm export: {name}=\"{Quoted(value)}\" is not {expected}; it is ignored.");
+            warn($"TracedLlm export: {name}=\"{OtlpResponses.OneLine(value, 40)}\" is not {expected}; it is ignored.");
         }
 
         return null;
@@ -140,17 +139,4 @@ internal static class OtlpVariables
 
     private static string? Value(Func<string, string?> variable, string name) =>
         variable(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
-
-    // A value as a warning quotes it: short, on one line.
-    private static string Quoted(string value)
-    {
-        var cut = value.Length > 40 ? value[..40] + "…" : value;
-        var chars = new List<char>(cut.Length);
-        foreach (var c in cut)
-        {
-            chars.Add(char.IsControl(c) ? ' ' : c);
-        }
-
-        return new string(chars.ToArray());
-    }
 }
