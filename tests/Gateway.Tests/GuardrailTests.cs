@@ -32,6 +32,23 @@ public sealed class GuardrailTests : IDisposable
     }
 
     [Fact]
+    public async Task AReasonThatQuotesAKeyOrAWholePromptIsRedactedAndBoundedOnTheGuardrailSpan()
+    {
+        // A secret scanner's reason names what it found; another quotes the prompt at any length.
+        const string Key = "sk-proj-4f9c2a7e1d8b6c5a";
+        var reason = $"The prompt holds an API key ({Key}): " + new string('p', 20_000);
+        var tree = await SendAsync(new TestGuardrail("secrets", GuardrailMode.PreCall, (_, _) => ValueTask.FromResult(GuardrailVerdict.Block(reason))), HttpStatusCode.BadRequest, message: null);
+
+        var guardrail = Single(tree, "secrets");
+        var recorded = Assert.IsType<string>(guardrail.GetTagItem(AttributeNames.GuardrailResponse));
+        Assert.StartsWith("The prompt holds an API key ([redacted]): ppp", recorded, StringComparison.Ordinal);
+        Assert.EndsWith(TelemetryLimits.TruncationMarker, recorded, StringComparison.Ordinal);
+        Assert.Equal(new TelemetryLimits().MaxAttributeValueLength, recorded.Length);
+        Assert.Equal(recorded, guardrail.StatusDescription);
+        Assert.All(tree.Spans, s => Assert.DoesNotContain(Key, s.StatusDescription ?? string.Empty, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AGuardrailThatFailsIsRecordedAsFailedToRespondAndTheRequestFails()
     {
         // The guardrail's own timeout is the gateway's failure, never blamed on the upstream provider.

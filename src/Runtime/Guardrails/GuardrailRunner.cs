@@ -199,9 +199,13 @@ internal static class GuardrailRunner
             return;
         }
 
+        // A guardrail's reason may quote what it judged (the prompt, a key it found): the span gets it
+        // redacted and bounded, as the failure path gives the client and the other spans the same text.
+        var options = call.Gateway.Options;
+        reason = reason is null ? null : TelemetryText.Bound(reason, options.Limits.MaxAttributeValueLength, options.Redaction);
         if (span.IsAllDataRequested)
         {
-            var tags = new FirstTags(span);
+            var tags = new FirstTags(span, call);
             tags.Add(AttributeNames.OpenInferenceSpanKind, "GUARDRAIL");
             tags.Add(AttributeNames.GuardrailName, name);
             tags.Add(AttributeNames.GuardrailMode, ModeName(mode));
