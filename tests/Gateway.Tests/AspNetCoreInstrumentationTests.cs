@@ -59,6 +59,24 @@ public sealed class AspNetCoreInstrumentationTests
         AssertTracedLlmTreeUnder(server, spans);
     }
 
+    [Fact]
+    public async Task UnderTheHostingSpanTheTreeKeepsTheTraceStateTheJoinRead()
+    {
+        // ASP.NET Core keeps the header as it came on its own span; TracedLlm's spans get it read and bounded (TraceStateHeader).
+        var members = Enumerable.Range(0, 30).Select(i => $"k{i:D2}={new string('v', 30)}").ToArray();
+        var exported = new ExportedSpans();
+        using var host = Host(exported, instrumentation: true);
+        var request = GatewayHost.Post("/v1/chat/completions", Body, traceparent: Traceparent);
+        request.Headers.TryAddWithoutValidation("tracestate", string.Join(",", members));
+        using var response = await host.CreateClient().SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var hosting = await exported.WaitForAsync(spans => spans.SingleOrDefault(s => s.Source.Name == HostingSource));
+        var server = Assert.Single(exported.Snapshot(), s => s.DisplayName == SpanNames.Server);
+        Assert.Equal(hosting.SpanId, server.ParentSpanId);
+        Assert.All(exported.Snapshot().Where(s => s.Source.Name == TracedLlmTelemetry.SourceName), s => Assert.Equal(string.Join(",", members[..14]), s.TraceStateString));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData(Traceparent)]

@@ -165,6 +165,51 @@ public sealed class TelemetryBoundsTests : IDisposable
         _spans.AssertAllEnded();
     }
 
+    public static TheoryData<string, string?, bool> TraceStates()
+    {
+        var wide = Enumerable.Range(0, 30).Select(i => $"k{i:D2}={new string('v', 30)}").ToArray();
+        var longFirst = $"long={new string('l', 200)},{string.Join(",", wide[..10])}";
+        return new()
+        {
+            // Valid and short: kept as it came; optional white space and empty members are not kept.
+            { "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", false },
+            { " rojo=1 ,, congo=2\t", "rojo=1,congo=2", false },
+            { "tenant1@vendor=x,0k=y", "tenant1@vendor=x,0k=y", false },
+            // Valid and over 512 characters: members from the end go, and members over 128 characters before them.
+            { string.Join(",", wide), string.Join(",", wide[..14]), false },
+            { longFirst, string.Join(",", wide[..10]), false },
+            // Not a tracestate: none kept, and an event says so.
+            { string.Join(",", Enumerable.Range(0, 800).Select(i => $"k{i}=v{i}")), null, true },
+            { "Rojo=1", null, true },
+            { "rojo=a=b", null, true },
+            { "rojo=1,rojo=2", null, true },
+            { "rojo=", null, true },
+            { "ro jo=1", null, true },
+            { $"k={new string('v', 257)}", null, true },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(TraceStates))]
+    public async Task ACallersTraceStateIsReadAsW3CSaysAndKeptWithinItsLength(string header, string? kept, bool invalid)
+    {
+        using var host = new GatewayHost();
+        var request = GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}""", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        request.Headers.TryAddWithoutValidation("tracestate", header);
+        using var response = await host.CreateClient().SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", tree.Server.TraceId.ToHexString());
+
+        // Every span of the request carries it, and each attempt sends it upstream (LlmCall.ApplyTraceContext).
+        Assert.All(tree.Spans, s => Assert.Equal(kept, s.TraceStateString));
+        Assert.True(kept is null || kept.Length <= 512);
+        var events = tree.Server.Events.Where(e => e.Name == AttributeNames.InvalidTraceContextEvent).ToList();
+        Assert.Equal(invalid ? new[] { "tracestate" } : Array.Empty<string>(), events.Select(e => e.Tags.Single(t => t.Key == AttributeNames.InvalidTraceContextField).Value as string));
+        _spans.AssertAllEnded();
+    }
+
     [Fact]
     public async Task ASpanTakesNoMoreEventsThanTheLimit()
     {

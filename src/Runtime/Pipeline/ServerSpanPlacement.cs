@@ -48,7 +48,8 @@ internal readonly record struct ServerSpanPlacement(ActivityContext Parent, Acti
 
         if (IsWhereTheJoinLeads(hosting, join))
         {
-            return new(hosting.Context, ActivityKind.Internal, null, null);
+            // Under the hosting span, with the trace state the join read (TraceStateHeader): hosting keeps the header as it came.
+            return new(new ActivityContext(hosting.TraceId, hosting.SpanId, hosting.ActivityTraceFlags, join.Parent.TraceState), ActivityKind.Internal, null, null);
         }
 
         return new(join.Parent, ActivityKind.Server, new[] { new ActivityLink(hosting.Context) }, hosting.IsAllDataRequested ? hosting : null);

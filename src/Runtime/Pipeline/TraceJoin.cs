@@ -52,11 +52,22 @@ internal readonly struct TraceJoin
         var inbound = default(ActivityContext);
         if (!ignoreContextPropagation && traceParent.Count > 0)
         {
-            if (traceParent.Count > 1
-                || !ActivityContext.TryParse(traceParent[0], traceState.Count == 1 ? traceState[0] : null, isRemote: true, out inbound))
+            if (traceParent.Count > 1 || !ActivityContext.TryParse(traceParent[0], traceState: null, isRemote: true, out inbound))
             {
                 invalid |= InvalidTraceInput.TraceParent;
                 inbound = default;
+            }
+            else if (traceState.Count == 1 && traceState[0] is { } header)
+            {
+                // ActivityContext takes any text as its trace state: it is read here, and an invalid one is not kept.
+                if (TraceStateHeader.TryRead(header, out var kept))
+                {
+                    inbound = new ActivityContext(inbound.TraceId, inbound.SpanId, inbound.TraceFlags, kept, isRemote: true);
+                }
+                else
+                {
+                    invalid |= InvalidTraceInput.TraceState;
+                }
             }
         }
 
@@ -101,6 +112,7 @@ internal readonly struct TraceJoin
         }
 
         Add(server, InvalidTraceInput.TraceParent, "traceparent", "not a valid W3C traceparent, or sent more than once");
+        Add(server, InvalidTraceInput.TraceState, "tracestate", "not a valid W3C tracestate (at most 32 key=value members of its characters and lengths, no key twice): none kept");
         Add(server, InvalidTraceInput.ExistingTraceId, "existing_trace_id", InvalidTraceIdReason);
         Add(server, InvalidTraceInput.TraceIdAlias, "trace_id", InvalidTraceIdReason);
         Add(server, InvalidTraceInput.ParentObservationId, "parent_observation_id", "not 16 hex digits, or all zeros");
@@ -244,5 +256,6 @@ internal readonly struct TraceJoin
         ParentObservationId = 4,
         ParentObservationWithoutTrace = 8,
         TraceIdAlias = 16,
+        TraceState = 32,
     }
 }
