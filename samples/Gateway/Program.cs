@@ -137,13 +137,13 @@ if (configuration.GetValue("Tracing:Enabled", true))
                 // A key given but empty, or a malformed host, stops the start with one line (below).
                 tracing.AddTracedLlmLangfuseExporter();
                 // The endpoint as the exporter uses it, so a host given without a scheme shows the https:// it gets.
-                exportTargets.Add(() => $"Langfuse at {langfuse.Endpoint}");
+                exportTargets.Add(() => $"Langfuse at {Address(langfuse.Endpoint.ToString())}");
             }
 
             if (!string.IsNullOrEmpty(otlpEndpoint))
             {
                 tracing.AddTracedLlmOtlpExporter();
-                exportTargets.Add(() => $"OTLP at {otlpEndpoint}");
+                exportTargets.Add(() => $"OTLP at {Address(otlpEndpoint)}");
             }
         })
         .WithMetrics(metrics =>
@@ -201,6 +201,11 @@ public partial class Program
 {
     // The messages of failed options checks on one line (several option types failing come as one
     // AggregateException); null for any other exception.
+    // An export endpoint as the log names it: its scheme, host, port and path, never its user info or
+    // query, which may hold a credential (https://user:token@collector/, ?api-key=...).
+    private static string Address(string endpoint) =>
+        Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}" : "an address that is not a URL";
+
     private static string? ValidationMessages(Exception exception) => exception switch
     {
         OptionsValidationException invalid => invalid.Message,

@@ -95,7 +95,7 @@ public sealed class LangfuseExporterOptions
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"LangfuseExporterOptions {{ Endpoint = {(TryEndpoint(out var endpoint) ? endpoint : Host)}, PublicKey = {PublicKey ?? "(not set)"}, SecretKey = {(string.IsNullOrEmpty(SecretKey) ? "(not set)" : "***")} }}";
+        $"LangfuseExporterOptions {{ Endpoint = {(TryEndpoint(out var endpoint) ? OtlpResponses.Address(endpoint) : "(not an http(s) URL)")}, PublicKey = {PublicKey ?? "(not set)"}, SecretKey = {(string.IsNullOrEmpty(SecretKey) ? "(not set)" : "***")} }}";
 
     /// <summary>The OTLP exporter's header string: Basic auth of the key pair and the ingestion version.</summary>
     internal string OtlpHeaders()

@@ -70,7 +70,7 @@ internal static class OtlpResponses
         var status = (int)response.StatusCode;
         if (response.RequestMessage is { } request && request.Method != HttpMethod.Post)
         {
-            var target = request.RequestUri is { IsAbsoluteUri: true } uri ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}" : "another address";
+            var target = request.RequestUri is { IsAbsoluteUri: true } uri ? Address(uri) : "another address";
             return new SendOutcome(SendResult.Refused, null, $"HTTP {status} from {target}, where a redirect sent the request as a {request.Method} without the batch: set the endpoint to the redirect's target");
         }
 
@@ -85,6 +85,9 @@ internal static class OtlpResponses
             ? new SendOutcome(SendResult.Retry, RetryAfter(response.Headers.RetryAfter), $"HTTP {status}")
             : new SendOutcome(SendResult.Refused, null, $"HTTP {status}");
     }
+
+    /// <summary>An endpoint as a message names it: scheme, host, port and path, never the user info or query, which may hold a credential.</summary>
+    internal static string Address(Uri endpoint) => $"{endpoint.Scheme}://{endpoint.Authority}{endpoint.AbsolutePath}";
 
     /// <summary>An OTLP/gRPC answer, its body read (so that its trailers are there).</summary>
     public static SendOutcome FromGrpc(HttpResponseMessage response)

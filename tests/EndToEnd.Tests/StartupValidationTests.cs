@@ -66,4 +66,24 @@ public sealed class StartupValidationTests
 
         Assert.EndsWith("Exporting traces to Langfuse at https://langfuse.internal:3000/api/public/otel/v1/traces", line.Trim(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector-user:otlp-s3cret@127.0.0.1:9/?api-key=otlp-s3cret", "OTLP at http://127.0.0.1:9/")]
+    [InlineData("LANGFUSE_HOST", "https://collector-user:otlp-s3cret@langfuse.internal:3000", "Langfuse at https://langfuse.internal:3000/api/public/otel/v1/traces")]
+    public async Task AnEndpointIsLoggedWithoutItsUserInfoOrQuery(string variable, string endpoint, string shown)
+    {
+        // A careless operator's endpoint with a credential in it: the start-up line names where spans go, not the credential.
+        using var gateway = SampleGatewayProcess.Start(new Dictionary<string, string?>
+        {
+            ["LANGFUSE_PUBLIC_KEY"] = variable == "LANGFUSE_HOST" ? "pk-lf-1" : null,
+            ["LANGFUSE_SECRET_KEY"] = variable == "LANGFUSE_HOST" ? "sk-lf-1" : null,
+            [variable] = endpoint,
+        });
+
+        var line = await gateway.WaitForLineAsync(l => l.Contains("Exporting traces to", StringComparison.Ordinal) ? l : null, TimeSpan.FromSeconds(60));
+        await SampleGatewayProcess.UrlAsync(gateway);
+
+        Assert.EndsWith("Exporting traces to " + shown, line.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain(gateway.Lines, l => l.Contains("s3cret", StringComparison.Ordinal));
+    }
 }

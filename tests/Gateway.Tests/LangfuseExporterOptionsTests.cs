@@ -116,6 +116,17 @@ public sealed class LangfuseExporterOptionsTests
         Assert.Equal("LangfuseExporterOptions { Endpoint = https://cloud.langfuse.com/api/public/otel/v1/traces, PublicKey = pk-lf-abc, SecretKey = *** }", options.ToString());
     }
 
+    [Theory]
+    [InlineData("https://pk-lf-abc:sk-lf-secret@langfuse.internal:3000", "https://langfuse.internal:3000/api/public/otel/v1/traces")]
+    [InlineData("https://pk-lf-abc:sk-lf-secret@langfuse example.com", "(not an http(s) URL)")]
+    public void ToStringNeverShowsCredentialsInTheHost(string host, string shown)
+    {
+        // A careless host with the key pair as its user info: the endpoint is named without it.
+        var options = new LangfuseExporterOptions { PublicKey = "pk-lf-abc", SecretKey = "sk-lf-secret", Host = host };
+
+        Assert.Equal($"LangfuseExporterOptions {{ Endpoint = {shown}, PublicKey = pk-lf-abc, SecretKey = *** }}", options.ToString());
+    }
+
     private static Func<string, string?> Variables(Dictionary<string, string?> values) =>
         name => values.TryGetValue(name, out var value) ? value : null;
 }
