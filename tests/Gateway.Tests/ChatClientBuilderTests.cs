@@ -130,23 +130,8 @@ public sealed class ChatClientBuilderTests
     [InlineData(true)]
     public async Task CachedAndReasoningTokensReachTheGenerationThroughTheChatClient(bool stream)
     {
-        const string Usage = "\"usage\":{\"prompt_tokens\":2006,\"completion_tokens\":1186,\"total_tokens\":3192,\"prompt_tokens_details\":{\"cached_tokens\":1920,\"audio_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":1024,\"audio_tokens\":0}}";
-        await using var upstream = await UpstreamStub.StartWithAsync(async (_, context, streaming) =>
-        {
-            context.Response.StatusCode = 200;
-            if (streaming)
-            {
-                context.Response.ContentType = "text/event-stream";
-                await context.Response.WriteAsync(
-                    "data: {\"id\":\"r-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"o3-mini\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"42\"},\"finish_reason\":\"stop\"}]}\n\n"
-                    + "data: {\"id\":\"r-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"o3-mini\",\"choices\":[]," + Usage + "}\n\n"
-                    + "data: [DONE]\n\n");
-                return;
-            }
-
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync("{\"id\":\"r-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"o3-mini\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"42\"},\"finish_reason\":\"stop\"}]," + Usage + "}");
-        });
+        const string Usage = "\"prompt_tokens\":2006,\"completion_tokens\":1186,\"total_tokens\":3192,\"prompt_tokens_details\":{\"cached_tokens\":1920,\"audio_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":1024,\"audio_tokens\":0}";
+        await using var upstream = await UsageUpstreamAsync("o3-mini", Usage);
         var exported = new ExportedSpans();
         using var host = new GatewayHost().WithServices(services =>
         {
@@ -164,6 +149,58 @@ public sealed class ChatClientBuilderTests
         Assert.Equal(1024L, llm.GetTagItem(AttributeNames.GenAiUsageReasoningOutputTokens));
         Assert.Null(llm.GetTagItem(AttributeNames.GenAiUsageCacheCreationInputTokens));
         Assert.Equal("""{"input":86,"input_cached_tokens":1920,"output":162,"output_reasoning_tokens":1024}""", llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
+    }
+
+    /// <summary>
+    /// A usage count below zero (a provider's, or streamed parts that overflowed as the adapter added
+    /// them) is not a count: it is not recorded, and the call that answered still answers. The
+    /// client's adapter passes such numbers on unchecked; recording them threw from
+    /// <see cref="LlmUsage"/>'s constructor inside the call, a 500 (or an error event mid-stream)
+    /// for an answer the upstream gave.
+    /// </summary>
+    [Theory]
+    [InlineData(false, "\"prompt_tokens\":-5,\"completion_tokens\":3", null, null, null)]
+    [InlineData(true, "\"prompt_tokens\":-5,\"completion_tokens\":3", null, null, null)]
+    [InlineData(false, "\"prompt_tokens\":20,\"completion_tokens\":-1", null, null, null)]
+    [InlineData(true, "\"prompt_tokens\":20,\"completion_tokens\":3,\"prompt_tokens_details\":{\"cached_tokens\":-7}", 20L, 3L, "{\"input\":20,\"output\":3}")]
+    public async Task AUsageCountBelowZeroIsNotRecordedAndTheAnswerStillReachesTheCaller(bool stream, string usage, long? input, long? output, string? details)
+    {
+        await using var upstream = await UsageUpstreamAsync("gpt-4o-mini", usage);
+        var exported = new ExportedSpans();
+        using var host = new GatewayHost().WithServices(services =>
+        {
+            Trace(services, exported);
+            services.Configure<TracedLlmOptions>(options => options.Pricing.Models["gpt-4o-mini"] = new LlmModelPrice { Input = 1, Output = 1 });
+        });
+        using var client = new ChatClientBuilder(OpenAiClient(upstream)).UseTracedLlm().Build();
+        using var request = DirectCall.Start(host.Services);
+        var llm = request.Llm;
+        var messages = new[] { new AiChatMessage(ChatRole.User, "hello") };
+        var options = new ChatOptions { ModelId = "gpt-4o-mini" };
+        var text = new StringBuilder();
+        if (stream)
+        {
+            await foreach (var update in client.GetStreamingResponseAsync(messages, options))
+            {
+                text.Append(update.Text);
+            }
+        }
+        else
+        {
+            text.Append((await client.GetResponseAsync(messages, options)).Text);
+        }
+
+        request.End();
+
+        Assert.Equal("42", text.ToString());
+        var attempt = Assert.Single(exported.Snapshot(), s => s.DisplayName == SpanNames.UpstreamAttempt);
+        Assert.Equal("success", attempt.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.DoesNotContain(attempt.TagObjects, t => t.Value is long count && count < 0);
+        Assert.DoesNotContain(llm.TagObjects, t => t.Value is long count && count < 0);
+        Assert.Equal(input, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(output, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Null(llm.GetTagItem(AttributeNames.GenAiUsageCacheReadInputTokens));
+        Assert.Equal(details, llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
     }
 
     [Theory]
@@ -276,6 +313,24 @@ public sealed class ChatClientBuilderTests
     }
 
     // The gateway's own policy retries (one attempt span per try): the client library's retries are off.
+    /// <summary>An OpenAI chat upstream answering "42" from <paramref name="model"/> with <paramref name="usage"/> (the usage object's members), streamed when asked (the usage on a last chunk of its own, as <c>include_usage</c> sends it).</summary>
+    private static Task<UpstreamStub> UsageUpstreamAsync(string model, string usage) => UpstreamStub.StartWithAsync(async (_, context, streaming) =>
+    {
+        context.Response.StatusCode = 200;
+        if (streaming)
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync(
+                "data: {\"id\":\"r-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"" + model + "\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"42\"},\"finish_reason\":\"stop\"}]}\n\n"
+                + "data: {\"id\":\"r-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"" + model + "\",\"choices\":[],\"usage\":{" + usage + "}}\n\n"
+                + "data: [DONE]\n\n");
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync("{\"id\":\"r-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"" + model + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"42\"},\"finish_reason\":\"stop\"}],\"usage\":{" + usage + "}}");
+    });
+
     private static IChatClient OpenAiClient(UpstreamStub upstream) =>
         new OpenAIClient(new ApiKeyCredential("sk-upstream-test"), new OpenAIClientOptions { Endpoint = new Uri(upstream.BaseUrl), RetryPolicy = new ClientRetryPolicy(maxRetries: 0) })
             .GetChatClient("gpt-4o-mini")

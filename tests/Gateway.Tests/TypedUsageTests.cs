@@ -1,11 +1,8 @@
 using System;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Linq;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using TracedLlm.Pipeline;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;
@@ -32,18 +29,12 @@ public sealed class TypedUsageTests
         using var spans = new SpanCollector();
         using var host = new GatewayHost().WithServices(services => services.Configure<TracedLlmOptions>(options =>
             options.Pricing.Models["typed-claude"] = new LlmModelPrice { Input = 3, Output = 15, CacheRead = 0.3, CacheCreation = 3.75 }));
-        using var scope = host.Services.CreateScope();
-        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
-        context.Request.Method = "POST";
-        var route = new TracedRouteInfo("POST", "/v1/messages", "metadata", WireFormat.Anthropic, "chat", "Tests.Handler");
-        var call = RequestStage.CreateCall(context, route, RequestEnvelope.Empty, TracedLlmGateway.From(context), Stopwatch.GetTimestamp());
-        var server = RequestStage.StartSpan(call, null);
-        var llm = LlmStage.StartSpan(call, server)!;
+        using var request = DirectCall.Start(host.Services, "/v1/messages", WireFormat.Anthropic);
+        var llm = request.Llm;
 
-        call.RecordResponse("typed-claude", "msg_t1", "end_turn");
-        call.RecordUsage(usage);
-        LlmStage.EndSpan(llm, server);
-        RequestStage.EndSpan(server, call);
+        request.Call.RecordResponse("typed-claude", "msg_t1", "end_turn");
+        request.Call.RecordUsage(usage);
+        request.End();
 
         Assert.Equal(2300L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
         Assert.Equal(9L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
