@@ -39,19 +39,24 @@ public readonly struct LlmUsage
     public bool HasDetails => CacheReadInputTokens is not null || CacheCreationInputTokens is not null || ReasoningOutputTokens is not null;
 
     /// <summary>The input tokens neither read from nor written to the cache (never below zero).</summary>
-    public long UncachedInputTokens => Math.Max(InputTokens - (CacheReadInputTokens ?? 0) - (CacheCreationInputTokens ?? 0), 0);
+    public long UncachedInputTokens => Math.Max(InputTokens - Sum(CacheReadInputTokens ?? 0, CacheCreationInputTokens ?? 0), 0);
 
     /// <summary>The output tokens that were not reasoning (never below zero).</summary>
     public long NonReasoningOutputTokens => Math.Max(OutputTokens - (ReasoningOutputTokens ?? 0), 0);
 
     /// <summary>
     /// Anthropic's usage: its <c>input_tokens</c> leave out <c>cache_read_input_tokens</c> and
-    /// <c>cache_creation_input_tokens</c>, which are added here so that <see cref="InputTokens"/> counts them.
+    /// <c>cache_creation_input_tokens</c>, which are added here so that <see cref="InputTokens"/> counts them
+    /// (at most <see cref="long.MaxValue"/>: counts too large to add up stay at the largest, never wrap).
     /// </summary>
     public static LlmUsage FromAnthropic(long inputTokens, long outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens) =>
-        new(inputTokens + (cacheReadInputTokens ?? 0) + (cacheCreationInputTokens ?? 0), outputTokens)
+        new(Sum(Sum(inputTokens, cacheReadInputTokens ?? 0), cacheCreationInputTokens ?? 0), outputTokens)
         {
             CacheReadInputTokens = cacheReadInputTokens,
             CacheCreationInputTokens = cacheCreationInputTokens,
         };
+
+    // Counts of zero or more added without wrapping: an upstream's usage is not checked for size, and a
+    // sum past long.MaxValue was negative (the constructor threw, and the relayed answer was cut off).
+    private static long Sum(long a, long b) => b > 0 && a > long.MaxValue - b ? long.MaxValue : a + b;
 }

@@ -23,6 +23,7 @@ namespace TracedLlm.ReverseProxy.Tests;
 public sealed class RelayUsageTests : RelayTestBase
 {
     private const string MessagesStreamBody = """{"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}""";
+    private const string MessagesBody = """{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}""";
     private const string ChatBody = """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""";
 
     [Fact]
@@ -132,6 +133,33 @@ public sealed class RelayUsageTests : RelayTestBase
         var usage = TokenUsage(exported, Model);
         Assert.Equal((1L, 25.0), Assert.Contains("input", usage));
         Assert.False(usage.ContainsKey("output"));
+    }
+
+    /// <summary>
+    /// Anthropic's input with its cache reads and writes added up past <see cref="long.MaxValue"/> (a
+    /// hostile or broken upstream: each count alone is a valid JSON integer) stays at the largest count.
+    /// The sum wrapped: below zero the usage threw and the relayed answer was cut off (the client's
+    /// connection reset after the upstream had answered); wrapped twice it was a large positive
+    /// count that was not the sum.
+    /// </summary>
+    [Theory]
+    [InlineData("\"input_tokens\":9223372036854775807,\"cache_read_input_tokens\":1,\"output_tokens\":3", 1L, null, "{\"input\":9223372036854775806,\"input_cached_tokens\":1,\"output\":3}")]
+    [InlineData("\"input_tokens\":9223372036854775000,\"cache_read_input_tokens\":9223372036854775000,\"cache_creation_input_tokens\":9223372036854775000,\"output_tokens\":3", 9223372036854775000L, 9223372036854775000L, "{\"input\":0,\"input_cached_tokens\":9223372036854775000,\"input_cache_creation\":9223372036854775000,\"output\":3}")]
+    public async Task AnAnthropicInputTooLargeToAddUpIsTheLargestCountAndTheAnswerIsRelayedWhole(string usage, long cacheRead, long? cacheCreation, string details)
+    {
+        var body = "{\"id\":\"msg_h\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-x\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}],\"stop_reason\":\"end_turn\",\"usage\":{" + usage + "}}";
+        Upstream.Then(Reply.Answer(200, body));
+        await using var host = await Host(_ => { });
+        using var response = await host.PostAsync("/v1/messages", MessagesBody);
+        Assert.Equal(body, await response.Content.ReadAsStringAsync());
+
+        var llm = (await Spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
+        Assert.Equal(ActivityStatusCode.Unset, llm.Status);
+        Assert.Equal(long.MaxValue, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(3L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal(cacheRead, llm.GetTagItem(AttributeNames.GenAiUsageCacheReadInputTokens));
+        Assert.Equal(cacheCreation, llm.GetTagItem(AttributeNames.GenAiUsageCacheCreationInputTokens));
+        Assert.Equal(details, llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
     }
 
     /// <summary>The exported <c>gen_ai.client.token.usage</c> points of one request model: count and sum by token type.</summary>
