@@ -26,7 +26,9 @@ public sealed partial class LlmCall
     /// Records token usage on the LLM span, with the cache and reasoning counts the provider stated
     /// (<see cref="LlmUsage"/>), and, when the model has a price (<see cref="TracedLlmOptions.Pricing"/>;
     /// the response model's, else the request model's), its cost on the span and the cost metric.
-    /// Call it after <see cref="RecordResponse"/> so that the response model can name the price.
+    /// Call it after <see cref="RecordResponse"/> so that the response model can name the price. A
+    /// usage recorded again replaces the one before, on the span and in the metrics alike (the request
+    /// records its token usage and cost once, as it ends).
     /// </summary>
     public void RecordUsage(LlmUsage usage)
     {
@@ -55,10 +57,7 @@ public sealed partial class LlmCall
                 span.SetTag(AttributeNames.LangfuseObservationCostDetails, UsageDetails.CostJson(cost));
             }
 
-            if (GatewayMetrics.Cost.Enabled)
-            {
-                GatewayMetrics.RecordCost(this, cost.Total);
-            }
+            UsageCost = cost.Total;
         }
     }
 

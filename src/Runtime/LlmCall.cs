@@ -156,6 +156,13 @@ public sealed partial class LlmCall
 
     internal long? OutputTokens { get; private set; }
 
+    /// <summary>
+    /// The cost of the usage recorded last, when its model has a price: added to <c>tracedllm.usage.cost</c>
+    /// once, as the request ends, so a usage recorded again (by the step and by the handler) replaces it
+    /// there as it does on the span and in the token metric.
+    /// </summary>
+    internal double? UsageCost { get; set; }
+
     /// <summary>Set when a streamed response wrote its first chunk.</summary>
     internal long FirstChunkTimestamp { get; set; }
 

@@ -5,8 +5,10 @@ using System.Diagnostics.Metrics;
 using System.Linq;
 using System.Net;
 using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using TracedLlm.Telemetry;
 using TracedLlm.Tests;
 
@@ -19,19 +21,7 @@ public sealed class MetricsTests
     public async Task ARequestRecordsTokenUsageAndDurationWithGenAiDimensions()
     {
         var measurements = new ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == TracedLlmTelemetry.SourceName)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
-        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
-        listener.Start();
+        using var listener = Listen(measurements);
 
         using var host = new GatewayHost();
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"metrics-model","messages":[{"role":"user","content":"count my tokens"}]}"""));
@@ -48,6 +38,40 @@ public sealed class MetricsTests
         Assert.Equal("tracedllm.embedded", duration.Tags[AttributeNames.GenAiProviderName]);
         Assert.Equal("/v1/chat/completions", duration.Tags[AttributeNames.HttpRoute]);
         Assert.True(duration.Value > 0);
+    }
+
+    /// <summary>
+    /// The sample records each answer's usage twice, as an adopter's handler may: the attempt's chat
+    /// client extension records it, then the route restates it. The span and the token metric keep one
+    /// usage; the cost counter added one cost per record, so every priced request counted twice.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task APricedRequestAddsItsCostOnceWhenItsUsageIsRecordedTwice(bool stream)
+    {
+        var model = stream ? "priced-once-stream" : "priced-once";
+        var measurements = new ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
+        using var listener = Listen(measurements);
+        var exported = new ExportedSpans();
+        using var host = new GatewayHost().WithServices(services =>
+        {
+            services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported));
+            services.Configure<TracedLlmOptions>(options => options.Pricing.Models[model] = new LlmModelPrice { Input = 2, Output = 10 });
+        });
+        var body = $$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"count my tokens"}]}""";
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await response.Content.ReadAsStringAsync();
+        await exported.WaitForAsync(spans => spans.FirstOrDefault(s => s.DisplayName == SpanNames.Server));
+        await Eventually.HoldsAsync(() => measurements.Any(m => m.Instrument == "gen_ai.server.request.duration" && (string?)m.Tags[AttributeNames.GenAiRequestModel] == model), "the measurements");
+
+        var ours = measurements.Where(m => (string?)m.Tags[AttributeNames.GenAiRequestModel] == model).ToList();
+        var usage = ours.Where(m => m.Instrument == "gen_ai.client.token.usage").ToDictionary(m => (string)m.Tags["gen_ai.token.type"]!, m => m.Value);
+        var cost = Assert.Single(ours, m => m.Instrument == "tracedllm.usage.cost");
+        Assert.Equal((usage["input"] * 2 + usage["output"] * 10) / 1e6, cost.Value, 12);
+        var llm = Assert.Single(exported.Snapshot(), s => s.DisplayName == SpanNames.LlmRequest);
+        Assert.Equal((double)llm.GetTagItem(AttributeNames.GenAiUsageCost)!, cost.Value, 12);
     }
 
     [Fact]
@@ -101,6 +125,25 @@ public sealed class MetricsTests
         Assert.All(seen.Skip(GatewayMetrics.MaxModelNames), m => Assert.Equal(GatewayMetrics.OtherModel, m));
         Assert.Equal("model-7", bound.Bound("model-7"));
         Assert.Equal("unknown", bound.Bound(null));
+    }
+
+    /// <summary>Every measurement of the gateway's meter, with its tags.</summary>
+    private static MeterListener Listen(ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> measurements)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == TracedLlmTelemetry.SourceName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
+        listener.Start();
+        return listener;
     }
 
     private static Dictionary<string, object?> ToDictionary(ReadOnlySpan<KeyValuePair<string, object?>> tags)

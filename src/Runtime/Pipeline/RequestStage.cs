@@ -200,6 +200,12 @@ public static partial class RequestStage
     /// </summary>
     public static void EndSpan(Activity? server, LlmCall call)
     {
+        // The request's cost, once, before the server span ends (whoever sees the trace ended finds it counted).
+        if (call.UsageCost is { } cost && GatewayMetrics.Cost.Enabled)
+        {
+            GatewayMetrics.RecordCost(call, cost);
+        }
+
         if (server is not null)
         {
             // The failure path records the status it answered with; a success records it here.
