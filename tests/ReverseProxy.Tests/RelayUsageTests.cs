@@ -133,6 +133,11 @@ public sealed class RelayUsageTests : RelayTestBase
         var usage = TokenUsage(exported, Model);
         Assert.Equal((1L, 25.0), Assert.Contains("input", usage));
         Assert.False(usage.ContainsKey("output"));
+
+        // A failed request: the conventions' time to first token and per output token are for successful responses only.
+        Assert.NotEmpty(ExportedPoints.Of(exported, "gen_ai.server.request.duration", AttributeNames.GenAiRequestModel, Model));
+        Assert.Empty(ExportedPoints.Of(exported, "gen_ai.server.time_to_first_token", AttributeNames.GenAiRequestModel, Model));
+        Assert.Empty(ExportedPoints.Of(exported, "gen_ai.server.time_per_output_token", AttributeNames.GenAiRequestModel, Model));
     }
 
     /// <summary>

@@ -74,7 +74,7 @@ internal static class GatewayMetrics
     /// <summary>True when something listens to any of the request instruments: only then is a request's record worth building.</summary>
     internal static bool AnyEnabled => RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled || AttemptMetrics.TimeToFirstChunk.Enabled;
 
-    /// <summary>Records a finished request: duration (with the status it answered and its failure's <c>error.type</c>), token usage and, when it streamed, TTFT and TPOT.</summary>
+    /// <summary>Records a finished request: duration (with the status it answered and its failure's <c>error.type</c>), token usage and, when it streamed and succeeded, TTFT and TPOT.</summary>
     internal static void RecordRequest(LlmCall call, int statusCode, string? errorType, double? timeToFirstToken, double? timePerOutputToken)
     {
         var tags = RequestTags(call);
@@ -97,12 +97,14 @@ internal static class GatewayMetrics
             Record(TokenUsage, call.OutputTokens, tags, "output");
         }
 
-        if (timeToFirstToken is { } ttft)
+        // The conventions define both for successful responses only: a stream cut off or failed after its
+        // first chunk is in the duration (with its error.type), not in these.
+        if (errorType is null && timeToFirstToken is { } ttft)
         {
             TimeToFirstToken.Record(ttft, tags);
         }
 
-        if (timePerOutputToken is { } tpot)
+        if (errorType is null && timePerOutputToken is { } tpot)
         {
             TimePerOutputToken.Record(tpot, tags);
         }
