@@ -73,13 +73,14 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
             .Select(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path).ReplaceLineEndings("\n"), ProjectAnalysis.ParseOptions, path))
             .Append(CSharpSyntaxTree.ParseText(ImplicitUsings(), ProjectAnalysis.ParseOptions, ImplicitUsingsPath))
             .ToArray();
-        return ProjectAnalysis.Compile(CorpusReferences.All, Kind, WithSdkGeneratedSources(trees));
+        return ProjectAnalysis.Compile(CorpusReferences.All, Kind, WithSdkGeneratedSources(Name, Kind, trees));
     }
 
-    // What the SDK's own source generators add ([GeneratedRegex] methods, say), as the project's build has them.
-    private SyntaxTree[] WithSdkGeneratedSources(SyntaxTree[] trees)
+    // What the SDK's own source generators add ([GeneratedRegex] methods, say), as the project's build has them
+    // (bench/analyzers-wide compiles its trees with them too).
+    internal static SyntaxTree[] WithSdkGeneratedSources(string name, OutputKind kind, SyntaxTree[] trees)
     {
-        var compilation = CSharpCompilation.Create(Name, trees, CorpusReferences.All, new CSharpCompilationOptions(Kind, nullableContextOptions: NullableContextOptions.Enable));
+        var compilation = CSharpCompilation.Create(name, trees, CorpusReferences.All, new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
         CSharpGeneratorDriver.Create(SdkGenerators.Value, parseOptions: ProjectAnalysis.ParseOptions)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         return output.SyntaxTrees.ToArray();

@@ -6,14 +6,20 @@
 //   lambda handler becomes one, as a team would convert it: a static method of the same type (same usings, same
 //   names in scope) with the lambda's parameters, return type and body, marked, and the registration given it as a
 //   method group. Its body keeps its lines (a #line directive maps them back to the lambda's), and the lambda's
-//   place keeps its line count. A lambda that captures a local, a parameter or 'this', has an implicitly typed
-//   parameter or returns an anonymous type cannot move without rewriting it: counted and skipped, as local
-//   functions are;
+//   place keeps its line count. A lambda that reads locals or parameters of the method it is written in (a
+//   registration's options: an upload limit, a flag) moves the same way, as a team would move it: what it reads
+//   becomes parameters of the method, after its own, and the registration keeps a one-line lambda with the
+//   handler's parameters that calls the method with them and the values it read (the lambda's place keeps its line
+//   count). A lambda that writes what it captures, captures 'this' or a value of a type parameter, has an
+//   implicitly typed parameter or returns an anonymous type cannot move without rewriting it: counted and skipped,
+//   as local functions are;
 // - MVC and API controller actions (public instance methods of a ControllerBase or [ApiController] type), with the
 //   verb and template of their Http* and Route attributes; Razor Pages handlers (OnGet, OnPostAsync, ...);
 // - middleware registered with UseMiddleware<T>() in the tree: T's Invoke / InvokeAsync, for a pipeline with no
 //   handler to mark (YARP's proxy pipeline: ProxyPipelineInitializerMiddleware ... ForwarderMiddleware, the
-//   forwarder's entry point every proxied request passes).
+//   forwarder's entry point every proxied request passes); also T given to a generic helper of the tree's own whose
+//   body calls UseMiddleware<TParameter>() (Ocelot's UseIfNotNull<ResponderMiddleware>(...)), as a team marks every
+//   middleware its pipeline registers.
 // The attribute goes at the start of the declaration's first line, so every line keeps its number.
 using System.Collections.Immutable;
 using System.Text;
@@ -28,7 +34,7 @@ internal sealed record AdoptedRoute(IMethodSymbol Handler, string HttpMethod, st
 internal sealed class Adoption
 {
     private readonly Dictionary<MethodDeclarationSyntax, AdoptedRoute> _routes = new();
-    private readonly List<(ParenthesizedLambdaExpressionSyntax Lambda, SyntaxNode Host, string Name, string Method, string Verb, string Pattern)> _lambdas = [];
+    private readonly List<(ParenthesizedLambdaExpressionSyntax Lambda, SyntaxNode Host, string Name, string Method, string Verb, string Pattern, string? Forwarder)> _lambdas = [];
 
     public int ConvertedLambdas => _lambdas.Count;
 
@@ -74,10 +80,11 @@ internal sealed class Adoption
             foreach (var group in _lambdas.Where(l => l.Lambda.SyntaxTree == tree).GroupBy(l => l.Host))
             {
                 var methods = new StringBuilder("\n");
-                foreach (var (lambda, _, name, method, verb, pattern) in group)
+                foreach (var (lambda, _, name, method, verb, pattern, forwarder) in group)
                 {
                     var lines = text.Lines.GetLinePositionSpan(lambda.Span);
-                    changes.Add(new TextChange(lambda.Span, name + new string('\n', lines.End.Line - lines.Start.Line)));
+                    var replacement = forwarder ?? name;
+                    changes.Add(new TextChange(lambda.Span, replacement + new string('\n', lines.End.Line - lines.Start.Line - replacement.Count(c => c == '\n'))));
                     methods.Append(Attribute(verb, pattern)).Append('\n')
                         .Append($"#line {text.Lines.GetLineFromPosition(lambda.ParameterList.SpanStart).LineNumber + 1} {Literal(tree.FilePath)}\n")
                         .Append(method).Append("\n#line default\n");
@@ -95,7 +102,7 @@ internal sealed class Adoption
     /// <summary>Each route adopted, as "VERB pattern -> handler", lambdas with where they were written.</summary>
     public IEnumerable<string> Describe(string root) =>
         _routes.Values.Select(r => $"{r.HttpMethod} {r.Pattern} -> {r.Handler.ContainingType.Name}.{r.Handler.Name} ({r.Kind})")
-            .Concat(_lambdas.Select(l => $"{l.Verb} {l.Pattern} -> lambda at {Path.GetRelativePath(root, l.Lambda.SyntaxTree.FilePath)}:{l.Lambda.GetLocation().GetLineSpan().StartLinePosition.Line + 1} (moved into {l.Name})"))
+            .Concat(_lambdas.Select(l => $"{l.Verb} {l.Pattern} -> lambda at {Path.GetRelativePath(root, l.Lambda.SyntaxTree.FilePath)}:{l.Lambda.GetLocation().GetLineSpan().StartLinePosition.Line + 1} (moved into {l.Name}{(l.Forwarder is null ? "" : ", with what it captures")})"))
             .Order(StringComparer.Ordinal);
 
     private static string Attribute(string verb, string pattern) => $"[global::TracedLlm.TracedLlmRoute({Literal(verb)}, {Literal(pattern)})]";
@@ -107,12 +114,29 @@ internal sealed class Adoption
         if (invocation.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax { Identifier.ValueText: "UseMiddleware" } }
             && model.GetOperation(invocation) is IInvocationOperation { TargetMethod.TypeArguments: [INamedTypeSymbol middleware] })
         {
-            foreach (var method in middleware.GetMembers().OfType<IMethodSymbol>().Where(m => m.Name is "Invoke" or "InvokeAsync"))
-            {
-                Add(method, "POST", "/{**catch-all}", "middleware");
-            }
-
+            AddMiddleware(middleware);
             return;
+        }
+
+        // A helper of the tree's own that registers the middleware it is given as a type argument (Ocelot's
+        // UseIfNotNull<TMiddleware>(...) calls builder.UseMiddleware<TMiddleware>()): the type given at the call.
+        if (invocation.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax } or GenericNameSyntax
+            && model.GetOperation(invocation) is IInvocationOperation { TargetMethod: { IsGenericMethod: true } helper })
+        {
+            foreach (var body in helper.OriginalDefinition.DeclaringSyntaxReferences.Select(r => r.GetSyntax()))
+            {
+                var helperModel = model.Compilation.GetSemanticModel(body.SyntaxTree);
+                foreach (var use in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
+                {
+                    if (use.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax { Identifier.ValueText: "UseMiddleware" } }
+                        && helperModel.GetOperation(use) is IInvocationOperation { TargetMethod.TypeArguments: [ITypeParameterSymbol parameter] }
+                        && SymbolEqualityComparer.Default.Equals(parameter.DeclaringMethod, helper.OriginalDefinition)
+                        && helper.TypeArguments[parameter.Ordinal] is INamedTypeSymbol given)
+                    {
+                        AddMiddleware(given);
+                    }
+                }
+            }
         }
 
         if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } || !name.StartsWith("Map", StringComparison.Ordinal)
@@ -143,8 +167,8 @@ internal sealed class Adoption
             case IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: var method } } when method.MethodKind == MethodKind.Ordinary:
                 Add(method, verb, pattern, "minimal API");
                 break;
-            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Syntax: ParenthesizedLambdaExpressionSyntax lambda } function } when Movable(model, lambda, function):
-                Move(lambda, function.Symbol, verb, pattern);
+            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Syntax: ParenthesizedLambdaExpressionSyntax lambda } function } when Captured(model, lambda, function) is { } captured:
+                Move(lambda, function.Symbol, verb, pattern, captured);
                 break;
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation or IMethodReferenceOperation }:
                 SkippedLambdas++;
@@ -155,37 +179,61 @@ internal sealed class Adoption
         }
     }
 
-    /// <summary>The lambda needs nothing of where it is written: typed parameters, no capture, a return type that can be named.</summary>
-    private static bool Movable(SemanticModel model, ParenthesizedLambdaExpressionSyntax lambda, IAnonymousFunctionOperation function)
+    /// <summary>
+    /// What the lambda reads of where it is written (locals and parameters of the enclosing method, in order of
+    /// declaration), when it can move: typed parameters, a return type that can be named, no 'this', nothing it
+    /// captures written, every captured value of a type that can be named outside the method; null when it cannot.
+    /// </summary>
+    private static IReadOnlyList<(string Name, ITypeSymbol Type)>? Captured(SemanticModel model, ParenthesizedLambdaExpressionSyntax lambda, IAnonymousFunctionOperation function)
     {
         if (lambda.ParameterList.Parameters.Any(p => p.Type is null) || Anonymous(function.Symbol.ReturnType)
             || function.Body.DescendantsAndSelf().Any(o => o is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
                 || (o is IInvocationOperation { TargetMethod.MethodKind: MethodKind.LocalFunction } call && !call.TargetMethod.Locations.Any(l => lambda.Span.Contains(l.SourceSpan)))))
         {
-            return false;
+            return null;
         }
 
         var flow = model.AnalyzeDataFlow(lambda);
-        return flow is { Succeeded: true } && !flow.ReadInside.Concat(flow.WrittenInside)
-            .Any(v => v is ILocalSymbol or IParameterSymbol && !v.Locations.Any(l => lambda.Span.Contains(l.SourceSpan)));
+        bool Outside(ISymbol v) => v is ILocalSymbol or IParameterSymbol && !v.Locations.Any(l => lambda.Span.Contains(l.SourceSpan));
+        if (flow is not { Succeeded: true } || flow.WrittenInside.Any(Outside))
+        {
+            return null;
+        }
+
+        var captured = flow.ReadInside.Where(Outside).Select(v => (v.Name, Type: v switch { ILocalSymbol l => l.Type, _ => ((IParameterSymbol)v).Type }))
+            .OrderBy(v => v.Name, StringComparer.Ordinal).ToList();
+        return captured.Any(v => Anonymous(v.Type) || Generic(v.Type) || v.Type.IsRefLikeType) ? null : captured;
     }
+
+    private static bool Generic(ITypeSymbol type) =>
+        type is ITypeParameterSymbol || (type is INamedTypeSymbol named && named.TypeArguments.Any(Generic)) || (type is IArrayTypeSymbol array && Generic(array.ElementType));
 
     private static bool Anonymous(ITypeSymbol type) =>
         type.IsAnonymousType || (type is INamedTypeSymbol named && named.TypeArguments.Any(Anonymous)) || (type is IArrayTypeSymbol array && Anonymous(array.ElementType));
 
-    /// <summary>The lambda as a static method of its type: its parameter list and body as written, the arrow dropped for a block body.</summary>
-    private void Move(ParenthesizedLambdaExpressionSyntax lambda, IMethodSymbol symbol, string verb, string pattern)
+    /// <summary>
+    /// The lambda as a static method of its type: its parameter list and body as written, the arrow dropped for a block
+    /// body, what it captured as parameters after its own; and, when it captured something, the lambda that forwards to it.
+    /// </summary>
+    private void Move(ParenthesizedLambdaExpressionSyntax lambda, IMethodSymbol symbol, string verb, string pattern, IReadOnlyList<(string Name, ITypeSymbol Type)> captured)
     {
         var host = (SyntaxNode?)lambda.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault() ?? lambda.SyntaxTree.GetRoot();
         var name = $"AdoptedHandler{_lambdas.Count}";
         var text = lambda.SyntaxTree.GetText();
         var returns = symbol.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
         var head = $"internal static {(lambda.AsyncKeyword.IsKind(SyntaxKind.None) ? "" : "async ")}{returns} {name}";
-        var parameters = text.ToString(TextSpan.FromBounds(lambda.ParameterList.SpanStart, lambda.ArrowToken.SpanStart));
+        var own = lambda.ParameterList.Parameters.Select(p => p.Identifier.Text).ToList();
+        var format = SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+        var added = string.Concat(captured.Select((c, i) => (own.Count + i == 0 ? "" : ", ") + c.Type.ToDisplayString(format) + " " + c.Name));
+        var close = lambda.ParameterList.CloseParenToken.SpanStart;
+        var parameters = text.ToString(TextSpan.FromBounds(lambda.ParameterList.SpanStart, close)) + added + text.ToString(TextSpan.FromBounds(close, lambda.ArrowToken.SpanStart));
+        var qualified = host is TypeDeclarationSyntax ? name : "AdoptedHandlers." + name;
+        var forwarder = captured.Count == 0 ? null
+            : text.ToString(lambda.ParameterList.Span) + " => " + qualified + "(" + string.Join(", ", own.Concat(captured.Select(c => c.Name))) + ")";
         var body = lambda.Block is { } block
             ? text.ToString(TextSpan.FromBounds(lambda.ArrowToken.Span.End, block.Span.End))
             : " =>" + text.ToString(TextSpan.FromBounds(lambda.ArrowToken.Span.End, lambda.Span.End)) + ";";
-        _lambdas.Add((lambda, host, host is TypeDeclarationSyntax ? name : "AdoptedHandlers." + name, head + parameters + body, verb, pattern));
+        _lambdas.Add((lambda, host, qualified, head + parameters + body, verb, pattern, forwarder));
     }
 
     private static IOperation Unwrap(IOperation operation) => operation is IConversionOperation conversion ? Unwrap(conversion.Operand) : operation;
@@ -254,6 +302,14 @@ internal sealed class Adoption
         }
 
         return false;
+    }
+
+    private void AddMiddleware(INamedTypeSymbol middleware)
+    {
+        foreach (var method in middleware.GetMembers().OfType<IMethodSymbol>().Where(m => m.Name is "Invoke" or "InvokeAsync"))
+        {
+            Add(method, "POST", "/{**catch-all}", "middleware");
+        }
     }
 
     private void Add(IMethodSymbol method, string verb, string pattern, string kind)
