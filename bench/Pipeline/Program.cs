@@ -170,8 +170,8 @@ if (args is ["spancost", ..])
     return;
 }
 
-// `tracestate [rounds]`: the caller's tracestate read by the runtime's own reader beside OpenTelemetry.Api's
-// TraceContextPropagator: what each keeps of the behaviour tests' headers, then ns and bytes per header.
+// `tracestate [rounds]`: the caller's tracestate read by the runtime beside OpenTelemetry.Api's
+// TraceContextPropagator.Extract alone: what each keeps of the behaviour tests' headers, then ns and bytes per header.
 if (args is ["tracestate", ..])
 {
     TraceStateCost.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 15);

@@ -59,7 +59,7 @@ internal readonly struct TraceJoin
             }
             else if (traceState.Count == 1 && traceState[0] is { } header)
             {
-                // ActivityContext takes any text as its trace state: it is read here, and an invalid one is not kept.
+                // ActivityContext takes any text as its trace state: OpenTelemetry's propagator reads it (TraceStateHeader), and an invalid one is not kept.
                 if (TraceStateHeader.TryRead(header, out var kept))
                 {
                     inbound = new ActivityContext(inbound.TraceId, inbound.SpanId, inbound.TraceFlags, kept, isRemote: true);
@@ -112,7 +112,7 @@ internal readonly struct TraceJoin
         }
 
         Add(server, InvalidTraceInput.TraceParent, "traceparent", "not a valid W3C traceparent, or sent more than once");
-        Add(server, InvalidTraceInput.TraceState, "tracestate", "not a valid W3C tracestate (at most 32 key=value members of its characters and lengths, no key twice): none kept");
+        Add(server, InvalidTraceInput.TraceState, "tracestate", "not a valid W3C tracestate (at most 32 key=value members of its characters and lengths): none kept");
         Add(server, InvalidTraceInput.ExistingTraceId, "existing_trace_id", InvalidTraceIdReason);
         Add(server, InvalidTraceInput.TraceIdAlias, "trace_id", InvalidTraceIdReason);
         Add(server, InvalidTraceInput.ParentObservationId, "parent_observation_id", "not 16 hex digits, or all zeros");
