@@ -68,6 +68,7 @@ internal sealed class WellKnownTypes
         AsyncEnumerable = Get("System.Collections.Generic.IAsyncEnumerable`1");
         ObjectDisposedException = Get("System.ObjectDisposedException");
         KeyNotFoundException = Get("System.Collections.Generic.KeyNotFoundException");
+        TypeLoadException = Get("System.TypeLoadException");
         HttpRequestException = Get("System.Net.Http.HttpRequestException");
         CryptographicException = Get("System.Security.Cryptography.CryptographicException");
         DataProtector = Get("Microsoft.AspNetCore.DataProtection.IDataProtector");
@@ -136,6 +137,9 @@ internal sealed class WellKnownTypes
 
     /// <summary><c>System.Collections.Generic.KeyNotFoundException</c>: what an in-memory lookup (a dictionary's indexer) throws for a missing key.</summary>
     public INamedTypeSymbol? KeyNotFoundException { get; }
+
+    /// <summary><c>System.TypeLoadException</c>: the loader's failure (<c>DllNotFoundException</c>, <c>EntryPointNotFoundException</c> derive from it), never a request's "not found".</summary>
+    public INamedTypeSymbol? TypeLoadException { get; }
 
     /// <summary><c>System.Net.Http.HttpRequestException</c>: what <c>HttpClient</c> and its handlers throw for a request they could not complete.</summary>
     public INamedTypeSymbol? HttpRequestException { get; }

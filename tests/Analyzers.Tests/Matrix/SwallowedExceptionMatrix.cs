@@ -46,6 +46,96 @@ internal static class SwallowedExceptionMatrix
     private static string Lookup(string @try = "", string caught = "KeyNotFoundException", string handled = "") =>
         Route("text = Lookup.Alias(new DefaultHttpContext(), request.Model!);", $"internal static class Lookup {{ public static string Alias(HttpContext context, string model) {{ try {{ {@try} return Models.Aliases[model]; }} {Catch} ({caught}) {{ {handled} return model; }} }} }}\n{Aliases}");
 
+    /// <summary>A logger a helper's catch can log through.</summary>
+    private const string Logged = "Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, \"not found\");";
+
+    /// <summary>A store's own exceptions, a test of one, and an HTTP context a handler can write an answer to.</summary>
+    private const string StoreTypes = """
+        internal sealed class IndexNotFoundException : Exception { }
+        internal sealed class IndexOfflineException : Exception { }
+        internal sealed class StoreException : Exception { public string? Code { get; set; } }
+        internal static class Probe { public static bool IsTableNotFound(StoreException e) => e.Code == "42P01"; public static bool IsTransient(StoreException e) => e.Code == "08006"; }
+        internal static class Http { public static readonly HttpContext Context = new DefaultHttpContext(); }
+        """;
+
+    /// <summary>
+    /// A store read that may find nothing, awaited (<paramref name="try"/> is more of the try, <paramref name="caught"/> the
+    /// catch's declaration and filter, <paramref name="handled"/> the handler, <paramref name="after"/> what follows the try).
+    /// </summary>
+    private static string Missing(string caught = "FileNotFoundException", string handled = "return null;", string @try = "", string after = "return text;") =>
+        Route("text = await Store.ReadAsync(request.Model!) ?? \"\";", $$"""
+            internal static class Store
+            {
+                public static async Task<string?> ReadAsync(string path)
+                {
+                    string? text = "";
+                    try { {{@try}} text = await File.ReadAllTextAsync(path); }
+                    {{Catch}} ({{caught}}) { {{handled}} }
+                    {{after}}
+                }
+            }
+            {{StoreTypes}}
+            {{Aliases}}
+            """);
+
+    /// <summary>A store's list of records that may not exist, awaited: the handler (<paramref name="handled"/>) answers it.</summary>
+    private static string Records(string handled) =>
+        Route("text = string.Concat(await Store.ListAsync(request.Model!));", $$"""
+            internal static class Store
+            {
+                public static async Task<IReadOnlyList<string>> ListAsync(string path)
+                {
+                    try { return await File.ReadAllLinesAsync(path); }
+                    {{Catch}} (DirectoryNotFoundException) { {{Logged}} {{handled}} }
+                }
+            }
+            """);
+
+    /// <summary>The records of a store streamed by an async iterator; the handler (<paramref name="handled"/>) answers a missing directory.</summary>
+    private static string Streamed(string handled) =>
+        Route("await foreach (var line in Store.LinesAsync(request.Model!)) { text += line; }", $$"""
+            internal static class Store
+            {
+                public static async IAsyncEnumerable<string> LinesAsync(string path)
+                {
+                    string[] lines;
+                    try { lines = await File.ReadAllLinesAsync(path); }
+                    {{Catch}} (DirectoryNotFoundException) { {{handled}} }
+                    foreach (var line in lines) { yield return line; }
+                }
+            }
+            """);
+
+    /// <summary>A deletion of what may not be there, in a <c>try</c> with a <c>finally</c>; <c>@H</c> is what follows the catch.</summary>
+    private static string Deleted(string after, bool async = true) =>
+        Route("await Store.DeleteAsync(request.Model!);", async
+            ? $$"""
+                internal static class Store
+                {
+                    public static async Task DeleteAsync(string path)
+                    {
+                        try
+                        {
+                            try { await Task.Run(() => File.Delete(path)); }
+                            {{Catch}} (DirectoryNotFoundException) { {{Logged}} }
+                            {{after}}
+                        }
+                        finally { {{Logged}} }
+                    }
+                }
+                """
+            : $$"""
+                internal static class Store
+                {
+                    public static Task DeleteAsync(string path)
+                    {
+                        try { File.Delete(path); return Task.CompletedTask; }
+                        {{Catch}} (DirectoryNotFoundException) { {{Logged}} }
+                        {{after}}
+                    }
+                }
+                """);
+
     /// <summary>
     /// A WebSocket to the upstream opened at HTTP/2 exactly (extended CONNECT) inside an attempt, and in the catch
     /// (<paramref name="filter"/>, <paramref name="handled"/>) perhaps opened again: <see cref="Resend"/>.
@@ -122,6 +212,19 @@ internal static class SwallowedExceptionMatrix
         new("KeyNotFoundException caught around an in-memory lookup, an upstream call in the try", Lookup(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Get, \"http://127.0.0.1/models\"))|};"), Lookup()),
         new("KeyNotFoundException caught around an in-memory lookup, the handler writing an error response", Lookup(handled: "context.Response.StatusCode = 404;"), Lookup()),
         new("Exception caught around an in-memory lookup", Lookup(caught: "Exception"), Lookup()),
+        Pair("a not-found failure of an awaited read (FileNotFoundException) answered with null, and an IOException answered the same", Missing(caught: "@H"), "@H", "IOException", "FileNotFoundException"),
+        Pair("a library's own not-found exception (named ...NotFoundException) answered with null, and one named for another condition", Missing(caught: "@H"), "@H", "IndexOfflineException", "IndexNotFoundException"),
+        Pair("a loader's not-found (DllNotFoundException) answered with null, and a directory's", Missing(caught: "@H"), "@H", "DllNotFoundException", "DirectoryNotFoundException"),
+        Pair("a catch whose filter calls a test that says not-found answered with null, and one whose test says transient", Missing(caught: "StoreException e) when (Probe.@H(e)"), "@H", "IsTransient", "IsTableNotFound"),
+        Pair("a not-found answered with a made-up value, and with default", Missing(handled: "return @H;"), "@H", "\"none\"", "default"),
+        Pair("a not-found answered with a hand-written 404, and with null alone", Missing(handled: "@H return null;"), "@H", "Http.Context.Response.StatusCode = 404;", Logged),
+        Pair("a not-found answered by a made-up value in the try's local, and by null there, the method going on", Missing(handled: "text = @H;", after: "return text?.Trim();"), "@H", "\"none\"", "null"),
+        new("a not-found answered with null around an upstream call in the try", Missing(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Get, \"http://127.0.0.1/models\"))|};"), Missing()),
+        Pair("a missing list answered with a made-up list, and with an empty one", Records("return @H;"), "@H", "new List<string> { \"none\" }", "[]"),
+        Pair("a missing list answered with a made-up array, and with Array.Empty", Records("return @H;"), "@H", "new[] { \"none\" }", "Array.Empty<string>()"),
+        Pair("a missing directory in an async iterator answered with made-up records, and with yield break", Streamed("@H"), "@H", "lines = new[] { \"none\" };", "yield break;"),
+        Pair("a not-found of a deletion logged, then more work, and then the end of the method (a finally around it)", Deleted("@H"), "@H", "await File.WriteAllTextAsync(path + \".deleted\", \"\");", ""),
+        Pair("a not-found of a deletion logged in a Task method, then another task returned, and Task.CompletedTask", Deleted("return @H;", async: false), "@H", "File.WriteAllTextAsync(path + \".deleted\", \"\")", "Task.CompletedTask"),
         Handed("catch in the handler", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }}")),
         Handed("catch with a when filter", Route($"try {{ {Read} }} {Catch} (IOException e) when (e.HResult != 0) {{ @H }}")),
         Handed("try, catch and finally", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }} finally {{ text += \".\"; }}")),

@@ -16,7 +16,8 @@ namespace TracedLlm.Analyzers.Collectors;
 /// A parse probe is no swallow: the TryParse idiom written with try/catch, a format exception of
 /// data parsed in memory that the catch only logs or turns into a result; nor a lookup probe, the
 /// TryGetValue idiom (a missing key of an in-memory lookup), read the same way, nor an unprotect probe (a
-/// client's protected payload that does not decrypt); nor a protocol-version fallback (see
+/// client's protected payload that does not decrypt); nor a not-found failure answered with absence (see
+/// <see cref="AnswersAbsence"/>); nor a protocol-version fallback (see
 /// <see cref="IsVersionFallback"/>). A catch that turns the exception into the method's return value is
 /// kept with that mark: the rule decides at the end of the compilation whether every caller turns the
 /// value into a failure (the Try-pattern). Nor
@@ -52,7 +53,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var @try = @catch.Parent as ITryOperation;
-        if (@try is not null && (IsProbe(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff)))
+        if (@try is not null && (IsProbe(@catch, @try, scope) || AnswersAbsence(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff)))
         {
             return;
         }
