@@ -136,6 +136,19 @@ internal static class SwallowedExceptionMatrix
                 }
                 """);
 
+    /// <summary>A record written to a folder that may not exist yet (after <paramref name="before"/>): the handler creates it, then <paramref name="handled"/>.</summary>
+    private static string FirstUse(string handled, string before = "") =>
+        Route("await Store.SaveAsync(request.Model!, \"record\");", $$"""
+            internal static class Store
+            {
+                public static async Task SaveAsync(string folder, string text)
+                {
+                    try { {{Logged}} {{before}} await File.WriteAllTextAsync(Path.Combine(folder, "record.txt"), text); }
+                    {{Catch}} (DirectoryNotFoundException) { {{Logged}} Directory.CreateDirectory(folder); {{handled}} }
+                }
+            }
+            """);
+
     /// <summary>
     /// A WebSocket to the upstream opened at HTTP/2 exactly (extended CONNECT) inside an attempt, and in the catch
     /// (<paramref name="filter"/>, <paramref name="handled"/>) perhaps opened again: <see cref="Resend"/>.
@@ -224,6 +237,9 @@ internal static class SwallowedExceptionMatrix
         Pair("a missing list answered with a made-up array, and with Array.Empty", Records("return @H;"), "@H", "new[] { \"none\" }", "Array.Empty<string>()"),
         Pair("a missing directory in an async iterator answered with made-up records, and with yield break", Streamed("@H"), "@H", "lines = new[] { \"none\" };", "yield break;"),
         Pair("a not-found of a deletion logged, then more work, and then the end of the method (a finally around it)", Deleted("@H"), "@H", "await File.WriteAllTextAsync(path + \".deleted\", \"\");", ""),
+        Pair("a not-found of a write answered by creating the folder and not writing, and by writing again (create on first use)", FirstUse("@H"), "@H", "", "await File.WriteAllTextAsync(Path.Combine(folder, \"record.txt\"), text);"),
+        Pair("a not-found of a write answered by creating the folder and writing elsewhere, and by writing the same again", FirstUse("await File.WriteAllTextAsync(Path.Combine(folder, @H), text);"), "@H", "\"fallback.txt\"", "\"record.txt\""),
+        Pair("a not-found of two writes answered by creating the folder and repeating the last only, and of one write repeated", FirstUse("await File.WriteAllTextAsync(Path.Combine(folder, \"record.txt\"), text);", "@H"), "@H", "await File.WriteAllTextAsync(Path.Combine(folder, \"index.txt\"), text);", ""),
         Pair("a not-found of a deletion logged in a Task method, then another task returned, and Task.CompletedTask", Deleted("return @H;", async: false), "@H", "File.WriteAllTextAsync(path + \".deleted\", \"\")", "Task.CompletedTask"),
         Handed("catch in the handler", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }}")),
         Handed("catch with a when filter", Route($"try {{ {Read} }} {Catch} (IOException e) when (e.HResult != 0) {{ @H }}")),

@@ -17,6 +17,7 @@ internal sealed partial class SwallowCollector
     /// <c>try</c> assigns (the try's answer is now "none", and the method goes on as it does for none), or when
     /// nothing runs after the <c>try</c> before the method ends but a <c>finally</c>, a disposal or a return of an
     /// absent value. The request asked for something that is not there, and the answer is "none": nothing failed.
+    /// A handler that makes what was missing and repeats the try is create on first use (<see cref="CreatesAndRepeats"/>).
     /// </summary>
     private static bool AnswersAbsence(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
@@ -25,6 +26,11 @@ internal sealed partial class SwallowCollector
             || @try.Body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call => types.UpstreamCall(call.TargetMethod, call.Instance?.Type) is not null))
         {
             return false;
+        }
+
+        if (CreatesAndRepeats(@catch, @try, scope))
+        {
+            return true;
         }
 
         var answered = new List<ILocalSymbol>();
@@ -50,6 +56,32 @@ internal sealed partial class SwallowCollector
         return (answered.Count > 0 && answered.All(local => assignedInTry.Contains(local, SymbolEqualityComparer.Default)))
             || NothingRunsAfter(@try, types);
     }
+
+    /// <summary>
+    /// Create on first use: the <c>try</c> does one thing besides logging, its last statement; the handler's statements
+    /// are calls only (logs among them, at least one that is not a log: the creation), and its last one repeats that
+    /// statement as written. The missing thing is made
+    /// and the call done again; a failure of either leaves the catch, so only the "not found" is dropped.
+    /// </summary>
+    private static bool CreatesAndRepeats(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
+    {
+        // The try does one thing besides logging, last; the handler's last statement is that thing written again.
+        var handler = @catch.Handler.Operations;
+        var done = @try.Body.Operations.Where(statement => !IsLogStatement(statement, scope)).ToList();
+        if (handler.Length < 2 || done.Count != 1 || done[0] != @try.Body.Operations.Last()
+            || !Microsoft.CodeAnalysis.CSharp.SyntaxFactory.AreEquivalent(handler[handler.Length - 1].Syntax, done[0].Syntax))
+        {
+            return false;
+        }
+
+        var calls = handler.Take(handler.Length - 1).Select(statement => statement is IExpressionStatementOperation { Operation: var expression }
+            ? (ValueFlow.Unwrap(expression is IAwaitOperation awaited ? awaited.Operation : expression) as IInvocationOperation)
+            : null).ToList();
+        return calls.All(call => call is not null) && calls.Any(call => !scope.Compilation.IsLogCall(call!));
+    }
+
+    private static bool IsLogStatement(IOperation statement, MethodScope scope) =>
+        statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && scope.Compilation.IsLogCall(call);
 
     /// <summary>
     /// A not-found failure, as the platform names it: the caught type (or a type it derives from) has a name ending in
