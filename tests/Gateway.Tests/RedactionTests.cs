@@ -143,6 +143,38 @@ public sealed class RedactionTests : IDisposable
     }
 
     [Fact]
+    public async Task AProviderStreamsCleanupFailureIsRedactedAndBoundedOnTheAttemptSpan()
+    {
+        // A stream's enumerator that fails while it is disposed: the failure is kept on the attempt span
+        // (the answer was already whole), and its message is treated like every other exception's.
+        var leaked = "cleanup of " + OpenAiKey + " failed: " + new string('x', 20_000);
+        using var host = new GatewayHost().WithServices(s => s.AddSingleton(TestProviders.Router(new FailingCleanupProvider(leaked))));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","stream":true,"messages":[{"role":"user","content":"x"}]}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.EndsWith("data: [DONE]", (await response.Content.ReadAsStringAsync()).TrimEnd(), StringComparison.Ordinal);
+        var tree = await _spans.SingleTraceAsync();
+        var attempt = tree.Single(SpanNames.UpstreamAttempt);
+        var cleanup = Assert.Single(attempt.Events, e => e.Name == "exception");
+        var message = (string)cleanup.Tags.Single(t => t.Key == "exception.message").Value!;
+        Assert.StartsWith("cleanup of [redacted] failed: xxx", message, StringComparison.Ordinal);
+        Assert.True(message.Length <= new TracedLlmOptions().Limits.MaxAttributeValueLength, $"{message.Length} characters");
+        Assert.DoesNotContain(tree.Spans.SelectMany(TelemetryBoundsTests.Texts), t => t.Contains(OpenAiKey, StringComparison.Ordinal));
+        _spans.AssertAllEnded();
+    }
+
+    [Theory]
+    [InlineData("Incorrect API key provided: sk-proj-********************************abcd. You can find your API key at https://platform.openai.com.")]
+    [InlineData("Incorrect API key provided: sk-ant-api03-****************WXYZ")]
+    [InlineData("key sk-****************1234 was refused")]
+    public void AProvidersMaskedKeyInItsErrorIsACredential(string message)
+    {
+        var redacted = new SecretRedaction().Redact(message);
+        Assert.Contains(SecretRedaction.Marker, redacted, StringComparison.Ordinal);
+        Assert.DoesNotContain("****", redacted, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheConsoleTreeEscapesControlCharactersSoNoValueForgesALine()
     {
         var output = new StringWriter();
@@ -192,5 +224,25 @@ public sealed class RedactionTests : IDisposable
     {
         Assert.Equal("litellm_request ünïcödé 名前", ConsoleTreeExporter.Escape("litellm_request ünïcödé 名前"));
         Assert.Equal(@"a\tb\u0000c\u009Bd", ConsoleTreeExporter.Escape("a\tb\0c\u009bd"));
+    }
+
+    /// <summary>Streams one word; its enumerator throws <paramref name="message"/> when it is disposed.</summary>
+    private sealed class FailingCleanupProvider(string message) : TestProviders.Base
+    {
+        public override System.Collections.Generic.IAsyncEnumerable<Samples.Gateway.Providers.ProviderDelta> StreamAsync(Samples.Gateway.Providers.ProviderRequest request, LlmAttempt attempt, System.Threading.CancellationToken cancellationToken) =>
+            new Chunks(request.Model, message);
+
+        private sealed class Chunks(string model, string message) : System.Collections.Generic.IAsyncEnumerable<Samples.Gateway.Providers.ProviderDelta>, System.Collections.Generic.IAsyncEnumerator<Samples.Gateway.Providers.ProviderDelta>
+        {
+            private int _moved;
+
+            public Samples.Gateway.Providers.ProviderDelta Current { get; } = new("s", model, "w", "stop", 1, 1);
+
+            public System.Collections.Generic.IAsyncEnumerator<Samples.Gateway.Providers.ProviderDelta> GetAsyncEnumerator(System.Threading.CancellationToken cancellationToken = default) => this;
+
+            public ValueTask<bool> MoveNextAsync() => ValueTask.FromResult(++_moved == 1);
+
+            public ValueTask DisposeAsync() => throw new InvalidOperationException(message);
+        }
     }
 }

@@ -109,7 +109,11 @@ internal sealed class UpstreamStream<T> : IAsyncDisposable
         }
         catch (Exception exception)
         {
-            attempt.Span?.AddException(exception);
+            // Redacted and bounded as every exception event is: the provider's message is not ours to trust.
+            if (attempt.Span is { } span)
+            {
+                TelemetryText.AddException(span, exception, attempt.Call);
+            }
         }
     }
 }

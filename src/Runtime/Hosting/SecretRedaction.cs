@@ -38,7 +38,7 @@ public sealed class SecretRedaction
     /// for at least 8 key characters is a credential: OpenAI and Anthropic (<c>sk-</c>, <c>sk-ant-</c>),
     /// Langfuse (<c>sk-lf-</c>), Stripe, GitHub, Slack, AWS, Google and Hugging Face keys.
     /// HTTP credentials (<c>Bearer …</c>, <c>Basic …</c>) and JSON Web Tokens (<c>eyJ….eyJ….…</c>)
-    /// are always recognized.
+    /// are always recognized. A key a provider's error shows masked (<c>sk-proj-****…abcd</c>) counts too.
     /// </summary>
     public IList<string> ValuePrefixes { get; } = new List<string>
     {
@@ -177,7 +177,9 @@ public sealed class SecretRedaction
         return length;
     }
 
-    private static bool IsKeyChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
+    // '*' too: a provider's error names the key it refused masked (OpenAI's 401 says "sk-proj-****…abcd"),
+    // and the masked form, with its last characters, is no more fit for a span than the key.
+    private static bool IsKeyChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '*';
 
     private static bool IsBase64UrlChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
 
