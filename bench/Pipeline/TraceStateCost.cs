@@ -25,7 +25,7 @@ internal static class TraceStateCost
     private static readonly Func<StringValues, string, IEnumerable<string>?> Getter =
         static (traceState, name) => name == "tracestate" ? traceState : AnyTraceParent;
 
-    private delegate bool TryRead(string header, out string? kept);
+    private delegate bool TryRead(StringValues headers, out string? kept);
 
     // Internal to the runtime (no InternalsVisibleTo for the bench): bound once, called through a delegate.
     private static readonly TryRead Runtime = typeof(TracedLlm.Telemetry.TracedLlmTelemetry).Assembly

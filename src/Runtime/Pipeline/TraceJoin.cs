@@ -57,10 +57,11 @@ internal readonly struct TraceJoin
                 invalid |= InvalidTraceInput.TraceParent;
                 inbound = default;
             }
-            else if (traceState.Count == 1 && traceState[0] is { } header)
+            else if (traceState.Count > 0)
             {
-                // ActivityContext takes any text as its trace state: OpenTelemetry's propagator reads it (TraceStateHeader), and an invalid one is not kept.
-                if (TraceStateHeader.TryRead(header, out var kept))
+                // ActivityContext takes any text as its trace state: OpenTelemetry's propagator reads it (TraceStateHeader), several
+                // headers as one list, and an invalid one is not kept.
+                if (TraceStateHeader.TryRead(traceState, out var kept))
                 {
                     inbound = new ActivityContext(inbound.TraceId, inbound.SpanId, inbound.TraceFlags, kept, isRemote: true);
                 }

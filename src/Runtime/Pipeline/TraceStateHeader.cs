@@ -54,13 +54,14 @@ internal static class TraceStateHeader
         };
 
     /// <summary>
-    /// The tracestate to keep from <paramref name="header"/>: the same string when it is valid and
-    /// within <see cref="MaxLength"/>, its members (no optional white space, no key twice) cut to it
+    /// The tracestate to keep from <paramref name="headers"/> (several headers are one list, combined in
+    /// order as W3C says, by the propagator): the same string when it is one valid header within
+    /// <see cref="MaxLength"/>, its members (no optional white space, no key twice) cut to it
     /// otherwise, null when it has no member. False when it is not a valid tracestate (nothing is kept).
     /// </summary>
-    public static bool TryRead(string header, out string? traceState)
+    public static bool TryRead(StringValues headers, out string? traceState)
     {
-        traceState = Propagator.Extract(default, new StringValues(header), Getter).ActivityContext.TraceState;
+        traceState = Propagator.Extract(default, headers, Getter).ActivityContext.TraceState;
         if (traceState is { Length: 0 })
         {
             // The propagator's "not a tracestate": an empty state, where a header of no member gives none.
