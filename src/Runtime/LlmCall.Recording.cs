@@ -72,7 +72,7 @@ public sealed partial class LlmCall
     /// known, and the input's cached part apart when it was stated (<c>gen_ai.usage.cache_*</c>, and
     /// Langfuse's usage details with no output key), so the cached tokens are not priced as uncached.
     /// </summary>
-    internal void RecordPartialTokens(long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens)
+    internal void RecordPartialTokens(long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens, long? cacheCreation5mInputTokens = null, long? cacheCreation1hInputTokens = null)
     {
         var span = RecordTokens(inputTokens, outputTokens);
         if (span is null || inputTokens is not { } input || (cacheReadInputTokens is null && cacheCreationInputTokens is null))
@@ -81,7 +81,13 @@ public sealed partial class LlmCall
         }
 
         TagCachedInput(span, cacheReadInputTokens, cacheCreationInputTokens);
-        var usage = new LlmUsage(input, outputTokens ?? 0) { CacheReadInputTokens = cacheReadInputTokens, CacheCreationInputTokens = cacheCreationInputTokens };
+        var usage = new LlmUsage(input, outputTokens ?? 0)
+        {
+            CacheReadInputTokens = cacheReadInputTokens,
+            CacheCreationInputTokens = cacheCreationInputTokens,
+            CacheCreation5mInputTokens = cacheCreation5mInputTokens,
+            CacheCreation1hInputTokens = cacheCreation1hInputTokens,
+        };
         span.SetTag(AttributeNames.LangfuseObservationUsageDetails, UsageDetails.UsageJson(usage, outputKnown: outputTokens is not null));
     }
 

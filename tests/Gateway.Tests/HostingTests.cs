@@ -162,6 +162,7 @@ public sealed class HostingTests
                 ["TracedLlm:Pricing:Models:gpt-4o:Input"] = "2.5",
                 ["TracedLlm:Pricing:Models:gpt-4o:Output"] = "10",
                 ["TracedLlm:Pricing:Models:gpt-4o:CacheRead"] = "1.25",
+                ["TracedLlm:Pricing:Models:gpt-4o:CacheCreation1h"] = "5",
                 ["TracedLlm:Pricing:Models:azure-gpt-4o:Model"] = "gpt-4o",
                 ["TracedLlm:Pricing:Models:azure-gpt-4o:Provider"] = "azure.ai.openai",
                 ["TracedLlm:Pricing:Models:azure-gpt-4o:Input"] = "2.75",
@@ -178,6 +179,7 @@ public sealed class HostingTests
         pricing.Models["gpt-4o"].Input = 99;
         Assert.Equal(2.5, pricing.Find("openai", "GPT-4o")!.Input);
         Assert.Equal(1.25, pricing.Find(null, "gpt-4o")!.CacheRead);
+        Assert.Equal(5, pricing.Find(null, "gpt-4o")!.CacheCreation1h);
         Assert.Equal(2.75, pricing.Find("azure.ai.openai", "gpt-4o")!.Input);
         Assert.Null(pricing.Find("openai", "gpt-4o-mini"));
         Assert.Null(pricing.Find("openai", null));
@@ -193,6 +195,7 @@ public sealed class HostingTests
             {
                 ["TracedLlm:Pricing:Models:gpt-4o:Input"] = "-1",
                 ["TracedLlm:Pricing:Models:gpt-4o:CacheRead"] = "NaN",
+                ["TracedLlm:Pricing:Models:gpt-4o:CacheCreation1h"] = "-2",
                 ["TracedLlm:Pricing:Models:again:Model"] = "GPT-4O",
                 ["TracedLlm:Pricing:Models:again:Input"] = "1",
                 ["TracedLlm:Pricing:Models:again:Output"] = "1",
@@ -207,6 +210,7 @@ public sealed class HostingTests
                 "TracedLlm:Pricing:Models:gpt-4o:Input must be a price per million tokens of zero or more (it is -1).",
                 "TracedLlm:Pricing:Models:gpt-4o:Output is missing: a priced model needs an input and an output price (per million tokens).",
                 "TracedLlm:Pricing:Models:gpt-4o:CacheRead must be a price per million tokens of zero or more (it is NaN).",
+                "TracedLlm:Pricing:Models:gpt-4o:CacheCreation1h must be a price per million tokens of zero or more (it is -2).",
                 "TracedLlm:Pricing:Models:gpt-4o prices model 'gpt-4o' a second time.",
             },
             thrown.Failures);

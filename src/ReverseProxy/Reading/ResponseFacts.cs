@@ -33,7 +33,7 @@ internal sealed class ResponseFacts
 
     public string[] FinishReasons => _finishReasons;
 
-    /// <summary>All input tokens, cached ones included as the GenAI conventions count them (Anthropic's <c>input_tokens</c> plus its cache reads and writes, by <see cref="LlmUsage.FromAnthropic"/>'s rule).</summary>
+    /// <summary>All input tokens, cached ones included as the GenAI conventions count them (Anthropic's <c>input_tokens</c> plus its cache reads and writes, by <see cref="LlmUsage.FromAnthropic(long, long, long?, long?)"/>'s rule).</summary>
     public long? InputTokens => ReportedInputTokens is { } input && InputExcludesCache
         ? LlmUsage.FromAnthropic(input, outputTokens: 0, CacheReadInputTokens, CacheCreationInputTokens).InputTokens
         : ReportedInputTokens;

@@ -65,6 +65,7 @@ public sealed class LlmPricing
         Output = price.Output,
         CacheRead = price.CacheRead,
         CacheCreation = price.CacheCreation,
+        CacheCreation1h = price.CacheCreation1h,
         Reasoning = price.Reasoning,
     };
 
@@ -99,6 +100,7 @@ public sealed class LlmPricing
             Price(failures, path, nameof(LlmModelPrice.Output), price.Output, required: true);
             Price(failures, path, nameof(LlmModelPrice.CacheRead), price.CacheRead, required: false);
             Price(failures, path, nameof(LlmModelPrice.CacheCreation), price.CacheCreation, required: false);
+            Price(failures, path, nameof(LlmModelPrice.CacheCreation1h), price.CacheCreation1h, required: false);
             Price(failures, path, nameof(LlmModelPrice.Reasoning), price.Reasoning, required: false);
             if (!seen.Add((ModelName(key, price).ToUpperInvariant(), price.Provider?.ToUpperInvariant())))
             {
@@ -125,7 +127,8 @@ public sealed class LlmPricing
 
 /// <summary>
 /// One model's prices per million tokens, in US dollars (as Langfuse counts cost). Cached input
-/// without a price of its own costs <see cref="Input"/>, reasoning without one <see cref="Output"/>.
+/// without a price of its own costs <see cref="Input"/>, one-hour cache writes without one
+/// <see cref="CacheCreation"/> (else <see cref="Input"/>), reasoning without one <see cref="Output"/>.
 /// </summary>
 public sealed class LlmModelPrice
 {
@@ -144,8 +147,11 @@ public sealed class LlmModelPrice
     /// <summary>Input tokens read from the provider's cache.</summary>
     public double? CacheRead { get; set; }
 
-    /// <summary>Input tokens written to the provider's cache.</summary>
+    /// <summary>Input tokens written to the provider's cache (Anthropic's five-minute writes), and the one-hour writes when <see cref="CacheCreation1h"/> is not set.</summary>
     public double? CacheCreation { get; set; }
+
+    /// <summary>Input tokens written to a one-hour cache (<see cref="LlmUsage.CacheCreation1hInputTokens"/>; Anthropic prices them at twice the input).</summary>
+    public double? CacheCreation1h { get; set; }
 
     /// <summary>Output tokens spent reasoning.</summary>
     public double? Reasoning { get; set; }
@@ -156,18 +162,21 @@ public sealed class LlmModelPrice
         const double PerToken = 1e-6;
         var input = Input.GetValueOrDefault() * PerToken;
         var output = Output.GetValueOrDefault() * PerToken;
+        var written = CacheCreation * PerToken ?? input;
         var cost = new LlmCost(
             usage.UncachedInputTokens * input,
             usage.CacheReadInputTokens is { } read ? read * (CacheRead * PerToken ?? input) : null,
-            usage.CacheCreationInputTokens is { } written ? written * (CacheCreation * PerToken ?? input) : null,
+            usage.OtherCacheCreationInputTokens * written,
+            usage.CacheCreation5mInputTokens * written,
+            usage.CacheCreation1hInputTokens * (CacheCreation1h * PerToken ?? written),
             usage.NonReasoningOutputTokens * output,
             usage.ReasoningOutputTokens is { } reasoning ? reasoning * (Reasoning * PerToken ?? output) : null);
         return cost;
     }
 }
 
-/// <summary>A generation's cost per Langfuse usage key.</summary>
-internal readonly record struct LlmCost(double Input, double? CacheRead, double? CacheCreation, double Output, double? Reasoning)
+/// <summary>A generation's cost per Langfuse usage key (<see cref="CacheCreation"/> is the cache writes the lifetime parts leave).</summary>
+internal readonly record struct LlmCost(double Input, double? CacheRead, double? CacheCreation, double? CacheCreation5m, double? CacheCreation1h, double Output, double? Reasoning)
 {
-    public double Total => Input + (CacheRead ?? 0) + (CacheCreation ?? 0) + Output + (Reasoning ?? 0);
+    public double Total => Input + (CacheRead ?? 0) + (CacheCreation ?? 0) + (CacheCreation5m ?? 0) + (CacheCreation1h ?? 0) + Output + (Reasoning ?? 0);
 }

@@ -152,10 +152,18 @@ public static partial class LlmStage
     /// response stated (<paramref name="inputTokens"/> includes it, as the conventions count): recorded
     /// apart, so a backend that prices usage (Langfuse) does not price the cached tokens as uncached.
     /// </summary>
-    public static void RecordPartialUsage(LlmCall call, long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens)
+    public static void RecordPartialUsage(LlmCall call, long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens) =>
+        RecordPartialUsage(call, inputTokens, outputTokens, cacheReadInputTokens, cacheCreationInputTokens, cacheCreation5mInputTokens: null, cacheCreation1hInputTokens: null);
+
+    /// <summary>
+    /// As <see cref="RecordPartialUsage(LlmCall, long?, long?, long?, long?)"/>, with the cache writes split
+    /// by lifetime as the response stated them (parts of <paramref name="cacheCreationInputTokens"/>, read as
+    /// <see cref="LlmUsage.CacheCreation1hInputTokens"/> reads them).
+    /// </summary>
+    public static void RecordPartialUsage(LlmCall call, long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens, long? cacheCreation5mInputTokens, long? cacheCreation1hInputTokens)
     {
         ArgumentNullException.ThrowIfNull(call);
-        call.RecordPartialTokens(inputTokens, outputTokens, cacheReadInputTokens, cacheCreationInputTokens);
+        call.RecordPartialTokens(inputTokens, outputTokens, cacheReadInputTokens, cacheCreationInputTokens, cacheCreation5mInputTokens, cacheCreation1hInputTokens);
     }
 
     private static void SetOutput(LlmCall call, ReadOnlySpan<byte> utf8)
