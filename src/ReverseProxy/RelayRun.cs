@@ -232,7 +232,7 @@ internal sealed class RelayRun
             else
             {
                 // One count only (a stream cut off before its usage was whole): the same path, so the token metrics count it too.
-                LlmStage.RecordPartialUsage(Call, facts.InputTokens, facts.OutputTokens, facts.CacheReadInputTokens, facts.CacheCreationInputTokens);
+                LlmStage.RecordPartialUsage(Call, facts.InputTokens, facts.OutputTokens, facts.CacheReadInputTokens, facts.CacheCreationInputTokens, facts.CacheCreation5mInputTokens, facts.CacheCreation1hInputTokens);
             }
         }
 

@@ -186,5 +186,17 @@ internal sealed partial class DocumentFacts
         {
             _response.CacheCreationInputTokens = usage.CacheCreation;
         }
+
+        // The writes by cache lifetime (usage.cache_creation): message_start states them, message_delta's
+        // running total leaves them out, so a later document without them keeps what was said.
+        if (usage.CacheCreation5m >= 0)
+        {
+            _response.CacheCreation5mInputTokens = usage.CacheCreation5m;
+        }
+
+        if (usage.CacheCreation1h >= 0)
+        {
+            _response.CacheCreation1hInputTokens = usage.CacheCreation1h;
+        }
     }
 }

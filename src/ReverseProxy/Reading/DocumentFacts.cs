@@ -169,13 +169,15 @@ internal sealed partial class DocumentFacts
             case CacheCreationInputTokens: usage.CacheCreation = value; break;
             case (ulong)PromptTokensDetails << 8 | CachedTokens or (ulong)InputTokensDetails << 8 | CachedTokens: usage.Cached = value; break;
             case (ulong)CompletionTokensDetails << 8 | ReasoningTokens or (ulong)OutputTokensDetails << 8 | ReasoningTokens: usage.Reasoning = value; break;
+            case (ulong)CacheCreation << 8 | Ephemeral5mInputTokens: usage.CacheCreation5m = value; break;
+            case (ulong)CacheCreation << 8 | Ephemeral1hInputTokens: usage.CacheCreation1h = value; break;
         }
     }
 
     /// <summary>
     /// Whether <paramref name="path"/> is a count in a usage object: at the top, in <c>message</c> or in
     /// <c>response</c> (<paramref name="root"/> 0, <see cref="Message"/>, <see cref="Response"/>), directly
-    /// or one level down in a <c>*_tokens_details</c> object (<paramref name="field"/> is then that
+    /// or one level down in a <c>*_tokens_details</c> object or Anthropic's <c>cache_creation</c> (<paramref name="field"/> is then that
     /// object's name and the count's, one byte each).
     /// </summary>
     private static bool UsageRoot(ulong path, out byte root, out ulong field)
@@ -192,7 +194,7 @@ internal sealed partial class DocumentFacts
         return parent is Usage or ((ulong)Message << 8 | Usage) or ((ulong)Response << 8 | Usage);
     }
 
-    private static bool IsDetails(byte name) => name is PromptTokensDetails or CompletionTokensDetails or InputTokensDetails or OutputTokensDetails;
+    private static bool IsDetails(byte name) => name is PromptTokensDetails or CompletionTokensDetails or InputTokensDetails or OutputTokensDetails or CacheCreation;
 
     public void OnObject(ulong path)
     {
@@ -211,9 +213,9 @@ internal sealed partial class DocumentFacts
     /// <summary>The counts of one usage object: -1 when absent.</summary>
     private struct UsageNumbers
     {
-        public static readonly UsageNumbers None = new() { Prompt = -1, Completion = -1, Input = -1, Output = -1, CacheRead = -1, CacheCreation = -1, Cached = -1, Reasoning = -1 };
+        public static readonly UsageNumbers None = new() { Prompt = -1, Completion = -1, Input = -1, Output = -1, CacheRead = -1, CacheCreation = -1, CacheCreation5m = -1, CacheCreation1h = -1, Cached = -1, Reasoning = -1 };
 
-        public long Prompt, Completion, Input, Output, CacheRead, CacheCreation, Cached, Reasoning;
+        public long Prompt, Completion, Input, Output, CacheRead, CacheCreation, CacheCreation5m, CacheCreation1h, Cached, Reasoning;
     }
 
     private Slot Keep(ReadOnlySpan<byte> value)

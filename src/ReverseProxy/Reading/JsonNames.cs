@@ -42,6 +42,9 @@ internal static class JsonNames
     public const byte ReasoningTokens = 28;
     public const byte CacheReadInputTokens = 29;
     public const byte CacheCreationInputTokens = 30;
+    public const byte CacheCreation = 31;
+    public const byte Ephemeral5mInputTokens = 32;
+    public const byte Ephemeral1hInputTokens = 33;
 
     /// <summary>A path one level below <paramref name="parent"/>; past eight levels nothing is followed.</summary>
     public static ulong Child(ulong parent, byte name) =>
@@ -82,6 +85,7 @@ internal static class JsonNames
         13 when name.SequenceEqual("prompt_tokens"u8) => PromptTokens,
         13 when name.SequenceEqual("output_tokens"u8) => OutputTokens,
         13 when name.SequenceEqual("cached_tokens"u8) => CachedTokens,
+        14 when name.SequenceEqual("cache_creation"u8) => CacheCreation,
         16 when name.SequenceEqual("reasoning_tokens"u8) => ReasoningTokens,
         17 when name.SequenceEqual("completion_tokens"u8) => CompletionTokens,
         18 when name.SequenceEqual("incomplete_details"u8) => IncompleteDetails,
@@ -90,6 +94,8 @@ internal static class JsonNames
         21 when name.SequenceEqual("output_tokens_details"u8) => OutputTokensDetails,
         23 when name.SequenceEqual("cache_read_input_tokens"u8) => CacheReadInputTokens,
         25 when name.SequenceEqual("completion_tokens_details"u8) => CompletionTokensDetails,
+        25 when name.SequenceEqual("ephemeral_5m_input_tokens"u8) => Ephemeral5mInputTokens,
+        25 when name.SequenceEqual("ephemeral_1h_input_tokens"u8) => Ephemeral1hInputTokens,
         27 when name.SequenceEqual("cache_creation_input_tokens"u8) => CacheCreationInputTokens,
         _ => Other,
     };

@@ -52,6 +52,12 @@ internal sealed class ResponseFacts
     /// <summary>Anthropic's <c>cache_creation_input_tokens</c>.</summary>
     public long? CacheCreationInputTokens { get; set; }
 
+    /// <summary>Anthropic's <c>cache_creation.ephemeral_5m_input_tokens</c> (a part of <see cref="CacheCreationInputTokens"/>).</summary>
+    public long? CacheCreation5mInputTokens { get; set; }
+
+    /// <summary>Anthropic's <c>cache_creation.ephemeral_1h_input_tokens</c> (a part of <see cref="CacheCreationInputTokens"/>).</summary>
+    public long? CacheCreation1hInputTokens { get; set; }
+
     /// <summary>OpenAI's <c>reasoning_tokens</c> (counted in <see cref="OutputTokens"/> too).</summary>
     public long? ReasoningOutputTokens { get; set; }
 
@@ -60,6 +66,8 @@ internal sealed class ResponseFacts
     {
         CacheReadInputTokens = CacheReadInputTokens,
         CacheCreationInputTokens = CacheCreationInputTokens,
+        CacheCreation5mInputTokens = CacheCreation5mInputTokens,
+        CacheCreation1hInputTokens = CacheCreation1hInputTokens,
         ReasoningOutputTokens = ReasoningOutputTokens,
     };
 
