@@ -56,6 +56,7 @@ public sealed class RelayEnvironment : SampleGatewayEnvironment
         ["TracedLlm__Pricing__Models__claude-sonnet-4__Output"] = "15",
         ["TracedLlm__Pricing__Models__claude-sonnet-4__CacheRead"] = "0.3",
         ["TracedLlm__Pricing__Models__claude-sonnet-4__CacheCreation"] = "3.75",
+        ["TracedLlm__Pricing__Models__claude-sonnet-4__CacheCreation1h"] = "6",
         ["TracedLlm__Pricing__Models__gpt-4o-mini__Input"] = "0.15",
         ["TracedLlm__Pricing__Models__gpt-4o-mini__Output"] = "0.6",
         ["TracedLlm__Pricing__Models__gpt-4o-mini__CacheRead"] = "0.075",
@@ -144,6 +145,47 @@ public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFix
         var langfuse = LangfuseView.ComputedCost(usage, prices);
         Assert.Equal(uncached * prices["input"] + 1000 * prices["input_cached_tokens"] + output * prices["output"], langfuse, 12);
         Assert.True(langfuse < (uncached + 1000) * prices["input"] + output * prices["output"]);
+        Assert.Equal(langfuse, LangfuseView.ProvidedCost(generation)!.Value, 12);
+        Assert.Equal(langfuse, generation.Number("gen_ai.usage.cost")!.Value, 12);
+    }
+
+    /// <summary>
+    /// Anthropic's cache writes split by lifetime through the relay, whole and streamed, as the OTLP decoder
+    /// received them: the writes' total on <c>gen_ai.usage.cache_creation.input_tokens</c>, and Langfuse's usage
+    /// keyed as its ingestion keys Anthropic's split, so the gateway's cost is what Langfuse computes from
+    /// its own Claude prices (one-hour writes at twice the input). Before, the 1000 one-hour writes were
+    /// priced at the five-minute price and Langfuse saw no split.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnAnthropicOneHourCacheWriteIsPricedAsLangfusePricesIt(bool stream)
+    {
+        var prompt = $"[cache-1h] the long manual {(stream ? "stream" : "whole")}";
+        var client = await environment.RunAsync("anthropic", stream, prompt);
+        Assert.False(client.TryGetProperty("failure", out var failure), failure.ToString());
+
+        var spans = await environment.GatewayTraceAsync(client.GetProperty("traceId").GetString()!, expectedSpans: 7);
+        var generation = Assert.Single(spans, s => s.Name == "relay-e2e");
+        var uncached = prompt.Split(' ').Length + 2;
+        var output = prompt.Split(' ').Length;
+        Assert.Equal(uncached + 1500, generation.Number("gen_ai.usage.input_tokens"));
+        Assert.Equal(1500, generation.Number("gen_ai.usage.cache_creation.input_tokens"));
+
+        var usage = LangfuseView.Usage(generation);
+        Assert.Equal(uncached, usage["input"]);
+        Assert.Equal(0, usage["input_cache_creation"]);
+        Assert.Equal(500, usage["input_cache_creation_5m"]);
+        Assert.Equal(1000, usage["input_cache_creation_1h"]);
+
+        // Langfuse's default prices for claude-sonnet-4 (per token), its 5m and 1h cache-write keys included.
+        var prices = new Dictionary<string, double>
+        {
+            ["input"] = 3e-06, ["output"] = 1.5e-05, ["input_cached_tokens"] = 3e-07,
+            ["input_cache_creation"] = 3.75e-06, ["input_cache_creation_5m"] = 3.75e-06, ["input_cache_creation_1h"] = 6e-06,
+        };
+        var langfuse = LangfuseView.ComputedCost(usage, prices);
+        Assert.Equal(uncached * 3e-06 + 500 * 3.75e-06 + 1000 * 6e-06 + output * 1.5e-05, langfuse, 12);
         Assert.Equal(langfuse, LangfuseView.ProvidedCost(generation)!.Value, 12);
         Assert.Equal(langfuse, generation.Number("gen_ai.usage.cost")!.Value, 12);
     }

@@ -5,7 +5,9 @@
 // "[cut]" streams two events then resets the connection; "[not-sse]" answers a stream request
 // with a JSON body; "[cached]" reports 1000 prompt tokens read from the provider's cache (Anthropic:
 // cache_read_input_tokens beside input_tokens; OpenAI: prompt_tokens_details.cached_tokens within
-// prompt_tokens). Prints one JSON line per request: path, prompt, status, traceparent, body keys, authorization, host.
+// prompt_tokens); "[cache-1h]" (Anthropic) reports 1500 prompt tokens written to the cache, 500 of them
+// for five minutes and 1000 for an hour (usage.cache_creation; message_delta's running total states the
+// writes without their split, as Anthropic's does). Prints one JSON line per request: path, prompt, status, traceparent, body keys, authorization, host.
 'use strict';
 const http = require('node:http');
 
@@ -28,9 +30,12 @@ const server = http.createServer((req, res) => {
     const reply = words(`Relayed: ${prompt.replace(/\[[^\]]*\]/g, '')}`);
     const usage = { input: words(prompt).length + 2, output: reply.length };
     const cached = prompt.includes('[cached]') ? 1000 : null;
-    const anthropicUsage = (output) => (cached === null
-      ? { input_tokens: usage.input, output_tokens: output }
-      : { input_tokens: usage.input, cache_creation_input_tokens: 0, cache_read_input_tokens: cached, output_tokens: output });
+    const oneHour = prompt.includes('[cache-1h]');
+    const anthropicUsage = (output, split = true) => (oneHour
+      ? { input_tokens: usage.input, cache_creation_input_tokens: 1500, cache_read_input_tokens: 0, ...(split ? { cache_creation: { ephemeral_5m_input_tokens: 500, ephemeral_1h_input_tokens: 1000 } } : {}), output_tokens: output }
+      : cached === null
+        ? { input_tokens: usage.input, output_tokens: output }
+        : { input_tokens: usage.input, cache_creation_input_tokens: 0, cache_read_input_tokens: cached, output_tokens: output });
     const openAiUsage = () => (cached === null
       ? { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output }
       : { prompt_tokens: usage.input + cached, completion_tokens: usage.output, total_tokens: usage.input + cached + usage.output, prompt_tokens_details: { cached_tokens: cached } });
@@ -72,7 +77,7 @@ const server = http.createServer((req, res) => {
         ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
         ...reply.map((word, i) => ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: (i ? ' ' : '') + word } }]),
         ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-        ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: cached === null ? { output_tokens: usage.output } : anthropicUsage(usage.output) }],
+        ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: cached === null && !oneHour ? { output_tokens: usage.output } : anthropicUsage(usage.output, false) }],
         ['message_stop', { type: 'message_stop' }],
       ].map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`)
       : [
