@@ -74,6 +74,7 @@ internal sealed class WellKnownTypes
         DataProtector = Get("Microsoft.AspNetCore.DataProtection.IDataProtector");
         LoggerMessage = Get("Microsoft.Extensions.Logging.LoggerMessage");
         LoggerMessageAttribute = Get("Microsoft.Extensions.Logging.LoggerMessageAttribute");
+        LoggerExtensions = Get("Microsoft.Extensions.Logging.LoggerExtensions");
         InMemoryTypes = new[]
         {
             Get("System.String"), Get("System.Char"), Get("System.Array"), Get("System.Convert"), Encoding, Get("System.Buffers.Text.Base64"), Get("System.Buffers.Text.Base64Url"),
@@ -155,6 +156,9 @@ internal sealed class WellKnownTypes
 
     /// <summary><c>Microsoft.Extensions.Logging.LoggerMessageAttribute</c>: the logging generator writes the method's body, which only logs.</summary>
     public INamedTypeSymbol? LoggerMessageAttribute { get; }
+
+    /// <summary><c>Microsoft.Extensions.Logging.LoggerExtensions</c>: <c>LogInformation</c>, <c>LogWarning</c>... each writes one log line through <c>ILogger.Log</c>.</summary>
+    public INamedTypeSymbol? LoggerExtensions { get; }
 
     // Types whose members read or build strings, bytes and their encodings in memory (base64 and base64url
     // decoders, text encodings): a call on one reaches no store and no network.

@@ -150,6 +150,83 @@ internal static class SwallowedExceptionMatrix
             """);
 
     /// <summary>
+    /// A journal line written for a route (<paramref name="try"/> is the try, <paramref name="handled"/> the handler of a
+    /// logger disposed meanwhile): through <c>ILogger</c>, a <c>LoggerMessage.Define</c> delegate and a <c>[LoggerMessage]</c> method.
+    /// </summary>
+    private static string Journal(string @try, string handled = "") =>
+        Route("text = Journal.Write(request.Model!, null);", $$"""
+            internal static partial class Journal
+            {
+                private static readonly Microsoft.Extensions.Logging.ILogger Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+                private static readonly Action<Microsoft.Extensions.Logging.ILogger, string, Exception?> _written =
+                    Microsoft.Extensions.Logging.LoggerMessage.Define<string>(Microsoft.Extensions.Logging.LogLevel.Information, new Microsoft.Extensions.Logging.EventId(2), "Model {Model}");
+                public static string State = "";
+
+                public static string Write(string model, Exception? failure)
+                {
+                    try { {{@try}} }
+                    {{Catch}} (ObjectDisposedException) { {{handled}} }
+                    return model;
+                }
+
+                [Microsoft.Extensions.Logging.LoggerMessage(3, Microsoft.Extensions.Logging.LogLevel.Information, "Model {Model}")]
+                static partial void Seen(Microsoft.Extensions.Logging.ILogger logger, string model);
+                static partial void Seen(Microsoft.Extensions.Logging.ILogger logger, string model) { }
+
+                private static string Format(string state, Exception? e) => state;
+            }
+            """);
+
+    /// <summary>A log line written through <c>ILogger.Log</c> itself: an interpolated message, a formatter given as a method group.</summary>
+    private const string LogLine = "Logger.Log(Microsoft.Extensions.Logging.LogLevel.Information, default, $\"model: {model}{Environment.NewLine + State}\", failure, Format);";
+
+    /// <summary>
+    /// A file written when it is not there yet, a failure kept by the handler (<paramref name="handled"/>) and, when the
+    /// file is still missing after the write, perhaps thrown (<paramref name="after"/>).
+    /// </summary>
+    private static string Kept(string handled, string after) =>
+        Route("await Store.CreateAsync(request.Model!);", $$"""
+            internal static class Store
+            {
+                public static Exception? Last;
+
+                public static async Task CreateAsync(string path)
+                {
+                    IOException? failure = null;
+                    var failures = new List<Exception>();
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo? captured = null;
+                    try { await File.WriteAllTextAsync(path, ""); }
+                    {{Catch}} (IOException e) { {{handled}} }
+                    {{Logged}}
+                    if (!File.Exists(path)) { {{after}} }
+                }
+            }
+            """);
+
+    /// <summary>
+    /// A store's records read into a list (<paramref name="before"/> declares it) and streamed after the try; the catch
+    /// (<paramref name="caught"/>) only logs.
+    /// </summary>
+    private static string Listed(string before, string caught = "StoreException e) when (Probe.IsTableNotFound(e)") =>
+        Route("await foreach (var line in Store.ListAsync(request.Model!)) { text += line; }", $$"""
+            internal static class Store
+            {
+                public static async IAsyncEnumerable<string> ListAsync(string path)
+                {
+                    {{before}}
+                    try
+                    {
+                        using var reader = File.OpenText(path);
+                        while (await reader.ReadLineAsync() is { } line) { result.Add(line); }
+                    }
+                    {{Catch}} ({{caught}}) { {{Logged}} }
+                    foreach (var line in result) { yield return line; }
+                }
+            }
+            {{StoreTypes}}
+            """);
+
+    /// <summary>
     /// A WebSocket to the upstream opened at HTTP/2 exactly (extended CONNECT) inside an attempt, and in the catch
     /// (<paramref name="filter"/>, <paramref name="handled"/>) perhaps opened again: <see cref="Resend"/>.
     /// </summary>
@@ -241,6 +318,15 @@ internal static class SwallowedExceptionMatrix
         Pair("a not-found of a write answered by creating the folder and writing elsewhere, and by writing the same again", FirstUse("await File.WriteAllTextAsync(Path.Combine(folder, @H), text);"), "@H", "\"fallback.txt\"", "\"record.txt\""),
         Pair("a not-found of two writes answered by creating the folder and repeating the last only, and of one write repeated", FirstUse("await File.WriteAllTextAsync(Path.Combine(folder, \"record.txt\"), text);", "@H"), "@H", "await File.WriteAllTextAsync(Path.Combine(folder, \"index.txt\"), text);", ""),
         Pair("a not-found of a deletion logged in a Task method, then another task returned, and Task.CompletedTask", Deleted("return @H;", async: false), "@H", "File.WriteAllTextAsync(path + \".deleted\", \"\")", "Task.CompletedTask"),
+        Pair("a try that only writes a log line through ILogger.Log (an interpolated message, a formatter), and a file write beside it", Journal(LogLine + " @H"), "@H", "File.AppendAllText(model, \"\");", ""),
+        Pair("a try that only writes log lines (LogWarning, a LoggerMessage.Define delegate, a [LoggerMessage] method), and an argument computed by a call", Journal("Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(Logger, \"model {Model}\", @H); _written(Logger, model, failure); Seen(Logger, model);"), "@H", "File.ReadAllText(model)", "model"),
+        Pair("a try that only writes a log line, the handler setting state, and logging", Journal(LogLine, "@H"), "@H", "State = \"lost\";", "Microsoft.Extensions.Logging.LoggerExtensions.LogDebug(Logger, \"a log line was lost\");"),
+        Pair("a try that only writes a log line, the handler answering, and doing nothing", Journal(LogLine, "@H"), "@H", "return \"lost\";", ""),
+        Pair("the caught exception kept in a local and thrown after a check, and kept and never thrown", Kept("failure = e;", "@H"), "@H", "", "throw failure!;"),
+        new("the caught exception captured (ExceptionDispatchInfo) and thrown after a check, and kept and only logged", Kept("failure = e;", "Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, failure, \"not written\");"), Kept("captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);", "captured?.Throw();")),
+        new("the caught exception added to a local list thrown as an AggregateException after a check, and kept in a field", Kept("Last = e;", ""), Kept("failures.Add(e);", "throw new AggregateException(failures);")),
+        Pair("a not-found around a list filled in the try, left at the empty list given just before and streamed after, and at a list given an element", Listed("var result = @H;"), "@H", "new List<string> { \"none\" }", "new List<string>()"),
+        Pair("a list filled in the try left empty by a not-found, and by a transient failure", Listed("var result = new List<string>();", "StoreException e) when (Probe.@H(e)"), "@H", "IsTransient", "IsTableNotFound"),
         Handed("catch in the handler", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }}")),
         Handed("catch with a when filter", Route($"try {{ {Read} }} {Catch} (IOException e) when (e.HResult != 0) {{ @H }}")),
         Handed("try, catch and finally", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }} finally {{ text += \".\"; }}")),

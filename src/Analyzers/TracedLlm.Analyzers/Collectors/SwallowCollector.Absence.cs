@@ -54,7 +54,33 @@ internal sealed partial class SwallowCollector
         var assignedInTry = @try.Body.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>()
             .Select(a => a.Target).OfType<ILocalReferenceOperation>().Select(l => l.Local).ToList();
         return (answered.Count > 0 && answered.All(local => assignedInTry.Contains(local, SymbolEqualityComparer.Default)))
+            || (answered.Count == 0 && LeftEmpty(@try, types))
             || NothingRunsAfter(@try, types);
+    }
+
+    /// <summary>
+    /// The try's result left empty: the statement just before the <c>try</c> gives a local an absent value
+    /// (<see cref="IsAbsent"/>: <c>var result = new List&lt;T&gt;();</c>), and the <c>try</c> fills it (assigns it or calls a
+    /// member of it, <c>result.Add(...)</c>). A handler that only logs leaves it empty: the try's answer is "none", and the
+    /// method goes on from it as it does for none.
+    /// </summary>
+    private static bool LeftEmpty(ITryOperation @try, WellKnownTypes types)
+    {
+        var emptied = Previous(@try) switch
+        {
+            IVariableDeclarationGroupOperation group => group.Declarations.SelectMany(declaration => declaration.Declarators)
+                .Where(declarator => declarator.GetVariableInitializer() is { } initializer && IsAbsent(initializer.Value, types))
+                .Select(declarator => declarator.Symbol).ToList(),
+            IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment } when IsAbsent(assignment.Value, types) =>
+                new List<ILocalSymbol> { local.Local },
+            _ => new List<ILocalSymbol>(),
+        };
+        return emptied.Count > 0 && @try.Body.DescendantsAndSelf().Any(o => o switch
+        {
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } => emptied.Contains(target.Local, SymbolEqualityComparer.Default),
+            IInvocationOperation { Instance: { } instance } => ValueFlow.Unwrap(instance) is ILocalReferenceOperation filled && emptied.Contains(filled.Local, SymbolEqualityComparer.Default),
+            _ => false,
+        });
     }
 
     /// <summary>

@@ -17,7 +17,8 @@ namespace TracedLlm.Analyzers.Collectors;
 /// data parsed in memory that the catch only logs or turns into a result; nor a lookup probe, the
 /// TryGetValue idiom (a missing key of an in-memory lookup), read the same way, nor an unprotect probe (a
 /// client's protected payload that does not decrypt); nor a not-found failure answered with absence (see
-/// <see cref="AnswersAbsence"/>); nor a protocol-version fallback (see
+/// <see cref="AnswersAbsence"/>); nor a try that only writes log lines (see <see cref="OnlyWritesLog"/>); nor a
+/// caught exception kept and thrown later (see <see cref="ThrownLater"/>); nor a protocol-version fallback (see
 /// <see cref="IsVersionFallback"/>). A catch that turns the exception into the method's return value is
 /// kept with that mark: the rule decides at the end of the compilation whether every caller turns the
 /// value into a failure (the Try-pattern). Nor
@@ -53,7 +54,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var @try = @catch.Parent as ITryOperation;
-        if (@try is not null && (IsProbe(@catch, @try, scope) || AnswersAbsence(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff)))
+        if (@try is not null && (IsProbe(@catch, @try, scope) || AnswersAbsence(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || OnlyWritesLog(@catch, @try, scope)
+            || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
         {
             return;
         }
@@ -278,7 +280,11 @@ internal sealed partial class SwallowCollector : IFactCollector
         return operation;
     }
 
-    private static IOperation? Next(IOperation statement)
+    private static IOperation? Next(IOperation statement) => Sibling(statement, 1);
+
+    private static IOperation? Previous(IOperation statement) => Sibling(statement, -1);
+
+    private static IOperation? Sibling(IOperation statement, int offset)
     {
         if (statement.Parent is not IBlockOperation block)
         {
@@ -286,7 +292,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var index = block.Operations.IndexOf(statement);
-        return index >= 0 && index + 1 < block.Operations.Length ? block.Operations[index + 1] : null;
+        return index >= 0 && index + offset >= 0 && index + offset < block.Operations.Length ? block.Operations[index + offset] : null;
     }
 
     private static bool IsTask(ITypeSymbol type, WellKnownTypes types) =>

@@ -113,6 +113,21 @@ internal sealed partial class CompilationFacts
         return IsHelper(method) && (depth == 0 ? _logHelpers.GetOrAdd(method.OriginalDefinition, m => OnlyLogs(m, 0)) : OnlyLogs(method.OriginalDefinition, depth));
     }
 
+    /// <summary>
+    /// A call that writes one log line and runs no code of the program's own: <c>ILogger.Log</c>, one of the
+    /// <c>LoggerExtensions</c> <c>Log*</c> methods, a <c>[LoggerMessage]</c> method, or the delegate a
+    /// <c>LoggerMessage.Define</c> returned (called through the readonly field it initializes). A log helper of
+    /// the program's own is not one: its body is code that could do more.
+    /// </summary>
+    public bool IsLogWrite(IInvocationOperation call)
+    {
+        var method = call.TargetMethod.ReducedFrom ?? call.TargetMethod;
+        return (method.Name == "Log" && WellKnownTypes.Same(method.ContainingType, Types.Logger))
+            || (method.Name.StartsWith("Log", System.StringComparison.Ordinal) && WellKnownTypes.Same(method.ContainingType, Types.LoggerExtensions))
+            || (Types.LoggerMessageAttribute is { } generated && WellKnownTypes.HasAttribute(method.OriginalDefinition, generated))
+            || (method.MethodKind == MethodKind.DelegateInvoke && call.Instance is { } instance && DefinedLogger(ValueFlow.Unwrap(instance)));
+    }
+
     private bool OnlyLogs(IMethodSymbol method, int depth) =>
         depth < MaxHelperDepth && Body(_compilation, method) is { } body && Statements(body).All(statement => statement switch
         {
@@ -173,7 +188,7 @@ internal sealed partial class CompilationFacts
         method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction && !method.IsAbstract && !method.IsVirtual && !method.IsOverride && !method.IsExtern
         && method.Locations.Any(l => l.IsInSource);
 
-    private static bool IsAutoProperty(IPropertySymbol property) =>
+    internal static bool IsAutoProperty(IPropertySymbol property) =>
         property.Locations.Any(l => l.IsInSource) && !property.IsAbstract && !property.IsVirtual && !property.IsOverride
         && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(field => WellKnownTypes.Same(field.AssociatedSymbol, property));
 

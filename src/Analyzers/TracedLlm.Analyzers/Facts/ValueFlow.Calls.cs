@@ -278,18 +278,18 @@ internal sealed partial class ValueFlow
         OwnReturns(body).SelectMany(r => r.ReturnedValue is { } value ? ValuesOf(value, nesting + 1) : Array.Empty<KeyValue>()).ToList();
 
     /// <summary>The returns of a body, not those of lambdas or local functions inside it.</summary>
-    public static IEnumerable<IReturnOperation> OwnReturns(IOperation body)
+    public static IEnumerable<IReturnOperation> OwnReturns(IOperation body) =>
+        Own(body).OfType<IReturnOperation>().Where(r => r.Kind == OperationKind.Return);
+
+    /// <summary>A body and the operations in it, not those of lambdas or local functions inside it.</summary>
+    public static IEnumerable<IOperation> Own(IOperation body)
     {
         var stack = new Stack<IOperation>();
         stack.Push(body);
         while (stack.Count > 0)
         {
             var current = stack.Pop();
-            if (current is IReturnOperation { Kind: OperationKind.Return } @return)
-            {
-                yield return @return;
-            }
-
+            yield return current;
             foreach (var child in current.ChildOperations)
             {
                 if (child is not (IAnonymousFunctionOperation or ILocalFunctionOperation))

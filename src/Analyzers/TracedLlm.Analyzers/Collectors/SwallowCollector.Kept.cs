@@ -1,0 +1,112 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using TracedLlm.Analyzers.Facts;
+
+namespace TracedLlm.Analyzers.Collectors;
+
+// TLLM2004's reading of a caught exception kept and thrown later.
+internal sealed partial class SwallowCollector
+{
+    /// <summary>
+    /// The caught exception kept and thrown later: the handler, besides log calls, only stores the caught exception (or
+    /// <c>ExceptionDispatchInfo.Capture(e)</c>) in a local declared outside the <c>try</c>, or adds it to a collection
+    /// held in such a local, and after the <c>try</c> the same method (not a lambda or local function in it) throws what
+    /// that local holds on some path: <c>throw local;</c>, <c>local.Throw()</c>, <c>ExceptionDispatchInfo.Throw(local)</c>,
+    /// or a new exception built from it (<c>throw new AggregateException(errors)</c>, an inner exception). The code decides
+    /// after a check whether the caught exception is a failure, and a failure is handed on where it is thrown. Stored and
+    /// never thrown, only logged later, or stored in a field is judged as usual.
+    /// </summary>
+    private static bool ThrownLater(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
+    {
+        var types = scope.Types;
+        if (@catch.ExceptionDeclarationOrExpression is not IVariableDeclaratorOperation { Symbol: { } caught })
+        {
+            return false;
+        }
+
+        var kept = new List<ILocalSymbol>();
+        foreach (var statement in @catch.Handler.Operations)
+        {
+            var keeper = statement is IExpressionStatementOperation { Operation: var expression } ? ValueFlow.Unwrap(expression) switch
+            {
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } store when IsCaught(store.Value, caught, types) => target.Local,
+                IInvocationOperation { TargetMethod.Name: "Add", Instance: { } collection, Arguments.Length: 1 } add
+                    when ValueFlow.Unwrap(collection) is ILocalReferenceOperation list && IsCaught(add.Arguments[0].Value, caught, types) => list.Local,
+                _ => null,
+            } : null;
+            if (keeper is not null && keeper.DeclaringSyntaxReferences.All(reference => !@try.Syntax.Span.Contains(reference.Span)))
+            {
+                kept.Add(keeper);
+            }
+            else if (statement is not IEmptyOperation && !IsLogStatement(statement, scope))
+            {
+                return false;
+            }
+        }
+
+        var body = (IOperation)@try;
+        while (body.Parent is { } parent && body is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
+        {
+            body = parent;
+        }
+
+        return kept.Count > 0 && ValueFlow.Own(body).Any(o => o.Syntax.SpanStart >= @try.Syntax.Span.End && ThrowsKept(o, kept, types));
+    }
+
+    /// <summary>The caught exception, or <c>ExceptionDispatchInfo.Capture</c> of it.</summary>
+    private static bool IsCaught(IOperation value, ILocalSymbol caught, WellKnownTypes types) => ValueFlow.Unwrap(value) switch
+    {
+        ILocalReferenceOperation local => WellKnownTypes.Same(local.Local, caught),
+        IInvocationOperation { TargetMethod: { Name: "Capture", IsStatic: true } capture, Arguments.Length: 1 } call =>
+            WellKnownTypes.Same(capture.ContainingType, types.ExceptionDispatchInfo) && IsCaught(call.Arguments[0].Value, caught, types),
+        _ => false,
+    };
+
+    /// <summary>A throw of what a kept local holds, or of an exception built from it; an <c>ExceptionDispatchInfo</c> thrown from it.</summary>
+    private static bool ThrowsKept(IOperation operation, List<ILocalSymbol> kept, WellKnownTypes types) => operation switch
+    {
+        IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown) switch
+        {
+            IObjectCreationOperation creation => types.Exception is { } exception && WellKnownTypes.DerivesFrom(creation.Type, exception)
+                && creation.Arguments.Any(argument => Reads(argument.Value, kept)),
+            var value => Reads(value, kept),
+        },
+        IInvocationOperation { TargetMethod: { Name: "Throw" } rethrow } call when WellKnownTypes.Same(rethrow.ContainingType, types.ExceptionDispatchInfo) =>
+            (CalledOn(call) is { } instance && (Reads(instance, kept)
+                || (instance is IInvocationOperation { TargetMethod.Name: "Capture", Arguments.Length: 1 } capture && Reads(capture.Arguments[0].Value, kept))))
+            || (rethrow.IsStatic && call.Arguments.Length == 1 && Reads(call.Arguments[0].Value, kept)),
+        _ => false,
+    };
+
+    /// <summary>What a call is made on (<see cref="MethodScope.Receiver"/>), through <c>?.</c> too (<c>captured?.Throw()</c>).</summary>
+    private static IOperation? CalledOn(IInvocationOperation call)
+    {
+        if (MethodScope.Receiver(call) is not { } instance)
+        {
+            return null;
+        }
+
+        if (ValueFlow.Unwrap(instance) is IConditionalAccessInstanceOperation)
+        {
+            for (var current = call.Parent; current is not null; current = current.Parent)
+            {
+                if (current is IConditionalAccessOperation access)
+                {
+                    return ValueFlow.Unwrap(access.Operation);
+                }
+            }
+        }
+
+        return ValueFlow.Unwrap(instance);
+    }
+
+    /// <summary>A kept local itself, or a call on it (<c>errors.ToArray()</c>).</summary>
+    private static bool Reads(IOperation value, List<ILocalSymbol> kept) => ValueFlow.Unwrap(value) switch
+    {
+        ILocalReferenceOperation local => kept.Contains(local.Local, SymbolEqualityComparer.Default),
+        IInvocationOperation call => CalledOn(call) is ILocalReferenceOperation on && kept.Contains(on.Local, SymbolEqualityComparer.Default),
+        _ => false,
+    };
+}

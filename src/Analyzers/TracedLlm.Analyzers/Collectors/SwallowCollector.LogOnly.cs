@@ -1,0 +1,48 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using TracedLlm.Analyzers.Facts;
+
+namespace TracedLlm.Analyzers.Collectors;
+
+// TLLM2004's reading of a try that only writes log lines.
+internal sealed partial class SwallowCollector
+{
+    /// <summary>
+    /// A try that only writes log lines: each of its statements is a log write (<see cref="CompilationFacts.IsLogWrite"/>)
+    /// whose receiver and arguments are computed without any other call (<see cref="ComputedWithoutCalls"/>), and the
+    /// handler only logs or does nothing. Whatever the catch takes came from writing a log line (a logger disposed at
+    /// shutdown, a provider that failed), and what it drops is that line, not the request's failure. A log write beside
+    /// any other statement, an argument computed by a call, and a handler that answers, sets state or does anything
+    /// but log are judged as usual.
+    /// </summary>
+    private static bool OnlyWritesLog(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
+    {
+        var facts = scope.Compilation;
+        return @try.Body.Operations.Length > 0
+            && @try.Body.Operations.All(statement => statement is IExpressionStatementOperation { Operation: IInvocationOperation call }
+                && facts.IsLogWrite(call) && call.ChildOperations.All(part => ComputedWithoutCalls(part, scope.Types)))
+            && @catch.Handler.Operations.All(statement => statement is IEmptyOperation || IsLogStatement(statement, scope));
+    }
+
+    /// <summary>
+    /// A value read, not computed: locals, parameters, fields, literals, <c>default</c>, <c>nameof</c>, conversions,
+    /// string interpolation and concatenation of these, arrays of them (a <c>params</c> argument), a method group (a
+    /// formatter, run by the logger for the line), and property reads that run no code of the program: an
+    /// auto-property of source, a static property of a referenced library (<c>Environment.NewLine</c>), a member of a
+    /// type that computes in memory (<c>string.Length</c>). No call, no object creation, no await, no lambda, no
+    /// user-defined operator or conversion, no interpolated string handler.
+    /// </summary>
+    private static bool ComputedWithoutCalls(IOperation value, WellKnownTypes types) => value.DescendantsAndSelf().All(o => o switch
+    {
+        IPropertyReferenceOperation { Property: var property } => types.IsInMemory(property)
+            || (property.IsStatic && property.Parameters.IsEmpty && !property.Locations.Any(l => l.IsInSource))
+            || CompilationFacts.IsAutoProperty(property),
+        IDelegateCreationOperation creation => creation.Target is IMethodReferenceOperation,
+        IBinaryOperation { OperatorMethod: not null } or IUnaryOperation { OperatorMethod: not null } or IConversionOperation { OperatorMethod: not null } => false,
+        IInvocationOperation or IObjectCreationOperation or IAwaitOperation or IAnonymousFunctionOperation or IInterpolatedStringHandlerCreationOperation
+            or IDynamicInvocationOperation or IDynamicMemberReferenceOperation or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation
+            or IEventReferenceOperation or ITypeParameterObjectCreationOperation or IWithOperation => false,
+        _ => true,
+    });
+}
