@@ -8,7 +8,7 @@ namespace TracedLlm.Analyzers.Tests;
 /// <summary>TLLM2003: an Activity started in traced code that is not ended on every path, or that is an orphan.</summary>
 public sealed class SpanLifecycleTests
 {
-    private const string NotEnded = "The Activity in '{0}' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block";
+    internal const string NotEnded = "The Activity in '{0}' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block";
     private const string NeverEnded = "This Activity is started and never ended: keep it in a 'using' variable";
     private const string Discarded = "This Activity is started and discarded, so it is never ended: keep it in a 'using' variable";
 

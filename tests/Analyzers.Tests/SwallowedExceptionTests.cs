@@ -7,7 +7,7 @@ namespace TracedLlm.Analyzers.Tests;
 /// <summary>TLLM2004: a catch in traced code that neither throws nor reports.</summary>
 public sealed class SwallowedExceptionTests
 {
-    private static string Message(string type) =>
+    internal static string Message(string type) =>
         $"This catch swallows '{type}' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)";
 
     [Fact]

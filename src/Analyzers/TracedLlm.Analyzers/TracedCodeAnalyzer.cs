@@ -280,6 +280,13 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     continue;
                 }
 
+                // A span left open is a fault wherever it runs; a failure or an upstream call is the request's only where the request runs it.
+                LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycleThroughCalls, report);
+                if (!graph.ReachedInRequest(symbol))
+                {
+                    continue;
+                }
+
                 if (facts.Throws.Count > 0)
                 {
                     filters ??= Filters(cancellationToken);
@@ -289,7 +296,6 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     }
                 }
 
-                LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycleThroughCalls, report);
                 LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol));
                 if (graph.ReachedOutsideAttempts(symbol))
                 {

@@ -80,6 +80,9 @@ internal sealed class WellKnownTypes
             Get("System.String"), Get("System.Char"), Get("System.Array"), Get("System.Convert"), Encoding, Get("System.Buffers.Text.Base64"), Get("System.Buffers.Text.Base64Url"),
             Get("Microsoft.AspNetCore.WebUtilities.WebEncoders"), Get("Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder"), Get("Microsoft.AspNetCore.Authentication.Base64UrlTextEncoder"),
         };
+        TimerCallback = Get("System.Threading.TimerCallback");
+        ThreadingTimer = Get("System.Threading.Timer");
+        TimeProvider = Get("System.TimeProvider");
         SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
     }
 
@@ -181,6 +184,25 @@ internal sealed class WellKnownTypes
         var receiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
         return method.Name == "Unprotect" && DataProtector is not null && (Same(receiver, DataProtector) || Implements(receiver, DataProtector));
     }
+
+    /// <summary><c>System.Threading.TimerCallback</c>: the method a timer calls on each of its ticks.</summary>
+    public INamedTypeSymbol? TimerCallback { get; }
+
+    /// <summary><c>System.Threading.Timer</c>.</summary>
+    public INamedTypeSymbol? ThreadingTimer { get; }
+
+    /// <summary><c>System.TimeProvider</c>: its <c>CreateTimer</c> makes a timer that calls back as <c>Timer</c> does.</summary>
+    public INamedTypeSymbol? TimeProvider { get; }
+
+    /// <summary>
+    /// The parameter of a timer's callback: a <c>TimerCallback</c> given to <c>System.Threading.Timer</c>'s constructor or to
+    /// <c>TimeProvider.CreateTimer</c> (or an override of it). The timer calls it on a thread-pool thread at each tick,
+    /// never within the call that hands it over.
+    /// </summary>
+    public bool IsTimerCallback(IMethodSymbol method, IParameterSymbol parameter) =>
+        TimerCallback is not null && Same(parameter.Type, TimerCallback)
+        && ((method.MethodKind == MethodKind.Constructor && Same(method.ContainingType, ThreadingTimer))
+            || (method.Name == "CreateTimer" && TimeProvider is not null && DerivesFrom(method.ContainingType, TimeProvider)));
 
     // Types whose members only arm a timer or signal a cancellation (and TimeSpan, to say when): a call on
     // one carries no request's data.

@@ -50,6 +50,13 @@ internal static class FailurePathMatrix
         return cell with { Expected = raises.Select(n => new DiagnosticResult("TLLM2002", DiagnosticSeverity.Warning).WithLocation(n).WithLocation(9)).ToArray() };
     }
 
+    /// <summary>A raise no filter accepts, in both forms of a cell of code a library runs later (see <see cref="Callbacks"/>).</summary>
+    private const string Raised = "{|#0:throw new GuardrailRaisedException(\"model\");|}";
+
+    /// <summary>The faulty form of a <see cref="Callbacks"/> cell is reported at its raise, with the filter.</summary>
+    private static MatrixCell Later(MatrixCell cell) =>
+        cell with { Expected = new[] { new DiagnosticResult("TLLM2002", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(9) } };
+
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
         Raise("throw statement after a pattern", Route("if (request.Model is null or \"\") { {|#0:throw new @T(\"model\");|} }")),
         Raise("throw expression in a conditional", Route("text = text.Length > 0 ? text : {|#0:throw new @T(\"model\")|};")),
@@ -68,6 +75,9 @@ internal static class FailurePathMatrix
         Raise("method group", Route("Func<string, string> check = Helper.Check;\ntext = check(text);", "internal static class Helper { public static string Check(string value) => value.Length > 0 ? value : {|#0:throw new @T(\"model\")|}; }")),
         Raise("delegate stored in a field", Route("text = Helper.Check(text);", "internal static class Helper { public static readonly Func<string, string> Check = value => value.Length > 0 ? value : {|#0:throw new @T(\"model\")|}; }")),
         Raise("event handler", Route("var bus = new Bus();\nbus.Seen += (_, _) => {|#0:throw new @T(\"model\")|};\nbus.Raise();", "internal sealed class Bus { public event EventHandler? Seen; public void Raise() => Seen?.Invoke(this, EventArgs.Empty); }")),
+        Later(Callbacks.Event("handler of a library's event, a lambda", Route(Callbacks.Lambda(Raised), Callbacks.Types))),
+        Later(Callbacks.Event("handler of a library's event, a method group", Callbacks.MethodGroup(Route, Raised))),
+        Later(Callbacks.Timer("System.Threading.Timer callback", Route(Callbacks.Callback(Raised), Callbacks.Types))),
         Raise("iterator", Route("text = string.Concat(Helper.Checked(text));", "internal static class Helper { public static IEnumerable<string> Checked(string value) { if (value.Length == 0) { {|#0:throw new @T(\"model\");|} } yield return value; } }")),
         Raise("async iterator read with await foreach", Route("await foreach (var part in Helper.CheckedAsync(text)) { text = part; }", "internal static class Helper { public static async IAsyncEnumerable<string> CheckedAsync(string value) { await Task.Yield(); if (value.Length == 0) { {|#0:throw new @T(\"model\");|} } yield return value; } }")),
         Raise("catch when wrapping into another type, finally", Route("try { text = System.IO.File.ReadAllText(text); } catch (System.IO.IOException e) when (e.HResult != 0) { {|#0:throw new @T(e.Message);|} } finally { text += \".\"; }")),

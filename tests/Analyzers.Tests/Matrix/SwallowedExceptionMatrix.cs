@@ -36,6 +36,9 @@ internal static class SwallowedExceptionMatrix
 
     private const string Read = "text = await File.ReadAllTextAsync(request.Model!);";
 
+    /// <summary>A read whose failure a catch drops (the faulty handler).</summary>
+    private const string Dropped = "try { text = File.ReadAllText(request.Model!); } " + Catch + " (IOException) { text = \"none\"; }";
+
     /// <summary>A timer, a token source and a log stream a route's code can reach.</summary>
     private const string Ticker = "internal static class Ticker { public static readonly System.Threading.Timer Timer = new(_ => { }); public static readonly System.Threading.CancellationTokenSource Source = new(); public static readonly MemoryStream Log = new(); }";
 
@@ -351,6 +354,9 @@ internal static class SwallowedExceptionMatrix
         Handed("catch in a method group", Route("Func<string, Task<string>> read = Helper.ReadAsync;\ntext = await read(request.Model!);", $"internal static class Helper {{ public static async Task<string> ReadAsync(string path) {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Catch} (IOException) {{ @H }} return text; }} }}")),
         Handed("catch in a delegate stored in a field", Route("text = await Helper.Read(request.Model!);", $"internal static class Helper {{ public static readonly Func<string, Task<string>> Read = async path => {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Catch} (IOException) {{ @H }} return text; }}; }}")),
         Handed("catch in an event handler", Route($"var bus = new Bus();\nbus.Seen += (_, _) => {{ try {{ text = File.ReadAllText(request.Model!); }} {Catch} (IOException) {{ @H }} }};\nbus.Raise();", "internal sealed class Bus { public event EventHandler? Seen; public void Raise() => Seen?.Invoke(this, EventArgs.Empty); }")),
+        Callbacks.Event("catch in a handler of a library's event, a lambda", Route(Callbacks.Lambda(Dropped), Callbacks.Types)),
+        Callbacks.Event("catch in a handler of a library's event, a method group", Callbacks.MethodGroup(Route, "var text = \"\"; try { text = File.ReadAllText(\"queue\"); } " + Catch + " (IOException) { text = \"none\"; } GC.KeepAlive(text);")),
+        Callbacks.Timer("catch in a System.Threading.Timer callback", Route(Callbacks.Callback(Dropped), Callbacks.Types)),
         Handed("catch around a using declaration and await using", Route($"try {{ using var reader = new StreamReader(request.Model!); await using var stream = File.OpenRead(request.Model!); text = await reader.ReadToEndAsync(); }} {Catch} (IOException) {{ @H }}")),
         Handed("catch around Task.WhenAll", Route($"try {{ var texts = await Task.WhenAll(File.ReadAllTextAsync(request.Model!), File.ReadAllTextAsync(request.Model + \".2\")); text = texts[0]; }} {Catch} (IOException) {{ @H }}")),
         Handed("catch inside Parallel.ForEachAsync", Route($"await Parallel.ForEachAsync(new[] {{ \"a\", \"b\" }}, async (path, ct) => {{ try {{ text = await File.ReadAllTextAsync(path, ct); }} {Catch} (IOException) {{ @H }} }});")),

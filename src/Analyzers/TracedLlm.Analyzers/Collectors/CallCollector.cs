@@ -8,7 +8,8 @@ namespace TracedLlm.Analyzers.Collectors;
 /// <summary>
 /// The edges of the call graph: calls (direct, extension, through interfaces and overrides),
 /// property accessors, constructors, method groups, and delegates held in fields, each marked
-/// with whether it is made inside an attempt scope.
+/// with whether it is made inside an attempt scope, and whether a referenced library makes it later rather than the
+/// request (a method group or lambda subscribed to a library's event, a timer's callback).
 /// </summary>
 internal sealed class CallCollector : IFactCollector
 {
@@ -89,6 +90,6 @@ internal sealed class CallCollector : IFactCollector
             callee = callee.OriginalDefinition;
         }
 
-        scope.Facts.Calls.Add(new CallEdge(callee, scope.InAttemptScope(site), site is IMethodReferenceOperation ? Handling.Anytime : scope.HandlingOf(site)));
+        scope.Facts.Calls.Add(new CallEdge(callee, scope.InAttemptScope(site), site is IMethodReferenceOperation ? Handling.Anytime : scope.HandlingOf(site), scope.RunsAsLibraryCallback(site)));
     }
 }

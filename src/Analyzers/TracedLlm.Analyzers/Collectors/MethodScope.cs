@@ -10,7 +10,7 @@ using TracedLlm.Analyzers.Facts;
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>One operation block being read: its owner, its operations, the value flow over them, and the facts the collectors fill.</summary>
-internal sealed class MethodScope
+internal sealed partial class MethodScope
 {
     public MethodScope(CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, AnalyzerOptions options, System.Threading.CancellationToken cancellationToken)
     {

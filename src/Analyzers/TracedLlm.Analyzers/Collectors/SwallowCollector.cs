@@ -23,7 +23,9 @@ namespace TracedLlm.Analyzers.Collectors;
 /// kept with that mark: the rule decides at the end of the compilation whether every caller turns the
 /// value into a failure (the Try-pattern). Nor
 /// is a catch in a method every caller starts and discards (<c>_ = LogAsync(...)</c>): the request
-/// does not wait for it, and a failure there could not reach its failure path either way.
+/// does not wait for it, and a failure there could not reach its failure path either way. Nor is a
+/// catch in code a referenced library runs later, from its own thread (a handler of its event, a timer's
+/// callback: <see cref="MethodScope.RunsAsLibraryCallback"/>): the request neither runs nor awaits it.
 /// </summary>
 internal sealed partial class SwallowCollector : IFactCollector
 {
@@ -36,7 +38,7 @@ internal sealed partial class SwallowCollector : IFactCollector
     {
         switch (operation)
         {
-            case ICatchClauseOperation @catch:
+            case ICatchClauseOperation @catch when !scope.RunsAsLibraryCallback(@catch):
                 VisitCatch(@catch, scope);
                 break;
             case IInvocationOperation invocation when invocation.TargetMethod.Locations.Any(l => l.IsInSource) && !invocation.TargetMethod.ReturnsVoid:

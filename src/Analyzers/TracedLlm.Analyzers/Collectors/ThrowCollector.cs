@@ -10,18 +10,20 @@ namespace TracedLlm.Analyzers.Collectors;
 /// TLLM2002's facts: the exception types traced code raises. <c>throw</c> statements and
 /// expressions, <c>ExceptionDispatchInfo.Throw</c> / <c>Capture(...).Throw()</c>, and faulted tasks
 /// (<c>Task.FromException</c>, <c>ValueTask.FromException</c>, <c>TaskCompletionSource.SetException</c>).
-/// A rethrow of the caught exception keeps the caught type and is not a new throw.
+/// A rethrow of the caught exception keeps the caught type and is not a new throw. Code a referenced library
+/// runs later (<see cref="MethodScope.RunsAsLibraryCallback"/>) raises to that library, not to the request.
 /// </summary>
 internal sealed class ThrowCollector : IFactCollector
 {
     public void Visit(IOperation operation, MethodScope scope)
     {
+        // What a library's callback raises goes back to the library (its event's raiser, the timer), not to the request.
         switch (operation)
         {
-            case IThrowOperation { Exception: { } thrown } @throw:
+            case IThrowOperation { Exception: { } thrown } @throw when !scope.RunsAsLibraryCallback(@throw):
                 Add(thrown, @throw.Syntax.GetLocation(), scope);
                 break;
-            case IInvocationOperation invocation when Raised(invocation, scope.Types) is { } raised:
+            case IInvocationOperation invocation when Raised(invocation, scope.Types) is { } raised && !scope.RunsAsLibraryCallback(invocation):
                 Add(raised, invocation.Syntax.GetLocation(), scope);
                 break;
         }

@@ -10,7 +10,8 @@ namespace TracedLlm.Analyzers.Collectors;
 /// wrapper that returns the SDK's <c>ClientResult</c>, a type derived from <c>HttpClient</c> or a source
 /// <c>IChatClient</c> is an ordinary call, followed through the call graph to the SDK call it makes (and to the
 /// attempt it may start around it). Only a method without a body here (from a referenced assembly, or abstract)
-/// is taken for an upstream call by its signature.
+/// is taken for an upstream call by its signature. A call in code a referenced library runs later, from its own
+/// thread (<see cref="MethodScope.RunsAsLibraryCallback"/>), is not the request's: no request's attempt could scope it.
 /// </summary>
 internal sealed class UpstreamCollector : IFactCollector
 {
@@ -27,6 +28,7 @@ internal sealed class UpstreamCollector : IFactCollector
         if (scope.Types.UpstreamCall(method, MethodScope.Receiver(invocation) is { } receiver ? Facts.ValueFlow.Unwrap(receiver).Type : null) is { } call
             && !BodyAnalyzedHere(method, scope.Types)
             && !scope.InAttemptScope(invocation)
+            && !scope.RunsAsLibraryCallback(invocation)
             && !SendsNoModelCall(invocation, scope))
         {
             scope.Facts.UnscopedUpstreamCalls.Add(new Facts.UpstreamCallSite(call, invocation.Syntax.GetLocation()));

@@ -7,8 +7,12 @@ namespace TracedLlm.Analyzers.Facts;
 
 /// <summary>
 /// The one walk of the call graph, from every root of traced code, up to <see cref="MaxDepth"/>
-/// calls deep: which routes reach each method (or delegate-holding field), and which methods are
-/// reached without passing through an attempt scope. Every cross-method rule reads this walk.
+/// calls deep: which routes reach each method (or delegate-holding field), which methods the request
+/// itself runs, and which of those are reached without passing through an attempt scope. Every
+/// cross-method rule reads this walk. A call a referenced library makes later (a method group subscribed
+/// to its event, a call in a lambda so subscribed: <see cref="CallEdge.ByLibrary"/>) is followed, but what
+/// it reaches is not the request's: the rules about the request's failures and upstream calls
+/// (TLLM2002, TLLM2004, TLLM2006) read <see cref="ReachedInRequest"/>.
 /// </summary>
 internal sealed class CallGraph
 {
@@ -16,6 +20,7 @@ internal sealed class CallGraph
     public const int MaxDepth = 16;
 
     private readonly Dictionary<ISymbol, HashSet<TracedRoute>> _reachedBy = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<ISymbol> _inRequest = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ISymbol> _outsideAttempts = new(SymbolEqualityComparer.Default);
 
     private CallGraph()
@@ -37,6 +42,10 @@ internal sealed class CallGraph
     public IReadOnlyList<TracedRoute> RoutesReaching(ISymbol symbol) =>
         _reachedBy.TryGetValue(symbol, out var routes) ? routes.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList() : new List<TracedRoute>();
 
+    /// <summary>The request runs the method: some path from a route reaches it with no call a library makes later on it.</summary>
+    public bool ReachedInRequest(ISymbol symbol) => _inRequest.Contains(symbol);
+
+    /// <summary>The request runs the method outside any attempt scope on some path.</summary>
     public bool ReachedOutsideAttempts(ISymbol symbol) => _outsideAttempts.Contains(symbol);
 
     public static CallGraph Walk(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
@@ -52,24 +61,24 @@ internal sealed class CallGraph
 
         foreach (var (roots, routes) in origins)
         {
-            var seen = new HashSet<(ISymbol, bool)>();
-            var frontier = roots.Select(r => (Symbol: r, Outside: true)).Where(seen.Add).ToList();
+            var seen = new HashSet<(ISymbol, bool, bool)>();
+            var frontier = roots.Select(r => (Symbol: r, Outside: true, Request: true)).Where(seen.Add).ToList();
             for (var depth = 0; frontier.Count > 0; depth++)
             {
-                var next = new List<(ISymbol Symbol, bool Outside)>();
-                foreach (var (symbol, outside) in frontier)
+                var next = new List<(ISymbol Symbol, bool Outside, bool Request)>();
+                foreach (var (symbol, outside, request) in frontier)
                 {
-                    graph.Mark(symbol, outside, routes);
+                    graph.Mark(symbol, outside, request, routes);
                     if (depth == MaxDepth)
                     {
                         continue;
                     }
 
-                    foreach (var (callee, calleeOutside) in Edges(symbol, outside, compilation, facts, cancellationToken))
+                    foreach (var edge in Edges(symbol, outside, request, compilation, facts, cancellationToken))
                     {
-                        if (seen.Add((callee, calleeOutside)))
+                        if (seen.Add(edge))
                         {
-                            next.Add((callee, calleeOutside));
+                            next.Add(edge);
                         }
                     }
                 }
@@ -81,7 +90,7 @@ internal sealed class CallGraph
         return graph;
     }
 
-    private void Mark(ISymbol symbol, bool outside, IReadOnlyList<TracedRoute> routes)
+    private void Mark(ISymbol symbol, bool outside, bool request, IReadOnlyList<TracedRoute> routes)
     {
         if (!_reachedBy.TryGetValue(symbol, out var set))
         {
@@ -89,20 +98,24 @@ internal sealed class CallGraph
         }
 
         set.UnionWith(routes);
-        if (outside)
+        if (request)
         {
-            _outsideAttempts.Add(symbol);
+            _inRequest.Add(symbol);
+            if (outside)
+            {
+                _outsideAttempts.Add(symbol);
+            }
         }
     }
 
-    private static IEnumerable<(ISymbol, bool)> Edges(ISymbol symbol, bool outside, CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
+    private static IEnumerable<(ISymbol, bool, bool)> Edges(ISymbol symbol, bool outside, bool request, CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
     {
         if (symbol is IMethodSymbol method)
         {
             // A call of an interface or virtual method reaches its implementations.
             foreach (var implementation in compilation.Implementations(method, cancellationToken))
             {
-                yield return (implementation, outside);
+                yield return (implementation, outside, request);
             }
         }
 
@@ -110,7 +123,7 @@ internal sealed class CallGraph
         {
             foreach (var call in known.Calls)
             {
-                yield return (call.Callee, outside && !call.InAttemptScope);
+                yield return (call.Callee, outside && !call.InAttemptScope, request && !call.ByLibrary);
             }
         }
     }

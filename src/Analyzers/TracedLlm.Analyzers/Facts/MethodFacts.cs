@@ -45,9 +45,10 @@ internal sealed class MethodFacts
 /// <summary>
 /// An edge of the call graph; <paramref name="InAttemptScope"/> when the call is made inside an attempt scope;
 /// <paramref name="Handling"/>, where the call runs relative to exception handling (a method group's target may
-/// run at any time).
+/// run at any time); <paramref name="ByLibrary"/> when a referenced library makes the call later, not the request
+/// (see <see cref="Collectors.MethodScope.RunsAsLibraryCallback"/>: a method group or lambda subscribed to a library's event).
 /// </summary>
-internal readonly record struct CallEdge(ISymbol Callee, bool InAttemptScope, Collectors.Handling Handling = Collectors.Handling.Anytime);
+internal readonly record struct CallEdge(ISymbol Callee, bool InAttemptScope, Collectors.Handling Handling = Collectors.Handling.Anytime, bool ByLibrary = false);
 
 /// <summary>
 /// A key read or written on a metadata bag, with every value it may have, and the route slots it is

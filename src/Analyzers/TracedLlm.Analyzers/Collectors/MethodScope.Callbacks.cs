@@ -1,0 +1,96 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace TracedLlm.Analyzers.Collectors;
+
+/// <summary>Code a referenced library runs later, from its own thread: not the request's code.</summary>
+internal sealed partial class MethodScope
+{
+    // The local functions of this block that run only as a library's callback, each read once.
+    private Dictionary<IMethodSymbol, bool>? _callbackOnly;
+
+    /// <summary>
+    /// <paramref name="operation"/> is run by a referenced library, later and from its own thread, not by the
+    /// request that runs this block: it is in (or is) a lambda, anonymous method or method group added with
+    /// <c>+=</c> to an event declared outside this compilation (<c>System.Timers.Timer.Elapsed</c>, a message
+    /// consumer's <c>Received</c>, <c>FileSystemWatcher.Changed</c>) and implemented by no type of it, or given as a timer's callback
+    /// (<see cref="WellKnownTypes.IsTimerCallback"/>); or in a local function used only so (subscribed, or called
+    /// only from such code). The library raises the event when something happens on its side (a tick, a
+    /// delivered message, a changed file); an event declared in source is raised by source code the analyzers
+    /// see, and is read as before. A library event raised inside a call the request makes is missed this way.
+    /// </summary>
+    public bool RunsAsLibraryCallback(IOperation operation)
+    {
+        for (var current = operation; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case IAnonymousFunctionOperation or IMethodReferenceOperation when IsLibraryCallback(current):
+                    return true;
+                case ILocalFunctionOperation local when LocalFunctionOnlyCallback(local.Symbol.OriginalDefinition):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A lambda or method group whose delegate is subscribed to a library's event or given as a timer's callback, where it is written.</summary>
+    private bool IsLibraryCallback(IOperation target)
+    {
+        if (target.Parent is not IDelegateCreationOperation creation)
+        {
+            return false;
+        }
+
+        IOperation value = creation;
+        while (value.Parent is IConversionOperation or IParenthesizedOperation)
+        {
+            value = value.Parent;
+        }
+
+        return value.Parent switch
+        {
+            IEventAssignmentOperation { Adds: true, EventReference: IEventReferenceOperation reference } assignment =>
+                assignment.HandlerValue == value && IsLibraryEvent(reference.Event),
+            IArgumentOperation { Parameter: { } parameter, Parent: IObjectCreationOperation { Constructor: { } constructor } } => Types.IsTimerCallback(constructor, parameter),
+            IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation invocation } => Types.IsTimerCallback(invocation.TargetMethod, parameter),
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// An event declared outside this compilation that no type of it implements or overrides (an interface's event,
+    /// <c>INotifyPropertyChanged.PropertyChanged</c>, implemented in source is raised by source code).
+    /// </summary>
+    private bool IsLibraryEvent(IEventSymbol @event) =>
+        !@event.Locations.Any(l => l.IsInSource)
+        && (@event.AddMethod is not { } add || Compilation.Implementations(add, CancellationToken).Count == 0);
+
+    /// <summary>
+    /// A local function of this block every use of which is a library's callback: taken as a method group that is
+    /// one, or called from code that is one. A local function never used is not.
+    /// </summary>
+    private bool LocalFunctionOnlyCallback(IMethodSymbol function)
+    {
+        _callbackOnly ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        if (_callbackOnly.TryGetValue(function, out var known))
+        {
+            return known;
+        }
+
+        // While it is read, its own calls (recursion) say nothing either way.
+        _callbackOnly[function] = true;
+        var uses = Blocks.SelectMany(b => b.DescendantsAndSelf()).Where(o => o switch
+        {
+            IMethodReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, function),
+            IInvocationOperation call => SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, function),
+            _ => false,
+        }).ToList();
+        var result = uses.Count > 0 && uses.All(RunsAsLibraryCallback);
+        _callbackOnly[function] = result;
+        return result;
+    }
+}
