@@ -19,9 +19,9 @@ public sealed class UnscopedUpstreamCallTests
             public static async Task<Reply> Chat(ChatRequest request, HttpClient http, IChatClient chat)
             {
                 using var response = await {|#0:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions"))|};
-                var text = await Task.Run(() => {|#1:http.GetStringAsync("http://upstream/health")|});
+                using var embedded = await Task.Run(() => {|#1:http.PostAsync("http://upstream/v1/embeddings", null)|});
                 using var posted = await {|#2:http.PostAsJsonAsync("http://upstream/v1/chat/completions", request)|};
-                var answer = await Upstream.AskAsync(chat, text);
+                var answer = await Upstream.AskAsync(chat, await embedded.Content.ReadAsStringAsync());
                 return new Reply { Text = answer };
             }
         }
@@ -38,7 +38,7 @@ public sealed class UnscopedUpstreamCallTests
         }
         """,
         Diagnostic("TLLM2006", 0, Message("HttpClient.SendAsync")),
-        Diagnostic("TLLM2006", 1, Message("HttpClient.GetStringAsync")),
+        Diagnostic("TLLM2006", 1, Message("HttpClient.PostAsync")),
         Diagnostic("TLLM2006", 2, Message("HttpClient.PostAsJsonAsync")),
         Diagnostic("TLLM2006", 3, Message("IChatClient.GetResponseAsync")));
 
@@ -53,7 +53,7 @@ public sealed class UnscopedUpstreamCallTests
                 var answer = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) => (await chat.GetResponseAsync(text, cancellationToken: ct)).Text);
                 using (call.StartAttempt(new LlmTarget("openai", "gpt-4o")))
                 {
-                    await http.GetStringAsync("http://upstream/health");
+                    await http.PostAsync("http://upstream/v1/embeddings", null);
                 }
 
                 return new Reply { Text = answer };
@@ -74,7 +74,7 @@ public sealed class UnscopedUpstreamCallTests
         internal static class Read
         {
             // Reached only from inside an attempt: clean.
-            public static Task<string> BodyAsync(HttpClient http, HttpResponseMessage response) => http.GetStringAsync("http://upstream/more");
+            public static async Task<string> BodyAsync(HttpClient http, HttpResponseMessage response) => await (await http.PostAsync("http://upstream/v1/embeddings", response.Content)).Content.ReadAsStringAsync();
         }
         """);
 
@@ -88,7 +88,7 @@ public sealed class UnscopedUpstreamCallTests
 
         internal static class Warmup
         {
-            public static Task<string> PingAsync(HttpClient http) => http.GetStringAsync("http://upstream/health");
+            public static Task<HttpResponseMessage> WarmAsync(HttpClient http) => http.PostAsync("http://upstream/v1/chat/completions", null);
         }
         """);
 
@@ -99,10 +99,10 @@ public sealed class UnscopedUpstreamCallTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<Reply> Chat(ChatRequest request, HttpClient http)
             {
-        #pragma warning disable TLLM2006 // a health probe, not an LLM call
-                var health = await http.GetStringAsync("http://upstream/health");
+        #pragma warning disable TLLM2006 // a webhook's delivery, not an LLM call
+                using var delivered = await http.PostAsync("http://hooks/delivered", null);
         #pragma warning restore TLLM2006
-                return new Reply { Text = health };
+                return new Reply { Text = delivered.ReasonPhrase };
             }
         }
         """);
@@ -158,8 +158,8 @@ public sealed class UnscopedUpstreamCallTests
             public static async Task<Reply> Completions(ChatRequest request, LlmCall call, HttpClient http)
             {
                 var targets = new[] { new LlmTarget("openai", "a"), new LlmTarget("openai", "b") };
-                var all = await Task.WhenAll(targets.Select(target => call.ExecuteAsync(target, LlmRetryPolicy.None, (attempt, ct) => http.GetStringAsync("http://upstream/" + target.Model, ct))));
-                return new Reply { Text = string.Concat(all) };
+                var all = await Task.WhenAll(targets.Select(target => call.ExecuteAsync(target, LlmRetryPolicy.None, (attempt, ct) => http.PostAsync("http://upstream/" + target.Model, null, ct))));
+                return new Reply { Text = all.Length.ToString() };
             }
 
             [TracedLlmRoute("POST", "/v1/embeddings")]
@@ -169,7 +169,7 @@ public sealed class UnscopedUpstreamCallTests
                 await Parallel.ForEachAsync(targets, async (target, ct) =>
                 {
                     using var attempt = call.StartAttempt(target);
-                    await http.GetStringAsync("http://upstream/" + target.Model, ct);
+                    await http.PostAsync("http://upstream/" + target.Model, null, ct);
                 });
 
                 return new Reply();

@@ -14,7 +14,8 @@ internal static class UnscopedUpstreamCallMatrix
 
     private const string Url = "\"http://upstream/v1/chat/completions\"";
 
-    private static string Get(string on = "http") => $"{{|TLLM2006:{on}.GetStringAsync({Url})|}}";
+    /// <summary>The upstream call the construct cells carry: a POST, the verb every model API generates with.</summary>
+    private static string Post(string on = "http") => $"{{|TLLM2006:{on}.PostAsync({Url}, null)|}}";
 
     /// <summary>The construct's statements in the handler, and the same statements inside an attempt; <paramref name="members"/> are types the construct uses.</summary>
     private static MatrixCell Call(string construct, string statements, string members = "", Held held = Held.Yes)
@@ -49,6 +50,10 @@ internal static class UnscopedUpstreamCallMatrix
     /// <summary>A send outside any attempt in both forms; <paramref name="token"/> gives the request message its method.</summary>
     private static MatrixCell Method(string construct, string statements, string token, string faulty, string sound) =>
         Pair(construct, Route(statements + "\nreturn new Reply();"), token, faulty, sound);
+
+    /// <summary>One of HttpClient's verb methods (the sound form: it sends what it is named for, not a POST) against the POST that is a model call.</summary>
+    private static MatrixCell Verb(string construct, string post, string verb) =>
+        Pair(construct + " (not a POST)", Route($"_ = await {{|TLLM2006:http.@C|}};\nreturn new Reply();"), "@C", post.Replace("@U", Url), verb.Replace("@U", Url));
 
     private static readonly System.Reflection.Assembly[] Sdk = { typeof(OpenAI.Chat.ChatClient).Assembly, typeof(System.ClientModel.ClientResult).Assembly };
 
@@ -119,14 +124,14 @@ internal static class UnscopedUpstreamCallMatrix
         Wrapper(
             "method declared in source on a type derived from HttpClient",
             "UpstreamClient upstream",
-            "return new Reply { Text = await upstream.GetCompletionAsync() };",
+            "using var response = await upstream.CompleteAsync();\nreturn new Reply { Text = await response.Content.ReadAsStringAsync() };",
             $$"""
             internal sealed class UpstreamClient : HttpClient
             {
-                public async Task<string> GetCompletionAsync()
+                public async Task<HttpResponseMessage> CompleteAsync()
                 {
                     @A
-                    return await {{Get("this")}};
+                    return await {{Post("this")}};
                 }
             }
             """),
@@ -201,40 +206,56 @@ internal static class UnscopedUpstreamCallMatrix
             }
             """,
             Held.FalseAlarmKnownLimit),
-        Call("awaited call in a local", $"var text = await {Get()};"),
-        Call("reassigned local holding the client", $"var client = new HttpClient();\nclient = http;\n_ = await {Get("client")};"),
-        Call("client in a static field", $"_ = await {Get("Clients.Shared")};", "internal static class Clients { public static readonly HttpClient Shared = new(); }"),
-        Call("client in an expression-bodied property", $"_ = await {Get("new Clients().Http")};", "internal sealed class Clients { public HttpClient Http => new(); }"),
-        Call("object initializer", $"var reply = new Reply {{ Text = await {Get()} }};"),
-        Call("using declaration", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Get, {Url}))|}};"),
-        Method("request message whose method is HEAD or OPTIONS (a GET may be a model API's: listing models)", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.@M, {Url}))|}};", "@M", "Get", "Head"),
+        Call("awaited call in a local", $"var response = await {Post()};"),
+        Call("reassigned local holding the client", $"var client = new HttpClient();\nclient = http;\n_ = await {Post("client")};"),
+        Call("client in a static field", $"_ = await {Post("Clients.Shared")};", "internal static class Clients { public static readonly HttpClient Shared = new(); }"),
+        Call("client in an expression-bodied property", $"_ = await {Post("new Clients().Http")};", "internal sealed class Clients { public HttpClient Http => new(); }"),
+        Call("object initializer", $"var reply = new Reply {{ Text = (await {Post()}).ReasonPhrase }};"),
+        Call("using declaration", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, {Url}))|}};"),
+        Method("request message whose method is HEAD", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.@M, {Url}))|}};", "@M", "Post", "Head"),
+        Method("request message whose method is GET (a list of models, a status, a download)", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.@M, {Url}))|}};", "@M", "Post", "Get"),
+        Method("request message whose method is named, in any case", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(new HttpMethod(@M), {Url}))|}};", "@M", "\"post\"", "\"DELETE\""),
+        Method("request message given no method (the default is GET)", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage {{ @M RequestUri = new Uri({Url}) }})|}};", "@M", "Method = HttpMethod.Post,", ""),
+        Method("request message in a local whose method's name is a local, GET on one path, POST or GET on the other", $"string verb;\nif (request.Model is null) {{ verb = \"GET\"; }} else {{ verb = @M; }}\nusing var message = new HttpRequestMessage(new HttpMethod(verb), {Url});\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "\"POST\"", "\"GET\""),
+        Verb("HttpClient.GetAsync", "PostAsync(@U, null)", "GetAsync(@U)"),
+        Verb("HttpClient.GetStringAsync", "PostAsync(@U, null)", "GetStringAsync(@U)"),
+        Verb("HttpClient.GetStreamAsync", "PostAsync(@U, null)", "GetStreamAsync(@U)"),
+        Verb("HttpClient.GetByteArrayAsync", "PostAsync(@U, null)", "GetByteArrayAsync(@U)"),
+        Verb("HttpClient.DeleteAsync", "PostAsync(@U, null)", "DeleteAsync(@U)"),
+        Verb("HttpClient.PutAsync", "PostAsync(@U, null)", "PutAsync(@U, null)"),
+        Verb("HttpClient.PatchAsync", "PostAsync(@U, null)", "PatchAsync(@U, null)"),
+        Verb("GetFromJsonAsync", "PostAsJsonAsync(@U, request)", "GetFromJsonAsync<Reply>(@U)"),
+        Verb("DeleteFromJsonAsync", "PostAsJsonAsync(@U, request)", "DeleteFromJsonAsync<Reply>(@U)"),
+        Verb("PutAsJsonAsync", "PostAsJsonAsync(@U, request)", "PutAsJsonAsync(@U, request)"),
+        Verb("PatchAsJsonAsync", "PostAsJsonAsync(@U, request)", "PatchAsJsonAsync(@U, request)"),
+        Pair("GetFromJsonAsAsyncEnumerable", Route($"@S\nreturn new Reply();"), "@S", $"_ = await {{|TLLM2006:http.PostAsJsonAsync({Url}, request)|}};", $"await foreach (var reply in http.GetFromJsonAsAsyncEnumerable<Reply>({Url})) {{ _ = reply; }}"),
         Method("request message in a local, OPTIONS in its object initializer, then given another method", $"var message = new HttpRequestMessage {{ Method = new HttpMethod(\"OPTIONS\"), RequestUri = new Uri({Url}) }};\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "message.Method = HttpMethod.Post;", ""),
         Method("request message in a local, HEAD, then an alias of it given another method", $"var message = new HttpRequestMessage(HttpMethod.Head, {Url});\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "var same = message; same.Method = HttpMethod.Post;", "message.Headers.Add(\"x-probe\", \"1\");"),
         Pair("request message in a local, HEAD, then passed to a helper that may change it", Route($"var message = new HttpRequestMessage(HttpMethod.Head, {Url});\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};\nreturn new Reply();", "internal static class Messages { public static void Prepare(HttpRequestMessage message) => message.Method = HttpMethod.Post; }"), "@M", "Messages.Prepare(message);", "_ = message.RequestUri;"),
-        Call("conditional operator", $"var text = request.Model is null ? \"none\" : await {Get()};"),
-        Call("null-coalescing operator", $"var text = request.Model ?? await {Get()};"),
-        Call("switch expression arm with when", $"var text = request.Model switch {{ \"a\" when call.Route is not null => await {Get()}, null => throw new InvalidOperationException(), _ => \"none\" }};"),
-        Call("switch statement", $"switch (request.Model) {{ case \"a\": _ = await {Get()}; break; default: break; }}"),
-        Call("pattern matching", $"if (http is {{ Timeout.TotalSeconds: > 0 }} client) {{ _ = await {Get("client")}; }}"),
-        Call("tuple deconstruction", $"var (text, count) = (await {Get()}, 1);"),
-        Call("record method", $"_ = await new Upstream(http).ReadAsync();", $"internal sealed record Upstream(HttpClient Http) {{ public Task<string> ReadAsync() => {Get("Http")}; }}"),
-        Call("generic helper with a constraint", $"_ = await Helper.SendAsync(http);", $"internal static class Helper {{ public static Task<HttpResponseMessage> SendAsync<T>(T invoker) where T : HttpMessageInvoker => {{|TLLM2006:invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, {Url}), CancellationToken.None)|}}; }}"),
-        Call("lambda", $"Func<Task<string>> read = () => {Get()};\n_ = await read();"),
-        Call("local function", $"Task<string> Read() => {Get()};\n_ = await Read();"),
-        Call("method group", $"Func<HttpClient, Task<string>> read = Helper.ReadAsync;\n_ = await read(http);", $"internal static class Helper {{ public static Task<string> ReadAsync(HttpClient http) => {Get()}; }}"),
-        Call("delegate stored in a field", $"_ = await Helper.Read(http);", $"internal static class Helper {{ public static readonly Func<HttpClient, Task<string>> Read = http => {Get()}; }}"),
-        Call("delegate stored in a collection", $"var readers = new Dictionary<string, Func<Task<string>>> {{ [\"a\"] = () => {Get()} }};\n_ = await readers[\"a\"]();"),
-        Call("event handler", $"var bus = new Bus();\nbus.Seen += async (_, _) => await {Get()};\nbus.Raise();", "internal sealed class Bus { public event EventHandler? Seen; public void Raise() => Seen?.Invoke(this, EventArgs.Empty); }"),
-        Callbacks.Event("handler of a library's event, a lambda", Route(Callbacks.Lambda($"_ = {Get()};") + "\nreturn new Reply();", Callbacks.Types)),
-        Callbacks.Event("handler of a library's event, a method group", Callbacks.MethodGroup((statements, members) => Route(statements + "\nreturn new Reply();", members), $"using var http = new HttpClient(); _ = {Get()};")),
-        Callbacks.Timer("System.Threading.Timer callback", Route(Callbacks.Callback($"_ = {Get()};") + "\nreturn new Reply();", Callbacks.Types)),
-        Call("async helper method", "_ = await Helper.ReadAsync(http);", $"internal static class Helper {{ public static async Task<string> ReadAsync(HttpClient http) {{ await Task.Yield(); return await {Get()}; }} }}"),
-        Call("iterator", "foreach (var task in Helper.Reads(http)) { _ = await task; }", $"internal static class Helper {{ public static IEnumerable<Task<string>> Reads(HttpClient http) {{ yield return {Get()}; }} }}"),
-        Call("await foreach over an async iterator", "await foreach (var text in Helper.ReadsAsync(http)) { _ = text; }", $"internal static class Helper {{ public static async IAsyncEnumerable<string> ReadsAsync(HttpClient http) {{ yield return await {Get()}; }} }}"),
-        Call("await using", $"await using var stream = await {{|TLLM2006:http.GetStreamAsync({Url})|}};"),
-        Call("try, catch when and finally", $"try {{ _ = await {Get()}; }} catch (HttpRequestException e) when (e.StatusCode is null) {{ throw; }} finally {{ _ = await {{|TLLM2006:http.GetStringAsync(\"http://upstream/health\")|}}; }}"),
-        Call("LINQ", $"var texts = await Task.WhenAll(new[] {{ \"a\", \"b\" }}.Select(model => {Get()}));"),
-        Call("Task.WhenAll fan-out", $"await Task.WhenAll({Get()}, {{|TLLM2006:http.GetStringAsync(\"http://upstream/v1/models\")|}});"),
-        Call("Parallel.ForEachAsync fan-out", $"await Parallel.ForEachAsync(new[] {{ \"a\", \"b\" }}, async (model, ct) => {{ _ = await {Get()}; }});"),
-        Call("Channel fan-out", $"var channel = Channel.CreateUnbounded<string>();\nchannel.Writer.TryWrite(\"a\");\nchannel.Writer.Complete();\nvar consumer = Task.Run(async () => {{ await foreach (var model in channel.Reader.ReadAllAsync()) {{ _ = await {Get()}; }} }});\nawait consumer;"));
+        Call("conditional operator", $"var response = request.Model is null ? null : await {Post()};"),
+        Call("null-coalescing operator", $"var text = request.Model ?? (await {Post()}).ReasonPhrase;"),
+        Call("switch expression arm with when", $"var text = request.Model switch {{ \"a\" when call.Route is not null => await {Post()}, null => throw new InvalidOperationException(), _ => null }};"),
+        Call("switch statement", $"switch (request.Model) {{ case \"a\": _ = await {Post()}; break; default: break; }}"),
+        Call("pattern matching", $"if (http is {{ Timeout.TotalSeconds: > 0 }} client) {{ _ = await {Post("client")}; }}"),
+        Call("tuple deconstruction", $"var (response, count) = (await {Post()}, 1);"),
+        Call("record method", $"_ = await new Upstream(http).ReadAsync();", $"internal sealed record Upstream(HttpClient Http) {{ public Task<HttpResponseMessage> ReadAsync() => {Post("Http")}; }}"),
+        Call("generic helper with a constraint", $"_ = await Helper.SendAsync(http);", $"internal static class Helper {{ public static Task<HttpResponseMessage> SendAsync<T>(T invoker) where T : HttpMessageInvoker => {{|TLLM2006:invoker.SendAsync(new HttpRequestMessage(HttpMethod.Post, {Url}), CancellationToken.None)|}}; }}"),
+        Call("lambda", $"Func<Task<HttpResponseMessage>> read = () => {Post()};\n_ = await read();"),
+        Call("local function", $"Task<HttpResponseMessage> Read() => {Post()};\n_ = await Read();"),
+        Call("method group", $"Func<HttpClient, Task<HttpResponseMessage>> read = Helper.ReadAsync;\n_ = await read(http);", $"internal static class Helper {{ public static Task<HttpResponseMessage> ReadAsync(HttpClient http) => {Post()}; }}"),
+        Call("delegate stored in a field", $"_ = await Helper.Read(http);", $"internal static class Helper {{ public static readonly Func<HttpClient, Task<HttpResponseMessage>> Read = http => {Post()}; }}"),
+        Call("delegate stored in a collection", $"var readers = new Dictionary<string, Func<Task<HttpResponseMessage>>> {{ [\"a\"] = () => {Post()} }};\n_ = await readers[\"a\"]();"),
+        Call("event handler", $"var bus = new Bus();\nbus.Seen += async (_, _) => await {Post()};\nbus.Raise();", "internal sealed class Bus { public event EventHandler? Seen; public void Raise() => Seen?.Invoke(this, EventArgs.Empty); }"),
+        Callbacks.Event("handler of a library's event, a lambda", Route(Callbacks.Lambda($"_ = {Post()};") + "\nreturn new Reply();", Callbacks.Types)),
+        Callbacks.Event("handler of a library's event, a method group", Callbacks.MethodGroup((statements, members) => Route(statements + "\nreturn new Reply();", members), $"using var http = new HttpClient(); _ = {Post()};")),
+        Callbacks.Timer("System.Threading.Timer callback", Route(Callbacks.Callback($"_ = {Post()};") + "\nreturn new Reply();", Callbacks.Types)),
+        Call("async helper method", "_ = await Helper.ReadAsync(http);", $"internal static class Helper {{ public static async Task<HttpResponseMessage> ReadAsync(HttpClient http) {{ await Task.Yield(); return await {Post()}; }} }}"),
+        Call("iterator", "foreach (var task in Helper.Reads(http)) { _ = await task; }", $"internal static class Helper {{ public static IEnumerable<Task<HttpResponseMessage>> Reads(HttpClient http) {{ yield return {Post()}; }} }}"),
+        Call("await foreach over an async iterator", "await foreach (var text in Helper.ReadsAsync(http)) { _ = text; }", $"internal static class Helper {{ public static async IAsyncEnumerable<HttpResponseMessage> ReadsAsync(HttpClient http) {{ yield return await {Post()}; }} }}"),
+        Call("await using", $"using var response = await {Post()};\nawait using var stream = await response.Content.ReadAsStreamAsync();"),
+        Call("try, catch when and finally", $"try {{ _ = await {Post()}; }} catch (HttpRequestException e) when (e.StatusCode is null) {{ throw; }} finally {{ _ = await {{|TLLM2006:http.PostAsync(\"http://upstream/v1/embeddings\", null)|}}; }}"),
+        Call("LINQ", $"var texts = await Task.WhenAll(new[] {{ \"a\", \"b\" }}.Select(model => {Post()}));"),
+        Call("Task.WhenAll fan-out", $"await Task.WhenAll({Post()}, {{|TLLM2006:http.PostAsync(\"http://upstream/v1/embeddings\", null)|}});"),
+        Call("Parallel.ForEachAsync fan-out", $"await Parallel.ForEachAsync(new[] {{ \"a\", \"b\" }}, async (model, ct) => {{ _ = await {Post()}; }});"),
+        Call("Channel fan-out", $"var channel = Channel.CreateUnbounded<string>();\nchannel.Writer.TryWrite(\"a\");\nchannel.Writer.Complete();\nvar consumer = Task.Run(async () => {{ await foreach (var model in channel.Reader.ReadAllAsync()) {{ _ = await {Post()}; }} }});\nawait consumer;"));
 }

@@ -118,11 +118,12 @@ internal static class StressGateway
                     }
 
                     var span = Telemetry.Source.StartActivity("lookup");
-                    var health = await http.GetStringAsync("http://upstream/health");
+                    using var embedded = await http.PostAsync("http://upstream/v1/embeddings", null);
                     return await call.ExecuteAsync(new LlmTarget("openai", ask.Model), LlmRetryPolicy.None, async (attempt, ct) =>
                     {
-                        var text = await http.GetStringAsync("http://upstream/chat", ct);
-                        return new Answer(text + health + Metadata.Read(call));
+                        using var response = await http.PostAsync("http://upstream/chat", null, ct);
+                        var text = await response.Content.ReadAsStringAsync(ct);
+                        return new Answer(text + embedded.StatusCode + Metadata.Read(call));
                     });
                 }
 

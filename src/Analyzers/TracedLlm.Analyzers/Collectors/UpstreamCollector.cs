@@ -29,23 +29,38 @@ internal sealed class UpstreamCollector : IFactCollector
             && !BodyAnalyzedHere(method, scope.Types)
             && !scope.InAttemptScope(invocation)
             && !scope.RunsAsLibraryCallback(invocation)
-            && !SendsNoModelCall(invocation, scope))
+            && !SendsOtherThanPost(invocation, scope))
         {
             scope.Facts.UnscopedUpstreamCalls.Add(new Facts.UpstreamCallSite(call, invocation.Syntax.GetLocation()));
         }
     }
 
     /// <summary>
-    /// A send of a request message whose method is <c>HEAD</c> or <c>OPTIONS</c> on every path: no model API is
-    /// called that way (a <c>HEAD</c> answer has no body, an <c>OPTIONS</c> one says what the server allows), so it
-    /// is a probe, not an upstream call an attempt is for. The message is a <c>System.Net.Http.HttpRequestMessage</c>
-    /// built right in the call, or in a local written once, at its declaration, and otherwise only read, its members
-    /// called or set (never <c>Method</c>), or sent: never aliased, passed to another method or captured; its method is <c>HttpMethod.Head</c> / <c>HttpMethod.Options</c> or
-    /// <c>new HttpMethod(name)</c> whose name is <c>"HEAD"</c> or <c>"OPTIONS"</c> on every value the value flow gives it (a literal,
-    /// a local, a helper's constant ...), given to the constructor or in its object initializer.
+    /// An HTTP call whose method is known to be other than <c>POST</c> on every path. Every model API generates and
+    /// embeds with <c>POST</c> (OpenAI's chat completions, responses and embeddings, Anthropic's messages, Gemini's
+    /// generateContent, Ollama's chat and generate, Bedrock's invoke); <c>GET</c>, <c>DELETE</c>, <c>PUT</c>,
+    /// <c>PATCH</c>, <c>HEAD</c> and <c>OPTIONS</c> list, read, store, remove or probe, so such a call is not one an
+    /// attempt (retries, fallbacks, a span with tokens) is for. Known to be other than <c>POST</c>:
+    /// <list type="bullet">
+    /// <item>HttpClient's own verb methods and the JSON extensions (<c>GetAsync</c>, <c>GetStringAsync</c>,
+    /// <c>GetFromJsonAsync</c>, <c>DeleteAsync</c>, <c>PutAsJsonAsync</c>, <c>PatchAsync</c> ...): each sends the verb
+    /// it is named for (not a method of a type derived from HttpClient, whose name promises nothing);</item>
+    /// <item>a send of a request message built right in the call, or in a local written once, at its declaration, and
+    /// otherwise only read, its members called or set (never <c>Method</c>), or sent: never aliased, passed to another
+    /// method or captured; its method <c>HttpMethod.Get</c> (any of the static methods but <c>Post</c>), or
+    /// <c>new HttpMethod(name)</c> whose name is a constant other than <c>"POST"</c> (any case) on every value the value
+    /// flow gives it (a literal, a local, a helper's constant ...), given to the constructor or in its object
+    /// initializer, or no method at all (a message's default method is <c>GET</c>).</item>
+    /// </list>
+    /// A method the rule cannot read (a parameter, a field, the client's request's) is taken for a <c>POST</c>.
     /// </summary>
-    private static bool SendsNoModelCall(IInvocationOperation invocation, MethodScope scope)
+    private static bool SendsOtherThanPost(IInvocationOperation invocation, MethodScope scope)
     {
+        if (IsHttpClientVerb(invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod))
+        {
+            return true;
+        }
+
         var message = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpRequestMessage" && a.Parameter.Ordinal == (invocation.TargetMethod.IsExtensionMethod ? 1 : 0))?.Value;
         if (message is null || !WellKnownTypes.DerivesFrom(invocation.TargetMethod.ContainingType, scope.Types.HttpMessageInvoker!))
         {
@@ -70,8 +85,16 @@ internal sealed class UpstreamCollector : IFactCollector
             message = created;
         }
 
-        return message is not null && Facts.ValueFlow.Unwrap(message) is IObjectCreationOperation creation && IsProbeMethod(creation, scope);
+        return message is not null && Facts.ValueFlow.Unwrap(message) is IObjectCreationOperation creation && IsOtherThanPost(creation, scope);
     }
+
+    // HttpClient's GetAsync / GetStringAsync / GetStreamAsync / GetByteArrayAsync, DeleteAsync, PutAsync, PatchAsync,
+    // and System.Net.Http.Json's GetFromJsonAsync / GetFromJsonAsAsyncEnumerable, DeleteFromJsonAsync, PutAsJsonAsync,
+    // PatchAsJsonAsync: the framework's own methods, named for the verb they send.
+    private static bool IsHttpClientVerb(IMethodSymbol method) =>
+        method.ContainingType?.ToDisplayString() is "System.Net.Http.HttpClient" or "System.Net.Http.Json.HttpClientJsonExtensions"
+        && (method.Name.StartsWith("Get", System.StringComparison.Ordinal) || method.Name.StartsWith("Delete", System.StringComparison.Ordinal)
+            || method.Name.StartsWith("Put", System.StringComparison.Ordinal) || method.Name.StartsWith("Patch", System.StringComparison.Ordinal));
 
     // A use that cannot change the message's method: the send itself, a member of the message read or called
     // (its headers, its content), or a property other than Method set. Anything else (an alias, an argument to
@@ -85,7 +108,7 @@ internal sealed class UpstreamCollector : IFactCollector
         _ => false,
     };
 
-    private static bool IsProbeMethod(IObjectCreationOperation creation, MethodScope scope)
+    private static bool IsOtherThanPost(IObjectCreationOperation creation, MethodScope scope)
     {
         // The framework's message itself: a derived type's constructor may pass on another method.
         if (creation.Type?.ToDisplayString() != "System.Net.Http.HttpRequestMessage")
@@ -97,13 +120,18 @@ internal sealed class UpstreamCollector : IFactCollector
         var initialized = creation.Initializer?.Initializers.OfType<ISimpleAssignmentOperation>()
             .LastOrDefault(a => a.Target is IPropertyReferenceOperation { Property.Name: "Method" })?.Value;
         var chosen = initialized ?? method;
-        return chosen is not null && Facts.ValueFlow.Unwrap(chosen) switch
+        if (chosen is null)
         {
-            IPropertyReferenceOperation { Property: { IsStatic: true, Name: "Head" or "Options", ContainingType.Name: "HttpMethod" } } => true,
-            // The name by the value flow (a literal, or one kept in a local, a helper, a tuple ...): every value it may have is HEAD or OPTIONS.
+            // No method given: the parameterless constructor's message is a GET.
+            return creation.Arguments.IsEmpty;
+        }
+
+        return Facts.ValueFlow.Unwrap(chosen) switch
+        {
+            IPropertyReferenceOperation { Property: { IsStatic: true, Name: not "Post", ContainingType.Name: "HttpMethod" } } => true,
+            // The name by the value flow (a literal, or one kept in a local, a helper, a tuple ...): every value it may have is another verb than POST.
             IObjectCreationOperation { Type.Name: "HttpMethod", Arguments.Length: 1 } named when scope.Flow.Values(named.Arguments[0].Value) is { Length: > 0 } names =>
-                names.All(n => n.Kind == Facts.KeyValueKind.Constant
-                    && (n.Constant!.Equals("HEAD", System.StringComparison.OrdinalIgnoreCase) || n.Constant.Equals("OPTIONS", System.StringComparison.OrdinalIgnoreCase))),
+                names.All(n => n.Kind == Facts.KeyValueKind.Constant && !n.Constant!.Equals("POST", System.StringComparison.OrdinalIgnoreCase)),
             _ => false,
         };
     }
