@@ -286,7 +286,8 @@ internal sealed class WellKnownTypes
     /// <item>the Anthropic SDK: its services' methods (<c>client.Messages.Create</c>, <c>CreateStreaming</c>...).</item>
     /// </list>
     /// <paramref name="receiverType"/> is the static type of what the method is called on, when known. This reads the
-    /// signature only: TLLM2006 asks it about methods with no body in the compilation (see <c>UpstreamCollector</c>).
+    /// signature only: TLLM2006 asks it about methods with no body in the compilation, and then leaves out a call known to
+    /// send another HTTP method than <c>POST</c> (see <c>UpstreamCollector</c>); TLLM2004 takes every one for an upstream call.
     /// </summary>
     public string? UpstreamCall(IMethodSymbol method, ITypeSymbol? receiverType = null)
     {

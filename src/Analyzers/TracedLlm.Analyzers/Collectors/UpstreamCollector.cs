@@ -47,7 +47,7 @@ internal sealed class UpstreamCollector : IFactCollector
     /// it is named for (not a method of a type derived from HttpClient, whose name promises nothing);</item>
     /// <item>a send of a request message built right in the call, or in a local written once, at its declaration, and
     /// otherwise only read, its members called or set (never <c>Method</c>), or sent: never aliased, passed to another
-    /// method or captured; its method <c>HttpMethod.Get</c> (any of the static methods but <c>Post</c>), or
+    /// method or captured; its method <c>HttpMethod.Get</c> (any of the static properties but <c>Post</c>), or
     /// <c>new HttpMethod(name)</c> whose name is a constant other than <c>"POST"</c> (any case) on every value the value
     /// flow gives it (a literal, a local, a helper's constant ...), given to the constructor or in its object
     /// initializer, or no method at all (a message's default method is <c>GET</c>).</item>
