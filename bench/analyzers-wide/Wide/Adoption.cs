@@ -2,7 +2,10 @@
 // TracedLlm marks the handlers it traces, so that the rules have traced code to judge. What is marked:
 // - minimal-API handlers given as method groups to an endpoint registration (MapGet, MapPost, MapPut, MapDelete,
 //   MapPatch, MapMethods, Map, MapFallback, on an app or a MapGroup): the method gets the attribute, with the
-//   registration's HTTP method and pattern. The analyzers read routes from attributed method declarations, so a
+//   registration's HTTP method and pattern; also handlers given to a Map* helper of the tree's own that hands its
+//   Delegate parameter to one of those (CleanArchitecture's groupBuilder.MapPost(CreateTodoItem), whose body calls
+//   builder.MapPost(pattern, handler)), with the helper's pattern and the HTTP method of the registration it calls.
+//   The analyzers read routes from attributed method declarations, so a
 //   lambda handler becomes one, as a team would convert it: a static method of the same type (same usings, same
 //   names in scope) with the lambda's parameters, return type and body, marked, and the registration given it as a
 //   method group. Its body keeps its lines (a #line directive maps them back to the lambda's), and the lambda's
@@ -10,9 +13,13 @@
 //   registration's options: an upload limit, a flag) moves the same way, as a team would move it: what it reads
 //   becomes parameters of the method, after its own, and the registration keeps a one-line lambda with the
 //   handler's parameters that calls the method with them and the values it read (the lambda's place keeps its line
-//   count). A lambda that writes what it captures, captures 'this' or a value of a type parameter, has an
-//   implicitly typed parameter or returns an anonymous type cannot move without rewriting it: counted and skipped,
-//   as local functions are;
+//   count). A lambda that writes what it captures, captures 'this' or a value of a type parameter, has a generic
+//   parameter or returns a value of an anonymous type cannot move without rewriting it: counted and skipped, as local
+//   functions are. A parameter written without its type (context => ...) is given, in the method, the type of the
+//   delegate's parameter, as a team converting it writes it;
+// - terminal handlers, app.Run(context => ...) on an IApplicationBuilder: the end of a pipeline's branch
+//   (AspNetCore.Proxy's proxy routes, MapMiddlewareRoute(route, proxyApp => proxyApp.Run(...)), and the handlers of
+//   MapWhen branches), moved and marked as lambdas are, as a middleware (POST /{**catch-all});
 // - MVC and API controller actions (public instance methods of a ControllerBase or [ApiController] type), with the
 //   verb and template of their Http* and Route attributes; Razor Pages handlers (OnGet, OnPostAsync, ...);
 // - middleware registered with UseMiddleware<T>() in the tree: T's Invoke / InvokeAsync, for a pipeline with no
@@ -34,7 +41,7 @@ internal sealed record AdoptedRoute(IMethodSymbol Handler, string HttpMethod, st
 internal sealed class Adoption
 {
     private readonly Dictionary<MethodDeclarationSyntax, AdoptedRoute> _routes = new();
-    private readonly List<(ParenthesizedLambdaExpressionSyntax Lambda, SyntaxNode Host, string Name, string Method, string Verb, string Pattern, string? Forwarder)> _lambdas = [];
+    private readonly List<(LambdaExpressionSyntax Lambda, SyntaxNode Host, string Name, string Method, string Verb, string Pattern, string? Forwarder)> _lambdas = [];
 
     public int ConvertedLambdas => _lambdas.Count;
 
@@ -86,7 +93,7 @@ internal sealed class Adoption
                     var replacement = forwarder ?? name;
                     changes.Add(new TextChange(lambda.Span, replacement + new string('\n', lines.End.Line - lines.Start.Line - replacement.Count(c => c == '\n'))));
                     methods.Append(Attribute(verb, pattern)).Append('\n')
-                        .Append($"#line {text.Lines.GetLineFromPosition(lambda.ParameterList.SpanStart).LineNumber + 1} {Literal(tree.FilePath)}\n")
+                        .Append($"#line {text.Lines.GetLineFromPosition(ParametersSpan(lambda).Start).LineNumber + 1} {Literal(tree.FilePath)}\n")
                         .Append(method).Append("\n#line default\n");
                 }
 
@@ -139,35 +146,57 @@ internal sealed class Adoption
             }
         }
 
-        if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } || !name.StartsWith("Map", StringComparison.Ordinal)
-            || model.GetOperation(invocation) is not IInvocationOperation { TargetMethod: var registration } operation
-            || !IsEndpointRegistration(registration))
+        if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name }
+            || model.GetOperation(invocation) is not IInvocationOperation { TargetMethod: var registration } operation)
         {
             return;
         }
 
-        var handler = operation.Arguments.FirstOrDefault(a => a.Parameter?.Type is { } type && (type.Name == "RequestDelegate" || type.SpecialType == SpecialType.System_Delegate));
+        // A terminal handler, app.Run(context => ...): the end of a branch of the pipeline (AspNetCore.Proxy's proxy
+        // routes, MapMiddlewareRoute(route, proxyApp => proxyApp.Run(...))), marked as a middleware is.
+        string verb, pattern;
+        IArgumentOperation? handler;
+        if (name == "Run" && IsAspNetCore(registration) && FirstParameter(registration)?.Type.Name == "IApplicationBuilder")
+        {
+            (verb, pattern) = ("POST", "/{**catch-all}");
+            handler = operation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "RequestDelegate");
+        }
+        else
+        {
+            // ASP.NET Core's Map*, or a Map* helper of the tree's own that hands its Delegate parameter to one (CleanArchitecture's
+            // groupBuilder.MapPost(CreateTodoItem) calls builder.MapPost(pattern, handler).WithName(...)): the handler given at the call.
+            var (inner, forwarded) = name.StartsWith("Map", StringComparison.Ordinal) && IsEndpointRegistration(registration) ? (registration, null) : Forwarded(model.Compilation, registration);
+            if (inner is null)
+            {
+                return;
+            }
+
+            handler = operation.Arguments.FirstOrDefault(a => forwarded is null
+                ? a.Parameter?.Type is { } type && (type.Name == "RequestDelegate" || type.SpecialType == SpecialType.System_Delegate)
+                : a.Parameter?.Name == forwarded.Name);
+            pattern = operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "pattern")?.Value.ConstantValue is { HasValue: true, Value: string text } ? text : "/";
+            pattern = pattern.Length == 0 ? "/" : pattern;
+            verb = inner.Name switch
+            {
+                "MapPost" => "POST",
+                "MapPut" => "PUT",
+                "MapDelete" => "DELETE",
+                "MapPatch" => "PATCH",
+                _ => "GET",
+            };
+        }
+
         if (handler is null)
         {
             return;
         }
 
-        var pattern = operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "pattern")?.Value.ConstantValue is { HasValue: true, Value: string text } ? text : "/";
-        var verb = registration.Name switch
-        {
-            "MapPost" => "POST",
-            "MapPut" => "PUT",
-            "MapDelete" => "DELETE",
-            "MapPatch" => "PATCH",
-            _ => "GET",
-        };
-
         switch (Unwrap(handler.Value))
         {
             case IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: var method } } when method.MethodKind == MethodKind.Ordinary:
-                Add(method, verb, pattern, "minimal API");
+                Add(method, verb, pattern, name == "Run" ? "terminal middleware" : "minimal API");
                 break;
-            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Syntax: ParenthesizedLambdaExpressionSyntax lambda } function } when Captured(model, lambda, function) is { } captured:
+            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Syntax: LambdaExpressionSyntax lambda } function } when Captured(model, lambda, function) is { } captured:
                 Move(lambda, function.Symbol, verb, pattern, captured);
                 break;
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation or IMethodReferenceOperation }:
@@ -181,12 +210,13 @@ internal sealed class Adoption
 
     /// <summary>
     /// What the lambda reads of where it is written (locals and parameters of the enclosing method, in order of
-    /// declaration), when it can move: typed parameters, a return type that can be named, no 'this', nothing it
-    /// captures written, every captured value of a type that can be named outside the method; null when it cannot.
+    /// declaration), when it can move: parameters and a return type that can be named (a parameter written without
+    /// its type, context => ..., has the type of the delegate it is given as), no 'this', nothing it captures written,
+    /// every captured value of a type that can be named outside the method; null when it cannot.
     /// </summary>
-    private static IReadOnlyList<(string Name, ITypeSymbol Type)>? Captured(SemanticModel model, ParenthesizedLambdaExpressionSyntax lambda, IAnonymousFunctionOperation function)
+    private static IReadOnlyList<(string Name, ITypeSymbol Type)>? Captured(SemanticModel model, LambdaExpressionSyntax lambda, IAnonymousFunctionOperation function)
     {
-        if (lambda.ParameterList.Parameters.Any(p => p.Type is null) || Anonymous(function.Symbol.ReturnType)
+        if (function.Symbol.Parameters.Any(p => Anonymous(p.Type) || Generic(p.Type)) || Anonymous(function.Symbol.ReturnType)
             || function.Body.DescendantsAndSelf().Any(o => o is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
                 || (o is IInvocationOperation { TargetMethod.MethodKind: MethodKind.LocalFunction } call && !call.TargetMethod.Locations.Any(l => lambda.Span.Contains(l.SourceSpan)))))
         {
@@ -212,36 +242,84 @@ internal sealed class Adoption
         type.IsAnonymousType || (type is INamedTypeSymbol named && named.TypeArguments.Any(Anonymous)) || (type is IArrayTypeSymbol array && Anonymous(array.ElementType));
 
     /// <summary>
-    /// The lambda as a static method of its type: its parameter list and body as written, the arrow dropped for a block
-    /// body, what it captured as parameters after its own; and, when it captured something, the lambda that forwards to it.
+    /// The lambda as a static method of its type: its parameter list and body as written (parameters written without
+    /// their types given the delegate's), the arrow dropped for a block body, what it captured as parameters after its
+    /// own; and, when it captured something, the lambda that forwards to it.
     /// </summary>
-    private void Move(ParenthesizedLambdaExpressionSyntax lambda, IMethodSymbol symbol, string verb, string pattern, IReadOnlyList<(string Name, ITypeSymbol Type)> captured)
+    private void Move(LambdaExpressionSyntax lambda, IMethodSymbol symbol, string verb, string pattern, IReadOnlyList<(string Name, ITypeSymbol Type)> captured)
     {
         var host = (SyntaxNode?)lambda.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault() ?? lambda.SyntaxTree.GetRoot();
         var name = $"AdoptedHandler{_lambdas.Count}";
         var text = lambda.SyntaxTree.GetText();
         var returns = symbol.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
         var head = $"internal static {(lambda.AsyncKeyword.IsKind(SyntaxKind.None) ? "" : "async ")}{returns} {name}";
-        var own = lambda.ParameterList.Parameters.Select(p => p.Identifier.Text).ToList();
+        var own = symbol.Parameters.Select(p => p.Name).ToList();
         var format = SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
         var added = string.Concat(captured.Select((c, i) => (own.Count + i == 0 ? "" : ", ") + c.Type.ToDisplayString(format) + " " + c.Name));
-        var close = lambda.ParameterList.CloseParenToken.SpanStart;
-        var parameters = text.ToString(TextSpan.FromBounds(lambda.ParameterList.SpanStart, close)) + added + text.ToString(TextSpan.FromBounds(close, lambda.ArrowToken.SpanStart));
+        string parameters;
+        if (lambda is ParenthesizedLambdaExpressionSyntax { ParameterList: var list } && list.Parameters.All(p => p.Type is not null))
+        {
+            var close = list.CloseParenToken.SpanStart;
+            parameters = text.ToString(TextSpan.FromBounds(list.SpanStart, close)) + added + text.ToString(TextSpan.FromBounds(close, lambda.ArrowToken.SpanStart));
+        }
+        else
+        {
+            parameters = "(" + string.Join(", ", symbol.Parameters.Select(p => p.Type.ToDisplayString(format) + " " + p.Name)) + added + ") ";
+        }
+
         var qualified = host is TypeDeclarationSyntax ? name : "AdoptedHandlers." + name;
         var forwarder = captured.Count == 0 ? null
-            : text.ToString(lambda.ParameterList.Span) + " => " + qualified + "(" + string.Join(", ", own.Concat(captured.Select(c => c.Name))) + ")";
+            : text.ToString(ParametersSpan(lambda)) + " => " + qualified + "(" + string.Join(", ", own.Concat(captured.Select(c => c.Name))) + ")";
         var body = lambda.Block is { } block
             ? text.ToString(TextSpan.FromBounds(lambda.ArrowToken.Span.End, block.Span.End))
             : " =>" + text.ToString(TextSpan.FromBounds(lambda.ArrowToken.Span.End, lambda.Span.End)) + ";";
         _lambdas.Add((lambda, host, qualified, head + parameters + body, verb, pattern, forwarder));
     }
 
+    /// <summary>The lambda's parameters as written: its parameter list, or its one parameter.</summary>
+    private static TextSpan ParametersSpan(LambdaExpressionSyntax lambda) =>
+        lambda is ParenthesizedLambdaExpressionSyntax parenthesized ? parenthesized.ParameterList.Span : ((SimpleLambdaExpressionSyntax)lambda).Parameter.Span;
+
     private static IOperation Unwrap(IOperation operation) => operation is IConversionOperation conversion ? Unwrap(conversion.Operand) : operation;
 
     /// <summary>An ASP.NET Core endpoint registration: a Map* extension of IEndpointRouteBuilder taking a handler.</summary>
     private static bool IsEndpointRegistration(IMethodSymbol method) =>
-        method.ContainingNamespace?.ToDisplayString().StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) == true
-        && (method.ReducedFrom ?? method).Parameters.FirstOrDefault()?.Type.Name == "IEndpointRouteBuilder";
+        IsAspNetCore(method) && FirstParameter(method)?.Type.Name == "IEndpointRouteBuilder";
+
+    private static bool IsAspNetCore(IMethodSymbol method) =>
+        method.ContainingNamespace?.ToDisplayString().StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) == true;
+
+    private static IParameterSymbol? FirstParameter(IMethodSymbol method) => (method.ReducedFrom ?? method).Parameters.FirstOrDefault();
+
+    /// <summary>
+    /// For a Map* extension of IEndpointRouteBuilder written in the tree: the ASP.NET Core registration its body hands one
+    /// of its own parameters to as the handler, and that parameter; (null, null) for any other method.
+    /// </summary>
+    private static (IMethodSymbol? Registration, IParameterSymbol? Handler) Forwarded(Compilation compilation, IMethodSymbol helper)
+    {
+        helper = (helper.ReducedFrom ?? helper).OriginalDefinition;
+        if (!helper.Name.StartsWith("Map", StringComparison.Ordinal) || FirstParameter(helper)?.Type.Name != "IEndpointRouteBuilder")
+        {
+            return (null, null);
+        }
+
+        foreach (var body in helper.DeclaringSyntaxReferences.Select(r => r.GetSyntax()))
+        {
+            var model = compilation.GetSemanticModel(body.SyntaxTree);
+            foreach (var call in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                if (model.GetOperation(call) is IInvocationOperation { TargetMethod: var inner } operation && IsEndpointRegistration(inner)
+                    && operation.Arguments.Select(a => Unwrap(a.Value)).OfType<IParameterReferenceOperation>()
+                        .FirstOrDefault(p => p.Parameter.Type.SpecialType == SpecialType.System_Delegate || p.Parameter.Type.Name == "RequestDelegate") is { } given
+                    && SymbolEqualityComparer.Default.Equals(given.Parameter.ContainingSymbol, helper))
+                {
+                    return (inner, given.Parameter);
+                }
+            }
+        }
+
+        return (null, null);
+    }
 
     private void ReadController(SemanticModel model, ClassDeclarationSyntax declaration)
     {
@@ -260,8 +338,11 @@ internal sealed class Adoption
         var prefix = Template(type.GetAttributes()) ?? string.Empty;
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
         {
+            // Not an action, as MVC reads a controller: a static, non-public or [NonAction] method, or the type's Dispose
+            // (a controller that implements IDisposable is disposed by MVC, never routed to its Dispose).
             if (method.MethodKind != MethodKind.Ordinary || method.IsStatic || method.DeclaredAccessibility != Accessibility.Public
-                || method.GetAttributes().Any(a => a.AttributeClass?.Name == "NonActionAttribute"))
+                || method.GetAttributes().Any(a => a.AttributeClass?.Name == "NonActionAttribute")
+                || (method.Name == "Dispose" && method.Parameters.IsEmpty && type.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_IDisposable)))
             {
                 continue;
             }

@@ -4,11 +4,16 @@
 // (packages this machine does not restore make error types), every finding with whether its file
 // binds, and what the analyzers had in front of them: lines, and the constructs each rule follows
 // (catch clauses, throws, Activity starts, outgoing sends, 'metadata' keys) in files that bind.
-// Usage: Wide [--adopted] [sdk:|web:]NAME=FOLDER[,FOLDER...] ...   (NAME: the
+// Usage: Wide [--adopted|--reach-only] [ref:][sdk:|web:]NAME=FOLDER[,FOLDER...] ...   (NAME: the
 // assembly the folders build, left out of the references; several folders compile as one assembly, a service with
 // the libraries it references; sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web,
 // as <ImplicitUsings> does). --adopted first marks every endpoint handler as a traced route (Adoption.cs) and
 // prints what the routes reach (Reach.cs) and every finding with its line of code, to be read and judged.
+// --reach-only adopts the same way and prints the routes, what they reach and the compile errors, and runs no
+// analyzer: what a measurement's set-up is checked with before the one run whose findings are judged.
+// ref:NAME=FOLDER,... is a library a tree references as a package this machine does not serve, built from its
+// published source: compiled in memory as the assembly NAME (its files that do not compile left out until the rest
+// does) and referenced, as metadata, by the compilations after it; never analysed, as a package's code is not.
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -21,36 +26,37 @@ string[] symbols = ["NET", "NETCOREAPP", "NET10_0", .. Enumerable.Range(5, 6).Se
 var parse = ProjectAnalysis.ParseOptions.WithPreprocessorSymbols(symbols);
 var total = new Totals();
 var seen = new HashSet<string>(StringComparer.Ordinal); // a library compiled with several services counts once in the total
-var adopted = args.Contains("--adopted");
+var reachOnly = args.Contains("--reach-only");
+var adopted = reachOnly || args.Contains("--adopted");
+var built = new List<MetadataReference>(); // the ref: libraries, in the order given
 var reachedTotal = new Totals();
 var reachedSeen = new HashSet<string>(StringComparer.Ordinal); // a method of a shared library reached from several services counts once
 int routesTotal = 0, lambdasTotal = 0, otherTotal = 0, methodsTotal = 0;
-foreach (var arg in args.Where(a => a != "--adopted"))
+foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
 {
     var (name, folder) = arg.Split('=', 2) is [var n, var f] ? (n, f) : (Path.GetFileName(arg), arg);
+    var library = name.StartsWith("ref:", StringComparison.Ordinal);
+    name = library ? name["ref:".Length..] : name;
     string? usings = null;
     if (name.Split(':', 2) is [var sdk and ("sdk" or "web"), var rest])
     {
         (name, usings) = (rest, CorpusProject.ImplicitUsingsSource(webSdk: sdk == "web"));
     }
 
+    if (library)
+    {
+        built.Add(LibraryReference.Build(name, folder, usings, parse, built));
+        continue;
+    }
+
     var started = System.Diagnostics.Stopwatch.StartNew();
-    var paths = folder.Split(',').SelectMany(f => Directory.EnumerateFiles(f, "*.cs", SearchOption.AllDirectories))
-        .Where(p => !p.Contains("/obj/", StringComparison.Ordinal) && !p.Contains("/bin/", StringComparison.Ordinal))
-        .Order(StringComparer.Ordinal).ToArray();
-    var trees = paths.Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), parse, p)).ToArray();
+    var trees = Sources.Parse(folder, parse);
     SyntaxTree[] allTrees = usings is null ? trees : [.. trees, CSharpSyntaxTree.ParseText(usings, parse, Path.Combine(folder.Split(',')[0], "ImplicitUsings.g.cs"))];
     var kind = trees.Any(t => t.GetRoot().ChildNodes().OfType<GlobalStatementSyntax>().Any()) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary;
-    var references = CorpusReferences.All.Where(r => !string.Equals(Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath), name, StringComparison.OrdinalIgnoreCase)).ToImmutableArray();
+    var references = CorpusReferences.All.Concat(built).Where(r => !string.Equals(Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath), name, StringComparison.OrdinalIgnoreCase)).ToImmutableArray();
     // The SDK's regex generator's output ([GeneratedRegex] methods), as the project's build has it: files, not counted.
     allTrees = CorpusProject.WithSdkGeneratedSources(name, kind, allTrees);
-    var compilation = ProjectAnalysis.Compile(references, kind, allTrees);
-    compilation = compilation.WithOptions(((CSharpCompilationOptions)compilation.Options).WithAllowUnsafe(true));
-    // The use of an API marked [Experimental] is an error under the ID the API names (KMEXP00, SKEXP0001), which a project
-    // that uses it turns off with <NoWarn>, as Kernel Memory and eShopSupport do: turned off the same way.
-    var experimental = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && !d.Id.StartsWith("CS", StringComparison.Ordinal)
-        && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("is for evaluation purposes only", StringComparison.Ordinal)).Select(d => d.Id).Distinct().Order(StringComparer.Ordinal).ToList();
-    compilation = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(experimental.Select(id => KeyValuePair.Create(id, ReportDiagnostic.Suppress))));
+    var (compilation, experimental) = Sources.Compile(references, kind, allTrees);
     var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
     var broken = errors.Select(d => d.Location.SourceTree).OfType<SyntaxTree>().ToHashSet();
     Adoption? adoption = null;
@@ -68,7 +74,7 @@ foreach (var arg in args.Where(a => a != "--adopted"))
         adoptedTrees = trees.Select(t => byPath[t.FilePath]).ToArray();
     }
 
-    var findings = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
+    var findings = reachOnly ? ImmutableArray<Diagnostic>.Empty : await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
     var project = new Totals();
     foreach (var (tree, adoptedTree) in trees.Zip(adoptedTrees))
     {
@@ -91,6 +97,16 @@ foreach (var arg in args.Where(a => a != "--adopted"))
     {
         var first = group.OrderBy(e => e.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(e => e.Location.SourceSpan.Start).ThenBy(e => e.GetMessage(), StringComparer.Ordinal).First();
         Console.WriteLine($"   {group.Count()} x {group.Key}: {first.GetMessage()}");
+    }
+
+    if (reachOnly)
+    {
+        // Which files will not count, each with its first error: what a set-up is judged by before the run.
+        foreach (var file in errors.Where(e => e.Location.SourceTree is not null).GroupBy(e => e.Location.SourceTree!.FilePath).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var first = file.OrderBy(e => e.Location.SourceSpan.Start).First();
+            Console.WriteLine($"   does not bind: {Path.GetRelativePath(Path.GetDirectoryName(folder.Split(',')[0])!, file.Key)}:{first.Location.GetLineSpan().StartLinePosition.Line + 1} ({file.Count()} errors; first {first.Id}: {first.GetMessage()})");
+        }
     }
 
     Console.WriteLine($"   in files that bind: {project.Catches} catch clauses, {project.Throws} throws, {project.ActivityStarts} Activity starts, {project.Sends} sends, {project.MetadataKeys} 'metadata' keys");
@@ -140,18 +156,18 @@ foreach (var arg in args.Where(a => a != "--adopted"))
         project.Findings += binds ? 1 : 0;
     }
 
-    Console.WriteLine($"   {findings.Length} findings, {project.Findings} in files that bind");
+    Console.WriteLine(reachOnly ? "   analyzers not run (--reach-only)" : $"   {findings.Length} findings, {project.Findings} in files that bind");
     total.Findings += project.Findings;
 }
 
-Console.WriteLine($"== all (each file once): {total.Lines:N0} lines, {total.BindingLines:N0} that bind, {total.Findings} findings in them; constructs the rules follow: {total.Catches} catch clauses, {total.Throws} throws, {total.ActivityStarts} Activity starts, {total.Sends} sends, {total.MetadataKeys} 'metadata' keys");
+Console.WriteLine($"== all (each file once): {total.Lines:N0} lines, {total.BindingLines:N0} that bind, {(reachOnly ? "analyzers not run" : $"{total.Findings} findings in them")}; constructs the rules follow: {total.Catches} catch clauses, {total.Throws} throws, {total.ActivityStarts} Activity starts, {total.Sends} sends, {total.MetadataKeys} 'metadata' keys");
 if (adopted)
 {
     Console.WriteLine($"== adopted, all: {routesTotal} routes ({lambdasTotal} lambda handlers, {otherTotal} other handlers skipped), {methodsTotal} methods reached (summed per compilation; {reachedSeen.Count} declarations in files that bind, each once), {reachedTotal.BindingLines:N0} lines reached that bind (each once); constructs there: {reachedTotal.Catches} catch clauses, {reachedTotal.Throws} throws, {reachedTotal.ActivityStarts} Activity starts, {reachedTotal.Sends} sends, {reachedTotal.MetadataKeys} 'metadata' keys");
 }
 
 var constructs = total.Catches + total.Throws + total.ActivityStarts + total.Sends + total.MetadataKeys;
-if (total.Findings == 0 && constructs > 0)
+if (!reachOnly && total.Findings == 0 && constructs > 0)
 {
     // 0 events in n trials: the one-sided 95 % Clopper-Pearson upper bound is 1 - 0.05^(1/n) (about 3/n, the rule of three).
     Console.WriteLine($"   0 findings over {constructs} constructs: a rule fires on at most {100 * (1 - Math.Pow(0.05, 1.0 / constructs)):0.00} % of them (95 %, Clopper-Pearson; rule of three {300.0 / constructs:0.00} %)");

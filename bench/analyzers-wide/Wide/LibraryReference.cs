@@ -1,0 +1,78 @@
+// The sources of a compilation and the library references built from source (the ref: arguments of Program.cs).
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Emit;
+using TracedLlm.Analyzers.Corpus.Tests;
+using TracedLlm.Analyzers.Tests;
+
+internal static class Sources
+{
+    /// <summary>The .cs files of the comma-separated folders (bin/ and obj/ left out), parsed, in path order.</summary>
+    public static SyntaxTree[] Parse(string folders, CSharpParseOptions parse) =>
+        folders.Split(',').SelectMany(f => Directory.EnumerateFiles(f, "*.cs", SearchOption.AllDirectories))
+            .Where(p => !p.Contains("/obj/", StringComparison.Ordinal) && !p.Contains("/bin/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), parse, p))
+            .ToArray();
+
+    /// <summary>
+    /// The trees compiled (the generator run, unsafe code allowed) and the IDs of the experimental-API errors turned off:
+    /// the use of an API marked [Experimental] is an error under the ID the API names (KMEXP00, SKEXP0001), which a
+    /// project that uses it turns off with &lt;NoWarn&gt;, as Kernel Memory and eShopSupport do: turned off the same way.
+    /// </summary>
+    public static (Compilation Compilation, List<string> Experimental) Compile(ImmutableArray<MetadataReference> references, OutputKind kind, SyntaxTree[] trees)
+    {
+        var compilation = ProjectAnalysis.Compile(references, kind, trees);
+        compilation = compilation.WithOptions(((CSharpCompilationOptions)compilation.Options).WithAllowUnsafe(true));
+        var experimental = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && !d.Id.StartsWith("CS", StringComparison.Ordinal)
+            && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("is for evaluation purposes only", StringComparison.Ordinal)).Select(d => d.Id).Distinct().Order(StringComparer.Ordinal).ToList();
+        return (compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(experimental.Select(id => KeyValuePair.Create(id, ReportDiagnostic.Suppress)))), experimental);
+    }
+}
+
+internal static class LibraryReference
+{
+    /// <summary>
+    /// A library a tree references as a package this machine does not serve, built from its published source as the
+    /// assembly <paramref name="name"/> (with the SDK's implicit usings when <paramref name="usings"/> is given): its
+    /// files compiled in memory against the machine's references and the libraries built before it, and emitted as a
+    /// reference assembly (metadata only, as a package's ref/ assembly is: its declarations, no method bodies, so an
+    /// error in a body costs nothing); the files whose declarations do not compile (a type of a package not served in a
+    /// signature) left out, round after round, until the rest does. Prints what it left out.
+    /// </summary>
+    public static MetadataReference Build(string name, string folders, string? usings, CSharpParseOptions parse, IReadOnlyList<MetadataReference> before)
+    {
+        var references = CorpusReferences.All.Concat(before).ToImmutableArray();
+        SyntaxTree[] trees = Sources.Parse(folders, parse);
+        trees = usings is null ? trees : [.. trees, CSharpSyntaxTree.ParseText(usings, parse, Path.Combine(folders.Split(',')[0], "ImplicitUsings.g.cs"))];
+        trees = CorpusProject.WithSdkGeneratedSources(name, OutputKind.DynamicallyLinkedLibrary, trees);
+        var all = trees.Length;
+        var left = new List<string>();
+        for (var round = 0; ; round++)
+        {
+            var (compilation, _) = Sources.Compile(references, OutputKind.DynamicallyLinkedLibrary, trees);
+            compilation = compilation.WithAssemblyName(name);
+            using var image = new MemoryStream();
+            var declarations = compilation.GetDeclarationDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+            var emitted = declarations.Count == 0 ? compilation.Emit(image, options: new EmitOptions(metadataOnly: true)) : null;
+            if (emitted is { Success: true })
+            {
+                Console.WriteLine($"== reference {name} ({folders}): built from {trees.Length} of {all} files, referenced by the compilations after it, not analysed; left out with compile errors in their declarations: {(left.Count == 0 ? "none" : string.Join(", ", left.Order(StringComparer.Ordinal)))}");
+                return MetadataReference.CreateFromImage(image.ToArray(), filePath: name + ".dll");
+            }
+
+            var errors = (emitted?.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error) ?? declarations).Where(d => d.Location.SourceTree is not null).ToList();
+            var broken = errors.Select(d => d.Location.SourceTree!).ToHashSet();
+            if (broken.Count == 0 || round == 20)
+            {
+                throw new InvalidOperationException($"{name} does not compile: {(emitted?.Diagnostics ?? [.. declarations]).First(d => d.Severity == DiagnosticSeverity.Error)}");
+            }
+
+            // Each file with its first error (in a stable order), so that what is missing can be read.
+            left.AddRange(errors.GroupBy(d => d.Location.SourceTree!).Select(g => g.OrderBy(d => d.Location.SourceSpan.Start).First())
+                .Select(d => $"{Path.GetRelativePath(Path.GetDirectoryName(folders.Split(',')[0])!, d.Location.SourceTree!.FilePath)} ({d.Id} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)})"));
+            trees = trees.Where(t => !broken.Contains(t)).ToArray();
+        }
+    }
+}
