@@ -42,6 +42,49 @@ public sealed class LibraryCallbackTests
         Diagnostic("TLLM2004", 0, SwallowedExceptionTests.Message("System.IO.IOException")));
 
     [Fact]
+    public Task ACallbackThatCompletesATaskTheRequestAwaitsIsTheRequests() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, HttpClient http)
+            {
+                // An event bridged to a task the request awaits (a reply over a queue): what the handler does is what the request waits for.
+                var read = new TaskCompletionSource<string>();
+                var timer = new System.Timers.Timer(10);
+                timer.Elapsed += (_, _) =>
+                {
+                    var text = "";
+                    try { text = System.IO.File.ReadAllText("reply"); }
+                    {|#0:catch|} (System.IO.IOException) { text = "none"; }
+                    read.TrySetResult(text);
+                };
+                timer.Start();
+                var sent = new TaskCompletionSource<HttpResponseMessage>();
+                using var once = new System.Threading.Timer(async _ => sent.SetResult(await {|#1:http.PostAsync("http://upstream/v1/chat/completions", null)|}), null, 0, -1);
+                var watcher = new System.IO.FileSystemWatcher(".");
+                var seen = new TaskCompletionSource<string>();
+                watcher.Created += Replies.OnCreated(seen);
+                await sent.Task;
+                return new Reply { Text = await read.Task + await seen.Task };
+            }
+        }
+
+        internal static class Replies
+        {
+            public static System.IO.FileSystemEventHandler OnCreated(TaskCompletionSource<string> seen) => (_, e) => Forward(seen, e.FullPath);
+
+            private static void Forward(TaskCompletionSource<string> seen, string path)
+            {
+                try { seen.SetResult(System.IO.File.ReadAllText(path)); }
+                {|#2:catch|} (System.IO.IOException) { seen.SetResult(""); }
+            }
+        }
+        """,
+        Diagnostic("TLLM2004", 0, SwallowedExceptionTests.Message("System.IO.IOException")),
+        Diagnostic("TLLM2006", 1, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")),
+        Diagnostic("TLLM2004", 2, SwallowedExceptionTests.Message("System.IO.IOException")));
+
+    [Fact]
     public Task WhatALibraryCallbackCallsIsNotReachedByTheRequest() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {

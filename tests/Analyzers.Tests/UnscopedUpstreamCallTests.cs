@@ -8,7 +8,7 @@ public sealed class UnscopedUpstreamCallTests
 {
     private const string Usings = "using System.Linq;\nusing Microsoft.Extensions.AI;\n";
 
-    private static string Message(string call) =>
+    internal static string Message(string call) =>
         $"{call} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt";
 
     [Fact]

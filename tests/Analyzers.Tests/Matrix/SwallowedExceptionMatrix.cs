@@ -177,6 +177,9 @@ internal static class SwallowedExceptionMatrix
                 static partial void Seen(Microsoft.Extensions.Logging.ILogger logger, string model) { }
 
                 private static string Format(string state, Exception? e) => state;
+                private static string Read(string state, Exception? e) => File.ReadAllText(state);
+                public static IEnumerable<string> Lines = new[] { "queue" }.Select(p => File.ReadAllText(p));
+                public static List<string> LineList = new();
             }
             """);
 
@@ -325,9 +328,16 @@ internal static class SwallowedExceptionMatrix
         Pair("a try that only writes log lines (LogWarning, a LoggerMessage.Define delegate, a [LoggerMessage] method), and an argument computed by a call", Journal("Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(Logger, \"model {Model}\", @H); _written(Logger, model, failure); Seen(Logger, model);"), "@H", "File.ReadAllText(model)", "model"),
         Pair("a try that only writes a log line, the handler setting state, and logging", Journal(LogLine, "@H"), "@H", "State = \"lost\";", "Microsoft.Extensions.Logging.LoggerExtensions.LogDebug(Logger, \"a log line was lost\");"),
         Pair("a try that only writes a log line, the handler answering, and doing nothing", Journal(LogLine, "@H"), "@H", "return \"lost\";", ""),
+        Pair("a try that only writes a log line whose formatter of source reads a file, and one that returns the state", Journal("Logger.Log(Microsoft.Extensions.Logging.LogLevel.Information, default, model, failure, @H);"), "@H", "Read", "Format"),
+        Pair("a try that only writes a log line given a deferred query the logger enumerates, and a list", Journal("Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(Logger, \"lines {Lines}\", @H);"), "@H", "Lines", "LineList"),
         Pair("the caught exception kept in a local and thrown after a check, and kept and never thrown", Kept("failure = e;", "@H"), "@H", "", "throw failure!;"),
         new("the caught exception captured (ExceptionDispatchInfo) and thrown after a check, and kept and only logged", Kept("failure = e;", "Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, failure, \"not written\");"), Kept("captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);", "captured?.Throw();")),
         new("the caught exception added to a local list thrown as an AggregateException after a check, and kept in a field", Kept("Last = e;", ""), Kept("failures.Add(e);", "throw new AggregateException(failures);")),
+        Pair("the caught exception kept and thrown only after a return (dead code), and thrown", Kept("failure = e;", "@H"), "@H", "return;\nthrow failure!;", "throw failure!;"),
+        Pair("the caught exception kept, the local set to null, then thrown when not null, and thrown when not null", Kept("failure = e;", "@H"), "@H", "failure = null;\nif (failure is not null) { throw failure; }", "if (failure is not null) { throw failure; }"),
+        Pair("the caught exception kept and thrown only in a later catch of another try, and thrown", Kept("failure = e;", "@H"), "@H", "try { File.Delete(path); } catch (UnauthorizedAccessException) { throw failure!; }", "throw failure!;"),
+        Pair("the caught exception kept and wrapped only when the local is null, and when it is not", Kept("failure = e;", "@H"), "@H", "if (failure is null) { throw new InvalidOperationException(\"none\", failure); }", "if (failure is not null) { throw new InvalidOperationException(\"kept\", failure); }"),
+        Pair("the caught exception kept and thrown under a condition the rule does not read (a setting), and thrown", Kept("failure = e;", "@H"), "@H", "if (path.Length > 1000) { throw failure!; }", "throw failure!;", Held.MissedKnownLimit),
         Pair("a not-found around a list filled in the try, left at the empty list given just before and streamed after, and at a list given an element", Listed("var result = @H;"), "@H", "new List<string> { \"none\" }", "new List<string>()"),
         Pair("a list filled in the try left empty by a not-found, and by a transient failure", Listed("var result = new List<string>();", "StoreException e) when (Probe.@H(e)"), "@H", "IsTransient", "IsTableNotFound"),
         Handed("catch in the handler", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }}")),

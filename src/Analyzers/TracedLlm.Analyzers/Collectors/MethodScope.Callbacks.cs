@@ -51,7 +51,7 @@ internal sealed partial class MethodScope
             value = value.Parent;
         }
 
-        return value.Parent switch
+        var callback = value.Parent switch
         {
             IEventAssignmentOperation { Adds: true, EventReference: IEventReferenceOperation reference } assignment =>
                 assignment.HandlerValue == value && IsLibraryEvent(reference.Event),
@@ -59,6 +59,32 @@ internal sealed partial class MethodScope
             IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation invocation } => Types.IsTimerCallback(invocation.TargetMethod, parameter),
             _ => false,
         };
+        return callback && !CompletesATask(target);
+    }
+
+    // What a task's source is completed with (TaskCompletionSource's Set* and TrySet*).
+    private static readonly HashSet<string> Completions = new(System.StringComparer.Ordinal)
+    {
+        "SetResult", "TrySetResult", "SetException", "TrySetException", "SetCanceled", "TrySetCanceled",
+    };
+
+    /// <summary>
+    /// The callback hands its outcome to a task (<c>done.SetResult(...)</c>, <c>SetException</c>, ...): the event bridged to
+    /// a <c>TaskCompletionSource</c> that a caller awaits, as a request/reply over a queue is, so what it does is what the
+    /// request waits for. Read from the callback's text (a lambda's body, a method group's declarations): any call of
+    /// such a name keeps the callback the request's.
+    /// </summary>
+    private static bool CompletesATask(IOperation target)
+    {
+        var bodies = target is IMethodReferenceOperation { Method: var method }
+            ? method.OriginalDefinition.DeclaringSyntaxReferences.Select(r => r.GetSyntax())
+            : new[] { target.Syntax };
+        return bodies.Any(body => body.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>().Any(call => call.Expression switch
+        {
+            Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access => Completions.Contains(access.Name.Identifier.ValueText),
+            Microsoft.CodeAnalysis.CSharp.Syntax.MemberBindingExpressionSyntax binding => Completions.Contains(binding.Name.Identifier.ValueText),
+            _ => false,
+        }));
     }
 
     /// <summary>

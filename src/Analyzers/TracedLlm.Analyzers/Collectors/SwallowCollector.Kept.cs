@@ -52,8 +52,106 @@ internal sealed partial class SwallowCollector
             body = parent;
         }
 
-        return kept.Count > 0 && ValueFlow.Own(body).Any(o => o.Syntax.SpanStart >= @try.Syntax.Span.End && ThrowsKept(o, kept, types));
+        if (kept.Count == 0)
+        {
+            return false;
+        }
+
+        var own = ValueFlow.Own(body).ToList();
+        return own.Any(o => o.Syntax.SpanStart >= @try.Syntax.Span.End && ThrowsKept(o, kept, types)
+            && Reachable(o, body) && !InLaterHandler(o, body) && !Rewritten(own, kept, @try, o) && !GuardedAgainst(o, body, kept, caught.Type));
     }
+
+    /// <summary>No statement before the throw, in a block around it, leaves that block first (a return, a throw, a break): dead code throws nothing.</summary>
+    private static bool Reachable(IOperation thrown, IOperation body)
+    {
+        for (IOperation current = thrown; current.Parent is { } parent && current != body; current = parent)
+        {
+            if (parent is IBlockOperation block)
+            {
+                foreach (var statement in block.Operations)
+                {
+                    if (statement == current)
+                    {
+                        break;
+                    }
+
+                    if (statement is IReturnOperation or IBranchOperation
+                        || statement is IExpressionStatementOperation { Operation: IThrowOperation }
+                        || statement is IThrowOperation)
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The throw is in a later catch clause: it runs only when something else fails, not when the kept failure is one.</summary>
+    private static bool InLaterHandler(IOperation thrown, IOperation body)
+    {
+        for (var current = thrown.Parent; current is not null && current != body; current = current.Parent)
+        {
+            if (current is ICatchClauseOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A kept local written again between the <c>try</c> and the throw (<c>failure = null;</c>): what is thrown is no longer the failure.</summary>
+    private static bool Rewritten(List<IOperation> own, List<ILocalSymbol> kept, ITryOperation @try, IOperation thrown) =>
+        own.Any(o => o is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target }
+            && kept.Contains(target.Local, SymbolEqualityComparer.Default)
+            && o.Syntax.SpanStart >= @try.Syntax.Span.End && o.Syntax.SpanStart < thrown.Syntax.SpanStart);
+
+    /// <summary>
+    /// The throw runs only when a condition around it says the kept local holds no failure (<c>failure is null</c>,
+    /// <c>failure == null</c>) or one of a type the catch cannot have kept (<c>failure is OperationCanceledException</c> for a
+    /// caught <c>IOException</c>).
+    /// </summary>
+    private static bool GuardedAgainst(IOperation thrown, IOperation body, List<ILocalSymbol> kept, ITypeSymbol? caughtType)
+    {
+        for (IOperation current = thrown; current.Parent is { } parent && current != body; current = parent)
+        {
+            if (parent is IConditionalOperation { Condition: var condition } conditional && conditional.WhenTrue == current
+                && condition.DescendantsAndSelf().Any(test => Excludes(test, kept, caughtType)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Excludes(IOperation test, List<ILocalSymbol> kept, ITypeSymbol? caughtType)
+    {
+        switch (test)
+        {
+            case IIsPatternOperation { Value: var value, Pattern: var pattern } when Reads(value, kept) && test.Parent is not IUnaryOperation:
+                return pattern switch
+                {
+                    IConstantPatternOperation { Value: var constant } => constant.ConstantValue is { HasValue: true, Value: null },
+                    ITypePatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
+                    IDeclarationPatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
+                    _ => false,
+                };
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals:
+                return (Reads(equals.LeftOperand, kept) && equals.RightOperand.ConstantValue is { HasValue: true, Value: null })
+                    || (Reads(equals.RightOperand, kept) && equals.LeftOperand.ConstantValue is { HasValue: true, Value: null });
+            default:
+                return false;
+        }
+    }
+
+    // Neither type derives from the other: no caught exception is of the tested type.
+    private static bool Unrelated(ITypeSymbol matched, ITypeSymbol? caughtType) =>
+        caughtType is not null && matched.TypeKind == TypeKind.Class && caughtType.TypeKind == TypeKind.Class
+        && !WellKnownTypes.DerivesFrom(matched, caughtType) && !WellKnownTypes.DerivesFrom(caughtType, matched);
 
     /// <summary>The caught exception, or <c>ExceptionDispatchInfo.Capture</c> of it.</summary>
     private static bool IsCaught(IOperation value, ILocalSymbol caught, WellKnownTypes types) => ValueFlow.Unwrap(value) switch

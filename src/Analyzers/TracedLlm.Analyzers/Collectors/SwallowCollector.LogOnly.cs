@@ -33,16 +33,35 @@ internal sealed partial class SwallowCollector
     /// type that computes in memory (<c>string.Length</c>). No call, no object creation, no await, no lambda, no
     /// user-defined operator or conversion, no interpolated string handler.
     /// </summary>
-    private static bool ComputedWithoutCalls(IOperation value, WellKnownTypes types) => value.DescendantsAndSelf().All(o => o switch
+    private static bool ComputedWithoutCalls(IOperation value, WellKnownTypes types) => value.DescendantsAndSelf().All(o => !Deferred(o) && o switch
     {
         IPropertyReferenceOperation { Property: var property } => types.IsInMemory(property)
             || (property.IsStatic && property.Parameters.IsEmpty && !property.Locations.Any(l => l.IsInSource))
             || CompilationFacts.IsAutoProperty(property),
-        IDelegateCreationOperation creation => creation.Target is IMethodReferenceOperation,
+        IDelegateCreationOperation creation => creation.Target is IMethodReferenceOperation { Method: var formatter } && ComputesWithoutCalls(formatter),
         IBinaryOperation { OperatorMethod: not null } or IUnaryOperation { OperatorMethod: not null } or IConversionOperation { OperatorMethod: not null } => false,
         IInvocationOperation or IObjectCreationOperation or IAwaitOperation or IAnonymousFunctionOperation or IInterpolatedStringHandlerCreationOperation
             or IDynamicInvocationOperation or IDynamicMemberReferenceOperation or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation
             or IEventReferenceOperation or ITypeParameterObjectCreationOperation or IWithOperation => false,
         _ => true,
     });
+
+    /// <summary>
+    /// A value read as a sequence the logger would enumerate while it formats the line (a deferred query held in a local,
+    /// an <c>IEnumerable&lt;T&gt;</c> parameter): enumerating it runs the program's code, inside the <c>try</c>.
+    /// </summary>
+    private static bool Deferred(IOperation operation) =>
+        operation is ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation
+        && operation.Type is { TypeKind: TypeKind.Interface, SpecialType: var special } type
+        && (special is SpecialType.System_Collections_IEnumerable or SpecialType.System_Collections_Generic_IEnumerable_T
+            || type.AllInterfaces.Any(i => i.SpecialType is SpecialType.System_Collections_IEnumerable));
+
+    /// <summary>
+    /// A formatter the logger runs for the line: a library's, or one of source whose body makes no call, creates nothing
+    /// and awaits nothing (<c>(state, e) =&gt; state</c>), read from its text.
+    /// </summary>
+    private static bool ComputesWithoutCalls(IMethodSymbol formatter) =>
+        formatter.OriginalDefinition.DeclaringSyntaxReferences.All(reference => !reference.GetSyntax().DescendantNodes().Any(node =>
+            node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.BaseObjectCreationExpressionSyntax
+                or Microsoft.CodeAnalysis.CSharp.Syntax.AwaitExpressionSyntax));
 }

@@ -130,10 +130,36 @@ internal sealed class UpstreamCollector : IFactCollector
         {
             IPropertyReferenceOperation { Property: { IsStatic: true, Name: not "Post", ContainingType.Name: "HttpMethod" } } => true,
             // The name by the value flow (a literal, or one kept in a local, a helper, a tuple ...): every value it may have is another verb than POST.
-            IObjectCreationOperation { Type.Name: "HttpMethod", Arguments.Length: 1 } named when scope.Flow.Values(named.Arguments[0].Value) is { Length: > 0 } names =>
+            IObjectCreationOperation { Type.Name: "HttpMethod", Arguments.Length: 1 } named when !PostInADelegate(named.Arguments[0].Value, scope)
+                && scope.Flow.Values(named.Arguments[0].Value) is { Length: > 0 } names =>
                 names.All(n => n.Kind == Facts.KeyValueKind.Constant && !n.Constant!.Equals("POST", System.StringComparison.OrdinalIgnoreCase)),
             _ => false,
         };
+    }
+
+    /// <summary>
+    /// A name kept in a local that a lambda or local function of this member writes (<c>Action promote = () =&gt; verb = "POST";</c>),
+    /// with anything but a constant other than <c>"POST"</c>: the value flow does not follow those writes to the send, so
+    /// each is read here, and one that may be a POST (or is not a constant) makes the name unread.
+    /// </summary>
+    private static bool PostInADelegate(IOperation name, MethodScope scope) =>
+        Facts.ValueFlow.Unwrap(name) is ILocalReferenceOperation { Local: var local }
+        && scope.Blocks.SelectMany(block => block.DescendantsAndSelf()).Any(o => o is IAssignmentOperation { Target: ILocalReferenceOperation target } write
+            && SymbolEqualityComparer.Default.Equals(target.Local, local) && InDelegate(o)
+            && !(write is ISimpleAssignmentOperation { Value.ConstantValue: { HasValue: true, Value: string verb } }
+                && !verb.Equals("POST", System.StringComparison.OrdinalIgnoreCase)));
+
+    private static bool InDelegate(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
