@@ -145,22 +145,9 @@ internal sealed class UpstreamCollector : IFactCollector
     private static bool PostInADelegate(IOperation name, MethodScope scope) =>
         Facts.ValueFlow.Unwrap(name) is ILocalReferenceOperation { Local: var local }
         && scope.Blocks.SelectMany(block => block.DescendantsAndSelf()).Any(o => o is IAssignmentOperation { Target: ILocalReferenceOperation target } write
-            && SymbolEqualityComparer.Default.Equals(target.Local, local) && InDelegate(o)
+            && SymbolEqualityComparer.Default.Equals(target.Local, local) && Facts.ValueFlow.InNestedFunction(o)
             && !(write is ISimpleAssignmentOperation { Value.ConstantValue: { HasValue: true, Value: string verb } }
                 && !verb.Equals("POST", System.StringComparison.OrdinalIgnoreCase)));
-
-    private static bool InDelegate(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>
     /// Whether the analyzers read <paramref name="method"/>'s body in this compilation, so that the call graph

@@ -261,7 +261,8 @@ internal sealed partial class ValueFlow
         return _localFunctions.TryGetValue(method, out var body) ? body : null;
     }
 
-    private static bool InNestedFunction(IOperation operation, IOperation body)
+    /// <summary><paramref name="operation"/> is in a lambda or local function below <paramref name="body"/> (below the root when null).</summary>
+    internal static bool InNestedFunction(IOperation operation, IOperation? body = null)
     {
         for (var parent = operation.Parent; parent is not null && parent != body; parent = parent.Parent)
         {
