@@ -92,6 +92,19 @@ public sealed class ChatUsage
     public long PromptTokens { get; init; }
     public long CompletionTokens { get; init; }
     public long TotalTokens { get; init; }
+
+    /// <summary>The prompt's cached part (<c>cached_tokens</c>), when the provider stated it.</summary>
+    public ChatTokenDetails? PromptTokensDetails { get; init; }
+
+    /// <summary>The completion's reasoning part (<c>reasoning_tokens</c>), when the provider stated it.</summary>
+    public ChatTokenDetails? CompletionTokensDetails { get; init; }
+}
+
+/// <summary>The part of an OpenAI token count read from the cache (prompt) or spent reasoning (completion).</summary>
+public sealed class ChatTokenDetails
+{
+    public long? CachedTokens { get; init; }
+    public long? ReasoningTokens { get; init; }
 }
 
 // ---- Anthropic messages ----
@@ -170,11 +183,14 @@ public sealed class AnthropicContentBlock
     public required string Text { get; init; }
 }
 
-/// <summary>Anthropic token usage.</summary>
+/// <summary>Anthropic token usage: its <c>input_tokens</c> leave out the tokens read from the cache.</summary>
 public sealed class AnthropicUsage
 {
     public long InputTokens { get; init; }
     public long OutputTokens { get; init; }
+
+    /// <summary>Input tokens read from the cache, when the provider stated them.</summary>
+    public long? CacheReadInputTokens { get; init; }
 }
 
 /// <summary>An OpenAI chat completion chunk (<c>stream: true</c>).</summary>

@@ -93,7 +93,7 @@ public static class Routes
         {
             if (delta.FinishReason is not null)
             {
-                Record(call, delta.Model, delta.Id, delta.FinishReason, new LlmUsage(delta.InputTokens ?? 0, delta.OutputTokens ?? 0));
+                Record(call, delta.Model, delta.Id, delta.FinishReason, delta.Usage);
             }
 
             yield return delta;

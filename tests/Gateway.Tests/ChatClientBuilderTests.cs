@@ -149,6 +149,12 @@ public sealed class ChatClientBuilderTests
         Assert.Equal(1024L, llm.GetTagItem(AttributeNames.GenAiUsageReasoningOutputTokens));
         Assert.Null(llm.GetTagItem(AttributeNames.GenAiUsageCacheCreationInputTokens));
         Assert.Equal("""{"input":86,"input_cached_tokens":1920,"output":162,"output_reasoning_tokens":1024}""", llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
+
+        // The client's answer states the same parts (the whole answer's usage, or the last chunk's).
+        var text = await response.Content.ReadAsStringAsync();
+        var answer = JsonDocument.Parse(stream ? StreamingTests.ParseEvents(text).SkipLast(1).Last().Data : text).RootElement.GetProperty("usage");
+        Assert.Equal(1920, answer.GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt64());
+        Assert.Equal(1024, answer.GetProperty("completion_tokens_details").GetProperty("reasoning_tokens").GetInt64());
     }
 
     /// <summary>

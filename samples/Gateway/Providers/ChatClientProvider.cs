@@ -49,7 +49,9 @@ public sealed class ChatClientProvider : IChatProvider
         response.Text,
         response.FinishReason?.Value ?? "stop",
         response.Usage?.InputTokenCount ?? 0,
-        response.Usage?.OutputTokenCount ?? 0);
+        response.Usage?.OutputTokenCount ?? 0,
+        response.Usage?.CachedInputTokenCount,
+        response.Usage?.ReasoningTokenCount);
 
     private static async IAsyncEnumerable<ProviderDelta> Deltas(IAsyncEnumerable<ChatResponseUpdate> updates, string model, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -62,7 +64,9 @@ public sealed class ChatClientProvider : IChatProvider
                 update.Text,
                 update.FinishReason?.Value,
                 usage?.InputTokenCount,
-                usage?.OutputTokenCount);
+                usage?.OutputTokenCount,
+                usage?.CachedInputTokenCount,
+                usage?.ReasoningTokenCount);
         }
     }
 

@@ -28,8 +28,45 @@ public sealed record ProviderRequest(string Model, IReadOnlyList<PromptMessage> 
 public sealed record ProviderReply(string Id, string Model, string Text, string FinishReason, long InputTokens, long OutputTokens, long? CachedInputTokens = null, long? ReasoningOutputTokens = null)
 {
     /// <summary>The usage as the call records it: cached input within the input, reasoning within the output, as OpenAI counts them.</summary>
-    public LlmUsage Usage => new(InputTokens, OutputTokens) { CacheReadInputTokens = CachedInputTokens, ReasoningOutputTokens = ReasoningOutputTokens };
+    public LlmUsage Usage => ProviderUsage.Of(InputTokens, OutputTokens, CachedInputTokens, ReasoningOutputTokens);
 }
 
-/// <summary>A piece of a streamed answer; the last one has <see cref="FinishReason"/> and the usage.</summary>
-public sealed record ProviderDelta(string Id, string Model, string Text, string? FinishReason = null, long? InputTokens = null, long? OutputTokens = null);
+/// <summary>
+/// A piece of a streamed answer; the last one has <see cref="FinishReason"/> and the usage: the input and
+/// output counts, and the cached part of the input and the reasoning part of the output when the provider stated them.
+/// </summary>
+public sealed record ProviderDelta(string Id, string Model, string Text, string? FinishReason = null, long? InputTokens = null, long? OutputTokens = null, long? CachedInputTokens = null, long? ReasoningOutputTokens = null)
+{
+    /// <summary>The usage as the call records it (on the last delta), counted as <see cref="ProviderReply.Usage"/> is.</summary>
+    public LlmUsage Usage => ProviderUsage.Of(InputTokens ?? 0, OutputTokens ?? 0, CachedInputTokens, ReasoningOutputTokens);
+}
+
+/// <summary>
+/// A provider's token counts, checked once where they are read and written the same way into the call's usage
+/// and each wire answer: a cached or reasoning part is kept only when it is a count within its total (an
+/// upstream's -7 or a part larger than the whole is no count, and is dropped, not passed on or priced).
+/// </summary>
+public static class ProviderUsage
+{
+    /// <summary><paramref name="part"/> when it is a count within <paramref name="total"/> (any count when the total is not known); else null.</summary>
+    public static long? Part(long? part, long? total) => part is >= 0 && (total is null || part <= total) ? part : null;
+
+    /// <summary>The usage the call records: cached input within the input, reasoning within the output, as OpenAI and the conventions count them.</summary>
+    public static LlmUsage Of(long input, long output, long? cached, long? reasoning) =>
+        new(input, output) { CacheReadInputTokens = Part(cached, input), ReasoningOutputTokens = Part(reasoning, output) };
+
+    /// <summary>The usage in OpenAI's chat completion shape.</summary>
+    public static ChatUsage Chat(long input, long output, long? cached, long? reasoning) => new()
+    {
+        PromptTokens = input,
+        CompletionTokens = output,
+        TotalTokens = input + output,
+        PromptTokensDetails = Part(cached, input) is { } read ? new ChatTokenDetails { CachedTokens = read } : null,
+        CompletionTokensDetails = Part(reasoning, output) is { } reasoned ? new ChatTokenDetails { ReasoningTokens = reasoned } : null,
+    };
+
+    /// <summary>The usage in Anthropic's shape, whose <c>input_tokens</c> leave out what was read from the cache.</summary>
+    public static AnthropicUsage Anthropic(long input, long output, long? cached) => Part(cached, input) is { } read
+        ? new AnthropicUsage { InputTokens = input - read, OutputTokens = output, CacheReadInputTokens = read }
+        : new AnthropicUsage { InputTokens = input, OutputTokens = output };
+}

@@ -70,7 +70,7 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
         // times the first chunk, would time the upstream's first event and the pause after it together.
         ProviderDelta? pending = null;
         string? finish = null;
-        long? input = null, output = null;
+        long? input = null, output = null, cached = null, reasoning = null;
         var done = false;
         await foreach (var item in UpstreamHttp.ReadEventsAsync(response, ChunkParser, attempt.MaxResponseBytes, cancellationToken).ConfigureAwait(false))
         {
@@ -84,12 +84,14 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
             finish = delta.FinishReason ?? finish;
             input = delta.InputTokens ?? input;
             output = delta.OutputTokens ?? output;
+            cached = delta.CachedInputTokens ?? cached;
+            reasoning = delta.ReasoningOutputTokens ?? reasoning;
             if (pending is not null)
             {
                 yield return pending;
             }
 
-            pending = delta with { FinishReason = null, InputTokens = null, OutputTokens = null };
+            pending = delta with { FinishReason = null, InputTokens = null, OutputTokens = null, CachedInputTokens = null, ReasoningOutputTokens = null };
             if (finish is null)
             {
                 // Not the last delta yet: it goes on at once.
@@ -113,7 +115,7 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
         }
 
         attempt.RecordResponse(pending!.Model, input, output);
-        yield return pending with { FinishReason = finish, InputTokens = input, OutputTokens = output };
+        yield return pending with { FinishReason = finish, InputTokens = input, OutputTokens = output, CachedInputTokens = cached, ReasoningOutputTokens = reasoning };
     }
 
     private HttpRequestMessage CreateRequest(ProviderRequest request, bool stream)
@@ -199,7 +201,9 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
             choice?.Delta?.Content ?? string.Empty,
             choice?.FinishReason,
             chunk.Usage?.PromptTokens,
-            chunk.Usage?.CompletionTokens);
+            chunk.Usage?.CompletionTokens,
+            chunk.Usage?.PromptTokensDetails?.CachedTokens,
+            chunk.Usage?.CompletionTokensDetails?.ReasoningTokens);
     }
 
     private static UpstreamBadResponseException NotACompletion(Exception? inner) =>

@@ -22,7 +22,7 @@ public static class WireAnswers
         {
             new() { Index = 0, Message = new ChatResponseMessage { Content = reply.Text }, FinishReason = reply.FinishReason },
         },
-        Usage = new ChatUsage { PromptTokens = reply.InputTokens, CompletionTokens = reply.OutputTokens, TotalTokens = reply.InputTokens + reply.OutputTokens },
+        Usage = ProviderUsage.Chat(reply.InputTokens, reply.OutputTokens, reply.CachedInputTokens, reply.ReasoningOutputTokens),
     };
 
     /// <summary>OpenAI chat completion chunks; the last one carries the finish reason and the usage.</summary>
@@ -39,12 +39,7 @@ public static class WireAnswers
                 {
                     new() { Index = 0, Delta = new ChatDelta { Role = first ? "assistant" : null, Content = delta.Text }, FinishReason = delta.FinishReason },
                 },
-                Usage = delta.FinishReason is null ? null : new ChatUsage
-                {
-                    PromptTokens = delta.InputTokens ?? 0,
-                    CompletionTokens = delta.OutputTokens ?? 0,
-                    TotalTokens = (delta.InputTokens ?? 0) + (delta.OutputTokens ?? 0),
-                },
+                Usage = delta.FinishReason is null ? null : ProviderUsage.Chat(delta.InputTokens ?? 0, delta.OutputTokens ?? 0, delta.CachedInputTokens, delta.ReasoningOutputTokens),
             };
             first = false;
         }
@@ -57,7 +52,7 @@ public static class WireAnswers
         Model = reply.Model,
         Content = new List<AnthropicContentBlock> { new() { Text = reply.Text } },
         StopReason = StopReason(reply.FinishReason),
-        Usage = new AnthropicUsage { InputTokens = reply.InputTokens, OutputTokens = reply.OutputTokens },
+        Usage = ProviderUsage.Anthropic(reply.InputTokens, reply.OutputTokens, reply.CachedInputTokens),
     };
 
     /// <summary>An Anthropic message stream: message_start, content block events, message_delta, message_stop.</summary>
@@ -92,7 +87,7 @@ public static class WireAnswers
                 {
                     Type = "message_delta",
                     Delta = new AnthropicDelta { StopReason = StopReason(delta.FinishReason) },
-                    Usage = new AnthropicUsage { InputTokens = delta.InputTokens ?? 0, OutputTokens = delta.OutputTokens ?? 0 },
+                    Usage = ProviderUsage.Anthropic(delta.InputTokens ?? 0, delta.OutputTokens ?? 0, delta.CachedInputTokens),
                 };
                 yield return new AnthropicStreamEvent { Type = "message_stop" };
             }
