@@ -13,7 +13,9 @@
 //   registration's options: an upload limit, a flag) moves the same way, as a team would move it: what it reads
 //   becomes parameters of the method, after its own, and the registration keeps a one-line lambda with the
 //   handler's parameters that calls the method with them and the values it read (the lambda's place keeps its line
-//   count). A lambda that writes what it captures, captures 'this' or a value of a type parameter, has a generic
+//   count). A lambda that reads the instance it is written in (a service's field, as in a class whose Map(app) registers
+//   lambdas over its injected service) moves into an instance method of its type instead, as a team would write it. A
+//   lambda that writes what it captures, captures a value of a type parameter, has a generic
 //   parameter or returns a value of an anonymous type cannot move without rewriting it: counted and skipped, as local
 //   functions are. A parameter written without its type (context => ...) is given, in the method, the type of the
 //   delegate's parameter, as a team converting it writes it;
@@ -22,7 +24,7 @@
 //   MapWhen branches), moved and marked as lambdas are, as a middleware (POST /{**catch-all});
 // - MVC and API controller actions (public instance methods of a ControllerBase or [ApiController] type), with the
 //   verb and template of their Http* and Route attributes; Razor Pages handlers (OnGet, OnPostAsync, ...);
-// - middleware registered with UseMiddleware<T>() in the tree: T's Invoke / InvokeAsync, for a pipeline with no
+// - middleware registered with UseMiddleware<T>() in the tree: T's Invoke / InvokeAsync (or the one T inherits), for a pipeline with no
 //   handler to mark (YARP's proxy pipeline: ProxyPipelineInitializerMiddleware ... ForwarderMiddleware, the
 //   forwarder's entry point every proxied request passes); also T given to a generic helper of the tree's own whose
 //   body calls UseMiddleware<TParameter>() (Ocelot's UseIfNotNull<ResponderMiddleware>(...)), as a team marks every
@@ -197,7 +199,7 @@ internal sealed class Adoption
                 Add(method, verb, pattern, name == "Run" ? "terminal middleware" : "minimal API");
                 break;
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Syntax: LambdaExpressionSyntax lambda } function } when Captured(model, lambda, function) is { } captured:
-                Move(lambda, function.Symbol, verb, pattern, captured);
+                Move(lambda, function.Symbol, verb, pattern, captured, instance: ReadsThis(function));
                 break;
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation or IMethodReferenceOperation }:
                 SkippedLambdas++;
@@ -211,20 +213,19 @@ internal sealed class Adoption
     /// <summary>
     /// What the lambda reads of where it is written (locals and parameters of the enclosing method, in order of
     /// declaration), when it can move: parameters and a return type that can be named (a parameter written without
-    /// its type, context => ..., has the type of the delegate it is given as), no 'this', nothing it captures written,
+    /// its type, context => ..., has the type of the delegate it is given as), nothing it captures written,
     /// every captured value of a type that can be named outside the method; null when it cannot.
     /// </summary>
     private static IReadOnlyList<(string Name, ITypeSymbol Type)>? Captured(SemanticModel model, LambdaExpressionSyntax lambda, IAnonymousFunctionOperation function)
     {
         if (function.Symbol.Parameters.Any(p => Anonymous(p.Type) || Generic(p.Type)) || Anonymous(function.Symbol.ReturnType)
-            || function.Body.DescendantsAndSelf().Any(o => o is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
-                || (o is IInvocationOperation { TargetMethod.MethodKind: MethodKind.LocalFunction } call && !call.TargetMethod.Locations.Any(l => lambda.Span.Contains(l.SourceSpan)))))
+            || function.Body.DescendantsAndSelf().Any(o => o is IInvocationOperation { TargetMethod.MethodKind: MethodKind.LocalFunction } call && !call.TargetMethod.Locations.Any(l => lambda.Span.Contains(l.SourceSpan))))
         {
             return null;
         }
 
         var flow = model.AnalyzeDataFlow(lambda);
-        bool Outside(ISymbol v) => v is ILocalSymbol or IParameterSymbol && !v.Locations.Any(l => lambda.Span.Contains(l.SourceSpan));
+        bool Outside(ISymbol v) => v is ILocalSymbol or IParameterSymbol { IsThis: false } && !v.Locations.Any(l => lambda.Span.Contains(l.SourceSpan));
         if (flow is not { Succeeded: true } || flow.WrittenInside.Any(Outside))
         {
             return null;
@@ -235,6 +236,10 @@ internal sealed class Adoption
         return captured.Any(v => Anonymous(v.Type) || Generic(v.Type) || v.Type.IsRefLikeType) ? null : captured;
     }
 
+    /// <summary>Whether the lambda reads the instance it is written in (a field of it, this, base): it moves into an instance method of its type.</summary>
+    private static bool ReadsThis(IAnonymousFunctionOperation function) =>
+        function.Body.DescendantsAndSelf().Any(o => o is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance });
+
     private static bool Generic(ITypeSymbol type) =>
         type is ITypeParameterSymbol || (type is INamedTypeSymbol named && named.TypeArguments.Any(Generic)) || (type is IArrayTypeSymbol array && Generic(array.ElementType));
 
@@ -242,17 +247,17 @@ internal sealed class Adoption
         type.IsAnonymousType || (type is INamedTypeSymbol named && named.TypeArguments.Any(Anonymous)) || (type is IArrayTypeSymbol array && Anonymous(array.ElementType));
 
     /// <summary>
-    /// The lambda as a static method of its type: its parameter list and body as written (parameters written without
+    /// The lambda as a static method of its type (an instance method when it reads the instance): its parameter list and body as written (parameters written without
     /// their types given the delegate's), the arrow dropped for a block body, what it captured as parameters after its
     /// own; and, when it captured something, the lambda that forwards to it.
     /// </summary>
-    private void Move(LambdaExpressionSyntax lambda, IMethodSymbol symbol, string verb, string pattern, IReadOnlyList<(string Name, ITypeSymbol Type)> captured)
+    private void Move(LambdaExpressionSyntax lambda, IMethodSymbol symbol, string verb, string pattern, IReadOnlyList<(string Name, ITypeSymbol Type)> captured, bool instance)
     {
         var host = (SyntaxNode?)lambda.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault() ?? lambda.SyntaxTree.GetRoot();
         var name = $"AdoptedHandler{_lambdas.Count}";
         var text = lambda.SyntaxTree.GetText();
         var returns = symbol.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
-        var head = $"internal static {(lambda.AsyncKeyword.IsKind(SyntaxKind.None) ? "" : "async ")}{returns} {name}";
+        var head = $"internal {(instance ? "" : "static ")}{(lambda.AsyncKeyword.IsKind(SyntaxKind.None) ? "" : "async ")}{returns} {name}";
         var own = symbol.Parameters.Select(p => p.Name).ToList();
         var format = SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
         var added = string.Concat(captured.Select((c, i) => (own.Count + i == 0 ? "" : ", ") + c.Type.ToDisplayString(format) + " " + c.Name));
@@ -385,11 +390,25 @@ internal sealed class Adoption
         return false;
     }
 
+    /// <summary>
+    /// The middleware's Invoke / InvokeAsync: its own, or else the one it inherits from the nearest base type that declares
+    /// one (AspNetCoreRateLimit's IpRateLimitMiddleware : RateLimitMiddleware&lt;IpRateLimitProcessor&gt;, whose Invoke
+    /// every request passes), as ASP.NET Core finds it.
+    /// </summary>
     private void AddMiddleware(INamedTypeSymbol middleware)
     {
-        foreach (var method in middleware.GetMembers().OfType<IMethodSymbol>().Where(m => m.Name is "Invoke" or "InvokeAsync"))
+        for (INamedTypeSymbol? type = middleware; type is not null; type = type.BaseType)
         {
-            Add(method, "POST", "/{**catch-all}", "middleware");
+            var invokes = type.GetMembers().OfType<IMethodSymbol>().Where(m => m.Name is "Invoke" or "InvokeAsync").ToList();
+            foreach (var method in invokes)
+            {
+                Add(method.OriginalDefinition, "POST", "/{**catch-all}", "middleware");
+            }
+
+            if (invokes.Count > 0)
+            {
+                return;
+            }
         }
     }
 
