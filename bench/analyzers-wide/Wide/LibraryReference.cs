@@ -8,13 +8,19 @@ using TracedLlm.Analyzers.Tests;
 
 internal static class Sources
 {
-    /// <summary>The .cs files of the comma-separated folders (bin/ and obj/ left out), parsed, in path order.</summary>
-    public static SyntaxTree[] Parse(string folders, CSharpParseOptions parse) =>
-        folders.Split(',').SelectMany(f => Directory.EnumerateFiles(f, "*.cs", SearchOption.AllDirectories))
-            .Where(p => !p.Contains("/obj/", StringComparison.Ordinal) && !p.Contains("/bin/", StringComparison.Ordinal))
+    /// <summary>
+    /// The .cs files of the comma-separated folders (bin/ and obj/ left out, and the folders written with a leading '!':
+    /// tests a project keeps among its own files), parsed, in path order.
+    /// </summary>
+    public static SyntaxTree[] Parse(string folders, CSharpParseOptions parse)
+    {
+        var excluded = folders.Split(',').Where(f => f.StartsWith('!')).Select(f => Path.TrimEndingDirectorySeparator(f[1..]) + "/").ToList();
+        return folders.Split(',').Where(f => !f.StartsWith('!')).SelectMany(f => Directory.EnumerateFiles(f, "*.cs", SearchOption.AllDirectories))
+            .Where(p => !p.Contains("/obj/", StringComparison.Ordinal) && !p.Contains("/bin/", StringComparison.Ordinal) && !excluded.Any(e => p.StartsWith(e, StringComparison.Ordinal)))
             .Order(StringComparer.Ordinal)
             .Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), parse, p))
             .ToArray();
+    }
 
     /// <summary>
     /// The trees compiled (the generator run, unsafe code allowed) and the IDs of the experimental-API errors turned off:

@@ -4,10 +4,10 @@
 // (packages this machine does not restore make error types), every finding with whether its file
 // binds, and what the analyzers had in front of them: lines, and the constructs each rule follows
 // (catch clauses, throws, Activity starts, outgoing sends, 'metadata' keys) in files that bind.
-// Usage: Wide [--adopted|--reach-only] [ref:][sdk:|web:]NAME=FOLDER[,FOLDER...] ...   (NAME: the
+// Usage: Wide [--adopted|--reach-only] [ref:][sdk:|web:]NAME=FOLDER[,FOLDER...][,!FOLDER...] ...   (NAME: the
 // assembly the folders build, left out of the references; several folders compile as one assembly, a service with
-// the libraries it references; sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web,
-// as <ImplicitUsings> does). --adopted first marks every endpoint handler as a traced route (Adoption.cs) and
+// the libraries it references; a folder written !FOLDER, inside one of them, is left out: tests a project keeps among its
+// files; sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web, as <ImplicitUsings> does). --adopted first marks every endpoint handler as a traced route (Adoption.cs) and
 // prints what the routes reach (Reach.cs) and every finding with its line of code, to be read and judged.
 // --reach-only adopts the same way and prints the routes, what they reach and the compile errors, and runs no
 // analyzer: what a measurement's set-up is checked with before the one run whose findings are judged.
