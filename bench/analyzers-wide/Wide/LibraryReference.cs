@@ -55,10 +55,12 @@ internal static class LibraryReference
         trees = CorpusProject.WithSdkGeneratedSources(name, OutputKind.DynamicallyLinkedLibrary, trees);
         var all = trees.Length;
         var left = new List<string>();
+        ImmutableArray<byte> key = default;
         for (var round = 0; ; round++)
         {
             var (compilation, _) = Sources.Compile(references, OutputKind.DynamicallyLinkedLibrary, trees);
             compilation = compilation.WithAssemblyName(name);
+            compilation = key.IsDefault ? compilation : compilation.WithOptions(((CSharpCompilationOptions)compilation.Options).WithCryptoPublicKey(key).WithPublicSign(true));
             using var image = new MemoryStream();
             var declarations = compilation.GetDeclarationDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
             var emitted = declarations.Count == 0 ? compilation.Emit(image, options: new EmitOptions(metadataOnly: true)) : null;
@@ -69,6 +71,15 @@ internal static class LibraryReference
             }
 
             var errors = (emitted?.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error) ?? declarations).Where(d => d.Location.SourceTree is not null).ToList();
+
+            // CS0281: a package this one uses grants it its internals (InternalsVisibleTo) under its signing key, which a
+            // package's assembly has: built again with that public key (public-signed), instead of leaving the file out.
+            if (key.IsDefault && errors.Any(d => d.Id == "CS0281") && FriendKey(compilation, name) is { IsDefault: false } friend)
+            {
+                key = friend;
+                continue;
+            }
+
             var broken = errors.Select(d => d.Location.SourceTree!).ToHashSet();
             if (broken.Count == 0 || round == 20)
             {
@@ -81,4 +92,13 @@ internal static class LibraryReference
             trees = trees.Where(t => !broken.Contains(t)).ToArray();
         }
     }
+
+    /// <summary>The public key under which a referenced assembly's InternalsVisibleTo grants <paramref name="name"/> its internals; default when none does.</summary>
+    private static ImmutableArray<byte> FriendKey(Compilation compilation, string name) =>
+        compilation.References.Select(compilation.GetAssemblyOrModuleSymbol).OfType<IAssemblySymbol>()
+            .SelectMany(a => a.GetAttributes()).Where(a => a.AttributeClass?.Name == "InternalsVisibleToAttribute")
+            .Select(a => a.ConstructorArguments.FirstOrDefault().Value as string).OfType<string>()
+            .Select(grant => grant.Split(',', 2) is [var friend, var rest] && friend.Trim() == name && rest.Trim().StartsWith("PublicKey=", StringComparison.OrdinalIgnoreCase)
+                ? Convert.FromHexString(rest.Trim()["PublicKey=".Length..]).ToImmutableArray() : default)
+            .FirstOrDefault(k => !k.IsDefault);
 }
