@@ -68,6 +68,7 @@ internal sealed class WellKnownTypes
         AsyncEnumerable = Get("System.Collections.Generic.IAsyncEnumerable`1");
         ObjectDisposedException = Get("System.ObjectDisposedException");
         KeyNotFoundException = Get("System.Collections.Generic.KeyNotFoundException");
+        ArgumentException = Get("System.ArgumentException");
         TypeLoadException = Get("System.TypeLoadException");
         HttpRequestException = Get("System.Net.Http.HttpRequestException");
         CryptographicException = Get("System.Security.Cryptography.CryptographicException");
@@ -141,6 +142,12 @@ internal sealed class WellKnownTypes
 
     /// <summary><c>System.Collections.Generic.KeyNotFoundException</c>: what an in-memory lookup (a dictionary's indexer) throws for a missing key.</summary>
     public INamedTypeSymbol? KeyNotFoundException { get; }
+
+    /// <summary>
+    /// <c>System.ArgumentException</c>: by .NET's design guidelines, what a member throws for an argument it was given that
+    /// is not valid, before it does its work (<c>ArgumentNullException</c>, <c>ArgumentOutOfRangeException</c> derive from it).
+    /// </summary>
+    public INamedTypeSymbol? ArgumentException { get; }
 
     /// <summary><c>System.TypeLoadException</c>: the loader's failure (<c>DllNotFoundException</c>, <c>EntryPointNotFoundException</c> derive from it), never a request's "not found".</summary>
     public INamedTypeSymbol? TypeLoadException { get; }

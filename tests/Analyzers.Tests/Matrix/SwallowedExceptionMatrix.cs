@@ -295,7 +295,114 @@ internal static class SwallowedExceptionMatrix
             {{Aliases}}
             """);
 
+    /// <summary>
+    /// An entity saved through a repository that validates its id (an <c>ArgumentOutOfRangeException</c> for an empty
+    /// one) before it writes, awaited in a Try-method whose caller does not fail on <c>false</c> (<paramref name="caught"/>
+    /// is the catch's declaration and filter, <paramref name="handled"/> the handler, <paramref name="try"/> more of the try).
+    /// </summary>
+    private static string Saved(string caught, string handled = "return false;", string @try = "") =>
+        Route("text = await Entities.TrySaveAsync(request.Model!) ? \"saved\" : \"not saved\";", $$"""
+            internal static class Entities
+            {
+                public static async Task<bool> TrySaveAsync(string id)
+                {
+                    try { {{@try}} await Repository.UpsertAsync(id); return true; }
+                    {{Catch}} ({{caught}}) { {{handled}} }
+                }
+            }
+
+            internal static class Repository
+            {
+                public static void Validate(string id)
+                {
+                    if (string.IsNullOrEmpty(id)) { throw new ArgumentOutOfRangeException(nameof(id), "An entity id cannot be empty."); }
+                }
+
+                public static Task UpsertAsync(string id)
+                {
+                    Validate(id);
+                    return File.WriteAllTextAsync(id + ".json", "{}");
+                }
+            }
+
+            internal sealed class EntityIdException : InvalidOperationException { }
+            {{StoreTypes}}
+            {{Aliases}}
+            """);
+
+    /// <summary>An id validated in memory, the catch of its <c>ArgumentException</c> answering with <paramref name="handled"/>.</summary>
+    private static string Checked(string handled) =>
+        Route("text = Entities.Check(request.Model!)?.ToString() ?? \"valid\";", $$"""
+            internal static class Entities
+            {
+                public static IResult? Check(string id)
+                {
+                    try { Repository.Validate(id); return null; }
+                    {{Catch}} (ArgumentException e) { {{handled}} }
+                }
+            }
+
+            internal static class Repository
+            {
+                public static void Validate(string id)
+                {
+                    if (string.IsNullOrEmpty(id)) { throw new ArgumentOutOfRangeException(nameof(id), "An entity id cannot be empty."); }
+                }
+            }
+            """);
+
+    /// <summary>Search hits whose captions may be missing, joined in memory; the catch (<paramref name="caught"/>) skips a hit without them.</summary>
+    private static string Captions(string caught) =>
+        Route("text = string.Join(\",\", Search.Contents(new[] { new Hit(null), new Hit(new[] { \"caption\" }) }));", $$"""
+            internal sealed record Hit(string[]? Captions);
+
+            internal static class Search
+            {
+                public static List<string> Contents(IEnumerable<Hit> hits)
+                {
+                    var contents = new List<string>();
+                    foreach (var hit in hits)
+                    {
+                        string? content;
+                        try { content = string.Join(" . ", hit.Captions!.Select(caption => caption.Trim())); }
+                        {{Catch}} ({{caught}}) { content = null; }
+                        if (content is not null) { contents.Add(content); }
+                    }
+
+                    return contents;
+                }
+            }
+            """);
+
+    /// <summary>A client's headers copied onto a WebSocket's options; the handler (<paramref name="handled"/>) takes one it refuses.</summary>
+    private static string Headers(string handled) =>
+        Route("text = Relay.Options(new DefaultHttpContext()).ToString();", $$"""
+            internal static class Relay
+            {
+                public static System.Net.WebSockets.ClientWebSocketOptions Options(HttpContext context)
+                {
+                    var client = new System.Net.WebSockets.ClientWebSocket();
+                    foreach (var header in context.Request.Headers)
+                    {
+                        try { client.Options.SetRequestHeader(header.Key, header.Value); }
+                        {{Catch}} (ArgumentException) { {{handled}} }
+                    }
+
+                    return client.Options;
+                }
+            }
+            """);
+
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
+        Pair("Exception taken by a when filter only as ArgumentOutOfRangeException (argument validation) around an awaited store write, and every Exception", Saved("@H"), "@H", "Exception", "Exception ex) when (ex is ArgumentOutOfRangeException"),
+        Pair("a when filter of an argument type or a not-found type around an awaited store write, and of an argument type or HttpRequestException", Saved("@H"), "@H", "Exception ex) when (ex is ArgumentOutOfRangeException || ex is HttpRequestException", "Exception ex) when (ex is ArgumentOutOfRangeException || ex is KeyNotFoundException"),
+        Pair("a when filter testing for argument types (is T1 or T2) around an awaited store write, and one testing the message too", Saved("@H"), "@H", "Exception ex) when (ex is ArgumentException && ex.Message.Contains(\"id\")", "Exception ex) when (ex is ArgumentNullException or ArgumentOutOfRangeException"),
+        Pair("ArgumentOutOfRangeException caught around an awaited store write, the handler writing a 500 by hand, and returning false", Saved("ArgumentOutOfRangeException", "@H"), "@H", "Http.Context.Response.StatusCode = 500; return false;", "return false;"),
+        Pair("a type derived from InvalidOperationException caught around an awaited store write, and ArgumentException", Saved("@H", "return false;"), "@H", "EntityIdException", "ArgumentException"),
+        Pair("ArgumentException caught around an upstream call and a store write, and around the store write only, the handler logging", Saved("ArgumentException", Logged + " return false;", "@H"), "@H", "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Post, \"http://127.0.0.1/v1/chat/completions\"))|};", ""),
+        Pair("ArgumentException of an id validated in memory answered with a 400 by hand, and with null after a log", Checked("@H"), "@H", "return Results.BadRequest(e.Message);", "Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, e, \"invalid id\"); return null;"),
+        Pair("ArgumentNullException caught in memory (a null check written as a catch) setting a local to null, and SystemException", Captions("@H"), "@H", "SystemException", "ArgumentNullException"),
+        Pair("ArgumentException of a header a WebSocket's options refuse, the handler writing a 400 by hand, and doing nothing", Headers("@H"), "@H", "context.Response.StatusCode = 400; break;", ""),
         Pair("HttpRequestException whose Data marks a refused HTTP version (a protocol fallback) resent at HTTP/1.1, any other rethrown", Realtime($"if (e.Data.Contains(\"SETTINGS_ENABLE_CONNECT_PROTOCOL\")) {{ text = \"no extended CONNECT\"; }} else if (e.Data.Contains(\"HTTP2_ENABLED\")) {{ text = \"no HTTP/2\"; }} else {{ @H }} {Resend}"), "@H", "", "throw;"),
         Pair("HttpRequestException resent at HTTP/1.1 when its Data marks a refused HTTP version, and when it is a 429", Realtime(Resend, " when (@H)"), "@H", "e.StatusCode == System.Net.HttpStatusCode.TooManyRequests", "e.Data.Contains(\"HTTP2_ENABLED\")"),
         Pair("HttpRequestException whose Data marks a refused HTTP version, answered without a resend", Realtime("if (e.Data[\"HTTP2_ENABLED\"] is false) { @H } else { throw; }"), "@H", "text = \"HTTP/2 refused\";", Resend),

@@ -120,7 +120,25 @@ internal sealed partial class SwallowCollector
     /// </summary>
     private static bool IsNotFound(ICatchClauseOperation @catch, WellKnownTypes types)
     {
-        var caught = @catch.ExceptionType;
+        if (IsNotFoundType(@catch.ExceptionType, types))
+        {
+            return true;
+        }
+
+        return @catch.Filter is { } filter
+            && @catch.ExceptionDeclarationOrExpression is IVariableDeclaratorOperation { Symbol: { } exception }
+            && ValueFlow.Unwrap(filter) is IInvocationOperation { TargetMethod: { ReturnType.SpecialType: SpecialType.System_Boolean } test } call
+            && test.Name.IndexOf("NotFound", System.StringComparison.Ordinal) >= 0
+            && call.Arguments.Any(argument => ValueFlow.Unwrap(argument.Value) is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, exception));
+    }
+
+    /// <summary>
+    /// A type named for a not-found condition: its name, or the name of a type it derives from, ends in
+    /// <c>NotFoundException</c>; the loader's (<c>DllNotFoundException</c>, <c>EntryPointNotFoundException</c>, derived from
+    /// <c>TypeLoadException</c>) left out.
+    /// </summary>
+    private static bool IsNotFoundType(ITypeSymbol caught, WellKnownTypes types)
+    {
         if (types.TypeLoadException is { } loader && WellKnownTypes.DerivesFrom(caught, loader))
         {
             return false;
@@ -134,11 +152,7 @@ internal sealed partial class SwallowCollector
             }
         }
 
-        return @catch.Filter is { } filter
-            && @catch.ExceptionDeclarationOrExpression is IVariableDeclaratorOperation { Symbol: { } exception }
-            && ValueFlow.Unwrap(filter) is IInvocationOperation { TargetMethod: { ReturnType.SpecialType: SpecialType.System_Boolean } test } call
-            && test.Name.IndexOf("NotFound", System.StringComparison.Ordinal) >= 0
-            && call.Arguments.Any(argument => ValueFlow.Unwrap(argument.Value) is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, exception));
+        return false;
     }
 
     /// <summary>

@@ -18,7 +18,8 @@ namespace TracedLlm.Analyzers.Collectors;
 /// TryGetValue idiom (a missing key of an in-memory lookup), read the same way, nor an unprotect probe (a
 /// client's protected payload that does not decrypt); nor a not-found failure answered with absence (see
 /// <see cref="AnswersAbsence"/>); nor a try that only writes log lines (see <see cref="OnlyWritesLog"/>); nor a
-/// caught exception kept and thrown later (see <see cref="ThrownLater"/>); nor a protocol-version fallback (see
+/// caught exception kept and thrown later (see <see cref="ThrownLater"/>); nor a catch of argument-validation exceptions
+/// only, a value decided (see <see cref="ChecksArgument"/>); nor a protocol-version fallback (see
 /// <see cref="IsVersionFallback"/>). A catch that turns the exception into the method's return value is
 /// kept with that mark: the rule decides at the end of the compilation whether every caller turns the
 /// value into a failure (the Try-pattern). Nor
@@ -57,7 +58,7 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         var @try = @catch.Parent as ITryOperation;
         if (@try is not null && (IsProbe(@catch, @try, scope) || AnswersAbsence(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || OnlyWritesLog(@catch, @try, scope)
-            || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
+            || ChecksArgument(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
         {
             return;
         }
