@@ -273,7 +273,7 @@ public sealed class SwallowedExceptionTests
                 {
                     return int.Parse(model!).ToString();
                 }
-                {|TLLM2004:catch|} (ArgumentNullException)
+                {|TLLM2004:catch|} (OverflowException)
                 {
                     return "0";
                 }
@@ -305,7 +305,7 @@ public sealed class SwallowedExceptionTests
                 {
                     return int.Parse(model!).ToString();
                 }
-                catch (ArgumentNullException)
+                catch (OverflowException)
                 {
                     throw;
                 }
