@@ -35,6 +35,42 @@ internal static class Sources
             && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("is for evaluation purposes only", StringComparison.Ordinal)).Select(d => d.Id).Distinct().Order(StringComparer.Ordinal).ToList();
         return (compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(experimental.Select(id => KeyValuePair.Create(id, ReportDiagnostic.Suppress)))), experimental);
     }
+
+    /// <summary>
+    /// The references less the packages whose public types clash with the tree's own: every tree compiles against all the
+    /// packages of this tool, most of which its project never references, and one of those can make a name ambiguous
+    /// (CS0104, CS0433), as Asp.Versioning.Http's Microsoft.AspNetCore.Http.HttpContextExtensions did beside a project's own
+    /// HttpContextExtensions under a global using of that namespace. Such a package is left out when the compilation without it
+    /// has fewer errors; a package the tree uses is kept, as leaving it out costs more. Returns the packages left out.
+    /// </summary>
+    public static List<string> WithoutClashes(ref ImmutableArray<MetadataReference> references, ref Compilation compilation, ref List<string> experimental, OutputKind kind, SyntaxTree[] trees)
+    {
+        var left = new List<string>();
+        var errors = compilation.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
+        var current = compilation;
+        var clashing = compilation.GetDiagnostics().Where(d => d.Id is "CS0104" or "CS0433")
+            .SelectMany(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Split('\'').Where((_, i) => i % 2 == 1))
+            .Distinct(StringComparer.Ordinal)
+            .SelectMany(n => current.GetTypesByMetadataName(n))
+            .Where(t => t.Locations.All(l => l.IsInMetadata))
+            .Select(t => current.GetMetadataReference(t.ContainingAssembly))
+            .OfType<MetadataReference>()
+            .Distinct()
+            .ToList();
+        foreach (var reference in clashing)
+        {
+            var fewer = references.Remove(reference);
+            var (without, withoutExperimental) = Compile(fewer, kind, trees);
+            var withoutErrors = without.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
+            if (withoutErrors < errors)
+            {
+                (references, compilation, experimental, errors) = (fewer, without, withoutExperimental, withoutErrors);
+                left.Add(Path.GetFileNameWithoutExtension((reference as PortableExecutableReference)?.FilePath) ?? reference.Display ?? "?");
+            }
+        }
+
+        return left;
+    }
 }
 
 internal static class LibraryReference

@@ -57,6 +57,7 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     // The SDK's regex generator's output ([GeneratedRegex] methods), as the project's build has it: files, not counted.
     allTrees = CorpusProject.WithSdkGeneratedSources(name, kind, allTrees);
     var (compilation, experimental) = Sources.Compile(references, kind, allTrees);
+    var clashes = Sources.WithoutClashes(ref references, ref compilation, ref experimental, kind, allTrees);
     var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
     var broken = errors.Select(d => d.Location.SourceTree).OfType<SyntaxTree>().ToHashSet();
     Adoption? adoption = null;
@@ -87,6 +88,11 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     }
 
     Console.WriteLine($"== {name} ({folder}): {trees.Length} files, {project.Lines:N0} lines; {errors.Count} compile errors in {broken.Count} files; {trees.Length - broken.Count} files, {project.BindingLines:N0} lines bind; analysed in {started.Elapsed.TotalSeconds:0.0} s");
+    if (clashes.Count > 0)
+    {
+        Console.WriteLine($"   left out of the references, their public types clashing with the tree's own (fewer compile errors without them): {string.Join(", ", clashes)}");
+    }
+
     if (experimental.Count > 0)
     {
         Console.WriteLine($"   experimental-API errors turned off, as the project's NoWarn does: {string.Join(", ", experimental)}");
