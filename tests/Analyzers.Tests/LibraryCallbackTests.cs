@@ -60,7 +60,7 @@ public sealed class LibraryCallbackTests
                 };
                 timer.Start();
                 var sent = new TaskCompletionSource<HttpResponseMessage>();
-                using var once = new System.Threading.Timer(async _ => sent.SetResult(await {|#1:http.PostAsync("http://upstream/v1/chat/completions", null)|}), null, 0, -1);
+                using var once = new System.Threading.Timer(async _ => sent.SetResult(await {|#1:http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"))|}), null, 0, -1);
                 var watcher = new System.IO.FileSystemWatcher(".");
                 var seen = new TaskCompletionSource<string>();
                 watcher.Created += Replies.OnCreated(seen);

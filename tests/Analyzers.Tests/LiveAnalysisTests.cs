@@ -25,7 +25,7 @@ public sealed class LiveAnalysisTests
             {
                 var slot = call.HttpContext.Items["metadata"];
                 var activity = Telemetry.Source.StartActivity("upstream");
-                try { await http.PostAsync("http://upstream/v1/messages", null); } catch (HttpRequestException) { }
+                try { await http.PostAsync("http://upstream/v1/messages", new StringContent("{}")); } catch (HttpRequestException) { }
                 if (request.Model is null)
                 {
                     throw new InvalidOperationException("model");

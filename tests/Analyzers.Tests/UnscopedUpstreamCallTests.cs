@@ -18,8 +18,8 @@ public sealed class UnscopedUpstreamCallTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<Reply> Chat(ChatRequest request, HttpClient http, IChatClient chat)
             {
-                using var response = await {|#0:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions"))|};
-                using var embedded = await Task.Run(() => {|#1:http.PostAsync("http://upstream/v1/embeddings", null)|});
+                using var response = await {|#0:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions") { Content = JsonContent.Create(request) })|};
+                using var embedded = await Task.Run(() => {|#1:http.PostAsync("http://upstream/v1/embeddings", new StringContent("{}"))|});
                 using var posted = await {|#2:http.PostAsJsonAsync("http://upstream/v1/chat/completions", request)|};
                 var answer = await Upstream.AskAsync(chat, await embedded.Content.ReadAsStringAsync());
                 return new Reply { Text = answer };
@@ -53,7 +53,7 @@ public sealed class UnscopedUpstreamCallTests
                 var answer = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) => (await chat.GetResponseAsync(text, cancellationToken: ct)).Text);
                 using (call.StartAttempt(new LlmTarget("openai", "gpt-4o")))
                 {
-                    await http.PostAsync("http://upstream/v1/embeddings", null);
+                    await http.PostAsync("http://upstream/v1/embeddings", new StringContent("{}"));
                 }
 
                 return new Reply { Text = answer };
@@ -64,7 +64,7 @@ public sealed class UnscopedUpstreamCallTests
         {
             public static async Task<string> CompleteAsync(HttpClient http, LlmAttempt attempt, CancellationToken cancellationToken)
             {
-                using var message = new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions");
+                using var message = new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions") { Content = new StringContent("{}") };
                 attempt.ApplyTraceContext(message);
                 using var response = await http.SendAsync(message, cancellationToken);
                 return await Read.BodyAsync(http, response);
@@ -88,7 +88,7 @@ public sealed class UnscopedUpstreamCallTests
 
         internal static class Warmup
         {
-            public static Task<HttpResponseMessage> WarmAsync(HttpClient http) => http.PostAsync("http://upstream/v1/chat/completions", null);
+            public static Task<HttpResponseMessage> WarmAsync(HttpClient http) => http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"));
         }
         """);
 
@@ -100,7 +100,7 @@ public sealed class UnscopedUpstreamCallTests
             public static async Task<Reply> Chat(ChatRequest request, HttpClient http)
             {
         #pragma warning disable TLLM2006 // a webhook's delivery, not an LLM call
-                using var delivered = await http.PostAsync("http://hooks/delivered", null);
+                using var delivered = await http.PostAsync("http://hooks/delivered", new StringContent("{}"));
         #pragma warning restore TLLM2006
                 return new Reply { Text = delivered.ReasonPhrase };
             }
@@ -121,7 +121,7 @@ public sealed class UnscopedUpstreamCallTests
                 Anthropic.Models.Messages.MessageCreateParams parameters,
                 IEmbeddingGenerator<string, Embedding<float>> generator)
             {
-                using var sent = await {|#0:invoker.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://upstream"), CancellationToken.None)|};
+                using var sent = await {|#0:invoker.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://upstream") { Content = new StringContent("{}") }, CancellationToken.None)|};
                 var error = await {|#1:forwarder.SendAsync(new DefaultHttpContext(), "http://upstream", invoker, new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig(), Yarp.ReverseProxy.Forwarder.HttpTransformer.Default)|};
                 var completion = await {|#2:openAi.CompleteChatAsync("hello")|};
                 var vector = await {|#3:embeddings.GenerateEmbeddingAsync("hello")|};
@@ -158,7 +158,7 @@ public sealed class UnscopedUpstreamCallTests
             public static async Task<Reply> Completions(ChatRequest request, LlmCall call, HttpClient http)
             {
                 var targets = new[] { new LlmTarget("openai", "a"), new LlmTarget("openai", "b") };
-                var all = await Task.WhenAll(targets.Select(target => call.ExecuteAsync(target, LlmRetryPolicy.None, (attempt, ct) => http.PostAsync("http://upstream/" + target.Model, null, ct))));
+                var all = await Task.WhenAll(targets.Select(target => call.ExecuteAsync(target, LlmRetryPolicy.None, (attempt, ct) => http.PostAsync("http://upstream/" + target.Model, new StringContent("{}"), ct))));
                 return new Reply { Text = all.Length.ToString() };
             }
 
@@ -169,7 +169,7 @@ public sealed class UnscopedUpstreamCallTests
                 await Parallel.ForEachAsync(targets, async (target, ct) =>
                 {
                     using var attempt = call.StartAttempt(target);
-                    await http.PostAsync("http://upstream/" + target.Model, null, ct);
+                    await http.PostAsync("http://upstream/" + target.Model, new StringContent("{}"), ct);
                 });
 
                 return new Reply();
@@ -193,7 +193,7 @@ public sealed class UnscopedUpstreamCallTests
                 using var first = await http.SendAsync(probe);
                 using var second = await http.SendAsync(new HttpRequestMessage(new HttpMethod(Methods.Probe()), "http://upstream/v1/models"));
                 var either = request.Model is null ? "HEAD" : "POST";
-                using var third = await {|#0:http.SendAsync(new HttpRequestMessage(new HttpMethod(either), "http://upstream/v1/chat/completions"))|};
+                using var third = await {|#0:http.SendAsync(new HttpRequestMessage(new HttpMethod(either), "http://upstream/v1/chat/completions") { Content = new StringContent("{}") })|};
                 return new Reply();
             }
         }

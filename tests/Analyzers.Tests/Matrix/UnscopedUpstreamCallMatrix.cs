@@ -14,8 +14,11 @@ internal static class UnscopedUpstreamCallMatrix
 
     private const string Url = "\"http://upstream/v1/chat/completions\"";
 
-    /// <summary>The upstream call the construct cells carry: a POST, the verb every model API generates with.</summary>
-    private static string Post(string on = "http") => $"{{|TLLM2006:{on}.PostAsync({Url}, null)|}}";
+    /// <summary>A request's body: what every model API takes its input in.</summary>
+    private const string Body = "new StringContent(\"{}\")";
+
+    /// <summary>The upstream call the construct cells carry: a POST with a body, the call every model API generates with.</summary>
+    private static string Post(string on = "http") => $"{{|TLLM2006:{on}.PostAsync({Url}, {Body})|}}";
 
     /// <summary>The construct's statements in the handler, and the same statements inside an attempt; <paramref name="members"/> are types the construct uses.</summary>
     private static MatrixCell Call(string construct, string statements, string members = "", Held held = Held.Yes)
@@ -53,7 +56,7 @@ internal static class UnscopedUpstreamCallMatrix
 
     /// <summary>One of HttpClient's verb methods (the sound form: it sends what it is named for, not a POST) against the POST that is a model call.</summary>
     private static MatrixCell Verb(string construct, string post, string verb) =>
-        Pair(construct + " (not a POST)", Route($"_ = await {{|TLLM2006:http.@C|}};\nreturn new Reply();"), "@C", post.Replace("@U", Url), verb.Replace("@U", Url));
+        Pair(construct + " (not a POST)", Route($"_ = await {{|TLLM2006:http.@C|}};\nreturn new Reply();"), "@C", post.Replace("@U", Url).Replace("@B", Body), verb.Replace("@U", Url));
 
     private static readonly System.Reflection.Assembly[] Sdk = { typeof(OpenAI.Chat.ChatClient).Assembly, typeof(System.ClientModel.ClientResult).Assembly };
 
@@ -211,29 +214,43 @@ internal static class UnscopedUpstreamCallMatrix
         Call("client in a static field", $"_ = await {Post("Clients.Shared")};", "internal static class Clients { public static readonly HttpClient Shared = new(); }"),
         Call("client in an expression-bodied property", $"_ = await {Post("new Clients().Http")};", "internal sealed class Clients { public HttpClient Http => new(); }"),
         Call("object initializer", $"var reply = new Reply {{ Text = (await {Post()}).ReasonPhrase }};"),
-        Call("using declaration", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, {Url}))|}};"),
-        Method("request message whose method is HEAD", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.@M, {Url}))|}};", "@M", "Post", "Head"),
-        Method("request message whose method is GET (a list of models, a status, a download)", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.@M, {Url}))|}};", "@M", "Post", "Get"),
-        Method("request message whose method is named, in any case", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(new HttpMethod(@M), {Url}))|}};", "@M", "\"post\"", "\"DELETE\""),
-        Method("request message given no method (the default is GET)", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage {{ @M RequestUri = new Uri({Url}) }})|}};", "@M", "Method = HttpMethod.Post,", ""),
-        Method("request message in a local whose method's name is a local, GET on one path, POST or GET on the other", $"string verb;\nif (request.Model is null) {{ verb = \"GET\"; }} else {{ verb = @M; }}\nusing var message = new HttpRequestMessage(new HttpMethod(verb), {Url});\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "\"POST\"", "\"GET\""),
-        Method("request message whose method's name is a local a lambda sets to POST, and to GET", $"var verb = \"GET\";\nAction promote = () => verb = @M;\npromote();\nusing var message = new HttpRequestMessage(new HttpMethod(verb), {Url});\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "\"POST\"", "\"GET\""),
-        Method("request message whose method's name is a local a local function may set to POST, and to GET", $"var verb = \"GET\";\nvoid WithBody() {{ verb = @M; }}\nif (request.Model is not null) {{ WithBody(); }}\nusing var message = new HttpRequestMessage(new HttpMethod(verb), {Url});\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "\"POST\"", "\"GET\""),
-        Verb("HttpClient.GetAsync", "PostAsync(@U, null)", "GetAsync(@U)"),
-        Verb("HttpClient.GetStringAsync", "PostAsync(@U, null)", "GetStringAsync(@U)"),
-        Verb("HttpClient.GetStreamAsync", "PostAsync(@U, null)", "GetStreamAsync(@U)"),
-        Verb("HttpClient.GetByteArrayAsync", "PostAsync(@U, null)", "GetByteArrayAsync(@U)"),
-        Verb("HttpClient.DeleteAsync", "PostAsync(@U, null)", "DeleteAsync(@U)"),
-        Verb("HttpClient.PutAsync", "PostAsync(@U, null)", "PutAsync(@U, null)"),
-        Verb("HttpClient.PatchAsync", "PostAsync(@U, null)", "PatchAsync(@U, null)"),
+        Call("using declaration", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, {Url}) {{ Content = {Body} }})|}};"),
+        Method("request message whose method is HEAD", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.@M, {Url}) {{ Content = {Body} }})|}};", "@M", "Post", "Head"),
+        Method("request message whose method is GET (a list of models, a status, a download)", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.@M, {Url}) {{ Content = {Body} }})|}};", "@M", "Post", "Get"),
+        Method("request message whose method is named, in any case", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(new HttpMethod(@M), {Url}) {{ Content = {Body} }})|}};", "@M", "\"post\"", "\"DELETE\""),
+        Method("request message given no method (the default is GET)", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage {{ @M RequestUri = new Uri({Url}), Content = {Body} }})|}};", "@M", "Method = HttpMethod.Post,", ""),
+        Method("request message in a local whose method's name is a local, GET on one path, POST or GET on the other", $"string verb;\nif (request.Model is null) {{ verb = \"GET\"; }} else {{ verb = @M; }}\nusing var message = new HttpRequestMessage(new HttpMethod(verb), {Url}) {{ Content = {Body} }};\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "\"POST\"", "\"GET\""),
+        Method("request message whose method's name is a local a lambda sets to POST, and to GET", $"var verb = \"GET\";\nAction promote = () => verb = @M;\npromote();\nusing var message = new HttpRequestMessage(new HttpMethod(verb), {Url}) {{ Content = {Body} }};\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "\"POST\"", "\"GET\""),
+        Method("request message whose method's name is a local a local function may set to POST, and to GET", $"var verb = \"GET\";\nvoid WithBody() {{ verb = @M; }}\nif (request.Model is not null) {{ WithBody(); }}\nusing var message = new HttpRequestMessage(new HttpMethod(verb), {Url}) {{ Content = {Body} }};\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "\"POST\"", "\"GET\""),
+        Verb("HttpClient.GetAsync", "PostAsync(@U, @B)", "GetAsync(@U)"),
+        Verb("HttpClient.GetStringAsync", "PostAsync(@U, @B)", "GetStringAsync(@U)"),
+        Verb("HttpClient.GetStreamAsync", "PostAsync(@U, @B)", "GetStreamAsync(@U)"),
+        Verb("HttpClient.GetByteArrayAsync", "PostAsync(@U, @B)", "GetByteArrayAsync(@U)"),
+        Verb("HttpClient.DeleteAsync", "PostAsync(@U, @B)", "DeleteAsync(@U)"),
+        Verb("HttpClient.PutAsync", "PostAsync(@U, @B)", "PutAsync(@U, null)"),
+        Verb("HttpClient.PatchAsync", "PostAsync(@U, @B)", "PatchAsync(@U, null)"),
         Verb("GetFromJsonAsync", "PostAsJsonAsync(@U, request)", "GetFromJsonAsync<Reply>(@U)"),
         Verb("DeleteFromJsonAsync", "PostAsJsonAsync(@U, request)", "DeleteFromJsonAsync<Reply>(@U)"),
         Verb("PutAsJsonAsync", "PostAsJsonAsync(@U, request)", "PutAsJsonAsync(@U, request)"),
         Verb("PatchAsJsonAsync", "PostAsJsonAsync(@U, request)", "PatchAsJsonAsync(@U, request)"),
         Pair("GetFromJsonAsAsyncEnumerable", Route($"@S\nreturn new Reply();"), "@S", $"_ = await {{|TLLM2006:http.PostAsJsonAsync({Url}, request)|}};", $"await foreach (var reply in http.GetFromJsonAsAsyncEnumerable<Reply>({Url})) {{ _ = reply; }}"),
-        Method("request message in a local, OPTIONS in its object initializer, then given another method", $"var message = new HttpRequestMessage {{ Method = new HttpMethod(\"OPTIONS\"), RequestUri = new Uri({Url}) }};\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "message.Method = HttpMethod.Post;", ""),
-        Method("request message in a local, HEAD, then an alias of it given another method", $"var message = new HttpRequestMessage(HttpMethod.Head, {Url});\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "var same = message; same.Method = HttpMethod.Post;", "message.Headers.Add(\"x-probe\", \"1\");"),
-        Pair("request message in a local, HEAD, then passed to a helper that may change it", Route($"var message = new HttpRequestMessage(HttpMethod.Head, {Url});\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};\nreturn new Reply();", "internal static class Messages { public static void Prepare(HttpRequestMessage message) => message.Method = HttpMethod.Post; }"), "@M", "Messages.Prepare(message);", "_ = message.RequestUri;"),
+        Method("request message in a local, OPTIONS in its object initializer, then given another method", $"var message = new HttpRequestMessage {{ Method = new HttpMethod(\"OPTIONS\"), RequestUri = new Uri({Url}), Content = {Body} }};\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "message.Method = HttpMethod.Post;", ""),
+        Method("request message in a local, HEAD, then an alias of it given another method", $"var message = new HttpRequestMessage(HttpMethod.Head, {Url}) {{ Content = {Body} }};\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", "var same = message; same.Method = HttpMethod.Post;", "message.Headers.Add(\"x-probe\", \"1\");"),
+        Pair("request message in a local, HEAD, then passed to a helper that may change it", Route($"var message = new HttpRequestMessage(HttpMethod.Head, {Url}) {{ Content = {Body} }};\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};\nreturn new Reply();", "internal static class Messages { public static void Prepare(HttpRequestMessage message) => message.Method = HttpMethod.Post; }"), "@M", "Messages.Prepare(message);", "_ = message.RequestUri;"),
+        // A POST with no body sends no input, and every model API takes its input in the body: no model call.
+        Method("PostAsync given null for its content (no body), and a content", $"_ = await {{|TLLM2006:http.PostAsync({Url}, @M)|}};", "@M", Body, "null"),
+        Method("PostAsync given null for its content by name, and a content", $"_ = await {{|TLLM2006:http.PostAsync({Url}, content: @M)|}};", "@M", Body, "null"),
+        Method("PostAsJsonAsync of null (a JSON body), and PostAsync of null", $"_ = await {{|TLLM2006:http.@M|}};", "@M", $"PostAsJsonAsync<ChatRequest?>({Url}, null)", $"PostAsync({Url}, null)"),
+        Method("POST message built in the call, content in its object initializer or none", $"using var response = await {{|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, {Url}) {{ @M }})|}};", "@M", $"Content = {Body}", "Version = new Version(2, 0)"),
+        Method("POST message in a local, a header added (a token exchange), content set after or none", $"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\nmessage.Headers.Add(\"Ocp-Apim-Subscription-Key\", \"key\");\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", $"message.Content = {Body};", ""),
+        Method("POST message target-typed in a local, content in its object initializer or options and version", $"HttpRequestMessage message = new(HttpMethod.Post, {Url}) {{ @M }};\nmessage.Options.Set(new HttpRequestOptionsKey<string>(\"model\"), \"gpt-4o\");\nusing var response = await {{|TLLM2006:http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead)|}};", "@M", $"Content = {Body}", "Version = new Version(2, 0)"),
+        Method("POST message in a local, content set on one branch or a header", $"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\nif (request.Model is not null) {{ @M }}\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", $"message.Content = {Body};", "message.Headers.Add(\"x-model\", request.Model);"),
+        Method("POST message in a local, content given with ??= or a header", $"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", $"message.Content ??= {Body};", "message.Headers.Add(\"x-model\", \"gpt-4o\");"),
+        Method("POST message in a local captured by a lambda that sets its content, or a header", $"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\nAction prepare = () => @M;\nprepare();\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", $"message.Content = {Body}", "message.Headers.Add(\"x-model\", \"gpt-4o\")"),
+        Method("POST message in a local, its content set through an alias, or its address read", $"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};", "@M", $"var same = message; same.Content = {Body};", "_ = message.RequestUri;"),
+        Pair("POST message in a local, passed to a helper that sets its content, or its options set", Route($"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};\nreturn new Reply();", $"internal static class Messages {{ public static void Fill(HttpRequestMessage message) => message.Content = {Body}; }}"), "@M", "Messages.Fill(message);", "message.Options.Set(new HttpRequestOptionsKey<string>(\"model\"), \"gpt-4o\");"),
+        Pair("POST message from a parameter (its content unread), and one built in the helper without content", Route($"_ = await Upstream.SendAsync(http, new HttpRequestMessage(HttpMethod.Post, {Url}) {{ Content = {Body} }});\nreturn new Reply();", $"internal static class Upstream {{ public static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage given) {{ @M }} }}"), "@M", "return await {|TLLM2006:http.SendAsync(given)|};", $"using var token = new HttpRequestMessage(HttpMethod.Post, {Url});\nreturn await {{|TLLM2006:http.SendAsync(token)|}};"),
+        Pair("message of a type derived from HttpRequestMessage (its constructor sets a content), and HttpRequestMessage without one", Route($"using var response = await {{|TLLM2006:http.SendAsync(@M)|}};\nreturn new Reply();", $"internal sealed class CompletionMessage : HttpRequestMessage {{ public CompletionMessage(string url) : base(HttpMethod.Post, url) {{ Content = {Body}; }} }}"), "@M", $"new CompletionMessage({Url})", $"new HttpRequestMessage(HttpMethod.Post, {Url})"),
         Call("conditional operator", $"var response = request.Model is null ? null : await {Post()};"),
         Call("null-coalescing operator", $"var text = request.Model ?? (await {Post()}).ReasonPhrase;"),
         Call("switch expression arm with when", $"var text = request.Model switch {{ \"a\" when call.Route is not null => await {Post()}, null => throw new InvalidOperationException(), _ => null }};"),
@@ -241,7 +258,7 @@ internal static class UnscopedUpstreamCallMatrix
         Call("pattern matching", $"if (http is {{ Timeout.TotalSeconds: > 0 }} client) {{ _ = await {Post("client")}; }}"),
         Call("tuple deconstruction", $"var (response, count) = (await {Post()}, 1);"),
         Call("record method", $"_ = await new Upstream(http).ReadAsync();", $"internal sealed record Upstream(HttpClient Http) {{ public Task<HttpResponseMessage> ReadAsync() => {Post("Http")}; }}"),
-        Call("generic helper with a constraint", $"_ = await Helper.SendAsync(http);", $"internal static class Helper {{ public static Task<HttpResponseMessage> SendAsync<T>(T invoker) where T : HttpMessageInvoker => {{|TLLM2006:invoker.SendAsync(new HttpRequestMessage(HttpMethod.Post, {Url}), CancellationToken.None)|}}; }}"),
+        Call("generic helper with a constraint", $"_ = await Helper.SendAsync(http);", $"internal static class Helper {{ public static Task<HttpResponseMessage> SendAsync<T>(T invoker) where T : HttpMessageInvoker => {{|TLLM2006:invoker.SendAsync(new HttpRequestMessage(HttpMethod.Post, {Url}) {{ Content = {Body} }}, CancellationToken.None)|}}; }}"),
         Call("lambda", $"Func<Task<HttpResponseMessage>> read = () => {Post()};\n_ = await read();"),
         Call("local function", $"Task<HttpResponseMessage> Read() => {Post()};\n_ = await Read();"),
         Call("method group", $"Func<HttpClient, Task<HttpResponseMessage>> read = Helper.ReadAsync;\n_ = await read(http);", $"internal static class Helper {{ public static Task<HttpResponseMessage> ReadAsync(HttpClient http) => {Post()}; }}"),
@@ -255,9 +272,9 @@ internal static class UnscopedUpstreamCallMatrix
         Call("iterator", "foreach (var task in Helper.Reads(http)) { _ = await task; }", $"internal static class Helper {{ public static IEnumerable<Task<HttpResponseMessage>> Reads(HttpClient http) {{ yield return {Post()}; }} }}"),
         Call("await foreach over an async iterator", "await foreach (var text in Helper.ReadsAsync(http)) { _ = text; }", $"internal static class Helper {{ public static async IAsyncEnumerable<HttpResponseMessage> ReadsAsync(HttpClient http) {{ yield return await {Post()}; }} }}"),
         Call("await using", $"using var response = await {Post()};\nawait using var stream = await response.Content.ReadAsStreamAsync();"),
-        Call("try, catch when and finally", $"try {{ _ = await {Post()}; }} catch (HttpRequestException e) when (e.StatusCode is null) {{ throw; }} finally {{ _ = await {{|TLLM2006:http.PostAsync(\"http://upstream/v1/embeddings\", null)|}}; }}"),
+        Call("try, catch when and finally", $"try {{ _ = await {Post()}; }} catch (HttpRequestException e) when (e.StatusCode is null) {{ throw; }} finally {{ _ = await {{|TLLM2006:http.PostAsync(\"http://upstream/v1/embeddings\", {Body})|}}; }}"),
         Call("LINQ", $"var texts = await Task.WhenAll(new[] {{ \"a\", \"b\" }}.Select(model => {Post()}));"),
-        Call("Task.WhenAll fan-out", $"await Task.WhenAll({Post()}, {{|TLLM2006:http.PostAsync(\"http://upstream/v1/embeddings\", null)|}});"),
+        Call("Task.WhenAll fan-out", $"await Task.WhenAll({Post()}, {{|TLLM2006:http.PostAsync(\"http://upstream/v1/embeddings\", {Body})|}});"),
         Call("Parallel.ForEachAsync fan-out", $"await Parallel.ForEachAsync(new[] {{ \"a\", \"b\" }}, async (model, ct) => {{ _ = await {Post()}; }});"),
         Call("Channel fan-out", $"var channel = Channel.CreateUnbounded<string>();\nchannel.Writer.TryWrite(\"a\");\nchannel.Writer.Complete();\nvar consumer = Task.Run(async () => {{ await foreach (var model in channel.Reader.ReadAllAsync()) {{ _ = await {Post()}; }} }});\nawait consumer;"));
 }

@@ -118,10 +118,10 @@ internal static class StressGateway
                     }
 
                     var span = Telemetry.Source.StartActivity("lookup");
-                    using var embedded = await http.PostAsync("http://upstream/v1/embeddings", null);
+                    using var embedded = await http.PostAsync("http://upstream/v1/embeddings", new StringContent("{}"));
                     return await call.ExecuteAsync(new LlmTarget("openai", ask.Model), LlmRetryPolicy.None, async (attempt, ct) =>
                     {
-                        using var response = await http.PostAsync("http://upstream/chat", null, ct);
+                        using var response = await http.PostAsync("http://upstream/chat", new StringContent("{}"), ct);
                         var text = await response.Content.ReadAsStringAsync(ct);
                         return new Answer(text + embedded.StatusCode + Metadata.Read(call));
                     });

@@ -29,7 +29,8 @@ internal sealed class UpstreamCollector : IFactCollector
             && !BodyAnalyzedHere(method, scope.Types)
             && !scope.InAttemptScope(invocation)
             && !scope.RunsAsLibraryCallback(invocation)
-            && !SendsOtherThanPost(invocation, scope))
+            && !SendsOtherThanPost(invocation, scope)
+            && !SendsNoBody(invocation, scope))
         {
             scope.Facts.UnscopedUpstreamCalls.Add(new Facts.UpstreamCallSite(call, invocation.Syntax.GetLocation()));
         }
@@ -61,10 +62,52 @@ internal sealed class UpstreamCollector : IFactCollector
             return true;
         }
 
-        var message = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpRequestMessage" && a.Parameter.Ordinal == (invocation.TargetMethod.IsExtensionMethod ? 1 : 0))?.Value;
-        if (message is null || !WellKnownTypes.DerivesFrom(invocation.TargetMethod.ContainingType, scope.Types.HttpMessageInvoker!))
+        return MessageBuiltHere(invocation, scope, use => ReadOnly(use, invocation)) is { } creation && IsOtherThanPost(creation, scope);
+    }
+
+    /// <summary>
+    /// An HTTP <c>POST</c> that carries no body, so sends no input: every model API takes its input (the prompt, the
+    /// messages, the text or image to embed or classify) in the request's body, so a bodiless call asks a model for
+    /// nothing (a token exchange, a trigger, a health or lock call). Known to carry none:
+    /// <list type="bullet">
+    /// <item>HttpClient's <c>PostAsync</c> given a constant <c>null</c> for its content (<c>PostAsJsonAsync</c> always
+    /// writes a body, <c>null</c> too);</item>
+    /// <item>a send of a request message (<c>HttpRequestMessage</c> itself) built in the call, or in a local written once,
+    /// at its declaration, whose <c>Content</c> is named nowhere in the member (not in its object initializer, not
+    /// later, not in a lambda or local function), and that is otherwise only read, its other members called or set, or
+    /// sent: never aliased, passed to another method or returned. Its constructors take no content.</item>
+    /// </list>
+    /// A message the rule cannot read (a parameter, a helper's, a field) is taken for one with a body.
+    /// </summary>
+    private static bool SendsNoBody(IInvocationOperation invocation, MethodScope scope)
+    {
+        var method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
+        if (method.Name == "PostAsync" && method.ContainingType?.ToDisplayString() == "System.Net.Http.HttpClient")
         {
-            return false;
+            return invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpContent")?.Value.ConstantValue is { HasValue: true, Value: null };
+        }
+
+        // Any member but Content may be read or set (its headers, options, version, even its method).
+        return MessageBuiltHere(invocation, scope, use => use.Parent is IPropertyReferenceOperation property && property.Instance == use ? !NamesContent(property) : ReadOnly(use, invocation))
+            is { Type: { } type } creation
+            && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage"
+            && creation.Initializer?.Descendants().Any(NamesContent) != true;
+    }
+
+    // The message's Content, read or written: a body it may carry.
+    private static bool NamesContent(IOperation? operation) =>
+        operation is IPropertyReferenceOperation { Property: { Name: "Content", ContainingType.Name: "HttpRequestMessage" } };
+
+    /// <summary>
+    /// The request message an HttpMessageInvoker's send (<paramref name="send"/>) is given, when it is built there or in
+    /// a local written only at its declaration whose every other use <paramref name="harmless"/> accepts; otherwise null.
+    /// </summary>
+    private static IObjectCreationOperation? MessageBuiltHere(IInvocationOperation send, MethodScope scope, System.Func<ILocalReferenceOperation, bool> harmless)
+    {
+        var message = send.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpRequestMessage" && a.Parameter.Ordinal == (send.TargetMethod.IsExtensionMethod ? 1 : 0))?.Value;
+        if (message is null || !WellKnownTypes.DerivesFrom(send.TargetMethod.ContainingType, scope.Types.HttpMessageInvoker!))
+        {
+            return null;
         }
 
         if (Facts.ValueFlow.Unwrap(message) is ILocalReferenceOperation local)
@@ -77,15 +120,15 @@ internal sealed class UpstreamCollector : IFactCollector
                     case IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local.Local):
                         created = declarator.GetVariableInitializer()?.Value;
                         break;
-                    case ILocalReferenceOperation use when WellKnownTypes.Same(use.Local, local.Local) && !ReadOnly(use, invocation):
-                        return false;
+                    case ILocalReferenceOperation use when WellKnownTypes.Same(use.Local, local.Local) && !harmless(use):
+                        return null;
                 }
             }
 
             message = created;
         }
 
-        return message is not null && Facts.ValueFlow.Unwrap(message) is IObjectCreationOperation creation && IsOtherThanPost(creation, scope);
+        return message is null ? null : Facts.ValueFlow.Unwrap(message) as IObjectCreationOperation;
     }
 
     // HttpClient's GetAsync / GetStringAsync / GetStreamAsync / GetByteArrayAsync, DeleteAsync, PutAsync, PatchAsync,
