@@ -233,16 +233,7 @@ internal sealed class KeyCollector : IFactCollector
     private static bool IsPieceOfASlotName(string constant, MethodScope scope) =>
         constant.Length > 0 && scope.Compilation.SlotNames(scope.CancellationToken).Any(slot => slot.IndexOf(constant, System.StringComparison.Ordinal) >= 0);
 
-    private static bool IsOwnReturn(IReturnOperation @return, MethodScope scope)
-    {
-        for (var parent = @return.Parent; parent is not null; parent = parent.Parent)
-        {
-            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                return false;
-            }
-        }
-
-        return scope.Owner is IMethodSymbol;
-    }
+    // A return of the method itself, not of a lambda or local function in it.
+    private static bool IsOwnReturn(IReturnOperation @return, MethodScope scope) =>
+        !ValueFlow.InNestedFunction(@return) && scope.Owner is IMethodSymbol;
 }

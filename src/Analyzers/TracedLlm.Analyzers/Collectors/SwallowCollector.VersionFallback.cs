@@ -109,20 +109,7 @@ internal sealed partial class SwallowCollector
             statement is IExpressionStatementOperation or IVariableDeclarationGroupOperation or IReturnOperation
             && statement.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
                 _scope.Types.UpstreamCall(call.TargetMethod, MethodScope.Receiver(call) is { } receiver ? ValueFlow.Unwrap(receiver).Type : null) is not null
-                && !FailureHandoff.IsConditional(call, statement) && !InLambda(call, statement));
-
-        private static bool InLambda(IOperation operation, IOperation root)
-        {
-            for (var current = operation.Parent; current is not null && current != root; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+                && !FailureHandoff.IsConditional(call, statement) && !ValueFlow.InNestedFunction(call, statement));
 
         private static IEnumerable<IOperation> Branch(IOperation? branch) => branch switch
         {
