@@ -26,6 +26,27 @@ public sealed class SpanLifecycleTests
         }
         """, Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "activity")));
 
+    /// <summary>
+    /// A start reached through '?.' (<c>Activity.Current?.Source.StartActivity(...)</c>) is named by the local it is kept in, as a
+    /// plain start is: the message said "the code it is handed to" for a span handed to nothing (Thor's image services,
+    /// bench/analyzers-wide/judged-2026-11-26-unseen2.md); one kept in a 'using' stays unreported.
+    /// </summary>
+    [Fact]
+    public Task AStartThroughAConditionalAccessIsNamedByItsLocal() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+                using var kept = Activity.Current?.Source.StartActivity("kept");
+                var activity = Activity.Current?{|#0:.Source.StartActivity("upstream")|};
+                activity?.SetTag("model", request.Model);
+                kept?.SetTag("model", request.Model);
+                return new Reply();
+            }
+        }
+        """, Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "activity")));
+
     [Fact]
     public Task DiscardedStartedAsAStatementOrThroughAFluentCall() => AnalyzerAsync(Corpus.Header + """
         internal sealed class Tracing(ActivitySource source)

@@ -165,7 +165,7 @@ internal sealed class SpanCollector : IFactCollector
         return operation;
     }
 
-    /// <summary>What receives the started Activity, past conversions, '?.' and fluent calls that return it (SetTag, SetStatus...).</summary>
+    /// <summary>What receives the started Activity, past conversions, '?.' (before the start or after it) and fluent calls that return it (SetTag, SetStatus...).</summary>
     private static (IOperation? Consumer, IOperation Value) Consumer(IOperation value)
     {
         var current = value;
@@ -175,6 +175,10 @@ internal sealed class SpanCollector : IFactCollector
             {
                 case IConversionOperation or IParenthesizedOperation:
                     current = current.Parent;
+                    continue;
+                case IConditionalAccessOperation access when access.WhenNotNull == current:
+                    // Activity.Current?.Source.StartActivity(...): the start is what the '?.' gives (or null).
+                    current = access;
                     continue;
                 case IConditionalAccessOperation access when access.Operation == current:
                     // a?.SetTag(...) goes on with the Activity; a?.Stop() or a?.Id uses it in place.
