@@ -153,7 +153,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             }
 
             LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycle, context.ReportDiagnostic);
-            LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, context.ReportDiagnostic);
+            LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, context.ReportDiagnostic, created: null);
             LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCall, context.ReportDiagnostic);
         }
 
@@ -234,6 +234,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return result;
             }
 
+            // The exception types of source that code creates, for the catches of types only the compilation can create.
+            var created = SwallowCollector.CreatedWithBases(_methods.Values);
+
             var keys = new KeyResolver(_facts, _methods, cancellationToken);
             var omitted = new Dictionary<Location, (HashSet<TracedRoute> Routes, ImmutableArray<KeyValue> Values)>();
             FailureFilters? filters = null;
@@ -277,6 +280,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
                 if (isRoot)
                 {
+                    // A root's catches of types only the compilation can create waited for the end of it.
+                    LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, onlyWaiting: true);
                     continue;
                 }
 
@@ -296,7 +301,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     }
                 }
 
-                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol));
+                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol));
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
                     LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);

@@ -58,6 +58,7 @@ internal static class SwallowedExceptionMatrix
         internal sealed class IndexOfflineException : Exception { }
         internal sealed class StoreException : Exception { public string? Code { get; set; } }
         internal static class Probe { public static bool IsTableNotFound(StoreException e) => e.Code == "42P01"; public static bool IsTransient(StoreException e) => e.Code == "08006"; }
+        internal static class Index { public static void Check(int state) { if (state == 1) { throw new IndexNotFoundException(); } if (state == 2) { throw new IndexOfflineException(); } if (state == 3) { throw new StoreException { Code = "08006" }; } } }
         internal static class Http { public static readonly HttpContext Context = new DefaultHttpContext(); }
         """;
 
@@ -325,7 +326,7 @@ internal static class SwallowedExceptionMatrix
                 }
             }
 
-            internal sealed class EntityIdException : InvalidOperationException { }
+            internal sealed class EntityIdException : InvalidOperationException { public static void Check(string id) { if (id.Length > 64) { throw new EntityIdException(); } } }
             {{StoreTypes}}
             {{Aliases}}
             """);
@@ -393,7 +394,29 @@ internal static class SwallowedExceptionMatrix
             }
             """);
 
+    /// <summary>An exception type of the program's own.</summary>
+    private const string QuotaType = "internal class QuotaException : Exception { }";
+
+    /// <summary>
+    /// A read in the route's handler whose catch takes <paramref name="caught"/> (its declaration and filter) and answers;
+    /// <paramref name="type"/> declares the exception, <paramref name="more"/> is more code (one that creates it).
+    /// </summary>
+    private static string OverQuota(string caught, string more = "@T", string type = QuotaType) =>
+        Route($"try {{ {Read} }} {Catch} ({caught}) {{ text = \"over quota\"; }}", type + "\n" + more);
+
+    /// <summary>The same catch in a helper the route calls.</summary>
+    private static string OverQuotaThroughCalls(string caught, string more = "@T", string type = QuotaType) =>
+        Route("text = await Helper.ReadAsync(request.Model!);", $"internal static class Helper {{ public static async Task<string> ReadAsync(string path) {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Catch} ({caught}) {{ text = \"over quota\"; }} return text; }} }}\n{type}\n{more}");
+
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
+        Pair("a source exception no code creates caught in the handler, and one created in another method", OverQuota("QuotaException"), "@T", "internal static class Limits { public static void Check(int used) { if (used > 10) { throw new QuotaException(); } } }", ""),
+        Pair("a source exception no code creates taken by a when filter of type tests in a helper, and a type derived from it created", OverQuotaThroughCalls("Exception e) when (e is QuotaException or RateException", type: QuotaType + "\ninternal sealed class RateException : Exception { }"), "@T", "internal sealed class DailyQuotaException : QuotaException { }\ninternal static class Limits { public static Exception Daily() => new DailyQuotaException(); }", ""),
+        Pair("a source exception no code creates caught in a helper, and one created through a factory method (target-typed new)", OverQuotaThroughCalls("QuotaException"), "@T", "internal static class Errors { public static QuotaException Quota() => new(); }\ninternal static class Limits { public static void Check(int used) { if (used > 10) { throw Errors.Quota(); } } }", ""),
+        Pair("a source exception no code creates caught in the handler, and one made by a generic new() factory and by Activator", OverQuota("QuotaException"), "@T", "internal static class Errors { public static T Make<T>() where T : Exception, new() => new T(); public static Exception Quota() => Make<QuotaException>(); public static Exception Again() => Activator.CreateInstance<QuotaException>(); }", ""),
+        Pair("a BCL exception no source code creates (TimeoutException) caught in the handler, and a source one", OverQuota("@T", more: ""), "@T", "TimeoutException", "QuotaException"),
+        Pair("a referenced library's exception no source code creates (UpstreamException) caught in the handler, and a source one", OverQuota("@T", more: ""), "@T", "UpstreamException", "QuotaException"),
+        Pair("a public source exception no code creates in a library (its consumers may), and in an application (a static Main)", OverQuota("QuotaException", type: "public class QuotaException : Exception { }"), "@T", "", "internal static class Program { public static void Main() { } }"),
+        Pair("a source exception no code creates taken by a when filter that also tests its message, and by type tests only", OverQuota("@T", more: ""), "@T", "Exception e) when (e is QuotaException || e.Message.Length > 0", "Exception e) when (e is QuotaException"),
         Pair("Exception taken by a when filter only as ArgumentOutOfRangeException (argument validation) around an awaited store write, and every Exception", Saved("@H"), "@H", "Exception", "Exception ex) when (ex is ArgumentOutOfRangeException"),
         Pair("a when filter of an argument type or a not-found type around an awaited store write, and of an argument type or HttpRequestException", Saved("@H"), "@H", "Exception ex) when (ex is ArgumentOutOfRangeException || ex is HttpRequestException", "Exception ex) when (ex is ArgumentOutOfRangeException || ex is KeyNotFoundException"),
         Pair("a when filter testing for argument types (is T1 or T2) around an awaited store write, and one testing the message too", Saved("@H"), "@H", "Exception ex) when (ex is ArgumentException && ex.Message.Contains(\"id\")", "Exception ex) when (ex is ArgumentNullException or ArgumentOutOfRangeException"),

@@ -20,7 +20,9 @@ namespace TracedLlm.Analyzers.Collectors;
 /// <see cref="AnswersAbsence"/>); nor a try that only writes log lines (see <see cref="OnlyWritesLog"/>); nor a
 /// caught exception kept and thrown later (see <see cref="ThrownLater"/>); nor a catch of argument-validation exceptions
 /// only, a value decided (see <see cref="ChecksArgument"/>); nor a protocol-version fallback (see
-/// <see cref="IsVersionFallback"/>). A catch that turns the exception into the method's return value is
+/// <see cref="IsVersionFallback"/>). A catch of exception types only this compilation's code can create is kept with
+/// those types (see <see cref="OnlyCreatedHere(ICatchClauseOperation, MethodScope)"/>): at the end of the compilation it
+/// is reported only when code creates one of them; no code can throw what nothing creates. A catch that turns the exception into the method's return value is
 /// kept with that mark: the rule decides at the end of the compilation whether every caller turns the
 /// value into a failure (the Try-pattern). Nor
 /// is a catch in a method every caller starts and discards (<c>_ = LogAsync(...)</c>): the request
@@ -37,6 +39,7 @@ internal sealed partial class SwallowCollector : IFactCollector
 
     public void Visit(IOperation operation, MethodScope scope)
     {
+        RecordCreation(operation, scope);
         switch (operation)
         {
             case ICatchClauseOperation @catch when !scope.RunsAsLibraryCallback(@catch):
@@ -83,7 +86,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         var location = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation() : @catch.Syntax.GetLocation();
         // A bare catch (typed as object) swallows any exception.
         var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object ? "System.Exception" : @catch.ExceptionType.ToDisplayString();
-        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), handling == Handling.InBody));
+        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), handling == Handling.InBody, OnlyCreatedHere(@catch, scope)));
     }
 
     /// <summary>

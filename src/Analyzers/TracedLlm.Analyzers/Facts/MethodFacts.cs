@@ -38,6 +38,13 @@ internal sealed class MethodFacts
     /// <summary>Calls of source methods that return a value, and whether the caller fails when that value signals a failure.</summary>
     public List<ResultUse> ResultUses { get; } = new();
 
+    /// <summary>
+    /// Exception types declared in source that this block creates (<c>new T(...)</c>, target-typed <c>new</c>) or names
+    /// where a library could create one (<c>typeof(T)</c>, a type argument: <c>Activator.CreateInstance&lt;T&gt;()</c>, a
+    /// <c>new()</c> constraint): a catch of such a type can be reached.
+    /// </summary>
+    public List<ITypeSymbol> Created { get; } = new();
+
     /// <summary>Upstream calls made outside any attempt scope of this method.</summary>
     public List<UpstreamCallSite> UnscopedUpstreamCalls { get; } = new();
 }
@@ -80,9 +87,12 @@ internal readonly record struct SpanProblem(Location Location, string Message, s
 /// <summary>
 /// A catch that neither throws nor reports; <paramref name="ReturnsResult"/> when it turns the exception into the
 /// method's result (the Try-pattern); <paramref name="InBody"/> when it runs in the method's own run (not in a
-/// lambda), so that it handles a second exception when every call of the method is made from a catch clause.
+/// lambda), so that it handles a second exception when every call of the method is made from a catch clause;
+/// <paramref name="Unthrown"/>, when every type the catch takes is an exception type only this compilation's code can
+/// create, those types: the catch is reported only when code of the compilation creates one of them (or a type derived
+/// from one), which is known at the end of the compilation.
 /// </summary>
-internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool InBody = false);
+internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default);
 
 /// <summary>
 /// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using TracedLlm.Analyzers.Facts;
 
@@ -25,13 +27,19 @@ internal static class LocalRules
     /// when <paramref name="callersFail"/> says every caller turns that result into a failure, and
     /// every catch of a method that runs <paramref name="detached"/> from the request, and every catch in the
     /// own run of a method that runs only <paramref name="whileHandling"/> another exception (every call of it is
-    /// made from a catch clause): what it catches is a second exception.
+    /// made from a catch clause): what it catches is a second exception. A catch of exception types only the compilation
+    /// can create (<see cref="SwallowSite.Unthrown"/>) waits for the end of the compilation: with <paramref name="created"/>
+    /// null (a root's findings while typing) it is left out, and at the end it is reported only when one of its types is in
+    /// <paramref name="created"/> (the types code creates, with their bases); <paramref name="onlyWaiting"/> reports those
+    /// alone (a root's, whose other findings were reported while typing).
     /// </summary>
-    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, bool callersFail = false, bool detached = false, bool whileHandling = false)
+    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false, bool whileHandling = false, bool onlyWaiting = false)
     {
         foreach (var swallow in facts.Swallows)
         {
-            if ((swallow.ReturnsResult && callersFail) || detached || (swallow.InBody && whileHandling))
+            var waiting = !swallow.Unthrown.IsDefault;
+            if ((swallow.ReturnsResult && callersFail) || detached || (swallow.InBody && whileHandling) || (onlyWaiting && !waiting)
+                || (waiting && (created is null || !swallow.Unthrown.Any(created.Contains))))
             {
                 continue;
             }

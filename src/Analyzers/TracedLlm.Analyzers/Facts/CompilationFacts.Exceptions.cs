@@ -1,0 +1,81 @@
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+
+namespace TracedLlm.Analyzers.Facts;
+
+// Which exception types only this compilation's code can create: TLLM2004's reading of a catch of a type no code throws.
+internal sealed partial class CompilationFacts
+{
+    private int _creators; // 0 not known yet, else a Creators
+
+    /// <summary>Who besides the compilation's code may create its types: nobody for an application, its consumers for a library.</summary>
+    private enum Creators
+    {
+        /// <summary>An application: no other assembly is built against it.</summary>
+        None = 1,
+
+        /// <summary>A library: its consumers, which see its public types.</summary>
+        Consumers,
+
+        /// <summary>A library with <c>[InternalsVisibleTo]</c>: its friends see its internal types too.</summary>
+        ConsumersAndFriends,
+    }
+
+    /// <summary>
+    /// An exception type (a class derived from <c>System.Exception</c>) declared in this compilation's source, which no
+    /// other assembly can create: a library compiled without it cannot name it, so only code of this compilation can
+    /// create one. That holds for every type of an application (an exe, or a compilation with an entry point:
+    /// <see cref="IsApplication"/>); for a library, only for a type its consumers cannot see (private, internal without
+    /// <c>[InternalsVisibleTo]</c>).
+    /// </summary>
+    public bool OnlyCreatedHere(ITypeSymbol type)
+    {
+        if (!IsSourceException(type))
+        {
+            return false;
+        }
+
+        var creators = (Creators)Volatile.Read(ref _creators);
+        if (creators == 0)
+        {
+            creators = IsApplication() ? Creators.None
+                : _compilation.Assembly.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Runtime.CompilerServices.InternalsVisibleToAttribute") ? Creators.ConsumersAndFriends
+                : Creators.Consumers;
+            Volatile.Write(ref _creators, (int)creators);
+        }
+
+        return creators == Creators.None || Hidden(type, friends: creators == Creators.ConsumersAndFriends);
+    }
+
+    /// <summary>A class declared in this compilation's source that derives from <c>System.Exception</c>.</summary>
+    public bool IsSourceException(ITypeSymbol type) =>
+        type is INamedTypeSymbol { TypeKind: TypeKind.Class } named && Types.Exception is { } exception
+        && WellKnownTypes.Same(named.ContainingAssembly, _compilation.Assembly) && WellKnownTypes.DerivesFrom(named, exception);
+
+    /// <summary>
+    /// An application: an exe (a console or windows application), or a compilation with a static <c>Main</c> of an entry
+    /// point's shape (a web app compiled as a library by a tool that does not know its project file).
+    /// </summary>
+    private bool IsApplication() =>
+        _compilation.Options.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication or OutputKind.WindowsRuntimeApplication
+        || _compilation.GetSymbolsWithName("Main", SymbolFilter.Member).Any(symbol => symbol is IMethodSymbol { IsStatic: true, MethodKind: MethodKind.Ordinary, IsGenericMethod: false } main
+            && main.Parameters.Length <= 1 && (main.ReturnsVoid || main.ReturnType.SpecialType == SpecialType.System_Int32 || main.ReturnType.Name == "Task"));
+
+    /// <summary>A type no consumer of the library can name: private somewhere on its way out, or internal (without friends).</summary>
+    private static bool Hidden(ITypeSymbol type, bool friends)
+    {
+        for (ISymbol? current = type; current is INamedTypeSymbol named; current = named.ContainingType)
+        {
+            switch (named.DeclaredAccessibility)
+            {
+                case Accessibility.Private:
+                    return true;
+                case Accessibility.Internal or Accessibility.ProtectedAndInternal when !friends:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+}
