@@ -397,6 +397,9 @@ internal static class SwallowedExceptionMatrix
     /// <summary>An exception type of the program's own.</summary>
     private const string QuotaType = "internal class QuotaException : Exception { }";
 
+    /// <summary>The program's own exception type, with a constructor that takes a message.</summary>
+    private const string QuotaWithMessage = "internal class QuotaException : Exception { public QuotaException() { } public QuotaException(string message) : base(message) { } }";
+
     /// <summary>
     /// A read in the route's handler whose catch takes <paramref name="caught"/> (its declaration and filter) and answers;
     /// <paramref name="type"/> declares the exception, <paramref name="more"/> is more code (one that creates it).
@@ -415,6 +418,8 @@ internal static class SwallowedExceptionMatrix
         Pair("a source exception no code creates caught in the handler, and one made by a generic new() factory and by Activator", OverQuota("QuotaException"), "@T", "internal static class Errors { public static T Make<T>() where T : Exception, new() => new T(); public static Exception Quota() => Make<QuotaException>(); public static Exception Again() => Activator.CreateInstance<QuotaException>(); }", ""),
         Pair("a BCL exception no source code creates (TimeoutException) caught in the handler, and a source one", OverQuota("@T", more: ""), "@T", "TimeoutException", "QuotaException"),
         Pair("a referenced library's exception no source code creates (UpstreamException) caught in the handler, and a source one", OverQuota("@T", more: ""), "@T", "UpstreamException", "QuotaException"),
+        Pair("a source exception no code creates caught in the handler, and one created with a dynamic argument (an error body read as dynamic)", OverQuota("QuotaException", type: QuotaWithMessage), "@T", "internal static class Limits { public static void Check(dynamic error) { if (error.used > 10) { throw new QuotaException(error.message); } } }", "internal static class Limits { public static void Check(dynamic error) { if (error.used > 10) { throw new InvalidOperationException(error.message); } } }"),
+        Pair("a source exception no code creates caught in a helper, and one made by a generic factory called with a dynamic argument", OverQuotaThroughCalls("QuotaException", type: QuotaWithMessage), "@T", "internal static class Errors { public static Exception Make<T>(string message) where T : Exception => (T)Activator.CreateInstance(typeof(T), message)!; public static Exception Quota(dynamic error) => Make<QuotaException>(error.message); }", "internal static class Errors { public static Exception Make<T>(string message) where T : Exception => (T)Activator.CreateInstance(typeof(T), message)!; public static Exception Timeout(dynamic error) => Make<TimeoutException>(error.message); }"),
         Pair("a public source exception no code creates in a library (its consumers may), and in an application (a static Main)", OverQuota("QuotaException", type: "public class QuotaException : Exception { }"), "@T", "", "internal static class Program { public static void Main() { } }"),
         Pair("a source exception no code creates taken by a when filter that also tests its message, and by type tests only", OverQuota("@T", more: ""), "@T", "Exception e) when (e is QuotaException || e.Message.Length > 0", "Exception e) when (e is QuotaException"),
         Pair("Exception taken by a when filter only as ArgumentOutOfRangeException (argument validation) around an awaited store write, and every Exception", Saved("@H"), "@H", "Exception", "Exception ex) when (ex is ArgumentOutOfRangeException"),

@@ -23,8 +23,9 @@ internal sealed partial class SwallowCollector
 
     /// <summary>
     /// Records the exception types of source this operation creates or names where a library could create one: an
-    /// object created (<c>new T(...)</c>, target-typed <c>new(...)</c>), <c>typeof(T)</c>, a type argument of a method
-    /// called or referenced or of the type whose member is used (<c>Activator.CreateInstance&lt;T&gt;()</c>, a method with
+    /// object created (<c>new T(...)</c>, target-typed <c>new(...)</c>, also with a <c>dynamic</c> argument), <c>typeof(T)</c>,
+    /// a type argument of a method called or referenced (also one called with a <c>dynamic</c> argument) or of the type whose
+    /// member is used (<c>Activator.CreateInstance&lt;T&gt;()</c>, a method with
     /// a <c>new()</c> constraint, <c>Factory&lt;T&gt;.Create()</c>).
     /// </summary>
     private static void RecordCreation(IOperation operation, MethodScope scope)
@@ -33,6 +34,19 @@ internal sealed partial class SwallowCollector
         {
             case IObjectCreationOperation { Type: { } created }:
                 Record(created, scope);
+                break;
+            case IDynamicObjectCreationOperation { Type: { } created }:
+                // new T(...) with a dynamic argument: bound at run time, the type is known here all the same.
+                Record(created, scope);
+                break;
+            case IDynamicMemberReferenceOperation dynamic:
+                // A generic method called with a dynamic argument (Make<T>(error.message)) names its type arguments here.
+                foreach (var argument in dynamic.TypeArguments)
+                {
+                    Record(argument, scope);
+                }
+
+                RecordArguments(dynamic.ContainingType as INamedTypeSymbol, scope);
                 break;
             case ITypeOfOperation typeOf:
                 Record(typeOf.TypeOperand, scope);
