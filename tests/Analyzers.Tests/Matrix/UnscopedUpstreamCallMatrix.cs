@@ -17,6 +17,9 @@ internal static class UnscopedUpstreamCallMatrix
     /// <summary>A request's body: what every model API takes its input in.</summary>
     private const string Body = "new StringContent(\"{}\")";
 
+    /// <summary>A client type whose send gives a bodiless message its content: what it sends is not what the call was given.</summary>
+    private const string BodyFillingClient = $"internal sealed class CompletionClient : HttpClient {{ public override Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken) {{ message.Content ??= {Body}; return base.SendAsync(message, cancellationToken); }} }}";
+
     /// <summary>The upstream call the construct cells carry: a POST with a body, the call every model API generates with.</summary>
     private static string Post(string on = "http") => $"{{|TLLM2006:{on}.PostAsync({Url}, {Body})|}}";
 
@@ -251,6 +254,8 @@ internal static class UnscopedUpstreamCallMatrix
         Pair("POST message in a local, passed to a helper that sets its content, or its options set", Route($"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};\nreturn new Reply();", $"internal static class Messages {{ public static void Fill(HttpRequestMessage message) => message.Content = {Body}; }}"), "@M", "Messages.Fill(message);", "message.Options.Set(new HttpRequestOptionsKey<string>(\"model\"), \"gpt-4o\");"),
         Pair("POST message from a parameter (its content unread), and one built in the helper without content", Route($"_ = await Upstream.SendAsync(http, new HttpRequestMessage(HttpMethod.Post, {Url}) {{ Content = {Body} }});\nreturn new Reply();", $"internal static class Upstream {{ public static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage given) {{ @M }} }}"), "@M", "return await {|TLLM2006:http.SendAsync(given)|};", $"using var token = new HttpRequestMessage(HttpMethod.Post, {Url});\nreturn await {{|TLLM2006:http.SendAsync(token)|}};"),
         Pair("message of a type derived from HttpRequestMessage (its constructor sets a content), and HttpRequestMessage without one", Route($"using var response = await {{|TLLM2006:http.SendAsync(@M)|}};\nreturn new Reply();", $"internal sealed class CompletionMessage : HttpRequestMessage {{ public CompletionMessage(string url) : base(HttpMethod.Post, url) {{ Content = {Body}; }} }}"), "@M", $"new CompletionMessage({Url})", $"new HttpRequestMessage(HttpMethod.Post, {Url})"),
+        Pair("PostAsync of null through a client type whose SendAsync override sets the content, and through HttpClient", Route($"var completions = new CompletionClient();\n_ = await {{|TLLM2006:@M.PostAsync({Url}, null)|}};\nreturn new Reply();", BodyFillingClient), "@M", "completions", "http"),
+        Pair("POST message sent through a client type whose SendAsync override sets the content, and through HttpClient", Route($"var completions = new CompletionClient();\nusing var response = await {{|TLLM2006:@M.SendAsync(new HttpRequestMessage(HttpMethod.Post, {Url}))|}};\nreturn new Reply();", BodyFillingClient), "@M", "completions", "http"),
         Call("conditional operator", $"var response = request.Model is null ? null : await {Post()};"),
         Call("null-coalescing operator", $"var text = request.Model ?? (await {Post()}).ReasonPhrase;"),
         Call("switch expression arm with when", $"var text = request.Model switch {{ \"a\" when call.Route is not null => await {Post()}, null => throw new InvalidOperationException(), _ => null }};"),

@@ -77,10 +77,16 @@ internal sealed class UpstreamCollector : IFactCollector
     /// later, not in a lambda or local function), and that is otherwise only read, its other members called or set, or
     /// sent: never aliased, passed to another method or returned. Its constructors take no content.</item>
     /// </list>
-    /// A message the rule cannot read (a parameter, a helper's, a field) is taken for one with a body.
+    /// A message the rule cannot read (a parameter, a helper's, a field) is taken for one with a body, and so is any
+    /// message sent through a client whose send may give it one (<see cref="SendsAsGiven"/>).
     /// </summary>
     private static bool SendsNoBody(IInvocationOperation invocation, MethodScope scope)
     {
+        if (MethodScope.Receiver(invocation) is { } receiver && !SendsAsGiven(Facts.ValueFlow.Unwrap(receiver).Type))
+        {
+            return false;
+        }
+
         var method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
         if (method.Name == "PostAsync" && method.ContainingType?.ToDisplayString() == "System.Net.Http.HttpClient")
         {
@@ -92,6 +98,30 @@ internal sealed class UpstreamCollector : IFactCollector
             is { Type: { } type } creation
             && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage"
             && creation.Initializer?.Descendants().Any(NamesContent) != true;
+    }
+
+    /// <summary>
+    /// Whether a client of type <paramref name="client"/> sends the message it is given as it is: the framework's own
+    /// (<c>HttpClient</c>, <c>HttpMessageInvoker</c>), or a type derived from it (in source or a library) that overrides
+    /// no <c>Send</c> or <c>SendAsync</c>. <c>PostAsync</c> and <c>SendAsync</c> reach the override, which may set the
+    /// content itself (<c>message.Content ??= ...</c>) before the framework's send; a type parameter may be such a type.
+    /// </summary>
+    private static bool SendsAsGiven(ITypeSymbol? client)
+    {
+        if (client is ITypeParameterSymbol)
+        {
+            return false;
+        }
+
+        for (var type = client; type is not null && type.ContainingNamespace?.ToDisplayString() != "System.Net.Http"; type = type.BaseType)
+        {
+            if (type.GetMembers().Any(member => member is IMethodSymbol { IsOverride: true, Name: "Send" or "SendAsync" }))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // The message's Content, read or written: a body it may carry.
