@@ -135,7 +135,7 @@ internal sealed class UpstreamCollector : IFactCollector
     private static IObjectCreationOperation? MessageBuiltHere(IInvocationOperation send, MethodScope scope, System.Func<ILocalReferenceOperation, bool> harmless)
     {
         var message = send.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpRequestMessage" && a.Parameter.Ordinal == (send.TargetMethod.IsExtensionMethod ? 1 : 0))?.Value;
-        if (message is null || !WellKnownTypes.DerivesFrom(send.TargetMethod.ContainingType, scope.Types.HttpMessageInvoker!))
+        if (message is null || scope.Types.HttpMessageInvoker is not { } invoker || !WellKnownTypes.DerivesFrom(send.TargetMethod.ContainingType, invoker))
         {
             return null;
         }
