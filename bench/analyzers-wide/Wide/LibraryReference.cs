@@ -2,7 +2,9 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Emit;
+using Microsoft.CodeAnalysis.Text;
 using TracedLlm.Analyzers.Corpus.Tests;
 using TracedLlm.Analyzers.Tests;
 
@@ -10,16 +12,64 @@ internal static class Sources
 {
     /// <summary>
     /// The .cs files of the comma-separated folders (bin/ and obj/ left out, and the folders written with a leading '!':
-    /// tests a project keeps among its own files), parsed, in path order.
+    /// tests a project keeps among its own files; .proto files listed are generated apart, <see cref="Protobuf"/>), parsed, in
+    /// path order; with several folders, each folder's global usings
+    /// kept to its own files (<see cref="ScopeGlobalUsings"/>).
     /// </summary>
-    public static SyntaxTree[] Parse(string folders, CSharpParseOptions parse)
+    public static SyntaxTree[] Parse(string folders, CSharpParseOptions parse, ImmutableArray<MetadataReference> references, IReadOnlyList<SyntaxTree> generated)
     {
         var excluded = folders.Split(',').Where(f => f.StartsWith('!')).Select(f => Path.TrimEndingDirectorySeparator(f[1..]) + "/").ToList();
-        return folders.Split(',').Where(f => !f.StartsWith('!')).SelectMany(f => Directory.EnumerateFiles(f, "*.cs", SearchOption.AllDirectories))
-            .Where(p => !p.Contains("/obj/", StringComparison.Ordinal) && !p.Contains("/bin/", StringComparison.Ordinal) && !excluded.Any(e => p.StartsWith(e, StringComparison.Ordinal)))
-            .Order(StringComparer.Ordinal)
-            .Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), parse, p))
-            .ToArray();
+        var files = folders.Split(',').Where(f => !f.StartsWith('!') && !f.EndsWith(".proto", StringComparison.Ordinal)).SelectMany(f => Directory.EnumerateFiles(f, "*.cs", SearchOption.AllDirectories).Select(p => (Folder: f, Path: p)))
+            .Where(p => !p.Path.Contains("/obj/", StringComparison.Ordinal) && !p.Path.Contains("/bin/", StringComparison.Ordinal) && !excluded.Any(e => p.Path.StartsWith(e, StringComparison.Ordinal)))
+            .OrderBy(p => p.Path, StringComparer.Ordinal)
+            .Select(p => (p.Folder, Tree: CSharpSyntaxTree.ParseText(File.ReadAllText(p.Path), parse, p.Path)))
+            .ToList();
+        return files.Select(f => f.Folder).Distinct().Count() > 1 ? ScopeGlobalUsings(files, references, generated) : files.Select(f => f.Tree).ToArray();
+    }
+
+    /// <summary>
+    /// Several projects compiled as one assembly share one set of global usings, where their builds give each project its own:
+    /// eShopOnContainers' Ordering.API imports its query namespace globally, whose Order then clashes (CS0104) with the domain's
+    /// Order in every file of Ordering.Domain compiled beside it. So each folder's global usings become ordinary usings of its
+    /// own files: the keyword dropped where they are written, and in the folder's other files the same usings put before the
+    /// first using or declaration, on its line (every line keeps its number); a using the file already has is not repeated, nor
+    /// one that names nothing the compilation has (a namespace of a package not served) with the code generated for it
+    /// (<paramref name="generated"/>, the .proto files' messages and stubs), whose error stays where it is written instead of in every file.
+    /// </summary>
+    private static SyntaxTree[] ScopeGlobalUsings(IReadOnlyList<(string Folder, SyntaxTree Tree)> files, ImmutableArray<MetadataReference> references, IReadOnlyList<SyntaxTree> generated)
+    {
+        var compilation = CSharpCompilation.Create("GlobalUsings", files.Select(f => f.Tree).Concat(generated), references);
+        bool Resolves(UsingDirectiveSyntax u) => compilation.GetSemanticModel(u.SyntaxTree).GetSymbolInfo(u.NamespaceOrType).Symbol is not null;
+        var globals = files.GroupBy(f => f.Folder).ToDictionary(g => g.Key, g => g.SelectMany(f => GlobalUsings(f.Tree)).Where(Resolves).ToList());
+        if (globals.Values.All(g => g.Count == 0))
+        {
+            return files.Select(f => f.Tree).ToArray();
+        }
+
+        return files.Select(f =>
+        {
+            var root = f.Tree.GetCompilationUnitRoot();
+            var own = GlobalUsings(f.Tree).ToList();
+            var written = root.Usings.Select(Text).ToHashSet(StringComparer.Ordinal);
+            var aliases = root.Usings.Where(u => u.Alias is not null).Select(u => u.Alias!.Name.ToString()).ToHashSet(StringComparer.Ordinal);
+            var added = globals[f.Folder].Except(own).Where(u => !written.Contains(Text(u)) && (u.Alias is null || !aliases.Contains(u.Alias.Name.ToString())))
+                .Select(Text).Distinct(StringComparer.Ordinal).ToList();
+            var changes = own.Select(u => new TextChange(TextSpan.FromBounds(u.GlobalKeyword.SpanStart, u.GlobalKeyword.GetNextToken().SpanStart), string.Empty)).ToList();
+            var at = root.Externs.LastOrDefault() is { } lastExtern ? lastExtern.Span.End : root.GetFirstToken().SpanStart;
+            if (added.Count > 0 && !root.GetFirstToken().IsKind(SyntaxKind.None) && !root.GetFirstToken().IsKind(SyntaxKind.EndOfFileToken))
+            {
+                changes.Add(new TextChange(new TextSpan(at, 0), (root.Externs.Any() ? " " : "") + string.Join(" ", added) + (root.Externs.Any() ? "" : " ")));
+            }
+
+            return changes.Count == 0 ? f.Tree : f.Tree.WithChangedText(f.Tree.GetText().WithChanges(changes.OrderBy(c => c.Span.Start).ThenBy(c => c.Span.Length)));
+        }).ToArray();
+
+        static IEnumerable<UsingDirectiveSyntax> GlobalUsings(SyntaxTree tree) =>
+            tree.GetCompilationUnitRoot().Usings.Where(u => !u.GlobalKeyword.IsKind(SyntaxKind.None));
+
+        // A using as an ordinary using, written on one line: "using static X;", "using A = B;".
+        static string Text(UsingDirectiveSyntax u) =>
+            string.Join(" ", new[] { "using", u.StaticKeyword.IsKind(SyntaxKind.None) ? null : "static", u.Alias is null ? null : u.Alias.Name + " =", u.NamespaceOrType.ToString() + ";" }.OfType<string>());
     }
 
     /// <summary>
@@ -40,8 +90,10 @@ internal static class Sources
     /// The references less the packages whose public types clash with the tree's own: every tree compiles against all the
     /// packages of this tool, most of which its project never references, and one of those can make a name ambiguous
     /// (CS0104, CS0433), as Asp.Versioning.Http's Microsoft.AspNetCore.Http.HttpContextExtensions did beside a project's own
-    /// HttpContextExtensions under a global using of that namespace. Such a package is left out when the compilation without it
-    /// has fewer errors; a package the tree uses is kept, as leaving it out costs more. Returns the packages left out.
+    /// HttpContextExtensions under a global using of that namespace, or a call ambiguous between two packages' extension
+    /// methods (CS0121), as EF Core's SQL Server and Npgsql providers both declare UseHiLo in Microsoft.EntityFrameworkCore.
+    /// Such a package is left out when the compilation without it has fewer errors; a package the tree uses is kept, as
+    /// leaving it out costs more. Returns the packages left out.
     /// </summary>
     public static List<string> WithoutClashes(ref ImmutableArray<MetadataReference> references, ref Compilation compilation, ref List<string> experimental, OutputKind kind, SyntaxTree[] trees)
     {
@@ -53,7 +105,9 @@ internal static class Sources
             .Distinct(StringComparer.Ordinal)
             .SelectMany(n => current.GetTypesByMetadataName(n))
             .Where(t => t.Locations.All(l => l.IsInMetadata))
-            .Select(t => current.GetMetadataReference(t.ContainingAssembly))
+            .Select(t => t.ContainingAssembly)
+            .Concat(AmbiguousCalls(current))
+            .Select(current.GetMetadataReference)
             .OfType<MetadataReference>()
             .Distinct()
             .ToList();
@@ -71,6 +125,21 @@ internal static class Sources
 
         return left;
     }
+
+    /// <summary>The assemblies (in metadata) declaring the candidates of the calls the compiler finds ambiguous (CS0121).</summary>
+    private static IEnumerable<IAssemblySymbol> AmbiguousCalls(Compilation compilation) =>
+        compilation.GetDiagnostics().Where(d => d.Id == "CS0121" && d.Location.SourceTree is not null)
+            .SelectMany(d =>
+            {
+                var node = d.Location.SourceTree!.GetRoot().FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true);
+                var model = compilation.GetSemanticModel(d.Location.SourceTree);
+                var call = node.AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault() as SyntaxNode ?? node;
+                return model.GetSymbolInfo(call).CandidateSymbols;
+            })
+            .Where(s => s.Locations.All(l => l.IsInMetadata))
+            .Select(s => s.ContainingAssembly)
+            .Distinct(SymbolEqualityComparer.Default)
+            .OfType<IAssemblySymbol>();
 }
 
 internal static class LibraryReference
@@ -86,7 +155,7 @@ internal static class LibraryReference
     public static MetadataReference Build(string name, string folders, string? usings, CSharpParseOptions parse, IReadOnlyList<MetadataReference> before)
     {
         var references = CorpusReferences.All.Concat(before).ToImmutableArray();
-        SyntaxTree[] trees = Sources.Parse(folders, parse);
+        SyntaxTree[] trees = Sources.Parse(folders, parse, references, []);
         trees = usings is null ? trees : [.. trees, CSharpSyntaxTree.ParseText(usings, parse, Path.Combine(folders.Split(',')[0], "ImplicitUsings.g.cs"))];
         trees = CorpusProject.WithSdkGeneratedSources(name, OutputKind.DynamicallyLinkedLibrary, trees);
         var all = trees.Length;

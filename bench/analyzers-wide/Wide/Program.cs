@@ -4,10 +4,10 @@
 // (packages this machine does not restore make error types), every finding with whether its file
 // binds, and what the analyzers had in front of them: lines, and the constructs each rule follows
 // (catch clauses, throws, Activity starts, outgoing sends, 'metadata' keys) in files that bind.
-// Usage: Wide [--adopted|--reach-only] [ref:][sdk:|web:]NAME=FOLDER[,FOLDER...][,!FOLDER...] ...   (NAME: the
+// Usage: Wide [--adopted|--reach-only] [ref:][sdk:|web:]NAME=FOLDER[,FOLDER...][,!FOLDER...][,FILE.proto...] ...   (NAME: the
 // assembly the folders build, left out of the references; several folders compile as one assembly, a service with
 // the libraries it references; a folder written !FOLDER, inside one of them, is left out: tests a project keeps among its
-// files; sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web, as <ImplicitUsings> does). --adopted first marks every endpoint handler as a traced route (Adoption.cs) and
+// files; a FILE.proto is a Protobuf item of the project, its messages and gRPC stubs generated (Protobuf.cs); sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web, as <ImplicitUsings> does). --adopted first marks every endpoint handler as a traced route (Adoption.cs) and
 // prints what the routes reach (Reach.cs) and every finding with its line of code, to be read and judged.
 // --reach-only adopts the same way and prints the routes, what they reach and the compile errors, and runs no
 // analyzer: what a measurement's set-up is checked with before the one run whose findings are judged.
@@ -50,12 +50,15 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     }
 
     var started = System.Diagnostics.Stopwatch.StartNew();
-    var trees = Sources.Parse(folder, parse);
+    var references = CorpusReferences.All.Concat(built).Where(r => !string.Equals(Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath), name, StringComparison.OrdinalIgnoreCase)).ToImmutableArray();
+    // The messages and gRPC stubs of the .proto files the argument names, as the project's Protobuf items generate them: files, not counted.
+    var generated = Protobuf.Generate(folder, parse);
+    var trees = Sources.Parse(folder, parse, references, generated);
     SyntaxTree[] allTrees = usings is null ? trees : [.. trees, CSharpSyntaxTree.ParseText(usings, parse, Path.Combine(folder.Split(',')[0], "ImplicitUsings.g.cs"))];
     var kind = trees.Any(t => t.GetRoot().ChildNodes().OfType<GlobalStatementSyntax>().Any()) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary;
-    var references = CorpusReferences.All.Concat(built).Where(r => !string.Equals(Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath), name, StringComparison.OrdinalIgnoreCase)).ToImmutableArray();
     // The SDK's regex generator's output ([GeneratedRegex] methods), as the project's build has it: files, not counted.
     allTrees = CorpusProject.WithSdkGeneratedSources(name, kind, allTrees);
+    allTrees = [.. allTrees, .. generated];
     var (compilation, experimental) = Sources.Compile(references, kind, allTrees);
     var clashes = Sources.WithoutClashes(ref references, ref compilation, ref experimental, kind, allTrees);
     var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
@@ -126,7 +129,9 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
         Console.WriteLine($"   adoption: {roots.Count} handlers marked, {added} compile errors more in the project's files");
         var reach = Reach.From(compilation, roots);
         var reached = new Totals();
-        foreach (var declaration in reach.Declarations.Where(d => !broken.Contains(d.SyntaxTree)))
+        // The project's own files only: the code generated for it (the SDK's regex generator, the .proto files' stubs) is reached but not counted.
+        var own = adoptedTrees.ToHashSet();
+        foreach (var declaration in reach.Declarations.Where(d => !broken.Contains(d.SyntaxTree) && own.Contains(d.SyntaxTree)))
         {
             reached.AddReached(declaration);
             if (reachedSeen.Add($"{Path.GetFullPath(declaration.SyntaxTree.FilePath)}:{declaration.SpanStart}"))
