@@ -54,6 +54,53 @@ public sealed class SwallowedExceptionTests
         Diagnostic("TLLM2004", 2, Message("System.Exception")));
 
     [Fact]
+    public Task AnIdempotentWritesStatusIsReadInAPropertyPatternAndThroughACast() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request)
+            {
+                await Records.ForgetAsync(request.Model!);
+                await Records.KeepAsync(request.Model!);
+                await Records.KeepAgainAsync(request.Model!);
+                return new Reply();
+            }
+        }
+
+        internal static class Records
+        {
+            public static async Task ForgetAsync(string id)
+            {
+                try { await Remote.RemoveRecordAsync(id); }
+                catch (HttpRequestException e) when (e is { StatusCode: System.Net.HttpStatusCode.NotFound }) { Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "already removed"); }
+            }
+
+            public static async Task KeepAsync(string id)
+            {
+                try { await Remote.AddRecordAsync(id); }
+                catch (HttpRequestException e)
+                {
+                    if ((int?)e.StatusCode == 409) { return; }
+                    throw;
+                }
+            }
+
+            public static async Task KeepAgainAsync(string id)
+            {
+                try { await Remote.AddRecordAsync(id); }
+                {|#0:catch|} (HttpRequestException e) when (e is { StatusCode: System.Net.HttpStatusCode.NotFound }) { }
+            }
+        }
+
+        internal static class Remote
+        {
+            public static async Task RemoveRecordAsync(string id) { await System.IO.File.WriteAllTextAsync(id, ""); throw new HttpRequestException("gone", null, System.Net.HttpStatusCode.NotFound); }
+            public static async Task AddRecordAsync(string id) { await System.IO.File.WriteAllTextAsync(id, ""); throw new HttpRequestException("taken", null, System.Net.HttpStatusCode.Conflict); }
+        }
+        """,
+        Diagnostic("TLLM2004", 0, Message("System.Net.Http.HttpRequestException")));
+
+    [Fact]
     public Task AnErrorResponseWrittenByHandIsStillASwallow() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {

@@ -71,6 +71,7 @@ internal sealed class WellKnownTypes
         ArgumentException = Get("System.ArgumentException");
         TypeLoadException = Get("System.TypeLoadException");
         HttpRequestException = Get("System.Net.Http.HttpRequestException");
+        HttpStatusCode = Get("System.Net.HttpStatusCode");
         CryptographicException = Get("System.Security.Cryptography.CryptographicException");
         DataProtector = Get("Microsoft.AspNetCore.DataProtection.IDataProtector");
         LoggerMessage = Get("Microsoft.Extensions.Logging.LoggerMessage");
@@ -154,6 +155,9 @@ internal sealed class WellKnownTypes
 
     /// <summary><c>System.Net.Http.HttpRequestException</c>: what <c>HttpClient</c> and its handlers throw for a request they could not complete.</summary>
     public INamedTypeSymbol? HttpRequestException { get; }
+
+    /// <summary><c>System.Net.HttpStatusCode</c>: an HTTP status as the BCL types it (RFC 9110's codes as named values).</summary>
+    public INamedTypeSymbol? HttpStatusCode { get; }
 
     /// <summary><c>System.Security.Cryptography.CryptographicException</c>: what <c>IDataProtector.Unprotect</c> throws for a payload it cannot decrypt.</summary>
     public INamedTypeSymbol? CryptographicException { get; }

@@ -394,6 +394,64 @@ internal static class SwallowedExceptionMatrix
             }
             """);
 
+    /// <summary>
+    /// A store of documents whose writes answer with an HTTP status, as <c>DocumentException</c>'s <c>StatusCode</c> and
+    /// <c>Status</c>: a create of an id that is taken answers 409, a delete of an id that is not there 404.
+    /// </summary>
+    private const string DocumentTypes = """
+        internal sealed class DocumentException : Exception
+        {
+            public DocumentException(System.Net.HttpStatusCode status) { StatusCode = status; Status = (int)status; }
+            public System.Net.HttpStatusCode StatusCode { get; }
+            public int Status { get; }
+        }
+
+        internal sealed record Product(string Id);
+
+        internal static class Documents
+        {
+            public static async Task<Product> CreateItemAsync(Product item) { await File.WriteAllTextAsync(item.Id + ".lock", ""); if (File.Exists(item.Id)) { throw new DocumentException(System.Net.HttpStatusCode.Conflict); } return item; }
+            public static async Task<Product> UpsertItemAsync(Product item) { await File.WriteAllTextAsync(item.Id, ""); if (item.Id.Length > 255) { throw new DocumentException(System.Net.HttpStatusCode.Conflict); } return item; }
+            public static async Task DeleteItemAsync(string id) { await File.WriteAllTextAsync(id + ".lock", ""); if (!File.Exists(id)) { throw new DocumentException(System.Net.HttpStatusCode.NotFound); } File.Delete(id); }
+        }
+        """;
+
+    /// <summary>The status test of a create's catch: a 409 (<paramref name="status"/> Conflict) logged, every other status rethrown, the item given returned.</summary>
+    private static string TakenAsAdded(string status = "Conflict") => "if (ex.StatusCode == System.Net.HttpStatusCode." + status + ") { " + Logged + " } else { throw; } return product;";
+
+    /// <summary>A product inserted into the store (<paramref name="write"/>), the catch (<paramref name="caught"/>, <paramref name="handled"/>) around it; <paramref name="members"/> declares more.</summary>
+    private static string Inserted(string? handled = null, string caught = "DocumentException ex", string write = "Documents.CreateItemAsync(product)", string members = "") =>
+        Route("text = (await Store.InsertAsync(new Product(request.Model!))).Id;", $$"""
+            internal static class Store
+            {
+                public static async Task<Product> InsertAsync(Product product)
+                {
+                    try { return await {{write}}; }
+                    {{Catch}} ({{caught}}) { {{handled ?? TakenAsAdded()}} }
+                }
+            }
+            {{DocumentTypes}}
+            {{members}}
+            """);
+
+    /// <summary>A product deleted from the store, the catch (<paramref name="handled"/>) around it, and <paramref name="after"/> after the try.</summary>
+    private static string Removed(string handled, string after = "") =>
+        Route("await Store.RemoveAsync(request.Model!);", $$"""
+            internal static class Store
+            {
+                public static async Task RemoveAsync(string id)
+                {
+                    try { await Documents.DeleteItemAsync(id); }
+                    {{Catch}} (DocumentException ex) { {{handled}} }
+                    {{after}}
+                }
+            }
+            {{DocumentTypes}}
+            """);
+
+    /// <summary>A model's moderation endpoint named as a create, through an SDK's result type (a model call).</summary>
+    private const string Moderations = "internal interface IModerations { Task<System.ClientModel.ClientResult<Product>> CreateModerationAsync(Product input); }\ninternal static class Moderation { public static IModerations Client = null!; }";
+
     /// <summary>An exception type of the program's own.</summary>
     private const string QuotaType = "internal class QuotaException : Exception { }";
 
@@ -475,6 +533,15 @@ internal static class SwallowedExceptionMatrix
         Pair("the caught exception kept and thrown under a condition the rule does not read (a setting), and thrown", Kept("failure = e;", "@H"), "@H", "if (path.Length > 1000) { throw failure!; }", "throw failure!;", Held.MissedKnownLimit),
         Pair("a not-found around a list filled in the try, left at the empty list given just before and streamed after, and at a list given an element", Listed("var result = @H;"), "@H", "new List<string> { \"none\" }", "new List<string>()"),
         Pair("a list filled in the try left empty by a not-found, and by a transient failure", Listed("var result = new List<string>();", "StoreException e) when (Probe.@H(e)"), "@H", "IsTransient", "IsTableNotFound"),
+        Pair("a create answered 409 (Conflict) logged and the item given returned, every other status rethrown, and a 404 on the create", Inserted(TakenAsAdded("@S")), "@S", "NotFound", "Conflict"),
+        Pair("a delete answered 404 (NotFound) logged, every other status rethrown, and a 409 on the delete", Removed("if (ex.StatusCode == System.Net.HttpStatusCode.@S) { " + Logged + " } else throw;"), "@S", "Conflict", "NotFound"),
+        Pair("a create's int status tested in a when filter, 409 logged, and 429", Inserted(Logged + " return product;", "DocumentException ex) when (ex.Status == @S"), "@S", "429", "409"),
+        Pair("a delete's 404 logged, other statuses rethrown by a pattern (is not NotFound), and a test that is not exactly the status", Removed("if (@S) { throw; } " + Logged), "@S", "ex.StatusCode is not System.Net.HttpStatusCode.NotFound && ex.Message.Length > 0", "ex.StatusCode is not System.Net.HttpStatusCode.NotFound"),
+        Pair("a 409 on a create answered with a made-up item, and with the item given", Inserted("if (ex.StatusCode != System.Net.HttpStatusCode.Conflict) { throw; } return @H;"), "@H", "new Product(\"none\")", "product"),
+        Pair("a 404 on a delete logged, then more work after the catch, and the end of the method", Removed("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { " + Logged + " } else { throw; }", "@H"), "@H", "await File.WriteAllTextAsync(id + \".deleted\", \"\");", ""),
+        Pair("a 404 on a delete logged and every other status logged too, and rethrown", Removed("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { " + Logged + " } else { @H }"), "@H", Logged, "throw;"),
+        Pair("an upsert answered 409 logged (no create), and a create", Inserted(write: "Documents.@W(product)"), "@W", "UpsertItemAsync", "CreateItemAsync"),
+        new("a 409 read on a model call named as a create (an SDK's result), and on a store's create", Inserted(write: "{|TLLM2006:Moderation.Client.CreateModerationAsync(product)|}", members: Moderations), Inserted()) { Libraries = new[] { typeof(System.ClientModel.ClientResult).Assembly } },
         Handed("catch in the handler", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }}")),
         Handed("catch with a when filter", Route($"try {{ {Read} }} {Catch} (IOException e) when (e.HResult != 0) {{ @H }}")),
         Handed("try, catch and finally", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }} finally {{ text += \".\"; }}")),

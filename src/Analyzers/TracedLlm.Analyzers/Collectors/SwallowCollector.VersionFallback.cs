@@ -36,6 +36,14 @@ internal sealed partial class SwallowCollector
         return reading.Covered(@catch.Handler.Operations, @catch.Filter is { } filter && reading.Refused(filter));
     }
 
+    /// <summary>The statements of an <c>if</c>'s branch: its block's, the one statement, or none.</summary>
+    private static IEnumerable<IOperation> Branch(IOperation? branch) => branch switch
+    {
+        null => Enumerable.Empty<IOperation>(),
+        IBlockOperation block => block.Operations,
+        _ => new[] { branch },
+    };
+
     private sealed class VersionFallback
     {
         private readonly ILocalSymbol _exception;
@@ -110,12 +118,5 @@ internal sealed partial class SwallowCollector
             && statement.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
                 _scope.Types.UpstreamCall(call.TargetMethod, MethodScope.Receiver(call) is { } receiver ? ValueFlow.Unwrap(receiver).Type : null) is not null
                 && !FailureHandoff.IsConditional(call, statement) && !ValueFlow.InNestedFunction(call, statement));
-
-        private static IEnumerable<IOperation> Branch(IOperation? branch) => branch switch
-        {
-            null => Enumerable.Empty<IOperation>(),
-            IBlockOperation block => block.Operations,
-            _ => new[] { branch },
-        };
     }
 }
