@@ -469,6 +469,50 @@ internal static class SwallowedExceptionMatrix
     private static string OverQuotaThroughCalls(string caught, string more = "@T", string type = QuotaType) =>
         Route("text = await Helper.ReadAsync(request.Model!);", $"internal static class Helper {{ public static async Task<string> ReadAsync(string path) {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Catch} ({caught}) {{ text = \"over quota\"; }} return text; }} }}\n{type}\n{more}");
 
+    /// <summary>
+    /// A token estimate awaited in a try whose catch only goes on (an image's tokens counted before a chat request):
+    /// <c>CountAsync</c> sizes the image in its own try, which catches everything and returns the exception as a value
+    /// (a JSON parse probe, not reported itself), and otherwise only tests and computes. <paramref name="more"/> is more of
+    /// it after its try, <paramref name="modifier"/> its modifier, <paramref name="handled"/> its handler, <paramref name="nullable"/>
+    /// the nullable context it is declared in and <paramref name="low"/> what it returns for a low detail.
+    /// </summary>
+    private static string Counted(string more = "", string modifier = "", string handled = "return new Tuple<int, Exception?>(0, e);", string nullable = "enable", string low = "new Tuple<int, Exception?>(20, null)") =>
+        Route("text = (await new ImageMeter().MeasureAsync(\"1\")).ToString();", $$"""
+            internal abstract class Meter
+            {
+                public async Task<int> MeasureAsync(string json)
+                {
+                    var tokens = 0;
+                    try { var counted = await CountAsync(json, "auto"); tokens += counted.Item1; }
+                    {{Catch}} (Exception) { tokens = -1; }
+                    return tokens;
+                }
+
+            #nullable {{nullable}}
+                protected {{modifier}} async Task<Tuple<int, Exception?>> CountAsync(string json, string detail)
+                {
+                    int width = 0;
+                    if (string.IsNullOrEmpty(detail) || detail == "auto") detail = "high";
+                    switch (detail)
+                    {
+                        case "low":
+                            return {{low}};
+                        case "high":
+                            try { width = System.Text.Json.JsonSerializer.Deserialize<int>(json); }
+                            catch (Exception e) { {{handled}} }
+                            {{more}}
+                            var tiles = (int)Math.Ceiling((double)Math.Max(width, 1) / 512);
+                            return new Tuple<int, Exception?>(tiles * 100 + 50, null);
+                        default:
+                            return new Tuple<int, Exception?>(0, new Exception("Invalid detail option"));
+                    }
+                }
+            #nullable restore
+            }
+
+            internal sealed class ImageMeter : Meter { }
+            """);
+
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
         Pair("a source exception no code creates caught in the handler, and one created in another method", OverQuota("QuotaException"), "@T", "internal static class Limits { public static void Check(int used) { if (used > 10) { throw new QuotaException(); } } }", ""),
         Pair("a source exception no code creates taken by a when filter of type tests in a helper, and a type derived from it created", OverQuotaThroughCalls("Exception e) when (e is QuotaException or RateException", type: QuotaType + "\ninternal sealed class RateException : Exception { }"), "@T", "internal sealed class DailyQuotaException : QuotaException { }\ninternal static class Limits { public static Exception Daily() => new DailyQuotaException(); }", ""),
@@ -542,6 +586,15 @@ internal static class SwallowedExceptionMatrix
         Pair("a 404 on a delete logged and every other status logged too, and rethrown", Removed("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { " + Logged + " } else { @H }"), "@H", Logged, "throw;"),
         Pair("an upsert answered 409 logged (no create), and a create", Inserted(write: "Documents.@W(product)"), "@W", "UpsertItemAsync", "CreateItemAsync"),
         new("a 409 read on a model call named as a create (an SDK's result), and on a store's create", Inserted(write: "{|TLLM2006:Moderation.Client.CreateModerationAsync(product)|}", members: Moderations), Inserted()) { Libraries = new[] { typeof(System.ClientModel.ClientResult).Assembly } },
+        Pair("a catch-all around an awaited call of a method that catches everything in its own try and otherwise only tests and computes, and that method's handler rethrowing", Counted(handled: "@H"), "@H", "throw;", "return new Tuple<int, Exception?>(0, e);"),
+        Pair("a catch-all around a call of a method that catches everything, a statement outside its try calling another method, and none", Counted("@H"), "@H", "detail = detail.Trim();", ""),
+        Pair("a catch-all around a call of a method that catches everything, the method virtual (an override may throw), and not", Counted(modifier: "@H"), "@H", "virtual", ""),
+        Pair("a catch-all around a call of a method that catches everything, Math.Abs of an int outside its try (throws for MinValue), and Math.Max", Counted("@H"), "@H", "width = Math.Abs(width);", "width = Math.Max(width, 0);"),
+        Pair("a catch-all around a call of a method that catches everything, an integer division outside its try, and a floating one", Counted("@H"), "@H", "width = 512 / width;", "width = (int)(512.0 / width);"),
+        Pair("a catch-all around a call of a method that catches everything, a multiplication in a checked context outside its try, and unchecked", Counted("@H"), "@H", "width = checked(width * 2);", "width = unchecked(width * 2);"),
+        Pair("a catch-all around a call of a method that catches everything, a decimal product cast to int outside its try (throws on overflow in any context), and a double one", Counted("@H"), "@H", "width = (int)(width * 1.5m);", "width = (int)(width * 1.5);"),
+        new("a catch-all around a call of a method that catches everything, declared nullable-oblivious and returning null (its result's Item1 read), and declared with nullable annotations", Counted(nullable: "disable", low: "null"), Counted()),
+        Pair("a catch-all around arithmetic and tests of locals only (nothing can throw), and around an integer division", Route($"var tokens = 3; var rate = 2.5; try {{ @H }} {Catch} (Exception) {{ tokens = -1; }} text = tokens.ToString();"), "@H", "tokens = tokens / (tokens - 3);", "tokens = (int)(tokens * rate) + (tokens > 2 && rate < 3.0 ? 1 : 0);"),
         Handed("catch in the handler", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }}")),
         Handed("catch with a when filter", Route($"try {{ {Read} }} {Catch} (IOException e) when (e.HResult != 0) {{ @H }}")),
         Handed("try, catch and finally", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }} finally {{ text += \".\"; }}")),

@@ -21,7 +21,9 @@ namespace TracedLlm.Analyzers.Collectors;
 /// caught exception kept and thrown later (see <see cref="ThrownLater"/>); nor a catch of argument-validation exceptions
 /// only, a value decided (see <see cref="ChecksArgument"/>); nor an idempotent write that finds its target state already
 /// there, a create answered 409 or a delete answered 404 (see <see cref="FindsStateThere"/>); nor a protocol-version fallback (see
-/// <see cref="IsVersionFallback"/>). A catch of exception types only this compilation's code can create is kept with
+/// <see cref="IsVersionFallback"/>); nor a catch no failure can reach, its whole try made of code that cannot throw (see
+/// <see cref="CompilationFacts.CannotThrow(IOperation)"/>: arithmetic, tests, a call of a method that catches everything
+/// itself). A catch of exception types only this compilation's code can create is kept with
 /// those types (see <see cref="OnlyCreatedHere(ICatchClauseOperation, MethodScope)"/>): at the end of the compilation it
 /// is reported only when code creates one of them; no code can throw what nothing creates. A catch that turns the exception into the method's return value is
 /// kept with that mark: the rule decides at the end of the compilation whether every caller turns the
@@ -62,7 +64,8 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         var @try = @catch.Parent as ITryOperation;
         if (@try is not null && (IsProbe(@catch, @try, scope) || AnswersAbsence(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || OnlyWritesLog(@catch, @try, scope)
-            || ChecksArgument(@catch, @try, scope) || FindsStateThere(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
+            || ChecksArgument(@catch, @try, scope) || FindsStateThere(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)
+            || scope.Compilation.CannotThrow(@try.Body)))
         {
             return;
         }

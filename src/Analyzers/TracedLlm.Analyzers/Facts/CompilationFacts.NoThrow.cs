@@ -1,0 +1,378 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace TracedLlm.Analyzers.Facts;
+
+// TLLM2004's reading of a try nothing in which can throw: what the language and the BCL's documented
+// behaviour say cannot throw, and source methods made only of that (or that catch everything themselves).
+internal sealed partial class CompilationFacts
+{
+    /// <summary>
+    /// Code that cannot throw, by the language and the BCL's documentation: literals and constants, reads of locals,
+    /// parameters and <c>this</c>, assignments to locals and parameters (a deconstruction of a tuple into locals),
+    /// comparisons, <c>!</c>, <c>&amp;&amp;</c>, <c>||</c>, <c>?:</c>, built-in arithmetic outside a checked context on
+    /// integral and floating types (no <c>decimal</c>, whose arithmetic and conversions throw <c>OverflowException</c> in
+    /// any context; integer <c>/</c> and <c>%</c> throw <c>DivideByZeroException</c>), implicit and unchecked explicit
+    /// numeric conversions, boxing and implicit reference conversions, <c>if</c> and a <c>switch</c> on constants, a
+    /// creation of a <c>System.Tuple</c> or of <c>System.Exception</c> itself (created, not thrown), a few BCL methods
+    /// documented to throw nothing (<see cref="NeverThrows"/>), a member access on a receiver that cannot be null
+    /// (<see cref="NotNull"/>) of <c>Tuple.Item*</c> or of a non-virtual auto-property of source, a call of a source
+    /// method whose body is the one that runs (static, or on <c>this</c>) and that itself cannot throw (a try whose catch
+    /// clauses include an unfiltered <c>catch</c> or <c>catch (Exception)</c> holds what its body throws, when no handler
+    /// and no <c>finally</c> can throw), read four calls deep, and an <c>await</c> of such a call of an <c>async</c> method
+    /// returning a task (its body's exceptions are all the task can hold). Anything else can throw: a call of an interface
+    /// or virtual method, any other BCL member, an indexer, a <c>throw</c>, a loop, <c>using</c>, <c>lock</c>.
+    /// Exceptions the runtime raises anywhere (out of memory, a stack overflow, a thread abort) are not read: a catch
+    /// does not stand for those.
+    /// </summary>
+    public bool CannotThrow(IOperation operation) => CannotThrow(operation, 0);
+
+    private bool CannotThrow(IOperation operation, int depth)
+    {
+        if (operation.ConstantValue.HasValue)
+        {
+            return true;
+        }
+
+        switch (operation)
+        {
+            case IBlockOperation block:
+                return block.Operations.All(statement => CannotThrow(statement, depth));
+            case IEmptyOperation or IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue }:
+                return true;
+            case IExpressionStatementOperation statement:
+                return CannotThrow(statement.Operation, depth);
+            case IVariableDeclarationGroupOperation group:
+                return group.Declarations.All(declaration => declaration.Initializer is null && declaration.Declarators.All(declarator =>
+                    !declarator.Symbol.IsRef && (declarator.Initializer is null || CannotThrow(declarator.Initializer.Value, depth))));
+            case IReturnOperation { Kind: OperationKind.Return } @return:
+                return @return.ReturnedValue is null || CannotThrow(@return.ReturnedValue, depth);
+            case IConditionalOperation conditional:
+                return CannotThrow(conditional.Condition, depth) && CannotThrow(conditional.WhenTrue, depth)
+                    && (conditional.WhenFalse is null || CannotThrow(conditional.WhenFalse, depth));
+            case ISwitchOperation @switch:
+                return CannotThrow(@switch.Value, depth) && @switch.Cases.All(@case =>
+                    @case.Clauses.All(clause => clause is IDefaultCaseClauseOperation or ISingleValueCaseClauseOperation { Value.ConstantValue.HasValue: true }
+                        or IPatternCaseClauseOperation { Guard: null, Pattern: IConstantPatternOperation { Value.ConstantValue.HasValue: true } or IDiscardPatternOperation })
+                    && @case.Body.All(statement => CannotThrow(statement, depth)));
+            case ITryOperation @try:
+                return HoldsEverything(@try, depth);
+            case ILocalReferenceOperation { Local.IsRef: false } or IParameterReferenceOperation or IInstanceReferenceOperation or ILiteralOperation or IDefaultValueOperation:
+                return true;
+            case IParenthesizedOperation parenthesized:
+                return CannotThrow(parenthesized.Operand, depth);
+            case ISimpleAssignmentOperation { IsRef: false } assignment:
+                return IsLocalOrParameter(assignment.Target) && CannotThrow(assignment.Value, depth);
+            case ICompoundAssignmentOperation compound:
+                return IsLocalOrParameter(compound.Target) && compound.OperatorMethod is null && !compound.IsChecked
+                    && compound.InConversion.MethodSymbol is null && compound.OutConversion.MethodSymbol is null
+                    && Arithmetic(compound.OperatorKind, compound.Target.Type) && Arithmetic(compound.OperatorKind, compound.Value.Type) && CannotThrow(compound.Value, depth);
+            case IIncrementOrDecrementOperation increment:
+                return IsLocalOrParameter(increment.Target) && increment.OperatorMethod is null && !increment.IsChecked && IsIntegralOrFloating(increment.Target.Type);
+            case IDeconstructionAssignmentOperation deconstruction:
+                return deconstruction.Value.Type?.IsTupleType == true && deconstruction.Target is ITupleOperation targets
+                    && targets.Elements.All(IsLocalOrParameter) && CannotThrow(deconstruction.Value, depth);
+            case ITupleOperation tuple:
+                return tuple.Elements.All(element => CannotThrow(element, depth));
+            case IBinaryOperation binary:
+                return binary.OperatorMethod is null && (Compares(binary.OperatorKind) || (!binary.IsChecked && Arithmetic(binary.OperatorKind, binary.LeftOperand.Type) && Arithmetic(binary.OperatorKind, binary.RightOperand.Type)))
+                    && CannotThrow(binary.LeftOperand, depth) && CannotThrow(binary.RightOperand, depth);
+            case IUnaryOperation unary:
+                return unary.OperatorMethod is null && !unary.IsChecked && (unary.OperatorKind == UnaryOperatorKind.Not || IsIntegralOrFloating(unary.Operand.Type))
+                    && CannotThrow(unary.Operand, depth);
+            case IConversionOperation conversion:
+                return Converts(conversion) && CannotThrow(conversion.Operand, depth);
+            case IObjectCreationOperation creation:
+                return creation.Initializer is null && creation.Constructor is { } constructor && IsTupleOrException(constructor)
+                    && creation.Arguments.All(argument => CannotThrow(argument, depth));
+            case IArgumentOperation argument:
+                return argument.ArgumentKind is ArgumentKind.Explicit or ArgumentKind.DefaultValue && argument.Parameter is { RefKind: RefKind.None }
+                    && argument.InConversion.MethodSymbol is null && CannotThrow(argument.Value, depth);
+            case IInvocationOperation call:
+                return CallCannotThrow(call, depth);
+            case IAwaitOperation { Operation: IInvocationOperation call }:
+                // An async method's exceptions are all its task can hold: awaited, it throws only what its body throws.
+                return call.TargetMethod.IsAsync && IsTask(call.TargetMethod.ReturnType) && CallCannotThrow(call, depth);
+            case IPropertyReferenceOperation property:
+                return !property.Property.IsIndexer && !property.Property.IsStatic && property.Instance is { } instance
+                    && (IsTupleItem(property.Property) || (IsAutoProperty(property.Property) && HasAutoGetter(property.Property)))
+                    && NotNull(instance) && CannotThrow(instance, depth);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// A try whose catch clauses include an unfiltered <c>catch</c> or <c>catch (Exception)</c>: whatever its body throws is
+    /// caught, so it cannot throw when no handler and no <c>finally</c> can (every C# exception derives from
+    /// <c>Exception</c>; another language's object thrown reaches C# wrapped in a <c>RuntimeWrappedException</c>).
+    /// </summary>
+    private bool HoldsEverything(ITryOperation @try, int depth) =>
+        @try.Catches.Any(clause => clause.Filter is null && (clause.ExceptionType.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(clause.ExceptionType, Types.Exception)))
+        && @try.Catches.All(clause => CannotThrow(clause.Handler, depth))
+        && (@try.Finally is null || CannotThrow(@try.Finally, depth));
+
+    private bool CallCannotThrow(IInvocationOperation call, int depth)
+    {
+        var method = call.TargetMethod;
+        if (!call.Arguments.All(argument => CannotThrow(argument, depth)))
+        {
+            return false;
+        }
+
+        if (NeverThrows(method))
+        {
+            return true;
+        }
+
+        // A source method whose body is the one that runs (not virtual, abstract or an override, not an interface's),
+        // static or called on this (no receiver to be null).
+        if (!IsHelper(method) || (call.Instance is not null && call.Instance is not IInstanceReferenceOperation))
+        {
+            return false;
+        }
+
+        return depth == 0
+            ? _quietMethods.GetOrAdd(method.OriginalDefinition, m => BodyCannotThrow(m, 1))
+            : BodyCannotThrow(method.OriginalDefinition, depth + 1);
+    }
+
+    private bool BodyCannotThrow(IMethodSymbol method, int depth) =>
+        depth <= MaxHelperDepth && Body(_compilation, method) is { } body && CannotThrow(body, depth);
+
+    /// <summary>
+    /// BCL members documented to throw nothing: <c>string.IsNullOrEmpty</c>, <c>string.IsNullOrWhiteSpace</c>, the static
+    /// <c>string.Equals(string, string)</c>, <c>Math.Max</c> and <c>Math.Min</c>, <c>Math.Ceiling</c> and <c>Math.Floor</c>, and
+    /// <c>Math.Abs</c> of a floating value only (of an integer it throws <c>OverflowException</c> for <c>MinValue</c>).
+    /// </summary>
+    private static bool NeverThrows(IMethodSymbol method)
+    {
+        if (!method.IsStatic)
+        {
+            return false;
+        }
+
+        switch (method.ContainingType?.SpecialType)
+        {
+            case SpecialType.System_String:
+                return method.Name is "IsNullOrEmpty" or "IsNullOrWhiteSpace"
+                    || (method.Name == "Equals" && method.Parameters.Length == 2 && method.Parameters.All(p => p.Type.SpecialType == SpecialType.System_String));
+        }
+
+        if (method.ContainingType?.ToDisplayString() != "System.Math")
+        {
+            return false;
+        }
+
+        return method.Name is "Max" or "Min" or "Ceiling" or "Floor"
+            || (method.Name == "Abs" && method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType is SpecialType.System_Single or SpecialType.System_Double);
+    }
+
+    private bool IsTupleOrException(IMethodSymbol constructor)
+    {
+        var type = constructor.ContainingType.OriginalDefinition;
+        return IsSystemTuple(type)
+            || (WellKnownTypes.Same(type, Types.Exception) && constructor.Parameters.All(p => p.Type.SpecialType == SpecialType.System_String || WellKnownTypes.Same(p.Type, Types.Exception)));
+    }
+
+    private static bool IsSystemTuple(INamedTypeSymbol type) =>
+        type.Name is "Tuple" or "ValueTuple" && type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };
+
+    private static bool IsTupleItem(IPropertySymbol property) =>
+        IsSystemTuple(property.ContainingType.OriginalDefinition) && (property.Name.StartsWith("Item", System.StringComparison.Ordinal) || property.Name == "Rest");
+
+    /// <summary>An auto-property's getter, written without a body (a positional record's property too): it reads its field and nothing else.</summary>
+    private static bool HasAutoGetter(IPropertySymbol property) =>
+        property.GetMethod is { } getter && getter.DeclaringSyntaxReferences.All(reference => reference.GetSyntax() switch
+        {
+            AccessorDeclarationSyntax accessor => accessor.Body is null && accessor.ExpressionBody is null,
+            ParameterSyntax => true,
+            _ => false,
+        });
+
+    private static bool IsLocalOrParameter(IOperation target) =>
+        target is ILocalReferenceOperation { Local.IsRef: false } or IParameterReferenceOperation
+            || (target is IDeclarationExpressionOperation { Expression: ILocalReferenceOperation { Local.IsRef: false } });
+
+    private static bool Compares(BinaryOperatorKind kind) => kind is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals or BinaryOperatorKind.LessThan
+        or BinaryOperatorKind.LessThanOrEqual or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual
+        or BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr;
+
+    /// <summary>Built-in arithmetic that throws nothing outside a checked context: integer division and remainder throw on zero.</summary>
+    private static bool Arithmetic(BinaryOperatorKind kind, ITypeSymbol? type) => kind switch
+    {
+        BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply or BinaryOperatorKind.LeftShift or BinaryOperatorKind.RightShift
+            or BinaryOperatorKind.UnsignedRightShift => IsIntegralOrFloating(type),
+        BinaryOperatorKind.And or BinaryOperatorKind.Or or BinaryOperatorKind.ExclusiveOr => IsIntegralOrFloating(type) || Underlying(type)?.SpecialType == SpecialType.System_Boolean,
+        BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder => Underlying(type)?.SpecialType is SpecialType.System_Single or SpecialType.System_Double,
+        _ => false,
+    };
+
+    private static bool IsIntegralOrFloating(ITypeSymbol? type) => Underlying(type)?.SpecialType is SpecialType.System_SByte or SpecialType.System_Byte
+        or SpecialType.System_Int16 or SpecialType.System_UInt16 or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64
+        or SpecialType.System_UInt64 or SpecialType.System_Char or SpecialType.System_Single or SpecialType.System_Double;
+
+    /// <summary>The type itself, or T of a <c>Nullable&lt;T&gt;</c> (lifted operators throw nothing more).</summary>
+    private static ITypeSymbol? Underlying(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
+
+    /// <summary>
+    /// A conversion that throws nothing: identity, implicit numeric, reference, boxing, nullable or null-literal ones, and
+    /// an explicit numeric or enum one outside a checked context; none to or from <c>decimal</c> (those throw on overflow in
+    /// any context), no user-defined one, no unboxing or downcast.
+    /// </summary>
+    private static bool Converts(IConversionOperation operation)
+    {
+        if (operation.OperatorMethod is not null || operation.IsChecked)
+        {
+            return false;
+        }
+
+        var conversion = operation.GetConversion();
+        if (conversion.IsNullable && conversion.IsExplicit)
+        {
+            // (int)nullable throws InvalidOperationException when it holds no value.
+            return false;
+        }
+
+        if (conversion.IsIdentity || conversion.IsNullLiteral || conversion.IsDefaultLiteral)
+        {
+            return true;
+        }
+
+        if (conversion.IsNumeric || conversion.IsEnumeration)
+        {
+            return Underlying(operation.Type)?.SpecialType != SpecialType.System_Decimal && Underlying(operation.Operand.Type)?.SpecialType != SpecialType.System_Decimal;
+        }
+
+        return conversion.IsImplicit && (conversion.IsReference || conversion.IsBoxing || conversion.IsNullable);
+    }
+
+    /// <summary>
+    /// A receiver that cannot be null: <c>this</c>, a value of a struct, or a local or parameter the compiler's nullable
+    /// flow state says is not null (nullable analysis on there) whose value comes only from declarations that say so: a
+    /// parameter of a type not annotated <c>?</c> in a nullable-enabled declaration, a local declared in the same body whose
+    /// every write is an object created, or a call, an awaited call, a field, property or parameter so declared, or a
+    /// <c>foreach</c> variable over a sequence whose element type is so declared. A value of a nullable-oblivious declaration
+    /// (one compiled without nullable annotations) counts as maybe null, though the flow state says not null for it.
+    /// </summary>
+    private bool NotNull(IOperation receiver)
+    {
+        receiver = Unwrap(receiver);
+        if (receiver is IInstanceReferenceOperation || receiver.Type is { IsValueType: true, OriginalDefinition.SpecialType: not SpecialType.System_Nullable_T })
+        {
+            return true;
+        }
+
+        if (receiver is not (ILocalReferenceOperation or IParameterReferenceOperation) || receiver.SemanticModel is not { } model
+            || model.GetTypeInfo(receiver.Syntax).Nullability.FlowState != NullableFlowState.NotNull)
+        {
+            return false;
+        }
+
+        if (receiver is IParameterReferenceOperation { Parameter: var parameter })
+        {
+            return parameter.RefKind == RefKind.None && parameter.NullableAnnotation == NullableAnnotation.NotAnnotated;
+        }
+
+        var local = ((ILocalReferenceOperation)receiver).Local;
+        var root = receiver;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        var declared = false;
+        foreach (var operation in root.DescendantsAndSelf())
+        {
+            switch (operation)
+            {
+                case IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local):
+                    declared = true;
+                    var written = declarator.Parent switch
+                    {
+                        IForEachLoopOperation loop => ElementsNotNull(loop, model),
+                        IVariableDeclarationOperation => declarator.GetVariableInitializer() is not { } initializer || DeclaredNotNull(initializer.Value),
+                        _ => false,
+                    };
+                    if (!written)
+                    {
+                        return false;
+                    }
+
+                    break;
+                case ILocalReferenceOperation reference when WellKnownTypes.Same(reference.Local, local) && !Read(reference):
+                    return false;
+            }
+        }
+
+        return declared;
+    }
+
+    /// <summary>A reference to a local that only reads it, or writes it a value declared not null.</summary>
+    private bool Read(ILocalReferenceOperation reference) => reference.Parent switch
+    {
+        ISimpleAssignmentOperation assignment when assignment.Target == reference => !assignment.IsRef && DeclaredNotNull(assignment.Value),
+        IArgumentOperation argument => argument.Parameter is null or { RefKind: RefKind.None or RefKind.In },
+        ICompoundAssignmentOperation or ICoalesceAssignmentOperation or IIncrementOrDecrementOperation or ITupleOperation or IDeclarationExpressionOperation => false,
+        IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol.IsRef: true } } => false,
+        _ => true,
+    };
+
+    /// <summary>A value its declaration says is not null: an object created, or a call, awaited call, field, property or parameter whose type is not annotated <c>?</c> in a nullable-enabled declaration.</summary>
+    private bool DeclaredNotNull(IOperation value)
+    {
+        value = Unwrap(value);
+        if (value.Type is { IsValueType: true, OriginalDefinition.SpecialType: not SpecialType.System_Nullable_T })
+        {
+            return true;
+        }
+
+        return value switch
+        {
+            IObjectCreationOperation or IAnonymousObjectCreationOperation or IArrayCreationOperation or IInstanceReferenceOperation => true,
+            ILiteralOperation literal => literal.ConstantValue is { HasValue: true, Value: not null },
+            IInvocationOperation call => call.TargetMethod.ReturnNullableAnnotation == NullableAnnotation.NotAnnotated,
+            IAwaitOperation { Operation: IInvocationOperation call } => TaskResult(call.TargetMethod.ReturnType) is { NullableAnnotation: NullableAnnotation.NotAnnotated },
+            IPropertyReferenceOperation property => property.Property.NullableAnnotation == NullableAnnotation.NotAnnotated,
+            IFieldReferenceOperation field => field.Field.NullableAnnotation == NullableAnnotation.NotAnnotated,
+            IParameterReferenceOperation parameter => parameter.Parameter.RefKind == RefKind.None && parameter.Parameter.NullableAnnotation == NullableAnnotation.NotAnnotated,
+            _ => false,
+        };
+    }
+
+    /// <summary>A <c>foreach</c> over an <c>IEnumerable&lt;T&gt;</c> whose T is declared not null (nullable analysis's own reading of the collection).</summary>
+    private static bool ElementsNotNull(IForEachLoopOperation loop, SemanticModel model)
+    {
+        if (loop.IsAsynchronous || loop.Syntax is not ForEachStatementSyntax statement || model.GetTypeInfo(statement.Expression).Type is not INamedTypeSymbol collection)
+        {
+            return false;
+        }
+
+        var sequence = collection.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T
+            ? collection
+            : collection.AllInterfaces.FirstOrDefault(i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T);
+        return sequence?.TypeArguments[0] is { } element && (element.IsValueType || element.NullableAnnotation == NullableAnnotation.NotAnnotated);
+    }
+
+    /// <summary>The value under parentheses and conversions that keep it as it is (not an <c>as</c>, which gives null for another type).</summary>
+    private static IOperation Unwrap(IOperation value)
+    {
+        while (value is IParenthesizedOperation or IConversionOperation { IsTryCast: false })
+        {
+            value = value is IParenthesizedOperation parenthesized ? parenthesized.Operand : ((IConversionOperation)value).Operand;
+        }
+
+        return value;
+    }
+
+    private ITypeSymbol? TaskResult(ITypeSymbol type) =>
+        type is INamedTypeSymbol { TypeArguments.Length: 1 } named && (WellKnownTypes.Same(named.OriginalDefinition, Types.TaskOfT) || WellKnownTypes.Same(named.OriginalDefinition, Types.ValueTaskOfT))
+            ? named.TypeArguments[0]
+            : null;
+
+    private bool IsTask(ITypeSymbol type) => TaskResult(type) is not null || WellKnownTypes.Same(type, Types.Task) || WellKnownTypes.Same(type, Types.ValueTask);
+}
