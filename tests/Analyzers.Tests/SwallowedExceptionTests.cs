@@ -318,7 +318,7 @@ public sealed class SwallowedExceptionTests
             {
                 try
                 {
-                    return int.Parse(model!).ToString();
+                    return checked(model!.Length * 1_000_000_000).ToString();
                 }
                 {|TLLM2004:catch|} (OverflowException)
                 {
@@ -350,7 +350,7 @@ public sealed class SwallowedExceptionTests
             {
                 try
                 {
-                    return int.Parse(model!).ToString();
+                    return checked(model!.Length * 1_000_000_000).ToString();
                 }
                 catch (OverflowException)
                 {

@@ -82,6 +82,8 @@ internal sealed class WellKnownTypes
             Get("System.String"), Get("System.Char"), Get("System.Array"), Get("System.Convert"), Encoding, Get("System.Buffers.Text.Base64"), Get("System.Buffers.Text.Base64Url"),
             Get("Microsoft.AspNetCore.WebUtilities.WebEncoders"), Get("Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder"), Get("Microsoft.AspNetCore.Authentication.Base64UrlTextEncoder"),
         };
+        Decoders = new Facts.InMemoryDecoders(compilation, Encoding);
+        OverflowException = Get("System.OverflowException");
         TimerCallback = Get("System.Threading.TimerCallback");
         ThreadingTimer = Get("System.Threading.Timer");
         TimeProvider = Get("System.TimeProvider");
@@ -195,6 +197,12 @@ internal sealed class WellKnownTypes
         var receiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
         return method.Name == "Unprotect" && DataProtector is not null && (Same(receiver, DataProtector) || Implements(receiver, DataProtector));
     }
+
+    /// <summary>The library members that decode a value in memory, and those that compute on one (a decode probe's <c>try</c>).</summary>
+    public Facts.InMemoryDecoders Decoders { get; }
+
+    /// <summary><c>System.OverflowException</c>: what a number's <c>Parse</c> throws for a value out of its type's range.</summary>
+    public INamedTypeSymbol? OverflowException { get; }
 
     /// <summary><c>System.Threading.TimerCallback</c>: the method a timer calls on each of its ticks.</summary>
     public INamedTypeSymbol? TimerCallback { get; }

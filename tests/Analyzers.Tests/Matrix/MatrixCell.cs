@@ -53,4 +53,7 @@ public sealed record MatrixCell(string Construct, string Report, string Clean, H
 
 
     public static IReadOnlyDictionary<string, MatrixCell> ByName(params MatrixCell[] cells) => cells.ToDictionary(cell => cell.Construct);
+
+    /// <summary>The cells of another file (<paramref name="first"/>) and these, by name.</summary>
+    public static IReadOnlyDictionary<string, MatrixCell> ByName(IEnumerable<MatrixCell> first, params MatrixCell[] cells) => first.Concat(cells).ToDictionary(cell => cell.Construct);
 }

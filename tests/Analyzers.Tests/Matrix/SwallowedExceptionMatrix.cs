@@ -514,6 +514,7 @@ internal static class SwallowedExceptionMatrix
             """);
 
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
+        DecodeProbes.Cells,
         Pair("a source exception no code creates caught in the handler, and one created in another method", OverQuota("QuotaException"), "@T", "internal static class Limits { public static void Check(int used) { if (used > 10) { throw new QuotaException(); } } }", ""),
         Pair("a source exception no code creates taken by a when filter of type tests in a helper, and a type derived from it created", OverQuotaThroughCalls("Exception e) when (e is QuotaException or RateException", type: QuotaType + "\ninternal sealed class RateException : Exception { }"), "@T", "internal sealed class DailyQuotaException : QuotaException { }\ninternal static class Limits { public static Exception Daily() => new DailyQuotaException(); }", ""),
         Pair("a source exception no code creates caught in a helper, and one created through a factory method (target-typed new)", OverQuotaThroughCalls("QuotaException"), "@T", "internal static class Errors { public static QuotaException Quota() => new(); }\ninternal static class Limits { public static void Check(int used) { if (used > 10) { throw Errors.Quota(); } } }", ""),

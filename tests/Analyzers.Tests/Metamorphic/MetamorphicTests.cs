@@ -44,7 +44,8 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
 
     private static readonly ImmutableArray<MetadataReference> References = Testing.TestReferences.All.AddRange(
         new[] { typeof(OpenAI.Chat.ChatClient), typeof(System.ClientModel.ClientResult), typeof(Anthropic.AnthropicClient), typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder) }
-            .Select(type => MetadataReference.CreateFromFile(type.Assembly.Location)));
+            .Select(type => type.Assembly).Concat(Matrix.DecodeProbes.Jwt)
+            .Select(assembly => MetadataReference.CreateFromFile(assembly.Location)));
 
     [Fact]
     public async Task EveryVariantOfEveryExampleKeepsItsVerdict()

@@ -32,6 +32,17 @@ internal sealed partial class SwallowCollector
             return false;
         }
 
+        return IsProbeHandler(@catch, scope);
+    }
+
+    /// <summary>
+    /// A probe's handler: statement by statement it only logs, sets locals or <c>out</c> parameters to a value read (no
+    /// call, no object created: <see cref="ComputedWithoutCalls"/>), returns such a value or nothing, leaves a loop
+    /// (<c>continue</c>, <c>break</c>), or does nothing.
+    /// </summary>
+    private static bool IsProbeHandler(ICatchClauseOperation @catch, MethodScope scope)
+    {
+        var types = scope.Types;
         return @catch.Handler.Operations.All(statement => statement switch
         {
             IEmptyOperation => true,

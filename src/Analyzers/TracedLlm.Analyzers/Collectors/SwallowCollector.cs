@@ -15,8 +15,9 @@ namespace TracedLlm.Analyzers.Collectors;
 /// (a connection failure turned into an error value that the next line fails the attempt with).
 /// A parse probe is no swallow: the TryParse idiom written with try/catch, a format exception of
 /// data parsed in memory that the catch only logs or turns into a result; nor a lookup probe, the
-/// TryGetValue idiom (a missing key of an in-memory lookup), read the same way, nor an unprotect probe (a
-/// client's protected payload that does not decrypt); nor a not-found failure answered with absence (see
+/// TryGetValue idiom (a missing key of an in-memory lookup), read the same way, nor a decode probe (a value decoded in
+/// memory that is not in its format: a client's protected payload that does not decrypt, a token or a URI that does not
+/// parse; see <see cref="DecodesInMemory"/>); nor a not-found failure answered with absence (see
 /// <see cref="AnswersAbsence"/>); nor a try that only writes log lines (see <see cref="OnlyWritesLog"/>); nor a
 /// caught exception kept and thrown later (see <see cref="ThrownLater"/>); nor a catch of argument-validation exceptions
 /// only, a value decided (see <see cref="ChecksArgument"/>); nor an idempotent write that finds its target state already
@@ -63,7 +64,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var @try = @catch.Parent as ITryOperation;
-        if (@try is not null && (IsProbe(@catch, @try, scope) || AnswersAbsence(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || OnlyWritesLog(@catch, @try, scope)
+        if (@try is not null && (IsProbe(@catch, @try, scope) || DecodesInMemory(@catch, @try, scope) || AnswersAbsence(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || OnlyWritesLog(@catch, @try, scope)
             || ChecksArgument(@catch, @try, scope) || FindsStateThere(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)
             || scope.Compilation.CannotThrow(@try.Body)))
         {
@@ -98,12 +99,8 @@ internal sealed partial class SwallowCollector : IFactCollector
     /// await, no upstream call, nothing that returns a task), the catch takes what parsing throws (a
     /// format exception; any exception when the try parses JSON and does nothing else that can fail) or
     /// what a lookup throws for a missing key (<c>KeyNotFoundException</c>, no filter), and it only
-    /// logs, sets its out parameters and returns. An unprotect probe is read on the same handler: the
-    /// <c>try</c> decrypts with <c>IDataProtector.Unprotect</c> and does nothing else but compute in memory
-    /// (<see cref="CompilationFacts.RunsInMemory(IOperation)"/>: base64 decoding, text encodings, string work, log calls,
-    /// helpers that do the same), and the catch, with no filter, takes any exception or a
-    /// <c>CryptographicException</c>: a tampered, expired or foreign payload is client input that does not
-    /// decrypt, "no payload" as ASP.NET Core's own readers of protected data take it.
+    /// logs, sets its out parameters and returns. The general form, any documented decoder in memory (an unprotect
+    /// probe among them), is <see cref="DecodesInMemory"/>.
     /// </summary>
     private static bool IsProbe(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
@@ -119,11 +116,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         var anyException = caught.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(caught, types.Exception);
         var parsesJson = operations.OfType<IInvocationOperation>().Any(call => types.IsJsonParsing(call.TargetMethod));
         var missingKey = types.KeyNotFoundException is { } missing && WellKnownTypes.DerivesFrom(caught, missing) && @catch.Filter is null;
-        var decrypts = @catch.Filter is null
-            && (anyException || (types.CryptographicException is { } undecrypted && WellKnownTypes.DerivesFrom(caught, undecrypted)))
-            && operations.OfType<IInvocationOperation>().Any(call => types.IsUnprotect(call.TargetMethod))
-            && scope.Compilation.RunsInMemory(@try.Body);
-        if (!types.IsFormatException(caught) && !missingKey && !(anyException && parsesJson && @catch.Filter is null) && !decrypts)
+        if (!types.IsFormatException(caught) && !missingKey && !(anyException && parsesJson && @catch.Filter is null))
         {
             return false;
         }

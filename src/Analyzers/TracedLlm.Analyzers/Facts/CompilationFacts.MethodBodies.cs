@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -159,29 +160,93 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>
-    /// Code that computes only on data in memory: no await, no lambda, no dynamic call, no implicit call (a
-    /// <c>using</c>, a <c>foreach</c>, a <c>lock</c>, a user-defined operator or conversion, an interpolated string's handler);
-    /// every call, property read and object creation is a member of a type that computes in memory
-    /// (<see cref="WellKnownTypes.IsInMemory"/>), <c>IDataProtector.Unprotect</c>, a log call (<see cref="IsLogCall(IInvocationOperation)"/>),
-    /// an auto-property of source, or a source method that itself computes only in memory (a few calls deep).
+    /// What code does with data in memory (TLLM2004's decode probe): <see cref="InMemoryWork.Decodes"/> when, besides
+    /// computing, it decodes a value (<see cref="InMemoryDecoders.Decodes"/>, a JSON parse, <c>IDataProtector.Unprotect</c>),
+    /// <see cref="InMemoryWork.Computes"/> when it only computes, <see cref="InMemoryWork.Other"/> when it may do anything
+    /// else. In memory means: no await, no lambda, no dynamic call, no implicit call (a <c>using</c>, a <c>foreach</c>, a
+    /// <c>lock</c>, a user-defined operator or conversion, an interpolated string's handler); every call, property read and
+    /// object creation is a decoder, a member of a type that computes in memory (<see cref="WellKnownTypes.IsInMemory"/>,
+    /// <see cref="InMemoryDecoders.Computes"/>), LINQ over a sequence just computed, a log call (<see cref="IsLogCall(IInvocationOperation)"/>),
+    /// an auto-property of source, a library's exception created (to be thrown), or a source method that itself works only in
+    /// memory (a few calls deep).
     /// </summary>
-    public bool RunsInMemory(IOperation operation) => RunsInMemory(operation, 0);
+    public InMemoryWork WorkOf(IOperation operation) => WorkOf(operation, 0);
 
-    private bool RunsInMemory(IOperation operation, int depth) => operation.DescendantsAndSelf().All(o => o switch
+    // The operation's own steps are read first, and the methods of source it calls only when none of those steps is
+    // other work: most code a catch guards awaits or calls something else, and is told apart without binding a body.
+    private InMemoryWork WorkOf(IOperation operation, int depth)
     {
-        IInvocationOperation call => Types.IsInMemory(call.TargetMethod) || Types.IsUnprotect(call.TargetMethod) || IsLogCall(call)
-            || (IsHelper(call.TargetMethod) && (depth == 0 ? _inMemoryHelpers.GetOrAdd(call.TargetMethod.OriginalDefinition, m => HelperRunsInMemory(m, 0)) : HelperRunsInMemory(call.TargetMethod.OriginalDefinition, depth))),
-        IPropertyReferenceOperation property => Types.IsInMemory(property.Property) || IsAutoProperty(property.Property),
-        IObjectCreationOperation creation => creation.Constructor is { } constructor && Types.IsInMemory(constructor),
-        IBinaryOperation { OperatorMethod: not null } or IUnaryOperation { OperatorMethod: not null } or IConversionOperation { OperatorMethod: not null } => false,
-        IAwaitOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IDelegateCreationOperation or IMethodReferenceOperation or IDynamicInvocationOperation
-            or IDynamicMemberReferenceOperation or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation or IUsingOperation or IUsingDeclarationOperation
-            or IForEachLoopOperation or ILockOperation or IInterpolatedStringHandlerCreationOperation or IEventReferenceOperation or IDeconstructionAssignmentOperation => false,
-        _ => true,
-    });
+        var work = InMemoryWork.Computes;
+        List<IMethodSymbol>? helpers = null;
+        foreach (var o in operation.DescendantsAndSelf())
+        {
+            var step = o switch
+            {
+                IInvocationOperation call => CallWork(call, ref helpers),
+                IObjectCreationOperation { Constructor: { } constructor } => Decodes(constructor) ? InMemoryWork.Decodes
+                    : Types.IsInMemory(constructor) || Types.Decoders.Computes(constructor) || IsLibraryException(constructor.ContainingType) ? InMemoryWork.Computes : InMemoryWork.Other,
+                IObjectCreationOperation => InMemoryWork.Other,
+                IPropertyReferenceOperation property => Types.IsInMemory(property.Property) || Types.Decoders.Computes(property.Property) || IsAutoProperty(property.Property)
+                    ? InMemoryWork.Computes : InMemoryWork.Other,
+                IBinaryOperation { OperatorMethod: not null } or IUnaryOperation { OperatorMethod: not null } or IConversionOperation { OperatorMethod: not null } => InMemoryWork.Other,
+                IAwaitOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IDelegateCreationOperation or IMethodReferenceOperation or IDynamicInvocationOperation
+                    or IDynamicMemberReferenceOperation or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation or IUsingOperation or IUsingDeclarationOperation
+                    or IForEachLoopOperation or ILockOperation or IInterpolatedStringHandlerCreationOperation or IEventReferenceOperation or IDeconstructionAssignmentOperation => InMemoryWork.Other,
+                _ => InMemoryWork.Computes,
+            };
+            if (step == InMemoryWork.Other)
+            {
+                return InMemoryWork.Other;
+            }
 
-    private bool HelperRunsInMemory(IMethodSymbol method, int depth) =>
-        depth < MaxHelperDepth && Body(_compilation, method) is { } body && RunsInMemory(body, depth + 1);
+            work = step == InMemoryWork.Decodes ? step : work;
+        }
+
+        foreach (var helper in helpers ?? Enumerable.Empty<IMethodSymbol>())
+        {
+            var step = depth == 0 ? _inMemoryHelpers.GetOrAdd(helper, m => HelperWork(m, 0)) : HelperWork(helper, depth);
+            if (step == InMemoryWork.Other)
+            {
+                return InMemoryWork.Other;
+            }
+
+            work = step == InMemoryWork.Decodes ? step : work;
+        }
+
+        return work;
+    }
+
+    /// <summary>A call's own work; a method of source is kept in <paramref name="helpers"/>, read after the rest.</summary>
+    private InMemoryWork CallWork(IInvocationOperation call, ref List<IMethodSymbol>? helpers)
+    {
+        var method = call.TargetMethod;
+        if (Decodes(method))
+        {
+            return InMemoryWork.Decodes;
+        }
+
+        if (Types.IsInMemory(method) || Types.Decoders.Computes(method) || Types.Decoders.Enumerates(call) || IsLogCall(call))
+        {
+            return InMemoryWork.Computes;
+        }
+
+        if (!IsHelper(method))
+        {
+            return InMemoryWork.Other;
+        }
+
+        (helpers ??= new List<IMethodSymbol>()).Add(method.OriginalDefinition);
+        return InMemoryWork.Computes;
+    }
+
+    private bool Decodes(IMethodSymbol method) => Types.Decoders.Decodes(method, Types.IsJsonParsing(method), Types.IsUnprotect(method));
+
+    private InMemoryWork HelperWork(IMethodSymbol method, int depth) =>
+        depth < MaxHelperDepth && Body(_compilation, method) is { } body ? WorkOf(body, depth + 1) : InMemoryWork.Other;
+
+    /// <summary>An exception type of a referenced library (created to be thrown: its constructor only keeps a message).</summary>
+    private bool IsLibraryException(INamedTypeSymbol type) =>
+        Types.Exception is { } exception && WellKnownTypes.DerivesFrom(type, exception) && !type.Locations.Any(location => location.IsInSource);
 
     /// <summary>A source method whose body is the one that runs: not abstract, virtual or an override, not extern.</summary>
     private static bool IsHelper(IMethodSymbol method) =>

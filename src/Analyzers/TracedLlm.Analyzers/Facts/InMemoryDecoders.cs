@@ -1,0 +1,128 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace TracedLlm.Analyzers.Facts;
+
+/// <summary>
+/// The library members that decode a value held in memory, by their documentation, and those that only compute on one:
+/// what a decode probe's <c>try</c> may call (see TLLM2004's page, "Decode probes"). Each decoder reads the string or
+/// bytes it is given and throws when they are not in its format; none reads a store, a file or the network.
+/// </summary>
+internal sealed class InMemoryDecoders
+{
+    private readonly INamedTypeSymbol?[] _decoderTypes;
+    private readonly INamedTypeSymbol?[] _valueTypes;
+    private readonly INamedTypeSymbol?[] _tokenReaders;
+    private readonly INamedTypeSymbol? _uri;
+    private readonly INamedTypeSymbol? _enumerable;
+    private readonly INamedTypeSymbol? _stream;
+    private readonly INamedTypeSymbol? _textReader;
+
+    public InMemoryDecoders(Compilation compilation, INamedTypeSymbol? encoding)
+    {
+        INamedTypeSymbol? Get(string name) => compilation.GetTypeByMetadataName(name);
+        _uri = Get("System.Uri");
+        _enumerable = Get("System.Linq.Enumerable");
+        _stream = Get("System.IO.Stream");
+        _textReader = Get("System.IO.TextReader");
+
+        // Base64 and base64url (RFC 4648, sections 4 and 5) and text encodings: each member reads the text or bytes given.
+        _decoderTypes = new[]
+        {
+            Get("System.Convert"), encoding, Get("System.Buffers.Text.Base64"), Get("System.Buffers.Text.Base64Url"),
+            Get("Microsoft.AspNetCore.WebUtilities.WebEncoders"), Get("Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder"),
+            Get("Microsoft.AspNetCore.Authentication.Base64UrlTextEncoder"), Get("IdentityModel.Base64Url"), Get("Duende.IdentityModel.Base64Url"),
+            Get("Microsoft.IdentityModel.Tokens.Base64UrlEncoder"),
+        };
+
+        // Values a decoder returns, whose members read or compute on what was decoded: a URI's parts, a GUID, a date or a
+        // time, a JWT's header, payload and claims (read from the token already decoded, never validated).
+        _valueTypes = new[]
+        {
+            _uri, Get("System.Guid"), Get("System.DateTime"), Get("System.DateTimeOffset"), Get("System.TimeSpan"), Get("System.DateOnly"),
+            Get("System.TimeOnly"), Get("System.Enum"), Get("System.Math"), Get("System.Globalization.CultureInfo"), Get("System.Security.Claims.Claim"),
+            Get("System.IdentityModel.Tokens.Jwt.JwtSecurityToken"), Get("System.IdentityModel.Tokens.Jwt.JwtPayload"), Get("System.IdentityModel.Tokens.Jwt.JwtHeader"),
+            Get("Microsoft.IdentityModel.JsonWebTokens.JsonWebToken"),
+        };
+
+        // The JWT handlers whose Read* methods only parse a compact token (their ValidateToken* may fetch keys or metadata).
+        _tokenReaders = new[] { Get("System.IdentityModel.Tokens.Jwt.JwtSecurityTokenHandler"), Get("Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler") };
+    }
+
+    /// <summary>
+    /// A call that decodes a value in memory: a base64 or base64url decoder or a text encoding (a member of
+    /// <c>Convert</c>, <c>Encoding</c>...), <c>new Uri(string)</c> or <c>Uri.TryCreate</c>, a <c>Parse</c> or <c>TryParse</c>
+    /// of a primitive, <c>Guid</c>, a date or a time, the JWT readers that parse a compact token (<c>new JwtSecurityToken(string)</c>,
+    /// <c>new JsonWebToken(string)</c>, <c>ReadJwtToken</c>, <c>ReadJsonWebToken</c>, <c>ReadToken(string)</c>), and, given by
+    /// <paramref name="json"/> and <paramref name="unprotect"/>, a JSON parse and <c>IDataProtector.Unprotect</c>. A call given a
+    /// stream or a reader is none: it reads as it decodes.
+    /// </summary>
+    public bool Decodes(IMethodSymbol method, bool json, bool unprotect)
+    {
+        if (method.Parameters.Any(parameter => Derives(parameter.Type, _stream) || Derives(parameter.Type, _textReader)))
+        {
+            return false;
+        }
+
+        if (json || unprotect || OfLibrary(method, _decoderTypes))
+        {
+            return true;
+        }
+
+        var firstIsText = method.Parameters.Length > 0 && method.Parameters[0].Type.SpecialType == SpecialType.System_String;
+        if (method.MethodKind == MethodKind.Constructor)
+        {
+            return firstIsText && (WellKnownTypes.Same(method.ContainingType, _uri) || OfLibrary(method, _valueTypes));
+        }
+
+        return (method.Name is "Parse" or "ParseExact" or "TryParse" or "TryParseExact" or "TryCreate" && (IsPrimitive(method.ContainingType) || OfLibrary(method, _valueTypes)))
+            || (firstIsText && method.Name is "ReadJwtToken" or "ReadJsonWebToken" or "ReadToken" or "CanReadToken" && OfLibrary(method, _tokenReaders));
+    }
+
+    /// <summary>
+    /// A member that computes on a value in memory: of a primitive type, of a value a decoder returns (<see cref="Decodes"/>'s
+    /// types), or a JWT handler's constructor. Declared by the library itself, not by a type of source derived from it.
+    /// </summary>
+    public bool Computes(ISymbol member) =>
+        IsPrimitive(member.ContainingType) || OfLibrary(member, _valueTypes)
+        || (member is IMethodSymbol { MethodKind: MethodKind.Constructor } && OfLibrary(member, _tokenReaders));
+
+    /// <summary>
+    /// A LINQ to Objects call (<c>System.Linq.Enumerable</c>) over a sequence computed in memory: its source is a value
+    /// just computed (a call, a property of a decoded value, an array or a string), not a sequence held in a local, a
+    /// parameter or a field, whose enumeration may run any code (a deferred query).
+    /// </summary>
+    public bool Enumerates(IInvocationOperation call)
+    {
+        if (!WellKnownTypes.Same(call.TargetMethod.ContainingType, _enumerable) || call.Arguments.Length == 0)
+        {
+            return false;
+        }
+
+        var source = ValueFlow.Unwrap(call.Arguments[0].Value);
+        return source.Type is IArrayTypeSymbol || source.Type?.SpecialType == SpecialType.System_String
+            || source is IInvocationOperation or IArrayCreationOperation
+            || (source is IPropertyReferenceOperation property && OfLibrary(property.Property, _valueTypes));
+    }
+
+    private static bool IsPrimitive(ITypeSymbol? type) => type?.SpecialType is >= SpecialType.System_Boolean and <= SpecialType.System_String;
+
+    private static bool OfLibrary(ISymbol member, INamedTypeSymbol?[] types) =>
+        member.ContainingType is { } owner && !owner.Locations.Any(location => location.IsInSource) && types.Any(type => Derives(owner, type));
+
+    private static bool Derives(ITypeSymbol? type, INamedTypeSymbol? baseType) => baseType is not null && WellKnownTypes.DerivesFrom(type, baseType);
+}
+
+/// <summary>What a piece of code does with data in memory (<see cref="CompilationFacts.WorkOf(IOperation)"/>).</summary>
+internal enum InMemoryWork
+{
+    /// <summary>It may do something else: a call of code not known, I/O, an await.</summary>
+    Other,
+
+    /// <summary>It only computes on data in memory.</summary>
+    Computes,
+
+    /// <summary>It computes, and decodes a value in memory.</summary>
+    Decodes,
+}

@@ -1,0 +1,189 @@
+using System.Collections.Generic;
+using static TracedLlm.Analyzers.Tests.Matrix.MatrixCell;
+
+namespace TracedLlm.Analyzers.Tests.Matrix;
+
+/// <summary>
+/// TLLM2004's cells of a decode probe: a value decoded in memory (a URL, a protected message, a JWT, a GUID and a date, a
+/// list in a cookie) whose failure a probe's handler answers with "none". The sound form of each was reported before the
+/// reading; its faulty look-alike (a file read, an upstream call, <c>ValidateToken</c>, an await, a hand-written 400, a
+/// handler that does more, <c>Console</c>, an interface call) is reported before and after.
+/// </summary>
+internal static class DecodeProbes
+{
+    private const string Catch = "{|TLLM2004:catch|}";
+
+    /// <summary>The JWT libraries the cells' code compiles against.</summary>
+    internal static readonly System.Reflection.Assembly[] Jwt =
+    {
+        typeof(System.IdentityModel.Tokens.Jwt.JwtSecurityToken).Assembly, typeof(Microsoft.IdentityModel.JsonWebTokens.JsonWebToken).Assembly,
+        typeof(Microsoft.IdentityModel.Tokens.SecurityToken).Assembly, typeof(Microsoft.IdentityModel.Logging.IdentityModelEventSource).Assembly,
+        typeof(Microsoft.IdentityModel.Abstractions.IIdentityLogger).Assembly,
+    };
+
+    private static string Route(string read, string members) => $$"""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, LlmCall call)
+            {
+                var text = {{read}} ?? "";
+                return new Reply { Text = text };
+            }
+        }
+
+        internal static class Log { public static readonly Microsoft.Extensions.Logging.ILogger Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance; }
+        internal static class Models { public static readonly HttpClient Upstream = new(); }
+        internal static class Keys { public static readonly Microsoft.IdentityModel.Tokens.TokenValidationParameters Parameters = new(); }
+        internal sealed class Message { public string? Text { get; set; } }
+        {{members}}
+        """;
+
+    private static MatrixCell Cell(string construct, string source, string faulty, string sound = "") =>
+        Pair(construct, source, "@T", faulty, sound) with { Libraries = Jwt };
+
+    private const string LogError = "Microsoft.Extensions.Logging.LoggerExtensions.LogError(Log.Logger, e, \"the value does not decode\");";
+
+    internal static readonly IEnumerable<MatrixCell> Cells = new[]
+    {
+        Cell("Exception caught around new Uri(url) answered with null (a decode probe), and a file read beside it", Route("Origins.Of(request.Model!)", $$"""
+            internal static class Origins
+            {
+                public static string? Of(string url)
+                {
+                    Uri uri;
+                    try { @T uri = new Uri(url); }
+                    {{Catch}} (Exception) { return null; }
+                    return uri.Scheme is "http" or "https" ? $"{uri.Scheme}://{uri.Authority}" : null;
+                }
+            }
+            """), "File.ReadAllText(url + \".origin\");"),
+        Cell("Exception caught around base64url, Unprotect and JSON through a helper, logged, and an upstream call beside them", Route("Messages.Read(request.Model!)?.Text", $$"""
+            internal static class Serializer
+            {
+                private static readonly JsonSerializerOptions Options = new();
+
+                public static T? FromString<T>(string json) => JsonSerializer.Deserialize<T>(json, Options);
+            }
+
+            internal static class Messages
+            {
+                public static Microsoft.AspNetCore.DataProtection.IDataProtector Protector = null!;
+
+                public static Message? Read(string value)
+                {
+                    Message? result = null;
+                    try
+                    {
+                        @T
+                        var bytes = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(value);
+                        bytes = Protector.Unprotect(bytes);
+                        var json = System.Text.Encoding.UTF8.GetString(bytes);
+                        result = Serializer.FromString<Message>(json);
+                    }
+                    {{Catch}} (Exception e) { {{LogError}} }
+                    return result;
+                }
+            }
+            """), "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Post, \"http://127.0.0.1/keys\") { Content = new StringContent(\"{}\") })|};"),
+        Cell("Exception caught around new JwtSecurityToken(token) answered with null, and ValidateToken beside it", Route("Assertions.ClientId(request.Model!)", $$"""
+            internal static class Assertions
+            {
+                public static string? ClientId(string token)
+                {
+                    try
+                    {
+                        var jwt = new System.IdentityModel.Tokens.Jwt.JwtSecurityToken(token);
+                        @T
+                        return jwt.Subject;
+                    }
+                    {{Catch}} (Exception e) { {{LogError}} return null; }
+                }
+            }
+            """), "new System.IdentityModel.Tokens.Jwt.JwtSecurityTokenHandler().ValidateToken(token, Keys.Parameters, out _);"),
+        Cell("Exception caught around ReadJsonWebToken and its audiences (LINQ) in an async method, and an awaited ValidateTokenAsync", Route("(await Audiences.ClientIdAsync(request.Model!))", $$"""
+            internal static class Audiences
+            {
+                public static async Task<string?> ClientIdAsync(string token)
+                {
+                    await Task.Yield();
+                    try
+                    {
+                        @T
+                        var jwt = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().ReadJsonWebToken(token);
+                        return jwt.Audiences.FirstOrDefault();
+                    }
+                    {{Catch}} (Exception e) { {{LogError}} return null; }
+                }
+            }
+            """), "if (!(await new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().ValidateTokenAsync(token, Keys.Parameters)).IsValid) { return null; }"),
+        Cell("Exception caught around Guid.Parse and DateTimeOffset.Parse answered with null, and the handler writing a 400 by hand", Route("Ids.Read(new DefaultHttpContext(), request.Model!, \"2026-11-26\")", $$"""
+            internal static class Ids
+            {
+                public static string? Read(HttpContext context, string id, string since)
+                {
+                    try
+                    {
+                        var parsed = Guid.Parse(id);
+                        var from = DateTimeOffset.Parse(since, System.Globalization.CultureInfo.InvariantCulture);
+                        return parsed.ToString("N") + "@" + from.ToUnixTimeSeconds();
+                    }
+                    {{Catch}} (Exception) { @T return null; }
+                }
+            }
+            """), "context.Response.StatusCode = 400;"),
+        Cell("Exception caught around a list decoded from a cookie by an extension method of source, and the handler clearing the cookie", Route("Clients.Of(new DefaultHttpContext(), request.Model)?[0]", $$"""
+            internal static class Clients
+            {
+                public static string[]? Of(HttpContext context, string? value)
+                {
+                    try { return value.DecodeList(); }
+                    {{Catch}} (Exception) { @T return null; }
+                }
+
+                private static string[]? DecodeList(this string? value)
+                {
+                    if (string.IsNullOrEmpty(value)) { return null; }
+                    var bytes = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(value);
+                    return JsonSerializer.Deserialize<string[]>(System.Text.Encoding.UTF8.GetString(bytes));
+                }
+            }
+            """), "context.Response.Cookies.Delete(\"clients\");"),
+        Cell("CryptographicException caught around Unprotect then a JSON parse of the result, and Console beside them", Route("Tickets.Read(request.Model!)?.Text", $$"""
+            internal static class Tickets
+            {
+                public static Microsoft.AspNetCore.DataProtection.IDataProtector Protector = null!;
+
+                public static Message? Read(string cookie)
+                {
+                    try
+                    {
+                        @T
+                        return JsonSerializer.Deserialize<Message>(Microsoft.AspNetCore.DataProtection.DataProtectionCommonExtensions.Unprotect(Protector, cookie));
+                    }
+                    {{Catch}} (System.Security.Cryptography.CryptographicException) { return null; }
+                }
+            }
+            """), "Console.WriteLine(cookie);"),
+        Cell("Exception caught around a JWT read through an interface of source, and through a sealed class's method", Route("Subjects.Of(request.Model!)", $$"""
+            internal interface ITokenReader { string? Subject(string token); }
+
+            internal sealed class JwtReader : ITokenReader
+            {
+                public string? Subject(string token) => new System.IdentityModel.Tokens.Jwt.JwtSecurityToken(token).Subject;
+            }
+
+            internal static class Subjects
+            {
+                public static readonly ITokenReader Reader = new JwtReader();
+                public static readonly JwtReader Jwt = new();
+
+                public static string? Of(string token)
+                {
+                    try { return @T.Subject(token); }
+                    {{Catch}} (Exception) { return null; }
+                }
+            }
+            """), "Reader", "Jwt"),
+    };
+}
