@@ -185,5 +185,15 @@ internal static class DecodeProbes
                 }
             }
             """), "Reader", "Jwt"),
+        Pair("Exception caught around a JSON parse answered with null (the parse probe's any-exception form), and a file read beside it (held: the older parse probe reads only the try's own calls)", Route("Settings.Read(request.Model!)?.Text", $$"""
+            internal static class Settings
+            {
+                public static Message? Read(string json)
+                {
+                    try { @T return System.Text.Json.JsonSerializer.Deserialize<Message>(json); }
+                    {{Catch}} (Exception) { return null; }
+                }
+            }
+            """), "@T", "json = File.ReadAllText(json);", "", Held.MissedKnownLimit) with { Libraries = Jwt },
     };
 }
