@@ -413,6 +413,8 @@ internal static class SwallowedExceptionMatrix
             public static async Task<Product> CreateItemAsync(Product item) { await File.WriteAllTextAsync(item.Id + ".lock", ""); if (File.Exists(item.Id)) { throw new DocumentException(System.Net.HttpStatusCode.Conflict); } return item; }
             public static async Task<Product> UpsertItemAsync(Product item) { await File.WriteAllTextAsync(item.Id, ""); if (item.Id.Length > 255) { throw new DocumentException(System.Net.HttpStatusCode.Conflict); } return item; }
             public static async Task DeleteItemAsync(string id) { await File.WriteAllTextAsync(id + ".lock", ""); if (!File.Exists(id)) { throw new DocumentException(System.Net.HttpStatusCode.NotFound); } File.Delete(id); }
+            public static async Task<Product> GetItemAsync(string id) { if (!File.Exists(id)) { throw new DocumentException(System.Net.HttpStatusCode.NotFound); } return new Product(await File.ReadAllTextAsync(id)); }
+            public static async Task<Product> ReplaceItemAsync(string id) { if (!File.Exists(id)) { throw new DocumentException(System.Net.HttpStatusCode.NotFound); } await File.WriteAllTextAsync(id, id); return new Product(id); }
         }
         """;
 
@@ -444,6 +446,20 @@ internal static class SwallowedExceptionMatrix
                     try { await Documents.DeleteItemAsync(id); }
                     {{Catch}} (DocumentException ex) { {{handled}} }
                     {{after}}
+                }
+            }
+            {{DocumentTypes}}
+            """);
+
+    /// <summary>A product read from the store (<paramref name="read"/>), the catch (<paramref name="handled"/>) around it.</summary>
+    private static string Fetched(string handled, string read = "Documents.GetItemAsync(id)") =>
+        Route("text = (await Store.FindAsync(request.Model!))?.Id;", $$"""
+            internal static class Store
+            {
+                public static async Task<Product?> FindAsync(string id)
+                {
+                    try { return await {{read}}; }
+                    {{Catch}} (DocumentException ex) { {{handled}} }
                 }
             }
             {{DocumentTypes}}
@@ -579,6 +595,9 @@ internal static class SwallowedExceptionMatrix
         Pair("a not-found around a list filled in the try, left at the empty list given just before and streamed after, and at a list given an element", Listed("var result = @H;"), "@H", "new List<string> { \"none\" }", "new List<string>()"),
         Pair("a list filled in the try left empty by a not-found, and by a transient failure", Listed("var result = new List<string>();", "StoreException e) when (Probe.@H(e)"), "@H", "IsTransient", "IsTableNotFound"),
         Pair("a create answered 409 (Conflict) logged and the item given returned, every other status rethrown, and a 404 on the create", Inserted(TakenAsAdded("@S")), "@S", "NotFound", "Conflict"),
+        Pair("a read answered 404 (NotFound) with null, every other status rethrown, and with a made-up item", Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return @H; } throw;"), "@H", "new Product(\"none\")", "null"),
+        Pair("a read's 404 answered with null in a when filter, and a replace's (an update that found nothing to update)", Fetched("return null;", "Documents.@W(id)").Replace("(DocumentException ex)", "(DocumentException ex) when (ex.Status == 404)"), "@W", "ReplaceItemAsync", "GetItemAsync"),
+        Pair("a read answered null for a 404, and for a 500", Fetched(Logged + " if (ex.StatusCode != System.Net.HttpStatusCode.@S) { throw; } return null;"), "@S", "InternalServerError", "NotFound"),
         Pair("a delete answered 404 (NotFound) logged, every other status rethrown, and a 409 on the delete", Removed("if (ex.StatusCode == System.Net.HttpStatusCode.@S) { " + Logged + " } else throw;"), "@S", "Conflict", "NotFound"),
         Pair("a create's int status tested in a when filter, 409 logged, and 429", Inserted(Logged + " return product;", "DocumentException ex) when (ex.Status == @S"), "@S", "429", "409"),
         Pair("a delete's 404 logged, other statuses rethrown by a pattern (is not NotFound), and a test that is not exactly the status", Removed("if (@S) { throw; } " + Logged), "@S", "ex.StatusCode is not System.Net.HttpStatusCode.NotFound && ex.Message.Length > 0", "ex.StatusCode is not System.Net.HttpStatusCode.NotFound"),

@@ -16,6 +16,12 @@ internal sealed partial class SwallowCollector
     private const int NotFound = 404;
 
     /// <summary>
+    /// The verbs .NET names a read with (<c>GetCustomerById</c>, <c>FindAsync</c>, <c>SearchAsync</c>): a read answered 404 found
+    /// nothing at its target (RFC 9110, 15.5.5), and absence is what it answers, as a lookup's "none".
+    /// </summary>
+    private static readonly string[] ReadVerbs = { "Get", "Find", "Read", "Search", "Query", "Load", "Fetch", "Retrieve", "Lookup" };
+
+    /// <summary>
     /// An idempotent write that finds its target state already there: the <c>try</c> makes no upstream call and, besides
     /// log calls, does one thing, a write named for what it does (<see cref="WriteStatus"/>: a create answered 409 finds
     /// the item with that id there, a delete answered 404 finds it gone); every path through the catch hands the failure
@@ -74,7 +80,8 @@ internal sealed partial class SwallowCollector
     /// <summary>
     /// The status that finds a write's target state there, from the write's name as .NET names methods (a verb first):
     /// <c>Create*</c>, <c>Add*</c>, <c>Insert*</c> make an item, and 409 says one with that id is there; <c>Delete*</c>,
-    /// <c>Remove*</c> take it away, and 404 says it is not there. A name that joins another verb (<c>CreateOrUpdate</c>,
+    /// <c>Remove*</c> take it away, and 404 says it is not there; a read (<see cref="ReadVerbs"/>) answered 404 found nothing,
+    /// which it answers with absence only (<see cref="AlreadyThere.AnswersDone"/>). A name that joins another verb (<c>CreateOrUpdate</c>,
     /// <c>AddOrReplace</c>: an upsert, which a 409 does not find done) or that only starts with the letters
     /// (<c>Address</c>) is none.
     /// </summary>
@@ -91,7 +98,7 @@ internal sealed partial class SwallowCollector
 
         bool Starts(string verb) => name.StartsWith(verb, System.StringComparison.Ordinal) && (name.Length == verb.Length || char.IsUpper(name[verb.Length]));
         return Starts("Create") || Starts("Add") || Starts("Insert") ? Conflict
-            : Starts("Delete") || Starts("Remove") ? NotFound
+            : Starts("Delete") || Starts("Remove") || ReadVerbs.Any(Starts) ? NotFound
             : null;
     }
 
