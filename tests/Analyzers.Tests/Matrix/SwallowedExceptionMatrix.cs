@@ -452,7 +452,7 @@ internal static class SwallowedExceptionMatrix
             """);
 
     /// <summary>A product read from the store (<paramref name="read"/>), the catch (<paramref name="handled"/>) around it.</summary>
-    private static string Fetched(string handled, string read = "Documents.GetItemAsync(id)") =>
+    private static string Fetched(string handled, string read = "Documents.GetItemAsync(id)", string members = "") =>
         Route("text = (await Store.FindAsync(request.Model!))?.Id;", $$"""
             internal static class Store
             {
@@ -463,7 +463,25 @@ internal static class SwallowedExceptionMatrix
                 }
             }
             {{DocumentTypes}}
+            {{members}}
             """);
+
+    /// <summary>
+    /// A typed client of the program's own whose read, named <c>GetCompletionAsync</c>, posts to a model (<paramref name="send"/>
+    /// is the send, marked where TLLM2006 reports it) and turns its 404 into the store's exception.
+    /// </summary>
+    private static string CompletionClient(string send) => $$"""
+        internal static class Completions
+        {
+            private static readonly HttpClient Http = new();
+            public static async Task<Product> GetCompletionAsync(string prompt)
+            {
+                var response = await {{send}};
+                if (response.StatusCode == System.Net.HttpStatusCode.NotFound) { throw new DocumentException(System.Net.HttpStatusCode.NotFound); }
+                return new Product(await response.Content.ReadAsStringAsync());
+            }
+        }
+        """;
 
     /// <summary>A model's moderation endpoint named as a create, through an SDK's result type (a model call).</summary>
     private const string Moderations = "internal interface IModerations { Task<System.ClientModel.ClientResult<Product>> CreateModerationAsync(Product input); }\ninternal static class Moderation { public static IModerations Client = null!; }";
@@ -597,6 +615,9 @@ internal static class SwallowedExceptionMatrix
         Pair("a create answered 409 (Conflict) logged and the item given returned, every other status rethrown, and a 404 on the create", Inserted(TakenAsAdded("@S")), "@S", "NotFound", "Conflict"),
         Pair("a read answered 404 (NotFound) with null, every other status rethrown, and with a made-up item", Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return @H; } throw;"), "@H", "new Product(\"none\")", "null"),
         Pair("a read's 404 answered with null in a when filter, and a replace's (an update that found nothing to update)", Fetched("return null;", "Documents.@W(id)").Replace("(DocumentException ex)", "(DocumentException ex) when (ex.Status == 404)"), "@W", "ReplaceItemAsync", "GetItemAsync"),
+        new("a read's 404 answered with null through a typed client of source whose body posts to a model (a model call: its 404 a missing model), and a store's read",
+            Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return null; } throw;", "Completions.GetCompletionAsync(id)", CompletionClient("{|TLLM2006:Http.PostAsync(\"http://127.0.0.1:11434/api/generate\", new StringContent(prompt))|}")),
+            Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return null; } throw;")),
         Pair("a read answered null for a 404, and for a 500", Fetched(Logged + " if (ex.StatusCode != System.Net.HttpStatusCode.@S) { throw; } return null;"), "@S", "InternalServerError", "NotFound"),
         Pair("a delete answered 404 (NotFound) logged, every other status rethrown, and a 409 on the delete", Removed("if (ex.StatusCode == System.Net.HttpStatusCode.@S) { " + Logged + " } else throw;"), "@S", "Conflict", "NotFound"),
         Pair("a create's int status tested in a when filter, 409 logged, and 429", Inserted(Logged + " return product;", "DocumentException ex) when (ex.Status == @S"), "@S", "429", "409"),

@@ -47,6 +47,19 @@ internal sealed partial class CompilationFacts
         return null;
     }
 
+    /// <summary>
+    /// A method of source whose body (or a method of source it calls, three calls deep) makes an upstream call
+    /// (<see cref="WellKnownTypes.UpstreamCall"/>): a typed client of the program's own that posts to a model. Cached per
+    /// method; a method with no body here (an interface's, a library's) is none.
+    /// </summary>
+    public bool CallsUpstream(IMethodSymbol method) =>
+        _upstreamCallers.GetOrAdd((method.ReducedFrom ?? method).OriginalDefinition, m => CallsUpstream(m, 0));
+
+    private bool CallsUpstream(IMethodSymbol method, int depth) =>
+        depth <= 3 && Body(_compilation, (method.ReducedFrom ?? method).OriginalDefinition) is { } body
+        && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
+            Types.UpstreamCall(call.TargetMethod, call.Instance?.Type) is not null || CallsUpstream(call.TargetMethod, depth + 1));
+
     /// <summary>The operations of a small source method's body (at most a few statements), cached; null for a longer one.</summary>
     public IOperation? BodyOf(IMethodSymbol method) =>
         _smallBodies.GetOrAdd(method, m => m.DeclaringSyntaxReferences.Length == 1 && m.DeclaringSyntaxReferences[0].Span.Length <= 400 ? Body(_compilation, m) : null);
