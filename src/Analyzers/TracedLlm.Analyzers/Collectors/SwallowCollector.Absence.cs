@@ -23,7 +23,7 @@ internal sealed partial class SwallowCollector
     {
         var types = scope.Types;
         if (!IsNotFound(@catch, types)
-            || @try.Body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call => types.UpstreamCall(call.TargetMethod, call.Instance?.Type) is not null))
+            || CallsUpstreamItself(@try, types))
         {
             return false;
         }
@@ -105,6 +105,10 @@ internal sealed partial class SwallowCollector
             : null).ToList();
         return calls.All(call => call is not null) && calls.Any(call => !scope.Compilation.IsLogCall(call!));
     }
+
+    /// <summary>The <c>try</c> itself makes an upstream call (a model call, an HTTP send): a status or "not found" it answers is a failed generation.</summary>
+    private static bool CallsUpstreamItself(ITryOperation @try, WellKnownTypes types) =>
+        @try.Body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call => types.UpstreamCall(call.TargetMethod, call.Instance?.Type) is not null);
 
     private static bool IsLogStatement(IOperation statement, MethodScope scope) =>
         statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && scope.Compilation.IsLogCall(call);

@@ -36,7 +36,7 @@ internal sealed partial class SwallowCollector
         var types = scope.Types;
         if (@catch.ExceptionDeclarationOrExpression is not IVariableDeclaratorOperation { Symbol: { } exception }
             || Write(@try, scope) is not { } write || WriteStatus(write.TargetMethod) is not { } status
-            || @try.Body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call => types.UpstreamCall(call.TargetMethod, call.Instance?.Type) is not null)
+            || CallsUpstreamItself(@try, types)
             // A typed client of source named as a read or a write that calls a model is a model call: its 404 or 409 is a
             // failed generation (a model or deployment not there), not an item absent or present.
             || scope.Compilation.CallsUpstream(write.TargetMethod))

@@ -27,7 +27,7 @@ internal sealed partial class SwallowCollector
         if (types.ArgumentException is not { } argument || CaughtTypes(@catch) is not { Count: > 0 } caught
             || !caught.Any(type => WellKnownTypes.DerivesFrom(type, argument))
             || !caught.All(type => WellKnownTypes.DerivesFrom(type, argument) || IsNotFoundType(type, types))
-            || @try.Body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call => types.UpstreamCall(call.TargetMethod, call.Instance?.Type) is not null))
+            || CallsUpstreamItself(@try, types))
         {
             return false;
         }
