@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -52,9 +53,18 @@ internal static class Verify
     public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) => AnalyzerAsync(source, System.Array.Empty<System.Reflection.Assembly>(), expected);
 
     /// <summary>As <see cref="AnalyzerAsync(string, DiagnosticResult[])"/>, the source also referencing <paramref name="libraries"/> (an SDK's assemblies).</summary>
-    public static Task AnalyzerAsync(string source, System.Reflection.Assembly[] libraries, params DiagnosticResult[] expected)
+    public static Task AnalyzerAsync(string source, System.Reflection.Assembly[] libraries, params DiagnosticResult[] expected) =>
+        AnalyzerAsync(new[] { source }, libraries, expected);
+
+    /// <summary>As <see cref="AnalyzerAsync(string, System.Reflection.Assembly[], DiagnosticResult[])"/>, over several documents: the first with markup, the others a library's declarations.</summary>
+    public static Task AnalyzerAsync(string[] sources, System.Reflection.Assembly[] libraries, params DiagnosticResult[] expected)
     {
-        var test = new TracedLlmTest<EmptyCodeFixProvider> { TestCode = source };
+        var test = new TracedLlmTest<EmptyCodeFixProvider> { TestCode = sources[0] };
+        foreach (var more in sources.Skip(1))
+        {
+            test.TestState.Sources.Add(more);
+        }
+
         foreach (var library in libraries)
         {
             test.TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(library.Location));

@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers;
 
@@ -60,6 +61,7 @@ internal sealed class WellKnownTypes
         Logger = Get("Microsoft.Extensions.Logging.ILogger");
         EmbeddingGenerator = Get("Microsoft.Extensions.AI.IEmbeddingGenerator`2");
         HttpForwarder = Get("Yarp.ReverseProxy.Forwarder.IHttpForwarder");
+        AiService = Get("Microsoft.SemanticKernel.Services.IAIService");
         ClientResult = Get("System.ClientModel.ClientResult");
         CollectionResult = Get("System.ClientModel.CollectionResult");
         AsyncCollectionResult = Get("System.ClientModel.AsyncCollectionResult");
@@ -133,6 +135,9 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? Logger { get; }
     public INamedTypeSymbol? EmbeddingGenerator { get; }
     public INamedTypeSymbol? HttpForwarder { get; }
+
+    /// <summary><c>Microsoft.SemanticKernel.Services.IAIService</c>: every Semantic Kernel AI service (chat, text, embeddings, image, audio) implements it.</summary>
+    public INamedTypeSymbol? AiService { get; }
     public INamedTypeSymbol? ClientResult { get; }
     public INamedTypeSymbol? CollectionResult { get; }
     public INamedTypeSymbol? AsyncCollectionResult { get; }
@@ -346,6 +351,36 @@ internal sealed class WellKnownTypes
 
         return null;
     }
+
+    /// <summary>
+    /// A model call through an SDK TLLM2006 does not follow (its page says why): a method of a Semantic Kernel AI service
+    /// (<c>IChatCompletionService.GetChatMessageContentsAsync</c>; every such service implements <c>IAIService</c>) or an
+    /// extension of one (<c>GetChatMessageContentAsync</c>), or a method of a client of Azure.AI.OpenAI 1.x or
+    /// Azure.AI.Inference (<c>OpenAIClient.GetChatCompletionsAsync</c>, <c>ChatCompletionsClient.CompleteAsync</c>), whose
+    /// every method calls a model. TLLM2004's status readings refuse it, as they refuse an <see cref="UpstreamCall"/>: its
+    /// 404 or 409 is a model or deployment not there, not an item absent or present.
+    /// </summary>
+    public bool ModelSdkCall(IMethodSymbol method)
+    {
+        var declared = method.ReducedFrom ?? method;
+        var receiver = declared.IsExtensionMethod && declared.Parameters.Length > 0 ? declared.Parameters[0].Type : declared.ContainingType;
+        if (receiver is null)
+        {
+            return false;
+        }
+
+        if (AiService is not null && (Same(receiver.OriginalDefinition, AiService) || Implements(receiver, AiService)))
+        {
+            return true;
+        }
+
+        var space = receiver.ContainingNamespace?.ToDisplayString();
+        return receiver.Name.EndsWith("Client", System.StringComparison.Ordinal) && space is "Azure.AI.OpenAI" or "Azure.AI.Inference";
+    }
+
+    /// <summary>An upstream call (<see cref="UpstreamCall"/>) or a model call through an SDK that rule does not follow (<see cref="ModelSdkCall"/>).</summary>
+    public bool CallsModelOrUpstream(IInvocationOperation call) =>
+        UpstreamCall(call.TargetMethod, call.Instance?.Type) is not null || ModelSdkCall(call.TargetMethod);
 
     private ITypeSymbol Awaited(ITypeSymbol type) =>
         type is INamedTypeSymbol { TypeArguments.Length: 1 } named && (Same(named.OriginalDefinition, TaskOfT) || Same(named.OriginalDefinition, ValueTaskOfT))

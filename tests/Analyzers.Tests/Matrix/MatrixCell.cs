@@ -31,6 +31,9 @@ public sealed record MatrixCell(string Construct, string Report, string Clean, H
     /// <summary>Assemblies the cell's code compiles against besides the usual references (an SDK's).</summary>
     public System.Reflection.Assembly[] Libraries { get; init; } = System.Array.Empty<System.Reflection.Assembly>();
 
+    /// <summary>More documents of the cell's compilation, without markup (an SDK's declarations in its own namespaces).</summary>
+    public string[] Sources { get; init; } = System.Array.Empty<string>();
+
     private static readonly Regex Markup = new(@"\{\|(?:TLLM\d{4}|#\d+):|\|\}", RegexOptions.CultureInvariant);
 
     /// <summary>TLLM2001's cells come in one piece: <c>@P</c> is empty in the faulty form (key <c>metadata</c> on a <c>litellm_metadata</c> route) and <c>litellm_</c> in the sound one.</summary>
@@ -45,11 +48,11 @@ public sealed record MatrixCell(string Construct, string Report, string Clean, H
 
     public Task MustReportAsync(string header) =>
         Held == Held.MissedKnownLimit
-            ? Verify.AnalyzerAsync(header + WithoutMarkup(Report), Libraries)
-            : Verify.AnalyzerAsync(header + Report, Libraries, Expected);
+            ? Verify.AnalyzerAsync(new[] { header + WithoutMarkup(Report) }.Concat(Sources).ToArray(), Libraries)
+            : Verify.AnalyzerAsync(new[] { header + Report }.Concat(Sources).ToArray(), Libraries, Expected);
 
     public Task MustNotReportAsync(string header) =>
-        Verify.AnalyzerAsync(header + (Held == Held.FalseAlarmKnownLimit ? Clean : WithoutMarkup(Clean)), Libraries);
+        Verify.AnalyzerAsync(new[] { header + (Held == Held.FalseAlarmKnownLimit ? Clean : WithoutMarkup(Clean)) }.Concat(Sources).ToArray(), Libraries);
 
 
     public static IReadOnlyDictionary<string, MatrixCell> ByName(params MatrixCell[] cells) => cells.ToDictionary(cell => cell.Construct);

@@ -483,6 +483,29 @@ internal static class SwallowedExceptionMatrix
         }
         """;
 
+    /// <summary>
+    /// Semantic Kernel's chat service as its assemblies declare it (every AI service implements <c>IAIService</c>; the
+    /// one-message read is an extension of the service), and Azure.AI.OpenAI 1.x's client: model calls TLLM2006 does not
+    /// follow, each named as a read.
+    /// </summary>
+    private const string ModelSdks = """
+        namespace Microsoft.SemanticKernel.Services { internal interface IAIService { } }
+        namespace Microsoft.SemanticKernel.ChatCompletion
+        {
+            internal interface IChatCompletionService : Microsoft.SemanticKernel.Services.IAIService { System.Threading.Tasks.Task<string> GetChatMessageContentsAsync(string prompt); }
+            internal static class ChatCompletionServiceExtensions { public static async System.Threading.Tasks.Task<Contoso.Product> GetChatMessageContentAsync(this IChatCompletionService service, string prompt) => new Contoso.Product(await service.GetChatMessageContentsAsync(prompt)); }
+        }
+        namespace Azure.AI.OpenAI { internal class OpenAIClient { public virtual System.Threading.Tasks.Task<Contoso.Product> GetChatCompletionsAsync(string deployment) => throw new System.NotImplementedException(); } }
+        """;
+
+    private const string Models = """
+        internal static class Models
+        {
+            public static Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService Chat = null!;
+            public static Azure.AI.OpenAI.OpenAIClient OpenAi = new();
+        }
+        """;
+
     /// <summary>A model's moderation endpoint named as a create, through an SDK's result type (a model call).</summary>
     private const string Moderations = "internal interface IModerations { Task<System.ClientModel.ClientResult<Product>> CreateModerationAsync(Product input); }\ninternal static class Moderation { public static IModerations Client = null!; }";
 
@@ -618,6 +641,12 @@ internal static class SwallowedExceptionMatrix
         new("a read's 404 answered with null through a typed client of source whose body posts to a model (a model call: its 404 a missing model), and a store's read",
             Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return null; } throw;", "Completions.GetCompletionAsync(id)", CompletionClient("{|TLLM2006:Http.PostAsync(\"http://127.0.0.1:11434/api/generate\", new StringContent(prompt))|}")),
             Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return null; } throw;")),
+        new("a read's 404 answered with null on a Semantic Kernel chat service's extension (a model call TLLM2006 does not follow: its 404 a deployment not there), and a store's read",
+            Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return null; } throw;", "Microsoft.SemanticKernel.ChatCompletion.ChatCompletionServiceExtensions.GetChatMessageContentAsync(Models.Chat, id)", Models),
+            Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return null; } throw;", members: Models)) { Sources = new[] { ModelSdks } },
+        new("a read's 404 answered with null on Azure.AI.OpenAI 1.x's client (a model call), and a store's read",
+            Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return null; } throw;", "Models.OpenAi.GetChatCompletionsAsync(id)", Models),
+            Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return null; } throw;", members: Models)) { Sources = new[] { ModelSdks } },
         Pair("a read answered null for a 404, and for a 500", Fetched(Logged + " if (ex.StatusCode != System.Net.HttpStatusCode.@S) { throw; } return null;"), "@S", "InternalServerError", "NotFound"),
         Pair("a delete answered 404 (NotFound) logged, every other status rethrown, and a 409 on the delete", Removed("if (ex.StatusCode == System.Net.HttpStatusCode.@S) { " + Logged + " } else throw;"), "@S", "Conflict", "NotFound"),
         Pair("a create's int status tested in a when filter, 409 logged, and 429", Inserted(Logged + " return product;", "DocumentException ex) when (ex.Status == @S"), "@S", "429", "409"),

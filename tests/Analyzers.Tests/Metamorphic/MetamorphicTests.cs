@@ -65,7 +65,8 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
             }
 
             var tree = Parse(seed.Source);
-            var compilation = ProjectAnalysis.Compile(References, OutputKind.DynamicallyLinkedLibrary, tree);
+            var more = seed.Sources.Select(source => CSharpSyntaxTree.ParseText(source, ProjectAnalysis.ParseOptions, "Library.cs")).ToArray();
+            var compilation = ProjectAnalysis.Compile(References, OutputKind.DynamicallyLinkedLibrary, more.Prepend(tree).ToArray());
             var verdict = await Verdict(compilation);
             var model = compilation.GetSemanticModel(compilation.SyntaxTrees.First());
             var root = (Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax)tree.GetRoot();
@@ -76,7 +77,7 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
                     continue;
                 }
 
-                var variantCompilation = ProjectAnalysis.Compile(References, OutputKind.DynamicallyLinkedLibrary, Parse(variant.NormalizeWhitespace().ToFullString()));
+                var variantCompilation = ProjectAnalysis.Compile(References, OutputKind.DynamicallyLinkedLibrary, more.Prepend(Parse(variant.NormalizeWhitespace().ToFullString())).ToArray());
                 var errors = variantCompilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Take(3).ToList();
                 if (errors.Count > 0)
                 {

@@ -11,7 +11,11 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace TracedLlm.Analyzers.Tests.Metamorphic;
 
 /// <summary>An example of a rule: a whole source file as a test gives it, without markup, and the rule its test class covers; <see cref="Cell"/> is its construct when a matrix cell gives it.</summary>
-internal sealed record Seed(string Rule, string Name, string Source, string? Cell = null);
+internal sealed record Seed(string Rule, string Name, string Source, string? Cell = null)
+{
+    /// <summary>More documents the example compiles with, left as they are (a matrix cell's SDK declarations).</summary>
+    public string[] Sources { get; init; } = System.Array.Empty<string>();
+}
 
 /// <summary>
 /// Every example of every rule the analyzer tests hold, read from the test files themselves: the
@@ -78,8 +82,8 @@ internal static partial class Seeds
         {
             foreach (var (construct, cell) in cells)
             {
-                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (faulty)", StripMarkup(header + cell.Report), construct));
-                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (sound)", StripMarkup(header + cell.Clean), construct));
+                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (faulty)", StripMarkup(header + cell.Report), construct) { Sources = cell.Sources });
+                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (sound)", StripMarkup(header + cell.Clean), construct) { Sources = cell.Sources });
             }
         }
 

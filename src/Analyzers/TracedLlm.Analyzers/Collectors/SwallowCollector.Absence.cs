@@ -108,7 +108,7 @@ internal sealed partial class SwallowCollector
 
     /// <summary>The <c>try</c> itself makes an upstream call (a model call, an HTTP send): a status or "not found" it answers is a failed generation.</summary>
     private static bool CallsUpstreamItself(ITryOperation @try, WellKnownTypes types) =>
-        @try.Body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call => types.UpstreamCall(call.TargetMethod, call.Instance?.Type) is not null);
+        @try.Body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(types.CallsModelOrUpstream);
 
     private static bool IsLogStatement(IOperation statement, MethodScope scope) =>
         statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && scope.Compilation.IsLogCall(call);

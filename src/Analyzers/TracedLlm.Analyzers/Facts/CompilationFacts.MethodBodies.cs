@@ -58,7 +58,7 @@ internal sealed partial class CompilationFacts
     private bool CallsUpstream(IMethodSymbol method, int depth) =>
         depth <= 3 && Body(_compilation, (method.ReducedFrom ?? method).OriginalDefinition) is { } body
         && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
-            Types.UpstreamCall(call.TargetMethod, call.Instance?.Type) is not null || CallsUpstream(call.TargetMethod, depth + 1));
+            Types.CallsModelOrUpstream(call) || CallsUpstream(call.TargetMethod, depth + 1));
 
     /// <summary>The operations of a small source method's body (at most a few statements), cached; null for a longer one.</summary>
     public IOperation? BodyOf(IMethodSymbol method) =>
