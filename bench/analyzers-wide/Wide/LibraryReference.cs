@@ -154,7 +154,7 @@ internal static class LibraryReference
     /// </summary>
     public static MetadataReference Build(string name, string folders, string? usings, CSharpParseOptions parse, IReadOnlyList<MetadataReference> before)
     {
-        var references = CorpusReferences.All.Concat(before).ToImmutableArray();
+        var references = WideReferences.All.Concat(before).ToImmutableArray();
         SyntaxTree[] trees = Sources.Parse(folders, parse, references, []);
         trees = usings is null ? trees : [.. trees, CSharpSyntaxTree.ParseText(usings, parse, Path.Combine(folders.Split(',')[0], "ImplicitUsings.g.cs"))];
         trees = CorpusProject.WithSdkGeneratedSources(name, OutputKind.DynamicallyLinkedLibrary, trees);
@@ -206,4 +206,17 @@ internal static class LibraryReference
             .Select(grant => grant.Split(',', 2) is [var friend, var rest] && friend.Trim() == name && rest.Trim().StartsWith("PublicKey=", StringComparison.OrdinalIgnoreCase)
                 ? Convert.FromHexString(rest.Trim()["PublicKey=".Length..]).ToImmutableArray() : default)
             .FirstOrDefault(k => !k.IsDefault);
+}
+
+internal static class WideReferences
+{
+    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyAll = new(() =>
+        CorpusReferences.All.AddRange(Directory.EnumerateFiles(AppContext.BaseDirectory, "NuGet.*.dll").Order(StringComparer.Ordinal).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))));
+
+    /// <summary>
+    /// What every tree compiles against: the corpus test's references and the NuGet client's assemblies, which the corpus
+    /// test leaves out as its own (the testing library restores reference packages with them) but a tree may reference as a
+    /// package (BaGetter's upstream clients and package readers: NuGet.Protocol, NuGet.Packaging, NuGet.Versioning).
+    /// </summary>
+    public static ImmutableArray<MetadataReference> All => LazyAll.Value;
 }

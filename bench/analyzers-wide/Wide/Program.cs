@@ -50,7 +50,7 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     }
 
     var started = System.Diagnostics.Stopwatch.StartNew();
-    var references = CorpusReferences.All.Concat(built).Where(r => !string.Equals(Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath), name, StringComparison.OrdinalIgnoreCase)).ToImmutableArray();
+    var references = WideReferences.All.Concat(built).Where(r => !string.Equals(Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath), name, StringComparison.OrdinalIgnoreCase)).ToImmutableArray();
     // The messages and gRPC stubs of the .proto files the argument names, as the project's Protobuf items generate them: files, not counted.
     var generated = Protobuf.Generate(folder, parse);
     var trees = Sources.Parse(folder, parse, references, generated);
