@@ -24,7 +24,32 @@ internal static class Sources
             .OrderBy(p => p.Path, StringComparer.Ordinal)
             .Select(p => (p.Folder, Tree: CSharpSyntaxTree.ParseText(File.ReadAllText(p.Path), parse, p.Path)))
             .ToList();
-        return files.Select(f => f.Folder).Distinct().Count() > 1 ? ScopeGlobalUsings(files, references, generated) : files.Select(f => f.Tree).ToArray();
+        return files.Select(f => f.Folder).Distinct().Count() > 1 ? ScopeGlobalUsings(RenameRepeatedStaticClasses(files), references, generated) : files.Select(f => f.Tree).ToArray();
+    }
+
+    /// <summary>
+    /// Several projects compiled as one assembly can each declare a static class of the same name in the same namespace, where
+    /// their builds keep each in its own assembly: CAP's core, transports and storages each declare
+    /// Microsoft.Extensions.DependencyInjection.CapOptionsExtensions, whose extension methods (UseRabbitMQ, UseSqlServer) are
+    /// called by their own names, never the class's; compiled together every copy but one is a duplicate (CS0101) and its file
+    /// does not bind. The copies after the first folder's get the folder's name after their own (CapOptionsExtensions_DotNetCore_CAP_RabbitMQ),
+    /// on the same line. A class declared partial, or nested in a type, is left as it is.
+    /// </summary>
+    private static List<(string Folder, SyntaxTree Tree)> RenameRepeatedStaticClasses(List<(string Folder, SyntaxTree Tree)> files)
+    {
+        static string FullName(ClassDeclarationSyntax c) =>
+            string.Join(".", c.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Reverse().Select(n => n.Name.ToString()).Append(c.Identifier.Text + "`" + c.Arity));
+        var declared = files.SelectMany(f => f.Tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax).OfType<ClassDeclarationSyntax>()
+                .Where(c => c.Modifiers.Any(SyntaxKind.StaticKeyword) && !c.Modifiers.Any(SyntaxKind.PartialKeyword))
+                .Select(c => (f.Folder, f.Tree, Class: c, Name: FullName(c))))
+            .ToList();
+        var renamed = declared.GroupBy(d => d.Name).Where(g => g.Select(d => d.Folder).Distinct().Count() > 1)
+            .SelectMany(g => g.Where(d => d.Folder != g.First().Folder))
+            .ToLookup(d => d.Tree);
+        return files.Select(f => renamed[f.Tree].Any()
+            ? (f.Folder, f.Tree.WithChangedText(f.Tree.GetText().WithChanges(renamed[f.Tree].Select(d =>
+                new TextChange(new TextSpan(d.Class.Identifier.Span.End, 0), "_" + new string(Path.GetFileName(Path.TrimEndingDirectorySeparator(d.Folder)).Select(ch => char.IsLetterOrDigit(ch) ? ch : '_').ToArray()))))))
+            : f).ToList();
     }
 
     /// <summary>
