@@ -112,6 +112,25 @@ internal static class Sources
     }
 
     /// <summary>
+    /// Several projects compiled as one assembly: an override of a protected internal member of another project is written
+    /// protected, as C# asks across assemblies (CAP's SQL Server transaction overrides the core's AddToSent), and is an error
+    /// within one (CS0507), so its file does not bind. Such an override is written protected internal, as the one assembly
+    /// asks, on the same line; the trees changed, by the tree they replace (none when there is no such error).
+    /// </summary>
+    public static Dictionary<SyntaxTree, SyntaxTree> OverridesAcrossProjects(Compilation compilation)
+    {
+        var changes = compilation.GetDiagnostics().Where(d => d.Id == "CS0507" && d.Location.SourceTree is not null)
+            .Select(d => (Tree: d.Location.SourceTree!, Member: d.Location.SourceTree!.GetRoot().FindToken(d.Location.SourceSpan.Start).Parent?.AncestorsAndSelf().OfType<MemberDeclarationSyntax>().FirstOrDefault()))
+            .Where(m => m.Member is not null && compilation.GetSemanticModel(m.Tree).GetDeclaredSymbol(m.Member) is { DeclaredAccessibility: Accessibility.Protected } symbol
+                && ((symbol as IMethodSymbol)?.OverriddenMethod?.DeclaredAccessibility is Accessibility.ProtectedOrInternal
+                    || (symbol as IPropertySymbol)?.OverriddenProperty?.DeclaredAccessibility is Accessibility.ProtectedOrInternal))
+            .Select(m => (m.Tree, Protected: m.Member!.Modifiers.First(t => t.IsKind(SyntaxKind.ProtectedKeyword))))
+            .Distinct()
+            .GroupBy(m => m.Tree);
+        return changes.ToDictionary(g => g.Key, g => g.Key.WithChangedText(g.Key.GetText().WithChanges(g.Select(m => new TextChange(new TextSpan(m.Protected.Span.End, 0), " internal")))));
+    }
+
+    /// <summary>
     /// The references less the packages whose public types clash with the tree's own: every tree compiles against all the
     /// packages of this tool, most of which its project never references, and one of those can make a name ambiguous
     /// (CS0104, CS0433), as Asp.Versioning.Http's Microsoft.AspNetCore.Http.HttpContextExtensions did beside a project's own

@@ -60,6 +60,12 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     allTrees = CorpusProject.WithSdkGeneratedSources(name, kind, allTrees);
     allTrees = [.. allTrees, .. generated];
     var (compilation, experimental) = Sources.Compile(references, kind, allTrees);
+    if (Sources.OverridesAcrossProjects(compilation) is { Count: > 0 } overrides)
+    {
+        (trees, allTrees) = (trees.Select(t => overrides.GetValueOrDefault(t, t)).ToArray(), allTrees.Select(t => overrides.GetValueOrDefault(t, t)).ToArray());
+        (compilation, experimental) = Sources.Compile(references, kind, allTrees);
+    }
+
     var clashes = Sources.WithoutClashes(ref references, ref compilation, ref experimental, kind, allTrees);
     var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
     var broken = errors.Select(d => d.Location.SourceTree).OfType<SyntaxTree>().ToHashSet();
