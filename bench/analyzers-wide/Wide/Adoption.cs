@@ -176,7 +176,9 @@ internal sealed class Adoption
             handler = operation.Arguments.FirstOrDefault(a => forwarded is null
                 ? a.Parameter?.Type is { } type && (type.Name == "RequestDelegate" || type.SpecialType == SpecialType.System_Delegate)
                 : a.Parameter?.Name == forwarded.Name);
-            pattern = operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "pattern")?.Value.ConstantValue is { HasValue: true, Value: string text } ? text : "/";
+            pattern = operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "pattern")?.Value is { } given
+                ? given.ConstantValue is { HasValue: true, Value: string text } ? text : "/" + Pattern(given).TrimStart('/')
+                : "/";
             pattern = pattern.Length == 0 ? "/" : pattern;
             verb = inner.Name switch
             {
@@ -370,6 +372,24 @@ internal sealed class Adoption
             Add(method, verb, path, "controller action");
         }
     }
+
+    /// <summary>
+    /// A registration's pattern built at run time from a prefix the app configures (CAP's dashboard maps prefixMatch + "/stats"):
+    /// its constant parts kept, each part that is not constant written as a route parameter named after it
+    /// ("{prefixMatch}/stats"), as it is one segment or more the app fills in; a route, as [TracedLlmRoute] takes it, starts with '/'.
+    /// </summary>
+    private static string Pattern(IOperation value) => Unwrap(value) switch
+    {
+        { ConstantValue: { HasValue: true, Value: string text } } => text,
+        IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add => Pattern(add.LeftOperand) + Pattern(add.RightOperand),
+        IInterpolatedStringOperation interpolated => string.Concat(interpolated.Parts.Select(p => p switch
+        {
+            IInterpolatedStringTextOperation t => Pattern(t.Text),
+            IInterpolationOperation i => Pattern(i.Expression),
+            _ => "{value}",
+        })),
+        var other => "{" + (other.Syntax is IdentifierNameSyntax or MemberAccessExpressionSyntax ? other.Syntax.ToString().Split('.')[^1] : "value") + "}",
+    };
 
     /// <summary>The route template of a [Route] or Http* attribute, when it has one.</summary>
     private static string? Template(ImmutableArray<AttributeData> attributes) =>
