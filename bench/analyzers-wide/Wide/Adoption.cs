@@ -367,7 +367,8 @@ internal sealed class Adoption
             var verbAttribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name is { } n && n.StartsWith("Http", StringComparison.Ordinal) && n.EndsWith("Attribute", StringComparison.Ordinal));
             var verb = verbAttribute?.AttributeClass?.Name["Http".Length..^"Attribute".Length].ToUpperInvariant() ?? "GET";
             var template = Template(method.GetAttributes());
-            var path = template is not null && template.StartsWith('/') ? template : "/" + string.Join("/", new[] { prefix, template }.Where(t => !string.IsNullOrEmpty(t)));
+            // A template that starts with "/" or "~/" is the whole route, the controller's [Route] prefix not put before it (CAP's samples' "~/without/transaction").
+            var path = template is not null && (template.StartsWith('/') || template.StartsWith("~/", StringComparison.Ordinal)) ? template.TrimStart('~') : "/" + string.Join("/", new[] { prefix, template }.Where(t => !string.IsNullOrEmpty(t)));
             path = path.Replace("[controller]", type.Name.Replace("Controller", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal).Replace("[action]", method.Name, StringComparison.Ordinal);
             Add(method, verb, path, "controller action");
         }
