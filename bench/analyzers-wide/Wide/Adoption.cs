@@ -23,7 +23,8 @@
 //   (AspNetCore.Proxy's proxy routes, MapMiddlewareRoute(route, proxyApp => proxyApp.Run(...)), and the handlers of
 //   MapWhen branches), moved and marked as lambdas are, as a middleware (POST /{**catch-all});
 // - MVC and API controller actions (public instance methods of a ControllerBase or [ApiController] type), with the
-//   verb and template of their Http* and Route attributes; Razor Pages handlers (OnGet, OnPostAsync, ...);
+//   verb and template of their Http* and Route attributes, or else their conventional route (MapControllerRoute); Razor Pages
+//   handlers (OnGet, OnPostAsync, ...);
 // - middleware registered with UseMiddleware<T>() in the tree: T's Invoke / InvokeAsync (or the one T inherits), for a pipeline with no
 //   handler to mark (YARP's proxy pipeline: ProxyPipelineInitializerMiddleware ... ForwarderMiddleware, the
 //   forwarder's entry point every proxied request passes); also T given to a generic helper of the tree's own whose
@@ -43,6 +44,7 @@ internal sealed record AdoptedRoute(IMethodSymbol Handler, string HttpMethod, st
 internal sealed class Adoption
 {
     private readonly Dictionary<MethodDeclarationSyntax, AdoptedRoute> _routes = new();
+    private readonly List<(string? Controller, string? Action, string? Verb, string Pattern)> _conventional = [];
     private readonly List<(LambdaExpressionSyntax Lambda, SyntaxNode Host, string Name, string Method, string Verb, string Pattern, string? Forwarder)> _lambdas = [];
 
     public int ConvertedLambdas => _lambdas.Count;
@@ -56,6 +58,15 @@ internal sealed class Adoption
     public static Adoption Find(Compilation compilation, IReadOnlyList<SyntaxTree> trees)
     {
         var adoption = new Adoption();
+        foreach (var tree in trees)
+        {
+            var model = compilation.GetSemanticModel(tree);
+            foreach (var invocation in tree.GetRoot().DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                adoption.ReadConventionalRoute(model, invocation);
+            }
+        }
+
         foreach (var tree in trees)
         {
             var model = compilation.GetSemanticModel(tree);
@@ -328,6 +339,50 @@ internal sealed class Adoption
         return (null, null);
     }
 
+    /// <summary>
+    /// A conventional MVC route, endpoints.MapControllerRoute(name, pattern, defaults, constraints): the controller and action its
+    /// defaults name (BaGetter maps each action of its NuGet protocol so: "v3/index.json", new { controller = "ServiceIndex", action
+    /// = "Get" }), the HTTP method of an HttpMethodRouteConstraint among its constraints, and its pattern; a pattern with
+    /// {controller} and {action} (the template's "{controller=Home}/{action=Index}/{id?}") routes every controller's actions that
+    /// have no route of their own.
+    /// </summary>
+    private void ReadConventionalRoute(SemanticModel model, InvocationExpressionSyntax invocation)
+    {
+        if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MapControllerRoute" }
+            || model.GetOperation(invocation) is not IInvocationOperation { TargetMethod.ContainingType.Name: "ControllerEndpointRouteBuilderExtensions" } operation
+            || operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "pattern")?.Value.ConstantValue is not { HasValue: true, Value: string pattern })
+        {
+            return;
+        }
+
+        IEnumerable<(string Name, IOperation Value)> Properties(string parameter) =>
+            operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter)?.Value is { } value && Unwrap(value) is IAnonymousObjectCreationOperation creation
+                ? creation.Initializers.OfType<ISimpleAssignmentOperation>().Select(a => ((a.Target as IPropertyReferenceOperation)?.Property.Name ?? string.Empty, a.Value))
+                : [];
+        string? Default(string name) => Properties("defaults").FirstOrDefault(p => p.Name == name).Value?.ConstantValue is { HasValue: true, Value: string text } ? text : null;
+        var verb = Properties("constraints").Select(p => Unwrap(p.Value)).OfType<IObjectCreationOperation>().Where(c => c.Type?.Name == "HttpMethodRouteConstraint")
+            .SelectMany(c => c.Descendants()).Select(o => o.ConstantValue).FirstOrDefault(c => c is { HasValue: true, Value: string }) is { Value: string method } ? method.ToUpperInvariant() : null;
+        _conventional.Add((Default("controller"), Default("action"), verb, pattern));
+    }
+
+    /// <summary>
+    /// The conventional route of a controller's action that has no route of its own: its HTTP method (when a constraint gives
+    /// one) and path. The action's name is the method's without "Async", as MVC names it (SuppressAsyncSuffixInActionNames).
+    /// </summary>
+    private (string? Verb, string Path)? Conventional(string controller, string method)
+    {
+        var action = method.EndsWith("Async", StringComparison.Ordinal) && method.Length > "Async".Length ? method[..^"Async".Length] : method;
+        static bool Token(string pattern, string name) => pattern.Contains("{" + name + "}", StringComparison.OrdinalIgnoreCase) || pattern.Contains("{" + name + "=", StringComparison.OrdinalIgnoreCase);
+        foreach (var route in _conventional.Where(r => string.Equals(r.Controller, controller, StringComparison.OrdinalIgnoreCase) && string.Equals(r.Action, action, StringComparison.OrdinalIgnoreCase))
+            .Concat(_conventional.Where(r => Token(r.Pattern, "controller") && Token(r.Pattern, "action"))))
+        {
+            var path = System.Text.RegularExpressions.Regex.Replace(route.Pattern, @"\{(controller|action)(=[^}]*)?\}", m => m.Groups[1].Value == "controller" ? controller : action, System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+            return (route.Verb, "/" + path.TrimStart('/'));
+        }
+
+        return null;
+    }
+
     private void ReadController(SemanticModel model, ClassDeclarationSyntax declaration)
     {
         if (model.GetDeclaredSymbol(declaration) is not { IsAbstract: false } type)
@@ -367,6 +422,12 @@ internal sealed class Adoption
             var verbAttribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name is { } n && n.StartsWith("Http", StringComparison.Ordinal) && n.EndsWith("Attribute", StringComparison.Ordinal));
             var verb = verbAttribute?.AttributeClass?.Name["Http".Length..^"Attribute".Length].ToUpperInvariant() ?? "GET";
             var template = Template(method.GetAttributes());
+            if (template is null && prefix.Length == 0 && Conventional(type.Name.Replace("Controller", string.Empty, StringComparison.Ordinal), method.Name) is { } conventional)
+            {
+                Add(method, conventional.Verb ?? verb, conventional.Path, "controller action");
+                continue;
+            }
+
             // A template that starts with "/" or "~/" is the whole route, the controller's [Route] prefix not put before it (CAP's samples' "~/without/transaction").
             var path = template is not null && (template.StartsWith('/') || template.StartsWith("~/", StringComparison.Ordinal)) ? template.TrimStart('~') : "/" + string.Join("/", new[] { prefix, template }.Where(t => !string.IsNullOrEmpty(t)));
             path = path.Replace("[controller]", type.Name.Replace("Controller", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal).Replace("[action]", method.Name, StringComparison.Ordinal);
