@@ -16,15 +16,21 @@ internal static class Sources
     /// path order; with several folders, each folder's global usings
     /// kept to its own files (<see cref="ScopeGlobalUsings"/>).
     /// </summary>
-    public static SyntaxTree[] Parse(string folders, CSharpParseOptions parse, ImmutableArray<MetadataReference> references, IReadOnlyList<SyntaxTree> generated)
+    public static SyntaxTree[] Parse(string folders, CSharpParseOptions parse, ImmutableArray<MetadataReference> references, IReadOnlyList<SyntaxTree> generated, string? webUsings = null)
     {
         var excluded = folders.Split(',').Where(f => f.StartsWith('!')).Select(f => Path.TrimEndingDirectorySeparator(f[1..]) + "/").ToList();
-        var files = folders.Split(',').Where(f => !f.StartsWith('!') && !f.EndsWith(".proto", StringComparison.Ordinal)).SelectMany(f => Directory.EnumerateFiles(f, "*.cs", SearchOption.AllDirectories).Select(p => (Folder: f, Path: p)))
+        var files = Folders(folders).SelectMany(f => Directory.EnumerateFiles(f, "*.cs", SearchOption.AllDirectories).Select(p => (Folder: f, Path: p)))
             .Where(p => !p.Path.Contains("/obj/", StringComparison.Ordinal) && !p.Path.Contains("/bin/", StringComparison.Ordinal) && !excluded.Any(e => p.Path.StartsWith(e, StringComparison.Ordinal)))
             .OrderBy(p => p.Path, StringComparer.Ordinal)
             .Select(p => (p.Folder, Tree: CSharpSyntaxTree.ParseText(File.ReadAllText(p.Path), parse, p.Path)))
             .ToList();
-        return files.Select(f => f.Folder).Distinct().Count() > 1 ? ScopeGlobalUsings(RenameRepeatedStaticClasses(files), references, generated) : files.Select(f => f.Tree).ToArray();
+
+        // The web SDK's own usings (Program.cs), as global usings of each web project's folder, kept to its files as its own are; not a file of the tree.
+        var web = webUsings is null ? [] : Folders(folders).Where((f, i) => i == 0 || Directory.EnumerateFiles(f, "*.csproj").Any(p => File.ReadAllText(p).Contains("Microsoft.NET.Sdk.Web", StringComparison.Ordinal)))
+            .Select(f => (Folder: f, Tree: CSharpSyntaxTree.ParseText(webUsings, parse, Path.Combine(f, "WebSdkUsings.g.cs")))).ToList();
+        files.AddRange(web);
+        var trees = files.Select(f => f.Folder).Distinct().Count() > 1 ? ScopeGlobalUsings(RenameRepeatedStaticClasses(files), references, generated) : files.Select(f => f.Tree).ToArray();
+        return [.. trees.Where(t => !web.Any(w => w.Tree.FilePath == t.FilePath))];
     }
 
     /// <summary>
@@ -51,6 +57,10 @@ internal static class Sources
                 new TextChange(new TextSpan(d.Class.Identifier.Span.End, 0), "_" + new string(Path.GetFileName(Path.TrimEndingDirectorySeparator(d.Folder)).Select(ch => char.IsLetterOrDigit(ch) ? ch : '_').ToArray()))))))
             : f).ToList();
     }
+
+    /// <summary>The folders of the comma-separated list a compilation's files come from: not those left out (!FOLDER), nor .proto files.</summary>
+    public static IEnumerable<string> Folders(string folders) =>
+        folders.Split(',').Where(f => !f.StartsWith('!') && !f.EndsWith(".proto", StringComparison.Ordinal));
 
     /// <summary>
     /// Several projects compiled as one assembly share one set of global usings, where their builds give each project its own:

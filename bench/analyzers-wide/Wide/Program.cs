@@ -7,7 +7,7 @@
 // Usage: Wide [--adopted|--reach-only] [ref:][sdk:|web:]NAME=FOLDER[,FOLDER...][,!FOLDER...][,FILE.proto...] ...   (NAME: the
 // assembly the folders build, left out of the references; several folders compile as one assembly, a service with
 // the libraries it references; a folder written !FOLDER, inside one of them, is left out: tests a project keeps among its
-// files; a FILE.proto is a Protobuf item of the project, its messages and gRPC stubs generated (Protobuf.cs); sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web, as <ImplicitUsings> does). --adopted first marks every endpoint handler as a traced route (Adoption.cs) and
+// files; a FILE.proto is a Protobuf item of the project, its messages and gRPC stubs generated (Protobuf.cs); sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web, as <ImplicitUsings> does; web: with several folders gives the web SDK's own to the first folder and to any whose .csproj is a web project, the plain SDK's to the others). --adopted first marks every endpoint handler as a traced route (Adoption.cs) and
 // prints what the routes reach (Reach.cs) and every finding with its line of code, to be read and judged.
 // --reach-only adopts the same way and prints the routes, what they reach and the compile errors, and runs no
 // analyzer: what a measurement's set-up is checked with before the one run whose findings are judged.
@@ -53,7 +53,14 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     var references = WideReferences.All.Concat(built).Where(r => !string.Equals(Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath), name, StringComparison.OrdinalIgnoreCase)).ToImmutableArray();
     // The messages and gRPC stubs of the .proto files the argument names, as the project's Protobuf items generate them: files, not counted.
     var generated = Protobuf.Generate(folder, parse);
-    var trees = Sources.Parse(folder, parse, references, generated);
+    // A web project compiled with the libraries it references: the usings only the web SDK adds go to the folders that are web
+    // projects (the first, and any whose .csproj names Microsoft.NET.Sdk.Web), as each project's build gives them; the others
+    // have the plain SDK's. Given to all, they made a library's own ConnectionInfo ambiguous with Microsoft.AspNetCore.Http's.
+    var webOnly = usings is not null && usings != CorpusProject.ImplicitUsingsSource(webSdk: false) && Sources.Folders(folder).Count() > 1
+        ? string.Concat(usings.Split('\n', StringSplitOptions.RemoveEmptyEntries).Except(CorpusProject.ImplicitUsingsSource(webSdk: false).Split('\n')).Select(u => u + "\n"))
+        : null;
+    var trees = Sources.Parse(folder, parse, references, generated, webOnly);
+    usings = webOnly is null ? usings : CorpusProject.ImplicitUsingsSource(webSdk: false);
     SyntaxTree[] allTrees = usings is null ? trees : [.. trees, CSharpSyntaxTree.ParseText(usings, parse, Path.Combine(folder.Split(',')[0], "ImplicitUsings.g.cs"))];
     var kind = trees.Any(t => t.GetRoot().ChildNodes().OfType<GlobalStatementSyntax>().Any()) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary;
     // The SDK's regex generator's output ([GeneratedRegex] methods), as the project's build has it: files, not counted.
