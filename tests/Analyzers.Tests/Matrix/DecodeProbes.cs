@@ -13,12 +13,12 @@ internal static class DecodeProbes
 {
     private const string Catch = "{|TLLM2004:catch|}";
 
-    /// <summary>The JWT libraries the cells' code compiles against.</summary>
+    /// <summary>The JWT libraries and Newtonsoft.Json, which the cells' code compiles against.</summary>
     internal static readonly System.Reflection.Assembly[] Jwt =
     {
         typeof(System.IdentityModel.Tokens.Jwt.JwtSecurityToken).Assembly, typeof(Microsoft.IdentityModel.JsonWebTokens.JsonWebToken).Assembly,
         typeof(Microsoft.IdentityModel.Tokens.SecurityToken).Assembly, typeof(Microsoft.IdentityModel.Logging.IdentityModelEventSource).Assembly,
-        typeof(Microsoft.IdentityModel.Abstractions.IIdentityLogger).Assembly,
+        typeof(Microsoft.IdentityModel.Abstractions.IIdentityLogger).Assembly, typeof(Newtonsoft.Json.JsonConvert).Assembly,
     };
 
     private static string Route(string read, string members) => $$"""
@@ -36,6 +36,7 @@ internal static class DecodeProbes
         internal static class Models { public static readonly HttpClient Upstream = new(); }
         internal static class Keys { public static readonly Microsoft.IdentityModel.Tokens.TokenValidationParameters Parameters = new(); }
         internal sealed class Message { public string? Text { get; set; } }
+        internal sealed class WaitArgs { public int Seconds { get; set; } }
         {{members}}
         """;
 
@@ -195,5 +196,100 @@ internal static class DecodeProbes
                 }
             }
             """), "@T", "json = File.ReadAllText(json);", "", Held.MissedKnownLimit) with { Libraries = Jwt },
+        Cell("Bare catch around Newtonsoft's JObject.Parse, its properties each tried as JSON and the result serialized, answered with the text given, and a response's body read in the try", Route("(await Pretty.FormatAsync(new HttpResponseMessage(), request.Model!))", $$"""
+            internal static class Pretty
+            {
+                public static async Task<string> FormatAsync(HttpResponseMessage reply, string json)
+                {
+                    await Task.Yield();
+                    try
+                    {
+                        @T
+                        var parsed = Newtonsoft.Json.Linq.JObject.Parse(json);
+                        foreach (var item in parsed)
+                        {
+                            try { parsed[item.Key] = Newtonsoft.Json.Linq.JObject.Parse(parsed[item.Key]!.ToString()); }
+                            catch { continue; }
+                        }
+
+                        return Newtonsoft.Json.JsonConvert.SerializeObject(parsed, new Newtonsoft.Json.JsonSerializerSettings { Formatting = Newtonsoft.Json.Formatting.Indented });
+                    }
+                    {{Catch}} { return json; }
+                }
+            }
+            """), "json = await reply.Content.ReadAsStringAsync();"),
+        Cell("Bare catch around a state tried as JSON into a dictionary, the handler keeping it as a JSON string in the same dictionary, and the handler writing a 400", Route("States.Build(new DefaultHttpContext(), new StateLog(), request.Model!)", $$"""
+            internal sealed class StateLog { public Dictionary<string, JsonDocument> States { get; } = new(); }
+
+            internal static class States
+            {
+                public static string Build(HttpContext context, StateLog log, string value)
+                {
+                    var documents = new Dictionary<string, JsonDocument>();
+                    foreach (var key in new[] { "a", "b" })
+                    {
+                        try
+                        {
+                            documents[key] = JsonDocument.Parse(JsonSerializer.Serialize(new { Data = JsonDocument.Parse(value) }));
+                            log.States[key] = documents[key];
+                        }
+                        {{Catch}}
+                        {
+                            @T
+                            var text = JsonSerializer.Serialize(new { Data = value });
+                            documents[key] = JsonDocument.Parse(text);
+                            log.States[key] = JsonDocument.Parse(text);
+                        }
+                    }
+
+                    return documents["a"].RootElement.ToString();
+                }
+            }
+            """), "context.Response.StatusCode = 400;"),
+        Pair("JsonException caught around a JSON decode of a model's arguments and an awaited Task.Delay, the handler answering the model in the message, and Exception caught there instead", Route("(await Waits.RunAsync(new Message { Text = request.Model }))", $$"""
+            internal static class Waits
+            {
+                public static async Task<string?> RunAsync(Message message)
+                {
+                    try
+                    {
+                        var args = JsonSerializer.Deserialize<WaitArgs>(message.Text!);
+                        if (args != null && args.Seconds > 0)
+                        {
+                            await Task.Delay(args.Seconds * 1000);
+                        }
+
+                        message.Text = "waited";
+                    }
+                    {{Catch}} (@T e)
+                    {
+                        message.Text = "Invalid function arguments format.";
+                        {{LogError}}
+                    }
+
+                    return message.Text;
+                }
+            }
+            """), "@T", "Exception", "JsonException") with { Libraries = Jwt },
+        Pair("JsonException caught around a JSON decode of text in memory and an awaited Task.Delay, the handler answering in the message, and a response's body decoded from its stream instead", Route("(await Delays.RunAsync(new HttpResponseMessage(), System.Text.Encoding.UTF8.GetBytes(request.Model!), new Message()))", $$"""
+            internal static class Delays
+            {
+                public static async Task<string?> RunAsync(HttpResponseMessage reply, byte[] body, Message message)
+                {
+                    try
+                    {
+                        var args = @T;
+                        await Task.Delay(args!.Seconds);
+                        message.Text = "waited";
+                    }
+                    {{Catch}} (JsonException)
+                    {
+                        message.Text = "the arguments are not JSON";
+                    }
+
+                    return message.Text;
+                }
+            }
+            """), "@T", "await JsonSerializer.DeserializeAsync<WaitArgs>(await reply.Content.ReadAsStreamAsync())", "JsonSerializer.Deserialize<WaitArgs>(System.Text.Encoding.UTF8.GetString(body))") with { Libraries = Jwt },
     };
 }

@@ -40,20 +40,20 @@ internal sealed partial class SwallowCollector
     /// call, no object created: <see cref="ComputedWithoutCalls"/>), returns such a value or nothing, leaves a loop
     /// (<c>continue</c>, <c>break</c>), or does nothing.
     /// </summary>
-    private static bool IsProbeHandler(ICatchClauseOperation @catch, MethodScope scope)
+    private static bool IsProbeHandler(ICatchClauseOperation @catch, MethodScope scope) =>
+        @catch.Handler.Operations.All(statement => IsProbeStatement(statement, scope));
+
+    /// <summary>One statement of a probe's handler (<see cref="IsProbeHandler"/>).</summary>
+    private static bool IsProbeStatement(IOperation statement, MethodScope scope) => statement switch
     {
-        var types = scope.Types;
-        return @catch.Handler.Operations.All(statement => statement switch
-        {
-            IEmptyOperation => true,
-            IBranchOperation { BranchKind: BranchKind.Continue or BranchKind.Break } => true,
-            IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak } leave => leave.ReturnedValue is null || ComputedWithoutCalls(leave.ReturnedValue, types),
-            IExpressionStatementOperation { Operation: IInvocationOperation call } => scope.Compilation.IsLogCall(call),
-            IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: ILocalReferenceOperation or IParameterReferenceOperation { Parameter.RefKind: RefKind.Out } } assignment } =>
-                ComputedWithoutCalls(assignment.Value, types),
-            _ => false,
-        });
-    }
+        IEmptyOperation => true,
+        IBranchOperation { BranchKind: BranchKind.Continue or BranchKind.Break } => true,
+        IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak } leave => leave.ReturnedValue is null || ComputedWithoutCalls(leave.ReturnedValue, scope.Types),
+        IExpressionStatementOperation { Operation: IInvocationOperation call } => scope.Compilation.IsLogCall(call),
+        IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: ILocalReferenceOperation or IParameterReferenceOperation { Parameter.RefKind: RefKind.Out } } assignment } =>
+            ComputedWithoutCalls(assignment.Value, scope.Types),
+        _ => false,
+    };
 
     /// <summary>
     /// The types a catch takes: its declared type when it has no filter; with a <c>when</c> filter, the types the filter

@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
 
@@ -77,5 +78,43 @@ internal sealed partial class CompilationFacts
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// A call that cannot throw <paramref name="caught"/> (nor a type derived from it, nor one it derives from): one that
+    /// cannot throw at all (<see cref="CannotThrow(IOperation)"/>), or a BCL member whose documented failures are all of
+    /// other types (<see cref="DocumentedFailures"/>), its arguments read without a call. A call of code not known (an
+    /// interface's, a virtual one, a store's or a client's) may throw anything.
+    /// </summary>
+    public bool CannotThrow(IOperation call, ITypeSymbol caught)
+    {
+        if (CannotThrow(call))
+        {
+            return true;
+        }
+
+        return call is IInvocationOperation invocation && DocumentedFailures(invocation.TargetMethod) is { } failures
+            && invocation.Arguments.All(argument => !argument.Value.DescendantsAndSelf().Any(o => o is IInvocationOperation or IObjectCreationOperation or IDynamicInvocationOperation))
+            && failures.All(failure => failure is not null && !WellKnownTypes.DerivesFrom(failure, caught) && !WellKnownTypes.DerivesFrom(caught, failure));
+    }
+
+    /// <summary>
+    /// What a BCL member documents it throws, for the few read here: <c>Task.Delay</c> (<c>ArgumentOutOfRangeException</c> for
+    /// a negative delay, <c>ObjectDisposedException</c> for a disposed token's source, <c>TaskCanceledException</c> when
+    /// cancelled), <c>Task.Yield</c> and <c>Task.FromResult</c> (nothing). <see langword="null"/> for any other member.
+    /// </summary>
+    private ITypeSymbol?[]? DocumentedFailures(IMethodSymbol method)
+    {
+        if (!WellKnownTypes.Same(method.ContainingType, Types.Task))
+        {
+            return null;
+        }
+
+        return method.Name switch
+        {
+            "Delay" => new ITypeSymbol?[] { _compilation.GetTypeByMetadataName("System.ArgumentOutOfRangeException"), Types.ObjectDisposedException, Types.OperationCanceledException },
+            "Yield" or "FromResult" => System.Array.Empty<ITypeSymbol?>(),
+            _ => null,
+        };
     }
 }

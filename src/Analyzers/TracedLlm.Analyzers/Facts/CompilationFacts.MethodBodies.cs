@@ -181,13 +181,21 @@ internal sealed partial class CompilationFacts
     /// object creation is a decoder, a member of a type that computes in memory (<see cref="WellKnownTypes.IsInMemory"/>,
     /// <see cref="InMemoryDecoders.Computes"/>), LINQ over a sequence just computed, a log call (<see cref="IsLogCall(IInvocationOperation)"/>),
     /// an auto-property of source, a library's exception created (to be thrown), or a source method that itself works only in
-    /// memory (a few calls deep).
+    /// memory (a few calls deep). A <c>foreach</c> is in memory over an array, a string or a library's collection
+    /// (<see cref="InMemoryDecoders.EnumeratesInMemory"/>); an anonymous object's properties are read and set in memory.
     /// </summary>
-    public InMemoryWork WorkOf(IOperation operation) => WorkOf(operation, 0);
+    public InMemoryWork WorkOf(IOperation operation) => WorkOf(operation, 0, null);
+
+    /// <summary>
+    /// <see cref="WorkOf(IOperation)"/> of a <c>try</c> whose catch takes <paramref name="unthrown"/>: besides work in memory,
+    /// an <c>await</c> and a call that cannot throw that type (<see cref="CannotThrow(IOperation, ITypeSymbol)"/>) count as
+    /// <see cref="InMemoryWork.Computes"/>: what they do cannot reach that catch.
+    /// </summary>
+    public InMemoryWork WorkOf(IOperation operation, ITypeSymbol unthrown) => WorkOf(operation, 0, unthrown);
 
     // The operation's own steps are read first, and the methods of source it calls only when none of those steps is
     // other work: most code a catch guards awaits or calls something else, and is told apart without binding a body.
-    private InMemoryWork WorkOf(IOperation operation, int depth)
+    private InMemoryWork WorkOf(IOperation operation, int depth, ITypeSymbol? unthrown = null)
     {
         var work = InMemoryWork.Computes;
         List<IMethodSymbol>? helpers = null;
@@ -195,11 +203,14 @@ internal sealed partial class CompilationFacts
         {
             var step = o switch
             {
-                IInvocationOperation call => CallWork(call, ref helpers),
+                IInvocationOperation call => CallWork(call, ref helpers) is var called && called == InMemoryWork.Other && unthrown is not null && CannotThrow(call, unthrown)
+                    ? InMemoryWork.Computes : called,
+                IAwaitOperation when unthrown is not null => InMemoryWork.Computes,
+                IForEachLoopOperation loop when Types.Decoders.EnumeratesInMemory(loop) => InMemoryWork.Computes,
                 IObjectCreationOperation { Constructor: { } constructor } => Decodes(constructor) ? InMemoryWork.Decodes
                     : Types.IsInMemory(constructor) || Types.Decoders.Computes(constructor) || IsLibraryException(constructor.ContainingType) ? InMemoryWork.Computes : InMemoryWork.Other,
                 IObjectCreationOperation => InMemoryWork.Other,
-                IPropertyReferenceOperation property => Types.IsInMemory(property.Property) || Types.Decoders.Computes(property.Property) || IsAutoProperty(property.Property)
+                IPropertyReferenceOperation property => property.Property.ContainingType.IsAnonymousType || Types.IsInMemory(property.Property) || Types.Decoders.Computes(property.Property) || IsAutoProperty(property.Property)
                     ? InMemoryWork.Computes : InMemoryWork.Other,
                 IBinaryOperation { OperatorMethod: not null } or IUnaryOperation { OperatorMethod: not null } or IConversionOperation { OperatorMethod: not null } => InMemoryWork.Other,
                 IAwaitOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IDelegateCreationOperation or IMethodReferenceOperation or IDynamicInvocationOperation
@@ -255,7 +266,7 @@ internal sealed partial class CompilationFacts
     private bool Decodes(IMethodSymbol method) => Types.Decoders.Decodes(method, Types.IsJsonParsing(method), Types.IsUnprotect(method));
 
     private InMemoryWork HelperWork(IMethodSymbol method, int depth) =>
-        depth < MaxHelperDepth && Body(_compilation, method) is { } body ? WorkOf(body, depth + 1) : InMemoryWork.Other;
+        depth < MaxHelperDepth && Body(_compilation, method) is { } body ? WorkOf(body, depth + 1, null) : InMemoryWork.Other;
 
     /// <summary>An exception type of a referenced library (created to be thrown: its constructor only keeps a message).</summary>
     private bool IsLibraryException(INamedTypeSymbol type) =>

@@ -14,18 +14,39 @@ internal sealed class InMemoryDecoders
     private readonly INamedTypeSymbol?[] _decoderTypes;
     private readonly INamedTypeSymbol?[] _valueTypes;
     private readonly INamedTypeSymbol?[] _tokenReaders;
+    private readonly INamedTypeSymbol?[] _newtonsoft;
+    private readonly INamedTypeSymbol?[] _collections;
+    private readonly INamedTypeSymbol?[] _readersAndWriters;
     private readonly INamedTypeSymbol? _uri;
     private readonly INamedTypeSymbol? _enumerable;
-    private readonly INamedTypeSymbol? _stream;
-    private readonly INamedTypeSymbol? _textReader;
 
     public InMemoryDecoders(Compilation compilation, INamedTypeSymbol? encoding)
     {
         INamedTypeSymbol? Get(string name) => compilation.GetTypeByMetadataName(name);
         _uri = Get("System.Uri");
         _enumerable = Get("System.Linq.Enumerable");
-        _stream = Get("System.IO.Stream");
-        _textReader = Get("System.IO.TextReader");
+
+        // What reads or writes as it decodes or encodes: a stream, a text reader or writer, a JSON reader or writer (each may
+        // stand on a file or a response's body).
+        _readersAndWriters = new[]
+        {
+            Get("System.IO.Stream"), Get("System.IO.TextReader"), Get("System.IO.TextWriter"), Get("System.Text.Json.Utf8JsonWriter"),
+            Get("Newtonsoft.Json.JsonReader"), Get("Newtonsoft.Json.JsonWriter"),
+        };
+
+        // Newtonsoft.Json's decoders of text in memory (JsonConvert.DeserializeObject and SerializeObject, JObject, JArray and
+        // JToken's Parse, FromObject, ToObject): they throw JsonReaderException or JsonSerializationException (both derived from
+        // Newtonsoft.Json.JsonException) for text not in the format; a JToken's members read the tree already parsed.
+        _newtonsoft = new[] { Get("Newtonsoft.Json.JsonConvert"), Get("Newtonsoft.Json.Linq.JToken") };
+        NewtonsoftJsonException = Get("Newtonsoft.Json.JsonException");
+
+        // The BCL's concrete collections, whose members read and write the items they hold in memory.
+        _collections = new[]
+        {
+            Get("System.Collections.Generic.Dictionary`2"), Get("System.Collections.Generic.List`1"), Get("System.Collections.Generic.HashSet`1"),
+            Get("System.Collections.Generic.KeyValuePair`2"), Get("System.Collections.Generic.SortedDictionary`2"), Get("System.Collections.Generic.Queue`1"),
+            Get("System.Collections.Generic.Stack`1"),
+        };
 
         // Base64 and base64url (RFC 4648, sections 4 and 5) and text encodings: each member reads the text or bytes given.
         _decoderTypes = new[]
@@ -43,7 +64,7 @@ internal sealed class InMemoryDecoders
             _uri, Get("System.Guid"), Get("System.DateTime"), Get("System.DateTimeOffset"), Get("System.TimeSpan"), Get("System.DateOnly"),
             Get("System.TimeOnly"), Get("System.Enum"), Get("System.Math"), Get("System.Globalization.CultureInfo"), Get("System.Security.Claims.Claim"),
             Get("System.IdentityModel.Tokens.Jwt.JwtSecurityToken"), Get("System.IdentityModel.Tokens.Jwt.JwtPayload"), Get("System.IdentityModel.Tokens.Jwt.JwtHeader"),
-            Get("Microsoft.IdentityModel.JsonWebTokens.JsonWebToken"),
+            Get("Microsoft.IdentityModel.JsonWebTokens.JsonWebToken"), Get("Newtonsoft.Json.JsonSerializerSettings"),
         };
 
         // The JWT handlers whose Read* methods only parse a compact token (their ValidateToken* may fetch keys or metadata).
@@ -56,16 +77,17 @@ internal sealed class InMemoryDecoders
     /// of a primitive, <c>Guid</c>, a date or a time, the JWT readers that parse a compact token (<c>new JwtSecurityToken(string)</c>,
     /// <c>new JsonWebToken(string)</c>, <c>ReadJwtToken</c>, <c>ReadJsonWebToken</c>, <c>ReadToken(string)</c>), and, given by
     /// <paramref name="json"/> and <paramref name="unprotect"/>, a JSON parse and <c>IDataProtector.Unprotect</c>. A call given a
-    /// stream or a reader is none: it reads as it decodes.
+    /// stream, a reader or a writer is none: it reads or writes as it decodes. Newtonsoft.Json's members of <c>JsonConvert</c>
+    /// and of <c>JToken</c> and the types derived from it (<c>JObject</c>, <c>JArray</c>, <c>JValue</c>) are JSON parses too.
     /// </summary>
     public bool Decodes(IMethodSymbol method, bool json, bool unprotect)
     {
-        if (method.Parameters.Any(parameter => Derives(parameter.Type, _stream) || Derives(parameter.Type, _textReader)))
+        if (ReadsOrWrites(method))
         {
             return false;
         }
 
-        if (json || unprotect || OfLibrary(method, _decoderTypes))
+        if (json || unprotect || OfLibrary(method, _decoderTypes) || OfLibrary(method, _newtonsoft))
         {
             return true;
         }
@@ -85,8 +107,45 @@ internal sealed class InMemoryDecoders
     /// types), or a JWT handler's constructor. Declared by the library itself, not by a type of source derived from it.
     /// </summary>
     public bool Computes(ISymbol member) =>
-        IsPrimitive(member.ContainingType) || OfLibrary(member, _valueTypes)
-        || (member is IMethodSymbol { MethodKind: MethodKind.Constructor } && OfLibrary(member, _tokenReaders));
+        !ReadsOrWrites(member)
+        && (IsPrimitive(member.ContainingType) || OfLibrary(member, _valueTypes) || OfLibrary(member, _newtonsoft)
+            || (member is IMethodSymbol { MethodKind: MethodKind.Constructor } && OfLibrary(member, _tokenReaders))
+            || (OfLibrary(member, _collections) && !Parameters(member).Any(parameter => parameter.Type.TypeKind == TypeKind.Interface)));
+
+    /// <summary>
+    /// Newtonsoft.Json's <c>JsonException</c>, the base of what its decoders throw for text not in the format
+    /// (<c>JsonReaderException</c>, <c>JsonSerializationException</c>).
+    /// </summary>
+    public INamedTypeSymbol? NewtonsoftJsonException { get; }
+
+    /// <summary>
+    /// A <c>foreach</c> over a value in memory: an array, a string, or a library's collection (<see cref="Computes"/>'s
+    /// types: a <c>List&lt;T&gt;</c>, a <c>Dictionary&lt;K, V&gt;</c>, a <c>JObject</c>, a <c>JArray</c>), whose enumerator
+    /// is the library's and only reads the items held. A sequence of any other type may run any code as it is enumerated.
+    /// </summary>
+    public bool EnumeratesInMemory(IForEachLoopOperation loop)
+    {
+        if (loop.IsAsynchronous || ValueFlow.Unwrap(loop.Collection).Type is not { } type)
+        {
+            return false;
+        }
+
+        return type is IArrayTypeSymbol || type.SpecialType == SpecialType.System_String
+            || (!type.Locations.Any(location => location.IsInSource) && new[] { _collections, _newtonsoft, _valueTypes }.Any(types => types.Any(known => Derives(type, known))));
+    }
+
+    /// <summary>Of a library's collection type (<see cref="Computes"/>'s): what a handler may keep a value in.</summary>
+    public bool IsCollection(ITypeSymbol? type) => type is not null && !type.Locations.Any(location => location.IsInSource) && _collections.Any(known => Derives(type, known));
+
+    // A member given a stream, a reader or a writer: it reads or writes as it decodes.
+    private bool ReadsOrWrites(ISymbol member) => Parameters(member).Any(parameter => _readersAndWriters.Any(type => Derives(parameter.Type, type)));
+
+    private static System.Collections.Immutable.ImmutableArray<IParameterSymbol> Parameters(ISymbol member) => member switch
+    {
+        IMethodSymbol method => method.Parameters,
+        IPropertySymbol property => property.Parameters,
+        _ => System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty,
+    };
 
     /// <summary>
     /// A LINQ to Objects call (<c>System.Linq.Enumerable</c>) over a sequence computed in memory: its source is a value
