@@ -18,9 +18,9 @@ internal static class Corpus
 
         namespace Contoso;
 
-        internal sealed class ChatRequest { public string? Model { get; set; } }
+        internal sealed class ChatRequest { public string? Model { get; set; } public List<JsonObject>? Messages { get; set; } }
 
-        internal sealed class MessagesRequest { public string? Model { get; set; } }
+        internal sealed class MessagesRequest { public string? Model { get; set; } public List<JsonObject>? Messages { get; set; } }
 
         internal sealed class Reply { public string? Text { get; set; } }
 

@@ -110,6 +110,18 @@ internal static class UnscopedUpstreamCallMatrix
         }
         """;
 
+    /// <summary>An address that is no model API's: the JSON cells' bodies say what the call is, the address does not.</summary>
+    private const string BasketUrl = "\"http://apigw/api/v1/basket/items\"";
+
+    private static readonly System.Reflection.Assembly[] JsonNet = { typeof(Newtonsoft.Json.JsonConvert).Assembly };
+
+    /// <summary>
+    /// A <c>POST</c> whose body is the JSON of a value (<paramref name="statements"/>, its types in <paramref name="members"/>):
+    /// the sound form's value names no model API's input and can carry no other name, the faulty form's may.
+    /// </summary>
+    private static MatrixCell Json(string construct, string statements, string members, string faulty, string sound) =>
+        Pair(construct, Route(statements + "\nreturn new Reply();", members), "@M", faulty, sound) with { Libraries = JsonNet };
+
     private const string ChatMessages = "new[] { new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, \"hello\") }";
 
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
@@ -257,6 +269,74 @@ internal static class UnscopedUpstreamCallMatrix
         Pair("PostAsync of null through a client type whose SendAsync override sets the content, and through HttpClient", Route($"var completions = new CompletionClient();\n_ = await {{|TLLM2006:@M.PostAsync({Url}, null)|}};\nreturn new Reply();", BodyFillingClient), "@M", "completions", "http"),
         Pair("POST message sent through a client type whose SendAsync override sets the content, and through HttpClient", Route($"var completions = new CompletionClient();\nusing var response = await {{|TLLM2006:@M.SendAsync(new HttpRequestMessage(HttpMethod.Post, {Url}))|}};\nreturn new Reply();", BodyFillingClient), "@M", "completions", "http"),
         Pair("POST message in a local, its content set by an extension method, or a header", Route($"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};\nreturn new Reply();", $"internal static class Bodies {{ public static void WithBody(this HttpRequestMessage message) => message.Content = {Body}; }}"), "@M", "message.WithBody();", "message.Headers.Add(\"x-model\", \"gpt-4o\");"),
+        // A POST whose body is the JSON of a value of a known type naming none of the model APIs' inputs is no model call.
+        Json("JSON POST of an anonymous value naming no model input, and of one naming messages",
+            $"_ = await {{|TLLM2006:http.PostAsJsonAsync({BasketUrl}, new {{ CatalogItemId = 1, BasketId = request.Model, Quantity = 1@M }})|}};", "",
+            ", messages = request.Messages", ""),
+        Json("JSON POST of a class naming no model input, and of one with a Messages property",
+            $"_ = await {{|TLLM2006:http.PostAsJsonAsync({BasketUrl}, new BasketItem {{ CatalogItemId = 1, Quantity = 1 }})|}};",
+            "internal sealed class BasketItem { public int CatalogItemId { get; set; } public int Quantity { get; set; } @M}",
+            "public List<JsonObject>? Messages { get; set; } ", ""),
+        Json("StringContent of JsonSerializer.Serialize kept in locals, a record naming no model input, and one with a Prompt",
+            $"var item = new BasketItem {{ CatalogItemId = 1, BasketId = request.Model }};\nvar json = JsonSerializer.Serialize(item);\nvar content = new StringContent(json, System.Text.Encoding.UTF8, \"application/json\");\n_ = await {{|TLLM2006:http.PostAsync({BasketUrl}, content)|}};",
+            "internal record BasketItem { public int CatalogItemId { get; init; } public string? BasketId { get; init; } @M}",
+            "public string? Prompt { get; init; } ", ""),
+        Json("POST message whose content is JsonContent.Create of a record struct naming no model input, and of one with an Input",
+            $"using var message = new HttpRequestMessage(HttpMethod.Post, {BasketUrl}) {{ Content = JsonContent.Create(new BasketLine(1, 2)) }};\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};",
+            "internal readonly record struct BasketLine(int CatalogItemId, int Quantity) { @M}",
+            "public string? Input { get; init; } ", ""),
+        Json("StringContent of JsonConvert.SerializeObject of a sealed class naming no model input, and of one with Contents",
+            $"var order = new Order {{ OrderNumber = 7 }};\n_ = await {{|TLLM2006:http.PostAsync({BasketUrl}, new StringContent(Newtonsoft.Json.JsonConvert.SerializeObject(order), System.Text.Encoding.UTF8, \"application/json\"))|}};",
+            "internal sealed class Order { public int OrderNumber { get; set; } @M}",
+            "public string[]? Contents { get; set; } ", ""),
+        Json("JsonConvert.SerializeObject of a class that is not sealed (the runtime type may add an input), and of a sealed one",
+            $"Order order = Orders.Make(request.Model);\n_ = await {{|TLLM2006:http.PostAsync({BasketUrl}, new StringContent(Newtonsoft.Json.JsonConvert.SerializeObject(order)))|}};",
+            "@M",
+            "internal class Order { public int OrderNumber { get; set; } }\ninternal sealed class ChatOrder : Order { public List<JsonObject>? Messages { get; set; } }\ninternal static class Orders { public static Order Make(string? model) => model is null ? new Order() : new ChatOrder(); }",
+            "internal sealed class Order { public int OrderNumber { get; set; } }\ninternal static class Orders { public static Order Make(string? model) => new Order(); }"),
+        Json("JSON POST of a property serialized as messages, and as items",
+            $"_ = await {{|TLLM2006:http.PostAsJsonAsync({BasketUrl}, new Basket())|}};",
+            "internal sealed class Basket { [System.Text.Json.Serialization.JsonPropertyName(\"@M\")] public List<int> Lines { get; set; } = new(); }",
+            "messages", "items"),
+        Json("JsonConvert of a property named prompt by [JsonProperty], and item_id",
+            $"_ = await {{|TLLM2006:http.PostAsync({BasketUrl}, new StringContent(Newtonsoft.Json.JsonConvert.SerializeObject(new Basket())))|}};",
+            "internal sealed class Basket { [Newtonsoft.Json.JsonProperty(\"@M\")] public string? Line { get; set; } }",
+            "prompt", "item_id"),
+        Json("JSON POST of a value nesting messages below the top (an input in a payload), and nesting none",
+            $"_ = await {{|TLLM2006:http.PostAsJsonAsync({BasketUrl}, new {{ header = new {{ app_id = \"a\" }}, payload = new {{ @M = new[] {{ new {{ role = \"user\", line_id = 1 }} }} }} }})|}};", "",
+            "messages", "lines"),
+        Json("JSON POST of a class with a member typed object (any names below it), and typed int",
+            $"_ = await {{|TLLM2006:http.PostAsJsonAsync({BasketUrl}, new Envelope {{ Id = 1 }})|}};",
+            "internal sealed class Envelope { public int Id { get; set; } public @M Payload { get; set; } }",
+            "object?", "int"),
+        Json("JSON POST of a dictionary (any names), and of a class",
+            $"_ = await {{|TLLM2006:http.PostAsJsonAsync({BasketUrl}, @M)|}};",
+            "internal sealed class BasketItem { public int CatalogItemId { get; set; } }",
+            "new Dictionary<string, int> { [\"catalogItemId\"] = 1 }", "new BasketItem { CatalogItemId = 1 }"),
+        Json("JSON POST of a JsonObject (any names), and of a class",
+            $"_ = await {{|TLLM2006:http.PostAsJsonAsync({BasketUrl}, @M)|}};",
+            "internal sealed class BasketItem { public int CatalogItemId { get; set; } }",
+            "new JsonObject { [\"catalogItemId\"] = 1 }", "new BasketItem { CatalogItemId = 1 }"),
+        Json("JSON POST of a value typed object (its runtime type written), and of its class",
+            $"_ = await {{|TLLM2006:http.PostAsJsonAsync@M({BasketUrl}, new BasketItem {{ CatalogItemId = 1 }})|}};",
+            "internal sealed class BasketItem { public int CatalogItemId { get; set; } }",
+            "<object>", ""),
+        Json("JSON POST of a class with [JsonExtensionData] (any names), and with a number in its place",
+            $"_ = await {{|TLLM2006:http.PostAsJsonAsync({BasketUrl}, new BasketItem {{ CatalogItemId = 1 }})|}};",
+            "internal sealed class BasketItem { public int CatalogItemId { get; set; } @M }",
+            "[System.Text.Json.Serialization.JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }", "public int Extra { get; set; }"),
+        Json("JSON POST of a derived class adding Messages, and of its base class",
+            $"_ = await {{|TLLM2006:http.PostAsJsonAsync({BasketUrl}, new @M {{ OrderNumber = 7 }})|}};",
+            "internal class Order { public int OrderNumber { get; set; } }\ninternal sealed class ChatOrder : Order { public List<JsonObject>? Messages { get; set; } }",
+            "ChatOrder", "Order"),
+        Json("StringContent of a JSON text from elsewhere (a string), and of JsonSerializer.Serialize of a class",
+            $"_ = await {{|TLLM2006:http.PostAsync({BasketUrl}, new StringContent(@M))|}};",
+            "internal sealed class BasketItem { public int CatalogItemId { get; set; } }",
+            "request.Model ?? \"{}\"", "JsonSerializer.Serialize(new BasketItem { CatalogItemId = 1 })"),
+        Json("content in a local written again (a string content), and written once",
+            $"HttpContent content = JsonContent.Create(new BasketItem {{ CatalogItemId = 1 }});\n@M\n_ = await {{|TLLM2006:http.PostAsync({BasketUrl}, content)|}};",
+            "internal sealed class BasketItem { public int CatalogItemId { get; set; } }",
+            "content = new StringContent(request.Model ?? \"{}\");", ""),
         Call("conditional operator", $"var response = request.Model is null ? null : await {Post()};"),
         Call("null-coalescing operator", $"var text = request.Model ?? (await {Post()}).ReasonPhrase;"),
         Call("switch expression arm with when", $"var text = request.Model switch {{ \"a\" when call.Route is not null => await {Post()}, null => throw new InvalidOperationException(), _ => null }};"),

@@ -13,7 +13,7 @@ namespace TracedLlm.Analyzers.Collectors;
 /// is taken for an upstream call by its signature. A call in code a referenced library runs later, from its own
 /// thread (<see cref="MethodScope.RunsAsLibraryCallback"/>), is not the request's: no request's attempt could scope it.
 /// </summary>
-internal sealed class UpstreamCollector : IFactCollector
+internal sealed partial class UpstreamCollector : IFactCollector
 {
     public void Visit(IOperation operation, MethodScope scope)
     {
@@ -30,7 +30,8 @@ internal sealed class UpstreamCollector : IFactCollector
             && !scope.InAttemptScope(invocation)
             && !scope.RunsAsLibraryCallback(invocation)
             && !SendsOtherThanPost(invocation, scope)
-            && !SendsNoBody(invocation, scope))
+            && !SendsNoBody(invocation, scope)
+            && !SendsNoModelInput(invocation, scope))
         {
             scope.Facts.UnscopedUpstreamCalls.Add(new Facts.UpstreamCallSite(call, invocation.Syntax.GetLocation()));
         }
@@ -94,7 +95,7 @@ internal sealed class UpstreamCollector : IFactCollector
         }
 
         // Any member but Content may be read or set (its headers, options, version, even its method).
-        return MessageBuiltHere(invocation, scope, use => use.Parent is IPropertyReferenceOperation property && property.Instance == use ? !NamesContent(property) : ReadOnly(use, invocation))
+        return MessageBuiltHere(invocation, scope, use => LeavesContent(use, invocation))
             is { Type: { } type } creation
             && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage"
             && creation.Initializer?.Descendants().Any(NamesContent) != true;
@@ -123,6 +124,10 @@ internal sealed class UpstreamCollector : IFactCollector
 
         return true;
     }
+
+    // A use of the message local that leaves its Content alone: any other member read or set, or a read-only use.
+    private static bool LeavesContent(ILocalReferenceOperation use, IInvocationOperation send) =>
+        use.Parent is IPropertyReferenceOperation property && property.Instance == use ? !NamesContent(property) : ReadOnly(use, send);
 
     // The message's Content, read or written: a body it may carry.
     private static bool NamesContent(IOperation? operation) =>

@@ -1,0 +1,231 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace TracedLlm.Analyzers.Collectors;
+
+/// <summary>
+/// The body a <c>POST</c> sends, when it is the JSON of a value whose type the rule knows: every model API names its
+/// input in its JSON body, at the top level or (iFlytek Spark's <c>payload.messages</c>) below it (OpenAI's <c>messages</c>, <c>prompt</c> and <c>input</c>, Anthropic's
+/// <c>messages</c>, Gemini's <c>contents</c> and embedContent's <c>content</c>, Ollama's <c>messages</c>, <c>prompt</c>
+/// and <c>input</c>, Bedrock's <c>prompt</c>, <c>messages</c> and <c>inputText</c>, Azure AI Content Safety's
+/// <c>text</c> and <c>image</c>, Azure AI Vision's <c>text</c> and <c>url</c>), so a body whose names include none of
+/// them at any depth, and that cannot carry arbitrary names, asks no model for anything.
+/// </summary>
+internal sealed partial class UpstreamCollector
+{
+    /// <summary>The input names of the model APIs' request bodies, lower case, without <c>_</c> or <c>-</c>.</summary>
+    private static readonly string[] InputNames = { "messages", "prompt", "input", "contents", "content", "requests", "inputtext", "text", "image", "url" };
+
+    /// <summary>
+    /// A <c>POST</c> whose body is the JSON serialization of a value whose static type is known and names no model input:
+    /// <c>PostAsJsonAsync(uri, value)</c>, or a content (given to <c>PostAsync</c>, or in the object initializer of a
+    /// request message built as <see cref="MessageBuiltHere"/> reads it, its <c>Content</c> named nowhere else) that is
+    /// <c>JsonContent.Create(value)</c> or <c>new StringContent(json, ...)</c> of <c>JsonSerializer.Serialize(value)</c> or
+    /// <c>JsonConvert.SerializeObject(value)</c>, each in the call or in a local written only at its declaration. The
+    /// value's type is read by <see cref="NamesNoInput"/>. Anything else (a string, a stream, bytes, a form, a content
+    /// from elsewhere) is taken for a model call, and so is any body sent through a client whose send may change it.
+    /// </summary>
+    private static bool SendsNoModelInput(IInvocationOperation invocation, MethodScope scope)
+    {
+        if (MethodScope.Receiver(invocation) is { } receiver && !SendsAsGiven(Facts.ValueFlow.Unwrap(receiver).Type))
+        {
+            return false;
+        }
+
+        var method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
+        switch (method.ContainingType?.ToDisplayString())
+        {
+            // System.Text.Json writes TValue's contract (the declared type's), whatever the value's runtime type.
+            case "System.Net.Http.Json.HttpClientJsonExtensions" when method.Name == "PostAsJsonAsync":
+                return invocation.TargetMethod.TypeArguments.Length == 1 && NamesNoInput(invocation.TargetMethod.TypeArguments[0], runtimeType: false);
+            case "System.Net.Http.HttpClient" when method.Name == "PostAsync":
+                return invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpContent")?.Value is { } content && IsJsonWithoutInput(content, scope);
+        }
+
+        return MessageBuiltHere(invocation, scope, use => LeavesContent(use, invocation)) is { Type: { } type, Initializer: { } initializer }
+            && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage"
+            && initializer.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => NamesContent(a.Target)).ToList() is { Count: 1 } bodies
+            && !initializer.Descendants().Any(o => NamesContent(o) && o != bodies[0].Target)
+            && IsJsonWithoutInput(bodies[0].Value, scope);
+    }
+
+    // JsonContent.Create<T>(value), or a StringContent of the JSON text of a value.
+    private static bool IsJsonWithoutInput(IOperation content, MethodScope scope) => Declared(content, scope) switch
+    {
+        IInvocationOperation { TargetMethod: { Name: "Create", IsGenericMethod: true } create } when create.ContainingType.ToDisplayString() == "System.Net.Http.Json.JsonContent" =>
+            NamesNoInput(create.TypeArguments[0], runtimeType: false),
+        IObjectCreationOperation { Type: { } type } text when type.ToDisplayString() == "System.Net.Http.StringContent" =>
+            text.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value is { } json && IsSerializedWithoutInput(json, scope),
+        _ => false,
+    };
+
+    // System.Text.Json's generic Serialize (the declared type's contract), or Newtonsoft's SerializeObject (the runtime type's).
+    private static bool IsSerializedWithoutInput(IOperation json, MethodScope scope) => Declared(json, scope) switch
+    {
+        IInvocationOperation { TargetMethod: { Name: "Serialize", IsGenericMethod: true } serialize } when serialize.ContainingType.ToDisplayString() == "System.Text.Json.JsonSerializer" =>
+            NamesNoInput(serialize.TypeArguments[0], runtimeType: false),
+        IInvocationOperation { TargetMethod: { Name: "SerializeObject" } serialize } call when serialize.ContainingType.ToDisplayString() == "Newtonsoft.Json.JsonConvert" =>
+            call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value is { } value && NamesNoInput(Facts.ValueFlow.Unwrap(value).Type, runtimeType: true),
+        _ => false,
+    };
+
+    /// <summary>
+    /// The operation itself, or, for a local written only at its declaration (never assigned, never passed by
+    /// <c>ref</c> or <c>out</c>, never a deconstruction's target), its initializer; null for a local written elsewhere.
+    /// </summary>
+    private static IOperation? Declared(IOperation operation, MethodScope scope)
+    {
+        operation = Facts.ValueFlow.Unwrap(operation);
+        if (operation is not ILocalReferenceOperation { Local: var local })
+        {
+            return operation;
+        }
+
+        IOperation? initializer = null;
+        foreach (var node in scope.Blocks.SelectMany(b => b.DescendantsAndSelf()))
+        {
+            switch (node)
+            {
+                case IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local):
+                    initializer = declarator.GetVariableInitializer()?.Value;
+                    break;
+                case ILocalReferenceOperation use when WellKnownTypes.Same(use.Local, local) && Writes(use):
+                    return null;
+            }
+        }
+
+        return initializer is null ? null : Facts.ValueFlow.Unwrap(initializer);
+    }
+
+    private static bool Writes(ILocalReferenceOperation use) => use.Parent switch
+    {
+        IAssignmentOperation assignment => assignment.Target == use,
+        IArgumentOperation argument => argument.Parameter?.RefKind is not RefKind.None and not RefKind.In,
+        ITupleOperation or IDeclarationExpressionOperation => true,
+        _ => use.IsDeclaration,
+    };
+
+    /// <summary>
+    /// Whether the JSON of a value of type <paramref name="type"/> names no model input anywhere: a class, record or struct
+    /// (declared in source or a library, or anonymous) outside <c>System</c> and <c>Newtonsoft</c> (whose types the
+    /// serializers write their own way: nodes, elements, streams), no collection at the top (a list is an array, a
+    /// dictionary any names), no converter or polymorphism of its own (<c>[JsonConverter]</c>, <c>[JsonPolymorphic]</c>,
+    /// <c>[JsonDerivedType]</c>), and none of its members or its base types' (properties and fields of any accessibility,
+    /// constructor parameters, and every string given to their attributes, so <c>[JsonPropertyName]</c>,
+    /// <c>[JsonProperty]</c> and <c>[DataMember(Name = ...)]</c> too) named an input name, compared without case,
+    /// <c>_</c> or <c>-</c> (so any naming policy), nor any <c>[JsonExtensionData]</c>. The members' values are read the
+    /// same way, down the whole object graph (an API may nest its input: iFlytek Spark's <c>payload.messages</c>): each a
+    /// scalar, an enum, a list of readable values or such a type; an <c>object</c>, a node, a dictionary or a type
+    /// parameter anywhere makes the body unread. For a serializer that writes the runtime type (<paramref name="runtimeType"/>:
+    /// Json.NET's), every class must be sealed: a derived one could add an input.
+    /// </summary>
+    internal static bool NamesNoInput(ITypeSymbol? type, bool runtimeType) =>
+        type is INamedTypeSymbol named && !named.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_Collections_IEnumerable)
+        && ObjectNamesNoInput(named, runtimeType, new System.Collections.Generic.HashSet<ITypeSymbol>(SymbolEqualityComparer.Default));
+
+    private static bool ObjectNamesNoInput(INamedTypeSymbol named, bool runtimeType, System.Collections.Generic.HashSet<ITypeSymbol> seen)
+    {
+        if (!seen.Add(named))
+        {
+            return true;
+        }
+
+        if (named.TypeKind is not (TypeKind.Class or TypeKind.Struct) || named.SpecialType != SpecialType.None || seen.Count > 64
+            || (runtimeType && named.TypeKind == TypeKind.Class && !named.IsSealed && !named.IsAnonymousType))
+        {
+            return false;
+        }
+
+        for (var current = named; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
+        {
+            if (current.ContainingNamespace?.ToDisplayString() is { } space && (Within(space, "System") || Within(space, "Newtonsoft"))
+                || current.GetAttributes().Any(a => a.AttributeClass?.Name is "JsonConverterAttribute" or "JsonPolymorphicAttribute" or "JsonDerivedTypeAttribute"))
+            {
+                return false;
+            }
+
+            foreach (var member in current.GetMembers())
+            {
+                var symbols = member switch
+                {
+                    IPropertySymbol or IFieldSymbol => new[] { member },
+                    IMethodSymbol { MethodKind: MethodKind.Constructor } constructor => constructor.Parameters.ToArray<ISymbol>(),
+                    _ => System.Array.Empty<ISymbol>(),
+                };
+                if (symbols.Any(symbol => symbol.GetAttributes().Any(IsExtensionData) || NamesInput(symbol))
+                    || (Serialized(member) is { } value && !ValueNamesNoInput(value, runtimeType, seen)))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    // The type of a member a serializer may write: an instance property or field that is public or carries attributes
+    // ([JsonInclude], [JsonProperty]); not an auto-property's backing field.
+    private static ITypeSymbol? Serialized(ISymbol member) => member switch
+    {
+        _ when member.IsStatic || member.IsImplicitlyDeclared => null,
+        IPropertySymbol property when property.DeclaredAccessibility == Accessibility.Public || !property.GetAttributes().IsEmpty => property.Type,
+        IFieldSymbol field when field.DeclaredAccessibility == Accessibility.Public || !field.GetAttributes().IsEmpty => field.Type,
+        _ => null,
+    };
+
+    // A member's value: a scalar (no names), a list of readable values, or an object read as the body is.
+    private static bool ValueNamesNoInput(ITypeSymbol type, bool runtimeType, System.Collections.Generic.HashSet<ITypeSymbol> seen)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            type = nullable.TypeArguments[0];
+        }
+
+        if (type.TypeKind == TypeKind.Enum || IsScalar(type))
+        {
+            return true;
+        }
+
+        if (type is IArrayTypeSymbol array)
+        {
+            return ValueNamesNoInput(array.ElementType, runtimeType, seen);
+        }
+
+        if (type is not INamedTypeSymbol named)
+        {
+            return false;
+        }
+
+        var sequences = named.AllInterfaces.Add(named).Where(i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T).ToList();
+        if (sequences.Count > 0 || named.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_Collections_IEnumerable))
+        {
+            // The framework's lists are written as arrays of their elements; a dictionary writes any names, and a
+            // collection of another library or of source may have its own converter.
+            return sequences.Count == 1 && !named.AllInterfaces.Add(named).Any(i => i.Name is "IDictionary" or "IReadOnlyDictionary")
+                && named.ContainingNamespace?.ToDisplayString() is { } space && Within(space, "System.Collections")
+                && ValueNamesNoInput(sequences[0].TypeArguments[0], runtimeType, seen);
+        }
+
+        return ObjectNamesNoInput(named, runtimeType, seen);
+    }
+
+    private static bool IsScalar(ITypeSymbol type) =>
+        type.SpecialType is >= SpecialType.System_Boolean and <= SpecialType.System_String or SpecialType.System_DateTime
+        || type.ToDisplayString() is "System.Guid" or "System.DateTimeOffset" or "System.TimeSpan" or "System.Uri" or "System.DateOnly" or "System.TimeOnly";
+
+    private static bool Within(string space, string root) => space == root || space.StartsWith(root + ".", System.StringComparison.Ordinal);
+
+    private static bool IsExtensionData(AttributeData attribute) => attribute.AttributeClass?.Name == "JsonExtensionDataAttribute";
+
+    // The member's name, or any string its attributes carry (a serialized name).
+    private static bool NamesInput(ISymbol symbol) =>
+        IsInputName(symbol.Name)
+        || symbol.GetAttributes().Any(a => a.ConstructorArguments.Concat(a.NamedArguments.Select(n => n.Value)).Any(v => v.Kind == TypedConstantKind.Primitive && v.Value is string name && IsInputName(name)));
+
+    private static bool IsInputName(string name)
+    {
+        var bare = new string(name.Where(c => c is not ('_' or '-')).Select(char.ToLowerInvariant).ToArray());
+        return InputNames.Contains(bare);
+    }
+}
