@@ -43,7 +43,7 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
     private static readonly string[]? Rules = Environment.GetEnvironmentVariable("TLLM_METAMORPHIC_RULES")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static readonly ImmutableArray<MetadataReference> References = Testing.TestReferences.All.AddRange(
-        new[] { typeof(OpenAI.Chat.ChatClient), typeof(System.ClientModel.ClientResult), typeof(Anthropic.AnthropicClient), typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder) }
+        new[] { typeof(OpenAI.Chat.ChatClient), typeof(System.ClientModel.ClientResult), typeof(Anthropic.AnthropicClient), typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder), typeof(Newtonsoft.Json.JsonConvert) }
             .Select(type => type.Assembly).Concat(Matrix.DecodeProbes.Jwt)
             .Select(assembly => MetadataReference.CreateFromFile(assembly.Location)));
 
