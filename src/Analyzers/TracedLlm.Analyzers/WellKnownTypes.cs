@@ -88,9 +88,6 @@ internal sealed class WellKnownTypes
         OverflowException = Get("System.OverflowException");
         TimerCallback = Get("System.Threading.TimerCallback");
         ThreadingTimer = Get("System.Threading.Timer");
-        TaskFactory = Get("System.Threading.Tasks.TaskFactory");
-        TaskFactoryOfT = Get("System.Threading.Tasks.TaskFactory`1");
-        ThreadPool = Get("System.Threading.ThreadPool");
         TimeProvider = Get("System.TimeProvider");
         SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
     }
@@ -226,26 +223,6 @@ internal sealed class WellKnownTypes
     /// <c>TimeProvider.CreateTimer</c> (or an override of it). The timer calls it on a thread-pool thread at each tick,
     /// never within the call that hands it over.
     /// </summary>
-    private INamedTypeSymbol? TaskFactory { get; }
-
-    private INamedTypeSymbol? TaskFactoryOfT { get; }
-
-    private INamedTypeSymbol? ThreadPool { get; }
-
-    /// <summary>
-    /// A call that queues its delegate argument to the thread pool and returns at once: <c>Task.Run</c>,
-    /// <c>TaskFactory.StartNew</c> (of <c>Task.Factory</c> or any factory), <c>ThreadPool.QueueUserWorkItem</c> and
-    /// <c>UnsafeQueueUserWorkItem</c>. .NET documents each as queuing the work to run on the thread pool.
-    /// </summary>
-    public bool QueuesWork(IMethodSymbol method) =>
-        method.Name switch
-        {
-            "Run" => method.IsStatic && Same(method.ContainingType, Task),
-            "StartNew" => (TaskFactory is not null && Same(method.ContainingType, TaskFactory)) || (TaskFactoryOfT is not null && Same(method.ContainingType.OriginalDefinition, TaskFactoryOfT)),
-            "QueueUserWorkItem" or "UnsafeQueueUserWorkItem" => ThreadPool is not null && Same(method.ContainingType, ThreadPool),
-            _ => false,
-        };
-
     public bool IsTimerCallback(IMethodSymbol method, IParameterSymbol parameter) =>
         TimerCallback is not null && Same(parameter.Type, TimerCallback)
         && ((method.MethodKind == MethodKind.Constructor && Same(method.ContainingType, ThreadingTimer))

@@ -37,17 +37,4 @@ internal static class Callbacks
 
     /// <summary>A lambda given to a timer's constructor as its callback.</summary>
     public static string Callback(string body) => $"var ticker = new @E(_ => {{ {body} }});\nGC.KeepAlive(ticker);";
-
-    /// <summary>A look-alike of the thread pool in source: its <c>QueueUserWorkItem</c> runs the work at once, in the request.</summary>
-    public const string Pool = "internal static class Pool { public static bool QueueUserWorkItem(System.Threading.WaitCallback work) { work(null); return true; } }";
-
-    /// <summary>
-    /// <paramref name="source"/> queues work to the thread pool with <c>@E</c> before the call: in the faulty form the
-    /// request waits for it (<paramref name="faulty"/>, an <c>await</c>), in the sound form it starts it and goes on
-    /// (<paramref name="sound"/>, a discard), as a fire-and-forget job is started.
-    /// </summary>
-    public static MatrixCell Queued(string construct, string source, string faulty = "await ", string sound = "_ = ") => Pair(construct, source, "@E", faulty, sound);
-
-    /// <summary>A lambda queued with <c>Task.Run</c> (<paramref name="body"/> is its body), <c>@E</c> before it.</summary>
-    public static string Run(string body) => $"@ETask.Run(() => {{ {body} }});";
 }

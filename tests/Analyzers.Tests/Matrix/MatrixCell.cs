@@ -44,9 +44,6 @@ public sealed record MatrixCell(string Construct, string Report, string Clean, H
     public static MatrixCell Pair(string construct, string source, string token, string faulty, string sound, Held held = Held.Yes) =>
         new(construct, source.Replace(token, faulty), source.Replace(token, sound), held);
 
-    /// <summary>The cell with a second token replaced: <paramref name="faulty"/> in the faulty form, <paramref name="sound"/> in the sound one.</summary>
-    public MatrixCell WithToken(string token, string faulty, string sound) => this with { Report = Report.Replace(token, faulty), Clean = Clean.Replace(token, sound) };
-
     public static string WithoutMarkup(string source) => Markup.Replace(source, string.Empty);
 
     public Task MustReportAsync(string header) =>

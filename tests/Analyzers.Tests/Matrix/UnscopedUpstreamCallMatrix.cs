@@ -354,7 +354,6 @@ internal static class UnscopedUpstreamCallMatrix
         Callbacks.Event("handler of a library's event, a lambda", Route(Callbacks.Lambda($"_ = {Post()};") + "\nreturn new Reply();", Callbacks.Types)),
         Callbacks.Event("handler of a library's event, a method group", Callbacks.MethodGroup((statements, members) => Route(statements + "\nreturn new Reply();", members), $"using var http = new HttpClient(); _ = {Post()};")),
         Callbacks.Timer("System.Threading.Timer callback", Route(Callbacks.Callback($"_ = {Post()};") + "\nreturn new Reply();", Callbacks.Types)),
-        Callbacks.Queued("work queued with Task.Run, awaited, and its task discarded (a fire-and-forget job)", Route(Callbacks.Run($"_ = {Post()};") + "\nreturn new Reply();")),
         Call("async helper method", "_ = await Helper.ReadAsync(http);", $"internal static class Helper {{ public static async Task<HttpResponseMessage> ReadAsync(HttpClient http) {{ await Task.Yield(); return await {Post()}; }} }}"),
         Call("iterator", "foreach (var task in Helper.Reads(http)) { _ = await task; }", $"internal static class Helper {{ public static IEnumerable<Task<HttpResponseMessage>> Reads(HttpClient http) {{ yield return {Post()}; }} }}"),
         Call("await foreach over an async iterator", "await foreach (var text in Helper.ReadsAsync(http)) { _ = text; }", $"internal static class Helper {{ public static async IAsyncEnumerable<HttpResponseMessage> ReadsAsync(HttpClient http) {{ yield return await {Post()}; }} }}"),

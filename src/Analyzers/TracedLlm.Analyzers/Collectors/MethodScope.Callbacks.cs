@@ -15,9 +15,8 @@ internal sealed partial class MethodScope
     /// <paramref name="operation"/> is run by a referenced library, later and from its own thread, not by the
     /// request that runs this block: it is in (or is) a lambda, anonymous method or method group added with
     /// <c>+=</c> to an event declared outside this compilation (<c>System.Timers.Timer.Elapsed</c>, a message
-    /// consumer's <c>Received</c>, <c>FileSystemWatcher.Changed</c>) and implemented by no type of it, given as a timer's callback
-    /// (<see cref="WellKnownTypes.IsTimerCallback"/>), or queued to the thread pool by a call whose task nobody observes
-    /// (<see cref="WellKnownTypes.QueuesWork"/>, <see cref="Unobserved"/>); or in a local function used only so (subscribed, or called
+    /// consumer's <c>Received</c>, <c>FileSystemWatcher.Changed</c>) and implemented by no type of it, or given as a timer's callback
+    /// (<see cref="WellKnownTypes.IsTimerCallback"/>); or in a local function used only so (subscribed, or called
     /// only from such code). The library raises the event when something happens on its side (a tick, a
     /// delivered message, a changed file); an event declared in source is raised by source code the analyzers
     /// see, and is read as before. A library event raised inside a call the request makes is missed this way.
@@ -57,34 +56,10 @@ internal sealed partial class MethodScope
             IEventAssignmentOperation { Adds: true, EventReference: IEventReferenceOperation reference } assignment =>
                 assignment.HandlerValue == value && IsLibraryEvent(reference.Event),
             IArgumentOperation { Parameter: { } parameter, Parent: IObjectCreationOperation { Constructor: { } constructor } } => Types.IsTimerCallback(constructor, parameter),
-            IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation invocation } =>
-                Types.IsTimerCallback(invocation.TargetMethod, parameter) || (Types.QueuesWork(invocation.TargetMethod) && Unobserved(invocation)),
+            IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation invocation } => Types.IsTimerCallback(invocation.TargetMethod, parameter),
             _ => false,
         };
         return callback && !CompletesATask(target);
-    }
-
-    /// <summary>
-    /// Work queued to the thread pool whose task nobody observes: the call is a statement of its own
-    /// (<c>Task.Run(() => ...);</c>) or its task is discarded (<c>_ = Task.Run(...)</c>), or it returns no task
-    /// (<c>ThreadPool.QueueUserWorkItem</c>). The request goes on and answers without it, as with a discarded call
-    /// (<c>_ = LogAsync(...)</c>); a task kept, awaited, waited on or continued is the request's.
-    /// </summary>
-    private static bool Unobserved(IInvocationOperation queued)
-    {
-        if (!queued.TargetMethod.ReturnType.Name.StartsWith("Task", System.StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        IOperation value = queued;
-        while (value.Parent is IConversionOperation or IParenthesizedOperation)
-        {
-            value = value.Parent;
-        }
-
-        return value.Parent is IExpressionStatementOperation
-            || (value.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation } discard && discard.Value == value && discard.Parent is IExpressionStatementOperation);
     }
 
     // What a task's source is completed with (TaskCompletionSource's Set* and TrySet*).
