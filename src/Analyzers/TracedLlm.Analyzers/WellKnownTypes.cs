@@ -71,6 +71,7 @@ internal sealed class WellKnownTypes
         ObjectDisposedException = Get("System.ObjectDisposedException");
         KeyNotFoundException = Get("System.Collections.Generic.KeyNotFoundException");
         ArgumentException = Get("System.ArgumentException");
+        ArgumentOutOfRangeException = Get("System.ArgumentOutOfRangeException");
         TypeLoadException = Get("System.TypeLoadException");
         HttpRequestException = Get("System.Net.Http.HttpRequestException");
         HttpStatusCode = Get("System.Net.HttpStatusCode");
@@ -156,6 +157,8 @@ internal sealed class WellKnownTypes
     /// is not valid, before it does its work (<c>ArgumentNullException</c>, <c>ArgumentOutOfRangeException</c> derive from it).
     /// </summary>
     public INamedTypeSymbol? ArgumentException { get; }
+
+    public INamedTypeSymbol? ArgumentOutOfRangeException { get; }
 
     /// <summary><c>System.TypeLoadException</c>: the loader's failure (<c>DllNotFoundException</c>, <c>EntryPointNotFoundException</c> derive from it), never a request's "not found".</summary>
     public INamedTypeSymbol? TypeLoadException { get; }

@@ -112,7 +112,7 @@ internal sealed partial class CompilationFacts
 
         return method.Name switch
         {
-            "Delay" => new ITypeSymbol?[] { _compilation.GetTypeByMetadataName("System.ArgumentOutOfRangeException"), Types.ObjectDisposedException, Types.OperationCanceledException },
+            "Delay" => new ITypeSymbol?[] { Types.ArgumentOutOfRangeException, Types.ObjectDisposedException, Types.OperationCanceledException },
             "Yield" or "FromResult" => System.Array.Empty<ITypeSymbol?>(),
             _ => null,
         };
