@@ -90,21 +90,13 @@ internal sealed partial class UpstreamCollector
                 case IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local):
                     initializer = declarator.GetVariableInitializer()?.Value;
                     break;
-                case ILocalReferenceOperation use when WellKnownTypes.Same(use.Local, local) && Writes(use):
+                case ILocalReferenceOperation use when WellKnownTypes.Same(use.Local, local) && Facts.ValueFlow.IsWritten(use):
                     return null;
             }
         }
 
         return initializer is null ? null : Facts.ValueFlow.Unwrap(initializer);
     }
-
-    private static bool Writes(ILocalReferenceOperation use) => use.Parent switch
-    {
-        IAssignmentOperation assignment => assignment.Target == use,
-        IArgumentOperation argument => argument.Parameter?.RefKind is not RefKind.None and not RefKind.In,
-        ITupleOperation or IDeclarationExpressionOperation => true,
-        _ => use.IsDeclaration,
-    };
 
     /// <summary>
     /// Whether the JSON of a value of type <paramref name="type"/> names no model input anywhere: a class, record or struct
