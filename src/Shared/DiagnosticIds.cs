@@ -28,6 +28,7 @@ internal static class DiagnosticIds
     public const string SwallowedException = "TLLM2004";
     public const string SlotCollision = "TLLM2005";
     public const string UnscopedUpstreamCall = "TLLM2006";
+    public const string HandledWithoutRecord = "TLLM2007";
 
     /// <summary>TLLM2001: the expression that names the route's own slot, when every route reaching the key has one slot.</summary>
     public const string SlotConstantProperty = "SlotConstant";

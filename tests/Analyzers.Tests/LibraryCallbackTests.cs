@@ -82,7 +82,7 @@ public sealed class LibraryCallbackTests
         """,
         Diagnostic("TLLM2004", 0, SwallowedExceptionTests.Message("System.IO.IOException")),
         Diagnostic("TLLM2006", 1, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")),
-        Diagnostic("TLLM2004", 2, SwallowedExceptionTests.Message("System.IO.IOException")));
+        Diagnostic("TLLM2007", 2, SwallowedExceptionTests.HandledMessage("System.IO.IOException")));
 
     [Fact]
     public Task WhatALibraryCallbackCallsIsNotReachedByTheRequest() => AnalyzerAsync(Corpus.Header + """
@@ -113,7 +113,7 @@ public sealed class LibraryCallbackTests
             }
         }
         """,
-        Diagnostic("TLLM2004", 0, SwallowedExceptionTests.Message("System.IO.IOException")));
+        Diagnostic("TLLM2007", 0, SwallowedExceptionTests.HandledMessage("System.IO.IOException")));
 
     [Fact]
     public Task ASpanLeftOpenInALibrarysEventHandlerIsStillReported() => AnalyzerAsync(Corpus.Header + """

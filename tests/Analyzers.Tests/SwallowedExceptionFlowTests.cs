@@ -11,8 +11,9 @@ namespace TracedLlm.Analyzers.Tests;
 /// </summary>
 public sealed class SwallowedExceptionFlowTests
 {
-    private static string Message(string type) =>
-        $"This catch swallows '{type}' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)";
+    private static string Message(string type) => SwallowedExceptionTests.Message(type);
+
+    private static string HandledMessage(string type) => SwallowedExceptionTests.HandledMessage(type);
 
     [Fact]
     public Task ATryHelperWhoseCallersFailOnItsResultIsNoSwallowButOneWhoseCallerGoesOnIs() => AnalyzerAsync(Corpus.Header + """
@@ -76,7 +77,7 @@ public sealed class SwallowedExceptionFlowTests
                 }
             }
         }
-        """, Diagnostic("TLLM2004", 0, Message("System.IO.IOException")));
+        """, Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException")));
 
     [Fact]
     public Task AParseProbeIsNoSwallow() => AnalyzerAsync(Corpus.Header + """
@@ -312,7 +313,7 @@ public sealed class SwallowedExceptionFlowTests
         """,
         Diagnostic("TLLM2004", 0, Message("System.IO.IOException")),
         Diagnostic("TLLM2004", 1, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 2, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 3, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 4, Message("System.OperationCanceledException")));
+        Diagnostic("TLLM2007", 2, HandledMessage("System.IO.IOException")),
+        Diagnostic("TLLM2007", 3, HandledMessage("System.IO.IOException")),
+        Diagnostic("TLLM2007", 4, HandledMessage("System.OperationCanceledException")));
 }

@@ -10,6 +10,10 @@ public sealed class SwallowedExceptionTests
     internal static string Message(string type) =>
         $"This catch swallows '{type}' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)";
 
+    /// <summary>TLLM2007's message: a catch a route reaches through calls that goes on without the failure and does not answer the request.</summary>
+    internal static string HandledMessage(string type) =>
+        $"This catch goes on without '{type}' in code a traced route reaches: the failure reaches no span or failure logger; record it (LlmCall.RecordHandledFailure or a failure logger) or rethrow";
+
     [Fact]
     public Task SwallowedInTheHandlerInAHelperAndInALambda() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
@@ -51,7 +55,7 @@ public sealed class SwallowedExceptionTests
         """,
         Diagnostic("TLLM2004", 0, Message("System.Exception")),
         Diagnostic("TLLM2004", 1, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 2, Message("System.Exception")));
+        Diagnostic("TLLM2007", 2, HandledMessage("System.Exception")));
 
     [Fact]
     public Task AnIdempotentWritesStatusIsReadInAPropertyPatternAndThroughACast() => AnalyzerAsync(Corpus.Header + """
@@ -271,7 +275,7 @@ public sealed class SwallowedExceptionTests
                 {
                     return primary();
                 }
-                {|TLLM2004:catch|}
+                {|TLLM2007:catch|}
                 {
                     return "fallback";
                 }
@@ -320,7 +324,7 @@ public sealed class SwallowedExceptionTests
                 {
                     return checked(model!.Length * 1_000_000_000).ToString();
                 }
-                {|TLLM2004:catch|} (OverflowException)
+                {|TLLM2007:catch|} (OverflowException)
                 {
                     return "0";
                 }
@@ -332,7 +336,7 @@ public sealed class SwallowedExceptionTests
                 {
                     model = model!.Trim();
                 }
-                {|TLLM2004:catch|} (NullReferenceException exception)
+                {|TLLM2007:catch|} (NullReferenceException exception)
                 {
                     Console.WriteLine(exception.Message);
                 }
@@ -510,14 +514,14 @@ public sealed class SwallowedExceptionTests
             public static string FromStatic(string? model)
             {
                 try { model = model!.Trim(); }
-                {|TLLM2004:catch|} (NullReferenceException) { model = "none"; }
+                {|TLLM2007:catch|} (NullReferenceException) { model = "none"; }
                 return model;
             }
 
             public static string DeclaredLater(string? model)
             {
                 try { model = model!.Trim(); }
-                {|TLLM2004:catch|} (NullReferenceException) { model = "none"; }
+                {|TLLM2007:catch|} (NullReferenceException) { model = "none"; }
                 LlmCall later = LlmCall.Current!;
                 return model + later;
             }
@@ -525,7 +529,7 @@ public sealed class SwallowedExceptionTests
             public static string DeclaredInTheCatch(string? model)
             {
                 try { model = model!.Trim(); }
-                {|TLLM2004:catch|} (NullReferenceException) { LlmCall current = LlmCall.Current!; model = current.ToString(); }
+                {|TLLM2007:catch|} (NullReferenceException) { LlmCall current = LlmCall.Current!; model = current.ToString(); }
                 return model ?? "none";
             }
         }
@@ -583,7 +587,7 @@ public sealed class SwallowedExceptionTests
             public string FromInstance(string? model)
             {
             	try { model = model!.Trim(); }
-            	{|TLLM2004:catch|}
+            	{|TLLM2007:catch|}
             	{
             		model = _call.ToString();
             	}
@@ -736,7 +740,7 @@ public sealed class SwallowedExceptionTests
                         {
                             model = part.Trim();
                         }
-                        {|TLLM2004:catch|} (NullReferenceException)
+                        {|TLLM2007:catch|} (NullReferenceException)
                         {
                             if (part.Length == 0)
                             {

@@ -40,8 +40,13 @@ internal sealed class TracedLlmTest<TCodeFix> : CSharpCodeFixTest<TracedCodeAnal
 
     protected override IEnumerable<Type> GetSourceGenerators() => new[] { typeof(TracedLlmRouteGenerator) };
 
+    /// <summary>
+    /// TLLM2007 is off by default; the tests turn it on, as a team does in .editorconfig, so that its cells are asserted
+    /// (<see cref="HandledWithoutRecordTests"/> asserts that a build without that setting does not report it).
+    /// </summary>
     protected override CompilationOptions CreateCompilationOptions() =>
-        ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+        ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable)
+            .WithSpecificDiagnosticOptions(new[] { new KeyValuePair<string, ReportDiagnostic>(DiagnosticIds.HandledWithoutRecord, ReportDiagnostic.Warn) });
 
     protected override ParseOptions CreateParseOptions() =>
         ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.Latest);

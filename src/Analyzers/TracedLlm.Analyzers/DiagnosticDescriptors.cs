@@ -28,6 +28,10 @@ internal static class DiagnosticDescriptors
     private const string SwallowMessage = "This catch swallows '{0}' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)";
     private const string SwallowDescription = "A catch in traced code that neither throws nor reports the exception hides the failure from the spans and the failure loggers.";
 
+    private const string HandledTitle = "Exception handled without a record in traced code";
+    private const string HandledMessage = "This catch goes on without '{0}' in code a traced route reaches: the failure reaches no span or failure logger; record it (LlmCall.RecordHandledFailure or a failure logger) or rethrow";
+    private const string HandledDescription = "Off by default. A catch in code a traced route reaches through calls that neither throws nor reports the exception, and does not answer the request itself (it logs and goes on, returns a fallback value, skips an item), leaves no trace of the failure in the spans. Whether that work was the request's own (its answer) or work beside it (a cache, a statistic, a notification) is not read; TLLM2004 reports the catches that answer the request and every catch in a route's own handler.";
+
     private const string UpstreamTitle = "Upstream call outside an attempt scope";
     private const string UpstreamMessage = "{0} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt";
     private const string UpstreamDescription = "Every upstream call of traced code belongs to an attempt: one raw_gen_ai_request span per attempt, retry and fallback.";
@@ -44,6 +48,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor SwallowedException = Create(DiagnosticIds.SwallowedException, SwallowTitle, SwallowMessage, SwallowDescription, compilationEnd: false);
     public static readonly DiagnosticDescriptor SwallowedExceptionThroughCalls = Create(DiagnosticIds.SwallowedException, SwallowTitle, SwallowMessage, SwallowDescription, compilationEnd: true);
 
+    /// <summary>TLLM2007, off by default: reached only through calls (a route's own catches are all TLLM2004's), so only at the end of the compilation.</summary>
+    public static readonly DiagnosticDescriptor HandledWithoutRecordThroughCalls = Create(DiagnosticIds.HandledWithoutRecord, HandledTitle, HandledMessage, HandledDescription, compilationEnd: true, enabledByDefault: false);
+
     public static readonly DiagnosticDescriptor UnscopedUpstreamCall = Create(DiagnosticIds.UnscopedUpstreamCall, UpstreamTitle, UpstreamMessage, UpstreamDescription, compilationEnd: false);
     public static readonly DiagnosticDescriptor UnscopedUpstreamCallThroughCalls = Create(DiagnosticIds.UnscopedUpstreamCall, UpstreamTitle, UpstreamMessage, UpstreamDescription, compilationEnd: true);
 
@@ -55,13 +62,13 @@ internal static class DiagnosticDescriptors
         "When the provider's own body has a 'metadata' field, gateway metadata in the same slot collides with it; such routes use 'litellm_metadata', or share the slot (MetadataSlotMode.Shared).",
         compilationEnd: false);
 
-    private static DiagnosticDescriptor Create(string id, string title, string message, string description, bool compilationEnd) => new(
+    private static DiagnosticDescriptor Create(string id, string title, string message, string description, bool compilationEnd, bool enabledByDefault = true) => new(
         id,
         title,
         message,
         Category,
         DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
+        isEnabledByDefault: enabledByDefault,
         description: description,
         helpLinkUri: $"https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/{id}.md",
         customTags: compilationEnd ? new[] { WellKnownDiagnosticTags.CompilationEnd } : System.Array.Empty<string>());

@@ -42,6 +42,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SpanLifecycleThroughCalls,
         DiagnosticDescriptors.SwallowedException,
         DiagnosticDescriptors.SwallowedExceptionThroughCalls,
+        DiagnosticDescriptors.HandledWithoutRecordThroughCalls,
         DiagnosticDescriptors.UnscopedUpstreamCall,
         DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls);
 
@@ -301,7 +302,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     }
                 }
 
-                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol));
+                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), sideWork: DiagnosticDescriptors.HandledWithoutRecordThroughCalls, reachesUpstream: method => _facts.ReachesUpstream(method, cancellationToken));
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
                     LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);

@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -90,6 +91,10 @@ internal sealed class WellKnownTypes
         TimerCallback = Get("System.Threading.TimerCallback");
         ThreadingTimer = Get("System.Threading.Timer");
         TimeProvider = Get("System.TimeProvider");
+        HttpAnswerTypes = new[] { Get("Microsoft.AspNetCore.Http.IResult"), Get("Microsoft.AspNetCore.Mvc.IActionResult"), Get("Microsoft.AspNetCore.Mvc.Infrastructure.IConvertToActionResult") };
+        HttpResponse = Get("Microsoft.AspNetCore.Http.HttpResponse");
+        HttpContent = Get("System.Net.Http.HttpContent");
+        HttpClientSend = HttpMessageInvoker?.GetMembers("SendAsync").OfType<IMethodSymbol>().FirstOrDefault();
         SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
     }
 
@@ -144,6 +149,57 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? AsyncCollectionResult { get; }
     public INamedTypeSymbol? ValueTaskOfT { get; }
     public INamedTypeSymbol? TaskOfT { get; }
+
+    /// <summary><c>HttpMessageInvoker.SendAsync</c>: an upstream call, what a catch of a transport failure gives up on.</summary>
+    public IMethodSymbol? HttpClientSend { get; }
+
+    /// <summary><c>System.Net.Http.HttpContent</c>: an HTTP message's body.</summary>
+    public INamedTypeSymbol? HttpContent { get; }
+
+    /// <summary>
+    /// A read of an HTTP body (<c>HttpContent</c>'s <c>ReadAs*Async</c>, <c>CopyToAsync</c>, <c>LoadIntoBufferAsync</c>, the
+    /// <c>ReadFromJson*</c> extensions): of an upstream's answer, the rest of the upstream call, whose body arrives after its
+    /// headers and can fail on the way (<c>HttpCompletionOption.ResponseHeadersRead</c>).
+    /// </summary>
+    public bool ReadsUpstreamBody(IMethodSymbol method)
+    {
+        var receiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : (method.ReducedFrom is { } reduced && reduced.Parameters.Length > 0 ? reduced.Parameters[0].Type : method.ContainingType);
+        return HttpContent is not null && DerivesFrom(receiver, HttpContent)
+            && (method.Name.StartsWith("ReadAs", System.StringComparison.Ordinal) || method.Name.StartsWith("ReadFromJson", System.StringComparison.Ordinal)
+                || method.Name is "CopyToAsync" or "CopyTo" or "LoadIntoBufferAsync");
+    }
+
+    /// <summary><c>Microsoft.AspNetCore.Http.HttpResponse</c>: what a handler writes the request's answer to.</summary>
+    public INamedTypeSymbol? HttpResponse { get; }
+
+    /// <summary>
+    /// The types an endpoint's result is in ASP.NET Core: <c>IResult</c> (minimal APIs, <c>Results</c>, <c>TypedResults</c>),
+    /// <c>IActionResult</c> (MVC, Razor pages) and <c>IConvertToActionResult</c> (<c>ActionResult&lt;T&gt;</c>).
+    /// </summary>
+    private INamedTypeSymbol?[] HttpAnswerTypes { get; }
+
+    /// <summary>
+    /// A type whose value is an HTTP answer (<see cref="HttpAnswerTypes"/>, one of them or a type implementing one), or a task of
+    /// one: what an endpoint returns for ASP.NET Core to write.
+    /// </summary>
+    public bool IsHttpAnswer(ITypeSymbol? type)
+    {
+        if (type is null)
+        {
+            return false;
+        }
+
+        type = Awaited(type);
+        foreach (var answer in HttpAnswerTypes)
+        {
+            if (answer is not null && (Same(type.OriginalDefinition, answer) || Implements(type, answer)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
     public INamedTypeSymbol? AsyncEnumerable { get; }
 
     /// <summary><c>System.ObjectDisposedException</c>.</summary>

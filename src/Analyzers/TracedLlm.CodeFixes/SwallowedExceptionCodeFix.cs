@@ -12,7 +12,7 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace TracedLlm.CodeFixes;
 
 /// <summary>
-/// TLLM2004, two fixes. Preferred, when an <c>LlmCall</c> the catch can use is in scope: record the
+/// TLLM2004 and TLLM2007, two fixes. Preferred, when an <c>LlmCall</c> the catch can use is in scope: record the
 /// handled failure first thing in the catch (<c>call.RecordHandledFailure(exception)</c>), so the
 /// recovery stays and the failure reaches the span. Otherwise (or as the second choice): rethrow. A
 /// catch whose end is reachable gets <c>throw;</c> at its end; a catch that ends in a jump (return,
@@ -29,7 +29,7 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
 
     /// <summary>Creates the fix.</summary>
     public SwallowedExceptionCodeFix()
-        : base(DiagnosticIds.SwallowedException)
+        : base(DiagnosticIds.SwallowedException, DiagnosticIds.HandledWithoutRecord)
     {
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -91,8 +92,32 @@ internal sealed partial class SwallowCollector : IFactCollector
         var location = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation() : @catch.Syntax.GetLocation();
         // A bare catch (typed as object) swallows any exception.
         var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object ? "System.Exception" : @catch.ExceptionType.ToDisplayString();
-        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), handling == Handling.InBody, OnlyCreatedHere(@catch, scope)));
+        var answers = scope.Compilation.AnswersRequest(@catch.Handler, CompilationFacts.EnclosingFunction(@catch) ?? scope.Owner as IMethodSymbol);
+        // A catch of what HttpClient throws for a request it could not complete gives up on an upstream call whatever the try calls
+        // (a delegate, a client of a library): its givenUp list is read as reaching one.
+        var givenUp = @try is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(@try);
+        if (TakesTransportFailure(@catch, scope.Types))
+        {
+            givenUp = givenUp.Add(scope.Types.HttpClientSend!);
+        }
+
+        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answers, givenUp, handling == Handling.InBody, OnlyCreatedHere(@catch, scope)));
     }
+
+    /// <summary>
+    /// A catch of <c>HttpRequestException</c> (what <c>HttpClient</c> and its handlers throw for a request they could not
+    /// complete), by its type or by a type test in its filter (<c>when (e is HttpRequestException)</c>).
+    /// </summary>
+    private static bool TakesTransportFailure(ICatchClauseOperation @catch, WellKnownTypes types) =>
+        types.HttpRequestException is { } transport && types.HttpClientSend is not null
+        && (WellKnownTypes.DerivesFrom(@catch.ExceptionType, transport)
+            || (@catch.Filter is { } filter && filter.DescendantsAndSelf().Any(o => o switch
+            {
+                IIsTypeOperation test => WellKnownTypes.DerivesFrom(test.TypeOperand, transport),
+                ITypePatternOperation pattern => WellKnownTypes.DerivesFrom(pattern.MatchedType, transport),
+                IDeclarationPatternOperation declaration => declaration.MatchedType is { } matched && WellKnownTypes.DerivesFrom(matched, transport),
+                _ => false,
+            })));
 
     /// <summary>
     /// The TryParse idiom, and the TryGetValue one: the <c>try</c> reads data already in memory (no

@@ -33,7 +33,13 @@ internal static class LocalRules
     /// <paramref name="created"/> (the types code creates, with their bases); <paramref name="onlyWaiting"/> reports those
     /// alone (a root's, whose other findings were reported while typing).
     /// </summary>
-    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false, bool whileHandling = false, bool onlyWaiting = false)
+    /// <remarks>
+    /// In code a route reaches through calls (<paramref name="sideWork"/> given), a catch that neither answers the request
+    /// itself nor gives up on an upstream call (<paramref name="reachesUpstream"/> of one of <see cref="SwallowSite.GivenUp"/>)
+    /// is reported with <paramref name="sideWork"/> (TLLM2007, off by default); every other catch with <paramref name="descriptor"/>
+    /// (a root's catches: TLLM2004 whatever they do).
+    /// </remarks>
+    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false, bool whileHandling = false, bool onlyWaiting = false, DiagnosticDescriptor? sideWork = null, Func<IMethodSymbol, bool>? reachesUpstream = null)
     {
         foreach (var swallow in facts.Swallows)
         {
@@ -44,7 +50,8 @@ internal static class LocalRules
                 continue;
             }
 
-            report(Diagnostic.Create(descriptor, swallow.Location, swallow.CaughtType));
+            var requests = sideWork is null || swallow.Answers || (reachesUpstream is not null && swallow.GivenUp.Any(reachesUpstream));
+            report(Diagnostic.Create(requests ? descriptor : sideWork!, swallow.Location, swallow.CaughtType));
         }
     }
 

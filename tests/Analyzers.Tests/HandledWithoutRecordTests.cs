@@ -1,0 +1,252 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using static TracedLlm.Analyzers.Tests.Verify;
+
+namespace TracedLlm.Analyzers.Tests;
+
+/// <summary>
+/// TLLM2004 and TLLM2007 part at whether a catch answers the request. Every catch of a route's own handler is TLLM2004's;
+/// in code a route reaches through calls, a catch that answers the request by hand (returns or makes an <c>IResult</c>, an
+/// <c>IActionResult</c> or an <c>ActionResult&lt;T&gt;</c>, writes <c>HttpResponse</c>, itself or through a method of
+/// source) is TLLM2004's, and one that goes on without the failure is TLLM2007's, off by default.
+/// </summary>
+public sealed class HandledWithoutRecordTests
+{
+    private static string Message(string type) => SwallowedExceptionTests.Message(type);
+
+    private static string HandledMessage(string type) => SwallowedExceptionTests.HandledMessage(type);
+
+    /// <summary>A route that reaches a helper's catch of each kind: one goes on (logs, a fallback value), the others answer.</summary>
+    private const string Helpers = "using Microsoft.AspNetCore.Mvc;\n" + Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, HttpContext context)
+            {
+                var cached = await Cache.ReadAsync(request.Model!);
+                var answer = Answers.Read(request.Model!);
+                var action = await Answers.ActionAsync(request.Model!);
+                var typed = Answers.Typed(request.Model!);
+                var kept = Answers.Kept(request.Model!);
+                await Answers.WriteAsync(context, request.Model!);
+                await Answers.ThroughHelperAsync(context, request.Model!);
+                return new Reply { Text = cached + answer + action + typed.Value + kept };
+            }
+        }
+
+        internal static class Cache
+        {
+            public static async Task<string> ReadAsync(string key)
+            {
+                try { return await System.IO.File.ReadAllTextAsync(key); }
+                {|#0:catch|} (System.IO.IOException) { return ""; }
+            }
+        }
+
+        internal static class Answers
+        {
+            public static IResult Read(string path)
+            {
+                try { return Results.Text(System.IO.File.ReadAllText(path)); }
+                {|#1:catch|} (System.IO.IOException) { return Results.Problem("store down", statusCode: 503); }
+            }
+
+            public static async Task<IActionResult> ActionAsync(string path)
+            {
+                try { return new OkObjectResult(await System.IO.File.ReadAllTextAsync(path)); }
+                {|#2:catch|} (System.IO.IOException) { return new StatusCodeResult(502); }
+            }
+
+            public static ActionResult<string> Typed(string path)
+            {
+                try { return System.IO.File.ReadAllText(path); }
+                {|#3:catch|} (System.IO.IOException) { return ""; }
+            }
+
+            public static IResult Kept(string path)
+            {
+                IResult result;
+                try { result = Results.Text(System.IO.File.ReadAllText(path)); }
+                {|#4:catch|} (System.IO.IOException) { result = Results.StatusCode(500); }
+                return result;
+            }
+
+            public static async Task WriteAsync(HttpContext context, string path)
+            {
+                try { await context.Response.WriteAsync(await System.IO.File.ReadAllTextAsync(path)); }
+                {|#5:catch|} (System.IO.IOException) { await context.Response.WriteAsJsonAsync(new { error = "store down" }); }
+            }
+
+            public static async Task ThroughHelperAsync(HttpContext context, string path)
+            {
+                try { await System.IO.File.ReadAllTextAsync(path); }
+                {|#6:catch|} (System.IO.IOException) { await Errors.WriteAsync(context); }
+            }
+        }
+
+        internal static class Errors
+        {
+            public static Task WriteAsync(HttpContext context) => Write(context, 503);
+
+            private static Task Write(HttpContext context, int status)
+            {
+                context.Response.StatusCode = status;
+                return Task.CompletedTask;
+            }
+        }
+        """;
+
+    [Fact]
+    public Task AHelpersCatchThatAnswersTheRequestIsTLLM2004AndOneThatGoesOnIsTLLM2007() => AnalyzerAsync(
+        Helpers,
+        Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException")),
+        Diagnostic("TLLM2004", 1, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 2, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 3, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 4, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 5, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 6, Message("System.IO.IOException")));
+
+    [Fact]
+    public Task AHelpersCatchThatGivesUpOnAnUpstreamCallIsTLLM2004() => AnalyzerAsync(Corpus.Header + """
+        internal interface IBackend { Task<string> CompleteAsync(string prompt); }
+
+        internal sealed class OpenAiBackend(HttpClient http) : IBackend
+        {
+            public async Task<string> CompleteAsync(string prompt) =>
+                await (await {|#6:http.PostAsync("http://upstream/v1/chat/completions", new StringContent(prompt))|}).Content.ReadAsStringAsync();
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, [Microsoft.AspNetCore.Mvc.FromServices] IBackend[] backends, [Microsoft.AspNetCore.Mvc.FromServices] HttpResponseMessage answer, [Microsoft.AspNetCore.Mvc.FromServices] Func<Task<string>> send)
+            {
+                var text = await Router.FirstAsync(backends, request.Model!) + await Router.BodyAsync(answer) + await Router.ThroughAsync(send) + await Router.NoteAsync(request.Model!);
+                return new Reply { Text = text };
+            }
+        }
+
+        internal static class Router
+        {
+            // A fallback loop: the catch goes on to the next backend (an interface whose implementation posts upstream).
+            public static async Task<string> FirstAsync(IBackend[] backends, string prompt)
+            {
+                foreach (var backend in backends)
+                {
+                    string? prepared = null;
+                    try { prepared = System.IO.File.ReadAllText(prompt); }
+                    {|#0:catch|} (System.IO.IOException) { continue; }
+
+                    try { return await backend.CompleteAsync(prepared); }
+                    {|#1:catch|} (InvalidOperationException) { }
+                }
+
+                return "";
+            }
+
+            // The rest of an upstream call: its body read.
+            public static async Task<string> BodyAsync(HttpResponseMessage answer)
+            {
+                try { return await answer.Content.ReadAsStringAsync(); }
+                {|#2:catch|} (System.IO.IOException) { return ""; }
+            }
+
+            // What HttpClient throws, around a delegate the rule cannot follow.
+            public static async Task<string> ThroughAsync(Func<Task<string>> send)
+            {
+                try { return await send(); }
+                {|#3:catch|} (HttpRequestException) { return ""; }
+            }
+
+            // Work beside the answer: a note written, its failure logged.
+            public static async Task<string> NoteAsync(string model)
+            {
+                try { await System.IO.File.AppendAllTextAsync("notes.log", model); }
+                {|#4:catch|} (System.IO.IOException) { }
+
+                try { await send(model); }
+                {|#5:catch|} (Exception) when (model.Length > 0) { }
+                return model;
+
+                static Task send(string model) => Task.CompletedTask;
+            }
+        }
+        """,
+        Diagnostic("TLLM2004", 0, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 1, Message("System.InvalidOperationException")),
+        Diagnostic("TLLM2004", 2, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 3, Message("System.Net.Http.HttpRequestException")),
+        Diagnostic("TLLM2007", 4, HandledMessage("System.IO.IOException")),
+        Diagnostic("TLLM2007", 5, HandledMessage("System.Exception")),
+        Diagnostic("TLLM2006", 6, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")));
+
+    [Fact]
+    public Task EveryCatchOfARoutesOwnHandlerIsTLLM2004WhatItDoes() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request)
+            {
+                var text = "";
+                try { text = await System.IO.File.ReadAllTextAsync(request.Model!); }
+                {|#0:catch|} (System.IO.IOException) { }
+
+                Func<string> read = () =>
+                {
+                    try { return System.IO.File.ReadAllText(request.Model!); }
+                    {|#1:catch|} (System.IO.IOException) { return ""; }
+                };
+                return new Reply { Text = text + read() };
+            }
+        }
+        """,
+        Diagnostic("TLLM2004", 0, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 1, Message("System.IO.IOException")));
+
+    [Fact]
+    public Task AnAnswerMadeInALambdaOfTheCatchIsNotTheCatchsAnswer() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => new() { Text = Store.Read(request.Model!) };
+        }
+
+        internal static class Store
+        {
+            public static readonly List<Func<IResult>> Later = new();
+
+            public static string Read(string path)
+            {
+                try { return System.IO.File.ReadAllText(path); }
+                {|#0:catch|} (System.IO.IOException)
+                {
+                    Later.Add(() => Results.Problem());
+                    return "";
+                }
+            }
+        }
+        """,
+        Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException")));
+
+    [Fact]
+    public async Task ABuildWithoutTheSettingReportsNoTLLM2007AndOneWithItDoes()
+    {
+        var compilation = ProjectAnalysis.Compile(WithoutMarkup(Helpers));
+
+        var byDefault = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
+        Assert.Equal(Enumerable.Repeat("TLLM2004", 6), byDefault.Select(d => d.Id));
+
+        var turnedOn = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(
+            new[] { new KeyValuePair<string, ReportDiagnostic>(DiagnosticIds.HandledWithoutRecord, ReportDiagnostic.Warn) }));
+        var withIt = await ProjectAnalysis.BuildDiagnosticsAsync(turnedOn);
+        Assert.Equal(new[] { "TLLM2004", "TLLM2004", "TLLM2004", "TLLM2004", "TLLM2004", "TLLM2004", "TLLM2007" }, withIt.Select(d => d.Id).OrderBy(id => id));
+        var handled = Assert.Single(withIt, d => d.Id == "TLLM2007");
+        Assert.Equal(DiagnosticSeverity.Warning, handled.Severity);
+        Assert.Equal(HandledMessage("System.IO.IOException"), handled.GetMessage());
+    }
+
+    private static string WithoutMarkup(string source) => System.Text.RegularExpressions.Regex.Replace(source, @"\{\|#\d+:|\|\}", string.Empty);
+}
