@@ -81,7 +81,7 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
     internal static SyntaxTree[] WithSdkGeneratedSources(string name, OutputKind kind, SyntaxTree[] trees)
     {
         var compilation = CSharpCompilation.Create(name, trees, CorpusReferences.All, new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
-        CSharpGeneratorDriver.Create(SdkGenerators.Value, parseOptions: ProjectAnalysis.ParseOptions)
+        CSharpGeneratorDriver.Create(SdkGenerators.Value, parseOptions: ProjectAnalysis.GeneratedParseOptions(trees))
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         return output.SyntaxTrees.ToArray();
     }

@@ -21,11 +21,20 @@ internal static class ProjectAnalysis
 
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
+    /// <summary>
+    /// The options a generator's output is parsed with beside <paramref name="trees"/>: <see cref="ParseOptions"/>, in the trees'
+    /// language version where it is another (a compilation takes one; bench/analyzers-wide parses net10.0 trees as C# 14).
+    /// </summary>
+    public static CSharpParseOptions GeneratedParseOptions(IEnumerable<SyntaxTree> trees) =>
+        trees.FirstOrDefault()?.Options is CSharpParseOptions { LanguageVersion: var version } && version != ParseOptions.LanguageVersion
+            ? ParseOptions.WithLanguageVersion(version)
+            : ParseOptions;
+
     /// <summary>The sources with the route generator's output, as a build compiles them.</summary>
     public static Compilation Compile(ImmutableArray<MetadataReference> references, OutputKind kind, params SyntaxTree[] trees)
     {
         var compilation = CSharpCompilation.Create("TracedRoutes", trees, references, new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
-        CSharpGeneratorDriver.Create(new[] { new TracedLlmRouteGenerator().AsSourceGenerator() }, parseOptions: ParseOptions)
+        CSharpGeneratorDriver.Create(new[] { new TracedLlmRouteGenerator().AsSourceGenerator() }, parseOptions: GeneratedParseOptions(trees))
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         return output;
     }

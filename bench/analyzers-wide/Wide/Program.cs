@@ -4,7 +4,7 @@
 // (packages this machine does not restore make error types), every finding with whether its file
 // binds, and what the analyzers had in front of them: lines, and the constructs each rule follows
 // (catch clauses, throws, Activity starts, outgoing sends, 'metadata' keys) in files that bind.
-// Usage: Wide [--adopted|--reach-only] [ref:][sdk:|web:]NAME=FOLDER[,FOLDER...][,!FOLDER...][,FILE.proto...] ...   (NAME: the
+// Usage: Wide [--adopted|--reach-only] [ref:][csharp14:][sdk:|web:]NAME=FOLDER[,FOLDER...][,!FOLDER...][,FILE.proto...] ...   (NAME: the
 // assembly the folders build, left out of the references; several folders compile as one assembly, a service with
 // the libraries it references; a folder written !FOLDER, inside one of them, is left out: tests a project keeps among its
 // files; a FILE.proto is a Protobuf item of the project, its messages and gRPC stubs generated (Protobuf.cs); sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web, as <ImplicitUsings> does; web: with several folders gives the web SDK's own to the first folder and to any whose .csproj is a web project, the plain SDK's to the others). --adopted first marks every endpoint handler as a traced route (Adoption.cs) and
@@ -14,6 +14,7 @@
 // ref:NAME=FOLDER,... is a library a tree references as a package this machine does not serve, built from its
 // published source: compiled in memory as the assembly NAME (its files that do not compile left out until the rest
 // does) and referenced, as metadata, by the compilations after it; never analysed, as a package's code is not.
+// csharp14:NAME=... parses the folders as C# 14 (Roslyn 4.14's preview), as a net10.0 project's build does: extension blocks.
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -37,6 +38,11 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     var (name, folder) = arg.Split('=', 2) is [var n, var f] ? (n, f) : (Path.GetFileName(arg), arg);
     var library = name.StartsWith("ref:", StringComparison.Ordinal);
     name = library ? name["ref:".Length..] : name;
+    // csharp14: parses the folders as C# 14, the language a net10.0 project's build uses (extension blocks, first-class spans):
+    // Roslyn 4.14's preview. Without it they are parsed as C# 13 (Latest), as every tree before was.
+    var csharp14 = name.StartsWith("csharp14:", StringComparison.Ordinal);
+    name = csharp14 ? name["csharp14:".Length..] : name;
+    var options = csharp14 ? parse.WithLanguageVersion(LanguageVersion.Preview) : parse;
     string? usings = null;
     if (name.Split(':', 2) is [var sdk and ("sdk" or "web"), var rest])
     {
@@ -45,23 +51,23 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
 
     if (library)
     {
-        built.Add(LibraryReference.Build(name, folder, usings, parse, built));
+        built.Add(LibraryReference.Build(name, folder, usings, options, built));
         continue;
     }
 
     var started = System.Diagnostics.Stopwatch.StartNew();
     var references = WideReferences.All.Concat(built).Where(r => !string.Equals(Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath), name, StringComparison.OrdinalIgnoreCase)).ToImmutableArray();
     // The messages and gRPC stubs of the .proto files the argument names, as the project's Protobuf items generate them: files, not counted.
-    var generated = Protobuf.Generate(folder, parse);
+    var generated = Protobuf.Generate(folder, options);
     // A web project compiled with the libraries it references: the usings only the web SDK adds go to the folders that are web
     // projects (the first, and any whose .csproj names Microsoft.NET.Sdk.Web), as each project's build gives them; the others
     // have the plain SDK's. Given to all, they made a library's own ConnectionInfo ambiguous with Microsoft.AspNetCore.Http's.
     var webOnly = usings is not null && usings != CorpusProject.ImplicitUsingsSource(webSdk: false) && Sources.Folders(folder).Count() > 1
         ? string.Concat(usings.Split('\n', StringSplitOptions.RemoveEmptyEntries).Except(CorpusProject.ImplicitUsingsSource(webSdk: false).Split('\n')).Select(u => u + "\n"))
         : null;
-    var trees = Sources.Parse(folder, parse, references, generated, webOnly);
+    var trees = Sources.Parse(folder, options, references, generated, webOnly);
     usings = webOnly is null ? usings : CorpusProject.ImplicitUsingsSource(webSdk: false);
-    SyntaxTree[] allTrees = usings is null ? trees : [.. trees, CSharpSyntaxTree.ParseText(usings, parse, Path.Combine(folder.Split(',')[0], "ImplicitUsings.g.cs"))];
+    SyntaxTree[] allTrees = usings is null ? trees : [.. trees, CSharpSyntaxTree.ParseText(usings, options, Path.Combine(folder.Split(',')[0], "ImplicitUsings.g.cs"))];
     var kind = trees.Any(t => t.GetRoot().ChildNodes().OfType<GlobalStatementSyntax>().Any()) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary;
     // The SDK's regex generator's output ([GeneratedRegex] methods), as the project's build has it: files, not counted.
     allTrees = CorpusProject.WithSdkGeneratedSources(name, kind, allTrees);
