@@ -12,13 +12,15 @@ internal static class Sources
 {
     /// <summary>
     /// The .cs files of the comma-separated folders (bin/ and obj/ left out, and the folders written with a leading '!':
-    /// tests a project keeps among its own files; .proto files listed are generated apart, <see cref="Protobuf"/>), parsed, in
+    /// tests a project keeps among its own files; a .cs file written so is left out alone; .proto files listed are generated apart, <see cref="Protobuf"/>), parsed, in
     /// path order; with several folders, each folder's global usings
     /// kept to its own files (<see cref="ScopeGlobalUsings"/>).
     /// </summary>
     public static SyntaxTree[] Parse(string folders, CSharpParseOptions parse, ImmutableArray<MetadataReference> references, IReadOnlyList<SyntaxTree> generated, string? webUsings = null)
     {
-        var excluded = folders.Split(',').Where(f => f.StartsWith('!')).Select(f => Path.TrimEndingDirectorySeparator(f[1..]) + "/").ToList();
+        // A !FILE.cs leaves out that file alone (a file of a referenced project that its build keeps in its own assembly, such as its
+        // own assembly attributes); any other !PATH a folder.
+        var excluded = folders.Split(',').Where(f => f.StartsWith('!')).Select(f => f.EndsWith(".cs", StringComparison.Ordinal) ? f[1..] : Path.TrimEndingDirectorySeparator(f[1..]) + "/").ToList();
         var files = Folders(folders).SelectMany(f => Directory.EnumerateFiles(f, "*.cs", SearchOption.AllDirectories).Select(p => (Folder: f, Path: p)))
             .Where(p => !p.Path.Contains("/obj/", StringComparison.Ordinal) && !p.Path.Contains("/bin/", StringComparison.Ordinal) && !excluded.Any(e => p.Path.StartsWith(e, StringComparison.Ordinal)))
             .OrderBy(p => p.Path, StringComparer.Ordinal)

@@ -7,7 +7,7 @@
 // Usage: Wide [--adopted|--reach-only] [ref:][csharp14:][sdk:|web:]NAME=FOLDER[,FOLDER...][,!FOLDER...][,FILE.proto...] ...   (NAME: the
 // assembly the folders build, left out of the references; several folders compile as one assembly, a service with
 // the libraries it references; a folder written !FOLDER, inside one of them, is left out: tests a project keeps among its
-// files; a FILE.proto is a Protobuf item of the project, its messages and gRPC stubs generated (Protobuf.cs); sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web, as <ImplicitUsings> does; web: with several folders gives the web SDK's own to the first folder and to any whose .csproj is a web project, the plain SDK's to the others). --adopted first marks every endpoint handler as a traced route (Adoption.cs) and
+// files (a file written !FILE.cs, alone); a FILE.proto is a Protobuf item of the project, its messages and gRPC stubs generated (Protobuf.cs); sdk: or web: adds the implicit usings of Microsoft.NET.Sdk or Microsoft.NET.Sdk.Web, as <ImplicitUsings> does; web: with several folders gives the web SDK's own to the first folder and to any whose .csproj is a web project, the plain SDK's to the others). --adopted first marks every endpoint handler as a traced route (Adoption.cs) and
 // prints what the routes reach (Reach.cs) and every finding with its line of code, to be read and judged.
 // --reach-only adopts the same way and prints the routes, what they reach and the compile errors, and runs no
 // analyzer: what a measurement's set-up is checked with before the one run whose findings are judged.
