@@ -184,6 +184,113 @@ public sealed class HandledWithoutRecordTests
         Diagnostic("TLLM2006", 6, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")));
 
     [Fact]
+    public Task WhatTheTryHandsOnCountsAndItsFinallyAndNegatedFiltersDoNot() => AnalyzerAsync(Corpus.Header + """
+        internal interface IBackend { Task<string> CompleteAsync(string prompt); }
+
+        internal sealed class OpenAiBackend(HttpClient http) : IBackend
+        {
+            public async Task<string> CompleteAsync(string prompt) =>
+                await (await {|#7:http.PostAsync("http://upstream/v1/chat/completions", new StringContent(prompt))|}).Content.ReadAsStringAsync();
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, [Microsoft.AspNetCore.Mvc.FromServices] IBackend[] backends)
+            {
+                var text = await Calls.FanOutAsync(backends, request.Model!) + await Calls.OnThreadPoolAsync(backends[0], request.Model!)
+                    + await Calls.ThroughGroupAsync(backends[0]) + await Calls.FinallyAsync(backends[0], request.Model!) + await Calls.NegatedAsync(request.Model!);
+                return new Reply { Text = text };
+            }
+        }
+
+        internal static class Calls
+        {
+            public static async Task<string> FanOutAsync(IBackend[] backends, string prompt)
+            {
+                try { return string.Concat(await Task.WhenAll(System.Linq.Enumerable.Select(backends, b => b.CompleteAsync(prompt)))); }
+                {|#0:catch|} (InvalidOperationException) { return ""; }
+            }
+
+            public static async Task<string> OnThreadPoolAsync(IBackend backend, string prompt)
+            {
+                try { return await Task.Run(() => backend.CompleteAsync(prompt)); }
+                {|#1:catch|} (InvalidOperationException) { return ""; }
+            }
+
+            public static async Task<string> ThroughGroupAsync(IBackend backend)
+            {
+                Func<string, Task<string>> complete = backend.CompleteAsync;
+                try { return await Retry(backend.CompleteAsync); }
+                {|#2:catch|} (InvalidOperationException) { return ""; }
+            }
+
+            private static Task<string> Retry(Func<string, Task<string>> send) => send("again");
+
+            // The finally's upstream call is not what the catch gives up on: the try only reads a file.
+            public static async Task<string> FinallyAsync(IBackend backend, string path)
+            {
+                try { return await System.IO.File.ReadAllTextAsync(path); }
+                {|#3:catch|} (System.IO.IOException) { return ""; }
+                finally { await backend.CompleteAsync("done"); }
+            }
+
+            // A filter that excludes what HttpClient throws takes no transport failure.
+            public static async Task<string> NegatedAsync(string path)
+            {
+                try { await System.IO.File.AppendAllTextAsync(path, "note"); }
+                {|#4:catch|} (Exception e) when (e is not HttpRequestException) { }
+
+                try { await System.IO.File.AppendAllTextAsync(path, "again"); }
+                {|#5:catch|} (Exception e) when (!(e is HttpRequestException)) { }
+
+                try { await System.IO.File.AppendAllTextAsync(path, "once more"); }
+                {|#6:catch|} (Exception e) when (e is HttpRequestException or System.Net.Http.HttpIOException) { }
+                return path;
+            }
+        }
+        """,
+        Diagnostic("TLLM2004", 0, Message("System.InvalidOperationException")),
+        Diagnostic("TLLM2004", 1, Message("System.InvalidOperationException")),
+        Diagnostic("TLLM2004", 2, Message("System.InvalidOperationException")),
+        Diagnostic("TLLM2007", 3, HandledMessage("System.IO.IOException")),
+        Diagnostic("TLLM2007", 4, HandledMessage("System.Exception")),
+        Diagnostic("TLLM2007", 5, HandledMessage("System.Exception")),
+        Diagnostic("TLLM2004", 6, Message("System.Exception")),
+        Diagnostic("TLLM2006", 7, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")));
+
+    [Fact]
+    public Task AnAnswerWrittenByAWriterGivenTheResponseOrByProblemDetailsIsTLLM2004() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, HttpContext context, [Microsoft.AspNetCore.Mvc.FromServices] IProblemDetailsService problems)
+            {
+                await Errors.SerializedAsync(context, request.Model!);
+                await Errors.ProblemAsync(context, problems, request.Model!);
+                return new Reply();
+            }
+        }
+
+        internal static class Errors
+        {
+            public static async Task SerializedAsync(HttpContext context, string path)
+            {
+                try { await System.IO.File.ReadAllTextAsync(path); }
+                {|#0:catch|} (System.IO.IOException) { await JsonSerializer.SerializeAsync(context.Response.Body, new { error = "store down" }); }
+            }
+
+            public static async Task ProblemAsync(HttpContext context, IProblemDetailsService problems, string path)
+            {
+                try { await System.IO.File.ReadAllTextAsync(path); }
+                {|#1:catch|} (System.IO.IOException) { await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context }); }
+            }
+        }
+        """,
+        Diagnostic("TLLM2004", 0, Message("System.IO.IOException")),
+        Diagnostic("TLLM2004", 1, Message("System.IO.IOException")));
+
+    [Fact]
     public Task EveryCatchOfARoutesOwnHandlerIsTLLM2004WhatItDoes() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {

@@ -30,7 +30,7 @@ internal static class DiagnosticDescriptors
 
     private const string HandledTitle = "Exception handled without a record in traced code";
     private const string HandledMessage = "This catch goes on without '{0}' in code a traced route reaches: the failure reaches no span or failure logger; record it (LlmCall.RecordHandledFailure or a failure logger) or rethrow";
-    private const string HandledDescription = "Off by default. A catch in code a traced route reaches through calls that neither throws nor reports the exception, and does not answer the request itself (it logs and goes on, returns a fallback value, skips an item), leaves no trace of the failure in the spans. Whether that work was the request's own (its answer) or work beside it (a cache, a statistic, a notification) is not read; TLLM2004 reports the catches that answer the request and every catch in a route's own handler.";
+    private const string HandledDescription = "Off by default. A catch in code a traced route reaches through calls that neither throws nor reports the exception, and does not answer the request itself (it logs and goes on, returns a fallback value, skips an item), leaves no trace of the failure in the spans. Whether that work was the request's own (its answer) or work beside it (a cache, a statistic, a notification) is not read; TLLM2004 reports the catches that answer the request or give up on an upstream call, and every catch in a route's own handler.";
 
     private const string UpstreamTitle = "Upstream call outside an attempt scope";
     private const string UpstreamMessage = "{0} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt";

@@ -302,7 +302,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     }
                 }
 
-                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), sideWork: DiagnosticDescriptors.HandledWithoutRecordThroughCalls, reachesUpstream: method => _facts.ReachesUpstream(method, cancellationToken));
+                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), sideWork: DiagnosticDescriptors.HandledWithoutRecordThroughCalls,
+                    requests: swallow => swallow.AnswerCalls.Any(_facts.WritesResponse) || swallow.GivenUp.Any(method => _facts.ReachesUpstream(method, cancellationToken)));
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
                     LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);

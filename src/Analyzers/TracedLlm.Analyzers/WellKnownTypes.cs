@@ -94,6 +94,7 @@ internal sealed class WellKnownTypes
         HttpAnswerTypes = new[] { Get("Microsoft.AspNetCore.Http.IResult"), Get("Microsoft.AspNetCore.Mvc.IActionResult"), Get("Microsoft.AspNetCore.Mvc.Infrastructure.IConvertToActionResult") };
         HttpResponse = Get("Microsoft.AspNetCore.Http.HttpResponse");
         HttpContent = Get("System.Net.Http.HttpContent");
+        HttpIOException = Get("System.Net.Http.HttpIOException");
         HttpClientSend = HttpMessageInvoker?.GetMembers("SendAsync").OfType<IMethodSymbol>().FirstOrDefault();
         SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
     }
@@ -168,6 +169,13 @@ internal sealed class WellKnownTypes
             && (method.Name.StartsWith("ReadAs", System.StringComparison.Ordinal) || method.Name.StartsWith("ReadFromJson", System.StringComparison.Ordinal)
                 || method.Name is "CopyToAsync" or "CopyTo" or "LoadIntoBufferAsync");
     }
+
+    /// <summary><c>IProblemDetailsService.WriteAsync</c> / <c>TryWriteAsync</c>: ASP.NET Core's own writer of an error answer.</summary>
+    public static bool WritesProblemDetails(IMethodSymbol method) =>
+        method.Name is "WriteAsync" or "TryWriteAsync" && method.ContainingType?.ToDisplayString() == "Microsoft.AspNetCore.Http.IProblemDetailsService";
+
+    /// <summary><c>System.Net.Http.HttpIOException</c> (.NET 8+): an HTTP body that ended early or broke on the way.</summary>
+    public INamedTypeSymbol? HttpIOException { get; }
 
     /// <summary><c>Microsoft.AspNetCore.Http.HttpResponse</c>: what a handler writes the request's answer to.</summary>
     public INamedTypeSymbol? HttpResponse { get; }

@@ -101,23 +101,48 @@ internal sealed partial class SwallowCollector : IFactCollector
             givenUp = givenUp.Add(scope.Types.HttpClientSend!);
         }
 
-        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answers, givenUp, handling == Handling.InBody, OnlyCreatedHere(@catch, scope)));
+        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answers, CompilationFacts.AnswerCalls(@catch.Handler), givenUp, handling == Handling.InBody, OnlyCreatedHere(@catch, scope)));
     }
 
     /// <summary>
     /// A catch of <c>HttpRequestException</c> (what <c>HttpClient</c> and its handlers throw for a request they could not
-    /// complete), by its type or by a type test in its filter (<c>when (e is HttpRequestException)</c>).
+    /// complete) or <c>HttpIOException</c> (a body that broke on the way), by its type or by a type test in its filter
+    /// (<c>when (e is HttpRequestException)</c>; not a negated one, which excludes it).
     /// </summary>
-    private static bool TakesTransportFailure(ICatchClauseOperation @catch, WellKnownTypes types) =>
-        types.HttpRequestException is { } transport && types.HttpClientSend is not null
-        && (WellKnownTypes.DerivesFrom(@catch.ExceptionType, transport)
-            || (@catch.Filter is { } filter && filter.DescendantsAndSelf().Any(o => o switch
+    private static bool TakesTransportFailure(ICatchClauseOperation @catch, WellKnownTypes types)
+    {
+        if (types.HttpClientSend is null)
+        {
+            return false;
+        }
+
+        bool Transport(ITypeSymbol? type) =>
+            (types.HttpRequestException is { } request && WellKnownTypes.DerivesFrom(type, request))
+            || (types.HttpIOException is { } body && WellKnownTypes.DerivesFrom(type, body));
+
+        // A type test in the filter, not under a negation (`e is not HttpRequestException`, `!(e is ...)` exclude it).
+        bool Negated(IOperation operation)
+        {
+            for (var current = operation.Parent; current is not null && current != @catch; current = current.Parent)
             {
-                IIsTypeOperation test => WellKnownTypes.DerivesFrom(test.TypeOperand, transport),
-                ITypePatternOperation pattern => WellKnownTypes.DerivesFrom(pattern.MatchedType, transport),
-                IDeclarationPatternOperation declaration => declaration.MatchedType is { } matched && WellKnownTypes.DerivesFrom(matched, transport),
+                if (current is INegatedPatternOperation or IUnaryOperation { OperatorKind: UnaryOperatorKind.Not })
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return Transport(@catch.ExceptionType)
+            || (@catch.Filter is { } filter && filter.DescendantsAndSelf().Any(o => !Negated(o) && o switch
+            {
+                IIsTypeOperation test => !test.IsNegated && Transport(test.TypeOperand),
+                ITypePatternOperation pattern => Transport(pattern.MatchedType),
+                IDeclarationPatternOperation declaration => Transport(declaration.MatchedType),
                 _ => false,
-            })));
+            }));
+    }
 
     /// <summary>
     /// The TryParse idiom, and the TryGetValue one: the <c>try</c> reads data already in memory (no

@@ -22,24 +22,38 @@ internal sealed partial class CompilationFacts
     /// <paramref name="function"/> when that function's result is the answer (<see cref="WellKnownTypes.IsHttpAnswer"/>: an
     /// <c>IResult</c>, an <c>IActionResult</c>, an <c>ActionResult&lt;T&gt;</c>, a task of one), makes such a value
     /// (<c>Results.Problem()</c>, <c>StatusCode(500)</c>, <c>new ObjectResult(...)</c>, kept to be returned later), or writes
-    /// the response (<c>HttpResponse</c>'s status, headers or body), itself or through a method of source that does, a few
-    /// calls deep. Lambdas and local functions declared in the code run when they are called and are not read here.
+    /// the response (<c>HttpResponse</c>'s status, headers or body, the response handed to a writer, <c>IProblemDetailsService</c>),
+    /// itself or through a method of source that does, three calls deep (an interface's implementations are not followed). Lambdas and local functions declared in the code run when they are called and are not read here.
     /// </summary>
+    /// <remarks>
+    /// Read in two steps: here, while a method is analysed, only the code itself (no other method's body is bound, so an
+    /// editor's per-document analysis stays local); the methods of source it calls (<see cref="AnswerCalls"/>) are read at
+    /// the end of the compilation, when a catch reached through calls is reported (<see cref="WritesResponse(IMethodSymbol)"/>).
+    /// </remarks>
     public bool AnswersRequest(IOperation code, IMethodSymbol? function) =>
         OwnOperations(code).Any(operation => operation switch
         {
             IReturnOperation { ReturnedValue: not null } => function is not null && Types.IsHttpAnswer(function.ReturnType),
-            _ => WritesAnswer(operation, 0),
+            _ => WritesAnswer(operation, MaxAnswerDepth),
         });
 
+    /// <summary>The methods of source <paramref name="code"/> calls as its own (not in a lambda or local function it declares).</summary>
+    public static ImmutableArray<IMethodSymbol> AnswerCalls(IOperation code) =>
+        OwnOperations(code).OfType<IInvocationOperation>().Select(call => call.TargetMethod)
+            .Where(method => method.Locations.Any(location => location.IsInSource)).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
+
+    /// <summary>A method of source whose body writes the request's answer (<see cref="AnswersRequest"/>'s reading of a call), three calls deep; cached.</summary>
+    public bool WritesResponse(IMethodSymbol method) => WritesResponse(method, 1);
+
     /// <summary>
-    /// The calls a catch gives up on (TLLM2004 and TLLM2007 part at them): those of its <c>try</c>, and, when the <c>try</c> sits in
-    /// a loop of its function, those of the whole loop (a fallback loop: the catch goes on to the next backend). Each is the
+    /// The calls a catch gives up on (TLLM2004 and TLLM2007 part at them): those of its <c>try</c> block (lambdas and method groups
+    /// it hands on included), and, when the <c>try</c> sits in a loop of its function, those of the whole loop (a fallback loop:
+    /// the catch goes on to the next backend). Each is the
     /// called method, to be read at the end of the compilation (<see cref="ReachesUpstream(IMethodSymbol, CancellationToken)"/>), when interface dispatch is known.
     /// </summary>
     public static ImmutableArray<IMethodSymbol> GivenUpCalls(ITryOperation @try)
     {
-        IOperation scope = @try;
+        IOperation scope = @try.Body;
         for (var current = @try.Parent; current is not null and not IAnonymousFunctionOperation and not ILocalFunctionOperation; current = current.Parent)
         {
             if (current is ILoopOperation loop)
@@ -49,7 +63,14 @@ internal sealed partial class CompilationFacts
             }
         }
 
-        return OwnOperations(scope).OfType<IInvocationOperation>().Select(call => call.TargetMethod).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
+        // What runs in the try includes the lambdas and method groups it hands on (a fan-out, Task.Run, a retry helper's delegate).
+        return scope.DescendantsAndSelf().Select(operation => operation switch
+            {
+                IInvocationOperation call => call.TargetMethod,
+                IMethodReferenceOperation group => group.Method,
+                _ => null,
+            })
+            .OfType<IMethodSymbol>().Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
     }
 
     /// <summary>
@@ -67,16 +88,24 @@ internal sealed partial class CompilationFacts
             return true;
         }
 
-        if (depth > MaxAnswerDepth)
+        if (depth >= MaxAnswerDepth)
         {
             return false;
         }
 
         return (Body(_compilation, method) is { } body && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
                 Types.CallsModelOrUpstream(call) || ReachesUpstream((call.TargetMethod.ReducedFrom ?? call.TargetMethod).OriginalDefinition, depth + 1, cancellationToken)))
-            || ((method.IsAbstract || method.IsVirtual || method.ContainingType?.TypeKind == TypeKind.Interface)
+            || ((method.IsAbstract || method.IsVirtual || (method.IsOverride && !method.IsSealed) || method.ContainingType?.TypeKind == TypeKind.Interface)
+                && !IsEverywhere(method)
                 && Implementations(method, cancellationToken).Any(implementation => ReachesUpstream(implementation.OriginalDefinition, depth + 1, cancellationToken)));
     }
+
+    /// <summary>
+    /// A member every type has or many implement for their own reasons (<c>ToString</c>, <c>Equals</c>, <c>GetHashCode</c>,
+    /// <c>Dispose</c>, <c>DisposeAsync</c>): its overrides are not the call's work, and are not followed.
+    /// </summary>
+    private static bool IsEverywhere(IMethodSymbol method) =>
+        method.Name is "ToString" or "Equals" or "GetHashCode" or "Dispose" or "DisposeAsync" or "Finalize";
 
     /// <summary>The function whose code <paramref name="operation"/> is: the innermost lambda or local function around it, or null for the member's own body.</summary>
     public static IMethodSymbol? EnclosingFunction(IOperation operation)
@@ -100,7 +129,8 @@ internal sealed partial class CompilationFacts
         IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type),
         IInvocationOperation call => Types.IsHttpAnswer(call.TargetMethod.ReturnType)
             || (call.Instance is { } instance && (OnResponse(instance) || Types.IsHttpAnswer(instance.Type)))
-            || (call.TargetMethod.IsExtensionMethod && call.Arguments.Length > 0 && OnResponse(call.Arguments[0].Value))
+            || call.Arguments.Any(argument => OnResponse(argument.Value))
+            || WellKnownTypes.WritesProblemDetails(call.TargetMethod)
             || (depth < MaxAnswerDepth && call.TargetMethod.Locations.Any(location => location.IsInSource) && WritesResponse(call.TargetMethod, depth + 1)),
         IAssignmentOperation assignment => OnResponse(assignment.Target),
         _ => false,

@@ -35,11 +35,11 @@ internal static class LocalRules
     /// </summary>
     /// <remarks>
     /// In code a route reaches through calls (<paramref name="sideWork"/> given), a catch that neither answers the request
-    /// itself nor gives up on an upstream call (<paramref name="reachesUpstream"/> of one of <see cref="SwallowSite.GivenUp"/>)
+    /// itself nor, by <paramref name="requests"/>, through the methods its handler calls, nor gives up on an upstream call,
     /// is reported with <paramref name="sideWork"/> (TLLM2007, off by default); every other catch with <paramref name="descriptor"/>
     /// (a root's catches: TLLM2004 whatever they do).
     /// </remarks>
-    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false, bool whileHandling = false, bool onlyWaiting = false, DiagnosticDescriptor? sideWork = null, Func<IMethodSymbol, bool>? reachesUpstream = null)
+    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false, bool whileHandling = false, bool onlyWaiting = false, DiagnosticDescriptor? sideWork = null, Func<SwallowSite, bool>? requests = null)
     {
         foreach (var swallow in facts.Swallows)
         {
@@ -50,8 +50,8 @@ internal static class LocalRules
                 continue;
             }
 
-            var requests = sideWork is null || swallow.Answers || (reachesUpstream is not null && swallow.GivenUp.Any(reachesUpstream));
-            report(Diagnostic.Create(requests ? descriptor : sideWork!, swallow.Location, swallow.CaughtType));
+            var requestsOwn = sideWork is null || swallow.Answers || (requests is not null && requests(swallow));
+            report(Diagnostic.Create(requestsOwn ? descriptor : sideWork!, swallow.Location, swallow.CaughtType));
         }
     }
 
