@@ -18,6 +18,18 @@ public sealed class HandledWithoutRecordTests
 
     private static string HandledMessage(string type) => SwallowedExceptionTests.HandledMessage(type);
 
+    /// <summary>A backend behind an interface whose implementation posts upstream (outside an attempt: TLLM2006 at <c>#9</c>).</summary>
+    private const string Backend = """
+        internal interface IBackend { Task<string> CompleteAsync(string prompt); }
+
+        internal sealed class OpenAiBackend(HttpClient http) : IBackend
+        {
+            public async Task<string> CompleteAsync(string prompt) =>
+                await (await {|#9:http.PostAsync("http://upstream/v1/chat/completions", new StringContent(prompt))|}).Content.ReadAsStringAsync();
+        }
+
+        """;
+
     /// <summary>A route that reaches a helper's catch of each kind: one goes on (logs, a fallback value), the others answer.</summary>
     private const string Helpers = "using Microsoft.AspNetCore.Mvc;\n" + Corpus.Header + """
         internal static class Routes
@@ -110,15 +122,7 @@ public sealed class HandledWithoutRecordTests
         Diagnostic("TLLM2004", 6, Message("System.IO.IOException")));
 
     [Fact]
-    public Task AHelpersCatchThatGivesUpOnAnUpstreamCallIsTLLM2004() => AnalyzerAsync(Corpus.Header + """
-        internal interface IBackend { Task<string> CompleteAsync(string prompt); }
-
-        internal sealed class OpenAiBackend(HttpClient http) : IBackend
-        {
-            public async Task<string> CompleteAsync(string prompt) =>
-                await (await {|#6:http.PostAsync("http://upstream/v1/chat/completions", new StringContent(prompt))|}).Content.ReadAsStringAsync();
-        }
-
+    public Task AHelpersCatchThatGivesUpOnAnUpstreamCallIsTLLM2004() => AnalyzerAsync(Corpus.Header + Backend + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -181,18 +185,10 @@ public sealed class HandledWithoutRecordTests
         Diagnostic("TLLM2004", 3, Message("System.Net.Http.HttpRequestException")),
         Diagnostic("TLLM2007", 4, HandledMessage("System.IO.IOException")),
         Diagnostic("TLLM2007", 5, HandledMessage("System.Exception")),
-        Diagnostic("TLLM2006", 6, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")));
+        Diagnostic("TLLM2006", 9, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")));
 
     [Fact]
-    public Task WhatTheTryHandsOnCountsAndItsFinallyAndNegatedFiltersDoNot() => AnalyzerAsync(Corpus.Header + """
-        internal interface IBackend { Task<string> CompleteAsync(string prompt); }
-
-        internal sealed class OpenAiBackend(HttpClient http) : IBackend
-        {
-            public async Task<string> CompleteAsync(string prompt) =>
-                await (await {|#7:http.PostAsync("http://upstream/v1/chat/completions", new StringContent(prompt))|}).Content.ReadAsStringAsync();
-        }
-
+    public Task WhatTheTryHandsOnCountsAndItsFinallyAndNegatedFiltersDoNot() => AnalyzerAsync(Corpus.Header + Backend + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -257,7 +253,7 @@ public sealed class HandledWithoutRecordTests
         Diagnostic("TLLM2007", 4, HandledMessage("System.Exception")),
         Diagnostic("TLLM2007", 5, HandledMessage("System.Exception")),
         Diagnostic("TLLM2004", 6, Message("System.Exception")),
-        Diagnostic("TLLM2006", 7, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")));
+        Diagnostic("TLLM2006", 9, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")));
 
     [Fact]
     public Task AnAnswerWrittenByAWriterGivenTheResponseOrByProblemDetailsIsTLLM2004() => AnalyzerAsync(Corpus.Header + """
