@@ -143,6 +143,40 @@ internal static class Sources
     }
 
     /// <summary>
+    /// Several projects compiled as one assembly: a name a project's file resolves through its usings to its own project's type
+    /// can be ambiguous (CS0104) with a type of the same name in another namespace of a project it does not reference, which
+    /// its build never sees: Piranha's identity project writes <c>where T : Db&lt;T&gt;</c> under <c>using Piranha;</c> and
+    /// <c>using Piranha.AspNetCore.Identity;</c>, meaning its own Piranha.AspNetCore.Identity.Db&lt;T&gt;, and Piranha.Data.EF's
+    /// Piranha.Db&lt;T&gt; is not referenced by it. Where exactly one of the candidates is declared in the file's own folder
+    /// (of <paramref name="folders"/>) and the others in other folders of the compilation, the name is written qualified with
+    /// the own candidate's namespace (global::...), on the same line; the trees changed, by the tree they replace.
+    /// </summary>
+    public static Dictionary<SyntaxTree, SyntaxTree> AmbiguitiesAcrossProjects(Compilation compilation, IEnumerable<string> folders)
+    {
+        var roots = folders.Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f)) + "/").OrderByDescending(f => f.Length).ToList();
+        string? FolderOf(string path) => roots.FirstOrDefault(r => Path.GetFullPath(path).StartsWith(r, StringComparison.Ordinal));
+        var changes = compilation.GetDiagnostics().Where(d => d.Id == "CS0104" && d.Location.SourceTree is not null)
+            .Select(d =>
+            {
+                var tree = d.Location.SourceTree!;
+                var name = tree.GetRoot().FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true).AncestorsAndSelf().OfType<SimpleNameSyntax>().FirstOrDefault();
+                var candidates = name is null || name.Parent is QualifiedNameSyntax { Right: var right } && right == name || name.Parent is MemberAccessExpressionSyntax { Name: var member } && member == name
+                    ? []
+                    : compilation.GetSemanticModel(tree).GetSymbolInfo(name).CandidateSymbols.OfType<INamedTypeSymbol>().ToList();
+                var own = FolderOf(tree.FilePath);
+                var mine = candidates.Where(c => c.Locations.Any(l => l.IsInSource && FolderOf(l.SourceTree!.FilePath) == own)).ToList();
+                var others = candidates.Where(c => !mine.Contains(c, SymbolEqualityComparer.Default)).ToList();
+                var ok = own is not null && mine.Count == 1 && others.Count > 0 && mine[0].ContainingType is null && mine[0].ContainingNamespace is { IsGlobalNamespace: false }
+                    && others.All(c => c.Locations.All(l => l.IsInSource && FolderOf(l.SourceTree!.FilePath) is { } f && f != own));
+                return (Tree: tree, Start: ok ? name!.SpanStart : -1, Prefix: ok ? "global::" + mine[0].ContainingNamespace.ToDisplayString() + "." : "");
+            })
+            .Where(c => c.Start >= 0)
+            .Distinct()
+            .GroupBy(c => c.Tree);
+        return changes.ToDictionary(g => g.Key, g => g.Key.WithChangedText(g.Key.GetText().WithChanges(g.OrderBy(c => c.Start).Select(c => new TextChange(new TextSpan(c.Start, 0), c.Prefix)))));
+    }
+
+    /// <summary>
     /// The references less the packages whose public types clash with the tree's own: every tree compiles against all the
     /// packages of this tool, most of which its project never references, and one of those can make a name ambiguous
     /// (CS0104, CS0433), as Asp.Versioning.Http's Microsoft.AspNetCore.Http.HttpContextExtensions did beside a project's own

@@ -79,6 +79,12 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
         (compilation, experimental) = Sources.Compile(references, kind, allTrees);
     }
 
+    if (Sources.AmbiguitiesAcrossProjects(compilation, Sources.Folders(folder)) is { Count: > 0 } ambiguities)
+    {
+        (trees, allTrees) = (trees.Select(t => ambiguities.GetValueOrDefault(t, t)).ToArray(), allTrees.Select(t => ambiguities.GetValueOrDefault(t, t)).ToArray());
+        (compilation, experimental) = Sources.Compile(references, kind, allTrees);
+    }
+
     var clashes = Sources.WithoutClashes(ref references, ref compilation, ref experimental, kind, allTrees);
     var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
     var broken = errors.Select(d => d.Location.SourceTree).OfType<SyntaxTree>().ToHashSet();
