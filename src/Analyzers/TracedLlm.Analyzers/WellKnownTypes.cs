@@ -1,4 +1,3 @@
-using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -95,7 +94,6 @@ internal sealed class WellKnownTypes
         HttpResponse = Get("Microsoft.AspNetCore.Http.HttpResponse");
         HttpContent = Get("System.Net.Http.HttpContent");
         HttpIOException = Get("System.Net.Http.HttpIOException");
-        HttpClientSend = HttpMessageInvoker?.GetMembers("SendAsync").OfType<IMethodSymbol>().FirstOrDefault();
         SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
     }
 
@@ -150,9 +148,7 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? AsyncCollectionResult { get; }
     public INamedTypeSymbol? ValueTaskOfT { get; }
     public INamedTypeSymbol? TaskOfT { get; }
-
-    /// <summary><c>HttpMessageInvoker.SendAsync</c>: an upstream call, what a catch of a transport failure gives up on.</summary>
-    public IMethodSymbol? HttpClientSend { get; }
+    public INamedTypeSymbol? AsyncEnumerable { get; }
 
     /// <summary><c>System.Net.Http.HttpContent</c>: an HTTP message's body.</summary>
     public INamedTypeSymbol? HttpContent { get; }
@@ -162,13 +158,10 @@ internal sealed class WellKnownTypes
     /// <c>ReadFromJson*</c> extensions): of an upstream's answer, the rest of the upstream call, whose body arrives after its
     /// headers and can fail on the way (<c>HttpCompletionOption.ResponseHeadersRead</c>).
     /// </summary>
-    public bool ReadsUpstreamBody(IMethodSymbol method)
-    {
-        var receiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : (method.ReducedFrom is { } reduced && reduced.Parameters.Length > 0 ? reduced.Parameters[0].Type : method.ContainingType);
-        return HttpContent is not null && DerivesFrom(receiver, HttpContent)
-            && (method.Name.StartsWith("ReadAs", System.StringComparison.Ordinal) || method.Name.StartsWith("ReadFromJson", System.StringComparison.Ordinal)
-                || method.Name is "CopyToAsync" or "CopyTo" or "LoadIntoBufferAsync");
-    }
+    public bool ReadsUpstreamBody(IMethodSymbol method) =>
+        HttpContent is not null && DerivesFrom(DeclaredReceiver(method), HttpContent)
+        && (method.Name.StartsWith("ReadAs", System.StringComparison.Ordinal) || method.Name.StartsWith("ReadFromJson", System.StringComparison.Ordinal)
+            || method.Name is "CopyToAsync" or "CopyTo" or "LoadIntoBufferAsync");
 
     /// <summary><c>IProblemDetailsService.WriteAsync</c> / <c>TryWriteAsync</c>: ASP.NET Core's own writer of an error answer.</summary>
     public static bool WritesProblemDetails(IMethodSymbol method) =>
@@ -208,7 +201,6 @@ internal sealed class WellKnownTypes
 
         return false;
     }
-    public INamedTypeSymbol? AsyncEnumerable { get; }
 
     /// <summary><c>System.ObjectDisposedException</c>.</summary>
     public INamedTypeSymbol? ObjectDisposedException { get; }
@@ -222,6 +214,7 @@ internal sealed class WellKnownTypes
     /// </summary>
     public INamedTypeSymbol? ArgumentException { get; }
 
+    /// <summary><c>System.ArgumentOutOfRangeException</c>: what <c>Task.Delay</c> documents for a negative delay.</summary>
     public INamedTypeSymbol? ArgumentOutOfRangeException { get; }
 
     /// <summary><c>System.TypeLoadException</c>: the loader's failure (<c>DllNotFoundException</c>, <c>EntryPointNotFoundException</c> derive from it), never a request's "not found".</summary>
@@ -382,7 +375,7 @@ internal sealed class WellKnownTypes
     /// </summary>
     public string? UpstreamCall(IMethodSymbol method, ITypeSymbol? receiverType = null)
     {
-        var declaredReceiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
+        var declaredReceiver = DeclaredReceiver(method);
         var receiver = receiverType ?? declaredReceiver;
         string Named() => $"{(receiver is ITypeParameterSymbol ? declaredReceiver : receiver).Name}.{method.Name}";
 
@@ -521,6 +514,10 @@ internal sealed class WellKnownTypes
 
         return false;
     }
+
+    /// <summary>The type a method is called on as declared: an extension method's <c>this</c> parameter's, else its containing type.</summary>
+    private static ITypeSymbol DeclaredReceiver(IMethodSymbol method) =>
+        method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
 
     public static bool Implements(ITypeSymbol? type, INamedTypeSymbol @interface)
     {

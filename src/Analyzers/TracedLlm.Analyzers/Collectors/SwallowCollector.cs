@@ -92,16 +92,12 @@ internal sealed partial class SwallowCollector : IFactCollector
         var location = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation() : @catch.Syntax.GetLocation();
         // A bare catch (typed as object) swallows any exception.
         var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object ? "System.Exception" : @catch.ExceptionType.ToDisplayString();
-        var answers = scope.Compilation.AnswersRequest(@catch.Handler, CompilationFacts.EnclosingFunction(@catch) ?? scope.Owner as IMethodSymbol);
-        // A catch of what HttpClient throws for a request it could not complete gives up on an upstream call whatever the try calls
-        // (a delegate, a client of a library): its givenUp list is read as reaching one.
+        // The request's own failure by what the method shows: the catch answers the request, or it takes what HttpClient throws
+        // for a request it could not complete (an upstream call given up on, whatever the try calls: a delegate, a library's client).
+        var requestsOwn = scope.Compilation.AnswersRequest(@catch.Handler, ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol)
+            || TakesTransportFailure(@catch, scope.Types);
         var givenUp = @try is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(@try);
-        if (TakesTransportFailure(@catch, scope.Types))
-        {
-            givenUp = givenUp.Add(scope.Types.HttpClientSend!);
-        }
-
-        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answers, CompilationFacts.AnswerCalls(@catch.Handler), givenUp, handling == Handling.InBody, OnlyCreatedHere(@catch, scope)));
+        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), requestsOwn, CompilationFacts.AnswerCalls(@catch.Handler), givenUp, handling == Handling.InBody, OnlyCreatedHere(@catch, scope)));
     }
 
     /// <summary>
@@ -111,11 +107,6 @@ internal sealed partial class SwallowCollector : IFactCollector
     /// </summary>
     private static bool TakesTransportFailure(ICatchClauseOperation @catch, WellKnownTypes types)
     {
-        if (types.HttpClientSend is null)
-        {
-            return false;
-        }
-
         bool Transport(ITypeSymbol? type) =>
             (types.HttpRequestException is { } request && WellKnownTypes.DerivesFrom(type, request))
             || (types.HttpIOException is { } body && WellKnownTypes.DerivesFrom(type, body));

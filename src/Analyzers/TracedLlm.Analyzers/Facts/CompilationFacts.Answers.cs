@@ -31,7 +31,7 @@ internal sealed partial class CompilationFacts
     /// the end of the compilation, when a catch reached through calls is reported (<see cref="WritesResponse(IMethodSymbol)"/>).
     /// </remarks>
     public bool AnswersRequest(IOperation code, IMethodSymbol? function) =>
-        OwnOperations(code).Any(operation => operation switch
+        ValueFlow.Own(code).Any(operation => operation switch
         {
             IReturnOperation { ReturnedValue: not null } => function is not null && Types.IsHttpAnswer(function.ReturnType),
             _ => WritesAnswer(operation, MaxAnswerDepth),
@@ -39,7 +39,7 @@ internal sealed partial class CompilationFacts
 
     /// <summary>The methods of source <paramref name="code"/> calls as its own (not in a lambda or local function it declares).</summary>
     public static ImmutableArray<IMethodSymbol> AnswerCalls(IOperation code) =>
-        OwnOperations(code).OfType<IInvocationOperation>().Select(call => call.TargetMethod)
+        ValueFlow.Own(code).OfType<IInvocationOperation>().Select(call => call.TargetMethod)
             .Where(method => method.Locations.Any(location => location.IsInSource)).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
 
     /// <summary>A method of source whose body writes the request's answer (<see cref="AnswersRequest"/>'s reading of a call), three calls deep; cached.</summary>
@@ -79,26 +79,16 @@ internal sealed partial class CompilationFacts
     /// source, or a source implementation of an interface or virtual method, that makes one, three calls deep. Cached.
     /// </summary>
     public bool ReachesUpstream(IMethodSymbol method, CancellationToken cancellationToken) =>
-        _upstreamReachers.GetOrAdd((method.ReducedFrom ?? method).OriginalDefinition, m => ReachesUpstream(m, 0, cancellationToken));
+        _upstreamReachers.GetOrAdd((method.ReducedFrom ?? method).OriginalDefinition, m =>
+            IsUpstream(m) || CallsUpstream(m, 0, deepest: MaxAnswerDepth - 1, dispatch: called => Implementations(called, cancellationToken)));
 
-    private bool ReachesUpstream(IMethodSymbol method, int depth, CancellationToken cancellationToken)
-    {
-        if (Types.ModelSdkCall(method) || Types.UpstreamCall(method, null) is not null || Types.ReadsUpstreamBody(method))
-        {
-            return true;
-        }
+    /// <summary>A method that is itself an upstream call: a model SDK's call, a send (<see cref="WellKnownTypes.UpstreamCall"/>), a read of an upstream's body.</summary>
+    private bool IsUpstream(IMethodSymbol method) =>
+        Types.ModelSdkCall(method) || Types.UpstreamCall(method) is not null || Types.ReadsUpstreamBody(method);
 
-        if (depth >= MaxAnswerDepth)
-        {
-            return false;
-        }
-
-        return (Body(_compilation, method) is { } body && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
-                Types.CallsModelOrUpstream(call) || ReachesUpstream((call.TargetMethod.ReducedFrom ?? call.TargetMethod).OriginalDefinition, depth + 1, cancellationToken)))
-            || ((method.IsAbstract || method.IsVirtual || (method.IsOverride && !method.IsSealed) || method.ContainingType?.TypeKind == TypeKind.Interface)
-                && !IsEverywhere(method)
-                && Implementations(method, cancellationToken).Any(implementation => ReachesUpstream(implementation.OriginalDefinition, depth + 1, cancellationToken)));
-    }
+    /// <summary>A call that dispatches to implementations of source: of an interface's, abstract, virtual or unsealed override method, not one every type has (<see cref="IsEverywhere"/>).</summary>
+    private static bool Dispatches(IMethodSymbol method) =>
+        (method.IsAbstract || method.IsVirtual || (method.IsOverride && !method.IsSealed) || method.ContainingType?.TypeKind == TypeKind.Interface) && !IsEverywhere(method);
 
     /// <summary>
     /// A member every type has or many implement for their own reasons (<c>ToString</c>, <c>Equals</c>, <c>GetHashCode</c>,
@@ -106,23 +96,6 @@ internal sealed partial class CompilationFacts
     /// </summary>
     private static bool IsEverywhere(IMethodSymbol method) =>
         method.Name is "ToString" or "Equals" or "GetHashCode" or "Dispose" or "DisposeAsync" or "Finalize";
-
-    /// <summary>The function whose code <paramref name="operation"/> is: the innermost lambda or local function around it, or null for the member's own body.</summary>
-    public static IMethodSymbol? EnclosingFunction(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case IAnonymousFunctionOperation lambda:
-                    return lambda.Symbol;
-                case ILocalFunctionOperation local:
-                    return local.Symbol;
-            }
-        }
-
-        return null;
-    }
 
     private bool WritesAnswer(IOperation operation, int depth) => operation switch
     {
@@ -140,7 +113,7 @@ internal sealed partial class CompilationFacts
     private bool WritesResponse(IMethodSymbol method, int depth)
     {
         method = (method.ReducedFrom ?? method).OriginalDefinition;
-        bool Read(IMethodSymbol m) => Body(_compilation, m) is { } body && OwnOperations(body).Any(operation => WritesAnswer(operation, depth));
+        bool Read(IMethodSymbol m) => Body(_compilation, m) is { } body && ValueFlow.Own(body).Any(operation => WritesAnswer(operation, depth));
         return depth == 1 ? _responseWriters.GetOrAdd(method, Read) : Read(method);
     }
 
@@ -166,24 +139,5 @@ internal sealed partial class CompilationFacts
         }
 
         return false;
-    }
-
-    /// <summary>The operations of <paramref name="code"/> that run as its own, not in a lambda or local function it declares.</summary>
-    private static System.Collections.Generic.IEnumerable<IOperation> OwnOperations(IOperation code)
-    {
-        var pending = new System.Collections.Generic.Stack<IOperation>();
-        pending.Push(code);
-        while (pending.Count > 0)
-        {
-            var current = pending.Pop();
-            yield return current;
-            foreach (var child in current.ChildOperations)
-            {
-                if (child is not IAnonymousFunctionOperation and not ILocalFunctionOperation)
-                {
-                    pending.Push(child);
-                }
-            }
-        }
     }
 }

@@ -53,12 +53,28 @@ internal sealed partial class CompilationFacts
     /// method; a method with no body here (an interface's, a library's) is none.
     /// </summary>
     public bool CallsUpstream(IMethodSymbol method) =>
-        _upstreamCallers.GetOrAdd((method.ReducedFrom ?? method).OriginalDefinition, m => CallsUpstream(m, 0));
+        _upstreamCallers.GetOrAdd((method.ReducedFrom ?? method).OriginalDefinition, m => CallsUpstream(m, 0, deepest: 3, dispatch: null));
 
-    private bool CallsUpstream(IMethodSymbol method, int depth) =>
-        depth <= 3 && Body(_compilation, (method.ReducedFrom ?? method).OriginalDefinition) is { } body
-        && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
-            Types.CallsModelOrUpstream(call) || CallsUpstream(call.TargetMethod, depth + 1));
+    /// <summary>
+    /// The walk behind <see cref="CallsUpstream(IMethodSymbol)"/> and <see cref="ReachesUpstream(IMethodSymbol, System.Threading.CancellationToken)"/>:
+    /// the body of <paramref name="method"/> and of the methods of source it calls, down to <paramref name="deepest"/>,
+    /// makes an upstream call. With <paramref name="dispatch"/> (the source implementations of an interface or virtual
+    /// method, known at the end of the compilation) it also follows a call into them, and takes a call that is itself an
+    /// upstream call or a read of an upstream's body (<see cref="IsUpstream"/>).
+    /// </summary>
+    private bool CallsUpstream(IMethodSymbol method, int depth, int deepest, System.Func<IMethodSymbol, IEnumerable<IMethodSymbol>>? dispatch)
+    {
+        if (depth > deepest)
+        {
+            return false;
+        }
+
+        method = (method.ReducedFrom ?? method).OriginalDefinition;
+        return (Body(_compilation, method) is { } body && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
+                Types.CallsModelOrUpstream(call) || (dispatch is not null && IsUpstream(call.TargetMethod)) || CallsUpstream(call.TargetMethod, depth + 1, deepest, dispatch)))
+            || (dispatch is not null && Dispatches(method)
+                && dispatch(method).Any(implementation => IsUpstream(implementation) || CallsUpstream(implementation, depth + 1, deepest, dispatch)));
+    }
 
     /// <summary>The operations of a small source method's body (at most a few statements), cached; null for a longer one.</summary>
     public IOperation? BodyOf(IMethodSymbol method) =>

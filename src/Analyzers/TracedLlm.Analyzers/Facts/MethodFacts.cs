@@ -86,8 +86,10 @@ internal readonly record struct SpanProblem(Location Location, string Message, s
 
 /// <summary>
 /// A catch that neither throws nor reports; <paramref name="ReturnsResult"/> when it turns the exception into the
-/// method's result (the Try-pattern); <paramref name="Answers"/> when it answers the request itself on some path (returns
-/// or makes an HTTP answer, or writes the response: <see cref="CompilationFacts.AnswersRequest"/>, read in the handler itself);
+/// method's result (the Try-pattern); <paramref name="RequestsOwn"/> when the method itself shows the failure is the
+/// request's: the catch answers the request on some path (returns or makes an HTTP answer, or writes the response:
+/// <see cref="CompilationFacts.AnswersRequest"/>, read in the handler itself) or takes <c>HttpRequestException</c> or
+/// <c>HttpIOException</c> (an upstream call given up on);
 /// <paramref name="AnswerCalls"/> the methods of source its handler calls, read at the end of the compilation for an answer
 /// they write (<see cref="CompilationFacts.WritesResponse(IMethodSymbol)"/>); <paramref name="GivenUp"/> the
 /// methods its <c>try</c> (or the loop around it) calls, read at the end of the compilation for an upstream call
@@ -97,7 +99,7 @@ internal readonly record struct SpanProblem(Location Location, string Message, s
 /// create, those types: the catch is reported only when code of the compilation creates one of them (or a type derived
 /// from one), which is known at the end of the compilation.
 /// </summary>
-internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool Answers, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default);
+internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool RequestsOwn, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default);
 
 /// <summary>
 /// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value

@@ -262,17 +262,26 @@ internal sealed partial class ValueFlow
     }
 
     /// <summary><paramref name="operation"/> is in a lambda or local function below <paramref name="body"/> (below the root when null).</summary>
-    internal static bool InNestedFunction(IOperation operation, IOperation? body = null)
+    internal static bool InNestedFunction(IOperation operation, IOperation? body = null) => NestedFunction(operation, body) is not null;
+
+    /// <summary>
+    /// The innermost lambda or local function around <paramref name="operation"/> (below <paramref name="body"/> when one is
+    /// given), whose code it is; null when it is the member's (or the body's) own code.
+    /// </summary>
+    internal static IMethodSymbol? NestedFunction(IOperation operation, IOperation? body = null)
     {
         for (var parent = operation.Parent; parent is not null && parent != body; parent = parent.Parent)
         {
-            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            switch (parent)
             {
-                return true;
+                case IAnonymousFunctionOperation lambda:
+                    return lambda.Symbol;
+                case ILocalFunctionOperation local:
+                    return local.Symbol;
             }
         }
 
-        return false;
+        return null;
     }
 
     private List<KeyValue> ReturnsOf(IOperation body, int nesting) =>

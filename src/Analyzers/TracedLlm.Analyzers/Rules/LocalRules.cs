@@ -50,7 +50,7 @@ internal static class LocalRules
                 continue;
             }
 
-            var requestsOwn = sideWork is null || swallow.Answers || (requests is not null && requests(swallow));
+            var requestsOwn = sideWork is null || swallow.RequestsOwn || (requests is not null && requests(swallow));
             report(Diagnostic.Create(requestsOwn ? descriptor : sideWork!, swallow.Location, swallow.CaughtType));
         }
     }
