@@ -252,6 +252,114 @@ internal static class DecodeProbes
                 }
             }
             """), "context.Response.StatusCode = 400;"),
+        Cell("Bare catch around Convert.ToInt32 of URL segments, a nullable year clamped by Math and DateTime.Now and appended to a StringBuilder, and a file written beside them", Route("Archives.Query(request.Model!.Split('/'))", $$"""
+            internal static class Archives
+            {
+                public static string Query(string[] segments)
+                {
+                    var query = new System.Text.StringBuilder();
+                    int? year = null;
+                    for (var n = 0; n < segments.Length; n++)
+                    {
+                        try
+                        {
+                            @T
+                            year = Convert.ToInt32(segments[n]);
+                            if (year.Value > DateTime.Now.Year) { year = DateTime.Now.Year; }
+                            query.Append("&year=");
+                            query.Append(year);
+                            query.Append("&month=").Append(Math.Max(Math.Min(Convert.ToInt32(segments[n]), 12), 1));
+                        }
+                        {{Handled}}
+                        {
+                            // a segment that is not a number is dropped
+                        }
+                    }
+
+                    return query.ToString();
+                }
+            }
+            """), "File.AppendAllText(\"archives.log\", segments[n]);"),
+        Cell("Exception caught around two stored dates parsed and subtracted (DateTime's operator) and a decimal cast, kept in an object of source, and Console beside them", Route("Ownership.Days(new History { PurchaseDate = request.Model, SoldDate = request.Model, Cost = \"1.5\" })", $$"""
+            internal sealed class History
+            {
+                public string? PurchaseDate { get; set; }
+                public string? SoldDate { get; set; }
+                public string? Cost { get; set; }
+                public string? DaysOwned { get; set; }
+                public int Whole { get; set; }
+            }
+
+            internal static class Ownership
+            {
+                public static string? Days(History history)
+                {
+                    try
+                    {
+                        @T
+                        var days = (DateTime.Parse(history.SoldDate!) - DateTime.Parse(history.PurchaseDate!)).Days;
+                        history.DaysOwned = days.ToString("N0");
+                        history.Whole = (int)decimal.Parse(history.Cost!) * 2;
+                    }
+                    {{Handled}} (Exception e)
+                    {
+                        {{LogError}}
+                        history.DaysOwned = string.Empty;
+                    }
+
+                    return history.DaysOwned;
+                }
+            }
+            """), "Console.WriteLine(history.SoldDate);"),
+        Pair("Exception caught around ids parsed by int.Parse in LINQ lambdas over a split string and over a list, answered with none, and a lambda that reads a file instead", Route("string.Join(\",\", Exclusions.Of(request.Model, new List<string> { \"7\" }))", $$"""
+            internal static class Exclusions
+            {
+                public static List<int> Of(string? text, List<string> extra)
+                {
+                    try
+                    {
+                        var ids = string.IsNullOrWhiteSpace(text) ? new List<int>() : text.Split(',').Select(x => int.Parse(x)).ToList();
+                        var more = extra.Select(x => @T).ToList();
+                        ids.Add(more.Sum());
+                        return ids;
+                    }
+                    {{Handled}} (Exception e)
+                    {
+                        {{LogError}}
+                        return new List<int>();
+                    }
+                }
+            }
+            """), "@T", "File.ReadAllText(x).Length", "int.Parse(x)") with { Libraries = Jwt },
+        Pair("Bare catch around a strict UTF-8 decode answered with a record of source (an object that only holds values), and a class whose property initializer reads a file instead", Route("Files.Read(request.Model!, System.Text.Encoding.UTF8.GetBytes(request.Model!)).Text", $$"""
+            internal sealed record TextFile(string Path, bool IsText, string? Text);
+
+            internal sealed class Preview
+            {
+                public string? Name { get; set; }
+                public List<string> Lines { get; set; } = new();
+                public int Shown { get; set; } = 0;
+                @T
+            }
+
+            internal static class Files
+            {
+                public static TextFile Read(string path, byte[] bytes)
+                {
+                    try
+                    {
+                        var strict = new System.Text.UTF8Encoding(false, true);
+                        var preview = new Preview { Name = path };
+                        preview.Lines.Add(strict.GetString(bytes));
+                        return new TextFile(path, true, preview.Lines[0]);
+                    }
+                    {{Handled}}
+                    {
+                        return new TextFile(path, false, null);
+                    }
+                }
+            }
+            """), "@T", "public string Disk { get; } = File.ReadAllText(\"preview.txt\");", "") with { Libraries = Jwt },
         Pair("JsonException caught around a JSON decode of a model's arguments and an awaited Task.Delay, the handler answering the model in the message, and Exception caught there instead", Route("(await Waits.RunAsync(new Message { Text = request.Model }))", $$"""
             internal static class Waits
             {

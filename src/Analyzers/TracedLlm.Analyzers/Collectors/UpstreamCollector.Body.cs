@@ -23,8 +23,9 @@ internal sealed partial class UpstreamCollector
     /// request message built as <see cref="MessageBuiltHere"/> reads it, its <c>Content</c> named nowhere else) that is
     /// <c>JsonContent.Create(value)</c> or <c>new StringContent(json, ...)</c> of <c>JsonSerializer.Serialize(value)</c> or
     /// <c>JsonConvert.SerializeObject(value)</c>, each in the call or in a local written only at its declaration. The
-    /// value's type is read by <see cref="NamesNoInput"/>. Anything else (a string, a stream, bytes, a form, a content
-    /// from elsewhere) is taken for a model call, and so is any body sent through a client whose send may change it.
+    /// value's type is read by <see cref="NamesNoInput"/>; or a form that names no input (<see cref="IsFormWithoutInput"/>).
+    /// Anything else (a string, a stream, bytes, a multipart form, a content from elsewhere) is taken for a model call, and
+    /// so is any body sent through a client whose send may change it.
     /// </summary>
     private static bool SendsNoModelInput(IInvocationOperation invocation, MethodScope scope)
     {
@@ -50,15 +51,25 @@ internal sealed partial class UpstreamCollector
             && IsJsonWithoutInput(bodies[0].Value, scope);
     }
 
-    // JsonContent.Create<T>(value), or a StringContent of the JSON text of a value.
+    // JsonContent.Create<T>(value), a StringContent of the JSON text of a value, or a form naming no input.
     private static bool IsJsonWithoutInput(IOperation content, MethodScope scope) => Declared(content, scope) switch
     {
+        IObjectCreationOperation { Type: { } type } form when type.ToDisplayString() == "System.Net.Http.FormUrlEncodedContent" => IsFormWithoutInput(form),
         IInvocationOperation { TargetMethod: { Name: "Create", IsGenericMethod: true } create } when create.ContainingType.ToDisplayString() == "System.Net.Http.Json.JsonContent" =>
             NamesNoInput(create.TypeArguments[0], runtimeType: false),
         IObjectCreationOperation { Type: { } type } text when type.ToDisplayString() == "System.Net.Http.StringContent" =>
             text.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value is { } json && IsSerializedWithoutInput(json, scope),
         _ => false,
     };
+
+    /// <summary>
+    /// A form (<c>application/x-www-form-urlencoded</c>): no model API takes its input in one (each takes JSON, or a multipart
+    /// form for a file: an audio transcription, an image edit), and it is what an OAuth 2.0 token request is sent as (RFC 6749,
+    /// sections 4.1.3 and 4.4.2), or an HTML form a payment or sign-in service reads. A form whose code names an input (any
+    /// constant string written in its creation, a key or a value: <c>["prompt"] = text</c>) is taken for a model call.
+    /// </summary>
+    private static bool IsFormWithoutInput(IObjectCreationOperation form) =>
+        !form.DescendantsAndSelf().Any(o => o.ConstantValue is { HasValue: true, Value: string name } && IsInputName(name));
 
     // System.Text.Json's generic Serialize (the declared type's contract), or Newtonsoft's SerializeObject (the runtime type's).
     private static bool IsSerializedWithoutInput(IOperation json, MethodScope scope) => Declared(json, scope) switch

@@ -192,12 +192,13 @@ internal sealed partial class CompilationFacts
     /// What code does with data in memory (TLLM2004's decode probe): <see cref="InMemoryWork.Decodes"/> when, besides
     /// computing, it decodes a value (<see cref="InMemoryDecoders.Decodes"/>, a JSON parse, <c>IDataProtector.Unprotect</c>),
     /// <see cref="InMemoryWork.Computes"/> when it only computes, <see cref="InMemoryWork.Other"/> when it may do anything
-    /// else. In memory means: no await, no lambda, no dynamic call, no implicit call (a <c>using</c>, a <c>foreach</c>, a
-    /// <c>lock</c>, a user-defined operator or conversion, an interpolated string's handler); every call, property read and
+    /// else. In memory means: no await, no lambda but one given to LINQ to Objects (<see cref="GivenToLinq"/>), no dynamic
+    /// call, no implicit call (a <c>using</c>, a <c>foreach</c>, a <c>lock</c>, a user-defined operator or conversion but a
+    /// library value type's (<see cref="OperatorWork"/>), an interpolated string's handler); every call, property read and
     /// object creation is a decoder, a member of a type that computes in memory (<see cref="WellKnownTypes.IsInMemory"/>,
-    /// <see cref="InMemoryDecoders.Computes"/>), LINQ over a sequence just computed, a log call (<see cref="IsLogCall(IInvocationOperation)"/>),
-    /// an auto-property of source, a library's exception created (to be thrown), or a source method that itself works only in
-    /// memory (a few calls deep). A <c>foreach</c> is in memory over an array, a string or a library's collection
+    /// <see cref="InMemoryDecoders.Computes"/>), LINQ over a sequence in memory, a log call (<see cref="IsLogCall(IInvocationOperation)"/>),
+    /// an auto-property of source, a library's exception created (to be thrown), an object of source that only holds values
+    /// (<see cref="HoldsValuesOnly"/>), or a source method that itself works only in memory (a few calls deep). A <c>foreach</c> is in memory over an array, a string or a library's collection
     /// (<see cref="InMemoryDecoders.EnumeratesInMemory"/>); an anonymous object's properties are read and set in memory.
     /// </summary>
     public InMemoryWork WorkOf(IOperation operation) => WorkOf(operation, 0, null);
@@ -224,11 +225,15 @@ internal sealed partial class CompilationFacts
                 IAwaitOperation when unthrown is not null => InMemoryWork.Computes,
                 IForEachLoopOperation loop when Types.Decoders.EnumeratesInMemory(loop) => InMemoryWork.Computes,
                 IObjectCreationOperation { Constructor: { } constructor } => Decodes(constructor) ? InMemoryWork.Decodes
-                    : Types.IsInMemory(constructor) || Types.Decoders.Computes(constructor) || IsLibraryException(constructor.ContainingType) ? InMemoryWork.Computes : InMemoryWork.Other,
+                    : Types.IsInMemory(constructor) || Types.Decoders.Computes(constructor) || IsLibraryException(constructor.ContainingType) || HoldsValuesOnly(constructor)
+                        ? InMemoryWork.Computes : InMemoryWork.Other,
                 IObjectCreationOperation => InMemoryWork.Other,
                 IPropertyReferenceOperation property => property.Property.ContainingType.IsAnonymousType || Types.IsInMemory(property.Property) || Types.Decoders.Computes(property.Property) || IsAutoProperty(property.Property)
                     ? InMemoryWork.Computes : InMemoryWork.Other,
-                IBinaryOperation { OperatorMethod: not null } or IUnaryOperation { OperatorMethod: not null } or IConversionOperation { OperatorMethod: not null } => InMemoryWork.Other,
+                IBinaryOperation { OperatorMethod: { } binary } => OperatorWork(binary),
+                IUnaryOperation { OperatorMethod: { } unary } => OperatorWork(unary),
+                IConversionOperation { OperatorMethod: { } conversion } => OperatorWork(conversion),
+                IAnonymousFunctionOperation or IDelegateCreationOperation when GivenToLinq(o) => InMemoryWork.Computes,
                 IAwaitOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IDelegateCreationOperation or IMethodReferenceOperation or IDynamicInvocationOperation
                     or IDynamicMemberReferenceOperation or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation or IUsingOperation or IUsingDeclarationOperation
                     or IForEachLoopOperation or ILockOperation or IInterpolatedStringHandlerCreationOperation or IEventReferenceOperation or IDeconstructionAssignmentOperation => InMemoryWork.Other,
@@ -279,10 +284,93 @@ internal sealed partial class CompilationFacts
         return InMemoryWork.Computes;
     }
 
+    /// <summary>
+    /// An operator of a library's value type that computes in memory (<see cref="InMemoryDecoders.Computes"/>: a date minus a
+    /// date, a <c>decimal</c>'s arithmetic and conversions); an operator of source, or of any other type, may run any code.
+    /// </summary>
+    private InMemoryWork OperatorWork(IMethodSymbol method) => Types.Decoders.Computes(method) ? InMemoryWork.Computes : InMemoryWork.Other;
+
+    /// <summary>
+    /// A lambda written as the argument of a LINQ to Objects call over a sequence in memory (<see cref="InMemoryDecoders.Enumerates"/>:
+    /// <c>ids.Split(',').Select(id => int.Parse(id))</c>): the call runs it on the items as it enumerates them, and its body is
+    /// read here with the rest of the code (a lambda that does other work makes the code other work).
+    /// </summary>
+    private bool GivenToLinq(IOperation function)
+    {
+        var argument = function.Parent is IDelegateCreationOperation creation && function is IAnonymousFunctionOperation ? creation.Parent : function.Parent;
+        return (function is IAnonymousFunctionOperation || ((IDelegateCreationOperation)function).Target is IAnonymousFunctionOperation)
+            && argument is IArgumentOperation { Parent: IInvocationOperation call } && Types.Decoders.Enumerates(call);
+    }
+
     private bool Decodes(IMethodSymbol method) => Types.Decoders.Decodes(method, Types.IsJsonParsing(method), Types.IsUnprotect(method));
 
     private InMemoryWork HelperWork(IMethodSymbol method, int depth) =>
         depth < MaxHelperDepth && Body(_compilation, method) is { } body ? WorkOf(body, depth + 1, null) : InMemoryWork.Other;
+
+    /// <summary>
+    /// The constructor of an object of source that only holds values: the constructor the compiler writes (a class's or
+    /// struct's default one, a record's primary one, which keeps its arguments in the record's properties), of a type whose
+    /// bases are of source and hold values only too, and whose instance fields and auto-properties are given no value at
+    /// their declaration but a literal, <c>default</c>, <c>string.Empty</c>, a primary constructor's parameter, or an empty
+    /// library collection (<c>new()</c>, <c>new List&lt;T&gt;()</c>, <c>[]</c>). A view model, a data transfer object, a
+    /// result record. A constructor written in source, or an initializer that calls anything, may run any code.
+    /// </summary>
+    private bool HoldsValuesOnly(IMethodSymbol constructor)
+    {
+        if (!constructor.IsImplicitlyDeclared && !IsPrimary(constructor))
+        {
+            return false;
+        }
+
+        for (var type = constructor.ContainingType; type is not null && type.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); type = type.BaseType)
+        {
+            var written = !WellKnownTypes.Same(type, constructor.ContainingType) && type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && !IsPrimary(c));
+            if (!type.Locations.Any(location => location.IsInSource) || written
+                || type.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsStatic && !field.IsConst && !InitializedWithValue(field)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsPrimary(IMethodSymbol constructor) =>
+        constructor.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is TypeDeclarationSyntax { ParameterList: not null });
+
+    // A field's (or an auto-property's backing field's) initializer at its declaration, when it has one: a value, not a call.
+    private bool InitializedWithValue(IFieldSymbol field)
+    {
+        var declared = field.AssociatedSymbol ?? field;
+        foreach (var reference in declared.DeclaringSyntaxReferences)
+        {
+            var value = reference.GetSyntax() switch
+            {
+                VariableDeclaratorSyntax variable => variable.Initializer?.Value,
+                PropertyDeclarationSyntax property => property.Initializer?.Value,
+                _ => null,
+            };
+            var primary = (declared.ContainingType.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>()
+                .SelectMany(t => t.ParameterList?.Parameters ?? default)).Select(p => p.Identifier.ValueText);
+            var ok = value switch
+            {
+                null => true,
+                LiteralExpressionSyntax or DefaultExpressionSyntax => true,
+                IdentifierNameSyntax name => primary.Contains(name.Identifier.ValueText),
+                MemberAccessExpressionSyntax access => access.ToString() is "string.Empty" or "String.Empty",
+                CollectionExpressionSyntax { Elements.Count: 0 } => true,
+                BaseObjectCreationExpressionSyntax { Initializer: null } creation => (creation.ArgumentList?.Arguments.Count ?? 0) == 0
+                    && (Types.Decoders.IsCollection(field.Type) || field.Type is IArrayTypeSymbol),
+                _ => false,
+            };
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>An exception type of a referenced library (created to be thrown: its constructor only keeps a message).</summary>
     private bool IsLibraryException(INamedTypeSymbol type) =>

@@ -40,9 +40,11 @@ internal sealed class InMemoryDecoders
         _newtonsoft = new[] { Get("Newtonsoft.Json.JsonConvert"), Get("Newtonsoft.Json.Linq.JToken") };
         NewtonsoftJsonException = Get("Newtonsoft.Json.JsonException");
 
-        // The BCL's concrete collections, whose members read and write the items they hold in memory.
+        // The BCL's concrete collections, whose members read and write the items they hold in memory, and StringBuilder, which
+        // holds the text it builds (its Append(object) calls the value's ToString, as string.Concat(object) does).
         _collections = new[]
         {
+            Get("System.Text.StringBuilder"),
             Get("System.Collections.Generic.Dictionary`2"), Get("System.Collections.Generic.List`1"), Get("System.Collections.Generic.HashSet`1"),
             Get("System.Collections.Generic.KeyValuePair`2"), Get("System.Collections.Generic.SortedDictionary`2"), Get("System.Collections.Generic.Queue`1"),
             Get("System.Collections.Generic.Stack`1"),
@@ -58,11 +60,12 @@ internal sealed class InMemoryDecoders
         };
 
         // Values a decoder returns, whose members read or compute on what was decoded: a URI's parts, a GUID, a date or a
-        // time, a JWT's header, payload and claims (read from the token already decoded, never validated).
+        // time (their operators too: a date minus a date), a nullable one's value, a JWT's header, payload and claims (read
+        // from the token already decoded, never validated).
         _valueTypes = new[]
         {
             _uri, Get("System.Guid"), Get("System.DateTime"), Get("System.DateTimeOffset"), Get("System.TimeSpan"), Get("System.DateOnly"),
-            Get("System.TimeOnly"), Get("System.Enum"), Get("System.Math"), Get("System.Globalization.CultureInfo"), Get("System.Security.Claims.Claim"),
+            Get("System.TimeOnly"), Get("System.Nullable`1"), Get("System.Enum"), Get("System.Math"), Get("System.Globalization.CultureInfo"), Get("System.Security.Claims.Claim"),
             Get("System.IdentityModel.Tokens.Jwt.JwtSecurityToken"), Get("System.IdentityModel.Tokens.Jwt.JwtPayload"), Get("System.IdentityModel.Tokens.Jwt.JwtHeader"),
             Get("Microsoft.IdentityModel.JsonWebTokens.JsonWebToken"), Get("Newtonsoft.Json.JsonSerializerSettings"),
         };
@@ -149,8 +152,9 @@ internal sealed class InMemoryDecoders
 
     /// <summary>
     /// A LINQ to Objects call (<c>System.Linq.Enumerable</c>) over a sequence computed in memory: its source is a value
-    /// just computed (a call, a property of a decoded value, an array or a string), not a sequence held in a local, a
-    /// parameter or a field, whose enumeration may run any code (a deferred query).
+    /// just computed (a call, a property of a decoded value), an array, a string or a library's collection (a <c>List&lt;T&gt;</c>
+    /// by its static type, wherever it is held), not a sequence of any other type held in a local, a parameter or a field,
+    /// whose enumeration may run any code (a deferred query).
     /// </summary>
     public bool Enumerates(IInvocationOperation call)
     {
@@ -160,7 +164,7 @@ internal sealed class InMemoryDecoders
         }
 
         var source = ValueFlow.Unwrap(call.Arguments[0].Value);
-        return source.Type is IArrayTypeSymbol || source.Type?.SpecialType == SpecialType.System_String
+        return source.Type is IArrayTypeSymbol || source.Type?.SpecialType == SpecialType.System_String || IsCollection(source.Type)
             || source is IInvocationOperation or IArrayCreationOperation
             || (source is IPropertyReferenceOperation property && OfLibrary(property.Property, _valueTypes));
     }
