@@ -367,16 +367,20 @@ internal sealed class Adoption
 
     /// <summary>
     /// The conventional route of a controller's action that has no route of its own: its HTTP method (when a constraint gives
-    /// one) and path. The action's name is the method's without "Async", as MVC names it (SuppressAsyncSuffixInActionNames).
+    /// one) and path. The action's name is the method's without "Async", as MVC names it (SuppressAsyncSuffixInActionNames). A
+    /// controller of an [Area] takes the patterns with an {area} parameter ("{area:exists}/{controller=Home}/{action=Index}/{id?}"),
+    /// its area written in (before those without, taken when there is none), and a controller of none only the patterns without
+    /// (POP Forums' area controllers beside its host's own).
     /// </summary>
-    private (string? Verb, string Path)? Conventional(string controller, string method)
+    private (string? Verb, string Path)? Conventional(string controller, string method, string? area = null)
     {
         var action = method.EndsWith("Async", StringComparison.Ordinal) && method.Length > "Async".Length ? method[..^"Async".Length] : method;
-        static bool Token(string pattern, string name) => pattern.Contains("{" + name + "}", StringComparison.OrdinalIgnoreCase) || pattern.Contains("{" + name + "=", StringComparison.OrdinalIgnoreCase);
+        static bool Token(string pattern, string name) => pattern.Contains("{" + name + "}", StringComparison.OrdinalIgnoreCase) || pattern.Contains("{" + name + "=", StringComparison.OrdinalIgnoreCase)
+            || pattern.Contains("{" + name + ":", StringComparison.OrdinalIgnoreCase);
         foreach (var route in _conventional.Where(r => string.Equals(r.Controller, controller, StringComparison.OrdinalIgnoreCase) && string.Equals(r.Action, action, StringComparison.OrdinalIgnoreCase))
-            .Concat(_conventional.Where(r => Token(r.Pattern, "controller") && Token(r.Pattern, "action"))))
+            .Concat(_conventional.Where(r => Token(r.Pattern, "controller") && Token(r.Pattern, "action")).OrderBy(r => Token(r.Pattern, "area") != (area is not null)).Where(r => area is not null || !Token(r.Pattern, "area"))))
         {
-            var path = System.Text.RegularExpressions.Regex.Replace(route.Pattern, @"\{(controller|action)(=[^}]*)?\}", m => m.Groups[1].Value == "controller" ? controller : action, System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+            var path = System.Text.RegularExpressions.Regex.Replace(route.Pattern, @"\{(controller|action|area)(:[^}=]*)?(=[^}]*)?\}", m => m.Groups[1].Value.ToLowerInvariant() switch { "controller" => controller, "action" => action, _ => area ?? m.Value }, System.Text.RegularExpressions.RegexOptions.IgnoreCase);
             return (route.Verb, "/" + path.TrimStart('/'));
         }
 
@@ -398,6 +402,7 @@ internal sealed class Adoption
         }
 
         var prefix = Template(type.GetAttributes()) ?? string.Empty;
+        var area = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name == "AreaAttribute")?.ConstructorArguments.FirstOrDefault().Value as string;
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
         {
             // Not an action, as MVC reads a controller: a static, non-public or [NonAction] method, or the type's Dispose
@@ -422,7 +427,7 @@ internal sealed class Adoption
             var verbAttribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name is { } n && n.StartsWith("Http", StringComparison.Ordinal) && n.EndsWith("Attribute", StringComparison.Ordinal));
             var verb = verbAttribute?.AttributeClass?.Name["Http".Length..^"Attribute".Length].ToUpperInvariant() ?? "GET";
             var template = Template(method.GetAttributes());
-            if (template is null && prefix.Length == 0 && Conventional(type.Name.Replace("Controller", string.Empty, StringComparison.Ordinal), method.Name) is { } conventional)
+            if (template is null && prefix.Length == 0 && Conventional(type.Name.Replace("Controller", string.Empty, StringComparison.Ordinal), method.Name, area) is { } conventional)
             {
                 Add(method, conventional.Verb ?? verb, conventional.Path, "controller action");
                 continue;
