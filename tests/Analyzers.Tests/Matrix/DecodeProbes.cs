@@ -303,7 +303,7 @@ internal static class DecodeProbes
                     }
                     {{Handled}} (Exception e)
                     {
-                        {{LogError}}
+                        Microsoft.Extensions.Logging.LoggerExtensions.LogError(Log.Logger, e.Message);
                         history.DaysOwned = string.Empty;
                     }
 
@@ -360,6 +360,26 @@ internal static class DecodeProbes
                 }
             }
             """), "@T", "public string Disk { get; } = File.ReadAllText(\"preview.txt\");", "") with { Libraries = Jwt },
+        Cell("Bare catch around a strict UTF-8 decode in a method answering ActionResult<T> (the value wrapped by its conversion), answered with the record, and Console beside it", Route("Texts.Read(request.Model!, new byte[] { 104, 105 }).Value?.Text", $$"""
+            internal sealed record TextFile(string Path, bool IsText, string? Text);
+
+            internal static class Texts
+            {
+                public static Microsoft.AspNetCore.Mvc.ActionResult<TextFile> Read(string path, byte[] bytes)
+                {
+                    try
+                    {
+                        @T
+                        var strict = new System.Text.UTF8Encoding(false, true);
+                        return new TextFile(path, true, strict.GetString(bytes));
+                    }
+                    {{Catch}}
+                    {
+                        return new TextFile(path, false, null);
+                    }
+                }
+            }
+            """), "Console.WriteLine(path);"),
         Pair("JsonException caught around a JSON decode of a model's arguments and an awaited Task.Delay, the handler answering the model in the message, and Exception caught there instead", Route("(await Waits.RunAsync(new Message { Text = request.Model }))", $$"""
             internal static class Waits
             {

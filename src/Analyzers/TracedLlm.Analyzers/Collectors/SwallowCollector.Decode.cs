@@ -39,7 +39,8 @@ internal sealed partial class SwallowCollector
 
     /// <summary>
     /// A handler that keeps the value another way (JSON tried, the text kept): it only works in memory
-    /// (<see cref="CompilationFacts.WorkOf(IOperation)"/> not other work, no method of source called besides a log's), and
+    /// (<see cref="CompilationFacts.WorkOf(IOperation)"/> not other work, no method of source called besides a log's; a log
+    /// statement is taken as a probe's handler takes it, whatever it logs), and
     /// writes only locals, parameters, and members and items of what they hold when that is an object of a type of source or
     /// a library's collection (<see cref="IsHeld"/>), or of an object it creates; a library's instance method is called on
     /// such a value or on a string or a primitive (a <c>JObject</c> kept in a field is not mutated). Nothing of <c>HttpContext</c> or
@@ -48,7 +49,8 @@ internal sealed partial class SwallowCollector
     private static bool KeepsInMemory(ICatchClauseOperation @catch, MethodScope scope)
     {
         var types = scope.Types;
-        return scope.Compilation.WorkOf(@catch.Handler) != InMemoryWork.Other && @catch.Handler.DescendantsAndSelf().All(o => o switch
+        return @catch.Handler.Operations.All(statement => IsLogStatement(statement, scope) || scope.Compilation.WorkOf(statement) != InMemoryWork.Other)
+            && @catch.Handler.DescendantsAndSelf().All(o => o switch
         {
             IAssignmentOperation assignment => IsHeld(assignment.Target, types),
             IIncrementOrDecrementOperation increment => IsHeld(increment.Target, types),

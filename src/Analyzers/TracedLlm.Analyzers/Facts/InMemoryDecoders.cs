@@ -17,6 +17,7 @@ internal sealed class InMemoryDecoders
     private readonly INamedTypeSymbol?[] _newtonsoft;
     private readonly INamedTypeSymbol?[] _collections;
     private readonly INamedTypeSymbol?[] _readersAndWriters;
+    private readonly INamedTypeSymbol? _actionResult;
     private readonly INamedTypeSymbol? _uri;
     private readonly INamedTypeSymbol? _enumerable;
 
@@ -24,6 +25,7 @@ internal sealed class InMemoryDecoders
     {
         INamedTypeSymbol? Get(string name) => compilation.GetTypeByMetadataName(name);
         _uri = Get("System.Uri");
+        _actionResult = Get("Microsoft.AspNetCore.Mvc.ActionResult`1");
         _enumerable = Get("System.Linq.Enumerable");
 
         // What reads or writes as it decodes or encodes: a stream, a text reader or writer, a JSON reader or writer (each may
@@ -107,11 +109,13 @@ internal sealed class InMemoryDecoders
 
     /// <summary>
     /// A member that computes on a value in memory: of a primitive type, of a value a decoder returns (<see cref="Decodes"/>'s
-    /// types), or a JWT handler's constructor. Declared by the library itself, not by a type of source derived from it.
+    /// types), a JWT handler's constructor, or the conversion that wraps an action's value in its <c>ActionResult&lt;T&gt;</c>
+    /// (<c>return value;</c> in an action declared to return one: the value is kept, nothing is written yet). Declared by the library itself, not by a type of source derived from it.
     /// </summary>
     public bool Computes(ISymbol member) =>
         !ReadsOrWrites(member)
         && (IsPrimitive(member.ContainingType) || OfLibrary(member, _valueTypes) || OfLibrary(member, _newtonsoft)
+            || (member is IMethodSymbol { MethodKind: MethodKind.Conversion } && OfLibrary(member, new[] { _actionResult }))
             || (member is IMethodSymbol { MethodKind: MethodKind.Constructor } && OfLibrary(member, _tokenReaders))
             || (OfLibrary(member, _collections) && !Parameters(member).Any(parameter => parameter.Type.TypeKind == TypeKind.Interface)));
 
