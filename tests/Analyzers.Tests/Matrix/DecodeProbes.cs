@@ -380,6 +380,29 @@ internal static class DecodeProbes
                 }
             }
             """), "Console.WriteLine(path);"),
+        Pair("JsonException caught around JsonDocument.Parse of a text in memory and its RootElement, the item skipped, and a parse of a file's stream instead (a known limit: a JSON tree read after the parse is other work, as it is for an upstream's answer read into a string)", Route("Calls.Count(new List<string> { request.Model! }).ToString()", $$"""
+            internal static class Calls
+            {
+                public static int Count(List<string> chunks)
+                {
+                    var count = 0;
+                    foreach (var chunk in chunks)
+                    {
+                        JsonElement call;
+                        try { call = JsonDocument.Parse(@T).RootElement; }
+                        {{Handled}} (JsonException e)
+                        {
+                            {{LogError}}
+                            continue;
+                        }
+
+                        if (call.TryGetProperty("name", out var name) && name.GetString() is not null) { count++; }
+                    }
+
+                    return count;
+                }
+            }
+            """), "@T", "File.OpenRead(chunk)", "chunk", Held.FalseAlarmKnownLimit) with { Libraries = Jwt },
         Pair("JsonException caught around a JSON decode of a model's arguments and an awaited Task.Delay, the handler answering the model in the message, and Exception caught there instead", Route("(await Waits.RunAsync(new Message { Text = request.Model }))", $$"""
             internal static class Waits
             {

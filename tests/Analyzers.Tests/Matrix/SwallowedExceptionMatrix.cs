@@ -576,8 +576,57 @@ internal static class SwallowedExceptionMatrix
             internal sealed class ImageMeter : Meter { }
             """);
 
+    /// <summary>
+    /// A scaffolded update (EF Core's types in <see cref="EfCore"/>: the reading is by the type's full name) whose catch (<paramref name="handled"/>) reads the store again (<paramref name="members"/> more of the controller).
+    /// </summary>
+    private static string Scaffolded(string handled, string caught = "DbUpdateConcurrencyException", string members = "") =>
+        Route("text = (await Conversations.PutAsync(request.Model!)).ToString();", $$"""
+            internal static class Conversations
+            {
+                public static readonly Microsoft.EntityFrameworkCore.DbContext Db = new();
+
+                public static async Task<IResult> PutAsync(string id)
+                {
+                    try
+                    {
+                        await Db.SaveChangesAsync();
+                    }
+                    {{Catch}} (Microsoft.EntityFrameworkCore.{{caught}})
+                    {
+                        {{handled}}
+                    }
+
+                    return Results.NoContent();
+                }
+
+                private static bool Exists(string id) => File.Exists(id + ".json");
+                {{members}}
+            }
+            """);
+
+    /// <summary>EF Core's save failures and its context, declared by their names in their own namespace.</summary>
+    private static readonly string[] EfCore =
+    {
+        """
+        using System;
+        using System.IO;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        namespace Microsoft.EntityFrameworkCore
+        {
+            public class DbUpdateException : Exception { }
+            public class DbUpdateConcurrencyException : DbUpdateException { }
+            public class DbContext { public virtual Task<int> SaveChangesAsync(CancellationToken cancellationToken = default) => Task.FromResult(File.ReadAllLines("rows").Length); }
+        }
+        """,
+    };
+
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
         DecodeProbes.Cells,
+        Pair("EF's scaffolded concurrency catch: 404 when a fresh read finds the row gone, else rethrown; and 404 without the read", Scaffolded("if (@H) { return Results.NotFound(); } else { throw; }"), "@H", "true", "!Exists(id)") with { Sources = EfCore },
+        Pair("a failed insert answered 400 when a re-query finds the name taken (a local set from the read), else rethrown; and answered 500", Scaffolded("var taken = await Names.AnyAsync(id);\nif (taken) { return Results.@H(); }\nthrow;", "DbUpdateException", "internal static class Names { public static Task<bool> AnyAsync(string id) => Task.FromResult(File.Exists(id)); }"), "@H", "InternalServerError", "BadRequest") with { Sources = EfCore },
+        Pair("EF's concurrency catch rethrowing when the row is there and answering 404 (if (Exists) throw;), and answering 404 without rethrowing", Scaffolded("if (Exists(id)) { @H } return Results.NotFound();"), "@H", "", "throw;") with { Sources = EfCore },
         Pair("a source exception no code creates caught in the handler, and one created in another method", OverQuota("QuotaException"), "@T", "internal static class Limits { public static void Check(int used) { if (used > 10) { throw new QuotaException(); } } }", ""),
         Pair("a source exception no code creates taken by a when filter of type tests in a helper, and a type derived from it created", OverQuotaThroughCalls("Exception e) when (e is QuotaException or RateException", type: QuotaType + "\ninternal sealed class RateException : Exception { }"), "@T", "internal sealed class DailyQuotaException : QuotaException { }\ninternal static class Limits { public static Exception Daily() => new DailyQuotaException(); }", ""),
         Pair("a source exception no code creates caught in a helper, and one created through a factory method (target-typed new)", OverQuotaThroughCalls("QuotaException"), "@T", "internal static class Errors { public static QuotaException Quota() => new(); }\ninternal static class Limits { public static void Check(int used) { if (used > 10) { throw Errors.Quota(); } } }", ""),

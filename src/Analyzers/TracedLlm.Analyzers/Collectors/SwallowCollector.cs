@@ -22,7 +22,8 @@ namespace TracedLlm.Analyzers.Collectors;
 /// <see cref="AnswersAbsence"/>); nor a try that only writes log lines (see <see cref="OnlyWritesLog"/>); nor a
 /// caught exception kept and thrown later (see <see cref="ThrownLater"/>); nor a catch of argument-validation exceptions
 /// only, a value decided (see <see cref="ChecksArgument"/>); nor an idempotent write that finds its target state already
-/// there, a create answered 409 or a delete answered 404 (see <see cref="FindsStateThere"/>); nor a protocol-version fallback (see
+/// there, a create answered 409 or a delete answered 404 (see <see cref="FindsStateThere"/>); nor a failed save answered
+/// after the store is read again, the rest rethrown (see <see cref="RechecksStore"/>); nor a protocol-version fallback (see
 /// <see cref="IsVersionFallback"/>); nor a catch no failure can reach, its whole try made of code that cannot throw (see
 /// <see cref="CompilationFacts.CannotThrow(IOperation)"/>: arithmetic, tests, a call of a method that catches everything
 /// itself). A catch of exception types only this compilation's code can create is kept with
@@ -66,7 +67,7 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         var @try = @catch.Parent as ITryOperation;
         if (@try is not null && (IsProbe(@catch, @try, scope) || DecodesInMemory(@catch, @try, scope) || AnswersAbsence(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || OnlyWritesLog(@catch, @try, scope)
-            || ChecksArgument(@catch, @try, scope) || FindsStateThere(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)
+            || ChecksArgument(@catch, @try, scope) || FindsStateThere(@catch, @try, scope) || RechecksStore(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)
             || scope.Compilation.CannotThrow(@try.Body)))
         {
             return;

@@ -55,6 +55,7 @@ internal sealed partial class UpstreamCollector
     private static bool IsJsonWithoutInput(IOperation content, MethodScope scope) => Declared(content, scope) switch
     {
         IObjectCreationOperation { Type: { } type } form when type.ToDisplayString() == "System.Net.Http.FormUrlEncodedContent" => IsFormWithoutInput(form),
+        IObjectCreationOperation { Type: { } type } text when type.ToDisplayString() == "System.Net.Http.StringContent" && DeclaresForm(text) => IsFormWithoutInput(text),
         IInvocationOperation { TargetMethod: { Name: "Create", IsGenericMethod: true } create } when create.ContainingType.ToDisplayString() == "System.Net.Http.Json.JsonContent" =>
             NamesNoInput(create.TypeArguments[0], runtimeType: false),
         IObjectCreationOperation { Type: { } type } text when type.ToDisplayString() == "System.Net.Http.StringContent" =>
@@ -65,11 +66,23 @@ internal sealed partial class UpstreamCollector
     /// <summary>
     /// A form (<c>application/x-www-form-urlencoded</c>): no model API takes its input in one (each takes JSON, or a multipart
     /// form for a file: an audio transcription, an image edit), and it is what an OAuth 2.0 token request is sent as (RFC 6749,
-    /// sections 4.1.3 and 4.4.2), or an HTML form a payment or sign-in service reads. A form whose code names an input (any
-    /// constant string written in its creation, a key or a value: <c>["prompt"] = text</c>) is taken for a model call.
+    /// sections 4.1.3 and 4.4.2), or an HTML form a payment or sign-in service reads: a <c>FormUrlEncodedContent</c>, or a
+    /// <c>StringContent</c> declared <c>application/x-www-form-urlencoded</c> (<see cref="DeclaresForm"/>). A form whose code
+    /// names an input (any constant string written in its creation, a key or a value, or a pair of a constant text:
+    /// <c>["prompt"] = text</c>, <c>"prompt=hi"</c>) is taken for a model call.
     /// </summary>
     private static bool IsFormWithoutInput(IObjectCreationOperation form) =>
-        !form.DescendantsAndSelf().Any(o => o.ConstantValue is { HasValue: true, Value: string name } && IsInputName(name));
+        !form.DescendantsAndSelf().Any(o => o.ConstantValue is { HasValue: true, Value: string text }
+            && text.Split('&', '=').Select(System.Uri.UnescapeDataString).Any(IsInputName));
+
+    /// <summary>
+    /// A <c>StringContent</c> whose media type, given to its constructor, is the constant <c>application/x-www-form-urlencoded</c>
+    /// (a string, or a <c>MediaTypeHeaderValue</c> made of one): a form written by hand (<c>a=1&amp;b=2</c>).
+    /// </summary>
+    private static bool DeclaresForm(IObjectCreationOperation content) =>
+        content.Arguments.Any(argument => argument.Parameter?.Name == "mediaType"
+            && Facts.ValueFlow.Unwrap(argument.Value).DescendantsAndSelf().Any(o => o.ConstantValue is { HasValue: true, Value: string type }
+                && string.Equals(type.Trim(), "application/x-www-form-urlencoded", System.StringComparison.OrdinalIgnoreCase)));
 
     // System.Text.Json's generic Serialize (the declared type's contract), or Newtonsoft's SerializeObject (the runtime type's).
     private static bool IsSerializedWithoutInput(IOperation json, MethodScope scope) => Declared(json, scope) switch

@@ -1,0 +1,105 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using TracedLlm.Analyzers.Facts;
+
+namespace TracedLlm.Analyzers.Collectors;
+
+// TLLM2004's reading of a failed save answered after the store is read again.
+internal sealed partial class SwallowCollector
+{
+    /// <summary>
+    /// The client errors a re-read of the store can answer: the row is gone (404), the name or key is taken (409, or the 400
+    /// and 422 an API may answer a taken name with).
+    /// </summary>
+    private static readonly HashSet<string> StateAnswers = new(System.StringComparer.Ordinal)
+    {
+        "NotFound", "Conflict", "BadRequest", "UnprocessableEntity", "ValidationProblem",
+    };
+
+    /// <summary>
+    /// A failed save answered after the store is read again, the pattern ASP.NET Core's scaffolding writes for Entity
+    /// Framework Core (<c>catch (DbUpdateConcurrencyException) { if (!ItemExists(id)) return NotFound(); else throw; }</c>):
+    /// the catch takes EF Core's <c>DbUpdateException</c> (a <c>DbUpdateConcurrencyException</c> among them: a row changed
+    /// or deleted since it was read), with no filter, around a <c>try</c> that, log calls aside, only saves
+    /// (<c>SaveChanges</c> or <c>SaveChangesAsync</c>); its handler, log calls and locals set from a read aside, is one
+    /// <c>if</c> whose condition reads the store again (a call: <c>ItemExists(id)</c>, <c>AnyAsync(...)</c>, directly or
+    /// through a local it reads) and that rethrows on one side and, on the other, returns a client error naming the state
+    /// found (<see cref="StateAnswers"/>: the row gone, the name taken). Neither exception says why the save failed; the
+    /// fresh read does, the catch answers only the state the read shows, and every other failure goes on to the failure path.
+    /// </summary>
+    private static bool RechecksStore(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
+    {
+        if (@catch.Filter is not null || !DerivesFromNamed(@catch.ExceptionType, "Microsoft.EntityFrameworkCore.DbUpdateException")
+            || Write(@try, scope) is not { TargetMethod.Name: "SaveChanges" or "SaveChangesAsync" })
+        {
+            return false;
+        }
+
+        var exception = (@catch.ExceptionDeclarationOrExpression as IVariableDeclaratorOperation)?.Symbol;
+        var read = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        var statements = @catch.Handler.Operations.Where(statement => !IsLogStatement(statement, scope)).ToList();
+        var i = 0;
+        for (; i < statements.Count && statements[i] is IVariableDeclarationGroupOperation group; i++)
+        {
+            foreach (var declarator in group.Declarations.SelectMany(d => d.Declarators))
+            {
+                if (declarator.GetVariableInitializer()?.Value is not { } value || !value.DescendantsAndSelf().Any(o => o is IInvocationOperation))
+                {
+                    return false;
+                }
+
+                read.Add(declarator.Symbol);
+            }
+        }
+
+        if (i >= statements.Count || statements[i] is not IConditionalOperation { Condition: var condition } test
+            || !(condition.DescendantsAndSelf().Any(o => o is IInvocationOperation)
+                || condition.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(local => read.Contains(local.Local))))
+        {
+            return false;
+        }
+
+        // The two sides: the branches, or the branch and what follows the if when it has no else.
+        var rest = statements.Skip(i + 1).ToList();
+        var whenTrue = Flatten(test.WhenTrue, scope);
+        var whenFalse = test.WhenFalse is { } otherwise ? Flatten(otherwise, scope) : rest;
+        if (test.WhenFalse is not null && rest.Count > 0)
+        {
+            return false;
+        }
+
+        return (Rethrows(whenTrue, exception) && AnswersState(whenFalse)) || (AnswersState(whenTrue) && Rethrows(whenFalse, exception));
+    }
+
+    private static List<IOperation> Flatten(IOperation branch, MethodScope scope) =>
+        (branch is IBlockOperation block ? block.Operations.AsEnumerable() : new[] { branch }).Where(statement => !IsLogStatement(statement, scope)).ToList();
+
+    // Only a rethrow: `throw;` or `throw e;` of the caught exception.
+    private static bool Rethrows(List<IOperation> statements, ILocalSymbol? exception) =>
+        statements.Count == 1
+        && (statements[0] is IExpressionStatementOperation statement ? statement.Operation : statements[0]) is IThrowOperation @throw
+        && (@throw.Exception is not { } thrown
+            || (exception is not null && ValueFlow.Unwrap(thrown) is ILocalReferenceOperation local && WellKnownTypes.Same(local.Local, exception)));
+
+    // Only a return of a client error naming the state: NotFound(), Conflict(...), Results.BadRequest(...), StatusCode(404).
+    private static bool AnswersState(List<IOperation> statements) =>
+        statements.Count == 1 && statements[0] is IReturnOperation { ReturnedValue: { } value }
+        && ValueFlow.Unwrap(value) is IInvocationOperation { TargetMethod: var method } answer
+        && (StateAnswers.Contains(method.Name)
+            || (method.Name == "StatusCode" && answer.Arguments.FirstOrDefault()?.Value.ConstantValue is { HasValue: true, Value: 400 or 404 or 409 or 422 }));
+
+    private static bool DerivesFromNamed(ITypeSymbol? type, string name)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (current.ToDisplayString() == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
