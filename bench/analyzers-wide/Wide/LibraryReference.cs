@@ -301,12 +301,14 @@ internal static class LibraryReference
 internal static class WideReferences
 {
     private static readonly Lazy<ImmutableArray<MetadataReference>> LazyAll = new(() =>
-        CorpusReferences.All.AddRange(Directory.EnumerateFiles(AppContext.BaseDirectory, "NuGet.*.dll").Order(StringComparer.Ordinal).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))));
+        CorpusReferences.All.AddRange(Directory.EnumerateFiles(AppContext.BaseDirectory, "NuGet.*.dll").Append(Path.Combine(AppContext.BaseDirectory, "DiffPlex.dll"))
+            .Order(StringComparer.Ordinal).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))));
 
     /// <summary>
     /// What every tree compiles against: the corpus test's references and the NuGet client's assemblies, which the corpus
     /// test leaves out as its own (the testing library restores reference packages with them) but a tree may reference as a
-    /// package (BaGetter's upstream clients and package readers: NuGet.Protocol, NuGet.Packaging, NuGet.Versioning).
+    /// package (BaGetter's upstream clients and package readers: NuGet.Protocol, NuGet.Packaging, NuGet.Versioning); DiffPlex
+    /// likewise, which the corpus test leaves out as its test framework's and Memorizer references as a package (its version diffs).
     /// </summary>
     public static ImmutableArray<MetadataReference> All => LazyAll.Value;
 }
