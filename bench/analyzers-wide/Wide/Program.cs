@@ -56,7 +56,7 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     }
 
     var started = System.Diagnostics.Stopwatch.StartNew();
-    var references = WideReferences.All.Concat(built).Where(r => !string.Equals(Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath), name, StringComparison.OrdinalIgnoreCase)).ToImmutableArray();
+    var references = WideReferences.All.Concat(WideReferences.OptedIn(folder)).Concat(built).Where(r => !string.Equals(Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath), name, StringComparison.OrdinalIgnoreCase)).ToImmutableArray();
     // The messages and gRPC stubs of the .proto files the argument names, as the project's Protobuf items generate them: files, not counted.
     var generated = Protobuf.Generate(folder, options);
     // A web project compiled with the libraries it references: the usings only the web SDK adds go to the folders that are web
@@ -71,6 +71,7 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     var kind = trees.Any(t => t.GetRoot().ChildNodes().OfType<GlobalStatementSyntax>().Any()) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary;
     // The SDK's regex generator's output ([GeneratedRegex] methods), as the project's build has it: files, not counted.
     allTrees = CorpusProject.WithSdkGeneratedSources(name, kind, allTrees);
+    allTrees = LoggingGenerator.WithGeneratedSources(name, kind, allTrees, references);
     allTrees = [.. allTrees, .. generated];
     var (compilation, experimental) = Sources.Compile(references, kind, allTrees);
     if (Sources.OverridesAcrossProjects(compilation) is { Count: > 0 } overrides)
