@@ -301,8 +301,8 @@ internal static class LibraryReference
 internal static class WideReferences
 {
     private static readonly Lazy<ImmutableArray<MetadataReference>> LazyAll = new(() =>
-        CorpusReferences.All.AddRange(Directory.EnumerateFiles(AppContext.BaseDirectory, "NuGet.*.dll").Append(Path.Combine(AppContext.BaseDirectory, "DiffPlex.dll"))
-            .Order(StringComparer.Ordinal).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))));
+        CorpusReferences.All.Where(r => OptIn(r) is null).ToImmutableArray().AddRange(Directory.EnumerateFiles(AppContext.BaseDirectory, "NuGet.*.dll")
+            .Append(Path.Combine(AppContext.BaseDirectory, "DiffPlex.dll")).Order(StringComparer.Ordinal).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))));
 
     /// <summary>
     /// What every tree compiles against: the corpus test's references and the NuGet client's assemblies, which the corpus
@@ -311,4 +311,24 @@ internal static class WideReferences
     /// likewise, which the corpus test leaves out as its test framework's and Memorizer references as a package (its version diffs).
     /// </summary>
     public static ImmutableArray<MetadataReference> All => LazyAll.Value;
+
+    // Packages whose types would clash with what other trees compile against: Microsoft.AspNetCore.Mvc.Versioning (and its API
+    // explorer) declares ApiVersionAttribute in Microsoft.AspNetCore.Mvc, ambiguous (CS0104) beside Asp.Versioning's in a file that
+    // imports both namespaces. Left out of All, and referenced only by a compilation one of whose folders' .csproj files names it.
+    private static readonly string[] OptInPackages = ["Microsoft.AspNetCore.Mvc.Versioning"];
+
+    private static string? OptIn(MetadataReference reference) =>
+        Path.GetFileNameWithoutExtension((reference as PortableExecutableReference)?.FilePath) is { } file
+            ? OptInPackages.FirstOrDefault(p => file == p || file.StartsWith(p + ".", StringComparison.Ordinal))
+            : null;
+
+    /// <summary>The opt-in packages' assemblies a compilation of these folders references (see <see cref="OptInPackages"/>).</summary>
+    public static IEnumerable<MetadataReference> OptedIn(string folders)
+    {
+        var named = Sources.Folders(folders)
+            .SelectMany(f => Directory.Exists(f) ? Directory.EnumerateFiles(f, "*.csproj") : [])
+            .Select(File.ReadAllText)
+            .ToArray();
+        return CorpusReferences.All.Where(r => OptIn(r) is { } p && named.Any(text => text.Contains($"\"{p}\"", StringComparison.Ordinal)));
+    }
 }
