@@ -22,7 +22,8 @@ internal sealed partial class UpstreamCollector
     /// <c>PostAsJsonAsync(uri, value)</c>, or a content (given to <c>PostAsync</c>, or in the object initializer of a
     /// request message built as <see cref="MessageBuiltHere"/> reads it, its <c>Content</c> named nowhere else) that is
     /// <c>JsonContent.Create(value)</c> or <c>new StringContent(json, ...)</c> of <c>JsonSerializer.Serialize(value)</c> or
-    /// <c>JsonConvert.SerializeObject(value)</c>, each in the call or in a local written only at its declaration. The
+    /// <c>JsonConvert.SerializeObject(value)</c>, each in the call or in a local written only at its declaration (a request
+    /// message's content may also be set by one statement after it is built: <see cref="ContentSetOnce"/>). The
     /// value's type is read by <see cref="NamesNoInput"/>; or a form that names no input (<see cref="IsFormWithoutInput"/>).
     /// Anything else (a string, a stream, bytes, a multipart form, a content from elsewhere) is taken for a model call, and
     /// so is any body sent through a client whose send may change it.
@@ -44,11 +45,64 @@ internal sealed partial class UpstreamCollector
                 return invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpContent")?.Value is { } content && IsJsonWithoutInput(content, scope);
         }
 
-        return MessageBuiltHere(invocation, scope, use => LeavesContent(use, invocation)) is { Type: { } type, Initializer: { } initializer }
+        if (MessageBuiltHere(invocation, scope, use => LeavesContent(use, invocation)) is { Type: { } type, Initializer: { } initializer }
             && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage"
             && initializer.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => NamesContent(a.Target)).ToList() is { Count: 1 } bodies
-            && !initializer.Descendants().Any(o => NamesContent(o) && o != bodies[0].Target)
-            && IsJsonWithoutInput(bodies[0].Value, scope);
+            && !initializer.Descendants().Any(o => NamesContent(o) && o != bodies[0].Target))
+        {
+            return IsJsonWithoutInput(bodies[0].Value, scope);
+        }
+
+        return ContentSetOnce(invocation, scope) is { } later && IsJsonWithoutInput(later, scope);
+    }
+
+    /// <summary>
+    /// The content of a request message kept in a local, built without one (<c>new HttpRequestMessage(HttpMethod.Post, url)</c>,
+    /// its <c>Content</c> named nowhere in its creation) and given one by a single statement, <c>message.Content = ...;</c>, in
+    /// the block that declares it, before the statement that sends it: it runs once, on every path, before the send. Every
+    /// other use of the local leaves its content alone (<see cref="LeavesContent"/>). Null for any other shape.
+    /// </summary>
+    private static IOperation? ContentSetOnce(IInvocationOperation send, MethodScope scope)
+    {
+        ISimpleAssignmentOperation? set = null;
+        bool Harmless(ILocalReferenceOperation use)
+        {
+            if (use.Parent is IPropertyReferenceOperation property && property.Instance == use && NamesContent(property)
+                && property.Parent is ISimpleAssignmentOperation assignment && assignment.Target == property
+                && assignment.Parent is IExpressionStatementOperation && set is null)
+            {
+                set = assignment;
+                return true;
+            }
+
+            return LeavesContent(use, send);
+        }
+
+        if (MessageBuiltHere(send, scope, Harmless) is not { Type: { } type } creation || type.ToDisplayString() != "System.Net.Http.HttpRequestMessage"
+            || creation.Initializer?.Descendants().Any(NamesContent) == true || set is null
+            || set.Parent?.Parent is not IBlockOperation block)
+        {
+            return null;
+        }
+
+        // The statements that build the message (a declaration, a using declaration), set its content and send it.
+        var statements = block.Operations;
+        int At(IOperation operation)
+        {
+            for (var i = 0; i < statements.Length; i++)
+            {
+                if (statements[i].DescendantsAndSelf().Contains(operation))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        var builtAt = At(creation);
+        var setAt = statements.IndexOf(set.Parent);
+        return builtAt >= 0 && setAt > builtAt && At(send) > setAt ? set.Value : null;
     }
 
     // JsonContent.Create<T>(value), a StringContent of the JSON text of a value, or a form naming no input.
