@@ -49,15 +49,22 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
 
     // The generators of the .NET reference pack the corpus relies on (its build runs them too).
     private static readonly Lazy<ImmutableArray<ISourceGenerator>> SdkGenerators = new(() =>
+        PackGenerators("Microsoft.NETCore.App.Ref", "System.Text.RegularExpressions.Generator.dll"));
+
+    /// <summary>
+    /// The source generators of one assembly a reference pack of the running SDK ships (<c>packs/PACK/VERSION/analyzers/dotnet/cs</c>),
+    /// from the newest version of the pack installed.
+    /// </summary>
+    internal static ImmutableArray<ISourceGenerator> PackGenerators(string packName, string assembly)
     {
         var dotnet = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
-        var pack = Directory.EnumerateDirectories(Path.Combine(dotnet, "packs", "Microsoft.NETCore.App.Ref"))
+        var pack = Directory.EnumerateDirectories(Path.Combine(dotnet, "packs", packName))
             .OrderByDescending(path => Version.TryParse(Path.GetFileName(path), out var version) ? version : new Version(0, 0))
             .First();
-        var regex = new Microsoft.CodeAnalysis.Diagnostics.AnalyzerFileReference(
-            Path.Combine(pack, "analyzers", "dotnet", "cs", "System.Text.RegularExpressions.Generator.dll"), new GeneratorAssemblyLoader());
-        return regex.GetGenerators(LanguageNames.CSharp);
-    });
+        var generators = new Microsoft.CodeAnalysis.Diagnostics.AnalyzerFileReference(
+            Path.Combine(pack, "analyzers", "dotnet", "cs", assembly), new GeneratorAssemblyLoader());
+        return generators.GetGenerators(LanguageNames.CSharp);
+    }
 
     /// <summary>The corpus folder, tests/Analyzers.Corpus.</summary>
     public static string Root { get; } = FindRoot();

@@ -12,15 +12,7 @@ using TracedLlm.Analyzers.Tests;
 internal static class LoggingGenerator
 {
     private static readonly Lazy<ImmutableArray<ISourceGenerator>> Generators = new(() =>
-    {
-        var dotnet = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
-        var pack = Directory.EnumerateDirectories(Path.Combine(dotnet, "packs", "Microsoft.AspNetCore.App.Ref"))
-            .OrderByDescending(path => Version.TryParse(Path.GetFileName(path), out var version) ? version : new Version(0, 0))
-            .First();
-        var logging = new Microsoft.CodeAnalysis.Diagnostics.AnalyzerFileReference(
-            Path.Combine(pack, "analyzers", "dotnet", "cs", "Microsoft.Extensions.Logging.Generators.dll"), new GeneratorAssemblyLoader());
-        return logging.GetGenerators(LanguageNames.CSharp);
-    });
+        CorpusProject.PackGenerators("Microsoft.AspNetCore.App.Ref", "Microsoft.Extensions.Logging.Generators.dll"));
 
     public static SyntaxTree[] WithGeneratedSources(string name, OutputKind kind, SyntaxTree[] trees, ImmutableArray<MetadataReference> references)
     {

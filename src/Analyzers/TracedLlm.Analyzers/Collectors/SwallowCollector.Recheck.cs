@@ -24,9 +24,10 @@ internal sealed partial class SwallowCollector
     /// the catch takes EF Core's <c>DbUpdateException</c> (a <c>DbUpdateConcurrencyException</c> among them: a row changed
     /// or deleted since it was read), with no filter, around a <c>try</c> that, log calls aside, only saves
     /// (<c>SaveChanges</c> or <c>SaveChangesAsync</c>); its handler, log calls and locals set from a read aside, is one
-    /// <c>if</c> whose condition reads the store again (a call: <c>ItemExists(id)</c>, <c>AnyAsync(...)</c>, directly or
-    /// through a local it reads) and that rethrows on one side and, on the other, returns a client error naming the state
-    /// found (<see cref="StateAnswers"/>: the row gone, the name taken). Neither exception says why the save failed; the
+    /// <c>if</c> whose condition reads the store again (<see cref="ReadsStore"/>: <c>ItemExists(id)</c>, <c>AnyAsync(...)</c>,
+    /// directly or through a local set from one) and that rethrows on one side and, on the other, returns a client error
+    /// naming the state the read finds there (<see cref="StateAnswers"/>: 404 where it finds nothing, <c>!ItemExists(id)</c>;
+    /// 409, 400 or 422 where it finds the name taken). Neither exception says why the save failed; the
     /// fresh read does, the catch answers only the state the read shows, and every other failure goes on to the failure path.
     /// </summary>
     private static bool RechecksStore(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
@@ -45,7 +46,7 @@ internal sealed partial class SwallowCollector
         {
             foreach (var declarator in group.Declarations.SelectMany(d => d.Declarators))
             {
-                if (declarator.GetVariableInitializer()?.Value is not { } value || !value.DescendantsAndSelf().Any(o => o is IInvocationOperation))
+                if (declarator.GetVariableInitializer()?.Value is not { } value || !ReadsStore(value, scope.Types))
                 {
                     return false;
                 }
@@ -55,8 +56,7 @@ internal sealed partial class SwallowCollector
         }
 
         if (i >= statements.Count || statements[i] is not IConditionalOperation { Condition: var condition } test
-            || !(condition.DescendantsAndSelf().Any(o => o is IInvocationOperation)
-                || condition.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(local => read.Contains(local.Local))))
+            || !(ReadsStore(condition, scope.Types) || condition.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(local => read.Contains(local.Local))))
         {
             return false;
         }
@@ -70,8 +70,35 @@ internal sealed partial class SwallowCollector
             return false;
         }
 
-        return (Rethrows(whenTrue, exception) && AnswersState(whenFalse)) || (AnswersState(whenTrue) && Rethrows(whenFalse, exception));
+        // The answer's side must be the state it names: "gone" (404) where the read finds nothing (`!ItemExists(id)`), "taken"
+        // (409, 400, 422) where it finds something (`if (taken)`).
+        var negated = Negated(condition);
+        return (Rethrows(whenTrue, exception) && AnswersState(whenFalse) is { } onFalse && onFalse == !negated)
+            || (AnswersState(whenTrue) is { } onTrue && onTrue == negated && Rethrows(whenFalse, exception));
     }
+
+    /// <summary>
+    /// A read of the store: a call of a method of source (<c>ItemExists(id)</c>), of an asynchronous one (<c>AnyAsync</c>,
+    /// <c>FindAsync</c>) or of LINQ over a query (<c>Queryable.Any</c>); not a member of a string, a primitive or an exception.
+    /// </summary>
+    private static bool ReadsStore(IOperation operation, WellKnownTypes types) =>
+        operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
+            call.TargetMethod is var method && method.ContainingType is { } owner
+            && owner.SpecialType == SpecialType.None && !(types.Exception is { } exception && WellKnownTypes.DerivesFrom(owner, exception))
+            && (method.Locations.Any(location => location.IsInSource) || IsTask(method.ReturnType, types)
+                || owner.ToDisplayString() == "System.Linq.Queryable"));
+
+    // A condition that tests for absence: `!call`, `x == null`, `x is null`, `x == false`, `x is false`.
+    private static bool Negated(IOperation condition) => ValueFlow.Unwrap(condition) switch
+    {
+        IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } => true,
+        IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals => IsNullOrFalse(equals.RightOperand) || IsNullOrFalse(equals.LeftOperand),
+        IIsPatternOperation { Pattern: IConstantPatternOperation { Value: var value } } => IsNullOrFalse(value),
+        _ => false,
+    };
+
+    private static bool IsNullOrFalse(IOperation operation) =>
+        ValueFlow.Unwrap(operation).ConstantValue is { HasValue: true, Value: null or false };
 
     private static List<IOperation> Flatten(IOperation branch, MethodScope scope) =>
         (branch is IBlockOperation block ? block.Operations.AsEnumerable() : new[] { branch }).Where(statement => !IsLogStatement(statement, scope)).ToList();
@@ -83,12 +110,26 @@ internal sealed partial class SwallowCollector
         && (@throw.Exception is not { } thrown
             || (exception is not null && ValueFlow.Unwrap(thrown) is ILocalReferenceOperation local && WellKnownTypes.Same(local.Local, exception)));
 
-    // Only a return of a client error naming the state: NotFound(), Conflict(...), Results.BadRequest(...), StatusCode(404).
-    private static bool AnswersState(List<IOperation> statements) =>
-        statements.Count == 1 && statements[0] is IReturnOperation { ReturnedValue: { } value }
-        && ValueFlow.Unwrap(value) is IInvocationOperation { TargetMethod: var method } answer
-        && (StateAnswers.Contains(method.Name)
-            || (method.Name == "StatusCode" && answer.Arguments.FirstOrDefault()?.Value.ConstantValue is { HasValue: true, Value: 400 or 404 or 409 or 422 }));
+    /// <summary>
+    /// Only a return of a client error naming the state: <c>NotFound()</c>, <c>Conflict(...)</c>, <c>Results.BadRequest(...)</c>,
+    /// <c>StatusCode(404)</c>. True for "gone" (404), false for "taken" (409, 400, 422), null for anything else.
+    /// </summary>
+    private static bool? AnswersState(List<IOperation> statements)
+    {
+        if (statements.Count != 1 || statements[0] is not IReturnOperation { ReturnedValue: { } value }
+            || ValueFlow.Unwrap(value) is not IInvocationOperation { TargetMethod: var method } answer)
+        {
+            return null;
+        }
+
+        if (method.Name == "StatusCode")
+        {
+            return answer.Arguments.FirstOrDefault()?.Value.ConstantValue is { HasValue: true, Value: int code } && code is 400 or 404 or 409 or 422
+                ? code == 404 : null;
+        }
+
+        return StateAnswers.Contains(method.Name) ? method.Name == "NotFound" : null;
+    }
 
     private static bool DerivesFromNamed(ITypeSymbol? type, string name)
     {

@@ -134,9 +134,15 @@ internal sealed partial class UpstreamCollector
     /// (a string, or a <c>MediaTypeHeaderValue</c> made of one): a form written by hand (<c>a=1&amp;b=2</c>).
     /// </summary>
     private static bool DeclaresForm(IObjectCreationOperation content) =>
-        content.Arguments.Any(argument => argument.Parameter?.Name == "mediaType"
-            && Facts.ValueFlow.Unwrap(argument.Value).DescendantsAndSelf().Any(o => o.ConstantValue is { HasValue: true, Value: string type }
-                && string.Equals(type.Trim(), "application/x-www-form-urlencoded", System.StringComparison.OrdinalIgnoreCase)));
+        content.Arguments.Any(argument => argument.Parameter?.Name == "mediaType" && Facts.ValueFlow.Unwrap(argument.Value) switch
+        {
+            IObjectCreationOperation { Type.Name: "MediaTypeHeaderValue", Arguments: { Length: > 0 } made } => IsFormType(made[0].Value),
+            var value => IsFormType(value),
+        });
+
+    private static bool IsFormType(IOperation value) =>
+        Facts.ValueFlow.Unwrap(value).ConstantValue is { HasValue: true, Value: string type }
+        && string.Equals(type.Trim(), "application/x-www-form-urlencoded", System.StringComparison.OrdinalIgnoreCase);
 
     // System.Text.Json's generic Serialize (the declared type's contract), or Newtonsoft's SerializeObject (the runtime type's).
     private static bool IsSerializedWithoutInput(IOperation json, MethodScope scope) => Declared(json, scope) switch

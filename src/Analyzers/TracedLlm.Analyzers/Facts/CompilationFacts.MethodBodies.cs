@@ -270,7 +270,7 @@ internal sealed partial class CompilationFacts
             return InMemoryWork.Decodes;
         }
 
-        if (Types.IsInMemory(method) || Types.Decoders.Computes(method) || Types.Decoders.Enumerates(call) || IsLogCall(call))
+        if (Types.IsInMemory(method) || Types.Decoders.Computes(method) || (Types.Decoders.Enumerates(call) && DelegatesWrittenHere(call)) || IsLogCall(call))
         {
             return InMemoryWork.Computes;
         }
@@ -302,6 +302,14 @@ internal sealed partial class CompilationFacts
             && argument is IArgumentOperation { Parent: IInvocationOperation call } && Types.Decoders.Enumerates(call);
     }
 
+    /// <summary>
+    /// Every delegate a LINQ call is given is a lambda written as its argument (read with the rest of the code), not a
+    /// delegate held elsewhere (a parameter, a field), whose code is not known here.
+    /// </summary>
+    private static bool DelegatesWrittenHere(IInvocationOperation call) =>
+        call.Arguments.All(argument => argument.Value.Type?.TypeKind != TypeKind.Delegate
+            || ValueFlow.Unwrap(argument.Value) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation } or IAnonymousFunctionOperation);
+
     private bool Decodes(IMethodSymbol method) => Types.Decoders.Decodes(method, Types.IsJsonParsing(method), Types.IsUnprotect(method));
 
     private InMemoryWork HelperWork(IMethodSymbol method, int depth) =>
@@ -310,10 +318,13 @@ internal sealed partial class CompilationFacts
     /// <summary>
     /// The constructor of an object of source that only holds values: the constructor the compiler writes (a class's or
     /// struct's default one, a record's primary one, which keeps its arguments in the record's properties), of a type whose
-    /// bases are of source and hold values only too, and whose instance fields and auto-properties are given no value at
-    /// their declaration but a literal, <c>default</c>, <c>string.Empty</c>, a primary constructor's parameter, or an empty
-    /// library collection (<c>new()</c>, <c>new List&lt;T&gt;()</c>, <c>[]</c>). A view model, a data transfer object, a
-    /// result record. A constructor written in source, or an initializer that calls anything, may run any code.
+    /// bases are of source and hold values only too (a base given, in the type's base list, only the primary constructor's
+    /// parameters, literals or <c>default</c>), with no static constructor and no static field initialized (run at the first
+    /// <c>new</c>), and whose instance fields and auto-properties are given no value at their declaration but a literal,
+    /// <c>default</c>, <c>string.Empty</c> or a primary constructor's parameter, each of a type of a library (or the parameter's
+    /// own type: no conversion of source runs), or an empty library collection (<c>new()</c>, <c>new List&lt;T&gt;()</c>, <c>[]</c>,
+    /// the collection created a library's). A view model, a data transfer object, a result record. A constructor written in
+    /// source, or an initializer that calls anything, may run any code.
     /// </summary>
     private bool HoldsValuesOnly(IMethodSymbol constructor)
     {
@@ -324,9 +335,11 @@ internal sealed partial class CompilationFacts
 
         for (var type = constructor.ContainingType; type is not null && type.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); type = type.BaseType)
         {
+            var primary = type.InstanceConstructors.FirstOrDefault(IsPrimary);
             var written = !WellKnownTypes.Same(type, constructor.ContainingType) && type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && !IsPrimary(c));
-            if (!type.Locations.Any(location => location.IsInSource) || written
-                || type.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsStatic && !field.IsConst && !InitializedWithValue(field)))
+            if (!type.Locations.Any(location => location.IsInSource) || written || !BaseGivenValues(type, primary)
+                || type.StaticConstructors.Any(c => !c.IsImplicitlyDeclared)
+                || type.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsConst && (field.IsStatic ? Initializer(field) is not null : !InitializedWithValue(field, primary))))
             {
                 return false;
             }
@@ -338,38 +351,50 @@ internal sealed partial class CompilationFacts
     private static bool IsPrimary(IMethodSymbol constructor) =>
         constructor.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is TypeDeclarationSyntax { ParameterList: not null });
 
-    // A field's (or an auto-property's backing field's) initializer at its declaration, when it has one: a value, not a call.
-    private bool InitializedWithValue(IFieldSymbol field)
-    {
-        var declared = field.AssociatedSymbol ?? field;
-        foreach (var reference in declared.DeclaringSyntaxReferences)
+    // The value a field (or an auto-property's backing field) is given at its declaration, if any.
+    private static ExpressionSyntax? Initializer(IFieldSymbol field) =>
+        (field.AssociatedSymbol ?? field).DeclaringSyntaxReferences.Select(reference => reference.GetSyntax() switch
         {
-            var value = reference.GetSyntax() switch
-            {
-                VariableDeclaratorSyntax variable => variable.Initializer?.Value,
-                PropertyDeclarationSyntax property => property.Initializer?.Value,
-                _ => null,
-            };
-            var primary = (declared.ContainingType.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>()
-                .SelectMany(t => t.ParameterList?.Parameters ?? default)).Select(p => p.Identifier.ValueText);
-            var ok = value switch
-            {
-                null => true,
-                LiteralExpressionSyntax or DefaultExpressionSyntax => true,
-                IdentifierNameSyntax name => primary.Contains(name.Identifier.ValueText),
-                MemberAccessExpressionSyntax access => access.ToString() is "string.Empty" or "String.Empty",
-                CollectionExpressionSyntax { Elements.Count: 0 } => true,
-                BaseObjectCreationExpressionSyntax { Initializer: null } creation => (creation.ArgumentList?.Arguments.Count ?? 0) == 0
-                    && (Types.Decoders.IsCollection(field.Type) || field.Type is IArrayTypeSymbol),
-                _ => false,
-            };
-            if (!ok)
-            {
-                return false;
-            }
-        }
+            VariableDeclaratorSyntax variable => variable.Initializer?.Value,
+            PropertyDeclarationSyntax property => property.Initializer?.Value,
+            _ => null,
+        }).FirstOrDefault(value => value is not null);
 
-        return true;
+    // A base list's arguments (`record Derived(string Path) : Base(Path)`): only the primary constructor's parameters, literals, `default`.
+    private static bool BaseGivenValues(INamedTypeSymbol type, IMethodSymbol? primary) =>
+        type.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax()).OfType<TypeDeclarationSyntax>()
+            .SelectMany(declaration => declaration.BaseList?.Types.OfType<PrimaryConstructorBaseTypeSyntax>() ?? Enumerable.Empty<PrimaryConstructorBaseTypeSyntax>())
+            .SelectMany(@base => @base.ArgumentList.Arguments)
+            .All(argument => argument.Expression is LiteralExpressionSyntax or DefaultExpressionSyntax
+                || (argument.Expression is IdentifierNameSyntax name && primary?.Parameters.Any(p => p.Name == name.Identifier.ValueText) == true));
+
+    // A field's (or an auto-property's backing field's) initializer at its declaration, when it has one: a value, not a call.
+    private bool InitializedWithValue(IFieldSymbol field, IMethodSymbol? primary)
+    {
+        var ofLibrary = !field.Type.Locations.Any(location => location.IsInSource);
+        switch (Initializer(field))
+        {
+            case null:
+                return true;
+            case LiteralExpressionSyntax or DefaultExpressionSyntax:
+                return ofLibrary;
+            case IdentifierNameSyntax name:
+                return primary?.Parameters.FirstOrDefault(p => p.Name == name.Identifier.ValueText) is { } parameter
+                    && (WellKnownTypes.Same(parameter.Type, field.Type) || (ofLibrary && !parameter.Type.Locations.Any(location => location.IsInSource)));
+            case MemberAccessExpressionSyntax access:
+                return access.ToString() is "string.Empty" or "String.Empty" && field.Type.SpecialType == SpecialType.System_String;
+            case CollectionExpressionSyntax { Elements.Count: 0 }:
+                return Types.Decoders.IsCollection(field.Type) || field.Type is IArrayTypeSymbol;
+            case ImplicitObjectCreationExpressionSyntax { Initializer: null } created:
+                return created.ArgumentList.Arguments.Count == 0 && Types.Decoders.IsCollection(field.Type);
+            case ObjectCreationExpressionSyntax { Initializer: null } created:
+#pragma warning disable RS1030 // The created type of a field's initializer, bound once for a decode probe's object (see HoldsValuesOnly).
+                return (created.ArgumentList?.Arguments.Count ?? 0) == 0
+                    && Types.Decoders.IsCollection(_compilation.GetSemanticModel(created.SyntaxTree).GetTypeInfo(created).Type);
+#pragma warning restore RS1030
+            default:
+                return false;
+        }
     }
 
     /// <summary>An exception type of a referenced library (created to be thrown: its constructor only keeps a message).</summary>
