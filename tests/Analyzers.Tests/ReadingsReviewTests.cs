@@ -97,73 +97,23 @@ public sealed class ReadingsReviewTests
         "internal readonly struct Money { public int Cents { get; init; } public static implicit operator Money(int c) => new Money { Cents = File.ReadAllText(\"rate\").Length * c }; }"));
 
     // ----- TLLM2004 RechecksStore (EF Core's types by name, as the matrix declares them).
-    private static readonly string[] EfCore =
-    {
-        """
-        using System;
-        using System.IO;
-        using System.Threading;
-        using System.Threading.Tasks;
 
-        namespace Microsoft.EntityFrameworkCore
-        {
-            public class DbUpdateException : Exception { }
-            public class DbUpdateConcurrencyException : DbUpdateException { }
-            public class DbContext { public virtual Task<int> SaveChangesAsync(CancellationToken cancellationToken = default) => Task.FromResult(File.ReadAllLines("rows").Length); }
-        }
-        """,
-    };
 
-    private static string Scaffolded(string handled, string caught = "DbUpdateConcurrencyException", string members = "") => $$"""
-        internal static class Routes
-        {
-            [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<Reply> Chat(ChatRequest request, LlmCall call)
-            {
-                var text = "";
-                text = (await Conversations.PutAsync(request.Model!)).ToString();
-                return new Reply { Text = text };
-            }
-        }
+    private static Task Reports2004Ef(string source) => Verify.AnalyzerAsync(new[] { H2004 + source }.Concat(SwallowedExceptionMatrix.EfCore).ToArray(), System.Array.Empty<System.Reflection.Assembly>());
 
-        internal static class Conversations
-        {
-            public static readonly Microsoft.EntityFrameworkCore.DbContext Db = new();
+    private static Task Silent2004Ef(string source) => Verify.AnalyzerAsync(new[] { H2004 + MatrixCell.WithoutMarkup(source) }.Concat(SwallowedExceptionMatrix.EfCore).ToArray(), System.Array.Empty<System.Reflection.Assembly>());
 
-            public static async Task<IResult> PutAsync(string id)
-            {
-                try
-                {
-                    await Db.SaveChangesAsync();
-                }
-                {{Catch}} (Microsoft.EntityFrameworkCore.{{caught}})
-                {
-                    {{handled}}
-                }
+    [Fact] public Task Clean_Recheck() => Silent2004Ef(SwallowedExceptionMatrix.Scaffolded("if (!Exists(id)) { return Results.NotFound(); } else { throw; }"));
 
-                return Results.NoContent();
-            }
+    [Fact] public Task Recheck_500() => Reports2004Ef(SwallowedExceptionMatrix.Scaffolded("if (!Exists(id)) { return Results.StatusCode(500); } else { throw; }"));
 
-            private static bool Exists(string id) => File.Exists(id + ".json");
-            {{members}}
-        }
-        """;
+    [Fact] public Task Recheck_ConditionReadsNoStore() => Reports2004Ef(SwallowedExceptionMatrix.Scaffolded("if (!string.IsNullOrEmpty(id)) { return Results.NotFound(); } else { throw; }"));
 
-    private static Task Reports2004Ef(string source) => Verify.AnalyzerAsync(new[] { H2004 + source }.Concat(EfCore).ToArray(), System.Array.Empty<System.Reflection.Assembly>());
+    [Fact] public Task Recheck_ConditionReadsException() => Reports2004Ef(SwallowedExceptionMatrix.Scaffolded("if (e.Message.Contains(\"x\")) { return Results.Conflict(); } throw;", "DbUpdateConcurrencyException e"));
 
-    private static Task Silent2004Ef(string source) => Verify.AnalyzerAsync(new[] { H2004 + MatrixCell.WithoutMarkup(source) }.Concat(EfCore).ToArray(), System.Array.Empty<System.Reflection.Assembly>());
+    [Fact] public Task Recheck_NotFoundWhenRowIsThere() => Reports2004Ef(SwallowedExceptionMatrix.Scaffolded("if (Exists(id)) { return Results.NotFound(); } throw;"));
 
-    [Fact] public Task Clean_Recheck() => Silent2004Ef(Scaffolded("if (!Exists(id)) { return Results.NotFound(); } else { throw; }"));
-
-    [Fact] public Task Recheck_500() => Reports2004Ef(Scaffolded("if (!Exists(id)) { return Results.StatusCode(500); } else { throw; }"));
-
-    [Fact] public Task Recheck_ConditionReadsNoStore() => Reports2004Ef(Scaffolded("if (!string.IsNullOrEmpty(id)) { return Results.NotFound(); } else { throw; }"));
-
-    [Fact] public Task Recheck_ConditionReadsException() => Reports2004Ef(Scaffolded("if (e.Message.Contains(\"x\")) { return Results.Conflict(); } throw;", "DbUpdateConcurrencyException e"));
-
-    [Fact] public Task Recheck_NotFoundWhenRowIsThere() => Reports2004Ef(Scaffolded("if (Exists(id)) { return Results.NotFound(); } throw;"));
-
-    [Fact] public Task Recheck_LocalFromNonRead() => Reports2004Ef(Scaffolded("var gone = id.Trim().Length > 0;\nif (gone) { return Results.NotFound(); } throw;"));
+    [Fact] public Task Recheck_LocalFromNonRead() => Reports2004Ef(SwallowedExceptionMatrix.Scaffolded("var gone = id.Trim().Length > 0;\nif (gone) { return Results.NotFound(); } throw;"));
 
     // ----- TLLM2006 forms and content set once.
     private const string Url = "\"http://upstream/v1/completions\"";

@@ -579,7 +579,7 @@ internal static class SwallowedExceptionMatrix
     /// <summary>
     /// A scaffolded update (EF Core's types in <see cref="EfCore"/>: the reading is by the type's full name) whose catch (<paramref name="handled"/>) reads the store again (<paramref name="members"/> more of the controller).
     /// </summary>
-    private static string Scaffolded(string handled, string caught = "DbUpdateConcurrencyException", string members = "") =>
+    internal static string Scaffolded(string handled, string caught = "DbUpdateConcurrencyException", string members = "") =>
         Route("text = (await Conversations.PutAsync(request.Model!)).ToString();", $$"""
             internal static class Conversations
             {
@@ -605,7 +605,7 @@ internal static class SwallowedExceptionMatrix
             """);
 
     /// <summary>EF Core's save failures and its context, declared by their names in their own namespace.</summary>
-    private static readonly string[] EfCore =
+    internal static readonly string[] EfCore =
     {
         """
         using System;
