@@ -105,6 +105,8 @@ public sealed class ReadingsReviewTests
 
     [Fact] public Task Clean_Recheck() => Silent2004Ef(SwallowedExceptionMatrix.Scaffolded("if (!Exists(id)) { return Results.NotFound(); } else { throw; }"));
 
+    [Fact] public Task Clean_RecheckThrowsAnother() => Silent2004Ef(SwallowedExceptionMatrix.Scaffolded("if (!Exists(id)) { return Results.NotFound(); } throw new InvalidOperationException(\"the save failed\", e);", "DbUpdateConcurrencyException e"));
+
     [Fact] public Task Recheck_500() => Reports2004Ef(SwallowedExceptionMatrix.Scaffolded("if (!Exists(id)) { return Results.StatusCode(500); } else { throw; }"));
 
     [Fact] public Task Recheck_ConditionReadsNoStore() => Reports2004Ef(SwallowedExceptionMatrix.Scaffolded("if (!string.IsNullOrEmpty(id)) { return Results.NotFound(); } else { throw; }"));

@@ -94,6 +94,7 @@ internal sealed class WellKnownTypes
         HttpResponse = Get("Microsoft.AspNetCore.Http.HttpResponse");
         HttpContent = Get("System.Net.Http.HttpContent");
         HttpIOException = Get("System.Net.Http.HttpIOException");
+        DbUpdateException = Get("Microsoft.EntityFrameworkCore.DbUpdateException");
         SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
     }
 
@@ -169,6 +170,9 @@ internal sealed class WellKnownTypes
 
     /// <summary><c>System.Net.Http.HttpIOException</c> (.NET 8+): an HTTP body that ended early or broke on the way.</summary>
     public INamedTypeSymbol? HttpIOException { get; }
+
+    /// <summary>EF Core's <c>DbUpdateException</c>, what a failed save throws (<c>DbUpdateConcurrencyException</c> derives from it).</summary>
+    public INamedTypeSymbol? DbUpdateException { get; }
 
     /// <summary><c>Microsoft.AspNetCore.Http.HttpResponse</c>: what a handler writes the request's answer to.</summary>
     public INamedTypeSymbol? HttpResponse { get; }

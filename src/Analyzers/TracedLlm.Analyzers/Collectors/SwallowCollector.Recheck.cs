@@ -25,20 +25,20 @@ internal sealed partial class SwallowCollector
     /// or deleted since it was read), with no filter, around a <c>try</c> that, log calls aside, only saves
     /// (<c>SaveChanges</c> or <c>SaveChangesAsync</c>); its handler, log calls and locals set from a read aside, is one
     /// <c>if</c> whose condition reads the store again (<see cref="ReadsStore"/>: <c>ItemExists(id)</c>, <c>AnyAsync(...)</c>,
-    /// directly or through a local set from one) and that rethrows on one side and, on the other, returns a client error
+    /// directly or through a local set from one) and that hands the failure on on one side (a rethrow, a throw, a failure
+    /// logger: <see cref="Facts.FailureHandoff.Always(IOperation)"/>) and, on the other, returns a client error
     /// naming the state the read finds there (<see cref="StateAnswers"/>: 404 where it finds nothing, <c>!ItemExists(id)</c>;
     /// 409, 400 or 422 where it finds the name taken). Neither exception says why the save failed; the
     /// fresh read does, the catch answers only the state the read shows, and every other failure goes on to the failure path.
     /// </summary>
     private static bool RechecksStore(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
-        if (@catch.Filter is not null || !DerivesFromNamed(@catch.ExceptionType, "Microsoft.EntityFrameworkCore.DbUpdateException")
+        if (@catch.Filter is not null || scope.Types.DbUpdateException is not { } saveFailure || !WellKnownTypes.DerivesFrom(@catch.ExceptionType, saveFailure)
             || Write(@try, scope) is not { TargetMethod.Name: "SaveChanges" or "SaveChangesAsync" })
         {
             return false;
         }
 
-        var exception = (@catch.ExceptionDeclarationOrExpression as IVariableDeclaratorOperation)?.Symbol;
         var read = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
         var statements = @catch.Handler.Operations.Where(statement => !IsLogStatement(statement, scope)).ToList();
         var i = 0;
@@ -72,9 +72,9 @@ internal sealed partial class SwallowCollector
 
         // The answer's side must be the state it names: "gone" (404) where the read finds nothing (`!ItemExists(id)`), "taken"
         // (409, 400, 422) where it finds something (`if (taken)`).
-        var negated = Negated(condition);
-        return (Rethrows(whenTrue, exception) && AnswersState(whenFalse) is { } onFalse && onFalse == !negated)
-            || (AnswersState(whenTrue) is { } onTrue && onTrue == negated && Rethrows(whenFalse, exception));
+        var absent = TestsAbsence(condition);
+        return (HandsOn(whenTrue, scope) && AnswersState(whenFalse) is { } onFalse && onFalse == !absent)
+            || (AnswersState(whenTrue) is { } onTrue && onTrue == absent && HandsOn(whenFalse, scope));
     }
 
     /// <summary>
@@ -89,7 +89,7 @@ internal sealed partial class SwallowCollector
                 || owner.ToDisplayString() == "System.Linq.Queryable"));
 
     // A condition that tests for absence: `!call`, `x == null`, `x is null`, `x == false`, `x is false`.
-    private static bool Negated(IOperation condition) => ValueFlow.Unwrap(condition) switch
+    private static bool TestsAbsence(IOperation condition) => ValueFlow.Unwrap(condition) switch
     {
         IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } => true,
         IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals => IsNullOrFalse(equals.RightOperand) || IsNullOrFalse(equals.LeftOperand),
@@ -103,12 +103,9 @@ internal sealed partial class SwallowCollector
     private static List<IOperation> Flatten(IOperation branch, MethodScope scope) =>
         (branch is IBlockOperation block ? block.Operations.AsEnumerable() : new[] { branch }).Where(statement => !IsLogStatement(statement, scope)).ToList();
 
-    // Only a rethrow: `throw;` or `throw e;` of the caught exception.
-    private static bool Rethrows(List<IOperation> statements, ILocalSymbol? exception) =>
-        statements.Count == 1
-        && (statements[0] is IExpressionStatementOperation statement ? statement.Operation : statements[0]) is IThrowOperation @throw
-        && (@throw.Exception is not { } thrown
-            || (exception is not null && ValueFlow.Unwrap(thrown) is ILocalReferenceOperation local && WellKnownTypes.Same(local.Local, exception)));
+    // The other side only hands the failure on, as the rule reads a handoff everywhere (`throw;`, a throw, a failure logger).
+    private static bool HandsOn(List<IOperation> statements, MethodScope scope) =>
+        statements.Count == 1 && scope.Compilation.Handoff.Always(statements[0]);
 
     /// <summary>
     /// Only a return of a client error naming the state: <c>NotFound()</c>, <c>Conflict(...)</c>, <c>Results.BadRequest(...)</c>,
@@ -124,23 +121,11 @@ internal sealed partial class SwallowCollector
 
         if (method.Name == "StatusCode")
         {
-            return answer.Arguments.FirstOrDefault()?.Value.ConstantValue is { HasValue: true, Value: int code } && code is 400 or 404 or 409 or 422
-                ? code == 404 : null;
+            return answer.Arguments.FirstOrDefault()?.Value.ConstantValue is { HasValue: true, Value: int code } && code is 400 or NotFound or Conflict or 422
+                ? code == NotFound : null;
         }
 
         return StateAnswers.Contains(method.Name) ? method.Name == "NotFound" : null;
     }
 
-    private static bool DerivesFromNamed(ITypeSymbol? type, string name)
-    {
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            if (current.ToDisplayString() == name)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }

@@ -42,7 +42,7 @@ internal sealed partial class UpstreamCollector
             case "System.Net.Http.Json.HttpClientJsonExtensions" when method.Name == "PostAsJsonAsync":
                 return invocation.TargetMethod.TypeArguments.Length == 1 && NamesNoInput(invocation.TargetMethod.TypeArguments[0], runtimeType: false);
             case "System.Net.Http.HttpClient" when method.Name == "PostAsync":
-                return invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpContent")?.Value is { } content && IsJsonWithoutInput(content, scope);
+                return invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpContent")?.Value is { } content && CarriesNoInput(content, scope);
         }
 
         if (MessageBuiltHere(invocation, scope, use => LeavesContent(use, invocation)) is { Type: { } type, Initializer: { } initializer }
@@ -50,10 +50,10 @@ internal sealed partial class UpstreamCollector
             && initializer.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => NamesContent(a.Target)).ToList() is { Count: 1 } bodies
             && !initializer.Descendants().Any(o => NamesContent(o) && o != bodies[0].Target))
         {
-            return IsJsonWithoutInput(bodies[0].Value, scope);
+            return CarriesNoInput(bodies[0].Value, scope);
         }
 
-        return ContentSetOnce(invocation, scope) is { } later && IsJsonWithoutInput(later, scope);
+        return ContentSetOnce(invocation, scope) is { } later && CarriesNoInput(later, scope);
     }
 
     /// <summary>
@@ -106,7 +106,7 @@ internal sealed partial class UpstreamCollector
     }
 
     // JsonContent.Create<T>(value), a StringContent of the JSON text of a value, or a form naming no input.
-    private static bool IsJsonWithoutInput(IOperation content, MethodScope scope) => Declared(content, scope) switch
+    private static bool CarriesNoInput(IOperation content, MethodScope scope) => Declared(content, scope) switch
     {
         IObjectCreationOperation { Type: { } type } form when type.ToDisplayString() == "System.Net.Http.FormUrlEncodedContent" => IsFormWithoutInput(form),
         IObjectCreationOperation { Type: { } type } text when type.ToDisplayString() == "System.Net.Http.StringContent" && DeclaresForm(text) => IsFormWithoutInput(text),

@@ -270,7 +270,7 @@ internal sealed partial class CompilationFacts
             return InMemoryWork.Decodes;
         }
 
-        if (Types.IsInMemory(method) || Types.Decoders.Computes(method) || (Types.Decoders.Enumerates(call) && DelegatesWrittenHere(call)) || IsLogCall(call))
+        if (Types.IsInMemory(method) || Types.Decoders.Computes(method) || ReadsAsLinq(call) || IsLogCall(call))
         {
             return InMemoryWork.Computes;
         }
@@ -291,23 +291,26 @@ internal sealed partial class CompilationFacts
     private InMemoryWork OperatorWork(IMethodSymbol method) => Types.Decoders.Computes(method) ? InMemoryWork.Computes : InMemoryWork.Other;
 
     /// <summary>
-    /// A lambda written as the argument of a LINQ to Objects call over a sequence in memory (<see cref="InMemoryDecoders.Enumerates"/>:
+    /// A lambda written as the argument of a LINQ to Objects call read as work in memory (<see cref="ReadsAsLinq"/>:
     /// <c>ids.Split(',').Select(id => int.Parse(id))</c>): the call runs it on the items as it enumerates them, and its body is
     /// read here with the rest of the code (a lambda that does other work makes the code other work).
     /// </summary>
-    private bool GivenToLinq(IOperation function)
+    private bool GivenToLinq(IOperation function) => function switch
     {
-        var argument = function.Parent is IDelegateCreationOperation creation && function is IAnonymousFunctionOperation ? creation.Parent : function.Parent;
-        return (function is IAnonymousFunctionOperation || ((IDelegateCreationOperation)function).Target is IAnonymousFunctionOperation)
-            && argument is IArgumentOperation { Parent: IInvocationOperation call } && Types.Decoders.Enumerates(call);
-    }
+        IAnonymousFunctionOperation { Parent: IDelegateCreationOperation creation } => GivenToLinq(creation),
+        IDelegateCreationOperation { Target: IAnonymousFunctionOperation } or IAnonymousFunctionOperation =>
+            function.Parent is IArgumentOperation { Parent: IInvocationOperation call } && ReadsAsLinq(call),
+        _ => false,
+    };
 
     /// <summary>
-    /// Every delegate a LINQ call is given is a lambda written as its argument (read with the rest of the code), not a
-    /// delegate held elsewhere (a parameter, a field), whose code is not known here.
+    /// LINQ to Objects over a sequence in memory (<see cref="InMemoryDecoders.Enumerates"/>) whose every delegate is a lambda
+    /// written as its argument (read with the rest of the code), not a delegate held elsewhere (a parameter, a field), whose
+    /// code is not known here.
     /// </summary>
-    private static bool DelegatesWrittenHere(IInvocationOperation call) =>
-        call.Arguments.All(argument => argument.Value.Type?.TypeKind != TypeKind.Delegate
+    private bool ReadsAsLinq(IInvocationOperation call) =>
+        Types.Decoders.Enumerates(call)
+        && call.Arguments.All(argument => argument.Value.Type?.TypeKind != TypeKind.Delegate
             || ValueFlow.Unwrap(argument.Value) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation } or IAnonymousFunctionOperation);
 
     private bool Decodes(IMethodSymbol method) => Types.Decoders.Decodes(method, Types.IsJsonParsing(method), Types.IsUnprotect(method));
@@ -326,7 +329,10 @@ internal sealed partial class CompilationFacts
     /// the collection created a library's). A view model, a data transfer object, a result record. A constructor written in
     /// source, or an initializer that calls anything, may run any code.
     /// </summary>
-    private bool HoldsValuesOnly(IMethodSymbol constructor)
+    private bool HoldsValuesOnly(IMethodSymbol constructor) =>
+        _valueHolders.GetOrAdd(constructor.OriginalDefinition, ReadHoldsValuesOnly);
+
+    private bool ReadHoldsValuesOnly(IMethodSymbol constructor)
     {
         if (!constructor.IsImplicitlyDeclared && !IsPrimary(constructor))
         {
@@ -388,7 +394,7 @@ internal sealed partial class CompilationFacts
             case ImplicitObjectCreationExpressionSyntax { Initializer: null } created:
                 return created.ArgumentList.Arguments.Count == 0 && Types.Decoders.IsCollection(field.Type);
             case ObjectCreationExpressionSyntax { Initializer: null } created:
-#pragma warning disable RS1030 // The created type of a field's initializer, bound once for a decode probe's object (see HoldsValuesOnly).
+#pragma warning disable RS1030 // The created type of a field's initializer, bound once per constructor and compilation (HoldsValuesOnly is cached).
                 return (created.ArgumentList?.Arguments.Count ?? 0) == 0
                     && Types.Decoders.IsCollection(_compilation.GetSemanticModel(created.SyntaxTree).GetTypeInfo(created).Type);
 #pragma warning restore RS1030

@@ -38,6 +38,7 @@ internal sealed partial class CompilationFacts
     private readonly ConcurrentDictionary<IMethodSymbol, IOperation?> _smallBodies = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _logHelpers = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, InMemoryWork> _inMemoryHelpers = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _valueHolders = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _quietMethods = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _upstreamCallers = new(SymbolEqualityComparer.Default);
     private readonly Once<DeclaredRoutes> _declared = new();

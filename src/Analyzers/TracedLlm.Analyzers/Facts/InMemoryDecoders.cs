@@ -17,7 +17,7 @@ internal sealed class InMemoryDecoders
     private readonly INamedTypeSymbol?[] _newtonsoft;
     private readonly INamedTypeSymbol?[] _collections;
     private readonly INamedTypeSymbol?[] _readersAndWriters;
-    private readonly INamedTypeSymbol? _actionResult;
+    private readonly INamedTypeSymbol?[] _actionResult;
     private readonly INamedTypeSymbol? _uri;
     private readonly INamedTypeSymbol? _enumerable;
 
@@ -25,7 +25,7 @@ internal sealed class InMemoryDecoders
     {
         INamedTypeSymbol? Get(string name) => compilation.GetTypeByMetadataName(name);
         _uri = Get("System.Uri");
-        _actionResult = Get("Microsoft.AspNetCore.Mvc.ActionResult`1");
+        _actionResult = new[] { Get("Microsoft.AspNetCore.Mvc.ActionResult`1") };
         _enumerable = Get("System.Linq.Enumerable");
 
         // What reads or writes as it decodes or encodes: a stream, a text reader or writer, a JSON reader or writer (each may
@@ -115,7 +115,7 @@ internal sealed class InMemoryDecoders
     public bool Computes(ISymbol member) =>
         !ReadsOrWrites(member)
         && (IsPrimitive(member.ContainingType) || OfLibrary(member, _valueTypes) || OfLibrary(member, _newtonsoft)
-            || (member is IMethodSymbol { MethodKind: MethodKind.Conversion } && OfLibrary(member, new[] { _actionResult }))
+            || (member is IMethodSymbol { MethodKind: MethodKind.Conversion } && OfLibrary(member, _actionResult))
             || (member is IMethodSymbol { MethodKind: MethodKind.Constructor } && OfLibrary(member, _tokenReaders))
             || (OfLibrary(member, _collections) && !Parameters(member).Any(parameter => parameter.Type.TypeKind == TypeKind.Interface)));
 
