@@ -67,7 +67,7 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         var @try = @catch.Parent as ITryOperation;
         if (@try is not null && (IsProbe(@catch, @try, scope) || DecodesInMemory(@catch, @try, scope) || AnswersAbsence(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || OnlyWritesLog(@catch, @try, scope)
-            || ChecksArgument(@catch, @try, scope) || FindsStateThere(@catch, @try, scope) || RechecksStore(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)
+            || ChecksArgument(@catch, @try, scope) || AnswersClientError(@catch, @try, scope) || FindsStateThere(@catch, @try, scope) || RechecksStore(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)
             || scope.Compilation.CannotThrow(@try.Body)))
         {
             return;
