@@ -401,7 +401,10 @@ internal sealed class Adoption
             return;
         }
 
-        var prefix = Template(type.GetAttributes()) ?? string.Empty;
+        // A controller's [Route] written rooted ("/v1" or "~/v1", LMSupplyDepot's V1Controller) is the same prefix as "v1": MVC joins
+        // it to the action's template with one '/', where joining it as written gave "//v1/models".
+        var routed = Template(type.GetAttributes()) ?? string.Empty;
+        var prefix = routed.TrimStart('~').TrimStart('/');
         var area = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name == "AreaAttribute")?.ConstructorArguments.FirstOrDefault().Value as string;
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
         {
@@ -427,7 +430,7 @@ internal sealed class Adoption
             var verbAttribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name is { } n && n.StartsWith("Http", StringComparison.Ordinal) && n.EndsWith("Attribute", StringComparison.Ordinal));
             var verb = verbAttribute?.AttributeClass?.Name["Http".Length..^"Attribute".Length].ToUpperInvariant() ?? "GET";
             var template = Template(method.GetAttributes());
-            if (template is null && prefix.Length == 0 && Conventional(type.Name.Replace("Controller", string.Empty, StringComparison.Ordinal), method.Name, area) is { } conventional)
+            if (template is null && routed.Length == 0 && Conventional(type.Name.Replace("Controller", string.Empty, StringComparison.Ordinal), method.Name, area) is { } conventional)
             {
                 Add(method, conventional.Verb ?? verb, conventional.Path, "controller action");
                 continue;
