@@ -119,8 +119,8 @@ internal sealed partial class SwallowCollector
     /// <c>DirectoryNotFoundException</c>; a library's own, by the .NET guideline that an exception type names its
     /// condition), except the loader's (<c>DllNotFoundException</c>, <c>EntryPointNotFoundException</c>: code of the
     /// program that is missing, not data the request asked for); or any caught type narrowed by a <c>when</c> filter
-    /// that is exactly a call, given the caught exception, of a <c>bool</c> method whose name says not-found
-    /// (<c>when (IsTableNotFoundException(e))</c>).
+    /// that is exactly a call, given the caught exception, of a <c>bool</c> method whose name says not-found and joins no
+    /// other condition (<c>when (IsTableNotFoundException(e))</c>; not <c>IsNotFoundOrTransient(e)</c>).
     /// </summary>
     private static bool IsNotFound(ICatchClauseOperation @catch, WellKnownTypes types)
     {
@@ -132,7 +132,7 @@ internal sealed partial class SwallowCollector
         return @catch.Filter is { } filter
             && @catch.ExceptionDeclarationOrExpression is IVariableDeclaratorOperation { Symbol: { } exception }
             && ValueFlow.Unwrap(filter) is IInvocationOperation { TargetMethod: { ReturnType.SpecialType: SpecialType.System_Boolean } test } call
-            && test.Name.IndexOf("NotFound", System.StringComparison.Ordinal) >= 0
+            && test.Name.IndexOf("NotFound", System.StringComparison.Ordinal) >= 0 && !JoinsAnother(test.Name)
             && call.Arguments.Any(argument => ValueFlow.Unwrap(argument.Value) is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, exception));
     }
 

@@ -91,18 +91,29 @@ internal sealed partial class SwallowCollector
     private static int? WriteStatus(IMethodSymbol method)
     {
         var name = (method.ReducedFrom ?? method).Name;
-        for (var i = 1; i + 2 < name.Length; i++)
+        if (JoinsAnother(name))
         {
-            if (name[i] == 'O' && name[i + 1] == 'r' && char.IsLower(name[i - 1]) && char.IsUpper(name[i + 2]))
-            {
-                return null;
-            }
+            return null;
         }
 
         bool Starts(string verb) => name.StartsWith(verb, System.StringComparison.Ordinal) && (name.Length == verb.Length || char.IsUpper(name[verb.Length]));
         return Starts("Create") || Starts("Add") || Starts("Insert") ? Conflict
             : Starts("Delete") || Starts("Remove") || ReadVerbs.Any(Starts) ? NotFound
             : null;
+    }
+
+    /// <summary>A name that joins another condition or verb with <c>Or</c> (<c>CreateOrUpdate</c>, <c>IsNotFoundOrTransient</c>).</summary>
+    private static bool JoinsAnother(string name)
+    {
+        for (var i = 1; i + 2 < name.Length; i++)
+        {
+            if (name[i] == 'O' && name[i + 1] == 'r' && char.IsLower(name[i - 1]) && char.IsUpper(name[i + 2]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private sealed class AlreadyThere

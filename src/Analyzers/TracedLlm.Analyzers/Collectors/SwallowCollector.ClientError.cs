@@ -37,6 +37,8 @@ internal sealed partial class SwallowCollector
     /// </summary>
     private static bool AnswersClientError(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
+        // The try's upstream calls: its own, and those of the methods of source it calls, three calls deep, here; through an
+        // interface's or a virtual method's implementations at the end of the compilation (SwallowSite.ClientError waits).
         if (ClientStates(@catch, scope.Types) is not { } statuses
             || CallsUpstreamItself(@try, scope.Types)
             || @try.Body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call => call.TargetMethod.Locations.Any(l => l.IsInSource) && scope.Compilation.CallsUpstream(call.TargetMethod)))
@@ -61,7 +63,7 @@ internal sealed partial class SwallowCollector
                     when written is null && scope.Compilation.OnResponse(target) && ClientError(assignment.Value) is { } code:
                     written = code;
                     break;
-                case var _ when IsLogStatement(statement, scope) || (written is not null && WritesBody(statement, scope)):
+                case var _ when IsPlainLog(statement, scope) || (written is not null && WritesBody(statement, scope)):
                     break;
                 default:
                     return false;
@@ -72,21 +74,36 @@ internal sealed partial class SwallowCollector
     }
 
     /// <summary>
-    /// A statement that only writes the response's body or headers (<c>await response.WriteAsJsonAsync(...)</c>,
-    /// <c>response.ContentType = "..."</c>), its arguments read without a call of source.
+    /// A statement that only writes the response's body or headers: a call of a library's (not of source) on the response,
+    /// its headers or given the response first, whose name says it writes (<c>await response.WriteAsJsonAsync(...)</c>,
+    /// <c>WriteAsync</c>) or adds a header (<c>Headers.Append(...)</c>), with no lambda, method group or call of source in its
+    /// arguments; or a constant set on the response other than its status (<c>response.ContentType = "..."</c>).
     /// </summary>
     private static bool WritesBody(IOperation statement, MethodScope scope)
     {
         var operation = statement is IExpressionStatementOperation { Operation: var expression } ? ValueFlow.Unwrap(expression) : null;
         operation = operation is IAwaitOperation awaited ? ValueFlow.Unwrap(awaited.Operation) : operation;
-        return operation switch
+        switch (operation)
         {
-            IInvocationOperation call => (call.Instance is { } instance ? scope.Compilation.OnResponse(instance) : call.Arguments.FirstOrDefault() is { } first && scope.Compilation.OnResponse(first.Value))
-                && !call.Arguments.Any(argument => argument.Value.DescendantsAndSelf().Any(o => o is IInvocationOperation { TargetMethod: var method } && method.Locations.Any(l => l.IsInSource))),
-            ISimpleAssignmentOperation assignment => scope.Compilation.OnResponse(assignment.Target) && assignment.Value.ConstantValue.HasValue,
-            _ => false,
-        };
+            case IInvocationOperation { TargetMethod: var method } call when !method.Locations.Any(l => l.IsInSource):
+                var onResponse = call.Instance is { } instance ? scope.Compilation.OnResponse(instance) : call.Arguments.FirstOrDefault() is { } first && scope.Compilation.OnResponse(first.Value);
+                return onResponse
+                    && (method.Name.StartsWith("Write", System.StringComparison.Ordinal) || method.Name is "Append" or "Add" or "TryAdd")
+                    && !call.Arguments.Any(argument => argument.Value.DescendantsAndSelf().Any(o => o is IAnonymousFunctionOperation or IMethodReferenceOperation
+                        || (o is IInvocationOperation { TargetMethod: var called } && called.Locations.Any(l => l.IsInSource))));
+            case ISimpleAssignmentOperation assignment:
+                return scope.Compilation.OnResponse(assignment.Target) && assignment.Target is not IPropertyReferenceOperation { Property.Name: "StatusCode" }
+                    && assignment.Value.ConstantValue.HasValue;
+            default:
+                return false;
+        }
     }
+
+    /// <summary>A log statement (<see cref="IsLogStatement"/>) whose arguments call no method of source and write nothing.</summary>
+    private static bool IsPlainLog(IOperation statement, MethodScope scope) =>
+        IsLogStatement(statement, scope)
+        && !statement.DescendantsAndSelf().Skip(1).Any(o => o is IAssignmentOperation or IIncrementOrDecrementOperation
+            || (o is IInvocationOperation { TargetMethod: var method } && method.Locations.Any(l => l.IsInSource) && !scope.Compilation.IsLogCall((IInvocationOperation)o)));
 
     /// <summary>A constant 4xx status, or null.</summary>
     private static int? ClientError(IOperation? code) =>
@@ -99,7 +116,7 @@ internal sealed partial class SwallowCollector
     /// whose name, or a base type's, says so: <see cref="IsAlreadyThereType"/>); the statuses every one of them allows. A
     /// <c>when</c> filter that names the state instead is read as the type would be: a call of a <c>bool</c> method named for a
     /// not-found given the exception (<see cref="IsNotFound"/>), or a test that the exception's message contains a constant
-    /// naming the state (<c>e.Message.Contains("duplicate")</c>, the text a store's unique-key violation carries), taken at its
+    /// naming a target already there (<c>e.Message.Contains("duplicate")</c>, the text a store's unique-key violation carries), taken at its
     /// word as a type's name is. <see langword="null"/> for anything else.
     /// </summary>
     private static int[]? ClientStates(ICatchClauseOperation @catch, WellKnownTypes types)
@@ -160,8 +177,8 @@ internal sealed partial class SwallowCollector
     }
 
     /// <summary>
-    /// A filter that is exactly a test that the caught exception's <c>Message</c> contains a constant naming a state ("duplicate",
-    /// "already exists": a target already there; "not found", "does not exist": one not there), case aside; its statuses, or null.
+    /// A filter that is exactly a test that the caught exception's <c>Message</c> contains a constant naming a target already
+    /// there ("duplicate", "already exists"), case aside; its statuses, or null.
     /// </summary>
     private static int[]? MessageNames(IOperation filter, ILocalSymbol exception)
     {
@@ -173,10 +190,10 @@ internal sealed partial class SwallowCollector
             return null;
         }
 
+        // Only a target already there: "not found" and "does not exist" are also what a store says of its own schema (PostgreSQL's
+        // "relation ... does not exist", a missing table), a server's failure.
         var lower = text.ToLowerInvariant();
-        return lower.Contains("duplicate") || lower.Contains("already exist") ? ForAlreadyThere
-            : lower.Contains("not found") || lower.Contains("does not exist") ? ForNotFound
-            : null;
+        return lower.Contains("duplicate") || lower.Contains("already exist") ? ForAlreadyThere : null;
     }
 
     /// <summary>
@@ -195,7 +212,7 @@ internal sealed partial class SwallowCollector
                     "Problem" => ClientError(call.Arguments.FirstOrDefault(argument => argument.Parameter?.Name == "statusCode" && !argument.IsImplicit)?.Value),
                     _ => ClientErrorFactories.TryGetValue(method.Name, out var status) ? status : null,
                 };
-            case IObjectCreationOperation { Type: { } type } creation when IsAspNetCore(type):
+            case IObjectCreationOperation { Type: { } type, Initializer: null } creation when IsAspNetCore(type):
                 var name = type.Name.EndsWith("ObjectResult", System.StringComparison.Ordinal) ? type.Name.Substring(0, type.Name.Length - "ObjectResult".Length)
                     : type.Name.EndsWith("Result", System.StringComparison.Ordinal) ? type.Name.Substring(0, type.Name.Length - "Result".Length)
                     : null;
