@@ -1,5 +1,6 @@
 using System.Threading.Tasks;
 using TracedLlm.Analyzers.Tests.Matrix;
+using static TracedLlm.Analyzers.Tests.Matrix.SwallowedExceptionMatrix;
 using Xunit;
 
 namespace TracedLlm.Analyzers.Tests;
@@ -12,7 +13,6 @@ namespace TracedLlm.Analyzers.Tests;
 /// </summary>
 public sealed class ClientErrorReviewTests
 {
-    private const string Catch = "{|TLLM2004:catch|}";
     private static readonly string H2004 = SwallowedExceptionMatrix.Header;
 
     private static Task Reports(string source) => Verify.AnalyzerAsync(H2004 + source);
@@ -23,81 +23,6 @@ public sealed class ClientErrorReviewTests
     private static Task MissedKnownLimit(string source) => Verify.AnalyzerAsync(H2004 + source.Replace(Catch, "catch", System.StringComparison.Ordinal));
 
     private const string Upstream = "{|TLLM2006:Http.PostAsync(\"http://127.0.0.1:11434/api/generate\", new StringContent(prompt))|}";
-
-    private static string Route(string body, string members) => $$"""
-        internal static class Routes
-        {
-            [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<Reply> Chat(ChatRequest request, LlmCall call)
-            {
-                var text = "";
-        {{body}}
-                return new Reply { Text = text };
-            }
-        }
-        {{members}}
-        """;
-
-    /// <summary>As the matrix's Refused: a create answering with an IResult, the catch (<paramref name="caught"/>) answering with <paramref name="handled"/>.</summary>
-    private static string Refused(string caught, string handled, string @try = "", string members = "", string answer = "IResult", string done = "Results.Created(\"/accounts/\" + name, name)", string marker = Catch) =>
-        Route("text = (await Accounts.CreateAsync(request.Model!)).ToString();", $$"""
-            internal static class Accounts
-            {
-                public static async Task<{{answer}}> CreateAsync(string name)
-                {
-                    try { {{@try}} await Names.AddAsync(name); return {{done}}; }
-                    {{marker}} ({{caught}}) { {{handled}} }
-                }
-            }
-            {{AccountTypes}}
-            {{members}}
-            """);
-
-    /// <summary>As the matrix's Shown: a page writing its own answer; the catch takes <paramref name="caught"/>.</summary>
-    private static string Shown(string handled, string after = "", string caught = "AccountNotFoundException", string members = "") =>
-        Route("await Pages.ShowAsync(new DefaultHttpContext(), request.Model!);", $$"""
-            internal static class Pages
-            {
-                public static async Task ShowAsync(HttpContext context, string name)
-                {
-                    try { await Names.AddAsync(name); }
-                    {{Catch}} ({{caught}}) { {{handled}} }
-                    {{after}}
-                }
-            }
-            {{AccountTypes}}
-            {{members}}
-            """);
-
-    private const string AccountTypes = """
-        internal sealed class AccountNotFoundException : Exception { }
-        internal class ItemNotFoundException : Exception { }
-        internal sealed class DraftMissingException : ItemNotFoundException { }
-        internal sealed class NotFoundExceptionHandler : Exception { }
-        internal sealed class NameAlreadyExistsException : Exception { }
-        internal sealed class DuplicateAccountException : Exception { }
-        internal sealed class QuotaException : Exception { }
-        internal sealed class StoreException : Exception { public string? Code { get; set; } }
-        internal static class Probe { public static bool IsNotFoundOrTransient(StoreException e) => e.Code is "404" or "08006"; }
-        internal static class Names
-        {
-            public static async Task AddAsync(string name)
-            {
-                if (name.Length == 0) { throw new ArgumentException("A name cannot be empty.", nameof(name)); }
-                if (name == "missing") { throw new AccountNotFoundException(); }
-                if (name == "draft") { throw new DraftMissingException(); }
-                if (name == "h") { throw new NotFoundExceptionHandler(); }
-                if (name == "twin") { throw new DuplicateAccountException(); }
-                if (name.Length > 100) { throw new QuotaException(); }
-                if (name == "s") { throw new StoreException { Code = "08006" }; }
-                if (File.Exists(name)) { throw new NameAlreadyExistsException(); }
-                await File.WriteAllTextAsync(name, "");
-            }
-        }
-        internal static class Audit { public static int Misses; public static void Note(string name) => File.AppendAllText("audit.log", name); public static int Pick(string name) => name.Length > 3 ? 404 : 500; }
-        """;
-
-    private const string Logged = "Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, \"not found\");";
 
     // ----- Controls: a client's error answered as its state stays silent.
     [Fact] public Task Clean_TypedResultsNotFound() => Silent(Refused("AccountNotFoundException", "return TypedResults.NotFound();"));

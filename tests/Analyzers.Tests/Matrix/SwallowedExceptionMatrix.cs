@@ -12,7 +12,7 @@ internal static class SwallowedExceptionMatrix
 {
     internal const string Header = "using System.IO;\nusing System.Linq;\nusing System.Threading.Channels;\n" + Corpus.Header;
 
-    private const string Catch = "{|TLLM2004:catch|}";
+    internal const string Catch = "{|TLLM2004:catch|}";
 
     /// <summary>A catch in code the route reaches through calls that does not answer the request: TLLM2007's (off by default, on in these tests).</summary>
     private const string Handled = "{|TLLM2007:catch|}";
@@ -20,7 +20,7 @@ internal static class SwallowedExceptionMatrix
     /// <summary>A helper's catch that answers the request by hand (writes the response's status) or gives up on an upstream call: TLLM2004's wherever it is.</summary>
     private static string Requests(string source) => source.Replace(Handled, Catch);
 
-    private static string Route(string body, string members = "") => $$"""
+    internal static string Route(string body, string members = "") => $$"""
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -56,7 +56,7 @@ internal static class SwallowedExceptionMatrix
         Route("text = Lookup.Alias(new DefaultHttpContext(), request.Model!);", $"internal static class Lookup {{ public static string Alias(HttpContext context, string model) {{ try {{ {@try} return Models.Aliases[model]; }} {Handled} ({caught}) {{ {handled} return model; }} }} }}\n{Aliases}");
 
     /// <summary>A logger a helper's catch can log through.</summary>
-    private const string Logged = "Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, \"not found\");";
+    internal const string Logged = "Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, \"not found\");";
 
     /// <summary>A store's own exceptions, a test of one, and an HTTP context a handler can write an answer to.</summary>
     private const string StoreTypes = """
@@ -363,14 +363,14 @@ internal static class SwallowedExceptionMatrix
     /// (an argument not valid, an account not there, a name already there) and one named for another condition; the catch
     /// (<paramref name="caught"/>) answers with <paramref name="handled"/>; <paramref name="try"/> is more of the try.
     /// </summary>
-    private static string Refused(string caught, string handled, string @try = "", string members = "", string answer = "IResult", string done = "Results.Created(\"/accounts/\" + name, name)") =>
+    internal static string Refused(string caught, string handled, string @try = "", string members = "", string answer = "IResult", string done = "Results.Created(\"/accounts/\" + name, name)", string marker = Catch) =>
         Route("text = (await Accounts.CreateAsync(request.Model!)).ToString();", $$"""
             internal static class Accounts
             {
                 public static async Task<{{answer}}> CreateAsync(string name)
                 {
                     try { {{@try}} await Names.AddAsync(name); return {{done}}; }
-                    {{Catch}} ({{caught}}) { {{handled}} }
+                    {{marker}} ({{caught}}) { {{handled}} }
                 }
             }
             {{AccountTypes}}
@@ -378,38 +378,51 @@ internal static class SwallowedExceptionMatrix
             """);
 
     /// <summary>A page that writes its own answer to the response; the catch takes a missing account (<paramref name="handled"/>, then <paramref name="after"/>).</summary>
-    private static string Shown(string handled, string after = "") =>
+    internal static string Shown(string handled, string after = "", string caught = "AccountNotFoundException", string members = "") =>
         Route("await Pages.ShowAsync(new DefaultHttpContext(), request.Model!);", $$"""
             internal static class Pages
             {
                 public static async Task ShowAsync(HttpContext context, string name)
                 {
                     try { await Names.AddAsync(name); }
-                    {{Catch}} (AccountNotFoundException) { {{handled}} }
+                    {{Catch}} ({{caught}}) { {{handled}} }
                     {{after}}
                 }
             }
             {{AccountTypes}}
+            {{members}}
             """);
 
-    /// <summary>A store of accounts whose exceptions are named for the client's state, and one named for another condition.</summary>
-    private const string AccountTypes = """
+    /// <summary>
+    /// A store of accounts whose exceptions are named for the client's state (a value not valid, an account not there, one
+    /// already there, a type derived from a not-found one), and others named for other conditions; and a helper of source.
+    /// </summary>
+    internal const string AccountTypes = """
         internal sealed class AccountNotFoundException : Exception { }
+        internal class ItemNotFoundException : Exception { }
+        internal sealed class DraftMissingException : ItemNotFoundException { }
+        internal sealed class NotFoundExceptionHandler : Exception { }
         internal sealed class NameAlreadyExistsException : Exception { }
         internal sealed class DuplicateAccountException : Exception { }
         internal sealed class QuotaException : Exception { }
+        internal sealed class StoreException : Exception { public string? Code { get; set; } }
+        internal static class Probe { public static bool IsNotFoundOrTransient(StoreException e) => e.Code is "404" or "08006"; }
         internal static class Names
         {
             public static async Task AddAsync(string name)
             {
                 if (name.Length == 0) { throw new ArgumentException("A name cannot be empty.", nameof(name)); }
                 if (name == "missing") { throw new AccountNotFoundException(); }
+                if (name == "draft") { throw new DraftMissingException(); }
+                if (name == "h") { throw new NotFoundExceptionHandler(); }
                 if (name == "twin") { throw new DuplicateAccountException(); }
                 if (name.Length > 100) { throw new QuotaException(); }
+                if (name == "s") { throw new StoreException { Code = "08006" }; }
                 if (File.Exists(name)) { throw new NameAlreadyExistsException(); }
                 await File.WriteAllTextAsync(name, "");
             }
         }
+        internal static class Audit { public static int Misses; public static void Note(string name) => File.AppendAllText("audit.log", name); public static int Pick(string name) => name.Length > 3 ? 404 : 500; }
         """;
 
     /// <summary>Search hits whose captions may be missing, joined in memory; the catch (<paramref name="caught"/>) skips a hit without them.</summary>
