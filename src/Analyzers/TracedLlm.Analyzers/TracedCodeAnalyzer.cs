@@ -281,8 +281,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
                 if (isRoot)
                 {
-                    // A root's catches of types only the compilation can create, and its client errors answered as their state, waited for the end of it.
-                    LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, onlyWaiting: true, reachesUpstream: method => _facts.ReachesUpstream(method, cancellationToken));
+                    // A root's catches of types only the compilation can create waited for the end of it.
+                    LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, onlyWaiting: true);
                     continue;
                 }
 
@@ -303,8 +303,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 }
 
                 LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), sideWork: DiagnosticDescriptors.HandledWithoutRecordThroughCalls,
-                    requests: swallow => swallow.AnswerCalls.Any(_facts.WritesResponse) || swallow.GivenUp.Any(method => _facts.ReachesUpstream(method, cancellationToken)),
-                    reachesUpstream: method => _facts.ReachesUpstream(method, cancellationToken));
+                    requests: swallow => swallow.AnswerCalls.Any(_facts.WritesResponse) || swallow.GivenUp.Any(method => _facts.ReachesUpstream(method, cancellationToken)));
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
                     LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);

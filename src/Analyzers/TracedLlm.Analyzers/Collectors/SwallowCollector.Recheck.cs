@@ -10,6 +10,15 @@ namespace TracedLlm.Analyzers.Collectors;
 internal sealed partial class SwallowCollector
 {
     /// <summary>
+    /// The client errors a re-read of the store can answer: the row is gone (404), the name or key is taken (409, or the 400
+    /// and 422 an API may answer a taken name with).
+    /// </summary>
+    private static readonly HashSet<string> StateAnswers = new(System.StringComparer.Ordinal)
+    {
+        "NotFound", "Conflict", "BadRequest", "UnprocessableEntity", "ValidationProblem",
+    };
+
+    /// <summary>
     /// A failed save answered after the store is read again, the pattern ASP.NET Core's scaffolding writes for Entity
     /// Framework Core (<c>catch (DbUpdateConcurrencyException) { if (!ItemExists(id)) return NotFound(); else throw; }</c>):
     /// the catch takes EF Core's <c>DbUpdateException</c> (a <c>DbUpdateConcurrencyException</c> among them: a row changed
@@ -18,7 +27,7 @@ internal sealed partial class SwallowCollector
     /// <c>if</c> whose condition reads the store again (<see cref="ReadsStore"/>: <c>ItemExists(id)</c>, <c>AnyAsync(...)</c>,
     /// directly or through a local set from one) and that hands the failure on on one side (a rethrow, a throw, a failure
     /// logger: <see cref="Facts.FailureHandoff.Always(IOperation)"/>) and, on the other, returns a client error
-    /// naming the state the read finds there (<see cref="AnswersState"/>: 404 where it finds nothing, <c>!ItemExists(id)</c>;
+    /// naming the state the read finds there (<see cref="StateAnswers"/>: 404 where it finds nothing, <c>!ItemExists(id)</c>;
     /// 409, 400 or 422 where it finds the name taken). Neither exception says why the save failed; the
     /// fresh read does, the catch answers only the state the read shows, and every other failure goes on to the failure path.
     /// </summary>
@@ -99,11 +108,24 @@ internal sealed partial class SwallowCollector
         statements.Count == 1 && scope.Compilation.Handoff.Always(statements[0]);
 
     /// <summary>
-    /// Only a return of a client error naming the state (<see cref="ClientErrorStatus"/>): <c>NotFound()</c>, <c>Conflict(...)</c>,
-    /// <c>Results.BadRequest(...)</c>, <c>StatusCode(404)</c>. True for "gone" (404), false for "taken" (409, 400, 422), null for anything else.
+    /// Only a return of a client error naming the state: <c>NotFound()</c>, <c>Conflict(...)</c>, <c>Results.BadRequest(...)</c>,
+    /// <c>StatusCode(404)</c>. True for "gone" (404), false for "taken" (409, 400, 422), null for anything else.
     /// </summary>
-    private static bool? AnswersState(List<IOperation> statements) =>
-        statements.Count == 1 && statements[0] is IReturnOperation { ReturnedValue: { } value }
-        && ClientErrorStatus(value) is var status and (BadRequest or NotFound or Conflict or Unprocessable)
-            ? status == NotFound : null;
+    private static bool? AnswersState(List<IOperation> statements)
+    {
+        if (statements.Count != 1 || statements[0] is not IReturnOperation { ReturnedValue: { } value }
+            || ValueFlow.Unwrap(value) is not IInvocationOperation { TargetMethod: var method } answer)
+        {
+            return null;
+        }
+
+        if (method.Name == "StatusCode")
+        {
+            return answer.Arguments.FirstOrDefault()?.Value.ConstantValue is { HasValue: true, Value: int code } && code is 400 or NotFound or Conflict or 422
+                ? code == NotFound : null;
+        }
+
+        return StateAnswers.Contains(method.Name) ? method.Name == "NotFound" : null;
+    }
+
 }

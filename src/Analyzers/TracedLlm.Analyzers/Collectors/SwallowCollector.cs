@@ -21,8 +21,7 @@ namespace TracedLlm.Analyzers.Collectors;
 /// parse; see <see cref="DecodesInMemory"/>); nor a not-found failure answered with absence (see
 /// <see cref="AnswersAbsence"/>); nor a try that only writes log lines (see <see cref="OnlyWritesLog"/>); nor a
 /// caught exception kept and thrown later (see <see cref="ThrownLater"/>); nor a catch of argument-validation exceptions
-/// only, a value decided (see <see cref="ChecksArgument"/>); nor a client's error answered as the state it names, unless the try
-/// reaches a model through an interface (see <see cref="AnswersClientError"/>; decided at the end of the compilation); nor an idempotent write that finds its target state already
+/// only, a value decided (see <see cref="ChecksArgument"/>); nor an idempotent write that finds its target state already
 /// there, a create answered 409 or a delete answered 404 (see <see cref="FindsStateThere"/>); nor a failed save answered
 /// after the store is read again, the rest rethrown (see <see cref="RechecksStore"/>); nor a protocol-version fallback (see
 /// <see cref="IsVersionFallback"/>); nor a catch no failure can reach, its whole try made of code that cannot throw (see
@@ -99,8 +98,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         var requestsOwn = scope.Compilation.AnswersRequest(@catch.Handler, ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol)
             || TakesTransportFailure(@catch, scope.Types);
         var givenUp = @try is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(@try);
-        var clientError = @try is not null && AnswersClientError(@catch, @try, scope);
-        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), requestsOwn, CompilationFacts.AnswerCalls(@catch.Handler), givenUp, handling == Handling.InBody, OnlyCreatedHere(@catch, scope), clientError));
+        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), requestsOwn, CompilationFacts.AnswerCalls(@catch.Handler), givenUp, handling == Handling.InBody, OnlyCreatedHere(@catch, scope)));
     }
 
     /// <summary>

@@ -118,7 +118,7 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>A value that is the response or part of it: <c>HttpResponse</c> (or a type derived from it), or a member, item or call on one.</summary>
-    public bool OnResponse(IOperation operation)
+    private bool OnResponse(IOperation operation)
     {
         for (IOperation? current = ValueFlow.Unwrap(operation); current is not null;)
         {

@@ -97,12 +97,9 @@ internal readonly record struct SpanProblem(Location Location, string Message, s
 /// lambda), so that it handles a second exception when every call of the method is made from a catch clause;
 /// <paramref name="Unthrown"/>, when every type the catch takes is an exception type only this compilation's code can
 /// create, those types: the catch is reported only when code of the compilation creates one of them (or a type derived
-/// from one), which is known at the end of the compilation; <paramref name="ClientError"/> when the catch answers a client's
-/// error as the state it names (see <c>SwallowCollector.AnswersClientError</c>): it is reported only when one of its
-/// <paramref name="GivenUp"/> calls reaches an upstream call through an interface's or a virtual method's implementations,
-/// which is also known at the end of the compilation (a model that answers "not found" is a failed generation).
+/// from one), which is known at the end of the compilation.
 /// </summary>
-internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool RequestsOwn, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default, bool ClientError = false);
+internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool RequestsOwn, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default);
 
 /// <summary>
 /// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value

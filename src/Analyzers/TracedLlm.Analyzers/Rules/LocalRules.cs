@@ -30,9 +30,7 @@ internal static class LocalRules
     /// made from a catch clause): what it catches is a second exception. A catch of exception types only the compilation
     /// can create (<see cref="SwallowSite.Unthrown"/>) waits for the end of the compilation: with <paramref name="created"/>
     /// null (a root's findings while typing) it is left out, and at the end it is reported only when one of its types is in
-    /// <paramref name="created"/> (the types code creates, with their bases); so does a client's error answered as the state
-    /// it names (<see cref="SwallowSite.ClientError"/>), reported at the end only when one of the calls its try gives up on
-    /// <paramref name="reachesUpstream"/>; <paramref name="onlyWaiting"/> reports those
+    /// <paramref name="created"/> (the types code creates, with their bases); <paramref name="onlyWaiting"/> reports those
     /// alone (a root's, whose other findings were reported while typing).
     /// </summary>
     /// <remarks>
@@ -41,16 +39,13 @@ internal static class LocalRules
     /// is reported with <paramref name="sideWork"/> (TLLM2007, off by default); every other catch with <paramref name="descriptor"/>
     /// (a root's catches: TLLM2004 whatever they do).
     /// </remarks>
-    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false, bool whileHandling = false, bool onlyWaiting = false, DiagnosticDescriptor? sideWork = null, Func<SwallowSite, bool>? requests = null, Func<IMethodSymbol, bool>? reachesUpstream = null)
+    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false, bool whileHandling = false, bool onlyWaiting = false, DiagnosticDescriptor? sideWork = null, Func<SwallowSite, bool>? requests = null)
     {
         foreach (var swallow in facts.Swallows)
         {
-            var unthrown = !swallow.Unthrown.IsDefault;
-            var waiting = unthrown || swallow.ClientError;
+            var waiting = !swallow.Unthrown.IsDefault;
             if ((swallow.ReturnsResult && callersFail) || detached || (swallow.InBody && whileHandling) || (onlyWaiting && !waiting)
-                || (waiting && created is null)
-                || (unthrown && !swallow.Unthrown.Any(created!.Contains))
-                || (swallow.ClientError && !(reachesUpstream is not null && swallow.GivenUp.Any(reachesUpstream))))
+                || (waiting && (created is null || !swallow.Unthrown.Any(created.Contains))))
             {
                 continue;
             }
