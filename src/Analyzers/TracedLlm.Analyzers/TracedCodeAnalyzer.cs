@@ -281,8 +281,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
                 if (isRoot)
                 {
-                    // A root's catches of types only the compilation can create waited for the end of it.
-                    LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, onlyWaiting: true);
+                    // A root's catches of types only the compilation can create, and of tries quiet but through dispatch, waited for the end of it.
+                    LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, onlyWaiting: true,
+                        holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
                     continue;
                 }
 
@@ -303,7 +304,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 }
 
                 LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), sideWork: DiagnosticDescriptors.HandledWithoutRecordThroughCalls,
-                    requests: swallow => swallow.AnswerCalls.Any(_facts.WritesResponse) || swallow.GivenUp.Any(method => _facts.ReachesUpstream(method, cancellationToken)));
+                    requests: swallow => swallow.AnswerCalls.Any(_facts.WritesResponse) || swallow.GivenUp.Any(method => _facts.ReachesUpstream(method, cancellationToken)),
+                    holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
                     LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);

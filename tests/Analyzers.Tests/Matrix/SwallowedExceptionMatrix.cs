@@ -539,7 +539,7 @@ internal static class SwallowedExceptionMatrix
     /// it after its try, <paramref name="modifier"/> its modifier, <paramref name="handled"/> its handler, <paramref name="nullable"/>
     /// the nullable context it is declared in and <paramref name="low"/> what it returns for a low detail.
     /// </summary>
-    private static string Counted(string more = "", string modifier = "", string handled = "return new Tuple<int, Exception?>(0, e);", string nullable = "enable", string low = "new Tuple<int, Exception?>(20, null)") =>
+    private static string Counted(string more = "", string modifier = "", string handled = "return new Tuple<int, Exception?>(0, e);", string nullable = "enable", string low = "new Tuple<int, Exception?>(20, null)", string derived = "") =>
         Route("text = (await new ImageMeter().MeasureAsync(\"1\")).ToString();", $$"""
             internal abstract class Meter
             {
@@ -573,8 +573,69 @@ internal static class SwallowedExceptionMatrix
             #nullable restore
             }
 
-            internal sealed class ImageMeter : Meter { }
+            internal sealed class ImageMeter : Meter { {{derived}} }
             """);
+
+    /// <summary>
+    /// A controller reached from the route whose catch-all (<see cref="Catch"/>) is around an awaited call through an interface
+    /// (<c>IDownloads</c>), whose one implementation (<see cref="Downloads"/>, a file of its own) catches everything itself;
+    /// <paramref name="answer"/> is the action's answer in the try, <paramref name="more"/> more types.
+    /// </summary>
+    private static string Dispatched(string answer = "Ok(result)", string more = "") =>
+        Route("text = (await new DownloadsController(new Downloads()).Pause(request.Model!)).ToString();", $$"""
+            #nullable enable
+            internal interface IDownloads { Task<Result> PauseAsync(string id); }
+
+            internal sealed class Result
+            {
+                public bool Success { get; set; }
+                public string Message { get; set; } = string.Empty;
+                public static Result Failure(string message) => new Result { Success = false, Message = message };
+            }
+
+            internal sealed class DownloadsController : Microsoft.AspNetCore.Mvc.ControllerBase
+            {
+                private readonly IDownloads _downloads;
+
+                public DownloadsController(IDownloads downloads) { _downloads = downloads; }
+
+                public async Task<Microsoft.AspNetCore.Mvc.IActionResult> Pause(string id)
+                {
+                    try { var result = await _downloads.PauseAsync(id); return {{answer}}; }
+                    {{Catch}} (Exception) { return StatusCode(500); }
+                }
+            }
+            {{more}}
+            #nullable restore
+            """);
+
+    /// <summary>
+    /// <c>IDownloads</c>' implementation: its catch-all logs and answers a failure result made with the message (TLLM2007's: it
+    /// goes on without the failure), so nothing the pause does leaves it.
+    /// </summary>
+    private static readonly string[] Downloads =
+    {
+        """
+        using System;
+        using System.IO;
+        using System.Threading.Tasks;
+
+        namespace Contoso;
+
+        #nullable enable
+        internal sealed class Downloads : IDownloads
+        {
+            private readonly Microsoft.Extensions.Logging.ILogger _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+            public async Task<Result> PauseAsync(string id)
+            {
+                try { await File.WriteAllTextAsync(id + ".paused", ""); return new Result { Success = true }; }
+                {|TLLM2007:catch|} (Exception ex) { Microsoft.Extensions.Logging.LoggerExtensions.LogError(_logger, ex, "pause failed for {Id}", id); return Result.Failure($"Pause failed: {ex.Message}"); }
+            }
+        }
+        #nullable restore
+        """,
+    };
 
     /// <summary>
     /// A scaffolded update (EF Core's types in <see cref="EfCore"/>: the reading is by the type's full name) whose catch (<paramref name="handled"/>) reads the store again (<paramref name="members"/> more of the controller).
@@ -714,7 +775,11 @@ internal static class SwallowedExceptionMatrix
         new("a 409 read on a model call named as a create (an SDK's result), and on a store's create", Requests(Inserted(write: "{|TLLM2006:Moderation.Client.CreateModerationAsync(product)|}", members: Moderations)), Inserted()) { Libraries = new[] { typeof(System.ClientModel.ClientResult).Assembly } },
         Pair("a catch-all around an awaited call of a method that catches everything in its own try and otherwise only tests and computes, and that method's handler rethrowing", Counted(handled: "@H"), "@H", "throw;", "return new Tuple<int, Exception?>(0, e);"),
         Pair("a catch-all around a call of a method that catches everything, a statement outside its try calling another method, and none", Counted("@H"), "@H", "detail = detail.Trim();", ""),
-        Pair("a catch-all around a call of a method that catches everything, the method virtual (an override may throw), and not", Counted(modifier: "@H"), "@H", "virtual", ""),
+        new("a catch-all around a call of a method that catches everything, the method virtual with an override that throws, and virtual with none (every implementation known)",
+            Counted(modifier: "virtual", derived: "protected override Task<Tuple<int, Exception?>> CountAsync(string json, string detail) => throw new InvalidOperationException(detail);"),
+            Counted(modifier: "virtual")),
+        Pair("a catch-all around an awaited interface call whose one implementation catches everything itself, a second implementation that throws, and none", Dispatched(more: "@H"), "@H", "internal sealed class Mirror : IDownloads { public async Task<Result> PauseAsync(string id) { await Task.Yield(); throw new NotSupportedException(id); } }", "") with { Sources = Downloads },
+        Pair("a catch-all around an awaited interface call whose one implementation catches everything itself, the action answering Problem() (it reads services), and Ok(result)", Dispatched(answer: "@H"), "@H", "Problem()", "Ok(result)") with { Sources = Downloads },
         Pair("a catch-all around a call of a method that catches everything, Math.Abs of an int outside its try (throws for MinValue), and Math.Max", Counted("@H"), "@H", "width = Math.Abs(width);", "width = Math.Max(width, 0);"),
         Pair("a catch-all around a call of a method that catches everything, an integer division outside its try, and a floating one", Counted("@H"), "@H", "width = 512 / width;", "width = (int)(512.0 / width);"),
         Pair("a catch-all around a call of a method that catches everything, a multiplication in a checked context outside its try, and unchecked", Counted("@H"), "@H", "width = checked(width * 2);", "width = unchecked(width * 2);"),

@@ -26,7 +26,7 @@ namespace TracedLlm.Analyzers.Collectors;
 /// after the store is read again, the rest rethrown (see <see cref="RechecksStore"/>); nor a protocol-version fallback (see
 /// <see cref="IsVersionFallback"/>); nor a catch no failure can reach, its whole try made of code that cannot throw (see
 /// <see cref="CompilationFacts.CannotThrow(IOperation)"/>: arithmetic, tests, a call of a method that catches everything
-/// itself). A catch of exception types only this compilation's code can create is kept with
+/// itself; through an interface, when every implementation does, read at the end of the compilation). A catch of exception types only this compilation's code can create is kept with
 /// those types (see <see cref="OnlyCreatedHere(ICatchClauseOperation, MethodScope)"/>): at the end of the compilation it
 /// is reported only when code creates one of them; no code can throw what nothing creates. A catch that turns the exception into the method's return value is
 /// kept with that mark: the rule decides at the end of the compilation whether every caller turns the
@@ -67,8 +67,16 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         var @try = @catch.Parent as ITryOperation;
         if (@try is not null && (IsProbe(@catch, @try, scope) || DecodesInMemory(@catch, @try, scope) || AnswersAbsence(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || OnlyWritesLog(@catch, @try, scope)
-            || ChecksArgument(@catch, @try, scope) || FindsStateThere(@catch, @try, scope) || RechecksStore(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)
-            || scope.Compilation.CannotThrow(@try.Body)))
+            || ChecksArgument(@catch, @try, scope) || FindsStateThere(@catch, @try, scope) || RechecksStore(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
+        {
+            return;
+        }
+
+        // A try that cannot throw, or cannot but through calls of interface or virtual methods of source, whose implementations
+        // are read at the end of the compilation.
+        var dispatched = new List<IMethodSymbol>();
+        var quietIfHeld = @try is not null && scope.Compilation.CannotThrow(@try.Body, dispatched) ? dispatched.Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray() : default;
+        if (!quietIfHeld.IsDefault && quietIfHeld.IsEmpty)
         {
             return;
         }
@@ -98,7 +106,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         var requestsOwn = scope.Compilation.AnswersRequest(@catch.Handler, ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol)
             || TakesTransportFailure(@catch, scope.Types);
         var givenUp = @try is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(@try);
-        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), requestsOwn, CompilationFacts.AnswerCalls(@catch.Handler), givenUp, handling == Handling.InBody, OnlyCreatedHere(@catch, scope)));
+        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), requestsOwn, CompilationFacts.AnswerCalls(@catch.Handler), givenUp, handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld));
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -30,7 +32,15 @@ internal sealed partial class CompilationFacts
     /// </summary>
     public bool CannotThrow(IOperation operation) => CannotThrow(operation, 0);
 
-    private bool CannotThrow(IOperation operation, int depth)
+    /// <summary>
+    /// <see cref="CannotThrow(IOperation)"/>, where a call of an interface's or a virtual method of source (awaited, or one that
+    /// returns no task) also counts when every implementation of it cannot throw: those methods are added to
+    /// <paramref name="dispatched"/>, to be read at the end of the compilation (<see cref="HoldsWhereDispatched"/>), when the
+    /// implementations are known.
+    /// </summary>
+    public bool CannotThrow(IOperation operation, List<IMethodSymbol> dispatched) => CannotThrow(operation, 0, dispatched);
+
+    private bool CannotThrow(IOperation operation, int depth, List<IMethodSymbol>? deferred = null)
     {
         if (operation.ConstantValue.HasValue)
         {
@@ -40,66 +50,82 @@ internal sealed partial class CompilationFacts
         switch (operation)
         {
             case IBlockOperation block:
-                return block.Operations.All(statement => CannotThrow(statement, depth));
+                return block.Operations.All(statement => CannotThrow(statement, depth, deferred));
             case IEmptyOperation or IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue }:
                 return true;
             case IExpressionStatementOperation statement:
-                return CannotThrow(statement.Operation, depth);
+                return CannotThrow(statement.Operation, depth, deferred);
             case IVariableDeclarationGroupOperation group:
                 return group.Declarations.All(declaration => declaration.Initializer is null && declaration.Declarators.All(declarator =>
-                    !declarator.Symbol.IsRef && (declarator.Initializer is null || CannotThrow(declarator.Initializer.Value, depth))));
+                    !declarator.Symbol.IsRef && (declarator.Initializer is null || CannotThrow(declarator.Initializer.Value, depth, deferred))));
             case IReturnOperation { Kind: OperationKind.Return } @return:
-                return @return.ReturnedValue is null || CannotThrow(@return.ReturnedValue, depth);
+                return @return.ReturnedValue is null || CannotThrow(@return.ReturnedValue, depth, deferred);
             case IConditionalOperation conditional:
-                return CannotThrow(conditional.Condition, depth) && CannotThrow(conditional.WhenTrue, depth)
-                    && (conditional.WhenFalse is null || CannotThrow(conditional.WhenFalse, depth));
+                return CannotThrow(conditional.Condition, depth, deferred) && CannotThrow(conditional.WhenTrue, depth, deferred)
+                    && (conditional.WhenFalse is null || CannotThrow(conditional.WhenFalse, depth, deferred));
             case ISwitchOperation @switch:
-                return CannotThrow(@switch.Value, depth) && @switch.Cases.All(@case =>
+                return CannotThrow(@switch.Value, depth, deferred) && @switch.Cases.All(@case =>
                     @case.Clauses.All(clause => clause is IDefaultCaseClauseOperation or ISingleValueCaseClauseOperation { Value.ConstantValue.HasValue: true }
                         or IPatternCaseClauseOperation { Guard: null, Pattern: IConstantPatternOperation { Value.ConstantValue.HasValue: true } or IDiscardPatternOperation })
-                    && @case.Body.All(statement => CannotThrow(statement, depth)));
+                    && @case.Body.All(statement => CannotThrow(statement, depth, deferred)));
             case ITryOperation @try:
-                return HoldsEverything(@try, depth);
+                return HoldsEverything(@try, depth, deferred);
             case ILocalReferenceOperation { Local.IsRef: false } or IParameterReferenceOperation or IInstanceReferenceOperation or ILiteralOperation or IDefaultValueOperation:
                 return true;
             case IParenthesizedOperation parenthesized:
-                return CannotThrow(parenthesized.Operand, depth);
+                return CannotThrow(parenthesized.Operand, depth, deferred);
             case ISimpleAssignmentOperation { IsRef: false } assignment:
-                return IsLocalOrParameter(assignment.Target) && CannotThrow(assignment.Value, depth);
+                return IsLocalOrParameter(assignment.Target) && CannotThrow(assignment.Value, depth, deferred);
             case ICompoundAssignmentOperation compound:
                 return IsLocalOrParameter(compound.Target) && compound.OperatorMethod is null && !compound.IsChecked
                     && compound.InConversion.MethodSymbol is null && compound.OutConversion.MethodSymbol is null
-                    && Arithmetic(compound.OperatorKind, compound.Target.Type) && Arithmetic(compound.OperatorKind, compound.Value.Type) && CannotThrow(compound.Value, depth);
+                    && Arithmetic(compound.OperatorKind, compound.Target.Type) && Arithmetic(compound.OperatorKind, compound.Value.Type) && CannotThrow(compound.Value, depth, deferred);
             case IIncrementOrDecrementOperation increment:
                 return IsLocalOrParameter(increment.Target) && increment.OperatorMethod is null && !increment.IsChecked && IsIntegralOrFloating(increment.Target.Type);
             case IDeconstructionAssignmentOperation deconstruction:
                 return deconstruction.Value.Type?.IsTupleType == true && deconstruction.Target is ITupleOperation targets
-                    && targets.Elements.All(IsLocalOrParameter) && CannotThrow(deconstruction.Value, depth);
+                    && targets.Elements.All(IsLocalOrParameter) && CannotThrow(deconstruction.Value, depth, deferred);
             case ITupleOperation tuple:
-                return tuple.Elements.All(element => CannotThrow(element, depth));
+                return tuple.Elements.All(element => CannotThrow(element, depth, deferred));
             case IBinaryOperation binary:
                 return binary.OperatorMethod is null && (Compares(binary.OperatorKind) || (!binary.IsChecked && Arithmetic(binary.OperatorKind, binary.LeftOperand.Type) && Arithmetic(binary.OperatorKind, binary.RightOperand.Type)))
-                    && CannotThrow(binary.LeftOperand, depth) && CannotThrow(binary.RightOperand, depth);
+                    && CannotThrow(binary.LeftOperand, depth, deferred) && CannotThrow(binary.RightOperand, depth, deferred);
             case IUnaryOperation unary:
                 return unary.OperatorMethod is null && !unary.IsChecked && (unary.OperatorKind == UnaryOperatorKind.Not || IsIntegralOrFloating(unary.Operand.Type))
-                    && CannotThrow(unary.Operand, depth);
+                    && CannotThrow(unary.Operand, depth, deferred);
             case IConversionOperation conversion:
-                return Converts(conversion) && CannotThrow(conversion.Operand, depth);
+                return Converts(conversion) && CannotThrow(conversion.Operand, depth, deferred);
             case IObjectCreationOperation creation:
-                return creation.Initializer is null && creation.Constructor is { } constructor && IsTupleOrException(constructor)
-                    && creation.Arguments.All(argument => CannotThrow(argument, depth));
+                return creation.Constructor is { } constructor && creation.Arguments.All(argument => CannotThrow(argument, depth, deferred))
+                    && ((creation.Initializer is null && IsTupleOrException(constructor))
+                        || (HoldsValuesOnly(constructor) && (creation.Initializer is null || creation.Initializer.Initializers.All(member => SetsAutoProperty(member, depth, deferred)))));
+            case IInterpolatedStringOperation interpolated:
+                return interpolated.Parts.All(part => part switch
+                {
+                    IInterpolatedStringTextOperation => true,
+                    IInterpolationOperation { Alignment: null, FormatString: null } hole => Formats(hole.Expression.Type) && CannotThrow(hole.Expression, depth, deferred),
+                    _ => false,
+                });
+            case IFieldReferenceOperation { Instance: IInstanceReferenceOperation }:
+                // An instance field of this object read (a static one may run the type's initializer first).
+                return true;
             case IArgumentOperation argument:
                 return argument.ArgumentKind is ArgumentKind.Explicit or ArgumentKind.DefaultValue && argument.Parameter is { RefKind: RefKind.None }
-                    && argument.InConversion.MethodSymbol is null && CannotThrow(argument.Value, depth);
+                    && argument.InConversion.MethodSymbol is null && CannotThrow(argument.Value, depth, deferred);
             case IInvocationOperation call:
-                return CallCannotThrow(call, depth);
+                return CallCannotThrow(call, depth, deferred);
             case IAwaitOperation { Operation: IInvocationOperation call }:
                 // An async method's exceptions are all its task can hold: awaited, it throws only what its body throws.
-                return call.TargetMethod.IsAsync && IsTask(call.TargetMethod.ReturnType) && CallCannotThrow(call, depth);
+                return (call.TargetMethod.IsAsync && IsTask(call.TargetMethod.ReturnType) && CallCannotThrow(call, depth, deferred))
+                    || (IsTask(call.TargetMethod.ReturnType) && Defers(call, depth, deferred));
+            case IPropertyReferenceOperation { Property.Name: "Message", Instance: ILocalReferenceOperation { Local: var caught } } message
+                when WellKnownTypes.Same(message.Property.ContainingType, Types.Exception) && IsCaught(caught):
+                // The caught exception's message: the failure read, not a failure.
+                return true;
             case IPropertyReferenceOperation property:
                 return !property.Property.IsIndexer && !property.Property.IsStatic && property.Instance is { } instance
                     && (IsTupleItem(property.Property) || (IsAutoProperty(property.Property) && HasAutoGetter(property.Property)))
-                    && NotNull(instance) && CannotThrow(instance, depth);
+                    && NotNull(instance) && CannotThrow(instance, depth, deferred);
             default:
                 return false;
         }
@@ -110,20 +136,31 @@ internal sealed partial class CompilationFacts
     /// caught, so it cannot throw when no handler and no <c>finally</c> can (every C# exception derives from
     /// <c>Exception</c>; another language's object thrown reaches C# wrapped in a <c>RuntimeWrappedException</c>).
     /// </summary>
-    private bool HoldsEverything(ITryOperation @try, int depth) =>
+    private bool HoldsEverything(ITryOperation @try, int depth, List<IMethodSymbol>? deferred) =>
         @try.Catches.Any(clause => clause.Filter is null && (clause.ExceptionType.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(clause.ExceptionType, Types.Exception)))
-        && @try.Catches.All(clause => CannotThrow(clause.Handler, depth))
-        && (@try.Finally is null || CannotThrow(@try.Finally, depth));
+        && @try.Catches.All(clause => CannotThrow(clause.Handler, depth, deferred))
+        && (@try.Finally is null || CannotThrow(@try.Finally, depth, deferred));
 
-    private bool CallCannotThrow(IInvocationOperation call, int depth)
+    private bool CallCannotThrow(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred = null)
     {
         var method = call.TargetMethod;
-        if (!call.Arguments.All(argument => CannotThrow(argument, depth)))
+        if (IsLogCall(call) && call.Arguments.All(argument => LogArgumentCannotThrow(argument.Value, depth, deferred)))
+        {
+            // A log line: what it writes is beside the request, and a logger's own failure is not the request's.
+            return true;
+        }
+
+        if (!call.Arguments.All(argument => CannotThrow(argument, depth, deferred)))
         {
             return false;
         }
 
-        if (NeverThrows(method))
+        if (NeverThrows(method) || MakesResult(call))
+        {
+            return true;
+        }
+
+        if (!IsTask(method.ReturnType) && Defers(call, depth, deferred))
         {
             return true;
         }
@@ -142,6 +179,93 @@ internal sealed partial class CompilationFacts
 
     private bool BodyCannotThrow(IMethodSymbol method, int depth) =>
         depth <= MaxHelperDepth && Body(_compilation, method) is { } body && CannotThrow(body, depth);
+
+    /// <summary>
+    /// A call of an interface's, abstract or virtual method of source (not one every type has), on a receiver that cannot be
+    /// null, its arguments unable to throw, whose implementations this compilation holds all of (an application's, or a type
+    /// no consumer of the library can implement): deferred to the end of the compilation, when <see cref="HoldsWhereDispatched"/>
+    /// reads every implementation. Only at the <c>try</c> itself (<paramref name="deferred"/> given), never in a helper's body.
+    /// </summary>
+    private bool Defers(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred)
+    {
+        var method = call.TargetMethod.OriginalDefinition;
+        if (deferred is null || !Dispatches(method) || call.Instance is not { } receiver || !NotNull(receiver) || !CannotThrow(receiver, depth, deferred)
+            || !call.Arguments.All(argument => CannotThrow(argument, depth, deferred))
+            || method.ContainingType is not { } owner || !owner.Locations.Any(l => l.IsInSource) || !(IsApplication() || Hidden(owner, friends: false)))
+        {
+            return false;
+        }
+
+        deferred.Add(method);
+        return true;
+    }
+
+    /// <summary>
+    /// Every implementation a call of <paramref name="method"/> may run (<see cref="Implementations"/>, and the method itself when it
+    /// has a body) is a method of source whose body cannot throw (<see cref="CannotThrow(IOperation)"/>): an <c>async</c> one when the
+    /// method returns a task (its body's exceptions are all the task holds), none when it does not. Known at the end of the compilation.
+    /// </summary>
+    public bool HoldsWhereDispatched(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        var run = Implementations(method, cancellationToken).ToList();
+        if (!method.IsAbstract)
+        {
+            run.Add(method);
+        }
+
+        var task = IsTask(method.ReturnType);
+        return run.Count > 0 && run.All(implementation => implementation.Locations.Any(l => l.IsInSource) && !implementation.IsExtern
+            && implementation.IsAsync == task && BodyCannotThrow(implementation.OriginalDefinition, 1));
+    }
+
+    /// <summary>
+    /// An argument of a log call that cannot throw: a value <see cref="CannotThrow(IOperation)"/> reads (the logger itself, an
+    /// instance field or a parameter; the caught exception), or the array a <c>params</c> argument is made into, of such values.
+    /// </summary>
+    private bool LogArgumentCannotThrow(IOperation value, int depth, List<IMethodSymbol>? deferred) => value switch
+    {
+        IArrayCreationOperation { Initializer: { } elements } array when array.IsImplicit => elements.ElementValues.All(element => LogArgumentCannotThrow(element, depth, deferred)),
+        IConversionOperation { IsImplicit: true } conversion when Converts(conversion) => LogArgumentCannotThrow(conversion.Operand, depth, deferred),
+        _ => CannotThrow(value, depth, deferred),
+    };
+
+    /// <summary>A value an interpolation formats without running code of its own: a string, a number, a <c>bool</c>, a <c>char</c>, an enum.</summary>
+    private static bool Formats(ITypeSymbol? type) => type is not null
+        && (type.TypeKind == TypeKind.Enum || type.SpecialType is SpecialType.System_String or SpecialType.System_Boolean or SpecialType.System_Char
+            or SpecialType.System_Int16 or SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt16 or SpecialType.System_UInt32
+            or SpecialType.System_UInt64 or SpecialType.System_Byte or SpecialType.System_SByte);
+
+    /// <summary>An object initializer's member set: an auto-property of source (its setter written by the compiler) given a value that cannot throw.</summary>
+    private bool SetsAutoProperty(IOperation member, int depth, List<IMethodSymbol>? deferred) =>
+        member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property: var property, Instance: IInstanceReferenceOperation } } assignment
+        && IsAutoProperty(property) && HasAutoSetter(property) && CannotThrow(assignment.Value, depth, deferred);
+
+    /// <summary>An auto-property's setter (or <c>init</c>), written without a body.</summary>
+    private static bool HasAutoSetter(IPropertySymbol property) =>
+        property.SetMethod is { } setter && setter.DeclaringSyntaxReferences.All(reference => reference.GetSyntax() is AccessorDeclarationSyntax { Body: null, ExpressionBody: null });
+
+    /// <summary>A local the compiler declares for a catch clause's exception: never null.</summary>
+    private static bool IsCaught(ILocalSymbol local) =>
+        local.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is CatchDeclarationSyntax);
+
+    /// <summary>
+    /// A result ASP.NET Core makes without running anything (<c>Ok(value)</c>, <c>BadRequest(error)</c>, <c>StatusCode(500, body)</c>,
+    /// <c>Results.Ok(...)</c>): a controller's factory called on <c>this</c>, or <c>Results</c>' and <c>TypedResults</c>'; the object is
+    /// executed after the action returns, outside any <c>try</c> of it. <c>Problem</c> and <c>ValidationProblem</c> read services and are not here.
+    /// </summary>
+    private static bool MakesResult(IInvocationOperation call)
+    {
+        var method = call.TargetMethod;
+        if (method.Name is not ("Ok" or "BadRequest" or "NotFound" or "Conflict" or "NoContent" or "StatusCode" or "Accepted" or "Created"
+            or "CreatedAtAction" or "CreatedAtRoute" or "Unauthorized" or "UnprocessableEntity" or "Content" or "Json"))
+        {
+            return false;
+        }
+
+        var owner = method.ContainingType?.ToDisplayString();
+        return (owner is "Microsoft.AspNetCore.Mvc.ControllerBase" or "Microsoft.AspNetCore.Mvc.Controller" && call.Instance is IInstanceReferenceOperation)
+            || (method.IsStatic && owner is "Microsoft.AspNetCore.Http.Results" or "Microsoft.AspNetCore.Http.TypedResults");
+    }
 
     /// <summary>
     /// BCL members documented to throw nothing: <c>string.IsNullOrEmpty</c>, <c>string.IsNullOrWhiteSpace</c>, the static
@@ -263,6 +387,18 @@ internal sealed partial class CompilationFacts
     {
         receiver = Unwrap(receiver);
         if (receiver is IInstanceReferenceOperation || receiver.Type is { IsValueType: true, OriginalDefinition.SpecialType: not SpecialType.System_Nullable_T })
+        {
+            return true;
+        }
+
+        if (receiver is IFieldReferenceOperation { Field: { IsReadOnly: true, NullableAnnotation: NullableAnnotation.NotAnnotated }, Instance: null or IInstanceReferenceOperation } field
+            && field.SemanticModel is { } fieldModel && fieldModel.GetTypeInfo(field.Syntax).Nullability.FlowState == NullableFlowState.NotNull)
+        {
+            // A readonly field declared not null in a nullable-enabled declaration (the compiler warns, CS8618, when a constructor leaves it unset).
+            return true;
+        }
+
+        if (receiver is ILocalReferenceOperation { Local: var caughtLocal } && IsCaught(caughtLocal))
         {
             return true;
         }

@@ -97,9 +97,11 @@ internal readonly record struct SpanProblem(Location Location, string Message, s
 /// lambda), so that it handles a second exception when every call of the method is made from a catch clause;
 /// <paramref name="Unthrown"/>, when every type the catch takes is an exception type only this compilation's code can
 /// create, those types: the catch is reported only when code of the compilation creates one of them (or a type derived
-/// from one), which is known at the end of the compilation.
+/// from one), which is known at the end of the compilation; <paramref name="QuietIfHeld"/>, when the catch's <c>try</c> cannot
+/// throw but through calls of interface or virtual methods of source, those methods: the catch is reported only when one of
+/// them has an implementation that can throw (<see cref="CompilationFacts.HoldsWhereDispatched"/>), known at the end too.
 /// </summary>
-internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool RequestsOwn, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default);
+internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool RequestsOwn, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default, ImmutableArray<IMethodSymbol> QuietIfHeld = default);
 
 /// <summary>
 /// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value

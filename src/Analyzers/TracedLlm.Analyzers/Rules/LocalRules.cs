@@ -30,8 +30,10 @@ internal static class LocalRules
     /// made from a catch clause): what it catches is a second exception. A catch of exception types only the compilation
     /// can create (<see cref="SwallowSite.Unthrown"/>) waits for the end of the compilation: with <paramref name="created"/>
     /// null (a root's findings while typing) it is left out, and at the end it is reported only when one of its types is in
-    /// <paramref name="created"/> (the types code creates, with their bases); <paramref name="onlyWaiting"/> reports those
-    /// alone (a root's, whose other findings were reported while typing).
+    /// <paramref name="created"/> (the types code creates, with their bases); so does a catch whose try cannot throw but
+    /// through interface or virtual calls (<see cref="SwallowSite.QuietIfHeld"/>), reported at the end only when one of those
+    /// methods has an implementation that can throw (<paramref name="holdsWhereDispatched"/> false); <paramref name="onlyWaiting"/>
+    /// reports those alone (a root's, whose other findings were reported while typing).
     /// </summary>
     /// <remarks>
     /// In code a route reaches through calls (<paramref name="sideWork"/> given), a catch that neither answers the request
@@ -39,13 +41,16 @@ internal static class LocalRules
     /// is reported with <paramref name="sideWork"/> (TLLM2007, off by default); every other catch with <paramref name="descriptor"/>
     /// (a root's catches: TLLM2004 whatever they do).
     /// </remarks>
-    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false, bool whileHandling = false, bool onlyWaiting = false, DiagnosticDescriptor? sideWork = null, Func<SwallowSite, bool>? requests = null)
+    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false, bool whileHandling = false, bool onlyWaiting = false, DiagnosticDescriptor? sideWork = null, Func<SwallowSite, bool>? requests = null, Func<IMethodSymbol, bool>? holdsWhereDispatched = null)
     {
         foreach (var swallow in facts.Swallows)
         {
-            var waiting = !swallow.Unthrown.IsDefault;
-            if ((swallow.ReturnsResult && callersFail) || detached || (swallow.InBody && whileHandling) || (onlyWaiting && !waiting)
-                || (waiting && (created is null || !swallow.Unthrown.Any(created.Contains))))
+            var unthrown = !swallow.Unthrown.IsDefault;
+            var dispatched = !swallow.QuietIfHeld.IsDefault;
+            if ((swallow.ReturnsResult && callersFail) || detached || (swallow.InBody && whileHandling) || (onlyWaiting && !unthrown && !dispatched)
+                || ((unthrown || dispatched) && created is null)
+                || (unthrown && !swallow.Unthrown.Any(created!.Contains))
+                || (dispatched && holdsWhereDispatched is not null && swallow.QuietIfHeld.All(holdsWhereDispatched)))
             {
                 continue;
             }
