@@ -394,7 +394,15 @@ internal sealed class Adoption
             return;
         }
 
-        var isController = DerivesFrom(type, "Microsoft.AspNetCore.Mvc.ControllerBase") || type.GetAttributes().Any(a => a.AttributeClass?.Name is "ApiControllerAttribute" or "ControllerAttribute");
+        // [ApiController], [Controller] and [Route] are inherited: a controller that derives from no ControllerBase but from a base
+        // class that carries them (FluentCMS's BaseController, BaseGlobalController) is one, routed by its nearest base's [Route].
+        var bases = new List<INamedTypeSymbol>();
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            bases.Add(t);
+        }
+
+        var isController = DerivesFrom(type, "Microsoft.AspNetCore.Mvc.ControllerBase") || bases.Any(b => b.GetAttributes().Any(a => a.AttributeClass?.Name is "ApiControllerAttribute" or "ControllerAttribute"));
         var isPage = DerivesFrom(type, "Microsoft.AspNetCore.Mvc.RazorPages.PageModel");
         if (!isController && !isPage)
         {
@@ -403,7 +411,7 @@ internal sealed class Adoption
 
         // A controller's [Route] written rooted ("/v1" or "~/v1", LMSupplyDepot's V1Controller) is the same prefix as "v1": MVC joins
         // it to the action's template with one '/', where joining it as written gave "//v1/models".
-        var routed = Template(type.GetAttributes()) ?? string.Empty;
+        var routed = bases.Select(b => Template(b.GetAttributes())).FirstOrDefault(t => t is not null) ?? string.Empty;
         var prefix = routed.TrimStart('~').TrimStart('/');
         var area = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name == "AreaAttribute")?.ConstructorArguments.FirstOrDefault().Value as string;
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
