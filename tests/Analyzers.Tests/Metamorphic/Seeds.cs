@@ -82,8 +82,8 @@ internal static partial class Seeds
         {
             foreach (var (construct, cell) in cells)
             {
-                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (faulty)", StripMarkup(header + cell.Report), construct) { Sources = cell.Sources });
-                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (sound)", StripMarkup(header + cell.Clean), construct) { Sources = cell.Sources });
+                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (faulty)", StripMarkup(header + cell.Report), construct) { Sources = cell.Sources.Select(StripMarkup).ToArray() });
+                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (sound)", StripMarkup(header + cell.Clean), construct) { Sources = cell.Sources.Select(StripMarkup).ToArray() });
             }
         }
 

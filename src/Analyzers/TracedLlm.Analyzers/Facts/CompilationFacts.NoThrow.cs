@@ -25,8 +25,12 @@ internal sealed partial class CompilationFacts
     /// method whose body is the one that runs (static, or on <c>this</c>) and that itself cannot throw (a try whose catch
     /// clauses include an unfiltered <c>catch</c> or <c>catch (Exception)</c> holds what its body throws, when no handler
     /// and no <c>finally</c> can throw), read four calls deep, and an <c>await</c> of such a call of an <c>async</c> method
-    /// returning a task (its body's exceptions are all the task can hold). Anything else can throw: a call of an interface
-    /// or virtual method, any other BCL member, an indexer, a <c>throw</c>, a loop, <c>using</c>, <c>lock</c>.
+    /// returning a task (its body's exceptions are all the task can hold); also a log line written through the logging library
+    /// (<see cref="WritesLogLine"/>), ASP.NET Core's result factories (<see cref="MakesResult"/>), an object of source that only
+    /// holds values made with an initializer of its auto-properties, an anonymous object, an interpolation of strings and
+    /// numbers (<see cref="Formats"/>), the caught exception's <c>Message</c> (when no exception of source overrides it), an
+    /// instance field of <c>this</c>. Anything else can throw: a call of an interface or virtual method (but where
+    /// <see cref="Defers"/> defers it), any other BCL member, an indexer, a <c>throw</c>, a loop, <c>using</c>, <c>lock</c>.
     /// Exceptions the runtime raises anywhere (out of memory, a stack overflow, a thread abort) are not read: a catch
     /// does not stand for those.
     /// </summary>
@@ -99,6 +103,9 @@ internal sealed partial class CompilationFacts
                 return creation.Constructor is { } constructor && creation.Arguments.All(argument => CannotThrow(argument, depth, deferred))
                     && ((creation.Initializer is null && IsTupleOrException(constructor))
                         || (HoldsValuesOnly(constructor) && (creation.Initializer is null || creation.Initializer.Initializers.All(member => SetsAutoProperty(member, depth, deferred)))));
+            case IAnonymousObjectCreationOperation anonymous:
+                // An anonymous object's constructor only stores its values.
+                return anonymous.Initializers.All(member => member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation } assignment && CannotThrow(assignment.Value, depth, deferred));
             case IInterpolatedStringOperation interpolated:
                 return interpolated.Parts.All(part => part switch
                 {
@@ -119,8 +126,8 @@ internal sealed partial class CompilationFacts
                 return (call.TargetMethod.IsAsync && IsTask(call.TargetMethod.ReturnType) && CallCannotThrow(call, depth, deferred))
                     || (IsTask(call.TargetMethod.ReturnType) && Defers(call, depth, deferred));
             case IPropertyReferenceOperation { Property.Name: "Message", Instance: ILocalReferenceOperation { Local: var caught } } message
-                when WellKnownTypes.Same(message.Property.ContainingType, Types.Exception) && IsCaught(caught):
-                // The caught exception's message: the failure read, not a failure.
+                when WellKnownTypes.Same(message.Property.ContainingType, Types.Exception) && IsCaught(caught) && !MessageOverridden():
+                // The caught exception's message, when no exception of source overrides Message: the failure read, not a failure.
                 return true;
             case IPropertyReferenceOperation property:
                 return !property.Property.IsIndexer && !property.Property.IsStatic && property.Instance is { } instance
@@ -144,7 +151,7 @@ internal sealed partial class CompilationFacts
     private bool CallCannotThrow(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred = null)
     {
         var method = call.TargetMethod;
-        if (IsLogCall(call) && call.Arguments.All(argument => LogArgumentCannotThrow(argument.Value, depth, deferred)))
+        if (WritesLogLine(call, depth, deferred))
         {
             // A log line: what it writes is beside the request, and a logger's own failure is not the request's.
             return true;
@@ -183,7 +190,7 @@ internal sealed partial class CompilationFacts
     /// <summary>
     /// A call of an interface's, abstract or virtual method of source (not one every type has), on a receiver that cannot be
     /// null, its arguments unable to throw, whose implementations this compilation holds all of (an application's, or a type
-    /// no consumer of the library can implement): deferred to the end of the compilation, when <see cref="HoldsWhereDispatched"/>
+    /// no consumer of the library, nor a friend assembly, can implement: <see cref="OnlyHere"/>): deferred to the end of the compilation, when <see cref="HoldsWhereDispatched"/>
     /// reads every implementation. Only at the <c>try</c> itself (<paramref name="deferred"/> given), never in a helper's body.
     /// </summary>
     private bool Defers(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred)
@@ -191,7 +198,7 @@ internal sealed partial class CompilationFacts
         var method = call.TargetMethod.OriginalDefinition;
         if (deferred is null || !Dispatches(method) || call.Instance is not { } receiver || !NotNull(receiver) || !CannotThrow(receiver, depth, deferred)
             || !call.Arguments.All(argument => CannotThrow(argument, depth, deferred))
-            || method.ContainingType is not { } owner || !owner.Locations.Any(l => l.IsInSource) || !(IsApplication() || Hidden(owner, friends: false)))
+            || method.ContainingType is not { } owner || !owner.Locations.Any(l => l.IsInSource) || !OnlyHere(owner))
         {
             return false;
         }
@@ -200,6 +207,51 @@ internal sealed partial class CompilationFacts
         return true;
     }
 
+    /// <summary>A type only this compilation's code can implement or derive from: an application's, or one no consumer of the library (friends included) can see.</summary>
+    private bool OnlyHere(INamedTypeSymbol type)
+    {
+        if (IsApplication())
+        {
+            return true;
+        }
+
+        var friends = _compilation.Assembly.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Runtime.CompilerServices.InternalsVisibleToAttribute");
+        return Hidden(type, friends);
+    }
+
+    /// <summary>The source types of the compilation, walked once (at the end of the compilation, where the dispatch readings ask).</summary>
+    private IReadOnlyList<INamedTypeSymbol> SourceTypes() => _sourceTypes.Get(() =>
+    {
+        var types = new List<INamedTypeSymbol>();
+        var stack = new Stack<INamespaceOrTypeSymbol>();
+        stack.Push(_compilation.Assembly.GlobalNamespace);
+        while (stack.Count > 0)
+        {
+            foreach (var member in stack.Pop().GetMembers())
+            {
+                if (member is INamespaceOrTypeSymbol nested)
+                {
+                    stack.Push(nested);
+                    if (nested is INamedTypeSymbol type)
+                    {
+                        types.Add(type);
+                    }
+                }
+            }
+        }
+
+        return types;
+    });
+
+    /// <summary>A type of source overrides <c>Exception.Message</c> (whose getter may then run any code).</summary>
+    private bool MessageOverridden() => _messageOverridden.Get(() =>
+        Types.Exception is { } exception && SourceTypes().Any(type => WellKnownTypes.DerivesFrom(type, exception)
+            && type.GetMembers("Message").OfType<IPropertySymbol>().Any(property => property.IsOverride))
+            ? Overridden : NotOverridden) == Overridden;
+
+    private static readonly object Overridden = new();
+    private static readonly object NotOverridden = new();
+
     /// <summary>
     /// Every implementation a call of <paramref name="method"/> may run (<see cref="Implementations"/>, and the method itself when it
     /// has a body) is a method of source whose body cannot throw (<see cref="CannotThrow(IOperation)"/>): an <c>async</c> one when the
@@ -207,10 +259,39 @@ internal sealed partial class CompilationFacts
     /// </summary>
     public bool HoldsWhereDispatched(IMethodSymbol method, CancellationToken cancellationToken)
     {
-        var run = Implementations(method, cancellationToken).ToList();
-        if (!method.IsAbstract)
+        // The implementations and overrides recorded, their own overrides in turn, the method itself when it has a body, and, for an
+        // interface's method, what each type of source that implements the interface runs for it (an inherited one included).
+        var run = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var pending = new Stack<IMethodSymbol>();
+        pending.Push(method);
+        while (pending.Count > 0)
         {
-            run.Add(method);
+            var next = pending.Pop();
+            if (!next.IsAbstract && !run.Add(next.OriginalDefinition))
+            {
+                continue;
+            }
+
+            foreach (var implementation in Implementations(next, cancellationToken))
+            {
+                pending.Push(implementation);
+            }
+        }
+
+        if (method.ContainingType is { TypeKind: TypeKind.Interface } contract)
+        {
+            foreach (var type in SourceTypes())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (type.TypeKind is TypeKind.Class or TypeKind.Struct && type.AllInterfaces.Any(i => WellKnownTypes.Same(i.OriginalDefinition, contract.OriginalDefinition))
+                    && type.FindImplementationForInterfaceMember(method) is IMethodSymbol implemented && run.Add(implemented.OriginalDefinition))
+                {
+                    foreach (var implementation in Implementations(implemented, cancellationToken))
+                    {
+                        run.Add(implementation.OriginalDefinition);
+                    }
+                }
+            }
         }
 
         var task = IsTask(method.ReturnType);
@@ -219,8 +300,30 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>
-    /// An argument of a log call that cannot throw: a value <see cref="CannotThrow(IOperation)"/> reads (the logger itself, an
-    /// instance field or a parameter; the caught exception), or the array a <c>params</c> argument is made into, of such values.
+    /// A log line written through the logging library itself (<c>ILogger.Log</c>, <c>LoggerExtensions.LogError</c>, a
+    /// <c>[LoggerMessage]</c> method, a <c>LoggerMessage.Define</c> delegate: <see cref="IsLogCall(IInvocationOperation)"/>, none
+    /// a method of source with a body of its own), on a logger that cannot be null (the receiver, or an extension's first
+    /// argument: <see cref="NotNull"/>), its other arguments unable to throw.
+    /// </summary>
+    private bool WritesLogLine(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred)
+    {
+        var method = call.TargetMethod;
+        var ownBody = method.Locations.Any(l => l.IsInSource)
+            && !(Types.LoggerMessageAttribute is { } generated && WellKnownTypes.HasAttribute(method.OriginalDefinition, generated));
+        if (ownBody || !IsLogCall(call))
+        {
+            return false;
+        }
+
+        var extension = (method.ReducedFrom ?? method).IsExtensionMethod && call.Instance is null;
+        var logger = extension ? call.Arguments.FirstOrDefault()?.Value : call.Instance;
+        return (logger is null || (NotNull(logger) && CannotThrow(logger, depth, deferred)))
+            && call.Arguments.Skip(extension ? 1 : 0).All(argument => LogArgumentCannotThrow(argument.Value, depth, deferred));
+    }
+
+    /// <summary>
+    /// An argument of a log call that cannot throw: a value <see cref="CannotThrow(IOperation)"/> reads (an instance field or a
+    /// parameter; the caught exception), or the array a <c>params</c> argument is made into, of such values.
     /// </summary>
     private bool LogArgumentCannotThrow(IOperation value, int depth, List<IMethodSymbol>? deferred) => value switch
     {
@@ -229,7 +332,7 @@ internal sealed partial class CompilationFacts
         _ => CannotThrow(value, depth, deferred),
     };
 
-    /// <summary>A value an interpolation formats without running code of its own: a string, a number, a <c>bool</c>, a <c>char</c>, an enum.</summary>
+    /// <summary>A value an interpolation formats without running code of its own: a string, an integer, a <c>bool</c>, a <c>char</c>, an enum.</summary>
     private static bool Formats(ITypeSymbol? type) => type is not null
         && (type.TypeKind == TypeKind.Enum || type.SpecialType is SpecialType.System_String or SpecialType.System_Boolean or SpecialType.System_Char
             or SpecialType.System_Int16 or SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt16 or SpecialType.System_UInt32
@@ -244,7 +347,7 @@ internal sealed partial class CompilationFacts
     private static bool HasAutoSetter(IPropertySymbol property) =>
         property.SetMethod is { } setter && setter.DeclaringSyntaxReferences.All(reference => reference.GetSyntax() is AccessorDeclarationSyntax { Body: null, ExpressionBody: null });
 
-    /// <summary>A local the compiler declares for a catch clause's exception: never null.</summary>
+    /// <summary>A local declared by a catch clause for its exception (null only if code assigns it so, which nullable analysis warns of).</summary>
     private static bool IsCaught(ILocalSymbol local) =>
         local.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is CatchDeclarationSyntax);
 
@@ -376,7 +479,8 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>
-    /// A receiver that cannot be null: <c>this</c>, a value of a struct, or a local or parameter the compiler's nullable
+    /// A receiver that cannot be null: <c>this</c>, a value of a struct, a catch clause's exception, a <c>readonly</c> field
+    /// declared not null where nullable analysis is on and not initialized with <c>null!</c>, or a local or parameter the compiler's nullable
     /// flow state says is not null (nullable analysis on there) whose value comes only from declarations that say so: a
     /// parameter of a type not annotated <c>?</c> in a nullable-enabled declaration, a local declared in the same body whose
     /// every write is an object created, or a call, an awaited call, a field, property or parameter so declared, or a
@@ -391,8 +495,9 @@ internal sealed partial class CompilationFacts
             return true;
         }
 
-        if (receiver is IFieldReferenceOperation { Field: { IsReadOnly: true, NullableAnnotation: NullableAnnotation.NotAnnotated }, Instance: null or IInstanceReferenceOperation } field
-            && field.SemanticModel is { } fieldModel && fieldModel.GetTypeInfo(field.Syntax).Nullability.FlowState == NullableFlowState.NotNull)
+        if (receiver is IFieldReferenceOperation { Field: { IsReadOnly: true, NullableAnnotation: NullableAnnotation.NotAnnotated } readonlyField, Instance: null or IInstanceReferenceOperation } field
+            && field.SemanticModel is { } fieldModel && fieldModel.GetTypeInfo(field.Syntax).Nullability.FlowState == NullableFlowState.NotNull
+            && !readonlyField.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } }))
         {
             // A readonly field declared not null in a nullable-enabled declaration (the compiler warns, CS8618, when a constructor leaves it unset).
             return true;

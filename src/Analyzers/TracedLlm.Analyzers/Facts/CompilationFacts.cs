@@ -44,6 +44,8 @@ internal sealed partial class CompilationFacts
     private readonly Once<DeclaredRoutes> _declared = new();
     private readonly Once<DeclaredRoutes> _declaredFilters = new();
     private readonly Once<Dispatch> _dispatch = new();
+    private readonly Once<IReadOnlyList<INamedTypeSymbol>> _sourceTypes = new();
+    private readonly Once<object> _messageOverridden = new();
     private readonly Once<ImmutableHashSet<string>> _slotNames = new();
     private int _hasRoutes; // 0 not known yet, 1 yes, -1 no
 
