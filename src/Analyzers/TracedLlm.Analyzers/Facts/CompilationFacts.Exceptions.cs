@@ -32,11 +32,15 @@ internal sealed partial class CompilationFacts
     /// </summary>
     public bool OnlyCreatedHere(ITypeSymbol type)
     {
-        if (!IsSourceException(type))
-        {
-            return false;
-        }
+        return IsSourceException(type) && OnlyHere(type);
+    }
 
+    /// <summary>
+    /// A type only this compilation's code can create, implement or derive from: every type of an application; for a library,
+    /// a type its consumers cannot see (private, internal without <c>[InternalsVisibleTo]</c>).
+    /// </summary>
+    private bool OnlyHere(ITypeSymbol type)
+    {
         var creators = (Creators)Volatile.Read(ref _creators);
         if (creators == 0)
         {

@@ -207,18 +207,6 @@ internal sealed partial class CompilationFacts
         return true;
     }
 
-    /// <summary>A type only this compilation's code can implement or derive from: an application's, or one no consumer of the library (friends included) can see.</summary>
-    private bool OnlyHere(INamedTypeSymbol type)
-    {
-        if (IsApplication())
-        {
-            return true;
-        }
-
-        var friends = _compilation.Assembly.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Runtime.CompilerServices.InternalsVisibleToAttribute");
-        return Hidden(type, friends);
-    }
-
     /// <summary>The source types of the compilation, walked once (at the end of the compilation, where the dispatch readings ask).</summary>
     private IReadOnlyList<INamedTypeSymbol> SourceTypes() => _sourceTypes.Get(() =>
     {
@@ -243,14 +231,23 @@ internal sealed partial class CompilationFacts
         return types;
     });
 
-    /// <summary>A type of source overrides <c>Exception.Message</c> (whose getter may then run any code).</summary>
-    private bool MessageOverridden() => _messageOverridden.Get(() =>
-        Types.Exception is { } exception && SourceTypes().Any(type => WellKnownTypes.DerivesFrom(type, exception)
-            && type.GetMembers("Message").OfType<IPropertySymbol>().Any(property => property.IsOverride))
-            ? Overridden : NotOverridden) == Overridden;
+    /// <summary>
+    /// An exception type of source overrides <c>Exception.Message</c> (whose getter may then run any code): read from the
+    /// compilation's declarations by name, once.
+    /// </summary>
+    private bool MessageOverridden()
+    {
+        var known = Volatile.Read(ref _messageOverridden);
+        if (known == 0)
+        {
+            var overridden = Types.Exception is { } exception && _compilation.GetSymbolsWithName("Message", SymbolFilter.Member)
+                .Any(symbol => symbol is IPropertySymbol { IsOverride: true } property && WellKnownTypes.DerivesFrom(property.ContainingType, exception));
+            known = overridden ? 1 : -1;
+            Volatile.Write(ref _messageOverridden, known);
+        }
 
-    private static readonly object Overridden = new();
-    private static readonly object NotOverridden = new();
+        return known == 1;
+    }
 
     /// <summary>
     /// Every implementation a call of <paramref name="method"/> may run (<see cref="Implementations"/>, and the method itself when it
