@@ -15,20 +15,31 @@ internal sealed partial class CompilationFacts
     public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method, CancellationToken cancellationToken) =>
         Dispatched(cancellationToken).Implementations.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
 
+    /// <summary>
+    /// The methods a type of source runs for an interface's <paramref name="method"/> that it inherits from a base type not declaring
+    /// the interface (<c>class Mirror : PauseBase, IDownloads</c>): not among <see cref="Implementations"/>, which the upstream and answer
+    /// readings follow, but a call may run them all the same.
+    /// </summary>
+    public IReadOnlyList<IMethodSymbol> InheritedImplementations(IMethodSymbol method, CancellationToken cancellationToken) =>
+        Dispatched(cancellationToken).Inherited.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
+
     private Dispatch Dispatched(CancellationToken cancellationToken) =>
         _dispatch.Get(() => Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
 
     /// <summary>Interface and virtual dispatch and the policies, from a walk of every type; the declarations too when syntax cannot find them all.</summary>
     private sealed class Dispatch
     {
-        private Dispatch(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, ImmutableArray<IMethodSymbol> policies, DeclaredRoutes? declared)
+        private Dispatch(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, Dictionary<IMethodSymbol, List<IMethodSymbol>> inherited, ImmutableArray<IMethodSymbol> policies, DeclaredRoutes? declared)
         {
             Implementations = implementations;
+            Inherited = inherited;
             Policies = policies;
             Declared = declared;
         }
 
         public Dictionary<IMethodSymbol, List<IMethodSymbol>> Implementations { get; }
+
+        public Dictionary<IMethodSymbol, List<IMethodSymbol>> Inherited { get; }
 
         public ImmutableArray<IMethodSymbol> Policies { get; }
 
@@ -40,6 +51,7 @@ internal sealed partial class CompilationFacts
             var filterMethods = new List<IMethodSymbol>();
             var policies = new List<IMethodSymbol>();
             var implementations = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+            var inherited = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
             var stack = new Stack<INamespaceOrTypeSymbol>();
             stack.Push(compilation.Assembly.GlobalNamespace);
             while (stack.Count > 0)
@@ -53,16 +65,16 @@ internal sealed partial class CompilationFacts
                         stack.Push(nested);
                         if (nested is INamedTypeSymbol type)
                         {
-                            ReadType(type, types, withDeclarations ? routes : null, filterMethods, policies, implementations);
+                            ReadType(type, types, withDeclarations ? routes : null, filterMethods, policies, implementations, inherited);
                         }
                     }
                 }
             }
 
-            return new Dispatch(implementations, policies.ToImmutableArray(), withDeclarations ? DeclaredRoutes.Create(routes, filterMethods) : null);
+            return new Dispatch(implementations, inherited, policies.ToImmutableArray(), withDeclarations ? DeclaredRoutes.Create(routes, filterMethods) : null);
         }
 
-        private static void ReadType(INamedTypeSymbol type, WellKnownTypes types, List<TracedRoute>? routes, List<IMethodSymbol> filterMethods, List<IMethodSymbol> policies, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations)
+        private static void ReadType(INamedTypeSymbol type, WellKnownTypes types, List<TracedRoute>? routes, List<IMethodSymbol> filterMethods, List<IMethodSymbol> policies, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, Dictionary<IMethodSymbol, List<IMethodSymbol>> inherited)
         {
             foreach (var member in type.GetMembers())
             {
@@ -87,15 +99,26 @@ internal sealed partial class CompilationFacts
                 var isPolicy = WellKnownTypes.Same(@interface, types.Authenticator) || WellKnownTypes.Same(@interface, types.Guardrail);
                 foreach (var interfaceMember in @interface.GetMembers())
                 {
-                    if (interfaceMember is IMethodSymbol interfaceMethod
-                        && type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
-                        && WellKnownTypes.Same(implementation.ContainingType, type))
+                    if (interfaceMember is not IMethodSymbol interfaceMethod || type.FindImplementationForInterfaceMember(interfaceMethod) is not IMethodSymbol implementation)
                     {
-                        Add(implementations, interfaceMethod, implementation);
-                        if (isPolicy)
+                        continue;
+                    }
+
+                    if (!WellKnownTypes.Same(implementation.ContainingType, type))
+                    {
+                        // Inherited from a base type; the base's own declaration of the interface, if any, records it there.
+                        if (type.TypeKind is TypeKind.Class or TypeKind.Struct && !implementation.ContainingType.AllInterfaces.Any(i => WellKnownTypes.Same(i, @interface)))
                         {
-                            policies.Add(implementation.OriginalDefinition);
+                            Add(inherited, interfaceMethod, implementation);
                         }
+
+                        continue;
+                    }
+
+                    Add(implementations, interfaceMethod, implementation);
+                    if (isPolicy)
+                    {
+                        policies.Add(implementation.OriginalDefinition);
                     }
                 }
             }

@@ -124,7 +124,7 @@ internal sealed partial class CompilationFacts
             case IAwaitOperation { Operation: IInvocationOperation call }:
                 // An async method's exceptions are all its task can hold: awaited, it throws only what its body throws.
                 return (call.TargetMethod.IsAsync && IsTask(call.TargetMethod.ReturnType) && CallCannotThrow(call, depth, deferred))
-                    || (IsTask(call.TargetMethod.ReturnType) && Defers(call, depth, deferred));
+                    || (IsTask(call.TargetMethod.ReturnType) && call.Arguments.All(argument => CannotThrow(argument, depth, deferred)) && Defers(call, depth, deferred));
             case IPropertyReferenceOperation { Property.Name: "Message", Instance: ILocalReferenceOperation { Local: var caught } } message
                 when WellKnownTypes.Same(message.Property.ContainingType, Types.Exception) && IsCaught(caught) && !MessageOverridden():
                 // The caught exception's message, when no exception of source overrides Message: the failure read, not a failure.
@@ -189,7 +189,7 @@ internal sealed partial class CompilationFacts
 
     /// <summary>
     /// A call of an interface's, abstract or virtual method of source (not one every type has), on a receiver that cannot be
-    /// null, its arguments unable to throw, whose implementations this compilation holds all of (an application's, or a type
+    /// null (its arguments read by the caller), whose implementations this compilation holds all of (an application's, or a type
     /// no consumer of the library, nor a friend assembly, can implement: <see cref="OnlyHere"/>): deferred to the end of the compilation, when <see cref="HoldsWhereDispatched"/>
     /// reads every implementation. Only at the <c>try</c> itself (<paramref name="deferred"/> given), never in a helper's body.
     /// </summary>
@@ -197,7 +197,6 @@ internal sealed partial class CompilationFacts
     {
         var method = call.TargetMethod.OriginalDefinition;
         if (deferred is null || !Dispatches(method) || call.Instance is not { } receiver || !NotNull(receiver) || !CannotThrow(receiver, depth, deferred)
-            || !call.Arguments.All(argument => CannotThrow(argument, depth, deferred))
             || method.ContainingType is not { } owner || !owner.Locations.Any(l => l.IsInSource) || !OnlyHere(owner))
         {
             return false;
@@ -206,30 +205,6 @@ internal sealed partial class CompilationFacts
         deferred.Add(method);
         return true;
     }
-
-    /// <summary>The source types of the compilation, walked once (at the end of the compilation, where the dispatch readings ask).</summary>
-    private IReadOnlyList<INamedTypeSymbol> SourceTypes() => _sourceTypes.Get(() =>
-    {
-        var types = new List<INamedTypeSymbol>();
-        var stack = new Stack<INamespaceOrTypeSymbol>();
-        stack.Push(_compilation.Assembly.GlobalNamespace);
-        while (stack.Count > 0)
-        {
-            foreach (var member in stack.Pop().GetMembers())
-            {
-                if (member is INamespaceOrTypeSymbol nested)
-                {
-                    stack.Push(nested);
-                    if (nested is INamedTypeSymbol type)
-                    {
-                        types.Add(type);
-                    }
-                }
-            }
-        }
-
-        return types;
-    });
 
     /// <summary>
     /// An exception type of source overrides <c>Exception.Message</c> (whose getter may then run any code): read from the
@@ -256,8 +231,7 @@ internal sealed partial class CompilationFacts
     /// </summary>
     public bool HoldsWhereDispatched(IMethodSymbol method, CancellationToken cancellationToken)
     {
-        // The implementations and overrides recorded, their own overrides in turn, the method itself when it has a body, and, for an
-        // interface's method, what each type of source that implements the interface runs for it (an inherited one included).
+        // The implementations and overrides recorded, their own overrides in turn, and the method itself when it has a body.
         var run = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         var pending = new Stack<IMethodSymbol>();
         pending.Push(method);
@@ -275,18 +249,14 @@ internal sealed partial class CompilationFacts
             }
         }
 
-        if (method.ContainingType is { TypeKind: TypeKind.Interface } contract)
+        // What a type of source runs for an interface's method it inherits from a base that does not declare the interface.
+        foreach (var implemented in InheritedImplementations(method, cancellationToken))
         {
-            foreach (var type in SourceTypes())
+            if (run.Add(implemented.OriginalDefinition))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (type.TypeKind is TypeKind.Class or TypeKind.Struct && type.AllInterfaces.Any(i => WellKnownTypes.Same(i.OriginalDefinition, contract.OriginalDefinition))
-                    && type.FindImplementationForInterfaceMember(method) is IMethodSymbol implemented && run.Add(implemented.OriginalDefinition))
+                foreach (var implementation in Implementations(implemented, cancellationToken))
                 {
-                    foreach (var implementation in Implementations(implemented, cancellationToken))
-                    {
-                        run.Add(implementation.OriginalDefinition);
-                    }
+                    run.Add(implementation.OriginalDefinition);
                 }
             }
         }
@@ -325,7 +295,6 @@ internal sealed partial class CompilationFacts
     private bool LogArgumentCannotThrow(IOperation value, int depth, List<IMethodSymbol>? deferred) => value switch
     {
         IArrayCreationOperation { Initializer: { } elements } array when array.IsImplicit => elements.ElementValues.All(element => LogArgumentCannotThrow(element, depth, deferred)),
-        IConversionOperation { IsImplicit: true } conversion when Converts(conversion) => LogArgumentCannotThrow(conversion.Operand, depth, deferred),
         _ => CannotThrow(value, depth, deferred),
     };
 
@@ -339,10 +308,6 @@ internal sealed partial class CompilationFacts
     private bool SetsAutoProperty(IOperation member, int depth, List<IMethodSymbol>? deferred) =>
         member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property: var property, Instance: IInstanceReferenceOperation } } assignment
         && IsAutoProperty(property) && HasAutoSetter(property) && CannotThrow(assignment.Value, depth, deferred);
-
-    /// <summary>An auto-property's setter (or <c>init</c>), written without a body.</summary>
-    private static bool HasAutoSetter(IPropertySymbol property) =>
-        property.SetMethod is { } setter && setter.DeclaringSyntaxReferences.All(reference => reference.GetSyntax() is AccessorDeclarationSyntax { Body: null, ExpressionBody: null });
 
     /// <summary>A local declared by a catch clause for its exception (null only if code assigns it so, which nullable analysis warns of).</summary>
     private static bool IsCaught(ILocalSymbol local) =>
@@ -409,10 +374,15 @@ internal sealed partial class CompilationFacts
         IsSystemTuple(property.ContainingType.OriginalDefinition) && (property.Name.StartsWith("Item", System.StringComparison.Ordinal) || property.Name == "Rest");
 
     /// <summary>An auto-property's getter, written without a body (a positional record's property too): it reads its field and nothing else.</summary>
-    private static bool HasAutoGetter(IPropertySymbol property) =>
-        property.GetMethod is { } getter && getter.DeclaringSyntaxReferences.All(reference => reference.GetSyntax() switch
+    private static bool HasAutoGetter(IPropertySymbol property) => IsAutoAccessor(property.GetMethod);
+
+    /// <summary>An auto-property's setter (or <c>init</c>), written without a body (a positional record's too): it writes its field and nothing else.</summary>
+    private static bool HasAutoSetter(IPropertySymbol property) => IsAutoAccessor(property.SetMethod);
+
+    private static bool IsAutoAccessor(IMethodSymbol? accessor) =>
+        accessor is not null && accessor.DeclaringSyntaxReferences.All(reference => reference.GetSyntax() switch
         {
-            AccessorDeclarationSyntax accessor => accessor.Body is null && accessor.ExpressionBody is null,
+            AccessorDeclarationSyntax declared => declared.Body is null && declared.ExpressionBody is null,
             ParameterSyntax => true,
             _ => false,
         });

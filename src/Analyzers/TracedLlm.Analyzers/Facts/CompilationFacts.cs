@@ -44,7 +44,6 @@ internal sealed partial class CompilationFacts
     private readonly Once<DeclaredRoutes> _declared = new();
     private readonly Once<DeclaredRoutes> _declaredFilters = new();
     private readonly Once<Dispatch> _dispatch = new();
-    private readonly Once<IReadOnlyList<INamedTypeSymbol>> _sourceTypes = new();
     private int _messageOverridden; // 0 not known yet, 1 a source exception overrides Message, -1 none
     private readonly Once<ImmutableHashSet<string>> _slotNames = new();
     private int _hasRoutes; // 0 not known yet, 1 yes, -1 no
