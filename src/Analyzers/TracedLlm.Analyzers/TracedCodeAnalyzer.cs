@@ -64,6 +64,19 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         });
     }
 
+    /// <summary>How many calls up a message or content handed on from helper to helper is followed (<see cref="HandedOn"/>).</summary>
+    private const int MaxHandOnDepth = 4;
+
+    private static void Add<TValue>(Dictionary<ISymbol, List<TValue>> index, ISymbol key, TValue value)
+    {
+        if (!index.TryGetValue(key, out var list))
+        {
+            index[key] = list = new List<TValue>();
+        }
+
+        list.Add(value);
+    }
+
     /// <summary>A method and what it implements or overrides: the methods a call may name to reach it.</summary>
     private static IEnumerable<ISymbol> Declarations(IMethodSymbol method)
     {
@@ -235,6 +248,55 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return result;
             }
 
+            // Every call the request makes outside an attempt, by what it calls, and every message or content handed to a source
+            // method, by that method: built the first time a send handed in by a parameter asks (QuietWhereCalled).
+            Dictionary<ISymbol, List<ISymbol>>? outsideCalls = null;
+            Dictionary<ISymbol, List<(ISymbol Caller, HandedOn Handed)>>? handedOn = null;
+            void IndexCalls()
+            {
+                outsideCalls = new Dictionary<ISymbol, List<ISymbol>>(SymbolEqualityComparer.Default);
+                handedOn = new Dictionary<ISymbol, List<(ISymbol Caller, HandedOn Handed)>>(SymbolEqualityComparer.Default);
+                foreach (var pair in _methods.Where(pair => graph.ReachedOutsideAttempts(pair.Key)))
+                {
+                    foreach (var edge in pair.Value.Calls.Where(edge => !edge.InAttemptScope && !edge.ByLibrary))
+                    {
+                        Add(outsideCalls, edge.Callee, pair.Key);
+                    }
+
+                    foreach (var handed in pair.Value.HandedOn.Where(handed => !handed.InAttemptScope && !handed.ByLibrary))
+                    {
+                        Add(handedOn, handed.Callee, (pair.Key, handed));
+                    }
+                }
+            }
+
+            // A send in a helper whose message or content comes in by the parameter ordinal: every call of the helper the request
+            // makes outside an attempt (through any declaration it implements) hands in one read as no model call, or hands on
+            // what its own caller hands it, read the same way (a few calls up). A root (its parameters are the framework's), a
+            // helper the request reaches some other way (a method group, a delegate, a library's interface) and a cycle are not.
+            bool QuietWhereCalled(IMethodSymbol helper, int ordinal, int depth)
+            {
+                if (depth > MaxHandOnDepth || _facts.IsRoot(helper, cancellationToken))
+                {
+                    return false;
+                }
+
+                if (outsideCalls is null)
+                {
+                    IndexCalls();
+                }
+
+                var declared = Declarations(helper).ToList();
+                var callers = declared.SelectMany(d => outsideCalls!.TryGetValue(d, out var found) ? found : new List<ISymbol>()).ToList();
+                var handed = declared.SelectMany(d => handedOn!.TryGetValue(d, out var found) ? found : new List<(ISymbol Caller, HandedOn Handed)>())
+                    .Where(h => h.Handed.Ordinal == ordinal).ToList();
+                return callers.Count > 0
+                    && callers.GroupBy(c => c, SymbolEqualityComparer.Default).All(calls =>
+                        handed.Where(h => WellKnownTypes.Same(h.Caller, calls.Key)).ToList() is var readings && readings.Count == calls.Count()
+                        && readings.All(r => r.Handed.Reading == HandedOn.Quiet
+                            || (r.Handed.Reading >= 0 && r.Caller is IMethodSymbol caller && QuietWhereCalled(caller, r.Handed.Reading, depth + 1))));
+            }
+
             // The exception types of source that code creates, for the catches of types only the compilation can create.
             var created = SwallowCollector.CreatedWithBases(_methods.Values);
 
@@ -308,7 +370,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
-                    LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);
+                    LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report,
+                        symbol is IMethodSymbol helper ? ordinal => QuietWhereCalled(helper, ordinal, 0) : null);
                 }
             }
 

@@ -122,6 +122,13 @@ internal static class UnscopedUpstreamCallMatrix
     private static MatrixCell Json(string construct, string statements, string members, string faulty, string sound) =>
         Pair(construct, Route(statements + "\nreturn new Reply();", members), "@M", faulty, sound) with { Libraries = JsonNet };
 
+    /// <summary>A form naming no model input: what a token endpoint is sent.</summary>
+    private const string Form = "new FormUrlEncodedContent(new Dictionary<string, string> { [\"grant_type\"] = \"client_credentials\" })";
+
+    /// <summary>An application's HTTP helper: a static method <paramref name="name"/> taking the client and <paramref name="parameters"/>.</summary>
+    private static string Helper(string name, string parameters, string body) =>
+        $"internal static class Upstream {{ public static async Task<HttpResponseMessage> {name}(HttpClient http, {parameters}) {{ {body} }} }}";
+
     private const string ChatMessages = "new[] { new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, \"hello\") }";
 
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
@@ -268,6 +275,40 @@ internal static class UnscopedUpstreamCallMatrix
         Pair("message of a type derived from HttpRequestMessage (its constructor sets a content), and HttpRequestMessage without one", Route($"using var response = await {{|TLLM2006:http.SendAsync(@M)|}};\nreturn new Reply();", $"internal sealed class CompletionMessage : HttpRequestMessage {{ public CompletionMessage(string url) : base(HttpMethod.Post, url) {{ Content = {Body}; }} }}"), "@M", $"new CompletionMessage({Url})", $"new HttpRequestMessage(HttpMethod.Post, {Url})"),
         Pair("PostAsync of null through a client type whose SendAsync override sets the content, and through HttpClient", Route($"var completions = new CompletionClient();\n_ = await {{|TLLM2006:@M.PostAsync({Url}, null)|}};\nreturn new Reply();", BodyFillingClient), "@M", "completions", "http"),
         Pair("POST message sent through a client type whose SendAsync override sets the content, and through HttpClient", Route($"var completions = new CompletionClient();\nusing var response = await {{|TLLM2006:@M.SendAsync(new HttpRequestMessage(HttpMethod.Post, {Url}))|}};\nreturn new Reply();", BodyFillingClient), "@M", "completions", "http"),
+        // A helper's send of a message or content it is handed is read where the helper is called.
+        Pair("message handed to a helper that sends it: a POST with a body, and a GET",
+            Route($"using var message = @M;\n_ = await Upstream.SendAsync(http, message);\nreturn new Reply();", Helper("SendAsync", "HttpRequestMessage given", "return await {|TLLM2006:http.SendAsync(given)|};")),
+            "@M", $"new HttpRequestMessage(HttpMethod.Post, {Url}) {{ Content = {Body} }}", $"new HttpRequestMessage(HttpMethod.Get, {Url})"),
+        Pair("message handed to a helper that adds a header and sends it: with a body, and without one",
+            Route($"_ = await Upstream.SendAsync(http, new HttpRequestMessage(HttpMethod.Post, {Url}) {{ @M }});\nreturn new Reply();", Helper("SendAsync", "HttpRequestMessage given", "given.Headers.Add(\"api-key\", \"k\");\nreturn await {|TLLM2006:http.SendAsync(given)|};")),
+            "@M", $"Content = {Body}", "Version = new Version(2, 0)"),
+        Pair("message handed to a helper that gives it a content, or a header, before it sends it (a GET handed in)",
+            Route($"_ = await Upstream.SendAsync(http, new HttpRequestMessage(HttpMethod.Get, {Url}));\nreturn new Reply();", Helper("SendAsync", "HttpRequestMessage given", "@M\nreturn await {|TLLM2006:http.SendAsync(given)|};")),
+            "@M", $"given.Content = {Body};", "given.Headers.Add(\"api-key\", \"k\");"),
+        Pair("content handed to a helper's PostAsync: a body, and a form naming no model input",
+            Route($"_ = await Upstream.PostAsync(http, {Url}, @M);\nreturn new Reply();", Helper("PostAsync", "string uri, HttpContent data", "return await {|TLLM2006:http.PostAsync(uri, data)|};")),
+            "@M", Body, Form),
+        Pair("content handed to a helper that builds the message around it: a body, and null",
+            Route($"_ = await Upstream.SendAsync(http, @M);\nreturn new Reply();", Helper("SendAsync", "HttpContent? data", $"using var message = new HttpRequestMessage(HttpMethod.Post, {Url}) {{ Content = data }};\nreturn await {{|TLLM2006:http.SendAsync(message)|}};")),
+            "@M", Body, "null"),
+        Pair("content handed on from helper to helper: a body, and a form",
+            Route($"_ = await Api.Save(http, @M);\nreturn new Reply();", Helper("PostAsync", "string uri, HttpContent data", "return await {|TLLM2006:http.PostAsync(uri, data)|};")
+                + $"\ninternal static class Api {{ public static Task<HttpResponseMessage> Save(HttpClient http, HttpContent body) => Upstream.PostAsync(http, {BasketUrl}, body); }}"),
+            "@M", Body, Form),
+        Pair("helper called twice, with a form and with a body, and twice with a form",
+            Route($"_ = await Upstream.PostAsync(http, {BasketUrl}, {Form});\n_ = await Upstream.PostAsync(http, {Url}, @M);\nreturn new Reply();", Helper("PostAsync", "string uri, HttpContent data", "return await {|TLLM2006:http.PostAsync(uri, data)|};")),
+            "@M", Body, Form),
+        Pair("helper also taken as a method group (its callers unknown), and only called",
+            Route($"_ = await Upstream.PostAsync(http, {BasketUrl}, {Form});\n@M\nreturn new Reply();", Helper("PostAsync", "string uri, HttpContent data", "return await {|TLLM2006:http.PostAsync(uri, data)|};")),
+            "@M", "Func<HttpClient, string, HttpContent, Task<HttpResponseMessage>> post = Upstream.PostAsync;\n_ = await post(http, \"x\", new StringContent(request.Model ?? \"\"));", ""),
+        Pair("helper called through an interface its class implements: a body, and a form",
+            Route($"IBackend backend = new Backend();\n_ = await backend.PostAsync(http, {BasketUrl}, @M);\nreturn new Reply();",
+                "internal interface IBackend { Task<HttpResponseMessage> PostAsync(HttpClient http, string uri, HttpContent data); }\n"
+                + "internal sealed class Backend : IBackend { public async Task<HttpResponseMessage> PostAsync(HttpClient http, string uri, HttpContent data) { return await {|TLLM2006:http.PostAsync(uri, data)|}; } }"),
+            "@M", Body, Form),
+        Pair("content handed to a helper from a lambda's parameter, and a form",
+            Route($"Func<HttpContent, Task<HttpResponseMessage>> send = async data => await Upstream.PostAsync(http, {Url}, @M);\n_ = await send({Body});\nreturn new Reply();", Helper("PostAsync", "string uri, HttpContent data", "return await {|TLLM2006:http.PostAsync(uri, data)|};")),
+            "@M", "data", Form),
         Pair("POST message in a local, its content set by an extension method, or a header", Route($"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\n@M\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};\nreturn new Reply();", $"internal static class Bodies {{ public static void WithBody(this HttpRequestMessage message) => message.Content = {Body}; }}"), "@M", "message.WithBody();", "message.Headers.Add(\"x-model\", \"gpt-4o\");"),
         // A POST whose body is the JSON of a value of a known type naming none of the model APIs' inputs is no model call.
         Json("JSON POST of an anonymous value naming no model input, and of one naming messages",
@@ -294,6 +335,15 @@ internal static class UnscopedUpstreamCallMatrix
             "@M",
             "internal class Order { public int OrderNumber { get; set; } }\ninternal sealed class ChatOrder : Order { public List<JsonObject>? Messages { get; set; } }\ninternal static class Orders { public static Order Make(string? model) => model is null ? new Order() : new ChatOrder(); }",
             "internal sealed class Order { public int OrderNumber { get; set; } }\ninternal static class Orders { public static Order Make(string? model) => new Order(); }"),
+        Json("JsonConvert.SerializeObject of a class not sealed: one a class of the program derives from adding Messages, and one none derives from",
+            $"Order order = Orders.Make(request.Model);\n_ = await {{|TLLM2006:http.PostAsync({BasketUrl}, new StringContent(Newtonsoft.Json.JsonConvert.SerializeObject(order)))|}};",
+            "internal abstract class Entity { public int Id { get; set; } }\ninternal class Order : Entity { public int OrderNumber { get; set; } public List<OrderLine> Lines { get; set; } = new(); }\ninternal class OrderLine : Entity { public decimal Amount { get; set; } }\n@M",
+            "internal sealed class ChatOrder : Order { public List<JsonObject>? Messages { get; set; } }\ninternal static class Orders { public static Order Make(string? model) => model is null ? new Order() : new ChatOrder(); }",
+            "internal static class Orders { public static Order Make(string? model) => new Order(); }"),
+        Json("JsonConvert.SerializeObject of a class not sealed whose list's element class another class derives from adding a Prompt, and none",
+            $"var order = new Order();\n_ = await {{|TLLM2006:http.PostAsync({BasketUrl}, new StringContent(Newtonsoft.Json.JsonConvert.SerializeObject(order)))|}};",
+            "internal class Order { public List<OrderLine> Lines { get; set; } = new(); }\ninternal class OrderLine { public decimal Amount { get; set; } }\n@M",
+            "internal sealed class PromptLine : OrderLine { public string? Prompt { get; set; } }", ""),
         Json("JSON POST of a property serialized as messages, and as items",
             $"_ = await {{|TLLM2006:http.PostAsJsonAsync({BasketUrl}, new Basket())|}};",
             "internal sealed class Basket { [System.Text.Json.Serialization.JsonPropertyName(\"@M\")] public List<int> Lines { get; set; } = new(); }",

@@ -20,7 +20,7 @@ internal sealed partial class UpstreamCollector
     /// <summary>
     /// A <c>POST</c> whose body is the JSON serialization of a value whose static type is known and names no model input:
     /// <c>PostAsJsonAsync(uri, value)</c>, or a content (given to <c>PostAsync</c>, or in the object initializer of a
-    /// request message built as <see cref="MessageBuiltHere"/> reads it, its <c>Content</c> named nowhere else) that is
+    /// request message built as <see cref="BuiltHere"/> reads it, its <c>Content</c> named nowhere else) that is
     /// <c>JsonContent.Create(value)</c> or <c>new StringContent(json, ...)</c> of <c>JsonSerializer.Serialize(value)</c> or
     /// <c>JsonConvert.SerializeObject(value)</c>, each in the call or in a local written only at its declaration (a request
     /// message's content may also be set by one statement after it is built: <see cref="ContentSetOnce"/>). The
@@ -40,20 +40,30 @@ internal sealed partial class UpstreamCollector
         {
             // System.Text.Json writes TValue's contract (the declared type's), whatever the value's runtime type.
             case "System.Net.Http.Json.HttpClientJsonExtensions" when method.Name == "PostAsJsonAsync":
-                return invocation.TargetMethod.TypeArguments.Length == 1 && NamesNoInput(invocation.TargetMethod.TypeArguments[0], runtimeType: false);
+                return invocation.TargetMethod.TypeArguments.Length == 1 && NamesNoInput(invocation.TargetMethod.TypeArguments[0], mayBeDerived: null);
             case "System.Net.Http.HttpClient" when method.Name == "PostAsync":
                 return invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpContent")?.Value is { } content && CarriesNoInput(content, scope);
         }
 
-        if (MessageBuiltHere(invocation, scope, use => LeavesContent(use, invocation)) is { Type: { } type, Initializer: { } initializer }
+        return SentMessage(invocation, scope) is { } message && MessageContent(message, invocation, scope) is { } body && CarriesNoInput(body, scope);
+    }
+
+    /// <summary>
+    /// The content of a request message (sent, or handed to a helper by <paramref name="handOff"/>) built as
+    /// <see cref="BuiltHere"/> reads it: given once in its object initializer and named nowhere else, or set once after it
+    /// is built (<see cref="ContentSetOnce"/>); null for any other shape.
+    /// </summary>
+    private static IOperation? MessageContent(IOperation message, IInvocationOperation handOff, MethodScope scope)
+    {
+        if (BuiltHere(message, scope, use => LeavesContent(use, handOff)) is { Type: { } type, Initializer: { } initializer }
             && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage"
             && initializer.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => NamesContent(a.Target)).ToList() is { Count: 1 } bodies
             && !initializer.Descendants().Any(o => NamesContent(o) && o != bodies[0].Target))
         {
-            return CarriesNoInput(bodies[0].Value, scope);
+            return bodies[0].Value;
         }
 
-        return ContentSetOnce(invocation, scope) is { } later && CarriesNoInput(later, scope);
+        return ContentSetOnce(message, handOff, scope);
     }
 
     /// <summary>
@@ -62,7 +72,7 @@ internal sealed partial class UpstreamCollector
     /// the block that declares it, before the statement that sends it: it runs once, on every path, before the send. Every
     /// other use of the local leaves its content alone (<see cref="LeavesContent"/>). Null for any other shape.
     /// </summary>
-    private static IOperation? ContentSetOnce(IInvocationOperation send, MethodScope scope)
+    private static IOperation? ContentSetOnce(IOperation message, IInvocationOperation send, MethodScope scope)
     {
         ISimpleAssignmentOperation? set = null;
         bool Harmless(ILocalReferenceOperation use)
@@ -78,7 +88,7 @@ internal sealed partial class UpstreamCollector
             return LeavesContent(use, send);
         }
 
-        if (MessageBuiltHere(send, scope, Harmless) is not { Type: { } type } creation || type.ToDisplayString() != "System.Net.Http.HttpRequestMessage"
+        if (BuiltHere(message, scope, Harmless) is not { Type: { } type } creation || type.ToDisplayString() != "System.Net.Http.HttpRequestMessage"
             || creation.Initializer?.Descendants().Any(NamesContent) == true || set is null
             || set.Parent?.Parent is not IBlockOperation block)
         {
@@ -111,7 +121,7 @@ internal sealed partial class UpstreamCollector
         IObjectCreationOperation { Type: { } type } form when type.ToDisplayString() == "System.Net.Http.FormUrlEncodedContent" => IsFormWithoutInput(form),
         IObjectCreationOperation { Type: { } type } text when type.ToDisplayString() == "System.Net.Http.StringContent" && DeclaresForm(text) => IsFormWithoutInput(text),
         IInvocationOperation { TargetMethod: { Name: "Create", IsGenericMethod: true } create } when create.ContainingType.ToDisplayString() == "System.Net.Http.Json.JsonContent" =>
-            NamesNoInput(create.TypeArguments[0], runtimeType: false),
+            NamesNoInput(create.TypeArguments[0], mayBeDerived: null),
         IObjectCreationOperation { Type: { } type } text when type.ToDisplayString() == "System.Net.Http.StringContent" =>
             text.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value is { } json && IsSerializedWithoutInput(json, scope),
         _ => false,
@@ -148,9 +158,9 @@ internal sealed partial class UpstreamCollector
     private static bool IsSerializedWithoutInput(IOperation json, MethodScope scope) => Declared(json, scope) switch
     {
         IInvocationOperation { TargetMethod: { Name: "Serialize", IsGenericMethod: true } serialize } when serialize.ContainingType.ToDisplayString() == "System.Text.Json.JsonSerializer" =>
-            NamesNoInput(serialize.TypeArguments[0], runtimeType: false),
+            NamesNoInput(serialize.TypeArguments[0], mayBeDerived: null),
         IInvocationOperation { TargetMethod: { Name: "SerializeObject" } serialize } call when serialize.ContainingType.ToDisplayString() == "Newtonsoft.Json.JsonConvert" =>
-            call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value is { } value && NamesNoInput(Facts.ValueFlow.Unwrap(value).Type, runtimeType: true),
+            call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value is { } value && NamesNoInput(Facts.ValueFlow.Unwrap(value).Type, scope.Compilation.HasDerivedClasses),
         _ => false,
     };
 
@@ -193,14 +203,15 @@ internal sealed partial class UpstreamCollector
     /// <c>_</c> or <c>-</c> (so any naming policy), nor any <c>[JsonExtensionData]</c>. The members' values are read the
     /// same way, down the whole object graph (an API may nest its input: iFlytek Spark's <c>payload.messages</c>): each a
     /// scalar, an enum, a list of readable values or such a type; an <c>object</c>, a node, a dictionary or a type
-    /// parameter anywhere makes the body unread. For a serializer that writes the runtime type (<paramref name="runtimeType"/>:
-    /// Json.NET's), every class must be sealed: a derived one could add an input.
+    /// parameter anywhere makes the body unread. For a serializer that writes the runtime type (Json.NET's, given
+    /// <paramref name="mayBeDerived"/>), every class must be sealed or have no class of the program derived from it
+    /// (<see cref="Facts.CompilationFacts.HasDerivedClasses"/>): a derived one could add an input.
     /// </summary>
-    internal static bool NamesNoInput(ITypeSymbol? type, bool runtimeType) =>
+    internal static bool NamesNoInput(ITypeSymbol? type, System.Func<INamedTypeSymbol, bool>? mayBeDerived) =>
         type is INamedTypeSymbol named && !named.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_Collections_IEnumerable)
-        && ObjectNamesNoInput(named, runtimeType, new System.Collections.Generic.HashSet<ITypeSymbol>(SymbolEqualityComparer.Default));
+        && ObjectNamesNoInput(named, mayBeDerived, new System.Collections.Generic.HashSet<ITypeSymbol>(SymbolEqualityComparer.Default));
 
-    private static bool ObjectNamesNoInput(INamedTypeSymbol named, bool runtimeType, System.Collections.Generic.HashSet<ITypeSymbol> seen)
+    private static bool ObjectNamesNoInput(INamedTypeSymbol named, System.Func<INamedTypeSymbol, bool>? mayBeDerived, System.Collections.Generic.HashSet<ITypeSymbol> seen)
     {
         if (!seen.Add(named))
         {
@@ -208,7 +219,7 @@ internal sealed partial class UpstreamCollector
         }
 
         if (named.TypeKind is not (TypeKind.Class or TypeKind.Struct) || named.SpecialType != SpecialType.None || seen.Count > 64
-            || (runtimeType && named.TypeKind == TypeKind.Class && !named.IsSealed && !named.IsAnonymousType))
+            || (mayBeDerived is not null && named.TypeKind == TypeKind.Class && !named.IsSealed && !named.IsAnonymousType && mayBeDerived(named)))
         {
             return false;
         }
@@ -230,7 +241,7 @@ internal sealed partial class UpstreamCollector
                     _ => System.Array.Empty<ISymbol>(),
                 };
                 if (symbols.Any(symbol => symbol.GetAttributes().Any(IsExtensionData) || NamesInput(symbol))
-                    || (Serialized(member) is { } value && !ValueNamesNoInput(value, runtimeType, seen)))
+                    || (Serialized(member) is { } value && !ValueNamesNoInput(value, mayBeDerived, seen)))
                 {
                     return false;
                 }
@@ -251,7 +262,7 @@ internal sealed partial class UpstreamCollector
     };
 
     // A member's value: a scalar (no names), a list of readable values, or an object read as the body is.
-    private static bool ValueNamesNoInput(ITypeSymbol type, bool runtimeType, System.Collections.Generic.HashSet<ITypeSymbol> seen)
+    private static bool ValueNamesNoInput(ITypeSymbol type, System.Func<INamedTypeSymbol, bool>? mayBeDerived, System.Collections.Generic.HashSet<ITypeSymbol> seen)
     {
         if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
         {
@@ -265,7 +276,7 @@ internal sealed partial class UpstreamCollector
 
         if (type is IArrayTypeSymbol array)
         {
-            return ValueNamesNoInput(array.ElementType, runtimeType, seen);
+            return ValueNamesNoInput(array.ElementType, mayBeDerived, seen);
         }
 
         if (type is not INamedTypeSymbol named)
@@ -280,10 +291,10 @@ internal sealed partial class UpstreamCollector
             // collection of another library or of source may have its own converter.
             return sequences.Count == 1 && !named.AllInterfaces.Add(named).Any(i => i.Name is "IDictionary" or "IReadOnlyDictionary")
                 && named.ContainingNamespace?.ToDisplayString() is { } space && Within(space, "System.Collections")
-                && ValueNamesNoInput(sequences[0].TypeArguments[0], runtimeType, seen);
+                && ValueNamesNoInput(sequences[0].TypeArguments[0], mayBeDerived, seen);
         }
 
-        return ObjectNamesNoInput(named, runtimeType, seen);
+        return ObjectNamesNoInput(named, mayBeDerived, seen);
     }
 
     private static bool IsScalar(ITypeSymbol type) =>

@@ -33,8 +33,10 @@ internal sealed partial class UpstreamCollector : IFactCollector
             && !SendsNoBody(invocation, scope)
             && !SendsNoModelInput(invocation, scope))
         {
-            scope.Facts.UnscopedUpstreamCalls.Add(new Facts.UpstreamCallSite(call, invocation.Syntax.GetLocation()));
+            scope.Facts.UnscopedUpstreamCalls.Add(new Facts.UpstreamCallSite(call, invocation.Syntax.GetLocation(), HandedIn(invocation, scope)));
         }
+
+        ReadHandedOn(invocation, scope);
     }
 
     /// <summary>
@@ -63,8 +65,12 @@ internal sealed partial class UpstreamCollector : IFactCollector
             return true;
         }
 
-        return MessageBuiltHere(invocation, scope, use => ReadOnly(use, invocation)) is { } creation && IsOtherThanPost(creation, scope);
+        return SentMessage(invocation, scope) is { } message && MessageOtherThanPost(message, invocation, scope);
     }
+
+    // A message (sent, or handed to a helper by handOff) built here with a method other than POST.
+    private static bool MessageOtherThanPost(IOperation message, IInvocationOperation handOff, MethodScope scope) =>
+        BuiltHere(message, scope, use => ReadOnly(use, handOff)) is { } creation && IsOtherThanPost(creation, scope);
 
     /// <summary>
     /// An HTTP <c>POST</c> that carries no body, so sends no input: every model API takes its input (the prompt, the
@@ -94,12 +100,16 @@ internal sealed partial class UpstreamCollector : IFactCollector
             return invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpContent")?.Value.ConstantValue is { HasValue: true, Value: null };
         }
 
-        // Any member but Content may be read or set (its headers, options, version, even its method).
-        return MessageBuiltHere(invocation, scope, use => LeavesContent(use, invocation))
+        return SentMessage(invocation, scope) is { } message && MessageWithoutBody(message, invocation, scope);
+    }
+
+    // A message (sent, or handed to a helper by handOff) built here whose Content is named nowhere: any member but
+    // Content may be read or set (its headers, options, version, even its method).
+    private static bool MessageWithoutBody(IOperation message, IInvocationOperation handOff, MethodScope scope) =>
+        BuiltHere(message, scope, use => LeavesContent(use, handOff))
             is { Type: { } type } creation
             && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage"
             && creation.Initializer?.Descendants().Any(NamesContent) != true;
-    }
 
     /// <summary>
     /// Whether a client of type <paramref name="client"/> sends the message it is given as it is: the framework's own
@@ -126,25 +136,24 @@ internal sealed partial class UpstreamCollector : IFactCollector
     }
 
     // A use of the message local that leaves its Content alone: any other member read or set, or a read-only use.
-    private static bool LeavesContent(ILocalReferenceOperation use, IInvocationOperation send) =>
+    private static bool LeavesContent(IOperation use, IInvocationOperation send) =>
         use.Parent is IPropertyReferenceOperation property && property.Instance == use ? !NamesContent(property) : ReadOnly(use, send);
 
     // The message's Content, read or written: a body it may carry.
     private static bool NamesContent(IOperation? operation) =>
         operation is IPropertyReferenceOperation { Property: { Name: "Content", ContainingType.Name: "HttpRequestMessage" } };
 
-    /// <summary>
-    /// The request message an HttpMessageInvoker's send (<paramref name="send"/>) is given, when it is built there or in
-    /// a local written only at its declaration whose every other use <paramref name="harmless"/> accepts; otherwise null.
-    /// </summary>
-    private static IObjectCreationOperation? MessageBuiltHere(IInvocationOperation send, MethodScope scope, System.Func<ILocalReferenceOperation, bool> harmless)
-    {
-        var message = send.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpRequestMessage" && a.Parameter.Ordinal == (send.TargetMethod.IsExtensionMethod ? 1 : 0))?.Value;
-        if (message is null || scope.Types.HttpMessageInvoker is not { } invoker || !WellKnownTypes.DerivesFrom(send.TargetMethod.ContainingType, invoker))
-        {
-            return null;
-        }
+    /// <summary>The request message an HttpMessageInvoker's send (<paramref name="send"/>) is given; null for any other call.</summary>
+    private static IOperation? SentMessage(IInvocationOperation send, MethodScope scope) =>
+        send.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpRequestMessage" && a.Parameter.Ordinal == (send.TargetMethod.IsExtensionMethod ? 1 : 0))?.Value is { } message
+        && scope.Types.HttpMessageInvoker is { } invoker && WellKnownTypes.DerivesFrom(send.TargetMethod.ContainingType, invoker) ? message : null;
 
+    /// <summary>
+    /// The request message <paramref name="message"/> (sent, or handed to a helper), when it is built there or in a local
+    /// written only at its declaration whose every other use <paramref name="harmless"/> accepts; otherwise null.
+    /// </summary>
+    private static IObjectCreationOperation? BuiltHere(IOperation message, MethodScope scope, System.Func<ILocalReferenceOperation, bool> harmless)
+    {
         if (Facts.ValueFlow.Unwrap(message) is ILocalReferenceOperation local)
         {
             IOperation? created = null;
@@ -160,7 +169,7 @@ internal sealed partial class UpstreamCollector : IFactCollector
                 }
             }
 
-            message = created;
+            message = created!;
         }
 
         return message is null ? null : Facts.ValueFlow.Unwrap(message) as IObjectCreationOperation;
@@ -177,7 +186,7 @@ internal sealed partial class UpstreamCollector : IFactCollector
     // A use that cannot change the message's method: the send itself, a member of the message read or called
     // (its headers, its content), or a property other than Method set. Anything else (an alias, an argument to
     // another method, a capture, a write of the local) might, so the send is judged as any other.
-    private static bool ReadOnly(ILocalReferenceOperation use, IInvocationOperation send) => use.Parent switch
+    private static bool ReadOnly(IOperation use, IInvocationOperation send) => use.Parent switch
     {
         IArgumentOperation argument => argument.Parent == send && argument.Parameter?.RefKind is RefKind.None,
         IPropertyReferenceOperation { Property.Name: "Method", Parent: ISimpleAssignmentOperation assignment } property => assignment.Target != property,

@@ -47,6 +47,9 @@ internal sealed class MethodFacts
 
     /// <summary>Upstream calls made outside any attempt scope of this method.</summary>
     public List<UpstreamCallSite> UnscopedUpstreamCalls { get; } = new();
+
+    /// <summary>Calls of source methods that hand them a request message or a content, and how each is read here.</summary>
+    public List<HandedOn> HandedOn { get; } = new();
 }
 
 /// <summary>
@@ -112,7 +115,23 @@ internal readonly record struct SwallowSite(Location Location, string CaughtType
 internal readonly record struct ResultUse(IMethodSymbol Callee, bool TurnsIntoFailure, bool Detached);
 
 /// <summary>An upstream call and what it is.</summary>
-internal readonly record struct UpstreamCallSite(string Call, Location Location);
+/// <summary>
+/// An upstream call and what it is; <paramref name="HandedIn"/>, when what leaves it unread (its message, or the content it
+/// posts) is handed in by a parameter of the method it is made in, that parameter's ordinal (-1 otherwise): the call is then
+/// read at every call of the method the request makes (<see cref="MethodFacts.HandedOn"/>).
+/// </summary>
+internal readonly record struct UpstreamCallSite(string Call, Location Location, int HandedIn = -1);
+
+/// <summary>
+/// A call of a source method (<paramref name="Callee"/>) that hands it a request message or a content by the parameter
+/// <paramref name="Ordinal"/>, with how that is read where it is handed: <see cref="Quiet"/> (no model call where it is sent),
+/// <see cref="Unread"/>, or the ordinal of the caller's own parameter it hands on.
+/// </summary>
+internal readonly record struct HandedOn(IMethodSymbol Callee, int Ordinal, bool InAttemptScope, bool ByLibrary, int Reading)
+{
+    public const int Unread = -1;
+    public const int Quiet = -2;
+}
 
 internal enum KeyValueKind
 {

@@ -60,10 +60,20 @@ internal static class LocalRules
         }
     }
 
-    public static void ReportUpstreamCalls(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    /// <summary>
+    /// Reports the upstream calls made outside an attempt; with <paramref name="quietWhereCalled"/> (known at the end of the
+    /// compilation), not a call whose message or content is handed in by a parameter that every call of the method the
+    /// request makes reads as no model call (<see cref="UpstreamCallSite.HandedIn"/>).
+    /// </summary>
+    public static void ReportUpstreamCalls(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, Func<int, bool>? quietWhereCalled = null)
     {
         foreach (var upstream in facts.UnscopedUpstreamCalls)
         {
+            if (upstream.HandedIn >= 0 && quietWhereCalled is not null && quietWhereCalled(upstream.HandedIn))
+            {
+                continue;
+            }
+
             report(Diagnostic.Create(descriptor, upstream.Location, upstream.Call));
         }
     }
