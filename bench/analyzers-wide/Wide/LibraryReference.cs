@@ -248,6 +248,7 @@ internal static class LibraryReference
         SyntaxTree[] trees = Sources.Parse(folders, parse, references, []);
         trees = usings is null ? trees : [.. trees, CSharpSyntaxTree.ParseText(usings, parse, Path.Combine(folders.Split(',')[0], "ImplicitUsings.g.cs"))];
         trees = CorpusProject.WithSdkGeneratedSources(name, OutputKind.DynamicallyLinkedLibrary, trees);
+        references = WithoutHidingNamespaces(name, references, trees);
         var all = trees.Length;
         var left = new List<string>();
         ImmutableArray<byte> key = default;
@@ -286,6 +287,43 @@ internal static class LibraryReference
                 .Select(d => $"{Path.GetRelativePath(Path.GetDirectoryName(folders.Split(',')[0])!, d.Location.SourceTree!.FilePath)} ({d.Id} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)})"));
             trees = trees.Where(t => !broken.Contains(t)).ToArray();
         }
+    }
+
+    /// <summary>
+    /// The library's references without the assemblies whose namespace hides one its files name: `using Azure.Core;` written
+    /// inside `namespace Microsoft.Marketplace.SaaS` binds Azure to Microsoft.Azure when an assembly referenced here declares
+    /// Microsoft.Azure.Cosmos, and is an error (CS0234, "'Core' does not exist in the namespace 'Microsoft.Azure'") that the
+    /// library's build, which references none of them, does not have. The assemblies declaring that namespace, none of the
+    /// library's own, are left out when that takes errors away.
+    /// </summary>
+    private static ImmutableArray<MetadataReference> WithoutHidingNamespaces(string name, ImmutableArray<MetadataReference> references, SyntaxTree[] trees)
+    {
+        var (compilation, _) = Sources.Compile(references, OutputKind.DynamicallyLinkedLibrary, trees);
+        var errors = compilation.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
+        var hiding = compilation.GetDiagnostics().Where(d => d.Id == "CS0234")
+            .Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Split('\'') is [_, _, _, var ns, ..] ? ns : null).OfType<string>()
+            .Distinct(StringComparer.Ordinal).ToList();
+        foreach (var ns in hiding)
+        {
+            var symbol = ns.Split('.').Aggregate((INamespaceSymbol?)compilation.GlobalNamespace, (n, part) => n?.GetNamespaceMembers().FirstOrDefault(m => m.Name == part));
+            if (symbol is null || symbol.ConstituentNamespaces.Any(c => c.ContainingAssembly is { } a && SymbolEqualityComparer.Default.Equals(a, compilation.Assembly)))
+            {
+                continue;
+            }
+
+            var declaring = symbol.ConstituentNamespaces.Select(c => c.ContainingAssembly).OfType<IAssemblySymbol>()
+                .Select(compilation.GetMetadataReference).OfType<MetadataReference>().Distinct().ToList();
+            var fewer = references.RemoveRange(declaring);
+            var (without, _) = Sources.Compile(fewer, OutputKind.DynamicallyLinkedLibrary, trees);
+            var withoutErrors = without.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
+            if (withoutErrors < errors)
+            {
+                Console.WriteLine($"== reference {name}: left out of its references, their namespace {ns} hiding one its files name: {string.Join(", ", declaring.Select(r => Path.GetFileNameWithoutExtension((r as PortableExecutableReference)?.FilePath) ?? r.Display ?? "?").Order(StringComparer.Ordinal))}");
+                (references, compilation, errors) = (fewer, without, withoutErrors);
+            }
+        }
+
+        return references;
     }
 
     /// <summary>The public key under which a referenced assembly's InternalsVisibleTo grants <paramref name="name"/> its internals; default when none does.</summary>
