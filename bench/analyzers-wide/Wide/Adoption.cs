@@ -348,9 +348,11 @@ internal sealed class Adoption
     /// </summary>
     private void ReadConventionalRoute(SemanticModel model, InvocationExpressionSyntax invocation)
     {
-        if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MapControllerRoute" }
-            || model.GetOperation(invocation) is not IInvocationOperation { TargetMethod.ContainingType.Name: "ControllerEndpointRouteBuilderExtensions" } operation
-            || operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "pattern")?.Value.ConstantValue is not { HasValue: true, Value: string pattern })
+        // The same route written for UseMvc (app.UseMvc(routes => routes.MapRoute(name, template, defaults, constraints)), the
+        // Commercial Marketplace SaaS Accelerator's sites): its template is the pattern.
+        if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MapControllerRoute" or "MapRoute" }
+            || model.GetOperation(invocation) is not IInvocationOperation { TargetMethod.ContainingType.Name: "ControllerEndpointRouteBuilderExtensions" or "MapRouteRouteBuilderExtensions" } operation
+            || operation.Arguments.FirstOrDefault(a => a.Parameter?.Name is "pattern" or "template")?.Value.ConstantValue is not { HasValue: true, Value: string pattern })
         {
             return;
         }
@@ -387,6 +389,15 @@ internal sealed class Adoption
         return null;
     }
 
+    /// <summary>The method and every method it overrides, nearest first.</summary>
+    private static IEnumerable<IMethodSymbol> Overridden(IMethodSymbol method)
+    {
+        for (IMethodSymbol? m = method; m is not null; m = m.OverriddenMethod)
+        {
+            yield return m;
+        }
+    }
+
     private void ReadController(SemanticModel model, ClassDeclarationSyntax declaration)
     {
         if (model.GetDeclaredSymbol(declaration) is not { IsAbstract: false } type)
@@ -417,9 +428,10 @@ internal sealed class Adoption
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
         {
             // Not an action, as MVC reads a controller: a static, non-public or [NonAction] method, or the type's Dispose
-            // (a controller that implements IDisposable is disposed by MVC, never routed to its Dispose).
+            // (a controller that implements IDisposable is disposed by MVC, never routed to its Dispose). [NonAction] is inherited
+            // by an override, as MVC reads it: Controller.OnActionExecuting overridden (the SaaS Accelerator's BaseController) is none.
             if (method.MethodKind != MethodKind.Ordinary || method.IsStatic || method.DeclaredAccessibility != Accessibility.Public
-                || method.GetAttributes().Any(a => a.AttributeClass?.Name == "NonActionAttribute")
+                || Overridden(method).Any(m => m.GetAttributes().Any(a => a.AttributeClass?.Name == "NonActionAttribute"))
                 || (method.Name == "Dispose" && method.Parameters.IsEmpty && type.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_IDisposable)))
             {
                 continue;
