@@ -190,7 +190,12 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
         Console.WriteLine($"   {finding.Id} {Path.GetRelativePath(Path.GetDirectoryName(folder.Split(',')[0])!, span.Path)}:{span.StartLinePosition.Line + 1}{(binds ? "" : " (file has compile errors)")}: {finding.GetMessage()}");
         if (adoption is not null && finding.Location.SourceTree is { } source)
         {
-            Console.WriteLine($"      code: {originals[span.Path].Lines[span.StartLinePosition.Line].ToString().Trim()}");
+            // A location the tool wrote (an attribute added to a moved lambda) may map past the original file's end: its own line then.
+            var lines = originals[span.Path].Lines;
+            var code = span.StartLinePosition.Line < lines.Count
+                ? lines[span.StartLinePosition.Line].ToString()
+                : source.GetText().Lines[finding.Location.GetLineSpan().StartLinePosition.Line] + " (a line the adoption wrote)";
+            Console.WriteLine($"      code: {code.Trim()}");
         }
 
         if (finding.Id == "TLLM2007")
