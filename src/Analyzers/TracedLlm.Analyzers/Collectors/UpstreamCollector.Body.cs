@@ -55,7 +55,7 @@ internal sealed partial class UpstreamCollector
     /// </summary>
     private static IOperation? MessageContent(IOperation message, IInvocationOperation handOff, MethodScope scope)
     {
-        if (BuiltHere(message, scope, use => LeavesContent(use, handOff)) is { Type: { } type, Initializer: { } initializer }
+        if (BuiltHere(message, scope, use => LeavesContent(use, handOff, scope)) is { Type: { } type, Initializer: { } initializer }
             && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage"
             && initializer.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => NamesContent(a.Target)).ToList() is { Count: 1 } bodies
             && !initializer.Descendants().Any(o => NamesContent(o) && o != bodies[0].Target))
@@ -85,7 +85,7 @@ internal sealed partial class UpstreamCollector
                 return true;
             }
 
-            return LeavesContent(use, send);
+            return LeavesContent(use, send, scope);
         }
 
         if (BuiltHere(message, scope, Harmless) is not { Type: { } type } creation || type.ToDisplayString() != "System.Net.Http.HttpRequestMessage"

@@ -62,7 +62,7 @@ internal sealed partial class UpstreamCollector
             }
 
             var harmless = message
-                ? ReadOnly(use, handOff) && LeavesContent(use, handOff)
+                ? ReadOnly(use, handOff, scope) && LeavesContent(use, handOff, scope)
                 : use.Parent switch
                 {
                     IPropertyReferenceOperation property => property.Instance == use,

@@ -70,7 +70,7 @@ internal sealed partial class UpstreamCollector : IFactCollector
 
     // A message (sent, or handed to a helper by handOff) built here with a method other than POST.
     private static bool MessageOtherThanPost(IOperation message, IInvocationOperation handOff, MethodScope scope) =>
-        BuiltHere(message, scope, use => ReadOnly(use, handOff)) is { } creation && IsOtherThanPost(creation, scope);
+        BuiltHere(message, scope, use => ReadOnly(use, handOff, scope)) is { } creation && IsOtherThanPost(creation, scope);
 
     /// <summary>
     /// An HTTP <c>POST</c> that carries no body, so sends no input: every model API takes its input (the prompt, the
@@ -106,7 +106,7 @@ internal sealed partial class UpstreamCollector : IFactCollector
     // A message (sent, or handed to a helper by handOff) built here whose Content is named nowhere: any member but
     // Content may be read or set (its headers, options, version, even its method).
     private static bool MessageWithoutBody(IOperation message, IInvocationOperation handOff, MethodScope scope) =>
-        BuiltHere(message, scope, use => LeavesContent(use, handOff))
+        BuiltHere(message, scope, use => LeavesContent(use, handOff, scope))
             is { Type: { } type } creation
             && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage"
             && creation.Initializer?.Descendants().Any(NamesContent) != true;
@@ -136,8 +136,8 @@ internal sealed partial class UpstreamCollector : IFactCollector
     }
 
     // A use of the message local that leaves its Content alone: any other member read or set, or a read-only use.
-    private static bool LeavesContent(IOperation use, IInvocationOperation send) =>
-        use.Parent is IPropertyReferenceOperation property && property.Instance == use ? !NamesContent(property) : ReadOnly(use, send);
+    private static bool LeavesContent(IOperation use, IInvocationOperation send, MethodScope scope) =>
+        use.Parent is IPropertyReferenceOperation property && property.Instance == use ? !NamesContent(property) : ReadOnly(use, send, scope, content: true);
 
     // The message's Content, read or written: a body it may carry.
     private static bool NamesContent(IOperation? operation) =>
@@ -183,17 +183,52 @@ internal sealed partial class UpstreamCollector : IFactCollector
         && (method.Name.StartsWith("Get", System.StringComparison.Ordinal) || method.Name.StartsWith("Delete", System.StringComparison.Ordinal)
             || method.Name.StartsWith("Put", System.StringComparison.Ordinal) || method.Name.StartsWith("Patch", System.StringComparison.Ordinal));
 
-    // A use that cannot change the message's method: the send itself, a member of the message read or called
-    // (its headers, its content), or a property other than Method set. Anything else (an alias, an argument to
-    // another method, a capture, a write of the local) might, so the send is judged as any other.
-    private static bool ReadOnly(IOperation use, IInvocationOperation send) => use.Parent switch
+    // A use that cannot change the message's method (with content, nor its content): the send itself, a member of the
+    // message read or called (its headers, its content), a property other than Method set, or the message handed to a
+    // helper of source that leaves it alone (HelperLeavesAlone). Anything else (an alias, an argument to another method, a
+    // capture, a write of the local) might, so the send is judged as any other.
+    private static bool ReadOnly(IOperation use, IInvocationOperation send, MethodScope scope, bool content = false) => use.Parent switch
     {
-        IArgumentOperation argument => argument.Parent == send && argument.Parameter?.RefKind is RefKind.None,
+        IArgumentOperation argument when argument.Parent == send => argument.Parameter?.RefKind is RefKind.None,
+        IArgumentOperation { Parent: IInvocationOperation helper } argument => HelperLeavesAlone(helper, argument, content, scope, 0),
         IPropertyReferenceOperation { Property.Name: "Method", Parent: ISimpleAssignmentOperation assignment } property => assignment.Target != property,
         IPropertyReferenceOperation property => property.Instance == use,
         IInvocationOperation call => call.Instance == use,
         _ => false,
     };
+
+    /// <summary>
+    /// A method of source handed a request message (<paramref name="argument"/> of <paramref name="call"/>) that leaves it
+    /// alone: an ordinary method whose body is read here and that no override can replace (not virtual, abstract or an
+    /// interface's), taking the message by value, whose body only reads it, reads, sets or calls its members other than
+    /// <c>Method</c> (its headers: an application's <c>ApplyHeaders(request, token)</c>), and, with
+    /// <paramref name="content"/>, other than <c>Content</c> too, or hands it to another such method (two calls deep); never
+    /// writes, returns, stores or captures it. Such a call cannot change what the message's method or content is.
+    /// </summary>
+    private static bool HelperLeavesAlone(IInvocationOperation call, IArgumentOperation argument, bool content, MethodScope scope, int depth)
+    {
+        var helper = call.TargetMethod.OriginalDefinition;
+        if (depth > 2 || argument.Parameter is not { RefKind: RefKind.None, Ordinal: var ordinal } || helper.MethodKind != MethodKind.Ordinary
+            || helper.IsVirtual || helper.IsAbstract || helper.IsOverride || helper.ContainingType.TypeKind == TypeKind.Interface
+            || ordinal >= helper.Parameters.Length || helper.Parameters[ordinal].Name != argument.Parameter.Name
+            || !BodyAnalyzedHere(helper, scope.Types) || scope.Compilation.FullBody(helper) is not { } body)
+        {
+            return false;
+        }
+
+        var parameter = helper.Parameters[ordinal];
+        return body.DescendantsAndSelf().OfType<IParameterReferenceOperation>().Where(use => WellKnownTypes.Same(use.Parameter.OriginalDefinition, parameter))
+            .All(use => !Facts.ValueFlow.InNestedFunction(use, body) && use.Parent switch
+            {
+                IPropertyReferenceOperation property when property.Instance == use =>
+                    !(content && NamesContent(property))
+                    && !(property.Property.Name == "Method" && property.Parent is IAssignmentOperation { Target: var target } && target == property)
+                    && !(property.Property.Name == "Method" && property.Parent is ICoalesceAssignmentOperation { Target: var coalesced } && coalesced == property),
+                IInvocationOperation member => member.Instance == use,
+                IArgumentOperation { Parent: IInvocationOperation next } handed => HelperLeavesAlone(next, handed, content, scope, depth + 1),
+                _ => false,
+            });
+    }
 
     private static bool IsOtherThanPost(IObjectCreationOperation creation, MethodScope scope)
     {

@@ -76,6 +76,9 @@ internal sealed partial class CompilationFacts
                 && dispatch(method).Any(implementation => IsUpstream(implementation) || CallsUpstream(implementation, depth + 1, deepest, dispatch)));
     }
 
+    /// <summary>The operations of a source method's body, of any length (not cached: for the few helpers a reading follows).</summary>
+    public IOperation? FullBody(IMethodSymbol method) => Body(_compilation, method);
+
     /// <summary>The operations of a small source method's body (at most a few statements), cached; null for a longer one.</summary>
     public IOperation? BodyOf(IMethodSymbol method) =>
         _smallBodies.GetOrAdd(method, m => m.DeclaringSyntaxReferences.Length == 1 && m.DeclaringSyntaxReferences[0].Span.Length <= 400 ? Body(_compilation, m) : null);
