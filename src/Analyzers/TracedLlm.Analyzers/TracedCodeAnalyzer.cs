@@ -248,32 +248,34 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return result;
             }
 
-            // Every call the request makes outside an attempt, by what it calls, and every message or content handed to a source
-            // method, by that method: built the first time a send handed in by a parameter asks (QuietWhereCalled).
-            Dictionary<ISymbol, List<ISymbol>>? outsideCalls = null;
+            // Every call of each method in the compilation (whoever makes it: a caller the request does not seem to reach may run in
+            // it through a delegate), and every message or content handed to a source method, by that method: built the first time a
+            // send handed in by a parameter asks (QuietWhereCalled).
+            Dictionary<ISymbol, List<ISymbol>>? calls = null;
             Dictionary<ISymbol, List<(ISymbol Caller, HandedOn Handed)>>? handedOn = null;
             void IndexCalls()
             {
-                outsideCalls = new Dictionary<ISymbol, List<ISymbol>>(SymbolEqualityComparer.Default);
+                calls = new Dictionary<ISymbol, List<ISymbol>>(SymbolEqualityComparer.Default);
                 handedOn = new Dictionary<ISymbol, List<(ISymbol Caller, HandedOn Handed)>>(SymbolEqualityComparer.Default);
-                foreach (var pair in _methods.Where(pair => graph.ReachedOutsideAttempts(pair.Key)))
+                foreach (var pair in _methods)
                 {
-                    foreach (var edge in pair.Value.Calls.Where(edge => !edge.InAttemptScope && !edge.ByLibrary))
+                    foreach (var edge in pair.Value.Calls)
                     {
-                        Add(outsideCalls, edge.Callee, pair.Key);
+                        Add(calls, edge.Callee, pair.Key);
                     }
 
-                    foreach (var handed in pair.Value.HandedOn.Where(handed => !handed.InAttemptScope && !handed.ByLibrary))
+                    foreach (var handed in pair.Value.HandedOn)
                     {
                         Add(handedOn, handed.Callee, (pair.Key, handed));
                     }
                 }
             }
 
-            // A send in a helper whose message or content comes in by the parameter ordinal: every call of the helper the request
-            // makes outside an attempt (through any declaration it implements) hands in one read as no model call, or hands on
-            // what its own caller hands it, read the same way (a few calls up). A root (its parameters are the framework's), a
-            // helper the request reaches some other way (a method group, a delegate, a library's interface) and a cycle are not.
+            // A send in a helper whose message or content comes in by the parameter ordinal: every reference to the helper in the
+            // compilation (through any declaration it implements, an inherited or explicit interface member's too) is a call that
+            // hands in one read as no model call, or hands on what its own caller hands it, read the same way (a few calls up), or is
+            // made inside an attempt or by a library later. A root (its parameters are the framework's), a helper also taken as a
+            // method group (its callers unknown: the reference has no reading), one never called from source, and a cycle are not.
             bool QuietWhereCalled(IMethodSymbol helper, int ordinal, int depth)
             {
                 if (depth > MaxHandOnDepth || _facts.IsRoot(helper, cancellationToken))
@@ -281,19 +283,20 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     return false;
                 }
 
-                if (outsideCalls is null)
+                if (calls is null)
                 {
                     IndexCalls();
                 }
 
-                var declared = Declarations(helper).ToList();
-                var callers = declared.SelectMany(d => outsideCalls!.TryGetValue(d, out var found) ? found : new List<ISymbol>()).ToList();
+                var declared = Declarations(helper).Concat(helper.ExplicitInterfaceImplementations.Select(m => (ISymbol)m.OriginalDefinition))
+                    .Concat(_facts.InheritedInterfaceMembers(helper, cancellationToken)).Distinct(SymbolEqualityComparer.Default).ToList();
+                var callers = declared.SelectMany(d => calls!.TryGetValue(d, out var found) ? found : new List<ISymbol>()).ToList();
                 var handed = declared.SelectMany(d => handedOn!.TryGetValue(d, out var found) ? found : new List<(ISymbol Caller, HandedOn Handed)>())
                     .Where(h => h.Handed.Ordinal == ordinal).ToList();
                 return callers.Count > 0
-                    && callers.GroupBy(c => c, SymbolEqualityComparer.Default).All(calls =>
-                        handed.Where(h => WellKnownTypes.Same(h.Caller, calls.Key)).ToList() is var readings && readings.Count == calls.Count()
-                        && readings.All(r => r.Handed.Reading == HandedOn.Quiet
+                    && callers.GroupBy(c => c, SymbolEqualityComparer.Default).All(group =>
+                        handed.Where(h => WellKnownTypes.Same(h.Caller, group.Key)).ToList() is var readings && readings.Count == group.Count()
+                        && readings.All(r => r.Handed.InAttemptScope || r.Handed.ByLibrary || r.Handed.Reading == HandedOn.Quiet
                             || (r.Handed.Reading >= 0 && r.Caller is IMethodSymbol caller && QuietWhereCalled(caller, r.Handed.Reading, depth + 1))));
             }
 

@@ -119,13 +119,23 @@ internal sealed partial class UpstreamCollector
     private static bool CarriesNoInput(IOperation content, MethodScope scope) => Declared(content, scope) switch
     {
         IObjectCreationOperation { Type: { } type } form when type.ToDisplayString() == "System.Net.Http.FormUrlEncodedContent" => IsFormWithoutInput(form),
-        IObjectCreationOperation { Type: { } type } text when type.ToDisplayString() == "System.Net.Http.StringContent" && DeclaresForm(text) => IsFormWithoutInput(text),
+        IObjectCreationOperation { Type: { } type } text when type.ToDisplayString() == "System.Net.Http.StringContent" && DeclaresForm(text) =>
+            IsFormWithoutInput(text) && !HeadersNamed(content, scope),
         IInvocationOperation { TargetMethod: { Name: "Create", IsGenericMethod: true } create } when create.ContainingType.ToDisplayString() == "System.Net.Http.Json.JsonContent" =>
             NamesNoInput(create.TypeArguments[0], mayBeDerived: null),
         IObjectCreationOperation { Type: { } type } text when type.ToDisplayString() == "System.Net.Http.StringContent" =>
             text.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value is { } json && IsSerializedWithoutInput(json, scope),
         _ => false,
     };
+
+    /// <summary>
+    /// A content kept in a local whose headers are named in the member (<c>content.Headers.ContentType = ...</c>): its media type may
+    /// be set after it is made, so a form declared by its constructor is read as a string.
+    /// </summary>
+    private static bool HeadersNamed(IOperation content, MethodScope scope) =>
+        Facts.ValueFlow.Unwrap(content) is ILocalReferenceOperation { Local: var local }
+        && scope.Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalReferenceOperation>()
+            .Any(use => WellKnownTypes.Same(use.Local, local) && use.Parent is IPropertyReferenceOperation { Property.Name: "Headers" });
 
     /// <summary>
     /// A form (<c>application/x-www-form-urlencoded</c>): no model API takes its input in one (each takes JSON, or a multipart

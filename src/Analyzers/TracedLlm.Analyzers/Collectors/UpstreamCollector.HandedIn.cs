@@ -44,7 +44,7 @@ internal sealed partial class UpstreamCollector
     /// A parameter of the method being read (not a lambda's), passed by value, that the method never writes and only
     /// hands on: a message (<c>HttpRequestMessage</c>) only read, its members other than <c>Method</c> and <c>Content</c>
     /// read, set or called (its headers), or handed to <paramref name="handOff"/>; a content only handed on
-    /// (<paramref name="handed"/>, the one use that gives it) or its members read or called (its headers).
+    /// (<paramref name="handed"/>, the one use that gives it).
     /// </summary>
     private static bool OnlyHandedOn(IParameterSymbol parameter, IOperation handed, IInvocationOperation handOff, MethodScope scope)
     {
@@ -61,15 +61,8 @@ internal sealed partial class UpstreamCollector
                 continue;
             }
 
-            var harmless = message
-                ? ReadOnly(use, handOff, scope) && LeavesContent(use, handOff, scope)
-                : use.Parent switch
-                {
-                    IPropertyReferenceOperation property => property.Instance == use,
-                    IInvocationOperation member => member.Instance == use,
-                    _ => false,
-                };
-            if (!harmless)
+            // A content is only handed on: even a header set on it (its media type) may change how its body is read.
+            if (!message || !(ReadOnly(use, handOff, scope) && LeavesContent(use, handOff, scope)))
             {
                 return false;
             }
@@ -119,6 +112,12 @@ internal sealed partial class UpstreamCollector
     private static int HandedOnReading(IArgumentOperation argument, IInvocationOperation call, MethodScope scope)
     {
         var value = argument.Value;
+        if (call.Arguments.Any(other => other != argument && SameVariable(other.Value, value)))
+        {
+            // The same message or content handed twice to one call: the helper may change it through the other parameter.
+            return HandedOn.Unread;
+        }
+
         if (ValueFlow.Unwrap(value) is IParameterReferenceOperation { Parameter: var parameter } handed)
         {
             return IsMessage(parameter.Type) == IsMessage(argument.Parameter!.Type) && OnlyHandedOn(parameter, handed, call, scope) ? parameter.Ordinal : HandedOn.Unread;
@@ -133,4 +132,12 @@ internal sealed partial class UpstreamCollector
 
     // The framework's request message itself (a derived type's constructor may set a method or a content of its own).
     private static bool IsMessage(ITypeSymbol type) => type.ToDisplayString() == "System.Net.Http.HttpRequestMessage";
+
+    // Two operations that name the same local or parameter.
+    private static bool SameVariable(IOperation one, IOperation other) => (ValueFlow.Unwrap(one), ValueFlow.Unwrap(other)) switch
+    {
+        (ILocalReferenceOperation a, ILocalReferenceOperation b) => WellKnownTypes.Same(a.Local, b.Local),
+        (IParameterReferenceOperation a, IParameterReferenceOperation b) => WellKnownTypes.Same(a.Parameter, b.Parameter),
+        _ => false,
+    };
 }

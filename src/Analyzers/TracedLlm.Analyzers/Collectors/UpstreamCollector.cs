@@ -184,14 +184,15 @@ internal sealed partial class UpstreamCollector : IFactCollector
             || method.Name.StartsWith("Put", System.StringComparison.Ordinal) || method.Name.StartsWith("Patch", System.StringComparison.Ordinal));
 
     // A use that cannot change the message's method (with content, nor its content): the send itself, a member of the
-    // message read or called (its headers, its content), a property other than Method set, or the message handed to a
+    // message read or called (its headers, its content), a property other than Method set (Method written in any way, a
+    // deconstruction and ??= too, is not), or the message handed to a
     // helper of source that leaves it alone (HelperLeavesAlone). Anything else (an alias, an argument to another method, a
     // capture, a write of the local) might, so the send is judged as any other.
     private static bool ReadOnly(IOperation use, IInvocationOperation send, MethodScope scope, bool content = false) => use.Parent switch
     {
         IArgumentOperation argument when argument.Parent == send => argument.Parameter?.RefKind is RefKind.None,
         IArgumentOperation { Parent: IInvocationOperation helper } argument => HelperLeavesAlone(helper, argument, content, scope, 0),
-        IPropertyReferenceOperation { Property.Name: "Method", Parent: ISimpleAssignmentOperation assignment } property => assignment.Target != property,
+        IPropertyReferenceOperation { Property.Name: "Method" } property => property.Instance == use && !Facts.ValueFlow.IsWritten(property),
         IPropertyReferenceOperation property => property.Instance == use,
         IInvocationOperation call => call.Instance == use,
         _ => false,
@@ -208,6 +209,7 @@ internal sealed partial class UpstreamCollector : IFactCollector
     private static bool HelperLeavesAlone(IInvocationOperation call, IArgumentOperation argument, bool content, MethodScope scope, int depth)
     {
         var helper = call.TargetMethod.OriginalDefinition;
+        helper = helper.PartialImplementationPart ?? helper;
         if (depth > 2 || argument.Parameter is not { RefKind: RefKind.None, Ordinal: var ordinal } || helper.MethodKind != MethodKind.Ordinary
             || helper.IsVirtual || helper.IsAbstract || helper.IsOverride || helper.ContainingType.TypeKind == TypeKind.Interface
             || ordinal >= helper.Parameters.Length || helper.Parameters[ordinal].Name != argument.Parameter.Name
@@ -221,9 +223,7 @@ internal sealed partial class UpstreamCollector : IFactCollector
             .All(use => !Facts.ValueFlow.InNestedFunction(use, body) && use.Parent switch
             {
                 IPropertyReferenceOperation property when property.Instance == use =>
-                    !(content && NamesContent(property))
-                    && !(property.Property.Name == "Method" && property.Parent is IAssignmentOperation { Target: var target } && target == property)
-                    && !(property.Property.Name == "Method" && property.Parent is ICoalesceAssignmentOperation { Target: var coalesced } && coalesced == property),
+                    !(content && NamesContent(property)) && !(property.Property.Name == "Method" && Facts.ValueFlow.IsWritten(property)),
                 IInvocationOperation member => member.Instance == use,
                 IArgumentOperation { Parent: IInvocationOperation next } handed => HelperLeavesAlone(next, handed, content, scope, depth + 1),
                 _ => false,

@@ -23,6 +23,13 @@ internal sealed partial class CompilationFacts
     public IReadOnlyList<IMethodSymbol> InheritedImplementations(IMethodSymbol method, CancellationToken cancellationToken) =>
         Dispatched(cancellationToken).Inherited.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
 
+    /// <summary>
+    /// The interface methods <paramref name="method"/> runs for a type of source that inherits it from a base not declaring the
+    /// interface (<c>class Backend : BackendBase, IBackend</c>): a call of such an interface method may reach it.
+    /// </summary>
+    public IEnumerable<IMethodSymbol> InheritedInterfaceMembers(IMethodSymbol method, CancellationToken cancellationToken) =>
+        Dispatched(cancellationToken).Inherited.Where(pair => pair.Value.Any(m => WellKnownTypes.Same(m, method.OriginalDefinition))).Select(pair => pair.Key);
+
     private Dispatch Dispatched(CancellationToken cancellationToken) =>
         _dispatch.Get(() => Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
 
