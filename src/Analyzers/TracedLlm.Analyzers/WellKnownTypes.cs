@@ -93,6 +93,7 @@ internal sealed class WellKnownTypes
         HttpAnswerTypes = new[] { Get("Microsoft.AspNetCore.Http.IResult"), Get("Microsoft.AspNetCore.Mvc.IActionResult"), Get("Microsoft.AspNetCore.Mvc.Infrastructure.IConvertToActionResult") };
         HttpResponse = Get("Microsoft.AspNetCore.Http.HttpResponse");
         HttpContent = Get("System.Net.Http.HttpContent");
+        HttpRequestMessage = Get("System.Net.Http.HttpRequestMessage");
         HttpIOException = Get("System.Net.Http.HttpIOException");
         DbUpdateException = Get("Microsoft.EntityFrameworkCore.DbUpdateException");
         SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
@@ -153,6 +154,9 @@ internal sealed class WellKnownTypes
 
     /// <summary><c>System.Net.Http.HttpContent</c>: an HTTP message's body.</summary>
     public INamedTypeSymbol? HttpContent { get; }
+
+    /// <summary><c>System.Net.Http.HttpRequestMessage</c>: a request a client sends.</summary>
+    public INamedTypeSymbol? HttpRequestMessage { get; }
 
     /// <summary>
     /// A read of an HTTP body (<c>HttpContent</c>'s <c>ReadAs*Async</c>, <c>CopyToAsync</c>, <c>LoadIntoBufferAsync</c>, the

@@ -77,13 +77,15 @@ internal sealed partial class UpstreamCollector
     /// </summary>
     private static void ReadHandedOn(IInvocationOperation call, MethodScope scope)
     {
-        var callee = call.TargetMethod;
-        if (callee.MethodKind == MethodKind.DelegateInvoke || scope.Types.HttpContent is not { } content)
+        // Most calls hand no message or content: the arguments' types are asked first, the callee's declarations only then.
+        if (call.TargetMethod.MethodKind == MethodKind.DelegateInvoke || scope.Types.HttpContent is not { } content || scope.Types.HttpRequestMessage is not { } message
+            || !call.Arguments.Any(a => a.Parameter is { RefKind: RefKind.None, Type: INamedTypeSymbol { TypeKind: TypeKind.Class } type }
+                && (WellKnownTypes.Same(type, message) || WellKnownTypes.DerivesFrom(type, content))))
         {
             return;
         }
 
-        callee = (callee.ReducedFrom ?? callee).OriginalDefinition;
+        var callee = (call.TargetMethod.ReducedFrom ?? call.TargetMethod).OriginalDefinition;
         callee = callee.PartialImplementationPart ?? callee;
         if (!callee.Locations.Any(l => l.IsInSource))
         {
@@ -93,7 +95,7 @@ internal sealed partial class UpstreamCollector
         foreach (var argument in call.Arguments)
         {
             if (argument.Parameter is not { RefKind: RefKind.None } parameter
-                || !(IsMessage(parameter.Type) || WellKnownTypes.DerivesFrom(parameter.Type, content)))
+                || !(WellKnownTypes.Same(parameter.Type, message) || WellKnownTypes.DerivesFrom(parameter.Type, content)))
             {
                 continue;
             }

@@ -213,13 +213,16 @@ internal sealed partial class UpstreamCollector : IFactCollector
         if (depth > 2 || argument.Parameter is not { RefKind: RefKind.None, Ordinal: var ordinal } || helper.MethodKind != MethodKind.Ordinary
             || helper.IsVirtual || helper.IsAbstract || helper.IsOverride || helper.ContainingType.TypeKind == TypeKind.Interface
             || ordinal >= helper.Parameters.Length || helper.Parameters[ordinal].Name != argument.Parameter.Name
-            || !BodyAnalyzedHere(helper, scope.Types) || scope.Compilation.FullBody(helper) is not { } body)
+            || !BodyAnalyzedHere(helper, scope.Types))
         {
             return false;
         }
 
         var parameter = helper.Parameters[ordinal];
-        return body.DescendantsAndSelf().OfType<IParameterReferenceOperation>().Where(use => WellKnownTypes.Same(use.Parameter.OriginalDefinition, parameter))
+        return depth > 0 ? Reads() : scope.Compilation.LeavesMessageAlone(helper, ordinal, content, Reads);
+
+        bool Reads() => scope.Compilation.FullBody(helper) is { } body
+            && body.DescendantsAndSelf().OfType<IParameterReferenceOperation>().Where(use => WellKnownTypes.Same(use.Parameter.OriginalDefinition, parameter))
             .All(use => !Facts.ValueFlow.InNestedFunction(use, body) && use.Parent switch
             {
                 IPropertyReferenceOperation property when property.Instance == use =>

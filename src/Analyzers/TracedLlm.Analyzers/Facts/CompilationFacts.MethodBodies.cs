@@ -79,6 +79,14 @@ internal sealed partial class CompilationFacts
     /// <summary>The operations of a source method's body, of any length (not cached: for the few helpers a reading follows).</summary>
     public IOperation? FullBody(IMethodSymbol method) => Body(_compilation, method);
 
+    /// <summary>
+    /// Whether a helper of source leaves a request message it is handed by the parameter <paramref name="ordinal"/> alone (with
+    /// <paramref name="content"/>, its content too), read once per compilation by <paramref name="read"/>: each call of the helper
+    /// asks it, for each reading of the message.
+    /// </summary>
+    public bool LeavesMessageAlone(IMethodSymbol helper, int ordinal, bool content, System.Func<bool> read) =>
+        _messageHelpers.GetOrAdd((helper, ordinal, content), _ => read());
+
     /// <summary>The operations of a small source method's body (at most a few statements), cached; null for a longer one.</summary>
     public IOperation? BodyOf(IMethodSymbol method) =>
         _smallBodies.GetOrAdd(method, m => m.DeclaringSyntaxReferences.Length == 1 && m.DeclaringSyntaxReferences[0].Span.Length <= 400 ? Body(_compilation, m) : null);
