@@ -35,18 +35,7 @@ public sealed class HandedReviewTests
     /// <summary>An application's HTTP helper that posts the content it is handed.</summary>
     private const string PostHelper = "internal static class Upstream { public static async Task<HttpResponseMessage> PostAsync(HttpClient http, string uri, HttpContent data) { return await {|TLLM2006:http.PostAsync(uri, data)|}; } }";
 
-    private static string Route(string statements, string members = "") => $$"""
-        internal static class Routes
-        {
-            [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpClient http)
-            {
-        {{statements}}
-                return new Reply();
-            }
-        }
-        {{members}}
-        """;
+    private static string Route(string statements, string members = "") => ReadingsReviewTests.Upstream(statements, members);
 
     private static readonly MetadataReference JsonNet = MetadataReference.CreateFromFile(typeof(Newtonsoft.Json.JsonConvert).Assembly.Location);
 

@@ -120,7 +120,8 @@ public sealed class ReadingsReviewTests
     // ----- TLLM2006 forms and content set once.
     private const string Url = "\"http://upstream/v1/completions\"";
 
-    private static string Upstream(string statements, string members = "") => $$"""
+    /// <summary>A route that runs <paramref name="statements"/> outside any attempt and answers; <paramref name="members"/> beside it (the TLLM2006 probes' route).</summary>
+    internal static string Upstream(string statements, string members = "") => $$"""
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
