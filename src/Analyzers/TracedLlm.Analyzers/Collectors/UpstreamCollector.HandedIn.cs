@@ -9,10 +9,11 @@ namespace TracedLlm.Analyzers.Collectors;
 /// A send whose message or content a helper is handed: an application's HTTP helper (<c>PostAsync(string uri,
 /// StringContent data)</c>, <c>SendAsync(HttpRequestMessage request)</c>) sends whatever its callers give it, so what it
 /// sends is read where it is called, as if the helper were written there. The helper leaves what it is given alone
-/// (<see cref="OnlyHandedOn"/>) and sends it through a client that sends it as it is given; each call of the helper the
-/// request makes outside an attempt is then read by what it hands in (<see cref="HandedOnReading"/>), at the end of the
-/// compilation (<see cref="CompilationFacts"/>'s call graph): a message or content the rule reads as no model call
-/// there makes none through the helper either.
+/// (<see cref="OnlyHandedOn"/>) and sends it through a client that sends it as it is given; every call of the helper in the
+/// compilation (but one made inside an attempt or by a library later) is then read by what it hands in
+/// (<see cref="HandedOnReading"/>), at the end of the compilation: a message or content the rule reads as no model call there
+/// makes none through the helper either. A caller the request does not seem to reach is read too, since it may run in the
+/// request through a delegate the call graph does not follow.
 /// </summary>
 internal sealed partial class UpstreamCollector
 {
@@ -133,7 +134,8 @@ internal sealed partial class UpstreamCollector
     }
 
     // The framework's request message itself (a derived type's constructor may set a method or a content of its own).
-    private static bool IsMessage(ITypeSymbol type) => type.ToDisplayString() == "System.Net.Http.HttpRequestMessage";
+    private static bool IsMessage(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "HttpRequestMessage" } && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage";
 
     // Two operations that name the same local or parameter.
     private static bool SameVariable(IOperation one, IOperation other) => (ValueFlow.Unwrap(one), ValueFlow.Unwrap(other)) switch

@@ -184,10 +184,10 @@ internal sealed partial class UpstreamCollector : IFactCollector
             || method.Name.StartsWith("Put", System.StringComparison.Ordinal) || method.Name.StartsWith("Patch", System.StringComparison.Ordinal));
 
     // A use that cannot change the message's method (with content, nor its content): the send itself, a member of the
-    // message read or called (its headers, its content), a property other than Method set (Method written in any way, a
-    // deconstruction and ??= too, is not), or the message handed to a
-    // helper of source that leaves it alone (HelperLeavesAlone). Anything else (an alias, an argument to another method, a
-    // capture, a write of the local) might, so the send is judged as any other.
+    // message read or called (its headers, its content), a property other than Method set (Method written in any way, by a
+    // deconstruction or ??= too, is not), or the message handed to a helper of source that leaves it alone
+    // (HelperLeavesAlone). Anything else (an alias, an argument to another method, a capture, a write of the local) might,
+    // so the send is judged as any other.
     private static bool ReadOnly(IOperation use, IInvocationOperation send, MethodScope scope, bool content = false) => use.Parent switch
     {
         IArgumentOperation argument when argument.Parent == send => argument.Parameter?.RefKind is RefKind.None,

@@ -118,7 +118,7 @@ internal readonly record struct ResultUse(IMethodSymbol Callee, bool TurnsIntoFa
 /// <summary>
 /// An upstream call and what it is; <paramref name="HandedIn"/>, when what leaves it unread (its message, or the content it
 /// posts) is handed in by a parameter of the method it is made in, that parameter's ordinal (-1 otherwise): the call is then
-/// read at every call of the method the request makes (<see cref="MethodFacts.HandedOn"/>).
+/// read at every call of the method in the compilation (<see cref="MethodFacts.HandedOn"/>).
 /// </summary>
 internal readonly record struct UpstreamCallSite(string Call, Location Location, int HandedIn = -1);
 
