@@ -63,7 +63,8 @@ public sealed class UpstreamFaultTests : IDisposable
     public async Task AHangingUpstreamWithNothingToFallBackToIs504InTheRoutesFormat(string path, string body, string expected)
     {
         await using var upstream = await StartWithAsync(Reply.Hang);
-        using var host = Host(upstream, maxRetries: 1, fallback: false).With("Upstream:TimeoutMs", "500");
+        // A second long enough for each attempt to reach the stub on a loaded machine (at 500 ms one once timed out before it did).
+        using var host = Host(upstream, maxRetries: 1, fallback: false).With("Upstream:TimeoutMs", "1000");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);

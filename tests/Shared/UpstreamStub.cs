@@ -122,10 +122,12 @@ internal sealed class UpstreamStub : IAsyncDisposable
 
     private async Task AnswerAsync(HttpContext context)
     {
+        // A call counts as soon as it reaches the stub: a caller whose timeout ends the call while its body is still being read
+        // (a short timeout on a loaded machine) has still made it.
+        Interlocked.Increment(ref _calls);
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
         Received.Enqueue(new UpstreamRequest(context.Request.Path, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body));
-        Interlocked.Increment(ref _calls);
         var streaming = body.Contains("\"stream\":true", StringComparison.Ordinal) || body.Contains("\"stream\": true", StringComparison.Ordinal);
         var reply = _script.TryDequeue(out var scripted) ? scripted : _replies[Math.Min(Interlocked.Increment(ref _turn) - 1, _replies.Length - 1)];
         await reply(this, context, streaming);
