@@ -184,12 +184,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             var resultUses = new Dictionary<ISymbol, List<ResultUse>>(SymbolEqualityComparer.Default);
             foreach (var use in _methods.Values.SelectMany(f => f.ResultUses))
             {
-                if (!resultUses.TryGetValue(use.Callee, out var uses))
-                {
-                    resultUses[use.Callee] = uses = new List<ResultUse>();
-                }
-
-                uses.Add(use);
+                Add(resultUses, use.Callee, use);
             }
 
             // A call of an interface or base method is a call of the implementations it reaches.
@@ -214,12 +209,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 {
                     foreach (var edge in pair.Value.Calls)
                     {
-                        if (!callSites.TryGetValue(edge.Callee, out var sites))
-                        {
-                            callSites[edge.Callee] = sites = new List<(ISymbol Caller, Handling Handling)>();
-                        }
-
-                        sites.Add((pair.Key, edge.Handling));
+                        Add(callSites, edge.Callee, (pair.Key, edge.Handling));
                     }
                 }
 

@@ -42,7 +42,7 @@ internal sealed partial class UpstreamCollector
             case "System.Net.Http.Json.HttpClientJsonExtensions" when method.Name == "PostAsJsonAsync":
                 return invocation.TargetMethod.TypeArguments.Length == 1 && NamesNoInput(invocation.TargetMethod.TypeArguments[0], mayBeDerived: null);
             case "System.Net.Http.HttpClient" when method.Name == "PostAsync":
-                return invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpContent")?.Value is { } content && CarriesNoInput(content, scope);
+                return PostedContent(invocation) is { } content && CarriesNoInput(content, scope);
         }
 
         return SentMessage(invocation, scope) is { } message && MessageContent(message, invocation, scope) is { } body && CarriesNoInput(body, scope);
@@ -56,7 +56,7 @@ internal sealed partial class UpstreamCollector
     private static IOperation? MessageContent(IOperation message, IInvocationOperation handOff, MethodScope scope)
     {
         if (BuiltHere(message, scope, use => LeavesContent(use, handOff, scope)) is { Type: { } type, Initializer: { } initializer }
-            && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage"
+            && IsMessage(type)
             && initializer.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => NamesContent(a.Target)).ToList() is { Count: 1 } bodies
             && !initializer.Descendants().Any(o => NamesContent(o) && o != bodies[0].Target))
         {
@@ -88,7 +88,7 @@ internal sealed partial class UpstreamCollector
             return LeavesContent(use, send, scope);
         }
 
-        if (BuiltHere(message, scope, Harmless) is not { Type: { } type } creation || type.ToDisplayString() != "System.Net.Http.HttpRequestMessage"
+        if (BuiltHere(message, scope, Harmless) is not { Type: { } type } creation || !IsMessage(type)
             || creation.Initializer?.Descendants().Any(NamesContent) == true || set is null
             || set.Parent?.Parent is not IBlockOperation block)
         {

@@ -31,9 +31,8 @@ internal sealed partial class UpstreamCollector
             return -1;
         }
 
-        var method = send.TargetMethod.ReducedFrom ?? send.TargetMethod;
-        var given = method.Name == "PostAsync" && method.ContainingType?.ToDisplayString() == "System.Net.Http.HttpClient"
-            ? send.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpContent")?.Value
+        var given = IsPostAsync(send)
+            ? PostedContent(send)
             : SentMessage(send, scope) is { } message
                 ? ValueFlow.Unwrap(message) is IParameterReferenceOperation ? message : MessageContent(message, send, scope)
                 : null;

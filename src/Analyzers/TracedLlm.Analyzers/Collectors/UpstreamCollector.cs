@@ -94,10 +94,9 @@ internal sealed partial class UpstreamCollector : IFactCollector
             return false;
         }
 
-        var method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
-        if (method.Name == "PostAsync" && method.ContainingType?.ToDisplayString() == "System.Net.Http.HttpClient")
+        if (IsPostAsync(invocation))
         {
-            return invocation.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpContent")?.Value.ConstantValue is { HasValue: true, Value: null };
+            return PostedContent(invocation)?.ConstantValue is { HasValue: true, Value: null };
         }
 
         return SentMessage(invocation, scope) is { } message && MessageWithoutBody(message, invocation, scope);
@@ -108,7 +107,7 @@ internal sealed partial class UpstreamCollector : IFactCollector
     private static bool MessageWithoutBody(IOperation message, IInvocationOperation handOff, MethodScope scope) =>
         BuiltHere(message, scope, use => LeavesContent(use, handOff, scope))
             is { Type: { } type } creation
-            && type.ToDisplayString() == "System.Net.Http.HttpRequestMessage"
+            && IsMessage(type)
             && creation.Initializer?.Descendants().Any(NamesContent) != true;
 
     /// <summary>
@@ -142,6 +141,14 @@ internal sealed partial class UpstreamCollector : IFactCollector
     // The message's Content, read or written: a body it may carry.
     private static bool NamesContent(IOperation? operation) =>
         operation is IPropertyReferenceOperation { Property: { Name: "Content", ContainingType.Name: "HttpRequestMessage" } };
+
+    /// <summary>HttpClient's own <c>PostAsync</c> (not a method of a type derived from it, whose name promises nothing).</summary>
+    private static bool IsPostAsync(IInvocationOperation call) =>
+        (call.TargetMethod.ReducedFrom ?? call.TargetMethod) is { Name: "PostAsync", ContainingType: { } type } && type.ToDisplayString() == "System.Net.Http.HttpClient";
+
+    /// <summary>The content HttpClient's <c>PostAsync</c> (<paramref name="post"/>) is given.</summary>
+    private static IOperation? PostedContent(IInvocationOperation post) =>
+        post.Arguments.FirstOrDefault(a => a.Parameter?.Type.Name == "HttpContent")?.Value;
 
     /// <summary>The request message an HttpMessageInvoker's send (<paramref name="send"/>) is given; null for any other call.</summary>
     private static IOperation? SentMessage(IInvocationOperation send, MethodScope scope) =>
@@ -236,7 +243,7 @@ internal sealed partial class UpstreamCollector : IFactCollector
     private static bool IsOtherThanPost(IObjectCreationOperation creation, MethodScope scope)
     {
         // The framework's message itself: a derived type's constructor may pass on another method.
-        if (creation.Type?.ToDisplayString() != "System.Net.Http.HttpRequestMessage")
+        if (creation.Type is not { } type || !IsMessage(type))
         {
             return false;
         }
