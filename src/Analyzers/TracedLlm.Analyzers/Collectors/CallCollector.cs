@@ -7,7 +7,8 @@ namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>
 /// The edges of the call graph: calls (direct, extension, through interfaces and overrides),
-/// property accessors, constructors, method groups, and delegates held in fields, each marked
+/// property accessors, constructors and the instance initializers a creation runs, method groups, delegates held in fields,
+/// user-defined operators and conversions, and the <c>Dispose</c> a <c>using</c> runs, each marked
 /// with whether it is made inside an attempt scope, and whether a referenced library makes it later rather than the
 /// request (a method group or lambda subscribed to a library's event, a timer's callback).
 /// </summary>
@@ -41,10 +42,57 @@ internal sealed class CallCollector : IFactCollector
                 break;
             case IObjectCreationOperation creation:
                 Add(creation.Constructor, creation, scope);
+                if (creation.Type is INamedTypeSymbol created)
+                {
+                    foreach (var initialized in scope.Compilation.InstanceInitializers(created))
+                    {
+                        Add(initialized, creation, scope);
+                    }
+                }
+
                 break;
             case IMethodReferenceOperation reference:
                 Add(reference.Method, reference, scope);
                 break;
+            case IUsingOperation @using:
+                AddDisposals(@using.Resources, @using.IsAsynchronous, @using, scope);
+                break;
+            case IUsingDeclarationOperation declaration:
+                AddDisposals(declaration.DeclarationGroup, declaration.IsAsynchronous, declaration, scope);
+                break;
+            case IBinaryOperation or IUnaryOperation or IConversionOperation or ICompoundAssignmentOperation or IIncrementOrDecrementOperation:
+                Add(UserDefinedOperator(operation), operation, scope);
+                break;
+        }
+    }
+
+    /// <summary>The user-defined operator or conversion an operation applies (null for the language's own).</summary>
+    private static IMethodSymbol? UserDefinedOperator(IOperation operation) => operation switch
+    {
+        IBinaryOperation binary => binary.OperatorMethod,
+        IUnaryOperation unary => unary.OperatorMethod,
+        IConversionOperation conversion => conversion.OperatorMethod,
+        ICompoundAssignmentOperation compound => compound.OperatorMethod,
+        IIncrementOrDecrementOperation step => step.OperatorMethod,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The <c>Dispose</c> (or <c>DisposeAsync</c>) a <c>using</c> runs when it ends, for each resource whose type names its
+    /// implementation: the language calls it, so no invocation is written for it.
+    /// </summary>
+    private static void AddDisposals(IOperation resources, bool asynchronous, IOperation site, MethodScope scope)
+    {
+        if (resources is IVariableDeclarationGroupOperation group)
+        {
+            foreach (var declarator in group.Declarations.SelectMany(d => d.Declarators))
+            {
+                Add(scope.Compilation.DisposalOf(declarator.Symbol.Type, asynchronous), site, scope);
+            }
+        }
+        else
+        {
+            Add(scope.Compilation.DisposalOf(resources.Type, asynchronous), site, scope);
         }
     }
 

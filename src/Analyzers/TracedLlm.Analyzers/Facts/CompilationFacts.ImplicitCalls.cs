@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace TracedLlm.Analyzers.Facts;
+
+// Code the language runs without a call written for it: the initializers an object creation runs, the Dispose a `using` runs.
+internal sealed partial class CompilationFacts
+{
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<ISymbol>> _instanceInitializers = new(SymbolEqualityComparer.Default);
+
+    /// <summary>
+    /// The instance fields and properties of <paramref name="type"/> and of its bases declared in source that are given a value
+    /// at their declaration (<c>readonly Task Sent = Send();</c>, <c>string Id { get; } = NewId();</c>): every creation of the
+    /// type runs those initializers, in the constructor the compiler writes ahead of its body. Each is named by the symbol whose
+    /// operation block holds the initializer (the property, for an auto-property's backing field).
+    /// </summary>
+    public ImmutableArray<ISymbol> InstanceInitializers(INamedTypeSymbol type) =>
+        _instanceInitializers.GetOrAdd(type.OriginalDefinition, created =>
+        {
+            var found = ImmutableArray.CreateBuilder<ISymbol>();
+            for (var current = created; current is not null && current.Locations.Any(location => location.IsInSource); current = current.BaseType?.OriginalDefinition)
+            {
+                foreach (var field in current.GetMembers().OfType<IFieldSymbol>())
+                {
+                    if (!field.IsStatic && !field.IsConst && Initializer(field) is not null)
+                    {
+                        found.Add((field.AssociatedSymbol ?? field).OriginalDefinition);
+                    }
+                }
+            }
+
+            return found.ToImmutable();
+        });
+
+    /// <summary>
+    /// The method a <c>using</c> (or <c>await using</c>) of a resource typed <paramref name="type"/> runs when it ends: the
+    /// class's or struct's implementation of <c>IDisposable.Dispose</c> (<c>IAsyncDisposable.DisposeAsync</c>), or a
+    /// <c>ref struct</c>'s <c>Dispose</c> found by pattern; <c>null</c> for a type known only by an interface or a type
+    /// parameter, whose implementation the resource's static type does not name.
+    /// </summary>
+    public IMethodSymbol? DisposalOf(ITypeSymbol? type, bool asynchronous)
+    {
+        if (type is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named)
+        {
+            return null;
+        }
+
+        var name = asynchronous ? "DisposeAsync" : "Dispose";
+        var contract = asynchronous ? _compilation.GetTypeByMetadataName("System.IAsyncDisposable") : _compilation.GetSpecialType(SpecialType.System_IDisposable);
+        if (contract?.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault() is { } member
+            && named.FindImplementationForInterfaceMember(member) is IMethodSymbol implementation)
+        {
+            return implementation;
+        }
+
+        return named.IsRefLikeType
+            ? named.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault(method => !method.IsStatic && method.Parameters.IsEmpty)
+            : null;
+    }
+}
