@@ -77,8 +77,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         list.Add(value);
     }
 
-    /// <summary>A method and what it implements or overrides: the methods a call may name to reach it.</summary>
-    private static IEnumerable<ISymbol> Declarations(IMethodSymbol method)
+    /// <summary>A method and what it overrides or implements in its own type: the methods a call may name to reach it (<see cref="State.Declarations"/> adds the rest).</summary>
+    private static IEnumerable<ISymbol> OwnDeclarations(IMethodSymbol method)
     {
         yield return method;
         for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
@@ -110,6 +110,14 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             _compilation = compilation;
             _facts = facts;
         }
+
+        /// <summary>
+        /// A method and every method a call may name to reach it: what it overrides, the interface members it implements in its
+        /// own type, explicitly or not, and those it implements for a derived class that declares the interface.
+        /// </summary>
+        private IEnumerable<ISymbol> Declarations(IMethodSymbol method, CancellationToken cancellationToken) =>
+            OwnDeclarations(method).Concat(method.ExplicitInterfaceImplementations.Select(m => (ISymbol)m.OriginalDefinition))
+                .Concat(_facts.InheritedInterfaceMembers(method, cancellationToken)).Distinct(SymbolEqualityComparer.Default);
 
         private FailureFilters Filters(CancellationToken cancellationToken) =>
             _filters.Get(() => FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken), cancellationToken));
@@ -188,7 +196,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             }
 
             // A call of an interface or base method is a call of the implementations it reaches.
-            List<ResultUse> UsesOf(ISymbol method) => (method is IMethodSymbol m ? Declarations(m) : new[] { method })
+            List<ResultUse> UsesOf(ISymbol method) => (method is IMethodSymbol m ? Declarations(m, cancellationToken) : new[] { method })
                 .SelectMany(declared => resultUses.TryGetValue(declared, out var uses) ? uses : new List<ResultUse>())
                 .ToList();
             bool CallersFail(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
@@ -229,7 +237,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 }
 
                 whileHandling[method] = false;
-                var sites = (method is IMethodSymbol m ? Declarations(m) : new[] { method })
+                var sites = (method is IMethodSymbol m ? Declarations(m, cancellationToken) : new[] { method })
                     .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, Handling Handling)>())
                     .ToList();
                 var result = sites.Count > 0 && !_facts.IsRoot(method, cancellationToken)
@@ -278,8 +286,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     IndexCalls();
                 }
 
-                var declared = Declarations(helper).Concat(helper.ExplicitInterfaceImplementations.Select(m => (ISymbol)m.OriginalDefinition))
-                    .Concat(_facts.InheritedInterfaceMembers(helper, cancellationToken)).Distinct(SymbolEqualityComparer.Default).ToList();
+                var declared = Declarations(helper, cancellationToken).ToList();
                 var callers = declared.SelectMany(d => calls!.TryGetValue(d, out var found) ? found : new List<ISymbol>()).ToList();
                 var handed = declared.SelectMany(d => handedOn!.TryGetValue(d, out var found) ? found : new List<(ISymbol Caller, HandedOn Handed)>())
                     .Where(h => h.Handed.Ordinal == ordinal).ToList();

@@ -1,5 +1,7 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Facts;
 
@@ -8,7 +10,8 @@ namespace TracedLlm.Analyzers.Collectors;
 /// <summary>
 /// The edges of the call graph: calls (direct, extension, through interfaces and overrides),
 /// property accessors, constructors and the instance initializers a creation runs, method groups, delegates held in fields,
-/// user-defined operators and conversions, and the <c>Dispose</c> a <c>using</c> runs, each marked
+/// user-defined operators and conversions, the <c>Dispose</c> a <c>using</c> runs, the enumerator a <c>foreach</c> runs and the
+/// <c>Deconstruct</c> a deconstruction runs, each marked
 /// with whether it is made inside an attempt scope, and whether a referenced library makes it later rather than the
 /// request (a method group or lambda subscribed to a library's event, a timer's callback).
 /// </summary>
@@ -63,6 +66,31 @@ internal sealed class CallCollector : IFactCollector
             case IBinaryOperation or IUnaryOperation or IConversionOperation or ICompoundAssignmentOperation or IIncrementOrDecrementOperation:
                 Add(UserDefinedOperator(operation), operation, scope);
                 break;
+            case IForEachLoopOperation { Syntax: CommonForEachStatementSyntax loop, SemanticModel: { } model }:
+                var each = model.GetForEachStatementInfo(loop);
+                Add(each.GetEnumeratorMethod, operation, scope);
+                Add(each.MoveNextMethod, operation, scope);
+                Add(each.CurrentProperty?.GetMethod, operation, scope);
+                Add(each.DisposeMethod, operation, scope);
+                if (loop is ForEachVariableStatementSyntax deconstructed)
+                {
+                    AddDeconstructions(model.GetDeconstructionInfo(deconstructed), operation, scope);
+                }
+
+                break;
+            case IDeconstructionAssignmentOperation { Syntax: AssignmentExpressionSyntax deconstruction, SemanticModel: { } model }:
+                AddDeconstructions(model.GetDeconstructionInfo(deconstruction), operation, scope);
+                break;
+        }
+    }
+
+    /// <summary>The <c>Deconstruct</c> methods a deconstruction runs, nested ones included (<c>var ((a, b), c) = ...</c>).</summary>
+    private static void AddDeconstructions(DeconstructionInfo info, IOperation site, MethodScope scope)
+    {
+        Add(info.Method, site, scope);
+        foreach (var nested in info.Nested)
+        {
+            AddDeconstructions(nested, site, scope);
         }
     }
 

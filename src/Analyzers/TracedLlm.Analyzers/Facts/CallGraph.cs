@@ -112,8 +112,9 @@ internal sealed class CallGraph
     {
         if (symbol is IMethodSymbol method)
         {
-            // A call of an interface or virtual method reaches its implementations.
-            foreach (var implementation in compilation.Implementations(method, cancellationToken))
+            // A call of an interface or virtual method reaches its implementations, those a class inherits from a base that does
+            // not declare the interface included.
+            foreach (var implementation in compilation.Implementations(method, cancellationToken).Concat(compilation.InheritedImplementations(method, cancellationToken)))
             {
                 yield return (implementation, outside, request);
             }
