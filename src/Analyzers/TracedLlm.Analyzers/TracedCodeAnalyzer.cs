@@ -77,27 +77,6 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         list.Add(value);
     }
 
-    /// <summary>A method and what it overrides or implements in its own type: the methods a call may name to reach it (<see cref="State.Declarations"/> adds the rest).</summary>
-    private static IEnumerable<ISymbol> OwnDeclarations(IMethodSymbol method)
-    {
-        yield return method;
-        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
-        {
-            yield return overridden.OriginalDefinition;
-        }
-
-        foreach (var @interface in method.ContainingType.AllInterfaces)
-        {
-            foreach (var member in @interface.GetMembers(method.Name))
-            {
-                if (member is IMethodSymbol interfaceMethod && WellKnownTypes.Same(method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod)?.OriginalDefinition, method))
-                {
-                    yield return interfaceMethod.OriginalDefinition;
-                }
-            }
-        }
-    }
-
     private sealed class State
     {
         private readonly Compilation _compilation;
@@ -113,11 +92,37 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
         /// <summary>
         /// A method and every method a call may name to reach it: what it overrides, the interface members it implements in its
-        /// own type, explicitly or not, and those it implements for a derived class that declares the interface.
+        /// own type, explicitly or not, and those it implements for a derived class that declares the interface. Any other
+        /// callee (a delegate-holding field or property) is named only by itself.
         /// </summary>
-        private IEnumerable<ISymbol> Declarations(IMethodSymbol method, CancellationToken cancellationToken) =>
-            OwnDeclarations(method).Concat(method.ExplicitInterfaceImplementations.Select(m => (ISymbol)m.OriginalDefinition))
-                .Concat(_facts.InheritedInterfaceMembers(method, cancellationToken)).Distinct(SymbolEqualityComparer.Default);
+        private HashSet<ISymbol> Declarations(ISymbol callee, CancellationToken cancellationToken)
+        {
+            var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default) { callee };
+            if (callee is not IMethodSymbol method)
+            {
+                return declared;
+            }
+
+            for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+            {
+                declared.Add(overridden.OriginalDefinition);
+            }
+
+            foreach (var @interface in method.ContainingType.AllInterfaces)
+            {
+                foreach (var member in @interface.GetMembers(method.Name))
+                {
+                    if (member is IMethodSymbol interfaceMethod && WellKnownTypes.Same(method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod)?.OriginalDefinition, method))
+                    {
+                        declared.Add(interfaceMethod.OriginalDefinition);
+                    }
+                }
+            }
+
+            declared.UnionWith(method.ExplicitInterfaceImplementations.Select(m => m.OriginalDefinition));
+            declared.UnionWith(_facts.InheritedInterfaceMembers(method, cancellationToken));
+            return declared;
+        }
 
         private FailureFilters Filters(CancellationToken cancellationToken) =>
             _filters.Get(() => FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken), cancellationToken));
@@ -196,7 +201,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             }
 
             // A call of an interface or base method is a call of the implementations it reaches.
-            List<ResultUse> UsesOf(ISymbol method) => (method is IMethodSymbol m ? Declarations(m, cancellationToken) : new[] { method })
+            List<ResultUse> UsesOf(ISymbol method) => Declarations(method, cancellationToken)
                 .SelectMany(declared => resultUses.TryGetValue(declared, out var uses) ? uses : new List<ResultUse>())
                 .ToList();
             bool CallersFail(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
@@ -237,7 +242,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 }
 
                 whileHandling[method] = false;
-                var sites = (method is IMethodSymbol m ? Declarations(m, cancellationToken) : new[] { method })
+                var sites = Declarations(method, cancellationToken)
                     .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, Handling Handling)>())
                     .ToList();
                 var result = sites.Count > 0 && !_facts.IsRoot(method, cancellationToken)

@@ -93,6 +93,8 @@ internal sealed class WellKnownTypes
         HttpAnswerTypes = new[] { Get("Microsoft.AspNetCore.Http.IResult"), Get("Microsoft.AspNetCore.Mvc.IActionResult"), Get("Microsoft.AspNetCore.Mvc.Infrastructure.IConvertToActionResult") };
         HttpResponse = Get("Microsoft.AspNetCore.Http.HttpResponse");
         HttpContent = Get("System.Net.Http.HttpContent");
+        Disposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
+        AsyncDisposable = Get("System.IAsyncDisposable");
         HttpRequestMessage = Get("System.Net.Http.HttpRequestMessage");
         HttpIOException = Get("System.Net.Http.HttpIOException");
         DbUpdateException = Get("Microsoft.EntityFrameworkCore.DbUpdateException");
@@ -154,6 +156,12 @@ internal sealed class WellKnownTypes
 
     /// <summary><c>System.Net.Http.HttpContent</c>: an HTTP message's body.</summary>
     public INamedTypeSymbol? HttpContent { get; }
+
+    /// <summary><c>System.IDisposable</c>: what a <c>using</c> ends with.</summary>
+    public INamedTypeSymbol Disposable { get; }
+
+    /// <summary><c>System.IAsyncDisposable</c>: what an <c>await using</c> ends with.</summary>
+    public INamedTypeSymbol? AsyncDisposable { get; }
 
     /// <summary><c>System.Net.Http.HttpRequestMessage</c>: a request a client sends.</summary>
     public INamedTypeSymbol? HttpRequestMessage { get; }

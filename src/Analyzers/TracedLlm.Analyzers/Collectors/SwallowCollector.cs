@@ -60,7 +60,9 @@ internal sealed partial class SwallowCollector : IFactCollector
     private static void VisitCatch(ICatchClauseOperation @catch, MethodScope scope)
     {
         var handoff = scope.Compilation.Handoff;
-        if (handoff.Always(@catch.Handler) || (@catch.Filter is { } filter && handoff.Anywhere(filter)) || Disposes(scope.Owner))
+        // A catch in a type's disposal is not read: the dispose pattern asks disposal not to throw (CA1065), so a catch there keeps
+        // a cleanup's failure from its caller by design, and the request's own failure, if any, is the one its code hands on.
+        if ((scope.Owner is IMethodSymbol owner && scope.Compilation.IsDisposal(owner)) || handoff.Always(@catch.Handler) || (@catch.Filter is { } filter && handoff.Anywhere(filter)))
         {
             return;
         }
@@ -179,20 +181,6 @@ internal sealed partial class SwallowCollector : IFactCollector
             _ => false,
         });
     }
-
-    /// <summary>
-    /// A catch in a type's disposal: <c>Dispose()</c>, <c>Dispose(bool)</c>, <c>DisposeAsync()</c> or <c>DisposeAsyncCore()</c> of a
-    /// class or struct that implements <c>IDisposable</c> or <c>IAsyncDisposable</c>. .NET's design guidelines ask disposal not to
-    /// throw (the dispose pattern; CA1065), since it runs at the end of a <c>using</c>, in a <c>finally</c>, while another failure
-    /// may be on its way out: a catch there keeps a cleanup's failure from the caller by design, and the request's failure, if
-    /// any, is the one its own code hands on.
-    /// </summary>
-    private static bool Disposes(ISymbol owner) =>
-        owner is IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation, IsStatic: false } method
-        && (method.Name is "DisposeAsync" or "DisposeAsyncCore" or "System.IAsyncDisposable.DisposeAsync" or "System.IDisposable.Dispose"
-            ? method.Parameters.IsEmpty
-            : method.Name == "Dispose" && (method.Parameters.IsEmpty || (method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType == SpecialType.System_Boolean)))
-        && method.ContainingType.AllInterfaces.Any(i => i.ContainingNamespace?.ToDisplayString() == "System" && i.Name is "IDisposable" or "IAsyncDisposable");
 
     /// <summary>
     /// A race with disposal: an <see cref="System.ObjectDisposedException"/> (no filter) caught around

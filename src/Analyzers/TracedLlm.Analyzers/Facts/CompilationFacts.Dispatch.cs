@@ -27,8 +27,8 @@ internal sealed partial class CompilationFacts
     /// The interface methods <paramref name="method"/> runs for a type of source that inherits it from a base not declaring the
     /// interface (<c>class Backend : BackendBase, IBackend</c>): a call of such an interface method may reach it.
     /// </summary>
-    public IEnumerable<IMethodSymbol> InheritedInterfaceMembers(IMethodSymbol method, CancellationToken cancellationToken) =>
-        Dispatched(cancellationToken).Inherited.Where(pair => pair.Value.Any(m => WellKnownTypes.Same(m, method.OriginalDefinition))).Select(pair => pair.Key);
+    public IReadOnlyList<IMethodSymbol> InheritedInterfaceMembers(IMethodSymbol method, CancellationToken cancellationToken) =>
+        Dispatched(cancellationToken).InheritedFor.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
 
     private Dispatch Dispatched(CancellationToken cancellationToken) =>
         _dispatch.Get(() => Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
@@ -40,6 +40,15 @@ internal sealed partial class CompilationFacts
         {
             Implementations = implementations;
             Inherited = inherited;
+            InheritedFor = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+            foreach (var pair in inherited)
+            {
+                foreach (var implementation in pair.Value)
+                {
+                    Add(InheritedFor, implementation, pair.Key);
+                }
+            }
+
             Policies = policies;
             Declared = declared;
         }
@@ -47,6 +56,9 @@ internal sealed partial class CompilationFacts
         public Dictionary<IMethodSymbol, List<IMethodSymbol>> Implementations { get; }
 
         public Dictionary<IMethodSymbol, List<IMethodSymbol>> Inherited { get; }
+
+        /// <summary><see cref="Inherited"/> the other way: for a base's method, the interface methods it runs for derived classes.</summary>
+        public Dictionary<IMethodSymbol, List<IMethodSymbol>> InheritedFor { get; }
 
         public ImmutableArray<IMethodSymbol> Policies { get; }
 

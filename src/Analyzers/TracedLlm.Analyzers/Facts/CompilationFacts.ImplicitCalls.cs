@@ -5,7 +5,8 @@ using Microsoft.CodeAnalysis;
 
 namespace TracedLlm.Analyzers.Facts;
 
-// Code the language runs without a call written for it: the initializers an object creation runs, the Dispose a `using` runs.
+// Code the language runs without a call written for it: the initializers an object creation runs, the Dispose a `using` runs
+// (and what a type's disposal is).
 internal sealed partial class CompilationFacts
 {
     private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<ISymbol>> _instanceInitializers = new(SymbolEqualityComparer.Default);
@@ -48,7 +49,7 @@ internal sealed partial class CompilationFacts
         }
 
         var name = asynchronous ? "DisposeAsync" : "Dispose";
-        var contract = asynchronous ? _compilation.GetTypeByMetadataName("System.IAsyncDisposable") : _compilation.GetSpecialType(SpecialType.System_IDisposable);
+        var contract = asynchronous ? Types.AsyncDisposable : Types.Disposable;
         if (contract?.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault() is { } member
             && named.FindImplementationForInterfaceMember(member) is IMethodSymbol implementation)
         {
@@ -59,4 +60,16 @@ internal sealed partial class CompilationFacts
             ? named.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault(method => !method.IsStatic && method.Parameters.IsEmpty)
             : null;
     }
+
+    /// <summary>
+    /// A type's disposal: <c>Dispose()</c>, <c>Dispose(bool)</c>, <c>DisposeAsync()</c> or <c>DisposeAsyncCore()</c> (or an explicit
+    /// implementation of <c>IDisposable.Dispose</c> or <c>IAsyncDisposable.DisposeAsync</c>) of a class or struct that implements
+    /// <c>IDisposable</c> or <c>IAsyncDisposable</c>: what a <c>using</c> ends with, and the dispose pattern's own parts.
+    /// </summary>
+    public bool IsDisposal(IMethodSymbol method) =>
+        method is { MethodKind: MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation, IsStatic: false }
+        && (method.Name is "DisposeAsync" or "DisposeAsyncCore" or "System.IAsyncDisposable.DisposeAsync" or "System.IDisposable.Dispose"
+            ? method.Parameters.IsEmpty
+            : method.Name == "Dispose" && (method.Parameters.IsEmpty || (method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType == SpecialType.System_Boolean)))
+        && method.ContainingType.AllInterfaces.Any(i => WellKnownTypes.Same(i, Types.Disposable) || WellKnownTypes.Same(i, Types.AsyncDisposable));
 }
