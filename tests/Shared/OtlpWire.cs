@@ -4,8 +4,8 @@ using System.IO;
 /// <summary>
 /// The spans of an OTLP ExportTraceServiceRequest, found by walking the protobuf wire format along
 /// resource_spans (field 1), scope_spans (field 2) and spans (field 2); nothing else is decoded.
-/// The one OTLP reader of the benches' receivers and of the gateway tests' OTLP endpoint (linked
-/// into both). Written by hand, and on nothing in src/, so that it stays independent of the
+/// The one OTLP reader of the gateway tests' OTLP endpoint and of the benches' receivers (which
+/// link this file from tests/Shared). Written by hand, and on nothing in src/, so that it stays independent of the
 /// exporter it checks: no .NET decoder of OTLP (Google.Protobuf with the OTLP types) is on the
 /// package feed; the end-to-end tests decode with @opentelemetry/otlp-transformer in Node instead.
 /// </summary>
