@@ -7,12 +7,12 @@ using Microsoft.Extensions.Logging;
 
 namespace TracedLlm;
 
-/// <summary>The export processors the host's service provider created.</summary>
+/// <summary>The export processors the host's service provider created (each exporter's queue, each router of destinations).</summary>
 internal sealed class ExportProcessors
 {
-    private readonly List<BoundedExportProcessor> _processors = new();
+    private readonly List<OpenTelemetry.BaseProcessor<System.Diagnostics.Activity>> _processors = new();
 
-    public void Add(BoundedExportProcessor processor)
+    public void Add(OpenTelemetry.BaseProcessor<System.Diagnostics.Activity> processor)
     {
         lock (_processors)
         {
@@ -20,7 +20,7 @@ internal sealed class ExportProcessors
         }
     }
 
-    public IReadOnlyList<BoundedExportProcessor> All()
+    public IReadOnlyList<OpenTelemetry.BaseProcessor<System.Diagnostics.Activity>> All()
     {
         lock (_processors)
         {
