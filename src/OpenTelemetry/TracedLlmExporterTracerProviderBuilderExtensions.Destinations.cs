@@ -44,8 +44,7 @@ public static partial class TracedLlmExporterTracerProviderBuilderExtensions
         {
             var monitor = provider.GetRequiredService<IOptionsMonitor<TraceRoutingOptions>>();
             var queue = QueueOptions(provider, DestinationsQueueName, out var warn);
-            var routing = monitor.CurrentValue;
-            var router = new TraceRouter(routing, () => DestinationQueue.For(queue, monitor.CurrentValue.DestinationShare), warn, monitor);
+            var router = new TraceRouter(monitor.CurrentValue, queue, warn, monitor);
             provider.GetService<ExportProcessors>()?.Add(router);
             return queue.TailSampling is { Enabled: true } sampling ? new TailSamplingProcessor(router, sampling) : router;
         });

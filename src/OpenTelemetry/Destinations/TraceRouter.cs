@@ -28,18 +28,26 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     private readonly LiveDestinations _live;
     private readonly Action<string> _warn;
     private volatile DestinationRoutes _routes;
+    private double _share;
+    private readonly ManualResetEventSlim _shutDown = new(false);
+    private readonly TimeSpan _disposeWait;
+    private int _shuttingDown;
     private long _lastWarning;
 
     // Every running span of the provider, by span id, to its request.
     private readonly Lock _gate = new();
     private readonly Dictionary<ActivitySpanId, Request> _running = new();
 
-    public TraceRouter(TraceRoutingOptions options, Func<ExportQueueOptions> queue, Action<string> warn, IOptionsMonitor<TraceRoutingOptions>? monitor = null)
-        : this(new SharedSerializer(), options, queue, warn, monitor)
+    /// <summary>
+    /// Routes as <paramref name="options"/> say (and as <paramref name="monitor"/>'s reloads say
+    /// later), each destination holding its share of <paramref name="bounds"/>.
+    /// </summary>
+    public TraceRouter(TraceRoutingOptions options, ExportQueueOptions bounds, Action<string> warn, IOptionsMonitor<TraceRoutingOptions>? monitor = null)
+        : this(new SharedSerializer(), options, bounds, warn, monitor)
     {
     }
 
-    private TraceRouter(SharedSerializer serializer, TraceRoutingOptions options, Func<ExportQueueOptions> queue, Action<string> warn, IOptionsMonitor<TraceRoutingOptions>? monitor)
+    private TraceRouter(SharedSerializer serializer, TraceRoutingOptions options, ExportQueueOptions bounds, Action<string> warn, IOptionsMonitor<TraceRoutingOptions>? monitor)
         : base(new BaseProcessor<Activity>[] { new SimpleActivityExportProcessor(serializer.Exporter) })
     {
         // The serializer is the exporter of a processor of this composite, so the provider gives it
@@ -47,7 +55,9 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         _serializer = serializer;
         _warn = warn;
         _routes = new DestinationRoutes(options);
-        _live = new LiveDestinations(serializer, queue, warn, options.MaxLiveDestinations, options.IdleTimeout);
+        _share = options.DestinationShare;
+        _disposeWait = bounds.ShutdownTimeout + TimeSpan.FromSeconds(2);
+        _live = new LiveDestinations(serializer, () => DestinationQueue.For(bounds, Volatile.Read(ref _share)), warn, options.MaxLiveDestinations, options.IdleTimeout);
         _onChange = monitor?.OnChange(Reload);
     }
 
@@ -99,16 +109,33 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
                 continue;
             }
 
-            if (_live.Enter(definition) is { } destination)
+            RoutedDestination? destination;
+            try
             {
-                try
-                {
-                    destination.Processor.OnEnd(data);
-                }
-                finally
-                {
-                    destination.Exit();
-                }
+                destination = _live.Enter(definition);
+            }
+            catch (Exception exception)
+            {
+                // Never on the request path: a destination that cannot open loses this span, counted.
+                BoundedExportProcessor.CountDrop(1, BoundedExportProcessor.DropReason.ExportFailed, new(BoundedExportProcessor.DestinationTag, definition.Name));
+                Warn($"TracedLlm export to {definition.Name}: the destination could not be opened ({exception.GetType().Name}); its spans are dropped.");
+                continue;
+            }
+
+            if (destination is null)
+            {
+                // Stopped: counted as a queue counts a span that ends after its shut-down.
+                BoundedExportProcessor.CountDrop(1, BoundedExportProcessor.DropReason.ShutDown, new(BoundedExportProcessor.DestinationTag, definition.Name));
+                continue;
+            }
+
+            try
+            {
+                destination.Processor.OnEnd(data);
+            }
+            finally
+            {
+                destination.Exit();
             }
         }
     }
@@ -119,9 +146,17 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     /// <inheritdoc />
     protected override bool OnShutdown(int timeoutMilliseconds)
     {
-        _onChange?.Dispose();
-        var delivered = _live.Shutdown(timeoutMilliseconds);
-        return base.OnShutdown(timeoutMilliseconds) && delivered;
+        Volatile.Write(ref _shuttingDown, 1);
+        try
+        {
+            _onChange?.Dispose();
+            var delivered = _live.Shutdown(timeoutMilliseconds);
+            return base.OnShutdown(timeoutMilliseconds) && delivered;
+        }
+        finally
+        {
+            _shutDown.Set();
+        }
     }
 
     /// <inheritdoc />
@@ -129,6 +164,14 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     {
         if (disposing)
         {
+            // A host's stop shuts the router down while its provider may already be disposed from
+            // another thread (WebApplication's Run disposes the host once its own stop returns): the
+            // delivery under way finishes, within its bound, before what it sends with goes away.
+            if (Volatile.Read(ref _shuttingDown) == 1)
+            {
+                _shutDown.Wait(_disposeWait);
+            }
+
             _onChange?.Dispose();
             _live.Dispose();
             _serializer.Dispose();
@@ -184,6 +227,7 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         }
 
         _routes = routes;
+        Volatile.Write(ref _share, options.DestinationShare);
         _live.Limit(options.MaxLiveDestinations, options.IdleTimeout);
         _live.Retain(routes.ByName);
     }
