@@ -139,6 +139,14 @@ internal static class ChatMessages
         return messages;
     }
 
+    /// <summary>Whether <paramref name="text"/> is one whole JSON object (not one cut short by the content length limit).</summary>
+    public static bool IsJsonObject(string text)
+    {
+        var isObject = false;
+        Read(text, root => isObject = root.ValueKind == JsonValueKind.Object);
+        return isObject;
+    }
+
     /// <summary>Whether <paramref name="text"/> looks like a JSON object or array (its mime type for Phoenix).</summary>
     public static bool LooksLikeJson(string text)
     {

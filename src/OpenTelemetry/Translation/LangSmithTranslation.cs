@@ -134,7 +134,8 @@ internal sealed class LangSmithTranslation : SpanTranslation
         });
     }
 
-    // LangSmith takes a run's inputs and outputs as JSON objects: a body as it is, any other text under one key.
+    // LangSmith takes a run's inputs and outputs as JSON objects: a body as it is, any other text (a
+    // stream's answer, a body cut short) under one key.
     private static string? AsObject(string? content, string key)
     {
         if (content is null)
@@ -142,7 +143,7 @@ internal sealed class LangSmithTranslation : SpanTranslation
             return null;
         }
 
-        if (content.AsSpan().TrimStart() is [ '{', .. ])
+        if (ChatMessages.IsJsonObject(content))
         {
             return content;
         }

@@ -16,6 +16,20 @@ internal sealed record ReceivedSpan(
     IReadOnlyDictionary<string, object?> Attributes,
     IReadOnlyDictionary<string, object?> Resource)
 {
+    /// <summary>The span kind, as OTLP numbers it (1 internal, 2 server, 3 client).</summary>
+    public int Kind { get; init; }
+
+    /// <summary>Start and end, in nanoseconds since the epoch.</summary>
+    public (ulong Start, ulong End) Times { get; init; }
+
+    /// <summary>The events' names, and the status message.</summary>
+    public IReadOnlyList<string> Events { get; init; } = Array.Empty<string>();
+
+    public string StatusMessage { get; init; } = string.Empty;
+
+    /// <summary>The linked spans' ids.</summary>
+    public IReadOnlyList<string> Links { get; init; } = Array.Empty<string>();
+
     public string? Text(string key) => Attributes.TryGetValue(key, out var value) ? value as string : null;
 
     public long? Number(string key) => Attributes.TryGetValue(key, out var value) ? value switch { long l => l, double d => (long)d, _ => null } : null;
@@ -55,7 +69,14 @@ internal static class ReceivedSpans
                         Encoding.UTF8.GetString(Fields(span, 5).FirstOrDefault() ?? Array.Empty<byte>()),
                         status is null ? 0 : (int)(Scalars(status, 3).FirstOrDefault()),
                         Attributes(span, 9),
-                        resource));
+                        resource)
+                    {
+                        Kind = (int)Scalars(span, 6).FirstOrDefault(),
+                        Times = (Scalars(span, 7).FirstOrDefault(), Scalars(span, 8).FirstOrDefault()),
+                        Events = Fields(span, 11).Select(e => Encoding.UTF8.GetString(Fields(e, 2).FirstOrDefault() ?? Array.Empty<byte>())).ToList(),
+                        StatusMessage = status is null ? string.Empty : Encoding.UTF8.GetString(Fields(status, 2).FirstOrDefault() ?? Array.Empty<byte>()),
+                        Links = Fields(span, 13).Select(l => Convert.ToHexStringLower(Fields(l, 2).FirstOrDefault() ?? Array.Empty<byte>())).ToList(),
+                    });
                 }
             }
         }
