@@ -50,10 +50,14 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
     private long _dropped;
     private bool _closed;
 
-    /// <summary>Samples what reaches <paramref name="next"/>; flushes, shut-downs and the provider pass through.</summary>
+    /// <summary>
+    /// Samples what reaches <paramref name="next"/>; flushes, shut-downs and the provider pass through.
+    /// When <paramref name="next"/> is a <see cref="GenerationsOnlyProcessor"/>, only the spans it
+    /// sends are held (and count against the bounds); the others still give their reasons.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
     public TailSamplingProcessor(BaseProcessor<Activity> next, TailSamplingOptions options)
-        : this(next, options, sends: null)
+        : this(next, options, sends: next is GenerationsOnlyProcessor ? GenerationsOnlyProcessor.IsGeneration : null)
     {
     }
 

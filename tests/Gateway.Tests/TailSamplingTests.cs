@@ -156,7 +156,8 @@ public sealed class TailSamplingTests : IDisposable
         {
             Enabled = true,
             Ratio = 0,
-            LatencyThreshold = TimeSpan.FromMilliseconds(200),
+            // Long enough that the second request, started after the sleep, ends well within it on a loaded machine.
+            LatencyThreshold = TimeSpan.FromSeconds(1),
             MaxHeldBytes = 3_000,
             MaxHeldBytesPerRequest = 3_000,
         });
@@ -170,7 +171,7 @@ public sealed class TailSamplingTests : IDisposable
         }
 
         Activity.Current = null;
-        Thread.Sleep(250);
+        Thread.Sleep(1_050);
 
         // Another request's span would pass the bound: the leaked request's span goes on instead of this one being refused.
         var next = Source.StartActivity("next-root", ActivityKind.Server)!;
@@ -419,6 +420,70 @@ public sealed class TailSamplingTests : IDisposable
         Activity.Current = null;
         Assert.Equal(new[] { "llm", "root" }, queued.Ended.Select(s => s.DisplayName));
         Assert.Equal(0, processor.HeldBytes);
+    }
+
+    [Fact]
+    public void BehindAGenerationsOnlyProcessorOnlyTheGenerationIsHeldSoTheOthersCannotCrowdItOut()
+    {
+        // Composed by hand, as the public constructors allow: the sampler holds what the scope sends.
+        // The bound has room for about three spans; the request ends ten it will never send first.
+        var queued = new RecordingProcessor();
+        var bound = 3 * (SpanSize.Span + 64);
+        var processor = new TailSamplingProcessor(new GenerationsOnlyProcessor(queued), new TailSamplingOptions { Enabled = true, Ratio = 1, MaxHeldBytes = bound, MaxHeldBytesPerRequest = bound });
+        using var provider = Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName).AddProcessor(processor).Build()!;
+
+        var generation = TracedRequest(others: 10);
+
+        Assert.Equal(0, processor.DroppedSpans);
+        Assert.Equal(new[] { generation }, queued.Ended.Select(s => s.SpanId));
+        Assert.Equal(0, processor.HeldBytes);
+    }
+
+    [Fact]
+    public async Task TheOtlpExporterWithTheGenerationsOnlyScopeAndTailSamplingDeliversTheGeneration()
+    {
+        // The wiring AddTracedLlmOtlpExporter builds from the options, on the wire: only the generation
+        // is held against the sampler's bound, so it is delivered however many other spans ended first.
+        await using var endpoint = await ScriptedOtlpEndpoint.StartAsync();
+        var bound = 3 * (SpanSize.Span + 64);
+        var provider = Sdk.CreateTracerProviderBuilder()
+            .AddSource(TracedLlmTelemetry.SourceName)
+            .AddTracedLlmOtlpExporter(
+                otlp => (otlp.Endpoint, otlp.Protocol) = (new Uri(endpoint.Url), OtlpExportProtocol.HttpProtobuf),
+                queue =>
+                {
+                    queue.Scope = ExportScope.GenerationsOnly;
+                    queue.ScheduledDelay = TimeSpan.FromMilliseconds(20);
+                    queue.Warn = static _ => { };
+                    queue.TailSampling = new TailSamplingOptions { Enabled = true, Ratio = 1, MaxHeldBytes = bound, MaxHeldBytesPerRequest = bound };
+                })
+            .Build()!;
+        using (provider)
+        {
+            TracedRequest(others: 10);
+            Assert.True(provider.ForceFlush(10_000));
+        }
+
+        Assert.Equal(new[] { "raw_gen_ai_request" }, endpoint.Delivered);
+    }
+
+    // A request on TracedLlm's own source: a root, some spans that are not generations, then the
+    // generation (the span id returned).
+    private static ActivitySpanId TracedRequest(int others)
+    {
+        using var traced = new ActivitySource(TracedLlmTelemetry.SourceName);
+        var root = traced.StartActivity("litellm_request", ActivityKind.Server)!;
+        for (var i = 0; i < others; i++)
+        {
+            traced.StartActivity("tool")!.Stop();
+        }
+
+        var generation = traced.StartActivity("raw_gen_ai_request")!;
+        generation.SetTag(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Generation);
+        generation.Stop();
+        root.Stop();
+        Activity.Current = null;
+        return generation.SpanId;
     }
 
     private static (ActivityTraceId TraceId, string Name) Request(string name, Action<Activity>? child = null, Action<Activity>? root = null, ActivityContext parent = default, Action<Activity>? late = null)
