@@ -154,18 +154,13 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
             {
                 // The request's first span (or one started before this processor was there): the decision.
                 decided = true;
-                reason = request?.Reason ?? Reason(data, root: true);
-                keep = reason is not null || InRatio(data.TraceId);
-                if (request is not null)
-                {
-                    released = Settle(request, keep);
-                }
+                (keep, reason, released) = Decide(request, data, DateTime.UtcNow);
             }
         }
 
         if (decided)
         {
-            Decisions.Add(1, new KeyValuePair<string, object?>("decision", keep ? "keep" : "drop"), new KeyValuePair<string, object?>("reason", reason ?? "ratio"));
+            CountDecision(keep, reason);
         }
 
         if (released is not null)

@@ -196,20 +196,7 @@ public sealed class TailSamplingTests : IDisposable
     {
         using var drops = new DropCounter();
         var decisions = new ConcurrentQueue<string>();
-        using var listener = new System.Diagnostics.Metrics.MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Name == TailSamplingProcessor.DecisionsInstrument)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-        {
-            var tagged = tags.ToArray().ToDictionary(tag => tag.Key, tag => (string)tag.Value!);
-            decisions.Enqueue($"{tagged["decision"]}/{tagged["reason"]}");
-        });
-        listener.Start();
+        using var listener = Decisions(decisions);
 
         var exported = new ConcurrentQueue<Activity>();
         var processor = Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 0 });
@@ -242,6 +229,34 @@ public sealed class TailSamplingTests : IDisposable
         plain.Stop();
         Assert.Equal(2, drops.Count("shut_down"));
         provider.Dispose();
+    }
+
+    [Fact]
+    public void AtShutdownARequestIsDecidedAsItsFirstSpansEndWouldDecideIt()
+    {
+        // The first span's own reasons count at the shut-down as at its end: a caller's trace it joined,
+        // and the time it has run so far against the latency threshold.
+        var decisions = new ConcurrentQueue<string>();
+        using var listener = Decisions(decisions);
+        var exported = new ConcurrentQueue<Activity>();
+        var processor = Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 0, LatencyThreshold = TimeSpan.FromMilliseconds(150) });
+        using var provider = Provider(processor);
+
+        var caller = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true);
+        var joined = Source.StartActivity(ActivityKind.Server, caller, name: "joined-root")!;
+        Source.StartActivity("joined-child")!.Stop();
+        Activity.Current = null;
+        var slow = Source.StartActivity("slow-root", ActivityKind.Server)!;
+        Source.StartActivity("slow-child")!.Stop();
+        Activity.Current = null;
+        Thread.Sleep(250);
+
+        Assert.True(processor.Shutdown(10_000));
+
+        Assert.Equal(new[] { "joined-child", "slow-child" }, exported.Select(s => s.DisplayName).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "keep/joined", "keep/latency" }, decisions.Order(StringComparer.Ordinal));
+        joined.Stop();
+        slow.Stop();
     }
 
     [Fact]
@@ -509,6 +524,28 @@ public sealed class TailSamplingTests : IDisposable
         // Stopping the late child made the stopped root current again: the next request is a root of its own.
         Activity.Current = null;
         return (server.TraceId, name);
+    }
+
+    // The sampling decisions counted while the listener lives, as "decision/reason".
+    private static System.Diagnostics.Metrics.MeterListener Decisions(ConcurrentQueue<string> decisions)
+    {
+        var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = static (instrument, l) =>
+            {
+                if (instrument.Name == TailSamplingProcessor.DecisionsInstrument)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var tagged = tags.ToArray().ToDictionary(tag => tag.Key, tag => (string)tag.Value!);
+            decisions.Enqueue($"{tagged["decision"]}/{tagged["reason"]}");
+        });
+        listener.Start();
+        return listener;
     }
 
     private static TailSamplingProcessor Processor(ConcurrentQueue<Activity> exported, TailSamplingOptions sampling) =>
