@@ -20,7 +20,17 @@ internal sealed class ExportProcessors
         }
     }
 
-    public IReadOnlyList<OpenTelemetry.BaseProcessor<System.Diagnostics.Activity>> All()
+    /// <summary>The exporters' queues (each destination of a router has its own, inside it).</summary>
+    public IReadOnlyList<BoundedExportProcessor> All()
+    {
+        lock (_processors)
+        {
+            return _processors.OfType<BoundedExportProcessor>().ToList();
+        }
+    }
+
+    /// <summary>Every processor the host's stop shuts down: the exporters' queues and the routers.</summary>
+    public IReadOnlyList<OpenTelemetry.BaseProcessor<System.Diagnostics.Activity>> Every()
     {
         lock (_processors)
         {
@@ -55,7 +65,7 @@ internal sealed class ExportShutdownService(ExportProcessors processors) : IHost
 
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
-        var shutdowns = processors.All().Select(processor => Task.Factory.StartNew(
+        var shutdowns = processors.Every().Select(processor => Task.Factory.StartNew(
             () => processor.Shutdown(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         return Task.WhenAll(shutdowns).WaitAsync(cancellationToken);
     }

@@ -25,25 +25,8 @@ internal sealed partial class TraceRouter
         return request;
     }
 
-    // The request of a span starting now: its nearest ancestor this router saw start, by parent
-    // object, or by a local parent's context at the top of the object chain. Under _gate.
-    private Request? RequestOf(Activity span)
-    {
-        for (var current = span; ; current = current.Parent!)
-        {
-            if (current.Parent is { } parent)
-            {
-                if (Find(parent.SpanId) is { } found)
-                {
-                    return found;
-                }
-
-                continue;
-            }
-
-            return current.ParentSpanId != default && !current.HasRemoteParent ? Find(current.ParentSpanId) : null;
-        }
-    }
+    // The request of a span starting now: its nearest ancestor this router saw start. Under _gate.
+    private Request? RequestOf(Activity span) => SpanRequests.Nearest(span, _running);
 
     private Request? Find(ActivitySpanId spanId) => _running.TryGetValue(spanId, out var request) ? request : null;
 
