@@ -75,6 +75,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     // A router's destination: its pieces go through the router's one serializer; its name tags its drops.
     private readonly SharedSerializer? _serializer;
     private readonly KeyValuePair<string, object?> _destinationTag;
+    private readonly ExportBudget? _queueBudget;
     private readonly int _wakeAt;
     private int _openSpans;
     private long _openedAt;
@@ -152,6 +153,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
         {
             _capture = otlp.Capture;
             _serializer = otlp.Serializer;
+            _queueBudget = otlp.QueueBudget;
             DiskExportBuffer? disk = null;
             if (options.DiskBufferDirectory is { } directory)
             {
@@ -168,7 +170,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
                 }
             }
 
-            _delivery = new OtlpDelivery(otlp.Client, otlp.Capture, otlp.GrpcEndpoint, otlp.Gzip, options, disk, new Report(this));
+            _delivery = new OtlpDelivery(otlp.Client, otlp.Capture, otlp.GrpcEndpoint, otlp.Gzip, options, disk, new Report(this), otlp.BufferBudget);
             _delivery.Start();
         }
 

@@ -22,8 +22,10 @@ internal sealed class OtlpSetup
     /// <summary>The gRPC method OTLP trace exports call.</summary>
     internal const string GrpcMethod = "opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
-    private OtlpSetup(BaseExporter<Activity> exporter, OtlpCapture capture, HttpClient client, Uri? grpcEndpoint, bool gzip, SharedSerializer? serializer = null, string? destination = null)
+    private OtlpSetup(BaseExporter<Activity> exporter, OtlpCapture capture, HttpClient client, Uri? grpcEndpoint, bool gzip, SharedSerializer? serializer = null, string? destination = null, (ExportBudget Queue, ExportBudget Buffer)? budgets = null)
     {
+        QueueBudget = budgets?.Queue;
+        BufferBudget = budgets?.Buffer;
         Exporter = exporter;
         Capture = capture;
         Client = client;
@@ -38,6 +40,12 @@ internal sealed class OtlpSetup
 
     /// <summary>The destination's name, for the export metrics' <c>destination</c> dimension; null for an exporter no one named.</summary>
     public string? Destination { get; }
+
+    /// <summary>The queued bytes all of a router's destinations share (null: the queue's own bound only).</summary>
+    public ExportBudget? QueueBudget { get; }
+
+    /// <summary>The buffered batches' bytes all of a router's destinations share (null: the buffer's own bound only).</summary>
+    public ExportBudget? BufferBudget { get; }
 
     public BaseExporter<Activity> Exporter { get; }
 
@@ -56,8 +64,8 @@ internal sealed class OtlpSetup
     /// <paramref name="serializer"/> into <paramref name="capture"/> (addressed, and translating for
     /// its backend), sent with <paramref name="client"/> over OTLP/HTTP protobuf.
     /// </summary>
-    public static OtlpSetup ForDestination(SharedSerializer serializer, OtlpCapture capture, HttpClient client, string destination) =>
-        new(new NoExporter(), capture, client, grpcEndpoint: null, gzip: false, serializer, destination);
+    public static OtlpSetup ForDestination(SharedSerializer serializer, OtlpCapture capture, HttpClient client, string destination, (ExportBudget Queue, ExportBudget Buffer) budgets) =>
+        new(new NoExporter(), capture, client, grpcEndpoint: null, gzip: false, serializer, destination, budgets);
 
     /// <summary>
     /// Sets up the serializing exporter as <paramref name="otlp"/> says, without changing it: the

@@ -24,16 +24,18 @@ internal sealed class LiveDestinations : IDisposable
     private readonly SharedSerializer _serializer;
     private readonly SocketsHttpHandler _handler;
     private readonly Func<ExportQueueOptions> _queue;
+    private readonly (ExportBudget Queue, ExportBudget Buffer) _budgets;
     private readonly Action<string> _warn;
     private readonly Timer _idleTimer;
     private int _maxLive;
     private TimeSpan _idleTimeout;
     private bool _stopped;
 
-    public LiveDestinations(SharedSerializer serializer, Func<ExportQueueOptions> queue, Action<string> warn, int maxLive, TimeSpan idleTimeout)
+    public LiveDestinations(SharedSerializer serializer, Func<ExportQueueOptions> queue, (ExportBudget Queue, ExportBudget Buffer) budgets, Action<string> warn, int maxLive, TimeSpan idleTimeout)
     {
         _serializer = serializer;
         _queue = queue;
+        _budgets = budgets;
         _warn = warn;
         (_maxLive, _idleTimeout) = (maxLive, idleTimeout);
 
@@ -64,6 +66,18 @@ internal sealed class LiveDestinations : IDisposable
             {
                 return _open.Keys.ToList();
             }
+        }
+    }
+
+    /// <summary>The bytes every open destination holds together: spans queued (estimated) and batches buffered (as held).</summary>
+    public (long Queued, long Buffered) Held => (_budgets.Queue.Used, _budgets.Buffer.Used);
+
+    /// <summary>The batches an open destination holds in memory now (bytes), by name; 0 when it is not open.</summary>
+    public long BufferedBytes(string name)
+    {
+        lock (_gate)
+        {
+            return _open.TryGetValue(name, out var destination) ? destination.Processor.BufferedExportBytes : 0;
         }
     }
 
@@ -107,7 +121,7 @@ internal sealed class LiveDestinations : IDisposable
                         CloseLocked(_open.Values.MinBy(d => d.LastUsed)!);
                     }
 
-                    destination = new RoutedDestination(definition, _serializer, _handler, _queue(), _warn);
+                    destination = new RoutedDestination(definition, _serializer, _handler, _queue(), _budgets, _warn);
                     _open[definition.Name] = destination;
                 }
             }

@@ -27,7 +27,7 @@ internal sealed class RoutedDestination : IDisposable
     private long _lastUsed;
     private int _closed;
 
-    public RoutedDestination(DestinationDefinition definition, SharedSerializer serializer, HttpMessageHandler handler, ExportQueueOptions options, Action<string> warn)
+    public RoutedDestination(DestinationDefinition definition, SharedSerializer serializer, HttpMessageHandler handler, ExportQueueOptions options, (ExportBudget Queue, ExportBudget Buffer) budgets, Action<string> warn)
     {
         Definition = definition;
         var headers = definition.Headers.Select(h => (h.Name, new[] { h.Value })).Append(("User-Agent", new[] { UserAgent })).ToArray();
@@ -35,7 +35,7 @@ internal sealed class RoutedDestination : IDisposable
         _client = new HttpClient(handler, disposeHandler: false) { Timeout = TimeSpan.FromMilliseconds(definition.TimeoutMilliseconds) };
         var named = $"TracedLlm export to {definition.Name}: ";
         Processor = new BoundedExportProcessor(
-            OtlpSetup.ForDestination(serializer, capture, _client, definition.Name),
+            OtlpSetup.ForDestination(serializer, capture, _client, definition.Name, budgets),
             options,
             message => warn(message.StartsWith("TracedLlm export: ", StringComparison.Ordinal) ? named + message["TracedLlm export: ".Length..] : named + message),
             DiskSubdirectory(definition.Name));

@@ -57,9 +57,23 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         _routes = new DestinationRoutes(options);
         _share = options.DestinationShare;
         _disposeWait = bounds.ShutdownTimeout + TimeSpan.FromSeconds(2);
-        _live = new LiveDestinations(serializer, () => DestinationQueue.For(bounds, Volatile.Read(ref _share)), warn, options.MaxLiveDestinations, options.IdleTimeout);
+        // Every destination shares the bounds as a whole, each keeping a reserve of two batches' buffers.
+        var budgets = (new ExportBudget(bounds.MaxQueueBytes, DestinationReserve), new ExportBudget(bounds.MaxBufferedExportBytes, DestinationReserve));
+        _live = new LiveDestinations(serializer, () => DestinationQueue.For(bounds, Volatile.Read(ref _share)), budgets, warn, options.MaxLiveDestinations, options.IdleTimeout);
         _onChange = monitor?.OnChange(Reload);
     }
+
+    /// <summary>
+    /// What each destination may hold of the queue and of the buffer whatever the others hold: two
+    /// batches (a batch of 512 spans is serialized into a pooled buffer of 256 KiB).
+    /// </summary>
+    internal const long DestinationReserve = 512 * 1024;
+
+    /// <summary>The bytes all destinations hold together now: spans queued (estimated) and batches buffered.</summary>
+    internal (long Queued, long Buffered) Held => _live.Held;
+
+    /// <summary>The batches the destination <paramref name="name"/> holds in memory now, in bytes.</summary>
+    internal long BufferedBytes(string name) => _live.BufferedBytes(name);
 
     /// <summary>The destinations open now, by name.</summary>
     internal IReadOnlyList<string> OpenDestinations => _live.Names;

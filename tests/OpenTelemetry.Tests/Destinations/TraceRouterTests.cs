@@ -187,7 +187,7 @@ public sealed class TraceRouterTests : IAsyncLifetime
 
             // Idle for the timeout: every destination closes, its spans delivered; a span later opens one again.
             await Eventually.HoldsAsync(() => router.OpenDestinations.Count == 0, "the idle destinations closed", TimeSpan.FromSeconds(10));
-            Assert.Equal(10, ReceivedSpans.Of(_a).Count);
+            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_a).Count == 10, "team A's spans, delivered as its destination closed", TimeSpan.FromSeconds(10));
             using (Server(new LlmCaller { TeamId = "team-a" }))
             {
             }
@@ -199,6 +199,45 @@ public sealed class TraceRouterTests : IAsyncLifetime
         Assert.Equal(10, ReceivedSpans.Of(_b).Count);
         Assert.Equal(10, ReceivedSpans.Of(_platform).Count);
         Assert.Equal(0, Router!.RunningSpans);
+    }
+
+    [Fact]
+    public async Task AllDestinationsTogetherHoldNoMoreThanTheBoundsAndAHealthyOneKeepsItsRoom()
+    {
+        // Team A's and team B's backends hang; each destination may hold all of the 2 MiB buffer alone.
+        _a.Otherwise = ScriptedOtlpEndpoint.Hang();
+        _b.Otherwise = ScriptedOtlpEndpoint.Hang();
+        var options = Options();
+        options.DestinationShare = 1;
+        foreach (var destination in options.Destinations.Values)
+        {
+            destination.TimeoutMilliseconds = 60_000;
+        }
+
+        var bounds = new ExportQueueOptions { MaxBatchSize = 4, MaxBufferedExportBytes = 2L * 1024 * 1024, MaxConcurrentExports = 1, ScheduledDelay = TimeSpan.FromMilliseconds(20), ShutdownTimeout = TimeSpan.FromSeconds(1) };
+        var big = new string('x', 50_000);
+        var most = 0L;
+        using (var provider = Provider(options, bounds))
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                foreach (var caller in new[] { new LlmCaller { TeamId = "team-a" }, new LlmCaller { TeamId = "team-b" }, null })
+                {
+                    using var server = Server(caller);
+                    server.SetTag("payload", big);
+                }
+
+                await Task.Delay(5);
+                most = Math.Max(most, Router!.Held.Buffered);
+            }
+
+            // The healthy default delivers everything while the others hang.
+            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_platform).Count == 60, "the default destination's 60 spans", TimeSpan.FromSeconds(20));
+            most = Math.Max(most, Router!.Held.Buffered);
+            Assert.True(Router.BufferedBytes("a") + Router.BufferedBytes("b") <= bounds.MaxBufferedExportBytes + 2 * TraceRouter.DestinationReserve, $"{Router.BufferedBytes("a")} + {Router.BufferedBytes("b")} bytes held");
+        }
+
+        Assert.InRange(most, 1, bounds.MaxBufferedExportBytes + 3 * TraceRouter.DestinationReserve);
     }
 
     private TraceRouter? Router { get; set; }
@@ -244,10 +283,11 @@ public sealed class TraceRouterTests : IAsyncLifetime
     }
 
     // A provider with only the router (disposed: delivered); both sources recorded.
-    private TracerProvider Provider(TraceRoutingOptions options)
+    private TracerProvider Provider(TraceRoutingOptions options, ExportQueueOptions? bounds = null)
     {
         Assert.Empty(options.Problems());
-        var bounds = new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(20), ShutdownTimeout = TimeSpan.FromSeconds(5), Warn = _warnings.Enqueue };
+        bounds ??= new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(20), ShutdownTimeout = TimeSpan.FromSeconds(5) };
+        bounds.Warn = _warnings.Enqueue;
         Router = new TraceRouter(options, bounds, _warnings.Enqueue);
         return Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName, Foreign.Name).AddProcessor(Router).Build()!;
     }
