@@ -63,14 +63,20 @@ internal static class FaultClient
         _ => ClientLeaves.Never,
     };
 
-    /// <summary>A request of the fault matrix: to the typed route, or with <paramref name="relay"/> to the relay route of the same format (path + <c>/relay</c>).</summary>
-    public static HttpRequestMessage Request(string prefix, WireFormat format, bool stream, FaultRun? run = null, bool relay = false)
+    /// <summary>A request of the fault matrix: to the typed route, or to the relay route (path + <c>/relay</c>) or the controller's (path + <c>/mvc</c>) of the same format.</summary>
+    public static HttpRequestMessage Request(string prefix, WireFormat format, bool stream, FaultRun? run = null, RouteKind route = RouteKind.Typed)
     {
         var streamJson = stream ? "true" : "false";
         var (path, body) = format == WireFormat.Anthropic
             ? ("/v1/messages", $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""")
             : ("/v1/chat/completions", $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""");
-        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + (relay ? "/relay" : string.Empty)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var suffix = route switch
+        {
+            RouteKind.Relay => "/relay",
+            RouteKind.Controller => "/mvc",
+            _ => string.Empty,
+        };
+        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + suffix) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
         if (run is not null)
         {
@@ -265,6 +271,22 @@ internal static class FaultContract
                 Assert.Equal(FaultCell.ProblemTitle, problem.RootElement.GetProperty("title").GetString());
                 Assert.Equal(expected.Status, problem.RootElement.GetProperty("status").GetInt32());
                 Assert.False(problem.RootElement.TryGetProperty("error", out _), "the gateway wrote its own error over the handler's");
+                break;
+            }
+
+            case Answer.AppsOwn:
+            {
+                // The app's exception handler's problem details, never the gateway's error JSON, and nothing of the exception.
+                Assert.Equal(expected.Status, client.Status);
+                Assert.Equal("application/problem+json", client.ContentType);
+                using var problem = ParseJson(client.Body);
+                Assert.Equal(expected.Status, problem.RootElement.GetProperty("status").GetInt32());
+                Assert.False(problem.RootElement.TryGetProperty("error", out _), "the gateway wrote its own error over the app's");
+                foreach (var leak in new[] { "fault injected", "secret", " at " })
+                {
+                    Assert.DoesNotContain(leak, client.Body, StringComparison.OrdinalIgnoreCase);
+                }
+
                 break;
             }
 

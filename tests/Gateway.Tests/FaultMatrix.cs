@@ -69,6 +69,19 @@ public enum Landing
     BetweenChunks,
 }
 
+/// <summary>The kind of route a cell's request goes to.</summary>
+public enum RouteKind
+{
+    /// <summary>A static handler that answers with its own response or chunks.</summary>
+    Typed,
+
+    /// <summary>A relay (TracedLlm.ReverseProxy): the upstream is an HTTP peer whose bytes the relay passes on.</summary>
+    Relay,
+
+    /// <summary>The typed handler's work as an MVC [ApiController] action, with the app's exception handler middleware.</summary>
+    Controller,
+}
+
 /// <summary>What the client gets.</summary>
 public enum Answer
 {
@@ -83,6 +96,9 @@ public enum Answer
 
     /// <summary>The error result's own status, headers and body, unchanged.</summary>
     ErrorResultsOwn,
+
+    /// <summary>The app's own exception handling's answer (its problem details, 500), unchanged: an action's own exception on a controller route.</summary>
+    AppsOwn,
 }
 
 /// <summary>The documented outcome of a failure: status, code, <c>error.type</c>, the message the client and the spans read, and how it is answered.</summary>
@@ -90,12 +106,16 @@ public sealed record Expected(int Status, string? Code, string ErrorType, string
 
 /// <summary>
 /// One cell of the fault matrix: a component, a way to fail, a wire format, streamed or not, and the
-/// kind of route: a typed one (the handler answers with its own response or chunks) or a relay
+/// kind of route: a typed one (the handler answers with its own response or chunks), a relay
 /// (TracedLlm.ReverseProxy: the upstream is an HTTP peer whose bytes the relay passes on, the
-/// upstream faults injected into its HTTP client and its response's body).
+/// upstream faults injected into its HTTP client and its response's body), or the typed handler's
+/// work as an MVC controller action, inside MVC's own invocation.
 /// </summary>
-public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, bool Stream, bool Relay = false)
+public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, bool Stream, RouteKind Route = RouteKind.Typed)
 {
+    /// <summary>True for the relay's cells.</summary>
+    public bool Relay => Route == RouteKind.Relay;
+
     public const string BlockMessage = "Blocked by the fault matrix.";
     public const string AuthFailureMessage = "Refused by the fault matrix.";
 
@@ -113,8 +133,8 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
         from fault in Enum.GetValues<Fault>()
         from format in new[] { WireFormat.OpenAI, WireFormat.Anthropic }
         from stream in new[] { false, true }
-        from relay in new[] { false, true }
-        let cell = new FaultCell(site, fault, format, stream, relay)
+        from route in Enum.GetValues<RouteKind>()
+        let cell = new FaultCell(site, fault, format, stream, route)
         select (cell, cell.WhyItCannotExist())).ToList();
 
     /// <summary>The cells that can exist: the matrix the tests run.</summary>
@@ -163,6 +183,18 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
             return new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage, Answer.Json);
         }
 
+        if (AppAnswers && !streamStarted)
+        {
+            // An action's own exception goes on to the app's exception handler, which answers 500 in its own shape.
+            var thrown = Fault switch
+            {
+                Fault.OwnCancellation => typeof(OperationCanceledException),
+                Fault.OwnTimeout => typeof(TimeoutException),
+                _ => typeof(FaultInjectedException),
+            };
+            return new Expected(500, null, thrown.FullName!, $"The action threw {thrown.Name}; the application answered 500 Internal Server Error.", Answer.AppsOwn);
+        }
+
         var answer = streamStarted ? Answer.StreamErrorEvent : Answer.Json;
         return Fault switch
         {
@@ -186,10 +218,23 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
         };
     }
 
+    /// <summary>
+    /// True when a controller route's app answers the failure itself: the action's own code (the
+    /// handler's step, the upstream call, the target chooser) threw an exception that is not
+    /// TracedLlm's, before the response started. A component's own timeout is the upstream's
+    /// <see cref="UpstreamTimeoutException"/> (TracedLlm's) at the upstream, the action's elsewhere.
+    /// </summary>
+    public bool AppAnswers => Route == RouteKind.Controller && (Site, Fault) switch
+    {
+        (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser, Fault.SyncThrow or Fault.AsyncThrow or Fault.OwnCancellation) => true,
+        (FaultSite.HandlerBeforeLlmCall or FaultSite.TargetChooser, Fault.OwnTimeout) => true,
+        _ => false,
+    };
+
     /// <summary>The fault makes the component wait until it is cancelled (the client leaves, the deadline passes).</summary>
     public bool Hangs => Fault is Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout;
 
-    public override string ToString() => $"{Site} × {Fault} × {Format} × {(Stream ? "stream" : "whole")} × {(Relay ? "relay" : "typed")}";
+    public override string ToString() => $"{Site} × {Fault} × {Format} × {(Stream ? "stream" : "whole")} × {Route.ToString().ToLowerInvariant()}";
 }
 
 /// <summary>
@@ -201,10 +246,14 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
 /// </summary>
 public sealed record TimedCell(FaultCell Cell, Landing Landing)
 {
-    /// <summary>Every streamed cell of a typed route at every landing, each a timed cell or with why not (the relay's upstream has no landings to hold at).</summary>
+    /// <summary>
+    /// Every streamed cell of a typed route at every landing, each a timed cell or with why not (the
+    /// relay's upstream has no landings to hold at; the controller's stream is the typed route's
+    /// stages, whose landings these cells take).
+    /// </summary>
     public static IReadOnlyList<(TimedCell Cell, string? WhyNot)> AllCombinations { get; } = (
         from cell in FaultCell.All
-        where cell.Stream && !cell.Relay
+        where cell.Stream && cell.Route == RouteKind.Typed
         from landing in Enum.GetValues<Landing>()
         let timed = new TimedCell(cell, landing)
         select (timed, timed.WhyItCannotExist())).ToList();

@@ -109,6 +109,19 @@ public class FaultMatrixHost : IAsyncLifetime
         builder.Services.AddRequestTimeouts();
         builder.Services.AddFaultRouteServices();
 
+        // The controller shape: the same handlers as MVC actions, MVC's JSON options as the app's, and
+        // the app's own exception handling (problem details) for what the actions throw.
+        builder.Services.AddProblemDetails();
+        builder.Services.AddControllers()
+            .AddApplicationPart(typeof(FaultController).Assembly)
+            .AddJsonOptions(options =>
+            {
+                options.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+                options.JsonSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+                options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
+            })
+            .AddTracedLlm();
+
         _app = builder.Build();
         _app.Use(async (context, next) =>
         {
@@ -131,11 +144,22 @@ public class FaultMatrixHost : IAsyncLifetime
                 run.Finished.TrySetResult(record);
             }
         });
+        _app.UseExceptionHandler();
         _app.UseRouting();
         _app.UseRequestTimeouts();
         _app.MapFaultMatrixRoutes().WithRequestTimeout(TimeSpan.FromMinutes(5));
         _app.MapGroup(Deadline).MapFaultMatrixRoutes().WithRequestTimeout(TimeSpan.FromSeconds(1));
         _app.MapGroup(SlowDeadline).MapFaultMatrixRoutes().WithRequestTimeout(TimeSpan.FromSeconds(10));
+
+        // The controller's actions carry the three prefixes as attribute routes: each gets its prefix's timeout.
+        _app.MapControllers().Add(endpoint =>
+        {
+            var pattern = "/" + ((endpoint as Microsoft.AspNetCore.Routing.RouteEndpointBuilder)?.RoutePattern.RawText ?? string.Empty).TrimStart('/');
+            var timeout = pattern.StartsWith(SlowDeadline + "/", StringComparison.Ordinal) ? TimeSpan.FromSeconds(10)
+                : pattern.StartsWith(Deadline + "/", StringComparison.Ordinal) ? TimeSpan.FromSeconds(1)
+                : TimeSpan.FromMinutes(5);
+            endpoint.Metadata.Add(new RequestTimeoutAttribute((int)timeout.TotalMilliseconds));
+        });
         await _app.StartAsync();
         Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }

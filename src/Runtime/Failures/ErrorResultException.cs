@@ -25,11 +25,11 @@ public sealed class ErrorResultException : GatewayException
     }
 
     /// <summary>An MVC action's answer: its result (or MVC's own, for a validation error), which MVC executed.</summary>
-    internal ErrorResultException(int statusCode, string? description, IActionResult? actionResult)
+    internal ErrorResultException(int statusCode, string? errorType, string? description, IActionResult? actionResult)
         : base(description ?? DefaultDescription(statusCode))
     {
         StatusCode = statusCode;
-        ErrorType = statusCode.ToString(CultureInfo.InvariantCulture);
+        ErrorType = errorType ?? statusCode.ToString(CultureInfo.InvariantCulture);
         ActionResult = actionResult;
     }
 

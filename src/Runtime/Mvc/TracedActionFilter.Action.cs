@@ -39,6 +39,15 @@ internal sealed partial class TracedActionFilter
         var executed = await next().ConfigureAwait(false);
         if (executed.Exception is { } thrown && !executed.ExceptionHandled)
         {
+            if (call.DuringCallGuardrails is not null && call.CancellationToken.IsCancellationRequested && !context.HttpContext.RequestAborted.IsCancellationRequested)
+            {
+                // The action was stopped because a during-call guardrail blocked or failed: the pipeline's
+                // failure (the guardrail's, not the action's cancellation), answered in the route's format.
+                executed.ExceptionHandled = true;
+                executed.Result = new TracedActionResults.FailureResult(run, thrown, endsRequest: false);
+                return;
+            }
+
             // MVC's exception filters see it next, then the app's middleware: the resource phase records it once.
             run.ActionException = thrown;
             return;

@@ -133,7 +133,9 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
             return true;
         }
 
-        var status = httpContext.Response.StatusCode;
+        // As for a static handler's result: what a result that writes for an upstream reported, else the response's status.
+        var reported = call.ReportedAnswer;
+        var status = reported?.StatusCode ?? httpContext.Response.StatusCode;
         if (call.Failure is null && status >= StatusCodes.Status400BadRequest)
         {
             if (run.ActionException is { } handled)
@@ -144,7 +146,8 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
             else
             {
                 // An error result: the action's own, or, before the action, MVC's (a validation 400) or an app filter's.
-                await run.FailAsync(new ErrorResultException(status, run.ActionStarted ? null : Refused(context.ModelState, status), executed.Result)).ConfigureAwait(false);
+                var description = reported?.Description ?? (run.ActionStarted ? null : Refused(context.ModelState, status));
+                await run.FailAsync(new ErrorResultException(status, reported?.ErrorType, description, executed.Result)).ConfigureAwait(false);
             }
         }
 
