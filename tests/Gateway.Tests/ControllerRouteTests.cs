@@ -166,7 +166,16 @@ public sealed class ControllerRouteTests : IDisposable
         using var problem = JsonDocument.Parse(text);
         Assert.Equal(status, problem.RootElement.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("title").GetString()));
-        Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("detail").GetString()));
+        if (kind == "cut-off")
+        {
+            // The app's [ApiController] answers input it cannot bind with its validation problem: so does the pipeline.
+            Assert.Contains("not valid JSON", problem.RootElement.GetProperty("errors").GetProperty("$")[0].GetString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("detail").GetString()));
+        }
+
         Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("traceId").GetString()));
         Assert.Equal("customized", problem.RootElement.GetProperty("app").GetString());
 
@@ -250,6 +259,26 @@ public sealed class ControllerRouteTests : IDisposable
         Assert.Contains("Create", failure.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ApiDescriptionsListThePipelinesErrorsInTheRoutesFormat()
+    {
+        await using var host = await StartAsync(new EchoBackend());
+        var groups = host.Services.GetRequiredService<Microsoft.AspNetCore.Mvc.ApiExplorer.IApiDescriptionGroupCollectionProvider>().ApiDescriptionGroups.Items;
+        var descriptions = groups.SelectMany(g => g.Items).ToList();
+
+        var create = Assert.Single(descriptions, d => d.RelativePath == "api/Completions" && d.HttpMethod == "POST");
+        var unauthorized = Assert.Single(create.SupportedResponseTypes, r => r.StatusCode == 401);
+        Assert.Equal(typeof(ProblemDetails), unauthorized.Type);
+        Assert.Contains(unauthorized.ApiResponseFormats, f => f.MediaType == "application/problem+json");
+        Assert.Contains(create.SupportedResponseTypes, r => r.StatusCode == 504);
+        Assert.Equal(typeof(CompletionReply), Assert.Single(create.SupportedResponseTypes, r => r.StatusCode == 200).Type);
+
+        // A route of the wire format's errors (the default) documents them as such; LlmCall is no API parameter.
+        var chat = Assert.Single(descriptions, d => d.RelativePath == "v1/chat/completions");
+        Assert.Equal("OpenAIErrorResponse", Assert.Single(chat.SupportedResponseTypes, r => r.StatusCode == 502).Type!.Name);
+        Assert.DoesNotContain(chat.ParameterDescriptions, p => p.Type == typeof(LlmCall));
+    }
+
     private const string Valid = """{"model":"gpt","messages":[{"role":"user","content":"hi"}]}""";
 
     private async Task<ControllerHost> StartAsync(ICompletionBackend backend, Action<MvcOptions>? mvc = null)
@@ -278,6 +307,8 @@ public sealed class ControllerRouteTests : IDisposable
     private sealed class ControllerHost(WebApplication app, string address) : IAsyncDisposable
     {
         private readonly HttpClient _client = new() { BaseAddress = new Uri(address) };
+
+        public IServiceProvider Services => app.Services;
 
         public Task<HttpResponseMessage> PostAsync(string path, string body, bool authenticated = true)
         {

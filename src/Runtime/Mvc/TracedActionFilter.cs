@@ -63,8 +63,9 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         }
 
         var call = RequestStage.CreateCall(httpContext, RouteOf(httpContext, facts), envelope, gateway, startTimestamp);
-        var run = new TracedActionRun(call);
+        var run = new TracedActionRun(call, context);
         httpContext.Features.Set(run);
+        httpContext.Features.Set<IRequestRefusalWriter>(run);
         try
         {
             // Authentication first, before any span: nothing the client sent reaches a trace until it has passed.

@@ -59,11 +59,13 @@ internal sealed class TracedActionModelProvider(IServiceProvider services) : IAp
     {
         gateway.ThrowIfErrorsUnwritable(action.Route);
         model.Filters.Add(new TracedActionFilter(action, gateway));
-        var (errorType, contentTypes) = TracedRouteMetadata.ErrorBody(action.Route, ErrorResponses.Of(action.Route, gateway.Options));
-        foreach (var error in TracedRouteMetadata.Errors(authenticated: gateway.Authenticator is not null, (errorType, contentTypes)))
+        // API descriptions (ApiExplorer) read an action's responses from its filters: the same responses a
+        // static handler's route declares (its result, its stream, the pipeline's errors in its format).
+        var metadata = TracedRouteMetadata.For(action.Route, authenticated: gateway.Authenticator is not null, ErrorResponses.Of(action.Route, gateway.Options));
+        foreach (var response in metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>())
         {
-            // API descriptions (ApiExplorer) read an action's responses from its filters.
-            model.Filters.Add(new ProducesResponseTypeAttribute(error.Type ?? typeof(void), error.StatusCode, contentTypes[0], contentTypes.Skip(1).ToArray()) { Description = error.Description });
+            var contentTypes = response.ContentTypes.ToArray();
+            model.Filters.Add(new ProducesResponseTypeAttribute(response.Type ?? typeof(void), response.StatusCode, contentTypes[0], contentTypes.Skip(1).ToArray()) { Description = response.Description });
         }
 
         foreach (var selector in model.Selectors)

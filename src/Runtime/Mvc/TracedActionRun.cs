@@ -1,15 +1,21 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace TracedLlm.Pipeline;
 
 /// <summary>
 /// One traced MVC request on its way through MVC's filters: its call, its open spans, and how far
 /// it got. Set as a request feature by the resource phase (<see cref="TracedActionFilter"/>), read by
-/// the action phase, the results and <see cref="LlmCallModelBinder"/>.
+/// the action phase, the results and <see cref="LlmCallModelBinder"/>. On an <c>[ApiController]</c>
+/// action it writes the pipeline's refusal of a request's input as MVC answers input it cannot bind.
 /// </summary>
-internal sealed class TracedActionRun(LlmCall call)
+internal sealed class TracedActionRun(LlmCall call, ActionContext action) : IRequestRefusalWriter
 {
     private int _ended;
 
@@ -28,6 +34,25 @@ internal sealed class TracedActionRun(LlmCall call)
 
     /// <summary>The action's exception, as MVC's exception filters see it next (one that handles it answers the request).</summary>
     public Exception? ActionException { get; set; }
+
+    /// <summary>
+    /// The refusal as the action's invalid model state answer (<see cref="ApiBehaviorOptions.InvalidModelStateResponseFactory"/>,
+    /// a validation problem with the message under the body's key <c>$</c>), on an <c>[ApiController]</c>
+    /// action whose app lets MVC answer invalid models; null elsewhere.
+    /// </summary>
+    public Task? TryWrite(string message)
+    {
+        var services = action.HttpContext.RequestServices;
+        var apiBehavior = services.GetService<IOptions<ApiBehaviorOptions>>()?.Value;
+        if (apiBehavior is null || apiBehavior.SuppressModelStateInvalidFilter
+            || !action.ActionDescriptor.EndpointMetadata.OfType<IApiBehaviorMetadata>().Any())
+        {
+            return null;
+        }
+
+        action.ModelState.AddModelError("$", message);
+        return apiBehavior.InvalidModelStateResponseFactory(action).ExecuteResultAsync(action);
+    }
 
     /// <summary>Runs the failure path on the open spans; never throws.</summary>
     public Task FailAsync(Exception exception, int? answeredStatus = null) =>

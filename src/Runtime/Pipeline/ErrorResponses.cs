@@ -45,7 +45,16 @@ internal static class ErrorResponses
             response.Headers.AcceptEncoding = RequestContentCoding.Accepted;
         }
 
-        return Of(call.Route, call.Gateway.Options) switch
+        var responses = Of(call.Route, call.Gateway.Options);
+        if (responses == LlmErrorResponses.ProblemDetails && httpContext.Features.Get<IRequestRefusalWriter>() is { } refusals
+            && failure is { StatusCode: StatusCodes.Status400BadRequest, Kind: GatewayErrorKind.InvalidRequest, Code: null }
+            && refusals.TryWrite(failure.Message) is { } refused)
+        {
+            // A request refused as the app's framework refuses one it cannot bind (MVC's invalid model state answer).
+            return refused;
+        }
+
+        return responses switch
         {
             LlmErrorResponses.ProblemDetails => WriteProblemAsync(httpContext, failure),
             LlmErrorResponses.Writer => call.Gateway.ErrorWriter(call.Route)
@@ -153,4 +162,16 @@ internal static class ErrorResponses
         GatewayErrorKind.Timeout => "timeout_error",
         _ => "api_error",
     };
+}
+
+/// <summary>
+/// A request feature that writes the pipeline's refusal of a request's input (a body it cannot read
+/// one way, a value that does not parse) as the app's framework answers input it cannot bind, for
+/// routes whose errors are problem details: an MVC <c>[ApiController]</c> action's invalid model
+/// state answer. Null from <see cref="TryWrite"/> when the framework has no such answer.
+/// </summary>
+internal interface IRequestRefusalWriter
+{
+    /// <summary>Writes the refusal with <paramref name="message"/>, or returns null to leave it to the route's error responses.</summary>
+    Task? TryWrite(string message);
 }
