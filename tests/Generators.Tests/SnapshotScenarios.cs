@@ -12,7 +12,9 @@ namespace TracedLlm.Generators.Tests;
 /// <item>slots: metadata and litellm_metadata by default and set explicitly against the default, a custom slot;</item>
 /// <item>wire formats: OpenAI and Anthropic, by default and set explicitly, streaming and not;</item>
 /// <item>guardrails and failure loggers registered in DI, and handlers that take them as services;</item>
-/// <item>names: overloaded handlers (hashed class names), a nested type, the global namespace, handlers in two files.</item>
+/// <item>names: overloaded handlers (hashed class names), a nested type, the global namespace, handlers in two files;</item>
+/// <item>MVC controller actions (attribute and conventional routes, overloads, each kind of result) and the port options
+/// (IgnoreStream, MetadataSlots.None, ErrorResponses).</item>
 /// </list>
 /// </summary>
 internal static class SnapshotScenarios
