@@ -49,7 +49,9 @@ public sealed class ControllerRouteTests : IDisposable
         trace.AssertChild(SpanNames.PreCall, trace.Server, ActivityKind.Internal);
         var llm = trace.AssertChild(SpanNames.LlmRequest, trace.Server, ActivityKind.Client);
         trace.AssertChild(SpanNames.Guardrail, llm, ActivityKind.Internal);
-        Assert.Equal(new[] { SpanNames.Server, SpanNames.Auth, SpanNames.Guardrail, SpanNames.LlmRequest, SpanNames.PreCall }.Order(StringComparer.Ordinal), trace.Names);
+        var attempt = trace.AssertChild(SpanNames.UpstreamAttempt, llm, ActivityKind.Client);
+        Assert.Equal("openrouter", attempt.GetTagItem(AttributeNames.GenAiProviderName));
+        Assert.Equal(new[] { SpanNames.Server, SpanNames.Auth, SpanNames.Guardrail, SpanNames.LlmRequest, SpanNames.PreCall, SpanNames.UpstreamAttempt }.Order(StringComparer.Ordinal), trace.Names);
         Assert.Equal("/api/Completions", trace.Server.GetTagItem(AttributeNames.HttpRoute));
         Assert.Equal("POST", trace.Server.GetTagItem(AttributeNames.HttpRequestMethod));
         Assert.Equal(200, trace.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
@@ -108,7 +110,7 @@ public sealed class ControllerRouteTests : IDisposable
         var failed = trace.Single(SpanNames.Failure);
         Assert.Equal(typeof(InvalidOperationException).FullName, failed.GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(500, failed.GetTagItem(AttributeNames.HttpResponseStatusCode));
-        Assert.Equal("The action threw InvalidOperationException; the application answered 500 Internal Server Error.", failed.StatusDescription);
+        Assert.Equal("InvalidOperationException was thrown; the application answered 500 Internal Server Error.", failed.StatusDescription);
         Assert.Equal(500, trace.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
         var llm = trace.Single(SpanNames.LlmRequest);
         Assert.Equal(ActivityStatusCode.Error, llm.Status);
@@ -328,13 +330,16 @@ public sealed class ControllerRouteTests : IDisposable
         }
     }
 
+    /// <summary>Answers from one upstream attempt, as the app's service would call its provider.</summary>
     private sealed class EchoBackend : ICompletionBackend
     {
-        public Task<CompletionReply> CompleteAsync(CompletionRequest request, LlmCall call, CancellationToken cancellationToken)
-        {
-            call.RecordResponse("echo-model");
-            return Task.FromResult(new CompletionReply(request.Model!, "hello", request.Extra?.Keys.Order().ToList() ?? new()));
-        }
+        public Task<CompletionReply> CompleteAsync(CompletionRequest request, LlmCall call, CancellationToken cancellationToken) =>
+            call.ExecuteAsync(new LlmTarget("openrouter", request.Model!), LlmRetryPolicy.None, (attempt, _) =>
+            {
+                attempt.RecordResponse("echo-model", inputTokens: 3, outputTokens: 2);
+                call.RecordResponse("echo-model");
+                return Task.FromResult(new CompletionReply(request.Model!, "hello", request.Extra?.Keys.Order().ToList() ?? new()));
+            });
     }
 
     private sealed class ThrowingBackend(Exception exception) : ICompletionBackend

@@ -346,7 +346,15 @@ internal static class FaultContract
         Assert.Equal(expected.Message, failed.StatusDescription);
         Assert.Equal(expected.ErrorType, failed.GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(loggerFails, failed.Events.Any(e => e.Name == AttributeNames.FailureLoggerErrorEvent));
-        if (cell.Fault == Fault.ErrorResult && expected.Answer == Answer.ErrorResultsOwn)
+        if (cell is { Fault: Fault.ErrorResult, Site: FaultSite.AppFilter })
+        {
+            // A filter answered before the action: refused on proxy_pre_call, no LLM call made, nothing thrown.
+            Assert.DoesNotContain(spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation");
+            var preCall = Assert.Single(spans, s => s.DisplayName == SpanNames.PreCall);
+            Assert.Equal(ActivityStatusCode.Error, preCall.Status);
+            Assert.All(new[] { server, preCall, failed }, s => Assert.DoesNotContain(s.Events, e => e.Name == "exception"));
+        }
+        else if (cell.Fault == Fault.ErrorResult && expected.Answer == Answer.ErrorResultsOwn)
         {
             // Answered, not thrown: the LLM call it answered for is in error too, and the spans the failure path marks have no exception event for it.
             var llm = Assert.Single(spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation"); // named litellm_request, or "{operation} {model}" in the latest mode

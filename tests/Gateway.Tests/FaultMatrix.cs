@@ -8,6 +8,10 @@ namespace TracedLlm.Gateway.Tests;
 public enum FaultSite
 {
     Authenticator,
+
+    /// <summary>The app's own MVC action filter, which runs after model binding and before the action (a controller route's only).</summary>
+    AppFilter,
+
     PreCallGuardrail,
     DuringCallGuardrail,
     PostCallGuardrail,
@@ -144,15 +148,17 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     public string? WhyItCannotExist()
     {
         var runsAfterFirstChunk = Stream && (Site is FaultSite.StreamAfterFirstChunk or FaultSite.PostCallGuardrail);
-        var runsBeforeFirstChunk = Site is FaultSite.Authenticator or FaultSite.PreCallGuardrail or FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser;
+        var runsBeforeFirstChunk = Site is FaultSite.Authenticator or FaultSite.AppFilter or FaultSite.PreCallGuardrail or FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser;
         return (Site, Fault) switch
         {
+            (FaultSite.AppFilter, _) when Route != RouteKind.Controller => "only a controller route has the app's MVC filters",
+            (FaultSite.AppFilter, Fault.Block) => "a filter's no is the result it answers with: the ErrorResult cell",
             (FaultSite.TargetChooser, Fault.AsyncThrow) => "a target chooser is synchronous: what it throws is the SyncThrow cell",
             (FaultSite.TargetChooser, Fault.DisconnectBeforeResponse or Fault.ServerRequestTimeout) => "a target chooser is synchronous: it does not wait for the client or the deadline",
             (FaultSite.StreamAfterFirstChunk, _) when !Stream => "a response that is not streamed has no chunks",
             (FaultSite.FailureLogger, Fault.Block) => "a failure logger has no verdict (a block it throws is an exception like any other: the throw cells)",
             (not (FaultSite.Upstream or FaultSite.StreamAfterFirstChunk), Fault.UpstreamTimeout) => "only the upstream call has an upstream deadline (a component's own timeout is its OwnTimeout cell)",
-            (not (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream), Fault.ErrorResult) => "only the handler answers with a result of its own: its own error result, or the upstream's error answer it relays (after the first chunk the response has started: the StreamAfterFirstChunk cells)",
+            (not (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.AppFilter), Fault.ErrorResult) => "only the handler (or a controller's filter before it) answers with a result of its own: its own error result, or the upstream's error answer it relays (after the first chunk the response has started: the StreamAfterFirstChunk cells)",
             (FaultSite.FailureLogger, Fault.DisconnectBeforeResponse) => "the failure logger runs after the error response is written",
             (_, Fault.DisconnectBeforeResponse) when runsAfterFirstChunk => "it runs after the stream's first chunk was written: the response has started",
             (not FaultSite.FailureLogger, Fault.DisconnectAfterResponseStarted) when !Stream => "a response that is not streamed starts only when the finished result is written, and after that only the failure logger runs",
@@ -192,7 +198,7 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
                 Fault.OwnTimeout => typeof(TimeoutException),
                 _ => typeof(FaultInjectedException),
             };
-            return new Expected(500, null, thrown.FullName!, $"The action threw {thrown.Name}; the application answered 500 Internal Server Error.", Answer.AppsOwn);
+            return new Expected(500, null, thrown.FullName!, $"{thrown.Name} was thrown; the application answered 500 Internal Server Error.", Answer.AppsOwn);
         }
 
         var answer = streamStarted ? Answer.StreamErrorEvent : Answer.Json;
@@ -213,21 +219,23 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
             // error.type is the status, as OpenTelemetry's HTTP conventions record an error status;
             // the description is the pipeline's (the handler's) or the relay's (the upstream's).
             Fault.ErrorResult when Site == FaultSite.Upstream => new Expected(429, null, "429", "The upstream provider answered 429.", Answer.ErrorResultsOwn),
+            Fault.ErrorResult when Site == FaultSite.AppFilter => new Expected(503, null, "503", "A filter answered 503 Service Unavailable before the action ran.", Answer.ErrorResultsOwn),
             Fault.ErrorResult => new Expected(503, null, "503", "The route's handler answered 503 Service Unavailable.", Answer.ErrorResultsOwn),
             _ => throw new ArgumentOutOfRangeException(nameof(Fault)),
         };
     }
 
     /// <summary>
-    /// True when a controller route's app answers the failure itself: the action's own code (the
-    /// handler's step, the upstream call, the target chooser) threw an exception that is not
-    /// TracedLlm's, before the response started. A component's own timeout is the upstream's
+    /// True when a controller route's app answers the failure itself: the app's own code (its MVC
+    /// filter, the handler's step, the upstream call, the target chooser) threw an exception that is
+    /// not TracedLlm's, before the response started. A component's own timeout is the upstream's
     /// <see cref="UpstreamTimeoutException"/> (TracedLlm's) at the upstream, the action's elsewhere.
     /// </summary>
     public bool AppAnswers => Route == RouteKind.Controller && (Site, Fault) switch
     {
         (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser, Fault.SyncThrow or Fault.AsyncThrow or Fault.OwnCancellation) => true,
         (FaultSite.HandlerBeforeLlmCall or FaultSite.TargetChooser, Fault.OwnTimeout) => true,
+        (FaultSite.AppFilter, Fault.SyncThrow or Fault.AsyncThrow or Fault.OwnCancellation or Fault.OwnTimeout) => true,
         _ => false,
     };
 

@@ -112,7 +112,7 @@ public class FaultMatrixHost : IAsyncLifetime
         // The controller shape: the same handlers as MVC actions, MVC's JSON options as the app's, and
         // the app's own exception handling (problem details) for what the actions throw.
         builder.Services.AddProblemDetails();
-        builder.Services.AddControllers()
+        builder.Services.AddControllers(options => options.Filters.Add(new FaultyActionFilter(Plan)))
             .AddApplicationPart(typeof(FaultController).Assembly)
             .AddJsonOptions(options =>
             {
@@ -473,6 +473,30 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
     {
         await failing;
         return GuardrailVerdict.Allow;
+    }
+}
+
+/// <summary>The app's own MVC action filter on the controller route: it fails as the plan says, or answers with its own error result.</summary>
+internal sealed class FaultyActionFilter(FaultPlan plan) : Microsoft.AspNetCore.Mvc.Filters.IAsyncActionFilter
+{
+    public Task OnActionExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.ActionExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.ActionExecutionDelegate next)
+    {
+        var httpContext = context.HttpContext;
+        var run = plan.Of(httpContext);
+        switch (run.For(FaultSite.AppFilter))
+        {
+            case null:
+                return next();
+            case Fault.ErrorResult:
+                context.Result = new Microsoft.AspNetCore.Mvc.ObjectResult(new Microsoft.AspNetCore.Mvc.ProblemDetails { Title = FaultCell.ProblemTitle, Status = StatusCodes.Status503ServiceUnavailable })
+                {
+                    StatusCode = StatusCodes.Status503ServiceUnavailable,
+                };
+                return Task.CompletedTask;
+            case { } fault:
+                // A sync throw leaves this method itself, as a filter's own code would.
+                return run.FailAsync(fault, FaultSite.AppFilter, httpContext, httpContext.RequestAborted).AsTask();
+        }
     }
 }
 

@@ -315,7 +315,7 @@ public static class FailurePath
         var type = exception.GetType();
         var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
         var answered = reason.Length > 0 ? $"{status} {reason}" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new Failure(status, GatewayException.KindOf(status), type.FullName ?? type.Name, $"The action threw {type.Name}; the application answered {answered}.", Code: null, Answered: true);
+        return new Failure(status, GatewayException.KindOf(status), type.FullName ?? type.Name, $"{type.Name} was thrown; the application answered {answered}.", Code: null, Answered: true);
     }
 
     /// <summary>A failure as the client is answered and the spans record it; <paramref name="Answered"/> when an error result already wrote the response.</summary>
