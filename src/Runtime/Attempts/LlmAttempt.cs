@@ -149,7 +149,10 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>The attempt's span, or null when it is not recorded.</summary>
     public Activity? Span { get; }
 
-    /// <summary>Adds this attempt's W3C <c>traceparent</c> (and <c>tracestate</c>) to an upstream request.</summary>
+    /// <summary>
+    /// Sets this attempt's W3C <c>traceparent</c> (and <c>tracestate</c>) on an upstream request, in
+    /// place of any the request had (a relayed client's own go).
+    /// </summary>
     public void ApplyTraceContext(HttpRequestMessage request)
     {
         LlmCall.ApplyTraceContext(request, Span ?? Call.Span);
