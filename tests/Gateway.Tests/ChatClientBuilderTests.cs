@@ -271,7 +271,8 @@ public sealed class ChatClientBuilderTests
         var spans = await WaitForServerSpanAsync(exported);
         var attempts = spans.Where(s => s.DisplayName == SpanNames.UpstreamAttempt).OrderBy(s => (int)s.GetTagItem(AttributeNames.AttemptIndex)!).ToList();
         Assert.Equal(new[] { ("initial", "failure"), ("retry", "success") }, attempts.Select(a => ((string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.AttemptOutcome)!)));
-        Assert.Equal(typeof(UpstreamException).FullName, attempts[0].GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal("429", attempts[0].GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(typeof(UpstreamException).FullName, attempts[0].Events.Single(e => e.Name == "exception").Tags.Single(t => t.Key == "exception.type").Value);
         Assert.Equal(0.3, attempts[0].GetTagItem(AttributeNames.AttemptRetryAfter));
         Assert.Equal(0.3, attempts[1].GetTagItem(AttributeNames.AttemptDelay));
         Assert.Equal(2, upstream.Calls);
