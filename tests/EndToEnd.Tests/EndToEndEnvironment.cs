@@ -108,22 +108,16 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
     /// </summary>
     public async Task<IReadOnlyList<ExportedSpan>> GatewayTraceAsync(string traceId, int expectedSpans)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        List<ExportedSpan> spans = new();
+        bool Arrived()
         {
-            var spans = LangfuseExports().SelectMany(e => e.Spans).Where(s => s.TraceId == traceId && s.Service == "tracedllm-sample-gateway").ToList();
-            if (spans.Count >= expectedSpans && spans.Any(s => s.Kind == "SERVER"))
-            {
-                return spans;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Got {spans.Count} of {expectedSpans} spans of trace {traceId}. Gateway output:\n{GatewayOutput}");
-            }
-
-            await Task.Delay(50);
+            spans = LangfuseExports().SelectMany(e => e.Spans).Where(s => s.TraceId == traceId && s.Service == "tracedllm-sample-gateway").ToList();
+            return spans.Count >= expectedSpans && spans.Any(s => s.Kind == "SERVER");
         }
+
+        return await Eventually.TryAsync(Arrived, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50))
+            ? spans
+            : throw new TimeoutException($"Got {spans.Count} of {expectedSpans} spans of trace {traceId}. Gateway output:\n{GatewayOutput}");
     }
 
     public IEnumerable<ExportRequest> LangfuseExports() => Exports().Where(e => e.Path == "/api/public/otel/v1/traces");
