@@ -28,6 +28,7 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     private readonly LiveDestinations _live;
     private readonly Action<string> _warn;
     private volatile DestinationRoutes _routes;
+    private readonly ExportQueueOptions _bounds;
     private double _share;
     private readonly ManualResetEventSlim _shutDown = new(false);
     private readonly TimeSpan _disposeWait;
@@ -55,11 +56,12 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         _serializer = serializer;
         _warn = warn;
         _routes = new DestinationRoutes(options);
-        _share = options.DestinationShare;
+        _share = ShareOf(options);
         _disposeWait = bounds.ShutdownTimeout + TimeSpan.FromSeconds(2);
         // Every destination shares the bounds as a whole, each keeping a reserve of two batches' buffers.
         var budgets = (new ExportBudget(bounds.MaxQueueBytes, DestinationReserve), new ExportBudget(bounds.MaxBufferedExportBytes, DestinationReserve));
-        _live = new LiveDestinations(serializer, () => DestinationQueue.For(bounds, Volatile.Read(ref _share)), budgets, warn, options.MaxLiveDestinations, options.IdleTimeout);
+        _bounds = bounds;
+        _live = new LiveDestinations(serializer, () => DestinationBounds, budgets, warn, options.MaxLiveDestinations, options.IdleTimeout);
         _onChange = monitor?.OnChange(Reload);
     }
 
@@ -68,6 +70,9 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     /// batches (a batch of 512 spans is serialized into a pooled buffer of 256 KiB).
     /// </summary>
     internal const long DestinationReserve = 512 * 1024;
+
+    /// <summary>The bounds a destination opened now gets: its share of the export's.</summary>
+    internal ExportQueueOptions DestinationBounds => DestinationQueue.For(_bounds, Volatile.Read(ref _share));
 
     /// <summary>The bytes all destinations hold together now: spans queued (estimated) and batches buffered.</summary>
     internal (long Queued, long Buffered) Held => _live.Held;
@@ -241,10 +246,15 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         }
 
         _routes = routes;
-        Volatile.Write(ref _share, options.DestinationShare);
+        Volatile.Write(ref _share, ShareOf(options));
         _live.Limit(options.MaxLiveDestinations, options.IdleTimeout);
         _live.Retain(routes.ByName);
     }
+
+    // A destination's share: the configured one, or more when fewer destinations are configured than
+    // it would take to use the bounds (one destination alone has them all, two half each): the share
+    // keeps one destination from starving the others, and with fewer there are fewer to keep room for.
+    private static double ShareOf(TraceRoutingOptions options) => Math.Max(options.DestinationShare, 1.0 / Math.Max(1, options.Destinations.Count));
 
     // At most one warning per 30 s: a hook naming an unknown destination would say it for every request.
     private void Warn(string message)

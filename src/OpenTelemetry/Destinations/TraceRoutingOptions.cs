@@ -40,7 +40,9 @@ public sealed class TraceRoutingOptions
     /// buffered batches, the disk buffer) one destination may hold, above 0 and at most 1; all
     /// destinations together hold at most the bounds themselves. Default 0.25: a destination whose
     /// backend hangs or refuses keeps at most a quarter, and each destination keeps room for a few
-    /// batches of its own whatever the others hold (docs/configuration.md).
+    /// batches of its own whatever the others hold (docs/configuration.md). With fewer destinations
+    /// configured than the share divides the bounds into, each gets an equal part instead (one alone
+    /// gets them all): there are fewer others to keep room for.
     /// </summary>
     public double DestinationShare { get; set; } = 0.25;
 

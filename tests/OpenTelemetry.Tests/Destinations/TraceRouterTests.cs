@@ -164,6 +164,36 @@ public sealed class TraceRouterTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ADestinationAloneHasTheWholeBoundsAndManyShareThem()
+    {
+        var bounds = new ExportQueueOptions { MaxQueueSize = 1000, MaxQueueBytes = 4_000_000, MaxBufferedExportBytes = 8_000_000, ShutdownTimeout = TimeSpan.FromSeconds(1) };
+        var alone = new TraceRoutingOptions();
+        alone.Destinations["only"] = new TraceDestinationOptions { Endpoint = _a.Url, Default = true };
+        var many = Options();
+        for (var i = 0; i < 5; i++)
+        {
+            many.Destinations["team-" + i] = new TraceDestinationOptions { Endpoint = _b.Url, Teams = { "team-" + i } };
+        }
+
+        // One destination: no other to keep room for, so nothing less than an exporter of its own.
+        using (var router = new TraceRouter(alone, bounds, _warnings.Enqueue))
+        {
+            Assert.Equal((1000, 4_000_000L, 8_000_000L), (router.DestinationBounds.MaxQueueSize, router.DestinationBounds.MaxQueueBytes, router.DestinationBounds.MaxBufferedExportBytes));
+        }
+
+        // Three: a third each; eight: the configured quarter.
+        using (var router = new TraceRouter(Options(), bounds, _warnings.Enqueue))
+        {
+            Assert.Equal(333, router.DestinationBounds.MaxQueueSize);
+        }
+
+        using (var router = new TraceRouter(many, bounds, _warnings.Enqueue))
+        {
+            Assert.Equal((250, 1_000_000L, 2_000_000L), (router.DestinationBounds.MaxQueueSize, router.DestinationBounds.MaxQueueBytes, router.DestinationBounds.MaxBufferedExportBytes));
+        }
+    }
+
+    [Fact]
     public async Task OpenDestinationsAreBoundedAndIdleOnesClosedEachDeliveringFirst()
     {
         var options = Options();
