@@ -48,7 +48,9 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
 
     private static readonly Lazy<Task> NodePackages = new(async () =>
     {
-        if (!File.Exists(Path.Combine(NodeDirectory, "node_modules", "@langfuse", "tracing", "package.json")))
+        // Every package of package.json present, or the lockfile installed again (a package added since the last npm ci).
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(NodeDirectory, "package.json")));
+        if (manifest.RootElement.GetProperty("dependencies").EnumerateObject().Any(package => !File.Exists(Path.Combine(NodeDirectory, "node_modules", package.Name, "package.json"))))
         {
             await ChildProcess.RunAsync("npm", new[] { "ci", "--no-audit", "--no-fund" }, NodeDirectory, TimeSpan.FromMinutes(5));
         }
