@@ -119,7 +119,7 @@ public sealed class TelemetryContractTests
     public Task NewRouteAndStaleRouteAreNamed() => VerifyAsync(
         ReplaceFirst(Emitted, "route " + MessagesRoute + "\n", "route POST /v1/completions\n"),
         Drift(0, ChatRoute, "route 'POST /v1/completions' is in the file but no longer declared"),
-        Drift(1, MessagesRoute, "the route is not in the file"));
+        Drift(1, MessagesRoute, "the route is not in the file; route 'POST /v1/completions' is in the file but no longer declared"));
 
     private static string ReplaceFirst(string text, string old, string replacement)
     {
