@@ -65,7 +65,7 @@ if (!string.IsNullOrWhiteSpace(upstream) && !relays)
     // the upstream request's traceparent itself (LlmAttempt.ApplyTraceContext): with no header
     // propagator, HttpClient leaves out its diagnostics handler, which would otherwise start an
     // Activity of its own for every call (unexported, only to propagate), a quarter of what
-    // recording the spans costs the gateway (bench/README.md).
+    // recording the spans costs the gateway (bench/results/2026-11-22-gateway.md).
     // The policy's attempt timeout and deadline own the upstream's time (Upstream:TimeoutMs,
     // Upstream:TotalTimeoutMs): HttpClient's own 100 s timeout would be a second, hidden one.
     // Like YARP's forwarder, the client keeps no cookies (an upstream's Set-Cookie must not reach

@@ -33,7 +33,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     /// <summary>
     /// Spans serialized at a time for OTLP: a piece takes about a tenth of a millisecond on a slow
     /// core, and the export thread yields between pieces, so a request that wakes behind it waits for
-    /// one piece at most, not for a whole batch (bench/README.md, "The export off the tail").
+    /// one piece at most, not for a whole batch (bench/results/2026-11-25-export-at-saturation.md).
     /// </summary>
     internal const int PieceSize = 32;
 

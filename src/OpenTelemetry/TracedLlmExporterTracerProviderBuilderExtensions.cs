@@ -129,12 +129,9 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
         // buffer, if any, in a subdirectory named after the queue, so that two exporters never share one).
         var processor = new BoundedExportProcessor(OtlpSetup.Create(otlp, endpointAsIs), options, warn, diskSubdirectory: queueName);
         provider.GetService<ExportProcessors>()?.Add(processor);
-        var generationsOnly = options.Scope == ExportScope.GenerationsOnly;
-        BaseProcessor<System.Diagnostics.Activity> scoped = generationsOnly ? new GenerationsOnlyProcessor(processor) : processor;
+        BaseProcessor<System.Diagnostics.Activity> scoped = options.Scope == ExportScope.GenerationsOnly ? new GenerationsOnlyProcessor(processor) : processor;
 
-        // The sampler holds only what the scope sends; the other spans still give their reasons.
-        return options.TailSampling is { Enabled: true } sampling
-            ? new TailSamplingProcessor(scoped, sampling, generationsOnly ? GenerationsOnlyProcessor.IsGeneration : null)
-            : scoped;
+        // In front of a generations-only scope, the sampler holds only what the scope sends.
+        return options.TailSampling is { Enabled: true } sampling ? new TailSamplingProcessor(scoped, sampling) : scoped;
     }
 }

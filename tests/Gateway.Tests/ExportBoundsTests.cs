@@ -1,9 +1,12 @@
 using System;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using OpenTelemetry.Trace;
+using TracedLlm.Tests;
 using static TracedLlm.Gateway.Tests.ExportRetryTests;
 
 namespace TracedLlm.Gateway.Tests;
@@ -84,6 +87,56 @@ public sealed class ExportBoundsTests : IDisposable
         Assert.Equal(0, processor.ExportedSpans);
         Assert.Empty(endpoint.Delivered);
         Assert.Contains("TracedLlm export: the shut-down's 1 s ran out with 6 span(s) undelivered; they are dropped.", warnings);
+    }
+
+    [Fact]
+    public async Task ASendAbandonedWhileTheShutDownReadsItsCountsIsCountedOnce()
+    {
+        // The cancelled send reports its drop (the counter's measurement) and is held there, while
+        // the shut-down waits for it and reads what was lost: it must be counted as dropped or as
+        // still in flight, never both. 13 spans: a count no other test's shut-down drops.
+        const int Spans = 13;
+        using var held = new ManualResetEventSlim();
+        using var reporting = new ManualResetEventSlim();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == BoundedExportProcessor.DroppedSpansInstrument)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            if (value == Spans && tags.ToArray().Any(t => t.Key == BoundedExportProcessor.ReasonTag && (string?)t.Value == "shutdown_timeout"))
+            {
+                reporting.Set();
+                held.Wait(TimeSpan.FromSeconds(30));
+            }
+        });
+        listener.Start();
+
+        await using var endpoint = await Failing("hang");
+        var (processor, warnings) = Bounded(endpoint);
+        var provider = Provider(processor);
+        Emit("span", Spans);
+        await Eventually.HoldsAsync(() => endpoint.Requests.Count > 0, "the endpoint to be tried");
+
+        var shutdown = Task.Run(provider.Dispose);
+        try
+        {
+            await shutdown.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            held.Set();
+        }
+
+        // Cancelled, the send ends at once and reports during the shut-down's wait for it, or just after.
+        await Eventually.HoldsAsync(() => reporting.IsSet, "the cancelled send to report its drop");
+        var lost = Assert.Single(warnings, w => w.EndsWith("undelivered; they are dropped.", StringComparison.Ordinal));
+        Assert.Equal($"TracedLlm export: the shut-down's 1 s ran out with {Spans} span(s) undelivered; they are dropped.", lost);
+        Assert.Equal(Spans, processor.DroppedSpans);
     }
 
     [Fact]

@@ -186,7 +186,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
         public void ReportThroughCalls(System.Action<Diagnostic> report, CancellationToken cancellationToken)
         {
-            if (_facts.Routes(cancellationToken).IsEmpty)
+            if (_facts.Routes(cancellationToken).IsEmpty && _facts.Entries(cancellationToken).IsEmpty)
             {
                 return;
             }

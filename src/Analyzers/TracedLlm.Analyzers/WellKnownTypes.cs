@@ -9,6 +9,9 @@ internal sealed class WellKnownTypes
     /// <summary>The failure-filter attribute's metadata name.</summary>
     public const string FailureLoggingPathMetadataName = "TracedLlm.FailureLoggingPathAttribute";
 
+    /// <summary>The metadata name of the attribute that says a project (a type, a method) holds traced code.</summary>
+    public const string TracedCodeMetadataName = "TracedLlm.TracedLlmCodeAttribute";
+
     /// <summary>The assembly being compiled: only its own methods' bodies are analyzed here.</summary>
     public IAssemblySymbol Assembly { get; }
 
@@ -26,6 +29,8 @@ internal sealed class WellKnownTypes
         Guardrail = Get("TracedLlm.ILlmGuardrail");
         FailureLogger = Get("TracedLlm.ILlmFailureLogger");
         FailureLoggingPathAttribute = Get(FailureLoggingPathMetadataName);
+        TracedCodeAttribute = Get(TracedCodeMetadataName);
+        HostedService = Get("Microsoft.Extensions.Hosting.IHostedService");
         LlmAttempt = Get("TracedLlm.LlmAttempt");
         TracedRouteInfo = Get("TracedLlm.TracedRouteInfo");
         Exception = Get("System.Exception");
@@ -107,6 +112,12 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? Guardrail { get; }
     public INamedTypeSymbol? FailureLogger { get; }
     public INamedTypeSymbol? FailureLoggingPathAttribute { get; }
+
+    /// <summary><c>[TracedLlmCode]</c>: the entry points of what it marks are traced code.</summary>
+    public INamedTypeSymbol? TracedCodeAttribute { get; }
+
+    /// <summary><c>IHostedService</c>: a hosted service runs beside the requests, so it is no entry point of traced code.</summary>
+    public INamedTypeSymbol? HostedService { get; }
     public INamedTypeSymbol? LlmAttempt { get; }
     public INamedTypeSymbol? TracedRouteInfo { get; }
     public INamedTypeSymbol? Exception { get; }

@@ -6,7 +6,7 @@ namespace TracedLlm.Reading;
 /// A <see cref="JsonScanner"/> and the <see cref="DocumentFacts"/> it feeds, taken from a pool for
 /// one response and given back when its body ends. Their fixed buffers (the scanner's 64-level
 /// stack and value buffers, the document's 2 KB arena) were 3.7 KB of the 16 KB a relayed request
-/// allocated (bench/README.md, "Where a relayed request's CPU and bytes go"); a response that never
+/// allocated (bench/results/2026-11-25-relay-cpu-and-bytes.md); a response that never
 /// ends (a failed attempt) leaves its pair to the collector, and the pool makes a new one.
 /// </summary>
 internal sealed class DocumentReading

@@ -53,7 +53,8 @@ internal sealed class CallGraph
         var graph = new CallGraph();
         var all = compilation.Routes(cancellationToken);
         var policies = compilation.Policies(cancellationToken);
-        var origins = all.Select(r => (Roots: (IEnumerable<ISymbol>)new[] { r.Handler }, Routes: (IReadOnlyList<TracedRoute>)new[] { r })).ToList();
+        var origins = all.Concat(compilation.Entries(cancellationToken))
+            .Select(r => (Roots: (IEnumerable<ISymbol>)new[] { r.Handler }, Routes: (IReadOnlyList<TracedRoute>)new[] { r })).ToList();
         if (!policies.IsEmpty)
         {
             origins.Add((policies, all));

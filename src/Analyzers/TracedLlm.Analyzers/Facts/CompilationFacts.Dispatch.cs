@@ -36,8 +36,9 @@ internal sealed partial class CompilationFacts
     /// <summary>Interface and virtual dispatch and the policies, from a walk of every type; the declarations too when syntax cannot find them all.</summary>
     private sealed class Dispatch
     {
-        private Dispatch(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, Dictionary<IMethodSymbol, List<IMethodSymbol>> inherited, ImmutableArray<IMethodSymbol> policies, DeclaredRoutes? declared)
+        private Dispatch(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, Dictionary<IMethodSymbol, List<IMethodSymbol>> inherited, ImmutableArray<IMethodSymbol> policies, DeclaredRoutes? declared, ImmutableArray<TracedRoute> entries)
         {
+            Entries = entries;
             Implementations = implementations;
             Inherited = inherited;
             InheritedFor = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
@@ -64,6 +65,9 @@ internal sealed partial class CompilationFacts
 
         public DeclaredRoutes? Declared { get; }
 
+        /// <summary>The entry points <c>[TracedLlmCode]</c> marks (<see cref="CompilationFacts.Entries"/>).</summary>
+        public ImmutableArray<TracedRoute> Entries { get; }
+
         public static Dispatch Walk(Compilation compilation, WellKnownTypes types, bool withDeclarations, CancellationToken cancellationToken)
         {
             var routes = new List<TracedRoute>();
@@ -71,6 +75,8 @@ internal sealed partial class CompilationFacts
             var policies = new List<IMethodSymbol>();
             var implementations = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
             var inherited = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+            var entries = new List<TracedRoute>();
+            var assemblyMark = types.TracedCodeAttribute is { } mark ? TracedCodeEntries.Mark(compilation.Assembly, mark) : null;
             var stack = new Stack<INamespaceOrTypeSymbol>();
             stack.Push(compilation.Assembly.GlobalNamespace);
             while (stack.Count > 0)
@@ -85,12 +91,14 @@ internal sealed partial class CompilationFacts
                         if (nested is INamedTypeSymbol type)
                         {
                             ReadType(type, types, withDeclarations ? routes : null, filterMethods, policies, implementations, inherited);
+                            TracedCodeEntries.Read(type, types, assemblyMark, entries);
                         }
                     }
                 }
             }
 
-            return new Dispatch(implementations, inherited, policies.ToImmutableArray(), withDeclarations ? DeclaredRoutes.Create(routes, filterMethods) : null);
+            return new Dispatch(implementations, inherited, policies.ToImmutableArray(), withDeclarations ? DeclaredRoutes.Create(routes, filterMethods) : null,
+                entries.OrderBy(e => e.Display, System.StringComparer.Ordinal).ThenBy(e => e.Handler.ToDisplayString(), System.StringComparer.Ordinal).ToImmutableArray());
         }
 
         private static void ReadType(INamedTypeSymbol type, WellKnownTypes types, List<TracedRoute>? routes, List<IMethodSymbol> filterMethods, List<IMethodSymbol> policies, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, Dictionary<IMethodSymbol, List<IMethodSymbol>> inherited)

@@ -30,7 +30,8 @@ internal sealed partial class CompilationFacts
                 LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody,
                 _ => null,
             };
-            if (body is not null)
+            // A method of another project's source (an IDE's project reference) is read where that project is analyzed.
+            if (body is not null && compilation.ContainsSyntaxTree(reference.SyntaxTree))
             {
 #pragma warning disable RS1030 // A method's body, bound once per compilation (see the summary).
                 var operation = compilation.GetSemanticModel(reference.SyntaxTree).GetOperation(syntax);
@@ -187,7 +188,7 @@ internal sealed partial class CompilationFacts
 
         foreach (var reference in field.DeclaringSyntaxReferences)
         {
-            if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } value })
+            if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } value } && _compilation.ContainsSyntaxTree(reference.SyntaxTree))
             {
 #pragma warning disable RS1030 // A log helper's field, bound once per compilation (see Body).
                 var model = _compilation.GetSemanticModel(reference.SyntaxTree);
@@ -406,7 +407,7 @@ internal sealed partial class CompilationFacts
                 return created.ArgumentList.Arguments.Count == 0 && Types.Decoders.IsCollection(field.Type);
             case ObjectCreationExpressionSyntax { Initializer: null } created:
 #pragma warning disable RS1030 // The created type of a field's initializer, bound once per constructor and compilation (HoldsValuesOnly is cached).
-                return (created.ArgumentList?.Arguments.Count ?? 0) == 0
+                return (created.ArgumentList?.Arguments.Count ?? 0) == 0 && _compilation.ContainsSyntaxTree(created.SyntaxTree)
                     && Types.Decoders.IsCollection(_compilation.GetSemanticModel(created.SyntaxTree).GetTypeInfo(created).Type);
 #pragma warning restore RS1030
             default:

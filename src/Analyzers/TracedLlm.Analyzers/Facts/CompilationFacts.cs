@@ -8,8 +8,15 @@ using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>A traced route as the analyzers see it.</summary>
-internal sealed record TracedRoute(IMethodSymbol Handler, string Display, string Slot, string SlotConstant);
+/// <summary>
+/// A traced route as the analyzers see it, or (<paramref name="Entry"/>) an entry point of code a project marks
+/// <c>[TracedLlmCode]</c>, whose routes are in another project: its slot is the one the attribute declares, or empty.
+/// </summary>
+internal sealed record TracedRoute(IMethodSymbol Handler, string Display, string Slot, string? SlotConstant, bool Entry = false)
+{
+    /// <summary>How a message names it: <c>route 'POST /v1/chat'</c>, or <c>traced code 'Orchestrator.RunAsync'</c>.</summary>
+    public string Named => Entry ? $"traced code '{Display}'" : $"route '{Display}'";
+}
 
 /// <summary>
 /// What is known of a compilation before any method body is read, from declarations and
@@ -68,11 +75,18 @@ internal sealed partial class CompilationFacts
     /// <summary>Whether code hands a failure on; its answers for wrapper methods are shared by every block.</summary>
     public FailureHandoff Handoff { get; }
 
-    /// <summary>False when no declaration can be a route: the compilation certainly has none.</summary>
-    public bool MayHaveRoutes => _candidates.AnyRoute;
+    /// <summary>False when no declaration can be a route or say it holds traced code: the compilation certainly has no traced code.</summary>
+    public bool MayHaveRoutes => _candidates.AnyRoute || _candidates.TracedCode;
 
     /// <summary>Every traced route, ordered by method and path.</summary>
     public ImmutableArray<TracedRoute> Routes(CancellationToken cancellationToken) => Declared(_declared, _candidates.RouteMethods, cancellationToken).Routes;
+
+    /// <summary>
+    /// The entry points of traced code the compilation declares with <c>[TracedLlmCode]</c> (a library a route of another
+    /// project calls), each as a route of its own; empty when it declares none. Read with the dispatch table, at the end.
+    /// </summary>
+    public ImmutableArray<TracedRoute> Entries(CancellationToken cancellationToken) =>
+        _candidates.TracedCode ? Dispatched(cancellationToken).Entries : ImmutableArray<TracedRoute>.Empty;
 
     /// <summary>Methods marked [FailureLoggingPath].</summary>
     public ImmutableArray<IMethodSymbol> FilterMethods(CancellationToken cancellationToken) => Declared(_declaredFilters, _candidates.FilterMethods, cancellationToken).FilterMethods;

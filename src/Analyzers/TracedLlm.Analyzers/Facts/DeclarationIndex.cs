@@ -34,10 +34,11 @@ internal sealed class DeclarationIndex
 {
     private static readonly ConditionalWeakTable<SyntaxTree, DeclarationIndex> Cache = new();
 
-    private DeclarationIndex(ImmutableArray<AttributedMethod> methods, ImmutableHashSet<string> otherAttributes, ImmutableArray<(string Alias, string Target)> aliases)
+    private DeclarationIndex(ImmutableArray<AttributedMethod> methods, ImmutableHashSet<string> otherAttributes, ImmutableHashSet<string> containerAttributes, ImmutableArray<(string Alias, string Target)> aliases)
     {
         Methods = methods;
         OtherAttributes = otherAttributes;
+        ContainerAttributes = containerAttributes;
         Aliases = aliases;
     }
 
@@ -46,6 +47,9 @@ internal sealed class DeclarationIndex
 
     /// <summary>Attribute names on the other members that are method symbols; a route there is read by a walk of the whole compilation.</summary>
     public ImmutableHashSet<string> OtherAttributes { get; }
+
+    /// <summary>Attribute names on the assembly and on types: where <c>[TracedLlmCode]</c> may say a project holds traced code.</summary>
+    public ImmutableHashSet<string> ContainerAttributes { get; }
 
     /// <summary>Using aliases, alias → the last name of its target, both without an <c>Attribute</c> suffix.</summary>
     public ImmutableArray<(string Alias, string Target)> Aliases { get; }
@@ -86,7 +90,12 @@ internal sealed class DeclarationIndex
     {
         var methods = ImmutableArray.CreateBuilder<AttributedMethod>();
         var other = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var containers = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
         var aliases = ImmutableArray.CreateBuilder<(string, string)>();
+        if (root is CompilationUnitSyntax unit)
+        {
+            AddNames(unit.AttributeLists, containers);
+        }
 
         foreach (var node in root.DescendantNodes(IntoDeclarations))
         {
@@ -109,13 +118,16 @@ internal sealed class DeclarationIndex
                 case BaseMethodDeclarationSyntax member:
                     AddNames(member.AttributeLists, other);
                     break;
+                case TypeDeclarationSyntax type:
+                    AddNames(type.AttributeLists, containers);
+                    break;
                 case AccessorDeclarationSyntax accessor:
                     AddNames(accessor.AttributeLists, other);
                     break;
             }
         }
 
-        return new DeclarationIndex(methods.ToImmutable(), other.ToImmutable(), aliases.ToImmutable());
+        return new DeclarationIndex(methods.ToImmutable(), other.ToImmutable(), containers.ToImmutable(), aliases.ToImmutable());
     }
 
     private static void AddNames(SyntaxList<AttributeListSyntax> lists, ImmutableHashSet<string>.Builder names)
@@ -171,8 +183,9 @@ internal sealed class DeclarationIndex
 /// </summary>
 internal sealed class DeclaredCandidates
 {
-    private DeclaredCandidates(ImmutableHashSet<string> routeAttributes, ImmutableArray<SyntaxTree> routeTrees, ImmutableHashSet<string> routeMethods, ImmutableHashSet<string> filterMethods, bool anyRoute, bool customSlot, bool needsWholeWalk)
+    private DeclaredCandidates(ImmutableHashSet<string> routeAttributes, ImmutableArray<SyntaxTree> routeTrees, ImmutableHashSet<string> routeMethods, ImmutableHashSet<string> filterMethods, bool anyRoute, bool customSlot, bool needsWholeWalk, bool tracedCode)
     {
+        TracedCode = tracedCode;
         RouteAttributes = routeAttributes;
         RouteTrees = routeTrees;
         RouteMethods = routeMethods;
@@ -197,6 +210,9 @@ internal sealed class DeclaredCandidates
     /// <summary>Whether any declaration may be a route; when not, there is certainly none.</summary>
     public bool AnyRoute { get; }
 
+    /// <summary>Whether the assembly, a type or a method may carry <c>[TracedLlmCode]</c>: its entry points are traced code.</summary>
+    public bool TracedCode { get; }
+
     /// <summary>Whether a possible route names a slot that is not certainly a default one.</summary>
     public bool CustomSlot { get; }
 
@@ -211,6 +227,7 @@ internal sealed class DeclaredCandidates
         var indexes = new List<(SyntaxTree Tree, DeclarationIndex Index)>();
         var routeNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(TracedLlm.Generators.HandlerBinding.AttributeMetadataName)) };
         var filterNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(WellKnownTypes.FailureLoggingPathMetadataName)) };
+        var codeNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(WellKnownTypes.TracedCodeMetadataName)) };
         foreach (var tree in compilation.SyntaxTrees)
         {
             var index = DeclarationIndex.Of(tree, cancellationToken);
@@ -226,13 +243,18 @@ internal sealed class DeclaredCandidates
                 {
                     filterNames.Add(alias);
                 }
+
+                if (codeNames.Contains(target))
+                {
+                    codeNames.Add(alias);
+                }
             }
         }
 
         var routeMethods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
         var filterMethods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
         var routeTrees = ImmutableArray.CreateBuilder<SyntaxTree>();
-        bool customSlot = false, wholeWalk = false;
+        bool customSlot = false, wholeWalk = false, tracedCode = false;
         foreach (var (tree, index) in indexes)
         {
             foreach (var method in index.Methods)
@@ -252,11 +274,15 @@ internal sealed class DeclaredCandidates
                 {
                     filterMethods.Add(method.MethodName);
                 }
+
+                tracedCode |= codeNames.Contains(method.AttributeName);
             }
+
+            tracedCode |= index.ContainerAttributes.Overlaps(codeNames) || index.OtherAttributes.Overlaps(codeNames);
 
             wholeWalk |= index.OtherAttributes.Overlaps(routeNames) || index.OtherAttributes.Overlaps(filterNames);
         }
 
-        return new DeclaredCandidates(routeNames.ToImmutableHashSet(System.StringComparer.Ordinal), routeTrees.ToImmutable(), routeMethods.ToImmutable(), filterMethods.ToImmutable(), routeMethods.Count > 0 || wholeWalk, customSlot, wholeWalk);
+        return new DeclaredCandidates(routeNames.ToImmutableHashSet(System.StringComparer.Ordinal), routeTrees.ToImmutable(), routeMethods.ToImmutable(), filterMethods.ToImmutable(), routeMethods.Count > 0 || wholeWalk, customSlot, wholeWalk, tracedCode);
     }
 }

@@ -16,6 +16,8 @@ internal static class SlotMismatchRule
 {
     public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location, IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor, Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
     {
+        // Traced code of a library that declares no slot ([TracedLlmCode] without MetadataSlot) has no slot to mismatch.
+        routes = routes.Where(r => r.Slot.Length > 0).ToList();
         if (unknown || routes.Count == 0)
         {
             return;
@@ -35,12 +37,12 @@ internal static class SlotMismatchRule
 
         // A mechanical fix exists only when every route reaching this code has one slot.
         var properties = ImmutableDictionary<string, string?>.Empty;
-        if (routes.Select(r => r.Slot).Distinct().Count() == 1)
+        if (routes.Select(r => r.Slot).Distinct().Count() == 1 && disagreeing[0].SlotConstant is not null)
         {
             properties = properties.Add(DiagnosticIds.SlotConstantProperty, disagreeing[0].SlotConstant);
         }
 
-        var described = string.Join(", ", disagreeing.Take(3).Select(r => $"route '{r.Display}' (slot '{r.Slot}')"))
+        var described = string.Join(", ", disagreeing.Take(3).Select(r => $"{r.Named} (slot '{r.Slot}')"))
             + (disagreeing.Count > 3 ? $" and {disagreeing.Count - 3} more" : string.Empty);
         report(Diagnostic.Create(descriptor, location, properties, slotKeys[0], described));
     }
