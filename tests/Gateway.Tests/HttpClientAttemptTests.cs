@@ -392,6 +392,25 @@ public sealed class HttpClientAttemptTests : IDisposable
         _spans.AssertAllEnded();
     }
 
+    /// <summary>Set for every client at once (<c>ConfigureHttpClientDefaults</c>), the attempts are recorded as on the one client.</summary>
+    [Fact]
+    public async Task SetForEveryClientTheSendsAreAttemptsToo()
+    {
+        await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Status(503), UpstreamStub.Reply.Answer(200, Completion));
+        await using var gateway = await AttemptGateway.StartAsync(
+            upstream,
+            client => AddRetries(client, Resilience.Standard, retries: 1),
+            services: s => s.ConfigureHttpClientDefaults(every => every.AddTracedLlmAttempts()));
+
+        using var response = await gateway.Client.SendAsync(AttemptGateway.Chat("gpt-4o"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var trace = await _spans.SingleTraceAsync();
+        var attempts = Attempts(trace, trace.Single(SpanNames.LlmRequest));
+        Assert.Equal(new[] { "initial", "retry" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
+        AssertEachCarriedItsAttempt(upstream, attempts);
+    }
+
     /// <summary>The service's client used outside a traced request (a background job): it works as before, and nothing is recorded.</summary>
     [Fact]
     public async Task OutsideATracedRequestTheClientWorksAsBeforeAndRecordsNothing()

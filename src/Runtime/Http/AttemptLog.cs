@@ -12,9 +12,6 @@ internal static partial class AttemptLog
     /// <summary>The log category.</summary>
     public const string Category = "TracedLlm.Attempts";
 
-    // Client names already told about a send outside a traced request: once per client, not per handler rotation.
-    private static readonly ConcurrentDictionary<string, bool> OutsideWarned = new(StringComparer.Ordinal);
-
     /// <summary>Says, through the request's services, that <see cref="LlmCall.Current"/> had been read while off.</summary>
     public static void CurrentWasOff(HttpContext httpContext)
     {
@@ -24,13 +21,19 @@ internal static partial class AttemptLog
         }
     }
 
-    /// <summary>Says, once per client name, that a client whose sends are attempts sent outside a traced request.</summary>
-    public static void SentOutside(ILogger logger, string client)
+    /// <summary>Says, once per client name and app (<paramref name="warned"/>), that a client whose sends are attempts sent outside a traced request.</summary>
+    public static void SentOutside(ILogger logger, string client, ConcurrentDictionary<string, bool> warned)
     {
-        if (logger.IsEnabled(LogLevel.Warning) && OutsideWarned.TryAdd(client, true))
+        if (logger.IsEnabled(LogLevel.Warning) && warned.TryAdd(client, true))
         {
             SentOutsideTracedRequest(logger, client);
         }
+    }
+
+    /// <summary>The client names an app has been told about (a singleton: once per client, not per handler rotation).</summary>
+    internal sealed class Warned
+    {
+        public ConcurrentDictionary<string, bool> Outside { get; } = new(StringComparer.Ordinal);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "LlmCall.Current (or LlmAttempt.Current) was read while it was off, so those reads found no traced request and what they were to record (an upstream attempt of an HttpClient handler of your own, say) went unrecorded. It flows from now on. Call LlmCall.EnableCurrent() at start-up so that no request misses it (AddTracedLlmAttempts() and UseTracedLlm() do).")]

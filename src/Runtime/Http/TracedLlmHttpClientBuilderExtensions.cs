@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,7 @@ public static class TracedLlmHttpClientBuilderExtensions
         // At start-up, not in a request: the first request's call must already flow.
         LlmCall.EnableCurrent();
         builder.Services.AddOptions();
+        builder.Services.TryAddSingleton<AttemptLog.Warned>();
         if (configure is not null)
         {
             builder.Services.Configure(builder.Name, configure);
@@ -50,7 +52,7 @@ public static class TracedLlmHttpClientBuilderExtensions
             var services = handlers.Services;
             var monitor = services.GetRequiredService<IOptionsMonitor<TracedLlmAttemptOptions>>();
             var logger = services.GetService<ILoggerFactory>()?.CreateLogger(AttemptLog.Category) ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-            handlers.AdditionalHandlers.Insert(0, new UpstreamCallHandler(clientName, monitor, logger));
+            handlers.AdditionalHandlers.Insert(0, new UpstreamCallHandler(clientName, monitor, logger, services.GetRequiredService<AttemptLog.Warned>()));
             handlers.AdditionalHandlers.Add(new AttemptHandler(clientName, monitor));
         }));
         return builder;

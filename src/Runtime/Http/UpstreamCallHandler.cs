@@ -16,7 +16,7 @@ namespace TracedLlm;
 /// app's code lets it through, and a circuit that refused the call before any send is recorded as
 /// the reason of the app's next attempt, as the attempt policy records it.
 /// </summary>
-internal sealed class UpstreamCallHandler(string clientName, IOptionsMonitor<TracedLlmAttemptOptions> options, ILogger logger) : DelegatingHandler
+internal sealed class UpstreamCallHandler(string clientName, IOptionsMonitor<TracedLlmAttemptOptions> options, ILogger logger, AttemptLog.Warned warned) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -64,7 +64,7 @@ internal sealed class UpstreamCallHandler(string clientName, IOptionsMonitor<Tra
     {
         if (LlmCall.Current is not { } call)
         {
-            AttemptLog.SentOutside(logger, clientName);
+            AttemptLog.SentOutside(logger, clientName, warned.Outside);
             return null;
         }
 
