@@ -124,8 +124,8 @@ internal static class TelemetryManifest
             first = false;
             json.Append("{\"method\":").Append(Quote(route.HttpMethod))
                 .Append(",\"path\":").Append(Quote(route.Pattern))
-                .Append(",\"metadataSlot\":").Append(Quote(route.MetadataSlot))
-                .Append(",\"metadataSlotMode\":").Append(Quote(route.SharedSlot ? "shared" : "gateway"))
+                .Append(",\"metadataSlot\":").Append(Quote(route.MetadataSlot.Length == 0 ? null : route.MetadataSlot))
+                .Append(",\"metadataSlotMode\":").Append(Quote(route.MetadataSlot.Length == 0 ? "none" : route.SharedSlot ? "shared" : "gateway"))
                 .Append(",\"wireFormat\":").Append(Quote(route.ErrorFormat))
                 .Append(",\"operation\":").Append(Quote(route.Operation))
                 .Append(",\"handler\":").Append(Quote(route.HandlerMethodName is null ? null : route.HandlerDisplayName))
@@ -143,11 +143,13 @@ internal static class TelemetryManifest
     /// <summary>
     /// How the route answers <c>"stream": true</c>: <c>handler</c> (one handler serves both modes: it
     /// returns <c>LlmResult</c> or an <c>IResult</c>), <c>streamHandler</c> (a second handler streams),
-    /// <c>always</c> (the only handler streams), or <c>refused</c> (400: the handler returns JSON only).
+    /// <c>always</c> (the only handler streams), <c>ignored</c> (the handler returns JSON only and answers
+    /// with it: <c>IgnoreStream</c>), or <c>refused</c> (400: the handler returns JSON only).
     /// </summary>
     public static string Streaming(RouteModel route) =>
         route.StreamMethodName is not null ? (route.HandlerMethodName is not null ? "streamHandler" : "always")
         : route.ServesBoth || route.ReturnsResult ? "handler"
+        : route.IgnoresStream ? "ignored"
         : "refused";
 
     /// <summary>

@@ -126,6 +126,19 @@ public class FaultMatrixHost : IAsyncLifetime
                 ShouldRetryAfterHeader = false,
             }));
 
+        // The controller shape: the same handlers as MVC actions, MVC's JSON options as the app's, and
+        // the app's own exception handling (problem details) for what the actions throw.
+        builder.Services.AddProblemDetails();
+        builder.Services.AddControllers(options => options.Filters.Add(new FaultyActionFilter(Plan)))
+            .AddApplicationPart(typeof(FaultController).Assembly)
+            .AddJsonOptions(options =>
+            {
+                options.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+                options.JsonSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+                options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
+            })
+            .AddTracedLlm();
+
         _app = builder.Build();
         _app.Use(async (context, next) =>
         {
@@ -148,6 +161,7 @@ public class FaultMatrixHost : IAsyncLifetime
                 run.Finished.TrySetResult(record);
             }
         });
+        _app.UseExceptionHandler();
         _app.UseRouting();
         _app.UseRequestTimeouts();
         _app.MapFaultMatrixRoutes().WithRequestTimeout(TimeSpan.FromMinutes(5));
@@ -156,6 +170,16 @@ public class FaultMatrixHost : IAsyncLifetime
         _app.MapGroup(HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromMinutes(5));
         _app.MapGroup(Deadline + HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromSeconds(1));
         _app.MapGroup(SlowDeadline + HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromSeconds(10));
+
+        // The controller's actions carry the three prefixes as attribute routes: each gets its prefix's timeout.
+        _app.MapControllers().Add(endpoint =>
+        {
+            var pattern = "/" + ((endpoint as Microsoft.AspNetCore.Routing.RouteEndpointBuilder)?.RoutePattern.RawText ?? string.Empty).TrimStart('/');
+            var timeout = pattern.StartsWith(SlowDeadline + "/", StringComparison.Ordinal) ? TimeSpan.FromSeconds(10)
+                : pattern.StartsWith(Deadline + "/", StringComparison.Ordinal) ? TimeSpan.FromSeconds(1)
+                : TimeSpan.FromMinutes(5);
+            endpoint.Metadata.Add(new RequestTimeoutAttribute((int)timeout.TotalMilliseconds));
+        });
         await _app.StartAsync();
         Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }
@@ -469,6 +493,30 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
     {
         await failing;
         return GuardrailVerdict.Allow;
+    }
+}
+
+/// <summary>The app's own MVC action filter on the controller route: it fails as the plan says, or answers with its own error result.</summary>
+internal sealed class FaultyActionFilter(FaultPlan plan) : Microsoft.AspNetCore.Mvc.Filters.IAsyncActionFilter
+{
+    public Task OnActionExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.ActionExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.ActionExecutionDelegate next)
+    {
+        var httpContext = context.HttpContext;
+        var run = plan.Of(httpContext);
+        switch (run.For(FaultSite.AppFilter))
+        {
+            case null:
+                return next();
+            case Fault.ErrorResult:
+                context.Result = new Microsoft.AspNetCore.Mvc.ObjectResult(new Microsoft.AspNetCore.Mvc.ProblemDetails { Title = FaultCell.ProblemTitle, Status = StatusCodes.Status503ServiceUnavailable })
+                {
+                    StatusCode = StatusCodes.Status503ServiceUnavailable,
+                };
+                return Task.CompletedTask;
+            case { } fault:
+                // A sync throw leaves this method itself, as a filter's own code would.
+                return run.FailAsync(fault, FaultSite.AppFilter, httpContext, httpContext.RequestAborted).AsTask();
+        }
     }
 }
 

@@ -32,7 +32,15 @@ public static class FailurePath
     internal const string RequestBodyTimeout = "request_body_timeout";
 
     /// <summary>Handles a failed request. Never throws.</summary>
-    public static async Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm)
+    public static Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm) =>
+        HandleAsync(call, exception, server, auth, preCall, llm, answeredStatus: null);
+
+    /// <summary>
+    /// Handles a failed request; with <paramref name="answeredStatus"/>, an exception the app's own
+    /// handling has answered with that status (an MVC exception filter, the app's exception
+    /// middleware): it is recorded once, with its exception event, and nothing is written. Never throws.
+    /// </summary>
+    internal static async Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm, int? answeredStatus)
     {
         // Guardrails running beside the handler are stopped and awaited: they end their spans before
         // their parent does, and a guardrail that failed (or blocked) is the failure when the handler
@@ -56,11 +64,11 @@ public static class FailurePath
         }
 
         // The message goes to the client and into spans: redacted and bounded like any client text (it may echo some).
-        var failure = Classify(call, exception);
+        var failure = answeredStatus is { } status ? AnsweredByApp(exception, status) : Classify(call, exception);
         failure = failure with { Message = TelemetryText.Bound(failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction) };
         call.Failure = failure;
-        // An error result was answered, not thrown: no exception event for it.
-        var thrown = failure.Answered ? null : exception;
+        // An error result was answered, not thrown: no exception event for it (an exception the app answered was thrown).
+        var thrown = failure.Answered && answeredStatus is null ? null : exception;
         MarkOpenSpan(call, llm ?? preCall ?? auth, thrown, failure);
         MarkOpenSpan(call, server, innermost: llm is null && preCall is null && auth is null ? thrown : null, failure);
         if (server is { IsAllDataRequested: true })
@@ -143,7 +151,7 @@ public static class FailurePath
         var tags = new FirstTags(span, call);
         tags.Add(AttributeNames.HttpRequestMethod, call.Route.HttpMethod);
         tags.Add(AttributeNames.HttpRoute, call.Route.Pattern);
-        tags.Add(AttributeNames.MetadataSlot, call.Route.MetadataSlot);
+        tags.Add(AttributeNames.MetadataSlot, call.Route.MetadataSlot.Length == 0 ? null : call.Route.MetadataSlot);
         tags.Add(AttributeNames.TraceJoin, "link");
         tags.Add(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
         tags.Add(AttributeNames.ErrorType, failure.ErrorType);
@@ -183,7 +191,7 @@ public static class FailurePath
         {
             if (!response.HasStarted)
             {
-                await ErrorResponses.WriteAsync(httpContext, call.Route.ErrorFormat, failure).ConfigureAwait(false);
+                await ErrorResponses.WriteAsync(call, failure).ConfigureAwait(false);
             }
             else if (call.RelayedBodyTakesEvents ?? call.StreamedChunks > 0)
             {
@@ -318,6 +326,19 @@ public static class FailurePath
 
     private static Failure Answered(ErrorResultException result) =>
         new(result.StatusCode, result.Kind, result.ErrorType, result.Message, Code: null, Answered: true);
+
+    /// <summary>
+    /// An exception of the app's own that the app's handling answered: the status it answered, the
+    /// exception's type, and a description that names both but never the exception's message (it
+    /// may carry anything).
+    /// </summary>
+    private static Failure AnsweredByApp(Exception exception, int status)
+    {
+        var type = exception.GetType();
+        var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+        var answered = reason.Length > 0 ? $"{status} {reason}" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new Failure(status, GatewayException.KindOf(status), type.FullName ?? type.Name, $"{type.Name} was thrown; the application answered {answered}.", Code: null, Answered: true);
+    }
 
     /// <summary>A failure as the client is answered and the spans record it; <paramref name="Answered"/> when an error result already wrote the response.</summary>
     internal readonly record struct Failure(int StatusCode, GatewayErrorKind Kind, string ErrorType, string Message, string? Code, bool Answered = false);
