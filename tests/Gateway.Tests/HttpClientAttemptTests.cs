@@ -118,9 +118,10 @@ public sealed class HttpClientAttemptTests : IDisposable
     }
 
     /// <summary>
-    /// With HttpClient instrumented (a listener on System.Net.Http, as OpenTelemetry's HttpClient
-    /// instrumentation is), its span of each send nests under the attempt, and the upstream still
-    /// sees the attempt as its parent on every send.
+    /// With HttpClient instrumented by a listener on its ActivitySource, its span of each send nests
+    /// under the attempt, and the upstream still sees the attempt as its parent on every send
+    /// (OpenTelemetry's instrumentation also writes its span as the parent: the Switchyard port's
+    /// AttemptTests check that case, each upstream parent an exported span under its attempt).
     /// </summary>
     [Fact]
     public async Task WithHttpClientInstrumentedItsSpansNestUnderTheAttemptsAndTheUpstreamSeesTheAttempts()
