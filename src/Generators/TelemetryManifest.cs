@@ -35,9 +35,12 @@ internal static class TelemetryManifest
         ("Received Proxy Server Request", "Server", null, Every(new[]
         {
             "http.request.method", "http.route", "http.response.status_code", "tracedllm.metadata_slot", "tracedllm.trace_join",
-            "user.id", "session.id", "langfuse.observation.input", "langfuse.observation.output",
+            "user.id", "session.id", "langfuse.observation.input", "langfuse.observation.output", "tracedllm.export.sample_rate",
         })),
-        ("auth", "Internal", "Received Proxy Server Request", Every(new[] { "user_api_key_hash" })),
+        ("auth", "Internal", "Received Proxy Server Request", Every(new[]
+        {
+            "user_api_key_hash", "user_api_key_alias", "user_api_key_user_id", "user_api_key_team_id", "user_api_key_team_alias", "user_api_key_org_id", "user_api_key_end_user_id",
+        })),
         ("proxy_pre_call", "Internal", "Received Proxy Server Request", Every(System.Array.Empty<string>())),
         ("litellm_request", "Client", "Received Proxy Server Request", Every(new[]
         {

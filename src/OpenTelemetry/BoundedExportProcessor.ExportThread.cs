@@ -159,7 +159,7 @@ public sealed partial class BoundedExportProcessor
         var before = _capture!.Pieces;
         try
         {
-            result = exporter.Export(new Batch<Activity>(piece, count));
+            result = _serializer is { } shared ? shared.Serialize(piece, count, _capture) : exporter.Export(new Batch<Activity>(piece, count));
         }
         catch (Exception)
         {

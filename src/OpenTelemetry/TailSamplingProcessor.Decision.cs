@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Diagnostics;
 using TracedLlm.Telemetry;
@@ -94,23 +93,6 @@ public sealed partial class TailSamplingProcessor
         return root && (span.IsStopped ? span.Duration : now - span.StartTimeUtc) >= _latencyThreshold ? "latency" : null;
     }
 
-    // The ratio, by trace id: the low 53 bits of its last 8 bytes as a fraction of 1, so that every
-    // process (and every exporter of this one) keeps the same traces.
-    private bool InRatio(ActivityTraceId traceId)
-    {
-        if (_ratio >= 1)
-        {
-            return true;
-        }
-
-        if (_ratio <= 0)
-        {
-            return false;
-        }
-
-        Span<byte> bytes = stackalloc byte[16];
-        traceId.CopyTo(bytes);
-        var draw = (BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]) >> 11) * (1.0 / (1UL << 53));
-        return draw < _ratio;
-    }
+    // The ratio, by trace id, as every exporter and destination draws it (TraceIdRatio).
+    private bool InRatio(ActivityTraceId traceId) => TraceIdRatio.Keeps(traceId, _ratio);
 }

@@ -177,27 +177,8 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
         }
     }
 
-    // The request of a span starting now: its nearest ancestor this processor saw start, by parent
-    // object, or by parent context (local, not a caller's) at the top of the object chain. Under _gate.
-    private Request? RequestOf(Activity span)
-    {
-        for (var current = span; ; current = current.Parent!)
-        {
-            if (current.Parent is { } parent)
-            {
-                if (_running.TryGetValue(parent.SpanId, out var found))
-                {
-                    return found;
-                }
-
-                continue;
-            }
-
-            return current.ParentSpanId != default && !current.HasRemoteParent && _running.TryGetValue(current.ParentSpanId, out var byContext)
-                ? byContext
-                : null;
-        }
-    }
+    // The request of a span starting now: its nearest ancestor this processor saw start. Under _gate.
+    private Request? RequestOf(Activity span) => SpanRequests.Nearest(span, _running);
 
     // Holds an ended span until its request's decision, within the bounds; what a full bound frees
     // first (see Sweep) is returned, to be passed on. Under _gate.

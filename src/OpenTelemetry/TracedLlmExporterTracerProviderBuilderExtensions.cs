@@ -13,8 +13,8 @@ using TracedLlm;
 // AddTracedLlm so that none can clash with another package's (Langfuse's own included).
 namespace OpenTelemetry.Trace;
 
-/// <summary>TracedLlm's exporters for an OpenTelemetry tracer provider: Langfuse, OTLP, the console trace tree.</summary>
-public static class TracedLlmExporterTracerProviderBuilderExtensions
+/// <summary>TracedLlm's exporters for an OpenTelemetry tracer provider: Langfuse, Phoenix, LangSmith, OTLP, destinations by team and key, the console trace tree.</summary>
+public static partial class TracedLlmExporterTracerProviderBuilderExtensions
 {
     /// <summary>The name of the Langfuse exporter's <see cref="ExportQueueOptions"/>.</summary>
     public const string LangfuseQueueName = "Langfuse";

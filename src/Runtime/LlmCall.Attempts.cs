@@ -13,7 +13,11 @@ namespace TracedLlm;
 // policy (ExecuteAsync, StreamAsync), and the trace context each carries upstream.
 public sealed partial class LlmCall
 {
-    /// <summary>Adds the W3C <c>traceparent</c> (and <c>tracestate</c>) of the current span to an outbound upstream request.</summary>
+    /// <summary>
+    /// Sets the W3C <c>traceparent</c> (and <c>tracestate</c>) of the current span on an outbound
+    /// upstream request, in place of any the request had (a <c>tracestate</c> it had goes, as it
+    /// belonged to another <c>traceparent</c>).
+    /// </summary>
     public void ApplyTraceContext(HttpRequestMessage request) => ApplyTraceContext(request, Activity.Current ?? Span);
 
     /// <summary>
@@ -333,11 +337,13 @@ public sealed partial class LlmCall
             return;
         }
 
+        // The span's state or none: a tracestate already on the request (a relayed client's headers,
+        // one the join found invalid or did not join) belongs to another traceparent.
         request.Headers.Remove("traceparent");
         request.Headers.TryAddWithoutValidation("traceparent", span.Id);
+        request.Headers.Remove("tracestate");
         if (span.TraceStateString is { Length: > 0 } state)
         {
-            request.Headers.Remove("tracestate");
             request.Headers.TryAddWithoutValidation("tracestate", state);
         }
     }

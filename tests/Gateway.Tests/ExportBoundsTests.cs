@@ -6,7 +6,6 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using OpenTelemetry.Trace;
-using TracedLlm.Tests;
 using static TracedLlm.Gateway.Tests.ExportRetryTests;
 
 namespace TracedLlm.Gateway.Tests;
@@ -62,12 +61,7 @@ public sealed class ExportBoundsTests : IDisposable
         Emit("span", 6);
 
         // The batch has been tried at least once: the shut-down finds it retrying or hanging.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (endpoint.Requests.Count == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the endpoint was never tried");
-            await Task.Delay(10);
-        }
+        await Eventually.HoldsAsync(() => endpoint.Requests.Count > 0, "the endpoint to be tried");
 
         var shutdown = Stopwatch.StartNew();
         await Task.Run(provider.Dispose).WaitAsync(TimeSpan.FromSeconds(60));
@@ -76,12 +70,7 @@ public sealed class ExportBoundsTests : IDisposable
         Assert.InRange(shutdown.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1) + Margin);
 
         // A send the shut-down cancelled counts its spans as it settles, which may be just after.
-        var counted = DateTime.UtcNow.AddSeconds(5);
-        while (_drops.Count("shutdown_timeout") < 6 && DateTime.UtcNow < counted)
-        {
-            await Task.Delay(10);
-        }
-
+        await Eventually.HoldsAsync(() => _drops.Count("shutdown_timeout") >= 6, "the cancelled send's drops to be counted");
         Assert.Equal(6, _drops.Count("shutdown_timeout"));
         Assert.Equal(6, processor.DroppedSpans);
         Assert.Equal(0, processor.ExportedSpans);

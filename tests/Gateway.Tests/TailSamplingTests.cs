@@ -380,15 +380,16 @@ public sealed class TailSamplingTests : IDisposable
         }
 
         // Five requests kept, each with its server span (and ASP.NET Core's around it); none of the successes.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        IReadOnlyList<Activity> servers;
-        do
-        {
-            await Task.Delay(20);
-            host.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000);
-            servers = exported.Snapshot().Where(s => s.DisplayName == SpanNames.Server).ToList();
-        }
-        while ((servers.Count < 5 || durations.Count < 25) && DateTime.UtcNow < deadline);
+        IReadOnlyList<Activity> servers = Array.Empty<Activity>();
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                host.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000);
+                servers = exported.Snapshot().Where(s => s.DisplayName == SpanNames.Server).ToList();
+                return servers.Count >= 5 && durations.Count >= 25;
+            },
+            "five kept server spans and 25 measured requests",
+            poll: TimeSpan.FromMilliseconds(20));
 
         Assert.Equal(5, servers.Count);
         Assert.Equal(4, servers.Count(s => s.Status == ActivityStatusCode.Error));

@@ -163,7 +163,10 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>The attempt's span, or null when it is not recorded.</summary>
     public Activity? Span { get; }
 
-    /// <summary>Adds this attempt's W3C <c>traceparent</c> (and <c>tracestate</c>) to an upstream request.</summary>
+    /// <summary>
+    /// Sets this attempt's W3C <c>traceparent</c> (and <c>tracestate</c>) on an upstream request, in
+    /// place of any the request had (a relayed client's own go).
+    /// </summary>
     public void ApplyTraceContext(HttpRequestMessage request)
     {
         LlmCall.ApplyTraceContext(request, Span ?? Call.Span);
@@ -260,9 +263,10 @@ public sealed class LlmAttempt : IDisposable
         Failure = failure;
         Succeeded = failure is null && !abandoned;
         EndTimestamp = Stopwatch.GetTimestamp();
+        var errorType = failure is not null ? ErrorTypeOf(failure) : null;
         if (AttemptMetrics.Records(Call))
         {
-            AttemptMetrics.RecordEnded(this, StartTimestamp, EndTimestamp, failure is not null ? ErrorTypeOf(failure) : abandoned ? "abandoned" : null);
+            AttemptMetrics.RecordEnded(this, StartTimestamp, EndTimestamp, errorType ?? (abandoned ? "abandoned" : null));
         }
 
         if (Span is not { } span)
@@ -276,7 +280,7 @@ public sealed class LlmAttempt : IDisposable
             span.SetTag(AttributeNames.AttemptOutcome, outcome);
             if (failure is not null)
             {
-                span.SetTag(AttributeNames.ErrorType, failure.GetType().FullName);
+                span.SetTag(AttributeNames.ErrorType, errorType);
                 if (failure is UpstreamException upstream)
                 {
                     if (upstream.UpstreamStatusCode >= 400)
@@ -304,8 +308,10 @@ public sealed class LlmAttempt : IDisposable
     }
 
     /// <summary>
-    /// A failure's <c>error.type</c> for the metrics: the upstream's HTTP status when it answered with
-    /// one (the conventions' example <c>500</c>), else the exception's type.
+    /// A failure's <c>error.type</c>, on the attempt's span and its metrics alike: the upstream's HTTP
+    /// status when it answered with one (the conventions' example <c>500</c>: a 429 and a 503 stay
+    /// apart on a dashboard), else the exception's type. The span's <c>exception</c> event keeps the
+    /// type in either case (<c>exception.type</c>).
     /// </summary>
     private static string ErrorTypeOf(Exception failure) =>
         failure is UpstreamException { UpstreamStatusCode: >= 400 } upstream
