@@ -246,6 +246,33 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
 }
 
 /// <summary>
+/// The cells of the upstream component as an app's own HttpClient makes it: a route whose provider
+/// service sends through a named client with Polly's retry and <c>AddTracedLlmAttempts()</c>
+/// (tests/Gateway.AttemptRoutes), the fault injected below every handler of the client, at the
+/// network (<see cref="FaultSite.Upstream"/>), or into the body the service reads
+/// (<see cref="FaultSite.StreamAfterFirstChunk"/>). Every such cell of the typed route, under
+/// <see cref="Prefix"/>; the other components are the route's, the same for any handler.
+/// </summary>
+public static class HttpClientCells
+{
+    /// <summary>Where the HttpClient routes are mapped (after a deadline's prefix).</summary>
+    public const string Prefix = "/attempts";
+
+    public static IEnumerable<FaultCell> All => FaultCell.All.Where(c => c.Route == RouteKind.Typed && c.Site is FaultSite.Upstream or FaultSite.StreamAfterFirstChunk);
+
+    /// <summary>
+    /// The cell's documented outcome: the typed route's, but for the upstream's error answer, which the
+    /// service's handler passes on as its own error result (its description the pipeline's, not a relay's).
+    /// </summary>
+    public static Expected ExpectedOf(FaultCell cell) => cell is { Site: FaultSite.Upstream, Fault: Fault.ErrorResult }
+        ? cell.Expected with { Message = "The route's handler answered 429 Too Many Requests." }
+        : cell.Expected;
+
+    /// <summary>How the cell's last attempt ends: abandoned when the client left or the deadline passed, else failed.</summary>
+    public static string LastAttemptOutcome(FaultCell cell) => cell.Hangs ? "abandoned" : "failure";
+}
+
+/// <summary>
 /// A streamed cell whose failure lands at a chosen moment: the during-call guardrail runs beside the
 /// stream, so its fault, the client's departure while it runs and the deadline can land before the
 /// response starts, between the start and the first chunk, or between chunks (the upstream holds

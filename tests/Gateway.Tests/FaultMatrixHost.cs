@@ -20,6 +20,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
+using TracedLlm.Gateway.AttemptRoutes;
 using TracedLlm.Gateway.FaultRoutes;
 using TracedLlm.Samples.Gateway;
 using TracedLlm.Samples.Gateway.Policies;
@@ -34,7 +35,8 @@ namespace TracedLlm.Gateway.Tests;
 /// timeouts, and a component of each kind that fails as the armed <see cref="FaultPlan"/> says.
 /// The routes are mapped three times: with a long request timeout, under <see cref="Deadline"/>
 /// with a one-second one, and under <see cref="SlowDeadline"/> with a ten-second one (for a cell
-/// whose machine was too busy to reach the component before the short one passed). Its spans are
+/// whose machine was too busy to reach the component before the short one passed); so are the
+/// routes whose provider service calls through an HttpClient with attempts (<see cref="HttpClientCells"/>). Its spans are
 /// also exported through a <see cref="TailSamplingProcessor"/> that keeps none of
 /// the requests it may drop (ratio 0, no latency or join reason), into <see cref="Sampled"/>: every
 /// cell is a failure, so every cell's whole trace must arrive there.
@@ -109,6 +111,21 @@ public class FaultMatrixHost : IAsyncLifetime
         builder.Services.AddRequestTimeouts();
         builder.Services.AddFaultRouteServices();
 
+        // The HttpClient routes' upstream (tests/Gateway.AttemptRoutes, under HttpClientCells.Prefix): the embedded
+        // provider over HTTP behind the provider service's named client, with Polly's retry and AddTracedLlmAttempts(),
+        // failing as the plan says below every handler of the client.
+        builder.Services.AddSingleton(new ModelChain());
+        builder.Services.AddSingleton<UpstreamChat>();
+        builder.Services.AddHttpClient(UpstreamChat.ClientName, http => http.BaseAddress = new Uri(EmbeddedUpstream.Address + "/"))
+            .ConfigurePrimaryHttpMessageHandler(() => new FaultyHttpUpstream(new EmbeddedUpstream(new ChatClientProvider(EmbeddedChatClient.ProviderName, new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero)))), Plan, new HttpContextAccessor()))
+            .AddTracedLlmAttempts()
+            .AddResilienceHandler("retry", pipeline => Polly.RetryResiliencePipelineBuilderExtensions.AddRetry(pipeline, new Microsoft.Extensions.Http.Resilience.HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = 1,
+                Delay = TimeSpan.FromMilliseconds(1),
+                ShouldRetryAfterHeader = false,
+            }));
+
         // The controller shape: the same handlers as MVC actions, MVC's JSON options as the app's, and
         // the app's own exception handling (problem details) for what the actions throw.
         builder.Services.AddProblemDetails();
@@ -150,6 +167,9 @@ public class FaultMatrixHost : IAsyncLifetime
         _app.MapFaultMatrixRoutes().WithRequestTimeout(TimeSpan.FromMinutes(5));
         _app.MapGroup(Deadline).MapFaultMatrixRoutes().WithRequestTimeout(TimeSpan.FromSeconds(1));
         _app.MapGroup(SlowDeadline).MapFaultMatrixRoutes().WithRequestTimeout(TimeSpan.FromSeconds(10));
+        _app.MapGroup(HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromMinutes(5));
+        _app.MapGroup(Deadline + HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromSeconds(1));
+        _app.MapGroup(SlowDeadline + HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromSeconds(10));
 
         // The controller's actions carry the three prefixes as attribute routes: each gets its prefix's timeout.
         _app.MapControllers().Add(endpoint =>

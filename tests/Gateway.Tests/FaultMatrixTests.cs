@@ -93,6 +93,35 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         await RunAndAssertAsync(cell, landing: null, cell.Expected);
     }
 
+    /// <summary>
+    /// The upstream's cells through a provider service's own HttpClient, whose sends are attempts
+    /// (<see cref="HttpClientCells"/>): the same promise, and the client's attempts ended with the fault.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(HttpClientCellData))]
+    public async Task HttpClientCell(FaultSite site, Fault fault, WireFormat format, bool stream)
+    {
+        var cell = new FaultCell(site, fault, format, stream);
+        await RunAndAssertAsync(cell, landing: null, HttpClientCells.ExpectedOf(cell), HttpClientCells.Prefix);
+        var attempts = _spansOfCell.Where(s => s.DisplayName == SpanNames.UpstreamAttempt).OrderBy(s => s.StartTimeUtc).ToList();
+        Assert.NotEmpty(attempts);
+        Assert.Equal(HttpClientCells.LastAttemptOutcome(cell), attempts[^1].GetTagItem(AttributeNames.AttemptOutcome));
+    }
+
+    public static IEnumerable<object[]> HttpClientCellData => HttpClientCells.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream });
+
+    [Fact]
+    public void TheHttpClientCellsAreTheUpstreamsAndTheDocsCountThem()
+    {
+        // Every way the upstream fails, at the send and in the body, both formats, streamed and not.
+        var cells = HttpClientCells.All.ToList();
+        Assert.All(Enum.GetValues<Fault>(), fault => Assert.Contains(cells, c => c.Fault == fault));
+        Assert.Contains(cells, c => c is { Site: FaultSite.StreamAfterFirstChunk, Format: WireFormat.Anthropic });
+        Assert.Contains(cells, c => c is { Site: FaultSite.Upstream, Stream: false, Format: WireFormat.OpenAI });
+        var docs = File.ReadAllText(Path.Combine(RepositoryRoot, "docs", "reliability.md"));
+        Assert.Contains($"{cells.Count} HttpClient cells", docs, StringComparison.Ordinal);
+    }
+
     /// <summary>A streamed during-call guardrail cell whose failure (its fault, the client's departure, the deadline) lands at each moment of the stream.</summary>
     [Theory]
     [MemberData(nameof(TimedCells))]
@@ -104,17 +133,20 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
 
     public static IEnumerable<object[]> TimedCells => TimedCell.All.Select(c => new object[] { c.Cell.Site, c.Cell.Fault, c.Cell.Format, c.Landing });
 
-    private async Task RunAndAssertAsync(FaultCell cell, Landing? landing, Expected expected)
+    /// <summary>The spans of the cell just run (its next healthy request's are not among them).</summary>
+    private IReadOnlyList<System.Diagnostics.Activity> _spansOfCell = Array.Empty<System.Diagnostics.Activity>();
+
+    private async Task RunAndAssertAsync(FaultCell cell, Landing? landing, Expected expected, string routes = "")
     {
         var timeout = cell.Fault == Fault.ServerRequestTimeout;
-        var (run, client) = await RunAsync(cell, landing, timeout ? FaultMatrixHost.Deadline : string.Empty);
+        var (run, client) = await RunAsync(cell, landing, (timeout ? FaultMatrixHost.Deadline : string.Empty) + routes);
         if (timeout && Late(run))
         {
             // The machine was too busy to reach the component within one second: same cell, ten seconds.
             await _host.NextFinishedAsync();
             _spans.Dispose();
             _spans = new SpanCollector();
-            (run, client) = await RunAsync(cell, landing, FaultMatrixHost.SlowDeadline);
+            (run, client) = await RunAsync(cell, landing, FaultMatrixHost.SlowDeadline + routes);
             Assert.False(Late(run), "the component was not reached within the ten-second deadline either");
         }
 
@@ -127,8 +159,9 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         Assert.True(strays.Count == 0, "stopped but not started here: " + string.Join(", ", strays.Select(s => $"{s.DisplayName} ({s.TraceId}, {(string?)s.GetTagItem(AttributeNames.GuardrailName)})")));
         FaultContract.AssertFailed(cell, expected, client, server, _spans.Started, run.Logged, run.FaultyLoggerCalls, loggerFails: cell.Site == FaultSite.FailureLogger);
         _spans.AssertAllEnded();
+        _spansOfCell = _spans.Stopped;
         await AssertNotSampledOutAsync();
-        await AssertNextRequestAnswers200Async(cell.Format, cell.Stream, cell.Route);
+        await AssertNextRequestAnswers200Async(cell.Format, cell.Stream, cell.Route, routes);
 
         // A timed cell's upstream holds until the request is cancelled: waiting there means it landed where it was meant to.
         static bool Late(FaultRun run) => run.ReachedLate || (run.Landing is not null && !run.Held.Task.IsCompleted);
@@ -160,13 +193,13 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         return (run, await FaultClient.RunAsync(client, request, run, FaultClient.LeavesFor(cell)));
     }
 
-    private async Task AssertNextRequestAnswers200Async(WireFormat format, bool stream, RouteKind route)
+    private async Task AssertNextRequestAnswers200Async(WireFormat format, bool stream, RouteKind route, string routes)
     {
         var run = _host.Plan.Arm(null);
         _spans.Dispose();
         _spans = new SpanCollector();
         using var client = FaultClient.Create(_host.Address);
-        using var request = FaultClient.Request(string.Empty, format, stream, route: route);
+        using var request = FaultClient.Request(routes, format, stream, route: route);
         var view = await FaultClient.RunAsync(client, request, run, ClientLeaves.Never);
         var server = await _host.NextFinishedAsync();
         FaultContract.AssertHealthy(format, stream, view, server, _spans.Started, run.Logged, run.FaultyLoggerCalls);

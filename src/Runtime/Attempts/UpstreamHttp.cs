@@ -60,12 +60,18 @@ public static partial class UpstreamHttp
         ArgumentNullException.ThrowIfNull(response);
         if (!response.IsSuccessStatusCode)
         {
-            var status = (int)response.StatusCode;
-            throw new UpstreamException(status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {status}."))
-            {
-                RetryAfter = GetRetryAfter(response),
-            };
+            throw StatusFailure(response);
         }
+    }
+
+    /// <summary>The failure an error status is: its status and <c>Retry-After</c>, never its body.</summary>
+    internal static UpstreamException StatusFailure(HttpResponseMessage response)
+    {
+        var status = (int)response.StatusCode;
+        return new UpstreamException(status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {status}."))
+        {
+            RetryAfter = GetRetryAfter(response),
+        };
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Globalization;
 using System.Diagnostics;
 using System.Net.Http;
 using System.Threading;
@@ -263,17 +264,27 @@ public static class FailurePath
     }
 
     /// <summary>
-    /// The one place a failure gets its status, code and <c>error.type</c>. The request's own state
-    /// decides first, whatever was thrown while it was being cancelled: the server's request timeout
-    /// (its token, not <see cref="HttpContext.RequestAborted"/>, which the timeout also cancels), then
-    /// a client that went away (the request token, or a body its client cut short). Then the
-    /// exception: a <see cref="GatewayException"/> says its own status (an
-    /// <see cref="UpstreamTimeoutException"/> is the only upstream timeout); anything else, a
+    /// The one place a failure gets its status, code and <c>error.type</c>. An answer the client
+    /// already has decides first: the handler's error result, once its response has started, is the
+    /// status the client was answered, whenever the connection closes after it (a client that reads
+    /// the whole answer and hangs up at once cancels the request token as this path starts).
+    /// Then the request's own state, whatever was thrown while it was being cancelled: the server's
+    /// request timeout (its token, not <see cref="HttpContext.RequestAborted"/>, which the timeout also
+    /// cancels), then a client that went away (the request token, or a body its client cut short).
+    /// Then the exception, as what it meant when it left an HttpClient whose sends are attempts
+    /// (<see cref="LlmCall.UpstreamMeaningOf"/>): a <see cref="GatewayException"/> says its own status
+    /// (an <see cref="UpstreamTimeoutException"/> is the only upstream timeout), an
+    /// <see cref="HttpRequestException"/> with a status is that upstream status; anything else, a
     /// component's own cancellation or timeout included, is an internal error.
     /// </summary>
     internal static Failure Classify(LlmCall call, Exception exception)
     {
         var httpContext = call.HttpContext;
+        if (exception is ErrorResultException answered && httpContext.Response.HasStarted)
+        {
+            return Answered(answered);
+        }
+
         if (httpContext.Features.Get<IHttpRequestTimeoutFeature>() is { RequestTimeoutToken.IsCancellationRequested: true })
         {
             // A body still being read when the deadline passed: the client was the slow side (408).
@@ -289,11 +300,19 @@ public static class FailurePath
             return new Failure(499, GatewayErrorKind.InvalidRequest, ClientDisconnected, "The client closed the request.", ClientDisconnected);
         }
 
-        var errorType = exception.GetType().FullName ?? exception.GetType().Name;
-        return exception switch
+        // An exception that left an HttpClient whose sends are attempts (or one that wraps it) is what it
+        // meant there: a timeout, an unreachable upstream, an open circuit. An error status the handler's
+        // code made an exception of (EnsureSuccessStatusCode) is the upstream's status, passed on as any.
+        var meaning = call.UpstreamMeaningOf(exception) switch
+        {
+            HttpRequestException { StatusCode: { } status } http => new UpstreamException((int)status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {(int)status}."), http),
+            var other => other,
+        };
+        var errorType = meaning.GetType().FullName ?? meaning.GetType().Name;
+        return meaning switch
         {
             // The handler's own error result: the client has its answer already.
-            ErrorResultException result => new Failure(result.StatusCode, result.Kind, result.ErrorType, result.Message, Code: null, Answered: true),
+            ErrorResultException result => Answered(result),
 
             GatewayException known => new Failure(known.StatusCode, known.Kind, errorType, known.Message, known.Code),
 
@@ -304,6 +323,9 @@ public static class FailurePath
             _ => new Failure(500, GatewayErrorKind.Api, errorType, "The gateway failed to handle the request.", "internal_error"),
         };
     }
+
+    private static Failure Answered(ErrorResultException result) =>
+        new(result.StatusCode, result.Kind, result.ErrorType, result.Message, Code: null, Answered: true);
 
     /// <summary>
     /// An exception of the app's own that the app's handling answered: the status it answered, the

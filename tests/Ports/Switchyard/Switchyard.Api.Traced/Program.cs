@@ -5,11 +5,13 @@ using Switchyard.Api.Filters;
 using Switchyard.Api.Middleware;
 using Switchyard.Application;
 using Switchyard.Infrastructure;
+using Switchyard.Infrastructure.OpenRouter;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddApplication();
 builder.Services.AddInfrastructure(builder.Configuration);
+builder.Services.AddHttpClient(OpenRouterChatService.ClientName).AddTracedLlmAttempts();
 builder.Services.AddProblemDetails();
 builder.Services.AddScoped<PromptLimitFilter>();
 builder.Services.AddControllers()

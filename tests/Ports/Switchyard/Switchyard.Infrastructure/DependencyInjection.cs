@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Switchyard.Application.Abstractions;
 using Switchyard.Infrastructure.Catalog;
@@ -22,7 +23,10 @@ public static class DependencyInjection
             {
                 client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
             }
-        });
+        })
+            // A provider's passing trouble is retried here; one that keeps failing is the orchestrator's to fall back from.
+            .AddStandardResilienceHandler()
+            .Configure(configuration.GetSection(OpenRouterOptions.Section + ":Resilience"));
         services.AddScoped<IChatCompletionService, OpenRouterChatService>();
         services.AddSingleton<IModelCatalog, ConfiguredModelCatalog>();
         return services;

@@ -15,6 +15,7 @@ namespace Switchyard.Tests;
 /// one upstream, must get the same answers (status, content type, body, or for problem details their
 /// shape with a traceId), while the adopted app exports each request's span tree, a failure once.
 /// </summary>
+[Collection(SwitchyardApp.Collection)]
 public sealed class PortTests : IAsyncLifetime
 {
     private const string Path = "/api/v1/chat/completions";
@@ -36,7 +37,7 @@ public sealed class PortTests : IAsyncLifetime
         await _upstream.DisposeAsync();
     }
 
-    public static TheoryData<string> Cases => new() { "valid", "fallback", "invalid", "filter", "cut-off", "unknown-model", "all-fail", "thrown" };
+    public static TheoryData<string> Cases => new() { "valid", "retry", "fallback", "invalid", "filter", "cut-off", "unknown-model", "all-fail", "thrown" };
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -45,12 +46,13 @@ public sealed class PortTests : IAsyncLifetime
         var (body, replies, status, contentType) = name switch
         {
             "valid" => (Request(), Array.Empty<int>(), 200, "application/json"),
-            "fallback" => (Request(), new[] { 503, 200 }, 200, "application/json"),
+            "retry" => (Request(), new[] { 503 }, 200, "application/json"),
+            "fallback" => (Request(), EveryTry(503), 200, "application/json"),
             "invalid" => ("""{"messages":[{"role":"robot","content":"hi"}],"temperature":3}""", Array.Empty<int>(), 400, "application/problem+json"),
             "filter" => (Request(content: new string('x', 100)), Array.Empty<int>(), 422, "application/problem+json"),
             "cut-off" => ("""{"model":"openai/gpt-4o","messages":[{"role":"us""", Array.Empty<int>(), 400, "application/problem+json"),
             "unknown-model" => (Request(model: "acme/unknown"), Array.Empty<int>(), 404, "application/problem+json"),
-            "all-fail" => (Request(), new[] { 503, 502, 429 }, 502, "application/problem+json"),
+            "all-fail" => (Request(), EveryTry(503, 502, 429), 502, "application/problem+json"),
             _ => (Request(), new[] { 400 }, 500, "application/problem+json"),
         };
 
@@ -108,6 +110,9 @@ public sealed class PortTests : IAsyncLifetime
             }, failed.GetTagItem(AttributeNames.ErrorType));
         }
     }
+
+    /// <summary>Each status for every try Polly makes of one model: the models of the chain fail in turn.</summary>
+    private static int[] EveryTry(params int[] statuses) => statuses.SelectMany(status => Enumerable.Repeat(status, SwitchyardApp<Program>.TriesPerModel)).ToArray();
 
     private static string Request(string model = SwitchyardApp<Program>.Model, string content = "hello") =>
         JsonSerializer.Serialize(new { model, messages = new[] { new { role = "user", content } }, temperature = 0.2, max_tokens = 64 });

@@ -1,7 +1,7 @@
 using System;
 using System.Text;
 
-namespace TracedLlm.Relay.Reading;
+namespace TracedLlm.Reading;
 
 /// <summary>
 /// The output text of a relayed response (a completion's content, a stream's text deltas), kept for

@@ -1,6 +1,6 @@
 using System;
 
-namespace TracedLlm.Relay.Reading;
+namespace TracedLlm.Reading;
 
 /// <summary>
 /// The property names the response reader follows, as small numbers, and the paths it asks about as

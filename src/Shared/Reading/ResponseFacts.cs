@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using TracedLlm;
 
-namespace TracedLlm.Relay.Reading;
+namespace TracedLlm.Reading;
 
 /// <summary>The wire format a relayed response was read as.</summary>
 internal enum ResponseFormat : byte

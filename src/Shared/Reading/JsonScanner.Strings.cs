@@ -1,7 +1,7 @@
 using System;
 using System.Text;
 
-namespace TracedLlm.Relay.Reading;
+namespace TracedLlm.Reading;
 
 // JsonScanner: strings, as they cross pieces: escapes and \u surrogate pairs decoded byte by byte,
 // short values kept as written up to a limit, output text unescaped and passed on as it comes.

@@ -2,7 +2,7 @@ using System;
 using System.Buffers;
 using System.IO;
 
-namespace TracedLlm.Relay.Reading;
+namespace TracedLlm.Reading;
 
 /// <summary>
 /// Decodes a compressed response body (<c>gzip</c>, <c>deflate</c>, <c>br</c>) on the side, as its

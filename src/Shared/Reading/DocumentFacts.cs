@@ -1,9 +1,9 @@
 using System;
 using System.Buffers.Text;
 using System.Text;
-using static TracedLlm.Relay.Reading.JsonNames;
+using static TracedLlm.Reading.JsonNames;
 
-namespace TracedLlm.Relay.Reading;
+namespace TracedLlm.Reading;
 
 /// <summary>
 /// The facts of one JSON document of a response (a stream event, or a whole body), as the
@@ -71,6 +71,12 @@ internal sealed partial class DocumentFacts
 
         public bool Present => Length >= 0;
     }
+
+    /// <summary>
+    /// The document's own top-level <c>model</c> as read so far, or null: a request body's model (an
+    /// HttpClient attempt's target), which no response format's facts take.
+    /// </summary>
+    public string? TopLevelModel => _model.Present ? StringOf(_model) : null;
 
     /// <summary>Forgets the previous document's facts.</summary>
     public void Reset()

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace TracedLlm.Relay;
+namespace TracedLlm.Reading;
 
 /// <summary>What a forward-only, read-only stream says about itself: it cannot seek, be written or tell its length.</summary>
 internal abstract class ReadOnlyStream : Stream

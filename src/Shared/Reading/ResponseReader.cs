@@ -1,7 +1,7 @@
 using System;
 using System.Buffers;
 
-namespace TracedLlm.Relay.Reading;
+namespace TracedLlm.Reading;
 
 /// <summary>How a response body is read: as server-sent events, as one JSON document, or not at all.</summary>
 internal enum BodyKind : byte
@@ -63,6 +63,20 @@ internal sealed class ResponseReader
     }
 
     public BodyKind Kind => _kind;
+
+    /// <summary>How a response's body is read: server-sent events, one JSON document (<c>application/json</c>, <c>+json</c>), or not at all.</summary>
+    public static BodyKind KindOf(System.Net.Http.HttpResponseMessage response)
+    {
+        if (UpstreamHttp.IsEventStream(response))
+        {
+            return BodyKind.EventStream;
+        }
+
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        return mediaType is not null && (string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
+            ? BodyKind.Json
+            : BodyKind.Other;
+    }
 
     public ResponseFacts Facts { get; } = new();
 
@@ -136,6 +150,37 @@ internal sealed class ResponseReader
 
         _reading!.Return();
         _reading = null;
+    }
+
+    /// <summary>
+    /// What the body's end says, once it is complete: null when the response was whole, else the
+    /// failure that names how it was not (not valid JSON, an event that cannot be read, cut off
+    /// before its last event, an error the provider reported inside a successful answer), as the
+    /// attempt policy and the failure path name them.
+    /// </summary>
+    public Exception? Failure()
+    {
+        var facts = Facts;
+        if (facts.Malformed)
+        {
+            return _kind == BodyKind.EventStream
+                ? UpstreamHttp.UnreadableEvent()
+                : new UpstreamBadResponseException("The upstream provider answered with a body that is not valid JSON.");
+        }
+
+        // A stream with no event at all has no format to know its last event by, and is no answer either: an
+        // empty 200 would look whole to its client. It ended before its last event, as one cut off does.
+        if (_kind == BodyKind.EventStream && (facts.EndedMidEvent || (!facts.Terminal && (facts.Format != ResponseFormat.Unknown || !HasEvents))))
+        {
+            return UpstreamHttp.Truncated();
+        }
+
+        if (_kind == BodyKind.Json && !facts.Terminal)
+        {
+            return UpstreamHttp.Truncated();
+        }
+
+        return facts.ReportedError ? new UpstreamBadResponseException("The upstream provider reported an error in its response.") : null;
     }
 
     private void WriteEvents(ReadOnlySpan<byte> data)

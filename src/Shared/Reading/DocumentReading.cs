@@ -1,6 +1,6 @@
 using Microsoft.Extensions.ObjectPool;
 
-namespace TracedLlm.Relay.Reading;
+namespace TracedLlm.Reading;
 
 /// <summary>
 /// A <see cref="JsonScanner"/> and the <see cref="DocumentFacts"/> it feeds, taken from a pool for
@@ -35,6 +35,9 @@ internal sealed class DocumentReading
         reading.Scanner.Reset();
         return reading;
     }
+
+    /// <summary>A pair ready for one document whose facts only the pair itself keeps (a request body's <see cref="DocumentFacts.TopLevelModel"/>).</summary>
+    public static DocumentReading Rent() => Rent(Unbound, text: null);
 
     /// <summary>Gives the pair back; nothing may use it afterwards.</summary>
     public void Return()

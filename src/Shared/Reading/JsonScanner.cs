@@ -1,7 +1,7 @@
 using System;
 using System.Buffers;
 
-namespace TracedLlm.Relay.Reading;
+namespace TracedLlm.Reading;
 
 /// <summary>What the reader keeps of a string value.</summary>
 internal enum StringInterest : byte

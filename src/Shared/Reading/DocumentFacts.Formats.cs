@@ -1,7 +1,7 @@
 using System.Buffers.Text;
-using static TracedLlm.Relay.Reading.JsonNames;
+using static TracedLlm.Reading.JsonNames;
 
-namespace TracedLlm.Relay.Reading;
+namespace TracedLlm.Reading;
 
 // DocumentFacts: what a whole document (a body, or one stream event) says in each provider's
 // format, taken into the response's facts once it ends (identity, finish reasons, outcome, usage).
