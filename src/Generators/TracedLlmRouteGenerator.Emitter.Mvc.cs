@@ -53,28 +53,11 @@ public sealed partial class TracedLlmRouteGenerator
             WriteAliases(w, aliases.OrderBy(a => a.Name, System.StringComparer.Ordinal));
             w.WriteLineNoTabs(string.Empty);
             EmitActionComment(w, route);
-            w.WriteLine($"/// <summary>The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, run inside MVC's invocation of <see cref=\"{route.HandlerCref}\"/>.</summary>");
-            w.WriteLine(GeneratedCode);
-            Open(w, $"internal static class {route.GeneratedClassName}");
-            w.WriteLine("/// <summary>The body property that carries gateway metadata on this route.</summary>");
-            w.WriteLine($"public const string MetadataSlot = {Literal(route.MetadataSlot)};");
-            w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("/// <summary>The route as the generator saw it; MVC's endpoint gives the path it serves at run time.</summary>");
-            w.WriteLine("public static readonly TracedRouteInfo Route = new(");
-            w.Indent++;
-            w.WriteLine($"{Literal(route.HttpMethod)},");
-            w.WriteLine($"{Literal(route.Pattern)},");
-            w.WriteLine("MetadataSlot,");
-            w.WriteLine($"WireFormat.{route.ErrorFormat},");
-            w.WriteLine($"{Literal(route.Operation)},");
-            EmitRouteTypes(w, route);
-            w.WriteLineNoTabs(string.Empty);
-            if (!route.NoSlot)
-            {
-                w.WriteLine($"private static global::System.ReadOnlySpan<byte> MetadataSlotUtf8 => {Literal(route.MetadataSlot)}u8;");
-                w.WriteLineNoTabs(string.Empty);
-            }
-
+            OpenRouteClass(
+                w,
+                route,
+                $"The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, run inside MVC's invocation of <see cref=\"{route.HandlerCref}\"/>.",
+                "The route as the generator saw it; MVC's endpoint gives the path it serves at run time.");
             w.WriteLine("/// <summary>The action, told from its overloads by its parameter types; AddControllers().AddTracedLlm() runs the pipeline around it.</summary>");
             w.WriteLine("public static readonly TracedAction Action = new(");
             w.Indent++;

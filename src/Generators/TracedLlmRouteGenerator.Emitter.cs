@@ -25,13 +25,29 @@ public sealed partial class TracedLlmRouteGenerator
             WriteAliases(w, RouteAliases(route));
             w.WriteLineNoTabs(string.Empty);
             EmitRouteComment(w, route);
-            w.WriteLine($"/// <summary>The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around <see cref=\"{route.HandlerCref}\"/>.</summary>");
+            OpenRouteClass(
+                w,
+                route,
+                $"The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around <see cref=\"{route.HandlerCref}\"/>.",
+                "The route as the generator saw it.");
+            EmitInvoke(w, route);
+            w.WriteLineNoTabs(string.Empty);
+            EmitEnvelopeReader(w, route);
+            Close(w);
+            return text.ToString();
+        }
+
+        /// <summary>The body, result and chunk types as <c>typeof</c>, for endpoint metadata (OpenAPI) without reflection.</summary>
+        /// <summary>Opens a route's generated class with the members every route has: its slot, its route and the slot's bytes.</summary>
+        private static void OpenRouteClass(IndentedTextWriter w, RouteModel route, string summary, string routeSummary)
+        {
+            w.WriteLine($"/// <summary>{summary}</summary>");
             w.WriteLine(GeneratedCode);
             Open(w, $"internal static class {route.GeneratedClassName}");
             w.WriteLine("/// <summary>The body property that carries gateway metadata on this route.</summary>");
             w.WriteLine($"public const string MetadataSlot = {Literal(route.MetadataSlot)};");
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("/// <summary>The route as the generator saw it.</summary>");
+            w.WriteLine($"/// <summary>{routeSummary}</summary>");
             w.WriteLine("public static readonly TracedRouteInfo Route = new(");
             w.Indent++;
             w.WriteLine($"{Literal(route.HttpMethod)},");
@@ -46,15 +62,8 @@ public sealed partial class TracedLlmRouteGenerator
                 w.WriteLine($"private static global::System.ReadOnlySpan<byte> MetadataSlotUtf8 => {Literal(route.MetadataSlot)}u8;");
                 w.WriteLineNoTabs(string.Empty);
             }
-
-            EmitInvoke(w, route);
-            w.WriteLineNoTabs(string.Empty);
-            EmitEnvelopeReader(w, route);
-            Close(w);
-            return text.ToString();
         }
 
-        /// <summary>The body, result and chunk types as <c>typeof</c>, for endpoint metadata (OpenAPI) without reflection.</summary>
         private static void EmitRouteTypes(IndentedTextWriter w, RouteModel route)
         {
             // A body that may be a service is known at start-up only: the route builder sets it then.
