@@ -10,9 +10,9 @@ public sealed class SwallowedExceptionTests
     internal static string Message(string type) =>
         $"This catch swallows '{type}' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)";
 
-    /// <summary>TLLM2007's message: a catch a route reaches through calls that goes on without the failure and does not answer the request.</summary>
+    /// <summary>TLLM2007's message: a catch that goes on without the failure, or one reached through calls.</summary>
     internal static string HandledMessage(string type) =>
-        $"This catch goes on without '{type}' in code a traced route reaches: the failure reaches no span or failure logger; record it (LlmCall.RecordHandledFailure or a failure logger) or rethrow";
+        $"This catch goes on without '{type}' in traced code: the failure reaches no span or failure logger; record it (LlmCall.RecordHandledFailure or a failure logger), rethrow, or declare it handled by design";
 
     [Fact]
     public Task SwallowedInTheHandlerInAHelperAndInALambda() => AnalyzerAsync(Corpus.Header + """

@@ -52,7 +52,16 @@ public sealed record MatrixCell(string Construct, string Report, string Clean, H
             : Verify.AnalyzerAsync(new[] { header + Report }.Concat(Sources).ToArray(), Libraries, Expected);
 
     public Task MustNotReportAsync(string header) =>
-        Verify.AnalyzerAsync(new[] { header + (Held == Held.FalseAlarmKnownLimit ? Clean : WithoutMarkup(Clean)) }.Concat(Sources).ToArray(), Libraries);
+        Verify.DeclaredAsync(new[] { header + (Held == Held.FalseAlarmKnownLimit ? Clean : WithoutMarkup(Clean)) }.Concat(Sources).ToArray(), Libraries,
+            header == SwallowedExceptionMatrix.Header ? BuildDefaults : null);
+
+    /// <summary>
+    /// TLLM2004's sound forms are asserted as a build reports them by default, TLLM2007 off: since issue 68 a catch that answers
+    /// no error and gives up on no model call (a designed skip, the sound form of the readings that went,
+    /// bench/analyzers-wide/readings-2026-11-28.md) is TLLM2007's, which only a team that turns it on sees. The faulty forms
+    /// still assert TLLM2007 where they mark it, and <see cref="HandledWithoutRecordTests"/> asserts its own cases.
+    /// </summary>
+    private const string BuildDefaults = "dotnet_diagnostic.TLLM2007.severity = none";
 
 
     public static IReadOnlyDictionary<string, MatrixCell> ByName(params MatrixCell[] cells) => cells.ToDictionary(cell => cell.Construct);

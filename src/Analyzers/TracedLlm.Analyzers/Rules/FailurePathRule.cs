@@ -9,7 +9,7 @@ namespace TracedLlm.Analyzers.Rules;
 /// <summary>TLLM2002: a type thrown in traced code that every failure filter certainly rejects.</summary>
 internal static class FailurePathRule
 {
-    public static void Report(ThrowSite thrown, FailureFilters filters, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    public static void Report(ThrowSite thrown, FailureFilters filters, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
     {
         if (filters.Rejecting(thrown) is not { } filter)
         {
@@ -24,6 +24,6 @@ internal static class FailurePathRule
             properties = properties.Add(DiagnosticIds.AcceptedTypeProperty, accepted.ToDisplayString());
         }
 
-        report(Diagnostic.Create(descriptor, thrown.Location, new[] { filter.Location }, properties, thrown.Type.ToDisplayString(), where, filter.Accepts.Describe()));
+        report(Findings.Create(descriptor, thrown.Location, path, new[] { filter.Location }, properties, thrown.Type.ToDisplayString(), where, filter.Accepts.Describe()));
     }
 }
