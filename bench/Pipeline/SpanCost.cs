@@ -186,7 +186,7 @@ internal static class SpanCost
         "langfuse.user.id", "user.id", "langfuse.environment", "langfuse.release", "langfuse.version",
     };
 
-    /// <summary>Attributes the contract writes that a backend may not read (bench/README.md says who reads each).</summary>
+    /// <summary>Attributes the contract writes that a backend may not read (bench/results/2026-11-25-spancost.md says who reads each).</summary>
     private static readonly (string Name, Func<RecordedSpan, KeyValuePair<string, object?>, bool> Drop)[] Candidates =
     {
         ("trace name, tags, metadata (langfuse.trace.*) on the spans other than the root", (span, tag) => span.Parent >= 0 && tag.Key.StartsWith("langfuse.trace.", StringComparison.Ordinal)),

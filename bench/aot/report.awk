@@ -1,5 +1,5 @@
 # Turns bench/aot/run's result lines ("target key=value ...") into the Markdown table of
-# bench/README.md, "Native AOT vs JIT": each cell the median of its runs (RSS under load: the largest sample).
+# bench/results/2026-11-23-aot.md: each cell the median of its runs (RSS under load: the largest sample).
 function field(name,   i, kv) { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] } return "" }
 function add(metric, k, value) { n_[metric, k]++; v_[metric, k, n_[metric, k]] = value }
 function median(metric, k,   n, i, j, a, t) {

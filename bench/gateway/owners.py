@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where two gateways' CPU a request differs, by the code that owns it (bench/README.md, issue 39).
+"""Where two gateways' CPU a request differs, by the code that owns it (bench/results/2026-11-26-cpu-by-owner.md).
 
 components.awk gives each perf sample to the first frame, from the leaf up, that names a component, so
 a socket write the relay asks for is "Kestrel". This gives it to the first frame of the gateway's own

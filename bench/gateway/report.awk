@@ -1,5 +1,5 @@
 # Turns bench/gateway/run's result lines ("target route c key=value ...", one per wrk run) into
-# the Markdown tables of bench/README.md. Each cell is the median over the rounds.
+# the Markdown tables of the result files (bench/results). Each cell is the median over the rounds.
 function field(name,   i, kv) { for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] } return "" }
 function add(metric, k, value) { n_[metric, k]++; v_[metric, k, n_[metric, k]] = value }
 function has(metric, k) { return n_[metric, k] > 0 }

@@ -191,6 +191,9 @@ public sealed class AnthropicUsage
 
     /// <summary>Input tokens read from the cache, when the provider stated them.</summary>
     public long? CacheReadInputTokens { get; init; }
+
+    /// <summary>Input tokens written to the cache, when the provider stated them.</summary>
+    public long? CacheCreationInputTokens { get; init; }
 }
 
 /// <summary>An OpenAI chat completion chunk (<c>stream: true</c>).</summary>

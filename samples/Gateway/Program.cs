@@ -33,7 +33,7 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 // TracedLlm: the run time of the generated routes, and the policies it runs.
 builder.Services.AddTracedLlm();
 builder.Services.AddOpenApi();
-builder.Services.AddSingleton<ILlmAuthenticator>(new ApiKeyAuthenticator(GatewayKeys.From(configuration)));
+builder.Services.AddSingleton<ILlmAuthenticator>(new ApiKeyAuthenticator(GatewayKeys.All(configuration)));
 builder.Services.AddSingleton<ILlmGuardrail>(new BannedWordGuardrail(configuration["Gateway:BannedWord"] ?? "forbidden"));
 builder.Services.AddSingleton<ILlmGuardrail>(new ResponseLengthGuardrail(configuration.GetValue("Gateway:MaxResponseCharacters", 8000)));
 builder.Services.AddSingleton<ILlmFailureLogger, LoggingFailureLogger>();
@@ -65,7 +65,7 @@ if (!string.IsNullOrWhiteSpace(upstream) && !relays)
     // the upstream request's traceparent itself (LlmAttempt.ApplyTraceContext): with no header
     // propagator, HttpClient leaves out its diagnostics handler, which would otherwise start an
     // Activity of its own for every call (unexported, only to propagate), a quarter of what
-    // recording the spans costs the gateway (bench/README.md).
+    // recording the spans costs the gateway (bench/results/2026-11-22-gateway.md).
     // The policy's attempt timeout and deadline own the upstream's time (Upstream:TimeoutMs,
     // Upstream:TotalTimeoutMs): HttpClient's own 100 s timeout would be a second, hidden one.
     // Like YARP's forwarder, the client keeps no cookies (an upstream's Set-Cookie must not reach
@@ -145,6 +145,15 @@ if (configuration.GetValue("Tracing:Enabled", true))
                 tracing.AddTracedLlmOtlpExporter();
                 exportTargets.Add(() => $"OTLP at {Address(otlpEndpoint)}");
             }
+
+            // Team- and key-based destinations (TracedLlm:Routing): each team's traces to its own
+            // backend, chosen by the key it authenticated with (Gateway:Teams), nowhere else.
+            var destinations = configuration.GetSection(TraceRoutingOptions.SectionName + ":Destinations").GetChildren().ToList();
+            if (destinations.Count > 0)
+            {
+                tracing.AddTracedLlmDestinations();
+                exportTargets.Add(() => "destinations by team: " + string.Join(", ", destinations.Select(d => $"{d.Key} ({d["Kind"] ?? "Otlp"})")));
+            }
         })
         .WithMetrics(metrics =>
         {
@@ -214,21 +223,38 @@ public partial class Program
     };
 }
 
-/// <summary>The gateway's API keys: <c>Gateway:ApiKeys</c> (comma-separated), else the development key.</summary>
+/// <summary>
+/// The gateway's API keys: <c>Gateway:ApiKeys</c> (comma-separated, no team), and each team's
+/// <c>Gateway:Teams:{team}:ApiKeys</c> (its display name <c>Gateway:Teams:{team}:Alias</c>); the
+/// development key when none is configured.
+/// </summary>
 internal static class GatewayKeys
 {
     /// <summary>The documented development key, accepted only when no key is configured.</summary>
     public const string DevelopmentKey = "sk-tracedllm-dev";
 
-    public static string[] From(IConfiguration configuration)
+    public static string[] From(IConfiguration configuration) => All(configuration).Select(key => key.Key).ToArray();
+
+    /// <summary>Every key, a team's with its caller: the team, its alias, and the key's own alias (<c>{team}-key-{n}</c>).</summary>
+    public static List<GatewayKey> All(IConfiguration configuration)
     {
-        var configured = (configuration["Gateway:ApiKeys"] ?? string.Empty)
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return configured.Length > 0 ? configured : new[] { DevelopmentKey };
+        var keys = Split(configuration["Gateway:ApiKeys"]).Select(key => new GatewayKey(key, null)).ToList();
+        foreach (var team in configuration.GetSection("Gateway:Teams").GetChildren())
+        {
+            var n = 0;
+            foreach (var key in Split(team["ApiKeys"]))
+            {
+                keys.Add(new GatewayKey(key, new LlmCaller { TeamId = team.Key, TeamAlias = team["Alias"], KeyAlias = $"{team.Key}-key-{++n}" }));
+            }
+        }
+
+        return keys.Count > 0 ? keys : new List<GatewayKey> { new(DevelopmentKey, null) };
     }
 
     public static bool UsesDevelopmentKey(IConfiguration configuration) =>
         From(configuration).SequenceEqual(new[] { DevelopmentKey });
+
+    private static string[] Split(string? keys) => (keys ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
 /// <summary>Counts TracedLlm spans started and stopped, for reliability runs: a leak is a difference that stays.</summary>

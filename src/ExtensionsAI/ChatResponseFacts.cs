@@ -46,7 +46,7 @@ internal sealed class ChatResponseFacts
         var responseModel = _model ?? attempt.Target.Model;
         if (!GenAiClientSpans.Claimed(attempt.Span))
         {
-            attempt.RecordResponse(responseModel, Count(_usage?.InputTokenCount), Count(_usage?.OutputTokenCount));
+            attempt.RecordResponse(responseModel, UsageDetailsExtensions.Count(_usage?.InputTokenCount), UsageDetailsExtensions.Count(_usage?.OutputTokenCount));
         }
 
         var call = attempt.Call;
@@ -59,22 +59,9 @@ internal sealed class ChatResponseFacts
             call.RecordResponse(responseModel, _responseId);
         }
 
-        if (Count(_usage?.InputTokenCount) is { } input && Count(_usage?.OutputTokenCount) is { } output)
+        if (_usage.ToLlmUsage() is { } usage)
         {
-            // Microsoft.Extensions.AI counts cached input within InputTokenCount and reasoning within
-            // OutputTokenCount, as the GenAI conventions do; it has no cache-write count.
-            call.RecordUsage(new LlmUsage(input, output)
-            {
-                CacheReadInputTokens = Count(_usage!.CachedInputTokenCount),
-                ReasoningOutputTokens = Count(_usage.ReasoningTokenCount),
-            });
+            call.RecordUsage(usage);
         }
     }
-
-    /// <summary>
-    /// A count as the provider stated it, or null when it is below zero: the adapters pass the
-    /// provider's numbers on unchecked (and streamed parts are added up unchecked), and a count that
-    /// is not one is not recorded rather than failing the call that answered.
-    /// </summary>
-    private static long? Count(long? tokens) => tokens is >= 0 ? tokens : null;
 }

@@ -53,7 +53,9 @@ internal readonly record struct ParameterModel(
 /// both, the body's <c>"stream"</c> decides which runs. A regular handler that returns
 /// <c>LlmResult&lt;TResponse, TChunk&gt;</c> serves both modes itself (<see cref="ServesBoth"/>,
 /// <see cref="ChunkTypeName"/> its chunk type). The source locations are a file name and a line
-/// (<c>Routes.cs:42</c>), for the generated file's comments; never a directory.
+/// (<c>Routes.cs:42</c>), for the generated file's comments; never a directory. An empty
+/// <see cref="MetadataSlot"/> is no slot; <see cref="IgnoresStream"/> answers <c>"stream": true</c>
+/// with JSON; <see cref="ErrorResponses"/> names the <c>LlmErrorResponses</c> member the route chose.
 /// </summary>
 internal readonly record struct RouteModel(
     string GeneratedClassName,
@@ -77,7 +79,25 @@ internal readonly record struct RouteModel(
     EquatableArray<ParameterModel> StreamParameters,
     string? ChunkTypeName,
     string? StreamLocation,
-    bool SharedSlot);
+    bool SharedSlot,
+    bool IgnoresStream = false,
+    string? ErrorResponses = null)
+{
+    /// <summary>True when the route has no gateway metadata slot (<c>MetadataSlots.None</c>).</summary>
+    public bool NoSlot => MetadataSlot.Length == 0;
+
+    /// <summary>
+    /// True for an MVC controller action: MVC routes it, binds its parameters and calls it; the
+    /// generated code gives the runtime its route, its slot reader and how to tell it from its overloads.
+    /// </summary>
+    public bool Mvc { get; init; }
+
+    /// <summary>An action's parameter types, as <c>typeof</c> takes them: which overload of the method is the traced one.</summary>
+    public EquatableArray<StringValue> ActionParameterTypes { get; init; }
+
+    /// <summary>True for an action with no attribute route: its path here is MVC's default conventional one.</summary>
+    public bool ConventionallyRouted { get; init; }
+}
 
 /// <summary>What the route table and the telemetry manifest need of a route.</summary>
 internal readonly record struct RouteTableEntry(
@@ -93,7 +113,8 @@ internal readonly record struct RouteTableEntry(
     string Streaming,
     EquatableArray<ParameterModel> Parameters,
     EquatableArray<ParameterModel> StreamParameters,
-    bool SharedSlot);
+    bool SharedSlot,
+    bool Mvc = false);
 
 /// <summary>A route's method and path with where it was declared, for the duplicate check only.</summary>
 internal readonly record struct RouteKey(string HttpMethod, string Pattern, string HandlerDisplayName, LocationInfo Location);

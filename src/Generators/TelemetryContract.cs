@@ -8,7 +8,7 @@ namespace TracedLlm.Generators;
 /// <summary>The tracked telemetry contract file, as the generator reads it from the project's additional files.</summary>
 internal readonly record struct TrackedContract(string Path, string Text);
 
-/// <summary>One route whose emitted telemetry differs from the tracked file: where, what differs, its part of the file as emitted, and (first route only) the stale routes.</summary>
+/// <summary>One route whose emitted telemetry differs from the tracked file: where, what differs, its part of the file as emitted, and the stale routes its fix drops.</summary>
 internal readonly record struct ContractDrift(LocationInfo Location, string Route, string Differences, string Path, string Block, string StaleRoutes);
 
 /// <summary>
@@ -80,8 +80,11 @@ internal static class TelemetryContract
         // Every route emits the same items (only its route line differs): read once, compared per route.
         var want = Items(Block(ordered[0].Name));
 
-        // Every diagnostic carries the stale routes, so fixing any one route drops them; the first names them.
+        // Every diagnostic carries the stale routes, so fixing any one route drops them, and each names them:
+        // the one a reader opens says what its fix will drop. With no other difference only the first route
+        // is reported for them (one diagnostic, not one a route).
         var staleRoutes = string.Join("\n", stale);
+        var staleSummary = stale.Count == 0 ? string.Empty : Summary(stale.Select(gone => $"route '{gone}' is in the file but no longer declared").ToList());
         var named = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < ordered.Count; i++)
         {
@@ -101,16 +104,14 @@ internal static class TelemetryContract
                 Describe(want, items, differences);
             }
 
-            if (i == 0)
-            {
-                differences.AddRange(stale.Select(gone => $"route '{gone}' is in the file but no longer declared"));
-            }
-
             // Each diagnostic carries its own route's block (a few KB), not the whole file: a stale
-            // file on 1,000 routes would otherwise put the whole file into every one of them.
-            if (differences.Count > 0)
+            // file on 1,000 routes would otherwise put the whole file into every one of them. Its own
+            // differences are summed up apart from the stale routes, so that a long list of its own
+            // never hides what its fix drops.
+            if (differences.Count > 0 || (i == 0 && stale.Count > 0))
             {
-                drifts.Add(new ContractDrift(route.Location, name, Summary(differences), file.Path, Block(name), staleRoutes));
+                var summary = string.Join("; ", new[] { Summary(differences), staleSummary }.Where(part => part.Length > 0));
+                drifts.Add(new ContractDrift(route.Location, name, summary, file.Path, Block(name), staleRoutes));
             }
         }
 

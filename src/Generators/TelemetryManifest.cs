@@ -35,9 +35,12 @@ internal static class TelemetryManifest
         ("Received Proxy Server Request", "Server", null, Every(new[]
         {
             "http.request.method", "http.route", "http.response.status_code", "tracedllm.metadata_slot", "tracedllm.trace_join",
-            "user.id", "session.id", "langfuse.observation.input", "langfuse.observation.output",
+            "user.id", "session.id", "langfuse.observation.input", "langfuse.observation.output", "tracedllm.export.sample_rate",
         })),
-        ("auth", "Internal", "Received Proxy Server Request", Every(new[] { "user_api_key_hash" })),
+        ("auth", "Internal", "Received Proxy Server Request", Every(new[]
+        {
+            "user_api_key_hash", "user_api_key_alias", "user_api_key_user_id", "user_api_key_team_id", "user_api_key_team_alias", "user_api_key_org_id", "user_api_key_end_user_id",
+        })),
         ("proxy_pre_call", "Internal", "Received Proxy Server Request", Every(System.Array.Empty<string>())),
         ("litellm_request", "Client", "Received Proxy Server Request", Every(new[]
         {
@@ -124,8 +127,8 @@ internal static class TelemetryManifest
             first = false;
             json.Append("{\"method\":").Append(Quote(route.HttpMethod))
                 .Append(",\"path\":").Append(Quote(route.Pattern))
-                .Append(",\"metadataSlot\":").Append(Quote(route.MetadataSlot))
-                .Append(",\"metadataSlotMode\":").Append(Quote(route.SharedSlot ? "shared" : "gateway"))
+                .Append(",\"metadataSlot\":").Append(Quote(route.MetadataSlot.Length == 0 ? null : route.MetadataSlot))
+                .Append(",\"metadataSlotMode\":").Append(Quote(route.MetadataSlot.Length == 0 ? "none" : route.SharedSlot ? "shared" : "gateway"))
                 .Append(",\"wireFormat\":").Append(Quote(route.ErrorFormat))
                 .Append(",\"operation\":").Append(Quote(route.Operation))
                 .Append(",\"handler\":").Append(Quote(route.HandlerMethodName is null ? null : route.HandlerDisplayName))
@@ -143,11 +146,13 @@ internal static class TelemetryManifest
     /// <summary>
     /// How the route answers <c>"stream": true</c>: <c>handler</c> (one handler serves both modes: it
     /// returns <c>LlmResult</c> or an <c>IResult</c>), <c>streamHandler</c> (a second handler streams),
-    /// <c>always</c> (the only handler streams), or <c>refused</c> (400: the handler returns JSON only).
+    /// <c>always</c> (the only handler streams), <c>ignored</c> (the handler returns JSON only and answers
+    /// with it: <c>IgnoreStream</c>), or <c>refused</c> (400: the handler returns JSON only).
     /// </summary>
     public static string Streaming(RouteModel route) =>
         route.StreamMethodName is not null ? (route.HandlerMethodName is not null ? "streamHandler" : "always")
         : route.ServesBoth || route.ReturnsResult ? "handler"
+        : route.IgnoresStream ? "ignored"
         : "refused";
 
     /// <summary>

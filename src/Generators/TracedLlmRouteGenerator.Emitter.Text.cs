@@ -58,6 +58,9 @@ public sealed partial class TracedLlmRouteGenerator
         /// <summary>Only routes whose slot is shared with the provider name the mode.</summary>
         private static readonly (string Name, string Type) SlotModeAlias = ("MetadataSlotMode", "global::TracedLlm.MetadataSlotMode");
 
+        /// <summary>Only routes that choose how their errors are written name the choice.</summary>
+        private static readonly (string Name, string Type) ErrorResponsesAlias = ("LlmErrorResponses", "global::TracedLlm.LlmErrorResponses");
+
         /// <summary>Only routes whose handlers take services from DI call it.</summary>
         private static readonly (string Name, string Type) ServicesAlias =
             ("ServiceProviderServiceExtensions", "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions");
@@ -97,6 +100,11 @@ public sealed partial class TracedLlmRouteGenerator
             if (route.SharedSlot)
             {
                 aliases = aliases.Append(SlotModeAlias);
+            }
+
+            if (route.ErrorResponses is not null)
+            {
+                aliases = aliases.Append(ErrorResponsesAlias);
             }
 
             var parameters = route.Parameters.Concat(route.StreamParameters).ToList();
@@ -147,6 +155,7 @@ public sealed partial class TracedLlmRouteGenerator
                 var when = both ? ", unless the body asks for a stream"
                     : route.ServesBoth ? ", both stream modes: JSON, server-sent events (LlmResult.Stream) or an IResult, as it returns (call.IsStreaming says which the body asks for)"
                     : route.ReturnsResult ? ", an IResult that writes either stream mode (call.IsStreaming says which the body asks for)"
+                    : route.IgnoresStream ? ", which answers a body asking for a stream with JSON (IgnoreStream)"
                     : ", which refuses a body asking for a stream";
                 w.WriteLine($"//   handler      {type}.{route.HandlerMethodName}{At(route.HandlerLocation)}{when}");
                 w.WriteLine($"//     binds      {Binds(route.Parameters)}");
@@ -159,10 +168,10 @@ public sealed partial class TracedLlmRouteGenerator
                 w.WriteLine($"//     binds      {Binds(route.StreamParameters)}");
             }
 
-            w.WriteLine(route.SharedSlot
-                ? $"//   slot         {Literal(route.MetadataSlot)}, shared with the provider: its gateway keys read and cut, the rest forwarded"
+            w.WriteLine(route.NoSlot ? "//   slot         none (MetadataSlots.None): nothing is read as gateway metadata, the body goes upstream as it came"
+                : route.SharedSlot ? $"//   slot         {Literal(route.MetadataSlot)}, shared with the provider: its gateway keys read and cut, the rest forwarded"
                 : $"//   slot         {Literal(route.MetadataSlot)}, read from the body and cut from what goes upstream");
-            w.WriteLine($"//   wire format  {route.ErrorFormat}, operation {Literal(route.Operation)}");
+            w.WriteLine($"//   wire format  {route.ErrorFormat}, operation {Literal(route.Operation)}{(route.ErrorResponses is { } errors ? $", errors as LlmErrorResponses.{errors}" : string.Empty)}");
             w.WriteLine("//   guardrails   the ILlmGuardrail services in DI, by mode: pre_call, during_call, post_call");
             w.WriteLine(route.ReturnsResult || route.ServesBoth
                 ? "//   failures     every exception, and an IResult's status >= 400 -> FailurePath: failure span, error response (the result's own when it answered), the ILlmFailureLogger services in DI"

@@ -1,4 +1,5 @@
 using System.CodeDom.Compiler;
+using System.Collections.Generic;
 using System.Linq;
 
 namespace TracedLlm.Generators;
@@ -13,19 +14,40 @@ public sealed partial class TracedLlmRouteGenerator
 
         public static string EmitRoute(RouteModel route)
         {
+            if (route.Mvc)
+            {
+                return EmitAction(route);
+            }
+
             var w = NewWriter(out var text, namesHandlerTypes: true);
             w.WriteLine("namespace TracedLlm.Generated;");
             w.WriteLineNoTabs(string.Empty);
             WriteAliases(w, RouteAliases(route));
             w.WriteLineNoTabs(string.Empty);
             EmitRouteComment(w, route);
-            w.WriteLine($"/// <summary>The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around <see cref=\"{route.HandlerCref}\"/>.</summary>");
+            OpenRouteClass(
+                w,
+                route,
+                $"The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around <see cref=\"{route.HandlerCref}\"/>.",
+                "The route as the generator saw it.");
+            EmitInvoke(w, route);
+            w.WriteLineNoTabs(string.Empty);
+            EmitEnvelopeReader(w, route);
+            Close(w);
+            return text.ToString();
+        }
+
+        /// <summary>The body, result and chunk types as <c>typeof</c>, for endpoint metadata (OpenAPI) without reflection.</summary>
+        /// <summary>Opens a route's generated class with the members every route has: its slot, its route and the slot's bytes.</summary>
+        private static void OpenRouteClass(IndentedTextWriter w, RouteModel route, string summary, string routeSummary)
+        {
+            w.WriteLine($"/// <summary>{summary}</summary>");
             w.WriteLine(GeneratedCode);
             Open(w, $"internal static class {route.GeneratedClassName}");
             w.WriteLine("/// <summary>The body property that carries gateway metadata on this route.</summary>");
             w.WriteLine($"public const string MetadataSlot = {Literal(route.MetadataSlot)};");
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("/// <summary>The route as the generator saw it.</summary>");
+            w.WriteLine($"/// <summary>{routeSummary}</summary>");
             w.WriteLine("public static readonly TracedRouteInfo Route = new(");
             w.Indent++;
             w.WriteLine($"{Literal(route.HttpMethod)},");
@@ -35,16 +57,13 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine($"{Literal(route.Operation)},");
             EmitRouteTypes(w, route);
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine($"private static global::System.ReadOnlySpan<byte> MetadataSlotUtf8 => {Literal(route.MetadataSlot)}u8;");
-            w.WriteLineNoTabs(string.Empty);
-            EmitInvoke(w, route);
-            w.WriteLineNoTabs(string.Empty);
-            EmitEnvelopeReader(w, route.SharedSlot);
-            Close(w);
-            return text.ToString();
+            if (!route.NoSlot)
+            {
+                w.WriteLine($"private static global::System.ReadOnlySpan<byte> MetadataSlotUtf8 => {Literal(route.MetadataSlot)}u8;");
+                w.WriteLineNoTabs(string.Empty);
+            }
         }
 
-        /// <summary>The body, result and chunk types as <c>typeof</c>, for endpoint metadata (OpenAPI) without reflection.</summary>
         private static void EmitRouteTypes(IndentedTextWriter w, RouteModel route)
         {
             // A body that may be a service is known at start-up only: the route builder sets it then.
@@ -53,6 +72,11 @@ public sealed partial class TracedLlmRouteGenerator
             if (route.SharedSlot)
             {
                 types.Add("MetadataSlotMode = MetadataSlotMode.Shared,");
+            }
+
+            if (route.ErrorResponses is { } errorResponses)
+            {
+                types.Add($"ErrorResponses = LlmErrorResponses.{errorResponses},");
             }
 
             if (body != default)
@@ -156,7 +180,7 @@ public sealed partial class TracedLlmRouteGenerator
 
             EmitValues(w, EarlyValues(route));
 
-            if (route.StreamMethodName is null && !route.ServesBoth && !route.ReturnsResult)
+            if (route.StreamMethodName is null && !route.ServesBoth && !route.ReturnsResult && !route.IgnoresStream)
             {
                 w.WriteLine("PreCallStage.RejectStreaming(call);");
             }
@@ -303,25 +327,41 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
         }
 
-        private static void EmitEnvelopeReader(IndentedTextWriter w, bool sharedSlot)
+        private static void EmitEnvelopeReader(IndentedTextWriter w, RouteModel route)
         {
             w.WriteLine("/// <summary>");
-            w.WriteLine("/// Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.");
+            if (route.NoSlot)
+            {
+                w.WriteLine("/// Reads the body once; the route has no metadata slot, so nothing in it is gateway metadata and all of it goes upstream.");
+            }
+            else
+            {
+                w.WriteLine("/// Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.");
+            }
+
             w.WriteLine("/// A body that readers could read two ways (a repeated or case-varied property name) is refused as it is read.");
             w.WriteLine("/// </summary>");
-            Open(w, "private static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options, RequestShape shape)");
-            w.WriteLine(sharedSlot
+            Open(w, $"{(route.Mvc ? "internal" : "private")} static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options, RequestShape shape)");
+            w.WriteLine(route.SharedSlot
                 ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Shared, options, shape);"
                 : "var envelope = new EnvelopeReader(body, MetadataSlot, options, shape);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
             w.WriteLine("envelope.ReadStart(ref reader);");
             Open(w, "while (envelope.ReadPropertyName(ref reader))");
-            Open(w, "if (reader.ValueTextEquals(MetadataSlotUtf8))");
-            w.WriteLine("envelope.ReadSlot(ref reader);");
-            Close(w);
-            Open(w, "else");
-            w.WriteLine("envelope.ReadOtherProperty(ref reader);");
-            Close(w);
+            if (route.NoSlot)
+            {
+                w.WriteLine("envelope.ReadOtherProperty(ref reader);");
+            }
+            else
+            {
+                Open(w, "if (reader.ValueTextEquals(MetadataSlotUtf8))");
+                w.WriteLine("envelope.ReadSlot(ref reader);");
+                Close(w);
+                Open(w, "else");
+                w.WriteLine("envelope.ReadOtherProperty(ref reader);");
+                Close(w);
+            }
+
             Close(w);
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("return envelope.Build();");
@@ -340,6 +380,15 @@ public sealed partial class TracedLlmRouteGenerator
             // One line the build copies to tracedllm-manifest.json (buildTransitive/TracedLlm.targets).
             w.WriteLine(ManifestMarker + manifest);
             w.WriteLineNoTabs(string.Empty);
+            var actions = ordered.Where(r => r.Mvc).ToList();
+            if (actions.Count > 0)
+            {
+                // How AddControllers().AddTracedLlm() finds this assembly's traced actions: an attribute of the
+                // assembly, read where MVC reads the controllers themselves (no module initializer, no scan).
+                w.WriteLine("[assembly: global::TracedLlm.Generated.TracedLlmActionsAttribute]");
+                w.WriteLineNoTabs(string.Empty);
+            }
+
             Open(w, "namespace Microsoft.AspNetCore.Builder");
             w.WriteLine("/// <summary>Maps the traced LLM routes of this assembly.</summary>");
             w.WriteLine(GeneratedCode);
@@ -347,7 +396,7 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("/// <summary>Maps every <c>[TracedLlmRoute]</c> handler of this assembly; conventions added to the result apply to all of them.</summary>");
             Open(w, "public static global::TracedLlm.TracedLlmRouteBuilder MapTracedLlmRoutes(this global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder endpoints)");
             w.WriteLine("var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints, global::TracedLlm.Generated.TracedLlmRouteTable.ManifestJson);");
-            foreach (var route in ordered)
+            foreach (var route in ordered.Where(r => !r.Mvc))
             {
                 w.WriteLine($"// {route.HttpMethod} {route.Pattern}: {Handlers(route.HandlerDisplayName, route.HandlerMethodName, route.StreamMethodName)}");
                 w.WriteLine($"routes.Map(endpoints, global::TracedLlm.Generated.{route.GeneratedClassName}.Route, global::TracedLlm.Generated.{route.GeneratedClassName}.InvokeAsync);");
@@ -394,8 +443,35 @@ public sealed partial class TracedLlmRouteGenerator
             Close(w);
             Close(w);
             Close(w);
+            if (actions.Count > 0)
+            {
+                w.WriteLineNoTabs(string.Empty);
+                EmitActionTable(w, actions);
+            }
+
             Close(w);
             return text.ToString();
+        }
+
+        /// <summary>The assembly attribute that lists the traced MVC actions, with the manifest of every route.</summary>
+        private static void EmitActionTable(IndentedTextWriter w, List<RouteTableEntry> actions)
+        {
+            w.WriteLine("/// <summary>The traced MVC controller actions of this assembly, which AddControllers().AddTracedLlm() runs the pipeline around.</summary>");
+            w.WriteLine(GeneratedCode);
+            w.WriteLine("[global::System.AttributeUsage(global::System.AttributeTargets.Assembly)]");
+            Open(w, "internal sealed class TracedLlmActionsAttribute : global::TracedLlm.Pipeline.TracedActionTableAttribute");
+            w.WriteLine("/// <inheritdoc />");
+            Open(w, "public override global::System.Collections.Generic.IReadOnlyList<global::TracedLlm.Pipeline.TracedAction> Actions { get; } = new global::TracedLlm.Pipeline.TracedAction[]");
+            foreach (var action in actions)
+            {
+                w.WriteLine($"{action.GeneratedClassName}.Action,");
+            }
+
+            Close(w, "};");
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine("/// <inheritdoc />");
+            w.WriteLine("public override string ManifestJson => TracedLlmRouteTable.ManifestJson;");
+            Close(w);
         }
     }
 }

@@ -10,7 +10,7 @@ namespace TracedLlm.Generators;
 public sealed partial class TracedLlmRouteGenerator
 {
     /// <summary>Turns one attributed method into a plain model at once; no symbol leaves this method.</summary>
-    internal static class Parser
+    internal static partial class Parser
     {
         private const string ResultInterface = "Microsoft.AspNetCore.Http.IResult";
         private const string EitherResultType = "TracedLlm.LlmResult<TResponse, TChunk>";
@@ -33,6 +33,12 @@ public sealed partial class TracedLlmRouteGenerator
 
             var display = method.ContainingType.ToDisplayString() + "." + method.Name;
             var location = LocationInfo.From(declaration.Identifier.GetLocation());
+            if (!method.IsStatic && (MvcActions.IsAction(method) || MvcActions.IsPageModel(method.ContainingType)))
+            {
+                // MVC runs it: the pipeline goes inside MVC's action invocation (docs/mvc.md).
+                return ParseAction(method, attribute, display, location, cancellationToken);
+            }
+
             var diagnostics = new List<DiagnosticInfo>();
             void Report(string id, params string[] arguments) =>
                 diagnostics.Add(new DiagnosticInfo(id, location, arguments.Select(a => new StringValue(a)).ToEquatableArray()));
@@ -51,7 +57,8 @@ public sealed partial class TracedLlmRouteGenerator
                 Report(DiagnosticIds.InvalidRoute, display, templateError);
             }
 
-            if (slot is not null && !RouteConventions.IsValidSlot(slot))
+            // An empty slot is MetadataSlots.None: the route has none.
+            if (slot is { Length: > 0 } && !RouteConventions.IsValidSlot(slot))
             {
                 Report(DiagnosticIds.InvalidSlot, display, slot);
             }
@@ -130,10 +137,21 @@ public sealed partial class TracedLlmRouteGenerator
                 streamParameters.ToEquatableArray(),
                 chunkType,
                 streamLocation,
-                attributeData.SharedSlot);
+                attributeData.SharedSlot && !attributeData.NoSlot,
+                attributeData.IgnoreStream,
+                ErrorResponsesName(attributeData.ErrorResponses));
             var key = new RouteKey(normalizedMethod, pattern, display, location ?? default);
             return new RouteParseResult(model, key, EquatableArray<DiagnosticInfo>.Empty);
         }
+
+        /// <summary>The <c>LlmErrorResponses</c> member a route chose, by name; null for the default (the options' choice).</summary>
+        private static string? ErrorResponsesName(int value) => value switch
+        {
+            1 => "WireFormat",
+            2 => "ProblemDetails",
+            3 => "Writer",
+            _ => null,
+        };
 
         /// <summary>
         /// A lambda or local function marked <c>[TracedLlmRoute]</c>: no generated class can call it, so it is

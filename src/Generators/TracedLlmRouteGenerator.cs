@@ -58,7 +58,8 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
                 TelemetryManifest.Streaming(route),
                 route.Parameters,
                 route.StreamParameters,
-                route.SharedSlot))
+                route.SharedSlot,
+                route.Mvc))
             .Collect()
             .Select(static (entries, _) => entries.ToEquatableArray())
             .Combine(runtimeReferenced)

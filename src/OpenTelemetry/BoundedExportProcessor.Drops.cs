@@ -17,6 +17,13 @@ public sealed partial class BoundedExportProcessor
     /// <summary>The counter's tag that says why: one of the <see cref="DropReason"/> names in snake case.</summary>
     internal const string ReasonTag = "reason";
 
+    /// <summary>
+    /// The counter's tag that says whose spans: the exporter's queue (<c>Langfuse</c>, <c>Otlp</c>,
+    /// <c>Phoenix</c>, <c>LangSmith</c>) or a router's destination, by its configured name (bounded:
+    /// destinations are configured, and at most <see cref="TraceRoutingOptions.MaxLiveDestinations"/> are open).
+    /// </summary>
+    internal const string DestinationTag = "destination";
+
     private static readonly Counter<long> DroppedCounter = TracedLlmTelemetry.Meter.CreateCounter<long>(
         DroppedSpansInstrument, "{span}", "Spans not delivered to the exporter, by reason: queue_full, queue_bytes, request_share, held_bytes, held_request_share, buffer_full, export_failed, rejected, shut_down, shutdown_timeout.");
 
@@ -57,7 +64,7 @@ public sealed partial class BoundedExportProcessor
     private void Dropped(long spans, DropReason reason, bool warn = true, string? said = null)
     {
         var total = Interlocked.Add(ref _dropped, spans);
-        CountDrop(spans, reason);
+        CountDrop(spans, reason, _destinationTag);
         if (!warn)
         {
             return;
@@ -73,6 +80,19 @@ public sealed partial class BoundedExportProcessor
     /// <summary>Adds to the <c>tracedllm.export.dropped_spans</c> counter.</summary>
     internal static void CountDrop(long spans, DropReason reason) =>
         DroppedCounter.Add(spans, new KeyValuePair<string, object?>(ReasonTag, TagValue(reason)));
+
+    /// <summary>Adds to the <c>tracedllm.export.dropped_spans</c> counter, for the destination <paramref name="destination"/> names (when it names one).</summary>
+    internal static void CountDrop(long spans, DropReason reason, KeyValuePair<string, object?> destination)
+    {
+        if (destination.Value is null)
+        {
+            CountDrop(spans, reason);
+        }
+        else
+        {
+            DroppedCounter.Add(spans, new KeyValuePair<string, object?>(ReasonTag, TagValue(reason)), destination);
+        }
+    }
 
     // Whether a warning may be written now (at most once per interval per kind; this caller takes the turn).
     private bool WarningDue(ref long last)

@@ -151,7 +151,7 @@ public sealed partial class BoundedExportProcessor
     // it. Not once a batch or more waits: on a saturated core every yield sends the thread behind
     // every ready request thread (Linux's EEVDF scheduler pushes a yielding thread's deadline back a
     // slice), so a yield per piece starved the export of its share and the queue filled (371,085
-    // spans dropped at c=32 on half a core, bench/README.md "The export at saturation"); it then
+    // spans dropped at c=32 on half a core, bench/results/2026-11-25-export-at-saturation.md); it then
     // serializes what completes the open batch at once, and catches up.
     private void Serialize(Activity[] piece, int count, bool yieldAfter)
     {
@@ -159,7 +159,7 @@ public sealed partial class BoundedExportProcessor
         var before = _capture!.Pieces;
         try
         {
-            result = exporter.Export(new Batch<Activity>(piece, count));
+            result = _serializer is { } shared ? shared.Serialize(piece, count, _capture) : exporter.Export(new Batch<Activity>(piece, count));
         }
         catch (Exception)
         {

@@ -87,6 +87,7 @@ public sealed partial class BoundedExportProcessor
                 left = _queue.Count;
                 _queue.Clear();
                 _requestBytes.Clear();
+                _queueBudget?.Return(_queuedBytes);
                 _queuedBytes = 0;
             }
 

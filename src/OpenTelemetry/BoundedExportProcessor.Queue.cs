@@ -54,7 +54,8 @@ public sealed partial class BoundedExportProcessor
             else
             {
                 ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_requestBytes, request, out var known);
-                if (held + bytes > _maxRequestBytes || _queuedBytes + bytes > _maxQueueBytes)
+                // A router's destination also shares the queued bytes of every destination (its budget).
+                if (held + bytes > _maxRequestBytes || _queuedBytes + bytes > _maxQueueBytes || !(_queueBudget?.TryTake(bytes, _queuedBytes + bytes) ?? true))
                 {
                     refused = held + bytes > _maxRequestBytes ? DropReason.RequestShare : DropReason.QueueBytes;
                     if (!known)
@@ -109,6 +110,7 @@ public sealed partial class BoundedExportProcessor
             {
                 batch[count++] = entry.Span;
                 _queuedBytes -= entry.Bytes;
+                _queueBudget?.Return(entry.Bytes);
                 ref var held = ref CollectionsMarshal.GetValueRefOrNullRef(_requestBytes, entry.Request);
                 if (!Unsafe.IsNullRef(ref held) && (held -= entry.Bytes) <= 0)
                 {

@@ -33,7 +33,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     /// <summary>
     /// Spans serialized at a time for OTLP: a piece takes about a tenth of a millisecond on a slow
     /// core, and the export thread yields between pieces, so a request that wakes behind it waits for
-    /// one piece at most, not for a whole batch (bench/README.md, "The export off the tail").
+    /// one piece at most, not for a whole batch (bench/results/2026-11-25-export-at-saturation.md).
     /// </summary>
     internal const int PieceSize = 32;
 
@@ -71,6 +71,11 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     // after the scheduled delay) and handed to _delivery. Null for any other exporter.
     private readonly OtlpCapture? _capture;
     private readonly OtlpDelivery? _delivery;
+
+    // A router's destination: its pieces go through the router's one serializer; its name tags its drops.
+    private readonly SharedSerializer? _serializer;
+    private readonly KeyValuePair<string, object?> _destinationTag;
+    private readonly ExportBudget? _queueBudget;
     private readonly int _wakeAt;
     private int _openSpans;
     private long _openedAt;
@@ -143,9 +148,12 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
         _catchUp = Math.Max(1, Math.Min(2 * _batchSize, _maxQueueSize / 2));
         _yieldToRequests = options.YieldToRequests;
         _equalHold = (long)((equalHold ?? DefaultEqualHold).TotalSeconds * Stopwatch.Frequency);
+        _destinationTag = new(DestinationTag, otlp?.Destination ?? diskSubdirectory);
         if (otlp is not null)
         {
             _capture = otlp.Capture;
+            _serializer = otlp.Serializer;
+            _queueBudget = otlp.QueueBudget;
             DiskExportBuffer? disk = null;
             if (options.DiskBufferDirectory is { } directory)
             {
@@ -162,7 +170,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
                 }
             }
 
-            _delivery = new OtlpDelivery(otlp.Client, otlp.Capture, otlp.GrpcEndpoint, otlp.Gzip, options, disk, new Report(this));
+            _delivery = new OtlpDelivery(otlp.Client, otlp.Capture, otlp.GrpcEndpoint, otlp.Gzip, options, disk, new Report(this), otlp.BufferBudget);
             _delivery.Start();
         }
 

@@ -7,12 +7,12 @@ using Microsoft.Extensions.Logging;
 
 namespace TracedLlm;
 
-/// <summary>The export processors the host's service provider created.</summary>
+/// <summary>The export processors the host's service provider created (each exporter's queue, each router of destinations).</summary>
 internal sealed class ExportProcessors
 {
-    private readonly List<BoundedExportProcessor> _processors = new();
+    private readonly List<OpenTelemetry.BaseProcessor<System.Diagnostics.Activity>> _processors = new();
 
-    public void Add(BoundedExportProcessor processor)
+    public void Add(OpenTelemetry.BaseProcessor<System.Diagnostics.Activity> processor)
     {
         lock (_processors)
         {
@@ -20,7 +20,17 @@ internal sealed class ExportProcessors
         }
     }
 
+    /// <summary>The exporters' queues (each destination of a router has its own, inside it).</summary>
     public IReadOnlyList<BoundedExportProcessor> All()
+    {
+        lock (_processors)
+        {
+            return _processors.OfType<BoundedExportProcessor>().ToList();
+        }
+    }
+
+    /// <summary>Every processor the host's stop shuts down: the exporters' queues and the routers.</summary>
+    public IReadOnlyList<OpenTelemetry.BaseProcessor<System.Diagnostics.Activity>> Every()
     {
         lock (_processors)
         {
@@ -55,7 +65,7 @@ internal sealed class ExportShutdownService(ExportProcessors processors) : IHost
 
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
-        var shutdowns = processors.All().Select(processor => Task.Factory.StartNew(
+        var shutdowns = processors.Every().Select(processor => Task.Factory.StartNew(
             () => processor.Shutdown(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         return Task.WhenAll(shutdowns).WaitAsync(cancellationToken);
     }

@@ -7,7 +7,7 @@ namespace TracedLlm;
 /// Lets the export thread step aside for requests on Linux. A batch's OTLP serialization is one
 /// uninterrupted CPU burst (about 1.5 ms for 512 spans on the benchmark's VM), and the kernel lets a
 /// running thread finish its slice before a request thread that wakes on the same core: one request
-/// in thirty waited behind a whole burst (bench/README.md, "Tail latency"). Under the
+/// in thirty waited behind a whole burst (bench/results/2026-11-23-gateway-issue19.md). Under the
 /// <c>SCHED_IDLE</c> policy the thread runs only when no request thread is ready, and any wake-up
 /// takes the core from it at once. It must come back to the normal policy when spans pile up, or a
 /// saturated gateway would starve it and drop spans; an unprivileged thread may leave

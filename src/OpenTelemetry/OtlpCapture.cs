@@ -26,6 +26,26 @@ internal sealed class OtlpCapture : HttpMessageHandler
     private int _pieces;
     private bool _addressed;
 
+    // A destination's translation (its backend's names), applied to each piece as it is taken; null: as serialized.
+    private readonly OtlpRewriter? _rewriter;
+
+    /// <summary>A capture whose pieces are taken as serialized.</summary>
+    public OtlpCapture()
+    {
+    }
+
+    /// <summary>A capture that applies <paramref name="translation"/> to each piece (when not null).</summary>
+    public OtlpCapture(SpanTranslation? translation) => _rewriter = translation is null ? null : new OtlpRewriter(translation);
+
+    /// <summary>A capture whose sends go to <paramref name="endpoint"/> with <paramref name="headers"/>, never learnt from a request.</summary>
+    public OtlpCapture(SpanTranslation? translation, Uri endpoint, IReadOnlyList<(string Name, string[] Values)> headers)
+        : this(translation)
+    {
+        Endpoint = endpoint;
+        Headers = headers;
+        _addressed = true;
+    }
+
     /// <summary>Where the exporter would have sent its requests (for OTLP/HTTP).</summary>
     public Uri Endpoint { get; private set; } = new("http://localhost:4318/v1/traces");
 
@@ -66,24 +86,94 @@ internal sealed class OtlpCapture : HttpMessageHandler
         {
             using var body = content.ReadAsStream(cancellationToken);
             var length = (int)(content.Headers.ContentLength ?? body.Length);
-            if (_buffer is null || _buffer.Length - _length < length)
+            if (_rewriter is null)
             {
-                var grown = ArrayPool<byte>.Shared.Rent(Math.Max(256 * 1024, 2 * (_length + length)));
-                if (_buffer is not null)
-                {
-                    _buffer.AsSpan(0, _length).CopyTo(grown);
-                    ArrayPool<byte>.Shared.Return(_buffer);
-                }
-
-                _buffer = grown;
+                body.ReadExactly(Room(length));
+                _length += length;
+                _pieces++;
             }
-
-            body.ReadExactly(_buffer.AsSpan(_length, length));
-            _length += length;
-            _pieces++;
+            else
+            {
+                var piece = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+                try
+                {
+                    body.ReadExactly(piece.AsSpan(0, length));
+                    Append(piece, 0, length);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(piece);
+                }
+            }
         }
 
         return new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new ByteArrayContent(Array.Empty<byte>()) };
+    }
+
+    /// <summary>
+    /// Adds a piece serialized elsewhere (<see cref="SharedSerializer"/>) to the batch being built,
+    /// translated when this capture translates. A piece the translation cannot read (never one
+    /// OpenTelemetry wrote) is left out, so that its spans count as not delivered: sent as it was, it
+    /// could carry the content the destination strips.
+    /// </summary>
+    public void Append(byte[] piece, int offset, int length)
+    {
+        if (_rewriter is not null)
+        {
+            var translated = new ProtoWriter(length + length / 2 + 256);
+            try
+            {
+                _rewriter.Rewrite(piece, offset, length, ref translated);
+                translated.Written.CopyTo(Room(translated.Length));
+                _length += translated.Length;
+                _pieces++;
+                return;
+            }
+            catch (System.IO.InvalidDataException)
+            {
+                return;
+            }
+            finally
+            {
+                translated.Return();
+            }
+        }
+
+        piece.AsSpan(offset, length).CopyTo(Room(length));
+        _length += length;
+        _pieces++;
+    }
+
+    /// <summary>Moves what was captured since the last call into <paramref name="target"/>'s batch, keeping this capture's buffer for the next piece.</summary>
+    public void MoveTo(OtlpCapture target)
+    {
+        if (_buffer is not null && _length > 0)
+        {
+            target.Append(_buffer, 0, _length);
+        }
+
+        (_length, _pieces) = (0, 0);
+    }
+
+    /// <summary>Forgets what was captured since the last take (a serialization that failed half-way).</summary>
+    public void Clear() => (_length, _pieces) = (0, 0);
+
+    // Room for length more bytes in the batch's buffer, grown (from the pool) when needed.
+    private Span<byte> Room(int length)
+    {
+        if (_buffer is null || _buffer.Length - _length < length)
+        {
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(256 * 1024, 2 * (_length + length)));
+            if (_buffer is not null)
+            {
+                _buffer.AsSpan(0, _length).CopyTo(grown);
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
+
+            _buffer = grown;
+        }
+
+        return _buffer.AsSpan(_length, length);
     }
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>

@@ -50,8 +50,12 @@ internal sealed partial class OtlpDelivery : IDisposable
     private long _keptOnStop;
     private long _droppedOnStop;
 
-    public OtlpDelivery(HttpClient client, OtlpCapture capture, Uri? grpcEndpoint, bool gzip, ExportQueueOptions options, DiskExportBuffer? disk, IDeliveryReport report)
+    // The buffered bytes every destination of a router shares; null for an exporter of its own.
+    private readonly ExportBudget? _budget;
+
+    public OtlpDelivery(HttpClient client, OtlpCapture capture, Uri? grpcEndpoint, bool gzip, ExportQueueOptions options, DiskExportBuffer? disk, IDeliveryReport report, ExportBudget? budget = null)
     {
+        _budget = budget;
         _client = client;
         _capture = capture;
         _grpcEndpoint = grpcEndpoint;
@@ -155,7 +159,7 @@ internal sealed partial class OtlpDelivery : IDisposable
         {
             if (!onDisk)
             {
-                if (_stopping || _memoryBytes + payload.MemoryBytes > _maxMemoryBytes)
+                if (_stopping || _memoryBytes + payload.MemoryBytes > _maxMemoryBytes || !(_budget?.TryTake(payload.MemoryBytes, _memoryBytes + payload.MemoryBytes) ?? true))
                 {
                     _report.Dropped(payload.Spans, _stopping ? BoundedExportProcessor.DropReason.ShutDown : BoundedExportProcessor.DropReason.BufferFull);
                     payload.Release();
@@ -314,6 +318,7 @@ internal sealed partial class OtlpDelivery : IDisposable
         if (payload.InMemory)
         {
             _memoryBytes -= payload.MemoryBytes;
+            _budget?.Return(payload.MemoryBytes);
         }
 
         _unresolved.Remove(payload.Sequence);

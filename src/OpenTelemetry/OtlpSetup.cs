@@ -22,14 +22,30 @@ internal sealed class OtlpSetup
     /// <summary>The gRPC method OTLP trace exports call.</summary>
     internal const string GrpcMethod = "opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
-    private OtlpSetup(BaseExporter<Activity> exporter, OtlpCapture capture, HttpClient client, Uri? grpcEndpoint, bool gzip)
+    private OtlpSetup(BaseExporter<Activity> exporter, OtlpCapture capture, HttpClient client, Uri? grpcEndpoint, bool gzip, SharedSerializer? serializer = null, string? destination = null, (ExportBudget Queue, ExportBudget Buffer)? budgets = null)
     {
+        QueueBudget = budgets?.Queue;
+        BufferBudget = budgets?.Buffer;
         Exporter = exporter;
         Capture = capture;
         Client = client;
         GrpcEndpoint = grpcEndpoint;
         Gzip = gzip;
+        Serializer = serializer;
+        Destination = destination;
     }
+
+    /// <summary>The router's serializer a destination's pieces go through instead of <see cref="Exporter"/>; null for an exporter of its own.</summary>
+    public SharedSerializer? Serializer { get; }
+
+    /// <summary>The destination's name, for the export metrics' <c>destination</c> dimension; null for an exporter no one named.</summary>
+    public string? Destination { get; }
+
+    /// <summary>The queued bytes all of a router's destinations share (null: the queue's own bound only).</summary>
+    public ExportBudget? QueueBudget { get; }
+
+    /// <summary>The buffered batches' bytes all of a router's destinations share (null: the buffer's own bound only).</summary>
+    public ExportBudget? BufferBudget { get; }
 
     public BaseExporter<Activity> Exporter { get; }
 
@@ -42,6 +58,14 @@ internal sealed class OtlpSetup
     public Uri? GrpcEndpoint { get; }
 
     public bool Gzip { get; }
+
+    /// <summary>
+    /// The set-up of one destination of a router: its pieces serialized by the router's
+    /// <paramref name="serializer"/> into <paramref name="capture"/> (addressed, and translating for
+    /// its backend), sent with <paramref name="client"/> over OTLP/HTTP protobuf.
+    /// </summary>
+    public static OtlpSetup ForDestination(SharedSerializer serializer, OtlpCapture capture, HttpClient client, string destination, (ExportBudget Queue, ExportBudget Buffer) budgets) =>
+        new(new NoExporter(), capture, client, grpcEndpoint: null, gzip: false, serializer, destination, budgets);
 
     /// <summary>
     /// Sets up the serializing exporter as <paramref name="otlp"/> says, without changing it: the
@@ -126,4 +150,10 @@ internal sealed class OtlpSetup
         copy.HttpClientFactory = () => new HttpClient(capture, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         return copy;
     }
+}
+
+/// <summary>The exporter of a destination whose pieces another serializer writes: it has nothing to do.</summary>
+internal sealed class NoExporter : BaseExporter<Activity>
+{
+    public override ExportResult Export(in Batch<Activity> batch) => ExportResult.Success;
 }

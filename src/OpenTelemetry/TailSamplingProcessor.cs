@@ -50,10 +50,14 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
     private long _dropped;
     private bool _closed;
 
-    /// <summary>Samples what reaches <paramref name="next"/>; flushes, shut-downs and the provider pass through.</summary>
+    /// <summary>
+    /// Samples what reaches <paramref name="next"/>; flushes, shut-downs and the provider pass through.
+    /// When <paramref name="next"/> is a <see cref="GenerationsOnlyProcessor"/>, only the spans it
+    /// sends are held (and count against the bounds); the others still give their reasons.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
     public TailSamplingProcessor(BaseProcessor<Activity> next, TailSamplingOptions options)
-        : this(next, options, sends: null)
+        : this(next, options, sends: next is GenerationsOnlyProcessor ? GenerationsOnlyProcessor.IsGeneration : null)
     {
     }
 
@@ -150,18 +154,13 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
             {
                 // The request's first span (or one started before this processor was there): the decision.
                 decided = true;
-                reason = request?.Reason ?? Reason(data, root: true);
-                keep = reason is not null || InRatio(data.TraceId);
-                if (request is not null)
-                {
-                    released = Settle(request, keep);
-                }
+                (keep, reason, released) = Decide(request, data, DateTime.UtcNow);
             }
         }
 
         if (decided)
         {
-            Decisions.Add(1, new KeyValuePair<string, object?>("decision", keep ? "keep" : "drop"), new KeyValuePair<string, object?>("reason", reason ?? "ratio"));
+            CountDecision(keep, reason);
         }
 
         if (released is not null)
@@ -178,27 +177,8 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
         }
     }
 
-    // The request of a span starting now: its nearest ancestor this processor saw start, by parent
-    // object, or by parent context (local, not a caller's) at the top of the object chain. Under _gate.
-    private Request? RequestOf(Activity span)
-    {
-        for (var current = span; ; current = current.Parent!)
-        {
-            if (current.Parent is { } parent)
-            {
-                if (_running.TryGetValue(parent.SpanId, out var found))
-                {
-                    return found;
-                }
-
-                continue;
-            }
-
-            return current.ParentSpanId != default && !current.HasRemoteParent && _running.TryGetValue(current.ParentSpanId, out var byContext)
-                ? byContext
-                : null;
-        }
-    }
+    // The request of a span starting now: its nearest ancestor this processor saw start. Under _gate.
+    private Request? RequestOf(Activity span) => SpanRequests.Nearest(span, _running);
 
     // Holds an ended span until its request's decision, within the bounds; what a full bound frees
     // first (see Sweep) is returned, to be passed on. Under _gate.

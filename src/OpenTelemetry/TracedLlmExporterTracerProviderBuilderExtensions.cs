@@ -13,8 +13,8 @@ using TracedLlm;
 // AddTracedLlm so that none can clash with another package's (Langfuse's own included).
 namespace OpenTelemetry.Trace;
 
-/// <summary>TracedLlm's exporters for an OpenTelemetry tracer provider: Langfuse, OTLP, the console trace tree.</summary>
-public static class TracedLlmExporterTracerProviderBuilderExtensions
+/// <summary>TracedLlm's exporters for an OpenTelemetry tracer provider: Langfuse, Phoenix, LangSmith, OTLP, destinations by team and key, the console trace tree.</summary>
+public static partial class TracedLlmExporterTracerProviderBuilderExtensions
 {
     /// <summary>The name of the Langfuse exporter's <see cref="ExportQueueOptions"/>.</summary>
     public const string LangfuseQueueName = "Langfuse";
@@ -129,12 +129,9 @@ public static class TracedLlmExporterTracerProviderBuilderExtensions
         // buffer, if any, in a subdirectory named after the queue, so that two exporters never share one).
         var processor = new BoundedExportProcessor(OtlpSetup.Create(otlp, endpointAsIs), options, warn, diskSubdirectory: queueName);
         provider.GetService<ExportProcessors>()?.Add(processor);
-        var generationsOnly = options.Scope == ExportScope.GenerationsOnly;
-        BaseProcessor<System.Diagnostics.Activity> scoped = generationsOnly ? new GenerationsOnlyProcessor(processor) : processor;
+        BaseProcessor<System.Diagnostics.Activity> scoped = options.Scope == ExportScope.GenerationsOnly ? new GenerationsOnlyProcessor(processor) : processor;
 
-        // The sampler holds only what the scope sends; the other spans still give their reasons.
-        return options.TailSampling is { Enabled: true } sampling
-            ? new TailSamplingProcessor(scoped, sampling, generationsOnly ? GenerationsOnlyProcessor.IsGeneration : null)
-            : scoped;
+        // In front of a generations-only scope, the sampler holds only what the scope sends.
+        return options.TailSampling is { Enabled: true } sampling ? new TailSamplingProcessor(scoped, sampling) : scoped;
     }
 }

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using TracedLlm.Pipeline;
 using TracedLlm.Relay;
-using TracedLlm.Relay.Reading;
+using TracedLlm.Reading;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace TracedLlm;

@@ -4,7 +4,7 @@ using System.Net.Http;
 using System.Threading;
 using Microsoft.AspNetCore.Http;
 using TracedLlm.Pipeline;
-using TracedLlm.Relay.Reading;
+using TracedLlm.Reading;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace TracedLlm.Relay;
@@ -23,27 +23,7 @@ internal sealed partial class RelayAttempt
             return null;
         }
 
-        var facts = reader.Facts;
-        if (facts.Malformed)
-        {
-            return IsEventStream
-                ? UpstreamHttp.UnreadableEvent()
-                : new UpstreamBadResponseException("The upstream provider answered with a body that is not valid JSON.");
-        }
-
-        // A stream with no event at all has no format to know its last event by, and is no answer either: an
-        // empty 200 would look whole to its client. It ended before its last event, as one cut off does.
-        if (reader.Kind == BodyKind.EventStream && (facts.EndedMidEvent || (!facts.Terminal && (facts.Format != ResponseFormat.Unknown || !reader.HasEvents))))
-        {
-            return UpstreamHttp.Truncated();
-        }
-
-        if (reader.Kind == BodyKind.Json && !facts.Terminal)
-        {
-            return UpstreamHttp.Truncated();
-        }
-
-        return facts.ReportedError ? new UpstreamBadResponseException("The upstream provider reported an error in its response.") : null;
+        return reader.Failure();
     }
 
     /// <summary>What an exception while reading the body means: the client left, a timeout, a cut-off response, or (anything else) itself.</summary>

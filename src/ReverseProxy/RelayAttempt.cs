@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using TracedLlm.Pipeline;
-using TracedLlm.Relay.Reading;
+using TracedLlm.Reading;
 using TracedLlm.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -129,7 +129,6 @@ internal sealed partial class RelayAttempt : IDisposable
             return false;
         }
 
-        var contentType = response.Content.Headers.ContentType?.MediaType;
         IsEventStream = UpstreamHttp.IsEventStream(response);
         if (Run.Call.Parameters.Stream && !IsEventStream && Status is >= 200 and < 300)
         {
@@ -138,7 +137,7 @@ internal sealed partial class RelayAttempt : IDisposable
             return false;
         }
 
-        var kind = IsEventStream ? BodyKind.EventStream : IsJson(contentType) ? BodyKind.Json : BodyKind.Other;
+        var kind = ResponseReader.KindOf(response);
         Reader = new ResponseReader(kind, Run.Text ?? Run.StreamedContent(kind), IsEventStream ? Run.RecordEvent : null, Run.OutputContent());
         var codings = response.Content.Headers.ContentEncoding;
         UnknownCoding = !ContentDecoder.TryCreate(codings.Count == 0 ? null : string.Join(",", codings), Reader, Attempt.MaxResponseBytes * 4, out _decoder);
@@ -352,7 +351,4 @@ internal sealed partial class RelayAttempt : IDisposable
             feature.ReasonPhrase = null;
         }
     }
-
-    private static bool IsJson(string? mediaType) =>
-        mediaType is not null && (string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
 }

@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using TracedLlm.Pipeline;
-using TracedLlm.Relay.Reading;
+using TracedLlm.Reading;
 using TracedLlm.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;

@@ -13,7 +13,11 @@ namespace TracedLlm;
 // policy (ExecuteAsync, StreamAsync), and the trace context each carries upstream.
 public sealed partial class LlmCall
 {
-    /// <summary>Adds the W3C <c>traceparent</c> (and <c>tracestate</c>) of the current span to an outbound upstream request.</summary>
+    /// <summary>
+    /// Sets the W3C <c>traceparent</c> (and <c>tracestate</c>) of the current span on an outbound
+    /// upstream request, in place of any the request had (a <c>tracestate</c> it had goes, as it
+    /// belonged to another <c>traceparent</c>).
+    /// </summary>
     public void ApplyTraceContext(HttpRequestMessage request) => ApplyTraceContext(request, Activity.Current ?? Span);
 
     /// <summary>
@@ -65,6 +69,118 @@ public sealed partial class LlmCall
         }
 
         return attempt;
+    }
+
+    /// <summary>
+    /// Records that <paramref name="target"/> was not called because its circuit was open (an
+    /// HttpClient's resilience handler refused the send): no attempt was made, and the next one is a
+    /// retry or fallback naming <paramref name="failure"/> as its reason, as the attempt policy's are.
+    /// </summary>
+    internal void RefuseAttempt(LlmTarget target, Exception failure)
+    {
+        var previous = Volatile.Read(ref _lastAttempt);
+        if (previous is null || previous.Ended)
+        {
+            Volatile.Write(ref _lastAttempt, LlmAttempt.Refused(this, target, failure));
+        }
+    }
+
+    /// <summary>
+    /// Records what an exception that left an upstream HttpClient's handlers means
+    /// (<paramref name="meaning"/>: the <see cref="UpstreamException"/> it is), so that the failure
+    /// path names it so when the handler's code lets it through, or wraps it (<see cref="UpstreamMeaningOf"/>).
+    /// </summary>
+    internal void NoteUpstreamFailure(Exception thrown, Exception meaning)
+    {
+        var state = HttpAttempts;
+        lock (state)
+        {
+            state.Thrown = thrown;
+            state.Meaning = meaning;
+        }
+    }
+
+    /// <summary>
+    /// What <paramref name="exception"/> means for the failure path when it is, or wraps, the last
+    /// exception an upstream HttpClient's handlers let out (<see cref="NoteUpstreamFailure"/>); else itself.
+    /// </summary>
+    internal Exception UpstreamMeaningOf(Exception exception)
+    {
+        if (Volatile.Read(ref _httpAttempts) is not { } state)
+        {
+            return exception;
+        }
+
+        Exception? thrown, meaning;
+        lock (state)
+        {
+            (thrown, meaning) = (state.Thrown, state.Meaning);
+        }
+
+        // An SDK or a service layer may wrap it (Semantic Kernel's HttpOperationException): a few levels down.
+        var cause = exception;
+        for (var depth = 0; thrown is not null && cause is not null && depth < 4; depth++, cause = cause.InnerException)
+        {
+            if (ReferenceEquals(cause, thrown))
+            {
+                return meaning!;
+            }
+        }
+
+        return exception;
+    }
+
+    /// <summary>A response body an HttpClient attempt is reading as the app reads it: its attempt ends with the body, or with the request.</summary>
+    internal void TrackOpenBody(IDisposable body)
+    {
+        var state = HttpAttempts;
+        lock (state)
+        {
+            state.OpenBodies.Add(body);
+        }
+    }
+
+    internal void UntrackOpenBody(IDisposable body)
+    {
+        var state = HttpAttempts;
+        lock (state)
+        {
+            state.OpenBodies.Remove(body);
+        }
+    }
+
+    /// <summary>Ends, as abandoned, the attempts whose response bodies nobody read to their end or disposed by the time the request ends.</summary>
+    private void AbandonOpenBodies()
+    {
+        if (Volatile.Read(ref _httpAttempts) is not { } state)
+        {
+            return;
+        }
+
+        IDisposable[] open;
+        lock (state)
+        {
+            open = state.OpenBodies.ToArray();
+            state.OpenBodies.Clear();
+        }
+
+        foreach (var body in open)
+        {
+            body.Dispose();
+        }
+    }
+
+    private HttpAttemptState HttpAttempts =>
+        Volatile.Read(ref _httpAttempts) ?? Interlocked.CompareExchange(ref _httpAttempts, new HttpAttemptState(), null) ?? _httpAttempts;
+
+    /// <summary>What an HttpClient whose sends are attempts left on the request (its own lock).</summary>
+    private sealed class HttpAttemptState
+    {
+        public List<IDisposable> OpenBodies { get; } = new(1);
+
+        public Exception? Thrown { get; set; }
+
+        public Exception? Meaning { get; set; }
     }
 
     /// <summary>Counts an attempt that starts: its index in the request, and a retry or fallback.</summary>
@@ -221,11 +337,13 @@ public sealed partial class LlmCall
             return;
         }
 
+        // The span's state or none: a tracestate already on the request (a relayed client's headers,
+        // one the join found invalid or did not join) belongs to another traceparent.
         request.Headers.Remove("traceparent");
         request.Headers.TryAddWithoutValidation("traceparent", span.Id);
+        request.Headers.Remove("tracestate");
         if (span.TraceStateString is { Length: > 0 } state)
         {
-            request.Headers.Remove("tracestate");
             request.Headers.TryAddWithoutValidation("tracestate", state);
         }
     }

@@ -167,8 +167,10 @@ public sealed partial class LlmCall
     }
 
     /// <summary>
-    /// Records an exception the handler recovered from (a fallback, say) as an <c>exception</c>
-    /// event on the current span, so it is not lost. A failure that fails the request is thrown instead.
+    /// Records an exception the handler caught as an <c>exception</c> event on the current span, so it
+    /// is not lost: one it recovered from (a fallback), or one it answered with an error result of
+    /// its own, which fails the request without the exception (docs/handlers.md, "An error result from
+    /// a catch", says what each does and what TLLM2004 asks for). It does not fail the request.
     /// </summary>
     public void RecordHandledFailure(Exception exception)
     {

@@ -26,6 +26,9 @@ public sealed partial class LlmCall
     private int _fallbacks;
     private LlmAttempt? _lastAttempt;
 
+    // What an HttpClient whose sends are attempts left on the request; made by its first send.
+    private HttpAttemptState? _httpAttempts;
+
     internal LlmCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp)
     {
         HttpContext = httpContext;
@@ -34,12 +37,18 @@ public sealed partial class LlmCall
         Gateway = gateway;
         StartTimestamp = startTimestamp;
         AmbientLlmScope.Enter(this);
+        if (AmbientLlmScope.TakeLateNotice())
+        {
+            AttemptLog.CurrentWasOff(httpContext);
+        }
     }
 
     /// <summary>
     /// The traced call the running code belongs to (the handler and everything it awaits), or null
-    /// outside one. Always null until <see cref="EnableCurrent"/> has been called, as
-    /// <c>UseTracedLlm()</c> (TracedLlm.Extensions.AI) does at start-up.
+    /// outside one. It flows once <see cref="EnableCurrent"/> has been called, as <c>UseTracedLlm()</c>
+    /// (TracedLlm.Extensions.AI) and <c>AddTracedLlmAttempts()</c> do at start-up; read before that, it
+    /// is null and turns itself on for the requests that start afterwards (the next one logs a
+    /// warning saying so).
     /// </summary>
     public static LlmCall? Current => AmbientLlmScope.Current switch
     {
@@ -49,9 +58,9 @@ public sealed partial class LlmCall
     };
 
     /// <summary>
-    /// Makes <see cref="Current"/> and <see cref="LlmAttempt.Current"/> flow from now on. Off by
-    /// default: flowing them costs every request an execution-context change (72 B with no listener,
-    /// 288 B with every span recorded).
+    /// Makes <see cref="Current"/> and <see cref="LlmAttempt.Current"/> flow from now on: call it at
+    /// start-up when your own code reads them. Off by default: flowing them costs every request an
+    /// execution-context change (72 B with no listener, 288 B with every span recorded).
     /// </summary>
     public static void EnableCurrent() => AmbientLlmScope.Enable();
 
@@ -253,6 +262,13 @@ public sealed partial class LlmCall
     /// <summary>Stops the during-call guardrails (and the handler's token) when the request has failed.</summary>
     internal Task StopDuringCallGuardrailsAsync() => _duringCallCancellation?.CancelAsync() ?? Task.CompletedTask;
 
-    /// <summary>Ends the request: the linked source unregisters from the request's token (its token stays readable).</summary>
-    internal void EndRequest() => _duringCallCancellation?.Dispose();
+    /// <summary>
+    /// Ends the request: an attempt whose response body nobody read or disposed ends abandoned, and
+    /// the linked source unregisters from the request's token (its token stays readable).
+    /// </summary>
+    internal void EndRequest()
+    {
+        AbandonOpenBodies();
+        _duringCallCancellation?.Dispose();
+    }
 }

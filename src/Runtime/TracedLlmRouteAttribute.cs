@@ -3,13 +3,22 @@ using System;
 namespace TracedLlm;
 
 /// <summary>
-/// Marks a static handler as a traced LLM gateway route. The TracedLlm source generator emits the
-/// request pipeline around it (span tree, metadata-slot reader, failure path) and maps it in
-/// <c>MapTracedLlmRoutes()</c>.
+/// Marks a traced LLM gateway route: a static handler, which the TracedLlm source generator wraps in
+/// the request pipeline (span tree, metadata-slot reader, failure path) and maps in
+/// <c>MapTracedLlmRoutes()</c>; or an MVC controller action, whose pipeline runs inside MVC's own
+/// action invocation (docs/mvc.md).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class TracedLlmRouteAttribute : Attribute
 {
+    /// <summary>Marks an MVC controller action: MVC's routing (<c>[HttpPost]</c>, <c>[Route]</c>) gives its method and path.</summary>
+    public TracedLlmRouteAttribute()
+    {
+        HttpMethod = string.Empty;
+        Pattern = string.Empty;
+    }
+
+    /// <summary>Marks a static handler, mapped with <paramref name="httpMethod"/> and <paramref name="pattern"/>.</summary>
     /// <param name="httpMethod">The HTTP method, e.g. <c>POST</c>.</param>
     /// <param name="pattern">The route template, e.g. <c>/v1/chat/completions</c>.</param>
     public TracedLlmRouteAttribute(string httpMethod, string pattern)
@@ -18,16 +27,18 @@ public sealed class TracedLlmRouteAttribute : Attribute
         Pattern = pattern;
     }
 
-    /// <summary>The HTTP method.</summary>
+    /// <summary>The HTTP method; empty on a controller action (MVC's routing says it).</summary>
     public string HttpMethod { get; }
 
-    /// <summary>The route template.</summary>
+    /// <summary>The route template; empty on a controller action (MVC's routing says it).</summary>
     public string Pattern { get; }
 
     /// <summary>
     /// The top-level body property that carries gateway metadata on this route. When not set the
     /// LiteLLM-compatible default for the path applies: <c>litellm_metadata</c> for
     /// <c>/v1/messages</c>, responses, batches, files, threads and assistants; <c>metadata</c> otherwise.
+    /// <see cref="MetadataSlots.None"/> says the route has none: nothing in the body is read as gateway
+    /// metadata, and the body goes upstream as it came.
     /// </summary>
     public string? MetadataSlot { get; set; }
 
@@ -40,6 +51,22 @@ public sealed class TracedLlmRouteAttribute : Attribute
 
     /// <summary>The wire format of this route's error responses. Default: Anthropic for <c>/v1/messages</c>, OpenAI otherwise.</summary>
     public WireFormat ErrorFormat { get; set; } = WireFormat.Default;
+
+    /// <summary>
+    /// How the pipeline writes the errors it answers itself (a refused body, authentication, a
+    /// guardrail's block, timeouts, upstream failures): <see cref="LlmErrorResponses.Default"/> takes
+    /// <see cref="TracedLlmOptions.ErrorResponses"/>, whose default is the route's wire format
+    /// (<see cref="ErrorFormat"/>).
+    /// </summary>
+    public LlmErrorResponses ErrorResponses { get; set; }
+
+    /// <summary>
+    /// When true, a handler that answers JSON only (no stream handler, no <c>LlmResult</c> or
+    /// <c>IResult</c>) answers a body that says <c>"stream": true</c> with its JSON, as if it had said
+    /// false, instead of refusing it with 400: for a port whose clients send the flag and read JSON.
+    /// No effect on a route that streams.
+    /// </summary>
+    public bool IgnoreStream { get; set; }
 
     /// <summary>The <c>gen_ai.operation.name</c> of the LLM span. Default by path: <c>chat</c>, <c>embeddings</c> or <c>text_completion</c>.</summary>
     public string? Operation { get; set; }

@@ -6,7 +6,7 @@ namespace TracedLlm;
 /// <summary>What the generator knows about one traced route, available at run time.</summary>
 /// <param name="HttpMethod">The HTTP method.</param>
 /// <param name="Pattern">The route template.</param>
-/// <param name="MetadataSlot">The body property that carries gateway metadata on this route.</param>
+/// <param name="MetadataSlot">The body property that carries gateway metadata on this route; empty when it has none (<see cref="MetadataSlots.None"/>).</param>
 /// <param name="ErrorFormat">The wire format of error responses (never <see cref="WireFormat.Default"/>).</param>
 /// <param name="Operation">The <c>gen_ai.operation.name</c> of the LLM span.</param>
 /// <param name="Handler">The handler, as <c>Namespace.Type.Method</c>.</param>
@@ -20,6 +20,9 @@ public sealed record TracedRouteInfo(
 {
     /// <summary>Whose the metadata slot is: the gateway's, or shared with the provider's own field of that name.</summary>
     public MetadataSlotMode MetadataSlotMode { get; init; }
+
+    /// <summary>How the pipeline writes the errors it answers itself on this route; <see cref="LlmErrorResponses.Default"/> takes the options'.</summary>
+    public LlmErrorResponses ErrorResponses { get; init; }
 
     /// <summary>
     /// The handler's request body type (deserialized from the body without the metadata slot), or

@@ -131,7 +131,7 @@ internal static class HandlerBinding
     /// </summary>
     public static List<ParameterBinding> Bind(IMethodSymbol method)
     {
-        var pattern = RouteAttribute(method) is { } attribute ? RouteAttributeData.Read(attribute).Pattern : null;
+        var pattern = RouteAttribute(method) is { } attribute ? RouteAttributeData.Read(attribute, method).Pattern : null;
         var routeValues = RouteConventions.RouteValueNames(pattern);
         var result = new List<ParameterBinding>();
         var explicitBody = method.Parameters.Any(p => HasAttribute(p, FromBodyAttribute));
@@ -505,6 +505,32 @@ internal readonly record struct RouteAttributeData(string? HttpMethod, string? P
     /// <summary>True when the slot is shared with the provider's own field (<c>MetadataSlotMode.Shared</c>).</summary>
     public bool SharedSlot { get; init; }
 
+    /// <summary>True when the route declares no gateway metadata slot (<c>MetadataSlot = MetadataSlots.None</c>, the empty name).</summary>
+    public bool NoSlot => ExplicitSlot is { Length: 0 };
+
+    /// <summary>True when a typed handler answers <c>"stream": true</c> with its JSON instead of refusing it (<c>IgnoreStream</c>).</summary>
+    public bool IgnoreStream { get; init; }
+
+    /// <summary>How the pipeline writes its own error answers (<c>LlmErrorResponses</c>: 0 the options' choice, 1 the wire format, 2 problem details, 3 the app's writer).</summary>
+    public int ErrorResponses { get; init; }
+
+    /// <summary>
+    /// The attribute's arguments on <paramref name="method"/>: on an MVC controller action, whose
+    /// <c>[TracedLlmRoute]</c> takes no method or path, MVC's routing gives them
+    /// (<see cref="MvcActions.Route"/>: the first HTTP method and the first route).
+    /// </summary>
+    public static RouteAttributeData Read(AttributeData attribute, IMethodSymbol method)
+    {
+        var data = Read(attribute);
+        if (attribute.ConstructorArguments.Length > 0 || !MvcActions.IsAction(method))
+        {
+            return data;
+        }
+
+        var route = MvcActions.Route(method);
+        return data with { HttpMethod = route.HttpMethods.Count > 0 ? route.HttpMethods[0] : null, Pattern = route.Pattern };
+    }
+
     public static RouteAttributeData Read(AttributeData attribute)
     {
         var arguments = attribute.ConstructorArguments;
@@ -512,11 +538,15 @@ internal readonly record struct RouteAttributeData(string? HttpMethod, string? P
         string? operation = null;
         var errorFormat = 0;
         var shared = false;
+        var ignoreStream = false;
+        var errorResponses = 0;
         foreach (var named in attribute.NamedArguments)
         {
             switch (named.Key)
             {
                 case HandlerBinding.MetadataSlotModeArgument: shared = named.Value.Value is 1; break;
+                case "IgnoreStream": ignoreStream = named.Value.Value is true; break;
+                case "ErrorResponses": errorResponses = named.Value.Value is int responses ? responses : 0; break;
                 case HandlerBinding.MetadataSlotArgument: slot = named.Value.Value as string; break;
                 case "Operation": operation = named.Value.Value as string; break;
                 case "ErrorFormat": errorFormat = named.Value.Value is int value ? value : 0; break;
@@ -531,6 +561,8 @@ internal readonly record struct RouteAttributeData(string? HttpMethod, string? P
             operation)
         {
             SharedSlot = shared,
+            IgnoreStream = ignoreStream,
+            ErrorResponses = errorResponses,
         };
     }
 }

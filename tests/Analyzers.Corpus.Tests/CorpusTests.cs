@@ -133,7 +133,7 @@ public sealed class CorpusTests(ITestOutputHelper output)
             CorpusProject.All.Where(p => p.Part == CorpusPart.Tuning).Select(p => p.Name));
     }
 
-    /// <summary>Per rule: reported true and false, known defects missed, precision and recall, as bench/README.md shows them.</summary>
+    /// <summary>Per rule: reported true and false, known defects missed, precision and recall, as bench/results/2026-11-25-analyzers-corpus.md shows them.</summary>
     private static string Report(Matching matching)
     {
         var text = new StringBuilder("| rule | reported | true | false | no verdict | known defects missed | precision | recall |\n|---|---|---|---|---|---|---|---|\n");

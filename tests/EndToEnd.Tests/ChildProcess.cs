@@ -91,23 +91,18 @@ internal sealed class ChildProcess : IDisposable
     public async Task<T> WaitForLineAsync<T>(Func<string, T?> match, TimeSpan timeout)
         where T : class
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        T? found = null;
+        bool Printed()
         {
-            foreach (var line in _lines)
-            {
-                if (match(line) is { } found)
-                {
-                    return found;
-                }
-            }
+            found = _lines.Select(match).FirstOrDefault(m => m is not null);
+            return found is not null || (_process.HasExited
+                ? throw new InvalidOperationException($"{_process.StartInfo.FileName} exited with {_process.ExitCode}:\n{Output}")
+                : false);
+        }
 
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"{_process.StartInfo.FileName} exited with {_process.ExitCode}:\n{Output}");
-            }
-
-            await Task.Delay(25);
+        if (await Eventually.TryAsync(Printed, timeout, TimeSpan.FromMilliseconds(25)))
+        {
+            return found!;
         }
 
         throw new TimeoutException($"{_process.StartInfo.FileName} did not print the expected line:\n{Output}");

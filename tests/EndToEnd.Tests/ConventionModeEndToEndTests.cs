@@ -114,6 +114,33 @@ public sealed class ConventionModeEndToEndTests(ConventionModeEnvironment enviro
         Assert.Contains("stream me", (string?)output["parts"]![0]!["content"], System.StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 70, item 6. The latest mode sets both Langfuse's keys and the conventions' messages; Langfuse reads
+    /// its own keys first and as a pair (LangfuseView.InputAndOutput restates its ranking), so every span that
+    /// carries the conventions' messages must carry both of Langfuse's, or Langfuse shows that side empty even
+    /// though the messages are on the span. What Langfuse shows is then the request and the answer.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task LangfuseShowsItsOwnKeysOverTheConventionsMessagesAndBothAreThere(bool stream)
+    {
+        var prompt = stream ? "ranked stream" : "ranked answer";
+        var traceId = await PostInNewTraceAsync(environment, $$"""{"model":"gpt-4o-mini","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"{{prompt}}"}]}""");
+
+        var spans = await environment.GatewayTraceAsync(traceId, expectedSpans: 6);
+        var withMessages = spans.Where(s => s.Attributes.ContainsKey("gen_ai.input.messages") || s.Attributes.ContainsKey("gen_ai.output.messages")).ToList();
+        Assert.Contains(withMessages, s => s.Name == "chat gpt-4o-mini");
+        Assert.All(withMessages, span =>
+        {
+            var (input, output) = LangfuseView.InputAndOutput(span);
+            Assert.Equal(span.Text("langfuse.observation.input"), input);
+            Assert.Equal(span.Text("langfuse.observation.output"), output);
+            Assert.Contains(prompt, input, System.StringComparison.Ordinal);
+            Assert.Contains(prompt, output, System.StringComparison.Ordinal); // the embedded provider answers with the prompt
+        });
+    }
+
     /// <summary>Posts a chat request under a new caller trace (a <c>traceparent</c> of another service) and returns its trace id.</summary>
     internal static async Task<string> PostInNewTraceAsync(SampleGatewayEnvironment environment, string json)
     {

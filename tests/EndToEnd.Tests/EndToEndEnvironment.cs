@@ -48,7 +48,9 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
 
     private static readonly Lazy<Task> NodePackages = new(async () =>
     {
-        if (!File.Exists(Path.Combine(NodeDirectory, "node_modules", "@langfuse", "tracing", "package.json")))
+        // Every package of package.json present, or the lockfile installed again (a package added since the last npm ci).
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(NodeDirectory, "package.json")));
+        if (manifest.RootElement.GetProperty("dependencies").EnumerateObject().Any(package => !File.Exists(Path.Combine(NodeDirectory, "node_modules", package.Name, "package.json"))))
         {
             await ChildProcess.RunAsync("npm", new[] { "ci", "--no-audit", "--no-fund" }, NodeDirectory, TimeSpan.FromMinutes(5));
         }
@@ -106,22 +108,16 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
     /// </summary>
     public async Task<IReadOnlyList<ExportedSpan>> GatewayTraceAsync(string traceId, int expectedSpans)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        List<ExportedSpan> spans = new();
+        bool Arrived()
         {
-            var spans = LangfuseExports().SelectMany(e => e.Spans).Where(s => s.TraceId == traceId && s.Service == "tracedllm-sample-gateway").ToList();
-            if (spans.Count >= expectedSpans && spans.Any(s => s.Kind == "SERVER"))
-            {
-                return spans;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Got {spans.Count} of {expectedSpans} spans of trace {traceId}. Gateway output:\n{GatewayOutput}");
-            }
-
-            await Task.Delay(50);
+            spans = LangfuseExports().SelectMany(e => e.Spans).Where(s => s.TraceId == traceId && s.Service == "tracedllm-sample-gateway").ToList();
+            return spans.Count >= expectedSpans && spans.Any(s => s.Kind == "SERVER");
         }
+
+        return await Eventually.TryAsync(Arrived, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50))
+            ? spans
+            : throw new TimeoutException($"Got {spans.Count} of {expectedSpans} spans of trace {traceId}. Gateway output:\n{GatewayOutput}");
     }
 
     public IEnumerable<ExportRequest> LangfuseExports() => Exports().Where(e => e.Path == "/api/public/otel/v1/traces");

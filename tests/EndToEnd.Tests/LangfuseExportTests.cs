@@ -78,11 +78,10 @@ public sealed class LangfuseExportTests(EndToEndEnvironment environment)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         var langfuse = await environment.GatewayTraceAsync(traceId, expectedSpans: 6);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (environment.Exports().Where(e => e.Path == "/v1/traces").SelectMany(e => e.Spans).Count(s => s.TraceId == traceId) < langfuse.Count && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.HoldsAsync(
+            () => environment.Exports().Where(e => e.Path == "/v1/traces").SelectMany(e => e.Spans).Count(s => s.TraceId == traceId) >= langfuse.Count,
+            $"the plain OTLP receiver to get the {langfuse.Count} spans Langfuse got",
+            poll: TimeSpan.FromMilliseconds(50));
 
         var otlp = environment.Exports().Where(e => e.Path == "/v1/traces").ToList();
         Assert.All(otlp, e => Assert.Null(e.Authorization));

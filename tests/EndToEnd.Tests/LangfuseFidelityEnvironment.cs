@@ -11,7 +11,7 @@ namespace TracedLlm.EndToEnd.Tests;
 /// reports usage as a real provider does and fails a marked prompt once, so a request is retried:
 /// one retry allowed, message content captured, a default Langfuse environment.
 /// </summary>
-public sealed class LangfuseFidelityEnvironment : SampleGatewayEnvironment
+public class LangfuseFidelityEnvironment : SampleGatewayEnvironment
 {
     public const string DefaultEnvironment = "e2e";
     public const string UpstreamApiKey = "sk-upstream-e2e-71c0";

@@ -202,15 +202,79 @@ public static class LangfuseView
             ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)
             : null;
 
-    public static string? Input(ExportedSpan span) => span.Text("langfuse.observation.input");
+    /// <summary>The observation's input as Langfuse shows it (<see cref="InputAndOutput"/>).</summary>
+    public static string? Input(ExportedSpan span) => InputAndOutput(span).Input;
 
-    public static string? Output(ExportedSpan span) => span.Text("langfuse.observation.output");
+    /// <summary>The observation's output as Langfuse shows it (<see cref="InputAndOutput"/>).</summary>
+    public static string? Output(ExportedSpan span) => InputAndOutput(span).Output;
+
+    /// <summary>
+    /// The observation's input and output, ranked as OtelIngestionProcessor.extractInputAndOutput ranks the keys
+    /// a TracedLlm span may carry. Langfuse's own keys first, as a pair: when <c>langfuse.observation.input</c> or
+    /// <c>.output</c> is there (any value, even empty: its check is <c>!= null</c>) both are read from them and
+    /// nothing else, so a span with <c>langfuse.observation.input</c> and <c>gen_ai.output.messages</c> but no
+    /// <c>langfuse.observation.output</c> shows no output. Only when neither is there, the GenAI conventions'
+    /// <c>gen_ai.input.messages</c> / <c>gen_ai.output.messages</c> (truthy; <c>gen_ai.system_instructions</c>
+    /// prepended as a system message when the input has none), then <c>gen_ai.tool.call.arguments</c> /
+    /// <c>.result</c>. The other frameworks' keys it reads before the GenAI ones (Vercel AI, OpenInference, ...)
+    /// are never on a TracedLlm span.
+    /// </summary>
+    public static (string? Input, string? Output) InputAndOutput(ExportedSpan span)
+    {
+        var input = Present(span, "langfuse.observation.input");
+        var output = Present(span, "langfuse.observation.output");
+        if (input is not null || output is not null)
+        {
+            return (input, output);
+        }
+
+        input = NonEmpty(span, "gen_ai.input.messages");
+        output = NonEmpty(span, "gen_ai.output.messages");
+        if (input is not null && NonEmpty(span, "gen_ai.system_instructions") is { } instructions)
+        {
+            input = WithSystemInstructions(input, instructions);
+        }
+
+        return input is not null || output is not null
+            ? (input, output)
+            : (NonEmpty(span, "gen_ai.tool.call.arguments"), NonEmpty(span, "gen_ai.tool.call.result"));
+    }
 
     /// <summary>The trace's input: the root observation's <c>langfuse.trace.input</c>, else its observation input.</summary>
     public static string? TraceInput(ExportedSpan root) => NonEmpty(root, "langfuse.trace.input") ?? Input(root);
 
     /// <summary>The trace's output: the root observation's <c>langfuse.trace.output</c>, else its observation output.</summary>
     public static string? TraceOutput(ExportedSpan root) => NonEmpty(root, "langfuse.trace.output") ?? Output(root);
+
+    // prependSystemInstructions: a message list without a system message gets one first, its content the
+    // instructions' parts' contents joined by new lines; anything else is left as it is.
+    private static string WithSystemInstructions(string input, string instructions)
+    {
+        try
+        {
+            if (System.Text.Json.Nodes.JsonNode.Parse(input) is not System.Text.Json.Nodes.JsonArray messages
+                || messages.Any(m => m is System.Text.Json.Nodes.JsonObject o && (string?)o["role"] == "system"))
+            {
+                return input;
+            }
+
+            var parsed = System.Text.Json.Nodes.JsonNode.Parse(instructions);
+            var content = parsed is System.Text.Json.Nodes.JsonArray parts
+                ? string.Join("\n", parts.Select(p => p is System.Text.Json.Nodes.JsonObject part && part["content"] is { } c ? c.ToString() : p?.ToString()))
+                : parsed?.ToString() ?? instructions;
+            messages.Insert(0, new System.Text.Json.Nodes.JsonObject { ["role"] = "system", ["content"] = content });
+            return messages.ToJsonString();
+        }
+        catch (JsonException)
+        {
+            return input;
+        }
+    }
+
+    private static string? Present(ExportedSpan s, string key) =>
+        s.Attributes.TryGetValue(key, out var value) && value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)
+            ? (value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText())
+            : null;
 
     public static DateTimeOffset Start(ExportedSpan span) => DateTimeOffset.UnixEpoch.AddTicks(span.StartTimeUnixNano / 100);
 

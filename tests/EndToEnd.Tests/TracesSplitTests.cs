@@ -77,21 +77,10 @@ public sealed class TracesSplitTests(EndToEndEnvironment environment)
 
     private async Task<ExportedSpan> ServerSpanNamedAsync(string traceName)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var server = environment.LangfuseExports().SelectMany(e => e.Spans).FirstOrDefault(s => s.Name == Server && s.Text("langfuse.trace.name") == traceName);
-            if (server is not null)
-            {
-                return server;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"No server span named {traceName}. Gateway output:\n{environment.GatewayOutput}");
-            }
-
-            await Task.Delay(50);
-        }
+        ExportedSpan? server = null;
+        bool Arrived() => (server = environment.LangfuseExports().SelectMany(e => e.Spans).FirstOrDefault(s => s.Name == Server && s.Text("langfuse.trace.name") == traceName)) is not null;
+        return await Eventually.TryAsync(Arrived, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50))
+            ? server!
+            : throw new TimeoutException($"No server span named {traceName}. Gateway output:\n{environment.GatewayOutput}");
     }
 }

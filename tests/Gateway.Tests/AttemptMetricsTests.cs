@@ -36,6 +36,13 @@ public sealed class AttemptMetricsTests : IDisposable
         var failed = Assert.Single(durations, p => p.Tags.ContainsKey(AttributeNames.ErrorType));
         Assert.Equal("503", failed.Tags[AttributeNames.ErrorType]);
         Assert.Single(durations, p => !p.Tags.ContainsKey(AttributeNames.ErrorType));
+
+        // The failed attempt's span says the same error.type as its metric (the exception's type is in its exception event).
+        var attempts = (await _spans.SingleTraceAsync()).Spans.Where(s => s.GetTagItem(AttributeNames.AttemptOutcome) is not null).ToList();
+        var failedSpan = Assert.Single(attempts, a => (string?)a.GetTagItem(AttributeNames.AttemptOutcome) == "failure");
+        Assert.Equal("503", failedSpan.GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(typeof(UpstreamException).FullName, failedSpan.Events.Single(e => e.Name == "exception").Tags.Single(t => t.Key == "exception.type").Value);
+        Assert.Null(Assert.Single(attempts, a => (string?)a.GetTagItem(AttributeNames.AttemptOutcome) == "success").GetTagItem(AttributeNames.ErrorType));
         Assert.All(durations, p =>
         {
             Assert.Equal(1L, p.Count);

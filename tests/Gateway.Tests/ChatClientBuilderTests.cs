@@ -158,6 +158,70 @@ public sealed class ChatClientBuilderTests
     }
 
     /// <summary>
+    /// Anthropic's cache writes through its own SDK's IChatClient (the adapter states them as
+    /// UsageDetails.AdditionalCounts["CacheCreationInputTokens"], within InputTokenCount): they reach
+    /// the generation apart from the uncached input, are priced as writes, and the client's Anthropic
+    /// answer states them. The adapter does not state their lifetimes (cache_creation's 5m/1h split),
+    /// so they are writes of no stated lifetime (Langfuse's input_cache_creation).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnthropicsCacheWritesReachTheGenerationThroughItsOwnChatClient(bool stream)
+    {
+        const string Usage = "\"input_tokens\":10,\"cache_read_input_tokens\":1000,\"cache_creation_input_tokens\":3000,\"cache_creation\":{\"ephemeral_5m_input_tokens\":1000,\"ephemeral_1h_input_tokens\":2000}";
+        await using var upstream = await UpstreamStub.StartAtAsync("/v1/messages", async (_, context, streaming) =>
+        {
+            context.Response.StatusCode = 200;
+            if (!streaming)
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"42\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{" + Usage + ",\"output_tokens\":5}}");
+                return;
+            }
+
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync(
+                "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{" + Usage + ",\"output_tokens\":0}}}\n\n"
+                + "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+                + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"42\"}}\n\n"
+                + "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+                + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":5}}\n\n"
+                + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        });
+        var exported = new ExportedSpans();
+        using var host = new GatewayHost().WithServices(services =>
+        {
+            Trace(services, exported);
+            services.Configure<TracedLlmOptions>(options => options.Pricing.Models["claude-sonnet-4-5"] = new LlmModelPrice { Input = 3, CacheRead = 0.3, CacheCreation = 3.75, CacheCreation1h = 6, Output = 15 });
+            var anthropic = new Anthropic.AnthropicClient { ApiKey = "sk-ant-upstream-test", BaseUrl = upstream.Address, MaxRetries = 0 };
+            services.AddSingleton(new ChatClientProvider("anthropic", new ChatClientBuilder(anthropic.AsIChatClient()).UseTracedLlm().Build()));
+        });
+        var body = $$"""{"model":"claude-sonnet-4-5","max_tokens":64,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hello"}]}""";
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", body, anthropicKeyHeader: true));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var llm = Assert.Single(await WaitForServerSpanAsync(exported), s => s.DisplayName == SpanNames.LlmRequest);
+        Assert.Equal(4010L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(1000L, llm.GetTagItem(AttributeNames.GenAiUsageCacheReadInputTokens));
+        Assert.Equal(3000L, llm.GetTagItem(AttributeNames.GenAiUsageCacheCreationInputTokens));
+        Assert.Equal("""{"input":10,"input_cached_tokens":1000,"input_cache_creation":3000,"output":5}""", llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
+
+        // Priced as writes (3.75 a million), not as uncached input (3).
+        Assert.Equal(10 * 3 + (1000 * 0.3) + (3000 * 3.75) + (5 * 15), JsonDocument.Parse((string)llm.GetTagItem(AttributeNames.LangfuseObservationCostDetails)!).RootElement.GetProperty("total").GetDouble() * 1_000_000, 6);
+
+        // The client's Anthropic answer states them apart from input_tokens, as Anthropic does (the sample
+        // gives a stream's usage on its message_delta).
+        var text = await response.Content.ReadAsStringAsync();
+        var usage = stream
+            ? JsonDocument.Parse(StreamingTests.ParseEvents(text).Single(e => e.Data.Contains("\"message_delta\"", StringComparison.Ordinal)).Data).RootElement.GetProperty("usage")
+            : JsonDocument.Parse(text).RootElement.GetProperty("usage");
+        Assert.Equal(10, usage.GetProperty("input_tokens").GetInt64());
+        Assert.Equal(1000, usage.GetProperty("cache_read_input_tokens").GetInt64());
+        Assert.Equal(3000, usage.GetProperty("cache_creation_input_tokens").GetInt64());
+    }
+
+    /// <summary>
     /// A usage count below zero (a provider's, or streamed parts that overflowed as the adapter added
     /// them) is not a count: it is not recorded, and the call that answered still answers. The
     /// client's adapter passes such numbers on unchecked; recording them threw from
@@ -271,7 +335,8 @@ public sealed class ChatClientBuilderTests
         var spans = await WaitForServerSpanAsync(exported);
         var attempts = spans.Where(s => s.DisplayName == SpanNames.UpstreamAttempt).OrderBy(s => (int)s.GetTagItem(AttributeNames.AttemptIndex)!).ToList();
         Assert.Equal(new[] { ("initial", "failure"), ("retry", "success") }, attempts.Select(a => ((string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.AttemptOutcome)!)));
-        Assert.Equal(typeof(UpstreamException).FullName, attempts[0].GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal("429", attempts[0].GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(typeof(UpstreamException).FullName, attempts[0].Events.Single(e => e.Name == "exception").Tags.Single(t => t.Key == "exception.type").Value);
         Assert.Equal(0.3, attempts[0].GetTagItem(AttributeNames.AttemptRetryAfter));
         Assert.Equal(0.3, attempts[1].GetTagItem(AttributeNames.AttemptDelay));
         Assert.Equal(2, upstream.Calls);

@@ -239,7 +239,8 @@ public sealed class ChatClientFaultTests
         Assert.Equal((status, code), (failure.StatusCode, failure.Code));
         var attemptSpan = Assert.Single(run.Spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
         Assert.Equal("failure", attemptSpan.GetTagItem(AttributeNames.AttemptOutcome));
-        Assert.Equal(run.Thrown!.GetType().FullName, attemptSpan.GetTagItem(AttributeNames.ErrorType));
+        // The upstream's status when it answered with one (as on the attempt's metric), else the exception's type.
+        Assert.Equal(run.Thrown is UpstreamException { UpstreamStatusCode: >= 400 } answered ? answered.UpstreamStatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : run.Thrown!.GetType().FullName, attemptSpan.GetTagItem(AttributeNames.ErrorType));
         Assert.IsAssignableFrom<UpstreamException>(run.Thrown);
     }
 

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using OpenTelemetry.Trace;
 using static TracedLlm.Gateway.Tests.ExportRetryTests;
@@ -59,12 +61,7 @@ public sealed class ExportBoundsTests : IDisposable
         Emit("span", 6);
 
         // The batch has been tried at least once: the shut-down finds it retrying or hanging.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (endpoint.Requests.Count == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the endpoint was never tried");
-            await Task.Delay(10);
-        }
+        await Eventually.HoldsAsync(() => endpoint.Requests.Count > 0, "the endpoint to be tried");
 
         var shutdown = Stopwatch.StartNew();
         await Task.Run(provider.Dispose).WaitAsync(TimeSpan.FromSeconds(60));
@@ -73,17 +70,62 @@ public sealed class ExportBoundsTests : IDisposable
         Assert.InRange(shutdown.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1) + Margin);
 
         // A send the shut-down cancelled counts its spans as it settles, which may be just after.
-        var counted = DateTime.UtcNow.AddSeconds(5);
-        while (_drops.Count("shutdown_timeout") < 6 && DateTime.UtcNow < counted)
-        {
-            await Task.Delay(10);
-        }
-
+        await Eventually.HoldsAsync(() => _drops.Count("shutdown_timeout") >= 6, "the cancelled send's drops to be counted");
         Assert.Equal(6, _drops.Count("shutdown_timeout"));
         Assert.Equal(6, processor.DroppedSpans);
         Assert.Equal(0, processor.ExportedSpans);
         Assert.Empty(endpoint.Delivered);
         Assert.Contains("TracedLlm export: the shut-down's 1 s ran out with 6 span(s) undelivered; they are dropped.", warnings);
+    }
+
+    [Fact]
+    public async Task ASendAbandonedWhileTheShutDownReadsItsCountsIsCountedOnce()
+    {
+        // The cancelled send reports its drop (the counter's measurement) and is held there, while
+        // the shut-down waits for it and reads what was lost: it must be counted as dropped or as
+        // still in flight, never both. 13 spans: a count no other test's shut-down drops.
+        const int Spans = 13;
+        using var held = new ManualResetEventSlim();
+        using var reporting = new ManualResetEventSlim();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == BoundedExportProcessor.DroppedSpansInstrument)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            if (value == Spans && tags.ToArray().Any(t => t.Key == BoundedExportProcessor.ReasonTag && (string?)t.Value == "shutdown_timeout"))
+            {
+                reporting.Set();
+                held.Wait(TimeSpan.FromSeconds(30));
+            }
+        });
+        listener.Start();
+
+        await using var endpoint = await Failing("hang");
+        var (processor, warnings) = Bounded(endpoint);
+        var provider = Provider(processor);
+        Emit("span", Spans);
+        await Eventually.HoldsAsync(() => endpoint.Requests.Count > 0, "the endpoint to be tried");
+
+        var shutdown = Task.Run(provider.Dispose);
+        try
+        {
+            await shutdown.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            held.Set();
+        }
+
+        // Cancelled, the send ends at once and reports during the shut-down's wait for it, or just after.
+        await Eventually.HoldsAsync(() => reporting.IsSet, "the cancelled send to report its drop");
+        var lost = Assert.Single(warnings, w => w.EndsWith("undelivered; they are dropped.", StringComparison.Ordinal));
+        Assert.Equal($"TracedLlm export: the shut-down's 1 s ran out with {Spans} span(s) undelivered; they are dropped.", lost);
+        Assert.Equal(Spans, processor.DroppedSpans);
     }
 
     [Fact]

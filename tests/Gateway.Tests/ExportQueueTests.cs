@@ -389,7 +389,7 @@ public sealed class ExportQueueTests : IDisposable
     public void WhileTheExportKeepsUpItSerializesPiecesAndYieldsAndOnceABatchWaitsItCompletesTheOpenBatchAtOnce(int pending, int openSpans, int spans, bool yieldAfter)
     {
         // On a saturated core a yield per piece sent the export thread behind every ready request
-        // thread until the queue filled (bench/README.md, "The export at saturation"): once a
+        // thread until the queue filled (bench/results/2026-11-25-export-at-saturation.md): once a
         // batch or more waits, it serializes without yielding and catches up.
         Assert.Equal((spans, yieldAfter), BoundedExportProcessor.NextPiece(pending, openSpans, batchSize: 512, pieceSize: 32));
     }

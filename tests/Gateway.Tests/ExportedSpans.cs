@@ -27,17 +27,10 @@ internal sealed class ExportedSpans : ICollection<Activity>
     /// <summary>Waits until <paramref name="select"/> finds something (the hosting span ends after the response).</summary>
     public async Task<Activity> WaitForAsync(Func<IReadOnlyList<Activity>, Activity?> select)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            if (select(Snapshot()) is { } found)
-            {
-                return found;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "Exported so far: " + string.Join(", ", Snapshot().Select(s => s.DisplayName)));
-            await Task.Delay(10);
-        }
+        Activity? found = null;
+        return await Eventually.TryAsync(() => (found = select(Snapshot())) is not null, TimeSpan.FromSeconds(10))
+            ? found!
+            : throw new TimeoutException("Exported so far: " + string.Join(", ", Snapshot().Select(s => s.DisplayName)));
     }
 
     public void Add(Activity item)

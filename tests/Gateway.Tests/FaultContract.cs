@@ -63,14 +63,20 @@ internal static class FaultClient
         _ => ClientLeaves.Never,
     };
 
-    /// <summary>A request of the fault matrix: to the typed route, or with <paramref name="relay"/> to the relay route of the same format (path + <c>/relay</c>).</summary>
-    public static HttpRequestMessage Request(string prefix, WireFormat format, bool stream, FaultRun? run = null, bool relay = false)
+    /// <summary>A request of the fault matrix: to the typed route, or to the relay route (path + <c>/relay</c>) or the controller's (path + <c>/mvc</c>) of the same format.</summary>
+    public static HttpRequestMessage Request(string prefix, WireFormat format, bool stream, FaultRun? run = null, RouteKind route = RouteKind.Typed)
     {
         var streamJson = stream ? "true" : "false";
         var (path, body) = format == WireFormat.Anthropic
             ? ("/v1/messages", $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""")
             : ("/v1/chat/completions", $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""");
-        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + (relay ? "/relay" : string.Empty)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var suffix = route switch
+        {
+            RouteKind.Relay => "/relay",
+            RouteKind.Controller => "/mvc",
+            _ => string.Empty,
+        };
+        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + suffix) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
         if (run is not null)
         {
@@ -268,6 +274,22 @@ internal static class FaultContract
                 break;
             }
 
+            case Answer.AppsOwn:
+            {
+                // The app's exception handler's problem details, never the gateway's error JSON, and nothing of the exception.
+                Assert.Equal(expected.Status, client.Status);
+                Assert.Equal("application/problem+json", client.ContentType);
+                using var problem = ParseJson(client.Body);
+                Assert.Equal(expected.Status, problem.RootElement.GetProperty("status").GetInt32());
+                Assert.False(problem.RootElement.TryGetProperty("error", out _), "the gateway wrote its own error over the app's");
+                foreach (var leak in new[] { "fault injected", "secret", " at " })
+                {
+                    Assert.DoesNotContain(leak, client.Body, StringComparison.OrdinalIgnoreCase);
+                }
+
+                break;
+            }
+
             case Answer.StreamErrorEvent:
                 Assert.Equal(200, client.Status);
                 Assert.Equal("text/event-stream", client.ContentType);
@@ -324,7 +346,15 @@ internal static class FaultContract
         Assert.Equal(expected.Message, failed.StatusDescription);
         Assert.Equal(expected.ErrorType, failed.GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(loggerFails, failed.Events.Any(e => e.Name == AttributeNames.FailureLoggerErrorEvent));
-        if (cell.Fault == Fault.ErrorResult && expected.Answer == Answer.ErrorResultsOwn)
+        if (cell is { Fault: Fault.ErrorResult, Site: FaultSite.AppFilter })
+        {
+            // A filter answered before the action: refused on proxy_pre_call, no LLM call made, nothing thrown.
+            Assert.DoesNotContain(spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation");
+            var preCall = Assert.Single(spans, s => s.DisplayName == SpanNames.PreCall);
+            Assert.Equal(ActivityStatusCode.Error, preCall.Status);
+            Assert.All(new[] { server, preCall, failed }, s => Assert.DoesNotContain(s.Events, e => e.Name == "exception"));
+        }
+        else if (cell.Fault == Fault.ErrorResult && expected.Answer == Answer.ErrorResultsOwn)
         {
             // Answered, not thrown: the LLM call it answered for is in error too, and the spans the failure path marks have no exception event for it.
             var llm = Assert.Single(spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation"); // named litellm_request, or "{operation} {model}" in the latest mode

@@ -140,7 +140,7 @@ public static class LoadScenario
     {
         var random = new Random(seed);
         // The typed routes' cells: the relay's upstream has no chunk gaps or landings to hold at (its cells run one at a time, FaultMatrixTests).
-        var cells = FaultCell.All.Where(c => !c.Relay).ToList();
+        var cells = FaultCell.All.Where(c => c.Route == RouteKind.Typed).ToList();
         var timed = TimedCell.All.ToList();
         var departing = cells.Where(c => !c.Hangs && c.Site != FaultSite.FailureLogger).ToList();
         var requests = new List<LoadRequest>(count);

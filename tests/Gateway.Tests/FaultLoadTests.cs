@@ -97,16 +97,18 @@ public sealed partial class FaultLoadTests : IClassFixture<FaultMatrixHost>
     {
         var mustKeep = traces.Where(t => t.Spans.Any(s => s.Status == ActivityStatusCode.Error
             || s.GetTagItem(Telemetry.AttributeNames.GuardrailStatus) as string == Telemetry.GuardrailStatuses.Intervened)).ToList();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        HashSet<ActivitySpanId> exported;
-        List<(LoadRequest Request, IReadOnlyList<Activity> Spans)> incomplete;
-        do
-        {
-            Assert.True(_host.FlushSampled());
-            exported = _host.Sampled.Snapshot().Select(s => s.SpanId).ToHashSet();
-            incomplete = mustKeep.Where(t => !t.Spans.All(s => exported.Contains(s.SpanId))).ToList();
-        }
-        while (incomplete.Count > 0 && DateTime.UtcNow < deadline && await Task.Delay(50).ContinueWith(_ => true));
+        HashSet<ActivitySpanId> exported = new();
+        var incomplete = mustKeep;
+        await Eventually.TryAsync(
+            () =>
+            {
+                Assert.True(_host.FlushSampled());
+                exported = _host.Sampled.Snapshot().Select(s => s.SpanId).ToHashSet();
+                incomplete = mustKeep.Where(t => !t.Spans.All(s => exported.Contains(s.SpanId))).ToList();
+                return incomplete.Count == 0;
+            },
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(50));
 
         var sampledOut = traces.Count - mustKeep.Count;
         _output.WriteLine($"tail sampling at a ratio of 0: {mustKeep.Count} requests kept whole (a failure or an intervention), {sampledOut} sampled out");

@@ -8,6 +8,10 @@ namespace TracedLlm.Gateway.Tests;
 public enum FaultSite
 {
     Authenticator,
+
+    /// <summary>The app's own MVC action filter, which runs after model binding and before the action (a controller route's only).</summary>
+    AppFilter,
+
     PreCallGuardrail,
     DuringCallGuardrail,
     PostCallGuardrail,
@@ -69,6 +73,19 @@ public enum Landing
     BetweenChunks,
 }
 
+/// <summary>The kind of route a cell's request goes to.</summary>
+public enum RouteKind
+{
+    /// <summary>A static handler that answers with its own response or chunks.</summary>
+    Typed,
+
+    /// <summary>A relay (TracedLlm.ReverseProxy): the upstream is an HTTP peer whose bytes the relay passes on.</summary>
+    Relay,
+
+    /// <summary>The typed handler's work as an MVC [ApiController] action, with the app's exception handler middleware.</summary>
+    Controller,
+}
+
 /// <summary>What the client gets.</summary>
 public enum Answer
 {
@@ -83,6 +100,9 @@ public enum Answer
 
     /// <summary>The error result's own status, headers and body, unchanged.</summary>
     ErrorResultsOwn,
+
+    /// <summary>The app's own exception handling's answer (its problem details, 500), unchanged: an action's own exception on a controller route.</summary>
+    AppsOwn,
 }
 
 /// <summary>The documented outcome of a failure: status, code, <c>error.type</c>, the message the client and the spans read, and how it is answered.</summary>
@@ -90,12 +110,16 @@ public sealed record Expected(int Status, string? Code, string ErrorType, string
 
 /// <summary>
 /// One cell of the fault matrix: a component, a way to fail, a wire format, streamed or not, and the
-/// kind of route: a typed one (the handler answers with its own response or chunks) or a relay
+/// kind of route: a typed one (the handler answers with its own response or chunks), a relay
 /// (TracedLlm.ReverseProxy: the upstream is an HTTP peer whose bytes the relay passes on, the
-/// upstream faults injected into its HTTP client and its response's body).
+/// upstream faults injected into its HTTP client and its response's body), or the typed handler's
+/// work as an MVC controller action, inside MVC's own invocation.
 /// </summary>
-public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, bool Stream, bool Relay = false)
+public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, bool Stream, RouteKind Route = RouteKind.Typed)
 {
+    /// <summary>True for the relay's cells.</summary>
+    public bool Relay => Route == RouteKind.Relay;
+
     public const string BlockMessage = "Blocked by the fault matrix.";
     public const string AuthFailureMessage = "Refused by the fault matrix.";
 
@@ -113,8 +137,8 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
         from fault in Enum.GetValues<Fault>()
         from format in new[] { WireFormat.OpenAI, WireFormat.Anthropic }
         from stream in new[] { false, true }
-        from relay in new[] { false, true }
-        let cell = new FaultCell(site, fault, format, stream, relay)
+        from route in Enum.GetValues<RouteKind>()
+        let cell = new FaultCell(site, fault, format, stream, route)
         select (cell, cell.WhyItCannotExist())).ToList();
 
     /// <summary>The cells that can exist: the matrix the tests run.</summary>
@@ -124,15 +148,17 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     public string? WhyItCannotExist()
     {
         var runsAfterFirstChunk = Stream && (Site is FaultSite.StreamAfterFirstChunk or FaultSite.PostCallGuardrail);
-        var runsBeforeFirstChunk = Site is FaultSite.Authenticator or FaultSite.PreCallGuardrail or FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser;
+        var runsBeforeFirstChunk = Site is FaultSite.Authenticator or FaultSite.AppFilter or FaultSite.PreCallGuardrail or FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser;
         return (Site, Fault) switch
         {
+            (FaultSite.AppFilter, _) when Route != RouteKind.Controller => "only a controller route has the app's MVC filters",
+            (FaultSite.AppFilter, Fault.Block) => "a filter's no is the result it answers with: the ErrorResult cell",
             (FaultSite.TargetChooser, Fault.AsyncThrow) => "a target chooser is synchronous: what it throws is the SyncThrow cell",
             (FaultSite.TargetChooser, Fault.DisconnectBeforeResponse or Fault.ServerRequestTimeout) => "a target chooser is synchronous: it does not wait for the client or the deadline",
             (FaultSite.StreamAfterFirstChunk, _) when !Stream => "a response that is not streamed has no chunks",
             (FaultSite.FailureLogger, Fault.Block) => "a failure logger has no verdict (a block it throws is an exception like any other: the throw cells)",
             (not (FaultSite.Upstream or FaultSite.StreamAfterFirstChunk), Fault.UpstreamTimeout) => "only the upstream call has an upstream deadline (a component's own timeout is its OwnTimeout cell)",
-            (not (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream), Fault.ErrorResult) => "only the handler answers with a result of its own: its own error result, or the upstream's error answer it relays (after the first chunk the response has started: the StreamAfterFirstChunk cells)",
+            (not (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.AppFilter), Fault.ErrorResult) => "only the handler (or a controller's filter before it) answers with a result of its own: its own error result, or the upstream's error answer it relays (after the first chunk the response has started: the StreamAfterFirstChunk cells)",
             (FaultSite.FailureLogger, Fault.DisconnectBeforeResponse) => "the failure logger runs after the error response is written",
             (_, Fault.DisconnectBeforeResponse) when runsAfterFirstChunk => "it runs after the stream's first chunk was written: the response has started",
             (not FaultSite.FailureLogger, Fault.DisconnectAfterResponseStarted) when !Stream => "a response that is not streamed starts only when the finished result is written, and after that only the failure logger runs",
@@ -163,6 +189,18 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
             return new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage, Answer.Json);
         }
 
+        if (AppAnswers && !streamStarted)
+        {
+            // An action's own exception goes on to the app's exception handler, which answers 500 in its own shape.
+            var thrown = Fault switch
+            {
+                Fault.OwnCancellation => typeof(OperationCanceledException),
+                Fault.OwnTimeout => typeof(TimeoutException),
+                _ => typeof(FaultInjectedException),
+            };
+            return new Expected(500, null, thrown.FullName!, $"{thrown.Name} was thrown; the application answered 500 Internal Server Error.", Answer.AppsOwn);
+        }
+
         var answer = streamStarted ? Answer.StreamErrorEvent : Answer.Json;
         return Fault switch
         {
@@ -181,15 +219,57 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
             // error.type is the status, as OpenTelemetry's HTTP conventions record an error status;
             // the description is the pipeline's (the handler's) or the relay's (the upstream's).
             Fault.ErrorResult when Site == FaultSite.Upstream => new Expected(429, null, "429", "The upstream provider answered 429.", Answer.ErrorResultsOwn),
+            Fault.ErrorResult when Site == FaultSite.AppFilter => new Expected(503, null, "503", "A filter answered 503 Service Unavailable before the action ran.", Answer.ErrorResultsOwn),
             Fault.ErrorResult => new Expected(503, null, "503", "The route's handler answered 503 Service Unavailable.", Answer.ErrorResultsOwn),
             _ => throw new ArgumentOutOfRangeException(nameof(Fault)),
         };
     }
 
+    /// <summary>
+    /// True when a controller route's app answers the failure itself: the app's own code (its MVC
+    /// filter, the handler's step, the upstream call, the target chooser) threw an exception that is
+    /// not TracedLlm's, before the response started. A component's own timeout is the upstream's
+    /// <see cref="UpstreamTimeoutException"/> (TracedLlm's) at the upstream, the action's elsewhere.
+    /// </summary>
+    public bool AppAnswers => Route == RouteKind.Controller && (Site, Fault) switch
+    {
+        (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser, Fault.SyncThrow or Fault.AsyncThrow or Fault.OwnCancellation) => true,
+        (FaultSite.HandlerBeforeLlmCall or FaultSite.TargetChooser, Fault.OwnTimeout) => true,
+        (FaultSite.AppFilter, Fault.SyncThrow or Fault.AsyncThrow or Fault.OwnCancellation or Fault.OwnTimeout) => true,
+        _ => false,
+    };
+
     /// <summary>The fault makes the component wait until it is cancelled (the client leaves, the deadline passes).</summary>
     public bool Hangs => Fault is Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout;
 
-    public override string ToString() => $"{Site} × {Fault} × {Format} × {(Stream ? "stream" : "whole")} × {(Relay ? "relay" : "typed")}";
+    public override string ToString() => $"{Site} × {Fault} × {Format} × {(Stream ? "stream" : "whole")} × {Route.ToString().ToLowerInvariant()}";
+}
+
+/// <summary>
+/// The cells of the upstream component as an app's own HttpClient makes it: a route whose provider
+/// service sends through a named client with Polly's retry and <c>AddTracedLlmAttempts()</c>
+/// (tests/Gateway.AttemptRoutes), the fault injected below every handler of the client, at the
+/// network (<see cref="FaultSite.Upstream"/>), or into the body the service reads
+/// (<see cref="FaultSite.StreamAfterFirstChunk"/>). Every such cell of the typed route, under
+/// <see cref="Prefix"/>; the other components are the route's, the same for any handler.
+/// </summary>
+public static class HttpClientCells
+{
+    /// <summary>Where the HttpClient routes are mapped (after a deadline's prefix).</summary>
+    public const string Prefix = "/attempts";
+
+    public static IEnumerable<FaultCell> All => FaultCell.All.Where(c => c.Route == RouteKind.Typed && c.Site is FaultSite.Upstream or FaultSite.StreamAfterFirstChunk);
+
+    /// <summary>
+    /// The cell's documented outcome: the typed route's, but for the upstream's error answer, which the
+    /// service's handler passes on as its own error result (its description the pipeline's, not a relay's).
+    /// </summary>
+    public static Expected ExpectedOf(FaultCell cell) => cell is { Site: FaultSite.Upstream, Fault: Fault.ErrorResult }
+        ? cell.Expected with { Message = "The route's handler answered 429 Too Many Requests." }
+        : cell.Expected;
+
+    /// <summary>How the cell's last attempt ends: abandoned when the client left or the deadline passed, else failed.</summary>
+    public static string LastAttemptOutcome(FaultCell cell) => cell.Hangs ? "abandoned" : "failure";
 }
 
 /// <summary>
@@ -201,10 +281,14 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
 /// </summary>
 public sealed record TimedCell(FaultCell Cell, Landing Landing)
 {
-    /// <summary>Every streamed cell of a typed route at every landing, each a timed cell or with why not (the relay's upstream has no landings to hold at).</summary>
+    /// <summary>
+    /// Every streamed cell of a typed route at every landing, each a timed cell or with why not (the
+    /// relay's upstream has no landings to hold at; the controller's stream is the typed route's
+    /// stages, whose landings these cells take).
+    /// </summary>
     public static IReadOnlyList<(TimedCell Cell, string? WhyNot)> AllCombinations { get; } = (
         from cell in FaultCell.All
-        where cell.Stream && !cell.Relay
+        where cell.Stream && cell.Route == RouteKind.Typed
         from landing in Enum.GetValues<Landing>()
         let timed = new TimedCell(cell, landing)
         select (timed, timed.WhyItCannotExist())).ToList();

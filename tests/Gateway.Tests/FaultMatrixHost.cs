@@ -20,6 +20,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
+using TracedLlm.Gateway.AttemptRoutes;
 using TracedLlm.Gateway.FaultRoutes;
 using TracedLlm.Samples.Gateway;
 using TracedLlm.Samples.Gateway.Policies;
@@ -34,7 +35,8 @@ namespace TracedLlm.Gateway.Tests;
 /// timeouts, and a component of each kind that fails as the armed <see cref="FaultPlan"/> says.
 /// The routes are mapped three times: with a long request timeout, under <see cref="Deadline"/>
 /// with a one-second one, and under <see cref="SlowDeadline"/> with a ten-second one (for a cell
-/// whose machine was too busy to reach the component before the short one passed). Its spans are
+/// whose machine was too busy to reach the component before the short one passed); so are the
+/// routes whose provider service calls through an HttpClient with attempts (<see cref="HttpClientCells"/>). Its spans are
 /// also exported through a <see cref="TailSamplingProcessor"/> that keeps none of
 /// the requests it may drop (ratio 0, no latency or join reason), into <see cref="Sampled"/>: every
 /// cell is a failure, so every cell's whole trace must arrive there.
@@ -109,6 +111,34 @@ public class FaultMatrixHost : IAsyncLifetime
         builder.Services.AddRequestTimeouts();
         builder.Services.AddFaultRouteServices();
 
+        // The HttpClient routes' upstream (tests/Gateway.AttemptRoutes, under HttpClientCells.Prefix): the embedded
+        // provider over HTTP behind the provider service's named client, with Polly's retry and AddTracedLlmAttempts(),
+        // failing as the plan says below every handler of the client.
+        builder.Services.AddSingleton(new ModelChain());
+        builder.Services.AddSingleton<UpstreamChat>();
+        builder.Services.AddHttpClient(UpstreamChat.ClientName, http => http.BaseAddress = new Uri(EmbeddedUpstream.Address + "/"))
+            .ConfigurePrimaryHttpMessageHandler(() => new FaultyHttpUpstream(new EmbeddedUpstream(new ChatClientProvider(EmbeddedChatClient.ProviderName, new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero)))), Plan, new HttpContextAccessor()))
+            .AddTracedLlmAttempts()
+            .AddResilienceHandler("retry", pipeline => Polly.RetryResiliencePipelineBuilderExtensions.AddRetry(pipeline, new Microsoft.Extensions.Http.Resilience.HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = 1,
+                Delay = TimeSpan.FromMilliseconds(1),
+                ShouldRetryAfterHeader = false,
+            }));
+
+        // The controller shape: the same handlers as MVC actions, MVC's JSON options as the app's, and
+        // the app's own exception handling (problem details) for what the actions throw.
+        builder.Services.AddProblemDetails();
+        builder.Services.AddControllers(options => options.Filters.Add(new FaultyActionFilter(Plan)))
+            .AddApplicationPart(typeof(FaultController).Assembly)
+            .AddJsonOptions(options =>
+            {
+                options.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+                options.JsonSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+                options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
+            })
+            .AddTracedLlm();
+
         _app = builder.Build();
         _app.Use(async (context, next) =>
         {
@@ -131,11 +161,25 @@ public class FaultMatrixHost : IAsyncLifetime
                 run.Finished.TrySetResult(record);
             }
         });
+        _app.UseExceptionHandler();
         _app.UseRouting();
         _app.UseRequestTimeouts();
         _app.MapFaultMatrixRoutes().WithRequestTimeout(TimeSpan.FromMinutes(5));
         _app.MapGroup(Deadline).MapFaultMatrixRoutes().WithRequestTimeout(TimeSpan.FromSeconds(1));
         _app.MapGroup(SlowDeadline).MapFaultMatrixRoutes().WithRequestTimeout(TimeSpan.FromSeconds(10));
+        _app.MapGroup(HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromMinutes(5));
+        _app.MapGroup(Deadline + HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromSeconds(1));
+        _app.MapGroup(SlowDeadline + HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromSeconds(10));
+
+        // The controller's actions carry the three prefixes as attribute routes: each gets its prefix's timeout.
+        _app.MapControllers().Add(endpoint =>
+        {
+            var pattern = "/" + ((endpoint as Microsoft.AspNetCore.Routing.RouteEndpointBuilder)?.RoutePattern.RawText ?? string.Empty).TrimStart('/');
+            var timeout = pattern.StartsWith(SlowDeadline + "/", StringComparison.Ordinal) ? TimeSpan.FromSeconds(10)
+                : pattern.StartsWith(Deadline + "/", StringComparison.Ordinal) ? TimeSpan.FromSeconds(1)
+                : TimeSpan.FromMinutes(5);
+            endpoint.Metadata.Add(new RequestTimeoutAttribute((int)timeout.TotalMilliseconds));
+        });
         await _app.StartAsync();
         Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }
@@ -449,6 +493,30 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
     {
         await failing;
         return GuardrailVerdict.Allow;
+    }
+}
+
+/// <summary>The app's own MVC action filter on the controller route: it fails as the plan says, or answers with its own error result.</summary>
+internal sealed class FaultyActionFilter(FaultPlan plan) : Microsoft.AspNetCore.Mvc.Filters.IAsyncActionFilter
+{
+    public Task OnActionExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.ActionExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.ActionExecutionDelegate next)
+    {
+        var httpContext = context.HttpContext;
+        var run = plan.Of(httpContext);
+        switch (run.For(FaultSite.AppFilter))
+        {
+            case null:
+                return next();
+            case Fault.ErrorResult:
+                context.Result = new Microsoft.AspNetCore.Mvc.ObjectResult(new Microsoft.AspNetCore.Mvc.ProblemDetails { Title = FaultCell.ProblemTitle, Status = StatusCodes.Status503ServiceUnavailable })
+                {
+                    StatusCode = StatusCodes.Status503ServiceUnavailable,
+                };
+                return Task.CompletedTask;
+            case { } fault:
+                // A sync throw leaves this method itself, as a filter's own code would.
+                return run.FailAsync(fault, FaultSite.AppFilter, httpContext, httpContext.RequestAborted).AsTask();
+        }
     }
 }
 

@@ -28,7 +28,7 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         _host = host;
     }
 
-    public static IEnumerable<object[]> Cells => FaultCell.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream, c.Relay });
+    public static IEnumerable<object[]> Cells => FaultCell.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream, c.Route });
 
     public void Dispose()
     {
@@ -40,7 +40,7 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
     public void EveryCombinationIsACellOrSaysWhyItCannotExist()
     {
         var all = FaultCell.AllCombinations;
-        Assert.Equal(Enum.GetValues<FaultSite>().Length * Enum.GetValues<Fault>().Length * 2 * 2 * 2, all.Count);
+        Assert.Equal(Enum.GetValues<FaultSite>().Length * Enum.GetValues<Fault>().Length * 2 * 2 * Enum.GetValues<RouteKind>().Length, all.Count);
         Assert.Equal(all.Count, all.Select(c => c.Cell).Distinct().Count());
         Assert.All(all.Where(c => c.WhyNot is not null), c => Assert.False(string.IsNullOrWhiteSpace(c.WhyNot)));
 
@@ -51,8 +51,16 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         Assert.Contains(cells, c => c.Fault == Fault.DisconnectAfterResponseStarted && c.Stream);
         Assert.Contains(cells, c => c.Expected.Answer == Answer.StreamErrorEvent && c.Format == WireFormat.Anthropic);
 
-        // The relay's route runs every cell the typed route runs: the same promise, whatever the handler returns.
-        Assert.Equal(cells.Where(c => !c.Relay).Select(c => c with { Relay = true }), cells.Where(c => c.Relay));
+        // The relay's route and the controller's run every cell the typed route runs: the same promise,
+        // whatever the handler returns and whoever calls it.
+        var typed = cells.Where(c => c.Route == RouteKind.Typed).ToList();
+        Assert.Equal(typed.Select(c => c with { Route = RouteKind.Relay }), cells.Where(c => c.Relay));
+        Assert.Equal(typed.Select(c => c with { Route = RouteKind.Controller }), cells.Where(c => c.Route == RouteKind.Controller && c.Site != FaultSite.AppFilter));
+        Assert.All(cells.Where(c => c.Site == FaultSite.AppFilter), c => Assert.Equal(RouteKind.Controller, c.Route));
+
+        // On the controller route the app answers its action's own exceptions, and only those.
+        Assert.Contains(cells, c => c.Expected.Answer == Answer.AppsOwn);
+        Assert.All(cells.Where(c => c.Expected.Answer == Answer.AppsOwn), c => Assert.Equal(RouteKind.Controller, c.Route));
 
         // docs/reliability.md states the matrix's size: it must be this generator's.
         var docs = File.ReadAllText(Path.Combine(RepositoryRoot, "docs", "reliability.md"));
@@ -64,7 +72,7 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
     public void EveryStreamedCellAtEveryLandingIsATimedCellOrSaysWhyNot()
     {
         var all = TimedCell.AllCombinations;
-        var streamed = FaultCell.All.Count(c => c.Stream && !c.Relay);
+        var streamed = FaultCell.All.Count(c => c.Stream && c.Route == RouteKind.Typed);
         Assert.Equal(streamed * Enum.GetValues<Landing>().Length, all.Count);
         Assert.All(all.Where(c => c.WhyNot is not null), c => Assert.False(string.IsNullOrWhiteSpace(c.WhyNot)));
         var timed = TimedCell.All.ToList();
@@ -79,10 +87,39 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public async Task Cell(FaultSite site, Fault fault, WireFormat format, bool stream, bool relay)
+    public async Task Cell(FaultSite site, Fault fault, WireFormat format, bool stream, RouteKind route)
     {
-        var cell = new FaultCell(site, fault, format, stream, relay);
+        var cell = new FaultCell(site, fault, format, stream, route);
         await RunAndAssertAsync(cell, landing: null, cell.Expected);
+    }
+
+    /// <summary>
+    /// The upstream's cells through a provider service's own HttpClient, whose sends are attempts
+    /// (<see cref="HttpClientCells"/>): the same promise, and the client's attempts ended with the fault.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(HttpClientCellData))]
+    public async Task HttpClientCell(FaultSite site, Fault fault, WireFormat format, bool stream)
+    {
+        var cell = new FaultCell(site, fault, format, stream);
+        await RunAndAssertAsync(cell, landing: null, HttpClientCells.ExpectedOf(cell), HttpClientCells.Prefix);
+        var attempts = _spansOfCell.Where(s => s.DisplayName == SpanNames.UpstreamAttempt).OrderBy(s => s.StartTimeUtc).ToList();
+        Assert.NotEmpty(attempts);
+        Assert.Equal(HttpClientCells.LastAttemptOutcome(cell), attempts[^1].GetTagItem(AttributeNames.AttemptOutcome));
+    }
+
+    public static IEnumerable<object[]> HttpClientCellData => HttpClientCells.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream });
+
+    [Fact]
+    public void TheHttpClientCellsAreTheUpstreamsAndTheDocsCountThem()
+    {
+        // Every way the upstream fails, at the send and in the body, both formats, streamed and not.
+        var cells = HttpClientCells.All.ToList();
+        Assert.All(Enum.GetValues<Fault>(), fault => Assert.Contains(cells, c => c.Fault == fault));
+        Assert.Contains(cells, c => c is { Site: FaultSite.StreamAfterFirstChunk, Format: WireFormat.Anthropic });
+        Assert.Contains(cells, c => c is { Site: FaultSite.Upstream, Stream: false, Format: WireFormat.OpenAI });
+        var docs = File.ReadAllText(Path.Combine(RepositoryRoot, "docs", "reliability.md"));
+        Assert.Contains($"{cells.Count} HttpClient cells", docs, StringComparison.Ordinal);
     }
 
     /// <summary>A streamed during-call guardrail cell whose failure (its fault, the client's departure, the deadline) lands at each moment of the stream.</summary>
@@ -96,27 +133,35 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
 
     public static IEnumerable<object[]> TimedCells => TimedCell.All.Select(c => new object[] { c.Cell.Site, c.Cell.Fault, c.Cell.Format, c.Landing });
 
-    private async Task RunAndAssertAsync(FaultCell cell, Landing? landing, Expected expected)
+    /// <summary>The spans of the cell just run (its next healthy request's are not among them).</summary>
+    private IReadOnlyList<System.Diagnostics.Activity> _spansOfCell = Array.Empty<System.Diagnostics.Activity>();
+
+    private async Task RunAndAssertAsync(FaultCell cell, Landing? landing, Expected expected, string routes = "")
     {
         var timeout = cell.Fault == Fault.ServerRequestTimeout;
-        var (run, client) = await RunAsync(cell, landing, timeout ? FaultMatrixHost.Deadline : string.Empty);
+        var (run, client) = await RunAsync(cell, landing, (timeout ? FaultMatrixHost.Deadline : string.Empty) + routes);
         if (timeout && Late(run))
         {
             // The machine was too busy to reach the component within one second: same cell, ten seconds.
             await _host.NextFinishedAsync();
             _spans.Dispose();
             _spans = new SpanCollector();
-            (run, client) = await RunAsync(cell, landing, FaultMatrixHost.SlowDeadline);
+            (run, client) = await RunAsync(cell, landing, FaultMatrixHost.SlowDeadline + routes);
             Assert.False(Late(run), "the component was not reached within the ten-second deadline either");
         }
 
         var server = await _host.NextFinishedAsync();
+
+        // The request's record is whole once its server span ends: on a controller route an answer the
+        // app's exception handler gave is recorded when the response is complete, after the middleware.
+        await _spans.WaitForAsync(spans => spans.FirstOrDefault(s => s.DisplayName == SpanNames.Server));
         var strays = _spans.Stopped.Except(_spans.Started).ToList();
         Assert.True(strays.Count == 0, "stopped but not started here: " + string.Join(", ", strays.Select(s => $"{s.DisplayName} ({s.TraceId}, {(string?)s.GetTagItem(AttributeNames.GuardrailName)})")));
         FaultContract.AssertFailed(cell, expected, client, server, _spans.Started, run.Logged, run.FaultyLoggerCalls, loggerFails: cell.Site == FaultSite.FailureLogger);
         _spans.AssertAllEnded();
+        _spansOfCell = _spans.Stopped;
         await AssertNotSampledOutAsync();
-        await AssertNextRequestAnswers200Async(cell.Format, cell.Stream, cell.Relay);
+        await AssertNextRequestAnswers200Async(cell.Format, cell.Stream, cell.Route, routes);
 
         // A timed cell's upstream holds until the request is cancelled: waiting there means it landed where it was meant to.
         static bool Late(FaultRun run) => run.ReachedLate || (run.Landing is not null && !run.Held.Task.IsCompleted);
@@ -144,17 +189,17 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         var run = _host.Plan.Arm(cell, landing);
         _host.Finished.Clear();
         using var client = FaultClient.Create(_host.Address);
-        using var request = FaultClient.Request(prefix, cell.Format, cell.Stream, relay: cell.Relay);
+        using var request = FaultClient.Request(prefix, cell.Format, cell.Stream, route: cell.Route);
         return (run, await FaultClient.RunAsync(client, request, run, FaultClient.LeavesFor(cell)));
     }
 
-    private async Task AssertNextRequestAnswers200Async(WireFormat format, bool stream, bool relay)
+    private async Task AssertNextRequestAnswers200Async(WireFormat format, bool stream, RouteKind route, string routes)
     {
         var run = _host.Plan.Arm(null);
         _spans.Dispose();
         _spans = new SpanCollector();
         using var client = FaultClient.Create(_host.Address);
-        using var request = FaultClient.Request(string.Empty, format, stream, relay: relay);
+        using var request = FaultClient.Request(routes, format, stream, route: route);
         var view = await FaultClient.RunAsync(client, request, run, ClientLeaves.Never);
         var server = await _host.NextFinishedAsync();
         FaultContract.AssertHealthy(format, stream, view, server, _spans.Started, run.Logged, run.FaultyLoggerCalls);

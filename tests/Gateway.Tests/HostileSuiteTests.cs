@@ -304,11 +304,8 @@ public sealed class HostileSuiteTests
 
         public async Task WaitUntilAllStoppedAsync()
         {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (Interlocked.Read(ref _stopped) < Interlocked.Read(ref _started) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-            }
+            // AssertAllEnded then says which spans did not end, if any.
+            await Eventually.TryAsync(() => Interlocked.Read(ref _stopped) >= Interlocked.Read(ref _started), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
         }
 
         public void AssertAllEnded()

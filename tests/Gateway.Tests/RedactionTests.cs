@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Net;
+using System.Net.Http;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
@@ -167,11 +168,53 @@ public sealed class RedactionTests : IDisposable
     [InlineData("Incorrect API key provided: sk-proj-********************************abcd. You can find your API key at https://platform.openai.com.")]
     [InlineData("Incorrect API key provided: sk-ant-api03-****************WXYZ")]
     [InlineData("key sk-****************1234 was refused")]
+    [InlineData("Authentication Fails, Your api key: ****b2c1 is invalid")]
+    [InlineData("Incorrect API key provided: xa***Y2. You can obtain an API key from https://console.x.ai.")]
+    [InlineData("invalid key 'AbCd1234*************************wXyZ'")]
     public void AProvidersMaskedKeyInItsErrorIsACredential(string message)
     {
         var redacted = new SecretRedaction().Redact(message);
         Assert.Contains(SecretRedaction.Marker, redacted, StringComparison.Ordinal);
-        Assert.DoesNotContain("****", redacted, StringComparison.Ordinal);
+        Assert.DoesNotContain("***", redacted, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("***bold*** and **strong** text")]
+    [InlineData("a rule *** between two parts")]
+    [InlineData("2 * 3 ** 4 = 162")]
+    public void AsterisksInProseAreNotAMaskedKey(string text) => Assert.Same(text, new SecretRedaction().Redact(text));
+
+    [Fact]
+    public async Task ExceptionEventsRedactAndBoundTheMessagesOfInnerExceptionsAtEveryDepth()
+    {
+        // An SDK's failure as providers raise it: the 401 three exceptions deep, beside another in an
+        // AggregateException, each message quoting a key as the provider masked it, one of 20 KB.
+        var failure = new HttpRequestException(
+            "the provider refused the call",
+            new InvalidOperationException(
+                "Authentication Fails, Your api key: ****b2c1 is invalid",
+                new AggregateException(
+                    new UnauthorizedAccessException("Incorrect API key provided: xa***Y2. " + new string('x', 20_000)),
+                    new UnauthorizedAccessException("Incorrect API key provided: " + OpenAiKey))));
+        using var host = new GatewayHost().WithServices(s => s.AddSingleton(TestProviders.Router(new ThrowingProvider(failure))));
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        var events = tree.Spans.SelectMany(s => s.Events).Where(e => e.Name == "exception").ToList();
+        Assert.NotEmpty(events);
+        var limit = new TracedLlmOptions().Limits.MaxAttributeValueLength;
+        foreach (var text in events.SelectMany(e => e.Tags).Where(t => t.Key is "exception.message" or "exception.stacktrace").Select(t => (string)t.Value!))
+        {
+            Assert.True(text.Length <= limit, $"{text.Length} characters");
+            Assert.DoesNotContain("***", text, StringComparison.Ordinal);
+            Assert.DoesNotContain(OpenAiKey, text, StringComparison.Ordinal);
+        }
+
+        // The inner messages are there, with their keys redacted: a reader still sees why it failed.
+        Assert.Contains(events.SelectMany(e => e.Tags), t => t.Key == "exception.stacktrace" && ((string)t.Value!).Contains("Authentication Fails, Your api key: [redacted] is invalid", StringComparison.Ordinal));
+        Assert.DoesNotContain(tree.Spans.SelectMany(TelemetryBoundsTests.Texts), t => t.Contains("***", StringComparison.Ordinal) || t.Contains(OpenAiKey, StringComparison.Ordinal));
+        _spans.AssertAllEnded();
     }
 
     [Fact]
@@ -224,6 +267,13 @@ public sealed class RedactionTests : IDisposable
     {
         Assert.Equal("litellm_request ünïcödé 名前", ConsoleTreeExporter.Escape("litellm_request ünïcödé 名前"));
         Assert.Equal(@"a\tb\u0000c\u009Bd", ConsoleTreeExporter.Escape("a\tb\0c\u009bd"));
+    }
+
+    /// <summary>Fails every call with <paramref name="failure"/>.</summary>
+    private sealed class ThrowingProvider(Exception failure) : TestProviders.Base
+    {
+        public override Task<Samples.Gateway.Providers.ProviderReply> CompleteAsync(Samples.Gateway.Providers.ProviderRequest request, LlmAttempt attempt, System.Threading.CancellationToken cancellationToken) =>
+            Task.FromException<Samples.Gateway.Providers.ProviderReply>(failure);
     }
 
     /// <summary>Streams one word; its enumerator throws <paramref name="message"/> when it is disposed.</summary>

@@ -10,6 +10,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Primitives;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;
@@ -205,6 +206,31 @@ public sealed class TelemetryBoundsTests : IDisposable
         // W3C Trace Context: values from several tracestate headers are combined into one, as RFC 7230 combines a
         // header's lines; then read and bounded as a single header is.
         AssertTraceStateKept(headers, kept, invalid);
+
+    [Fact]
+    public void AHeaderThePropagatorFailsInsideOnIsInvalidNotAStateOfNoMembers()
+    {
+        // OpenTelemetry's TraceContextPropagator catches what it throws while it reads and gives back
+        // the context it was given: no input of 1.20.1 was found to do so (two million random headers
+        // and the hostile shapes above), so a propagator that answers that way stands in for one.
+        Assert.False(Pipeline.TraceStateHeader.TryRead(new StringValues("rojo=1"), new FailingInside(), out var kept));
+        Assert.Null(kept);
+
+        // The real one, on the same header, reads it.
+        Assert.True(Pipeline.TraceStateHeader.TryRead(new StringValues("rojo=1"), out kept));
+        Assert.Equal("rojo=1", kept);
+    }
+
+    private sealed class FailingInside : OpenTelemetry.Context.Propagation.TextMapPropagator
+    {
+        public override System.Collections.Generic.ISet<string> Fields { get; } = new System.Collections.Generic.HashSet<string> { "traceparent", "tracestate" };
+
+        public override OpenTelemetry.Context.Propagation.PropagationContext Extract<T>(OpenTelemetry.Context.Propagation.PropagationContext context, T carrier, Func<T, string, System.Collections.Generic.IEnumerable<string>?> getter) => context;
+
+        public override void Inject<T>(OpenTelemetry.Context.Propagation.PropagationContext context, T carrier, Action<T, string, string> setter)
+        {
+        }
+    }
 
     private async Task AssertTraceStateKept(string[] headers, string? kept, bool invalid)
     {

@@ -214,6 +214,44 @@ public sealed class EmittedReaderTests
         Assert.Equal("'metadata' is larger than the limit of 100 bytes.", exception.InnerException!.Message);
     }
 
+    private static readonly Lazy<Assembly> ControllerRoutes = new(() =>
+    {
+        using var stream = new MemoryStream();
+        var emit = GeneratorHarness.Run(SnapshotScenarios.Controllers).Output.Emit(stream);
+        Assert.True(emit.Success);
+        return Assembly.Load(stream.ToArray());
+    });
+
+    /// <summary>A route with no slot (a static handler's, an action's) reads nothing as gateway metadata and forwards the body whole.</summary>
+    [Theory]
+    [InlineData("Contoso_Controllers_Routes_Embeddings")]
+    [InlineData("Contoso_Controllers_ChatController_Relay_affd018b")]
+    public void ARouteWithNoSlotForwardsTheBodyAsItCame(string route)
+    {
+        const string Body = """{"model":"m","metadata":{"trace_name":"t","user_id":"u-1"},"litellm_metadata":{"generation_name":"g"}}""";
+        var envelope = Read(route, Body, assembly: ControllerRoutes.Value);
+
+        Assert.Null(envelope.Error);
+        Assert.Null(envelope.Metadata.TraceName);
+        Assert.Null(envelope.Metadata.GenerationName);
+        Assert.Equal(Body, Encoding.UTF8.GetString(envelope.UpstreamBody.Span));
+        Assert.Equal("m", envelope.Parameters.Model);
+
+        // It still reads one way only: a name given twice is refused as it is read.
+        var refused = Assert.Throws<TargetInvocationException>(() => Read(route, """{"model":"a","model":"b"}""", assembly: ControllerRoutes.Value));
+        Assert.IsType<InvalidLlmRequestException>(refused.InnerException);
+    }
+
+    /// <summary>An action's reader, which MVC's binder reads after: the action's slot cut, the rest as it came.</summary>
+    [Fact]
+    public void AnActionsReaderCutsItsSlotForMvcsBinder()
+    {
+        var envelope = Read("Contoso_Controllers_ChatController_Messages", """{"model":"m","metadata":{"user_id":"u"},"litellm_metadata":{"trace_name":"t"}}""", assembly: ControllerRoutes.Value);
+
+        Assert.Equal("t", envelope.Metadata.TraceName);
+        Assert.Equal("""{"model":"m","metadata":{"user_id":"u"}}""", Encoding.UTF8.GetString(envelope.UpstreamBody.Span));
+    }
+
     private static RequestEnvelope Read(string route, string body, int maxMetadataBytes = 65536, Assembly? assembly = null)
     {
         var type = (assembly ?? Routes.Value).GetType("TracedLlm.Generated." + route, throwOnError: true)!;

@@ -453,6 +453,40 @@ public sealed class GeneratedCodeTests
         return run;
     }
 
+    [Fact]
+    public void TheAssemblyListsItsTracedActionsForMvc()
+    {
+        var assembly = Load(GeneratorHarness.Run(SnapshotScenarios.Controllers).Output);
+        var table = assembly.GetCustomAttribute<TracedLlm.Pipeline.TracedActionTableAttribute>();
+        Assert.NotNull(table);
+        var actions = table.Actions.ToDictionary(a => a.Method);
+        Assert.Equal(new[] { "Complete", "CreateAsync", "Messages", "Relay" }, actions.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("\"path\":\"/v1/Chat/completions\"", table.ManifestJson, StringComparison.Ordinal);
+
+        // Each is told from its overloads by its parameter types: the traced Relay, not Relay(request, id).
+        var controller = assembly.GetType("Contoso.Controllers.ChatController", throwOnError: true)!;
+        var relays = controller.GetMethods().Where(m => m.Name == "Relay").ToList();
+        Assert.Equal(2, relays.Count);
+        var traced = Assert.Single(relays, m => m.GetParameters().Length == 1);
+        Assert.Equal(traced.GetParameters().Select(p => p.ParameterType), actions["Relay"].ParameterTypes);
+        Assert.Equal(controller, actions["Relay"].Controller);
+
+        // A typed action refuses a stream unless it ignores the flag; one that writes its own result or an LlmResult does not.
+        Assert.True(actions["Complete"].RefusesStream);
+        Assert.False(actions["CreateAsync"].RefusesStream);
+        Assert.False(actions["Relay"].RefusesStream);
+        Assert.False(actions["Messages"].RefusesStream);
+        Assert.NotNull(actions["Messages"].Unwrap);
+        Assert.Null(actions["Complete"].Unwrap);
+
+        // The routes: MVC's paths, the slot and errors chosen on the attribute, the conventional path by controller and action.
+        Assert.Equal("/v1/Chat/completions", actions["Complete"].Route.Pattern);
+        Assert.Equal(LlmErrorResponses.ProblemDetails, actions["Complete"].Route.ErrorResponses);
+        Assert.Equal(MetadataSlots.None, actions["Relay"].Route.MetadataSlot);
+        Assert.Equal(("/v1/messages", "litellm_metadata", WireFormat.Anthropic), (actions["Messages"].Route.Pattern, actions["Messages"].Route.MetadataSlot, actions["Messages"].Route.ErrorFormat));
+        Assert.Equal("/Legacy/Completions/Create", actions["CreateAsync"].Route.Pattern);
+    }
+
     private static Assembly Load(Compilation compilation)
     {
         using var stream = new MemoryStream();

@@ -272,7 +272,6 @@ public sealed class GeneratorDiagnosticTests
         Error("TLLM1005", 0, "Cannot generate the traced route for 'Contoso.Routes.Chat': route template 'v1//chat/{id?x#' contains the character '#' that a URL path cannot carry"));
 
     [Theory]
-    [InlineData("")]
     [InlineData("meta data")]
     [InlineData("1metadata")]
     public Task InvalidSlotIsTLLM1006(string slot) => VerifyAsync($$"""
@@ -403,6 +402,76 @@ public sealed class GeneratorDiagnosticTests
             }
         }
         """);
+
+    [Fact]
+    public Task ControllerActionsThatMvcCannotRouteAsOneTracedRouteAreRefused() => VerifyAsync("""
+        [ApiController]
+        [Route("v1/chat")]
+        internal sealed class ChatController : ControllerBase
+        {
+            [HttpPost("a")]
+            [TracedLlmRoute("POST", "/v1/chat/a")]
+            public Body {|#0:WithArguments|}(Body body) => body;
+
+            [Route("b")]
+            [TracedLlmRoute]
+            public Body {|#1:NoMethod|}(Body body) => body;
+
+            [AcceptVerbs("POST", "PUT", Route = "c")]
+            [TracedLlmRoute]
+            public Body {|#2:TwoMethods|}(Body body) => body;
+
+            [HttpPost("d")]
+            [TracedLlmRoute]
+            internal Body {|#3:NotPublic|}(Body body) => body;
+
+            [HttpPost("e")]
+            [NonAction]
+            [TracedLlmRoute]
+            public Body {|#4:NotAnAction|}(Body body) => body;
+
+            [HttpPost("f")]
+            [TracedLlmRoute]
+            public async System.Collections.Generic.IAsyncEnumerable<Body> {|#5:Chunks|}(Body body)
+            {
+                await Task.Yield();
+                yield return body;
+            }
+        }
+
+        internal sealed class ChatPage : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
+        {
+            [TracedLlmRoute]
+            public IActionResult {|#6:OnPost|}() => Page();
+        }
+        """,
+        Error("TLLM1005", 0, "Cannot generate the traced route for 'Contoso.ChatController.WithArguments': on an MVC controller action MVC's routing gives the method and path ([HttpPost(\"...\")], [Route(\"...\")]), not [TracedLlmRoute(\"POST\", \"/v1/chat/a\")]: write [TracedLlmRoute] without them"),
+        Error("TLLM1005", 1, "Cannot generate the traced route for 'Contoso.ChatController.NoMethod': the action names no HTTP method, so MVC routes every method to it: add [HttpPost] (or [HttpPut], [AcceptVerbs(...)]) for the one it serves"),
+        Error("TLLM1005", 2, "Cannot generate the traced route for 'Contoso.ChatController.TwoMethods': the action serves POST, PUT, but a traced route has one HTTP method: keep one"),
+        Error("TLLM1001", 3, "Cannot generate the traced route for 'Contoso.ChatController.NotPublic': MVC makes actions of public methods only, and 'NotPublic' is internal: make it public"),
+        Error("TLLM1001", 4, "Cannot generate the traced route for 'Contoso.ChatController.NotAnAction': the method is marked [NonAction]: MVC does not route it, so it cannot be a traced route"),
+        Error("TLLM1001", 5, "Cannot generate the traced route for 'Contoso.ChatController.Chunks': an action that returns IAsyncEnumerable<T> is written by MVC as one JSON array, not as server-sent events; return LlmResult<TResponse, TChunk> (LlmResult.Stream(chunks) when call.IsStreaming) to stream in the route's wire format"),
+        Error("TLLM1001", 6, "Cannot generate the traced route for 'Contoso.ChatPage.OnPost': a Razor Page's handler cannot be a traced route: a page answers HTML forms, and its handler is chosen by the form's handler name, not by an LLM API's route; move it to a controller action (or a static handler) and call that from the page"));
+
+    [Fact]
+    public Task AControllerActionAndAStaticHandlerOnOneMethodAndPathAreTLLM1003() => VerifyAsync("""
+        [ApiController]
+        [Route("v1/chat/completions")]
+        internal sealed class ChatController : ControllerBase
+        {
+            [HttpPost]
+            [TracedLlmRoute]
+            public Body {|#0:Complete|}(Body body) => body;
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Body {|#1:Chat|}(Body body) => body;
+        }
+        """,
+        Error("TLLM1003", 0, "Cannot generate the traced route for 'Contoso.ChatController.Complete': 'POST /v1/chat/completions' is also handled by 'Contoso.Routes.Chat'"),
+        Error("TLLM1003", 1, "Cannot generate the traced route for 'Contoso.Routes.Chat': 'POST /v1/chat/completions' is also handled by 'Contoso.ChatController.Complete'"));
 
     [Fact]
     public void InvalidRouteEmitsNoSourceForIt()

@@ -12,7 +12,9 @@ namespace TracedLlm.Generators.Tests;
 /// <item>slots: metadata and litellm_metadata by default and set explicitly against the default, a custom slot;</item>
 /// <item>wire formats: OpenAI and Anthropic, by default and set explicitly, streaming and not;</item>
 /// <item>guardrails and failure loggers registered in DI, and handlers that take them as services;</item>
-/// <item>names: overloaded handlers (hashed class names), a nested type, the global namespace, handlers in two files.</item>
+/// <item>names: overloaded handlers (hashed class names), a nested type, the global namespace, handlers in two files;</item>
+/// <item>MVC controller actions (attribute and conventional routes, overloads, each kind of result) and the port options
+/// (IgnoreStream, MetadataSlots.None, ErrorResponses).</item>
 /// </list>
 /// </summary>
 internal static class SnapshotScenarios
@@ -24,7 +26,81 @@ internal static class SnapshotScenarios
         ["Guardrails"] = new[] { Guardrails },
         ["OneHandler"] = new[] { OneHandler },
         ["Parameters"] = new[] { Parameters },
+        ["Controllers"] = new[] { Controllers },
     };
+
+    /// <summary>
+    /// MVC controller actions and the route options a port needs: an [ApiController] action on an
+    /// attribute route with [controller] and [action] tokens, returning ActionResult&lt;T&gt; with its
+    /// errors as problem details; an action that returns IActionResult with no metadata slot; one
+    /// that serves both stream modes (LlmResult); overloads (one traced); an absolute action route; a
+    /// ControllerBase with no [ApiController], conventionally routed, in an area; and, beside them, a
+    /// static handler that ignores "stream": true and has no slot.
+    /// </summary>
+    public const string Controllers = """
+        #pragma warning disable CS1591 // MVC's controllers are public: the scenario's own types need no documentation
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.AspNetCore.Mvc;
+        using TracedLlm;
+
+        namespace Contoso.Controllers;
+
+        public sealed class ChatRequest
+        {
+            public string? Model { get; set; }
+        }
+
+        public sealed class ChatResponse
+        {
+            public string? Text { get; set; }
+        }
+
+        public sealed class ChatChunk
+        {
+            public string? Delta { get; set; }
+        }
+
+        [ApiController]
+        [Route("v1/[controller]")]
+        public sealed class ChatController : ControllerBase
+        {
+            [HttpPost("completions")]
+            [TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails)]
+            public async Task<ActionResult<ChatResponse>> Complete(ChatRequest request, LlmCall call, CancellationToken cancellationToken)
+            {
+                await Task.Yield();
+                return new ChatResponse { Text = request.Model };
+            }
+
+            [HttpPost("/v1/messages")]
+            [TracedLlmRoute]
+            public Task<LlmResult<ChatResponse, ChatChunk>> Messages(ChatRequest request, LlmCall call) =>
+                Task.FromResult<LlmResult<ChatResponse, ChatChunk>>(new ChatResponse());
+
+            [HttpPost("[action]")]
+            [TracedLlmRoute(MetadataSlot = MetadataSlots.None)]
+            public IActionResult Relay(ChatRequest request) => Ok(request);
+
+            [HttpPost("relay/{id}")]
+            public IActionResult Relay(ChatRequest request, string id) => Ok(id);
+        }
+
+        [Area("Legacy")]
+        public class CompletionsController : ControllerBase
+        {
+            [HttpPost]
+            [TracedLlmRoute(IgnoreStream = true)]
+            public ChatResponse CreateAsync([FromBody] ChatRequest request) => new() { Text = request.Model };
+        }
+
+        public static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/embeddings", IgnoreStream = true, MetadataSlot = MetadataSlots.None, ErrorResponses = LlmErrorResponses.Writer)]
+            public static ChatResponse Embeddings(ChatRequest request) => new() { Text = request.Model };
+        }
+        """;
 
     /// <summary>
     /// Every way a parameter binds besides the body: route values by name (required, optional,

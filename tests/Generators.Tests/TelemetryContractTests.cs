@@ -1,4 +1,6 @@
+using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -14,12 +16,25 @@ public sealed class TelemetryContractTests
     private const string ChatRoute = "POST /v1/chat/completions";
     private const string MessagesRoute = "POST /v1/messages";
 
-    /// <summary>The file both routes emit, as the code fix would write it.</summary>
-    private static string Emitted => TelemetryContract.Write(new[]
+    /// <summary>
+    /// The file both routes emit, not written by the code under test: the fixture gateway's tracked
+    /// TracedLlm.Telemetry.txt (reviewed in git, and kept current by its build, where TLLM1011 is an
+    /// error) gives the prelude and a route's part, which stands here under each route's line.
+    /// </summary>
+    private static readonly string Emitted = FromTrackedFile();
+
+    private static string FromTrackedFile([CallerFilePath] string here = "")
     {
-        new RouteKey("POST", "/v1/chat/completions", "Contoso.Routes.Chat", default),
-        new RouteKey("POST", "/v1/messages", "Contoso.Routes.Messages", default),
-    });
+        var path = Path.Combine(Path.GetDirectoryName(here)!, "..", "Gateway.Fixture", TelemetryContract.FileName);
+        var lines = File.ReadAllText(path).Replace("\r\n", "\n").Split('\n');
+        static bool IsRoute(string line) => line.StartsWith("route ", System.StringComparison.Ordinal);
+        var first = System.Array.FindIndex(lines, IsRoute);
+        var second = System.Array.FindIndex(lines, first + 1, IsRoute);
+        Assert.True(first > 0 && second > first, $"{path} tracks two routes or more");
+        var prelude = string.Join("\n", lines.Take(first)).TrimEnd('\n');
+        var body = string.Join("\n", lines.Skip(first + 1).Take(second - first - 1)).TrimEnd('\n');
+        return $"{prelude}\n\nroute {ChatRoute}\n{body}\n\nroute {MessagesRoute}\n{body}\n";
+    }
 
     private sealed class Test : CSharpSourceGeneratorTest<TracedLlmRouteGenerator, DefaultVerifier>
     {
@@ -55,6 +70,13 @@ public sealed class TelemetryContractTests
 
     [Fact]
     public Task MatchingFileIsQuiet() => VerifyAsync(Emitted);
+
+    [Fact]
+    public void TheWriterWritesTheTrackedFile() => Assert.Equal(Emitted, TelemetryContract.Write(new[]
+    {
+        new RouteKey("POST", "/v1/messages", "Contoso.Routes.Messages", default),
+        new RouteKey("POST", "/v1/chat/completions", "Contoso.Routes.Chat", default),
+    }));
 
     [Fact]
     public void FileListsEachRoutesModeSpansAttributesAndMetrics()
@@ -97,7 +119,7 @@ public sealed class TelemetryContractTests
     public Task NewRouteAndStaleRouteAreNamed() => VerifyAsync(
         ReplaceFirst(Emitted, "route " + MessagesRoute + "\n", "route POST /v1/completions\n"),
         Drift(0, ChatRoute, "route 'POST /v1/completions' is in the file but no longer declared"),
-        Drift(1, MessagesRoute, "the route is not in the file"));
+        Drift(1, MessagesRoute, "the route is not in the file; route 'POST /v1/completions' is in the file but no longer declared"));
 
     private static string ReplaceFirst(string text, string old, string replacement)
     {

@@ -469,6 +469,33 @@ public sealed class RelayTests : RelayTestBase
         Assert.Equal(WireSamples.ChatCompletion, trace.Server.GetTagItem(AttributeNames.LangfuseObservationOutput));
     }
 
+    [Theory]
+    [InlineData(new[] { "a=1", "b=2" }, "a=1,b=2", false)]
+    [InlineData(new[] { "a=1", "b=2,a=3" }, "a=1,b=2", false)]
+    [InlineData(new[] { "a=1", "not a member" }, null, false)]
+    [InlineData(new[] { "a=1", "b=2" }, null, true)]
+    public async Task TheUpstreamGetsTheTraceStateTheAttemptKeptNeverTheCallersHeadersAsTheyCame(string[] headers, string? kept, bool ignoreContext)
+    {
+        // As the typed path sends it: the attempt's own context, with the state the join kept (several
+        // headers combined as W3C says, an invalid one none); none when the caller's context was not joined.
+        await using var host = await RelayHost.StartAsync(
+            new RelayUpstreams { Addresses = new[] { Upstream.Address } },
+            services: services => services.Configure<TracedLlmOptions>(options => options.IgnoreContextPropagation = ignoreContext));
+        var caller = ActivityTraceId.CreateRandom();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(ChatBody, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("traceparent", $"00-{caller}-{ActivitySpanId.CreateRandom()}-01");
+        request.Headers.TryAddWithoutValidation("tracestate", headers);
+        using var response = await host.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var trace = await Spans.SingleTraceAsync();
+        var attempt = trace.Single(SpanNames.UpstreamAttempt);
+        Assert.Equal(kept, attempt.TraceStateString);
+        var received = Assert.Single(Upstream.Received);
+        Assert.Equal($"00-{attempt.TraceId}-{attempt.SpanId}-01", received.Headers["traceparent"]);
+        Assert.Equal(kept, received.Headers.TryGetValue("tracestate", out var sent) ? sent : null);
+    }
+
     private Task<RelayHost> Host(LlmRetryPolicy? policy = null, string[]? addresses = null, Action<LlmRelayOptions>? relay = null) =>
         RelayHost.StartAsync(new RelayUpstreams { Addresses = addresses ?? new[] { Upstream.Address }, Policy = policy ?? LlmRetryPolicy.None }, relay);
 }

@@ -3,7 +3,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Text;
-using TracedLlm.Relay.Reading;
+using TracedLlm.Reading;
 
 namespace TracedLlm.ReverseProxy.Tests;
 

@@ -53,21 +53,13 @@ internal sealed class SpanCollector : IDisposable
     public async Task<T> WaitForAsync<T>(Func<IReadOnlyList<Activity>, T?> select, int timeoutMs = 10_000)
         where T : class
     {
-        var deadline = Environment.TickCount64 + timeoutMs;
-        while (true)
+        T? found = null;
+        if (await Eventually.TryAsync(() => (found = select(Stopped)) is not null, TimeSpan.FromMilliseconds(timeoutMs)))
         {
-            if (select(Stopped) is { } found)
-            {
-                return found;
-            }
-
-            if (Environment.TickCount64 > deadline)
-            {
-                throw new TimeoutException("The expected spans were not stopped in time. Stopped: " + string.Join(", ", Stopped.Select(s => s.DisplayName)));
-            }
-
-            await Task.Delay(10);
+            return found!;
         }
+
+        throw new TimeoutException("The expected spans were not stopped in time. Stopped: " + string.Join(", ", Stopped.Select(s => s.DisplayName)));
     }
 
     /// <summary>Every span started so far is stopped, and no child outlived its parent.</summary>

@@ -107,7 +107,7 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     }
 
     // TLLM2007 is off by default; it is turned on here as a team turns it on, and its findings are printed with their ID, apart
-    // from the rules a build reports by default (bench/README.md, "TLLM2004 and TLLM2007: the split").
+    // from the rules a build reports by default (bench/results/2026-11-27-tllm2004-tllm2007-split.md).
     compilation = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(compilation.Options.SpecificDiagnosticOptions.SetItem("TLLM2007", ReportDiagnostic.Warn)));
     // The intent the team declared in its tree: .editorconfig options and the package's attributes (Declarations.cs).
     var declarations = Declarations.Read(compilation.SyntaxTrees.ToList());

@@ -1,7 +1,7 @@
 // Reads a .nettrace taken with the runtime's allocation sampling and stacks
 // (dotnet-trace collect -p PID --providers Microsoft-Windows-DotNETRuntime:0x1:5 --duration 00:00:00:06)
 // and prints the sampled bytes by allocating stack, largest first: which code allocates what, for
-// bench/README.md ("The bytes a request, item by item"). The runtime samples one allocation every
+// bench/results/2026-11-26-bytes-item-by-item.md. The runtime samples one allocation every
 // ~100 KB, so a stack's bytes are an estimate; divide by the requests of the traced window.
 //
 // Usage: dotnet run --project bench/gateway/AllocStacks -c Release -- TRACE [TYPE-REGEX (.)] [FRAMES (12)]

@@ -1,5 +1,4 @@
-// The reference relay of issue 39 (bench/README.md, "A reference relay built from the ecosystem's own
-// pieces"): what the sample gateway's relay promises a request with tracing off, built the plain way
+// The reference relay of issue 39 (bench/results/2026-11-25-minrelay-reference.md): what the sample gateway's relay promises a request with tracing off, built the plain way
 // from ASP.NET Core, System.Text.Json, Polly and YARP's IHttpForwarder, with no TracedLlm code. Per
 // request: the API key compared in fixed time; the body read whole once (bounded) and read once with
 // Utf8JsonReader for model, stream, messages and the route's metadata slot, which is cut from what

@@ -1,4 +1,4 @@
-// The reference relay's tracing (bench/README.md, "OpenTelemetry's floor in a relay"): with --Otlp=URL
+// The reference relay's tracing (bench/results/2026-11-26-otel-floor.md): with --Otlp=URL
 // (or --Record=true) the reference records the sample's seven-span tree for each request with
 // OpenTelemetry .NET alone, as a team would write it by hand: an ActivitySource, a TracerProvider with
 // the always-on sampler, and OpenTelemetry's own OTLP/HTTP exporter behind its own batch processor

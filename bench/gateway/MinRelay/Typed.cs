@@ -2,8 +2,8 @@
 // (samples/Gateway/Models.cs, compiled in as it is, with the sample's source-generated context and
 // the options the sample's gateway reads bodies with: ASP.NET Core's web defaults, snake_case), then
 // the prompt's text the sample's handler and pre-call guardrail ask it for. What a relay pays for
-// handing its handler a typed request and nothing else of TracedLlm's (bench/README.md, "The bytes
-// a request, item by item").
+// handing its handler a typed request and nothing else of TracedLlm's (bench/results/
+// 2026-11-26-bytes-item-by-item.md).
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;

@@ -43,31 +43,64 @@ public sealed class ChatClientProvider : IChatProvider
     public IAsyncEnumerable<ProviderDelta> StreamDirectAsync(ProviderRequest request, CancellationToken cancellationToken) =>
         Deltas(_client.GetStreamingResponseAsync(Messages(request), Options(request), cancellationToken), request.Model, cancellationToken);
 
-    private static ProviderReply Reply(ChatResponse response, string model) => new(
-        response.ResponseId ?? "response",
-        response.ModelId ?? model,
-        response.Text,
-        response.FinishReason?.Value ?? "stop",
-        response.Usage?.InputTokenCount ?? 0,
-        response.Usage?.OutputTokenCount ?? 0,
-        response.Usage?.CachedInputTokenCount,
-        response.Usage?.ReasoningTokenCount);
+    private static ProviderReply Reply(ChatResponse response, string model)
+    {
+        var usage = response.Usage.ToLlmUsage();
+        return new(
+            response.ResponseId ?? "response",
+            response.ModelId ?? model,
+            response.Text,
+            response.FinishReason?.Value ?? "stop",
+            usage?.InputTokens ?? 0,
+            usage?.OutputTokens ?? 0,
+            usage?.CacheReadInputTokens,
+            usage?.ReasoningOutputTokens,
+            usage?.CacheCreationInputTokens);
+    }
 
+    /// <summary>
+    /// Each update's text at once until the first finish reason, then one last delta with that update's
+    /// text, the finish reason and the usage. A client may state them in updates of their own (Anthropic's
+    /// adapter: the input and cache counts as the stream starts, the output and the finish reason as it
+    /// ends, the reason again at its stop), so the usage adds up over the updates, as M.E.AI's
+    /// ToChatResponse() adds it, and the last reason wins.
+    /// </summary>
     private static async IAsyncEnumerable<ProviderDelta> Deltas(IAsyncEnumerable<ChatResponseUpdate> updates, string model, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var id = "response";
+        string? finish = null;
+        var last = new System.Text.StringBuilder();
+        UsageDetails? stated = null;
         await foreach (var update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            var usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details;
-            yield return new ProviderDelta(
-                update.ResponseId ?? "response",
-                update.ModelId ?? model,
-                update.Text,
-                update.FinishReason?.Value,
-                usage?.InputTokenCount,
-                usage?.OutputTokenCount,
-                usage?.CachedInputTokenCount,
-                usage?.ReasoningTokenCount);
+            id = update.ResponseId ?? id;
+            model = update.ModelId ?? model;
+            foreach (var usageContent in update.Contents.OfType<UsageContent>())
+            {
+                (stated ??= new UsageDetails()).Add(usageContent.Details);
+            }
+
+            if (finish is null && update.FinishReason is null)
+            {
+                yield return new ProviderDelta(id, model, update.Text);
+                continue;
+            }
+
+            finish = update.FinishReason?.Value ?? finish;
+            last.Append(update.Text);
         }
+
+        var usage = stated.ToLlmUsage();
+        yield return new ProviderDelta(
+            id,
+            model,
+            last.ToString(),
+            finish ?? "stop",
+            usage?.InputTokens,
+            usage?.OutputTokens,
+            usage?.CacheReadInputTokens,
+            usage?.ReasoningOutputTokens,
+            usage?.CacheCreationInputTokens);
     }
 
     private static List<AiChatMessage> Messages(ProviderRequest request) =>

@@ -25,20 +25,24 @@ public interface IChatProvider
 public sealed record ProviderRequest(string Model, IReadOnlyList<PromptMessage> Messages, int? MaxTokens, System.ReadOnlyMemory<byte>? ForwardBody);
 
 /// <summary>A provider's answer.</summary>
-public sealed record ProviderReply(string Id, string Model, string Text, string FinishReason, long InputTokens, long OutputTokens, long? CachedInputTokens = null, long? ReasoningOutputTokens = null)
+public sealed record ProviderReply(string Id, string Model, string Text, string FinishReason, long InputTokens, long OutputTokens, long? CachedInputTokens = null, long? ReasoningOutputTokens = null, long? CacheCreationInputTokens = null)
 {
-    /// <summary>The usage as the call records it: cached input within the input, reasoning within the output, as OpenAI counts them.</summary>
-    public LlmUsage Usage => ProviderUsage.Of(InputTokens, OutputTokens, CachedInputTokens, ReasoningOutputTokens);
+    /// <summary>
+    /// The usage as the call records it: cached input (read or written) within the input, reasoning within the
+    /// output, as OpenAI and the conventions count them.
+    /// </summary>
+    public LlmUsage Usage => ProviderUsage.Of(InputTokens, OutputTokens, CachedInputTokens, ReasoningOutputTokens, CacheCreationInputTokens);
 }
 
 /// <summary>
 /// A piece of a streamed answer; the last one has <see cref="FinishReason"/> and the usage: the input and
-/// output counts, and the cached part of the input and the reasoning part of the output when the provider stated them.
+/// output counts, and the cached (read or written) parts of the input and the reasoning part of the output when the
+/// provider stated them.
 /// </summary>
-public sealed record ProviderDelta(string Id, string Model, string Text, string? FinishReason = null, long? InputTokens = null, long? OutputTokens = null, long? CachedInputTokens = null, long? ReasoningOutputTokens = null)
+public sealed record ProviderDelta(string Id, string Model, string Text, string? FinishReason = null, long? InputTokens = null, long? OutputTokens = null, long? CachedInputTokens = null, long? ReasoningOutputTokens = null, long? CacheCreationInputTokens = null)
 {
     /// <summary>The usage as the call records it (on the last delta), counted as <see cref="ProviderReply.Usage"/> is.</summary>
-    public LlmUsage Usage => ProviderUsage.Of(InputTokens ?? 0, OutputTokens ?? 0, CachedInputTokens, ReasoningOutputTokens);
+    public LlmUsage Usage => ProviderUsage.Of(InputTokens ?? 0, OutputTokens ?? 0, CachedInputTokens, ReasoningOutputTokens, CacheCreationInputTokens);
 }
 
 /// <summary>
@@ -51,9 +55,16 @@ public static class ProviderUsage
     /// <summary><paramref name="part"/> when it is a count within <paramref name="total"/> (any count when the total is not known); else null.</summary>
     public static long? Part(long? part, long? total) => part is >= 0 && (total is null || part <= total) ? part : null;
 
-    /// <summary>The usage the call records: cached input within the input, reasoning within the output, as OpenAI and the conventions count them.</summary>
-    public static LlmUsage Of(long input, long output, long? cached, long? reasoning) =>
-        new(input, output) { CacheReadInputTokens = Part(cached, input), ReasoningOutputTokens = Part(reasoning, output) };
+    /// <summary>
+    /// The usage the call records: cached input (read, and written when the provider says) within the input,
+    /// reasoning within the output, as OpenAI and the conventions count them.
+    /// </summary>
+    public static LlmUsage Of(long input, long output, long? cached, long? reasoning, long? written = null) => new(input, output)
+    {
+        CacheReadInputTokens = Part(cached, input),
+        CacheCreationInputTokens = Part(written, input - (Part(cached, input) ?? 0)),
+        ReasoningOutputTokens = Part(reasoning, output),
+    };
 
     /// <summary>The usage in OpenAI's chat completion shape.</summary>
     public static ChatUsage Chat(long input, long output, long? cached, long? reasoning) => new()
@@ -65,8 +76,16 @@ public static class ProviderUsage
         CompletionTokensDetails = Part(reasoning, output) is { } reasoned ? new ChatTokenDetails { ReasoningTokens = reasoned } : null,
     };
 
-    /// <summary>The usage in Anthropic's shape, whose <c>input_tokens</c> leave out what was read from the cache.</summary>
-    public static AnthropicUsage Anthropic(long input, long output, long? cached) => Part(cached, input) is { } read
-        ? new AnthropicUsage { InputTokens = input - read, OutputTokens = output, CacheReadInputTokens = read }
-        : new AnthropicUsage { InputTokens = input, OutputTokens = output };
+    /// <summary>The usage in Anthropic's shape, whose <c>input_tokens</c> leave out what was read from or written to the cache.</summary>
+    public static AnthropicUsage Anthropic(long input, long output, long? cached, long? written = null)
+    {
+        var usage = Of(input, output, cached, reasoning: null, written);
+        return new AnthropicUsage
+        {
+            InputTokens = input - (usage.CacheReadInputTokens ?? 0) - (usage.CacheCreationInputTokens ?? 0),
+            OutputTokens = output,
+            CacheReadInputTokens = usage.CacheReadInputTokens,
+            CacheCreationInputTokens = usage.CacheCreationInputTokens,
+        };
+    }
 }

@@ -18,8 +18,8 @@ namespace TracedLlm.Samples.Gateway.Providers;
 /// as it came. A transformer of its own rather than YARP's transform builder
 /// (<c>AddPathRemovePrefix</c>, <c>AddRequestHeaderRemove</c>, <c>AddRequestHeader</c>): the same
 /// request, without the builder's per-request context and its walk over the generic transforms, which
-/// took about 3 µs of the relay's CPU a request (bench/README.md, "Where a relayed request's CPU and
-/// bytes go"). A path's upstream address (a <see cref="Uri"/>, parsed) is made once and reused.
+/// took about 3 µs of the relay's CPU a request (bench/results/2026-11-25-relay-cpu-and-bytes.md).
+/// A path's upstream address (a <see cref="Uri"/>, parsed) is made once and reused.
 /// </summary>
 internal sealed class UpstreamTransformer(string? authorization) : HttpTransformer
 {

@@ -52,7 +52,7 @@ public static class WireAnswers
         Model = reply.Model,
         Content = new List<AnthropicContentBlock> { new() { Text = reply.Text } },
         StopReason = StopReason(reply.FinishReason),
-        Usage = ProviderUsage.Anthropic(reply.InputTokens, reply.OutputTokens, reply.CachedInputTokens),
+        Usage = ProviderUsage.Anthropic(reply.InputTokens, reply.OutputTokens, reply.CachedInputTokens, reply.CacheCreationInputTokens),
     };
 
     /// <summary>An Anthropic message stream: message_start, content block events, message_delta, message_stop.</summary>
@@ -87,7 +87,7 @@ public static class WireAnswers
                 {
                     Type = "message_delta",
                     Delta = new AnthropicDelta { StopReason = StopReason(delta.FinishReason) },
-                    Usage = ProviderUsage.Anthropic(delta.InputTokens ?? 0, delta.OutputTokens ?? 0, delta.CachedInputTokens),
+                    Usage = ProviderUsage.Anthropic(delta.InputTokens ?? 0, delta.OutputTokens ?? 0, delta.CachedInputTokens, delta.CacheCreationInputTokens),
                 };
                 yield return new AnthropicStreamEvent { Type = "message_stop" };
             }

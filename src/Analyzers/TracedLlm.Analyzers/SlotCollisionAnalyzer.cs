@@ -47,7 +47,7 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var route = RouteAttributeData.Read(attribute);
+        var route = RouteAttributeData.Read(attribute, method);
         if (route.Slot != RouteConventions.MetadataSlot || route.SharedSlot)
         {
             return;

@@ -1,10 +1,7 @@
 using System;
 using System.Globalization;
-using System.IO;
-using System.Net.Http;
 using System.Threading;
 using Polly.CircuitBreaker;
-using Polly.Timeout;
 
 namespace TracedLlm;
 
@@ -13,38 +10,16 @@ namespace TracedLlm;
 internal abstract partial class AttemptSequence
 {
     /// <summary>
-    /// What an attempt's exception means for the gateway: a timeout, an unreachable upstream, an
-    /// error status or a cut-off response become the <see cref="UpstreamException"/> that says so;
-    /// a cancellation by the client (or a during-call guardrail), a <see cref="GatewayException"/>
-    /// and anything unknown stay as they are. A cancellation is a timeout only when the attempt's
-    /// timeout, the deadline or an HTTP client's timeout caused it: an operation that cancels
-    /// itself for a reason of its own is a fault of the gateway's code (500), not a slow upstream.
+    /// What an attempt's exception means for the gateway (<see cref="UpstreamFailures.Classify(Exception, bool, bool, Func{Exception, bool, UpstreamTimeoutException})"/>),
+    /// its timeouts named by what ran out: the attempt timeout, the deadline, or the upstream.
     /// </summary>
-    public Exception Classify(Exception exception, CancellationToken attemptToken) => exception switch
-    {
-        GatewayException => exception,
-
-        // A timeout is the upstream's (or the attempt timeout's) own verdict, never what cancelling
-        // the call causes: it stays a timeout also when the call was cancelled meanwhile (it was a
-        // bare TimeoutException then, a 500, when a during-call guardrail failed at the same time).
-        TimeoutRejectedException => Timeout(exception, attemptTimedOut: true),
-        TimeoutException => Timeout(exception, attemptTimedOut: false),
-        _ when CallCancelled => exception,
-        OperationCanceledException when attemptToken.IsCancellationRequested || Token.IsCancellationRequested => Timeout(exception, attemptTimedOut: true),
-        OperationCanceledException { InnerException: TimeoutException } => Timeout(exception, attemptTimedOut: false),
-        HttpRequestException { StatusCode: { } status } => new UpstreamException((int)status, $"The upstream provider answered {(int)status}.", exception),
-        HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } or IOException =>
-            UpstreamHttp.Truncated(exception),
-        HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse } =>
-            new UpstreamBadResponseException("The upstream provider's answer was not valid HTTP.", truncated: false, exception),
-        HttpRequestException => new UpstreamUnreachableException("The upstream provider could not be reached.", exception),
-        _ => exception,
-    };
+    public Exception Classify(Exception exception, CancellationToken attemptToken) =>
+        UpstreamFailures.Classify(exception, CallCancelled, attemptToken.IsCancellationRequested || Token.IsCancellationRequested, Timeout);
 
     /// <summary>The call's failure once the pipeline gave up: an open circuit or a deadline passed outside an attempt are named too.</summary>
     private Exception FinalFailure(Exception exception) => exception switch
     {
-        BrokenCircuitException broken => new UpstreamCircuitOpenException(CurrentTarget, broken.RetryAfter, broken),
+        BrokenCircuitException => UpstreamFailures.CircuitOpen(exception, CurrentTarget)!,
         _ => Classify(exception, Token),
     };
 

@@ -76,10 +76,24 @@ public sealed class LlmAttempt : IDisposable
         }
     }
 
+    // A target the gateway meant to call but did not (its circuit was open): ended as it is made,
+    // with no span, so that the next attempt is a retry or fallback naming it as its reason.
+    private LlmAttempt(LlmCall call, LlmTarget target, Exception failure)
+    {
+        Call = call;
+        Target = target;
+        Kind = AttemptKind.Initial;
+        Index = -1;
+        CallToken = call.CancellationToken;
+        Failure = failure;
+        _ended = true;
+        EndTimestamp = Stopwatch.GetTimestamp();
+    }
+
     /// <summary>
     /// The attempt the running code is inside (the operation given to <c>LlmCall.ExecuteAsync</c>
     /// or <c>LlmCall.StreamAsync</c>, or after <see cref="LlmCall.StartAttempt(LlmTarget)"/>) while it
-    /// has not ended, else null. Flows only after <see cref="LlmCall.EnableCurrent"/>.
+    /// has not ended, else null. Flows once <see cref="LlmCall.EnableCurrent"/> was called (see <see cref="LlmCall.Current"/>).
     /// </summary>
     public static LlmAttempt? Current => AmbientLlmScope.Current is LlmAttempt { _ended: false } attempt ? attempt : null;
 
@@ -108,7 +122,6 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>What this attempt failed with (as classified for the policy when a policy ran it), or null while it has not failed.</summary>
     public Exception? Failure { get; private set; }
 
-    /// <summary>True once the attempt ended as a success.</summary>
     /// <summary>
     /// The call's own token: cancelled when the client leaves, a during-call guardrail blocks, or the
     /// policy's total timeout passes (never by the attempt timeout). Work an attempt does after its
@@ -129,6 +142,7 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>The policy-run call this attempt is one of, or null for one the gateway started itself (<see cref="LlmCall.StartAttempt(LlmTarget)"/>).</summary>
     internal AttemptSequence? Sequence { get; init; }
 
+    /// <summary>True once the attempt ended as a success.</summary>
     internal bool Succeeded { get; private set; }
 
     /// <summary>True once the attempt ended, in any way.</summary>
@@ -149,16 +163,44 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>The attempt's span, or null when it is not recorded.</summary>
     public Activity? Span { get; }
 
-    /// <summary>Adds this attempt's W3C <c>traceparent</c> (and <c>tracestate</c>) to an upstream request.</summary>
+    /// <summary>
+    /// Sets this attempt's W3C <c>traceparent</c> (and <c>tracestate</c>) on an upstream request, in
+    /// place of any the request had (a relayed client's own go).
+    /// </summary>
     public void ApplyTraceContext(HttpRequestMessage request)
     {
         LlmCall.ApplyTraceContext(request, Span ?? Call.Span);
+        MarkSent();
+    }
 
-        // Called as the request goes (UpstreamHttp.SendAsync, the relay's transform): the send the time to first chunk counts from.
+    /// <summary>A target not called because its circuit was open: the attempt the next one names as its reason (<see cref="LlmCall.RefuseAttempt"/>).</summary>
+    internal static LlmAttempt Refused(LlmCall call, LlmTarget target, Exception failure) => new(call, target, failure);
+
+    /// <summary>
+    /// Marks the moment the request goes (<see cref="ApplyTraceContext"/>, or a send that leaves the
+    /// headers to HttpClient): the send the time to first chunk counts from.
+    /// </summary>
+    internal void MarkSent()
+    {
         if (AttemptMetrics.Records(Call))
         {
             Call.UpstreamSentTimestamp = Stopwatch.GetTimestamp();
         }
+    }
+
+    /// <summary>
+    /// Ends an attempt still open when its request ends (a response nobody read or disposed) as
+    /// abandoned, no later than <paramref name="latestEndUtc"/> (its parent's end): a child never
+    /// outlives its parent.
+    /// </summary>
+    internal void Abandon(DateTime? latestEndUtc)
+    {
+        if (!_ended && Span is { } span && latestEndUtc is { } latest && latest < DateTime.UtcNow)
+        {
+            span.SetEndTime(latest < span.StartTimeUtc ? span.StartTimeUtc : latest);
+        }
+
+        Dispose();
     }
 
     /// <summary>
@@ -221,9 +263,10 @@ public sealed class LlmAttempt : IDisposable
         Failure = failure;
         Succeeded = failure is null && !abandoned;
         EndTimestamp = Stopwatch.GetTimestamp();
+        var errorType = failure is not null ? ErrorTypeOf(failure) : null;
         if (AttemptMetrics.Records(Call))
         {
-            AttemptMetrics.RecordEnded(this, StartTimestamp, EndTimestamp, failure is not null ? ErrorTypeOf(failure) : abandoned ? "abandoned" : null);
+            AttemptMetrics.RecordEnded(this, StartTimestamp, EndTimestamp, errorType ?? (abandoned ? "abandoned" : null));
         }
 
         if (Span is not { } span)
@@ -237,7 +280,7 @@ public sealed class LlmAttempt : IDisposable
             span.SetTag(AttributeNames.AttemptOutcome, outcome);
             if (failure is not null)
             {
-                span.SetTag(AttributeNames.ErrorType, failure.GetType().FullName);
+                span.SetTag(AttributeNames.ErrorType, errorType);
                 if (failure is UpstreamException upstream)
                 {
                     if (upstream.UpstreamStatusCode >= 400)
@@ -265,8 +308,10 @@ public sealed class LlmAttempt : IDisposable
     }
 
     /// <summary>
-    /// A failure's <c>error.type</c> for the metrics: the upstream's HTTP status when it answered with
-    /// one (the conventions' example <c>500</c>), else the exception's type.
+    /// A failure's <c>error.type</c>, on the attempt's span and its metrics alike: the upstream's HTTP
+    /// status when it answered with one (the conventions' example <c>500</c>: a 429 and a 503 stay
+    /// apart on a dashboard), else the exception's type. The span's <c>exception</c> event keeps the
+    /// type in either case (<c>exception.type</c>).
     /// </summary>
     private static string ErrorTypeOf(Exception failure) =>
         failure is UpstreamException { UpstreamStatusCode: >= 400 } upstream

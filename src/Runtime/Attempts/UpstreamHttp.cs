@@ -60,12 +60,18 @@ public static partial class UpstreamHttp
         ArgumentNullException.ThrowIfNull(response);
         if (!response.IsSuccessStatusCode)
         {
-            var status = (int)response.StatusCode;
-            throw new UpstreamException(status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {status}."))
-            {
-                RetryAfter = GetRetryAfter(response),
-            };
+            throw StatusFailure(response);
         }
+    }
+
+    /// <summary>The failure an error status is: its status and <c>Retry-After</c>, never its body.</summary>
+    internal static UpstreamException StatusFailure(HttpResponseMessage response)
+    {
+        var status = (int)response.StatusCode;
+        return new UpstreamException(status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {status}."))
+        {
+            RetryAfter = GetRetryAfter(response),
+        };
     }
 
     /// <summary>
@@ -154,7 +160,7 @@ public static partial class UpstreamHttp
 
     // A body of no declared length (chunked, as most providers send it): read into pooled buffers,
     // grown as needed, and copied out at its size. A fresh 16 KiB buffer per response was 57 % of
-    // the sample gateway's allocated bytes per request (bench/README.md, "Capacity (item 5)").
+    // the sample gateway's allocated bytes per request (bench/results/2026-11-23-capacity.md).
     private static async Task<ReadOnlyMemory<byte>> ReadUndeclaredAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(maxBytes + 1, FirstBufferBytes));

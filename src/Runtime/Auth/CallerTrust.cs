@@ -36,6 +36,9 @@ internal struct AuthenticationState
     /// <summary>Why the caller was refused, raised once the spans exist.</summary>
     public ExceptionDispatchInfo? Failure;
 
+    /// <summary>Who the authenticator says the caller is, when authenticated (its key fingerprint is <c>user_api_key_hash</c>).</summary>
+    public LlmCaller? Caller;
+
     /// <summary>The caller's key fingerprint (<c>user_api_key_hash</c>), when authenticated.</summary>
-    public string? KeyHash;
+    public readonly string? KeyHash => Caller?.KeyHash;
 }

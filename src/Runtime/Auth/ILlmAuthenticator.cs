@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -17,11 +18,10 @@ public interface ILlmAuthenticator
 /// <summary>The outcome of authentication.</summary>
 public readonly record struct AuthResult
 {
-    private AuthResult(bool succeeded, string? keyHash, string? userId, string? failure, bool forbidden)
+    private AuthResult(bool succeeded, LlmCaller? caller, string? failure, bool forbidden)
     {
         Succeeded = succeeded;
-        KeyHash = keyHash;
-        UserId = userId;
+        Caller = caller;
         FailureMessage = failure;
         Forbidden = forbidden;
     }
@@ -29,11 +29,14 @@ public readonly record struct AuthResult
     /// <summary>True when the caller is authenticated.</summary>
     public bool Succeeded { get; }
 
-    /// <summary>A hash of the caller's key (recorded as <c>user_api_key_hash</c>); never the key.</summary>
-    public string? KeyHash { get; }
+    /// <summary>Who the caller is (its key's fingerprint and alias, user, team, organisation, end user), when the authenticator says.</summary>
+    public LlmCaller? Caller { get; }
 
-    /// <summary>The caller's user id, when the key names one.</summary>
-    public string? UserId { get; }
+    /// <summary>A hash of the caller's key (recorded as <c>user_api_key_hash</c>); never the key.</summary>
+    public string? KeyHash => Caller?.KeyHash;
+
+    /// <summary>The caller's user id, when the key names one (recorded as <c>user_api_key_user_id</c>).</summary>
+    public string? UserId => Caller?.UserId;
 
     /// <summary>Why authentication failed; sent to the client.</summary>
     public string? FailureMessage { get; }
@@ -42,8 +45,19 @@ public readonly record struct AuthResult
     public bool Forbidden { get; }
 
     /// <summary>The caller is authenticated.</summary>
-    public static AuthResult Success(string? keyHash = null, string? userId = null) => new(true, keyHash, userId, null, false);
+    public static AuthResult Success(string? keyHash = null, string? userId = null) =>
+        new(true, keyHash is null && userId is null ? null : new LlmCaller { KeyHash = keyHash, UserId = userId }, null, false);
+
+    /// <summary>
+    /// The caller is authenticated as <paramref name="caller"/>: recorded on the request's spans, and
+    /// what chooses where its traces go (<c>AddTracedLlmDestinations</c>).
+    /// </summary>
+    public static AuthResult Success(LlmCaller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return new(true, caller.IsEmpty ? null : caller, null, false);
+    }
 
     /// <summary>The caller is not authenticated (401) or not allowed (403).</summary>
-    public static AuthResult Fail(string message, bool forbidden = false) => new(false, null, null, message, forbidden);
+    public static AuthResult Fail(string message, bool forbidden = false) => new(false, null, message, forbidden);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace TracedLlm;
@@ -9,7 +10,8 @@ namespace TracedLlm;
 /// is 400 or more (<c>Results.StatusCode(503)</c>, <c>Results.Problem(...)</c>,
 /// <c>TypedResults.BadRequest(...)</c>, ...) or a relayed upstream error. The client got the result's
 /// own status and body; this is how the failure path records it and how the failure loggers see it
-/// (<see cref="FailureContext.Exception"/>). It is made, never thrown, so it has no stack trace, and
+/// (<see cref="FailureContext.Exception"/>). An MVC action's result of such a status, and MVC's own
+/// answer to a request that failed its model validation, are recorded the same way. It is made, never thrown, so it has no stack trace, and
 /// no <c>exception</c> event is recorded for it.
 /// </summary>
 public sealed class ErrorResultException : GatewayException
@@ -20,6 +22,15 @@ public sealed class ErrorResultException : GatewayException
         StatusCode = statusCode;
         ErrorType = errorType ?? statusCode.ToString(CultureInfo.InvariantCulture);
         Result = result;
+    }
+
+    /// <summary>An MVC action's answer: its result (or MVC's own, for a validation error), which MVC executed.</summary>
+    internal ErrorResultException(int statusCode, string? errorType, string? description, IActionResult? actionResult)
+        : base(description ?? DefaultDescription(statusCode))
+    {
+        StatusCode = statusCode;
+        ErrorType = errorType ?? statusCode.ToString(CultureInfo.InvariantCulture);
+        ActionResult = actionResult;
     }
 
     /// <summary>The status the result answered with.</summary>
@@ -35,8 +46,11 @@ public sealed class ErrorResultException : GatewayException
     /// </summary>
     public string ErrorType { get; }
 
-    /// <summary>The handler's result.</summary>
-    public IResult Result { get; }
+    /// <summary>The handler's result; null for an MVC action's (<see cref="ActionResult"/>).</summary>
+    public IResult? Result { get; }
+
+    /// <summary>An MVC action's result, as MVC executed it (a validation error's is MVC's own); null for a static handler's.</summary>
+    public IActionResult? ActionResult { get; }
 
     private static string DefaultDescription(int statusCode) =>
         ReasonPhrases.GetReasonPhrase(statusCode) is { Length: > 0 } reason

@@ -18,8 +18,8 @@ internal sealed class TracedLlmRegistrations(IServiceCollection services)
 /// The handler parameters DI registers as singletons, taken from the application's root services
 /// instead of the request's. A request's services are a scope that ASP.NET Core creates the first time
 /// they are asked for and disposes at the request's end; a gateway whose handler takes only singletons
-/// (a provider router, a client) would create and dispose one on every request for nothing (bench/README.md,
-/// "Where a relayed request's CPU and bytes go"). Decided once per type from the service collection the
+/// (a provider router, a client) would create and dispose one on every request for nothing
+/// (bench/results/2026-11-25-relay-cost-cut-further.md). Decided once per type from the service collection the
 /// host was built from: the type's last registration (the one DI resolves) says its lifetime. Anything
 /// else (scoped, transient, keyed, open generic) still comes from the request's services. Only with
 /// Microsoft's container, whose registrations are the collection's (a third-party container may register

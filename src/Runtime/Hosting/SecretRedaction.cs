@@ -38,7 +38,9 @@ public sealed class SecretRedaction
     /// for at least 8 key characters is a credential: OpenAI and Anthropic (<c>sk-</c>, <c>sk-ant-</c>),
     /// Langfuse (<c>sk-lf-</c>), Stripe, GitHub, Slack, AWS, Google and Hugging Face keys.
     /// HTTP credentials (<c>Bearer …</c>, <c>Basic …</c>) and JSON Web Tokens (<c>eyJ….eyJ….…</c>)
-    /// are always recognized. A key a provider's error shows masked (<c>sk-proj-****…abcd</c>) counts too.
+    /// are always recognized. A key a provider's error shows masked counts too, with one of these
+    /// prefixes (<c>sk-proj-****…abcd</c>) or none (<c>****b2c1</c>, <c>xa***Y2</c>: a token with a run
+    /// of three asterisks or more and at least two letters or digits).
     /// </summary>
     public IList<string> ValuePrefixes { get; } = new List<string>
     {
@@ -89,7 +91,20 @@ public sealed class SecretRedaction
         return text.Append(value, copied, value.Length - copied).ToString();
     }
 
+    // The first credential at or after `from`: a prefixed or well-known one, or a masked key, whichever starts first.
     private bool NextSecret(ReadOnlySpan<char> value, int from, out int start, out int end)
+    {
+        var prefixed = NextPrefixed(value, from, out start, out end);
+        if (NextMasked(value, from, prefixed ? start : value.Length, out var maskedStart, out var maskedEnd))
+        {
+            (start, end) = (maskedStart, maskedEnd);
+            return true;
+        }
+
+        return prefixed;
+    }
+
+    private bool NextPrefixed(ReadOnlySpan<char> value, int from, out int start, out int end)
     {
         var compiled = Compile();
         var at = from;
@@ -114,6 +129,56 @@ public sealed class SecretRedaction
 
         start = end = 0;
         return false;
+    }
+
+    /// <summary>
+    /// The first masked key starting before <paramref name="before"/>: a token of key characters, at
+    /// least 6 long, holding a run of three asterisks or more and at least two letters or digits, that
+    /// does not both start and end with an asterisk. Providers quote the key they refused this way
+    /// (DeepSeek's <c>****b2c1</c>, xAI's <c>xa***Y2</c>), whatever its prefix; emphasis in prose
+    /// (<c>***bold***</c>) and a lone <c>***</c> are not keys.
+    /// </summary>
+    private static bool NextMasked(ReadOnlySpan<char> value, int from, int before, out int start, out int end)
+    {
+        var at = from;
+        while (at < value.Length)
+        {
+            var found = value[at..].IndexOf("***", StringComparison.Ordinal);
+            if (found < 0 || at + found >= before)
+            {
+                break;
+            }
+
+            var stars = at + found;
+            start = stars;
+            while (start > from && IsKeyChar(value[start - 1]))
+            {
+                start--;
+            }
+
+            end = stars + 3 + Run(value[(stars + 3)..], IsKeyChar);
+            var token = value[start..end];
+            if (start < before && token.Length >= 6 && !(token[0] == '*' && token[^1] == '*') && CountAlphanumerics(token) >= 2)
+            {
+                return true;
+            }
+
+            at = end;
+        }
+
+        start = end = 0;
+        return false;
+    }
+
+    private static int CountAlphanumerics(ReadOnlySpan<char> token)
+    {
+        var count = 0;
+        foreach (var c in token)
+        {
+            count += char.IsAsciiLetterOrDigit(c) ? 1 : 0;
+        }
+
+        return count;
     }
 
     /// <summary>The length of the credential that starts at <paramref name="start"/>, or 0.</summary>

@@ -25,9 +25,11 @@ public sealed class TracedLlmGateway
         IEnumerable<ILlmFailureLogger> failureLoggers,
         IOptions<JsonOptions> jsonOptions,
         ILlmAuthenticator? authenticator = null,
-        IServiceProviderIsService? serviceTypes = null)
+        IServiceProviderIsService? serviceTypes = null,
+        ILlmErrorWriter? errorWriter = null)
     {
         Options = options;
+        _errorWriter = errorWriter;
         ServiceTypes = serviceTypes;
         Authenticator = authenticator;
         var all = guardrails.ToArray();
@@ -37,6 +39,8 @@ public sealed class TracedLlmGateway
         FailureLoggers = failureLoggers.ToArray();
         JsonSerializerOptions = jsonOptions.Value.SerializerOptions;
     }
+
+    private readonly ILlmErrorWriter? _errorWriter;
 
     /// <summary>The options.</summary>
     public TracedLlmOptions Options { get; }
@@ -65,6 +69,25 @@ public sealed class TracedLlmGateway
     /// once per type and application), or null when the request's services must give it.
     /// </summary>
     internal object? Singleton<T>() => LastGateway<T, object?>.Get(this, static gateway => gateway.Singletons?.Find(typeof(T)));
+
+    /// <summary>
+    /// The app's error writer for a route whose errors it writes (<see cref="LlmErrorResponses.Writer"/>).
+    /// Checked when the route is mapped (<see cref="ThrowIfErrorsUnwritable"/>), so it is there at run time.
+    /// </summary>
+    internal ILlmErrorWriter ErrorWriter(TracedRouteInfo route) => _errorWriter ?? throw NoErrorWriter(route);
+
+    /// <summary>Fails the app's start when <paramref name="route"/>'s errors go to an <see cref="ILlmErrorWriter"/> and DI has none.</summary>
+    internal void ThrowIfErrorsUnwritable(TracedRouteInfo route)
+    {
+        if (_errorWriter is null && ErrorResponses.Of(route, Options) == LlmErrorResponses.Writer)
+        {
+            throw NoErrorWriter(route);
+        }
+    }
+
+    private static InvalidOperationException NoErrorWriter(TracedRouteInfo route) =>
+        new($"Traced route '{route.HttpMethod} {route.Pattern}' ({route.Handler}) cannot start: its errors are written by the app's ILlmErrorWriter (LlmErrorResponses.Writer), but none is registered. " +
+            "Register one (services.AddSingleton<ILlmErrorWriter, MyErrorWriter>()), or choose LlmErrorResponses.ProblemDetails or WireFormat.");
 
     /// <summary>The gateway of the request's application.</summary>
     /// <exception cref="InvalidOperationException"><c>AddTracedLlm()</c> was not called.</exception>

@@ -119,6 +119,17 @@ public sealed class TracedLlmOptions
     public bool AttemptResponseHeaders { get; set; } = true;
 
     /// <summary>
+    /// How the pipeline writes the errors it answers itself (a refused body, authentication, a
+    /// guardrail's block, timeouts, upstream failures) on routes that do not choose
+    /// (<see cref="TracedLlmRouteAttribute.ErrorResponses"/>): <see cref="LlmErrorResponses.WireFormat"/>
+    /// (the default: OpenAI's or Anthropic's error JSON, as the route's wire format says),
+    /// <see cref="LlmErrorResponses.ProblemDetails"/> (RFC 7807, through the app's <c>IProblemDetailsService</c>
+    /// when it has one), or <see cref="LlmErrorResponses.Writer"/> (the app's <see cref="ILlmErrorWriter"/>).
+    /// Configuration key <c>TracedLlm:ErrorResponses</c>.
+    /// </summary>
+    public LlmErrorResponses ErrorResponses { get; set; }
+
+    /// <summary>
     /// When true, the host logs one warning at start naming the application's endpoints that look
     /// like LLM API paths but are not traced (YARP's routes included; the served manifest lists them
     /// as <c>untracedEndpoints</c> either way), and, for a route whose metadata slot takes a field

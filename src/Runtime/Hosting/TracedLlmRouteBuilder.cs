@@ -67,12 +67,13 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
         // What only DI can tell (a service or the body; a service the handler needs) fails the app here, as it starts.
         route = RouteBindings.Check(route, endpoints.ServiceProvider);
         var gateway = _gateway;
+        gateway.ThrowIfErrorsUnwritable(route);
         var builder = endpoints.MapMethods(route.Pattern, new[] { route.HttpMethod }, context => handler(context, gateway))
             .WithDisplayName($"{route.HttpMethod} {route.Pattern} (traced: {route.Handler})")
             .WithMetadata(route)
             .WithMetadata(handler.Method)
             .WithTags(TypeName(route.Handler));
-        foreach (var metadata in TracedRouteMetadata.For(route, authenticated: gateway.Authenticator is not null))
+        foreach (var metadata in TracedRouteMetadata.For(route, authenticated: gateway.Authenticator is not null, Pipeline.ErrorResponses.Of(route, gateway.Options)))
         {
             builder.WithMetadata(metadata);
         }

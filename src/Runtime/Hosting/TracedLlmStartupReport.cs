@@ -34,6 +34,12 @@ internal sealed class TracedLlmStartupReport(IOptions<TracedLlmOptions> options,
             StartupLog.EnvironmentFolded(logger, folded, environment.Length);
         }
 
+        // A traced controller action MVC runs without its pipeline would answer untraced, silently: that fails the start.
+        if (endpoints is not null)
+        {
+            ThrowIfActionsUntraced(endpoints);
+        }
+
         // Read once started: the host validates every options type before (a wrong one fails the start with all of them).
         if (options.Value.LogStartupReport && endpoints is not null)
         {
@@ -52,6 +58,31 @@ internal sealed class TracedLlmStartupReport(IOptions<TracedLlmOptions> options,
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Fails the start when an endpoint's action is marked <c>[TracedLlmRoute]</c> (MVC puts an
+    /// action's attributes in its endpoint's metadata) but has no traced route: MVC runs it, and
+    /// <c>AddControllers().AddTracedLlm()</c> was not called to run the pipeline around it.
+    /// </summary>
+    internal static void ThrowIfActionsUntraced(EndpointDataSource endpoints)
+    {
+        var untraced = new List<string>();
+        foreach (var endpoint in endpoints.Endpoints)
+        {
+            if (endpoint.Metadata.GetMetadata<TracedLlmRouteAttribute>() is not null && endpoint.Metadata.GetMetadata<TracedRouteInfo>() is null
+                && !untraced.Contains(endpoint.DisplayName ?? string.Empty))
+            {
+                untraced.Add(endpoint.DisplayName ?? string.Empty);
+            }
+        }
+
+        if (untraced.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{untraced.Count} controller action(s) marked [TracedLlmRoute] would run untraced: {string.Join(", ", untraced)}. " +
+                "Call AddTracedLlm() on the MVC builder (builder.Services.AddControllers().AddTracedLlm()) so that their pipeline runs inside MVC.");
+        }
+    }
 
     internal static void Report(EndpointDataSource endpoints, ILogger logger)
     {

@@ -15,17 +15,19 @@ internal static class TracedRouteMetadata
 {
     private static readonly string[] Json = { "application/json" };
     private static readonly string[] EventStream = { "text/event-stream" };
+    private static readonly string[] Problem = { "application/problem+json" };
 
     /// <summary>The keys the metadata slot recognizes (docs/span-contract.md, "Metadata slots").</summary>
     private const string RecognizedKeys =
         "generation_name, trace_name, existing_trace_id (or trace_id), parent_observation_id, session_id, trace_user_id (or user_id), "
         + "tags, trace_metadata, prompt (or prompt_name / prompt_version), version, release, environment, mask_input, mask_output";
 
-    public static IEnumerable<object> For(TracedRouteInfo route, bool authenticated)
+    /// <summary>The metadata of <paramref name="route"/>, whose pipeline answers its own errors as <paramref name="errors"/> says.</summary>
+    public static IEnumerable<object> For(TracedRouteInfo route, bool authenticated, LlmErrorResponses errors)
     {
         var format = route.ErrorFormat == WireFormat.Anthropic ? "Anthropic" : "OpenAI";
         yield return new EndpointSummaryAttribute($"{route.Operation} ({format} wire format), traced by TracedLlm");
-        yield return new EndpointDescriptionAttribute(Description(route, format));
+        yield return new EndpointDescriptionAttribute(Description(route, format, errors));
 
         // Without a body type the body still carries the metadata slot: JSON, optional. No content type is
         // declared: routing would check it and answer a wrong one with an empty 415 of its own, outside the
@@ -44,7 +46,17 @@ internal static class TracedRouteMetadata
             yield return new ProducesResponseTypeMetadata(StatusCodes.Status200OK, response, Json) { Description = "The response." };
         }
 
-        var error = route.ErrorFormat == WireFormat.Anthropic ? typeof(AnthropicErrorResponse) : typeof(OpenAIErrorResponse);
+        foreach (var error in Errors(authenticated, ErrorBody(route, errors)))
+        {
+            yield return error;
+        }
+    }
+
+    /// <summary>The error responses the pipeline writes itself, each with <paramref name="body"/>'s type and content type.</summary>
+    public static IEnumerable<ProducesResponseTypeMetadata> Errors(bool authenticated, (Type? Type, string[] ContentTypes) body)
+    {
+        var (error, contentTypes) = body;
+        ProducesResponseTypeMetadata Error(int status, Type? type, string description) => new(status, type, contentTypes) { Description = description };
         yield return Error(StatusCodes.Status400BadRequest, error, "Invalid request, or blocked by a guardrail.");
         if (authenticated)
         {
@@ -60,14 +72,30 @@ internal static class TracedRouteMetadata
         yield return Error(StatusCodes.Status504GatewayTimeout, error, "The upstream provider did not answer in time.");
     }
 
-    private static ProducesResponseTypeMetadata Error(int status, Type error, string description) =>
-        new(status, error, Json) { Description = description };
+    /// <summary>
+    /// The error body's type and content type: the wire format's error JSON, problem details, or, for
+    /// the app's own writer, no declared type (JSON as the app writes it).
+    /// </summary>
+    public static (Type? Type, string[] ContentTypes) ErrorBody(TracedRouteInfo route, LlmErrorResponses errors) => errors switch
+    {
+        LlmErrorResponses.ProblemDetails => (typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), Problem),
+        LlmErrorResponses.Writer => (null, Json),
+        _ => (route.ErrorFormat == WireFormat.Anthropic ? typeof(AnthropicErrorResponse) : typeof(OpenAIErrorResponse), Json),
+    };
 
-    private static string Description(TracedRouteInfo route, string format) =>
-        $"Handled by `{route.Handler}`. Gateway metadata goes in the body's `{route.MetadataSlot}` property (this route's metadata slot): "
-        + RecognizedKeys + "; other keys become observation metadata. The slot is removed before the body reaches the handler and is never forwarded upstream. "
+    private static string Description(TracedRouteInfo route, string format, LlmErrorResponses errors) =>
+        $"Handled by `{route.Handler}`. "
+        + (route.MetadataSlot.Length == 0
+            ? "The route has no gateway metadata slot: the body is read and forwarded as it came. "
+            : $"Gateway metadata goes in the body's `{route.MetadataSlot}` property (this route's metadata slot): "
+                + RecognizedKeys + "; other keys become observation metadata. The slot is removed before the body reaches the handler and is never forwarded upstream. ")
         + (route.StreamChunkType is not { } chunk ? string.Empty
             : route.ResponseType is null ? $"The response is server-sent events (text/event-stream), one `{chunk.Name}` each. "
             : $"Send \"stream\": true for server-sent events (text/event-stream), one `{chunk.Name}` each. ")
-        + $"Errors are {format} error JSON.";
+        + errors switch
+        {
+            LlmErrorResponses.ProblemDetails => "Errors are RFC 7807 problem details (application/problem+json).",
+            LlmErrorResponses.Writer => "Errors are written by the application's own error writer.",
+            _ => $"Errors are {format} error JSON.",
+        };
 }

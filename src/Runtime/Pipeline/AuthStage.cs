@@ -64,6 +64,9 @@ public static class AuthStage
     /// </summary>
     public static Activity? StartSpan(LlmCall call, Activity? server)
     {
+        // Before any child span starts: the caller's identity in the trace tags (never a client's
+        // imitation of it, also when nothing records), and on the server span for the export.
+        CallerAttributes.Apply(call, server);
         if (server is null || call.Gateway.Authenticator is null)
         {
             return null;
@@ -86,7 +89,7 @@ public static class AuthStage
             // An authenticated caller's auth span carries the trace-level attributes like its other spans; a refused one's nothing it chose.
             var tags = new FirstTags(auth, call);
             tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
-            tags.Add(AttributeNames.UserApiKeyHash, state.KeyHash);
+            CallerAttributes.AddTo(ref tags, call.Caller);
             tags.AddTraceTags(call);
         }
 
@@ -126,7 +129,7 @@ public static class AuthStage
 
         ref var state = ref call.Authentication;
         state.Trust = CallerTrust.Authenticated;
-        state.KeyHash = result.KeyHash;
+        state.Caller = result.Caller;
         state.EndTimestamp = state.StartTimestamp == 0 ? 0 : Stopwatch.GetTimestamp();
         call.UserApiKeyHash = result.KeyHash;
     }

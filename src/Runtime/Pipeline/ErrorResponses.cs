@@ -1,22 +1,33 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>Writes errors in the route's wire format, with no reflection.</summary>
+/// <summary>
+/// Writes the errors the pipeline answers itself, with no reflection: in the route's wire format
+/// (OpenAI's or Anthropic's error JSON), as RFC 7807 problem details, or through the app's own
+/// <see cref="ILlmErrorWriter"/>, as the route and the options choose (<see cref="LlmErrorResponses"/>).
+/// </summary>
 internal static class ErrorResponses
 {
-    public static async Task WriteAsync(HttpContext httpContext, WireFormat format, FailurePath.Failure failure)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        WriteBody(buffer, format, failure);
+    /// <summary>The responses the route gives: its own choice, else the options'; never <see cref="LlmErrorResponses.Default"/>.</summary>
+    public static LlmErrorResponses Of(TracedRouteInfo route, TracedLlmOptions options) =>
+        route.ErrorResponses != LlmErrorResponses.Default ? route.ErrorResponses
+        : options.ErrorResponses != LlmErrorResponses.Default ? options.ErrorResponses
+        : LlmErrorResponses.WireFormat;
 
+    /// <summary>Answers <paramref name="failure"/> in the route's error responses; the response has not started.</summary>
+    public static Task WriteAsync(LlmCall call, FailurePath.Failure failure)
+    {
+        var httpContext = call.HttpContext;
         var response = httpContext.Response;
-        response.StatusCode = failure.StatusCode;
         if (httpContext.Features.Get<IHttpResponseFeature>() is { ReasonPhrase: not null } feature)
         {
             // The gateway's own status line: a reason an upstream's answer set (a relayed answer then blocked
@@ -24,8 +35,6 @@ internal static class ErrorResponses
             feature.ReasonPhrase = null;
         }
 
-        response.ContentType = "application/json";
-        response.ContentLength = buffer.WrittenCount;
         if (failure.StatusCode == StatusCodes.Status401Unauthorized)
         {
             response.Headers.WWWAuthenticate = "Bearer";
@@ -36,9 +45,60 @@ internal static class ErrorResponses
             response.Headers.AcceptEncoding = RequestContentCoding.Accepted;
         }
 
+        var responses = Of(call.Route, call.Gateway.Options);
+        if (responses == LlmErrorResponses.ProblemDetails && httpContext.Features.Get<IRequestRefusalWriter>() is { } refusals
+            && failure is { StatusCode: StatusCodes.Status400BadRequest, Kind: GatewayErrorKind.InvalidRequest, Code: null }
+            && refusals.TryWrite(failure.Message) is { } refused)
+        {
+            // A request refused as the app's framework refuses one it cannot bind (MVC's invalid model state answer).
+            return refused;
+        }
+
+        return responses switch
+        {
+            LlmErrorResponses.ProblemDetails => WriteProblemAsync(httpContext, failure),
+            LlmErrorResponses.Writer => call.Gateway.ErrorWriter(call.Route)
+                .WriteAsync(new LlmErrorContext(httpContext, call.Route, failure.StatusCode, failure.Kind, failure.Code, failure.Message)).AsTask(),
+            _ => WriteWireAsync(httpContext, call.Route.ErrorFormat, failure),
+        };
+    }
+
+    private static async Task WriteWireAsync(HttpContext httpContext, WireFormat format, FailurePath.Failure failure)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        WriteBody(buffer, format, failure);
+
+        var response = httpContext.Response;
+        response.StatusCode = failure.StatusCode;
+        response.ContentType = "application/json";
+        response.ContentLength = buffer.WrittenCount;
+
         // Not RequestAborted: the server's request timeout cancels it too, and that client is still
         // waiting for its 504. A client that is really gone makes the write fail, which is caught.
         await response.Body.WriteAsync(buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// RFC 7807 problem details, as ASP.NET Core writes them: through the app's <c>IProblemDetailsService</c>
+    /// when it has one (its customizations apply), else as <c>ProblemHttpResult</c> writes them itself.
+    /// The <c>traceId</c> is the one ASP.NET Core's default writer adds (the current activity's id, else
+    /// the request's identifier), so an answer of the pipeline's reads like the app's own.
+    /// </summary>
+    private static Task WriteProblemAsync(HttpContext httpContext, FailurePath.Failure failure)
+    {
+        var problem = new ProblemDetails
+        {
+            Status = failure.StatusCode,
+            Title = ReasonPhrases.GetReasonPhrase(failure.StatusCode) is { Length: > 0 } reason ? reason : ErrorType(failure),
+            Detail = failure.Message,
+        };
+        if (failure.Code is not null)
+        {
+            problem.Extensions["code"] = failure.Code;
+        }
+
+        problem.Extensions["traceId"] = Activity.Current?.Id ?? httpContext.TraceIdentifier;
+        return TypedResults.Problem(problem).ExecuteAsync(httpContext);
     }
 
     /// <summary>The error JSON of the wire format, for a response body or a stream's error event.</summary>
@@ -102,4 +162,16 @@ internal static class ErrorResponses
         GatewayErrorKind.Timeout => "timeout_error",
         _ => "api_error",
     };
+}
+
+/// <summary>
+/// A request feature that writes the pipeline's refusal of a request's input (a body it cannot read
+/// one way, a value that does not parse) as the app's framework answers input it cannot bind, for
+/// routes whose errors are problem details: an MVC <c>[ApiController]</c> action's invalid model
+/// state answer. Null from <see cref="TryWrite"/> when the framework has no such answer.
+/// </summary>
+internal interface IRequestRefusalWriter
+{
+    /// <summary>Writes the refusal with <paramref name="message"/>, or returns null to leave it to the route's error responses.</summary>
+    Task? TryWrite(string message);
 }

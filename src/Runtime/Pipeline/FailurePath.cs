@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Globalization;
 using System.Diagnostics;
 using System.Net.Http;
 using System.Threading;
@@ -31,7 +32,15 @@ public static class FailurePath
     internal const string RequestBodyTimeout = "request_body_timeout";
 
     /// <summary>Handles a failed request. Never throws.</summary>
-    public static async Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm)
+    public static Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm) =>
+        HandleAsync(call, exception, server, auth, preCall, llm, answeredStatus: null);
+
+    /// <summary>
+    /// Handles a failed request; with <paramref name="answeredStatus"/>, an exception the app's own
+    /// handling has answered with that status (an MVC exception filter, the app's exception
+    /// middleware): it is recorded once, with its exception event, and nothing is written. Never throws.
+    /// </summary>
+    internal static async Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm, int? answeredStatus)
     {
         // Guardrails running beside the handler are stopped and awaited: they end their spans before
         // their parent does, and a guardrail that failed (or blocked) is the failure when the handler
@@ -55,11 +64,11 @@ public static class FailurePath
         }
 
         // The message goes to the client and into spans: redacted and bounded like any client text (it may echo some).
-        var failure = Classify(call, exception);
+        var failure = answeredStatus is { } status ? AnsweredByApp(exception, status) : Classify(call, exception);
         failure = failure with { Message = TelemetryText.Bound(failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction) };
         call.Failure = failure;
-        // An error result was answered, not thrown: no exception event for it.
-        var thrown = failure.Answered ? null : exception;
+        // An error result was answered, not thrown: no exception event for it (an exception the app answered was thrown).
+        var thrown = failure.Answered && answeredStatus is null ? null : exception;
         MarkOpenSpan(call, llm ?? preCall ?? auth, thrown, failure);
         MarkOpenSpan(call, server, innermost: llm is null && preCall is null && auth is null ? thrown : null, failure);
         if (server is { IsAllDataRequested: true })
@@ -142,7 +151,7 @@ public static class FailurePath
         var tags = new FirstTags(span, call);
         tags.Add(AttributeNames.HttpRequestMethod, call.Route.HttpMethod);
         tags.Add(AttributeNames.HttpRoute, call.Route.Pattern);
-        tags.Add(AttributeNames.MetadataSlot, call.Route.MetadataSlot);
+        tags.Add(AttributeNames.MetadataSlot, call.Route.MetadataSlot.Length == 0 ? null : call.Route.MetadataSlot);
         tags.Add(AttributeNames.TraceJoin, "link");
         tags.Add(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
         tags.Add(AttributeNames.ErrorType, failure.ErrorType);
@@ -182,7 +191,7 @@ public static class FailurePath
         {
             if (!response.HasStarted)
             {
-                await ErrorResponses.WriteAsync(httpContext, call.Route.ErrorFormat, failure).ConfigureAwait(false);
+                await ErrorResponses.WriteAsync(call, failure).ConfigureAwait(false);
             }
             else if (call.RelayedBodyTakesEvents ?? call.StreamedChunks > 0)
             {
@@ -255,17 +264,27 @@ public static class FailurePath
     }
 
     /// <summary>
-    /// The one place a failure gets its status, code and <c>error.type</c>. The request's own state
-    /// decides first, whatever was thrown while it was being cancelled: the server's request timeout
-    /// (its token, not <see cref="HttpContext.RequestAborted"/>, which the timeout also cancels), then
-    /// a client that went away (the request token, or a body its client cut short). Then the
-    /// exception: a <see cref="GatewayException"/> says its own status (an
-    /// <see cref="UpstreamTimeoutException"/> is the only upstream timeout); anything else, a
+    /// The one place a failure gets its status, code and <c>error.type</c>. An answer the client
+    /// already has decides first: the handler's error result, once its response has started, is the
+    /// status the client was answered, whenever the connection closes after it (a client that reads
+    /// the whole answer and hangs up at once cancels the request token as this path starts).
+    /// Then the request's own state, whatever was thrown while it was being cancelled: the server's
+    /// request timeout (its token, not <see cref="HttpContext.RequestAborted"/>, which the timeout also
+    /// cancels), then a client that went away (the request token, or a body its client cut short).
+    /// Then the exception, as what it meant when it left an HttpClient whose sends are attempts
+    /// (<see cref="LlmCall.UpstreamMeaningOf"/>): a <see cref="GatewayException"/> says its own status
+    /// (an <see cref="UpstreamTimeoutException"/> is the only upstream timeout), an
+    /// <see cref="HttpRequestException"/> with a status is that upstream status; anything else, a
     /// component's own cancellation or timeout included, is an internal error.
     /// </summary>
     internal static Failure Classify(LlmCall call, Exception exception)
     {
         var httpContext = call.HttpContext;
+        if (exception is ErrorResultException answered && httpContext.Response.HasStarted)
+        {
+            return Answered(answered);
+        }
+
         if (httpContext.Features.Get<IHttpRequestTimeoutFeature>() is { RequestTimeoutToken.IsCancellationRequested: true })
         {
             // A body still being read when the deadline passed: the client was the slow side (408).
@@ -281,11 +300,19 @@ public static class FailurePath
             return new Failure(499, GatewayErrorKind.InvalidRequest, ClientDisconnected, "The client closed the request.", ClientDisconnected);
         }
 
-        var errorType = exception.GetType().FullName ?? exception.GetType().Name;
-        return exception switch
+        // An exception that left an HttpClient whose sends are attempts (or one that wraps it) is what it
+        // meant there: a timeout, an unreachable upstream, an open circuit. An error status the handler's
+        // code made an exception of (EnsureSuccessStatusCode) is the upstream's status, passed on as any.
+        var meaning = call.UpstreamMeaningOf(exception) switch
+        {
+            HttpRequestException { StatusCode: { } status } http => new UpstreamException((int)status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {(int)status}."), http),
+            var other => other,
+        };
+        var errorType = meaning.GetType().FullName ?? meaning.GetType().Name;
+        return meaning switch
         {
             // The handler's own error result: the client has its answer already.
-            ErrorResultException result => new Failure(result.StatusCode, result.Kind, result.ErrorType, result.Message, Code: null, Answered: true),
+            ErrorResultException result => Answered(result),
 
             GatewayException known => new Failure(known.StatusCode, known.Kind, errorType, known.Message, known.Code),
 
@@ -295,6 +322,22 @@ public static class FailurePath
             // Its message may carry anything (paths, keys): the client and the span status get a fixed text.
             _ => new Failure(500, GatewayErrorKind.Api, errorType, "The gateway failed to handle the request.", "internal_error"),
         };
+    }
+
+    private static Failure Answered(ErrorResultException result) =>
+        new(result.StatusCode, result.Kind, result.ErrorType, result.Message, Code: null, Answered: true);
+
+    /// <summary>
+    /// An exception of the app's own that the app's handling answered: the status it answered, the
+    /// exception's type, and a description that names both but never the exception's message (it
+    /// may carry anything).
+    /// </summary>
+    private static Failure AnsweredByApp(Exception exception, int status)
+    {
+        var type = exception.GetType();
+        var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+        var answered = reason.Length > 0 ? $"{status} {reason}" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new Failure(status, GatewayException.KindOf(status), type.FullName ?? type.Name, $"{type.Name} was thrown; the application answered {answered}.", Code: null, Answered: true);
     }
 
     /// <summary>A failure as the client is answered and the spans record it; <paramref name="Answered"/> when an error result already wrote the response.</summary>

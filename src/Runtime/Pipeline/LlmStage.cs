@@ -102,6 +102,24 @@ public static partial class LlmStage
         : AwaitDuringCallAsync(pending);
 
     /// <summary>
+    /// Waits for the during-call guardrails, or, beside an error result (<paramref name="errorResult"/>:
+    /// an MVC action's status of 400 or more), stops them as <see cref="CompleteDuringCallGuardrailsAsync(LlmCall, IResult)"/> does.
+    /// </summary>
+    internal static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call, bool errorResult) =>
+        call.DuringCallGuardrails is not { } pending ? ValueTask.CompletedTask
+        : errorResult ? StopDuringCallAsync(call, pending)
+        : AwaitDuringCallAsync(pending);
+
+    /// <summary>Records an MVC action's result as <see cref="RecordOutput{T}"/> records a typed one, with the type info MVC writes it with.</summary>
+    internal static void RecordOutput(LlmCall call, object result, JsonTypeInfo typeInfo)
+    {
+        if (CapturesOutput(call))
+        {
+            SetOutput(call, JsonSerializer.SerializeToUtf8Bytes(result, typeInfo));
+        }
+    }
+
+    /// <summary>
     /// Records the result as the LLM span's output, and the server span's (Langfuse's trace output),
     /// when content capture is on (and the request did not ask for <c>mask_output</c>); the
     /// serialized bytes are kept for the response.

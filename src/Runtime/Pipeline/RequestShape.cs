@@ -58,7 +58,8 @@ public sealed class RequestShape
         }
 
         var names = new List<BoundName>(_names);
-        foreach (var name in EnvelopeNames.Append(slot))
+        // A route with no slot (MetadataSlots.None) binds the envelope's names only.
+        foreach (var name in slot.Length == 0 ? EnvelopeNames : EnvelopeNames.Append(slot))
         {
             if (!names.Exists(n => n.Name == name))
             {

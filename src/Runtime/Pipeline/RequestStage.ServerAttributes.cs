@@ -28,7 +28,7 @@ public static partial class RequestStage
         tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
         tags.Add(AttributeNames.HttpRequestMethod, route.HttpMethod);
         tags.Add(AttributeNames.HttpRoute, route.Pattern);
-        tags.Add(AttributeNames.MetadataSlot, route.MetadataSlot);
+        tags.Add(AttributeNames.MetadataSlot, route.MetadataSlot.Length == 0 ? null : route.MetadataSlot);
         if (call.Trust == CallerTrust.Unauthenticated)
         {
             tags.Add(AttributeNames.TraceJoin, "unauthenticated");

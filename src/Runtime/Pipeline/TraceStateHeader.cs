@@ -59,9 +59,22 @@ internal static class TraceStateHeader
     /// <see cref="MaxLength"/>, its members (no optional white space, no key twice) cut to it
     /// otherwise, null when it has no member. False when it is not a valid tracestate (nothing is kept).
     /// </summary>
-    public static bool TryRead(StringValues headers, out string? traceState)
+    public static bool TryRead(StringValues headers, out string? traceState) => TryRead(headers, Propagator, out traceState);
+
+    /// <summary>As <see cref="TryRead(StringValues, out string?)"/>, through <paramref name="propagator"/>.</summary>
+    internal static bool TryRead(StringValues headers, TextMapPropagator propagator, out string? traceState)
     {
-        traceState = Propagator.Extract(default, headers, Getter).ActivityContext.TraceState;
+        var extracted = propagator.Extract(default, headers, Getter).ActivityContext;
+        if (extracted.TraceId != StandInContext.TraceId)
+        {
+            // The stand-in traceparent is valid, so no context back means the propagator failed inside
+            // (it catches what it throws and gives back the context it was given): the header is not a
+            // tracestate it could read, reported as an invalid one is, never read as one of no members.
+            traceState = null;
+            return false;
+        }
+
+        traceState = extracted.TraceState;
         if (traceState is { Length: 0 })
         {
             // The propagator's "not a tracestate": an empty state, where a header of no member gives none.

@@ -91,6 +91,26 @@ public static class AttributeNames
     /// <summary><c>user_api_key_hash</c>: a keyed fingerprint of the caller's key (<see cref="TracedLlm.LlmCall.ApiKeyFingerprint"/>), never the key.</summary>
     public const string UserApiKeyHash = "user_api_key_hash";
 
+    // The caller's identity (issue 67), as LiteLLM's StandardLoggingUserAPIKeyMetadata names it; on
+    // the auth span, and as langfuse.trace.metadata.* on every span, only after authentication.
+    /// <summary><c>user_api_key_alias</c>: the name the gateway gave the caller's key (<see cref="TracedLlm.LlmCaller.KeyAlias"/>).</summary>
+    public const string UserApiKeyAlias = "user_api_key_alias";
+    /// <summary><c>user_api_key_user_id</c>: the user the caller's key belongs to (<see cref="TracedLlm.LlmCaller.UserId"/>).</summary>
+    public const string UserApiKeyUserId = "user_api_key_user_id";
+    /// <summary><c>user_api_key_team_id</c>: the caller's team (<see cref="TracedLlm.LlmCaller.TeamId"/>).</summary>
+    public const string UserApiKeyTeamId = "user_api_key_team_id";
+    /// <summary><c>user_api_key_team_alias</c>: the caller's team's display name (<see cref="TracedLlm.LlmCaller.TeamAlias"/>).</summary>
+    public const string UserApiKeyTeamAlias = "user_api_key_team_alias";
+    /// <summary><c>user_api_key_org_id</c>: the caller's organisation (<see cref="TracedLlm.LlmCaller.OrganizationId"/>).</summary>
+    public const string UserApiKeyOrgId = "user_api_key_org_id";
+    /// <summary><c>user_api_key_end_user_id</c>: the end user the caller's key calls for (<see cref="TracedLlm.LlmCaller.EndUserId"/>).</summary>
+    public const string UserApiKeyEndUserId = "user_api_key_end_user_id";
+    /// <summary>
+    /// <c>tracedllm.export.sample_rate</c> on the server span: the share of such requests the caller
+    /// asked to be exported (metadata <c>sample_rate</c>, 0 to 1); it may only lower a destination's ratio.
+    /// </summary>
+    public const string ExportSampleRate = "tracedllm.export.sample_rate";
+
     // Upstream attempts.
     /// <summary><c>tracedllm.attempt.index</c>: 0 for the request's first attempt.</summary>
     public const string AttemptIndex = "tracedllm.attempt.index";

@@ -17,15 +17,15 @@ namespace TracedLlm.Analyzers.Tests.Yardstick;
 /// (<see cref="KeyCases"/>, <see cref="SpanCases"/>), compiled in batches with the route
 /// generator, analyzed as a build does. A case holds when its rule's diagnostics in its file are
 /// exactly the marked ones (ID and span) and no other TLLM rule reports there. Prints recall and
-/// precision per rule and the cases that hold per family (bench/README.md, "The recall
-/// yardstick"), and fails on any TLLM2003 case that does not hold, on any TLLM2001 false alarm,
+/// precision per rule and the cases that hold per family (bench/results/2026-11-24-analyzers-dataflow.md),
+/// and fails on any TLLM2003 case that does not hold, on any TLLM2001 false alarm,
 /// and when TLLM2001 finds fewer keys than it did when the yardstick was written.
 /// </summary>
 public sealed class YardstickTests(ITestOutputHelper output)
 {
     private const int CasesPerCompilation = 40;
 
-    // TLLM2001 found 231 of the 252 misused keys with ValueContentAnalysis behind its own flow (203 with the own flow alone; bench/README.md).
+    // TLLM2001 found 231 of the 252 misused keys with ValueContentAnalysis behind its own flow (203 with the own flow alone; bench/results/2026-11-24-analyzers-dataflow.md).
     private const int KeysFound = 238;
 
     private const string Header = """

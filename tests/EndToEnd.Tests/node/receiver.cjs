@@ -111,6 +111,9 @@ const server = http.createServer((req, res) => {
         authorization: req.headers['authorization'] || null,
         'x-langfuse-ingestion-version': req.headers['x-langfuse-ingestion-version'] || null,
         'content-type': req.headers['content-type'] || null,
+        // Phoenix's and LangSmith's own (tests/EndToEnd.Tests/BackendFidelityTests.cs).
+        'x-api-key': req.headers['x-api-key'] || null,
+        'langsmith-project': req.headers['langsmith-project'] || null,
       },
       error,
       spans,

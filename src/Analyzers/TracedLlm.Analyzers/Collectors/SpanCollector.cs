@@ -51,7 +51,7 @@ internal sealed class SpanCollector : IFactCollector
         // Whether it is left open is decided when the block is complete (Complete), by the span flow.
         // A span started into a 'using', or into a local that the very next statement's 'finally'
         // ends, is ended on every path, and the flow is not run for it alone: the flow costs about
-        // 14 ms a method on the 1,000-route build (bench/README.md, "TLLM2003 on the dataflow framework").
+        // 14 ms a method on the 1,000-route build (bench/results/2026-11-24-analyzers-dataflow.md).
         var (consumer, value) = Consumer(invocation);
         if (!IsUsing(consumer) && !EndedByTheNextFinally(consumer, root))
         {

@@ -269,7 +269,7 @@ internal sealed partial class CompilationFacts
         {
             if (WellKnownTypes.Same(attribute.AttributeClass, types.RouteAttribute))
             {
-                var data = RouteAttributeData.Read(attribute);
+                var data = RouteAttributeData.Read(attribute, method);
                 var display = $"{data.HttpMethod?.ToUpperInvariant()} {data.Pattern}";
                 routes.Add(new TracedRoute(method.OriginalDefinition, display, data.Slot, $"global::TracedLlm.Generated.{HandlerBinding.GeneratedClassName(method)}.MetadataSlot"));
             }

@@ -15,7 +15,7 @@ namespace TracedLlm.Analyzers.Facts;
 /// <summary>
 /// The values a key at a lookup may hold, for TLLM2001: the own value flow (<see cref="ValueFlow"/>)
 /// first, and Roslyn's ValueContentAnalysis (context-sensitive, interprocedural) for a string the
-/// own flow knows nothing of. On the yardstick (bench/README.md, "TLLM2001 on ValueContentAnalysis")
+/// own flow knows nothing of. On the yardstick (bench/results/2026-11-24-analyzers-dataflow.md)
 /// this found 231 of 252 misused keys against the own flow's 203, with no false alarm; the analysis
 /// alone found 154 (it does not resolve a helper's parameter from its callers), and running it on
 /// every key cost 34-39 % of a 1,000-route build, so it only runs where the own flow gives up on a

@@ -1,0 +1,127 @@
+using System;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using TracedLlm;
+
+namespace OpenTelemetry.Trace;
+
+// Team- and key-based destinations: each request's spans to the destinations of its authenticated caller.
+public static partial class TracedLlmExporterTracerProviderBuilderExtensions
+{
+    /// <summary>The name of the destinations' <see cref="ExportQueueOptions"/> (their bounds together; each destination has its share).</summary>
+    public const string DestinationsQueueName = "Destinations";
+
+    /// <summary>
+    /// Exports each request's spans to the destinations of its authenticated caller (a Langfuse
+    /// project, Phoenix, LangSmith, any OTLP endpoint; <see cref="TraceRoutingOptions"/>), each with its
+    /// own queue, delivery, retries, disk buffer and drop counts, so that one team's backend failing
+    /// costs no other team a span. The routing comes from the <c>TracedLlm:Routing</c> section (reloaded
+    /// when the configuration changes: a reload that fails its checks keeps the routing as it was and
+    /// says why), then <paramref name="configure"/>; the bounds all destinations share from
+    /// <c>OTEL_BSP_*</c>, then <c>TracedLlm:Export</c>, then <paramref name="configureQueue"/>. With
+    /// <c>TracedLlm:Export:TailSampling</c> enabled, requests are sampled once, before any destination.
+    /// </summary>
+    public static TracerProviderBuilder AddTracedLlmDestinations(this TracerProviderBuilder builder, Action<TraceRoutingOptions>? configure = null, Action<ExportQueueOptions>? configureQueue = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ConfigureServices(services =>
+        {
+            services.AddConfiguredOptions<TraceRoutingOptions, TraceRoutingOptionsValidator>(
+                TraceRoutingOptions.SectionName,
+                static (_, _) => { },
+                // Source-generated binding (EnableConfigurationBindingGenerator): no reflection, AOT-safe.
+                static (options, section) => section.Bind(options),
+                configure);
+
+            // Reloaded with the configuration (appsettings.json's reloadOnChange, any provider that reloads).
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<TraceRoutingOptions>, RoutingChangeTokenSource>());
+            AddExportServices(services, DestinationsQueueName, configureQueue);
+        });
+
+        return builder.AddProcessor(provider =>
+        {
+            var monitor = provider.GetRequiredService<IOptionsMonitor<TraceRoutingOptions>>();
+            var queue = QueueOptions(provider, DestinationsQueueName, out var warn);
+            var router = new TraceRouter(monitor.CurrentValue, queue, warn, monitor);
+            provider.GetService<ExportProcessors>()?.Add(router);
+            return queue.TailSampling is { Enabled: true } sampling ? new TailSamplingProcessor(router, sampling) : router;
+        });
+    }
+}
+
+// One backend for every request, set up from its own SDKs' variables: Phoenix, LangSmith.
+public static partial class TracedLlmExporterTracerProviderBuilderExtensions
+{
+    /// <summary>The name of the Phoenix exporter's <see cref="ExportQueueOptions"/> (and its destination, in the export metrics).</summary>
+    public const string PhoenixQueueName = "Phoenix";
+
+    /// <summary>The name of the LangSmith exporter's <see cref="ExportQueueOptions"/> (and its destination, in the export metrics).</summary>
+    public const string LangSmithQueueName = "LangSmith";
+
+    /// <summary>
+    /// Exports every request to Arize Phoenix, with the OpenInference attributes Phoenix reads added
+    /// at export (<c>openinference.span.kind</c>, <c>llm.*</c>, <c>input.value</c> / <c>output.value</c>,
+    /// the project on the resource), batched off the request path with its own queue, retries and
+    /// drop counts. <see cref="PhoenixExporterOptions"/> come from <c>PHOENIX_COLLECTOR_ENDPOINT</c>,
+    /// <c>PHOENIX_API_KEY</c>, <c>PHOENIX_PROJECT_NAME</c>, then <c>TracedLlm:Phoenix</c>, then
+    /// <paramref name="configure"/>; the queue from <c>OTEL_BSP_*</c>, <c>TracedLlm:Export</c>, <paramref name="configureQueue"/>.
+    /// </summary>
+    public static TracerProviderBuilder AddTracedLlmPhoenixExporter(this TracerProviderBuilder builder, Action<PhoenixExporterOptions>? configure = null, Action<ExportQueueOptions>? configureQueue = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ConfigureServices(services =>
+        {
+            services.AddConfiguredOptions<PhoenixExporterOptions, PhoenixExporterOptionsValidator>(
+                PhoenixExporterOptions.SectionName,
+                static (options, variable) => options.ReadVariables(variable),
+                static (options, section) => section.Bind(options),
+                configure);
+            AddExportServices(services, PhoenixQueueName, configureQueue);
+        });
+        return builder.AddProcessor(provider =>
+            OneDestination(provider, PhoenixQueueName, provider.GetRequiredService<IOptionsMonitor<PhoenixExporterOptions>>().CurrentValue.Destination()));
+    }
+
+    /// <summary>
+    /// Exports every request to LangSmith's OpenTelemetry ingestion, with the run attributes LangSmith
+    /// reads added at export (<c>langsmith.span.kind</c>, <c>gen_ai.prompt</c> / <c>gen_ai.completion</c>,
+    /// <c>langsmith.usage_metadata</c>, <c>langsmith.metadata.*</c>), batched off the request path with
+    /// its own queue, retries and drop counts. <see cref="LangSmithExporterOptions"/> come from
+    /// <c>LANGSMITH_API_KEY</c>, <c>LANGSMITH_PROJECT</c>, <c>LANGSMITH_ENDPOINT</c>, <c>LANGSMITH_SAMPLING_RATE</c>,
+    /// then <c>TracedLlm:LangSmith</c>, then <paramref name="configure"/>; the queue as for every exporter.
+    /// </summary>
+    public static TracerProviderBuilder AddTracedLlmLangSmithExporter(this TracerProviderBuilder builder, Action<LangSmithExporterOptions>? configure = null, Action<ExportQueueOptions>? configureQueue = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ConfigureServices(services =>
+        {
+            services.AddConfiguredOptions<LangSmithExporterOptions, LangSmithExporterOptionsValidator>(
+                LangSmithExporterOptions.SectionName,
+                static (options, variable) => options.ReadVariables(variable),
+                static (options, section) => section.Bind(options),
+                configure);
+            AddExportServices(services, LangSmithQueueName, configureQueue);
+        });
+        return builder.AddProcessor(provider =>
+            OneDestination(provider, LangSmithQueueName, provider.GetRequiredService<IOptionsMonitor<LangSmithExporterOptions>>().CurrentValue.Destination()));
+    }
+
+    // One backend as a router's only destination, for every request: the same translation,
+    // ratio (lowered by a request's sample_rate), scope and delivery as a team's destination, all
+    // the queue's bounds its own, never closed for idleness.
+    private static BaseProcessor<System.Diagnostics.Activity> OneDestination(IServiceProvider provider, string name, TraceDestinationOptions destination)
+    {
+        var queue = QueueOptions(provider, name, out var warn);
+        var routing = new TraceRoutingOptions { DestinationShare = 1, MaxLiveDestinations = 1, IdleTimeout = TimeSpan.FromDays(365) };
+        routing.Destinations[name] = destination;
+        var router = new TraceRouter(routing, queue, warn);
+        provider.GetService<ExportProcessors>()?.Add(router);
+        return queue.TailSampling is { Enabled: true } sampling ? new TailSamplingProcessor(router, sampling) : router;
+    }
+}
+
+/// <summary>The host's configuration's reload token, for <see cref="TraceRoutingOptions"/> (none without a configuration).</summary>
+internal sealed class RoutingChangeTokenSource(IServiceProvider provider)
+    : ConfigurationChangeTokenSource<TraceRoutingOptions>(provider.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build());

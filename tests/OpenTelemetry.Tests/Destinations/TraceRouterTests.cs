@@ -1,0 +1,324 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading.Tasks;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+using TracedLlm.Telemetry;
+
+namespace TracedLlm.OpenTelemetry.Tests;
+
+/// <summary>
+/// The router on spans recorded as the runtime records them (a TracedLlm server span carrying its
+/// caller, its children by context, another library's spans by parent object): which request each
+/// span belongs to, each destination's ratio, scope and content, the bound on open destinations,
+/// idle ones closed, and what a hostile parent cannot do.
+/// </summary>
+public sealed class TraceRouterTests : IAsyncLifetime
+{
+    private static readonly ActivitySource Foreign = new("Tests.Foreign");
+    private readonly ConcurrentQueue<string> _warnings = new();
+    private ScriptedOtlpEndpoint _a = null!;
+    private ScriptedOtlpEndpoint _b = null!;
+    private ScriptedOtlpEndpoint _platform = null!;
+
+    public async Task InitializeAsync()
+    {
+        _a = await ScriptedOtlpEndpoint.StartAsync();
+        _b = await ScriptedOtlpEndpoint.StartAsync();
+        _platform = await ScriptedOtlpEndpoint.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+        await _platform.DisposeAsync();
+    }
+
+    [Fact]
+    public void ASpanOfAnotherLibraryGoesWithTheRequestItRunsInAndOneOutsideAnyToTheDefault()
+    {
+        using (var provider = Provider(Options()))
+        {
+            // ASP.NET Core's request span, parent of the server span (as the runtime places it), and an HttpClient span under the attempt.
+            using (var hosting = Foreign.StartActivity("HTTP POST", ActivityKind.Server)!)
+            {
+                using var server = Server(new LlmCaller { TeamId = "team-a" }, hosting.Context);
+                using var attempt = Child("raw_gen_ai_request", server);
+                using (Foreign.StartActivity("POST upstream", ActivityKind.Client))
+                {
+                }
+            }
+
+            // Its request span left in another trace, linked (a metadata join): it goes with the request too.
+            using (var hosting = Foreign.StartActivity("HTTP POST linked", ActivityKind.Server)!)
+            {
+                Activity.Current = null;
+                using var server = Server(new LlmCaller { TeamId = "team-b" }, default, new ActivityLink(hosting.Context));
+                Activity.Current = hosting;
+            }
+
+            using (Foreign.StartActivity("background job", ActivityKind.Internal))
+            {
+            }
+        }
+
+        Assert.Equal(new[] { "HTTP POST", "POST upstream", "Received Proxy Server Request", "raw_gen_ai_request" }, Names(_a));
+        Assert.Equal(new[] { "HTTP POST linked", "Received Proxy Server Request" }, Names(_b));
+        Assert.Equal(new[] { "background job" }, Names(_platform));
+    }
+
+    [Fact]
+    public void AServerSpanJoiningARemoteContextNeverJoinsAnotherRequestWhoseSpanIdItNames()
+    {
+        using (var provider = Provider(Options()))
+        {
+            using var teamA = Server(new LlmCaller { TeamId = "team-a" });
+
+            // Team B names team A's running server span as its parent (a traceparent, an existing_trace_id with parent_observation_id).
+            var named = new ActivityContext(teamA.TraceId, teamA.SpanId, ActivityTraceFlags.Recorded, isRemote: true);
+            using (var teamB = Server(new LlmCaller { TeamId = "team-b" }, named))
+            using (Child("litellm_request", teamB))
+            {
+            }
+        }
+
+        Assert.Equal(new[] { "Received Proxy Server Request" }, Names(_a));
+        Assert.Equal(new[] { "Received Proxy Server Request", "litellm_request" }, Names(_b));
+    }
+
+    [Fact]
+    public void ADestinationKeepsTheShareOfRequestsItsRatioSaysWholeAndTheRequestMayOnlyLowerIt()
+    {
+        var options = Options();
+        options.Destinations["a"].SamplingRatio = 0.5;
+        options.Destinations["b"].SamplingRatio = 0.5;
+        options.Destinations["b"].Teams.Add("team-a");
+        var lowered = new List<ActivityTraceId>();
+        using (var provider = Provider(options))
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                using var server = Server(new LlmCaller { TeamId = "team-a" }, sampleRate: i % 3 == 0 ? 0.1 : null);
+                using (Child("litellm_request", server))
+                {
+                }
+
+                if (i % 3 == 0)
+                {
+                    lowered.Add(server.TraceId);
+                }
+            }
+        }
+
+        var atA = ReceivedSpans.Of(_a).GroupBy(s => s.TraceId).ToList();
+        var atB = ReceivedSpans.Of(_b).GroupBy(s => s.TraceId).ToList();
+
+        // Whole requests, the same ones at both destinations; about half of those that asked for nothing lower.
+        Assert.All(atA, trace => Assert.Equal(2, trace.Count()));
+        Assert.Equal(atA.Select(t => t.Key).Order(), atB.Select(t => t.Key).Order());
+        var unlowered = atA.Count(t => !lowered.Any(l => l.ToHexString() == t.Key));
+        Assert.InRange(unlowered, 60, 140);
+
+        // Those that asked for 0.1 get at most their 0.1 (never the destination's 0.5).
+        var keptLowered = atA.Count(t => lowered.Any(l => l.ToHexString() == t.Key));
+        Assert.InRange(keptLowered, 0, 25);
+        Assert.All(atA.Where(t => lowered.Any(l => l.ToHexString() == t.Key)), t => Assert.True(TraceIdRatio.Keeps(ActivityTraceId.CreateFromString(t.Key), 0.1)));
+
+        // A request asking for more than its destination's ratio gets the destination's.
+        options = Options();
+        options.Destinations["a"].SamplingRatio = 0;
+        var before = ReceivedSpans.Of(_a).Count;
+        using (var provider = Provider(options))
+        using (Server(new LlmCaller { TeamId = "team-a" }, sampleRate: 0.99))
+        {
+        }
+
+        Assert.Equal(before, ReceivedSpans.Of(_a).Count);
+    }
+
+    [Fact]
+    public void ScopeAndContentAreEachDestinationsOwn()
+    {
+        var options = Options();
+        options.Destinations["b"].Teams.Add("team-a");
+        options.Destinations["b"].Scope = ExportScope.GenerationsOnly;
+        options.Destinations["b"].CaptureContent = false;
+        using (var provider = Provider(options))
+        using (var server = Server(new LlmCaller { TeamId = "team-a" }))
+        {
+            server.SetTag(AttributeNames.LangfuseObservationInput, "the prompt");
+            using var generation = Child("litellm_request", server, (AttributeNames.LangfuseObservationType, "generation"), (AttributeNames.LangfuseObservationOutput, "the answer"));
+        }
+
+        var atA = ReceivedSpans.Of(_a);
+        Assert.Equal(2, atA.Count);
+        Assert.Equal("the prompt", atA.Single(s => s.Name == SpanNames.Server).Text(AttributeNames.LangfuseObservationInput));
+        Assert.Equal("the answer", atA.Single(s => s.Name == "litellm_request").Text(AttributeNames.LangfuseObservationOutput));
+        var atB = Assert.Single(ReceivedSpans.Of(_b));
+        Assert.Equal("litellm_request", atB.Name);
+        Assert.Null(atB.Text(AttributeNames.LangfuseObservationOutput));
+    }
+
+    [Fact]
+    public void ADestinationAloneHasTheWholeBoundsAndManyShareThem()
+    {
+        var bounds = new ExportQueueOptions { MaxQueueSize = 1000, MaxQueueBytes = 4_000_000, MaxBufferedExportBytes = 8_000_000, ShutdownTimeout = TimeSpan.FromSeconds(1) };
+        var alone = new TraceRoutingOptions();
+        alone.Destinations["only"] = new TraceDestinationOptions { Endpoint = _a.Url, Default = true };
+        var many = Options();
+        for (var i = 0; i < 5; i++)
+        {
+            many.Destinations["team-" + i] = new TraceDestinationOptions { Endpoint = _b.Url, Teams = { "team-" + i } };
+        }
+
+        // One destination: no other to keep room for, so nothing less than an exporter of its own.
+        using (var router = new TraceRouter(alone, bounds, _warnings.Enqueue))
+        {
+            Assert.Equal((1000, 4_000_000L, 8_000_000L), (router.DestinationBounds.MaxQueueSize, router.DestinationBounds.MaxQueueBytes, router.DestinationBounds.MaxBufferedExportBytes));
+        }
+
+        // Three: a third each; eight: the configured quarter.
+        using (var router = new TraceRouter(Options(), bounds, _warnings.Enqueue))
+        {
+            Assert.Equal(333, router.DestinationBounds.MaxQueueSize);
+        }
+
+        using (var router = new TraceRouter(many, bounds, _warnings.Enqueue))
+        {
+            Assert.Equal((250, 1_000_000L, 2_000_000L), (router.DestinationBounds.MaxQueueSize, router.DestinationBounds.MaxQueueBytes, router.DestinationBounds.MaxBufferedExportBytes));
+        }
+    }
+
+    [Fact]
+    public async Task OpenDestinationsAreBoundedAndIdleOnesClosedEachDeliveringFirst()
+    {
+        var options = Options();
+        options.MaxLiveDestinations = 2;
+        options.IdleTimeout = TimeSpan.FromMilliseconds(300);
+        options.Destinations["platform"].Users.Add("u-3");
+        using (var provider = Provider(options))
+        {
+            var router = Router!;
+            var most = 0;
+            for (var i = 0; i < 30; i++)
+            {
+                using (Server(i % 3 == 0 ? new LlmCaller { TeamId = "team-a" } : i % 3 == 1 ? new LlmCaller { TeamId = "team-b" } : new LlmCaller { UserId = "u-3" }))
+                {
+                }
+
+                most = Math.Max(most, router.OpenDestinations.Count);
+            }
+
+            Assert.Equal(2, most);
+
+            // Idle for the timeout: every destination closes, its spans delivered; a span later opens one again.
+            await Eventually.HoldsAsync(() => router.OpenDestinations.Count == 0, "the idle destinations closed", TimeSpan.FromSeconds(10));
+            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_a).Count == 10, "team A's spans, delivered as its destination closed", TimeSpan.FromSeconds(10));
+            using (Server(new LlmCaller { TeamId = "team-a" }))
+            {
+            }
+
+            Assert.Equal(new[] { "a" }, router.OpenDestinations);
+        }
+
+        Assert.Equal(11, ReceivedSpans.Of(_a).Count);
+        Assert.Equal(10, ReceivedSpans.Of(_b).Count);
+        Assert.Equal(10, ReceivedSpans.Of(_platform).Count);
+        Assert.Equal(0, Router!.RunningSpans);
+    }
+
+    [Fact]
+    public async Task AllDestinationsTogetherHoldNoMoreThanTheBoundsAndAHealthyOneKeepsItsRoom()
+    {
+        // Team A's and team B's backends hang; each destination may hold all of the 2 MiB buffer alone.
+        _a.Otherwise = ScriptedOtlpEndpoint.Hang();
+        _b.Otherwise = ScriptedOtlpEndpoint.Hang();
+        var options = Options();
+        options.DestinationShare = 1;
+        foreach (var destination in options.Destinations.Values)
+        {
+            destination.TimeoutMilliseconds = 60_000;
+        }
+
+        var bounds = new ExportQueueOptions { MaxBatchSize = 4, MaxBufferedExportBytes = 2L * 1024 * 1024, MaxConcurrentExports = 1, ScheduledDelay = TimeSpan.FromMilliseconds(20), ShutdownTimeout = TimeSpan.FromSeconds(1) };
+        var big = new string('x', 50_000);
+        var most = 0L;
+        using (var provider = Provider(options, bounds))
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                foreach (var caller in new[] { new LlmCaller { TeamId = "team-a" }, new LlmCaller { TeamId = "team-b" }, null })
+                {
+                    using var server = Server(caller);
+                    server.SetTag("payload", big);
+                }
+
+                await Task.Delay(5);
+                most = Math.Max(most, Router!.Held.Buffered);
+            }
+
+            // The healthy default delivers everything while the others hang.
+            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_platform).Count == 60, "the default destination's 60 spans", TimeSpan.FromSeconds(20));
+            most = Math.Max(most, Router!.Held.Buffered);
+            Assert.True(Router.BufferedBytes("a") + Router.BufferedBytes("b") <= bounds.MaxBufferedExportBytes + 2 * TraceRouter.DestinationReserve, $"{Router.BufferedBytes("a")} + {Router.BufferedBytes("b")} bytes held");
+        }
+
+        Assert.InRange(most, 1, bounds.MaxBufferedExportBytes + 3 * TraceRouter.DestinationReserve);
+    }
+
+    private TraceRouter? Router { get; set; }
+
+    private static Activity Server(LlmCaller? caller, ActivityContext parent = default, ActivityLink? link = null, double? sampleRate = null)
+    {
+        var server = TracedLlmTelemetry.Source.StartActivity(SpanNames.Server, ActivityKind.Server, parent, links: link is { } l ? new[] { l } : null)!;
+
+        // As the runtime's auth stage does, right after the server span starts.
+        if (caller is not null)
+        {
+            server.SetCustomProperty(LlmCaller.ActivityPropertyName, caller);
+        }
+
+        if (sampleRate is { } rate)
+        {
+            server.SetTag(AttributeNames.ExportSampleRate, rate);
+        }
+
+        return server;
+    }
+
+    private static Activity Child(string name, Activity parent, params (string Key, object? Value)[] tags)
+    {
+        var child = TracedLlmTelemetry.Source.StartActivity(name, ActivityKind.Internal, parent.Context)!;
+        foreach (var (key, value) in tags)
+        {
+            child.SetTag(key, value);
+        }
+
+        return child;
+    }
+
+    private static IReadOnlyList<string> Names(ScriptedOtlpEndpoint endpoint) => ReceivedSpans.Of(endpoint).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+
+    private TraceRoutingOptions Options()
+    {
+        var options = new TraceRoutingOptions();
+        options.Destinations["a"] = new TraceDestinationOptions { Endpoint = _a.Url, Teams = { "team-a" } };
+        options.Destinations["b"] = new TraceDestinationOptions { Endpoint = _b.Url, Teams = { "team-b" } };
+        options.Destinations["platform"] = new TraceDestinationOptions { Endpoint = _platform.Url, Default = true };
+        return options;
+    }
+
+    // A provider with only the router (disposed: delivered); both sources recorded.
+    private TracerProvider Provider(TraceRoutingOptions options, ExportQueueOptions? bounds = null)
+    {
+        Assert.Empty(options.Problems());
+        bounds ??= new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(20), ShutdownTimeout = TimeSpan.FromSeconds(5) };
+        bounds.Warn = _warnings.Enqueue;
+        Router = new TraceRouter(options, bounds, _warnings.Enqueue);
+        return Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName, Foreign.Name).AddProcessor(Router).Build()!;
+    }
+}
