@@ -52,11 +52,14 @@ internal sealed partial class SwallowCollector : IFactCollector
     private static void VisitCatch(ICatchClauseOperation @catch, MethodScope scope)
     {
         // What the team declares: a catch the author vouches for, one in a method that keeps the failure as its own record, one
-        // of exception types that are designed answers.
+        // of exception types that are designed answers (the caught type, whatever its filter narrows it to, or every type its
+        // filter tests).
         var intent = scope.Compilation.Intent;
+        var tree = @catch.Syntax.SyntaxTree;
         if (intent.HandledByDesign(scope.Owner, Functions(@catch))
-            || (scope.Owner is IMethodSymbol method && intent.RecordsFailures(method, @catch.Syntax.SyntaxTree))
-            || (CaughtTypes(@catch) is { Count: > 0 } taken && taken.All(type => intent.DesignedException(type, @catch.Syntax.SyntaxTree))))
+            || (scope.Owner is IMethodSymbol method && intent.RecordsFailures(method, tree))
+            || intent.DesignedException(@catch.ExceptionType, tree)
+            || (CaughtTypes(@catch) is { Count: > 0 } taken && taken.All(type => intent.DesignedException(type, tree))))
         {
             return;
         }
