@@ -45,7 +45,8 @@ internal static class TelemetryManifest
         ("litellm_request", "Client", "Received Proxy Server Request", Every(new[]
         {
             "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.request.temperature", "gen_ai.request.top_p", "gen_ai.request.max_tokens",
-            "gen_ai.response.model", "gen_ai.response.id", "gen_ai.response.finish_reasons", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+            "gen_ai.request.service_tier",
+            "gen_ai.response.model", "gen_ai.response.id", "gen_ai.response.finish_reasons", "gen_ai.response.service_tier", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
             "langfuse.observation.model.name", "langfuse.observation.prompt.name", "langfuse.observation.prompt.version",
             "langfuse.observation.metadata.*", "langfuse.observation.input", "langfuse.observation.output",
             "tracedllm.attempt.retries", "tracedllm.attempt.fallbacks", "tracedllm.backend.id", "tracedllm.stream.chunks", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token",

@@ -225,6 +225,7 @@ internal sealed class RelayRun
         if (facts is not null)
         {
             Call.RecordResponse(facts.ResponseModel, facts.ResponseId, facts.FinishReasons);
+            Call.RecordResponseServiceTier(facts.ServiceTier);
             if (facts.InputTokens is { } input && facts.OutputTokens is { } output)
             {
                 Call.RecordUsage(facts.Usage(input, output));

@@ -167,6 +167,20 @@ public sealed partial class LlmCall
     }
 
     /// <summary>
+    /// Records the service tier the provider says it served the request at (OpenAI's response
+    /// <c>service_tier</c>, Anthropic's <c>usage.service_tier</c>) as <c>gen_ai.response.service_tier</c>.
+    /// A value that is not a short token (letters, digits, <c>_</c>, <c>-</c>, <c>.</c>; at most 32) is
+    /// not recorded. The relay and <c>UseTracedLlm()</c> record it from the answers they read.
+    /// </summary>
+    public void RecordResponseServiceTier(string? serviceTier)
+    {
+        if (Span is { IsAllDataRequested: true } span && Reading.ServiceTier.OrNull(serviceTier) is { } tier)
+        {
+            span.SetTag(AttributeNames.GenAiResponseServiceTier, tier);
+        }
+    }
+
+    /// <summary>
     /// Records an exception the handler caught as an <c>exception</c> event on the current span, so it
     /// is not lost: one it recovered from (a fallback), or one it answered with an error result of
     /// its own, which fails the request without the exception (docs/handlers.md, "An error result from

@@ -234,6 +234,28 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
         Assert.Equal("trace_id", invalid.Attributes["tracedllm.field"].GetString());
     }
 
+    /// <summary>
+    /// The request's service tier reaches Langfuse's model parameters as <c>service_tier</c>, the key its
+    /// default price list selects a tier by: a priority request of gpt-4o-mini is priced at the "Fast mode"
+    /// tier (worker/src/constants/default-model-prices.json), a request naming no tier at the default one.
+    /// </summary>
+    [Fact]
+    public async Task TheRequestsServiceTierSelectsLangfusesPriceTier()
+    {
+        // gpt-4o-mini's tiers in Langfuse's default price list.
+        var tiers = new[] { (Name: "Fast mode", Priority: 1, Conditions: new[] { (Key: "service_tier", Values: new[] { "fast", "priority" }) }) };
+
+        var priority = await OpenAIAsync(new { model = "gpt-4o-mini", service_tier = "priority", messages = new[] { new { role = "user", content = $"tiered {Guid.NewGuid():N}" } } });
+        var generation = Assert.Single(await TraceAsync(priority.GetProperty("traceId").GetString()!, 7), LangfuseView.IsPriced);
+        Assert.Equal("priority", LangfuseView.ModelParameters(generation)["service_tier"]);
+        Assert.Equal("Fast mode", LangfuseView.PriceTier(generation, tiers, "Standard"));
+
+        var standard = await OpenAIAsync(new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = $"untiered {Guid.NewGuid():N}" } } });
+        generation = Assert.Single(await TraceAsync(standard.GetProperty("traceId").GetString()!, 7), LangfuseView.IsPriced);
+        Assert.False(LangfuseView.ModelParameters(generation).ContainsKey("service_tier"));
+        Assert.Equal("Standard", LangfuseView.PriceTier(generation, tiers, "Standard"));
+    }
+
     /// <summary>The trace id Langfuse's SDKs derive from a seed: the first 16 bytes of SHA-256 of its UTF-8 bytes, as hex.</summary>
     private static string SeedTraceId(string seed) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(seed)).AsSpan(0, 16));
 

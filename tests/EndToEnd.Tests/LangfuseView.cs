@@ -114,6 +114,73 @@ public static class LangfuseView
     }
 
     /// <summary>
+    /// The model parameters Langfuse records for a span of another instrumentation than the AI SDK:
+    /// <c>langfuse.observation.model_parameters</c> when it holds JSON, else every <c>gen_ai.request.*</c>
+    /// (and <c>llm.invocation_parameters.*</c>) key but the model, by its name after the prefix; a value that
+    /// is not a string or number becomes its JSON text (OtelIngestionProcessor.extractModelParameters,
+    /// sanitizeModelParams).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ModelParameters(ExportedSpan span)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (span.Text("langfuse.observation.model_parameters") is { Length: > 0 } json)
+        {
+            try
+            {
+                foreach (var property in JsonDocument.Parse(json).RootElement.EnumerateObject())
+                {
+                    parameters[property.Name] = ParameterText(property.Value);
+                }
+
+                return parameters;
+            }
+            catch (JsonException)
+            {
+                // Falls through to the prefixed keys, as Langfuse does.
+            }
+        }
+
+        foreach (var (key, value) in span.Attributes)
+        {
+            foreach (var prefix in new[] { "gen_ai.request.", "llm.invocation_parameters." })
+            {
+                if (key.StartsWith(prefix, StringComparison.Ordinal) && key[prefix.Length..] is var name && name != "model")
+                {
+                    parameters[name] = ParameterText(value);
+                }
+            }
+        }
+
+        return parameters;
+    }
+
+    /// <summary>
+    /// The price tier Langfuse selects (pricing-tiers/matcher.ts): the first tier, by priority, whose every
+    /// condition holds, a <c>model_parameters</c> condition holding when the parameter is present and one of
+    /// its values; else the default tier.
+    /// </summary>
+    public static string PriceTier(ExportedSpan span, IEnumerable<(string Name, int Priority, (string Key, string[] Values)[] Conditions)> tiers, string defaultTier)
+    {
+        var parameters = ModelParameters(span);
+        foreach (var tier in tiers.OrderBy(t => t.Priority))
+        {
+            if (tier.Conditions.Length > 0 && tier.Conditions.All(c => parameters.TryGetValue(c.Key, out var value) && c.Values.Contains(value)))
+            {
+                return tier.Name;
+            }
+        }
+
+        return defaultTier;
+    }
+
+    private static string ParameterText(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString()!,
+        JsonValueKind.Number => value.GetRawText(),
+        _ => value.GetRawText(),
+    };
+
+    /// <summary>
     /// What Langfuse computes from its model's prices (per usage key and token) when no cost is
     /// provided: each usage key with a price, priced, summed (worker IngestionService.calculateUsageCosts).
     /// </summary>

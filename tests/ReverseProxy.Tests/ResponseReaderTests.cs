@@ -358,6 +358,50 @@ public sealed class ResponseReaderTests
         Assert.Equal(shape.Reasoning, facts.ReasoningOutputTokens);
     }
 
+    /// <summary>The tier each API says it served, in every shape it states one, whatever the pieces: null where none is stated.</summary>
+    private static readonly (string Name, BodyKind Kind, string Body, string? Tier)[] ServiceTierShapes =
+    {
+        ("openai-chat", BodyKind.Json, WireSamples.ChatPriorityCompletion, "priority"),
+        ("openai-chat-stream", BodyKind.EventStream, WireSamples.ChatPriorityStream, "priority"),
+        ("openai-responses", BodyKind.Json, WireSamples.ResponseFlex, "flex"),
+        ("openai-responses-stream-served-not-asked", BodyKind.EventStream, WireSamples.ResponseFlexStream, "flex"),
+        ("anthropic-message", BodyKind.Json, WireSamples.AnthropicCachedMessage, "standard"),
+        ("anthropic-stream", BodyKind.EventStream, WireSamples.AnthropicCachedStream, "standard"),
+        ("none-stated", BodyKind.EventStream, WireSamples.ChatStream, null),
+        ("not-a-token", BodyKind.Json, WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "\"pri ority\""), null),
+        ("too-long", BodyKind.Json, WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "\"" + new string('p', 33) + "\""), null),
+        ("not-a-string", BodyKind.Json, WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "{\"tier\":\"priority\"}"), null),
+        ("an-array", BodyKind.Json, WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "[\"priority\"]"), null),
+        ("escaped", BodyKind.Json, WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "\"\\u0070riority\""), "priority"),
+    };
+
+    public static TheoryData<string, int> ServiceTierShapesInPieces
+    {
+        get
+        {
+            var data = new TheoryData<string, int>();
+            foreach (var shape in ServiceTierShapes)
+            {
+                foreach (var size in new[] { 0, 1, 4096 })
+                {
+                    data.Add(shape.Name, size);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ServiceTierShapesInPieces))]
+    public void TheServedServiceTierIsReadInTheSamePass(string name, int pieceSize)
+    {
+        var shape = ServiceTierShapes.Single(s => s.Name == name);
+        var (facts, _, _) = Read(shape.Kind, shape.Body, pieceSize);
+        Assert.True(facts.Terminal);
+        Assert.Equal(shape.Tier, facts.ServiceTier);
+    }
+
     private static (ResponseFacts Facts, string Text, int Events) Read(BodyKind kind, string body, int pieceSize)
     {
         var bytes = WireSamples.Utf8(body);

@@ -101,5 +101,35 @@ internal static class WireSamples
         "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":1,\"item_id\":\"msg_r2\",\"output_index\":1,\"content_index\":0,\"delta\":\"Done\"}\n\n",
         "event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":2,\"response\":{\"id\":\"resp_r2\",\"object\":\"response\",\"status\":\"completed\",\"model\":\"o4-mini-2025-04-16\",\"output\":[],\"usage\":{\"input_tokens\":3072,\"input_tokens_details\":{\"cached_tokens\":2944},\"output_tokens\":610,\"output_tokens_details\":{\"reasoning_tokens\":576},\"total_tokens\":3682}}}\n\n");
 
+    // The service tier each API states: OpenAI's chat on every chunk, its Responses API on the response
+    // (response.created echoes the request's tier, response.completed states the one served), Anthropic in usage.
+
+    /// <summary>OpenAI chat streamed at priority: every chunk names the tier.</summary>
+    public static readonly string ChatPriorityStream = string.Concat(
+        "data: {\"id\":\"chatcmpl-p1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-2024-08-06\",\"service_tier\":\"priority\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Fast\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"chatcmpl-p1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-2024-08-06\",\"service_tier\":\"priority\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+        "data: {\"id\":\"chatcmpl-p1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-2024-08-06\",\"service_tier\":\"priority\",\"choices\":[],\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":1,\"total_tokens\":9}}\n\n",
+        "data: [DONE]\n\n");
+
+    /// <summary>OpenAI chat answered at priority.</summary>
+    public const string ChatPriorityCompletion = """
+        {"id":"chatcmpl-p2","object":"chat.completion","created":1700000000,"model":"gpt-4o-2024-08-06",
+         "choices":[{"index":0,"message":{"role":"assistant","content":"Fast"},"finish_reason":"stop"}],
+         "usage":{"prompt_tokens":8,"completion_tokens":1,"total_tokens":9},"service_tier":"priority","system_fingerprint":"fp_p"}
+        """;
+
+    /// <summary>The Responses API answered at flex.</summary>
+    public const string ResponseFlex = """
+        {"id":"resp_f1","object":"response","created_at":1,"status":"completed","incomplete_details":null,"error":null,"service_tier":"flex",
+         "model":"o4-mini-2025-04-16","output":[{"type":"message","id":"msg_f1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Slow","annotations":[]}]}],
+         "usage":{"input_tokens":5,"output_tokens":1,"total_tokens":6}}
+        """;
+
+    /// <summary>The Responses API streamed: asked for auto, served at flex.</summary>
+    public static readonly string ResponseFlexStream = string.Concat(
+        "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_f2\",\"object\":\"response\",\"status\":\"in_progress\",\"service_tier\":\"auto\",\"model\":\"o4-mini-2025-04-16\",\"output\":[],\"usage\":null}}\n\n",
+        "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":1,\"item_id\":\"msg_f2\",\"output_index\":0,\"content_index\":0,\"delta\":\"Slow\"}\n\n",
+        "event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":2,\"response\":{\"id\":\"resp_f2\",\"object\":\"response\",\"status\":\"completed\",\"service_tier\":\"flex\",\"model\":\"o4-mini-2025-04-16\",\"output\":[],\"usage\":{\"input_tokens\":5,\"output_tokens\":1,\"total_tokens\":6}}}\n\n");
+
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }

@@ -12,6 +12,11 @@ namespace TracedLlm;
 /// is read once, when the options are validated at start (or, for a table never validated, at the
 /// first usage); change it in <c>AddTracedLlm(options =&gt; ...)</c>.
 /// </summary>
+/// <remarks>
+/// A model has one price: the table has no service tiers (<c>gen_ai.request.service_tier</c>). A model
+/// Langfuse prices by tier (OpenAI's priority and flex) is best left out of it, so Langfuse selects the
+/// tier's price; a price here is the generation's provided cost, which Langfuse takes instead (docs/langfuse.md).
+/// </remarks>
 public sealed class LlmPricing
 {
     private FrozenDictionary<string, LlmModelPrice[]>? _byModel;

@@ -133,6 +133,8 @@ internal sealed class AttemptBody : IDisposable
             call.RecordResponse(facts.ResponseModel, facts.ResponseId, facts.FinishReasons);
         }
 
+        call.RecordResponseServiceTier(facts.ServiceTier);
+
         if (facts.InputTokens is { } input && facts.OutputTokens is { } output)
         {
             call.RecordUsage(facts.Usage(input, output));

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Text.Json;
+using TracedLlm.Reading;
 
 namespace TracedLlm.Pipeline;
 
@@ -28,6 +29,7 @@ public struct EnvelopeReader
     private double? _topP;
     private long? _maxTokens;
     private long? _maxCompletionTokens;
+    private string? _serviceTier;
     private long _previousValueEnd;
     private long _propertyStart;
     private long _slotStart;
@@ -175,6 +177,11 @@ public struct EnvelopeReader
                 reader.Read();
                 _maxTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
             }
+            else if (reader.ValueTextEquals("service_tier"u8))
+            {
+                reader.Read();
+                _serviceTier = ServiceTierOf(ref reader);
+            }
             else if (reader.ValueTextEquals("max_completion_tokens"u8))
             {
                 reader.Read();
@@ -205,7 +212,7 @@ public struct EnvelopeReader
     public readonly RequestEnvelope Build()
     {
         _check.Finish();
-        var parameters = new EnvelopeParameters(_model, _stream, _temperature, _topP, _maxCompletionTokens ?? _maxTokens);
+        var parameters = new EnvelopeParameters(_model, _stream, _temperature, _topP, _maxCompletionTokens ?? _maxTokens) { ServiceTier = _serviceTier };
         return new RequestEnvelope(_body, UpstreamBody(), _metadata, parameters, error: null);
     }
 
@@ -309,6 +316,36 @@ public struct EnvelopeReader
         catch (JsonException exception)
         {
             throw NotJson(exception);
+        }
+    }
+
+    /// <summary>
+    /// The request's <c>service_tier</c> when it is a short token (<see cref="ServiceTier"/>); anything
+    /// else is left to the provider to refuse and is not recorded. Only a value short enough to be a
+    /// tier, escapes included, becomes a string.
+    /// </summary>
+    private static string? ServiceTierOf(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.String || reader.ValueSpan.Length > ServiceTier.MaxLength * 6)
+        {
+            return null;
+        }
+
+        if (!reader.ValueIsEscaped)
+        {
+            return ServiceTier.IsToken(reader.ValueSpan) ? reader.GetString() : null;
+        }
+
+        Span<char> unescaped = stackalloc char[ServiceTier.MaxLength * 6];
+        try
+        {
+            var length = reader.CopyString(unescaped);
+            return ServiceTier.IsToken(unescaped[..length]) ? new string(unescaped[..length]) : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // An escape no string can hold (a lone surrogate): not a tier.
+            return null;
         }
     }
 

@@ -254,6 +254,11 @@ public static partial class LlmStage
             tags.Add(AttributeNames.GenAiRequestMaxTokens, maxTokens);
         }
 
+        if (parameters.ServiceTier is { } serviceTier)
+        {
+            tags.Add(AttributeNames.GenAiRequestServiceTier, serviceTier);
+        }
+
         var metadata = call.Metadata;
         if (metadata.PromptName is { Length: > 0 } && metadata.PromptVersion is >= 1)
         {

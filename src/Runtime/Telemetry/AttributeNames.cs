@@ -26,6 +26,14 @@ public static class AttributeNames
     public const string GenAiUsageOutputTokens = "gen_ai.usage.output_tokens";
     /// <summary><c>gen_ai.response.finish_reasons</c></summary>
     public const string GenAiResponseFinishReasons = "gen_ai.response.finish_reasons";
+    /// <summary>
+    /// <c>gen_ai.request.service_tier</c>: the request's <c>service_tier</c>. Not a conventions name (theirs,
+    /// <c>openai.request.service_tier</c>, is OpenAI's alone): Langfuse builds a generation's model parameters
+    /// from the <c>gen_ai.request.*</c> keys, and selects a model's price tier by <c>service_tier</c> among them.
+    /// </summary>
+    public const string GenAiRequestServiceTier = "gen_ai.request.service_tier";
+    /// <summary><c>gen_ai.response.service_tier</c>: the tier the provider says it served (OpenAI's response <c>service_tier</c>, Anthropic's <c>usage.service_tier</c>).</summary>
+    public const string GenAiResponseServiceTier = "gen_ai.response.service_tier";
 
     // Langfuse OTLP mapping.
     /// <summary><c>langfuse.observation.type</c></summary>

@@ -1,3 +1,4 @@
+using System;
 using System.Buffers.Text;
 using static TracedLlm.Reading.JsonNames;
 
@@ -33,6 +34,7 @@ internal sealed partial class DocumentFacts
         {
             SetFormat(ResponseFormat.OpenAIChatCompletions);
             TakeIdentity(_id, _model);
+            TakeServiceTier(_serviceTier, replace: false);
             for (var i = 0; i < _finishReasonCount; i++)
             {
                 _response.AddFinishReason(StringOf(_finishReasons[i]));
@@ -61,6 +63,7 @@ internal sealed partial class DocumentFacts
         if (Is(_type, "message_start"u8))
         {
             TakeIdentity(_messageId, _messageModel);
+            TakeServiceTier(_messageServiceTier, replace: true);
             TakeAnthropicUsage(_messageUsage);
             return false;
         }
@@ -73,6 +76,7 @@ internal sealed partial class DocumentFacts
             }
 
             // message_delta's usage is the running total so far (its input and cache counts, when it states them, too).
+            TakeServiceTier(_usageServiceTier, replace: true);
             TakeAnthropicUsage(_usage);
             return false;
         }
@@ -80,6 +84,7 @@ internal sealed partial class DocumentFacts
         if (Is(_type, "message"u8))
         {
             TakeIdentity(_id, _model);
+            TakeServiceTier(_usageServiceTier, replace: true);
             if (_stopReason.Present)
             {
                 _response.AddFinishReason(StringOf(_stopReason));
@@ -98,6 +103,7 @@ internal sealed partial class DocumentFacts
         if (!isStreamEvent || Is(_object, "response"u8))
         {
             TakeIdentity(_id, _model);
+            TakeServiceTier(_serviceTier, replace: true);
             TakeUsage(_usage.Input, _usage.Output, _usage.Cached, _usage.Reasoning);
             TakeOutcome(_status, _incompleteReason);
             return !isStreamEvent;
@@ -106,6 +112,8 @@ internal sealed partial class DocumentFacts
         TakeIdentity(_responseId, _responseModel);
         if (Is(_type, "response.completed"u8) || Is(_type, "response.incomplete"u8) || Is(_type, "response.failed"u8))
         {
+            // Only the terminal event's tier is the one served: response.created echoes the request's (auto).
+            TakeServiceTier(_responseServiceTier, replace: true);
             TakeUsage(_responseUsage.Input, _responseUsage.Output, _responseUsage.Cached, _responseUsage.Reasoning);
             TakeOutcome(_responseStatus, _responseIncompleteReason);
             return true;
@@ -151,6 +159,42 @@ internal sealed partial class DocumentFacts
         {
             _response.ResponseModel = StringOf(model);
         }
+    }
+
+    /// <summary>
+    /// The tier the answer says it was served at, when it is a short token (<see cref="ServiceTier"/>).
+    /// A chat stream repeats it in every chunk: the first is kept, with no string made per chunk.
+    /// </summary>
+    private void TakeServiceTier(Slot tier, bool replace)
+    {
+        if (!tier.Present || _serviceTierInArray || (!replace && _response.ServiceTier is not null))
+        {
+            return;
+        }
+
+        var value = _arena.AsSpan(tier.Offset, tier.Length);
+        if (ServiceTier.IsToken(value) && !(_response.ServiceTier is { } known && SameAscii(value, known)))
+        {
+            _response.ServiceTier = StringOf(tier);
+        }
+    }
+
+    private static bool SameAscii(ReadOnlySpan<byte> ascii, string text)
+    {
+        if (ascii.Length != text.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < ascii.Length; i++)
+        {
+            if (ascii[i] != text[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>OpenAI's usage: its input counts include the cached tokens, its output the reasoning ones.</summary>

@@ -34,6 +34,10 @@ internal sealed partial class DocumentFacts
     private static readonly ulong ResponseIncompleteReasonPath = Path(Response, IncompleteDetails, Reason);
     private static readonly ulong ErrorPath = Path(Error);
     private static readonly ulong ChoicesPath = Path(Choices);
+    private static readonly ulong ServiceTierPath = Path(JsonNames.ServiceTier);
+    private static readonly ulong UsageServiceTierPath = Path(Usage, JsonNames.ServiceTier);
+    private static readonly ulong MessageUsageServiceTierPath = Path(Message, Usage, JsonNames.ServiceTier);
+    private static readonly ulong ResponseServiceTierPath = Path(Response, JsonNames.ServiceTier);
 
     private ResponseFacts _response;
     private TextSink? _text;
@@ -43,12 +47,15 @@ internal sealed partial class DocumentFacts
     // Short values of this document: offset and length in the arena, length -1 when absent.
     private Slot _id, _model, _object, _type, _status, _stopReason, _deltaStopReason, _incompleteReason;
     private Slot _messageId, _messageModel, _responseId, _responseModel, _responseStatus, _responseIncompleteReason;
+
+    // The service tier at the top (OpenAI), in usage (Anthropic), in message.usage (message_start), in response (a Responses API event).
+    private Slot _serviceTier, _usageServiceTier, _messageServiceTier, _responseServiceTier;
     private readonly Slot[] _finishReasons = new Slot[MaxFinishReasonsPerDocument];
     private int _finishReasonCount;
 
     // Token counts of the usage objects at the top, in message (Anthropic's message_start) and in response (a Responses API event).
     private UsageNumbers _usage, _messageUsage, _responseUsage;
-    private bool _hasError, _hasChoices;
+    private bool _hasError, _hasChoices, _serviceTierInArray;
 
     public DocumentFacts(ResponseFacts response, TextSink? text)
     {
@@ -84,9 +91,10 @@ internal sealed partial class DocumentFacts
         _arenaUsed = 0;
         _id = _model = _object = _type = _status = _stopReason = _deltaStopReason = _incompleteReason = Slot.None;
         _messageId = _messageModel = _responseId = _responseModel = _responseStatus = _responseIncompleteReason = Slot.None;
+        _serviceTier = _usageServiceTier = _messageServiceTier = _responseServiceTier = Slot.None;
         _finishReasonCount = 0;
         _usage = _messageUsage = _responseUsage = UsageNumbers.None;
-        _hasError = _hasChoices = false;
+        _hasError = _hasChoices = _serviceTierInArray = false;
     }
 
     public StringInterest InterestIn(ulong path)
@@ -96,7 +104,7 @@ internal sealed partial class DocumentFacts
             // Top level: the short values, and the Responses API's text delta.
             return path switch
             {
-                Id or Model or JsonNames.Object or JsonNames.Type or Status or StopReason => StringInterest.Value,
+                Id or Model or JsonNames.Object or JsonNames.Type or Status or StopReason or JsonNames.ServiceTier => StringInterest.Value,
                 Delta when _text is not null && Is(_type, "response.output_text.delta"u8) => StringInterest.Text,
                 _ => StringInterest.None,
             };
@@ -104,7 +112,8 @@ internal sealed partial class DocumentFacts
 
         if (path == FinishReasonPath || path == DeltaStopReasonPath || path == IncompleteReasonPath
             || path == MessageIdPath || path == MessageModelPath || path == ResponseIdPath || path == ResponseModelPath
-            || path == ResponseStatusPath || path == ResponseIncompleteReasonPath)
+            || path == ResponseStatusPath || path == ResponseIncompleteReasonPath
+            || path == UsageServiceTierPath || path == MessageUsageServiceTierPath || path == ResponseServiceTierPath)
         {
             return StringInterest.Value;
         }
@@ -152,6 +161,10 @@ internal sealed partial class DocumentFacts
         else if (path == ResponseModelPath) _responseModel = slot;
         else if (path == ResponseStatusPath) _responseStatus = slot;
         else if (path == ResponseIncompleteReasonPath) _responseIncompleteReason = slot;
+        else if (path == ServiceTierPath) _serviceTier = slot;
+        else if (path == UsageServiceTierPath) _usageServiceTier = slot;
+        else if (path == MessageUsageServiceTierPath) _messageServiceTier = slot;
+        else if (path == ResponseServiceTierPath) _responseServiceTier = slot;
     }
 
     public static bool WantsNumber(ulong path) => UsageRoot(path, out _, out _);
@@ -211,6 +224,18 @@ internal sealed partial class DocumentFacts
         else if (path == ChoicesPath)
         {
             _hasChoices = true;
+        }
+    }
+
+    /// <summary>
+    /// An array begins at <paramref name="path"/>. Its strings are read on the array's own path, so a
+    /// service tier that is an array would pass for a string: the document's tiers are then not taken.
+    /// </summary>
+    public void OnArray(ulong path)
+    {
+        if (path == ServiceTierPath || path == UsageServiceTierPath || path == MessageUsageServiceTierPath || path == ResponseServiceTierPath)
+        {
+            _serviceTierInArray = true;
         }
     }
 

@@ -45,6 +45,7 @@ internal static class JsonNames
     public const byte CacheCreation = 31;
     public const byte Ephemeral5mInputTokens = 32;
     public const byte Ephemeral1hInputTokens = 33;
+    public const byte ServiceTier = 34;
 
     /// <summary>A path one level below <paramref name="parent"/>; past eight levels nothing is followed.</summary>
     public static ulong Child(ulong parent, byte name) =>
@@ -81,6 +82,7 @@ internal static class JsonNames
         8 when name.SequenceEqual("response"u8) => Response,
         11 when name.SequenceEqual("stop_reason"u8) => StopReason,
         12 when name.SequenceEqual("input_tokens"u8) => InputTokens,
+        12 when name.SequenceEqual("service_tier"u8) => ServiceTier,
         13 when name.SequenceEqual("finish_reason"u8) => FinishReason,
         13 when name.SequenceEqual("prompt_tokens"u8) => PromptTokens,
         13 when name.SequenceEqual("output_tokens"u8) => OutputTokens,

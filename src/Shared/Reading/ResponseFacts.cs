@@ -46,6 +46,9 @@ internal sealed class ResponseFacts
 
     public long? OutputTokens { get; set; }
 
+    /// <summary>The tier the answer says it was served at (OpenAI's <c>service_tier</c>, Anthropic's <c>usage.service_tier</c>), a short token.</summary>
+    public string? ServiceTier { get; set; }
+
     /// <summary>OpenAI's <c>cached_tokens</c>, Anthropic's <c>cache_read_input_tokens</c>.</summary>
     public long? CacheReadInputTokens { get; set; }
 
