@@ -97,6 +97,7 @@ public sealed class MissionRuleConstructTests
     public Task AnExceptionCaughtAndTranslatedIntoAnAcceptedOneBeforeItEscapes() => Task.WhenAll(
         AnalyzerAsync(Thrown("try { Guard.Check(text); } catch (GuardrailRaisedException e) { throw new HttpException(e.Message); }", MatrixCell.WithoutMarkup(Guard))),
         AnalyzerAsync(Thrown("try { Guard.Check(text); } catch (GuardrailRaisedException e) when (e.Message.Length > 99) { throw new HttpException(e.Message); }", Guard), Escape(0)),
+        AnalyzerAsync(Thrown("try { Guard.Check(text); } catch (GuardrailRaisedException) { text = \"blocked\"; throw; }", Guard), Escape(0)),
         AnalyzerAsync(Thrown("Guard.Check(text);", Guard), Escape(0)));
 
     private const string Guard = """

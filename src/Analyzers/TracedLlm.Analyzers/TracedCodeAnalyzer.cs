@@ -206,25 +206,38 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
             // Every call site of each method, with its caller, for the methods that run only while an exception is
             // handled: built the first time it is asked (only a method with a cancellation caught in its body asks).
-            Dictionary<ISymbol, List<(ISymbol Caller, Handling Handling)>>? callSites = null;
-            Dictionary<ISymbol, List<(ISymbol Caller, Handling Handling)>> CallSites()
+            Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>? callSites = null;
+            Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>> CallSites()
             {
                 if (callSites is not null)
                 {
                     return callSites;
                 }
 
-                callSites = new Dictionary<ISymbol, List<(ISymbol Caller, Handling Handling)>>(SymbolEqualityComparer.Default);
+                callSites = new Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>(SymbolEqualityComparer.Default);
                 foreach (var pair in _methods)
                 {
                     foreach (var edge in pair.Value.Calls)
                     {
-                        Add(callSites, edge.Callee, (pair.Key, edge.Handling));
+                        Add(callSites, edge.Callee, (pair.Key, edge));
                     }
                 }
 
                 return callSites;
             }
+
+            List<(ISymbol Caller, CallEdge Edge)> CallsOf(ISymbol method) => Declarations(method, cancellationToken)
+                .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, CallEdge Edge)>())
+                .ToList();
+
+            // TLLM2002: a type thrown in a method reached through calls escapes to the failure path unless every call of the
+            // method (through any declaration it implements) is made in a try whose unfiltered catch takes the type and does
+            // not rethrow it (it translates the failure, or handles it: TLLM2004's concern), or by a method of which that
+            // holds, a few calls up. A root of traced code (a route, a policy, a library's entry point) never holds.
+            bool CaughtOnEveryPath(ISymbol method, ITypeSymbol type, int depth) =>
+                depth <= 3 && !_facts.IsRoot(method, cancellationToken) && !_facts.Entries(cancellationToken).Any(entry => WellKnownTypes.Same(entry.Handler, method))
+                && CallsOf(method) is { Count: > 0 } sites
+                && sites.All(site => FailurePathRule.CaughtAt(site.Caller, site.Edge.Site, type, _facts) || CaughtOnEveryPath(site.Caller, type, depth + 1));
 
             var whileHandling = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
 
@@ -239,11 +252,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 }
 
                 whileHandling[method] = false;
-                var sites = Declarations(method, cancellationToken)
-                    .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, Handling Handling)>())
-                    .ToList();
+                var sites = CallsOf(method);
                 var result = sites.Count > 0 && !_facts.IsRoot(method, cancellationToken)
-                    && sites.All(site => site.Handling == Handling.InCatch || (site.Handling == Handling.InBody && WhileHandling(site.Caller)));
+                    && sites.All(site => site.Edge.Handling == Handling.InCatch || (site.Edge.Handling == Handling.InBody && WhileHandling(site.Caller)));
                 whileHandling[method] = result;
                 return result;
             }
@@ -362,7 +373,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 if (facts.Throws.Count > 0)
                 {
                     filters ??= Filters(cancellationToken);
-                    foreach (var thrown in facts.Throws)
+                    foreach (var thrown in facts.Throws.Where(thrown => !CaughtOnEveryPath(symbol, thrown.Type, 0)))
                     {
                         FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscapeThroughCalls, report, path);
                     }
