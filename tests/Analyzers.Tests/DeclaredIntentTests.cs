@@ -1,4 +1,5 @@
 using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using TracedLlm.CodeFixes;
 using static TracedLlm.Analyzers.Tests.Verify;
@@ -133,7 +134,7 @@ public sealed class DeclaredIntentTests
 
     [Fact]
     public Task AnErrorAnsweredByHandInTheRoutesOwnCatchIsReported() => AnalyzerAsync(NotFound,
-        DiagnosticResult.CompilerWarning("TLLM2004").WithLocation(0).WithMessage(SwallowedExceptionTests.Message("Contoso.ProfileNotFoundException")));
+        new DiagnosticResult("TLLM2004", DiagnosticSeverity.Info).WithLocation(0).WithMessage(SwallowedExceptionTests.Message("Contoso.ProfileNotFoundException")));
 
     [Theory]
     [InlineData("ProfileNotFoundException")]
@@ -216,7 +217,7 @@ public sealed class DeclaredIntentTests
 
     [Fact]
     public Task ReportThroughCallsAsksTLLM2004ForIt() => DeclaredAsync(Helper, "dotnet_code_quality.TLLM2004.report_through_calls = true",
-        DiagnosticResult.CompilerWarning("TLLM2004").WithLocation(0).WithMessage(SwallowedExceptionTests.Message("System.IO.IOException") + HelperPath));
+        new DiagnosticResult("TLLM2004", DiagnosticSeverity.Info).WithLocation(0).WithMessage(SwallowedExceptionTests.Message("System.IO.IOException") + HelperPath));
 
     [Fact]
     public Task FailureHandledByDesignSilencesTheMethodsCatches() => AnalyzerAsync(MatrixCellText(NotFound).Replace(

@@ -157,7 +157,7 @@ public sealed class TracedCodeLibraryTests
         test.TestState.AdditionalProjectReferences.Add("Contoso.Application");
         foreach (var result in expected)
         {
-            test.ExpectedDiagnostics.Add(result.WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+            test.ExpectedDiagnostics.Add(result.WithSeverity(Verify.DefaultSeverity(result.Id)));
         }
 
         return test.RunAsync();

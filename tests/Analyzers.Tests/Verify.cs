@@ -137,5 +137,15 @@ internal static class Verify
 
     /// <summary>A diagnostic at markup location <c>{|#n:...|}</c> with its full message.</summary>
     public static DiagnosticResult Diagnostic(string id, int location, string message) =>
-        new DiagnosticResult(id, DiagnosticSeverity.Warning).WithLocation(location).WithMessage(message);
+        new DiagnosticResult(id, DefaultSeverity(id)).WithLocation(location).WithMessage(message);
+
+    /// <summary>The severity a rule is reported at by default (TLLM2004 is a suggestion, the others warnings).</summary>
+    public static DiagnosticSeverity DefaultSeverity(string id) => DefaultSeverities.Value[id];
+
+    private static readonly System.Lazy<System.Collections.Generic.Dictionary<string, DiagnosticSeverity>> DefaultSeverities = new(() =>
+        typeof(TracedLlm.Analyzers.TracedCodeAnalyzer).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
+            .SelectMany(t => ((Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)System.Activator.CreateInstance(t)!).SupportedDiagnostics)
+            .GroupBy(d => d.Id)
+            .ToDictionary(g => g.Key, g => g.First().DefaultSeverity));
 }
