@@ -10,7 +10,13 @@ namespace TracedLlm;
 // exporter) what is queued, seals OTLP batches and hands them to the delivery.
 public sealed partial class BoundedExportProcessor
 {
+    /// <summary>How many scheduled delays a quiet destination's batch may wait at most (<see cref="QuietDelayLimit"/>).</summary>
+    internal const int QuietDelayFactor = 4;
+
     private readonly CancellationTokenSource _stop = new();
+
+    // The open batch's delay: the scheduled delay, or for a router's destination, learned (NextDelay).
+    private TimeSpan _batchDelay;
 
     private void ExportLoop()
     {
@@ -102,7 +108,17 @@ public sealed partial class BoundedExportProcessor
 
             if (all)
             {
-                Seal();
+                // A router's destination seals for its delay only once the open batch has waited it
+                // (spans that waited in the queue open a batch), and learns the next batch's delay.
+                if (closed || flushes > Volatile.Read(ref _flushDone) || _quietDelayLimit <= _scheduledDelay)
+                {
+                    Seal();
+                }
+                else if (OpenBatchDue())
+                {
+                    AdaptDelay(full: false);
+                    Seal();
+                }
             }
 
             if (flushes > Volatile.Read(ref _flushDone))
@@ -130,7 +146,7 @@ public sealed partial class BoundedExportProcessor
             return _scheduledDelay;
         }
 
-        var left = _scheduledDelay - Stopwatch.GetElapsedTime(_openedAt);
+        var left = _batchDelay - Stopwatch.GetElapsedTime(_openedAt);
         return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
     }
 
@@ -144,7 +160,39 @@ public sealed partial class BoundedExportProcessor
         pending >= batchSize ? (batchSize - openSpans, false) : (Math.Min(Math.Min(pending, pieceSize), batchSize - openSpans), true);
 
     // The open OTLP batch has waited its scheduled delay.
-    private bool OpenBatchDue() => _openSpans > 0 && Stopwatch.GetElapsedTime(_openedAt) >= _scheduledDelay;
+    private bool OpenBatchDue() => _openSpans > 0 && Stopwatch.GetElapsedTime(_openedAt) >= _batchDelay;
+
+    /// <summary>
+    /// How long a router's destination lets its open batch wait at most: its scheduled delay times
+    /// <see cref="QuietDelayFactor"/>. Only a destination's: a plain exporter keeps its scheduled delay.
+    /// </summary>
+    internal static TimeSpan QuietDelayLimit(TimeSpan scheduledDelay, bool routed) =>
+        routed && scheduledDelay.Ticks <= TimeSpan.MaxValue.Ticks / QuietDelayFactor ? scheduledDelay * QuietDelayFactor : scheduledDelay;
+
+    /// <summary>
+    /// The delay a destination's next batch waits, learned from the batch just sealed: the time a
+    /// full batch took to fill, or for a batch sealed by its delay with <paramref name="spans"/>, the
+    /// time a full batch would take at the same rate; never below the scheduled delay
+    /// (<paramref name="scheduled"/>) nor above <paramref name="limit"/>. So a quiet destination's
+    /// batches grow toward full ones (a hundred quiet teams send a hundred times fewer, larger OTLP
+    /// requests than at the scheduled delay; bench/results/2026-11-28-destinations-shared.md), and a busy
+    /// one, whose batches fill before the scheduled delay, keeps it.
+    /// </summary>
+    internal static TimeSpan NextDelay(TimeSpan waited, int spans, int batchSize, TimeSpan scheduled, TimeSpan limit)
+    {
+        var wanted = spans >= batchSize ? waited : TimeSpan.FromTicks((long)Math.Min(limit.Ticks, (double)waited.Ticks * batchSize / Math.Max(1, spans)));
+        return wanted < scheduled ? scheduled : wanted > limit ? limit : wanted;
+    }
+
+    // A destination's open batch is about to be sealed, full or for its delay: the next one's delay.
+    private void AdaptDelay(bool full)
+    {
+        if (_quietDelayLimit > _scheduledDelay && _openSpans > 0)
+        {
+            var waited = full ? Stopwatch.GetElapsedTime(_openedAt) : _batchDelay;
+            _batchDelay = NextDelay(waited, _openSpans, _batchSize, _scheduledDelay, _quietDelayLimit);
+        }
+    }
 
     // One piece through OpenTelemetry's serializer into the open batch; the batch is sealed once it
     // holds a batch's spans. Then, while the export keeps up, the core goes to any request waiting for
@@ -178,6 +226,7 @@ public sealed partial class BoundedExportProcessor
             _openSpans += count;
             if (_openSpans >= _batchSize)
             {
+                AdaptDelay(full: true);
                 Seal();
             }
         }

@@ -42,6 +42,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     private readonly long _maxQueueBytes;
     private readonly long _maxRequestBytes;
     private readonly TimeSpan _scheduledDelay;
+    private readonly TimeSpan _quietDelayLimit;
     private readonly TimeSpan _shutdownTimeout;
     private readonly int _flushTimeoutMilliseconds;
     private readonly TimeSpan _warningInterval;
@@ -141,6 +142,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
         _maxQueueBytes = options.MaxQueueBytes;
         _maxRequestBytes = options.MaxQueueBytesPerRequest;
         _scheduledDelay = options.ScheduledDelay;
+        _batchDelay = _scheduledDelay;
         _shutdownTimeout = options.ShutdownTimeout;
         _flushTimeoutMilliseconds = options.FlushTimeout == Timeout.InfiniteTimeSpan ? Timeout.Infinite : (int)Math.Min(int.MaxValue, options.FlushTimeout.TotalMilliseconds);
         _warningInterval = options.WarningInterval;
@@ -154,6 +156,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
             _capture = otlp.Capture;
             _serializer = otlp.Serializer;
             _queueBudget = otlp.QueueBudget;
+            _quietDelayLimit = QuietDelayLimit(_scheduledDelay, otlp.Serializer is not null);
             DiskExportBuffer? disk = null;
             if (options.DiskBufferDirectory is { } directory)
             {

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -71,17 +72,9 @@ public static partial class TracedLlmExporterTracerProviderBuilderExtensions
     public static TracerProviderBuilder AddTracedLlmPhoenixExporter(this TracerProviderBuilder builder, Action<PhoenixExporterOptions>? configure = null, Action<ExportQueueOptions>? configureQueue = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.ConfigureServices(services =>
-        {
-            services.AddConfiguredOptions<PhoenixExporterOptions, PhoenixExporterOptionsValidator>(
-                PhoenixExporterOptions.SectionName,
-                static (options, variable) => options.ReadVariables(variable),
-                static (options, section) => section.Bind(options),
-                configure);
-            AddExportServices(services, PhoenixQueueName, configureQueue);
-        });
-        return builder.AddProcessor(provider =>
-            OneDestination(provider, PhoenixQueueName, provider.GetRequiredService<IOptionsMonitor<PhoenixExporterOptions>>().CurrentValue.Destination()));
+
+        // The section bound here, where the configuration binder's source generator sees the type.
+        return AddBackendExporter(builder, PhoenixExporterOptions.SectionName, PhoenixQueueName, static (options, section) => section.Bind(options), configure, configureQueue);
     }
 
     /// <summary>
@@ -95,17 +88,24 @@ public static partial class TracedLlmExporterTracerProviderBuilderExtensions
     public static TracerProviderBuilder AddTracedLlmLangSmithExporter(this TracerProviderBuilder builder, Action<LangSmithExporterOptions>? configure = null, Action<ExportQueueOptions>? configureQueue = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+
+        // The section bound here, where the configuration binder's source generator sees the type.
+        return AddBackendExporter(builder, LangSmithExporterOptions.SectionName, LangSmithQueueName, static (options, section) => section.Bind(options), configure, configureQueue);
+    }
+
+    // One backend's exporter: its options from its SDKs' variables, the section, then code (checked
+    // at start), its own queue, and its destination for every request.
+    private static TracerProviderBuilder AddBackendExporter<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(
+        TracerProviderBuilder builder, string sectionName, string queueName, Action<TOptions, IConfigurationSection> bind, Action<TOptions>? configure, Action<ExportQueueOptions>? configureQueue)
+        where TOptions : class, IBackendExporterOptions
+    {
         builder.ConfigureServices(services =>
         {
-            services.AddConfiguredOptions<LangSmithExporterOptions, LangSmithExporterOptionsValidator>(
-                LangSmithExporterOptions.SectionName,
-                static (options, variable) => options.ReadVariables(variable),
-                static (options, section) => section.Bind(options),
-                configure);
-            AddExportServices(services, LangSmithQueueName, configureQueue);
+            services.AddConfiguredOptions<TOptions, BackendExporterOptionsValidator<TOptions>>(sectionName, static (options, variable) => options.ReadVariables(variable), bind, configure);
+            AddExportServices(services, queueName, configureQueue);
         });
         return builder.AddProcessor(provider =>
-            OneDestination(provider, LangSmithQueueName, provider.GetRequiredService<IOptionsMonitor<LangSmithExporterOptions>>().CurrentValue.Destination()));
+            OneDestination(provider, queueName, provider.GetRequiredService<IOptionsMonitor<TOptions>>().CurrentValue.Destination()));
     }
 
     // One backend as a router's only destination, for every request: the same translation,

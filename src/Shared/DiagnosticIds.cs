@@ -45,6 +45,20 @@ internal static class DiagnosticIds
     /// <summary>TLLM2004: the name of an <c>LlmCall</c> in scope of the catch, for the "record the handled failure" fix.</summary>
     public const string LlmCallInScopeProperty = "LlmCall";
 
+    /// <summary>
+    /// TLLM2001–TLLM2007: where the finding was decided, the confidence tier it is measured in: <see cref="TierHandler"/> (the
+    /// route's own handler, authenticator or guardrail), <see cref="TierCalls"/> (reached through calls) or
+    /// <see cref="TierDispatch"/> (through an interface or virtual call with several implementations).
+    /// </summary>
+    public const string TierProperty = "Tier";
+
+    /// <summary>TLLM2001–TLLM2007: how many of the additional locations, the last ones, are the calls of the finding's path.</summary>
+    public const string PathCallsProperty = "PathCalls";
+
+    public const string TierHandler = "handler";
+    public const string TierCalls = "calls";
+    public const string TierDispatch = "dispatch";
+
     /// <summary>TLLM1011: the path of the tracked contract file the fix rewrites.</summary>
     public const string ContractPathProperty = "ContractPath";
 

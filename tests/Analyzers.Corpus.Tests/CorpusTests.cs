@@ -110,13 +110,16 @@ public sealed class CorpusTests(ITestOutputHelper output)
         failures.AddRange(matching.TruePositives.Where(m => m.Diagnostic is null).Select(m => $"true finding no longer reported: {m.Entry}"));
         // A false alarm on the tuning part was fixed and must stay fixed. One on the held-out part is only
         // measured: it stays reported (and counted against precision) until a change made for other reasons ends it.
+        // So is one of TLLM2007, off by default: its rate is measured and documented, not tuned (most such catches are
+        // designed, which only the team can declare).
         var heldOut = CorpusProject.All.Where(p => p.Part == CorpusPart.HeldOut).Select(p => p.Name).ToHashSet();
-        foreach (var (entry, diagnostic) in matching.FalseAlarms.Where(m => heldOut.Contains(m.Entry.Project)))
+        bool Measured(VerdictEntry entry) => heldOut.Contains(entry.Project) || entry.Id == "TLLM2007";
+        foreach (var (entry, diagnostic) in matching.FalseAlarms.Where(m => Measured(m.Entry)))
         {
-            output.WriteLine(diagnostic is null ? $"held-out false alarm, no longer reported: {entry}" : $"held-out false alarm, still reported (measured, not tuned against): {diagnostic} ({entry.Why})");
+            output.WriteLine(diagnostic is null ? $"measured false alarm, no longer reported: {entry}" : $"measured false alarm, still reported (measured, not tuned against): {diagnostic} ({entry.Why})");
         }
 
-        failures.AddRange(matching.FalseAlarms.Where(m => m.Diagnostic is not null && !heldOut.Contains(m.Entry.Project)).Select(m => $"false alarm reported: {m.Diagnostic} ({m.Entry.Why})"));
+        failures.AddRange(matching.FalseAlarms.Where(m => m.Diagnostic is not null && !Measured(m.Entry)).Select(m => $"false alarm reported: {m.Diagnostic} ({m.Entry.Why})"));
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 

@@ -66,7 +66,7 @@ public sealed class FailurePathTests
                 return model;
             }
         }
-        """, Diagnostic("TLLM2002", 0, Message("System.InvalidOperationException")).WithLocation(9));
+        """, Diagnostic("TLLM2002", 0, Message("System.InvalidOperationException") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Validation.Model → Validation.Require)").WithLocation(9));
 
     [Fact]
     public Task AThrowInAnAsyncLambdaAndARethrownTypedLocal() => AnalyzerAsync(Corpus.Header + HttpFilter + """

@@ -7,16 +7,23 @@ using static TracedLlm.Analyzers.Tests.Verify;
 namespace TracedLlm.Analyzers.Tests;
 
 /// <summary>
-/// TLLM2004 and TLLM2007 part at whether a catch answers the request. Every catch of a route's own handler is TLLM2004's;
-/// in code a route reaches through calls, a catch that answers the request by hand (returns or makes an <c>IResult</c>, an
-/// <c>IActionResult</c> or an <c>ActionResult&lt;T&gt;</c>, writes <c>HttpResponse</c>, itself or through a method of
-/// source) is TLLM2004's, and one that goes on without the failure is TLLM2007's, off by default.
+/// TLLM2004 and TLLM2007 part at whether a catch answers the request. A catch that answers the request by hand (returns or
+/// makes an <c>IResult</c>, an <c>IActionResult</c> or an <c>ActionResult&lt;T&gt;</c>, writes <c>HttpResponse</c>, itself or
+/// through a method of source) or gives up on a model call is TLLM2004's; one that goes on without the failure is TLLM2007's,
+/// off by default. Since issue 68 a catch reached through calls is TLLM2007's too unless the team asks TLLM2004 for those
+/// (<see cref="ThroughCalls"/>), and its message names its path.
 /// </summary>
 public sealed class HandledWithoutRecordTests
 {
     private static string Message(string type) => SwallowedExceptionTests.Message(type);
 
     private static string HandledMessage(string type) => SwallowedExceptionTests.HandledMessage(type);
+
+    /// <summary>What a team writes to have the catches reached through calls that answer an error reported as TLLM2004's.</summary>
+    private const string ThroughCalls = "dotnet_code_quality.TLLM2004.report_through_calls = true";
+
+    /// <summary>The path a finding reached from the route through <paramref name="calls"/> shows in its message.</summary>
+    private static string Through(string calls) => $" (reached from route 'POST /v1/chat/completions' through Routes.Chat → {calls})";
 
     /// <summary>A backend behind an interface whose implementation posts upstream (outside an attempt: TLLM2006 at <c>#9</c>).</summary>
     private const string Backend = """
@@ -74,7 +81,7 @@ public sealed class HandledWithoutRecordTests
             public static ActionResult<string> Typed(string path)
             {
                 try { return System.IO.File.ReadAllText(path); }
-                {|#3:catch|} (System.IO.IOException) { return ""; }
+                {|#3:catch|} (System.IO.IOException) { return ""; }   // a value: a success answer, a fallback (TLLM2007)
             }
 
             public static IResult Kept(string path)
@@ -111,18 +118,18 @@ public sealed class HandledWithoutRecordTests
         """;
 
     [Fact]
-    public Task AHelpersCatchThatAnswersTheRequestIsTLLM2004AndOneThatGoesOnIsTLLM2007() => AnalyzerAsync(
-        Helpers,
-        Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException")),
-        Diagnostic("TLLM2004", 1, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 2, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 3, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 4, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 5, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 6, Message("System.IO.IOException")));
+    public Task AHelpersCatchThatAnswersTheRequestIsTLLM2004AndOneThatGoesOnIsTLLM2007() => DeclaredAsync(
+        Helpers, ThroughCalls,
+        Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException") + Through("Cache.ReadAsync")),
+        Diagnostic("TLLM2004", 1, Message("System.IO.IOException") + Through("Answers.Read")),
+        Diagnostic("TLLM2004", 2, Message("System.IO.IOException") + Through("Answers.ActionAsync")),
+        Diagnostic("TLLM2007", 3, HandledMessage("System.IO.IOException") + Through("Answers.Typed")),
+        Diagnostic("TLLM2004", 4, Message("System.IO.IOException") + Through("Answers.Kept")),
+        Diagnostic("TLLM2004", 5, Message("System.IO.IOException") + Through("Answers.WriteAsync")),
+        Diagnostic("TLLM2004", 6, Message("System.IO.IOException") + Through("Answers.ThroughHelperAsync")));
 
     [Fact]
-    public Task AHelpersCatchThatGivesUpOnAnUpstreamCallIsTLLM2004() => AnalyzerAsync(Corpus.Header + Backend + """
+    public Task AHelpersCatchThatGivesUpOnAnUpstreamCallIsTLLM2004() => DeclaredAsync(Corpus.Header + Backend + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -151,14 +158,14 @@ public sealed class HandledWithoutRecordTests
                 return "";
             }
 
-            // The rest of an upstream call: its body read.
+            // The rest of an upstream call: its body read. Not a call the code shows is a model call (issue 68): TLLM2007.
             public static async Task<string> BodyAsync(HttpResponseMessage answer)
             {
                 try { return await answer.Content.ReadAsStringAsync(); }
                 {|#2:catch|} (System.IO.IOException) { return ""; }
             }
 
-            // What HttpClient throws, around a delegate the rule cannot follow.
+            // What HttpClient throws, around a delegate the rule cannot follow: no model call shown either, TLLM2007.
             public static async Task<string> ThroughAsync(Func<Task<string>> send)
             {
                 try { return await send(); }
@@ -178,17 +185,17 @@ public sealed class HandledWithoutRecordTests
                 static Task send(string model) => Task.CompletedTask;
             }
         }
-        """,
-        Diagnostic("TLLM2004", 0, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 1, Message("System.InvalidOperationException")),
-        Diagnostic("TLLM2004", 2, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 3, Message("System.Net.Http.HttpRequestException")),
-        Diagnostic("TLLM2007", 4, HandledMessage("System.IO.IOException")),
-        Diagnostic("TLLM2007", 5, HandledMessage("System.Exception")),
-        Diagnostic("TLLM2006", 9, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")));
+        """, ThroughCalls,
+        Diagnostic("TLLM2004", 0, Message("System.IO.IOException") + Through("Router.FirstAsync")),
+        Diagnostic("TLLM2004", 1, Message("System.InvalidOperationException") + Through("Router.FirstAsync")),
+        Diagnostic("TLLM2007", 2, HandledMessage("System.IO.IOException") + Through("Router.BodyAsync")),
+        Diagnostic("TLLM2007", 3, HandledMessage("System.Net.Http.HttpRequestException") + Through("Router.ThroughAsync")),
+        Diagnostic("TLLM2007", 4, HandledMessage("System.IO.IOException") + Through("Router.NoteAsync")),
+        Diagnostic("TLLM2007", 5, HandledMessage("System.Exception") + Through("Router.NoteAsync")),
+        Diagnostic("TLLM2006", 9, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync") + Through("Router.FirstAsync → IBackend.CompleteAsync → OpenAiBackend.CompleteAsync")));
 
     [Fact]
-    public Task WhatTheTryHandsOnCountsAndItsFinallyAndNegatedFiltersDoNot() => AnalyzerAsync(Corpus.Header + Backend + """
+    public Task WhatTheTryHandsOnCountsAndItsFinallyAndNegatedFiltersDoNot() => DeclaredAsync(Corpus.Header + Backend + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -231,7 +238,8 @@ public sealed class HandledWithoutRecordTests
                 finally { await backend.CompleteAsync("done"); }
             }
 
-            // A filter that excludes what HttpClient throws takes no transport failure.
+            // A filter that excludes what HttpClient throws takes no transport failure; one that takes it, around no model call
+            // the code shows, goes on without it (issue 68): all three TLLM2007.
             public static async Task<string> NegatedAsync(string path)
             {
                 try { await System.IO.File.AppendAllTextAsync(path, "note"); }
@@ -245,18 +253,18 @@ public sealed class HandledWithoutRecordTests
                 return path;
             }
         }
-        """,
-        Diagnostic("TLLM2004", 0, Message("System.InvalidOperationException")),
-        Diagnostic("TLLM2004", 1, Message("System.InvalidOperationException")),
-        Diagnostic("TLLM2004", 2, Message("System.InvalidOperationException")),
-        Diagnostic("TLLM2007", 3, HandledMessage("System.IO.IOException")),
-        Diagnostic("TLLM2007", 4, HandledMessage("System.Exception")),
-        Diagnostic("TLLM2007", 5, HandledMessage("System.Exception")),
-        Diagnostic("TLLM2004", 6, Message("System.Exception")),
-        Diagnostic("TLLM2006", 9, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")));
+        """, ThroughCalls,
+        Diagnostic("TLLM2004", 0, Message("System.InvalidOperationException") + Through("Calls.FanOutAsync")),
+        Diagnostic("TLLM2004", 1, Message("System.InvalidOperationException") + Through("Calls.OnThreadPoolAsync")),
+        Diagnostic("TLLM2004", 2, Message("System.InvalidOperationException") + Through("Calls.ThroughGroupAsync")),
+        Diagnostic("TLLM2007", 3, HandledMessage("System.IO.IOException") + Through("Calls.FinallyAsync")),
+        Diagnostic("TLLM2007", 4, HandledMessage("System.Exception") + Through("Calls.NegatedAsync")),
+        Diagnostic("TLLM2007", 5, HandledMessage("System.Exception") + Through("Calls.NegatedAsync")),
+        Diagnostic("TLLM2007", 6, HandledMessage("System.Exception") + Through("Calls.NegatedAsync")),
+        Diagnostic("TLLM2006", 9, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync") + Through("Calls.FanOutAsync → IBackend.CompleteAsync → OpenAiBackend.CompleteAsync")));
 
     [Fact]
-    public Task AnAnswerWrittenByAWriterGivenTheResponseOrByProblemDetailsIsTLLM2004() => AnalyzerAsync(Corpus.Header + """
+    public Task AnAnswerWrittenByAWriterGivenTheResponseOrByProblemDetailsIsTLLM2004() => DeclaredAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -282,20 +290,27 @@ public sealed class HandledWithoutRecordTests
                 {|#1:catch|} (System.IO.IOException) { await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context }); }
             }
         }
-        """,
-        Diagnostic("TLLM2004", 0, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 1, Message("System.IO.IOException")));
+        """, ThroughCalls,
+        Diagnostic("TLLM2004", 0, Message("System.IO.IOException") + Through("Errors.SerializedAsync")),
+        Diagnostic("TLLM2004", 1, Message("System.IO.IOException") + Through("Errors.ProblemAsync")));
 
+    /// <summary>
+    /// In a route's own handler too the catch's answer decides (issue 68): one that answers an error is TLLM2004's, one that goes
+    /// on (a fallback, nothing, a lambda's fallback value) TLLM2007's, decided while typing as the handler's own code.
+    /// </summary>
     [Fact]
-    public Task EveryCatchOfARoutesOwnHandlerIsTLLM2004WhatItDoes() => AnalyzerAsync(Corpus.Header + """
+    public Task ARoutesOwnCatchIsTLLM2004WhenItAnswersAnErrorAndTLLM2007WhenItGoesOn() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<Reply> Chat(ChatRequest request)
+            public static async Task<Reply> Chat(ChatRequest request, HttpContext context)
             {
                 var text = "";
                 try { text = await System.IO.File.ReadAllTextAsync(request.Model!); }
                 {|#0:catch|} (System.IO.IOException) { }
+
+                try { text += await System.IO.File.ReadAllTextAsync(text); }
+                {|#2:catch|} (System.IO.IOException) { context.Response.StatusCode = 503; }
 
                 Func<string> read = () =>
                 {
@@ -306,11 +321,12 @@ public sealed class HandledWithoutRecordTests
             }
         }
         """,
-        Diagnostic("TLLM2004", 0, Message("System.IO.IOException")),
-        Diagnostic("TLLM2004", 1, Message("System.IO.IOException")));
+        Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException")),
+        Diagnostic("TLLM2007", 1, HandledMessage("System.IO.IOException")),
+        Diagnostic("TLLM2004", 2, Message("System.IO.IOException")));
 
     [Fact]
-    public Task AnAnswerMadeInALambdaOfTheCatchIsNotTheCatchsAnswer() => AnalyzerAsync(Corpus.Header + """
+    public Task AnAnswerMadeInALambdaOfTheCatchIsNotTheCatchsAnswer() => DeclaredAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -331,24 +347,47 @@ public sealed class HandledWithoutRecordTests
                 }
             }
         }
-        """,
-        Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException")));
+        """, ThroughCalls,
+        Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException") + Through("Store.Read")));
 
+    /// <summary>A route whose own catch answers an error (TLLM2004, on by default), in a second document beside <see cref="Helpers"/>.</summary>
+    private const string OwnAnswer = """
+        using Microsoft.AspNetCore.Http;
+        using TracedLlm;
+
+        namespace Contoso.Own;
+
+        internal static class OwnRoutes
+        {
+            [TracedLlmRoute("POST", "/v1/embeddings")]
+            public static async System.Threading.Tasks.Task<IResult> Embed(ChatRequest request)
+            {
+                try { return Results.Text(await System.IO.File.ReadAllTextAsync(request.Model!)); }
+                catch (System.IO.IOException) { return Results.Problem("store down", statusCode: 503); }
+            }
+        }
+        """;
+
+    /// <summary>
+    /// TLLM2007 is off by default: a build reports only the route's own error answer (TLLM2004); with TLLM2007 on it reports the
+    /// seven catches the helpers reach through calls too (without report_through_calls they are all TLLM2007's), with their paths.
+    /// </summary>
     [Fact]
     public async Task ABuildWithoutTheSettingReportsNoTLLM2007AndOneWithItDoes()
     {
-        var compilation = ProjectAnalysis.Compile(WithoutMarkup(Helpers));
+        var compilation = ProjectAnalysis.Compile(WithoutMarkup(Helpers), OwnAnswer);
 
         var byDefault = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
-        Assert.Equal(Enumerable.Repeat("TLLM2004", 6), byDefault.Select(d => d.Id));
+        Assert.Equal(new[] { "TLLM2004" }, byDefault.Select(d => d.Id));
 
         var turnedOn = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(
             new[] { new KeyValuePair<string, ReportDiagnostic>(DiagnosticIds.HandledWithoutRecord, ReportDiagnostic.Warn) }));
         var withIt = await ProjectAnalysis.BuildDiagnosticsAsync(turnedOn);
-        Assert.Equal(new[] { "TLLM2004", "TLLM2004", "TLLM2004", "TLLM2004", "TLLM2004", "TLLM2004", "TLLM2007" }, withIt.Select(d => d.Id).OrderBy(id => id));
-        var handled = Assert.Single(withIt, d => d.Id == "TLLM2007");
-        Assert.Equal(DiagnosticSeverity.Warning, handled.Severity);
-        Assert.Equal(HandledMessage("System.IO.IOException"), handled.GetMessage());
+        Assert.Equal(new[] { "TLLM2004" }.Concat(Enumerable.Repeat("TLLM2007", 7)), withIt.Select(d => d.Id).OrderBy(id => id));
+        var handled = withIt.Where(d => d.Id == "TLLM2007").ToList();
+        Assert.All(handled, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
+        Assert.Contains(handled, d => d.GetMessage() == HandledMessage("System.IO.IOException") + Through("Cache.ReadAsync"));
+        Assert.Contains(handled, d => d.GetMessage() == HandledMessage("System.IO.IOException") + Through("Answers.Read"));
     }
 
     private static string WithoutMarkup(string source) => System.Text.RegularExpressions.Regex.Replace(source, @"\{\|#\d+:|\|\}", string.Empty);

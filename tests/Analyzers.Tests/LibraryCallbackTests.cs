@@ -39,7 +39,7 @@ public sealed class LibraryCallbackTests
             }
         }
         """,
-        Diagnostic("TLLM2004", 0, SwallowedExceptionTests.Message("System.IO.IOException")));
+        Diagnostic("TLLM2007", 0, SwallowedExceptionTests.HandledMessage("System.IO.IOException")));
 
     [Fact]
     public Task ACallbackThatCompletesATaskTheRequestAwaitsIsTheRequests() => AnalyzerAsync(Corpus.Header + """
@@ -80,9 +80,9 @@ public sealed class LibraryCallbackTests
             }
         }
         """,
-        Diagnostic("TLLM2004", 0, SwallowedExceptionTests.Message("System.IO.IOException")),
+        Diagnostic("TLLM2007", 0, SwallowedExceptionTests.HandledMessage("System.IO.IOException")),
         Diagnostic("TLLM2006", 1, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")),
-        Diagnostic("TLLM2007", 2, SwallowedExceptionTests.HandledMessage("System.IO.IOException")));
+        Diagnostic("TLLM2007", 2, SwallowedExceptionTests.HandledMessage("System.IO.IOException") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Replies.OnCreated → Replies.Forward)"));
 
     [Fact]
     public Task WhatALibraryCallbackCallsIsNotReachedByTheRequest() => AnalyzerAsync(Corpus.Header + """
@@ -113,7 +113,7 @@ public sealed class LibraryCallbackTests
             }
         }
         """,
-        Diagnostic("TLLM2007", 0, SwallowedExceptionTests.HandledMessage("System.IO.IOException")));
+        Diagnostic("TLLM2007", 0, SwallowedExceptionTests.HandledMessage("System.IO.IOException") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Queue.Read)"));
 
     [Fact]
     public Task ASpanLeftOpenInALibrarysEventHandlerIsStillReported() => AnalyzerAsync(Corpus.Header + """
@@ -144,7 +144,7 @@ public sealed class LibraryCallbackTests
         }
         """,
         Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, SpanLifecycleTests.NotEnded, "tick")),
-        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, SpanLifecycleTests.NotEnded, "poll")));
+        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, SpanLifecycleTests.NotEnded, "poll") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Poller.OnElapsed)"));
 
     [Fact]
     public Task ALibraryInterfacesEventImplementedInSourceIsRaisedBySource() => AnalyzerAsync(Corpus.Header + """
@@ -178,5 +178,5 @@ public sealed class LibraryCallbackTests
             }
         }
         """,
-        Diagnostic("TLLM2004", 0, SwallowedExceptionTests.Message("System.IO.IOException")));
+        Diagnostic("TLLM2007", 0, SwallowedExceptionTests.HandledMessage("System.IO.IOException")));
 }

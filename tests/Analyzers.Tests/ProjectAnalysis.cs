@@ -43,11 +43,14 @@ internal static class ProjectAnalysis
     public static Compilation Compile(params string[] sources) =>
         Compile(Testing.TestReferences.All, OutputKind.DynamicallyLinkedLibrary, sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, $"Source{i}.cs")).ToArray());
 
-    /// <summary>Every TLLM diagnostic, as a build reports them (compilation-end ones included); fails on an analyzer exception.</summary>
-    public static async Task<ImmutableArray<Diagnostic>> BuildDiagnosticsAsync(Compilation compilation)
+    /// <summary>
+    /// Every TLLM diagnostic, as a build reports them (compilation-end ones included), with the <c>.editorconfig</c> options a
+    /// build gives the analyzers (<paramref name="options"/>); fails on an analyzer exception.
+    /// </summary>
+    public static async Task<ImmutableArray<Diagnostic>> BuildDiagnosticsAsync(Compilation compilation, AnalyzerConfigOptionsProvider? options = null)
     {
         var failures = new ConcurrentQueue<Exception>();
-        var diagnostics = await compilation.WithAnalyzers(Analyzers, Options(failures)).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+        var diagnostics = await compilation.WithAnalyzers(Analyzers, Options(failures, options)).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
         return Checked(diagnostics, failures);
     }
 
@@ -59,8 +62,8 @@ internal static class ProjectAnalysis
         return Checked(diagnostics, failures);
     }
 
-    private static CompilationWithAnalyzersOptions Options(ConcurrentQueue<Exception> failures) => new(
-        new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+    private static CompilationWithAnalyzersOptions Options(ConcurrentQueue<Exception> failures, AnalyzerConfigOptionsProvider? options = null) => new(
+        options is null ? new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty) : new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, options),
         (exception, _, _) => failures.Enqueue(exception),
         concurrentAnalysis: true,
         logAnalyzerExecutionTime: false);

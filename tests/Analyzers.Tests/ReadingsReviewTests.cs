@@ -6,7 +6,7 @@ using Xunit;
 namespace TracedLlm.Analyzers.Tests;
 
 /// <summary>
-/// A review's probes of the readings added in 5c6da0b..58f4db8 (work in memory, the store re-read, forms, content set once), kept as
+/// A review's probes of the readings added in 5c6da0b..58f4db8 (work in memory, the store re-read), kept as
 /// tests after their mends. Each test asserts the faulty form IS reported (its markup):
 /// a failing test is a false negative (or, for the Clean_ tests, a control that must stay silent).
 /// </summary>
@@ -15,7 +15,6 @@ public sealed class ReadingsReviewTests
     private const string Handled = "{|TLLM2007:catch|}";
     private const string Catch = "{|TLLM2004:catch|}";
     private static readonly string H2004 = SwallowedExceptionMatrix.Header;
-    private static readonly string H2006 = UnscopedUpstreamCallMatrix.Header;
     private static readonly System.Reflection.Assembly[] Jwt = { typeof(Newtonsoft.Json.JsonConvert).Assembly };
 
     // ----- TLLM2004 decode probe: a helper whose try decodes (int.Parse) beside @T, answered with none.
@@ -96,10 +95,13 @@ public sealed class ReadingsReviewTests
     [Fact] public Task Operator_SourceConversion() => Reports2004(Decode("Money m = ids.Count; ids.Add(m.Cents);",
         "internal readonly struct Money { public int Cents { get; init; } public static implicit operator Money(int c) => new Money { Cents = File.ReadAllText(\"rate\").Length * c }; }"));
 
-    // ----- TLLM2004 RechecksStore (EF Core's types by name, as the matrix declares them).
+    // ----- TLLM2004 RechecksStore (EF Core's types by name, as the matrix declares them). The store's helper is reached
+    // through calls, so its error answers are TLLM2004's where the team asks for them (report_through_calls; TLLM2007's
+    // otherwise, DeclaredIntentTests.ACatchReachedThroughCallsIsTLLM2007WithItsPath).
+    private const string ThroughCalls = "dotnet_code_quality.TLLM2004.report_through_calls = true";
 
-
-    private static Task Reports2004Ef(string source) => Verify.AnalyzerAsync(new[] { H2004 + source }.Concat(SwallowedExceptionMatrix.EfCore).ToArray(), System.Array.Empty<System.Reflection.Assembly>());
+    private static Task Reports2004Ef(string source) =>
+        Verify.DeclaredAsync(new[] { H2004 + source }.Concat(SwallowedExceptionMatrix.EfCore).ToArray(), System.Array.Empty<System.Reflection.Assembly>(), ThroughCalls);
 
     private static Task Silent2004Ef(string source) => Verify.AnalyzerAsync(new[] { H2004 + MatrixCell.WithoutMarkup(source) }.Concat(SwallowedExceptionMatrix.EfCore).ToArray(), System.Array.Empty<System.Reflection.Assembly>());
 
@@ -117,51 +119,7 @@ public sealed class ReadingsReviewTests
 
     [Fact] public Task Recheck_LocalFromNonRead() => Reports2004Ef(SwallowedExceptionMatrix.Scaffolded("var gone = id.Trim().Length > 0;\nif (gone) { return Results.NotFound(); } throw;"));
 
-    // ----- TLLM2006 forms and content set once.
-    private const string Url = "\"http://upstream/v1/completions\"";
-
-    /// <summary>A route that runs <paramref name="statements"/> outside any attempt and answers; <paramref name="members"/> beside it (the TLLM2006 probes' route).</summary>
-    internal static string Upstream(string statements, string members = "") => $$"""
-        internal static class Routes
-        {
-            [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpClient http)
-            {
-        {{statements}}
-        return new Reply();
-            }
-        }
-        {{members}}
-        """;
-
-    private static Task Reports2006(string source) => Verify.AnalyzerAsync(H2006 + source, Jwt);
-
-    private static Task Silent2006(string source) => Verify.AnalyzerAsync(H2006 + MatrixCell.WithoutMarkup(source), Jwt);
-
-    [Fact] public Task Clean_FormSetOnce() => Silent2006(Upstream($"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\nmessage.Content = new FormUrlEncodedContent(new Dictionary<string, string> {{ [\"code\"] = request.Model ?? \"\" }});\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};"));
-
-    [Fact] public Task Form_ConstFieldPrompt() => Reports2006(Upstream($"_ = await {{|TLLM2006:http.PostAsync({Url}, new FormUrlEncodedContent(new Dictionary<string, string> {{ [Keys.Prompt] = request.Model ?? \"\" }}))|}};",
-        "internal static class Keys { public const string Prompt = \"prompt\"; }"));
-
-    [Fact] public Task Form_MediaTypeTernary() => Reports2006(Upstream($"var useForm = request.Model == \"x\";\n_ = await {{|TLLM2006:http.PostAsync({Url}, new StringContent(System.Text.Json.JsonSerializer.Serialize(new {{ prompt = request.Model }}), System.Text.Encoding.UTF8, useForm ? \"application/x-www-form-urlencoded\" : \"application/json\"))|}};"));
-
-    [Fact] public Task Form_MediaTypeVariable() => Reports2006(Upstream($"var mediaType = \"application/x-www-form-urlencoded\";\n_ = await {{|TLLM2006:http.PostAsync({Url}, new StringContent(\"prompt=\" + request.Model, System.Text.Encoding.UTF8, mediaType))|}};"));
-
-    [Fact] public Task SetOnce_AfterSend() => Reports2006(Upstream($"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};\nmessage.Content = new FormUrlEncodedContent(new Dictionary<string, string> {{ [\"code\"] = \"1\" }});"));
-
-    [Fact] public Task SetOnce_AliasSetsPrompt() => Reports2006(Upstream($"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\nmessage.Content = new FormUrlEncodedContent(new Dictionary<string, string> {{ [\"code\"] = \"1\" }});\nvar alias = message;\nalias.Content = new StringContent(request.Model ?? \"\");\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};"));
-
-    [Fact] public Task SetOnce_InLoop() => Reports2006(Upstream($"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\nforeach (var c in \"ab\") {{ message.Content = new FormUrlEncodedContent(new Dictionary<string, string> {{ [\"code\"] = \"1\" }}); }}\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};"));
-
-    [Fact] public Task SetOnce_InUsingBlock() => Reports2006(Upstream($"using (var message = new HttpRequestMessage(HttpMethod.Post, {Url})) {{\nmessage.Content = new StringContent(request.Model ?? \"\");\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}}; }}"));
-
-    [Fact] public Task SetOnce_SetTwice() => Reports2006(Upstream($"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\nmessage.Content = new FormUrlEncodedContent(new Dictionary<string, string> {{ [\"code\"] = \"1\" }});\nmessage.Content = new StringContent(request.Model ?? \"\");\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};"));
-
-    [Fact] public Task SetOnce_ContentReadThenWrapped() => Reports2006(Upstream($"using var message = new HttpRequestMessage(HttpMethod.Post, {Url});\nmessage.Content = new FormUrlEncodedContent(new Dictionary<string, string> {{ [\"code\"] = \"1\" }});\nSwap(message);\nusing var response = await {{|TLLM2006:http.SendAsync(message)|}};\nstatic void Swap(HttpRequestMessage m) => m.Content = new StringContent(\"prompt\");"));
-
-    // ----- Odd code through HoldsValuesOnly and the form reading: no analyzer exception (AD0001), nothing reported.
     [Fact] public Task Odd_ShapesDoNotThrow() => Reports2004(Decode("var a = new P(1); var b = new Part(2); var c = new G<int>(3); var d = new Ev(); var g = new Gen2<string>(\"x\"); ids.Add(a.X + b.N + c.V + g.V.Length);",
         "internal readonly record struct P(int X);\ninternal partial class Part(int n);\ninternal partial class Part { public int N { get; } = n; }\ninternal record G<T>(T V);\ninternal sealed class Ev { public event EventHandler? Changed = delegate { }; public int[] Items = { }; public string S = nameof(Items); }\ninternal record Gen2<T>(T V) : G<T>(V);"));
 
-    [Fact] public Task Odd_FormConstantsDoNotThrow() => Silent2006(Upstream($"_ = await {{|TLLM2006:http.PostAsync({Url}, new FormUrlEncodedContent(new Dictionary<string, string> {{ [\"a%\"] = \"%zz&==&\", [\"\"] = \"%E0%A4%A\" }}))|}};"));
 }

@@ -27,7 +27,7 @@ public sealed class SlotMismatchConstructTests
             [TracedLlmRoute("POST", "/v1/messages")]
             public static Reply Messages(MessagesRequest request, LlmCall call) => new() { Text = $"{Slots.Read(call)}{Slots.Read(call)}{Slots.Read(call, "litellm_metadata")}" };
         }
-        """, Diagnostic("TLLM2001", 0, SlotMismatchTests.MessagesOnly));
+        """, Diagnostic("TLLM2001", 0, SlotMismatchTests.MessagesOnly + " (through Routes.Chat → Slots.Read)"));
 
     [Fact]
     public Task TheFixRewritesTheDefault() => FixAsync<TracedLlm.CodeFixes.SlotMismatchCodeFix>(Corpus.Header + """

@@ -139,7 +139,7 @@ public sealed class SlotMismatchTests
             private static string? Read(IDictionary<object, object?> items) =>
                 items.TryGetValue({|#0:MetadataKey|}, out var value) ? value as string : null;
         }
-        """, Diagnostic("TLLM2001", 0, MessagesOnly));
+        """, Diagnostic("TLLM2001", 0, MessagesOnly + " (through Routes.Messages → SpanContext.Parent → SpanContext.Read)"));
 
     [Fact]
     public Task KeysInStaticReadonlyFieldsPropertiesAndLambdaFields() => AnalyzerAsync(Corpus.Header + """
@@ -260,7 +260,7 @@ public sealed class SlotMismatchTests
                 return document.RootElement.TryGetProperty({|#0:"litellm_metadata"|}, out var slot) ? slot.GetRawText() : null;
             }
         }
-        """, Diagnostic("TLLM2001", 0, ChatOnly));
+        """, Diagnostic("TLLM2001", 0, ChatOnly + " (through Routes.Chat → Shared.Parent)"));
 
     [Fact]
     public Task CustomSlotOfAnotherRouteIsASlotToo() => AnalyzerAsync(Corpus.Header + """

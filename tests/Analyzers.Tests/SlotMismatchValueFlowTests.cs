@@ -79,7 +79,7 @@ public sealed class SlotMismatchValueFlowTests
         """,
         Diagnostic("TLLM2001", 0, MessagesOnly),
         Diagnostic("TLLM2001", 1, MessagesOnly),
-        Diagnostic("TLLM2001", 2, MessagesOnly));
+        Diagnostic("TLLM2001", 2, MessagesOnly + " (through Routes.Messages → Slots.Read)"));
 
     [Fact]
     public Task ADelegateKeptInACollectionAndInvokedLater() => AnalyzerAsync(Corpus.Header + """
@@ -105,7 +105,8 @@ public sealed class SlotMismatchValueFlowTests
                 return new Reply { Text = value as string };
             }
         }
-        """, Diagnostic("TLLM2001", 0, MessagesOnly));
+        """, Diagnostic("TLLM2001", 0, MessagesOnly + " (through Routes.Messages → Readers.All)"));
+
     [Fact]
     public Task UnrelatedDictionariesWritersAndAHelperBranchingOnTheRoutesSlotAreClean() => AnalyzerAsync(Corpus.Header + """
         internal static class Slots

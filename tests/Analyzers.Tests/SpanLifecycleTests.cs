@@ -69,7 +69,7 @@ public sealed class SpanLifecycleTests
         """,
         Diagnostic("TLLM2003", 0, Discarded),
         Diagnostic("TLLM2003", 1, NeverEnded),
-        Diagnostic("TLLM2003", 2, NeverEnded));
+        Diagnostic("TLLM2003", 2, NeverEnded + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Tracing.Mark)"));
 
     [Fact]
     public Task StoppedOutsideFinallyInAnAsyncHelperAndDiscardedInALambda() => AnalyzerAsync(Corpus.Header + """
@@ -96,7 +96,7 @@ public sealed class SpanLifecycleTests
         }
         """,
         Diagnostic("TLLM2003", 0, NeverEnded),
-        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")));
+        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.CallAsync)"));
 
     [Fact]
     public Task OrphansFromAnEmptyParentOrAClearedCurrent() => AnalyzerAsync(Corpus.Header + """
@@ -456,8 +456,8 @@ public sealed class SpanLifecycleTests
             }
         }
         """,
-        Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")),
-        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")));
+        Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Spans.Throwing)"),
+        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Spans.Reassigned)"));
 
     [Fact]
     public Task FixAllNamesTheLocalsOfNestedBlocksApart() => FixAsync<SpanLifecycleCodeFix>(Corpus.Header + """

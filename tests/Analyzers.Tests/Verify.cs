@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
@@ -36,6 +37,27 @@ internal sealed class TracedLlmTest<TCodeFix> : CSharpCodeFixTest<TracedCodeAnal
         CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
     }
 
+    /// <summary>
+    /// The path's calls, the last additional locations of a finding reached through calls, are left out: a test's markup names
+    /// where a finding is and what else it points at (a filter), and the path is asserted by the message and by
+    /// <see cref="PathTests"/>.
+    /// </summary>
+    protected override ImmutableArray<(Project project, Diagnostic diagnostic)> FilterDiagnostics(ImmutableArray<(Project project, Diagnostic diagnostic)> diagnostics) =>
+        base.FilterDiagnostics(diagnostics).Select(pair => (pair.project, WithoutPath(pair.diagnostic))).ToImmutableArray();
+
+    private static Diagnostic WithoutPath(Diagnostic diagnostic)
+    {
+        if (!diagnostic.Properties.TryGetValue(DiagnosticIds.PathCallsProperty, out var count) || count is null)
+        {
+            return diagnostic;
+        }
+
+        var descriptor = diagnostic.Descriptor;
+        var kept = diagnostic.AdditionalLocations.Take(diagnostic.AdditionalLocations.Count - int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
+        return Diagnostic.Create(descriptor.Id, descriptor.Category, diagnostic.GetMessage(), diagnostic.Severity, descriptor.DefaultSeverity, descriptor.IsEnabledByDefault,
+            diagnostic.WarningLevel, descriptor.Title, descriptor.Description, descriptor.HelpLinkUri, diagnostic.Location, kept, descriptor.CustomTags, diagnostic.Properties);
+    }
+
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => new DiagnosticAnalyzer[] { new TracedCodeAnalyzer(), new SlotCollisionAnalyzer() };
 
     protected override IEnumerable<Type> GetSourceGenerators() => new[] { typeof(TracedLlmRouteGenerator) };
@@ -62,9 +84,21 @@ internal static class Verify
         AnalyzerAsync(new[] { source }, libraries, expected);
 
     /// <summary>As <see cref="AnalyzerAsync(string, System.Reflection.Assembly[], DiagnosticResult[])"/>, over several documents: the first with markup, the others a library's declarations.</summary>
-    public static Task AnalyzerAsync(string[] sources, System.Reflection.Assembly[] libraries, params DiagnosticResult[] expected)
+    public static Task AnalyzerAsync(string[] sources, System.Reflection.Assembly[] libraries, params DiagnosticResult[] expected) =>
+        DeclaredAsync(sources, libraries, editorConfig: null, expected);
+
+    /// <summary>
+    /// As <see cref="AnalyzerAsync(string[], System.Reflection.Assembly[], DiagnosticResult[])"/>, with <paramref name="editorConfig"/>'s
+    /// lines (when given) in a <c>[*.cs]</c> section of the solution's <c>.editorconfig</c>: what a team declares.
+    /// </summary>
+    public static Task DeclaredAsync(string[] sources, System.Reflection.Assembly[] libraries, string? editorConfig, params DiagnosticResult[] expected)
     {
         var test = new TracedLlmTest<EmptyCodeFixProvider> { TestCode = sources[0] };
+        if (editorConfig is not null)
+        {
+            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*.cs]\n" + editorConfig + "\n"));
+        }
+
         foreach (var more in sources.Skip(1))
         {
             test.TestState.Sources.Add(more);
@@ -78,6 +112,13 @@ internal static class Verify
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }
+
+    /// <summary>
+    /// As <see cref="AnalyzerAsync(string, DiagnosticResult[])"/>, with <paramref name="editorConfig"/>'s lines in a
+    /// <c>[*.cs]</c> section of the solution's <c>.editorconfig</c>: what a team declares.
+    /// </summary>
+    public static Task DeclaredAsync(string source, string editorConfig, params DiagnosticResult[] expected) =>
+        DeclaredAsync(new[] { source }, System.Array.Empty<System.Reflection.Assembly>(), editorConfig, expected);
 
     /// <summary>Each diagnostic fixed one at a time, and all at once by Fix All in document, project and solution, give <paramref name="fixedSource"/>, which compiles and has no TLLM diagnostic left.</summary>
     public static Task FixAsync<TFix>(string source, string fixedSource, string? equivalenceKey = null, int? fixAllIterations = null)
@@ -96,5 +137,15 @@ internal static class Verify
 
     /// <summary>A diagnostic at markup location <c>{|#n:...|}</c> with its full message.</summary>
     public static DiagnosticResult Diagnostic(string id, int location, string message) =>
-        new DiagnosticResult(id, DiagnosticSeverity.Warning).WithLocation(location).WithMessage(message);
+        new DiagnosticResult(id, DefaultSeverity(id)).WithLocation(location).WithMessage(message);
+
+    /// <summary>The severity a rule is reported at by default (TLLM2004 is a suggestion, the others warnings).</summary>
+    public static DiagnosticSeverity DefaultSeverity(string id) => DefaultSeverities.Value[id];
+
+    private static readonly System.Lazy<System.Collections.Generic.Dictionary<string, DiagnosticSeverity>> DefaultSeverities = new(() =>
+        typeof(TracedLlm.Analyzers.TracedCodeAnalyzer).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
+            .SelectMany(t => ((Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)System.Activator.CreateInstance(t)!).SupportedDiagnostics)
+            .GroupBy(d => d.Id)
+            .ToDictionary(g => g.Key, g => g.First().DefaultSeverity));
 }

@@ -56,7 +56,7 @@ public sealed class RelayUpstream
 /// take its body: the sample's typed request, a <see cref="JsonElement"/>, a <see cref="JsonNode"/>
 /// (abstract, so marked <c>[FromBody]</c>), and none at all with YARP's forwarder sending the HTTP
 /// request on. The differential suite
-/// (tests/Gateway.Tests/DifferentialSuiteTests.cs) compares what each one's guardrail, trace and
+/// (tests/Gateway.Tests/HostileInput/DifferentialSuiteTests.cs) compares what each one's guardrail, trace and
 /// upstream read. The wire format, slot and operation come from the path, as on the sample's routes.
 /// </summary>
 public static class RelayRoutes

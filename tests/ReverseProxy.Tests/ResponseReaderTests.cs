@@ -402,6 +402,26 @@ public sealed class ResponseReaderTests
         Assert.Equal(shape.Tier, facts.ServiceTier);
     }
 
+    /// <summary>A value given as an array is no value: a string or number inside an array is nobody's model, id or count.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4096)]
+    public void AValueGivenAsAnArrayIsNotRead(int pieceSize)
+    {
+        var body = WireSamples.ChatPriorityCompletion
+            .Replace("\"gpt-4o-2024-08-06\"", "[\"gpt-4o-2024-08-06\"]")
+            .Replace("\"id\":\"chatcmpl-p2\"", "\"id\":[\"chatcmpl-p2\"]")
+            .Replace("\"prompt_tokens\":8", "\"prompt_tokens\":[8]");
+        var (facts, text, _) = Read(BodyKind.Json, body, pieceSize);
+        Assert.True(facts.Terminal);
+        Assert.Null(facts.ResponseModel);
+        Assert.Null(facts.ResponseId);
+        Assert.Null(facts.InputTokens);
+        Assert.Equal(1, facts.OutputTokens);
+        Assert.Equal("priority", facts.ServiceTier);
+        Assert.Equal("Fast", text);
+    }
+
     private static (ResponseFacts Facts, string Text, int Events) Read(BodyKind kind, string body, int pieceSize)
     {
         var bytes = WireSamples.Utf8(body);

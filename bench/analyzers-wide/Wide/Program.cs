@@ -33,6 +33,8 @@ var built = new List<MetadataReference>(); // the ref: libraries, in the order g
 var reachedTotal = new Totals();
 var reachedSeen = new HashSet<string>(StringComparer.Ordinal); // a method of a shared library reached from several services counts once
 int routesTotal = 0, lambdasTotal = 0, otherTotal = 0, methodsTotal = 0;
+var tiers = new SortedDictionary<(string Rule, string Tier), int>(); // findings in files that bind, by rule and tier
+var declaredTotal = new List<Declarations>();
 foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
 {
     var (name, folder) = arg.Split('=', 2) is [var n, var f] ? (n, f) : (Path.GetFileName(arg), arg);
@@ -107,7 +109,9 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     // TLLM2007 is off by default; it is turned on here as a team turns it on, and its findings are printed with their ID, apart
     // from the rules a build reports by default (bench/results/2026-11-27-tllm2004-tllm2007-split.md).
     compilation = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(compilation.Options.SpecificDiagnosticOptions.SetItem("TLLM2007", ReportDiagnostic.Warn)));
-    var findings = reachOnly ? ImmutableArray<Diagnostic>.Empty : await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
+    // The intent the team declared in its tree: .editorconfig options and the package's attributes (Declarations.cs).
+    var declarations = Declarations.Read(compilation.SyntaxTrees.ToList());
+    var findings = reachOnly ? ImmutableArray<Diagnostic>.Empty : await ProjectAnalysis.BuildDiagnosticsAsync(compilation, declarations.Options);
     var project = new Totals();
     foreach (var (tree, adoptedTree) in trees.Zip(adoptedTrees))
     {
@@ -120,6 +124,8 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     }
 
     Console.WriteLine($"== {name} ({folder}): {trees.Length} files, {project.Lines:N0} lines; {errors.Count} compile errors in {broken.Count} files; {trees.Length - broken.Count} files, {project.BindingLines:N0} lines bind; analysed in {started.Elapsed.TotalSeconds:0.0} s");
+    Console.WriteLine($"   {declarations.Describe()}");
+    declaredTotal.Add(declarations);
     if (clashes.Count > 0)
     {
         Console.WriteLine($"   left out of the references, their public types clashing with the tree's own (fewer compile errors without them): {string.Join(", ", clashes)}");
@@ -187,7 +193,14 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     {
         var span = finding.Location.GetMappedLineSpan(); // a moved lambda's lines map back to where it was written
         var binds = finding.Location.SourceTree is { } t && !broken.Contains(t);
-        Console.WriteLine($"   {finding.Id} {Path.GetRelativePath(Path.GetDirectoryName(folder.Split(',')[0])!, span.Path)}:{span.StartLinePosition.Line + 1}{(binds ? "" : " (file has compile errors)")}: {finding.GetMessage()}");
+        // The tier the finding was decided in (the route's own handler, through calls, through dispatch), and its path in the message.
+        var tier = finding.Properties.TryGetValue("Tier", out var decided) ? decided : "?";
+        Console.WriteLine($"   {finding.Id} [{tier}] {Path.GetRelativePath(Path.GetDirectoryName(folder.Split(',')[0])!, span.Path)}:{span.StartLinePosition.Line + 1}{(binds ? "" : " (file has compile errors)")}: {finding.GetMessage()}");
+        if (binds)
+        {
+            tiers[(finding.Id, tier!)] = tiers.GetValueOrDefault((finding.Id, tier!)) + 1;
+        }
+
         if (adoption is not null && finding.Location.SourceTree is { } source)
         {
             // A location the tool wrote (an attribute added to a moved lambda) may map past the original file's end: its own line then.
@@ -198,7 +211,7 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
             Console.WriteLine($"      code: {code.Trim()}");
         }
 
-        if (finding.Id == "TLLM2007")
+        if (NotAWarningByDefault(finding))
         {
             project.OffByDefault += binds ? 1 : 0;
         }
@@ -208,16 +221,22 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
         }
     }
 
-    var offByDefault = findings.Count(f => f.Id == "TLLM2007");
-    Console.WriteLine(reachOnly ? "   analyzers not run (--reach-only)" : $"   {findings.Length - offByDefault} findings, {project.Findings} in files that bind; TLLM2007 (off by default) {offByDefault}, {project.OffByDefault} in files that bind");
+    var offByDefault = findings.Count(NotAWarningByDefault);
+    Console.WriteLine(reachOnly ? "   analyzers not run (--reach-only)" : $"   {findings.Length - offByDefault} findings, {project.Findings} in files that bind; not a warning by default (TLLM2004, TLLM2007) {offByDefault}, {project.OffByDefault} in files that bind");
     total.Findings += project.Findings;
     total.OffByDefault += project.OffByDefault;
 }
 
-Console.WriteLine($"== all (each file once): {total.Lines:N0} lines, {total.BindingLines:N0} that bind, {(reachOnly ? "analyzers not run" : $"{total.Findings} findings in them (TLLM2007, off by default: {total.OffByDefault})")}; constructs the rules follow: {total.Catches} catch clauses, {total.Throws} throws, {total.ActivityStarts} Activity starts, {total.Sends} sends, {total.MetadataKeys} 'metadata' keys");
+Console.WriteLine($"== all (each file once): {total.Lines:N0} lines, {total.BindingLines:N0} that bind, {(reachOnly ? "analyzers not run" : $"{total.Findings} warnings by default in them (not a warning by default, TLLM2004 and TLLM2007: {total.OffByDefault})")}; constructs the rules follow: {total.Catches} catch clauses, {total.Throws} throws, {total.ActivityStarts} Activity starts, {total.Sends} sends, {total.MetadataKeys} 'metadata' keys");
 if (adopted)
 {
     Console.WriteLine($"== adopted, all: {routesTotal} routes ({lambdasTotal} lambda handlers, {otherTotal} other handlers skipped), {methodsTotal} methods reached (summed per compilation; {reachedSeen.Count} declarations in files that bind, each once), {reachedTotal.BindingLines:N0} lines reached that bind (each once); constructs there: {reachedTotal.Catches} catch clauses, {reachedTotal.Throws} throws, {reachedTotal.ActivityStarts} Activity starts, {reachedTotal.Sends} sends, {reachedTotal.MetadataKeys} 'metadata' keys");
+}
+
+if (!reachOnly)
+{
+    Console.WriteLine($"== by rule and tier (files that bind): {string.Join(", ", tiers.Select(p => $"{p.Key.Rule} {p.Key.Tier} {p.Value}"))}");
+    Console.WriteLine($"== declarations, all: {declaredTotal.Sum(d => d.OptionLines + d.AttributeLines)} lines ({declaredTotal.Sum(d => d.OptionLines)} options, {declaredTotal.Sum(d => d.AttributeLines)} attributes); [FailureHandledByDesign]: {declaredTotal.Sum(d => d.VouchedLines)}");
 }
 
 var constructs = total.Catches + total.Throws + total.ActivityStarts + total.Sends + total.MetadataKeys;
@@ -226,6 +245,9 @@ if (!reachOnly && total.Findings == 0 && constructs > 0)
     // 0 events in n trials: the one-sided 95 % Clopper-Pearson upper bound is 1 - 0.05^(1/n) (about 3/n, the rule of three).
     Console.WriteLine($"   0 findings over {constructs} constructs: a rule fires on at most {100 * (1 - Math.Pow(0.05, 1.0 / constructs)):0.00} % of them (95 %, Clopper-Pearson; rule of three {300.0 / constructs:0.00} %)");
 }
+
+// A finding a build does not report as a warning unless the team asks: TLLM2007 (off by default) and TLLM2004 (a suggestion).
+static bool NotAWarningByDefault(Diagnostic finding) => !finding.Descriptor.IsEnabledByDefault || finding.DefaultSeverity < DiagnosticSeverity.Warning;
 
 /// <summary>Lines and the constructs the TLLM rules follow, counted per syntax tree.</summary>
 internal sealed class Totals

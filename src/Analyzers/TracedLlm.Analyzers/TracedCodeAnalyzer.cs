@@ -53,7 +53,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            if (CompilationFacts.Create(start.Compilation, start.CancellationToken) is not { } compilation || !compilation.MayHaveRoutes)
+            if (CompilationFacts.Create(start.Compilation, start.CancellationToken, start.Options.AnalyzerConfigOptionsProvider) is not { } compilation || !compilation.MayHaveRoutes)
             {
                 return;
             }
@@ -63,9 +63,6 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             start.RegisterCompilationEndAction(end => state.ReportThroughCalls(end.ReportDiagnostic, end.CancellationToken));
         });
     }
-
-    /// <summary>How many calls up a message or content handed on from helper to helper is followed (<see cref="HandedOn"/>).</summary>
-    private const int MaxHandOnDepth = 4;
 
     private static void Add<TValue>(Dictionary<ISymbol, List<TValue>> index, ISymbol key, TValue value)
     {
@@ -180,7 +177,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             }
 
             LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycle, context.ReportDiagnostic);
-            LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, context.ReportDiagnostic, created: null);
+            LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, null, context.ReportDiagnostic, created: null);
             LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCall, context.ReportDiagnostic);
         }
 
@@ -209,25 +206,38 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
             // Every call site of each method, with its caller, for the methods that run only while an exception is
             // handled: built the first time it is asked (only a method with a cancellation caught in its body asks).
-            Dictionary<ISymbol, List<(ISymbol Caller, Handling Handling)>>? callSites = null;
-            Dictionary<ISymbol, List<(ISymbol Caller, Handling Handling)>> CallSites()
+            Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>? callSites = null;
+            Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>> CallSites()
             {
                 if (callSites is not null)
                 {
                     return callSites;
                 }
 
-                callSites = new Dictionary<ISymbol, List<(ISymbol Caller, Handling Handling)>>(SymbolEqualityComparer.Default);
+                callSites = new Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>(SymbolEqualityComparer.Default);
                 foreach (var pair in _methods)
                 {
                     foreach (var edge in pair.Value.Calls)
                     {
-                        Add(callSites, edge.Callee, (pair.Key, edge.Handling));
+                        Add(callSites, edge.Callee, (pair.Key, edge));
                     }
                 }
 
                 return callSites;
             }
+
+            List<(ISymbol Caller, CallEdge Edge)> CallsOf(ISymbol method) => Declarations(method, cancellationToken)
+                .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, CallEdge Edge)>())
+                .ToList();
+
+            // TLLM2002: a type thrown in a method reached through calls escapes to the failure path unless every call of the
+            // method (through any declaration it implements) is made in a try whose unfiltered catch takes the type and does
+            // not rethrow it (it translates the failure, or handles it: TLLM2004's concern), or by a method of which that
+            // holds, a few calls up. A root of traced code (a route, a policy, a library's entry point) never holds.
+            bool CaughtOnEveryPath(ISymbol method, ITypeSymbol type, int depth) =>
+                depth <= 3 && !_facts.IsRoot(method, cancellationToken) && !_facts.Entries(cancellationToken).Any(entry => WellKnownTypes.Same(entry.Handler, method))
+                && CallsOf(method) is { Count: > 0 } sites
+                && sites.All(site => FailurePathRule.CaughtAt(site.Caller, site.Edge.Site, type, _facts) || CaughtOnEveryPath(site.Caller, type, depth + 1));
 
             var whileHandling = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
 
@@ -242,71 +252,68 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 }
 
                 whileHandling[method] = false;
-                var sites = Declarations(method, cancellationToken)
-                    .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, Handling Handling)>())
-                    .ToList();
+                var sites = CallsOf(method);
                 var result = sites.Count > 0 && !_facts.IsRoot(method, cancellationToken)
-                    && sites.All(site => site.Handling == Handling.InCatch || (site.Handling == Handling.InBody && WhileHandling(site.Caller)));
+                    && sites.All(site => site.Edge.Handling == Handling.InCatch || (site.Edge.Handling == Handling.InBody && WhileHandling(site.Caller)));
                 whileHandling[method] = result;
                 return result;
             }
 
-            // Every call of each method in the compilation (whoever makes it: a caller the request does not seem to reach may run in
-            // it through a delegate), and every message or content handed to a source method, by that method: built the first time a
-            // send handed in by a parameter asks (QuietWhereCalled).
-            Dictionary<ISymbol, List<ISymbol>>? calls = null;
-            Dictionary<ISymbol, List<(ISymbol Caller, HandedOn Handed)>>? handedOn = null;
-            void IndexCalls()
+            // The clients the route's own attempts send through, and the methods they run: a send outside an attempt through
+            // the same client, or in such a method on another path, is a model call too.
+            var attemptClients = new HashSet<string>(_methods.Values.SelectMany(f => f.AttemptClients), System.StringComparer.Ordinal);
+            foreach (var pair in _methods.Where(pair => graph.ReachedInsideAttempts(pair.Key)))
             {
-                calls = new Dictionary<ISymbol, List<ISymbol>>(SymbolEqualityComparer.Default);
-                handedOn = new Dictionary<ISymbol, List<(ISymbol Caller, HandedOn Handed)>>(SymbolEqualityComparer.Default);
-                foreach (var pair in _methods)
-                {
-                    foreach (var edge in pair.Value.Calls)
-                    {
-                        Add(calls, edge.Callee, pair.Key);
-                    }
-
-                    foreach (var handed in pair.Value.HandedOn)
-                    {
-                        Add(handedOn, handed.Callee, (pair.Key, handed));
-                    }
-                }
+                attemptClients.UnionWith(pair.Value.UnscopedUpstreamCalls.Select(u => u.Client).OfType<string>());
             }
 
-            // A send in a helper whose message or content comes in by the parameter ordinal: every reference to the helper in the
-            // compilation (through any declaration it implements, an inherited or explicit interface member's too) is a call that
-            // hands in one read as no model call, or hands on what its own caller hands it, read the same way (a few calls up), or is
-            // made inside an attempt or by a library later. A root (its parameters are the framework's), a helper also taken as a
-            // method group (its callers unknown: the reference has no reading), one never called from source, and a cycle are not.
-            bool QuietWhereCalled(IMethodSymbol helper, int ordinal, int depth)
+            System.Func<UpstreamCallSite, bool> SettledIn(ISymbol method) => site =>
+                site.Evident || graph.ReachedInsideAttempts(method) || (site.Client is not null && attemptClients.Contains(site.Client));
+
+            // A catch that answers the request through a method of source, and one that gives up on a model call: a method it calls
+            // makes one (its sends the code shows are model calls, or sends through the attempts' clients, or attempts of its own), a
+            // few calls deep and through interface dispatch, or a send it gives up on goes through a client the attempts use.
+            bool Answers(SwallowSite swallow) => swallow.AnswerCalls.Any(_facts.WritesResponse);
+            var modelReach = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+            bool ReachesModel(IMethodSymbol method, int depth)
             {
-                if (depth > MaxHandOnDepth || _facts.IsRoot(helper, cancellationToken))
+                method = (method.ReducedFrom ?? method).OriginalDefinition;
+                if ((_facts.Types.UpstreamCall(method) is not null && !UpstreamCollector.IsHttpSend(method, _facts.Types)) || _facts.Types.ModelSdkCall(method))
+                {
+                    return true;
+                }
+
+                if (modelReach.TryGetValue(method, out var known))
+                {
+                    return known;
+                }
+
+                if (depth > 3)
                 {
                     return false;
                 }
 
-                if (calls is null)
+                modelReach[method] = false;
+                var reaches = false;
+                foreach (var target in _facts.Implementations(method, cancellationToken).Prepend(method))
                 {
-                    IndexCalls();
+                    reaches |= _methods.TryGetValue(target, out var reached)
+                        && (reached.AttemptClients.Count > 0 || reached.UnscopedUpstreamCalls.Any(SettledIn(target))
+                            || reached.Calls.Any(call => call.Callee is IMethodSymbol callee && ReachesModel(callee, depth + 1)));
                 }
 
-                var declared = Declarations(helper, cancellationToken).ToList();
-                var callers = declared.SelectMany(d => calls!.TryGetValue(d, out var found) ? found : new List<ISymbol>()).ToList();
-                var handed = declared.SelectMany(d => handedOn!.TryGetValue(d, out var found) ? found : new List<(ISymbol Caller, HandedOn Handed)>())
-                    .Where(h => h.Handed.Ordinal == ordinal).ToList();
-                return callers.Count > 0
-                    && callers.GroupBy(c => c, SymbolEqualityComparer.Default).All(group =>
-                        handed.Where(h => WellKnownTypes.Same(h.Caller, group.Key)).ToList() is var readings && readings.Count == group.Count()
-                        && readings.All(r => r.Handed.InAttemptScope || r.Handed.ByLibrary || r.Handed.Reading == HandedOn.Quiet
-                            || (r.Handed.Reading >= 0 && r.Caller is IMethodSymbol caller && QuietWhereCalled(caller, r.Handed.Reading, depth + 1))));
+                modelReach[method] = reaches;
+                return reaches;
             }
+
+            bool GivesUpModel(SwallowSite swallow) =>
+                swallow.GivenUpClients.Any(attemptClients.Contains) || swallow.GivenUp.Any(method => ReachesModel(method, 1));
 
             // The exception types of source that code creates, for the catches of types only the compilation can create.
             var created = SwallowCollector.CreatedWithBases(_methods.Values);
 
             var keys = new KeyResolver(_facts, _methods, cancellationToken);
-            var omitted = new Dictionary<Location, (HashSet<TracedRoute> Routes, ImmutableArray<KeyValue> Values)>();
+            var omitted = new Dictionary<Location, (HashSet<TracedRoute> Routes, ImmutableArray<KeyValue> Values, FindingPath? Path)>();
             FailureFilters? filters = null;
             foreach (var (symbol, routes) in graph.Reached)
             {
@@ -317,10 +324,11 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 }
 
                 var isRoot = !_facts.RoutesOfRoot(symbol, cancellationToken).IsDefault;
+                var path = isRoot ? null : graph.PathTo(symbol);
                 foreach (var key in facts.Keys.Where(k => !isRoot || !k.Values.All(v => v.IsLocal)))
                 {
                     var (constants, unknown) = keys.Resolve(key.Values);
-                    SlotMismatchRule.Report(constants, unknown, key.Location, routes.Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken);
+                    SlotMismatchRule.Report(constants, unknown, key.Location, routes.Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, path);
                 }
 
                 // Arguments that fill a key parameter of the method they call are keys where they are written.
@@ -333,7 +341,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                         {
                             if (!omitted.TryGetValue(argument.Location, out var seen))
                             {
-                                omitted[argument.Location] = seen = (new HashSet<TracedRoute>(), argument.Values);
+                                omitted[argument.Location] = seen = (new HashSet<TracedRoute>(), argument.Values, graph.PathTo(argument.Callee));
                             }
 
                             seen.Routes.UnionWith(routes);
@@ -342,20 +350,21 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     else if (keys.IsKeyParameter(argument.Callee, argument.Ordinal) && !argument.Values.Any(v => v.Kind == KeyValueKind.Parameter))
                     {
                         var (constants, unknown) = keys.Resolve(argument.Values);
-                        SlotMismatchRule.Report(constants, unknown, argument.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken);
+                        SlotMismatchRule.Report(constants, unknown, argument.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, path);
                     }
                 }
 
                 if (isRoot)
                 {
                     // A root's catches of types only the compilation can create, and of tries quiet but through dispatch, waited for the end of it.
-                    LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, onlyWaiting: true,
-                        holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
+                    LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
+                        rootAtEnd: true, answers: Answers, givesUpModel: GivesUpModel, holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
+                    LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report, SettledIn(symbol), onlyUnsettled: true);
                     continue;
                 }
 
                 // A span left open is a fault wherever it runs; a failure or an upstream call is the request's only where the request runs it.
-                LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycleThroughCalls, report);
+                LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycleThroughCalls, report, path);
                 if (!graph.ReachedInRequest(symbol))
                 {
                     continue;
@@ -364,26 +373,25 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 if (facts.Throws.Count > 0)
                 {
                     filters ??= Filters(cancellationToken);
-                    foreach (var thrown in facts.Throws)
+                    foreach (var thrown in facts.Throws.Where(thrown => !CaughtOnEveryPath(symbol, thrown.Type, 0)))
                     {
-                        FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscapeThroughCalls, report);
+                        FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscapeThroughCalls, report, path);
                     }
                 }
 
-                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, report, created, CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), sideWork: DiagnosticDescriptors.HandledWithoutRecordThroughCalls,
-                    requests: swallow => swallow.AnswerCalls.Any(_facts.WritesResponse) || swallow.GivenUp.Any(method => _facts.ReachesUpstream(method, cancellationToken)),
-                    holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
+                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
+                    CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers, givesUpModel: GivesUpModel,
+                    holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path, intent: _facts.Intent);
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
-                    LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report,
-                        symbol is IMethodSymbol helper ? ordinal => QuietWhereCalled(helper, ordinal, 0) : null);
+                    LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report, SettledIn(symbol), graph.PathTo(symbol, outsideAttempt: true));
                 }
             }
 
             foreach (var pair in omitted)
             {
                 var (constants, unknown) = keys.Resolve(pair.Value.Values);
-                SlotMismatchRule.Report(constants, unknown, pair.Key, pair.Value.Routes.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken);
+                SlotMismatchRule.Report(constants, unknown, pair.Key, pair.Value.Routes.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, pair.Value.Path);
             }
         }
     }

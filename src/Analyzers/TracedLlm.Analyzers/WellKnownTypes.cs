@@ -31,6 +31,8 @@ internal sealed class WellKnownTypes
         FailureLoggingPathAttribute = Get(FailureLoggingPathMetadataName);
         TracedCodeAttribute = Get(TracedCodeMetadataName);
         HostedService = Get("Microsoft.Extensions.Hosting.IHostedService");
+        RecordsFailuresAttribute = Get("TracedLlm.RecordsFailuresAttribute");
+        FailureHandledByDesignAttribute = Get("TracedLlm.FailureHandledByDesignAttribute");
         LlmAttempt = Get("TracedLlm.LlmAttempt");
         TracedRouteInfo = Get("TracedLlm.TracedRouteInfo");
         Exception = Get("System.Exception");
@@ -74,7 +76,6 @@ internal sealed class WellKnownTypes
         TaskOfT = Get("System.Threading.Tasks.Task`1");
         AsyncEnumerable = Get("System.Collections.Generic.IAsyncEnumerable`1");
         ObjectDisposedException = Get("System.ObjectDisposedException");
-        KeyNotFoundException = Get("System.Collections.Generic.KeyNotFoundException");
         ArgumentException = Get("System.ArgumentException");
         ArgumentOutOfRangeException = Get("System.ArgumentOutOfRangeException");
         TypeLoadException = Get("System.TypeLoadException");
@@ -103,7 +104,6 @@ internal sealed class WellKnownTypes
         HttpRequestMessage = Get("System.Net.Http.HttpRequestMessage");
         HttpIOException = Get("System.Net.Http.HttpIOException");
         DbUpdateException = Get("Microsoft.EntityFrameworkCore.DbUpdateException");
-        SignalTypes = new[] { Get("System.Threading.Timer"), Get("System.Threading.ITimer"), Get("System.Threading.PeriodicTimer"), Get("System.Threading.CancellationTokenSource"), Get("System.TimeSpan") };
     }
 
     public INamedTypeSymbol? RouteAttribute { get; }
@@ -115,6 +115,12 @@ internal sealed class WellKnownTypes
 
     /// <summary><c>[TracedLlmCode]</c>: the entry points of what it marks are traced code.</summary>
     public INamedTypeSymbol? TracedCodeAttribute { get; }
+
+    /// <summary><c>[RecordsFailures]</c>: a method (a type's) that keeps a failure as its own record.</summary>
+    public INamedTypeSymbol? RecordsFailuresAttribute { get; }
+
+    /// <summary><c>[FailureHandledByDesign]</c>: the author vouches for the method's catches.</summary>
+    public INamedTypeSymbol? FailureHandledByDesignAttribute { get; }
 
     /// <summary><c>IHostedService</c>: a hosted service runs beside the requests, so it is no entry point of traced code.</summary>
     public INamedTypeSymbol? HostedService { get; }
@@ -177,16 +183,6 @@ internal sealed class WellKnownTypes
     /// <summary><c>System.Net.Http.HttpRequestMessage</c>: a request a client sends.</summary>
     public INamedTypeSymbol? HttpRequestMessage { get; }
 
-    /// <summary>
-    /// A read of an HTTP body (<c>HttpContent</c>'s <c>ReadAs*Async</c>, <c>CopyToAsync</c>, <c>LoadIntoBufferAsync</c>, the
-    /// <c>ReadFromJson*</c> extensions): of an upstream's answer, the rest of the upstream call, whose body arrives after its
-    /// headers and can fail on the way (<c>HttpCompletionOption.ResponseHeadersRead</c>).
-    /// </summary>
-    public bool ReadsUpstreamBody(IMethodSymbol method) =>
-        HttpContent is not null && DerivesFrom(DeclaredReceiver(method), HttpContent)
-        && (method.Name.StartsWith("ReadAs", System.StringComparison.Ordinal) || method.Name.StartsWith("ReadFromJson", System.StringComparison.Ordinal)
-            || method.Name is "CopyToAsync" or "CopyTo" or "LoadIntoBufferAsync");
-
     /// <summary><c>IProblemDetailsService.WriteAsync</c> / <c>TryWriteAsync</c>: ASP.NET Core's own writer of an error answer.</summary>
     public static bool WritesProblemDetails(IMethodSymbol method) =>
         method.Name is "WriteAsync" or "TryWriteAsync" && method.ContainingType?.ToDisplayString() == "Microsoft.AspNetCore.Http.IProblemDetailsService";
@@ -231,9 +227,6 @@ internal sealed class WellKnownTypes
 
     /// <summary><c>System.ObjectDisposedException</c>.</summary>
     public INamedTypeSymbol? ObjectDisposedException { get; }
-
-    /// <summary><c>System.Collections.Generic.KeyNotFoundException</c>: what an in-memory lookup (a dictionary's indexer) throws for a missing key.</summary>
-    public INamedTypeSymbol? KeyNotFoundException { get; }
 
     /// <summary>
     /// <c>System.ArgumentException</c>: by .NET's design guidelines, what a member throws for an argument it was given that
@@ -314,16 +307,6 @@ internal sealed class WellKnownTypes
         TimerCallback is not null && Same(parameter.Type, TimerCallback)
         && ((method.MethodKind == MethodKind.Constructor && Same(method.ContainingType, ThreadingTimer))
             || (method.Name == "CreateTimer" && TimeProvider is not null && DerivesFrom(method.ContainingType, TimeProvider)));
-
-    // Types whose members only arm a timer or signal a cancellation (and TimeSpan, to say when): a call on
-    // one carries no request's data.
-    private INamedTypeSymbol?[] SignalTypes { get; }
-
-    /// <summary>
-    /// A member of <c>Timer</c>, <c>ITimer</c>, <c>PeriodicTimer</c>, <c>CancellationTokenSource</c> (or a
-    /// type derived from it) or <c>TimeSpan</c>: it arms or stops a timer, signals a cancellation, or computes a time.
-    /// </summary>
-    public bool IsSignal(IMethodSymbol method) => MemberOfAny(method, SignalTypes);
 
     /// <summary>The member is declared by one of <paramref name="types"/> or by a type derived from one.</summary>
     private static bool MemberOfAny(ISymbol member, INamedTypeSymbol?[] types)
@@ -465,10 +448,6 @@ internal sealed class WellKnownTypes
         return receiver.Name.EndsWith("Client", System.StringComparison.Ordinal) && space is "Azure.AI.OpenAI" or "Azure.AI.Inference";
     }
 
-    /// <summary>An upstream call (<see cref="UpstreamCall"/>) or a model call through an SDK that rule does not follow (<see cref="ModelSdkCall"/>).</summary>
-    public bool CallsModelOrUpstream(IInvocationOperation call) =>
-        UpstreamCall(call.TargetMethod, call.Instance?.Type) is not null || ModelSdkCall(call.TargetMethod);
-
     private ITypeSymbol Awaited(ITypeSymbol type) =>
         type is INamedTypeSymbol { TypeArguments.Length: 1 } named && (Same(named.OriginalDefinition, TaskOfT) || Same(named.OriginalDefinition, ValueTaskOfT))
             ? named.TypeArguments[0]
@@ -502,10 +481,6 @@ internal sealed class WellKnownTypes
     /// <summary>LlmAttempt.Fail: the exception ends its attempt's span as a failure.</summary>
     public bool IsAttemptFailure(IMethodSymbol method) =>
         Same(method.ContainingType, LlmAttempt) && method.Name == "Fail";
-
-    /// <summary>An exception that says data is not in a format (JSON, base64, a URI, a number): what a parse throws.</summary>
-    public bool IsFormatException(ITypeSymbol type) =>
-        (JsonException is not null && DerivesFrom(type, JsonException)) || (FormatException is not null && DerivesFrom(type, FormatException));
 
     /// <summary>JSON read in memory: JsonNode and its subtypes, JsonDocument, JsonElement, JsonSerializer.</summary>
     public bool IsJsonParsing(IMethodSymbol method) =>

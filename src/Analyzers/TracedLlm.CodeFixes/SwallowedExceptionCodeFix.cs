@@ -12,12 +12,14 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace TracedLlm.CodeFixes;
 
 /// <summary>
-/// TLLM2004 and TLLM2007, two fixes. Preferred, when an <c>LlmCall</c> the catch can use is in scope: record the
+/// TLLM2004 and TLLM2007, three fixes. Preferred, when an <c>LlmCall</c> the catch can use is in scope: record the
 /// handled failure first thing in the catch (<c>call.RecordHandledFailure(exception)</c>), so the
 /// recovery stays and the failure reaches the span. Otherwise (or as the second choice): rethrow. A
 /// catch whose end is reachable gets <c>throw;</c> at its end; a catch that ends in a jump (return,
 /// break, continue) has that jump replaced by <c>throw;</c>, never an unreachable <c>throw;</c> after
-/// it. A catch that also leaves by another jump gets no rethrow: that path would still recover.
+/// it. A catch that also leaves by another jump gets no rethrow: that path would still recover. Last, for a
+/// designed skip or fallback: declare it, <c>[FailureHandledByDesign("...")]</c> on the member (or local
+/// function) the catch is in, its reason for the author to write.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SwallowedExceptionCodeFix)), Shared]
 public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
@@ -26,6 +28,11 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
     public const string RecordKey = DiagnosticIds.SwallowedException + ".Record";
     /// <summary>The equivalence key of the rethrow fix.</summary>
     public const string RethrowKey = DiagnosticIds.SwallowedException + ".Rethrow";
+    /// <summary>The equivalence key of the fix that declares the failure handled by design.</summary>
+    public const string DeclareKey = DiagnosticIds.SwallowedException + ".HandledByDesign";
+
+    /// <summary>The reason the declaration is given, for its author to replace.</summary>
+    internal const string ReasonToWrite = "TODO: say why this failure needs no record";
 
     /// <summary>Creates the fix.</summary>
     public SwallowedExceptionCodeFix()
@@ -63,7 +70,37 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
             edits.Add(new SyntaxEdit("Rethrow to the failure path instead of recovering", RethrowKey, document.Id, @catch, node => ReplaceJump((CatchClauseSyntax)node)));
         }
 
+        // A field's initializer has no member to carry the declaration.
+        if (@catch.Ancestors().FirstOrDefault(n => n is LocalFunctionStatementSyntax or AccessorDeclarationSyntax or BaseMethodDeclarationSyntax or PropertyDeclarationSyntax) is { } member)
+        {
+            edits.Add(new SyntaxEdit("Declare the failure handled by design ([FailureHandledByDesign])", DeclareKey, document.Id, member, Declare));
+        }
+
         return edits;
+    }
+
+    /// <summary>
+    /// <c>[FailureHandledByDesign("...")]</c> on its own line above the member, after its documentation comment and
+    /// before its other attributes; the name is written fully qualified and simplified where <c>TracedLlm</c> is imported.
+    /// </summary>
+    private static SyntaxNode Declare(SyntaxNode member)
+    {
+        var first = member.GetFirstToken();
+        var lineBreak = member.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        var attribute = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Attribute(
+                SyntaxFactory.ParseName("global::TracedLlm.FailureHandledByDesign").WithAdditionalAnnotations(Simplifier.Annotation),
+                SyntaxFactory.ParseAttributeArgumentList($"(\"{ReasonToWrite}\")"))))
+            .WithLeadingTrivia(first.LeadingTrivia)
+            .WithTrailingTrivia(lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.ElasticLineFeed);
+        var rest = member.ReplaceToken(first, first.WithLeadingTrivia(Indentation(first.LeadingTrivia)));
+        return rest switch
+        {
+            BaseMethodDeclarationSyntax method => method.WithAttributeLists(method.AttributeLists.Insert(0, attribute)),
+            LocalFunctionStatementSyntax local => local.WithAttributeLists(local.AttributeLists.Insert(0, attribute)),
+            AccessorDeclarationSyntax accessor => accessor.WithAttributeLists(accessor.AttributeLists.Insert(0, attribute)),
+            PropertyDeclarationSyntax property => property.WithAttributeLists(property.AttributeLists.Insert(0, attribute)),
+            _ => member,
+        };
     }
 
     /// <summary>

@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace TracedLlm;
 
@@ -12,7 +10,7 @@ namespace TracedLlm;
 /// <c>LANGSMITH_ENDPOINT</c>, <c>LANGSMITH_SAMPLING_RATE</c>, each also as <c>LANGCHAIN_*</c>), then
 /// the <c>TracedLlm:LangSmith</c> section, then code. The API key is never shown by <see cref="ToString"/>.
 /// </summary>
-public sealed class LangSmithExporterOptions
+public sealed class LangSmithExporterOptions : IBackendExporterOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "TracedLlm:LangSmith";
@@ -36,18 +34,18 @@ public sealed class LangSmithExporterOptions
     public ExportScope Scope { get; set; }
 
     /// <inheritdoc />
-    public override string ToString() => $"LangSmithExporterOptions {{ {Destination().ToString()["TraceDestinationOptions { ".Length..]}";
+    public override string ToString() => BackendExporterOptions.Describe(this);
 
-    /// <summary>The one destination these options describe: every request's spans, as LangSmith reads them.</summary>
-    internal TraceDestinationOptions Destination() => new()
+    /// <inheritdoc />
+    TraceDestinationOptions IBackendExporterOptions.Destination() => new()
     {
         Kind = TraceDestinationKind.LangSmith, Endpoint = Endpoint, ApiKey = ApiKey, Project = Project, SamplingRatio = SamplingRatio, CaptureContent = CaptureContent, Scope = Scope, Default = true,
     };
 
-    /// <summary>The variables LangSmith's SDKs read (<c>LANGSMITH_*</c>, else <c>LANGCHAIN_*</c>), as a configuration (or the environment) holds them.</summary>
-    internal void ReadVariables(Func<string, string?> variable)
+    /// <inheritdoc />
+    void IBackendExporterOptions.ReadVariables(Func<string, string?> variable)
     {
-        string? Read(string name) => Given(variable("LANGSMITH_" + name)) ?? Given(variable("LANGCHAIN_" + name));
+        string? Read(string name) => BackendExporterOptions.Given(variable("LANGSMITH_" + name)) ?? BackendExporterOptions.Given(variable("LANGCHAIN_" + name));
         ApiKey = Read("API_KEY") ?? ApiKey;
         Project = Read("PROJECT") ?? Project;
         Endpoint = Read("ENDPOINT") ?? Endpoint;
@@ -58,15 +56,6 @@ public sealed class LangSmithExporterOptions
         }
     }
 
-    /// <summary>Every problem, each one sentence naming the setting (never a value).</summary>
-    internal IReadOnlyList<string> Problems() => DestinationProblems.Of(Destination(), "LangSmith export", SectionName, "LANGSMITH_ENDPOINT", "LANGSMITH_API_KEY", "LANGSMITH_SAMPLING_RATE");
-
-    private static string? Given(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-}
-
-/// <summary>Checks <see cref="LangSmithExporterOptions"/> when the host starts.</summary>
-internal sealed class LangSmithExporterOptionsValidator : IValidateOptions<LangSmithExporterOptions>
-{
-    public ValidateOptionsResult Validate(string? name, LangSmithExporterOptions options) =>
-        options.Problems() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+    /// <inheritdoc />
+    IReadOnlyList<string> IBackendExporterOptions.Problems() => DestinationProblems.Of(((IBackendExporterOptions)this).Destination(), "LangSmith export", SectionName, "LANGSMITH_ENDPOINT", "LANGSMITH_API_KEY", "LANGSMITH_SAMPLING_RATE");
 }

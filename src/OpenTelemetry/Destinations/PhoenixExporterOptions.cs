@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace TracedLlm;
 
@@ -12,7 +10,7 @@ namespace TracedLlm;
 /// <c>PHOENIX_PROJECT</c> / <c>PHOENIX_PROJECT_NAME</c>, <c>PHOENIX_CLIENT_HEADERS</c>), then the
 /// <c>TracedLlm:Phoenix</c> section, then code. The API key is never shown by <see cref="ToString"/>.
 /// </summary>
-public sealed class PhoenixExporterOptions
+public sealed class PhoenixExporterOptions : IBackendExporterOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "TracedLlm:Phoenix";
@@ -36,33 +34,24 @@ public sealed class PhoenixExporterOptions
     public ExportScope Scope { get; set; }
 
     /// <inheritdoc />
-    public override string ToString() => $"PhoenixExporterOptions {{ {Destination().ToString()["TraceDestinationOptions { ".Length..]}";
+    public override string ToString() => BackendExporterOptions.Describe(this);
 
-    /// <summary>The one destination these options describe: every request's spans, as Phoenix reads them.</summary>
-    internal TraceDestinationOptions Destination() => new()
+    /// <inheritdoc />
+    TraceDestinationOptions IBackendExporterOptions.Destination() => new()
     {
         Kind = TraceDestinationKind.Phoenix, Endpoint = Endpoint, ApiKey = ApiKey, Project = Project, Headers = Headers, CaptureContent = CaptureContent, Scope = Scope, Default = true,
     };
 
-    /// <summary>The variables Phoenix's SDKs read (arize-phoenix-otel), as a configuration (or the environment) holds them.</summary>
-    internal void ReadVariables(Func<string, string?> variable)
+    /// <inheritdoc />
+    void IBackendExporterOptions.ReadVariables(Func<string, string?> variable)
     {
-        Endpoint = Given(variable("PHOENIX_COLLECTOR_ENDPOINT")) ?? Endpoint;
-        ApiKey = Given(variable("PHOENIX_API_KEY")) ?? ApiKey;
-        Project = Given(variable("PHOENIX_PROJECT")) ?? Given(variable("PHOENIX_PROJECT_NAME")) ?? Project;
-        Headers = Given(variable("PHOENIX_CLIENT_HEADERS")) ?? Headers;
+        Endpoint = BackendExporterOptions.Given(variable("PHOENIX_COLLECTOR_ENDPOINT")) ?? Endpoint;
+        ApiKey = BackendExporterOptions.Given(variable("PHOENIX_API_KEY")) ?? ApiKey;
+        Project = BackendExporterOptions.Given(variable("PHOENIX_PROJECT")) ?? BackendExporterOptions.Given(variable("PHOENIX_PROJECT_NAME")) ?? Project;
+        Headers = BackendExporterOptions.Given(variable("PHOENIX_CLIENT_HEADERS")) ?? Headers;
     }
 
-    /// <summary>Every problem, each one sentence naming the setting (never a value).</summary>
-    internal IReadOnlyList<string> Problems() => DestinationProblems.Of(Destination(), "Phoenix export", SectionName, "PHOENIX_COLLECTOR_ENDPOINT");
-
-    private static string? Given(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-}
-
-/// <summary>Checks <see cref="PhoenixExporterOptions"/> when the host starts.</summary>
-internal sealed class PhoenixExporterOptionsValidator : IValidateOptions<PhoenixExporterOptions>
-{
-    public ValidateOptionsResult Validate(string? name, PhoenixExporterOptions options) =>
-        options.Problems() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+    /// <inheritdoc />
+    IReadOnlyList<string> IBackendExporterOptions.Problems() => DestinationProblems.Of(((IBackendExporterOptions)this).Destination(), "Phoenix export", SectionName, "PHOENIX_COLLECTOR_ENDPOINT");
 }
 

@@ -167,7 +167,7 @@ internal sealed partial class DocumentFacts
     /// </summary>
     private void TakeServiceTier(Slot tier, bool replace)
     {
-        if (!tier.Present || _serviceTierInArray || (!replace && _response.ServiceTier is not null))
+        if (!tier.Present || (!replace && _response.ServiceTier is not null))
         {
             return;
         }

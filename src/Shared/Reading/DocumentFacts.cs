@@ -55,7 +55,7 @@ internal sealed partial class DocumentFacts
 
     // Token counts of the usage objects at the top, in message (Anthropic's message_start) and in response (a Responses API event).
     private UsageNumbers _usage, _messageUsage, _responseUsage;
-    private bool _hasError, _hasChoices, _serviceTierInArray;
+    private bool _hasError, _hasChoices;
 
     public DocumentFacts(ResponseFacts response, TextSink? text)
     {
@@ -94,7 +94,7 @@ internal sealed partial class DocumentFacts
         _serviceTier = _usageServiceTier = _messageServiceTier = _responseServiceTier = Slot.None;
         _finishReasonCount = 0;
         _usage = _messageUsage = _responseUsage = UsageNumbers.None;
-        _hasError = _hasChoices = _serviceTierInArray = false;
+        _hasError = _hasChoices = false;
     }
 
     public StringInterest InterestIn(ulong path)
@@ -227,18 +227,6 @@ internal sealed partial class DocumentFacts
         else if (path == ChoicesPath)
         {
             _hasChoices = true;
-        }
-    }
-
-    /// <summary>
-    /// An array begins at <paramref name="path"/>. Its strings are read on the array's own path, so a
-    /// service tier that is an array would pass for a string: the document's tiers are then not taken.
-    /// </summary>
-    public void OnArray(ulong path)
-    {
-        if (path == ServiceTierPath || path == UsageServiceTierPath || path == MessageUsageServiceTierPath || path == ResponseServiceTierPath)
-        {
-            _serviceTierInArray = true;
         }
     }
 

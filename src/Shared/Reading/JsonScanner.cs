@@ -188,6 +188,12 @@ internal sealed partial class JsonScanner
 
     private ulong CurrentValuePath() => _depth == 0 ? 0 : _containerIsObject[_depth - 1] ? _memberPath : _containerPaths[_depth - 1];
 
+    /// <summary>
+    /// A string, number or literal directly inside an array is no member's value: an object there reads on its array's
+    /// path (<c>choices[].finish_reason</c>), but a model, tier or count given as an array is not one.
+    /// </summary>
+    private ulong CurrentScalarPath() => _depth > 0 && !_containerIsObject[_depth - 1] ? JsonNames.Untracked : CurrentValuePath();
+
     private void StartValue(byte b)
     {
         var path = CurrentValuePath();
@@ -199,13 +205,12 @@ internal sealed partial class JsonScanner
                 _state = _state == State.Error ? State.Error : State.NameOrEnd;
                 break;
             case (byte)'[':
-                _facts.OnArray(path);
                 Push(path, isObject: false);
                 _state = _state == State.Error ? State.Error : State.ValueOrEnd;
                 break;
             case (byte)'"':
-                _valuePath = path;
-                _interest = _facts.InterestIn(path);
+                _valuePath = CurrentScalarPath();
+                _interest = _facts.InterestIn(_valuePath);
                 _valueLength = 0;
                 _valueOverflow = false;
                 _valueEscaped = false;
@@ -214,7 +219,7 @@ internal sealed partial class JsonScanner
             default:
                 if (b is (byte)'-' or >= (byte)'0' and <= (byte)'9' or (byte)'t' or (byte)'f' or (byte)'n')
                 {
-                    _valuePath = path;
+                    _valuePath = CurrentScalarPath();
                     _literal[0] = b;
                     _literalLength = 1;
                     _literalOverflow = false;

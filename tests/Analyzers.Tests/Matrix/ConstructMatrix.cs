@@ -39,6 +39,27 @@ public sealed class ConstructMatrix
         }
     }
 
+    /// <summary>The cells whose sound form is sound by a declaration of the team's (issue 68).</summary>
+    public static TheoryData<string, string> DeclaredConstructs
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var (rule, matrix) in Rules.OrderBy(r => r.Key, System.StringComparer.Ordinal))
+            {
+                foreach (var (construct, cell) in matrix.Cells)
+                {
+                    if (cell.Declaration is not null)
+                    {
+                        data.Add(rule, construct);
+                    }
+                }
+            }
+
+            return data;
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Constructs))]
     public Task MustReport(string rule, string construct) => Rules[rule].Cells[construct].MustReportAsync(Rules[rule].Header);
@@ -46,4 +67,8 @@ public sealed class ConstructMatrix
     [Theory]
     [MemberData(nameof(Constructs))]
     public Task MustNotReport(string rule, string construct) => Rules[rule].Cells[construct].MustNotReportAsync(Rules[rule].Header);
+
+    [Theory]
+    [MemberData(nameof(DeclaredConstructs))]
+    public Task MustNeedDeclaration(string rule, string construct) => Rules[rule].Cells[construct].MustNeedDeclarationAsync(Rules[rule].Header);
 }

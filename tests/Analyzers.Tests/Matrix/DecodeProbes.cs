@@ -92,7 +92,7 @@ internal static class DecodeProbes
                     return result;
                 }
             }
-            """)), "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Post, \"http://127.0.0.1/keys\") { Content = new StringContent(\"{}\") })|};"),
+            """)), "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Post, \"http://127.0.0.1/v1/chat/completions\") { Content = new StringContent(\"{}\") })|};"),
         Cell("Exception caught around new JwtSecurityToken(token) answered with null, and ValidateToken beside it", Route("Assertions.ClientId(request.Model!)", $$"""
             internal static class Assertions
             {
@@ -198,10 +198,10 @@ internal static class DecodeProbes
                 public static Message? Read(string json)
                 {
                     try { @T return System.Text.Json.JsonSerializer.Deserialize<Message>(json); }
-                    {{Catch}} (Exception) { return null; }
+                    {{Handled}} (Exception) { return null; }
                 }
             }
-            """), "@T", "json = File.ReadAllText(json);", "", Held.MissedKnownLimit) with { Libraries = Jwt },
+            """), "@T", "json = File.ReadAllText(json);", "") with { Libraries = Jwt },
         Cell("Bare catch around Newtonsoft's JObject.Parse, its properties each tried as JSON and the result serialized, answered with the text given, and a response's body read in the try", Requests(Route("(await Pretty.FormatAsync(new HttpResponseMessage(), request.Model!))", $$"""
             internal static class Pretty
             {

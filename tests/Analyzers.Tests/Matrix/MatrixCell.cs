@@ -51,9 +51,41 @@ public sealed record MatrixCell(string Construct, string Report, string Clean, H
             ? Verify.AnalyzerAsync(new[] { header + WithoutMarkup(Report) }.Concat(Sources).ToArray(), Libraries)
             : Verify.AnalyzerAsync(new[] { header + Report }.Concat(Sources).ToArray(), Libraries, Expected);
 
-    public Task MustNotReportAsync(string header) =>
-        Verify.AnalyzerAsync(new[] { header + (Held == Held.FalseAlarmKnownLimit ? Clean : WithoutMarkup(Clean)) }.Concat(Sources).ToArray(), Libraries);
+    /// <summary>
+    /// What the team declares for the sound form (issue 68), where the code cannot show that its catch is designed: an
+    /// <c>.editorconfig</c> line (<c>dotnet_code_quality.TLLM2004.designed_exceptions = ...</c>), or the attribute text the sound form
+    /// holds (<c>[FailureHandledByDesign]</c>). The sound form's markup then marks what it gives without the declaration (TLLM2007, a
+    /// designed fallback no code shows), asserted by <see cref="MustNeedDeclarationAsync"/>.
+    /// </summary>
+    public string? Declaration { get; init; }
 
+    private bool DeclaredInSource => Declaration is not null && Declaration.StartsWith("[", System.StringComparison.Ordinal);
+
+    /// <summary>The sound form is silent for every rule (TLLM2007 on), with its declaration when it has one.</summary>
+    public Task MustNotReportAsync(string header) =>
+        Verify.DeclaredAsync(new[] { header + (Held == Held.FalseAlarmKnownLimit ? Clean : WithoutMarkup(Clean)) }.Concat(Sources).ToArray(), Libraries,
+            Declaration is null || DeclaredInSource ? null : Declaration);
+
+    /// <summary>
+    /// Where the sound form's catches are without its declaration: each match of this pattern in the sound form starts at the
+    /// <c>catch</c> keyword of a catch TLLM2007 reports (its markup belongs to the faulty form, so it cannot say).
+    /// </summary>
+    public string? Undeclared { get; init; }
+
+    /// <summary>Without its declaration, the sound form gives TLLM2007 at the catches <see cref="Undeclared"/> finds, and nothing else.</summary>
+    public Task MustNeedDeclarationAsync(string header)
+    {
+        var source = header + WithoutMarkup(DeclaredInSource ? Clean.Replace(Declaration!, string.Empty) : Clean);
+        var expected = Regex.Matches(source, Undeclared!).Select(match =>
+        {
+            var before = source.Substring(0, match.Index);
+            var line = before.Count(c => c == '\n') + 1;
+            var column = match.Index - before.LastIndexOf('\n');
+            return new DiagnosticResult(DiagnosticIds.HandledWithoutRecord, Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithSpan(line, column, line, column + "catch".Length);
+        }).ToArray();
+        Assert.NotEmpty(expected);
+        return Verify.AnalyzerAsync(new[] { source }.Concat(Sources).ToArray(), Libraries, expected);
+    }
 
     public static IReadOnlyDictionary<string, MatrixCell> ByName(params MatrixCell[] cells) => cells.ToDictionary(cell => cell.Construct);
 

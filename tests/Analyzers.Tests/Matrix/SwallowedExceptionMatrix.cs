@@ -34,6 +34,13 @@ internal static class SwallowedExceptionMatrix
         {{members}}
         """;
 
+    /// <summary>
+    /// As <see cref="Handed"/>, the faulty handler answering the request with an error by hand and no record: TLLM2004's in a
+    /// route's own code since issue 68 (a handler that falls back to a value is TLLM2007's, off by default).
+    /// </summary>
+    private static MatrixCell Answered(string construct, string source, Held held = Held.Yes) =>
+        Pair(construct, source, "@H", "call.HttpContext.Response.StatusCode = 502;", "throw;", held);
+
     private static MatrixCell Handed(string construct, string source, Held held = Held.Yes) => Pair(construct, source, "@H", "text = \"none\";", "throw;", held);
 
     /// <summary>A helper that writes a mark and swallows what writing it throws (<paramref name="handled"/> then runs).</summary>
@@ -552,7 +559,7 @@ internal static class SwallowedExceptionMatrix
                 }
 
             #nullable {{nullable}}
-                protected {{modifier}} async Task<Tuple<int, Exception?>> CountAsync(string json, string detail)
+                {{DesignedFallbacks.CountVouched}}protected {{modifier}} async Task<Tuple<int, Exception?>> CountAsync(string json, string detail)
                 {
                     int width = 0;
                     if (string.IsNullOrEmpty(detail) || detail == "auto") detail = "high";
@@ -683,7 +690,7 @@ internal static class SwallowedExceptionMatrix
         """,
     };
 
-    internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
+    internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = DesignedFallbacks.Declare(ByName(
         DecodeProbes.Cells,
         Pair("EF's scaffolded concurrency catch: 404 when a fresh read finds the row gone, else rethrown; and 404 without the read", Scaffolded("if (@H) { return Results.NotFound(); } else { throw; }"), "@H", "true", "!Exists(id)") with { Sources = EfCore },
         Pair("a failed insert answered 400 when a re-query finds the name taken (a local set from the read), else rethrown; and answered 500", Scaffolded("var taken = await Names.AnyAsync(id);\nif (taken) { return Results.@H(); }\nthrow;", "DbUpdateException", "internal static class Names { public static Task<bool> AnyAsync(string id) => Task.FromResult(File.Exists(id)); }"), "@H", "InternalServerError", "BadRequest") with { Sources = EfCore },
@@ -711,12 +718,12 @@ internal static class SwallowedExceptionMatrix
         Pair("HttpRequestException resent at HTTP/1.1 when its Data marks a refused HTTP version, and when it is a 429", Requests(Realtime(Resend, " when (@H)")), "@H", "e.StatusCode == System.Net.HttpStatusCode.TooManyRequests", "e.Data.Contains(\"HTTP2_ENABLED\")"),
         Pair("HttpRequestException whose Data marks a refused HTTP version, answered without a resend", Requests(Realtime("if (e.Data[\"HTTP2_ENABLED\"] is false) { @H } else { throw; }")), "@H", "text = \"HTTP/2 refused\";", Resend),
         new("Exception caught around a client's cookie decrypted in memory (an unprotect probe), an await in the try", Unprotect(@try: "await Task.Yield();").Replace("public static (string? Key, bool Ok) Read", "public static async Task<(string? Key, bool Ok)> Read").Replace("text = Affinity.Read(", "text = (await Affinity.Read(").Replace(").Key ?? ", ")).Key ?? "), Unprotect()),
-        new("Exception caught around a client's cookie decrypted in memory, an upstream call in the try", Requests(Unprotect(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Post, \"http://127.0.0.1/keys\") { Content = new StringContent(\"{}\") })|};")), Unprotect()),
+        new("Exception caught around a client's cookie decrypted in memory, an upstream call in the try", Requests(Unprotect(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Post, \"http://127.0.0.1/v1/chat/completions\") { Content = new StringContent(\"{}\") })|};")), Unprotect()),
         new("Exception caught around a client's cookie decrypted in memory, a file read in the try", Unprotect(@try: "File.ReadAllText(\"keys.xml\");"), Unprotect()),
         new("Exception caught around a client's cookie decrypted in memory, the handler writing an error response", Requests(Unprotect(handled: "context.Response.StatusCode = 400;")), Unprotect()),
         new("Exception caught around a client's cookie decrypted in memory, the log helper writing an error response", Requests(Unprotect(logged: "context.Response.StatusCode = 400;")), Unprotect()),
         new("KeyNotFoundException caught around an in-memory lookup (a lookup probe), an await in the try", Lookup(@try: "await Task.Yield();").Replace("public static string Alias", "public static async Task<string> Alias").Replace("text = Lookup.Alias", "text = await Lookup.Alias"), Lookup()),
-        new("KeyNotFoundException caught around an in-memory lookup, an upstream call in the try", Requests(Lookup(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Post, \"http://127.0.0.1/models\") { Content = new StringContent(\"{}\") })|};")), Lookup()),
+        new("KeyNotFoundException caught around an in-memory lookup, an upstream call in the try", Requests(Lookup(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Post, \"http://127.0.0.1/v1/chat/completions\") { Content = new StringContent(\"{}\") })|};")), Lookup()),
         new("KeyNotFoundException caught around an in-memory lookup, the handler writing an error response", Requests(Lookup(handled: "context.Response.StatusCode = 404;")), Lookup()),
         new("Exception caught around an in-memory lookup", Lookup(caught: "Exception"), Lookup()),
         Pair("a not-found failure of an awaited read (FileNotFoundException) answered with null, and an IOException answered the same", Missing(caught: "@H"), "@H", "IOException", "FileNotFoundException"),
@@ -727,7 +734,7 @@ internal static class SwallowedExceptionMatrix
         Pair("a not-found answered with a made-up value, and with default", Missing(handled: "return @H;"), "@H", "\"none\"", "default"),
         Pair("a not-found answered with a hand-written 404, and with null alone", Requests(Missing(handled: "@H return null;")), "@H", "Http.Context.Response.StatusCode = 404;", Logged),
         Pair("a not-found answered by a made-up value in the try's local, and by null there, the method going on", Missing(handled: "text = @H;", after: "return text?.Trim();"), "@H", "\"none\"", "null"),
-        new("a not-found answered with null around an upstream call in the try", Requests(Missing(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Post, \"http://127.0.0.1/models\") { Content = new StringContent(\"{}\") })|};")), Missing()),
+        new("a not-found answered with null around an upstream call in the try", Requests(Missing(@try: "{|TLLM2006:Models.Upstream.Send(new HttpRequestMessage(HttpMethod.Post, \"http://127.0.0.1/v1/chat/completions\") { Content = new StringContent(\"{}\") })|};")), Missing()),
         Pair("a missing list answered with a made-up list, and with an empty one", Records("return @H;"), "@H", "new List<string> { \"none\" }", "[]"),
         Pair("a missing list answered with a made-up array, and with Array.Empty", Records("return @H;"), "@H", "new[] { \"none\" }", "Array.Empty<string>()"),
         Pair("a missing directory in an async iterator answered with made-up records, and with yield break", Streamed("@H"), "@H", "lines = new[] { \"none\" };", "yield break;"),
@@ -787,22 +794,22 @@ internal static class SwallowedExceptionMatrix
         Pair("a catch-all around a call of a method that catches everything, a decimal product cast to int outside its try (throws on overflow in any context), and a double one", Counted("@H"), "@H", "width = (int)(width * 1.5m);", "width = (int)(width * 1.5);"),
         new("a catch-all around a call of a method that catches everything, declared nullable-oblivious and returning null (its result's Item1 read), and declared with nullable annotations", Counted(nullable: "disable", low: "null"), Counted()),
         Pair("a catch-all around arithmetic and tests of locals only (nothing can throw), and around an integer division", Route($"var tokens = 3; var rate = 2.5; try {{ @H }} {Catch} (Exception) {{ tokens = -1; }} text = tokens.ToString();"), "@H", "tokens = tokens / (tokens - 3);", "tokens = (int)(tokens * rate) + (tokens > 2 && rate < 3.0 ? 1 : 0);"),
-        Handed("catch in the handler", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }}")),
-        Handed("catch with a when filter", Route($"try {{ {Read} }} {Catch} (IOException e) when (e.HResult != 0) {{ @H }}")),
-        Handed("try, catch and finally", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }} finally {{ text += \".\"; }}")),
-        Handed("catch-all with a switch statement on the exception", Route($"try {{ {Read} }} {Catch} (Exception e) {{ switch (e) {{ case IOException: @H break; default: throw; }} }}")),
-        Handed("catch that rethrows one pattern and not the rest", Route($"try {{ {Read} }} {Catch} (Exception e) {{ if (e is OperationCanceledException or {{ InnerException: OperationCanceledException }}) {{ throw; }} @H }}")),
-        Handed("nested try in a catch", Route($"try {{ {Read} }} {Catch} (IOException) {{ try {{ @H }} finally {{ text += \".\"; }} }}")),
-        Handed("catch of a cancellation inside a catch", Route($"try {{ {Read} }} {Catch} (IOException) {{ try {{ await File.WriteAllTextAsync(request.Model + \".failed\", \"\"); }} catch (OperationCanceledException) {{ }} @H }}")),
+        Answered("catch in the handler", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }}")),
+        Answered("catch with a when filter", Route($"try {{ {Read} }} {Catch} (IOException e) when (e.HResult != 0) {{ @H }}")),
+        Answered("try, catch and finally", Route($"try {{ {Read} }} {Catch} (IOException) {{ @H }} finally {{ text += \".\"; }}")),
+        Answered("catch-all with a switch statement on the exception", Route($"try {{ {Read} }} {Catch} (Exception e) {{ switch (e) {{ case IOException: @H break; default: throw; }} }}")),
+        Answered("catch that rethrows one pattern and not the rest", Route($"try {{ {Read} }} {Catch} (Exception e) {{ if (e is OperationCanceledException or {{ InnerException: OperationCanceledException }}) {{ throw; }} @H }}")),
+        Answered("nested try in a catch", Route($"try {{ {Read} }} {Catch} (IOException) {{ try {{ @H }} finally {{ text += \".\"; }} }}")),
+        Answered("catch of a cancellation inside a catch", Route($"try {{ {Read} }} {Catch} (IOException) {{ try {{ await File.WriteAllTextAsync(request.Model + \".failed\", \"\"); }} catch (OperationCanceledException) {{ }} @H }}")),
         Pair("catch of a second failure inside a catch (a fallback's, dropped)", Route($"try {{ {Read} }} catch (IOException) {{ try {{ text = await File.ReadAllTextAsync(request.Model + \".fallback\"); }} {Catch} (IOException) {{ @H }} throw; }}"), "@H", "", "throw;"),
         Pair("ObjectDisposedException caught around a timer's and a token source's own calls, and around a write beside them", Route($"try {{ @H }} {Catch} (ObjectDisposedException) {{ }}", Ticker), "@H", "Ticker.Timer.Change(TimeSpan.FromSeconds(1), System.Threading.Timeout.InfiniteTimeSpan); Ticker.Log.Write(new byte[] { 1 });", "Ticker.Timer.Change(TimeSpan.FromSeconds(1), System.Threading.Timeout.InfiniteTimeSpan); Ticker.Source.Cancel();"),
         Pair("ObjectDisposedException caught around a timer's call, the handler doing more than log", Route($"try {{ Ticker.Timer.Change(TimeSpan.FromSeconds(1), System.Threading.Timeout.InfiniteTimeSpan); }} {Catch} (ObjectDisposedException) {{ @H }}", Ticker), "@H", "text = \"none\";", ""),
         Pair("catch inside a finally", Route($"try {{ {Read} }} finally {{ try {{ await File.WriteAllTextAsync(request.Model + \".read\", \"\"); }} {Catch} (IOException) {{ @H }} }}"), "@H", "", "throw;"),
-        Handed("catch of a cancellation in a helper called only from catch clauses", Route($"try {{ {Read} }} {Catch} (IOException) {{ await Helper.MarkAsync(request.Model!); @H }}", CleanUp("catch", caught: "OperationCanceledException"))),
+        Answered("catch of a cancellation in a helper called only from catch clauses", Route($"try {{ {Read} }} {Catch} (IOException) {{ await Helper.MarkAsync(request.Model!); @H }}", CleanUp("catch", caught: "OperationCanceledException"))),
         Pair("catch of a second failure in a helper called only from catch clauses", Route($"try {{ {Read} }} catch (IOException) {{ await Helper.MarkAsync(request.Model!); throw; }}", CleanUp(Handled, "@H")), "@H", "", "throw;"),
         Pair("catch in a helper called from a catch clause and from a try", Route($"try {{ await Helper.MarkAsync(request.Model!); {Read} }} catch (IOException) {{ await Helper.MarkAsync(request.Model!); throw; }}", CleanUp(Handled, "@H")), "@H", "", "throw;"),
-        Handed("catch in a lambda", Route($"Func<Task<string>> read = async () => {{ try {{ return await File.ReadAllTextAsync(request.Model!); }} {Catch} (IOException) {{ @H return text; }} }};\ntext = await read();")),
-        Handed("catch in a local function", Route($"async Task<string> ReadAsync() {{ try {{ return await File.ReadAllTextAsync(request.Model!); }} {Catch} (IOException) {{ @H return text; }} }}\ntext = await ReadAsync();")),
+        Answered("catch in a lambda", Route($"Func<Task<string>> read = async () => {{ try {{ return await File.ReadAllTextAsync(request.Model!); }} {Catch} (IOException) {{ @H return text; }} }};\ntext = await read();")),
+        Answered("catch in a local function", Route($"async Task<string> ReadAsync() {{ try {{ return await File.ReadAllTextAsync(request.Model!); }} {Catch} (IOException) {{ @H return text; }} }}\ntext = await ReadAsync();")),
         Handed("catch in an async helper", Route("text = await Helper.ReadAsync(request.Model!);", $"internal static class Helper {{ public static async Task<string> ReadAsync(string path) {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Handled} (IOException) {{ @H }} return text; }} }}")),
         Handed("catch in a generic helper with a constraint", Route("text = await Helper.ReadAsync<StreamReader>(request.Model!);", $"internal static class Helper {{ public static async Task<string> ReadAsync<T>(string path) where T : TextReader {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Handled} (IOException) {{ @H }} return text; }} }}")),
         Handed("catch in a record's method", Route("text = await new Reader(request.Model!).ReadAsync();", $"internal sealed record Reader(string Path) {{ public async Task<string> ReadAsync() {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(Path); }} {Handled} (IOException) {{ @H }} return text; }} }}")),
@@ -810,15 +817,16 @@ internal static class SwallowedExceptionMatrix
         Handed("catch in an async iterator read with await foreach", Route("await foreach (var line in Helper.LinesAsync(request.Model!)) { text += line; }", $"internal static class Helper {{ public static async IAsyncEnumerable<string> LinesAsync(string path) {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Handled} (IOException) {{ @H }} yield return text; }} }}")),
         Handed("catch in a method group", Route("Func<string, Task<string>> read = Helper.ReadAsync;\ntext = await read(request.Model!);", $"internal static class Helper {{ public static async Task<string> ReadAsync(string path) {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Handled} (IOException) {{ @H }} return text; }} }}")),
         Handed("catch in a delegate stored in a field", Route("text = await Helper.Read(request.Model!);", $"internal static class Helper {{ public static readonly Func<string, Task<string>> Read = async path => {{ var text = \"\"; try {{ text = await File.ReadAllTextAsync(path); }} {Handled} (IOException) {{ @H }} return text; }}; }}")),
-        Handed("catch in an event handler", Route($"var bus = new Bus();\nbus.Seen += (_, _) => {{ try {{ text = File.ReadAllText(request.Model!); }} {Catch} (IOException) {{ @H }} }};\nbus.Raise();", "internal sealed class Bus { public event EventHandler? Seen; public void Raise() => Seen?.Invoke(this, EventArgs.Empty); }")),
+        // The handler answers the request by hand (a 500): TLLM2004's wherever it is; a fallback there would be TLLM2007's.
+        Pair("catch in an event handler", Route($"var bus = new Bus();\nbus.Seen += (_, _) => {{ try {{ text = File.ReadAllText(request.Model!); }} {Catch} (IOException) {{ @H }} }};\nbus.Raise();", "internal sealed class Bus { public event EventHandler? Seen; public void Raise() => Seen?.Invoke(this, EventArgs.Empty); }\ninternal static class Http { public static readonly HttpContext Context = new DefaultHttpContext(); }"), "@H", "Http.Context.Response.StatusCode = 500;", "throw;"),
         Callbacks.Event("catch in a handler of a library's event, a lambda", Route(Callbacks.Lambda(Dropped), Callbacks.Types)),
         Callbacks.Event("catch in a handler of a library's event, a method group", Callbacks.MethodGroup(Route, "var text = \"\"; try { text = File.ReadAllText(\"queue\"); } " + Handled + " (IOException) { text = \"none\"; } GC.KeepAlive(text);")),
         Callbacks.Timer("catch in a System.Threading.Timer callback", Route(Callbacks.Callback(Dropped), Callbacks.Types)),
-        Handed("catch around a using declaration and await using", Route($"try {{ using var reader = new StreamReader(request.Model!); await using var stream = File.OpenRead(request.Model!); text = await reader.ReadToEndAsync(); }} {Catch} (IOException) {{ @H }}")),
-        Handed("catch around Task.WhenAll", Route($"try {{ var texts = await Task.WhenAll(File.ReadAllTextAsync(request.Model!), File.ReadAllTextAsync(request.Model + \".2\")); text = texts[0]; }} {Catch} (IOException) {{ @H }}")),
-        Handed("catch inside Parallel.ForEachAsync", Route($"await Parallel.ForEachAsync(new[] {{ \"a\", \"b\" }}, async (path, ct) => {{ try {{ text = await File.ReadAllTextAsync(path, ct); }} {Catch} (IOException) {{ @H }} }});")),
-        Handed("catch in a Channel consumer", Route($"var channel = Channel.CreateUnbounded<string>();\nchannel.Writer.TryWrite(request.Model!);\nchannel.Writer.Complete();\nawait foreach (var path in channel.Reader.ReadAllAsync()) {{ try {{ text = await File.ReadAllTextAsync(path); }} {Catch} (IOException) {{ @H }} }}")),
-        Handed("catch in a LINQ selector", Route($"text = string.Concat(new[] {{ request.Model! }}.Select(path => {{ try {{ return File.ReadAllText(path); }} {Catch} (IOException) {{ @H return \"\"; }} }}));")),
+        Answered("catch around a using declaration and await using", Route($"try {{ using var reader = new StreamReader(request.Model!); await using var stream = File.OpenRead(request.Model!); text = await reader.ReadToEndAsync(); }} {Catch} (IOException) {{ @H }}")),
+        Answered("catch around Task.WhenAll", Route($"try {{ var texts = await Task.WhenAll(File.ReadAllTextAsync(request.Model!), File.ReadAllTextAsync(request.Model + \".2\")); text = texts[0]; }} {Catch} (IOException) {{ @H }}")),
+        Answered("catch inside Parallel.ForEachAsync", Route($"await Parallel.ForEachAsync(new[] {{ \"a\", \"b\" }}, async (path, ct) => {{ try {{ text = await File.ReadAllTextAsync(path, ct); }} {Catch} (IOException) {{ @H }} }});")),
+        Answered("catch in a Channel consumer", Route($"var channel = Channel.CreateUnbounded<string>();\nchannel.Writer.TryWrite(request.Model!);\nchannel.Writer.Complete();\nawait foreach (var path in channel.Reader.ReadAllAsync()) {{ try {{ text = await File.ReadAllTextAsync(path); }} {Catch} (IOException) {{ @H }} }}")),
+        Answered("catch in a LINQ selector", Route($"text = string.Concat(new[] {{ request.Model! }}.Select(path => {{ try {{ return File.ReadAllText(path); }} {Catch} (IOException) {{ @H return \"\"; }} }}));")),
         Pair("failure kept in a local the next line throws on", Route($"Exception? failure = null;\ntry {{ {Read} }} {Catch} (IOException e) {{ failure = e; }}\n@H"), "@H", "", "if (failure is not null) { throw new UpstreamException(502, \"the upstream did not answer\"); }"),
         Pair("a 502 answer the next line fails the attempt with", Route($$"""
             text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) =>
@@ -843,7 +851,7 @@ internal static class SwallowedExceptionMatrix
             Route("using (new Batch(request.Model!)) { }", "internal sealed class Batch(string path) : IDisposable { public void Dispose() { try { File.Delete(path); } catch (IOException) { } } }")),
         new MatrixCell("catch in DisposeAsync and Dispose(bool), against the same catch in a FlushAsync the route awaits",
             Route("await using (var batch = new Batch(request.Model!)) { await batch.FlushAsync(); }", $"internal class Batch(string path) : IAsyncDisposable {{ public async Task FlushAsync() {{ try {{ await File.WriteAllTextAsync(path, \"\"); }} {Handled} (IOException) {{ }} }} public ValueTask DisposeAsync() => ValueTask.CompletedTask; }}"),
-            Route("await using (new Batch(request.Model!)) { }\nusing (new Sink(request.Model!)) { }", "internal class Batch(string path) : IAsyncDisposable { public async ValueTask DisposeAsync() { try { await File.WriteAllTextAsync(path, \"\"); } catch (IOException) { } } }\ninternal class Sink(string path) : IDisposable { public void Dispose() { Dispose(true); } protected virtual void Dispose(bool disposing) { try { File.Delete(path); } catch (IOException) { } } }")));
+            Route("await using (new Batch(request.Model!)) { }\nusing (new Sink(request.Model!)) { }", "internal class Batch(string path) : IAsyncDisposable { public async ValueTask DisposeAsync() { try { await File.WriteAllTextAsync(path, \"\"); } catch (IOException) { } } }\ninternal class Sink(string path) : IDisposable { public void Dispose() { Dispose(true); } protected virtual void Dispose(bool disposing) { try { File.Delete(path); } catch (IOException) { } } }"))));
 
     /// <summary>A route that reads through <c>IReader</c> (implemented by <paramref name="reader"/>) and tests the result at <c>@H</c>.</summary>
     private static string ThroughInterface(string reader) => Route("IReader reader = new FileReader();\nvar read = await reader.ReadAsync(request.Model!);\n@H\ntext = read!;", "#nullable enable\ninternal interface IReader { Task<string?> ReadAsync(string path); }\n" + reader + "\n#nullable restore");

@@ -141,6 +141,8 @@ internal static class StressGateway
                     }
                     catch (Exception)
                     {
+                        // Answers the client with an error by hand: TLLM2004 (a fallback alone is TLLM2007's, off by default).
+                        call.HttpContext.Response.StatusCode = 502;
                         return new Answer("fallback");
                     }
                 }

@@ -270,6 +270,63 @@ public sealed class TraceRouterTests : IAsyncLifetime
         Assert.InRange(most, 1, bounds.MaxBufferedExportBytes + 3 * TraceRouter.DestinationReserve);
     }
 
+    [Theory]
+    [InlineData(1000, 100, 512, 5120)] // a tenth of a batch in the scheduled delay: ten delays, then at most the limit (4)
+    [InlineData(1000, 256, 512, 2000)] // half a batch: twice the delay
+    [InlineData(1000, 0, 512, 4000)]
+    [InlineData(2500, 512, 512, 2500)] // full after 2.5 s: that long again
+    [InlineData(300, 512, 512, 1000)] // full before the scheduled delay: the scheduled delay
+    public void AQuietDestinationsNextBatchWaitsAsLongAsAFullBatchWouldTakeWithinTheLimit(int waitedMs, int spans, int batch, int expectedMs)
+    {
+        var scheduled = TimeSpan.FromSeconds(1);
+        var limit = BoundedExportProcessor.QuietDelayLimit(scheduled, routed: true);
+        Assert.Equal(TimeSpan.FromSeconds(4), limit);
+        Assert.Equal(scheduled, BoundedExportProcessor.QuietDelayLimit(scheduled, routed: false));
+        var next = BoundedExportProcessor.NextDelay(TimeSpan.FromMilliseconds(waitedMs), spans, batch, scheduled, limit);
+        Assert.Equal(TimeSpan.FromMilliseconds(Math.Min(expectedMs, 4000)), next);
+    }
+
+    [Fact]
+    public async Task AQuietDestinationSendsFewerLargerBatchesAndLosesNothing()
+    {
+        var bounds = new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(100), MaxBatchSize = 40, ShutdownTimeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        TimeSpan sending;
+        using (var provider = Provider(Options(), bounds))
+        {
+            // About 160 spans a second: a batch of 40 fills in 250 ms, so at the scheduled delay of 100 ms
+            // each batch would hold 16; the destination learns to wait for full ones.
+            for (var i = 0; i < 80; i++)
+            {
+                using (var server = Server(new LlmCaller { TeamId = "team-a" }))
+                {
+                    for (var child = 0; child < 3; child++)
+                    {
+                        using (Child("litellm_request", server))
+                        {
+                        }
+                    }
+                }
+
+                await Task.Delay(25);
+            }
+
+            sending = clock.Elapsed;
+
+            // Delivered without a flush, within the limit (4 delays) of the last span.
+            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_a).Count == 320, "every span, without a flush", TimeSpan.FromSeconds(10));
+        }
+
+        var batches = _a.Requests.Select(r => ReceivedSpans.Decode(r.Body).Count).ToList();
+        Assert.Equal(320, batches.Sum());
+
+        // At the scheduled delay there would be about one batch per 100 ms of sending; learned, at most
+        // one per 200 ms (and the first, at the scheduled delay), full ones among them.
+        Assert.InRange(batches.Count, 2, (int)(sending.TotalMilliseconds / 200) + 2);
+        Assert.Contains(40, batches);
+        Assert.Empty(_warnings);
+    }
+
     private TraceRouter? Router { get; set; }
 
     private static Activity Server(LlmCaller? caller, ActivityContext parent = default, ActivityLink? link = null, double? sampleRate = null)

@@ -166,6 +166,6 @@ internal sealed class CallCollector : IFactCollector
             callee = callee.OriginalDefinition;
         }
 
-        scope.Facts.Calls.Add(new CallEdge(callee, scope.InAttemptScope(site), site is IMethodReferenceOperation ? Handling.Anytime : scope.HandlingOf(site), scope.RunsAsLibraryCallback(site)));
+        scope.Facts.Calls.Add(new CallEdge(callee, scope.InAttemptScope(site), site is IMethodReferenceOperation ? Handling.Anytime : scope.HandlingOf(site), scope.RunsAsLibraryCallback(site), site.Syntax));
     }
 }

@@ -6,35 +6,9 @@ using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
-// TLLM2004's reading of a catch that takes only argument-validation exceptions.
+// A probe's handler, and the types a catch takes: what the decode probes and the catches of types only source creates read.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>
-    /// A catch that takes only argument-validation exceptions decides about a value, it does not drop a failure of the
-    /// request: by .NET's design guidelines <c>ArgumentException</c> and the types derived from it report an argument
-    /// that is not valid, thrown by a member's validation before it does its work, and every failure of I/O, a store,
-    /// the network or a model is of another type and leaves the catch. What it catches (<see cref="CaughtTypes"/>) is
-    /// <c>ArgumentException</c> or types derived from it, with perhaps a not-found type (<see cref="IsNotFoundType"/>)
-    /// among them; the <c>try</c> makes no upstream call itself (an <c>await</c> and other calls are allowed); and the
-    /// handler, statement by statement, only logs, sets locals or <c>out</c> parameters to a value read (no call, no
-    /// object created: <see cref="ComputedWithoutCalls"/>), returns such a value or nothing, or leaves a loop
-    /// (<c>continue</c>, <c>break</c>). A handler that builds an answer (<c>BadRequest(e.Message)</c>, a 500), writes a
-    /// status or a field, or does anything else is judged as usual.
-    /// </summary>
-    private static bool ChecksArgument(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
-    {
-        var types = scope.Types;
-        if (types.ArgumentException is not { } argument || CaughtTypes(@catch) is not { Count: > 0 } caught
-            || !caught.Any(type => WellKnownTypes.DerivesFrom(type, argument))
-            || !caught.All(type => WellKnownTypes.DerivesFrom(type, argument) || IsNotFoundType(type, types))
-            || CallsUpstreamItself(@try, types))
-        {
-            return false;
-        }
-
-        return IsProbeHandler(@catch, scope);
-    }
-
     /// <summary>
     /// A probe's handler: statement by statement it only logs, sets locals or <c>out</c> parameters to a value read (no
     /// call, no object created: <see cref="ComputedWithoutCalls"/>), returns such a value or nothing, leaves a loop

@@ -5,25 +5,11 @@ using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
-// TLLM2004's reading of a try that only writes log lines.
+// A value read, not computed: what a probe's handler may keep.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>
-    /// A try that only writes log lines: each of its statements is a log write (<see cref="CompilationFacts.IsLogWrite"/>)
-    /// whose receiver and arguments are computed without any other call (<see cref="ComputedWithoutCalls"/>), and the
-    /// handler only logs or does nothing. Whatever the catch takes came from writing a log line (a logger disposed at
-    /// shutdown, a provider that failed), and what it drops is that line, not the request's failure. A log write beside
-    /// any other statement, an argument computed by a call, and a handler that answers, sets state or does anything
-    /// but log are judged as usual.
-    /// </summary>
-    private static bool OnlyWritesLog(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
-    {
-        var facts = scope.Compilation;
-        return @try.Body.Operations.Length > 0
-            && @try.Body.Operations.All(statement => statement is IExpressionStatementOperation { Operation: IInvocationOperation call }
-                && facts.IsLogWrite(call) && call.ChildOperations.All(part => ComputedWithoutCalls(part, scope.Types)))
-            && @catch.Handler.Operations.All(statement => statement is IEmptyOperation || IsLogStatement(statement, scope));
-    }
+    private static bool IsLogStatement(IOperation statement, MethodScope scope) =>
+        statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && scope.Compilation.IsLogCall(call);
 
     /// <summary>
     /// A value read, not computed: locals, parameters, fields, literals, <c>default</c>, <c>nameof</c>, conversions,

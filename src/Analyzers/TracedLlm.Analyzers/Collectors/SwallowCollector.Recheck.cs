@@ -34,7 +34,7 @@ internal sealed partial class SwallowCollector
     private static bool RechecksStore(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
         if (@catch.Filter is not null || scope.Types.DbUpdateException is not { } saveFailure || !WellKnownTypes.DerivesFrom(@catch.ExceptionType, saveFailure)
-            || Write(@try, scope) is not { TargetMethod.Name: "SaveChanges" or "SaveChangesAsync" })
+            || Save(@try, scope) is not { TargetMethod.Name: "SaveChanges" or "SaveChangesAsync" })
         {
             return false;
         }
@@ -121,11 +121,42 @@ internal sealed partial class SwallowCollector
 
         if (method.Name == "StatusCode")
         {
-            return answer.Arguments.FirstOrDefault()?.Value.ConstantValue is { HasValue: true, Value: int code } && code is 400 or NotFound or Conflict or 422
-                ? code == NotFound : null;
+            return answer.Arguments.FirstOrDefault()?.Value.ConstantValue is { HasValue: true, Value: int code } && code is 400 or 404 or 409 or 422
+                ? code == 404 : null;
         }
 
         return StateAnswers.Contains(method.Name) ? method.Name == "NotFound" : null;
     }
 
+    /// <summary>
+    /// The <c>try</c>'s one call, log calls aside: its one statement's value (a statement, a <c>return</c>, a local's
+    /// initializer or assignment) is a call, awaited perhaps (<c>ConfigureAwait</c> too), with nothing awaited in its receiver or
+    /// arguments and no task made there: what fails in the <c>try</c> is that call.
+    /// </summary>
+    private static IInvocationOperation? Save(ITryOperation @try, MethodScope scope)
+    {
+        var done = @try.Body.Operations.Where(statement => !IsLogStatement(statement, scope)).ToList();
+        var value = done.Count != 1 ? null : done[0] switch
+        {
+            IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: ILocalReferenceOperation } assignment } => assignment.Value,
+            IExpressionStatementOperation statement => statement.Operation,
+            IReturnOperation { Kind: OperationKind.Return, ReturnedValue: { } returned } => returned,
+            IVariableDeclarationGroupOperation group when group.Declarations.SelectMany(d => d.Declarators).ToList() is { Count: 1 } declarators
+                && declarators[0].GetVariableInitializer() is { } initializer => initializer.Value,
+            _ => null,
+        };
+        if (value is null)
+        {
+            return null;
+        }
+
+        value = ValueFlow.Unwrap(value);
+        value = value is IAwaitOperation awaited ? ValueFlow.Unwrap(awaited.Operation) : value;
+        value = value is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured } ? ValueFlow.Unwrap(configured) : value;
+        return value is IInvocationOperation save
+            && save.ChildOperations.SelectMany(child => child.DescendantsAndSelf()).All(o => o is not IAwaitOperation
+                && !(o is IInvocationOperation call && IsTask(call.TargetMethod.ReturnType, scope.Types)))
+            ? save
+            : null;
+    }
 }

@@ -9,32 +9,24 @@ using TracedLlm.Analyzers.Facts;
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>
-/// TLLM2004's facts: catch clauses that swallow, and how callers use what a method returns.
+/// TLLM2004's and TLLM2007's facts: catch clauses that swallow, and how callers use what a method returns.
 /// A catch hands the failure on when every path through it does (see <see cref="FailureHandoff"/>;
 /// a catch that rethrows only some exceptions swallows the rest), when its <c>when</c> filter
 /// reports it, or when the statement right after its <c>try</c> fails with what the catch left
-/// (a connection failure turned into an error value that the next line fails the attempt with).
-/// A parse probe is no swallow: the TryParse idiom written with try/catch, a format exception of
-/// data parsed in memory that the catch only logs or turns into a result; nor a lookup probe, the
-/// TryGetValue idiom (a missing key of an in-memory lookup), read the same way, nor a decode probe (a value decoded in
-/// memory that is not in its format: a client's protected payload that does not decrypt, a token or a URI that does not
-/// parse; see <see cref="DecodesInMemory"/>); nor a not-found failure answered with absence (see
-/// <see cref="AnswersAbsence"/>); nor a try that only writes log lines (see <see cref="OnlyWritesLog"/>); nor a
-/// caught exception kept and thrown later (see <see cref="ThrownLater"/>); nor a catch of argument-validation exceptions
-/// only, a value decided (see <see cref="ChecksArgument"/>); nor an idempotent write that finds its target state already
-/// there, a create answered 409 or a delete answered 404 (see <see cref="FindsStateThere"/>); nor a failed save answered
-/// after the store is read again, the rest rethrown (see <see cref="RechecksStore"/>); nor a protocol-version fallback (see
-/// <see cref="IsVersionFallback"/>); nor a catch no failure can reach, its whole try made of code that cannot throw (see
-/// <see cref="CompilationFacts.CannotThrow(IOperation)"/>: arithmetic, tests, a call of a method that catches everything
-/// itself; through an interface, when every implementation does, read at the end of the compilation). A catch of exception types only this compilation's code can create is kept with
-/// those types (see <see cref="OnlyCreatedHere(ICatchClauseOperation, MethodScope)"/>): at the end of the compilation it
-/// is reported only when code creates one of them; no code can throw what nothing creates. A catch that turns the exception into the method's return value is
-/// kept with that mark: the rule decides at the end of the compilation whether every caller turns the
-/// value into a failure (the Try-pattern). Nor
-/// is a catch in a method every caller starts and discards (<c>_ = LogAsync(...)</c>): the request
-/// does not wait for it, and a failure there could not reach its failure path either way. Nor is a
-/// catch in code a referenced library runs later, from its own thread (a handler of its event, a timer's
-/// callback: <see cref="MethodScope.RunsAsLibraryCallback"/>): the request neither runs nor awaits it.
+/// (a connection failure turned into an error value that the next line fails the attempt with). Nor is it a swallow when
+/// the code shows the failure is no failure of the request: a decode probe (a value decoded in memory that is not in its
+/// format: <see cref="DecodesInMemory"/>), a failed save answered after the store is read again (<see cref="RechecksStore"/>),
+/// a caught exception kept and thrown later (<see cref="ThrownLater"/>), a protocol-version fallback
+/// (<see cref="IsVersionFallback"/>), a catch no failure can reach (<see cref="CompilationFacts.CannotThrow(IOperation)"/>;
+/// through an interface, when every implementation cannot throw, read at the end of the compilation), a catch in a type's
+/// disposal; nor when the team declares it (<see cref="DeclaredIntent"/>): a catch the author vouches for, in a method
+/// that keeps its failures as their own record, of an exception type the team declares a designed answer. A catch of
+/// exception types only this compilation's code can create is kept with those types (<see cref="OnlyCreatedHere(ICatchClauseOperation, MethodScope)"/>):
+/// at the end of the compilation it is reported only when code creates one of them. A catch that turns the exception
+/// into the method's return value is kept with that mark: the rule decides at the end of the compilation whether every
+/// caller turns the value into a failure (the Try-pattern). Nor is a catch in a method every caller starts and discards
+/// (<c>_ = LogAsync(...)</c>), nor one in code a referenced library runs later, from its own thread (a handler of its
+/// event, a timer's callback: <see cref="MethodScope.RunsAsLibraryCallback"/>): the request neither runs nor awaits it.
 /// </summary>
 internal sealed partial class SwallowCollector : IFactCollector
 {
@@ -59,6 +51,19 @@ internal sealed partial class SwallowCollector : IFactCollector
 
     private static void VisitCatch(ICatchClauseOperation @catch, MethodScope scope)
     {
+        // What the team declares: a catch the author vouches for, one in a method that keeps the failure as its own record, one
+        // of exception types that are designed answers (the caught type, whatever its filter narrows it to, or every type its
+        // filter tests).
+        var intent = scope.Compilation.Intent;
+        var tree = @catch.Syntax.SyntaxTree;
+        if (intent.HandledByDesign(scope.Owner, Functions(@catch))
+            || (scope.Owner is IMethodSymbol method && intent.RecordsFailures(method, tree))
+            || intent.DesignedException(@catch.ExceptionType, tree)
+            || (CaughtTypes(@catch) is { Count: > 0 } taken && taken.All(type => intent.DesignedException(type, tree))))
+        {
+            return;
+        }
+
         var handoff = scope.Compilation.Handoff;
         // A catch in a type's disposal is not read: the dispose pattern asks disposal not to throw (CA1065), so a catch there keeps
         // a cleanup's failure from its caller by design, and the request's own failure, if any, is the one its code hands on.
@@ -68,8 +73,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var @try = @catch.Parent as ITryOperation;
-        if (@try is not null && (IsProbe(@catch, @try, scope) || DecodesInMemory(@catch, @try, scope) || AnswersAbsence(@catch, @try, scope) || IsDisposalRace(@catch, @try, scope) || OnlyWritesLog(@catch, @try, scope)
-            || ChecksArgument(@catch, @try, scope) || FindsStateThere(@catch, @try, scope) || RechecksStore(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
+        if (@try is not null && (DecodesInMemory(@catch, @try, scope) || RechecksStore(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
         {
             return;
         }
@@ -103,113 +107,32 @@ internal sealed partial class SwallowCollector : IFactCollector
         var location = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation() : @catch.Syntax.GetLocation();
         // A bare catch (typed as object) swallows any exception.
         var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object ? "System.Exception" : @catch.ExceptionType.ToDisplayString();
-        // The request's own failure by what the method shows: the catch answers the request, or it takes what HttpClient throws
-        // for a request it could not complete (an upstream call given up on, whatever the try calls: a delegate, a library's client).
-        var requestsOwn = scope.Compilation.AnswersRequest(@catch.Handler, ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol)
-            || TakesTransportFailure(@catch, scope.Types);
-        var givenUp = @try is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(@try);
-        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), requestsOwn, CompilationFacts.AnswerCalls(@catch.Handler), givenUp, handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld));
+        // The request's own failure by what the method shows: the catch answers the request with an error, or what it gives up
+        // on makes a call the code shows is a model call; a send whose client only the compilation can tell is read at its end.
+        var answersError = scope.Compilation.AnswersRequest(@catch.Handler, ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol);
+        var given = @try is null ? null : CompilationFacts.GivenUpScope(@try);
+        var sends = given is null ? new List<ModelCallSite>() : given.DescendantsAndSelf().OfType<IInvocationOperation>()
+            .Select(call => UpstreamCollector.ModelCall(call, scope)).OfType<ModelCallSite>().ToList();
+        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answersError, sends.Any(send => send.Evident),
+            CompilationFacts.AnswerCalls(@catch.Handler), given is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(given),
+            sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(), handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld));
     }
 
-    /// <summary>
-    /// A catch of <c>HttpRequestException</c> (what <c>HttpClient</c> and its handlers throw for a request they could not
-    /// complete) or <c>HttpIOException</c> (a body that broke on the way), by its type or by a type test in its filter
-    /// (<c>when (e is HttpRequestException)</c>; not a negated one, which excludes it).
-    /// </summary>
-    private static bool TakesTransportFailure(ICatchClauseOperation @catch, WellKnownTypes types)
+    /// <summary>The lambdas and local functions around an operation, innermost first.</summary>
+    private static IEnumerable<IMethodSymbol> Functions(IOperation operation)
     {
-        bool Transport(ITypeSymbol? type) =>
-            (types.HttpRequestException is { } request && WellKnownTypes.DerivesFrom(type, request))
-            || (types.HttpIOException is { } body && WellKnownTypes.DerivesFrom(type, body));
-
-        // A type test in the filter, not under a negation (`e is not HttpRequestException`, `!(e is ...)` exclude it).
-        bool Negated(IOperation operation)
+        for (var current = operation.Parent; current is not null; current = current.Parent)
         {
-            for (var current = operation.Parent; current is not null && current != @catch; current = current.Parent)
+            switch (current)
             {
-                if (current is INegatedPatternOperation or IUnaryOperation { OperatorKind: UnaryOperatorKind.Not })
-                {
-                    return true;
-                }
+                case ILocalFunctionOperation local:
+                    yield return local.Symbol;
+                    break;
+                case IAnonymousFunctionOperation lambda:
+                    yield return lambda.Symbol;
+                    break;
             }
-
-            return false;
         }
-
-        return Transport(@catch.ExceptionType)
-            || (@catch.Filter is { } filter && filter.DescendantsAndSelf().Any(o => !Negated(o) && o switch
-            {
-                IIsTypeOperation test => !test.IsNegated && Transport(test.TypeOperand),
-                ITypePatternOperation pattern => Transport(pattern.MatchedType),
-                IDeclarationPatternOperation declaration => Transport(declaration.MatchedType),
-                _ => false,
-            }));
-    }
-
-    /// <summary>
-    /// The TryParse idiom, and the TryGetValue one: the <c>try</c> reads data already in memory (no
-    /// await, no upstream call, nothing that returns a task), the catch takes what parsing throws (a
-    /// format exception; any exception when the try parses JSON and does nothing else that can fail) or
-    /// what a lookup throws for a missing key (<c>KeyNotFoundException</c>, no filter), and it only
-    /// logs, sets its out parameters and returns. The general form, any documented decoder in memory (an unprotect
-    /// probe among them), is <see cref="DecodesInMemory"/>.
-    /// </summary>
-    private static bool IsProbe(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
-    {
-        var types = scope.Types;
-        var operations = @try.Body.DescendantsAndSelf().ToList();
-        if (operations.Any(o => o is IAwaitOperation
-                || (o is IInvocationOperation call && (types.UpstreamCall(call.TargetMethod) is not null || IsTask(call.TargetMethod.ReturnType, types)))))
-        {
-            return false;
-        }
-
-        var caught = @catch.ExceptionType;
-        var anyException = caught.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(caught, types.Exception);
-        var parsesJson = operations.OfType<IInvocationOperation>().Any(call => types.IsJsonParsing(call.TargetMethod));
-        var missingKey = types.KeyNotFoundException is { } missing && WellKnownTypes.DerivesFrom(caught, missing) && @catch.Filter is null;
-        if (!types.IsFormatException(caught) && !missingKey && !(anyException && parsesJson && @catch.Filter is null))
-        {
-            return false;
-        }
-
-        return @catch.Handler.Operations.All(statement => statement switch
-        {
-            IReturnOperation => true,
-            IExpressionStatementOperation { Operation: IInvocationOperation call } => scope.Compilation.IsLogCall(call),
-            IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: IParameterReferenceOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } } } => true,
-            _ => false,
-        });
-    }
-
-    /// <summary>
-    /// A race with disposal: an <see cref="System.ObjectDisposedException"/> (no filter) caught around
-    /// statements that each only arm or stop a timer or signal a cancellation (<see cref="WellKnownTypes.IsSignal"/>,
-    /// their arguments computed without any other call), and a handler that only logs. The object's owner
-    /// disposed it meanwhile: the tick or cancellation the call asked for has no one left to reach, and no
-    /// request's data was in the call. A body that does anything else (a write, a cache or channel call, an
-    /// await) is judged as usual.
-    /// </summary>
-    private static bool IsDisposalRace(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
-    {
-        var types = scope.Types;
-        if (@catch.Filter is not null || types.ObjectDisposedException is not { } disposed || !WellKnownTypes.Same(@catch.ExceptionType, disposed))
-        {
-            return false;
-        }
-
-        // Each statement is a call on a signal type, and nothing else in the body runs code of its own.
-        var signals = @try.Body.Operations.All(statement => statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && types.IsSignal(call.TargetMethod))
-            && @try.Body.DescendantsAndSelf().All(o => o switch
-            {
-                IInvocationOperation call => types.IsSignal(call.TargetMethod),
-                IPropertyReferenceOperation property => property.Property.GetMethod is { } getter && types.IsSignal(getter),
-                IObjectCreationOperation creation => creation.Constructor is { } constructor && types.IsSignal(constructor),
-                IAwaitOperation or IDynamicInvocationOperation or IDynamicMemberReferenceOperation => false,
-                _ => true,
-            });
-        return signals && @try.Body.Operations.Length > 0 && @catch.Handler.Operations.All(statement =>
-            statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && scope.Compilation.IsLogCall(call));
     }
 
     /// <summary>The statement after the try tests what the catch assigned and fails on it (every path of that branch hands the failure on).</summary>

@@ -26,7 +26,26 @@ internal sealed class ThrowCollector : IFactCollector
             case IInvocationOperation invocation when Raised(invocation, scope.Types) is { } raised && !scope.RunsAsLibraryCallback(invocation):
                 Add(raised, invocation.Syntax.GetLocation(), scope);
                 break;
+            case IInvocationOperation { TargetMethod.IsGenericMethod: true } helper when ThrownTypeArgument(helper, scope) is { } argument && !scope.RunsAsLibraryCallback(helper):
+                scope.Facts.Throws.Add(new ThrowSite(argument, true, helper.Syntax.GetLocation()));
+                break;
         }
+    }
+
+    /// <summary>
+    /// A generic throw helper's type argument, when the helper (a small method of source) throws a new object of that type
+    /// parameter (<c>static void Fail&lt;TException&gt;() where TException : Exception, new() =&gt; throw new TException();</c>):
+    /// the call raises the type it is given, which the helper's own throw of a type parameter cannot name.
+    /// </summary>
+    private static ITypeSymbol? ThrownTypeArgument(IInvocationOperation call, MethodScope scope)
+    {
+        var helper = call.TargetMethod.OriginalDefinition;
+        return scope.Compilation.BodyOf(helper)?.DescendantsAndSelf().OfType<IThrowOperation>()
+            .Select(t => t.Exception is { } thrown ? ValueFlow.Unwrap(thrown) : null)
+            .OfType<ITypeParameterObjectCreationOperation>()
+            .Select(created => created.Type is ITypeParameterSymbol { TypeParameterKind: TypeParameterKind.Method } parameter
+                && WellKnownTypes.Same(parameter.DeclaringMethod?.OriginalDefinition, helper) ? call.TargetMethod.TypeArguments[parameter.Ordinal] : null)
+            .FirstOrDefault(type => type is not null);
     }
 
     /// <summary>The exception a call raises or hands to a faulted task, or null when it does neither.</summary>

@@ -22,6 +22,10 @@ internal sealed class CallGraph
     private readonly Dictionary<ISymbol, HashSet<TracedRoute>> _reachedBy = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ISymbol> _inRequest = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ISymbol> _outsideAttempts = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<ISymbol> _insideAttempts = new(SymbolEqualityComparer.Default);
+
+    // The first way the walk reached each state (a method, outside an attempt or not, run by the request or not): the path a finding shows.
+    private readonly Dictionary<State, Step> _steps = new();
 
     private CallGraph()
     {
@@ -48,6 +52,46 @@ internal sealed class CallGraph
     /// <summary>The request runs the method outside any attempt scope on some path.</summary>
     public bool ReachedOutsideAttempts(ISymbol symbol) => _outsideAttempts.Contains(symbol);
 
+    /// <summary>The request runs the method inside an attempt scope on some path: what it sends upstream is an attempt's.</summary>
+    public bool ReachedInsideAttempts(ISymbol symbol) => _insideAttempts.Contains(symbol);
+
+    /// <summary>
+    /// How the walk first reached <paramref name="symbol"/> run by the request (outside an attempt, with
+    /// <paramref name="outsideAttempt"/>), or run at all when the request does not run it: the route or traced code it
+    /// starts from, the methods on the way (the symbol last) and the calls that lead from each to the next.
+    /// </summary>
+    public FindingPath? PathTo(ISymbol symbol, bool outsideAttempt = false)
+    {
+        var state = new[] { new State(symbol, true, true), new State(symbol, false, true), new State(symbol, true, false), new State(symbol, false, false) }
+            .Where(s => (!outsideAttempt || s.Outside) && _steps.ContainsKey(s))
+            .Cast<State?>().FirstOrDefault();
+        if (state is not { } current)
+        {
+            return null;
+        }
+
+        var symbols = new List<ISymbol>();
+        var sites = new List<Location>();
+        var dispatched = false;
+        while (true)
+        {
+            var step = _steps[current];
+            symbols.Insert(0, current.Symbol);
+            if (step.Site is { } site)
+            {
+                sites.Insert(0, site.GetLocation());
+            }
+
+            dispatched |= step.Dispatch;
+            if (step.From is not { } from)
+            {
+                return new FindingPath(step.Route, symbols, sites, dispatched);
+            }
+
+            current = from;
+        }
+    }
+
     public static CallGraph Walk(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
     {
         var graph = new CallGraph();
@@ -62,24 +106,34 @@ internal sealed class CallGraph
 
         foreach (var (roots, routes) in origins)
         {
-            var seen = new HashSet<(ISymbol, bool, bool)>();
-            var frontier = roots.Select(r => (Symbol: r, Outside: true, Request: true)).Where(seen.Add).ToList();
+            var seen = new HashSet<State>();
+            var frontier = roots.Select(r => new State(r, true, true)).Where(seen.Add).ToList();
+            foreach (var root in frontier.Where(r => !graph._steps.ContainsKey(r)))
+            {
+                // A policy serves every route: its path starts at the first.
+                graph._steps[root] = new Step(null, null, routes[0], false);
+            }
+
             for (var depth = 0; frontier.Count > 0; depth++)
             {
-                var next = new List<(ISymbol Symbol, bool Outside, bool Request)>();
-                foreach (var (symbol, outside, request) in frontier)
+                var next = new List<State>();
+                foreach (var state in frontier)
                 {
-                    graph.Mark(symbol, outside, request, routes);
+                    graph.Mark(state, routes);
                     if (depth == MaxDepth)
                     {
                         continue;
                     }
 
-                    foreach (var edge in Edges(symbol, outside, request, compilation, facts, cancellationToken))
+                    foreach (var (edge, site, dispatch) in Edges(state, compilation, facts, cancellationToken))
                     {
                         if (seen.Add(edge))
                         {
                             next.Add(edge);
+                            if (!graph._steps.ContainsKey(edge))
+                            {
+                                graph._steps[edge] = new Step(state, site, graph._steps[state].Route, dispatch);
+                            }
                         }
                     }
                 }
@@ -91,42 +145,84 @@ internal sealed class CallGraph
         return graph;
     }
 
-    private void Mark(ISymbol symbol, bool outside, bool request, IReadOnlyList<TracedRoute> routes)
+    /// <summary>Where the walk is: a method (or delegate-holding field), reached outside any attempt or not, run by the request or not.</summary>
+    private readonly record struct State(ISymbol Symbol, bool Outside, bool Request)
     {
-        if (!_reachedBy.TryGetValue(symbol, out var set))
+        public bool Equals(State other) => SymbolEqualityComparer.Default.Equals(Symbol, other.Symbol) && Outside == other.Outside && Request == other.Request;
+
+        public override int GetHashCode() => (SymbolEqualityComparer.Default.GetHashCode(Symbol) * 4) + (Outside ? 2 : 0) + (Request ? 1 : 0);
+    }
+
+    /// <summary>How a state was first reached: from which state, by which call (none for a dispatch to an implementation or a root), from which route.</summary>
+    private readonly record struct Step(State? From, SyntaxNode? Site, TracedRoute Route, bool Dispatch);
+
+    private void Mark(State state, IReadOnlyList<TracedRoute> routes)
+    {
+        if (!_reachedBy.TryGetValue(state.Symbol, out var set))
         {
-            _reachedBy[symbol] = set = new HashSet<TracedRoute>();
+            _reachedBy[state.Symbol] = set = new HashSet<TracedRoute>();
         }
 
         set.UnionWith(routes);
-        if (request)
+        if (state.Request)
         {
-            _inRequest.Add(symbol);
-            if (outside)
-            {
-                _outsideAttempts.Add(symbol);
-            }
+            _inRequest.Add(state.Symbol);
+            (state.Outside ? _outsideAttempts : _insideAttempts).Add(state.Symbol);
         }
     }
 
-    private static IEnumerable<(ISymbol, bool, bool)> Edges(ISymbol symbol, bool outside, bool request, CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
+    private static IEnumerable<(State, SyntaxNode?, bool)> Edges(State state, CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
     {
-        if (symbol is IMethodSymbol method)
+        if (state.Symbol is IMethodSymbol method)
         {
             // A call of an interface or virtual method reaches its implementations, those a class inherits from a base that does
-            // not declare the interface included.
-            foreach (var implementation in compilation.Implementations(method, cancellationToken).Concat(compilation.InheritedImplementations(method, cancellationToken)))
+            // not declare the interface included: through dispatch when there are several to choose from.
+            var implementations = compilation.Implementations(method, cancellationToken).Concat(compilation.InheritedImplementations(method, cancellationToken)).ToList();
+            foreach (var implementation in implementations)
             {
-                yield return (implementation, outside, request);
+                yield return (state with { Symbol = implementation }, null, implementations.Count > 1);
             }
         }
 
-        if (facts.TryGetValue(symbol, out var known))
+        if (facts.TryGetValue(state.Symbol, out var known))
         {
             foreach (var call in known.Calls)
             {
-                yield return (call.Callee, outside && !call.InAttemptScope, request && !call.ByLibrary);
+                yield return (new State(call.Callee, state.Outside && !call.InAttemptScope, state.Request && !call.ByLibrary), call.Site, false);
             }
         }
     }
+}
+
+/// <summary>
+/// The way a finding reached through calls is reached: the route (or traced code) it starts from, the methods on the way
+/// (the finding's own last), the calls that lead from one to the next, and whether an interface or virtual call with
+/// several implementations is among them.
+/// </summary>
+internal sealed record FindingPath(TracedRoute Route, IReadOnlyList<ISymbol> Methods, IReadOnlyList<Location> Calls, bool Dispatched)
+{
+    /// <summary>At most this many methods are named; the middle of a longer chain is left out.</summary>
+    private const int Shown = 6;
+
+    /// <summary>The confidence tier the finding is measured in: through calls, or through interface dispatch.</summary>
+    public string Tier => Dispatched ? DiagnosticIds.TierDispatch : DiagnosticIds.TierCalls;
+
+    /// <summary><c> (reached from route 'POST /v1/chat' through Routes.Chat → Orchestrator.RunAsync)</c>, as the message ends.</summary>
+    public string Describe() => $" (reached from {Route.Named} through {string.Join(" → ", Names())})";
+
+    /// <summary><c> (through Routes.Chat → Helper.Read)</c>: the chain alone, where the message names the routes itself (TLLM2001).</summary>
+    public string Chain() => $" (through {string.Join(" → ", Names())})";
+
+    private List<string> Names()
+    {
+        var names = Methods.Select(Name).ToList();
+        return names.Count > Shown ? names.Take(2).Append("…").Concat(names.Skip(names.Count - (Shown - 3))).ToList() : names;
+    }
+
+    private static string Name(ISymbol symbol) => symbol switch
+    {
+        IMethodSymbol { MethodKind: MethodKind.PropertyGet or MethodKind.PropertySet, AssociatedSymbol: { } property } => $"{property.ContainingType?.Name}.{property.Name}",
+        IMethodSymbol { MethodKind: MethodKind.Constructor } constructor => $"new {constructor.ContainingType.Name}",
+        _ => $"{symbol.ContainingType?.Name}.{symbol.Name}",
+    };
 }

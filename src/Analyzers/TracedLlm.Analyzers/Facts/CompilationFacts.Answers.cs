@@ -7,23 +7,25 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
 
-// TLLM2004 and TLLM2007 part at a catch that answers the request itself (the failure path, which writes the route's error
-// and ends its spans, never sees the failure the client is answered for) or gives up on an upstream call (an attempt's
-// failure, the product's own concern, goes unseen).
+// TLLM2004 and TLLM2007 part at a catch that answers the request with an error itself (the failure path, which writes the
+// route's error and ends its spans, never sees the failure the client is answered for) or gives up on a model call (an
+// attempt's failure, the product's own concern, goes unseen).
 internal sealed partial class CompilationFacts
 {
     private const int MaxAnswerDepth = 3;
 
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _responseWriters = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, bool> _upstreamReachers = new(SymbolEqualityComparer.Default);
 
     /// <summary>
-    /// Whether code (a catch's handler) makes the request's HTTP answer on some path through it: it returns from
+    /// Whether code (a catch's handler) answers the request with an error by hand on some path through it: it returns from
     /// <paramref name="function"/> when that function's result is the answer (<see cref="WellKnownTypes.IsHttpAnswer"/>: an
     /// <c>IResult</c>, an <c>IActionResult</c>, an <c>ActionResult&lt;T&gt;</c>, a task of one), makes such a value
     /// (<c>Results.Problem()</c>, <c>StatusCode(500)</c>, <c>new ObjectResult(...)</c>, kept to be returned later), or writes
     /// the response (<c>HttpResponse</c>'s status, headers or body, the response handed to a writer, <c>IProblemDetailsService</c>),
-    /// itself or through a method of source that does, three calls deep (an interface's implementations are not followed). Lambdas and local functions declared in the code run when they are called and are not read here.
+    /// itself or through a method of source that does, three calls deep (an interface's implementations are not followed);
+    /// not a success answer (<see cref="IsSuccess"/>: <c>Ok(...)</c>, a value, a status under 400), which is a fallback the
+    /// client is given as if nothing failed. Lambdas and local functions declared in the code run when they are called and
+    /// are not read here.
     /// </summary>
     /// <remarks>
     /// Read in two steps: here, while a method is analysed, only the code itself (no other method's body is bound, so an
@@ -33,7 +35,7 @@ internal sealed partial class CompilationFacts
     public bool AnswersRequest(IOperation code, IMethodSymbol? function) =>
         ValueFlow.Own(code).Any(operation => operation switch
         {
-            IReturnOperation { ReturnedValue: not null } => function is not null && Types.IsHttpAnswer(function.ReturnType),
+            IReturnOperation { ReturnedValue: { } value } => function is not null && Types.IsHttpAnswer(function.ReturnType) && !IsSuccess(value),
             _ => WritesAnswer(operation, MaxAnswerDepth),
         });
 
@@ -46,45 +48,32 @@ internal sealed partial class CompilationFacts
     public bool WritesResponse(IMethodSymbol method) => WritesResponse(method, 1);
 
     /// <summary>
-    /// The calls a catch gives up on (TLLM2004 and TLLM2007 part at them): those of its <c>try</c> block (lambdas and method groups
-    /// it hands on included), and, when the <c>try</c> sits in a loop of its function, those of the whole loop (a fallback loop:
-    /// the catch goes on to the next backend). Each is the
-    /// called method, to be read at the end of the compilation (<see cref="ReachesUpstream(IMethodSymbol, CancellationToken)"/>), when interface dispatch is known.
+    /// What a catch gives up on (TLLM2004 and TLLM2007 part at it): its <c>try</c> block (lambdas and method groups it hands on
+    /// included: a fan-out, <c>Task.Run</c>, a retry helper's delegate), or, when the <c>try</c> sits in a loop of its function,
+    /// the whole loop (a fallback loop: the catch goes on to the next backend).
     /// </summary>
-    public static ImmutableArray<IMethodSymbol> GivenUpCalls(ITryOperation @try)
+    public static IOperation GivenUpScope(ITryOperation @try)
     {
-        IOperation scope = @try.Body;
         for (var current = @try.Parent; current is not null and not IAnonymousFunctionOperation and not ILocalFunctionOperation; current = current.Parent)
         {
             if (current is ILoopOperation loop)
             {
-                scope = loop;
-                break;
+                return loop;
             }
         }
 
-        // What runs in the try includes the lambdas and method groups it hands on (a fan-out, Task.Run, a retry helper's delegate).
-        return scope.DescendantsAndSelf().Select(operation => operation switch
+        return @try.Body;
+    }
+
+    /// <summary>The methods <paramref name="scope"/> calls or hands on as method groups, read at the end of the compilation for a model call they reach.</summary>
+    public static ImmutableArray<IMethodSymbol> GivenUpCalls(IOperation scope) =>
+        scope.DescendantsAndSelf().Select(operation => operation switch
             {
                 IInvocationOperation call => call.TargetMethod,
                 IMethodReferenceOperation group => group.Method,
                 _ => null,
             })
             .OfType<IMethodSymbol>().Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
-    }
-
-    /// <summary>
-    /// Whether a call of <paramref name="method"/> reaches an upstream or model call (<see cref="WellKnownTypes.CallsModelOrUpstream"/>):
-    /// the method is one (an <c>HttpClient</c> send, a model SDK's call, a typed client posting to a model), or a method of
-    /// source, or a source implementation of an interface or virtual method, that makes one, three calls deep. Cached.
-    /// </summary>
-    public bool ReachesUpstream(IMethodSymbol method, CancellationToken cancellationToken) =>
-        _upstreamReachers.GetOrAdd((method.ReducedFrom ?? method).OriginalDefinition, m =>
-            IsUpstream(m) || CallsUpstream(m, 0, deepest: MaxAnswerDepth - 1, dispatch: called => Implementations(called, cancellationToken)));
-
-    /// <summary>A method that is itself an upstream call: a model SDK's call, a send (<see cref="WellKnownTypes.UpstreamCall"/>), a read of an upstream's body.</summary>
-    private bool IsUpstream(IMethodSymbol method) =>
-        Types.ModelSdkCall(method) || Types.UpstreamCall(method) is not null || Types.ReadsUpstreamBody(method);
 
     /// <summary>A call that dispatches to implementations of source: of an interface's, abstract, virtual or unsealed override method, not one every type has (<see cref="IsEverywhere"/>).</summary>
     private static bool Dispatches(IMethodSymbol method) =>
@@ -99,15 +88,49 @@ internal sealed partial class CompilationFacts
 
     private bool WritesAnswer(IOperation operation, int depth) => operation switch
     {
-        IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type),
-        IInvocationOperation call => Types.IsHttpAnswer(call.TargetMethod.ReturnType)
+        IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type) && !IsSuccess(creation),
+        IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && !IsSuccess(call))
             || (call.Instance is { } instance && (OnResponse(instance) || Types.IsHttpAnswer(instance.Type)))
             || call.Arguments.Any(argument => OnResponse(argument.Value))
             || WellKnownTypes.WritesProblemDetails(call.TargetMethod)
             || (depth < MaxAnswerDepth && call.TargetMethod.Locations.Any(location => location.IsInSource) && WritesResponse(call.TargetMethod, depth + 1)),
-        IAssignmentOperation assignment => OnResponse(assignment.Target),
+        IAssignmentOperation assignment => OnResponse(assignment.Target) && !(Status(assignment.Value) < 400),
         _ => false,
     };
+
+    // The results ASP.NET Core answers 2xx or 3xx with (Results, TypedResults, ControllerBase, PageModel; their types without "Result").
+    private static readonly System.Collections.Generic.HashSet<string> SuccessResults = new(System.StringComparer.Ordinal)
+    {
+        "Ok", "OkObject", "Json", "Content", "Text", "File", "FileContent", "FileStream", "PhysicalFile", "VirtualFile", "Bytes", "Stream",
+        "Redirect", "RedirectPermanent", "RedirectToAction", "RedirectToPage", "RedirectToRoute", "LocalRedirect", "Accepted", "AcceptedAtAction",
+        "AcceptedAtRoute", "Created", "CreatedAtAction", "CreatedAtRoute", "NoContent", "Empty", "View", "PartialView", "Page", "Object",
+        "ServerSentEvents",
+    };
+
+    /// <summary>
+    /// An answer that tells the client nothing failed: a status under 400 given as a constant (<c>StatusCode(200)</c>,
+    /// <c>Results.Json(x, statusCode: 202)</c>, <c>new ObjectResult(x) { StatusCode = 200 }</c>), else a success result
+    /// (<see cref="SuccessResults"/>), or a value that is no HTTP answer (converted to <c>ActionResult&lt;T&gt;</c>).
+    /// </summary>
+    private bool IsSuccess(IOperation value)
+    {
+        value = ValueFlow.Unwrap(value);
+        value = value is IAwaitOperation awaited ? ValueFlow.Unwrap(awaited.Operation) : value;
+        var (name, arguments, initializer) = value switch
+        {
+            IInvocationOperation call => (call.TargetMethod.Name, call.Arguments, null),
+            IObjectCreationOperation creation => (creation.Type?.Name.Replace("ObjectResult", "Object").Replace("Result", string.Empty), creation.Arguments, creation.Initializer),
+            _ => ((string?)null, ImmutableArray<IArgumentOperation>.Empty, (IObjectOrCollectionInitializerOperation?)null),
+        };
+        var status = arguments.Where(a => a.Parameter?.Name == "statusCode" || (name == "StatusCode" && a.Parameter?.Ordinal == 0)).Select(a => Status(a.Value))
+            .Concat(initializer?.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => a.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })
+                .Select(a => Status(a.Value)) ?? Enumerable.Empty<int?>())
+            .LastOrDefault();
+        return status is { } code ? code < 400 : name is not null ? SuccessResults.Contains(name) : !Types.IsHttpAnswer(value.Type);
+    }
+
+    /// <summary>A status given as a constant (an <c>int</c> or an <c>HttpStatusCode</c>), or null.</summary>
+    private static int? Status(IOperation value) => ValueFlow.Unwrap(value).ConstantValue is { HasValue: true, Value: int code } ? code : null;
 
     /// <summary>A method of source whose body writes the request's answer (<see cref="WritesAnswer"/>), cached at the first level.</summary>
     private bool WritesResponse(IMethodSymbol method, int depth)

@@ -48,46 +48,6 @@ internal sealed partial class CompilationFacts
         return null;
     }
 
-    /// <summary>
-    /// A method of source whose body (or a method of source it calls, three calls deep) makes an upstream call
-    /// (<see cref="WellKnownTypes.UpstreamCall"/>): a typed client of the program's own that posts to a model. Cached per
-    /// method; a method with no body here (an interface's, a library's) is none.
-    /// </summary>
-    public bool CallsUpstream(IMethodSymbol method) =>
-        _upstreamCallers.GetOrAdd((method.ReducedFrom ?? method).OriginalDefinition, m => CallsUpstream(m, 0, deepest: 3, dispatch: null));
-
-    /// <summary>
-    /// The walk behind <see cref="CallsUpstream(IMethodSymbol)"/> and <see cref="ReachesUpstream(IMethodSymbol, System.Threading.CancellationToken)"/>:
-    /// the body of <paramref name="method"/> and of the methods of source it calls, down to <paramref name="deepest"/>,
-    /// makes an upstream call. With <paramref name="dispatch"/> (the source implementations of an interface or virtual
-    /// method, known at the end of the compilation) it also follows a call into them, and takes a call that is itself an
-    /// upstream call or a read of an upstream's body (<see cref="IsUpstream"/>).
-    /// </summary>
-    private bool CallsUpstream(IMethodSymbol method, int depth, int deepest, System.Func<IMethodSymbol, IEnumerable<IMethodSymbol>>? dispatch)
-    {
-        if (depth > deepest)
-        {
-            return false;
-        }
-
-        method = (method.ReducedFrom ?? method).OriginalDefinition;
-        return (Body(_compilation, method) is { } body && body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
-                Types.CallsModelOrUpstream(call) || (dispatch is not null && IsUpstream(call.TargetMethod)) || CallsUpstream(call.TargetMethod, depth + 1, deepest, dispatch)))
-            || (dispatch is not null && Dispatches(method)
-                && dispatch(method).Any(implementation => IsUpstream(implementation) || CallsUpstream(implementation, depth + 1, deepest, dispatch)));
-    }
-
-    /// <summary>The operations of a source method's body, of any length (not cached: for the few helpers a reading follows).</summary>
-    public IOperation? FullBody(IMethodSymbol method) => Body(_compilation, method);
-
-    /// <summary>
-    /// Whether a helper of source leaves a request message it is handed by the parameter <paramref name="ordinal"/> alone (with
-    /// <paramref name="content"/>, its content too), read once per compilation by <paramref name="read"/>: each call of the helper
-    /// asks it, for each reading of the message.
-    /// </summary>
-    public bool LeavesMessageAlone(IMethodSymbol helper, int ordinal, bool content, System.Func<bool> read) =>
-        _messageHelpers.GetOrAdd((helper, ordinal, content), _ => read());
-
     /// <summary>The operations of a small source method's body (at most a few statements), cached; null for a longer one.</summary>
     public IOperation? BodyOf(IMethodSymbol method) =>
         _smallBodies.GetOrAdd(method, m => m.DeclaringSyntaxReferences.Length == 1 && m.DeclaringSyntaxReferences[0].Span.Length <= 400 ? Body(_compilation, m) : null);

@@ -47,8 +47,6 @@ internal sealed partial class CompilationFacts
     private readonly ConcurrentDictionary<IMethodSymbol, InMemoryWork> _inMemoryHelpers = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _valueHolders = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _quietMethods = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, bool> _upstreamCallers = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<(IMethodSymbol Helper, int Ordinal, bool Content), bool> _messageHelpers = new();
     private readonly Once<DeclaredRoutes> _declared = new();
     private readonly Once<DeclaredRoutes> _declaredFilters = new();
     private readonly Once<Dispatch> _dispatch = new();
@@ -56,12 +54,13 @@ internal sealed partial class CompilationFacts
     private readonly Once<ImmutableHashSet<string>> _slotNames = new();
     private int _hasRoutes; // 0 not known yet, 1 yes, -1 no
 
-    private CompilationFacts(Compilation compilation, WellKnownTypes types, DeclaredCandidates candidates)
+    private CompilationFacts(Compilation compilation, WellKnownTypes types, DeclaredCandidates candidates, Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider? options)
     {
         _compilation = compilation;
         Types = types;
         _candidates = candidates;
-        Handoff = new FailureHandoff(types, method => Body(compilation, method));
+        Intent = new DeclaredIntent(options, types);
+        Handoff = new FailureHandoff(types, method => Body(compilation, method), Intent);
         // A route the declaration index cannot read (on an accessor, operator or explicit
         // implementation: the whole walk) may name any slot, so the slot names are bound then too.
         if (!candidates.CustomSlot && !candidates.NeedsWholeWalk)
@@ -71,6 +70,9 @@ internal sealed partial class CompilationFacts
     }
 
     public WellKnownTypes Types { get; }
+
+    /// <summary>What the team declares where code cannot show it (options and attributes).</summary>
+    public DeclaredIntent Intent { get; }
 
     /// <summary>Whether code hands a failure on; its answers for wrapper methods are shared by every block.</summary>
     public FailureHandoff Handoff { get; }
@@ -165,8 +167,8 @@ internal sealed partial class CompilationFacts
         return _roots.GetOrAdd(method, ReadRoot(method, cancellationToken));
     }
 
-    public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken) =>
-        WellKnownTypes.Create(compilation) is { } types ? new CompilationFacts(compilation, types, DeclaredCandidates.Of(compilation, cancellationToken)) : null;
+    public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken, Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider? options = null) =>
+        WellKnownTypes.Create(compilation) is { } types ? new CompilationFacts(compilation, types, DeclaredCandidates.Of(compilation, cancellationToken), options) : null;
 
     /// <summary>
     /// One method's roots, as the walk of every type would find them: a policy serves every route,

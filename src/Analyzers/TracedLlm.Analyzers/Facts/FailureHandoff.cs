@@ -10,7 +10,8 @@ namespace TracedLlm.Analyzers.Facts;
 /// Whether code hands a failure on, on every path through it: a throw (a rethrow included), a
 /// rethrow through <c>ExceptionDispatchInfo</c>, a faulted task, the failure path's own API
 /// (<c>LlmCall.RecordHandledFailure</c>, <c>LlmAttempt.Fail</c>, a failure logger, a
-/// <c>[FailureLoggingPath]</c> method), or a source method that itself does so on every path (a
+/// <c>[FailureLoggingPath]</c> method), a method the team declares keeps the failure as its own record
+/// (<see cref="DeclaredIntent.RecordsFailures"/>), or a source method that itself does so on every path (a
 /// small wrapper, a throw helper). Read statement by statement, so a catch that rethrows only
 /// some exceptions (<c>if (e is OperationCanceledException) throw;</c>) and falls back for the
 /// rest is not taken to hand the rest on.
@@ -21,12 +22,14 @@ internal sealed class FailureHandoff
 
     private readonly WellKnownTypes _types;
     private readonly Func<IMethodSymbol, IOperation?> _bodyOf;
+    private readonly DeclaredIntent _intent;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IMethodSymbol, bool> _wrappers = new(SymbolEqualityComparer.Default);
 
-    public FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, IOperation?> bodyOf)
+    public FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, IOperation?> bodyOf, DeclaredIntent intent)
     {
         _types = types;
         _bodyOf = bodyOf;
+        _intent = intent;
     }
 
     /// <summary>Every path through <paramref name="operation"/> hands a failure on before it leaves it.</summary>
@@ -60,6 +63,7 @@ internal sealed class FailureHandoff
             || _types.IsHandledFailureRecord(method)
             || _types.IsAttemptFailure(method)
             || _types.IsFailureLoggerCall(method)
+            || _intent.RecordsFailures(method, call.Syntax.SyntaxTree)
             || (method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction && method.Locations.Any(l => l.IsInSource) && IsWrapper(method, depth));
     }
 

@@ -48,17 +48,18 @@ internal sealed class MethodFacts
     /// <summary>Upstream calls made outside any attempt scope of this method.</summary>
     public List<UpstreamCallSite> UnscopedUpstreamCalls { get; } = new();
 
-    /// <summary>Calls of source methods that hand them a request message or a content, and how each is read here.</summary>
-    public List<HandedOn> HandedOn { get; } = new();
+    /// <summary>The clients (<see cref="UpstreamCallSite.Client"/>) this block sends through inside an attempt scope.</summary>
+    public List<string> AttemptClients { get; } = new();
 }
 
 /// <summary>
 /// An edge of the call graph; <paramref name="InAttemptScope"/> when the call is made inside an attempt scope;
 /// <paramref name="Handling"/>, where the call runs relative to exception handling (a method group's target may
 /// run at any time); <paramref name="ByLibrary"/> when a referenced library makes the call later, not the request
-/// (see <see cref="Collectors.MethodScope.RunsAsLibraryCallback"/>: a method group or lambda subscribed to a library's event).
+/// (see <see cref="Collectors.MethodScope.RunsAsLibraryCallback"/>: a method group or lambda subscribed to a library's event);
+/// <paramref name="Site"/> the call as written, for the path a finding shows.
 /// </summary>
-internal readonly record struct CallEdge(ISymbol Callee, bool InAttemptScope, Collectors.Handling Handling = Collectors.Handling.Anytime, bool ByLibrary = false);
+internal readonly record struct CallEdge(ISymbol Callee, bool InAttemptScope, Collectors.Handling Handling = Collectors.Handling.Anytime, bool ByLibrary = false, SyntaxNode? Site = null);
 
 /// <summary>
 /// A key read or written on a metadata bag, with every value it may have, and the route slots it is
@@ -88,23 +89,21 @@ internal readonly record struct ThrowSite(ITypeSymbol Type, bool Exact, Location
 internal readonly record struct SpanProblem(Location Location, string Message, string Kind);
 
 /// <summary>
-/// A catch that neither throws nor reports; <paramref name="ReturnsResult"/> when it turns the exception into the
-/// method's result (the Try-pattern); <paramref name="RequestsOwn"/> when the method itself shows the failure is the
-/// request's: the catch answers the request on some path (returns or makes an HTTP answer, or writes the response:
-/// <see cref="CompilationFacts.AnswersRequest"/>, read in the handler itself) or takes <c>HttpRequestException</c> or
-/// <c>HttpIOException</c> (an upstream call given up on);
-/// <paramref name="AnswerCalls"/> the methods of source its handler calls, read at the end of the compilation for an answer
-/// they write (<see cref="CompilationFacts.WritesResponse(IMethodSymbol)"/>); <paramref name="GivenUp"/> the
-/// methods its <c>try</c> (or the loop around it) calls, read at the end of the compilation for an upstream call
-/// (<see cref="CompilationFacts.GivenUpCalls"/>); <paramref name="InBody"/> when it runs in the method's own run (not in a
-/// lambda), so that it handles a second exception when every call of the method is made from a catch clause;
-/// <paramref name="Unthrown"/>, when every type the catch takes is an exception type only this compilation's code can
-/// create, those types: the catch is reported only when code of the compilation creates one of them (or a type derived
-/// from one), which is known at the end of the compilation; <paramref name="QuietIfHeld"/>, when the catch's <c>try</c> cannot
-/// throw but through calls of interface or virtual methods of source, those methods: the catch is reported only when one of
-/// them has an implementation that can throw (<see cref="CompilationFacts.HoldsWhereDispatched"/>), known at the end too.
+/// A catch that neither throws nor reports; <paramref name="ReturnsResult"/> when it turns the exception into the method's
+/// result (the Try-pattern); <paramref name="AnswersError"/> when its handler answers the request with an error by hand
+/// (<see cref="CompilationFacts.AnswersRequest"/>); <paramref name="GivesUpModel"/> when what it gives up on
+/// (<see cref="CompilationFacts.GivenUpScope"/>) makes a call the code shows is a model call; <paramref name="AnswerCalls"/> the
+/// methods of source its handler calls, read at the end of the compilation for an answer they write
+/// (<see cref="CompilationFacts.WritesResponse(IMethodSymbol)"/>); <paramref name="GivenUp"/> the methods it gives up on and
+/// <paramref name="GivenUpClients"/> the clients of the sends there, read at the end of the compilation for a model call;
+/// <paramref name="InBody"/> when it runs in the method's own run (not in a lambda), so that it handles a second exception when
+/// every call of the method is made from a catch clause; <paramref name="Unthrown"/>, when every type the catch takes is an
+/// exception type only this compilation's code can create, those types: the catch is reported only when code of the compilation
+/// creates one of them; <paramref name="QuietIfHeld"/>, when the catch's <c>try</c> cannot throw but through calls of interface
+/// or virtual methods of source, those methods: the catch is reported only when one of them has an implementation that can throw
+/// (<see cref="CompilationFacts.HoldsWhereDispatched"/>).
 /// </summary>
-internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool RequestsOwn, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default, ImmutableArray<IMethodSymbol> QuietIfHeld = default);
+internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool AnswersError, bool GivesUpModel, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, ImmutableArray<string> GivenUpClients, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default, ImmutableArray<IMethodSymbol> QuietIfHeld = default);
 
 /// <summary>
 /// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value
@@ -114,24 +113,12 @@ internal readonly record struct SwallowSite(Location Location, string CaughtType
 /// </summary>
 internal readonly record struct ResultUse(IMethodSymbol Callee, bool TurnsIntoFailure, bool Detached);
 
-/// <summary>An upstream call and what it is.</summary>
 /// <summary>
-/// An upstream call and what it is; <paramref name="HandedIn"/>, when what leaves it unread (its message, or the content it
-/// posts) is handed in by a parameter of the method it is made in, that parameter's ordinal (-1 otherwise): the call is then
-/// read at every call of the method in the compilation (<see cref="MethodFacts.HandedOn"/>).
+/// A model call outside an attempt, named as it is made. <paramref name="Evident"/> when the code shows it is one (an SDK's
+/// call, an address that names a model API, a declared client); otherwise an HTTP send that is a model call only when the
+/// route's own attempts use its <paramref name="Client"/> too, or run the method it is in: settled at the end of the compilation.
 /// </summary>
-internal readonly record struct UpstreamCallSite(string Call, Location Location, int HandedIn = -1);
-
-/// <summary>
-/// A call of a source method (<paramref name="Callee"/>) that hands it a request message or a content by the parameter
-/// <paramref name="Ordinal"/>, with how that is read where it is handed: <see cref="Quiet"/> (no model call where it is sent),
-/// <see cref="Unread"/>, or the ordinal of the caller's own parameter it hands on.
-/// </summary>
-internal readonly record struct HandedOn(IMethodSymbol Callee, int Ordinal, bool InAttemptScope, bool ByLibrary, int Reading)
-{
-    public const int Unread = -1;
-    public const int Quiet = -2;
-}
+internal readonly record struct UpstreamCallSite(string Call, Location Location, bool Evident, string? Client);
 
 internal enum KeyValueKind
 {

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Rules;
@@ -9,7 +11,7 @@ namespace TracedLlm.Analyzers.Rules;
 /// <summary>TLLM2002: a type thrown in traced code that every failure filter certainly rejects.</summary>
 internal static class FailurePathRule
 {
-    public static void Report(ThrowSite thrown, FailureFilters filters, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    public static void Report(ThrowSite thrown, FailureFilters filters, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
     {
         if (filters.Rejecting(thrown) is not { } filter)
         {
@@ -24,6 +26,46 @@ internal static class FailurePathRule
             properties = properties.Add(DiagnosticIds.AcceptedTypeProperty, accepted.ToDisplayString());
         }
 
-        report(Diagnostic.Create(descriptor, thrown.Location, new[] { filter.Location }, properties, thrown.Type.ToDisplayString(), where, filter.Accepts.Describe()));
+        report(Findings.Create(descriptor, thrown.Location, path, new[] { filter.Location }, properties, thrown.Type.ToDisplayString(), where, filter.Accepts.Describe()));
     }
+
+    /// <summary>
+    /// Whether the call at <paramref name="site"/> in <paramref name="caller"/> is made in a try whose catch takes
+    /// <paramref name="type"/> with no filter and does not throw it on (<c>throw;</c>, <c>throw e;</c>, <c>ExceptionDispatchInfo</c>):
+    /// what the callee throws of that type ends there, translated into what the catch throws or handled. A call in a lambda or
+    /// local function runs where that is called, and is not read.
+    /// </summary>
+    public static bool CaughtAt(ISymbol caller, SyntaxNode? site, ITypeSymbol type, CompilationFacts facts)
+    {
+        if (site is not InvocationExpressionSyntax || caller is not IMethodSymbol method || facts.BodyOf(method) is not { } body)
+        {
+            return false;
+        }
+
+        var call = body.DescendantsAndSelf().FirstOrDefault(o => o is IInvocationOperation && o.Syntax.SyntaxTree == site.SyntaxTree && o.Syntax.Span == site.Span);
+        for (var current = call; current?.Parent is { } parent; current = parent)
+        {
+            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                return false;
+            }
+
+            if (parent is ITryOperation @try && @try.Body == current
+                && @try.Catches.Any(c => c.Filter is null && WellKnownTypes.DerivesFrom(type, c.ExceptionType) && !ThrowsOn(c)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ThrowsOn(ICatchClauseOperation @catch) =>
+        @catch.Handler.DescendantsAndSelf().Any(o => o switch
+        {
+            IThrowOperation { Exception: null } => true,
+            IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown) is ILocalReferenceOperation local && @catch.Locals.Contains(local.Local, SymbolEqualityComparer.Default),
+            IInvocationOperation invocation => invocation.TargetMethod.ContainingType?.Name == "ExceptionDispatchInfo",
+            _ => false,
+        });
 }

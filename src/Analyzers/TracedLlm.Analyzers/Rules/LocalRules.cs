@@ -14,67 +14,70 @@ namespace TracedLlm.Analyzers.Rules;
 /// </summary>
 internal static class LocalRules
 {
-    public static void ReportSpans(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
+    public static void ReportSpans(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
     {
         foreach (var problem in facts.SpanProblems)
         {
-            report(Diagnostic.Create(descriptor, problem.Location, ImmutableDictionary<string, string?>.Empty.Add(DiagnosticIds.SpanProblemProperty, problem.Kind), problem.Message));
+            report(Findings.Create(descriptor, problem.Location, path, null, ImmutableDictionary<string, string?>.Empty.Add(DiagnosticIds.SpanProblemProperty, problem.Kind), problem.Message));
         }
     }
 
     /// <summary>
-    /// The swallowing catches; one that turned the exception into the method's result is left out
-    /// when <paramref name="callersFail"/> says every caller turns that result into a failure, and
-    /// every catch of a method that runs <paramref name="detached"/> from the request, and every catch in the
-    /// own run of a method that runs only <paramref name="whileHandling"/> another exception (every call of it is
-    /// made from a catch clause): what it catches is a second exception. A catch of exception types only the compilation
-    /// can create (<see cref="SwallowSite.Unthrown"/>) waits for the end of the compilation: with <paramref name="created"/>
-    /// null (a root's findings while typing) it is left out, and at the end it is reported only when one of its types is in
-    /// <paramref name="created"/> (the types code creates, with their bases); so does a catch whose try cannot throw but
-    /// through interface or virtual calls (<see cref="SwallowSite.QuietIfHeld"/>), reported at the end only when one of those
-    /// methods has an implementation that can throw (<paramref name="holdsWhereDispatched"/> false); <paramref name="onlyWaiting"/>
-    /// reports those alone (a root's, whose other findings were reported while typing).
+    /// The swallowing catches. TLLM2004 (<paramref name="swallowed"/>) reports a catch whose failure the code shows is the
+    /// request's: it gives up on a model call (<see cref="SwallowSite.GivesUpModel"/>, or through methods of source and the
+    /// route's attempts' clients, read at the end of the compilation by <paramref name="givesUpModel"/>), or, in a route's own
+    /// code (no <paramref name="path"/>; anywhere with the team's <see cref="DeclaredIntent.ThroughCallsOption"/>), it answers the
+    /// request with an error by hand (<see cref="SwallowSite.AnswersError"/>, or through a method of source: <paramref name="answers"/>);
+    /// TLLM2007 (<paramref name="handled"/>, off by default) every other one. While typing (<paramref name="handled"/> null, a
+    /// route's own code) only what the method shows alone is reported; at the end of the compilation a route's own catches
+    /// (<paramref name="rootAtEnd"/>) give the rest.
     /// </summary>
     /// <remarks>
-    /// In code a route reaches through calls (<paramref name="sideWork"/> given), a catch that neither answers the request
-    /// itself nor, by <paramref name="requests"/>, through the methods its handler calls, nor gives up on an upstream call,
-    /// is reported with <paramref name="sideWork"/> (TLLM2007, off by default); every other catch with <paramref name="descriptor"/>
-    /// (a root's catches: TLLM2004 whatever they do).
+    /// Left out: a catch that turned the exception into the method's result when <paramref name="callersFail"/> says every caller
+    /// turns that result into a failure (the Try-pattern), every catch of a method that runs <paramref name="detached"/> from the
+    /// request, every catch in the own run of a method that runs only <paramref name="whileHandling"/> another exception (what it
+    /// catches is a second one); a catch of exception types only the compilation can create (<see cref="SwallowSite.Unthrown"/>)
+    /// unless one of them is in <paramref name="created"/> (the types code creates, with their bases), and a catch whose try cannot
+    /// throw but through interface or virtual calls (<see cref="SwallowSite.QuietIfHeld"/>) unless one of those methods has an
+    /// implementation that can throw (<paramref name="holdsWhereDispatched"/> false): both wait for the end of the compilation.
     /// </remarks>
-    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false, bool whileHandling = false, bool onlyWaiting = false, DiagnosticDescriptor? sideWork = null, Func<SwallowSite, bool>? requests = null, Func<IMethodSymbol, bool>? holdsWhereDispatched = null)
+    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor swallowed, DiagnosticDescriptor? handled, Action<Diagnostic> report, ISet<ITypeSymbol>? created,
+        bool callersFail = false, bool detached = false, bool whileHandling = false, bool rootAtEnd = false, Func<SwallowSite, bool>? answers = null,
+        Func<SwallowSite, bool>? givesUpModel = null, Func<IMethodSymbol, bool>? holdsWhereDispatched = null, FindingPath? path = null, DeclaredIntent? intent = null)
     {
         foreach (var swallow in facts.Swallows)
         {
             var unthrown = !swallow.Unthrown.IsDefault;
             var dispatched = !swallow.QuietIfHeld.IsDefault;
-            if ((swallow.ReturnsResult && callersFail) || detached || (swallow.InBody && whileHandling) || (onlyWaiting && !unthrown && !dispatched)
-                || ((unthrown || dispatched) && created is null)
+            var decidedAlone = !unthrown && !dispatched && (swallow.AnswersError || swallow.GivesUpModel);
+            if ((swallow.ReturnsResult && callersFail) || detached || (swallow.InBody && whileHandling)
+                || (handled is null ? !decidedAlone : rootAtEnd && decidedAlone)
                 || (unthrown && !swallow.Unthrown.Any(created!.Contains))
                 || (dispatched && holdsWhereDispatched is not null && swallow.QuietIfHeld.All(holdsWhereDispatched)))
             {
                 continue;
             }
 
-            var requestsOwn = sideWork is null || swallow.RequestsOwn || (requests is not null && requests(swallow));
-            report(Diagnostic.Create(requestsOwn ? descriptor : sideWork!, swallow.Location, swallow.CaughtType));
+            var model = swallow.GivesUpModel || (givesUpModel is not null && givesUpModel(swallow));
+            var answered = (path is null || (intent is not null && intent.ReportsThroughCalls(swallow.Location.SourceTree!)))
+                && (swallow.AnswersError || (answers is not null && answers(swallow)));
+            report(Findings.Create(model || answered ? swallowed : handled!, swallow.Location, path, null, null, swallow.CaughtType));
         }
     }
 
     /// <summary>
-    /// Reports the upstream calls made outside an attempt; with <paramref name="quietWhereCalled"/> (known at the end of the
-    /// compilation), not a call whose message or content is handed in by a parameter that every call of the method the
-    /// request makes reads as no model call (<see cref="UpstreamCallSite.HandedIn"/>).
+    /// Reports the model calls made outside an attempt: those the code shows are model calls (all of them, or with
+    /// <paramref name="onlyUnsettled"/> none: a root's, reported while typing), and, given <paramref name="settled"/> (at the end
+    /// of the compilation), the other sends it takes for model calls.
     /// </summary>
-    public static void ReportUpstreamCalls(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, Func<int, bool>? quietWhereCalled = null)
+    public static void ReportUpstreamCalls(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, Func<UpstreamCallSite, bool>? settled = null, FindingPath? path = null, bool onlyUnsettled = false)
     {
         foreach (var upstream in facts.UnscopedUpstreamCalls)
         {
-            if (upstream.HandedIn >= 0 && quietWhereCalled is not null && quietWhereCalled(upstream.HandedIn))
+            if (upstream.Evident ? !onlyUnsettled : settled is not null && settled(upstream))
             {
-                continue;
+                report(Findings.Create(descriptor, upstream.Location, path, null, null, upstream.Call));
             }
-
-            report(Diagnostic.Create(descriptor, upstream.Location, upstream.Call));
         }
     }
 }

@@ -14,7 +14,7 @@ namespace TracedLlm.Analyzers.Rules;
 /// </summary>
 internal static class SlotMismatchRule
 {
-    public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location, IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor, Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+    public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location, IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor, Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken, FindingPath? path = null)
     {
         // Traced code of a library that declares no slot ([TracedLlmCode] without MetadataSlot) has no slot to mismatch.
         routes = routes.Where(r => r.Slot.Length > 0).ToList();
@@ -44,6 +44,6 @@ internal static class SlotMismatchRule
 
         var described = string.Join(", ", disagreeing.Take(3).Select(r => $"{r.Named} (slot '{r.Slot}')"))
             + (disagreeing.Count > 3 ? $" and {disagreeing.Count - 3} more" : string.Empty);
-        report(Diagnostic.Create(descriptor, location, properties, slotKeys[0], described));
+        report(Findings.Create(descriptor, location, path, null, properties, slotKeys[0], described));
     }
 }

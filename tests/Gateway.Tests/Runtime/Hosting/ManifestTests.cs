@@ -28,7 +28,7 @@ public sealed class ManifestTests
         using var host = new GatewayHost();
         var served = await host.CreateClient().GetStringAsync("/tracedllm/manifest");
 
-        var snapshot = Path.Combine(TestDirectory(), "Snapshots", "tracedllm-manifest.json");
+        var snapshot = Path.Combine(ProjectDirectory(), "Snapshots", "tracedllm-manifest.json");
         var actual = JsonNode.Parse(served)!;
         if (Environment.GetEnvironmentVariable("TRACEDLLM_UPDATE_SNAPSHOTS") == "1")
         {
@@ -97,7 +97,7 @@ public sealed class ManifestTests
     public void TheBuildWritesTheSameManifestToTheOutputFolder()
     {
         var configuration = typeof(ManifestTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var written = Path.Combine(TestDirectory(), "..", "..", "samples", "Gateway", "bin", configuration, "net10.0", "tracedllm-manifest.json");
+        var written = Path.Combine(ProjectDirectory(), "..", "..", "samples", "Gateway", "bin", configuration, "net10.0", "tracedllm-manifest.json");
 
         Assert.True(File.Exists(written), $"{written} was not written by the build");
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(written)), JsonNode.Parse(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson)));
@@ -148,7 +148,7 @@ public sealed class ManifestTests
 
         // The latest convention mode's per-attempt client metrics are not the default mode's (docs/span-contract.md).
         var latestOnly = new[] { AttemptMetrics.OperationDuration.Name, AttemptMetrics.TimeToFirstChunk.Name };
-        var contract = File.ReadLines(Path.Combine(TestDirectory(), "..", "Gateway.Fixture", "TracedLlm.Telemetry.txt"))
+        var contract = File.ReadLines(Path.Combine(ProjectDirectory(), "..", "Gateway.Fixture", "TracedLlm.Telemetry.txt"))
             .Select(line => line.Trim())
             .Where(line => line.StartsWith("metric ", StringComparison.Ordinal))
             .Select(line => line["metric ".Length..])
@@ -161,5 +161,7 @@ public sealed class ManifestTests
     private static string[] Constants(Type type) =>
         type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToArray();
 
-    private static string TestDirectory([CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;
+    // This file is Runtime/Hosting/ManifestTests.cs: the project's directory is two folders above it.
+    private static string ProjectDirectory([CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
 }

@@ -13,7 +13,7 @@ namespace TracedLlm;
 /// configuration holds the environment), then its own section over them, then code; checked, one
 /// message per wrong setting, when the host starts. Each type says only which variables it reads
 /// and binds its section itself, where the configuration-binding source generator sees its type
-/// (no reflection, Native AOT safe). Compiled into TracedLlm and TracedLlm.OpenTelemetry from this one file.
+/// (no reflection, Native AOT safe). Compiled into TracedLlm, TracedLlm.OpenTelemetry and TracedLlm.ReverseProxy from this one file.
 /// </summary>
 internal static class ConfigurationReader
 {
