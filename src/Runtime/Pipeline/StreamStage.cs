@@ -136,6 +136,7 @@ public static class StreamStage
 
         if (call.StreamedOutput is { } structured)
         {
+            structured.Complete();
             LlmStage.RecordStreamedOutput(call, structured.Text, structured.FinishReason is { } reason ? [reason] : null);
         }
 

@@ -118,9 +118,12 @@ internal sealed partial class DocumentFacts
             return StringInterest.Value;
         }
 
+        // The providers' text paths, for the relay, UseTracedLlm() and a typed handler's chunks (StreamedOutput):
+        // OpenAI chat (a chunk's delta, a body's message), legacy completions (a choice's text), Anthropic (a
+        // content_block_delta's delta, a body's content blocks), the Responses API (a body's output items).
         if (_text is not null
-            && (path == Path(Choices, Delta, Content) || path == Path(Choices, Message, Content) || path == Path(Delta, Text)
-                || path == Path(Content, Text) || path == Path(Output, Content, Text)))
+            && (path == Path(Choices, Delta, Content) || path == Path(Choices, Message, Content) || path == Path(Choices, Text)
+                || path == Path(Delta, Text) || path == Path(Content, Text) || path == Path(Output, Content, Text)))
         {
             return StringInterest.Text;
         }
