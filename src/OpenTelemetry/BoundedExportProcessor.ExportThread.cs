@@ -32,7 +32,7 @@ public sealed partial class BoundedExportProcessor
     private void ExportLoop()
     {
         _canStepAside = _yieldToRequests && ExportThreadScheduling.CanStepAside();
-        _exportThreadId = _canStepAside ? ExportThreadScheduling.CurrentThreadId() : 0;
+        _threadState.ThreadId = _canStepAside ? ExportThreadScheduling.CurrentThreadId() : 0;
         try
         {
             ExportUntilShutDown();
@@ -114,7 +114,6 @@ public sealed partial class BoundedExportProcessor
             if (_dueAt == 0)
             {
                 _canStepAside = _yieldToRequests && _threadState.CanStepAside;
-                _exportThreadId = _threadState.ThreadId;
                 _dueAt = Stopwatch.GetTimestamp() + WaitTime().Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
             }
 

@@ -17,7 +17,6 @@ public sealed partial class BoundedExportProcessor
     private readonly long _equalHold;
     private readonly bool _yieldToRequests;
     private bool _canStepAside;
-    private int _exportThreadId;
 
     // The thread's state: its own, or the shared export thread's for a router's destinations (so
     // that every destination on it sees whether it is stepped aside, and holds it equal for all).
@@ -69,7 +68,7 @@ public sealed partial class BoundedExportProcessor
     {
         if (Interlocked.CompareExchange(ref _threadState.Background, 0, 1) == 1)
         {
-            ExportThreadScheduling.Apply(background: false, _exportThreadId);
+            ExportThreadScheduling.Apply(background: false, _threadState.ThreadId);
         }
     }
 }

@@ -122,6 +122,8 @@ internal sealed class ExportWorkers : IDisposable
 internal sealed class ExportThreadState
 {
     public bool CanStepAside;
+
+    /// <summary>The thread's Linux id, to bring it back from a request thread; 0 until it starts, or when it may not step aside.</summary>
     public int ThreadId;
     public int Background;
     public long EqualUntil;

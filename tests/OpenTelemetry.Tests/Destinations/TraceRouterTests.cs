@@ -334,14 +334,7 @@ public sealed class TraceRouterTests : IAsyncLifetime
     {
         var options = Options();
         options.DestinationShare = 1;
-        var bounds = new ExportQueueOptions
-        {
-            ScheduledDelay = TimeSpan.FromMilliseconds(50),
-            MaxQueueSize = 200_000,
-            MaxQueueBytes = 512L * 1024 * 1024,
-            MaxQueueBytesPerRequest = 1024 * 1024,
-            ShutdownTimeout = TimeSpan.FromSeconds(30),
-        };
+        var bounds = BacklogBounds(TimeSpan.FromMilliseconds(50));
         const int Backlog = 150_000;
         DateTime released;
         using (var provider = Provider(options, bounds))
@@ -386,14 +379,7 @@ public sealed class TraceRouterTests : IAsyncLifetime
         var options = Options();
         options.DestinationShare = 1;
         options.MaxLiveDestinations = 1;
-        var bounds = new ExportQueueOptions
-        {
-            ScheduledDelay = TimeSpan.FromMilliseconds(20),
-            MaxQueueSize = 100_000,
-            MaxQueueBytes = 256L * 1024 * 1024,
-            MaxQueueBytesPerRequest = 1024 * 1024,
-            ShutdownTimeout = TimeSpan.FromSeconds(30),
-        };
+        var bounds = BacklogBounds(TimeSpan.FromMilliseconds(20));
         const int Backlog = 20_000;
         using (var provider = Provider(options, bounds))
         {
@@ -428,6 +414,16 @@ public sealed class TraceRouterTests : IAsyncLifetime
         Assert.Equal(0, Router!.RunningSpans);
         Assert.Empty(_warnings);
     }
+
+    // Room for a backlog of 150,000 small spans at one destination, delivered within a generous shut-down.
+    private static ExportQueueOptions BacklogBounds(TimeSpan delay) => new()
+    {
+        ScheduledDelay = delay,
+        MaxQueueSize = 200_000,
+        MaxQueueBytes = 512L * 1024 * 1024,
+        MaxQueueBytesPerRequest = 1024 * 1024,
+        ShutdownTimeout = TimeSpan.FromSeconds(30),
+    };
 
     private TraceRouter? Router { get; set; }
 
