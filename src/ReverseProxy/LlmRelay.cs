@@ -30,6 +30,7 @@ public sealed class LlmRelay
 {
     private readonly IOptions<LlmRelayOptions> _options;
     private readonly IServiceProvider _services;
+    private TracedLlmOptions? _gatewayOptions;
     private readonly ILoadBalancingPolicy[] _loadBalancing;
     // The last settings made, reused while policies ask for the same timeout (one reference: read whole by concurrent requests).
     private ForwarderRequestConfig? _lastConfig;
@@ -73,6 +74,12 @@ public sealed class LlmRelay
     internal bool HasPostCallGuardrails { get; }
 
     internal bool HasDuringCallGuardrails { get; }
+
+    /// <summary>
+    /// The gateway's content bound (<see cref="TracedLlmOptions.MaxContentLength"/>), from DI (AddTracedLlm's
+    /// singleton, the options the pipeline reads), resolved at the first captured answer.
+    /// </summary>
+    internal int MaxContentLength => (_gatewayOptions ??= _services.GetRequiredService<TracedLlmOptions>()).MaxContentLength;
 
     /// <summary>Relays to one destination address (the request's path and query appended), retried as <paramref name="policy"/> says.</summary>
     public Task<LlmRelayResult> ForwardAsync(LlmCall call, LlmTarget target, string destinationAddress, LlmRetryPolicy policy)

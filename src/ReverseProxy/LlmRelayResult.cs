@@ -5,7 +5,6 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using TracedLlm.Pipeline;
 using TracedLlm.Relay;
 using TracedLlm.Reading;
 using Yarp.ReverseProxy.Forwarder;
@@ -91,7 +90,7 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
             // A failure of the request, answered as the upstream answered: the failure path records it
             // with the status as its error.type (as every error result is recorded) and the upstream's
             // words, and leaves the response as it is written.
-            ResultStage.ReportStatus(_call, answer.Status, errorType: null, UpstreamError!.Message);
+            ((ILlmCallRelay)_call).AnswerUpstreamError(answer.Status, UpstreamError!.Message);
             await WriteAnswerAsync(httpContext, answer).ConfigureAwait(false);
             return;
         }

@@ -3,7 +3,6 @@ using System.IO;
 using System.Net.Http;
 using System.Threading;
 using Microsoft.AspNetCore.Http;
-using TracedLlm.Pipeline;
 using TracedLlm.Reading;
 using Yarp.ReverseProxy.Forwarder;
 

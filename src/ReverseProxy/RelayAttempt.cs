@@ -6,7 +6,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using TracedLlm.Pipeline;
 using TracedLlm.Reading;
 using TracedLlm.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
@@ -37,7 +36,7 @@ internal sealed partial class RelayAttempt : IDisposable
         Attempt = attempt;
         Destination = destination;
         // The attempt's token is the call's (the client, the deadline): the pipeline leaves the attempt
-        // timeout to the relay (LlmStage.ExecuteTimedByOperationAsync), which keeps it here until the
+        // timeout to the relay (ILlmCallRelay.RelayAsync), which keeps it here until the
         // answer's headers come, then between reads of the body (RelayBodyStream).
         Cancellation = CancellationTokenSource.CreateLinkedTokenSource(attemptToken);
 
@@ -145,7 +144,7 @@ internal sealed partial class RelayAttempt : IDisposable
 
         // An event stream takes an error event after its first byte, comments only or not; a compressed one
         // (an event in plain text would not decode) or a body of another kind does not: a failure cuts it.
-        StreamStage.ReportRelayedBodyTakesEvents(Run.Call, takesEvents: identity && IsEventStream);
+        Run.Seam.BodyTakesEvents(identity && IsEventStream);
         Mode = Run.ModeFor(kind, identity);
 
         var headers = httpContext.Response.Headers;
@@ -165,7 +164,7 @@ internal sealed partial class RelayAttempt : IDisposable
         }
 
         // LiteLLM's attempt headers, by the attempt policy's one writer, before the response starts.
-        ResultStage.WriteAttemptHeaders(Attempt);
+        Run.Seam.WriteAttemptHeaders(Attempt);
         if (Mode == BodyMode.Buffer)
         {
             // A held response's headers wait with it: a failure before it is sent answers without them.
@@ -297,7 +296,7 @@ internal sealed partial class RelayAttempt : IDisposable
         {
             // The client has part of an event: an error event written after it would be read as the rest of that
             // event (a data line glued to the error's), not as an error. The failure path cuts its connection instead.
-            StreamStage.ReportRelayedBodyTakesEvents(Run.Call, takesEvents: false);
+            Run.Seam.BodyTakesEvents(false);
         }
 
         RecordSpan();

@@ -5,7 +5,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using TracedLlm.Pipeline;
 using TracedLlm.Reading;
 using TracedLlm.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
@@ -71,6 +70,9 @@ internal sealed class RelayRun
 
     public LlmCall Call { get; }
 
+    /// <summary>The call's side of the seam: every step of the pipeline the relay takes goes through it.</summary>
+    public ILlmCallRelay Seam => Call;
+
     public LlmRetryPolicy Policy { get; }
 
     public RelaySettings Settings { get; }
@@ -94,15 +96,14 @@ internal sealed class RelayRun
     public bool DeadlinePassed(LlmAttempt attempt) => attempt.CallToken.IsCancellationRequested && !Call.CancellationToken.IsCancellationRequested;
 
     /// <summary>Reports each relayed stream event (made once a request, not once an attempt).</summary>
-    public Action RecordEvent => _recordEvent ??= () => StreamStage.ReportEventWritten(Call);
+    public Action RecordEvent => _recordEvent ??= Seam.EventWritten;
 
     public async Task<LlmRelayResult> RunAsync(LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks)
     {
-        StreamStage.BeginRelay(Call, Settings.AttemptResponseHeaders);
         RelayAttempt relayed;
         try
         {
-            relayed = await LlmStage.ExecuteTimedByOperationAsync(Call, primary, fallbacks, Policy, AttemptAsync).ConfigureAwait(false);
+            relayed = await Seam.RelayAsync(Settings.AttemptResponseHeaders, primary, fallbacks, Policy, AttemptAsync).ConfigureAwait(false);
         }
         catch (UpstreamAnswerException answer) when (Settings.UpstreamErrors == RelayUpstreamErrors.Relay && answer.Answer.Body is not null)
         {
@@ -121,7 +122,7 @@ internal sealed class RelayRun
 
                 // The snapshot predates LiteLLM's attempt headers, and the attempt policy, done, writes them
                 // no more: written again, as every other answer of the call has them.
-                ResultStage.WriteAttemptHeaders(relayed.Attempt);
+                Seam.WriteAttemptHeaders(relayed.Attempt);
             }
 
             throw failure;
@@ -132,11 +133,11 @@ internal sealed class RelayRun
 
     /// <summary>Where a JSON answer's bytes are kept for content capture (as much as the capture keeps), or null when it is off.</summary>
     public TextSink? OutputContent() =>
-        LlmStage.CapturesOutput(Call) ? new TextSink((TracedLlmGateway.From(Call.HttpContext).Options.MaxContentLength + 1024) * 4) : null;
+        Seam.CapturesOutput ? new TextSink((_relay.MaxContentLength + 1024) * 4) : null;
 
     /// <summary>Where a stream's text deltas are kept for <c>gen_ai.output.messages</c> when nothing else keeps them (the latest convention mode, content captured), else null.</summary>
     public TextSink? StreamedContent(BodyKind kind) =>
-        kind == BodyKind.EventStream && LlmStage.CapturesStructuredOutput(Call) ? new TextSink((TracedLlmGateway.From(Call.HttpContext).Options.MaxContentLength + 1) * 4) : null;
+        kind == BodyKind.EventStream && Seam.CapturesStructuredOutput ? new TextSink((_relay.MaxContentLength + 1) * 4) : null;
 
     /// <summary>The body's mode: held whole for the guardrails, held back event by event, or passed on as it comes.</summary>
     public BodyMode ModeFor(BodyKind kind, bool identity)
@@ -158,7 +159,7 @@ internal sealed class RelayRun
     /// <summary>Runs the post-call guardrails on the response so far (an incremental check) or whole.</summary>
     public async ValueTask CheckAsync(bool complete)
     {
-        await LlmStage.RunGuardrailsAsync(Call, GuardrailMode.PostCall, null, _result.Snapshot(complete)).ConfigureAwait(false);
+        await Seam.CheckAsync(_result.Snapshot(complete)).ConfigureAwait(false);
     }
 
     private async Task<RelayAttempt> AttemptAsync(LlmAttempt attempt, CancellationToken cancellationToken)
@@ -217,41 +218,12 @@ internal sealed class RelayRun
         }
 
         var facts = relayed.Unreadable ? null : relayed.Reader?.Facts;
-        if (relayed.Reader?.Body is { } body && !relayed.Unreadable)
-        {
-            LlmStage.RecordOutputContent(Call, body.Bytes);
-        }
-
-        if (facts is not null)
-        {
-            Call.RecordResponse(facts.ResponseModel, facts.ResponseId, facts.FinishReasons);
-            Call.RecordResponseServiceTier(facts.ServiceTier);
-            if (facts.InputTokens is { } input && facts.OutputTokens is { } output)
-            {
-                Call.RecordUsage(facts.Usage(input, output));
-            }
-            else
-            {
-                // One count only (a stream cut off before its usage was whole): the same path, so the token metrics count it too.
-                LlmStage.RecordPartialUsage(Call, facts.InputTokens, facts.OutputTokens, facts.CacheReadInputTokens, facts.CacheCreationInputTokens, facts.CacheCreation5mInputTokens, facts.CacheCreation1hInputTokens);
-            }
-        }
-
         if (Call.Span is { IsAllDataRequested: true } span && Unknown(facts) is { } unknown)
         {
             span.SetTag(AttributeNames.RelayUnknown, unknown);
         }
 
-        // After the usage: the time per output token divides by it.
-        if (relayed.IsEventStream)
-        {
-            if (LlmStage.CapturesStructuredOutput(Call) && relayed.Reader?.Text is { } streamed)
-            {
-                LlmStage.RecordStreamedOutput(Call, streamed.ToString(), facts?.FinishReasons);
-            }
-
-            StreamStage.CompleteRelay(Call);
-        }
+        Seam.Complete(facts, relayed.Unreadable ? null : relayed.Reader?.Body, relayed.Reader?.Text, relayed.IsEventStream);
     }
 
     /// <summary>The facts the response did not state, by attribute name; null when it stated them all (nothing allocated for most answers).</summary>

@@ -114,8 +114,9 @@ public sealed class PackageLayoutTests(PackedFeed feed)
         Assert.Equal(new[] { "TracedLlm 0.1.0", "Microsoft.Extensions.AI 10.11.0", "System.ClientModel 1.16.0", "System.Numerics.Tensors 10.0.14" }, Dependencies("TracedLlm.Extensions.AI"));
         Assert.Equal(new[] { "README.md", "TracedLlm.Extensions.AI.nuspec", "lib/net10.0/TracedLlm.Extensions.AI.dll", "lib/net10.0/TracedLlm.Extensions.AI.xml" }, Files("TracedLlm.Extensions.AI"));
 
-        // Yarp.ReverseProxy: the relay forwards through YARP's own forwarder.
-        Assert.Equal(new[] { "TracedLlm 0.1.0", "Yarp.ReverseProxy 2.3.0" }, Dependencies("TracedLlm.ReverseProxy"));
+        // Yarp.ReverseProxy: the relay forwards through YARP's own forwarder. It reaches the runtime through an internal
+        // seam (ILlmCallRelay), so it depends on exactly the TracedLlm it was built with.
+        Assert.Equal(new[] { "TracedLlm [0.1.0]", "Yarp.ReverseProxy 2.3.0" }, Dependencies("TracedLlm.ReverseProxy"));
         Assert.Equal(new[] { "README.md", "TracedLlm.ReverseProxy.nuspec", "lib/net10.0/TracedLlm.ReverseProxy.dll", "lib/net10.0/TracedLlm.ReverseProxy.xml" }, Files("TracedLlm.ReverseProxy"));
     }
 

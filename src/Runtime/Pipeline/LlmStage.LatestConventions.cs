@@ -18,7 +18,7 @@ public static partial class LlmStage
     /// True when a streamed answer's text is kept for <c>gen_ai.output.messages</c>
     /// (<see cref="SemanticConventionMode.GenAiLatestExperimental"/> and <see cref="CapturesOutput"/>).
     /// </summary>
-    public static bool CapturesStructuredOutput(LlmCall call)
+    internal static bool CapturesStructuredOutput(LlmCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
         return call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental && CapturesOutput(call);
@@ -28,7 +28,7 @@ public static partial class LlmStage
     /// Records a streamed answer's text (a relay's text deltas, in order) and finish reasons as
     /// <c>gen_ai.output.messages</c>, when <see cref="CapturesStructuredOutput"/>.
     /// </summary>
-    public static void RecordStreamedOutput(LlmCall call, string text, System.Collections.Generic.IReadOnlyList<string>? finishReasons)
+    internal static void RecordStreamedOutput(LlmCall call, string text, System.Collections.Generic.IReadOnlyList<string>? finishReasons)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(text);

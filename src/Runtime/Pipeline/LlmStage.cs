@@ -23,19 +23,6 @@ namespace TracedLlm.Pipeline;
 public static partial class LlmStage
 {
     /// <summary>
-    /// Calls upstream as <see cref="LlmCall.ExecuteAsync{T}(LlmTarget, IReadOnlyList{LlmTarget}, LlmRetryPolicy, Func{LlmAttempt, CancellationToken, Task{T}})"/>
-    /// does, for an operation that keeps the policy's attempt timeout itself (the relay: until the
-    /// answer's headers, then between reads of its body): the pipeline does not time its attempts,
-    /// and the token each attempt gets is the call's (the client, the deadline). A timed-out attempt
-    /// fails with <see cref="LlmAttempt.TimedOut"/>'s exception, as the pipeline names its own.
-    /// </summary>
-    public static Task<T> ExecuteTimedByOperationAsync<T>(LlmCall call, LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
-    {
-        ArgumentNullException.ThrowIfNull(call);
-        return call.ExecuteAsync(primary, fallbacks, policy, operation, operationTimesAttempts: true);
-    }
-
-    /// <summary>
     /// Starts the LLM span (named by metadata <c>generation_name</c>) under the server span, with its
     /// GenAI request attributes; captured input content goes on the server span too (Langfuse's trace input).
     /// </summary>
@@ -138,14 +125,14 @@ public static partial class LlmStage
     /// asked, the LLM span recorded): a relay (TracedLlm.ReverseProxy) keeps the response's bytes for
     /// <see cref="RecordOutputContent"/> only then.
     /// </summary>
-    public static bool CapturesOutput(LlmCall call)
+    internal static bool CapturesOutput(LlmCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
         return call.Gateway.Options.CaptureMessageContent && !call.Metadata.MaskOutput && call.Span is { IsAllDataRequested: true };
     }
 
     /// <summary>Records a relayed response's body (UTF-8 JSON, as the upstream sent it) as the output, as <see cref="RecordOutput{T}"/> records a typed result.</summary>
-    public static void RecordOutputContent(LlmCall call, ReadOnlySpan<byte> utf8)
+    internal static void RecordOutputContent(LlmCall call, ReadOnlySpan<byte> utf8)
     {
         if (CapturesOutput(call))
         {
@@ -154,31 +141,11 @@ public static partial class LlmStage
     }
 
     /// <summary>
-    /// Records the token counts a relayed response stated when it did not state both (a stream cut
-    /// off before its usage was whole): through the call's one usage path (<see cref="LlmCall.RecordUsage(LlmUsage)"/>'s),
-    /// so the span and the token metrics count the same. A response that stated both goes through
-    /// <see cref="LlmCall.RecordUsage(LlmUsage)"/> itself.
+    /// Records the token counts a response stated when it did not state both (a stream cut off before its
+    /// usage was whole), with the input's cached part apart, through the call's one usage path
+    /// (<see cref="LlmCall.RecordUsage(LlmUsage)"/>'s), so the span and the token metrics count the same.
     /// </summary>
-    public static void RecordPartialUsage(LlmCall call, long? inputTokens, long? outputTokens)
-    {
-        ArgumentNullException.ThrowIfNull(call);
-        call.RecordTokens(inputTokens, outputTokens);
-    }
-
-    /// <summary>
-    /// As <see cref="RecordPartialUsage(LlmCall, long?, long?)"/>, with the input's cached part the
-    /// response stated (<paramref name="inputTokens"/> includes it, as the conventions count): recorded
-    /// apart, so a backend that prices usage (Langfuse) does not price the cached tokens as uncached.
-    /// </summary>
-    public static void RecordPartialUsage(LlmCall call, long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens) =>
-        RecordPartialUsage(call, inputTokens, outputTokens, cacheReadInputTokens, cacheCreationInputTokens, cacheCreation5mInputTokens: null, cacheCreation1hInputTokens: null);
-
-    /// <summary>
-    /// As <see cref="RecordPartialUsage(LlmCall, long?, long?, long?, long?)"/>, with the cache writes split
-    /// by lifetime as the response stated them (parts of <paramref name="cacheCreationInputTokens"/>, read as
-    /// <see cref="LlmUsage.CacheCreation1hInputTokens"/> reads them).
-    /// </summary>
-    public static void RecordPartialUsage(LlmCall call, long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens, long? cacheCreation5mInputTokens, long? cacheCreation1hInputTokens)
+    internal static void RecordPartialUsage(LlmCall call, long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens, long? cacheCreation5mInputTokens, long? cacheCreation1hInputTokens)
     {
         ArgumentNullException.ThrowIfNull(call);
         call.RecordPartialTokens(inputTokens, outputTokens, cacheReadInputTokens, cacheCreationInputTokens, cacheCreation5mInputTokens, cacheCreation1hInputTokens);

@@ -72,7 +72,7 @@ public static class ResultStage
     /// with the counts so far, when the call writes them, as the attempt policy writes them when the
     /// call ends before the response has started. Call it before the response starts.
     /// </summary>
-    public static void WriteAttemptHeaders(LlmAttempt attempt)
+    internal static void WriteAttemptHeaders(LlmAttempt attempt)
     {
         System.ArgumentNullException.ThrowIfNull(attempt);
         attempt.Sequence?.WriteResponseHeaders();

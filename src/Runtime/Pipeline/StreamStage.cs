@@ -149,7 +149,7 @@ public static class StreamStage
     /// the <c>x-litellm-attempted-*</c> response headers (the relay's own setting, not
     /// <see cref="TracedLlmOptions.AttemptResponseHeaders"/>). Call it before the first attempt.
     /// </summary>
-    public static void BeginRelay(LlmCall call, bool attemptResponseHeaders)
+    internal static void BeginRelay(LlmCall call, bool attemptResponseHeaders)
     {
         ArgumentNullException.ThrowIfNull(call);
         call.StreamStartTimestamp = Stopwatch.GetTimestamp();
@@ -167,14 +167,14 @@ public static class StreamStage
     /// the client never takes the body for a whole one. Call it for each attempt whose answer goes
     /// on to the client, and again when what it passed on changes the answer.
     /// </summary>
-    public static void ReportRelayedBodyTakesEvents(LlmCall call, bool takesEvents)
+    internal static void ReportRelayedBodyTakesEvents(LlmCall call, bool takesEvents)
     {
         ArgumentNullException.ThrowIfNull(call);
         call.RelayedBodyTakesEvents = takesEvents;
     }
 
     /// <summary>Records a relayed stream's timings on the LLM span, as <see cref="CompleteAsync"/> does for a handler's stream.</summary>
-    public static void CompleteRelay(LlmCall call)
+    internal static void CompleteRelay(LlmCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
         RecordTimings(call);
