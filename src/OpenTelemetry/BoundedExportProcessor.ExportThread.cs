@@ -18,10 +18,21 @@ public sealed partial class BoundedExportProcessor
     // The open batch's delay: the scheduled delay, or for a router's destination, learned (NextDelay).
     private TimeSpan _batchDelay;
 
+    // The round under way: what was queued when it began (left to take), whether it drains all
+    // (partial pieces too, then seals), whether the processor was closed then, and the flushes it completes.
+    private int _roundPending;
+    private bool _roundAll;
+    private bool _roundClosed;
+    private long _roundFlushes;
+    private bool _inRound;
+
+    // A router's destination, on the shared export thread: when its wait ends (a Stopwatch timestamp).
+    private long _dueAt;
+
     private void ExportLoop()
     {
         _canStepAside = _yieldToRequests && ExportThreadScheduling.CanStepAside();
-        _exportThreadId = _canStepAside ? ExportThreadScheduling.CurrentThreadId() : 0;
+        _threadState.ThreadId = _canStepAside ? ExportThreadScheduling.CurrentThreadId() : 0;
         try
         {
             ExportUntilShutDown();
@@ -36,13 +47,20 @@ public sealed partial class BoundedExportProcessor
         }
         finally
         {
-            // No flush can complete after this: release every waiter.
-            lock (_flushGate)
-            {
-                Volatile.Write(ref _flushDone, long.MaxValue);
-                Monitor.PulseAll(_flushGate);
-            }
+            TurnsEnded();
         }
+    }
+
+    // No flush can complete after this: every waiter is released, and a shut-down's wait ends.
+    internal void TurnsEnded()
+    {
+        lock (_flushGate)
+        {
+            Volatile.Write(ref _flushDone, long.MaxValue);
+            Monitor.PulseAll(_flushGate);
+        }
+
+        _loopEnded.Set();
     }
 
     // Entered once and never left until shut-down, so tiered compilation would keep it in its
@@ -64,78 +82,161 @@ public sealed partial class BoundedExportProcessor
                 timedOut = !_wake.Wait(WaitTime(), token);
             }
 
-            // Reset before reading the state: a wake set from here on is for work this drain may miss.
-            _wake.Reset();
-            var flushes = Interlocked.Read(ref _flushRequested);
-            bool closed;
-            int pending;
-            lock (_gate)
+            BeginRound(timedOut);
+            while (NextInRound(batch, _batchSize))
             {
-                closed = _closed;
-                pending = _queue.Count;
             }
 
-            // Everything queued before this point, in batches (for OTLP, in pieces, and only whole
-            // pieces unless the delay has passed or a flush or shut-down waits); spans queued
-            // meanwhile wait for the next round.
-            var all = _capture is null || closed || timedOut || flushes > Volatile.Read(ref _flushDone) || OpenBatchDue();
-            if (!all)
+            if (EndRound())
             {
-                pending -= pending % _wakeAt;
-            }
-
-            while (pending > 0)
-            {
-                var (take, yieldAfter) = _capture is null ? (Math.Min(pending, _batchSize), false) : NextPiece(pending, _openSpans, _batchSize, _wakeAt);
-                var count = Take(batch, take);
-                if (count == 0)
-                {
-                    // Cleared by a shut-down whose time ran out.
-                    break;
-                }
-
-                pending -= count;
-                StepAsideUnlessNeeded(closed || flushes > Volatile.Read(ref _flushDone));
-                if (_capture is null)
-                {
-                    Export(batch, count);
-                }
-                else
-                {
-                    Serialize(batch, count, yieldAfter);
-                }
-            }
-
-            if (all)
-            {
-                // A router's destination seals for its delay only once the open batch has waited it
-                // (spans that waited in the queue open a batch), and learns the next batch's delay.
-                if (closed || flushes > Volatile.Read(ref _flushDone) || _quietDelayLimit <= _scheduledDelay)
-                {
-                    Seal();
-                }
-                else if (OpenBatchDue())
-                {
-                    AdaptDelay(full: false);
-                    Seal();
-                }
-            }
-
-            if (flushes > Volatile.Read(ref _flushDone))
-            {
-                lock (_flushGate)
-                {
-                    Volatile.Write(ref _flushDone, flushes);
-                    Monitor.PulseAll(_flushGate);
-                }
-            }
-
-            if (closed)
-            {
-                // Closed before the drain began, so nothing could be queued after it: all delivered.
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// A router's destination's turn on the shared export thread (<see cref="ExportWorkers"/>): one
+    /// piece of the round under way, or the round's end, or a new round when there is work or its
+    /// wait has ended. Says whether it worked, whether it is done for good (shut down or stopped),
+    /// and when its wait ends if it has nothing to do.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal (bool Worked, bool Done, long DueAt) Turn(ref Activity[] piece, bool worked)
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            TurnsEnded();
+            return (worked, true, long.MaxValue);
+        }
+
+        if (!_inRound)
+        {
+            if (_dueAt == 0)
+            {
+                _canStepAside = _yieldToRequests && _threadState.CanStepAside;
+                _dueAt = Stopwatch.GetTimestamp() + WaitTime().Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
+            }
+
+            var timedOut = Stopwatch.GetTimestamp() >= _dueAt;
+            if (!timedOut && !HasWork())
+            {
+                return (worked, false, _dueAt);
+            }
+
+            BeginRound(timedOut);
+        }
+
+        if (piece.Length < _wakeAt)
+        {
+            piece = new Activity[_wakeAt];
+        }
+
+        if (NextInRound(piece, _wakeAt))
+        {
+            return (true, false, 0);
+        }
+
+        _inRound = false;
+        if (EndRound())
+        {
+            TurnsEnded();
+            return (true, true, long.MaxValue);
+        }
+
+        if (!HasWork())
+        {
+            Interlocked.Increment(ref _waits);
+        }
+
+        _dueAt = Stopwatch.GetTimestamp() + WaitTime().Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
+        return (true, false, 0);
+    }
+
+    // A round begins: everything queued before this point, in batches (for OTLP, in pieces, and only
+    // whole pieces unless the delay has passed or a flush or shut-down waits); spans queued meanwhile
+    // wait for the next round.
+    private void BeginRound(bool timedOut)
+    {
+        // Reset before reading the state: a wake set from here on is for work this drain may miss.
+        _wake.Reset();
+        _roundFlushes = Interlocked.Read(ref _flushRequested);
+        lock (_gate)
+        {
+            _roundClosed = _closed;
+            _roundPending = _queue.Count;
+        }
+
+        _roundAll = _capture is null || _roundClosed || timedOut || _roundFlushes > Volatile.Read(ref _flushDone) || OpenBatchDue();
+        if (!_roundAll)
+        {
+            _roundPending -= _roundPending % _wakeAt;
+        }
+
+        _inRound = true;
+    }
+
+    // The round's next batch (any exporter) or piece (OTLP), at most max spans; false when the round has none left.
+    private bool NextInRound(Activity[] batch, int max)
+    {
+        if (_roundPending <= 0)
+        {
+            return false;
+        }
+
+        var (take, yieldAfter) = _capture is null ? (Math.Min(_roundPending, _batchSize), false) : NextPiece(_roundPending, _openSpans, _batchSize, _wakeAt);
+        var count = Take(batch, Math.Min(take, max));
+        if (count == 0)
+        {
+            // Cleared by a shut-down whose time ran out.
+            _roundPending = 0;
+            return false;
+        }
+
+        _roundPending -= count;
+        StepAsideUnlessNeeded(_roundClosed || _roundFlushes > Volatile.Read(ref _flushDone));
+        if (_capture is null)
+        {
+            Export(batch, count);
+        }
+        else
+        {
+            Serialize(batch, count, yieldAfter);
+        }
+
+        return true;
+    }
+
+    // The round ends: seals as it must, completes its flushes; true when the processor was closed
+    // before it began (nothing could be queued after it: all delivered).
+    private bool EndRound()
+    {
+        _inRound = false;
+        var flushes = _roundFlushes;
+        if (_roundAll)
+        {
+            // A router's destination seals for its delay only once the open batch has waited it
+            // (spans that waited in the queue open a batch), and learns the next batch's delay.
+            if (_roundClosed || flushes > Volatile.Read(ref _flushDone) || _quietDelayLimit <= _scheduledDelay)
+            {
+                Seal();
+            }
+            else if (OpenBatchDue())
+            {
+                AdaptDelay(full: false);
+                Seal();
+            }
+        }
+
+        if (flushes > Volatile.Read(ref _flushDone))
+        {
+            lock (_flushGate)
+            {
+                Volatile.Write(ref _flushDone, flushes);
+                Monitor.PulseAll(_flushGate);
+            }
+        }
+
+        return _roundClosed;
     }
 
     // How long the loop may sleep: the scheduled delay, or for OTLP what is left of the open batch's.
@@ -287,6 +388,7 @@ public sealed partial class BoundedExportProcessor
     {
         try
         {
+            _workers?.Wake();
             if (!_wake.IsSet)
             {
                 _wake.Set();

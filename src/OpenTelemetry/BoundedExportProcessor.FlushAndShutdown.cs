@@ -78,7 +78,7 @@ public sealed partial class BoundedExportProcessor
         }
 
         Wake();
-        var finished = _loop.Join(bound);
+        var finished = _loop?.Join(bound) ?? _loopEnded.Wait(bound);
         if (!finished)
         {
             int left;
@@ -135,6 +135,7 @@ public sealed partial class BoundedExportProcessor
         {
             // The loop may still run (no shut-down, or one that timed out): stop it first.
             StopLoop();
+            _workers?.Remove(this);
             _delivery?.Dispose();
             _stop.Dispose();
             _wake.Dispose();

@@ -81,7 +81,7 @@ public sealed partial class BoundedExportProcessor
         else if (batchReady)
         {
             Wake();
-            if (Volatile.Read(ref _background) == 1 && Backlog())
+            if (Volatile.Read(ref _threadState.Background) == 1 && Backlog())
             {
                 HoldEqual();
                 StepBack();

@@ -9,16 +9,18 @@ public sealed partial class BoundedExportProcessor
     // Stepping aside (ExportThreadScheduling): the export thread runs under SCHED_IDLE while the queue
     // is short, and the request path brings it back (by its thread id) once the spans behind it reach
     // _catchUp, so a busy gateway never starves it into dropping spans. After spans have piled up it
-    // stays the requests' equal until _equalHold has passed with none piling up (_equalUntil, a
-    // Stopwatch timestamp): a gateway whose export keeps falling behind keeps it there, instead of
-    // starving it again before every batch; one that catches up steps aside again at most once a hold.
+    // stays the requests' equal until _equalHold has passed with none piling up (the thread state's
+    // EqualUntil, a Stopwatch timestamp): a gateway whose export keeps falling behind keeps it there,
+    // instead of starving it again before every batch; one that catches up steps aside again at most
+    // once a hold.
     private readonly int _catchUp;
     private readonly long _equalHold;
-    private long _equalUntil;
     private readonly bool _yieldToRequests;
     private bool _canStepAside;
-    private int _exportThreadId;
-    private int _background;
+
+    // The thread's state: its own, or the shared export thread's for a router's destinations (so
+    // that every destination on it sees whether it is stepped aside, and holds it equal for all).
+    private readonly ExportThreadState _threadState;
 
     /// <summary>
     /// How long the export thread stays the requests' equal after spans last piled up behind it,
@@ -41,15 +43,15 @@ public sealed partial class BoundedExportProcessor
             HoldEqual();
             StepBack();
         }
-        else if (waitedFor || Stopwatch.GetTimestamp() < Volatile.Read(ref _equalUntil))
+        else if (waitedFor || Stopwatch.GetTimestamp() < Volatile.Read(ref _threadState.EqualUntil))
         {
             StepBack();
         }
-        else if (Volatile.Read(ref _background) == 0 && ExportThreadScheduling.Apply(background: true))
+        else if (Volatile.Read(ref _threadState.Background) == 0 && ExportThreadScheduling.Apply(background: true))
         {
             // Published after the policy is set, then the queue read again: a request that queued
             // a backlog meanwhile either sees the flag and brings the thread back, or is seen here.
-            Volatile.Write(ref _background, 1);
+            Volatile.Write(ref _threadState.Background, 1);
             if (Backlog())
             {
                 HoldEqual();
@@ -59,14 +61,14 @@ public sealed partial class BoundedExportProcessor
     }
 
     // Spans piled up: no stepping aside until they have not for _equalHold.
-    private void HoldEqual() => Volatile.Write(ref _equalUntil, Stopwatch.GetTimestamp() + _equalHold);
+    private void HoldEqual() => Volatile.Write(ref _threadState.EqualUntil, Stopwatch.GetTimestamp() + _equalHold);
 
     // Back to the normal policy, from the export thread or a request thread (once per step aside).
     private void StepBack()
     {
-        if (Interlocked.CompareExchange(ref _background, 0, 1) == 1)
+        if (Interlocked.CompareExchange(ref _threadState.Background, 0, 1) == 1)
         {
-            ExportThreadScheduling.Apply(background: false, _exportThreadId);
+            ExportThreadScheduling.Apply(background: false, _threadState.ThreadId);
         }
     }
 }

@@ -66,7 +66,10 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     private long _flushRequested;
     private long _flushDone;
 
-    private readonly Thread _loop;
+    // The export thread: its own, or for a router's destination the router's shared one (_workers).
+    private readonly Thread? _loop;
+    private readonly ExportWorkers? _workers;
+    private readonly ManualResetEventSlim _loopEnded = new(false, spinCount: 0);
 
     // OTLP: the exporter serializes pieces into _capture, sealed into batches of _batchSize spans (or
     // after the scheduled delay) and handed to _delivery. Null for any other exporter.
@@ -151,6 +154,8 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
         _yieldToRequests = options.YieldToRequests;
         _equalHold = (long)((equalHold ?? DefaultEqualHold).TotalSeconds * Stopwatch.Frequency);
         _destinationTag = new(DestinationTag, otlp?.Destination ?? diskSubdirectory);
+        _workers = otlp?.Serializer?.Workers;
+        _threadState = _workers?.State ?? new ExportThreadState();
         if (otlp is not null)
         {
             _capture = otlp.Capture;
@@ -184,9 +189,17 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
 
         // A thread of its own, as OpenTelemetry's batch processor has: exporters are synchronous
         // (OTLP/HTTP blocks on its send), so a hanging endpoint holds this thread for its timeout,
-        // never a thread-pool thread the requests need. (With OTLP, it only serializes.)
-        _loop = new Thread(ExportLoop) { IsBackground = true, Name = "TracedLlm span export" };
-        _loop.Start();
+        // never a thread-pool thread the requests need. (With OTLP, it only serializes.) A router's
+        // destination takes turns on the router's one export thread instead: it only serializes.
+        if (_workers is { } workers)
+        {
+            workers.Add(this);
+        }
+        else
+        {
+            _loop = new Thread(ExportLoop) { IsBackground = true, Name = "TracedLlm span export" };
+            _loop.Start();
+        }
     }
 
     /// <summary>Spans not delivered since start, for any reason.</summary>

@@ -11,9 +11,9 @@ using System.Threading;
 namespace TracedLlm;
 
 /// <summary>
-/// One open destination of a router: its own export queue, thread, batches, delivery (retries,
-/// memory and disk buffer) and drop counts, its pieces serialized by the router's
-/// <see cref="SharedSerializer"/> and translated for its backend. What one destination's backend
+/// One open destination of a router: its own export queue, batches, delivery (retries, memory and
+/// disk buffer) and drop counts, its pieces serialized on the router's one export thread
+/// (<see cref="ExportWorkers"/>) by its <see cref="SharedSerializer"/> and translated for its backend. What one destination's backend
 /// does (hang, refuse, vanish) reaches no other: they share nothing but the serializer, which never
 /// waits for the network.
 /// </summary>

@@ -9,8 +9,8 @@ using OpenTelemetry.Exporter;
 namespace TracedLlm;
 
 /// <summary>
-/// One OpenTelemetry OTLP serializer for every destination of a router: each destination's export
-/// thread hands it a piece of spans, in turn, and gets the bytes in its own batch (translated there).
+/// One OpenTelemetry OTLP serializer, and one export thread (<see cref="Workers"/>), for every destination
+/// of a router: the thread hands it each destination's pieces of spans, in turn, and gets the bytes in its own batch (translated there).
 /// One, because the serializer holds a 750 KB buffer and learns the provider's resource only as a
 /// processor of the provider: a destination opened later is no processor of it, and a hundred
 /// destinations would hold a hundred buffers.
@@ -33,6 +33,9 @@ internal sealed class SharedSerializer : IDisposable
         options.Headers = null;
         Exporter = new OtlpTraceExporter(options);
     }
+
+    /// <summary>The export thread the router's destinations share.</summary>
+    public ExportWorkers Workers { get; } = new();
 
     /// <summary>The serializer, to be a processor's exporter so that the provider gives it its resource.</summary>
     public BaseExporter<Activity> Exporter { get; }
@@ -59,6 +62,25 @@ internal sealed class SharedSerializer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Holds the serializer until disposed, so that no destination's turn can serialize meanwhile
+    /// (tests: a backlog built at once, deterministically).
+    /// </summary>
+    internal IDisposable Hold()
+    {
+        _gate.Enter();
+        return new Release(_gate);
+    }
+
     /// <summary>Gives the capture's buffer back; the exporter is its processor's to dispose.</summary>
-    public void Dispose() => _scratch.Dispose();
+    public void Dispose()
+    {
+        Workers.Dispose();
+        _scratch.Dispose();
+    }
+
+    private sealed class Release(Lock gate) : IDisposable
+    {
+        public void Dispose() => gate.Exit();
+    }
 }

@@ -77,6 +77,9 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     /// <summary>The bytes all destinations hold together now: spans queued (estimated) and batches buffered.</summary>
     internal (long Queued, long Buffered) Held => _live.Held;
 
+    /// <summary>The serializer and export thread every destination shares.</summary>
+    internal SharedSerializer Serializer => _serializer;
+
     /// <summary>The batches the destination <paramref name="name"/> holds in memory now, in bytes.</summary>
     internal long BufferedBytes(string name) => _live.BufferedBytes(name);
 

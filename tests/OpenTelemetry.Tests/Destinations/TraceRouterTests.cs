@@ -327,6 +327,104 @@ public sealed class TraceRouterTests : IAsyncLifetime
         Assert.Empty(_warnings);
     }
 
+    // The shared export thread (ExportWorkers): a turn takes one piece at most, so a destination's
+    // backlog delays another's due batch by a piece, not by the backlog.
+    [Fact]
+    public async Task ABacklogAtOneDestinationDelaysAnothersDueBatchByOnePieceAtMost()
+    {
+        var options = Options();
+        options.DestinationShare = 1;
+        var bounds = BacklogBounds(TimeSpan.FromMilliseconds(50));
+        const int Backlog = 150_000;
+        DateTime released;
+        using (var provider = Provider(options, bounds))
+        {
+            // Team A's backlog and team B's one span, queued while no turn can serialize.
+            using (Router!.Serializer.Hold())
+            {
+                for (var i = 0; i < Backlog / 5; i++)
+                {
+                    using var server = Server(new LlmCaller { TeamId = "team-a" });
+                    for (var child = 0; child < 4; child++)
+                    {
+                        using (Child("litellm_request", server))
+                        {
+                        }
+                    }
+                }
+
+                using (Server(new LlmCaller { TeamId = "team-b" }))
+                {
+                }
+
+                released = DateTime.UtcNow;
+            }
+
+            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_b).Count == 1, "team B's span", TimeSpan.FromSeconds(20));
+            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_a).Count == Backlog, "team A's backlog", TimeSpan.FromSeconds(60));
+        }
+
+        // B's batch went while A's backlog was still being serialized, within its delay (and the
+        // learned limit, 4 delays) and a margin for a shared machine, not after the backlog.
+        var bAt = _b.Requests[0].At;
+        var aLast = _a.Requests.Max(r => r.At);
+        Assert.True(bAt < aLast, $"team B's batch at {bAt:HH:mm:ss.fff}, team A's last at {aLast:HH:mm:ss.fff}");
+        Assert.True(bAt - released < TimeSpan.FromSeconds(1), $"team B's batch {(bAt - released).TotalMilliseconds:0} ms after the release");
+        Assert.Empty(_warnings);
+    }
+
+    [Fact]
+    public async Task ADestinationClosedWhileTheSharedThreadDrainsItDeliversItsQueueAndReopens()
+    {
+        var options = Options();
+        options.DestinationShare = 1;
+        options.MaxLiveDestinations = 1;
+        var bounds = BacklogBounds(TimeSpan.FromMilliseconds(20));
+        const int Backlog = 20_000;
+        using (var provider = Provider(options, bounds))
+        {
+            using (Router!.Serializer.Hold())
+            {
+                for (var i = 0; i < Backlog; i++)
+                {
+                    using (Server(new LlmCaller { TeamId = "team-a" }))
+                    {
+                    }
+                }
+            }
+
+            // The shared thread drains A; team B's span opens B, which closes A (one open at most)
+            // mid-drain; then team A's span opens A again.
+            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_a).Count > 0, "A's first batch", TimeSpan.FromSeconds(20));
+            using (Server(new LlmCaller { TeamId = "team-b" }))
+            {
+            }
+
+            Assert.Equal(new[] { "b" }, Router.OpenDestinations);
+            using (Server(new LlmCaller { TeamId = "team-a" }))
+            {
+            }
+
+            Assert.Equal(new[] { "a" }, Router.OpenDestinations);
+            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_a).Count == Backlog + 1, "every span of A's", TimeSpan.FromSeconds(60));
+        }
+
+        Assert.Equal(Backlog + 1, ReceivedSpans.Of(_a).Count);
+        Assert.Single(ReceivedSpans.Of(_b));
+        Assert.Equal(0, Router!.RunningSpans);
+        Assert.Empty(_warnings);
+    }
+
+    // Room for a backlog of 150,000 small spans at one destination, delivered within a generous shut-down.
+    private static ExportQueueOptions BacklogBounds(TimeSpan delay) => new()
+    {
+        ScheduledDelay = delay,
+        MaxQueueSize = 200_000,
+        MaxQueueBytes = 512L * 1024 * 1024,
+        MaxQueueBytesPerRequest = 1024 * 1024,
+        ShutdownTimeout = TimeSpan.FromSeconds(30),
+    };
+
     private TraceRouter? Router { get; set; }
 
     private static Activity Server(LlmCaller? caller, ActivityContext parent = default, ActivityLink? link = null, double? sampleRate = null)
