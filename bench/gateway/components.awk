@@ -18,7 +18,7 @@ function component(sym, dso) {
   if (sym ~ /OpenAiCompatibleProvider::BuildBody|OpenAiCompatibleProvider::CreateRequest|OpenAiRequestWriter/) return "provider request build"
   if (sym ~ /OpenAiCompatibleProvider::ParseReply|OpenAiCompatibleProvider::ParseDelta/) return "upstream response parse"
   if (sym ~ /UpstreamHttp\+<ReadBodyAsync>|UpstreamHttp::ReadBodyAsync/) return "upstream body read"
-  if (sym ~ /TracedLlm\.Relay\.Reading\.|AnswerFacts::|EventStreamReader::|EventStreamReader\+/) return "relay: response reader"
+  if (sym ~ /TracedLlm\.Relay\.Reading\.|TracedLlm\.Reading\.|AnswerFacts::|EventStreamReader::|EventStreamReader\+/) return "relay: response reader"
   if (sym ~ /TracedLlm\.Relay\.|LlmRelay|Yarp\.ReverseProxy\./) return "YARP forwarder + relay"
   if (sym ~ /System\.Net\.Http\./) return "HttpClient out"
   if (sym ~ /Polly|AttemptSequence|ExecuteSequence|UpstreamPipeline|ProviderRouter|LlmAttempt|LlmRetryPolicy|LlmCall::ExecuteAsync/) return "upstream policy + attempts"

@@ -29,7 +29,7 @@ GROUPS = [
     ("auth", r"ApiKeyAuthenticator|AuthStage|ApiKeyCheck|ApiKeyFingerprint"),
     ("guardrails", r"Guardrail|HasBannedWord"),
     ("attempts: Polly, attempt records and headers", r"AttemptSequence|ExecuteSequence|UpstreamPipeline|LlmRetryPolicy|LlmAttempt|RelayCall\+<AttemptAsync>|Polly"),
-    ("response reading", r"Relay\.Reading|AnswerFacts|EventStreamReader|TextSink"),
+    ("response reading", r"Relay\.Reading|TracedLlm\.Reading\.|AnswerFacts|EventStreamReader|TextSink"),
     ("relay around YARP's forwarder, the forward it calls included", r"RelayRun|RelayAttempt|RelayTransformer|RelayBodyStream|RelayContent|LlmRelayResult|HeaderSnapshot|UpstreamTransformer|PrepareRequestForForwarding|LlmRelay|StreamStage|RelayCall|EventStreamContent"),
 ]
 

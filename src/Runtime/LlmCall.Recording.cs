@@ -62,11 +62,29 @@ public sealed partial class LlmCall
     }
 
     /// <summary>
-    /// The token counts, each one that is known: on the call, where the request's end records the
-    /// <c>gen_ai.client.token.usage</c> metric from them, and on the LLM span, so both count the same.
-    /// Every usage goes through here (a relayed response that stated one count only, too); the
-    /// recorded LLM span is returned, or null.
+    /// What a response's body stated (read by the relay or by an <c>HttpClient</c>'s attempt): the
+    /// model, id and finish reasons, the service tier, and the usage, whole or in part, each through
+    /// the one path the handler's own calls take. Nothing stated, nothing recorded.
     /// </summary>
+    internal void RecordResponseFacts(Reading.ResponseFacts facts)
+    {
+        if (facts.ResponseModel is not null || facts.ResponseId is not null || facts.FinishReasons.Length > 0)
+        {
+            RecordResponse(facts.ResponseModel, facts.ResponseId, facts.FinishReasons);
+        }
+
+        RecordResponseServiceTier(facts.ServiceTier);
+        if (facts.InputTokens is { } input && facts.OutputTokens is { } output)
+        {
+            RecordUsage(facts.Usage(input, output));
+        }
+        else if (facts.InputTokens is not null || facts.OutputTokens is not null)
+        {
+            // One count only (a stream cut off before its usage was whole): the same path, so the token metrics count it too.
+            RecordPartialTokens(facts.InputTokens, facts.OutputTokens, facts.CacheReadInputTokens, facts.CacheCreationInputTokens, facts.CacheCreation5mInputTokens, facts.CacheCreation1hInputTokens);
+        }
+    }
+
     /// <summary>
     /// A usage the response stated only in part (a stream cut off before its output count): the counts
     /// known, and the input's cached part apart when it was stated (<c>gen_ai.usage.cache_*</c>, and
@@ -105,6 +123,12 @@ public sealed partial class LlmCall
         }
     }
 
+    /// <summary>
+    /// The token counts, each one that is known: on the call, where the request's end records the
+    /// <c>gen_ai.client.token.usage</c> metric from them, and on the LLM span, so both count the same.
+    /// Every usage goes through here (a relayed response that stated one count only, too); the
+    /// recorded LLM span is returned, or null.
+    /// </summary>
     internal Activity? RecordTokens(long? inputTokens, long? outputTokens)
     {
         InputTokens = inputTokens ?? InputTokens;

@@ -37,17 +37,7 @@ public sealed partial class LlmCall : ILlmCallRelay
 
         if (facts is not null)
         {
-            RecordResponse(facts.ResponseModel, facts.ResponseId, facts.FinishReasons);
-            RecordResponseServiceTier(facts.ServiceTier);
-            if (facts.InputTokens is { } input && facts.OutputTokens is { } output)
-            {
-                RecordUsage(facts.Usage(input, output));
-            }
-            else
-            {
-                // One count only (a stream cut off before its usage was whole): the same path, so the token metrics count it too.
-                RecordPartialTokens(facts.InputTokens, facts.OutputTokens, facts.CacheReadInputTokens, facts.CacheCreationInputTokens, facts.CacheCreation5mInputTokens, facts.CacheCreation1hInputTokens);
-            }
+            RecordResponseFacts(facts);
         }
 
         // After the usage: the time per output token divides by it.

@@ -39,7 +39,7 @@ public sealed class RelaySeamTests
         var relayOnly = new HashSet<string>
         {
             "BeginRelay", "CompleteRelay", "ReportRelayedBodyTakesEvents", "ExecuteTimedByOperationAsync",
-            "CapturesOutput", "CapturesStructuredOutput", "RecordOutputContent", "RecordPartialUsage",
+            "CapturesOutput", "CapturesStructuredOutput", "RecordOutputContent", "RecordPartialUsage", "RecordResponseFacts",
             "RecordStreamedOutput", "WriteAttemptHeaders",
         };
         var exposed = new[] { typeof(StreamStage), typeof(LlmStage), typeof(ResultStage) }

@@ -28,7 +28,7 @@ internal static class BackendExporterOptions
 
     /// <summary>The options as their destination describes itself (no key, no header value), under their own type's name.</summary>
     public static string Describe(IBackendExporterOptions options) =>
-        $"{options.GetType().Name} {{ {options.Destination().ToString()["TraceDestinationOptions { ".Length..]}";
+        $"{options.GetType().Name} {{ {options.Destination().Members()} }}";
 }
 
 /// <summary>Checks one backend's exporter options when the host starts.</summary>

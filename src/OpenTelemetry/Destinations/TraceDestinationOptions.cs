@@ -77,12 +77,15 @@ public sealed class TraceDestinationOptions
     public bool Default { get; set; }
 
     /// <inheritdoc />
-    public override string ToString()
+    public override string ToString() => $"TraceDestinationOptions {{ {Members()} }}";
+
+    /// <summary>The members as <see cref="ToString"/> shows them (no key, no header value), for the options that describe themselves through a destination.</summary>
+    internal string Members()
     {
         var endpoint = DestinationAddress.TryCreate(this, out var address, out _) ? OtlpResponses.Address(address.Endpoint) : "(not an http(s) URL)";
         var headers = DestinationAddress.TryParseHeaders(Headers, out var parsed, out _) ? string.Join(", ", parsed.Select(h => h.Name)) : "(malformed)";
-        return $"TraceDestinationOptions {{ Kind = {Kind}, Endpoint = {endpoint}, PublicKey = {PublicKey ?? "(not set)"}, SecretKey = {Secret(SecretKey)}, ApiKey = {Secret(ApiKey)}, "
-            + $"Headers = [{headers}], Project = {Project ?? "(default)"}, CaptureContent = {CaptureContent}, SamplingRatio = {SamplingRatio.ToString(CultureInfo.InvariantCulture)}, Scope = {Scope}, Default = {Default} }}";
+        return $"Kind = {Kind}, Endpoint = {endpoint}, PublicKey = {PublicKey ?? "(not set)"}, SecretKey = {Secret(SecretKey)}, ApiKey = {Secret(ApiKey)}, "
+            + $"Headers = [{headers}], Project = {Project ?? "(default)"}, CaptureContent = {CaptureContent}, SamplingRatio = {SamplingRatio.ToString(CultureInfo.InvariantCulture)}, Scope = {Scope}, Default = {Default}";
     }
 
     /// <summary>Every problem of the destination named <paramref name="name"/>, each one sentence naming its configuration key (never a value that may be a credential).</summary>

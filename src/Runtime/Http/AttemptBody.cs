@@ -127,23 +127,7 @@ internal sealed class AttemptBody : IDisposable
     private void Record(ResponseFacts facts)
     {
         _attempt.RecordResponse(facts.ResponseModel, facts.InputTokens, facts.OutputTokens);
-        var call = _attempt.Call;
-        if (facts.ResponseModel is not null || facts.ResponseId is not null || facts.FinishReasons.Length > 0)
-        {
-            call.RecordResponse(facts.ResponseModel, facts.ResponseId, facts.FinishReasons);
-        }
-
-        call.RecordResponseServiceTier(facts.ServiceTier);
-
-        if (facts.InputTokens is { } input && facts.OutputTokens is { } output)
-        {
-            call.RecordUsage(facts.Usage(input, output));
-        }
-        else if (facts.InputTokens is not null || facts.OutputTokens is not null)
-        {
-            // One count only (a stream cut off before its usage was whole): the same path, so the token metrics count it too.
-            LlmStage.RecordPartialUsage(call, facts.InputTokens, facts.OutputTokens, facts.CacheReadInputTokens, facts.CacheCreationInputTokens, facts.CacheCreation5mInputTokens, facts.CacheCreation1hInputTokens);
-        }
+        _attempt.Call.RecordResponseFacts(facts);
     }
 
     private enum EndKind : byte

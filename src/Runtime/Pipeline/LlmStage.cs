@@ -140,17 +140,6 @@ public static partial class LlmStage
         }
     }
 
-    /// <summary>
-    /// Records the token counts a response stated when it did not state both (a stream cut off before its
-    /// usage was whole), with the input's cached part apart, through the call's one usage path
-    /// (<see cref="LlmCall.RecordUsage(LlmUsage)"/>'s), so the span and the token metrics count the same.
-    /// </summary>
-    internal static void RecordPartialUsage(LlmCall call, long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens, long? cacheCreation5mInputTokens, long? cacheCreation1hInputTokens)
-    {
-        ArgumentNullException.ThrowIfNull(call);
-        call.RecordPartialTokens(inputTokens, outputTokens, cacheReadInputTokens, cacheCreationInputTokens, cacheCreation5mInputTokens, cacheCreation1hInputTokens);
-    }
-
     private static void SetOutput(LlmCall call, ReadOnlySpan<byte> utf8)
     {
         if (call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental)

@@ -80,6 +80,24 @@ public sealed class BackendExporterTests
         Assert.DoesNotContain("lsv2-secret", failed.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void EachBackendsOptionsDescribeThemselvesUnderTheirOwnNameWithoutTheirKey()
+    {
+        var phoenix = new PhoenixExporterOptions { Endpoint = "https://user:pw@phoenix.example/", ApiKey = "phx-secret", Project = "gateway" }.ToString();
+        var langsmith = new LangSmithExporterOptions { ApiKey = "lsv2-secret", Project = "gateway" }.ToString();
+
+        Assert.StartsWith("PhoenixExporterOptions { Kind = Phoenix, Endpoint = https://phoenix.example/", phoenix, StringComparison.Ordinal);
+        Assert.StartsWith("LangSmithExporterOptions { Kind = LangSmith, Endpoint = ", langsmith, StringComparison.Ordinal);
+        foreach (var text in new[] { phoenix, langsmith })
+        {
+            Assert.EndsWith(" }", text, StringComparison.Ordinal);
+            Assert.Contains("Project = gateway", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("secret", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("pw@", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("TraceDestinationOptions", text, StringComparison.Ordinal);
+        }
+    }
+
     // A host with the exporter, one generation recorded, then the host's stop (which delivers).
     private static async Task RunAsync(ScriptedOtlpEndpoint endpoint, Dictionary<string, string?> variables, Action<TracerProviderBuilder> exporter)
     {
