@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.Net.Http;
 using System.Threading;
-using TracedLlm.Pipeline;
 using TracedLlm.Reading;
 
 namespace TracedLlm;
