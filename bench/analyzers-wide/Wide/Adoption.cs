@@ -17,8 +17,10 @@
 //   lambdas over its injected service) moves into an instance method of its type instead, as a team would write it. A
 //   lambda that writes what it captures, captures a value of a type parameter, has a generic
 //   parameter or returns a value of an anonymous type cannot move without rewriting it: counted and skipped, as local
-//   functions are. A parameter written without its type (context => ...) is given, in the method, the type of the
-//   delegate's parameter, as a team converting it writes it;
+//   functions are. A lambda held in a local that is never assigned again (var handler = ...; mapped on several
+//   routes) moves once, at its declaration, marked with its first registration's route. A parameter written without
+//   its type (context => ...) is given, in the method, the type of the delegate's parameter, as a team converting it
+//   writes it;
 // - terminal handlers, app.Run(context => ...) on an IApplicationBuilder: the end of a pipeline's branch
 //   (AspNetCore.Proxy's proxy routes, MapMiddlewareRoute(route, proxyApp => proxyApp.Run(...)), and the handlers of
 //   MapWhen branches), moved and marked as lambdas are, as a middleware (POST /{**catch-all});
@@ -46,6 +48,9 @@ internal sealed class Adoption
     private readonly Dictionary<MethodDeclarationSyntax, AdoptedRoute> _routes = new();
     private readonly List<(string? Controller, string? Action, string? Verb, string Pattern)> _conventional = [];
     private readonly List<(LambdaExpressionSyntax Lambda, SyntaxNode Host, string Name, string Method, string Verb, string Pattern, string? Forwarder)> _lambdas = [];
+
+    // Further registrations of a lambda already moved (one held in a local and mapped on several routes): where it was written, the line to describe.
+    private readonly List<(string File, string Line)> _again = [];
 
     public int ConvertedLambdas => _lambdas.Count;
 
@@ -123,6 +128,7 @@ internal sealed class Adoption
     public IEnumerable<string> Describe(string root) =>
         _routes.Values.Select(r => $"{r.HttpMethod} {r.Pattern} -> {r.Handler.ContainingType.Name}.{r.Handler.Name} ({r.Kind})")
             .Concat(_lambdas.Select(l => $"{l.Verb} {l.Pattern} -> lambda at {Path.GetRelativePath(root, l.Lambda.SyntaxTree.FilePath)}:{l.Lambda.GetLocation().GetLineSpan().StartLinePosition.Line + 1} (moved into {l.Name}{(l.Forwarder is null ? "" : ", with what it captures")})"))
+            .Concat(_again.Select(a => string.Format(System.Globalization.CultureInfo.InvariantCulture, a.Line, Path.GetRelativePath(root, a.File))))
             .Order(StringComparer.Ordinal);
 
     private static string Attribute(string verb, string pattern) => $"[global::TracedLlm.TracedLlmRoute({Literal(verb)}, {Literal(pattern)})]";
@@ -206,10 +212,23 @@ internal sealed class Adoption
             return;
         }
 
-        switch (Unwrap(handler.Value))
+        // A handler held in a local the method never assigns again (var handler = async (...) => ...; mapped on
+        // several routes): the handler its declaration gives it.
+        var value = Unwrap(handler.Value);
+        if (value is ILocalReferenceOperation { Local: var local } && AssignedOnce(model, local) is { } initial)
+        {
+            value = initial;
+        }
+
+        switch (value)
         {
             case IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: var method } } when method.MethodKind == MethodKind.Ordinary:
                 Add(method, verb, pattern, name == "Run" ? "terminal middleware" : "minimal API");
+                break;
+            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Syntax: LambdaExpressionSyntax lambda } } when _lambdas.Find(l => l.Lambda == lambda) is { Name: { } moved }:
+                // Mapped again: it moved at its first registration and is marked with that route, as a method group
+                // mapped twice keeps its first route (the attribute is one a method).
+                _again.Add((lambda.SyntaxTree.FilePath, $"{verb} {pattern} -> lambda at {{0}}:{lambda.GetLocation().GetLineSpan().StartLinePosition.Line + 1} (moved into {moved} at its first registration)"));
                 break;
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Syntax: LambdaExpressionSyntax lambda } function } when Captured(model, lambda, function) is { } captured:
                 Move(lambda, function.Symbol, verb, pattern, captured, instance: ReadsThis(function));
@@ -297,6 +316,30 @@ internal sealed class Adoption
     /// <summary>The lambda's parameters as written: its parameter list, or its one parameter.</summary>
     private static TextSpan ParametersSpan(LambdaExpressionSyntax lambda) =>
         lambda is ParenthesizedLambdaExpressionSyntax parenthesized ? parenthesized.ParameterList.Span : ((SimpleLambdaExpressionSyntax)lambda).Parameter.Span;
+
+    /// <summary>
+    /// The value a local is declared with, when nothing in the member it belongs to assigns it again (no assignment,
+    /// no ref or out, no compound assignment): what every read of it gives; null otherwise.
+    /// </summary>
+    private static IOperation? AssignedOnce(SemanticModel model, ILocalSymbol local)
+    {
+        if (local.DeclaringSyntaxReferences is not [var reference] || reference.GetSyntax() is not VariableDeclaratorSyntax { Initializer: not null } declarator
+            || model.GetOperation(declarator) is not IVariableDeclaratorOperation { Initializer.Value: var value })
+        {
+            return null;
+        }
+
+        var member = declarator.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax or LocalFunctionStatementSyntax) ?? declarator.SyntaxTree.GetRoot();
+        bool IsLocal(ExpressionSyntax target) => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(target).Symbol, local);
+        var written = member.DescendantNodes().Any(n => n switch
+        {
+            AssignmentExpressionSyntax assignment => IsLocal(assignment.Left),
+            ArgumentSyntax { RefKindKeyword.RawKind: not 0 } argument => IsLocal(argument.Expression),
+            RefExpressionSyntax reference => IsLocal(reference.Expression),
+            _ => false,
+        });
+        return written ? null : Unwrap(value);
+    }
 
     private static IOperation Unwrap(IOperation operation) => operation is IConversionOperation conversion ? Unwrap(conversion.Operand) : operation;
 
