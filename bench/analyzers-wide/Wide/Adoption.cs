@@ -49,8 +49,8 @@ internal sealed class Adoption
     private readonly List<(string? Controller, string? Action, string? Verb, string Pattern)> _conventional = [];
     private readonly List<(LambdaExpressionSyntax Lambda, SyntaxNode Host, string Name, string Method, string Verb, string Pattern, string? Forwarder)> _lambdas = [];
 
-    // Further registrations of a lambda already moved (one held in a local and mapped on several routes): where it was written, the line to describe.
-    private readonly List<(string File, string Line)> _again = [];
+    // Further registrations of a lambda already moved (one held in a local and mapped on several routes).
+    private readonly List<(LambdaExpressionSyntax Lambda, string Name, string Verb, string Pattern)> _again = [];
 
     public int ConvertedLambdas => _lambdas.Count;
 
@@ -125,11 +125,15 @@ internal sealed class Adoption
     }
 
     /// <summary>Each route adopted, as "VERB pattern -> handler", lambdas with where they were written.</summary>
-    public IEnumerable<string> Describe(string root) =>
-        _routes.Values.Select(r => $"{r.HttpMethod} {r.Pattern} -> {r.Handler.ContainingType.Name}.{r.Handler.Name} ({r.Kind})")
-            .Concat(_lambdas.Select(l => $"{l.Verb} {l.Pattern} -> lambda at {Path.GetRelativePath(root, l.Lambda.SyntaxTree.FilePath)}:{l.Lambda.GetLocation().GetLineSpan().StartLinePosition.Line + 1} (moved into {l.Name}{(l.Forwarder is null ? "" : ", with what it captures")})"))
-            .Concat(_again.Select(a => string.Format(System.Globalization.CultureInfo.InvariantCulture, a.Line, Path.GetRelativePath(root, a.File))))
+    public IEnumerable<string> Describe(string root)
+    {
+        string At(LambdaExpressionSyntax lambda) =>
+            $"lambda at {Path.GetRelativePath(root, lambda.SyntaxTree.FilePath)}:{lambda.GetLocation().GetLineSpan().StartLinePosition.Line + 1}";
+        return _routes.Values.Select(r => $"{r.HttpMethod} {r.Pattern} -> {r.Handler.ContainingType.Name}.{r.Handler.Name} ({r.Kind})")
+            .Concat(_lambdas.Select(l => $"{l.Verb} {l.Pattern} -> {At(l.Lambda)} (moved into {l.Name}{(l.Forwarder is null ? "" : ", with what it captures")})"))
+            .Concat(_again.Select(a => $"{a.Verb} {a.Pattern} -> {At(a.Lambda)} (moved into {a.Name} at its first registration)"))
             .Order(StringComparer.Ordinal);
+    }
 
     private static string Attribute(string verb, string pattern) => $"[global::TracedLlm.TracedLlmRoute({Literal(verb)}, {Literal(pattern)})]";
 
@@ -228,7 +232,7 @@ internal sealed class Adoption
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Syntax: LambdaExpressionSyntax lambda } } when _lambdas.Find(l => l.Lambda == lambda) is { Name: { } moved }:
                 // Mapped again: it moved at its first registration and is marked with that route, as a method group
                 // mapped twice keeps its first route (the attribute is one a method).
-                _again.Add((lambda.SyntaxTree.FilePath, $"{verb} {pattern} -> lambda at {{0}}:{lambda.GetLocation().GetLineSpan().StartLinePosition.Line + 1} (moved into {moved} at its first registration)"));
+                _again.Add((lambda, moved, verb, pattern));
                 break;
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Syntax: LambdaExpressionSyntax lambda } function } when Captured(model, lambda, function) is { } captured:
                 Move(lambda, function.Symbol, verb, pattern, captured, instance: ReadsThis(function));
@@ -329,7 +333,8 @@ internal sealed class Adoption
             return null;
         }
 
-        var member = declarator.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax or LocalFunctionStatementSyntax) ?? declarator.SyntaxTree.GetRoot();
+        // The member it belongs to: a method, accessor or local function, or the file's top-level statements.
+        var member = declarator.Ancestors().First(a => a is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax or CompilationUnitSyntax);
         bool IsLocal(ExpressionSyntax target) => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(target).Symbol, local);
         var written = member.DescendantNodes().Any(n => n switch
         {
