@@ -180,7 +180,7 @@ public sealed partial class TracedLlmRouteGenerator
 
             EmitValues(w, EarlyValues(route));
 
-            if (route.StreamMethodName is null && !route.ServesBoth && !route.ReturnsResult && !route.IgnoresStream)
+            if (route.RefusesStream)
             {
                 w.WriteLine("PreCallStage.RejectStreaming(call);");
             }
@@ -344,6 +344,8 @@ public sealed partial class TracedLlmRouteGenerator
             Open(w, $"{(route.Mvc ? "internal" : "private")} static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options, RequestShape shape)");
             w.WriteLine(route.SharedSlot
                 ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Shared, options, shape);"
+                : route.LenientSlot
+                ? "var envelope = new EnvelopeReader(body, MetadataSlot, global::TracedLlm.MetadataSlotMode.Gateway, options, shape, strictMetadata: false);"
                 : "var envelope = new EnvelopeReader(body, MetadataSlot, options, shape);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
             w.WriteLine("envelope.ReadStart(ref reader);");
