@@ -57,6 +57,12 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
             var body = await RequestStage.ReadBodyAsync(httpContext, gateway, checkText: false).ConfigureAwait(false);
             envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, facts, out unread);
         }
+        catch (InvalidLlmRequestException mediaType) when (mediaType.Code == RequestMediaType.UnsupportedCode)
+        {
+            // Not sent as JSON: left unread, for MVC's input formatters to answer as they did (415 for a body they cannot take).
+            envelope = RequestEnvelope.Empty;
+            unread = mediaType;
+        }
         catch (Exception exception)
         {
             // Kept and raised inside proxy_pre_call: a bad body still gets its spans and its error response.
@@ -83,8 +89,11 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
             }
 
             // MVC's binder reads what the guardrails, the trace and the upstream read: the body read
-            // once, decoded, the route's slot cut out.
-            call.PrepareRequestForForwarding();
+            // once, decoded, the route's slot cut out (or as it came, when the pipeline could not read it).
+            if (unread?.Code != RequestMediaType.UnsupportedCode)
+            {
+                call.PrepareRequestForForwarding();
+            }
         }
         catch (Exception exception)
         {
