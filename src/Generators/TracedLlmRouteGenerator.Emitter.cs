@@ -79,6 +79,16 @@ public sealed partial class TracedLlmRouteGenerator
                 types.Add($"ErrorResponses = LlmErrorResponses.{errorResponses},");
             }
 
+            if (route.RefusesStream)
+            {
+                types.Add("RefusesStream = true,");
+            }
+
+            if (route.LenientSlot)
+            {
+                types.Add("LenientMetadata = true,");
+            }
+
             if (body != default)
             {
                 types.Add($"RequestType = typeof({body.TypeOfName}),");

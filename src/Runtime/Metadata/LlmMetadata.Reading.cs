@@ -47,7 +47,10 @@ public sealed partial class LlmMetadata
             var nameStart = reader.TokenStartIndex;
             var key = reader.GetString()!;
             reader.Read();
-            if ((providerKeys is not null || lenient) && !IsGatewayValue(key, reader))
+            // A shared slot leaves every value not the gateway's to the provider; a lenient one drops a
+            // recognised key of another type (any other key is observation metadata, whatever its type).
+            if ((providerKeys is not null || lenient) && !IsGatewayValue(key, reader)
+                && (providerKeys is not null || Array.IndexOf(RecognizedKeys, key) >= 0))
             {
                 reader.Skip();
                 providerKeys?.Add((nameStart, reader.BytesConsumed));

@@ -457,7 +457,8 @@ public sealed class PipelineTests : IDisposable
     [InlineData("/v1/messages", "", "The request body is empty: send a JSON object.")]
     public async Task BadInputIsA400InTheRoutesWireFormat(string path, string body, string message)
     {
-        using var host = new GatewayHost();
+        // Strict metadata: the sample's request types never read the slot, so by default a wrong-typed value is left as sent.
+        using var host = new GatewayHost().With("TracedLlm:StrictMetadata", "true");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -469,6 +470,26 @@ public sealed class PipelineTests : IDisposable
 
         var tree = await _spans.SingleTraceAsync();
         tree.AssertChild(SpanNames.Failure, tree.Server, ActivityKind.Internal);
+        _spans.AssertAllEnded();
+    }
+
+    [Theory]
+    [InlineData("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":"oops"}""")]
+    [InlineData("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"tags":"one","trace_name":"kept"}}""")]
+    [InlineData("/v1/messages", """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":[]}""")]
+    [InlineData("/v1/messages", """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":{"prompt":{"name":"p","version":"3"}}}""")]
+    public async Task AWrongTypedSlotValueOfATypeThatNeverReadTheSlotIsLeftAsSent(string path, string body)
+    {
+        // The sample's request types have no 'metadata' member: before adoption such a value was never read, so it refuses nothing.
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        Assert.DoesNotContain(tree.Spans, s => s.DisplayName == SpanNames.Failure);
+        Assert.Null(tree.Server.GetTagItem(AttributeNames.LangfuseTraceTags));
+        Assert.Null(tree.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.LangfusePromptName));
+        Assert.Equal(body.Contains("kept", StringComparison.Ordinal) ? "kept" : null, tree.Server.GetTagItem(AttributeNames.LangfuseTraceName));
         _spans.AssertAllEnded();
     }
 
