@@ -99,24 +99,34 @@ public sealed class StreamRefusalTests
     [Fact]
     public Task AnMvcActionIsNamedByItsRouteAndTheFixAddsIgnoreStream() => VerifyAsync(
         Corpus.Header + Types + """
+        public sealed class ActionRequest { public string? Model { get; set; } public bool Stream { get; set; } }
+
+        public sealed class ActionReply { public string? Text { get; set; } }
+
         [Microsoft.AspNetCore.Mvc.ApiController]
         [Microsoft.AspNetCore.Mvc.Route("api/chat")]
         public sealed class ChatController : Microsoft.AspNetCore.Mvc.ControllerBase
         {
             [Microsoft.AspNetCore.Mvc.HttpPost("completions")]
             [{|#0:TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails)|}]
-            public Task<Microsoft.AspNetCore.Mvc.ActionResult<Reply>> Create(FlagRequest request) => Task.FromResult<Microsoft.AspNetCore.Mvc.ActionResult<Reply>>(new Reply());
+            public Task<Microsoft.AspNetCore.Mvc.ActionResult<ActionReply>> Create(ActionRequest request) =>
+                Task.FromResult<Microsoft.AspNetCore.Mvc.ActionResult<ActionReply>>(new ActionReply());
         }
         """,
-        new[] { Expected(0, Message("POST /api/chat/completions", "its request type 'Contoso.FlagRequest' reads it ('Stream')")) },
+        new[] { Expected(0, Message("POST /api/chat/completions", "its request type 'Contoso.ActionRequest' reads it ('Stream')")) },
         fixedCode: Corpus.Header + Types + """
+        public sealed class ActionRequest { public string? Model { get; set; } public bool Stream { get; set; } }
+
+        public sealed class ActionReply { public string? Text { get; set; } }
+
         [Microsoft.AspNetCore.Mvc.ApiController]
         [Microsoft.AspNetCore.Mvc.Route("api/chat")]
         public sealed class ChatController : Microsoft.AspNetCore.Mvc.ControllerBase
         {
             [Microsoft.AspNetCore.Mvc.HttpPost("completions")]
             [TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails, IgnoreStream = true)]
-            public Task<Microsoft.AspNetCore.Mvc.ActionResult<Reply>> Create(FlagRequest request) => Task.FromResult<Microsoft.AspNetCore.Mvc.ActionResult<Reply>>(new Reply());
+            public Task<Microsoft.AspNetCore.Mvc.ActionResult<ActionReply>> Create(ActionRequest request) =>
+                Task.FromResult<Microsoft.AspNetCore.Mvc.ActionResult<ActionReply>>(new ActionReply());
         }
         """);
 
