@@ -48,7 +48,9 @@ public sealed class AdoptionReportTests
             var wrongType = create["a 'metadata' value that is not an object, or a recognised key of another JSON type"];
             Assert.Equal("MetadataSlot = MetadataSlots.None on [TracedLlmRoute]", wrongType.Setting);
             Assert.StartsWith("400 in the app's validation response", create["a property given twice in one object, or two names that differ only in case"].Answer, StringComparison.Ordinal);
-            Assert.Equal("401 or 403 in OpenAI's error JSON", create["a caller the ILlmAuthenticator refuses"].Answer);
+            // The action chose problem details for the pipeline's own errors; the plain one keeps the wire format's.
+            Assert.Equal("401 or 403 in problem details", create["a caller the ILlmAuthenticator refuses"].Answer);
+            Assert.Equal("ErrorResponses on [TracedLlmRoute], or TracedLlm:ErrorResponses", create["a caller the ILlmAuthenticator refuses"].Setting);
             Assert.Equal("TracedLlm:MaxRequestBodyBytes", create["a body larger than 8,388,608 bytes"].Setting);
 
             // MVC answers a body it cannot read, and a DTO that never read the flag or the slot keeps its answers.
@@ -57,6 +59,7 @@ public sealed class AdoptionReportTests
             Assert.DoesNotContain("\"stream\": true", plain.Keys);
             Assert.DoesNotContain(plain.Keys, k => k.Contains("not an object", StringComparison.Ordinal));
             Assert.Equal("read as gateway metadata and kept from MVC's binder", plain["a 'metadata' object"].Answer);
+            Assert.Equal("401 or 403 in OpenAI's error JSON", plain["a caller the ILlmAuthenticator refuses"].Answer);
 
             // A route with no slot lists nothing of metadata; one that ignores the flag, no stream refusal.
             var lenient = Answers(adoption, "POST /api/Completions/lenient");
