@@ -355,7 +355,8 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine(route.SharedSlot
                 ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Shared, options, shape);"
                 : route.LenientSlot
-                ? "var envelope = new EnvelopeReader(body, MetadataSlot, global::TracedLlm.MetadataSlotMode.Gateway, options, shape, strictMetadata: false);"
+                ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Gateway, options, shape, "
+                    + "strictMetadata: false);"
                 : "var envelope = new EnvelopeReader(body, MetadataSlot, options, shape);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
             w.WriteLine("envelope.ReadStart(ref reader);");

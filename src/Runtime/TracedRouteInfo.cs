@@ -37,7 +37,9 @@ public sealed record TracedRouteInfo(
     /// <summary>The streaming handler's chunk type, written as server-sent events; null when the route does not stream.</summary>
     public Type? StreamChunkType { get; init; }
 
-    /// <summary>True when the route refuses <c>"stream": true</c> with 400: its handler answers JSON only, and its body is untyped or reads the flag.</summary>
+    /// <summary>
+    /// True when the route refuses <c>"stream": true</c> with 400 (a JSON-only handler whose body reads the flag).
+    /// </summary>
     public bool RefusesStream { get; init; }
 
     /// <summary>

@@ -47,7 +47,9 @@ internal static class BodyMembers
         return type;
     }
 
-    /// <summary>True when a handler whose body is <paramref name="body"/> never read the body's <paramref name="jsonName"/>.</summary>
+    /// <summary>
+    /// True when a handler whose body is <paramref name="body"/> never read its <paramref name="jsonName"/>.
+    /// </summary>
     public static bool NeverReads(INamedTypeSymbol? body, string jsonName) =>
         body is not null && Find(body, jsonName, extensionData: true) is null;
 
@@ -68,7 +70,8 @@ internal static class BodyMembers
                 var included = Has(member, JsonIncludeAttribute);
                 var bound = member switch
                 {
-                    IPropertySymbol { IsStatic: false, IsIndexer: false } property => included || property.DeclaredAccessibility == Accessibility.Public,
+                    IPropertySymbol { IsStatic: false, IsIndexer: false } property =>
+                        included || property.DeclaredAccessibility == Accessibility.Public,
                     IFieldSymbol { IsStatic: false, IsImplicitlyDeclared: false } => included,
                     _ => false,
                 };
@@ -93,13 +96,15 @@ internal static class BodyMembers
         return anyName;
     }
 
-    private static bool Has(ISymbol member, string attribute) =>
-        member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == attribute);
+    private static bool Has(ISymbol member, string attribute) => Attribute(member, attribute) is not null;
+
+    private static AttributeData? Attribute(ISymbol member, string attribute) =>
+        member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == attribute);
 
     /// <summary><c>[JsonIgnore]</c> with no condition, or <c>Condition = JsonIgnoreCondition.Always</c>.</summary>
     private static bool IgnoredAlways(ISymbol member)
     {
-        var ignore = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == JsonIgnoreAttribute);
+        var ignore = Attribute(member, JsonIgnoreAttribute);
         if (ignore is null)
         {
             return false;
@@ -113,11 +118,12 @@ internal static class BodyMembers
     /// <summary>The member's name when it is serialized as <paramref name="jsonName"/>, else null.</summary>
     private static string? SerializedName(ISymbol member, string jsonName)
     {
-        var renamed = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == JsonPropertyNameAttribute);
+        var renamed = Attribute(member, JsonPropertyNameAttribute);
         if (renamed is not null)
         {
             // An explicit name is used as written, whatever the naming policy.
-            return renamed.ConstructorArguments.FirstOrDefault().Value is string explicitName && explicitName == jsonName ? explicitName : null;
+            var explicitName = renamed.ConstructorArguments.FirstOrDefault().Value as string;
+            return explicitName == jsonName ? explicitName : null;
         }
 
         return string.Equals(member.Name, jsonName, StringComparison.OrdinalIgnoreCase) ? member.Name : null;

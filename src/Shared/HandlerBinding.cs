@@ -511,7 +511,9 @@ internal readonly record struct RouteAttributeData(string? HttpMethod, string? P
     /// <summary>True when a typed handler answers <c>"stream": true</c> with its JSON instead of refusing it (<c>IgnoreStream</c>).</summary>
     public bool IgnoreStream { get; init; }
 
-    /// <summary>True when the route refuses a slot value of the wrong JSON type whatever its body type (<c>StrictMetadata</c>).</summary>
+    /// <summary>
+    /// True when the route refuses a slot value of the wrong JSON type, whatever its body (<c>StrictMetadata</c>).
+    /// </summary>
     public bool StrictMetadata { get; init; }
 
     /// <summary>How the pipeline writes its own error answers (<c>LlmErrorResponses</c>: 0 the options' choice, 1 the wire format, 2 problem details, 3 the app's writer).</summary>

@@ -20,7 +20,11 @@ public sealed class StreamRefusalTests
     private const string Types = """
         internal sealed class FlagRequest { public string? Model { get; set; } public bool Stream { get; set; } }
 
-        internal sealed class RenamedFlagRequest { [System.Text.Json.Serialization.JsonPropertyName("stream")] public bool? WantsEvents { get; set; } }
+        internal sealed class RenamedFlagRequest
+        {
+            [System.Text.Json.Serialization.JsonPropertyName("stream")]
+            public bool? WantsEvents { get; set; }
+        }
 
         internal sealed class ExtensionRequest
         {
@@ -30,12 +34,19 @@ public sealed class StreamRefusalTests
             public Dictionary<string, JsonElement>? Rest { get; set; }
         }
 
-        internal sealed class IgnoredFlagRequest { public string? Model { get; set; } [System.Text.Json.Serialization.JsonIgnore] public bool Stream { get; set; } }
+        internal sealed class IgnoredFlagRequest
+        {
+            public string? Model { get; set; }
+
+            [System.Text.Json.Serialization.JsonIgnore]
+            public bool Stream { get; set; }
+        }
 
         """;
 
     private static string Message(string route, string reads) =>
-        $"Route '{route}' answers a body that says \"stream\": true with 400, which the app did not before adoption: its handler answers JSON only, and {reads}; "
+        $"Route '{route}' answers a body that says \"stream\": true with 400, which the app did not before adoption: "
+        + $"its handler answers JSON only, and {reads}; "
         + "set IgnoreStream = true to answer such a body with the handler's JSON";
 
     [Fact]
@@ -57,10 +68,13 @@ public sealed class StreamRefusalTests
         """,
         new[]
         {
-            Expected(0, Message("POST /v1/chat/completions", "its request type 'Contoso.FlagRequest' reads it ('Stream')")),
-            Expected(1, Message("POST /v1/completions", "its request type 'Contoso.RenamedFlagRequest' reads it ('WantsEvents')")),
-            Expected(2, Message("POST /v1/embeddings", "its request type 'Contoso.ExtensionRequest' reads it ('Rest')")),
-            Expected(3, Message("POST /v1/responses", "its body is untyped ('System.Text.Json.JsonElement'), so the flag goes upstream as the client sent it")),
+            Expected(0, Message("POST /v1/chat/completions", Reads("FlagRequest", "Stream"))),
+            Expected(1, Message("POST /v1/completions", Reads("RenamedFlagRequest", "WantsEvents"))),
+            Expected(2, Message("POST /v1/embeddings", Reads("ExtensionRequest", "Rest"))),
+            Expected(3, Message(
+                "POST /v1/responses",
+                "its body is untyped ('System.Text.Json.JsonElement'), "
+                + "so the flag goes upstream as the client sent it")),
         });
 
     [Fact]
@@ -81,7 +95,8 @@ public sealed class StreamRefusalTests
             public static IResult Responses(FlagRequest request) => Results.Ok();
 
             [TracedLlmRoute("POST", "/v1/embeddings")]
-            public static Task<LlmResult<Reply, Reply>> Both(FlagRequest request) => Task.FromResult<LlmResult<Reply, Reply>>(new Reply());
+            public static Task<LlmResult<Reply, Reply>> Both(FlagRequest request) =>
+                Task.FromResult<LlmResult<Reply, Reply>>(new Reply());
 
             // A streaming handler beside the JSON one serves the flag.
             [TracedLlmRoute("POST", "/v1/rerank")]
@@ -113,7 +128,7 @@ public sealed class StreamRefusalTests
                 Task.FromResult<Microsoft.AspNetCore.Mvc.ActionResult<ActionReply>>(new ActionReply());
         }
         """,
-        new[] { Expected(0, Message("POST /api/chat/completions", "its request type 'Contoso.ActionRequest' reads it ('Stream')")) },
+        new[] { Expected(0, Message("POST /api/chat/completions", Reads("ActionRequest", "Stream"))) },
         fixedCode: Corpus.Header + Types + """
         public sealed class ActionRequest { public string? Model { get; set; } public bool Stream { get; set; } }
 
@@ -130,8 +145,13 @@ public sealed class StreamRefusalTests
         }
         """);
 
+    private static string Reads(string type, string member) =>
+        $"its request type 'Contoso.{type}' reads it ('{member}')";
+
     private static DiagnosticResult Expected(int location, string message) =>
-        new DiagnosticResult(DiagnosticIds.StreamRefused, DiagnosticSeverity.Warning).WithLocation(location).WithMessage(message);
+        new DiagnosticResult(DiagnosticIds.StreamRefused, DiagnosticSeverity.Warning)
+            .WithLocation(location)
+            .WithMessage(message);
 
     private static Task VerifyAsync(string source, DiagnosticResult[] expected, string? fixedCode = null)
     {
@@ -146,7 +166,8 @@ public sealed class StreamRefusalTests
         return test.RunAsync();
     }
 
-    private sealed class StreamRefusalTest : CSharpCodeFixTest<StreamRefusalAnalyzer, StreamRefusalCodeFix, DefaultVerifier>
+    private sealed class StreamRefusalTest
+        : CSharpCodeFixTest<StreamRefusalAnalyzer, StreamRefusalCodeFix, DefaultVerifier>
     {
         public StreamRefusalTest()
         {
@@ -155,7 +176,8 @@ public sealed class StreamRefusalTests
         }
 
         protected override CompilationOptions CreateCompilationOptions() =>
-            ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);
+            ((CSharpCompilationOptions)base.CreateCompilationOptions())
+                .WithNullableContextOptions(NullableContextOptions.Enable);
 
         protected override ParseOptions CreateParseOptions() =>
             ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.Latest);

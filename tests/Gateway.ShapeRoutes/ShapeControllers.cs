@@ -72,11 +72,12 @@ public sealed class CompletionsController(ICompletionBackend backend) : Controll
     [TracedLlmRoute(IgnoreStream = true, MetadataSlot = MetadataSlots.None)]
     public Task<CompletionReply> Lenient(CompletionRequest request, LlmCall call) => backend.CompleteAsync(request, call, call.CancellationToken);
 
-    /// <summary>POST /api/completions/plain: a DTO that never read "stream" or "metadata", with the defaults that keep its answers.</summary>
+    /// <summary>POST /api/completions/plain: a DTO that never read "stream" or "metadata", its answers kept.</summary>
     [HttpPost("plain")]
     [TracedLlmRoute]
     public Task<CompletionReply> Plain(PlainCompletionRequest request, LlmCall call) =>
-        backend.CompleteAsync(new CompletionRequest { Model = request.Model, Messages = request.Messages }, call, call.CancellationToken);
+        backend.CompleteAsync(
+            new CompletionRequest { Model = request.Model, Messages = request.Messages }, call, call.CancellationToken);
 
     /// <summary>POST /v1/chat/completions: both stream modes from one action, in the OpenAI wire format.</summary>
     [HttpPost("/v1/chat/completions")]

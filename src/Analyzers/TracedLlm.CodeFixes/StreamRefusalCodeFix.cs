@@ -10,7 +10,9 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>TLLM2009: answers a body asking for a stream with the handler's JSON (<c>IgnoreStream = true</c>), as the app did.</summary>
+/// <summary>
+/// TLLM2009: answers a body asking for a stream with the handler's JSON (<c>IgnoreStream = true</c>).
+/// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StreamRefusalCodeFix)), Shared]
 public sealed class StreamRefusalCodeFix : TracedLlmCodeFix
 {
@@ -41,10 +43,12 @@ public sealed class StreamRefusalCodeFix : TracedLlmCodeFix
         var existing = arguments.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == Argument);
         if (existing is not null)
         {
-            return attribute.WithArgumentList(arguments.ReplaceNode(existing, existing.WithExpression(value.WithTriviaFrom(existing.Expression))));
+            var replaced = existing.WithExpression(value.WithTriviaFrom(existing.Expression));
+            return attribute.WithArgumentList(arguments.ReplaceNode(existing, replaced));
         }
 
-        var named = SyntaxFactory.AttributeArgument(SyntaxFactory.NameEquals(SyntaxFactory.IdentifierName(Argument)), nameColon: null, value);
+        var name = SyntaxFactory.NameEquals(SyntaxFactory.IdentifierName(Argument));
+        var named = SyntaxFactory.AttributeArgument(name, nameColon: null, value);
         return attribute.WithArgumentList(arguments.AddArguments(named));
     }
 }

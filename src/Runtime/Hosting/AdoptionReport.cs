@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,7 +42,7 @@ internal static class AdoptionReport
             if (endpoint is RouteEndpoint route && route.Metadata.GetMetadata<TracedRouteInfo>() is { } info
                 && seen.Add(info.HttpMethod + " " + route.RoutePattern.RawText))
             {
-                var action = route.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor>() is not null;
+                var action = route.Metadata.GetMetadata<ActionDescriptor>() is not null;
                 var validates = action && apiBehavior is { SuppressModelStateInvalidFilter: false }
                     && route.Metadata.GetMetadata<IApiBehaviorMetadata>() is not null;
                 var name = $"{info.HttpMethod} /{route.RoutePattern.RawText?.TrimStart('/')}";
@@ -52,8 +53,12 @@ internal static class AdoptionReport
         return found;
     }
 
-    /// <summary>What the route answers that its app did not; <paramref name="action"/> for an MVC action, <paramref name="validates"/> when MVC answers its invalid models.</summary>
-    internal static IReadOnlyList<AdoptedAnswer> Answers(TracedRouteInfo info, TracedLlmGateway gateway, bool action, bool validates)
+    /// <summary>What the route answers that its app did not.</summary>
+    /// <remarks>
+    /// <paramref name="action"/> for an MVC action, <paramref name="validates"/> when MVC answers its invalid models.
+    /// </remarks>
+    internal static IReadOnlyList<AdoptedAnswer> Answers(
+        TracedRouteInfo info, TracedLlmGateway gateway, bool action, bool validates)
     {
         var options = gateway.Options;
         var format = ErrorResponses.Of(info, options) switch
@@ -70,12 +75,14 @@ internal static class AdoptionReport
         {
             new("a property given twice in one object, or two names that differ only in case", $"400 in {input}",
                 "none: a body readers could read two ways is always refused"),
-            new($"a body larger than {Bytes(options.MaxRequestBodyBytes)}", $"413 in {format}", "TracedLlm:MaxRequestBodyBytes"),
+            new($"a body larger than {Bytes(options.MaxRequestBodyBytes)}", $"413 in {format}",
+                "TracedLlm:MaxRequestBodyBytes"),
         };
         if (!action)
         {
             // An action leaves these to MVC, which answers them as it did before.
-            answers.Add(new("a body that is not a JSON object (cut off, not JSON, not UTF-8)", $"400 in {format}", FormatSetting));
+            answers.Add(new("a body that is not a JSON object (cut off, not JSON, not UTF-8)", $"400 in {format}",
+                FormatSetting));
             answers.Add(new("a body sent as another media type than JSON", $"415 in {format}", FormatSetting));
         }
 
@@ -90,22 +97,26 @@ internal static class AdoptionReport
             answers.Add(new("a caller the ILlmAuthenticator refuses", $"401 or 403 in {format}", FormatSetting));
         }
 
-        if (gateway.PreCallGuardrails.Length + gateway.DuringCallGuardrails.Length + gateway.PostCallGuardrails.Length > 0)
+        var guardrails = gateway.PreCallGuardrails.Length + gateway.DuringCallGuardrails.Length
+            + gateway.PostCallGuardrails.Length;
+        if (guardrails > 0)
         {
             answers.Add(new("a request a guardrail blocks", $"400 in {format}", FormatSetting));
         }
 
-        answers.Add(new("an upstream failure or timeout from LlmCall.ExecuteAsync or StreamAsync", $"502, 503 or 504 in {format}", FormatSetting));
+        answers.Add(new("an upstream failure or timeout from LlmCall.ExecuteAsync or StreamAsync",
+            $"502, 503 or 504 in {format}", FormatSetting));
         if (options.AttemptResponseHeaders)
         {
-            answers.Add(new("an answer after LlmCall.ExecuteAsync or StreamAsync", "x-litellm-attempted-retries and -fallbacks headers",
-                "TracedLlm:AttemptResponseHeaders = false"));
+            answers.Add(new("an answer after LlmCall.ExecuteAsync or StreamAsync",
+                "x-litellm-attempted-retries and -fallbacks headers", "TracedLlm:AttemptResponseHeaders = false"));
         }
 
         return answers;
     }
 
-    private static void AddSlot(List<AdoptedAnswer> answers, TracedRouteInfo info, TracedLlmOptions options, string input, bool action)
+    private static void AddSlot(
+        List<AdoptedAnswer> answers, TracedRouteInfo info, TracedLlmOptions options, string input, bool action)
     {
         var slot = info.MetadataSlot;
         if (slot.Length == 0)
@@ -117,20 +128,24 @@ internal static class AdoptionReport
         var reader = action ? "MVC's binder" : "the upstream";
         if (info.MetadataSlotMode == MetadataSlotMode.Shared)
         {
-            answers.Add(new($"a '{slot}' object", $"its gateway keys read and kept from {reader}, the rest passed on", NoSlot));
+            answers.Add(new($"a '{slot}' object", $"its gateway keys read and kept from {reader}, the rest passed on",
+                NoSlot));
         }
         else
         {
-            answers.Add(new($"a '{slot}' object", $"read as gateway metadata and kept from {reader}", $"{NoSlot}, or MetadataSlotMode = MetadataSlotMode.Shared"));
+            answers.Add(new($"a '{slot}' object", $"read as gateway metadata and kept from {reader}",
+                $"{NoSlot}, or MetadataSlotMode = MetadataSlotMode.Shared"));
             if (!info.LenientMetadata || options.StrictMetadata)
             {
-                answers.Add(new($"a '{slot}' value that is not an object, or a recognised key of another JSON type", $"400 in {input}",
-                    info.LenientMetadata ? "TracedLlm:StrictMetadata = false" : NoSlot));
+                answers.Add(new($"a '{slot}' value that is not an object, or a recognised key of another JSON type",
+                    $"400 in {input}", info.LenientMetadata ? "TracedLlm:StrictMetadata = false" : NoSlot));
             }
         }
 
-        answers.Add(new($"a '{slot}' object larger than {Bytes(options.MaxMetadataBytes)} or nested deeper than {options.MaxMetadataDepth} levels",
-            $"400 in {input}", "TracedLlm:MaxMetadataBytes, TracedLlm:MaxMetadataDepth"));
+        var bounds = $"larger than {Bytes(options.MaxMetadataBytes)} or nested deeper than "
+            + $"{options.MaxMetadataDepth} levels";
+        const string Limits = "TracedLlm:MaxMetadataBytes, TracedLlm:MaxMetadataDepth";
+        answers.Add(new($"a '{slot}' object {bounds}", $"400 in {input}", Limits));
     }
 
     private static string Bytes(int bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture) + " bytes";

@@ -18,13 +18,18 @@ public sealed partial class LlmMetadata
     /// left for the provider, its byte range (name to value end) added to the list.
     /// </summary>
     /// <remarks>
-    /// With <paramref name="lenient"/> (a slot the route's body type does not bind, <see cref="TracedLlmOptions.StrictMetadata"/>
-    /// off) a recognised key of another JSON type is left out of the trace instead of refused: the
-    /// app never read the field, so its value refuses nothing the app did not.
+    /// With <paramref name="lenient"/> (a slot the route's body type does not bind,
+    /// <see cref="TracedLlmOptions.StrictMetadata"/> off) a recognised key of another JSON type is left out of
+    /// the trace instead of refused: the app never read the field, so its value refuses nothing the app did not.
     /// </remarks>
     /// <exception cref="InvalidLlmRequestException">The slot or one of its known keys has the wrong JSON type (the gateway's slot only).</exception>
     internal static LlmMetadata Read(
-        ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string slot, TracedLlmOptions options, List<(long Start, long End)>? providerKeys = null, bool lenient = false)
+        ref Utf8JsonReader reader,
+        ReadOnlySpan<byte> json,
+        string slot,
+        TracedLlmOptions options,
+        List<(long Start, long End)>? providerKeys = null,
+        bool lenient = false)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -33,7 +38,10 @@ public sealed partial class LlmMetadata
 
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new InvalidLlmRequestException($"'{slot}' must be a JSON object, not {Describe(reader.TokenType)}.") { JsonPath = "$." + slot };
+            throw new InvalidLlmRequestException($"'{slot}' must be a JSON object, not {Describe(reader.TokenType)}.")
+            {
+                JsonPath = "$." + slot,
+            };
         }
 
         var metadata = new LlmMetadata();
@@ -156,7 +164,10 @@ public sealed partial class LlmMetadata
         }
     }
 
-    /// <summary>True when a prompt object's <c>name</c> and <c>version</c>, where present, have the types the gateway reads (the reader is on its start, a copy).</summary>
+    /// <summary>
+    /// True when a prompt object's <c>name</c> and <c>version</c>, where present, have the types the gateway reads.
+    /// </summary>
+    /// <remarks>The reader is a copy, on the object's start.</remarks>
     private static bool IsPromptReference(Utf8JsonReader value)
     {
         while (value.Read() && value.TokenType == JsonTokenType.PropertyName)
@@ -164,8 +175,9 @@ public sealed partial class LlmMetadata
             var name = value.ValueTextEquals("name"u8);
             var version = !name && value.ValueTextEquals("version"u8);
             value.Read();
-            if ((name && value.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
-                || (version && value.TokenType != JsonTokenType.Null && !(value.TokenType == JsonTokenType.Number && value.TryGetInt32(out _))))
+            var integer = value.TokenType == JsonTokenType.Null
+                || (value.TokenType == JsonTokenType.Number && value.TryGetInt32(out _));
+            if ((name && value.TokenType is not (JsonTokenType.String or JsonTokenType.Null)) || (version && !integer))
             {
                 return false;
             }

@@ -22,7 +22,9 @@ public sealed partial class LlmMetadata
 
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new InvalidLlmRequestException($"'{slot}.prompt' must be an object with 'name' and 'version', not {Describe(reader.TokenType)}.")
+            var actual = Describe(reader.TokenType);
+            throw new InvalidLlmRequestException(
+                $"'{slot}.prompt' must be an object with 'name' and 'version', not {actual}.")
             {
                 JsonPath = $"$.{slot}.prompt",
             };

@@ -59,7 +59,7 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         }
         catch (InvalidLlmRequestException mediaType) when (mediaType.Code == RequestMediaType.UnsupportedCode)
         {
-            // Not sent as JSON: left unread, for MVC's input formatters to answer as they did (415 for a body they cannot take).
+            // Not sent as JSON: left unread, for MVC's input formatters to answer as they did (a 415 of theirs).
             envelope = RequestEnvelope.Empty;
             unread = mediaType;
         }
@@ -156,14 +156,16 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
             }
             else
             {
-                // An error result: the action's own, or, before the action, MVC's (a validation 400) or an app filter's;
-                // for a body the pipeline could not read, MVC's answer to it, recorded as the pipeline's refusal.
+                // An error result: the action's own, or, before the action, MVC's (a validation 400) or an app
+                // filter's; for a body the pipeline could not read, MVC's answer to it, recorded as the refusal.
                 var unread = reported is null ? run.UnreadBody : null;
                 var description = reported?.Description
                     ?? (unread is not null ? Unread(unread, status, run.ActionStarted)
                     : run.ActionStarted ? null : Refused(context.ModelState, status));
-                var errorType = reported?.ErrorType ?? (unread is null ? null : typeof(InvalidLlmRequestException).FullName);
-                await run.FailAsync(new ErrorResultException(status, errorType, description, executed.Result)).ConfigureAwait(false);
+                var errorType = reported?.ErrorType
+                    ?? (unread is null ? null : typeof(InvalidLlmRequestException).FullName);
+                var answered = new ErrorResultException(status, errorType, description, executed.Result);
+                await run.FailAsync(answered).ConfigureAwait(false);
             }
         }
 
@@ -191,9 +193,11 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
 
     /// <summary>
     /// Reads the body's envelope; a body that is not a JSON object the pipeline can read (cut off, not
-    /// UTF-8) is left whole for MVC's binder, which answers it as it did before adoption (<paramref name="unread"/> says why).
+    /// UTF-8) is left whole for MVC's binder, which answers it as it did before adoption (<paramref name="unread"/>
+    /// says why).
     /// </summary>
-    private RequestEnvelope ReadEnvelope(ReadOnlyMemory<byte> body, ActionFacts facts, out InvalidLlmRequestException? unread)
+    private RequestEnvelope ReadEnvelope(
+        ReadOnlyMemory<byte> body, ActionFacts facts, out InvalidLlmRequestException? unread)
     {
         unread = null;
         try
@@ -208,7 +212,9 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         }
     }
 
-    /// <summary>How the answer to a body the pipeline could not read reads on the spans: why, then who answered.</summary>
+    /// <summary>
+    /// How the answer to a body the pipeline could not read reads on the spans: why, and who answered.
+    /// </summary>
     private static string Unread(InvalidLlmRequestException unread, int status, bool actionStarted)
     {
         var who = actionStarted ? "The action" : "MVC's model binding";
@@ -233,7 +239,9 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
     private static string Answered(int status)
     {
         var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
-        return reason.Length > 0 ? $"{status} {reason}" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return reason.Length > 0
+            ? $"{status} {reason}"
+            : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The route of the endpoint MVC routed the request through: the generator's, with the endpoint's own pattern and MVC's body type.</summary>

@@ -65,7 +65,13 @@ public partial struct EnvelopeReader
     /// value that is not an object stays in the body as sent, and a recognised key of another JSON
     /// type is not read: the route's body type has no member of the slot's name, so the app never read it.
     /// </summary>
-    public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, MetadataSlotMode mode, TracedLlmOptions options, RequestShape shape, bool strictMetadata)
+    public EnvelopeReader(
+        ReadOnlyMemory<byte> body,
+        string slot,
+        MetadataSlotMode mode,
+        TracedLlmOptions options,
+        RequestShape shape,
+        bool strictMetadata)
     {
         _body = body;
         _slot = slot;
@@ -85,12 +91,16 @@ public partial struct EnvelopeReader
     {
         if (!Read(ref reader))
         {
-            throw new InvalidLlmRequestException("The request body is empty: send a JSON object.") { NotReadable = true };
+            throw new InvalidLlmRequestException("The request body is empty: send a JSON object.")
+            {
+                NotReadable = true,
+            };
         }
 
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new InvalidLlmRequestException($"The request body must be a JSON object, not {LlmMetadata.Describe(reader.TokenType)}.")
+            var actual = LlmMetadata.Describe(reader.TokenType);
+            throw new InvalidLlmRequestException($"The request body must be a JSON object, not {actual}.")
             {
                 NotReadable = true,
             };
@@ -144,7 +154,7 @@ public partial struct EnvelopeReader
             var copy = reader;
             if (!_check.Value(ref copy, _options.MaxMetadataDepth))
             {
-                throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.") { JsonPath = "$." + _slot };
+                throw SlotRefusal($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.");
             }
 
             _providerKeys = _shared ? new List<(long, long)>() : null;
@@ -159,7 +169,7 @@ public partial struct EnvelopeReader
         _slotEnd = reader.BytesConsumed;
         if (_slotEnd - valueStart > _options.MaxMetadataBytes)
         {
-            throw new InvalidLlmRequestException($"'{_slot}' is larger than the limit of {_options.MaxMetadataBytes} bytes.") { JsonPath = "$." + _slot };
+            throw SlotRefusal($"'{_slot}' is larger than the limit of {_options.MaxMetadataBytes} bytes.");
         }
 
         _previousValueEnd = _slotEnd;
@@ -281,5 +291,8 @@ public partial struct EnvelopeReader
         }
     }
 
-    private readonly InvalidLlmRequestException NotJson(JsonException exception) => new(JsonSyntax.Describe(_body.Span), exception) { NotReadable = true };
+    private readonly InvalidLlmRequestException NotJson(JsonException exception) =>
+        new(JsonSyntax.Describe(_body.Span), exception) { NotReadable = true };
+
+    private readonly InvalidLlmRequestException SlotRefusal(string message) => new(message) { JsonPath = "$." + _slot };
 }

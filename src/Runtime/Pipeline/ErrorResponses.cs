@@ -47,7 +47,8 @@ internal static class ErrorResponses
         }
 
         var responses = Of(call.Route, call.Gateway.Options);
-        if (failure is { StatusCode: StatusCodes.Status400BadRequest, Kind: GatewayErrorKind.InvalidRequest, JsonPath: { } path }
+        if (failure is { StatusCode: StatusCodes.Status400BadRequest, JsonPath: { } path }
+            && failure.Kind == GatewayErrorKind.InvalidRequest
             && AppAnswersInput(call.Route, call.Gateway.Options)
             && httpContext.Features.Get<IRequestRefusalWriter>() is { } refusals
             && refusals.TryWrite(path, failure.Message) is { } refused)
@@ -103,7 +104,8 @@ internal static class ErrorResponses
             ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [path] = [failure.Message] })
             : new ProblemDetails();
         problem.Status = failure.StatusCode;
-        problem.Title = ReasonPhrases.GetReasonPhrase(failure.StatusCode) is { Length: > 0 } reason ? reason : ErrorType(failure);
+        var reason = ReasonPhrases.GetReasonPhrase(failure.StatusCode);
+        problem.Title = reason.Length > 0 ? reason : ErrorType(failure);
         problem.Detail = failure.Message;
         if (failure.Code is not null)
         {
@@ -185,6 +187,8 @@ internal static class ErrorResponses
 /// </summary>
 internal interface IRequestRefusalWriter
 {
-    /// <summary>Writes the refusal with <paramref name="message"/> under <paramref name="jsonPath"/>, or returns null to leave it to the route's error responses.</summary>
+    /// <summary>
+    /// Writes the refusal, <paramref name="message"/> under <paramref name="jsonPath"/>; null leaves it to the route.
+    /// </summary>
     Task? TryWrite(string jsonPath, string message);
 }

@@ -32,8 +32,11 @@ public static partial class RequestStage
     public static ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway) =>
         ReadBodyAsync(httpContext, gateway, checkText: true);
 
-    /// <summary>Reads the whole body; with <paramref name="checkText"/> false its text is left for <see cref="CheckText"/>.</summary>
-    internal static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway, bool checkText)
+    /// <summary>
+    /// Reads the whole body; with <paramref name="checkText"/> false its text is left to <see cref="CheckText"/>.
+    /// </summary>
+    internal static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(
+        HttpContext httpContext, TracedLlmGateway gateway, bool checkText)
     {
         var limit = gateway.Options.MaxRequestBodyBytes;
         var request = httpContext.Request;
@@ -111,7 +114,8 @@ public static partial class RequestStage
         if (JsonText.IndexOfLoneSurrogateEscape(body.Span) is var at and >= 0)
         {
             throw new InvalidLlmRequestException(
-                $"The request body is not valid JSON text: the escape at byte {at} is half of a UTF-16 surrogate pair (\\ud800-\\udfff need their other half).")
+                $"The request body is not valid JSON text: the escape at byte {at} is half of a UTF-16 surrogate pair "
+                + "(\\ud800-\\udfff need their other half).")
             {
                 NotReadable = true,
             };

@@ -21,7 +21,8 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
     public const string OptOutArgument = "IgnoreStream";
 
     /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.StreamRefused);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(DiagnosticDescriptors.StreamRefused);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -42,7 +43,7 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SymbolAnalysisContext context, WellKnownTypes types)
     {
         var method = (IMethodSymbol)context.Symbol;
-        var attribute = method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.RouteAttribute));
+        var attribute = RouteAttribute(method, types);
         if (attribute?.ApplicationSyntaxReference is not { } syntax)
         {
             return;
@@ -61,7 +62,8 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
             var untyped = HandlerBinding.FindBody(method)?.Type;
             reads = untyped is null
                 ? "its handler takes no typed body, so the flag goes upstream as the client sent it"
-                : $"its body is untyped ('{untyped.ToDisplayString()}'), so the flag goes upstream as the client sent it";
+                : $"its body is untyped ('{untyped.ToDisplayString()}'), "
+                    + "so the flag goes upstream as the client sent it";
         }
         else if (BodyMembers.Find(body, BodyMembers.StreamField, extensionData: true) is { } member)
         {
@@ -79,17 +81,22 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
             reads));
     }
 
-    /// <summary>True when the handler's result is written as JSON only: not an <c>LlmResult</c>, a result that writes itself, a stream or nothing.</summary>
+    /// <summary>
+    /// True when the handler's result is written as JSON only: not an <c>LlmResult</c>, a result that writes
+    /// itself, a stream or nothing.
+    /// </summary>
     private static bool AnswersJsonOnly(ITypeSymbol returnType)
     {
         var inner = returnType;
         if (returnType is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } task
-            && task.OriginalDefinition.ToDisplayString() is "System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask<TResult>")
+            && task.OriginalDefinition.ToDisplayString()
+                is "System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask<TResult>")
         {
             inner = task.TypeArguments[0];
         }
 
-        if (inner.SpecialType == SpecialType.System_Void || inner.ToDisplayString() is "System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask")
+        if (inner.SpecialType == SpecialType.System_Void
+            || inner.ToDisplayString() is "System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask")
         {
             return false;
         }
@@ -101,18 +108,24 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
-        return !IsOrImplements(inner, "Microsoft.AspNetCore.Http.IResult") && !IsOrImplements(inner, "Microsoft.AspNetCore.Mvc.IActionResult");
+        return !IsOrImplements(inner, "Microsoft.AspNetCore.Http.IResult")
+            && !IsOrImplements(inner, "Microsoft.AspNetCore.Mvc.IActionResult");
     }
+
+    private static AttributeData? RouteAttribute(IMethodSymbol method, WellKnownTypes types) =>
+        method.GetAttributes().FirstOrDefault(a => WellKnownTypes.Same(a.AttributeClass, types.RouteAttribute));
 
     private static bool IsOrImplements(ITypeSymbol type, string name) =>
         type.ToDisplayString() == name || type.AllInterfaces.Any(i => i.ToDisplayString() == name);
 
-    /// <summary>True when a streaming handler (<c>IAsyncEnumerable</c>) of the same method and path serves the route's streams.</summary>
+    /// <summary>
+    /// True when a streaming handler (<c>IAsyncEnumerable</c>) of the same method and path serves the streams.
+    /// </summary>
     private static bool HasStreamPartner(IMethodSymbol method, RouteAttributeData route, WellKnownTypes types) =>
         route.Pattern is not null && method.ContainingType.GetMembers().OfType<IMethodSymbol>().Any(other =>
             !SymbolEqualityComparer.Default.Equals(other, method)
             && other.ReturnType.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.IAsyncEnumerable<T>"
-            && other.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.RouteAttribute)) is { } partner
+            && RouteAttribute(other, types) is { } partner
             && RouteAttributeData.Read(partner, other) is var data
             && data.Pattern == route.Pattern
             && string.Equals(data.HttpMethod, route.HttpMethod, System.StringComparison.OrdinalIgnoreCase));

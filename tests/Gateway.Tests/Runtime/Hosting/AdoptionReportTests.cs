@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http;
 using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,38 +43,42 @@ public sealed class AdoptionReportTests
             using var manifest = JsonDocument.Parse(await client.GetStringAsync("/tracedllm/manifest"));
             var adoption = manifest.RootElement.GetProperty("adoption").EnumerateArray().ToList();
 
-            // The typed action whose DTO reads "stream" and has extension data: both refusals stay, in the app's validation answer.
+            // The typed action whose DTO reads "stream" and has extension data: both refusals stay, as the app's
+            // validation answer.
             var create = Answers(adoption, "POST /api/Completions");
-            Assert.Equal("400 in the app's validation response (InvalidModelStateResponseFactory), under the property's JSON path", create["\"stream\": true"].Answer);
-            Assert.Equal("IgnoreStream = true on [TracedLlmRoute]", create["\"stream\": true"].Setting);
-            var wrongType = create["a 'metadata' value that is not an object, or a recognised key of another JSON type"];
+            const string Validation = "400 in the app's validation response (InvalidModelStateResponseFactory), "
+                + "under the property's JSON path";
+            Assert.Equal(Validation, create[Stream].Answer);
+            Assert.Equal("IgnoreStream = true on [TracedLlmRoute]", create[Stream].Setting);
+            var wrongType = create[WrongType];
             Assert.Equal("MetadataSlot = MetadataSlots.None on [TracedLlmRoute]", wrongType.Setting);
-            Assert.StartsWith("400 in the app's validation response", create["a property given twice in one object, or two names that differ only in case"].Answer, StringComparison.Ordinal);
+            Assert.Equal(Validation, create[Twice].Answer);
             // The action chose problem details for the pipeline's own errors; the plain one keeps the wire format's.
-            Assert.Equal("401 or 403 in problem details", create["a caller the ILlmAuthenticator refuses"].Answer);
-            Assert.Equal("ErrorResponses on [TracedLlmRoute], or TracedLlm:ErrorResponses", create["a caller the ILlmAuthenticator refuses"].Setting);
+            Assert.Equal("401 or 403 in problem details", create[Refused].Answer);
+            Assert.Equal("ErrorResponses on [TracedLlmRoute], or TracedLlm:ErrorResponses", create[Refused].Setting);
             Assert.Equal("TracedLlm:MaxRequestBodyBytes", create["a body larger than 8,388,608 bytes"].Setting);
 
             // MVC answers a body it cannot read, and a DTO that never read the flag or the slot keeps its answers.
-            Assert.DoesNotContain(create.Keys, k => k.StartsWith("a body that is not a JSON object", StringComparison.Ordinal));
+            Assert.DoesNotContain(create.Keys, k => k.StartsWith("a body that is not", StringComparison.Ordinal));
             var plain = Answers(adoption, "POST /api/Completions/plain");
-            Assert.DoesNotContain("\"stream\": true", plain.Keys);
+            Assert.DoesNotContain(Stream, plain.Keys);
             Assert.DoesNotContain(plain.Keys, k => k.Contains("not an object", StringComparison.Ordinal));
             Assert.Equal("read as gateway metadata and kept from MVC's binder", plain["a 'metadata' object"].Answer);
-            Assert.Equal("401 or 403 in OpenAI's error JSON", plain["a caller the ILlmAuthenticator refuses"].Answer);
+            Assert.Equal("401 or 403 in OpenAI's error JSON", plain[Refused].Answer);
 
             // A route with no slot lists nothing of metadata; one that ignores the flag, no stream refusal.
             var lenient = Answers(adoption, "POST /api/Completions/lenient");
             Assert.DoesNotContain(lenient.Keys, k => k.Contains("metadata", StringComparison.Ordinal));
-            Assert.DoesNotContain("\"stream\": true", lenient.Keys);
+            Assert.DoesNotContain(Stream, lenient.Keys);
 
             // The same report at start, one line per route.
             var logged = logs.Entries.Where(e => e.Category == TracedLlmStartupReport.AdoptionCategory).ToList();
             Assert.All(logged, e => Assert.Equal(LogLevel.Information, e.Level));
             Assert.Equal(adoption.Count, logged.Count);
-            var line = Assert.Single(logged, e => e.Message.StartsWith("POST /api/Completions answers", StringComparison.Ordinal)).Message;
-            Assert.Contains("\"stream\": true: 400 in the app's validation response", line, StringComparison.Ordinal);
-            Assert.Contains("(changed by IgnoreStream = true on [TracedLlmRoute])", line, StringComparison.Ordinal);
+            const string Create = "POST /api/Completions answers";
+            var message = Assert.Single(logged, e => e.Message.StartsWith(Create, StringComparison.Ordinal)).Message;
+            Assert.Contains(Stream + ": 400 in the app's validation response", message, StringComparison.Ordinal);
+            Assert.Contains("(changed by IgnoreStream = true on [TracedLlmRoute])", message, StringComparison.Ordinal);
         }
         finally
         {
@@ -80,20 +86,30 @@ public sealed class AdoptionReportTests
         }
     }
 
-    private static System.Collections.Generic.Dictionary<string, (string Answer, string Setting)> Answers(System.Collections.Generic.List<JsonElement> adoption, string route) =>
+    private const string Stream = "\"stream\": true";
+    private const string Refused = "a caller the ILlmAuthenticator refuses";
+    private const string WrongType =
+        "a 'metadata' value that is not an object, or a recognised key of another JSON type";
+    private const string Twice = "a property given twice in one object, or two names that differ only in case";
+
+    private static Dictionary<string, (string Answer, string Setting)> Answers(
+        List<JsonElement> adoption, string route) =>
         Assert.Single(adoption, r => r.GetProperty("route").GetString() == route)
             .GetProperty("answers").EnumerateArray()
-            .ToDictionary(a => a.GetProperty("when").GetString()!, a => (a.GetProperty("answer").GetString()!, a.GetProperty("setting").GetString()!));
+            .ToDictionary(a => Text(a, "when"), a => (Text(a, "answer"), Text(a, "setting")));
+
+    private static string Text(JsonElement element, string property) => element.GetProperty(property).GetString()!;
 
     private sealed class NoBackend : ICompletionBackend
     {
-        public Task<CompletionReply> CompleteAsync(CompletionRequest request, LlmCall call, System.Threading.CancellationToken cancellationToken) =>
+        public Task<CompletionReply> CompleteAsync(
+            CompletionRequest request, LlmCall call, CancellationToken cancellationToken) =>
             throw new NotSupportedException("The report is read at start; no request is sent.");
     }
 
     private sealed class OpenAuthenticator : ILlmAuthenticator
     {
-        public ValueTask<AuthResult> AuthenticateAsync(LlmCall llmCall, System.Threading.CancellationToken cancellationToken) =>
+        public ValueTask<AuthResult> AuthenticateAsync(LlmCall llmCall, CancellationToken cancellationToken) =>
             ValueTask.FromResult(AuthResult.Success());
     }
 }

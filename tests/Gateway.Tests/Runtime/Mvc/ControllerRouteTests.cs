@@ -170,10 +170,11 @@ public sealed class ControllerRouteTests : IDisposable
         Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("title").GetString()));
         if (kind == "cut-off")
         {
-            // A body the pipeline cannot read is MVC's to answer, as before adoption: its binder's errors, under its keys.
+            // A body the pipeline cannot read is MVC's to answer, as before adoption: its binder's errors, its keys.
             var errors = problem.RootElement.GetProperty("errors");
             Assert.True(errors.TryGetProperty("request", out _));
-            Assert.Contains(errors.EnumerateObject(), e => e.Name.StartsWith("$.messages[0]", StringComparison.Ordinal));
+            var keys = errors.EnumerateObject().Select(e => e.Name).ToList();
+            Assert.Contains(keys, key => key.StartsWith("$.messages[0]", StringComparison.Ordinal));
         }
         else
         {
@@ -207,7 +208,7 @@ public sealed class ControllerRouteTests : IDisposable
         };
         using var response = await host.PostAsync("/api/completions", body);
 
-        // The app's own InvalidModelStateResponseFactory: its validation problem, its customization, one error under the path.
+        // The app's own InvalidModelStateResponseFactory: its problem and customization, one error at the path.
         Assert.Equal(400, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -232,17 +233,24 @@ public sealed class ControllerRouteTests : IDisposable
     {
         await using (var host = await StartAsync(new EchoBackend()))
         {
-            // "stream": true is answered with the action's JSON; a slot value of another type is left for MVC, which ignores it.
-            foreach (var extra in new[] { "\"stream\":true", "\"metadata\":\"x\"", "\"metadata\":{\"tags\":5,\"trace_name\":\"plain\"}" })
+            // "stream": true is answered with the action's JSON; a slot value of another type is left to MVC.
+            var extras = new[]
+            {
+                "\"stream\":true", "\"metadata\":\"x\"", "\"metadata\":{\"tags\":5,\"trace_name\":\"plain\"}",
+            };
+            foreach (var extra in extras)
             {
                 using var response = await host.PostAsync("/api/completions/plain", Valid[..^1] + "," + extra + "}");
                 Assert.Equal(200, (int)response.StatusCode);
                 Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
             }
 
-            await _spans.WaitForAsync(spans => spans.Where(s => s.DisplayName == SpanNames.Server).Skip(2).FirstOrDefault());
+            var third = await _spans.WaitForAsync(
+                spans => spans.Where(s => s.DisplayName == SpanNames.Server).ElementAtOrDefault(2));
+            Assert.NotNull(third);
             var traces = _spans.Stopped.ToList();
-            var named = Assert.Single(traces, s => s.DisplayName == SpanNames.Server && s.GetTagItem(AttributeNames.LangfuseTraceName) is not null);
+            var servers = traces.Where(s => s.DisplayName == SpanNames.Server);
+            var named = Assert.Single(servers, s => s.GetTagItem(AttributeNames.LangfuseTraceName) is not null);
             Assert.Equal("plain", named.GetTagItem(AttributeNames.LangfuseTraceName));
             Assert.Null(named.GetTagItem(AttributeNames.LangfuseTraceTags));
             Assert.DoesNotContain(traces, s => s.DisplayName == SpanNames.Failure);
@@ -259,7 +267,10 @@ public sealed class ControllerRouteTests : IDisposable
     public async Task ABodyNotSentAsJsonIsMvcsToAnswer()
     {
         await using var host = await StartAsync(new EchoBackend());
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/completions") { Content = new StringContent("model=gpt", Encoding.UTF8, "text/plain") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/completions")
+        {
+            Content = new StringContent("model=gpt", Encoding.UTF8, "text/plain"),
+        };
         using var response = await host.SendAsync(request);
 
         // MVC's own 415 for a body its formatters cannot take, in its client error shape; the trace says why.
@@ -268,7 +279,8 @@ public sealed class ControllerRouteTests : IDisposable
         var trace = await _spans.SingleTraceAsync();
         var failed = trace.Single(SpanNames.Failure);
         Assert.Equal(typeof(InvalidLlmRequestException).FullName, failed.GetTagItem(AttributeNames.ErrorType));
-        Assert.EndsWith("MVC's model binding answered 415 Unsupported Media Type.", failed.StatusDescription, StringComparison.Ordinal);
+        const string Answered = "MVC's model binding answered 415 Unsupported Media Type.";
+        Assert.EndsWith(Answered, failed.StatusDescription, StringComparison.Ordinal);
         _spans.AssertAllEnded();
     }
 
@@ -367,7 +379,8 @@ public sealed class ControllerRouteTests : IDisposable
 
     private const string Valid = """{"model":"gpt","messages":[{"role":"user","content":"hi"}]}""";
 
-    private async Task<ControllerHost> StartAsync(ICompletionBackend backend, Action<MvcOptions>? mvc = null, bool strictMetadata = false)
+    private async Task<ControllerHost> StartAsync(
+        ICompletionBackend backend, Action<MvcOptions>? mvc = null, bool strictMetadata = false)
     {
         var (app, address) = await LoopbackApp.StartAsync(
             services =>

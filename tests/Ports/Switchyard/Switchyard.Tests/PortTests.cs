@@ -19,6 +19,7 @@ namespace Switchyard.Tests;
 public sealed class PortTests : IAsyncLifetime
 {
     private const string Path = "/api/v1/chat/completions";
+    private static readonly int[] NoReplies = Array.Empty<int>();
     private UpstreamStub _upstream = null!;
     private SwitchyardApp<Program> _before = null!;
     private SwitchyardApp<TracedProgram> _after = null!;
@@ -57,8 +58,8 @@ public sealed class PortTests : IAsyncLifetime
             "cut-off" => ("""{"model":"openai/gpt-4o","messages":[{"role":"us""", Array.Empty<int>(), 400, "application/problem+json"),
             "not-json" => ("model=openai/gpt-4o", Array.Empty<int>(), 400, "application/problem+json"),
             "stream" => (Request(extra: "\"stream\":true"), Array.Empty<int>(), 200, "application/json"),
-            "wrong-typed-metadata" => (Request(extra: "\"metadata\":\"x\""), Array.Empty<int>(), 200, "application/json"),
-            "metadata-object" => (Request(extra: "\"metadata\":{\"trace_name\":\"port\"}"), Array.Empty<int>(), 200, "application/json"),
+            "wrong-typed-metadata" => (Request(extra: "\"metadata\":\"x\""), NoReplies, 200, "application/json"),
+            "metadata-object" => (Request(extra: "\"metadata\":{\"trace_name\":\"port\"}"), NoReplies, 200, "application/json"),
             "unknown-model" => (Request(model: "acme/unknown"), Array.Empty<int>(), 404, "application/problem+json"),
             "all-fail" => (Request(), EveryTry(503, 502, 429), 502, "application/problem+json"),
             _ => (Request(), new[] { 400 }, 500, "application/problem+json"),
@@ -108,7 +109,8 @@ public sealed class PortTests : IAsyncLifetime
             {
                 // MVC answered the body as before; the trace records why the pipeline could not read it.
                 Assert.Equal("TracedLlm.InvalidLlmRequestException", failed.GetTagItem(AttributeNames.ErrorType));
-                Assert.EndsWith("MVC's model binding answered 400 Bad Request.", failed.StatusDescription, StringComparison.Ordinal);
+                const string Answered = "MVC's model binding answered 400 Bad Request.";
+                Assert.EndsWith(Answered, failed.StatusDescription, StringComparison.Ordinal);
             }
         }
         else
@@ -161,7 +163,8 @@ public sealed class PortTests : IAsyncLifetime
 
     private static string Request(string model = SwitchyardApp<Program>.Model, string content = "hello", string? extra = null)
     {
-        var json = JsonSerializer.Serialize(new { model, messages = new[] { new { role = "user", content } }, temperature = 0.2, max_tokens = 64 });
+        var messages = new[] { new { role = "user", content } };
+        var json = JsonSerializer.Serialize(new { model, messages, temperature = 0.2, max_tokens = 64 });
         return extra is null ? json : json[..^1] + "," + extra + "}";
     }
 
