@@ -113,23 +113,12 @@ public sealed class StreamRefusalTests
 
     [Fact]
     public Task AnMvcActionIsNamedByItsRouteAndTheFixAddsIgnoreStream() => VerifyAsync(
-        Corpus.Header + Types + """
-        public sealed class ActionRequest { public string? Model { get; set; } public bool Stream { get; set; } }
-
-        public sealed class ActionReply { public string? Text { get; set; } }
-
-        [Microsoft.AspNetCore.Mvc.ApiController]
-        [Microsoft.AspNetCore.Mvc.Route("api/chat")]
-        public sealed class ChatController : Microsoft.AspNetCore.Mvc.ControllerBase
-        {
-            [Microsoft.AspNetCore.Mvc.HttpPost("completions")]
-            [{|#0:TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails)|}]
-            public Task<Microsoft.AspNetCore.Mvc.ActionResult<ActionReply>> Create(ActionRequest request) =>
-                Task.FromResult<Microsoft.AspNetCore.Mvc.ActionResult<ActionReply>>(new ActionReply());
-        }
-        """,
+        Controller("{|#0:TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails)|}"),
         new[] { Expected(0, Message("POST /api/chat/completions", Reads("ActionRequest", "Stream"))) },
-        fixedCode: Corpus.Header + Types + """
+        fixedCode: Controller("TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails, IgnoreStream = true)"));
+
+    /// <summary>An [ApiController] whose typed action reads "stream", its [TracedLlmRoute] as <paramref name="attribute"/>.</summary>
+    private static string Controller(string attribute) => Corpus.Header + Types + """
         public sealed class ActionRequest { public string? Model { get; set; } public bool Stream { get; set; } }
 
         public sealed class ActionReply { public string? Text { get; set; } }
@@ -139,11 +128,11 @@ public sealed class StreamRefusalTests
         public sealed class ChatController : Microsoft.AspNetCore.Mvc.ControllerBase
         {
             [Microsoft.AspNetCore.Mvc.HttpPost("completions")]
-            [TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails, IgnoreStream = true)]
+            [ATTRIBUTE]
             public Task<Microsoft.AspNetCore.Mvc.ActionResult<ActionReply>> Create(ActionRequest request) =>
                 Task.FromResult<Microsoft.AspNetCore.Mvc.ActionResult<ActionReply>>(new ActionReply());
         }
-        """);
+        """.Replace("ATTRIBUTE", attribute, StringComparison.Ordinal);
 
     private static string Reads(string type, string member) =>
         $"its request type 'Contoso.{type}' reads it ('{member}')";

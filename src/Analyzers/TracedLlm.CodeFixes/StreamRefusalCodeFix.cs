@@ -36,19 +36,6 @@ public sealed class StreamRefusalCodeFix : TracedLlmCodeFix
                 node => WithIgnoreStream((AttributeSyntax)node)))
             : None();
 
-    private static AttributeSyntax WithIgnoreStream(AttributeSyntax attribute)
-    {
-        var value = SyntaxFactory.LiteralExpression(SyntaxKind.TrueLiteralExpression);
-        var arguments = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
-        var existing = arguments.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == Argument);
-        if (existing is not null)
-        {
-            var replaced = existing.WithExpression(value.WithTriviaFrom(existing.Expression));
-            return attribute.WithArgumentList(arguments.ReplaceNode(existing, replaced));
-        }
-
-        var name = SyntaxFactory.NameEquals(SyntaxFactory.IdentifierName(Argument));
-        var named = SyntaxFactory.AttributeArgument(name, nameColon: null, value);
-        return attribute.WithArgumentList(arguments.AddArguments(named));
-    }
+    private static AttributeSyntax WithIgnoreStream(AttributeSyntax attribute) =>
+        WithNamedArgument(attribute, Argument, SyntaxFactory.LiteralExpression(SyntaxKind.TrueLiteralExpression));
 }
