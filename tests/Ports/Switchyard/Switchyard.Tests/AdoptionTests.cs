@@ -39,6 +39,30 @@ public sealed partial class AdoptionTests
         Assert.Contains("src/Runtime/TracedLlm.csproj", File.ReadAllText(Path.Combine(Port, "Switchyard.Api.Traced/Switchyard.Api.Traced.csproj")), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// docs/porting.md's shape 3 is this port: every line of its snippet (comments aside) is a line of the
+    /// adopted Program.cs or controller, so the recipe is the code these tests compile and run side by side.
+    /// </summary>
+    [Fact]
+    public void TheRecipesShapeThreeSnippetIsThePortsCode()
+    {
+        var porting = File.ReadAllText(Path.GetFullPath(Path.Combine(Port, "../../../docs/porting.md")));
+        var shape = porting[porting.IndexOf("## Shape 3", StringComparison.Ordinal)..];
+        var start = shape.IndexOf("```csharp\n", StringComparison.Ordinal) + "```csharp\n".Length;
+        var snippet = shape[start..shape.IndexOf("```", start, StringComparison.Ordinal)]
+            .Split('\n')
+            .Select(line => line.Trim())
+            .Where(line => line.Length > 0 && !line.StartsWith("//", StringComparison.Ordinal))
+            .ToList();
+        var adopted = new[] { "Program.cs", "Controllers/ChatCompletionsController.cs" }
+            .SelectMany(file => File.ReadAllLines(Path.Combine(Port, "Switchyard.Api.Traced", file)))
+            .Select(line => line.Trim())
+            .ToHashSet(StringComparer.Ordinal);
+
+        Assert.True(snippet.Count >= 6, "porting.md's shape 3 has no snippet");
+        Assert.All(snippet, line => Assert.Contains(line, adopted));
+    }
+
     /// <summary>Lines only in <paramref name="after"/> (added) and only in <paramref name="before"/> (removed), off their longest common subsequence.</summary>
     internal static (int Added, int Removed) NumStat(string[] before, string[] after)
     {
