@@ -27,7 +27,7 @@ public sealed partial class AdoptionTests
         var documented = Documented();
         foreach (var file in changed)
         {
-            var (added, removed) = NumStat(
+            var (added, removed) = TracedLlm.Tests.LineCount.NumStat(
                 File.ReadAllLines(Path.Combine(Port, "Switchyard.Api", file)),
                 File.ReadAllLines(Path.Combine(Port, "Switchyard.Api.Traced", file)));
             Assert.True(documented.TryGetValue(file, out var row), $"docs/mvc.md does not count {file}");
@@ -61,22 +61,6 @@ public sealed partial class AdoptionTests
 
         Assert.True(snippet.Count >= 6, "porting.md's shape 3 has no snippet");
         Assert.All(snippet, line => Assert.Contains(line, adopted));
-    }
-
-    /// <summary>Lines only in <paramref name="after"/> (added) and only in <paramref name="before"/> (removed), off their longest common subsequence.</summary>
-    internal static (int Added, int Removed) NumStat(string[] before, string[] after)
-    {
-        var common = new int[before.Length + 1, after.Length + 1];
-        for (var i = before.Length - 1; i >= 0; i--)
-        {
-            for (var j = after.Length - 1; j >= 0; j--)
-            {
-                common[i, j] = before[i] == after[j] ? common[i + 1, j + 1] + 1 : Math.Max(common[i + 1, j], common[i, j + 1]);
-            }
-        }
-
-        var kept = common[0, 0];
-        return (after.Length - kept, before.Length - kept);
     }
 
     /// <summary>The rows of docs/mvc.md's count: <c>| `file` | added | removed |</c>.</summary>
