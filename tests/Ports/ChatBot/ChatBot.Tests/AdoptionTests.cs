@@ -42,13 +42,7 @@ public sealed partial class AdoptionTests
     [Fact]
     public void TheRecipesSnippetIsThePortsCode()
     {
-        var example = Porting[Porting.IndexOf("tests/Ports/ChatBot", StringComparison.Ordinal)..];
-        var start = example.IndexOf("```csharp\n", StringComparison.Ordinal) + "```csharp\n".Length;
-        var snippet = example[start..example.IndexOf("```", start, StringComparison.Ordinal)]
-            .Split('\n')
-            .Select(line => line.Trim())
-            .Where(line => line.Length > 0 && !line.StartsWith("//", StringComparison.Ordinal))
-            .ToList();
+        var snippet = RecipeSnippet.Lines(Porting, "tests/Ports/ChatBot");
         var adopted = new[] { "Program.cs", "OpenAi/OpenAiService.cs" }
             .SelectMany(file => File.ReadAllLines(Path.Combine(Port, "ChatBot.Api.Traced", file)))
             .Select(line => line.Trim())

@@ -47,13 +47,7 @@ public sealed partial class AdoptionTests
     public void TheRecipesShapeThreeSnippetIsThePortsCode()
     {
         var porting = File.ReadAllText(Path.GetFullPath(Path.Combine(Port, "../../../docs/porting.md")));
-        var shape = porting[porting.IndexOf("## Shape 3", StringComparison.Ordinal)..];
-        var start = shape.IndexOf("```csharp\n", StringComparison.Ordinal) + "```csharp\n".Length;
-        var snippet = shape[start..shape.IndexOf("```", start, StringComparison.Ordinal)]
-            .Split('\n')
-            .Select(line => line.Trim())
-            .Where(line => line.Length > 0 && !line.StartsWith("//", StringComparison.Ordinal))
-            .ToList();
+        var snippet = TracedLlm.Tests.RecipeSnippet.Lines(porting, "## Shape 3");
         var adopted = new[] { "Program.cs", "Controllers/ChatCompletionsController.cs" }
             .SelectMany(file => File.ReadAllLines(Path.Combine(Port, "Switchyard.Api.Traced", file)))
             .Select(line => line.Trim())
