@@ -3,18 +3,20 @@ using Microsoft.AspNetCore.Http;
 
 namespace TracedLlm.Tests;
 
-/// <summary>
-/// An upstream that checks a chat completion request as OpenAI's API does before it answers: a body that is not a
-/// JSON object, a missing <c>model</c> or <c>messages</c>, a <c>metadata</c> that is not an object or a
-/// <c>stream</c> that is not a boolean get OpenAI's 400; a property given twice is read as its last value.
-/// </summary>
+/// <summary>An upstream that checks chat completion requests as OpenAI's API does before it answers them.</summary>
+/// <remarks>
+/// A body that is not a JSON object, a missing <c>model</c> or <c>messages</c>, a <c>metadata</c> that is not an
+/// object or a <c>stream</c> that is not a boolean get OpenAI's 400; a property given twice is read as its last
+/// value. Requests to other paths are answered as they come.
+/// </remarks>
 internal static class OpenAiUpstream
 {
     /// <summary>Checks the request, then answers it with <paramref name="answer"/>.</summary>
     public static UpstreamReply Checked(UpstreamReply answer) => async (stub, context, streaming) =>
     {
         var received = (UpstreamRequest)context.Items[typeof(UpstreamRequest)]!;
-        if (Refusal(received.Body) is { } refusal)
+        var chat = received.Path.EndsWith("/chat/completions", StringComparison.Ordinal);
+        if (chat && Refusal(received.Body) is { } refusal)
         {
             context.Response.StatusCode = 400;
             context.Response.ContentType = "application/json";

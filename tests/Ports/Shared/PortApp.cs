@@ -31,13 +31,20 @@ internal sealed class PortApp<TProgram> : WebApplicationFactory<TProgram>
     /// Posts <paramref name="body"/> as JSON in the trace <paramref name="trace"/> (a <c>traceparent</c> the adopted
     /// app joins, so a test finds its request's spans among every app's) and reads the whole answer.
     /// </summary>
-    public async Task<PortAnswer> PostAsync(string path, string body, ActivityTraceId trace)
-    {
-        using var client = CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+    public Task<PortAnswer> PostAsync(string path, string body, ActivityTraceId trace) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, path)
         {
             Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
-        };
+        }, trace);
+
+    /// <summary>Gets <paramref name="path"/> in the trace <paramref name="trace"/> and reads the whole answer.</summary>
+    public Task<PortAnswer> GetAsync(string path, ActivityTraceId trace) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, path), trace);
+
+    private async Task<PortAnswer> SendAsync(HttpRequestMessage request, ActivityTraceId trace)
+    {
+        using var client = CreateClient();
+        using var sent = request;
         request.Headers.Add("traceparent", $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
