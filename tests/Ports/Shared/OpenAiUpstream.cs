@@ -11,6 +11,10 @@ namespace TracedLlm.Tests;
 /// </remarks>
 internal static class OpenAiUpstream
 {
+    /// <summary>Starts one on every path; a chat completion it passes is answered with the stub's completion.</summary>
+    public static Task<UpstreamStub> StartAsync() =>
+        UpstreamStub.StartAtAsync(null, Checked(UpstreamStub.Reply.Status(200)));
+
     /// <summary>Checks the request, then answers it with <paramref name="answer"/>.</summary>
     public static UpstreamReply Checked(UpstreamReply answer) => async (stub, context, streaming) =>
     {
@@ -60,7 +64,8 @@ internal static class OpenAiUpstream
             return Error("Invalid type for 'metadata': expected an object.", "metadata", "invalid_type");
         }
 
-        if (root.TryGetProperty("stream", out var stream) && stream.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        if (root.TryGetProperty("stream", out var stream)
+            && stream.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
         {
             return Error("Invalid type for 'stream': expected a boolean.", "stream", "invalid_type");
         }

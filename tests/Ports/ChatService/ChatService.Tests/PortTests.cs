@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using TracedLlm.Telemetry;
 using TracedLlm.Tests;
@@ -19,7 +18,8 @@ public sealed class PortTests(ChatPorts ports) : IClassFixture<ChatPorts>
     [Theory]
     [InlineData("valid", Valid, 200)]
     [InlineData("streamed", """{"messages":[{"role":"user","content":"hi"}],"stream":true}""", 200)]
-    [InlineData("metadata-object", """{"messages":[{"role":"user","content":"hi"}],"metadata":{"trace_name":"port"}}""", 200)]
+    [InlineData("metadata-object", """{"messages":[{"role":"user","content":"hi"}],"metadata":{"trace_name":"port"}}""",
+        200)]
     [InlineData("wrong-typed-metadata", """{"messages":[{"role":"user","content":"hi"}],"metadata":"x"}""", 200)]
     [InlineData("missing-field", """{"stream":false}""", 400)]
     [InlineData("failing-upstream", Valid, 502)]
@@ -31,18 +31,14 @@ public sealed class PortTests(ChatPorts ports) : IClassFixture<ChatPorts>
             ports.Provider.Then(Enumerable.Repeat(ChatPorts.Unavailable, 2 * ChatPorts.ClientSends).ToArray());
         }
 
-        var before = await ports.Before.PostAsync(ChatPorts.Route, body, ActivityTraceId.CreateRandom());
-        var trace = ActivityTraceId.CreateRandom();
-        var after = await ports.After.PostAsync(ChatPorts.Route, body, trace);
+        var (before, after, trace) = await ports.SendToBothAsync(ChatPorts.Route, body);
 
         Assert.Equal(status, before.Status);
         Assert.Equal(before, after);
-        var spans = await ports.Spans.TraceAsync(trace);
-        Assert.Equal(status, spans.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
-        Assert.Equal(status >= 400 ? 1 : 0, spans.All(SpanNames.Failure).Count);
-        Assert.Equal(kind == "metadata-object" ? "port" : null, spans.Server.GetTagItem(AttributeNames.LangfuseTraceName));
-        Assert.Equal(kind == "missing-field" ? 0 : 1, spans.All(SpanNames.UpstreamAttempt).Count);
-        SpanCollector.AssertAllEnded(spans.Spans);
+        ChatPorts.AssertRecorded(trace, status);
+        var traceName = trace.Server.GetTagItem(AttributeNames.LangfuseTraceName);
+        Assert.Equal(kind == "metadata-object" ? "port" : null, traceName);
+        Assert.Equal(kind == "missing-field" ? 0 : 1, trace.All(SpanNames.UpstreamAttempt).Count);
     }
 
     /// <summary>
@@ -55,21 +51,18 @@ public sealed class PortTests(ChatPorts ports) : IClassFixture<ChatPorts>
     [InlineData("duplicate-property", """{"messages":[],"messages":[{"role":"user","content":"hello"}]}""", 200)]
     public async Task TheDocumentedDifferencesAreThePipelinesRefusals(string kind, string body, int was)
     {
-        var before = await ports.Before.PostAsync(ChatPorts.Route, body, ActivityTraceId.CreateRandom());
         var calls = ports.Provider.Calls;
-        var trace = ActivityTraceId.CreateRandom();
-        var after = await ports.After.PostAsync(ChatPorts.Route, body, trace);
+        var (before, after, trace) = await ports.SendToBothAsync(ChatPorts.Route, body);
 
         Assert.Equal(was, before.Status);
-        Assert.Equal(was == 400 ? "" : """{"text":"from upstream","model":"upstream-model","finishReason":"stop"}""", before.Body);
+        var completion = """{"text":"from upstream","model":"upstream-model","finishReason":"stop"}""";
+        Assert.Equal(was == 400 ? "" : completion, before.Body);
         Assert.Equal(400, after.Status);
         Assert.Equal("application/problem+json", after.ContentType);
         using var problem = JsonDocument.Parse(after.Body);
         Assert.Equal(400, problem.RootElement.GetProperty("status").GetInt32());
         Assert.Equal(kind == "duplicate-property", problem.RootElement.TryGetProperty("errors", out _));
-        Assert.Equal(calls, ports.Provider.Calls);
-        var spans = await ports.Spans.TraceAsync(trace);
-        Assert.Single(spans.All(SpanNames.Failure));
-        Assert.Empty(spans.All(SpanNames.UpstreamAttempt));
+        Assert.Equal(calls + (was == 200 ? 1 : 0), ports.Provider.Calls);
+        ChatPorts.AssertRefused(trace);
     }
 }

@@ -1,9 +1,7 @@
-extern alias traced;
-
 using System.Diagnostics;
 using TracedLlm.Telemetry;
+using TracedLlm;
 using TracedLlm.Tests;
-using TracedProgram = traced::Program;
 
 namespace Failover.Tests;
 
@@ -18,7 +16,7 @@ public sealed class AttemptTests(FailoverPorts ports) : IClassFixture<FailoverPo
     public async Task TheNextProviderIsAFallbackAttempt()
     {
         ports.OpenAi.Then(UpstreamStub.Reply.Status(503, ("Retry-After", "7")));
-        var (answer, spans, attempts) = await SendAsync(ports.After);
+        var (answer, trace, attempts) = await ports.SendAsync(FailoverPorts.Route, PortTests.Valid);
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(new[] { "initial", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
@@ -27,20 +25,28 @@ public sealed class AttemptTests(FailoverPorts ports) : IClassFixture<FailoverPo
         Assert.Equal(
             new[] { "gpt-4o-mini", "llama-3.1-8b-instant" },
             attempts.Select(a => a.GetTagItem(AttributeNames.GenAiRequestModel)));
-        Assert.Equal(new object?[] { 503, null }, attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
+        Assert.Equal(new object?[] { 503, null },
+            attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
         Assert.Equal(new object?[] { 7.0, null }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptRetryAfter)));
-        Assert.Equal(typeof(TracedLlm.UpstreamException).FullName, attempts[1].GetTagItem(AttributeNames.AttemptReason));
-        Assert.Equal(new object?[] { ports.OpenAi.Port, ports.Groq.Port }, attempts.Select(a => a.GetTagItem(AttributeNames.ServerPort)));
-        Assert.Equal(ActivityStatusCode.Unset, spans.Single(SpanNames.LlmRequest).Status);
-        AssertEachCarriedItsAttempt(attempts, ports.OpenAi.Received.Last(), ports.Groq.Received.Last());
+        Assert.Equal(typeof(UpstreamException).FullName, attempts[1].GetTagItem(AttributeNames.AttemptReason));
+        Assert.Equal(
+            new object?[] { ports.OpenAi.Port, ports.Groq.Port },
+            attempts.Select(a => a.GetTagItem(AttributeNames.ServerPort)));
+        Assert.Equal(ActivityStatusCode.Unset, trace.Single(SpanNames.LlmRequest).Status);
+
+        // Each provider's request carried its own attempt's traceparent (ApplyTraceContext).
+        var received = new[] { ports.OpenAi.Received.Last(), ports.Groq.Received.Last() };
+        Assert.Equal(
+            attempts.Select(a => $"00-{a.TraceId.ToHexString()}-{a.SpanId.ToHexString()}-01"),
+            received.Select(r => r.Traceparent));
     }
 
     [Fact]
     public async Task AnUnreachableProviderIsAFailedAttempt()
     {
         var unreachable = $"http://127.0.0.1:{LoopbackApp.FreePort()}/v1";
-        await using var app = FailoverPorts.Adopted(FailoverPorts.Settings(unreachable, ports.Groq.BaseUrl));
-        var (answer, _, attempts) = await SendAsync(app);
+        await using var app = ports.Adopted(FailoverPorts.Settings(unreachable, ports.Groq.BaseUrl));
+        var (answer, _, attempts) = await ports.SendAsync(FailoverPorts.Route, PortTests.Valid, app);
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(new[] { "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
@@ -53,37 +59,14 @@ public sealed class AttemptTests(FailoverPorts ports) : IClassFixture<FailoverPo
     {
         ports.OpenAi.Then(UpstreamStub.Reply.Status(429));
         ports.Groq.Then(UpstreamStub.Reply.Status(503));
-        var (answer, spans, attempts) = await SendAsync(ports.After);
+        var (answer, trace, attempts) = await ports.SendAsync(FailoverPorts.Route, PortTests.Valid);
 
         Assert.Equal(502, answer.Status);
-        Assert.Equal(new object?[] { 429, 503 }, attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
+        Assert.Equal(
+            new object?[] { 429, 503 }, attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
         Assert.All(attempts, a => Assert.Equal("failure", a.GetTagItem(AttributeNames.AttemptOutcome)));
-        Assert.Equal(ActivityStatusCode.Error, spans.Single(SpanNames.LlmRequest).Status);
-        Assert.Equal("502", spans.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
-        SpanCollector.AssertAllEnded(spans.Spans);
-    }
-
-    private async Task<(PortAnswer, SpanTree, List<Activity>)> SendAsync(PortApp<TracedProgram> app)
-    {
-        var trace = ActivityTraceId.CreateRandom();
-        var answer = await app.PostAsync(FailoverPorts.Route, PortTests.Valid, trace);
-        var spans = await ports.Spans.TraceAsync(trace);
-        var llm = spans.Single(SpanNames.LlmRequest);
-        var attempts = spans.All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ToList();
-        Assert.All(attempts, a => Assert.Equal(llm.SpanId, a.ParentSpanId));
-        Assert.Equal(Enumerable.Range(0, attempts.Count), attempts.Select(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!));
-        return (answer, spans, attempts);
-    }
-
-    /// <summary>Each upstream request carried its own attempt's <c>traceparent</c> (<c>ApplyTraceContext</c>).</summary>
-    private static void AssertEachCarriedItsAttempt(List<Activity> attempts, params UpstreamRequest[] received)
-    {
-        Assert.Equal(attempts.Count, received.Length);
-        for (var i = 0; i < attempts.Count; i++)
-        {
-            var parts = received[i].Traceparent!.Split('-');
-            Assert.Equal(attempts[i].TraceId.ToHexString(), parts[1]);
-            Assert.Equal(attempts[i].SpanId.ToHexString(), parts[2]);
-        }
+        Assert.Equal(ActivityStatusCode.Error, trace.Single(SpanNames.LlmRequest).Status);
+        Assert.Equal("502", trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        FailoverPorts.AssertRecorded(trace, 502);
     }
 }

@@ -1,16 +1,15 @@
 extern alias traced;
 
-using System.Runtime.CompilerServices;
 using TracedLlm.Tests;
 using TracedProgram = traced::Program;
 
 namespace Failover.Tests;
 
 /// <summary>
-/// Both apps of the port and their two providers (OpenAI first, Groq second, each an OpenAI-compatible upstream on a
-/// loopback port that checks requests as OpenAI does), started once for a test class; the spans every app records.
+/// The port's two apps and their two providers, OpenAI first and Groq second, each an upstream that checks requests
+/// as OpenAI does.
 /// </summary>
-public sealed class FailoverPorts : IAsyncLifetime
+public sealed class FailoverPorts() : PortPair<Program, TracedProgram>("Failover/Failover.Api")
 {
     public const string Route = "/v1/chat/completions";
 
@@ -18,30 +17,7 @@ public sealed class FailoverPorts : IAsyncLifetime
 
     internal UpstreamStub Groq { get; private set; } = null!;
 
-    internal PortApp<Program> Before { get; private set; } = null!;
-
-    internal PortApp<TracedProgram> After { get; private set; } = null!;
-
-    internal SpanCollector Spans { get; } = new();
-
-    public async Task InitializeAsync()
-    {
-        OpenAi = await UpstreamStub.StartWithAsync(OpenAiUpstream.Checked(UpstreamStub.Reply.Status(200)));
-        Groq = await UpstreamStub.StartWithAsync(OpenAiUpstream.Checked(UpstreamStub.Reply.Status(200)));
-        Before = new PortApp<Program>(Settings(OpenAi.BaseUrl, Groq.BaseUrl));
-        After = Adopted(Settings(OpenAi.BaseUrl, Groq.BaseUrl));
-    }
-
-    public async Task DisposeAsync()
-    {
-        Spans.Dispose();
-        await Before.DisposeAsync();
-        await After.DisposeAsync();
-        await OpenAi.DisposeAsync();
-        await Groq.DisposeAsync();
-    }
-
-    /// <summary>The providers of appsettings.json, the first at <paramref name="first"/>, the second at <paramref name="second"/>.</summary>
+    /// <summary>appsettings.json's providers at <paramref name="first"/> and <paramref name="second"/>.</summary>
     internal static Dictionary<string, string> Settings(string first, string second) => new()
     {
         ["Providers:0:BaseUrl"] = first,
@@ -50,8 +26,16 @@ public sealed class FailoverPorts : IAsyncLifetime
         ["Providers:1:ApiKey"] = "sk-groq-test",
     };
 
-    /// <summary>The adopted app, reading appsettings.json where adoption left it, in Failover.Api.</summary>
-    internal static PortApp<TracedProgram> Adopted(Dictionary<string, string> settings) =>
-        new(settings, Path.GetFullPath(Path.Combine(ThisDirectory(), "../Failover.Api")));
+    protected override async Task<IReadOnlyDictionary<string, string>> StartUpstreamsAsync()
+    {
+        OpenAi = await OpenAiUpstream.StartAsync();
+        Groq = await OpenAiUpstream.StartAsync();
+        return Settings(OpenAi.BaseUrl, Groq.BaseUrl);
+    }
 
-    private static string ThisDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;}
+    protected override async ValueTask StopUpstreamsAsync()
+    {
+        await OpenAi.DisposeAsync();
+        await Groq.DisposeAsync();
+    }
+}

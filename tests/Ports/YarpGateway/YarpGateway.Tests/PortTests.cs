@@ -1,10 +1,7 @@
-extern alias traced;
-
 using System.Diagnostics;
 using System.Text.Json;
 using TracedLlm.Telemetry;
 using TracedLlm.Tests;
-using TracedProgram = traced::Program;
 
 namespace YarpGateway.Tests;
 
@@ -33,23 +30,17 @@ public sealed class PortTests(YarpPorts ports) : IClassFixture<YarpPorts>
             ports.Provider.Then(UpstreamStub.Reply.Status(503), UpstreamStub.Reply.Status(503));
         }
 
-        var before = await ports.Before.PostAsync(YarpPorts.Route, body, ActivityTraceId.CreateRandom());
-        var sentBefore = ports.Provider.Received.Last();
-        var trace = ActivityTraceId.CreateRandom();
-        var after = await ports.After.PostAsync(YarpPorts.Route, body, trace);
-        var sentAfter = ports.Provider.Received.Last();
+        var (before, after, trace) = await ports.SendToBothAsync(YarpPorts.Route, body);
 
         Assert.Equal(status, before.Status);
         Assert.Equal(before, after);
 
-        // The provider got the same request: the client's bytes (no slot: nothing cut out), the gateway's key.
+        // The provider got the same request from both: the client's bytes (no slot is cut out), the gateway's key.
+        var (sentBefore, sentAfter) = (ports.Provider.Received.ElementAt(^2), ports.Provider.Received.Last());
         Assert.Equal(sentBefore.Body, sentAfter.Body);
         Assert.Equal("Bearer sk-gateway-key", sentAfter.Headers["Authorization"]);
-        var spans = await ports.Spans.TraceAsync(trace);
-        Assert.Equal(status, spans.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
-        Assert.Equal(status >= 400 ? 1 : 0, spans.All(SpanNames.Failure).Count);
-        Assert.Single(spans.All(SpanNames.UpstreamAttempt));
-        SpanCollector.AssertAllEnded(spans.Spans);
+        YarpPorts.AssertRecorded(trace, status);
+        Assert.Single(trace.All(SpanNames.UpstreamAttempt));
     }
 
     /// <summary>Every other path stays YARP's: the same answer, and no trace.</summary>
@@ -76,19 +67,15 @@ public sealed class PortTests(YarpPorts ports) : IClassFixture<YarpPorts>
     [InlineData("duplicate-property", """{"model":"gpt-4o","model":"gpt-4o-mini","messages":[]}""", 200)]
     public async Task TheDocumentedDifferencesAreThePipelinesRefusals(string kind, string body, int was)
     {
-        var before = await ports.Before.PostAsync(YarpPorts.Route, body, ActivityTraceId.CreateRandom());
         var calls = ports.Provider.Calls;
-        var trace = ActivityTraceId.CreateRandom();
-        var after = await ports.After.PostAsync(YarpPorts.Route, body, trace);
+        var (before, after, trace) = await ports.SendToBothAsync(YarpPorts.Route, body);
 
         Assert.Equal(was, before.Status);
         Assert.Equal(kind == "malformed" ? "invalid_request_error" : null, was == 400 ? ErrorType(before) : null);
         Assert.Equal(400, after.Status);
         Assert.Equal("invalid_request_error", ErrorType(after));
-        Assert.Equal(calls, ports.Provider.Calls);
-        var spans = await ports.Spans.TraceAsync(trace);
-        Assert.Single(spans.All(SpanNames.Failure));
-        Assert.Empty(spans.All(SpanNames.UpstreamAttempt));
+        Assert.Equal(calls + 1, ports.Provider.Calls);
+        YarpPorts.AssertRefused(trace);
     }
 
     /// <summary>
@@ -100,20 +87,17 @@ public sealed class PortTests(YarpPorts ports) : IClassFixture<YarpPorts>
     {
         var settings = YarpPorts.Settings($"http://127.0.0.1:{LoopbackApp.FreePort()}");
         await using var beforeApp = new PortApp<Program>(settings);
-        await using var afterApp = YarpPorts.Adopted(settings);
+        await using var afterApp = ports.Adopted(settings);
 
         var before = await beforeApp.PostAsync(YarpPorts.Route, Valid, ActivityTraceId.CreateRandom());
-        var trace = ActivityTraceId.CreateRandom();
-        var after = await afterApp.PostAsync(YarpPorts.Route, Valid, trace);
+        var (after, trace, attempts) = await ports.SendAsync(YarpPorts.Route, Valid, afterApp);
 
         Assert.Equal(502, before.Status);
         Assert.Equal("upstream_error", ErrorType(before));
         Assert.Equal(502, after.Status);
-        Assert.Equal("application/json", after.ContentType);
-        Assert.NotNull(ErrorType(after));
-        var spans = await ports.Spans.TraceAsync(trace);
-        Assert.Equal("failure", Assert.Single(spans.All(SpanNames.UpstreamAttempt)).GetTagItem(AttributeNames.AttemptOutcome));
-        Assert.Single(spans.All(SpanNames.Failure));
+        Assert.Equal("api_error", ErrorType(after));
+        Assert.Equal("failure", Assert.Single(attempts).GetTagItem(AttributeNames.AttemptOutcome));
+        YarpPorts.AssertRecorded(trace, 502);
     }
 
     internal static string? ErrorType(PortAnswer answer)
