@@ -52,6 +52,11 @@ internal sealed partial class MethodScope
 
     public ValueFlow Flow { get; }
 
+    /// <summary>Where the block's sends get their clients and addresses (read the first time a send asks).</summary>
+    public SendFlow Sends => _sends ??= new SendFlow(this);
+
+    private SendFlow? _sends;
+
     public MethodFacts Facts { get; } = new();
 
     public bool OwnerInAttempt { get; }

@@ -28,7 +28,7 @@ internal sealed partial class ValueFlow
     }
 
     /// <summary>Writes of each local in the block: the assigned value, or null when it is written some other way (out, ref, deconstruction, +=, a pattern, a loop).</summary>
-    private List<IOperation?> Writes(ILocalSymbol local)
+    internal List<IOperation?> Writes(ILocalSymbol local)
     {
         if (_writes is null)
         {
