@@ -103,6 +103,28 @@ internal static class UnscopedUpstreamCallMatrix
         }
         """;
 
+    /// <summary>A route's send through a named client that <c>Startup</c> registers (<c>@R</c>: with <c>AddTracedLlmAttempts()</c>, or not).</summary>
+    private const string Registration = """
+        internal static class Startup
+        {
+            public static object Register(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+            {
+                var builder = Microsoft.Extensions.DependencyInjection.HttpClientFactoryServiceCollectionExtensions.AddHttpClient(services, "upstream");
+                return @R;
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, IHttpClientFactory factory)
+            {
+                using var response = await {|TLLM2006:factory.CreateClient("upstream").PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"))|};
+                return new Reply { Text = response.ReasonPhrase };
+            }
+        }
+        """;
+
     private const string ChatMessages = "new[] { new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, \"hello\") }";
 
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
@@ -261,6 +283,27 @@ internal static class UnscopedUpstreamCallMatrix
         Call("Task.WhenAll fan-out", $"await Task.WhenAll({Post()}, {{|TLLM2006:http.PostAsync(\"http://upstream/v1/embeddings\", {Body})|}});"),
         Call("Parallel.ForEachAsync fan-out", $"await Parallel.ForEachAsync(new[] {{ \"a\", \"b\" }}, async (model, ct) => {{ _ = await {Post()}; }});"),
         Call("Channel fan-out", $"var channel = Channel.CreateUnbounded<string>();\nchannel.Writer.TryWrite(\"a\");\nchannel.Writer.Complete();\nvar consumer = Task.Run(async () => {{ await foreach (var model in channel.Reader.ReadAllAsync()) {{ _ = await {Post()}; }} }});\nawait consumer;"),
+        // Issue 78: a send's client, request and address followed to where the code makes them.
+        Call("client and request through a helper's parameters",
+            $"var client = http;\nusing var message = new HttpRequestMessage(HttpMethod.Post, {Url}) {{ Content = {Body} }};\n_ = await Helper.SendAsync(client, message);",
+            "internal static class Helper { public static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage message) => "
+                + "{|TLLM2006:client.SendAsync(message)|}; }"),
+        Call("address through a string parameter two calls deep", $"_ = await Outer.SendAsync(http, {Url});",
+            "internal static class Outer { public static Task<HttpResponseMessage> SendAsync(HttpClient h, string u) => Inner.SendAsync(h, u); }\n"
+                + $"internal static class Inner {{ public static Task<HttpResponseMessage> SendAsync(HttpClient h, string u) => {{|TLLM2006:h.PostAsync(u, {Body})|}}; }}"),
+        Call("address interpolated from a parameter", "_ = await Helper.SendAsync(http, \"v1/\" + \"chat/completions\");",
+            $"internal static class Helper {{ public static Task<HttpResponseMessage> SendAsync(HttpClient h, string path) => {{|TLLM2006:h.PostAsync($\"http://upstream/{{path}}\", {Body})|}}; }}"),
+        Call("address from a conditional through a parameter", $"_ = await Helper.SendAsync(http, request.Model is null ? {Url} : \"http://upstream/v1/embeddings\");",
+            $"internal static class Helper {{ public static Task<HttpResponseMessage> SendAsync(HttpClient h, string u) => {{|TLLM2006:h.PostAsync(u, {Body})|}}; }}"),
+        Call("request a helper builds from the address", $"using var message = Requests.Post({Url});\n_ = await {{|TLLM2006:http.SendAsync(message)|}};",
+            $"internal static class Requests {{ public static HttpRequestMessage Post(string url) => new(HttpMethod.Post, url) {{ Content = {Body} }}; }}"),
+        Call("address in a static readonly field", $"_ = await {{|TLLM2006:http.PostAsync(Endpoints.Chat, {Body})|}};",
+            $"internal static class Endpoints {{ public static readonly string Chat = {Url}; }}"),
+        Pair("address a caller hands a helper: a model API's, or a webhook's",
+            Route("_ = await Helper.SendAsync(http, @U);\nreturn new Reply();",
+                $"internal static class Helper {{ public static Task<HttpResponseMessage> SendAsync(HttpClient h, string u) => {{|TLLM2006:h.PostAsync(u, {Body})|}}; }}"),
+            "@U", Url, "\"http://hooks/delivered\""),
+        Pair("named client registered with AddTracedLlmAttempts(), or not", Registration, "@R", "builder", "Microsoft.Extensions.DependencyInjection.TracedLlmHttpClientBuilderExtensions.AddTracedLlmAttempts(builder)"),
         // A send to an address that names no model API is a model call when the route's own attempts use the same client.
         Pair("POST to an address no model API has, through a client the route's attempts use, and through one they do not",
             Route($"_ = await {{|TLLM2006:Clients.@M.PostAsync(\"http://backend/api/run\", {Body})|}};\n_ = await call.ExecuteAsync(new LlmTarget(\"backend\", \"m\"), LlmRetryPolicy.None, (attempt, ct) => Clients.Model.PostAsync(\"http://backend/api/run\", {Body}, ct));\nreturn new Reply();",
