@@ -131,8 +131,8 @@ public sealed class TracedCodeLibraryTests
         """);
 
     /// <summary>
-    /// Issue 78, item 2: an Infrastructure service sends through a named client that only the API project registers with
-    /// <c>AddTracedLlmAttempts()</c>, which Infrastructure's build cannot see.
+    /// Issue 78, item 2: an Infrastructure service sends through a named client that only the API project registers
+    /// with <c>AddTracedLlmAttempts()</c>, which Infrastructure's build cannot see.
     /// </summary>
     private const string Infrastructure = """
         [assembly: TracedLlmCode]
@@ -153,7 +153,7 @@ public sealed class TracedCodeLibraryTests
         }
         """;
 
-    /// <summary>The API project: it registers Infrastructure's client as attempts, and its route calls the service.</summary>
+    /// <summary>The API project: it registers Infrastructure's client as attempts; its route calls it.</summary>
     private const string RegisteringApi = """
         using Microsoft.Extensions.DependencyInjection;
 
@@ -181,8 +181,9 @@ public sealed class TracedCodeLibraryTests
         RegisteringApi,
         Infrastructure,
         editorConfig: null,
-        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")
-            + " (reached from traced code 'OpenRouterChatService.CompleteAsync' through OpenRouterChatService.CompleteAsync)"));
+        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(
+            UnscopedUpstreamCallTests.Message("HttpClient.PostAsync") + " (reached from traced code "
+            + "'OpenRouterChatService.CompleteAsync' through OpenRouterChatService.CompleteAsync)"));
 
     private static string Unmarked(string library) => library
         .Replace("{|#0:", string.Empty, System.StringComparison.Ordinal).Replace("{|#1:", string.Empty, System.StringComparison.Ordinal)
@@ -199,13 +200,15 @@ public sealed class TracedCodeLibraryTests
         }
         """;
 
-    private static Task RunAsync(string library, params DiagnosticResult[] expected) => RunAsync(Api, library, null, expected);
+    private static Task RunAsync(string library, params DiagnosticResult[] expected) =>
+        RunAsync(Api, library, null, expected);
 
-    private static Task RunAsync(string api, string library, params DiagnosticResult[] expected) => RunAsync(api, library, null, expected);
+    private static Task RunAsync(string api, string library, params DiagnosticResult[] expected) =>
+        RunAsync(api, library, null, expected);
 
     /// <summary>
-    /// The library as its own project, referenced by the API project with the route; diagnostics are expected in the library.
-    /// <paramref name="editorConfig"/>'s lines, when given, are the solution's <c>.editorconfig</c> (what a team declares).
+    /// The library as its own project, referenced by the API project with the route; diagnostics are expected in the
+    /// library. <paramref name="editorConfig"/>'s lines, when given, are the solution's <c>.editorconfig</c>.
     /// </summary>
     private static Task RunAsync(string api, string library, string? editorConfig, params DiagnosticResult[] expected)
     {

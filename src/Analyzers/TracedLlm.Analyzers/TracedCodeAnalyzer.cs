@@ -178,7 +178,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
             LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycle, context.ReportDiagnostic);
             LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, null, context.ReportDiagnostic, created: null);
-            UpstreamCallRule.ReportWhileTyping(facts, DiagnosticDescriptors.UnscopedUpstreamCall, context.ReportDiagnostic);
+            UpstreamCallRule.ReportWhileTyping(
+                facts, DiagnosticDescriptors.UnscopedUpstreamCall, context.ReportDiagnostic);
         }
 
         public void ReportThroughCalls(System.Action<Diagnostic> report, CancellationToken cancellationToken)
@@ -289,7 +290,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 foreach (var target in _facts.Implementations(method, cancellationToken).Prepend(method))
                 {
                     reaches |= _methods.TryGetValue(target, out var reached)
-                        && (reached.AttemptClients.Count > 0 || reached.UnscopedUpstreamCalls.Any(site => upstream.IsModelCall(target, site))
+                        && (reached.AttemptClients.Count > 0
+                            || reached.UnscopedUpstreamCalls.Any(site => upstream.IsModelCall(target, site))
                             || reached.Calls.Any(call => call.Callee is IMethodSymbol callee && ReachesModel(callee, depth + 1)));
                 }
 
@@ -298,7 +300,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             }
 
             bool GivesUpModel(SwallowSite swallow) =>
-                swallow.GivenUpClients.Any(upstream.AttemptClients.Contains) || swallow.GivenUp.Any(method => ReachesModel(method, 1));
+                swallow.GivenUpClients.Any(upstream.AttemptClients.Contains)
+                || swallow.GivenUp.Any(method => ReachesModel(method, 1));
 
             // The exception types of source that code creates, for the catches of types only the compilation can create.
             var created = SwallowCollector.CreatedWithBases(_methods.Values);
@@ -350,7 +353,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     // A root's catches of types only the compilation can create, and of tries quiet but through dispatch, waited for the end of it.
                     LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
                         rootAtEnd: true, answers: Answers, givesUpModel: GivesUpModel, holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
-                    upstream.Report(symbol, facts, root: true, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);
+                    upstream.Report(symbol, facts, root: true,
+                        DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);
                     continue;
                 }
 
@@ -375,7 +379,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path, intent: _facts.Intent);
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
-                    upstream.Report(symbol, facts, root: false, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);
+                    upstream.Report(symbol, facts, root: false,
+                        DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);
                 }
             }
 

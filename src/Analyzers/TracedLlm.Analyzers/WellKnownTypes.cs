@@ -70,9 +70,11 @@ internal sealed class WellKnownTypes
         HttpForwarder = Get("Yarp.ReverseProxy.Forwarder.IHttpForwarder");
         AiService = Get("Microsoft.SemanticKernel.Services.IAIService");
         ClientResult = Get("System.ClientModel.ClientResult");
-        // System.ClientModel 1.2 on: the untyped bases of CollectionResult<T> live in Primitives (GetMessages returns one).
-        CollectionResult = Get("System.ClientModel.Primitives.CollectionResult") ?? Get("System.ClientModel.CollectionResult");
-        AsyncCollectionResult = Get("System.ClientModel.Primitives.AsyncCollectionResult") ?? Get("System.ClientModel.AsyncCollectionResult");
+        // System.ClientModel 1.2 on: CollectionResult<T>'s untyped bases are in Primitives (GetMessages gives one).
+        CollectionResult = Get("System.ClientModel.Primitives.CollectionResult")
+            ?? Get("System.ClientModel.CollectionResult");
+        AsyncCollectionResult = Get("System.ClientModel.Primitives.AsyncCollectionResult")
+            ?? Get("System.ClientModel.AsyncCollectionResult");
         AsyncStreamingResult = Get("System.ClientModel.AsyncStreamingResult`1");
         ValueTaskOfT = Get("System.Threading.Tasks.ValueTask`1");
         TaskOfT = Get("System.Threading.Tasks.Task`1");
@@ -170,7 +172,7 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? CollectionResult { get; }
     public INamedTypeSymbol? AsyncCollectionResult { get; }
 
-    /// <summary>What a streaming call of the OpenAI SDK's Responses API gives (<c>CreateResponseStreamingAsync</c>).</summary>
+    /// <summary>What a streaming call of OpenAI's Responses API gives (<c>CreateResponseStreamingAsync</c>).</summary>
     public INamedTypeSymbol? AsyncStreamingResult { get; }
     public INamedTypeSymbol? ValueTaskOfT { get; }
     public INamedTypeSymbol? TaskOfT { get; }

@@ -7,16 +7,16 @@ using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
-/// <summary>
-/// TLLM2006's facts: model calls made outside an attempt scope, named as they are made. A call is a model call when the
-/// code shows it is one: an SDK's (<see cref="WellKnownTypes.UpstreamCall"/>: the OpenAI and Anthropic SDKs, <c>IChatClient</c>,
-/// <c>IEmbeddingGenerator</c>, YARP's forwarder), or an HTTP send to an address that names a model API, or one the team
-/// declares (<see cref="DeclaredIntent.ModelClient"/>). Where a send's client and address come from is read by
-/// <see cref="SendFlow"/>; what the method's callers hand it (<see cref="SendArgument"/>), and the clients the compilation
-/// registers as attempts, are read at the end of the compilation. HttpClient's verb methods other than <c>PostAsync</c>
-/// (<c>GetAsync</c>, <c>PutAsJsonAsync</c>...) send what they are named for, never a generation. A method whose body is in
-/// this compilation is judged by that body, never by its signature.
-/// </summary>
+/// <summary>TLLM2006's facts: model calls made outside an attempt scope, named as they are made.</summary>
+/// <remarks>
+/// A call is a model call when the code shows it is one: an SDK's (<see cref="WellKnownTypes.UpstreamCall"/>: the
+/// OpenAI and Anthropic SDKs, <c>IChatClient</c>, <c>IEmbeddingGenerator</c>, YARP's forwarder), an HTTP send to an
+/// address that names a model API, or one the team declares (<see cref="DeclaredIntent.ModelClient"/>). Where a
+/// send's client and address come from is read by <see cref="SendFlow"/>; what its method's callers hand it
+/// (<see cref="SendArgument"/>) and the clients the compilation registers as attempts are read at the end of the
+/// compilation. HttpClient's verb methods other than <c>PostAsync</c> send what they are named for, never a
+/// generation. A method whose body is in this compilation is judged by that body, never by its signature.
+/// </remarks>
 internal sealed class UpstreamCollector : IFactCollector
 {
     public void Visit(IOperation operation, MethodScope scope)
@@ -31,7 +31,8 @@ internal sealed class UpstreamCollector : IFactCollector
             return;
         }
 
-        if (invocation.TargetMethod is { Name: "AddTracedLlmAttempts", ContainingType.Name: "TracedLlmHttpClientBuilderExtensions" })
+        if (invocation.TargetMethod is { Name: "AddTracedLlmAttempts" } registration
+            && registration.ContainingType.Name == "TracedLlmHttpClientBuilderExtensions")
         {
             scope.Facts.AttemptRegistrations.AddRange(Registered(invocation, scope));
         }
@@ -46,15 +47,15 @@ internal sealed class UpstreamCollector : IFactCollector
         }
         else if (!scope.RunsAsLibraryCallback(invocation))
         {
-            scope.Facts.UnscopedUpstreamCalls.Add(new UpstreamCallSite(call.Name, invocation.Syntax.GetLocation(), call.Evident, call.Inputs));
+            var location = invocation.Syntax.GetLocation();
+            scope.Facts.UnscopedUpstreamCalls.Add(new UpstreamCallSite(call.Name, location, call.Evident, call.Inputs));
         }
     }
 
     /// <summary>
-    /// A call that may be a model call, named as it is made: an SDK's or a declared one (<paramref name="invocation"/> is one
-    /// when <see cref="ModelCallSite.Evident"/>), or an HTTP send whose client and address (<see cref="ModelCallSite.Inputs"/>)
-    /// may show it is one at the end of the compilation; null for any other call, for a verb method other than <c>POST</c>,
-    /// and for a method whose body the call graph follows.
+    /// A call that may be a model call, named as it is made: an SDK's or a declared one (one when
+    /// <see cref="ModelCallSite.Evident"/>), or an HTTP send whose client and address may show it is one at the end
+    /// of the compilation; null for any other call, for a verb method other than <c>POST</c>, for a method of source.
     /// </summary>
     internal static ModelCallSite? ModelCall(IInvocationOperation invocation, MethodScope scope)
     {
@@ -62,34 +63,29 @@ internal sealed class UpstreamCollector : IFactCollector
         var receiver = MethodScope.Receiver(invocation) is { } operand ? ValueFlow.Unwrap(operand).Type : null;
         var call = scope.Types.UpstreamCall(method, receiver);
         var http = call is not null && IsHttpSend(method, scope.Types);
-        var tree = invocation.Syntax.SyntaxTree;
-        if ((call is null && !scope.Compilation.Intent.ModelClient(method, receiver, null, System.Array.Empty<string>(), tree))
+        var (tree, intent) = (invocation.Syntax.SyntaxTree, scope.Compilation.Intent);
+        if ((call is null && !intent.ModelClient(method, receiver, null, ImmutableArray<string>.Empty, tree))
             || BodyAnalyzedHere(method, scope.Types) || (http && IsHttpClientVerb(method)))
         {
             return null;
         }
 
         var inputs = http ? Inputs(invocation, scope) : SendInputs.None;
-        var evident = !http || scope.Compilation.Intent.ModelClient(method, receiver, scope.Owner, inputs.Clients, tree)
-            || scope.Compilation.Intent.ModelUrl(inputs.Text, tree);
+        var evident = !http || intent.ModelClient(method, receiver, scope.Owner, inputs.Clients, tree)
+            || intent.ModelUrl(inputs.Text, tree);
         return new ModelCallSite(call ?? $"{(receiver ?? method.ContainingType).Name}.{method.Name}", evident, inputs);
     }
 
-    /// <summary>A send's client (its receiver) and address (a <c>requestUri</c>, a request message), where they come from.</summary>
-    private static SendInputs Inputs(IInvocationOperation send, MethodScope scope)
-    {
-        var inputs = MethodScope.Receiver(send) is { } receiver ? scope.Sends.Inputs(receiver) : SendInputs.None;
-        foreach (var argument in send.Arguments.Where(a => a.Parameter?.Type is { SpecialType: SpecialType.System_String } or { Name: "Uri" or "HttpRequestMessage" }))
-        {
-            inputs = inputs.With(scope.Sends.Inputs(argument.Value));
-        }
-
-        return inputs;
-    }
+    /// <summary>Where a send's client (its receiver) and address (a <c>requestUri</c>, a request) come from.</summary>
+    private static SendInputs Inputs(IInvocationOperation send, MethodScope scope) => send.Arguments
+        .Where(a => a.Parameter?.Type is { SpecialType: SpecialType.System_String }
+            or { Name: "Uri" or "HttpRequestMessage" })
+        .Aggregate(MethodScope.Receiver(send) is { } receiver ? scope.Sends.Inputs(receiver) : SendInputs.None,
+            (inputs, argument) => inputs.With(scope.Sends.Inputs(argument.Value)));
 
     /// <summary>
-    /// What a call of a source method hands it that it may send with: a client, a request, an address or a client's name (every
-    /// string, as the method alone knows what it does with it), for the sends in it whose inputs its parameters decide.
+    /// What a call of a source method hands it that it may send with: a client, a request, an address or a client's
+    /// name (every string: only the method knows what it does with one).
     /// </summary>
     private static void AddSendArguments(IOperation call, MethodScope scope)
     {
@@ -107,7 +103,8 @@ internal sealed class UpstreamCollector : IFactCollector
         foreach (var argument in arguments)
         {
             if (argument is { ArgumentKind: not ArgumentKind.DefaultValue, Parameter: { } parameter }
-                && (parameter.Type.SpecialType == SpecialType.System_String || SendFlow.Follows(parameter.Type, scope.Types))
+                && (parameter.Type.SpecialType == SpecialType.System_String
+                    || SendFlow.Follows(parameter.Type, scope.Types))
                 && scope.Sends.Inputs(argument.Value) is { IsEmpty: false } inputs)
             {
                 scope.Facts.SendArguments.Add(new SendArgument(call.Syntax, parameter.Ordinal, inputs));
@@ -116,8 +113,8 @@ internal sealed class UpstreamCollector : IFactCollector
     }
 
     /// <summary>
-    /// The factory clients an <c>AddTracedLlmAttempts()</c> call registers: the <c>AddHttpClient</c> its builder comes from
-    /// (through the builder's other calls and a local), by its name and, for a typed client, by <c>T:</c> and the type.
+    /// The factory clients an <c>AddTracedLlmAttempts()</c> call registers: those of the <c>AddHttpClient</c> its
+    /// builder comes from (through the builder's other calls, a local): by name, a typed client as <c>T:</c> and type.
     /// </summary>
     private static IEnumerable<string> Registered(IInvocationOperation attempts, MethodScope scope)
     {
@@ -126,17 +123,10 @@ internal sealed class UpstreamCollector : IFactCollector
             switch (ValueFlow.Unwrap(builder))
             {
                 case IInvocationOperation { TargetMethod.Name: "AddHttpClient" } add:
-                    foreach (var name in add.Arguments.Where(a => a.Parameter?.Name == "name").SelectMany(a => scope.Sends.Inputs(a.Value).Text))
-                    {
-                        yield return name;
-                    }
-
-                    if (add.TargetMethod.TypeArguments is { Length: > 0 } types)
-                    {
-                        yield return "T:" + types[types.Length - 1].ToDisplayString();
-                    }
-
-                    yield break;
+                    var names = add.Arguments.Where(a => a.Parameter?.Name == "name")
+                        .SelectMany(a => scope.Sends.Inputs(a.Value).Text);
+                    var types = add.TargetMethod.TypeArguments;
+                    return types.IsEmpty ? names : names.Append("T:" + types[types.Length - 1].ToDisplayString());
                 case IInvocationOperation { Type.Name: "IHttpClientBuilder" } configured:
                     builder = MethodScope.Receiver(configured);
                     break;
@@ -144,23 +134,32 @@ internal sealed class UpstreamCollector : IFactCollector
                     builder = writes[0];
                     break;
                 default:
-                    yield break;
+                    return Enumerable.Empty<string>();
             }
         }
+
+        return Enumerable.Empty<string>();
     }
 
-    /// <summary>A send of <c>HttpMessageInvoker</c> or <c>HttpClient</c> (or a type derived from them, or their JSON extensions).</summary>
+    /// <summary>A send of <c>HttpMessageInvoker</c> or <c>HttpClient</c> (a type derived from them, JSON's).</summary>
     internal static bool IsHttpSend(IMethodSymbol method, WellKnownTypes types) =>
-        types.HttpMessageInvoker is { } invoker
-        && WellKnownTypes.DerivesFrom(method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType, invoker);
+        types.HttpMessageInvoker is { } invoker && WellKnownTypes.DerivesFrom(
+            method.IsExtensionMethod && method.Parameters.Length > 0
+                ? method.Parameters[0].Type
+                : method.ContainingType,
+            invoker);
 
     // HttpClient's GetAsync / GetStringAsync / GetStreamAsync / GetByteArrayAsync, DeleteAsync, PutAsync, PatchAsync,
     // and System.Net.Http.Json's GetFromJsonAsync / GetFromJsonAsAsyncEnumerable, DeleteFromJsonAsync, PutAsJsonAsync,
-    // PatchAsJsonAsync: the framework's own methods, named for the verb they send (not a method of a type derived from it).
+    // PatchAsJsonAsync: the framework's own methods, named for the verb they send (not a method of a type derived
+    // from it).
     private static bool IsHttpClientVerb(IMethodSymbol method) =>
-        method.ContainingType?.ToDisplayString() is "System.Net.Http.HttpClient" or "System.Net.Http.Json.HttpClientJsonExtensions"
-        && (method.Name.StartsWith("Get", System.StringComparison.Ordinal) || method.Name.StartsWith("Delete", System.StringComparison.Ordinal)
-            || method.Name.StartsWith("Put", System.StringComparison.Ordinal) || method.Name.StartsWith("Patch", System.StringComparison.Ordinal));
+        method.ContainingType?.ToDisplayString() is "System.Net.Http.HttpClient"
+            or "System.Net.Http.Json.HttpClientJsonExtensions"
+        && (method.Name.StartsWith("Get", System.StringComparison.Ordinal)
+            || method.Name.StartsWith("Delete", System.StringComparison.Ordinal)
+            || method.Name.StartsWith("Put", System.StringComparison.Ordinal)
+            || method.Name.StartsWith("Patch", System.StringComparison.Ordinal));
 
     /// <summary>
     /// Whether the analyzers read <paramref name="method"/>'s body in this compilation, so that the call graph
@@ -172,7 +171,7 @@ internal sealed class UpstreamCollector : IFactCollector
     internal static bool BodyAnalyzedHere(IMethodSymbol method, WellKnownTypes types)
     {
         method = method.PartialImplementationPart ?? method;
-        if (method.IsAbstract || method.IsExtern || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, types.Assembly)
+        if (method.IsAbstract || method.IsExtern || !WellKnownTypes.Same(method.ContainingAssembly, types.Assembly)
             || IsGeneratedCode(method, types.GeneratedCodeAttribute))
         {
             return false;
@@ -195,7 +194,7 @@ internal sealed class UpstreamCollector : IFactCollector
     }
 }
 
-/// <summary>A call <see cref="UpstreamCollector.ModelCall"/> reads: its name, whether the code shows it is a model call, its inputs.</summary>
+/// <summary>What <see cref="UpstreamCollector.ModelCall"/> reads of a call: name, whether evident, inputs.</summary>
 internal readonly record struct ModelCallSite(string Name, bool Evident, SendInputs Inputs)
 {
     /// <summary>The client it sends through, when the code names one.</summary>

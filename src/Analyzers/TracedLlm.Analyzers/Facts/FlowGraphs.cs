@@ -7,11 +7,12 @@ using TracedLlm.Analyzers.Collectors;
 
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>Finds the control-flow graph that runs an operation of a block: the block's own, a local function's or a lambda's.</summary>
+/// <summary>Finds the control-flow graph that runs an operation of a block (its own, a local function's).</summary>
 internal static class FlowGraphs
 {
-    /// <summary>The graph holding <paramref name="syntax"/>, the symbol it runs as, and the outermost operations of that syntax there.</summary>
-    public static (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? Find(MethodScope scope, SyntaxNode syntax)
+    /// <summary>The graph holding <paramref name="syntax"/>, the symbol it runs as, its outermost operations.</summary>
+    public static (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? Find(
+        MethodScope scope, SyntaxNode syntax)
     {
         foreach (var block in scope.Blocks.Where(b => b.Syntax.Span.Contains(syntax.Span)))
         {
@@ -34,9 +35,11 @@ internal static class FlowGraphs
         return null;
     }
 
-    private static (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? Find(ControlFlowGraph graph, ISymbol owner, SyntaxNode syntax)
+    private static (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? Find(
+        ControlFlowGraph graph, ISymbol owner, SyntaxNode syntax)
     {
-        var all = graph.Blocks.SelectMany(b => b.Operations.Append(b.BranchValue)).Where(o => o is not null).SelectMany(o => o!.DescendantsAndSelf()).ToList();
+        var all = graph.Blocks.SelectMany(b => b.Operations.Append(b.BranchValue)).OfType<IOperation>()
+            .SelectMany(o => o.DescendantsAndSelf()).ToList();
         var operations = all.Where(o => o.Syntax == syntax && o.Kind != OperationKind.FlowCapture).ToList();
         if (operations.Count > 0)
         {
@@ -52,7 +55,8 @@ internal static class FlowGraphs
             }
         }
 
-        foreach (var lambda in all.OfType<IFlowAnonymousFunctionOperation>().Where(l => l.Syntax.Span.Contains(syntax.Span)))
+        var lambdas = all.OfType<IFlowAnonymousFunctionOperation>().Where(l => l.Syntax.Span.Contains(syntax.Span));
+        foreach (var lambda in lambdas)
         {
             if (Find(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, syntax) is { } inLambda)
             {

@@ -62,14 +62,23 @@ internal static class KeyContent
     }
 
     /// <summary>The key's literal values by ValueContentAnalysis, or null when it does not know them all.</summary>
-    private static ImmutableArray<KeyValue>? Literals(IOperation key, MethodScope scope)
+    private static ImmutableArray<KeyValue>? Literals(IOperation key, MethodScope scope) =>
+        Content(key, scope) is { Other: false, Literals.Count: > 0 } known
+            ? known.Literals.Select(KeyValue.Of).ToImmutableArray()
+            : null;
+
+    /// <summary>
+    /// What ValueContentAnalysis says a string may be where <paramref name="value"/> is read: the literals it may be,
+    /// and whether it may be something else too (a value the analysis does not know); null when there is no analysis.
+    /// </summary>
+    internal static (ImmutableHashSet<string> Literals, bool Other)? Content(IOperation value, MethodScope scope)
     {
-        if (FlowGraphs.Find(scope, key.Syntax) is not { } at)
+        if (FlowGraphs.Find(scope, value.Syntax) is not { } at)
         {
             return null;
         }
 
-        var provider = WellKnownTypeProvider.GetOrCreate(key.SemanticModel!.Compilation);
+        var provider = WellKnownTypeProvider.GetOrCreate(value.SemanticModel!.Compilation);
         var result = ValueContentAnalysis.TryGetOrComputeResult(at.Graph, at.Owner, provider, scope.Options, DiagnosticDescriptors.SlotMismatch,
             PointsToAnalysisKind.Complete, InterproceduralAnalysisKind.ContextSensitive, pessimisticAnalysis: false);
         if (result is null)
@@ -77,18 +86,10 @@ internal static class KeyContent
             return null;
         }
 
-        var literals = new HashSet<string>(System.StringComparer.Ordinal);
-        foreach (var operation in at.Operations)
-        {
-            var value = result[operation];
-            if (value.NonLiteralState != ValueContainsNonLiteralState.No || value.LiteralValues.IsEmpty || !value.LiteralValues.All(v => v is string))
-            {
-                return null;
-            }
-
-            literals.UnionWith(value.LiteralValues.Cast<string>());
-        }
-
-        return literals.Count == 0 ? null : literals.Select(v => new KeyValue(KeyValueKind.Constant, v, null)).ToImmutableArray();
+        var values = at.Operations.Select(o => result[o]).ToList();
+        var literals = values.SelectMany(v => v.LiteralValues).OfType<string>()
+            .ToImmutableHashSet(System.StringComparer.Ordinal);
+        return (literals, values.Any(v => v.NonLiteralState != ValueContainsNonLiteralState.No
+            || v.LiteralValues.Any(l => l is not string)));
     }
 }

@@ -1,19 +1,19 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Rules;
 
-/// <summary>
-/// TLLM2006 at the end of the compilation: which sends outside an attempt are model calls, and by which way the request
-/// reaches them. A send is not reported when its client is one the compilation registers as attempts
-/// (<c>AddTracedLlmAttempts()</c>) or the team declares so. It is reported when the code shows it is a model call, when the
-/// route's attempts use its client or run its method, or when a caller hands it a model API's client or address: its
-/// method's parameters are followed up the calls that give them (<see cref="MaxHops"/> calls up), and the finding's path
-/// runs through the first call whose arguments decide.
-/// </summary>
+/// <summary>TLLM2006 at the end of the compilation: the sends outside an attempt that are model calls.</summary>
+/// <remarks>
+/// A send through a client the compilation registers with <c>AddTracedLlmAttempts()</c> (or the team declares so) is an
+/// attempt. Any other is a model call when the code shows it is one, when the route's attempts use its client or run
+/// its method, or when a caller hands it a model API's client or address: its method's parameters are followed up the
+/// calls that give them (<see cref="MaxHops"/> calls up), and the finding's path runs through the first that decides.
+/// </remarks>
 internal sealed class UpstreamCallRule
 {
     /// <summary>How many calls up a send's parameters are followed to what its callers give them.</summary>
@@ -26,22 +26,16 @@ internal sealed class UpstreamCallRule
     private readonly IReadOnlyDictionary<ISymbol, MethodFacts> _methods;
     private readonly CallGraph _graph;
     private readonly Func<ISymbol, List<(ISymbol Caller, CallEdge Edge)>> _callsOf;
+    private readonly CancellationToken _cancellationToken;
     private readonly List<string> _registered;
 
-    private readonly System.Threading.CancellationToken _cancellationToken;
-
     public UpstreamCallRule(CompilationFacts facts, IReadOnlyDictionary<ISymbol, MethodFacts> methods, CallGraph graph,
-        Func<ISymbol, List<(ISymbol Caller, CallEdge Edge)>> callsOf, System.Threading.CancellationToken cancellationToken)
+        Func<ISymbol, List<(ISymbol Caller, CallEdge Edge)>> callsOf, CancellationToken cancellationToken)
     {
-        _cancellationToken = cancellationToken;
-        _facts = facts;
-        _methods = methods;
-        _graph = graph;
-        _callsOf = callsOf;
+        (_facts, _methods, _graph, _callsOf, _cancellationToken) = (facts, methods, graph, callsOf, cancellationToken);
         _registered = methods.Values.SelectMany(f => f.AttemptRegistrations).Distinct().ToList();
 
-        // The clients the route's own attempts send through, and through which the methods they run send: a send outside an
-        // attempt through the same client is a model call too.
+        // The clients the route's own attempts send through (or its methods): other sends through them are too.
         AttemptClients = new HashSet<string>(methods.Values.SelectMany(f => f.AttemptClients), StringComparer.Ordinal);
         foreach (var pair in methods.Where(pair => graph.ReachedInsideAttempts(pair.Key)))
         {
@@ -51,39 +45,11 @@ internal sealed class UpstreamCallRule
 
     public HashSet<string> AttemptClients { get; }
 
-    /// <summary>The code shows the send is a model call, or the route's attempts use its client or run its method.</summary>
+    /// <summary>The code shows the send is a model call, or the route's attempts use its client or method.</summary>
     public bool IsModelCall(ISymbol method, UpstreamCallSite site) =>
         site.Evident || _graph.ReachedInsideAttempts(method) || site.Inputs.Clients.Any(AttemptClients.Contains);
 
-    /// <summary>
-    /// Reports the model calls of <paramref name="method"/> made outside an attempt: of a route's own code
-    /// (<paramref name="root"/>) those not reported while typing, of code reached through calls all, with their path.
-    /// </summary>
-    public void Report(ISymbol method, MethodFacts facts, bool root, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
-    {
-        foreach (var site in facts.UnscopedUpstreamCalls.Where(site => !(root && ReportedWhileTyping(site))))
-        {
-            var chains = root ? new[] { new List<Hop>() } : Chains(method, site.Inputs.Parameters, 0).Take(MaxChains);
-            foreach (var chain in chains)
-            {
-                var inputs = chain.Aggregate(site.Inputs, (all, hop) => all.With(hop.Given));
-                var tree = site.Location.SourceTree!;
-                if (inputs.Clients.Any(client => _facts.Intent.AttemptClient(client, _registered, tree)))
-                {
-                    continue;
-                }
-
-                if (IsModelCall(method, site) || inputs.Clients.Any(AttemptClients.Contains) || _facts.Intent.ModelUrl(inputs.Text, tree)
-                    || _facts.Intent.NamedModelClient(inputs.Clients, tree))
-                {
-                    report(Findings.Create(descriptor, site.Location, root ? null : PathThrough(chain, method), null, null, site.Call));
-                    break;
-                }
-            }
-        }
-    }
-
-    /// <summary>A route's own sends the code shows are model calls, through no client the compilation may register as attempts.</summary>
+    /// <summary>A route's own sends the code shows are model calls, through no client that may be registered.</summary>
     public static void ReportWhileTyping(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report)
     {
         foreach (var site in facts.UnscopedUpstreamCalls.Where(ReportedWhileTyping))
@@ -92,20 +58,55 @@ internal sealed class UpstreamCallRule
         }
     }
 
+    /// <summary>
+    /// Reports the model calls of <paramref name="method"/> made outside an attempt: of a route's own code
+    /// (<paramref name="root"/>) those not reported while typing; of code reached through calls all, with their path.
+    /// </summary>
+    public void Report(ISymbol method, MethodFacts facts, bool root, DiagnosticDescriptor rule, Action<Diagnostic> add)
+    {
+        foreach (var site in facts.UnscopedUpstreamCalls.Where(site => !(root && ReportedWhileTyping(site))))
+        {
+            var tree = site.Location.SourceTree!;
+            var chains = root ? new[] { new List<Hop>() } : Chains(method, site.Inputs.Parameters, 0).Take(MaxChains);
+            foreach (var chain in chains)
+            {
+                var inputs = chain.Aggregate(site.Inputs, (all, hop) => all.With(hop.Given));
+                if (inputs.Clients.Any(client => _facts.Intent.AttemptClient(client, _registered, tree)))
+                {
+                    continue;
+                }
+
+                var intent = _facts.Intent;
+                if (IsModelCall(method, site) || inputs.Clients.Any(AttemptClients.Contains)
+                    || intent.ModelUrl(inputs.Text, tree) || intent.NamedModelClient(inputs.Clients, tree))
+                {
+                    var path = root ? null : PathThrough(chain, method);
+                    add(Findings.Create(rule, site.Location, path, null, null, site.Call));
+                    break;
+                }
+            }
+        }
+    }
+
     private static bool ReportedWhileTyping(UpstreamCallSite site) => site.Evident && site.Inputs.Clients.IsEmpty;
 
-    /// <summary>One call up: the caller, the call, and what it gives the parameters a send's inputs come from.</summary>
+    /// <summary>One call up: the caller, the call, what it gives the parameters a send's inputs come from.</summary>
     private readonly record struct Hop(ISymbol Caller, CallEdge Edge, SendInputs Given);
 
     /// <summary>
-    /// The ways up from <paramref name="method"/> through the calls that give its <paramref name="parameters"/> a value (made
-    /// outside an attempt, by a method the request runs outside one), the topmost call first; one empty way when there is none.
+    /// The ways up from <paramref name="method"/> through the calls that give its <paramref name="parameters"/> a value
+    /// (made outside an attempt, by a method the request runs outside one), topmost first; one empty way when none.
     /// </summary>
     private IEnumerable<List<Hop>> Chains(ISymbol method, IReadOnlyCollection<int> parameters, int depth)
     {
-        var sites = depth >= MaxHops || parameters.Count == 0 ? new List<(ISymbol Caller, CallEdge Edge)>() : _callsOf(method)
-            .Where(s => !s.Edge.InAttemptScope && !s.Edge.ByLibrary && s.Edge.Site is not null && _graph.ReachedOutsideAttempts(s.Caller))
-            .OrderBy(s => s.Edge.Site!.SyntaxTree.FilePath, StringComparer.Ordinal).ThenBy(s => s.Edge.Site!.SpanStart).ToList();
+        var sites = depth >= MaxHops || parameters.Count == 0
+            ? new List<(ISymbol Caller, CallEdge Edge)>()
+            : _callsOf(method)
+                .Where(s => s.Edge is { InAttemptScope: false, ByLibrary: false, Site: not null })
+                .Where(s => _graph.ReachedOutsideAttempts(s.Caller))
+                .OrderBy(s => s.Edge.Site!.SyntaxTree.FilePath, StringComparer.Ordinal)
+                .ThenBy(s => s.Edge.Site!.SpanStart)
+                .ToList();
         if (sites.Count == 0)
         {
             yield return new List<Hop>();
@@ -114,9 +115,9 @@ internal sealed class UpstreamCallRule
 
         foreach (var (caller, edge) in sites)
         {
-            var given = _methods.TryGetValue(caller, out var facts)
-                ? facts.SendArguments.Where(a => a.Site == edge.Site && parameters.Contains(a.Ordinal)).Aggregate(SendInputs.None, (all, a) => all.With(a.Inputs))
-                : SendInputs.None;
+            var given = (_methods.TryGetValue(caller, out var facts) ? facts.SendArguments : new List<SendArgument>())
+                .Where(a => a.Site == edge.Site && parameters.Contains(a.Ordinal))
+                .Aggregate(SendInputs.None, (all, a) => all.With(a.Inputs));
             foreach (var above in Chains(caller, given.Parameters, depth + 1))
             {
                 above.Add(new Hop(caller, edge, given));
@@ -125,7 +126,7 @@ internal sealed class UpstreamCallRule
         }
     }
 
-    /// <summary>The route's way to the topmost caller of a chain, then the chain's calls down to <paramref name="method"/>.</summary>
+    /// <summary>The route's way to the chain's top caller, then its calls down to <paramref name="method"/>.</summary>
     private FindingPath? PathThrough(List<Hop> chain, ISymbol method)
     {
         if (chain.Count == 0 || _graph.PathTo(chain[0].Caller, outsideAttempt: true) is not { } top)
@@ -133,9 +134,7 @@ internal sealed class UpstreamCallRule
             return _graph.PathTo(method, outsideAttempt: true);
         }
 
-        var methods = top.Methods.ToList();
-        var calls = top.Calls.ToList();
-        var dispatched = top.Dispatched;
+        var (methods, calls, dispatched) = (top.Methods.ToList(), top.Calls.ToList(), top.Dispatched);
         for (var i = 0; i < chain.Count; i++)
         {
             var callee = i + 1 < chain.Count ? chain[i + 1].Caller : method;
@@ -143,7 +142,8 @@ internal sealed class UpstreamCallRule
             {
                 // A call of an interface or base method: the declaration, then the implementation it reaches.
                 methods.Add(declared);
-                dispatched |= _facts.Implementations(declared, _cancellationToken).Concat(_facts.InheritedImplementations(declared, _cancellationToken)).Count() > 1;
+                dispatched |= _facts.Implementations(declared, _cancellationToken)
+                    .Concat(_facts.InheritedImplementations(declared, _cancellationToken)).Count() > 1;
             }
 
             methods.Add(callee);
