@@ -94,6 +94,39 @@ public sealed class UnscopedUpstreamFlowTests
         Diagnostic("TLLM2006", 0,
             Message("HttpClient.PostAsync", "Routes.Chat → Orchestrator.RunAsync → Provider.SendAsync")));
 
+    /// <summary>
+    /// A client's name handed down as a string names the client the helper makes: a declared model's is a model call,
+    /// one registered as attempts (here, <c>"routed"</c>) is an attempt, another (<c>"hooks"</c>) is neither.
+    /// </summary>
+    [Fact]
+    public Task AClientsNameHandedDownNamesTheClientTheHelperMakes() => DeclaredAsync(
+        "using Microsoft.Extensions.DependencyInjection;\n" + Corpus.Header + """
+        internal static class Routes
+        {
+            public static void Register(IServiceCollection services) =>
+                services.AddHttpClient("routed").AddTracedLlmAttempts();
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, IHttpClientFactory factory)
+            {
+                await Sender.SendAsync(factory, "hooks");
+                await Sender.SendAsync(factory, "routed");
+                await Sender.SendAsync(factory, Names.Model);
+                return new Reply();
+            }
+        }
+
+        internal static class Names { public const string Model = "backup-llm"; }
+
+        internal static class Sender
+        {
+            public static Task SendAsync(IHttpClientFactory factory, string name) =>
+                {|#0:factory.CreateClient(name).PostAsync("run", new StringContent("{}"))|};
+        }
+        """,
+        "dotnet_code_quality.TLLM2006.model_http_clients = backup-llm|routed",
+        Diagnostic("TLLM2006", 0, Message("HttpClient.PostAsync", "Routes.Chat → Sender.SendAsync")));
+
     /// <summary>A request a helper builds from the address it is given, and addresses kept in fields.</summary>
     [Fact]
     public Task RequestsMadeByHelpersAndAddressesInFieldsAreRead() => AnalyzerAsync(Corpus.Header + """

@@ -134,20 +134,26 @@ internal readonly record struct UpstreamCallSite(string Call, Location Location,
 /// <summary>
 /// Where a send's client and address come from, as far as one method shows: the clients it names (a named client's
 /// name, a field, a property, a typed client's constructor parameter), the constant text of its address, and the
-/// method's parameters whose arguments decide the rest.
+/// method's parameters whose arguments decide the rest (<see cref="Names"/>: those that name a factory client).
 /// </summary>
 internal readonly record struct SendInputs(
-    ImmutableArray<string> Clients, ImmutableArray<string> Text, ImmutableArray<int> Parameters)
+    ImmutableArray<string> Clients, ImmutableArray<string> Text, ImmutableArray<int> Parameters,
+    ImmutableArray<int> Names)
 {
-    public static readonly SendInputs None =
-        new(ImmutableArray<string>.Empty, ImmutableArray<string>.Empty, ImmutableArray<int>.Empty);
+    public static readonly SendInputs None = new(ImmutableArray<string>.Empty, ImmutableArray<string>.Empty,
+        ImmutableArray<int>.Empty, ImmutableArray<int>.Empty);
 
-    public bool IsEmpty => Clients.IsEmpty && Text.IsEmpty && Parameters.IsEmpty;
+    public bool IsEmpty => Clients.IsEmpty && Text.IsEmpty && Parameters.IsEmpty && Names.IsEmpty;
 
     public SendInputs With(SendInputs other) => new(
         Clients.Union(other.Clients).ToImmutableArray(),
         Text.Union(other.Text).ToImmutableArray(),
-        Parameters.Union(other.Parameters).ToImmutableArray());
+        Parameters.Union(other.Parameters).ToImmutableArray(),
+        Names.Union(other.Names).ToImmutableArray());
+
+    /// <summary>These inputs given where a client's name is taken: their text names clients.</summary>
+    public SendInputs AsNames() => new(Clients.Union(Text).ToImmutableArray(), ImmutableArray<string>.Empty,
+        ImmutableArray<int>.Empty, Parameters.Union(Names).ToImmutableArray());
 }
 
 /// <summary>What a call of a source method (<paramref name="Site"/>) gives one of its parameters.</summary>

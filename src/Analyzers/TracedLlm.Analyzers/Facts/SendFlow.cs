@@ -34,6 +34,7 @@ internal sealed class SendFlow(MethodScope scope)
     private readonly HashSet<string> _clients = new(System.StringComparer.Ordinal);
     private readonly HashSet<string> _text = new(System.StringComparer.Ordinal);
     private readonly SortedSet<int> _parameters = new();
+    private readonly SortedSet<int> _names = new();
 
     /// <summary>Where a value handed to a send (or to a method that may send with it) comes from.</summary>
     public SendInputs Inputs(IOperation value)
@@ -41,6 +42,7 @@ internal sealed class SendFlow(MethodScope scope)
         _clients.Clear();
         _text.Clear();
         _parameters.Clear();
+        _names.Clear();
         if (!Follows(value.Type, scope.Types))
         {
             Read(value, null, 0, _text);
@@ -66,7 +68,8 @@ internal sealed class SendFlow(MethodScope scope)
             Object(value, null, 0);
         }
 
-        return new SendInputs(_clients.ToImmutableArray(), _text.ToImmutableArray(), _parameters.ToImmutableArray());
+        return new SendInputs(_clients.ToImmutableArray(), _text.ToImmutableArray(), _parameters.ToImmutableArray(),
+            _names.ToImmutableArray());
     }
 
     /// <summary>A type points-to analysis follows: a client, a request, an address.</summary>
@@ -188,7 +191,7 @@ internal sealed class SendFlow(MethodScope scope)
                     break;
                 case IParameterReferenceOperation { Parameter: var parameter }
                     when WellKnownTypes.Same(parameter.ContainingSymbol, scope.Owner):
-                    _parameters.Add(parameter.Ordinal);
+                    (into == _clients ? _names : _parameters).Add(parameter.Ordinal);
                     break;
                 case IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member:
                     Initializer(member.Member, into);

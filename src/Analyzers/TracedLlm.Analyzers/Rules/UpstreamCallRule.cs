@@ -67,7 +67,7 @@ internal sealed class UpstreamCallRule
         foreach (var site in facts.UnscopedUpstreamCalls.Where(site => !(root && ReportedWhileTyping(site))))
         {
             var tree = site.Location.SourceTree!;
-            var chains = root ? new[] { new List<Hop>() } : Chains(method, site.Inputs.Parameters, 0).Take(MaxChains);
+            var chains = root ? new[] { new List<Hop>() } : Chains(method, site.Inputs, 0).Take(MaxChains);
             foreach (var chain in chains)
             {
                 var inputs = chain.Aggregate(site.Inputs, (all, hop) => all.With(hop.Given));
@@ -94,12 +94,12 @@ internal sealed class UpstreamCallRule
     private readonly record struct Hop(ISymbol Caller, CallEdge Edge, SendInputs Given);
 
     /// <summary>
-    /// The ways up from <paramref name="method"/> through the calls that give its <paramref name="parameters"/> a value
-    /// (made outside an attempt, by a method the request runs outside one), topmost first; one empty way when none.
+    /// The ways up from <paramref name="method"/> through the calls that give <paramref name="needed"/>'s parameters a
+    /// value (made outside an attempt, by a method the request runs outside one), topmost first; one empty way if none.
     /// </summary>
-    private IEnumerable<List<Hop>> Chains(ISymbol method, IReadOnlyCollection<int> parameters, int depth)
+    private IEnumerable<List<Hop>> Chains(ISymbol method, SendInputs needed, int depth)
     {
-        var sites = depth >= MaxHops || parameters.Count == 0
+        var sites = depth >= MaxHops || (needed.Parameters.IsEmpty && needed.Names.IsEmpty)
             ? new List<(ISymbol Caller, CallEdge Edge)>()
             : _callsOf(method)
                 .Where(s => s.Edge is { InAttemptScope: false, ByLibrary: false, Site: not null })
@@ -115,10 +115,12 @@ internal sealed class UpstreamCallRule
 
         foreach (var (caller, edge) in sites)
         {
+            // What the call gives the parameters the send's client and address come from (and those naming its client).
             var given = (_methods.TryGetValue(caller, out var facts) ? facts.SendArguments : new List<SendArgument>())
-                .Where(a => a.Site == edge.Site && parameters.Contains(a.Ordinal))
-                .Aggregate(SendInputs.None, (all, a) => all.With(a.Inputs));
-            foreach (var above in Chains(caller, given.Parameters, depth + 1))
+                .Where(a => a.Site == edge.Site).Aggregate(SendInputs.None, (all, a) => all
+                    .With(needed.Parameters.Contains(a.Ordinal) ? a.Inputs : SendInputs.None)
+                    .With(needed.Names.Contains(a.Ordinal) ? a.Inputs.AsNames() : SendInputs.None));
+            foreach (var above in Chains(caller, given, depth + 1))
             {
                 above.Add(new Hop(caller, edge, given));
                 yield return above;
