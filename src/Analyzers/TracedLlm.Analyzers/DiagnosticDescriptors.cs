@@ -45,13 +45,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor SpanLifecycle = Create(DiagnosticIds.SpanLifecycle, SpanTitle, "{0}{1}", SpanDescription, compilationEnd: false);
     public static readonly DiagnosticDescriptor SpanLifecycleThroughCalls = Create(DiagnosticIds.SpanLifecycle, SpanTitle, "{0}{1}", SpanDescription, compilationEnd: true);
 
-    /// <summary>
-    /// TLLM2004, a suggestion (Info) by default: on four fresh sets of unseen code, 38 of its 96 findings were judged false
-    /// by both readers (50.9 % in a route's own handler), far above the 10 % a warning on by default must keep
-    /// (bench/analyzers-wide/judged-2026-11-28-fresh.md). A team raises it with <c>dotnet_diagnostic.TLLM2004.severity</c>.
-    /// </summary>
-    public static readonly DiagnosticDescriptor SwallowedException = Create(DiagnosticIds.SwallowedException, SwallowTitle, SwallowMessage, SwallowDescription, compilationEnd: false, severity: DiagnosticSeverity.Info);
-    public static readonly DiagnosticDescriptor SwallowedExceptionThroughCalls = Create(DiagnosticIds.SwallowedException, SwallowTitle, SwallowMessage, SwallowDescription, compilationEnd: true, severity: DiagnosticSeverity.Info);
+    /// <summary>TLLM2004, a warning: its measured rate is on docs/diagnostics/TLLM2004.md.</summary>
+    public static readonly DiagnosticDescriptor SwallowedException = Create(DiagnosticIds.SwallowedException, SwallowTitle, SwallowMessage, SwallowDescription, compilationEnd: false);
+    public static readonly DiagnosticDescriptor SwallowedExceptionThroughCalls = Create(DiagnosticIds.SwallowedException, SwallowTitle, SwallowMessage, SwallowDescription, compilationEnd: true);
 
     /// <summary>TLLM2007, off by default: whether a catch is TLLM2004's may need other methods' bodies, so it is reported at the end of the compilation.</summary>
     public static readonly DiagnosticDescriptor HandledWithoutRecordThroughCalls = Create(DiagnosticIds.HandledWithoutRecord, HandledTitle, HandledMessage, HandledDescription, compilationEnd: true, enabledByDefault: false);

@@ -117,7 +117,6 @@ internal static class DesignedFallbacks
         "Exception caught around a list decoded from a cookie by an extension method of source, and the handler clearing the cookie",
         "HttpRequestException resent at HTTP/1.1 when its Data marks a refused HTTP version, and when it is a 429",
         "HttpRequestException whose Data marks a refused HTTP version (a protocol fallback) resent at HTTP/1.1, any other rethrown",
-        "HttpRequestException whose Data marks a refused HTTP version, answered without a resend",
         "JsonException caught around a JSON decode of text in memory and an awaited Task.Delay, the handler answering in the message, and a response's body decoded from its stream instead",
         "ObjectDisposedException caught around a timer's and a token source's own calls, and around a write beside them",
         "ObjectDisposedException caught around a timer's call, the handler doing more than log",

@@ -26,13 +26,15 @@ internal sealed partial class SwallowCollector
     /// object created (<c>new T(...)</c>, target-typed <c>new(...)</c>, also with a <c>dynamic</c> argument), <c>typeof(T)</c>,
     /// a type argument of a method called or referenced (also one called with a <c>dynamic</c> argument) or of the type whose
     /// member is used (<c>Activator.CreateInstance&lt;T&gt;()</c>, a method with
-    /// a <c>new()</c> constraint, <c>Factory&lt;T&gt;.Create()</c>).
+    /// a <c>new()</c> constraint, <c>Factory&lt;T&gt;.Create()</c>). An exception created after a statement that records the
+    /// failure (a declared record, a failure logger) is no failure left to record: a catch of it upstream has nothing to add.
     /// </summary>
     private static void RecordCreation(IOperation operation, MethodScope scope)
     {
         switch (operation)
         {
-            case IObjectCreationOperation { Type: { } created }:
+            case IObjectCreationOperation { Type: { } created }
+                when !(created is INamedTypeSymbol named && scope.Compilation.IsSourceException(named) && RecordedBefore(operation, scope.Compilation.Handoff)):
                 Record(created, scope);
                 break;
             case IDynamicObjectCreationOperation { Type: { } created }:
@@ -66,6 +68,20 @@ internal sealed partial class SwallowCollector
 
                 break;
         }
+    }
+
+    /// <summary>A statement before <paramref name="operation"/>, in its block or one around it, always hands the failure on.</summary>
+    private static bool RecordedBefore(IOperation operation, FailureHandoff handoff)
+    {
+        for (var current = operation; current.Parent is { } parent; current = parent)
+        {
+            if (parent is IBlockOperation block && block.Operations.TakeWhile(o => o != current).Any(handoff.Always))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void RecordArguments(IMethodSymbol method, MethodScope scope)

@@ -40,7 +40,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         RecordCreation(operation, scope);
         switch (operation)
         {
-            case ICatchClauseOperation @catch when !scope.RunsAsLibraryCallback(@catch):
+            case ICatchClauseOperation @catch when !scope.RunsAsLibraryCallback(@catch) && !InDetachedTask(@catch, scope.Types):
                 VisitCatch(@catch, scope);
                 break;
             case IInvocationOperation invocation when invocation.TargetMethod.Locations.Any(l => l.IsInSource) && !invocation.TargetMethod.ReturnsVoid:
@@ -73,7 +73,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var @try = @catch.Parent as ITryOperation;
-        if (@try is not null && (DecodesInMemory(@catch, @try, scope) || RechecksStore(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
+        if (@try is not null && (DecodesInMemory(@catch, @try, scope) || RechecksStore(@catch, @try, scope) || HandedOnAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
         {
             return;
         }
@@ -110,12 +110,13 @@ internal sealed partial class SwallowCollector : IFactCollector
         // The request's own failure by what the method shows: the catch answers the request with an error, or what it gives up
         // on makes a call the code shows is a model call; a send whose client only the compilation can tell is read at its end.
         var answersError = scope.Compilation.AnswersRequest(@catch.Handler, ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol);
-        var given = @try is null ? null : CompilationFacts.GivenUpScope(@try);
+        var given = @try is null ? null : CompilationFacts.GivenUpScope(@catch, @try);
         var sends = given is null ? new List<ModelCallSite>() : given.DescendantsAndSelf().OfType<IInvocationOperation>()
             .Select(call => UpstreamCollector.ModelCall(call, scope)).OfType<ModelCallSite>().ToList();
         scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answersError, sends.Any(send => send.Evident),
             CompilationFacts.AnswerCalls(@catch.Handler), given is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(given),
-            sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(), handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld));
+            sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(), handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,
+            FailsOpen(@catch, scope) || Relays(@catch, @try, scope) || RethrowsSome(@catch, @try, scope)));
     }
 
     /// <summary>The lambdas and local functions around an operation, innermost first.</summary>
@@ -135,9 +136,18 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
     }
 
-    /// <summary>The statement after the try tests what the catch assigned and fails on it (every path of that branch hands the failure on).</summary>
-    private static bool FailsRightAfter(ICatchClauseOperation @catch, ITryOperation @try, FailureHandoff handoff)
+    /// <summary>
+    /// What runs after the try hands the failure on, before anything may leave: a statement that always does (a declared record
+    /// the catch falls through to), or a test of what the catch assigned whose one branch always does (the next line fails the
+    /// attempt with it). The catch itself leaves nothing out of that path.
+    /// </summary>
+    private static bool HandedOnAfter(ICatchClauseOperation @catch, ITryOperation @try, FailureHandoff handoff)
     {
+        if (@catch.Handler.Operations.Any(FailureHandoff.Leaves))
+        {
+            return false;
+        }
+
         var assigned = @catch.Handler.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>()
             .Select(a => a.Target switch
             {
@@ -145,20 +155,128 @@ internal sealed partial class SwallowCollector : IFactCollector
                 IParameterReferenceOperation parameter => parameter.Parameter,
                 _ => null,
             })
-            .Where(s => s is not null)
+            .OfType<ISymbol>()
             .ToList();
-        if (assigned.Count == 0 || @catch.Handler.Operations.Any(FailureHandoff.Leaves) || Next(@try) is not IConditionalOperation next)
+        foreach (var next in FailureHandoff.Following(@try))
+        {
+            // A rethrow after it throws the outer failure: the one caught here is still dropped.
+            if ((handoff.Always(next) && next is not (IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation }))
+                || (next is IConditionalOperation test && TestsAssigned(test.Condition, assigned)
+                && (handoff.Always(test.WhenTrue) || (test.WhenFalse is { } otherwise && handoff.Always(otherwise)))))
+            {
+                return true;
+            }
+
+            if (FailureHandoff.Leaves(next))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool TestsAssigned(IOperation condition, List<ISymbol> assigned) => condition.DescendantsAndSelf().Any(o => o switch
+    {
+        ILocalReferenceOperation local => assigned.Contains(local.Local, SymbolEqualityComparer.Default),
+        IParameterReferenceOperation parameter => assigned.Contains(parameter.Parameter, SymbolEqualityComparer.Default),
+        _ => false,
+    });
+
+    /// <summary>
+    /// A guardrail that fails open: the catch is in a function that returns a guardrail's verdict, and does not block on
+    /// every path (its last statement returns <c>GuardrailVerdict.Block(...)</c> and so does every return in it). The check
+    /// failed and the request goes on, while the trace says the guardrail passed.
+    /// </summary>
+    private static bool FailsOpen(ICatchClauseOperation @catch, MethodScope scope)
+    {
+        if ((ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol)?.ReturnType is not INamedTypeSymbol returned
+            || (returned.IsGenericType ? returned.TypeArguments[0] : returned).ToDisplayString() != "TracedLlm.GuardrailVerdict")
         {
             return false;
         }
 
-        var tested = next.Condition.DescendantsAndSelf().Any(o => o switch
+        static bool Blocks(IReturnOperation leave) => leave.ReturnedValue is { } value && ValueFlow.Unwrap(value) is IInvocationOperation { TargetMethod.Name: "Block" };
+        return !(@catch.Handler.Operations.LastOrDefault() is IReturnOperation && ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>().All(Blocks));
+    }
+
+    /// <summary>
+    /// A relay cut mid-body: the try reads an upstream response's content (<c>HttpContent</c>) and writes the request's answer,
+    /// and the catch takes more than a cancellation. The client has part of a 200 and the trace a success.
+    /// </summary>
+    private static bool Relays(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
+        @try is not null && !IsCancellation(@catch.ExceptionType, scope.Types) && scope.Types.HttpContent is { } content
+        && ValueFlow.Own(@try.Body).OfType<IInvocationOperation>().Any(call => call.Instance?.Type is { } type && WellKnownTypes.DerivesFrom(type, content))
+        && scope.Compilation.AnswersRequest(@try.Body, null);
+
+    /// <summary>
+    /// A conditional rethrow outside a retry loop: the catch rethrows under a condition that tests more than a cancellation or a
+    /// client's status (a 404 kept by design), and goes on as a success otherwise (no error answer). The code says the
+    /// exception can be the request's failure, and drops the rest.
+    /// </summary>
+    private static bool RethrowsSome(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
+        @try is not null && CompilationFacts.GivenUpScope(@catch, @try) is not ILoopOperation
+        && !ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>().Any(r => r.ReturnedValue is { } value && !scope.Compilation.IsSuccess(value))
+        && ValueFlow.Own(@catch.Handler).OfType<IThrowOperation>().Any(thrown => Guards(thrown, @catch.Handler)
+            .Any(condition => !condition.DescendantsAndSelf().Any(test => test switch
+            {
+                IIsTypeOperation isType => IsCancellation(isType.TypeOperand, scope.Types),
+                IIsPatternOperation { Pattern: ITypePatternOperation or IDeclarationPatternOperation } pattern => IsCancellation(pattern.Pattern.NarrowedType, scope.Types),
+                IPropertyReferenceOperation { Property.Name: "IsCancellationRequested" } => true,
+                _ => test.ConstantValue is { HasValue: true, Value: int code } && CompilationFacts.ClientMistake(code),
+            })));
+
+    /// <summary>The conditions of the <c>if</c>s around <paramref name="operation"/> inside <paramref name="root"/>.</summary>
+    private static IEnumerable<IOperation> Guards(IOperation operation, IOperation root)
+    {
+        for (var current = operation; current != root && current.Parent is { } parent; current = parent)
         {
-            ILocalReferenceOperation local => assigned.Contains(local.Local, SymbolEqualityComparer.Default),
-            IParameterReferenceOperation parameter => assigned.Contains(parameter.Parameter, SymbolEqualityComparer.Default),
-            _ => false,
-        });
-        return tested && (handoff.Always(next.WhenTrue) || (next.WhenFalse is { } otherwise && handoff.Always(otherwise)));
+            if (parent is IConditionalOperation conditional && conditional.Condition != current)
+            {
+                yield return conditional.Condition;
+            }
+        }
+    }
+
+    private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
+        types.OperationCanceledException is { } cancelled && WellKnownTypes.DerivesFrom(type, cancelled);
+
+    /// <summary>
+    /// In a lambda handed to <c>Task.Run</c> or <c>TaskFactory.StartNew</c> whose task the code does not await or keep in a
+    /// local (a discard, a statement, a field): the request does not wait for it, so nothing failing there is the request's.
+    /// </summary>
+    private static bool InDetachedTask(IOperation operation, WellKnownTypes types)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start && WellKnownTypes.DerivesFrom(start.Type, types.Task!))
+            {
+                IOperation task = start;
+                while (task.Parent is IConversionOperation or IParenthesizedOperation)
+                {
+                    task = task.Parent;
+                }
+
+                if (task.Parent is IExpressionStatementOperation
+                    || task.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation })
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static IInvocationOperation? Started(IAnonymousFunctionOperation lambda)
+    {
+        IOperation value = lambda;
+        while (value.Parent is IDelegateCreationOperation or IConversionOperation)
+        {
+            value = value.Parent;
+        }
+
+        return value.Parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Run" or "StartNew" } start } ? start : null;
     }
 
     /// <summary>Every path out of the catch returns a value from the method: the exception became its result.</summary>

@@ -24,7 +24,7 @@ internal sealed partial class CompilationFacts
     /// the response (<c>HttpResponse</c>'s status, headers or body, the response handed to a writer, <c>IProblemDetailsService</c>),
     /// itself or through a method of source that does, three calls deep (an interface's implementations are not followed);
     /// not a success answer (<see cref="IsSuccess"/>: <c>Ok(...)</c>, a value, a status under 400), which is a fallback the
-    /// client is given as if nothing failed. Lambdas and local functions declared in the code run when they are called and
+    /// client is given as if nothing failed, nor a client's own mistake answered by design (<see cref="ClientMistake"/>). Lambdas and local functions declared in the code run when they are called and
     /// are not read here.
     /// </summary>
     /// <remarks>
@@ -35,7 +35,7 @@ internal sealed partial class CompilationFacts
     public bool AnswersRequest(IOperation code, IMethodSymbol? function) =>
         ValueFlow.Own(code).Any(operation => operation switch
         {
-            IReturnOperation { ReturnedValue: { } value } => function is not null && Types.IsHttpAnswer(function.ReturnType) && !IsSuccess(value),
+            IReturnOperation { ReturnedValue: { } value } => function is not null && Types.IsHttpAnswer(function.ReturnType) && IsError(value),
             _ => WritesAnswer(operation, MaxAnswerDepth),
         });
 
@@ -49,12 +49,15 @@ internal sealed partial class CompilationFacts
 
     /// <summary>
     /// What a catch gives up on (TLLM2004 and TLLM2007 part at it): its <c>try</c> block (lambdas and method groups it hands on
-    /// included: a fan-out, <c>Task.Run</c>, a retry helper's delegate), or, when the <c>try</c> sits in a loop of its function,
-    /// the whole loop (a fallback loop: the catch goes on to the next backend).
+    /// included: a fan-out, <c>Task.Run</c>, a retry helper's delegate), or, when the <c>try</c> sits in a loop of its function
+    /// and the catch may leave (<c>continue</c>, <c>break</c>, <c>return</c>), the whole loop (a fallback loop: the catch goes on to
+    /// the next backend).
     /// </summary>
-    public static IOperation GivenUpScope(ITryOperation @try)
+    public static IOperation GivenUpScope(ICatchClauseOperation @catch, ITryOperation @try)
     {
-        for (var current = @try.Parent; current is not null and not IAnonymousFunctionOperation and not ILocalFunctionOperation; current = current.Parent)
+        // A catch that falls through goes on with the rest of the iteration: what follows the try is not given up.
+        var leaves = @catch.Handler.Operations.Any(FailureHandoff.Leaves);
+        for (var current = @try.Parent; leaves && current is not null and not IAnonymousFunctionOperation and not ILocalFunctionOperation; current = current.Parent)
         {
             if (current is ILoopOperation loop)
             {
@@ -88,13 +91,13 @@ internal sealed partial class CompilationFacts
 
     private bool WritesAnswer(IOperation operation, int depth) => operation switch
     {
-        IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type) && !IsSuccess(creation),
-        IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && !IsSuccess(call))
+        IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type) && IsError(creation),
+        IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && IsError(call))
             || (call.Instance is { } instance && (OnResponse(instance) || Types.IsHttpAnswer(instance.Type)))
             || call.Arguments.Any(argument => OnResponse(argument.Value))
             || WellKnownTypes.WritesProblemDetails(call.TargetMethod)
             || (depth < MaxAnswerDepth && call.TargetMethod.Locations.Any(location => location.IsInSource) && WritesResponse(call.TargetMethod, depth + 1)),
-        IAssignmentOperation assignment => OnResponse(assignment.Target) && !(Status(assignment.Value) < 400),
+        IAssignmentOperation assignment => OnResponse(assignment.Target) && !(Status(assignment.Value) is { } code && (code < 400 || ClientMistake(code))),
         _ => false,
     };
 
@@ -107,12 +110,35 @@ internal sealed partial class CompilationFacts
         "ServerSentEvents",
     };
 
+    // The client errors ASP.NET Core's results name (Results, TypedResults, ControllerBase).
+    private static readonly System.Collections.Generic.Dictionary<string, int> ClientResults = new(System.StringComparer.Ordinal)
+    {
+        ["BadRequest"] = 400, ["ValidationProblem"] = 400, ["Unauthorized"] = 401, ["Forbid"] = 403, ["NotFound"] = 404,
+        ["Conflict"] = 409, ["UnprocessableEntity"] = 422,
+    };
+
     /// <summary>
     /// An answer that tells the client nothing failed: a status under 400 given as a constant (<c>StatusCode(200)</c>,
     /// <c>Results.Json(x, statusCode: 202)</c>, <c>new ObjectResult(x) { StatusCode = 200 }</c>), else a success result
     /// (<see cref="SuccessResults"/>), or a value that is no HTTP answer (converted to <c>ActionResult&lt;T&gt;</c>).
     /// </summary>
-    private bool IsSuccess(IOperation value)
+    internal bool IsSuccess(IOperation value) => StatusOf(value) < 400;
+
+    /// <summary>An error answer that is not the client's own mistake (<see cref="ClientMistake"/>), or one whose status is not known.</summary>
+    internal bool IsError(IOperation value) => StatusOf(value) is not { } code || !(code < 400 || ClientMistake(code));
+
+    /// <summary>
+    /// A client error answered by design (a not-found, a conflict, a bad argument): 4xx, but for the ones that report a failure
+    /// on the gateway's side or upstream (408 a timeout, 424 a failed dependency, 429 a rate limit, 499 a closed request).
+    /// </summary>
+    internal static bool ClientMistake(int code) => code is >= 400 and < 500 and not (408 or 424 or 429 or 499);
+
+    /// <summary>
+    /// The status an answer gives, when the code shows it: a constant passed for a parameter named for a status (also to an
+    /// exception or error object the answer is made from: <c>Error(new ApiError(message, statusCode: 404))</c>), or set in
+    /// its initializer; else the one its result's name says; 200 for a value that is no HTTP answer.
+    /// </summary>
+    private int? StatusOf(IOperation value)
     {
         value = ValueFlow.Unwrap(value);
         value = value is IAwaitOperation awaited ? ValueFlow.Unwrap(awaited.Operation) : value;
@@ -122,11 +148,14 @@ internal sealed partial class CompilationFacts
             IObjectCreationOperation creation => (creation.Type?.Name.Replace("ObjectResult", "Object").Replace("Result", string.Empty), creation.Arguments, creation.Initializer),
             _ => ((string?)null, ImmutableArray<IArgumentOperation>.Empty, (IObjectOrCollectionInitializerOperation?)null),
         };
-        var status = arguments.Where(a => a.Parameter?.Name == "statusCode" || (name == "StatusCode" && a.Parameter?.Ordinal == 0)).Select(a => Status(a.Value))
+        var status = arguments.Concat(arguments.Select(a => ValueFlow.Unwrap(a.Value)).OfType<IObjectCreationOperation>().SelectMany(c => c.Arguments))
+            .Where(a => a.Parameter?.Name.IndexOf("status", System.StringComparison.OrdinalIgnoreCase) >= 0 || (name == "StatusCode" && a.Parameter?.Ordinal == 0))
+            .Select(a => Status(a.Value))
             .Concat(initializer?.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => a.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })
                 .Select(a => Status(a.Value)) ?? Enumerable.Empty<int?>())
-            .LastOrDefault();
-        return status is { } code ? code < 400 : name is not null ? SuccessResults.Contains(name) : !Types.IsHttpAnswer(value.Type);
+            .LastOrDefault(code => code is not null);
+        return status ?? (name is null ? Types.IsHttpAnswer(value.Type) ? null : 200
+            : SuccessResults.Contains(name) ? 200 : ClientResults.TryGetValue(name, out var client) ? client : null);
     }
 
     /// <summary>A status given as a constant (an <c>int</c> or an <c>HttpStatusCode</c>), or null.</summary>

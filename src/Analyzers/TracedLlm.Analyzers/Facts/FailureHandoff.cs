@@ -162,6 +162,32 @@ internal sealed class FailureHandoff
     }
 
     /// <summary>
+    /// The statements that run after <paramref name="statement"/> on its way out of its function: the rest of its block, then
+    /// of each block around it (through <c>if</c>, <c>try</c>, <c>using</c> and <c>lock</c>), up to the first loop, lambda or
+    /// switch section (what runs next there depends on more than the code in order).
+    /// </summary>
+    public static IEnumerable<IOperation> Following(IOperation statement)
+    {
+        for (var current = statement; current.Parent is { } parent; current = parent)
+        {
+            switch (parent)
+            {
+                case IBlockOperation block:
+                    foreach (var next in block.Operations.SkipWhile(o => o != current).Skip(1))
+                    {
+                        yield return next;
+                    }
+
+                    break;
+                case IConditionalOperation or ITryOperation or ICatchClauseOperation or IUsingOperation or ILockOperation:
+                    break;
+                default:
+                    yield break;
+            }
+        }
+    }
+
+    /// <summary>
     /// The statement may leave the handler (return, break, continue, yield break) on some path. A
     /// local function declared there is not run there: its returns leave it, not the handler.
     /// </summary>

@@ -111,9 +111,10 @@ internal readonly record struct SpanProblem(Location Location, string Message, s
 /// exception type only this compilation's code can create, those types: the catch is reported only when code of the compilation
 /// creates one of them; <paramref name="QuietIfHeld"/>, when the catch's <c>try</c> cannot throw but through calls of interface
 /// or virtual methods of source, those methods: the catch is reported only when one of them has an implementation that can throw
-/// (<see cref="CompilationFacts.HoldsWhereDispatched"/>).
+/// (<see cref="CompilationFacts.HoldsWhereDispatched"/>); <paramref name="Heard"/> for a shape a team must hear wherever it is
+/// (a guardrail that fails open, a relay cut mid-body, a conditional rethrow).
 /// </summary>
-internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool AnswersError, bool GivesUpModel, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, ImmutableArray<string> GivenUpClients, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default, ImmutableArray<IMethodSymbol> QuietIfHeld = default);
+internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool AnswersError, bool GivesUpModel, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, ImmutableArray<string> GivenUpClients, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default, ImmutableArray<IMethodSymbol> QuietIfHeld = default, bool Heard = false);
 
 /// <summary>
 /// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value

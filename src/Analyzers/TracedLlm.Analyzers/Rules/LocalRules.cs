@@ -49,7 +49,7 @@ internal static class LocalRules
         {
             var unthrown = !swallow.Unthrown.IsDefault;
             var dispatched = !swallow.QuietIfHeld.IsDefault;
-            var decidedAlone = !unthrown && !dispatched && (swallow.AnswersError || swallow.GivesUpModel);
+            var decidedAlone = !unthrown && !dispatched && (swallow.AnswersError || swallow.GivesUpModel || swallow.Heard);
             if ((swallow.ReturnsResult && callersFail) || detached || (swallow.InBody && whileHandling)
                 || (handled is null ? !decidedAlone : rootAtEnd && decidedAlone)
                 || (unthrown && !swallow.Unthrown.Any(created!.Contains))
@@ -61,7 +61,7 @@ internal static class LocalRules
             var model = swallow.GivesUpModel || (givesUpModel is not null && givesUpModel(swallow));
             var answered = (path is null || (intent is not null && intent.ReportsThroughCalls(swallow.Location.SourceTree!)))
                 && (swallow.AnswersError || (answers is not null && answers(swallow)));
-            report(Findings.Create(model || answered ? swallowed : handled!, swallow.Location, path, null, null, swallow.CaughtType));
+            report(Findings.Create(model || answered || swallow.Heard ? swallowed : handled!, swallow.Location, path, null, null, swallow.CaughtType));
         }
     }
 }
