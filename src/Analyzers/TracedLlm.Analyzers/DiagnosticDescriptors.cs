@@ -32,6 +32,13 @@ internal static class DiagnosticDescriptors
     private const string HandledMessage = "This catch goes on without '{0}' in traced code: the failure reaches no span or failure logger; record it (LlmCall.RecordHandledFailure or a failure logger), rethrow, or declare it handled by design{1}";
     private const string HandledDescription = "Off by default. A catch in traced code that neither throws nor reports the exception and goes on without it (logs and continues, returns a fallback value or a success answer, skips an item, cleans up) leaves no trace of the failure in the spans. Whether that is a designed skip or fallback is intent code cannot show: on unseen code most such catches were judged designed. TLLM2004 reports the catches that answer the request with an error or give up on an upstream call.";
 
+    private const string UnthrownTitle = "Upstream failure answered without the failure path";
+    private const string UnthrownMessage = "{0}, and {1}: no exception carries the failure, so no span, failure logger or "
+        + "error format sees it; throw (an UpstreamException) or record it (LlmCall.RecordHandledFailure){2}";
+    private const string UnthrownDescription = "An upstream failure that never throws (YARP's ForwarderError, a model call's "
+        + "failing status, an OpenAI run or response that ended failed, a stream cut short) answered by hand or as a success "
+        + "leaves a trace that says the request succeeded.";
+
     private const string UpstreamTitle = "Upstream call outside an attempt scope";
     private const string UpstreamMessage = "{0} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt{1}";
     private const string UpstreamDescription = "Every upstream call of traced code belongs to an attempt: one raw_gen_ai_request span per attempt, retry and fallback.";
@@ -54,6 +61,11 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnscopedUpstreamCall = Create(DiagnosticIds.UnscopedUpstreamCall, UpstreamTitle, UpstreamMessage, UpstreamDescription, compilationEnd: false);
     public static readonly DiagnosticDescriptor UnscopedUpstreamCallThroughCalls = Create(DiagnosticIds.UnscopedUpstreamCall, UpstreamTitle, UpstreamMessage, UpstreamDescription, compilationEnd: true);
+
+    public static readonly DiagnosticDescriptor UnthrownFailure =
+        Create(DiagnosticIds.UnthrownFailure, UnthrownTitle, UnthrownMessage, UnthrownDescription, compilationEnd: false);
+    public static readonly DiagnosticDescriptor UnthrownFailureThroughCalls =
+        Create(DiagnosticIds.UnthrownFailure, UnthrownTitle, UnthrownMessage, UnthrownDescription, compilationEnd: true);
 
     /// <summary>TLLM2005; its message (<see cref="SlotCollisionAnalyzer"/>) names a typed body's own property, or says what an untyped body's slot takes.</summary>
     public static readonly DiagnosticDescriptor SlotCollision = Create(

@@ -146,16 +146,19 @@ internal sealed partial class CompilationFacts
         {
             IInvocationOperation call => (call.TargetMethod.Name, call.Arguments, null),
             IObjectCreationOperation creation => (creation.Type?.Name.Replace("ObjectResult", "Object").Replace("Result", string.Empty), creation.Arguments, creation.Initializer),
+            IPropertyReferenceOperation { Property.IsStatic: true } property => (property.Property.Name, ImmutableArray<IArgumentOperation>.Empty, null),
             _ => ((string?)null, ImmutableArray<IArgumentOperation>.Empty, (IObjectOrCollectionInitializerOperation?)null),
         };
-        var status = arguments.Concat(arguments.Select(a => ValueFlow.Unwrap(a.Value)).OfType<IObjectCreationOperation>().SelectMany(c => c.Arguments))
+        var given = arguments.Concat(arguments.Select(a => ValueFlow.Unwrap(a.Value)).OfType<IObjectCreationOperation>().SelectMany(c => c.Arguments))
             .Where(a => a.Parameter?.Name.IndexOf("status", System.StringComparison.OrdinalIgnoreCase) >= 0 || (name == "StatusCode" && a.Parameter?.Ordinal == 0))
-            .Select(a => Status(a.Value))
+            .Select(a => a.Value)
             .Concat(initializer?.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => a.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })
-                .Select(a => Status(a.Value)) ?? Enumerable.Empty<int?>())
-            .LastOrDefault(code => code is not null);
-        return status ?? (name is null ? Types.IsHttpAnswer(value.Type) ? null : 200
-            : SuccessResults.Contains(name) ? 200 : ClientResults.TryGetValue(name, out var client) ? client : null);
+                .Select(a => a.Value) ?? Enumerable.Empty<IOperation>())
+            .ToList();
+
+        // A status given but not known (the upstream's, passed on) says nothing of success.
+        return given.Count > 0 ? Status(given[given.Count - 1]) : name is null ? Types.IsHttpAnswer(value.Type) ? null : 200
+            : SuccessResults.Contains(name) ? 200 : ClientResults.TryGetValue(name, out var client) ? client : null;
     }
 
     /// <summary>A status given as a constant (an <c>int</c> or an <c>HttpStatusCode</c>), or null.</summary>

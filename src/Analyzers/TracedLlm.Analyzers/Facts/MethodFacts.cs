@@ -46,6 +46,9 @@ internal sealed class MethodFacts
     /// </summary>
     public List<ITypeSymbol> Created { get; } = new();
 
+    /// <summary>Upstream failures no exception carries, answered without the failure path (TLLM2008).</summary>
+    public List<UnthrownFailureSite> UnthrownFailures { get; } = new();
+
     /// <summary>Upstream calls made outside any attempt scope of this method.</summary>
     public List<UpstreamCallSite> UnscopedUpstreamCalls { get; } = new();
 
@@ -115,6 +118,13 @@ internal readonly record struct SpanProblem(Location Location, string Message, s
 /// (a guardrail that fails open, a relay cut mid-body, a conditional rethrow).
 /// </summary>
 internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool AnswersError, bool GivesUpModel, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, ImmutableArray<string> GivenUpClients, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default, ImmutableArray<IMethodSymbol> QuietIfHeld = default, bool Heard = false);
+
+/// <summary>
+/// An upstream failure no exception carries (<paramref name="What"/>), answered on its path the way <paramref name="How"/>
+/// says; where a code fix can replace the answer by a throw, the branch it is in (<paramref name="WhenTrue"/>), the index of
+/// its first statement the throw replaces (<paramref name="From"/>) and what it throws (<paramref name="Thrown"/>).
+/// </summary>
+internal readonly record struct UnthrownFailureSite(Location Location, string What, string How, bool? WhenTrue, int? From, string? Thrown);
 
 /// <summary>
 /// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value

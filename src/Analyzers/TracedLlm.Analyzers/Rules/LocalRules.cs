@@ -64,4 +64,17 @@ internal static class LocalRules
             report(Findings.Create(model || answered || swallow.Heard ? swallowed : handled!, swallow.Location, path, null, null, swallow.CaughtType));
         }
     }
+
+    /// <summary>TLLM2008: the upstream failures no exception carries, answered without the failure path.</summary>
+    public static void ReportUnthrown(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
+    {
+        foreach (var site in facts.UnthrownFailures)
+        {
+            var properties = site.Thrown is null ? null : ImmutableDictionary<string, string?>.Empty
+                .Add(DiagnosticIds.FailureBranchProperty, site.WhenTrue == true ? "true" : "false")
+                .Add(DiagnosticIds.ThrowFromProperty, site.From?.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Add(DiagnosticIds.ThrownProperty, site.Thrown);
+            report(Findings.Create(descriptor, site.Location, path, null, properties, site.What, site.How));
+        }
+    }
 }
