@@ -44,8 +44,9 @@ public sealed class UnthrownFailureCodeFix : TracedLlmCodeFix
             node =>
             {
                 var statements = node is BlockSyntax block ? block.Statements : SyntaxFactory.SingletonList((StatementSyntax)node);
-                var @throw = SyntaxFactory.ParseStatement($"throw {thrown};")
-                    .WithAdditionalAnnotations(Simplifier.Annotation, Formatter.Annotation);
+                var parsed = SyntaxFactory.ParseStatement($"throw {thrown};");
+                var @throw = parsed.ReplaceNodes(parsed.DescendantNodes().OfType<QualifiedNameSyntax>(),
+                    (_, name) => name.WithAdditionalAnnotations(Simplifier.Annotation)).WithAdditionalAnnotations(Formatter.Annotation);
                 var kept = SyntaxFactory.List(statements.Take(from).Append(@throw));
                 return (node as BlockSyntax ?? SyntaxFactory.Block().WithAdditionalAnnotations(Formatter.Annotation))
                     .WithStatements(kept).WithTriviaFrom(node);

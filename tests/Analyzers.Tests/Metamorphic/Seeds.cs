@@ -35,6 +35,7 @@ internal static partial class Seeds
         ("SwallowedExceptionTests.cs", "TLLM2004"), ("SwallowedExceptionFlowTests.cs", "TLLM2004"),
         ("SlotCollisionTests.cs", "TLLM2005"),
         ("UnscopedUpstreamCallTests.cs", "TLLM2006"), ("UnscopedUpstreamFlowTests.cs", "TLLM2006"),
+        ("UnthrownFailureTests.cs", "TLLM2008"),
     };
 
     public static IReadOnlyList<Seed> All([CallerFilePath] string here = "")

@@ -327,6 +327,12 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         _ => false,
     };
 
+    /// <summary>The forwarder's failure on the context: through the extension method where the code can call it so.</summary>
+    private static string Feature(IOperation at, IOperation context) =>
+        at.SemanticModel?.LookupSymbols(at.Syntax.SpanStart, context.Type, "GetForwarderErrorFeature", true).Any() == true
+            ? $"{context.Syntax}.GetForwarderErrorFeature()"
+            : $"Microsoft.AspNetCore.Http.HttpContextFeaturesExtensions.GetForwarderErrorFeature({context.Syntax})";
+
     /// <summary>
     /// The code fix's edit: in the failure's branch, the statements from the one that answers on are replaced by a throw of an
     /// <c>UpstreamException</c> (with the forwarder's exception inside, or the upstream's status).
@@ -341,7 +347,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             not null when scope.Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>()
                 .FirstOrDefault(c => c.TargetMethod.Name == "SendAsync" && c.TargetMethod.ContainingType.Name is "IHttpForwarder" or "HttpForwarder")
                 is { Arguments: { Length: > 0 } arguments } => "new TracedLlm.UpstreamException(502, \"The upstream could not be reached.\", "
-                + $"Microsoft.AspNetCore.Http.HttpContextFeaturesExtensions.GetForwarderErrorFeature({arguments[0].Value.Syntax})?.Exception)",
+                + Feature(test, arguments[0].Value) + "?.Exception)",
             _ => null,
         };
         if (thrown is null)

@@ -1,0 +1,192 @@
+using System.Threading.Tasks;
+using TracedLlm.Analyzers.Tests.Matrix;
+using TracedLlm.CodeFixes;
+using static TracedLlm.Analyzers.Tests.Verify;
+
+namespace TracedLlm.Analyzers.Tests;
+
+/// <summary>TLLM2008: an upstream failure no exception carries, answered by hand or as a success (the matrix has every construct).</summary>
+public sealed class UnthrownFailureTests
+{
+    private const string Header = "#pragma warning disable OPENAI001\nusing System.Linq;\nusing System.Net;\n"
+        + "using Yarp.ReverseProxy.Forwarder;\nusing OpenAI.Responses;\n" + Corpus.Header;
+
+    private static string Message(string what, string how) =>
+        $"{what}, and {how}: no exception carries the failure, so no span, failure logger or error format sees it; "
+        + "throw (an UpstreamException) or record it (LlmCall.RecordHandledFailure)";
+
+    /// <summary>A gateway that forwards with YARP in an attempt and answers the forwarder's failure by hand.</summary>
+    private const string Forwarder = Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext context, IHttpForwarder forwarder,
+                HttpMessageInvoker invoker)
+            {
+                var error = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) =>
+                    await forwarder.SendAsync(context, "http://upstream", invoker, new ForwarderRequestConfig(), HttpTransformer.Default));
+                if ({|#0:error != ForwarderError.None|})
+                {
+                    Console.Error.WriteLine(error);
+                    context.Response.StatusCode = 502;
+                    return Results.Empty;
+                }
+
+                return Results.Empty;
+            }
+        }
+        """;
+
+    [Fact]
+    public Task TheMessageSaysWhatFailedAndHowItWasAnswered() => AnalyzerAsync(Forwarder, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, Message("YARP's forwarder failed (a ForwarderError other than None)", "the response is written by hand")));
+
+    /// <summary>A Responses API result that ended failed or cancelled, its text answered as a success.</summary>
+    [Fact]
+    public Task AResponseThatEndedFailedAnsweredWithItsTextIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call)
+            {
+                var result = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) =>
+                    (await new ResponsesClient("key").CreateResponseAsync("gpt-4o", request.Model!, null, ct)).Value);
+                if ({|#0:result.Status is ResponseStatus.Failed or ResponseStatus.Cancelled|})
+                {
+                    return Results.Ok(new Reply { Text = result.Error?.ToString() });
+                }
+
+                return Results.Ok(new Reply { Text = result.Id });
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, Message("The run or response ended 'failed'", "a success is answered")));
+
+    /// <summary>
+    /// Reaching the failure path: a throw, <c>EnsureSuccessStatusCode</c>, a record, an error result the pipeline takes as a
+    /// failure; and a 404 the app answers by design, a status of a call the code does not show is a model call's.
+    /// </summary>
+    [Fact]
+    public Task FailuresHandedToTheFailurePathAndStatusesAnsweredByDesignAreNotReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                using var response = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) =>
+                    http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
+                if (response.StatusCode == HttpStatusCode.NotFound) { return Results.Ok(new Reply { Text = "no such model" }); }
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable) { return Results.StatusCode(503); }
+                if ((int)response.StatusCode >= 500) { call.RecordHandledFailure(new HttpRequestException("upstream")); return Results.Ok(new Reply()); }
+                if (!response.IsSuccessStatusCode) { throw new UpstreamException((int)response.StatusCode, "The upstream failed."); }
+                response.EnsureSuccessStatusCode();
+                using var profile = await http.GetAsync("http://profiles.internal/me");
+                if (!profile.IsSuccessStatusCode) { return Results.Ok(new Reply { Text = "anonymous" }); }
+                return Results.Ok(new Reply { Text = await response.Content.ReadAsStringAsync() });
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
+    [Fact]
+    public Task ReachedThroughCallsItNamesItsPath() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                var text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) => Upstream.AskAsync(http));
+                return Results.Ok(new Reply { Text = text });
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static async Task<string> AskAsync(HttpClient http)
+            {
+                using var response = await http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"));
+                var body = await response.Content.ReadAsStringAsync();
+                if ({|#0:!response.IsSuccessStatusCode|})
+                {
+                    return "The assistant is unavailable: " + body;
+                }
+
+                return body;
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, Message("The model call answered a failing status", "its text is returned as the answer")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.AskAsync)"));
+
+    [Fact]
+    public Task FixThrowsAnUpstreamExceptionWithTheForwardersException() => FixAsync<UnthrownFailureCodeFix>(
+        Forwarder.Replace("{|#0:", "{|TLLM2008:", System.StringComparison.Ordinal),
+        Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext context, IHttpForwarder forwarder,
+                HttpMessageInvoker invoker)
+            {
+                var error = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) =>
+                    await forwarder.SendAsync(context, "http://upstream", invoker, new ForwarderRequestConfig(), HttpTransformer.Default));
+                if (error != ForwarderError.None)
+                {
+                    Console.Error.WriteLine(error);
+                    throw new UpstreamException(502, "The upstream could not be reached.", context.GetForwarderErrorFeature()?.Exception);
+                }
+
+                return Results.Empty;
+            }
+        }
+        """, libraries: UnthrownFailureMatrix.Libraries);
+
+    /// <summary>Fix All: every failure's branch in the document throws, the upstream's status passed on, one branch an else.</summary>
+    [Fact]
+    public Task FixAllThrowsInEveryBranch() => FixAsync<UnthrownFailureCodeFix>(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                using var first = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) =>
+                    http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
+                if ({|TLLM2008:!first.IsSuccessStatusCode|})
+                    return Results.Ok(new Reply { Text = "busy" });
+                using var second = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) =>
+                    http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
+                if ({|TLLM2008:second.IsSuccessStatusCode|})
+                {
+                    return Results.Ok(new Reply { Text = await second.Content.ReadAsStringAsync() });
+                }
+                else
+                {
+                    return Results.Ok(new Reply { Text = "busy" });
+                }
+            }
+        }
+        """, Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                using var first = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) =>
+                    http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
+                if (!first.IsSuccessStatusCode)
+                {
+                    throw new UpstreamException((int)first.StatusCode, "The upstream answered " + (int)first.StatusCode + ".");
+                }
+                using var second = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) =>
+                    http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
+                if (second.IsSuccessStatusCode)
+                {
+                    return Results.Ok(new Reply { Text = await second.Content.ReadAsStringAsync() });
+                }
+                else
+                {
+                    throw new UpstreamException((int)second.StatusCode, "The upstream answered " + (int)second.StatusCode + ".");
+                }
+            }
+        }
+        """, libraries: UnthrownFailureMatrix.Libraries);
+}
