@@ -32,7 +32,7 @@ internal static partial class Seeds
         ("SlotMismatchTests.cs", "TLLM2001"), ("SlotMismatchValueFlowTests.cs", "TLLM2001"), ("SlotMismatchConstructTests.cs", "TLLM2001"),
         ("FailurePathTests.cs", "TLLM2002"),
         ("SpanLifecycleTests.cs", "TLLM2003"),
-        ("SwallowedExceptionTests.cs", "TLLM2004"), ("SwallowedExceptionFlowTests.cs", "TLLM2004"),
+        ("SwallowedExceptionTests.cs", "TLLM2004"), ("SwallowedExceptionFlowTests.cs", "TLLM2004"), ("SwallowedExceptionMeasuredTests.cs", "TLLM2004"),
         ("SlotCollisionTests.cs", "TLLM2005"),
         ("UnscopedUpstreamCallTests.cs", "TLLM2006"), ("UnscopedUpstreamFlowTests.cs", "TLLM2006"),
         ("UnthrownFailureTests.cs", "TLLM2008"),
