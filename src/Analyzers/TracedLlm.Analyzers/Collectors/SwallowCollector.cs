@@ -328,8 +328,9 @@ internal sealed partial class SwallowCollector : IFactCollector
         // The failure side is the branch the condition takes when the result is its failure value (false for a bool, null
         // otherwise): if (!Try(...)), if (x is null), if (x == null || x.Count == 0): WhenTrue; if (Try(...)) ... else,
         // if (x != null && x.Any()) ... else, if (x?.Any() == true) ... else: WhenFailed.
-        var failed = new FailureValue(value, stored, (stored?.Type ?? value.Type)?.SpecialType == SpecialType.System_Boolean);
-        var failure = (failed.Holds(test.Condition) ?? Compared(ValueFlow.Unwrap(test.Condition), value, stored)) switch
+        object? failed = (stored?.Type ?? value.Type)?.SpecialType == SpecialType.System_Boolean ? false : null;
+        var failure = (Conditions.Holds(test.Condition, o => Refers(o, value, stored) ? failed : Conditions.Unknown)
+            ?? Compared(ValueFlow.Unwrap(test.Condition), value, stored)) switch
         {
             true => test.WhenTrue,
             false => test.WhenFalse,
@@ -344,89 +345,6 @@ internal sealed partial class SwallowCollector : IFactCollector
             && (Refers(compare.LeftOperand, value, stored) || Refers(compare.RightOperand, value, stored))
             ? compare.OperatorKind == BinaryOperatorKind.Equals
             : null;
-
-    /// <summary>
-    /// A condition read with three values when a call's result is its failure value (<c>false</c> for a <c>bool</c>, <c>null</c>
-    /// otherwise): whether it certainly holds, certainly does not, or depends on more (<c>null</c>). <c>&amp;&amp;</c>,
-    /// <c>||</c> and <c>!</c> combine as C# evaluates them; a null-conditional access on a null result is null, which a
-    /// comparison with a constant other than <c>null</c> and a lifted relational operator read as false.
-    /// </summary>
-    private readonly struct FailureValue(IOperation value, ILocalSymbol? stored, bool isBool)
-    {
-        private readonly IOperation _value = value;
-        private readonly ILocalSymbol? _stored = stored;
-        private readonly bool _isBool = isBool;
-
-        public bool? Holds(IOperation condition)
-        {
-            condition = ValueFlow.Unwrap(condition);
-            switch (condition)
-            {
-                case var _ when Refers(condition, _value, _stored):
-                    return _isBool ? false : null;
-                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
-                    return !Holds(not.Operand);
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } and:
-                    var (leftAnd, rightAnd) = (Holds(and.LeftOperand), Holds(and.RightOperand));
-                    return leftAnd == false || rightAnd == false ? false : leftAnd == true && rightAnd == true ? true : null;
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } or:
-                    var (leftOr, rightOr) = (Holds(or.LeftOperand), Holds(or.RightOperand));
-                    return leftOr == true || rightOr == true ? true : leftOr == false && rightOr == false ? false : null;
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } compare:
-                    var equal = EqualOnFailure(compare.LeftOperand, compare.RightOperand) ?? EqualOnFailure(compare.RightOperand, compare.LeftOperand);
-                    return compare.OperatorKind == BinaryOperatorKind.Equals ? equal : !equal;
-                case IBinaryOperation { IsLifted: true, OperatorKind: BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual } relational
-                    when (IsNullOnFailure(relational.LeftOperand) && ValueFlow.Unwrap(relational.RightOperand).ConstantValue.HasValue)
-                        || (IsNullOnFailure(relational.RightOperand) && ValueFlow.Unwrap(relational.LeftOperand).ConstantValue.HasValue):
-                    return false;
-                case IIsPatternOperation pattern when Refers(pattern.Value, _value, _stored) || IsNullOnFailure(pattern.Value):
-                    return Matches(pattern.Pattern, _isBool && Refers(pattern.Value, _value, _stored) ? false : null);
-                case IInvocationOperation { TargetMethod: { Name: "IsNullOrEmpty" or "IsNullOrWhiteSpace", ContainingType.SpecialType: SpecialType.System_String }, Arguments.Length: 1 } blank
-                    when !_isBool && Refers(blank.Arguments[0].Value, _value, _stored):
-                    return true;
-                default:
-                    return null;
-            }
-        }
-
-        // Whether `side == other` holds on failure, when `side` is the result (or a null-conditional access on it) and `other` a constant.
-        private bool? EqualOnFailure(IOperation side, IOperation other)
-        {
-            other = ValueFlow.Unwrap(other);
-            if (!other.ConstantValue.HasValue)
-            {
-                return null;
-            }
-
-            var constant = other.ConstantValue.Value;
-            if (Refers(side, _value, _stored))
-            {
-                return _isBool ? constant is bool flag ? !flag : null : constant is null ? true : null;
-            }
-
-            return IsNullOnFailure(side) ? constant is null : null;
-        }
-
-        // A null-conditional access on a result that is null (`x?.Count`, `x?.Any()`), which is null too.
-        private bool IsNullOnFailure(IOperation operation) =>
-            !_isBool && ValueFlow.Unwrap(operation) is IConditionalAccessOperation access && Refers(access.Operation, _value, _stored);
-
-        // Whether the pattern matches the failure value (`false`, or null when `asBool` is null): three-valued as Holds.
-        private static bool? Matches(IPatternOperation pattern, bool? asBool) => pattern switch
-        {
-            IConstantPatternOperation constant when constant.Value.ConstantValue.HasValue =>
-                asBool is { } flag ? constant.Value.ConstantValue.Value is bool value ? value == flag : false : constant.Value.ConstantValue.Value is null,
-            INegatedPatternOperation negated => !Matches(negated.Pattern, asBool),
-            IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both =>
-                Matches(both.LeftPattern, asBool) is var left && Matches(both.RightPattern, asBool) is var right && (left == false || right == false) ? false : left == true && right == true ? true : null,
-            IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.Or } either =>
-                Matches(either.LeftPattern, asBool) is var left && Matches(either.RightPattern, asBool) is var right && (left == true || right == true) ? true : left == false && right == false ? false : null,
-            IDiscardPatternOperation => true,
-            IDeclarationPatternOperation declaration when asBool is null => declaration.MatchesNull,
-            ITypePatternOperation or IRecursivePatternOperation or IRelationalPatternOperation when asBool is null => false,
-            _ => null,
-        };
-    }
 
     private static IEnumerable<ILocalSymbol> DeconstructedLocals(IOperation target) =>
         (target is IDeclarationExpressionOperation declaration ? declaration.Expression : target) is ITupleOperation tuple

@@ -22,7 +22,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static readonly string[] FailureUpdates =
         { "StreamingResponseFailedUpdate", "StreamingResponseErrorUpdate", "StreamingResponseIncompleteUpdate" };
 
-    /// <summary>What the failed and the succeeded upstream make each subject: a 5xx and 200, and so on.</summary>
+    /// <summary>What a failed forwarder makes its error feature: an object (the succeeded one leaves it null).</summary>
     private static readonly object NotNull = new();
 
     public void Visit(IOperation operation, MethodScope scope)
@@ -203,85 +203,17 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         };
     }
 
-    /// <summary>
-    /// Whether the condition holds when the upstream's subject is <paramref name="value"/>: three-valued, as C# evaluates
-    /// <c>!</c>, <c>&amp;&amp;</c>, <c>||</c>, comparisons and patterns; null when it depends on more.
-    /// </summary>
-    private static bool? Holds(IOperation condition, object? value)
+    /// <summary>Whether the condition holds when the upstream's subject is <paramref name="value"/> (<see cref="Conditions"/>).</summary>
+    private static bool? Holds(IOperation condition, object? value) => Conditions.Holds(condition, operation => operation switch
     {
-        switch (ValueFlow.Unwrap(condition))
-        {
-            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
-                return !Holds(not.Operand, value);
-            case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } logic:
-                var (left, right) = (Holds(logic.LeftOperand, value), Holds(logic.RightOperand, value));
-                var and = logic.OperatorKind == BinaryOperatorKind.ConditionalAnd;
-                return left == !and || right == !and ? !and : left is null || right is null ? null : and;
-            case IBinaryOperation compare:
-                return Compare(compare.OperatorKind, Value(compare.LeftOperand, value), Value(compare.RightOperand, value));
-            case IIsPatternOperation pattern:
-                return Matches(pattern.Pattern, Value(pattern.Value, value));
-            case var other:
-                return Value(other, value) as bool?;
-        }
-    }
-
-    private static readonly object Unknown = new();
-
-    private static object? Value(IOperation operation, object? value)
-    {
-        operation = ValueFlow.Unwrap(operation);
-        return operation switch
-        {
-            IMemberReferenceOperation { Member: { IsStatic: true } member }
-                when member.ContainingType.ContainingNamespace?.ToDisplayString().StartsWith("OpenAI.", System.StringComparison.Ordinal) == true =>
-                member.Name.ToLowerInvariant(),
-            { ConstantValue.HasValue: true } => operation.ConstantValue.Value,
-            IPropertyReferenceOperation { Property.Name: "IsSuccessStatusCode" } when Read(operation) == "http" => value is < 400,
-            IPropertyReferenceOperation { Property.Name: "IsTerminal", Instance: { } status } when Read(status) == "run" => true,
-            _ when Read(operation) is not null => value,
-            _ => Unknown,
-        };
-    }
-
-    private static bool? Compare(BinaryOperatorKind kind, object? left, object? right)
-    {
-        if (left == Unknown || right == Unknown)
-        {
-            return null;
-        }
-
-        if (left is int a && right is int b)
-        {
-            return kind switch
-            {
-                BinaryOperatorKind.Equals => a == b,
-                BinaryOperatorKind.NotEquals => a != b,
-                BinaryOperatorKind.LessThan => a < b,
-                BinaryOperatorKind.LessThanOrEqual => a <= b,
-                BinaryOperatorKind.GreaterThan => a > b,
-                BinaryOperatorKind.GreaterThanOrEqual => a >= b,
-                _ => null,
-            };
-        }
-
-        var equal = Equals(left, right);
-        return kind switch { BinaryOperatorKind.Equals => equal, BinaryOperatorKind.NotEquals => !equal, _ => null };
-    }
-
-    private static bool? Matches(IPatternOperation pattern, object? value) => pattern switch
-    {
-        _ when value == Unknown => null,
-        IConstantPatternOperation constant => Compare(BinaryOperatorKind.Equals, value, Value(constant.Value, null)),
-        IRelationalPatternOperation relational => Compare(relational.OperatorKind, value, Value(relational.Value, null)),
-        INegatedPatternOperation negated => !Matches(negated.Pattern, value),
-        IBinaryPatternOperation both when Matches(both.LeftPattern, value) is { } left && Matches(both.RightPattern, value) is { } right =>
-            both.OperatorKind == BinaryOperatorKind.And ? left && right : left || right,
-        ITypePatternOperation or IDeclarationPatternOperation or IRecursivePatternOperation { PropertySubpatterns.Length: 0 } =>
-            value is not null,
-        IDiscardPatternOperation => true,
-        _ => null,
-    };
+        IMemberReferenceOperation { Member: { IsStatic: true } member }
+            when member.ContainingType.ContainingNamespace?.ToDisplayString().StartsWith("OpenAI.", System.StringComparison.Ordinal) == true =>
+            member.Name.ToLowerInvariant(),
+        IPropertyReferenceOperation { Property.Name: "IsSuccessStatusCode" } when Read(operation) == "http" => value is < 400,
+        IPropertyReferenceOperation { Property.Name: "IsTerminal", Instance: { } status } when Read(status) == "run" => true,
+        _ when Read(operation) is not null => value,
+        _ => Conditions.Unknown,
+    });
 
     /// <summary>The statements of a branch, for the path the failure takes through it.</summary>
     private static IReadOnlyList<IOperation> Statements(IOperation branch) =>
