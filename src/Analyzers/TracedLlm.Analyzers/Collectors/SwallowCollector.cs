@@ -15,7 +15,7 @@ namespace TracedLlm.Analyzers.Collectors;
 /// reports it, or when the statement right after its <c>try</c> fails with what the catch left
 /// (a connection failure turned into an error value that the next line fails the attempt with). Nor is it a swallow when
 /// the code shows the failure is no failure of the request: a decode probe (a value decoded in memory that is not in its
-/// format: <see cref="DecodesInMemory"/>), a failed save answered after the store is read again (<see cref="RechecksStore"/>),
+/// format: <see cref="DecodesInMemory"/>),
 /// a caught exception kept and thrown later (<see cref="ThrownLater"/>), a protocol-version fallback
 /// (<see cref="IsVersionFallback"/>), a catch no failure can reach (<see cref="CompilationFacts.CannotThrow(IOperation)"/>;
 /// through an interface, when every implementation cannot throw, read at the end of the compilation), a catch in a type's
@@ -73,7 +73,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var @try = @catch.Parent as ITryOperation;
-        if (@try is not null && (DecodesInMemory(@catch, @try, scope) || RechecksStore(@catch, @try, scope) || HandedOnAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
+        if (@try is not null && (DecodesInMemory(@catch, @try, scope) || HandedOnAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
         {
             return;
         }
