@@ -400,4 +400,259 @@ internal sealed partial class SwallowCollector : IFactCollector
 
     private static bool IsTask(ITypeSymbol type, WellKnownTypes types) =>
         WellKnownTypes.DerivesFrom(type, types.Task!) || WellKnownTypes.Same(type.OriginalDefinition, types.ValueTask) || type.OriginalDefinition.ToDisplayString() == "System.Threading.Tasks.ValueTask<TResult>";
+
+    // ----- A value read, not computed: what a probe's handler may keep.
+
+    private static bool IsLogStatement(IOperation statement, MethodScope scope) =>
+        statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && scope.Compilation.IsLogCall(call);
+
+    /// <summary>
+    /// A value read, not computed: locals, parameters, fields, literals, <c>default</c>, <c>nameof</c>, conversions,
+    /// string interpolation and concatenation of these, arrays of them (a <c>params</c> argument), a method group (a
+    /// formatter, run by the logger for the line), and property reads that run no code of the program: an
+    /// auto-property of source, a static property of a referenced library (<c>Environment.NewLine</c>), a member of a
+    /// type that computes in memory (<c>string.Length</c>). No call, no object creation, no await, no lambda, no
+    /// user-defined operator or conversion, no interpolated string handler.
+    /// </summary>
+    private static bool ComputedWithoutCalls(IOperation value, WellKnownTypes types) => value.DescendantsAndSelf().All(o => !Deferred(o) && o switch
+    {
+        IPropertyReferenceOperation { Property: var property } => types.IsInMemory(property)
+            || (property.IsStatic && property.Parameters.IsEmpty && !property.Locations.Any(l => l.IsInSource))
+            || CompilationFacts.IsAutoProperty(property),
+        IDelegateCreationOperation creation => creation.Target is IMethodReferenceOperation { Method: var formatter } && ComputesWithoutCalls(formatter),
+        IBinaryOperation { OperatorMethod: not null } or IUnaryOperation { OperatorMethod: not null } or IConversionOperation { OperatorMethod: not null } => false,
+        IInvocationOperation or IObjectCreationOperation or IAwaitOperation or IAnonymousFunctionOperation or IInterpolatedStringHandlerCreationOperation
+            or IDynamicInvocationOperation or IDynamicMemberReferenceOperation or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation
+            or IEventReferenceOperation or ITypeParameterObjectCreationOperation or IWithOperation => false,
+        _ => true,
+    });
+
+    /// <summary>
+    /// A value read as a sequence the logger would enumerate while it formats the line (a deferred query held in a local,
+    /// an <c>IEnumerable&lt;T&gt;</c> parameter): enumerating it runs the program's code, inside the <c>try</c>.
+    /// </summary>
+    private static bool Deferred(IOperation operation) =>
+        operation is ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation
+        && operation.Type is { TypeKind: TypeKind.Interface, SpecialType: var special } type
+        && (special is SpecialType.System_Collections_IEnumerable or SpecialType.System_Collections_Generic_IEnumerable_T
+            || type.AllInterfaces.Any(i => i.SpecialType is SpecialType.System_Collections_IEnumerable));
+
+    /// <summary>
+    /// A formatter the logger runs for the line: a library's, or one of source whose body makes no call, creates nothing
+    /// and awaits nothing (<c>(state, e) =&gt; state</c>), read from its text.
+    /// </summary>
+    private static bool ComputesWithoutCalls(IMethodSymbol formatter) =>
+        formatter.OriginalDefinition.DeclaringSyntaxReferences.All(reference => !reference.GetSyntax().DescendantNodes().Any(node =>
+            node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.BaseObjectCreationExpressionSyntax
+                or Microsoft.CodeAnalysis.CSharp.Syntax.AwaitExpressionSyntax));
+
+    // ----- A probe's handler, and the types a catch takes: what the decode probes and the catches of types only source creates read.
+
+    /// <summary>
+    /// A probe's handler: statement by statement it only logs, sets locals or <c>out</c> parameters to a value read (no
+    /// call, no object created: <see cref="ComputedWithoutCalls"/>), returns such a value or nothing, leaves a loop
+    /// (<c>continue</c>, <c>break</c>), or does nothing.
+    /// </summary>
+    private static bool IsProbeHandler(ICatchClauseOperation @catch, MethodScope scope) =>
+        @catch.Handler.Operations.All(statement => IsProbeStatement(statement, scope));
+
+    /// <summary>One statement of a probe's handler (<see cref="IsProbeHandler"/>).</summary>
+    private static bool IsProbeStatement(IOperation statement, MethodScope scope) => statement switch
+    {
+        IEmptyOperation => true,
+        IBranchOperation { BranchKind: BranchKind.Continue or BranchKind.Break } => true,
+        IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak } leave => leave.ReturnedValue is null || ComputedWithoutCalls(leave.ReturnedValue, scope.Types),
+        IExpressionStatementOperation { Operation: IInvocationOperation call } => scope.Compilation.IsLogCall(call),
+        IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: ILocalReferenceOperation or IParameterReferenceOperation { Parameter.RefKind: RefKind.Out } } assignment } =>
+            ComputedWithoutCalls(assignment.Value, scope.Types),
+        _ => false,
+    };
+
+    /// <summary>
+    /// The types a catch takes: its declared type when it has no filter; with a <c>when</c> filter, the types the filter
+    /// tests the caught exception for, when it is exactly such tests (<c>e is T</c>, <c>e is T1 or T2</c>, <c>||</c> of
+    /// these). <see langword="null"/> for a filter that tests anything else (a message, a status, a negation).
+    /// </summary>
+    private static List<ITypeSymbol>? CaughtTypes(ICatchClauseOperation @catch)
+    {
+        if (@catch.Filter is not { } filter)
+        {
+            return new List<ITypeSymbol> { @catch.ExceptionType };
+        }
+
+        var tested = new List<ITypeSymbol>();
+        return @catch.ExceptionDeclarationOrExpression is IVariableDeclaratorOperation { Symbol: { } exception } && TypeTests(filter, exception, tested) ? tested : null;
+    }
+
+    private static bool TypeTests(IOperation test, ILocalSymbol exception, List<ITypeSymbol> tested)
+    {
+        switch (ValueFlow.Unwrap(test))
+        {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } or:
+                return TypeTests(or.LeftOperand, exception, tested) && TypeTests(or.RightOperand, exception, tested);
+            case IIsTypeOperation { IsNegated: false } isType when IsException(isType.ValueOperand, exception):
+                tested.Add(isType.TypeOperand);
+                return true;
+            case IIsPatternOperation pattern when IsException(pattern.Value, exception):
+                return PatternTypes(pattern.Pattern, tested);
+            default:
+                return false;
+        }
+    }
+
+    private static bool PatternTypes(IPatternOperation pattern, List<ITypeSymbol> tested)
+    {
+        switch (pattern)
+        {
+            case ITypePatternOperation type:
+                tested.Add(type.MatchedType);
+                return true;
+            case IDeclarationPatternOperation { MatchesNull: false, MatchedType: { } matched }:
+                tested.Add(matched);
+                return true;
+            case IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.Or } or:
+                return PatternTypes(or.LeftPattern, tested) && PatternTypes(or.RightPattern, tested);
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsException(IOperation value, ILocalSymbol exception) =>
+        ValueFlow.Unwrap(value) is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, exception);
+
+    // ----- TLLM2004's reading of a catch of an exception type that no code can throw.
+
+    /// <summary>
+    /// The types a catch takes (<see cref="CaughtTypes"/>: its declared type, or the types a <c>when</c> filter made only of
+    /// type tests names) when every one of them is an exception type only this compilation's code can create
+    /// (<see cref="CompilationFacts.OnlyCreatedHere"/>); default otherwise. Whether code creates one is known at the end
+    /// of the compilation, from every block's <see cref="MethodFacts.Created"/>.
+    /// </summary>
+    private static ImmutableArray<ITypeSymbol> OnlyCreatedHere(ICatchClauseOperation @catch, MethodScope scope) =>
+        CaughtTypes(@catch) is { Count: > 0 } caught && caught.All(scope.Compilation.OnlyCreatedHere)
+            ? caught.Select(type => (ITypeSymbol)type.OriginalDefinition).ToImmutableArray()
+            : default;
+
+    /// <summary>
+    /// Records the exception types of source this operation creates or names where a library could create one: an
+    /// object created (<c>new T(...)</c>, target-typed <c>new(...)</c>, also with a <c>dynamic</c> argument), <c>typeof(T)</c>,
+    /// a type argument of a method called or referenced (also one called with a <c>dynamic</c> argument) or of the type whose
+    /// member is used (<c>Activator.CreateInstance&lt;T&gt;()</c>, a method with
+    /// a <c>new()</c> constraint, <c>Factory&lt;T&gt;.Create()</c>). An exception created after a statement that records the
+    /// failure (a declared record, a failure logger) is no failure left to record: a catch of it upstream has nothing to add.
+    /// </summary>
+    private static void RecordCreation(IOperation operation, MethodScope scope)
+    {
+        switch (operation)
+        {
+            case IObjectCreationOperation { Type: { } created }
+                when !(created is INamedTypeSymbol named && scope.Compilation.IsSourceException(named) && RecordedBefore(operation, scope.Compilation.Handoff)):
+                Record(created, scope);
+                break;
+            case IDynamicObjectCreationOperation { Type: { } created }:
+                // new T(...) with a dynamic argument: bound at run time, the type is known here all the same.
+                Record(created, scope);
+                break;
+            case IDynamicMemberReferenceOperation dynamic:
+                // A generic method called with a dynamic argument (Make<T>(error.message)) names its type arguments here.
+                foreach (var argument in dynamic.TypeArguments)
+                {
+                    Record(argument, scope);
+                }
+
+                RecordArguments(dynamic.ContainingType as INamedTypeSymbol, scope);
+                break;
+            case ITypeOfOperation typeOf:
+                Record(typeOf.TypeOperand, scope);
+                break;
+            case IInvocationOperation invocation:
+                RecordArguments(invocation.TargetMethod, scope);
+                break;
+            case IMemberReferenceOperation reference:
+                if (reference.Member is IMethodSymbol method)
+                {
+                    RecordArguments(method, scope);
+                }
+                else
+                {
+                    RecordArguments(reference.Member.ContainingType, scope);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>A statement before <paramref name="operation"/>, in its block or one around it, always hands the failure on.</summary>
+    private static bool RecordedBefore(IOperation operation, FailureHandoff handoff)
+    {
+        for (var current = operation; current.Parent is { } parent; current = parent)
+        {
+            if (parent is IBlockOperation block && block.Operations.TakeWhile(o => o != current).Any(handoff.Always))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void RecordArguments(IMethodSymbol method, MethodScope scope)
+    {
+        foreach (var argument in method.TypeArguments)
+        {
+            Record(argument, scope);
+        }
+
+        RecordArguments(method.ContainingType, scope);
+    }
+
+    private static void RecordArguments(INamedTypeSymbol? type, MethodScope scope)
+    {
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            foreach (var argument in current.TypeArguments)
+            {
+                Record(argument, scope);
+            }
+        }
+    }
+
+    private static void Record(ITypeSymbol type, MethodScope scope)
+    {
+        switch (type)
+        {
+            case IArrayTypeSymbol array:
+                Record(array.ElementType, scope);
+                return;
+            case INamedTypeSymbol named:
+                if (scope.Compilation.IsSourceException(named))
+                {
+                    scope.Facts.Created.Add(named.OriginalDefinition);
+                }
+
+                if (named.IsGenericType)
+                {
+                    RecordArguments(named, scope);
+                }
+
+                return;
+        }
+    }
+
+    /// <summary>
+    /// Every exception type of source that code of the compilation creates, with the types each derives from: a catch
+    /// of one of these can be reached.
+    /// </summary>
+    internal static HashSet<ITypeSymbol> CreatedWithBases(IEnumerable<MethodFacts> methods)
+    {
+        var created = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        foreach (var type in methods.SelectMany(facts => facts.Created))
+        {
+            for (var current = type; current is not null && created.Add(current.OriginalDefinition); current = current.BaseType)
+            {
+            }
+        }
+
+        return created;
+    }
 }
