@@ -87,6 +87,40 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries);
 
+    /// <summary>The team's declarations: a method that keeps the failure as its own record, an answer vouched for.</summary>
+    [Fact]
+    public Task ADeclaredRecordOrDesignIsNotReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                var text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) =>
+                    await Answers.BusyAsync(http) + await Answers.KeptAsync(http));
+                return Results.Ok(new Reply { Text = text });
+            }
+        }
+
+        internal static class Answers
+        {
+            [FailureHandledByDesign("a busy model answers a canned reply the client shows")]
+            public static async Task<string> BusyAsync(HttpClient http)
+            {
+                using var response = await http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"));
+                if (!response.IsSuccessStatusCode) { return "busy " + response.ReasonPhrase; }
+                return await response.Content.ReadAsStringAsync();
+            }
+
+            [RecordsFailures]
+            public static async Task<string> KeptAsync(HttpClient http)
+            {
+                using var response = await http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"));
+                if (!response.IsSuccessStatusCode) { return "kept " + response.ReasonPhrase; }
+                return await response.Content.ReadAsStringAsync();
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
     [Fact]
     public Task ReachedThroughCallsItNamesItsPath() => AnalyzerAsync(Header + """
         internal static class Routes

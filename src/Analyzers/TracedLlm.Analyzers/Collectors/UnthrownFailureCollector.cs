@@ -97,7 +97,10 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         bool whenTrue = false)
     {
         var function = ValueFlow.NestedFunction(after) ?? scope.Owner as IMethodSymbol;
-        if (AnswerAfter(branch.Concat(FailureHandoff.Following(after)), EndsFunction(after), function, scope) is not { } how)
+        var intent = scope.Compilation.Intent;
+        if (intent.HandledByDesign(scope.Owner, function is null ? System.Array.Empty<IMethodSymbol>() : new[] { function })
+            || (scope.Owner is IMethodSymbol owner && intent.RecordsFailures(owner, after.Syntax.SyntaxTree))
+            || AnswerAfter(branch.Concat(FailureHandoff.Following(after)), EndsFunction(after), function, scope) is not { } how)
         {
             return;
         }
