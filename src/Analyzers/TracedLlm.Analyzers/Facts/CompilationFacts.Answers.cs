@@ -16,21 +16,11 @@ internal sealed partial class CompilationFacts
 
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _responseWriters = new(SymbolEqualityComparer.Default);
 
-    /// <summary>
-    /// Whether code (a catch's handler) answers the request with an error by hand on some path through it: it returns from
-    /// <paramref name="function"/> when that function's result is the answer (<see cref="WellKnownTypes.IsHttpAnswer"/>: an
-    /// <c>IResult</c>, an <c>IActionResult</c>, an <c>ActionResult&lt;T&gt;</c>, a task of one), makes such a value
-    /// (<c>Results.Problem()</c>, <c>StatusCode(500)</c>, <c>new ObjectResult(...)</c>, kept to be returned later), or writes
-    /// the response (<c>HttpResponse</c>'s status, headers or body, the response handed to a writer, <c>IProblemDetailsService</c>),
-    /// itself or through a method of source that does, three calls deep (an interface's implementations are not followed);
-    /// not a success answer (<see cref="IsSuccess"/>: <c>Ok(...)</c>, a value, a status under 400), which is a fallback the
-    /// client is given as if nothing failed, nor a client's own mistake answered by design (<see cref="ClientMistake"/>). Lambdas and local functions declared in the code run when they are called and
-    /// are not read here.
-    /// </summary>
+    /// <summary>Whether code (a catch's handler) answers the request with an error by hand on some path through it.</summary>
     /// <remarks>
-    /// Read in two steps: here, while a method is analysed, only the code itself (no other method's body is bound, so an
-    /// editor's per-document analysis stays local); the methods of source it calls (<see cref="AnswerCalls"/>) are read at
-    /// the end of the compilation, when a catch reached through calls is reported (<see cref="WritesResponse(IMethodSymbol)"/>).
+    /// It returns an error from a function whose result is the answer, makes one, or writes the response, itself or through
+    /// a method of source three calls deep (read at the end of the compilation). A success answer is a fallback, a client's
+    /// mistake answered 4xx by design is none (<see cref="ClientMistake"/>); lambdas declared there are not read.
     /// </remarks>
     public bool AnswersRequest(IOperation code, IMethodSymbol? function) =>
         ValueFlow.Own(code).Any(operation => operation switch
@@ -47,12 +37,7 @@ internal sealed partial class CompilationFacts
     /// <summary>A method of source whose body writes the request's answer (<see cref="AnswersRequest"/>'s reading of a call), three calls deep; cached.</summary>
     public bool WritesResponse(IMethodSymbol method) => WritesResponse(method, 1);
 
-    /// <summary>
-    /// What a catch gives up on (TLLM2004 and TLLM2007 part at it): its <c>try</c> block (lambdas and method groups it hands on
-    /// included: a fan-out, <c>Task.Run</c>, a retry helper's delegate), or, when the <c>try</c> sits in a loop of its function
-    /// and the catch may leave (<c>continue</c>, <c>break</c>, <c>return</c>), the whole loop (a fallback loop: the catch goes on to
-    /// the next backend).
-    /// </summary>
+    /// <summary>What a catch gives up on: its try, or the loop around it when the catch may leave (a fallback loop).</summary>
     public static IOperation GivenUpScope(ICatchClauseOperation @catch, ITryOperation @try)
     {
         // A catch that falls through goes on with the rest of the iteration: what follows the try is not given up.
@@ -82,10 +67,7 @@ internal sealed partial class CompilationFacts
     private static bool Dispatches(IMethodSymbol method) =>
         (method.IsAbstract || method.IsVirtual || (method.IsOverride && !method.IsSealed) || method.ContainingType?.TypeKind == TypeKind.Interface) && !IsEverywhere(method);
 
-    /// <summary>
-    /// A member every type has or many implement for their own reasons (<c>ToString</c>, <c>Equals</c>, <c>GetHashCode</c>,
-    /// <c>Dispose</c>, <c>DisposeAsync</c>): its overrides are not the call's work, and are not followed.
-    /// </summary>
+    /// <summary>A member every type has (<c>ToString</c>, <c>Equals</c>, <c>Dispose</c>): its overrides are not followed.</summary>
     private static bool IsEverywhere(IMethodSymbol method) =>
         method.Name is "ToString" or "Equals" or "GetHashCode" or "Dispose" or "DisposeAsync" or "Finalize";
 
@@ -117,27 +99,16 @@ internal sealed partial class CompilationFacts
         ["Conflict"] = 409, ["UnprocessableEntity"] = 422,
     };
 
-    /// <summary>
-    /// An answer that tells the client nothing failed: a status under 400 given as a constant (<c>StatusCode(200)</c>,
-    /// <c>Results.Json(x, statusCode: 202)</c>, <c>new ObjectResult(x) { StatusCode = 200 }</c>), else a success result
-    /// (<see cref="SuccessResults"/>), or a value that is no HTTP answer (converted to <c>ActionResult&lt;T&gt;</c>).
-    /// </summary>
+    /// <summary>An answer that tells the client nothing failed: a status under 400, a success result, a plain value.</summary>
     internal bool IsSuccess(IOperation value) => StatusOf(value) < 400;
 
     /// <summary>An error answer that is not the client's own mistake (<see cref="ClientMistake"/>), or one whose status is not known.</summary>
     internal bool IsError(IOperation value) => StatusOf(value) is not { } code || !(code < 400 || ClientMistake(code));
 
-    /// <summary>
-    /// A client error answered by design (a not-found, a conflict, a bad argument): 4xx, but for the ones that report a failure
-    /// on the gateway's side or upstream (408 a timeout, 424 a failed dependency, 429 a rate limit, 499 a closed request).
-    /// </summary>
+    /// <summary>A client's mistake answered by design: a 4xx but 408, 424, 429 and 499, which report a failure on our side.</summary>
     internal static bool ClientMistake(int code) => code is >= 400 and < 500 and not (408 or 424 or 429 or 499);
 
-    /// <summary>
-    /// The status an answer gives, when the code shows it: a constant passed for a parameter named for a status (also to an
-    /// exception or error object the answer is made from: <c>Error(new ApiError(message, statusCode: 404))</c>), or set in
-    /// its initializer; else the one its result's name says; 200 for a value that is no HTTP answer.
-    /// </summary>
+    /// <summary>The status an answer gives where the code states it (a status argument, an initializer, the result's name).</summary>
     private int? StatusOf(IOperation value)
     {
         value = ValueFlow.Unwrap(value);

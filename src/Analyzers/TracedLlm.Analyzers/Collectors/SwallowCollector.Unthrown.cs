@@ -1,0 +1,132 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using TracedLlm.Analyzers.Facts;
+
+namespace TracedLlm.Analyzers.Collectors;
+
+// TLLM2004's reading of a catch of an exception type that no code can throw.
+internal sealed partial class SwallowCollector
+{
+    /// <summary>The types a catch takes when only this compilation's code can create each (decided where code creates one).</summary>
+    private static ImmutableArray<ITypeSymbol> OnlyCreatedHere(ICatchClauseOperation @catch, MethodScope scope) =>
+        CaughtTypes(@catch) is { Count: > 0 } caught && caught.All(scope.Compilation.OnlyCreatedHere)
+            ? caught.Select(type => (ITypeSymbol)type.OriginalDefinition).ToImmutableArray()
+            : default;
+
+    /// <summary>Records the exception types of source this operation creates, or names where a library could create one.</summary>
+    /// <remarks>An exception created after a statement that records the failure leaves nothing for a catch upstream to record.</remarks>
+    private static void RecordCreation(IOperation operation, MethodScope scope)
+    {
+        switch (operation)
+        {
+            case IObjectCreationOperation { Type: { } created }
+                when !(created is INamedTypeSymbol named && scope.Compilation.IsSourceException(named) && RecordedBefore(operation, scope.Compilation.Handoff)):
+                Record(created, scope);
+                break;
+            case IDynamicObjectCreationOperation { Type: { } created }:
+                // new T(...) with a dynamic argument: bound at run time, the type is known here all the same.
+                Record(created, scope);
+                break;
+            case IDynamicMemberReferenceOperation dynamic:
+                // A generic method called with a dynamic argument (Make<T>(error.message)) names its type arguments here.
+                foreach (var argument in dynamic.TypeArguments)
+                {
+                    Record(argument, scope);
+                }
+
+                RecordArguments(dynamic.ContainingType as INamedTypeSymbol, scope);
+                break;
+            case ITypeOfOperation typeOf:
+                Record(typeOf.TypeOperand, scope);
+                break;
+            case IInvocationOperation invocation:
+                RecordArguments(invocation.TargetMethod, scope);
+                break;
+            case IMemberReferenceOperation reference:
+                if (reference.Member is IMethodSymbol method)
+                {
+                    RecordArguments(method, scope);
+                }
+                else
+                {
+                    RecordArguments(reference.Member.ContainingType, scope);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>A statement before <paramref name="operation"/>, in its block or one around it, always hands the failure on.</summary>
+    private static bool RecordedBefore(IOperation operation, FailureHandoff handoff)
+    {
+        for (var current = operation; current.Parent is { } parent; current = parent)
+        {
+            if (parent is IBlockOperation block && block.Operations.TakeWhile(o => o != current).Any(handoff.Always))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void RecordArguments(IMethodSymbol method, MethodScope scope)
+    {
+        foreach (var argument in method.TypeArguments)
+        {
+            Record(argument, scope);
+        }
+
+        RecordArguments(method.ContainingType, scope);
+    }
+
+    private static void RecordArguments(INamedTypeSymbol? type, MethodScope scope)
+    {
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            foreach (var argument in current.TypeArguments)
+            {
+                Record(argument, scope);
+            }
+        }
+    }
+
+    private static void Record(ITypeSymbol type, MethodScope scope)
+    {
+        switch (type)
+        {
+            case IArrayTypeSymbol array:
+                Record(array.ElementType, scope);
+                return;
+            case INamedTypeSymbol named:
+                if (scope.Compilation.IsSourceException(named))
+                {
+                    scope.Facts.Created.Add(named.OriginalDefinition);
+                }
+
+                if (named.IsGenericType)
+                {
+                    RecordArguments(named, scope);
+                }
+
+                return;
+        }
+    }
+
+    /// <summary>Every exception type of source that code creates, with its bases: a catch of one of these can be reached.</summary>
+    internal static HashSet<ITypeSymbol> CreatedWithBases(IEnumerable<MethodFacts> methods)
+    {
+        var created = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        foreach (var type in methods.SelectMany(facts => facts.Created))
+        {
+            for (var current = type; current is not null && created.Add(current.OriginalDefinition); current = current.BaseType)
+            {
+            }
+        }
+
+        return created;
+    }
+}
