@@ -35,7 +35,8 @@ internal static class DiagnosticIds
     /// <summary>TLLM2001: the expression that names the route's own slot, when every route reaching the key has one slot.</summary>
     public const string SlotConstantProperty = "SlotConstant";
 
-    /// <summary>TLLM2008: the branch of the failure ("true" or "false"), where the throw goes in it, and what it throws.</summary>
+    /// <summary>TLLM2008: the branch of the failure ("true" or "false"), where the throw goes in it, and what it
+    /// throws.</summary>
     public const string FailureBranchProperty = "FailureBranch";
     public const string ThrowFromProperty = "ThrowFrom";
     public const string ThrownProperty = "Thrown";

@@ -132,7 +132,8 @@ public sealed class DeclaredIntentTests
         }
         """;
 
-    /// <summary>A client's own mistake answered 4xx by design is no error answer for TLLM2004: without a declaration it is TLLM2007's.</summary>
+    /// <summary>A client's own mistake answered 4xx by design is no error answer for TLLM2004: without a declaration it
+    /// is TLLM2007's.</summary>
     [Fact]
     public Task AClientErrorAnsweredByHandInTheRoutesOwnCatchIsTLLM2007() => AnalyzerAsync(NotFound,
         DiagnosticResult.CompilerWarning("TLLM2007").WithLocation(0).WithMessage(SwallowedExceptionTests.HandledMessage("Contoso.ProfileNotFoundException")));

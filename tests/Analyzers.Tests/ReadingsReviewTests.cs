@@ -95,10 +95,10 @@ public sealed class ReadingsReviewTests
     [Fact] public Task Operator_SourceConversion() => Reports2004(Decode("Money m = ids.Count; ids.Add(m.Cents);",
         "internal readonly struct Money { public int Cents { get; init; } public static implicit operator Money(int c) => new Money { Cents = File.ReadAllText(\"rate\").Length * c }; }"));
 
-    // ----- EF Core's scaffolded save catch (EF Core's types by name, as the matrix declares them). Since issue 78 a 4xx it
-    // answers is a client's mistake answered by design: TLLM2007's (off by default) with or without a fresh read of the store;
-    // a 500 is an error answer, TLLM2004's where the team asks for error answers through calls (the store's helper is reached
-    // through calls: report_through_calls).
+    // ----- EF Core's scaffolded save catch (EF Core's types by name, as the matrix declares them). Since issue 78 a
+    // 4xx it answers is a client's mistake answered by design: TLLM2007's (off by default) with or without a fresh read
+    // of the store; a 500 is an error answer, TLLM2004's where the team asks for error answers through calls (the
+    // store's helper is reached through calls: report_through_calls).
     private static Task ReportsEf(string id, string source) =>
         Verify.DeclaredAsync(new[] { H2004 + source.Replace("{|TLLM2004:", "{|" + id + ":") }.Concat(SwallowedExceptionMatrix.EfCore).ToArray(),
             System.Array.Empty<System.Reflection.Assembly>(), "dotnet_code_quality.TLLM2004.report_through_calls = true");

@@ -4,10 +4,10 @@ using static TracedLlm.Analyzers.Tests.Verify;
 namespace TracedLlm.Analyzers.Tests;
 
 /// <summary>
-/// TLLM2004 as issue 78 measured it: the shapes judged false on the fresh sets (a client's mistake answered 4xx, a failure the
-/// callee recorded before it threw, a record the catch falls through to, work the request does not wait for) are not
-/// reported, and the shapes a team must hear are, wherever they are (a guardrail that fails open, a relay cut mid-body, a
-/// conditional rethrow).
+/// TLLM2004 as issue 78 measured it: the shapes judged false on the fresh sets (a client's mistake answered 4xx, a
+/// failure the callee recorded before it threw, a record the catch falls through to, work the request does not wait
+/// for) are not reported, and the shapes a team must hear are, wherever they are (a guardrail that fails open, a relay
+/// cut mid-body, a conditional rethrow).
 /// </summary>
 public sealed class SwallowedExceptionMeasuredTests
 {
@@ -40,9 +40,9 @@ public sealed class SwallowedExceptionMeasuredTests
         """;
 
     /// <summary>
-    /// Judged false on the fresh sets: a 404 or a 409 answered for the client's own request, and an exception the callee
-    /// created after calling the declared record. A 503 for the same failure is still the request's error, reported; a 4xx is
-    /// TLLM2007's (off by default), a designed answer the team may declare.
+    /// Judged false on the fresh sets: a 404 or a 409 answered for the client's own request, and an exception the
+    /// callee created after calling the declared record. A 503 for the same failure is still the request's error,
+    /// reported; a 4xx is TLLM2007's (off by default), a designed answer the team may declare.
     /// </summary>
     [Fact]
     public Task ClientMistakesAndFailuresRecordedBeforeTheyWereThrownAreNotReported() => AnalyzerAsync(Corpus.Header + Store + """
@@ -142,9 +142,9 @@ public sealed class SwallowedExceptionMeasuredTests
         """);
 
     /// <summary>
-    /// A relay helper whose catch turns a failure mid-body into <c>false</c>, after which the request ends as a success; and a
-    /// conditional rethrow whose other branch goes on as a success. A rethrow of a cancellation only, or of everything but a
-    /// 404 kept by design, is not one.
+    /// A relay helper whose catch turns a failure mid-body into <c>false</c>, after which the request ends as a
+    /// success; and a conditional rethrow whose other branch goes on as a success. A rethrow of a cancellation only, or
+    /// of everything but a 404 kept by design, is not one.
     /// </summary>
     [Fact]
     public Task ARelayCutMidBodyAndAConditionalRethrowAreReported() => AnalyzerAsync(Corpus.Header + """

@@ -5,7 +5,8 @@ using static TracedLlm.Analyzers.Tests.Verify;
 
 namespace TracedLlm.Analyzers.Tests;
 
-/// <summary>TLLM2008: an upstream failure no exception carries, answered by hand or as a success (the matrix has every construct).</summary>
+/// <summary>TLLM2008: an upstream failure no exception carries, answered by hand or as a success (the matrix has every
+/// construct).</summary>
 public sealed class UnthrownFailureTests
 {
     private const string Header = "#pragma warning disable OPENAI001\nusing System.Linq;\nusing System.Net;\n"
@@ -63,8 +64,8 @@ public sealed class UnthrownFailureTests
         Diagnostic("TLLM2008", 0, Message("The run or response ended 'failed'", "a success is answered")));
 
     /// <summary>
-    /// Reaching the failure path: a throw, <c>EnsureSuccessStatusCode</c>, a record, an error result the pipeline takes as a
-    /// failure; and a 404 the app answers by design, a status of a call the code does not show is a model call's.
+    /// Reaching the failure path: a throw, <c>EnsureSuccessStatusCode</c>, a record, an error result the pipeline takes
+    /// as a failure; and a 404 the app answers by design, a status of a call the code does not show is a model call's.
     /// </summary>
     [Fact]
     public Task FailuresHandedToTheFailurePathAndStatusesAnsweredByDesignAreNotReported() => AnalyzerAsync(Header + """
@@ -87,7 +88,8 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries);
 
-    /// <summary>The team's declarations: a method that keeps the failure as its own record, an answer vouched for.</summary>
+    /// <summary>The team's declarations: a method that keeps the failure as its own record, an answer vouched
+    /// for.</summary>
     [Fact]
     public Task ADeclaredRecordOrDesignIsNotReported() => AnalyzerAsync(Header + """
         internal static class Routes
@@ -174,7 +176,8 @@ public sealed class UnthrownFailureTests
         }
         """, libraries: UnthrownFailureMatrix.Libraries);
 
-    /// <summary>Fix All: every failure's branch in the document throws, the upstream's status passed on, one branch an else.</summary>
+    /// <summary>Fix All: every failure's branch in the document throws, the upstream's status passed on, one branch an
+    /// else.</summary>
     [Fact]
     public Task FixAllThrowsInEveryBranch() => FixAsync<UnthrownFailureCodeFix>(Header + """
         internal static class Routes

@@ -13,9 +13,10 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace TracedLlm.CodeFixes;
 
 /// <summary>
-/// TLLM2008: in the branch the upstream's failure takes, the statements from the hand-written answer on become a throw of an
-/// <c>UpstreamException</c> (the forwarder's exception inside it, or the upstream's status), so the failure path answers
-/// in the route's format and every span ends in error. Offered where the analyzer found the branch and what to throw.
+/// TLLM2008: in the branch the upstream's failure takes, the statements from the hand-written answer on become a throw
+/// of an <c>UpstreamException</c> (the forwarder's exception inside it, or the upstream's status), so the failure path
+/// answers in the route's format and every span ends in error. Offered where the analyzer found the branch and what to
+/// throw.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnthrownFailureCodeFix)), Shared]
 public sealed class UnthrownFailureCodeFix : TracedLlmCodeFix
@@ -33,20 +34,24 @@ public sealed class UnthrownFailureCodeFix : TracedLlmCodeFix
     {
         var properties = diagnostic.Properties;
         if (!properties.TryGetValue(DiagnosticIds.ThrownProperty, out var thrown) || thrown is null
-            || !properties.TryGetValue(DiagnosticIds.ThrowFromProperty, out var fromText) || !int.TryParse(fromText, out var from)
+            || !properties.TryGetValue(DiagnosticIds.ThrowFromProperty, out var text)
+            || !int.TryParse(text, out var from)
             || root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<IfStatementSyntax>() is not { } test
-            || (properties[DiagnosticIds.FailureBranchProperty] == "true" ? test.Statement : test.Else?.Statement) is not { } branch)
+            || (properties[DiagnosticIds.FailureBranchProperty] == "true" ? test.Statement : test.Else?.Statement)
+                is not { } branch)
         {
             return None();
         }
 
-        return One(new SyntaxEdit("Throw an UpstreamException instead of answering by hand", EquivalenceKey, document.Id, branch,
-            node =>
+        const string Title = "Throw an UpstreamException instead of answering by hand";
+        return One(new SyntaxEdit(Title, EquivalenceKey, document.Id, branch, node =>
             {
-                var statements = node is BlockSyntax block ? block.Statements : SyntaxFactory.SingletonList((StatementSyntax)node);
+                var statements = node is BlockSyntax block ? block.Statements
+                    : SyntaxFactory.SingletonList((StatementSyntax)node);
                 var parsed = SyntaxFactory.ParseStatement($"throw {thrown};");
                 var @throw = parsed.ReplaceNodes(parsed.DescendantNodes().OfType<QualifiedNameSyntax>(),
-                    (_, name) => name.WithAdditionalAnnotations(Simplifier.Annotation)).WithAdditionalAnnotations(Formatter.Annotation);
+                    (_, name) => name.WithAdditionalAnnotations(Simplifier.Annotation))
+                    .WithAdditionalAnnotations(Formatter.Annotation);
                 var kept = SyntaxFactory.List(statements.Take(from).Append(@throw));
                 return (node as BlockSyntax ?? SyntaxFactory.Block().WithAdditionalAnnotations(Formatter.Annotation))
                     .WithStatements(kept).WithTriviaFrom(node);

@@ -5,10 +5,10 @@ using static TracedLlm.Analyzers.Tests.Matrix.MatrixCell;
 namespace TracedLlm.Analyzers.Tests.Matrix;
 
 /// <summary>
-/// TLLM2008's construct matrix: an upstream failure no exception carries (YARP's forwarder result, a model call's failing
-/// status, an OpenAI run's terminal status, a stream's failure events or its end marker) tested in each way C# can test
-/// it. In the faulty form the failure's path answers by hand or as a success; in the sound one it throws, records the
-/// failure, or answers an error result the pipeline takes as a failure.
+/// TLLM2008's construct matrix: an upstream failure no exception carries (YARP's forwarder result, a model call's
+/// failing status, an OpenAI run's terminal status, a stream's failure events or its end marker) tested in each way C#
+/// can test it. In the faulty form the failure's path answers by hand or as a success; in the sound one it throws,
+/// records the failure, or answers an error result the pipeline takes as a failure.
 /// </summary>
 internal static class UnthrownFailureMatrix
 {
@@ -56,7 +56,8 @@ internal static class UnthrownFailureMatrix
         return Results.Ok(new Reply { Text = await response.Content.ReadAsStringAsync() });
         """);
 
-    /// <summary>An attempt that starts an Assistants run, polls it (<paramref name="poll"/>) and answers with its messages.</summary>
+    /// <summary>An attempt that starts an Assistants run, polls it (<paramref name="poll"/>) and answers with its
+    /// messages.</summary>
     private static string Polled(string poll, string after = "") => Route($$"""
         var text = await call.ExecuteAsync({{Target}}, async (attempt, ct) =>
         {
@@ -71,7 +72,8 @@ internal static class UnthrownFailureMatrix
 
     private const string Fetch = "await Task.Delay(500, ct); run = (await assistants.GetRunAsync(\"thread\", run.Id)).Value;";
 
-    /// <summary>An attempt that relays an upstream's server-sent events until its end marker (<paramref name="loop"/>).</summary>
+    /// <summary>An attempt that relays an upstream's server-sent events until its end marker
+    /// (<paramref name="loop"/>).</summary>
     private static string Relayed(string loop, string after = "") => Route($$"""
         using var response = await call.ExecuteAsync({{Target}}, (attempt, ct) =>
             http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
@@ -86,7 +88,8 @@ internal static class UnthrownFailureMatrix
         return Results.Empty;
         """);
 
-    /// <summary>An attempt that reads a Responses API stream into text (<paramref name="read"/> is the loop's body).</summary>
+    /// <summary>An attempt that reads a Responses API stream into text (<paramref name="read"/> is the loop's
+    /// body).</summary>
     private static string Streamed(string read) => Route($$"""
         var text = await call.ExecuteAsync({{Target}}, async (attempt, ct) =>
         {

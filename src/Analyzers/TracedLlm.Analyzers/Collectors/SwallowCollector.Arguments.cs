@@ -9,7 +9,8 @@ namespace TracedLlm.Analyzers.Collectors;
 // A probe's handler, and the types a catch takes: what the decode probes and the catches of types only source creates read.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>A probe's handler: it only logs, sets locals or out parameters to values read, returns one, or leaves a loop.</summary>
+    /// <summary>A probe's handler: it only logs, sets locals or out parameters to values read, returns one, or leaves a
+    /// loop.</summary>
     private static bool IsProbeHandler(ICatchClauseOperation @catch, MethodScope scope) =>
         @catch.Handler.Operations.All(statement => IsProbeStatement(statement, scope));
 
@@ -25,7 +26,8 @@ internal sealed partial class SwallowCollector
         _ => false,
     };
 
-    /// <summary>The types a catch takes: its own, or those its filter tests for when it tests only types; null otherwise.</summary>
+    /// <summary>The types a catch takes: its own, or those its filter tests for when it tests only types; null
+    /// otherwise.</summary>
     private static List<ITypeSymbol>? CaughtTypes(ICatchClauseOperation @catch)
     {
         if (@catch.Filter is not { } filter)

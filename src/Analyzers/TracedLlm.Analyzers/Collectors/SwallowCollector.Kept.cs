@@ -9,7 +9,8 @@ namespace TracedLlm.Analyzers.Collectors;
 // TLLM2004's reading of a caught exception kept and thrown later.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>The caught exception kept in a local outside the try and thrown from it later, on some path of the method.</summary>
+    /// <summary>The caught exception kept in a local outside the try and thrown from it later, on some path of the
+    /// method.</summary>
     private static bool ThrownLater(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
         var types = scope.Types;
@@ -101,7 +102,8 @@ internal sealed partial class SwallowCollector
             && kept.Contains(target.Local, SymbolEqualityComparer.Default)
             && o.Syntax.SpanStart >= @try.Syntax.Span.End && o.Syntax.SpanStart < thrown.Syntax.SpanStart);
 
-    /// <summary>The throw runs only when a test says the kept local holds no failure, or one of a type the catch cannot keep.</summary>
+    /// <summary>The throw runs only when a test says the kept local holds no failure, or one of a type the catch cannot
+    /// keep.</summary>
     private static bool GuardedAgainst(IOperation thrown, IOperation body, List<ILocalSymbol> kept, ITypeSymbol? caughtType)
     {
         for (IOperation current = thrown; current.Parent is { } parent && current != body; current = parent)

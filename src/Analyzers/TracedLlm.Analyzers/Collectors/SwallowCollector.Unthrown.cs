@@ -10,20 +10,23 @@ namespace TracedLlm.Analyzers.Collectors;
 // TLLM2004's reading of a catch of an exception type that no code can throw.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>The types a catch takes when only this compilation's code can create each (decided where code creates one).</summary>
+    /// <summary>The types a catch takes when only this compilation's code can create each (decided where code creates
+    /// one).</summary>
     private static ImmutableArray<ITypeSymbol> OnlyCreatedHere(ICatchClauseOperation @catch, MethodScope scope) =>
         CaughtTypes(@catch) is { Count: > 0 } caught && caught.All(scope.Compilation.OnlyCreatedHere)
             ? caught.Select(type => (ITypeSymbol)type.OriginalDefinition).ToImmutableArray()
             : default;
 
-    /// <summary>Records the exception types of source this operation creates, or names where a library could create one.</summary>
-    /// <remarks>An exception created after a statement that records the failure leaves nothing for a catch upstream to record.</remarks>
+    /// <summary>Records the exception types of source this operation creates, or names where a library could create
+    /// one.</summary> <remarks>An exception created after a statement that records the failure leaves nothing for a
+    /// catch upstream to record.</remarks>
     private static void RecordCreation(IOperation operation, MethodScope scope)
     {
         switch (operation)
         {
             case IObjectCreationOperation { Type: { } created }
-                when !(created is INamedTypeSymbol named && scope.Compilation.IsSourceException(named) && RecordedBefore(operation, scope.Compilation.Handoff)):
+                when !(created is INamedTypeSymbol named && scope.Compilation.IsSourceException(named)
+                    && RecordedBefore(operation, scope.Compilation.Handoff)):
                 Record(created, scope);
                 break;
             case IDynamicObjectCreationOperation { Type: { } created }:
@@ -59,7 +62,8 @@ internal sealed partial class SwallowCollector
         }
     }
 
-    /// <summary>A statement before <paramref name="operation"/>, in its block or one around it, always hands the failure on.</summary>
+    /// <summary>A statement before <paramref name="operation"/>, in its block or one around it, always hands the
+    /// failure on.</summary>
     private static bool RecordedBefore(IOperation operation, FailureHandoff handoff)
     {
         for (var current = operation; current.Parent is { } parent; current = parent)
@@ -116,7 +120,8 @@ internal sealed partial class SwallowCollector
         }
     }
 
-    /// <summary>Every exception type of source that code creates, with its bases: a catch of one of these can be reached.</summary>
+    /// <summary>Every exception type of source that code creates, with its bases: a catch of one of these can be
+    /// reached.</summary>
     internal static HashSet<ITypeSymbol> CreatedWithBases(IEnumerable<MethodFacts> methods)
     {
         var created = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);

@@ -8,13 +8,14 @@ using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
-/// <summary>TLLM2004's and TLLM2007's facts: catch clauses that swallow, and how callers use what a method returns.</summary>
+/// <summary>TLLM2004's and TLLM2007's facts: catch clauses that swallow, and how callers use what a method
+/// returns.</summary>
 /// <remarks>
 /// A catch hands the failure on when every path through it does (<see cref="FailureHandoff"/>), when its filter reports
 /// it, or when what follows it does. It is no swallow where the code shows the failure is not the request's (a decode
-/// probe, a failure kept and thrown later, a protocol-version fallback, a try that cannot throw, disposal, work the request
-/// does not wait for) or the team declares it (<see cref="DeclaredIntent"/>). What other methods decide (types only source
-/// creates, the Try-pattern, interface calls) is kept on the site and read at the end of the compilation.
+/// probe, a failure kept and thrown later, a protocol-version fallback, a try that cannot throw, disposal, work the
+/// request does not wait for) or the team declares it (<see cref="DeclaredIntent"/>). What other methods decide (types
+/// only source creates, the Try-pattern, interface calls) is kept on the site and read at the end of the compilation.
 /// </remarks>
 internal sealed partial class SwallowCollector : IFactCollector
 {
@@ -28,7 +29,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         RecordCreation(operation, scope);
         switch (operation)
         {
-            case ICatchClauseOperation @catch when !scope.RunsAsLibraryCallback(@catch) && !InDetachedTask(@catch, scope.Types):
+            case ICatchClauseOperation @catch
+                when !scope.RunsAsLibraryCallback(@catch) && !InDetachedTask(@catch, scope.Types):
                 VisitCatch(@catch, scope);
                 break;
             case IInvocationOperation invocation when invocation.TargetMethod.Locations.Any(l => l.IsInSource) && !invocation.TargetMethod.ReturnsVoid:
@@ -59,7 +61,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var @try = @catch.Parent as ITryOperation;
-        if (@try is not null && (DecodesInMemory(@catch, @try, scope) || HandedOnAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
+        if (@try is not null && (DecodesInMemory(@catch, @try, scope) || HandedOnAfter(@catch, @try, handoff)
+            || ThrownLater(@catch, @try, scope)))
         {
             return;
         }
@@ -98,7 +101,8 @@ internal sealed partial class SwallowCollector : IFactCollector
             .Select(call => UpstreamCollector.ModelCall(call, scope)).OfType<ModelCallSite>().ToList();
         scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answersError, sends.Any(send => send.Evident),
             CompilationFacts.AnswerCalls(@catch.Handler), given is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(given),
-            sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(), handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,
+            sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(),
+            handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,
             FailsOpen(@catch, scope) || Relays(@catch, @try, scope) || RethrowsSome(@catch, @try, scope)));
     }
 
@@ -119,7 +123,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
     }
 
-    /// <summary>What follows the try hands the failure on before anything leaves: a declared record, a test that fails on it.</summary>
+    /// <summary>What follows the try hands the failure on before anything leaves: a declared record, a test that fails
+    /// on it.</summary>
     private static bool HandedOnAfter(ICatchClauseOperation @catch, ITryOperation @try, FailureHandoff handoff)
     {
         if (@catch.Handler.Operations.Any(FailureHandoff.Leaves))
@@ -128,20 +133,15 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var assigned = @catch.Handler.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>()
-            .Select(a => a.Target switch
-            {
-                ILocalReferenceOperation local => (ISymbol)local.Local,
-                IParameterReferenceOperation parameter => parameter.Parameter,
-                _ => null,
-            })
-            .OfType<ISymbol>()
-            .ToList();
+            .Select(a => Symbol(a.Target)).OfType<ISymbol>().ToList();
         foreach (var next in FailureHandoff.Following(@try))
         {
             // A rethrow after it throws the outer failure: the one caught here is still dropped.
-            if ((handoff.Always(next) && next is not (IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation }))
-                || (next is IConditionalOperation test && TestsAssigned(test.Condition, assigned)
-                && (handoff.Always(test.WhenTrue) || (test.WhenFalse is { } otherwise && handoff.Always(otherwise)))))
+            var rethrow = next is IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation };
+            if ((handoff.Always(next) && !rethrow)
+                || (next is IConditionalOperation test && test.Condition.DescendantsAndSelf()
+                    .Any(o => Symbol(o) is { } read && assigned.Contains(read, SymbolEqualityComparer.Default))
+                    && (handoff.Always(test.WhenTrue) || (test.WhenFalse is { } no && handoff.Always(no)))))
             {
                 return true;
             }
@@ -155,46 +155,56 @@ internal sealed partial class SwallowCollector : IFactCollector
         return false;
     }
 
-    private static bool TestsAssigned(IOperation condition, List<ISymbol> assigned) => condition.DescendantsAndSelf().Any(o => o switch
+    private static ISymbol? Symbol(IOperation operation) => operation switch
     {
-        ILocalReferenceOperation local => assigned.Contains(local.Local, SymbolEqualityComparer.Default),
-        IParameterReferenceOperation parameter => assigned.Contains(parameter.Parameter, SymbolEqualityComparer.Default),
-        _ => false,
-    });
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        _ => null,
+    };
 
-    /// <summary>A guardrail that fails open: the check failed, the request goes on, and the trace says it passed.</summary>
+    /// <summary>A guardrail that fails open: the check failed, the request goes on, and the trace says it
+    /// passed.</summary>
     private static bool FailsOpen(ICatchClauseOperation @catch, MethodScope scope)
     {
-        if ((ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol)?.ReturnType is not INamedTypeSymbol returned
-            || (returned.IsGenericType ? returned.TypeArguments[0] : returned).ToDisplayString() != "TracedLlm.GuardrailVerdict")
+        var function = ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol;
+        if (function?.ReturnType is not INamedTypeSymbol returned
+            || (returned.IsGenericType ? returned.TypeArguments[0] : returned).Name != "GuardrailVerdict")
         {
             return false;
         }
 
-        static bool Blocks(IReturnOperation leave) => leave.ReturnedValue is { } value && ValueFlow.Unwrap(value) is IInvocationOperation { TargetMethod.Name: "Block" };
-        return !(@catch.Handler.Operations.LastOrDefault() is IReturnOperation && ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>().All(Blocks));
+        static bool Blocks(IReturnOperation leave) => leave.ReturnedValue is { } value
+            && ValueFlow.Unwrap(value) is IInvocationOperation { TargetMethod.Name: "Block" };
+        return !(@catch.Handler.Operations.LastOrDefault() is IReturnOperation
+            && ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>().All(Blocks));
     }
 
-    /// <summary>A relay cut mid-body: the try reads an upstream's content and writes the answer; the client holds part of a 200.</summary>
+    /// <summary>A relay cut mid-body: the try reads an upstream's content and writes the answer; the client holds part
+    /// of a 200.</summary>
     private static bool Relays(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
         @try is not null && !IsCancellation(@catch.ExceptionType, scope.Types) && scope.Types.HttpContent is { } content
-        && ValueFlow.Own(@try.Body).OfType<IInvocationOperation>().Any(call => call.Instance?.Type is { } type && WellKnownTypes.DerivesFrom(type, content))
+        && ValueFlow.Own(@try.Body).OfType<IInvocationOperation>()
+            .Any(call => call.Instance?.Type is { } type && WellKnownTypes.DerivesFrom(type, content))
         && scope.Compilation.AnswersRequest(@try.Body, null);
 
-    /// <summary>A rethrow under a condition (not a cancellation, not a client's status) that goes on as a success otherwise.</summary>
+    /// <summary>A rethrow under a condition (not a cancellation, not a client's status) that goes on as a success
+    /// otherwise.</summary>
     private static bool RethrowsSome(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
         @try is not null && CompilationFacts.GivenUpScope(@catch, @try) is not ILoopOperation
-        && !ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>().Any(r => r.ReturnedValue is { } value && !scope.Compilation.IsSuccess(value))
+        && !ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>()
+            .Any(r => r.ReturnedValue is { } value && !scope.Compilation.IsSuccess(value))
         && ValueFlow.Own(@catch.Handler).OfType<IThrowOperation>().Any(thrown => Guards(thrown, @catch.Handler)
             .Any(condition => !condition.DescendantsAndSelf().Any(test => test switch
             {
                 IIsTypeOperation isType => IsCancellation(isType.TypeOperand, scope.Types),
-                IIsPatternOperation { Pattern: ITypePatternOperation or IDeclarationPatternOperation } pattern => IsCancellation(pattern.Pattern.NarrowedType, scope.Types),
+                IIsPatternOperation { Pattern: ITypePatternOperation or IDeclarationPatternOperation } pattern =>
+                    IsCancellation(pattern.Pattern.NarrowedType, scope.Types),
                 IPropertyReferenceOperation { Property.Name: "IsCancellationRequested" } => true,
                 _ => test.ConstantValue is { HasValue: true, Value: int code } && CompilationFacts.ClientMistake(code),
             })));
 
-    /// <summary>The conditions of the <c>if</c>s around <paramref name="operation"/> inside <paramref name="root"/>.</summary>
+    /// <summary>The conditions of the <c>if</c>s around <paramref name="operation"/> inside
+    /// <paramref name="root"/>.</summary>
     private static IEnumerable<IOperation> Guards(IOperation operation, IOperation root)
     {
         for (var current = operation; current != root && current.Parent is { } parent; current = parent)
@@ -209,39 +219,37 @@ internal sealed partial class SwallowCollector : IFactCollector
     private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
         types.OperationCanceledException is { } cancelled && WellKnownTypes.DerivesFrom(type, cancelled);
 
-    /// <summary>In a lambda handed to <c>Task.Run</c> whose task is discarded or kept in a field: the request never waits for it.</summary>
+    /// <summary>In a lambda handed to <c>Task.Run</c> whose task is discarded or kept in a field: the request never
+    /// waits for it.</summary>
     private static bool InDetachedTask(IOperation operation, WellKnownTypes types)
     {
         for (var current = operation.Parent; current is not null; current = current.Parent)
         {
-            if (current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start && WellKnownTypes.DerivesFrom(start.Type, types.Task!))
+            if (current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start
+                && WellKnownTypes.DerivesFrom(start.Type, types.Task!)
+                && Outer(start).Parent is IExpressionStatementOperation or ISimpleAssignmentOperation
+                    { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation })
             {
-                IOperation task = start;
-                while (task.Parent is IConversionOperation or IParenthesizedOperation)
-                {
-                    task = task.Parent;
-                }
-
-                if (task.Parent is IExpressionStatementOperation
-                    || task.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation })
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
         return false;
     }
 
-    private static IInvocationOperation? Started(IAnonymousFunctionOperation lambda)
+    private static IInvocationOperation? Started(IAnonymousFunctionOperation lambda) =>
+        Outer(lambda).Parent is IArgumentOperation
+            { Parent: IInvocationOperation { TargetMethod.Name: "Run" or "StartNew" } run } ? run : null;
+
+    /// <summary>The value as what holds it sees it: through conversions, parentheses, a delegate's creation.</summary>
+    private static IOperation Outer(IOperation value)
     {
-        IOperation value = lambda;
-        while (value.Parent is IDelegateCreationOperation or IConversionOperation)
+        while (value.Parent is IConversionOperation or IParenthesizedOperation or IDelegateCreationOperation)
         {
             value = value.Parent;
         }
 
-        return value.Parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Run" or "StartNew" } start } ? start : null;
+        return value;
     }
 
     /// <summary>Every path out of the catch returns a value from the method: the exception became its result.</summary>
@@ -257,7 +265,8 @@ internal sealed partial class SwallowCollector : IFactCollector
             || (last is not IBranchOperation && !@catch.Handler.Operations.Any(FailureHandoff.Leaves) && @try is not null && Next(@try) is IReturnOperation { ReturnedValue: not null });
     }
 
-    /// <summary>The caller fails on the call's failure value (false, null): throws, reports, answers an error, or goes on.</summary>
+    /// <summary>The caller fails on the call's failure value (false, null): throws, reports, answers an error, or goes
+    /// on.</summary>
     private static bool TurnsIntoFailure(IInvocationOperation invocation, MethodScope scope)
     {
         var value = (IOperation)invocation;

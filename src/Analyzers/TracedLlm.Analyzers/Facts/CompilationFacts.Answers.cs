@@ -16,16 +16,19 @@ internal sealed partial class CompilationFacts
 
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _responseWriters = new(SymbolEqualityComparer.Default);
 
-    /// <summary>Whether code (a catch's handler) answers the request with an error by hand on some path through it.</summary>
+    /// <summary>Whether code (a catch's handler) answers the request with an error by hand on some path through
+    /// it.</summary>
     /// <remarks>
-    /// It returns an error from a function whose result is the answer, makes one, or writes the response, itself or through
-    /// a method of source three calls deep (read at the end of the compilation). A success answer is a fallback, a client's
-    /// mistake answered 4xx by design is none (<see cref="ClientMistake"/>); lambdas declared there are not read.
+    /// It returns an error from a function whose result is the answer, makes one, or writes the response, itself or
+    /// through a method of source three calls deep (read at the end of the compilation). A success answer is a
+    /// fallback, a client's mistake answered 4xx by design is none (<see cref="ClientMistake"/>); lambdas declared
+    /// there are not read.
     /// </remarks>
     public bool AnswersRequest(IOperation code, IMethodSymbol? function) =>
         ValueFlow.Own(code).Any(operation => operation switch
         {
-            IReturnOperation { ReturnedValue: { } value } => function is not null && Types.IsHttpAnswer(function.ReturnType) && IsError(value),
+            IReturnOperation { ReturnedValue: { } value } =>
+                function is not null && Types.IsHttpAnswer(function.ReturnType) && IsError(value),
             _ => WritesAnswer(operation, MaxAnswerDepth),
         });
 
@@ -37,12 +40,14 @@ internal sealed partial class CompilationFacts
     /// <summary>A method of source whose body writes the request's answer (<see cref="AnswersRequest"/>'s reading of a call), three calls deep; cached.</summary>
     public bool WritesResponse(IMethodSymbol method) => WritesResponse(method, 1);
 
-    /// <summary>What a catch gives up on: its try, or the loop around it when the catch may leave (a fallback loop).</summary>
+    /// <summary>What a catch gives up on: its try, or the loop around it when the catch may leave (a fallback
+    /// loop).</summary>
     public static IOperation GivenUpScope(ICatchClauseOperation @catch, ITryOperation @try)
     {
         // A catch that falls through goes on with the rest of the iteration: what follows the try is not given up.
         var leaves = @catch.Handler.Operations.Any(FailureHandoff.Leaves);
-        for (var current = @try.Parent; leaves && current is not null and not IAnonymousFunctionOperation and not ILocalFunctionOperation; current = current.Parent)
+        for (var current = leaves ? @try.Parent : null;
+            current is not (null or IAnonymousFunctionOperation or ILocalFunctionOperation); current = current.Parent)
         {
             if (current is ILoopOperation loop)
             {
@@ -67,7 +72,8 @@ internal sealed partial class CompilationFacts
     private static bool Dispatches(IMethodSymbol method) =>
         (method.IsAbstract || method.IsVirtual || (method.IsOverride && !method.IsSealed) || method.ContainingType?.TypeKind == TypeKind.Interface) && !IsEverywhere(method);
 
-    /// <summary>A member every type has (<c>ToString</c>, <c>Equals</c>, <c>Dispose</c>): its overrides are not followed.</summary>
+    /// <summary>A member every type has (<c>ToString</c>, <c>Equals</c>, <c>Dispose</c>): its overrides are not
+    /// followed.</summary>
     private static bool IsEverywhere(IMethodSymbol method) =>
         method.Name is "ToString" or "Equals" or "GetHashCode" or "Dispose" or "DisposeAsync" or "Finalize";
 
@@ -79,7 +85,8 @@ internal sealed partial class CompilationFacts
             || call.Arguments.Any(argument => OnResponse(argument.Value))
             || WellKnownTypes.WritesProblemDetails(call.TargetMethod)
             || (depth < MaxAnswerDepth && call.TargetMethod.Locations.Any(location => location.IsInSource) && WritesResponse(call.TargetMethod, depth + 1)),
-        IAssignmentOperation assignment => OnResponse(assignment.Target) && !(Status(assignment.Value) is { } code && (code < 400 || ClientMistake(code))),
+        IAssignmentOperation assignment => OnResponse(assignment.Target)
+            && !(Status(assignment.Value) is { } code && (code < 400 || ClientMistake(code))),
         _ => false,
     };
 
@@ -93,22 +100,27 @@ internal sealed partial class CompilationFacts
     };
 
     // The client errors ASP.NET Core's results name (Results, TypedResults, ControllerBase).
-    private static readonly System.Collections.Generic.Dictionary<string, int> ClientResults = new(System.StringComparer.Ordinal)
+    private static readonly System.Collections.Generic.Dictionary<string, int> ClientResults =
+        new(System.StringComparer.Ordinal)
     {
         ["BadRequest"] = 400, ["ValidationProblem"] = 400, ["Unauthorized"] = 401, ["Forbid"] = 403, ["NotFound"] = 404,
         ["Conflict"] = 409, ["UnprocessableEntity"] = 422,
     };
 
-    /// <summary>An answer that tells the client nothing failed: a status under 400, a success result, a plain value.</summary>
+    /// <summary>An answer that tells the client nothing failed: a status under 400, a success result, a plain
+    /// value.</summary>
     internal bool IsSuccess(IOperation value) => StatusOf(value) < 400;
 
-    /// <summary>An error answer that is not the client's own mistake (<see cref="ClientMistake"/>), or one whose status is not known.</summary>
+    /// <summary>An error answer that is not the client's own mistake (<see cref="ClientMistake"/>), or one whose status
+    /// is not known.</summary>
     internal bool IsError(IOperation value) => StatusOf(value) is not { } code || !(code < 400 || ClientMistake(code));
 
-    /// <summary>A client's mistake answered by design: a 4xx but 408, 424, 429 and 499, which report a failure on our side.</summary>
+    /// <summary>A client's mistake answered by design: a 4xx but 408, 424, 429 and 499, which report a failure on our
+    /// side.</summary>
     internal static bool ClientMistake(int code) => code is >= 400 and < 500 and not (408 or 424 or 429 or 499);
 
-    /// <summary>The status an answer gives where the code states it (a status argument, an initializer, the result's name).</summary>
+    /// <summary>The status an answer gives where the code states it (a status argument, an initializer, the result's
+    /// name).</summary>
     private int? StatusOf(IOperation value)
     {
         value = ValueFlow.Unwrap(value);
@@ -117,18 +129,22 @@ internal sealed partial class CompilationFacts
         {
             IInvocationOperation call => (call.TargetMethod.Name, call.Arguments, null),
             IObjectCreationOperation creation => (creation.Type?.Name.Replace("ObjectResult", "Object").Replace("Result", string.Empty), creation.Arguments, creation.Initializer),
-            IPropertyReferenceOperation { Property.IsStatic: true } property => (property.Property.Name, ImmutableArray<IArgumentOperation>.Empty, null),
+            IPropertyReferenceOperation { Property.IsStatic: true } property =>
+                (property.Property.Name, ImmutableArray<IArgumentOperation>.Empty, null),
             _ => ((string?)null, ImmutableArray<IArgumentOperation>.Empty, (IObjectOrCollectionInitializerOperation?)null),
         };
-        var given = arguments.Concat(arguments.Select(a => ValueFlow.Unwrap(a.Value)).OfType<IObjectCreationOperation>().SelectMany(c => c.Arguments))
-            .Where(a => a.Parameter?.Name.IndexOf("status", System.StringComparison.OrdinalIgnoreCase) >= 0 || (name == "StatusCode" && a.Parameter?.Ordinal == 0))
+        var made = arguments.Select(a => ValueFlow.Unwrap(a.Value)).OfType<IObjectCreationOperation>();
+        var given = arguments.Concat(made.SelectMany(c => c.Arguments))
+            .Where(a => a.Parameter?.Name.IndexOf("status", System.StringComparison.OrdinalIgnoreCase) >= 0
+                || (name == "StatusCode" && a.Parameter?.Ordinal == 0))
             .Select(a => a.Value)
             .Concat(initializer?.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => a.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })
                 .Select(a => a.Value) ?? Enumerable.Empty<IOperation>())
             .ToList();
 
         // A status given but not known (the upstream's, passed on) says nothing of success.
-        return given.Count > 0 ? Status(given[given.Count - 1]) : name is null ? Types.IsHttpAnswer(value.Type) ? null : 200
+        return given.Count > 0 ? Status(given[given.Count - 1])
+            : name is null ? Types.IsHttpAnswer(value.Type) ? null : 200
             : SuccessResults.Contains(name) ? 200 : ClientResults.TryGetValue(name, out var client) ? client : null;
     }
 

@@ -23,7 +23,8 @@ internal sealed partial class CompilationFacts
         ConsumersAndFriends,
     }
 
-    /// <summary>An exception type declared here that no other assembly can create (an application's, a hidden one).</summary>
+    /// <summary>An exception type declared here that no other assembly can create (an application's, a hidden
+    /// one).</summary>
     public bool OnlyCreatedHere(ITypeSymbol type)
     {
         return IsSourceException(type) && OnlyHere(type);
@@ -72,7 +73,8 @@ internal sealed partial class CompilationFacts
         return false;
     }
 
-    /// <summary>A call that cannot throw <paramref name="caught"/> (nor a type related to it), by the code or the BCL's documentation.</summary>
+    /// <summary>A call that cannot throw <paramref name="caught"/> (nor a type related to it), by the code or the BCL's
+    /// documentation.</summary>
     public bool CannotThrow(IOperation call, ITypeSymbol caught)
     {
         if (CannotThrow(call))
@@ -85,7 +87,8 @@ internal sealed partial class CompilationFacts
             && failures.All(failure => failure is not null && !WellKnownTypes.DerivesFrom(failure, caught) && !WellKnownTypes.DerivesFrom(caught, failure));
     }
 
-    /// <summary>What a few BCL members document they throw (<c>Task.Delay</c>, <c>Task.Yield</c>); null for any other.</summary>
+    /// <summary>What a few BCL members document they throw (<c>Task.Delay</c>, <c>Task.Yield</c>); null for any
+    /// other.</summary>
     private ITypeSymbol?[]? DocumentedFailures(IMethodSymbol method)
     {
         if (!WellKnownTypes.Same(method.ContainingType, Types.Task))

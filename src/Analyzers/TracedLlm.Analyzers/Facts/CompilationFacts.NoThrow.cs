@@ -14,14 +14,16 @@ internal sealed partial class CompilationFacts
 {
     /// <summary>Code that cannot throw, by the language and the BCL's documentation, read four calls deep.</summary>
     /// <remarks>
-    /// Reads of locals and constants, assignments, comparisons, unchecked arithmetic and conversions, a try that catches
-    /// everything, a source method whose body cannot throw, a log line, ASP.NET Core's result factories, members of receivers
-    /// that cannot be null. Anything else can throw: an interface or virtual call (unless deferred), other BCL members, an
-    /// indexer, a throw, a loop. What the runtime raises anywhere (out of memory) is not read: no catch stands for it.
+    /// Reads of locals and constants, assignments, comparisons, unchecked arithmetic and conversions, a try that
+    /// catches everything, a source method whose body cannot throw, a log line, ASP.NET Core's result factories,
+    /// members of receivers that cannot be null. Anything else can throw: an interface or virtual call (unless
+    /// deferred), other BCL members, an indexer, a throw, a loop. What the runtime raises anywhere (out of memory) is
+    /// not read: no catch stands for it.
     /// </remarks>
     public bool CannotThrow(IOperation operation) => CannotThrow(operation, 0);
 
-    /// <summary>As <see cref="CannotThrow(IOperation)"/>, interface and virtual calls deferred to the end of the compilation.</summary>
+    /// <summary>As <see cref="CannotThrow(IOperation)"/>, interface and virtual calls deferred to the end of the
+    /// compilation.</summary>
     public bool CannotThrow(IOperation operation, List<IMethodSymbol> dispatched) => CannotThrow(operation, 0, dispatched);
 
     private bool CannotThrow(IOperation operation, int depth, List<IMethodSymbol>? deferred = null)
@@ -118,7 +120,8 @@ internal sealed partial class CompilationFacts
         }
     }
 
-    /// <summary>A try with an unfiltered catch of everything: it cannot throw when no handler and no finally can.</summary>
+    /// <summary>A try with an unfiltered catch of everything: it cannot throw when no handler and no finally
+    /// can.</summary>
     private bool HoldsEverything(ITryOperation @try, int depth, List<IMethodSymbol>? deferred) =>
         @try.Catches.Any(clause => clause.Filter is null && (clause.ExceptionType.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(clause.ExceptionType, Types.Exception)))
         && @try.Catches.All(clause => CannotThrow(clause.Handler, depth, deferred))
@@ -163,7 +166,8 @@ internal sealed partial class CompilationFacts
     private bool BodyCannotThrow(IMethodSymbol method, int depth) =>
         depth <= MaxHelperDepth && Body(_compilation, method) is { } body && CannotThrow(body, depth);
 
-    /// <summary>An interface or virtual call of source whose implementations the compilation holds all of: read at its end.</summary>
+    /// <summary>An interface or virtual call of source whose implementations the compilation holds all of: read at its
+    /// end.</summary>
     private bool Defers(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred)
     {
         var method = call.TargetMethod.OriginalDefinition;
@@ -177,7 +181,8 @@ internal sealed partial class CompilationFacts
         return true;
     }
 
-    /// <summary>An exception type of source overrides <c>Exception.Message</c> (read once from the declarations).</summary>
+    /// <summary>An exception type of source overrides <c>Exception.Message</c> (read once from the
+    /// declarations).</summary>
     private bool MessageOverridden()
     {
         var known = Volatile.Read(ref _messageOverridden);
@@ -192,7 +197,8 @@ internal sealed partial class CompilationFacts
         return known == 1;
     }
 
-    /// <summary>Every implementation a call of <paramref name="method"/> may run is of source and cannot throw.</summary>
+    /// <summary>Every implementation a call of <paramref name="method"/> may run is of source and cannot
+    /// throw.</summary>
     public bool HoldsWhereDispatched(IMethodSymbol method, CancellationToken cancellationToken)
     {
         // The implementations and overrides recorded, their own overrides in turn, and the method itself when it has a body.
@@ -230,7 +236,8 @@ internal sealed partial class CompilationFacts
             && implementation.IsAsync == task && BodyCannotThrow(implementation.OriginalDefinition, 1));
     }
 
-    /// <summary>A log line the logging library writes, on a logger that cannot be null, with arguments that cannot throw.</summary>
+    /// <summary>A log line the logging library writes, on a logger that cannot be null, with arguments that cannot
+    /// throw.</summary>
     private bool WritesLogLine(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred)
     {
         var method = call.TargetMethod;
@@ -247,7 +254,8 @@ internal sealed partial class CompilationFacts
             && call.Arguments.Skip(extension ? 1 : 0).All(argument => LogArgumentCannotThrow(argument.Value, depth, deferred));
     }
 
-    /// <summary>A log call's argument that cannot throw, or the array a <c>params</c> argument is made of such.</summary>
+    /// <summary>A log call's argument that cannot throw, or the array a <c>params</c> argument is made of
+    /// such.</summary>
     private bool LogArgumentCannotThrow(IOperation value, int depth, List<IMethodSymbol>? deferred) => value switch
     {
         IArrayCreationOperation { Initializer: { } elements } array when array.IsImplicit => elements.ElementValues.All(element => LogArgumentCannotThrow(element, depth, deferred)),
@@ -269,7 +277,8 @@ internal sealed partial class CompilationFacts
     private static bool IsCaught(ILocalSymbol local) =>
         local.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is CatchDeclarationSyntax);
 
-    /// <summary>A result ASP.NET Core makes without running anything; it executes after the action, outside its try.</summary>
+    /// <summary>A result ASP.NET Core makes without running anything; it executes after the action, outside its
+    /// try.</summary>
     private static bool MakesResult(IInvocationOperation call)
     {
         var method = call.TargetMethod;
@@ -284,7 +293,8 @@ internal sealed partial class CompilationFacts
             || (method.IsStatic && owner is "Microsoft.AspNetCore.Http.Results" or "Microsoft.AspNetCore.Http.TypedResults");
     }
 
-    /// <summary>BCL members documented to throw nothing (<c>string.IsNullOrEmpty</c>, <c>Math.Max</c>, a floating <c>Math.Abs</c>).</summary>
+    /// <summary>BCL members documented to throw nothing (<c>string.IsNullOrEmpty</c>, <c>Math.Max</c>, a floating
+    /// <c>Math.Abs</c>).</summary>
     private static bool NeverThrows(IMethodSymbol method)
     {
         if (!method.IsStatic)
@@ -361,7 +371,8 @@ internal sealed partial class CompilationFacts
     private static ITypeSymbol? Underlying(ITypeSymbol? type) =>
         type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
 
-    /// <summary>A conversion that throws nothing: implicit, or explicit unchecked and numeric, never to or from decimal.</summary>
+    /// <summary>A conversion that throws nothing: implicit, or explicit unchecked and numeric, never to or from
+    /// decimal.</summary>
     private static bool Converts(IConversionOperation operation)
     {
         if (operation.OperatorMethod is not null || operation.IsChecked)
@@ -389,7 +400,8 @@ internal sealed partial class CompilationFacts
         return conversion.IsImplicit && (conversion.IsReference || conversion.IsBoxing || conversion.IsNullable);
     }
 
-    /// <summary>A receiver that cannot be null, by nullable analysis and the declarations its value comes from.</summary>
+    /// <summary>A receiver that cannot be null, by nullable analysis and the declarations its value comes
+    /// from.</summary>
     private bool NotNull(IOperation receiver)
     {
         receiver = Unwrap(receiver);

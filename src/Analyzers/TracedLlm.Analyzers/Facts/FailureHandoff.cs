@@ -162,9 +162,9 @@ internal sealed class FailureHandoff
     }
 
     /// <summary>
-    /// The statements that run after <paramref name="statement"/> on its way out of its function: the rest of its block, then
-    /// of each block around it (through <c>if</c>, <c>try</c>, <c>using</c> and <c>lock</c>), up to the first loop, lambda or
-    /// switch section (what runs next there depends on more than the code in order).
+    /// The statements that run after <paramref name="statement"/> on its way out of its function: the rest of its
+    /// block, then of each block around it (through <c>if</c>, <c>try</c>, <c>using</c> and <c>lock</c>), up to the
+    /// first loop, lambda or switch section (what runs next there depends on more than the code in order).
     /// </summary>
     public static IEnumerable<IOperation> Following(IOperation statement)
     {
@@ -179,7 +179,8 @@ internal sealed class FailureHandoff
                     }
 
                     break;
-                case IConditionalOperation or ITryOperation or ICatchClauseOperation or IUsingOperation or ILockOperation:
+                case IConditionalOperation or ITryOperation or ICatchClauseOperation or IUsingOperation
+                    or ILockOperation:
                     break;
                 default:
                     yield break;

@@ -72,7 +72,8 @@ internal sealed class InMemoryDecoders
         _tokenReaders = new[] { Get("System.IdentityModel.Tokens.Jwt.JwtSecurityTokenHandler"), Get("Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler") };
     }
 
-    /// <summary>A call that decodes a value in memory (base64, a URI, a number, a date, a JWT read, JSON, Unprotect).</summary>
+    /// <summary>A call that decodes a value in memory (base64, a URI, a number, a date, a JWT read, JSON,
+    /// Unprotect).</summary>
     public bool Decodes(IMethodSymbol method, bool json, bool unprotect)
     {
         if (ReadsOrWrites(method))
@@ -106,7 +107,8 @@ internal sealed class InMemoryDecoders
     /// <summary>Newtonsoft.Json's <c>JsonException</c>, the base of what its decoders throw.</summary>
     public INamedTypeSymbol? NewtonsoftJsonException { get; }
 
-    /// <summary>A <c>foreach</c> over an array, a string or a library's collection: its enumerator only reads the items.</summary>
+    /// <summary>A <c>foreach</c> over an array, a string or a library's collection: its enumerator only reads the
+    /// items.</summary>
     public bool EnumeratesInMemory(IForEachLoopOperation loop)
     {
         if (loop.IsAsynchronous || ValueFlow.Unwrap(loop.Collection).Type is not { } type)
@@ -131,7 +133,8 @@ internal sealed class InMemoryDecoders
         _ => System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty,
     };
 
-    /// <summary>A LINQ to Objects call over a sequence computed in memory, not a deferred query held somewhere.</summary>
+    /// <summary>A LINQ to Objects call over a sequence computed in memory, not a deferred query held
+    /// somewhere.</summary>
     public bool Enumerates(IInvocationOperation call)
     {
         if (!WellKnownTypes.Same(call.TargetMethod.ContainingType, _enumerable) || call.Arguments.Length == 0)

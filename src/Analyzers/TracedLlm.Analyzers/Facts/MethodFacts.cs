@@ -102,29 +102,36 @@ internal readonly record struct ThrowSite(ITypeSymbol Type, bool Exact, Location
 internal readonly record struct SpanProblem(Location Location, string Message, string Kind);
 
 /// <summary>
-/// A catch that neither throws nor reports; <paramref name="ReturnsResult"/> when it turns the exception into the method's
-/// result (the Try-pattern); <paramref name="AnswersError"/> when its handler answers the request with an error by hand
-/// (<see cref="CompilationFacts.AnswersRequest"/>); <paramref name="GivesUpModel"/> when what it gives up on
-/// (<see cref="CompilationFacts.GivenUpScope"/>) makes a call the code shows is a model call; <paramref name="AnswerCalls"/> the
-/// methods of source its handler calls, read at the end of the compilation for an answer they write
-/// (<see cref="CompilationFacts.WritesResponse(IMethodSymbol)"/>); <paramref name="GivenUp"/> the methods it gives up on and
-/// <paramref name="GivenUpClients"/> the clients of the sends there, read at the end of the compilation for a model call;
-/// <paramref name="InBody"/> when it runs in the method's own run (not in a lambda), so that it handles a second exception when
-/// every call of the method is made from a catch clause; <paramref name="Unthrown"/>, when every type the catch takes is an
-/// exception type only this compilation's code can create, those types: the catch is reported only when code of the compilation
-/// creates one of them; <paramref name="QuietIfHeld"/>, when the catch's <c>try</c> cannot throw but through calls of interface
-/// or virtual methods of source, those methods: the catch is reported only when one of them has an implementation that can throw
-/// (<see cref="CompilationFacts.HoldsWhereDispatched"/>); <paramref name="Heard"/> for a shape a team must hear wherever it is
-/// (a guardrail that fails open, a relay cut mid-body, a conditional rethrow).
+/// A catch that neither throws nor reports; <paramref name="ReturnsResult"/> when it turns the exception into the
+/// method's result (the Try-pattern); <paramref name="AnswersError"/> when its handler answers the request with an
+/// error by hand (<see cref="CompilationFacts.AnswersRequest"/>); <paramref name="GivesUpModel"/> when what it gives up
+/// on (<see cref="CompilationFacts.GivenUpScope"/>) makes a call the code shows is a model call;
+/// <paramref name="AnswerCalls"/> the methods of source its handler calls, read at the end of the compilation for an
+/// answer they write (<see cref="CompilationFacts.WritesResponse(IMethodSymbol)"/>); <paramref name="GivenUp"/> the
+/// methods it gives up on and <paramref name="GivenUpClients"/> the clients of the sends there, read at the end of the
+/// compilation for a model call; <paramref name="InBody"/> when it runs in the method's own run (not in a lambda), so
+/// that it handles a second exception when every call of the method is made from a catch clause;
+/// <paramref name="Unthrown"/>, when every type the catch takes is an exception type only this compilation's code can
+/// create, those types: the catch is reported only when code of the compilation creates one of them;
+/// <paramref name="QuietIfHeld"/>, when the catch's <c>try</c> cannot throw but through calls of interface or virtual
+/// methods of source, those methods: the catch is reported only when one of them has an implementation that can throw
+/// (<see cref="CompilationFacts.HoldsWhereDispatched"/>); <paramref name="Heard"/> for a shape a team must hear
+/// wherever it is (a guardrail that fails open, a relay cut mid-body, a conditional rethrow).
 /// </summary>
-internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool AnswersError, bool GivesUpModel, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, ImmutableArray<string> GivenUpClients, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default, ImmutableArray<IMethodSymbol> QuietIfHeld = default, bool Heard = false);
+internal readonly record struct SwallowSite(
+    Location Location, string CaughtType, bool ReturnsResult, bool AnswersError, bool GivesUpModel,
+    ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp,
+    ImmutableArray<string> GivenUpClients, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default,
+    ImmutableArray<IMethodSymbol> QuietIfHeld = default, bool Heard = false);
 
 /// <summary>
-/// An upstream failure no exception carries (<paramref name="What"/>), answered on its path the way <paramref name="How"/>
-/// says; where a code fix can replace the answer by a throw, the branch it is in (<paramref name="WhenTrue"/>), the index of
-/// its first statement the throw replaces (<paramref name="From"/>) and what it throws (<paramref name="Thrown"/>).
+/// An upstream failure no exception carries (<paramref name="What"/>), answered on its path the way
+/// <paramref name="How"/> says; where a code fix can replace the answer by a throw, the branch it is in
+/// (<paramref name="WhenTrue"/>), the index of its first statement the throw replaces (<paramref name="From"/>) and
+/// what it throws (<paramref name="Thrown"/>).
 /// </summary>
-internal readonly record struct UnthrownFailureSite(Location Location, string What, string How, bool? WhenTrue, int? From, string? Thrown);
+internal readonly record struct UnthrownFailureSite(
+    Location Location, string What, string How, bool? WhenTrue, int? From, string? Thrown);
 
 /// <summary>
 /// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value

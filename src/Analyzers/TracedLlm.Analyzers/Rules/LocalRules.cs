@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using TracedLlm.Analyzers.Facts;
@@ -49,7 +50,8 @@ internal static class LocalRules
         {
             var unthrown = !swallow.Unthrown.IsDefault;
             var dispatched = !swallow.QuietIfHeld.IsDefault;
-            var decidedAlone = !unthrown && !dispatched && (swallow.AnswersError || swallow.GivesUpModel || swallow.Heard);
+            var decidedAlone = !unthrown && !dispatched
+                && (swallow.AnswersError || swallow.GivesUpModel || swallow.Heard);
             if ((swallow.ReturnsResult && callersFail) || detached || (swallow.InBody && whileHandling)
                 || (handled is null ? !decidedAlone : rootAtEnd && decidedAlone)
                 || (unthrown && !swallow.Unthrown.Any(created!.Contains))
@@ -61,18 +63,20 @@ internal static class LocalRules
             var model = swallow.GivesUpModel || (givesUpModel is not null && givesUpModel(swallow));
             var answered = (path is null || (intent is not null && intent.ReportsThroughCalls(swallow.Location.SourceTree!)))
                 && (swallow.AnswersError || (answers is not null && answers(swallow)));
-            report(Findings.Create(model || answered || swallow.Heard ? swallowed : handled!, swallow.Location, path, null, null, swallow.CaughtType));
+            var descriptor = model || answered || swallow.Heard ? swallowed : handled!;
+            report(Findings.Create(descriptor, swallow.Location, path, null, null, swallow.CaughtType));
         }
     }
 
     /// <summary>TLLM2008: the upstream failures no exception carries, answered without the failure path.</summary>
-    public static void ReportUnthrown(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
+    public static void ReportUnthrown(
+        MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
     {
         foreach (var site in facts.UnthrownFailures)
         {
             var properties = site.Thrown is null ? null : ImmutableDictionary<string, string?>.Empty
                 .Add(DiagnosticIds.FailureBranchProperty, site.WhenTrue == true ? "true" : "false")
-                .Add(DiagnosticIds.ThrowFromProperty, site.From?.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Add(DiagnosticIds.ThrowFromProperty, site.From?.ToString(CultureInfo.InvariantCulture))
                 .Add(DiagnosticIds.ThrownProperty, site.Thrown);
             report(Findings.Create(descriptor, site.Location, path, null, properties, site.What, site.How));
         }
