@@ -136,11 +136,14 @@ public sealed class DeclaredIntentTests
     /// is TLLM2007's.</summary>
     [Fact]
     public Task AClientErrorAnsweredByHandInTheRoutesOwnCatchIsTLLM2007() => AnalyzerAsync(NotFound,
-        DiagnosticResult.CompilerWarning("TLLM2007").WithLocation(0).WithMessage(SwallowedExceptionTests.HandledMessage("Contoso.ProfileNotFoundException")));
+        DiagnosticResult.CompilerWarning("TLLM2007").WithLocation(0)
+            .WithMessage(SwallowedExceptionTests.HandledMessage("Contoso.ProfileNotFoundException")));
 
     [Fact]
-    public Task AServerErrorAnsweredByHandInTheRoutesOwnCatchIsReported() => AnalyzerAsync(NotFound.Replace("Results.NotFound()", "Results.StatusCode(503)"),
-        DiagnosticResult.CompilerWarning("TLLM2004").WithLocation(0).WithMessage(SwallowedExceptionTests.Message("Contoso.ProfileNotFoundException")));
+    public Task AServerErrorAnsweredByHandInTheRoutesOwnCatchIsReported() => AnalyzerAsync(
+        NotFound.Replace("Results.NotFound()", "Results.StatusCode(503)"),
+        DiagnosticResult.CompilerWarning("TLLM2004").WithLocation(0)
+            .WithMessage(SwallowedExceptionTests.Message("Contoso.ProfileNotFoundException")));
 
     [Theory]
     [InlineData("ProfileNotFoundException")]
@@ -223,7 +226,8 @@ public sealed class DeclaredIntentTests
 
     [Fact]
     public Task ReportThroughCallsAsksTLLM2004ForIt() => DeclaredAsync(Helper, "dotnet_code_quality.TLLM2004.report_through_calls = true",
-        DiagnosticResult.CompilerWarning("TLLM2004").WithLocation(0).WithMessage(SwallowedExceptionTests.Message("System.IO.IOException") + HelperPath));
+        DiagnosticResult.CompilerWarning("TLLM2004").WithLocation(0)
+            .WithMessage(SwallowedExceptionTests.Message("System.IO.IOException") + HelperPath));
 
     [Fact]
     public Task FailureHandledByDesignSilencesTheMethodsCatches() => AnalyzerAsync(MatrixCellText(NotFound).Replace(

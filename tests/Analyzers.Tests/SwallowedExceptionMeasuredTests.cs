@@ -45,7 +45,8 @@ public sealed class SwallowedExceptionMeasuredTests
     /// reported; a 4xx is TLLM2007's (off by default), a designed answer the team may declare.
     /// </summary>
     [Fact]
-    public Task ClientMistakesAndFailuresRecordedBeforeTheyWereThrownAreNotReported() => AnalyzerAsync(Corpus.Header + Store + """
+    public Task ClientMistakesAndFailuresRecordedBeforeTheyWereThrownAreNotReported() => AnalyzerAsync(
+        Corpus.Header + Store + """
 
         internal static class Routes
         {
@@ -61,7 +62,7 @@ public sealed class SwallowedExceptionMeasuredTests
             public static async Task<IResult> Complete(ChatRequest request)
             {
                 try { return Results.Text(await System.IO.File.ReadAllTextAsync(request.Model!)); }
-                {|TLLM2007:catch|} (System.IO.FileNotFoundException) { return Results.Problem("no such prompt", statusCode: 409); }
+                {|TLLM2007:catch|} (System.IO.FileNotFoundException) { return Results.Conflict("none"); }
                 {|TLLM2004:catch|} (System.IO.IOException) { return Results.Problem("store down", statusCode: 503); }
             }
         }
@@ -69,7 +70,8 @@ public sealed class SwallowedExceptionMeasuredTests
 
     /// <summary>A catch that falls through to a declared record, and one whose task the request never awaits.</summary>
     [Fact]
-    public Task ARecordAfterTheCatchAndWorkTheRequestDoesNotAwaitAreNotReported() => AnalyzerAsync(Corpus.Header + Store + """
+    public Task ARecordAfterTheCatchAndWorkTheRequestDoesNotAwaitAreNotReported() => AnalyzerAsync(
+        Corpus.Header + Store + """
 
         internal static class Routes
         {
@@ -100,11 +102,11 @@ public sealed class SwallowedExceptionMeasuredTests
 
             public GuardrailMode Modes => GuardrailMode.PreCall;
 
-            public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken)
+            public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken ct)
             {
                 try
                 {
-                    using var answer = await http.GetAsync("http://moderation.internal/check", cancellationToken);
+                    using var answer = await http.GetAsync("http://moderation.internal/check", ct);
                     return answer.IsSuccessStatusCode ? GuardrailVerdict.Allow : GuardrailVerdict.Block("flagged");
                 }
                 {|TLLM2004:catch|} (HttpRequestException)
@@ -120,11 +122,11 @@ public sealed class SwallowedExceptionMeasuredTests
 
             public GuardrailMode Modes => GuardrailMode.PreCall;
 
-            public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken)
+            public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken ct)
             {
                 try
                 {
-                    using var answer = await http.GetAsync("http://moderation.internal/check", cancellationToken);
+                    using var answer = await http.GetAsync("http://moderation.internal/check", ct);
                     return answer.IsSuccessStatusCode ? GuardrailVerdict.Allow : GuardrailVerdict.Block("flagged");
                 }
                 {|TLLM2007:catch|} (HttpRequestException)
@@ -153,7 +155,8 @@ public sealed class SwallowedExceptionMeasuredTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<IResult> Chat(ChatRequest request, HttpContext context, HttpClient http)
             {
-                using var upstream = await http.GetAsync("http://files.internal/" + request.Model, HttpCompletionOption.ResponseHeadersRead);
+                using var upstream = await http.GetAsync("http://files.internal/" + request.Model,
+                    HttpCompletionOption.ResponseHeadersRead);
                 await Relay.CopyAsync(upstream, context);
                 var text = "";
                 try { text = await System.IO.File.ReadAllTextAsync(request.Model!); }
@@ -161,7 +164,10 @@ public sealed class SwallowedExceptionMeasuredTests
                 try { text += await System.IO.File.ReadAllTextAsync(request.Model + ".2"); }
                 {|TLLM2007:catch|} (Exception e) { if (e is OperationCanceledException) { throw; } text += "none"; }
                 try { text += await http.GetStringAsync("http://files.internal/" + text); }
-                {|TLLM2007:catch|} (HttpRequestException e) { if (e.StatusCode != System.Net.HttpStatusCode.NotFound) { throw; } }
+                {|TLLM2007:catch|} (HttpRequestException e)
+                {
+                    if (e.StatusCode != System.Net.HttpStatusCode.NotFound) { throw; }
+                }
                 return Results.Empty;
             }
         }

@@ -222,7 +222,8 @@ public sealed class SwallowedExceptionTests
             public static IResult Chat(ChatRequest request)
             {
         #pragma warning disable TLLM2004 // a cache that is down answers 503 by design
-                try { return Results.Ok(new Reply { Text = Cache.Get() }); } catch (InvalidOperationException) { return Results.StatusCode(503); }
+                try { return Results.Ok(new Reply { Text = Cache.Get() }); }
+                catch (InvalidOperationException) { return Results.StatusCode(503); }
         #pragma warning restore TLLM2004
             }
         }

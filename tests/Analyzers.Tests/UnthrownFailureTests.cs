@@ -10,7 +10,9 @@ namespace TracedLlm.Analyzers.Tests;
 public sealed class UnthrownFailureTests
 {
     private const string Header = "#pragma warning disable OPENAI001\nusing System.Linq;\nusing System.Net;\n"
-        + "using Yarp.ReverseProxy.Forwarder;\nusing OpenAI.Responses;\n" + Corpus.Header;
+        + "using Yarp.ReverseProxy.Forwarder;\nusing OpenAI.Responses;\n" + Corpus.Header
+        + "internal static class Llm { public static readonly LlmTarget Gpt = new(\"openai\", \"gpt-4o\"); "
+        + "public const string Url = \"http://upstream/v1/chat/completions\"; }\n";
 
     private static string Message(string what, string how) =>
         $"{what}, and {how}: no exception carries the failure, so no span, failure logger or error format sees it; "
@@ -21,15 +23,15 @@ public sealed class UnthrownFailureTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext context, IHttpForwarder forwarder,
-                HttpMessageInvoker invoker)
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext ctx,
+                IHttpForwarder forwarder, HttpMessageInvoker invoker)
             {
-                var error = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) =>
-                    await forwarder.SendAsync(context, "http://upstream", invoker, new ForwarderRequestConfig(), HttpTransformer.Default));
+                var error = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                    await forwarder.SendAsync(ctx, "http://upstream", invoker, new(), HttpTransformer.Default));
                 if ({|#0:error != ForwarderError.None|})
                 {
                     Console.Error.WriteLine(error);
-                    context.Response.StatusCode = 502;
+                    ctx.Response.StatusCode = 502;
                     return Results.Empty;
                 }
 
@@ -39,8 +41,10 @@ public sealed class UnthrownFailureTests
         """;
 
     [Fact]
-    public Task TheMessageSaysWhatFailedAndHowItWasAnswered() => AnalyzerAsync(Forwarder, UnthrownFailureMatrix.Libraries,
-        Diagnostic("TLLM2008", 0, Message("YARP's forwarder failed (a ForwarderError other than None)", "the response is written by hand")));
+    public Task TheMessageSaysWhatFailedAndHowItWasAnswered() => AnalyzerAsync(
+        Forwarder, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0,
+            Message("YARP's forwarder failed (a ForwarderError other than None)", "the response is written by hand")));
 
     /// <summary>A Responses API result that ended failed or cancelled, its text answered as a success.</summary>
     [Fact]
@@ -50,7 +54,7 @@ public sealed class UnthrownFailureTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<IResult> Chat(ChatRequest request, LlmCall call)
             {
-                var result = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) =>
+                var result = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
                     (await new ResponsesClient("key").CreateResponseAsync("gpt-4o", request.Model!, null, ct)).Value);
                 if ({|#0:result.Status is ResponseStatus.Failed or ResponseStatus.Cancelled|})
                 {
@@ -74,12 +78,17 @@ public sealed class UnthrownFailureTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
             {
-                using var response = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) =>
-                    http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
-                if (response.StatusCode == HttpStatusCode.NotFound) { return Results.Ok(new Reply { Text = "no such model" }); }
+                using var response = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                if (response.StatusCode == HttpStatusCode.NotFound) { return Results.Ok(new Reply { Text = "none" }); }
                 if (response.StatusCode == HttpStatusCode.ServiceUnavailable) { return Results.StatusCode(503); }
-                if ((int)response.StatusCode >= 500) { call.RecordHandledFailure(new HttpRequestException("upstream")); return Results.Ok(new Reply()); }
-                if (!response.IsSuccessStatusCode) { throw new UpstreamException((int)response.StatusCode, "The upstream failed."); }
+                if ((int)response.StatusCode >= 500)
+                {
+                    call.RecordHandledFailure(new HttpRequestException("upstream"));
+                    return Results.Ok(new Reply());
+                }
+
+                if (!response.IsSuccessStatusCode) { throw new UpstreamException((int)response.StatusCode, "failed"); }
                 response.EnsureSuccessStatusCode();
                 using var profile = await http.GetAsync("http://profiles.internal/me");
                 if (!profile.IsSuccessStatusCode) { return Results.Ok(new Reply { Text = "anonymous" }); }
@@ -97,7 +106,7 @@ public sealed class UnthrownFailureTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
             {
-                var text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) =>
+                var text = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
                     await Answers.BusyAsync(http) + await Answers.KeptAsync(http));
                 return Results.Ok(new Reply { Text = text });
             }
@@ -108,7 +117,7 @@ public sealed class UnthrownFailureTests
             [FailureHandledByDesign("a busy model answers a canned reply the client shows")]
             public static async Task<string> BusyAsync(HttpClient http)
             {
-                using var response = await http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"));
+                using var response = await http.PostAsync(Llm.Url, new StringContent("{}"));
                 if (!response.IsSuccessStatusCode) { return "busy " + response.ReasonPhrase; }
                 return await response.Content.ReadAsStringAsync();
             }
@@ -116,7 +125,7 @@ public sealed class UnthrownFailureTests
             [RecordsFailures]
             public static async Task<string> KeptAsync(HttpClient http)
             {
-                using var response = await http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"));
+                using var response = await http.PostAsync(Llm.Url, new StringContent("{}"));
                 if (!response.IsSuccessStatusCode) { return "kept " + response.ReasonPhrase; }
                 return await response.Content.ReadAsStringAsync();
             }
@@ -130,7 +139,7 @@ public sealed class UnthrownFailureTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
             {
-                var text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) => Upstream.AskAsync(http));
+                var text = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) => Upstream.AskAsync(http));
                 return Results.Ok(new Reply { Text = text });
             }
         }
@@ -139,7 +148,7 @@ public sealed class UnthrownFailureTests
         {
             public static async Task<string> AskAsync(HttpClient http)
             {
-                using var response = await http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"));
+                using var response = await http.PostAsync(Llm.Url, new StringContent("{}"));
                 var body = await response.Content.ReadAsStringAsync();
                 if ({|#0:!response.IsSuccessStatusCode|})
                 {
@@ -150,7 +159,8 @@ public sealed class UnthrownFailureTests
             }
         }
         """, UnthrownFailureMatrix.Libraries,
-        Diagnostic("TLLM2008", 0, Message("The model call answered a failing status", "its text is returned as the answer")
+        Diagnostic("TLLM2008", 0,
+            Message("The model call answered a failing status", "its text is returned as the answer")
             + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.AskAsync)"));
 
     [Fact]
@@ -160,15 +170,15 @@ public sealed class UnthrownFailureTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext context, IHttpForwarder forwarder,
-                HttpMessageInvoker invoker)
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext ctx,
+                IHttpForwarder forwarder, HttpMessageInvoker invoker)
             {
-                var error = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) =>
-                    await forwarder.SendAsync(context, "http://upstream", invoker, new ForwarderRequestConfig(), HttpTransformer.Default));
+                var error = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                    await forwarder.SendAsync(ctx, "http://upstream", invoker, new(), HttpTransformer.Default));
                 if (error != ForwarderError.None)
                 {
                     Console.Error.WriteLine(error);
-                    throw new UpstreamException(502, "The upstream could not be reached.", context.GetForwarderErrorFeature()?.Exception);
+                    throw new UpstreamException(502, "Forwarding failed.", ctx.GetForwarderErrorFeature()?.Exception);
                 }
 
                 return Results.Empty;
@@ -185,15 +195,15 @@ public sealed class UnthrownFailureTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
             {
-                using var first = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) =>
-                    http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
-                if ({|TLLM2008:!first.IsSuccessStatusCode|})
+                using var a = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                if ({|TLLM2008:!a.IsSuccessStatusCode|})
                     return Results.Ok(new Reply { Text = "busy" });
-                using var second = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) =>
-                    http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
-                if ({|TLLM2008:second.IsSuccessStatusCode|})
+                using var b = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                if ({|TLLM2008:b.IsSuccessStatusCode|})
                 {
-                    return Results.Ok(new Reply { Text = await second.Content.ReadAsStringAsync() });
+                    return Results.Ok(new Reply { Text = await b.Content.ReadAsStringAsync() });
                 }
                 else
                 {
@@ -207,21 +217,21 @@ public sealed class UnthrownFailureTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
             {
-                using var first = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) =>
-                    http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
-                if (!first.IsSuccessStatusCode)
+                using var a = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                if (!a.IsSuccessStatusCode)
                 {
-                    throw new UpstreamException((int)first.StatusCode, "The upstream answered " + (int)first.StatusCode + ".");
+                    throw new UpstreamException((int)a.StatusCode, "The upstream answered " + (int)a.StatusCode + ".");
                 }
-                using var second = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) =>
-                    http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
-                if (second.IsSuccessStatusCode)
+                using var b = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                if (b.IsSuccessStatusCode)
                 {
-                    return Results.Ok(new Reply { Text = await second.Content.ReadAsStringAsync() });
+                    return Results.Ok(new Reply { Text = await b.Content.ReadAsStringAsync() });
                 }
                 else
                 {
-                    throw new UpstreamException((int)second.StatusCode, "The upstream answered " + (int)second.StatusCode + ".");
+                    throw new UpstreamException((int)b.StatusCode, "The upstream answered " + (int)b.StatusCode + ".");
                 }
             }
         }

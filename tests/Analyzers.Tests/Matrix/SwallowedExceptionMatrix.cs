@@ -772,7 +772,9 @@ internal static class SwallowedExceptionMatrix
             Requests(Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return null; } throw;", "Models.OpenAi.GetChatCompletionsAsync(id)", Models)),
             Fetched("if (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return null; } throw;", members: Models)) { Sources = new[] { ModelSdks } },
         // A conditional rethrow that keeps a 500 as a success is a shape a team must hear: TLLM2004's wherever it is.
-        new("a read answered null for a 404, and for a 500", Requests(Fetched(Logged + " if (ex.StatusCode != System.Net.HttpStatusCode.InternalServerError) { throw; } return null;")),
+        new("a read answered null for a 404, and for a 500",
+            Requests(Fetched(Logged + " if (ex.StatusCode != System.Net.HttpStatusCode.InternalServerError) { throw; }"
+                + " return null;")),
             Fetched(Logged + " if (ex.StatusCode != System.Net.HttpStatusCode.NotFound) { throw; } return null;")),
         Pair("a delete answered 404 (NotFound) logged, every other status rethrown, and a 409 on the delete", Removed("if (ex.StatusCode == System.Net.HttpStatusCode.@S) { " + Logged + " } else throw;"), "@S", "Conflict", "NotFound"),
         Pair("a create's int status tested in a when filter, 409 logged, and 429", Inserted(Logged + " return product;", "DocumentException ex) when (ex.Status == @S"), "@S", "429", "409"),

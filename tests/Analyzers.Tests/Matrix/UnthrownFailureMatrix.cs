@@ -31,8 +31,8 @@ internal static class UnthrownFailureMatrix
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext context, HttpClient http,
-                IHttpForwarder forwarder, HttpMessageInvoker invoker)
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext context,
+                HttpClient http, IHttpForwarder forwarder, HttpMessageInvoker invoker)
             {
         {{body}}
             }
@@ -43,7 +43,7 @@ internal static class UnthrownFailureMatrix
     /// <summary>The route forwards in an attempt and tests the forwarder's result (<c>error</c>).</summary>
     private static string Forwarded(string test) => Route($$"""
         var error = await call.ExecuteAsync({{Target}}, async (attempt, ct) =>
-            await forwarder.SendAsync(context, "http://upstream", invoker, new ForwarderRequestConfig(), HttpTransformer.Default));
+            await forwarder.SendAsync(context, "http://upstream", invoker, new(), HttpTransformer.Default));
         {{test}}
         return Results.Empty;
         """);
@@ -70,7 +70,8 @@ internal static class UnthrownFailureMatrix
         return Results.Ok(new Reply { Text = text });
         """);
 
-    private const string Fetch = "await Task.Delay(500, ct); run = (await assistants.GetRunAsync(\"thread\", run.Id)).Value;";
+    private const string Fetch =
+        "await Task.Delay(500, ct); run = (await assistants.GetRunAsync(\"thread\", run.Id)).Value;";
 
     /// <summary>An attempt that relays an upstream's server-sent events until its end marker
     /// (<paramref name="loop"/>).</summary>
@@ -110,9 +111,9 @@ internal static class UnthrownFailureMatrix
     private const string Helper = """
         internal static class Proxy
         {
-            public static async Task ForwardAsync(HttpContext context, IHttpForwarder forwarder, HttpMessageInvoker invoker)
+            public static async Task ForwardAsync(HttpContext ctx, IHttpForwarder forwarder, HttpMessageInvoker invoker)
             {
-                var error = await forwarder.SendAsync(context, "http://upstream", invoker, new ForwarderRequestConfig(), HttpTransformer.Default);
+                var error = await forwarder.SendAsync(ctx, "http://upstream", invoker, new(), HttpTransformer.Default);
                 if ({|TLLM2008:error != ForwarderError.None|})
                 {
                     @H
@@ -123,22 +124,26 @@ internal static class UnthrownFailureMatrix
 
     public static readonly IReadOnlyDictionary<string, MatrixCell> Cells = WithLibraries(
         Pair("ForwarderError tested against None, the 502 written by hand",
-            Forwarded("if ({|TLLM2008:error != ForwarderError.None|}) { @H }"), "@H", "context.Response.StatusCode = 502;",
+            Forwarded("if ({|TLLM2008:error != ForwarderError.None|}) { @H }"), "@H",
+            "context.Response.StatusCode = 502;",
             "throw new UpstreamException(502, \"unreachable\", context.GetForwarderErrorFeature()?.Exception);"),
         Pair("ForwarderError tested by a negated pattern, only logged, and recorded",
-            Forwarded("if ({|TLLM2008:error is not ForwarderError.None|}) { Console.Error.WriteLine(error); @H }"), "@H", "",
+            Forwarded("if ({|TLLM2008:error is not ForwarderError.None|}) { Console.Error.WriteLine(error); @H }"),
+            "@H", "",
             "call.RecordHandledFailure(context.GetForwarderErrorFeature()!.Exception!);"),
         Pair("ForwarderError tested on its success side, the failure in the else, answered 200",
-            Forwarded("if ({|TLLM2008:error == ForwarderError.None|}) { return Results.Empty; } else { return Results.@H; }"),
+            Forwarded("if ({|TLLM2008:error == ForwarderError.None|}) { return Results.Empty; }"
+                + " else { return Results.@H; }"),
             "@H", "Ok(new Reply())", "StatusCode(502)"),
         Pair("IForwarderErrorFeature read after forwarding, set, answered as a success and as an error result",
             Forwarded("if ({|TLLM2008:context.GetForwarderErrorFeature() is { } failure|}) { return Results.@H; }"),
-            "@H", "Ok(new Reply { Text = failure.Error.ToString() })", "Problem(failure.Error.ToString(), statusCode: 502)"),
+            "@H", "Ok(new Reply { Text = failure.Error.ToString() })",
+            "Problem(failure.Error.ToString(), statusCode: 502)"),
         Pair("IsSuccessStatusCode false answered 200 with a text, and with the upstream's status",
             Posted("if ({|TLLM2008:!response.IsSuccessStatusCode|}) { return Results.@H; }"),
             "@H", "Ok(new Reply { Text = \"The model is busy.\" })", "StatusCode((int)response.StatusCode)"),
         Pair("a 5xx status compared as an int, logged, the method going on to its success",
-            Posted("if ({|TLLM2008:(int)response.StatusCode >= 500|}) { Console.Error.WriteLine(response.StatusCode); @H }"),
+            Posted("if ({|TLLM2008:(int)response.StatusCode >= 500|}) { Console.Error.WriteLine(response); @H }"),
             "@H", "", "throw new UpstreamException((int)response.StatusCode, \"The upstream failed.\");"),
         Pair("IsSuccessStatusCode tested by a constant pattern (is false), answered 200, and thrown",
             Posted("if ({|TLLM2008:response.IsSuccessStatusCode is false|}) { @H }"),
@@ -148,11 +153,13 @@ internal static class UnthrownFailureMatrix
             "@S", "InternalServerError", "NotFound"),
         Pair("an Assistants run polled while not terminal, its status never tested after, and tested",
             Polled($"while ({{|TLLM2008:!run.Status.IsTerminal|}}) {{ {Fetch} }}", "@H"), "@H", "",
-            "if (run.Status != RunStatus.Completed) { throw new UpstreamException(502, $\"The run ended {run.Status}.\"); }"),
+            "if (run.Status != RunStatus.Completed) { throw new UpstreamException(502, $\"Run {run.Status}.\"); }"),
         Pair("an Assistants run polled in a do-while on Queued or InProgress, and its failure thrown",
-            Polled($"do {{ {Fetch} }} while ({{|TLLM2008:run.Status == RunStatus.Queued || run.Status == RunStatus.InProgress|}});", "@H"),
-            "@H", "", "if (run.Status == RunStatus.Failed || run.Status == RunStatus.Cancelled || run.Status == RunStatus.Expired"
-                + " || run.Status == RunStatus.Incomplete) { throw new UpstreamException(502, \"The run failed.\"); }"),
+            Polled($"do {{ {Fetch} }} while ({{|TLLM2008:run.Status == RunStatus.Queued"
+                + " || run.Status == RunStatus.InProgress|});", "@H"),
+            "@H", "", "if (run.Status == RunStatus.Failed || run.Status == RunStatus.Cancelled"
+                + " || run.Status == RunStatus.Expired || run.Status == RunStatus.Incomplete)"
+                + " { throw new UpstreamException(502, \"The run failed.\"); }"),
         Pair("an Assistants run compared with RunStatus.Failed, its error text returned, and thrown",
             Polled(string.Empty, "if ({|TLLM2008:run.Status == RunStatus.Failed|}) { @H }"), "@H",
             "return run.LastError?.Message ?? \"failed\";", Throw),
@@ -162,8 +169,10 @@ internal static class UnthrownFailureMatrix
             Relayed("if ({|TLLM2008:item.Data == \"[DONE]\"|}) { break; }"),
             Relayed("if (item.Data == \"[DONE]\") { done = true; break; }", "if (!done) { " + Throw + " }")),
         Pair("the forwarder's error tested in a helper the route calls, only logged, and thrown",
-            Route($"await call.ExecuteAsync({Target}, async (attempt, ct) => {{ await Proxy.ForwardAsync(context, forwarder, invoker);"
-                + " return 0; });\nreturn Results.Empty;", Helper), "@H",
+            Route($"await call.ExecuteAsync({Target}, async (attempt, ct) =>"
+                + " { await Proxy.ForwardAsync(context, forwarder, invoker); return 0; });\nreturn Results.Empty;",
+                Helper),
+            "@H",
             "Console.Error.WriteLine(\"forwarding failed\");", "throw new UpstreamException(502, \"unreachable\");"));
 
     private static IReadOnlyDictionary<string, MatrixCell> WithLibraries(params MatrixCell[] cells) =>

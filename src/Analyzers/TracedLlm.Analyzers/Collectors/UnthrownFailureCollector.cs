@@ -273,7 +273,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 $"{Exception}(int){message}.StatusCode, \"The upstream answered \" + (int){message}.StatusCode"
                 + " + \".\")",
             not null when forwarded is { Arguments: { Length: > 0 } arguments } => $"{Exception}502, "
-                + $"\"The upstream could not be reached.\", {Feature(test, arguments[0].Value)}?.Exception)",
+                + $"\"Forwarding failed.\", {Feature(test, arguments[0].Value)}?.Exception)",
             _ => null,
         };
         var from = 0;
