@@ -30,6 +30,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
     private static readonly IFactCollector[] Collectors =
     {
         new CallCollector(), new KeyCollector(), new ThrowCollector(), new SpanCollector(), new SwallowCollector(), new UpstreamCollector(),
+        new UnthrownFailureCollector(),
     };
 
     /// <inheritdoc />
@@ -44,6 +45,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SwallowedExceptionThroughCalls,
         DiagnosticDescriptors.HandledWithoutRecordThroughCalls,
         DiagnosticDescriptors.UnscopedUpstreamCall,
+        DiagnosticDescriptors.UnthrownFailure,
+        DiagnosticDescriptors.UnthrownFailureThroughCalls,
         DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls);
 
     /// <inheritdoc />
@@ -178,6 +181,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
             LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycle, context.ReportDiagnostic);
             LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, null, context.ReportDiagnostic, created: null);
+            LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailure, context.ReportDiagnostic);
             UpstreamCallRule.ReportWhileTyping(
                 facts, DiagnosticDescriptors.UnscopedUpstreamCall, context.ReportDiagnostic);
         }
@@ -377,6 +381,11 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
                     CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers, givesUpModel: GivesUpModel,
                     holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path, intent: _facts.Intent);
+                if (!Detached(symbol))
+                {
+                    LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path);
+                }
+
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
                     upstream.Report(symbol, facts, root: false,

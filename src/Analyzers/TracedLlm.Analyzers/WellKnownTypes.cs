@@ -107,7 +107,6 @@ internal sealed class WellKnownTypes
         AsyncDisposable = Get("System.IAsyncDisposable");
         HttpRequestMessage = Get("System.Net.Http.HttpRequestMessage");
         HttpIOException = Get("System.Net.Http.HttpIOException");
-        DbUpdateException = Get("Microsoft.EntityFrameworkCore.DbUpdateException");
     }
 
     public INamedTypeSymbol? RouteAttribute { get; }
@@ -197,8 +196,6 @@ internal sealed class WellKnownTypes
     /// <summary><c>System.Net.Http.HttpIOException</c> (.NET 8+): an HTTP body that ended early or broke on the way.</summary>
     public INamedTypeSymbol? HttpIOException { get; }
 
-    /// <summary>EF Core's <c>DbUpdateException</c>, what a failed save throws (<c>DbUpdateConcurrencyException</c> derives from it).</summary>
-    public INamedTypeSymbol? DbUpdateException { get; }
 
     /// <summary><c>Microsoft.AspNetCore.Http.HttpResponse</c>: what a handler writes the request's answer to.</summary>
     public INamedTypeSymbol? HttpResponse { get; }

@@ -25,7 +25,8 @@ internal sealed class TracedLlmFixAllProvider : FixAllProvider
         new SpanLifecycleCodeFix(),
         new SwallowedExceptionCodeFix(),
         new SlotCollisionCodeFix(),
-        new StreamRefusalCodeFix());
+        new StreamRefusalCodeFix(),
+        new UnthrownFailureCodeFix());
 
     public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() =>
         new[] { FixAllScope.Document, FixAllScope.Project, FixAllScope.Solution };
