@@ -83,7 +83,7 @@ public sealed partial class BoundedExportProcessor
             }
 
             BeginRound(timedOut);
-            while (NextInRound(batch, _batchSize))
+            while (NextInRound(batch, routed: null, _batchSize))
             {
             }
 
@@ -101,7 +101,7 @@ public sealed partial class BoundedExportProcessor
     /// and when its wait ends if it has nothing to do.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal (bool Worked, bool Done, long DueAt) Turn(ref Activity[] piece, bool worked)
+    internal (bool Worked, bool Done, long DueAt) Turn(PieceArrays piece, bool worked)
     {
         if (_stop.IsCancellationRequested)
         {
@@ -126,12 +126,8 @@ public sealed partial class BoundedExportProcessor
             BeginRound(timedOut);
         }
 
-        if (piece.Length < _wakeAt)
-        {
-            piece = new Activity[_wakeAt];
-        }
-
-        if (NextInRound(piece, _wakeAt))
+        piece.EnsureRoom(_wakeAt);
+        if (NextInRound(piece.Spans, piece, _wakeAt))
         {
             return (true, false, 0);
         }
@@ -175,8 +171,9 @@ public sealed partial class BoundedExportProcessor
         _inRound = true;
     }
 
-    // The round's next batch (any exporter) or piece (OTLP), at most max spans; false when the round has none left.
-    private bool NextInRound(Activity[] batch, int max)
+    // The round's next batch (any exporter) or piece (OTLP), at most max spans; false when the round
+    // has none left. A router's destination takes its spans' routes along (routed).
+    private bool NextInRound(Activity[] batch, PieceArrays? routed, int max)
     {
         if (_roundPending <= 0)
         {
@@ -184,7 +181,7 @@ public sealed partial class BoundedExportProcessor
         }
 
         var (take, yieldAfter) = _capture is null ? (Math.Min(_roundPending, _batchSize), false) : NextPiece(_roundPending, _openSpans, _batchSize, _wakeAt);
-        var count = Take(batch, Math.Min(take, max));
+        var count = Take(batch, routed?.Routes, Math.Min(take, max));
         if (count == 0)
         {
             // Cleared by a shut-down whose time ran out.
@@ -197,6 +194,10 @@ public sealed partial class BoundedExportProcessor
         if (_capture is null)
         {
             Export(batch, count);
+        }
+        else if (routed is not null)
+        {
+            SerializeRouted(routed, count, yieldAfter);
         }
         else
         {
@@ -304,11 +305,55 @@ public sealed partial class BoundedExportProcessor
     // serializes what completes the open batch at once, and catches up.
     private void Serialize(Activity[] piece, int count, bool yieldAfter)
     {
+        SerializeGroup(piece, routes: null, count, rewriter: null);
+        if (yieldAfter)
+        {
+            Thread.Yield();
+        }
+    }
+
+    // A router's piece: the spans of each translation together (one serializer call each), in the
+    // order they first appear; a thousand teams sharing a backend and a translation cost one call.
+    private void SerializeRouted(PieceArrays piece, int count, bool yieldAfter)
+    {
+        var (spans, routes) = (piece.Spans, piece.Routes);
+        for (var start = 0; start < count; start++)
+        {
+            if (spans[start] is null)
+            {
+                continue;
+            }
+
+            var rewriter = routes[start]?.Rewriter;
+            var grouped = 0;
+            for (var k = start; k < count; k++)
+            {
+                if (spans[k] is { } span && ReferenceEquals(routes[k]?.Rewriter, rewriter))
+                {
+                    (piece.Group[grouped], piece.GroupRoutes[grouped]) = (span, routes[k]);
+                    grouped++;
+                    (spans[k], routes[k]) = (null!, null);
+                }
+            }
+
+            SerializeGroup(piece.Group, piece.GroupRoutes, grouped, rewriter);
+        }
+
+        if (yieldAfter)
+        {
+            Thread.Yield();
+        }
+    }
+
+    // Spans through OpenTelemetry's serializer into the open batch (translated by rewriter, for a
+    // router's), which is sealed once it holds a batch's spans.
+    private void SerializeGroup(Activity[] group, SpanRoute?[]? routes, int count, OtlpRewriter? rewriter)
+    {
         ExportResult result;
         var before = _capture!.Pieces;
         try
         {
-            result = _serializer is { } shared ? shared.Serialize(piece, count, _capture) : exporter.Export(new Batch<Activity>(piece, count));
+            result = _serializer is { } shared ? shared.Serialize(group, count, _capture, rewriter) : exporter.Export(new Batch<Activity>(group, count));
         }
         catch (Exception)
         {
@@ -316,8 +361,29 @@ public sealed partial class BoundedExportProcessor
             result = ExportResult.Failure;
         }
 
-        Array.Clear(piece, 0, count);
-        if (result == ExportResult.Success && _capture.Pieces > before)
+        Array.Clear(group, 0, count);
+        var serialized = result == ExportResult.Success && _capture.Pieces > before;
+        if (routes is not null)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                if (routes[i] is { } route)
+                {
+                    if (serialized)
+                    {
+                        _members.Add(route);
+                    }
+                    else
+                    {
+                        Dropped(1, DropReason.ExportFailed, route.Tag);
+                    }
+                }
+            }
+
+            Array.Clear(routes, 0, count);
+        }
+
+        if (serialized)
         {
             if (_openSpans == 0)
             {
@@ -331,15 +397,10 @@ public sealed partial class BoundedExportProcessor
                 Seal();
             }
         }
-        else
+        else if (routes is null)
         {
             // Not serialized (a span past the exporter's request size, say).
             Dropped(count, DropReason.ExportFailed);
-        }
-
-        if (yieldAfter)
-        {
-            Thread.Yield();
         }
     }
 
@@ -353,9 +414,10 @@ public sealed partial class BoundedExportProcessor
 
         var spans = _openSpans;
         _openSpans = 0;
+        var members = _members.Take(_destinationTag);
         if (_capture!.Take() is ({ } body, var length))
         {
-            _delivery.Add(body, length, spans);
+            _delivery.Add(body, length, spans, members);
         }
     }
 
@@ -388,7 +450,11 @@ public sealed partial class BoundedExportProcessor
     {
         try
         {
-            _workers?.Wake();
+            if (_member is { } member)
+            {
+                _workers!.Signal(member);
+            }
+
             if (!_wake.IsSet)
             {
                 _wake.Set();

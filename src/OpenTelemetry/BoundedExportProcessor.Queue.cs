@@ -35,7 +35,16 @@ public sealed partial class BoundedExportProcessor
     }
 
     /// <inheritdoc />
-    protected override void OnExport(Activity data)
+    protected override void OnExport(Activity data) => Enqueue(data, route: null);
+
+    /// <summary>
+    /// Queues a router's span for <paramref name="route"/>'s destination, or refuses it uncounted when
+    /// the processor is closed (the router then queues it where the destination opened again).
+    /// </summary>
+    internal bool TryEnqueue(Activity data, SpanRoute route) => Enqueue(data, route);
+
+    // False only when closed and the span is a router's (its caller queues it elsewhere).
+    private bool Enqueue(Activity data, SpanRoute? route)
     {
         var bytes = SpanSize.Estimate(data);
         var request = data.TraceId;
@@ -45,6 +54,11 @@ public sealed partial class BoundedExportProcessor
         {
             if (_closed)
             {
+                if (route is not null)
+                {
+                    return false;
+                }
+
                 refused = DropReason.ShutDown;
             }
             else if (_queue.Count >= _maxQueueSize)
@@ -55,7 +69,8 @@ public sealed partial class BoundedExportProcessor
             {
                 ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_requestBytes, request, out var known);
                 // A router's destination also shares the queued bytes of every destination (its budget).
-                if (held + bytes > _maxRequestBytes || _queuedBytes + bytes > _maxQueueBytes || !(_queueBudget?.TryTake(bytes, _queuedBytes + bytes) ?? true))
+                if (held + bytes > _maxRequestBytes || _queuedBytes + bytes > _maxQueueBytes
+                    || !(_queueBudget?.TryTake(bytes, _queuedBytes + bytes) ?? true))
                 {
                     refused = held + bytes > _maxRequestBytes ? DropReason.RequestShare : DropReason.QueueBytes;
                     if (!known)
@@ -67,7 +82,7 @@ public sealed partial class BoundedExportProcessor
                 {
                     held += bytes;
                     _queuedBytes += bytes;
-                    _queue.Enqueue(new Entry(data, bytes, request));
+                    _queue.Enqueue(new Entry(data, bytes, request, route));
                 }
             }
 
@@ -76,7 +91,7 @@ public sealed partial class BoundedExportProcessor
 
         if (refused is { } reason)
         {
-            Dropped(1, reason);
+            Dropped(1, reason, route?.Tag);
         }
         else if (batchReady)
         {
@@ -87,6 +102,8 @@ public sealed partial class BoundedExportProcessor
                 StepBack();
             }
         }
+
+        return true;
     }
 
     // Spans pile up behind the export: it must compete with requests as their equal.
@@ -101,13 +118,19 @@ public sealed partial class BoundedExportProcessor
         }
     }
 
-    private int Take(Activity[] batch, int max)
+    // Up to max spans off the queue into batch, and their routes into routes (when given).
+    private int Take(Activity[] batch, SpanRoute?[]? routes, int max)
     {
         var count = 0;
         lock (_gate)
         {
             while (count < max && _queue.TryDequeue(out var entry))
             {
+                if (routes is not null)
+                {
+                    routes[count] = entry.Route;
+                }
+
                 batch[count++] = entry.Span;
                 _queuedBytes -= entry.Bytes;
                 _queueBudget?.Return(entry.Bytes);
@@ -122,5 +145,5 @@ public sealed partial class BoundedExportProcessor
         return count;
     }
 
-    private readonly record struct Entry(Activity Span, long Bytes, ActivityTraceId Request);
+    private readonly record struct Entry(Activity Span, long Bytes, ActivityTraceId Request, SpanRoute? Route);
 }

@@ -34,6 +34,7 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     private readonly TimeSpan _disposeWait;
     private int _shuttingDown;
     private long _lastWarning;
+    private string? _refused;
 
     // Every running span of the provider, by span id, to its request.
     private readonly Lock _gate = new();
@@ -56,7 +57,7 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         _serializer = serializer;
         _warn = warn;
         _routes = new DestinationRoutes(options);
-        _share = ShareOf(options);
+        _share = ShareOf(options, _routes);
         _disposeWait = bounds.ShutdownTimeout + TimeSpan.FromSeconds(2);
         // Every destination shares the bounds as a whole, each keeping a reserve of two batches' buffers.
         var budgets = (new ExportBudget(bounds.MaxQueueBytes, DestinationReserve), new ExportBudget(bounds.MaxBufferedExportBytes, DestinationReserve));
@@ -131,33 +132,23 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
                 continue;
             }
 
-            RoutedDestination? destination;
+            bool queued;
             try
             {
-                destination = _live.Enter(definition);
+                queued = _live.TryEnqueue(definition, data);
             }
             catch (Exception exception)
             {
                 // Never on the request path: a destination that cannot open loses this span, counted.
-                BoundedExportProcessor.CountDrop(1, BoundedExportProcessor.DropReason.ExportFailed, new(BoundedExportProcessor.DestinationTag, definition.Name));
+                BoundedExportProcessor.CountDrop(1, BoundedExportProcessor.DropReason.ExportFailed, definition.Route.Tag);
                 Warn($"TracedLlm export to {definition.Name}: the destination could not be opened ({exception.GetType().Name}); its spans are dropped.");
                 continue;
             }
 
-            if (destination is null)
+            if (!queued)
             {
                 // Stopped: counted as a queue counts a span that ends after its shut-down.
-                BoundedExportProcessor.CountDrop(1, BoundedExportProcessor.DropReason.ShutDown, new(BoundedExportProcessor.DestinationTag, definition.Name));
-                continue;
-            }
-
-            try
-            {
-                destination.Processor.OnEnd(data);
-            }
-            finally
-            {
-                destination.Exit();
+                BoundedExportProcessor.CountDrop(1, BoundedExportProcessor.DropReason.ShutDown, definition.Route.Tag);
             }
         }
     }
@@ -233,7 +224,7 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     {
         if (options.Problems() is { Count: > 0 } problems)
         {
-            _warn($"TracedLlm routing: the reloaded {TraceRoutingOptions.SectionName} cannot be used, so the routing stays as it was: {string.Join(" ", problems)}");
+            Refused(string.Join(" ", problems));
             return;
         }
 
@@ -244,20 +235,33 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         }
         catch (InvalidOperationException invalid)
         {
-            _warn($"TracedLlm routing: the reloaded {TraceRoutingOptions.SectionName} cannot be used, so the routing stays as it was: {invalid.Message}");
+            Refused(invalid.Message);
             return;
         }
 
+        Volatile.Write(ref _refused, null);
         _routes = routes;
-        Volatile.Write(ref _share, ShareOf(options));
+        Volatile.Write(ref _share, ShareOf(options, routes));
         _live.Limit(options.MaxLiveDestinations, options.IdleTimeout);
-        _live.Retain(routes.ByName);
+        _live.Retain(routes.Channels);
     }
 
-    // A destination's share: the configured one, or more when fewer destinations are configured than
-    // it would take to use the bounds (one destination alone has them all, two half each): the share
-    // keeps one destination from starving the others, and with fewer there are fewer to keep room for.
-    private static double ShareOf(TraceRoutingOptions options) => Math.Max(options.DestinationShare, 1.0 / Math.Max(1, options.Destinations.Count));
+    // A channel's share: the configured one, or more when fewer channels are configured than it would
+    // take to use the bounds (one alone has them all, two half each): the share keeps one backend
+    // from starving the others, and with fewer there are fewer to keep room for. Destinations sharing
+    // an endpoint and credentials share one channel, and its share.
+    private static double ShareOf(TraceRoutingOptions options, DestinationRoutes routes) =>
+        Math.Max(options.DestinationShare, 1.0 / Math.Max(1, routes.Channels.Count));
+
+    // A reload that fails its checks is said once: a file provider's reload raises the change twice,
+    // and a store polled for changes may hand over the same broken routing again and again.
+    private void Refused(string why)
+    {
+        if (!string.Equals(Interlocked.Exchange(ref _refused, why), why, StringComparison.Ordinal))
+        {
+            _warn($"TracedLlm routing: the reloaded {TraceRoutingOptions.SectionName} cannot be used, so the routing stays as it was: {why}");
+        }
+    }
 
     // At most one warning per 30 s: a hook naming an unknown destination would say it for every request.
     private void Warn(string message)

@@ -170,9 +170,11 @@ public sealed class TraceRouterTests : IAsyncLifetime
         var alone = new TraceRoutingOptions();
         alone.Destinations["only"] = new TraceDestinationOptions { Endpoint = _a.Url, Default = true };
         var many = Options();
+        var sharing = Options();
         for (var i = 0; i < 5; i++)
         {
-            many.Destinations["team-" + i] = new TraceDestinationOptions { Endpoint = _b.Url, Teams = { "team-" + i } };
+            many.Destinations["team-" + i] = new TraceDestinationOptions { Endpoint = _b.Url, Headers = $"x-api-key=team-{i}", Teams = { "team-" + i } };
+            sharing.Destinations["team-" + i] = new TraceDestinationOptions { Endpoint = _b.Url, Teams = { "team-" + i } };
         }
 
         // One destination: no other to keep room for, so nothing less than an exporter of its own.
@@ -181,7 +183,7 @@ public sealed class TraceRouterTests : IAsyncLifetime
             Assert.Equal((1000, 4_000_000L, 8_000_000L), (router.DestinationBounds.MaxQueueSize, router.DestinationBounds.MaxQueueBytes, router.DestinationBounds.MaxBufferedExportBytes));
         }
 
-        // Three: a third each; eight: the configured quarter.
+        // Three: a third each; eight (each team its own key): the configured quarter.
         using (var router = new TraceRouter(Options(), bounds, _warnings.Enqueue))
         {
             Assert.Equal(333, router.DestinationBounds.MaxQueueSize);
@@ -190,6 +192,12 @@ public sealed class TraceRouterTests : IAsyncLifetime
         using (var router = new TraceRouter(many, bounds, _warnings.Enqueue))
         {
             Assert.Equal((250, 1_000_000L, 2_000_000L), (router.DestinationBounds.MaxQueueSize, router.DestinationBounds.MaxQueueBytes, router.DestinationBounds.MaxBufferedExportBytes));
+        }
+
+        // Five teams sending to B's endpoint with its (no) credentials share B's queue: three queues, a third each.
+        using (var router = new TraceRouter(sharing, bounds, _warnings.Enqueue))
+        {
+            Assert.Equal(333, router.DestinationBounds.MaxQueueSize);
         }
     }
 
