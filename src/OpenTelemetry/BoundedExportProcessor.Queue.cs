@@ -50,6 +50,7 @@ public sealed partial class BoundedExportProcessor
         var request = data.TraceId;
         DropReason? refused = null;
         bool batchReady;
+        long heldUntil = 0;
         lock (_gate)
         {
             if (_closed)
@@ -83,10 +84,20 @@ public sealed partial class BoundedExportProcessor
                     held += bytes;
                     _queuedBytes += bytes;
                     _queue.Enqueue(new Entry(data, bytes, request, route));
+                    if (_queue.Count == 1 && route is not null)
+                    {
+                        heldUntil = (_heldSince = Stopwatch.GetTimestamp()) + _holdTicks;
+                    }
                 }
             }
 
             batchReady = _queue.Count >= _wakeAt;
+        }
+
+        if (heldUntil != 0)
+        {
+            // A turn once the hold has passed, unless the queue fills a piece before.
+            _workers!.ScheduleAt(_member!, heldUntil);
         }
 
         if (refused is { } reason)

@@ -196,6 +196,8 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
         // destination takes turns on the router's one export thread instead: it only serializes.
         if (_workers is { } workers)
         {
+            var hold = _scheduledDelay < SpanHold ? _scheduledDelay : SpanHold;
+            _holdTicks = (long)(hold.TotalSeconds * Stopwatch.Frequency);
             _member = workers.Add(this);
         }
         else

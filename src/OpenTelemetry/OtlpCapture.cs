@@ -29,9 +29,13 @@ internal sealed class OtlpCapture : HttpMessageHandler
     // A destination's translation (its backend's names), applied to each piece as it is taken; null: as serialized.
     private readonly OtlpRewriter? _rewriter;
 
-    // The first buffer a batch rents: a batch of 512 spans fills 256 KiB; a router's destinations,
-    // thousands of them with a few spans each, start small and grow by doubling.
-    private readonly int _initialBytes = 256 * 1024;
+    // The first buffer a batch rents: a batch of 512 spans fills 256 KiB. A router's channel, one of
+    // thousands with a few spans each, rents what its last batch took (at least _initialBytes), so an
+    // open batch holds about its own bytes.
+    private readonly int _initialBytes = FullBatchBytes;
+    private int _nextBytes = FullBatchBytes;
+
+    private const int FullBatchBytes = 256 * 1024;
 
     /// <summary>A capture whose pieces are taken as serialized.</summary>
     public OtlpCapture()
@@ -51,7 +55,7 @@ internal sealed class OtlpCapture : HttpMessageHandler
         Endpoint = endpoint;
         Headers = headers;
         _addressed = true;
-        _initialBytes = initialBytes;
+        _initialBytes = _nextBytes = initialBytes;
     }
 
     /// <summary>Where the exporter would have sent its requests (for OTLP/HTTP).</summary>
@@ -68,6 +72,11 @@ internal sealed class OtlpCapture : HttpMessageHandler
     {
         var (buffer, length) = (_buffer, _length);
         (_buffer, _length, _pieces) = (null, 0, 0);
+        if (_initialBytes < FullBatchBytes)
+        {
+            _nextBytes = Math.Clamp(length + length / 4, _initialBytes, FullBatchBytes);
+        }
+
         if (buffer is not null && buffer.Length > 2 * length)
         {
             // A short batch (a quiet gateway's, after the scheduled delay): in a buffer of its size,
@@ -174,7 +183,7 @@ internal sealed class OtlpCapture : HttpMessageHandler
     {
         if (_buffer is null || _buffer.Length - _length < length)
         {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_initialBytes, 2 * (_length + length)));
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_nextBytes, 2 * (_length + length)));
             if (_buffer is not null)
             {
                 _buffer.AsSpan(0, _length).CopyTo(grown);

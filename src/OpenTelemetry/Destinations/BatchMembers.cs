@@ -10,11 +10,11 @@ internal sealed class BatchMembers
 {
     private Dictionary<SpanRoute, int>? _spans;
 
-    /// <summary>One more span of <paramref name="route"/>'s in the open batch.</summary>
-    public void Add(SpanRoute route)
+    /// <summary><paramref name="spans"/> more spans of <paramref name="route"/>'s in the open batch.</summary>
+    public void Add(SpanRoute route, int spans)
     {
         _spans ??= new Dictionary<SpanRoute, int>(ReferenceEqualityComparer.Instance);
-        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_spans, route, out _)++;
+        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_spans, route, out _) += spans;
     }
 
     /// <summary>

@@ -81,10 +81,10 @@ internal sealed class ChannelKey : IEquatable<ChannelKey>
 internal sealed class DestinationChannel : IDisposable
 {
     /// <summary>
-    /// The first buffer a batch rents: a quiet destination's batch of a few spans fits in it, and a
-    /// thousand of them hold a thousand of these rather than a thousand 256 KiB ones.
+    /// The smallest buffer a batch rents (then what the last batch took): a quiet destination's batch
+    /// of a request or two fits in it, and a thousand of them hold a thousand of these, not of 256 KiB.
     /// </summary>
-    internal const int InitialBatchBytes = 16 * 1024;
+    internal const int InitialBatchBytes = 4 * 1024;
 
     private static readonly string UserAgent = "OTel-OTLP-Exporter-Dotnet/" + (typeof(OpenTelemetry.Exporter.OtlpTraceExporter).Assembly
         .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1");
@@ -92,17 +92,16 @@ internal sealed class DestinationChannel : IDisposable
     private long _lastUsed;
     private long _closedAt;
 
-    public DestinationChannel(
-        ChannelKey key, SharedSerializer serializer, HttpClient client, ExportQueueOptions options, (ExportBudget Queue, ExportBudget Buffer) budgets, Action<string> warn)
+    public DestinationChannel(ChannelKey key, ChannelResources shared, ExportQueueOptions options)
     {
         Key = key;
         var headers = key.Headers.Select(h => (h.Name, new[] { h.Value })).Append(("User-Agent", new[] { UserAgent })).ToArray();
         var capture = new OtlpCapture(translation: null, key.Endpoint, headers, InitialBatchBytes);
-        var named = $"TracedLlm export to {key}: ";
+        var client = shared.Client(key.TimeoutMilliseconds);
         Processor = new BoundedExportProcessor(
-            OtlpSetup.ForDestination(serializer, capture, client, key.Name, budgets),
+            OtlpSetup.ForDestination(shared.Serializer, capture, client, key.Name, shared.Budgets),
             options,
-            message => warn(message.StartsWith("TracedLlm export: ", StringComparison.Ordinal) ? named + message["TracedLlm export: ".Length..] : named + message),
+            message => shared.Warn(key, message),
             DiskSubdirectory(key.Name));
         _lastUsed = Stopwatch.GetTimestamp();
     }

@@ -28,6 +28,10 @@ internal sealed class ExportWorkers : IDisposable
     private readonly Thread _thread;
     private volatile bool _disposed;
 
+    // Until when the thread sleeps (a Stopwatch timestamp; long.MinValue while it works): a turn
+    // scheduled for earlier wakes it. Under _gate.
+    private long _sleepUntil = long.MinValue;
+
     public ExportWorkers()
     {
         _thread = new Thread(Run) { IsBackground = true, Name = "TracedLlm destinations export" };
@@ -59,6 +63,28 @@ internal sealed class ExportWorkers : IDisposable
         }
     }
 
+    /// <summary>
+    /// Gives <paramref name="member"/> a turn at <paramref name="dueAt"/> (a <see cref="Stopwatch"/>
+    /// timestamp, rounded up to the next 10 ms so that many such turns share a wake) unless it has an
+    /// earlier one; from any thread.
+    /// </summary>
+    public void ScheduleAt(Member member, long dueAt)
+    {
+        var tick = Stopwatch.Frequency / 100;
+        dueAt = (dueAt + tick - 1) / tick * tick;
+        bool wake;
+        lock (_gate)
+        {
+            Schedule(member, dueAt);
+            wake = dueAt < _sleepUntil;
+        }
+
+        if (wake)
+        {
+            Wake();
+        }
+    }
+
     /// <summary>No turn for <paramref name="member"/> after this.</summary>
     public static void Remove(Member member) => Volatile.Write(ref member.Removed, true);
 
@@ -85,7 +111,7 @@ internal sealed class ExportWorkers : IDisposable
         {
             // Reset before taking the turns: a signal from here on is for work this pass may miss.
             _wake.Reset();
-            var next = TakeTurns(turns);
+            TakeTurns(turns);
             var worked = false;
             foreach (var member in turns)
             {
@@ -108,26 +134,46 @@ internal sealed class ExportWorkers : IDisposable
                 }
                 else
                 {
-                    next = Math.Min(next, Schedule(member, dueAt));
+                    lock (_gate)
+                    {
+                        Schedule(member, dueAt);
+                    }
                 }
             }
 
             turns.Clear();
             if (!worked)
             {
-                var wait = next == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
-                if (wait != Timeout.InfiniteTimeSpan && wait < TimeSpan.FromMilliseconds(1))
-                {
-                    wait = TimeSpan.FromMilliseconds(1);
-                }
-
-                _wake.Wait(wait);
+                Sleep();
             }
         }
     }
 
-    // The members signalled, then those whose wait has ended; returns when the next wait ends.
-    private long TakeTurns(List<Member> turns)
+    // Until the next turn is due, or a member asks for one (or schedules an earlier one).
+    private void Sleep()
+    {
+        long next;
+        lock (_gate)
+        {
+            next = _due.TryPeek(out _, out var at) ? at : long.MaxValue;
+            _sleepUntil = next;
+        }
+
+        var wait = next == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+        if (wait != Timeout.InfiniteTimeSpan && wait < TimeSpan.FromMilliseconds(1))
+        {
+            wait = TimeSpan.FromMilliseconds(1);
+        }
+
+        _wake.Wait(wait);
+        lock (_gate)
+        {
+            _sleepUntil = long.MinValue;
+        }
+    }
+
+    // The members signalled, then those whose wait has ended.
+    private void TakeTurns(List<Member> turns)
     {
         var now = Stopwatch.GetTimestamp();
         lock (_gate)
@@ -141,15 +187,13 @@ internal sealed class ExportWorkers : IDisposable
             {
                 _due.Dequeue();
 
-                // An entry the member's later wait replaced is left where it was, and skipped here.
+                // An entry the member's earlier turn replaced is left where it was, and skipped here.
                 if (member.DueAt == at)
                 {
                     member.DueAt = 0;
                     turns.Add(member);
                 }
             }
-
-            return _due.TryPeek(out _, out var next) ? next : long.MaxValue;
         }
     }
 
@@ -169,18 +213,14 @@ internal sealed class ExportWorkers : IDisposable
         }
     }
 
-    private long Schedule(Member member, long dueAt)
+    // A turn at dueAt, unless one is due sooner. Under _gate.
+    private void Schedule(Member member, long dueAt)
     {
-        lock (_gate)
+        if (member.DueAt == 0 || dueAt < member.DueAt)
         {
-            if (member.DueAt != dueAt)
-            {
-                member.DueAt = dueAt;
-                _due.Enqueue(member, dueAt);
-            }
+            member.DueAt = dueAt;
+            _due.Enqueue(member, dueAt);
         }
-
-        return dueAt;
     }
 
     /// <summary>A processor's place on the shared thread: whether it asked for a turn, and when its wait ends.</summary>

@@ -32,12 +32,8 @@ internal sealed class LiveDestinations : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<ChannelKey, DestinationChannel> _open = new();
     private readonly List<DestinationChannel> _closing = new();
-    private readonly Dictionary<int, HttpClient> _clients = new();
-    private readonly SharedSerializer _serializer;
-    private readonly SocketsHttpHandler _handler;
+    private readonly ChannelResources _shared;
     private readonly Func<ExportQueueOptions> _queue;
-    private readonly (ExportBudget Queue, ExportBudget Buffer) _budgets;
-    private readonly Action<string> _warn;
     private readonly Timer _timer;
     private int _maxLive;
     private TimeSpan _idleTimeout;
@@ -48,15 +44,9 @@ internal sealed class LiveDestinations : IDisposable
     public LiveDestinations(
         SharedSerializer serializer, Func<ExportQueueOptions> queue, (ExportBudget Queue, ExportBudget Buffer) budgets, Action<string> warn, int maxLive, TimeSpan idleTimeout)
     {
-        _serializer = serializer;
+        _shared = new ChannelResources(serializer, budgets, warn);
         _queue = queue;
-        _budgets = budgets;
-        _warn = warn;
         (_maxLive, _idleTimeout) = (maxLive, idleTimeout);
-
-        // One connection pool for every channel (a pool per backend host inside it); no redirect is
-        // followed, as OpenTelemetry's own client follows none.
-        _handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) };
         _lastIdleCheck = Stopwatch.GetTimestamp();
         _timer = new Timer(static state => ((LiveDestinations)state!).OnTimer(), this, IdleCheck(idleTimeout), IdleCheck(idleTimeout));
     }
@@ -86,7 +76,7 @@ internal sealed class LiveDestinations : IDisposable
     }
 
     /// <summary>The bytes every open channel holds together: spans queued (estimated) and batches buffered (as held).</summary>
-    public (long Queued, long Buffered) Held => (_budgets.Queue.Used, _budgets.Buffer.Used);
+    public (long Queued, long Buffered) Held => (_shared.Budgets.Queue.Used, _shared.Budgets.Buffer.Used);
 
     /// <summary>The batches the open channel named <paramref name="name"/> holds in memory now (bytes); 0 when none is open.</summary>
     public long BufferedBytes(string name)
@@ -229,12 +219,7 @@ internal sealed class LiveDestinations : IDisposable
             channel.Dispose();
         }
 
-        foreach (var client in _clients.Values)
-        {
-            client.Dispose();
-        }
-
-        _handler.Dispose();
+        _shared.Dispose();
     }
 
     // Idle ones closed, checked four times per idle timeout (at most every 30 s).
@@ -272,21 +257,10 @@ internal sealed class LiveDestinations : IDisposable
                 }
             }
 
-            channel = new DestinationChannel(key, _serializer, ClientLocked(key.TimeoutMilliseconds), _queue(), _budgets, _warn);
+            channel = new DestinationChannel(key, _shared, _queue());
             _open[key] = channel;
             return channel;
         }
-    }
-
-    // One HTTP client per timeout, shared by the channels and never made again.
-    private HttpClient ClientLocked(int timeoutMilliseconds)
-    {
-        if (!_clients.TryGetValue(timeoutMilliseconds, out var client))
-        {
-            _clients[timeoutMilliseconds] = client = new HttpClient(_handler, disposeHandler: false) { Timeout = TimeSpan.FromMilliseconds(timeoutMilliseconds) };
-        }
-
-        return client;
     }
 
     // Out of the open set now; what it holds is delivered in the background, and a sweep lets it go. Under _gate.

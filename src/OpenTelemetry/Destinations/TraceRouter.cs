@@ -29,7 +29,8 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     private readonly Action<string> _warn;
     private volatile DestinationRoutes _routes;
     private readonly ExportQueueOptions _bounds;
-    private double _share;
+    private readonly (ExportBudget Queue, ExportBudget Buffer) _budgets;
+    private ExportQueueOptions _destinationBounds;
     private readonly ManualResetEventSlim _shutDown = new(false);
     private readonly TimeSpan _disposeWait;
     private int _shuttingDown;
@@ -57,23 +58,26 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         _serializer = serializer;
         _warn = warn;
         _routes = new DestinationRoutes(options);
-        _share = ShareOf(options, _routes);
-        _disposeWait = bounds.ShutdownTimeout + TimeSpan.FromSeconds(2);
-        // Every destination shares the bounds as a whole, each keeping a reserve of two batches' buffers.
-        var budgets = (new ExportBudget(bounds.MaxQueueBytes, DestinationReserve), new ExportBudget(bounds.MaxBufferedExportBytes, DestinationReserve));
         _bounds = bounds;
+        _destinationBounds = DestinationQueue.For(bounds, ShareOf(options, _routes));
+        _disposeWait = bounds.ShutdownTimeout + TimeSpan.FromSeconds(2);
+        // Every channel shares the bounds as a whole, each keeping a reserve of its own.
+        var budgets = (new ExportBudget(bounds.MaxQueueBytes, 0), new ExportBudget(bounds.MaxBufferedExportBytes, 0));
+        _budgets = budgets;
+        Reserve(_routes);
         _live = new LiveDestinations(serializer, () => DestinationBounds, budgets, warn, options.MaxLiveDestinations, options.IdleTimeout);
         _onChange = monitor?.OnChange(Reload);
     }
 
     /// <summary>
-    /// What each destination may hold of the queue and of the buffer whatever the others hold: two
-    /// batches (a batch of 512 spans is serialized into a pooled buffer of 256 KiB).
+    /// What each channel may hold of the queue and of the buffer whatever the others hold: two batches
+    /// (a batch of 512 spans is serialized into a pooled buffer of 256 KiB), or with more channels
+    /// configured than the bound holds twice that for, the bound divided among them.
     /// </summary>
     internal const long DestinationReserve = 512 * 1024;
 
     /// <summary>The bounds a destination opened now gets: its share of the export's.</summary>
-    internal ExportQueueOptions DestinationBounds => DestinationQueue.For(_bounds, Volatile.Read(ref _share));
+    internal ExportQueueOptions DestinationBounds => Volatile.Read(ref _destinationBounds);
 
     /// <summary>The bytes all destinations hold together now: spans queued (estimated) and batches buffered.</summary>
     internal (long Queued, long Buffered) Held => _live.Held;
@@ -241,9 +245,18 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
 
         Volatile.Write(ref _refused, null);
         _routes = routes;
-        Volatile.Write(ref _share, ShareOf(options, routes));
+        Reserve(routes);
+        Volatile.Write(ref _destinationBounds, DestinationQueue.For(_bounds, ShareOf(options, routes)));
         _live.Limit(options.MaxLiveDestinations, options.IdleTimeout);
         _live.Retain(routes.Channels);
+    }
+
+    // Reserves that add up to the bound at most, however many channels are configured.
+    private void Reserve(DestinationRoutes routes)
+    {
+        var channels = Math.Max(1, routes.Channels.Count);
+        _budgets.Queue.Reserve = Math.Min(DestinationReserve, _budgets.Queue.Total / channels);
+        _budgets.Buffer.Reserve = Math.Min(DestinationReserve, _budgets.Buffer.Total / channels);
     }
 
     // A channel's share: the configured one, or more when fewer channels are configured than it would

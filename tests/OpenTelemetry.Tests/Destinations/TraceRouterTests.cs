@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using TracedLlm.Telemetry;
+using static TracedLlm.OpenTelemetry.Tests.RouterSpans;
 
 namespace TracedLlm.OpenTelemetry.Tests;
 
@@ -435,35 +436,6 @@ public sealed class TraceRouterTests : IAsyncLifetime
 
     private TraceRouter? Router { get; set; }
 
-    private static Activity Server(LlmCaller? caller, ActivityContext parent = default, ActivityLink? link = null, double? sampleRate = null)
-    {
-        var server = TracedLlmTelemetry.Source.StartActivity(SpanNames.Server, ActivityKind.Server, parent, links: link is { } l ? new[] { l } : null)!;
-
-        // As the runtime's auth stage does, right after the server span starts.
-        if (caller is not null)
-        {
-            server.SetCustomProperty(LlmCaller.ActivityPropertyName, caller);
-        }
-
-        if (sampleRate is { } rate)
-        {
-            server.SetTag(AttributeNames.ExportSampleRate, rate);
-        }
-
-        return server;
-    }
-
-    private static Activity Child(string name, Activity parent, params (string Key, object? Value)[] tags)
-    {
-        var child = TracedLlmTelemetry.Source.StartActivity(name, ActivityKind.Internal, parent.Context)!;
-        foreach (var (key, value) in tags)
-        {
-            child.SetTag(key, value);
-        }
-
-        return child;
-    }
-
     private static IReadOnlyList<string> Names(ScriptedOtlpEndpoint endpoint) => ReceivedSpans.Of(endpoint).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
 
     private TraceRoutingOptions Options()
@@ -478,10 +450,8 @@ public sealed class TraceRouterTests : IAsyncLifetime
     // A provider with only the router (disposed: delivered); both sources recorded.
     private TracerProvider Provider(TraceRoutingOptions options, ExportQueueOptions? bounds = null)
     {
-        Assert.Empty(options.Problems());
-        bounds ??= new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(20), ShutdownTimeout = TimeSpan.FromSeconds(5) };
-        bounds.Warn = _warnings.Enqueue;
-        Router = new TraceRouter(options, bounds, _warnings.Enqueue);
-        return Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName, Foreign.Name).AddProcessor(Router).Build()!;
+        var provider = RouterSpans.Provider(options, _warnings.Enqueue, out var router, bounds, Foreign.Name);
+        Router = router;
+        return provider;
     }
 }
