@@ -46,7 +46,8 @@ if (args.FirstOrDefault() == "config" && args.Length > 1)
 
 if (args.Length < 2 || args[0] != "run")
 {
-    Console.Error.WriteLine("usage: Destinations run TEAMS [MAX_LIVE] [RATE] [SECONDS] [shared|own] [HOSTS] | config DESTINATIONS | collector [HOSTS]");
+    Console.Error.WriteLine(
+        "usage: Destinations run TEAMS [MAX_LIVE] [RATE] [SECONDS] [shared|own] [HOSTS] | config DESTINATIONS | collector [HOSTS]");
     Environment.Exit(2);
 }
 
@@ -96,7 +97,10 @@ else
         {
             var host = team % hosts;
             var key = ownCredentials ? $"team-{team}-key" : $"host-{host}-key";
-            var destination = new TraceDestinationOptions { Kind = TraceDestinationKind.Otlp, Endpoint = $"{collector.Urls[host]}v1/traces", Headers = $"authorization=Bearer {key}" };
+            var destination = new TraceDestinationOptions
+            {
+                Kind = TraceDestinationKind.Otlp, Endpoint = $"{collector.Urls[host]}v1/traces", Headers = $"authorization=Bearer {key}",
+            };
             destination.Teams.Add($"team-{team}");
             routing.Destinations[$"team-{team}"] = destination;
         }
@@ -140,7 +144,8 @@ for (var more = 0; more < 15; more++)
 
 Delivered(sent, TimeSpan.FromSeconds(30));
 var jit0 = System.Runtime.JitInfo.GetCompilationTime();
-var (cpu0, received0, dropped0, posts0) = (Process.GetCurrentProcess().TotalProcessorTime, collector.Spans(), Interlocked.Read(ref dropped), collector.Requests());
+var (cpu0, received0, dropped0, posts0) =
+    (Process.GetCurrentProcess().TotalProcessorTime, collector.Spans(), Interlocked.Read(ref dropped), collector.Requests());
 var allocated0 = GC.GetTotalAllocatedBytes(precise: true);
 var gen2 = GC.CollectionCount(2);
 var wall = Stopwatch.StartNew();
@@ -156,11 +161,17 @@ var heapBefore = GC.GetTotalMemory(false);
 GC.Collect();
 GC.WaitForPendingFinalizers();
 using var self = Process.GetCurrentProcess();
+var live = maxLive > 0 ? maxLive.ToString(CultureInfo.InvariantCulture) : "default";
+const double MiB = 1048576.0;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"destinations teams={teams} max_live={(maxLive > 0 ? maxLive.ToString(CultureInfo.InvariantCulture) : "default")} credentials={(ownCredentials ? "own" : "shared")} hosts={hosts} rate={rate}/s: "
-    + $"{cpu.TotalMicroseconds / requests:0.0} µs CPU a request, {allocated / (double)requests:0} B allocated a request, {gen2} gen2 GCs, {requests} requests in {wall.Elapsed.TotalSeconds:0.0} s; "
-    + $"received {received} of {requests * 7} spans in {posts.Sum()} OTLP requests ({string.Join("/", posts)} by host){(complete ? string.Empty : " (incomplete)")}, dropped {Interlocked.Read(ref dropped) - dropped0}; "
-    + $"managed heap {heapBefore / 1048576.0:0.0} MiB ({GC.GetTotalMemory(false) / 1048576.0:0.0} after a collection), working set {self.WorkingSet64 / 1048576.0:0.0} MiB (peak {self.PeakWorkingSet64 / 1048576.0:0.0}), {self.Threads.Count} threads; JIT {jit.TotalMilliseconds:0} ms in the window"));
+    $"destinations teams={teams} max_live={live} credentials={(ownCredentials ? "own" : "shared")} hosts={hosts} rate={rate}/s: "
+    + $"{cpu.TotalMicroseconds / requests:0.0} µs CPU a request, {allocated / (double)requests:0} B allocated a request, "
+    + $"{gen2} gen2 GCs, {requests} requests in {wall.Elapsed.TotalSeconds:0.0} s; "
+    + $"received {received} of {requests * 7} spans in {posts.Sum()} OTLP requests ({string.Join("/", posts)} by host)"
+    + $"{(complete ? string.Empty : " (incomplete)")}, dropped {Interlocked.Read(ref dropped) - dropped0}; "
+    + $"managed heap {heapBefore / MiB:0.0} MiB ({GC.GetTotalMemory(false) / MiB:0.0} after a collection), "
+    + $"working set {self.WorkingSet64 / MiB:0.0} MiB (peak {self.PeakWorkingSet64 / MiB:0.0}), {self.Threads.Count} threads; "
+    + $"JIT {jit.TotalMilliseconds:0} ms in the window"));
 provider.Shutdown(5000);
 return;
 
@@ -264,7 +275,8 @@ internal sealed class Collector : IDisposable
 
     public long Spans() => long.Parse(_client.GetStringAsync(Urls[0] + "count").GetAwaiter().GetResult(), CultureInfo.InvariantCulture);
 
-    public long[] Requests() => _client.GetStringAsync(Urls[0] + "requests").GetAwaiter().GetResult().Split('/').Select(r => long.Parse(r, CultureInfo.InvariantCulture)).ToArray();
+    public long[] Requests() => _client.GetStringAsync(Urls[0] + "requests").GetAwaiter().GetResult()
+        .Split('/').Select(r => long.Parse(r, CultureInfo.InvariantCulture)).ToArray();
 
     public void Dispose()
     {
@@ -374,7 +386,13 @@ internal static class Configured
             var warnings = new List<string>();
             var services = new ServiceCollection();
             services.AddSingleton<IConfiguration>(configuration);
-            services.AddOpenTelemetry().WithTracing(t => t.AddTracedLlmDestinations(configureQueue: q => q.Warn = m => { lock (warnings) { warnings.Add(m); } }));
+            services.AddOpenTelemetry().WithTracing(t => t.AddTracedLlmDestinations(configureQueue: q => q.Warn = m =>
+            {
+                lock (warnings)
+                {
+                    warnings.Add(m);
+                }
+            }));
             using var provider = services.BuildServiceProvider();
             clock.Restart();
             provider.GetRequiredService<IStartupValidator>().Validate();
@@ -412,10 +430,13 @@ internal static class Configured
             var said = warnings.Where(w => w.Contains("cannot be used", StringComparison.Ordinal)).ToList();
             var namesBroken = said.Count == 1 && said[0].Contains($"Destinations:team-{destinations / 2}:", StringComparison.Ordinal)
                 && !said[0].Contains($"Destinations:team-{destinations / 2 + 1}:", StringComparison.Ordinal);
+            var twoReloads = string.Join(", ", reloads.Take(2).Select(r => r.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"config destinations={bound}: read {read.TotalMilliseconds:0} ms; bound and checked {validated.TotalMilliseconds:0} ms, router built {(started - validated).TotalMilliseconds:0} ms, start {started.TotalMilliseconds:0} ms; "
-                + $"reloads {string.Join(", ", reloads.Take(2).Select(r => r.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)))} ms; a reload breaking one destination {reloads[^1].TotalMilliseconds:0} ms (binding alone {bindOnly.TotalMilliseconds:0} ms), "
-                + $"kept the routing, {(namesBroken ? "the warning names that destination alone" : "WARNING NOT AS EXPECTED: " + string.Join(" | ", said))}"));
+                $"config destinations={bound}: read {read.TotalMilliseconds:0} ms; bound and checked {validated.TotalMilliseconds:0} ms, "
+                + $"router built {(started - validated).TotalMilliseconds:0} ms, start {started.TotalMilliseconds:0} ms; "
+                + $"reloads {twoReloads} ms; a reload breaking one destination {reloads[^1].TotalMilliseconds:0} ms "
+                + $"(binding alone {bindOnly.TotalMilliseconds:0} ms), kept the routing, "
+                + $"{(namesBroken ? "the warning names that destination alone" : "WARNING NOT AS EXPECTED: " + string.Join(" | ", said))}"));
         }
         finally
         {

@@ -10,7 +10,7 @@ namespace TracedLlm;
 // and handed to the delivery (a router's channel learns how long its batches wait).
 public sealed partial class BoundedExportProcessor
 {
-    /// <summary>How many scheduled delays a quiet destination's batch may wait at most (<see cref="QuietDelayLimit"/>).</summary>
+    /// <summary>The scheduled delays a quiet batch waits at most (<see cref="QuietDelayLimit"/>).</summary>
     internal const int QuietDelayFactor = 4;
 
     /// <summary>
@@ -20,7 +20,9 @@ public sealed partial class BoundedExportProcessor
     /// yield (<see cref="Serialize"/> says why).
     /// </summary>
     internal static (int Spans, bool YieldAfter) NextPiece(int pending, int openSpans, int batchSize, int pieceSize) =>
-        pending >= batchSize ? (batchSize - openSpans, false) : (Math.Min(Math.Min(pending, pieceSize), batchSize - openSpans), true);
+        pending >= batchSize
+            ? (batchSize - openSpans, false)
+            : (Math.Min(Math.Min(pending, pieceSize), batchSize - openSpans), true);
 
     // The open OTLP batch has waited its scheduled delay.
     private bool OpenBatchDue() => _openSpans > 0 && Stopwatch.GetElapsedTime(_openedAt) >= _batchDelay;
@@ -30,7 +32,9 @@ public sealed partial class BoundedExportProcessor
     /// <see cref="QuietDelayFactor"/>. Only a destination's: a plain exporter keeps its scheduled delay.
     /// </summary>
     internal static TimeSpan QuietDelayLimit(TimeSpan scheduledDelay, bool routed) =>
-        routed && scheduledDelay.Ticks <= TimeSpan.MaxValue.Ticks / QuietDelayFactor ? scheduledDelay * QuietDelayFactor : scheduledDelay;
+        routed && scheduledDelay.Ticks <= TimeSpan.MaxValue.Ticks / QuietDelayFactor
+            ? scheduledDelay * QuietDelayFactor
+            : scheduledDelay;
 
     /// <summary>
     /// The delay a destination's next batch waits, learned from the batch just sealed: the time a
@@ -43,7 +47,9 @@ public sealed partial class BoundedExportProcessor
     /// </summary>
     internal static TimeSpan NextDelay(TimeSpan waited, int spans, int batchSize, TimeSpan scheduled, TimeSpan limit)
     {
-        var wanted = spans >= batchSize ? waited : TimeSpan.FromTicks((long)Math.Min(limit.Ticks, (double)waited.Ticks * batchSize / Math.Max(1, spans)));
+        var wanted = spans >= batchSize
+            ? waited
+            : TimeSpan.FromTicks((long)Math.Min(limit.Ticks, (double)waited.Ticks * batchSize / Math.Max(1, spans)));
         return wanted < scheduled ? scheduled : wanted > limit ? limit : wanted;
     }
 
@@ -81,7 +87,9 @@ public sealed partial class BoundedExportProcessor
         var before = _capture!.Pieces;
         try
         {
-            result = _serializer is { } shared ? shared.Serialize(group, count, _capture, rewriter) : exporter.Export(new Batch<Activity>(group, count));
+            result = _serializer is { } shared
+                ? shared.Serialize(group, count, _capture, rewriter)
+                : exporter.Export(new Batch<Activity>(group, count));
         }
         catch (Exception)
         {

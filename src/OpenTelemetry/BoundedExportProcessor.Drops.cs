@@ -65,7 +65,12 @@ public sealed partial class BoundedExportProcessor
         Dropped(spans, reason, warn: true, said: null, destination);
 
     // Counted under destination's name when given (a router's span), else under the processor's.
-    private void Dropped(long spans, DropReason reason, bool warn = true, string? said = null, KeyValuePair<string, object?>? destination = null)
+    private void Dropped(
+        long spans,
+        DropReason reason,
+        bool warn = true,
+        string? said = null,
+        KeyValuePair<string, object?>? destination = null)
     {
         var total = Interlocked.Add(ref _dropped, spans);
         CountDrop(spans, reason, destination ?? _destinationTag);
@@ -138,7 +143,8 @@ public sealed partial class BoundedExportProcessor
     /// A batch's spans, <paramref name="spans"/> of them, by destination: each its own count when
     /// they are all of the batch's, else shares in proportion (an endpoint's partial rejection names no span).
     /// </summary>
-    internal static IEnumerable<(KeyValuePair<string, object?> Destination, long Spans)> Shares(ExportPayload.Member[] members, long spans)
+    internal static IEnumerable<(KeyValuePair<string, object?> Destination, long Spans)> Shares(
+        ExportPayload.Member[] members, long spans)
     {
         long total = 0;
         foreach (var member in members)
@@ -150,7 +156,8 @@ public sealed partial class BoundedExportProcessor
         for (var i = 0; i < members.Length && left > 0; i++)
         {
             // The last takes what is left: the shares add up to the spans whatever the rounding.
-            var share = i == members.Length - 1 ? left : Math.Min(left, spans >= total ? members[i].Spans : members[i].Spans * spans / total);
+            var proportional = spans >= total ? members[i].Spans : members[i].Spans * spans / total;
+            var share = i == members.Length - 1 ? left : Math.Min(left, proportional);
             if (share > 0)
             {
                 left -= share;

@@ -105,7 +105,8 @@ public sealed partial class BoundedExportProcessor
             held = HeldLocked();
         }
 
-        _roundAll = _capture is null || _roundClosed || timedOut || held || _roundFlushes > Volatile.Read(ref _flushDone) || OpenBatchDue();
+        _roundAll = _capture is null || _roundClosed || timedOut || held
+            || _roundFlushes > Volatile.Read(ref _flushDone) || OpenBatchDue();
         if (!_roundAll)
         {
             _roundPending -= _roundPending % _wakeAt;

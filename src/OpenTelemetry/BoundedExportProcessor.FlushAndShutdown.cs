@@ -43,7 +43,7 @@ public sealed partial class BoundedExportProcessor
     /// <summary>Flushes that returned false since start (their time ran out before everything asked for was delivered).</summary>
     internal long FlushTimeouts => Interlocked.Read(ref _flushTimeouts);
 
-    /// <summary>Asks for a flush without waiting for it; <see cref="WaitFlush"/> waits for the number returned.</summary>
+    /// <summary>Asks for a flush without waiting; <see cref="WaitFlush"/> waits for the number returned.</summary>
     internal long RequestFlush()
     {
         var target = Interlocked.Increment(ref _flushRequested);
@@ -79,7 +79,8 @@ public sealed partial class BoundedExportProcessor
 
     /// <summary>
     /// Closes the queue without waiting: a span after this is refused (a router's goes where its
-    /// destination opened again), and the export thread delivers what is held; <see cref="Settled"/> says when it is done.
+    /// destination opened again), and the export thread delivers what is held; <see cref="Settled"/>
+    /// says when it is done.
     /// </summary>
     internal void BeginClose()
     {
@@ -91,7 +92,7 @@ public sealed partial class BoundedExportProcessor
         Wake();
     }
 
-    /// <summary>Whether, once closed, the export thread is done with it and every batch is delivered, dropped or refused.</summary>
+    /// <summary>Whether, once closed, the export thread is done and each batch delivered, dropped or refused.</summary>
     internal bool Settled => _loopEnded.IsSet && (_delivery?.Settled ?? true);
 
     /// <summary>
@@ -104,7 +105,8 @@ public sealed partial class BoundedExportProcessor
         return Shutdown(timeoutMilliseconds);
     }
 
-    private bool FlushWithin(long started, int timeoutMilliseconds) => WaitFlush(RequestFlush(), started, timeoutMilliseconds);
+    private bool FlushWithin(long started, int timeoutMilliseconds) =>
+        WaitFlush(RequestFlush(), started, timeoutMilliseconds);
 
     /// <inheritdoc />
     protected override bool OnShutdown(int timeoutMilliseconds)
@@ -136,7 +138,8 @@ public sealed partial class BoundedExportProcessor
             }
 
             // Said every time, not rate-limited: it happens once, and it is why spans are missing.
-            _warn($"TracedLlm export: the shut-down's {(_waitedBefore + bound).TotalSeconds:0.###} s ran out with {Volatile.Read(ref _inFlight)} span(s) being exported and {left} queued; they are dropped.");
+            _warn($"TracedLlm export: the shut-down's {(_waitedBefore + bound).TotalSeconds:0.###} s ran out with "
+                + $"{Volatile.Read(ref _inFlight)} span(s) being exported and {left} queued; they are dropped.");
         }
 
         if (_delivery is { } delivery)
@@ -145,14 +148,16 @@ public sealed partial class BoundedExportProcessor
             var (kept, lost) = delivery.Shutdown(TimeSpan.FromMilliseconds(Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds)));
             if (kept > 0)
             {
-                _warn($"TracedLlm export: the shut-down's {(_waitedBefore + bound).TotalSeconds:0.###} s ran out with {kept} span(s) undelivered; they stay in the disk buffer for the next start.");
+                _warn($"TracedLlm export: the shut-down's {(_waitedBefore + bound).TotalSeconds:0.###} s ran out with "
+                    + $"{kept} span(s) undelivered; they stay in the disk buffer for the next start.");
                 finished = false;
             }
 
             // Sends still ending count their spans as they end: said now, with the others.
             if (lost > 0)
             {
-                _warn($"TracedLlm export: the shut-down's {(_waitedBefore + bound).TotalSeconds:0.###} s ran out with {lost} span(s) undelivered; they are dropped.");
+                _warn($"TracedLlm export: the shut-down's {(_waitedBefore + bound).TotalSeconds:0.###} s ran out with "
+                    + $"{lost} span(s) undelivered; they are dropped.");
                 finished = false;
             }
         }

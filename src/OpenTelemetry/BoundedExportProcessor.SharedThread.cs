@@ -43,7 +43,8 @@ public sealed partial class BoundedExportProcessor
 
         lock (_gate)
         {
-            return _queue.Count == 0 ? null : TimeSpan.FromTicks((_heldSince + _holdTicks - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+            var now = Stopwatch.GetTimestamp();
+            return _queue.Count == 0 ? null : Stopwatch.GetElapsedTime(now, _heldSince + _holdTicks);
         }
     }
 

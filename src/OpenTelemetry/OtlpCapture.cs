@@ -49,7 +49,11 @@ internal sealed class OtlpCapture : HttpMessageHandler
     /// A capture whose sends go to <paramref name="endpoint"/> with <paramref name="headers"/>, never
     /// learnt from a request, its batches starting in buffers of <paramref name="initialBytes"/>.
     /// </summary>
-    public OtlpCapture(SpanTranslation? translation, Uri endpoint, IReadOnlyList<(string Name, string[] Values)> headers, int initialBytes = 256 * 1024)
+    public OtlpCapture(
+        SpanTranslation? translation,
+        Uri endpoint,
+        IReadOnlyList<(string Name, string[] Values)> headers,
+        int initialBytes = FullBatchBytes)
         : this(translation)
     {
         Endpoint = endpoint;

@@ -115,7 +115,7 @@ internal sealed partial class OtlpDelivery : IDisposable
         }
     }
 
-    /// <summary>Whether every batch handed over is delivered, dropped or refused (nothing waits, nothing is being sent).</summary>
+    /// <summary>Whether every batch handed over is delivered, dropped or refused (none waits, none is sent).</summary>
     public bool Settled
     {
         get
@@ -173,7 +173,10 @@ internal sealed partial class OtlpDelivery : IDisposable
             {
                 if (_stopping || _memoryBytes + payload.MemoryBytes > _maxMemoryBytes || !(_budget?.TryTake(payload.MemoryBytes, _memoryBytes + payload.MemoryBytes) ?? true))
                 {
-                    _report.Dropped(payload, payload.Spans, _stopping ? BoundedExportProcessor.DropReason.ShutDown : BoundedExportProcessor.DropReason.BufferFull);
+                    var reason = _stopping
+                        ? BoundedExportProcessor.DropReason.ShutDown
+                        : BoundedExportProcessor.DropReason.BufferFull;
+                    _report.Dropped(payload, payload.Spans, reason);
                     payload.Release();
                     return;
                 }

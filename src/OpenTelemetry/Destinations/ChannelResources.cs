@@ -24,7 +24,8 @@ internal sealed class ChannelResources : IDisposable
     private long _lastWarning;
     private long _leftOut;
 
-    public ChannelResources(SharedSerializer serializer, (ExportBudget Queue, ExportBudget Buffer) budgets, Action<string> warn)
+    public ChannelResources(
+        SharedSerializer serializer, (ExportBudget Queue, ExportBudget Buffer) budgets, Action<string> warn)
     {
         Serializer = serializer;
         Budgets = budgets;
@@ -32,7 +33,12 @@ internal sealed class ChannelResources : IDisposable
 
         // One connection pool for every channel (a pool per backend host inside it); no redirect is
         // followed, as OpenTelemetry's own client follows none.
-        _handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) };
+        _handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        };
     }
 
     /// <summary>The serializer and export thread every channel uses.</summary>
@@ -41,7 +47,7 @@ internal sealed class ChannelResources : IDisposable
     /// <summary>The bytes all channels may hold together (spans queued, batches buffered).</summary>
     public (ExportBudget Queue, ExportBudget Buffer) Budgets { get; }
 
-    /// <summary>The HTTP client whose requests time out after <paramref name="timeoutMilliseconds"/>, made once.</summary>
+    /// <summary>The HTTP client timing out after <paramref name="timeoutMilliseconds"/>, made once.</summary>
     public HttpClient Client(int timeoutMilliseconds)
     {
         lock (_gate)
@@ -66,13 +72,16 @@ internal sealed class ChannelResources : IDisposable
     {
         var now = Stopwatch.GetTimestamp();
         var last = Interlocked.Read(ref _lastWarning);
-        if ((last == 0 || Stopwatch.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(1)) && Interlocked.CompareExchange(ref _lastWarning, now, last) == last)
+        var due = last == 0 || Stopwatch.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(1);
+        if (due && Interlocked.CompareExchange(ref _lastWarning, now, last) == last)
         {
             var leftOut = Interlocked.Exchange(ref _leftOut, 0);
             // The processor's own prefix gives way to the channel's name.
             const string Prefix = "TracedLlm export: ";
-            var said = $"TracedLlm export to {channel}: {(message.StartsWith(Prefix, StringComparison.Ordinal) ? message[Prefix.Length..] : message)}";
-            _warn(leftOut > 0 ? $"{said} ({leftOut} warning(s) of other destinations were left out since the last one.)" : said);
+            var what = message.StartsWith(Prefix, StringComparison.Ordinal) ? message[Prefix.Length..] : message;
+            var said = $"TracedLlm export to {channel}: {what}";
+            var others = $" ({leftOut} warning(s) of other destinations left out since the last one.)";
+            _warn(leftOut > 0 ? said + others : said);
         }
         else
         {

@@ -24,7 +24,8 @@ namespace TracedLlm;
 /// </remarks>
 internal sealed class ChannelKey : IEquatable<ChannelKey>
 {
-    public ChannelKey(DestinationAddress address, int timeoutMilliseconds, string name, int destinations, string? headerDigest = null)
+    public ChannelKey(
+        DestinationAddress address, int timeoutMilliseconds, string name, int destinations, string? headerDigest = null)
     {
         Endpoint = address.Endpoint;
         Headers = address.Headers;
@@ -41,7 +42,7 @@ internal sealed class ChannelKey : IEquatable<ChannelKey>
 
     public int TimeoutMilliseconds { get; }
 
-    /// <summary>The name of the first destination (by name) that sends here: it names the batches' disk directory, logs and drops no one else claims.</summary>
+    /// <summary>The first name (in order) of the destinations sending here: its disk directory's, its logs'.</summary>
     public string Name { get; }
 
     /// <summary>How many destinations send here.</summary>
@@ -51,7 +52,8 @@ internal sealed class ChannelKey : IEquatable<ChannelKey>
 
     /// <summary>The headers' digest, for comparing credentials without holding them as text twice.</summary>
     public static string Digest((string Name, string Value)[] headers) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", headers.Select(h => h.Name + "\u0001" + h.Value)))));
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
+            string.Join("\n", headers.Select(h => h.Name + "\u0001" + h.Value)))));
 
     public bool Equals(ChannelKey? other) =>
         other is not null && Endpoint.AbsoluteUri == other.Endpoint.AbsoluteUri && HeaderDigest == other.HeaderDigest
@@ -63,7 +65,8 @@ internal sealed class ChannelKey : IEquatable<ChannelKey>
 
     /// <summary>Its name, how many share it, and its address: what logs may show.</summary>
     public override string ToString() => Destinations > 1
-        ? string.Create(CultureInfo.InvariantCulture, $"{Name} and {Destinations - 1:N0} more destination(s) at {OtlpResponses.Address(Endpoint)}")
+        ? string.Create(CultureInfo.InvariantCulture, $"{Name} and {Destinations - 1:N0} more destination(s) at ")
+            + OtlpResponses.Address(Endpoint)
         : $"{Name} at {OtlpResponses.Address(Endpoint)}";
 }
 
@@ -86,8 +89,9 @@ internal sealed class DestinationChannel : IDisposable
     /// </summary>
     internal const int InitialBatchBytes = 4 * 1024;
 
-    private static readonly string UserAgent = "OTel-OTLP-Exporter-Dotnet/" + (typeof(OpenTelemetry.Exporter.OtlpTraceExporter).Assembly
-        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1");
+    private static readonly string UserAgent = "OTel-OTLP-Exporter-Dotnet/"
+        + (typeof(OpenTelemetry.Exporter.OtlpTraceExporter).Assembly
+            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1");
 
     private long _lastUsed;
     private long _closedAt;
@@ -95,7 +99,9 @@ internal sealed class DestinationChannel : IDisposable
     public DestinationChannel(ChannelKey key, ChannelResources shared, ExportQueueOptions options)
     {
         Key = key;
-        var headers = key.Headers.Select(h => (h.Name, new[] { h.Value })).Append(("User-Agent", new[] { UserAgent })).ToArray();
+        var headers = key.Headers.Select(h => (h.Name, new[] { h.Value }))
+            .Append(("User-Agent", new[] { UserAgent }))
+            .ToArray();
         var capture = new OtlpCapture(translation: null, key.Endpoint, headers, InitialBatchBytes);
         var client = shared.Client(key.TimeoutMilliseconds);
         Processor = new BoundedExportProcessor(
@@ -116,7 +122,7 @@ internal sealed class DestinationChannel : IDisposable
     /// <summary>When it was closed (a <see cref="Stopwatch"/> timestamp), 0 while open.</summary>
     public long ClosedAt => Interlocked.Read(ref _closedAt);
 
-    /// <summary>Queues a span for <paramref name="route"/>'s destination; false when the channel is closed (nothing queued, nothing counted).</summary>
+    /// <summary>Queues a span for <paramref name="route"/>'s destination; false when closed (nothing counts).</summary>
     public bool TryEnqueue(Activity span, SpanRoute route)
     {
         if (!Processor.TryEnqueue(span, route))
@@ -128,7 +134,7 @@ internal sealed class DestinationChannel : IDisposable
         return true;
     }
 
-    /// <summary>Closes it without waiting: no span enters after this, and what it holds is delivered in the background.</summary>
+    /// <summary>Closes it without waiting: no span enters after this; what it holds is delivered meanwhile.</summary>
     public void BeginClose()
     {
         if (Interlocked.CompareExchange(ref _closedAt, Stopwatch.GetTimestamp(), 0) == 0)

@@ -31,13 +31,13 @@ internal sealed class DestinationDefinition
 
     public ExportScope Scope { get; }
 
-    /// <summary>Where its spans are sent, shared with every destination sending to the same endpoint with the same credentials.</summary>
+    /// <summary>Where its spans go: shared by every destination sending to its endpoint with its credentials.</summary>
     public ChannelKey Key { get; }
 
     /// <summary>What its spans carry in the channel: its name, and its translation.</summary>
     public SpanRoute Route { get; }
 
-    /// <summary>The open channel it last sent through (a closed one refuses, and the router finds the open one).</summary>
+    /// <summary>The channel it last sent through (a closed one refuses: the router finds the open one).</summary>
     public DestinationChannel? Channel
     {
         get => Volatile.Read(ref _channel);
@@ -49,35 +49,41 @@ internal sealed class DestinationDefinition
     public static DestinationDefinition From(string name, TraceDestinationOptions options)
     {
         var address = AddressOf(name, options);
-        return new DestinationDefinition(name, options, new ChannelKey(address, options.TimeoutMilliseconds, name, 1), new SpanRoute(name, Rewriter(options)));
+        var key = new ChannelKey(address, options.TimeoutMilliseconds, name, destinations: 1);
+        return new DestinationDefinition(name, options, key, new SpanRoute(name, Rewriter(options)));
     }
 
-    /// <summary>Every destination of <paramref name="options"/>: those with one endpoint and the same credentials share a key, those translating alike a rewriter.</summary>
+    /// <summary>
+    /// Every destination of <paramref name="options"/>: those with one endpoint and the same
+    /// credentials share a key, those translating alike a rewriter.
+    /// </summary>
     public static Dictionary<string, DestinationDefinition> AllOf(TraceRoutingOptions options)
     {
         // Grouped by address, each group's key named for its first destination by name.
-        var addresses = new Dictionary<(string Url, string Digest, int Timeout), List<(string Name, TraceDestinationOptions Options, DestinationAddress Address)>>();
+        var addresses = new Dictionary<(string Url, string Digest, int Timeout), List<Addressed>>();
         foreach (var (name, destination) in options.Destinations)
         {
             var address = AddressOf(name, destination);
-            var at = (address.Endpoint.AbsoluteUri, ChannelKey.Digest(address.Headers), destination.TimeoutMilliseconds);
+            var digest = ChannelKey.Digest(address.Headers);
+            var at = (address.Endpoint.AbsoluteUri, digest, Timeout: destination.TimeoutMilliseconds);
             if (!addresses.TryGetValue(at, out var group))
             {
                 addresses[at] = group = new();
             }
 
-            group.Add((name, destination, address));
+            group.Add(new Addressed(name, destination, address));
         }
 
         var rewriters = new Dictionary<(TraceDestinationKind, bool, string?), OtlpRewriter?>();
-        var all = new Dictionary<string, DestinationDefinition>(options.Destinations.Count, StringComparer.OrdinalIgnoreCase);
+        var all = new Dictionary<string, DestinationDefinition>(StringComparer.OrdinalIgnoreCase);
         foreach (var (at, group) in addresses)
         {
             var first = group.MinBy(d => d.Name, StringComparer.OrdinalIgnoreCase);
-            var key = new ChannelKey(first.Address, first.Options.TimeoutMilliseconds, first.Name, group.Count, at.Digest);
+            var key = new ChannelKey(first.Address, at.Timeout, first.Name, group.Count, at.Digest);
             foreach (var (name, destination, _) in group)
             {
-                all[name] = new DestinationDefinition(name, destination, key, new SpanRoute(name, SharedRewriter(rewriters, destination)));
+                var route = new SpanRoute(name, SharedRewriter(rewriters, destination));
+                all[name] = new DestinationDefinition(name, destination, key, route);
             }
         }
 
@@ -93,14 +99,19 @@ internal sealed class DestinationDefinition
             : throw new InvalidOperationException($"{TraceRoutingOptions.SectionName}:Destinations:{name}: {problem}");
 
     private static OtlpRewriter? Rewriter(TraceDestinationOptions options) =>
-        SpanTranslation.For(options.Kind, options.CaptureContent, Project(options)) is { } translation ? new OtlpRewriter(translation) : null;
+        SpanTranslation.For(options.Kind, options.CaptureContent, Project(options)) is { } translation
+            ? new OtlpRewriter(translation)
+            : null;
 
     // One rewriter per translation (a Phoenix project, content stripped or not): the spans of the
     // destinations translated alike are serialized together.
-    private static OtlpRewriter? SharedRewriter(Dictionary<(TraceDestinationKind, bool, string?), OtlpRewriter?> rewriters, TraceDestinationOptions options)
+    private static OtlpRewriter? SharedRewriter(
+        Dictionary<(TraceDestinationKind, bool, string?), OtlpRewriter?> rewriters, TraceDestinationOptions options)
     {
         // Langfuse and OTLP destinations get the spans as recorded: one translation.
-        var kind = options.Kind is TraceDestinationKind.Phoenix or TraceDestinationKind.LangSmith ? options.Kind : TraceDestinationKind.Otlp;
+        var kind = options.Kind is TraceDestinationKind.Phoenix or TraceDestinationKind.LangSmith
+            ? options.Kind
+            : TraceDestinationKind.Otlp;
         var translation = (kind, options.CaptureContent, kind == TraceDestinationKind.Otlp ? null : Project(options));
         if (!rewriters.TryGetValue(translation, out var rewriter))
         {
@@ -110,7 +121,10 @@ internal sealed class DestinationDefinition
         return rewriter;
     }
 
-    private static string? Project(TraceDestinationOptions options) => string.IsNullOrWhiteSpace(options.Project) ? null : options.Project.Trim();
+    private static string? Project(TraceDestinationOptions options) =>
+        string.IsNullOrWhiteSpace(options.Project) ? null : options.Project.Trim();
+
+    private readonly record struct Addressed(string Name, TraceDestinationOptions Options, DestinationAddress Address);
 }
 
 /// <summary>
@@ -137,7 +151,9 @@ internal sealed class DestinationRoutes
         _users = Index(options, static d => d.Users, nowhere.Users);
         _teams = Index(options, static d => d.Teams, nowhere.Teams);
         _organizations = Index(options, static d => d.Organizations, nowhere.Organizations);
-        Defaults = options.DenyUnmatched ? Array.Empty<DestinationDefinition>() : options.Destinations.Where(d => d.Value.Default).Select(d => _byName[d.Key]).ToArray();
+        Defaults = options.DenyUnmatched
+            ? Array.Empty<DestinationDefinition>()
+            : options.Destinations.Where(d => d.Value.Default).Select(d => _byName[d.Key]).ToArray();
         _select = options.SelectDestinations;
         Channels = _byName.Values.Select(d => d.Key).Distinct().ToArray();
     }
@@ -172,7 +188,8 @@ internal sealed class DestinationRoutes
             }
             catch (Exception exception)
             {
-                unknown($"TracedLlm routing: SelectDestinations threw {exception.GetType().Name}; the caller's spans go nowhere.");
+                unknown($"TracedLlm routing: SelectDestinations threw {exception.GetType().Name}; "
+                    + "the caller's spans go nowhere.");
                 return Array.Empty<DestinationDefinition>();
             }
 
@@ -200,7 +217,8 @@ internal sealed class DestinationRoutes
             }
             else
             {
-                unknown($"TracedLlm routing: SelectDestinations named a destination that is not configured; it is left out.");
+                unknown("TracedLlm routing: SelectDestinations named a destination that is not configured; "
+                    + "it is left out.");
             }
         }
 
@@ -211,7 +229,8 @@ internal sealed class DestinationRoutes
         value is not null && index.TryGetValue(value, out var destinations) ? destinations : null;
 
     // The callers a kind of rule names, each to its destinations; those the nowhere rule names to none.
-    private Dictionary<string, DestinationDefinition[]> Index(TraceRoutingOptions options, Func<TraceDestinationOptions, List<string>> names, List<string> nowhere)
+    private Dictionary<string, DestinationDefinition[]> Index(
+        TraceRoutingOptions options, Func<TraceDestinationOptions, List<string>> names, List<string> nowhere)
     {
         var index = new Dictionary<string, List<DestinationDefinition>>(StringComparer.Ordinal);
         foreach (var (name, destination) in options.Destinations)

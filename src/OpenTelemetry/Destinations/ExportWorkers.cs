@@ -10,8 +10,9 @@ namespace TracedLlm;
 /// due batch, one piece at most, so no backlog delays another's batch long.
 /// </summary>
 /// <remarks>
-/// A destination with a backlog delays another's due batch by one piece at most. A turn only serializes (under the router's <see cref="SharedSerializer"/>, CPU only) and seals;
-/// sends are asynchronous on the thread pool, so no backend, hung or refusing, holds it. One thread,
+/// A destination with a backlog delays another's due batch by one piece at most. A turn only
+/// serializes (under the router's <see cref="SharedSerializer"/>, CPU only) and seals; sends are
+/// asynchronous on the thread pool, so no backend, hung or refusing, holds it. One thread,
 /// because the serializer is one lock: a second would only wait for it; a hundred threads cost a
 /// hundred times the waking and switching (bench/results/2026-11-28-destinations-quiet.md).
 /// The thread visits only the destinations that asked for a turn (spans queued, a flush, a close)
@@ -38,10 +39,10 @@ internal sealed class ExportWorkers : IDisposable
         _thread.Start();
     }
 
-    /// <summary>The stepping-aside state of the shared thread (<see cref="ExportThreadScheduling"/>), one for every member.</summary>
+    /// <summary>The shared thread's stepping-aside state (<see cref="ExportThreadScheduling"/>).</summary>
     public ExportThreadState State { get; } = new();
 
-    /// <summary>Takes <paramref name="processor"/> in: it gets a turn at once, then whenever it asks or its wait ends.</summary>
+    /// <summary>Takes <paramref name="processor"/> in: a turn at once, then when it asks or its wait ends.</summary>
     public Member Add(BoundedExportProcessor processor)
     {
         var member = new Member(processor);
@@ -159,7 +160,9 @@ internal sealed class ExportWorkers : IDisposable
             _sleepUntil = next;
         }
 
-        var wait = next == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+        var wait = next == long.MaxValue
+            ? Timeout.InfiniteTimeSpan
+            : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
         if (wait != Timeout.InfiniteTimeSpan && wait < TimeSpan.FromMilliseconds(1))
         {
             wait = TimeSpan.FromMilliseconds(1);
@@ -223,19 +226,19 @@ internal sealed class ExportWorkers : IDisposable
         }
     }
 
-    /// <summary>A processor's place on the shared thread: whether it asked for a turn, and when its wait ends.</summary>
+    /// <summary>A processor's place on the shared thread: whether it asked for a turn, when its wait ends.</summary>
     internal sealed class Member(BoundedExportProcessor processor)
     {
         public readonly BoundedExportProcessor Processor = processor;
         public int Signalled;
         public bool Removed;
 
-        /// <summary>When its wait ends (a <see cref="Stopwatch"/> timestamp), 0 when it waits for nothing; under the gate.</summary>
+        /// <summary>When its wait ends (a <see cref="Stopwatch"/> timestamp), 0 for none; under the gate.</summary>
         public long DueAt;
     }
 }
 
-/// <summary>The arrays a turn takes a piece into, its spans' routes, and one translation's spans at a time; the shared thread's own.</summary>
+/// <summary>The shared thread's arrays: a piece's spans and routes, and one translation's spans at a time.</summary>
 internal sealed class PieceArrays
 {
     public Activity[] Spans { get; private set; } = new Activity[BoundedExportProcessor.PieceSize];
@@ -251,7 +254,8 @@ internal sealed class PieceArrays
     {
         if (Spans.Length < spans)
         {
-            (Spans, Routes, Group, GroupRoutes) = (new Activity[spans], new SpanRoute?[spans], new Activity[spans], new SpanRoute?[spans]);
+            (Spans, Routes) = (new Activity[spans], new SpanRoute?[spans]);
+            (Group, GroupRoutes) = (new Activity[spans], new SpanRoute?[spans]);
         }
     }
 }
@@ -264,7 +268,7 @@ internal sealed class ExportThreadState
 {
     public bool CanStepAside;
 
-    /// <summary>The thread's Linux id, to bring it back from a request thread; 0 until it starts, or when it may not step aside.</summary>
+    /// <summary>The thread's Linux id, to bring it back from a request thread; 0 before it starts, or never.</summary>
     public int ThreadId;
     public int Background;
     public long EqualUntil;

@@ -42,13 +42,19 @@ internal sealed class LiveDestinations : IDisposable
     private bool _stopped;
 
     public LiveDestinations(
-        SharedSerializer serializer, Func<ExportQueueOptions> queue, (ExportBudget Queue, ExportBudget Buffer) budgets, Action<string> warn, int maxLive, TimeSpan idleTimeout)
+        SharedSerializer serializer,
+        Func<ExportQueueOptions> queue,
+        (ExportBudget Queue, ExportBudget Buffer) budgets,
+        Action<string> warn,
+        int maxLive,
+        TimeSpan idleTimeout)
     {
         _shared = new ChannelResources(serializer, budgets, warn);
         _queue = queue;
         (_maxLive, _idleTimeout) = (maxLive, idleTimeout);
         _lastIdleCheck = Stopwatch.GetTimestamp();
-        _timer = new Timer(static state => ((LiveDestinations)state!).OnTimer(), this, IdleCheck(idleTimeout), IdleCheck(idleTimeout));
+        var check = IdleCheck(idleTimeout);
+        _timer = new Timer(static state => ((LiveDestinations)state!).OnTimer(), this, check, check);
     }
 
     /// <summary>How many channels are open now.</summary>
@@ -75,15 +81,17 @@ internal sealed class LiveDestinations : IDisposable
         }
     }
 
-    /// <summary>The bytes every open channel holds together: spans queued (estimated) and batches buffered (as held).</summary>
+    /// <summary>The bytes all channels hold together: spans queued (estimated), batches buffered (as held).</summary>
     public (long Queued, long Buffered) Held => (_shared.Budgets.Queue.Used, _shared.Budgets.Buffer.Used);
 
-    /// <summary>The batches the open channel named <paramref name="name"/> holds in memory now (bytes); 0 when none is open.</summary>
+    /// <summary>The bytes of batches the open channel named <paramref name="name"/> holds now; 0 for none.</summary>
     public long BufferedBytes(string name)
     {
         lock (_gate)
         {
-            return _open.Values.FirstOrDefault(c => string.Equals(c.Key.Name, name, StringComparison.OrdinalIgnoreCase))?.Processor.BufferedExportBytes ?? 0;
+            var open = _open.Values.FirstOrDefault(
+                c => string.Equals(c.Key.Name, name, StringComparison.OrdinalIgnoreCase));
+            return open?.Processor.BufferedExportBytes ?? 0;
         }
     }
 
@@ -120,7 +128,7 @@ internal sealed class LiveDestinations : IDisposable
         }
     }
 
-    /// <summary>Closes the open channels no key of <paramref name="keep"/> names (a reload removed or moved every destination that sent there).</summary>
+    /// <summary>Closes the open channels <paramref name="keep"/> does not name (a reload moved them all off).</summary>
     public void Retain(IReadOnlyCollection<ChannelKey> keep)
     {
         var kept = keep.ToHashSet();
@@ -133,14 +141,16 @@ internal sealed class LiveDestinations : IDisposable
         }
     }
 
-    /// <summary>Flushes every open and closing channel at once; false when one did not finish within <paramref name="timeoutMilliseconds"/>.</summary>
+    /// <summary>Flushes every open and closing channel at once; false when one did not finish in time.</summary>
     public bool Flush(int timeoutMilliseconds)
     {
         var started = Stopwatch.GetTimestamp();
         if (timeoutMilliseconds < 0)
         {
             var bound = _queue().FlushTimeout;
-            timeoutMilliseconds = bound == Timeout.InfiniteTimeSpan ? Timeout.Infinite : (int)Math.Min(int.MaxValue, bound.TotalMilliseconds);
+            timeoutMilliseconds = bound == Timeout.InfiniteTimeSpan
+                ? Timeout.Infinite
+                : (int)Math.Min(int.MaxValue, bound.TotalMilliseconds);
         }
 
         // Asked of all before any is waited for: they flush side by side, within the one bound.
@@ -175,7 +185,9 @@ internal sealed class LiveDestinations : IDisposable
 
         _timer.Change(Timeout.Infinite, Timeout.Infinite);
         var limit = _queue().ShutdownTimeout;
-        var bound = timeoutMilliseconds < 0 ? limit : TimeSpan.FromMilliseconds(Math.Min(timeoutMilliseconds, limit.TotalMilliseconds));
+        var bound = timeoutMilliseconds < 0
+            ? limit
+            : TimeSpan.FromMilliseconds(Math.Min(timeoutMilliseconds, limit.TotalMilliseconds));
         var started = Stopwatch.GetTimestamp();
         while (all.Any(c => !c.Processor.Settled) && Stopwatch.GetElapsedTime(started) < bound)
         {
@@ -223,7 +235,9 @@ internal sealed class LiveDestinations : IDisposable
     }
 
     // Idle ones closed, checked four times per idle timeout (at most every 30 s).
-    private static TimeSpan IdleCheck(TimeSpan idleTimeout) => TimeSpan.FromTicks(Math.Clamp(idleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond * 30));
+    private static TimeSpan IdleCheck(TimeSpan idleTimeout) =>
+        TimeSpan.FromTicks(
+            Math.Clamp(idleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond * 30));
 
     private List<DestinationChannel> All()
     {
@@ -295,7 +309,8 @@ internal sealed class LiveDestinations : IDisposable
             if (Stopwatch.GetElapsedTime(_lastIdleCheck, now) >= IdleCheck(_idleTimeout) - SweepSoon)
             {
                 _lastIdleCheck = now;
-                foreach (var channel in _open.Values.Where(c => Stopwatch.GetElapsedTime(c.LastUsed, now) >= _idleTimeout).ToList())
+                var idle = _open.Values.Where(c => Stopwatch.GetElapsedTime(c.LastUsed, now) >= _idleTimeout).ToList();
+                foreach (var channel in idle)
                 {
                     CloseLocked(channel);
                 }

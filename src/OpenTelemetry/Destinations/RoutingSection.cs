@@ -43,7 +43,8 @@ internal sealed class RoutingSection(IConfigurationSection inner, int depth = 0)
     // Read once: the binder asks whether there are children, then for them (each time over every key).
     private List<IConfigurationSection>? _children;
 
-    public IEnumerable<IConfigurationSection> GetChildren() => _children ??= depth == ListDepth && IsDestinationList() ? ByIndex() : Wrapped();
+    public IEnumerable<IConfigurationSection> GetChildren() =>
+        _children ??= depth == ListDepth && IsDestinationList() ? ByIndex() : Wrapped();
 
     private List<IConfigurationSection> Wrapped()
     {
@@ -74,7 +75,8 @@ internal sealed class RoutingSection(IConfigurationSection inner, int depth = 0)
     public IChangeToken GetReloadToken() => inner.GetReloadToken();
 
     // Under Destinations:{name}: the lists a destination has.
-    private bool IsDestinationList() => System.Array.Exists(Lists, list => string.Equals(list, Key, System.StringComparison.OrdinalIgnoreCase));
+    private bool IsDestinationList() =>
+        System.Array.Exists(Lists, list => string.Equals(list, Key, System.StringComparison.OrdinalIgnoreCase));
 
     private static readonly string[] Lists =
     [

@@ -17,6 +17,6 @@ internal sealed class SpanRoute(string destination, OtlpRewriter? rewriter)
     /// <summary>The <c>destination</c> tag of the export's counters: the destination's configured name.</summary>
     public KeyValuePair<string, object?> Tag { get; } = new(BoundedExportProcessor.DestinationTag, destination);
 
-    /// <summary>The translation applied to its pieces; null: as serialized. One thread uses it at a time (the export thread).</summary>
+    /// <summary>The translation of its pieces (null: as serialized); only the export thread uses it.</summary>
     public OtlpRewriter? Rewriter { get; } = rewriter;
 }

@@ -15,7 +15,9 @@ public sealed class TraceCallers
     /// <summary>The organisations (<see cref="LlmCaller.OrganizationId"/>).</summary>
     public List<string> Organizations { get; } = new();
 
-    /// <summary>The keys, by alias (<see cref="LlmCaller.KeyAlias"/>) or fingerprint (<see cref="LlmCaller.KeyHash"/>).</summary>
+    /// <summary>
+    /// The keys, by alias (<see cref="LlmCaller.KeyAlias"/>) or fingerprint (<see cref="LlmCaller.KeyHash"/>).
+    /// </summary>
     public List<string> Keys { get; } = new();
 
     /// <summary>The users (<see cref="LlmCaller.UserId"/>).</summary>

@@ -144,7 +144,8 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
             catch (Exception exception)
             {
                 // Never on the request path: a destination that cannot open loses this span, counted.
-                BoundedExportProcessor.CountDrop(1, BoundedExportProcessor.DropReason.ExportFailed, definition.Route.Tag);
+                var failed = BoundedExportProcessor.DropReason.ExportFailed;
+                BoundedExportProcessor.CountDrop(1, failed, definition.Route.Tag);
                 Warn($"TracedLlm export to {definition.Name}: the destination could not be opened ({exception.GetType().Name}); its spans are dropped.");
                 continue;
             }
@@ -272,7 +273,8 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     {
         if (!string.Equals(Interlocked.Exchange(ref _refused, why), why, StringComparison.Ordinal))
         {
-            _warn($"TracedLlm routing: the reloaded {TraceRoutingOptions.SectionName} cannot be used, so the routing stays as it was: {why}");
+            _warn($"TracedLlm routing: the reloaded {TraceRoutingOptions.SectionName} cannot be used, "
+                + $"so the routing stays as it was: {why}");
         }
     }
 

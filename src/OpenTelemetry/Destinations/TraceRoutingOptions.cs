@@ -138,7 +138,9 @@ public sealed class TraceRoutingOptions
             }
 
             var byValue = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, destination) in Destinations.Where(d => d.Value is not null).OrderBy(d => d.Key, StringComparer.OrdinalIgnoreCase))
+            var configured = Destinations.Where(d => d.Value is not null)
+                .OrderBy(d => d.Key, StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, destination) in configured)
             {
                 foreach (var value in named(destination))
                 {
@@ -146,11 +148,15 @@ public sealed class TraceRoutingOptions
                 }
             }
 
-            foreach (var value in nowhere.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v.Trim()).Distinct(StringComparer.Ordinal))
+            var callers = nowhere.Where(v => !string.IsNullOrWhiteSpace(v))
+                .Select(v => v.Trim())
+                .Distinct(StringComparer.Ordinal);
+            foreach (var value in callers)
             {
                 if (byValue.TryGetValue(value, out var destination))
                 {
-                    problems.Add($"{SectionName}:Nowhere:{kind} names {value}, which Destinations:{destination}:{kind} names too: choose one.");
+                    problems.Add($"{SectionName}:Nowhere:{kind} names {value}, "
+                        + $"which Destinations:{destination}:{kind} names too: choose one.");
                 }
             }
         }

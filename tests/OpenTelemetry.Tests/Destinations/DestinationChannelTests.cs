@@ -57,7 +57,11 @@ public sealed class DestinationChannelTests : IAsyncLifetime
         {
             options.Destinations[project] = new TraceDestinationOptions
             {
-                Kind = TraceDestinationKind.Phoenix, Endpoint = _host.Url, ApiKey = "phoenix-key", Project = project, Teams = { project },
+                Kind = TraceDestinationKind.Phoenix,
+                Endpoint = _host.Url,
+                ApiKey = "phoenix-key",
+                Project = project,
+                Teams = { project },
             };
         }
 
@@ -174,7 +178,10 @@ public sealed class DestinationChannelTests : IAsyncLifetime
         var options = new TraceRoutingOptions { DenyUnmatched = true };
         for (var team = 0; team < count; team++)
         {
-            options.Destinations[$"team-{team}"] = new TraceDestinationOptions { Endpoint = _host.Url, Headers = headers(team), Teams = { $"team-{team}" } };
+            options.Destinations[$"team-{team}"] = new TraceDestinationOptions
+            {
+                Endpoint = _host.Url, Headers = headers(team), Teams = { $"team-{team}" },
+            };
         }
 
         return options;

@@ -37,7 +37,10 @@ public enum DestinationFault
     /// <summary>Team B's requests carry team A's <c>traceparent</c> and headers that try to name a destination.</summary>
     HostileHeaders,
 
-    /// <summary>One destination open at most, the teams' requests at once: A's is closed for B's (and B's for A's) mid-batch, again and again.</summary>
+    /// <summary>
+    /// One destination open at most, the teams' requests at once: A's is closed for B's (and B's for
+    /// A's) mid-batch, again and again.
+    /// </summary>
     Evicted,
 }
 
@@ -143,8 +146,8 @@ public sealed class DestinationIsolationMatrixTests
         var teamASpans = gateway.Sent["team-a"].Count * TeamGateway.SpansPerRequest;
         switch (fault)
         {
-            case DestinationFault.None or DestinationFault.Unavailable or DestinationFault.Reload or DestinationFault.HostileMetadata
-                or DestinationFault.HostileHeaders or DestinationFault.Evicted:
+            case DestinationFault.None or DestinationFault.Unavailable or DestinationFault.Reload
+                or DestinationFault.HostileMetadata or DestinationFault.HostileHeaders or DestinationFault.Evicted:
                 // A healthy (or recovered, or reloaded) A loses none of team A's spans either.
                 var acceptedAtA = ReceivedSpans.Of(gateway.A);
                 Assert.Equal(teamASpans, acceptedAtA.Count);

@@ -15,7 +15,16 @@ namespace TracedLlm.OpenTelemetry.Tests;
 /// </summary>
 public sealed partial class FleetRecipeTests
 {
-    private static readonly string[] Sections = ["receivers", "processors", "exporters", "connectors", "extensions", "service"];
+    private static readonly string[] Sections =
+        ["receivers", "processors", "exporters", "connectors", "extensions", "service"];
+
+    // Where the Collector looks for a component a pipeline names, by its role there.
+    private static readonly (string Role, string[] Sections)[] Roles =
+    [
+        ("receivers", ["receivers", "connectors"]),
+        ("processors", ["processors"]),
+        ("exporters", ["exporters", "connectors"]),
+    ];
 
     [Fact]
     public void TheCollectorConfigurationRoutesEachTeamOnAnAttributeEverySpanCarries()
@@ -49,27 +58,38 @@ public sealed partial class FleetRecipeTests
         // Every component a pipeline names is defined where the Collector looks for it.
         foreach (var pipeline in Keys(pipelines))
         {
-            foreach (var (role, sections) in new[] { ("receivers", new[] { "receivers", "connectors" }), ("processors", new[] { "processors" }), ("exporters", new[] { "exporters", "connectors" }) })
+            foreach (var (role, sections) in Roles)
             {
                 foreach (var component in Names(Map(pipelines, pipeline), role))
                 {
-                    Assert.True(sections.Any(section => Keys(Map(root, section)).Contains(component)), $"{pipeline} names {role[..^1]} {component}, which is not defined");
+                    var defined = sections.Any(section => Keys(Map(root, section)).Contains(component));
+                    Assert.True(defined, $"{pipeline} names {role[..^1]} {component}, which is not defined");
                 }
             }
         }
 
         // The caller's identity as trace metadata, which the contract puts on every span of every route.
-        var identity = new[] { AttributeNames.UserApiKeyTeamId, AttributeNames.UserApiKeyOrgId, AttributeNames.UserApiKeyAlias, AttributeNames.UserApiKeyHash, AttributeNames.UserApiKeyUserId };
+        var identity = new[]
+        {
+            AttributeNames.UserApiKeyTeamId, AttributeNames.UserApiKeyOrgId, AttributeNames.UserApiKeyAlias,
+            AttributeNames.UserApiKeyHash, AttributeNames.UserApiKeyUserId,
+        };
         var contract = ContractSpans();
         Assert.NotEmpty(contract);
         foreach (var attribute in attributes.Distinct())
         {
             Assert.Contains(attribute, identity.Select(name => AttributeNames.LangfuseTraceMetadataPrefix + name));
             Assert.All(contract, span => Assert.True(
-                span.Attributes.Any(a => a == attribute || (a.EndsWith(".*", StringComparison.Ordinal) && attribute.StartsWith(a[..^1], StringComparison.Ordinal))),
+                span.Attributes.Any(a => Covers(a, attribute)),
                 $"{span.Name} of {span.Route} does not carry {attribute}"));
         }
     }
+
+    // The contract's attribute (or its "prefix.*") names the attribute.
+    private static bool Covers(string contract, string attribute) =>
+        contract == attribute
+        || (contract.EndsWith(".*", StringComparison.Ordinal)
+            && attribute.StartsWith(contract[..^1], StringComparison.Ordinal));
 
     [GeneratedRegex("attributes\\[\"([^\"]+)\"\\]")]
     private static partial Regex AttributeName();
@@ -91,7 +111,8 @@ public sealed partial class FleetRecipeTests
     {
         var spans = new List<(string Route, string Name, List<string> Attributes)>();
         var route = string.Empty;
-        foreach (var line in File.ReadLines(Path.Combine(Root(), "tests", "Gateway.Fixture", "TracedLlm.Telemetry.txt")).Select(l => l.Trim()))
+        var file = Path.Combine(Root(), "tests", "Gateway.Fixture", "TracedLlm.Telemetry.txt");
+        foreach (var line in File.ReadLines(file).Select(l => l.Trim()))
         {
             if (line.StartsWith("route ", StringComparison.Ordinal))
             {
@@ -118,19 +139,23 @@ public sealed partial class FleetRecipeTests
             directory = directory.Parent;
         }
 
-        return directory?.FullName ?? throw new InvalidOperationException("The repository root (Generators.sln) was not found.");
+        return directory?.FullName ?? throw new InvalidOperationException("No Generators.sln above the tests.");
     }
 
     private static YamlMappingNode Map(YamlMappingNode node, string key) =>
-        Assert.IsType<YamlMappingNode>(node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null);
+        Assert.IsType<YamlMappingNode>(node.Children.TryGetValue(new YamlScalarNode(key), out var value)
+            ? value
+            : null);
 
     private static string Scalar(YamlMappingNode node, string key) =>
         Assert.IsType<YamlScalarNode>(node.Children[new YamlScalarNode(key)]).Value ?? string.Empty;
 
     private static List<string> Names(YamlMappingNode node, string key) =>
         node.Children.TryGetValue(new YamlScalarNode(key), out var value)
-            ? Assert.IsType<YamlSequenceNode>(value).Children.Select(c => ((YamlScalarNode)c).Value ?? string.Empty).ToList()
+            ? Assert.IsType<YamlSequenceNode>(value).Children.Select(Text).ToList()
             : [];
 
-    private static List<string> Keys(YamlMappingNode node) => node.Children.Keys.Select(k => ((YamlScalarNode)k).Value ?? string.Empty).ToList();
+    private static List<string> Keys(YamlMappingNode node) => node.Children.Keys.Select(Text).ToList();
+
+    private static string Text(YamlNode node) => ((YamlScalarNode)node).Value ?? string.Empty;
 }

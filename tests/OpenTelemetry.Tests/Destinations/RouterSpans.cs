@@ -12,9 +12,12 @@ namespace TracedLlm.OpenTelemetry.Tests;
 /// </summary>
 internal static class RouterSpans
 {
-    public static Activity Server(LlmCaller? caller, ActivityContext parent = default, ActivityLink? link = null, double? sampleRate = null)
+    public static Activity Server(
+        LlmCaller? caller, ActivityContext parent = default, ActivityLink? link = null, double? sampleRate = null)
     {
-        var server = TracedLlmTelemetry.Source.StartActivity(SpanNames.Server, ActivityKind.Server, parent, links: link is { } l ? new[] { l } : null)!;
+        var links = link is { } l ? new[] { l } : null;
+        var server = TracedLlmTelemetry.Source.StartActivity(
+            SpanNames.Server, ActivityKind.Server, parent, links: links)!;
 
         // As the runtime's auth stage does, right after the server span starts.
         if (caller is not null)
@@ -41,12 +44,19 @@ internal static class RouterSpans
         return child;
     }
 
-    /// <summary>A provider with only a router routing as <paramref name="options"/> say (disposed: delivered).</summary>
+    /// <summary>A provider with a router alone, routing as <paramref name="options"/> say.</summary>
     public static TracerProvider Provider(
-        TraceRoutingOptions options, Action<string> warn, out TraceRouter router, ExportQueueOptions? bounds = null, string? otherSource = null)
+        TraceRoutingOptions options,
+        Action<string> warn,
+        out TraceRouter router,
+        ExportQueueOptions? bounds = null,
+        string? otherSource = null)
     {
         Assert.Empty(options.Problems());
-        bounds ??= new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(20), ShutdownTimeout = TimeSpan.FromSeconds(5) };
+        bounds ??= new ExportQueueOptions
+        {
+            ScheduledDelay = TimeSpan.FromMilliseconds(20), ShutdownTimeout = TimeSpan.FromSeconds(5),
+        };
         bounds.Warn = warn;
         router = new TraceRouter(options, bounds, warn);
         var builder = Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName);

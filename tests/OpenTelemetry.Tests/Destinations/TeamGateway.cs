@@ -36,10 +36,13 @@ internal sealed class TeamGateway : IAsyncDisposable
     private readonly bool _ownsEndpoints;
 
     private TeamGateway(
-        (ScriptedOtlpEndpoint A, ScriptedOtlpEndpoint B, ScriptedOtlpEndpoint Default) endpoints, ReloadableSource configuration,
-        WebApplicationFactory<Program> host, bool ownsEndpoints)
+        (ScriptedOtlpEndpoint A, ScriptedOtlpEndpoint B, ScriptedOtlpEndpoint Default) endpoints,
+        ReloadableSource configuration,
+        WebApplicationFactory<Program> host,
+        bool ownsEndpoints)
     {
-        (A, B, Default, _configuration, _host, _ownsEndpoints) = (endpoints.A, endpoints.B, endpoints.Default, configuration, host, ownsEndpoints);
+        (A, B, Default) = endpoints;
+        (_configuration, _host, _ownsEndpoints) = (configuration, host, ownsEndpoints);
         _client = host.CreateClient();
     }
 
@@ -65,7 +68,8 @@ internal sealed class TeamGateway : IAsyncDisposable
         TeamGateway? replicaOf = null, IConfigurationSource? store = null)
     {
         var endpoints = replicaOf is null
-            ? (await ScriptedOtlpEndpoint.StartAsync(), await ScriptedOtlpEndpoint.StartAsync(), await ScriptedOtlpEndpoint.StartAsync())
+            ? (await ScriptedOtlpEndpoint.StartAsync(), await ScriptedOtlpEndpoint.StartAsync(),
+                await ScriptedOtlpEndpoint.StartAsync())
             : (replicaOf.A, replicaOf.B, replicaOf.Default);
         var values = new Dictionary<string, string?>
         {

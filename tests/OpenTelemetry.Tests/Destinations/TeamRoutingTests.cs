@@ -84,7 +84,7 @@ public sealed class TeamRoutingTests
         await gateway.StopAsync();
 
         // Team A's requests: no span anywhere, the default destination included.
-        var everywhere = ReceivedSpans.AllOf(gateway.A).Concat(ReceivedSpans.AllOf(gateway.B)).Concat(ReceivedSpans.AllOf(gateway.Default)).ToList();
+        var everywhere = new[] { gateway.A, gateway.B, gateway.Default }.SelectMany(ReceivedSpans.AllOf).ToList();
         Assert.DoesNotContain(everywhere, span => gateway.Sent["team-a"].Contains(span.TraceId));
         Assert.Empty(ReceivedSpans.AllOf(gateway.A));
         Assert.Equal(3 * TeamGateway.SpansPerRequest, ReceivedSpans.Of(gateway.B).Count);
@@ -103,12 +103,14 @@ public sealed class TeamRoutingTests
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == Telemetry.TracedLlmTelemetry.SourceName && instrument.Name == "gen_ai.server.request.duration")
+                if (instrument.Meter.Name == Telemetry.TracedLlmTelemetry.SourceName
+                    && instrument.Name == "gen_ai.server.request.duration")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
             };
-            _listener.SetMeasurementEventCallback<double>((_, _, _, _) => System.Threading.Interlocked.Increment(ref _count));
+            _listener.SetMeasurementEventCallback<double>(
+                (_, _, _, _) => System.Threading.Interlocked.Increment(ref _count));
             _listener.Start();
         }
 

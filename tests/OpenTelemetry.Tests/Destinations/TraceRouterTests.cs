@@ -174,8 +174,9 @@ public sealed class TraceRouterTests : IAsyncLifetime
         var sharing = Options();
         for (var i = 0; i < 5; i++)
         {
-            many.Destinations["team-" + i] = new TraceDestinationOptions { Endpoint = _b.Url, Headers = $"x-api-key=team-{i}", Teams = { "team-" + i } };
-            sharing.Destinations["team-" + i] = new TraceDestinationOptions { Endpoint = _b.Url, Teams = { "team-" + i } };
+            var key = $"x-api-key=team-{i}";
+            many.Destinations["team-" + i] = new() { Endpoint = _b.Url, Headers = key, Teams = { "team-" + i } };
+            sharing.Destinations["team-" + i] = new() { Endpoint = _b.Url, Teams = { "team-" + i } };
         }
 
         // One destination: no other to keep room for, so nothing less than an exporter of its own.

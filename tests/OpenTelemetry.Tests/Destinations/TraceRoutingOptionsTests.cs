@@ -243,7 +243,9 @@ public sealed class TraceRoutingOptionsTests
         });
 
         var problems = options.Problems();
-        Assert.Contains("TracedLlm:Routing:Nowhere:Teams names legal, which Destinations:legal:Teams names too: choose one.", problems);
+        var twice = "TracedLlm:Routing:Nowhere:Teams names legal, "
+            + "which Destinations:legal:Teams names too: choose one.";
+        Assert.Contains(twice, problems);
         Assert.Contains("TracedLlm:Routing:Nowhere:Users must not hold an empty entry.", problems);
     }
 
@@ -279,7 +281,8 @@ public sealed class TraceRoutingOptionsTests
         values["TracedLlm:Routing:Destinations:team-4711:Endpoint"] = "ftp://langfuse.example.com";
         using (var host = RoutingHost(values))
         {
-            var failed = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+            var validator = host.Services.GetRequiredService<IStartupValidator>();
+            var failed = Assert.Throws<OptionsValidationException>(validator.Validate);
             var failure = Assert.Single(failed.Failures);
             Assert.Equal("TracedLlm:Routing:Destinations:team-4711: Endpoint is not an http(s) URL.", failure);
         }
