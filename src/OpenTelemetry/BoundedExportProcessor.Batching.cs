@@ -14,10 +14,12 @@ public sealed partial class BoundedExportProcessor
 
     /// <summary>
     /// What the export thread serializes next out of <paramref name="pending"/> queued spans, and
-    /// whether it yields after: a piece and a yield while the export keeps up (less than a batch
-    /// waits); once a batch or more waits, what completes the open batch, at once and without a
-    /// yield (<see cref="Serialize"/> says why).
+    /// whether it yields after.
     /// </summary>
+    /// <remarks>
+    /// A piece and a yield while the export keeps up (less than a batch waits); once a batch or more
+    /// waits, what completes the open batch, at once and without a yield (<see cref="Serialize"/> says why).
+    /// </remarks>
     internal static (int Spans, bool YieldAfter) NextPiece(int pending, int openSpans, int batchSize, int pieceSize) =>
         pending >= batchSize
             ? (batchSize - openSpans, false)
@@ -35,15 +37,15 @@ public sealed partial class BoundedExportProcessor
             ? scheduledDelay * QuietDelayFactor
             : scheduledDelay;
 
-    /// <summary>
-    /// The delay a destination's next batch waits, learned from the batch just sealed: the time a
-    /// full batch took to fill, or for a batch sealed by its delay with <paramref name="spans"/>, the
-    /// time a full batch would take at the same rate; never below the scheduled delay
-    /// (<paramref name="scheduled"/>) nor above <paramref name="limit"/>. So a quiet destination's
+    /// <summary>The delay a destination's next batch waits, learned from the batch just sealed.</summary>
+    /// <remarks>
+    /// The time a full batch took to fill, or for a batch sealed by its delay with
+    /// <paramref name="spans"/>, the time a full batch would take at the same rate; never below the
+    /// scheduled delay (<paramref name="scheduled"/>) nor above <paramref name="limit"/>. So a quiet destination's
     /// batches grow toward full ones (a hundred quiet teams send a hundred times fewer, larger OTLP
     /// requests than at the scheduled delay; bench/results/2026-11-28-destinations-shared.md), and a busy
     /// one, whose batches fill before the scheduled delay, keeps it.
-    /// </summary>
+    /// </remarks>
     internal static TimeSpan NextDelay(TimeSpan waited, int spans, int batchSize, TimeSpan scheduled, TimeSpan limit)
     {
         var wanted = spans >= batchSize

@@ -40,7 +40,10 @@ public sealed partial class BoundedExportProcessor
         return false;
     }
 
-    /// <summary>Flushes that returned false since start (their time ran out before everything asked for was delivered).</summary>
+    /// <summary>
+    /// Flushes that returned false since start (their time ran out before everything asked for was
+    /// delivered).
+    /// </summary>
     internal long FlushTimeouts => Interlocked.Read(ref _flushTimeouts);
 
     /// <summary>Asks for a flush without waiting; <see cref="WaitFlush"/> waits for the number returned.</summary>
@@ -77,11 +80,11 @@ public sealed partial class BoundedExportProcessor
         return exporter.ForceFlush(Remaining(started, timeoutMilliseconds));
     }
 
-    /// <summary>
-    /// Closes the queue without waiting: a span after this is refused (a router's goes where its
-    /// destination opened again), and the export thread delivers what is held; <see cref="Settled"/>
-    /// says when it is done.
-    /// </summary>
+    /// <summary>Closes the queue without waiting; <see cref="Settled"/> says when what it held is delivered.</summary>
+    /// <remarks>
+    /// A span after this is refused (a router's goes where its destination opened again), and the
+    /// export thread delivers what is held.
+    /// </remarks>
     internal void BeginClose()
     {
         lock (_gate)

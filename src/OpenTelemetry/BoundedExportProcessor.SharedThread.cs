@@ -47,12 +47,12 @@ public sealed partial class BoundedExportProcessor
         }
     }
 
-    /// <summary>
-    /// A router's destination's turn on the shared export thread (<see cref="ExportWorkers"/>): one
-    /// piece of the round under way, or the round's end, or a new round when there is work or its
+    /// <summary>A router's channel's turn on the shared export thread (<see cref="ExportWorkers"/>).</summary>
+    /// <remarks>
+    /// One piece of the round under way, or the round's end, or a new round when there is work or its
     /// wait has ended. Says whether it worked, whether it is done for good (shut down or stopped),
     /// and when its wait ends if it has nothing to do.
-    /// </summary>
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal (bool Worked, bool Done, long DueAt) Turn(PieceArrays piece, bool worked)
     {

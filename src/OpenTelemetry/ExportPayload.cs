@@ -42,16 +42,17 @@ internal sealed class ExportPayload
     /// <summary>The spans it holds.</summary>
     public int Spans { get; }
 
-    /// <summary>
-    /// Whose spans it holds when several destinations share the batch (each destination's spans), so
-    /// that a drop is counted under each one's name; null: the processor's own (a recovered file's too).
-    /// </summary>
+    /// <summary>Whose spans it holds when several destinations share the batch; null: the processor's own.</summary>
+    /// <remarks>So that a drop is counted under each one's name. A recovered file's are the processor's.</remarks>
     public Member[]? Members { get; }
 
     /// <summary>The body's length.</summary>
     public long Bytes { get; }
 
-    /// <summary>The memory it holds (its rented buffer's length), counted against the buffer's bound while <see cref="InMemory"/>.</summary>
+    /// <summary>
+    /// The memory it holds (its rented buffer's length), counted against the buffer's bound while <see
+    /// cref="InMemory"/>.
+    /// </summary>
     public long MemoryBytes { get; }
 
     /// <summary>Whether the body is held in memory (not yet given back, not moved to a file).</summary>

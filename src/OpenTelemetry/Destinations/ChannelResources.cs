@@ -7,13 +7,14 @@ using System.Threading;
 namespace TracedLlm;
 
 /// <summary>
-/// What every channel of a router shares, made once: the HTTP handler and its connection pools, an
-/// HTTP client per timeout, the byte budgets, and one limit on the warnings they write.
+/// What every channel of a router shares, made once.
 /// </summary>
 /// <remarks>
-/// So a channel that opens again makes none of them anew. The warnings: each channel says a kind
-/// of trouble once a warning interval, but ten thousand channels whose backends are gone would
-/// each say it; together they say at most one a second, and the next says how many were left out.
+/// The HTTP handler and its connection pools, an HTTP client per timeout, the byte budgets, and one
+/// limit on the warnings they write. So a channel that opens again makes none of them anew. The
+/// warnings: each channel says a kind of trouble once a warning interval, but ten thousand channels
+/// whose backends are gone would each say it; together they say at most one a second, and the next says
+/// how many were left out.
 /// </remarks>
 internal sealed class ChannelResources : IDisposable
 {

@@ -71,22 +71,24 @@ internal sealed class ChannelKey : IEquatable<ChannelKey>
 }
 
 /// <summary>
-/// The open delivery of a <see cref="ChannelKey"/>: its queue, batches, sends, retries, disk buffer
-/// and drop counts, its pieces serialized on the router's one export thread
-/// (<see cref="ExportWorkers"/>) by its <see cref="SharedSerializer"/>, each translated for its own destination.
+/// The open delivery of a <see cref="ChannelKey"/>: its queue, batches, sends, retries, disk buffer and
+/// drops.
 /// </summary>
 /// <remarks>
-/// What one backend does (hang, refuse, vanish) reaches no other: channels share nothing but the
-/// serializer, which never waits for the network, and the HTTP handler, whose connection pools are
-/// per host. Opening one costs its small objects only: the serializer, the handler, the HTTP client
-/// and the buffers (rented from the shared pool) are the router's.
+/// Its pieces are serialized on the router's one export thread (<see cref="ExportWorkers"/>) by its
+/// <see cref="SharedSerializer"/>, each translated for its own destination. What one backend does
+/// (hang, refuse, vanish) reaches no other: channels share nothing but the serializer, which never
+/// waits for the network, and the HTTP handler, whose connection pools are per host. Opening one costs
+/// its small objects only: the serializer, the handler, the HTTP client and the buffers (rented from
+/// the shared pool) are the router's.
 /// </remarks>
 internal sealed class DestinationChannel : IDisposable
 {
-    /// <summary>
-    /// The smallest buffer a batch rents (then what the last batch took): a quiet destination's batch
-    /// of a request or two fits in it, and a thousand of them hold a thousand of these, not of 256 KiB.
-    /// </summary>
+    /// <summary>The smallest buffer a batch rents (then what the last batch took).</summary>
+    /// <remarks>
+    /// A quiet destination's batch of a request or two fits in it, and a thousand of them hold a
+    /// thousand of these, not of 256 KiB.
+    /// </remarks>
     internal const int InitialBatchBytes = 4 * 1024;
 
     private static readonly string UserAgent = "OTel-OTLP-Exporter-Dotnet/"

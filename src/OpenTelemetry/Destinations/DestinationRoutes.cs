@@ -128,12 +128,15 @@ internal sealed class DestinationDefinition
 }
 
 /// <summary>
-/// Which destinations an authenticated caller's requests go to, compiled from
-/// <see cref="TraceRoutingOptions"/>: the code hook's names when it gives some, else the most
-/// specific rule that names the caller (its key, then its user, team, organisation: a destination's,
-/// or <see cref="TraceRoutingOptions.Nowhere"/>'s, which names none), else the default destinations
-/// (none under <see cref="TraceRoutingOptions.DenyUnmatched"/>).
+/// Which destinations an authenticated caller's requests go to, compiled from <see
+/// cref="TraceRoutingOptions"/>.
 /// </summary>
+/// <remarks>
+/// The code hook's names when it gives some, else the most specific rule that names the caller (its
+/// key, then its user, team, organisation: a destination's, or <see
+/// cref="TraceRoutingOptions.Nowhere"/>'s, which names none), else the default destinations (none under
+/// <see cref="TraceRoutingOptions.DenyUnmatched"/>).
+/// </remarks>
 internal sealed class DestinationRoutes
 {
     private readonly Dictionary<string, DestinationDefinition> _byName;

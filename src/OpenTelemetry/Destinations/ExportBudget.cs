@@ -3,14 +3,15 @@ using System.Threading;
 namespace TracedLlm;
 
 /// <summary>
-/// The bytes all of a router's channels may hold together in one of the export's bounds (spans
-/// queued, batches waiting to be delivered): each within its own share, all within the whole.
+/// The bytes a router's channels may hold together in one of the export's bounds, each within its
+/// share.
 /// </summary>
 /// <remarks>
-/// Each channel may always hold a reserve of its own, so one whose backend hangs or refuses can take
-/// from the others at most what lies beyond their reserves. The reserves together are at most the
-/// total (a reserve is the total divided among the configured channels, when that is less than two
-/// batches), so the bound is at most twice the configured total, whatever the number of channels.
+/// The bounds: spans queued, batches waiting to be delivered. Each channel may always hold a reserve of
+/// its own, so one whose backend hangs or refuses can take from the others at most what lies beyond
+/// their reserves. The reserves together are at most the total (a reserve is the total divided among
+/// the configured channels, when that is less than two batches), so the bound is at most twice the
+/// configured total, whatever the number of channels.
 /// </remarks>
 internal sealed class ExportBudget
 {
@@ -35,7 +36,11 @@ internal sealed class ExportBudget
     /// <summary>The bytes held now, by every destination.</summary>
     public long Used => Interlocked.Read(ref _used);
 
-    /// <summary>Takes <paramref name="bytes"/> for a destination that would then hold <paramref name="heldAfter"/>; false (nothing taken) when the total has no room and the destination is past its reserve.</summary>
+    /// <summary>
+    /// Takes <paramref name="bytes"/> for a destination that would then hold <paramref
+    /// name="heldAfter"/>; false (nothing taken) when the total has no room and the destination is past
+    /// its reserve.
+    /// </summary>
     public bool TryTake(long bytes, long heldAfter)
     {
         if (heldAfter <= Reserve)

@@ -65,10 +65,13 @@ internal sealed class ExportWorkers : IDisposable
     }
 
     /// <summary>
-    /// Gives <paramref name="member"/> a turn at <paramref name="dueAt"/> (a <see cref="Stopwatch"/>
-    /// timestamp, rounded up to the next 10 ms so that many such turns share a wake) unless it has an
-    /// earlier one; from any thread.
+    /// Gives <paramref name="member"/> a turn at <paramref name="dueAt"/> unless it has an earlier one;
+    /// from any thread.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="dueAt"/> is a <see cref="Stopwatch"/> timestamp, rounded up to the next 10 ms so
+    /// that many such turns share a wake.
+    /// </remarks>
     public void ScheduleAt(Member member, long dueAt)
     {
         var tick = Stopwatch.Frequency / 100;

@@ -8,14 +8,11 @@ using System.Threading.Tasks;
 
 namespace TracedLlm;
 
-/// <summary>
-/// The channels a router has open (<see cref="DestinationChannel"/>: one per endpoint and
-/// credentials, whatever the number of destinations sending there), at most
-/// <see cref="TraceRoutingOptions.MaxLiveDestinations"/>, so the export's memory follows the
-/// configuration, never the number of teams that ever called.
-/// </summary>
+/// <summary>The channels a router has open, at most <see cref="TraceRoutingOptions.MaxLiveDestinations"/>.</summary>
 /// <remarks>
-/// A channel opens when a span first needs it, and closes when it has been idle for
+/// A <see cref="DestinationChannel"/> per endpoint and credentials, whatever the number of
+/// destinations sending there: the export's memory follows the configuration, never the number of
+/// teams that ever called. A channel opens when a span first needs it, and closes when it has been idle for
 /// <see cref="TraceRoutingOptions.IdleTimeout"/>, when the limit needs room (the sixteenth used
 /// longest ago, at once: one sort for many openings), or when a reload leaves no destination sending
 /// to it. Closing waits for nothing: the channel refuses spans from then on (the router queues them

@@ -69,11 +69,11 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         _onChange = monitor?.OnChange(Reload);
     }
 
-    /// <summary>
-    /// What each channel may hold of the queue and of the buffer whatever the others hold: two batches
-    /// (a batch of 512 spans is serialized into a pooled buffer of 256 KiB), or with more channels
-    /// configured than the bound holds twice that for, the bound divided among them.
-    /// </summary>
+    /// <summary>What each channel may hold of the queue and of the buffer whatever the others hold, at most.</summary>
+    /// <remarks>
+    /// Two batches (a batch of 512 spans is serialized into a pooled buffer of 256 KiB), or with more
+    /// channels configured than the bound holds twice that for, the bound divided among them.
+    /// </remarks>
     internal const long DestinationReserve = 512 * 1024;
 
     /// <summary>The bounds a destination opened now gets: its share of the export's.</summary>

@@ -9,11 +9,15 @@ using static TracedLlm.OpenTelemetry.Tests.RouterSpans;
 namespace TracedLlm.OpenTelemetry.Tests;
 
 /// <summary>
-/// Many teams on one backend host: those sending to one endpoint with the same credentials share a
-/// queue, a batch and an OTLP request (a resource each where their translations differ), those with
-/// credentials of their own never share one; drops are counted under each team's destination; past
-/// the limit on open channels, they close and open again without losing a span.
+/// Many teams on one backend host: what they share, what they never share, and what they lose
+/// (nothing).
 /// </summary>
+/// <remarks>
+/// Those sending to one endpoint with the same credentials share a queue, a batch and an OTLP request
+/// (a resource each where their translations differ), those with credentials of their own never share
+/// one; drops are counted under each team's destination; past the limit on open channels, they close
+/// and open again without losing a span.
+/// </remarks>
 public sealed class DestinationChannelTests : IAsyncLifetime
 {
     private const string TeamTag = "test.team";

@@ -10,11 +10,14 @@ using Microsoft.Extensions.Logging;
 namespace TracedLlm.OpenTelemetry.Tests;
 
 /// <summary>
-/// Destinations kept in a store the replicas share (a database, a configuration service), read by
-/// each replica through a configuration provider that reloads when the store changes
-/// (docs/destinations-at-scale.md): a change reaches every replica's next request, a change that
-/// fails its checks changes nothing, and no secret from the store reaches a log or a span.
+/// Destinations kept in a store the replicas share, read by each through a configuration provider that
+/// reloads.
 /// </summary>
+/// <remarks>
+/// A database or a configuration service (docs/destinations-at-scale.md): a change reaches every
+/// replica's next request, a change that fails its checks changes nothing, and no secret from the store
+/// reaches a log or a span.
+/// </remarks>
 public sealed class DestinationStoreTests
 {
     private static readonly string[] Secrets = ["store-secret-1", "store-secret-2", "store-secret-3", "store-secret-4"];

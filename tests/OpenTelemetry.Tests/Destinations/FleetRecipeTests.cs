@@ -9,10 +9,13 @@ using YamlDotNet.RepresentationModel;
 namespace TracedLlm.OpenTelemetry.Tests;
 
 /// <summary>
-/// The fleet recipe's Collector configuration (docs/deployment.md, "Many teams"): it parses, its
-/// routing connector is wired as the Collector requires, and it routes on an attribute the span
-/// contract puts on every span of every traced route.
+/// The fleet recipe's Collector configuration (docs/deployment.md, "Many teams"), checked as the
+/// Collector reads it.
 /// </summary>
+/// <remarks>
+/// It parses, its routing connector is wired as the Collector requires, and it routes on an attribute
+/// the span contract puts on every span of every traced route.
+/// </remarks>
 public sealed partial class FleetRecipeTests
 {
     private static readonly string[] Sections =
