@@ -276,6 +276,12 @@ internal sealed class ExportThreadState
     public int Background;
     public long EqualUntil;
 
+    /// <summary>
+    /// The spans serialized since the thread last yielded (the shared thread's members yield a piece's
+    /// worth at a time).
+    /// </summary>
+    public int SerializedSinceYield;
+
     /// <summary>Called on the thread itself, when it starts.</summary>
     public void Start()
     {
