@@ -104,10 +104,17 @@ public sealed partial class BoundedExportProcessor
         {
             Dropped(1, reason, route?.Tag);
         }
-        else if (batchReady)
+        else
         {
-            Wake();
-            if (Volatile.Read(ref _threadState.Background) == 1 && Backlog())
+            if (batchReady)
+            {
+                Wake();
+            }
+
+            // Checked on every span of a router's channel: a thousand channels of a request or two
+            // each never fill a batch, while together they may hold seconds of spans.
+            var stepsAside = Volatile.Read(ref _threadState.Background) == 1;
+            if (stepsAside && (batchReady || _queueBudget is not null) && Backlog())
             {
                 HoldEqual();
                 StepBack();
@@ -118,7 +125,10 @@ public sealed partial class BoundedExportProcessor
     }
 
     // Spans pile up behind the export: it must compete with requests as their equal.
-    private bool Backlog() => QueuedAtLeast(_catchUp);
+    private bool Backlog() => QueuedAtLeast(_catchUp) || SharedBacklog();
+
+    // A router's channels together hold a sixteenth of their queues' bound: the export falls behind.
+    private bool SharedBacklog() => _queueBudget is { } budget && budget.Used >= budget.Total / 16;
 
     // At least this many spans, or half the byte budget, wait in the queue.
     private bool QueuedAtLeast(int spans)

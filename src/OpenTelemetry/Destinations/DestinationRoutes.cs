@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace TracedLlm;
@@ -57,15 +58,19 @@ internal sealed class DestinationDefinition
     /// Every destination of <paramref name="options"/>: those with one endpoint and the same
     /// credentials share a key, those translating alike a rewriter.
     /// </summary>
+    // Optimized from the first call, as the routing's other start and reload code: it runs once per
+    // reload, over thousands of destinations, so tiered compilation would run it unoptimized (a profile
+    // of reloading ten thousand showed it there).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Dictionary<string, DestinationDefinition> AllOf(TraceRoutingOptions options)
     {
         // Grouped by address, each group's key named for its first destination by name.
-        var addresses = new Dictionary<(string Url, string Digest, int Timeout), List<Addressed>>();
+        var addresses = new Dictionary<(string Url, string Headers, int Timeout), List<Addressed>>();
         foreach (var (name, destination) in options.Destinations)
         {
             var address = AddressOf(name, destination);
-            var digest = ChannelKey.Digest(address.Headers);
-            var at = (address.Endpoint.AbsoluteUri, digest, Timeout: destination.TimeoutMilliseconds);
+            var headers = ChannelKey.Text(address.Headers);
+            var at = (address.Endpoint.AbsoluteUri, headers, Timeout: destination.TimeoutMilliseconds);
             if (!addresses.TryGetValue(at, out var group))
             {
                 addresses[at] = group = new();
@@ -79,7 +84,7 @@ internal sealed class DestinationDefinition
         foreach (var (at, group) in addresses)
         {
             var first = group.MinBy(d => d.Name, StringComparer.OrdinalIgnoreCase);
-            var key = new ChannelKey(first.Address, at.Timeout, first.Name, group.Count, at.Digest);
+            var key = new ChannelKey(first.Address, at.Timeout, first.Name, group.Count, at.Headers);
             foreach (var (name, destination, _) in group)
             {
                 var route = new SpanRoute(name, SharedRewriter(rewriters, destination));
@@ -146,6 +151,7 @@ internal sealed class DestinationRoutes
     private readonly Dictionary<string, DestinationDefinition[]> _organizations;
     private readonly Func<LlmCaller, IEnumerable<string>?>? _select;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public DestinationRoutes(TraceRoutingOptions options)
     {
         _byName = DestinationDefinition.AllOf(options);
@@ -232,6 +238,7 @@ internal sealed class DestinationRoutes
         value is not null && index.TryGetValue(value, out var destinations) ? destinations : null;
 
     // The callers a kind of rule names, each to its destinations; those the nowhere rule names to none.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Dictionary<string, DestinationDefinition[]> Index(
         TraceRoutingOptions options, Func<TraceDestinationOptions, List<string>> names, List<string> nowhere)
     {

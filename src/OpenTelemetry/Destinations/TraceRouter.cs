@@ -37,6 +37,9 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     private long _lastWarning;
     private string? _refused;
 
+    // Made once: a method group passed on each request would be a delegate made on each.
+    private readonly Action<string> _warnRateLimited;
+
     // Every running span of the provider, by span id, to its request.
     private readonly Lock _gate = new();
     private readonly Dictionary<ActivitySpanId, Request> _running = new();
@@ -66,6 +69,7 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         _budgets = budgets;
         Reserve(_routes);
         _live = new LiveDestinations(serializer, () => DestinationBounds, budgets, warn, options.MaxLiveDestinations, options.IdleTimeout);
+        _warnRateLimited = Warn;
         _onChange = monitor?.OnChange(Reload);
     }
 
@@ -220,7 +224,7 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         }
 
         var sampleRate = server.GetTagItem(AttributeNames.ExportSampleRate) is double asked && asked is >= 0 and < 1 ? asked : 1;
-        var destinations = routes.For(LlmCaller.From(server), Warn);
+        var destinations = routes.For(LlmCaller.From(server), _warnRateLimited);
         request.Decided = new Decision(routes, destinations, sampleRate);
         return (destinations, sampleRate);
     }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 
 namespace TracedLlm;
@@ -72,6 +73,7 @@ public sealed class TraceRoutingOptions
     public Func<LlmCaller, IEnumerable<string>?>? SelectDestinations { get; set; }
 
     /// <summary>Every problem, each one sentence naming its configuration key.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
@@ -117,6 +119,7 @@ public sealed class TraceRoutingOptions
 
     // A caller named both here and by a destination's rule of the same kind would go two ways: said,
     // naming the caller and the first destination (a configured name: never a credential).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void NowhereProblems(List<string> problems)
     {
         foreach (var (kind, nowhere, named) in new (string, List<string>, Func<TraceDestinationOptions, List<string>>)[]
