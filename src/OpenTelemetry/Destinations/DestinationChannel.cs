@@ -52,7 +52,7 @@ internal sealed class ChannelKey : IEquatable<ChannelKey>
     // The headers as one text, for comparing them.
     private string HeaderText { get; }
 
-    /// <summary>The headers as one text, names and values apart, for comparing one destination's with another's.</summary>
+    /// <summary>The headers as one text, names and values apart, to compare destinations' by.</summary>
     public static string Text((string Name, string Value)[] headers) =>
         string.Join("\n", headers.Select(h => h.Name + "\u0001" + h.Value));
 
