@@ -29,6 +29,7 @@ internal static class DiagnosticIds
     public const string SlotCollision = "TLLM2005";
     public const string UnscopedUpstreamCall = "TLLM2006";
     public const string HandledWithoutRecord = "TLLM2007";
+    public const string StreamRefused = "TLLM2009";
 
     /// <summary>TLLM2001: the expression that names the route's own slot, when every route reaching the key has one slot.</summary>
     public const string SlotConstantProperty = "SlotConstant";

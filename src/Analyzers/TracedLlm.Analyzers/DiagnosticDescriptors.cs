@@ -67,6 +67,19 @@ internal static class DiagnosticDescriptors
         "When the provider's own body has a 'metadata' field, gateway metadata in the same slot collides with it; such routes use 'litellm_metadata', or share the slot (MetadataSlotMode.Shared).",
         compilationEnd: false);
 
+    /// <summary>
+    /// TLLM2009 (<see cref="StreamRefusalAnalyzer"/>): a pipeline default that still changes an app's answer.
+    /// </summary>
+    public static readonly DiagnosticDescriptor StreamRefused = Create(
+        DiagnosticIds.StreamRefused,
+        "Traced route refuses \"stream\": true, which its app answered",
+        "Route '{0}' answers a body that says \"stream\": true with 400, which the app did not before adoption: "
+            + "its handler answers JSON only, and {1}; "
+            + "set IgnoreStream = true to answer such a body with the handler's JSON",
+        "A traced route whose handler answers JSON only refuses a body asking for a stream when its body is untyped "
+            + "or its type reads 'stream': a change of answer clients see, named at the attribute with its opt-out.",
+        compilationEnd: false);
+
     private static DiagnosticDescriptor Create(string id, string title, string message, string description, bool compilationEnd, bool enabledByDefault = true, DiagnosticSeverity severity = DiagnosticSeverity.Warning) => new(
         id,
         title,

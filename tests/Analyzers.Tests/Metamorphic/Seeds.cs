@@ -34,7 +34,7 @@ internal static partial class Seeds
         ("SpanLifecycleTests.cs", "TLLM2003"),
         ("SwallowedExceptionTests.cs", "TLLM2004"), ("SwallowedExceptionFlowTests.cs", "TLLM2004"),
         ("SlotCollisionTests.cs", "TLLM2005"),
-        ("UnscopedUpstreamCallTests.cs", "TLLM2006"),
+        ("UnscopedUpstreamCallTests.cs", "TLLM2006"), ("UnscopedUpstreamFlowTests.cs", "TLLM2006"),
     };
 
     public static IReadOnlyList<Seed> All([CallerFilePath] string here = "")

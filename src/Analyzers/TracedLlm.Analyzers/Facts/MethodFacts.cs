@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace TracedLlm.Analyzers.Facts;
@@ -48,8 +49,17 @@ internal sealed class MethodFacts
     /// <summary>Upstream calls made outside any attempt scope of this method.</summary>
     public List<UpstreamCallSite> UnscopedUpstreamCalls { get; } = new();
 
-    /// <summary>The clients (<see cref="UpstreamCallSite.Client"/>) this block sends through inside an attempt scope.</summary>
+    /// <summary>The clients (<see cref="SendInputs.Clients"/>) this block sends through in an attempt scope.</summary>
     public List<string> AttemptClients { get; } = new();
+
+    /// <summary>What this block hands a source method that may send with it: a client, a request, an address.</summary>
+    public List<SendArgument> SendArguments { get; } = new();
+
+    /// <summary>
+    /// The factory clients this block registers with <c>AddTracedLlmAttempts()</c>, every send of which is an attempt:
+    /// a named client's name, or <c>T:</c> and a typed client's type (as <c>attempt_clients</c> takes them).
+    /// </summary>
+    public List<string> AttemptRegistrations { get; } = new();
 }
 
 /// <summary>
@@ -116,9 +126,38 @@ internal readonly record struct ResultUse(IMethodSymbol Callee, bool TurnsIntoFa
 /// <summary>
 /// A model call outside an attempt, named as it is made. <paramref name="Evident"/> when the code shows it is one (an SDK's
 /// call, an address that names a model API, a declared client); otherwise an HTTP send that is a model call only when the
-/// route's own attempts use its <paramref name="Client"/> too, or run the method it is in: settled at the end of the compilation.
+/// route's own attempts use its client too, run the method it is in, or its callers hand it a model API's client or
+/// address (<see cref="SendInputs.Parameters"/>): settled at the end of the compilation.
 /// </summary>
-internal readonly record struct UpstreamCallSite(string Call, Location Location, bool Evident, string? Client);
+internal readonly record struct UpstreamCallSite(string Call, Location Location, bool Evident, SendInputs Inputs);
+
+/// <summary>
+/// Where a send's client and address come from, as far as one method shows: the clients it names (a named client's
+/// name, a field, a property, a typed client's constructor parameter), the constant text of its address, and the
+/// method's parameters whose arguments decide the rest (<see cref="Names"/>: those that name a factory client).
+/// </summary>
+internal readonly record struct SendInputs(
+    ImmutableArray<string> Clients, ImmutableArray<string> Text, ImmutableArray<int> Parameters,
+    ImmutableArray<int> Names)
+{
+    public static readonly SendInputs None = new(ImmutableArray<string>.Empty, ImmutableArray<string>.Empty,
+        ImmutableArray<int>.Empty, ImmutableArray<int>.Empty);
+
+    public bool IsEmpty => Clients.IsEmpty && Text.IsEmpty && Parameters.IsEmpty && Names.IsEmpty;
+
+    public SendInputs With(SendInputs other) => new(
+        Clients.Union(other.Clients).ToImmutableArray(),
+        Text.Union(other.Text).ToImmutableArray(),
+        Parameters.Union(other.Parameters).ToImmutableArray(),
+        Names.Union(other.Names).ToImmutableArray());
+
+    /// <summary>These inputs given where a client's name is taken: their text names clients.</summary>
+    public SendInputs AsNames() => new(Clients.Union(Text).ToImmutableArray(), ImmutableArray<string>.Empty,
+        ImmutableArray<int>.Empty, Parameters.Union(Names).ToImmutableArray());
+}
+
+/// <summary>What a call of a source method (<paramref name="Site"/>) gives one of its parameters.</summary>
+internal readonly record struct SendArgument(SyntaxNode Site, int Ordinal, SendInputs Inputs);
 
 internal enum KeyValueKind
 {

@@ -8,7 +8,7 @@ using TracedLlm.Analyzers.Facts;
 namespace TracedLlm.Analyzers.Rules;
 
 /// <summary>
-/// TLLM2003, TLLM2004 and TLLM2006: findings that are decided inside one method and become
+/// TLLM2003 and TLLM2004: findings that are decided inside one method and become
 /// diagnostics once the method is known to be traced (at once for a route or policy, at the end of
 /// the compilation for what they call).
 /// </summary>
@@ -62,22 +62,6 @@ internal static class LocalRules
             var answered = (path is null || (intent is not null && intent.ReportsThroughCalls(swallow.Location.SourceTree!)))
                 && (swallow.AnswersError || (answers is not null && answers(swallow)));
             report(Findings.Create(model || answered ? swallowed : handled!, swallow.Location, path, null, null, swallow.CaughtType));
-        }
-    }
-
-    /// <summary>
-    /// Reports the model calls made outside an attempt: those the code shows are model calls (all of them, or with
-    /// <paramref name="onlyUnsettled"/> none: a root's, reported while typing), and, given <paramref name="settled"/> (at the end
-    /// of the compilation), the other sends it takes for model calls.
-    /// </summary>
-    public static void ReportUpstreamCalls(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, Func<UpstreamCallSite, bool>? settled = null, FindingPath? path = null, bool onlyUnsettled = false)
-    {
-        foreach (var upstream in facts.UnscopedUpstreamCalls)
-        {
-            if (upstream.Evident ? !onlyUnsettled : settled is not null && settled(upstream))
-            {
-                report(Findings.Create(descriptor, upstream.Location, path, null, null, upstream.Call));
-            }
         }
     }
 }
