@@ -28,7 +28,8 @@ app.Run();
 internal static class Routes
 {
     [TracedLlmRoute("POST", "/api/chat")]
-    public static async Task<IResult> Chat(ChatRequest request, IChatClient chat, CancellationToken cancellationToken)
+    public static async Task<IResult> Chat(
+        ChatRequest request, IChatClient chat, LlmCall call, CancellationToken cancellationToken)
     {
         if (request.Messages is not { Count: > 0 })
         {
@@ -51,6 +52,7 @@ internal static class Routes
         }
         catch (UpstreamException exception)
         {
+            call.RecordHandledFailure(exception);
             return Results.Problem(
                 statusCode: StatusCodes.Status502BadGateway,
                 title: "The model provider failed.",
