@@ -36,6 +36,19 @@ internal sealed class UpstreamCollector : IFactCollector
         {
             scope.Facts.AttemptRegistrations.AddRange(Registered(invocation, scope));
         }
+        else if (invocation.TargetMethod is { Name: "UseTracedLlm" } traced
+            && traced.ContainingType.Name.StartsWith("TracedLlm", System.StringComparison.Ordinal))
+        {
+            if (Origin(MethodScope.Receiver(invocation), scope) is { } add
+                && ServiceClients.Registered(add, scope.Types) is { } client)
+            {
+                scope.Facts.ServiceRegistrations.Add((client, add.Syntax, true));
+            }
+        }
+        else if (ServiceClients.Registered(invocation, scope.Types) is { } registered)
+        {
+            scope.Facts.ServiceRegistrations.Add((registered, invocation.Syntax, false));
+        }
         else if (ModelCall(invocation, scope) is not { } call)
         {
             return;
@@ -47,8 +60,11 @@ internal sealed class UpstreamCollector : IFactCollector
         }
         else if (!scope.RunsAsLibraryCallback(invocation))
         {
+            // A container's client: where it comes from decides whether UseTracedLlm() made its calls attempts.
+            var inputs = ServiceClients.Service(call.Receiver, scope.Types) is not null
+                && MethodScope.Receiver(invocation) is { } client ? scope.Sends.Inputs(client) : call.Inputs;
             var location = invocation.Syntax.GetLocation();
-            scope.Facts.UnscopedUpstreamCalls.Add(new UpstreamCallSite(call.Name, location, call.Evident, call.Inputs));
+            scope.Facts.UnscopedUpstreamCalls.Add(new UpstreamCallSite(call.Name, location, call.Evident, inputs));
         }
     }
 
@@ -73,7 +89,8 @@ internal sealed class UpstreamCollector : IFactCollector
         var inputs = http ? Inputs(invocation, scope) : SendInputs.None;
         var evident = !http || intent.ModelClient(method, receiver, scope.Owner, inputs.Clients, tree)
             || intent.ModelUrl(inputs.Text, tree);
-        return new ModelCallSite(call ?? $"{(receiver ?? method.ContainingType).Name}.{method.Name}", evident, inputs);
+        return new ModelCallSite(call ?? $"{(receiver ?? method.ContainingType).Name}.{method.Name}", evident, inputs,
+            receiver);
     }
 
     /// <summary>Where a send's client (its receiver) and address (a <c>requestUri</c>, a request) come from.</summary>
@@ -104,7 +121,8 @@ internal sealed class UpstreamCollector : IFactCollector
         {
             if (argument is { ArgumentKind: not ArgumentKind.DefaultValue, Parameter: { } parameter }
                 && (parameter.Type.SpecialType == SpecialType.System_String
-                    || SendFlow.Follows(parameter.Type, scope.Types))
+                    || SendFlow.Follows(parameter.Type, scope.Types)
+                    || ServiceClients.Service(parameter.Type, scope.Types) is not null)
                 && scope.Sends.Inputs(argument.Value) is { IsEmpty: false } inputs)
             {
                 scope.Facts.SendArguments.Add(new SendArgument(call.Syntax, parameter.Ordinal, inputs));
@@ -118,27 +136,40 @@ internal sealed class UpstreamCollector : IFactCollector
     /// </summary>
     private static IEnumerable<string> Registered(IInvocationOperation attempts, MethodScope scope)
     {
-        for (var builder = MethodScope.Receiver(attempts); builder is not null;)
+        if (Origin(MethodScope.Receiver(attempts), scope) is not { TargetMethod.Name: "AddHttpClient" } add)
+        {
+            return Enumerable.Empty<string>();
+        }
+
+        var names = add.Arguments.Where(a => a.Parameter?.Name == "name").SelectMany(a => scope.Sends.Inputs(a.Value).Text);
+        var types = add.TargetMethod.TypeArguments;
+        return types.IsEmpty ? names : names.Append("T:" + types[types.Length - 1].ToDisplayString());
+    }
+
+    /// <summary>The call a builder comes from, through the builder's own calls and a local written once.</summary>
+    private static IInvocationOperation? Origin(IOperation? builder, MethodScope scope)
+    {
+        var type = builder is null ? null : ValueFlow.Unwrap(builder).Type?.OriginalDefinition;
+        while (builder is not null)
         {
             switch (ValueFlow.Unwrap(builder))
             {
-                case IInvocationOperation { TargetMethod.Name: "AddHttpClient" } add:
-                    var names = add.Arguments.Where(a => a.Parameter?.Name == "name")
-                        .SelectMany(a => scope.Sends.Inputs(a.Value).Text);
-                    var types = add.TargetMethod.TypeArguments;
-                    return types.IsEmpty ? names : names.Append("T:" + types[types.Length - 1].ToDisplayString());
-                case IInvocationOperation { Type.Name: "IHttpClientBuilder" } configured:
-                    builder = MethodScope.Receiver(configured);
+                case IInvocationOperation step when WellKnownTypes.Same(step.Type?.OriginalDefinition, type)
+                    && MethodScope.Receiver(step) is { } receiver
+                    && WellKnownTypes.Same(ValueFlow.Unwrap(receiver).Type?.OriginalDefinition, type):
+                    builder = receiver;
                     break;
+                case IInvocationOperation origin:
+                    return origin;
                 case ILocalReferenceOperation local when scope.Flow.Writes(local.Local) is { Count: 1 } writes:
                     builder = writes[0];
                     break;
                 default:
-                    return Enumerable.Empty<string>();
+                    return null;
             }
         }
 
-        return Enumerable.Empty<string>();
+        return null;
     }
 
     /// <summary>A send of <c>HttpMessageInvoker</c> or <c>HttpClient</c> (a type derived from them, JSON's).</summary>
@@ -195,7 +226,7 @@ internal sealed class UpstreamCollector : IFactCollector
 }
 
 /// <summary>What <see cref="UpstreamCollector.ModelCall"/> reads of a call: name, whether evident, inputs.</summary>
-internal readonly record struct ModelCallSite(string Name, bool Evident, SendInputs Inputs)
+internal readonly record struct ModelCallSite(string Name, bool Evident, SendInputs Inputs, ITypeSymbol? Receiver)
 {
     /// <summary>The client it sends through, when the code names one.</summary>
     public string? Client => Inputs.Clients.FirstOrDefault();

@@ -26,8 +26,9 @@ internal sealed class DeclaredIntent
     public const string ModelUrlsOption = "dotnet_code_quality.TLLM2006.model_urls";
 
     /// <summary>
-    /// TLLM2006: the factory clients another project registers with <c>AddTracedLlmAttempts()</c>, whose every send
-    /// is an attempt: named clients by name, typed clients as <c>T:</c> and the type's full name.
+    /// TLLM2006: the clients another project registers as attempts, every call through which is one: factory clients
+    /// with <c>AddTracedLlmAttempts()</c> (a name, <c>T:</c> and a typed client's type), chat clients with
+    /// <c>UseTracedLlm()</c> (<c>IChatClient</c>, <c>IChatClient:key</c>).
     /// </summary>
     public const string AttemptClientsOption = "dotnet_code_quality.TLLM2006.attempt_clients";
 

@@ -63,6 +63,10 @@ internal sealed class MethodFacts
     /// a named client's name, or <c>T:</c> and a typed client's type (as <c>attempt_clients</c> takes them).
     /// </summary>
     public List<string> AttemptRegistrations { get; } = new();
+
+    /// <summary>The Microsoft.Extensions.AI clients this block registers (<see cref="ServiceClients"/>); true when a
+    /// <c>UseTracedLlm()</c> ends the registration's builder.</summary>
+    public List<(string Client, SyntaxNode Site, bool Traced)> ServiceRegistrations { get; } = new();
 }
 
 /// <summary>

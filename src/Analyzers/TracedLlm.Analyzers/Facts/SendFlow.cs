@@ -43,7 +43,7 @@ internal sealed class SendFlow(MethodScope scope)
         _text.Clear();
         _parameters.Clear();
         _names.Clear();
-        if (!Follows(value.Type, scope.Types))
+        if (!Follows(value.Type, scope.Types) && ServiceClients.Service(value.Type, scope.Types) is null)
         {
             Read(value, null, 0, _text);
         }
@@ -119,6 +119,9 @@ internal sealed class SendFlow(MethodScope scope)
     {
         switch (ValueFlow.Unwrap(made))
         {
+            case IInvocationOperation resolve when ServiceClients.Resolved(resolve, scope.Types) is { } resolved:
+                _clients.Add(resolved);
+                break;
             case IInvocationOperation { TargetMethod.Name: "CreateClient", Arguments.Length: > 0 } create
                 when create.Arguments[create.Arguments.Length - 1].Value is
                     { Type.SpecialType: SpecialType.System_String } name:
@@ -155,9 +158,19 @@ internal sealed class SendFlow(MethodScope scope)
         {
             case IParameterSymbol parameter when WellKnownTypes.Same(parameter.ContainingSymbol, scope.Owner):
                 _parameters.Add(parameter.Ordinal);
+                if (scope.Owner.GetAttributes().Any(a => WellKnownTypes.Same(a.AttributeClass, scope.Types.RouteAttribute))
+                    && ServiceClients.Injected(parameter, scope.Types) is { } injected)
+                {
+                    // A route handler's service parameter is what the container resolves.
+                    _clients.Add(injected);
+                }
+
                 break;
             case IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } ctor } p:
-                _clients.Add($"{ctor.ContainingType.ToDisplayString()}({p.Name})");
+                _clients.Add(ServiceClients.Injected(p, scope.Types) ?? $"{ctor.ContainingType.ToDisplayString()}({p.Name})");
+                break;
+            case IFieldSymbol or IPropertySymbol when ServiceClients.Kept(symbol, scope.Types) is { } kept:
+                _clients.UnionWith(kept);
                 break;
             case IFieldSymbol or IPropertySymbol:
                 _clients.Add(symbol.OriginalDefinition.ToDisplayString());

@@ -33,7 +33,9 @@ internal sealed class UpstreamCallRule
         Func<ISymbol, List<(ISymbol Caller, CallEdge Edge)>> callsOf, CancellationToken cancellationToken)
     {
         (_facts, _methods, _graph, _callsOf, _cancellationToken) = (facts, methods, graph, callsOf, cancellationToken);
-        _registered = methods.Values.SelectMany(f => f.AttemptRegistrations).Distinct().ToList();
+        _registered = methods.Values.SelectMany(f => f.AttemptRegistrations)
+            .Concat(ServiceClients.Traced(methods.Values.SelectMany(f => f.ServiceRegistrations).ToList()))
+            .Distinct().ToList();
 
         // The clients the route's own attempts send through (or its methods): other sends through them are too.
         AttemptClients = new HashSet<string>(methods.Values.SelectMany(f => f.AttemptClients), StringComparer.Ordinal);
