@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-
 namespace TracedLlm.Analyzers;
 
 /// <summary>
@@ -99,5 +97,5 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: enabledByDefault,
         description: description,
         helpLinkUri: $"https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/{id}.md",
-        customTags: compilationEnd ? new[] { WellKnownDiagnosticTags.CompilationEnd } : System.Array.Empty<string>());
+        customTags: compilationEnd ? new[] { WellKnownDiagnosticTags.CompilationEnd } : Array.Empty<string>());
 }

@@ -1,26 +1,17 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Collectors;
-using TracedLlm.Analyzers.Facts;
 using TracedLlm.Analyzers.Rules;
 
 namespace TracedLlm.Analyzers;
 
-/// <summary>
-/// TLLM2001–TLLM2004 and TLLM2006 over "traced code": the bodies of traced handlers and of
-/// authenticator and guardrail implementations (the roots, read from each method's own
-/// attributes and type), and what they reach through calls, up to <see cref="MaxDepth"/>
-/// calls deep. Each operation block is read once by one collector per concern. A root's own
-/// findings are reported at once, per method, so an editor shows them while typing; findings in
-/// code a route reaches through calls need the whole call graph and are reported at the end of
-/// the compilation from one walk of it.
-/// </summary>
+/// <summary>The rules over traced code: route handlers, authenticators and guardrails, and what they reach through
+/// calls.</summary>
+/// <remarks>
+/// Each operation block is read once by one collector per concern. A root's own findings are reported per method, so an
+/// editor shows them while typing; findings through calls need the whole call graph and come at the end of the
+/// compilation, from one walk of it (<see cref="MaxDepth"/> calls deep).
+/// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 {
@@ -29,8 +20,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
     private static readonly IFactCollector[] Collectors =
     {
-        new CallCollector(), new KeyCollector(), new ThrowCollector(), new SpanCollector(), new SwallowCollector(), new UpstreamCollector(),
-        new UnthrownFailureCollector(),
+        new CallCollector(), new KeyCollector(), new ThrowCollector(), new SpanCollector(), new SwallowCollector(),
+        new UpstreamCollector(), new UnthrownFailureCollector(),
     };
 
     /// <inheritdoc />
@@ -56,7 +47,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            if (CompilationFacts.Create(start.Compilation, start.CancellationToken, start.Options.AnalyzerConfigOptionsProvider) is not { } compilation || !compilation.MayHaveRoutes)
+            var options = start.Options.AnalyzerConfigOptionsProvider;
+            if (CompilationFacts.Create(start.Compilation, start.CancellationToken, options) is not { MayHaveRoutes: true } compilation)
             {
                 return;
             }
@@ -65,16 +57,6 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationBlockAction(block => state.Read(block));
             start.RegisterCompilationEndAction(end => state.ReportThroughCalls(end.ReportDiagnostic, end.CancellationToken));
         });
-    }
-
-    private static void Add<TValue>(Dictionary<ISymbol, List<TValue>> index, ISymbol key, TValue value)
-    {
-        if (!index.TryGetValue(key, out var list))
-        {
-            index[key] = list = new List<TValue>();
-        }
-
-        list.Add(value);
     }
 
     private sealed class State
@@ -90,11 +72,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             _facts = facts;
         }
 
-        /// <summary>
-        /// A method and every method a call may name to reach it: what it overrides, the interface members it implements in its
-        /// own type, explicitly or not, and those it implements for a derived class that declares the interface. Any other
-        /// callee (a delegate-holding field or property) is named only by itself.
-        /// </summary>
+        /// <summary>A method and every method a call may name to reach it: what it overrides and the interface members
+        /// it implements.</summary>
         private HashSet<ISymbol> Declarations(ISymbol callee, CancellationToken cancellationToken)
         {
             var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default) { callee };
@@ -108,24 +87,19 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 declared.Add(overridden.OriginalDefinition);
             }
 
-            foreach (var @interface in method.ContainingType.AllInterfaces)
-            {
-                foreach (var member in @interface.GetMembers(method.Name))
-                {
-                    if (member is IMethodSymbol interfaceMethod && WellKnownTypes.Same(method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod)?.OriginalDefinition, method))
-                    {
-                        declared.Add(interfaceMethod.OriginalDefinition);
-                    }
-                }
-            }
+            declared.UnionWith(method.ContainingType.AllInterfaces
+                .SelectMany(i => i.GetMembers(method.Name).OfType<IMethodSymbol>())
+                .Where(member => WellKnownTypes.Same(
+                    method.ContainingType.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method))
+                .Select(member => member.OriginalDefinition));
 
             declared.UnionWith(method.ExplicitInterfaceImplementations.Select(m => m.OriginalDefinition));
             declared.UnionWith(_facts.InheritedInterfaceMembers(method, cancellationToken));
             return declared;
         }
 
-        private FailureFilters Filters(CancellationToken cancellationToken) =>
-            _filters.Get(() => FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken), cancellationToken));
+        private FailureFilters Filters(CancellationToken cancellationToken) => _filters.Get(() =>
+            FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken), cancellationToken));
 
         public void Read(OperationBlockAnalysisContext context)
         {
@@ -135,7 +109,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.Options, context.CancellationToken);
+            var scope = new MethodScope(
+                _facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.Options, context.CancellationToken);
             foreach (var block in context.OperationBlocks)
             {
                 foreach (var operation in block.DescendantsAndSelf())
@@ -160,7 +135,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             // A root's own findings: everything here is known from this body and the declarations.
             foreach (var key in facts.Keys.Where(k => k.Values.All(v => v.IsLocal)))
             {
-                var constants = key.Values.Where(v => v.Kind == KeyValueKind.Constant).Select(v => v.Constant!).ToImmutableHashSet(System.StringComparer.Ordinal);
+                var constants = key.Values.Where(v => v.Kind == KeyValueKind.Constant).Select(v => v.Constant!).ToImmutableHashSet(StringComparer.Ordinal);
                 var unknown = key.Values.Any(v => v.Kind == KeyValueKind.Unknown);
 
                 // The routes (for a guardrail: every route of the compilation) are read only for a key that names a slot.
@@ -199,7 +174,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             var resultUses = new Dictionary<ISymbol, List<ResultUse>>(SymbolEqualityComparer.Default);
             foreach (var use in _methods.Values.SelectMany(f => f.ResultUses))
             {
-                Add(resultUses, use.Callee, use);
+                resultUses.For(use.Callee).Add(use);
             }
 
             // A call of an interface or base method is a call of the implementations it reaches.
@@ -224,7 +199,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 {
                     foreach (var edge in pair.Value.Calls)
                     {
-                        Add(callSites, edge.Callee, (pair.Key, edge));
+                        callSites.For(edge.Callee).Add((pair.Key, edge));
                     }
                 }
 
@@ -396,7 +371,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             foreach (var pair in omitted)
             {
                 var (constants, unknown) = keys.Resolve(pair.Value.Values);
-                SlotMismatchRule.Report(constants, unknown, pair.Key, pair.Value.Routes.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, pair.Value.Path);
+                SlotMismatchRule.Report(constants, unknown, pair.Key, pair.Value.Routes.OrderBy(r => r.Display, StringComparer.Ordinal).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, pair.Value.Path);
             }
         }
     }

@@ -1,12 +1,4 @@
-using System.Collections.Generic;
 using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace TracedLlm.CodeFixes;
@@ -40,7 +32,7 @@ public sealed class FailurePathCodeFix : TracedLlmCodeFix
             || !type.Locations.Any(l => l.IsInSource)
             || DerivesFrom(accepted, type))
         {
-            return System.Array.Empty<SyntaxEdit>();
+            return Array.Empty<SyntaxEdit>();
         }
 
         var solution = document.Project.Solution;
@@ -56,7 +48,7 @@ public sealed class FailurePathCodeFix : TracedLlmCodeFix
 
             if (!ConstructorsFit(type, declaration, accepted, declaringModel, cancellationToken))
             {
-                return System.Array.Empty<SyntaxEdit>();
+                return Array.Empty<SyntaxEdit>();
             }
 
             var name = accepted.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
@@ -75,7 +67,7 @@ public sealed class FailurePathCodeFix : TracedLlmCodeFix
             };
         }
 
-        return System.Array.Empty<SyntaxEdit>();
+        return Array.Empty<SyntaxEdit>();
     }
 
     /// <summary>Whether <paramref name="type"/> is <paramref name="ancestor"/> or derives from it: deriving the ancestor from it would make the hierarchy circular (CS0146).</summary>

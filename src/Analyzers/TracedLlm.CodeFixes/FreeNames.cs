@@ -1,8 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace TracedLlm.CodeFixes;
 
 /// <summary>A name for a local a fix declares, one that compiles where it goes and beside the locals the same Fix All declares.</summary>

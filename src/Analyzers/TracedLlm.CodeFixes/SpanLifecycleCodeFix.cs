@@ -1,12 +1,4 @@
-using System.Collections.Generic;
 using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 
 namespace TracedLlm.CodeFixes;
@@ -34,7 +26,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
         if (!diagnostic.Properties.TryGetValue(DiagnosticIds.SpanProblemProperty, out var kind) || kind != DiagnosticIds.SpanLifecycleKind
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } start)
         {
-            return System.Array.Empty<SyntaxEdit>();
+            return Array.Empty<SyntaxEdit>();
         }
 
         // The nearest statement or expression body that holds the start decides the shape of the fix.
@@ -43,7 +35,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null)
         {
-            return System.Array.Empty<SyntaxEdit>();
+            return Array.Empty<SyntaxEdit>();
         }
 
         // var activity = source.StartActivity(...);  ->  using var activity = ...;  (not for a local written again: a using local is read-only)
@@ -52,7 +44,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
         {
             return model.GetDeclaredSymbol(declaration.Declaration.Variables[0], cancellationToken) is ILocalSymbol local && !WrittenAfterDeclaration(model, declaration, local, cancellationToken)
                 ? new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, declaration, node => AddUsing((LocalDeclarationStatementSyntax)node)) }
-                : System.Array.Empty<SyntaxEdit>();
+                : Array.Empty<SyntaxEdit>();
         }
 
         // source.StartActivity(...);  or  _ = source.StartActivity(...);  in a block: only when the statement's value is the Activity
@@ -61,7 +53,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
         {
             if (!IsActivity(model, Started(statement.Expression), cancellationToken))
             {
-                return System.Array.Empty<SyntaxEdit>();
+                return Array.Empty<SyntaxEdit>();
             }
 
             var name = LocalName(model, statement, Scope(statement), cancellationToken);
@@ -84,7 +76,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
                 return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, lambda, node => LambdaWithBlock((LambdaExpressionSyntax)node, lambdaName)) };
         }
 
-        return System.Array.Empty<SyntaxEdit>();
+        return Array.Empty<SyntaxEdit>();
     }
 
     /// <summary>

@@ -1,11 +1,5 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
 
 namespace TracedLlm.CodeFixes;
 
@@ -52,7 +46,7 @@ internal sealed class TracedLlmFixAllProvider : FixAllProvider
 
                 var candidates = await fix.GetEditsAsync(document, root, diagnostic, context.CancellationToken).ConfigureAwait(false);
                 var chosen = candidates.FirstOrDefault(e => e.EquivalenceKey == context.CodeActionEquivalenceKey)
-                    ?? (context.CodeActionEquivalenceKey is null || !context.CodeActionEquivalenceKey.StartsWith(diagnostic.Id, System.StringComparison.Ordinal) ? (candidates.Count > 0 ? candidates[0] : null) : null);
+                    ?? (context.CodeActionEquivalenceKey is null || !context.CodeActionEquivalenceKey.StartsWith(diagnostic.Id, StringComparison.Ordinal) ? (candidates.Count > 0 ? candidates[0] : null) : null);
                 if (chosen is not null)
                 {
                     edits.Add(chosen);

@@ -1,9 +1,5 @@
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 

@@ -1,9 +1,4 @@
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
@@ -18,7 +13,7 @@ internal sealed class KeyCollector : IFactCollector
 {
     // The key parameter of a keyed member, by the name the BCL gives it.
     private static readonly ImmutableHashSet<string> KeyParameterNames = ImmutableHashSet.Create(
-        System.StringComparer.Ordinal, "key", "propertyName", "utf8PropertyName", "text", "utf8Text");
+        StringComparer.Ordinal, "key", "propertyName", "utf8PropertyName", "text", "utf8Text");
 
     public void Visit(IOperation operation, MethodScope scope)
     {
@@ -131,7 +126,7 @@ internal sealed class KeyCollector : IFactCollector
         }
     }
 
-    private static void AddValues(System.Collections.Generic.List<KeyValue> target, IOperation value, MethodScope scope)
+    private static void AddValues(List<KeyValue> target, IOperation value, MethodScope scope)
     {
         if (value.Type is { SpecialType: SpecialType.System_String } || value.Type?.TypeKind == TypeKind.Struct || value.Type?.SpecialType == SpecialType.System_Object)
         {
@@ -166,7 +161,7 @@ internal sealed class KeyCollector : IFactCollector
     private static SlotGuard Guard(IOperation key, MethodScope scope)
     {
         ImmutableHashSet<string>? only = null;
-        var except = ImmutableHashSet.Create<string>(System.StringComparer.Ordinal);
+        var except = ImmutableHashSet.Create<string>(StringComparer.Ordinal);
         for (IOperation current = key; current.Parent is { } parent; current = parent)
         {
             string? slot;
@@ -189,7 +184,7 @@ internal sealed class KeyCollector : IFactCollector
     }
 
     private static ImmutableHashSet<string> Narrow(ImmutableHashSet<string>? only, string slot) =>
-        only is null ? ImmutableHashSet.Create(System.StringComparer.Ordinal, slot) : only.Intersect(new[] { slot });
+        only is null ? ImmutableHashSet.Create(StringComparer.Ordinal, slot) : only.Intersect(new[] { slot });
 
     /// <summary><c>slot == "x"</c>, <c>"x" != slot</c>, <c>slot is "x"</c> on the route's slot: the constant and whether it tests equality.</summary>
     private static (string Slot, bool Equal)? SlotTest(IOperation condition, MethodScope scope)
@@ -231,7 +226,7 @@ internal sealed class KeyCollector : IFactCollector
             : ImmutableArray.Create(KeyValue.Unknown);
 
     private static bool IsPieceOfASlotName(string constant, MethodScope scope) =>
-        constant.Length > 0 && scope.Compilation.SlotNames(scope.CancellationToken).Any(slot => slot.IndexOf(constant, System.StringComparison.Ordinal) >= 0);
+        constant.Length > 0 && scope.Compilation.SlotNames(scope.CancellationToken).Any(slot => slot.IndexOf(constant, StringComparison.Ordinal) >= 0);
 
     // A return of the method itself, not of a lambda or local function in it.
     private static bool IsOwnReturn(IReturnOperation @return, MethodScope scope) =>

@@ -1,8 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>Code a referenced library runs later, from its own thread: not the request's code.</summary>
@@ -63,7 +58,7 @@ internal sealed partial class MethodScope
     }
 
     // What a task's source is completed with (TaskCompletionSource's Set* and TrySet*).
-    private static readonly HashSet<string> Completions = new(System.StringComparer.Ordinal)
+    private static readonly HashSet<string> Completions = new(StringComparer.Ordinal)
     {
         "SetResult", "TrySetResult", "SetException", "TrySetException", "SetCanceled", "TrySetCanceled",
     };

@@ -1,18 +1,12 @@
-using System;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>One operation block being read: its owner, its operations, the value flow over them, and the facts the collectors fill.</summary>
 internal sealed partial class MethodScope
 {
-    public MethodScope(CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, AnalyzerOptions options, System.Threading.CancellationToken cancellationToken)
+    public MethodScope(CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, AnalyzerOptions options, CancellationToken cancellationToken)
     {
         Options = options;
         GraphOf = graphOf;
@@ -38,14 +32,14 @@ internal sealed partial class MethodScope
     public Func<IOperation, ControlFlowGraph?> GraphOf { get; }
 
     /// <summary>Spans started in the block, by the syntax of their start, with the message for each when it is left open.</summary>
-    public System.Collections.Generic.Dictionary<SyntaxNode, string> SpanStarts { get; } = new();
+    public Dictionary<SyntaxNode, string> SpanStarts { get; } = new();
 
     /// <summary>The block starts a span outside a <c>using</c>, or calls a source method that gives one through a ref or out parameter: the span flow has work here.</summary>
     public bool HandlesSpans { get; set; }
 
     public WellKnownTypes Types => Compilation.Types;
 
-    public System.Threading.CancellationToken CancellationToken { get; }
+    public CancellationToken CancellationToken { get; }
 
     public ISymbol Owner { get; }
 
@@ -108,8 +102,8 @@ internal sealed partial class MethodScope
     }
 
     // The local functions this block takes as delegates (method groups), and which may run later, each read once.
-    private System.Collections.Generic.HashSet<IMethodSymbol>? _localFunctionTaken;
-    private System.Collections.Generic.Dictionary<IMethodSymbol, bool>? _runsLater;
+    private HashSet<IMethodSymbol>? _localFunctionTaken;
+    private Dictionary<IMethodSymbol, bool>? _runsLater;
 
     /// <summary>
     /// Where <paramref name="operation"/> runs relative to exception handling: inside a catch clause's handler
@@ -131,10 +125,10 @@ internal sealed partial class MethodScope
                     return Handling.Anytime;
                 case ILocalFunctionOperation local:
                     var function = local.Symbol.OriginalDefinition;
-                    _runsLater ??= new System.Collections.Generic.Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+                    _runsLater ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
                     if (!_runsLater.TryGetValue(function, out var later))
                     {
-                        _runsLater[function] = later = RunsLater(function, new System.Collections.Generic.HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+                        _runsLater[function] = later = RunsLater(function, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
                     }
 
                     return later ? Handling.Anytime : Handling.InBody;
@@ -148,9 +142,9 @@ internal sealed partial class MethodScope
     /// A local function that may run at any later time: taken as a delegate (a method group), or called
     /// from a lambda, or from another local function of which that holds.
     /// </summary>
-    private bool RunsLater(IMethodSymbol function, System.Collections.Generic.HashSet<IMethodSymbol> visited)
+    private bool RunsLater(IMethodSymbol function, HashSet<IMethodSymbol> visited)
     {
-        _localFunctionTaken ??= new System.Collections.Generic.HashSet<IMethodSymbol>(
+        _localFunctionTaken ??= new HashSet<IMethodSymbol>(
             Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IMethodReferenceOperation>().Select(r => r.Method.OriginalDefinition),
             SymbolEqualityComparer.Default);
         if (_localFunctionTaken.Contains(function))

@@ -1,8 +1,4 @@
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
 using TracedLlm.Analyzers.Facts.SpanFlow;
 
 namespace TracedLlm.Analyzers.Collectors;
@@ -37,7 +33,7 @@ internal sealed class SpanCollector : IFactCollector
         }
 
         var location = invocation.Syntax.GetLocation();
-        var root = Root(invocation);
+        var root = ValueFlow.Root(invocation);
         var parent = invocation.Arguments.FirstOrDefault(a => WellKnownTypes.Same(a.Parameter?.Type, scope.Types.ActivityContext));
         if (parent is not null && !parent.IsImplicit && IsEmptyContext(parent.Value, scope.Types))
         {
@@ -154,16 +150,6 @@ internal sealed class SpanCollector : IFactCollector
 
     private static void Add(MethodScope scope, Location location, string message, string kind) =>
         scope.Facts.SpanProblems.Add(new SpanProblem(location, message, kind));
-
-    private static IOperation Root(IOperation operation)
-    {
-        while (operation.Parent is not null)
-        {
-            operation = operation.Parent;
-        }
-
-        return operation;
-    }
 
     /// <summary>What receives the started Activity, past conversions, '?.' (before the start or after it) and fluent calls that return it (SetTag, SetStatus...).</summary>
     private static (IOperation? Consumer, IOperation Value) Consumer(IOperation value)

@@ -1,8 +1,3 @@
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 // TLLM2004's reading of a probe that decodes a value in memory.

@@ -1,9 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 // TLLM2004's reading of a caught exception kept and thrown later.

@@ -1,8 +1,3 @@
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 // A value read, not computed: what a probe's handler may keep.

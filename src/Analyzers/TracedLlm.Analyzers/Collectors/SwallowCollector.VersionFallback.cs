@@ -1,9 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 // TLLM2004's reading of a protocol-version fallback.
@@ -11,7 +5,7 @@ internal sealed partial class SwallowCollector
 {
     /// <summary>The <c>Data</c> keys by which SocketsHttpHandler says it refused the version asked for: nothing was
     /// sent.</summary>
-    private static readonly HashSet<string> VersionRefusals = new(System.StringComparer.Ordinal) { "HTTP2_ENABLED", "SETTINGS_ENABLE_CONNECT_PROTOCOL" };
+    private static readonly HashSet<string> VersionRefusals = new(StringComparer.Ordinal) { "HTTP2_ENABLED", "SETTINGS_ENABLE_CONNECT_PROTOCOL" };
 
     /// <summary>A protocol-version fallback: every path hands on, or tests a version refusal and sends again
     /// upstream.</summary>

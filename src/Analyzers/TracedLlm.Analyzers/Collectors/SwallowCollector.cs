@@ -1,10 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
@@ -19,7 +13,7 @@ namespace TracedLlm.Analyzers.Collectors;
 /// </remarks>
 internal sealed partial class SwallowCollector : IFactCollector
 {
-    private static readonly HashSet<string> ErrorResults = new(System.StringComparer.Ordinal)
+    private static readonly HashSet<string> ErrorResults = new(StringComparer.Ordinal)
     {
         "BadRequest", "Problem", "ValidationProblem", "StatusCode", "NotFound", "Conflict", "UnprocessableEntity", "Unauthorized", "Forbid", "InternalServerError",
     };

@@ -1,9 +1,4 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
@@ -22,7 +17,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static readonly string[] FailureUpdates =
         { "StreamingResponseFailedUpdate", "StreamingResponseErrorUpdate", "StreamingResponseIncompleteUpdate" };
 
-    private static readonly IOperation[] Empty = System.Array.Empty<IOperation>();
+    private static readonly IOperation[] Empty = Array.Empty<IOperation>();
 
     /// <summary>What a failed forwarder leaves for its error feature: an object, where a success leaves null.</summary>
     private static readonly object NotNull = new();
@@ -216,7 +211,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool? Holds(IOperation condition, object? value) => Conditions.Holds(condition, o => o switch
     {
         IMemberReferenceOperation { Member: { IsStatic: true } member }
-            when Namespace(member)?.StartsWith("OpenAI.", System.StringComparison.Ordinal) == true =>
+            when Namespace(member)?.StartsWith("OpenAI.", StringComparison.Ordinal) == true =>
             member.Name.ToLowerInvariant(),
         IPropertyReferenceOperation { Property.Name: "IsSuccessStatusCode" } when Read(o) == "http" => value is < 400,
         IPropertyReferenceOperation { Property.Name: "IsTerminal", Instance: { } status }
@@ -234,7 +229,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         && all[all.Count - 1] is IBranchOperation { BranchKind: BranchKind.Break } or IReturnOperation
         && all.All(s => s is IBranchOperation or IReturnOperation
             || (s is IExpressionStatementOperation { Operation: IInvocationOperation call }
-                && call.TargetMethod.Name.StartsWith("Log", System.StringComparison.Ordinal)));
+                && call.TargetMethod.Name.StartsWith("Log", StringComparison.Ordinal)));
 
     /// <summary>The loop or switch section around the statement in its function: what runs next hangs on it.</summary>
     private static IOperation? Around(IOperation statement)

@@ -1,10 +1,3 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>TLLM2006's facts: model calls made outside an attempt scope, named as they are made.</summary>
@@ -37,7 +30,7 @@ internal sealed class UpstreamCollector : IFactCollector
             scope.Facts.AttemptRegistrations.AddRange(Registered(invocation, scope));
         }
         else if (invocation.TargetMethod is { Name: "UseTracedLlm" } traced
-            && traced.ContainingType.Name.StartsWith("TracedLlm", System.StringComparison.Ordinal))
+            && traced.ContainingType.Name.StartsWith("TracedLlm", StringComparison.Ordinal))
         {
             if (Origin(MethodScope.Receiver(invocation), scope) is { } add
                 && ServiceClients.Registered(add, scope.Types) is { } client)
@@ -174,11 +167,7 @@ internal sealed class UpstreamCollector : IFactCollector
 
     /// <summary>A send of <c>HttpMessageInvoker</c> or <c>HttpClient</c> (a type derived from them, JSON's).</summary>
     internal static bool IsHttpSend(IMethodSymbol method, WellKnownTypes types) =>
-        types.HttpMessageInvoker is { } invoker && WellKnownTypes.DerivesFrom(
-            method.IsExtensionMethod && method.Parameters.Length > 0
-                ? method.Parameters[0].Type
-                : method.ContainingType,
-            invoker);
+        types.HttpMessageInvoker is { } invoker && WellKnownTypes.DerivesFrom(WellKnownTypes.DeclaredReceiver(method), invoker);
 
     // HttpClient's GetAsync / GetStringAsync / GetStreamAsync / GetByteArrayAsync, DeleteAsync, PutAsync, PatchAsync,
     // and System.Net.Http.Json's GetFromJsonAsync / GetFromJsonAsAsyncEnumerable, DeleteFromJsonAsync, PutAsJsonAsync,
@@ -187,10 +176,10 @@ internal sealed class UpstreamCollector : IFactCollector
     private static bool IsHttpClientVerb(IMethodSymbol method) =>
         method.ContainingType?.ToDisplayString() is "System.Net.Http.HttpClient"
             or "System.Net.Http.Json.HttpClientJsonExtensions"
-        && (method.Name.StartsWith("Get", System.StringComparison.Ordinal)
-            || method.Name.StartsWith("Delete", System.StringComparison.Ordinal)
-            || method.Name.StartsWith("Put", System.StringComparison.Ordinal)
-            || method.Name.StartsWith("Patch", System.StringComparison.Ordinal));
+        && (method.Name.StartsWith("Get", StringComparison.Ordinal)
+            || method.Name.StartsWith("Delete", StringComparison.Ordinal)
+            || method.Name.StartsWith("Put", StringComparison.Ordinal)
+            || method.Name.StartsWith("Patch", StringComparison.Ordinal));
 
     /// <summary>
     /// Whether the analyzers read <paramref name="method"/>'s body in this compilation, so that the call graph

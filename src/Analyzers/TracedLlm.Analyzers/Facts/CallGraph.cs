@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 
 namespace TracedLlm.Analyzers.Facts;
 
@@ -38,13 +35,13 @@ internal sealed class CallGraph
     /// </summary>
     public IEnumerable<(ISymbol Symbol, IReadOnlyList<TracedRoute> Routes)> Reached =>
         _reachedBy
-            .OrderBy(pair => pair.Key.ToDisplayString(), System.StringComparer.Ordinal)
-            .ThenBy(pair => pair.Key.Locations.FirstOrDefault()?.SourceTree?.FilePath, System.StringComparer.Ordinal)
+            .OrderBy(pair => pair.Key.ToDisplayString(), StringComparer.Ordinal)
+            .ThenBy(pair => pair.Key.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal)
             .ThenBy(pair => pair.Key.Locations.FirstOrDefault()?.SourceSpan.Start ?? -1)
-            .Select(pair => (pair.Key, (IReadOnlyList<TracedRoute>)pair.Value.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList()));
+            .Select(pair => (pair.Key, (IReadOnlyList<TracedRoute>)pair.Value.OrderBy(r => r.Display, StringComparer.Ordinal).ToList()));
 
     public IReadOnlyList<TracedRoute> RoutesReaching(ISymbol symbol) =>
-        _reachedBy.TryGetValue(symbol, out var routes) ? routes.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList() : new List<TracedRoute>();
+        _reachedBy.TryGetValue(symbol, out var routes) ? routes.OrderBy(r => r.Display, StringComparer.Ordinal).ToList() : new List<TracedRoute>();
 
     /// <summary>The request runs the method: some path from a route reaches it with no call a library makes later on it.</summary>
     public bool ReachedInRequest(ISymbol symbol) => _inRequest.Contains(symbol);
@@ -92,7 +89,7 @@ internal sealed class CallGraph
         }
     }
 
-    public static CallGraph Walk(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
+    public static CallGraph Walk(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, CancellationToken cancellationToken)
     {
         var graph = new CallGraph();
         var all = compilation.Routes(cancellationToken);
@@ -171,7 +168,7 @@ internal sealed class CallGraph
         }
     }
 
-    private static IEnumerable<(State, SyntaxNode?, bool)> Edges(State state, CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
+    private static IEnumerable<(State, SyntaxNode?, bool)> Edges(State state, CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, CancellationToken cancellationToken)
     {
         if (state.Symbol is IMethodSymbol method)
         {

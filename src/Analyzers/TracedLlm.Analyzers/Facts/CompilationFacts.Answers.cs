@@ -1,9 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
 
@@ -91,7 +86,7 @@ internal sealed partial class CompilationFacts
     };
 
     // The results ASP.NET Core answers 2xx or 3xx with (Results, TypedResults, ControllerBase, PageModel; their types without "Result").
-    private static readonly System.Collections.Generic.HashSet<string> SuccessResults = new(System.StringComparer.Ordinal)
+    private static readonly HashSet<string> SuccessResults = new(StringComparer.Ordinal)
     {
         "Ok", "OkObject", "Json", "Content", "Text", "File", "FileContent", "FileStream", "PhysicalFile", "VirtualFile", "Bytes", "Stream",
         "Redirect", "RedirectPermanent", "RedirectToAction", "RedirectToPage", "RedirectToRoute", "LocalRedirect", "Accepted", "AcceptedAtAction",
@@ -100,8 +95,8 @@ internal sealed partial class CompilationFacts
     };
 
     // The client errors ASP.NET Core's results name (Results, TypedResults, ControllerBase).
-    private static readonly System.Collections.Generic.Dictionary<string, int> ClientResults =
-        new(System.StringComparer.Ordinal)
+    private static readonly Dictionary<string, int> ClientResults =
+        new(StringComparer.Ordinal)
     {
         ["BadRequest"] = 400, ["ValidationProblem"] = 400, ["Unauthorized"] = 401, ["Forbid"] = 403, ["NotFound"] = 404,
         ["Conflict"] = 409, ["UnprocessableEntity"] = 422,
@@ -135,7 +130,7 @@ internal sealed partial class CompilationFacts
         };
         var made = arguments.Select(a => ValueFlow.Unwrap(a.Value)).OfType<IObjectCreationOperation>();
         var given = arguments.Concat(made.SelectMany(c => c.Arguments))
-            .Where(a => a.Parameter?.Name.IndexOf("status", System.StringComparison.OrdinalIgnoreCase) >= 0
+            .Where(a => a.Parameter?.Name.IndexOf("status", StringComparison.OrdinalIgnoreCase) >= 0
                 || (name == "StatusCode" && a.Parameter?.Ordinal == 0))
             .Select(a => a.Value)
             .Concat(initializer?.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => a.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })

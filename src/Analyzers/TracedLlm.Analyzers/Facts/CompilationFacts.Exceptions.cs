@@ -1,8 +1,3 @@
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace TracedLlm.Analyzers.Facts;
 
 // Which exception types only this compilation's code can create: TLLM2004's reading of a catch of a type no code throws.
@@ -99,7 +94,7 @@ internal sealed partial class CompilationFacts
         return method.Name switch
         {
             "Delay" => new ITypeSymbol?[] { Types.ArgumentOutOfRangeException, Types.ObjectDisposedException, Types.OperationCanceledException },
-            "Yield" or "FromResult" => System.Array.Empty<ITypeSymbol?>(),
+            "Yield" or "FromResult" => Array.Empty<ITypeSymbol?>(),
             _ => null,
         };
     }

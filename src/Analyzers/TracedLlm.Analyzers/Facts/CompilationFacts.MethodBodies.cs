@@ -1,8 +1,4 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers.Facts;
@@ -125,7 +121,7 @@ internal sealed partial class CompilationFacts
     {
         var method = call.TargetMethod.ReducedFrom ?? call.TargetMethod;
         return (method.Name == "Log" && WellKnownTypes.Same(method.ContainingType, Types.Logger))
-            || (method.Name.StartsWith("Log", System.StringComparison.Ordinal) && WellKnownTypes.Same(method.ContainingType, Types.LoggerExtensions))
+            || (method.Name.StartsWith("Log", StringComparison.Ordinal) && WellKnownTypes.Same(method.ContainingType, Types.LoggerExtensions))
             || (Types.LoggerMessageAttribute is { } generated && WellKnownTypes.HasAttribute(method.OriginalDefinition, generated))
             || (method.MethodKind == MethodKind.DelegateInvoke && call.Instance is { } instance && DefinedLogger(ValueFlow.Unwrap(instance)));
     }
@@ -153,7 +149,7 @@ internal sealed partial class CompilationFacts
 #pragma warning disable RS1030 // A log helper's field, bound once per compilation (see Body).
                 var model = _compilation.GetSemanticModel(reference.SyntaxTree);
 #pragma warning restore RS1030
-                return model.GetSymbolInfo(value).Symbol is IMethodSymbol define && WellKnownTypes.Same(define.ContainingType, loggerMessage) && define.Name.StartsWith("Define", System.StringComparison.Ordinal);
+                return model.GetSymbolInfo(value).Symbol is IMethodSymbol define && WellKnownTypes.Same(define.ContainingType, loggerMessage) && define.Name.StartsWith("Define", StringComparison.Ordinal);
             }
         }
 
@@ -359,6 +355,6 @@ internal sealed partial class CompilationFacts
         property.Locations.Any(l => l.IsInSource) && !property.IsAbstract && !property.IsVirtual && !property.IsOverride
         && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(field => WellKnownTypes.Same(field.AssociatedSymbol, property));
 
-    private static System.Collections.Generic.IEnumerable<IOperation> Statements(IOperation body) =>
+    private static IEnumerable<IOperation> Statements(IOperation body) =>
         body is IBlockOperation block ? block.Operations : new[] { body };
 }

@@ -1,10 +1,5 @@
-using System.Collections.Generic;
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
 
@@ -329,7 +324,7 @@ internal sealed partial class CompilationFacts
         type.Name is "Tuple" or "ValueTuple" && type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };
 
     private static bool IsTupleItem(IPropertySymbol property) =>
-        IsSystemTuple(property.ContainingType.OriginalDefinition) && (property.Name.StartsWith("Item", System.StringComparison.Ordinal) || property.Name == "Rest");
+        IsSystemTuple(property.ContainingType.OriginalDefinition) && (property.Name.StartsWith("Item", StringComparison.Ordinal) || property.Name == "Rest");
 
     /// <summary>An auto-property's getter, written without a body (a positional record's property too): it reads its field and nothing else.</summary>
     private static bool HasAutoGetter(IPropertySymbol property) => IsAutoAccessor(property.GetMethod);
@@ -435,14 +430,8 @@ internal sealed partial class CompilationFacts
         }
 
         var local = ((ILocalReferenceOperation)receiver).Local;
-        var root = receiver;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
-
         var declared = false;
-        foreach (var operation in root.DescendantsAndSelf())
+        foreach (var operation in ValueFlow.Root(receiver).DescendantsAndSelf())
         {
             switch (operation)
             {

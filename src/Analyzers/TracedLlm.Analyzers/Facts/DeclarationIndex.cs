@@ -1,9 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TracedLlm.Generators;
@@ -67,7 +62,7 @@ internal sealed class DeclarationIndex
 
     /// <summary>The name an attribute is written with, as the compiler matches it: the last identifier, without the <c>Attribute</c> suffix.</summary>
     public static string Normalize(string name) =>
-        name.Length > "Attribute".Length && name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+        name.Length > "Attribute".Length && name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
 
     /// <summary>The ordinary method declarations of a tree with an attribute of one of the (normalized) names.</summary>
     public static IEnumerable<MethodDeclarationSyntax> MethodsWith(SyntaxTree tree, ImmutableHashSet<string> attributeNames, CancellationToken cancellationToken)
@@ -89,8 +84,8 @@ internal sealed class DeclarationIndex
     private static DeclarationIndex Read(SyntaxNode root, CancellationToken cancellationToken)
     {
         var methods = ImmutableArray.CreateBuilder<AttributedMethod>();
-        var other = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
-        var containers = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var other = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var containers = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         var aliases = ImmutableArray.CreateBuilder<(string, string)>();
         if (root is CompilationUnitSyntax unit)
         {
@@ -225,9 +220,9 @@ internal sealed class DeclaredCandidates
     public static DeclaredCandidates Of(Compilation compilation, CancellationToken cancellationToken)
     {
         var indexes = new List<(SyntaxTree Tree, DeclarationIndex Index)>();
-        var routeNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(TracedLlm.Generators.HandlerBinding.AttributeMetadataName)) };
-        var filterNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(WellKnownTypes.FailureLoggingPathMetadataName)) };
-        var codeNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(WellKnownTypes.TracedCodeMetadataName)) };
+        var routeNames = new HashSet<string>(StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(TracedLlm.Generators.HandlerBinding.AttributeMetadataName)) };
+        var filterNames = new HashSet<string>(StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(WellKnownTypes.FailureLoggingPathMetadataName)) };
+        var codeNames = new HashSet<string>(StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(WellKnownTypes.TracedCodeMetadataName)) };
         foreach (var tree in compilation.SyntaxTrees)
         {
             var index = DeclarationIndex.Of(tree, cancellationToken);
@@ -251,8 +246,8 @@ internal sealed class DeclaredCandidates
             }
         }
 
-        var routeMethods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
-        var filterMethods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var routeMethods = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var filterMethods = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         var routeTrees = ImmutableArray.CreateBuilder<SyntaxTree>();
         bool customSlot = false, wholeWalk = false, tracedCode = false;
         foreach (var (tree, index) in indexes)
@@ -283,6 +278,6 @@ internal sealed class DeclaredCandidates
             wholeWalk |= index.OtherAttributes.Overlaps(routeNames) || index.OtherAttributes.Overlaps(filterNames);
         }
 
-        return new DeclaredCandidates(routeNames.ToImmutableHashSet(System.StringComparer.Ordinal), routeTrees.ToImmutable(), routeMethods.ToImmutable(), filterMethods.ToImmutable(), routeMethods.Count > 0 || wholeWalk, customSlot, wholeWalk, tracedCode);
+        return new DeclaredCandidates(routeNames.ToImmutableHashSet(StringComparer.Ordinal), routeTrees.ToImmutable(), routeMethods.ToImmutable(), filterMethods.ToImmutable(), routeMethods.Count > 0 || wholeWalk, customSlot, wholeWalk, tracedCode);
     }
 }

@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
 
@@ -42,7 +36,7 @@ internal sealed class FailureFilters
     public static FailureFilters Build(Compilation compilation, WellKnownTypes types, IEnumerable<IMethodSymbol> filterMethods, CancellationToken cancellationToken)
     {
         var table = new FailureFilters(compilation, types);
-        var names = new SortedSet<string>(System.StringComparer.Ordinal) { "LogFailureAsync" };
+        var names = new SortedSet<string>(StringComparer.Ordinal) { "LogFailureAsync" };
         foreach (var method in filterMethods)
         {
             names.Add(method.Name);
@@ -168,7 +162,7 @@ internal sealed class FailureFilters
         }
 
         var text = tree.GetText(cancellationToken).ToString();
-        var mentions = names.Any(name => text.IndexOf(name, System.StringComparison.Ordinal) >= 0);
+        var mentions = names.Any(name => text.IndexOf(name, StringComparison.Ordinal) >= 0);
         Volatile.Write(ref box.Value, new TreeMentions(key, mentions));
         return mentions;
     }

@@ -1,9 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace TracedLlm.Analyzers.Facts;
 
 /// <summary>Whether code hands a failure on, on every path through it, read statement by statement.</summary>

@@ -1,8 +1,4 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Collectors;
 
 namespace TracedLlm.Analyzers.Facts;

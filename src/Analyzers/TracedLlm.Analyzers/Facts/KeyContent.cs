@@ -1,13 +1,8 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
 using Analyzer.Utilities;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.ValueContentAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Collectors;
 
 namespace TracedLlm.Analyzers.Facts;
@@ -88,7 +83,7 @@ internal static class KeyContent
 
         var values = at.Operations.Select(o => result[o]).ToList();
         var literals = values.SelectMany(v => v.LiteralValues).OfType<string>()
-            .ToImmutableHashSet(System.StringComparer.Ordinal);
+            .ToImmutableHashSet(StringComparer.Ordinal);
         return (literals, values.Any(v => v.NonLiteralState != ValueContainsNonLiteralState.No
             || v.LiteralValues.Any(l => l is not string)));
     }

@@ -1,6 +1,3 @@
-using System;
-using System.Threading;
-
 namespace TracedLlm.Analyzers.Facts;
 
 /// <summary>

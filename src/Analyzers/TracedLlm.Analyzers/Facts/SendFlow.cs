@@ -1,14 +1,9 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
 using Analyzer.Utilities;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Collectors;
 
 namespace TracedLlm.Analyzers.Facts;
@@ -31,8 +26,8 @@ internal sealed class SendFlow(MethodScope scope)
     private const int MaxNesting = 4;
 
     private readonly Dictionary<ControlFlowGraph, PointsToAnalysisResult?> _results = new();
-    private readonly HashSet<string> _clients = new(System.StringComparer.Ordinal);
-    private readonly HashSet<string> _text = new(System.StringComparer.Ordinal);
+    private readonly HashSet<string> _clients = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _text = new(StringComparer.Ordinal);
     private readonly SortedSet<int> _parameters = new();
     private readonly SortedSet<int> _names = new();
 

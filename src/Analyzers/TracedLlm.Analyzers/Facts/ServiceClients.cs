@@ -1,9 +1,5 @@
-using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
 
@@ -36,7 +32,7 @@ internal static class ServiceClients
     /// <summary>What <c>GetRequiredService&lt;IChatClient&gt;()</c>, <c>GetKeyedService</c>... resolve, or null.</summary>
     public static string? Resolved(IInvocationOperation call, WellKnownTypes types) =>
         call.TargetMethod is { Name: "GetService" or "GetRequiredService" or "GetKeyedService" or "GetRequiredKeyedService" }
-            && call.TargetMethod.ContainingType.Name.StartsWith("ServiceProvider", System.StringComparison.Ordinal)
+            && call.TargetMethod.ContainingType.Name.StartsWith("ServiceProvider", StringComparison.Ordinal)
             ? Of(call, types)
             : null;
 
@@ -59,9 +55,9 @@ internal static class ServiceClients
             _ => null,
         };
         return service is not null ? Named(service, Key(call))
-            : method.ContainingType.Name.StartsWith("ServiceCollection", System.StringComparison.Ordinal)
-                && (method.Name.StartsWith("Add", System.StringComparison.Ordinal)
-                    || method.Name.StartsWith("TryAdd", System.StringComparison.Ordinal))
+            : method.ContainingType.Name.StartsWith("ServiceCollection", StringComparison.Ordinal)
+                && (method.Name.StartsWith("Add", StringComparison.Ordinal)
+                    || method.Name.StartsWith("TryAdd", StringComparison.Ordinal))
                 ? Of(call, types)
                 : null;
     }
@@ -112,11 +108,11 @@ internal static class ServiceClients
     {
         var traced = new HashSet<SyntaxNode>(registrations.Where(r => r.Traced).Select(r => r.Site));
         var untraced = registrations.Where(r => !traced.Contains(r.Site)).Select(r => r.Client).ToList();
-        return registrations.Where(r => r.Traced && !r.Client.EndsWith(":" + AnyKey, System.StringComparison.Ordinal))
+        return registrations.Where(r => r.Traced && !r.Client.EndsWith(":" + AnyKey, StringComparison.Ordinal))
             .Select(r => r.Client).Distinct()
             .Where(client => !untraced.Any(other => other == client
-                || (other.EndsWith(":" + AnyKey, System.StringComparison.Ordinal) && client.StartsWith(
-                    other.Substring(0, other.Length - AnyKey.Length), System.StringComparison.Ordinal))));
+                || (other.EndsWith(":" + AnyKey, StringComparison.Ordinal) && client.StartsWith(
+                    other.Substring(0, other.Length - AnyKey.Length), StringComparison.Ordinal))));
     }
 
     private static string? Of(IInvocationOperation call, WellKnownTypes types) =>

@@ -1,8 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-
 namespace TracedLlm.Analyzers.Facts;
 
 /// <summary>Three-valued truth: a condition the analysis cannot decide from the exception's type is <see cref="Maybe"/>.</summary>

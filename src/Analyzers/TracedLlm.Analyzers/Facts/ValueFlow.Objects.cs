@@ -1,9 +1,3 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace TracedLlm.Analyzers.Facts;
 
 // Values read from objects the block makes itself: their properties, tuple elements, and

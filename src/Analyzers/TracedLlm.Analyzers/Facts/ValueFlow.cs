@@ -1,10 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace TracedLlm.Analyzers.Facts;
 
 /// <summary>
@@ -45,6 +38,17 @@ internal sealed partial class ValueFlow
 
     /// <summary>The values a lambda or local function returns.</summary>
     public ImmutableArray<KeyValue> Returns(IOperation body) => Cap(ReturnsOf(body, 0));
+
+    /// <summary>The outermost operation of the tree <paramref name="operation"/> is in.</summary>
+    public static IOperation Root(IOperation operation)
+    {
+        while (operation.Parent is not null)
+        {
+            operation = operation.Parent;
+        }
+
+        return operation;
+    }
 
     public static IOperation Unwrap(IOperation operation)
     {

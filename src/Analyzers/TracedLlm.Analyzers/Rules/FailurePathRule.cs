@@ -1,10 +1,4 @@
-using System;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Rules;
 

@@ -1,9 +1,3 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Rules;
 
 /// <summary>

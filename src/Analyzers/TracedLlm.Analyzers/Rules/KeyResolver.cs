@@ -1,9 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Rules;
 
@@ -20,9 +15,9 @@ internal sealed class KeyResolver
     private readonly Dictionary<(ISymbol, KeyValueKind), (ImmutableHashSet<string> Constants, bool Unknown)> _memo = new();
     private readonly HashSet<(ISymbol Method, int Ordinal)> _keyParameters = new();
     private readonly Dictionary<ISymbol, List<KeyValue>> _fieldWrites = new(SymbolEqualityComparer.Default);
-    private readonly System.Threading.CancellationToken _cancellationToken;
+    private readonly CancellationToken _cancellationToken;
 
-    public KeyResolver(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
+    public KeyResolver(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, CancellationToken cancellationToken)
     {
         _compilation = compilation;
         _cancellationToken = cancellationToken;
@@ -52,7 +47,7 @@ internal sealed class KeyResolver
 
     private (ImmutableHashSet<string>, bool) Resolve(IEnumerable<KeyValue> values, int depth)
     {
-        var constants = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var constants = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         var unknown = false;
         foreach (var value in values)
         {
@@ -96,7 +91,7 @@ internal sealed class KeyResolver
         }
 
         return ValueFlow.Join(resolvedParts) is { } joined
-            ? (joined.ToImmutableHashSet(System.StringComparer.Ordinal), false)
+            ? (joined.ToImmutableHashSet(StringComparer.Ordinal), false)
             : (ImmutableHashSet<string>.Empty, true);
     }
 

@@ -1,10 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Globalization;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Rules;
 

@@ -1,10 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Rules;
 
 /// <summary>
@@ -14,7 +7,7 @@ namespace TracedLlm.Analyzers.Rules;
 /// </summary>
 internal static class SlotMismatchRule
 {
-    public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location, IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor, Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken, FindingPath? path = null)
+    public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location, IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor, Action<Diagnostic> report, CancellationToken cancellationToken, FindingPath? path = null)
     {
         // Traced code of a library that declares no slot ([TracedLlmCode] without MetadataSlot) has no slot to mismatch.
         routes = routes.Where(r => r.Slot.Length > 0).ToList();

@@ -1,6 +1,3 @@
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TracedLlm.Generators;
 
@@ -102,7 +99,7 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
         }
 
         var definition = inner.OriginalDefinition.ToDisplayString();
-        if (definition.StartsWith("TracedLlm.LlmResult<", System.StringComparison.Ordinal)
+        if (definition.StartsWith("TracedLlm.LlmResult<", StringComparison.Ordinal)
             || definition == "System.Collections.Generic.IAsyncEnumerable<T>")
         {
             return false;
@@ -128,5 +125,5 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
             && RouteAttribute(other, types) is { } partner
             && RouteAttributeData.Read(partner, other) is var data
             && data.Pattern == route.Pattern
-            && string.Equals(data.HttpMethod, route.HttpMethod, System.StringComparison.OrdinalIgnoreCase));
+            && string.Equals(data.HttpMethod, route.HttpMethod, StringComparison.OrdinalIgnoreCase));
 }

@@ -1,10 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Rules;
 
 /// <summary>TLLM2006 at the end of the compilation: the sends outside an attempt that are model calls.</summary>

@@ -1,14 +1,8 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
 using Analyzer.Utilities;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
@@ -40,7 +34,7 @@ internal sealed partial class SpanAnalysis : ForwardDataFlowAnalysis<SpanData, S
     /// The starts (the syntax of the start, or of the call in <paramref name="root"/> that led to it)
     /// of the spans left open on some path of the graph, of its lambdas and of its local functions.
     /// </summary>
-    public static IReadOnlyCollection<SyntaxNode> OpenSpans(ControlFlowGraph root, ISymbol owner, AnalyzerOptions options, WellKnownTypes types, System.Threading.CancellationToken cancellationToken)
+    public static IReadOnlyCollection<SyntaxNode> OpenSpans(ControlFlowGraph root, ISymbol owner, AnalyzerOptions options, WellKnownTypes types, CancellationToken cancellationToken)
     {
         var open = new HashSet<SyntaxNode>();
         var pending = new Stack<(ControlFlowGraph Graph, ISymbol Owner)>();

@@ -1,0 +1,9 @@
+// The namespaces nearly every file of this project uses.
+global using System;
+global using System.Collections.Generic;
+global using System.Collections.Immutable;
+global using System.Linq;
+global using System.Threading;
+global using Microsoft.CodeAnalysis;
+global using Microsoft.CodeAnalysis.Operations;
+global using TracedLlm.Analyzers.Facts;
