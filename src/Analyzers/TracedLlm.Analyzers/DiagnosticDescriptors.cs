@@ -1,12 +1,8 @@
 namespace TracedLlm.Analyzers;
 
-/// <summary>
-/// Every analyzer diagnostic, one help page each under docs/diagnostics. A rule that is decided
-/// inside a route's own handler (or an authenticator or guardrail) is reported while typing with
-/// its live descriptor; the same rule, when it needs the call graph (code a route reaches through
-/// calls), is reported at the end of the compilation with the descriptor tagged
-/// <see cref="WellKnownDiagnosticTags.CompilationEnd"/>. Both carry the same ID, title and message.
-/// </summary>
+/// <summary>Every analyzer diagnostic, one help page each under docs/diagnostics.</summary>
+/// <remarks>A rule decided in a route's own code is reported while typing with its live descriptor; the same rule
+/// through calls at the end of the compilation, with the one tagged <c>CompilationEnd</c>.</remarks>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "TracedLlm.Tracing";
@@ -56,7 +52,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor SwallowedExceptionThroughCalls =
         Create(DiagnosticIds.SwallowedException, SwallowTitle, SwallowMessage, SwallowDescription, true);
 
-    /// <summary>TLLM2007, off by default: whether a catch is TLLM2004's may need other methods' bodies, so it is reported at the end of the compilation.</summary>
+    /// <summary>TLLM2007, off by default, reported at the end of the compilation.</summary>
     public static readonly DiagnosticDescriptor HandledWithoutRecordThroughCalls = Create(DiagnosticIds.HandledWithoutRecord, HandledTitle, HandledMessage, HandledDescription, compilationEnd: true, enabledByDefault: false);
 
     public static readonly DiagnosticDescriptor UnscopedUpstreamCall = Create(DiagnosticIds.UnscopedUpstreamCall, UpstreamTitle, UpstreamMessage, UpstreamDescription, compilationEnd: false);
@@ -67,7 +63,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnthrownFailureThroughCalls =
         Create(DiagnosticIds.UnthrownFailure, UnthrownTitle, UnthrownMessage, UnthrownDescription, true);
 
-    /// <summary>TLLM2005; its message (<see cref="SlotCollisionAnalyzer"/>) names a typed body's own property, or says what an untyped body's slot takes.</summary>
+    /// <summary>TLLM2005; its message names a typed body's own property, or what an untyped body's slot takes.</summary>
     public static readonly DiagnosticDescriptor SlotCollision = Create(
         DiagnosticIds.SlotCollision,
         "Request type has its own metadata property on a 'metadata' slot route",
@@ -75,9 +71,8 @@ internal static class DiagnosticDescriptors
         "When the provider's own body has a 'metadata' field, gateway metadata in the same slot collides with it; such routes use 'litellm_metadata', or share the slot (MetadataSlotMode.Shared).",
         compilationEnd: false);
 
-    /// <summary>
-    /// TLLM2009 (<see cref="StreamRefusalAnalyzer"/>): a pipeline default that still changes an app's answer.
-    /// </summary>
+    /// <summary>TLLM2009 (<see cref="StreamRefusalAnalyzer"/>): a pipeline default that still changes an app's
+    /// answer.</summary>
     public static readonly DiagnosticDescriptor StreamRefused = Create(
         DiagnosticIds.StreamRefused,
         "Traced route refuses \"stream\": true, which its app answered",

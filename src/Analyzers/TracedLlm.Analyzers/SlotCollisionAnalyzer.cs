@@ -3,15 +3,12 @@ using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers;
 
-/// <summary>
-/// TLLM2005: a route on slot <c>metadata</c> whose request type has its own property serialized as
-/// <c>metadata</c> (by name under any casing policy, or by <c>[JsonPropertyName]</c>). Gateway and
-/// provider metadata would share one field: the reason Anthropic routes use <c>litellm_metadata</c>.
-/// With an untyped body (<c>JsonElement</c>, <c>JsonNode</c>, <c>JsonDocument</c>, or none) the body
-/// holds whatever the client sent, so the rule asks whether the provider's own API has the field on
-/// this path (<see cref="RouteConventions.ProviderMetadataApi"/>) and the slot is there by default.
-/// A slot shared with the provider (<c>MetadataSlotMode.Shared</c>) is not a collision.
-/// </summary>
+/// <summary>TLLM2005: a route on slot <c>metadata</c> whose request has its own <c>metadata</c> property.</summary>
+/// <remarks>
+/// Gateway and provider metadata would share one field. An untyped body holds whatever the client sent, so the rule asks
+/// whether the provider's API has the field on this path (<see cref="RouteConventions.ProviderMetadataApi"/>). A
+/// shared slot (<c>MetadataSlotMode.Shared</c>) is not a collision.
+/// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
 {
@@ -87,7 +84,7 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
 
     private static string Name(RouteAttributeData route) => $"{route.HttpMethod?.ToUpperInvariant()} {route.Pattern}";
 
-    /// <summary>How an untyped body is described (a JSON document of any shape, or no body at all), or null for a typed one.</summary>
+    /// <summary>How an untyped body is described, or null for a typed one.</summary>
     private static string? Untyped(ITypeSymbol? body, WellKnownTypes types) => body switch
     {
         null => "not bound to a type (the handler works with the request's bytes)",

@@ -5,12 +5,10 @@ using TracedLlm.Analyzers.Rules;
 
 namespace TracedLlm.Analyzers;
 
-/// <summary>The rules over traced code: route handlers, authenticators and guardrails, and what they reach through
-/// calls.</summary>
+/// <summary>The rules over traced code: route handlers, authenticators, guardrails and what they call.</summary>
 /// <remarks>
 /// Each operation block is read once by one collector per concern. A root's own findings are reported per method, so an
-/// editor shows them while typing; findings through calls need the whole call graph and come at the end of the
-/// compilation, from one walk of it (<see cref="MaxDepth"/> calls deep).
+/// editor shows them while typing; findings through calls need the call graph and come at the end of the compilation.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
@@ -72,8 +70,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             _facts = facts;
         }
 
-        /// <summary>A method and every method a call may name to reach it: what it overrides and the interface members
-        /// it implements.</summary>
+        /// <summary>A method and every method a call may name to reach it: what it overrides and implements.</summary>
         private HashSet<ISymbol> Declarations(ISymbol callee, CancellationToken cancellationToken)
         {
             var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default) { callee };
@@ -132,13 +129,12 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            // A root's own findings: everything here is known from this body and the declarations.
             foreach (var key in facts.Keys.Where(k => k.Values.All(v => v.IsLocal)))
             {
                 var constants = key.Values.Where(v => v.Kind == KeyValueKind.Constant).Select(v => v.Constant!).ToImmutableHashSet(StringComparer.Ordinal);
                 var unknown = key.Values.Any(v => v.Kind == KeyValueKind.Unknown);
 
-                // The routes (for a guardrail: every route of the compilation) are read only for a key that names a slot.
+                // The routes (a guardrail: every route) are read only for a key that names a slot.
                 if (!unknown && constants.Overlaps(_facts.SlotNames(context.CancellationToken)))
                 {
                     SlotMismatchRule.Report(constants, unknown, key.Location, _facts.RoutesOfRoot(owner, context.CancellationToken).Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic, context.CancellationToken);
@@ -184,8 +180,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             bool CallersFail(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
             bool Detached(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.Detached);
 
-            // Every call site of each method, with its caller, for the methods that run only while an exception is
-            // handled: built the first time it is asked (only a method with a cancellation caught in its body asks).
+            // Every call site of each method with its caller, built when first asked (a caught cancellation asks).
             Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>? callSites = null;
             Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>> CallSites()
             {
@@ -210,10 +205,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, CallEdge Edge)>())
                 .ToList();
 
-            // TLLM2002: a type thrown in a method reached through calls escapes to the failure path unless every call of the
-            // method (through any declaration it implements) is made in a try whose unfiltered catch takes the type and does
-            // not rethrow it (it translates the failure, or handles it: TLLM2004's concern), or by a method of which that
-            // holds, a few calls up. A root of traced code (a route, a policy, a library's entry point) never holds.
+            // TLLM2002: a type thrown in a method reached through calls escapes unless every call of the method is made
+            // in a try whose unfiltered catch takes the type and does not rethrow it, or by a method of which that
+            // holds, a few calls up. A root of traced code never holds.
             bool CaughtOnEveryPath(ISymbol method, ITypeSymbol type, int depth) =>
                 depth <= 3 && !_facts.IsRoot(method, cancellationToken) && !_facts.Entries(cancellationToken).Any(entry => WellKnownTypes.Same(entry.Handler, method))
                 && CallsOf(method) is { Count: > 0 } sites
@@ -221,9 +215,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
             var whileHandling = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
 
-            // Every call of the method (through any declaration it implements) is made in a catch clause's handler,
-            // or in the own run of a method of which that holds; a root, a method never called from source and a
-            // cycle are not.
+            // Every call of the method is made in a catch's handler, or in the own run of a method of which that holds.
             bool WhileHandling(ISymbol method)
             {
                 if (whileHandling.TryGetValue(method, out var known))
@@ -241,9 +233,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
             var upstream = new UpstreamCallRule(_facts, _methods, graph, CallsOf, cancellationToken);
 
-            // A catch that answers the request through a method of source, and one that gives up on a model call: a method it calls
-            // makes one (its sends the code shows are model calls, or sends through the attempts' clients, or attempts of its own), a
-            // few calls deep and through interface dispatch, or a send it gives up on goes through a client the attempts use.
+            // A catch that answers the request through a method of source, and one that gives up on a model call: a
+            // method it calls makes one (a few calls deep, through dispatch), or a send goes through an attempts' client.
             bool Answers(SwallowSite swallow) => swallow.AnswerCalls.Any(_facts.WritesResponse);
             var modelReach = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
             bool ReachesModel(IMethodSymbol method, int depth)
@@ -282,7 +273,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 swallow.GivenUpClients.Any(upstream.AttemptClients.Contains)
                 || swallow.GivenUp.Any(method => ReachesModel(method, 1));
 
-            // The exception types of source that code creates, for the catches of types only the compilation can create.
+            // The exception types of source that code creates, for the catches of types only source can create.
             var created = SwallowCollector.CreatedWithBases(_methods.Values);
 
             var keys = new KeyResolver(_facts, _methods, cancellationToken);
@@ -309,7 +300,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 {
                     if (argument.Omitted)
                     {
-                        // A default left out by several calls is reported once at the default, for every route reaching those calls.
+                        // A default left out by several calls: reported once at the default, for every route.
                         if (keys.IsKeyParameter(argument.Callee, argument.Ordinal))
                         {
                             if (!omitted.TryGetValue(argument.Location, out var seen))
@@ -329,7 +320,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
                 if (isRoot)
                 {
-                    // A root's catches of types only the compilation can create, and of tries quiet but through dispatch, waited for the end of it.
+                    // A root's catches that waited for the end: types only source creates, tries quiet but for dispatch.
                     LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
                         rootAtEnd: true, answers: Answers, givesUpModel: GivesUpModel, holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
                     upstream.Report(symbol, facts, root: true,
@@ -337,7 +328,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     continue;
                 }
 
-                // A span left open is a fault wherever it runs; a failure or an upstream call is the request's only where the request runs it.
+                // An open span is a fault wherever it runs; a failure or upstream call only where the request runs it.
                 LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycleThroughCalls, report, path);
                 if (!graph.ReachedInRequest(symbol))
                 {

@@ -3,13 +3,10 @@ using Microsoft.CodeAnalysis.Simplification;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// TLLM2002: when the thrown type is declared in source, derives it from a type the failure filter
-/// accepts. The base type's arguments stay (a primary constructor's <c>: Exception(message)</c>
-/// becomes <c>: HttpException(message)</c>), and the fix is offered only when every constructor
-/// of the thrown type still finds a matching constructor in the new base, and never when the accepted
-/// type derives from the thrown type (the hierarchy would be circular).
-/// </summary>
+/// <summary>TLLM2002: derives the thrown type, when declared in source, from a type the failure filter
+/// accepts.</summary>
+/// <remarks>The base type's arguments stay; offered only when every constructor still finds one in the new base, and
+/// never when the hierarchy would be circular.</remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FailurePathCodeFix)), Shared]
 public sealed class FailurePathCodeFix : TracedLlmCodeFix
 {
@@ -70,7 +67,7 @@ public sealed class FailurePathCodeFix : TracedLlmCodeFix
         return Array.Empty<SyntaxEdit>();
     }
 
-    /// <summary>Whether <paramref name="type"/> is <paramref name="ancestor"/> or derives from it: deriving the ancestor from it would make the hierarchy circular (CS0146).</summary>
+    /// <summary>Whether <paramref name="type"/> is <paramref name="ancestor"/> or derives from it (CS0146).</summary>
     private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol ancestor)
     {
         for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
@@ -103,7 +100,7 @@ public sealed class FailurePathCodeFix : TracedLlmCodeFix
         return thrown is null ? null : model.GetTypeInfo(thrown, cancellationToken).Type as INamedTypeSymbol;
     }
 
-    /// <summary>Every constructor of the type (and a primary constructor's base call) calls a constructor the new base has.</summary>
+    /// <summary>Every constructor of the type calls a constructor the new base has.</summary>
     private static bool ConstructorsFit(INamedTypeSymbol type, TypeDeclarationSyntax declaration, INamedTypeSymbol newBase, SemanticModel model, CancellationToken cancellationToken)
     {
         var compilation = model.Compilation;

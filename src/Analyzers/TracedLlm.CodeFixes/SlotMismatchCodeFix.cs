@@ -2,7 +2,8 @@ using System.Composition;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>TLLM2001: replaces the hard-coded slot key with the generated constant of the route that reaches the code.</summary>
+/// <summary>TLLM2001: replaces the hard-coded slot key with the generated constant of the route that reaches
+/// it.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SlotMismatchCodeFix)), Shared]
 public sealed class SlotMismatchCodeFix : TracedLlmCodeFix
 {

@@ -3,12 +3,9 @@ using Microsoft.CodeAnalysis.Formatting;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// TLLM2003: ends the Activity with <c>using</c>. A local gets <c>using</c>; a started-and-dropped
-/// Activity (a statement, or <c>_ = ...</c>) becomes a <c>using</c> local; an expression-bodied
-/// method, local function or lambda that only starts one gets a block body to hold it. Top-level
-/// statements are blocks too.
-/// </summary>
+/// <summary>TLLM2003: ends the Activity with <c>using</c>.</summary>
+/// <remarks>A local gets <c>using</c>; a dropped Activity becomes a <c>using</c> local; an expression body that only
+/// starts one gets a block body to hold it.</remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SpanLifecycleCodeFix)), Shared]
 public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
 {
@@ -38,7 +35,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
             return Array.Empty<SyntaxEdit>();
         }
 
-        // var activity = source.StartActivity(...);  ->  using var activity = ...;  (not for a local written again: a using local is read-only)
+        // var activity = source.StartActivity(...); -> using var activity = ...; (not for a local written again)
         if (holder is LocalDeclarationStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax, UsingKeyword.RawKind: 0 } declaration
             && declaration.Declaration.Variables.Count == 1)
         {
@@ -47,8 +44,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
                 : Array.Empty<SyntaxEdit>();
         }
 
-        // source.StartActivity(...);  or  _ = source.StartActivity(...);  in a block: only when the statement's value is the Activity
-        // (not Console.WriteLine(source.StartActivity(...)?.Id), whose value is void).
+        // source.StartActivity(...); or _ = ...; in a block: only when the statement's value is the Activity.
         if (holder is ExpressionStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax } statement)
         {
             if (!IsActivity(model, Started(statement.Expression), cancellationToken))
@@ -60,8 +56,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
             return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, statement, node => UsingLocal((ExpressionStatementSyntax)node, name)) };
         }
 
-        // void Record() => source.StartActivity(...);  and  () => source.StartActivity(...): a new scope, for a body whose value is the
-        // Activity and is dropped (the function returns void).
+        // void Record() => source.StartActivity(...);: a new scope, for a body whose Activity is dropped.
         switch (holder)
         {
             case ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } clause
@@ -79,11 +74,9 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
         return Array.Empty<SyntaxEdit>();
     }
 
-    /// <summary>
-    /// A free name for the local the fix declares at <paramref name="fixedNode"/>, whose scope is <paramref name="scope"/>.
-    /// Fix All declares a local for every such node at once: the earlier ones whose scope holds this scope or lies in it
-    /// (one applied before this one would be in scope here, or be shadowed) keep their names out of it.
-    /// </summary>
+    /// <summary>A free name for the local the fix declares at <paramref name="fixedNode"/>.</summary>
+    /// <remarks>Fix All declares every such local at once: the earlier ones whose scope meets this one keep their
+    /// names out of it.</remarks>
     private static string LocalName(SemanticModel model, SyntaxNode fixedNode, SyntaxNode scope, CancellationToken cancellationToken, Dictionary<SyntaxNode, string>? named = null)
     {
         named ??= new Dictionary<SyntaxNode, string>();
@@ -107,7 +100,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
         return named[fixedNode] = FreeNames.Find(model, position, scope, "activity", earlier);
     }
 
-    /// <summary>The scope of the local this fix would declare at <paramref name="node"/>, when it is one the fix turns into a using local.</summary>
+    /// <summary>The scope of the local this fix would declare at <paramref name="node"/>, or null.</summary>
     private static SyntaxNode? PendingScope(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken) => node switch
     {
         ExpressionStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax } statement when DropsAnActivity(statement.Expression) && IsActivity(model, Started(statement.Expression), cancellationToken) => Scope(statement),
@@ -125,7 +118,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
     private static bool IsActivity(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken) =>
         model.GetTypeInfo(expression, cancellationToken).Type is { Name: "Activity", ContainingNamespace: { Name: "Diagnostics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
 
-    /// <summary>Whether the local is assigned, incremented or passed by ref or out after its declaration (a using local cannot be).</summary>
+    /// <summary>Whether the local is written after its declaration (a using local cannot be).</summary>
     private static bool WrittenAfterDeclaration(SemanticModel model, LocalDeclarationStatementSyntax declaration, ILocalSymbol local, CancellationToken cancellationToken) =>
         Scope(declaration).DescendantNodes().OfType<IdentifierNameSyntax>().Any(identifier =>
             identifier.Identifier.ValueText == local.Name
@@ -172,10 +165,7 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
     private static LocalDeclarationStatementSyntax UsingLocal(ExpressionStatementSyntax statement, string name) =>
         UsingDeclaration(Started(statement.Expression), name).WithTriviaFrom(statement);
 
-    /// <summary>
-    /// The member with a block body holding the using local, laid out with the file's line break and the
-    /// member's indentation (tabs stay tabs), so CRLF files stay CRLF.
-    /// </summary>
+    /// <summary>The member with a block body holding the using local, laid out with the file's line breaks.</summary>
     private static SyntaxNode WithBlockBody(SyntaxNode member, string name, SyntaxTrivia lineBreak)
     {
         var (clause, semicolon) = member switch

@@ -2,9 +2,8 @@ using System.Composition;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// TLLM2009: answers a body asking for a stream with the handler's JSON (<c>IgnoreStream = true</c>).
-/// </summary>
+/// <summary>TLLM2009: answers a body asking for a stream with the handler's JSON (<c>IgnoreStream =
+/// true</c>).</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StreamRefusalCodeFix)), Shared]
 public sealed class StreamRefusalCodeFix : TracedLlmCodeFix
 {

@@ -3,16 +3,12 @@ using Microsoft.CodeAnalysis.Simplification;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// TLLM2004 and TLLM2007, three fixes. Preferred, when an <c>LlmCall</c> the catch can use is in scope: record the
-/// handled failure first thing in the catch (<c>call.RecordHandledFailure(exception)</c>), so the
-/// recovery stays and the failure reaches the span. Otherwise (or as the second choice): rethrow. A
-/// catch whose end is reachable gets <c>throw;</c> at its end; a catch that ends in a jump (return,
-/// break, continue) has that jump replaced by <c>throw;</c>, never an unreachable <c>throw;</c> after
-/// it. A catch that also leaves by another jump gets no rethrow: that path would still recover. Last, for a
-/// designed skip or fallback: declare it, <c>[FailureHandledByDesign("...")]</c> on the member (or local
-/// function) the catch is in, its reason for the author to write.
-/// </summary>
+/// <summary>TLLM2004 and TLLM2007, three fixes: record the handled failure, rethrow, or declare it designed.</summary>
+/// <remarks>
+/// Recording (<c>call.RecordHandledFailure(exception)</c>) keeps the recovery and is preferred where an <c>LlmCall</c>
+/// is in scope. The rethrow covers every way out of the catch (a jump is replaced by <c>throw;</c>) or is not offered.
+/// The declaration, <c>[FailureHandledByDesign("...")]</c>, is for a designed skip or fallback.
+/// </remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SwallowedExceptionCodeFix)), Shared]
 public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
 {
@@ -71,10 +67,8 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
         return edits;
     }
 
-    /// <summary>
-    /// <c>[FailureHandledByDesign("...")]</c> on its own line above the member, after its documentation comment and
-    /// before its other attributes; the name is written fully qualified and simplified where <c>TracedLlm</c> is imported.
-    /// </summary>
+    /// <summary><c>[FailureHandledByDesign("...")]</c> on its own line above the member, after its
+    /// documentation.</summary>
     private static SyntaxNode Declare(SyntaxNode member)
     {
         var first = member.GetFirstToken();
@@ -95,10 +89,7 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
         };
     }
 
-    /// <summary>
-    /// A free name for the exception of a catch that has none. A catch inside another catch that gets a variable
-    /// too (Fix All names both at once) does not take that one's name: the outer's is in its scope.
-    /// </summary>
+    /// <summary>A free name for the exception of a catch that has none (not an outer catch's new one).</summary>
     private static string VariableName(SemanticModel model, CatchClauseSyntax @catch)
     {
         var outer = @catch.Ancestors().OfType<CatchClauseSyntax>()
@@ -107,12 +98,9 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
         return FreeNames.Find(model, @catch.Block.OpenBraceToken.Span.End, @catch, "exception", outer);
     }
 
-    /// <summary>
-    /// The name of an <c>LlmCall</c> the catch can use: a local declared before it and assigned there, a
-    /// parameter, a field or property, a primary constructor's parameter. An instance member or a primary
-    /// constructor's parameter only in an instance member of its type, and nothing captured into a static
-    /// lambda or local function.
-    /// </summary>
+    /// <summary>The name of an <c>LlmCall</c> the catch can use: a local, a parameter, a member, a primary
+    /// constructor's parameter.</summary>
+    /// <remarks>A member only in an instance member of its type; nothing captured into a static function.</remarks>
     private static string? LlmCallInScope(SemanticModel model, CatchClauseSyntax @catch, int position)
     {
         // The functions around the catch, innermost first: lambdas and local functions, then the member.
@@ -207,7 +195,7 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
 
     private static CatchClauseSyntax Record(CatchClauseSyntax @catch, string call, string variable)
     {
-        // Tokens with trivia of their own, none elastic: the formatter would lay the catch's lines out again (spaces for a file's tabs).
+        // Tokens with trivia of their own, none elastic: the formatter would lay the catch's lines out again.
         var identifier = SyntaxFactory.Identifier(SyntaxTriviaList.Empty, variable, SyntaxTriviaList.Empty);
         var declaration = @catch.Declaration switch
         {
@@ -229,7 +217,7 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
     private static CatchClauseSyntax AppendRethrow(CatchClauseSyntax @catch) =>
         @catch.WithBlock(Insert(@catch.Block, @catch.Block.Statements.Count, Rethrow()));
 
-    /// <summary><c>throw;</c> with no elastic trivia, so the formatter does not lay its line out again (spaces for a file's tabs).</summary>
+    /// <summary><c>throw;</c> with no elastic trivia, so the formatter does not lay its line out again.</summary>
     private static ThrowStatementSyntax Rethrow() =>
         SyntaxFactory.ThrowStatement(
             default,
@@ -237,12 +225,8 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
             null,
             SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.SemicolonToken, SyntaxTriviaList.Empty));
 
-    /// <summary>
-    /// Inserts a statement laid out like the block: on the block's line when it is one line, else on a line of
-    /// its own, indented like the statements and ended with the block's own line break (CRLF stays CRLF). At
-    /// the end it goes after the directives and comments that close the block, so an <c>#endif</c> still ends
-    /// what it ended.
-    /// </summary>
+    /// <summary>Inserts a statement laid out like the block, with its line breaks and indentation.</summary>
+    /// <remarks>At the end it goes after the directives and comments that close the block.</remarks>
     private static BlockSyntax Insert(BlockSyntax block, int index, StatementSyntax statement)
     {
         if (block.ToString().IndexOf('\n') < 0)
@@ -269,7 +253,7 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
         return block.WithStatements(block.Statements.Add(appended)).WithCloseBraceToken(block.CloseBraceToken.WithLeadingTrivia(braceIndentation));
     }
 
-    /// <summary>The whitespace that starts the last line of <paramref name="trivia"/> (the indentation of the token they lead).</summary>
+    /// <summary>The whitespace that starts the last line of <paramref name="trivia"/>.</summary>
     private static SyntaxTriviaList Indentation(SyntaxTriviaList trivia) =>
         SyntaxFactory.TriviaList(trivia.Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse());
 

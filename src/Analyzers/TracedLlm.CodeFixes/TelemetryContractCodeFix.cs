@@ -6,11 +6,8 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// TLLM1011: writes the route's part of the tracked <c>TracedLlm.Telemetry.txt</c> (an additional
-/// document) as the build emits it, and drops the routes no longer declared. Fix All does every
-/// route in scope, so the file becomes the whole emitted contract.
-/// </summary>
+/// <summary>TLLM1011: writes the route's part of the tracked <c>TracedLlm.Telemetry.txt</c> as the build emits
+/// it.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TelemetryContractCodeFix)), Shared]
 public sealed class TelemetryContractCodeFix : CodeFixProvider
 {
@@ -93,12 +90,9 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
 
     private static string Path(string route) => route.Substring(route.IndexOf(' ') + 1);
 
-    /// <summary>
-    /// Every TLLM1011 in scope, one project at a time: each route's part of that project's file is
-    /// rewritten. Not <see cref="TracedLlmFixAllProvider"/>'s walk: that one groups diagnostics by the
-    /// syntax tree they are in, and the generator reports TLLM1011 at a file path and span (a
-    /// generator's locations hold no syntax tree), so it would find none.
-    /// </summary>
+    /// <summary>Every TLLM1011 in scope, one project at a time.</summary>
+    /// <remarks>Not <see cref="TracedLlmFixAllProvider"/>'s walk: the generator reports TLLM1011 at a file path,
+    /// with no syntax tree to group by.</remarks>
     private sealed class ContractFixAll : FixAllProvider
     {
         public static readonly ContractFixAll Instance = new();

@@ -3,11 +3,9 @@ using Microsoft.CodeAnalysis.CodeActions;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// What every TracedLlm code fix shares: each fix is an edit that rewrites one syntax node (in the
-/// diagnostic's document or another one), so that Fix All can merge the edits of many
-/// diagnostics, of several IDs, into one change of the solution (see <see cref="TracedLlmFixAllProvider"/>).
-/// </summary>
+/// <summary>What every TracedLlm code fix shares: each fix is an edit that rewrites one syntax node.</summary>
+/// <remarks>So Fix All can merge the edits of many diagnostics, of several IDs, into one change
+/// (<see cref="TracedLlmFixAllProvider"/>).</remarks>
 public abstract class TracedLlmCodeFix : CodeFixProvider
 {
     /// <summary>Creates the fix for <paramref name="ids"/>.</summary>
@@ -52,7 +50,8 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
 
     private protected static Task<IReadOnlyList<SyntaxEdit>> One(SyntaxEdit edit) => Task.FromResult<IReadOnlyList<SyntaxEdit>>(new[] { edit });
 
-    /// <summary>The attribute with its named argument <paramref name="name"/> set to <paramref name="value"/>.</summary>
+    /// <summary>The attribute with its named argument <paramref name="name"/> set to
+    /// <paramref name="value"/>.</summary>
     private protected static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name, ExpressionSyntax value)
     {
         var arguments = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
@@ -68,7 +67,8 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
         return attribute.WithArgumentList(arguments.AddArguments(named));
     }
 
-    /// <summary>Applies edits to the solution: per document, every edited node is replaced at once, inner edits inside outer ones.</summary>
+    /// <summary>Applies edits to the solution: per document, every edited node at once, inner edits inside
+    /// outer.</summary>
     internal static async Task<Solution> ApplyAsync(Solution solution, IEnumerable<SyntaxEdit> edits, CancellationToken cancellationToken)
     {
         var byDocument = new Dictionary<DocumentId, Dictionary<SyntaxNode, SyntaxEdit>>();
@@ -102,9 +102,6 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
     }
 }
 
-/// <summary>
-/// One fix as an edit: <paramref name="Rewrite"/> turns <paramref name="Node"/> (as it stands after
-/// the edits inside it) into its replacement. Rewrites are syntactic; what they need from the
-/// semantic model is computed before.
-/// </summary>
+/// <summary>One fix as an edit: <paramref name="Rewrite"/> turns <paramref name="Node"/> into its replacement.</summary>
+/// <remarks>Rewrites are syntactic; what they need from the semantic model is computed before.</remarks>
 internal sealed record SyntaxEdit(string Title, string EquivalenceKey, DocumentId DocumentId, SyntaxNode Node, Func<SyntaxNode, SyntaxNode> Rewrite);

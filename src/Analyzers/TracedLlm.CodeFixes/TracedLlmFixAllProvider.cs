@@ -3,12 +3,10 @@ using Microsoft.CodeAnalysis.CodeActions;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// Fix All for every TracedLlm fix, in a document, a project or the solution, for one ID or
-/// several: every diagnostic in scope gets the edit of its own fix that matches the chosen action
-/// (or, for the other IDs of a Fix All across IDs, its preferred edit), and the edits are merged
-/// into one change, so fixes of one diagnostic never undo or misplace those of another.
-/// </summary>
+/// <summary>Fix All for every TracedLlm fix, in a document, a project or the solution, for one ID or
+/// several.</summary>
+/// <remarks>Every diagnostic in scope gets its fix's edit that matches the chosen action, and the edits are merged
+/// into one change.</remarks>
 internal sealed class TracedLlmFixAllProvider : FixAllProvider
 {
     public static readonly TracedLlmFixAllProvider Instance = new();

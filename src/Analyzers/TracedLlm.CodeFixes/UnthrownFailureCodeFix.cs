@@ -4,12 +4,8 @@ using Microsoft.CodeAnalysis.Simplification;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// TLLM2008: in the branch the upstream's failure takes, the statements from the hand-written answer on become a throw
-/// of an <c>UpstreamException</c> (the forwarder's exception inside it, or the upstream's status), so the failure path
-/// answers in the route's format and every span ends in error. Offered where the analyzer found the branch and what to
-/// throw.
-/// </summary>
+/// <summary>TLLM2008: in the failure's branch, the hand-written answer becomes a throw of an
+/// <c>UpstreamException</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnthrownFailureCodeFix)), Shared]
 public sealed class UnthrownFailureCodeFix : TracedLlmCodeFix
 {

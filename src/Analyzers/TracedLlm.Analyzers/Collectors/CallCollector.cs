@@ -3,14 +3,12 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.Analyzers.Collectors;
 
-/// <summary>
-/// The edges of the call graph: calls (direct, extension, through interfaces and overrides),
-/// property accessors, constructors and the instance initializers a creation runs, method groups, delegates held in fields,
-/// user-defined operators and conversions, the <c>Dispose</c> a <c>using</c> runs, the enumerator a <c>foreach</c> runs and the
-/// <c>Deconstruct</c> a deconstruction runs, each marked
-/// with whether it is made inside an attempt scope, and whether a referenced library makes it later rather than the
-/// request (a method group or lambda subscribed to a library's event, a timer's callback).
-/// </summary>
+/// <summary>The edges of the call graph, each marked inside an attempt scope or not, made by the request or
+/// not.</summary>
+/// <remarks>
+/// Calls, accessors, constructors and the initializers a creation runs, method groups, delegates held in fields,
+/// user-defined operators and conversions, and what <c>using</c>, <c>foreach</c> and deconstruction run.
+/// </remarks>
 internal sealed class CallCollector : IFactCollector
 {
     public void Visit(IOperation operation, MethodScope scope)
@@ -80,7 +78,7 @@ internal sealed class CallCollector : IFactCollector
         }
     }
 
-    /// <summary>The <c>Deconstruct</c> methods a deconstruction runs, nested ones included (<c>var ((a, b), c) = ...</c>).</summary>
+    /// <summary>The <c>Deconstruct</c> methods a deconstruction runs, nested ones included.</summary>
     private static void AddDeconstructions(DeconstructionInfo info, IOperation site, MethodScope scope)
     {
         Add(info.Method, site, scope);
@@ -101,10 +99,7 @@ internal sealed class CallCollector : IFactCollector
         _ => null,
     };
 
-    /// <summary>
-    /// The <c>Dispose</c> (or <c>DisposeAsync</c>) a <c>using</c> runs when it ends, for each resource whose type names its
-    /// implementation: the language calls it, so no invocation is written for it.
-    /// </summary>
+    /// <summary>The <c>Dispose</c> a <c>using</c> runs when it ends, for each resource whose type names it.</summary>
     private static void AddDisposals(IOperation resources, bool asynchronous, IOperation site, MethodScope scope)
     {
         if (resources is IVariableDeclarationGroupOperation group)
@@ -120,10 +115,8 @@ internal sealed class CallCollector : IFactCollector
         }
     }
 
-    /// <summary>
-    /// A field or property holding delegates (one, or a collection of them): reading it may end in
-    /// invoking what its initializer put there, later and through any local, so it is an edge.
-    /// </summary>
+    /// <summary>A field or property holding delegates: reading it may end in invoking what its initializer put
+    /// there.</summary>
     private static void AddDelegateHolder(ISymbol member, ITypeSymbol type, IOperation site, MethodScope scope)
     {
         if (member.Locations.Any(l => l.IsInSource) && HoldsDelegates(type, 0))

@@ -2,13 +2,11 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.Analyzers.Collectors;
 
-/// <summary>
-/// TLLM2001's facts: string keys read or written on a metadata bag (see
-/// <see cref="WellKnownTypes.IsKeyedBag"/>) through indexers, instance methods and extension
-/// methods (<c>TryAdd</c>, <c>GetValueOrDefault</c>, ...); arguments that carry a possible key into
-/// a source method; and the values methods return and initializers hold, so keys kept in fields,
-/// properties, lambdas and helper methods are followed.
-/// </summary>
+/// <summary>TLLM2001's facts: string keys read or written on a metadata bag, and where their values come from.</summary>
+/// <remarks>
+/// Keys through indexers and methods (<c>TryAdd</c>, <c>GetValueOrDefault</c>...); arguments that carry a possible key
+/// into a source method; the values methods return and initializers hold.
+/// </remarks>
 internal sealed class KeyCollector : IFactCollector
 {
     // The key parameter of a keyed member, by the name the BCL gives it.
@@ -35,7 +33,7 @@ internal sealed class KeyCollector : IFactCollector
                 break;
             case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field } reference
                 when scope.Owner is IMethodSymbol { MethodKind: MethodKind.StaticConstructor } constructor && WellKnownTypes.Same(field.ContainingType, constructor.ContainingType):
-                // A static readonly field is written only by its initializer and its type's static constructor: keep what this one gives it.
+                // A static readonly field is written only by its initializer and static constructor: keep this one's.
                 if (reference.Parent is ISimpleAssignmentOperation { IsRef: false } assignment && assignment.Target == reference)
                 {
                     scope.Facts.FieldWrites.Add((field.OriginalDefinition, Relevant(scope.Flow.Values(assignment.Value), scope)));
@@ -105,7 +103,7 @@ internal sealed class KeyCollector : IFactCollector
             else if (parameter is { HasExplicitDefaultValue: true, ExplicitDefaultValue: string constant } && DefaultValueSyntax(parameter) is { } written
                 && Matters(ImmutableArray.Create(KeyValue.Of(constant)), scope))
             {
-                // Left out: the parameter's default, for certain; reported at the default, for the routes reaching this call.
+                // Left out: the parameter's default, reported at the default for the routes reaching this call.
                 scope.Facts.Arguments.Add(new ArgumentFlow(method.OriginalDefinition, parameter.Ordinal, ImmutableArray.Create(KeyValue.Of(constant)), written.GetLocation(), Omitted: true));
             }
         }
@@ -134,7 +132,7 @@ internal sealed class KeyCollector : IFactCollector
         }
     }
 
-    /// <summary>A bag the method made itself (a dictionary for an upstream body, a JSON writer): not the request's metadata.</summary>
+    /// <summary>A bag the method made itself (an upstream body, a JSON writer): not the request's metadata.</summary>
     private static bool IsOwnBag(IOperation? bag, MethodScope scope)
     {
         if (bag is null)
@@ -186,7 +184,7 @@ internal sealed class KeyCollector : IFactCollector
     private static ImmutableHashSet<string> Narrow(ImmutableHashSet<string>? only, string slot) =>
         only is null ? ImmutableHashSet.Create(StringComparer.Ordinal, slot) : only.Intersect(new[] { slot });
 
-    /// <summary><c>slot == "x"</c>, <c>"x" != slot</c>, <c>slot is "x"</c> on the route's slot: the constant and whether it tests equality.</summary>
+    /// <summary><c>slot == "x"</c>, <c>slot is "x"</c> on the route's slot: the constant, and whether equality.</summary>
     private static (string Slot, bool Equal)? SlotTest(IOperation condition, MethodScope scope)
     {
         condition = ValueFlow.Unwrap(condition);
@@ -216,10 +214,9 @@ internal sealed class KeyCollector : IFactCollector
     private static bool Matters(ImmutableArray<KeyValue> values, MethodScope scope) =>
         values.Any(v => v.Kind is not (KeyValueKind.Constant or KeyValueKind.Unknown) || (v.Kind == KeyValueKind.Constant && scope.Compilation.SlotNames(scope.CancellationToken).Contains(v.Constant!)));
 
-    /// <summary>
-    /// The values a member or method keeps for the keys that read it: all of them when they matter; else its constants
-    /// when each is a piece of a slot name (<c>"_metadata"</c>, which a concatenation may join into one); else unknown.
-    /// </summary>
+    /// <summary>The values a member or method keeps for the keys that read it.</summary>
+    /// <remarks>All of them when they matter; else its constants when each is a piece of a slot name
+    /// (<c>"_metadata"</c>); else unknown.</remarks>
     private static ImmutableArray<KeyValue> Relevant(ImmutableArray<KeyValue> values, MethodScope scope) =>
         Matters(values, scope) || (!values.IsEmpty && values.All(v => v.Kind == KeyValueKind.Constant && IsPieceOfASlotName(v.Constant!, scope)))
             ? values

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis.FlowAnalysis;
 
 namespace TracedLlm.Analyzers.Collectors;
 
-/// <summary>One operation block being read: its owner, its operations, the value flow over them, and the facts the collectors fill.</summary>
+/// <summary>One operation block being read: its owner, operations, value flow, and the facts collectors fill.</summary>
 internal sealed partial class MethodScope
 {
     public MethodScope(CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, AnalyzerOptions options, CancellationToken cancellationToken)
@@ -31,10 +31,10 @@ internal sealed partial class MethodScope
     /// <summary>The control-flow graph of one of the block's root operations (throws for other operations).</summary>
     public Func<IOperation, ControlFlowGraph?> GraphOf { get; }
 
-    /// <summary>Spans started in the block, by the syntax of their start, with the message for each when it is left open.</summary>
+    /// <summary>Spans started in the block, by the syntax of their start, with the message when left open.</summary>
     public Dictionary<SyntaxNode, string> SpanStarts { get; } = new();
 
-    /// <summary>The block starts a span outside a <c>using</c>, or calls a source method that gives one through a ref or out parameter: the span flow has work here.</summary>
+    /// <summary>The span flow has work here: a span started outside a <c>using</c>, or one given by ref or out.</summary>
     public bool HandlesSpans { get; set; }
 
     public WellKnownTypes Types => Compilation.Types;
@@ -56,7 +56,8 @@ internal sealed partial class MethodScope
 
     public bool OwnerInAttempt { get; }
 
-    /// <summary>Inside a method with an attempt, or inside the operation handed to LlmCall.ExecuteAsync / StreamAsync.</summary>
+    /// <summary>Inside a method with an attempt, or inside the operation given to LlmCall.ExecuteAsync /
+    /// StreamAsync.</summary>
     public bool InAttemptScope(IOperation operation)
     {
         if (OwnerInAttempt)
@@ -75,7 +76,7 @@ internal sealed partial class MethodScope
         return false;
     }
 
-    /// <summary>A delegate given to LlmCall.ExecuteAsync / StreamAsync: directly, or kept in a local first that is passed there.</summary>
+    /// <summary>A delegate given to LlmCall.ExecuteAsync / StreamAsync, directly or through a local.</summary>
     private bool IsAttemptOperation(IDelegateCreationOperation creation)
     {
         IOperation value = creation;
@@ -105,14 +106,12 @@ internal sealed partial class MethodScope
     private HashSet<IMethodSymbol>? _localFunctionTaken;
     private Dictionary<IMethodSymbol, bool>? _runsLater;
 
-    /// <summary>
-    /// Where <paramref name="operation"/> runs relative to exception handling: inside a catch clause's handler
-    /// of this method (<see cref="Handling.InCatch"/>: an exception is already on its way when it runs), in the
-    /// method's own run (<see cref="Handling.InBody"/>: while handling only if every call of the method is), or in
-    /// a lambda or a method group's target that may run at any later time (<see cref="Handling.Anytime"/>).
-    /// A local function runs in its method's run when it is only called there (never from a lambda), never taken as
-    /// a delegate.
-    /// </summary>
+    /// <summary>Where <paramref name="operation"/> runs relative to exception handling.</summary>
+    /// <remarks>
+    /// In a catch's handler (<see cref="Handling.InCatch"/>), in the method's own run (<see cref="Handling.InBody"/>:
+    /// a local function only called there too), or in a lambda or method group's target that may run later
+    /// (<see cref="Handling.Anytime"/>).
+    /// </remarks>
     public Handling HandlingOf(IOperation operation)
     {
         for (IOperation? current = operation; current is not null; current = current.Parent)
@@ -138,10 +137,8 @@ internal sealed partial class MethodScope
         return Handling.InBody;
     }
 
-    /// <summary>
-    /// A local function that may run at any later time: taken as a delegate (a method group), or called
-    /// from a lambda, or from another local function of which that holds.
-    /// </summary>
+    /// <summary>A local function that may run later: taken as a delegate, or called from a lambda or from one that
+    /// may.</summary>
     private bool RunsLater(IMethodSymbol function, HashSet<IMethodSymbol> visited)
     {
         _localFunctionTaken ??= new HashSet<IMethodSymbol>(

@@ -3,14 +3,11 @@ using TracedLlm.Analyzers.Facts.SpanFlow;
 
 namespace TracedLlm.Analyzers.Collectors;
 
-/// <summary>
-/// TLLM2003's facts: an Activity started (<c>ActivitySource.StartActivity</c>, <c>Activity.Start</c>,
-/// or a source method that starts and returns one) and left open on some path, decided by
-/// <see cref="SpanAnalysis"/> on Roslyn's dataflow framework once the block is read; or started
-/// as an orphan (an empty parent context, or after <c>Activity.Current = null</c>). An Activity
-/// handed on (returned, passed to code that keeps it, stored, captured by a callback) belongs to
-/// whoever receives it.
-/// </summary>
+/// <summary>TLLM2003's facts: an Activity left open on some path, or started as an orphan.</summary>
+/// <remarks>
+/// Left open is decided by <see cref="SpanAnalysis"/> on Roslyn's dataflow framework once the block is read. An
+/// Activity handed on (returned, passed to code that keeps it, stored, captured) belongs to whoever receives it.
+/// </remarks>
 internal sealed class SpanCollector : IFactCollector
 {
     public void Visit(IOperation operation, MethodScope scope)
@@ -44,10 +41,9 @@ internal sealed class SpanCollector : IFactCollector
             Add(scope, location, "This Activity is started after Activity.Current was set to null and without an explicit parent: it becomes an orphan; pass the request span's context", DiagnosticIds.SpanOrphanKind);
         }
 
-        // Whether it is left open is decided when the block is complete (Complete), by the span flow.
-        // A span started into a 'using', or into a local that the very next statement's 'finally'
-        // ends, is ended on every path, and the flow is not run for it alone: the flow costs about
-        // 14 ms a method on the 1,000-route build (bench/results/2026-11-24-analyzers-dataflow.md).
+        // Whether it is left open is decided when the block is complete, by the span flow. One started into a
+        // 'using', or ended by the next statement's 'finally', needs no flow: it costs about 14 ms a method on the
+        // 1,000-route build (bench/results/2026-11-24-analyzers-dataflow.md).
         var (consumer, value) = Consumer(invocation);
         if (!IsUsing(consumer) && !EndedByTheNextFinally(consumer, root))
         {
@@ -60,12 +56,10 @@ internal sealed class SpanCollector : IFactCollector
         consumer is IUsingOperation
         || (consumer is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: IUsingDeclarationOperation or IUsingOperation } } } });
 
-    /// <summary>
-    /// The span's local is declared alone in its statement, the next statement is a <c>try</c> whose
-    /// <c>finally</c> stops or disposes it as a statement of its own, and the local is never assigned
-    /// again: nothing can leave between the start and the <c>try</c>, and every way out of the
-    /// <c>try</c> runs that <c>finally</c>.
-    /// </summary>
+    /// <summary>The span's local is stopped or disposed by the next statement's <c>finally</c>, and never assigned
+    /// again.</summary>
+    /// <remarks>Nothing can leave between the start and the <c>try</c>, and every way out of it runs that
+    /// <c>finally</c>.</remarks>
     private static bool EndedByTheNextFinally(IOperation? consumer, IOperation root)
     {
         if (consumer is not IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }
@@ -97,7 +91,7 @@ internal sealed class SpanCollector : IFactCollector
 
     private const string Handed = "This Activity is not ended on every path: the code it is handed to does not end it everywhere; declare it with 'using', or Stop or Dispose it in a finally block";
 
-    /// <summary>The message for a start left open, by what receives the Activity; null when it is handed on (returned, passed, stored).</summary>
+    /// <summary>The message for a start left open, by what receives the Activity; null when it is handed on.</summary>
     private static string? Message(IOperation? consumer, IOperation value) => consumer switch
     {
         IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => $"The Activity in '{declarator.Symbol.Name}' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block",
@@ -107,7 +101,7 @@ internal sealed class SpanCollector : IFactCollector
         _ => null,
     };
 
-    /// <summary>The spans of the block left open on some path (<see cref="SpanAnalysis"/>), reported at their starts.</summary>
+    /// <summary>The spans of the block left open on some path (<see cref="SpanAnalysis"/>), at their starts.</summary>
     public static void Complete(MethodScope scope)
     {
         if (!scope.HandlesSpans)
@@ -151,7 +145,7 @@ internal sealed class SpanCollector : IFactCollector
     private static void Add(MethodScope scope, Location location, string message, string kind) =>
         scope.Facts.SpanProblems.Add(new SpanProblem(location, message, kind));
 
-    /// <summary>What receives the started Activity, past conversions, '?.' (before the start or after it) and fluent calls that return it (SetTag, SetStatus...).</summary>
+    /// <summary>What receives the started Activity, past conversions, <c>?.</c> and fluent calls that return it.</summary>
     private static (IOperation? Consumer, IOperation Value) Consumer(IOperation value)
     {
         var current = value;

@@ -1,10 +1,9 @@
 namespace TracedLlm.Analyzers.Collectors;
 
-// A probe's handler, and the types a catch takes: what the decode probes and the catches of types only source creates read.
+// A probe's handler, and the types a catch takes.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>A probe's handler: it only logs, sets locals or out parameters to values read, returns one, or leaves a
-    /// loop.</summary>
+    /// <summary>A probe's handler: it only logs, sets locals to values read, returns one, or leaves a loop.</summary>
     private static bool IsProbeHandler(ICatchClauseOperation @catch, MethodScope scope) =>
         @catch.Handler.Operations.All(statement => IsProbeStatement(statement, scope));
 
@@ -20,8 +19,7 @@ internal sealed partial class SwallowCollector
         _ => false,
     };
 
-    /// <summary>The types a catch takes: its own, or those its filter tests for when it tests only types; null
-    /// otherwise.</summary>
+    /// <summary>The types a catch takes: its own, or those its filter tests for when it tests only types.</summary>
     private static List<ITypeSymbol>? CaughtTypes(ICatchClauseOperation @catch)
     {
         if (@catch.Filter is not { } filter)

@@ -5,24 +5,18 @@ internal sealed partial class SwallowCollector
 {
     /// <summary>A decode probe, TryParse for a value decoded in memory: what fails is the value, not the
     /// request.</summary>
-    /// <remarks>
-    /// The try only decodes (base64, JSON, a URI, a number, a date, a JWT read, <c>Unprotect</c>) and computes in
-    /// memory, the catch takes what a decoder throws, and the handler is a probe's or keeps the value another way.
-    /// </remarks>
     private static bool DecodesInMemory(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope) =>
         @catch.Filter is null && TakesDecodeFailure(@catch.ExceptionType, scope.Types)
         && ((scope.Compilation.WorkOf(@try.Body) == InMemoryWork.Decodes && (IsProbeHandler(@catch, scope) || KeepsInMemory(@catch, scope)))
             || DecodesAmongOtherWork(@catch, @try, scope));
 
-    /// <summary>A catch of a decoder's documented failure around a try whose other work cannot throw that
-    /// type.</summary>
+    /// <summary>A catch of a decoder's documented failure around a try whose other work cannot throw it.</summary>
     private static bool DecodesAmongOtherWork(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope) =>
         !AnyException(@catch.ExceptionType, scope.Types)
         && @catch.Handler.Operations.All(statement => IsProbeStatement(statement, scope) || SetsAnswer(statement, scope.Types))
         && scope.Compilation.WorkOf(@try.Body, @catch.ExceptionType) == InMemoryWork.Decodes;
 
-    /// <summary>A handler that keeps the value another way (the JSON tried, the text kept), in memory, writing no
-    /// answer.</summary>
+    /// <summary>A handler that keeps the value another way (the JSON tried, the text kept), writing no answer.</summary>
     private static bool KeepsInMemory(ICatchClauseOperation @catch, MethodScope scope)
     {
         var types = scope.Types;
@@ -38,8 +32,7 @@ internal sealed partial class SwallowCollector
         });
     }
 
-    /// <summary>A local, a parameter, or a member or item of one whose type is of source or a collection, never
-    /// HTTP's.</summary>
+    /// <summary>A local, a parameter, or a member or item of one, of source or a collection, never HTTP's.</summary>
     private static bool IsHeld(IOperation target, WellKnownTypes types) => ValueFlow.Unwrap(target) switch
     {
         ILocalReferenceOperation or IParameterReferenceOperation => true,
@@ -53,8 +46,7 @@ internal sealed partial class SwallowCollector
     private static bool HoldsValues(ITypeSymbol type, WellKnownTypes types) =>
         !IsHttp(type) && (type.IsAnonymousType || type.Locations.Any(location => location.IsInSource) || types.Decoders.IsCollection(type));
 
-    /// <summary>Sets a member of a local of source to a value computed without calls (a function's answer to the
-    /// model).</summary>
+    /// <summary>Sets a member of a local of source to a value computed without calls.</summary>
     private static bool SetsAnswer(IOperation statement, WellKnownTypes types) =>
         statement is IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: var target } assignment }
         && ValueFlow.Unwrap(target) switch
@@ -68,7 +60,7 @@ internal sealed partial class SwallowCollector
 
     private static bool OfSource(ITypeSymbol type) => !IsHttp(type) && type.Locations.Any(location => location.IsInSource);
 
-    /// <summary>A type of ASP.NET Core's HTTP abstractions (<c>HttpContext</c>, <c>HttpResponse</c>...) or one derived from it.</summary>
+    /// <summary>A type of ASP.NET Core's HTTP abstractions (<c>HttpContext</c>...) or one derived from it.</summary>
     private static bool IsHttp(ITypeSymbol type)
     {
         for (var current = type; current is not null; current = current.BaseType)
@@ -85,8 +77,7 @@ internal sealed partial class SwallowCollector
     private static bool AnyException(ITypeSymbol caught, WellKnownTypes types) =>
         caught.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(caught, types.Exception);
 
-    /// <summary>A caught type a decode failure is: any exception, or one the decoders document (format, JSON,
-    /// argument...).</summary>
+    /// <summary>A caught type a decode failure is: any exception, or one the decoders document.</summary>
     private static bool TakesDecodeFailure(ITypeSymbol caught, WellKnownTypes types) =>
         AnyException(caught, types)
         || new[] { types.FormatException, types.JsonException, types.Decoders.NewtonsoftJsonException, types.ArgumentException, types.CryptographicException, types.OverflowException }

@@ -3,8 +3,7 @@ namespace TracedLlm.Analyzers.Collectors;
 // TLLM2004's reading of a caught exception kept and thrown later.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>The caught exception kept in a local outside the try and thrown from it later, on some path of the
-    /// method.</summary>
+    /// <summary>The caught exception kept in a local outside the try and thrown later on some path.</summary>
     private static bool ThrownLater(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
         var types = scope.Types;
@@ -49,7 +48,7 @@ internal sealed partial class SwallowCollector
             && Reachable(o, body) && !InLaterHandler(o, body) && !Rewritten(own, kept, @try, o) && !GuardedAgainst(o, body, kept, caught.Type));
     }
 
-    /// <summary>No statement before the throw, in a block around it, leaves that block first (a return, a throw, a break): dead code throws nothing.</summary>
+    /// <summary>A statement before the throw leaves its block first: dead code throws nothing.</summary>
     private static bool Reachable(IOperation thrown, IOperation body)
     {
         for (IOperation current = thrown; current.Parent is { } parent && current != body; current = parent)
@@ -76,7 +75,7 @@ internal sealed partial class SwallowCollector
         return true;
     }
 
-    /// <summary>The throw is in a later catch clause: it runs only when something else fails, not when the kept failure is one.</summary>
+    /// <summary>The throw is in a later catch clause: it runs when something else fails.</summary>
     private static bool InLaterHandler(IOperation thrown, IOperation body)
     {
         for (var current = thrown.Parent; current is not null && current != body; current = current.Parent)
@@ -90,14 +89,13 @@ internal sealed partial class SwallowCollector
         return false;
     }
 
-    /// <summary>A kept local written again between the <c>try</c> and the throw (<c>failure = null;</c>): what is thrown is no longer the failure.</summary>
+    /// <summary>A kept local written again between the <c>try</c> and the throw: what is thrown is no failure.</summary>
     private static bool Rewritten(List<IOperation> own, List<ILocalSymbol> kept, ITryOperation @try, IOperation thrown) =>
         own.Any(o => o is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target }
             && kept.Contains(target.Local, SymbolEqualityComparer.Default)
             && o.Syntax.SpanStart >= @try.Syntax.Span.End && o.Syntax.SpanStart < thrown.Syntax.SpanStart);
 
-    /// <summary>The throw runs only when a test says the kept local holds no failure, or one of a type the catch cannot
-    /// keep.</summary>
+    /// <summary>The throw runs only when a test says the kept local holds no failure the catch keeps.</summary>
     private static bool GuardedAgainst(IOperation thrown, IOperation body, List<ILocalSymbol> kept, ITypeSymbol? caughtType)
     {
         for (IOperation current = thrown; current.Parent is { } parent && current != body; current = parent)
@@ -146,7 +144,7 @@ internal sealed partial class SwallowCollector
         _ => false,
     };
 
-    /// <summary>A throw of what a kept local holds, or of an exception built from it; an <c>ExceptionDispatchInfo</c> thrown from it.</summary>
+    /// <summary>A throw of what a kept local holds, of an exception built from it, or its dispatch info's.</summary>
     private static bool ThrowsKept(IOperation operation, List<ILocalSymbol> kept, WellKnownTypes types) => operation switch
     {
         IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown) switch
@@ -162,7 +160,7 @@ internal sealed partial class SwallowCollector
         _ => false,
     };
 
-    /// <summary>What a call is made on (<see cref="MethodScope.Receiver"/>), through <c>?.</c> too (<c>captured?.Throw()</c>).</summary>
+    /// <summary>What a call is made on (<see cref="MethodScope.Receiver"/>), through <c>?.</c> too.</summary>
     private static IOperation? CalledOn(IInvocationOperation call)
     {
         if (MethodScope.Receiver(call) is not { } instance)

@@ -3,12 +3,10 @@ namespace TracedLlm.Analyzers.Collectors;
 // TLLM2004's reading of a protocol-version fallback.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>The <c>Data</c> keys by which SocketsHttpHandler says it refused the version asked for: nothing was
-    /// sent.</summary>
+    /// <summary>The <c>Data</c> keys by which SocketsHttpHandler says it refused the version: nothing was sent.</summary>
     private static readonly HashSet<string> VersionRefusals = new(StringComparer.Ordinal) { "HTTP2_ENABLED", "SETTINGS_ENABLE_CONNECT_PROTOCOL" };
 
-    /// <summary>A protocol-version fallback: every path hands on, or tests a version refusal and sends again
-    /// upstream.</summary>
+    /// <summary>A protocol-version fallback: every path hands on, or tests a version refusal and sends again.</summary>
     private static bool IsVersionFallback(ICatchClauseOperation @catch, MethodScope scope)
     {
         if (scope.Types.HttpRequestException is not { } requestFailure || !WellKnownTypes.DerivesFrom(@catch.ExceptionType, requestFailure)
@@ -40,8 +38,7 @@ internal sealed partial class SwallowCollector
             _scope = scope;
         }
 
-        /// <summary>Every path hands on before it leaves, or, past a true test of a refusal, sends again
-        /// upstream.</summary>
+        /// <summary>Every path hands on before it leaves, or, past a true test of a refusal, sends again.</summary>
         public bool Covered(IEnumerable<IOperation> statements, bool refused)
         {
             var rest = statements.ToList();

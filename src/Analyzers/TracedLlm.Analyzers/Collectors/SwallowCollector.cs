@@ -5,11 +5,9 @@ namespace TracedLlm.Analyzers.Collectors;
 /// <summary>TLLM2004's and TLLM2007's facts: catch clauses that swallow, and how callers use what a method
 /// returns.</summary>
 /// <remarks>
-/// A catch hands the failure on when every path through it does (<see cref="FailureHandoff"/>), when its filter reports
-/// it, or when what follows it does. It is no swallow where the code shows the failure is not the request's (a decode
-/// probe, a failure kept and thrown later, a protocol-version fallback, a try that cannot throw, disposal, work the
-/// request does not wait for) or the team declares it (<see cref="DeclaredIntent"/>). What other methods decide (types
-/// only source creates, the Try-pattern, interface calls) is kept on the site and read at the end of the compilation.
+/// A catch hands the failure on when every path through it does (<see cref="FailureHandoff"/>). It is no swallow where
+/// the code shows the failure is not the request's or the team declares it (<see cref="DeclaredIntent"/>). What other
+/// methods decide is kept on the site and read at the end of the compilation.
 /// </remarks>
 internal sealed partial class SwallowCollector : IFactCollector
 {
@@ -47,8 +45,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var handoff = scope.Compilation.Handoff;
-        // A catch in a type's disposal is not read: the dispose pattern asks disposal not to throw (CA1065), so a catch there keeps
-        // a cleanup's failure from its caller by design, and the request's own failure, if any, is the one its code hands on.
+        // A catch in a type's disposal is not read: the dispose pattern asks disposal not to throw (CA1065).
         if ((scope.Owner is IMethodSymbol owner && scope.Compilation.IsDisposal(owner)) || handoff.Always(@catch.Handler) || (@catch.Filter is { } filter && handoff.Anywhere(filter)))
         {
             return;
@@ -61,8 +58,7 @@ internal sealed partial class SwallowCollector : IFactCollector
             return;
         }
 
-        // A try that cannot throw, or cannot but through calls of interface or virtual methods of source, whose implementations
-        // are read at the end of the compilation.
+        // A try that cannot throw, or only through interface or virtual calls of source, read at the end.
         var dispatched = new List<IMethodSymbol>();
         var quietIfHeld = @try is not null && scope.Compilation.CannotThrow(@try.Body, dispatched) ? dispatched.Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray() : default;
         if (!quietIfHeld.IsDefault && quietIfHeld.IsEmpty)
@@ -87,8 +83,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         var location = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation() : @catch.Syntax.GetLocation();
         // A bare catch (typed as object) swallows any exception.
         var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object ? "System.Exception" : @catch.ExceptionType.ToDisplayString();
-        // The request's own failure by what the method shows: the catch answers the request with an error, or what it gives up
-        // on makes a call the code shows is a model call; a send whose client only the compilation can tell is read at its end.
+        // The request's own failure by what the method shows: an error answered, or a model call given up; a send
+        // whose client only the compilation can tell is read at its end.
         var answersError = scope.Compilation.AnswersRequest(@catch.Handler, ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol);
         var given = @try is null ? null : CompilationFacts.GivenUpScope(@catch, @try);
         var sends = given is null ? new List<ModelCallSite>() : given.DescendantsAndSelf().OfType<IInvocationOperation>()
@@ -117,8 +113,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
     }
 
-    /// <summary>What follows the try hands the failure on before anything leaves: a declared record, a test that fails
-    /// on it.</summary>
+    /// <summary>What follows the try hands the failure on before anything leaves.</summary>
     private static bool HandedOnAfter(ICatchClauseOperation @catch, ITryOperation @try, FailureHandoff handoff)
     {
         if (@catch.Handler.Operations.Any(FailureHandoff.Leaves))
@@ -156,8 +151,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         _ => null,
     };
 
-    /// <summary>A guardrail that fails open: the check failed, the request goes on, and the trace says it
-    /// passed.</summary>
+    /// <summary>A guardrail that fails open: the check failed, the request goes on, the trace says it passed.</summary>
     private static bool FailsOpen(ICatchClauseOperation @catch, MethodScope scope)
     {
         var function = ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol;
@@ -173,16 +167,14 @@ internal sealed partial class SwallowCollector : IFactCollector
             && ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>().All(Blocks));
     }
 
-    /// <summary>A relay cut mid-body: the try reads an upstream's content and writes the answer; the client holds part
-    /// of a 200.</summary>
+    /// <summary>A relay cut mid-body: the try reads an upstream's content and writes the answer.</summary>
     private static bool Relays(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
         @try is not null && !IsCancellation(@catch.ExceptionType, scope.Types) && scope.Types.HttpContent is { } content
         && ValueFlow.Own(@try.Body).OfType<IInvocationOperation>()
             .Any(call => call.Instance?.Type is { } type && WellKnownTypes.DerivesFrom(type, content))
         && scope.Compilation.AnswersRequest(@try.Body, null);
 
-    /// <summary>A rethrow under a condition (not a cancellation, not a client's status) that goes on as a success
-    /// otherwise.</summary>
+    /// <summary>A rethrow under a condition (not a cancellation, not a client's status), a success otherwise.</summary>
     private static bool RethrowsSome(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
         @try is not null && CompilationFacts.GivenUpScope(@catch, @try) is not ILoopOperation
         && !ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>()
@@ -213,8 +205,7 @@ internal sealed partial class SwallowCollector : IFactCollector
     private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
         types.OperationCanceledException is { } cancelled && WellKnownTypes.DerivesFrom(type, cancelled);
 
-    /// <summary>In a lambda handed to <c>Task.Run</c> whose task is discarded or kept in a field: the request never
-    /// waits for it.</summary>
+    /// <summary>In a lambda handed to <c>Task.Run</c> whose task is discarded or kept: the request never waits.</summary>
     private static bool InDetachedTask(IOperation operation, WellKnownTypes types)
     {
         for (var current = operation.Parent; current is not null; current = current.Parent)
@@ -259,8 +250,7 @@ internal sealed partial class SwallowCollector : IFactCollector
             || (last is not IBranchOperation && !@catch.Handler.Operations.Any(FailureHandoff.Leaves) && @try is not null && Next(@try) is IReturnOperation { ReturnedValue: not null });
     }
 
-    /// <summary>The caller fails on the call's failure value (false, null): throws, reports, answers an error, or goes
-    /// on.</summary>
+    /// <summary>The caller fails on the call's failure value (false, null): throws, reports or answers an error.</summary>
     private static bool TurnsIntoFailure(IInvocationOperation invocation, MethodScope scope)
     {
         var value = (IOperation)invocation;
@@ -301,7 +291,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         return failure is not null && Fails(failure, scope);
     }
 
-    // A comparison of the result with any value: `x == Status.Failed` tests for the failure, `x != Status.Failed` for its absence.
+    // A comparison of the result with any value: `x == Status.Failed` tests for the failure, `!=` for its absence.
     private static bool? Compared(IOperation condition, IOperation value, ILocalSymbol? stored) =>
         condition is IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } compare
             && (Refers(compare.LeftOperand, value, stored) || Refers(compare.RightOperand, value, stored))

@@ -1,17 +1,15 @@
 namespace TracedLlm.Analyzers.Collectors;
 
-/// <summary>
-/// TLLM2002's facts: the exception types traced code raises. <c>throw</c> statements and
-/// expressions, <c>ExceptionDispatchInfo.Throw</c> / <c>Capture(...).Throw()</c>, and faulted tasks
-/// (<c>Task.FromException</c>, <c>ValueTask.FromException</c>, <c>TaskCompletionSource.SetException</c>).
-/// A rethrow of the caught exception keeps the caught type and is not a new throw. Code a referenced library
-/// runs later (<see cref="MethodScope.RunsAsLibraryCallback"/>) raises to that library, not to the request.
-/// </summary>
+/// <summary>TLLM2002's facts: the exception types traced code raises.</summary>
+/// <remarks>
+/// Throws, <c>ExceptionDispatchInfo.Throw</c>, faulted tasks. A rethrow of the caught exception keeps the caught type.
+/// Code a library runs later (<see cref="MethodScope.RunsAsLibraryCallback"/>) raises to that library.
+/// </remarks>
 internal sealed class ThrowCollector : IFactCollector
 {
     public void Visit(IOperation operation, MethodScope scope)
     {
-        // What a library's callback raises goes back to the library (its event's raiser, the timer), not to the request.
+        // What a library's callback raises goes back to the library (its event's raiser), not to the request.
         switch (operation)
         {
             case IThrowOperation { Exception: { } thrown } @throw when !scope.RunsAsLibraryCallback(@throw):
@@ -26,11 +24,9 @@ internal sealed class ThrowCollector : IFactCollector
         }
     }
 
-    /// <summary>
-    /// A generic throw helper's type argument, when the helper (a small method of source) throws a new object of that type
-    /// parameter (<c>static void Fail&lt;TException&gt;() where TException : Exception, new() =&gt; throw new TException();</c>):
-    /// the call raises the type it is given, which the helper's own throw of a type parameter cannot name.
-    /// </summary>
+    /// <summary>A generic throw helper's type argument, when the helper throws a new object of that type
+    /// parameter.</summary>
+    /// <remarks><c>static void Fail&lt;T&gt;() where T : Exception, new() =&gt; throw new T();</c></remarks>
     private static ITypeSymbol? ThrownTypeArgument(IInvocationOperation call, MethodScope scope)
     {
         var helper = call.TargetMethod.OriginalDefinition;
@@ -85,7 +81,7 @@ internal sealed class ThrowCollector : IFactCollector
         }
     }
 
-    /// <summary>The types an exception expression may have: exact for new objects (also through locals), else its static type.</summary>
+    /// <summary>The types an exception expression may have: exact for new objects, else its static type.</summary>
     private static IEnumerable<(ITypeSymbol Type, bool Exact)> Types(IOperation thrown, MethodScope scope, int depth)
     {
         thrown = ValueFlow.Unwrap(thrown);

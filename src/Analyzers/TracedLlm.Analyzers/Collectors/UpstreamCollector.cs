@@ -2,13 +2,9 @@ namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>TLLM2006's facts: model calls made outside an attempt scope, named as they are made.</summary>
 /// <remarks>
-/// A call is a model call when the code shows it is one: an SDK's (<see cref="WellKnownTypes.UpstreamCall"/>: the
-/// OpenAI and Anthropic SDKs, <c>IChatClient</c>, <c>IEmbeddingGenerator</c>, YARP's forwarder), an HTTP send to an
-/// address that names a model API, or one the team declares (<see cref="DeclaredIntent.ModelClient"/>). Where a
-/// send's client and address come from is read by <see cref="SendFlow"/>; what its method's callers hand it
-/// (<see cref="SendArgument"/>) and the clients the compilation registers as attempts are read at the end of the
-/// compilation. HttpClient's verb methods other than <c>PostAsync</c> send what they are named for, never a
-/// generation. A method whose body is in this compilation is judged by that body, never by its signature.
+/// A call is a model call when the code shows it is one: an SDK's (<see cref="WellKnownTypes.UpstreamCall"/>), an HTTP
+/// send to an address that names a model API, or one declared (<see cref="DeclaredIntent.ModelClient"/>). Its
+/// client and address are read by <see cref="SendFlow"/>; the rest at the end of the compilation.
 /// </remarks>
 internal sealed class UpstreamCollector : IFactCollector
 {
@@ -61,11 +57,9 @@ internal sealed class UpstreamCollector : IFactCollector
         }
     }
 
-    /// <summary>
-    /// A call that may be a model call, named as it is made: an SDK's or a declared one (one when
-    /// <see cref="ModelCallSite.Evident"/>), or an HTTP send whose client and address may show it is one at the end
-    /// of the compilation; null for any other call, for a verb method other than <c>POST</c>, for a method of source.
-    /// </summary>
+    /// <summary>A call that may be a model call, named as it is made; null for any other.</summary>
+    /// <remarks>An SDK's or a declared one (<see cref="ModelCallSite.Evident"/>), or an HTTP send its inputs may show
+    /// is one; never a verb method other than <c>POST</c>, nor a method of source.</remarks>
     internal static ModelCallSite? ModelCall(IInvocationOperation invocation, MethodScope scope)
     {
         var method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
@@ -93,10 +87,8 @@ internal sealed class UpstreamCollector : IFactCollector
         .Aggregate(MethodScope.Receiver(send) is { } receiver ? scope.Sends.Inputs(receiver) : SendInputs.None,
             (inputs, argument) => inputs.With(scope.Sends.Inputs(argument.Value)));
 
-    /// <summary>
-    /// What a call of a source method hands it that it may send with: a client, a request, an address or a client's
-    /// name (every string: only the method knows what it does with one).
-    /// </summary>
+    /// <summary>What a call of a source method hands it that it may send with (every string: a name, an
+    /// address).</summary>
     private static void AddSendArguments(IOperation call, MethodScope scope)
     {
         var (method, arguments) = call switch
@@ -123,10 +115,8 @@ internal sealed class UpstreamCollector : IFactCollector
         }
     }
 
-    /// <summary>
-    /// The factory clients an <c>AddTracedLlmAttempts()</c> call registers: those of the <c>AddHttpClient</c> its
-    /// builder comes from (through the builder's other calls, a local): by name, a typed client as <c>T:</c> and type.
-    /// </summary>
+    /// <summary>The factory clients an <c>AddTracedLlmAttempts()</c> call registers, by name or as <c>T:</c> and
+    /// type.</summary>
     private static IEnumerable<string> Registered(IInvocationOperation attempts, MethodScope scope)
     {
         if (Origin(MethodScope.Receiver(attempts), scope) is not { TargetMethod.Name: "AddHttpClient" } add)
@@ -169,10 +159,7 @@ internal sealed class UpstreamCollector : IFactCollector
     internal static bool IsHttpSend(IMethodSymbol method, WellKnownTypes types) =>
         types.HttpMessageInvoker is { } invoker && WellKnownTypes.DerivesFrom(WellKnownTypes.DeclaredReceiver(method), invoker);
 
-    // HttpClient's GetAsync / GetStringAsync / GetStreamAsync / GetByteArrayAsync, DeleteAsync, PutAsync, PatchAsync,
-    // and System.Net.Http.Json's GetFromJsonAsync / GetFromJsonAsAsyncEnumerable, DeleteFromJsonAsync, PutAsJsonAsync,
-    // PatchAsJsonAsync: the framework's own methods, named for the verb they send (not a method of a type derived
-    // from it).
+    // HttpClient's Get*, Delete*, Put*, Patch* and their JSON extensions: named for the verb they send.
     private static bool IsHttpClientVerb(IMethodSymbol method) =>
         method.ContainingType?.ToDisplayString() is "System.Net.Http.HttpClient"
             or "System.Net.Http.Json.HttpClientJsonExtensions"
@@ -181,13 +168,9 @@ internal sealed class UpstreamCollector : IFactCollector
             || method.Name.StartsWith("Put", StringComparison.Ordinal)
             || method.Name.StartsWith("Patch", StringComparison.Ordinal));
 
-    /// <summary>
-    /// Whether the analyzers read <paramref name="method"/>'s body in this compilation, so that the call graph
-    /// follows it: declared with a body (a partial method's implementing part) in this assembly, not in
-    /// generated code (which the analyzers skip: a generated file, or under <c>[GeneratedCode]</c>). A method
-    /// of another project's source (a project reference, as the IDE sees it) or of generated code is not
-    /// followed, so it is judged by its signature, as a referenced assembly's is.
-    /// </summary>
+    /// <summary>Whether the analyzers read <paramref name="method"/>'s body in this compilation (else its
+    /// signature).</summary>
+    /// <remarks>Not so for another project's source (an IDE's project reference) or generated code.</remarks>
     internal static bool BodyAnalyzedHere(IMethodSymbol method, WellKnownTypes types)
     {
         method = method.PartialImplementationPart ?? method;

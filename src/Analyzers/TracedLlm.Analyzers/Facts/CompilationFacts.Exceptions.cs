@@ -1,11 +1,12 @@
 namespace TracedLlm.Analyzers.Facts;
 
-// Which exception types only this compilation's code can create: TLLM2004's reading of a catch of a type no code throws.
+// Which exception types only this compilation's code can create (a catch of a type no code throws).
 internal sealed partial class CompilationFacts
 {
     private int _creators; // 0 not known yet, else a Creators
 
-    /// <summary>Who besides the compilation's code may create its types: nobody for an application, its consumers for a library.</summary>
+    /// <summary>Who besides this compilation may create its types: nobody for an application, consumers for a
+    /// library.</summary>
     private enum Creators
     {
         /// <summary>An application: no other assembly is built against it.</summary>
@@ -18,8 +19,7 @@ internal sealed partial class CompilationFacts
         ConsumersAndFriends,
     }
 
-    /// <summary>An exception type declared here that no other assembly can create (an application's, a hidden
-    /// one).</summary>
+    /// <summary>An exception type declared here that no other assembly can create.</summary>
     public bool OnlyCreatedHere(ITypeSymbol type)
     {
         return IsSourceException(type) && OnlyHere(type);
@@ -51,7 +51,8 @@ internal sealed partial class CompilationFacts
         || _compilation.GetSymbolsWithName("Main", SymbolFilter.Member).Any(symbol => symbol is IMethodSymbol { IsStatic: true, MethodKind: MethodKind.Ordinary, IsGenericMethod: false } main
             && main.Parameters.Length <= 1 && (main.ReturnsVoid || main.ReturnType.SpecialType == SpecialType.System_Int32 || main.ReturnType.Name == "Task"));
 
-    /// <summary>A type no consumer of the library can name: private somewhere on its way out, or internal (without friends).</summary>
+    /// <summary>A type no consumer of the library can name: private on its way out, or internal without
+    /// friends.</summary>
     private static bool Hidden(ITypeSymbol type, bool friends)
     {
         for (ISymbol? current = type; current is INamedTypeSymbol named; current = named.ContainingType)
@@ -68,8 +69,8 @@ internal sealed partial class CompilationFacts
         return false;
     }
 
-    /// <summary>A call that cannot throw <paramref name="caught"/> (nor a type related to it), by the code or the BCL's
-    /// documentation.</summary>
+    /// <summary>A call that cannot throw <paramref name="caught"/> (nor a related type), by the code or the
+    /// BCL.</summary>
     public bool CannotThrow(IOperation call, ITypeSymbol caught)
     {
         if (CannotThrow(call))
@@ -82,8 +83,7 @@ internal sealed partial class CompilationFacts
             && failures.All(failure => failure is not null && !WellKnownTypes.DerivesFrom(failure, caught) && !WellKnownTypes.DerivesFrom(caught, failure));
     }
 
-    /// <summary>What a few BCL members document they throw (<c>Task.Delay</c>, <c>Task.Yield</c>); null for any
-    /// other.</summary>
+    /// <summary>What a few BCL members document they throw (<c>Task.Delay</c>); null for any other.</summary>
     private ITypeSymbol?[]? DocumentedFailures(IMethodSymbol method)
     {
         if (!WellKnownTypes.Same(method.ContainingType, Types.Task))

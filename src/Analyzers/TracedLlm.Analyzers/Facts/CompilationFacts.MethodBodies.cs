@@ -3,18 +3,13 @@ using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers.Facts;
 
-// The few method bodies the rules read beyond the block being analysed: failure filters and
-// wrappers (Body), small helpers (BodyOf), the methods that return a span they start, log helpers and
-// helpers that compute in memory.
+// The few method bodies the rules read beyond the block being analysed.
 internal sealed partial class CompilationFacts
 {
     private const int MaxHelperDepth = 4;
 
-    /// <summary>
-    /// The operations of a source method's or local function's body, bound from its own tree.
-    /// Used for the few methods a rule must read beyond the block being analysed (failure filters,
-    /// wrappers of the failure path), once each per compilation.
-    /// </summary>
+    /// <summary>The operations of a source method's or local function's body, bound from its own tree.</summary>
+    /// <remarks>For the few methods a rule reads beyond the block being analysed, once each per compilation.</remarks>
     public static IOperation? Body(Compilation compilation, IMethodSymbol method)
     {
         foreach (var reference in method.DeclaringSyntaxReferences)
@@ -44,14 +39,11 @@ internal sealed partial class CompilationFacts
         return null;
     }
 
-    /// <summary>The operations of a small source method's body (at most a few statements), cached; null for a longer one.</summary>
+    /// <summary>The operations of a small source method's body, cached; null for a longer one.</summary>
     public IOperation? BodyOf(IMethodSymbol method) =>
         _smallBodies.GetOrAdd(method, m => m.DeclaringSyntaxReferences.Length == 1 && m.DeclaringSyntaxReferences[0].Span.Length <= 400 ? Body(_compilation, m) : null);
 
-    /// <summary>
-    /// A source method that starts an Activity and returns it to its caller (directly, through a
-    /// local, or from another such method, a few calls deep): its caller owns the span and must end it.
-    /// </summary>
+    /// <summary>A source method that starts an Activity and returns it: its caller owns the span and must end it.</summary>
     public bool IsSpanFactory(IMethodSymbol method) => IsSpanFactory(method.OriginalDefinition, 0);
 
     private bool IsSpanFactory(IMethodSymbol method, int depth)
@@ -88,11 +80,9 @@ internal sealed partial class CompilationFacts
             && (Collectors.SpanCollector.IsStart(call.TargetMethod, Types) || IsSpanFactory(call.TargetMethod.OriginalDefinition, depth + 1));
     }
 
-    /// <summary>
-    /// A call that only logs: a member of <c>ILogger</c> or an extension of it, a <c>[LoggerMessage]</c> method, the
-    /// delegate a <c>LoggerMessage.Define</c> returned (kept in a readonly field it initializes), or a source method
-    /// whose every statement is such a call (a log helper, as <c>Log.RequestFailed(logger, exception)</c>), read a few calls deep.
-    /// </summary>
+    /// <summary>A call that only logs, read a few calls deep.</summary>
+    /// <remarks>A member of <c>ILogger</c> or an extension, a <c>[LoggerMessage]</c> method, the delegate a
+    /// <c>LoggerMessage.Define</c> returned, or a source method whose every statement is such a call.</remarks>
     public bool IsLogCall(IInvocationOperation call) => IsLogCall(call, 0);
 
     private bool IsLogCall(IInvocationOperation call, int depth)
@@ -111,20 +101,6 @@ internal sealed partial class CompilationFacts
         return IsHelper(method) && (depth == 0 ? _logHelpers.GetOrAdd(method.OriginalDefinition, m => OnlyLogs(m, 0)) : OnlyLogs(method.OriginalDefinition, depth));
     }
 
-    /// <summary>
-    /// A call that writes one log line and runs no code of the program's own: <c>ILogger.Log</c>, one of the
-    /// <c>LoggerExtensions</c> <c>Log*</c> methods, a <c>[LoggerMessage]</c> method, or the delegate a
-    /// <c>LoggerMessage.Define</c> returned (called through the readonly field it initializes). A log helper of
-    /// the program's own is not one: its body is code that could do more.
-    /// </summary>
-    public bool IsLogWrite(IInvocationOperation call)
-    {
-        var method = call.TargetMethod.ReducedFrom ?? call.TargetMethod;
-        return (method.Name == "Log" && WellKnownTypes.Same(method.ContainingType, Types.Logger))
-            || (method.Name.StartsWith("Log", StringComparison.Ordinal) && WellKnownTypes.Same(method.ContainingType, Types.LoggerExtensions))
-            || (Types.LoggerMessageAttribute is { } generated && WellKnownTypes.HasAttribute(method.OriginalDefinition, generated))
-            || (method.MethodKind == MethodKind.DelegateInvoke && call.Instance is { } instance && DefinedLogger(ValueFlow.Unwrap(instance)));
-    }
 
     private bool OnlyLogs(IMethodSymbol method, int depth) =>
         depth < MaxHelperDepth && Body(_compilation, method) is { } body && Statements(body).All(statement => statement switch
@@ -156,17 +132,11 @@ internal sealed partial class CompilationFacts
         return false;
     }
 
-    /// <summary>What code does with data in memory (TLLM2004's decode probe): decodes, only computes, or other
-    /// work.</summary>
-    /// <remarks>
-    /// In memory: no await, no lambda but one given to LINQ to Objects, no dynamic or implicit call; every call,
-    /// property read and creation a decoder, a member that computes in memory, a log call, an auto-property, an object
-    /// that only holds values, or a source method that itself works in memory, a few calls deep.
-    /// </remarks>
+    /// <summary>What code does with data in memory (TLLM2004's decode probe): decodes, only computes, or other work.</summary>
     public InMemoryWork WorkOf(IOperation operation) => WorkOf(operation, 0, null);
 
-    /// <summary>As <see cref="WorkOf(IOperation)"/>, an await or a call that cannot throw <paramref name="unthrown"/>
-    /// counting as computing.</summary>
+    /// <summary>As <see cref="WorkOf(IOperation)"/>, a call that cannot throw <paramref name="unthrown"/> counting as
+    /// computing.</summary>
     public InMemoryWork WorkOf(IOperation operation, ITypeSymbol unthrown) => WorkOf(operation, 0, unthrown);
 
     // The operation's own steps are read first, and the methods of source it calls only when none of those steps is
@@ -266,8 +236,7 @@ internal sealed partial class CompilationFacts
     private InMemoryWork HelperWork(IMethodSymbol method, int depth) =>
         depth < MaxHelperDepth && Body(_compilation, method) is { } body ? WorkOf(body, depth + 1, null) : InMemoryWork.Other;
 
-    /// <summary>The constructor of an object of source that only holds values (a record, a DTO): nothing of source
-    /// runs.</summary>
+    /// <summary>The constructor of an object of source that only holds values (a record, a DTO).</summary>
     private bool HoldsValuesOnly(IMethodSymbol constructor) =>
         _valueHolders.GetOrAdd(constructor.OriginalDefinition, ReadHoldsValuesOnly);
 
@@ -305,7 +274,7 @@ internal sealed partial class CompilationFacts
             _ => null,
         }).FirstOrDefault(value => value is not null);
 
-    // A base list's arguments (`record Derived(string Path) : Base(Path)`): only the primary constructor's parameters, literals, `default`.
+    // A base list's arguments (`record Derived(string Path) : Base(Path)`): primary constructor parameters, literals.
     private static bool BaseGivenValues(INamedTypeSymbol type, IMethodSymbol? primary) =>
         type.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax()).OfType<TypeDeclarationSyntax>()
             .SelectMany(declaration => declaration.BaseList?.Types.OfType<PrimaryConstructorBaseTypeSyntax>() ?? Enumerable.Empty<PrimaryConstructorBaseTypeSyntax>())
@@ -313,7 +282,7 @@ internal sealed partial class CompilationFacts
             .All(argument => argument.Expression is LiteralExpressionSyntax or DefaultExpressionSyntax
                 || (argument.Expression is IdentifierNameSyntax name && primary?.Parameters.Any(p => p.Name == name.Identifier.ValueText) == true));
 
-    // A field's (or an auto-property's backing field's) initializer at its declaration, when it has one: a value, not a call.
+    // A field's (or auto-property's) initializer at its declaration, when it has one: a value, not a call.
     private bool InitializedWithValue(IFieldSymbol field, IMethodSymbol? primary)
     {
         var ofLibrary = !field.Type.Locations.Any(location => location.IsInSource);
@@ -333,7 +302,7 @@ internal sealed partial class CompilationFacts
             case ImplicitObjectCreationExpressionSyntax { Initializer: null } created:
                 return created.ArgumentList.Arguments.Count == 0 && Types.Decoders.IsCollection(field.Type);
             case ObjectCreationExpressionSyntax { Initializer: null } created:
-#pragma warning disable RS1030 // The created type of a field's initializer, bound once per constructor and compilation (HoldsValuesOnly is cached).
+#pragma warning disable RS1030 // A field initializer's created type, bound once per constructor (HoldsValuesOnly is cached).
                 return (created.ArgumentList?.Arguments.Count ?? 0) == 0 && _compilation.ContainsSyntaxTree(created.SyntaxTree)
                     && Types.Decoders.IsCollection(_compilation.GetSemanticModel(created.SyntaxTree).GetTypeInfo(created).Type);
 #pragma warning restore RS1030
@@ -342,7 +311,7 @@ internal sealed partial class CompilationFacts
         }
     }
 
-    /// <summary>An exception type of a referenced library (created to be thrown: its constructor only keeps a message).</summary>
+    /// <summary>An exception type of a referenced library: its constructor only keeps a message.</summary>
     private bool IsLibraryException(INamedTypeSymbol type) =>
         Types.Exception is { } exception && WellKnownTypes.DerivesFrom(type, exception) && !type.Locations.Any(location => location.IsInSource);
 

@@ -3,22 +3,17 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.Analyzers.Facts;
 
-// TLLM2004's reading of a try nothing in which can throw: what the language and the BCL's documented
-// behaviour say cannot throw, and source methods made only of that (or that catch everything themselves).
+// TLLM2004's reading of a try nothing in which can throw.
 internal sealed partial class CompilationFacts
 {
     /// <summary>Code that cannot throw, by the language and the BCL's documentation, read four calls deep.</summary>
     /// <remarks>
-    /// Reads of locals and constants, assignments, comparisons, unchecked arithmetic and conversions, a try that
-    /// catches everything, a source method whose body cannot throw, a log line, ASP.NET Core's result factories,
-    /// members of receivers that cannot be null. Anything else can throw: an interface or virtual call (unless
-    /// deferred), other BCL members, an indexer, a throw, a loop. What the runtime raises anywhere (out of memory) is
-    /// not read: no catch stands for it.
+    /// Anything else can throw: an interface or virtual call (unless deferred), other BCL members, an indexer, a loop.
+    /// What the runtime raises anywhere (out of memory) is not read: no catch stands for it.
     /// </remarks>
     public bool CannotThrow(IOperation operation) => CannotThrow(operation, 0);
 
-    /// <summary>As <see cref="CannotThrow(IOperation)"/>, interface and virtual calls deferred to the end of the
-    /// compilation.</summary>
+    /// <summary>As <see cref="CannotThrow(IOperation)"/>, interface and virtual calls deferred to the end.</summary>
     public bool CannotThrow(IOperation operation, List<IMethodSymbol> dispatched) => CannotThrow(operation, 0, dispatched);
 
     private bool CannotThrow(IOperation operation, int depth, List<IMethodSymbol>? deferred = null)
@@ -104,7 +99,7 @@ internal sealed partial class CompilationFacts
                     || (IsTask(call.TargetMethod.ReturnType) && call.Arguments.All(argument => CannotThrow(argument, depth, deferred)) && Defers(call, depth, deferred));
             case IPropertyReferenceOperation { Property.Name: "Message", Instance: ILocalReferenceOperation { Local: var caught } } message
                 when WellKnownTypes.Same(message.Property.ContainingType, Types.Exception) && IsCaught(caught) && !MessageOverridden():
-                // The caught exception's message, when no exception of source overrides Message: the failure read, not a failure.
+                // The caught exception's message, when no source exception overrides Message: a read, not a failure.
                 return true;
             case IPropertyReferenceOperation property:
                 return !property.Property.IsIndexer && !property.Property.IsStatic && property.Instance is { } instance
@@ -115,8 +110,7 @@ internal sealed partial class CompilationFacts
         }
     }
 
-    /// <summary>A try with an unfiltered catch of everything: it cannot throw when no handler and no finally
-    /// can.</summary>
+    /// <summary>A try with an unfiltered catch of everything, whose handlers and finally cannot throw.</summary>
     private bool HoldsEverything(ITryOperation @try, int depth, List<IMethodSymbol>? deferred) =>
         @try.Catches.Any(clause => clause.Filter is null && (clause.ExceptionType.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(clause.ExceptionType, Types.Exception)))
         && @try.Catches.All(clause => CannotThrow(clause.Handler, depth, deferred))
@@ -146,8 +140,7 @@ internal sealed partial class CompilationFacts
             return true;
         }
 
-        // A source method whose body is the one that runs (not virtual, abstract or an override, not an interface's),
-        // static or called on this (no receiver to be null).
+        // A source method whose body is the one that runs, static or called on this (no receiver to be null).
         if (!IsHelper(method) || (call.Instance is not null && call.Instance is not IInstanceReferenceOperation))
         {
             return false;
@@ -161,8 +154,7 @@ internal sealed partial class CompilationFacts
     private bool BodyCannotThrow(IMethodSymbol method, int depth) =>
         depth <= MaxHelperDepth && Body(_compilation, method) is { } body && CannotThrow(body, depth);
 
-    /// <summary>An interface or virtual call of source whose implementations the compilation holds all of: read at its
-    /// end.</summary>
+    /// <summary>An interface or virtual call whose implementations are all of source: read at the end.</summary>
     private bool Defers(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred)
     {
         var method = call.TargetMethod.OriginalDefinition;
@@ -176,8 +168,7 @@ internal sealed partial class CompilationFacts
         return true;
     }
 
-    /// <summary>An exception type of source overrides <c>Exception.Message</c> (read once from the
-    /// declarations).</summary>
+    /// <summary>An exception type of source overrides <c>Exception.Message</c>.</summary>
     private bool MessageOverridden()
     {
         var known = Volatile.Read(ref _messageOverridden);
@@ -192,11 +183,10 @@ internal sealed partial class CompilationFacts
         return known == 1;
     }
 
-    /// <summary>Every implementation a call of <paramref name="method"/> may run is of source and cannot
-    /// throw.</summary>
+    /// <summary>Every implementation a call of <paramref name="method"/> may run is of source and cannot throw.</summary>
     public bool HoldsWhereDispatched(IMethodSymbol method, CancellationToken cancellationToken)
     {
-        // The implementations and overrides recorded, their own overrides in turn, and the method itself when it has a body.
+        // The implementations and overrides recorded, theirs in turn, and the method itself when it has a body.
         var run = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         var pending = new Stack<IMethodSymbol>();
         pending.Push(method);
@@ -214,7 +204,7 @@ internal sealed partial class CompilationFacts
             }
         }
 
-        // What a type of source runs for an interface's method it inherits from a base that does not declare the interface.
+        // What a type runs for an interface's method it inherits from a base that does not declare the interface.
         foreach (var implemented in InheritedImplementations(method, cancellationToken))
         {
             if (run.Add(implemented.OriginalDefinition))
@@ -231,8 +221,7 @@ internal sealed partial class CompilationFacts
             && implementation.IsAsync == task && BodyCannotThrow(implementation.OriginalDefinition, 1));
     }
 
-    /// <summary>A log line the logging library writes, on a logger that cannot be null, with arguments that cannot
-    /// throw.</summary>
+    /// <summary>A log line the logging library writes, on a logger that cannot be null.</summary>
     private bool WritesLogLine(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred)
     {
         var method = call.TargetMethod;
@@ -249,31 +238,29 @@ internal sealed partial class CompilationFacts
             && call.Arguments.Skip(extension ? 1 : 0).All(argument => LogArgumentCannotThrow(argument.Value, depth, deferred));
     }
 
-    /// <summary>A log call's argument that cannot throw, or the array a <c>params</c> argument is made of
-    /// such.</summary>
+    /// <summary>A log call's argument that cannot throw, or a <c>params</c> array of such.</summary>
     private bool LogArgumentCannotThrow(IOperation value, int depth, List<IMethodSymbol>? deferred) => value switch
     {
         IArrayCreationOperation { Initializer: { } elements } array when array.IsImplicit => elements.ElementValues.All(element => LogArgumentCannotThrow(element, depth, deferred)),
         _ => CannotThrow(value, depth, deferred),
     };
 
-    /// <summary>A value an interpolation formats without running code of its own: a string, an integer, a <c>bool</c>, a <c>char</c>, an enum.</summary>
+    /// <summary>A value an interpolation formats without code of its own: a string, an integer, a bool, an enum.</summary>
     private static bool Formats(ITypeSymbol? type) => type is not null
         && (type.TypeKind == TypeKind.Enum || type.SpecialType is SpecialType.System_String or SpecialType.System_Boolean or SpecialType.System_Char
             or SpecialType.System_Int16 or SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt16 or SpecialType.System_UInt32
             or SpecialType.System_UInt64 or SpecialType.System_Byte or SpecialType.System_SByte);
 
-    /// <summary>An object initializer's member set: an auto-property of source (its setter written by the compiler) given a value that cannot throw.</summary>
+    /// <summary>An initializer's set of an auto-property of source, with a value that cannot throw.</summary>
     private bool SetsAutoProperty(IOperation member, int depth, List<IMethodSymbol>? deferred) =>
         member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property: var property, Instance: IInstanceReferenceOperation } } assignment
         && IsAutoProperty(property) && HasAutoSetter(property) && CannotThrow(assignment.Value, depth, deferred);
 
-    /// <summary>A local declared by a catch clause for its exception (null only if code assigns it so, which nullable analysis warns of).</summary>
+    /// <summary>A local declared by a catch clause for its exception.</summary>
     private static bool IsCaught(ILocalSymbol local) =>
         local.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is CatchDeclarationSyntax);
 
-    /// <summary>A result ASP.NET Core makes without running anything; it executes after the action, outside its
-    /// try.</summary>
+    /// <summary>A result ASP.NET Core makes without running anything; it executes after the action.</summary>
     private static bool MakesResult(IInvocationOperation call)
     {
         var method = call.TargetMethod;
@@ -288,8 +275,7 @@ internal sealed partial class CompilationFacts
             || (method.IsStatic && owner is "Microsoft.AspNetCore.Http.Results" or "Microsoft.AspNetCore.Http.TypedResults");
     }
 
-    /// <summary>BCL members documented to throw nothing (<c>string.IsNullOrEmpty</c>, <c>Math.Max</c>, a floating
-    /// <c>Math.Abs</c>).</summary>
+    /// <summary>BCL members documented to throw nothing (<c>string.IsNullOrEmpty</c>, <c>Math.Max</c>).</summary>
     private static bool NeverThrows(IMethodSymbol method)
     {
         if (!method.IsStatic)
@@ -326,10 +312,10 @@ internal sealed partial class CompilationFacts
     private static bool IsTupleItem(IPropertySymbol property) =>
         IsSystemTuple(property.ContainingType.OriginalDefinition) && (property.Name.StartsWith("Item", StringComparison.Ordinal) || property.Name == "Rest");
 
-    /// <summary>An auto-property's getter, written without a body (a positional record's property too): it reads its field and nothing else.</summary>
+    /// <summary>An auto-property's getter, written without a body: it reads its field only.</summary>
     private static bool HasAutoGetter(IPropertySymbol property) => IsAutoAccessor(property.GetMethod);
 
-    /// <summary>An auto-property's setter (or <c>init</c>), written without a body (a positional record's too): it writes its field and nothing else.</summary>
+    /// <summary>An auto-property's setter (or <c>init</c>), written without a body: it writes its field only.</summary>
     private static bool HasAutoSetter(IPropertySymbol property) => IsAutoAccessor(property.SetMethod);
 
     private static bool IsAutoAccessor(IMethodSymbol? accessor) =>
@@ -348,7 +334,7 @@ internal sealed partial class CompilationFacts
         or BinaryOperatorKind.LessThanOrEqual or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual
         or BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr;
 
-    /// <summary>Built-in arithmetic that throws nothing outside a checked context: integer division and remainder throw on zero.</summary>
+    /// <summary>Built-in arithmetic that throws nothing unchecked: integer division and remainder throw on zero.</summary>
     private static bool Arithmetic(BinaryOperatorKind kind, ITypeSymbol? type) => kind switch
     {
         BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply or BinaryOperatorKind.LeftShift or BinaryOperatorKind.RightShift
@@ -366,8 +352,7 @@ internal sealed partial class CompilationFacts
     private static ITypeSymbol? Underlying(ITypeSymbol? type) =>
         type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
 
-    /// <summary>A conversion that throws nothing: implicit, or explicit unchecked and numeric, never to or from
-    /// decimal.</summary>
+    /// <summary>A conversion that throws nothing: implicit, or explicit unchecked and numeric, never decimal.</summary>
     private static bool Converts(IConversionOperation operation)
     {
         if (operation.OperatorMethod is not null || operation.IsChecked)
@@ -395,8 +380,7 @@ internal sealed partial class CompilationFacts
         return conversion.IsImplicit && (conversion.IsReference || conversion.IsBoxing || conversion.IsNullable);
     }
 
-    /// <summary>A receiver that cannot be null, by nullable analysis and the declarations its value comes
-    /// from.</summary>
+    /// <summary>A receiver that cannot be null, by nullable analysis and the declarations its value comes from.</summary>
     private bool NotNull(IOperation receiver)
     {
         receiver = Unwrap(receiver);
@@ -409,7 +393,7 @@ internal sealed partial class CompilationFacts
             && field.SemanticModel is { } fieldModel && fieldModel.GetTypeInfo(field.Syntax).Nullability.FlowState == NullableFlowState.NotNull
             && !readonlyField.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } }))
         {
-            // A readonly field declared not null in a nullable-enabled declaration (the compiler warns, CS8618, when a constructor leaves it unset).
+            // Declared not null: the compiler warns (CS8618) when a constructor leaves it unset.
             return true;
         }
 
@@ -467,7 +451,7 @@ internal sealed partial class CompilationFacts
         _ => true,
     };
 
-    /// <summary>A value its declaration says is not null: an object created, or a call, awaited call, field, property or parameter whose type is not annotated <c>?</c> in a nullable-enabled declaration.</summary>
+    /// <summary>A value its declaration says is not null (a creation, or a member not annotated <c>?</c>).</summary>
     private bool DeclaredNotNull(IOperation value)
     {
         value = Unwrap(value);
@@ -489,7 +473,7 @@ internal sealed partial class CompilationFacts
         };
     }
 
-    /// <summary>A <c>foreach</c> over an <c>IEnumerable&lt;T&gt;</c> whose T is declared not null (nullable analysis's own reading of the collection).</summary>
+    /// <summary>A <c>foreach</c> over an <c>IEnumerable&lt;T&gt;</c> whose T is declared not null.</summary>
     private static bool ElementsNotNull(IForEachLoopOperation loop, SemanticModel model)
     {
         if (loop.IsAsynchronous || loop.Syntax is not ForEachStatementSyntax statement || model.GetTypeInfo(statement.Expression).Type is not INamedTypeSymbol collection)
@@ -503,7 +487,7 @@ internal sealed partial class CompilationFacts
         return sequence?.TypeArguments[0] is { } element && (element.IsValueType || element.NullableAnnotation == NullableAnnotation.NotAnnotated);
     }
 
-    /// <summary>The value under parentheses and conversions that keep it as it is (not an <c>as</c>, which gives null for another type).</summary>
+    /// <summary>The value under parentheses and conversions that keep it (not an <c>as</c>).</summary>
     private static IOperation Unwrap(IOperation value)
     {
         while (value is IParenthesizedOperation or IConversionOperation { IsTryCast: false })

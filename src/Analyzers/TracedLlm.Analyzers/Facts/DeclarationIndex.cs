@@ -8,23 +8,21 @@ namespace TracedLlm.Analyzers.Facts;
 /// <summary>How a <c>MetadataSlot = ...</c> argument reads before binding.</summary>
 internal enum SlotSyntax
 {
-    /// <summary>No argument, or a literal naming one of the two default slots (or null): the slot is a default one.</summary>
+    /// <summary>No argument, or a literal naming a default slot (or null): the slot is a default one.</summary>
     Default,
 
     /// <summary>Any other literal or an expression: only binding tells the slot.</summary>
     Other,
 }
 
-/// <summary>An attribute on a method declaration, as written: the attribute's last name without its <c>Attribute</c> suffix.</summary>
+/// <summary>An attribute on a method declaration, as written: its last name without the <c>Attribute</c> suffix.</summary>
 internal readonly record struct AttributedMethod(string MethodName, string AttributeName, SlotSyntax Slot);
 
-/// <summary>
-/// What one syntax tree declares that can make a method a route or a failure logging path, read
-/// from syntax alone: the attributes on its methods, the attributes on other members a method
-/// symbol comes from (constructors, operators, accessors, explicit interface implementations), and
-/// its using aliases. Cached per tree: a tree never changes, so after an edit only the edited
-/// file is read again, and what the compiler has not bound stays unbound.
-/// </summary>
+/// <summary>What one syntax tree declares that can make a method a route or a failure logging path.</summary>
+/// <remarks>
+/// Read from syntax alone: attributes on methods and on other members a method symbol comes from, and using aliases.
+/// Cached per tree: a tree never changes, so after an edit only the edited file is read again.
+/// </remarks>
 internal sealed class DeclarationIndex
 {
     private static readonly ConditionalWeakTable<SyntaxTree, DeclarationIndex> Cache = new();
@@ -40,13 +38,13 @@ internal sealed class DeclarationIndex
     /// <summary>Attributes on ordinary named methods of types.</summary>
     public ImmutableArray<AttributedMethod> Methods { get; }
 
-    /// <summary>Attribute names on the other members that are method symbols; a route there is read by a walk of the whole compilation.</summary>
+    /// <summary>Attribute names on the other members that are methods; a route there needs a walk of every type.</summary>
     public ImmutableHashSet<string> OtherAttributes { get; }
 
-    /// <summary>Attribute names on the assembly and on types: where <c>[TracedLlmCode]</c> may say a project holds traced code.</summary>
+    /// <summary>Attribute names on the assembly and on types (<c>[TracedLlmCode]</c>).</summary>
     public ImmutableHashSet<string> ContainerAttributes { get; }
 
-    /// <summary>Using aliases, alias → the last name of its target, both without an <c>Attribute</c> suffix.</summary>
+    /// <summary>Using aliases: alias → the last name of its target, both without an <c>Attribute</c> suffix.</summary>
     public ImmutableArray<(string Alias, string Target)> Aliases { get; }
 
     public static DeclarationIndex Of(SyntaxTree tree, CancellationToken cancellationToken)
@@ -60,11 +58,11 @@ internal sealed class DeclarationIndex
         return Cache.GetValue(tree, _ => index);
     }
 
-    /// <summary>The name an attribute is written with, as the compiler matches it: the last identifier, without the <c>Attribute</c> suffix.</summary>
+    /// <summary>The name an attribute is written with, as the compiler matches it, without the suffix.</summary>
     public static string Normalize(string name) =>
         name.Length > "Attribute".Length && name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
 
-    /// <summary>The ordinary method declarations of a tree with an attribute of one of the (normalized) names.</summary>
+    /// <summary>The ordinary method declarations of a tree with an attribute of one of the names.</summary>
     public static IEnumerable<MethodDeclarationSyntax> MethodsWith(SyntaxTree tree, ImmutableHashSet<string> attributeNames, CancellationToken cancellationToken)
     {
         foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(IntoDeclarations))
@@ -77,7 +75,7 @@ internal sealed class DeclarationIndex
         }
     }
 
-    /// <summary>Declarations only: namespaces, types and property accessor lists are entered, member bodies never are.</summary>
+    /// <summary>Declarations only: namespaces, types and accessor lists are entered, member bodies never are.</summary>
     private static bool IntoDeclarations(SyntaxNode node) =>
         node is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax or BasePropertyDeclarationSyntax or AccessorListSyntax;
 
@@ -171,11 +169,9 @@ internal sealed class DeclarationIndex
     };
 }
 
-/// <summary>
-/// The declaration indexes of a whole compilation, joined: which method names carry an attribute
-/// that may be <c>[TracedLlmRoute]</c> or <c>[FailureLoggingPath]</c> (under its own name or a
-/// using alias), and whether every such route keeps a default slot. A superset: binding decides.
-/// </summary>
+/// <summary>The declaration indexes of a whole compilation, joined: a superset of the routes, binding decides.</summary>
+/// <remarks>Which method names carry an attribute that may be <c>[TracedLlmRoute]</c> or <c>[FailureLoggingPath]</c>
+/// (by its name or a using alias), and whether every such route keeps a default slot.</remarks>
 internal sealed class DeclaredCandidates
 {
     private DeclaredCandidates(ImmutableHashSet<string> routeAttributes, ImmutableArray<SyntaxTree> routeTrees, ImmutableHashSet<string> routeMethods, ImmutableHashSet<string> filterMethods, bool anyRoute, bool customSlot, bool needsWholeWalk, bool tracedCode)
@@ -205,13 +201,13 @@ internal sealed class DeclaredCandidates
     /// <summary>Whether any declaration may be a route; when not, there is certainly none.</summary>
     public bool AnyRoute { get; }
 
-    /// <summary>Whether the assembly, a type or a method may carry <c>[TracedLlmCode]</c>: its entry points are traced code.</summary>
+    /// <summary>Whether the assembly, a type or a method may carry <c>[TracedLlmCode]</c>.</summary>
     public bool TracedCode { get; }
 
     /// <summary>Whether a possible route names a slot that is not certainly a default one.</summary>
     public bool CustomSlot { get; }
 
-    /// <summary>Whether a possible route or filter sits where a method name does not find it (an accessor, an operator, an explicit implementation).</summary>
+    /// <summary>Whether a possible route or filter sits where a method name does not find it (an accessor...).</summary>
     public bool NeedsWholeWalk { get; }
 
     // "TracedLlm.TracedLlmRouteAttribute" -> "TracedLlmRouteAttribute": the name as source may write it.

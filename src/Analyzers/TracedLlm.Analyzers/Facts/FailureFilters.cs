@@ -4,17 +4,14 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>A place that decides from an exception's type whether a failure is logged, and the condition it applies.</summary>
+/// <summary>A place that decides from an exception's type whether a failure is logged, and its condition.</summary>
 internal sealed record FailureFilter(Location Location, TypePredicate Accepts);
 
-/// <summary>
-/// Every failure filter of the compilation, read once per compilation the first time a throw is
-/// checked: methods marked <c>[FailureLoggingPath]</c>, methods with an exception parameter that
-/// call a failure logger, and catch clauses that call one. Only source files that name a failure
-/// logger method are read, so the table is cheap to build while typing; it is built the first
-/// time a root throws (not at compilation start), complete before TLLM2002 is reported for any method. <c>LlmCall.RecordHandledFailure</c>
-/// records a handled failure and makes nothing a filter.
-/// </summary>
+/// <summary>Every failure filter of the compilation, read once, the first time a root throws.</summary>
+/// <remarks>
+/// Methods marked <c>[FailureLoggingPath]</c>, methods with an exception parameter that call a failure logger, and
+/// catch clauses that call one. Only files that name a failure logger are read, so it is cheap while typing.
+/// </remarks>
 internal sealed class FailureFilters
 {
     // Per tree, whether its text names one of a set of methods. Operation blocks build the table
@@ -51,7 +48,7 @@ internal sealed class FailureFilters
                 continue;
             }
 
-#pragma warning disable RS1030 // Only the few files that name a failure logger are bound, once per compilation: the filter table must be complete before any method is reported.
+#pragma warning disable RS1030 // Only the files that name a failure logger are bound, once per compilation.
             var model = compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
             foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
@@ -75,7 +72,7 @@ internal sealed class FailureFilters
         return table;
     }
 
-    /// <summary>The filter that rejects <paramref name="thrown"/>, when every filter certainly does; null when one may accept it or there is no filter.</summary>
+    /// <summary>The filter that rejects <paramref name="thrown"/> when every filter certainly does, or null.</summary>
     public FailureFilter? Rejecting(ThrowSite thrown)
     {
         FailureFilter? first = null;
@@ -92,7 +89,8 @@ internal sealed class FailureFilters
         return first;
     }
 
-    /// <summary>What a method accepts as a filter: [FailureLoggingPath] methods, and methods with an exception parameter that call a failure logger.</summary>
+    /// <summary>What a method accepts as a filter: [FailureLoggingPath], or an exception parameter and a logger
+    /// call.</summary>
     private TypePredicate? MethodPredicate(IMethodSymbol method)
     {
         var marked = _types.IsFailureFilterMethod(method);
@@ -111,13 +109,9 @@ internal sealed class FailureFilters
         return PredicateOf(method);
     }
 
-    /// <summary>
-    /// The condition under which a method accepts its exception: a bool method returns true; any
-    /// other reaches a failure logger (or, with none, runs on). Reading a body does not read the
-    /// filters it calls (they stay <see cref="TypePredicate.Call"/>, evaluated to a bounded depth),
-    /// so a cycle needs no guard here, and threads checking throws at the same time all get the
-    /// finished predicate.
-    /// </summary>
+    /// <summary>The condition under which a method accepts its exception.</summary>
+    /// <remarks>A bool method returns true; any other reaches a failure logger. The filters it calls stay
+    /// <see cref="TypePredicate.Call"/>, so a cycle needs no guard.</remarks>
     public TypePredicate? PredicateOf(IMethodSymbol method)
     {
         method = method.OriginalDefinition;

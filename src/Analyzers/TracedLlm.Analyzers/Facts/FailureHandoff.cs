@@ -106,32 +106,14 @@ internal sealed class FailureHandoff
         return false;
     }
 
-    /// <summary>An expression that, once evaluated, has handed the failure on (not inside a lambda, which may never run).</summary>
-    private bool Expression(IOperation operation, int depth)
-    {
-        var stack = new Stack<IOperation>();
-        stack.Push(operation);
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            if (current is IThrowOperation || (current is IInvocationOperation call && HandsOn(call, depth)))
-            {
-                return !IsConditional(current, operation);
-            }
+    /// <summary>An expression that, once evaluated, has handed the failure on (not in a lambda, which may not run).</summary>
+    private bool Expression(IOperation operation, int depth) =>
+        ValueFlow.Own(operation).FirstOrDefault(current =>
+            current is IThrowOperation || (current is IInvocationOperation call && HandsOn(call, depth))) is { } found
+        && !IsConditional(found, operation);
 
-            foreach (var child in current.ChildOperations)
-            {
-                if (child is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
-                {
-                    stack.Push(child);
-                }
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary><paramref name="found"/> runs only on some evaluations of <paramref name="root"/>: a branch of <c>?:</c> or <c>??</c>, the right side of <c>&amp;&amp;</c> or <c>||</c>, a switch arm.</summary>
+    /// <summary><paramref name="found"/> runs only on some evaluations of <paramref name="root"/> (a branch, a switch
+    /// arm, the right of <c>&amp;&amp;</c>).</summary>
     internal static bool IsConditional(IOperation found, IOperation root)
     {
         for (var current = found; current != root && current.Parent is { } parent; current = parent)
@@ -174,38 +156,12 @@ internal sealed class FailureHandoff
         }
     }
 
-    /// <summary>
-    /// The statement may leave the handler (return, break, continue, yield break) on some path. A
-    /// local function declared there is not run there: its returns leave it, not the handler.
-    /// </summary>
-    public static bool Leaves(IOperation statement)
-    {
-        if (statement is ILocalFunctionOperation)
-        {
-            return false;
-        }
-
-        var stack = new Stack<IOperation>();
-        stack.Push(statement);
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            if (current is IReturnOperation || (current is IBranchOperation branch && branch.BranchKind is BranchKind.Break or BranchKind.Continue or BranchKind.GoTo && !IsInnerLoopBranch(branch, statement)))
-            {
-                return true;
-            }
-
-            foreach (var child in current.ChildOperations)
-            {
-                if (child is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
-                {
-                    stack.Push(child);
-                }
-            }
-        }
-
-        return false;
-    }
+    /// <summary>The statement may leave the handler (return, break, continue, yield break) on some path.</summary>
+    /// <remarks>A local function declared there is not run there: its returns leave it, not the handler.</remarks>
+    public static bool Leaves(IOperation statement) =>
+        statement is not ILocalFunctionOperation && ValueFlow.Own(statement).Any(current => current is IReturnOperation
+            || (current is IBranchOperation branch && branch.BranchKind is BranchKind.Break or BranchKind.Continue
+                or BranchKind.GoTo && !IsInnerLoopBranch(branch, statement)));
 
     private static bool IsInnerLoopBranch(IBranchOperation branch, IOperation statement)
     {

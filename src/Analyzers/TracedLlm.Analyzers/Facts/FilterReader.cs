@@ -9,11 +9,11 @@ internal enum FilterGoal
     /// <summary>The failure is logged when a failure logger is reached.</summary>
     ReachesLogger,
 
-    /// <summary>A marked filter with no logger call: it logs when it runs on instead of returning or throwing.</summary>
+    /// <summary>A marked filter with no logger call: it logs when it runs on.</summary>
     RunsOn,
 }
 
-/// <summary>Reads the condition on the exception's type under which a body reaches its goal, statement by statement.</summary>
+/// <summary>Reads the condition on the exception's type under which a body reaches its goal.</summary>
 internal sealed class FilterReader
 {
     private readonly WellKnownTypes _types;
@@ -97,7 +97,7 @@ internal sealed class FilterReader
                     return rest();
                 }
 
-                // A call of another filter with this exception decides as that filter does; a logger call decides "yes".
+                // A call of another filter with this exception decides as it does; a logger call decides "yes".
                 var predicate = TypePredicate.False;
                 foreach (var call in calls)
                 {

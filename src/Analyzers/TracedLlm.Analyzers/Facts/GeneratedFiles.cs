@@ -1,10 +1,8 @@
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>
-/// Roslyn's own reading of a generated file, which <c>ConfigureGeneratedCodeAnalysis(None)</c> leaves out:
-/// its name, or an <c>&lt;auto-generated&gt;</c> comment before its first token. Roslyn's check is not public, so
-/// the analyzers read it once, here.
-/// </summary>
+/// <summary>Roslyn's own reading of a generated file, which <c>ConfigureGeneratedCodeAnalysis(None)</c> leaves
+/// out.</summary>
+/// <remarks>Its name, or an <c>&lt;auto-generated&gt;</c> comment first; Roslyn's check is not public.</remarks>
 internal static class GeneratedFiles
 {
     public static bool Is(SyntaxTree tree)

@@ -20,22 +20,19 @@ internal sealed class InMemoryDecoders
         _actionResult = new[] { Get("Microsoft.AspNetCore.Mvc.ActionResult`1") };
         _enumerable = Get("System.Linq.Enumerable");
 
-        // What reads or writes as it decodes or encodes: a stream, a text reader or writer, a JSON reader or writer (each may
-        // stand on a file or a response's body).
+        // What reads or writes as it decodes or encodes: a stream, a text or JSON reader or writer (a file, a body).
         _readersAndWriters = new[]
         {
             Get("System.IO.Stream"), Get("System.IO.TextReader"), Get("System.IO.TextWriter"), Get("System.Text.Json.Utf8JsonWriter"),
             Get("Newtonsoft.Json.JsonReader"), Get("Newtonsoft.Json.JsonWriter"),
         };
 
-        // Newtonsoft.Json's decoders of text in memory (JsonConvert.DeserializeObject and SerializeObject, JObject, JArray and
-        // JToken's Parse, FromObject, ToObject): they throw JsonReaderException or JsonSerializationException (both derived from
-        // Newtonsoft.Json.JsonException) for text not in the format; a JToken's members read the tree already parsed.
+        // Newtonsoft.Json's decoders of text in memory: they throw JsonReaderException or JsonSerializationException
+        // for text not in the format; a JToken's members read the tree already parsed.
         _newtonsoft = new[] { Get("Newtonsoft.Json.JsonConvert"), Get("Newtonsoft.Json.Linq.JToken") };
         NewtonsoftJsonException = Get("Newtonsoft.Json.JsonException");
 
-        // The BCL's concrete collections, whose members read and write the items they hold in memory, and StringBuilder, which
-        // holds the text it builds (its Append(object) calls the value's ToString, as string.Concat(object) does).
+        // The BCL's concrete collections, which hold their items in memory, and StringBuilder, which holds its text.
         _collections = new[]
         {
             Get("System.Text.StringBuilder"),
@@ -44,7 +41,7 @@ internal sealed class InMemoryDecoders
             Get("System.Collections.Generic.Stack`1"),
         };
 
-        // Base64 and base64url (RFC 4648, sections 4 and 5) and text encodings: each member reads the text or bytes given.
+        // Base64 and base64url (RFC 4648, sections 4 and 5) and text encodings: each reads the text or bytes given.
         _decoderTypes = new[]
         {
             Get("System.Convert"), encoding, Get("System.Buffers.Text.Base64"), Get("System.Buffers.Text.Base64Url"),
@@ -53,9 +50,8 @@ internal sealed class InMemoryDecoders
             Get("Microsoft.IdentityModel.Tokens.Base64UrlEncoder"),
         };
 
-        // Values a decoder returns, whose members read or compute on what was decoded: a URI's parts, a GUID, a date or a
-        // time (their operators too: a date minus a date), a nullable one's value, a JWT's header, payload and claims (read
-        // from the token already decoded, never validated).
+        // Values a decoder returns, whose members read what was decoded: a URI's parts, a GUID, a date or a time, a
+        // JWT's header, payload and claims (read from the token already decoded, never validated).
         _valueTypes = new[]
         {
             _uri, Get("System.Guid"), Get("System.DateTime"), Get("System.DateTimeOffset"), Get("System.TimeSpan"), Get("System.DateOnly"),
@@ -64,12 +60,11 @@ internal sealed class InMemoryDecoders
             Get("Microsoft.IdentityModel.JsonWebTokens.JsonWebToken"), Get("Newtonsoft.Json.JsonSerializerSettings"),
         };
 
-        // The JWT handlers whose Read* methods only parse a compact token (their ValidateToken* may fetch keys or metadata).
+        // The JWT handlers' Read* only parse a compact token (their ValidateToken* may fetch keys or metadata).
         _tokenReaders = new[] { Get("System.IdentityModel.Tokens.Jwt.JwtSecurityTokenHandler"), Get("Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler") };
     }
 
-    /// <summary>A call that decodes a value in memory (base64, a URI, a number, a date, a JWT read, JSON,
-    /// Unprotect).</summary>
+    /// <summary>A call that decodes a value in memory (base64, a URI, a number, a date, a JWT, JSON, Unprotect).</summary>
     public bool Decodes(IMethodSymbol method, bool json, bool unprotect)
     {
         if (ReadsOrWrites(method))
@@ -103,8 +98,7 @@ internal sealed class InMemoryDecoders
     /// <summary>Newtonsoft.Json's <c>JsonException</c>, the base of what its decoders throw.</summary>
     public INamedTypeSymbol? NewtonsoftJsonException { get; }
 
-    /// <summary>A <c>foreach</c> over an array, a string or a library's collection: its enumerator only reads the
-    /// items.</summary>
+    /// <summary>A <c>foreach</c> over an array, a string or a library's collection: it only reads the items.</summary>
     public bool EnumeratesInMemory(IForEachLoopOperation loop)
     {
         if (loop.IsAsynchronous || ValueFlow.Unwrap(loop.Collection).Type is not { } type)
@@ -129,8 +123,7 @@ internal sealed class InMemoryDecoders
         _ => System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty,
     };
 
-    /// <summary>A LINQ to Objects call over a sequence computed in memory, not a deferred query held
-    /// somewhere.</summary>
+    /// <summary>A LINQ to Objects call over a sequence computed in memory, not a deferred query kept elsewhere.</summary>
     public bool Enumerates(IInvocationOperation call)
     {
         if (!WellKnownTypes.Same(call.TargetMethod.ContainingType, _enumerable) || call.Arguments.Length == 0)
@@ -152,7 +145,7 @@ internal sealed class InMemoryDecoders
     private static bool Derives(ITypeSymbol? type, INamedTypeSymbol? baseType) => baseType is not null && WellKnownTypes.DerivesFrom(type, baseType);
 }
 
-/// <summary>What a piece of code does with data in memory (<see cref="CompilationFacts.WorkOf(IOperation)"/>).</summary>
+/// <summary>What code does with data in memory (<see cref="CompilationFacts.WorkOf(IOperation)"/>).</summary>
 internal enum InMemoryWork
 {
     /// <summary>It may do something else: a call of code not known, I/O, an await.</summary>

@@ -10,13 +10,10 @@ namespace TracedLlm.Analyzers.Facts;
 
 /// <summary>Reads where a send's client, request and address come from in one block.</summary>
 /// <remarks>
-/// The objects (an <c>HttpClient</c>, an <c>HttpRequestMessage</c>, a <c>Uri</c>) are followed by Roslyn's points-to
-/// analysis: through locals, fields, tuples, both branches of a conditional, and into the source helpers that return
-/// one (context-sensitive, <see cref="MaxCallChain"/> calls deep); each object is read where it is made. An address's
-/// text is read by hand, as the constants it is built from (through locals, a helper's arguments and returns, the
-/// initializers of fields and properties): value-content analysis knows a string only when it knows all of it, and an
-/// address is mostly a configured host and a constant path (<c>$"{options.BaseUrl}/v1/messages"</c>), of which only
-/// the path says "model".
+/// The objects are followed by Roslyn's points-to analysis (into source helpers, <see cref="MaxCallChain"/> calls deep).
+/// An address's text is read by hand, as the constants it is built from: value-content analysis knows a string only
+/// when it knows all of it, and an address is mostly a configured host and a constant path, of which only the path
+/// says "model".
 /// </remarks>
 internal sealed class SendFlow(MethodScope scope)
 {
@@ -143,10 +140,8 @@ internal sealed class SendFlow(MethodScope scope)
         }
     }
 
-    /// <summary>
-    /// A client or request a symbol holds: a parameter of the method (its callers decide), a typed client's constructor
-    /// parameter, a field or property (named by it, its initializer's text read).
-    /// </summary>
+    /// <summary>A client or request a symbol holds: the method's parameter, a constructor's, a field or
+    /// property.</summary>
     private void Symbol(ISymbol symbol)
     {
         switch (symbol)

@@ -3,10 +3,11 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>The Microsoft.Extensions.AI clients a service container holds, named as <c>attempt_clients</c> takes them.</summary>
+/// <summary>The Microsoft.Extensions.AI clients a service container holds, as <c>attempt_clients</c> names
+/// them.</summary>
 /// <remarks>
-/// <c>IChatClient</c> or <c>IEmbeddingGenerator</c>, with <c>:key</c> for a keyed one (<c>IChatClient:openai</c>). A key
-/// the code does not show as a constant is <c>*</c>: a registration under it may be any key's, a resolution is none.
+/// <c>IChatClient</c> or <c>IEmbeddingGenerator</c>, <c>:key</c> for a keyed one. A key the code does not show as a
+/// constant is <c>*</c>: a registration under it may be any key's, a resolution is none.
 /// </remarks>
 internal static class ServiceClients
 {
@@ -29,17 +30,16 @@ internal static class ServiceClients
             : Named(service, keyed.ConstructorArguments is { Length: 1 } args && args[0].Value is { } key ? Text(key) : AnyKey);
     }
 
-    /// <summary>What <c>GetRequiredService&lt;IChatClient&gt;()</c>, <c>GetKeyedService</c>... resolve, or null.</summary>
+    /// <summary>What <c>GetRequiredService&lt;IChatClient&gt;()</c>, <c>GetKeyedService</c>... resolve, or
+    /// null.</summary>
     public static string? Resolved(IInvocationOperation call, WellKnownTypes types) =>
         call.TargetMethod is { Name: "GetService" or "GetRequiredService" or "GetKeyedService" or "GetRequiredKeyedService" }
             && call.TargetMethod.ContainingType.Name.StartsWith("ServiceProvider", StringComparison.Ordinal)
             ? Of(call, types)
             : null;
 
-    /// <summary>
-    /// What a registration adds: <c>AddChatClient</c>, <c>AddKeyedEmbeddingGenerator</c>... (Microsoft.Extensions.AI's),
-    /// or the container's own <c>AddSingleton&lt;IChatClient&gt;</c>, <c>TryAddKeyedScoped</c>...; null for any other call.
-    /// </summary>
+    /// <summary>What a registration adds (<c>AddChatClient</c>, <c>AddSingleton&lt;IChatClient&gt;</c>...), or
+    /// null.</summary>
     public static string? Registered(IInvocationOperation call, WellKnownTypes types)
     {
         var method = call.TargetMethod;
@@ -62,8 +62,7 @@ internal static class ServiceClients
                 : null;
     }
 
-    /// <summary>The clients a readonly field or get-only property keeps, when every write of it is a constructor's
-    /// parameter (what the container gives); null otherwise.</summary>
+    /// <summary>The clients a readonly field or property keeps when every write is a constructor's parameter.</summary>
     public static List<string>? Kept(ISymbol member, WellKnownTypes types)
     {
         var (type, readOnly) = member switch
@@ -102,8 +101,7 @@ internal static class ServiceClients
         return kept.Count > 0 ? kept : null;
     }
 
-    /// <summary>The clients every registration of which has <c>UseTracedLlm()</c> (<paramref name="registrations"/>:
-    /// each registration's client, its call, and true from the <c>UseTracedLlm()</c> that ends its builder).</summary>
+    /// <summary>The clients every registration of which ends its builder with <c>UseTracedLlm()</c>.</summary>
     public static IEnumerable<string> Traced(IReadOnlyCollection<(string Client, SyntaxNode Site, bool Traced)> registrations)
     {
         var traced = new HashSet<SyntaxNode>(registrations.Where(r => r.Traced).Select(r => r.Site));

@@ -1,13 +1,11 @@
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>
-/// The entry points of code a project marks <c>[TracedLlmCode]</c>: a library whose callers, the routes, are in another
-/// project. Marked on the assembly or a type, every method another project can call there is one: public or protected
-/// (to the top of its containing types), or an interface member's implementation or an override (an internal service
-/// behind a public interface, a <c>DelegatingHandler</c>'s <c>SendAsync</c>); a hosted service's are not (it runs beside
-/// the requests); an interface marked itself gives its methods, which reach their implementations. A method marked
-/// itself is one whatever its accessibility.
-/// </summary>
+/// <summary>The entry points of code a project marks <c>[TracedLlmCode]</c>, whose routes are in another
+/// project.</summary>
+/// <remarks>
+/// On the assembly or a type: every method another project can call, public or protected all the way out, or an
+/// implementation or override; not a hosted service's. A method marked itself is one whatever its accessibility.
+/// </remarks>
 internal static class TracedCodeEntries
 {
     /// <summary>The <c>[TracedLlmCode]</c> a symbol carries itself, or null.</summary>

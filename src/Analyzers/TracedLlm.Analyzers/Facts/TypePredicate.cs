@@ -1,6 +1,6 @@
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>Three-valued truth: a condition the analysis cannot decide from the exception's type is <see cref="Maybe"/>.</summary>
+/// <summary>Three-valued truth: a condition not decided from the exception's type is <see cref="Maybe"/>.</summary>
 internal enum Truth
 {
     False,
@@ -8,19 +8,19 @@ internal enum Truth
     True,
 }
 
-/// <summary>
-/// A condition on an exception's type, read from a failure filter: type tests (<c>is</c>, patterns,
-/// <c>GetType() == typeof(...)</c>), their negations and combinations, switch arms in order, and
-/// calls of other filters. Anything that does not depend on the type (a status code, a message) is
-/// <see cref="Maybe"/>, so a filter is taken to reject a type only when it certainly does.
-/// </summary>
+/// <summary>A condition on an exception's type, read from a failure filter.</summary>
+/// <remarks>
+/// Type tests, their negations and combinations, switch arms in order, calls of other filters. What does not depend on
+/// the type is <see cref="Maybe"/>: a filter rejects a type only when it certainly does.
+/// </remarks>
 internal abstract class TypePredicate
 {
     public static readonly TypePredicate True = new Constant(Truth.True);
     public static readonly TypePredicate False = new Constant(Truth.False);
     public static readonly TypePredicate Maybe = new Constant(Truth.Maybe);
 
-    /// <summary>Whether an exception of <paramref name="thrown"/> passes; <paramref name="exact"/> when the runtime type is known (a new object).</summary>
+    /// <summary>Whether an exception of <paramref name="thrown"/> passes (<paramref name="exact"/>: a new
+    /// object's).</summary>
     public abstract Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth);
 
     /// <summary>The types the filter names as accepted, for the message and the code fix.</summary>
@@ -172,7 +172,7 @@ internal abstract class TypePredicate
             return Described().Describe();
         }
 
-        /// <summary>The side of a conjunction that says more: the narrower types (a catch's type narrowed by its filter), else the left.</summary>
+        /// <summary>The side of a conjunction that says more: the narrower types, else the left.</summary>
         private TypePredicate Described()
         {
             if (_left is Negation)

@@ -1,7 +1,6 @@
 namespace TracedLlm.Analyzers.Facts;
 
-// Values of calls: encoders, identity helpers whose returns are their arguments, delegates and
-// the returns of lambdas.
+// Values of calls: encoders, identity helpers, delegates and the returns of lambdas.
 internal sealed partial class ValueFlow
 {
     private IEnumerable<KeyValue> InvocationValues(IInvocationOperation invocation, int nesting)
@@ -11,7 +10,7 @@ internal sealed partial class ValueFlow
                 || (_types.Encoding is not null && WellKnownTypes.DerivesFrom(method.ContainingType, _types.Encoding) && method.Name == "GetBytes"))
             && invocation.Arguments.Length >= 1)
         {
-            // An encoded name is the text it was given only when the encoder leaves it as it is (letters, digits, '_', '-', '.').
+            // An encoded name is the text given only when the encoder leaves it as it is (letters, digits, '_-.').
             return ValuesOf(invocation.Arguments[0].Value, nesting + 1).Select(v => v.Kind == KeyValueKind.Constant && !v.Constant!.All(IsUnescaped) ? KeyValue.Unknown : v).ToList();
         }
 
@@ -22,7 +21,7 @@ internal sealed partial class ValueFlow
 
         if (method.MethodKind == MethodKind.LocalFunction && LocalFunctionBody(method) is { } local)
         {
-            // A local function of this block: what it returns, read here (the locals it captures are this block's; its parameters may be anything).
+            // A local function of this block: what it returns, read here (its parameters may be anything).
             return ReturnsOf(local, nesting);
         }
 
@@ -34,11 +33,9 @@ internal sealed partial class ValueFlow
         return new[] { KeyValue.Unknown };
     }
 
-    /// <summary>
-    /// A small method whose every return is one of its parameters, a constant, or a value computed from them in
-    /// its body (an identity helper, a generic <c>Of&lt;T&gt;(T value) =&gt; value</c>, a local starting from
-    /// <c>default(T)</c> given the argument with <c>??=</c>): the values are this call's arguments. Null for any other method.
-    /// </summary>
+    /// <summary>The values of a call of a small method whose every return comes from its parameters, or null.</summary>
+    /// <remarks>An identity helper, a generic <c>Of&lt;T&gt;(T value) =&gt; value</c>, a local starting from
+    /// <c>default(T)</c> given the argument with <c>??=</c>.</remarks>
     private List<KeyValue>? PassedThrough(IInvocationOperation invocation, int nesting)
     {
         var method = invocation.TargetMethod;
@@ -116,7 +113,7 @@ internal sealed partial class ValueFlow
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }:
                 return ReturnsOf(lambda.Body, nesting + 1);
             case IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: { } method } }:
-                // A method group: calling the delegate calls the method (a local function of this block read here, a source method by what it returns).
+                // A method group: calling the delegate calls the method.
                 return method.MethodKind == MethodKind.LocalFunction && LocalFunctionBody(method) is { } local
                     ? ReturnsOf(local, nesting + 1)
                     : IsInSource(method) && !method.IsAbstract && !method.IsVirtual && !method.IsOverride
@@ -134,11 +131,8 @@ internal sealed partial class ValueFlow
 
     private static bool IsUnescaped(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.';
 
-    /// <summary>
-    /// The loop variable of a <c>foreach</c> / <c>await foreach</c> over a call of a source iterator (a small,
-    /// non-virtual method, or a local function of this block): what its <c>yield return</c>s give, read in its
-    /// body, its parameters being the call's arguments. Unknown otherwise.
-    /// </summary>
+    /// <summary>The loop variable of a <c>foreach</c> over a call of a source iterator: what its
+    /// <c>yield return</c>s give.</summary>
     private IEnumerable<KeyValue> YieldedValues(IForEachLoopOperation loop, int nesting)
     {
         if (Unwrap(loop.Collection) is not IInvocationOperation { TargetMethod: { IsVirtual: false, IsOverride: false, IsAbstract: false } method } call || !IsInSource(method))
@@ -163,18 +157,14 @@ internal sealed partial class ValueFlow
             : InCallee(method, body, yielded.Select(y => y.ReturnedValue!), call.Arguments, nesting);
     }
 
-    /// <summary>
-    /// Values of a source method's body (<paramref name="operations"/> of <paramref name="body"/>), read there: its
-    /// parameters are the call's <paramref name="arguments"/>; the fields, properties and calls it reads stay
-    /// references, resolved at the end of the compilation as everywhere else.
-    /// </summary>
+    /// <summary>Values of a source method's body read there, its parameters being the call's arguments.</summary>
     private List<KeyValue> InCallee(IMethodSymbol method, IOperation body, IEnumerable<IOperation> operations, ImmutableArray<IArgumentOperation> arguments, int nesting)
     {
         var callee = new ValueFlow(_types, method.OriginalDefinition, ImmutableArray.Create(body), null, _bodyOf);
         return Mapped(operations.SelectMany(o => callee.ValuesOf(o, nesting + 1)).ToList(), method, arguments, nesting);
     }
 
-    /// <summary>A callee's values with its by-value parameters replaced by what the call's arguments may be; any other parameter may be anything.</summary>
+    /// <summary>A callee's values, its by-value parameters replaced by the call's arguments' values.</summary>
     private List<KeyValue> Mapped(IEnumerable<KeyValue> values, IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, int nesting)
     {
         var result = new List<KeyValue>();
@@ -198,13 +188,9 @@ internal sealed partial class ValueFlow
         return result;
     }
 
-    /// <summary>
-    /// A local given as an out or ref argument to a source method (small, not virtual) that only ever assigns that
-    /// parameter (never passes it on by reference): the values it assigns. An out parameter is assigned before the
-    /// method returns (C# requires it); a ref one is held only when the body assigns it unconditionally (a statement
-    /// of the body itself, not under a branch, loop or try, in a body with no return of its own), else the local may
-    /// keep what it had. Unknown otherwise.
-    /// </summary>
+    /// <summary>The values a source method assigns a local given as its out or ref argument; unknown otherwise.</summary>
+    /// <remarks>A ref one is held only when the body assigns it unconditionally, else the local may keep what it
+    /// had.</remarks>
     private IEnumerable<KeyValue> ArgumentWrites(IArgumentOperation argument, int nesting)
     {
         if (argument is not { Parameter: { RefKind: RefKind.Out or RefKind.Ref } parameter, Parent: IInvocationOperation call }
@@ -250,13 +236,11 @@ internal sealed partial class ValueFlow
         return _localFunctions.TryGetValue(method, out var body) ? body : null;
     }
 
-    /// <summary><paramref name="operation"/> is in a lambda or local function below <paramref name="body"/> (below the root when null).</summary>
+    /// <summary><paramref name="operation"/> is in a lambda or local function below <paramref name="body"/>.</summary>
     internal static bool InNestedFunction(IOperation operation, IOperation? body = null) => NestedFunction(operation, body) is not null;
 
-    /// <summary>
-    /// The innermost lambda or local function around <paramref name="operation"/> (below <paramref name="body"/> when one is
-    /// given), whose code it is; null when it is the member's (or the body's) own code.
-    /// </summary>
+    /// <summary>The innermost lambda or local function around <paramref name="operation"/>, whose code it is, or
+    /// null.</summary>
     internal static IMethodSymbol? NestedFunction(IOperation operation, IOperation? body = null)
     {
         for (var parent = operation.Parent; parent is not null && parent != body; parent = parent.Parent)

@@ -1,7 +1,6 @@
 namespace TracedLlm.Analyzers.Facts;
 
-// Values of locals: every write in the block; of several constants, those value-content analysis
-// says reach the use.
+// Values of locals: every write in the block; of several constants, those value-content analysis says reach the use.
 internal sealed partial class ValueFlow
 {
     private IEnumerable<KeyValue> LocalValues(ILocalReferenceOperation use, int nesting)
@@ -33,7 +32,7 @@ internal sealed partial class ValueFlow
             .Concat(seen.Literals.Select(KeyValue.Of)).Distinct().ToList();
     }
 
-    /// <summary>Writes of each local in the block: the assigned value, or null when it is written some other way (out, ref, deconstruction, +=, a pattern, a loop).</summary>
+    /// <summary>Writes of each local in the block: the value, or null when written some other way (out, a loop).</summary>
     internal List<IOperation?> Writes(ILocalSymbol local)
     {
         if (_writes is null)
@@ -82,7 +81,7 @@ internal sealed partial class ValueFlow
                         Add(declared, TestedValue(pattern) is null ? null : pattern);
                         break;
                     case IForEachLoopOperation loop:
-                        // The one variable of a loop over a call (an iterator's yields, see YieldedValues); any other loop's may be anything.
+                        // The one variable of a loop over a call (see YieldedValues); any other loop's may be anything.
                         var single = loop.Locals.Length == 1 && loop.LoopControlVariable is IVariableDeclaratorOperation && Unwrap(loop.Collection) is IInvocationOperation;
                         foreach (var loopLocal in loop.Locals)
                         {
@@ -106,7 +105,7 @@ internal sealed partial class ValueFlow
         return _writes.TryGetValue(local, out var found) ? found : new List<IOperation?>();
     }
 
-    /// <summary>The out or ref argument a local is (<c>M(out k)</c>, <c>M(out var k)</c>, <c>M(ref k)</c>), or null.</summary>
+    /// <summary>The out or ref argument a local is (<c>M(out k)</c>, <c>M(ref k)</c>), or null.</summary>
     private static IArgumentOperation? WritingArgument(ILocalReferenceOperation reference) =>
         (reference.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : reference.Parent) is IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } argument
             ? argument
@@ -131,7 +130,7 @@ internal sealed partial class ValueFlow
         _ => null,
     };
 
-    /// <summary>A local written by a deconstruction whose value is not a tuple literal of the same size: it may be anything.</summary>
+    /// <summary>A local written by a deconstruction of something other than a tuple literal of the same size.</summary>
     private static bool IsDeconstructedWithoutElements(ITupleOperation tuple)
     {
         var parent = tuple.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : tuple.Parent;

@@ -1,14 +1,9 @@
 namespace TracedLlm.Analyzers.Facts;
 
-// Values read from objects the block makes itself: their properties, tuple elements, and
-// whether an object is the code's own (made from nothing that came in).
+// Values read from objects the block makes itself: their properties, tuple elements, and whether one is its own.
 internal sealed partial class ValueFlow
 {
-    /// <summary>
-    /// An object this block makes from nothing that came in (constants, lambdas and other such
-    /// objects): a dictionary, a JSON object or a writer of the code's own, not the request's
-    /// metadata bag. Made from a parameter, a field or the request, it may be the request's.
-    /// </summary>
+    /// <summary>An object this block makes from nothing that came in: the code's own, not the request's.</summary>
     public bool IsOwnObject(IOperation operation) => IsOwnObject(operation, 0);
 
     private bool IsOwnObject(IOperation operation, int depth)
@@ -49,13 +44,13 @@ internal sealed partial class ValueFlow
         }
     }
 
-    /// <summary><c>(x, y).Item1</c>: the element of a tuple literal (made right there or the one value of a local).</summary>
+    /// <summary><c>(x, y).Item1</c>: the element of a tuple literal (made there, or a local's one value).</summary>
     private IOperation? TupleElement(IFieldReferenceOperation element)
     {
         var tuple = element.Instance is { } instance ? Unwrap(instance) : null;
         if (tuple is ILocalReferenceOperation local)
         {
-            // A tuple is a value of its own: a local written once, none of whose elements is written (pair.Key = ..., ref pair.Key).
+            // A tuple is a value of its own: a local written once, none of whose elements is written.
             if (Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } written || Unwrap(written) is not ITupleOperation || ElementWritten(local.Local))
             {
                 return null;
@@ -69,7 +64,7 @@ internal sealed partial class ValueFlow
             return null;
         }
 
-        // A named element (pair.Key) and ItemN name the same position, ItemN's (the element fields of the tuple type are other symbols).
+        // A named element (pair.Key) and ItemN name the same position, ItemN's.
         var name = (element.Field.CorrespondingTupleField ?? element.Field).Name;
         var index = -1;
         for (var i = 0; i < type.TupleElements.Length; i++)
@@ -84,7 +79,7 @@ internal sealed partial class ValueFlow
         return index >= 0 && index < literal.Elements.Length ? literal.Elements[index] : null;
     }
 
-    /// <summary>An element of the tuple local (or an element of one) is written, or taken by reference, somewhere in the block.</summary>
+    /// <summary>An element of the tuple local is written, or taken by reference, somewhere in the block.</summary>
     private bool ElementWritten(ILocalSymbol local) =>
         _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IFieldReferenceOperation>().Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && WellKnownTypes.Same(root.Local, local));
 
@@ -99,7 +94,7 @@ internal sealed partial class ValueFlow
         return current;
     }
 
-    /// <summary>A variable written (assigned, compound-assigned, incremented, deconstructed into) or taken by a non-readonly reference.</summary>
+    /// <summary>A variable written (assigned, incremented, deconstructed into) or taken by a writable reference.</summary>
     public static bool IsWritten(IOperation reference) => reference.Parent switch
     {
         ISimpleAssignmentOperation assignment => assignment.Target == reference || assignment.IsRef,
@@ -112,12 +107,10 @@ internal sealed partial class ValueFlow
         _ => false,
     };
 
-    /// <summary>
-    /// The element values of a collection a local holds, when it is made once with its elements written there
-    /// (an array, a <c>List&lt;T&gt;</c> or <c>Dictionary&lt;TKey, TValue&gt;</c> with an initializer, a collection
-    /// expression) and every use of the local afterwards only reads an element by index: an element read is
-    /// one of them. Null for any other collection or use (a call on it, an element written, the collection passed on).
-    /// </summary>
+    /// <summary>The element values of a collection a local holds, made once with its elements and then only
+    /// read.</summary>
+    /// <remarks>Null for any other collection or use (a call on it, an element written, the collection passed
+    /// on).</remarks>
     private List<IOperation>? InitializedElements(IOperation? instance)
     {
         if (instance is null || Unwrap(instance) is not ILocalReferenceOperation local || Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } made)
@@ -192,11 +185,9 @@ internal sealed partial class ValueFlow
         && WellKnownTypes.Same(constructor.ContainingType, _owner.ContainingType)
         && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
 
-    /// <summary>
-    /// A property read from a local that holds an object made in this block: the value its
-    /// initializer or <c>with</c> expression gave it, or, for a positional record made without one,
-    /// the constructor argument of the same name. Null when the object is not made here.
-    /// </summary>
+    /// <summary>A property read from a local that holds an object made in this block: what it was given.</summary>
+    /// <remarks>Its initializer's or <c>with</c>'s value, or a positional record's constructor argument; null when
+    /// the object is not made here.</remarks>
     private IEnumerable<KeyValue>? ObjectPropertyValues(IPropertyReferenceOperation property, int nesting)
     {
         if (property.Instance is not { } instance || MadeHere(instance) is not { } made)

@@ -1,13 +1,11 @@
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>
-/// The values a string expression of one operation block may have. Constants, UTF-8 literals,
-/// interpolations and concatenations of known parts, conditionals and switch expressions are
-/// computed here; a local takes the values of its writes, and of several constants the ones that
-/// reach the use as Roslyn's value-content analysis sees them (so a reassigned local has the value
-/// it was last given); parameters, fields, properties and calls become references that the call
-/// graph resolves at the end of the compilation.
-/// </summary>
+/// <summary>The values a string expression of one operation block may have.</summary>
+/// <remarks>
+/// Constants, interpolations and concatenations of known parts, conditionals and switches are computed here; a local
+/// takes the values of its writes (of several constants, those Roslyn's value-content analysis says reach the use);
+/// parameters, fields, properties and calls become references the call graph resolves at the end of the compilation.
+/// </remarks>
 internal sealed partial class ValueFlow
 {
     private const int MaxValues = 8;
@@ -120,10 +118,10 @@ internal sealed partial class ValueFlow
                 // Only met as the write of a local given as an out or ref argument (see Writes).
                 return ArgumentWrites(argument, nesting);
             case IDeclarationPatternOperation pattern:
-                // Only met as the write of a pattern's variable (see Writes): the value the pattern tested, when it matched.
+                // Only met as the write of a pattern's variable (see Writes): the value tested, when it matched.
                 return TestedValue(pattern) is { } tested ? ValuesOf(tested, nesting + 1) : new[] { KeyValue.Unknown };
             case IParameterReferenceOperation parameter:
-                // The method's own parameter, or a primary constructor's parameter captured by a member: the caller's argument.
+                // The method's own parameter, or a primary constructor's captured by a member: the caller's argument.
                 return new[]
                 {
                     WellKnownTypes.Same(parameter.Parameter.ContainingSymbol, _owner) || IsCapturedPrimaryConstructorParameter(parameter.Parameter)
@@ -131,7 +129,7 @@ internal sealed partial class ValueFlow
                         : KeyValue.Unknown,
                 };
             case IPropertyReferenceOperation { Property.Name: "EncodedUtf8Bytes" or "Value", Instance: { } encoded } bytes when WellKnownTypes.Same(bytes.Property.ContainingType, _types.JsonEncodedText):
-                // The encoded name's text: what Encode was given (only names the encoder leaves as they are, see InvocationValues).
+                // The encoded name's text: what Encode was given (a name the encoder leaves as it is).
                 return ValuesOf(encoded, nesting + 1);
             case IForEachLoopOperation loop:
                 // Only met as the write of a loop's variable (see Writes): what the iterator it walks yields.
@@ -156,11 +154,11 @@ internal sealed partial class ValueFlow
         }
     }
 
-    /// <summary>The values of a branch of a conditional, a coalescence or a switch expression: none for a throw, which gives no value.</summary>
+    /// <summary>The values of a branch of a conditional, a coalescence or a switch expression: a throw gives none.</summary>
     private IEnumerable<KeyValue> BranchValues(IOperation branch, int nesting) =>
         Unwrap(branch) is IThrowOperation ? Array.Empty<KeyValue>() : ValuesOf(branch, nesting + 1);
 
-    /// <summary>The value a declaration pattern tests (<c>value is string k</c>, a switch arm's or case's pattern), which its variable holds when it matches.</summary>
+    /// <summary>The value a declaration pattern tests, which its variable holds when it matches.</summary>
     private static IOperation? TestedValue(IDeclarationPatternOperation pattern) => pattern.Parent switch
     {
         IIsPatternOperation test => test.Value,
@@ -179,7 +177,7 @@ internal sealed partial class ValueFlow
 
         if (lists.Any(values => values.Any(v => v.Kind != KeyValueKind.Constant)))
         {
-            // A part is a field, a property or a call (a constant prefix and a helper's suffix): joined once each part is resolved.
+            // A part is a field, a property or a call: joined once each part is resolved.
             return new[] { KeyValue.Joined(lists.Select(values => values.ToImmutableArray()).ToImmutableArray()) };
         }
 
@@ -188,10 +186,8 @@ internal sealed partial class ValueFlow
             : new[] { KeyValue.Unknown };
     }
 
-    /// <summary>
-    /// Every way of joining the parts' strings, one from each part in order; null when there are more than a key is
-    /// followed with. The value flow joins constants with it in place, the key resolver a concatenation's parts once resolved.
-    /// </summary>
+    /// <summary>Every way of joining the parts' strings, one from each part in order; null past
+    /// <see cref="MaxValues"/>.</summary>
     public static List<string>? Join(IEnumerable<IEnumerable<string>> parts)
     {
         var results = new List<string> { string.Empty };

@@ -23,12 +23,9 @@ internal static class FailurePathRule
         report(Findings.Create(descriptor, thrown.Location, path, new[] { filter.Location }, properties, thrown.Type.ToDisplayString(), where, filter.Accepts.Describe()));
     }
 
-    /// <summary>
-    /// Whether the call at <paramref name="site"/> in <paramref name="caller"/> is made in a try whose catch takes
-    /// <paramref name="type"/> with no filter and does not throw it on (<c>throw;</c>, <c>throw e;</c>, <c>ExceptionDispatchInfo</c>):
-    /// what the callee throws of that type ends there, translated into what the catch throws or handled. A call in a lambda or
-    /// local function runs where that is called, and is not read.
-    /// </summary>
+    /// <summary>Whether the call at <paramref name="site"/> is made in a try whose unfiltered catch takes
+    /// <paramref name="type"/> and does not throw it on.</summary>
+    /// <remarks>A call in a lambda or local function runs where that is called, and is not read.</remarks>
     public static bool CaughtAt(ISymbol caller, SyntaxNode? site, ITypeSymbol type, CompilationFacts facts)
     {
         if (site is not InvocationExpressionSyntax || caller is not IMethodSymbol method || facts.BodyOf(method) is not { } body)

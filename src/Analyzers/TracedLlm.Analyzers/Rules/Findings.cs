@@ -1,11 +1,10 @@
 namespace TracedLlm.Analyzers.Rules;
 
-/// <summary>
-/// Every TLLM2001–TLLM2007 diagnostic is made here, so each shows where it was decided the same way: a finding in a
-/// route's own handler, authenticator or guardrail is in tier <c>handler</c>; one reached through calls ends its message
-/// with its path (the route and the chain of calls, IDE and build alike), lists those calls as additional locations, and
-/// is in tier <c>calls</c> or, through an interface call with several implementations, <c>dispatch</c>.
-/// </summary>
+/// <summary>Every TLLM2001–TLLM2008 diagnostic is made here, so each shows where it was decided the same way.</summary>
+/// <remarks>
+/// A finding in a route's own code is in tier <c>handler</c>; one reached through calls ends its message with its
+/// path, lists those calls as additional locations, and is in tier <c>calls</c> or <c>dispatch</c>.
+/// </remarks>
 internal static class Findings
 {
     public static Diagnostic Create(

@@ -2,12 +2,11 @@ using System.Collections.Concurrent;
 
 namespace TracedLlm.Analyzers.Rules;
 
-/// <summary>
-/// Resolves the references in key values at the end of the compilation: fields and properties to
-/// their initializers (and getters), calls to what the method returns, delegate fields to what
-/// their lambda returns; and finds the parameters that are keys inside their method, so the
-/// arguments that fill them are keys too (through any number of calls, up to the walk's limit).
-/// </summary>
+/// <summary>Resolves the references in key values at the end of the compilation.</summary>
+/// <remarks>
+/// Fields and properties to their initializers, calls to what they return, delegate fields to their lambda's returns;
+/// and the parameters that are keys inside their method, so the arguments that fill them are keys too.
+/// </remarks>
 internal sealed class KeyResolver
 {
     private readonly ConcurrentDictionary<ISymbol, MethodFacts> _facts;
@@ -40,7 +39,7 @@ internal sealed class KeyResolver
     /// <summary>The constants the values may be, and whether they may also be anything else.</summary>
     public (ImmutableHashSet<string> Constants, bool Unknown) Resolve(IEnumerable<KeyValue> values) => Resolve(values, 0);
 
-    /// <summary>True when the parameter is used as a key inside the method (or inside one it may dispatch to).</summary>
+    /// <summary>True when the parameter is used as a key inside the method (or one it may dispatch to).</summary>
     public bool IsKeyParameter(IMethodSymbol method, int ordinal) =>
         _keyParameters.Contains((method.OriginalDefinition, ordinal))
         || _compilation.Implementations(method, _cancellationToken).Any(i => _keyParameters.Contains((i, ordinal)));
@@ -75,7 +74,7 @@ internal sealed class KeyResolver
         return (constants.ToImmutable(), unknown);
     }
 
-    /// <summary>A concatenation: every way of joining its parts' resolved values, unknown when a part may be anything or there are too many.</summary>
+    /// <summary>A concatenation: every way of joining its parts' resolved values, or unknown.</summary>
     private (ImmutableHashSet<string>, bool) Join(ImmutableArray<ImmutableArray<KeyValue>> parts, int depth)
     {
         var resolvedParts = new List<ImmutableHashSet<string>>(parts.Length);
@@ -132,7 +131,7 @@ internal sealed class KeyResolver
                 {
                     From(getter, delegateReturns: false);
 
-                    // An abstract or interface property (a static abstract one read through a type parameter included): what its implementations return.
+                    // An abstract or interface property: what its implementations return.
                     foreach (var implementation in _compilation.Implementations(getter, _cancellationToken))
                     {
                         From(implementation, delegateReturns: false);

@@ -2,11 +2,7 @@ using System.Globalization;
 
 namespace TracedLlm.Analyzers.Rules;
 
-/// <summary>
-/// TLLM2003 and TLLM2004: findings that are decided inside one method and become
-/// diagnostics once the method is known to be traced (at once for a route or policy, at the end of
-/// the compilation for what they call).
-/// </summary>
+/// <summary>TLLM2003, TLLM2004, TLLM2008: findings decided inside one method, reported once it is traced.</summary>
 internal static class LocalRules
 {
     public static void ReportSpans(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
@@ -20,11 +16,8 @@ internal static class LocalRules
     /// <summary>The swallowing catches: TLLM2004's where the code shows the failure is the request's, else
     /// TLLM2007's.</summary>
     /// <remarks>
-    /// TLLM2004: a model call given up, a shape a team must hear, or (in a route's own code, or anywhere with
-    /// <see cref="DeclaredIntent.ThroughCallsOption"/>) an error answered by hand. While typing only what the method
-    /// shows alone is reported. Left out: a Try-pattern every caller fails on, work the request does not wait for, a
-    /// second exception, and catches that wait on types only source creates or on dispatched calls until they are
-    /// known.
+    /// While typing only what the method shows alone is reported. Left out: a Try-pattern every caller fails on, work
+    /// the request does not wait for, a second exception, and catches that wait on the end of the compilation.
     /// </remarks>
     public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor swallowed, DiagnosticDescriptor? handled, Action<Diagnostic> report, ISet<ITypeSymbol>? created,
         bool callersFail = false, bool detached = false, bool whileHandling = false, bool rootAtEnd = false, Func<SwallowSite, bool>? answers = null,

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis.FlowAnalysis;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
-/// <summary>The flow captures and the references to each local and parameter of one control-flow graph, and what its lambdas capture.</summary>
+/// <summary>The flow captures and references to each local and parameter of one control-flow graph.</summary>
 internal sealed class GraphIndex
 {
     private readonly Dictionary<CaptureId, IOperation> _captures = new();

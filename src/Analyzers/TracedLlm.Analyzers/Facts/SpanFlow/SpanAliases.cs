@@ -4,11 +4,8 @@ using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
-/// <summary>
-/// Locations that are one span: a fluent call's result (<c>span?.SetTag(...)</c>) and its
-/// receiver, and a pattern's local (<c>span is { } open</c>) and the value it tests. Shared by an
-/// analysis and the analyses of the calls it follows.
-/// </summary>
+/// <summary>Locations that are one span: a fluent call's result and its receiver, a pattern's local and its
+/// value.</summary>
 internal sealed class SpanAliases
 {
     private readonly ConcurrentDictionary<AbstractLocation, AbstractLocation> _origins = new();
@@ -35,7 +32,7 @@ internal sealed class SpanAliases
 
     public void AddLocal(ILocalSymbol local, IOperation value) => _patternLocals.TryAdd(local, value);
 
-    /// <summary>The operation whose points-to value an instance has: itself, or for a pattern's local the value it tested.</summary>
+    /// <summary>The operation whose points-to value an instance has: itself, or a pattern local's tested value.</summary>
     public IOperation Source(IOperation instance) =>
         instance is ILocalReferenceOperation reference && _patternLocals.TryGetValue(reference.Local, out var tested) ? tested : instance;
 

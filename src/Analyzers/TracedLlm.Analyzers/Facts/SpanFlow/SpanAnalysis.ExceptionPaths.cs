@@ -26,11 +26,8 @@ internal sealed partial class SpanAnalysis
             return base.FlowBranch(fromBlock, branch, input);
         }
 
-        /// <summary>
-        /// The operations an exception may leave from: an awaited call (I/O, the upstream), a call of
-        /// a source method that throws, a delegate; not the Activity's own members or other library
-        /// calls, which would make every span that is tagged before its 'finally' look open.
-        /// </summary>
+        /// <summary>The operations an exception may leave from, not the Activity's own members.</summary>
+        /// <remarks>Other library calls would make every span tagged before its 'finally' look open.</remarks>
         protected override void HandlePossibleThrowingOperation(IOperation operation)
         {
             // An exception a catch-all handles does not leave: the catch's input already holds the
@@ -54,7 +51,7 @@ internal sealed partial class SpanAnalysis
 
         private readonly Dictionary<AbstractLocation, SpanState> _leaving = new();
 
-        /// <summary>The states of the spans where an exception leaves the analysed method with no try around it.</summary>
+        /// <summary>The states of the spans where an exception leaves the method with no try around it.</summary>
         public IEnumerable<KeyValuePair<AbstractLocation, SpanState>> LeavingTheMethod => _leaving;
 
         private static bool InsideTry(BasicBlock block)
@@ -84,11 +81,8 @@ internal sealed partial class SpanAnalysis
             return false;
         }
 
-        /// <summary>
-        /// An awaited call; a call of source code whose body has a throw: a source method, a local
-        /// function, a lambda invoked where it is written, or one a readonly field holds (its
-        /// initializer, when no constructor of its type writes it); any other delegate.
-        /// </summary>
+        /// <summary>A call that may throw on its way out: an awaited call, a call of source code with a throw, a
+        /// delegate.</summary>
         private static bool MayThrow(IInvocationOperation invocation)
         {
             for (IOperation current = invocation; current.Parent is { } parent; current = parent)
@@ -116,7 +110,7 @@ internal sealed partial class SpanAnalysis
 
         private static bool HasThrow(SyntaxNode code) => code.DescendantNodes().Any(n => n is ThrowStatementSyntax or ThrowExpressionSyntax);
 
-        /// <summary>The lambda a delegate invocation runs, when it is known: written in place, or a readonly field's initializer no constructor replaces.</summary>
+        /// <summary>The lambda a delegate invocation runs, when known: written in place, or a readonly field's.</summary>
         private static SyntaxNode? Invoked(IOperation? instance)
         {
             // Conversions, parentheses and the delegate's creation around the lambda or the field.

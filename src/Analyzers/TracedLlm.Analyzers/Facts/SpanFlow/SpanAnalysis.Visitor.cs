@@ -43,11 +43,9 @@ internal sealed partial class SpanAnalysis
 
         private GraphIndex Index => _index ??= new GraphIndex(DataFlowAnalysisContext.ControlFlowGraph);
 
-        /// <summary>
-        /// The spans an operation may be. Where points-to analysis has no locations for it (a flow
-        /// capture inside a catch, say), the locations of every other reference to the same local or
-        /// parameter in the graph: a span's location is its allocation site, the same on every path.
-        /// </summary>
+        /// <summary>The spans an operation may be.</summary>
+        /// <remarks>Where points-to analysis has none (a flow capture in a catch), those of every other reference to
+        /// the same local or parameter: a span's location is its allocation site.</remarks>
         private IEnumerable<AbstractLocation> Locations(IOperation instance)
         {
             instance = DataFlowAnalysisContext.Aliases.Source(instance);
@@ -63,7 +61,7 @@ internal sealed partial class SpanAnalysis
         private IEnumerable<AbstractLocation> SymbolLocations(ISymbol symbol) =>
             DataFlowAnalysisContext.Aliases.Group(Index.References(symbol).Select(GetPointsToAbstractValue).Where(v => v.Kind == PointsToAbstractValueKind.KnownLocations).SelectMany(v => v.Locations).Where(l => !l.IsNull).Distinct());
 
-        /// <summary>Sets the state of every span the operation may be (and of the fluent calls' results that are the same span).</summary>
+        /// <summary>Sets the state of every span the operation may be.</summary>
         private void Transition(IOperation? instance, Func<SpanState, SpanState?> change)
         {
             if (instance is not null)

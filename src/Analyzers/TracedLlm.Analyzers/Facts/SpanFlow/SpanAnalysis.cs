@@ -8,16 +8,12 @@ namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
 using SpanData = DictionaryAnalysisData<AbstractLocation, SpanState>;
 
-/// <summary>
-/// "Started but not ended on every path" for <c>Activity</c>, on Roslyn's dataflow framework
-/// (Microsoft.CodeAnalysis.AnalyzerUtilities): CA2000's model (DisposeAnalysis) with a started
-/// Activity as the resource. Points-to analysis follows the span through locals, aliases, tuples
-/// and captures; a forward analysis over the control-flow graph keeps each started span's state
-/// (open, ended, handed on) per path; calls of source methods that take or return a span, and of
-/// lambdas and local functions, are analysed in their caller's context (a helper that only tags
-/// the span does not end it; one that returns a started span hands it to the caller); the paths an
-/// exception takes are followed from awaited calls, throws, and calls of source methods that throw.
-/// </summary>
+/// <summary>"Started but not ended on every path" for <c>Activity</c>, on Roslyn's dataflow framework.</summary>
+/// <remarks>
+/// CA2000's model (DisposeAnalysis) with a started Activity as the resource: points-to analysis follows the span, a
+/// forward analysis keeps each span's state per path, source calls that take or return a span are analysed in their
+/// caller's context, and exception paths are followed from awaited calls, throws and source methods that throw.
+/// </remarks>
 internal sealed partial class SpanAnalysis : ForwardDataFlowAnalysis<SpanData, SpanAnalysisContext, SpanAnalysisResult, SpanBlockResult, SpanState>
 {
     private static readonly MapAbstractDomain<AbstractLocation, SpanState> Domain = new(SpanStateDomain.Instance);
@@ -30,10 +26,8 @@ internal sealed partial class SpanAnalysis : ForwardDataFlowAnalysis<SpanData, S
     {
     }
 
-    /// <summary>
-    /// The starts (the syntax of the start, or of the call in <paramref name="root"/> that led to it)
-    /// of the spans left open on some path of the graph, of its lambdas and of its local functions.
-    /// </summary>
+    /// <summary>The starts of the spans left open on some path of the graph, its lambdas and local
+    /// functions.</summary>
     public static IReadOnlyCollection<SyntaxNode> OpenSpans(ControlFlowGraph root, ISymbol owner, AnalyzerOptions options, WellKnownTypes types, CancellationToken cancellationToken)
     {
         var open = new HashSet<SyntaxNode>();
@@ -105,7 +99,8 @@ internal sealed partial class SpanAnalysis : ForwardDataFlowAnalysis<SpanData, S
         }
     }
 
-    /// <summary>Where a span's start is reported: the start itself when it is written in the analysed method, else the call there that led to it.</summary>
+    /// <summary>Where a span's start is reported: the start in the analysed method, else the call that led to
+    /// it.</summary>
     private static SyntaxNode? ReportedAt(AbstractLocation location, SyntaxNode root)
     {
         foreach (var operation in new[] { location.Creation! }.Concat(location.CreationCallStack))
@@ -119,7 +114,7 @@ internal sealed partial class SpanAnalysis : ForwardDataFlowAnalysis<SpanData, S
         return null;
     }
 
-    /// <summary>Calls worth following into: those that may start, return, end or keep a span (CA2000's predicate, for Activity).</summary>
+    /// <summary>Calls worth following into: those that may start, return, end or keep a span.</summary>
     private static bool MayHandleSpans(IMethodSymbol method, WellKnownTypes types) =>
         IsSpan(method.ReturnType, types) || method.Parameters.Any(p => IsSpan(p.Type, types) || p.Type.SpecialType == SpecialType.System_Object || p.Type.TypeKind == TypeKind.Delegate);
 

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
-/// <summary>What is known of one started Activity (an abstract location) at a point of the control-flow graph.</summary>
+/// <summary>What is known of one started Activity (an abstract location) at a point of the graph.</summary>
 internal enum SpanStateKind
 {
     /// <summary>Not a span this analysis tracks (the lattice's bottom).</summary>
