@@ -57,18 +57,12 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private sealed class State
+    private sealed class State(Compilation compilation, CompilationFacts facts)
     {
-        private readonly Compilation _compilation;
-        private readonly CompilationFacts _facts;
+        private readonly Compilation _compilation = compilation;
+        private readonly CompilationFacts _facts = facts;
         private readonly ConcurrentDictionary<ISymbol, MethodFacts> _methods = new(SymbolEqualityComparer.Default);
         private readonly Once<FailureFilters> _filters = new();
-
-        public State(Compilation compilation, CompilationFacts facts)
-        {
-            _compilation = compilation;
-            _facts = facts;
-        }
 
         /// <summary>A method and every method a call may name to reach it: what it overrides and implements.</summary>
         private HashSet<ISymbol> Declarations(ISymbol callee, CancellationToken cancellationToken)
@@ -108,14 +102,11 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
             var scope = new MethodScope(
                 _facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.Options, context.CancellationToken);
-            foreach (var block in context.OperationBlocks)
+            foreach (var operation in scope.Operations)
             {
-                foreach (var operation in block.DescendantsAndSelf())
+                foreach (var collector in Collectors)
                 {
-                    foreach (var collector in Collectors)
-                    {
-                        collector.Visit(operation, scope);
-                    }
+                    collector.Visit(operation, scope);
                 }
             }
 

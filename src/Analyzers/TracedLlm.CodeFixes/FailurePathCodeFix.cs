@@ -8,15 +8,9 @@ namespace TracedLlm.CodeFixes;
 /// <remarks>The base type's arguments stay; offered only when every constructor still finds one in the new base, and
 /// never when the hierarchy would be circular.</remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FailurePathCodeFix)), Shared]
-public sealed class FailurePathCodeFix : TracedLlmCodeFix
+public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.FailurePathEscape)
 {
     internal const string EquivalenceKey = DiagnosticIds.FailurePathEscape + ".DeriveFromAccepted";
-
-    /// <summary>Creates the fix.</summary>
-    public FailurePathCodeFix()
-        : base(DiagnosticIds.FailurePathEscape)
-    {
-    }
 
     private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
     {

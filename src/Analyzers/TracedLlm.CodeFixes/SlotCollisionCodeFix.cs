@@ -4,16 +4,10 @@ namespace TracedLlm.CodeFixes;
 
 /// <summary>TLLM2005: moves the route's gateway metadata to the <c>litellm_metadata</c> slot.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SlotCollisionCodeFix)), Shared]
-public sealed class SlotCollisionCodeFix : TracedLlmCodeFix
+public sealed class SlotCollisionCodeFix() : TracedLlmCodeFix(DiagnosticIds.SlotCollision)
 {
     internal const string EquivalenceKey = DiagnosticIds.SlotCollision + ".LiteLlmSlot";
     private const string SlotArgument = "MetadataSlot";
-
-    /// <summary>Creates the fix.</summary>
-    public SlotCollisionCodeFix()
-        : base(DiagnosticIds.SlotCollision)
-    {
-    }
 
     private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
         root.FindNode(diagnostic.Location.SourceSpan)?.FirstAncestorOrSelf<AttributeSyntax>() is { } attribute

@@ -5,15 +5,9 @@ namespace TracedLlm.CodeFixes;
 /// <summary>TLLM2001: replaces the hard-coded slot key with the generated constant of the route that reaches
 /// it.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SlotMismatchCodeFix)), Shared]
-public sealed class SlotMismatchCodeFix : TracedLlmCodeFix
+public sealed class SlotMismatchCodeFix() : TracedLlmCodeFix(DiagnosticIds.SlotMismatch)
 {
     internal const string EquivalenceKey = DiagnosticIds.SlotMismatch + ".SlotConstant";
-
-    /// <summary>Creates the fix.</summary>
-    public SlotMismatchCodeFix()
-        : base(DiagnosticIds.SlotMismatch)
-    {
-    }
 
     private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
     {

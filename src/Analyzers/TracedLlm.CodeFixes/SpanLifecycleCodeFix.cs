@@ -7,16 +7,10 @@ namespace TracedLlm.CodeFixes;
 /// <remarks>A local gets <c>using</c>; a dropped Activity becomes a <c>using</c> local; an expression body that only
 /// starts one gets a block body to hold it.</remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SpanLifecycleCodeFix)), Shared]
-public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
+public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.SpanLifecycle)
 {
     internal const string EquivalenceKey = DiagnosticIds.SpanLifecycle + ".Using";
     private const string Title = "End the Activity with 'using'";
-
-    /// <summary>Creates the fix.</summary>
-    public SpanLifecycleCodeFix()
-        : base(DiagnosticIds.SpanLifecycle)
-    {
-    }
 
     private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
     {

@@ -5,16 +5,10 @@ namespace TracedLlm.CodeFixes;
 /// <summary>TLLM2009: answers a body asking for a stream with the handler's JSON (<c>IgnoreStream =
 /// true</c>).</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StreamRefusalCodeFix)), Shared]
-public sealed class StreamRefusalCodeFix : TracedLlmCodeFix
+public sealed class StreamRefusalCodeFix() : TracedLlmCodeFix(DiagnosticIds.StreamRefused)
 {
     internal const string EquivalenceKey = DiagnosticIds.StreamRefused + ".IgnoreStream";
     private const string Argument = "IgnoreStream";
-
-    /// <summary>Creates the fix.</summary>
-    public StreamRefusalCodeFix()
-        : base(DiagnosticIds.StreamRefused)
-    {
-    }
 
     private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(
         Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>

@@ -10,7 +10,7 @@ namespace TracedLlm.CodeFixes;
 /// The declaration, <c>[FailureHandledByDesign("...")]</c>, is for a designed skip or fallback.
 /// </remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SwallowedExceptionCodeFix)), Shared]
-public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
+public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds.SwallowedException, DiagnosticIds.HandledWithoutRecord)
 {
     /// <summary>The equivalence key of the "record the handled failure" fix.</summary>
     public const string RecordKey = DiagnosticIds.SwallowedException + ".Record";
@@ -21,12 +21,6 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
 
     /// <summary>The reason the declaration is given, for its author to replace.</summary>
     internal const string ReasonToWrite = "TODO: say why this failure needs no record";
-
-    /// <summary>Creates the fix.</summary>
-    public SwallowedExceptionCodeFix()
-        : base(DiagnosticIds.SwallowedException, DiagnosticIds.HandledWithoutRecord)
-    {
-    }
 
     private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
     {

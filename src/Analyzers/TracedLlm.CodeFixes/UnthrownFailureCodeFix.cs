@@ -7,15 +7,9 @@ namespace TracedLlm.CodeFixes;
 /// <summary>TLLM2008: in the failure's branch, the hand-written answer becomes a throw of an
 /// <c>UpstreamException</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnthrownFailureCodeFix)), Shared]
-public sealed class UnthrownFailureCodeFix : TracedLlmCodeFix
+public sealed class UnthrownFailureCodeFix() : TracedLlmCodeFix(DiagnosticIds.UnthrownFailure)
 {
     internal const string EquivalenceKey = DiagnosticIds.UnthrownFailure + ".Throw";
-
-    /// <summary>Creates the fix.</summary>
-    public UnthrownFailureCodeFix()
-        : base(DiagnosticIds.UnthrownFailure)
-    {
-    }
 
     private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(
         Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)

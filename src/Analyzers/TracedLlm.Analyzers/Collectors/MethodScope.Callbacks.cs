@@ -91,7 +91,7 @@ internal sealed partial class MethodScope
 
         // While it is read, its own calls (recursion) say nothing either way.
         _callbackOnly[function] = true;
-        var uses = Blocks.SelectMany(b => b.DescendantsAndSelf()).Where(o => o switch
+        var uses = Operations.Where(o => o switch
         {
             IMethodReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, function),
             IInvocationOperation call => SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, function),

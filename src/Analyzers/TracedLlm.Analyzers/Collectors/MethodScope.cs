@@ -4,32 +4,21 @@ using Microsoft.CodeAnalysis.FlowAnalysis;
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>One operation block being read: its owner, operations, value flow, and the facts collectors fill.</summary>
-internal sealed partial class MethodScope
+internal sealed partial class MethodScope(
+    CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks,
+    Func<IOperation, ControlFlowGraph?> graphOf, AnalyzerOptions options, CancellationToken cancellationToken)
 {
-    public MethodScope(CompilationFacts compilation, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, AnalyzerOptions options, CancellationToken cancellationToken)
-    {
-        Options = options;
-        GraphOf = graphOf;
-        Compilation = compilation;
-        CancellationToken = cancellationToken;
-        Owner = owner;
-        Blocks = blocks;
-        Flow = new ValueFlow(compilation.Types, owner, blocks,
-            use => KeyContent.Content(use, this), compilation.BodyOf);
+    private List<IOperation>? _operations;
+    private ValueFlow? _flow;
+    private SendFlow? _sends;
 
-        // A method handed an LlmAttempt, or one that starts its own, runs inside an attempt scope.
-        OwnerInAttempt = (owner is IMethodSymbol method && method.Parameters.Any(p => WellKnownTypes.Same(p.Type, Types.LlmAttempt)))
-            || blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>().Any(i =>
-                i.TargetMethod.Name == "StartAttempt" && WellKnownTypes.Same(i.TargetMethod.ContainingType, Types.LlmCall));
-    }
-
-    public CompilationFacts Compilation { get; }
+    public CompilationFacts Compilation { get; } = compilation;
 
     /// <summary>The analyzer options (the span flow reads TLLM2003's interprocedural settings from them).</summary>
-    public AnalyzerOptions Options { get; }
+    public AnalyzerOptions Options { get; } = options;
 
     /// <summary>The control-flow graph of one of the block's root operations (throws for other operations).</summary>
-    public Func<IOperation, ControlFlowGraph?> GraphOf { get; }
+    public Func<IOperation, ControlFlowGraph?> GraphOf { get; } = graphOf;
 
     /// <summary>Spans started in the block, by the syntax of their start, with the message when left open.</summary>
     public Dictionary<SyntaxNode, string> SpanStarts { get; } = new();
@@ -39,22 +28,28 @@ internal sealed partial class MethodScope
 
     public WellKnownTypes Types => Compilation.Types;
 
-    public CancellationToken CancellationToken { get; }
+    public CancellationToken CancellationToken { get; } = cancellationToken;
 
-    public ISymbol Owner { get; }
+    public ISymbol Owner { get; } = owner;
 
-    public ImmutableArray<IOperation> Blocks { get; }
+    public ImmutableArray<IOperation> Blocks { get; } = blocks;
 
-    public ValueFlow Flow { get; }
+    /// <summary>Every operation of the blocks, in tree order.</summary>
+    public IReadOnlyList<IOperation> Operations => _operations ??= Blocks.SelectMany(b => b.DescendantsAndSelf()).ToList();
+
+    public ValueFlow Flow =>
+        _flow ??= new ValueFlow(Types, Owner, Blocks, use => KeyContent.Content(use, this), Compilation.BodyOf);
 
     /// <summary>Where the block's sends get their clients and addresses (read the first time a send asks).</summary>
     public SendFlow Sends => _sends ??= new SendFlow(this);
 
-    private SendFlow? _sends;
-
     public MethodFacts Facts { get; } = new();
 
-    public bool OwnerInAttempt { get; }
+    /// <summary>A method handed an LlmAttempt, or one that starts its own, runs inside an attempt scope.</summary>
+    public bool OwnerInAttempt { get; } =
+        (owner is IMethodSymbol method && method.Parameters.Any(p => WellKnownTypes.Same(p.Type, compilation.Types.LlmAttempt)))
+        || blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>().Any(i => i.TargetMethod.Name
+            == "StartAttempt" && WellKnownTypes.Same(i.TargetMethod.ContainingType, compilation.Types.LlmCall));
 
     /// <summary>Inside a method with an attempt, or inside the operation given to LlmCall.ExecuteAsync /
     /// StreamAsync.</summary>
@@ -96,7 +91,7 @@ internal sealed partial class MethodScope
             ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } => target.Local,
             _ => null,
         };
-        return local is not null && Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalReferenceOperation>().Any(reference =>
+        return local is not null && Operations.OfType<ILocalReferenceOperation>().Any(reference =>
             WellKnownTypes.Same(reference.Local, local)
             && reference.Parent is IArgumentOperation { Parent: IInvocationOperation runner }
             && Types.RunsAttempts(runner.TargetMethod));
@@ -142,7 +137,7 @@ internal sealed partial class MethodScope
     private bool RunsLater(IMethodSymbol function, HashSet<IMethodSymbol> visited)
     {
         _localFunctionTaken ??= new HashSet<IMethodSymbol>(
-            Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IMethodReferenceOperation>().Select(r => r.Method.OriginalDefinition),
+            Operations.OfType<IMethodReferenceOperation>().Select(r => r.Method.OriginalDefinition),
             SymbolEqualityComparer.Default);
         if (_localFunctionTaken.Contains(function))
         {
@@ -154,7 +149,7 @@ internal sealed partial class MethodScope
             return false;
         }
 
-        foreach (var call in Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>())
+        foreach (var call in Operations.OfType<IInvocationOperation>())
         {
             if (!SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, function))
             {

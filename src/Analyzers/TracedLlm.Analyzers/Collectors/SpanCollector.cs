@@ -116,17 +116,7 @@ internal sealed class SpanCollector : IFactCollector
                 continue;
             }
 
-            ControlFlowGraph? graph;
-            try
-            {
-                graph = scope.GraphOf(block);
-            }
-            catch (System.ArgumentException)
-            {
-                continue;
-            }
-
-            if (graph is null)
+            if (FlowGraphs.Of(scope, block) is not { } graph)
             {
                 continue;
             }

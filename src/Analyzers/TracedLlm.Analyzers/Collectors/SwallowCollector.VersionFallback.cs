@@ -27,16 +27,10 @@ internal sealed partial class SwallowCollector
         _ => new[] { branch },
     };
 
-    private sealed class VersionFallback
+    private sealed class VersionFallback(ILocalSymbol exception, MethodScope scope)
     {
-        private readonly ILocalSymbol _exception;
-        private readonly MethodScope _scope;
-
-        public VersionFallback(ILocalSymbol exception, MethodScope scope)
-        {
-            _exception = exception;
-            _scope = scope;
-        }
+        private readonly ILocalSymbol _exception = exception;
+        private readonly MethodScope _scope = scope;
 
         /// <summary>Every path hands on before it leaves, or, past a true test of a refusal, sends again.</summary>
         public bool Covered(IEnumerable<IOperation> statements, bool refused)

@@ -124,7 +124,7 @@ internal sealed class ThrowCollector : IFactCollector
     private static IOperation? SingleCreation(ILocalSymbol local, MethodScope scope)
     {
         IOperation? found = null;
-        foreach (var operation in scope.Blocks.SelectMany(b => b.DescendantsAndSelf()))
+        foreach (var operation in scope.Operations)
         {
             IOperation? value = operation switch
             {

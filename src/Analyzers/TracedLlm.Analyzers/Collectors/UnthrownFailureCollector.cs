@@ -184,7 +184,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool FromModelCall(IOperation response, MethodScope scope)
     {
         var values = ValueFlow.Unwrap(response) is ILocalReferenceOperation { Local: var local }
-            ? scope.Blocks.SelectMany(b => b.DescendantsAndSelf()).Select(o => o switch
+            ? scope.Operations.Select(o => o switch
             {
                 IVariableDeclaratorOperation d when WellKnownTypes.Same(d.Symbol, local) =>
                     d.GetVariableInitializer()?.Value,
@@ -259,7 +259,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         MethodScope scope)
     {
         const string Exception = "new TracedLlm.UpstreamException(";
-        var forwarded = scope.Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>()
+        var forwarded = scope.Operations.OfType<IInvocationOperation>()
             .FirstOrDefault(c => c.TargetMethod is
                 { Name: "SendAsync", ContainingType.Name: "IHttpForwarder" or "HttpForwarder" });
         var thrown = test.Condition.DescendantsAndSelf().FirstOrDefault(o => Read(o) is not (null or "run")) switch

@@ -22,30 +22,14 @@ internal readonly record struct AttributedMethod(string MethodName, string Attri
 /// <remarks>
 /// Read from syntax alone: attributes on methods and on other members a method symbol comes from, and using aliases.
 /// Cached per tree: a tree never changes, so after an edit only the edited file is read again.
+/// <para>Methods: attributes on ordinary named methods; OtherAttributes: on other members that are methods (a route
+/// there needs a walk of every type); ContainerAttributes: on the assembly and types; Aliases: alias → target.</para>
 /// </remarks>
-internal sealed class DeclarationIndex
+internal sealed record DeclarationIndex(
+    ImmutableArray<AttributedMethod> Methods, ImmutableHashSet<string> OtherAttributes,
+    ImmutableHashSet<string> ContainerAttributes, ImmutableArray<(string Alias, string Target)> Aliases)
 {
     private static readonly ConditionalWeakTable<SyntaxTree, DeclarationIndex> Cache = new();
-
-    private DeclarationIndex(ImmutableArray<AttributedMethod> methods, ImmutableHashSet<string> otherAttributes, ImmutableHashSet<string> containerAttributes, ImmutableArray<(string Alias, string Target)> aliases)
-    {
-        Methods = methods;
-        OtherAttributes = otherAttributes;
-        ContainerAttributes = containerAttributes;
-        Aliases = aliases;
-    }
-
-    /// <summary>Attributes on ordinary named methods of types.</summary>
-    public ImmutableArray<AttributedMethod> Methods { get; }
-
-    /// <summary>Attribute names on the other members that are methods; a route there needs a walk of every type.</summary>
-    public ImmutableHashSet<string> OtherAttributes { get; }
-
-    /// <summary>Attribute names on the assembly and on types (<c>[TracedLlmCode]</c>).</summary>
-    public ImmutableHashSet<string> ContainerAttributes { get; }
-
-    /// <summary>Using aliases: alias → the last name of its target, both without an <c>Attribute</c> suffix.</summary>
-    public ImmutableArray<(string Alias, string Target)> Aliases { get; }
 
     public static DeclarationIndex Of(SyntaxTree tree, CancellationToken cancellationToken)
     {
@@ -171,45 +155,13 @@ internal sealed class DeclarationIndex
 
 /// <summary>The declaration indexes of a whole compilation, joined: a superset of the routes, binding decides.</summary>
 /// <remarks>Which method names carry an attribute that may be <c>[TracedLlmRoute]</c> or <c>[FailureLoggingPath]</c>
-/// (by its name or a using alias), and whether every such route keeps a default slot.</remarks>
-internal sealed class DeclaredCandidates
+/// (by its name or a using alias), and whether every such route keeps a default slot. NeedsWholeWalk: a possible
+/// route or filter sits where a method name does not find it (an accessor...); CustomSlot: one names a slot not
+/// certainly a default one.</remarks>
+internal sealed record DeclaredCandidates(
+    ImmutableHashSet<string> RouteAttributes, ImmutableArray<SyntaxTree> RouteTrees, ImmutableHashSet<string> RouteMethods,
+    ImmutableHashSet<string> FilterMethods, bool AnyRoute, bool CustomSlot, bool NeedsWholeWalk, bool TracedCode)
 {
-    private DeclaredCandidates(ImmutableHashSet<string> routeAttributes, ImmutableArray<SyntaxTree> routeTrees, ImmutableHashSet<string> routeMethods, ImmutableHashSet<string> filterMethods, bool anyRoute, bool customSlot, bool needsWholeWalk, bool tracedCode)
-    {
-        TracedCode = tracedCode;
-        RouteAttributes = routeAttributes;
-        RouteTrees = routeTrees;
-        RouteMethods = routeMethods;
-        FilterMethods = filterMethods;
-        AnyRoute = anyRoute;
-        CustomSlot = customSlot;
-        NeedsWholeWalk = needsWholeWalk;
-    }
-
-    /// <summary>The names <c>[TracedLlmRoute]</c> may be written with: its own and the aliases of it.</summary>
-    public ImmutableHashSet<string> RouteAttributes { get; }
-
-    /// <summary>The trees with a method that may carry <c>[TracedLlmRoute]</c>, in the compilation's order.</summary>
-    public ImmutableArray<SyntaxTree> RouteTrees { get; }
-
-    /// <summary>Names of methods that may carry <c>[TracedLlmRoute]</c>.</summary>
-    public ImmutableHashSet<string> RouteMethods { get; }
-
-    /// <summary>Names of methods that may carry <c>[FailureLoggingPath]</c>.</summary>
-    public ImmutableHashSet<string> FilterMethods { get; }
-
-    /// <summary>Whether any declaration may be a route; when not, there is certainly none.</summary>
-    public bool AnyRoute { get; }
-
-    /// <summary>Whether the assembly, a type or a method may carry <c>[TracedLlmCode]</c>.</summary>
-    public bool TracedCode { get; }
-
-    /// <summary>Whether a possible route names a slot that is not certainly a default one.</summary>
-    public bool CustomSlot { get; }
-
-    /// <summary>Whether a possible route or filter sits where a method name does not find it (an accessor...).</summary>
-    public bool NeedsWholeWalk { get; }
-
     // "TracedLlm.TracedLlmRouteAttribute" -> "TracedLlmRouteAttribute": the name as source may write it.
     private static string SimpleName(string metadataName) => metadataName.Substring(metadataName.LastIndexOf('.') + 1);
 

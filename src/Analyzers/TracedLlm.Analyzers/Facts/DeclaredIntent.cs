@@ -8,7 +8,7 @@ namespace TracedLlm.Analyzers.Facts;
 /// <c>.editorconfig</c> options read per file (as CA2000 takes <c>excluded_symbol_names</c>), and the attributes the
 /// package ships, read from symbols so they work across project references.
 /// </remarks>
-internal sealed class DeclaredIntent
+internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, WellKnownTypes types)
 {
     /// <summary>TLLM2006: the types and methods whose calls and sends are model calls.</summary>
     public const string ModelClientsOption = "dotnet_code_quality.TLLM2006.model_clients";
@@ -44,15 +44,9 @@ internal sealed class DeclaredIntent
         "bedrock-runtime.",
     };
 
-    private readonly AnalyzerConfigOptionsProvider? _options;
-    private readonly WellKnownTypes _types;
+    private readonly AnalyzerConfigOptionsProvider? _options = options;
+    private readonly WellKnownTypes _types = types;
     private readonly ConcurrentDictionary<string, SymbolNames> _parsed = new(StringComparer.Ordinal);
-
-    public DeclaredIntent(AnalyzerConfigOptionsProvider? options, WellKnownTypes types)
-    {
-        _options = options;
-        _types = types;
-    }
 
     /// <summary>A call the team declares a model call (<see cref="ModelClientsOption"/>,
     /// <see cref="ModelHttpClientsOption"/>).</summary>

@@ -12,21 +12,15 @@ internal sealed record FailureFilter(Location Location, TypePredicate Accepts);
 /// Methods marked <c>[FailureLoggingPath]</c>, methods with an exception parameter that call a failure logger, and
 /// catch clauses that call one. Only files that name a failure logger are read, so it is cheap while typing.
 /// </remarks>
-internal sealed class FailureFilters
+internal sealed class FailureFilters(Compilation compilation, WellKnownTypes types)
 {
     // Per tree, whether its text names one of a set of methods. Operation blocks build the table
     // concurrently, so an entry is only ever replaced whole (a reference write), never added twice.
     private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<TreeMentions?>> Mentions = new();
 
-    private readonly Compilation _compilation;
-    private readonly WellKnownTypes _types;
+    private readonly Compilation _compilation = compilation;
+    private readonly WellKnownTypes _types = types;
     private readonly ConcurrentDictionary<IMethodSymbol, TypePredicate?> _predicates = new(SymbolEqualityComparer.Default);
-
-    private FailureFilters(Compilation compilation, WellKnownTypes types)
-    {
-        _compilation = compilation;
-        _types = types;
-    }
 
     public ImmutableArray<FailureFilter> Filters { get; private set; } = ImmutableArray<FailureFilter>.Empty;
 

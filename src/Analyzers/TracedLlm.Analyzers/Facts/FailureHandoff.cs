@@ -5,21 +5,14 @@ namespace TracedLlm.Analyzers.Facts;
 /// A throw, <c>ExceptionDispatchInfo</c>, a faulted task, the failure path's API, a declared record, or a source method
 /// that does one of these on every path. A catch that rethrows only some exceptions does not hand the rest on.
 /// </remarks>
-internal sealed class FailureHandoff
+internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, IOperation?> bodyOf, DeclaredIntent intent)
 {
     private const int MaxWrapperDepth = 4;
 
-    private readonly WellKnownTypes _types;
-    private readonly Func<IMethodSymbol, IOperation?> _bodyOf;
-    private readonly DeclaredIntent _intent;
+    private readonly WellKnownTypes _types = types;
+    private readonly Func<IMethodSymbol, IOperation?> _bodyOf = bodyOf;
+    private readonly DeclaredIntent _intent = intent;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IMethodSymbol, bool> _wrappers = new(SymbolEqualityComparer.Default);
-
-    public FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, IOperation?> bodyOf, DeclaredIntent intent)
-    {
-        _types = types;
-        _bodyOf = bodyOf;
-        _intent = intent;
-    }
 
     /// <summary>Every path through <paramref name="operation"/> hands a failure on before it leaves it.</summary>
     public bool Always(IOperation operation) => Always(operation, 0);

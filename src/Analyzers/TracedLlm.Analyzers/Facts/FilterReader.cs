@@ -14,18 +14,11 @@ internal enum FilterGoal
 }
 
 /// <summary>Reads the condition on the exception's type under which a body reaches its goal.</summary>
-internal sealed class FilterReader
+internal sealed class FilterReader(WellKnownTypes types, ISymbol? exception, FilterGoal goal)
 {
-    private readonly WellKnownTypes _types;
-    private readonly ISymbol? _exception;
-    private readonly FilterGoal _goal;
-
-    public FilterReader(WellKnownTypes types, ISymbol? exception, FilterGoal goal)
-    {
-        _types = types;
-        _exception = exception;
-        _goal = goal;
-    }
+    private readonly WellKnownTypes _types = types;
+    private readonly ISymbol? _exception = exception;
+    private readonly FilterGoal _goal = goal;
 
     public TypePredicate Read(IOperation body) => Sequence(new[] { body }, 0, _goal == FilterGoal.RunsOn ? TypePredicate.True : TypePredicate.False, 0);
 

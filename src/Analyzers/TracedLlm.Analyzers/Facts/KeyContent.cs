@@ -36,7 +36,7 @@ internal static class KeyContent
             _ => null,
         };
         return collection is ILocalReferenceOperation local
-            && scope.Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalReferenceOperation>()
+            && scope.Operations.OfType<ILocalReferenceOperation>()
                 .Any(use => WellKnownTypes.Same(use.Local, local.Local) && IsHandedOn(use));
     }
 

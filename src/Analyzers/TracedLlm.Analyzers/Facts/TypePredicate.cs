@@ -75,16 +75,10 @@ internal abstract class TypePredicate
         };
     }
 
-    private sealed class TypeTest : TypePredicate
+    private sealed class TypeTest(ITypeSymbol type, bool exactly) : TypePredicate
     {
-        private readonly ITypeSymbol _type;
-        private readonly bool _exactly;
-
-        public TypeTest(ITypeSymbol type, bool exactly)
-        {
-            _type = type;
-            _exactly = exactly;
-        }
+        private readonly ITypeSymbol _type = type;
+        private readonly bool _exactly = exactly;
 
         public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth)
         {
@@ -126,18 +120,11 @@ internal abstract class TypePredicate
         public override string Describe() => "any type but " + Operand.Describe();
     }
 
-    private sealed class Combination : TypePredicate
+    private sealed class Combination(TypePredicate left, TypePredicate right, bool isAnd) : TypePredicate
     {
-        private readonly TypePredicate _left;
-        private readonly TypePredicate _right;
-        private readonly bool _isAnd;
-
-        public Combination(TypePredicate left, TypePredicate right, bool isAnd)
-        {
-            _left = left;
-            _right = right;
-            _isAnd = isAnd;
-        }
+        private readonly TypePredicate _left = left;
+        private readonly TypePredicate _right = right;
+        private readonly bool _isAnd = isAnd;
 
         public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth)
         {

@@ -227,7 +227,7 @@ internal sealed partial class ValueFlow
         if (_localFunctions is null)
         {
             _localFunctions = new Dictionary<IMethodSymbol, IOperation?>(SymbolEqualityComparer.Default);
-            foreach (var function in _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalFunctionOperation>())
+            foreach (var function in Operations.OfType<ILocalFunctionOperation>())
             {
                 _localFunctions[function.Symbol] = function.Body ?? function.IgnoredBody;
             }

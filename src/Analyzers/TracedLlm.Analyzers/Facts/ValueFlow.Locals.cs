@@ -38,17 +38,9 @@ internal sealed partial class ValueFlow
         if (_writes is null)
         {
             var writes = new Dictionary<ILocalSymbol, List<IOperation?>>(SymbolEqualityComparer.Default);
-            void Add(ILocalSymbol symbol, IOperation? value)
-            {
-                if (!writes.TryGetValue(symbol, out var list))
-                {
-                    writes[symbol] = list = new List<IOperation?>();
-                }
+            void Add(ILocalSymbol symbol, IOperation? value) => writes.For(symbol).Add(value);
 
-                list.Add(value);
-            }
-
-            foreach (var operation in _blocks.SelectMany(b => b.DescendantsAndSelf()))
+            foreach (var operation in Operations)
             {
                 switch (operation)
                 {

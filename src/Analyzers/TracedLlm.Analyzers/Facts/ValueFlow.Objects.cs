@@ -81,7 +81,7 @@ internal sealed partial class ValueFlow
 
     /// <summary>An element of the tuple local is written, or taken by reference, somewhere in the block.</summary>
     private bool ElementWritten(ILocalSymbol local) =>
-        _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IFieldReferenceOperation>().Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && WellKnownTypes.Same(root.Local, local));
+        Operations.OfType<IFieldReferenceOperation>().Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && WellKnownTypes.Same(root.Local, local));
 
     private static IOperation? Root(IFieldReferenceOperation field)
     {
@@ -154,7 +154,7 @@ internal sealed partial class ValueFlow
             return null;
         }
 
-        foreach (var use in _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalReferenceOperation>())
+        foreach (var use in Operations.OfType<ILocalReferenceOperation>())
         {
             if (!WellKnownTypes.Same(use.Local, local.Local))
             {

@@ -34,6 +34,8 @@ internal sealed partial class ValueFlow
 
     public ImmutableArray<KeyValue> Values(IOperation operation) => Cap(ValuesOf(operation, 0));
 
+    private IEnumerable<IOperation> Operations => _blocks.SelectMany(b => b.DescendantsAndSelf());
+
     /// <summary>The values a lambda or local function returns.</summary>
     public ImmutableArray<KeyValue> Returns(IOperation body) => Cap(ReturnsOf(body, 0));
 

@@ -16,23 +16,14 @@ internal sealed class KeyResolver
     private readonly Dictionary<ISymbol, List<KeyValue>> _fieldWrites = new(SymbolEqualityComparer.Default);
     private readonly CancellationToken _cancellationToken;
 
-    public KeyResolver(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, CancellationToken cancellationToken)
+    public KeyResolver(
+        CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, CancellationToken cancellationToken)
     {
-        _compilation = compilation;
-        _cancellationToken = cancellationToken;
-        _facts = facts;
+        (_compilation, _cancellationToken, _facts) = (compilation, cancellationToken, facts);
         FindKeyParameters();
-        foreach (var pair in _facts)
+        foreach (var (field, values) in _facts.Values.SelectMany(f => f.FieldWrites))
         {
-            foreach (var (field, values) in pair.Value.FieldWrites)
-            {
-                if (!_fieldWrites.TryGetValue(field, out var list))
-                {
-                    _fieldWrites[field] = list = new List<KeyValue>();
-                }
-
-                list.AddRange(values);
-            }
+            _fieldWrites.For(field).AddRange(values);
         }
     }
 

@@ -37,15 +37,7 @@ internal sealed class GraphIndex
         }
     }
 
-    private void Add(ISymbol symbol, IOperation reference)
-    {
-        if (!_references.TryGetValue(symbol, out var list))
-        {
-            _references[symbol] = list = new List<IOperation>();
-        }
-
-        list.Add(reference);
-    }
+    private void Add(ISymbol symbol, IOperation reference) => _references.For(symbol).Add(reference);
 
     /// <summary>The local or parameter an operation reads, through flow captures and conversions.</summary>
     public ISymbol? Symbol(IOperation operation)
