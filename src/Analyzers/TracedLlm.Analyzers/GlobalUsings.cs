@@ -7,3 +7,4 @@ global using System.Threading;
 global using Microsoft.CodeAnalysis;
 global using Microsoft.CodeAnalysis.Operations;
 global using TracedLlm.Analyzers.Facts;
+global using static TracedLlm.Analyzers.WellKnownTypes;

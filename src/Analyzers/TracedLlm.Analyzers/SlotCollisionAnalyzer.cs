@@ -88,7 +88,7 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
     private static string? Untyped(ITypeSymbol? body, WellKnownTypes types) => body switch
     {
         null => "not bound to a type (the handler works with the request's bytes)",
-        _ when WellKnownTypes.Same(body, types.JsonElement) || (types.JsonNode is not null && WellKnownTypes.DerivesFrom(body, types.JsonNode))
+        _ when Same(body, types.JsonElement) || (types.JsonNode is not null && DerivesFrom(body, types.JsonNode))
             || body.ToDisplayString() == "System.Text.Json.JsonDocument" => $"untyped ('{body.ToDisplayString()}')",
         _ => null,
     };

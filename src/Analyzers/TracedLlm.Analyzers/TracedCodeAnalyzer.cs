@@ -80,7 +80,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
             declared.UnionWith(method.ContainingType.AllInterfaces
                 .SelectMany(i => i.GetMembers(method.Name).OfType<IMethodSymbol>())
-                .Where(member => WellKnownTypes.Same(
+                .Where(member => Same(
                     method.ContainingType.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method))
                 .Select(member => member.OriginalDefinition));
 
@@ -200,7 +200,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             // in a try whose unfiltered catch takes the type and does not rethrow it, or by a method of which that
             // holds, a few calls up. A root of traced code never holds.
             bool CaughtOnEveryPath(ISymbol method, ITypeSymbol type, int depth) =>
-                depth <= 3 && !_facts.IsRoot(method, cancellationToken) && !_facts.Entries(cancellationToken).Any(entry => WellKnownTypes.Same(entry.Handler, method))
+                depth <= 3 && !_facts.IsRoot(method, cancellationToken) && !_facts.Entries(cancellationToken).Any(entry => Same(entry.Handler, method))
                 && CallsOf(method) is { Count: > 0 } sites
                 && sites.All(site => FailurePathRule.CaughtAt(site.Caller, site.Edge.Site, type, _facts) || CaughtOnEveryPath(site.Caller, type, depth + 1));
 

@@ -20,6 +20,9 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
             return Array.Empty<SyntaxEdit>();
         }
 
+        SyntaxEdit[] Edit(SyntaxNode node, Func<SyntaxNode, SyntaxNode> rewrite) =>
+            new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, node, rewrite) };
+
         // The nearest statement or expression body that holds the start decides the shape of the fix.
         var holder = start.FirstAncestorOrSelf<SyntaxNode>(n => n is StatementSyntax or ArrowExpressionClauseSyntax or LambdaExpressionSyntax);
 
@@ -34,7 +37,7 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
             && declaration.Declaration.Variables.Count == 1)
         {
             return model.GetDeclaredSymbol(declaration.Declaration.Variables[0], cancellationToken) is ILocalSymbol local && !WrittenAfterDeclaration(model, declaration, local, cancellationToken)
-                ? new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, declaration, node => AddUsing((LocalDeclarationStatementSyntax)node)) }
+                ? Edit(declaration, node => AddUsing((LocalDeclarationStatementSyntax)node))
                 : Array.Empty<SyntaxEdit>();
         }
 
@@ -47,7 +50,7 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
             }
 
             var name = LocalName(model, statement, Scope(statement), cancellationToken);
-            return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, statement, node => UsingLocal((ExpressionStatementSyntax)node, name)) };
+            return Edit(statement, node => UsingLocal((ExpressionStatementSyntax)node, name));
         }
 
         // void Record() => source.StartActivity(...);: a new scope, for a body whose Activity is dropped.
@@ -58,11 +61,11 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
                 var name = LocalName(model, clause.Parent!, clause.Parent!, cancellationToken);
                 var lineBreak = root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
                 lineBreak = lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.LineFeed;
-                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, clause.Parent!, node => WithBlockBody(node, name, lineBreak)) };
+                return Edit(clause.Parent!, node => WithBlockBody(node, name, lineBreak));
             case LambdaExpressionSyntax { ExpressionBody: ExpressionSyntax body } lambda
                 when model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true } && IsActivity(model, Started(body), cancellationToken):
                 var lambdaName = LocalName(model, lambda, lambda, cancellationToken);
-                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, lambda, node => LambdaWithBlock((LambdaExpressionSyntax)node, lambdaName)) };
+                return Edit(lambda, node => LambdaWithBlock((LambdaExpressionSyntax)node, lambdaName));
         }
 
         return Array.Empty<SyntaxEdit>();

@@ -32,7 +32,7 @@ internal sealed class KeyCollector : IFactCollector
                 AddArguments(constructor, creation.Arguments, scope);
                 break;
             case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field } reference
-                when scope.Owner is IMethodSymbol { MethodKind: MethodKind.StaticConstructor } constructor && WellKnownTypes.Same(field.ContainingType, constructor.ContainingType):
+                when scope.Owner is IMethodSymbol { MethodKind: MethodKind.StaticConstructor } constructor && Same(field.ContainingType, constructor.ContainingType):
                 // A static readonly field is written only by its initializer and static constructor: keep this one's.
                 if (reference.Parent is ISimpleAssignmentOperation { IsRef: false } assignment && assignment.Target == reference)
                 {
@@ -141,18 +141,10 @@ internal sealed class KeyCollector : IFactCollector
         }
 
         // Inside an object or collection initializer, the bag is the object being made.
-        if (bag is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver })
-        {
-            for (var parent = bag.Parent; parent is not null; parent = parent.Parent)
-            {
-                if (parent is IObjectCreationOperation creation)
-                {
-                    return scope.Flow.IsOwnObject(creation);
-                }
-            }
-        }
-
-        return scope.Flow.IsOwnObject(bag);
+        return scope.Flow.IsOwnObject(bag is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver }
+            && ValueFlow.Ancestors(bag).OfType<IObjectCreationOperation>().FirstOrDefault() is { } creation
+            ? creation
+            : bag);
     }
 
     /// <summary>The branches on the route's own slot (<c>TracedRouteInfo.MetadataSlot</c>) the key is inside.</summary>
@@ -208,7 +200,7 @@ internal sealed class KeyCollector : IFactCollector
 
     private static bool IsRouteSlot(IOperation operation, MethodScope scope) =>
         ValueFlow.Unwrap(operation) is IPropertyReferenceOperation { Property.Name: "MetadataSlot" } property
-        && WellKnownTypes.Same(property.Property.ContainingType, scope.Types.TracedRouteInfo);
+        && Same(property.Property.ContainingType, scope.Types.TracedRouteInfo);
 
     /// <summary>Values worth keeping: a slot name, or a reference resolved later.</summary>
     private static bool Matters(ImmutableArray<KeyValue> values, MethodScope scope) =>

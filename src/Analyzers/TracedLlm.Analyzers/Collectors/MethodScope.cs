@@ -47,9 +47,9 @@ internal sealed partial class MethodScope(
 
     /// <summary>A method handed an LlmAttempt, or one that starts its own, runs inside an attempt scope.</summary>
     public bool OwnerInAttempt { get; } =
-        (owner is IMethodSymbol method && method.Parameters.Any(p => WellKnownTypes.Same(p.Type, compilation.Types.LlmAttempt)))
+        (owner is IMethodSymbol method && method.Parameters.Any(p => Same(p.Type, compilation.Types.LlmAttempt)))
         || blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>().Any(i => i.TargetMethod.Name
-            == "StartAttempt" && WellKnownTypes.Same(i.TargetMethod.ContainingType, compilation.Types.LlmCall));
+            == "StartAttempt" && Same(i.TargetMethod.ContainingType, compilation.Types.LlmCall));
 
     /// <summary>Inside a method with an attempt, or inside the operation given to LlmCall.ExecuteAsync /
     /// StreamAsync.</summary>
@@ -92,7 +92,7 @@ internal sealed partial class MethodScope(
             _ => null,
         };
         return local is not null && Operations.OfType<ILocalReferenceOperation>().Any(reference =>
-            WellKnownTypes.Same(reference.Local, local)
+            Same(reference.Local, local)
             && reference.Parent is IArgumentOperation { Parent: IInvocationOperation runner }
             && Types.RunsAttempts(runner.TargetMethod));
     }

@@ -31,7 +31,7 @@ internal sealed class SpanCollector : IFactCollector
 
         var location = invocation.Syntax.GetLocation();
         var root = ValueFlow.Root(invocation);
-        var parent = invocation.Arguments.FirstOrDefault(a => WellKnownTypes.Same(a.Parameter?.Type, scope.Types.ActivityContext));
+        var parent = invocation.Arguments.FirstOrDefault(a => Same(a.Parameter?.Type, scope.Types.ActivityContext));
         if (parent is not null && !parent.IsImplicit && IsEmptyContext(parent.Value, scope.Types))
         {
             Add(scope, location, "This Activity is started with an empty parent context: it becomes the root of a new trace, an orphan; pass the request span's context", DiagnosticIds.SpanOrphanKind);
@@ -76,7 +76,7 @@ internal sealed class SpanCollector : IFactCollector
         }
 
         var local = declarator.Symbol;
-        bool Is(IOperation? operation) => operation is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, local);
+        bool Is(IOperation? operation) => operation is ILocalReferenceOperation reference && Same(reference.Local, local);
         bool Ends(IOperation statement) => statement is IExpressionStatementOperation { Operation: var call } && call switch
         {
             IInvocationOperation { TargetMethod.Name: "Stop" or "Dispose" } invocation => Is(invocation.Instance),
@@ -129,8 +129,8 @@ internal sealed class SpanCollector : IFactCollector
     }
 
     public static bool IsStart(IMethodSymbol method, WellKnownTypes types) =>
-        (method.Name == "StartActivity" && WellKnownTypes.Same(method.ContainingType, types.ActivitySource))
-        || (method.Name == "Start" && WellKnownTypes.Same(method.ContainingType, types.Activity));
+        (method.Name == "StartActivity" && Same(method.ContainingType, types.ActivitySource))
+        || (method.Name == "Start" && Same(method.ContainingType, types.Activity));
 
     private static void Add(MethodScope scope, Location location, string message, string kind) =>
         scope.Facts.SpanProblems.Add(new SpanProblem(location, message, kind));
@@ -172,13 +172,13 @@ internal sealed class SpanCollector : IFactCollector
     {
         value = ValueFlow.Unwrap(value);
         return value is IDefaultValueOperation
-            || (value is IObjectCreationOperation creation && creation.Arguments.Length == 0 && WellKnownTypes.Same(creation.Type, types.ActivityContext));
+            || (value is IObjectCreationOperation creation && creation.Arguments.Length == 0 && Same(creation.Type, types.ActivityContext));
     }
 
     private static bool ClearsCurrentBefore(IOperation root, IOperation start, WellKnownTypes types) =>
         root.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>().Any(assignment =>
             assignment.Syntax.SpanStart < start.Syntax.SpanStart
             && assignment.Target is IPropertyReferenceOperation { Property.Name: "Current" } property
-            && WellKnownTypes.Same(property.Property.ContainingType, types.Activity)
+            && Same(property.Property.ContainingType, types.Activity)
             && ValueFlow.Unwrap(assignment.Value).ConstantValue is { HasValue: true, Value: null });
 }

@@ -65,5 +65,5 @@ internal sealed partial class SwallowCollector
     }
 
     private static bool IsException(IOperation value, ILocalSymbol exception) =>
-        ValueFlow.Unwrap(value) is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, exception);
+        ValueFlow.Unwrap(value) is ILocalReferenceOperation reference && Same(reference.Local, exception);
 }

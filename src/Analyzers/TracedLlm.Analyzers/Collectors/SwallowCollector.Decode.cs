@@ -75,11 +75,11 @@ internal sealed partial class SwallowCollector
     }
 
     private static bool AnyException(ITypeSymbol caught, WellKnownTypes types) =>
-        caught.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(caught, types.Exception);
+        caught.SpecialType == SpecialType.System_Object || Same(caught, types.Exception);
 
     /// <summary>A caught type a decode failure is: any exception, or one the decoders document.</summary>
     private static bool TakesDecodeFailure(ITypeSymbol caught, WellKnownTypes types) =>
         AnyException(caught, types)
         || new[] { types.FormatException, types.JsonException, types.Decoders.NewtonsoftJsonException, types.ArgumentException, types.CryptographicException, types.OverflowException }
-            .Any(documented => documented is not null && WellKnownTypes.DerivesFrom(caught, documented));
+            .Any(documented => documented is not null && DerivesFrom(caught, documented));
 }

@@ -76,18 +76,8 @@ internal sealed partial class SwallowCollector
     }
 
     /// <summary>The throw is in a later catch clause: it runs when something else fails.</summary>
-    private static bool InLaterHandler(IOperation thrown, IOperation body)
-    {
-        for (var current = thrown.Parent; current is not null && current != body; current = current.Parent)
-        {
-            if (current is ICatchClauseOperation)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool InLaterHandler(IOperation thrown, IOperation body) =>
+        ValueFlow.Ancestors(thrown).TakeWhile(current => current != body).Any(current => current is ICatchClauseOperation);
 
     /// <summary>A kept local written again between the <c>try</c> and the throw: what is thrown is no failure.</summary>
     private static bool Rewritten(List<IOperation> own, List<ILocalSymbol> kept, ITryOperation @try, IOperation thrown) =>
@@ -133,14 +123,14 @@ internal sealed partial class SwallowCollector
     // Neither type derives from the other: no caught exception is of the tested type.
     private static bool Unrelated(ITypeSymbol matched, ITypeSymbol? caughtType) =>
         caughtType is not null && matched.TypeKind == TypeKind.Class && caughtType.TypeKind == TypeKind.Class
-        && !WellKnownTypes.DerivesFrom(matched, caughtType) && !WellKnownTypes.DerivesFrom(caughtType, matched);
+        && !DerivesFrom(matched, caughtType) && !DerivesFrom(caughtType, matched);
 
     /// <summary>The caught exception, or <c>ExceptionDispatchInfo.Capture</c> of it.</summary>
     private static bool IsCaught(IOperation value, ILocalSymbol caught, WellKnownTypes types) => ValueFlow.Unwrap(value) switch
     {
-        ILocalReferenceOperation local => WellKnownTypes.Same(local.Local, caught),
+        ILocalReferenceOperation local => Same(local.Local, caught),
         IInvocationOperation { TargetMethod: { Name: "Capture", IsStatic: true } capture, Arguments.Length: 1 } call =>
-            WellKnownTypes.Same(capture.ContainingType, types.ExceptionDispatchInfo) && IsCaught(call.Arguments[0].Value, caught, types),
+            Same(capture.ContainingType, types.ExceptionDispatchInfo) && IsCaught(call.Arguments[0].Value, caught, types),
         _ => false,
     };
 
@@ -149,11 +139,11 @@ internal sealed partial class SwallowCollector
     {
         IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown) switch
         {
-            IObjectCreationOperation creation => types.Exception is { } exception && WellKnownTypes.DerivesFrom(creation.Type, exception)
+            IObjectCreationOperation creation => types.Exception is { } exception && DerivesFrom(creation.Type, exception)
                 && creation.Arguments.Any(argument => Reads(argument.Value, kept)),
             var value => Reads(value, kept),
         },
-        IInvocationOperation { TargetMethod: { Name: "Throw" } rethrow } call when WellKnownTypes.Same(rethrow.ContainingType, types.ExceptionDispatchInfo) =>
+        IInvocationOperation { TargetMethod: { Name: "Throw" } rethrow } call when Same(rethrow.ContainingType, types.ExceptionDispatchInfo) =>
             (CalledOn(call) is { } instance && (Reads(instance, kept)
                 || (instance is IInvocationOperation { TargetMethod.Name: "Capture", Arguments.Length: 1 } capture && Reads(capture.Arguments[0].Value, kept))))
             || (rethrow.IsStatic && call.Arguments.Length == 1 && Reads(call.Arguments[0].Value, kept)),
@@ -168,18 +158,10 @@ internal sealed partial class SwallowCollector
             return null;
         }
 
-        if (ValueFlow.Unwrap(instance) is IConditionalAccessInstanceOperation)
-        {
-            for (var current = call.Parent; current is not null; current = current.Parent)
-            {
-                if (current is IConditionalAccessOperation access)
-                {
-                    return ValueFlow.Unwrap(access.Operation);
-                }
-            }
-        }
-
-        return ValueFlow.Unwrap(instance);
+        return ValueFlow.Unwrap(instance) is IConditionalAccessInstanceOperation
+            && ValueFlow.Ancestors(call).OfType<IConditionalAccessOperation>().FirstOrDefault() is { } access
+            ? ValueFlow.Unwrap(access.Operation)
+            : ValueFlow.Unwrap(instance);
     }
 
     /// <summary>A kept local itself, or a call on it (<c>errors.ToArray()</c>).</summary>

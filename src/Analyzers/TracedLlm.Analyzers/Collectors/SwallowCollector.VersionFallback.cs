@@ -9,7 +9,7 @@ internal sealed partial class SwallowCollector
     /// <summary>A protocol-version fallback: every path hands on, or tests a version refusal and sends again.</summary>
     private static bool IsVersionFallback(ICatchClauseOperation @catch, MethodScope scope)
     {
-        if (scope.Types.HttpRequestException is not { } requestFailure || !WellKnownTypes.DerivesFrom(@catch.ExceptionType, requestFailure)
+        if (scope.Types.HttpRequestException is not { } requestFailure || !DerivesFrom(@catch.ExceptionType, requestFailure)
             || @catch.ExceptionDeclarationOrExpression is not IVariableDeclaratorOperation { Symbol: { } exception })
         {
             return false;
@@ -77,7 +77,7 @@ internal sealed partial class SwallowCollector
         /// <summary><c>e.Data</c> of the caught exception <c>e</c>.</summary>
         private bool IsData(IOperation? operation) =>
             operation is not null && ValueFlow.Unwrap(operation) is IPropertyReferenceOperation { Property.Name: "Data", Instance: { } instance }
-            && ValueFlow.Unwrap(instance) is ILocalReferenceOperation local && WellKnownTypes.Same(local.Local, _exception);
+            && ValueFlow.Unwrap(instance) is ILocalReferenceOperation local && Same(local.Local, _exception);
 
         private static bool IsRefusal(IOperation key) =>
             ValueFlow.Unwrap(key).ConstantValue is { HasValue: true, Value: string name } && VersionRefusals.Contains(name);

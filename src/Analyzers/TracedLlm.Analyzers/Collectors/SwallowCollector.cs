@@ -73,7 +73,7 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         // A cancellation caught while a first failure is handled is a second exception: the request is being torn down,
         // and the first failure is its outer catch's.
-        var cancellation = scope.Types.OperationCanceledException is { } cancelled && WellKnownTypes.DerivesFrom(@catch.ExceptionType, cancelled);
+        var cancellation = scope.Types.OperationCanceledException is { } cancelled && DerivesFrom(@catch.ExceptionType, cancelled);
         var handling = cancellation ? scope.HandlingOf(@catch) : Handling.Anytime;
         if (handling == Handling.InCatch)
         {
@@ -97,21 +97,14 @@ internal sealed partial class SwallowCollector : IFactCollector
     }
 
     /// <summary>The lambdas and local functions around an operation, innermost first.</summary>
-    private static IEnumerable<IMethodSymbol> Functions(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
+    private static IEnumerable<IMethodSymbol> Functions(IOperation operation) => ValueFlow.Ancestors(operation)
+        .Select(current => current switch
         {
-            switch (current)
-            {
-                case ILocalFunctionOperation local:
-                    yield return local.Symbol;
-                    break;
-                case IAnonymousFunctionOperation lambda:
-                    yield return lambda.Symbol;
-                    break;
-            }
-        }
-    }
+            ILocalFunctionOperation local => local.Symbol,
+            IAnonymousFunctionOperation lambda => lambda.Symbol,
+            _ => null,
+        })
+        .OfType<IMethodSymbol>();
 
     /// <summary>What follows the try hands the failure on before anything leaves.</summary>
     private static bool HandedOnAfter(ICatchClauseOperation @catch, ITryOperation @try, FailureHandoff handoff)
@@ -171,7 +164,7 @@ internal sealed partial class SwallowCollector : IFactCollector
     private static bool Relays(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
         @try is not null && !IsCancellation(@catch.ExceptionType, scope.Types) && scope.Types.HttpContent is { } content
         && ValueFlow.Own(@try.Body).OfType<IInvocationOperation>()
-            .Any(call => call.Instance?.Type is { } type && WellKnownTypes.DerivesFrom(type, content))
+            .Any(call => call.Instance?.Type is { } type && DerivesFrom(type, content))
         && scope.Compilation.AnswersRequest(@try.Body, null);
 
     /// <summary>A rethrow under a condition (not a cancellation, not a client's status), a success otherwise.</summary>
@@ -203,24 +196,14 @@ internal sealed partial class SwallowCollector : IFactCollector
     }
 
     private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
-        types.OperationCanceledException is { } cancelled && WellKnownTypes.DerivesFrom(type, cancelled);
+        types.OperationCanceledException is { } cancelled && DerivesFrom(type, cancelled);
 
     /// <summary>In a lambda handed to <c>Task.Run</c> whose task is discarded or kept: the request never waits.</summary>
-    private static bool InDetachedTask(IOperation operation, WellKnownTypes types)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start
-                && WellKnownTypes.DerivesFrom(start.Type, types.Task!)
-                && Outer(start).Parent is IExpressionStatementOperation or ISimpleAssignmentOperation
-                    { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool InDetachedTask(IOperation operation, WellKnownTypes types) => ValueFlow.Ancestors(operation)
+        .Any(current => current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start
+            && DerivesFrom(start.Type, types.Task!)
+            && Outer(start).Parent is IExpressionStatementOperation or ISimpleAssignmentOperation
+                { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation });
 
     private static IInvocationOperation? Started(IAnonymousFunctionOperation lambda) =>
         Outer(lambda).Parent is IArgumentOperation
@@ -309,7 +292,7 @@ internal sealed partial class SwallowCollector : IFactCollector
 
     private static bool Refers(IOperation operation, IOperation value, ILocalSymbol? stored) =>
         ValueFlow.Unwrap(operation) is var unwrapped
-        && (unwrapped == value || (stored is not null && unwrapped is ILocalReferenceOperation local && WellKnownTypes.Same(local.Local, stored))
+        && (unwrapped == value || (stored is not null && unwrapped is ILocalReferenceOperation local && Same(local.Local, stored))
             || (unwrapped is IAwaitOperation awaited && ValueFlow.Unwrap(awaited.Operation) == ValueFlow.Unwrap(value)));
 
     private static bool Fails(IOperation branch, MethodScope scope)
@@ -351,5 +334,5 @@ internal sealed partial class SwallowCollector : IFactCollector
     }
 
     private static bool IsTask(ITypeSymbol type, WellKnownTypes types) =>
-        WellKnownTypes.DerivesFrom(type, types.Task!) || WellKnownTypes.Same(type.OriginalDefinition, types.ValueTask) || type.OriginalDefinition.ToDisplayString() == "System.Threading.Tasks.ValueTask<TResult>";
+        DerivesFrom(type, types.Task!) || Same(type.OriginalDefinition, types.ValueTask) || type.OriginalDefinition.ToDisplayString() == "System.Threading.Tasks.ValueTask<TResult>";
 }

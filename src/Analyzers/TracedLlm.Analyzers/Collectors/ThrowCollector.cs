@@ -34,7 +34,7 @@ internal sealed class ThrowCollector : IFactCollector
             .Select(t => t.Exception is { } thrown ? ValueFlow.Unwrap(thrown) : null)
             .OfType<ITypeParameterObjectCreationOperation>()
             .Select(created => created.Type is ITypeParameterSymbol { TypeParameterKind: TypeParameterKind.Method } parameter
-                && WellKnownTypes.Same(parameter.DeclaringMethod?.OriginalDefinition, helper) ? call.TargetMethod.TypeArguments[parameter.Ordinal] : null)
+                && Same(parameter.DeclaringMethod?.OriginalDefinition, helper) ? call.TargetMethod.TypeArguments[parameter.Ordinal] : null)
             .FirstOrDefault(type => type is not null);
     }
 
@@ -43,7 +43,7 @@ internal sealed class ThrowCollector : IFactCollector
     {
         var method = invocation.TargetMethod;
         var type = method.ContainingType?.OriginalDefinition;
-        if (WellKnownTypes.Same(type, types.ExceptionDispatchInfo))
+        if (Same(type, types.ExceptionDispatchInfo))
         {
             if (method.Name == "Throw" && method.IsStatic && invocation.Arguments.Length == 1)
             {
@@ -58,14 +58,14 @@ internal sealed class ThrowCollector : IFactCollector
             return null;
         }
 
-        if ((WellKnownTypes.Same(type, types.Task) || WellKnownTypes.Same(type, types.ValueTask)) && method.Name == "FromException" && invocation.Arguments.Length == 1)
+        if ((Same(type, types.Task) || Same(type, types.ValueTask)) && method.Name == "FromException" && invocation.Arguments.Length == 1)
         {
             return invocation.Arguments[0].Value;
         }
 
-        if ((WellKnownTypes.Same(type, types.TaskCompletionSource) || WellKnownTypes.Same(type, types.TaskCompletionSourceOfT))
+        if ((Same(type, types.TaskCompletionSource) || Same(type, types.TaskCompletionSourceOfT))
             && method.Name is "SetException" or "TrySetException" && invocation.Arguments.Length == 1
-            && invocation.Arguments[0].Value.Type is { } argumentType && types.Exception is not null && WellKnownTypes.DerivesFrom(argumentType, types.Exception))
+            && invocation.Arguments[0].Value.Type is { } argumentType && types.Exception is not null && DerivesFrom(argumentType, types.Exception))
         {
             return invocation.Arguments[0].Value;
         }
@@ -96,30 +96,20 @@ internal sealed class ThrowCollector : IFactCollector
                 return Types(creation, scope, depth + 1);
             case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
                 return Types(conditional.WhenTrue, scope, depth + 1).Concat(Types(whenFalse, scope, depth + 1));
-            case IInvocationOperation { TargetMethod.Name: "Capture" } capture when WellKnownTypes.Same(capture.TargetMethod.ContainingType, scope.Types.ExceptionDispatchInfo) && capture.Arguments.Length == 1:
+            case IInvocationOperation { TargetMethod.Name: "Capture" } capture when Same(capture.TargetMethod.ContainingType, scope.Types.ExceptionDispatchInfo) && capture.Arguments.Length == 1:
                 return Types(capture.Arguments[0].Value, scope, depth + 1);
             case IParameterReferenceOperation:
                 // Raised on behalf of a caller: the caller's type is what matters, and it is thrown there.
                 return Enumerable.Empty<(ITypeSymbol, bool)>();
             default:
-                return thrown.Type is { } type && scope.Types.Exception is not null && WellKnownTypes.DerivesFrom(type, scope.Types.Exception)
+                return thrown.Type is { } type && scope.Types.Exception is not null && DerivesFrom(type, scope.Types.Exception)
                     ? new[] { (type, false) }
                     : Enumerable.Empty<(ITypeSymbol, bool)>();
         }
     }
 
-    private static bool IsCaught(ILocalSymbol local, IOperation use)
-    {
-        for (var parent = use.Parent; parent is not null; parent = parent.Parent)
-        {
-            if (parent is ICatchClauseOperation @catch && @catch.Locals.Contains(local, SymbolEqualityComparer.Default))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsCaught(ILocalSymbol local, IOperation use) => ValueFlow.Ancestors(use)
+        .Any(parent => parent is ICatchClauseOperation @catch && @catch.Locals.Contains(local, SymbolEqualityComparer.Default));
 
     private static IOperation? SingleCreation(ILocalSymbol local, MethodScope scope)
     {
@@ -128,8 +118,8 @@ internal sealed class ThrowCollector : IFactCollector
         {
             IOperation? value = operation switch
             {
-                IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local) => declarator.GetVariableInitializer()?.Value,
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when WellKnownTypes.Same(target.Local, local) => assignment.Value,
+                IVariableDeclaratorOperation declarator when Same(declarator.Symbol, local) => declarator.GetVariableInitializer()?.Value,
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when Same(target.Local, local) => assignment.Value,
                 _ => null,
             };
             if (value is not null)

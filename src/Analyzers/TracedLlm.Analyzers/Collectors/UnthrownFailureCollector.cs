@@ -155,8 +155,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     private static string? Nothing(IMethodSymbol? function, MethodScope scope) =>
         function is { ReturnsVoid: true } || (function?.ReturnType is INamedTypeSymbol { IsGenericType: false } task
-            && (WellKnownTypes.DerivesFrom(task, scope.Types.Task!)
-                || WellKnownTypes.Same(task, scope.Types.ValueTask)))
+            && (DerivesFrom(task, scope.Types.Task!)
+                || Same(task, scope.Types.ValueTask)))
             ? "the method ends as if it succeeded" : null;
 
     /// <summary>What the condition tests: <c>forwarder</c>, <c>feature</c>, <c>http</c>, <c>run</c>.</summary>
@@ -186,15 +186,15 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         var values = ValueFlow.Unwrap(response) is ILocalReferenceOperation { Local: var local }
             ? scope.Operations.Select(o => o switch
             {
-                IVariableDeclaratorOperation d when WellKnownTypes.Same(d.Symbol, local) =>
+                IVariableDeclaratorOperation d when Same(d.Symbol, local) =>
                     d.GetVariableInitializer()?.Value,
                 ISimpleAssignmentOperation { Target: ILocalReferenceOperation t } a
-                    when WellKnownTypes.Same(t.Local, local) => a.Value,
+                    when Same(t.Local, local) => a.Value,
                 _ => null,
             }).OfType<IOperation>().ToList()
             : new List<IOperation> { response };
         return values.Count > 0 && values.All(value => Sent(ValueFlow.Unwrap(value)) is { } send
-            && (WellKnownTypes.Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
+            && (Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
                 || UpstreamCollector.ModelCall(send, scope) is { Evident: true }));
 
         static IInvocationOperation? Sent(IOperation value) => value switch

@@ -137,9 +137,9 @@ internal sealed class UpstreamCollector : IFactCollector
         {
             switch (ValueFlow.Unwrap(builder))
             {
-                case IInvocationOperation step when WellKnownTypes.Same(step.Type?.OriginalDefinition, type)
+                case IInvocationOperation step when Same(step.Type?.OriginalDefinition, type)
                     && MethodScope.Receiver(step) is { } receiver
-                    && WellKnownTypes.Same(ValueFlow.Unwrap(receiver).Type?.OriginalDefinition, type):
+                    && Same(ValueFlow.Unwrap(receiver).Type?.OriginalDefinition, type):
                     builder = receiver;
                     break;
                 case IInvocationOperation origin:
@@ -157,7 +157,7 @@ internal sealed class UpstreamCollector : IFactCollector
 
     /// <summary>A send of <c>HttpMessageInvoker</c> or <c>HttpClient</c> (a type derived from them, JSON's).</summary>
     internal static bool IsHttpSend(IMethodSymbol method, WellKnownTypes types) =>
-        types.HttpMessageInvoker is { } invoker && WellKnownTypes.DerivesFrom(WellKnownTypes.DeclaredReceiver(method), invoker);
+        types.HttpMessageInvoker is { } invoker && DerivesFrom(WellKnownTypes.DeclaredReceiver(method), invoker);
 
     // HttpClient's Get*, Delete*, Put*, Patch* and their JSON extensions: named for the verb they send.
     private static bool IsHttpClientVerb(IMethodSymbol method) =>
@@ -174,7 +174,7 @@ internal sealed class UpstreamCollector : IFactCollector
     internal static bool BodyAnalyzedHere(IMethodSymbol method, WellKnownTypes types)
     {
         method = method.PartialImplementationPart ?? method;
-        if (method.IsAbstract || method.IsExtern || !WellKnownTypes.Same(method.ContainingAssembly, types.Assembly)
+        if (method.IsAbstract || method.IsExtern || !Same(method.ContainingAssembly, types.Assembly)
             || IsGeneratedCode(method, types.GeneratedCodeAttribute))
         {
             return false;

@@ -149,7 +149,7 @@ internal sealed partial class CompilationFacts
     {
         for (IOperation? current = ValueFlow.Unwrap(operation); current is not null;)
         {
-            if (Types.HttpResponse is { } response && WellKnownTypes.DerivesFrom(current.Type, response))
+            if (Types.HttpResponse is { } response && DerivesFrom(current.Type, response))
             {
                 return true;
             }

@@ -108,7 +108,7 @@ internal sealed partial class CompilationFacts
 
             foreach (var @interface in type.AllInterfaces)
             {
-                var isPolicy = WellKnownTypes.Same(@interface, types.Authenticator) || WellKnownTypes.Same(@interface, types.Guardrail);
+                var isPolicy = Same(@interface, types.Authenticator) || Same(@interface, types.Guardrail);
                 foreach (var interfaceMember in @interface.GetMembers())
                 {
                     if (interfaceMember is not IMethodSymbol interfaceMethod || type.FindImplementationForInterfaceMember(interfaceMethod) is not IMethodSymbol implementation)
@@ -116,10 +116,10 @@ internal sealed partial class CompilationFacts
                         continue;
                     }
 
-                    if (!WellKnownTypes.Same(implementation.ContainingType, type))
+                    if (!Same(implementation.ContainingType, type))
                     {
                         // Inherited from a base type; the base's own declaration of the interface, if any, records it there.
-                        if (type.TypeKind is TypeKind.Class or TypeKind.Struct && !implementation.ContainingType.AllInterfaces.Any(i => WellKnownTypes.Same(i, @interface)))
+                        if (type.TypeKind is TypeKind.Class or TypeKind.Struct && !implementation.ContainingType.AllInterfaces.Any(i => Same(i, @interface)))
                         {
                             Add(inherited, interfaceMethod, implementation);
                         }

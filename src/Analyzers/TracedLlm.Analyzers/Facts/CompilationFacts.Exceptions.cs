@@ -43,7 +43,7 @@ internal sealed partial class CompilationFacts
     /// <summary>A class declared in this compilation's source that derives from <c>System.Exception</c>.</summary>
     public bool IsSourceException(ITypeSymbol type) =>
         type is INamedTypeSymbol { TypeKind: TypeKind.Class } named && Types.Exception is { } exception
-        && WellKnownTypes.Same(named.ContainingAssembly, _compilation.Assembly) && WellKnownTypes.DerivesFrom(named, exception);
+        && Same(named.ContainingAssembly, _compilation.Assembly) && DerivesFrom(named, exception);
 
     /// <summary>An exe, or a compilation with a static <c>Main</c> of an entry point's shape.</summary>
     private bool IsApplication() =>
@@ -80,13 +80,13 @@ internal sealed partial class CompilationFacts
 
         return call is IInvocationOperation invocation && DocumentedFailures(invocation.TargetMethod) is { } failures
             && invocation.Arguments.All(argument => !argument.Value.DescendantsAndSelf().Any(o => o is IInvocationOperation or IObjectCreationOperation or IDynamicInvocationOperation))
-            && failures.All(failure => failure is not null && !WellKnownTypes.DerivesFrom(failure, caught) && !WellKnownTypes.DerivesFrom(caught, failure));
+            && failures.All(failure => failure is not null && !DerivesFrom(failure, caught) && !DerivesFrom(caught, failure));
     }
 
     /// <summary>What a few BCL members document they throw (<c>Task.Delay</c>); null for any other.</summary>
     private ITypeSymbol?[]? DocumentedFailures(IMethodSymbol method)
     {
-        if (!WellKnownTypes.Same(method.ContainingType, Types.Task))
+        if (!Same(method.ContainingType, Types.Task))
         {
             return null;
         }

@@ -58,5 +58,5 @@ internal sealed partial class CompilationFacts
         && (method.Name is "DisposeAsync" or "DisposeAsyncCore" or "System.IAsyncDisposable.DisposeAsync" or "System.IDisposable.Dispose"
             ? method.Parameters.IsEmpty
             : method.Name == "Dispose" && (method.Parameters.IsEmpty || (method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType == SpecialType.System_Boolean)))
-        && method.ContainingType.AllInterfaces.Any(i => WellKnownTypes.Same(i, Types.Disposable) || WellKnownTypes.Same(i, Types.AsyncDisposable));
+        && method.ContainingType.AllInterfaces.Any(i => Same(i, Types.Disposable) || Same(i, Types.AsyncDisposable));
 }

@@ -48,7 +48,7 @@ internal sealed partial class CompilationFacts
 
     private bool IsSpanFactory(IMethodSymbol method, int depth)
     {
-        if (!WellKnownTypes.Same(method.ReturnType, Types.Activity) || !method.Locations.Any(l => l.IsInSource) || method.IsAbstract)
+        if (!Same(method.ReturnType, Types.Activity) || !method.Locations.Any(l => l.IsInSource) || method.IsAbstract)
         {
             return false;
         }
@@ -70,8 +70,8 @@ internal sealed partial class CompilationFacts
             // The local's initializer or assignments in the body.
             return body.DescendantsAndSelf().Any(o => o switch
             {
-                IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local.Local) => declarator.GetVariableInitializer() is { } initializer && StartsHere(initializer.Value, body, depth),
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when WellKnownTypes.Same(target.Local, local.Local) => StartsHere(assignment.Value, body, depth),
+                IVariableDeclaratorOperation declarator when Same(declarator.Symbol, local.Local) => declarator.GetVariableInitializer() is { } initializer && StartsHere(initializer.Value, body, depth),
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when Same(target.Local, local.Local) => StartsHere(assignment.Value, body, depth),
                 _ => false,
             });
         }
@@ -125,7 +125,7 @@ internal sealed partial class CompilationFacts
 #pragma warning disable RS1030 // A log helper's field, bound once per compilation (see Body).
                 var model = _compilation.GetSemanticModel(reference.SyntaxTree);
 #pragma warning restore RS1030
-                return model.GetSymbolInfo(value).Symbol is IMethodSymbol define && WellKnownTypes.Same(define.ContainingType, loggerMessage) && define.Name.StartsWith("Define", StringComparison.Ordinal);
+                return model.GetSymbolInfo(value).Symbol is IMethodSymbol define && Same(define.ContainingType, loggerMessage) && define.Name.StartsWith("Define", StringComparison.Ordinal);
             }
         }
 
@@ -250,7 +250,7 @@ internal sealed partial class CompilationFacts
         for (var type = constructor.ContainingType; type is not null && type.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); type = type.BaseType)
         {
             var primary = type.InstanceConstructors.FirstOrDefault(IsPrimary);
-            var written = !WellKnownTypes.Same(type, constructor.ContainingType) && type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && !IsPrimary(c));
+            var written = !Same(type, constructor.ContainingType) && type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && !IsPrimary(c));
             if (!type.Locations.Any(location => location.IsInSource) || written || !BaseGivenValues(type, primary)
                 || type.StaticConstructors.Any(c => !c.IsImplicitlyDeclared)
                 || type.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsConst && (field.IsStatic ? Initializer(field) is not null : !InitializedWithValue(field, primary))))
@@ -294,7 +294,7 @@ internal sealed partial class CompilationFacts
                 return ofLibrary;
             case IdentifierNameSyntax name:
                 return primary?.Parameters.FirstOrDefault(p => p.Name == name.Identifier.ValueText) is { } parameter
-                    && (WellKnownTypes.Same(parameter.Type, field.Type) || (ofLibrary && !parameter.Type.Locations.Any(location => location.IsInSource)));
+                    && (Same(parameter.Type, field.Type) || (ofLibrary && !parameter.Type.Locations.Any(location => location.IsInSource)));
             case MemberAccessExpressionSyntax access:
                 return access.ToString() is "string.Empty" or "String.Empty" && field.Type.SpecialType == SpecialType.System_String;
             case CollectionExpressionSyntax { Elements.Count: 0 }:
@@ -313,7 +313,7 @@ internal sealed partial class CompilationFacts
 
     /// <summary>An exception type of a referenced library: its constructor only keeps a message.</summary>
     private bool IsLibraryException(INamedTypeSymbol type) =>
-        Types.Exception is { } exception && WellKnownTypes.DerivesFrom(type, exception) && !type.Locations.Any(location => location.IsInSource);
+        Types.Exception is { } exception && DerivesFrom(type, exception) && !type.Locations.Any(location => location.IsInSource);
 
     /// <summary>A source method whose body is the one that runs: not abstract, virtual or an override, not extern.</summary>
     private static bool IsHelper(IMethodSymbol method) =>
@@ -322,7 +322,7 @@ internal sealed partial class CompilationFacts
 
     internal static bool IsAutoProperty(IPropertySymbol property) =>
         property.Locations.Any(l => l.IsInSource) && !property.IsAbstract && !property.IsVirtual && !property.IsOverride
-        && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(field => WellKnownTypes.Same(field.AssociatedSymbol, property));
+        && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(field => Same(field.AssociatedSymbol, property));
 
     private static IEnumerable<IOperation> Statements(IOperation body) =>
         body is IBlockOperation block ? block.Operations : new[] { body };

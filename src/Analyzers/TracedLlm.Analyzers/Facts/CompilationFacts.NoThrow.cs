@@ -98,7 +98,7 @@ internal sealed partial class CompilationFacts
                 return (call.TargetMethod.IsAsync && IsTask(call.TargetMethod.ReturnType) && CallCannotThrow(call, depth, deferred))
                     || (IsTask(call.TargetMethod.ReturnType) && call.Arguments.All(argument => CannotThrow(argument, depth, deferred)) && Defers(call, depth, deferred));
             case IPropertyReferenceOperation { Property.Name: "Message", Instance: ILocalReferenceOperation { Local: var caught } } message
-                when WellKnownTypes.Same(message.Property.ContainingType, Types.Exception) && IsCaught(caught) && !MessageOverridden():
+                when Same(message.Property.ContainingType, Types.Exception) && IsCaught(caught) && !MessageOverridden():
                 // The caught exception's message, when no source exception overrides Message: a read, not a failure.
                 return true;
             case IPropertyReferenceOperation property:
@@ -112,7 +112,7 @@ internal sealed partial class CompilationFacts
 
     /// <summary>A try with an unfiltered catch of everything, whose handlers and finally cannot throw.</summary>
     private bool HoldsEverything(ITryOperation @try, int depth, List<IMethodSymbol>? deferred) =>
-        @try.Catches.Any(clause => clause.Filter is null && (clause.ExceptionType.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(clause.ExceptionType, Types.Exception)))
+        @try.Catches.Any(clause => clause.Filter is null && (clause.ExceptionType.SpecialType == SpecialType.System_Object || Same(clause.ExceptionType, Types.Exception)))
         && @try.Catches.All(clause => CannotThrow(clause.Handler, depth, deferred))
         && (@try.Finally is null || CannotThrow(@try.Finally, depth, deferred));
 
@@ -175,7 +175,7 @@ internal sealed partial class CompilationFacts
         if (known == 0)
         {
             var overridden = Types.Exception is { } exception && _compilation.GetSymbolsWithName("Message", SymbolFilter.Member)
-                .Any(symbol => symbol is IPropertySymbol { IsOverride: true } property && WellKnownTypes.DerivesFrom(property.ContainingType, exception));
+                .Any(symbol => symbol is IPropertySymbol { IsOverride: true } property && DerivesFrom(property.ContainingType, exception));
             known = overridden ? 1 : -1;
             Volatile.Write(ref _messageOverridden, known);
         }
@@ -303,7 +303,7 @@ internal sealed partial class CompilationFacts
     {
         var type = constructor.ContainingType.OriginalDefinition;
         return IsSystemTuple(type)
-            || (WellKnownTypes.Same(type, Types.Exception) && constructor.Parameters.All(p => p.Type.SpecialType == SpecialType.System_String || WellKnownTypes.Same(p.Type, Types.Exception)));
+            || (Same(type, Types.Exception) && constructor.Parameters.All(p => p.Type.SpecialType == SpecialType.System_String || Same(p.Type, Types.Exception)));
     }
 
     private static bool IsSystemTuple(INamedTypeSymbol type) =>
@@ -419,7 +419,7 @@ internal sealed partial class CompilationFacts
         {
             switch (operation)
             {
-                case IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local):
+                case IVariableDeclaratorOperation declarator when Same(declarator.Symbol, local):
                     declared = true;
                     var written = declarator.Parent switch
                     {
@@ -433,7 +433,7 @@ internal sealed partial class CompilationFacts
                     }
 
                     break;
-                case ILocalReferenceOperation reference when WellKnownTypes.Same(reference.Local, local) && !Read(reference):
+                case ILocalReferenceOperation reference when Same(reference.Local, local) && !Read(reference):
                     return false;
             }
         }
@@ -499,9 +499,9 @@ internal sealed partial class CompilationFacts
     }
 
     private ITypeSymbol? TaskResult(ITypeSymbol type) =>
-        type is INamedTypeSymbol { TypeArguments.Length: 1 } named && (WellKnownTypes.Same(named.OriginalDefinition, Types.TaskOfT) || WellKnownTypes.Same(named.OriginalDefinition, Types.ValueTaskOfT))
+        type is INamedTypeSymbol { TypeArguments.Length: 1 } named && (Same(named.OriginalDefinition, Types.TaskOfT) || Same(named.OriginalDefinition, Types.ValueTaskOfT))
             ? named.TypeArguments[0]
             : null;
 
-    private bool IsTask(ITypeSymbol type) => TaskResult(type) is not null || WellKnownTypes.Same(type, Types.Task) || WellKnownTypes.Same(type, Types.ValueTask);
+    private bool IsTask(ITypeSymbol type) => TaskResult(type) is not null || Same(type, Types.Task) || Same(type, Types.ValueTask);
 }

@@ -178,7 +178,7 @@ internal sealed partial class CompilationFacts
             foreach (var declaration in DeclarationIndex.MethodsWith(tree, _candidates.RouteAttributes, cancellationToken))
             {
                 if (model.GetDeclaredSymbol(declaration, cancellationToken) is IMethodSymbol method
-                    && (method.PartialDefinitionPart ?? method).GetAttributes().Any(a => WellKnownTypes.Same(a.AttributeClass, Types.RouteAttribute)))
+                    && (method.PartialDefinitionPart ?? method).GetAttributes().Any(a => Same(a.AttributeClass, Types.RouteAttribute)))
                 {
                     return true;
                 }
@@ -192,11 +192,11 @@ internal sealed partial class CompilationFacts
     {
         var type = method.ContainingType;
         return type.AllInterfaces
-            .Where(i => WellKnownTypes.Same(i, types.Authenticator) || WellKnownTypes.Same(i, types.Guardrail))
+            .Where(i => Same(i, types.Authenticator) || Same(i, types.Guardrail))
             .SelectMany(i => i.GetMembers().OfType<IMethodSymbol>())
             .Any(member => type.FindImplementationForInterfaceMember(member) is IMethodSymbol implementation
-                && WellKnownTypes.Same(implementation.ContainingType, type)
-                && WellKnownTypes.Same(implementation.OriginalDefinition, method));
+                && Same(implementation.ContainingType, type)
+                && Same(implementation.OriginalDefinition, method));
     }
 
     /// <summary>The routes and filter methods among the methods with the given names (or every type's).</summary>
@@ -228,13 +228,13 @@ internal sealed partial class CompilationFacts
     {
         foreach (var attribute in method.GetAttributes())
         {
-            if (WellKnownTypes.Same(attribute.AttributeClass, types.RouteAttribute))
+            if (Same(attribute.AttributeClass, types.RouteAttribute))
             {
                 var data = RouteAttributeData.Read(attribute, method);
                 var display = $"{data.HttpMethod?.ToUpperInvariant()} {data.Pattern}";
                 routes.Add(new TracedRoute(method.OriginalDefinition, display, data.Slot, $"global::TracedLlm.Generated.{HandlerBinding.GeneratedClassName(method)}.MetadataSlot"));
             }
-            else if (filterMethods is not null && WellKnownTypes.Same(attribute.AttributeClass, types.FailureLoggingPathAttribute))
+            else if (filterMethods is not null && Same(attribute.AttributeClass, types.FailureLoggingPathAttribute))
             {
                 filterMethods.Add(method.OriginalDefinition);
             }

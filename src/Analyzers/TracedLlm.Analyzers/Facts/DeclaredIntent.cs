@@ -123,7 +123,7 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
         {
             foreach (var member in @interface.GetMembers(method.Name).OfType<IMethodSymbol>())
             {
-                if (WellKnownTypes.Same(method.ContainingType!.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method.OriginalDefinition))
+                if (Same(method.ContainingType!.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method.OriginalDefinition))
                 {
                     yield return member;
                 }

@@ -88,7 +88,7 @@ internal sealed class FailureFilters(Compilation compilation, WellKnownTypes typ
     private TypePredicate? MethodPredicate(IMethodSymbol method)
     {
         var marked = _types.IsFailureFilterMethod(method);
-        var exception = method.Parameters.FirstOrDefault(p => _types.Exception is not null && WellKnownTypes.DerivesFrom(p.Type, _types.Exception));
+        var exception = method.Parameters.FirstOrDefault(p => _types.Exception is not null && DerivesFrom(p.Type, _types.Exception));
         if (!marked && exception is null)
         {
             return null;
@@ -115,7 +115,7 @@ internal sealed class FailureFilters(Compilation compilation, WellKnownTypes typ
         }
 
         TypePredicate? result = null;
-        var exception = method.Parameters.FirstOrDefault(p => _types.Exception is not null && WellKnownTypes.DerivesFrom(p.Type, _types.Exception));
+        var exception = method.Parameters.FirstOrDefault(p => _types.Exception is not null && DerivesFrom(p.Type, _types.Exception));
         if (Body(method) is { } body && exception is not null)
         {
             var goal = method.ReturnType.SpecialType == SpecialType.System_Boolean ? FilterGoal.ReturnsTrue

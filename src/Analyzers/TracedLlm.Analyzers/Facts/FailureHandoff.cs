@@ -159,19 +159,8 @@ internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, I
     private static bool IsInnerLoopBranch(IBranchOperation branch, IOperation statement)
     {
         // A break or continue of a loop inside the statement stays inside it.
-        for (var current = branch.Parent; current is not null && current != statement.Parent; current = current.Parent)
-        {
-            if (current is ILoopOperation loop && (SymbolEqualityComparer.Default.Equals(branch.Target, loop.ContinueLabel) || SymbolEqualityComparer.Default.Equals(branch.Target, loop.ExitLabel)))
-            {
-                return true;
-            }
-
-            if (current is ISwitchOperation @switch && SymbolEqualityComparer.Default.Equals(branch.Target, @switch.ExitLabel))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return ValueFlow.Ancestors(branch).TakeWhile(current => current != statement.Parent).Any(current =>
+            (current is ILoopOperation loop && (Same(branch.Target, loop.ContinueLabel) || Same(branch.Target, loop.ExitLabel)))
+            || (current is ISwitchOperation @switch && Same(branch.Target, @switch.ExitLabel)));
     }
 }

@@ -105,18 +105,9 @@ internal sealed class FilterReader(WellKnownTypes types, ISymbol? exception, Fil
         }
     }
 
-    private static bool IsConditional(IOperation call, IOperation statement)
-    {
-        for (var current = call.Parent; current is not null && current != statement; current = current.Parent)
-        {
-            if (current is IConditionalOperation or ICoalesceOperation or IConditionalAccessOperation or ISwitchExpressionOperation)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsConditional(IOperation call, IOperation statement) =>
+        ValueFlow.Ancestors(call).TakeWhile(current => current != statement).Any(current =>
+            current is IConditionalOperation or ICoalesceOperation or IConditionalAccessOperation or ISwitchExpressionOperation);
 
     private bool Reaches(IOperation operation) => _goal switch
     {
@@ -227,8 +218,8 @@ internal sealed class FilterReader(WellKnownTypes types, ISymbol? exception, Fil
 
     private bool RefersToException(IOperation operation) => ValueFlow.Unwrap(operation) switch
     {
-        ILocalReferenceOperation local => WellKnownTypes.Same(local.Local, _exception),
-        IParameterReferenceOperation parameter => WellKnownTypes.Same(parameter.Parameter.OriginalDefinition, _exception?.OriginalDefinition),
+        ILocalReferenceOperation local => Same(local.Local, _exception),
+        IParameterReferenceOperation parameter => Same(parameter.Parameter.OriginalDefinition, _exception?.OriginalDefinition),
         _ => false,
     };
 }

@@ -15,53 +15,44 @@ internal sealed class InMemoryDecoders
 
     public InMemoryDecoders(Compilation compilation, INamedTypeSymbol? encoding)
     {
-        INamedTypeSymbol? Get(string name) => compilation.GetTypeByMetadataName(name);
-        _uri = Get("System.Uri");
-        _actionResult = new[] { Get("Microsoft.AspNetCore.Mvc.ActionResult`1") };
-        _enumerable = Get("System.Linq.Enumerable");
+        INamedTypeSymbol?[] Types(params string[] names) => names.Select(compilation.GetTypeByMetadataName).ToArray();
+        _uri = compilation.GetTypeByMetadataName("System.Uri");
+        _enumerable = compilation.GetTypeByMetadataName("System.Linq.Enumerable");
+        _actionResult = Types("Microsoft.AspNetCore.Mvc.ActionResult`1");
 
         // What reads or writes as it decodes or encodes: a stream, a text or JSON reader or writer (a file, a body).
-        _readersAndWriters = new[]
-        {
-            Get("System.IO.Stream"), Get("System.IO.TextReader"), Get("System.IO.TextWriter"), Get("System.Text.Json.Utf8JsonWriter"),
-            Get("Newtonsoft.Json.JsonReader"), Get("Newtonsoft.Json.JsonWriter"),
-        };
+        _readersAndWriters = Types("System.IO.Stream", "System.IO.TextReader", "System.IO.TextWriter",
+            "System.Text.Json.Utf8JsonWriter", "Newtonsoft.Json.JsonReader", "Newtonsoft.Json.JsonWriter");
 
         // Newtonsoft.Json's decoders of text in memory: they throw JsonReaderException or JsonSerializationException
         // for text not in the format; a JToken's members read the tree already parsed.
-        _newtonsoft = new[] { Get("Newtonsoft.Json.JsonConvert"), Get("Newtonsoft.Json.Linq.JToken") };
-        NewtonsoftJsonException = Get("Newtonsoft.Json.JsonException");
+        _newtonsoft = Types("Newtonsoft.Json.JsonConvert", "Newtonsoft.Json.Linq.JToken");
+        NewtonsoftJsonException = compilation.GetTypeByMetadataName("Newtonsoft.Json.JsonException");
 
         // The BCL's concrete collections, which hold their items in memory, and StringBuilder, which holds its text.
-        _collections = new[]
-        {
-            Get("System.Text.StringBuilder"),
-            Get("System.Collections.Generic.Dictionary`2"), Get("System.Collections.Generic.List`1"), Get("System.Collections.Generic.HashSet`1"),
-            Get("System.Collections.Generic.KeyValuePair`2"), Get("System.Collections.Generic.SortedDictionary`2"), Get("System.Collections.Generic.Queue`1"),
-            Get("System.Collections.Generic.Stack`1"),
-        };
+        _collections = Types("System.Text.StringBuilder", "System.Collections.Generic.Dictionary`2",
+            "System.Collections.Generic.List`1", "System.Collections.Generic.HashSet`1",
+            "System.Collections.Generic.KeyValuePair`2", "System.Collections.Generic.SortedDictionary`2",
+            "System.Collections.Generic.Queue`1", "System.Collections.Generic.Stack`1");
 
         // Base64 and base64url (RFC 4648, sections 4 and 5) and text encodings: each reads the text or bytes given.
-        _decoderTypes = new[]
-        {
-            Get("System.Convert"), encoding, Get("System.Buffers.Text.Base64"), Get("System.Buffers.Text.Base64Url"),
-            Get("Microsoft.AspNetCore.WebUtilities.WebEncoders"), Get("Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder"),
-            Get("Microsoft.AspNetCore.Authentication.Base64UrlTextEncoder"), Get("IdentityModel.Base64Url"), Get("Duende.IdentityModel.Base64Url"),
-            Get("Microsoft.IdentityModel.Tokens.Base64UrlEncoder"),
-        };
+        _decoderTypes = Types("System.Convert", "System.Buffers.Text.Base64", "System.Buffers.Text.Base64Url",
+            "Microsoft.AspNetCore.WebUtilities.WebEncoders", "Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder",
+            "Microsoft.AspNetCore.Authentication.Base64UrlTextEncoder", "IdentityModel.Base64Url",
+            "Duende.IdentityModel.Base64Url", "Microsoft.IdentityModel.Tokens.Base64UrlEncoder").Append(encoding).ToArray();
 
         // Values a decoder returns, whose members read what was decoded: a URI's parts, a GUID, a date or a time, a
         // JWT's header, payload and claims (read from the token already decoded, never validated).
-        _valueTypes = new[]
-        {
-            _uri, Get("System.Guid"), Get("System.DateTime"), Get("System.DateTimeOffset"), Get("System.TimeSpan"), Get("System.DateOnly"),
-            Get("System.TimeOnly"), Get("System.Nullable`1"), Get("System.Enum"), Get("System.Math"), Get("System.Globalization.CultureInfo"), Get("System.Security.Claims.Claim"),
-            Get("System.IdentityModel.Tokens.Jwt.JwtSecurityToken"), Get("System.IdentityModel.Tokens.Jwt.JwtPayload"), Get("System.IdentityModel.Tokens.Jwt.JwtHeader"),
-            Get("Microsoft.IdentityModel.JsonWebTokens.JsonWebToken"), Get("Newtonsoft.Json.JsonSerializerSettings"),
-        };
+        _valueTypes = Types("System.Uri", "System.Guid", "System.DateTime", "System.DateTimeOffset", "System.TimeSpan",
+            "System.DateOnly", "System.TimeOnly", "System.Nullable`1", "System.Enum", "System.Math",
+            "System.Globalization.CultureInfo", "System.Security.Claims.Claim",
+            "System.IdentityModel.Tokens.Jwt.JwtSecurityToken", "System.IdentityModel.Tokens.Jwt.JwtPayload",
+            "System.IdentityModel.Tokens.Jwt.JwtHeader", "Microsoft.IdentityModel.JsonWebTokens.JsonWebToken",
+            "Newtonsoft.Json.JsonSerializerSettings");
 
         // The JWT handlers' Read* only parse a compact token (their ValidateToken* may fetch keys or metadata).
-        _tokenReaders = new[] { Get("System.IdentityModel.Tokens.Jwt.JwtSecurityTokenHandler"), Get("Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler") };
+        _tokenReaders = Types("System.IdentityModel.Tokens.Jwt.JwtSecurityTokenHandler",
+            "Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler");
     }
 
     /// <summary>A call that decodes a value in memory (base64, a URI, a number, a date, a JWT, JSON, Unprotect).</summary>
@@ -80,7 +71,7 @@ internal sealed class InMemoryDecoders
         var firstIsText = method.Parameters.Length > 0 && method.Parameters[0].Type.SpecialType == SpecialType.System_String;
         if (method.MethodKind == MethodKind.Constructor)
         {
-            return firstIsText && (WellKnownTypes.Same(method.ContainingType, _uri) || OfLibrary(method, _valueTypes));
+            return firstIsText && (Same(method.ContainingType, _uri) || OfLibrary(method, _valueTypes));
         }
 
         return (method.Name is "Parse" or "ParseExact" or "TryParse" or "TryParseExact" or "TryCreate" && (IsPrimitive(method.ContainingType) || OfLibrary(method, _valueTypes)))
@@ -126,7 +117,7 @@ internal sealed class InMemoryDecoders
     /// <summary>A LINQ to Objects call over a sequence computed in memory, not a deferred query kept elsewhere.</summary>
     public bool Enumerates(IInvocationOperation call)
     {
-        if (!WellKnownTypes.Same(call.TargetMethod.ContainingType, _enumerable) || call.Arguments.Length == 0)
+        if (!Same(call.TargetMethod.ContainingType, _enumerable) || call.Arguments.Length == 0)
         {
             return false;
         }
@@ -142,7 +133,7 @@ internal sealed class InMemoryDecoders
     private static bool OfLibrary(ISymbol member, INamedTypeSymbol?[] types) =>
         member.ContainingType is { } owner && !owner.Locations.Any(location => location.IsInSource) && types.Any(type => Derives(owner, type));
 
-    private static bool Derives(ITypeSymbol? type, INamedTypeSymbol? baseType) => baseType is not null && WellKnownTypes.DerivesFrom(type, baseType);
+    private static bool Derives(ITypeSymbol? type, INamedTypeSymbol? baseType) => baseType is not null && DerivesFrom(type, baseType);
 }
 
 /// <summary>What code does with data in memory (<see cref="CompilationFacts.WorkOf(IOperation)"/>).</summary>

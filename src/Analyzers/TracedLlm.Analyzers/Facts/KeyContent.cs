@@ -37,7 +37,7 @@ internal static class KeyContent
         };
         return collection is ILocalReferenceOperation local
             && scope.Operations.OfType<ILocalReferenceOperation>()
-                .Any(use => WellKnownTypes.Same(use.Local, local.Local) && IsHandedOn(use));
+                .Any(use => Same(use.Local, local.Local) && IsHandedOn(use));
     }
 
     private static bool IsHandedOn(IOperation use)

@@ -66,8 +66,8 @@ internal sealed class SendFlow(MethodScope scope)
 
     /// <summary>A type points-to analysis follows: a client, a request, an address.</summary>
     public static bool Follows(ITypeSymbol? type, WellKnownTypes types) =>
-        type is not null && ((types.HttpMessageInvoker is { } invoker && WellKnownTypes.DerivesFrom(type, invoker))
-            || WellKnownTypes.Same(type, types.HttpRequestMessage) || type.ToDisplayString() == "System.Uri");
+        type is not null && ((types.HttpMessageInvoker is { } invoker && DerivesFrom(type, invoker))
+            || Same(type, types.HttpRequestMessage) || type.ToDisplayString() == "System.Uri");
 
     /// <summary>The objects points-to analysis says the value may be; null when it does not know them all.</summary>
     private List<AbstractLocation>? Locations(IOperation value)
@@ -146,9 +146,9 @@ internal sealed class SendFlow(MethodScope scope)
     {
         switch (symbol)
         {
-            case IParameterSymbol parameter when WellKnownTypes.Same(parameter.ContainingSymbol, scope.Owner):
+            case IParameterSymbol parameter when Same(parameter.ContainingSymbol, scope.Owner):
                 _parameters.Add(parameter.Ordinal);
-                if (scope.Owner.GetAttributes().Any(a => WellKnownTypes.Same(a.AttributeClass, scope.Types.RouteAttribute))
+                if (scope.Owner.GetAttributes().Any(a => Same(a.AttributeClass, scope.Types.RouteAttribute))
                     && ServiceClients.Injected(parameter, scope.Types) is { } injected)
                 {
                     // A route handler's service parameter is what the container resolves.
@@ -187,13 +187,13 @@ internal sealed class SendFlow(MethodScope scope)
 
                     break;
                 case IParameterReferenceOperation { Parameter: var parameter } when call is not null
-                    && WellKnownTypes.Same(parameter.ContainingSymbol, call.TargetMethod.OriginalDefinition)
+                    && Same(parameter.ContainingSymbol, call.TargetMethod.OriginalDefinition)
                     && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal) is { } argument:
                     // Made in a helper from what it was given: the argument of the call that ran it.
                     Read(argument.Value, null, nesting + 1, into);
                     break;
                 case IParameterReferenceOperation { Parameter: var parameter }
-                    when WellKnownTypes.Same(parameter.ContainingSymbol, scope.Owner):
+                    when Same(parameter.ContainingSymbol, scope.Owner):
                     (into == _clients ? _names : _parameters).Add(parameter.Ordinal);
                     break;
                 case IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member:

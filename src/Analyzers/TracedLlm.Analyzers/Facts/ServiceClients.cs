@@ -16,8 +16,8 @@ internal static class ServiceClients
     /// <summary>The service a type is, or null: <c>IChatClient</c>, <c>IEmbeddingGenerator</c>.</summary>
     public static string? Service(ITypeSymbol? type, WellKnownTypes types) =>
         type is null ? null
-        : WellKnownTypes.Same(type, types.ChatClient) ? "IChatClient"
-        : types.EmbeddingGenerator is { } generator && WellKnownTypes.Same(type.OriginalDefinition, generator)
+        : Same(type, types.ChatClient) ? "IChatClient"
+        : types.EmbeddingGenerator is { } generator && Same(type.OriginalDefinition, generator)
             ? "IEmbeddingGenerator"
             : null;
 

@@ -10,7 +10,7 @@ internal static class TracedCodeEntries
 {
     /// <summary>The <c>[TracedLlmCode]</c> a symbol carries itself, or null.</summary>
     public static AttributeData? Mark(ISymbol symbol, INamedTypeSymbol attribute) =>
-        symbol.GetAttributes().FirstOrDefault(a => WellKnownTypes.Same(a.AttributeClass, attribute));
+        symbol.GetAttributes().FirstOrDefault(a => Same(a.AttributeClass, attribute));
 
     public static void Read(INamedTypeSymbol type, WellKnownTypes types, AttributeData? assemblyMark, List<TracedRoute> entries)
     {
@@ -64,5 +64,5 @@ internal static class TracedCodeEntries
 
     private static bool Implements(IMethodSymbol method, INamedTypeSymbol type) =>
         type.AllInterfaces.Any(i => i.GetMembers(method.Name).OfType<IMethodSymbol>()
-            .Any(m => WellKnownTypes.Same(type.FindImplementationForInterfaceMember(m)?.OriginalDefinition, method.OriginalDefinition)));
+            .Any(m => Same(type.FindImplementationForInterfaceMember(m)?.OriginalDefinition, method.OriginalDefinition)));
 }

@@ -57,11 +57,9 @@ internal abstract class TypePredicate
         _ => new Combination(left, right, isAnd: false),
     };
 
-    private sealed class Constant : TypePredicate
+    private sealed class Constant(Truth value) : TypePredicate
     {
-        public Constant(Truth value) => Value = value;
-
-        public Truth Value { get; }
+        public Truth Value { get; } = value;
 
         public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) => Value;
 
@@ -82,13 +80,13 @@ internal abstract class TypePredicate
 
         public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth)
         {
-            if (_exactly ? WellKnownTypes.Same(thrown.OriginalDefinition, _type.OriginalDefinition) : WellKnownTypes.DerivesFrom(thrown, _type))
+            if (_exactly ? Same(thrown.OriginalDefinition, _type.OriginalDefinition) : DerivesFrom(thrown, _type))
             {
                 return _exactly && !exact ? Truth.Maybe : Truth.True;
             }
 
             // Only the static type is known: at run time it may be the tested type or below it.
-            if (!exact && (WellKnownTypes.DerivesFrom(_type, thrown) || _type.TypeKind == TypeKind.Interface || thrown.TypeKind == TypeKind.TypeParameter))
+            if (!exact && (DerivesFrom(_type, thrown) || _type.TypeKind == TypeKind.Interface || thrown.TypeKind == TypeKind.TypeParameter))
             {
                 return Truth.Maybe;
             }
@@ -101,11 +99,9 @@ internal abstract class TypePredicate
         public override string Describe() => (_exactly ? "exactly " : string.Empty) + $"'{_type.ToDisplayString()}'";
     }
 
-    private sealed class Negation : TypePredicate
+    private sealed class Negation(TypePredicate operand) : TypePredicate
     {
-        public Negation(TypePredicate operand) => Operand = operand;
-
-        public TypePredicate Operand { get; }
+        public TypePredicate Operand { get; } = operand;
 
         public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) =>
             Operand.Evaluate(thrown, exact, filterOf, depth) switch
@@ -152,7 +148,7 @@ internal abstract class TypePredicate
             {
                 // Name only the exclusions that matter: types below an accepted one.
                 var accepted = _left.AcceptedTypes().ToList();
-                var excluded = negation.Operand.AcceptedTypes().Where(t => accepted.Any(a => WellKnownTypes.DerivesFrom(t, a))).ToList();
+                var excluded = negation.Operand.AcceptedTypes().Where(t => accepted.Any(a => DerivesFrom(t, a))).ToList();
                 return excluded.Count == 0 ? _left.Describe() : $"{_left.Describe()} except {string.Join(", ", excluded.Select(t => $"'{t.ToDisplayString()}'"))}";
             }
 
@@ -169,15 +165,13 @@ internal abstract class TypePredicate
 
             var left = _left.AcceptedTypes().ToList();
             var right = _right.AcceptedTypes().ToList();
-            return right.Count > 0 && (left.Count == 0 || right.All(r => left.Any(l => WellKnownTypes.DerivesFrom(r, l)))) ? _right : _left;
+            return right.Count > 0 && (left.Count == 0 || right.All(r => left.Any(l => DerivesFrom(r, l)))) ? _right : _left;
         }
     }
 
-    private sealed class FilterCall : TypePredicate
+    private sealed class FilterCall(IMethodSymbol filter) : TypePredicate
     {
-        private readonly IMethodSymbol _filter;
-
-        public FilterCall(IMethodSymbol filter) => _filter = filter;
+        private readonly IMethodSymbol _filter = filter;
 
         public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) =>
             depth < TracedCodeAnalyzer.MaxDepth && filterOf(_filter) is { } predicate ? predicate.Evaluate(thrown, exact, filterOf, depth + 1) : Truth.Maybe;

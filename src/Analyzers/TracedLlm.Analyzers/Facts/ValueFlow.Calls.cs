@@ -6,8 +6,8 @@ internal sealed partial class ValueFlow
     private IEnumerable<KeyValue> InvocationValues(IInvocationOperation invocation, int nesting)
     {
         var method = invocation.TargetMethod;
-        if (((WellKnownTypes.Same(method.ContainingType, _types.JsonEncodedText) && method.Name == "Encode")
-                || (_types.Encoding is not null && WellKnownTypes.DerivesFrom(method.ContainingType, _types.Encoding) && method.Name == "GetBytes"))
+        if (((Same(method.ContainingType, _types.JsonEncodedText) && method.Name == "Encode")
+                || (_types.Encoding is not null && DerivesFrom(method.ContainingType, _types.Encoding) && method.Name == "GetBytes"))
             && invocation.Arguments.Length >= 1)
         {
             // An encoded name is the text given only when the encoder leaves it as it is (letters, digits, '_-.').
@@ -52,13 +52,13 @@ internal sealed partial class ValueFlow
         {
             switch (@return.ReturnedValue is { } returned ? Unwrap(returned) : null)
             {
-                case IParameterReferenceOperation parameter when WellKnownTypes.Same(parameter.Parameter.ContainingSymbol, method.OriginalDefinition)
+                case IParameterReferenceOperation parameter when Same(parameter.Parameter.ContainingSymbol, method.OriginalDefinition)
                     && invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Parameter.Ordinal) is { } argument:
                     values.AddRange(ValuesOf(argument.Value, nesting + 1));
                     break;
                 case IParameterReferenceOperation captured when captured.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor }
                     && invocation.Instance is { } instance && MadeHere(instance) is IObjectCreationOperation creation
-                    && creation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == captured.Parameter.Ordinal && WellKnownTypes.Same(a.Parameter.ContainingSymbol, creation.Constructor)) is { } constructorArgument:
+                    && creation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == captured.Parameter.Ordinal && Same(a.Parameter.ContainingSymbol, creation.Constructor)) is { } constructorArgument:
                     // A primary constructor's parameter the method returns: the argument the object was made with.
                     values.AddRange(ValuesOf(constructorArgument.Value, nesting + 1));
                     break;
@@ -174,7 +174,7 @@ internal sealed partial class ValueFlow
             {
                 result.Add(value);
             }
-            else if (value.Symbol is IParameterSymbol { RefKind: RefKind.None or RefKind.In } parameter && WellKnownTypes.Same(parameter.ContainingSymbol, method.OriginalDefinition)
+            else if (value.Symbol is IParameterSymbol { RefKind: RefKind.None or RefKind.In } parameter && Same(parameter.ContainingSymbol, method.OriginalDefinition)
                 && arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal && a.ArgumentKind != ArgumentKind.DefaultValue) is { } argument)
             {
                 result.AddRange(ValuesOf(argument.Value, nesting + 1));
@@ -203,7 +203,7 @@ internal sealed partial class ValueFlow
         var assigned = new List<IOperation>();
         var unconditional = false;
         var returnsEarly = body.DescendantsAndSelf().OfType<IReturnOperation>().Any(r => !r.IsImplicit && !InNestedFunction(r, body));
-        foreach (var reference in body.DescendantsAndSelf().OfType<IParameterReferenceOperation>().Where(r => WellKnownTypes.Same(r.Parameter.OriginalDefinition, parameter.OriginalDefinition)))
+        foreach (var reference in body.DescendantsAndSelf().OfType<IParameterReferenceOperation>().Where(r => Same(r.Parameter.OriginalDefinition, parameter.OriginalDefinition)))
         {
             if (reference.Parent is ISimpleAssignmentOperation { IsRef: false } assignment && assignment.Target == reference)
             {
@@ -241,21 +241,13 @@ internal sealed partial class ValueFlow
 
     /// <summary>The innermost lambda or local function around <paramref name="operation"/>, whose code it is, or
     /// null.</summary>
-    internal static IMethodSymbol? NestedFunction(IOperation operation, IOperation? body = null)
-    {
-        for (var parent = operation.Parent; parent is not null && parent != body; parent = parent.Parent)
+    internal static IMethodSymbol? NestedFunction(IOperation operation, IOperation? body = null) =>
+        Ancestors(operation).TakeWhile(parent => parent != body).Select(parent => parent switch
         {
-            switch (parent)
-            {
-                case IAnonymousFunctionOperation lambda:
-                    return lambda.Symbol;
-                case ILocalFunctionOperation local:
-                    return local.Symbol;
-            }
-        }
-
-        return null;
-    }
+            IAnonymousFunctionOperation lambda => lambda.Symbol,
+            ILocalFunctionOperation local => local.Symbol,
+            _ => null,
+        }).FirstOrDefault(function => function is not null);
 
     private List<KeyValue> ReturnsOf(IOperation body, int nesting) =>
         OwnReturns(body).SelectMany(r => r.ReturnedValue is { } value ? ValuesOf(value, nesting + 1) : Array.Empty<KeyValue>()).ToList();

@@ -81,7 +81,7 @@ internal sealed partial class ValueFlow
 
     /// <summary>An element of the tuple local is written, or taken by reference, somewhere in the block.</summary>
     private bool ElementWritten(ILocalSymbol local) =>
-        Operations.OfType<IFieldReferenceOperation>().Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && WellKnownTypes.Same(root.Local, local));
+        Operations.OfType<IFieldReferenceOperation>().Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && Same(root.Local, local));
 
     private static IOperation? Root(IFieldReferenceOperation field)
     {
@@ -156,7 +156,7 @@ internal sealed partial class ValueFlow
 
         foreach (var use in Operations.OfType<ILocalReferenceOperation>())
         {
-            if (!WellKnownTypes.Same(use.Local, local.Local))
+            if (!Same(use.Local, local.Local))
             {
                 continue;
             }
@@ -182,7 +182,7 @@ internal sealed partial class ValueFlow
 
     private bool IsCapturedPrimaryConstructorParameter(IParameterSymbol parameter) =>
         parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
-        && WellKnownTypes.Same(constructor.ContainingType, _owner.ContainingType)
+        && Same(constructor.ContainingType, _owner.ContainingType)
         && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
 
     /// <summary>A property read from a local that holds an object made in this block: what it was given.</summary>
@@ -213,7 +213,7 @@ internal sealed partial class ValueFlow
 
         foreach (var member in initializer?.Initializers ?? ImmutableArray<IOperation>.Empty)
         {
-            if (member is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment && WellKnownTypes.Same(target.Member, property.Property))
+            if (member is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment && Same(target.Member, property.Property))
             {
                 return ValuesOf(assignment.Value, nesting + 1);
             }

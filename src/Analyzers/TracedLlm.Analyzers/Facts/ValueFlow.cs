@@ -39,6 +39,15 @@ internal sealed partial class ValueFlow
     /// <summary>The values a lambda or local function returns.</summary>
     public ImmutableArray<KeyValue> Returns(IOperation body) => Cap(ReturnsOf(body, 0));
 
+    /// <summary>The operations <paramref name="operation"/> is in, innermost first.</summary>
+    public static IEnumerable<IOperation> Ancestors(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            yield return current;
+        }
+    }
+
     /// <summary>The outermost operation of the tree <paramref name="operation"/> is in.</summary>
     public static IOperation Root(IOperation operation)
     {
@@ -126,11 +135,11 @@ internal sealed partial class ValueFlow
                 // The method's own parameter, or a primary constructor's captured by a member: the caller's argument.
                 return new[]
                 {
-                    WellKnownTypes.Same(parameter.Parameter.ContainingSymbol, _owner) || IsCapturedPrimaryConstructorParameter(parameter.Parameter)
+                    Same(parameter.Parameter.ContainingSymbol, _owner) || IsCapturedPrimaryConstructorParameter(parameter.Parameter)
                         ? new KeyValue(KeyValueKind.Parameter, null, parameter.Parameter.OriginalDefinition)
                         : KeyValue.Unknown,
                 };
-            case IPropertyReferenceOperation { Property.Name: "EncodedUtf8Bytes" or "Value", Instance: { } encoded } bytes when WellKnownTypes.Same(bytes.Property.ContainingType, _types.JsonEncodedText):
+            case IPropertyReferenceOperation { Property.Name: "EncodedUtf8Bytes" or "Value", Instance: { } encoded } bytes when Same(bytes.Property.ContainingType, _types.JsonEncodedText):
                 // The encoded name's text: what Encode was given (a name the encoder leaves as it is).
                 return ValuesOf(encoded, nesting + 1);
             case IForEachLoopOperation loop:

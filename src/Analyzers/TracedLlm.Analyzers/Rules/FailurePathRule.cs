@@ -42,7 +42,7 @@ internal static class FailurePathRule
             }
 
             if (parent is ITryOperation @try && @try.Body == current
-                && @try.Catches.Any(c => c.Filter is null && WellKnownTypes.DerivesFrom(type, c.ExceptionType) && !ThrowsOn(c)))
+                && @try.Catches.Any(c => c.Filter is null && DerivesFrom(type, c.ExceptionType) && !ThrowsOn(c)))
             {
                 return true;
             }

@@ -103,7 +103,7 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
     }
 
     private static AttributeData? RouteAttribute(IMethodSymbol method, WellKnownTypes types) =>
-        method.GetAttributes().FirstOrDefault(a => WellKnownTypes.Same(a.AttributeClass, types.RouteAttribute));
+        method.GetAttributes().FirstOrDefault(a => Same(a.AttributeClass, types.RouteAttribute));
 
     private static bool IsOrImplements(ITypeSymbol type, string name) =>
         type.ToDisplayString() == name || type.AllInterfaces.Any(i => i.ToDisplayString() == name);

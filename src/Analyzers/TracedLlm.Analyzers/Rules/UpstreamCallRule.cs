@@ -133,7 +133,7 @@ internal sealed class UpstreamCallRule
         for (var i = 0; i < chain.Count; i++)
         {
             var callee = i + 1 < chain.Count ? chain[i + 1].Caller : method;
-            if (chain[i].Edge.Callee is IMethodSymbol declared && !WellKnownTypes.Same(declared, callee))
+            if (chain[i].Edge.Callee is IMethodSymbol declared && !Same(declared, callee))
             {
                 // A call of an interface or base method: the declaration, then the implementation it reaches.
                 methods.Add(declared);

@@ -6,14 +6,12 @@ namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
 /// <summary>Locations that are one span: a fluent call's result and its receiver, a pattern's local and its
 /// value.</summary>
-internal sealed class SpanAliases
+internal sealed class SpanAliases(WellKnownTypes types)
 {
     private readonly ConcurrentDictionary<AbstractLocation, AbstractLocation> _origins = new();
     private readonly ConcurrentDictionary<ILocalSymbol, IOperation> _patternLocals = new(SymbolEqualityComparer.Default);
 
-    public SpanAliases(WellKnownTypes types) => Types = types;
-
-    public WellKnownTypes Types { get; }
+    public WellKnownTypes Types { get; } = types;
 
     public void Add(PointsToAbstractValue alias, PointsToAbstractValue of)
     {

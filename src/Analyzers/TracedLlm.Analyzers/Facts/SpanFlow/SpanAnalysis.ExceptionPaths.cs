@@ -54,31 +54,20 @@ internal sealed partial class SpanAnalysis
         /// <summary>The states of the spans where an exception leaves the method with no try around it.</summary>
         public IEnumerable<KeyValuePair<AbstractLocation, SpanState>> LeavingTheMethod => _leaving;
 
-        private static bool InsideTry(BasicBlock block)
+        private static bool InsideTry(BasicBlock block) => Regions(block).Any(r => r.Kind == ControlFlowRegionKind.Try);
+
+        private bool CaughtByCatchAll(BasicBlock block) => Regions(block).Any(region =>
+            region.Kind == ControlFlowRegionKind.Try
+            && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch
+            && tryAndCatch.NestedRegions.Any(r => r.Kind == ControlFlowRegionKind.Catch && (r.ExceptionType is null
+                || r.ExceptionType.SpecialType == SpecialType.System_Object || Same(r.ExceptionType, ExceptionNamedType))));
+
+        private static IEnumerable<ControlFlowRegion> Regions(BasicBlock block)
         {
             for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
             {
-                if (region.Kind == ControlFlowRegionKind.Try)
-                {
-                    return true;
-                }
+                yield return region;
             }
-
-            return false;
-        }
-
-        private bool CaughtByCatchAll(BasicBlock block)
-        {
-            for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
-            {
-                if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch
-                    && tryAndCatch.NestedRegions.Any(r => r.Kind == ControlFlowRegionKind.Catch && (r.ExceptionType is null || r.ExceptionType.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(r.ExceptionType, ExceptionNamedType))))
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         /// <summary>A call that may throw on its way out: an awaited call, a call of source code with a throw, a

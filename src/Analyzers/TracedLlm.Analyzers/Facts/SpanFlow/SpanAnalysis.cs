@@ -118,7 +118,7 @@ internal sealed partial class SpanAnalysis : ForwardDataFlowAnalysis<SpanData, S
     private static bool MayHandleSpans(IMethodSymbol method, WellKnownTypes types) =>
         IsSpan(method.ReturnType, types) || method.Parameters.Any(p => IsSpan(p.Type, types) || p.Type.SpecialType == SpecialType.System_Object || p.Type.TypeKind == TypeKind.Delegate);
 
-    internal static bool IsSpan(ITypeSymbol? type, WellKnownTypes types) => type is not null && WellKnownTypes.Same(type.OriginalDefinition, types.Activity);
+    internal static bool IsSpan(ITypeSymbol? type, WellKnownTypes types) => type is not null && Same(type.OriginalDefinition, types.Activity);
 
     private static SpanAnalysisResult? Compute(SpanAnalysisContext context) => new SpanAnalysis(new Visitor(context)).TryGetOrComputeResultCore(context, cacheResult: false);
 
