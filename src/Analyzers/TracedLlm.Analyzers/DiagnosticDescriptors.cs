@@ -74,7 +74,8 @@ internal static class DiagnosticDescriptors
         + "with an error or give up on an upstream call.",
         enabledByDefault: false, compilationEnd: true);
 
-    /// <summary>TLLM2005; its message names a typed body's own property, or what an untyped body's slot takes.</summary>
+    /// <summary>TLLM2005; its message names a typed body's own property, or what an untyped body's slot
+    /// takes.</summary>
     public static readonly DiagnosticDescriptor SlotCollision = Live(
         DiagnosticIds.SlotCollision, "Request type has its own metadata property on a 'metadata' slot route", "{0}",
         "When the provider's own body has a 'metadata' field, gateway metadata in the same slot collides with it; "

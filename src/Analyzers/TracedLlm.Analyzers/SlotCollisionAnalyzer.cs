@@ -5,15 +5,16 @@ namespace TracedLlm.Analyzers;
 
 /// <summary>TLLM2005: a route on slot <c>metadata</c> whose request has its own <c>metadata</c> property.</summary>
 /// <remarks>
-/// Gateway and provider metadata would share one field. An untyped body holds whatever the client sent, so the rule asks
-/// whether the provider's API has the field on this path (<see cref="RouteConventions.ProviderMetadataApi"/>). A
+/// Gateway and provider metadata would share one field. An untyped body holds whatever the client sent, so the rule
+/// asks whether the provider's API has the field on this path (<see cref="RouteConventions.ProviderMetadataApi"/>). A
 /// shared slot (<c>MetadataSlotMode.Shared</c>) is not a collision.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.SlotCollision);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(DiagnosticDescriptors.SlotCollision);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -34,7 +35,8 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SymbolAnalysisContext context, WellKnownTypes types)
     {
         var method = (IMethodSymbol)context.Symbol;
-        var attribute = method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.RouteAttribute));
+        var attribute = method.GetAttributes()
+            .FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.RouteAttribute));
         if (attribute is null)
         {
             return;
@@ -51,15 +53,18 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
         {
             // The default slot on a path whose provider has its own 'metadata': an untyped body carries
             // whatever the client sent, so the slot takes the provider's field. An explicit slot is a choice.
-            if (route.ExplicitSlot is null && RouteConventions.ProviderMetadataApi(route.Pattern ?? string.Empty) is { } api
+            if (route.ExplicitSlot is null
+                && RouteConventions.ProviderMetadataApi(route.Pattern ?? string.Empty) is { } api
                 && attribute.ApplicationSyntaxReference is { } untypedSyntax)
             {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.SlotCollision,
-                    untypedSyntax.GetSyntax(context.CancellationToken).GetLocation(),
-                    $"Route '{Name(route)}' keeps gateway metadata in 'metadata' by default, a field {api} defines too, and its body is {untyped}: "
-                    + "a client's 'metadata' is read as gateway metadata and never forwarded upstream; use MetadataSlot = \"litellm_metadata\" to forward it, "
-                    + "MetadataSlotMode = MetadataSlotMode.Shared to forward what is not the gateway's, or MetadataSlot = \"metadata\" to say the gateway takes it"));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SlotCollision,
+                        untypedSyntax.GetSyntax(context.CancellationToken).GetLocation(),
+                        $"Route '{Name(route)}' keeps gateway metadata in 'metadata' by default, a field {api} "
+                        + $"defines too, and its body is {untyped}: "
+                            + "a client's 'metadata' is read as gateway metadata and never forwarded upstream; use "
+                            + "MetadataSlot = \"litellm_metadata\" to forward it, "
+                            + "MetadataSlotMode = MetadataSlotMode.Shared to forward what is not the gateway's, or "
+                            + "MetadataSlot = \"metadata\" to say the gateway takes it"));
             }
 
             return;
@@ -76,10 +81,11 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(
-            DiagnosticDescriptors.SlotCollision,
-            syntax.GetSyntax(context.CancellationToken).GetLocation(),
-            $"Route '{Name(route)}' keeps gateway metadata in 'metadata', but its request type '{body.ToDisplayString()}' has its own property '{property.Name}' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\""));
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SlotCollision,
+                syntax.GetSyntax(context.CancellationToken).GetLocation(),
+                $"Route '{Name(route)}' keeps gateway metadata in 'metadata', but its request type "
+                + $"'{body.ToDisplayString()}' has its own property '{property.Name}' serialized as 'metadata'; use "
+                + $"MetadataSlot = \"litellm_metadata\""));
     }
 
     private static string Name(RouteAttributeData route) => $"{route.HttpMethod?.ToUpperInvariant()} {route.Pattern}";

@@ -24,18 +24,12 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
-        DiagnosticDescriptors.SlotMismatch,
-        DiagnosticDescriptors.SlotMismatchThroughCalls,
-        DiagnosticDescriptors.FailurePathEscape,
-        DiagnosticDescriptors.FailurePathEscapeThroughCalls,
-        DiagnosticDescriptors.SpanLifecycle,
-        DiagnosticDescriptors.SpanLifecycleThroughCalls,
-        DiagnosticDescriptors.SwallowedException,
-        DiagnosticDescriptors.SwallowedExceptionThroughCalls,
-        DiagnosticDescriptors.HandledWithoutRecordThroughCalls,
-        DiagnosticDescriptors.UnscopedUpstreamCall,
-        DiagnosticDescriptors.UnthrownFailure,
-        DiagnosticDescriptors.UnthrownFailureThroughCalls,
+        DiagnosticDescriptors.SlotMismatch, DiagnosticDescriptors.SlotMismatchThroughCalls,
+        DiagnosticDescriptors.FailurePathEscape, DiagnosticDescriptors.FailurePathEscapeThroughCalls,
+        DiagnosticDescriptors.SpanLifecycle, DiagnosticDescriptors.SpanLifecycleThroughCalls,
+        DiagnosticDescriptors.SwallowedException, DiagnosticDescriptors.SwallowedExceptionThroughCalls,
+        DiagnosticDescriptors.HandledWithoutRecordThroughCalls, DiagnosticDescriptors.UnscopedUpstreamCall,
+        DiagnosticDescriptors.UnthrownFailure, DiagnosticDescriptors.UnthrownFailureThroughCalls,
         DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls);
 
     /// <inheritdoc />
@@ -46,14 +40,16 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(static start =>
         {
             var options = start.Options.AnalyzerConfigOptionsProvider;
-            if (CompilationFacts.Create(start.Compilation, start.CancellationToken, options) is not { MayHaveRoutes: true } compilation)
+            if (CompilationFacts.Create(start.Compilation, start.CancellationToken, options)
+                is not { MayHaveRoutes: true } compilation)
             {
                 return;
             }
 
             var state = new State(start.Compilation, compilation);
             start.RegisterOperationBlockAction(block => state.Read(block));
-            start.RegisterCompilationEndAction(end => state.ReportThroughCalls(end.ReportDiagnostic, end.CancellationToken));
+            start.RegisterCompilationEndAction(end =>
+                state.ReportThroughCalls(end.ReportDiagnostic, end.CancellationToken));
         });
     }
 
@@ -73,7 +69,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return declared;
             }
 
-            for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+            for (var overridden = method.OverriddenMethod;
+                overridden is not null;
+                overridden = overridden.OverriddenMethod)
             {
                 declared.Add(overridden.OriginalDefinition);
             }
@@ -90,7 +88,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         }
 
         private FailureFilters Filters(CancellationToken cancellationToken) => _filters.Get(() =>
-            FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken), cancellationToken));
+                FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken),
+                    cancellationToken));
 
         public void Read(OperationBlockAnalysisContext context)
         {
@@ -100,8 +99,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var scope = new MethodScope(
-                _facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.Options, context.CancellationToken);
+            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph,
+                context.Options, context.CancellationToken);
             foreach (var operation in scope.Operations)
             {
                 foreach (var collector in Collectors)
@@ -122,13 +121,18 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
             foreach (var key in facts.Keys.Where(k => k.Values.All(v => v.IsLocal)))
             {
-                var constants = key.Values.Where(v => v.Kind == KeyValueKind.Constant).Select(v => v.Constant!).ToImmutableHashSet(StringComparer.Ordinal);
+                var constants = key.Values.Where(v => v.Kind == KeyValueKind.Constant).Select(v => v.Constant!)
+                    .ToImmutableHashSet(StringComparer.Ordinal);
                 var unknown = key.Values.Any(v => v.Kind == KeyValueKind.Unknown);
 
                 // The routes (a guardrail: every route) are read only for a key that names a slot.
                 if (!unknown && constants.Overlaps(_facts.SlotNames(context.CancellationToken)))
                 {
-                    SlotMismatchRule.Report(constants, unknown, key.Location, _facts.RoutesOfRoot(owner, context.CancellationToken).Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic, context.CancellationToken);
+                    SlotMismatchRule.Report(constants, unknown, key.Location,
+                        _facts.RoutesOfRoot(owner, context.CancellationToken).Where(r => key.Guard.Admits(r.Slot))
+                            .ToList(),
+                        _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic,
+                        context.CancellationToken);
                 }
             }
 
@@ -137,12 +141,14 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 var filters = Filters(context.CancellationToken);
                 foreach (var thrown in facts.Throws)
                 {
-                    FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscape, context.ReportDiagnostic);
+                    FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscape,
+                        context.ReportDiagnostic);
                 }
             }
 
             LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycle, context.ReportDiagnostic);
-            LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, null, context.ReportDiagnostic, created: null);
+            LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, null, context.ReportDiagnostic,
+                created: null);
             LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailure, context.ReportDiagnostic);
             UpstreamCallRule.ReportWhileTyping(
                 facts, DiagnosticDescriptors.UnscopedUpstreamCall, context.ReportDiagnostic);
@@ -166,9 +172,11 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
             // A call of an interface or base method is a call of the implementations it reaches.
             List<ResultUse> UsesOf(ISymbol method) => Declarations(method, cancellationToken)
-                .SelectMany(declared => resultUses.TryGetValue(declared, out var uses) ? uses : new List<ResultUse>())
-                .ToList();
-            bool CallersFail(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
+                    .SelectMany(declared =>
+                        resultUses.TryGetValue(declared, out var uses) ? uses : new List<ResultUse>())
+                    .ToList();
+            bool CallersFail(ISymbol method) =>
+                UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
             bool Detached(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.Detached);
 
             // Every call site of each method with its caller, built when first asked (a caught cancellation asks).
@@ -180,7 +188,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     return callSites;
                 }
 
-                callSites = new Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>(SymbolEqualityComparer.Default);
+                callSites = new Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>(
+                    SymbolEqualityComparer.Default);
                 foreach (var pair in _methods)
                 {
                     foreach (var edge in pair.Value.Calls)
@@ -193,16 +202,19 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             }
 
             List<(ISymbol Caller, CallEdge Edge)> CallsOf(ISymbol method) => Declarations(method, cancellationToken)
-                .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, CallEdge Edge)>())
-                .ToList();
+                    .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found
+                            : new List<(ISymbol Caller, CallEdge Edge)>())
+                    .ToList();
 
             // TLLM2002: a type thrown in a method reached through calls escapes unless every call of the method is made
             // in a try whose unfiltered catch takes the type and does not rethrow it, or by a method of which that
             // holds, a few calls up. A root of traced code never holds.
-            bool CaughtOnEveryPath(ISymbol method, ITypeSymbol type, int depth) =>
-                depth <= 3 && !_facts.IsRoot(method, cancellationToken) && !_facts.Entries(cancellationToken).Any(entry => Same(entry.Handler, method))
+            bool CaughtOnEveryPath(ISymbol method, ITypeSymbol type, int depth) => depth <= 3
+                && !_facts.IsRoot(method, cancellationToken)
+                && !_facts.Entries(cancellationToken).Any(entry => Same(entry.Handler, method))
                 && CallsOf(method) is { Count: > 0 } sites
-                && sites.All(site => FailurePathRule.CaughtAt(site.Caller, site.Edge.Site, type, _facts) || CaughtOnEveryPath(site.Caller, type, depth + 1));
+                && sites.All(site => FailurePathRule.CaughtAt(site.Caller, site.Edge.Site, type, _facts)
+                    || CaughtOnEveryPath(site.Caller, type, depth + 1));
 
             var whileHandling = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
 
@@ -217,7 +229,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 whileHandling[method] = false;
                 var sites = CallsOf(method);
                 var result = sites.Count > 0 && !_facts.IsRoot(method, cancellationToken)
-                    && sites.All(site => site.Edge.Handling == Handling.InCatch || (site.Edge.Handling == Handling.InBody && WhileHandling(site.Caller)));
+                    && sites.All(site => site.Edge.Handling == Handling.InCatch
+                        || (site.Edge.Handling == Handling.InBody && WhileHandling(site.Caller)));
                 whileHandling[method] = result;
                 return result;
             }
@@ -225,13 +238,17 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             var upstream = new UpstreamCallRule(_facts, _methods, graph, CallsOf, cancellationToken);
 
             // A catch that answers the request through a method of source, and one that gives up on a model call: a
-            // method it calls makes one (a few calls deep, through dispatch), or a send goes through an attempts' client.
+            // method it calls makes one (a few calls deep, through dispatch), or a send goes through an attempts'
+            // client.
             bool Answers(SwallowSite swallow) => swallow.AnswerCalls.Any(_facts.WritesResponse);
             var modelReach = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
             bool ReachesModel(IMethodSymbol method, int depth)
             {
                 method = (method.ReducedFrom ?? method).OriginalDefinition;
-                if ((_facts.Types.UpstreamCall(method) is not null && !UpstreamCollector.IsHttpSend(method, _facts.Types)) || _facts.Types.ModelSdkCall(method))
+                if ((
+                        _facts.Types.UpstreamCall(method) is not null
+                        && !UpstreamCollector.IsHttpSend(method, _facts.Types)
+                    ) || _facts.Types.ModelSdkCall(method))
                 {
                     return true;
                 }
@@ -253,22 +270,25 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     reaches |= _methods.TryGetValue(target, out var reached)
                         && (reached.AttemptClients.Count > 0
                             || reached.UnscopedUpstreamCalls.Any(site => upstream.IsModelCall(target, site))
-                            || reached.Calls.Any(call => call.Callee is IMethodSymbol callee && ReachesModel(callee, depth + 1)));
+                            || reached.Calls.Any(call =>
+                                call.Callee is IMethodSymbol callee && ReachesModel(callee, depth + 1)));
                 }
 
                 modelReach[method] = reaches;
                 return reaches;
             }
 
-            bool GivesUpModel(SwallowSite swallow) =>
-                swallow.GivenUpClients.Any(upstream.AttemptClients.Contains)
+            bool GivesUpModel(SwallowSite swallow) => swallow.GivenUpClients.Any(upstream.AttemptClients.Contains)
                 || swallow.GivenUp.Any(method => ReachesModel(method, 1));
 
             // The exception types of source that code creates, for the catches of types only source can create.
             var created = SwallowCollector.CreatedWithBases(_methods.Values);
 
             var keys = new KeyResolver(_facts, _methods, cancellationToken);
-            var omitted = new Dictionary<Location, (HashSet<TracedRoute> Routes, ImmutableArray<KeyValue> Values, FindingPath? Path)>();
+            var omitted = new Dictionary<
+                    Location,
+                    (HashSet<TracedRoute> Routes, ImmutableArray<KeyValue> Values, FindingPath? Path)
+                >();
             FailureFilters? filters = null;
             foreach (var (symbol, routes) in graph.Reached)
             {
@@ -283,7 +303,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 foreach (var key in facts.Keys.Where(k => !isRoot || !k.Values.All(v => v.IsLocal)))
                 {
                     var (constants, unknown) = keys.Resolve(key.Values);
-                    SlotMismatchRule.Report(constants, unknown, key.Location, routes.Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, path);
+                    SlotMismatchRule.Report(constants, unknown, key.Location,
+                        routes.Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts,
+                        DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, path);
                 }
 
                 // Arguments that fill a key parameter of the method they call are keys where they are written.
@@ -296,26 +318,32 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                         {
                             if (!omitted.TryGetValue(argument.Location, out var seen))
                             {
-                                omitted[argument.Location] = seen = (new HashSet<TracedRoute>(), argument.Values, graph.PathTo(argument.Callee));
+                                omitted[argument.Location] = seen = (new HashSet<TracedRoute>(), argument.Values,
+                                    graph.PathTo(argument.Callee));
                             }
 
                             seen.Routes.UnionWith(routes);
                         }
                     }
-                    else if (keys.IsKeyParameter(argument.Callee, argument.Ordinal) && !argument.Values.Any(v => v.Kind == KeyValueKind.Parameter))
+                    else if (keys.IsKeyParameter(argument.Callee, argument.Ordinal)
+                        && !argument.Values.Any(v => v.Kind == KeyValueKind.Parameter))
                     {
                         var (constants, unknown) = keys.Resolve(argument.Values);
-                        SlotMismatchRule.Report(constants, unknown, argument.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, path);
+                        SlotMismatchRule.Report(constants, unknown, argument.Location, routes, _facts,
+                            DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, path);
                     }
                 }
 
                 if (isRoot)
                 {
-                    // A root's catches that waited for the end: types only source creates, tries quiet but for dispatch.
-                    LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
-                        rootAtEnd: true, answers: Answers, givesUpModel: GivesUpModel, holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
-                    upstream.Report(symbol, facts, root: true,
-                        DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);
+                    // A root's catches that waited for the end: types only source creates, tries quiet but for
+                    // dispatch.
+                    LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls,
+                        DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created, rootAtEnd: true,
+                        answers: Answers, givesUpModel: GivesUpModel,
+                        holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
+                    upstream.Report(symbol, facts, root: true, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls,
+                        report);
                     continue;
                 }
 
@@ -331,13 +359,17 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     filters ??= Filters(cancellationToken);
                     foreach (var thrown in facts.Throws.Where(thrown => !CaughtOnEveryPath(symbol, thrown.Type, 0)))
                     {
-                        FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscapeThroughCalls, report, path);
+                        FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscapeThroughCalls,
+                            report, path);
                     }
                 }
 
-                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
-                    CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers, givesUpModel: GivesUpModel,
-                    holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path, intent: _facts.Intent);
+                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls,
+                    DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created, CallersFail(symbol),
+                    Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers,
+                    givesUpModel: GivesUpModel,
+                    holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path,
+                    intent: _facts.Intent);
                 if (!Detached(symbol))
                 {
                     LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path);
@@ -353,7 +385,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             foreach (var pair in omitted)
             {
                 var (constants, unknown) = keys.Resolve(pair.Value.Values);
-                SlotMismatchRule.Report(constants, unknown, pair.Key, pair.Value.Routes.OrderBy(r => r.Display, StringComparer.Ordinal).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, pair.Value.Path);
+                SlotMismatchRule.Report(constants, unknown, pair.Key,
+                    pair.Value.Routes.OrderBy(r => r.Display, StringComparer.Ordinal).ToList(), _facts,
+                    DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, pair.Value.Path);
             }
         }
     }

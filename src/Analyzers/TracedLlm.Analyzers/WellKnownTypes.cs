@@ -13,8 +13,10 @@ internal sealed class WellKnownTypes(Compilation compilation)
     public IAssemblySymbol Assembly { get; } = compilation.Assembly;
 
     /// <summary>Code under <c>[GeneratedCode]</c> is generated, and not analyzed.</summary>
-    public INamedTypeSymbol? GeneratedCodeAttribute { get; } = Get(compilation, "System.CodeDom.Compiler.GeneratedCodeAttribute");
-    public INamedTypeSymbol? RouteAttribute { get; } = Get(compilation, Generators.HandlerBinding.AttributeMetadataName);
+    public INamedTypeSymbol? GeneratedCodeAttribute { get; } =
+        Get(compilation, "System.CodeDom.Compiler.GeneratedCodeAttribute");
+    public INamedTypeSymbol? RouteAttribute { get; } =
+        Get(compilation, Generators.HandlerBinding.AttributeMetadataName);
     public INamedTypeSymbol? LlmCall { get; } = Get(compilation, Generators.HandlerBinding.LlmCallType);
     public INamedTypeSymbol? Authenticator { get; } = Get(compilation, "TracedLlm.ILlmAuthenticator");
     public INamedTypeSymbol? Guardrail { get; } = Get(compilation, "TracedLlm.ILlmGuardrail");
@@ -34,7 +36,8 @@ internal sealed class WellKnownTypes(Compilation compilation)
         Get(compilation, "System.Runtime.ExceptionServices.ExceptionDispatchInfo");
     public INamedTypeSymbol? Task { get; } = Get(compilation, "System.Threading.Tasks.Task");
     public INamedTypeSymbol? ValueTask { get; } = Get(compilation, "System.Threading.Tasks.ValueTask");
-    public INamedTypeSymbol? TaskCompletionSource { get; } = Get(compilation, "System.Threading.Tasks.TaskCompletionSource");
+    public INamedTypeSymbol? TaskCompletionSource { get; } =
+        Get(compilation, "System.Threading.Tasks.TaskCompletionSource");
     public INamedTypeSymbol? TaskCompletionSourceOfT { get; } =
         Get(compilation, "System.Threading.Tasks.TaskCompletionSource`1");
     public INamedTypeSymbol? Activity { get; } = Get(compilation, "System.Diagnostics.Activity");
@@ -52,14 +55,16 @@ internal sealed class WellKnownTypes(Compilation compilation)
     public INamedTypeSymbol? Utf8JsonWriter { get; } = Get(compilation, "System.Text.Json.Utf8JsonWriter");
     public INamedTypeSymbol? Encoding { get; } = Get(compilation, "System.Text.Encoding");
     public INamedTypeSymbol? HttpMessageInvoker { get; } = Get(compilation, "System.Net.Http.HttpMessageInvoker");
-    public INamedTypeSymbol? OperationCanceledException { get; } = Get(compilation, "System.OperationCanceledException");
+    public INamedTypeSymbol? OperationCanceledException { get; } =
+        Get(compilation, "System.OperationCanceledException");
     public INamedTypeSymbol? ChatClient { get; } = Get(compilation, "Microsoft.Extensions.AI.IChatClient");
     public INamedTypeSymbol? JsonException { get; } = Get(compilation, "System.Text.Json.JsonException");
     public INamedTypeSymbol? FormatException { get; } = Get(compilation, "System.FormatException");
     public INamedTypeSymbol? JsonSerializer { get; } = Get(compilation, "System.Text.Json.JsonSerializer");
     public INamedTypeSymbol? JsonDocument { get; } = Get(compilation, "System.Text.Json.JsonDocument");
     public INamedTypeSymbol? Logger { get; } = Get(compilation, "Microsoft.Extensions.Logging.ILogger");
-    public INamedTypeSymbol? EmbeddingGenerator { get; } = Get(compilation, "Microsoft.Extensions.AI.IEmbeddingGenerator`2");
+    public INamedTypeSymbol? EmbeddingGenerator { get; } =
+        Get(compilation, "Microsoft.Extensions.AI.IEmbeddingGenerator`2");
     public INamedTypeSymbol? HttpForwarder { get; } = Get(compilation, "Yarp.ReverseProxy.Forwarder.IHttpForwarder");
 
     /// <summary>Every Semantic Kernel AI service (chat, text, embeddings, image, audio) implements it.</summary>
@@ -67,30 +72,36 @@ internal sealed class WellKnownTypes(Compilation compilation)
     public INamedTypeSymbol? ClientResult { get; } = Get(compilation, "System.ClientModel.ClientResult");
 
     // System.ClientModel 1.2 on: CollectionResult<T>'s untyped bases are in Primitives (GetMessages gives one).
-    public INamedTypeSymbol? CollectionResult { get; } = Get(compilation, "System.ClientModel.Primitives.CollectionResult")
+    public INamedTypeSymbol? CollectionResult { get; } =
+        Get(compilation, "System.ClientModel.Primitives.CollectionResult")
         ?? Get(compilation, "System.ClientModel.CollectionResult");
     public INamedTypeSymbol? AsyncCollectionResult { get; } =
         Get(compilation, "System.ClientModel.Primitives.AsyncCollectionResult")
         ?? Get(compilation, "System.ClientModel.AsyncCollectionResult");
 
     /// <summary>What a streaming call of OpenAI's Responses API gives (<c>CreateResponseStreamingAsync</c>).</summary>
-    public INamedTypeSymbol? AsyncStreamingResult { get; } = Get(compilation, "System.ClientModel.AsyncStreamingResult`1");
+    public INamedTypeSymbol? AsyncStreamingResult { get; } =
+        Get(compilation, "System.ClientModel.AsyncStreamingResult`1");
     public INamedTypeSymbol? ValueTaskOfT { get; } = Get(compilation, "System.Threading.Tasks.ValueTask`1");
     public INamedTypeSymbol? TaskOfT { get; } = Get(compilation, "System.Threading.Tasks.Task`1");
-    public INamedTypeSymbol? AsyncEnumerable { get; } = Get(compilation, "System.Collections.Generic.IAsyncEnumerable`1");
+    public INamedTypeSymbol? AsyncEnumerable { get; } =
+        Get(compilation, "System.Collections.Generic.IAsyncEnumerable`1");
     public INamedTypeSymbol? ObjectDisposedException { get; } = Get(compilation, "System.ObjectDisposedException");
 
-    /// <summary>What a member throws, by .NET's design guidelines, for an argument that is not valid, before its work.</summary>
+    /// <summary>What a member throws, by .NET's design guidelines, for an argument that is not valid, before its
+    /// work.</summary>
     public INamedTypeSymbol? ArgumentException { get; } = Get(compilation, "System.ArgumentException");
 
     /// <summary>What <c>Task.Delay</c> documents for a negative delay.</summary>
-    public INamedTypeSymbol? ArgumentOutOfRangeException { get; } = Get(compilation, "System.ArgumentOutOfRangeException");
+    public INamedTypeSymbol? ArgumentOutOfRangeException { get; } =
+        Get(compilation, "System.ArgumentOutOfRangeException");
     public INamedTypeSymbol? HttpRequestException { get; } = Get(compilation, "System.Net.Http.HttpRequestException");
 
     /// <summary>What <c>IDataProtector.Unprotect</c> throws for a payload it cannot decrypt.</summary>
     public INamedTypeSymbol? CryptographicException { get; } =
         Get(compilation, "System.Security.Cryptography.CryptographicException");
-    public INamedTypeSymbol? DataProtector { get; } = Get(compilation, "Microsoft.AspNetCore.DataProtection.IDataProtector");
+    public INamedTypeSymbol? DataProtector { get; } =
+        Get(compilation, "Microsoft.AspNetCore.DataProtection.IDataProtector");
 
     /// <summary>Its <c>Define</c> methods return the delegate a log helper calls.</summary>
     public INamedTypeSymbol? LoggerMessage { get; } = Get(compilation, "Microsoft.Extensions.Logging.LoggerMessage");
@@ -99,8 +110,10 @@ internal sealed class WellKnownTypes(Compilation compilation)
     public INamedTypeSymbol? LoggerMessageAttribute { get; } =
         Get(compilation, "Microsoft.Extensions.Logging.LoggerMessageAttribute");
 
-    /// <summary><c>LogInformation</c>, <c>LogWarning</c>...: each writes one log line through <c>ILogger.Log</c>.</summary>
-    public INamedTypeSymbol? LoggerExtensions { get; } = Get(compilation, "Microsoft.Extensions.Logging.LoggerExtensions");
+    /// <summary><c>LogInformation</c>, <c>LogWarning</c>...: each writes one log line through
+    /// <c>ILogger.Log</c>.</summary>
+    public INamedTypeSymbol? LoggerExtensions { get; } =
+        Get(compilation, "Microsoft.Extensions.Logging.LoggerExtensions");
 
     // Types whose members read or build strings, bytes and their encodings in memory (base64 and base64url
     // decoders, text encodings): a call on one reaches no store and no network.
@@ -128,10 +141,11 @@ internal sealed class WellKnownTypes(Compilation compilation)
     /// <c>IConvertToActionResult</c> (<c>ActionResult&lt;T&gt;</c>).
     /// </summary>
     private INamedTypeSymbol?[] HttpAnswerTypes { get; } = new[]
-    {
-        Get(compilation, "Microsoft.AspNetCore.Http.IResult"), Get(compilation, "Microsoft.AspNetCore.Mvc.IActionResult"),
-        Get(compilation, "Microsoft.AspNetCore.Mvc.Infrastructure.IConvertToActionResult"),
-    };
+        {
+            Get(compilation, "Microsoft.AspNetCore.Http.IResult"),
+            Get(compilation, "Microsoft.AspNetCore.Mvc.IActionResult"),
+            Get(compilation, "Microsoft.AspNetCore.Mvc.Infrastructure.IConvertToActionResult"),
+        };
 
     /// <summary>What a handler writes the request's answer to.</summary>
     public INamedTypeSymbol? HttpResponse { get; } = Get(compilation, "Microsoft.AspNetCore.Http.HttpResponse");
@@ -146,8 +160,8 @@ internal sealed class WellKnownTypes(Compilation compilation)
         method.Name is "WriteAsync" or "TryWriteAsync"
         && method.ContainingType?.ToDisplayString() == "Microsoft.AspNetCore.Http.IProblemDetailsService";
 
-    /// <summary>A type whose value is an HTTP answer (<see cref="HttpAnswerTypes"/> or a type implementing one), or a task
-    /// of one.</summary>
+    /// <summary>A type whose value is an HTTP answer (<see cref="HttpAnswerTypes"/> or a type implementing one), or a
+    /// task of one.</summary>
     public bool IsHttpAnswer(ITypeSymbol? type)
     {
         type = type is null ? null : Awaited(type);
@@ -157,9 +171,11 @@ internal sealed class WellKnownTypes(Compilation compilation)
 
     /// <summary>A member of a type that computes on data already in memory (<see cref="InMemoryTypes"/>, or a type
     /// derived from one).</summary>
-    public bool IsInMemory(ISymbol member) => InMemoryTypes.Any(type => type is not null && DerivesFrom(member.ContainingType, type));
+    public bool IsInMemory(ISymbol member) =>
+        InMemoryTypes.Any(type => type is not null && DerivesFrom(member.ContainingType, type));
 
-    /// <summary><c>Unprotect</c> of an <c>IDataProtector</c> (or a type implementing it), or one of its extensions.</summary>
+    /// <summary><c>Unprotect</c> of an <c>IDataProtector</c> (or a type implementing it), or one of its
+    /// extensions.</summary>
     public bool IsUnprotect(IMethodSymbol method)
     {
         method = method.ReducedFrom ?? method;
@@ -168,23 +184,26 @@ internal sealed class WellKnownTypes(Compilation compilation)
             && (Same(receiver, DataProtector) || Implements(receiver, DataProtector));
     }
 
-    /// <summary>A <c>TimerCallback</c> given to <c>Timer</c>'s constructor or <c>TimeProvider.CreateTimer</c>.</summary>
-    /// <remarks>The timer calls it on a thread-pool thread at each tick, never within the call that hands it over.</remarks>
+    /// <summary>A <c>TimerCallback</c> given to <c>Timer</c>'s constructor or
+    /// <c>TimeProvider.CreateTimer</c>.</summary>
+    /// <remarks>The timer calls it on a thread-pool thread at each tick, never within the call that hands it
+    /// over.</remarks>
     public bool IsTimerCallback(IMethodSymbol method, IParameterSymbol parameter) =>
         TimerCallback is not null && Same(parameter.Type, TimerCallback)
         && ((method.MethodKind == MethodKind.Constructor && Same(method.ContainingType, ThreadingTimer))
-            || (method.Name == "CreateTimer" && TimeProvider is not null && DerivesFrom(method.ContainingType, TimeProvider)));
+            || (method.Name == "CreateTimer" && TimeProvider is not null
+                && DerivesFrom(method.ContainingType, TimeProvider)));
 
     /// <summary>Null when the compilation does not reference TracedLlm: the analyzers then do nothing.</summary>
     public static WellKnownTypes? Create(Compilation compilation) =>
         new WellKnownTypes(compilation) is { RouteAttribute: not null } types ? types : null;
 
     /// <summary>A type whose members take string keys of a metadata bag: dictionaries (generic and not,
-    /// <c>HttpContext.Items</c> included), JSON nodes, elements, properties, the UTF-8 JSON reader and writer.</summary>
-    public bool IsKeyedBag(ITypeSymbol? type) =>
-        type is not null
-        && (Same(type, JsonElement) || Same(type, JsonProperty) || Same(type, Utf8JsonReader) || Same(type, Utf8JsonWriter)
-            || (JsonNode is not null && DerivesFrom(type, JsonNode)) || IsDictionary(type)
+    /// <c>HttpContext.Items</c> included), JSON nodes, elements, properties, the UTF-8 JSON reader and
+    /// writer.</summary>
+    public bool IsKeyedBag(ITypeSymbol? type) => type is not null
+        && (Same(type, JsonElement) || Same(type, JsonProperty) || Same(type, Utf8JsonReader)
+            || Same(type, Utf8JsonWriter) || (JsonNode is not null && DerivesFrom(type, JsonNode)) || IsDictionary(type)
             || type.AllInterfaces.Any(IsDictionary));
 
     private bool IsDictionary(ITypeSymbol type) =>
@@ -210,7 +229,8 @@ internal sealed class WellKnownTypes(Compilation compilation)
                     || method.Name.EndsWith("AsJsonAsync", StringComparison.Ordinal)))
             || (HttpForwarder is not null && method.Name == "SendAsync"
                 && (Same(declaredReceiver, HttpForwarder) || Implements(declaredReceiver, HttpForwarder)))
-            || (ChatClient is not null && (Same(declaredReceiver, ChatClient) || Implements(declaredReceiver, ChatClient))
+            || (ChatClient is not null
+                && (Same(declaredReceiver, ChatClient) || Implements(declaredReceiver, ChatClient))
                 && method.Name is "GetResponseAsync" or "GetStreamingResponseAsync")
             || (EmbeddingGenerator is not null && method.Name.StartsWith("Generate", StringComparison.Ordinal)
                 && (Same(declaredReceiver.OriginalDefinition, EmbeddingGenerator)
@@ -219,7 +239,8 @@ internal sealed class WellKnownTypes(Compilation compilation)
             || (ordinary && IsInNamespace(method.ContainingType, "Anthropic", "Services")
                 && (Same(method.ReturnType.OriginalDefinition, TaskOfT)
                     || Same(method.ReturnType.OriginalDefinition, AsyncEnumerable)));
-        return upstream ? $"{(receiver is ITypeParameterSymbol ? declaredReceiver : receiver).Name}.{method.Name}" : null;
+        return upstream ? $"{(receiver is ITypeParameterSymbol ? declaredReceiver : receiver).Name}.{method.Name}"
+            : null;
     }
 
     /// <summary>A model call through an SDK TLLM2006 does not follow (its page says why).</summary>
@@ -232,8 +253,10 @@ internal sealed class WellKnownTypes(Compilation compilation)
     {
         var receiver = DeclaredReceiver(method.ReducedFrom ?? method);
         var space = receiver.ContainingNamespace?.ToDisplayString();
-        return (AiService is not null && (Same(receiver.OriginalDefinition, AiService) || Implements(receiver, AiService)))
-            || (receiver.Name.EndsWith("Client", StringComparison.Ordinal) && space is "Azure.AI.OpenAI" or "Azure.AI.Inference");
+        return (AiService is not null
+                && (Same(receiver.OriginalDefinition, AiService) || Implements(receiver, AiService)))
+            || (receiver.Name.EndsWith("Client", StringComparison.Ordinal)
+                && space is "Azure.AI.OpenAI" or "Azure.AI.Inference");
     }
 
     private ITypeSymbol Awaited(ITypeSymbol type) =>
@@ -262,23 +285,26 @@ internal sealed class WellKnownTypes(Compilation compilation)
     public bool RunsAttempts(IMethodSymbol method) =>
         Same(method.ContainingType, LlmCall) && method.Name is "ExecuteAsync" or "StreamAsync";
 
-    /// <summary>LlmCall.RecordHandledFailure: records a failure the code recovered from; it is not a failure filter.</summary>
+    /// <summary>LlmCall.RecordHandledFailure: records a failure the code recovered from; it is not a failure
+    /// filter.</summary>
     public bool IsHandledFailureRecord(IMethodSymbol method) =>
         Same(method.ContainingType, LlmCall) && method.Name == "RecordHandledFailure";
 
     /// <summary>LlmAttempt.Fail: the exception ends its attempt's span as a failure.</summary>
-    public bool IsAttemptFailure(IMethodSymbol method) => Same(method.ContainingType, LlmAttempt) && method.Name == "Fail";
+    public bool IsAttemptFailure(IMethodSymbol method) =>
+        Same(method.ContainingType, LlmAttempt) && method.Name == "Fail";
 
     /// <summary>JSON read in memory: JsonNode and its subtypes, JsonDocument, JsonElement, JsonSerializer.</summary>
-    public bool IsJsonParsing(IMethodSymbol method) =>
-        Same(method.ContainingType, JsonSerializer) || Same(method.ContainingType, JsonDocument)
-        || Same(method.ContainingType, JsonElement) || (JsonNode is not null && DerivesFrom(method.ContainingType, JsonNode));
+    public bool IsJsonParsing(IMethodSymbol method) => Same(method.ContainingType, JsonSerializer)
+        || Same(method.ContainingType, JsonDocument) || Same(method.ContainingType, JsonElement)
+        || (JsonNode is not null && DerivesFrom(method.ContainingType, JsonNode));
 
     /// <summary>A log call: a method of ILogger or an extension method on it.</summary>
-    public bool IsLogging(IMethodSymbol method) =>
-        Logger is not null && DeclaredReceiver(method) is var receiver && (Same(receiver, Logger) || Implements(receiver, Logger));
+    public bool IsLogging(IMethodSymbol method) => Logger is not null && DeclaredReceiver(method) is var receiver
+        && (Same(receiver, Logger) || Implements(receiver, Logger));
 
-    /// <summary>A failure logger call: ILlmFailureLogger (or an implementation) or a [FailureLoggingPath] method.</summary>
+    /// <summary>A failure logger call: ILlmFailureLogger (or an implementation) or a [FailureLoggingPath]
+    /// method.</summary>
     public bool IsFailureLoggerCall(IMethodSymbol method) =>
         (FailureLogger is not null && (Same(method.ContainingType, FailureLogger)
             || (Implements(method.ContainingType, FailureLogger) && method.Name == "LogFailureAsync")))
@@ -313,5 +339,6 @@ internal sealed class WellKnownTypes(Compilation compilation)
         return false;
     }
 
-    private static INamedTypeSymbol? Get(Compilation compilation, string name) => compilation.GetTypeByMetadataName(name);
+    private static INamedTypeSymbol? Get(Compilation compilation, string name) =>
+        compilation.GetTypeByMetadataName(name);
 }

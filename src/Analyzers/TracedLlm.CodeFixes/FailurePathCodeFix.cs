@@ -12,12 +12,13 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
 {
     internal const string EquivalenceKey = DiagnosticIds.FailurePathEscape + ".DeriveFromAccepted";
 
-    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+        Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null
-            || !diagnostic.Properties.TryGetValue(DiagnosticIds.AcceptedTypeProperty, out var acceptedName) || acceptedName is null
-            || model.Compilation.GetTypeByMetadataName(acceptedName) is not { } accepted
+            || !diagnostic.Properties.TryGetValue(DiagnosticIds.AcceptedTypeProperty, out var acceptedName)
+            || acceptedName is null || model.Compilation.GetTypeByMetadataName(acceptedName) is not { } accepted
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node
             || ThrownType(node, model, cancellationToken) is not { } type
             || !type.Locations.Any(l => l.IsInSource)
@@ -29,10 +30,13 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
         var solution = document.Project.Solution;
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
-            if (await reference.GetSyntaxAsync(cancellationToken).ConfigureAwait(false) is not TypeDeclarationSyntax { BaseList.Types: { Count: > 0 } types } declaration
+            if (await reference.GetSyntaxAsync(cancellationToken).ConfigureAwait(false)
+                    is not TypeDeclarationSyntax { BaseList.Types: { Count: > 0 } types } declaration
                 || solution.GetDocument(reference.SyntaxTree) is not { } declaringDocument
-                || await declaringDocument.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } declaringModel
-                || declaringModel.GetTypeInfo(types[0].Type, cancellationToken).Type is not { TypeKind: TypeKind.Class })
+                || await declaringDocument.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false)
+                    is not { } declaringModel
+                || declaringModel.GetTypeInfo(types[0].Type, cancellationToken).Type is not { TypeKind: TypeKind.Class }
+            )
             {
                 continue;
             }
@@ -45,9 +49,12 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
             var name = accepted.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
             return new[]
             {
-                new SyntaxEdit($"Derive '{type.Name}' from '{accepted.Name}'", EquivalenceKey, declaringDocument.Id, types[0], baseType =>
+                new SyntaxEdit(
+                    $"Derive '{type.Name}' from '{accepted.Name}'", EquivalenceKey, declaringDocument.Id, types[0],
+                    baseType =>
                 {
-                    var newType = SyntaxFactory.ParseTypeName(name).WithAdditionalAnnotations(Simplifier.Annotation).WithTriviaFrom(((BaseTypeSyntax)baseType).Type);
+                    var newType = SyntaxFactory.ParseTypeName(name).WithAdditionalAnnotations(Simplifier.Annotation)
+                        .WithTriviaFrom(((BaseTypeSyntax)baseType).Type);
                     return baseType switch
                     {
                         PrimaryConstructorBaseTypeSyntax primary => primary.WithType(newType),
@@ -75,9 +82,12 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
         return false;
     }
 
-    private static INamedTypeSymbol? ThrownType(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
+    private static INamedTypeSymbol? ThrownType(SyntaxNode node, SemanticModel model,
+        CancellationToken cancellationToken)
     {
-        var thrown = node.FirstAncestorOrSelf<SyntaxNode>(n => n is ThrowStatementSyntax or ThrowExpressionSyntax or InvocationExpressionSyntax) switch
+        var thrown = node.FirstAncestorOrSelf<SyntaxNode>(n =>
+            n is ThrowStatementSyntax or ThrowExpressionSyntax or InvocationExpressionSyntax
+        ) switch
         {
             ThrowStatementSyntax statement => statement.Expression,
             ThrowExpressionSyntax expression => expression.Expression,
@@ -95,13 +105,16 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
     }
 
     /// <summary>Every constructor of the type calls a constructor the new base has.</summary>
-    private static bool ConstructorsFit(INamedTypeSymbol type, TypeDeclarationSyntax declaration, INamedTypeSymbol newBase, SemanticModel model, CancellationToken cancellationToken)
+    private static bool ConstructorsFit(INamedTypeSymbol type, TypeDeclarationSyntax declaration,
+        INamedTypeSymbol newBase, SemanticModel model, CancellationToken cancellationToken)
     {
         var compilation = model.Compilation;
         var calls = new List<IReadOnlyList<ITypeSymbol?>>();
         if (declaration.BaseList!.Types[0] is PrimaryConstructorBaseTypeSyntax primary)
         {
-            calls.Add(primary.ArgumentList.Arguments.Select(a => model.GetTypeInfo(a.Expression, cancellationToken).Type).ToList());
+            calls.Add(
+                primary.ArgumentList.Arguments.Select(a => model.GetTypeInfo(a.Expression, cancellationToken).Type)
+                    .ToList());
         }
 
         foreach (var constructor in type.InstanceConstructors)
@@ -118,10 +131,15 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
                     if (initializer.IsKind(SyntaxKind.BaseConstructorInitializer))
                     {
                         var initializerModel = compilation.GetSemanticModel(syntax.SyntaxTree);
-                        calls.Add(initializer.ArgumentList.Arguments.Select(a => initializerModel.GetTypeInfo(a.Expression, cancellationToken).Type).ToList());
+                        calls.Add(initializer.ArgumentList
+                                .Arguments.Select(a =>
+                                    initializerModel.GetTypeInfo(a.Expression, cancellationToken).Type)
+                                .ToList());
                     }
                 }
-                else if (!(declaration.ParameterList is not null && declaration.BaseList.Types[0] is PrimaryConstructorBaseTypeSyntax))
+                else if (!(
+                        declaration.ParameterList is not null
+                        && declaration.BaseList.Types[0] is PrimaryConstructorBaseTypeSyntax))
                 {
                     calls.Add(new List<ITypeSymbol?>());
                 }
@@ -134,9 +152,14 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
         }
 
         return calls.All(arguments => newBase.InstanceConstructors.Any(candidate =>
-            candidate.DeclaredAccessibility is Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal or Accessibility.Internal
-            && arguments.Count <= candidate.Parameters.Length
-            && candidate.Parameters.Skip(arguments.Count).All(p => p.IsOptional || p.IsParams)
-            && arguments.Select((argument, i) => argument is null || compilation.ClassifyConversion(argument, candidate.Parameters[i].Type).IsImplicit).All(fits => fits)));
+                candidate.DeclaredAccessibility
+                    is Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal
+                        or Accessibility.Internal
+                && arguments.Count <= candidate.Parameters.Length
+                && candidate.Parameters.Skip(arguments.Count).All(p => p.IsOptional || p.IsParams)
+                && arguments
+                    .Select((argument, i) => argument is null
+                            || compilation.ClassifyConversion(argument, candidate.Parameters[i].Type).IsImplicit)
+                    .All(fits => fits)));
     }
 }

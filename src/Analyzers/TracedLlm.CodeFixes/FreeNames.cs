@@ -9,7 +9,8 @@ internal static class FreeNames
     /// No symbol in scope there has it, nothing declared inside <paramref name="scope"/> (CS0136), nor any of
     /// <paramref name="alsoTaken"/>: what the earlier fixes of the same Fix All name locals whose scope meets this one.
     /// </remarks>
-    public static string Find(SemanticModel model, int position, SyntaxNode scope, string stem, IEnumerable<string> alsoTaken)
+    public static string Find(SemanticModel model, int position, SyntaxNode scope, string stem,
+        IEnumerable<string> alsoTaken)
     {
         var taken = new HashSet<string>(model.LookupSymbols(position).Select(s => s.Name));
         taken.UnionWith(Declared(scope));

@@ -9,16 +9,19 @@ public sealed class SlotMismatchCodeFix() : TracedLlmCodeFix(DiagnosticIds.SlotM
 {
     internal const string EquivalenceKey = DiagnosticIds.SlotMismatch + ".SlotConstant";
 
-    private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+        Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax key
-            || !diagnostic.Properties.TryGetValue(DiagnosticIds.SlotConstantProperty, out var constant) || constant is null)
+            || !diagnostic.Properties.TryGetValue(DiagnosticIds.SlotConstantProperty, out var constant)
+            || constant is null)
         {
             return None();
         }
 
         // A UTF-8 key ("..."u8) becomes the string constant: every JSON API that takes one takes a string too.
         var replacement = SyntaxFactory.ParseExpression(constant);
-        return One(new SyntaxEdit("Use the route's generated metadata-slot constant", EquivalenceKey, document.Id, key, node => replacement.WithTriviaFrom(node)));
+        return One(new SyntaxEdit("Use the route's generated metadata-slot constant", EquivalenceKey, document.Id, key,
+                node => replacement.WithTriviaFrom(node)));
     }
 }

@@ -12,9 +12,11 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
     internal const string EquivalenceKey = DiagnosticIds.SpanLifecycle + ".Using";
     private const string Title = "End the Activity with 'using'";
 
-    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+        Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        if (!diagnostic.Properties.TryGetValue(DiagnosticIds.SpanProblemProperty, out var kind) || kind != DiagnosticIds.SpanLifecycleKind
+        if (!diagnostic.Properties.TryGetValue(DiagnosticIds.SpanProblemProperty, out var kind)
+            || kind != DiagnosticIds.SpanLifecycleKind
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } start)
         {
             return Array.Empty<SyntaxEdit>();
@@ -24,7 +26,8 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
             new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, node, rewrite) };
 
         // The nearest statement or expression body that holds the start decides the shape of the fix.
-        var holder = start.FirstAncestorOrSelf<SyntaxNode>(n => n is StatementSyntax or ArrowExpressionClauseSyntax or LambdaExpressionSyntax);
+        var holder = start.FirstAncestorOrSelf<SyntaxNode>(n =>
+            n is StatementSyntax or ArrowExpressionClauseSyntax or LambdaExpressionSyntax);
 
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null)
@@ -33,10 +36,15 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
         }
 
         // var activity = source.StartActivity(...); -> using var activity = ...; (not for a local written again)
-        if (holder is LocalDeclarationStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax, UsingKeyword.RawKind: 0 } declaration
+        if (holder is LocalDeclarationStatementSyntax
+                {
+                    Parent: BlockSyntax or GlobalStatementSyntax, UsingKeyword.RawKind: 0
+                } declaration
             && declaration.Declaration.Variables.Count == 1)
         {
-            return model.GetDeclaredSymbol(declaration.Declaration.Variables[0], cancellationToken) is ILocalSymbol local && !WrittenAfterDeclaration(model, declaration, local, cancellationToken)
+            return
+                model.GetDeclaredSymbol(declaration.Declaration.Variables[0], cancellationToken) is ILocalSymbol local
+                && !WrittenAfterDeclaration(model, declaration, local, cancellationToken)
                 ? Edit(declaration, node => AddUsing((LocalDeclarationStatementSyntax)node))
                 : Array.Empty<SyntaxEdit>();
         }
@@ -57,13 +65,15 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
         switch (holder)
         {
             case ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } clause
-                when model.GetDeclaredSymbol(clause.Parent!, cancellationToken) is IMethodSymbol { ReturnsVoid: true } && IsActivity(model, Started(clause.Expression), cancellationToken):
+                when model.GetDeclaredSymbol(clause.Parent!, cancellationToken) is IMethodSymbol { ReturnsVoid: true }
+                    && IsActivity(model, Started(clause.Expression), cancellationToken):
                 var name = LocalName(model, clause.Parent!, clause.Parent!, cancellationToken);
                 var lineBreak = root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
                 lineBreak = lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.LineFeed;
                 return Edit(clause.Parent!, node => WithBlockBody(node, name, lineBreak));
             case LambdaExpressionSyntax { ExpressionBody: ExpressionSyntax body } lambda
-                when model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true } && IsActivity(model, Started(body), cancellationToken):
+                when model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true }
+                    && IsActivity(model, Started(body), cancellationToken):
                 var lambdaName = LocalName(model, lambda, lambda, cancellationToken);
                 return Edit(lambda, node => LambdaWithBlock((LambdaExpressionSyntax)node, lambdaName));
         }
@@ -74,7 +84,8 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
     /// <summary>A free name for the local the fix declares at <paramref name="fixedNode"/>.</summary>
     /// <remarks>Fix All declares every such local at once: the earlier ones whose scope meets this one keep their
     /// names out of it.</remarks>
-    private static string LocalName(SemanticModel model, SyntaxNode fixedNode, SyntaxNode scope, CancellationToken cancellationToken, Dictionary<SyntaxNode, string>? named = null)
+    private static string LocalName(SemanticModel model, SyntaxNode fixedNode, SyntaxNode scope,
+        CancellationToken cancellationToken, Dictionary<SyntaxNode, string>? named = null)
     {
         named ??= new Dictionary<SyntaxNode, string>();
         if (named.TryGetValue(fixedNode, out var known))
@@ -82,9 +93,12 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
             return known;
         }
 
-        var member = fixedNode.AncestorsAndSelf().FirstOrDefault(n => n is MemberDeclarationSyntax and not GlobalStatementSyntax) ?? fixedNode.SyntaxTree.GetRoot(cancellationToken);
+        var member =
+            fixedNode.AncestorsAndSelf().FirstOrDefault(n => n is MemberDeclarationSyntax and not GlobalStatementSyntax)
+            ?? fixedNode.SyntaxTree.GetRoot(cancellationToken);
         var earlier = member.DescendantNodes()
-            .Where(n => n.SpanStart < fixedNode.SpanStart && PendingScope(model, n, cancellationToken) is { } other && (other.Span.Contains(scope.Span) || scope.Span.Contains(other.Span)))
+            .Where(n => n.SpanStart < fixedNode.SpanStart && PendingScope(model, n, cancellationToken) is { } other
+                && (other.Span.Contains(scope.Span) || scope.Span.Contains(other.Span)))
             .Select(n => LocalName(model, n, PendingScope(model, n, cancellationToken)!, cancellationToken, named))
             .ToList();
         var position = fixedNode is StatementSyntax ? fixedNode.SpanStart : fixedNode switch
@@ -98,44 +112,70 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
     }
 
     /// <summary>The scope of the local this fix would declare at <paramref name="node"/>, or null.</summary>
-    private static SyntaxNode? PendingScope(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken) => node switch
-    {
-        ExpressionStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax } statement when DropsAnActivity(statement.Expression) && IsActivity(model, Started(statement.Expression), cancellationToken) => Scope(statement),
-        LambdaExpressionSyntax { ExpressionBody: ExpressionSyntax body } lambda when DropsAnActivity(body) && IsActivity(model, Started(body), cancellationToken)
-            && model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true } => lambda,
-        LocalFunctionStatementSyntax { ExpressionBody: { } clause } function when DropsAnActivity(clause.Expression) && IsActivity(model, Started(clause.Expression), cancellationToken)
-            && model.GetDeclaredSymbol(function, cancellationToken) is IMethodSymbol { ReturnsVoid: true } => function,
-        _ => null,
-    };
+    private static SyntaxNode? PendingScope(SemanticModel model, SyntaxNode node,
+        CancellationToken cancellationToken) =>
+        node switch
+        {
+            ExpressionStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax } statement
+                when DropsAnActivity(statement.Expression)
+                    && IsActivity(model, Started(statement.Expression), cancellationToken) => Scope(statement),
+            LambdaExpressionSyntax { ExpressionBody: ExpressionSyntax body } lambda
+                when DropsAnActivity(body) && IsActivity(model, Started(body), cancellationToken)
+                    && model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true } =>
+                lambda,
+            LocalFunctionStatementSyntax { ExpressionBody: { } clause } function
+                when DropsAnActivity(clause.Expression)
+                    && IsActivity(model, Started(clause.Expression), cancellationToken)
+                    && model.GetDeclaredSymbol(function, cancellationToken) is IMethodSymbol { ReturnsVoid: true } =>
+                function,
+            _ => null,
+        };
 
     /// <summary>Where a local declared by the statement lives: its block, or the file's top-level statements.</summary>
     private static SyntaxNode Scope(StatementSyntax statement) =>
         statement.Parent is GlobalStatementSyntax global ? global.Parent! : statement.Parent!;
 
-    private static bool IsActivity(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken) =>
-        model.GetTypeInfo(expression, cancellationToken).Type is { Name: "Activity", ContainingNamespace: { Name: "Diagnostics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
+    private static bool IsActivity(SemanticModel model, ExpressionSyntax expression,
+        CancellationToken cancellationToken) =>
+        model.GetTypeInfo(expression, cancellationToken).Type
+            is {
+                Name: "Activity",
+                ContainingNamespace:
+                {
+                    Name: "Diagnostics",
+                    ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true }
+                }
+            };
 
     /// <summary>Whether the local is written after its declaration (a using local cannot be).</summary>
-    private static bool WrittenAfterDeclaration(SemanticModel model, LocalDeclarationStatementSyntax declaration, ILocalSymbol local, CancellationToken cancellationToken) =>
-        Scope(declaration).DescendantNodes().OfType<IdentifierNameSyntax>().Any(identifier =>
-            identifier.Identifier.ValueText == local.Name
-            && IsWritten(identifier)
-            && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local));
+    private static bool WrittenAfterDeclaration(SemanticModel model, LocalDeclarationStatementSyntax declaration,
+        ILocalSymbol local, CancellationToken cancellationToken) =>
+        Scope(declaration).DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Any(identifier => identifier.Identifier.ValueText == local.Name && IsWritten(identifier)
+                && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol,
+                    local));
 
     private static bool IsWritten(ExpressionSyntax expression)
     {
         // Through parentheses and the elements of a deconstruction: (activity, other) = ...
-        while (expression.Parent is ParenthesizedExpressionSyntax or ArgumentSyntax { Parent: TupleExpressionSyntax, RefKindKeyword.RawKind: 0 } or TupleExpressionSyntax)
+        while (expression.Parent
+                is ParenthesizedExpressionSyntax
+                    or ArgumentSyntax { Parent: TupleExpressionSyntax, RefKindKeyword.RawKind: 0 }
+                    or TupleExpressionSyntax)
         {
-            expression = expression.Parent is ArgumentSyntax argument ? (ExpressionSyntax)argument.Parent! : (ExpressionSyntax)expression.Parent;
+            expression = expression.Parent is ArgumentSyntax argument ? (ExpressionSyntax)argument.Parent!
+                : (ExpressionSyntax)expression.Parent;
         }
 
         return expression.Parent switch
         {
             AssignmentExpressionSyntax assignment => assignment.Left == expression,
-            PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => expression.Parent.IsKind(SyntaxKind.PreIncrementExpression) || expression.Parent.IsKind(SyntaxKind.PreDecrementExpression)
-                || expression.Parent.IsKind(SyntaxKind.PostIncrementExpression) || expression.Parent.IsKind(SyntaxKind.PostDecrementExpression),
-            ArgumentSyntax argument => argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword),
+            PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => expression.Parent.IsKind(
+                SyntaxKind.PreIncrementExpression) || expression.Parent.IsKind(SyntaxKind.PreDecrementExpression)
+                || expression.Parent.IsKind(SyntaxKind.PostIncrementExpression)
+                || expression.Parent.IsKind(SyntaxKind.PostDecrementExpression),
+            ArgumentSyntax argument => argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword)
+                || argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword),
             RefExpressionSyntax => true,
             _ => false,
         };
@@ -144,20 +184,27 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
     private static LocalDeclarationStatementSyntax AddUsing(LocalDeclarationStatementSyntax declaration)
     {
         var first = declaration.GetFirstToken();
-        var usingKeyword = SyntaxFactory.Token(first.LeadingTrivia, SyntaxKind.UsingKeyword, SyntaxFactory.TriviaList(SyntaxFactory.Space));
+        var usingKeyword = SyntaxFactory.Token(first.LeadingTrivia, SyntaxKind.UsingKeyword,
+            SyntaxFactory.TriviaList(SyntaxFactory.Space));
         return declaration.ReplaceToken(first, first.WithLeadingTrivia()).WithUsingKeyword(usingKeyword);
     }
 
     private static LocalDeclarationStatementSyntax UsingDeclaration(ExpressionSyntax started, string name) =>
-        SyntaxFactory.LocalDeclarationStatement(
-                SyntaxFactory.VariableDeclaration(
-                    SyntaxFactory.IdentifierName(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), "var", SyntaxFactory.TriviaList(SyntaxFactory.Space))),
-                    SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), name, SyntaxFactory.TriviaList(SyntaxFactory.Space)))
-                        .WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.Token(SyntaxKind.EqualsToken).WithTrailingTrivia(SyntaxFactory.Space), started.WithoutTrivia())))))
+        SyntaxFactory
+            .LocalDeclarationStatement(SyntaxFactory.VariableDeclaration(
+                    SyntaxFactory.IdentifierName(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), "var",
+                            SyntaxFactory.TriviaList(SyntaxFactory.Space))),
+                    SyntaxFactory.SingletonSeparatedList(SyntaxFactory
+                            .VariableDeclarator(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), name,
+                                    SyntaxFactory.TriviaList(SyntaxFactory.Space)))
+                            .WithInitializer(SyntaxFactory.EqualsValueClause(
+                                    SyntaxFactory.Token(SyntaxKind.EqualsToken).WithTrailingTrivia(SyntaxFactory.Space),
+                                    started.WithoutTrivia())))))
             .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space));
 
     private static ExpressionSyntax Started(ExpressionSyntax expression) =>
-        expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } } discard ? discard.Right : expression;
+        expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } } discard
+            ? discard.Right : expression;
 
     private static LocalDeclarationStatementSyntax UsingLocal(ExpressionStatementSyntax statement, string name) =>
         UsingDeclaration(Started(statement.Expression), name).WithTriviaFrom(statement);
@@ -171,26 +218,36 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
             LocalFunctionStatementSyntax local => (local.ExpressionBody!, local.SemicolonToken),
             _ => (null!, default),
         };
-        var indentation = member.GetLeadingTrivia().Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse().ToList();
-        var inner = indentation.Append(SyntaxFactory.Whitespace(string.Concat(indentation).IndexOf('\t') >= 0 ? "\t" : "    "));
+        var indentation = member.GetLeadingTrivia().Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia))
+            .Reverse().ToList();
+        var inner = indentation.Append(
+            SyntaxFactory.Whitespace(string.Concat(indentation).IndexOf('\t') >= 0 ? "\t" : "    "));
         var body = SyntaxFactory.Block(
-            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.OpenBraceToken, SyntaxFactory.TriviaList(lineBreak)),
-            SyntaxFactory.SingletonList<StatementSyntax>(UsingDeclaration(Started(clause.Expression), name).WithLeadingTrivia(inner).WithTrailingTrivia(lineBreak)),
-            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.CloseBraceToken, semicolon.TrailingTrivia));
+            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.OpenBraceToken,
+                SyntaxFactory.TriviaList(lineBreak)),
+            SyntaxFactory.SingletonList<StatementSyntax>(
+                UsingDeclaration(Started(clause.Expression), name).WithLeadingTrivia(inner)
+                    .WithTrailingTrivia(lineBreak)),
+            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.CloseBraceToken,
+                semicolon.TrailingTrivia));
 
         // The token before '=>' ends its line.
         var beforeArrow = clause.ArrowToken.GetPreviousToken();
         member = member.ReplaceToken(beforeArrow, beforeArrow.WithTrailingTrivia(lineBreak));
         return member switch
         {
-            MethodDeclarationSyntax method => method.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body),
-            LocalFunctionStatementSyntax local => local.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body),
+            MethodDeclarationSyntax method => method.WithExpressionBody(null).WithSemicolonToken(default)
+                .WithBody(body),
+            LocalFunctionStatementSyntax local => local.WithExpressionBody(null).WithSemicolonToken(default)
+                .WithBody(body),
             _ => member,
         };
     }
 
-    private static LambdaExpressionSyntax LambdaWithBlock(LambdaExpressionSyntax lambda, string name) =>
-        lambda.WithExpressionBody(null).WithBlock(SyntaxFactory.Block(UsingDeclaration(Started((ExpressionSyntax)lambda.ExpressionBody!), name)).WithAdditionalAnnotations(Formatter.Annotation));
+    private static LambdaExpressionSyntax LambdaWithBlock(LambdaExpressionSyntax lambda, string name) => lambda
+            .WithExpressionBody(null)
+            .WithBlock(SyntaxFactory.Block(UsingDeclaration(Started((ExpressionSyntax)lambda.ExpressionBody!), name))
+                    .WithAdditionalAnnotations(Formatter.Annotation));
 
     private static bool DropsAnActivity(ExpressionSyntax expression) =>
         expression.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i =>

@@ -10,7 +10,8 @@ namespace TracedLlm.CodeFixes;
 /// The declaration, <c>[FailureHandledByDesign("...")]</c>, is for a designed skip or fallback.
 /// </remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SwallowedExceptionCodeFix)), Shared]
-public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds.SwallowedException, DiagnosticIds.HandledWithoutRecord)
+public sealed class SwallowedExceptionCodeFix()
+    : TracedLlmCodeFix(DiagnosticIds.SwallowedException, DiagnosticIds.HandledWithoutRecord)
 {
     /// <summary>The equivalence key of the "record the handled failure" fix.</summary>
     public const string RecordKey = DiagnosticIds.SwallowedException + ".Record";
@@ -22,7 +23,8 @@ public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds
     /// <summary>The reason the declaration is given, for its author to replace.</summary>
     internal const string ReasonToWrite = "TODO: say why this failure needs no record";
 
-    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+        Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var edits = new List<SyntaxEdit>();
         if (root.FindToken(diagnostic.Location.SourceSpan.Start).Parent is not CatchClauseSyntax @catch
@@ -34,8 +36,10 @@ public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds
         var position = @catch.Block.OpenBraceToken.Span.End;
         if (LlmCallInScope(model, @catch, position) is { } call)
         {
-            var variable = @catch.Declaration?.Identifier.ValueText is { Length: > 0 } declared ? declared : VariableName(model, @catch);
-            edits.Add(new SyntaxEdit("Record the handled failure on the span (LlmCall.RecordHandledFailure)", RecordKey, document.Id, @catch, node => Record((CatchClauseSyntax)node, call, variable)));
+            var variable = @catch.Declaration?.Identifier.ValueText is { Length: > 0 } declared ? declared
+                : VariableName(model, @catch);
+            edits.Add(new SyntaxEdit("Record the handled failure on the span (LlmCall.RecordHandledFailure)", RecordKey,
+                    document.Id, @catch, node => Record((CatchClauseSyntax)node, call, variable)));
         }
 
         // The rethrow covers every way out of the catch, or it is not offered: a catch that also leaves by another
@@ -44,18 +48,28 @@ public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds
         var flow = statements.Count == 0 ? null : model.AnalyzeControlFlow(statements.First(), statements.Last());
         if (statements.Count == 0 || flow is { Succeeded: true, EndPointIsReachable: true, ExitPoints.Length: 0 })
         {
-            edits.Add(new SyntaxEdit("Rethrow to the failure path", RethrowKey, document.Id, @catch, node => AppendRethrow((CatchClauseSyntax)node)));
+            edits.Add(new SyntaxEdit("Rethrow to the failure path", RethrowKey, document.Id, @catch,
+                    node => AppendRethrow((CatchClauseSyntax)node)));
         }
         else if (statements.Last() is ReturnStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax
-            && flow is { Succeeded: true, EndPointIsReachable: false, ExitPoints.Length: 1 } && flow.ExitPoints[0] == statements.Last())
+            && flow is { Succeeded: true, EndPointIsReachable: false, ExitPoints.Length: 1 }
+            && flow.ExitPoints[0] == statements.Last())
         {
-            edits.Add(new SyntaxEdit("Rethrow to the failure path instead of recovering", RethrowKey, document.Id, @catch, node => ReplaceJump((CatchClauseSyntax)node)));
+            edits.Add(
+                new SyntaxEdit("Rethrow to the failure path instead of recovering", RethrowKey, document.Id, @catch,
+                    node => ReplaceJump((CatchClauseSyntax)node)));
         }
 
         // A field's initializer has no member to carry the declaration.
-        if (@catch.Ancestors().FirstOrDefault(n => n is LocalFunctionStatementSyntax or AccessorDeclarationSyntax or BaseMethodDeclarationSyntax or PropertyDeclarationSyntax) is { } member)
+        if (@catch.Ancestors()
+                .FirstOrDefault(n => n
+                        is LocalFunctionStatementSyntax or AccessorDeclarationSyntax or BaseMethodDeclarationSyntax
+                            or PropertyDeclarationSyntax
+                ) is
+            { } member)
         {
-            edits.Add(new SyntaxEdit("Declare the failure handled by design ([FailureHandledByDesign])", DeclareKey, document.Id, member, Declare));
+            edits.Add(new SyntaxEdit("Declare the failure handled by design ([FailureHandledByDesign])", DeclareKey,
+                    document.Id, member, Declare));
         }
 
         return edits;
@@ -67,18 +81,23 @@ public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds
     {
         var first = member.GetFirstToken();
         var lineBreak = member.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-        var attribute = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Attribute(
-                SyntaxFactory.ParseName("global::TracedLlm.FailureHandledByDesign").WithAdditionalAnnotations(Simplifier.Annotation),
-                SyntaxFactory.ParseAttributeArgumentList($"(\"{ReasonToWrite}\")"))))
+        var attribute = SyntaxFactory
+            .AttributeList(SyntaxFactory.SingletonSeparatedList(
+                    SyntaxFactory.Attribute(SyntaxFactory.ParseName("global::TracedLlm.FailureHandledByDesign")
+                            .WithAdditionalAnnotations(Simplifier.Annotation),
+                        SyntaxFactory.ParseAttributeArgumentList($"(\"{ReasonToWrite}\")"))))
             .WithLeadingTrivia(first.LeadingTrivia)
-            .WithTrailingTrivia(lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.ElasticLineFeed);
+            .WithTrailingTrivia(
+                lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.ElasticLineFeed);
         var rest = member.ReplaceToken(first, first.WithLeadingTrivia(Indentation(first.LeadingTrivia)));
         return rest switch
         {
             BaseMethodDeclarationSyntax method => method.WithAttributeLists(method.AttributeLists.Insert(0, attribute)),
             LocalFunctionStatementSyntax local => local.WithAttributeLists(local.AttributeLists.Insert(0, attribute)),
-            AccessorDeclarationSyntax accessor => accessor.WithAttributeLists(accessor.AttributeLists.Insert(0, attribute)),
-            PropertyDeclarationSyntax property => property.WithAttributeLists(property.AttributeLists.Insert(0, attribute)),
+            AccessorDeclarationSyntax accessor => accessor.WithAttributeLists(
+                accessor.AttributeLists.Insert(0, attribute)),
+            PropertyDeclarationSyntax property => property.WithAttributeLists(
+                property.AttributeLists.Insert(0, attribute)),
             _ => member,
         };
     }
@@ -87,7 +106,8 @@ public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds
     private static string VariableName(SemanticModel model, CatchClauseSyntax @catch)
     {
         var outer = @catch.Ancestors().OfType<CatchClauseSyntax>()
-            .Where(c => c.Declaration is not { Identifier.RawKind: not 0 } && LlmCallInScope(model, c, c.Block.OpenBraceToken.Span.End) is not null)
+            .Where(c => c.Declaration is not { Identifier.RawKind: not 0 }
+                && LlmCallInScope(model, c, c.Block.OpenBraceToken.Span.End) is not null)
             .Select(c => VariableName(model, c));
         return FreeNames.Find(model, @catch.Block.OpenBraceToken.Span.End, @catch, "exception", outer);
     }
@@ -119,11 +139,20 @@ public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds
         {
             var (type, rank, fits) = symbol switch
             {
-                ILocalSymbol local => (local.Type, 0, Captured(local.ContainingSymbol) && DeclaredBefore(local) && AssignedOnEntry(local)),
-                IParameterSymbol parameter when functions.Contains(parameter.ContainingSymbol, SymbolEqualityComparer.Default) => (parameter.Type, 0, Captured(parameter.ContainingSymbol)),
-                IParameterSymbol parameter => (parameter.Type, 2, instance && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol.ContainingType, member?.ContainingType) && !Initializes(parameter)),
+                ILocalSymbol local => (local.Type, 0,
+                    Captured(local.ContainingSymbol) && DeclaredBefore(local) && AssignedOnEntry(local)),
+                IParameterSymbol parameter
+                    when functions.Contains(parameter.ContainingSymbol, SymbolEqualityComparer.Default) => (
+                    parameter.Type,
+                    0,
+                    Captured(parameter.ContainingSymbol)),
+                IParameterSymbol parameter => (parameter.Type, 2, instance
+                        && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol.ContainingType,
+                            member?.ContainingType)
+                        && !Initializes(parameter)),
                 IFieldSymbol field => (field.Type, 1, field.IsStatic || (instance && OfThis(field))),
-                IPropertySymbol { IsIndexer: false } property => (property.Type, 1, property.IsStatic || (instance && OfThis(property))),
+                IPropertySymbol { IsIndexer: false } property => (property.Type, 1,
+                    property.IsStatic || (instance && OfThis(property))),
                 _ => (null, 0, false),
             };
             if (fits && type?.ToDisplayString() == "TracedLlm.LlmCall")
@@ -136,23 +165,36 @@ public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds
 
         // A primary constructor's parameter that is also the value of a member's initializer or of a base argument
         // would be kept twice once captured (warnings CS9124, CS9107): that member is used instead.
-        bool Initializes(IParameterSymbol parameter) =>
-            parameter.ContainingType.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).Any(declaration => declaration.DescendantNodes()
-                .Select(n => n switch
-                {
-                    EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax } or PropertyDeclarationSyntax } initializer => initializer.Value,
-                    ArgumentSyntax { Parent.Parent: PrimaryConstructorBaseTypeSyntax } argument => argument.Expression,
-                    _ => null,
-                })
-                .Any(value => Bare(value) is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == parameter.Name
-                    && SymbolEqualityComparer.Default.Equals(model.Compilation.GetSemanticModel(identifier.SyntaxTree).GetSymbolInfo(identifier).Symbol, parameter)));
+        bool Initializes(IParameterSymbol parameter) => parameter.ContainingType
+                .DeclaringSyntaxReferences.Select(r => r.GetSyntax())
+                .Any(declaration => declaration.DescendantNodes()
+                        .Select(n => n switch
+                            {
+                                EqualsValueClauseSyntax
+                                {
+                                    Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax }
+                                        or PropertyDeclarationSyntax
+                                } initializer => initializer.Value,
+                                ArgumentSyntax { Parent.Parent: PrimaryConstructorBaseTypeSyntax } argument =>
+                                    argument.Expression,
+                                _ => null,
+                            })
+                        .Any(value => Bare(value) is IdentifierNameSyntax identifier
+                            && identifier.Identifier.ValueText == parameter.Name
+                            && SymbolEqualityComparer.Default.Equals(
+                                model.Compilation.GetSemanticModel(identifier.SyntaxTree).GetSymbolInfo(identifier)
+                                    .Symbol,
+                                parameter)));
 
         // The value itself, out of parentheses and '!'.
         static ExpressionSyntax? Bare(ExpressionSyntax? value)
         {
-            while (value is ParenthesizedExpressionSyntax or PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression })
+            while (value
+                    is ParenthesizedExpressionSyntax
+                        or PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression })
             {
-                value = value is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((PostfixUnaryExpressionSyntax)value).Operand;
+                value = value is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression
+                    : ((PostfixUnaryExpressionSyntax)value).Operand;
             }
 
             return value;
@@ -165,19 +207,23 @@ public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds
             return index >= 0 && !functions.Take(index).Any(f => f.IsStatic);
         }
 
-        bool DeclaredBefore(ILocalSymbol local) => local.DeclaringSyntaxReferences.All(r => r.SyntaxTree == @catch.SyntaxTree && r.Span.End <= @catch.SpanStart);
+        bool DeclaredBefore(ILocalSymbol local) => local.DeclaringSyntaxReferences.All(r =>
+                r.SyntaxTree == @catch.SyntaxTree && r.Span.End <= @catch.SpanStart);
 
         bool AssignedOnEntry(ILocalSymbol local)
         {
             flow ??= model.AnalyzeDataFlow(@catch.Block);
-            return flow is { Succeeded: true } && flow.DefinitelyAssignedOnEntry.Contains(local, SymbolEqualityComparer.Default);
+            return flow is { Succeeded: true }
+                && flow.DefinitelyAssignedOnEntry.Contains(local, SymbolEqualityComparer.Default);
         }
 
         bool OfThis(ISymbol instanceMember)
         {
             for (var type = member?.ContainingType; type is not null; type = type.BaseType)
             {
-                if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, instanceMember.ContainingType.OriginalDefinition))
+                if (SymbolEqualityComparer.Default.Equals(
+                        type.OriginalDefinition,
+                        instanceMember.ContainingType.OriginalDefinition))
                 {
                     return true;
                 }
@@ -195,14 +241,17 @@ public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds
         {
             null => SyntaxFactory.CatchDeclaration(
                 SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.OpenParenToken, SyntaxTriviaList.Empty),
-                SyntaxFactory.ParseTypeName("global::System.Exception").WithAdditionalAnnotations(Simplifier.Annotation).WithTrailingTrivia(SyntaxFactory.Space),
+                SyntaxFactory.ParseTypeName("global::System.Exception")
+                    .WithAdditionalAnnotations(Simplifier.Annotation).WithTrailingTrivia(SyntaxFactory.Space),
                 identifier,
                 SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.CloseParenToken, SyntaxTriviaList.Empty)),
-            { Identifier.RawKind: 0 } typed => typed.WithType(typed.Type.WithTrailingTrivia(SyntaxFactory.Space)).WithIdentifier(identifier.WithTrailingTrivia(typed.Type.GetTrailingTrivia())),
+            { Identifier.RawKind: 0 } typed => typed.WithType(typed.Type.WithTrailingTrivia(SyntaxFactory.Space))
+                .WithIdentifier(identifier.WithTrailingTrivia(typed.Type.GetTrailingTrivia())),
             var existing => existing,
         };
         var withDeclaration = @catch.Declaration is null
-            ? @catch.WithCatchKeyword(@catch.CatchKeyword.WithTrailingTrivia(SyntaxFactory.Space)).WithDeclaration(declaration.WithTrailingTrivia(@catch.CatchKeyword.TrailingTrivia))
+            ? @catch.WithCatchKeyword(@catch.CatchKeyword.WithTrailingTrivia(SyntaxFactory.Space))
+                .WithDeclaration(declaration.WithTrailingTrivia(@catch.CatchKeyword.TrailingTrivia))
             : @catch.WithDeclaration(declaration);
         var record = SyntaxFactory.ParseStatement($"{call}.RecordHandledFailure({variable});");
         return withDeclaration.WithBlock(Insert(withDeclaration.Block, 0, record));
@@ -225,7 +274,8 @@ public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds
     {
         if (block.ToString().IndexOf('\n') < 0)
         {
-            return block.WithStatements(block.Statements.Insert(index, statement.WithLeadingTrivia().WithTrailingTrivia(SyntaxFactory.Space)));
+            return block.WithStatements(
+                block.Statements.Insert(index, statement.WithLeadingTrivia().WithTrailingTrivia(SyntaxFactory.Space)));
         }
 
         var lineBreak = block.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
@@ -240,11 +290,14 @@ public sealed class SwallowedExceptionCodeFix() : TracedLlmCodeFix(DiagnosticIds
 
         var closing = block.CloseBraceToken.LeadingTrivia;
         var braceIndentation = Indentation(closing);
-        var indentation = block.Statements.Count > 0
-            ? Indentation(block.Statements.Last().GetLeadingTrivia())
-            : braceIndentation.Add(SyntaxFactory.Whitespace(braceIndentation.ToFullString().IndexOf('\t') >= 0 ? "\t" : "    "));
-        var appended = statement.WithLeadingTrivia(closing.Take(closing.Count - braceIndentation.Count).Concat(indentation)).WithTrailingTrivia(ending);
-        return block.WithStatements(block.Statements.Add(appended)).WithCloseBraceToken(block.CloseBraceToken.WithLeadingTrivia(braceIndentation));
+        var indentation = block.Statements.Count > 0 ? Indentation(block.Statements.Last().GetLeadingTrivia())
+                : braceIndentation.Add(
+                    SyntaxFactory.Whitespace(braceIndentation.ToFullString().IndexOf('\t') >= 0 ? "\t" : "    "));
+        var appended = statement
+            .WithLeadingTrivia(closing.Take(closing.Count - braceIndentation.Count).Concat(indentation))
+            .WithTrailingTrivia(ending);
+        return block.WithStatements(block.Statements.Add(appended))
+            .WithCloseBraceToken(block.CloseBraceToken.WithLeadingTrivia(braceIndentation));
     }
 
     /// <summary>The whitespace that starts the last line of <paramref name="trivia"/>.</summary>

@@ -14,7 +14,8 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
     private const string Title = "Update TracedLlm.Telemetry.txt to the emitted telemetry";
 
     /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.TelemetryContractDrift);
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } =
+        ImmutableArray.Create(DiagnosticIds.TelemetryContractDrift);
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => ContractFixAll.Instance;
@@ -27,7 +28,8 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
         if (ContractFile(project, diagnostic) is not null)
         {
             context.RegisterCodeFix(
-                CodeAction.Create(Title, ct => ApplyAsync(project.Solution, project.Id, new[] { diagnostic }, ct), DiagnosticIds.TelemetryContractDrift),
+                CodeAction.Create(Title, ct => ApplyAsync(project.Solution, project.Id, new[] { diagnostic }, ct),
+                    DiagnosticIds.TelemetryContractDrift),
                 diagnostic);
         }
 
@@ -40,7 +42,8 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
             : null;
 
     /// <summary>Rewrites the project's file for every diagnostic given (all carry the same path).</summary>
-    private static async Task<Solution> ApplyAsync(Solution solution, ProjectId projectId, Diagnostic[] diagnostics, CancellationToken cancellationToken)
+    private static async Task<Solution> ApplyAsync(Solution solution, ProjectId projectId, Diagnostic[] diagnostics,
+        CancellationToken cancellationToken)
     {
         var project = solution.GetProject(projectId)!;
         if (diagnostics.Length == 0 || ContractFile(project, diagnostics[0]) is not { } file)
@@ -65,7 +68,8 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
                 blocks[route] = block;
             }
 
-            if (properties.TryGetValue(DiagnosticIds.ContractStaleRoutesProperty, out var stale) && !string.IsNullOrEmpty(stale))
+            if (properties.TryGetValue(DiagnosticIds.ContractStaleRoutesProperty, out var stale)
+                && !string.IsNullOrEmpty(stale))
             {
                 foreach (var gone in stale!.Split('\n'))
                 {
@@ -73,14 +77,16 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
                 }
             }
 
-            if (prelude.Trim().Length == 0 && properties.TryGetValue(DiagnosticIds.ContractHeaderProperty, out var header) && header is not null)
+            if (prelude.Trim().Length == 0
+                && properties.TryGetValue(DiagnosticIds.ContractHeaderProperty, out var header) && header is not null)
             {
                 prelude = header;
             }
         }
 
         var written = new StringBuilder(prelude.TrimEnd('\n')).Append('\n');
-        foreach (var pair in blocks.OrderBy(b => Path(b.Key), StringComparer.Ordinal).ThenBy(b => b.Key, StringComparer.Ordinal))
+        foreach (var pair in blocks.OrderBy(b => Path(b.Key), StringComparer.Ordinal)
+                .ThenBy(b => b.Key, StringComparer.Ordinal))
         {
             written.Append('\n').Append(pair.Value.TrimEnd('\n')).Append('\n');
         }
@@ -97,18 +103,26 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
     {
         public static readonly ContractFixAll Instance = new();
 
-        public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() => TracedLlmFixAllProvider.Instance.GetSupportedFixAllScopes();
+        public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() =>
+            TracedLlmFixAllProvider.Instance.GetSupportedFixAllScopes();
 
         public override async Task<CodeAction?> GetFixAsync(FixAllContext context)
         {
-            var projects = context.Scope == FixAllScope.Solution ? context.Solution.Projects.ToList() : new List<Project> { context.Project };
+            var projects = context.Scope == FixAllScope.Solution ? context.Solution.Projects.ToList()
+                    : new List<Project> { context.Project };
             var solution = context.Solution;
             foreach (var project in projects)
             {
-                IEnumerable<Diagnostic> diagnostics = context.Scope == FixAllScope.Document && context.Document is { } document
-                    ? await context.GetDocumentDiagnosticsAsync(document).ConfigureAwait(false)
-                    : await context.GetAllDiagnosticsAsync(project).ConfigureAwait(false);
-                solution = await ApplyAsync(solution, project.Id, diagnostics.Where(d => d.Id == DiagnosticIds.TelemetryContractDrift).ToArray(), context.CancellationToken).ConfigureAwait(false);
+                IEnumerable<Diagnostic> diagnostics =
+                    context.Scope == FixAllScope.Document && context.Document is { } document
+                        ? await context.GetDocumentDiagnosticsAsync(document).ConfigureAwait(false)
+                        : await context.GetAllDiagnosticsAsync(project).ConfigureAwait(false);
+                solution = await ApplyAsync(
+                        solution,
+                        project.Id,
+                        diagnostics.Where(d => d.Id == DiagnosticIds.TelemetryContractDrift).ToArray(),
+                        context.CancellationToken)
+                    .ConfigureAwait(false);
             }
 
             var result = solution;

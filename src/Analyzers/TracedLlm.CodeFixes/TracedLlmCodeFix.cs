@@ -30,7 +30,8 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
 
         foreach (var diagnostic in context.Diagnostics)
         {
-            foreach (var edit in await EditsAsync(context.Document, root, diagnostic, context.CancellationToken).ConfigureAwait(false))
+            foreach (var edit in await EditsAsync(context.Document, root, diagnostic, context.CancellationToken)
+                    .ConfigureAwait(false))
             {
                 var solution = context.Document.Project.Solution;
                 context.RegisterCodeFix(
@@ -41,18 +42,22 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
     }
 
     /// <summary>The edits that fix one diagnostic, the preferred first; none when no fix applies.</summary>
-    private protected abstract Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken);
+    private protected abstract Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+        Diagnostic diagnostic, CancellationToken cancellationToken);
 
-    internal Task<IReadOnlyList<SyntaxEdit>> GetEditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        EditsAsync(document, root, diagnostic, cancellationToken);
+    internal Task<IReadOnlyList<SyntaxEdit>> GetEditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic,
+        CancellationToken cancellationToken) => EditsAsync(document, root, diagnostic, cancellationToken);
 
-    private protected static Task<IReadOnlyList<SyntaxEdit>> None() => Task.FromResult<IReadOnlyList<SyntaxEdit>>(Array.Empty<SyntaxEdit>());
+    private protected static Task<IReadOnlyList<SyntaxEdit>> None() =>
+        Task.FromResult<IReadOnlyList<SyntaxEdit>>(Array.Empty<SyntaxEdit>());
 
-    private protected static Task<IReadOnlyList<SyntaxEdit>> One(SyntaxEdit edit) => Task.FromResult<IReadOnlyList<SyntaxEdit>>(new[] { edit });
+    private protected static Task<IReadOnlyList<SyntaxEdit>> One(SyntaxEdit edit) =>
+        Task.FromResult<IReadOnlyList<SyntaxEdit>>(new[] { edit });
 
     /// <summary>The attribute with its named argument <paramref name="name"/> set to
     /// <paramref name="value"/>.</summary>
-    private protected static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name, ExpressionSyntax value)
+    private protected static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name,
+        ExpressionSyntax value)
     {
         var arguments = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
         var existing = arguments.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
@@ -69,7 +74,8 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
 
     /// <summary>Applies edits to the solution: per document, every edited node at once, inner edits inside
     /// outer.</summary>
-    internal static async Task<Solution> ApplyAsync(Solution solution, IEnumerable<SyntaxEdit> edits, CancellationToken cancellationToken)
+    internal static async Task<Solution> ApplyAsync(Solution solution, IEnumerable<SyntaxEdit> edits,
+        CancellationToken cancellationToken)
     {
         var byDocument = new Dictionary<DocumentId, Dictionary<SyntaxNode, SyntaxEdit>>();
         foreach (var edit in edits)
@@ -89,12 +95,14 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
         foreach (var pair in byDocument)
         {
             var document = solution.GetDocument(pair.Key);
-            if (document is null || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
+            if (document is null
+                || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
             {
                 continue;
             }
 
-            var edited = root.ReplaceNodes(pair.Value.Keys, (original, rewritten) => pair.Value[original].Rewrite(rewritten));
+            var edited = root.ReplaceNodes(pair.Value.Keys,
+                (original, rewritten) => pair.Value[original].Rewrite(rewritten));
             solution = solution.WithDocumentSyntaxRoot(pair.Key, edited);
         }
 
@@ -102,6 +110,8 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
     }
 }
 
-/// <summary>One fix as an edit: <paramref name="Rewrite"/> turns <paramref name="Node"/> into its replacement.</summary>
+/// <summary>One fix as an edit: <paramref name="Rewrite"/> turns <paramref name="Node"/> into its
+/// replacement.</summary>
 /// <remarks>Rewrites are syntactic; what they need from the semantic model is computed before.</remarks>
-internal sealed record SyntaxEdit(string Title, string EquivalenceKey, DocumentId DocumentId, SyntaxNode Node, Func<SyntaxNode, SyntaxNode> Rewrite);
+internal sealed record SyntaxEdit(string Title, string EquivalenceKey, DocumentId DocumentId, SyntaxNode Node,
+    Func<SyntaxNode, SyntaxNode> Rewrite);

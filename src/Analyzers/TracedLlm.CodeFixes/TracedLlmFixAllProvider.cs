@@ -42,9 +42,12 @@ internal sealed class TracedLlmFixAllProvider : FixAllProvider
                     continue;
                 }
 
-                var candidates = await fix.GetEditsAsync(document, root, diagnostic, context.CancellationToken).ConfigureAwait(false);
+                var candidates = await fix.GetEditsAsync(document, root, diagnostic, context.CancellationToken)
+                    .ConfigureAwait(false);
                 var chosen = candidates.FirstOrDefault(e => e.EquivalenceKey == context.CodeActionEquivalenceKey)
-                    ?? (context.CodeActionEquivalenceKey is null || !context.CodeActionEquivalenceKey.StartsWith(diagnostic.Id, StringComparison.Ordinal) ? (candidates.Count > 0 ? candidates[0] : null) : null);
+                    ?? (context.CodeActionEquivalenceKey is null
+                        || !context.CodeActionEquivalenceKey.StartsWith(diagnostic.Id, StringComparison.Ordinal)
+                            ? (candidates.Count > 0 ? candidates[0] : null) : null);
                 if (chosen is not null)
                 {
                     edits.Add(chosen);
@@ -64,7 +67,9 @@ internal sealed class TracedLlmFixAllProvider : FixAllProvider
             context.CodeActionEquivalenceKey);
     }
 
-    private static async Task<List<(Document Document, ImmutableArray<Diagnostic> Diagnostics)>> DiagnosticsInScopeAsync(FixAllContext context)
+    private static async Task<
+        List<(Document Document, ImmutableArray<Diagnostic> Diagnostics)>
+    > DiagnosticsInScopeAsync(FixAllContext context)
     {
         var result = new List<(Document, ImmutableArray<Diagnostic>)>();
         var projects = context.Scope switch
@@ -74,7 +79,8 @@ internal sealed class TracedLlmFixAllProvider : FixAllProvider
             _ => Enumerable.Empty<Project>(),
         };
 
-        if (context.Scope is FixAllScope.Document or FixAllScope.ContainingMember or FixAllScope.ContainingType && context.Document is { } single)
+        if (context.Scope is FixAllScope.Document or FixAllScope.ContainingMember or FixAllScope.ContainingType
+            && context.Document is { } single)
         {
             result.Add((single, await context.GetDocumentDiagnosticsAsync(single).ConfigureAwait(false)));
             return result;

@@ -18,7 +18,9 @@ internal sealed class CallCollector : IFactCollector
             case IInvocationOperation invocation:
                 if (invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke)
                 {
-                    if (invocation.Instance is { } target && ValueFlow.Unwrap(target) is IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member)
+                    if (invocation.Instance is { } target
+                        && ValueFlow.Unwrap(target)
+                            is IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member)
                     {
                         Add(member.Member, invocation, scope);
                     }
@@ -57,7 +59,9 @@ internal sealed class CallCollector : IFactCollector
             case IUsingDeclarationOperation declaration:
                 AddDisposals(declaration.DeclarationGroup, declaration.IsAsynchronous, declaration, scope);
                 break;
-            case IBinaryOperation or IUnaryOperation or IConversionOperation or ICompoundAssignmentOperation or IIncrementOrDecrementOperation:
+            case IBinaryOperation
+            or IUnaryOperation or IConversionOperation or ICompoundAssignmentOperation
+            or IIncrementOrDecrementOperation:
                 Add(UserDefinedOperator(operation), operation, scope);
                 break;
             case IForEachLoopOperation { Syntax: CommonForEachStatementSyntax loop, SemanticModel: { } model }:
@@ -72,7 +76,10 @@ internal sealed class CallCollector : IFactCollector
                 }
 
                 break;
-            case IDeconstructionAssignmentOperation { Syntax: AssignmentExpressionSyntax deconstruction, SemanticModel: { } model }:
+            case IDeconstructionAssignmentOperation
+            {
+                Syntax: AssignmentExpressionSyntax deconstruction, SemanticModel: { } model
+            }:
                 AddDeconstructions(model.GetDeconstructionInfo(deconstruction), operation, scope);
                 break;
         }
@@ -128,7 +135,8 @@ internal sealed class CallCollector : IFactCollector
     private static bool HoldsDelegates(ITypeSymbol type, int depth) =>
         type.TypeKind == TypeKind.Delegate
         || (depth < 2 && type is IArrayTypeSymbol array && HoldsDelegates(array.ElementType, depth + 1))
-        || (depth < 2 && type is INamedTypeSymbol { IsGenericType: true } generic && generic.TypeArguments.Any(argument => HoldsDelegates(argument, depth + 1)));
+        || (depth < 2 && type is INamedTypeSymbol { IsGenericType: true } generic
+            && generic.TypeArguments.Any(argument => HoldsDelegates(argument, depth + 1)));
 
     private static void Add(ISymbol? callee, IOperation site, MethodScope scope)
     {
@@ -155,6 +163,8 @@ internal sealed class CallCollector : IFactCollector
             callee = callee.OriginalDefinition;
         }
 
-        scope.Facts.Calls.Add(new CallEdge(callee, scope.InAttemptScope(site), site is IMethodReferenceOperation ? Handling.Anytime : scope.HandlingOf(site), scope.RunsAsLibraryCallback(site), site.Syntax));
+        scope.Facts.Calls.Add(new CallEdge(callee, scope.InAttemptScope(site),
+                site is IMethodReferenceOperation ? Handling.Anytime : scope.HandlingOf(site),
+                scope.RunsAsLibraryCallback(site), site.Syntax));
     }
 }

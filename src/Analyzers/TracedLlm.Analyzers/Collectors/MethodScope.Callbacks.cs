@@ -47,8 +47,12 @@ internal sealed partial class MethodScope
         {
             IEventAssignmentOperation { Adds: true, EventReference: IEventReferenceOperation reference } assignment =>
                 assignment.HandlerValue == value && IsLibraryEvent(reference.Event),
-            IArgumentOperation { Parameter: { } parameter, Parent: IObjectCreationOperation { Constructor: { } constructor } } => Types.IsTimerCallback(constructor, parameter),
-            IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation invocation } => Types.IsTimerCallback(invocation.TargetMethod, parameter),
+            IArgumentOperation
+            {
+                Parameter: { } parameter, Parent: IObjectCreationOperation { Constructor: { } constructor }
+            } => Types.IsTimerCallback(constructor, parameter),
+            IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation invocation } =>
+                Types.IsTimerCallback(invocation.TargetMethod, parameter),
             _ => false,
         };
         return callback && !CompletesATask(target);
@@ -65,14 +69,17 @@ internal sealed partial class MethodScope
     private static bool CompletesATask(IOperation target)
     {
         var bodies = target is IMethodReferenceOperation { Method: var method }
-            ? method.OriginalDefinition.DeclaringSyntaxReferences.Select(r => r.GetSyntax())
-            : new[] { target.Syntax };
-        return bodies.Any(body => body.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>().Any(call => call.Expression switch
-        {
-            Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access => Completions.Contains(access.Name.Identifier.ValueText),
-            Microsoft.CodeAnalysis.CSharp.Syntax.MemberBindingExpressionSyntax binding => Completions.Contains(binding.Name.Identifier.ValueText),
-            _ => false,
-        }));
+            ? method.OriginalDefinition.DeclaringSyntaxReferences.Select(r => r.GetSyntax()) : new[] { target.Syntax };
+        return bodies.Any(body => body.DescendantNodes()
+                .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>()
+                .Any(call => call.Expression switch
+                    {
+                        Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access =>
+                            Completions.Contains(access.Name.Identifier.ValueText),
+                        Microsoft.CodeAnalysis.CSharp.Syntax.MemberBindingExpressionSyntax binding =>
+                            Completions.Contains(binding.Name.Identifier.ValueText),
+                        _ => false,
+                    }));
     }
 
     /// <summary>An event declared outside this compilation that no type of it implements or overrides.</summary>
@@ -91,12 +98,16 @@ internal sealed partial class MethodScope
 
         // While it is read, its own calls (recursion) say nothing either way.
         _callbackOnly[function] = true;
-        var uses = Operations.Where(o => o switch
-        {
-            IMethodReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, function),
-            IInvocationOperation call => SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, function),
-            _ => false,
-        }).ToList();
+        var uses = Operations
+            .Where(o => o switch
+                {
+                    IMethodReferenceOperation reference => SymbolEqualityComparer.Default.Equals(
+                        reference.Method.OriginalDefinition, function),
+                    IInvocationOperation call => SymbolEqualityComparer.Default.Equals(
+                        call.TargetMethod.OriginalDefinition, function),
+                    _ => false,
+                })
+            .ToList();
         var result = uses.Count > 0 && uses.All(RunsAsLibraryCallback);
         _callbackOnly[function] = result;
         return result;

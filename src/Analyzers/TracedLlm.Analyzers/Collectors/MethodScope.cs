@@ -23,7 +23,8 @@ internal sealed partial class MethodScope(
     /// <summary>Spans started in the block, by the syntax of their start, with the message when left open.</summary>
     public Dictionary<SyntaxNode, string> SpanStarts { get; } = new();
 
-    /// <summary>The span flow has work here: a span started outside a <c>using</c>, or one given by ref or out.</summary>
+    /// <summary>The span flow has work here: a span started outside a <c>using</c>, or one given by ref or
+    /// out.</summary>
     public bool HandlesSpans { get; set; }
 
     public WellKnownTypes Types => Compilation.Types;
@@ -35,7 +36,8 @@ internal sealed partial class MethodScope(
     public ImmutableArray<IOperation> Blocks { get; } = blocks;
 
     /// <summary>Every operation of the blocks, in tree order.</summary>
-    public IReadOnlyList<IOperation> Operations => _operations ??= Blocks.SelectMany(b => b.DescendantsAndSelf()).ToList();
+    public IReadOnlyList<IOperation> Operations =>
+        _operations ??= Blocks.SelectMany(b => b.DescendantsAndSelf()).ToList();
 
     public ValueFlow Flow =>
         _flow ??= new ValueFlow(Types, Owner, Blocks, use => KeyContent.Content(use, this), Compilation.BodyOf);
@@ -62,7 +64,8 @@ internal sealed partial class MethodScope(
 
         for (var current = operation; current.Parent is not null; current = current.Parent)
         {
-            if (current is IAnonymousFunctionOperation or IMethodReferenceOperation && current.Parent is IDelegateCreationOperation creation && IsAttemptOperation(creation))
+            if (current is IAnonymousFunctionOperation or IMethodReferenceOperation
+                && current.Parent is IDelegateCreationOperation creation && IsAttemptOperation(creation))
             {
                 return true;
             }
@@ -122,7 +125,8 @@ internal sealed partial class MethodScope(
                     _runsLater ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
                     if (!_runsLater.TryGetValue(function, out var later))
                     {
-                        _runsLater[function] = later = RunsLater(function, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+                        _runsLater[function] = later = RunsLater(function,
+                            new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
                     }
 
                     return later ? Handling.Anytime : Handling.InBody;
@@ -179,8 +183,9 @@ internal sealed partial class MethodScope(
     }
 
     /// <summary>The receiver of a call: its instance, or the first argument of an extension method.</summary>
-    public static IOperation? Receiver(IInvocationOperation invocation) =>
-        invocation.Instance ?? (invocation.TargetMethod.IsExtensionMethod ? invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value : null);
+    public static IOperation? Receiver(IInvocationOperation invocation) => invocation.Instance
+        ?? (invocation.TargetMethod.IsExtensionMethod
+                ? invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value : null);
 }
 
 /// <summary>Reads one concern's facts from the operations of a block, visited once in tree order.</summary>

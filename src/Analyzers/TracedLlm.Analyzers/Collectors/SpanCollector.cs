@@ -19,12 +19,14 @@ internal sealed class SpanCollector : IFactCollector
 
         // A source method that gives a span through a ref or out parameter: the span flow follows it.
         if (!invocation.TargetMethod.DeclaringSyntaxReferences.IsEmpty
-            && invocation.TargetMethod.Parameters.Any(p => p.RefKind is RefKind.Ref or RefKind.Out && SpanAnalysis.IsSpan(p.Type, scope.Types)))
+            && invocation.TargetMethod.Parameters.Any(p =>
+                p.RefKind is RefKind.Ref or RefKind.Out && SpanAnalysis.IsSpan(p.Type, scope.Types)))
         {
             scope.HandlesSpans = true;
         }
 
-        if (!(IsStart(invocation.TargetMethod, scope.Types) || scope.Compilation.IsSpanFactory(invocation.TargetMethod)))
+        if (!(IsStart(invocation.TargetMethod, scope.Types) || scope.Compilation.IsSpanFactory(invocation.TargetMethod))
+        )
         {
             return;
         }
@@ -34,11 +36,17 @@ internal sealed class SpanCollector : IFactCollector
         var parent = invocation.Arguments.FirstOrDefault(a => Same(a.Parameter?.Type, scope.Types.ActivityContext));
         if (parent is not null && !parent.IsImplicit && IsEmptyContext(parent.Value, scope.Types))
         {
-            Add(scope, location, "This Activity is started with an empty parent context: it becomes the root of a new trace, an orphan; pass the request span's context", DiagnosticIds.SpanOrphanKind);
+            Add(scope, location,
+                "This Activity is started with an empty parent context: it becomes the root of a new trace, an "
+                + "orphan; pass the request span's context",
+                DiagnosticIds.SpanOrphanKind);
         }
         else if (parent is null or { IsImplicit: true } && ClearsCurrentBefore(root, invocation, scope.Types))
         {
-            Add(scope, location, "This Activity is started after Activity.Current was set to null and without an explicit parent: it becomes an orphan; pass the request span's context", DiagnosticIds.SpanOrphanKind);
+            Add(scope, location,
+                "This Activity is started after Activity.Current was set to null and without an explicit parent: it "
+                + "becomes an orphan; pass the request span's context",
+                DiagnosticIds.SpanOrphanKind);
         }
 
         // Whether it is left open is decided when the block is complete, by the span flow. One started into a
@@ -52,9 +60,20 @@ internal sealed class SpanCollector : IFactCollector
         }
     }
 
-    private static bool IsUsing(IOperation? consumer) =>
-        consumer is IUsingOperation
-        || (consumer is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: IUsingDeclarationOperation or IUsingOperation } } } });
+    private static bool IsUsing(IOperation? consumer) => consumer is IUsingOperation
+        || (consumer is IVariableInitializerOperation
+            {
+                Parent: IVariableDeclaratorOperation
+                {
+                    Parent: IVariableDeclarationOperation
+                    {
+                        Parent: IVariableDeclarationGroupOperation
+                        {
+                            Parent: IUsingDeclarationOperation or IUsingOperation
+                        }
+                    }
+                }
+            });
 
     /// <summary>The span's local is stopped or disposed by the next statement's <c>finally</c>, and never assigned
     /// again.</summary>
@@ -63,43 +82,62 @@ internal sealed class SpanCollector : IFactCollector
     private static bool EndedByTheNextFinally(IOperation? consumer, IOperation root)
     {
         if (consumer is not IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }
-            || declarator.Parent is not IVariableDeclarationOperation { Declarators.Length: 1, Parent: IVariableDeclarationGroupOperation { Declarations.Length: 1 } group }
+            || declarator.Parent is not IVariableDeclarationOperation
+                {
+                    Declarators.Length: 1, Parent: IVariableDeclarationGroupOperation { Declarations.Length: 1 } group
+                }
             || group.Parent is not IBlockOperation block)
         {
             return false;
         }
 
         var index = block.Operations.IndexOf(group);
-        if (index < 0 || index + 1 >= block.Operations.Length || block.Operations[index + 1] is not ITryOperation { Finally: { } @finally })
+        if (index < 0 || index + 1 >= block.Operations.Length
+            || block.Operations[index + 1] is not ITryOperation { Finally: { } @finally })
         {
             return false;
         }
 
         var local = declarator.Symbol;
-        bool Is(IOperation? operation) => operation is ILocalReferenceOperation reference && Same(reference.Local, local);
-        bool Ends(IOperation statement) => statement is IExpressionStatementOperation { Operation: var call } && call switch
-        {
-            IInvocationOperation { TargetMethod.Name: "Stop" or "Dispose" } invocation => Is(invocation.Instance),
-            IConditionalAccessOperation { WhenNotNull: IInvocationOperation { TargetMethod.Name: "Stop" or "Dispose" } } access => Is(access.Operation),
-            _ => false,
-        };
+        bool Is(IOperation? operation) =>
+            operation is ILocalReferenceOperation reference && Same(reference.Local, local);
+        bool Ends(IOperation statement) => statement is IExpressionStatementOperation { Operation: var call }
+            && call switch
+            {
+                IInvocationOperation { TargetMethod.Name: "Stop" or "Dispose" } invocation => Is(invocation.Instance),
+                IConditionalAccessOperation
+                {
+                    WhenNotNull: IInvocationOperation { TargetMethod.Name: "Stop" or "Dispose" }
+                } access => Is(access.Operation),
+                _ => false,
+            };
 
         return @finally.Operations.Any(Ends)
-            && !root.DescendantsAndSelf().Any(o => o is ISimpleAssignmentOperation { Target: var target } && Is(target)
-                || o is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument && Is(argument.Value));
+            && !root.DescendantsAndSelf()
+                .Any(o => o is ISimpleAssignmentOperation { Target: var target } && Is(target)
+                    || o is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument
+                        && Is(argument.Value));
     }
 
-    private const string Handed = "This Activity is not ended on every path: the code it is handed to does not end it everywhere; declare it with 'using', or Stop or Dispose it in a finally block";
+    private const string Handed =
+        "This Activity is not ended on every path: the code it is handed to does not end it everywhere; declare it "
+        + "with 'using', or Stop or Dispose it in a finally block";
 
     /// <summary>The message for a start left open, by what receives the Activity; null when it is handed on.</summary>
     private static string? Message(IOperation? consumer, IOperation value) => consumer switch
-    {
-        IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => $"The Activity in '{declarator.Symbol.Name}' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block",
-        ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == value => $"The Activity in '{local.Local.Name}' is not ended on every path: Stop or Dispose it in a finally block",
-        ISimpleAssignmentOperation { Target: IDiscardOperation } discard when discard.Value == value => "This Activity is started and discarded, so it is never ended: keep it in a 'using' variable",
-        IExpressionStatementOperation => "This Activity is started and never ended: keep it in a 'using' variable",
-        _ => null,
-    };
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } =>
+                $"The Activity in '{declarator.Symbol.Name}' is not ended on every path: declare it with 'using', "
+                + $"or Stop or Dispose it in a finally block",
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment
+                when assignment.Value == value =>
+                $"The Activity in '{local.Local.Name}' is not ended on every path: Stop or Dispose it in a finally "
+                + $"block",
+            ISimpleAssignmentOperation { Target: IDiscardOperation } discard when discard.Value == value =>
+                "This Activity is started and discarded, so it is never ended: keep it in a 'using' variable",
+            IExpressionStatementOperation => "This Activity is started and never ended: keep it in a 'using' variable",
+            _ => null,
+        };
 
     /// <summary>The spans of the block left open on some path (<see cref="SpanAnalysis"/>), at their starts.</summary>
     public static void Complete(MethodScope scope)
@@ -111,7 +149,9 @@ internal sealed class SpanCollector : IFactCollector
 
         foreach (var block in scope.Blocks)
         {
-            if (block.Kind is not (OperationKind.Block or OperationKind.MethodBody or OperationKind.ConstructorBody or OperationKind.FieldInitializer or OperationKind.PropertyInitializer))
+            if (block.Kind
+                is not (OperationKind.Block or OperationKind.MethodBody or OperationKind.ConstructorBody
+                    or OperationKind.FieldInitializer or OperationKind.PropertyInitializer))
             {
                 continue;
             }
@@ -121,9 +161,15 @@ internal sealed class SpanCollector : IFactCollector
                 continue;
             }
 
-            foreach (var start in SpanAnalysis.OpenSpans(graph, scope.Owner, scope.Options, scope.Types, scope.CancellationToken))
+            foreach (var start in SpanAnalysis.OpenSpans(
+                    graph,
+                    scope.Owner,
+                    scope.Options,
+                    scope.Types,
+                    scope.CancellationToken))
             {
-                Add(scope, start.GetLocation(), scope.SpanStarts.TryGetValue(start, out var message) ? message : Handed, DiagnosticIds.SpanLifecycleKind);
+                Add(scope, start.GetLocation(), scope.SpanStarts.TryGetValue(start, out var message) ? message : Handed,
+                    DiagnosticIds.SpanLifecycleKind);
             }
         }
     }
@@ -135,7 +181,8 @@ internal sealed class SpanCollector : IFactCollector
     private static void Add(MethodScope scope, Location location, string message, string kind) =>
         scope.Facts.SpanProblems.Add(new SpanProblem(location, message, kind));
 
-    /// <summary>What receives the started Activity, past conversions, <c>?.</c> and fluent calls that return it.</summary>
+    /// <summary>What receives the started Activity, past conversions, <c>?.</c> and fluent calls that return
+    /// it.</summary>
     private static (IOperation? Consumer, IOperation Value) Consumer(IOperation value)
     {
         var current = value;
@@ -172,7 +219,8 @@ internal sealed class SpanCollector : IFactCollector
     {
         value = ValueFlow.Unwrap(value);
         return value is IDefaultValueOperation
-            || (value is IObjectCreationOperation creation && creation.Arguments.Length == 0 && Same(creation.Type, types.ActivityContext));
+            || (value is IObjectCreationOperation creation && creation.Arguments.Length == 0
+                && Same(creation.Type, types.ActivityContext));
     }
 
     private static bool ClearsCurrentBefore(IOperation root, IOperation start, WellKnownTypes types) =>

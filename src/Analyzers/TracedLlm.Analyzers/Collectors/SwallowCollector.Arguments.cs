@@ -9,15 +9,21 @@ internal sealed partial class SwallowCollector
 
     /// <summary>One statement of a probe's handler (<see cref="IsProbeHandler"/>).</summary>
     private static bool IsProbeStatement(IOperation statement, MethodScope scope) => statement switch
-    {
-        IEmptyOperation => true,
-        IBranchOperation { BranchKind: BranchKind.Continue or BranchKind.Break } => true,
-        IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak } leave => leave.ReturnedValue is null || ComputedWithoutCalls(leave.ReturnedValue, scope.Types),
-        IExpressionStatementOperation { Operation: IInvocationOperation call } => scope.Compilation.IsLogCall(call),
-        IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: ILocalReferenceOperation or IParameterReferenceOperation { Parameter.RefKind: RefKind.Out } } assignment } =>
-            ComputedWithoutCalls(assignment.Value, scope.Types),
-        _ => false,
-    };
+        {
+            IEmptyOperation => true,
+            IBranchOperation { BranchKind: BranchKind.Continue or BranchKind.Break } => true,
+            IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak } leave => leave.ReturnedValue
+                is null || ComputedWithoutCalls(leave.ReturnedValue, scope.Types),
+            IExpressionStatementOperation { Operation: IInvocationOperation call } => scope.Compilation.IsLogCall(call),
+            IExpressionStatementOperation
+            {
+                Operation: ISimpleAssignmentOperation
+                {
+                    Target: ILocalReferenceOperation or IParameterReferenceOperation { Parameter.RefKind: RefKind.Out }
+                } assignment
+            } => ComputedWithoutCalls(assignment.Value, scope.Types),
+            _ => false,
+        };
 
     /// <summary>The types a catch takes: its own, or those its filter tests for when it tests only types.</summary>
     private static List<ITypeSymbol>? CaughtTypes(ICatchClauseOperation @catch)
@@ -28,7 +34,9 @@ internal sealed partial class SwallowCollector
         }
 
         var tested = new List<ITypeSymbol>();
-        return @catch.ExceptionDeclarationOrExpression is IVariableDeclaratorOperation { Symbol: { } exception } && TypeTests(filter, exception, tested) ? tested : null;
+        return
+            @catch.ExceptionDeclarationOrExpression is IVariableDeclaratorOperation { Symbol: { } exception }
+            && TypeTests(filter, exception, tested) ? tested : null;
     }
 
     private static bool TypeTests(IOperation test, ILocalSymbol exception, List<ITypeSymbol> tested)

@@ -15,14 +15,18 @@ internal sealed partial class SwallowCollector
         var kept = new List<ILocalSymbol>();
         foreach (var statement in @catch.Handler.Operations)
         {
-            var keeper = statement is IExpressionStatementOperation { Operation: var expression } ? ValueFlow.Unwrap(expression) switch
-            {
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } store when IsCaught(store.Value, caught, types) => target.Local,
-                IInvocationOperation { TargetMethod.Name: "Add", Instance: { } collection, Arguments.Length: 1 } add
-                    when ValueFlow.Unwrap(collection) is ILocalReferenceOperation list && IsCaught(add.Arguments[0].Value, caught, types) => list.Local,
-                _ => null,
-            } : null;
-            if (keeper is not null && keeper.DeclaringSyntaxReferences.All(reference => !@try.Syntax.Span.Contains(reference.Span)))
+            var keeper = statement is IExpressionStatementOperation { Operation: var expression }
+                ? ValueFlow.Unwrap(expression) switch
+                {
+                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } store
+                        when IsCaught(store.Value, caught, types) => target.Local,
+                    IInvocationOperation { TargetMethod.Name: "Add", Instance: { } collection, Arguments.Length: 1 } add
+                        when ValueFlow.Unwrap(collection) is ILocalReferenceOperation list
+                            && IsCaught(add.Arguments[0].Value, caught, types) => list.Local,
+                    _ => null,
+                } : null;
+            if (keeper is not null
+                && keeper.DeclaringSyntaxReferences.All(reference => !@try.Syntax.Span.Contains(reference.Span)))
             {
                 kept.Add(keeper);
             }
@@ -45,7 +49,8 @@ internal sealed partial class SwallowCollector
 
         var own = ValueFlow.Own(body).ToList();
         return own.Any(o => o.Syntax.SpanStart >= @try.Syntax.Span.End && ThrowsKept(o, kept, types)
-            && Reachable(o, body) && !InLaterHandler(o, body) && !Rewritten(own, kept, @try, o) && !GuardedAgainst(o, body, kept, caught.Type));
+            && Reachable(o, body) && !InLaterHandler(o, body) && !Rewritten(own, kept, @try, o)
+            && !GuardedAgainst(o, body, kept, caught.Type));
     }
 
     /// <summary>A statement before the throw leaves its block first: dead code throws nothing.</summary>
@@ -76,21 +81,25 @@ internal sealed partial class SwallowCollector
     }
 
     /// <summary>The throw is in a later catch clause: it runs when something else fails.</summary>
-    private static bool InLaterHandler(IOperation thrown, IOperation body) =>
-        ValueFlow.Ancestors(thrown).TakeWhile(current => current != body).Any(current => current is ICatchClauseOperation);
+    private static bool InLaterHandler(IOperation thrown, IOperation body) => ValueFlow.Ancestors(thrown)
+            .TakeWhile(current => current != body).Any(current => current is ICatchClauseOperation);
 
-    /// <summary>A kept local written again between the <c>try</c> and the throw: what is thrown is no failure.</summary>
-    private static bool Rewritten(List<IOperation> own, List<ILocalSymbol> kept, ITryOperation @try, IOperation thrown) =>
+    /// <summary>A kept local written again between the <c>try</c> and the throw: what is thrown is no
+    /// failure.</summary>
+    private static bool Rewritten(List<IOperation> own, List<ILocalSymbol> kept, ITryOperation @try,
+        IOperation thrown) =>
         own.Any(o => o is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target }
             && kept.Contains(target.Local, SymbolEqualityComparer.Default)
             && o.Syntax.SpanStart >= @try.Syntax.Span.End && o.Syntax.SpanStart < thrown.Syntax.SpanStart);
 
     /// <summary>The throw runs only when a test says the kept local holds no failure the catch keeps.</summary>
-    private static bool GuardedAgainst(IOperation thrown, IOperation body, List<ILocalSymbol> kept, ITypeSymbol? caughtType)
+    private static bool GuardedAgainst(IOperation thrown, IOperation body, List<ILocalSymbol> kept,
+        ITypeSymbol? caughtType)
     {
         for (IOperation current = thrown; current.Parent is { } parent && current != body; current = parent)
         {
-            if (parent is IConditionalOperation { Condition: var condition } conditional && conditional.WhenTrue == current
+            if (parent is IConditionalOperation { Condition: var condition } conditional
+                && conditional.WhenTrue == current
                 && condition.DescendantsAndSelf().Any(test => Excludes(test, kept, caughtType)))
             {
                 return true;
@@ -104,17 +113,21 @@ internal sealed partial class SwallowCollector
     {
         switch (test)
         {
-            case IIsPatternOperation { Value: var value, Pattern: var pattern } when Reads(value, kept) && test.Parent is not IUnaryOperation:
+            case IIsPatternOperation { Value: var value, Pattern: var pattern }
+                when Reads(value, kept) && test.Parent is not IUnaryOperation:
                 return pattern switch
                 {
-                    IConstantPatternOperation { Value: var constant } => constant.ConstantValue is { HasValue: true, Value: null },
+                    IConstantPatternOperation { Value: var constant } => constant.ConstantValue
+                        is { HasValue: true, Value: null },
                     ITypePatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
                     IDeclarationPatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
                     _ => false,
                 };
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals:
-                return (Reads(equals.LeftOperand, kept) && equals.RightOperand.ConstantValue is { HasValue: true, Value: null })
-                    || (Reads(equals.RightOperand, kept) && equals.LeftOperand.ConstantValue is { HasValue: true, Value: null });
+                return (Reads(equals.LeftOperand, kept)
+                        && equals.RightOperand.ConstantValue is { HasValue: true, Value: null })
+                    || (Reads(equals.RightOperand, kept)
+                        && equals.LeftOperand.ConstantValue is { HasValue: true, Value: null });
             default:
                 return false;
         }
@@ -126,29 +139,37 @@ internal sealed partial class SwallowCollector
         && !DerivesFrom(matched, caughtType) && !DerivesFrom(caughtType, matched);
 
     /// <summary>The caught exception, or <c>ExceptionDispatchInfo.Capture</c> of it.</summary>
-    private static bool IsCaught(IOperation value, ILocalSymbol caught, WellKnownTypes types) => ValueFlow.Unwrap(value) switch
-    {
-        ILocalReferenceOperation local => Same(local.Local, caught),
-        IInvocationOperation { TargetMethod: { Name: "Capture", IsStatic: true } capture, Arguments.Length: 1 } call =>
-            Same(capture.ContainingType, types.ExceptionDispatchInfo) && IsCaught(call.Arguments[0].Value, caught, types),
-        _ => false,
-    };
+    private static bool IsCaught(IOperation value, ILocalSymbol caught, WellKnownTypes types) =>
+        ValueFlow.Unwrap(value) switch
+        {
+            ILocalReferenceOperation local => Same(local.Local, caught),
+            IInvocationOperation
+            {
+                TargetMethod: { Name: "Capture", IsStatic: true } capture, Arguments.Length: 1
+            } call => Same(capture.ContainingType, types.ExceptionDispatchInfo)
+                && IsCaught(call.Arguments[0].Value, caught, types),
+            _ => false,
+        };
 
     /// <summary>A throw of what a kept local holds, of an exception built from it, or its dispatch info's.</summary>
-    private static bool ThrowsKept(IOperation operation, List<ILocalSymbol> kept, WellKnownTypes types) => operation switch
-    {
-        IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown) switch
+    private static bool ThrowsKept(IOperation operation, List<ILocalSymbol> kept, WellKnownTypes types) =>
+        operation switch
         {
-            IObjectCreationOperation creation => types.Exception is { } exception && DerivesFrom(creation.Type, exception)
-                && creation.Arguments.Any(argument => Reads(argument.Value, kept)),
-            var value => Reads(value, kept),
-        },
-        IInvocationOperation { TargetMethod: { Name: "Throw" } rethrow } call when Same(rethrow.ContainingType, types.ExceptionDispatchInfo) =>
-            (CalledOn(call) is { } instance && (Reads(instance, kept)
-                || (instance is IInvocationOperation { TargetMethod.Name: "Capture", Arguments.Length: 1 } capture && Reads(capture.Arguments[0].Value, kept))))
-            || (rethrow.IsStatic && call.Arguments.Length == 1 && Reads(call.Arguments[0].Value, kept)),
-        _ => false,
-    };
+            IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown) switch
+            {
+                IObjectCreationOperation creation => types.Exception is { } exception
+                    && DerivesFrom(creation.Type, exception)
+                    && creation.Arguments.Any(argument => Reads(argument.Value, kept)),
+                var value => Reads(value, kept),
+            },
+            IInvocationOperation { TargetMethod: { Name: "Throw" } rethrow } call
+                when Same(rethrow.ContainingType, types.ExceptionDispatchInfo) =>
+                (CalledOn(call) is { } instance && (Reads(instance, kept)
+                    || (instance is IInvocationOperation { TargetMethod.Name: "Capture", Arguments.Length: 1 } capture
+                        && Reads(capture.Arguments[0].Value, kept))))
+                || (rethrow.IsStatic && call.Arguments.Length == 1 && Reads(call.Arguments[0].Value, kept)),
+            _ => false,
+        };
 
     /// <summary>What a call is made on (<see cref="MethodScope.Receiver"/>), through <c>?.</c> too.</summary>
     private static IOperation? CalledOn(IInvocationOperation call)
@@ -166,9 +187,10 @@ internal sealed partial class SwallowCollector
 
     /// <summary>A kept local itself, or a call on it (<c>errors.ToArray()</c>).</summary>
     private static bool Reads(IOperation value, List<ILocalSymbol> kept) => ValueFlow.Unwrap(value) switch
-    {
-        ILocalReferenceOperation local => kept.Contains(local.Local, SymbolEqualityComparer.Default),
-        IInvocationOperation call => CalledOn(call) is ILocalReferenceOperation on && kept.Contains(on.Local, SymbolEqualityComparer.Default),
-        _ => false,
-    };
+        {
+            ILocalReferenceOperation local => kept.Contains(local.Local, SymbolEqualityComparer.Default),
+            IInvocationOperation call => CalledOn(call) is ILocalReferenceOperation on
+                && kept.Contains(on.Local, SymbolEqualityComparer.Default),
+            _ => false,
+        };
 }

@@ -13,7 +13,8 @@ internal sealed partial class SwallowCollector : IFactCollector
 {
     private static readonly HashSet<string> ErrorResults = new(StringComparer.Ordinal)
     {
-        "BadRequest", "Problem", "ValidationProblem", "StatusCode", "NotFound", "Conflict", "UnprocessableEntity", "Unauthorized", "Forbid", "InternalServerError",
+        "BadRequest", "Problem", "ValidationProblem", "StatusCode", "NotFound", "Conflict", "UnprocessableEntity",
+        "Unauthorized", "Forbid", "InternalServerError",
     };
 
     public void Visit(IOperation operation, MethodScope scope)
@@ -25,8 +26,11 @@ internal sealed partial class SwallowCollector : IFactCollector
                 when !scope.RunsAsLibraryCallback(@catch) && !InDetachedTask(@catch, scope.Types):
                 VisitCatch(@catch, scope);
                 break;
-            case IInvocationOperation invocation when invocation.TargetMethod.Locations.Any(l => l.IsInSource) && !invocation.TargetMethod.ReturnsVoid:
-                scope.Facts.ResultUses.Add(new ResultUse(invocation.TargetMethod.OriginalDefinition, TurnsIntoFailure(invocation, scope), IsDiscardedTask(invocation, scope.Types)));
+            case IInvocationOperation invocation
+                when invocation.TargetMethod.Locations.Any(l => l.IsInSource) && !invocation.TargetMethod.ReturnsVoid:
+                scope.Facts.ResultUses.Add(
+                    new ResultUse(invocation.TargetMethod.OriginalDefinition, TurnsIntoFailure(invocation, scope),
+                        IsDiscardedTask(invocation, scope.Types)));
                 break;
         }
     }
@@ -46,7 +50,8 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         var handoff = scope.Compilation.Handoff;
         // A catch in a type's disposal is not read: the dispose pattern asks disposal not to throw (CA1065).
-        if ((scope.Owner is IMethodSymbol owner && scope.Compilation.IsDisposal(owner)) || handoff.Always(@catch.Handler) || (@catch.Filter is { } filter && handoff.Anywhere(filter)))
+        if ((scope.Owner is IMethodSymbol owner && scope.Compilation.IsDisposal(owner))
+            || handoff.Always(@catch.Handler) || (@catch.Filter is { } filter && handoff.Anywhere(filter)))
         {
             return;
         }
@@ -60,7 +65,8 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         // A try that cannot throw, or only through interface or virtual calls of source, read at the end.
         var dispatched = new List<IMethodSymbol>();
-        var quietIfHeld = @try is not null && scope.Compilation.CannotThrow(@try.Body, dispatched) ? dispatched.Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray() : default;
+        var quietIfHeld = @try is not null && scope.Compilation.CannotThrow(@try.Body, dispatched)
+                ? dispatched.Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray() : default;
         if (!quietIfHeld.IsDefault && quietIfHeld.IsEmpty)
         {
             return;
@@ -73,27 +79,33 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         // A cancellation caught while a first failure is handled is a second exception: the request is being torn down,
         // and the first failure is its outer catch's.
-        var cancellation = scope.Types.OperationCanceledException is { } cancelled && DerivesFrom(@catch.ExceptionType, cancelled);
+        var cancellation =
+            scope.Types.OperationCanceledException is { } cancelled && DerivesFrom(@catch.ExceptionType, cancelled);
         var handling = cancellation ? scope.HandlingOf(@catch) : Handling.Anytime;
         if (handling == Handling.InCatch)
         {
             return;
         }
 
-        var location = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation() : @catch.Syntax.GetLocation();
+        var location = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation()
+            : @catch.Syntax.GetLocation();
         // A bare catch (typed as object) swallows any exception.
-        var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object ? "System.Exception" : @catch.ExceptionType.ToDisplayString();
+        var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object ? "System.Exception"
+                : @catch.ExceptionType.ToDisplayString();
         // The request's own failure by what the method shows: an error answered, or a model call given up; a send
         // whose client only the compilation can tell is read at its end.
-        var answersError = scope.Compilation.AnswersRequest(@catch.Handler, ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol);
+        var answersError = scope.Compilation.AnswersRequest(@catch.Handler,
+            ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol);
         var given = @try is null ? null : CompilationFacts.GivenUpScope(@catch, @try);
-        var sends = given is null ? new List<ModelCallSite>() : given.DescendantsAndSelf().OfType<IInvocationOperation>()
-            .Select(call => UpstreamCollector.ModelCall(call, scope)).OfType<ModelCallSite>().ToList();
-        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answersError, sends.Any(send => send.Evident),
-            CompilationFacts.AnswerCalls(@catch.Handler), given is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(given),
-            sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(),
-            handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,
-            FailsOpen(@catch, scope) || Relays(@catch, @try, scope) || RethrowsSome(@catch, @try, scope)));
+        var sends = given is null ? new List<ModelCallSite>()
+            : given.DescendantsAndSelf().OfType<IInvocationOperation>()
+                .Select(call => UpstreamCollector.ModelCall(call, scope)).OfType<ModelCallSite>().ToList();
+        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answersError,
+                sends.Any(send => send.Evident), CompilationFacts.AnswerCalls(@catch.Handler),
+                given is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(given),
+                sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(),
+                handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,
+                FailsOpen(@catch, scope) || Relays(@catch, @try, scope) || RethrowsSome(@catch, @try, scope)));
     }
 
     /// <summary>The lambdas and local functions around an operation, innermost first.</summary>
@@ -198,7 +210,8 @@ internal sealed partial class SwallowCollector : IFactCollector
     private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
         types.OperationCanceledException is { } cancelled && DerivesFrom(type, cancelled);
 
-    /// <summary>In a lambda handed to <c>Task.Run</c> whose task is discarded or kept: the request never waits.</summary>
+    /// <summary>In a lambda handed to <c>Task.Run</c> whose task is discarded or kept: the request never
+    /// waits.</summary>
     private static bool InDetachedTask(IOperation operation, WellKnownTypes types) => ValueFlow.Ancestors(operation)
         .Any(current => current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start
             && DerivesFrom(start.Type, types.Task!)
@@ -223,17 +236,21 @@ internal sealed partial class SwallowCollector : IFactCollector
     /// <summary>Every path out of the catch returns a value from the method: the exception became its result.</summary>
     private static bool ReturnsAResult(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope)
     {
-        if (scope.Owner is not IMethodSymbol { ReturnsVoid: false } method || IsTask(method.ReturnType, scope.Types) && method.ReturnType is INamedTypeSymbol { TypeArguments.Length: 0 })
+        if (scope.Owner is not IMethodSymbol { ReturnsVoid: false } method
+            || IsTask(method.ReturnType, scope.Types)
+                && method.ReturnType is INamedTypeSymbol { TypeArguments.Length: 0 })
         {
             return false;
         }
 
         var last = @catch.Handler.Operations.LastOrDefault();
         return last is IReturnOperation { ReturnedValue: not null }
-            || (last is not IBranchOperation && !@catch.Handler.Operations.Any(FailureHandoff.Leaves) && @try is not null && Next(@try) is IReturnOperation { ReturnedValue: not null });
+            || (last is not IBranchOperation && !@catch.Handler.Operations.Any(FailureHandoff.Leaves)
+                && @try is not null && Next(@try) is IReturnOperation { ReturnedValue: not null });
     }
 
-    /// <summary>The caller fails on the call's failure value (false, null): throws, reports or answers an error.</summary>
+    /// <summary>The caller fails on the call's failure value (false, null): throws, reports or answers an
+    /// error.</summary>
     private static bool TurnsIntoFailure(IInvocationOperation invocation, MethodScope scope)
     {
         var value = (IOperation)invocation;
@@ -251,7 +268,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         {
             // var (ok, text) = TryX(...): a Try-tuple's status is its bool element, when it has exactly one
             // (with two, which one says "failed" is not known: no status is assumed).
-            var flags = DeconstructedLocals(deconstruction.Target).Where(local => local.Type.SpecialType == SpecialType.System_Boolean).Take(2).ToList();
+            var flags = DeconstructedLocals(deconstruction.Target)
+                .Where(local => local.Type.SpecialType == SpecialType.System_Boolean).Take(2).ToList();
             stored = flags.Count == 1 ? flags[0] : null;
         }
 
@@ -275,25 +293,31 @@ internal sealed partial class SwallowCollector : IFactCollector
     }
 
     // A comparison of the result with any value: `x == Status.Failed` tests for the failure, `!=` for its absence.
-    private static bool? Compared(IOperation condition, IOperation value, ILocalSymbol? stored) =>
-        condition is IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } compare
-            && (Refers(compare.LeftOperand, value, stored) || Refers(compare.RightOperand, value, stored))
-            ? compare.OperatorKind == BinaryOperatorKind.Equals
-            : null;
+    private static bool? Compared(IOperation condition, IOperation value, ILocalSymbol? stored) => condition
+            is IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } compare
+        && (Refers(compare.LeftOperand, value, stored) || Refers(compare.RightOperand, value, stored))
+            ? compare.OperatorKind == BinaryOperatorKind.Equals : null;
 
     private static IEnumerable<ILocalSymbol> DeconstructedLocals(IOperation target) =>
-        (target is IDeclarationExpressionOperation declaration ? declaration.Expression : target) is ITupleOperation tuple
-            ? tuple.Elements.Select(element => element is IDeclarationExpressionOperation declared ? declared.Expression : element).OfType<ILocalReferenceOperation>().Select(reference => reference.Local)
+        (target is IDeclarationExpressionOperation declaration ? declaration.Expression : target)
+            is ITupleOperation tuple
+            ? tuple.Elements
+                .Select(element => element is IDeclarationExpressionOperation declared ? declared.Expression : element)
+                .OfType<ILocalReferenceOperation>().Select(reference => reference.Local)
             : Enumerable.Empty<ILocalSymbol>();
 
     private static bool IsDiscardedTask(IInvocationOperation invocation, WellKnownTypes types) =>
         IsTask(invocation.TargetMethod.ReturnType, types)
-        && invocation.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation } or IConversionOperation { Parent: ISimpleAssignmentOperation { Target: IDiscardOperation } };
+        && invocation.Parent
+            is ISimpleAssignmentOperation { Target: IDiscardOperation }
+                or IConversionOperation { Parent: ISimpleAssignmentOperation { Target: IDiscardOperation } };
 
     private static bool Refers(IOperation operation, IOperation value, ILocalSymbol? stored) =>
         ValueFlow.Unwrap(operation) is var unwrapped
-        && (unwrapped == value || (stored is not null && unwrapped is ILocalReferenceOperation local && Same(local.Local, stored))
-            || (unwrapped is IAwaitOperation awaited && ValueFlow.Unwrap(awaited.Operation) == ValueFlow.Unwrap(value)));
+        && (unwrapped == value
+            || (stored is not null && unwrapped is ILocalReferenceOperation local && Same(local.Local, stored))
+            || (unwrapped is IAwaitOperation awaited && ValueFlow.Unwrap(awaited.Operation) == ValueFlow.Unwrap(value))
+        );
 
     private static bool Fails(IOperation branch, MethodScope scope)
     {
@@ -304,8 +328,10 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         var last = branch is IBlockOperation block ? block.Operations.LastOrDefault() : branch;
         return last is IBranchOperation { BranchKind: BranchKind.Continue }
-            || (last is IReturnOperation { ReturnedValue: { } returned } && ValueFlow.Unwrap(returned) is IInvocationOperation result
-                && result.TargetMethod.ContainingType?.Name is "Results" or "TypedResults" && ErrorResults.Contains(result.TargetMethod.Name));
+            || (last is IReturnOperation { ReturnedValue: { } returned }
+                && ValueFlow.Unwrap(returned) is IInvocationOperation result
+                && result.TargetMethod.ContainingType?.Name is "Results" or "TypedResults"
+                && ErrorResults.Contains(result.TargetMethod.Name));
     }
 
     private static IOperation Statement(IOperation operation)
@@ -330,9 +356,11 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var index = block.Operations.IndexOf(statement);
-        return index >= 0 && index + offset >= 0 && index + offset < block.Operations.Length ? block.Operations[index + offset] : null;
+        return index >= 0 && index + offset >= 0 && index + offset < block.Operations.Length
+            ? block.Operations[index + offset] : null;
     }
 
-    private static bool IsTask(ITypeSymbol type, WellKnownTypes types) =>
-        DerivesFrom(type, types.Task!) || Same(type.OriginalDefinition, types.ValueTask) || type.OriginalDefinition.ToDisplayString() == "System.Threading.Tasks.ValueTask<TResult>";
+    private static bool IsTask(ITypeSymbol type, WellKnownTypes types) => DerivesFrom(type, types.Task!)
+        || Same(type.OriginalDefinition, types.ValueTask)
+        || type.OriginalDefinition.ToDisplayString() == "System.Threading.Tasks.ValueTask<TResult>";
 }

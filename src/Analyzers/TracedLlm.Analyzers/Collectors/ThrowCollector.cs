@@ -15,10 +15,12 @@ internal sealed class ThrowCollector : IFactCollector
             case IThrowOperation { Exception: { } thrown } @throw when !scope.RunsAsLibraryCallback(@throw):
                 Add(thrown, @throw.Syntax.GetLocation(), scope);
                 break;
-            case IInvocationOperation invocation when Raised(invocation, scope.Types) is { } raised && !scope.RunsAsLibraryCallback(invocation):
+            case IInvocationOperation invocation
+                when Raised(invocation, scope.Types) is { } raised && !scope.RunsAsLibraryCallback(invocation):
                 Add(raised, invocation.Syntax.GetLocation(), scope);
                 break;
-            case IInvocationOperation { TargetMethod.IsGenericMethod: true } helper when ThrownTypeArgument(helper, scope) is { } argument && !scope.RunsAsLibraryCallback(helper):
+            case IInvocationOperation { TargetMethod.IsGenericMethod: true } helper
+                when ThrownTypeArgument(helper, scope) is { } argument && !scope.RunsAsLibraryCallback(helper):
                 scope.Facts.Throws.Add(new ThrowSite(argument, true, helper.Syntax.GetLocation()));
                 break;
         }
@@ -33,8 +35,10 @@ internal sealed class ThrowCollector : IFactCollector
         return scope.Compilation.BodyOf(helper)?.DescendantsAndSelf().OfType<IThrowOperation>()
             .Select(t => t.Exception is { } thrown ? ValueFlow.Unwrap(thrown) : null)
             .OfType<ITypeParameterObjectCreationOperation>()
-            .Select(created => created.Type is ITypeParameterSymbol { TypeParameterKind: TypeParameterKind.Method } parameter
-                && Same(parameter.DeclaringMethod?.OriginalDefinition, helper) ? call.TargetMethod.TypeArguments[parameter.Ordinal] : null)
+            .Select(created =>
+                created.Type is ITypeParameterSymbol { TypeParameterKind: TypeParameterKind.Method } parameter
+                && Same(parameter.DeclaringMethod?.OriginalDefinition, helper)
+                    ? call.TargetMethod.TypeArguments[parameter.Ordinal] : null)
             .FirstOrDefault(type => type is not null);
     }
 
@@ -52,20 +56,25 @@ internal sealed class ThrowCollector : IFactCollector
 
             if (method.Name == "Throw" && !method.IsStatic && invocation.Instance is { } instance)
             {
-                return ValueFlow.Unwrap(instance) is IInvocationOperation { TargetMethod.Name: "Capture", Arguments.Length: 1 } capture ? capture.Arguments[0].Value : instance;
+                return
+                    ValueFlow.Unwrap(instance)
+                        is IInvocationOperation { TargetMethod.Name: "Capture", Arguments.Length: 1 } capture
+                    ? capture.Arguments[0].Value : instance;
             }
 
             return null;
         }
 
-        if ((Same(type, types.Task) || Same(type, types.ValueTask)) && method.Name == "FromException" && invocation.Arguments.Length == 1)
+        if ((Same(type, types.Task) || Same(type, types.ValueTask)) && method.Name == "FromException"
+            && invocation.Arguments.Length == 1)
         {
             return invocation.Arguments[0].Value;
         }
 
         if ((Same(type, types.TaskCompletionSource) || Same(type, types.TaskCompletionSourceOfT))
             && method.Name is "SetException" or "TrySetException" && invocation.Arguments.Length == 1
-            && invocation.Arguments[0].Value.Type is { } argumentType && types.Exception is not null && DerivesFrom(argumentType, types.Exception))
+            && invocation.Arguments[0].Value.Type is { } argumentType && types.Exception is not null
+            && DerivesFrom(argumentType, types.Exception))
         {
             return invocation.Arguments[0].Value;
         }
@@ -96,20 +105,25 @@ internal sealed class ThrowCollector : IFactCollector
                 return Types(creation, scope, depth + 1);
             case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
                 return Types(conditional.WhenTrue, scope, depth + 1).Concat(Types(whenFalse, scope, depth + 1));
-            case IInvocationOperation { TargetMethod.Name: "Capture" } capture when Same(capture.TargetMethod.ContainingType, scope.Types.ExceptionDispatchInfo) && capture.Arguments.Length == 1:
+            case IInvocationOperation { TargetMethod.Name: "Capture" } capture
+                when Same(capture.TargetMethod.ContainingType, scope.Types.ExceptionDispatchInfo)
+                    && capture.Arguments.Length == 1:
                 return Types(capture.Arguments[0].Value, scope, depth + 1);
             case IParameterReferenceOperation:
                 // Raised on behalf of a caller: the caller's type is what matters, and it is thrown there.
                 return Enumerable.Empty<(ITypeSymbol, bool)>();
             default:
-                return thrown.Type is { } type && scope.Types.Exception is not null && DerivesFrom(type, scope.Types.Exception)
-                    ? new[] { (type, false) }
+                return
+                    thrown.Type is { } type && scope.Types.Exception is not null
+                    && DerivesFrom(type, scope.Types.Exception) ? new[] { (type, false) }
                     : Enumerable.Empty<(ITypeSymbol, bool)>();
         }
     }
 
     private static bool IsCaught(ILocalSymbol local, IOperation use) => ValueFlow.Ancestors(use)
-        .Any(parent => parent is ICatchClauseOperation @catch && @catch.Locals.Contains(local, SymbolEqualityComparer.Default));
+            .Any(parent =>
+                parent is ICatchClauseOperation @catch && @catch.Locals.Contains(local, SymbolEqualityComparer.Default)
+            );
 
     private static IOperation? SingleCreation(ILocalSymbol local, MethodScope scope)
     {
@@ -118,8 +132,11 @@ internal sealed class ThrowCollector : IFactCollector
         {
             IOperation? value = operation switch
             {
-                IVariableDeclaratorOperation declarator when Same(declarator.Symbol, local) => declarator.GetVariableInitializer()?.Value,
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when Same(target.Local, local) => assignment.Value,
+                IVariableDeclaratorOperation declarator when Same(declarator.Symbol, local) => declarator
+                    .GetVariableInitializer()
+                    ?.Value,
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                    when Same(target.Local, local) => assignment.Value,
                 _ => null,
             };
             if (value is not null)

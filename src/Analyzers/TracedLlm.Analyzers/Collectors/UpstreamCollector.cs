@@ -124,7 +124,8 @@ internal sealed class UpstreamCollector : IFactCollector
             return Enumerable.Empty<string>();
         }
 
-        var names = add.Arguments.Where(a => a.Parameter?.Name == "name").SelectMany(a => scope.Sends.Inputs(a.Value).Text);
+        var names = add.Arguments.Where(a => a.Parameter?.Name == "name")
+            .SelectMany(a => scope.Sends.Inputs(a.Value).Text);
         var types = add.TargetMethod.TypeArguments;
         return types.IsEmpty ? names : names.Append("T:" + types[types.Length - 1].ToDisplayString());
     }

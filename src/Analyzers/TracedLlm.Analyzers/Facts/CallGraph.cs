@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>The one walk of the call graph, from every root of traced code, that every cross-method rule reads.</summary>
+/// <summary>The one walk of the call graph, from every root of traced code, that every cross-method rule
+/// reads.</summary>
 /// <remarks>
 /// Up to <see cref="MaxDepth"/> calls deep: which routes reach each method, which methods the request itself runs, and
 /// which of those outside an attempt. A call a library makes later (<see cref="CallEdge.ByLibrary"/>) is followed, but
@@ -33,15 +34,18 @@ internal sealed class CallGraph
             .OrderBy(pair => pair.Key.ToDisplayString(), StringComparer.Ordinal)
             .ThenBy(pair => pair.Key.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal)
             .ThenBy(pair => pair.Key.Locations.FirstOrDefault()?.SourceSpan.Start ?? -1)
-            .Select(pair => (pair.Key, (IReadOnlyList<TracedRoute>)pair.Value.OrderBy(r => r.Display, StringComparer.Ordinal).ToList()));
+            .Select(pair => (pair.Key,
+                    (IReadOnlyList<TracedRoute>)pair.Value.OrderBy(r => r.Display, StringComparer.Ordinal).ToList()));
 
-    /// <summary>The request runs the method: some path from a route reaches it with no call a library makes later.</summary>
+    /// <summary>The request runs the method: some path from a route reaches it with no call a library makes
+    /// later.</summary>
     public bool ReachedInRequest(ISymbol symbol) => _inRequest.Contains(symbol);
 
     /// <summary>The request runs the method outside any attempt scope on some path.</summary>
     public bool ReachedOutsideAttempts(ISymbol symbol) => _outsideAttempts.Contains(symbol);
 
-    /// <summary>The request runs the method inside an attempt scope on some path: what it sends is an attempt's.</summary>
+    /// <summary>The request runs the method inside an attempt scope on some path: what it sends is an
+    /// attempt's.</summary>
     public bool ReachedInsideAttempts(ISymbol symbol) => _insideAttempts.Contains(symbol);
 
     /// <summary>How the walk first reached <paramref name="symbol"/> run by the request (or at all).</summary>
@@ -49,9 +53,11 @@ internal sealed class CallGraph
     /// them; <paramref name="outsideAttempt"/>: outside an attempt.</remarks>
     public FindingPath? PathTo(ISymbol symbol, bool outsideAttempt = false)
     {
-        var state = new[] { new State(symbol, true, true), new State(symbol, false, true), new State(symbol, true, false), new State(symbol, false, false) }
-            .Where(s => (!outsideAttempt || s.Outside) && _steps.ContainsKey(s))
-            .Cast<State?>().FirstOrDefault();
+        var state = new[]
+        {
+            new State(symbol, true, true), new State(symbol, false, true), new State(symbol, true, false),
+            new State(symbol, false, false)
+        }.Where(s => (!outsideAttempt || s.Outside) && _steps.ContainsKey(s)).Cast<State?>().FirstOrDefault();
         if (state is not { } current)
         {
             return null;
@@ -79,13 +85,16 @@ internal sealed class CallGraph
         }
     }
 
-    public static CallGraph Walk(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, CancellationToken cancellationToken)
+    public static CallGraph Walk(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts,
+        CancellationToken cancellationToken)
     {
         var graph = new CallGraph();
         var all = compilation.Routes(cancellationToken);
         var policies = compilation.Policies(cancellationToken);
         var origins = all.Concat(compilation.Entries(cancellationToken))
-            .Select(r => (Roots: (IEnumerable<ISymbol>)new[] { r.Handler }, Routes: (IReadOnlyList<TracedRoute>)new[] { r })).ToList();
+            .Select(r =>
+                (Roots: (IEnumerable<ISymbol>)new[] { r.Handler }, Routes: (IReadOnlyList<TracedRoute>)new[] { r }))
+            .ToList();
         if (!policies.IsEmpty)
         {
             origins.Add((policies, all));
@@ -135,9 +144,11 @@ internal sealed class CallGraph
     /// <summary>Where the walk is: a method, reached outside any attempt or not, run by the request or not.</summary>
     private readonly record struct State(ISymbol Symbol, bool Outside, bool Request)
     {
-        public bool Equals(State other) => SymbolEqualityComparer.Default.Equals(Symbol, other.Symbol) && Outside == other.Outside && Request == other.Request;
+        public bool Equals(State other) => SymbolEqualityComparer.Default.Equals(Symbol, other.Symbol)
+            && Outside == other.Outside && Request == other.Request;
 
-        public override int GetHashCode() => (SymbolEqualityComparer.Default.GetHashCode(Symbol) * 4) + (Outside ? 2 : 0) + (Request ? 1 : 0);
+        public override int GetHashCode() =>
+            (SymbolEqualityComparer.Default.GetHashCode(Symbol) * 4) + (Outside ? 2 : 0) + (Request ? 1 : 0);
     }
 
     /// <summary>How a state was first reached: from which state, by which call, from which route.</summary>
@@ -158,13 +169,15 @@ internal sealed class CallGraph
         }
     }
 
-    private static IEnumerable<(State, SyntaxNode?, bool)> Edges(State state, CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, CancellationToken cancellationToken)
+    private static IEnumerable<(State, SyntaxNode?, bool)> Edges(State state, CompilationFacts compilation,
+        ConcurrentDictionary<ISymbol, MethodFacts> facts, CancellationToken cancellationToken)
     {
         if (state.Symbol is IMethodSymbol method)
         {
             // A call of an interface or virtual method reaches its implementations (those inherited from a base not
             // declaring the interface included): through dispatch when there are several.
-            var implementations = compilation.Implementations(method, cancellationToken).Concat(compilation.InheritedImplementations(method, cancellationToken)).ToList();
+            var implementations = compilation.Implementations(method, cancellationToken)
+                .Concat(compilation.InheritedImplementations(method, cancellationToken)).ToList();
             foreach (var implementation in implementations)
             {
                 yield return (state with { Symbol = implementation }, null, implementations.Count > 1);
@@ -175,7 +188,9 @@ internal sealed class CallGraph
         {
             foreach (var call in known.Calls)
             {
-                yield return (new State(call.Callee, state.Outside && !call.InAttemptScope, state.Request && !call.ByLibrary), call.Site, false);
+                yield return (
+                    new State(call.Callee, state.Outside && !call.InAttemptScope, state.Request && !call.ByLibrary),
+                    call.Site, false);
             }
         }
     }
@@ -184,7 +199,8 @@ internal sealed class CallGraph
 /// <summary>The way a finding reached through calls is reached: its route, the methods and calls on the way.</summary>
 /// <remarks><paramref name="Dispatched"/>: an interface or virtual call with several implementations is among
 /// them.</remarks>
-internal sealed record FindingPath(TracedRoute Route, IReadOnlyList<ISymbol> Methods, IReadOnlyList<Location> Calls, bool Dispatched)
+internal sealed record FindingPath(TracedRoute Route, IReadOnlyList<ISymbol> Methods, IReadOnlyList<Location> Calls,
+    bool Dispatched)
 {
     /// <summary>At most this many methods are named; the middle of a longer chain is left out.</summary>
     private const int Shown = 6;
@@ -195,19 +211,25 @@ internal sealed record FindingPath(TracedRoute Route, IReadOnlyList<ISymbol> Met
     /// <summary><c> (reached from route 'POST /v1/chat' through Routes.Chat → Orchestrator.RunAsync)</c>.</summary>
     public string Describe() => $" (reached from {Route.Named} through {string.Join(" → ", Names())})";
 
-    /// <summary><c> (through Routes.Chat → Helper.Read)</c>: the chain alone, where the message names the routes.</summary>
+    /// <summary><c> (through Routes.Chat → Helper.Read)</c>: the chain alone, where the message names the
+    /// routes.</summary>
     public string Chain() => $" (through {string.Join(" → ", Names())})";
 
     private List<string> Names()
     {
         var names = Methods.Select(Name).ToList();
-        return names.Count > Shown ? names.Take(2).Append("…").Concat(names.Skip(names.Count - (Shown - 3))).ToList() : names;
+        return names.Count > Shown ? names.Take(2).Append("…").Concat(names.Skip(names.Count - (Shown - 3))).ToList()
+            : names;
     }
 
     private static string Name(ISymbol symbol) => symbol switch
-    {
-        IMethodSymbol { MethodKind: MethodKind.PropertyGet or MethodKind.PropertySet, AssociatedSymbol: { } property } => $"{property.ContainingType?.Name}.{property.Name}",
-        IMethodSymbol { MethodKind: MethodKind.Constructor } constructor => $"new {constructor.ContainingType.Name}",
-        _ => $"{symbol.ContainingType?.Name}.{symbol.Name}",
-    };
+        {
+            IMethodSymbol
+            {
+                MethodKind: MethodKind.PropertyGet or MethodKind.PropertySet, AssociatedSymbol: { } property
+            } => $"{property.ContainingType?.Name}.{property.Name}",
+            IMethodSymbol { MethodKind: MethodKind.Constructor } constructor =>
+                $"new {constructor.ContainingType.Name}",
+            _ => $"{symbol.ContainingType?.Name}.{symbol.Name}",
+        };
 }

@@ -23,9 +23,10 @@ internal sealed partial class CompilationFacts
         });
 
     /// <summary>The methods of source <paramref name="code"/> calls as its own (not in a nested function).</summary>
-    public static ImmutableArray<IMethodSymbol> AnswerCalls(IOperation code) =>
-        ValueFlow.Own(code).OfType<IInvocationOperation>().Select(call => call.TargetMethod)
-            .Where(method => method.Locations.Any(location => location.IsInSource)).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
+    public static ImmutableArray<IMethodSymbol> AnswerCalls(IOperation code) => ValueFlow.Own(code)
+            .OfType<IInvocationOperation>().Select(call => call.TargetMethod)
+            .Where(method => method.Locations.Any(location => location.IsInSource))
+            .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
 
     /// <summary>A method of source whose body writes the request's answer, three calls deep; cached.</summary>
     public bool WritesResponse(IMethodSymbol method) => WritesResponse(method, 1);
@@ -58,8 +59,9 @@ internal sealed partial class CompilationFacts
             .OfType<IMethodSymbol>().Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
 
     /// <summary>A call that dispatches to implementations of source (not a member every type has).</summary>
-    private static bool Dispatches(IMethodSymbol method) =>
-        (method.IsAbstract || method.IsVirtual || (method.IsOverride && !method.IsSealed) || method.ContainingType?.TypeKind == TypeKind.Interface) && !IsEverywhere(method);
+    private static bool Dispatches(IMethodSymbol method) => (method.IsAbstract || method.IsVirtual
+            || (method.IsOverride && !method.IsSealed) || method.ContainingType?.TypeKind == TypeKind.Interface
+        ) && !IsEverywhere(method);
 
     /// <summary>A member every type has (<c>ToString</c>, <c>Equals</c>, <c>Dispose</c>): overrides not
     /// followed.</summary>
@@ -67,25 +69,26 @@ internal sealed partial class CompilationFacts
         method.Name is "ToString" or "Equals" or "GetHashCode" or "Dispose" or "DisposeAsync" or "Finalize";
 
     private bool WritesAnswer(IOperation operation, int depth) => operation switch
-    {
-        IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type) && IsError(creation),
-        IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && IsError(call))
-            || (call.Instance is { } instance && (OnResponse(instance) || Types.IsHttpAnswer(instance.Type)))
-            || call.Arguments.Any(argument => OnResponse(argument.Value))
-            || WellKnownTypes.WritesProblemDetails(call.TargetMethod)
-            || (depth < MaxAnswerDepth && call.TargetMethod.Locations.Any(location => location.IsInSource) && WritesResponse(call.TargetMethod, depth + 1)),
-        IAssignmentOperation assignment => OnResponse(assignment.Target)
-            && !(Status(assignment.Value) is { } code && (code < 400 || ClientMistake(code))),
-        _ => false,
-    };
+        {
+            IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type) && IsError(creation),
+            IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && IsError(call))
+                || (call.Instance is { } instance && (OnResponse(instance) || Types.IsHttpAnswer(instance.Type)))
+                || call.Arguments.Any(argument => OnResponse(argument.Value))
+                || WellKnownTypes.WritesProblemDetails(call.TargetMethod)
+                || (depth < MaxAnswerDepth && call.TargetMethod.Locations.Any(location => location.IsInSource)
+                    && WritesResponse(call.TargetMethod, depth + 1)),
+            IAssignmentOperation assignment => OnResponse(assignment.Target)
+                && !(Status(assignment.Value) is { } code && (code < 400 || ClientMistake(code))),
+            _ => false,
+        };
 
     // The results ASP.NET Core answers 2xx or 3xx with (their types without "Result").
     private static readonly HashSet<string> SuccessResults = new(StringComparer.Ordinal)
     {
-        "Ok", "OkObject", "Json", "Content", "Text", "File", "FileContent", "FileStream", "PhysicalFile", "VirtualFile", "Bytes", "Stream",
-        "Redirect", "RedirectPermanent", "RedirectToAction", "RedirectToPage", "RedirectToRoute", "LocalRedirect", "Accepted", "AcceptedAtAction",
-        "AcceptedAtRoute", "Created", "CreatedAtAction", "CreatedAtRoute", "NoContent", "Empty", "View", "PartialView", "Page", "Object",
-        "ServerSentEvents",
+        "Ok", "OkObject", "Json", "Content", "Text", "File", "FileContent", "FileStream", "PhysicalFile", "VirtualFile",
+        "Bytes", "Stream", "Redirect", "RedirectPermanent", "RedirectToAction", "RedirectToPage", "RedirectToRoute",
+        "LocalRedirect", "Accepted", "AcceptedAtAction", "AcceptedAtRoute", "Created", "CreatedAtAction",
+        "CreatedAtRoute", "NoContent", "Empty", "View", "PartialView", "Page", "Object", "ServerSentEvents",
     };
 
     // The client errors ASP.NET Core's results name (Results, TypedResults, ControllerBase).
@@ -113,18 +116,23 @@ internal sealed partial class CompilationFacts
         var (name, arguments, initializer) = value switch
         {
             IInvocationOperation call => (call.TargetMethod.Name, call.Arguments, null),
-            IObjectCreationOperation creation => (creation.Type?.Name.Replace("ObjectResult", "Object").Replace("Result", string.Empty), creation.Arguments, creation.Initializer),
-            IPropertyReferenceOperation { Property.IsStatic: true } property =>
-                (property.Property.Name, ImmutableArray<IArgumentOperation>.Empty, null),
-            _ => ((string?)null, ImmutableArray<IArgumentOperation>.Empty, (IObjectOrCollectionInitializerOperation?)null),
+            IObjectCreationOperation creation => (
+                creation.Type?.Name.Replace("ObjectResult", "Object").Replace("Result", string.Empty),
+                creation.Arguments, creation.Initializer),
+            IPropertyReferenceOperation { Property.IsStatic: true } property => (property.Property.Name,
+                ImmutableArray<IArgumentOperation>.Empty, null),
+            _ => ((string?)null, ImmutableArray<IArgumentOperation>.Empty,
+                (IObjectOrCollectionInitializerOperation?)null),
         };
         var made = arguments.Select(a => ValueFlow.Unwrap(a.Value)).OfType<IObjectCreationOperation>();
         var given = arguments.Concat(made.SelectMany(c => c.Arguments))
             .Where(a => a.Parameter?.Name.IndexOf("status", StringComparison.OrdinalIgnoreCase) >= 0
                 || (name == "StatusCode" && a.Parameter?.Ordinal == 0))
             .Select(a => a.Value)
-            .Concat(initializer?.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => a.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })
-                .Select(a => a.Value) ?? Enumerable.Empty<IOperation>())
+            .Concat(initializer
+                    ?.Initializers.OfType<ISimpleAssignmentOperation>()
+                    .Where(a => a.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })
+                    .Select(a => a.Value) ?? Enumerable.Empty<IOperation>())
             .ToList();
 
         // A status given but not known (the upstream's, passed on) says nothing of success.
@@ -134,17 +142,20 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>A status given as a constant (an <c>int</c> or an <c>HttpStatusCode</c>), or null.</summary>
-    private static int? Status(IOperation value) => ValueFlow.Unwrap(value).ConstantValue is { HasValue: true, Value: int code } ? code : null;
+    private static int? Status(IOperation value) =>
+        ValueFlow.Unwrap(value).ConstantValue is { HasValue: true, Value: int code } ? code : null;
 
     /// <summary>A method of source whose body writes the request's answer, cached at the first level.</summary>
     private bool WritesResponse(IMethodSymbol method, int depth)
     {
         method = (method.ReducedFrom ?? method).OriginalDefinition;
-        bool Read(IMethodSymbol m) => Body(_compilation, m) is { } body && ValueFlow.Own(body).Any(operation => WritesAnswer(operation, depth));
+        bool Read(IMethodSymbol m) =>
+            Body(_compilation, m) is { } body && ValueFlow.Own(body).Any(operation => WritesAnswer(operation, depth));
         return depth == 1 ? _responseWriters.GetOrAdd(method, Read) : Read(method);
     }
 
-    /// <summary>A value that is the response or part of it: <c>HttpResponse</c>, or a member, item or call on one.</summary>
+    /// <summary>A value that is the response or part of it: <c>HttpResponse</c>, or a member, item or call on
+    /// one.</summary>
     private bool OnResponse(IOperation operation)
     {
         for (IOperation? current = ValueFlow.Unwrap(operation); current is not null;)

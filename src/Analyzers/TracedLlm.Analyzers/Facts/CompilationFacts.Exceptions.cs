@@ -32,7 +32,10 @@ internal sealed partial class CompilationFacts
         if (creators == 0)
         {
             creators = IsApplication() ? Creators.None
-                : _compilation.Assembly.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Runtime.CompilerServices.InternalsVisibleToAttribute") ? Creators.ConsumersAndFriends
+                : _compilation.Assembly.GetAttributes()
+                    .Any(a => a.AttributeClass?.ToDisplayString()
+                        == "System.Runtime.CompilerServices.InternalsVisibleToAttribute")
+                    ? Creators.ConsumersAndFriends
                 : Creators.Consumers;
             Volatile.Write(ref _creators, (int)creators);
         }
@@ -46,10 +49,14 @@ internal sealed partial class CompilationFacts
         && Same(named.ContainingAssembly, _compilation.Assembly) && DerivesFrom(named, exception);
 
     /// <summary>An exe, or a compilation with a static <c>Main</c> of an entry point's shape.</summary>
-    private bool IsApplication() =>
-        _compilation.Options.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication or OutputKind.WindowsRuntimeApplication
-        || _compilation.GetSymbolsWithName("Main", SymbolFilter.Member).Any(symbol => symbol is IMethodSymbol { IsStatic: true, MethodKind: MethodKind.Ordinary, IsGenericMethod: false } main
-            && main.Parameters.Length <= 1 && (main.ReturnsVoid || main.ReturnType.SpecialType == SpecialType.System_Int32 || main.ReturnType.Name == "Task"));
+    private bool IsApplication() => _compilation.Options.OutputKind
+            is OutputKind.ConsoleApplication or OutputKind.WindowsApplication or OutputKind.WindowsRuntimeApplication
+        || _compilation.GetSymbolsWithName("Main", SymbolFilter.Member)
+            .Any(symbol =>
+                symbol is IMethodSymbol { IsStatic: true, MethodKind: MethodKind.Ordinary, IsGenericMethod: false } main
+                && main.Parameters.Length <= 1
+                && (main.ReturnsVoid || main.ReturnType.SpecialType == SpecialType.System_Int32
+                    || main.ReturnType.Name == "Task"));
 
     /// <summary>A type no consumer of the library can name: private on its way out, or internal without
     /// friends.</summary>
@@ -79,8 +86,10 @@ internal sealed partial class CompilationFacts
         }
 
         return call is IInvocationOperation invocation && DocumentedFailures(invocation.TargetMethod) is { } failures
-            && invocation.Arguments.All(argument => !argument.Value.DescendantsAndSelf().Any(o => o is IInvocationOperation or IObjectCreationOperation or IDynamicInvocationOperation))
-            && failures.All(failure => failure is not null && !DerivesFrom(failure, caught) && !DerivesFrom(caught, failure));
+            && invocation.Arguments.All(argument => !argument.Value.DescendantsAndSelf()
+                    .Any(o => o is IInvocationOperation or IObjectCreationOperation or IDynamicInvocationOperation))
+            && failures.All(failure =>
+                failure is not null && !DerivesFrom(failure, caught) && !DerivesFrom(caught, failure));
     }
 
     /// <summary>What a few BCL members document they throw (<c>Task.Delay</c>); null for any other.</summary>
@@ -93,7 +102,10 @@ internal sealed partial class CompilationFacts
 
         return method.Name switch
         {
-            "Delay" => new ITypeSymbol?[] { Types.ArgumentOutOfRangeException, Types.ObjectDisposedException, Types.OperationCanceledException },
+            "Delay" => new ITypeSymbol?[]
+            {
+                Types.ArgumentOutOfRangeException, Types.ObjectDisposedException, Types.OperationCanceledException
+            },
             "Yield" or "FromResult" => Array.Empty<ITypeSymbol?>(),
             _ => null,
         };

@@ -5,7 +5,8 @@ namespace TracedLlm.Analyzers.Facts;
 // Code the language runs without a call written for it: an object's initializers, the Dispose a `using` runs.
 internal sealed partial class CompilationFacts
 {
-    private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<ISymbol>> _instanceInitializers = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<ISymbol>> _instanceInitializers = new(
+        SymbolEqualityComparer.Default);
 
     /// <summary>The fields and properties of <paramref name="type"/> and its bases given a value at their
     /// declaration.</summary>
@@ -15,7 +16,9 @@ internal sealed partial class CompilationFacts
         _instanceInitializers.GetOrAdd(type.OriginalDefinition, created =>
         {
             var found = ImmutableArray.CreateBuilder<ISymbol>();
-            for (var current = created; current is not null && current.Locations.Any(location => location.IsInSource); current = current.BaseType?.OriginalDefinition)
+            for (var current = created;
+                current is not null && current.Locations.Any(location => location.IsInSource);
+                current = current.BaseType?.OriginalDefinition)
             {
                 foreach (var field in current.GetMembers().OfType<IFieldSymbol>())
                 {
@@ -29,8 +32,10 @@ internal sealed partial class CompilationFacts
             return found.ToImmutable();
         });
 
-    /// <summary>The method a <c>using</c> of a resource typed <paramref name="type"/> runs when it ends, or null.</summary>
-    /// <remarks>Null for a type known only by an interface or a type parameter, which names no implementation.</remarks>
+    /// <summary>The method a <c>using</c> of a resource typed <paramref name="type"/> runs when it ends, or
+    /// null.</summary>
+    /// <remarks>Null for a type known only by an interface or a type parameter, which names no
+    /// implementation.</remarks>
     public IMethodSymbol? DisposalOf(ITypeSymbol? type, bool asynchronous)
     {
         if (type is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named)
@@ -47,7 +52,8 @@ internal sealed partial class CompilationFacts
         }
 
         return named.IsRefLikeType
-            ? named.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault(method => !method.IsStatic && method.Parameters.IsEmpty)
+            ? named.GetMembers(name).OfType<IMethodSymbol>()
+                .FirstOrDefault(method => !method.IsStatic && method.Parameters.IsEmpty)
             : null;
     }
 
@@ -55,8 +61,13 @@ internal sealed partial class CompilationFacts
     /// <c>DisposeAsyncCore()</c>, or an explicit implementation.</summary>
     public bool IsDisposal(IMethodSymbol method) =>
         method is { MethodKind: MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation, IsStatic: false }
-        && (method.Name is "DisposeAsync" or "DisposeAsyncCore" or "System.IAsyncDisposable.DisposeAsync" or "System.IDisposable.Dispose"
-            ? method.Parameters.IsEmpty
-            : method.Name == "Dispose" && (method.Parameters.IsEmpty || (method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType == SpecialType.System_Boolean)))
+        && (method.Name
+                is "DisposeAsync" or "DisposeAsyncCore" or "System.IAsyncDisposable.DisposeAsync"
+                    or "System.IDisposable.Dispose"
+                ? method.Parameters.IsEmpty
+                : method.Name == "Dispose"
+                    && (method.Parameters.IsEmpty
+                        || (method.Parameters.Length == 1
+                            && method.Parameters[0].Type.SpecialType == SpecialType.System_Boolean)))
         && method.ContainingType.AllInterfaces.Any(i => Same(i, Types.Disposable) || Same(i, Types.AsyncDisposable));
 }

@@ -14,7 +14,8 @@ internal sealed partial class CompilationFacts
     public bool CannotThrow(IOperation operation) => CannotThrow(operation, 0);
 
     /// <summary>As <see cref="CannotThrow(IOperation)"/>, interface and virtual calls deferred to the end.</summary>
-    public bool CannotThrow(IOperation operation, List<IMethodSymbol> dispatched) => CannotThrow(operation, 0, dispatched);
+    public bool CannotThrow(IOperation operation, List<IMethodSymbol> dispatched) =>
+        CannotThrow(operation, 0, dispatched);
 
     private bool CannotThrow(IOperation operation, int depth, List<IMethodSymbol>? deferred = null)
     {
@@ -32,21 +33,34 @@ internal sealed partial class CompilationFacts
             case IExpressionStatementOperation statement:
                 return CannotThrow(statement.Operation, depth, deferred);
             case IVariableDeclarationGroupOperation group:
-                return group.Declarations.All(declaration => declaration.Initializer is null && declaration.Declarators.All(declarator =>
-                    !declarator.Symbol.IsRef && (declarator.Initializer is null || CannotThrow(declarator.Initializer.Value, depth, deferred))));
+                return group.Declarations.All(declaration => declaration.Initializer is null
+                    && declaration.Declarators.All(declarator => !declarator.Symbol.IsRef
+                        && (declarator.Initializer is null || CannotThrow(declarator.Initializer.Value, depth, deferred)
+                        )));
             case IReturnOperation { Kind: OperationKind.Return } @return:
                 return @return.ReturnedValue is null || CannotThrow(@return.ReturnedValue, depth, deferred);
             case IConditionalOperation conditional:
-                return CannotThrow(conditional.Condition, depth, deferred) && CannotThrow(conditional.WhenTrue, depth, deferred)
+                return CannotThrow(conditional.Condition, depth, deferred)
+                    && CannotThrow(conditional.WhenTrue, depth, deferred)
                     && (conditional.WhenFalse is null || CannotThrow(conditional.WhenFalse, depth, deferred));
             case ISwitchOperation @switch:
-                return CannotThrow(@switch.Value, depth, deferred) && @switch.Cases.All(@case =>
-                    @case.Clauses.All(clause => clause is IDefaultCaseClauseOperation or ISingleValueCaseClauseOperation { Value.ConstantValue.HasValue: true }
-                        or IPatternCaseClauseOperation { Guard: null, Pattern: IConstantPatternOperation { Value.ConstantValue.HasValue: true } or IDiscardPatternOperation })
-                    && @case.Body.All(statement => CannotThrow(statement, depth, deferred)));
+                return CannotThrow(@switch.Value, depth, deferred)
+                    && @switch.Cases.All(@case => @case.Clauses.All(clause =>
+                            clause
+                                is IDefaultCaseClauseOperation
+                                    or ISingleValueCaseClauseOperation { Value.ConstantValue.HasValue: true }
+                                    or IPatternCaseClauseOperation
+                                    {
+                                        Guard: null,
+                                        Pattern: IConstantPatternOperation { Value.ConstantValue.HasValue: true }
+                                            or IDiscardPatternOperation
+                                    }
+                        ) && @case.Body.All(statement => CannotThrow(statement, depth, deferred)));
             case ITryOperation @try:
                 return HoldsEverything(@try, depth, deferred);
-            case ILocalReferenceOperation { Local.IsRef: false } or IParameterReferenceOperation or IInstanceReferenceOperation or ILiteralOperation or IDefaultValueOperation:
+            case ILocalReferenceOperation { Local.IsRef: false }
+            or IParameterReferenceOperation or IInstanceReferenceOperation or ILiteralOperation
+            or IDefaultValueOperation:
                 return true;
             case IParenthesizedOperation parenthesized:
                 return CannotThrow(parenthesized.Operand, depth, deferred);
@@ -55,55 +69,80 @@ internal sealed partial class CompilationFacts
             case ICompoundAssignmentOperation compound:
                 return IsLocalOrParameter(compound.Target) && compound.OperatorMethod is null && !compound.IsChecked
                     && compound.InConversion.MethodSymbol is null && compound.OutConversion.MethodSymbol is null
-                    && Arithmetic(compound.OperatorKind, compound.Target.Type) && Arithmetic(compound.OperatorKind, compound.Value.Type) && CannotThrow(compound.Value, depth, deferred);
+                    && Arithmetic(compound.OperatorKind, compound.Target.Type)
+                    && Arithmetic(compound.OperatorKind, compound.Value.Type)
+                    && CannotThrow(compound.Value, depth, deferred);
             case IIncrementOrDecrementOperation increment:
-                return IsLocalOrParameter(increment.Target) && increment.OperatorMethod is null && !increment.IsChecked && IsIntegralOrFloating(increment.Target.Type);
+                return IsLocalOrParameter(increment.Target) && increment.OperatorMethod is null && !increment.IsChecked
+                    && IsIntegralOrFloating(increment.Target.Type);
             case IDeconstructionAssignmentOperation deconstruction:
-                return deconstruction.Value.Type?.IsTupleType == true && deconstruction.Target is ITupleOperation targets
-                    && targets.Elements.All(IsLocalOrParameter) && CannotThrow(deconstruction.Value, depth, deferred);
+                return deconstruction.Value.Type?.IsTupleType == true
+                    && deconstruction.Target is ITupleOperation targets && targets.Elements.All(IsLocalOrParameter)
+                    && CannotThrow(deconstruction.Value, depth, deferred);
             case ITupleOperation tuple:
                 return tuple.Elements.All(element => CannotThrow(element, depth, deferred));
             case IBinaryOperation binary:
-                return binary.OperatorMethod is null && (Compares(binary.OperatorKind) || (!binary.IsChecked && Arithmetic(binary.OperatorKind, binary.LeftOperand.Type) && Arithmetic(binary.OperatorKind, binary.RightOperand.Type)))
-                    && CannotThrow(binary.LeftOperand, depth, deferred) && CannotThrow(binary.RightOperand, depth, deferred);
+                return binary.OperatorMethod is null
+                    && (Compares(binary.OperatorKind)
+                        || (!binary.IsChecked && Arithmetic(binary.OperatorKind, binary.LeftOperand.Type)
+                            && Arithmetic(binary.OperatorKind, binary.RightOperand.Type)))
+                    && CannotThrow(binary.LeftOperand, depth, deferred)
+                    && CannotThrow(binary.RightOperand, depth, deferred);
             case IUnaryOperation unary:
-                return unary.OperatorMethod is null && !unary.IsChecked && (unary.OperatorKind == UnaryOperatorKind.Not || IsIntegralOrFloating(unary.Operand.Type))
+                return unary.OperatorMethod is null && !unary.IsChecked
+                    && (unary.OperatorKind == UnaryOperatorKind.Not || IsIntegralOrFloating(unary.Operand.Type))
                     && CannotThrow(unary.Operand, depth, deferred);
             case IConversionOperation conversion:
                 return Converts(conversion) && CannotThrow(conversion.Operand, depth, deferred);
             case IObjectCreationOperation creation:
-                return creation.Constructor is { } constructor && creation.Arguments.All(argument => CannotThrow(argument, depth, deferred))
+                return creation.Constructor is { } constructor
+                    && creation.Arguments.All(argument => CannotThrow(argument, depth, deferred))
                     && ((creation.Initializer is null && IsTupleOrException(constructor))
-                        || (HoldsValuesOnly(constructor) && (creation.Initializer is null || creation.Initializer.Initializers.All(member => SetsAutoProperty(member, depth, deferred)))));
+                        || (HoldsValuesOnly(constructor)
+                            && (creation.Initializer is null
+                                || creation.Initializer.Initializers.All(member =>
+                                    SetsAutoProperty(member, depth, deferred)))));
             case IAnonymousObjectCreationOperation anonymous:
                 // An anonymous object's constructor only stores its values.
-                return anonymous.Initializers.All(member => member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation } assignment && CannotThrow(assignment.Value, depth, deferred));
+                return anonymous.Initializers.All(member =>
+                    member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation } assignment
+                    && CannotThrow(assignment.Value, depth, deferred));
             case IInterpolatedStringOperation interpolated:
                 return interpolated.Parts.All(part => part switch
-                {
-                    IInterpolatedStringTextOperation => true,
-                    IInterpolationOperation { Alignment: null, FormatString: null } hole => Formats(hole.Expression.Type) && CannotThrow(hole.Expression, depth, deferred),
-                    _ => false,
-                });
+                    {
+                        IInterpolatedStringTextOperation => true,
+                        IInterpolationOperation { Alignment: null, FormatString: null } hole => Formats(
+                            hole.Expression.Type
+                        ) && CannotThrow(hole.Expression, depth, deferred),
+                        _ => false,
+                    });
             case IFieldReferenceOperation { Instance: IInstanceReferenceOperation }:
                 // An instance field of this object read (a static one may run the type's initializer first).
                 return true;
             case IArgumentOperation argument:
-                return argument.ArgumentKind is ArgumentKind.Explicit or ArgumentKind.DefaultValue && argument.Parameter is { RefKind: RefKind.None }
-                    && argument.InConversion.MethodSymbol is null && CannotThrow(argument.Value, depth, deferred);
+                return argument.ArgumentKind is ArgumentKind.Explicit or ArgumentKind.DefaultValue
+                    && argument.Parameter is { RefKind: RefKind.None } && argument.InConversion.MethodSymbol is null
+                    && CannotThrow(argument.Value, depth, deferred);
             case IInvocationOperation call:
                 return CallCannotThrow(call, depth, deferred);
             case IAwaitOperation { Operation: IInvocationOperation call }:
                 // An async method's exceptions are all its task can hold: awaited, it throws only what its body throws.
-                return (call.TargetMethod.IsAsync && IsTask(call.TargetMethod.ReturnType) && CallCannotThrow(call, depth, deferred))
-                    || (IsTask(call.TargetMethod.ReturnType) && call.Arguments.All(argument => CannotThrow(argument, depth, deferred)) && Defers(call, depth, deferred));
-            case IPropertyReferenceOperation { Property.Name: "Message", Instance: ILocalReferenceOperation { Local: var caught } } message
+                return (call.TargetMethod.IsAsync && IsTask(call.TargetMethod.ReturnType)
+                        && CallCannotThrow(call, depth, deferred))
+                    || (IsTask(call.TargetMethod.ReturnType)
+                        && call.Arguments.All(argument => CannotThrow(argument, depth, deferred))
+                        && Defers(call, depth, deferred));
+            case IPropertyReferenceOperation
+            {
+                Property.Name: "Message", Instance: ILocalReferenceOperation { Local: var caught }
+            } message
                 when Same(message.Property.ContainingType, Types.Exception) && IsCaught(caught) && !MessageOverridden():
                 // The caught exception's message, when no source exception overrides Message: a read, not a failure.
                 return true;
             case IPropertyReferenceOperation property:
                 return !property.Property.IsIndexer && !property.Property.IsStatic && property.Instance is { } instance
-                    && (IsTupleItem(property.Property) || (IsAutoProperty(property.Property) && HasAutoGetter(property.Property)))
+                    && (IsTupleItem(property.Property)
+                        || (IsAutoProperty(property.Property) && HasAutoGetter(property.Property)))
                     && NotNull(instance) && CannotThrow(instance, depth, deferred);
             default:
                 return false;
@@ -112,43 +151,24 @@ internal sealed partial class CompilationFacts
 
     /// <summary>A try with an unfiltered catch of everything, whose handlers and finally cannot throw.</summary>
     private bool HoldsEverything(ITryOperation @try, int depth, List<IMethodSymbol>? deferred) =>
-        @try.Catches.Any(clause => clause.Filter is null && (clause.ExceptionType.SpecialType == SpecialType.System_Object || Same(clause.ExceptionType, Types.Exception)))
+        @try.Catches.Any(clause => clause.Filter is null
+            && (clause.ExceptionType.SpecialType == SpecialType.System_Object
+                || Same(clause.ExceptionType, Types.Exception)))
         && @try.Catches.All(clause => CannotThrow(clause.Handler, depth, deferred))
         && (@try.Finally is null || CannotThrow(@try.Finally, depth, deferred));
 
     private bool CallCannotThrow(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred = null)
     {
+        // A log line: what it writes is beside the request, and a logger's own failure is not the request's. Else a
+        // source method whose body is the one that runs, static or called on this (no receiver to be null).
         var method = call.TargetMethod;
-        if (WritesLogLine(call, depth, deferred))
-        {
-            // A log line: what it writes is beside the request, and a logger's own failure is not the request's.
-            return true;
-        }
-
-        if (!call.Arguments.All(argument => CannotThrow(argument, depth, deferred)))
-        {
-            return false;
-        }
-
-        if (NeverThrows(method) || MakesResult(call))
-        {
-            return true;
-        }
-
-        if (!IsTask(method.ReturnType) && Defers(call, depth, deferred))
-        {
-            return true;
-        }
-
-        // A source method whose body is the one that runs, static or called on this (no receiver to be null).
-        if (!IsHelper(method) || (call.Instance is not null && call.Instance is not IInstanceReferenceOperation))
-        {
-            return false;
-        }
-
-        return depth == 0
-            ? _quietMethods.GetOrAdd(method.OriginalDefinition, m => BodyCannotThrow(m, 1))
-            : BodyCannotThrow(method.OriginalDefinition, depth + 1);
+        return WritesLogLine(call, depth, deferred)
+            || (call.Arguments.All(argument => CannotThrow(argument, depth, deferred))
+                && (NeverThrows(method) || MakesResult(call)
+                    || (!IsTask(method.ReturnType) && Defers(call, depth, deferred))
+                    || (IsHelper(method) && call.Instance is null or IInstanceReferenceOperation && (depth == 0
+                        ? _quietMethods.GetOrAdd(method.OriginalDefinition, m => BodyCannotThrow(m, 1))
+                        : BodyCannotThrow(method.OriginalDefinition, depth + 1)))));
     }
 
     private bool BodyCannotThrow(IMethodSymbol method, int depth) =>
@@ -158,8 +178,9 @@ internal sealed partial class CompilationFacts
     private bool Defers(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred)
     {
         var method = call.TargetMethod.OriginalDefinition;
-        if (deferred is null || !Dispatches(method) || call.Instance is not { } receiver || !NotNull(receiver) || !CannotThrow(receiver, depth, deferred)
-            || method.ContainingType is not { } owner || !owner.Locations.Any(l => l.IsInSource) || !OnlyHere(owner))
+        if (deferred is null || !Dispatches(method) || call.Instance is not { } receiver || !NotNull(receiver)
+            || !CannotThrow(receiver, depth, deferred) || method.ContainingType is not { } owner
+            || !owner.Locations.Any(l => l.IsInSource) || !OnlyHere(owner))
         {
             return false;
         }
@@ -174,8 +195,10 @@ internal sealed partial class CompilationFacts
         var known = Volatile.Read(ref _messageOverridden);
         if (known == 0)
         {
-            var overridden = Types.Exception is { } exception && _compilation.GetSymbolsWithName("Message", SymbolFilter.Member)
-                .Any(symbol => symbol is IPropertySymbol { IsOverride: true } property && DerivesFrom(property.ContainingType, exception));
+            var overridden = Types.Exception is { } exception
+                && _compilation.GetSymbolsWithName("Message", SymbolFilter.Member)
+                    .Any(symbol => symbol is IPropertySymbol { IsOverride: true } property
+                        && DerivesFrom(property.ContainingType, exception));
             known = overridden ? 1 : -1;
             Volatile.Write(ref _messageOverridden, known);
         }
@@ -183,7 +206,8 @@ internal sealed partial class CompilationFacts
         return known == 1;
     }
 
-    /// <summary>Every implementation a call of <paramref name="method"/> may run is of source and cannot throw.</summary>
+    /// <summary>Every implementation a call of <paramref name="method"/> may run is of source and cannot
+    /// throw.</summary>
     public bool HoldsWhereDispatched(IMethodSymbol method, CancellationToken cancellationToken)
     {
         // The implementations and overrides recorded, theirs in turn, and the method itself when it has a body.
@@ -217,8 +241,9 @@ internal sealed partial class CompilationFacts
         }
 
         var task = IsTask(method.ReturnType);
-        return run.Count > 0 && run.All(implementation => implementation.Locations.Any(l => l.IsInSource) && !implementation.IsExtern
-            && implementation.IsAsync == task && BodyCannotThrow(implementation.OriginalDefinition, 1));
+        return run.Count > 0
+            && run.All(implementation => implementation.Locations.Any(l => l.IsInSource) && !implementation.IsExtern
+                && implementation.IsAsync == task && BodyCannotThrow(implementation.OriginalDefinition, 1));
     }
 
     /// <summary>A log line the logging library writes, on a logger that cannot be null.</summary>
@@ -226,7 +251,8 @@ internal sealed partial class CompilationFacts
     {
         var method = call.TargetMethod;
         var ownBody = method.Locations.Any(l => l.IsInSource)
-            && !(Types.LoggerMessageAttribute is { } generated && WellKnownTypes.HasAttribute(method.OriginalDefinition, generated));
+            && !(Types.LoggerMessageAttribute is { } generated
+                && WellKnownTypes.HasAttribute(method.OriginalDefinition, generated));
         if (ownBody || !IsLogCall(call))
         {
             return false;
@@ -235,25 +261,34 @@ internal sealed partial class CompilationFacts
         var extension = (method.ReducedFrom ?? method).IsExtensionMethod && call.Instance is null;
         var logger = extension ? call.Arguments.FirstOrDefault()?.Value : call.Instance;
         return (logger is null || (NotNull(logger) && CannotThrow(logger, depth, deferred)))
-            && call.Arguments.Skip(extension ? 1 : 0).All(argument => LogArgumentCannotThrow(argument.Value, depth, deferred));
+            && call.Arguments.Skip(extension ? 1 : 0)
+                .All(argument => LogArgumentCannotThrow(argument.Value, depth, deferred));
     }
 
     /// <summary>A log call's argument that cannot throw, or a <c>params</c> array of such.</summary>
     private bool LogArgumentCannotThrow(IOperation value, int depth, List<IMethodSymbol>? deferred) => value switch
-    {
-        IArrayCreationOperation { Initializer: { } elements } array when array.IsImplicit => elements.ElementValues.All(element => LogArgumentCannotThrow(element, depth, deferred)),
-        _ => CannotThrow(value, depth, deferred),
-    };
+        {
+            IArrayCreationOperation { Initializer: { } elements } array when array.IsImplicit =>
+                elements.ElementValues.All(element => LogArgumentCannotThrow(element, depth, deferred)),
+            _ => CannotThrow(value, depth, deferred),
+        };
 
-    /// <summary>A value an interpolation formats without code of its own: a string, an integer, a bool, an enum.</summary>
+    /// <summary>A value an interpolation formats without code of its own: a string, an integer, a bool, an
+    /// enum.</summary>
     private static bool Formats(ITypeSymbol? type) => type is not null
-        && (type.TypeKind == TypeKind.Enum || type.SpecialType is SpecialType.System_String or SpecialType.System_Boolean or SpecialType.System_Char
-            or SpecialType.System_Int16 or SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt16 or SpecialType.System_UInt32
-            or SpecialType.System_UInt64 or SpecialType.System_Byte or SpecialType.System_SByte);
+        && (type.TypeKind == TypeKind.Enum
+            || type.SpecialType
+                is SpecialType.System_String or SpecialType.System_Boolean or SpecialType.System_Char
+                    or SpecialType.System_Int16 or SpecialType.System_Int32 or SpecialType.System_Int64
+                    or SpecialType.System_UInt16 or SpecialType.System_UInt32 or SpecialType.System_UInt64
+                    or SpecialType.System_Byte or SpecialType.System_SByte);
 
     /// <summary>An initializer's set of an auto-property of source, with a value that cannot throw.</summary>
-    private bool SetsAutoProperty(IOperation member, int depth, List<IMethodSymbol>? deferred) =>
-        member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property: var property, Instance: IInstanceReferenceOperation } } assignment
+    private bool SetsAutoProperty(IOperation member, int depth, List<IMethodSymbol>? deferred) => member
+            is ISimpleAssignmentOperation
+            {
+                Target: IPropertyReferenceOperation { Property: var property, Instance: IInstanceReferenceOperation }
+            } assignment
         && IsAutoProperty(property) && HasAutoSetter(property) && CannotThrow(assignment.Value, depth, deferred);
 
     /// <summary>A local declared by a catch clause for its exception.</summary>
@@ -264,53 +299,47 @@ internal sealed partial class CompilationFacts
     private static bool MakesResult(IInvocationOperation call)
     {
         var method = call.TargetMethod;
-        if (method.Name is not ("Ok" or "BadRequest" or "NotFound" or "Conflict" or "NoContent" or "StatusCode" or "Accepted" or "Created"
-            or "CreatedAtAction" or "CreatedAtRoute" or "Unauthorized" or "UnprocessableEntity" or "Content" or "Json"))
+        if (method.Name
+            is not ("Ok" or "BadRequest" or "NotFound" or "Conflict" or "NoContent" or "StatusCode" or "Accepted"
+                or "Created" or "CreatedAtAction" or "CreatedAtRoute" or "Unauthorized" or "UnprocessableEntity"
+                or "Content" or "Json"))
         {
             return false;
         }
 
         var owner = method.ContainingType?.ToDisplayString();
-        return (owner is "Microsoft.AspNetCore.Mvc.ControllerBase" or "Microsoft.AspNetCore.Mvc.Controller" && call.Instance is IInstanceReferenceOperation)
-            || (method.IsStatic && owner is "Microsoft.AspNetCore.Http.Results" or "Microsoft.AspNetCore.Http.TypedResults");
+        return (owner is "Microsoft.AspNetCore.Mvc.ControllerBase" or "Microsoft.AspNetCore.Mvc.Controller"
+                && call.Instance is IInstanceReferenceOperation)
+            || (method.IsStatic
+                && owner is "Microsoft.AspNetCore.Http.Results" or "Microsoft.AspNetCore.Http.TypedResults");
     }
 
     /// <summary>BCL members documented to throw nothing (<c>string.IsNullOrEmpty</c>, <c>Math.Max</c>).</summary>
-    private static bool NeverThrows(IMethodSymbol method)
-    {
-        if (!method.IsStatic)
-        {
-            return false;
-        }
-
-        switch (method.ContainingType?.SpecialType)
-        {
-            case SpecialType.System_String:
-                return method.Name is "IsNullOrEmpty" or "IsNullOrWhiteSpace"
-                    || (method.Name == "Equals" && method.Parameters.Length == 2 && method.Parameters.All(p => p.Type.SpecialType == SpecialType.System_String));
-        }
-
-        if (method.ContainingType?.ToDisplayString() != "System.Math")
-        {
-            return false;
-        }
-
-        return method.Name is "Max" or "Min" or "Ceiling" or "Floor"
-            || (method.Name == "Abs" && method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType is SpecialType.System_Single or SpecialType.System_Double);
-    }
+    private static bool NeverThrows(IMethodSymbol method) => method.IsStatic
+        && (method.ContainingType?.SpecialType == SpecialType.System_String
+            ? method.Name is "IsNullOrEmpty" or "IsNullOrWhiteSpace" || (method.Name == "Equals"
+                && method.Parameters.Length == 2
+                && method.Parameters.All(p => p.Type.SpecialType == SpecialType.System_String))
+            : method.ContainingType?.ToDisplayString() == "System.Math"
+                && (method.Name is "Max" or "Min" or "Ceiling" or "Floor" || (method.Name == "Abs"
+                    && method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType
+                        is SpecialType.System_Single or SpecialType.System_Double)));
 
     private bool IsTupleOrException(IMethodSymbol constructor)
     {
         var type = constructor.ContainingType.OriginalDefinition;
         return IsSystemTuple(type)
-            || (Same(type, Types.Exception) && constructor.Parameters.All(p => p.Type.SpecialType == SpecialType.System_String || Same(p.Type, Types.Exception)));
+            || (Same(type, Types.Exception)
+                && constructor.Parameters.All(p =>
+                    p.Type.SpecialType == SpecialType.System_String || Same(p.Type, Types.Exception)));
     }
 
-    private static bool IsSystemTuple(INamedTypeSymbol type) =>
-        type.Name is "Tuple" or "ValueTuple" && type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };
+    private static bool IsSystemTuple(INamedTypeSymbol type) => type.Name is "Tuple" or "ValueTuple"
+        && type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };
 
     private static bool IsTupleItem(IPropertySymbol property) =>
-        IsSystemTuple(property.ContainingType.OriginalDefinition) && (property.Name.StartsWith("Item", StringComparison.Ordinal) || property.Name == "Rest");
+        IsSystemTuple(property.ContainingType.OriginalDefinition)
+        && (property.Name.StartsWith("Item", StringComparison.Ordinal) || property.Name == "Rest");
 
     /// <summary>An auto-property's getter, written without a body: it reads its field only.</summary>
     private static bool HasAutoGetter(IPropertySymbol property) => IsAutoAccessor(property.GetMethod);
@@ -328,29 +357,38 @@ internal sealed partial class CompilationFacts
 
     private static bool IsLocalOrParameter(IOperation target) =>
         target is ILocalReferenceOperation { Local.IsRef: false } or IParameterReferenceOperation
-            || (target is IDeclarationExpressionOperation { Expression: ILocalReferenceOperation { Local.IsRef: false } });
+        || (target is IDeclarationExpressionOperation { Expression: ILocalReferenceOperation { Local.IsRef: false } });
 
-    private static bool Compares(BinaryOperatorKind kind) => kind is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals or BinaryOperatorKind.LessThan
-        or BinaryOperatorKind.LessThanOrEqual or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual
-        or BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr;
+    private static bool Compares(BinaryOperatorKind kind) => kind
+            is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals or BinaryOperatorKind.LessThan
+                or BinaryOperatorKind.LessThanOrEqual or BinaryOperatorKind.GreaterThan
+                or BinaryOperatorKind.GreaterThanOrEqual or BinaryOperatorKind.ConditionalAnd
+                or BinaryOperatorKind.ConditionalOr;
 
-    /// <summary>Built-in arithmetic that throws nothing unchecked: integer division and remainder throw on zero.</summary>
+    /// <summary>Built-in arithmetic that throws nothing unchecked: integer division and remainder throw on
+    /// zero.</summary>
     private static bool Arithmetic(BinaryOperatorKind kind, ITypeSymbol? type) => kind switch
-    {
-        BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply or BinaryOperatorKind.LeftShift or BinaryOperatorKind.RightShift
+        {
+            BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply
+            or BinaryOperatorKind.LeftShift or BinaryOperatorKind.RightShift
             or BinaryOperatorKind.UnsignedRightShift => IsIntegralOrFloating(type),
-        BinaryOperatorKind.And or BinaryOperatorKind.Or or BinaryOperatorKind.ExclusiveOr => IsIntegralOrFloating(type) || Underlying(type)?.SpecialType == SpecialType.System_Boolean,
-        BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder => Underlying(type)?.SpecialType is SpecialType.System_Single or SpecialType.System_Double,
-        _ => false,
-    };
+            BinaryOperatorKind.And or BinaryOperatorKind.Or or BinaryOperatorKind.ExclusiveOr => IsIntegralOrFloating(
+                type) || Underlying(type)?.SpecialType == SpecialType.System_Boolean,
+            BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder => Underlying(type)?.SpecialType
+                is SpecialType.System_Single or SpecialType.System_Double,
+            _ => false,
+        };
 
-    private static bool IsIntegralOrFloating(ITypeSymbol? type) => Underlying(type)?.SpecialType is SpecialType.System_SByte or SpecialType.System_Byte
-        or SpecialType.System_Int16 or SpecialType.System_UInt16 or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64
-        or SpecialType.System_UInt64 or SpecialType.System_Char or SpecialType.System_Single or SpecialType.System_Double;
+    private static bool IsIntegralOrFloating(ITypeSymbol? type) => Underlying(type)?.SpecialType
+            is SpecialType.System_SByte or SpecialType.System_Byte or SpecialType.System_Int16
+                or SpecialType.System_UInt16 or SpecialType.System_Int32 or SpecialType.System_UInt32
+                or SpecialType.System_Int64 or SpecialType.System_UInt64 or SpecialType.System_Char
+                or SpecialType.System_Single or SpecialType.System_Double;
 
     /// <summary>The type itself, or T of a <c>Nullable&lt;T&gt;</c> (lifted operators throw nothing more).</summary>
     private static ITypeSymbol? Underlying(ITypeSymbol? type) =>
-        type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
+        type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
+            ? nullable.TypeArguments[0] : type;
 
     /// <summary>A conversion that throws nothing: implicit, or explicit unchecked and numeric, never decimal.</summary>
     private static bool Converts(IConversionOperation operation)
@@ -374,24 +412,40 @@ internal sealed partial class CompilationFacts
 
         if (conversion.IsNumeric || conversion.IsEnumeration)
         {
-            return Underlying(operation.Type)?.SpecialType != SpecialType.System_Decimal && Underlying(operation.Operand.Type)?.SpecialType != SpecialType.System_Decimal;
+            return Underlying(operation.Type)?.SpecialType != SpecialType.System_Decimal
+                && Underlying(operation.Operand.Type)?.SpecialType != SpecialType.System_Decimal;
         }
 
         return conversion.IsImplicit && (conversion.IsReference || conversion.IsBoxing || conversion.IsNullable);
     }
 
-    /// <summary>A receiver that cannot be null, by nullable analysis and the declarations its value comes from.</summary>
+    /// <summary>A receiver that cannot be null, by nullable analysis and the declarations its value comes
+    /// from.</summary>
     private bool NotNull(IOperation receiver)
     {
         receiver = Unwrap(receiver);
-        if (receiver is IInstanceReferenceOperation || receiver.Type is { IsValueType: true, OriginalDefinition.SpecialType: not SpecialType.System_Nullable_T })
+        if (receiver is IInstanceReferenceOperation
+            || receiver.Type is { IsValueType: true, OriginalDefinition.SpecialType: not SpecialType.System_Nullable_T }
+        )
         {
             return true;
         }
 
-        if (receiver is IFieldReferenceOperation { Field: { IsReadOnly: true, NullableAnnotation: NullableAnnotation.NotAnnotated } readonlyField, Instance: null or IInstanceReferenceOperation } field
-            && field.SemanticModel is { } fieldModel && fieldModel.GetTypeInfo(field.Syntax).Nullability.FlowState == NullableFlowState.NotNull
-            && !readonlyField.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } }))
+        if (receiver is IFieldReferenceOperation
+                {
+                    Field: { IsReadOnly: true, NullableAnnotation: NullableAnnotation.NotAnnotated } readonlyField,
+                    Instance: null or IInstanceReferenceOperation
+                } field
+            && field.SemanticModel is { } fieldModel
+            && fieldModel.GetTypeInfo(field.Syntax).Nullability.FlowState == NullableFlowState.NotNull
+            && !readonlyField.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax()
+                    is VariableDeclaratorSyntax
+                    {
+                        Initializer.Value: PostfixUnaryExpressionSyntax
+                        {
+                            RawKind: (int)SyntaxKind.SuppressNullableWarningExpression
+                        }
+                    }))
         {
             // Declared not null: the compiler warns (CS8618) when a constructor leaves it unset.
             return true;
@@ -402,7 +456,8 @@ internal sealed partial class CompilationFacts
             return true;
         }
 
-        if (receiver is not (ILocalReferenceOperation or IParameterReferenceOperation) || receiver.SemanticModel is not { } model
+        if (receiver is not (ILocalReferenceOperation or IParameterReferenceOperation)
+            || receiver.SemanticModel is not { } model
             || model.GetTypeInfo(receiver.Syntax).Nullability.FlowState != NullableFlowState.NotNull)
         {
             return false;
@@ -424,7 +479,8 @@ internal sealed partial class CompilationFacts
                     var written = declarator.Parent switch
                     {
                         IForEachLoopOperation loop => ElementsNotNull(loop, model),
-                        IVariableDeclarationOperation => declarator.GetVariableInitializer() is not { } initializer || DeclaredNotNull(initializer.Value),
+                        IVariableDeclarationOperation => declarator.GetVariableInitializer() is not { } initializer
+                            || DeclaredNotNull(initializer.Value),
                         _ => false,
                     };
                     if (!written)
@@ -443,13 +499,15 @@ internal sealed partial class CompilationFacts
 
     /// <summary>A reference to a local that only reads it, or writes it a value declared not null.</summary>
     private bool Read(ILocalReferenceOperation reference) => reference.Parent switch
-    {
-        ISimpleAssignmentOperation assignment when assignment.Target == reference => !assignment.IsRef && DeclaredNotNull(assignment.Value),
-        IArgumentOperation argument => argument.Parameter is null or { RefKind: RefKind.None or RefKind.In },
-        ICompoundAssignmentOperation or ICoalesceAssignmentOperation or IIncrementOrDecrementOperation or ITupleOperation or IDeclarationExpressionOperation => false,
-        IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol.IsRef: true } } => false,
-        _ => true,
-    };
+        {
+            ISimpleAssignmentOperation assignment when assignment.Target == reference => !assignment.IsRef
+                && DeclaredNotNull(assignment.Value),
+            IArgumentOperation argument => argument.Parameter is null or { RefKind: RefKind.None or RefKind.In },
+            ICompoundAssignmentOperation or ICoalesceAssignmentOperation or IIncrementOrDecrementOperation
+            or ITupleOperation or IDeclarationExpressionOperation => false,
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol.IsRef: true } } => false,
+            _ => true,
+        };
 
     /// <summary>A value its declaration says is not null (a creation, or a member not annotated <c>?</c>).</summary>
     private bool DeclaredNotNull(IOperation value)
@@ -462,13 +520,17 @@ internal sealed partial class CompilationFacts
 
         return value switch
         {
-            IObjectCreationOperation or IAnonymousObjectCreationOperation or IArrayCreationOperation or IInstanceReferenceOperation => true,
+            IObjectCreationOperation or IAnonymousObjectCreationOperation or IArrayCreationOperation
+            or IInstanceReferenceOperation => true,
             ILiteralOperation literal => literal.ConstantValue is { HasValue: true, Value: not null },
             IInvocationOperation call => call.TargetMethod.ReturnNullableAnnotation == NullableAnnotation.NotAnnotated,
-            IAwaitOperation { Operation: IInvocationOperation call } => TaskResult(call.TargetMethod.ReturnType) is { NullableAnnotation: NullableAnnotation.NotAnnotated },
-            IPropertyReferenceOperation property => property.Property.NullableAnnotation == NullableAnnotation.NotAnnotated,
+            IAwaitOperation { Operation: IInvocationOperation call } => TaskResult(call.TargetMethod.ReturnType)
+                is { NullableAnnotation: NullableAnnotation.NotAnnotated },
+            IPropertyReferenceOperation property => property.Property.NullableAnnotation
+                == NullableAnnotation.NotAnnotated,
             IFieldReferenceOperation field => field.Field.NullableAnnotation == NullableAnnotation.NotAnnotated,
-            IParameterReferenceOperation parameter => parameter.Parameter.RefKind == RefKind.None && parameter.Parameter.NullableAnnotation == NullableAnnotation.NotAnnotated,
+            IParameterReferenceOperation parameter => parameter.Parameter.RefKind == RefKind.None
+                && parameter.Parameter.NullableAnnotation == NullableAnnotation.NotAnnotated,
             _ => false,
         };
     }
@@ -476,15 +538,18 @@ internal sealed partial class CompilationFacts
     /// <summary>A <c>foreach</c> over an <c>IEnumerable&lt;T&gt;</c> whose T is declared not null.</summary>
     private static bool ElementsNotNull(IForEachLoopOperation loop, SemanticModel model)
     {
-        if (loop.IsAsynchronous || loop.Syntax is not ForEachStatementSyntax statement || model.GetTypeInfo(statement.Expression).Type is not INamedTypeSymbol collection)
+        if (loop.IsAsynchronous || loop.Syntax is not ForEachStatementSyntax statement
+            || model.GetTypeInfo(statement.Expression).Type is not INamedTypeSymbol collection)
         {
             return false;
         }
 
         var sequence = collection.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T
-            ? collection
-            : collection.AllInterfaces.FirstOrDefault(i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T);
-        return sequence?.TypeArguments[0] is { } element && (element.IsValueType || element.NullableAnnotation == NullableAnnotation.NotAnnotated);
+                ? collection
+                : collection.AllInterfaces.FirstOrDefault(i =>
+                    i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T);
+        return sequence?.TypeArguments[0] is { } element
+            && (element.IsValueType || element.NullableAnnotation == NullableAnnotation.NotAnnotated);
     }
 
     /// <summary>The value under parentheses and conversions that keep it (not an <c>as</c>).</summary>
@@ -492,16 +557,17 @@ internal sealed partial class CompilationFacts
     {
         while (value is IParenthesizedOperation or IConversionOperation { IsTryCast: false })
         {
-            value = value is IParenthesizedOperation parenthesized ? parenthesized.Operand : ((IConversionOperation)value).Operand;
+            value = value is IParenthesizedOperation parenthesized ? parenthesized.Operand
+                : ((IConversionOperation)value).Operand;
         }
 
         return value;
     }
 
-    private ITypeSymbol? TaskResult(ITypeSymbol type) =>
-        type is INamedTypeSymbol { TypeArguments.Length: 1 } named && (Same(named.OriginalDefinition, Types.TaskOfT) || Same(named.OriginalDefinition, Types.ValueTaskOfT))
-            ? named.TypeArguments[0]
-            : null;
+    private ITypeSymbol? TaskResult(ITypeSymbol type) => type is INamedTypeSymbol { TypeArguments.Length: 1 } named
+        && (Same(named.OriginalDefinition, Types.TaskOfT) || Same(named.OriginalDefinition, Types.ValueTaskOfT))
+            ? named.TypeArguments[0] : null;
 
-    private bool IsTask(ITypeSymbol type) => TaskResult(type) is not null || Same(type, Types.Task) || Same(type, Types.ValueTask);
+    private bool IsTask(ITypeSymbol type) =>
+        TaskResult(type) is not null || Same(type, Types.Task) || Same(type, Types.ValueTask);
 }

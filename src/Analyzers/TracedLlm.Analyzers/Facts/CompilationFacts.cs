@@ -8,7 +8,8 @@ namespace TracedLlm.Analyzers.Facts;
 internal sealed record TracedRoute(
     IMethodSymbol Handler, string Display, string Slot, string? SlotConstant, bool Entry = false)
 {
-    /// <summary>How a message names it: <c>route 'POST /v1/chat'</c>, or <c>traced code 'Orchestrator.RunAsync'</c>.</summary>
+    /// <summary>How a message names it: <c>route 'POST /v1/chat'</c>, or <c>traced code
+    /// 'Orchestrator.RunAsync'</c>.</summary>
     public string Named => Entry ? $"traced code '{Display}'" : $"route '{Display}'";
 }
 
@@ -16,22 +17,25 @@ internal sealed record TracedRoute(
 /// <remarks>
 /// The route table, the roots of traced code and the routes each reaches, dispatch. An editor starts a compilation for
 /// every document it analyses after an edit, so nothing is built up front: creating it reads the cached per-tree
-/// <see cref="DeclarationIndex"/>; a root is read from its own attributes and type; the route table is bound only when a
-/// policy or the end of the compilation needs it, dispatch only at the end. Each lazy part is built once
+/// <see cref="DeclarationIndex"/>; a root is read from its own attributes and type; the route table is bound only when
+/// a policy or the end of the compilation needs it, dispatch only at the end. Each lazy part is built once
 /// (<see cref="Once{T}"/>).
 /// </remarks>
 internal sealed partial class CompilationFacts
 {
-    private static readonly ImmutableHashSet<string> DefaultSlots =
-        ImmutableHashSet.Create(StringComparer.Ordinal, RouteConventions.MetadataSlot, RouteConventions.LiteLlmMetadataSlot);
+    private static readonly ImmutableHashSet<string> DefaultSlots = ImmutableHashSet.Create(StringComparer.Ordinal,
+        RouteConventions.MetadataSlot, RouteConventions.LiteLlmMetadataSlot);
 
     private readonly Compilation _compilation;
     private readonly DeclaredCandidates _candidates;
-    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<TracedRoute>> _roots = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<TracedRoute>> _roots = new(
+        SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _spanFactories = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, IOperation?> _smallBodies = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, IOperation?> _smallBodies = new(
+        SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _logHelpers = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, InMemoryWork> _inMemoryHelpers = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, InMemoryWork> _inMemoryHelpers = new(
+        SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _valueHolders = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _quietMethods = new(SymbolEqualityComparer.Default);
     private readonly Once<DeclaredRoutes> _declared = new();
@@ -41,7 +45,8 @@ internal sealed partial class CompilationFacts
     private readonly Once<ImmutableHashSet<string>> _slotNames = new();
     private int _hasRoutes; // 0 not known yet, 1 yes, -1 no
 
-    private CompilationFacts(Compilation compilation, WellKnownTypes types, DeclaredCandidates candidates, Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider? options)
+    private CompilationFacts(Compilation compilation, WellKnownTypes types, DeclaredCandidates candidates,
+        Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider? options)
     {
         _compilation = compilation;
         Types = types;
@@ -67,7 +72,8 @@ internal sealed partial class CompilationFacts
     public bool MayHaveRoutes => _candidates.AnyRoute || _candidates.TracedCode;
 
     /// <summary>Every traced route, ordered by method and path.</summary>
-    public ImmutableArray<TracedRoute> Routes(CancellationToken cancellationToken) => Declared(_declared, _candidates.RouteMethods, cancellationToken).Routes;
+    public ImmutableArray<TracedRoute> Routes(CancellationToken cancellationToken) =>
+        Declared(_declared, _candidates.RouteMethods, cancellationToken).Routes;
 
     /// <summary>The entry points of traced code the compilation declares with <c>[TracedLlmCode]</c>, each as a
     /// route.</summary>
@@ -75,10 +81,12 @@ internal sealed partial class CompilationFacts
         _candidates.TracedCode ? Dispatched(cancellationToken).Entries : ImmutableArray<TracedRoute>.Empty;
 
     /// <summary>Methods marked [FailureLoggingPath].</summary>
-    public ImmutableArray<IMethodSymbol> FilterMethods(CancellationToken cancellationToken) => Declared(_declaredFilters, _candidates.FilterMethods, cancellationToken).FilterMethods;
+    public ImmutableArray<IMethodSymbol> FilterMethods(CancellationToken cancellationToken) =>
+        Declared(_declaredFilters, _candidates.FilterMethods, cancellationToken).FilterMethods;
 
     /// <summary>Authenticator and guardrail implementations: traced code of every route.</summary>
-    public ImmutableArray<IMethodSymbol> Policies(CancellationToken cancellationToken) => Dispatched(cancellationToken).Policies;
+    public ImmutableArray<IMethodSymbol> Policies(CancellationToken cancellationToken) =>
+        Dispatched(cancellationToken).Policies;
 
     /// <summary>Every name a slot has: the two defaults and each route's own.</summary>
     public ImmutableHashSet<string> SlotNames(CancellationToken cancellationToken) => _slotNames.Get(() =>
@@ -125,7 +133,8 @@ internal sealed partial class CompilationFacts
             return !known.IsDefault;
         }
 
-        return method.PartialDefinitionPart is null && IsPolicy(method, Types) ? HasRoutes(cancellationToken) : !RoutesOfRoot(method, cancellationToken).IsDefault;
+        return method.PartialDefinitionPart is null && IsPolicy(method, Types) ? HasRoutes(cancellationToken)
+            : !RoutesOfRoot(method, cancellationToken).IsDefault;
     }
 
     /// <summary>The routes a root of traced code serves, or default when the method is no root.</summary>
@@ -145,8 +154,11 @@ internal sealed partial class CompilationFacts
         return _roots.GetOrAdd(method, ReadRoot(method, cancellationToken));
     }
 
-    public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken, Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider? options = null) =>
-        WellKnownTypes.Create(compilation) is { } types ? new CompilationFacts(compilation, types, DeclaredCandidates.Of(compilation, cancellationToken), options) : null;
+    public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken,
+        Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider? options = null) =>
+        WellKnownTypes.Create(compilation) is { } types
+            ? new CompilationFacts(compilation, types, DeclaredCandidates.Of(compilation, cancellationToken), options)
+            : null;
 
     /// <summary>One method's roots: a policy serves every route, a handler its own.</summary>
     /// <remarks>A partial method's body is no root: the type lists its declaration.</remarks>
@@ -172,13 +184,16 @@ internal sealed partial class CompilationFacts
     {
         foreach (var tree in _candidates.RouteTrees)
         {
-#pragma warning disable RS1030 // Only the declarations of possible routes are bound, until the first real one: it tells whether a guardrail is traced code.
+// Only the declarations of possible routes are bound, until the first real one: it tells whether a guardrail is traced.
+#pragma warning disable RS1030
             var model = _compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
-            foreach (var declaration in DeclarationIndex.MethodsWith(tree, _candidates.RouteAttributes, cancellationToken))
+            foreach (
+                var declaration in DeclarationIndex.MethodsWith(tree, _candidates.RouteAttributes, cancellationToken))
             {
                 if (model.GetDeclaredSymbol(declaration, cancellationToken) is IMethodSymbol method
-                    && (method.PartialDefinitionPart ?? method).GetAttributes().Any(a => Same(a.AttributeClass, Types.RouteAttribute)))
+                    && (method.PartialDefinitionPart ?? method).GetAttributes()
+                        .Any(a => Same(a.AttributeClass, Types.RouteAttribute)))
                 {
                     return true;
                 }
@@ -200,13 +215,14 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>The routes and filter methods among the methods with the given names (or every type's).</summary>
-    private DeclaredRoutes Declared(Once<DeclaredRoutes> field, ImmutableHashSet<string> names, CancellationToken cancellationToken) => field.Get(() =>
-    {
-        if (_candidates.NeedsWholeWalk)
-        {
-            return Dispatched(cancellationToken).Declared!;
-        }
+    private DeclaredRoutes Declared(
+        Once<DeclaredRoutes> field, ImmutableHashSet<string> names, CancellationToken cancellationToken) =>
+        field.Get(() => _candidates.NeedsWholeWalk
+            ? Dispatched(cancellationToken).Declared!
+            : ReadDeclared(names, cancellationToken));
 
+    private DeclaredRoutes ReadDeclared(ImmutableHashSet<string> names, CancellationToken cancellationToken)
+    {
         var routes = new List<TracedRoute>();
         var filterMethods = new List<IMethodSymbol>();
         var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
@@ -222,9 +238,10 @@ internal sealed partial class CompilationFacts
         }
 
         return DeclaredRoutes.Create(routes, filterMethods);
-    });
+    }
 
-    private static void ReadAttributes(IMethodSymbol method, WellKnownTypes types, List<TracedRoute> routes, List<IMethodSymbol>? filterMethods)
+    private static void ReadAttributes(IMethodSymbol method, WellKnownTypes types, List<TracedRoute> routes,
+        List<IMethodSymbol>? filterMethods)
     {
         foreach (var attribute in method.GetAttributes())
         {
@@ -232,7 +249,8 @@ internal sealed partial class CompilationFacts
             {
                 var data = RouteAttributeData.Read(attribute, method);
                 var display = $"{data.HttpMethod?.ToUpperInvariant()} {data.Pattern}";
-                routes.Add(new TracedRoute(method.OriginalDefinition, display, data.Slot, $"global::TracedLlm.Generated.{HandlerBinding.GeneratedClassName(method)}.MetadataSlot"));
+                routes.Add(new TracedRoute(method.OriginalDefinition, display, data.Slot,
+                        $"global::TracedLlm.Generated.{HandlerBinding.GeneratedClassName(method)}.MetadataSlot"));
             }
             else if (filterMethods is not null && Same(attribute.AttributeClass, types.FailureLoggingPathAttribute))
             {
@@ -242,7 +260,8 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>The routes and the [FailureLoggingPath] methods of the compilation.</summary>
-    private sealed record DeclaredRoutes(ImmutableArray<TracedRoute> Routes, ImmutableArray<IMethodSymbol> FilterMethods)
+    private sealed record DeclaredRoutes(ImmutableArray<TracedRoute> Routes,
+        ImmutableArray<IMethodSymbol> FilterMethods)
     {
         // A stable order, whichever way the declarations were found.
         public static DeclaredRoutes Create(List<TracedRoute> routes, List<IMethodSymbol> filterMethods) => new(

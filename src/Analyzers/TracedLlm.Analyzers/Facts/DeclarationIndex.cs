@@ -15,7 +15,8 @@ internal enum SlotSyntax
     Other,
 }
 
-/// <summary>An attribute on a method declaration, as written: its last name without the <c>Attribute</c> suffix.</summary>
+/// <summary>An attribute on a method declaration, as written: its last name without the <c>Attribute</c>
+/// suffix.</summary>
 internal readonly record struct AttributedMethod(string MethodName, string AttributeName, SlotSyntax Slot);
 
 /// <summary>What one syntax tree declares that can make a method a route or a failure logging path.</summary>
@@ -44,15 +45,18 @@ internal sealed record DeclarationIndex(
 
     /// <summary>The name an attribute is written with, as the compiler matches it, without the suffix.</summary>
     public static string Normalize(string name) =>
-        name.Length > "Attribute".Length && name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+        name.Length > "Attribute".Length && name.EndsWith("Attribute", StringComparison.Ordinal)
+            ? name.Substring(0, name.Length - "Attribute".Length) : name;
 
     /// <summary>The ordinary method declarations of a tree with an attribute of one of the names.</summary>
-    public static IEnumerable<MethodDeclarationSyntax> MethodsWith(SyntaxTree tree, ImmutableHashSet<string> attributeNames, CancellationToken cancellationToken)
+    public static IEnumerable<MethodDeclarationSyntax> MethodsWith(SyntaxTree tree,
+        ImmutableHashSet<string> attributeNames, CancellationToken cancellationToken)
     {
         foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(IntoDeclarations))
         {
             if (node is MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } method
-                && method.AttributeLists.Any(list => list.Attributes.Any(a => attributeNames.Contains(Normalize(LastName(a.Name))))))
+                && method.AttributeLists.Any(list =>
+                    list.Attributes.Any(a => attributeNames.Contains(Normalize(LastName(a.Name))))))
             {
                 yield return method;
             }
@@ -60,8 +64,9 @@ internal sealed record DeclarationIndex(
     }
 
     /// <summary>Declarations only: namespaces, types and accessor lists are entered, member bodies never are.</summary>
-    private static bool IntoDeclarations(SyntaxNode node) =>
-        node is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax or BasePropertyDeclarationSyntax or AccessorListSyntax;
+    private static bool IntoDeclarations(SyntaxNode node) => node
+            is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax
+                or BasePropertyDeclarationSyntax or AccessorListSyntax;
 
     private static DeclarationIndex Read(SyntaxNode root, CancellationToken cancellationToken)
     {
@@ -87,7 +92,9 @@ internal sealed record DeclarationIndex(
                     {
                         foreach (var attribute in list.Attributes)
                         {
-                            methods.Add(new AttributedMethod(method.Identifier.ValueText, Normalize(LastName(attribute.Name)), Slot(attribute)));
+                            methods.Add(
+                                new AttributedMethod(method.Identifier.ValueText, Normalize(LastName(attribute.Name)),
+                                    Slot(attribute)));
                         }
                     }
 
@@ -104,7 +111,8 @@ internal sealed record DeclarationIndex(
             }
         }
 
-        return new DeclarationIndex(methods.ToImmutable(), other.ToImmutable(), containers.ToImmutable(), aliases.ToImmutable());
+        return new DeclarationIndex(methods.ToImmutable(), other.ToImmutable(), containers.ToImmutable(),
+            aliases.ToImmutable());
     }
 
     private static void AddNames(SyntaxList<AttributeListSyntax> lists, ImmutableHashSet<string>.Builder names)
@@ -127,7 +135,8 @@ internal sealed record DeclarationIndex(
 
         foreach (var argument in attribute.ArgumentList.Arguments)
         {
-            if (argument.NameEquals?.Name.Identifier.ValueText != TracedLlm.Generators.HandlerBinding.MetadataSlotArgument)
+            if (argument.NameEquals?.Name.Identifier.ValueText
+                != TracedLlm.Generators.HandlerBinding.MetadataSlotArgument)
             {
                 continue;
             }
@@ -136,7 +145,8 @@ internal sealed record DeclarationIndex(
             {
                 LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NullLiteralExpression } => SlotSyntax.Default,
                 LiteralExpressionSyntax { RawKind: (int)SyntaxKind.StringLiteralExpression } literal
-                    when literal.Token.ValueText is RouteConventions.MetadataSlot or RouteConventions.LiteLlmMetadataSlot => SlotSyntax.Default,
+                    when literal.Token.ValueText
+                        is RouteConventions.MetadataSlot or RouteConventions.LiteLlmMetadataSlot => SlotSyntax.Default,
                 _ => SlotSyntax.Other,
             };
         }
@@ -153,13 +163,14 @@ internal sealed record DeclarationIndex(
     };
 }
 
-/// <summary>The declaration indexes of a whole compilation, joined: a superset of the routes, binding decides.</summary>
+/// <summary>The declaration indexes of a whole compilation, joined: a superset of the routes, binding
+/// decides.</summary>
 /// <remarks>Which method names carry an attribute that may be <c>[TracedLlmRoute]</c> or <c>[FailureLoggingPath]</c>
 /// (by its name or a using alias), and whether every such route keeps a default slot. NeedsWholeWalk: a possible
 /// route or filter sits where a method name does not find it (an accessor...); CustomSlot: one names a slot not
 /// certainly a default one.</remarks>
-internal sealed record DeclaredCandidates(
-    ImmutableHashSet<string> RouteAttributes, ImmutableArray<SyntaxTree> RouteTrees, ImmutableHashSet<string> RouteMethods,
+internal sealed record DeclaredCandidates(ImmutableHashSet<string> RouteAttributes,
+    ImmutableArray<SyntaxTree> RouteTrees, ImmutableHashSet<string> RouteMethods,
     ImmutableHashSet<string> FilterMethods, bool AnyRoute, bool CustomSlot, bool NeedsWholeWalk, bool TracedCode)
 {
     // "TracedLlm.TracedLlmRouteAttribute" -> "TracedLlmRouteAttribute": the name as source may write it.
@@ -168,9 +179,18 @@ internal sealed record DeclaredCandidates(
     public static DeclaredCandidates Of(Compilation compilation, CancellationToken cancellationToken)
     {
         var indexes = new List<(SyntaxTree Tree, DeclarationIndex Index)>();
-        var routeNames = new HashSet<string>(StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(TracedLlm.Generators.HandlerBinding.AttributeMetadataName)) };
-        var filterNames = new HashSet<string>(StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(WellKnownTypes.FailureLoggingPathMetadataName)) };
-        var codeNames = new HashSet<string>(StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(WellKnownTypes.TracedCodeMetadataName)) };
+        var routeNames = new HashSet<string>(StringComparer.Ordinal)
+        {
+            DeclarationIndex.Normalize(SimpleName(TracedLlm.Generators.HandlerBinding.AttributeMetadataName))
+        };
+        var filterNames = new HashSet<string>(StringComparer.Ordinal)
+        {
+            DeclarationIndex.Normalize(SimpleName(WellKnownTypes.FailureLoggingPathMetadataName))
+        };
+        var codeNames = new HashSet<string>(StringComparer.Ordinal)
+        {
+            DeclarationIndex.Normalize(SimpleName(WellKnownTypes.TracedCodeMetadataName))
+        };
         foreach (var tree in compilation.SyntaxTrees)
         {
             var index = DeclarationIndex.Of(tree, cancellationToken);
@@ -226,6 +246,8 @@ internal sealed record DeclaredCandidates(
             wholeWalk |= index.OtherAttributes.Overlaps(routeNames) || index.OtherAttributes.Overlaps(filterNames);
         }
 
-        return new DeclaredCandidates(routeNames.ToImmutableHashSet(StringComparer.Ordinal), routeTrees.ToImmutable(), routeMethods.ToImmutable(), filterMethods.ToImmutable(), routeMethods.Count > 0 || wholeWalk, customSlot, wholeWalk, tracedCode);
+        return new DeclaredCandidates(routeNames.ToImmutableHashSet(StringComparer.Ordinal), routeTrees.ToImmutable(),
+            routeMethods.ToImmutable(), filterMethods.ToImmutable(), routeMethods.Count > 0 || wholeWalk, customSlot,
+            wholeWalk, tracedCode);
     }
 }

@@ -16,7 +16,8 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
     /// <summary>TLLM2006: the names of the <c>IHttpClientFactory</c> clients that reach a model.</summary>
     public const string ModelHttpClientsOption = "dotnet_code_quality.TLLM2006.model_http_clients";
 
-    /// <summary>TLLM2006: more hosts or paths of model APIs (a self-hosted model's), matched in a send's address.</summary>
+    /// <summary>TLLM2006: more hosts or paths of model APIs (a self-hosted model's), matched in a send's
+    /// address.</summary>
     public const string ModelUrlsOption = "dotnet_code_quality.TLLM2006.model_urls";
 
     /// <summary>TLLM2006: the clients another project registers as attempts, every call through which is one.</summary>
@@ -30,18 +31,20 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
     /// <summary>TLLM2004 and TLLM2007: the exception types whose catch is a designed answer.</summary>
     public const string DesignedExceptionsOption = "dotnet_code_quality.TLLM2004.designed_exceptions";
 
-    /// <summary>TLLM2004: <c>true</c> reports a catch reached through calls under TLLM2004 too, not only TLLM2007.</summary>
+    /// <summary>TLLM2004: <c>true</c> reports a catch reached through calls under TLLM2004 too, not only
+    /// TLLM2007.</summary>
     public const string ThroughCallsOption = "dotnet_code_quality.TLLM2004.report_through_calls";
 
-    /// <summary>What a model API's address has in it, lower case: generation and embedding paths, public hosts.</summary>
+    /// <summary>What a model API's address has in it, lower case: generation and embedding paths, public
+    /// hosts.</summary>
     private static readonly string[] KnownModelUrls =
     {
         "/chat/completions", "/completions", "/embeddings", "/v1/messages", "/v1/responses", "/openai/deployments/",
-        ":generatecontent", ":streamgeneratecontent", ":embedcontent", ":batchembedcontents", "/api/chat", "/api/generate", "/api/embed",
-        "/converse", "/invoke-with-response-stream", "api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com",
-        "aiplatform.googleapis.com", ".openai.azure.com", "models.inference.ai.azure.com", "openrouter.ai", "api.mistral.ai",
-        "api.groq.com", "api.deepseek.com", "api.together.xyz", "api.cohere.", "api.x.ai", "api.perplexity.ai", "api.fireworks.ai",
-        "bedrock-runtime.",
+        ":generatecontent", ":streamgeneratecontent", ":embedcontent", ":batchembedcontents", "/api/chat",
+        "/api/generate", "/api/embed", "/converse", "/invoke-with-response-stream", "api.openai.com",
+        "api.anthropic.com", "generativelanguage.googleapis.com", "aiplatform.googleapis.com", ".openai.azure.com",
+        "models.inference.ai.azure.com", "openrouter.ai", "api.mistral.ai", "api.groq.com", "api.deepseek.com",
+        "api.together.xyz", "api.cohere.", "api.x.ai", "api.perplexity.ai", "api.fireworks.ai", "bedrock-runtime.",
     };
 
     private readonly AnalyzerConfigOptionsProvider? _options = options;
@@ -56,9 +59,11 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
         IMethodSymbol method, ITypeSymbol? receiver, ISymbol? sender, IEnumerable<string> client, SyntaxTree tree)
     {
         var clients = Names(tree, ModelClientsOption);
-        return (!clients.IsEmpty && (clients.Matches(method) || clients.MatchesType(method.ContainingType) || clients.MatchesType(receiver)
-                || (sender is not null && (clients.Matches(sender) || clients.MatchesType(sender.ContainingType)))))
-            || NamedModelClient(client, tree);
+        return (!clients.IsEmpty
+                && (clients.Matches(method) || clients.MatchesType(method.ContainingType)
+                    || clients.MatchesType(receiver)
+                    || (sender is not null && (clients.Matches(sender) || clients.MatchesType(sender.ContainingType))))
+            ) || NamedModelClient(client, tree);
     }
 
     /// <summary>A client is a named one the team declares (<see cref="ModelHttpClientsOption"/>).</summary>
@@ -73,7 +78,8 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
                 || client.StartsWith(e.Substring(2) + "(", StringComparison.Ordinal)
             : string.Equals(e, client, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>An address that names a model API: a known one, or one declared (<see cref="ModelUrlsOption"/>).</summary>
+    /// <summary>An address that names a model API: a known one, or one declared
+    /// (<see cref="ModelUrlsOption"/>).</summary>
     public bool ModelUrl(IEnumerable<string> fragments, SyntaxTree tree)
     {
         var declared = Values(tree, ModelUrlsOption);
@@ -92,11 +98,13 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
     }
 
     /// <summary>Whether TLLM2004 reports the catches reached through calls in this file.</summary>
-    public bool ReportsThroughCalls(SyntaxTree tree) => bool.TryParse(Option(tree, ThroughCallsOption), out var on) && on;
+    public bool ReportsThroughCalls(SyntaxTree tree) =>
+        bool.TryParse(Option(tree, ThroughCallsOption), out var on) && on;
 
     /// <summary>An exception type declared a designed answer (<see cref="DesignedExceptionsOption"/>), or derived from
     /// one.</summary>
-    public bool DesignedException(ITypeSymbol caught, SyntaxTree tree) => Names(tree, DesignedExceptionsOption) is { IsEmpty: false } designed
+    public bool DesignedException(ITypeSymbol caught, SyntaxTree tree) =>
+        Names(tree, DesignedExceptionsOption) is { IsEmpty: false } designed
         && TypeAndBases(caught).Any(designed.Matches);
 
     /// <summary>A catch the author vouches for: <c>[FailureHandledByDesign]</c> on its member or a function around
@@ -123,7 +131,9 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
         {
             foreach (var member in @interface.GetMembers(method.Name).OfType<IMethodSymbol>())
             {
-                if (Same(method.ContainingType!.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method.OriginalDefinition))
+                if (Same(
+                        method.ContainingType!.FindImplementationForInterfaceMember(member)?.OriginalDefinition,
+                        method.OriginalDefinition))
                 {
                     yield return member;
                 }
@@ -153,7 +163,8 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
         attribute is not null && WellKnownTypes.HasAttribute(symbol.OriginalDefinition, attribute);
 
     private string? Option(SyntaxTree tree, string key) =>
-        _options is not null && _options.GetOptions(tree).TryGetValue(key, out var value) && value.Length > 0 ? value : null;
+        _options is not null && _options.GetOptions(tree).TryGetValue(key, out var value) && value.Length > 0 ? value
+            : null;
 
     private List<string> Values(SyntaxTree tree, string key) =>
         Option(tree, key)?.Split('|').Select(v => v.Trim()).Where(v => v.Length > 0).ToList() ?? new List<string>();
@@ -162,8 +173,8 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
         Option(tree, key) is { } value ? _parsed.GetOrAdd(value, v => new SymbolNames(v)) : SymbolNames.Empty;
 
     /// <summary>Symbol names as the .NET analyzers' options take them, separated by <c>|</c>.</summary>
-    /// <remarks>A name or a full name, optionally with its kind (<c>T:</c>, <c>M:</c>, <c>N:</c> a namespace and what is in
-    /// it), and a trailing <c>*</c> for a prefix.</remarks>
+    /// <remarks>A name or a full name, optionally with its kind (<c>T:</c>, <c>M:</c>, <c>N:</c> a namespace and what
+    /// is in it), and a trailing <c>*</c> for a prefix.</remarks>
     private sealed class SymbolNames
     {
         public static readonly SymbolNames Empty = new(string.Empty);
@@ -206,9 +217,12 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
                 : full == entry.Name || symbol.Name == entry.Name));
         }
 
-        // Contoso.Llm.OpenAiClient, Contoso.Llm.OpenAiClient.CompleteAsync: the type's full name, the member's name after it.
+        // Contoso.Llm.OpenAiClient, Contoso.Llm.OpenAiClient.CompleteAsync: the type's full name, the member's name
+        // after it.
         private static string FullName(ISymbol symbol) => symbol is ITypeSymbol type
-            ? type.OriginalDefinition.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat.WithGenericsOptions(SymbolDisplayGenericsOptions.None))
-            : $"{(symbol.ContainingType is { } containing ? FullName(containing) : symbol.ContainingNamespace?.ToDisplayString())}.{symbol.Name}";
+                ? type.OriginalDefinition.ToDisplayString(
+                    SymbolDisplayFormat.CSharpErrorMessageFormat.WithGenericsOptions(SymbolDisplayGenericsOptions.None))
+                : (symbol.ContainingType is { } containing ? FullName(containing)
+                    : symbol.ContainingNamespace?.ToDisplayString()) + "." + symbol.Name;
     }
 }

@@ -20,11 +20,13 @@ internal sealed class FailureFilters(Compilation compilation, WellKnownTypes typ
 
     private readonly Compilation _compilation = compilation;
     private readonly WellKnownTypes _types = types;
-    private readonly ConcurrentDictionary<IMethodSymbol, TypePredicate?> _predicates = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, TypePredicate?> _predicates = new(
+        SymbolEqualityComparer.Default);
 
     public ImmutableArray<FailureFilter> Filters { get; private set; } = ImmutableArray<FailureFilter>.Empty;
 
-    public static FailureFilters Build(Compilation compilation, WellKnownTypes types, IEnumerable<IMethodSymbol> filterMethods, CancellationToken cancellationToken)
+    public static FailureFilters Build(Compilation compilation, WellKnownTypes types,
+        IEnumerable<IMethodSymbol> filterMethods, CancellationToken cancellationToken)
     {
         var table = new FailureFilters(compilation, types);
         var names = new SortedSet<string>(StringComparer.Ordinal) { "LogFailureAsync" };
@@ -49,10 +51,15 @@ internal sealed class FailureFilters(Compilation compilation, WellKnownTypes typ
             {
                 switch (node)
                 {
-                    case CatchClauseSyntax catchSyntax when model.GetOperation(catchSyntax, cancellationToken) is ICatchClauseOperation @catch && table.CallsLogger(@catch.Handler):
-                        filters.Add(new FailureFilter(catchSyntax.CatchKeyword.GetLocation(), table.CatchPredicate(@catch)));
+                    case CatchClauseSyntax catchSyntax
+                        when model.GetOperation(catchSyntax, cancellationToken) is ICatchClauseOperation @catch
+                            && table.CallsLogger(@catch.Handler):
+                        filters.Add(
+                            new FailureFilter(catchSyntax.CatchKeyword.GetLocation(), table.CatchPredicate(@catch)));
                         break;
-                    case MethodDeclarationSyntax methodSyntax when model.GetDeclaredSymbol(methodSyntax, cancellationToken) is IMethodSymbol method && table.MethodPredicate(method) is { } predicate:
+                    case MethodDeclarationSyntax methodSyntax
+                        when model.GetDeclaredSymbol(methodSyntax, cancellationToken) is IMethodSymbol method
+                            && table.MethodPredicate(method) is { } predicate:
                         filters.Add(new FailureFilter(methodSyntax.Identifier.GetLocation(), predicate));
                         break;
                 }
@@ -88,7 +95,8 @@ internal sealed class FailureFilters(Compilation compilation, WellKnownTypes typ
     private TypePredicate? MethodPredicate(IMethodSymbol method)
     {
         var marked = _types.IsFailureFilterMethod(method);
-        var exception = method.Parameters.FirstOrDefault(p => _types.Exception is not null && DerivesFrom(p.Type, _types.Exception));
+        var exception = method.Parameters.FirstOrDefault(p =>
+            _types.Exception is not null && DerivesFrom(p.Type, _types.Exception));
         if (!marked && exception is null)
         {
             return null;
@@ -115,7 +123,8 @@ internal sealed class FailureFilters(Compilation compilation, WellKnownTypes typ
         }
 
         TypePredicate? result = null;
-        var exception = method.Parameters.FirstOrDefault(p => _types.Exception is not null && DerivesFrom(p.Type, _types.Exception));
+        var exception = method.Parameters.FirstOrDefault(p =>
+            _types.Exception is not null && DerivesFrom(p.Type, _types.Exception));
         if (Body(method) is { } body && exception is not null)
         {
             var goal = method.ReturnType.SpecialType == SpecialType.System_Boolean ? FilterGoal.ReturnsTrue
@@ -130,17 +139,19 @@ internal sealed class FailureFilters(Compilation compilation, WellKnownTypes typ
     {
         var variable = (ISymbol?)@catch.Locals.FirstOrDefault();
         var reader = new FilterReader(_types, variable, FilterGoal.ReachesLogger);
-        var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object || _types.Exception is null ? TypePredicate.True : TypePredicate.IsType(@catch.ExceptionType);
+        var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object || _types.Exception is null
+                ? TypePredicate.True : TypePredicate.IsType(@catch.ExceptionType);
         var when = @catch.Filter is { } filter ? reader.Condition(filter) : TypePredicate.True;
         return TypePredicate.And(caught, TypePredicate.And(when, reader.Read(@catch.Handler)));
     }
 
-    private bool CallsLogger(IOperation operation) =>
-        operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => _types.IsFailureLoggerCall(i.TargetMethod));
+    private bool CallsLogger(IOperation operation) => operation.DescendantsAndSelf().OfType<IInvocationOperation>()
+            .Any(i => _types.IsFailureLoggerCall(i.TargetMethod));
 
     private IOperation? Body(IMethodSymbol method) => CompilationFacts.Body(_compilation, method);
 
-    private static bool MentionsAny(SyntaxTree tree, SortedSet<string> names, string key, CancellationToken cancellationToken)
+    private static bool MentionsAny(SyntaxTree tree, SortedSet<string> names, string key,
+        CancellationToken cancellationToken)
     {
         // Unchanged trees are shared by the compilations an editor makes while typing: remember the answer.
         var box = Mentions.GetValue(tree, static _ => new StrongBox<TreeMentions?>());

@@ -5,21 +5,23 @@ namespace TracedLlm.Analyzers.Facts;
 /// A throw, <c>ExceptionDispatchInfo</c>, a faulted task, the failure path's API, a declared record, or a source method
 /// that does one of these on every path. A catch that rethrows only some exceptions does not hand the rest on.
 /// </remarks>
-internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, IOperation?> bodyOf, DeclaredIntent intent)
+internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, IOperation?> bodyOf,
+    DeclaredIntent intent)
 {
     private const int MaxWrapperDepth = 4;
 
     private readonly WellKnownTypes _types = types;
     private readonly Func<IMethodSymbol, IOperation?> _bodyOf = bodyOf;
     private readonly DeclaredIntent _intent = intent;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<IMethodSymbol, bool> _wrappers = new(SymbolEqualityComparer.Default);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IMethodSymbol, bool> _wrappers = new(
+        SymbolEqualityComparer.Default);
 
     /// <summary>Every path through <paramref name="operation"/> hands a failure on before it leaves it.</summary>
     public bool Always(IOperation operation) => Always(operation, 0);
 
     /// <summary>Some path through <paramref name="operation"/> hands a failure on.</summary>
-    public bool Anywhere(IOperation operation) =>
-        operation.DescendantsAndSelf().Any(o => o is IThrowOperation || (o is IInvocationOperation call && HandsOn(call, 0)));
+    public bool Anywhere(IOperation operation) => operation.DescendantsAndSelf()
+            .Any(o => o is IThrowOperation || (o is IInvocationOperation call && HandsOn(call, 0)));
 
     /// <summary>A source method whose every path throws or reports: calling it hands the failure on.</summary>
     public bool IsWrapper(IMethodSymbol method) => IsWrapper(method, 0);
@@ -46,7 +48,8 @@ internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, I
             || _types.IsAttemptFailure(method)
             || _types.IsFailureLoggerCall(method)
             || _intent.RecordsFailures(method, call.Syntax.SyntaxTree)
-            || (method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction && method.Locations.Any(l => l.IsInSource) && IsWrapper(method, depth));
+            || (method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction
+                && method.Locations.Any(l => l.IsInSource) && IsWrapper(method, depth));
     }
 
     private bool Always(IOperation operation, int depth)
@@ -57,13 +60,17 @@ internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, I
                 return true;
             case IBlockOperation block:
                 return Sequence(block.Operations, depth);
-            case IConditionalOperation { WhenFalse: { } whenFalse } conditional when conditional.Type is null || conditional.Type.SpecialType == SpecialType.System_Void:
-                return Always(conditional.Condition, depth) || (Always(conditional.WhenTrue, depth) && Always(whenFalse, depth));
-            case IConditionalOperation conditional when conditional.Type is null || conditional.Type.SpecialType == SpecialType.System_Void:
+            case IConditionalOperation { WhenFalse: { } whenFalse } conditional
+                when conditional.Type is null || conditional.Type.SpecialType == SpecialType.System_Void:
+                return Always(conditional.Condition, depth)
+                    || (Always(conditional.WhenTrue, depth) && Always(whenFalse, depth));
+            case IConditionalOperation conditional
+                when conditional.Type is null || conditional.Type.SpecialType == SpecialType.System_Void:
                 return Always(conditional.Condition, depth);
             case ISwitchOperation @switch:
                 return Always(@switch.Value, depth)
-                    || (@switch.Cases.Any(c => c.Clauses.Any(clause => clause is IDefaultCaseClauseOperation)) && @switch.Cases.All(c => Sequence(c.Body, depth)));
+                    || (@switch.Cases.Any(c => c.Clauses.Any(clause => clause is IDefaultCaseClauseOperation))
+                        && @switch.Cases.All(c => Sequence(c.Body, depth)));
             case ITryOperation @try:
                 return (@try.Finally is { } @finally && Always(@finally, depth))
                     || (Always(@try.Body, depth) && @try.Catches.All(c => Always(c.Handler, depth)));
@@ -71,7 +78,9 @@ internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, I
                 return Always(@using.Body, depth);
             case ILockOperation @lock:
                 return Always(@lock.Body, depth);
-            case ILoopOperation or ILocalFunctionOperation or IBranchOperation or IReturnOperation { ReturnedValue: null }:
+            case ILoopOperation
+            or ILocalFunctionOperation or IBranchOperation
+            or IReturnOperation { ReturnedValue: null }:
                 return false;
             case IReturnOperation { ReturnedValue: { } value }:
                 return Expression(value, depth);
@@ -99,7 +108,8 @@ internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, I
         return false;
     }
 
-    /// <summary>An expression that, once evaluated, has handed the failure on (not in a lambda, which may not run).</summary>
+    /// <summary>An expression that, once evaluated, has handed the failure on (not in a lambda, which may not
+    /// run).</summary>
     private bool Expression(IOperation operation, int depth) =>
         ValueFlow.Own(operation).FirstOrDefault(current =>
             current is IThrowOperation || (current is IInvocationOperation call && HandsOn(call, depth))) is { } found
@@ -113,7 +123,10 @@ internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, I
         {
             if (parent is ICoalesceOperation coalesce && coalesce.WhenNull == current
                 || parent is IConditionalOperation conditional && conditional.Condition != current
-                || parent is IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } logical && logical.RightOperand == current
+                || parent is IBinaryOperation
+                    {
+                        OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr
+                    } logical && logical.RightOperand == current
                 || parent is ISwitchExpressionArmOperation)
             {
                 return true;
@@ -159,8 +172,9 @@ internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, I
     private static bool IsInnerLoopBranch(IBranchOperation branch, IOperation statement)
     {
         // A break or continue of a loop inside the statement stays inside it.
-        return ValueFlow.Ancestors(branch).TakeWhile(current => current != statement.Parent).Any(current =>
-            (current is ILoopOperation loop && (Same(branch.Target, loop.ContinueLabel) || Same(branch.Target, loop.ExitLabel)))
-            || (current is ISwitchOperation @switch && Same(branch.Target, @switch.ExitLabel)));
+        return ValueFlow.Ancestors(branch).TakeWhile(current => current != statement.Parent)
+            .Any(current => (current is ILoopOperation loop
+                    && (Same(branch.Target, loop.ContinueLabel) || Same(branch.Target, loop.ExitLabel))
+                ) || (current is ISwitchOperation @switch && Same(branch.Target, @switch.ExitLabel)));
     }
 }

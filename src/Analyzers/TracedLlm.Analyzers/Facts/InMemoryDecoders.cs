@@ -36,10 +36,17 @@ internal sealed class InMemoryDecoders
             "System.Collections.Generic.Queue`1", "System.Collections.Generic.Stack`1");
 
         // Base64 and base64url (RFC 4648, sections 4 and 5) and text encodings: each reads the text or bytes given.
-        _decoderTypes = Types("System.Convert", "System.Buffers.Text.Base64", "System.Buffers.Text.Base64Url",
-            "Microsoft.AspNetCore.WebUtilities.WebEncoders", "Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder",
-            "Microsoft.AspNetCore.Authentication.Base64UrlTextEncoder", "IdentityModel.Base64Url",
-            "Duende.IdentityModel.Base64Url", "Microsoft.IdentityModel.Tokens.Base64UrlEncoder").Append(encoding).ToArray();
+        _decoderTypes = Types(
+                "System.Convert",
+                "System.Buffers.Text.Base64",
+                "System.Buffers.Text.Base64Url",
+                "Microsoft.AspNetCore.WebUtilities.WebEncoders",
+                "Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder",
+                "Microsoft.AspNetCore.Authentication.Base64UrlTextEncoder",
+                "IdentityModel.Base64Url",
+                "Duende.IdentityModel.Base64Url",
+                "Microsoft.IdentityModel.Tokens.Base64UrlEncoder")
+            .Append(encoding).ToArray();
 
         // Values a decoder returns, whose members read what was decoded: a URI's parts, a GUID, a date or a time, a
         // JWT's header, payload and claims (read from the token already decoded, never validated).
@@ -55,7 +62,8 @@ internal sealed class InMemoryDecoders
             "Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler");
     }
 
-    /// <summary>A call that decodes a value in memory (base64, a URI, a number, a date, a JWT, JSON, Unprotect).</summary>
+    /// <summary>A call that decodes a value in memory (base64, a URI, a number, a date, a JWT, JSON,
+    /// Unprotect).</summary>
     public bool Decodes(IMethodSymbol method, bool json, bool unprotect)
     {
         if (ReadsOrWrites(method))
@@ -68,14 +76,17 @@ internal sealed class InMemoryDecoders
             return true;
         }
 
-        var firstIsText = method.Parameters.Length > 0 && method.Parameters[0].Type.SpecialType == SpecialType.System_String;
+        var firstIsText =
+            method.Parameters.Length > 0 && method.Parameters[0].Type.SpecialType == SpecialType.System_String;
         if (method.MethodKind == MethodKind.Constructor)
         {
             return firstIsText && (Same(method.ContainingType, _uri) || OfLibrary(method, _valueTypes));
         }
 
-        return (method.Name is "Parse" or "ParseExact" or "TryParse" or "TryParseExact" or "TryCreate" && (IsPrimitive(method.ContainingType) || OfLibrary(method, _valueTypes)))
-            || (firstIsText && method.Name is "ReadJwtToken" or "ReadJsonWebToken" or "ReadToken" or "CanReadToken" && OfLibrary(method, _tokenReaders));
+        return (method.Name is "Parse" or "ParseExact" or "TryParse" or "TryParseExact" or "TryCreate"
+                && (IsPrimitive(method.ContainingType) || OfLibrary(method, _valueTypes)))
+            || (firstIsText && method.Name is "ReadJwtToken" or "ReadJsonWebToken" or "ReadToken" or "CanReadToken"
+                && OfLibrary(method, _tokenReaders));
     }
 
     /// <summary>A library member that computes on a value in memory (a primitive's, a decoded value's).</summary>
@@ -84,7 +95,8 @@ internal sealed class InMemoryDecoders
         && (IsPrimitive(member.ContainingType) || OfLibrary(member, _valueTypes) || OfLibrary(member, _newtonsoft)
             || (member is IMethodSymbol { MethodKind: MethodKind.Conversion } && OfLibrary(member, _actionResult))
             || (member is IMethodSymbol { MethodKind: MethodKind.Constructor } && OfLibrary(member, _tokenReaders))
-            || (OfLibrary(member, _collections) && !Parameters(member).Any(parameter => parameter.Type.TypeKind == TypeKind.Interface)));
+            || (OfLibrary(member, _collections)
+                && !Parameters(member).Any(parameter => parameter.Type.TypeKind == TypeKind.Interface)));
 
     /// <summary>Newtonsoft.Json's <c>JsonException</c>, the base of what its decoders throw.</summary>
     public INamedTypeSymbol? NewtonsoftJsonException { get; }
@@ -98,23 +110,30 @@ internal sealed class InMemoryDecoders
         }
 
         return type is IArrayTypeSymbol || type.SpecialType == SpecialType.System_String
-            || (!type.Locations.Any(location => location.IsInSource) && new[] { _collections, _newtonsoft, _valueTypes }.Any(types => types.Any(known => Derives(type, known))));
+            || (!type.Locations.Any(location => location.IsInSource)
+                && new[] { _collections, _newtonsoft, _valueTypes }.Any(types =>
+                    types.Any(known => Derives(type, known))));
     }
 
-    /// <summary>Of a library's collection type (<see cref="Computes"/>'s): what a handler may keep a value in.</summary>
-    public bool IsCollection(ITypeSymbol? type) => type is not null && !type.Locations.Any(location => location.IsInSource) && _collections.Any(known => Derives(type, known));
+    /// <summary>Of a library's collection type (<see cref="Computes"/>'s): what a handler may keep a value
+    /// in.</summary>
+    public bool IsCollection(ITypeSymbol? type) => type is not null
+        && !type.Locations.Any(location => location.IsInSource) && _collections.Any(known => Derives(type, known));
 
     // A member given a stream, a reader or a writer: it reads or writes as it decodes.
-    private bool ReadsOrWrites(ISymbol member) => Parameters(member).Any(parameter => _readersAndWriters.Any(type => Derives(parameter.Type, type)));
+    private bool ReadsOrWrites(ISymbol member) =>
+        Parameters(member).Any(parameter => _readersAndWriters.Any(type => Derives(parameter.Type, type)));
 
-    private static System.Collections.Immutable.ImmutableArray<IParameterSymbol> Parameters(ISymbol member) => member switch
-    {
-        IMethodSymbol method => method.Parameters,
-        IPropertySymbol property => property.Parameters,
-        _ => System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty,
-    };
+    private static System.Collections.Immutable.ImmutableArray<IParameterSymbol> Parameters(ISymbol member) =>
+        member switch
+        {
+            IMethodSymbol method => method.Parameters,
+            IPropertySymbol property => property.Parameters,
+            _ => System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty,
+        };
 
-    /// <summary>A LINQ to Objects call over a sequence computed in memory, not a deferred query kept elsewhere.</summary>
+    /// <summary>A LINQ to Objects call over a sequence computed in memory, not a deferred query kept
+    /// elsewhere.</summary>
     public bool Enumerates(IInvocationOperation call)
     {
         if (!Same(call.TargetMethod.ContainingType, _enumerable) || call.Arguments.Length == 0)
@@ -123,17 +142,19 @@ internal sealed class InMemoryDecoders
         }
 
         var source = ValueFlow.Unwrap(call.Arguments[0].Value);
-        return source.Type is IArrayTypeSymbol || source.Type?.SpecialType == SpecialType.System_String || IsCollection(source.Type)
-            || source is IInvocationOperation or IArrayCreationOperation
+        return source.Type is IArrayTypeSymbol || source.Type?.SpecialType == SpecialType.System_String
+            || IsCollection(source.Type) || source is IInvocationOperation or IArrayCreationOperation
             || (source is IPropertyReferenceOperation property && OfLibrary(property.Property, _valueTypes));
     }
 
-    private static bool IsPrimitive(ITypeSymbol? type) => type?.SpecialType is >= SpecialType.System_Boolean and <= SpecialType.System_String;
+    private static bool IsPrimitive(ITypeSymbol? type) =>
+        type?.SpecialType is >= SpecialType.System_Boolean and <= SpecialType.System_String;
 
-    private static bool OfLibrary(ISymbol member, INamedTypeSymbol?[] types) =>
-        member.ContainingType is { } owner && !owner.Locations.Any(location => location.IsInSource) && types.Any(type => Derives(owner, type));
+    private static bool OfLibrary(ISymbol member, INamedTypeSymbol?[] types) => member.ContainingType is { } owner
+        && !owner.Locations.Any(location => location.IsInSource) && types.Any(type => Derives(owner, type));
 
-    private static bool Derives(ITypeSymbol? type, INamedTypeSymbol? baseType) => baseType is not null && DerivesFrom(type, baseType);
+    private static bool Derives(ITypeSymbol? type, INamedTypeSymbol? baseType) =>
+        baseType is not null && DerivesFrom(type, baseType);
 }
 
 /// <summary>What code does with data in memory (<see cref="CompilationFacts.WorkOf(IOperation)"/>).</summary>

@@ -19,10 +19,11 @@ internal static class KeyContent
     public static ImmutableArray<KeyValue> Values(IOperation operation, MethodScope scope)
     {
         var own = scope.Flow.Values(operation);
-        return ValueFlow.Unwrap(operation).Type?.SpecialType == SpecialType.System_String && own.Any(v => v.Kind == KeyValueKind.Unknown)
-            && !IsElementOfAHandedOnCollection(operation, scope) && Literals(operation, scope) is { } literals
-            ? own.Where(v => v.Kind != KeyValueKind.Unknown).Concat(literals).Distinct().ToImmutableArray()
-            : own;
+        return
+            ValueFlow.Unwrap(operation).Type?.SpecialType == SpecialType.System_String
+            && own.Any(v => v.Kind == KeyValueKind.Unknown) && !IsElementOfAHandedOnCollection(operation, scope)
+            && Literals(operation, scope) is { } literals
+            ? own.Where(v => v.Kind != KeyValueKind.Unknown).Concat(literals).Distinct().ToImmutableArray() : own;
     }
 
     /// <summary>An element of a local's collection the block hands to a method, which may write it.</summary>
@@ -32,7 +33,8 @@ internal static class KeyContent
         var collection = ValueFlow.Unwrap(key) switch
         {
             IArrayElementReferenceOperation element => ValueFlow.Unwrap(element.ArrayReference),
-            IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } instance } => ValueFlow.Unwrap(instance),
+            IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } instance } => ValueFlow.Unwrap(
+                instance),
             _ => null,
         };
         return collection is ILocalReferenceOperation local
@@ -68,8 +70,9 @@ internal static class KeyContent
         }
 
         var provider = WellKnownTypeProvider.GetOrCreate(value.SemanticModel!.Compilation);
-        var result = ValueContentAnalysis.TryGetOrComputeResult(at.Graph, at.Owner, provider, scope.Options, DiagnosticDescriptors.SlotMismatch,
-            PointsToAnalysisKind.Complete, InterproceduralAnalysisKind.ContextSensitive, pessimisticAnalysis: false);
+        var result = ValueContentAnalysis.TryGetOrComputeResult(at.Graph, at.Owner, provider, scope.Options,
+            DiagnosticDescriptors.SlotMismatch, PointsToAnalysisKind.Complete,
+            InterproceduralAnalysisKind.ContextSensitive, pessimisticAnalysis: false);
         if (result is null)
         {
             return null;

@@ -66,7 +66,8 @@ internal readonly record struct CallEdge(
     ISymbol Callee, bool InAttemptScope, Collectors.Handling Handling = Collectors.Handling.Anytime,
     bool ByLibrary = false, SyntaxNode? Site = null);
 
-/// <summary>A key read or written on a metadata bag, every value it may have, and the route slots it is used for.</summary>
+/// <summary>A key read or written on a metadata bag, every value it may have, and the route slots it is used
+/// for.</summary>
 internal sealed record KeyUse(ImmutableArray<KeyValue> Values, Location Location, SlotGuard Guard);
 
 /// <summary>The slots a branch on the route's slot lets through: only <see cref="Only"/> when set, never
@@ -79,7 +80,8 @@ internal sealed record SlotGuard(ImmutableHashSet<string>? Only, ImmutableHashSe
 }
 
 /// <summary>An argument of a call to a source method: the parameter it fills and the values it may have.</summary>
-/// <remarks><paramref name="Omitted"/>: the call leaves it out, and <paramref name="Location"/> is the default's.</remarks>
+/// <remarks><paramref name="Omitted"/>: the call leaves it out, and <paramref name="Location"/> is the
+/// default's.</remarks>
 internal sealed record ArgumentFlow(
     IMethodSymbol Callee, int Ordinal, ImmutableArray<KeyValue> Values, Location Location, bool Omitted = false);
 
@@ -100,7 +102,8 @@ internal readonly record struct SwallowSite(
     ImmutableArray<string> GivenUpClients, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default,
     ImmutableArray<IMethodSymbol> QuietIfHeld = default, bool Heard = false);
 
-/// <summary>An upstream failure no exception carries, answered on its path the way <paramref name="How"/> says.</summary>
+/// <summary>An upstream failure no exception carries, answered on its path the way <paramref name="How"/>
+/// says.</summary>
 /// <remarks>For the code fix: the branch it is in, the first statement a throw replaces, what it throws.</remarks>
 internal readonly record struct UnthrownFailureSite(
     Location Location, string What, string How, bool? WhenTrue, int? From, string? Thrown);

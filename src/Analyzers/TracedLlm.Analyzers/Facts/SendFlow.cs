@@ -10,9 +10,9 @@ namespace TracedLlm.Analyzers.Facts;
 
 /// <summary>Reads where a send's client, request and address come from in one block.</summary>
 /// <remarks>
-/// The objects are followed by Roslyn's points-to analysis (into source helpers, <see cref="MaxCallChain"/> calls deep).
-/// An address's text is read by hand, as the constants it is built from: value-content analysis knows a string only
-/// when it knows all of it, and an address is mostly a configured host and a constant path, of which only the path
+/// The objects are followed by Roslyn's points-to analysis (into source helpers, <see cref="MaxCallChain"/> calls
+/// deep). An address's text is read by hand, as the constants it is built from: value-content analysis knows a string
+/// only when it knows all of it, and an address is mostly a configured host and a constant path, of which only the path
 /// says "model".
 /// </remarks>
 internal sealed class SendFlow(MethodScope scope)
@@ -157,7 +157,8 @@ internal sealed class SendFlow(MethodScope scope)
 
                 break;
             case IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } ctor } p:
-                _clients.Add(ServiceClients.Injected(p, scope.Types) ?? $"{ctor.ContainingType.ToDisplayString()}({p.Name})");
+                _clients.Add(
+                    ServiceClients.Injected(p, scope.Types) ?? $"{ctor.ContainingType.ToDisplayString()}({p.Name})");
                 break;
             case IFieldSymbol or IPropertySymbol when ServiceClients.Kept(symbol, scope.Types) is { } kept:
                 _clients.UnionWith(kept);

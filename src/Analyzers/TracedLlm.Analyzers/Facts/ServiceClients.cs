@@ -24,19 +24,19 @@ internal static class ServiceClients
     /// <summary>What the container gives a parameter it fills: keyed by <c>[FromKeyedServices]</c>.</summary>
     public static string? Injected(IParameterSymbol parameter, WellKnownTypes types)
     {
-        var keyed = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name == "FromKeyedServicesAttribute");
-        return Service(parameter.Type, types) is not { } service ? null
-            : keyed is null ? service
-            : Named(service, keyed.ConstructorArguments is { Length: 1 } args && args[0].Value is { } key ? Text(key) : AnyKey);
+        var keyed = parameter.GetAttributes()
+            .FirstOrDefault(a => a.AttributeClass?.Name == "FromKeyedServicesAttribute");
+        return Service(parameter.Type, types) is not { } service ? null : keyed is null ? service
+            : Named(service,
+                keyed.ConstructorArguments is { Length: 1 } args && args[0].Value is { } key ? Text(key) : AnyKey);
     }
 
     /// <summary>What <c>GetRequiredService&lt;IChatClient&gt;()</c>, <c>GetKeyedService</c>... resolve, or
     /// null.</summary>
-    public static string? Resolved(IInvocationOperation call, WellKnownTypes types) =>
-        call.TargetMethod is { Name: "GetService" or "GetRequiredService" or "GetKeyedService" or "GetRequiredKeyedService" }
-            && call.TargetMethod.ContainingType.Name.StartsWith("ServiceProvider", StringComparison.Ordinal)
-            ? Of(call, types)
-            : null;
+    public static string? Resolved(IInvocationOperation call, WellKnownTypes types) => call.TargetMethod
+            is { Name: "GetService" or "GetRequiredService" or "GetKeyedService" or "GetRequiredKeyedService" }
+        && call.TargetMethod.ContainingType.Name.StartsWith("ServiceProvider", StringComparison.Ordinal)
+            ? Of(call, types) : null;
 
     /// <summary>What a registration adds (<c>AddChatClient</c>, <c>AddSingleton&lt;IChatClient&gt;</c>...), or
     /// null.</summary>
@@ -102,7 +102,8 @@ internal static class ServiceClients
     }
 
     /// <summary>The clients every registration of which ends its builder with <c>UseTracedLlm()</c>.</summary>
-    public static IEnumerable<string> Traced(IReadOnlyCollection<(string Client, SyntaxNode Site, bool Traced)> registrations)
+    public static IEnumerable<string> Traced(
+        IReadOnlyCollection<(string Client, SyntaxNode Site, bool Traced)> registrations)
     {
         var traced = new HashSet<SyntaxNode>(registrations.Where(r => r.Traced).Select(r => r.Site));
         var untraced = registrations.Where(r => !traced.Contains(r.Site)).Select(r => r.Client).ToList();
@@ -128,11 +129,12 @@ internal static class ServiceClients
     private static string Text(object value) => System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? AnyKey;
 
     private static bool Names(ExpressionSyntax target, string name) => target switch
-    {
-        IdentifierNameSyntax identifier => identifier.Identifier.ValueText == name,
-        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access => access.Name.Identifier.ValueText == name,
-        _ => false,
-    };
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText == name,
+            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access => access.Name.Identifier.ValueText
+                == name,
+            _ => false,
+        };
 
     private static ExpressionSyntax? Initializer(SyntaxNode declaration) => declaration switch
     {

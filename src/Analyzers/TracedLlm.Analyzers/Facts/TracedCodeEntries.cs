@@ -12,7 +12,8 @@ internal static class TracedCodeEntries
     public static AttributeData? Mark(ISymbol symbol, INamedTypeSymbol attribute) =>
         symbol.GetAttributes().FirstOrDefault(a => Same(a.AttributeClass, attribute));
 
-    public static void Read(INamedTypeSymbol type, WellKnownTypes types, AttributeData? assemblyMark, List<TracedRoute> entries)
+    public static void Read(INamedTypeSymbol type, WellKnownTypes types, AttributeData? assemblyMark,
+        List<TracedRoute> entries)
     {
         if (types.TracedCodeAttribute is not { } attribute)
         {
@@ -29,31 +30,40 @@ internal static class TracedCodeEntries
         var hosted = types.HostedService is { } service && WellKnownTypes.Implements(type, service);
         foreach (var member in type.GetMembers())
         {
-            if (member is not IMethodSymbol method || method.IsImplicitlyDeclared || !method.Locations.Any(l => l.IsInSource))
+            if (member is not IMethodSymbol method || method.IsImplicitlyDeclared
+                || !method.Locations.Any(l => l.IsInSource))
             {
                 continue;
             }
 
             var marked = Mark(method, attribute);
-            if (marked is not null || (mark is not null && !hosted && IsEntryPoint(method, type, interfaceMarked: own is not null)))
+            if (marked is not null
+                || (mark is not null && !hosted && IsEntryPoint(method, type, interfaceMarked: own is not null)))
             {
-                var slot = (marked ?? mark)!.NamedArguments.FirstOrDefault(a => a.Key == "MetadataSlot").Value.Value as string;
-                entries.Add(new TracedRoute(method.OriginalDefinition, $"{type.Name}.{method.Name}", slot ?? string.Empty, null, Entry: true));
+                var slot =
+                    (marked ?? mark)!.NamedArguments.FirstOrDefault(a => a.Key == "MetadataSlot").Value.Value as string;
+                entries.Add(
+                    new TracedRoute(method.OriginalDefinition, $"{type.Name}.{method.Name}", slot ?? string.Empty, null,
+                        Entry: true));
             }
         }
     }
 
     private static bool IsEntryPoint(IMethodSymbol method, INamedTypeSymbol type, bool interfaceMarked) =>
-        method.MethodKind is MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation or MethodKind.PropertyGet or MethodKind.PropertySet
+        method.MethodKind
+            is MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation or MethodKind.PropertyGet
+                or MethodKind.PropertySet
         && (type.TypeKind == TypeKind.Interface ? interfaceMarked : !method.IsAbstract)
-        && (Visible(method) || method.IsOverride || method.ExplicitInterfaceImplementations.Length > 0 || Implements(method, type));
+        && (Visible(method) || method.IsOverride || method.ExplicitInterfaceImplementations.Length > 0
+            || Implements(method, type));
 
     /// <summary>Public or protected, and so is every type it is declared in: another assembly can call it.</summary>
     private static bool Visible(ISymbol symbol)
     {
         for (var current = symbol; current is not null and not INamespaceSymbol; current = current.ContainingSymbol)
         {
-            if (current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal))
+            if (current.DeclaredAccessibility
+                is not (Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal))
             {
                 return false;
             }
@@ -62,7 +72,8 @@ internal static class TracedCodeEntries
         return true;
     }
 
-    private static bool Implements(IMethodSymbol method, INamedTypeSymbol type) =>
-        type.AllInterfaces.Any(i => i.GetMembers(method.Name).OfType<IMethodSymbol>()
-            .Any(m => Same(type.FindImplementationForInterfaceMember(m)?.OriginalDefinition, method.OriginalDefinition)));
+    private static bool Implements(IMethodSymbol method, INamedTypeSymbol type) => type.AllInterfaces.Any(i =>
+            i.GetMembers(method.Name).OfType<IMethodSymbol>()
+                .Any(m =>
+                    Same(type.FindImplementationForInterfaceMember(m)?.OriginalDefinition, method.OriginalDefinition)));
 }

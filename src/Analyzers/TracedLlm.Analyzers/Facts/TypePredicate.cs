@@ -21,7 +21,8 @@ internal abstract class TypePredicate
 
     /// <summary>Whether an exception of <paramref name="thrown"/> passes (<paramref name="exact"/>: a new
     /// object's).</summary>
-    public abstract Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth);
+    public abstract Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+        int depth);
 
     /// <summary>The types the filter names as accepted, for the message and the code fix.</summary>
     public abstract IEnumerable<ITypeSymbol> AcceptedTypes();
@@ -61,7 +62,8 @@ internal abstract class TypePredicate
     {
         public Truth Value { get; } = value;
 
-        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) => Value;
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+            int depth) => Value;
 
         public override IEnumerable<ITypeSymbol> AcceptedTypes() => Enumerable.Empty<ITypeSymbol>();
 
@@ -78,7 +80,8 @@ internal abstract class TypePredicate
         private readonly ITypeSymbol _type = type;
         private readonly bool _exactly = exactly;
 
-        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth)
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+            int depth)
         {
             if (_exactly ? Same(thrown.OriginalDefinition, _type.OriginalDefinition) : DerivesFrom(thrown, _type))
             {
@@ -86,12 +89,15 @@ internal abstract class TypePredicate
             }
 
             // Only the static type is known: at run time it may be the tested type or below it.
-            if (!exact && (DerivesFrom(_type, thrown) || _type.TypeKind == TypeKind.Interface || thrown.TypeKind == TypeKind.TypeParameter))
+            if (!exact
+                && (DerivesFrom(_type, thrown) || _type.TypeKind == TypeKind.Interface
+                    || thrown.TypeKind == TypeKind.TypeParameter))
             {
                 return Truth.Maybe;
             }
 
-            return _type.TypeKind == TypeKind.Interface && thrown is INamedTypeSymbol named && !named.IsSealed ? Truth.Maybe : Truth.False;
+            return _type.TypeKind == TypeKind.Interface && thrown is INamedTypeSymbol named && !named.IsSealed
+                ? Truth.Maybe : Truth.False;
         }
 
         public override IEnumerable<ITypeSymbol> AcceptedTypes() => new[] { _type };
@@ -103,7 +109,8 @@ internal abstract class TypePredicate
     {
         public TypePredicate Operand { get; } = operand;
 
-        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) =>
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+            int depth) =>
             Operand.Evaluate(thrown, exact, filterOf, depth) switch
             {
                 Truth.True => Truth.False,
@@ -122,7 +129,8 @@ internal abstract class TypePredicate
         private readonly TypePredicate _right = right;
         private readonly bool _isAnd = isAnd;
 
-        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth)
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+            int depth)
         {
             var left = _left.Evaluate(thrown, exact, filterOf, depth);
             if (_isAnd ? left == Truth.False : left == Truth.True)
@@ -148,8 +156,11 @@ internal abstract class TypePredicate
             {
                 // Name only the exclusions that matter: types below an accepted one.
                 var accepted = _left.AcceptedTypes().ToList();
-                var excluded = negation.Operand.AcceptedTypes().Where(t => accepted.Any(a => DerivesFrom(t, a))).ToList();
-                return excluded.Count == 0 ? _left.Describe() : $"{_left.Describe()} except {string.Join(", ", excluded.Select(t => $"'{t.ToDisplayString()}'"))}";
+                var excluded = negation.Operand.AcceptedTypes().Where(t => accepted.Any(a => DerivesFrom(t, a)))
+                    .ToList();
+                return excluded.Count == 0 ? _left.Describe()
+                    : $"{_left.Describe()} except "
+                        + string.Join(", ", excluded.Select(t => $"'{t.ToDisplayString()}'"));
             }
 
             return Described().Describe();
@@ -165,7 +176,8 @@ internal abstract class TypePredicate
 
             var left = _left.AcceptedTypes().ToList();
             var right = _right.AcceptedTypes().ToList();
-            return right.Count > 0 && (left.Count == 0 || right.All(r => left.Any(l => DerivesFrom(r, l)))) ? _right : _left;
+            return right.Count > 0 && (left.Count == 0 || right.All(r => left.Any(l => DerivesFrom(r, l)))) ? _right
+                : _left;
         }
     }
 
@@ -173,8 +185,10 @@ internal abstract class TypePredicate
     {
         private readonly IMethodSymbol _filter = filter;
 
-        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) =>
-            depth < TracedCodeAnalyzer.MaxDepth && filterOf(_filter) is { } predicate ? predicate.Evaluate(thrown, exact, filterOf, depth + 1) : Truth.Maybe;
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+            int depth) =>
+            depth < TracedCodeAnalyzer.MaxDepth && filterOf(_filter) is { } predicate
+                ? predicate.Evaluate(thrown, exact, filterOf, depth + 1) : Truth.Maybe;
 
         public override IEnumerable<ITypeSymbol> AcceptedTypes() => Enumerable.Empty<ITypeSymbol>();
 

@@ -32,7 +32,8 @@ internal sealed partial class ValueFlow
             .Concat(seen.Literals.Select(KeyValue.Of)).Distinct().ToList();
     }
 
-    /// <summary>Writes of each local in the block: the value, or null when written some other way (out, a loop).</summary>
+    /// <summary>Writes of each local in the block: the value, or null when written some other way (out, a
+    /// loop).</summary>
     internal List<IOperation?> Writes(ILocalSymbol local)
     {
         if (_writes is null)
@@ -44,10 +45,12 @@ internal sealed partial class ValueFlow
             {
                 switch (operation)
                 {
-                    case IVariableDeclaratorOperation declarator when declarator.GetVariableInitializer() is { } initializer:
+                    case IVariableDeclaratorOperation declarator
+                        when declarator.GetVariableInitializer() is { } initializer:
                         Add(declarator.Symbol, initializer.Value);
                         break;
-                    case ILocalReferenceOperation reference when IsWrittenOtherwise(reference) && reference.Parent is not ICoalesceAssignmentOperation:
+                    case ILocalReferenceOperation reference
+                        when IsWrittenOtherwise(reference) && reference.Parent is not ICoalesceAssignmentOperation:
                         // An out or ref argument: what the method it is given to writes (see ArgumentWrites).
                         Add(reference.Local, WritingArgument(reference));
                         break;
@@ -58,7 +61,9 @@ internal sealed partial class ValueFlow
                         // k ??= v: k keeps a value it had or takes v; the values it had are its other writes.
                         Add(target.Local, coalesce.Value);
                         break;
-                    case IDeconstructionAssignmentOperation deconstruction when Elements(deconstruction.Target) is { } targets && Elements(deconstruction.Value) is { } values && targets.Length == values.Length:
+                    case IDeconstructionAssignmentOperation deconstruction
+                        when Elements(deconstruction.Target) is { } targets
+                            && Elements(deconstruction.Value) is { } values && targets.Length == values.Length:
                         // (a, b) = (x, y): each local takes its element.
                         for (var i = 0; i < targets.Length; i++)
                         {
@@ -74,7 +79,8 @@ internal sealed partial class ValueFlow
                         break;
                     case IForEachLoopOperation loop:
                         // The one variable of a loop over a call (see YieldedValues); any other loop's may be anything.
-                        var single = loop.Locals.Length == 1 && loop.LoopControlVariable is IVariableDeclaratorOperation && Unwrap(loop.Collection) is IInvocationOperation;
+                        var single = loop.Locals.Length == 1 && loop.LoopControlVariable is IVariableDeclaratorOperation
+                            && Unwrap(loop.Collection) is IInvocationOperation;
                         foreach (var loopLocal in loop.Locals)
                         {
                             Add(loopLocal, single ? loop : null);
@@ -99,9 +105,8 @@ internal sealed partial class ValueFlow
 
     /// <summary>The out or ref argument a local is (<c>M(out k)</c>, <c>M(ref k)</c>), or null.</summary>
     private static IArgumentOperation? WritingArgument(ILocalReferenceOperation reference) =>
-        (reference.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : reference.Parent) is IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } argument
-            ? argument
-            : null;
+        (reference.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : reference.Parent)
+            is IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } argument ? argument : null;
 
     private static bool IsWrittenOtherwise(ILocalReferenceOperation reference) => reference.Parent switch
     {

@@ -16,7 +16,8 @@ internal sealed partial class ValueFlow
         switch (Unwrap(operation))
         {
             case IObjectCreationOperation creation:
-                return creation.Arguments.All(a => a.ArgumentKind == ArgumentKind.DefaultValue || IsOwnValue(a.Value, depth + 1));
+                return creation.Arguments.All(a =>
+                    a.ArgumentKind == ArgumentKind.DefaultValue || IsOwnValue(a.Value, depth + 1));
             case ICollectionExpressionOperation or IArrayCreationOperation:
                 return true;
             case ILocalReferenceOperation local:
@@ -27,8 +28,10 @@ internal sealed partial class ValueFlow
         }
     }
 
-    private bool IsOwnValue(IOperation value, int depth) =>
-        Unwrap(value) is var unwrapped && (unwrapped.ConstantValue.HasValue || unwrapped is IDelegateCreationOperation or IAnonymousFunctionOperation or IDefaultValueOperation || IsOwnObject(unwrapped, depth));
+    private bool IsOwnValue(IOperation value, int depth) => Unwrap(value) is var unwrapped
+        && (unwrapped.ConstantValue.HasValue
+            || unwrapped is IDelegateCreationOperation or IAnonymousFunctionOperation or IDefaultValueOperation
+            || IsOwnObject(unwrapped, depth));
 
     /// <summary>The object an instance is: made right there, or the one value of a local.</summary>
     private IOperation? MadeHere(IOperation instance)
@@ -37,7 +40,8 @@ internal sealed partial class ValueFlow
         {
             case IObjectCreationOperation or IWithOperation:
                 return Unwrap(instance);
-            case ILocalReferenceOperation local when Writes(local.Local) is { Count: 1 } writes && writes[0] is { } made:
+            case ILocalReferenceOperation local
+                when Writes(local.Local) is { Count: 1 } writes && writes[0] is { } made:
                 return Unwrap(made) is IObjectCreationOperation or IWithOperation ? Unwrap(made) : null;
             default:
                 return null;
@@ -51,7 +55,8 @@ internal sealed partial class ValueFlow
         if (tuple is ILocalReferenceOperation local)
         {
             // A tuple is a value of its own: a local written once, none of whose elements is written.
-            if (Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } written || Unwrap(written) is not ITupleOperation || ElementWritten(local.Local))
+            if (Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } written
+                || Unwrap(written) is not ITupleOperation || ElementWritten(local.Local))
             {
                 return null;
             }
@@ -80,8 +85,8 @@ internal sealed partial class ValueFlow
     }
 
     /// <summary>An element of the tuple local is written, or taken by reference, somewhere in the block.</summary>
-    private bool ElementWritten(ILocalSymbol local) =>
-        Operations.OfType<IFieldReferenceOperation>().Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && Same(root.Local, local));
+    private bool ElementWritten(ILocalSymbol local) => Operations.OfType<IFieldReferenceOperation>()
+            .Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && Same(root.Local, local));
 
     private static IOperation? Root(IFieldReferenceOperation field)
     {
@@ -94,18 +99,20 @@ internal sealed partial class ValueFlow
         return current;
     }
 
-    /// <summary>A variable written (assigned, incremented, deconstructed into) or taken by a writable reference.</summary>
+    /// <summary>A variable written (assigned, incremented, deconstructed into) or taken by a writable
+    /// reference.</summary>
     public static bool IsWritten(IOperation reference) => reference.Parent switch
-    {
-        ISimpleAssignmentOperation assignment => assignment.Target == reference || assignment.IsRef,
-        ICompoundAssignmentOperation compound => compound.Target == reference,
-        ICoalesceAssignmentOperation coalesce => coalesce.Target == reference,
-        IIncrementOrDecrementOperation => true,
-        IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
-        ITupleOperation => true,
-        IVariableInitializerOperation initializer => initializer.Parent is IVariableDeclaratorOperation { Symbol.IsRef: true },
-        _ => false,
-    };
+        {
+            ISimpleAssignmentOperation assignment => assignment.Target == reference || assignment.IsRef,
+            ICompoundAssignmentOperation compound => compound.Target == reference,
+            ICoalesceAssignmentOperation coalesce => coalesce.Target == reference,
+            IIncrementOrDecrementOperation => true,
+            IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
+            ITupleOperation => true,
+            IVariableInitializerOperation initializer => initializer.Parent
+                is IVariableDeclaratorOperation { Symbol.IsRef: true },
+            _ => false,
+        };
 
     /// <summary>The element values of a collection a local holds, made once with its elements and then only
     /// read.</summary>
@@ -113,7 +120,8 @@ internal sealed partial class ValueFlow
     /// on).</remarks>
     private List<IOperation>? InitializedElements(IOperation? instance)
     {
-        if (instance is null || Unwrap(instance) is not ILocalReferenceOperation local || Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } made)
+        if (instance is null || Unwrap(instance) is not ILocalReferenceOperation local
+            || Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } made)
         {
             return null;
         }
@@ -124,19 +132,27 @@ internal sealed partial class ValueFlow
             case IArrayCreationOperation { DimensionSizes.Length: 1, Initializer: { } array }:
                 elements.AddRange(array.ElementValues);
                 break;
-            case ICollectionExpressionOperation collection when collection.Type is IArrayTypeSymbol { Rank: 1 } || IsListOrDictionary(collection.Type):
+            case ICollectionExpressionOperation collection
+                when collection.Type is IArrayTypeSymbol { Rank: 1 } || IsListOrDictionary(collection.Type):
                 elements.AddRange(collection.Elements);
                 break;
-            case IObjectCreationOperation { Initializer: { } initializer } creation when IsListOrDictionary(creation.Type):
+            case IObjectCreationOperation { Initializer: { } initializer } creation
+                when IsListOrDictionary(creation.Type):
                 foreach (var element in initializer.Initializers)
                 {
                     switch (element)
                     {
-                        case IInvocationOperation { TargetMethod: { Name: "Add", IsExtensionMethod: false } target, Arguments.Length: > 0 } add when IsListOrDictionary(target.ContainingType):
+                        case IInvocationOperation
+                        {
+                            TargetMethod: { Name: "Add", IsExtensionMethod: false } target, Arguments.Length: > 0
+                        } add when IsListOrDictionary(target.ContainingType):
                             // List.Add(item), Dictionary.Add(key, value): the last argument is the element.
                             elements.Add(add.Arguments[add.Arguments.Length - 1].Value);
                             break;
-                        case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.IsIndexer: true } } assignment:
+                        case ISimpleAssignmentOperation
+                        {
+                            Target: IPropertyReferenceOperation { Property.IsIndexer: true }
+                        } assignment:
                             elements.Add(assignment.Value);
                             break;
                         default:
@@ -163,7 +179,8 @@ internal sealed partial class ValueFlow
 
             var read = use.Parent switch
             {
-                IPropertyReferenceOperation { Property.IsIndexer: true } indexer => indexer.Instance == use && !IsWritten(indexer),
+                IPropertyReferenceOperation { Property.IsIndexer: true } indexer => indexer.Instance == use
+                    && !IsWritten(indexer),
                 IArrayElementReferenceOperation element => element.ArrayReference == use && !IsWritten(element),
                 _ => false,
             };
@@ -183,7 +200,8 @@ internal sealed partial class ValueFlow
     private bool IsCapturedPrimaryConstructorParameter(IParameterSymbol parameter) =>
         parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
         && Same(constructor.ContainingType, _owner.ContainingType)
-        && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
+        && constructor.DeclaringSyntaxReferences.Any(r =>
+            r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
 
     /// <summary>A property read from a local that holds an object made in this block: what it was given.</summary>
     /// <remarks>Its initializer's or <c>with</c>'s value, or a positional record's constructor argument; null when
@@ -213,13 +231,15 @@ internal sealed partial class ValueFlow
 
         foreach (var member in initializer?.Initializers ?? ImmutableArray<IOperation>.Empty)
         {
-            if (member is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment && Same(target.Member, property.Property))
+            if (member is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment
+                && Same(target.Member, property.Property))
             {
                 return ValuesOf(assignment.Value, nesting + 1);
             }
         }
 
-        var argument = creation?.Arguments.FirstOrDefault(a => a.Parameter?.Name == property.Property.Name && property.Property.ContainingType.IsRecord);
+        var argument = creation?.Arguments.FirstOrDefault(a =>
+            a.Parameter?.Name == property.Property.Name && property.Property.ContainingType.IsRecord);
         return argument is null ? null : ValuesOf(argument.Value, nesting + 1);
     }
 }

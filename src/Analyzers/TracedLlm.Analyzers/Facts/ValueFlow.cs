@@ -5,32 +5,23 @@ namespace TracedLlm.Analyzers.Facts;
 /// Constants, interpolations and concatenations of known parts, conditionals and switches are computed here; a local
 /// takes the values of its writes (of several constants, those Roslyn's value-content analysis says reach the use);
 /// parameters, fields, properties and calls become references the call graph resolves at the end of the compilation.
+/// <c>reaching</c>: what value-content analysis says a local's use may see (null where there is none).
 /// </remarks>
-internal sealed partial class ValueFlow
+internal sealed partial class ValueFlow(
+    WellKnownTypes types, ISymbol owner, ImmutableArray<IOperation> blocks,
+    Func<IOperation, (ImmutableHashSet<string> Literals, bool Other)?>? reaching,
+    Func<IMethodSymbol, IOperation?>? bodyOf = null)
 {
     private const int MaxValues = 8;
     private const int MaxNesting = 12;
 
-    private readonly WellKnownTypes _types;
-    private readonly ISymbol _owner;
-    private readonly ImmutableArray<IOperation> _blocks;
-    private readonly Func<IOperation, (ImmutableHashSet<string> Literals, bool Other)?>? _reaching;
+    private readonly WellKnownTypes _types = types;
+    private readonly ISymbol _owner = owner;
+    private readonly ImmutableArray<IOperation> _blocks = blocks;
+    private readonly Func<IOperation, (ImmutableHashSet<string> Literals, bool Other)?>? _reaching = reaching;
+    private readonly Func<IMethodSymbol, IOperation?>? _bodyOf = bodyOf;
     private Dictionary<ILocalSymbol, List<IOperation?>>? _writes;
     private Dictionary<IMethodSymbol, IOperation?>? _localFunctions;
-
-    private readonly Func<IMethodSymbol, IOperation?>? _bodyOf;
-
-    // reaching: what value-content analysis says a local's use may see (null where there is none).
-    public ValueFlow(WellKnownTypes types, ISymbol owner, ImmutableArray<IOperation> blocks,
-        Func<IOperation, (ImmutableHashSet<string> Literals, bool Other)?>? reaching,
-        Func<IMethodSymbol, IOperation?>? bodyOf = null)
-    {
-        _bodyOf = bodyOf;
-        _types = types;
-        _owner = owner;
-        _blocks = blocks;
-        _reaching = reaching;
-    }
 
     public ImmutableArray<KeyValue> Values(IOperation operation) => Cap(ValuesOf(operation, 0));
 
@@ -107,13 +98,16 @@ internal sealed partial class ValueFlow
                 return new[] { KeyValue.Of(utf8.Value) };
             case IInterpolatedStringOperation interpolated:
                 return Concatenate(interpolated.Parts.Select(part => part switch
-                {
-                    IInterpolatedStringTextOperation text => ValuesOf(text.Text, nesting + 1),
-                    IInterpolationOperation { Alignment: null, FormatString: null } hole => ValuesOf(hole.Expression, nesting + 1),
-                    _ => new[] { KeyValue.Unknown },
-                }));
-            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add when add.Type?.SpecialType == SpecialType.System_String:
-                return Concatenate(new[] { ValuesOf(add.LeftOperand, nesting + 1), ValuesOf(add.RightOperand, nesting + 1) });
+                        {
+                            IInterpolatedStringTextOperation text => ValuesOf(text.Text, nesting + 1),
+                            IInterpolationOperation { Alignment: null, FormatString: null } hole => ValuesOf(
+                                hole.Expression, nesting + 1),
+                            _ => new[] { KeyValue.Unknown },
+                        }));
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add
+                when add.Type?.SpecialType == SpecialType.System_String:
+                return Concatenate(
+                    new[] { ValuesOf(add.LeftOperand, nesting + 1), ValuesOf(add.RightOperand, nesting + 1) });
             case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
                 return BranchValues(conditional.WhenTrue, nesting).Concat(BranchValues(whenFalse, nesting));
             case ICoalesceOperation coalesce:
@@ -122,7 +116,8 @@ internal sealed partial class ValueFlow
                 return @switch.Arms.SelectMany(arm => BranchValues(arm.Value, nesting)).ToList();
             case ILocalReferenceOperation local:
                 return LocalValues(local, nesting);
-            case IAwaitOperation { Operation: var awaited } when Unwrap(awaited) is IInvocationOperation { TargetMethod.IsAsync: true } call:
+            case IAwaitOperation { Operation: var awaited }
+                when Unwrap(awaited) is IInvocationOperation { TargetMethod.IsAsync: true } call:
                 // Awaiting a call of an async method gives what the method returns.
                 return InvocationValues(call, nesting);
             case IArgumentOperation argument:
@@ -135,29 +130,37 @@ internal sealed partial class ValueFlow
                 // The method's own parameter, or a primary constructor's captured by a member: the caller's argument.
                 return new[]
                 {
-                    Same(parameter.Parameter.ContainingSymbol, _owner) || IsCapturedPrimaryConstructorParameter(parameter.Parameter)
+                    Same(parameter.Parameter.ContainingSymbol, _owner)
+                    || IsCapturedPrimaryConstructorParameter(parameter.Parameter)
                         ? new KeyValue(KeyValueKind.Parameter, null, parameter.Parameter.OriginalDefinition)
                         : KeyValue.Unknown,
                 };
-            case IPropertyReferenceOperation { Property.Name: "EncodedUtf8Bytes" or "Value", Instance: { } encoded } bytes when Same(bytes.Property.ContainingType, _types.JsonEncodedText):
+            case IPropertyReferenceOperation
+            {
+                Property.Name: "EncodedUtf8Bytes" or "Value", Instance: { } encoded
+            } bytes when Same(bytes.Property.ContainingType, _types.JsonEncodedText):
                 // The encoded name's text: what Encode was given (a name the encoder leaves as it is).
                 return ValuesOf(encoded, nesting + 1);
             case IForEachLoopOperation loop:
                 // Only met as the write of a loop's variable (see Writes): what the iterator it walks yields.
                 return YieldedValues(loop, nesting);
-            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when InitializedElements(indexer.Instance) is { } elements:
+            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer
+                when InitializedElements(indexer.Instance) is { } elements:
                 return elements.SelectMany(e => ValuesOf(e, nesting + 1)).ToList();
-            case IArrayElementReferenceOperation element when InitializedElements(element.ArrayReference) is { } elements:
+            case IArrayElementReferenceOperation element
+                when InitializedElements(element.ArrayReference) is { } elements:
                 return elements.SelectMany(e => ValuesOf(e, nesting + 1)).ToList();
             case IDefaultValueOperation:
                 // default(T), default: null or a value that is not a string, so never a key that names a slot.
                 return Array.Empty<KeyValue>();
-            case IFieldReferenceOperation { Field.ContainingType.IsTupleType: true } element when TupleElement(element) is { } item:
+            case IFieldReferenceOperation { Field.ContainingType.IsTupleType: true } element
+                when TupleElement(element) is { } item:
                 return ValuesOf(item, nesting + 1);
             case IFieldReferenceOperation field when IsInSource(field.Field):
                 return new[] { new KeyValue(KeyValueKind.Member, null, field.Field.OriginalDefinition) };
             case IPropertyReferenceOperation { Property.IsIndexer: false } property when IsInSource(property.Property):
-                return ObjectPropertyValues(property, nesting) ?? new[] { new KeyValue(KeyValueKind.Member, null, property.Property.OriginalDefinition) };
+                return ObjectPropertyValues(property, nesting)
+                    ?? new[] { new KeyValue(KeyValueKind.Member, null, property.Property.OriginalDefinition) };
             case IInvocationOperation invocation:
                 return InvocationValues(invocation, nesting);
             default:
@@ -165,23 +168,26 @@ internal sealed partial class ValueFlow
         }
     }
 
-    /// <summary>The values of a branch of a conditional, a coalescence or a switch expression: a throw gives none.</summary>
+    /// <summary>The values of a branch of a conditional, a coalescence or a switch expression: a throw gives
+    /// none.</summary>
     private IEnumerable<KeyValue> BranchValues(IOperation branch, int nesting) =>
         Unwrap(branch) is IThrowOperation ? Array.Empty<KeyValue>() : ValuesOf(branch, nesting + 1);
 
     /// <summary>The value a declaration pattern tests, which its variable holds when it matches.</summary>
     private static IOperation? TestedValue(IDeclarationPatternOperation pattern) => pattern.Parent switch
-    {
-        IIsPatternOperation test => test.Value,
-        ISwitchExpressionArmOperation { Parent: ISwitchExpressionOperation @switch } => @switch.Value,
-        IPatternCaseClauseOperation { Parent: ISwitchCaseOperation { Parent: ISwitchOperation @switch } } => @switch.Value,
-        _ => null,
-    };
+        {
+            IIsPatternOperation test => test.Value,
+            ISwitchExpressionArmOperation { Parent: ISwitchExpressionOperation @switch } => @switch.Value,
+            IPatternCaseClauseOperation { Parent: ISwitchCaseOperation { Parent: ISwitchOperation @switch } } =>
+                @switch.Value,
+            _ => null,
+        };
 
     private static IEnumerable<KeyValue> Concatenate(IEnumerable<IEnumerable<KeyValue>> parts)
     {
         var lists = parts.Select(part => part.ToList()).ToList();
-        if (lists.Any(values => values.Count == 0 || values.Any(v => v.Kind is KeyValueKind.Unknown or KeyValueKind.Parameter)))
+        if (lists.Any(values =>
+                values.Count == 0 || values.Any(v => v.Kind is KeyValueKind.Unknown or KeyValueKind.Parameter)))
         {
             return new[] { KeyValue.Unknown };
         }

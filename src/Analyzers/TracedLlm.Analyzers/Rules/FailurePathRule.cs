@@ -5,7 +5,8 @@ namespace TracedLlm.Analyzers.Rules;
 /// <summary>TLLM2002: a type thrown in traced code that every failure filter certainly rejects.</summary>
 internal static class FailurePathRule
 {
-    public static void Report(ThrowSite thrown, FailureFilters filters, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
+    public static void Report(ThrowSite thrown, FailureFilters filters, DiagnosticDescriptor descriptor,
+        Action<Diagnostic> report, FindingPath? path = null)
     {
         if (filters.Rejecting(thrown) is not { } filter)
         {
@@ -13,14 +14,20 @@ internal static class FailurePathRule
         }
 
         var position = filter.Location.GetLineSpan();
-        var where = $"the failure filter at {System.IO.Path.GetFileName(position.Path)}({position.StartLinePosition.Line + 1},{position.StartLinePosition.Character + 1})";
+        var (line, column) = (position.StartLinePosition.Line + 1, position.StartLinePosition.Character + 1);
+        var where = $"the failure filter at {System.IO.Path.GetFileName(position.Path)}({line},{column})";
         var properties = ImmutableDictionary<string, string?>.Empty;
-        if (filter.Accepts.AcceptedTypes().FirstOrDefault(t => t is INamedTypeSymbol { TypeKind: TypeKind.Class, IsSealed: false, SpecialType: SpecialType.None }) is { } accepted)
+        if (filter.Accepts.AcceptedTypes()
+                .FirstOrDefault(t =>
+                    t is INamedTypeSymbol { TypeKind: TypeKind.Class, IsSealed: false, SpecialType: SpecialType.None }
+                ) is
+            { } accepted)
         {
             properties = properties.Add(DiagnosticIds.AcceptedTypeProperty, accepted.ToDisplayString());
         }
 
-        report(Findings.Create(descriptor, thrown.Location, path, new[] { filter.Location }, properties, thrown.Type.ToDisplayString(), where, filter.Accepts.Describe()));
+        report(Findings.Create(descriptor, thrown.Location, path, new[] { filter.Location }, properties,
+                thrown.Type.ToDisplayString(), where, filter.Accepts.Describe()));
     }
 
     /// <summary>Whether the call at <paramref name="site"/> is made in a try whose unfiltered catch takes
@@ -28,12 +35,15 @@ internal static class FailurePathRule
     /// <remarks>A call in a lambda or local function runs where that is called, and is not read.</remarks>
     public static bool CaughtAt(ISymbol caller, SyntaxNode? site, ITypeSymbol type, CompilationFacts facts)
     {
-        if (site is not InvocationExpressionSyntax || caller is not IMethodSymbol method || facts.BodyOf(method) is not { } body)
+        if (site is not InvocationExpressionSyntax || caller is not IMethodSymbol method
+            || facts.BodyOf(method) is not { } body)
         {
             return false;
         }
 
-        var call = body.DescendantsAndSelf().FirstOrDefault(o => o is IInvocationOperation && o.Syntax.SyntaxTree == site.SyntaxTree && o.Syntax.Span == site.Span);
+        var call = body.DescendantsAndSelf()
+            .FirstOrDefault(o =>
+                o is IInvocationOperation && o.Syntax.SyntaxTree == site.SyntaxTree && o.Syntax.Span == site.Span);
         for (var current = call; current?.Parent is { } parent; current = parent)
         {
             if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
@@ -51,12 +61,15 @@ internal static class FailurePathRule
         return false;
     }
 
-    private static bool ThrowsOn(ICatchClauseOperation @catch) =>
-        @catch.Handler.DescendantsAndSelf().Any(o => o switch
-        {
-            IThrowOperation { Exception: null } => true,
-            IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown) is ILocalReferenceOperation local && @catch.Locals.Contains(local.Local, SymbolEqualityComparer.Default),
-            IInvocationOperation invocation => invocation.TargetMethod.ContainingType?.Name == "ExceptionDispatchInfo",
-            _ => false,
-        });
+    private static bool ThrowsOn(ICatchClauseOperation @catch) => @catch.Handler.DescendantsAndSelf()
+            .Any(o => o switch
+                {
+                    IThrowOperation { Exception: null } => true,
+                    IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown)
+                        is ILocalReferenceOperation local
+                        && @catch.Locals.Contains(local.Local, SymbolEqualityComparer.Default),
+                    IInvocationOperation invocation => invocation.TargetMethod.ContainingType?.Name
+                        == "ExceptionDispatchInfo",
+                    _ => false,
+                });
 }

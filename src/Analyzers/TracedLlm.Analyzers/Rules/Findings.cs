@@ -7,22 +7,21 @@ namespace TracedLlm.Analyzers.Rules;
 /// </remarks>
 internal static class Findings
 {
-    public static Diagnostic Create(
-        DiagnosticDescriptor descriptor,
-        Location location,
-        FindingPath? path,
-        IEnumerable<Location>? additional,
-        ImmutableDictionary<string, string?>? properties,
-        params object[] arguments)
+    public static Diagnostic Create(DiagnosticDescriptor descriptor, Location location, FindingPath? path,
+        IEnumerable<Location>? additional, ImmutableDictionary<string, string?>? properties, params object[] arguments)
     {
-        properties = (properties ?? ImmutableDictionary<string, string?>.Empty).SetItem(DiagnosticIds.TierProperty, path?.Tier ?? DiagnosticIds.TierHandler);
+        properties = (properties ?? ImmutableDictionary<string, string?>.Empty).SetItem(DiagnosticIds.TierProperty,
+            path?.Tier ?? DiagnosticIds.TierHandler);
         if (path is { Calls.Count: > 0 })
         {
-            properties = properties.SetItem(DiagnosticIds.PathCallsProperty, path.Calls.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            properties = properties.SetItem(DiagnosticIds.PathCallsProperty,
+                path.Calls.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        var suffix = path is null ? string.Empty : descriptor.Id == DiagnosticIds.SlotMismatch ? path.Chain() : path.Describe();
-        var locations = (additional ?? Enumerable.Empty<Location>()).Concat(path?.Calls ?? Enumerable.Empty<Location>());
+        var suffix = path is null ? string.Empty : descriptor.Id == DiagnosticIds.SlotMismatch ? path.Chain()
+            : path.Describe();
+        var locations = (additional ?? Enumerable.Empty<Location>()).Concat(
+            path?.Calls ?? Enumerable.Empty<Location>());
         return Diagnostic.Create(descriptor, location, locations, properties, arguments.Append(suffix).ToArray());
     }
 }

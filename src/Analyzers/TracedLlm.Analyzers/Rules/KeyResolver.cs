@@ -11,13 +11,14 @@ internal sealed class KeyResolver
 {
     private readonly ConcurrentDictionary<ISymbol, MethodFacts> _facts;
     private readonly CompilationFacts _compilation;
-    private readonly Dictionary<(ISymbol, KeyValueKind), (ImmutableHashSet<string> Constants, bool Unknown)> _memo = new();
+    private readonly Dictionary<(ISymbol, KeyValueKind), (ImmutableHashSet<string> Constants, bool Unknown)> _memo =
+        new();
     private readonly HashSet<(ISymbol Method, int Ordinal)> _keyParameters = new();
     private readonly Dictionary<ISymbol, List<KeyValue>> _fieldWrites = new(SymbolEqualityComparer.Default);
     private readonly CancellationToken _cancellationToken;
 
-    public KeyResolver(
-        CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, CancellationToken cancellationToken)
+    public KeyResolver(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts,
+        CancellationToken cancellationToken)
     {
         (_compilation, _cancellationToken, _facts) = (compilation, cancellationToken, facts);
         FindKeyParameters();
@@ -28,7 +29,8 @@ internal sealed class KeyResolver
     }
 
     /// <summary>The constants the values may be, and whether they may also be anything else.</summary>
-    public (ImmutableHashSet<string> Constants, bool Unknown) Resolve(IEnumerable<KeyValue> values) => Resolve(values, 0);
+    public (ImmutableHashSet<string> Constants, bool Unknown) Resolve(IEnumerable<KeyValue> values) =>
+        Resolve(values, 0);
 
     /// <summary>True when the parameter is used as a key inside the method (or one it may dispatch to).</summary>
     public bool IsKeyParameter(IMethodSymbol method, int ordinal) =>
@@ -51,7 +53,9 @@ internal sealed class KeyResolver
                     constants.UnionWith(joined);
                     unknown |= joinedUnknown;
                     break;
-                case KeyValueKind.Member or KeyValueKind.Return or KeyValueKind.DelegateReturn when depth < CallGraph.MaxDepth:
+                case KeyValueKind.Member
+                or KeyValueKind.Return
+                or KeyValueKind.DelegateReturn when depth < CallGraph.MaxDepth:
                     var (resolved, resolvedUnknown) = ResolveReference(value, depth);
                     constants.UnionWith(resolved);
                     unknown |= resolvedUnknown;
@@ -152,7 +156,8 @@ internal sealed class KeyResolver
             {
                 foreach (var value in use.Values)
                 {
-                    if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter && parameter.ContainingSymbol is IMethodSymbol method)
+                    if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter
+                        && parameter.ContainingSymbol is IMethodSymbol method)
                     {
                         _keyParameters.Add((method.OriginalDefinition, parameter.Ordinal));
                     }
@@ -175,7 +180,8 @@ internal sealed class KeyResolver
 
                     foreach (var value in argument.Values)
                     {
-                        if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter && parameter.ContainingSymbol is IMethodSymbol caller)
+                        if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter
+                            && parameter.ContainingSymbol is IMethodSymbol caller)
                         {
                             added |= _keyParameters.Add((caller.OriginalDefinition, parameter.Ordinal));
                         }

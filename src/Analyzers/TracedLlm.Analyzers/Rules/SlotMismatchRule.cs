@@ -5,7 +5,9 @@ namespace TracedLlm.Analyzers.Rules;
 /// reported.</remarks>
 internal static class SlotMismatchRule
 {
-    public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location, IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor, Action<Diagnostic> report, CancellationToken cancellationToken, FindingPath? path = null)
+    public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location,
+        IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor,
+        Action<Diagnostic> report, CancellationToken cancellationToken, FindingPath? path = null)
     {
         // Traced code of a library that declares no slot has no slot to mismatch.
         routes = routes.Where(r => r.Slot.Length > 0).ToList();
@@ -14,13 +16,15 @@ internal static class SlotMismatchRule
             return;
         }
 
-        var slotKeys = constants.Where(compilation.SlotNames(cancellationToken).Contains).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var slotKeys = constants.Where(compilation.SlotNames(cancellationToken).Contains)
+            .OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (slotKeys.Count == 0)
         {
             return;
         }
 
-        var disagreeing = routes.Where(r => !constants.Contains(r.Slot)).Distinct().OrderBy(r => r.Display, StringComparer.Ordinal).ToList();
+        var disagreeing = routes.Where(r => !constants.Contains(r.Slot)).Distinct()
+            .OrderBy(r => r.Display, StringComparer.Ordinal).ToList();
         if (disagreeing.Count == 0)
         {
             return;

@@ -15,7 +15,9 @@ internal sealed class GraphIndex
         _model = graph.OriginalOperation.SemanticModel;
         foreach (var block in graph.Blocks)
         {
-            foreach (var operation in block.Operations.Concat(block.BranchValue is null ? Enumerable.Empty<IOperation>() : new[] { block.BranchValue }).SelectMany(o => o.DescendantsAndSelf()))
+            foreach (var operation in block.Operations
+                    .Concat(block.BranchValue is null ? Enumerable.Empty<IOperation>() : new[] { block.BranchValue })
+                    .SelectMany(o => o.DescendantsAndSelf()))
             {
                 switch (operation)
                 {
@@ -49,7 +51,8 @@ internal sealed class GraphIndex
                 case IConversionOperation conversion:
                     operation = conversion.Operand;
                     continue;
-                case IFlowCaptureReferenceOperation reference when _captures.TryGetValue(reference.Id, out var captured):
+                case IFlowCaptureReferenceOperation reference
+                    when _captures.TryGetValue(reference.Id, out var captured):
                     operation = captured;
                     continue;
                 case ILocalReferenceOperation local:
@@ -64,7 +67,8 @@ internal sealed class GraphIndex
         return null;
     }
 
-    public IReadOnlyList<IOperation> References(ISymbol symbol) => _references.TryGetValue(symbol, out var list) ? list : (IReadOnlyList<IOperation>)Array.Empty<IOperation>();
+    public IReadOnlyList<IOperation> References(ISymbol symbol) =>
+        _references.TryGetValue(symbol, out var list) ? list : (IReadOnlyList<IOperation>)Array.Empty<IOperation>();
 
     /// <summary>The locals and parameters of this graph a lambda (given as a delegate) reads.</summary>
     public IEnumerable<ISymbol> CapturedBy(IOperation value)
@@ -81,7 +85,9 @@ internal sealed class GraphIndex
 
         if (value is IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation lambda })
         {
-            foreach (var read in lambda.Symbol.DeclaringSyntaxReferences.SelectMany(r => r.GetSyntax().DescendantNodes()).OfType<IdentifierNameSyntax>())
+            foreach (var read in lambda.Symbol
+                    .DeclaringSyntaxReferences.SelectMany(r => r.GetSyntax().DescendantNodes())
+                    .OfType<IdentifierNameSyntax>())
             {
                 var symbol = read.SyntaxTree == _model?.SyntaxTree ? _model.GetSymbolInfo(read).Symbol : null;
                 if (symbol is ILocalSymbol or IParameterSymbol && _references.ContainsKey(symbol))

@@ -9,7 +9,8 @@ namespace TracedLlm.Analyzers.Facts.SpanFlow;
 internal sealed class SpanAliases(WellKnownTypes types)
 {
     private readonly ConcurrentDictionary<AbstractLocation, AbstractLocation> _origins = new();
-    private readonly ConcurrentDictionary<ILocalSymbol, IOperation> _patternLocals = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ILocalSymbol, IOperation> _patternLocals = new(
+        SymbolEqualityComparer.Default);
 
     public WellKnownTypes Types { get; } = types;
 
@@ -30,9 +31,11 @@ internal sealed class SpanAliases(WellKnownTypes types)
 
     public void AddLocal(ILocalSymbol local, IOperation value) => _patternLocals.TryAdd(local, value);
 
-    /// <summary>The operation whose points-to value an instance has: itself, or a pattern local's tested value.</summary>
+    /// <summary>The operation whose points-to value an instance has: itself, or a pattern local's tested
+    /// value.</summary>
     public IOperation Source(IOperation instance) =>
-        instance is ILocalReferenceOperation reference && _patternLocals.TryGetValue(reference.Local, out var tested) ? tested : instance;
+        instance is ILocalReferenceOperation reference && _patternLocals.TryGetValue(reference.Local, out var tested)
+            ? tested : instance;
 
     public bool IsAlias(AbstractLocation location) => _origins.ContainsKey(location);
 

@@ -52,7 +52,8 @@ internal sealed class SpanState : CacheBasedEquatable<SpanState>
 
     protected override void ComputeHashCodeParts(ref RoslynHashCode hashCode) => hashCode.Add((int)Kind);
 
-    protected override bool ComputeEqualsByHashCodeParts(CacheBasedEquatable<SpanState> obj) => ((SpanState)obj).Kind == Kind;
+    protected override bool ComputeEqualsByHashCodeParts(CacheBasedEquatable<SpanState> obj) =>
+        ((SpanState)obj).Kind == Kind;
 }
 
 /// <summary>Merges the states of two paths (the join of the lattice) and orders them for the fixed point.</summary>
