@@ -42,8 +42,9 @@ internal sealed class SendStarts
                 _ = start.Delivery.SendAsync(start.Payload);
             }
 
-            // A start queued after the queue was seen empty, before the flag was cleared, is run here.
-            Volatile.Write(ref _scheduled, 0);
+            // A start queued after the queue was seen empty, before the flag was cleared, is run here
+            // (the exchange is a full fence: the emptiness is read after the flag is cleared).
+            Interlocked.Exchange(ref _scheduled, 0);
             if (_starts.IsEmpty || Interlocked.Exchange(ref _scheduled, 1) != 0)
             {
                 return;
