@@ -39,6 +39,15 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
     /// <summary>The provider its attempts record (<c>gen_ai.provider.name</c>). Default: the inner client's <see cref="ChatClientMetadata.ProviderName"/>, else <c>unknown</c>.</summary>
     public string? ProviderName { get; set; }
 
+    /// <summary>Whether a stream that ends with no update stating a finish reason fails its attempt as cut off (default true).</summary>
+    /// <remarks>
+    /// Every provider's last streamed event states how the answer ended (OpenAI's <c>finish_reason</c>,
+    /// Anthropic's <c>stop_reason</c>, the Responses API's completed response), and M.E.AI's adapters
+    /// carry it as <see cref="ChatResponseUpdate.FinishReason"/>: a stream without one ended before its
+    /// last event. Set false for a client of your own that never states one.
+    /// </remarks>
+    public bool RequireFinishReason { get; set; } = true;
+
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -63,8 +72,8 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
             throw ProviderFailures.Rethrow(failure);
         }
 
-        ChatResponseFacts.From(response).Record(attempt);
-        if (owned)
+        // An error the answer reports fails the attempt, whoever opened it: the request then fails with it.
+        if (!ChatResponseFacts.From(response).RecordAndFail(attempt, streamed: false, RequireFinishReason) && owned)
         {
             attempt.Succeed();
         }
@@ -137,12 +146,9 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
                 await updates.DisposeAsync().ConfigureAwait(false);
             }
 
-            if (completed)
-            {
-                facts.Record(attempt);
-            }
-
-            if (owned)
+            // A stream that ended without its finish reason, or reported an error, failed, whoever opened its attempt.
+            var failed = completed && facts.RecordAndFail(attempt, streamed: true, RequireFinishReason);
+            if (owned && !failed)
             {
                 // A consumer that stops early leaves the attempt abandoned.
                 End(attempt, completed, failure);
