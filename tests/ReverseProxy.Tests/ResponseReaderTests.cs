@@ -153,6 +153,51 @@ public sealed class ResponseReaderTests
         Assert.True(Read(BodyKind.EventStream, openAi, 3).Facts.ReportedError);
     }
 
+    /// <summary>An event the provider names <c>error</c> reports one, whatever its data, in any pieces; a longer name does not.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(64)]
+    public void AnEventNamedErrorIsReportedWhateverItsData(int pieceSize)
+    {
+        var named = "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\nevent: error\ndata: {\"message\":\"overloaded\"}\n\n";
+        Assert.True(Read(BodyKind.EventStream, named, pieceSize).Facts.ReportedError);
+        Assert.True(Read(BodyKind.EventStream, "event:error\r\ndata: {}\r\n\r\n", pieceSize).Facts.ReportedError);
+        Assert.False(Read(BodyKind.EventStream, "event: errors\ndata: {}\n\nevent: error_count\ndata: {}\n\n", pieceSize).Facts.ReportedError);
+
+        // The last event: line of an event names it; the next event starts unnamed.
+        Assert.False(Read(BodyKind.EventStream, "event: error\nevent: ping\ndata: {}\n\ndata: {}\n\n", pieceSize).Facts.ReportedError);
+    }
+
+    /// <summary>OpenAI-compatible servers (vLLM's) answer an error as <c>"object": "error"</c>, whole or as an event.</summary>
+    [Fact]
+    public void AnErrorObjectIsReported()
+    {
+        const string vllm = "{\"object\":\"error\",\"message\":\"The model does not exist.\",\"type\":\"NotFoundError\",\"code\":404}";
+        Assert.True(Read(BodyKind.Json, vllm, 3).Facts.ReportedError);
+        Assert.True(Read(BodyKind.EventStream, $"data: {vllm}\n\n", 3).Facts.ReportedError);
+    }
+
+    /// <summary>A stream that reports an error and then ends without its last event failed with the error it reported, not as cut off.</summary>
+    [Fact]
+    public void TheReportedErrorIsTheFailureOfAStreamItEnded()
+    {
+        var reader = new ResponseReader(BodyKind.EventStream, text: null, onEvent: null);
+        reader.Write(WireSamples.Utf8(UpstreamChunk + "data: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n"));
+        reader.Complete();
+        var failure = Assert.IsType<UpstreamBadResponseException>(reader.Failure());
+        Assert.False(failure.Truncated);
+        Assert.Equal("upstream_bad_response", failure.Code);
+
+        var cut = new ResponseReader(BodyKind.EventStream, text: null, onEvent: null);
+        cut.Write(WireSamples.Utf8(UpstreamChunk));
+        cut.Complete();
+        Assert.True(Assert.IsType<UpstreamBadResponseException>(cut.Failure()).Truncated);
+    }
+
+    private const string UpstreamChunk = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n";
+
     [Fact]
     public void AnotherKindOfBodyGivesItsUsageAndNoFormat()
     {

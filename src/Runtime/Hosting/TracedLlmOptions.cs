@@ -92,6 +92,9 @@ public sealed class TracedLlmOptions
     /// <summary>An optional price table per model (and provider), per million tokens: priced generations record their cost. Empty by default: no cost is recorded.</summary>
     public LlmPricing Pricing { get; } = new();
 
+    /// <summary>Model requests a traced request sends outside every upstream attempt: counted, warned once, listed by the manifest. On by default.</summary>
+    public OutboundCoverageOptions OutboundCoverage { get; } = new();
+
     /// <summary>
     /// The key of the HMAC-SHA256 that turns a caller's API key into <c>user_api_key_hash</c>
     /// (<see cref="LlmCall.ApiKeyFingerprint"/>). Without it no key fingerprint is recorded: an

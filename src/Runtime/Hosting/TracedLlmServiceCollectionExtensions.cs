@@ -40,6 +40,10 @@ public static class TracedLlmServiceCollectionExtensions
         // Once the host has started: endpoints that look like LLM APIs but are not traced, slots that take a provider's field.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TracedLlmStartupReport>());
 
+        // Model requests sent outside every attempt, seen through HttpClient's diagnostic events while the host runs.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboundCoverageService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Http.IHttpMessageHandlerBuilderFilter, ModelClientMarker>());
+
         // The error bodies' type info, for API descriptions (OpenAPI) where JSON has no reflection (Native AOT).
         services.ConfigureHttpJsonOptions(static json => json.SerializerOptions.TypeInfoResolverChain.Add(TracedLlm.OpenApi.WireErrorJsonContext.Default));
         return services;

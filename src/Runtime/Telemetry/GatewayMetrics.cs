@@ -68,6 +68,27 @@ internal static class GatewayMetrics
     public static Counter<double> Cost { get; } = TracedLlmTelemetry.Meter.CreateCounter<double>(
         "tracedllm.usage.cost", "{USD}", "Cost of priced generations, from the configured price table.");
 
+    /// <summary>
+    /// <c>tracedllm.coverage.unattempted_requests</c>: model requests sent inside a traced request but
+    /// outside every upstream attempt (<see cref="OutboundCoverage"/>), by <c>server.address</c> (the first
+    /// <see cref="MaxUnattemptedHosts"/> distinct hosts, the rest <c>_OTHER</c>) and <c>gen_ai.operation.name</c>.
+    /// </summary>
+    public static Counter<long> UnattemptedRequests { get; } = TracedLlmTelemetry.Meter.CreateCounter<long>(
+        "tracedllm.coverage.unattempted_requests", "{request}", "Model requests sent inside a traced request but outside every upstream attempt.");
+
+    /// <summary>How many distinct hosts <see cref="UnattemptedRequests"/> keeps.</summary>
+    public const int MaxUnattemptedHosts = 32;
+
+    private static readonly BoundedValues UnattemptedHosts = new(MaxUnattemptedHosts, OtherModel);
+
+    /// <summary>Counts one model request sent outside every attempt.</summary>
+    internal static void RecordUnattempted(string host, string operation) =>
+        UnattemptedRequests.Add(1, new TagList
+        {
+            { AttributeNames.ServerAddress, UnattemptedHosts.Bound(host) },
+            { AttributeNames.GenAiOperationName, operation },
+        });
+
     /// <summary>Bounds a model name for use as a dimension.</summary>
     public static string BoundModel(string? model) => ModelNames.Bound(model);
 

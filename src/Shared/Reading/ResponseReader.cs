@@ -173,6 +173,12 @@ internal sealed partial class ResponseReader
                 : new UpstreamBadResponseException("The upstream provider answered with a body that is not valid JSON.");
         }
 
+        // An error the provider reported says why the answer ended where it did: it comes before the cut.
+        if (facts.ReportedError)
+        {
+            return UpstreamHttp.ReportedError();
+        }
+
         // A stream with no event at all has no format to know its last event by, and is no answer either: an
         // empty 200 would look whole to its client. It ended before its last event, as one cut off does.
         if (_kind == BodyKind.EventStream && (facts.EndedMidEvent || (!facts.Terminal && (facts.Format != ResponseFormat.Unknown || !HasEvents))))
@@ -185,7 +191,7 @@ internal sealed partial class ResponseReader
             return UpstreamHttp.Truncated();
         }
 
-        return facts.ReportedError ? UpstreamHttp.ReportedError() : null;
+        return null;
     }
 }
 
