@@ -5,10 +5,12 @@ using Microsoft.Extensions.AI;
 namespace TracedLlm;
 
 /// <summary>
-/// What an <see cref="IChatClient"/> response says about the call (model, id, finish reason, usage,
-/// an error it reports), gathered from a whole response or from streamed updates, and recorded on the
-/// attempt and its call.
+/// What an <see cref="IChatClient"/> response says about the call, recorded on the attempt and its call.
 /// </summary>
+/// <remarks>
+/// Its model, id, finish reason, usage and an error it reports, gathered from a whole response or from
+/// streamed updates.
+/// </remarks>
 internal sealed class ChatResponseFacts
 {
     private string? _model;
@@ -52,19 +54,22 @@ internal sealed class ChatResponseFacts
         Note(update.Contents);
     }
 
-    /// <summary>
-    /// How the call failed though the client threw nothing, or null: an error the provider reported
-    /// inside its answer (M.E.AI's <see cref="ErrorContent"/>: the Responses API's error event, a failed
-    /// response's error; a refusal is an answer, not an error), or a stream that ended with no update
-    /// stating a finish reason (every provider's last event states one: a stream without it was cut
-    /// before its end) when <paramref name="requireFinishReason"/>.
-    /// </summary>
+    /// <summary>How the call failed though the client threw nothing, or null.</summary>
+    /// <remarks>
+    /// An error the provider reported inside its answer (M.E.AI's <see cref="ErrorContent"/>: the
+    /// Responses API's error event, a failed response's error; a refusal is an answer, not an error), or
+    /// a stream that ended with no update stating a finish reason (every provider's last event states
+    /// one: a stream without it was cut before its end) when <paramref name="requireFinishReason"/>.
+    /// </remarks>
     public Exception? Failure(bool streamed, bool requireFinishReason) =>
         _reportedError ? UpstreamHttp.ReportedError()
         : streamed && requireFinishReason && _finishReason is null ? UpstreamHttp.Truncated()
         : null;
 
-    /// <summary>Records the facts, then ends <paramref name="attempt"/> with <see cref="Failure"/> when there is one; true when it did.</summary>
+    /// <summary>
+    /// Records the facts, then ends <paramref name="attempt"/> with <see cref="Failure"/> when there is one; true when
+    /// it did.
+    /// </summary>
     public bool RecordAndFail(LlmAttempt attempt, bool streamed, bool requireFinishReason)
     {
         Record(attempt);
@@ -81,7 +86,8 @@ internal sealed class ChatResponseFacts
     {
         foreach (var content in contents)
         {
-            if (content is ErrorContent { ErrorCode: var code } && !string.Equals(code, "Refusal", StringComparison.OrdinalIgnoreCase))
+            if (content is ErrorContent { ErrorCode: var code }
+                && !string.Equals(code, "Refusal", StringComparison.OrdinalIgnoreCase))
             {
                 _reportedError = true;
             }

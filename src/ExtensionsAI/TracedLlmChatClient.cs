@@ -36,10 +36,15 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
         GenAiClientSpans.Watch(innerClient.GetService<ActivitySource>());
     }
 
-    /// <summary>The provider its attempts record (<c>gen_ai.provider.name</c>). Default: the inner client's <see cref="ChatClientMetadata.ProviderName"/>, else <c>unknown</c>.</summary>
+    /// <summary>
+    /// The provider its attempts record (<c>gen_ai.provider.name</c>). Default: the inner client's <see
+    /// cref="ChatClientMetadata.ProviderName"/>, else <c>unknown</c>.
+    /// </summary>
     public string? ProviderName { get; set; }
 
-    /// <summary>Whether a stream that ends with no update stating a finish reason fails its attempt as cut off (default true).</summary>
+    /// <summary>
+    /// Whether a stream that ends with no update stating a finish reason fails its attempt as cut off (default true).
+    /// </summary>
     /// <remarks>
     /// Every provider's last streamed event states how the answer ended (OpenAI's <c>finish_reason</c>,
     /// Anthropic's <c>stop_reason</c>, the Responses API's completed response), and M.E.AI's adapters
@@ -113,7 +118,8 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
 
                 try
                 {
-                    // A client that throws before it returns its stream fails the attempt as one that throws in it does.
+                    // A client that throws before it returns its stream fails the attempt as one that throws in it
+                    // does.
                     updates ??= base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
                     {
@@ -124,7 +130,8 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
                 {
                     var translated = owned ? ProviderFailures.TranslateOwned(exception, attempt.Call) : ProviderFailures.Translate(exception);
 
-                    // A client that left is not the upstream's failure: the attempt is abandoned, as the gateway's own streams record it.
+                    // A client that left is not the upstream's failure: the attempt is abandoned, as the gateway's own
+                    // streams record it.
                     if (!attempt.Call.CancellationToken.IsCancellationRequested)
                     {
                         failure = translated;
@@ -156,7 +163,9 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>Returns <paramref name="options"/>, or a copy naming <paramref name="model"/> when they name no model.</summary>
+    /// <summary>
+    /// Returns <paramref name="options"/>, or a copy naming <paramref name="model"/> when they name no model.
+    /// </summary>
     internal static ChatOptions WithModel(ChatOptions? options, string model)
     {
         if (options?.ModelId is not null)
@@ -185,7 +194,10 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>The open attempt the call belongs to, or a new one of the current call (<paramref name="owned"/>), or null outside a traced request.</summary>
+    /// <summary>
+    /// The open attempt the call belongs to, or a new one of the current call (<paramref name="owned"/>), or null
+    /// outside a traced request.
+    /// </summary>
     private LlmAttempt? Begin(ref ChatOptions? options, out bool owned)
     {
         owned = false;

@@ -6,10 +6,13 @@ using Yarp.ReverseProxy.Forwarder;
 namespace TracedLlm.Relay;
 
 /// <summary>
-/// What YARP's forwarder reported on a request (<see cref="IForwarderErrorFeature"/>), read in one place
-/// for the relay's attempts and for a traced route that calls <see cref="IHttpForwarder.SendAsync(HttpContext, string, HttpMessageInvoker, ForwarderRequestConfig, HttpTransformer)"/>
-/// itself, whose failure the pipeline then records (<see cref="UnthrownFailure"/>) however the route answered.
+/// What YARP's forwarder reported on a request (<see cref="IForwarderErrorFeature"/>), read in one place.
 /// </summary>
+/// <remarks>
+/// The relay's attempts read it, and so does the pipeline for a traced route that calls
+/// <c>IHttpForwarder.SendAsync</c> itself: it records the failure (<see cref="UnthrownFailure"/>)
+/// however the route answered.
+/// </remarks>
 internal static class ForwarderFailures
 {
     /// <summary>
@@ -29,11 +32,11 @@ internal static class ForwarderFailures
         return true;
     }
 
-    /// <summary>
-    /// The reader the pipeline asks when a traced request would end as the app answered it: the
-    /// forwarder's error as the failure's cause, or the client's departure when the forwarder says the
+    /// <summary>The reader the pipeline asks when a traced request would end as the app answered it.</summary>
+    /// <remarks>
+    /// The forwarder's error is the failure's cause; or the client's departure, when the forwarder says the
     /// client's side failed (or its request was cancelled because the client left).
-    /// </summary>
+    /// </remarks>
     public static UnthrownFailure? Reported(HttpContext httpContext)
     {
         if (!TryRead(httpContext, out var error, out var cause))
@@ -43,7 +46,8 @@ internal static class ForwarderFailures
 
         var clientLeft = error is ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient
             or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient
-            || (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
+            || (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
+                    or ForwarderError.ResponseBodyCanceled
                 && httpContext.RequestAborted.IsCancellationRequested);
         return new UnthrownFailure(cause, $"YARP's forwarder reported {error} ({cause.GetType().Name}).", clientLeft);
     }

@@ -31,13 +31,15 @@ public static class TracedLlmRelayServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds YARP's forwarder (<c>AddHttpForwarder()</c>) and makes the error it reports on a traced
-    /// request (its <c>IForwarderErrorFeature</c>) that request's failure, for a route that calls
-    /// <c>IHttpForwarder.SendAsync</c> itself: whether the route answers 502 by hand, lets the forwarder's
-    /// own status stand, or the forwarder cut a response it had started, the failure path runs once, with
-    /// the forwarder's exception as the cause (<c>error.type</c> and the <c>exception</c> event), and the
-    /// response stays as the route wrote it. <see cref="AddTracedLlmRelay"/> calls it.
+    /// Adds YARP's forwarder and makes the error it reports on a traced request that request's failure.
     /// </summary>
+    /// <remarks>
+    /// For a route that calls <c>IHttpForwarder.SendAsync</c> itself: whether the route answers 502 by hand,
+    /// lets the forwarder's own status stand, or the forwarder cut a response it had started, the failure
+    /// path runs once, with the forwarder's exception (its <c>IForwarderErrorFeature</c>) as the cause
+    /// (<c>error.type</c> and the <c>exception</c> event), and the response stays as the route wrote it.
+    /// <see cref="AddTracedLlmRelay"/> calls it.
+    /// </remarks>
     public static IServiceCollection AddTracedLlmForwarderErrors(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -6,27 +6,23 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace TracedLlm.Gateway.SeenRoutes;
 
-/// <summary>
-/// The unthrown failures as MVC actions: an action that answers an object after its upstream answered
-/// an error status (MVC writes it: the pipeline's answer, in the route's format), and one that writes
-/// the forwarder's error as its own 502 by hand (kept as written).
-/// </summary>
+/// <summary>The unthrown failures as MVC actions.</summary>
+/// <remarks>
+/// One answers an object after its upstream answered an error status (MVC writes it: the pipeline's
+/// answer, in the route's format); one writes the forwarder's error as its own 502 by hand (kept as written).
+/// </remarks>
 [ApiController]
-public sealed class SeenController(IHttpClientFactory clients, IHttpForwarder forwarder, SeenUpstream upstream) : ControllerBase
+public sealed class SeenController(IHttpClientFactory clients, IHttpForwarder forwarder, SeenUpstream upstream)
+    : ControllerBase
 {
     [HttpPost("/v1/chat/completions/mvc-typed")]
     [TracedLlmRoute]
     public async Task<ActionResult<ChatCompletionResponse>> Typed(ChatCompletionRequest request, LlmCall call)
     {
-        using var answer = await clients.CreateClient(SeenUpstream.AttemptsClient).PostAsync("v1/chat/completions", new ReadOnlyMemoryContent(call.UpstreamBody));
+        var client = clients.CreateClient(SeenUpstream.AttemptsClient);
+        using var answer = await client.PostAsync("v1/chat/completions", new ReadOnlyMemoryContent(call.UpstreamBody));
         await answer.Content.ReadAsStringAsync();
-        return Ok(new ChatCompletionResponse
-        {
-            Id = "mvc-1",
-            Model = "gpt",
-            Choices = [new ChatChoice { Message = new ChatResponseMessage { Content = UnthrownRoutes.Apology }, FinishReason = "stop" }],
-            Usage = new ChatUsage(),
-        });
+        return Ok(UnthrownRoutes.ChatAnswer(UnthrownRoutes.Apology));
     }
 
     [HttpPost("/v1/chat/completions/mvc-forward")]

@@ -19,7 +19,9 @@ using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 
 namespace TracedLlm.Gateway.SeenRoutes;
 
-/// <summary>The test's upstream (a stub on a loopback port) and the invoker YARP's forwarder sends to it through.</summary>
+/// <summary>
+/// The test's upstream (a stub on a loopback port) and the invoker YARP's forwarder sends to it through.
+/// </summary>
 public sealed class SeenUpstream(string address)
 {
     /// <summary>The name of the HttpClient whose sends are attempts (<c>AddTracedLlmAttempts()</c>).</summary>
@@ -39,28 +41,34 @@ public sealed class SeenUpstream(string address)
 }
 
 /// <summary>
-/// One traced route per way an upstream is called and wire format, each answering as the gateways of
-/// issue 78 do when the upstream fails without an exception: a forwarder route that writes its own 502
-/// (the YARP gateway), HttpClient and IChatClient routes that answer 200 with what they got (the
-/// translating proxy), and the relay.
+/// One traced route per way an upstream is called and wire format, answering as issue 78's gateways do.
 /// </summary>
+/// <remarks>
+/// When the upstream fails without an exception: a forwarder route that writes its own 502 (the YARP
+/// gateway), HttpClient and IChatClient routes that answer 200 with what they got (the translating
+/// proxy), and the relay.
+/// </remarks>
 public static class UnthrownRoutes
 {
     /// <summary>What the forwarder routes write by hand when the forwarder fails: the app's own 502.</summary>
-    public const string HandWritten502 = """{"error":{"message":"The upstream is unavailable.","type":"upstream_unavailable"}}""";
+    public const string HandWritten502 =
+        """{"error":{"message":"The upstream is unavailable.","type":"upstream_unavailable"}}""";
 
     /// <summary>What the HttpClient and IChatClient routes answer when the upstream answered an error status.</summary>
     public const string Apology = "Sorry, try again later.";
 
     /// <summary>Maps every route of this assembly (these and <see cref="CoverageRoutes"/>).</summary>
-    public static TracedLlmRouteBuilder MapSeenRoutes(this IEndpointRouteBuilder endpoints) => endpoints.MapTracedLlmRoutes();
+    public static TracedLlmRouteBuilder MapSeenRoutes(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapTracedLlmRoutes();
 
     [TracedLlmRoute("POST", "/v1/chat/completions/fwd")]
-    public static Task<IResult> ForwardChat(LlmCall call, IHttpForwarder forwarder, [FromServices] SeenUpstream upstream) =>
+    public static Task<IResult> ForwardChat(
+        LlmCall call, IHttpForwarder forwarder, [FromServices] SeenUpstream upstream) =>
         ForwardAsync(call, forwarder, upstream, "/v1/chat/completions");
 
     [TracedLlmRoute("POST", "/v1/messages/fwd")]
-    public static Task<IResult> ForwardMessages(LlmCall call, IHttpForwarder forwarder, [FromServices] SeenUpstream upstream) =>
+    public static Task<IResult> ForwardMessages(
+        LlmCall call, IHttpForwarder forwarder, [FromServices] SeenUpstream upstream) =>
         ForwardAsync(call, forwarder, upstream, "/v1/messages");
 
     [TracedLlmRoute("POST", "/v1/chat/completions/http")]
@@ -68,7 +76,9 @@ public static class UnthrownRoutes
         ChatCompletionRequest request, LlmCall call, IHttpClientFactory clients)
     {
         var response = await SendAsync(call, clients, "v1/chat/completions");
-        return call.IsStreaming ? LlmResult.Stream(ChatChunksAsync(response, call.CancellationToken)) : ChatAnswer(await TextAsync(response, call));
+        return call.IsStreaming
+            ? LlmResult.Stream(AsChatChunks(StreamTextAsync(response, call.CancellationToken)))
+            : ChatAnswer(await TextAsync(response, call));
     }
 
     [TracedLlmRoute("POST", "/v1/messages/http")]
@@ -76,36 +86,49 @@ public static class UnthrownRoutes
         MessagesRequest request, LlmCall call, IHttpClientFactory clients)
     {
         var response = await SendAsync(call, clients, "v1/messages");
-        return call.IsStreaming ? LlmResult.Stream(MessageEventsAsync(response, call.CancellationToken)) : MessagesAnswer(await TextAsync(response, call));
+        return call.IsStreaming
+            ? LlmResult.Stream(AsMessageEvents(StreamTextAsync(response, call.CancellationToken)))
+            : MessagesAnswer(await TextAsync(response, call));
     }
 
     [TracedLlmRoute("POST", "/v1/chat/completions/chat")]
-    public static async Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> ClientChat(ChatCompletionRequest request, LlmCall call, IChatClient chat) =>
-        call.IsStreaming ? LlmResult.Stream(AsChatChunks(UpdatesAsync(chat, call.CancellationToken))) : ChatAnswer(await AskAsync(chat, call.CancellationToken));
+    public static async Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> ClientChat(
+        ChatCompletionRequest request, LlmCall call, IChatClient chat) =>
+        call.IsStreaming
+            ? LlmResult.Stream(AsChatChunks(UpdatesAsync(chat, call.CancellationToken)))
+            : ChatAnswer(await AskAsync(chat, call.CancellationToken));
 
     [TracedLlmRoute("POST", "/v1/messages/chat")]
-    public static async Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> ClientMessages(MessagesRequest request, LlmCall call, IChatClient chat) =>
-        call.IsStreaming ? LlmResult.Stream(AsMessageEvents(UpdatesAsync(chat, call.CancellationToken))) : MessagesAnswer(await AskAsync(chat, call.CancellationToken));
+    public static async Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> ClientMessages(
+        MessagesRequest request, LlmCall call, IChatClient chat) =>
+        call.IsStreaming
+            ? LlmResult.Stream(AsMessageEvents(UpdatesAsync(chat, call.CancellationToken)))
+            : MessagesAnswer(await AskAsync(chat, call.CancellationToken));
 
     [TracedLlmRoute("POST", "/v1/chat/completions/relay")]
     public static Task<LlmRelayResult> RelayChat(LlmCall call, LlmRelay relay, [FromServices] SeenUpstream upstream) =>
-        relay.ForwardAsync(call, new LlmTarget("openai", call.Model ?? "unknown"), upstream.Address, LlmRetryPolicy.None);
+        relay.ForwardAsync(call, Target("openai", call), upstream.Address, LlmRetryPolicy.None);
 
     [TracedLlmRoute("POST", "/v1/messages/relay")]
-    public static Task<LlmRelayResult> RelayMessages(LlmCall call, LlmRelay relay, [FromServices] SeenUpstream upstream) =>
-        relay.ForwardAsync(call, new LlmTarget("anthropic", call.Model ?? "unknown"), upstream.Address, LlmRetryPolicy.None);
+    public static Task<LlmRelayResult> RelayMessages(
+        LlmCall call, LlmRelay relay, [FromServices] SeenUpstream upstream) =>
+        relay.ForwardAsync(call, Target("anthropic", call), upstream.Address, LlmRetryPolicy.None);
+
+    private static LlmTarget Target(string provider, LlmCall call) => new(provider, call.Model ?? "unknown");
 
     /// <summary>
-    /// YARP's forwarder inside an attempt the route starts, as the YARP gateway's retry loop does once
-    /// adopted; a forwarder error fails the attempt and is answered with the app's own 502, by hand.
+    /// YARP's forwarder inside an attempt the route starts, as the YARP gateway's adopted retry loop does.
     /// </summary>
-    internal static async Task<IResult> ForwardAsync(LlmCall call, IHttpForwarder forwarder, SeenUpstream upstream, string path)
+    /// <remarks>A forwarder error fails the attempt and is answered with the app's own 502, by hand.</remarks>
+    internal static async Task<IResult> ForwardAsync(
+        LlmCall call, IHttpForwarder forwarder, SeenUpstream upstream, string path)
     {
         var context = call.HttpContext;
         call.PrepareRequestForForwarding();
         context.Request.Path = path;
-        using var attempt = call.StartAttempt(new LlmTarget("openai", call.Model ?? "unknown"));
-        var error = await forwarder.SendAsync(context, upstream.Address, upstream.Invoker, ForwarderRequestConfig.Empty, HttpTransformer.Default);
+        using var attempt = call.StartAttempt(Target("openai", call));
+        var error = await forwarder.SendAsync(
+            context, upstream.Address, upstream.Invoker, ForwarderRequestConfig.Empty, HttpTransformer.Default);
         if (error == ForwarderError.None)
         {
             attempt.Succeed();
@@ -123,16 +146,24 @@ public static class UnthrownRoutes
         return Results.Empty;
     }
 
-    /// <summary>The body as read, through the client whose sends are attempts; the stream's events are read by the caller.</summary>
+    /// <summary>
+    /// The body as read, through the client whose sends are attempts; the stream's events are read by the caller.
+    /// </summary>
     private static async Task<HttpResponseMessage> SendAsync(LlmCall call, IHttpClientFactory clients, string path)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ReadOnlyMemoryContent(call.UpstreamBody) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Content = new ReadOnlyMemoryContent(call.UpstreamBody);
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        var completion = call.IsStreaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead;
-        return await clients.CreateClient(SeenUpstream.AttemptsClient).SendAsync(request, completion, call.CancellationToken);
+        var completion = call.IsStreaming
+            ? HttpCompletionOption.ResponseHeadersRead
+            : HttpCompletionOption.ResponseContentRead;
+        var client = clients.CreateClient(SeenUpstream.AttemptsClient);
+        return await client.SendAsync(request, completion, call.CancellationToken);
     }
 
-    /// <summary>What a whole answer says: its text, or the apology when the upstream answered an error status.</summary>
+    /// <summary>
+    /// What a whole answer says: its text, or the apology when the upstream answered an error status.
+    /// </summary>
     private static async Task<string> TextAsync(HttpResponseMessage response, LlmCall call)
     {
         using (response)
@@ -148,14 +179,19 @@ public static class UnthrownRoutes
             var root = json.RootElement;
             return root.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0
                 ? choices[0].GetProperty("message").GetProperty("content").GetString() ?? string.Empty
-                : root.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array && content.GetArrayLength() > 0
+                : root.TryGetProperty("content", out var content)
+                    && content.ValueKind == JsonValueKind.Array && content.GetArrayLength() > 0
                     ? content[0].GetProperty("text").GetString() ?? string.Empty
                     : string.Empty;
         }
     }
 
-    /// <summary>A stream's text, event by event (System.Net.ServerSentEvents); an upstream error event is skipped, as a translating proxy skips what it does not know.</summary>
-    private static async IAsyncEnumerable<string> StreamTextAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// A stream's text, event by event (System.Net.ServerSentEvents); an upstream error event is skipped, as a
+    /// translating proxy skips what it does not know.
+    /// </summary>
+    private static async IAsyncEnumerable<string> StreamTextAsync(
+        HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using (response)
         {
@@ -168,7 +204,8 @@ public static class UnthrownRoutes
             var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             await foreach (var item in SseParser.Create(body).EnumerateAsync(cancellationToken))
             {
-                if (item.Data == "[DONE]" || item.EventType == "error" || item.Data.Contains("\"error\"", StringComparison.Ordinal))
+                if (item.Data == "[DONE]" || item.EventType == "error"
+                    || item.Data.Contains("\"error\"", StringComparison.Ordinal))
                 {
                     continue;
                 }
@@ -176,11 +213,13 @@ public static class UnthrownRoutes
                 using var json = JsonDocument.Parse(item.Data);
                 var root = json.RootElement;
                 if (root.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0
-                    && choices[0].GetProperty("delta").TryGetProperty("content", out var content) && content.GetString() is { Length: > 0 } text)
+                    && choices[0].GetProperty("delta").TryGetProperty("content", out var content)
+                    && content.GetString() is { Length: > 0 } text)
                 {
                     yield return text;
                 }
-                else if (root.TryGetProperty("delta", out var delta) && delta.TryGetProperty("text", out var deltaText) && deltaText.GetString() is { Length: > 0 } anthropic)
+                else if (root.TryGetProperty("delta", out var delta) && delta.TryGetProperty("text", out var deltaText)
+                    && deltaText.GetString() is { Length: > 0 } anthropic)
                 {
                     yield return anthropic;
                 }
@@ -188,13 +227,9 @@ public static class UnthrownRoutes
         }
     }
 
-    private static IAsyncEnumerable<ChatCompletionChunk> ChatChunksAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
-        AsChatChunks(StreamTextAsync(response, cancellationToken));
-
-    private static IAsyncEnumerable<AnthropicStreamEvent> MessageEventsAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
-        AsMessageEvents(StreamTextAsync(response, cancellationToken));
-
-    /// <summary>The chat client's answer, or the apology when it threw (an error status reached it as an exception).</summary>
+    /// <summary>
+    /// The chat client's answer, or the apology when it threw (an error status reached it as an exception).
+    /// </summary>
     private static async Task<string> AskAsync(IChatClient chat, CancellationToken cancellationToken)
     {
         try
@@ -208,9 +243,11 @@ public static class UnthrownRoutes
     }
 
     /// <summary>The chat client's streamed text; the apology in place of what it threw.</summary>
-    private static async IAsyncEnumerable<string> UpdatesAsync(IChatClient chat, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<string> UpdatesAsync(
+        IChatClient chat, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var updates = chat.GetStreamingResponseAsync(Prompt, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var updates = chat.GetStreamingResponseAsync(Prompt, cancellationToken: cancellationToken)
+            .GetAsyncEnumerator(cancellationToken);
         await using (updates)
         {
             while (true)
@@ -246,7 +283,7 @@ public static class UnthrownRoutes
 
     private static readonly AiChatMessage[] Prompt = [new(ChatRole.User, "hello")];
 
-    private static ChatCompletionResponse ChatAnswer(string text) => new()
+    internal static ChatCompletionResponse ChatAnswer(string text) => new()
     {
         Id = "seen-1",
         Model = "seen",
@@ -267,17 +304,21 @@ public static class UnthrownRoutes
     {
         await foreach (var text in texts)
         {
-            yield return new ChatCompletionChunk { Id = "seen-1", Model = "seen", Choices = [new ChatChunkChoice { Delta = new ChatDelta { Content = text } }] };
+            yield return Chunk(new ChatChunkChoice { Delta = new ChatDelta { Content = text } });
         }
 
-        yield return new ChatCompletionChunk { Id = "seen-1", Model = "seen", Choices = [new ChatChunkChoice { Delta = new ChatDelta(), FinishReason = "stop" }] };
+        yield return Chunk(new ChatChunkChoice { Delta = new ChatDelta(), FinishReason = "stop" });
     }
+
+    private static ChatCompletionChunk Chunk(ChatChunkChoice choice) =>
+        new() { Id = "seen-1", Model = "seen", Choices = [choice] };
 
     private static async IAsyncEnumerable<AnthropicStreamEvent> AsMessageEvents(IAsyncEnumerable<string> texts)
     {
         await foreach (var text in texts)
         {
-            yield return new AnthropicStreamEvent { Type = "content_block_delta", Index = 0, Delta = new AnthropicDelta { Type = "text_delta", Text = text } };
+            var delta = new AnthropicDelta { Type = "text_delta", Text = text };
+            yield return new AnthropicStreamEvent { Type = "content_block_delta", Index = 0, Delta = delta };
         }
 
         yield return new AnthropicStreamEvent { Type = "message_stop" };

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Http;
 
 namespace TracedLlm;
 
-/// <summary>A failure that nothing threw: a failed upstream attempt, or a failure a component left on the request.</summary>
+/// <summary>
+/// A failure that nothing threw: a failed upstream attempt, or a failure a component left on the request.
+/// </summary>
 /// <remarks>
 /// YARP's forwarder reports its failures through <c>IForwarderErrorFeature</c> and returns a
 /// <c>ForwarderError</c>; the handler may answer 502 by hand or let the forwarder's own status stand.
@@ -13,7 +15,8 @@ namespace TracedLlm;
 /// (<see cref="Register"/>), and the pipeline asks the readers once a request would end as a success
 /// or with an error status of the app's own. Docs: reliability.md, "Failures that never throw".
 /// </remarks>
-/// <param name="Cause">What failed: its type is the failure's <c>error.type</c>, its exception event the cause's.</param>
+/// <param name="Cause">What failed: its type is the failure's <c>error.type</c>, its exception event the
+/// cause's.</param>
 /// <param name="Description">
 /// The span status description, in the runtime's own words (never the exception's message, which
 /// may carry anything); the status the app answered is added to it.
@@ -24,7 +27,10 @@ internal sealed record UnthrownFailure(Exception Cause, string Description, bool
     // Copied on write: a reader is registered at start-up, read on every request that may have failed.
     private static Func<HttpContext, UnthrownFailure?>[] s_readers = [];
 
-    /// <summary>Adds a reader of a failure a component leaves on the request; once per reader (process-wide: readers keep no state).</summary>
+    /// <summary>
+    /// Adds a reader of a failure a component leaves on the request; once per reader (process-wide: readers keep no
+    /// state).
+    /// </summary>
     public static void Register(Func<HttpContext, UnthrownFailure?> reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -41,14 +47,18 @@ internal sealed record UnthrownFailure(Exception Cause, string Description, bool
     public static bool HasReaders => Volatile.Read(ref s_readers).Length > 0;
 
     /// <summary>
-    /// The failure of a request whose app wrote its answer itself, with <paramref name="answeredStatus"/>:
-    /// a component's report (the forwarder's error) whatever the status; the latest attempt's failure only
-    /// under a success status (an error status says the failure itself, as an error result).
+    /// The failure of a request whose app wrote its answer itself, with <paramref name="answeredStatus"/>.
     /// </summary>
+    /// <remarks>
+    /// A component's report (the forwarder's error) whatever the status; the latest attempt's failure only
+    /// under a success status (an error status says the failure itself, as an error result).
+    /// </remarks>
     public static UnthrownFailure? Answered(LlmCall call, int answeredStatus) =>
         Reported(call.HttpContext) ?? (answeredStatus < StatusCodes.Status400BadRequest ? OfAttempt(call) : null);
 
-    /// <summary>The first failure a registered reader finds on the request; null when none does (or none is registered).</summary>
+    /// <summary>
+    /// The first failure a registered reader finds on the request; null when none does (or none is registered).
+    /// </summary>
     public static UnthrownFailure? Reported(HttpContext httpContext)
     {
         foreach (var reader in Volatile.Read(ref s_readers))
@@ -62,7 +72,9 @@ internal sealed record UnthrownFailure(Exception Cause, string Description, bool
         return null;
     }
 
-    /// <summary>The latest upstream attempt's failure when no attempt succeeded after it, described as the attempt failed.</summary>
+    /// <summary>
+    /// The latest upstream attempt's failure when no attempt succeeded after it, described as the attempt failed.
+    /// </summary>
     public static UnthrownFailure? OfAttempt(LlmCall call) =>
         call.FailedAttempt is { } failure ? new UnthrownFailure(failure, DescribeAttempt(failure)) : null;
 

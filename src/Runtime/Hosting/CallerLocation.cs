@@ -7,11 +7,11 @@ using System.Reflection;
 namespace TracedLlm;
 
 /// <summary>
-/// The app's own code on the current stack, as a warning names it: the first frame outside .NET
-/// (<c>System.*</c>, <c>Microsoft.*</c>), TracedLlm's packages and the libraries that send on an app's
-/// behalf (Polly, YARP, the OpenAI, Anthropic and Azure SDKs): <c>Contoso.Routes.Chat (Routes.cs:42)</c>.
+/// The app's own code on the current stack, as a warning names it: <c>Contoso.Routes.Chat (Routes.cs:42)</c>.
 /// </summary>
 /// <remarks>
+/// The first frame outside .NET (<c>System.*</c>, <c>Microsoft.*</c>), TracedLlm's packages and the
+/// libraries that send on an app's behalf (Polly, YARP, the OpenAI, Anthropic and Azure SDKs).
 /// Read from the stack of the send itself, so it names the code that made it when the send was
 /// reached without an await in between (a handler or service calling <c>HttpClient</c>); after one (a
 /// handler of the client's that waited first) only library frames are left, and it says so. Computed
@@ -20,7 +20,9 @@ namespace TracedLlm;
 /// </remarks>
 internal static class CallerLocation
 {
-    /// <summary>What a warning says when no frame of the app's own is on the stack and the request is not known.</summary>
+    /// <summary>
+    /// What a warning says when no frame of the app's own is on the stack and the request is not known.
+    /// </summary>
     public const string Unknown = "an unknown caller (no frame of the application's own was on the send's stack)";
 
     private static readonly string[] LibraryPrefixes =
@@ -31,15 +33,21 @@ internal static class CallerLocation
         ["TracedLlm", "TracedLlm.ReverseProxy", "TracedLlm.Extensions.AI", "TracedLlm.OpenTelemetry"];
 
     /// <summary>
-    /// The first frame of the app's own code on the current stack; else, when the request is known, its
-    /// route's handler (a client's first send runs after an await of HttpClient's own, on a stack without
-    /// the caller); else <see cref="Unknown"/>.
+    /// The first frame of the app's own code on the current stack, else the request's route, else <see
+    /// cref="Unknown"/>.
     /// </summary>
+    /// <remarks>
+    /// The route's handler is named when the stack has no frame of the app's: a client's first send runs
+    /// after an await of HttpClient's own, on a stack without its caller.
+    /// </remarks>
     public static string Find(LlmCall? call) =>
         FirstOwnFrame()
-        ?? (call is null ? Unknown : $"the route {call.Route.HttpMethod} {call.Route.Pattern}: {call.Route.Handler}, or code it awaits");
+        ?? (call is null
+            ? Unknown
+            : $"the route {call.Route.HttpMethod} {call.Route.Pattern}: {call.Route.Handler}, or code it awaits");
 
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "A warning's text only: a frame whose method is unknown (trimmed, Native AOT) is skipped.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026",
+        Justification = "A warning's text only: a frame whose method is unknown (trimmed, Native AOT) is skipped.")]
     private static string? FirstOwnFrame()
     {
         var frames = new StackTrace(1, fNeedFileInfo: true).GetFrames();
@@ -50,7 +58,9 @@ internal static class CallerLocation
                 continue;
             }
 
-            var file = frame.GetFileName() is { Length: > 0 } path ? $" ({Path.GetFileName(path)}:{frame.GetFileLineNumber()})" : string.Empty;
+            var file = frame.GetFileName() is { Length: > 0 } path
+                ? $" ({Path.GetFileName(path)}:{frame.GetFileLineNumber()})"
+                : string.Empty;
             return NameOf(type, method.Name) + file;
         }
 
@@ -77,7 +87,10 @@ internal static class CallerLocation
         return false;
     }
 
-    /// <summary>The method as its author wrote it: an async method's state machine (<c>&lt;Chat&gt;d__3.MoveNext</c>) or a lambda's class names the method it is in.</summary>
+    /// <summary>
+    /// The method as its author wrote it: an async method's state machine (<c>&lt;Chat&gt;d__3.MoveNext</c>) or a
+    /// lambda's class names the method it is in.
+    /// </summary>
     private static string NameOf(Type type, string method)
     {
         while (type.Name.StartsWith('<') && type.DeclaringType is { } outer)

@@ -7,11 +7,11 @@ using Microsoft.Extensions.Options;
 
 namespace TracedLlm;
 
-/// <summary>
-/// Marks the requests of the named clients an app declares model clients
-/// (<see cref="OutboundCoverageOptions.ModelHttpClients"/>), so that outbound coverage knows them
-/// whatever their address: a handler of its own in those clients only, outermost.
-/// </summary>
+/// <summary>Marks the requests of the named clients an app declares model clients, whatever their address.</summary>
+/// <remarks>
+/// <see cref="OutboundCoverageOptions.ModelHttpClients"/>: a handler of its own in those clients only,
+/// outermost, so that outbound coverage knows their requests.
+/// </remarks>
 internal sealed class ModelClientMarker(IOptions<TracedLlmOptions> options) : IHttpMessageHandlerBuilderFilter
 {
     public Action<HttpMessageHandlerBuilder> Configure(Action<HttpMessageHandlerBuilder> next) => builder =>
@@ -26,7 +26,8 @@ internal sealed class ModelClientMarker(IOptions<TracedLlmOptions> options) : IH
 
     private sealed class Marker(string name) : DelegatingHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override Task<HttpResponseMessage> SendAsync(
+            HttpRequestMessage request, CancellationToken cancellationToken)
         {
             request.Options.Set(OutboundCoverageSink.ClientNameKey, name);
             return base.SendAsync(request, cancellationToken);

@@ -27,7 +27,8 @@ internal static class ModelOperations
         ("/api/embed", "embeddings"),
     ];
 
-    // Gemini's methods ride on the model's segment (models/gemini-2.0-flash:generateContent); Bedrock's follow /model/{id}/.
+    // Gemini's methods ride on the model's segment (models/gemini-2.0-flash:generateContent); Bedrock's follow
+    // /model/{id}/.
     private static readonly (string Method, string Operation)[] Methods =
     [
         (":generateContent", "generate_content"),

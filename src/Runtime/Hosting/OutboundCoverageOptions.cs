@@ -2,7 +2,9 @@ using System.Collections.Generic;
 
 namespace TracedLlm;
 
-/// <summary>How model requests sent inside a traced request but outside every upstream attempt are found and named.</summary>
+/// <summary>
+/// How model requests sent inside a traced request but outside every upstream attempt are found and named.
+/// </summary>
 /// <remarks>
 /// Every <c>HttpClient</c> send of the process is seen through System.Net.Http's diagnostic events
 /// (<c>HttpHandlerDiagnosticListener</c>, a <c>new HttpClient()</c>'s as well as a factory client's). A
@@ -15,7 +17,9 @@ namespace TracedLlm;
 /// </remarks>
 public sealed class OutboundCoverageOptions
 {
-    /// <summary>Whether sends are watched at all (default true). Configuration key <c>TracedLlm:OutboundCoverage:Enabled</c>.</summary>
+    /// <summary>
+    /// Whether sends are watched at all (default true). Configuration key <c>TracedLlm:OutboundCoverage:Enabled</c>.
+    /// </summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>

@@ -10,13 +10,16 @@ using TracedLlm.Pipeline;
 
 namespace TracedLlm;
 
-/// <summary>
-/// Turns the app's outbound coverage on while the host runs (<see cref="OutboundCoverage"/>), and says
-/// at start when YARP's forwarder is registered but the errors it reports on a request are read by no
-/// one (TracedLlm.ReverseProxy's <c>AddTracedLlmForwarderErrors()</c> reads them).
-/// </summary>
+/// <summary>Turns the app's outbound coverage on while the host runs (<see cref="OutboundCoverage"/>).</summary>
+/// <remarks>
+/// It also says at start when YARP's forwarder is registered but the errors it reports on a request are
+/// read by no one (TracedLlm.ReverseProxy's <c>AddTracedLlmForwarderErrors()</c> reads them).
+/// </remarks>
 internal sealed partial class OutboundCoverageService(
-    IOptions<TracedLlmOptions> options, ILoggerFactory loggers, IServiceProvider services, TracedLlmRegistrations? registrations = null)
+    IOptions<TracedLlmOptions> options,
+    ILoggerFactory loggers,
+    IServiceProvider services,
+    TracedLlmRegistrations? registrations = null)
     : IHostedService
 {
     // Matched by name: the runtime does not depend on YARP.
@@ -31,14 +34,17 @@ internal sealed partial class OutboundCoverageService(
         var coverage = options.Value.OutboundCoverage;
         if (coverage.Enabled && services.GetService<TracedLlmGateway>() is { } gateway)
         {
-            _sink = new OutboundCoverageSink(gateway, coverage, loggers.CreateLogger(OutboundCoverageSink.LoggerCategory));
+            var logger = loggers.CreateLogger(OutboundCoverageSink.LoggerCategory);
+            _sink = new OutboundCoverageSink(gateway, coverage, logger);
             OutboundCoverage.Add(_sink);
         }
 
-        if (!UnthrownFailure.HasReaders && registrations?.Services.Any(s => s.ServiceType.FullName == YarpForwarder) == true
-            && loggers.CreateLogger(TracedLlmStartupReport.LoggerCategory) is var logger && logger.IsEnabled(LogLevel.Warning))
+        var forwarder = registrations?.Services.Any(s => s.ServiceType.FullName == YarpForwarder) == true;
+        if (forwarder && !UnthrownFailure.HasReaders
+            && loggers.CreateLogger(TracedLlmStartupReport.LoggerCategory) is var startup
+            && startup.IsEnabled(LogLevel.Warning))
         {
-            ForwarderErrorsUnread(logger);
+            ForwarderErrorsUnread(startup);
         }
 
         return Task.CompletedTask;
@@ -54,6 +60,10 @@ internal sealed partial class OutboundCoverageService(
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "YARP's forwarder (IHttpForwarder) is registered, but no one reads the errors it reports on a request: a traced route that calls it and answers the error itself (a 502 written by hand, or the forwarder's own status) records no cause. Add the TracedLlm.ReverseProxy package and call services.AddTracedLlmForwarderErrors() (AddTracedLlmRelay() calls it).")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message =
+        "YARP's forwarder (IHttpForwarder) is registered, but no one reads the errors it reports on a request: a "
+        + "traced route that calls it and answers the error itself (a 502 written by hand, or the forwarder's own "
+        + "status) records no cause. Add the TracedLlm.ReverseProxy package and call "
+        + "services.AddTracedLlmForwarderErrors() (AddTracedLlmRelay() calls it).")]
     private static partial void ForwarderErrorsUnread(ILogger logger);
 }

@@ -12,12 +12,13 @@ using TracedLlm.Pipeline;
 
 namespace TracedLlm;
 
-/// <summary>
-/// One app's record of its model requests sent outside every upstream attempt: what it declares a
-/// model request (<see cref="OutboundCoverageOptions"/>), each host and operation seen with its count
-/// and the calling code's location, and the warning it logs once for each.
-/// </summary>
-internal sealed partial class OutboundCoverageSink(TracedLlmGateway gateway, OutboundCoverageOptions options, ILogger logger)
+/// <summary>One app's record of its model requests sent outside every upstream attempt.</summary>
+/// <remarks>
+/// What it declares a model request (<see cref="OutboundCoverageOptions"/>), each host and operation seen
+/// with its count and the calling code's location, and the warning it logs once for each.
+/// </remarks>
+internal sealed partial class OutboundCoverageSink(
+    TracedLlmGateway gateway, OutboundCoverageOptions options, ILogger logger)
 {
     /// <summary>The log category of the warnings.</summary>
     public const string LoggerCategory = "TracedLlm.Coverage";
@@ -30,7 +31,8 @@ internal sealed partial class OutboundCoverageSink(TracedLlmGateway gateway, Out
 
     private readonly ConcurrentDictionary<(string Host, string Operation), Gap> _gaps = new();
     private readonly string[] _clients = [.. options.ModelHttpClients.Where(c => c.Length > 0)];
-    private readonly string[] _hosts = [.. options.ModelUrls.Where(u => u.Length > 0 && !u.Contains('/')).Select(u => u.ToLowerInvariant())];
+    private readonly string[] _hosts =
+        [.. options.ModelUrls.Where(u => u.Length > 0 && !u.Contains('/')).Select(u => u.ToLowerInvariant())];
     private readonly string[] _paths = [.. options.ModelUrls.Where(u => u.Contains('/'))];
 
     public TracedLlmGateway Gateway { get; } = gateway;
@@ -38,7 +40,10 @@ internal sealed partial class OutboundCoverageSink(TracedLlmGateway gateway, Out
     /// <summary>The declared named clients (for the handler that marks their requests).</summary>
     public IReadOnlyList<string> ModelHttpClients => _clients;
 
-    /// <summary>The host and operation of a model request: an LLM operation's path on any host, or a declared client, host or path; else null.</summary>
+    /// <summary>
+    /// The host and operation of a model request: an LLM operation's path on any host, or a declared client, host or
+    /// path; else null.
+    /// </summary>
     public ModelRequest? ModelRequest(HttpRequestMessage request)
     {
         var uri = request.RequestUri!;
@@ -51,7 +56,10 @@ internal sealed partial class OutboundCoverageSink(TracedLlmGateway gateway, Out
         return new ModelRequest(uri.IdnHost.ToLowerInvariant(), operation ?? ModelOperations.Other);
     }
 
-    /// <summary>Counts the request in the list; the first of its host and operation is warned, with the caller computed then (once for every app).</summary>
+    /// <summary>
+    /// Counts the request in the list; the first of its host and operation is warned, with the caller computed then
+    /// (once for every app).
+    /// </summary>
     public void Record(ModelRequest model, LlmCall? call, ref string? location)
     {
         var key = (model.Host, model.Operation);
@@ -74,14 +82,18 @@ internal sealed partial class OutboundCoverageSink(TracedLlmGateway gateway, Out
         }
     }
 
-    /// <summary>The list as the manifest's <c>unattemptedModelRequests</c> array, in host and operation order.</summary>
+    /// <summary>
+    /// The list as the manifest's <c>unattemptedModelRequests</c> array, in host and operation order.
+    /// </summary>
     public string ToJson()
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartArray();
-            foreach (var ((host, operation), gap) in _gaps.OrderBy(g => g.Key.Host, StringComparer.Ordinal).ThenBy(g => g.Key.Operation, StringComparer.Ordinal))
+            var ordered = _gaps.OrderBy(g => g.Key.Host, StringComparer.Ordinal)
+                .ThenBy(g => g.Key.Operation, StringComparer.Ordinal);
+            foreach (var ((host, operation), gap) in ordered)
             {
                 json.WriteStartObject();
                 json.WriteString("host", host);
@@ -132,10 +144,17 @@ internal sealed partial class OutboundCoverageSink(TracedLlmGateway gateway, Out
 
         public string Location { get; } = location;
 
-        public string FirstSeen { get; } = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        public string FirstSeen { get; } =
+            DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "A model request ({Operation} at {Host}) was sent inside a traced request but outside every upstream attempt, from {Location}: no attempt span records it, so its retries, failures and usage go unseen. Send it inside call.ExecuteAsync/StreamAsync or an attempt the code starts (call.StartAttempt), or through a client with AddTracedLlmAttempts() or UseTracedLlm(); TLLM2006 reports such a send at build time. Counted on tracedllm.coverage.unattempted_requests and listed by the served manifest; warned once per host and operation.")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message =
+        "A model request ({Operation} at {Host}) was sent inside a traced request but outside every upstream attempt, "
+        + "from {Location}: no attempt span records it, so its retries, failures and usage go unseen. Send it inside "
+        + "call.ExecuteAsync/StreamAsync or an attempt the code starts (call.StartAttempt), or through a client with "
+        + "AddTracedLlmAttempts() or UseTracedLlm(); TLLM2006 reports such a send at build time. Counted on "
+        + "tracedllm.coverage.unattempted_requests and listed by the served manifest; warned once per host and "
+        + "operation.")]
     private static partial void Unattempted(ILogger logger, string operation, string host, string location);
 }
 

@@ -40,7 +40,9 @@ public static partial class FailurePath
     /// handling has answered with that status (an MVC exception filter, the app's exception
     /// middleware): it is recorded once, with its exception event, and nothing is written. Never throws.
     /// </summary>
-    internal static async Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm, int? answeredStatus, Failure? decided = null)
+    internal static async Task HandleAsync(
+        LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm,
+        int? answeredStatus, Failure? decided = null)
     {
         // Guardrails running beside the handler are stopped and awaited: they end their spans before
         // their parent does, and a guardrail that failed (or blocked) is the failure when the handler
@@ -64,7 +66,8 @@ public static partial class FailurePath
         }
 
         // The message goes to the client and into spans: redacted and bounded like any client text (it may echo some).
-        var failure = decided ?? (answeredStatus is { } status ? AnsweredByApp(exception, status) : Classify(call, exception));
+        var failure = decided
+            ?? (answeredStatus is { } status ? AnsweredByApp(exception, status) : Classify(call, exception));
         failure = failure with { Message = TelemetryText.Bound(failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction) };
         call.Failure = failure;
         // An error result was answered, not thrown: no exception event for it (an exception the app answered was thrown).

@@ -88,12 +88,12 @@ public static partial class LlmStage
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>
-    /// Throws the latest upstream attempt's failure when no attempt succeeded after it (an error status
-    /// the app's code read as an answer, a stream cut before its end marker or carrying an error event):
-    /// an answer the pipeline writes then goes to the failure path, in the route's format, instead of
-    /// looking whole. Reads one field when the call did not fail.
-    /// </summary>
+    /// <summary>Throws the latest upstream attempt's failure when no attempt succeeded after it.</summary>
+    /// <remarks>
+    /// An error status the app's code read as an answer, a stream cut before its end marker or carrying an
+    /// error event: an answer the pipeline writes then goes to the failure path, in the route's format,
+    /// instead of looking whole. Reads one field when the call did not fail.
+    /// </remarks>
     internal static void ThrowIfAttemptFailed(LlmCall call)
     {
         if (call.FailedAttempt is { } failure)

@@ -40,10 +40,12 @@ public static class ResultStage
     }
 
     /// <summary>
-    /// Executes a handler's <see cref="IResult"/> under the LLM span; an error status (400 or more),
-    /// or a failure nothing threw (<see cref="UnthrownFailure"/>: YARP's forwarder's error, the last
-    /// upstream attempt's), then goes to the failure path, once, without another word to the client.
+    /// Executes a handler's <see cref="IResult"/> under the LLM span; a failure then goes to the failure path once.
     /// </summary>
+    /// <remarks>
+    /// An error status (400 or more), or a failure nothing threw (<see cref="UnthrownFailure"/>: YARP's
+    /// forwarder's error, the last upstream attempt's), without another word to the client.
+    /// </remarks>
     public static Task WriteAsync(LlmCall call, IResult result)
     {
         var executing = result.ExecuteAsync(call.HttpContext);
@@ -87,7 +89,8 @@ public static class ResultStage
 
         if (UnthrownFailure.Answered(call, status) is { } unthrown)
         {
-            await FailurePath.HandleUnthrownAsync(call, unthrown, status, call.ServerSpan, call.Span).ConfigureAwait(false);
+            await FailurePath.HandleUnthrownAsync(call, unthrown, status, call.ServerSpan, call.Span)
+                .ConfigureAwait(false);
         }
         else if (status >= StatusCodes.Status400BadRequest)
         {

@@ -18,14 +18,15 @@ using TracedLlm.Gateway.SeenRoutes;
 
 namespace TracedLlm.Gateway.Tests;
 
-/// <summary>
-/// tests/Gateway.SeenRoutes' routes on Kestrel, in front of an upstream stub on a loopback port that
-/// answers each request as the test scripts it: YARP's forwarder with its errors read
-/// (<c>AddTracedLlmForwarderErrors()</c>, through <c>AddTracedLlmRelay()</c>), a named HttpClient with
-/// <c>AddTracedLlmAttempts()</c>, the OpenAI SDK as an <see cref="IChatClient"/> with <c>UseTracedLlm()</c>
-/// (its own retries off), the relay, MVC's actions, a recording failure logger and a log capture; outbound coverage on,
-/// with a declared model path and named client, and an untraced endpoint that sends a model request.
-/// </summary>
+/// <summary>tests/Gateway.SeenRoutes' routes on Kestrel, in front of an upstream stub the test scripts.</summary>
+/// <remarks>
+/// The stub is on a loopback port and answers each request as the test scripts it. The host has YARP's
+/// forwarder with its errors read (<c>AddTracedLlmForwarderErrors()</c>, through <c>AddTracedLlmRelay()</c>),
+/// a named HttpClient with <c>AddTracedLlmAttempts()</c>, the OpenAI SDK as an <see cref="IChatClient"/>
+/// with <c>UseTracedLlm()</c> (its own retries off), the relay, MVC's actions, a recording failure logger
+/// and a log capture; outbound coverage on, with a declared model path and named client, and an untraced
+/// endpoint that sends a model request.
+/// </remarks>
 public sealed class SeenRoutesHost : IAsyncLifetime
 {
     /// <summary>An endpoint that is no traced route, sending a model request to the upstream.</summary>
@@ -61,14 +62,17 @@ public sealed class SeenRoutesHost : IAsyncLifetime
         builder.Services.AddTracedLlmRelay();
         var upstream = new SeenUpstream(Upstream.Address);
         builder.Services.AddSingleton(upstream);
-        builder.Services.AddHttpClient(SeenUpstream.AttemptsClient, http => http.BaseAddress = new Uri(Upstream.Address + "/")).AddTracedLlmAttempts();
+        var address = new Uri(Upstream.Address + "/");
+        builder.Services.AddHttpClient(SeenUpstream.AttemptsClient, http => http.BaseAddress = address)
+            .AddTracedLlmAttempts();
         builder.Services.AddHttpClient(CoverageRoutes.DeclaredClient);
         var openAi = new OpenAIClient(new ApiKeyCredential("sk-seen"), new OpenAIClientOptions
         {
             Endpoint = new Uri(Upstream.BaseUrl),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
         });
-        builder.Services.AddSingleton(new ChatClientBuilder(openAi.GetChatClient("gpt").AsIChatClient()).UseTracedLlm().Build());
+        var chat = new ChatClientBuilder(openAi.GetChatClient("gpt").AsIChatClient()).UseTracedLlm().Build();
+        builder.Services.AddSingleton(chat);
         builder.Services.AddControllers().AddApplicationPart(typeof(SeenController).Assembly).AddTracedLlm();
         _app = builder.Build();
         _app.MapSeenRoutes();
@@ -77,11 +81,13 @@ public sealed class SeenRoutesHost : IAsyncLifetime
         _app.MapPost(UntracedSend, async () =>
         {
             using var http = new HttpClient();
-            using var answer = await http.PostAsync(CoverageRoutes.Host(upstream) + "/v1/chat/completions", new StringContent("{}"));
+            var gap = CoverageRoutes.Host(upstream) + "/v1/chat/completions";
+            using var answer = await http.PostAsync(gap, new StringContent("{}"));
             return Results.Ok();
         });
         await _app.StartAsync();
-        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.Single();
     }
 
     public async Task DisposeAsync()

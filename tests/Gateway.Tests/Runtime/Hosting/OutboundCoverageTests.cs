@@ -15,16 +15,18 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;
 
-/// <summary>
-/// Outbound coverage through a real host (tests/Gateway.SeenRoutes): a model request a traced route
-/// sends with a plain <c>new HttpClient()</c> outside every attempt is counted on
-/// <c>tracedllm.coverage.unattempted_requests</c> by host and operation, warned once with the calling
-/// method, and listed by the served manifest; a send inside an attempt, through a client whose sends
-/// are attempts, outside any traced request, or to an API that is not a model's is not, unless declared.
-/// </summary>
+/// <summary>Outbound coverage through a real host (tests/Gateway.SeenRoutes).</summary>
+/// <remarks>
+/// A model request a traced route sends with a plain <c>new HttpClient()</c> outside every attempt is
+/// counted on <c>tracedllm.coverage.unattempted_requests</c> by host and operation, warned once with the
+/// calling method, and listed by the served manifest; a send inside an attempt, through a client whose
+/// sends are attempts, outside any traced request, or to an API that is not a model's is not, unless declared.
+/// </remarks>
 public sealed class OutboundCoverageTests
 {
     private const string Metric = "tracedllm.coverage.unattempted_requests";
+    private const string PlainRoute = "TracedLlm.Gateway.SeenRoutes.CoverageRoutes.SendsOutsideAnAttempt";
+    private const string SharedRoute = "TracedLlm.Gateway.SeenRoutes.CoverageRoutes.SendsThroughASharedClient";
 
     [Fact]
     public async Task APlainClientsModelRequestOutsideEveryAttemptIsCountedWarnedOnceAndListed()
@@ -44,14 +46,14 @@ public sealed class OutboundCoverageTests
         var warning = Assert.Single(warnings);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("chat at localhost", warning.Message, StringComparison.Ordinal);
-        Assert.Contains("TracedLlm.Gateway.SeenRoutes.CoverageRoutes.SendsOutsideAnAttempt", warning.Message, StringComparison.Ordinal);
+        Assert.Contains(PlainRoute, warning.Message, StringComparison.Ordinal);
 
         // Listed by the served manifest, with the count and the calling code.
         var listed = Assert.Single(await UnattemptedAsync(host));
         Assert.Equal("localhost", (string?)listed["host"]);
         Assert.Equal("chat", (string?)listed["operation"]);
         Assert.Equal(2, (long)listed["count"]!);
-        Assert.Contains("TracedLlm.Gateway.SeenRoutes.CoverageRoutes.SendsOutsideAnAttempt", (string?)listed["location"], StringComparison.Ordinal);
+        Assert.Contains(PlainRoute, (string?)listed["location"], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,9 +70,9 @@ public sealed class OutboundCoverageTests
 
         var warning = Assert.Single(host.Logs.Entries, e => e.Category == OutboundCoverageSink.LoggerCategory);
         Assert.Contains("embeddings at localhost", warning.Message, StringComparison.Ordinal);
-        Assert.Contains("from TracedLlm.Gateway.SeenRoutes.CoverageRoutes.SendsThroughASharedClient (CoverageRoutes.cs:", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("from " + SharedRoute + " (CoverageRoutes.cs:", warning.Message, StringComparison.Ordinal);
         var listed = Assert.Single(await UnattemptedAsync(host));
-        Assert.StartsWith("TracedLlm.Gateway.SeenRoutes.CoverageRoutes.SendsThroughASharedClient (CoverageRoutes.cs:", (string?)listed["location"], StringComparison.Ordinal);
+        Assert.StartsWith(SharedRoute + " (CoverageRoutes.cs:", (string?)listed["location"], StringComparison.Ordinal);
     }
 
     [Theory]
@@ -99,7 +101,8 @@ public sealed class OutboundCoverageTests
         using var client = new HttpClient { BaseAddress = new Uri(host.Address) };
         using var untraced = await client.PostAsync(SeenRoutesHost.UntracedSend, new StringContent("{}"));
         Assert.Equal(HttpStatusCode.OK, untraced.StatusCode);
-        using var direct = await client.PostAsync(CoverageRoutes.Host(new SeenUpstream(host.Upstream.Address)) + "/v1/chat/completions", new StringContent("{}"));
+        var upstream = CoverageRoutes.Host(new SeenUpstream(host.Upstream.Address));
+        using var direct = await client.PostAsync(upstream + "/v1/chat/completions", new StringContent("{}"));
 
         Assert.Equal(0, counted.All);
         Assert.Empty(await UnattemptedAsync(host));
@@ -133,7 +136,10 @@ public sealed class OutboundCoverageTests
         Assert.Empty(await UnattemptedAsync(host));
     }
 
-    /// <summary>From the spans alone (LlmCall.Current not flowing): a request's own span is a gap, an attempt's is not, an ended request's is not.</summary>
+    /// <summary>
+    /// From the spans alone (LlmCall.Current not flowing): a request's own span is a gap, an attempt's is not, an ended
+    /// request's is not.
+    /// </summary>
     [Fact]
     public void TheSpansTellAGapFromAnAttempt()
     {
@@ -174,7 +180,8 @@ public sealed class OutboundCoverageTests
     [InlineData("/v1/threads/t1/messages", null)]
     [InlineData("/v1/models", null)]
     [InlineData("/invoke", null)]
-    public void AnOperationIsReadFromItsPath(string path, string? operation) => Assert.Equal(operation, ModelOperations.Of(path));
+    public void AnOperationIsReadFromItsPath(string path, string? operation) =>
+        Assert.Equal(operation, ModelOperations.Of(path));
 
     private static async Task<SeenRoutesHost> StartAsync(Action<TracedLlmOptions>? options = null)
     {
@@ -186,7 +193,8 @@ public sealed class OutboundCoverageTests
     private static async Task PostAsync(SeenRoutesHost host, string route)
     {
         using var client = new HttpClient { BaseAddress = new Uri(host.Address) };
-        using var response = await client.PostAsync(route, new StringContent("""{"model":"gpt","messages":[{"role":"user","content":"hello"}]}""", Encoding.UTF8, "application/json"));
+        const string Body = """{"model":"gpt","messages":[{"role":"user","content":"hello"}]}""";
+        using var response = await client.PostAsync(route, new StringContent(Body, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -228,7 +236,8 @@ public sealed class OutboundCoverageTests
 
         public long All => _values.Sum(v => v.Value);
 
-        public long Of(string host, string operation) => _values.Where(v => v.Host == host && v.Operation == operation).Sum(v => v.Value);
+        public long Of(string host, string operation) =>
+            _values.Where(v => v.Host == host && v.Operation == operation).Sum(v => v.Value);
 
         public void Dispose() => _listener.Dispose();
     }
