@@ -167,6 +167,9 @@ public sealed class UnthrownFaultMatrixTests : IClassFixture<SeenRoutesHost>
 
         spans.AssertAllEnded();
         Assert.Empty(_host.Logged);
+
+        // Every path sends inside its attempts: outbound coverage finds no gap (an SDK stream, the forwarder).
+        Assert.DoesNotContain(_host.Logs.Entries, e => e.Category == OutboundCoverageSink.LoggerCategory);
     }
 
     /// <summary>The same promise on MVC's actions.</summary>
