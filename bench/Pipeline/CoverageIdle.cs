@@ -57,7 +57,8 @@ internal static class CoverageIdle
                 }
 
                 var spent = ProcessCpu.Now() - cpu;
-                samples.Add((spent.TotalNanoseconds / sends, (GC.GetTotalAllocatedBytes(precise: true) - bytes) / (double)sends));
+                var allocatedNow = GC.GetTotalAllocatedBytes(precise: true);
+                samples.Add((spent.TotalNanoseconds / sends, (allocatedNow - bytes) / (double)sends));
             }
 
             var ns = samples.Select(s => s.Nanoseconds).Order().ToList();
@@ -67,8 +68,8 @@ internal static class CoverageIdle
                 continue;
             }
 
-            Console.WriteLine($"coverage {(coverage ? "on" : "off")}, {(parent ? "a current activity" : "no current activity")}: "
-                + $"{ns[ns.Count / 2]:F0} ns a send (min {ns[0]:F0}, max {ns[^1]:F0}), {allocated[allocated.Count / 2]:F0} B a send, {rounds} rounds of {sends}");
+            Console.WriteLine($"{Case(coverage, parent)}: {ns[ns.Count / 2]:F0} ns a send (min {ns[0]:F0}, "
+                + $"max {ns[^1]:F0}), {allocated[allocated.Count / 2]:F0} B a send, {rounds} rounds of {sends}");
         }
 
         // The same decisions alone, as HttpClient asks them a send (no current activity: the activity's name
@@ -88,9 +89,12 @@ internal static class CoverageIdle
                 for (var i = 0; i < Calls; i++)
                 {
                     any |= parent
-                        ? listener.IsEnabled("System.Net.Http.HttpRequestOut.Start") | listener.IsEnabled("System.Net.Http.Request")
-                            | listener.IsEnabled("System.Net.Http.HttpRequestOut.Stop") | listener.IsEnabled("System.Net.Http.Response")
-                        : listener.IsEnabled("System.Net.Http.HttpRequestOut", request) | listener.IsEnabled("System.Net.Http.Request")
+                        ? listener.IsEnabled("System.Net.Http.HttpRequestOut.Start")
+                            | listener.IsEnabled("System.Net.Http.Request")
+                            | listener.IsEnabled("System.Net.Http.HttpRequestOut.Stop")
+                            | listener.IsEnabled("System.Net.Http.Response")
+                        : listener.IsEnabled("System.Net.Http.HttpRequestOut", request)
+                            | listener.IsEnabled("System.Net.Http.Request")
                             | listener.IsEnabled("System.Net.Http.Response");
                 }
 
@@ -99,17 +103,21 @@ internal static class CoverageIdle
             }
 
             asks.Sort();
-            Console.WriteLine($"coverage {(coverage ? "on" : "off")}, {(parent ? "a current activity" : "no current activity")}: "
-                + $"the listener's answers {asks[asks.Count / 2]:F1} ns a send (min {asks[0]:F1}, max {asks[^1]:F1})");
+            Console.WriteLine($"{Case(coverage, parent)}: the listener's answers {asks[asks.Count / 2]:F1} ns a send "
+                + $"(min {asks[0]:F1}, max {asks[^1]:F1})");
         }
 
         await app.StopAsync();
     }
 
+    private static string Case(bool coverage, bool parent) =>
+        $"coverage {(coverage ? "on" : "off")}, {(parent ? "a current activity" : "no current activity")}";
+
     private static DiagnosticListener HttpListenerInstance()
     {
         DiagnosticListener? found = null;
-        using (DiagnosticListener.AllListeners.Subscribe(new Finder(l => found ??= l.Name == "HttpHandlerDiagnosticListener" ? l : null)))
+        var finder = new Finder(l => found ??= l.Name == "HttpHandlerDiagnosticListener" ? l : null);
+        using (DiagnosticListener.AllListeners.Subscribe(finder))
         {
         }
 
@@ -148,7 +156,11 @@ internal static class CoverageIdle
 
         public override long Length => throw new NotSupportedException();
 
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
 
         private TaskCompletionSource? _waiting;
 
@@ -204,9 +216,11 @@ internal static class CoverageIdle
         {
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().Result;
+        public override int Read(byte[] buffer, int offset, int count) =>
+            ReadAsync(buffer.AsMemory(offset, count)).AsTask().Result;
 
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().Wait();
+        public override void Write(byte[] buffer, int offset, int count) =>
+            WriteAsync(buffer.AsMemory(offset, count)).AsTask().Wait();
 
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
