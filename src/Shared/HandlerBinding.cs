@@ -511,6 +511,11 @@ internal readonly record struct RouteAttributeData(string? HttpMethod, string? P
     /// <summary>True when a typed handler answers <c>"stream": true</c> with its JSON instead of refusing it (<c>IgnoreStream</c>).</summary>
     public bool IgnoreStream { get; init; }
 
+    /// <summary>
+    /// True when the route refuses a slot value of the wrong JSON type, whatever its body (<c>StrictMetadata</c>).
+    /// </summary>
+    public bool StrictMetadata { get; init; }
+
     /// <summary>How the pipeline writes its own error answers (<c>LlmErrorResponses</c>: 0 the options' choice, 1 the wire format, 2 problem details, 3 the app's writer).</summary>
     public int ErrorResponses { get; init; }
 
@@ -539,6 +544,7 @@ internal readonly record struct RouteAttributeData(string? HttpMethod, string? P
         var errorFormat = 0;
         var shared = false;
         var ignoreStream = false;
+        var strictMetadata = false;
         var errorResponses = 0;
         foreach (var named in attribute.NamedArguments)
         {
@@ -546,6 +552,7 @@ internal readonly record struct RouteAttributeData(string? HttpMethod, string? P
             {
                 case HandlerBinding.MetadataSlotModeArgument: shared = named.Value.Value is 1; break;
                 case "IgnoreStream": ignoreStream = named.Value.Value is true; break;
+                case "StrictMetadata": strictMetadata = named.Value.Value is true; break;
                 case "ErrorResponses": errorResponses = named.Value.Value is int responses ? responses : 0; break;
                 case HandlerBinding.MetadataSlotArgument: slot = named.Value.Value as string; break;
                 case "Operation": operation = named.Value.Value as string; break;
@@ -562,6 +569,7 @@ internal readonly record struct RouteAttributeData(string? HttpMethod, string? P
         {
             SharedSlot = shared,
             IgnoreStream = ignoreStream,
+            StrictMetadata = strictMetadata,
             ErrorResponses = errorResponses,
         };
     }

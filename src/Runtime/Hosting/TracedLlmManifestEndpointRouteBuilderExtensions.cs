@@ -46,6 +46,12 @@ public static class TracedLlmManifestEndpointRouteBuilderExtensions
                 : Array.Empty<UntracedEndpoint>();
             context.Response.ContentType = "application/json";
             var served = TracedLlmManifest.WithCoverage(manifest, untraced, gateway.Options.SemanticConventions);
+            if (context.RequestServices.GetService<EndpointDataSource>() is { } traced)
+            {
+                // What clients of each traced route get that the app did not give (AdoptionReport).
+                served = AdoptionReport.AddTo(served, AdoptionReport.Find(traced, context.RequestServices));
+            }
+
             return context.Response.WriteAsync(OutboundCoverage.AddTo(served, gateway), context.RequestAborted);
         };
 
