@@ -35,7 +35,7 @@ internal enum SendResult
 }
 
 /// <summary>
-/// The OTLP specification's failure rules (opentelemetry-proto, docs/specification.md, "Failures" and
+/// The OTLP specification's failure rules (opentelemetry-proto/docs/specification.md, "Failures" and
 /// "Throttling"): over HTTP, 429, 502, 503 and 504 are retryable and any other failure status is not;
 /// over gRPC, CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE and DATA_LOSS are, and
 /// RESOURCE_EXHAUSTED when the server sends a <c>RetryInfo</c>. A timeout or a connection that could
