@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Reflection;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -106,7 +108,7 @@ internal static class Verify
 
         foreach (var library in libraries)
         {
-            test.TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(library.Location));
+            test.TestState.AdditionalReferences.Add(Reference(library));
         }
 
         test.ExpectedDiagnostics.AddRange(expected);
@@ -134,6 +136,15 @@ internal static class Verify
 
         return test.RunAsync();
     }
+
+    /// <summary>
+    /// One reference per library for the whole run: a reference made once keeps its metadata and lets Roslyn reuse
+    /// the library's symbols from one test's compilation to the next (made per test, an SDK was read every time).
+    /// </summary>
+    private static readonly ConcurrentDictionary<Assembly, MetadataReference> LibraryReferences = new();
+
+    private static MetadataReference Reference(Assembly library) =>
+        LibraryReferences.GetOrAdd(library, static assembly => MetadataReference.CreateFromFile(assembly.Location));
 
     /// <summary>A diagnostic at markup location <c>{|#n:...|}</c> with its full message.</summary>
     public static DiagnosticResult Diagnostic(string id, int location, string message) =>
