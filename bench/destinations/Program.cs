@@ -1,22 +1,31 @@
 // What team- and key-based destinations cost a process: requests of seven spans, recorded as the
 // runtime records them (a TracedLlm server span naming its authenticated caller, six children, ten
-// attributes each), at a steady rate, each request from one of N teams in turn, each team with its
-// own OTLP destination (AddTracedLlmDestinations). The collector is a second process (this program,
-// mode "collector") that counts the spans it receives, so the CPU measured is the gateway side's
-// alone: recording, routing, serializing, sending.
-//   dotnet run -c Release --project bench/destinations -- run TEAMS [MAX_LIVE] [RATE] [SECONDS]
+// attributes each), at a steady rate, each request from a team drawn at random, each team with its
+// own destination (AddTracedLlmDestinations) on one of HOSTS backend hosts. The collector is a second
+// process (this program, mode "collector") listening as those hosts: it counts the spans and the OTLP
+// requests each host receives, so the CPU measured is the gateway side's alone: recording, routing,
+// serializing, sending.
+//   dotnet run -c Release --project bench/destinations -- run TEAMS [MAX_LIVE] [RATE] [SECONDS] [CREDENTIALS] [HOSTS]
 //       TEAMS 0 is the baseline: one OTLP exporter for every request (AddTracedLlmOtlpExporter's processor);
-//       TEAMS 1, 10, 100: that many teams, each its own destination; MAX_LIVE the live-destination bound
-//       (default: TEAMS, at least 1, so none is closed; smaller closes the one used longest ago)
-//   bench/destinations/run runs the set in turn, ROUNDS (3) times
+//       TEAMS 1, 100, 1000, 10000: that many teams, each its own destination; MAX_LIVE the live bound
+//       (0 or absent: the default); CREDENTIALS "shared" (the teams of a host send with its one key: a
+//       platform's collector, Phoenix projects under one key) or "own" (a key each: Langfuse projects);
+//       HOSTS the backend hosts (4)
+//   dotnet run -c Release --project bench/destinations -- config DESTINATIONS
+//       start and reload with that many destinations configured (appsettings.json), one reload with a bad one
+//   bench/destinations/run runs the set in pairs, in ABBA order
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
@@ -25,23 +34,32 @@ using TracedLlm.Telemetry;
 
 if (args.FirstOrDefault() == "collector")
 {
-    await Collector.Run();
+    await Collector.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1);
+    return;
+}
+
+if (args.FirstOrDefault() == "config" && args.Length > 1)
+{
+    Configured.Run(int.Parse(args[1], CultureInfo.InvariantCulture));
     return;
 }
 
 if (args.Length < 2 || args[0] != "run")
 {
-    Console.Error.WriteLine("usage: Destinations run TEAMS [MAX_LIVE] [RATE] [SECONDS] | collector");
+    Console.Error.WriteLine(
+        "usage: Destinations run TEAMS [MAX_LIVE] [RATE] [SECONDS] [shared|own] [HOSTS] | config DESTINATIONS | collector [HOSTS]");
     Environment.Exit(2);
 }
 
 var teams = Arg(1, 1);
-var maxLive = Arg(2, Math.Max(teams, 1));
+var maxLive = Arg(2, 0);
 var rate = Arg(3, 2000);
 var seconds = Arg(4, 10);
+var ownCredentials = args.Length > 5 && args[5] == "own";
+var hosts = Math.Max(1, Arg(6, 4));
 
-using var collector = Collector.Start();
-var endpoint = collector.Url;
+using var collector = Collector.Start(hosts);
+var random = new Random(80);
 
 var dropped = 0L;
 using var drops = new MeterListener
@@ -62,18 +80,27 @@ var callers = new LlmCaller[Math.Max(teams, 1)];
 if (teams == 0)
 {
     builder.AddProcessor(new BoundedExportProcessor(
-        new OtlpExporterOptions { Endpoint = new Uri(endpoint + "team-0/v1/traces"), Protocol = OtlpExportProtocol.HttpProtobuf },
+        new OtlpExporterOptions { Endpoint = new Uri(collector.Urls[0] + "v1/traces"), Protocol = OtlpExportProtocol.HttpProtobuf },
         new ExportQueueOptions { Warn = _ => { } }));
 }
 else
 {
     builder.AddTracedLlmDestinations(routing =>
     {
-        routing.MaxLiveDestinations = maxLive;
+        if (maxLive > 0)
+        {
+            routing.MaxLiveDestinations = maxLive;
+        }
+
         routing.DenyUnmatched = true;
         for (var team = 0; team < teams; team++)
         {
-            var destination = new TraceDestinationOptions { Kind = TraceDestinationKind.Otlp, Endpoint = $"{endpoint}team-{team}/v1/traces" };
+            var host = team % hosts;
+            var key = ownCredentials ? $"team-{team}-key" : $"host-{host}-key";
+            var destination = new TraceDestinationOptions
+            {
+                Kind = TraceDestinationKind.Otlp, Endpoint = $"{collector.Urls[host]}v1/traces", Headers = $"authorization=Bearer {key}",
+            };
             destination.Teams.Add($"team-{team}");
             routing.Destinations[$"team-{team}"] = destination;
         }
@@ -88,13 +115,28 @@ for (var team = 0; team < callers.Length; team++)
 using var provider = builder.Build()!;
 var sent = 0L;
 
-// Warm-up (JIT, connections, every destination opened), then the measured window: the requests at
-// the rate, then until the collector has every span (or 30 s), the process's CPU over both.
+// Warm-up (JIT, connections, every team's destination used once, then load long enough for every
+// team's batches to wait as they will: eight scheduled delays, at least 3 s), then the measured window
+// in that steady state: the process's CPU while the requests come at the rate, their export included
+// as far as it keeps up (quiet teams' batches wait up to four delays, as warm-up batches did when the
+// window began). Then a flush delivers everything (timed apart: with thousands of teams of their own
+// keys, it sends a request for each) and every span sent is counted at the collector or as dropped.
 // Tiered compilation runs on a thread of its own for seconds after start (it took over half the
-// window's CPU after a 3 s warm-up, profiled with perf): the warm-up goes on, a second at a time
-// (at most 15 more), until a second passes in which the JIT spent under 10 ms; what it spent in the
+// window's CPU after a 3 s warm-up, profiled with perf): the warm-up goes on, a second at a time (at
+// most 15 more), until a second passes in which the JIT spent under 10 ms; what it spent in the
 // window is reported.
-Load(Math.Min(seconds, 3));
+for (var team = 0; team < callers.Length; team++)
+{
+    Request(callers[team]);
+    sent += 7;
+    if (team % Math.Max(1, rate / 100) == 0)
+    {
+        Thread.Sleep(10);
+    }
+}
+
+var delay = int.TryParse(Environment.GetEnvironmentVariable("OTEL_BSP_SCHEDULE_DELAY"), out var ms) && ms > 0 ? ms / 1000.0 : 1;
+Load((int)Math.Ceiling(Math.Max(3, 8 * delay)));
 for (var more = 0; more < 15; more++)
 {
     var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
@@ -105,27 +147,40 @@ for (var more = 0; more < 15; more++)
     }
 }
 
-Delivered(sent, TimeSpan.FromSeconds(30));
 var jit0 = System.Runtime.JitInfo.GetCompilationTime();
-var (cpu0, received0, dropped0, posts0) = (Process.GetCurrentProcess().TotalProcessorTime, collector.Spans(), Interlocked.Read(ref dropped), collector.Requests());
+var (cpu0, posts0) = (Process.GetCurrentProcess().TotalProcessorTime, collector.Requests());
+var allocated0 = GC.GetTotalAllocatedBytes(precise: true);
+var gen2 = GC.CollectionCount(2);
 var wall = Stopwatch.StartNew();
 var requests = Load(seconds);
-var complete = Delivered(sent, TimeSpan.FromSeconds(30));
 var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-var received = collector.Spans() - received0;
-var posts = collector.Requests() - posts0;
+var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated0;
+gen2 = GC.CollectionCount(2) - gen2;
+var posts = collector.Requests().Zip(posts0, (after, before) => after - before).ToArray();
 var jit = System.Runtime.JitInfo.GetCompilationTime() - jit0;
+var heapBefore = GC.GetTotalMemory(false);
+var flushing = Process.GetCurrentProcess().TotalProcessorTime;
+var complete = Delivered(sent, TimeSpan.FromSeconds(30));
+var flush = Process.GetCurrentProcess().TotalProcessorTime - flushing;
+var received = collector.Spans();
 GC.Collect();
 GC.WaitForPendingFinalizers();
 using var self = Process.GetCurrentProcess();
+var live = maxLive > 0 ? maxLive.ToString(CultureInfo.InvariantCulture) : "default";
+const double MiB = 1048576.0;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"destinations teams={teams} max_live={maxLive} rate={rate}/s: {cpu.TotalMicroseconds / requests:0.0} µs CPU a request, {requests} requests in {wall.Elapsed.TotalSeconds:0.0} s; "
-    + $"received {received} of {requests * 7} spans in {posts} OTLP requests{(complete ? string.Empty : " (incomplete)")}, dropped {Interlocked.Read(ref dropped) - dropped0}; "
-    + $"managed heap {GC.GetTotalMemory(false) / 1048576.0:0.0} MiB, working set {self.WorkingSet64 / 1048576.0:0.0} MiB (peak {self.PeakWorkingSet64 / 1048576.0:0.0}), {self.Threads.Count} threads; JIT {jit.TotalMilliseconds:0} ms in the window"));
+    $"destinations teams={teams} max_live={live} credentials={(ownCredentials ? "own" : "shared")} hosts={hosts} rate={rate}/s: "
+    + $"{cpu.TotalMicroseconds / requests:0.0} µs CPU a request, {allocated / (double)requests:0} B allocated a request, "
+    + $"{gen2} gen2 GCs, {requests} requests in {wall.Elapsed.TotalSeconds:0.0} s, {posts.Sum()} OTLP requests meanwhile "
+    + $"({string.Join("/", posts)} by host); the final flush {flush.TotalMilliseconds:0} ms CPU; "
+    + $"received {received} of {sent} spans sent{(complete ? string.Empty : " (incomplete)")}, dropped {Interlocked.Read(ref dropped)}; "
+    + $"managed heap {heapBefore / MiB:0.0} MiB ({GC.GetTotalMemory(false) / MiB:0.0} after a collection), "
+    + $"working set {self.WorkingSet64 / MiB:0.0} MiB (peak {self.PeakWorkingSet64 / MiB:0.0}), {self.Threads.Count} threads; "
+    + $"JIT {jit.TotalMilliseconds:0} ms in the window"));
 provider.Shutdown(5000);
 return;
 
-// Requests at the rate for the seconds given, in ticks of 10 ms; each from the next team in turn.
+// Requests at the rate for the seconds given, in ticks of 10 ms; each from a team drawn at random.
 int Load(int duration)
 {
     var perTick = Math.Max(1, rate / 100);
@@ -135,7 +190,7 @@ int Load(int duration)
     {
         for (var i = 0; i < perTick; i++)
         {
-            Request(callers[(int)(sent / 7 % callers.Length)]);
+            Request(callers[random.Next(callers.Length)]);
             sent += 7;
             count++;
         }
@@ -192,20 +247,22 @@ static void Tag(Activity span)
 }
 
 /// <summary>
-/// The collector, in a process of its own: every <c>POST /{team}/v1/traces</c> answered 200 and its
-/// spans counted (OTLP/HTTP protobuf read just deep enough to count them); <c>GET /count</c> the total,
-/// <c>GET /requests</c> the OTLP requests received.
+/// The collector, in a process of its own, listening as HOSTS backend hosts (a port each, each its own
+/// connection pool at the gateway): every <c>POST /v1/traces</c> answered 200 and its spans counted
+/// (OTLP/HTTP protobuf read just deep enough to count them); <c>GET /count</c> the total,
+/// <c>GET /requests</c> the OTLP requests each host received.
 /// </summary>
 internal sealed class Collector : IDisposable
 {
     private readonly Process _process;
     private readonly HttpClient _client = new();
 
-    private Collector(Process process, string url) => (_process, Url) = (process, url);
+    private Collector(Process process, string[] urls) => (_process, Urls) = (process, urls);
 
-    public string Url { get; }
+    /// <summary>Each host's base URL, ending in a slash.</summary>
+    public string[] Urls { get; }
 
-    public static Collector Start()
+    public static Collector Start(int hosts)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -215,14 +272,16 @@ internal sealed class Collector : IDisposable
         }
 
         start.ArgumentList.Add("collector");
+        start.ArgumentList.Add(hosts.ToString(CultureInfo.InvariantCulture));
         var process = Process.Start(start)!;
-        var url = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("The collector did not start.");
-        return new Collector(process, url);
+        var urls = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("The collector did not start.");
+        return new Collector(process, urls.Split(' '));
     }
 
-    public long Spans() => long.Parse(_client.GetStringAsync(Url + "count").GetAwaiter().GetResult(), CultureInfo.InvariantCulture);
+    public long Spans() => long.Parse(_client.GetStringAsync(Urls[0] + "count").GetAwaiter().GetResult(), CultureInfo.InvariantCulture);
 
-    public long Requests() => long.Parse(_client.GetStringAsync(Url + "requests").GetAwaiter().GetResult(), CultureInfo.InvariantCulture);
+    public long[] Requests() => _client.GetStringAsync(Urls[0] + "requests").GetAwaiter().GetResult()
+        .Split('/').Select(r => long.Parse(r, CultureInfo.InvariantCulture)).ToArray();
 
     public void Dispose()
     {
@@ -231,25 +290,28 @@ internal sealed class Collector : IDisposable
         _client.Dispose();
     }
 
-    public static async Task Run()
+    public static async Task Run(int hosts)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(string.Join(";", Enumerable.Repeat("http://127.0.0.1:0", hosts)));
         builder.Logging.ClearProviders();
         var app = builder.Build();
         long spans = 0;
-        long requests = 0;
-        app.MapPost("/{team}/v1/traces", async (HttpContext context) =>
+        var requests = new long[hosts];
+        int[] ports = [];
+        app.MapPost("/v1/traces", async (HttpContext context) =>
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
             Interlocked.Add(ref spans, CountSpans(body.GetBuffer().AsSpan(0, (int)body.Length)));
-            Interlocked.Increment(ref requests);
+            Interlocked.Increment(ref requests[Math.Max(0, Array.IndexOf(ports, context.Connection.LocalPort))]);
         });
         app.MapGet("/count", () => Interlocked.Read(ref spans).ToString(CultureInfo.InvariantCulture));
-        app.MapGet("/requests", () => Interlocked.Read(ref requests).ToString(CultureInfo.InvariantCulture));
+        app.MapGet("/requests", () => string.Join("/", requests.Select(r => Interlocked.Read(ref r))));
         await app.StartAsync();
-        Console.WriteLine(app.Urls.Single() + "/");
+        var urls = app.Urls.ToArray();
+        ports = urls.Select(u => new Uri(u).Port).ToArray();
+        Console.WriteLine(string.Join(" ", urls.Select(u => u + "/")));
         await app.WaitForShutdownAsync();
     }
 
@@ -306,5 +368,103 @@ internal sealed class Collector : IDisposable
                 return value;
             }
         }
+    }
+}
+
+/// <summary>
+/// Start and reload with many destinations configured: an appsettings.json of DESTINATIONS Langfuse
+/// projects (a key pair each, a team each, on four hosts) read, the tracer provider built and the
+/// options checked as a host starts them; then a reload that rotates one key, and one that breaks one
+/// destination (the routing stays as it was, the warning names that destination alone).
+/// </summary>
+internal static class Configured
+{
+    public static void Run(int destinations)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"destinations-{Environment.ProcessId}.json");
+        try
+        {
+            Write(file, destinations, rotated: -1, broken: -1);
+            var clock = Stopwatch.StartNew();
+            var configuration = new ConfigurationBuilder().AddJsonFile(file, optional: false, reloadOnChange: false).Build();
+            var read = clock.Elapsed;
+            var warnings = new List<string>();
+            var services = new ServiceCollection();
+            services.AddSingleton<IConfiguration>(configuration);
+            services.AddOpenTelemetry().WithTracing(t => t.AddTracedLlmDestinations(configureQueue: q => q.Warn = m =>
+            {
+                lock (warnings)
+                {
+                    warnings.Add(m);
+                }
+            }));
+            using var provider = services.BuildServiceProvider();
+            static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
+            var cpuAtStart = Cpu();
+            clock.Restart();
+            provider.GetRequiredService<IStartupValidator>().Validate();
+            var monitor = provider.GetRequiredService<IOptionsMonitor<TraceRoutingOptions>>();
+            var bound = monitor.CurrentValue.Destinations.Count;
+            var validated = clock.Elapsed;
+            _ = provider.GetRequiredService<TracerProvider>();
+            var started = clock.Elapsed;
+            var startCpu = Cpu() - cpuAtStart;
+
+            // The router's own listener runs before this one: the time to it is the reload's (the options
+            // bound again, checked, the routing compiled). A JSON provider's Reload() raises the change
+            // twice (its Load says so once more): the first is timed.
+            var (reloaded, reloadedCpu, cpuBefore) = (TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+            using var listening = monitor.OnChange((_, _) =>
+            {
+                if (reloaded == TimeSpan.Zero)
+                {
+                    (reloaded, reloadedCpu) = (clock.Elapsed, Cpu() - cpuBefore);
+                }
+            });
+            var reloads = new List<(TimeSpan Wall, TimeSpan Cpu)>();
+            foreach (var (rotated, broken) in new[] { (17, -1), (23, -1), (-1, destinations / 2) })
+            {
+                Write(file, destinations, rotated, broken);
+                reloaded = TimeSpan.Zero;
+                cpuBefore = Cpu();
+                clock.Restart();
+                configuration.Reload();
+                reloads.Add((reloaded, reloadedCpu));
+            }
+
+            // The options bound alone (what the reload does before the router compiles the routing).
+            clock.Restart();
+            _ = provider.GetRequiredService<IOptionsFactory<TraceRoutingOptions>>().Create(Options.DefaultName);
+            var bindOnly = clock.Elapsed;
+            var said = warnings.Where(w => w.Contains("cannot be used", StringComparison.Ordinal)).ToList();
+            var namesBroken = said.Count == 1 && said[0].Contains($"Destinations:team-{destinations / 2}:", StringComparison.Ordinal)
+                && !said[0].Contains($"Destinations:team-{destinations / 2 + 1}:", StringComparison.Ordinal);
+            static string Ms((TimeSpan Wall, TimeSpan Cpu) r) =>
+                string.Create(CultureInfo.InvariantCulture, $"{r.Wall.TotalMilliseconds:0} ms (CPU {r.Cpu.TotalMilliseconds:0})");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"config destinations={bound}: read {read.TotalMilliseconds:0} ms; bound and checked {validated.TotalMilliseconds:0} ms, "
+                + $"router built {(started - validated).TotalMilliseconds:0} ms, start {Ms((started, startCpu))}; "
+                + $"reloads {Ms(reloads[0])}, {Ms(reloads[1])}; a reload breaking one destination {Ms(reloads[^1])} "
+                + $"(binding alone {bindOnly.TotalMilliseconds:0} ms), kept the routing, "
+                + $"{(namesBroken ? "the warning names that destination alone" : "WARNING NOT AS EXPECTED: " + string.Join(" | ", said))}"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static void Write(string file, int destinations, int rotated, int broken)
+    {
+        var json = new StringBuilder("{\"TracedLlm\":{\"Routing\":{\"DenyUnmatched\":true,\"Destinations\":{");
+        for (var i = 0; i < destinations; i++)
+        {
+            var secret = i == rotated ? $"sk-lf-{i}-rotated" : $"sk-lf-{i}";
+            var endpoint = i == broken ? "ftp://not-http" : $"https://langfuse-{i % 4}.example.com";
+            json.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? "" : ",")}\"team-{i}\":{{\"Kind\":\"Langfuse\",\"Endpoint\":\"{endpoint}\",")
+                .Append(CultureInfo.InvariantCulture, $"\"PublicKey\":\"pk-lf-{i}\",\"SecretKey\":\"{secret}\",\"Teams\":[\"team-{i}\"]}}");
+        }
+
+        File.WriteAllText(file, json.Append("}}}}").ToString());
     }
 }

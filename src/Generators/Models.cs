@@ -97,6 +97,22 @@ internal readonly record struct RouteModel(
 
     /// <summary>True for an action with no attribute route: its path here is MVC's default conventional one.</summary>
     public bool ConventionallyRouted { get; init; }
+
+    /// <summary>
+    /// True when the body type has no member named <c>stream</c>: the app never read the flag, so a JSON-only
+    /// handler answers it with JSON.
+    /// </summary>
+    public bool StreamUnread { get; init; }
+
+    /// <summary>
+    /// True when a slot value of the wrong JSON type is left as sent instead of refused: the body type has
+    /// no member of the slot's name (the app never read it) and the route did not ask for <c>StrictMetadata</c>.
+    /// </summary>
+    public bool LenientSlot { get; init; }
+
+    /// <summary>True when a JSON-only handler refuses <c>"stream": true</c> with 400.</summary>
+    public bool RefusesStream =>
+        StreamMethodName is null && !ServesBoth && !ReturnsResult && !IgnoresStream && !StreamUnread;
 }
 
 /// <summary>What the route table and the telemetry manifest need of a route.</summary>

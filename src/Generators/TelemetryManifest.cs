@@ -148,12 +148,13 @@ internal static class TelemetryManifest
     /// How the route answers <c>"stream": true</c>: <c>handler</c> (one handler serves both modes: it
     /// returns <c>LlmResult</c> or an <c>IResult</c>), <c>streamHandler</c> (a second handler streams),
     /// <c>always</c> (the only handler streams), <c>ignored</c> (the handler returns JSON only and answers
-    /// with it: <c>IgnoreStream</c>), or <c>refused</c> (400: the handler returns JSON only).
+    /// with it: <c>IgnoreStream</c>, or its body type has no <c>stream</c>), or <c>refused</c> (400: the handler
+    /// returns JSON only and its body reads the flag or is untyped).
     /// </summary>
     public static string Streaming(RouteModel route) =>
         route.StreamMethodName is not null ? (route.HandlerMethodName is not null ? "streamHandler" : "always")
         : route.ServesBoth || route.ReturnsResult ? "handler"
-        : route.IgnoresStream ? "ignored"
+        : route.IgnoresStream || route.StreamUnread ? "ignored"
         : "refused";
 
     /// <summary>

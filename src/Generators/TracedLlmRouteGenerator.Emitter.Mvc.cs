@@ -35,7 +35,7 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("namespace TracedLlm.Generated;");
             w.WriteLineNoTabs(string.Empty);
             IEnumerable<(string Name, string Type)> aliases = ActionAliases;
-            if (route.SharedSlot)
+            if (route.SharedSlot || route.LenientSlot)
             {
                 aliases = aliases.Append(SlotModeAlias);
             }
@@ -67,7 +67,7 @@ public sealed partial class TracedLlmRouteGenerator
                 ? "global::System.Array.Empty<Type>(),"
                 : $"new Type[] {{ {string.Join(", ", route.ActionParameterTypes.Select(t => $"typeof({t.Value})"))} }},");
             w.WriteLine("Route,");
-            var refuses = !route.ServesBoth && !route.ReturnsResult && !route.IgnoresStream;
+            var refuses = route.RefusesStream;
             w.WriteLine($"ReadEnvelope){(refuses || route.ServesBoth ? string.Empty : ";")}");
             w.Indent--;
             if (refuses || route.ServesBoth)
@@ -100,6 +100,7 @@ public sealed partial class TracedLlmRouteGenerator
             var when = route.ServesBoth ? ", both stream modes: JSON, server-sent events (LlmResult.Stream) or an IResult, as it returns"
                 : route.ReturnsResult ? ", a result that writes either stream mode (call.IsStreaming says which the body asks for)"
                 : route.IgnoresStream ? ", which answers a body asking for a stream with JSON (IgnoreStream)"
+                : route.StreamUnread ? StreamUnreadComment
                 : ", which refuses a body asking for a stream";
             w.WriteLine($"// {route.HttpMethod} {route.Pattern}");
             w.WriteLine($"//   action       {type}.{route.HandlerMethodName}{At(route.HandlerLocation)}, run by MVC{when}");
@@ -108,7 +109,8 @@ public sealed partial class TracedLlmRouteGenerator
                 : "//   routing      MVC's attribute routes; model binding, validation and filters are MVC's, around the pipeline");
             w.WriteLine(route.NoSlot ? "//   slot         none (MetadataSlots.None): nothing is read as gateway metadata, MVC binds the body as it came"
                 : route.SharedSlot ? $"//   slot         {Literal(route.MetadataSlot)}, shared with the provider: its gateway keys read and cut, the rest bound by MVC"
-                : $"//   slot         {Literal(route.MetadataSlot)}, read from the body and cut from what MVC binds");
+                : $"//   slot         {Literal(route.MetadataSlot)}, read from the body and cut from what MVC binds"
+                    + Lenient(route));
             w.WriteLine($"//   wire format  {route.ErrorFormat}, operation {Literal(route.Operation)}{(route.ErrorResponses is { } errors ? $", errors as LlmErrorResponses.{errors}" : string.Empty)}");
             w.WriteLine("//   guardrails   the ILlmGuardrail services in DI, by mode: pre_call, during_call, post_call");
             w.WriteLine("//   failures     TracedLlm's own and an error result's (status >= 400) -> FailurePath; an exception of the action's goes on to MVC's exception filters and the app's middleware, recorded once with the status they answer");

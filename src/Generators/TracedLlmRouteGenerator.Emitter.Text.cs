@@ -97,7 +97,7 @@ public sealed partial class TracedLlmRouteGenerator
                 aliases = aliases.Append(StreamAlias);
             }
 
-            if (route.SharedSlot)
+            if (route.SharedSlot || route.LenientSlot)
             {
                 aliases = aliases.Append(SlotModeAlias);
             }
@@ -156,6 +156,7 @@ public sealed partial class TracedLlmRouteGenerator
                     : route.ServesBoth ? ", both stream modes: JSON, server-sent events (LlmResult.Stream) or an IResult, as it returns (call.IsStreaming says which the body asks for)"
                     : route.ReturnsResult ? ", an IResult that writes either stream mode (call.IsStreaming says which the body asks for)"
                     : route.IgnoresStream ? ", which answers a body asking for a stream with JSON (IgnoreStream)"
+                    : route.StreamUnread ? StreamUnreadComment
                     : ", which refuses a body asking for a stream";
                 w.WriteLine($"//   handler      {type}.{route.HandlerMethodName}{At(route.HandlerLocation)}{when}");
                 w.WriteLine($"//     binds      {Binds(route.Parameters)}");
@@ -170,7 +171,8 @@ public sealed partial class TracedLlmRouteGenerator
 
             w.WriteLine(route.NoSlot ? "//   slot         none (MetadataSlots.None): nothing is read as gateway metadata, the body goes upstream as it came"
                 : route.SharedSlot ? $"//   slot         {Literal(route.MetadataSlot)}, shared with the provider: its gateway keys read and cut, the rest forwarded"
-                : $"//   slot         {Literal(route.MetadataSlot)}, read from the body and cut from what goes upstream");
+                : $"//   slot         {Literal(route.MetadataSlot)}, read from the body and cut from what goes upstream"
+                    + Lenient(route));
             w.WriteLine($"//   wire format  {route.ErrorFormat}, operation {Literal(route.Operation)}{(route.ErrorResponses is { } errors ? $", errors as LlmErrorResponses.{errors}" : string.Empty)}");
             w.WriteLine("//   guardrails   the ILlmGuardrail services in DI, by mode: pre_call, during_call, post_call");
             w.WriteLine(route.ReturnsResult || route.ServesBoth
@@ -240,5 +242,17 @@ public sealed partial class TracedLlmRouteGenerator
             Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);
 
         private static string Xml(string value) => value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+        /// <summary>
+        /// What a route's comment says of a JSON-only handler whose body type never read <c>stream</c>.
+        /// </summary>
+        private const string StreamUnreadComment =
+            ", which answers a body asking for a stream with JSON (its body type has no 'stream')";
+
+        /// <summary>What the slot's comment adds when a value of the wrong type is left as sent.</summary>
+        private static string Lenient(RouteModel route) =>
+            route.LenientSlot
+                ? "; a value of another type is left as sent (the body type has no member of its name)"
+                : string.Empty;
     }
 }

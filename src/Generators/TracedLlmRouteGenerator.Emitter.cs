@@ -79,6 +79,16 @@ public sealed partial class TracedLlmRouteGenerator
                 types.Add($"ErrorResponses = LlmErrorResponses.{errorResponses},");
             }
 
+            if (route.RefusesStream)
+            {
+                types.Add("RefusesStream = true,");
+            }
+
+            if (route.LenientSlot)
+            {
+                types.Add("LenientMetadata = true,");
+            }
+
             if (body != default)
             {
                 types.Add($"RequestType = typeof({body.TypeOfName}),");
@@ -180,7 +190,7 @@ public sealed partial class TracedLlmRouteGenerator
 
             EmitValues(w, EarlyValues(route));
 
-            if (route.StreamMethodName is null && !route.ServesBoth && !route.ReturnsResult && !route.IgnoresStream)
+            if (route.RefusesStream)
             {
                 w.WriteLine("PreCallStage.RejectStreaming(call);");
             }
@@ -344,6 +354,9 @@ public sealed partial class TracedLlmRouteGenerator
             Open(w, $"{(route.Mvc ? "internal" : "private")} static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options, RequestShape shape)");
             w.WriteLine(route.SharedSlot
                 ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Shared, options, shape);"
+                : route.LenientSlot
+                ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Gateway, options, shape, "
+                    + "strictMetadata: false);"
                 : "var envelope = new EnvelopeReader(body, MetadataSlot, options, shape);");
             w.WriteLine("var reader = new Utf8JsonReader(body.Span, EnvelopeReader.ReaderOptions);");
             w.WriteLine("envelope.ReadStart(ref reader);");

@@ -135,6 +135,8 @@ public sealed partial class TracedLlmRouteGenerator
                 Mvc = true,
                 ActionParameterTypes = parameterTypes,
                 ConventionallyRouted = route.Conventional,
+                StreamUnread = BodyMembers.NeverReads(BodyMembers.TypedBody(method), BodyMembers.StreamField),
+                LenientSlot = LenientSlot(method, data, slot ?? RouteConventions.DefaultSlot(pattern)),
             };
             var key = new RouteKey(httpMethod, pattern, display, location ?? default);
             return new RouteParseResult(model, key, EquatableArray<DiagnosticInfo>.Empty);

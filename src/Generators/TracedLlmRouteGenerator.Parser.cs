@@ -139,10 +139,21 @@ public sealed partial class TracedLlmRouteGenerator
                 streamLocation,
                 attributeData.SharedSlot && !attributeData.NoSlot,
                 attributeData.IgnoreStream,
-                ErrorResponsesName(attributeData.ErrorResponses));
+                ErrorResponsesName(attributeData.ErrorResponses)) with
+            {
+                StreamUnread = BodyMembers.NeverReads(BodyMembers.TypedBody(method), BodyMembers.StreamField),
+                LenientSlot = LenientSlot(method, attributeData, slot ?? RouteConventions.DefaultSlot(pattern)),
+            };
             var key = new RouteKey(normalizedMethod, pattern, display, location ?? default);
             return new RouteParseResult(model, key, EquatableArray<DiagnosticInfo>.Empty);
         }
+
+        /// <summary>
+        /// True when the route's slot values of the wrong JSON type are left as sent: its body never read the slot.
+        /// </summary>
+        private static bool LenientSlot(IMethodSymbol method, RouteAttributeData data, string slot) =>
+            slot.Length > 0 && !data.SharedSlot && !data.StrictMetadata
+            && BodyMembers.NeverReads(BodyMembers.TypedBody(method), slot);
 
         /// <summary>The <c>LlmErrorResponses</c> member a route chose, by name; null for the default (the options' choice).</summary>
         private static string? ErrorResponsesName(int value) => value switch

@@ -61,10 +61,19 @@ public sealed partial class BoundedExportProcessor
         HeldRequestShare,
     }
 
-    private void Dropped(long spans, DropReason reason, bool warn = true, string? said = null)
+    private void Dropped(long spans, DropReason reason, KeyValuePair<string, object?>? destination) =>
+        Dropped(spans, reason, warn: true, said: null, destination);
+
+    // Counted under destination's name when given (a router's span), else under the processor's.
+    private void Dropped(
+        long spans,
+        DropReason reason,
+        bool warn = true,
+        string? said = null,
+        KeyValuePair<string, object?>? destination = null)
     {
         var total = Interlocked.Add(ref _dropped, spans);
-        CountDrop(spans, reason, _destinationTag);
+        CountDrop(spans, reason, destination ?? _destinationTag);
         if (!warn)
         {
             return;
@@ -130,13 +139,53 @@ public sealed partial class BoundedExportProcessor
         _ => "the shut-down's time ran out with spans queued",
     };
 
+    /// <summary>
+    /// A batch's spans, <paramref name="spans"/> of them, by destination: each its own count when
+    /// they are all of the batch's, else shares in proportion (an endpoint's partial rejection names no span).
+    /// </summary>
+    internal static IEnumerable<(KeyValuePair<string, object?> Destination, long Spans)> Shares(
+        ExportPayload.Member[] members, long spans)
+    {
+        long total = 0;
+        foreach (var member in members)
+        {
+            total += member.Spans;
+        }
+
+        var left = spans;
+        for (var i = 0; i < members.Length && left > 0; i++)
+        {
+            // The last takes what is left: the shares add up to the spans whatever the rounding.
+            var proportional = spans >= total ? members[i].Spans : members[i].Spans * spans / total;
+            var share = i == members.Length - 1 ? left : Math.Min(left, proportional);
+            if (share > 0)
+            {
+                left -= share;
+                yield return (members[i].Destination, share);
+            }
+        }
+    }
+
     /// <summary>The delivery's news, into the processor's counts and warnings.</summary>
     private sealed class Report(BoundedExportProcessor processor) : IDeliveryReport
     {
         public void Delivered(long spans) => Interlocked.Add(ref processor._exported, spans);
 
         // A shut-down's drops are said once, with the delivery's count (OnShutdown).
-        public void Dropped(long spans, DropReason reason, string? said = null) => processor.Dropped(spans, reason, warn: reason != DropReason.ShutdownTimeout, said);
+        public void Dropped(ExportPayload? payload, long spans, DropReason reason, string? said = null)
+        {
+            var warn = reason != DropReason.ShutdownTimeout;
+            if (payload?.Members is not { } members)
+            {
+                processor.Dropped(spans, reason, warn, said);
+                return;
+            }
+
+            foreach (var (destination, share) in Shares(members, spans))
+            {
+                processor.Dropped(share, reason, warn, said, destination);
+            }
+        }
 
         public void Retrying(long spans, string detail, TimeSpan wait)
         {

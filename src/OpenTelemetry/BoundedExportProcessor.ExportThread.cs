@@ -10,9 +10,6 @@ namespace TracedLlm;
 // exporter) what is queued, seals OTLP batches and hands them to the delivery.
 public sealed partial class BoundedExportProcessor
 {
-    /// <summary>How many scheduled delays a quiet destination's batch may wait at most (<see cref="QuietDelayLimit"/>).</summary>
-    internal const int QuietDelayFactor = 4;
-
     private readonly CancellationTokenSource _stop = new();
 
     // The open batch's delay: the scheduled delay, or for a router's destination, learned (NextDelay).
@@ -26,8 +23,6 @@ public sealed partial class BoundedExportProcessor
     private long _roundFlushes;
     private bool _inRound;
 
-    // A router's destination, on the shared export thread: when its wait ends (a Stopwatch timestamp).
-    private long _dueAt;
 
     private void ExportLoop()
     {
@@ -83,7 +78,7 @@ public sealed partial class BoundedExportProcessor
             }
 
             BeginRound(timedOut);
-            while (NextInRound(batch, _batchSize))
+            while (NextInRound(batch, routed: null, _batchSize))
             {
             }
 
@@ -94,64 +89,6 @@ public sealed partial class BoundedExportProcessor
         }
     }
 
-    /// <summary>
-    /// A router's destination's turn on the shared export thread (<see cref="ExportWorkers"/>): one
-    /// piece of the round under way, or the round's end, or a new round when there is work or its
-    /// wait has ended. Says whether it worked, whether it is done for good (shut down or stopped),
-    /// and when its wait ends if it has nothing to do.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal (bool Worked, bool Done, long DueAt) Turn(ref Activity[] piece, bool worked)
-    {
-        if (_stop.IsCancellationRequested)
-        {
-            TurnsEnded();
-            return (worked, true, long.MaxValue);
-        }
-
-        if (!_inRound)
-        {
-            if (_dueAt == 0)
-            {
-                _canStepAside = _yieldToRequests && _threadState.CanStepAside;
-                _dueAt = Stopwatch.GetTimestamp() + WaitTime().Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-            }
-
-            var timedOut = Stopwatch.GetTimestamp() >= _dueAt;
-            if (!timedOut && !HasWork())
-            {
-                return (worked, false, _dueAt);
-            }
-
-            BeginRound(timedOut);
-        }
-
-        if (piece.Length < _wakeAt)
-        {
-            piece = new Activity[_wakeAt];
-        }
-
-        if (NextInRound(piece, _wakeAt))
-        {
-            return (true, false, 0);
-        }
-
-        _inRound = false;
-        if (EndRound())
-        {
-            TurnsEnded();
-            return (true, true, long.MaxValue);
-        }
-
-        if (!HasWork())
-        {
-            Interlocked.Increment(ref _waits);
-        }
-
-        _dueAt = Stopwatch.GetTimestamp() + WaitTime().Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-        return (true, false, 0);
-    }
-
     // A round begins: everything queued before this point, in batches (for OTLP, in pieces, and only
     // whole pieces unless the delay has passed or a flush or shut-down waits); spans queued meanwhile
     // wait for the next round.
@@ -160,13 +97,16 @@ public sealed partial class BoundedExportProcessor
         // Reset before reading the state: a wake set from here on is for work this drain may miss.
         _wake.Reset();
         _roundFlushes = Interlocked.Read(ref _flushRequested);
+        bool held;
         lock (_gate)
         {
             _roundClosed = _closed;
             _roundPending = _queue.Count;
+            held = HeldLocked();
         }
 
-        _roundAll = _capture is null || _roundClosed || timedOut || _roundFlushes > Volatile.Read(ref _flushDone) || OpenBatchDue();
+        _roundAll = _capture is null || _roundClosed || timedOut || held
+            || _roundFlushes > Volatile.Read(ref _flushDone) || OpenBatchDue();
         if (!_roundAll)
         {
             _roundPending -= _roundPending % _wakeAt;
@@ -175,8 +115,9 @@ public sealed partial class BoundedExportProcessor
         _inRound = true;
     }
 
-    // The round's next batch (any exporter) or piece (OTLP), at most max spans; false when the round has none left.
-    private bool NextInRound(Activity[] batch, int max)
+    // The round's next batch (any exporter) or piece (OTLP), at most max spans; false when the round
+    // has none left. A router's destination takes its spans' routes along (routed).
+    private bool NextInRound(Activity[] batch, PieceArrays? routed, int max)
     {
         if (_roundPending <= 0)
         {
@@ -184,7 +125,7 @@ public sealed partial class BoundedExportProcessor
         }
 
         var (take, yieldAfter) = _capture is null ? (Math.Min(_roundPending, _batchSize), false) : NextPiece(_roundPending, _openSpans, _batchSize, _wakeAt);
-        var count = Take(batch, Math.Min(take, max));
+        var count = Take(batch, routed?.Routes, Math.Min(take, max));
         if (count == 0)
         {
             // Cleared by a shut-down whose time ran out.
@@ -197,6 +138,10 @@ public sealed partial class BoundedExportProcessor
         if (_capture is null)
         {
             Export(batch, count);
+        }
+        else if (routed is not null)
+        {
+            SerializeRouted(routed, count, yieldAfter);
         }
         else
         {
@@ -240,123 +185,16 @@ public sealed partial class BoundedExportProcessor
     }
 
     // How long the loop may sleep: the scheduled delay, or for OTLP what is left of the open batch's.
+    // A router's channel waits no longer than its queued spans' hold.
     private TimeSpan WaitTime()
     {
-        if (_openSpans == 0)
+        var left = _openSpans == 0 ? _scheduledDelay : _batchDelay - Stopwatch.GetElapsedTime(_openedAt);
+        if (HoldLeft() is { } hold && hold < left)
         {
-            return _scheduledDelay;
+            left = hold;
         }
 
-        var left = _batchDelay - Stopwatch.GetElapsedTime(_openedAt);
         return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
-    }
-
-    /// <summary>
-    /// What the export thread serializes next out of <paramref name="pending"/> queued spans, and
-    /// whether it yields after: a piece and a yield while the export keeps up (less than a batch
-    /// waits); once a batch or more waits, what completes the open batch, at once and without a
-    /// yield (<see cref="Serialize"/> says why).
-    /// </summary>
-    internal static (int Spans, bool YieldAfter) NextPiece(int pending, int openSpans, int batchSize, int pieceSize) =>
-        pending >= batchSize ? (batchSize - openSpans, false) : (Math.Min(Math.Min(pending, pieceSize), batchSize - openSpans), true);
-
-    // The open OTLP batch has waited its scheduled delay.
-    private bool OpenBatchDue() => _openSpans > 0 && Stopwatch.GetElapsedTime(_openedAt) >= _batchDelay;
-
-    /// <summary>
-    /// How long a router's destination lets its open batch wait at most: its scheduled delay times
-    /// <see cref="QuietDelayFactor"/>. Only a destination's: a plain exporter keeps its scheduled delay.
-    /// </summary>
-    internal static TimeSpan QuietDelayLimit(TimeSpan scheduledDelay, bool routed) =>
-        routed && scheduledDelay.Ticks <= TimeSpan.MaxValue.Ticks / QuietDelayFactor ? scheduledDelay * QuietDelayFactor : scheduledDelay;
-
-    /// <summary>
-    /// The delay a destination's next batch waits, learned from the batch just sealed: the time a
-    /// full batch took to fill, or for a batch sealed by its delay with <paramref name="spans"/>, the
-    /// time a full batch would take at the same rate; never below the scheduled delay
-    /// (<paramref name="scheduled"/>) nor above <paramref name="limit"/>. So a quiet destination's
-    /// batches grow toward full ones (a hundred quiet teams send a hundred times fewer, larger OTLP
-    /// requests than at the scheduled delay; bench/results/2026-11-28-destinations-shared.md), and a busy
-    /// one, whose batches fill before the scheduled delay, keeps it.
-    /// </summary>
-    internal static TimeSpan NextDelay(TimeSpan waited, int spans, int batchSize, TimeSpan scheduled, TimeSpan limit)
-    {
-        var wanted = spans >= batchSize ? waited : TimeSpan.FromTicks((long)Math.Min(limit.Ticks, (double)waited.Ticks * batchSize / Math.Max(1, spans)));
-        return wanted < scheduled ? scheduled : wanted > limit ? limit : wanted;
-    }
-
-    // A destination's open batch is about to be sealed, full or for its delay: the next one's delay.
-    private void AdaptDelay(bool full)
-    {
-        if (_quietDelayLimit > _scheduledDelay && _openSpans > 0)
-        {
-            var waited = full ? Stopwatch.GetElapsedTime(_openedAt) : _batchDelay;
-            _batchDelay = NextDelay(waited, _openSpans, _batchSize, _scheduledDelay, _quietDelayLimit);
-        }
-    }
-
-    // One piece through OpenTelemetry's serializer into the open batch; the batch is sealed once it
-    // holds a batch's spans. Then, while the export keeps up, the core goes to any request waiting for
-    // it. Not once a batch or more waits: on a saturated core every yield sends the thread behind
-    // every ready request thread (Linux's EEVDF scheduler pushes a yielding thread's deadline back a
-    // slice), so a yield per piece starved the export of its share and the queue filled (371,085
-    // spans dropped at c=32 on half a core, bench/results/2026-11-25-export-at-saturation.md); it then
-    // serializes what completes the open batch at once, and catches up.
-    private void Serialize(Activity[] piece, int count, bool yieldAfter)
-    {
-        ExportResult result;
-        var before = _capture!.Pieces;
-        try
-        {
-            result = _serializer is { } shared ? shared.Serialize(piece, count, _capture) : exporter.Export(new Batch<Activity>(piece, count));
-        }
-        catch (Exception)
-        {
-            // An exporter must not throw; if one does, its spans are lost like a failed export's.
-            result = ExportResult.Failure;
-        }
-
-        Array.Clear(piece, 0, count);
-        if (result == ExportResult.Success && _capture.Pieces > before)
-        {
-            if (_openSpans == 0)
-            {
-                _openedAt = Stopwatch.GetTimestamp();
-            }
-
-            _openSpans += count;
-            if (_openSpans >= _batchSize)
-            {
-                AdaptDelay(full: true);
-                Seal();
-            }
-        }
-        else
-        {
-            // Not serialized (a span past the exporter's request size, say).
-            Dropped(count, DropReason.ExportFailed);
-        }
-
-        if (yieldAfter)
-        {
-            Thread.Yield();
-        }
-    }
-
-    // The open OTLP batch goes to the delivery.
-    private void Seal()
-    {
-        if (_delivery is null || _openSpans == 0)
-        {
-            return;
-        }
-
-        var spans = _openSpans;
-        _openSpans = 0;
-        if (_capture!.Take() is ({ } body, var length))
-        {
-            _delivery.Add(body, length, spans);
-        }
     }
 
     private bool HasWork()
@@ -368,7 +206,7 @@ public sealed partial class BoundedExportProcessor
 
         lock (_gate)
         {
-            return _closed || _queue.Count >= _wakeAt;
+            return _closed || _queue.Count >= _wakeAt || HeldLocked();
         }
     }
 
@@ -388,7 +226,11 @@ public sealed partial class BoundedExportProcessor
     {
         try
         {
-            _workers?.Wake();
+            if (_member is { } member)
+            {
+                _workers!.Signal(member);
+            }
+
             if (!_wake.IsSet)
             {
                 _wake.Set();

@@ -7,6 +7,8 @@ namespace TracedLlm;
 // Flushes and the shut-down: what they wait for, within which bounds, and what is counted when a bound passes.
 public sealed partial class BoundedExportProcessor
 {
+    private TimeSpan _waitedBefore;
+
     /// <inheritdoc />
     /// <remarks>
     /// A flush with no timeout (<see cref="Timeout.Infinite"/>, what <c>TracerProvider.ForceFlush()</c>
@@ -38,15 +40,26 @@ public sealed partial class BoundedExportProcessor
         return false;
     }
 
-    /// <summary>Flushes that returned false since start (their time ran out before everything asked for was delivered).</summary>
+    /// <summary>
+    /// Flushes that returned false since start (their time ran out before everything asked for was
+    /// delivered).
+    /// </summary>
     internal long FlushTimeouts => Interlocked.Read(ref _flushTimeouts);
 
-    // The queue serialized or exported up to this flush, then (OTLP) the batches sealed by then
-    // delivered, dropped or refused, within the time.
-    private bool FlushWithin(long started, int timeoutMilliseconds)
+    /// <summary>Asks for a flush without waiting; <see cref="WaitFlush"/> waits for the number returned.</summary>
+    internal long RequestFlush()
     {
         var target = Interlocked.Increment(ref _flushRequested);
         Wake();
+        return target;
+    }
+
+    /// <summary>
+    /// Waits for the flush <paramref name="target"/> names: the queue serialized or exported up to it,
+    /// then (OTLP) the batches sealed by then delivered, dropped or refused, within the time.
+    /// </summary>
+    internal bool WaitFlush(long target, long started, int timeoutMilliseconds)
+    {
         lock (_flushGate)
         {
             while (Volatile.Read(ref _flushDone) < target)
@@ -66,6 +79,37 @@ public sealed partial class BoundedExportProcessor
 
         return exporter.ForceFlush(Remaining(started, timeoutMilliseconds));
     }
+
+    /// <summary>Closes the queue without waiting; <see cref="Settled"/> says when what it held is delivered.</summary>
+    /// <remarks>
+    /// A span after this is refused (a router's goes where its destination opened again), and the
+    /// export thread delivers what is held.
+    /// </remarks>
+    internal void BeginClose()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+        }
+
+        Wake();
+    }
+
+    /// <summary>Whether, once closed, the export thread is done and each batch delivered, dropped or refused.</summary>
+    internal bool Settled => _loopEnded.IsSet && (_delivery?.Settled ?? true);
+
+    /// <summary>
+    /// Shuts down after its caller already waited <paramref name="waited"/> for it (a router's channels
+    /// are closed side by side, then finished): said in the warnings, so they name the whole wait.
+    /// </summary>
+    internal bool ShutdownAfter(TimeSpan waited, int timeoutMilliseconds)
+    {
+        _waitedBefore = waited;
+        return Shutdown(timeoutMilliseconds);
+    }
+
+    private bool FlushWithin(long started, int timeoutMilliseconds) =>
+        WaitFlush(RequestFlush(), started, timeoutMilliseconds);
 
     /// <inheritdoc />
     protected override bool OnShutdown(int timeoutMilliseconds)
@@ -97,7 +141,8 @@ public sealed partial class BoundedExportProcessor
             }
 
             // Said every time, not rate-limited: it happens once, and it is why spans are missing.
-            _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {Volatile.Read(ref _inFlight)} span(s) being exported and {left} queued; they are dropped.");
+            _warn($"TracedLlm export: the shut-down's {(_waitedBefore + bound).TotalSeconds:0.###} s ran out with "
+                + $"{Volatile.Read(ref _inFlight)} span(s) being exported and {left} queued; they are dropped.");
         }
 
         if (_delivery is { } delivery)
@@ -106,14 +151,16 @@ public sealed partial class BoundedExportProcessor
             var (kept, lost) = delivery.Shutdown(TimeSpan.FromMilliseconds(Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds)));
             if (kept > 0)
             {
-                _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {kept} span(s) undelivered; they stay in the disk buffer for the next start.");
+                _warn($"TracedLlm export: the shut-down's {(_waitedBefore + bound).TotalSeconds:0.###} s ran out with "
+                    + $"{kept} span(s) undelivered; they stay in the disk buffer for the next start.");
                 finished = false;
             }
 
             // Sends still ending count their spans as they end: said now, with the others.
             if (lost > 0)
             {
-                _warn($"TracedLlm export: the shut-down's {bound.TotalSeconds:0.###} s ran out with {lost} span(s) undelivered; they are dropped.");
+                _warn($"TracedLlm export: the shut-down's {(_waitedBefore + bound).TotalSeconds:0.###} s ran out with "
+                    + $"{lost} span(s) undelivered; they are dropped.");
                 finished = false;
             }
         }
@@ -135,7 +182,10 @@ public sealed partial class BoundedExportProcessor
         {
             // The loop may still run (no shut-down, or one that timed out): stop it first.
             StopLoop();
-            _workers?.Remove(this);
+            if (_member is { } member)
+            {
+                ExportWorkers.Remove(member);
+            }
             _delivery?.Dispose();
             _stop.Dispose();
             _wake.Dispose();

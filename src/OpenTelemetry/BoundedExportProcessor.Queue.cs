@@ -35,16 +35,31 @@ public sealed partial class BoundedExportProcessor
     }
 
     /// <inheritdoc />
-    protected override void OnExport(Activity data)
+    protected override void OnExport(Activity data) => Enqueue(data, route: null);
+
+    /// <summary>
+    /// Queues a router's span for <paramref name="route"/>'s destination, or refuses it uncounted when
+    /// the processor is closed (the router then queues it where the destination opened again).
+    /// </summary>
+    internal bool TryEnqueue(Activity data, SpanRoute route) => Enqueue(data, route);
+
+    // False only when closed and the span is a router's (its caller queues it elsewhere).
+    private bool Enqueue(Activity data, SpanRoute? route)
     {
         var bytes = SpanSize.Estimate(data);
         var request = data.TraceId;
         DropReason? refused = null;
         bool batchReady;
+        long heldUntil = 0;
         lock (_gate)
         {
             if (_closed)
             {
+                if (route is not null)
+                {
+                    return false;
+                }
+
                 refused = DropReason.ShutDown;
             }
             else if (_queue.Count >= _maxQueueSize)
@@ -55,7 +70,8 @@ public sealed partial class BoundedExportProcessor
             {
                 ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_requestBytes, request, out var known);
                 // A router's destination also shares the queued bytes of every destination (its budget).
-                if (held + bytes > _maxRequestBytes || _queuedBytes + bytes > _maxQueueBytes || !(_queueBudget?.TryTake(bytes, _queuedBytes + bytes) ?? true))
+                if (held + bytes > _maxRequestBytes || _queuedBytes + bytes > _maxQueueBytes
+                    || !(_queueBudget?.TryTake(bytes, _queuedBytes + bytes) ?? true))
                 {
                     refused = held + bytes > _maxRequestBytes ? DropReason.RequestShare : DropReason.QueueBytes;
                     if (!known)
@@ -67,30 +83,52 @@ public sealed partial class BoundedExportProcessor
                 {
                     held += bytes;
                     _queuedBytes += bytes;
-                    _queue.Enqueue(new Entry(data, bytes, request));
+                    _queue.Enqueue(new Entry(data, bytes, request, route));
+                    if (_queue.Count == 1 && route is not null)
+                    {
+                        heldUntil = (_heldSince = Stopwatch.GetTimestamp()) + _holdTicks;
+                    }
                 }
             }
 
             batchReady = _queue.Count >= _wakeAt;
         }
 
+        if (heldUntil != 0)
+        {
+            // A turn once the hold has passed, unless the queue fills a piece before.
+            _workers!.ScheduleAt(_member!, heldUntil);
+        }
+
         if (refused is { } reason)
         {
-            Dropped(1, reason);
+            Dropped(1, reason, route?.Tag);
         }
-        else if (batchReady)
+        else
         {
-            Wake();
-            if (Volatile.Read(ref _threadState.Background) == 1 && Backlog())
+            if (batchReady)
+            {
+                Wake();
+            }
+
+            // Checked on every span of a router's channel: a thousand channels of a request or two
+            // each never fill a batch, while together they may hold seconds of spans.
+            var stepsAside = Volatile.Read(ref _threadState.Background) == 1;
+            if (stepsAside && (batchReady || _queueBudget is not null) && Backlog())
             {
                 HoldEqual();
                 StepBack();
             }
         }
+
+        return true;
     }
 
     // Spans pile up behind the export: it must compete with requests as their equal.
-    private bool Backlog() => QueuedAtLeast(_catchUp);
+    private bool Backlog() => QueuedAtLeast(_catchUp) || SharedBacklog();
+
+    // A router's channels together hold a sixteenth of their queues' bound: the export falls behind.
+    private bool SharedBacklog() => _queueBudget is { } budget && budget.Used >= budget.Total / 16;
 
     // At least this many spans, or half the byte budget, wait in the queue.
     private bool QueuedAtLeast(int spans)
@@ -101,13 +139,19 @@ public sealed partial class BoundedExportProcessor
         }
     }
 
-    private int Take(Activity[] batch, int max)
+    // Up to max spans off the queue into batch, and their routes into routes (when given).
+    private int Take(Activity[] batch, SpanRoute?[]? routes, int max)
     {
         var count = 0;
         lock (_gate)
         {
             while (count < max && _queue.TryDequeue(out var entry))
             {
+                if (routes is not null)
+                {
+                    routes[count] = entry.Route;
+                }
+
                 batch[count++] = entry.Span;
                 _queuedBytes -= entry.Bytes;
                 _queueBudget?.Return(entry.Bytes);
@@ -122,5 +166,5 @@ public sealed partial class BoundedExportProcessor
         return count;
     }
 
-    private readonly record struct Entry(Activity Span, long Bytes, ActivityTraceId Request);
+    private readonly record struct Entry(Activity Span, long Bytes, ActivityTraceId Request, SpanRoute? Route);
 }

@@ -38,7 +38,7 @@ public sealed partial class BoundedExportProcessor
             return;
         }
 
-        if (QueuedAtLeast(_batchSize))
+        if (QueuedAtLeast(_batchSize) || SharedBacklog())
         {
             HoldEqual();
             StepBack();

@@ -66,9 +66,11 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     private long _flushRequested;
     private long _flushDone;
 
-    // The export thread: its own, or for a router's destination the router's shared one (_workers).
+    // The export thread: its own, or for a router's destination the router's shared one (_workers),
+    // where it has its place (_member).
     private readonly Thread? _loop;
     private readonly ExportWorkers? _workers;
+    private readonly ExportWorkers.Member? _member;
     private readonly ManualResetEventSlim _loopEnded = new(false, spinCount: 0);
 
     // OTLP: the exporter serializes pieces into _capture, sealed into batches of _batchSize spans (or
@@ -79,6 +81,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     // A router's destination: its pieces go through the router's one serializer; its name tags its drops.
     private readonly SharedSerializer? _serializer;
     private readonly KeyValuePair<string, object?> _destinationTag;
+    private readonly BatchMembers _members = new();
     private readonly ExportBudget? _queueBudget;
     private readonly int _wakeAt;
     private int _openSpans;
@@ -193,7 +196,9 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
         // destination takes turns on the router's one export thread instead: it only serializes.
         if (_workers is { } workers)
         {
-            workers.Add(this);
+            var hold = _scheduledDelay < SpanHold ? _scheduledDelay : SpanHold;
+            _holdTicks = (long)(hold.TotalSeconds * Stopwatch.Frequency);
+            _member = workers.Add(this);
         }
         else
         {

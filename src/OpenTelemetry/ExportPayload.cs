@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 
@@ -17,13 +18,14 @@ internal sealed class ExportPayload
 {
     private byte[]? _body;
 
-    public ExportPayload(long sequence, byte[] body, int length, int spans)
+    public ExportPayload(long sequence, byte[] body, int length, int spans, Member[]? members = null)
     {
         Sequence = sequence;
         _body = body;
         Bytes = length;
         Spans = spans;
         MemoryBytes = body.Length;
+        Members = members;
     }
 
     private ExportPayload(long sequence, string file, long bytes, int spans)
@@ -40,10 +42,17 @@ internal sealed class ExportPayload
     /// <summary>The spans it holds.</summary>
     public int Spans { get; }
 
+    /// <summary>Whose spans it holds when several destinations share the batch; null: the processor's own.</summary>
+    /// <remarks>So that a drop is counted under each one's name. A recovered file's are the processor's.</remarks>
+    public Member[]? Members { get; }
+
     /// <summary>The body's length.</summary>
     public long Bytes { get; }
 
-    /// <summary>The memory it holds (its rented buffer's length), counted against the buffer's bound while <see cref="InMemory"/>.</summary>
+    /// <summary>
+    /// The memory it holds (its rented buffer's length), counted against the buffer's bound while <see
+    /// cref="InMemory"/>.
+    /// </summary>
     public long MemoryBytes { get; }
 
     /// <summary>Whether the body is held in memory (not yet given back, not moved to a file).</summary>
@@ -88,4 +97,7 @@ internal sealed class ExportPayload
         using var body = OpenRead();
         body.CopyTo(stream);
     }
+
+    /// <summary>A destination's spans in the batch.</summary>
+    internal readonly record struct Member(KeyValuePair<string, object?> Destination, int Spans);
 }

@@ -7,8 +7,11 @@ internal interface IDeliveryReport
 {
     void Delivered(long spans);
 
-    /// <summary>Spans not delivered; <paramref name="said"/> is the endpoint's message, when it gave one.</summary>
-    void Dropped(long spans, BoundedExportProcessor.DropReason reason, string? said = null);
+    /// <summary>
+    /// Spans of <paramref name="payload"/> (null: of a batch not sealed yet) not delivered;
+    /// <paramref name="said"/> is the endpoint's message, when it gave one.
+    /// </summary>
+    void Dropped(ExportPayload? payload, long spans, BoundedExportProcessor.DropReason reason, string? said = null);
 
     void Retrying(long spans, string detail, TimeSpan wait);
 

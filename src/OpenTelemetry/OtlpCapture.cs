@@ -29,6 +29,14 @@ internal sealed class OtlpCapture : HttpMessageHandler
     // A destination's translation (its backend's names), applied to each piece as it is taken; null: as serialized.
     private readonly OtlpRewriter? _rewriter;
 
+    // The first buffer a batch rents: a batch of 512 spans fills 256 KiB. A router's channel, one of
+    // thousands with a few spans each, rents what its last batch took (at least _initialBytes), so an
+    // open batch holds about its own bytes.
+    private readonly int _initialBytes = FullBatchBytes;
+    private int _nextBytes = FullBatchBytes;
+
+    private const int FullBatchBytes = 256 * 1024;
+
     /// <summary>A capture whose pieces are taken as serialized.</summary>
     public OtlpCapture()
     {
@@ -37,13 +45,21 @@ internal sealed class OtlpCapture : HttpMessageHandler
     /// <summary>A capture that applies <paramref name="translation"/> to each piece (when not null).</summary>
     public OtlpCapture(SpanTranslation? translation) => _rewriter = translation is null ? null : new OtlpRewriter(translation);
 
-    /// <summary>A capture whose sends go to <paramref name="endpoint"/> with <paramref name="headers"/>, never learnt from a request.</summary>
-    public OtlpCapture(SpanTranslation? translation, Uri endpoint, IReadOnlyList<(string Name, string[] Values)> headers)
+    /// <summary>
+    /// A capture whose sends go to <paramref name="endpoint"/> with <paramref name="headers"/>, never
+    /// learnt from a request, its batches starting in buffers of <paramref name="initialBytes"/>.
+    /// </summary>
+    public OtlpCapture(
+        SpanTranslation? translation,
+        Uri endpoint,
+        IReadOnlyList<(string Name, string[] Values)> headers,
+        int initialBytes = FullBatchBytes)
         : this(translation)
     {
         Endpoint = endpoint;
         Headers = headers;
         _addressed = true;
+        _initialBytes = _nextBytes = initialBytes;
     }
 
     /// <summary>Where the exporter would have sent its requests (for OTLP/HTTP).</summary>
@@ -60,6 +76,11 @@ internal sealed class OtlpCapture : HttpMessageHandler
     {
         var (buffer, length) = (_buffer, _length);
         (_buffer, _length, _pieces) = (null, 0, 0);
+        if (_initialBytes < FullBatchBytes)
+        {
+            _nextBytes = Math.Clamp(length + length / 4, _initialBytes, FullBatchBytes);
+        }
+
         if (buffer is not null && buffer.Length > 2 * length)
         {
             // A short batch (a quiet gateway's, after the scheduled delay): in a buffer of its size,
@@ -98,7 +119,7 @@ internal sealed class OtlpCapture : HttpMessageHandler
                 try
                 {
                     body.ReadExactly(piece.AsSpan(0, length));
-                    Append(piece, 0, length);
+                    Append(piece, 0, length, _rewriter);
                 }
                 finally
                 {
@@ -112,18 +133,18 @@ internal sealed class OtlpCapture : HttpMessageHandler
 
     /// <summary>
     /// Adds a piece serialized elsewhere (<see cref="SharedSerializer"/>) to the batch being built,
-    /// translated when this capture translates. A piece the translation cannot read (never one
-    /// OpenTelemetry wrote) is left out, so that its spans count as not delivered: sent as it was, it
-    /// could carry the content the destination strips.
+    /// translated by <paramref name="rewriter"/> (null: as it is). A piece the translation cannot read
+    /// (never one OpenTelemetry wrote) is left out, so that its spans count as not delivered: sent as
+    /// it was, it could carry the content the destination strips.
     /// </summary>
-    public void Append(byte[] piece, int offset, int length)
+    public void Append(byte[] piece, int offset, int length, OtlpRewriter? rewriter)
     {
-        if (_rewriter is not null)
+        if (rewriter is not null)
         {
             var translated = new ProtoWriter(length + length / 2 + 256);
             try
             {
-                _rewriter.Rewrite(piece, offset, length, ref translated);
+                rewriter.Rewrite(piece, offset, length, ref translated);
                 translated.Written.CopyTo(Room(translated.Length));
                 _length += translated.Length;
                 _pieces++;
@@ -144,12 +165,15 @@ internal sealed class OtlpCapture : HttpMessageHandler
         _pieces++;
     }
 
-    /// <summary>Moves what was captured since the last call into <paramref name="target"/>'s batch, keeping this capture's buffer for the next piece.</summary>
-    public void MoveTo(OtlpCapture target)
+    /// <summary>
+    /// Moves what was captured since the last call into <paramref name="target"/>'s batch, translated
+    /// by <paramref name="rewriter"/> (else the target's own translation), keeping this capture's buffer.
+    /// </summary>
+    public void MoveTo(OtlpCapture target, OtlpRewriter? rewriter = null)
     {
         if (_buffer is not null && _length > 0)
         {
-            target.Append(_buffer, 0, _length);
+            target.Append(_buffer, 0, _length, rewriter ?? target._rewriter);
         }
 
         (_length, _pieces) = (0, 0);
@@ -163,7 +187,7 @@ internal sealed class OtlpCapture : HttpMessageHandler
     {
         if (_buffer is null || _buffer.Length - _length < length)
         {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(256 * 1024, 2 * (_length + length)));
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_nextBytes, 2 * (_length + length)));
             if (_buffer is not null)
             {
                 _buffer.AsSpan(0, _length).CopyTo(grown);

@@ -27,6 +27,8 @@ internal sealed partial class OtlpDelivery
             var now = Stopwatch.GetTimestamp();
             if (now < _retryAt)
             {
+                _retryTimer ??= new Timer(
+                    static state => ((OtlpDelivery)state!).Pump(), this, Timeout.Infinite, Timeout.Infinite);
                 _retryTimer.Change((long)Math.Ceiling(Stopwatch.GetElapsedTime(now, _retryAt).TotalMilliseconds), Timeout.Infinite);
                 return;
             }
@@ -149,14 +151,15 @@ internal sealed partial class OtlpDelivery
                 _report.Delivered(payload.Spans - rejected);
                 if (rejected > 0)
                 {
-                    _report.Dropped(rejected, BoundedExportProcessor.DropReason.Rejected, outcome.Detail);
+                    _report.Dropped(payload, rejected, BoundedExportProcessor.DropReason.Rejected, outcome.Detail);
                 }
             }
             else
             {
                 // Said in the drop's own warning, once an interval: an endpoint that refuses every batch
                 // (a wrong key: 401) would otherwise write a line for each one.
-                _report.Dropped(payload.Spans, BoundedExportProcessor.DropReason.ExportFailed, $"refused for good: {outcome.Detail}");
+                var failed = BoundedExportProcessor.DropReason.ExportFailed;
+                _report.Dropped(payload, payload.Spans, failed, $"refused for good: {outcome.Detail}");
             }
 
             Resolve(payload);

@@ -29,7 +29,8 @@ internal sealed partial class OtlpDelivery : IDisposable
     private readonly DiskExportBuffer? _disk;
     private readonly IDeliveryReport _report;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Timer _retryTimer;
+    // Made at the first retry: a delivery that never retries (most of a router's) needs none.
+    private Timer? _retryTimer;
 
     // All state below under _gate (a monitor: flushes and the shut-down wait on it).
     private readonly object _gate = new();
@@ -66,7 +67,6 @@ internal sealed partial class OtlpDelivery : IDisposable
         _maxBackoff = options.RetryMaxBackoff;
         _disk = disk;
         _report = report;
-        _retryTimer = new Timer(static state => ((OtlpDelivery)state!).Pump(), this, Timeout.Infinite, Timeout.Infinite);
         if (disk is not null)
         {
             // What an earlier process left goes first, oldest first.
@@ -115,6 +115,18 @@ internal sealed partial class OtlpDelivery : IDisposable
         }
     }
 
+    /// <summary>Whether every batch handed over is delivered, dropped or refused (none waits, none is sent).</summary>
+    public bool Settled
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unresolved.Count == 0 && _inFlight == 0;
+            }
+        }
+    }
+
     /// <summary>Spans in batches not yet delivered, dropped or refused.</summary>
     public long UndeliveredSpans
     {
@@ -140,12 +152,12 @@ internal sealed partial class OtlpDelivery : IDisposable
     /// Takes a sealed batch (from the export thread): written to the disk buffer when there is one and
     /// it has room, else held in memory within the bound, else dropped and counted.
     /// </summary>
-    public void Add(byte[] body, int length, int spans)
+    public void Add(byte[] body, int length, int spans, ExportPayload.Member[]? members = null)
     {
         ExportPayload payload;
         lock (_gate)
         {
-            payload = new ExportPayload(++_sequence, body, length, spans);
+            payload = new ExportPayload(++_sequence, body, length, spans, members);
         }
 
         string? problem = null;
@@ -161,7 +173,10 @@ internal sealed partial class OtlpDelivery : IDisposable
             {
                 if (_stopping || _memoryBytes + payload.MemoryBytes > _maxMemoryBytes || !(_budget?.TryTake(payload.MemoryBytes, _memoryBytes + payload.MemoryBytes) ?? true))
                 {
-                    _report.Dropped(payload.Spans, _stopping ? BoundedExportProcessor.DropReason.ShutDown : BoundedExportProcessor.DropReason.BufferFull);
+                    var reason = _stopping
+                        ? BoundedExportProcessor.DropReason.ShutDown
+                        : BoundedExportProcessor.DropReason.BufferFull;
+                    _report.Dropped(payload, payload.Spans, reason);
                     payload.Release();
                     return;
                 }
@@ -215,7 +230,11 @@ internal sealed partial class OtlpDelivery : IDisposable
             _waiting.Clear();
         }
 
-        _retryTimer.Change(Timeout.Infinite, Timeout.Infinite);
+        lock (_gate)
+        {
+            _retryTimer?.Change(Timeout.Infinite, Timeout.Infinite);
+        }
+
         _stop.Cancel();
 
         // The sends cancelled just now end at once; each settles its own batch.
@@ -255,7 +274,11 @@ internal sealed partial class OtlpDelivery : IDisposable
         {
         }
 
-        _retryTimer.Dispose();
+        lock (_gate)
+        {
+            _retryTimer?.Dispose();
+        }
+
         _disk?.Dispose();
     }
 
@@ -295,7 +318,7 @@ internal sealed partial class OtlpDelivery : IDisposable
 
         if (payload.File is null)
         {
-            _report.Dropped(payload.Spans, BoundedExportProcessor.DropReason.ShutdownTimeout);
+            _report.Dropped(payload, payload.Spans, BoundedExportProcessor.DropReason.ShutdownTimeout);
         }
 
         payload.Release();

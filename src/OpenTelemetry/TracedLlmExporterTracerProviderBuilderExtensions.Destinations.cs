@@ -32,8 +32,9 @@ public static partial class TracedLlmExporterTracerProviderBuilderExtensions
             services.AddConfiguredOptions<TraceRoutingOptions, TraceRoutingOptionsValidator>(
                 TraceRoutingOptions.SectionName,
                 static (_, _) => { },
-                // Source-generated binding (EnableConfigurationBindingGenerator): no reflection, AOT-safe.
-                static (options, section) => section.Bind(options),
+                // Source-generated binding (EnableConfigurationBindingGenerator): no reflection, AOT-safe;
+                // each destination's lists read by index (RoutingSection says why).
+                static (options, section) => new RoutingSection(section).Bind(options),
                 configure);
 
             // Reloaded with the configuration (appsettings.json's reloadOnChange, any provider that reloads).

@@ -64,9 +64,24 @@ public sealed class TracedLlmRouteAttribute : Attribute
     /// When true, a handler that answers JSON only (no stream handler, no <c>LlmResult</c> or
     /// <c>IResult</c>) answers a body that says <c>"stream": true</c> with its JSON, as if it had said
     /// false, instead of refusing it with 400: for a port whose clients send the flag and read JSON.
-    /// No effect on a route that streams.
     /// </summary>
+    /// <remarks>
+    /// A handler whose body type has no member named <c>stream</c> answers so already (the app never read
+    /// the flag); the refusal stays on an untyped body or a type that binds <c>stream</c>, and TLLM2009
+    /// says so at the attribute. No effect on a route that streams.
+    /// </remarks>
     public bool IgnoreStream { get; set; }
+
+    /// <summary>
+    /// When true, a metadata slot value that is not a JSON object, or a recognised key of another JSON
+    /// type, is refused with 400 on this route even though its body type has no member of the slot's name.
+    /// </summary>
+    /// <remarks>
+    /// By default such a value is left as the client sent it on such a route (the app never read the
+    /// field); <see cref="TracedLlmOptions.StrictMetadata"/> sets it for every route. A route with an untyped
+    /// body, or a type that binds the slot's name, refuses it either way.
+    /// </remarks>
+    public bool StrictMetadata { get; set; }
 
     /// <summary>The <c>gen_ai.operation.name</c> of the LLM span. Default by path: <c>chat</c>, <c>embeddings</c> or <c>text_completion</c>.</summary>
     public string? Operation { get; set; }

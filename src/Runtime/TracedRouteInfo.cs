@@ -37,6 +37,17 @@ public sealed record TracedRouteInfo(
     /// <summary>The streaming handler's chunk type, written as server-sent events; null when the route does not stream.</summary>
     public Type? StreamChunkType { get; init; }
 
+    /// <summary>
+    /// True when the route refuses <c>"stream": true</c> with 400 (a JSON-only handler whose body reads the flag).
+    /// </summary>
+    public bool RefusesStream { get; init; }
+
+    /// <summary>
+    /// True when a slot value of the wrong JSON type is left as the client sent it instead of refused: the
+    /// body type has no member of the slot's name (<see cref="TracedLlmOptions.StrictMetadata"/> refuses it still).
+    /// </summary>
+    public bool LenientMetadata { get; init; }
+
     /// <summary>The handlers' parameters and where each comes from.</summary>
     public IReadOnlyList<TracedRouteParameter> Parameters { get; init; } = Array.Empty<TracedRouteParameter>();
 }

@@ -29,11 +29,20 @@ internal static class DiagnosticIds
     public const string SlotCollision = "TLLM2005";
     public const string UnscopedUpstreamCall = "TLLM2006";
     public const string HandledWithoutRecord = "TLLM2007";
+    public const string UnthrownFailure = "TLLM2008";
+    public const string StreamRefused = "TLLM2009";
 
     /// <summary>
     /// TLLM2001: the expression that names the route's own slot, when every route reaching the key has one slot.
     /// </summary>
     public const string SlotConstantProperty = "SlotConstant";
+
+    /// <summary>
+    /// TLLM2008: the branch of the failure ("true" or "false"), where the throw goes in it, and what it throws.
+    /// </summary>
+    public const string FailureBranchProperty = "FailureBranch";
+    public const string ThrowFromProperty = "ThrowFrom";
+    public const string ThrownProperty = "Thrown";
 
     /// <summary>TLLM2002: the accepted exception type to derive the thrown type from.</summary>
     public const string AcceptedTypeProperty = "AcceptedType";

@@ -690,6 +690,11 @@ internal readonly record struct RouteAttributeData(
     public bool IgnoreStream { get; init; }
 
     /// <summary>
+    /// True when the route refuses a slot value of the wrong JSON type, whatever its body (<c>StrictMetadata</c>).
+    /// </summary>
+    public bool StrictMetadata { get; init; }
+
+    /// <summary>
     /// How the pipeline writes its own error answers (<c>LlmErrorResponses</c>: 0 the options' choice, 1 the wire
     /// format, 2 problem details, 3 the app's writer).
     /// </summary>
@@ -724,6 +729,7 @@ internal readonly record struct RouteAttributeData(
         var errorFormat = 0;
         var shared = false;
         var ignoreStream = false;
+        var strictMetadata = false;
         var errorResponses = 0;
         foreach (var named in attribute.NamedArguments)
         {
@@ -731,6 +737,7 @@ internal readonly record struct RouteAttributeData(
             {
                 case HandlerBinding.MetadataSlotModeArgument: shared = named.Value.Value is 1; break;
                 case "IgnoreStream": ignoreStream = named.Value.Value is true; break;
+                case "StrictMetadata": strictMetadata = named.Value.Value is true; break;
                 case "ErrorResponses": errorResponses = named.Value.Value is int responses ? responses : 0; break;
                 case HandlerBinding.MetadataSlotArgument: slot = named.Value.Value as string; break;
                 case "Operation": operation = named.Value.Value as string; break;
@@ -747,6 +754,7 @@ internal readonly record struct RouteAttributeData(
         {
             SharedSlot = shared,
             IgnoreStream = ignoreStream,
+            StrictMetadata = strictMetadata,
             ErrorResponses = errorResponses,
         };
     }

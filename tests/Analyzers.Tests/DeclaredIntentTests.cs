@@ -132,9 +132,18 @@ public sealed class DeclaredIntentTests
         }
         """;
 
+    /// <summary>A client's own mistake answered 4xx by design is no error answer for TLLM2004: without a declaration it
+    /// is TLLM2007's.</summary>
     [Fact]
-    public Task AnErrorAnsweredByHandInTheRoutesOwnCatchIsReported() => AnalyzerAsync(NotFound,
-        new DiagnosticResult("TLLM2004", DiagnosticSeverity.Info).WithLocation(0).WithMessage(SwallowedExceptionTests.Message("Contoso.ProfileNotFoundException")));
+    public Task AClientErrorAnsweredByHandInTheRoutesOwnCatchIsTLLM2007() => AnalyzerAsync(NotFound,
+        DiagnosticResult.CompilerWarning("TLLM2007").WithLocation(0)
+            .WithMessage(SwallowedExceptionTests.HandledMessage("Contoso.ProfileNotFoundException")));
+
+    [Fact]
+    public Task AServerErrorAnsweredByHandInTheRoutesOwnCatchIsReported() => AnalyzerAsync(
+        NotFound.Replace("Results.NotFound()", "Results.StatusCode(503)"),
+        DiagnosticResult.CompilerWarning("TLLM2004").WithLocation(0)
+            .WithMessage(SwallowedExceptionTests.Message("Contoso.ProfileNotFoundException")));
 
     [Theory]
     [InlineData("ProfileNotFoundException")]
@@ -217,7 +226,8 @@ public sealed class DeclaredIntentTests
 
     [Fact]
     public Task ReportThroughCallsAsksTLLM2004ForIt() => DeclaredAsync(Helper, "dotnet_code_quality.TLLM2004.report_through_calls = true",
-        new DiagnosticResult("TLLM2004", DiagnosticSeverity.Info).WithLocation(0).WithMessage(SwallowedExceptionTests.Message("System.IO.IOException") + HelperPath));
+        DiagnosticResult.CompilerWarning("TLLM2004").WithLocation(0)
+            .WithMessage(SwallowedExceptionTests.Message("System.IO.IOException") + HelperPath));
 
     [Fact]
     public Task FailureHandledByDesignSilencesTheMethodsCatches() => AnalyzerAsync(MatrixCellText(NotFound).Replace(
@@ -236,7 +246,7 @@ public sealed class DeclaredIntentTests
                 {|TLLM2004:catch|} (System.IO.IOException) { return Results.StatusCode(503); }
 
                 try { return Results.Text(await System.IO.File.ReadAllTextAsync(request.Model!)); }
-                {|TLLM2004:catch|} (UnauthorizedAccessException) { return Results.StatusCode(403); }
+                {|TLLM2004:catch|} (UnauthorizedAccessException) { return Results.StatusCode(500); }
             }
         }
         """,
@@ -252,7 +262,7 @@ public sealed class DeclaredIntentTests
                 catch (System.IO.IOException) { return Results.StatusCode(503); }
 
                 try { return Results.Text(await System.IO.File.ReadAllTextAsync(request.Model!)); }
-                catch (UnauthorizedAccessException) { return Results.StatusCode(403); }
+                catch (UnauthorizedAccessException) { return Results.StatusCode(500); }
             }
         }
         """,

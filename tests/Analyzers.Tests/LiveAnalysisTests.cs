@@ -91,7 +91,9 @@ public sealed class LiveAnalysisTests
             Assert.All(group, d => Assert.Equal($"https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/{d.Id}.md", d.HelpLinkUri));
         }
 
-        Assert.Equal(new[] { "TLLM2001", "TLLM2002", "TLLM2003", "TLLM2004", "TLLM2005", "TLLM2006", "TLLM2007" }, descriptors.Select(d => d.Id).Distinct().OrderBy(id => id));
+        Assert.Equal(
+            new[] { "TLLM2001", "TLLM2002", "TLLM2003", "TLLM2004", "TLLM2005", "TLLM2006", "TLLM2007", "TLLM2008" },
+            descriptors.Select(d => d.Id).Distinct().OrderBy(id => id));
         Assert.Single(descriptors, d => d.Id == "TLLM2005");
     }
 }

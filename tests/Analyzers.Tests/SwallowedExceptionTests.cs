@@ -221,8 +221,9 @@ public sealed class SwallowedExceptionTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static IResult Chat(ChatRequest request)
             {
-        #pragma warning disable TLLM2004 // a cache miss answers 404 by design
-                try { return Results.Ok(new Reply { Text = Cache.Get() }); } catch (InvalidOperationException) { return Results.NotFound(); }
+        #pragma warning disable TLLM2004 // a cache that is down answers 503 by design
+                try { return Results.Ok(new Reply { Text = Cache.Get() }); }
+                catch (InvalidOperationException) { return Results.StatusCode(503); }
         #pragma warning restore TLLM2004
             }
         }

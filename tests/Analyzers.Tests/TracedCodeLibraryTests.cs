@@ -130,6 +130,61 @@ public sealed class TracedCodeLibraryTests
         }
         """);
 
+    /// <summary>
+    /// Issue 78, item 2: an Infrastructure service sends through a named client that only the API project registers
+    /// with <c>AddTracedLlmAttempts()</c>, which Infrastructure's build cannot see.
+    /// </summary>
+    private const string Infrastructure = """
+        [assembly: TracedLlmCode]
+
+        namespace Contoso.Application;
+
+        public sealed class OpenRouterChatService(IHttpClientFactory factory)
+        {
+            public const string ClientName = "OpenRouter";
+
+            public async Task<string> CompleteAsync(string prompt, CancellationToken cancellationToken)
+            {
+                var client = factory.CreateClient(ClientName);
+                var url = "https://openrouter.ai/api/v1/chat/completions";
+                using var response = await {|#0:client.PostAsync(url, new StringContent(prompt), cancellationToken)|};
+                return await response.Content.ReadAsStringAsync(cancellationToken);
+            }
+        }
+        """;
+
+    /// <summary>The API project: it registers Infrastructure's client as attempts; its route calls it.</summary>
+    private const string RegisteringApi = """
+        using Microsoft.Extensions.DependencyInjection;
+
+        namespace Contoso.Api;
+
+        public sealed class ChatRequest { public string? Prompt { get; set; } }
+
+        public static class Routes
+        {
+            public static void Register(IServiceCollection services) =>
+                services.AddHttpClient(OpenRouterChatService.ClientName).AddTracedLlmAttempts();
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Task<string> Chat(ChatRequest request, OpenRouterChatService chat, CancellationToken token) =>
+                chat.CompleteAsync(request.Prompt!, token);
+        }
+        """;
+
+    [Fact]
+    public Task AnAttemptClientTheLibraryCannotSeeRegisteredIsDeclaredOnce() =>
+        RunAsync(RegisteringApi, Unmarked(Infrastructure), "dotnet_code_quality.TLLM2006.attempt_clients = OpenRouter");
+
+    [Fact]
+    public Task UndeclaredTheLibrarysSendThroughItIsReported() => RunAsync(
+        RegisteringApi,
+        Infrastructure,
+        editorConfig: null,
+        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(
+            UnscopedUpstreamCallTests.Message("HttpClient.PostAsync") + " (reached from traced code "
+            + "'OpenRouterChatService.CompleteAsync' through OpenRouterChatService.CompleteAsync)"));
+
     private static string Unmarked(string library) => library
         .Replace("{|#0:", string.Empty, System.StringComparison.Ordinal).Replace("{|#1:", string.Empty, System.StringComparison.Ordinal)
         .Replace("{|#2:", string.Empty, System.StringComparison.Ordinal).Replace("|}", string.Empty, System.StringComparison.Ordinal);
@@ -145,16 +200,29 @@ public sealed class TracedCodeLibraryTests
         }
         """;
 
-    private static Task RunAsync(string library, params DiagnosticResult[] expected) => RunAsync(Api, library, expected);
+    private static Task RunAsync(string library, params DiagnosticResult[] expected) =>
+        RunAsync(Api, library, null, expected);
 
-    /// <summary>The library as its own project, referenced by the API project with the route; diagnostics are expected in the library.</summary>
-    private static Task RunAsync(string api, string library, params DiagnosticResult[] expected)
+    private static Task RunAsync(string api, string library, params DiagnosticResult[] expected) =>
+        RunAsync(api, library, null, expected);
+
+    /// <summary>
+    /// The library as its own project, referenced by the API project with the route; diagnostics are expected in the
+    /// library. <paramref name="editorConfig"/>'s lines, when given, are the solution's <c>.editorconfig</c>.
+    /// </summary>
+    private static Task RunAsync(string api, string library, string? editorConfig, params DiagnosticResult[] expected)
     {
         var test = new TracedLlmTest<Microsoft.CodeAnalysis.Testing.EmptyCodeFixProvider> { TestCode = Usings + "using Contoso.Application;\n" + api };
         var project = test.TestState.AdditionalProjects["Contoso.Application"];
-        project.Sources.Add(("Application.cs", Usings + library));
+        project.Sources.Add(("/Application/Application.cs", Usings + library));
         project.AdditionalReferences.AddRange(Testing.TestReferences.All);
         test.TestState.AdditionalProjectReferences.Add("Contoso.Application");
+        if (editorConfig is not null)
+        {
+            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*.cs]\n" + editorConfig + "\n"));
+            project.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*.cs]\n" + editorConfig + "\n"));
+        }
+
         foreach (var result in expected)
         {
             test.ExpectedDiagnostics.Add(result.WithSeverity(Verify.DefaultSeverity(result.Id)));

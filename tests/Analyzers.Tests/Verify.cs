@@ -123,10 +123,16 @@ internal static class Verify
         DeclaredAsync(new[] { source }, System.Array.Empty<System.Reflection.Assembly>(), editorConfig, expected);
 
     /// <summary>Each diagnostic fixed one at a time, and all at once by Fix All in document, project and solution, give <paramref name="fixedSource"/>, which compiles and has no TLLM diagnostic left.</summary>
-    public static Task FixAsync<TFix>(string source, string fixedSource, string? equivalenceKey = null, int? fixAllIterations = null)
+    public static Task FixAsync<TFix>(string source, string fixedSource, string? equivalenceKey = null,
+        int? fixAllIterations = null, System.Reflection.Assembly[]? libraries = null)
         where TFix : CodeFixProvider, new()
     {
         var test = new TracedLlmTest<TFix> { TestCode = source, FixedCode = fixedSource, CodeActionEquivalenceKey = equivalenceKey };
+        foreach (var library in libraries ?? System.Array.Empty<System.Reflection.Assembly>())
+        {
+            test.TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(library.Location));
+        }
+
         if (fixAllIterations is { } iterations)
         {
             test.NumberOfFixAllIterations = iterations;

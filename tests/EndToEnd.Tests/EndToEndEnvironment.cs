@@ -52,11 +52,11 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
         // ci).
         using var manifest = JsonDocument.Parse(
             await File.ReadAllTextAsync(Path.Combine(NodeDirectory, "package.json")));
-        if (manifest.RootElement
-                .GetProperty("dependencies")
-                .EnumerateObject()
-                .Any(package => !File.Exists(Path.Combine(NodeDirectory, "node_modules", package.Name, "package.json")))
-        )
+        var missing = manifest.RootElement
+            .GetProperty("dependencies")
+            .EnumerateObject()
+            .Any(package => !File.Exists(Path.Combine(NodeDirectory, "node_modules", package.Name, "package.json")));
+        if (missing)
         {
             await ChildProcess.RunAsync(
                 "npm",

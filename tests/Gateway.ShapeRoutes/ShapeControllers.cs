@@ -28,6 +28,17 @@ public sealed class CompletionRequest
     public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
+/// <summary>A chat request as most apps' DTOs are: no stream flag, no metadata, nothing else bound.</summary>
+public sealed class PlainCompletionRequest
+{
+    [Required]
+    public string? Model { get; set; }
+
+    [Required]
+    [MinLength(1)]
+    public List<CompletionMessage>? Messages { get; set; }
+}
+
 public sealed class CompletionMessage
 {
     [Required]
@@ -71,6 +82,13 @@ public sealed class CompletionsController(ICompletionBackend backend) : Controll
     [TracedLlmRoute(IgnoreStream = true, MetadataSlot = MetadataSlots.None)]
     public Task<CompletionReply> Lenient(CompletionRequest request, LlmCall call) =>
         backend.CompleteAsync(request, call, call.CancellationToken);
+
+    /// <summary>POST /api/completions/plain: a DTO that never read "stream" or "metadata", its answers kept.</summary>
+    [HttpPost("plain")]
+    [TracedLlmRoute]
+    public Task<CompletionReply> Plain(PlainCompletionRequest request, LlmCall call) =>
+        backend.CompleteAsync(
+            new CompletionRequest { Model = request.Model, Messages = request.Messages }, call, call.CancellationToken);
 
     /// <summary>POST /v1/chat/completions: both stream modes from one action, in the OpenAI wire format.</summary>
     [HttpPost("/v1/chat/completions")]

@@ -126,8 +126,27 @@ public sealed class EmittedReaderTests
     [InlineData("""{"metadata":{"trace_metadata":[1]}}""", "'metadata.trace_metadata' must be an object, not an array.")]
     public void WrongShapesAreClientErrorsNamingTheKey(string body, string message)
     {
-        var exception = Assert.Throws<TargetInvocationException>(() => Read("Contoso_Gateway_Routes_Chat", body));
+        // Strict metadata: the route's request type has no 'metadata' member, so by default such values are left out.
+        var exception = Assert.Throws<TargetInvocationException>(
+            () => Read("Contoso_Gateway_Routes_Chat", body, strictMetadata: true));
         Assert.Equal(message, Assert.IsType<InvalidLlmRequestException>(exception.InnerException).Message);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","metadata":"x"}""", true)]
+    [InlineData("""{"model":"m","metadata":{"mask_input":"yes","trace_name":"t"}}""", false)]
+    [InlineData("""{"model":"m","metadata":{"trace_metadata":[1],"prompt":{"name":5},"trace_name":"t"}}""", false)]
+    public void ATypeThatNeverReadTheSlotLeavesAWrongTypedValueAsSent(string body, bool keptInBody)
+    {
+        var envelope = Read("Contoso_Gateway_Routes_Chat", body);
+
+        // A value that is not an object stays for the app, as the client sent it; a wrong-typed key is not read.
+        var upstream = Encoding.UTF8.GetString(envelope.UpstreamBody.Span);
+        Assert.Equal(keptInBody, upstream.Contains("metadata", StringComparison.Ordinal));
+        Assert.Equal(keptInBody ? null : "t", envelope.Metadata.TraceName);
+        Assert.False(envelope.Metadata.MaskInput);
+        Assert.Empty(envelope.Metadata.TraceMetadata);
+        Assert.Null(envelope.Metadata.PromptName);
     }
 
     [Theory]
@@ -252,11 +271,12 @@ public sealed class EmittedReaderTests
         Assert.Equal("""{"model":"m","metadata":{"user_id":"u"}}""", Encoding.UTF8.GetString(envelope.UpstreamBody.Span));
     }
 
-    private static RequestEnvelope Read(string route, string body, int maxMetadataBytes = 65536, Assembly? assembly = null)
+    private static RequestEnvelope Read(
+        string route, string body, int maxMetadataBytes = 65536, Assembly? assembly = null, bool strictMetadata = false)
     {
         var type = (assembly ?? Routes.Value).GetType("TracedLlm.Generated." + route, throwOnError: true)!;
         var read = type.GetMethod("ReadEnvelope", BindingFlags.NonPublic | BindingFlags.Static)!;
-        var options = new TracedLlmOptions { MaxMetadataBytes = maxMetadataBytes };
+        var options = new TracedLlmOptions { MaxMetadataBytes = maxMetadataBytes, StrictMetadata = strictMetadata };
         return (RequestEnvelope)read.Invoke(null, new object[] { new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(body)), options, RequestShape.Untyped })!;
     }
 }

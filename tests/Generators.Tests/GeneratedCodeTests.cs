@@ -43,15 +43,16 @@ public sealed class GeneratedCodeTests
                 new TracedRouteInfo("POST", "/v1/chat/completions", "metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Chat")
                 {
                     ResponseType = Contoso("ChatResponse"), StreamChunkType = Contoso("ChatChunk"),
+                    LenientMetadata = true,
                 },
                 new TracedRouteInfo("POST", "/v1/embeddings", "gateway_meta", WireFormat.Anthropic, "embeddings", "Contoso.Gateway.Routes.Embeddings"),
                 new TracedRouteInfo("POST", "/v1/messages", "litellm_metadata", WireFormat.Anthropic, "chat", "Contoso.Gateway.Routes.Messages")
                 {
-                    ResponseType = Contoso("ChatResponse"),
+                    ResponseType = Contoso("ChatResponse"), LenientMetadata = true,
                 },
                 new TracedRouteInfo("POST", "/v1/responses", "litellm_metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Responses")
                 {
-                    StreamChunkType = Contoso("ChatChunk"),
+                    StreamChunkType = Contoso("ChatChunk"), LenientMetadata = true,
                 },
             },
             routes.Select(r => r with { Parameters = Array.Empty<TracedRouteParameter>() }));
@@ -408,9 +409,13 @@ public sealed class GeneratedCodeTests
         Assert.Contains("await ResultStage.WriteAsync(call, response, resultTypeInfo).ConfigureAwait(false);", chat, StringComparison.Ordinal);
         Assert.DoesNotContain("RejectStreaming", chat, StringComparison.Ordinal);
 
-        // An IResult handler (a relay's shape) serves both modes too; a typed one refuses streams.
+        // An IResult handler (a relay's shape) serves both modes too; a typed one whose type never read
+        // "stream" answers it with its JSON, as the app did.
         Assert.DoesNotContain("RejectStreaming", run.Source("Contoso_OneHandler_Routes_Responses.g.cs"), StringComparison.Ordinal);
-        Assert.Contains("PreCallStage.RejectStreaming(call);", run.Source("Contoso_OneHandler_Routes_Embeddings.g.cs"), StringComparison.Ordinal);
+        var embeddings = run.Source("Contoso_OneHandler_Routes_Embeddings.g.cs");
+        Assert.DoesNotContain("RejectStreaming", embeddings, StringComparison.Ordinal);
+        const string Answered = "which answers a body asking for a stream with JSON (its body type has no 'stream')";
+        Assert.Contains(Answered, embeddings, StringComparison.Ordinal);
 
         var assembly = Load(run.Output);
         var manifest = (string)assembly.GetType("TracedLlm.Generated.TracedLlmRouteTable")!.GetField("ManifestJson")!.GetValue(null)!;
@@ -419,7 +424,7 @@ public sealed class GeneratedCodeTests
         Assert.Equal("handler", streaming["/v1/chat/completions"]);
         Assert.Equal("handler", streaming["/v1/messages"]);
         Assert.Equal("handler", streaming["/v1/responses"]);
-        Assert.Equal("refused", streaming["/v1/embeddings"]);
+        Assert.Equal("ignored", streaming["/v1/embeddings"]);
 
         var routes = (System.Collections.Generic.IReadOnlyList<TracedRouteInfo>)assembly.GetType("TracedLlm.Generated.TracedLlmRouteTable")!.GetProperty("Routes")!.GetValue(null)!;
         var chatRoute = routes.Single(r => r.Pattern == "/v1/chat/completions");
@@ -471,8 +476,9 @@ public sealed class GeneratedCodeTests
         Assert.Equal(traced.GetParameters().Select(p => p.ParameterType), actions["Relay"].ParameterTypes);
         Assert.Equal(controller, actions["Relay"].Controller);
 
-        // A typed action refuses a stream unless it ignores the flag; one that writes its own result or an LlmResult does not.
-        Assert.True(actions["Complete"].RefusesStream);
+        // A typed action whose type never read "stream" answers it with JSON; one that writes its own result, or an
+        // LlmResult, streams.
+        Assert.False(actions["Complete"].RefusesStream);
         Assert.False(actions["CreateAsync"].RefusesStream);
         Assert.False(actions["Relay"].RefusesStream);
         Assert.False(actions["Messages"].RefusesStream);

@@ -19,8 +19,9 @@ namespace TracedLlm.Generators.Tests;
 /// member nothing generated names is surface the runtime keeps for itself: it should be internal. The public
 /// side is read from the tracked PublicAPI files. The generated side is what the generated code of every
 /// snapshot scenario binds to (calls, types in their signatures, constructors, overrides, so a name in a
-/// comment does not count), plus the "Type.Member" text of the emitter's string literals, which covers the
-/// branches no scenario takes. A doc counts when it shows "Type.Member".
+/// comment does not count), plus the text of the emitter's string literals, which covers the branches no scenario
+/// takes: "Type.Member", and "Member = " opening an object initializer's line (<c>RefusesStream = true,</c>), which
+/// names that member of each type that has it. A doc counts when it shows "Type.Member".
 /// </remarks>
 public sealed partial class PipelineSurfaceTests
 {
@@ -60,6 +61,7 @@ public sealed partial class PipelineSurfaceTests
         Assert.All(everyRoute, member => Assert.Contains(member, Generated.Value));
         Assert.Contains("TracedActionTableAttribute.Actions", Generated.Value);
         Assert.Contains("ParameterStage.ParseOrNull", NamedByEmitterStrings(Root, Public.Value));
+        Assert.Contains("TracedAction.RefusesStream", NamedByEmitterStrings(Root, Public.Value));
     }
 
     /// <summary>"Type" or "Type.Member" for each public entry of the namespace in the PublicAPI files.</summary>
@@ -181,18 +183,27 @@ public sealed partial class PipelineSurfaceTests
 
     private static bool InNamespace(ITypeSymbol type) => type.ContainingNamespace?.ToDisplayString() == Namespace;
 
-    /// <summary>"Type.Member" in the string literals of the generator's source: the text it emits.</summary>
+    /// <summary>The members the string literals of the generator's source name: the text it emits.</summary>
     private static HashSet<string> NamedByEmitterStrings(string root, IReadOnlySet<string> members)
     {
         var types = members.Where(member => !member.Contains('.', StringComparison.Ordinal)).ToHashSet();
-        return Directory.EnumerateFiles(Path.Combine(root, "src", "Generators"), "*.cs", SearchOption.TopDirectoryOnly)
+        var literals = Directory
+            .EnumerateFiles(Path.Combine(root, "src", "Generators"), "*.cs", SearchOption.TopDirectoryOnly)
             .SelectMany(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path)).GetRoot().DescendantTokens())
             .Where(token => token.Kind() is SyntaxKind.StringLiteralToken or SyntaxKind.InterpolatedStringTextToken
                 or SyntaxKind.SingleLineRawStringLiteralToken or SyntaxKind.MultiLineRawStringLiteralToken)
-            .SelectMany(token => QualifiedName().Matches(token.Text))
+            .Select(token => token.Text)
+            .ToList();
+        var qualified = literals
+            .SelectMany(text => QualifiedName().Matches(text))
             .Where(match => types.Contains(match.Groups["type"].Value))
-            .Select(match => Key(match.Groups["type"].Value, match.Groups["member"].Value))
-            .ToHashSet(StringComparer.Ordinal);
+            .Select(match => Key(match.Groups["type"].Value, match.Groups["member"].Value));
+        var initialized = literals
+            .Select(text => InitializerLine().Match(text))
+            .Where(match => match.Success)
+            .SelectMany(match => types.Select(type => Key(type, match.Groups["member"].Value)))
+            .Where(members.Contains);
+        return qualified.Concat(initialized).ToHashSet(StringComparer.Ordinal);
     }
 
     private static string Key(string type, string? member) => member is null ? type : $"{type}.{member}";
@@ -220,6 +231,10 @@ public sealed partial class PipelineSurfaceTests
 
     [GeneratedRegex(@"\b(?<type>[A-Z]\w*)\.(?<member>[A-Z]\w*)")]
     private static partial Regex QualifiedName();
+
+    // A literal (its quote included) or an interpolation's text that opens an object initializer's line.
+    [GeneratedRegex(@"^""?(?<member>[A-Z]\w*) = ")]
+    private static partial Regex InitializerLine();
 
     [GeneratedRegex("<[^>]*>")]
     private static partial Regex TypeArguments();

@@ -64,6 +64,14 @@ internal sealed class SpanCollector : IDisposable
         return new SpanTree(Stopped.Where(s => s.TraceId == server.TraceId).ToList(), server);
     }
 
+    /// <summary>The spans of the trace <paramref name="traceId"/> once its server span has stopped.</summary>
+    public async Task<SpanTree> TraceAsync(ActivityTraceId traceId)
+    {
+        var server = await WaitForAsync(
+            spans => spans.SingleOrDefault(s => s.TraceId == traceId && s.DisplayName == SpanNames.Server));
+        return new SpanTree(Stopped.Where(s => s.TraceId == traceId).ToList(), server);
+    }
+
     /// <summary>
     /// Waits until <paramref name="select"/> finds something among the stopped spans (server spans stop after the
     /// response is written).
@@ -72,8 +80,8 @@ internal sealed class SpanCollector : IDisposable
         where T : class
     {
         T? found = null;
-        if (await Eventually.TryAsync(() => (found = select(Stopped)) is not null, TimeSpan.FromMilliseconds(timeoutMs))
-        )
+        var timeout = TimeSpan.FromMilliseconds(timeoutMs);
+        if (await Eventually.TryAsync(() => (found = select(Stopped)) is not null, timeout))
         {
             return found!;
         }

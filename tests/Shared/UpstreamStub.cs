@@ -153,16 +153,14 @@ internal sealed class UpstreamStub : IAsyncDisposable
         Interlocked.Increment(ref _calls);
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
-        Received.Enqueue(
-            new UpstreamRequest(
-                context.Request.Path,
-                context.Request.Headers.ToDictionary(
-                    h => h.Key,
-                    h => h.Value.ToString(),
-                    StringComparer.OrdinalIgnoreCase),
-                body));
-        var streaming =
-            body.Contains("\"stream\":true", StringComparison.Ordinal)
+        var headers = context.Request.Headers.ToDictionary(
+            h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var received = new UpstreamRequest(context.Request.Path, headers, body);
+        Received.Enqueue(received);
+
+        // A reply that reads the request (one that checks it as a provider does) finds it here: the body is read.
+        context.Items[typeof(UpstreamRequest)] = received;
+        var streaming = body.Contains("\"stream\":true", StringComparison.Ordinal)
             || body.Contains("\"stream\": true", StringComparison.Ordinal);
         var reply = _script.TryDequeue(out var scripted)
             ? scripted

@@ -32,6 +32,13 @@ internal static class DiagnosticDescriptors
     private const string HandledMessage = "This catch goes on without '{0}' in traced code: the failure reaches no span or failure logger; record it (LlmCall.RecordHandledFailure or a failure logger), rethrow, or declare it handled by design{1}";
     private const string HandledDescription = "Off by default. A catch in traced code that neither throws nor reports the exception and goes on without it (logs and continues, returns a fallback value or a success answer, skips an item, cleans up) leaves no trace of the failure in the spans. Whether that is a designed skip or fallback is intent code cannot show: on unseen code most such catches were judged designed. TLLM2004 reports the catches that answer the request with an error or give up on an upstream call.";
 
+    private const string UnthrownTitle = "Upstream failure answered without the failure path";
+    private const string UnthrownMessage = "{0}, and {1}: no exception carries the failure, so no span, failure logger "
+        + "or error format sees it; throw (an UpstreamException) or record it (LlmCall.RecordHandledFailure){2}";
+    private const string UnthrownDescription = "An upstream failure that never throws (YARP's ForwarderError, a "
+        + "model call's failing status, an OpenAI run or response that ended failed, a stream cut short) answered by "
+        + "hand or as a success leaves a trace that says the request succeeded.";
+
     private const string UpstreamTitle = "Upstream call outside an attempt scope";
     private const string UpstreamMessage = "{0} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt{1}";
     private const string UpstreamDescription = "Every upstream call of traced code belongs to an attempt: one raw_gen_ai_request span per attempt, retry and fallback.";
@@ -45,13 +52,11 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor SpanLifecycle = Create(DiagnosticIds.SpanLifecycle, SpanTitle, "{0}{1}", SpanDescription, compilationEnd: false);
     public static readonly DiagnosticDescriptor SpanLifecycleThroughCalls = Create(DiagnosticIds.SpanLifecycle, SpanTitle, "{0}{1}", SpanDescription, compilationEnd: true);
 
-    /// <summary>
-    /// TLLM2004, a suggestion (Info) by default: on four fresh sets of unseen code, 38 of its 96 findings were judged false
-    /// by both readers (50.9 % in a route's own handler), far above the 10 % a warning on by default must keep
-    /// (bench/analyzers-wide/judged-2026-11-28-fresh.md). A team raises it with <c>dotnet_diagnostic.TLLM2004.severity</c>.
-    /// </summary>
-    public static readonly DiagnosticDescriptor SwallowedException = Create(DiagnosticIds.SwallowedException, SwallowTitle, SwallowMessage, SwallowDescription, compilationEnd: false, severity: DiagnosticSeverity.Info);
-    public static readonly DiagnosticDescriptor SwallowedExceptionThroughCalls = Create(DiagnosticIds.SwallowedException, SwallowTitle, SwallowMessage, SwallowDescription, compilationEnd: true, severity: DiagnosticSeverity.Info);
+    /// <summary>TLLM2004, a warning: its measured rate is on docs/diagnostics/TLLM2004.md.</summary>
+    public static readonly DiagnosticDescriptor SwallowedException =
+        Create(DiagnosticIds.SwallowedException, SwallowTitle, SwallowMessage, SwallowDescription, false);
+    public static readonly DiagnosticDescriptor SwallowedExceptionThroughCalls =
+        Create(DiagnosticIds.SwallowedException, SwallowTitle, SwallowMessage, SwallowDescription, true);
 
     /// <summary>TLLM2007, off by default: whether a catch is TLLM2004's may need other methods' bodies, so it is reported at the end of the compilation.</summary>
     public static readonly DiagnosticDescriptor HandledWithoutRecordThroughCalls = Create(DiagnosticIds.HandledWithoutRecord, HandledTitle, HandledMessage, HandledDescription, compilationEnd: true, enabledByDefault: false);
@@ -59,12 +64,30 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnscopedUpstreamCall = Create(DiagnosticIds.UnscopedUpstreamCall, UpstreamTitle, UpstreamMessage, UpstreamDescription, compilationEnd: false);
     public static readonly DiagnosticDescriptor UnscopedUpstreamCallThroughCalls = Create(DiagnosticIds.UnscopedUpstreamCall, UpstreamTitle, UpstreamMessage, UpstreamDescription, compilationEnd: true);
 
+    public static readonly DiagnosticDescriptor UnthrownFailure =
+        Create(DiagnosticIds.UnthrownFailure, UnthrownTitle, UnthrownMessage, UnthrownDescription, false);
+    public static readonly DiagnosticDescriptor UnthrownFailureThroughCalls =
+        Create(DiagnosticIds.UnthrownFailure, UnthrownTitle, UnthrownMessage, UnthrownDescription, true);
+
     /// <summary>TLLM2005; its message (<see cref="SlotCollisionAnalyzer"/>) names a typed body's own property, or says what an untyped body's slot takes.</summary>
     public static readonly DiagnosticDescriptor SlotCollision = Create(
         DiagnosticIds.SlotCollision,
         "Request type has its own metadata property on a 'metadata' slot route",
         "{0}",
         "When the provider's own body has a 'metadata' field, gateway metadata in the same slot collides with it; such routes use 'litellm_metadata', or share the slot (MetadataSlotMode.Shared).",
+        compilationEnd: false);
+
+    /// <summary>
+    /// TLLM2009 (<see cref="StreamRefusalAnalyzer"/>): a pipeline default that still changes an app's answer.
+    /// </summary>
+    public static readonly DiagnosticDescriptor StreamRefused = Create(
+        DiagnosticIds.StreamRefused,
+        "Traced route refuses \"stream\": true, which its app answered",
+        "Route '{0}' answers a body that says \"stream\": true with 400, which the app did not before adoption: "
+            + "its handler answers JSON only, and {1}; "
+            + "set IgnoreStream = true to answer such a body with the handler's JSON",
+        "A traced route whose handler answers JSON only refuses a body asking for a stream when its body is untyped "
+            + "or its type reads 'stream': a change of answer clients see, named at the attribute with its opt-out.",
         compilationEnd: false);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string description, bool compilationEnd, bool enabledByDefault = true, DiagnosticSeverity severity = DiagnosticSeverity.Warning) => new(

@@ -30,6 +30,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
     private static readonly IFactCollector[] Collectors =
     {
         new CallCollector(), new KeyCollector(), new ThrowCollector(), new SpanCollector(), new SwallowCollector(), new UpstreamCollector(),
+        new UnthrownFailureCollector(),
     };
 
     /// <inheritdoc />
@@ -44,6 +45,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SwallowedExceptionThroughCalls,
         DiagnosticDescriptors.HandledWithoutRecordThroughCalls,
         DiagnosticDescriptors.UnscopedUpstreamCall,
+        DiagnosticDescriptors.UnthrownFailure,
+        DiagnosticDescriptors.UnthrownFailureThroughCalls,
         DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls);
 
     /// <inheritdoc />
@@ -178,7 +181,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
             LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycle, context.ReportDiagnostic);
             LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, null, context.ReportDiagnostic, created: null);
-            LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCall, context.ReportDiagnostic);
+            LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailure, context.ReportDiagnostic);
+            UpstreamCallRule.ReportWhileTyping(
+                facts, DiagnosticDescriptors.UnscopedUpstreamCall, context.ReportDiagnostic);
         }
 
         public void ReportThroughCalls(System.Action<Diagnostic> report, CancellationToken cancellationToken)
@@ -259,16 +264,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return result;
             }
 
-            // The clients the route's own attempts send through, and the methods they run: a send outside an attempt through
-            // the same client, or in such a method on another path, is a model call too.
-            var attemptClients = new HashSet<string>(_methods.Values.SelectMany(f => f.AttemptClients), System.StringComparer.Ordinal);
-            foreach (var pair in _methods.Where(pair => graph.ReachedInsideAttempts(pair.Key)))
-            {
-                attemptClients.UnionWith(pair.Value.UnscopedUpstreamCalls.Select(u => u.Client).OfType<string>());
-            }
-
-            System.Func<UpstreamCallSite, bool> SettledIn(ISymbol method) => site =>
-                site.Evident || graph.ReachedInsideAttempts(method) || (site.Client is not null && attemptClients.Contains(site.Client));
+            var upstream = new UpstreamCallRule(_facts, _methods, graph, CallsOf, cancellationToken);
 
             // A catch that answers the request through a method of source, and one that gives up on a model call: a method it calls
             // makes one (its sends the code shows are model calls, or sends through the attempts' clients, or attempts of its own), a
@@ -298,7 +294,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 foreach (var target in _facts.Implementations(method, cancellationToken).Prepend(method))
                 {
                     reaches |= _methods.TryGetValue(target, out var reached)
-                        && (reached.AttemptClients.Count > 0 || reached.UnscopedUpstreamCalls.Any(SettledIn(target))
+                        && (reached.AttemptClients.Count > 0
+                            || reached.UnscopedUpstreamCalls.Any(site => upstream.IsModelCall(target, site))
                             || reached.Calls.Any(call => call.Callee is IMethodSymbol callee && ReachesModel(callee, depth + 1)));
                 }
 
@@ -307,7 +304,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             }
 
             bool GivesUpModel(SwallowSite swallow) =>
-                swallow.GivenUpClients.Any(attemptClients.Contains) || swallow.GivenUp.Any(method => ReachesModel(method, 1));
+                swallow.GivenUpClients.Any(upstream.AttemptClients.Contains)
+                || swallow.GivenUp.Any(method => ReachesModel(method, 1));
 
             // The exception types of source that code creates, for the catches of types only the compilation can create.
             var created = SwallowCollector.CreatedWithBases(_methods.Values);
@@ -359,7 +357,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     // A root's catches of types only the compilation can create, and of tries quiet but through dispatch, waited for the end of it.
                     LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
                         rootAtEnd: true, answers: Answers, givesUpModel: GivesUpModel, holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
-                    LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report, SettledIn(symbol), onlyUnsettled: true);
+                    upstream.Report(symbol, facts, root: true,
+                        DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);
                     continue;
                 }
 
@@ -382,9 +381,15 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
                     CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers, givesUpModel: GivesUpModel,
                     holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path, intent: _facts.Intent);
+                if (!Detached(symbol))
+                {
+                    LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path);
+                }
+
                 if (graph.ReachedOutsideAttempts(symbol))
                 {
-                    LocalRules.ReportUpstreamCalls(facts, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report, SettledIn(symbol), graph.PathTo(symbol, outsideAttempt: true));
+                    upstream.Report(symbol, facts, root: false,
+                        DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);
                 }
             }
 

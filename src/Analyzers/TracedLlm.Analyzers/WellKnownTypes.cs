@@ -70,8 +70,12 @@ internal sealed class WellKnownTypes
         HttpForwarder = Get("Yarp.ReverseProxy.Forwarder.IHttpForwarder");
         AiService = Get("Microsoft.SemanticKernel.Services.IAIService");
         ClientResult = Get("System.ClientModel.ClientResult");
-        CollectionResult = Get("System.ClientModel.CollectionResult");
-        AsyncCollectionResult = Get("System.ClientModel.AsyncCollectionResult");
+        // System.ClientModel 1.2 on: CollectionResult<T>'s untyped bases are in Primitives (GetMessages gives one).
+        CollectionResult = Get("System.ClientModel.Primitives.CollectionResult")
+            ?? Get("System.ClientModel.CollectionResult");
+        AsyncCollectionResult = Get("System.ClientModel.Primitives.AsyncCollectionResult")
+            ?? Get("System.ClientModel.AsyncCollectionResult");
+        AsyncStreamingResult = Get("System.ClientModel.AsyncStreamingResult`1");
         ValueTaskOfT = Get("System.Threading.Tasks.ValueTask`1");
         TaskOfT = Get("System.Threading.Tasks.Task`1");
         AsyncEnumerable = Get("System.Collections.Generic.IAsyncEnumerable`1");
@@ -103,7 +107,6 @@ internal sealed class WellKnownTypes
         AsyncDisposable = Get("System.IAsyncDisposable");
         HttpRequestMessage = Get("System.Net.Http.HttpRequestMessage");
         HttpIOException = Get("System.Net.Http.HttpIOException");
-        DbUpdateException = Get("Microsoft.EntityFrameworkCore.DbUpdateException");
     }
 
     public INamedTypeSymbol? RouteAttribute { get; }
@@ -167,6 +170,9 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? ClientResult { get; }
     public INamedTypeSymbol? CollectionResult { get; }
     public INamedTypeSymbol? AsyncCollectionResult { get; }
+
+    /// <summary>What a streaming call of OpenAI's Responses API gives (<c>CreateResponseStreamingAsync</c>).</summary>
+    public INamedTypeSymbol? AsyncStreamingResult { get; }
     public INamedTypeSymbol? ValueTaskOfT { get; }
     public INamedTypeSymbol? TaskOfT { get; }
     public INamedTypeSymbol? AsyncEnumerable { get; }
@@ -190,8 +196,6 @@ internal sealed class WellKnownTypes
     /// <summary><c>System.Net.Http.HttpIOException</c> (.NET 8+): an HTTP body that ended early or broke on the way.</summary>
     public INamedTypeSymbol? HttpIOException { get; }
 
-    /// <summary>EF Core's <c>DbUpdateException</c>, what a failed save throws (<c>DbUpdateConcurrencyException</c> derives from it).</summary>
-    public INamedTypeSymbol? DbUpdateException { get; }
 
     /// <summary><c>Microsoft.AspNetCore.Http.HttpResponse</c>: what a handler writes the request's answer to.</summary>
     public INamedTypeSymbol? HttpResponse { get; }
@@ -456,7 +460,8 @@ internal sealed class WellKnownTypes
     private bool IsClientModelResult(ITypeSymbol type) =>
         (ClientResult is not null && DerivesFrom(type, ClientResult))
         || (CollectionResult is not null && DerivesFrom(type, CollectionResult))
-        || (AsyncCollectionResult is not null && DerivesFrom(type, AsyncCollectionResult));
+        || (AsyncCollectionResult is not null && DerivesFrom(type, AsyncCollectionResult))
+        || (AsyncStreamingResult is not null && DerivesFrom(type, AsyncStreamingResult));
 
     /// <summary>The type is in <c>first.second</c> or a namespace below it.</summary>
     private static bool IsInNamespace(ITypeSymbol type, string first, string second)

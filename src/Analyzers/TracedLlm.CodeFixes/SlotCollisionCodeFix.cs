@@ -31,14 +31,6 @@ public sealed class SlotCollisionCodeFix : TracedLlmCodeFix
     private static AttributeSyntax WithLiteLlmSlot(AttributeSyntax attribute)
     {
         var value = SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal("litellm_metadata"));
-        var arguments = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
-        var existing = arguments.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == SlotArgument);
-        if (existing is not null)
-        {
-            return attribute.WithArgumentList(arguments.ReplaceNode(existing, existing.WithExpression(value.WithTriviaFrom(existing.Expression))));
-        }
-
-        var named = SyntaxFactory.AttributeArgument(SyntaxFactory.NameEquals(SyntaxFactory.IdentifierName(SlotArgument)), nameColon: null, value);
-        return attribute.WithArgumentList(arguments.AddArguments(named));
+        return WithNamedArgument(attribute, SlotArgument, value);
     }
 }

@@ -1,11 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.CodeFixes;
 
@@ -57,6 +60,22 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
     private protected static Task<IReadOnlyList<SyntaxEdit>> None() => Task.FromResult<IReadOnlyList<SyntaxEdit>>(Array.Empty<SyntaxEdit>());
 
     private protected static Task<IReadOnlyList<SyntaxEdit>> One(SyntaxEdit edit) => Task.FromResult<IReadOnlyList<SyntaxEdit>>(new[] { edit });
+
+    /// <summary>The attribute with its named argument <paramref name="name"/> set to <paramref name="value"/>.</summary>
+    private protected static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name, ExpressionSyntax value)
+    {
+        var arguments = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
+        var existing = arguments.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
+        if (existing is not null)
+        {
+            var replaced = existing.WithExpression(value.WithTriviaFrom(existing.Expression));
+            return attribute.WithArgumentList(arguments.ReplaceNode(existing, replaced));
+        }
+
+        var equals = SyntaxFactory.NameEquals(SyntaxFactory.IdentifierName(name));
+        var named = SyntaxFactory.AttributeArgument(equals, nameColon: null, value);
+        return attribute.WithArgumentList(arguments.AddArguments(named));
+    }
 
     /// <summary>Applies edits to the solution: per document, every edited node is replaced at once, inner edits inside outer ones.</summary>
     internal static async Task<Solution> ApplyAsync(Solution solution, IEnumerable<SyntaxEdit> edits, CancellationToken cancellationToken)

@@ -20,7 +20,13 @@ internal sealed class TracedLlmFixAllProvider : FixAllProvider
     public static readonly TracedLlmFixAllProvider Instance = new();
 
     private static readonly ImmutableArray<TracedLlmCodeFix> Fixes = ImmutableArray.Create<TracedLlmCodeFix>(
-        new SlotMismatchCodeFix(), new FailurePathCodeFix(), new SpanLifecycleCodeFix(), new SwallowedExceptionCodeFix(), new SlotCollisionCodeFix());
+        new SlotMismatchCodeFix(),
+        new FailurePathCodeFix(),
+        new SpanLifecycleCodeFix(),
+        new SwallowedExceptionCodeFix(),
+        new SlotCollisionCodeFix(),
+        new StreamRefusalCodeFix(),
+        new UnthrownFailureCodeFix());
 
     public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() =>
         new[] { FixAllScope.Document, FixAllScope.Project, FixAllScope.Solution };

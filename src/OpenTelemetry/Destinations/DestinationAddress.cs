@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net.Http;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace TracedLlm;
@@ -24,6 +25,7 @@ internal readonly record struct DestinationAddress(Uri Endpoint, (string Name, s
     private static readonly string[] Reserved = { "Content-Type", "Content-Length", "User-Agent", "Content-Encoding", "Host" };
 
     /// <summary>The address of <paramref name="options"/>, or why there is none (one sentence naming the setting, never a value).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryCreate(TraceDestinationOptions options, out DestinationAddress address, out string? problem)
     {
         address = default;
@@ -94,6 +96,7 @@ internal readonly record struct DestinationAddress(Uri Endpoint, (string Name, s
     /// (the whole string percent-decoded, then split): each name a valid HTTP header name, given once,
     /// none of the headers the exporter sets itself. The problem never quotes a value.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseHeaders(string? text, out List<(string Name, string Value)> headers, out string? problem)
     {
         headers = new List<(string, string)>();

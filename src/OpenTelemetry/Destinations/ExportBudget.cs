@@ -3,31 +3,44 @@ using System.Threading;
 namespace TracedLlm;
 
 /// <summary>
-/// The bytes all of a router's destinations may hold together in one of the export's bounds (spans
-/// queued, batches waiting to be delivered): each destination is held to its own share of it, and
-/// all of them together to the whole, except that each may always hold a reserve of its own, so a
-/// destination whose backend hangs or refuses can take from the others at most what lies beyond
-/// their reserves. The bound is then the configured total plus a reserve per open destination.
+/// The bytes a router's channels may hold together in one of the export's bounds, each within its
+/// share.
 /// </summary>
+/// <remarks>
+/// The bounds: spans queued, batches waiting to be delivered. Each channel may always hold a reserve of
+/// its own, so one whose backend hangs or refuses can take from the others at most what lies beyond
+/// their reserves. The reserves together are at most the total (a reserve is the total divided among
+/// the configured channels, when that is less than two batches), so the bound is at most twice the
+/// configured total, whatever the number of channels.
+/// </remarks>
 internal sealed class ExportBudget
 {
     private long _used;
+    private long _reserve;
 
     public ExportBudget(long total, long reserve)
     {
         Total = total;
-        Reserve = reserve;
+        _reserve = reserve;
     }
 
     public long Total { get; }
 
-    /// <summary>What each destination may hold whatever the others do.</summary>
-    public long Reserve { get; }
+    /// <summary>What each channel may hold whatever the others do (a reload may change it).</summary>
+    public long Reserve
+    {
+        get => Interlocked.Read(ref _reserve);
+        set => Interlocked.Exchange(ref _reserve, value);
+    }
 
     /// <summary>The bytes held now, by every destination.</summary>
     public long Used => Interlocked.Read(ref _used);
 
-    /// <summary>Takes <paramref name="bytes"/> for a destination that would then hold <paramref name="heldAfter"/>; false (nothing taken) when the total has no room and the destination is past its reserve.</summary>
+    /// <summary>
+    /// Takes <paramref name="bytes"/> for a destination that would then hold <paramref
+    /// name="heldAfter"/>; false (nothing taken) when the total has no room and the destination is past
+    /// its reserve.
+    /// </summary>
     public bool TryTake(long bytes, long heldAfter)
     {
         if (heldAfter <= Reserve)

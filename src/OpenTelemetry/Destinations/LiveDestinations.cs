@@ -8,44 +8,53 @@ using System.Threading.Tasks;
 
 namespace TracedLlm;
 
-/// <summary>
-/// The destinations a router has open, at most <see cref="TraceRoutingOptions.MaxLiveDestinations"/>:
-/// one is opened when a span first needs it, closed when it has been idle for
-/// <see cref="TraceRoutingOptions.IdleTimeout"/>, when the limit needs its place (the one used
-/// longest ago), or when a reload changes or removes it; a closed destination delivers its queue
-/// within its shut-down bound, in the background. So the memory and threads of the export are
-/// bounded by configuration, never by how many teams ever called.
-/// </summary>
+/// <summary>The channels a router has open, at most <see cref="TraceRoutingOptions.MaxLiveDestinations"/>.</summary>
+/// <remarks>
+/// A <see cref="DestinationChannel"/> per endpoint and credentials, whatever the number of
+/// destinations sending there: the export's memory follows the configuration, never the number of
+/// teams that ever called. A channel opens when a span first needs it, and closes when it has been idle for
+/// <see cref="TraceRoutingOptions.IdleTimeout"/>, when the limit needs room (the sixteenth used
+/// longest ago, at once: one sort for many openings), or when a reload leaves no destination sending
+/// to it. Closing waits for nothing: the channel refuses spans from then on (the router queues them
+/// where the destination opens again), the shared export thread seals what it holds, its sends finish
+/// on their own, and a sweep lets it go once they have (or once its shut-down bound has passed). So a
+/// reopening costs a few small objects, never a thread nor a wait: the serializer, the HTTP handler
+/// and its connection pools, the HTTP clients and the batch buffers are the router's
+/// (bench/results/2026-11-29-destinations-scale.md).
+/// </remarks>
 internal sealed class LiveDestinations : IDisposable
 {
+    private static readonly TimeSpan SweepSoon = TimeSpan.FromMilliseconds(100);
+
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, RoutedDestination> _open = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<Task> _closing = new();
-    private readonly SharedSerializer _serializer;
-    private readonly SocketsHttpHandler _handler;
+    private readonly Dictionary<ChannelKey, DestinationChannel> _open = new();
+    private readonly List<DestinationChannel> _closing = new();
+    private readonly ChannelResources _shared;
     private readonly Func<ExportQueueOptions> _queue;
-    private readonly (ExportBudget Queue, ExportBudget Buffer) _budgets;
-    private readonly Action<string> _warn;
-    private readonly Timer _idleTimer;
+    private readonly Timer _timer;
     private int _maxLive;
     private TimeSpan _idleTimeout;
+    private long _lastIdleCheck;
+    private bool _sweepScheduled;
     private bool _stopped;
 
-    public LiveDestinations(SharedSerializer serializer, Func<ExportQueueOptions> queue, (ExportBudget Queue, ExportBudget Buffer) budgets, Action<string> warn, int maxLive, TimeSpan idleTimeout)
+    public LiveDestinations(
+        SharedSerializer serializer,
+        Func<ExportQueueOptions> queue,
+        (ExportBudget Queue, ExportBudget Buffer) budgets,
+        Action<string> warn,
+        int maxLive,
+        TimeSpan idleTimeout)
     {
-        _serializer = serializer;
+        _shared = new ChannelResources(serializer, budgets, warn);
         _queue = queue;
-        _budgets = budgets;
-        _warn = warn;
         (_maxLive, _idleTimeout) = (maxLive, idleTimeout);
-
-        // One connection pool for every destination (a pool per backend address inside it); no
-        // redirect is followed, as OpenTelemetry's own client follows none.
-        _handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) };
-        _idleTimer = new Timer(static state => ((LiveDestinations)state!).CloseIdle(), this, IdleCheck(idleTimeout), IdleCheck(idleTimeout));
+        _lastIdleCheck = Stopwatch.GetTimestamp();
+        var check = IdleCheck(idleTimeout);
+        _timer = new Timer(static state => ((LiveDestinations)state!).OnTimer(), this, check, check);
     }
 
-    /// <summary>How many are open now.</summary>
+    /// <summary>How many channels are open now.</summary>
     public int Count
     {
         get
@@ -57,27 +66,29 @@ internal sealed class LiveDestinations : IDisposable
         }
     }
 
-    /// <summary>The open destinations' names (for tests and the start-up report).</summary>
+    /// <summary>The open channels' names (each its first destination's), for tests and the start-up report.</summary>
     public IReadOnlyList<string> Names
     {
         get
         {
             lock (_gate)
             {
-                return _open.Keys.ToList();
+                return _open.Keys.Select(k => k.Name).ToList();
             }
         }
     }
 
-    /// <summary>The bytes every open destination holds together: spans queued (estimated) and batches buffered (as held).</summary>
-    public (long Queued, long Buffered) Held => (_budgets.Queue.Used, _budgets.Buffer.Used);
+    /// <summary>The bytes all channels hold together: spans queued (estimated), batches buffered (as held).</summary>
+    public (long Queued, long Buffered) Held => (_shared.Budgets.Queue.Used, _shared.Budgets.Buffer.Used);
 
-    /// <summary>The batches an open destination holds in memory now (bytes), by name; 0 when it is not open.</summary>
+    /// <summary>The bytes of batches the open channel named <paramref name="name"/> holds now; 0 for none.</summary>
     public long BufferedBytes(string name)
     {
         lock (_gate)
         {
-            return _open.TryGetValue(name, out var destination) ? destination.Processor.BufferedExportBytes : 0;
+            var open = _open.Values.FirstOrDefault(
+                c => string.Equals(c.Key.Name, name, StringComparison.OrdinalIgnoreCase));
+            return open?.Processor.BufferedExportBytes ?? 0;
         }
     }
 
@@ -87,159 +98,244 @@ internal sealed class LiveDestinations : IDisposable
         lock (_gate)
         {
             (_maxLive, _idleTimeout) = (maxLive, idleTimeout);
+            _timer.Change(_sweepScheduled ? SweepSoon : IdleCheck(idleTimeout), IdleCheck(idleTimeout));
         }
-
-        _idleTimer.Change(IdleCheck(idleTimeout), IdleCheck(idleTimeout));
     }
 
     /// <summary>
-    /// The open destination for <paramref name="definition"/>, opened if needed, its turn taken
-    /// (<see cref="RoutedDestination.Exit"/> gives it back); null once stopped.
+    /// Queues <paramref name="span"/> for <paramref name="destination"/> in its open channel, opening
+    /// it if needed; false once stopped (nothing queued).
     /// </summary>
-    public RoutedDestination? Enter(DestinationDefinition definition)
+    public bool TryEnqueue(DestinationDefinition destination, Activity span)
     {
         while (true)
         {
-            RoutedDestination? destination;
-            lock (_gate)
+            if (destination.Channel is { } channel && channel.TryEnqueue(span, destination.Route))
             {
-                if (_stopped)
-                {
-                    return null;
-                }
-
-                if (!_open.TryGetValue(definition.Name, out destination) || !destination.Definition.Equals(definition))
-                {
-                    if (destination is not null)
-                    {
-                        // Its configuration changed: the old one delivers what it has, the new one takes over.
-                        CloseLocked(destination);
-                    }
-
-                    while (_open.Count >= _maxLive)
-                    {
-                        CloseLocked(_open.Values.MinBy(d => d.LastUsed)!);
-                    }
-
-                    destination = new RoutedDestination(definition, _serializer, _handler, _queue(), _budgets, _warn);
-                    _open[definition.Name] = destination;
-                }
+                return true;
             }
 
-            if (destination.TryEnter())
+            // Closed since (or never opened): the open one, found or opened under the gate.
+            if (Open(destination.Key) is not { } open)
             {
-                return destination;
+                return false;
             }
+
+            destination.Channel = open;
         }
     }
 
-    /// <summary>Closes the open destinations that are not in <paramref name="keep"/> as they are (a reload removed or changed them).</summary>
-    public void Retain(IReadOnlyDictionary<string, DestinationDefinition> keep)
+    /// <summary>Closes the open channels <paramref name="keep"/> does not name (a reload moved them all off).</summary>
+    public void Retain(IReadOnlyCollection<ChannelKey> keep)
     {
+        var kept = keep.ToHashSet();
         lock (_gate)
         {
-            foreach (var destination in _open.Values.ToList())
+            foreach (var channel in _open.Values.Where(c => !kept.Contains(c.Key)).ToList())
             {
-                if (!keep.TryGetValue(destination.Definition.Name, out var definition) || !definition.Equals(destination.Definition))
-                {
-                    CloseLocked(destination);
-                }
+                CloseLocked(channel);
             }
         }
     }
 
-    /// <summary>Flushes every open destination at once; false when one did not finish within <paramref name="timeoutMilliseconds"/>.</summary>
+    /// <summary>Flushes every open and closing channel at once; false when one did not finish in time.</summary>
     public bool Flush(int timeoutMilliseconds)
     {
-        List<RoutedDestination> open;
-        lock (_gate)
+        var started = Stopwatch.GetTimestamp();
+        if (timeoutMilliseconds < 0)
         {
-            open = _open.Values.ToList();
+            var bound = _queue().FlushTimeout;
+            timeoutMilliseconds = bound == Timeout.InfiniteTimeSpan
+                ? Timeout.Infinite
+                : (int)Math.Min(int.MaxValue, bound.TotalMilliseconds);
         }
 
-        var flushes = open.Select(d => Task.Factory.StartNew(() => d.Processor.ForceFlush(timeoutMilliseconds), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
-        return Task.WhenAll(flushes).Wait(timeoutMilliseconds < 0 ? Timeout.Infinite : timeoutMilliseconds + 1000) && flushes.All(f => f.Result);
+        // Asked of all before any is waited for: they flush side by side, within the one bound.
+        var flushes = All().Select(c => (Channel: c, Target: c.Processor.RequestFlush())).ToList();
+        var flushed = true;
+        foreach (var (channel, target) in flushes)
+        {
+            flushed &= channel.Processor.WaitFlush(target, started, timeoutMilliseconds);
+        }
+
+        return flushed;
     }
 
     /// <summary>
-    /// Stops: no destination opens after this; every open one (and every one still closing) delivers
-    /// its queue at once, side by side, each within its shut-down bound (and <paramref name="timeoutMilliseconds"/>).
+    /// Stops: no channel opens after this; every open one (and every one still closing) delivers what
+    /// it holds at once, side by side, within the shut-down bound (and <paramref name="timeoutMilliseconds"/>).
     /// </summary>
     public bool Shutdown(int timeoutMilliseconds)
     {
-        Task[] all;
+        List<DestinationChannel> all;
         lock (_gate)
         {
             _stopped = true;
-            foreach (var destination in _open.Values.ToList())
+            foreach (var channel in _open.Values.ToList())
             {
-                CloseLocked(destination, timeoutMilliseconds);
+                CloseLocked(channel);
             }
 
-            all = _closing.ToArray();
+            all = [.. _closing];
+            _closing.Clear();
         }
 
-        _idleTimer.Change(Timeout.Infinite, Timeout.Infinite);
-        var bound = timeoutMilliseconds < 0 ? Timeout.Infinite : timeoutMilliseconds + 1000;
-        return Task.WhenAll(all).Wait(bound) && all.OfType<Task<bool>>().All(t => t.Result);
+        _timer.Change(Timeout.Infinite, Timeout.Infinite);
+        var limit = _queue().ShutdownTimeout;
+        var bound = timeoutMilliseconds < 0
+            ? limit
+            : TimeSpan.FromMilliseconds(Math.Min(timeoutMilliseconds, limit.TotalMilliseconds));
+        var started = Stopwatch.GetTimestamp();
+        while (all.Any(c => !c.Processor.Settled) && Stopwatch.GetElapsedTime(started) < bound)
+        {
+            Thread.Sleep(10);
+        }
+
+        // Those still sending give up now, side by side (each waits a moment for its cancelled sends).
+        var waited = Stopwatch.GetElapsedTime(started);
+        var settled = all.ToLookup(c => c.Processor.Settled);
+        var finished = settled[true].Aggregate(true, (delivered, c) => c.Finish(0, waited) & delivered);
+        var late = settled[false].ToList();
+        var rest = Task.Run(() =>
+        {
+            var delivered = 1;
+            Parallel.ForEach(late, new ParallelOptions { MaxDegreeOfParallelism = 16 }, c =>
+            {
+                if (!c.Finish(0, waited))
+                {
+                    Volatile.Write(ref delivered, 0);
+                }
+            });
+            return delivered == 1;
+        });
+        return rest.Wait(TimeSpan.FromSeconds(5)) && rest.Result && finished;
     }
 
     public void Dispose()
     {
-        _idleTimer.Dispose();
-        List<RoutedDestination> open;
+        _timer.Dispose();
+        List<DestinationChannel> all;
         lock (_gate)
         {
             _stopped = true;
-            open = _open.Values.ToList();
+            all = [.. _open.Values, .. _closing];
             _open.Clear();
+            _closing.Clear();
         }
 
-        foreach (var destination in open)
+        foreach (var channel in all)
         {
-            destination.Dispose();
+            channel.Dispose();
         }
 
-        _handler.Dispose();
+        _shared.Dispose();
     }
 
     // Idle ones closed, checked four times per idle timeout (at most every 30 s).
-    private static TimeSpan IdleCheck(TimeSpan idleTimeout) => TimeSpan.FromTicks(Math.Clamp(idleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond * 30));
+    private static TimeSpan IdleCheck(TimeSpan idleTimeout) =>
+        TimeSpan.FromTicks(
+            Math.Clamp(idleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond * 30));
 
-    private void CloseIdle()
+    private List<DestinationChannel> All()
     {
         lock (_gate)
         {
-            var now = Stopwatch.GetTimestamp();
-            foreach (var destination in _open.Values.ToList())
-            {
-                if (Stopwatch.GetElapsedTime(destination.LastUsed, now) >= _idleTimeout)
-                {
-                    CloseLocked(destination);
-                }
-            }
+            return [.. _open.Values, .. _closing];
         }
     }
 
-    // Out of the open set now; delivered and disposed in the background. Under _gate.
-    private void CloseLocked(RoutedDestination destination, int timeoutMilliseconds = Timeout.Infinite)
+    // The open channel of key, opened if needed (making room under the limit); null once stopped.
+    private DestinationChannel? Open(ChannelKey key)
     {
-        if (_open.TryGetValue(destination.Definition.Name, out var open) && ReferenceEquals(open, destination))
+        lock (_gate)
         {
-            _open.Remove(destination.Definition.Name);
+            if (_stopped)
+            {
+                return null;
+            }
+
+            if (_open.TryGetValue(key, out var channel))
+            {
+                return channel;
+            }
+
+            if (_open.Count >= _maxLive)
+            {
+                var room = Math.Max(1, _maxLive / 16);
+                foreach (var oldest in _open.Values.OrderBy(c => c.LastUsed).Take(room).ToList())
+                {
+                    CloseLocked(oldest);
+                }
+            }
+
+            channel = new DestinationChannel(key, _shared, _queue());
+            _open[key] = channel;
+            return channel;
+        }
+    }
+
+    // Out of the open set now; what it holds is delivered in the background, and a sweep lets it go. Under _gate.
+    private void CloseLocked(DestinationChannel channel)
+    {
+        if (_open.TryGetValue(channel.Key, out var open) && ReferenceEquals(open, channel))
+        {
+            _open.Remove(channel.Key);
         }
 
-        _closing.RemoveAll(t => t.IsCompleted);
-        _closing.Add(Task.Factory.StartNew(() =>
+        channel.BeginClose();
+        _closing.Add(channel);
+        if (!_sweepScheduled && !_stopped)
         {
-            try
+            _sweepScheduled = true;
+            _timer.Change(SweepSoon, IdleCheck(_idleTimeout));
+        }
+    }
+
+    private void OnTimer()
+    {
+        List<DestinationChannel> settled = [];
+        List<DestinationChannel> overdue = [];
+        lock (_gate)
+        {
+            if (_stopped)
             {
-                return destination.Close(timeoutMilliseconds);
+                return;
             }
-            finally
+
+            var now = Stopwatch.GetTimestamp();
+            if (Stopwatch.GetElapsedTime(_lastIdleCheck, now) >= IdleCheck(_idleTimeout) - SweepSoon)
             {
-                destination.Dispose();
+                _lastIdleCheck = now;
+                var idle = _open.Values.Where(c => Stopwatch.GetElapsedTime(c.LastUsed, now) >= _idleTimeout).ToList();
+                foreach (var channel in idle)
+                {
+                    CloseLocked(channel);
+                }
             }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+
+            var bound = _queue().ShutdownTimeout;
+            _closing.RemoveAll(channel =>
+            {
+                var done = channel.Processor.Settled;
+                var late = !done && Stopwatch.GetElapsedTime(channel.ClosedAt, now) >= bound;
+                (done ? settled : late ? overdue : null)?.Add(channel);
+                return done || late;
+            });
+
+            // Closing ones are swept soon again, until none is left.
+            _sweepScheduled = _closing.Count > 0;
+            _timer.Change(_sweepScheduled ? SweepSoon : IdleCheck(_idleTimeout), IdleCheck(_idleTimeout));
+        }
+
+        foreach (var channel in settled)
+        {
+            channel.Finish(0);
+        }
+
+        // Past its bound (a backend that hangs): what it still holds is dropped and counted, off this thread.
+        foreach (var channel in overdue)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.Finish(0), channel, preferLocal: false);
+        }
     }
 }

@@ -43,15 +43,18 @@ internal sealed class SharedSerializer : IDisposable
     /// <summary>The <c>User-Agent</c> OpenTelemetry's exporter sends, once it has serialized a piece (null before).</summary>
     public string[]? UserAgent => _scratch.Headers.FirstOrDefault(h => string.Equals(h.Name, "User-Agent", StringComparison.OrdinalIgnoreCase)).Values;
 
-    /// <summary>Serializes <paramref name="count"/> spans of <paramref name="piece"/> into <paramref name="batch"/>'s open batch.</summary>
-    public ExportResult Serialize(Activity[] piece, int count, OtlpCapture batch)
+    /// <summary>
+    /// Serializes <paramref name="count"/> spans of <paramref name="piece"/> into <paramref name="batch"/>'s
+    /// open batch, translated by <paramref name="rewriter"/> (null: the batch's own translation).
+    /// </summary>
+    public ExportResult Serialize(Activity[] piece, int count, OtlpCapture batch, OtlpRewriter? rewriter = null)
     {
         lock (_gate)
         {
             var result = Exporter.Export(new Batch<Activity>(piece, count));
             if (result == ExportResult.Success)
             {
-                _scratch.MoveTo(batch);
+                _scratch.MoveTo(batch, rewriter);
             }
             else
             {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.CompilerServices;
 
 namespace TracedLlm;
 
@@ -89,6 +90,7 @@ public sealed class TraceDestinationOptions
     }
 
     /// <summary>Every problem of the destination named <paramref name="name"/>, each one sentence naming its configuration key (never a value that may be a credential).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AddProblems(string name, List<string> problems)
     {
         var key = $"{TraceRoutingOptions.SectionName}:Destinations:{name}";

@@ -29,11 +29,16 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     private readonly Action<string> _warn;
     private volatile DestinationRoutes _routes;
     private readonly ExportQueueOptions _bounds;
-    private double _share;
+    private readonly (ExportBudget Queue, ExportBudget Buffer) _budgets;
+    private ExportQueueOptions _destinationBounds;
     private readonly ManualResetEventSlim _shutDown = new(false);
     private readonly TimeSpan _disposeWait;
     private int _shuttingDown;
     private long _lastWarning;
+    private string? _refused;
+
+    // Made once: a method group passed on each request would be a delegate made on each.
+    private readonly Action<string> _warnRateLimited;
 
     // Every running span of the provider, by span id, to its request.
     private readonly Lock _gate = new();
@@ -56,23 +61,27 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         _serializer = serializer;
         _warn = warn;
         _routes = new DestinationRoutes(options);
-        _share = ShareOf(options);
-        _disposeWait = bounds.ShutdownTimeout + TimeSpan.FromSeconds(2);
-        // Every destination shares the bounds as a whole, each keeping a reserve of two batches' buffers.
-        var budgets = (new ExportBudget(bounds.MaxQueueBytes, DestinationReserve), new ExportBudget(bounds.MaxBufferedExportBytes, DestinationReserve));
         _bounds = bounds;
+        _destinationBounds = DestinationQueue.For(bounds, ShareOf(options, _routes));
+        _disposeWait = bounds.ShutdownTimeout + TimeSpan.FromSeconds(2);
+        // Every channel shares the bounds as a whole, each keeping a reserve of its own.
+        var budgets = (new ExportBudget(bounds.MaxQueueBytes, 0), new ExportBudget(bounds.MaxBufferedExportBytes, 0));
+        _budgets = budgets;
+        Reserve(_routes);
         _live = new LiveDestinations(serializer, () => DestinationBounds, budgets, warn, options.MaxLiveDestinations, options.IdleTimeout);
+        _warnRateLimited = Warn;
         _onChange = monitor?.OnChange(Reload);
     }
 
-    /// <summary>
-    /// What each destination may hold of the queue and of the buffer whatever the others hold: two
-    /// batches (a batch of 512 spans is serialized into a pooled buffer of 256 KiB).
-    /// </summary>
+    /// <summary>What each channel may hold of the queue and of the buffer whatever the others hold, at most.</summary>
+    /// <remarks>
+    /// Two batches (a batch of 512 spans is serialized into a pooled buffer of 256 KiB), or with more
+    /// channels configured than the bound holds twice that for, the bound divided among them.
+    /// </remarks>
     internal const long DestinationReserve = 512 * 1024;
 
     /// <summary>The bounds a destination opened now gets: its share of the export's.</summary>
-    internal ExportQueueOptions DestinationBounds => DestinationQueue.For(_bounds, Volatile.Read(ref _share));
+    internal ExportQueueOptions DestinationBounds => Volatile.Read(ref _destinationBounds);
 
     /// <summary>The bytes all destinations hold together now: spans queued (estimated) and batches buffered.</summary>
     internal (long Queued, long Buffered) Held => _live.Held;
@@ -131,33 +140,24 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
                 continue;
             }
 
-            RoutedDestination? destination;
+            bool queued;
             try
             {
-                destination = _live.Enter(definition);
+                queued = _live.TryEnqueue(definition, data);
             }
             catch (Exception exception)
             {
                 // Never on the request path: a destination that cannot open loses this span, counted.
-                BoundedExportProcessor.CountDrop(1, BoundedExportProcessor.DropReason.ExportFailed, new(BoundedExportProcessor.DestinationTag, definition.Name));
+                var failed = BoundedExportProcessor.DropReason.ExportFailed;
+                BoundedExportProcessor.CountDrop(1, failed, definition.Route.Tag);
                 Warn($"TracedLlm export to {definition.Name}: the destination could not be opened ({exception.GetType().Name}); its spans are dropped.");
                 continue;
             }
 
-            if (destination is null)
+            if (!queued)
             {
                 // Stopped: counted as a queue counts a span that ends after its shut-down.
-                BoundedExportProcessor.CountDrop(1, BoundedExportProcessor.DropReason.ShutDown, new(BoundedExportProcessor.DestinationTag, definition.Name));
-                continue;
-            }
-
-            try
-            {
-                destination.Processor.OnEnd(data);
-            }
-            finally
-            {
-                destination.Exit();
+                BoundedExportProcessor.CountDrop(1, BoundedExportProcessor.DropReason.ShutDown, definition.Route.Tag);
             }
         }
     }
@@ -224,7 +224,7 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         }
 
         var sampleRate = server.GetTagItem(AttributeNames.ExportSampleRate) is double asked && asked is >= 0 and < 1 ? asked : 1;
-        var destinations = routes.For(LlmCaller.From(server), Warn);
+        var destinations = routes.For(LlmCaller.From(server), _warnRateLimited);
         request.Decided = new Decision(routes, destinations, sampleRate);
         return (destinations, sampleRate);
     }
@@ -233,7 +233,7 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     {
         if (options.Problems() is { Count: > 0 } problems)
         {
-            _warn($"TracedLlm routing: the reloaded {TraceRoutingOptions.SectionName} cannot be used, so the routing stays as it was: {string.Join(" ", problems)}");
+            Refused(string.Join(" ", problems));
             return;
         }
 
@@ -244,20 +244,43 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         }
         catch (InvalidOperationException invalid)
         {
-            _warn($"TracedLlm routing: the reloaded {TraceRoutingOptions.SectionName} cannot be used, so the routing stays as it was: {invalid.Message}");
+            Refused(invalid.Message);
             return;
         }
 
+        Volatile.Write(ref _refused, null);
         _routes = routes;
-        Volatile.Write(ref _share, ShareOf(options));
+        Reserve(routes);
+        Volatile.Write(ref _destinationBounds, DestinationQueue.For(_bounds, ShareOf(options, routes)));
         _live.Limit(options.MaxLiveDestinations, options.IdleTimeout);
-        _live.Retain(routes.ByName);
+        _live.Retain(routes.Channels);
     }
 
-    // A destination's share: the configured one, or more when fewer destinations are configured than
-    // it would take to use the bounds (one destination alone has them all, two half each): the share
-    // keeps one destination from starving the others, and with fewer there are fewer to keep room for.
-    private static double ShareOf(TraceRoutingOptions options) => Math.Max(options.DestinationShare, 1.0 / Math.Max(1, options.Destinations.Count));
+    // Reserves that add up to the bound at most, however many channels are configured.
+    private void Reserve(DestinationRoutes routes)
+    {
+        var channels = Math.Max(1, routes.Channels.Count);
+        _budgets.Queue.Reserve = Math.Min(DestinationReserve, _budgets.Queue.Total / channels);
+        _budgets.Buffer.Reserve = Math.Min(DestinationReserve, _budgets.Buffer.Total / channels);
+    }
+
+    // A channel's share: the configured one, or more when fewer channels are configured than it would
+    // take to use the bounds (one alone has them all, two half each): the share keeps one backend
+    // from starving the others, and with fewer there are fewer to keep room for. Destinations sharing
+    // an endpoint and credentials share one channel, and its share.
+    private static double ShareOf(TraceRoutingOptions options, DestinationRoutes routes) =>
+        Math.Max(options.DestinationShare, 1.0 / Math.Max(1, routes.Channels.Count));
+
+    // A reload that fails its checks is said once: a file provider's reload raises the change twice,
+    // and a store polled for changes may hand over the same broken routing again and again.
+    private void Refused(string why)
+    {
+        if (!string.Equals(Interlocked.Exchange(ref _refused, why), why, StringComparison.Ordinal))
+        {
+            _warn($"TracedLlm routing: the reloaded {TraceRoutingOptions.SectionName} cannot be used, "
+                + $"so the routing stays as it was: {why}");
+        }
+    }
 
     // At most one warning per 30 s: a hook naming an unknown destination would say it for every request.
     private void Warn(string message)

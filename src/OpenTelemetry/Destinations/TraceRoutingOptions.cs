@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 
 namespace TracedLlm;
@@ -27,10 +28,27 @@ public sealed class TraceRoutingOptions
     public bool DenyUnmatched { get; set; }
 
     /// <summary>
-    /// The destinations open at once, each with its own queue, delivery and export thread. Past it the
-    /// one used longest ago is closed (its spans delivered first, within the shut-down bound). Default 64.
+    /// The callers whose requests are exported nowhere, even where default destinations exist: a
+    /// team, key, user or organisation that logs nothing (<c>TracedLlm:Routing:Nowhere:Teams</c>, ...).
     /// </summary>
-    public int MaxLiveDestinations { get; set; } = 64;
+    /// <remarks>
+    /// It is a rule like a destination's, in the same order: a more specific rule naming the caller
+    /// (its key's destination, for a team named here) still wins, and a caller may not be named here
+    /// and by a destination's rule of the same kind. The request's metrics still count it.
+    /// </remarks>
+    public TraceCallers Nowhere { get; } = new();
+
+    /// <summary>
+    /// The endpoints (with their credentials) exported to at once: destinations that send to the same
+    /// endpoint with the same credentials share one, whatever their number. Default 4,096.
+    /// </summary>
+    /// <remarks>
+    /// Each open one holds its queue, batch and deliveries; past the limit the sixteenth used longest
+    /// ago close, their spans delivered first within the shut-down bound. An idle one holds a few
+    /// kilobytes, so the default fits thousands of teams with credentials of their own
+    /// (bench/results/2026-11-29-destinations-scale.md).
+    /// </remarks>
+    public int MaxLiveDestinations { get; set; } = 4096;
 
     /// <summary>A destination that received no span for this long is closed (its queue delivered first). Default 5 minutes.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
@@ -55,6 +73,7 @@ public sealed class TraceRoutingOptions
     public Func<LlmCaller, IEnumerable<string>?>? SelectDestinations { get; set; }
 
     /// <summary>Every problem, each one sentence naming its configuration key.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
@@ -69,6 +88,7 @@ public sealed class TraceRoutingOptions
             destination.AddProblems(name, problems);
         }
 
+        NowhereProblems(problems);
         var defaults = Destinations.Where(d => d.Value?.Default == true).Select(d => d.Key).ToList();
         if (DenyUnmatched && defaults.Count > 0)
         {
@@ -95,6 +115,54 @@ public sealed class TraceRoutingOptions
         }
 
         return problems;
+    }
+
+    // A caller named both here and by a destination's rule of the same kind would go two ways: said,
+    // naming the caller and the first destination (a configured name: never a credential).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void NowhereProblems(List<string> problems)
+    {
+        foreach (var (kind, nowhere, named) in new (string, List<string>, Func<TraceDestinationOptions, List<string>>)[]
+        {
+            (nameof(TraceCallers.Teams), Nowhere.Teams, static d => d.Teams),
+            (nameof(TraceCallers.Organizations), Nowhere.Organizations, static d => d.Organizations),
+            (nameof(TraceCallers.Keys), Nowhere.Keys, static d => d.Keys),
+            (nameof(TraceCallers.Users), Nowhere.Users, static d => d.Users),
+        })
+        {
+            if (nowhere.Count == 0)
+            {
+                continue;
+            }
+
+            if (nowhere.Any(string.IsNullOrWhiteSpace))
+            {
+                problems.Add($"{SectionName}:Nowhere:{kind} must not hold an empty entry.");
+            }
+
+            var byValue = new Dictionary<string, string>(StringComparer.Ordinal);
+            var configured = Destinations.Where(d => d.Value is not null)
+                .OrderBy(d => d.Key, StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, destination) in configured)
+            {
+                foreach (var value in named(destination))
+                {
+                    byValue.TryAdd(value?.Trim() ?? string.Empty, name);
+                }
+            }
+
+            var callers = nowhere.Where(v => !string.IsNullOrWhiteSpace(v))
+                .Select(v => v.Trim())
+                .Distinct(StringComparer.Ordinal);
+            foreach (var value in callers)
+            {
+                if (byValue.TryGetValue(value, out var destination))
+                {
+                    problems.Add($"{SectionName}:Nowhere:{kind} names {value}, "
+                        + $"which Destinations:{destination}:{kind} names too: choose one.");
+                }
+            }
+        }
     }
 }
 

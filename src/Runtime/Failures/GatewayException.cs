@@ -76,6 +76,18 @@ public class InvalidLlmRequestException : GatewayException
 
     /// <inheritdoc />
     public override GatewayErrorKind Kind => GatewayErrorKind.InvalidRequest;
+
+    /// <summary>
+    /// Where in the body the refusal is, as a JSON path (<c>$.messages[0].role</c>), or null: an MVC
+    /// action's validation response keys its error by it (docs/mvc.md).
+    /// </summary>
+    internal string? JsonPath { get; init; }
+
+    /// <summary>
+    /// True when the body is not a JSON object the pipeline can read (cut off, not JSON, not UTF-8): the
+    /// app's own binder has an answer for such a body, and an MVC action leaves the answer to it.
+    /// </summary>
+    internal bool NotReadable { get; init; }
 }
 
 /// <summary>Authentication failed (401) or was refused (403).</summary>

@@ -43,7 +43,14 @@ public static class TracedLlmManifestEndpointRouteBuilderExtensions
                 ? EndpointCoverage.Find(endpoints)
                 : Array.Empty<UntracedEndpoint>();
             context.Response.ContentType = "application/json";
-            return context.Response.WriteAsync(TracedLlmManifest.WithCoverage(manifest, untraced, gateway.Options.SemanticConventions), context.RequestAborted);
+            var served = TracedLlmManifest.WithCoverage(manifest, untraced, gateway.Options.SemanticConventions);
+            if (context.RequestServices.GetService<EndpointDataSource>() is { } traced)
+            {
+                // What clients of each traced route get that the app did not give (AdoptionReport).
+                served = AdoptionReport.AddTo(served, AdoptionReport.Find(traced, context.RequestServices));
+            }
+
+            return context.Response.WriteAsync(served, context.RequestAborted);
         };
 
         return endpoints.MapGet(pattern, serve)

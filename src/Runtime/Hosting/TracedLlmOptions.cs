@@ -28,6 +28,17 @@ public sealed class TracedLlmOptions
     public int MaxMetadataDepth { get; set; } = 8;
 
     /// <summary>
+    /// When true, every route refuses with 400 a metadata slot value that is not a JSON object, or a
+    /// recognised key of another JSON type (<see cref="TracedLlmRouteAttribute.StrictMetadata"/> per route).
+    /// </summary>
+    /// <remarks>
+    /// Default false: a route whose body type has no member of the slot's name leaves such a value as
+    /// the client sent it, since the app never read the field. A route with an untyped body, or a type
+    /// that binds the slot's name, refuses it whatever this says. Configuration key <c>TracedLlm:StrictMetadata</c>.
+    /// </remarks>
+    public bool StrictMetadata { get; set; }
+
+    /// <summary>
     /// When true, an inbound W3C <c>traceparent</c> is not joined (metadata ids still are).
     /// Default: the <c>OTEL_IGNORE_CONTEXT_PROPAGATION</c> environment variable.
     /// </summary>

@@ -17,10 +17,20 @@ namespace TracedLlm;
 /// completions <c>metadata</c>), what the slot will consume. Once the host has started, every
 /// endpoint (YARP's routes loaded) is there to see.
 /// </summary>
-internal sealed class TracedLlmStartupReport(IOptions<TracedLlmOptions> options, ILoggerFactory loggers, EndpointDataSource? endpoints = null) : IHostedLifecycleService
+internal sealed class TracedLlmStartupReport(
+    IOptions<TracedLlmOptions> options,
+    ILoggerFactory loggers,
+    EndpointDataSource? endpoints = null,
+    IServiceProvider? services = null)
+    : IHostedLifecycleService
 {
     /// <summary>The log category of the report.</summary>
     public const string LoggerCategory = "TracedLlm.Startup";
+
+    /// <summary>
+    /// The log category of the adoption report (<see cref="AdoptionReport"/>), a message per traced route.
+    /// </summary>
+    public const string AdoptionCategory = "TracedLlm.Startup.Adoption";
 
     private static readonly string RecognizedKeys = string.Join(", ", LlmMetadata.RecognizedKeys);
 
@@ -44,6 +54,15 @@ internal sealed class TracedLlmStartupReport(IOptions<TracedLlmOptions> options,
         if (options.Value.LogStartupReport && endpoints is not null)
         {
             Report(endpoints, loggers.CreateLogger(LoggerCategory));
+            if (services is not null && loggers.CreateLogger(AdoptionCategory) is var adoption
+                && adoption.IsEnabled(LogLevel.Information))
+            {
+                foreach (var route in AdoptionReport.Find(endpoints, services))
+                {
+                    var answers = AdoptionReport.Describe(route);
+                    StartupLog.Adoption(adoption, route.Route, answers);
+                }
+            }
         }
 
         return Task.CompletedTask;
@@ -122,8 +141,18 @@ internal static partial class StartupLog
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "{Count} endpoint(s) look like LLM API paths but are not traced, so their calls reach providers with no trace: {Endpoints}. Make them [TracedLlmRoute] handlers, or set TracedLlm:LogStartupReport=false; the served manifest lists them as untracedEndpoints.")]
     public static partial void Untraced(ILogger logger, int count, string endpoints);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Route} reads gateway metadata from 'metadata', a field {Api} defines too: a client's whole 'metadata' is the gateway's (its keys read, the rest recorded as observation metadata) and is not forwarded upstream. To forward it, set MetadataSlot = \"litellm_metadata\", or MetadataSlotMode = MetadataSlotMode.Shared to forward what is not the gateway's.")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information,
+        Message = "{Route} reads gateway metadata from 'metadata', a field {Api} defines too: a client's whole "
+        + "'metadata' is the gateway's (its keys read, the rest recorded as observation metadata) and is not "
+        + "forwarded upstream. To forward it, set MetadataSlot = \"litellm_metadata\", MetadataSlotMode = "
+        + "MetadataSlotMode.Shared to forward what is not the gateway's, or MetadataSlot = MetadataSlots.None if "
+        + "the route never had gateway metadata.")]
     public static partial void ProviderFieldTaken(ILogger logger, string route, string api);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information,
+        Message = "{Route} answers what its app did not before adoption: {Answers}. "
+        + "The served manifest lists them as adoption.")]
+    public static partial void Adoption(ILogger logger, string route, string answers);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{Route} shares 'metadata' with {Api}: the gateway takes only {Keys} (each of the JSON type it reads) and forwards every other key, and a value that is not an object, upstream.")]
     public static partial void SharedSlot(ILogger logger, string route, string api, string keys);

@@ -17,8 +17,19 @@ public sealed partial class LlmMetadata
     /// only the recognised keys of the type the gateway reads are taken; every other property is
     /// left for the provider, its byte range (name to value end) added to the list.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="lenient"/> (a slot the route's body type does not bind,
+    /// <see cref="TracedLlmOptions.StrictMetadata"/> off) a recognised key of another JSON type is left out of
+    /// the trace instead of refused: the app never read the field, so its value refuses nothing the app did not.
+    /// </remarks>
     /// <exception cref="InvalidLlmRequestException">The slot or one of its known keys has the wrong JSON type (the gateway's slot only).</exception>
-    internal static LlmMetadata Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string slot, TracedLlmOptions options, List<(long Start, long End)>? providerKeys = null)
+    internal static LlmMetadata Read(
+        ref Utf8JsonReader reader,
+        ReadOnlySpan<byte> json,
+        string slot,
+        TracedLlmOptions options,
+        List<(long Start, long End)>? providerKeys = null,
+        bool lenient = false)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -27,7 +38,10 @@ public sealed partial class LlmMetadata
 
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new InvalidLlmRequestException($"'{slot}' must be a JSON object, not {Describe(reader.TokenType)}.");
+            throw new InvalidLlmRequestException($"'{slot}' must be a JSON object, not {Describe(reader.TokenType)}.")
+            {
+                JsonPath = "$." + slot,
+            };
         }
 
         var metadata = new LlmMetadata();
@@ -41,10 +55,13 @@ public sealed partial class LlmMetadata
             var nameStart = reader.TokenStartIndex;
             var key = reader.GetString()!;
             reader.Read();
-            if (providerKeys is not null && !IsGatewayValue(key, reader))
+            // A shared slot leaves every value not the gateway's to the provider; a lenient one drops a
+            // recognised key of another type (any other key is observation metadata, whatever its type).
+            if ((providerKeys is not null || lenient) && !IsGatewayValue(key, reader)
+                && (providerKeys is not null || Array.IndexOf(RecognizedKeys, key) >= 0))
             {
                 reader.Skip();
-                providerKeys.Add((nameStart, reader.BytesConsumed));
+                providerKeys?.Add((nameStart, reader.BytesConsumed));
                 continue;
             }
 
@@ -118,8 +135,10 @@ public sealed partial class LlmMetadata
                 return token is JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null;
             case "prompt_version":
                 return token == JsonTokenType.Null || (token == JsonTokenType.Number && value.TryGetInt32(out _));
-            case "trace_metadata" or "prompt":
+            case "trace_metadata":
                 return token is JsonTokenType.StartObject or JsonTokenType.Null;
+            case "prompt":
+                return token == JsonTokenType.Null || (token == JsonTokenType.StartObject && IsPromptReference(value));
             case "tags":
                 if (token == JsonTokenType.Null)
                 {
@@ -143,5 +162,29 @@ public sealed partial class LlmMetadata
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// True when a prompt object's <c>name</c> and <c>version</c>, where present, have the types the gateway reads.
+    /// </summary>
+    /// <remarks>The reader is a copy, on the object's start.</remarks>
+    private static bool IsPromptReference(Utf8JsonReader value)
+    {
+        while (value.Read() && value.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = value.ValueTextEquals("name"u8);
+            var version = !name && value.ValueTextEquals("version"u8);
+            value.Read();
+            var integer = value.TokenType == JsonTokenType.Null
+                || (value.TokenType == JsonTokenType.Number && value.TryGetInt32(out _));
+            if ((name && value.TokenType is not (JsonTokenType.String or JsonTokenType.Null)) || (version && !integer))
+            {
+                return false;
+            }
+
+            value.Skip();
+        }
+
+        return true;
     }
 }

@@ -22,7 +22,12 @@ public sealed partial class LlmMetadata
 
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new InvalidLlmRequestException($"'{slot}.prompt' must be an object with 'name' and 'version', not {Describe(reader.TokenType)}.");
+            var actual = Describe(reader.TokenType);
+            throw new InvalidLlmRequestException(
+                $"'{slot}.prompt' must be an object with 'name' and 'version', not {actual}.")
+            {
+                JsonPath = $"$.{slot}.prompt",
+            };
         }
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -225,7 +230,7 @@ public sealed partial class LlmMetadata
     }
 
     private static InvalidLlmRequestException WrongType(string slot, string key, string expected, JsonTokenType actual) =>
-        new($"'{slot}.{key}' must be {expected}, not {Describe(actual)}.");
+        new($"'{slot}.{key}' must be {expected}, not {Describe(actual)}.") { JsonPath = $"$.{slot}.{key}" };
 
     internal static string Describe(JsonTokenType token) => token switch
     {

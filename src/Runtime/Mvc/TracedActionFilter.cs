@@ -51,10 +51,17 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         var ambient = Activity.Current;
         var facts = Facts(context.ActionDescriptor, httpContext);
         RequestEnvelope envelope;
+        InvalidLlmRequestException? unread = null;
         try
         {
-            var body = await RequestStage.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);
-            envelope = body.IsEmpty ? RequestEnvelope.Empty : action.ReadEnvelope(body, gateway.Options, facts.Shape);
+            var body = await RequestStage.ReadBodyAsync(httpContext, gateway, checkText: false).ConfigureAwait(false);
+            envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, facts, out unread);
+        }
+        catch (InvalidLlmRequestException mediaType) when (mediaType.Code == RequestMediaType.UnsupportedCode)
+        {
+            // Not sent as JSON: left unread, for MVC's input formatters to answer as they did (a 415 of theirs).
+            envelope = RequestEnvelope.Empty;
+            unread = mediaType;
         }
         catch (Exception exception)
         {
@@ -63,7 +70,7 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         }
 
         var call = RequestStage.CreateCall(httpContext, RouteOf(httpContext, facts), envelope, gateway, startTimestamp);
-        var run = new TracedActionRun(call, context);
+        var run = new TracedActionRun(call, context) { UnreadBody = unread };
         httpContext.Features.Set(run);
         httpContext.Features.Set<IRequestRefusalWriter>(run);
         try
@@ -82,8 +89,11 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
             }
 
             // MVC's binder reads what the guardrails, the trace and the upstream read: the body read
-            // once, decoded, the route's slot cut out.
-            call.PrepareRequestForForwarding();
+            // once, decoded, the route's slot cut out (or as it came, when the pipeline could not read it).
+            if (unread?.Code != RequestMediaType.UnsupportedCode)
+            {
+                call.PrepareRequestForForwarding();
+            }
         }
         catch (Exception exception)
         {
@@ -146,9 +156,16 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
             }
             else
             {
-                // An error result: the action's own, or, before the action, MVC's (a validation 400) or an app filter's.
-                var description = reported?.Description ?? (run.ActionStarted ? null : Refused(context.ModelState, status));
-                await run.FailAsync(new ErrorResultException(status, reported?.ErrorType, description, executed.Result)).ConfigureAwait(false);
+                // An error result: the action's own, or, before the action, MVC's (a validation 400) or an app
+                // filter's; for a body the pipeline could not read, MVC's answer to it, recorded as the refusal.
+                var unread = reported is null ? run.UnreadBody : null;
+                var description = reported?.Description
+                    ?? (unread is not null ? Unread(unread, status, run.ActionStarted)
+                    : run.ActionStarted ? null : Refused(context.ModelState, status));
+                var errorType = reported?.ErrorType
+                    ?? (unread is null ? null : typeof(InvalidLlmRequestException).FullName);
+                var answered = new ErrorResultException(status, errorType, description, executed.Result);
+                await run.FailAsync(answered).ConfigureAwait(false);
             }
         }
 
@@ -174,11 +191,40 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         || exception is ConnectionAbortedException
         || httpContext.Features.Get<IHttpRequestTimeoutFeature>() is { RequestTimeoutToken.IsCancellationRequested: true };
 
+    /// <summary>
+    /// Reads the body's envelope; a body that is not a JSON object the pipeline can read (cut off, not
+    /// UTF-8) is left whole for MVC's binder, which answers it as it did before adoption (<paramref name="unread"/>
+    /// says why).
+    /// </summary>
+    private RequestEnvelope ReadEnvelope(
+        ReadOnlyMemory<byte> body, ActionFacts facts, out InvalidLlmRequestException? unread)
+    {
+        unread = null;
+        try
+        {
+            RequestStage.CheckText(body);
+            return action.ReadEnvelope(body, gateway.Options, facts.Shape);
+        }
+        catch (InvalidLlmRequestException refusal) when (refusal.NotReadable)
+        {
+            unread = refusal;
+            return new RequestEnvelope(body, body, LlmMetadata.Empty, default, error: null);
+        }
+    }
+
+    /// <summary>
+    /// How the answer to a body the pipeline could not read reads on the spans: why, and who answered.
+    /// </summary>
+    private static string Unread(InvalidLlmRequestException unread, int status, bool actionStarted)
+    {
+        var who = actionStarted ? "The action" : "MVC's model binding";
+        return $"{unread.Message} {who} answered {Answered(status)}.";
+    }
+
     /// <summary>How a request refused before the action reads on <c>proxy_pre_call</c>: MVC's model validation, naming the invalid fields, or a filter's answer.</summary>
     private static string Refused(ModelStateDictionary modelState, int status)
     {
-        var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
-        var answered = reason.Length > 0 ? $"{status} {reason}" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var answered = Answered(status);
         if (modelState.IsValid)
         {
             return $"A filter answered {answered} before the action ran.";
@@ -187,6 +233,15 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         var fields = modelState.Where(entry => entry.Value?.ValidationState == ModelValidationState.Invalid).Select(entry => entry.Key.Length == 0 ? "(body)" : entry.Key).ToList();
         var named = string.Join(", ", fields.Take(5)) + (fields.Count > 5 ? $" and {fields.Count - 5} more" : string.Empty);
         return $"MVC's model validation answered {answered}: {fields.Count} invalid field(s) ({named}).";
+    }
+
+    /// <summary>A status as a message names it: <c>400 Bad Request</c>.</summary>
+    private static string Answered(int status)
+    {
+        var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+        return reason.Length > 0
+            ? $"{status} {reason}"
+            : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The route of the endpoint MVC routed the request through: the generator's, with the endpoint's own pattern and MVC's body type.</summary>

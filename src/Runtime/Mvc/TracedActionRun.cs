@@ -36,11 +36,17 @@ internal sealed class TracedActionRun(LlmCall call, ActionContext action) : IReq
     public Exception? ActionException { get; set; }
 
     /// <summary>
+    /// Why the pipeline could not read the body (cut off, not JSON), left for MVC's binder to answer as
+    /// it answers such a body: the request's record names it. Null when the body was read.
+    /// </summary>
+    public InvalidLlmRequestException? UnreadBody { get; set; }
+
+    /// <summary>
     /// The refusal as the action's invalid model state answer (<see cref="ApiBehaviorOptions.InvalidModelStateResponseFactory"/>,
-    /// a validation problem with the message under the body's key <c>$</c>), on an <c>[ApiController]</c>
+    /// the message under the refused property's JSON path), on an <c>[ApiController]</c>
     /// action whose app lets MVC answer invalid models; null elsewhere.
     /// </summary>
-    public Task? TryWrite(string message)
+    public Task? TryWrite(string jsonPath, string message)
     {
         var services = action.HttpContext.RequestServices;
         var apiBehavior = services.GetService<IOptions<ApiBehaviorOptions>>()?.Value;
@@ -50,7 +56,7 @@ internal sealed class TracedActionRun(LlmCall call, ActionContext action) : IReq
             return null;
         }
 
-        action.ModelState.AddModelError("$", message);
+        action.ModelState.AddModelError(jsonPath, message);
         return apiBehavior.InvalidModelStateResponseFactory(action).ExecuteResultAsync(action);
     }
 

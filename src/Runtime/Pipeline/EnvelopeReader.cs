@@ -13,13 +13,14 @@ namespace TracedLlm.Pipeline;
 /// way only (<see cref="PropertyNameCheck"/>). For generated code only.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public struct EnvelopeReader
+public partial struct EnvelopeReader
 {
     private readonly ReadOnlyMemory<byte> _body;
     private readonly string _slot;
     private readonly TracedLlmOptions _options;
     private readonly PropertyNameCheck _check;
     private readonly bool _shared;
+    private readonly bool _lenient;
     private List<(long Start, long End)>? _providerKeys;
     private long _slotValueStart;
     private LlmMetadata _metadata;
@@ -37,6 +38,9 @@ public struct EnvelopeReader
     private long _slotPreviousValueEnd;
     private bool _slotSeen;
 
+    // A slot value left in the body as it came: the provider's (a shared slot), or one the app never read.
+    private bool _slotLeft;
+
     /// <summary>
     /// Starts reading <paramref name="body"/> for a route whose slot is <paramref name="slot"/> and
     /// whose request type binds <paramref name="shape"/>.
@@ -51,11 +55,29 @@ public struct EnvelopeReader
     /// gateway's or shared with the provider's field of that name, and whose request type binds <paramref name="shape"/>.
     /// </summary>
     public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, MetadataSlotMode mode, TracedLlmOptions options, RequestShape shape)
+        : this(body, slot, mode, options, shape, strictMetadata: true)
+    {
+    }
+
+    /// <summary>
+    /// Starts reading <paramref name="body"/> for a route whose slot is <paramref name="slot"/>. Unless
+    /// <paramref name="strictMetadata"/> or <see cref="TracedLlmOptions.StrictMetadata"/> says so, a slot
+    /// value that is not an object stays in the body as sent, and a recognised key of another JSON
+    /// type is not read: the route's body type has no member of the slot's name, so the app never read it.
+    /// </summary>
+    public EnvelopeReader(
+        ReadOnlyMemory<byte> body,
+        string slot,
+        MetadataSlotMode mode,
+        TracedLlmOptions options,
+        RequestShape shape,
+        bool strictMetadata)
     {
         _body = body;
         _slot = slot;
         _options = options;
         _shared = mode == MetadataSlotMode.Shared;
+        _lenient = !strictMetadata && !options.StrictMetadata;
         _metadata = LlmMetadata.Empty;
         _previousValueEnd = -1;
         _check = PropertyNameCheck.Start(body, shape, slot);
@@ -69,12 +91,19 @@ public struct EnvelopeReader
     {
         if (!Read(ref reader))
         {
-            throw new InvalidLlmRequestException("The request body is empty: send a JSON object.");
+            throw new InvalidLlmRequestException("The request body is empty: send a JSON object.")
+            {
+                NotReadable = true,
+            };
         }
 
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new InvalidLlmRequestException($"The request body must be a JSON object, not {LlmMetadata.Describe(reader.TokenType)}.");
+            var actual = LlmMetadata.Describe(reader.TokenType);
+            throw new InvalidLlmRequestException($"The request body must be a JSON object, not {actual}.")
+            {
+                NotReadable = true,
+            };
         }
     }
 
@@ -110,11 +139,14 @@ public struct EnvelopeReader
         var valueStart = reader.TokenStartIndex;
         try
         {
-            if (_shared && reader.TokenType != JsonTokenType.StartObject)
+            if ((_shared && reader.TokenType != JsonTokenType.StartObject)
+                || (_lenient && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.Null)))
             {
-                // Not gateway metadata: the provider's own value, forwarded as it came (its objects still checked).
+                // Not gateway metadata: the provider's own value, or one the app never read, left as it came
+                // (its objects still checked).
                 _check.Value(ref reader);
                 _previousValueEnd = reader.BytesConsumed;
+                _slotLeft = true;
                 return;
             }
 
@@ -122,11 +154,11 @@ public struct EnvelopeReader
             var copy = reader;
             if (!_check.Value(ref copy, _options.MaxMetadataDepth))
             {
-                throw new InvalidLlmRequestException($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.");
+                throw SlotRefusal($"'{_slot}' is nested deeper than {_options.MaxMetadataDepth} levels.");
             }
 
             _providerKeys = _shared ? new List<(long, long)>() : null;
-            _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options, _providerKeys);
+            _metadata = LlmMetadata.Read(ref reader, _body.Span, _slot, _options, _providerKeys, _lenient);
         }
         catch (JsonException exception)
         {
@@ -137,7 +169,7 @@ public struct EnvelopeReader
         _slotEnd = reader.BytesConsumed;
         if (_slotEnd - valueStart > _options.MaxMetadataBytes)
         {
-            throw new InvalidLlmRequestException($"'{_slot}' is larger than the limit of {_options.MaxMetadataBytes} bytes.");
+            throw SlotRefusal($"'{_slot}' is larger than the limit of {_options.MaxMetadataBytes} bytes.");
         }
 
         _previousValueEnd = _slotEnd;
@@ -216,96 +248,6 @@ public struct EnvelopeReader
         return new RequestEnvelope(_body, UpstreamBody(), _metadata, parameters, error: null);
     }
 
-    /// <summary>
-    /// The body to forward: the gateway's slot cut out; a shared slot cut only of the keys the
-    /// gateway took (whole when they were all it held, untouched when it took none).
-    /// </summary>
-    private readonly ReadOnlyMemory<byte> UpstreamBody()
-    {
-        if (!_slotSeen)
-        {
-            return _body;
-        }
-
-        if (_providerKeys is null)
-        {
-            return _shared ? _body : WithoutSlot();
-        }
-
-        if (!_metadata.IsPresent)
-        {
-            return _body;
-        }
-
-        return _providerKeys.Count == 0 ? WithoutSlot() : WithProviderKeys();
-    }
-
-    /// <summary>The body with the shared slot's value rebuilt of the provider's keys, each as it came.</summary>
-    private readonly ReadOnlyMemory<byte> WithProviderKeys()
-    {
-        var span = _body.Span;
-        var kept = 2L;
-        foreach (var (start, end) in _providerKeys!)
-        {
-            kept += end - start + 1;
-        }
-
-        var result = new byte[_slotValueStart + kept - 1 + (span.Length - _slotEnd)];
-        var written = (int)_slotValueStart;
-        span[..written].CopyTo(result);
-        result[written++] = (byte)'{';
-        for (var i = 0; i < _providerKeys.Count; i++)
-        {
-            var (start, end) = _providerKeys[i];
-            if (i > 0)
-            {
-                result[written++] = (byte)',';
-            }
-
-            span[(int)start..(int)end].CopyTo(result.AsSpan(written));
-            written += (int)(end - start);
-        }
-
-        result[written++] = (byte)'}';
-        span[(int)_slotEnd..].CopyTo(result.AsSpan(written));
-        return result;
-    }
-
-
-    private readonly ReadOnlyMemory<byte> WithoutSlot()
-    {
-        var span = _body.Span;
-        long cutStart;
-        long cutEnd;
-        if (_slotPreviousValueEnd >= 0)
-        {
-            // Not the first property: cut from the end of the previous value, taking the comma before the slot.
-            cutStart = _slotPreviousValueEnd;
-            cutEnd = _slotEnd;
-        }
-        else
-        {
-            // The first property: cut the slot and the comma after it, if another property follows.
-            cutStart = _slotStart;
-            cutEnd = _slotEnd;
-            var next = cutEnd;
-            while (next < span.Length && IsJsonWhiteSpace(span[(int)next]))
-            {
-                next++;
-            }
-
-            if (next < span.Length && span[(int)next] == (byte)',')
-            {
-                cutEnd = next + 1;
-            }
-        }
-
-        var result = new byte[span.Length - (cutEnd - cutStart)];
-        span[..(int)cutStart].CopyTo(result);
-        span[(int)cutEnd..].CopyTo(result.AsSpan((int)cutStart));
-        return result;
-    }
-
     /// <summary>Reads the next token; a body that is not JSON is the client's mistake, said in its terms (<see cref="JsonSyntax"/>).</summary>
     private readonly bool Read(ref Utf8JsonReader reader)
     {
@@ -349,7 +291,8 @@ public struct EnvelopeReader
         }
     }
 
-    private readonly InvalidLlmRequestException NotJson(JsonException exception) => new(JsonSyntax.Describe(_body.Span), exception);
+    private readonly InvalidLlmRequestException NotJson(JsonException exception) =>
+        new(JsonSyntax.Describe(_body.Span), exception) { NotReadable = true };
 
-    private static bool IsJsonWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
+    private readonly InvalidLlmRequestException SlotRefusal(string message) => new(message) { JsonPath = "$." + _slot };
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading;
@@ -46,11 +47,13 @@ internal static class ErrorResponses
         }
 
         var responses = Of(call.Route, call.Gateway.Options);
-        if (responses == LlmErrorResponses.ProblemDetails && httpContext.Features.Get<IRequestRefusalWriter>() is { } refusals
-            && failure is { StatusCode: StatusCodes.Status400BadRequest, Kind: GatewayErrorKind.InvalidRequest, Code: null }
-            && refusals.TryWrite(failure.Message) is { } refused)
+        if (failure is { StatusCode: StatusCodes.Status400BadRequest, JsonPath: { } path }
+            && failure.Kind == GatewayErrorKind.InvalidRequest
+            && AppAnswersInput(call.Route, call.Gateway.Options)
+            && httpContext.Features.Get<IRequestRefusalWriter>() is { } refusals
+            && refusals.TryWrite(path, failure.Message) is { } refused)
         {
-            // A request refused as the app's framework refuses one it cannot bind (MVC's invalid model state answer).
+            // Input refused as the app's framework refuses input it cannot bind (MVC's invalid model state answer).
             return refused;
         }
 
@@ -62,6 +65,15 @@ internal static class ErrorResponses
             _ => WriteWireAsync(httpContext, call.Route.ErrorFormat, failure),
         };
     }
+
+    /// <summary>
+    /// True when the pipeline's refusal of a request's input is the app's framework's to answer: no route
+    /// or option chose another format than problem details (docs/mvc.md, "The error format").
+    /// </summary>
+    internal static bool AppAnswersInput(TracedRouteInfo route, TracedLlmOptions options) =>
+        route.ErrorResponses == LlmErrorResponses.ProblemDetails
+        || (route.ErrorResponses == LlmErrorResponses.Default
+            && options.ErrorResponses is LlmErrorResponses.Default or LlmErrorResponses.ProblemDetails);
 
     private static async Task WriteWireAsync(HttpContext httpContext, WireFormat format, FailurePath.Failure failure)
     {
@@ -86,12 +98,15 @@ internal static class ErrorResponses
     /// </summary>
     private static Task WriteProblemAsync(HttpContext httpContext, FailurePath.Failure failure)
     {
-        var problem = new ProblemDetails
-        {
-            Status = failure.StatusCode,
-            Title = ReasonPhrases.GetReasonPhrase(failure.StatusCode) is { Length: > 0 } reason ? reason : ErrorType(failure),
-            Detail = failure.Message,
-        };
+        // A refusal that names its place is a validation problem, its error under the JSON path, as the
+        // app's own validation answers (minimal APIs' HttpValidationProblemDetails).
+        var problem = failure.JsonPath is { } path
+            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [path] = [failure.Message] })
+            : new ProblemDetails();
+        problem.Status = failure.StatusCode;
+        var reason = ReasonPhrases.GetReasonPhrase(failure.StatusCode);
+        problem.Title = reason.Length > 0 ? reason : ErrorType(failure);
+        problem.Detail = failure.Message;
         if (failure.Code is not null)
         {
             problem.Extensions["code"] = failure.Code;
@@ -166,12 +181,14 @@ internal static class ErrorResponses
 
 /// <summary>
 /// A request feature that writes the pipeline's refusal of a request's input (a body it cannot read
-/// one way, a value that does not parse) as the app's framework answers input it cannot bind, for
-/// routes whose errors are problem details: an MVC <c>[ApiController]</c> action's invalid model
+/// one way, a slot value of the wrong type) as the app's framework answers input it cannot bind, on
+/// routes that chose no other error format: an MVC <c>[ApiController]</c> action's invalid model
 /// state answer. Null from <see cref="TryWrite"/> when the framework has no such answer.
 /// </summary>
 internal interface IRequestRefusalWriter
 {
-    /// <summary>Writes the refusal with <paramref name="message"/>, or returns null to leave it to the route's error responses.</summary>
-    Task? TryWrite(string message);
+    /// <summary>
+    /// Writes the refusal, <paramref name="message"/> under <paramref name="jsonPath"/>; null leaves it to the route.
+    /// </summary>
+    Task? TryWrite(string jsonPath, string message);
 }

@@ -314,7 +314,8 @@ public static class FailurePath
             // The handler's own error result: the client has its answer already.
             ErrorResultException result => Answered(result),
 
-            GatewayException known => new Failure(known.StatusCode, known.Kind, errorType, known.Message, known.Code),
+            GatewayException known => new Failure(known.StatusCode, known.Kind, errorType, known.Message, known.Code,
+                JsonPath: (known as InvalidLlmRequestException)?.JsonPath),
 
             // Kept until upstream code reports unreachable providers as UpstreamException itself.
             HttpRequestException => new Failure(502, GatewayErrorKind.Api, errorType, "The upstream provider could not be reached.", "upstream_unreachable"),
@@ -341,5 +342,8 @@ public static class FailurePath
     }
 
     /// <summary>A failure as the client is answered and the spans record it; <paramref name="Answered"/> when an error result already wrote the response.</summary>
-    internal readonly record struct Failure(int StatusCode, GatewayErrorKind Kind, string ErrorType, string Message, string? Code, bool Answered = false);
+    /// <remarks><paramref name="JsonPath"/>: where in the body a refused request is wrong, or null.</remarks>
+    internal readonly record struct Failure(
+        int StatusCode, GatewayErrorKind Kind, string ErrorType, string Message, string? Code, bool Answered = false,
+        string? JsonPath = null);
 }

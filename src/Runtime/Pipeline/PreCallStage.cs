@@ -104,7 +104,11 @@ public static class PreCallStage
     {
         if (call.Parameters.Stream)
         {
-            throw new InvalidLlmRequestException("This route does not stream responses: send \"stream\": false or leave it out.");
+            throw new InvalidLlmRequestException(
+                "This route does not stream responses: send \"stream\": false or leave it out.")
+            {
+                JsonPath = "$.stream",
+            };
         }
     }
 

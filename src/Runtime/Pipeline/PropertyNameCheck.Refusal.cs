@@ -44,7 +44,10 @@ internal sealed partial class PropertyNameCheck
         AppendName(path, name);
         var refusal = new InvalidLlmRequestException(
             $"The request body is ambiguous at {path}: {why}. Send each property once, spelled as the API spells it.",
-            code: ErrorCode);
+            code: ErrorCode)
+        {
+            JsonPath = path.ToString(),
+        };
 
         // The walk ends here: the thread gets its instance back (a refused body costs no new one).
         Finish();

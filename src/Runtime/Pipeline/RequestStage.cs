@@ -29,7 +29,14 @@ public static partial class RequestStage
     /// (<see cref="RequestContentCoding"/>), once its <c>Content-Type</c> says JSON or nothing (<see cref="RequestMediaType"/>). A body that ends because its client left is thrown as a
     /// <see cref="ConnectionAbortedException"/> (see <see cref="LeftWhileSending"/>).
     /// </summary>
-    public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway)
+    public static ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway) =>
+        ReadBodyAsync(httpContext, gateway, checkText: true);
+
+    /// <summary>
+    /// Reads the whole body; with <paramref name="checkText"/> false its text is left to <see cref="CheckText"/>.
+    /// </summary>
+    internal static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(
+        HttpContext httpContext, TracedLlmGateway gateway, bool checkText)
     {
         var limit = gateway.Options.MaxRequestBodyBytes;
         var request = httpContext.Request;
@@ -81,16 +88,9 @@ public static partial class RequestStage
                     body = RequestContentCoding.Decode(body, coding, limit);
                 }
 
-                // JSON is UTF-8 (RFC 8259): refuse anything else here, once, rather than wherever a string is read.
-                if (!Utf8.IsValid(body.Span))
+                if (checkText)
                 {
-                    throw new InvalidLlmRequestException("The request body is not valid UTF-8 JSON.");
-                }
-
-                // Nor can an escaped lone surrogate ("\ud800") become text: found here, not where a string is read.
-                if (JsonText.IndexOfLoneSurrogateEscape(body.Span) is var at and >= 0)
-                {
-                    throw new InvalidLlmRequestException($"The request body is not valid JSON text: the escape at byte {at} is half of a UTF-16 surrogate pair (\\ud800-\\udfff need their other half).");
+                    CheckText(body);
                 }
 
                 return body;
@@ -98,6 +98,27 @@ public static partial class RequestStage
 
             // Not consumed: ask for more until the body is complete.
             reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+
+    /// <summary>Refuses a body that is not UTF-8 JSON text, once, rather than wherever a string is read.</summary>
+    internal static void CheckText(ReadOnlyMemory<byte> body)
+    {
+        // JSON is UTF-8 (RFC 8259).
+        if (!Utf8.IsValid(body.Span))
+        {
+            throw new InvalidLlmRequestException("The request body is not valid UTF-8 JSON.") { NotReadable = true };
+        }
+
+        // Nor can an escaped lone surrogate ("\ud800") become text.
+        if (JsonText.IndexOfLoneSurrogateEscape(body.Span) is var at and >= 0)
+        {
+            throw new InvalidLlmRequestException(
+                $"The request body is not valid JSON text: the escape at byte {at} is half of a UTF-16 surrogate pair "
+                + "(\\ud800-\\udfff need their other half).")
+            {
+                NotReadable = true,
+            };
         }
     }
 

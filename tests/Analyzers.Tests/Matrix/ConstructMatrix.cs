@@ -20,6 +20,7 @@ public sealed class ConstructMatrix
             ["TLLM2004"] = (SwallowedExceptionMatrix.Header, SwallowedExceptionMatrix.Cells),
             ["TLLM2005"] = (SlotCollisionMatrix.Header, SlotCollisionMatrix.Cells),
             ["TLLM2006"] = (UnscopedUpstreamCallMatrix.Header, UnscopedUpstreamCallMatrix.Cells),
+            ["TLLM2008"] = (UnthrownFailureMatrix.Header, UnthrownFailureMatrix.Cells),
         };
 
     public static TheoryData<string, string> Constructs

@@ -25,6 +25,10 @@ internal static class DesignedFallbacks
     /// <summary>The catches of a type, named simply or in full.</summary>
     private static string Catching(string simpleName) => @"catch \((?:[\w.]+\.)?" + simpleName + @"\b";
 
+    /// <summary>EF's concurrency failure answered 404 by design since issue 78: TLLM2007's unless declared.</summary>
+    private static (string, string) Concurrency => Designed(
+        "Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException", Catching("DbUpdateConcurrencyException"));
+
     private static readonly Dictionary<string, (string Declaration, string Undeclared)> ByConstruct = new(System.StringComparer.Ordinal)
     {
             ["ArgumentException caught around an upstream call and a store write, and around the store write only, the handler logging"] = Designed("System.ArgumentException", Catching("ArgumentException")),
@@ -39,6 +43,13 @@ internal static class DesignedFallbacks
             ["KeyNotFoundException caught around an in-memory lookup, the handler writing an error response"] = Designed("System.Collections.Generic.KeyNotFoundException", Catching("KeyNotFoundException")),
             ["ObjectDisposedException caught around a timer's and a token source's own calls, and around a write beside them"] = Designed("System.ObjectDisposedException", Catching("ObjectDisposedException")),
             ["ObjectDisposedException caught around a timer's call, the handler doing more than log"] = Designed("System.ObjectDisposedException", Catching("ObjectDisposedException")),
+            ["EF's scaffolded concurrency catch: 404 when a fresh read finds the row gone, else rethrown; and 404"
+                + " without the read"] = Concurrency,
+            ["EF's concurrency catch rethrowing when the row is there and answering 404 (if (Exists) throw;), and"
+                + " answering 404 without rethrowing"] = Concurrency,
+            ["a failed insert answered 400 when a re-query finds the name taken (a local set from the read), else"
+                + " rethrown; and answered 500"] =
+                Designed("Microsoft.EntityFrameworkCore.DbUpdateException", Catching("DbUpdateException")),
             ["a 404 on a delete logged and every other status logged too, and rethrown"] = Designed("Contoso.DocumentException", Catching("DocumentException")),
             ["a 404 on a delete logged, then more work after the catch, and the end of the method"] = Designed("Contoso.DocumentException", Catching("DocumentException")),
             ["a 409 on a create answered with a made-up item, and with the item given"] = Designed("Contoso.DocumentException", Catching("DocumentException")),
@@ -117,7 +128,6 @@ internal static class DesignedFallbacks
         "Exception caught around a list decoded from a cookie by an extension method of source, and the handler clearing the cookie",
         "HttpRequestException resent at HTTP/1.1 when its Data marks a refused HTTP version, and when it is a 429",
         "HttpRequestException whose Data marks a refused HTTP version (a protocol fallback) resent at HTTP/1.1, any other rethrown",
-        "HttpRequestException whose Data marks a refused HTTP version, answered without a resend",
         "JsonException caught around a JSON decode of text in memory and an awaited Task.Delay, the handler answering in the message, and a response's body decoded from its stream instead",
         "ObjectDisposedException caught around a timer's and a token source's own calls, and around a write beside them",
         "ObjectDisposedException caught around a timer's call, the handler doing more than log",

@@ -103,6 +103,36 @@ internal static class UnscopedUpstreamCallMatrix
         }
         """;
 
+    /// <summary>A route's send through a named client <c>Startup</c> registers (as attempts with <c>@R</c>).</summary>
+    private const string Registration = """
+        internal static class Startup
+        {
+            public static object Register(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+            {
+                var builder = Microsoft.Extensions.DependencyInjection.HttpClientFactoryServiceCollectionExtensions
+                    .AddHttpClient(services, "upstream");
+                return @R;
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, IHttpClientFactory factory)
+            {
+                var client = factory.CreateClient("upstream");
+                var url = "http://upstream/v1/chat/completions";
+                using var response = await {|TLLM2006:client.PostAsync(url, new StringContent("{}"))|};
+                return new Reply { Text = response.ReasonPhrase };
+            }
+        }
+        """;
+
+    /// <summary>A static class whose method sends (the send <paramref name="reported"/> in the faulty form).</summary>
+    private static string Helper(string signature, string send, string type = "Helper", bool reported = true) =>
+        $"internal static class {type}\n{{\n    public static Task<HttpResponseMessage> {signature} =>\n        "
+        + (reported ? $"{{|TLLM2006:{send}|}}" : send) + ";\n}\n";
+
     private const string ChatMessages = "new[] { new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, \"hello\") }";
 
     internal static readonly IReadOnlyDictionary<string, MatrixCell> Cells = ByName(
@@ -261,7 +291,35 @@ internal static class UnscopedUpstreamCallMatrix
         Call("Task.WhenAll fan-out", $"await Task.WhenAll({Post()}, {{|TLLM2006:http.PostAsync(\"http://upstream/v1/embeddings\", {Body})|}});"),
         Call("Parallel.ForEachAsync fan-out", $"await Parallel.ForEachAsync(new[] {{ \"a\", \"b\" }}, async (model, ct) => {{ _ = await {Post()}; }});"),
         Call("Channel fan-out", $"var channel = Channel.CreateUnbounded<string>();\nchannel.Writer.TryWrite(\"a\");\nchannel.Writer.Complete();\nvar consumer = Task.Run(async () => {{ await foreach (var model in channel.Reader.ReadAllAsync()) {{ _ = await {Post()}; }} }});\nawait consumer;"),
-        // A send to an address that names no model API is a model call when the route's own attempts use the same client.
+        // Issue 78: a send's client, request and address followed to where the code makes them.
+        Call("client and request through a helper's parameters",
+            $"var client = http;\nusing var message = new HttpRequestMessage(HttpMethod.Post, {Url});\n"
+                + $"message.Content = {Body};\n_ = await Helper.SendAsync(client, message);",
+            Helper("SendAsync(HttpClient client, HttpRequestMessage message)", "client.SendAsync(message)")),
+        Call("address through a string parameter two calls deep", $"_ = await Outer.SendAsync(http, {Url});",
+            Helper("SendAsync(HttpClient h, string u)", "Inner.SendAsync(h, u)", "Outer", reported: false)
+                + Helper("SendAsync(HttpClient h, string u)", $"h.PostAsync(u, {Body})", "Inner")),
+        Call("address interpolated from a parameter",
+            "_ = await Helper.SendAsync(http, \"v1/\" + \"chat/completions\");",
+            Helper("SendAsync(HttpClient h, string path)", $"h.PostAsync($\"http://upstream/{{path}}\", {Body})")),
+        Call("address from a conditional through a parameter",
+            $"var url = request.Model is null ? {Url} : \"http://upstream/v1/embeddings\";\n"
+                + "_ = await Helper.SendAsync(http, url);",
+            Helper("SendAsync(HttpClient h, string u)", $"h.PostAsync(u, {Body})")),
+        Call("request a helper builds from the address",
+            $"using var message = Requests.Post({Url});\n_ = await {{|TLLM2006:http.SendAsync(message)|}};",
+            "internal static class Requests { public static HttpRequestMessage Post(string url) =>\n"
+                + $"new(HttpMethod.Post, url) {{ Content = {Body} }}; }}"),
+        Call("address in a static readonly field", $"_ = await {{|TLLM2006:http.PostAsync(Endpoints.Chat, {Body})|}};",
+            $"internal static class Endpoints {{ public static readonly string Chat = {Url}; }}"),
+        Pair("address a caller hands a helper: a model API's, or a webhook's",
+            Route("_ = await Helper.SendAsync(http, @U);\nreturn new Reply();",
+                Helper("SendAsync(HttpClient h, string u)", $"h.PostAsync(u, {Body})")),
+            "@U", Url, "\"http://hooks/delivered\""),
+        Pair("named client registered with AddTracedLlmAttempts(), or not", Registration, "@R", "builder",
+            "Microsoft.Extensions.DependencyInjection.TracedLlmHttpClientBuilderExtensions\n"
+                + ".AddTracedLlmAttempts(builder)"),
+        // A send to an address that names no model API is a model call when the route's attempts use the same client.
         Pair("POST to an address no model API has, through a client the route's attempts use, and through one they do not",
             Route($"_ = await {{|TLLM2006:Clients.@M.PostAsync(\"http://backend/api/run\", {Body})|}};\n_ = await call.ExecuteAsync(new LlmTarget(\"backend\", \"m\"), LlmRetryPolicy.None, (attempt, ct) => Clients.Model.PostAsync(\"http://backend/api/run\", {Body}, ct));\nreturn new Reply();",
                 "internal static class Clients { public static readonly HttpClient Model = new(); public static readonly HttpClient Other = new(); }"),

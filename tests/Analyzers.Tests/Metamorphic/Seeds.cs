@@ -33,8 +33,10 @@ internal static partial class Seeds
         ("FailurePathTests.cs", "TLLM2002"),
         ("SpanLifecycleTests.cs", "TLLM2003"),
         ("SwallowedExceptionTests.cs", "TLLM2004"), ("SwallowedExceptionFlowTests.cs", "TLLM2004"),
+        ("SwallowedExceptionMeasuredTests.cs", "TLLM2004"),
         ("SlotCollisionTests.cs", "TLLM2005"),
-        ("UnscopedUpstreamCallTests.cs", "TLLM2006"),
+        ("UnscopedUpstreamCallTests.cs", "TLLM2006"), ("UnscopedUpstreamFlowTests.cs", "TLLM2006"),
+        ("UnthrownFailureTests.cs", "TLLM2008"),
     };
 
     public static IReadOnlyList<Seed> All([CallerFilePath] string here = "")

@@ -101,12 +101,78 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
         Assert.Empty(_host.Logged);
     }
 
-    private static HttpRequestMessage Request(BodyFault? fault, WireFormat format, bool stream)
+    /// <summary>
+    /// The same failure contract on the controller shape (path + <c>/mvc</c>): a body the pipeline cannot read (cut
+    /// off, not sent as JSON) is MVC's to answer, as before adoption; a name given twice is the pipeline's refusal in
+    /// the app's own validation answer under its JSON path. Either way, one failure span with the refusal, every span
+    /// ended, one failure logger call, and the next request whole.
+    /// </summary>
+    [Theory]
+    [InlineData("cut-off", WireFormat.OpenAI)]
+    [InlineData("cut-off", WireFormat.Anthropic)]
+    [InlineData("media-type", WireFormat.OpenAI)]
+    [InlineData("media-type", WireFormat.Anthropic)]
+    [InlineData("ambiguous", WireFormat.OpenAI)]
+    [InlineData("ambiguous", WireFormat.Anthropic)]
+    public async Task OnAControllerABodyRefusalIsTheAppsAnswerOnTheOneFailurePath(string kind, WireFormat format)
+    {
+        _host.Logged.Clear();
+        _host.Finished.Clear();
+        var fault = kind switch
+        {
+            "media-type" => BodyFault.NotJson,
+            "ambiguous" => BodyFault.AmbiguousName,
+            _ => (BodyFault?)null,
+        };
+        using var request = Request(fault, format, stream: false, mvc: true, cutOff: kind == "cut-off");
+        using var client = new HttpClient { BaseAddress = new Uri(_host.Address) };
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        var server = await _host.NextFinishedAsync();
+
+        Assert.Null(server.Escaped);
+        var status = kind == "media-type" ? 415 : 400;
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using (var json = JsonDocument.Parse(body))
+        {
+            Assert.Equal(status, json.RootElement.GetProperty("status").GetInt32());
+            if (kind != "media-type")
+            {
+                // MVC's validation problem: its binder's keys for a body it could not bind, the path of a name twice.
+                var title = json.RootElement.GetProperty("title").GetString();
+                Assert.Equal("One or more validation errors occurred.", title);
+                var keys = json.RootElement.GetProperty("errors").EnumerateObject().Select(e => e.Name).ToList();
+                Assert.Contains(keys, key => key.StartsWith('$'));
+                Assert.Equal(kind == "ambiguous", keys.SequenceEqual(new[] { "$.model" }));
+            }
+        }
+
+        var spans = await _spans.SingleTraceAsync();
+        _spans.AssertAllEnded();
+        Assert.Equal(ActivityStatusCode.Error, spans.Server.Status);
+        Assert.Equal(status, spans.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        var failed = spans.Single(SpanNames.Failure);
+        Assert.Equal(typeof(InvalidLlmRequestException).FullName, failed.GetTagItem(AttributeNames.ErrorType));
+        Assert.DoesNotContain(spans.Spans, s => s.DisplayName == SpanNames.LlmRequest);
+        Assert.Equal(status, Assert.Single(_host.Logged).StatusCode);
+
+        _host.Logged.Clear();
+        using var next = await client.SendAsync(Request(null, format, stream: false, mvc: true));
+        Assert.Equal(200, (int)next.StatusCode);
+        await _host.NextFinishedAsync();
+        Assert.Empty(_host.Logged);
+    }
+
+    private static HttpRequestMessage Request(
+        BodyFault? fault, WireFormat format, bool stream, bool mvc = false, bool cutOff = false)
     {
         var streamJson = stream ? "true" : "false";
         var (path, json) = format == WireFormat.Anthropic
             ? ("/v1/messages", $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"body failure"}]}""")
             : ("/v1/chat/completions", $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"body failure"}]}""");
+        path += mvc ? "/mvc" : string.Empty;
+        json = cutOff ? json[..^24] : json;
         var (bytes, coding) = fault switch
         {
             BodyFault.UnsupportedCoding => (Encoding.UTF8.GetBytes(json), "zstd"),

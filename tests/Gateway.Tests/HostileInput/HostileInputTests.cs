@@ -42,7 +42,9 @@ public sealed class HostileInputTests : IDisposable
     [InlineData(Chat, "\u00ff\u00fe not json", 400, "The request body is not valid JSON")]
     public async Task BadInputGetsAClearErrorInTheRoutesFormat(string path, string body, int status, string message)
     {
-        using var host = new GatewayHost().With("Gateway:AllowedModels", "m,gpt-4o-mini,claude-sonnet");
+        // Strict metadata: the sample's request types never read the slot, so by default such a value is left as sent.
+        using var host = new GatewayHost().With("Gateway:AllowedModels", "m,gpt-4o-mini,claude-sonnet")
+            .With("TracedLlm:StrictMetadata", "true");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
 
         Assert.Equal(status, (int)response.StatusCode);

@@ -1,8 +1,6 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Linq;
 using System.Threading.Tasks;
 using TracedLlm.Telemetry;
@@ -38,6 +36,12 @@ public enum DestinationFault
 
     /// <summary>Team B's requests carry team A's <c>traceparent</c> and headers that try to name a destination.</summary>
     HostileHeaders,
+
+    /// <summary>
+    /// One destination open at most, the teams' requests at once: A's is closed for B's (and B's for
+    /// A's) mid-batch, again and again.
+    /// </summary>
+    Evicted,
 }
 
 /// <summary>
@@ -62,6 +66,7 @@ public sealed class DestinationIsolationMatrixTests
     [InlineData(DestinationFault.Reload)]
     [InlineData(DestinationFault.HostileMetadata)]
     [InlineData(DestinationFault.HostileHeaders)]
+    [InlineData(DestinationFault.Evicted)]
     public async Task EachSpanLandsOnlyAtItsRequestsDestinationAndTheHealthyTeamLosesNone(DestinationFault fault)
     {
         using var drops = new DropRecorder();
@@ -70,6 +75,11 @@ public sealed class DestinationIsolationMatrixTests
             {
                 settings["TracedLlm:Routing:Destinations:a:TimeoutMilliseconds"] = "1000";
                 settings["TracedLlm:Routing:Destinations:a:Headers"] = "x-api-key=first";
+                if (fault == DestinationFault.Evicted)
+                {
+                    settings["TracedLlm:Routing:MaxLiveDestinations"] = "1";
+                    settings["TracedLlm:Export:ScheduledDelay"] = "00:00:00.200";
+                }
             });
         Arrange(gateway, fault);
 
@@ -136,7 +146,8 @@ public sealed class DestinationIsolationMatrixTests
         var teamASpans = gateway.Sent["team-a"].Count * TeamGateway.SpansPerRequest;
         switch (fault)
         {
-            case DestinationFault.None or DestinationFault.Unavailable or DestinationFault.Reload or DestinationFault.HostileMetadata or DestinationFault.HostileHeaders:
+            case DestinationFault.None or DestinationFault.Unavailable or DestinationFault.Reload
+                or DestinationFault.HostileMetadata or DestinationFault.HostileHeaders or DestinationFault.Evicted:
                 // A healthy (or recovered, or reloaded) A loses none of team A's spans either.
                 var acceptedAtA = ReceivedSpans.Of(gateway.A);
                 Assert.Equal(teamASpans, acceptedAtA.Count);
@@ -149,6 +160,14 @@ public sealed class DestinationIsolationMatrixTests
                 // Hang, vanish, shut down: what A could not take is counted under A's name, and A's alone.
                 Assert.Contains(drops.Destinations, d => d == "a");
                 break;
+        }
+
+        if (fault == DestinationFault.Evicted)
+        {
+            // Closed for the other team's requests mid-batch, A's and B's destinations delivered what
+            // they held and opened again: several batches each, never a span lost nor counted dropped.
+            Assert.Empty(drops.Destinations);
+            Assert.True(gateway.A.Requests.Count > 1, $"{gateway.A.Requests.Count} request(s) at A");
         }
 
         if (fault == DestinationFault.Reload)
@@ -194,40 +213,4 @@ public sealed class DestinationIsolationMatrixTests
             }),
         _ => gateway.SendAsync("team-b", TeamGateway.TeamBKey),
     };
-
-    /// <summary>The drops the export counts (<c>tracedllm.export.dropped_spans</c>), by destination and reason.</summary>
-    private sealed class DropRecorder : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentQueue<(string Destination, string Reason)> _drops = new();
-
-        public DropRecorder()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Name == "tracedllm.export.dropped_spans")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-            {
-                string? destination = null, reason = null;
-                foreach (var tag in tags)
-                {
-                    destination = tag.Key == "destination" ? tag.Value as string : destination;
-                    reason = tag.Key == "reason" ? tag.Value as string : reason;
-                }
-
-                _drops.Enqueue((destination ?? string.Empty, reason ?? string.Empty));
-            });
-            _listener.Start();
-        }
-
-        public IEnumerable<string> Destinations => _drops.Select(d => d.Destination);
-
-        public IEnumerable<(string, string)> Reasons => _drops;
-
-        public void Dispose() => _listener.Dispose();
-    }
 }

@@ -33,10 +33,16 @@ internal sealed class TeamGateway : IAsyncDisposable
     private readonly ReloadableSource _configuration;
     private readonly WebApplicationFactory<Program> _host;
     private readonly HttpClient _client;
+    private readonly bool _ownsEndpoints;
 
-    private TeamGateway(ScriptedOtlpEndpoint a, ScriptedOtlpEndpoint b, ScriptedOtlpEndpoint fallback, ReloadableSource configuration, WebApplicationFactory<Program> host)
+    private TeamGateway(
+        (ScriptedOtlpEndpoint A, ScriptedOtlpEndpoint B, ScriptedOtlpEndpoint Default) endpoints,
+        ReloadableSource configuration,
+        WebApplicationFactory<Program> host,
+        bool ownsEndpoints)
     {
-        (A, B, Default, _configuration, _host) = (a, b, fallback, configuration, host);
+        (A, B, Default) = endpoints;
+        (_configuration, _host, _ownsEndpoints) = (configuration, host, ownsEndpoints);
         _client = host.CreateClient();
     }
 
@@ -53,23 +59,28 @@ internal sealed class TeamGateway : IAsyncDisposable
 
     /// <summary>
     /// Starts the gateway with its three destinations (<c>a</c>: team A, <c>b</c>: team B,
-    /// <c>platform</c>: the default); <paramref name="settings"/> may change any setting.
+    /// <c>platform</c>: the default); <paramref name="settings"/> may change any setting. A replica
+    /// of another gateway (<paramref name="replicaOf"/>) sends to the same three receivers, and
+    /// <paramref name="store"/>, when given, is read after the settings (a configuration store the replicas share).
     /// </summary>
-    public static async Task<TeamGateway> StartAsync(Action<Dictionary<string, string?>>? settings = null, Action<IServiceCollection>? services = null)
+    public static async Task<TeamGateway> StartAsync(
+        Action<Dictionary<string, string?>>? settings = null, Action<IServiceCollection>? services = null,
+        TeamGateway? replicaOf = null, IConfigurationSource? store = null)
     {
-        var a = await ScriptedOtlpEndpoint.StartAsync();
-        var b = await ScriptedOtlpEndpoint.StartAsync();
-        var fallback = await ScriptedOtlpEndpoint.StartAsync();
+        var endpoints = replicaOf is null
+            ? (await ScriptedOtlpEndpoint.StartAsync(), await ScriptedOtlpEndpoint.StartAsync(),
+                await ScriptedOtlpEndpoint.StartAsync())
+            : (replicaOf.A, replicaOf.B, replicaOf.Default);
         var values = new Dictionary<string, string?>
         {
             ["Gateway:Teams:team-a:ApiKeys"] = TeamAKey,
             ["Gateway:Teams:team-a:Alias"] = "Team A",
             ["Gateway:Teams:team-b:ApiKeys"] = TeamBKey,
-            ["TracedLlm:Routing:Destinations:a:Endpoint"] = a.Url,
+            ["TracedLlm:Routing:Destinations:a:Endpoint"] = endpoints.Item1.Url,
             ["TracedLlm:Routing:Destinations:a:Teams:0"] = "team-a",
-            ["TracedLlm:Routing:Destinations:b:Endpoint"] = b.Url,
+            ["TracedLlm:Routing:Destinations:b:Endpoint"] = endpoints.Item2.Url,
             ["TracedLlm:Routing:Destinations:b:Teams:0"] = "team-b",
-            ["TracedLlm:Routing:Destinations:platform:Endpoint"] = fallback.Url,
+            ["TracedLlm:Routing:Destinations:platform:Endpoint"] = endpoints.Item3.Url,
             ["TracedLlm:Routing:Destinations:platform:Default"] = "true",
             ["TracedLlm:Export:ScheduledDelay"] = "00:00:00.050",
             ["TracedLlm:Export:RetryInitialBackoff"] = "00:00:00.100",
@@ -91,8 +102,15 @@ internal sealed class TeamGateway : IAsyncDisposable
         {
             s.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("team-gateway")).WithTracing(tracing => tracing.AddTracedLlm().AddTracedLlmDestinations());
             services?.Invoke(s);
-        }).WithWebHostBuilder(builder => builder.ConfigureAppConfiguration(c => c.Add(configuration)));
-        return new TeamGateway(a, b, fallback, configuration, host);
+        }).WithWebHostBuilder(builder => builder.ConfigureAppConfiguration(c =>
+        {
+            c.Add(configuration);
+            if (store is not null)
+            {
+                c.Add(store);
+            }
+        }));
+        return new TeamGateway(endpoints, configuration, host, ownsEndpoints: replicaOf is null);
     }
 
     /// <summary>Replaces the settings (as a configuration reload does) with what <paramref name="change"/> makes of them.</summary>
@@ -131,9 +149,12 @@ internal sealed class TeamGateway : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        await A.DisposeAsync();
-        await B.DisposeAsync();
-        await Default.DisposeAsync();
+        if (_ownsEndpoints)
+        {
+            await A.DisposeAsync();
+            await B.DisposeAsync();
+            await Default.DisposeAsync();
+        }
     }
 
     /// <summary>An in-memory configuration a test can change while the host runs; a change raises the reload token.</summary>

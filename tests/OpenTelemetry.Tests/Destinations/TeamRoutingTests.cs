@@ -64,4 +64,58 @@ public sealed class TeamRoutingTests
         Assert.Empty(ReceivedSpans.AllOf(gateway.B));
         Assert.Empty(ReceivedSpans.AllOf(gateway.Default));
     }
+
+    [Fact]
+    public async Task ATeamThatLogsNowhereExportsNothingAnywhereAndItsMetricsStillCount()
+    {
+        using var requests = new RequestCounter();
+        await using var gateway = await TeamGateway.StartAsync(settings =>
+        {
+            // Team A logs nowhere, though the platform's default destination takes every request no rule names.
+            settings.Remove("TracedLlm:Routing:Destinations:a:Teams:0");
+            settings["TracedLlm:Routing:Nowhere:Teams:0"] = "team-a";
+        });
+        for (var i = 0; i < 3; i++)
+        {
+            await gateway.SendAsync("team-a", TeamGateway.TeamAKey);
+            await gateway.SendAsync("team-b", TeamGateway.TeamBKey);
+        }
+
+        await gateway.StopAsync();
+
+        // Team A's requests: no span anywhere, the default destination included.
+        var everywhere = new[] { gateway.A, gateway.B, gateway.Default }.SelectMany(ReceivedSpans.AllOf).ToList();
+        Assert.DoesNotContain(everywhere, span => gateway.Sent["team-a"].Contains(span.TraceId));
+        Assert.Empty(ReceivedSpans.AllOf(gateway.A));
+        Assert.Equal(3 * TeamGateway.SpansPerRequest, ReceivedSpans.Of(gateway.B).Count);
+
+        // Its requests still count in the gateway's metrics, as team B's do.
+        Assert.Equal(6, requests.Count);
+    }
+
+    /// <summary>The traced requests the gateway's metrics record (<c>gen_ai.server.request.duration</c>).</summary>
+    private sealed class RequestCounter : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private int _count;
+
+        public RequestCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == Telemetry.TracedLlmTelemetry.SourceName
+                    && instrument.Name == "gen_ai.server.request.duration")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>(
+                (_, _, _, _) => System.Threading.Interlocked.Increment(ref _count));
+            _listener.Start();
+        }
+
+        public int Count => System.Threading.Volatile.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
+    }
 }

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using TracedLlm.Telemetry;
+using static TracedLlm.OpenTelemetry.Tests.RouterSpans;
 
 namespace TracedLlm.OpenTelemetry.Tests;
 
@@ -170,9 +171,12 @@ public sealed class TraceRouterTests : IAsyncLifetime
         var alone = new TraceRoutingOptions();
         alone.Destinations["only"] = new TraceDestinationOptions { Endpoint = _a.Url, Default = true };
         var many = Options();
+        var sharing = Options();
         for (var i = 0; i < 5; i++)
         {
-            many.Destinations["team-" + i] = new TraceDestinationOptions { Endpoint = _b.Url, Teams = { "team-" + i } };
+            var key = $"x-api-key=team-{i}";
+            many.Destinations["team-" + i] = new() { Endpoint = _b.Url, Headers = key, Teams = { "team-" + i } };
+            sharing.Destinations["team-" + i] = new() { Endpoint = _b.Url, Teams = { "team-" + i } };
         }
 
         // One destination: no other to keep room for, so nothing less than an exporter of its own.
@@ -181,7 +185,7 @@ public sealed class TraceRouterTests : IAsyncLifetime
             Assert.Equal((1000, 4_000_000L, 8_000_000L), (router.DestinationBounds.MaxQueueSize, router.DestinationBounds.MaxQueueBytes, router.DestinationBounds.MaxBufferedExportBytes));
         }
 
-        // Three: a third each; eight: the configured quarter.
+        // Three: a third each; eight (each team its own key): the configured quarter.
         using (var router = new TraceRouter(Options(), bounds, _warnings.Enqueue))
         {
             Assert.Equal(333, router.DestinationBounds.MaxQueueSize);
@@ -190,6 +194,12 @@ public sealed class TraceRouterTests : IAsyncLifetime
         using (var router = new TraceRouter(many, bounds, _warnings.Enqueue))
         {
             Assert.Equal((250, 1_000_000L, 2_000_000L), (router.DestinationBounds.MaxQueueSize, router.DestinationBounds.MaxQueueBytes, router.DestinationBounds.MaxBufferedExportBytes));
+        }
+
+        // Five teams sending to B's endpoint with its (no) credentials share B's queue: three queues, a third each.
+        using (var router = new TraceRouter(sharing, bounds, _warnings.Enqueue))
+        {
+            Assert.Equal(333, router.DestinationBounds.MaxQueueSize);
         }
     }
 
@@ -427,35 +437,6 @@ public sealed class TraceRouterTests : IAsyncLifetime
 
     private TraceRouter? Router { get; set; }
 
-    private static Activity Server(LlmCaller? caller, ActivityContext parent = default, ActivityLink? link = null, double? sampleRate = null)
-    {
-        var server = TracedLlmTelemetry.Source.StartActivity(SpanNames.Server, ActivityKind.Server, parent, links: link is { } l ? new[] { l } : null)!;
-
-        // As the runtime's auth stage does, right after the server span starts.
-        if (caller is not null)
-        {
-            server.SetCustomProperty(LlmCaller.ActivityPropertyName, caller);
-        }
-
-        if (sampleRate is { } rate)
-        {
-            server.SetTag(AttributeNames.ExportSampleRate, rate);
-        }
-
-        return server;
-    }
-
-    private static Activity Child(string name, Activity parent, params (string Key, object? Value)[] tags)
-    {
-        var child = TracedLlmTelemetry.Source.StartActivity(name, ActivityKind.Internal, parent.Context)!;
-        foreach (var (key, value) in tags)
-        {
-            child.SetTag(key, value);
-        }
-
-        return child;
-    }
-
     private static IReadOnlyList<string> Names(ScriptedOtlpEndpoint endpoint) => ReceivedSpans.Of(endpoint).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
 
     private TraceRoutingOptions Options()
@@ -470,10 +451,8 @@ public sealed class TraceRouterTests : IAsyncLifetime
     // A provider with only the router (disposed: delivered); both sources recorded.
     private TracerProvider Provider(TraceRoutingOptions options, ExportQueueOptions? bounds = null)
     {
-        Assert.Empty(options.Problems());
-        bounds ??= new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(20), ShutdownTimeout = TimeSpan.FromSeconds(5) };
-        bounds.Warn = _warnings.Enqueue;
-        Router = new TraceRouter(options, bounds, _warnings.Enqueue);
-        return Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName, Foreign.Name).AddProcessor(Router).Build()!;
+        var provider = RouterSpans.Provider(options, _warnings.Enqueue, out var router, bounds, Foreign.Name);
+        Router = router;
+        return provider;
     }
 }

@@ -203,6 +203,133 @@ public sealed class TraceRoutingOptionsTests
         Assert.Contains(said, s => s.Contains("InvalidOperationException", StringComparison.Ordinal) && !s.Contains("db down", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void ANowhereRuleSendsItsCallersNowhereEvenWithDefaultsUnlessAMoreSpecificRuleNamesThem()
+    {
+        var options = Bind(new()
+        {
+            ["TracedLlm:Routing:Nowhere:Teams:0"] = "legal",
+            ["TracedLlm:Routing:Nowhere:Keys:0"] = "incident-key",
+            ["TracedLlm:Routing:Destinations:audit:Endpoint"] = "http://c/1",
+            ["TracedLlm:Routing:Destinations:audit:Keys:0"] = "legal-audit-key",
+            ["TracedLlm:Routing:Destinations:search:Endpoint"] = "http://c/2",
+            ["TracedLlm:Routing:Destinations:search:Teams:0"] = "search",
+            ["TracedLlm:Routing:Destinations:platform:Endpoint"] = "http://c/3",
+            ["TracedLlm:Routing:Destinations:platform:Default"] = "true",
+        });
+        Assert.Empty(options.Problems());
+        Assert.Equal(new[] { "legal" }, options.Nowhere.Teams);
+        var routes = new DestinationRoutes(options);
+        string[] For(LlmCaller caller) => routes.For(caller, _ => { }).Select(d => d.Name).ToArray();
+
+        // The team logs nowhere, default or not; a key named by a destination's rule still goes there.
+        Assert.Empty(For(new LlmCaller { TeamId = "legal", OrganizationId = "acme" }));
+        Assert.Equal(new[] { "audit" }, For(new LlmCaller { TeamId = "legal", KeyAlias = "legal-audit-key" }));
+        Assert.Empty(For(new LlmCaller { TeamId = "search", KeyAlias = "incident-key" }));
+        Assert.Equal(new[] { "search" }, For(new LlmCaller { TeamId = "search" }));
+        Assert.Equal(new[] { "platform" }, For(new LlmCaller { TeamId = "sales" }));
+    }
+
+    [Fact]
+    public void ACallerNamedByNowhereAndByADestinationIsAProblemNamingBoth()
+    {
+        var options = Bind(new()
+        {
+            ["TracedLlm:Routing:Nowhere:Teams:0"] = "legal",
+            ["TracedLlm:Routing:Nowhere:Users:0"] = " ",
+            ["TracedLlm:Routing:Destinations:legal:Endpoint"] = "http://c/1",
+            ["TracedLlm:Routing:Destinations:legal:Teams:0"] = "legal",
+            ["TracedLlm:Routing:Destinations:legal:Default"] = "true",
+        });
+
+        var problems = options.Problems();
+        var twice = "TracedLlm:Routing:Nowhere:Teams names legal, "
+            + "which Destinations:legal:Teams names too: choose one.";
+        Assert.Contains(twice, problems);
+        Assert.Contains("TracedLlm:Routing:Nowhere:Users must not hold an empty entry.", problems);
+    }
+
+    [Fact]
+    public void TenThousandDestinationsBindAndStartAndOneBadOneIsNamedAlone()
+    {
+        const int Count = 10_000;
+        var values = new Dictionary<string, string?> { ["TracedLlm:Routing:DenyUnmatched"] = "true" };
+        for (var i = 0; i < Count; i++)
+        {
+            values[$"TracedLlm:Routing:Destinations:team-{i}:Kind"] = "Langfuse";
+            values[$"TracedLlm:Routing:Destinations:team-{i}:Endpoint"] = $"https://langfuse-{i % 4}.example.com";
+            values[$"TracedLlm:Routing:Destinations:team-{i}:PublicKey"] = $"pk-lf-{i}";
+            values[$"TracedLlm:Routing:Destinations:team-{i}:SecretKey"] = $"sk-lf-{i}-{Secret}";
+            values[$"TracedLlm:Routing:Destinations:team-{i}:Teams:0"] = $"team-{i}";
+            values[$"TracedLlm:Routing:Destinations:team-{i}:Keys:0"] = $"key-{i}";
+        }
+
+        using (var host = RoutingHost(values))
+        {
+            host.Services.GetRequiredService<IStartupValidator>().Validate();
+            var options = host.Services.GetRequiredService<IOptionsMonitor<TraceRoutingOptions>>().CurrentValue;
+            Assert.Equal(Count, options.Destinations.Count);
+            Assert.Equal(new[] { "team-4711" }, options.Destinations["team-4711"].Teams);
+            Assert.Equal(new[] { "key-9999" }, options.Destinations["team-9999"].Keys);
+            var routes = new DestinationRoutes(options);
+            Assert.Equal("team-4711", Assert.Single(routes.For(new LlmCaller { TeamId = "team-4711" }, _ => { })).Name);
+
+            // Four hosts, a key pair each team: ten thousand channels (no two teams share credentials).
+            Assert.Equal(Count, routes.Channels.Count);
+        }
+
+        values["TracedLlm:Routing:Destinations:team-4711:Endpoint"] = "ftp://langfuse.example.com";
+        using (var host = RoutingHost(values))
+        {
+            var validator = host.Services.GetRequiredService<IStartupValidator>();
+            var failed = Assert.Throws<OptionsValidationException>(validator.Validate);
+            var failure = Assert.Single(failed.Failures);
+            Assert.Equal("TracedLlm:Routing:Destinations:team-4711: Endpoint is not an http(s) URL.", failure);
+        }
+    }
+
+    [Fact]
+    public void ADestinationsListsAreReadByIndexAsTheBinderReadsThemUpToAGap()
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["TracedLlm:Routing:Destinations:a:Endpoint"] = "http://c/1",
+            ["TracedLlm:Routing:Destinations:a:Default"] = "true",
+            ["TracedLlm:Routing:Destinations:a:Teams:0"] = "t-1",
+            ["TracedLlm:Routing:Destinations:a:Teams:1"] = "t-2",
+            ["TracedLlm:Routing:Destinations:a:teams:2"] = "t-3",
+            ["TracedLlm:Routing:Destinations:a:Users:0"] = "u-1",
+            ["TracedLlm:Routing:Destinations:a:Organizations:0"] = "o-1",
+            ["TracedLlm:Routing:Destinations:a:Keys:0"] = "k-1",
+            ["TracedLlm:Routing:Destinations:a:Keys:1"] = "k-2",
+
+            // After a gap: the binder reads it, the routing's reader does not (docs/configuration.md says so).
+            ["TracedLlm:Routing:Destinations:a:Keys:5"] = "k-6",
+            ["TracedLlm:Routing:Nowhere:Teams:0"] = "t-9",
+        };
+
+        using var host = RoutingHost(values);
+        var read = host.Services.GetRequiredService<IOptionsMonitor<TraceRoutingOptions>>().CurrentValue;
+        var bound = Bind(values);
+        var (a, expected) = (read.Destinations["a"], bound.Destinations["a"]);
+        Assert.Equal(expected.Teams, a.Teams);
+        Assert.Equal(expected.Users, a.Users);
+        Assert.Equal(expected.Organizations, a.Organizations);
+        Assert.Equal(new[] { "k-1", "k-2", "k-6" }, expected.Keys);
+        Assert.Equal(new[] { "k-1", "k-2" }, a.Keys);
+        Assert.Equal(bound.Nowhere.Teams, read.Nowhere.Teams);
+    }
+
+    // A host that binds the routing as AddTracedLlmDestinations does.
+    private static IHost RoutingHost(Dictionary<string, string?> values)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(values);
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddTracedLlmDestinations());
+        return builder.Build();
+    }
+
     private static TraceRoutingOptions Bind(Dictionary<string, string?> values)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();

@@ -20,7 +20,8 @@ internal sealed partial class MethodScope
         CancellationToken = cancellationToken;
         Owner = owner;
         Blocks = blocks;
-        Flow = new ValueFlow(compilation.Types, owner, blocks, graphOf, compilation.BodyOf);
+        Flow = new ValueFlow(compilation.Types, owner, blocks,
+            use => KeyContent.Content(use, this), compilation.BodyOf);
 
         // A method handed an LlmAttempt, or one that starts its own, runs inside an attempt scope.
         OwnerInAttempt = (owner is IMethodSymbol method && method.Parameters.Any(p => WellKnownTypes.Same(p.Type, Types.LlmAttempt)))
@@ -51,6 +52,11 @@ internal sealed partial class MethodScope
     public ImmutableArray<IOperation> Blocks { get; }
 
     public ValueFlow Flow { get; }
+
+    /// <summary>Where the block's sends get their clients and addresses (read the first time a send asks).</summary>
+    public SendFlow Sends => _sends ??= new SendFlow(this);
+
+    private SendFlow? _sends;
 
     public MethodFacts Facts { get; } = new();
 

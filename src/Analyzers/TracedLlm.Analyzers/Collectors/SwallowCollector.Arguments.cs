@@ -9,11 +9,8 @@ namespace TracedLlm.Analyzers.Collectors;
 // A probe's handler, and the types a catch takes: what the decode probes and the catches of types only source creates read.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>
-    /// A probe's handler: statement by statement it only logs, sets locals or <c>out</c> parameters to a value read (no
-    /// call, no object created: <see cref="ComputedWithoutCalls"/>), returns such a value or nothing, leaves a loop
-    /// (<c>continue</c>, <c>break</c>), or does nothing.
-    /// </summary>
+    /// <summary>A probe's handler: it only logs, sets locals or out parameters to values read, returns one, or leaves a
+    /// loop.</summary>
     private static bool IsProbeHandler(ICatchClauseOperation @catch, MethodScope scope) =>
         @catch.Handler.Operations.All(statement => IsProbeStatement(statement, scope));
 
@@ -29,11 +26,8 @@ internal sealed partial class SwallowCollector
         _ => false,
     };
 
-    /// <summary>
-    /// The types a catch takes: its declared type when it has no filter; with a <c>when</c> filter, the types the filter
-    /// tests the caught exception for, when it is exactly such tests (<c>e is T</c>, <c>e is T1 or T2</c>, <c>||</c> of
-    /// these). <see langword="null"/> for a filter that tests anything else (a message, a status, a negation).
-    /// </summary>
+    /// <summary>The types a catch takes: its own, or those its filter tests for when it tests only types; null
+    /// otherwise.</summary>
     private static List<ITypeSymbol>? CaughtTypes(ICatchClauseOperation @catch)
     {
         if (@catch.Filter is not { } filter)

@@ -9,15 +9,8 @@ namespace TracedLlm.Analyzers.Collectors;
 // TLLM2004's reading of a caught exception kept and thrown later.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>
-    /// The caught exception kept and thrown later: the handler, besides log calls, only stores the caught exception (or
-    /// <c>ExceptionDispatchInfo.Capture(e)</c>) in a local declared outside the <c>try</c>, or adds it to a collection
-    /// held in such a local, and after the <c>try</c> the same method (not a lambda or local function in it) throws what
-    /// that local holds on some path: <c>throw local;</c>, <c>local.Throw()</c>, <c>ExceptionDispatchInfo.Throw(local)</c>,
-    /// or a new exception built from it (<c>throw new AggregateException(errors)</c>, an inner exception). The code decides
-    /// after a check whether the caught exception is a failure, and a failure is handed on where it is thrown. Stored and
-    /// never thrown, only logged later, or stored in a field is judged as usual.
-    /// </summary>
+    /// <summary>The caught exception kept in a local outside the try and thrown from it later, on some path of the
+    /// method.</summary>
     private static bool ThrownLater(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
         var types = scope.Types;
@@ -109,11 +102,8 @@ internal sealed partial class SwallowCollector
             && kept.Contains(target.Local, SymbolEqualityComparer.Default)
             && o.Syntax.SpanStart >= @try.Syntax.Span.End && o.Syntax.SpanStart < thrown.Syntax.SpanStart);
 
-    /// <summary>
-    /// The throw runs only when a condition around it says the kept local holds no failure (<c>failure is null</c>,
-    /// <c>failure == null</c>) or one of a type the catch cannot have kept (<c>failure is OperationCanceledException</c> for a
-    /// caught <c>IOException</c>).
-    /// </summary>
+    /// <summary>The throw runs only when a test says the kept local holds no failure, or one of a type the catch cannot
+    /// keep.</summary>
     private static bool GuardedAgainst(IOperation thrown, IOperation body, List<ILocalSymbol> kept, ITypeSymbol? caughtType)
     {
         for (IOperation current = thrown; current.Parent is { } parent && current != body; current = parent)

@@ -11,14 +11,8 @@ internal sealed partial class SwallowCollector
     private static bool IsLogStatement(IOperation statement, MethodScope scope) =>
         statement is IExpressionStatementOperation { Operation: IInvocationOperation call } && scope.Compilation.IsLogCall(call);
 
-    /// <summary>
-    /// A value read, not computed: locals, parameters, fields, literals, <c>default</c>, <c>nameof</c>, conversions,
-    /// string interpolation and concatenation of these, arrays of them (a <c>params</c> argument), a method group (a
-    /// formatter, run by the logger for the line), and property reads that run no code of the program: an
-    /// auto-property of source, a static property of a referenced library (<c>Environment.NewLine</c>), a member of a
-    /// type that computes in memory (<c>string.Length</c>). No call, no object creation, no await, no lambda, no
-    /// user-defined operator or conversion, no interpolated string handler.
-    /// </summary>
+    /// <summary>A value read, not computed: no call, creation, await, lambda or user-defined operator runs the
+    /// program's code.</summary>
     private static bool ComputedWithoutCalls(IOperation value, WellKnownTypes types) => value.DescendantsAndSelf().All(o => !Deferred(o) && o switch
     {
         IPropertyReferenceOperation { Property: var property } => types.IsInMemory(property)
@@ -32,20 +26,16 @@ internal sealed partial class SwallowCollector
         _ => true,
     });
 
-    /// <summary>
-    /// A value read as a sequence the logger would enumerate while it formats the line (a deferred query held in a local,
-    /// an <c>IEnumerable&lt;T&gt;</c> parameter): enumerating it runs the program's code, inside the <c>try</c>.
-    /// </summary>
+    /// <summary>A sequence the logger would enumerate while it formats the line, running the program's code in the
+    /// try.</summary>
     private static bool Deferred(IOperation operation) =>
         operation is ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation
         && operation.Type is { TypeKind: TypeKind.Interface, SpecialType: var special } type
         && (special is SpecialType.System_Collections_IEnumerable or SpecialType.System_Collections_Generic_IEnumerable_T
             || type.AllInterfaces.Any(i => i.SpecialType is SpecialType.System_Collections_IEnumerable));
 
-    /// <summary>
-    /// A formatter the logger runs for the line: a library's, or one of source whose body makes no call, creates nothing
-    /// and awaits nothing (<c>(state, e) =&gt; state</c>), read from its text.
-    /// </summary>
+    /// <summary>A formatter the logger runs: a library's, or one of source that calls, creates and awaits
+    /// nothing.</summary>
     private static bool ComputesWithoutCalls(IMethodSymbol formatter) =>
         formatter.OriginalDefinition.DeclaringSyntaxReferences.All(reference => !reference.GetSyntax().DescendantNodes().Any(node =>
             node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.BaseObjectCreationExpressionSyntax

@@ -10,29 +10,23 @@ namespace TracedLlm.Analyzers.Collectors;
 // TLLM2004's reading of a catch of an exception type that no code can throw.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>
-    /// The types a catch takes (<see cref="CaughtTypes"/>: its declared type, or the types a <c>when</c> filter made only of
-    /// type tests names) when every one of them is an exception type only this compilation's code can create
-    /// (<see cref="CompilationFacts.OnlyCreatedHere"/>); default otherwise. Whether code creates one is known at the end
-    /// of the compilation, from every block's <see cref="MethodFacts.Created"/>.
-    /// </summary>
+    /// <summary>The types a catch takes when only this compilation's code can create each (decided where code creates
+    /// one).</summary>
     private static ImmutableArray<ITypeSymbol> OnlyCreatedHere(ICatchClauseOperation @catch, MethodScope scope) =>
         CaughtTypes(@catch) is { Count: > 0 } caught && caught.All(scope.Compilation.OnlyCreatedHere)
             ? caught.Select(type => (ITypeSymbol)type.OriginalDefinition).ToImmutableArray()
             : default;
 
-    /// <summary>
-    /// Records the exception types of source this operation creates or names where a library could create one: an
-    /// object created (<c>new T(...)</c>, target-typed <c>new(...)</c>, also with a <c>dynamic</c> argument), <c>typeof(T)</c>,
-    /// a type argument of a method called or referenced (also one called with a <c>dynamic</c> argument) or of the type whose
-    /// member is used (<c>Activator.CreateInstance&lt;T&gt;()</c>, a method with
-    /// a <c>new()</c> constraint, <c>Factory&lt;T&gt;.Create()</c>).
-    /// </summary>
+    /// <summary>Records the exception types of source this operation creates, or names where a library could create
+    /// one.</summary> <remarks>An exception created after a statement that records the failure leaves nothing for a
+    /// catch upstream to record.</remarks>
     private static void RecordCreation(IOperation operation, MethodScope scope)
     {
         switch (operation)
         {
-            case IObjectCreationOperation { Type: { } created }:
+            case IObjectCreationOperation { Type: { } created }
+                when !(created is INamedTypeSymbol named && scope.Compilation.IsSourceException(named)
+                    && RecordedBefore(operation, scope.Compilation.Handoff)):
                 Record(created, scope);
                 break;
             case IDynamicObjectCreationOperation { Type: { } created }:
@@ -66,6 +60,21 @@ internal sealed partial class SwallowCollector
 
                 break;
         }
+    }
+
+    /// <summary>A statement before <paramref name="operation"/>, in its block or one around it, always hands the
+    /// failure on.</summary>
+    private static bool RecordedBefore(IOperation operation, FailureHandoff handoff)
+    {
+        for (var current = operation; current.Parent is { } parent; current = parent)
+        {
+            if (parent is IBlockOperation block && block.Operations.TakeWhile(o => o != current).Any(handoff.Always))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void RecordArguments(IMethodSymbol method, MethodScope scope)
@@ -111,10 +120,8 @@ internal sealed partial class SwallowCollector
         }
     }
 
-    /// <summary>
-    /// Every exception type of source that code of the compilation creates, with the types each derives from: a catch
-    /// of one of these can be reached.
-    /// </summary>
+    /// <summary>Every exception type of source that code creates, with its bases: a catch of one of these can be
+    /// reached.</summary>
     internal static HashSet<ITypeSymbol> CreatedWithBases(IEnumerable<MethodFacts> methods)
     {
         var created = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);

@@ -9,21 +9,12 @@ namespace TracedLlm.Analyzers.Collectors;
 // TLLM2004's reading of a protocol-version fallback.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>
-    /// The keys SocketsHttpHandler sets to <c>false</c> in an <c>HttpRequestException</c>'s <c>Data</c> when it refused
-    /// to send a request at the version it was asked for exactly: <c>HTTP2_ENABLED</c> (the destination did not take
-    /// HTTP/2) and <c>SETTINGS_ENABLE_CONNECT_PROTOCOL</c> (it did not enable extended CONNECT). The request was not sent.
-    /// </summary>
+    /// <summary>The <c>Data</c> keys by which SocketsHttpHandler says it refused the version asked for: nothing was
+    /// sent.</summary>
     private static readonly HashSet<string> VersionRefusals = new(System.StringComparer.Ordinal) { "HTTP2_ENABLED", "SETTINGS_ENABLE_CONNECT_PROTOCOL" };
 
-    /// <summary>
-    /// A protocol-version fallback: a catch of <c>HttpRequestException</c> (or a derived type) whose every path hands
-    /// the failure on, or is reached only through a true test of the caught exception's <c>Data</c> for a version
-    /// refusal (<see cref="VersionRefusals"/>: <c>e.Data.Contains(key)</c>, <c>e.Data[key] is false</c>, in the
-    /// <c>when</c> filter or an <c>if</c>) and then sends again upstream before it leaves the catch. Nothing of the first
-    /// request failed, since it was never sent; the resend's own failure leaves the catch. Any other path (an
-    /// <c>else</c> that does not rethrow, a test of another key or of another exception, a status test) is judged as usual.
-    /// </summary>
+    /// <summary>A protocol-version fallback: every path hands on, or tests a version refusal and sends again
+    /// upstream.</summary>
     private static bool IsVersionFallback(ICatchClauseOperation @catch, MethodScope scope)
     {
         if (scope.Types.HttpRequestException is not { } requestFailure || !WellKnownTypes.DerivesFrom(@catch.ExceptionType, requestFailure)
@@ -55,11 +46,8 @@ internal sealed partial class SwallowCollector
             _scope = scope;
         }
 
-        /// <summary>
-        /// Every path through <paramref name="statements"/> hands the failure on before it leaves them, or, once
-        /// <paramref name="refused"/> (past a true test of a version refusal), sends again upstream. An <c>if</c>
-        /// splits the path: each branch goes on with the statements after it.
-        /// </summary>
+        /// <summary>Every path hands on before it leaves, or, past a true test of a refusal, sends again
+        /// upstream.</summary>
         public bool Covered(IEnumerable<IOperation> statements, bool refused)
         {
             var rest = statements.ToList();
@@ -88,10 +76,7 @@ internal sealed partial class SwallowCollector
             return false;
         }
 
-        /// <summary>
-        /// The condition is true only when the caught exception's <c>Data</c> holds a version refusal: the test itself,
-        /// a conjunction with one such test, or a disjunction of two.
-        /// </summary>
+        /// <summary>True only when the caught exception's <c>Data</c> holds a version refusal.</summary>
         public bool Refused(IOperation condition) => ValueFlow.Unwrap(condition) switch
         {
             IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } both => Refused(both.LeftOperand) || Refused(both.RightOperand),

@@ -8,26 +8,15 @@ using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
-/// <summary>
-/// TLLM2004's and TLLM2007's facts: catch clauses that swallow, and how callers use what a method returns.
-/// A catch hands the failure on when every path through it does (see <see cref="FailureHandoff"/>;
-/// a catch that rethrows only some exceptions swallows the rest), when its <c>when</c> filter
-/// reports it, or when the statement right after its <c>try</c> fails with what the catch left
-/// (a connection failure turned into an error value that the next line fails the attempt with). Nor is it a swallow when
-/// the code shows the failure is no failure of the request: a decode probe (a value decoded in memory that is not in its
-/// format: <see cref="DecodesInMemory"/>), a failed save answered after the store is read again (<see cref="RechecksStore"/>),
-/// a caught exception kept and thrown later (<see cref="ThrownLater"/>), a protocol-version fallback
-/// (<see cref="IsVersionFallback"/>), a catch no failure can reach (<see cref="CompilationFacts.CannotThrow(IOperation)"/>;
-/// through an interface, when every implementation cannot throw, read at the end of the compilation), a catch in a type's
-/// disposal; nor when the team declares it (<see cref="DeclaredIntent"/>): a catch the author vouches for, in a method
-/// that keeps its failures as their own record, of an exception type the team declares a designed answer. A catch of
-/// exception types only this compilation's code can create is kept with those types (<see cref="OnlyCreatedHere(ICatchClauseOperation, MethodScope)"/>):
-/// at the end of the compilation it is reported only when code creates one of them. A catch that turns the exception
-/// into the method's return value is kept with that mark: the rule decides at the end of the compilation whether every
-/// caller turns the value into a failure (the Try-pattern). Nor is a catch in a method every caller starts and discards
-/// (<c>_ = LogAsync(...)</c>), nor one in code a referenced library runs later, from its own thread (a handler of its
-/// event, a timer's callback: <see cref="MethodScope.RunsAsLibraryCallback"/>): the request neither runs nor awaits it.
-/// </summary>
+/// <summary>TLLM2004's and TLLM2007's facts: catch clauses that swallow, and how callers use what a method
+/// returns.</summary>
+/// <remarks>
+/// A catch hands the failure on when every path through it does (<see cref="FailureHandoff"/>), when its filter reports
+/// it, or when what follows it does. It is no swallow where the code shows the failure is not the request's (a decode
+/// probe, a failure kept and thrown later, a protocol-version fallback, a try that cannot throw, disposal, work the
+/// request does not wait for) or the team declares it (<see cref="DeclaredIntent"/>). What other methods decide (types
+/// only source creates, the Try-pattern, interface calls) is kept on the site and read at the end of the compilation.
+/// </remarks>
 internal sealed partial class SwallowCollector : IFactCollector
 {
     private static readonly HashSet<string> ErrorResults = new(System.StringComparer.Ordinal)
@@ -40,7 +29,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         RecordCreation(operation, scope);
         switch (operation)
         {
-            case ICatchClauseOperation @catch when !scope.RunsAsLibraryCallback(@catch):
+            case ICatchClauseOperation @catch
+                when !scope.RunsAsLibraryCallback(@catch) && !InDetachedTask(@catch, scope.Types):
                 VisitCatch(@catch, scope);
                 break;
             case IInvocationOperation invocation when invocation.TargetMethod.Locations.Any(l => l.IsInSource) && !invocation.TargetMethod.ReturnsVoid:
@@ -51,9 +41,7 @@ internal sealed partial class SwallowCollector : IFactCollector
 
     private static void VisitCatch(ICatchClauseOperation @catch, MethodScope scope)
     {
-        // What the team declares: a catch the author vouches for, one in a method that keeps the failure as its own record, one
-        // of exception types that are designed answers (the caught type, whatever its filter narrows it to, or every type its
-        // filter tests).
+        // What the team declares: a catch vouched for, one in a declared record, one of designed exception types.
         var intent = scope.Compilation.Intent;
         var tree = @catch.Syntax.SyntaxTree;
         if (intent.HandledByDesign(scope.Owner, Functions(@catch))
@@ -73,7 +61,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var @try = @catch.Parent as ITryOperation;
-        if (@try is not null && (DecodesInMemory(@catch, @try, scope) || RechecksStore(@catch, @try, scope) || FailsRightAfter(@catch, @try, handoff) || ThrownLater(@catch, @try, scope)))
+        if (@try is not null && (DecodesInMemory(@catch, @try, scope) || HandedOnAfter(@catch, @try, handoff)
+            || ThrownLater(@catch, @try, scope)))
         {
             return;
         }
@@ -92,11 +81,8 @@ internal sealed partial class SwallowCollector : IFactCollector
             return;
         }
 
-        // A cancellation caught inside a catch clause's handler (or in a method run only from catch clauses)
-        // is a second exception: the request is being torn down while its first failure is handled, and that
-        // first failure is the one its outer catch hands on or is itself reported for. Any other exception
-        // caught there is judged as usual: a fallback tried in a catch whose own failure is dropped still
-        // answers the client as if nothing failed.
+        // A cancellation caught while a first failure is handled is a second exception: the request is being torn down,
+        // and the first failure is its outer catch's.
         var cancellation = scope.Types.OperationCanceledException is { } cancelled && WellKnownTypes.DerivesFrom(@catch.ExceptionType, cancelled);
         var handling = cancellation ? scope.HandlingOf(@catch) : Handling.Anytime;
         if (handling == Handling.InCatch)
@@ -110,12 +96,14 @@ internal sealed partial class SwallowCollector : IFactCollector
         // The request's own failure by what the method shows: the catch answers the request with an error, or what it gives up
         // on makes a call the code shows is a model call; a send whose client only the compilation can tell is read at its end.
         var answersError = scope.Compilation.AnswersRequest(@catch.Handler, ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol);
-        var given = @try is null ? null : CompilationFacts.GivenUpScope(@try);
+        var given = @try is null ? null : CompilationFacts.GivenUpScope(@catch, @try);
         var sends = given is null ? new List<ModelCallSite>() : given.DescendantsAndSelf().OfType<IInvocationOperation>()
             .Select(call => UpstreamCollector.ModelCall(call, scope)).OfType<ModelCallSite>().ToList();
         scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answersError, sends.Any(send => send.Evident),
             CompilationFacts.AnswerCalls(@catch.Handler), given is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(given),
-            sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(), handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld));
+            sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(),
+            handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,
+            FailsOpen(@catch, scope) || Relays(@catch, @try, scope) || RethrowsSome(@catch, @try, scope)));
     }
 
     /// <summary>The lambdas and local functions around an operation, innermost first.</summary>
@@ -135,30 +123,133 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
     }
 
-    /// <summary>The statement after the try tests what the catch assigned and fails on it (every path of that branch hands the failure on).</summary>
-    private static bool FailsRightAfter(ICatchClauseOperation @catch, ITryOperation @try, FailureHandoff handoff)
+    /// <summary>What follows the try hands the failure on before anything leaves: a declared record, a test that fails
+    /// on it.</summary>
+    private static bool HandedOnAfter(ICatchClauseOperation @catch, ITryOperation @try, FailureHandoff handoff)
     {
-        var assigned = @catch.Handler.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>()
-            .Select(a => a.Target switch
-            {
-                ILocalReferenceOperation local => (ISymbol)local.Local,
-                IParameterReferenceOperation parameter => parameter.Parameter,
-                _ => null,
-            })
-            .Where(s => s is not null)
-            .ToList();
-        if (assigned.Count == 0 || @catch.Handler.Operations.Any(FailureHandoff.Leaves) || Next(@try) is not IConditionalOperation next)
+        if (@catch.Handler.Operations.Any(FailureHandoff.Leaves))
         {
             return false;
         }
 
-        var tested = next.Condition.DescendantsAndSelf().Any(o => o switch
+        var assigned = @catch.Handler.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>()
+            .Select(a => Symbol(a.Target)).OfType<ISymbol>().ToList();
+        foreach (var next in FailureHandoff.Following(@try))
         {
-            ILocalReferenceOperation local => assigned.Contains(local.Local, SymbolEqualityComparer.Default),
-            IParameterReferenceOperation parameter => assigned.Contains(parameter.Parameter, SymbolEqualityComparer.Default),
-            _ => false,
-        });
-        return tested && (handoff.Always(next.WhenTrue) || (next.WhenFalse is { } otherwise && handoff.Always(otherwise)));
+            // A rethrow after it throws the outer failure: the one caught here is still dropped.
+            var rethrow = next is IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation };
+            if ((handoff.Always(next) && !rethrow)
+                || (next is IConditionalOperation test && test.Condition.DescendantsAndSelf()
+                    .Any(o => Symbol(o) is { } read && assigned.Contains(read, SymbolEqualityComparer.Default))
+                    && (handoff.Always(test.WhenTrue) || (test.WhenFalse is { } no && handoff.Always(no)))))
+            {
+                return true;
+            }
+
+            if (FailureHandoff.Leaves(next))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    private static ISymbol? Symbol(IOperation operation) => operation switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        _ => null,
+    };
+
+    /// <summary>A guardrail that fails open: the check failed, the request goes on, and the trace says it
+    /// passed.</summary>
+    private static bool FailsOpen(ICatchClauseOperation @catch, MethodScope scope)
+    {
+        var function = ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol;
+        if (function?.ReturnType is not INamedTypeSymbol returned
+            || (returned.IsGenericType ? returned.TypeArguments[0] : returned).Name != "GuardrailVerdict")
+        {
+            return false;
+        }
+
+        static bool Blocks(IReturnOperation leave) => leave.ReturnedValue is { } value
+            && ValueFlow.Unwrap(value) is IInvocationOperation { TargetMethod.Name: "Block" };
+        return !(@catch.Handler.Operations.LastOrDefault() is IReturnOperation
+            && ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>().All(Blocks));
+    }
+
+    /// <summary>A relay cut mid-body: the try reads an upstream's content and writes the answer; the client holds part
+    /// of a 200.</summary>
+    private static bool Relays(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
+        @try is not null && !IsCancellation(@catch.ExceptionType, scope.Types) && scope.Types.HttpContent is { } content
+        && ValueFlow.Own(@try.Body).OfType<IInvocationOperation>()
+            .Any(call => call.Instance?.Type is { } type && WellKnownTypes.DerivesFrom(type, content))
+        && scope.Compilation.AnswersRequest(@try.Body, null);
+
+    /// <summary>A rethrow under a condition (not a cancellation, not a client's status) that goes on as a success
+    /// otherwise.</summary>
+    private static bool RethrowsSome(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
+        @try is not null && CompilationFacts.GivenUpScope(@catch, @try) is not ILoopOperation
+        && !ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>()
+            .Any(r => r.ReturnedValue is { } value && !scope.Compilation.IsSuccess(value))
+        && ValueFlow.Own(@catch.Handler).OfType<IThrowOperation>().Any(thrown => Guards(thrown, @catch.Handler)
+            .Any(condition => !condition.DescendantsAndSelf().Any(test => test switch
+            {
+                IIsTypeOperation isType => IsCancellation(isType.TypeOperand, scope.Types),
+                IIsPatternOperation { Pattern: ITypePatternOperation or IDeclarationPatternOperation } pattern =>
+                    IsCancellation(pattern.Pattern.NarrowedType, scope.Types),
+                IPropertyReferenceOperation { Property.Name: "IsCancellationRequested" } => true,
+                _ => test.ConstantValue is { HasValue: true, Value: int code } && CompilationFacts.ClientMistake(code),
+            })));
+
+    /// <summary>The conditions of the <c>if</c>s around <paramref name="operation"/> inside
+    /// <paramref name="root"/>.</summary>
+    private static IEnumerable<IOperation> Guards(IOperation operation, IOperation root)
+    {
+        for (var current = operation; current != root && current.Parent is { } parent; current = parent)
+        {
+            if (parent is IConditionalOperation conditional && conditional.Condition != current)
+            {
+                yield return conditional.Condition;
+            }
+        }
+    }
+
+    private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
+        types.OperationCanceledException is { } cancelled && WellKnownTypes.DerivesFrom(type, cancelled);
+
+    /// <summary>In a lambda handed to <c>Task.Run</c> whose task is discarded or kept in a field: the request never
+    /// waits for it.</summary>
+    private static bool InDetachedTask(IOperation operation, WellKnownTypes types)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start
+                && WellKnownTypes.DerivesFrom(start.Type, types.Task!)
+                && Outer(start).Parent is IExpressionStatementOperation or ISimpleAssignmentOperation
+                    { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IInvocationOperation? Started(IAnonymousFunctionOperation lambda) =>
+        Outer(lambda).Parent is IArgumentOperation
+            { Parent: IInvocationOperation { TargetMethod.Name: "Run" or "StartNew" } run } ? run : null;
+
+    /// <summary>The value as what holds it sees it: through conversions, parentheses, a delegate's creation.</summary>
+    private static IOperation Outer(IOperation value)
+    {
+        while (value.Parent is IConversionOperation or IParenthesizedOperation or IDelegateCreationOperation)
+        {
+            value = value.Parent;
+        }
+
+        return value;
     }
 
     /// <summary>Every path out of the catch returns a value from the method: the exception became its result.</summary>
@@ -174,11 +265,8 @@ internal sealed partial class SwallowCollector : IFactCollector
             || (last is not IBranchOperation && !@catch.Handler.Operations.Any(FailureHandoff.Leaves) && @try is not null && Next(@try) is IReturnOperation { ReturnedValue: not null });
     }
 
-    /// <summary>
-    /// What the caller does with a result when it signals a failure (false, null): fails on it
-    /// (throws, reports, returns an error result) or moves on to the next try (<c>continue</c>).
-    /// Read from an <c>if</c> on the call itself or on the local it is stored in by the statement before.
-    /// </summary>
+    /// <summary>The caller fails on the call's failure value (false, null): throws, reports, answers an error, or goes
+    /// on.</summary>
     private static bool TurnsIntoFailure(IInvocationOperation invocation, MethodScope scope)
     {
         var value = (IOperation)invocation;
@@ -207,11 +295,10 @@ internal sealed partial class SwallowCollector : IFactCollector
             return false;
         }
 
-        // The failure side is the branch the condition takes when the result is its failure value (false for a bool, null
-        // otherwise): if (!Try(...)), if (x is null), if (x == null || x.Count == 0): WhenTrue; if (Try(...)) ... else,
-        // if (x != null && x.Any()) ... else, if (x?.Any() == true) ... else: WhenFailed.
-        var failed = new FailureValue(value, stored, (stored?.Type ?? value.Type)?.SpecialType == SpecialType.System_Boolean);
-        var failure = (failed.Holds(test.Condition) ?? Compared(ValueFlow.Unwrap(test.Condition), value, stored)) switch
+        // The failure side is the branch taken when the result is its failure value (false for a bool, else null).
+        object? failed = (stored?.Type ?? value.Type)?.SpecialType == SpecialType.System_Boolean ? false : null;
+        var failure = (Conditions.Holds(test.Condition, o => Refers(o, value, stored) ? failed : Conditions.Unknown)
+            ?? Compared(ValueFlow.Unwrap(test.Condition), value, stored)) switch
         {
             true => test.WhenTrue,
             false => test.WhenFalse,
@@ -226,89 +313,6 @@ internal sealed partial class SwallowCollector : IFactCollector
             && (Refers(compare.LeftOperand, value, stored) || Refers(compare.RightOperand, value, stored))
             ? compare.OperatorKind == BinaryOperatorKind.Equals
             : null;
-
-    /// <summary>
-    /// A condition read with three values when a call's result is its failure value (<c>false</c> for a <c>bool</c>, <c>null</c>
-    /// otherwise): whether it certainly holds, certainly does not, or depends on more (<c>null</c>). <c>&amp;&amp;</c>,
-    /// <c>||</c> and <c>!</c> combine as C# evaluates them; a null-conditional access on a null result is null, which a
-    /// comparison with a constant other than <c>null</c> and a lifted relational operator read as false.
-    /// </summary>
-    private readonly struct FailureValue(IOperation value, ILocalSymbol? stored, bool isBool)
-    {
-        private readonly IOperation _value = value;
-        private readonly ILocalSymbol? _stored = stored;
-        private readonly bool _isBool = isBool;
-
-        public bool? Holds(IOperation condition)
-        {
-            condition = ValueFlow.Unwrap(condition);
-            switch (condition)
-            {
-                case var _ when Refers(condition, _value, _stored):
-                    return _isBool ? false : null;
-                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
-                    return !Holds(not.Operand);
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } and:
-                    var (leftAnd, rightAnd) = (Holds(and.LeftOperand), Holds(and.RightOperand));
-                    return leftAnd == false || rightAnd == false ? false : leftAnd == true && rightAnd == true ? true : null;
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } or:
-                    var (leftOr, rightOr) = (Holds(or.LeftOperand), Holds(or.RightOperand));
-                    return leftOr == true || rightOr == true ? true : leftOr == false && rightOr == false ? false : null;
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } compare:
-                    var equal = EqualOnFailure(compare.LeftOperand, compare.RightOperand) ?? EqualOnFailure(compare.RightOperand, compare.LeftOperand);
-                    return compare.OperatorKind == BinaryOperatorKind.Equals ? equal : !equal;
-                case IBinaryOperation { IsLifted: true, OperatorKind: BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual } relational
-                    when (IsNullOnFailure(relational.LeftOperand) && ValueFlow.Unwrap(relational.RightOperand).ConstantValue.HasValue)
-                        || (IsNullOnFailure(relational.RightOperand) && ValueFlow.Unwrap(relational.LeftOperand).ConstantValue.HasValue):
-                    return false;
-                case IIsPatternOperation pattern when Refers(pattern.Value, _value, _stored) || IsNullOnFailure(pattern.Value):
-                    return Matches(pattern.Pattern, _isBool && Refers(pattern.Value, _value, _stored) ? false : null);
-                case IInvocationOperation { TargetMethod: { Name: "IsNullOrEmpty" or "IsNullOrWhiteSpace", ContainingType.SpecialType: SpecialType.System_String }, Arguments.Length: 1 } blank
-                    when !_isBool && Refers(blank.Arguments[0].Value, _value, _stored):
-                    return true;
-                default:
-                    return null;
-            }
-        }
-
-        // Whether `side == other` holds on failure, when `side` is the result (or a null-conditional access on it) and `other` a constant.
-        private bool? EqualOnFailure(IOperation side, IOperation other)
-        {
-            other = ValueFlow.Unwrap(other);
-            if (!other.ConstantValue.HasValue)
-            {
-                return null;
-            }
-
-            var constant = other.ConstantValue.Value;
-            if (Refers(side, _value, _stored))
-            {
-                return _isBool ? constant is bool flag ? !flag : null : constant is null ? true : null;
-            }
-
-            return IsNullOnFailure(side) ? constant is null : null;
-        }
-
-        // A null-conditional access on a result that is null (`x?.Count`, `x?.Any()`), which is null too.
-        private bool IsNullOnFailure(IOperation operation) =>
-            !_isBool && ValueFlow.Unwrap(operation) is IConditionalAccessOperation access && Refers(access.Operation, _value, _stored);
-
-        // Whether the pattern matches the failure value (`false`, or null when `asBool` is null): three-valued as Holds.
-        private static bool? Matches(IPatternOperation pattern, bool? asBool) => pattern switch
-        {
-            IConstantPatternOperation constant when constant.Value.ConstantValue.HasValue =>
-                asBool is { } flag ? constant.Value.ConstantValue.Value is bool value ? value == flag : false : constant.Value.ConstantValue.Value is null,
-            INegatedPatternOperation negated => !Matches(negated.Pattern, asBool),
-            IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both =>
-                Matches(both.LeftPattern, asBool) is var left && Matches(both.RightPattern, asBool) is var right && (left == false || right == false) ? false : left == true && right == true ? true : null,
-            IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.Or } either =>
-                Matches(either.LeftPattern, asBool) is var left && Matches(either.RightPattern, asBool) is var right && (left == true || right == true) ? true : left == false && right == false ? false : null,
-            IDiscardPatternOperation => true,
-            IDeclarationPatternOperation declaration when asBool is null => declaration.MatchesNull,
-            ITypePatternOperation or IRecursivePatternOperation or IRelationalPatternOperation when asBool is null => false,
-            _ => null,
-        };
-    }
 
     private static IEnumerable<ILocalSymbol> DeconstructedLocals(IOperation target) =>
         (target is IDeclarationExpressionOperation declaration ? declaration.Expression : target) is ITupleOperation tuple

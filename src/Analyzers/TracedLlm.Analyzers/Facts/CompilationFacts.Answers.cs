@@ -16,26 +16,19 @@ internal sealed partial class CompilationFacts
 
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _responseWriters = new(SymbolEqualityComparer.Default);
 
-    /// <summary>
-    /// Whether code (a catch's handler) answers the request with an error by hand on some path through it: it returns from
-    /// <paramref name="function"/> when that function's result is the answer (<see cref="WellKnownTypes.IsHttpAnswer"/>: an
-    /// <c>IResult</c>, an <c>IActionResult</c>, an <c>ActionResult&lt;T&gt;</c>, a task of one), makes such a value
-    /// (<c>Results.Problem()</c>, <c>StatusCode(500)</c>, <c>new ObjectResult(...)</c>, kept to be returned later), or writes
-    /// the response (<c>HttpResponse</c>'s status, headers or body, the response handed to a writer, <c>IProblemDetailsService</c>),
-    /// itself or through a method of source that does, three calls deep (an interface's implementations are not followed);
-    /// not a success answer (<see cref="IsSuccess"/>: <c>Ok(...)</c>, a value, a status under 400), which is a fallback the
-    /// client is given as if nothing failed. Lambdas and local functions declared in the code run when they are called and
-    /// are not read here.
-    /// </summary>
+    /// <summary>Whether code (a catch's handler) answers the request with an error by hand on some path through
+    /// it.</summary>
     /// <remarks>
-    /// Read in two steps: here, while a method is analysed, only the code itself (no other method's body is bound, so an
-    /// editor's per-document analysis stays local); the methods of source it calls (<see cref="AnswerCalls"/>) are read at
-    /// the end of the compilation, when a catch reached through calls is reported (<see cref="WritesResponse(IMethodSymbol)"/>).
+    /// It returns an error from a function whose result is the answer, makes one, or writes the response, itself or
+    /// through a method of source three calls deep (read at the end of the compilation). A success answer is a
+    /// fallback, a client's mistake answered 4xx by design is none (<see cref="ClientMistake"/>); lambdas declared
+    /// there are not read.
     /// </remarks>
     public bool AnswersRequest(IOperation code, IMethodSymbol? function) =>
         ValueFlow.Own(code).Any(operation => operation switch
         {
-            IReturnOperation { ReturnedValue: { } value } => function is not null && Types.IsHttpAnswer(function.ReturnType) && !IsSuccess(value),
+            IReturnOperation { ReturnedValue: { } value } =>
+                function is not null && Types.IsHttpAnswer(function.ReturnType) && IsError(value),
             _ => WritesAnswer(operation, MaxAnswerDepth),
         });
 
@@ -47,14 +40,14 @@ internal sealed partial class CompilationFacts
     /// <summary>A method of source whose body writes the request's answer (<see cref="AnswersRequest"/>'s reading of a call), three calls deep; cached.</summary>
     public bool WritesResponse(IMethodSymbol method) => WritesResponse(method, 1);
 
-    /// <summary>
-    /// What a catch gives up on (TLLM2004 and TLLM2007 part at it): its <c>try</c> block (lambdas and method groups it hands on
-    /// included: a fan-out, <c>Task.Run</c>, a retry helper's delegate), or, when the <c>try</c> sits in a loop of its function,
-    /// the whole loop (a fallback loop: the catch goes on to the next backend).
-    /// </summary>
-    public static IOperation GivenUpScope(ITryOperation @try)
+    /// <summary>What a catch gives up on: its try, or the loop around it when the catch may leave (a fallback
+    /// loop).</summary>
+    public static IOperation GivenUpScope(ICatchClauseOperation @catch, ITryOperation @try)
     {
-        for (var current = @try.Parent; current is not null and not IAnonymousFunctionOperation and not ILocalFunctionOperation; current = current.Parent)
+        // A catch that falls through goes on with the rest of the iteration: what follows the try is not given up.
+        var leaves = @catch.Handler.Operations.Any(FailureHandoff.Leaves);
+        for (var current = leaves ? @try.Parent : null;
+            current is not (null or IAnonymousFunctionOperation or ILocalFunctionOperation); current = current.Parent)
         {
             if (current is ILoopOperation loop)
             {
@@ -79,22 +72,21 @@ internal sealed partial class CompilationFacts
     private static bool Dispatches(IMethodSymbol method) =>
         (method.IsAbstract || method.IsVirtual || (method.IsOverride && !method.IsSealed) || method.ContainingType?.TypeKind == TypeKind.Interface) && !IsEverywhere(method);
 
-    /// <summary>
-    /// A member every type has or many implement for their own reasons (<c>ToString</c>, <c>Equals</c>, <c>GetHashCode</c>,
-    /// <c>Dispose</c>, <c>DisposeAsync</c>): its overrides are not the call's work, and are not followed.
-    /// </summary>
+    /// <summary>A member every type has (<c>ToString</c>, <c>Equals</c>, <c>Dispose</c>): its overrides are not
+    /// followed.</summary>
     private static bool IsEverywhere(IMethodSymbol method) =>
         method.Name is "ToString" or "Equals" or "GetHashCode" or "Dispose" or "DisposeAsync" or "Finalize";
 
     private bool WritesAnswer(IOperation operation, int depth) => operation switch
     {
-        IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type) && !IsSuccess(creation),
-        IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && !IsSuccess(call))
+        IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type) && IsError(creation),
+        IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && IsError(call))
             || (call.Instance is { } instance && (OnResponse(instance) || Types.IsHttpAnswer(instance.Type)))
             || call.Arguments.Any(argument => OnResponse(argument.Value))
             || WellKnownTypes.WritesProblemDetails(call.TargetMethod)
             || (depth < MaxAnswerDepth && call.TargetMethod.Locations.Any(location => location.IsInSource) && WritesResponse(call.TargetMethod, depth + 1)),
-        IAssignmentOperation assignment => OnResponse(assignment.Target) && !(Status(assignment.Value) < 400),
+        IAssignmentOperation assignment => OnResponse(assignment.Target)
+            && !(Status(assignment.Value) is { } code && (code < 400 || ClientMistake(code))),
         _ => false,
     };
 
@@ -107,12 +99,29 @@ internal sealed partial class CompilationFacts
         "ServerSentEvents",
     };
 
-    /// <summary>
-    /// An answer that tells the client nothing failed: a status under 400 given as a constant (<c>StatusCode(200)</c>,
-    /// <c>Results.Json(x, statusCode: 202)</c>, <c>new ObjectResult(x) { StatusCode = 200 }</c>), else a success result
-    /// (<see cref="SuccessResults"/>), or a value that is no HTTP answer (converted to <c>ActionResult&lt;T&gt;</c>).
-    /// </summary>
-    private bool IsSuccess(IOperation value)
+    // The client errors ASP.NET Core's results name (Results, TypedResults, ControllerBase).
+    private static readonly System.Collections.Generic.Dictionary<string, int> ClientResults =
+        new(System.StringComparer.Ordinal)
+    {
+        ["BadRequest"] = 400, ["ValidationProblem"] = 400, ["Unauthorized"] = 401, ["Forbid"] = 403, ["NotFound"] = 404,
+        ["Conflict"] = 409, ["UnprocessableEntity"] = 422,
+    };
+
+    /// <summary>An answer that tells the client nothing failed: a status under 400, a success result, a plain
+    /// value.</summary>
+    internal bool IsSuccess(IOperation value) => StatusOf(value) < 400;
+
+    /// <summary>An error answer that is not the client's own mistake (<see cref="ClientMistake"/>), or one whose status
+    /// is not known.</summary>
+    internal bool IsError(IOperation value) => StatusOf(value) is not { } code || !(code < 400 || ClientMistake(code));
+
+    /// <summary>A client's mistake answered by design: a 4xx but 408, 424, 429 and 499, which report a failure on our
+    /// side.</summary>
+    internal static bool ClientMistake(int code) => code is >= 400 and < 500 and not (408 or 424 or 429 or 499);
+
+    /// <summary>The status an answer gives where the code states it (a status argument, an initializer, the result's
+    /// name).</summary>
+    private int? StatusOf(IOperation value)
     {
         value = ValueFlow.Unwrap(value);
         value = value is IAwaitOperation awaited ? ValueFlow.Unwrap(awaited.Operation) : value;
@@ -120,13 +129,23 @@ internal sealed partial class CompilationFacts
         {
             IInvocationOperation call => (call.TargetMethod.Name, call.Arguments, null),
             IObjectCreationOperation creation => (creation.Type?.Name.Replace("ObjectResult", "Object").Replace("Result", string.Empty), creation.Arguments, creation.Initializer),
+            IPropertyReferenceOperation { Property.IsStatic: true } property =>
+                (property.Property.Name, ImmutableArray<IArgumentOperation>.Empty, null),
             _ => ((string?)null, ImmutableArray<IArgumentOperation>.Empty, (IObjectOrCollectionInitializerOperation?)null),
         };
-        var status = arguments.Where(a => a.Parameter?.Name == "statusCode" || (name == "StatusCode" && a.Parameter?.Ordinal == 0)).Select(a => Status(a.Value))
+        var made = arguments.Select(a => ValueFlow.Unwrap(a.Value)).OfType<IObjectCreationOperation>();
+        var given = arguments.Concat(made.SelectMany(c => c.Arguments))
+            .Where(a => a.Parameter?.Name.IndexOf("status", System.StringComparison.OrdinalIgnoreCase) >= 0
+                || (name == "StatusCode" && a.Parameter?.Ordinal == 0))
+            .Select(a => a.Value)
             .Concat(initializer?.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => a.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })
-                .Select(a => Status(a.Value)) ?? Enumerable.Empty<int?>())
-            .LastOrDefault();
-        return status is { } code ? code < 400 : name is not null ? SuccessResults.Contains(name) : !Types.IsHttpAnswer(value.Type);
+                .Select(a => a.Value) ?? Enumerable.Empty<IOperation>())
+            .ToList();
+
+        // A status given but not known (the upstream's, passed on) says nothing of success.
+        return given.Count > 0 ? Status(given[given.Count - 1])
+            : name is null ? Types.IsHttpAnswer(value.Type) ? null : 200
+            : SuccessResults.Contains(name) ? 200 : ClientResults.TryGetValue(name, out var client) ? client : null;
     }
 
     /// <summary>A status given as a constant (an <c>int</c> or an <c>HttpStatusCode</c>), or null.</summary>

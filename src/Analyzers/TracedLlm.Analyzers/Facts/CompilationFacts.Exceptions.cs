@@ -23,22 +23,14 @@ internal sealed partial class CompilationFacts
         ConsumersAndFriends,
     }
 
-    /// <summary>
-    /// An exception type (a class derived from <c>System.Exception</c>) declared in this compilation's source, which no
-    /// other assembly can create: a library compiled without it cannot name it, so only code of this compilation can
-    /// create one. That holds for every type of an application (an exe, or a compilation with an entry point:
-    /// <see cref="IsApplication"/>); for a library, only for a type its consumers cannot see (private, internal without
-    /// <c>[InternalsVisibleTo]</c>).
-    /// </summary>
+    /// <summary>An exception type declared here that no other assembly can create (an application's, a hidden
+    /// one).</summary>
     public bool OnlyCreatedHere(ITypeSymbol type)
     {
         return IsSourceException(type) && OnlyHere(type);
     }
 
-    /// <summary>
-    /// A type only this compilation's code can create, implement or derive from: every type of an application; for a library,
-    /// a type its consumers cannot see (private, internal without <c>[InternalsVisibleTo]</c>).
-    /// </summary>
+    /// <summary>A type only this compilation's code can create, implement or derive from.</summary>
     private bool OnlyHere(ITypeSymbol type)
     {
         var creators = (Creators)Volatile.Read(ref _creators);
@@ -58,10 +50,7 @@ internal sealed partial class CompilationFacts
         type is INamedTypeSymbol { TypeKind: TypeKind.Class } named && Types.Exception is { } exception
         && WellKnownTypes.Same(named.ContainingAssembly, _compilation.Assembly) && WellKnownTypes.DerivesFrom(named, exception);
 
-    /// <summary>
-    /// An application: an exe (a console or windows application), or a compilation with a static <c>Main</c> of an entry
-    /// point's shape (a web app compiled as a library by a tool that does not know its project file).
-    /// </summary>
+    /// <summary>An exe, or a compilation with a static <c>Main</c> of an entry point's shape.</summary>
     private bool IsApplication() =>
         _compilation.Options.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication or OutputKind.WindowsRuntimeApplication
         || _compilation.GetSymbolsWithName("Main", SymbolFilter.Member).Any(symbol => symbol is IMethodSymbol { IsStatic: true, MethodKind: MethodKind.Ordinary, IsGenericMethod: false } main
@@ -84,12 +73,8 @@ internal sealed partial class CompilationFacts
         return false;
     }
 
-    /// <summary>
-    /// A call that cannot throw <paramref name="caught"/> (nor a type derived from it, nor one it derives from): one that
-    /// cannot throw at all (<see cref="CannotThrow(IOperation)"/>), or a BCL member whose documented failures are all of
-    /// other types (<see cref="DocumentedFailures"/>), its arguments read without a call. A call of code not known (an
-    /// interface's, a virtual one, a store's or a client's) may throw anything.
-    /// </summary>
+    /// <summary>A call that cannot throw <paramref name="caught"/> (nor a type related to it), by the code or the BCL's
+    /// documentation.</summary>
     public bool CannotThrow(IOperation call, ITypeSymbol caught)
     {
         if (CannotThrow(call))
@@ -102,11 +87,8 @@ internal sealed partial class CompilationFacts
             && failures.All(failure => failure is not null && !WellKnownTypes.DerivesFrom(failure, caught) && !WellKnownTypes.DerivesFrom(caught, failure));
     }
 
-    /// <summary>
-    /// What a BCL member documents it throws, for the few read here: <c>Task.Delay</c> (<c>ArgumentOutOfRangeException</c> for
-    /// a negative delay, <c>ObjectDisposedException</c> for a disposed token's source, <c>TaskCanceledException</c> when
-    /// cancelled), <c>Task.Yield</c> and <c>Task.FromResult</c> (nothing). <see langword="null"/> for any other member.
-    /// </summary>
+    /// <summary>What a few BCL members document they throw (<c>Task.Delay</c>, <c>Task.Yield</c>); null for any
+    /// other.</summary>
     private ITypeSymbol?[]? DocumentedFailures(IMethodSymbol method)
     {
         if (!WellKnownTypes.Same(method.ContainingType, Types.Task))

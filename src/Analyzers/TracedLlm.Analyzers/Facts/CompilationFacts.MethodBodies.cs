@@ -160,26 +160,17 @@ internal sealed partial class CompilationFacts
         return false;
     }
 
-    /// <summary>
-    /// What code does with data in memory (TLLM2004's decode probe): <see cref="InMemoryWork.Decodes"/> when, besides
-    /// computing, it decodes a value (<see cref="InMemoryDecoders.Decodes"/>, a JSON parse, <c>IDataProtector.Unprotect</c>),
-    /// <see cref="InMemoryWork.Computes"/> when it only computes, <see cref="InMemoryWork.Other"/> when it may do anything
-    /// else. In memory means: no await, no lambda but one given to LINQ to Objects (<see cref="GivenToLinq"/>), no dynamic
-    /// call, no implicit call (a <c>using</c>, a <c>foreach</c>, a <c>lock</c>, a user-defined operator or conversion but a
-    /// library value type's (<see cref="OperatorWork"/>), an interpolated string's handler); every call, property read and
-    /// object creation is a decoder, a member of a type that computes in memory (<see cref="WellKnownTypes.IsInMemory"/>,
-    /// <see cref="InMemoryDecoders.Computes"/>), LINQ over a sequence in memory, a log call (<see cref="IsLogCall(IInvocationOperation)"/>),
-    /// an auto-property of source, a library's exception created (to be thrown), an object of source that only holds values
-    /// (<see cref="HoldsValuesOnly"/>), or a source method that itself works only in memory (a few calls deep). A <c>foreach</c> is in memory over an array, a string or a library's collection
-    /// (<see cref="InMemoryDecoders.EnumeratesInMemory"/>); an anonymous object's properties are read and set in memory.
-    /// </summary>
+    /// <summary>What code does with data in memory (TLLM2004's decode probe): decodes, only computes, or other
+    /// work.</summary>
+    /// <remarks>
+    /// In memory: no await, no lambda but one given to LINQ to Objects, no dynamic or implicit call; every call,
+    /// property read and creation a decoder, a member that computes in memory, a log call, an auto-property, an object
+    /// that only holds values, or a source method that itself works in memory, a few calls deep.
+    /// </remarks>
     public InMemoryWork WorkOf(IOperation operation) => WorkOf(operation, 0, null);
 
-    /// <summary>
-    /// <see cref="WorkOf(IOperation)"/> of a <c>try</c> whose catch takes <paramref name="unthrown"/>: besides work in memory,
-    /// an <c>await</c> and a call that cannot throw that type (<see cref="CannotThrow(IOperation, ITypeSymbol)"/>) count as
-    /// <see cref="InMemoryWork.Computes"/>: what they do cannot reach that catch.
-    /// </summary>
+    /// <summary>As <see cref="WorkOf(IOperation)"/>, an await or a call that cannot throw <paramref name="unthrown"/>
+    /// counting as computing.</summary>
     public InMemoryWork WorkOf(IOperation operation, ITypeSymbol unthrown) => WorkOf(operation, 0, unthrown);
 
     // The operation's own steps are read first, and the methods of source it calls only when none of those steps is
@@ -256,17 +247,10 @@ internal sealed partial class CompilationFacts
         return InMemoryWork.Computes;
     }
 
-    /// <summary>
-    /// An operator of a library's value type that computes in memory (<see cref="InMemoryDecoders.Computes"/>: a date minus a
-    /// date, a <c>decimal</c>'s arithmetic and conversions); an operator of source, or of any other type, may run any code.
-    /// </summary>
+    /// <summary>An operator of a library's value type that computes in memory; any other may run any code.</summary>
     private InMemoryWork OperatorWork(IMethodSymbol method) => Types.Decoders.Computes(method) ? InMemoryWork.Computes : InMemoryWork.Other;
 
-    /// <summary>
-    /// A lambda written as the argument of a LINQ to Objects call read as work in memory (<see cref="ReadsAsLinq"/>:
-    /// <c>ids.Split(',').Select(id => int.Parse(id))</c>): the call runs it on the items as it enumerates them, and its body is
-    /// read here with the rest of the code (a lambda that does other work makes the code other work).
-    /// </summary>
+    /// <summary>A lambda written as the argument of LINQ read as work in memory: it runs on the items.</summary>
     private bool GivenToLinq(IOperation function) => function switch
     {
         IAnonymousFunctionOperation { Parent: IDelegateCreationOperation creation } => GivenToLinq(creation),
@@ -275,11 +259,7 @@ internal sealed partial class CompilationFacts
         _ => false,
     };
 
-    /// <summary>
-    /// LINQ to Objects over a sequence in memory (<see cref="InMemoryDecoders.Enumerates"/>) whose every delegate is a lambda
-    /// written as its argument (read with the rest of the code), not a delegate held elsewhere (a parameter, a field), whose
-    /// code is not known here.
-    /// </summary>
+    /// <summary>LINQ to Objects over a sequence in memory whose every delegate is a lambda written in place.</summary>
     private bool ReadsAsLinq(IInvocationOperation call) =>
         Types.Decoders.Enumerates(call)
         && call.Arguments.All(argument => argument.Value.Type?.TypeKind != TypeKind.Delegate
@@ -290,17 +270,8 @@ internal sealed partial class CompilationFacts
     private InMemoryWork HelperWork(IMethodSymbol method, int depth) =>
         depth < MaxHelperDepth && Body(_compilation, method) is { } body ? WorkOf(body, depth + 1, null) : InMemoryWork.Other;
 
-    /// <summary>
-    /// The constructor of an object of source that only holds values: the constructor the compiler writes (a class's or
-    /// struct's default one, a record's primary one, which keeps its arguments in the record's properties), of a type whose
-    /// bases are of source and hold values only too (a base given, in the type's base list, only the primary constructor's
-    /// parameters, literals or <c>default</c>), with no static constructor and no static field initialized (run at the first
-    /// <c>new</c>), and whose instance fields and auto-properties are given no value at their declaration but a literal,
-    /// <c>default</c>, <c>string.Empty</c> or a primary constructor's parameter, each of a type of a library (or the parameter's
-    /// own type: no conversion of source runs), or an empty library collection (<c>new()</c>, <c>new List&lt;T&gt;()</c>, <c>[]</c>,
-    /// the collection created a library's). A view model, a data transfer object, a result record. A constructor written in
-    /// source, or an initializer that calls anything, may run any code.
-    /// </summary>
+    /// <summary>The constructor of an object of source that only holds values (a record, a DTO): nothing of source
+    /// runs.</summary>
     private bool HoldsValuesOnly(IMethodSymbol constructor) =>
         _valueHolders.GetOrAdd(constructor.OriginalDefinition, ReadHoldsValuesOnly);
 

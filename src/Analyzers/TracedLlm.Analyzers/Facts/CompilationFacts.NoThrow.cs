@@ -12,36 +12,18 @@ namespace TracedLlm.Analyzers.Facts;
 // behaviour say cannot throw, and source methods made only of that (or that catch everything themselves).
 internal sealed partial class CompilationFacts
 {
-    /// <summary>
-    /// Code that cannot throw, by the language and the BCL's documentation: literals and constants, reads of locals,
-    /// parameters and <c>this</c>, assignments to locals and parameters (a deconstruction of a tuple into locals),
-    /// comparisons, <c>!</c>, <c>&amp;&amp;</c>, <c>||</c>, <c>?:</c>, built-in arithmetic outside a checked context on
-    /// integral and floating types (no <c>decimal</c>, whose arithmetic and conversions throw <c>OverflowException</c> in
-    /// any context; integer <c>/</c> and <c>%</c> throw <c>DivideByZeroException</c>), implicit and unchecked explicit
-    /// numeric conversions, boxing and implicit reference conversions, <c>if</c> and a <c>switch</c> on constants, a
-    /// creation of a <c>System.Tuple</c> or of <c>System.Exception</c> itself (created, not thrown), a few BCL methods
-    /// documented to throw nothing (<see cref="NeverThrows"/>), a member access on a receiver that cannot be null
-    /// (<see cref="NotNull"/>) of <c>Tuple.Item*</c> or of a non-virtual auto-property of source, a call of a source
-    /// method whose body is the one that runs (static, or on <c>this</c>) and that itself cannot throw (a try whose catch
-    /// clauses include an unfiltered <c>catch</c> or <c>catch (Exception)</c> holds what its body throws, when no handler
-    /// and no <c>finally</c> can throw), read four calls deep, and an <c>await</c> of such a call of an <c>async</c> method
-    /// returning a task (its body's exceptions are all the task can hold); also a log line written through the logging library
-    /// (<see cref="WritesLogLine"/>), ASP.NET Core's result factories (<see cref="MakesResult"/>), an object of source that only
-    /// holds values made with an initializer of its auto-properties, an anonymous object, an interpolation of strings and
-    /// numbers (<see cref="Formats"/>), the caught exception's <c>Message</c> (when no exception of source overrides it), an
-    /// instance field of <c>this</c>. Anything else can throw: a call of an interface or virtual method (but where
-    /// <see cref="Defers"/> defers it), any other BCL member, an indexer, a <c>throw</c>, a loop, <c>using</c>, <c>lock</c>.
-    /// Exceptions the runtime raises anywhere (out of memory, a stack overflow, a thread abort) are not read: a catch
-    /// does not stand for those.
-    /// </summary>
+    /// <summary>Code that cannot throw, by the language and the BCL's documentation, read four calls deep.</summary>
+    /// <remarks>
+    /// Reads of locals and constants, assignments, comparisons, unchecked arithmetic and conversions, a try that
+    /// catches everything, a source method whose body cannot throw, a log line, ASP.NET Core's result factories,
+    /// members of receivers that cannot be null. Anything else can throw: an interface or virtual call (unless
+    /// deferred), other BCL members, an indexer, a throw, a loop. What the runtime raises anywhere (out of memory) is
+    /// not read: no catch stands for it.
+    /// </remarks>
     public bool CannotThrow(IOperation operation) => CannotThrow(operation, 0);
 
-    /// <summary>
-    /// <see cref="CannotThrow(IOperation)"/>, where a call of an interface's or a virtual method of source (awaited, or one that
-    /// returns no task) also counts when every implementation of it cannot throw: those methods are added to
-    /// <paramref name="dispatched"/>, to be read at the end of the compilation (<see cref="HoldsWhereDispatched"/>), when the
-    /// implementations are known.
-    /// </summary>
+    /// <summary>As <see cref="CannotThrow(IOperation)"/>, interface and virtual calls deferred to the end of the
+    /// compilation.</summary>
     public bool CannotThrow(IOperation operation, List<IMethodSymbol> dispatched) => CannotThrow(operation, 0, dispatched);
 
     private bool CannotThrow(IOperation operation, int depth, List<IMethodSymbol>? deferred = null)
@@ -138,11 +120,8 @@ internal sealed partial class CompilationFacts
         }
     }
 
-    /// <summary>
-    /// A try whose catch clauses include an unfiltered <c>catch</c> or <c>catch (Exception)</c>: whatever its body throws is
-    /// caught, so it cannot throw when no handler and no <c>finally</c> can (every C# exception derives from
-    /// <c>Exception</c>; another language's object thrown reaches C# wrapped in a <c>RuntimeWrappedException</c>).
-    /// </summary>
+    /// <summary>A try with an unfiltered catch of everything: it cannot throw when no handler and no finally
+    /// can.</summary>
     private bool HoldsEverything(ITryOperation @try, int depth, List<IMethodSymbol>? deferred) =>
         @try.Catches.Any(clause => clause.Filter is null && (clause.ExceptionType.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(clause.ExceptionType, Types.Exception)))
         && @try.Catches.All(clause => CannotThrow(clause.Handler, depth, deferred))
@@ -187,12 +166,8 @@ internal sealed partial class CompilationFacts
     private bool BodyCannotThrow(IMethodSymbol method, int depth) =>
         depth <= MaxHelperDepth && Body(_compilation, method) is { } body && CannotThrow(body, depth);
 
-    /// <summary>
-    /// A call of an interface's, abstract or virtual method of source (not one every type has), on a receiver that cannot be
-    /// null (its arguments read by the caller), whose implementations this compilation holds all of (an application's, or a type
-    /// no consumer of the library, nor a friend assembly, can implement: <see cref="OnlyHere"/>): deferred to the end of the compilation, when <see cref="HoldsWhereDispatched"/>
-    /// reads every implementation. Only at the <c>try</c> itself (<paramref name="deferred"/> given), never in a helper's body.
-    /// </summary>
+    /// <summary>An interface or virtual call of source whose implementations the compilation holds all of: read at its
+    /// end.</summary>
     private bool Defers(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred)
     {
         var method = call.TargetMethod.OriginalDefinition;
@@ -206,10 +181,8 @@ internal sealed partial class CompilationFacts
         return true;
     }
 
-    /// <summary>
-    /// An exception type of source overrides <c>Exception.Message</c> (whose getter may then run any code): read from the
-    /// compilation's declarations by name, once.
-    /// </summary>
+    /// <summary>An exception type of source overrides <c>Exception.Message</c> (read once from the
+    /// declarations).</summary>
     private bool MessageOverridden()
     {
         var known = Volatile.Read(ref _messageOverridden);
@@ -224,11 +197,8 @@ internal sealed partial class CompilationFacts
         return known == 1;
     }
 
-    /// <summary>
-    /// Every implementation a call of <paramref name="method"/> may run (<see cref="Implementations"/>, and the method itself when it
-    /// has a body) is a method of source whose body cannot throw (<see cref="CannotThrow(IOperation)"/>): an <c>async</c> one when the
-    /// method returns a task (its body's exceptions are all the task holds), none when it does not. Known at the end of the compilation.
-    /// </summary>
+    /// <summary>Every implementation a call of <paramref name="method"/> may run is of source and cannot
+    /// throw.</summary>
     public bool HoldsWhereDispatched(IMethodSymbol method, CancellationToken cancellationToken)
     {
         // The implementations and overrides recorded, their own overrides in turn, and the method itself when it has a body.
@@ -266,12 +236,8 @@ internal sealed partial class CompilationFacts
             && implementation.IsAsync == task && BodyCannotThrow(implementation.OriginalDefinition, 1));
     }
 
-    /// <summary>
-    /// A log line written through the logging library itself (<c>ILogger.Log</c>, <c>LoggerExtensions.LogError</c>, a
-    /// <c>[LoggerMessage]</c> method, a <c>LoggerMessage.Define</c> delegate: <see cref="IsLogCall(IInvocationOperation)"/>, none
-    /// a method of source with a body of its own), on a logger that cannot be null (the receiver, or an extension's first
-    /// argument: <see cref="NotNull"/>), its other arguments unable to throw.
-    /// </summary>
+    /// <summary>A log line the logging library writes, on a logger that cannot be null, with arguments that cannot
+    /// throw.</summary>
     private bool WritesLogLine(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred)
     {
         var method = call.TargetMethod;
@@ -288,10 +254,8 @@ internal sealed partial class CompilationFacts
             && call.Arguments.Skip(extension ? 1 : 0).All(argument => LogArgumentCannotThrow(argument.Value, depth, deferred));
     }
 
-    /// <summary>
-    /// An argument of a log call that cannot throw: a value <see cref="CannotThrow(IOperation)"/> reads (an instance field or a
-    /// parameter; the caught exception), or the array a <c>params</c> argument is made into, of such values.
-    /// </summary>
+    /// <summary>A log call's argument that cannot throw, or the array a <c>params</c> argument is made of
+    /// such.</summary>
     private bool LogArgumentCannotThrow(IOperation value, int depth, List<IMethodSymbol>? deferred) => value switch
     {
         IArrayCreationOperation { Initializer: { } elements } array when array.IsImplicit => elements.ElementValues.All(element => LogArgumentCannotThrow(element, depth, deferred)),
@@ -313,11 +277,8 @@ internal sealed partial class CompilationFacts
     private static bool IsCaught(ILocalSymbol local) =>
         local.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is CatchDeclarationSyntax);
 
-    /// <summary>
-    /// A result ASP.NET Core makes without running anything (<c>Ok(value)</c>, <c>BadRequest(error)</c>, <c>StatusCode(500, body)</c>,
-    /// <c>Results.Ok(...)</c>): a controller's factory called on <c>this</c>, or <c>Results</c>' and <c>TypedResults</c>'; the object is
-    /// executed after the action returns, outside any <c>try</c> of it. <c>Problem</c> and <c>ValidationProblem</c> read services and are not here.
-    /// </summary>
+    /// <summary>A result ASP.NET Core makes without running anything; it executes after the action, outside its
+    /// try.</summary>
     private static bool MakesResult(IInvocationOperation call)
     {
         var method = call.TargetMethod;
@@ -332,11 +293,8 @@ internal sealed partial class CompilationFacts
             || (method.IsStatic && owner is "Microsoft.AspNetCore.Http.Results" or "Microsoft.AspNetCore.Http.TypedResults");
     }
 
-    /// <summary>
-    /// BCL members documented to throw nothing: <c>string.IsNullOrEmpty</c>, <c>string.IsNullOrWhiteSpace</c>, the static
-    /// <c>string.Equals(string, string)</c>, <c>Math.Max</c> and <c>Math.Min</c>, <c>Math.Ceiling</c> and <c>Math.Floor</c>, and
-    /// <c>Math.Abs</c> of a floating value only (of an integer it throws <c>OverflowException</c> for <c>MinValue</c>).
-    /// </summary>
+    /// <summary>BCL members documented to throw nothing (<c>string.IsNullOrEmpty</c>, <c>Math.Max</c>, a floating
+    /// <c>Math.Abs</c>).</summary>
     private static bool NeverThrows(IMethodSymbol method)
     {
         if (!method.IsStatic)
@@ -413,11 +371,8 @@ internal sealed partial class CompilationFacts
     private static ITypeSymbol? Underlying(ITypeSymbol? type) =>
         type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
 
-    /// <summary>
-    /// A conversion that throws nothing: identity, implicit numeric, reference, boxing, nullable or null-literal ones, and
-    /// an explicit numeric or enum one outside a checked context; none to or from <c>decimal</c> (those throw on overflow in
-    /// any context), no user-defined one, no unboxing or downcast.
-    /// </summary>
+    /// <summary>A conversion that throws nothing: implicit, or explicit unchecked and numeric, never to or from
+    /// decimal.</summary>
     private static bool Converts(IConversionOperation operation)
     {
         if (operation.OperatorMethod is not null || operation.IsChecked)
@@ -445,15 +400,8 @@ internal sealed partial class CompilationFacts
         return conversion.IsImplicit && (conversion.IsReference || conversion.IsBoxing || conversion.IsNullable);
     }
 
-    /// <summary>
-    /// A receiver that cannot be null: <c>this</c>, a value of a struct, a catch clause's exception, a <c>readonly</c> field
-    /// declared not null where nullable analysis is on and not initialized with <c>null!</c>, or a local or parameter the compiler's nullable
-    /// flow state says is not null (nullable analysis on there) whose value comes only from declarations that say so: a
-    /// parameter of a type not annotated <c>?</c> in a nullable-enabled declaration, a local declared in the same body whose
-    /// every write is an object created, or a call, an awaited call, a field, property or parameter so declared, or a
-    /// <c>foreach</c> variable over a sequence whose element type is so declared. A value of a nullable-oblivious declaration
-    /// (one compiled without nullable annotations) counts as maybe null, though the flow state says not null for it.
-    /// </summary>
+    /// <summary>A receiver that cannot be null, by nullable analysis and the declarations its value comes
+    /// from.</summary>
     private bool NotNull(IOperation receiver)
     {
         receiver = Unwrap(receiver);

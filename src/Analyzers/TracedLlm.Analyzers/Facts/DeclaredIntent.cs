@@ -25,6 +25,12 @@ internal sealed class DeclaredIntent
     /// <summary>TLLM2006: more hosts or paths of model APIs (a self-hosted model's), matched in a send's address.</summary>
     public const string ModelUrlsOption = "dotnet_code_quality.TLLM2006.model_urls";
 
+    /// <summary>
+    /// TLLM2006: the factory clients another project registers with <c>AddTracedLlmAttempts()</c>, whose every send
+    /// is an attempt: named clients by name, typed clients as <c>T:</c> and the type's full name.
+    /// </summary>
+    public const string AttemptClientsOption = "dotnet_code_quality.TLLM2006.attempt_clients";
+
     /// <summary>TLLM2004 and TLLM2007: the methods and types that keep a failure as its own record (an outbox writer, the app's failure log).</summary>
     public const string FailureRecordsOption = "dotnet_code_quality.TLLM2004.failure_records";
 
@@ -64,15 +70,31 @@ internal sealed class DeclaredIntent
     /// <summary>
     /// A call the team declares a model call: the method, its type (or a base or interface of it) or the client's type it is
     /// called on is in <see cref="ModelClientsOption"/>; for a send, also the member that makes it or that member's type (a
-    /// typed client, <paramref name="sender"/>), or the client is a named one in <see cref="ModelHttpClientsOption"/>.
+    /// typed client, <paramref name="sender"/>), or a client is a named one in <see cref="ModelHttpClientsOption"/>.
     /// </summary>
-    public bool ModelClient(IMethodSymbol method, ITypeSymbol? receiver, ISymbol? sender, string? client, SyntaxTree tree)
+    public bool ModelClient(
+        IMethodSymbol method, ITypeSymbol? receiver, ISymbol? sender, IEnumerable<string> client, SyntaxTree tree)
     {
         var clients = Names(tree, ModelClientsOption);
         return (!clients.IsEmpty && (clients.Matches(method) || clients.MatchesType(method.ContainingType) || clients.MatchesType(receiver)
                 || (sender is not null && (clients.Matches(sender) || clients.MatchesType(sender.ContainingType)))))
-            || (client is not null && Values(tree, ModelHttpClientsOption).Contains(client, StringComparer.OrdinalIgnoreCase));
+            || NamedModelClient(client, tree);
     }
+
+    /// <summary>A client is a named one the team declares (<see cref="ModelHttpClientsOption"/>).</summary>
+    public bool NamedModelClient(IEnumerable<string> clients, SyntaxTree tree) =>
+        clients.Intersect(Values(tree, ModelHttpClientsOption), StringComparer.OrdinalIgnoreCase).Any();
+
+    /// <summary>
+    /// A client whose every send is an attempt: registered with <c>AddTracedLlmAttempts()</c> in the compilation
+    /// (<paramref name="registered"/>) or declared (<see cref="AttemptClientsOption"/>), by its name, or, for a typed
+    /// client, a field, property or constructor parameter of the type.
+    /// </summary>
+    public bool AttemptClient(string client, IEnumerable<string> registered, SyntaxTree tree) =>
+        registered.Concat(Values(tree, AttemptClientsOption)).Any(e => e.StartsWith("T:", StringComparison.Ordinal)
+            ? client.StartsWith(e.Substring(2) + ".", StringComparison.Ordinal)
+                || client.StartsWith(e.Substring(2) + "(", StringComparison.Ordinal)
+            : string.Equals(e, client, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>An address that names a model API: one of the known ones, or one the team declares (<see cref="ModelUrlsOption"/>).</summary>
     public bool ModelUrl(IEnumerable<string> fragments, SyntaxTree tree)

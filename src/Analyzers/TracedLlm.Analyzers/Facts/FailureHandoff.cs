@@ -6,16 +6,11 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>
-/// Whether code hands a failure on, on every path through it: a throw (a rethrow included), a
-/// rethrow through <c>ExceptionDispatchInfo</c>, a faulted task, the failure path's own API
-/// (<c>LlmCall.RecordHandledFailure</c>, <c>LlmAttempt.Fail</c>, a failure logger, a
-/// <c>[FailureLoggingPath]</c> method), a method the team declares keeps the failure as its own record
-/// (<see cref="DeclaredIntent.RecordsFailures"/>), or a source method that itself does so on every path (a
-/// small wrapper, a throw helper). Read statement by statement, so a catch that rethrows only
-/// some exceptions (<c>if (e is OperationCanceledException) throw;</c>) and falls back for the
-/// rest is not taken to hand the rest on.
-/// </summary>
+/// <summary>Whether code hands a failure on, on every path through it, read statement by statement.</summary>
+/// <remarks>
+/// A throw, <c>ExceptionDispatchInfo</c>, a faulted task, the failure path's API, a declared record, or a source method
+/// that does one of these on every path. A catch that rethrows only some exceptions does not hand the rest on.
+/// </remarks>
 internal sealed class FailureHandoff
 {
     private const int MaxWrapperDepth = 4;
@@ -159,6 +154,30 @@ internal sealed class FailureHandoff
         }
 
         return false;
+    }
+
+    /// <summary>What runs after <paramref name="statement"/> in order, up to the first loop, lambda or switch
+    /// section.</summary>
+    public static IEnumerable<IOperation> Following(IOperation statement)
+    {
+        for (var current = statement; current.Parent is { } parent; current = parent)
+        {
+            switch (parent)
+            {
+                case IBlockOperation block:
+                    foreach (var next in block.Operations.SkipWhile(o => o != current).Skip(1))
+                    {
+                        yield return next;
+                    }
+
+                    break;
+                case IConditionalOperation or ITryOperation or ICatchClauseOperation or IUsingOperation
+                    or ILockOperation:
+                    break;
+                default:
+                    yield break;
+            }
+        }
     }
 
     /// <summary>

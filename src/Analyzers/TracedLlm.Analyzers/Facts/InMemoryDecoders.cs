@@ -4,11 +4,7 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>
-/// The library members that decode a value held in memory, by their documentation, and those that only compute on one:
-/// what a decode probe's <c>try</c> may call (see TLLM2004's page, "Decode probes"). Each decoder reads the string or
-/// bytes it is given and throws when they are not in its format; none reads a store, a file or the network.
-/// </summary>
+/// <summary>The library members that decode a value held in memory, and those that only compute on one.</summary>
 internal sealed class InMemoryDecoders
 {
     private readonly INamedTypeSymbol?[] _decoderTypes;
@@ -76,15 +72,8 @@ internal sealed class InMemoryDecoders
         _tokenReaders = new[] { Get("System.IdentityModel.Tokens.Jwt.JwtSecurityTokenHandler"), Get("Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler") };
     }
 
-    /// <summary>
-    /// A call that decodes a value in memory: a base64 or base64url decoder or a text encoding (a member of
-    /// <c>Convert</c>, <c>Encoding</c>...), <c>new Uri(string)</c> or <c>Uri.TryCreate</c>, a <c>Parse</c> or <c>TryParse</c>
-    /// of a primitive, <c>Guid</c>, a date or a time, the JWT readers that parse a compact token (<c>new JwtSecurityToken(string)</c>,
-    /// <c>new JsonWebToken(string)</c>, <c>ReadJwtToken</c>, <c>ReadJsonWebToken</c>, <c>ReadToken(string)</c>), and, given by
-    /// <paramref name="json"/> and <paramref name="unprotect"/>, a JSON parse and <c>IDataProtector.Unprotect</c>. A call given a
-    /// stream, a reader or a writer is none: it reads or writes as it decodes. Newtonsoft.Json's members of <c>JsonConvert</c>
-    /// and of <c>JToken</c> and the types derived from it (<c>JObject</c>, <c>JArray</c>, <c>JValue</c>) are JSON parses too.
-    /// </summary>
+    /// <summary>A call that decodes a value in memory (base64, a URI, a number, a date, a JWT read, JSON,
+    /// Unprotect).</summary>
     public bool Decodes(IMethodSymbol method, bool json, bool unprotect)
     {
         if (ReadsOrWrites(method))
@@ -107,11 +96,7 @@ internal sealed class InMemoryDecoders
             || (firstIsText && method.Name is "ReadJwtToken" or "ReadJsonWebToken" or "ReadToken" or "CanReadToken" && OfLibrary(method, _tokenReaders));
     }
 
-    /// <summary>
-    /// A member that computes on a value in memory: of a primitive type, of a value a decoder returns (<see cref="Decodes"/>'s
-    /// types), a JWT handler's constructor, or the conversion that wraps an action's value in its <c>ActionResult&lt;T&gt;</c>
-    /// (<c>return value;</c> in an action declared to return one: the value is kept, nothing is written yet). Declared by the library itself, not by a type of source derived from it.
-    /// </summary>
+    /// <summary>A library member that computes on a value in memory (a primitive's, a decoded value's).</summary>
     public bool Computes(ISymbol member) =>
         !ReadsOrWrites(member)
         && (IsPrimitive(member.ContainingType) || OfLibrary(member, _valueTypes) || OfLibrary(member, _newtonsoft)
@@ -119,17 +104,11 @@ internal sealed class InMemoryDecoders
             || (member is IMethodSymbol { MethodKind: MethodKind.Constructor } && OfLibrary(member, _tokenReaders))
             || (OfLibrary(member, _collections) && !Parameters(member).Any(parameter => parameter.Type.TypeKind == TypeKind.Interface)));
 
-    /// <summary>
-    /// Newtonsoft.Json's <c>JsonException</c>, the base of what its decoders throw for text not in the format
-    /// (<c>JsonReaderException</c>, <c>JsonSerializationException</c>).
-    /// </summary>
+    /// <summary>Newtonsoft.Json's <c>JsonException</c>, the base of what its decoders throw.</summary>
     public INamedTypeSymbol? NewtonsoftJsonException { get; }
 
-    /// <summary>
-    /// A <c>foreach</c> over a value in memory: an array, a string, or a library's collection (<see cref="Computes"/>'s
-    /// types: a <c>List&lt;T&gt;</c>, a <c>Dictionary&lt;K, V&gt;</c>, a <c>JObject</c>, a <c>JArray</c>), whose enumerator
-    /// is the library's and only reads the items held. A sequence of any other type may run any code as it is enumerated.
-    /// </summary>
+    /// <summary>A <c>foreach</c> over an array, a string or a library's collection: its enumerator only reads the
+    /// items.</summary>
     public bool EnumeratesInMemory(IForEachLoopOperation loop)
     {
         if (loop.IsAsynchronous || ValueFlow.Unwrap(loop.Collection).Type is not { } type)
@@ -154,12 +133,8 @@ internal sealed class InMemoryDecoders
         _ => System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty,
     };
 
-    /// <summary>
-    /// A LINQ to Objects call (<c>System.Linq.Enumerable</c>) over a sequence computed in memory: its source is a value
-    /// just computed (a call, a property of a decoded value), an array, a string or a library's collection (a <c>List&lt;T&gt;</c>
-    /// by its static type, wherever it is held), not a sequence of any other type held in a local, a parameter or a field,
-    /// whose enumeration may run any code (a deferred query).
-    /// </summary>
+    /// <summary>A LINQ to Objects call over a sequence computed in memory, not a deferred query held
+    /// somewhere.</summary>
     public bool Enumerates(IInvocationOperation call)
     {
         if (!WellKnownTypes.Same(call.TargetMethod.ContainingType, _enumerable) || call.Arguments.Length == 0)

@@ -62,34 +62,23 @@ internal static class KeyContent
     }
 
     /// <summary>The key's literal values by ValueContentAnalysis, or null when it does not know them all.</summary>
-    private static ImmutableArray<KeyValue>? Literals(IOperation key, MethodScope scope)
+    private static ImmutableArray<KeyValue>? Literals(IOperation key, MethodScope scope) =>
+        Content(key, scope) is { Other: false, Literals.Count: > 0 } known
+            ? known.Literals.Select(KeyValue.Of).ToImmutableArray()
+            : null;
+
+    /// <summary>
+    /// What ValueContentAnalysis says a string may be where <paramref name="value"/> is read: the literals it may be,
+    /// and whether it may be something else too (a value the analysis does not know); null when there is no analysis.
+    /// </summary>
+    internal static (ImmutableHashSet<string> Literals, bool Other)? Content(IOperation value, MethodScope scope)
     {
-        (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? found = null;
-        foreach (var block in scope.Blocks.Where(b => b.Syntax.Span.Contains(key.Syntax.Span)))
-        {
-            ControlFlowGraph? graph;
-            try
-            {
-                graph = scope.GraphOf(block);
-            }
-            catch (System.ArgumentException)
-            {
-                continue;
-            }
-
-            if (graph is not null && (found = Find(graph, scope.Owner, key.Syntax)) is not null)
-            {
-                break;
-            }
-        }
-
-        if (found is not { } at)
+        if (FlowGraphs.Find(scope, value.Syntax) is not { } at)
         {
             return null;
         }
 
-
-        var provider = WellKnownTypeProvider.GetOrCreate(key.SemanticModel!.Compilation);
+        var provider = WellKnownTypeProvider.GetOrCreate(value.SemanticModel!.Compilation);
         var result = ValueContentAnalysis.TryGetOrComputeResult(at.Graph, at.Owner, provider, scope.Options, DiagnosticDescriptors.SlotMismatch,
             PointsToAnalysisKind.Complete, InterproceduralAnalysisKind.ContextSensitive, pessimisticAnalysis: false);
         if (result is null)
@@ -97,48 +86,10 @@ internal static class KeyContent
             return null;
         }
 
-        var literals = new HashSet<string>(System.StringComparer.Ordinal);
-        foreach (var operation in at.Operations)
-        {
-            var value = result[operation];
-            if (value.NonLiteralState != ValueContainsNonLiteralState.No || value.LiteralValues.IsEmpty || !value.LiteralValues.All(v => v is string))
-            {
-                return null;
-            }
-
-            literals.UnionWith(value.LiteralValues.Cast<string>());
-        }
-
-        return literals.Count == 0 ? null : literals.Select(v => new KeyValue(KeyValueKind.Constant, v, null)).ToImmutableArray();
-    }
-
-    // The graph (the block's, or a lambda's or local function's inside it) that holds the key, and the key's operations there.
-    private static (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? Find(ControlFlowGraph graph, ISymbol owner, SyntaxNode syntax)
-    {
-        var operations = graph.Blocks.SelectMany(b => b.Operations.Append(b.BranchValue)).Where(o => o is not null)
-            .SelectMany(o => o!.DescendantsAndSelf()).Where(o => o.Syntax == syntax && o.Kind != OperationKind.FlowCapture).ToList();
-        if (operations.Count > 0)
-        {
-            // The outermost ones: the value the lookup receives.
-            return (graph, owner, operations.Where(o => o.Parent is null || o.Parent.Syntax != syntax).ToList());
-        }
-
-        foreach (var local in graph.LocalFunctions)
-        {
-            if (Find(graph.GetLocalFunctionControlFlowGraph(local), local, syntax) is { } inLocal)
-            {
-                return inLocal;
-            }
-        }
-
-        foreach (var lambda in graph.Blocks.SelectMany(b => b.Operations.Append(b.BranchValue)).Where(o => o is not null).SelectMany(o => o!.DescendantsAndSelf()).OfType<IFlowAnonymousFunctionOperation>())
-        {
-            if (Find(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, syntax) is { } inLambda)
-            {
-                return inLambda;
-            }
-        }
-
-        return null;
+        var values = at.Operations.Select(o => result[o]).ToList();
+        var literals = values.SelectMany(v => v.LiteralValues).OfType<string>()
+            .ToImmutableHashSet(System.StringComparer.Ordinal);
+        return (literals, values.Any(v => v.NonLiteralState != ValueContainsNonLiteralState.No
+            || v.LiteralValues.Any(l => l is not string)));
     }
 }

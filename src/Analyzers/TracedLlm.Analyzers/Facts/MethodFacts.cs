@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace TracedLlm.Analyzers.Facts;
@@ -45,11 +46,23 @@ internal sealed class MethodFacts
     /// </summary>
     public List<ITypeSymbol> Created { get; } = new();
 
+    /// <summary>Upstream failures no exception carries, answered without the failure path (TLLM2008).</summary>
+    public List<UnthrownFailureSite> UnthrownFailures { get; } = new();
+
     /// <summary>Upstream calls made outside any attempt scope of this method.</summary>
     public List<UpstreamCallSite> UnscopedUpstreamCalls { get; } = new();
 
-    /// <summary>The clients (<see cref="UpstreamCallSite.Client"/>) this block sends through inside an attempt scope.</summary>
+    /// <summary>The clients (<see cref="SendInputs.Clients"/>) this block sends through in an attempt scope.</summary>
     public List<string> AttemptClients { get; } = new();
+
+    /// <summary>What this block hands a source method that may send with it: a client, a request, an address.</summary>
+    public List<SendArgument> SendArguments { get; } = new();
+
+    /// <summary>
+    /// The factory clients this block registers with <c>AddTracedLlmAttempts()</c>, every send of which is an attempt:
+    /// a named client's name, or <c>T:</c> and a typed client's type (as <c>attempt_clients</c> takes them).
+    /// </summary>
+    public List<string> AttemptRegistrations { get; } = new();
 }
 
 /// <summary>
@@ -88,22 +101,28 @@ internal readonly record struct ThrowSite(ITypeSymbol Type, bool Exact, Location
 /// <summary>An Activity started in a way that can leave it open or orphaned.</summary>
 internal readonly record struct SpanProblem(Location Location, string Message, string Kind);
 
+/// <summary>A catch that neither throws nor reports, with what other methods decide about it at the end of the
+/// compilation.</summary>
+/// <remarks>
+/// What its handler answers and gives up on (<see cref="CompilationFacts.GivenUpScope"/>), the methods and clients read
+/// later for an answer or a model call, whether it runs in the method's own run, the exception types only source
+/// creates (<paramref name="Unthrown"/>) and the dispatched calls (<paramref name="QuietIfHeld"/>) it waits on, and
+/// whether it is a shape a team must hear wherever it is (<paramref name="Heard"/>).
+/// </remarks>
+internal readonly record struct SwallowSite(
+    Location Location, string CaughtType, bool ReturnsResult, bool AnswersError, bool GivesUpModel,
+    ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp,
+    ImmutableArray<string> GivenUpClients, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default,
+    ImmutableArray<IMethodSymbol> QuietIfHeld = default, bool Heard = false);
+
 /// <summary>
-/// A catch that neither throws nor reports; <paramref name="ReturnsResult"/> when it turns the exception into the method's
-/// result (the Try-pattern); <paramref name="AnswersError"/> when its handler answers the request with an error by hand
-/// (<see cref="CompilationFacts.AnswersRequest"/>); <paramref name="GivesUpModel"/> when what it gives up on
-/// (<see cref="CompilationFacts.GivenUpScope"/>) makes a call the code shows is a model call; <paramref name="AnswerCalls"/> the
-/// methods of source its handler calls, read at the end of the compilation for an answer they write
-/// (<see cref="CompilationFacts.WritesResponse(IMethodSymbol)"/>); <paramref name="GivenUp"/> the methods it gives up on and
-/// <paramref name="GivenUpClients"/> the clients of the sends there, read at the end of the compilation for a model call;
-/// <paramref name="InBody"/> when it runs in the method's own run (not in a lambda), so that it handles a second exception when
-/// every call of the method is made from a catch clause; <paramref name="Unthrown"/>, when every type the catch takes is an
-/// exception type only this compilation's code can create, those types: the catch is reported only when code of the compilation
-/// creates one of them; <paramref name="QuietIfHeld"/>, when the catch's <c>try</c> cannot throw but through calls of interface
-/// or virtual methods of source, those methods: the catch is reported only when one of them has an implementation that can throw
-/// (<see cref="CompilationFacts.HoldsWhereDispatched"/>).
+/// An upstream failure no exception carries (<paramref name="What"/>), answered on its path the way
+/// <paramref name="How"/> says; where a code fix can replace the answer by a throw, the branch it is in
+/// (<paramref name="WhenTrue"/>), the index of its first statement the throw replaces (<paramref name="From"/>) and
+/// what it throws (<paramref name="Thrown"/>).
 /// </summary>
-internal readonly record struct SwallowSite(Location Location, string CaughtType, bool ReturnsResult, bool AnswersError, bool GivesUpModel, ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp, ImmutableArray<string> GivenUpClients, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default, ImmutableArray<IMethodSymbol> QuietIfHeld = default);
+internal readonly record struct UnthrownFailureSite(
+    Location Location, string What, string How, bool? WhenTrue, int? From, string? Thrown);
 
 /// <summary>
 /// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value
@@ -116,9 +135,38 @@ internal readonly record struct ResultUse(IMethodSymbol Callee, bool TurnsIntoFa
 /// <summary>
 /// A model call outside an attempt, named as it is made. <paramref name="Evident"/> when the code shows it is one (an SDK's
 /// call, an address that names a model API, a declared client); otherwise an HTTP send that is a model call only when the
-/// route's own attempts use its <paramref name="Client"/> too, or run the method it is in: settled at the end of the compilation.
+/// route's own attempts use its client too, run the method it is in, or its callers hand it a model API's client or
+/// address (<see cref="SendInputs.Parameters"/>): settled at the end of the compilation.
 /// </summary>
-internal readonly record struct UpstreamCallSite(string Call, Location Location, bool Evident, string? Client);
+internal readonly record struct UpstreamCallSite(string Call, Location Location, bool Evident, SendInputs Inputs);
+
+/// <summary>
+/// Where a send's client and address come from, as far as one method shows: the clients it names (a named client's
+/// name, a field, a property, a typed client's constructor parameter), the constant text of its address, and the
+/// method's parameters whose arguments decide the rest (<see cref="Names"/>: those that name a factory client).
+/// </summary>
+internal readonly record struct SendInputs(
+    ImmutableArray<string> Clients, ImmutableArray<string> Text, ImmutableArray<int> Parameters,
+    ImmutableArray<int> Names)
+{
+    public static readonly SendInputs None = new(ImmutableArray<string>.Empty, ImmutableArray<string>.Empty,
+        ImmutableArray<int>.Empty, ImmutableArray<int>.Empty);
+
+    public bool IsEmpty => Clients.IsEmpty && Text.IsEmpty && Parameters.IsEmpty && Names.IsEmpty;
+
+    public SendInputs With(SendInputs other) => new(
+        Clients.Union(other.Clients).ToImmutableArray(),
+        Text.Union(other.Text).ToImmutableArray(),
+        Parameters.Union(other.Parameters).ToImmutableArray(),
+        Names.Union(other.Names).ToImmutableArray());
+
+    /// <summary>These inputs given where a client's name is taken: their text names clients.</summary>
+    public SendInputs AsNames() => new(Clients.Union(Text).ToImmutableArray(), ImmutableArray<string>.Empty,
+        ImmutableArray<int>.Empty, Parameters.Union(Names).ToImmutableArray());
+}
+
+/// <summary>What a call of a source method (<paramref name="Site"/>) gives one of its parameters.</summary>
+internal readonly record struct SendArgument(SyntaxNode Site, int Ordinal, SendInputs Inputs);
 
 internal enum KeyValueKind
 {

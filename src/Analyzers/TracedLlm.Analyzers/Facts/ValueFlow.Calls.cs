@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
@@ -79,7 +78,8 @@ internal sealed partial class ValueFlow
                 case { } other:
                     // Anything else the helper returns (a local it computes, default(T) and its argument mixed):
                     // its values in the helper, its parameters being this call's arguments.
-                    callee ??= new ValueFlow(_types, method.OriginalDefinition, ImmutableArray.Create(body), _ => null, _bodyOf);
+                    callee ??= new ValueFlow(_types, method.OriginalDefinition, ImmutableArray.Create(body),
+                        null, _bodyOf);
                     foreach (var value in callee.ValuesOf(other, nesting + 1))
                     {
                         if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter
@@ -134,10 +134,6 @@ internal sealed partial class ValueFlow
                 return elements.SelectMany(e => DelegateValues(e, nesting + 1)).ToList();
             case IArrayElementReferenceOperation element when InitializedElements(element.ArrayReference) is { } elements:
                 return elements.SelectMany(e => DelegateValues(e, nesting + 1)).ToList();
-            case IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation flow }
-                when _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IAnonymousFunctionOperation>().FirstOrDefault(l => l.Syntax == flow.Syntax) is { } original:
-                // The same lambda met through a control-flow graph.
-                return ReturnsOf(original.Body, nesting + 1);
             default:
                 return new[] { KeyValue.Unknown };
         }
@@ -181,7 +177,7 @@ internal sealed partial class ValueFlow
     /// </summary>
     private List<KeyValue> InCallee(IMethodSymbol method, IOperation body, IEnumerable<IOperation> operations, ImmutableArray<IArgumentOperation> arguments, int nesting)
     {
-        var callee = new ValueFlow(_types, method.OriginalDefinition, ImmutableArray.Create(body), _ => null, _bodyOf);
+        var callee = new ValueFlow(_types, method.OriginalDefinition, ImmutableArray.Create(body), null, _bodyOf);
         return Mapped(operations.SelectMany(o => callee.ValuesOf(o, nesting + 1)).ToList(), method, arguments, nesting);
     }
 

@@ -6,8 +6,8 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
 
-// Values of locals: every write in the block; reaching definitions (ValueFlow.ReachingDefinitions.cs)
-// when there is more than one.
+// Values of locals: every write in the block; of several constants, those value-content analysis
+// says reach the use.
 internal sealed partial class ValueFlow
 {
     private IEnumerable<KeyValue> LocalValues(ILocalReferenceOperation use, int nesting)
@@ -23,17 +23,28 @@ internal sealed partial class ValueFlow
             return ValuesOf(writes[0]!, nesting + 1);
         }
 
-        // A local given a value with ??= is not followed on the graph (its lowered assignment writes a capture): all its writes.
-        return (_coalesced!.Contains(use.Local) ? null : FlowValues(use, nesting)) ?? writes.SelectMany(w => ValuesOf(w!, nesting + 1)).ToList();
+        var written = writes.Select(w => (Write: w!, Values: ValuesOf(w!, nesting + 1).ToList())).ToList();
+        var all = written.SelectMany(w => w.Values).Distinct().ToList();
+        if (all.Count < 2 || !all.Any(v => v.Kind == KeyValueKind.Constant) || _reaching?.Invoke(use) is not { } seen)
+        {
+            return all;
+        }
+
+        // Which writes reach the use is value-content analysis's answer: the constants it lists; any other value, and a
+        // constant of a write it may not follow (an out argument's, a pattern's), where it says the use may be another.
+        bool Reaches(IOperation write, KeyValue value) => value.Kind != KeyValueKind.Constant
+            ? seen.Other
+            : seen.Other && write is IArgumentOperation or IDeclarationPatternOperation or IForEachLoopOperation;
+        return written.SelectMany(w => w.Values.Where(v => Reaches(w.Write, v)))
+            .Concat(seen.Literals.Select(KeyValue.Of)).Distinct().ToList();
     }
 
     /// <summary>Writes of each local in the block: the assigned value, or null when it is written some other way (out, ref, deconstruction, +=, a pattern, a loop).</summary>
-    private List<IOperation?> Writes(ILocalSymbol local)
+    internal List<IOperation?> Writes(ILocalSymbol local)
     {
         if (_writes is null)
         {
             var writes = new Dictionary<ILocalSymbol, List<IOperation?>>(SymbolEqualityComparer.Default);
-            var coalesced = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
             void Add(ILocalSymbol symbol, IOperation? value)
             {
                 if (!writes.TryGetValue(symbol, out var list))
@@ -61,7 +72,6 @@ internal sealed partial class ValueFlow
                     case ICoalesceAssignmentOperation { Target: ILocalReferenceOperation target } coalesce:
                         // k ??= v: k keeps a value it had or takes v; the values it had are its other writes.
                         Add(target.Local, coalesce.Value);
-                        coalesced.Add(target.Local);
                         break;
                     case IDeconstructionAssignmentOperation deconstruction when Elements(deconstruction.Target) is { } targets && Elements(deconstruction.Value) is { } values && targets.Length == values.Length:
                         // (a, b) = (x, y): each local takes its element.
@@ -97,7 +107,6 @@ internal sealed partial class ValueFlow
             }
 
             _writes = writes;
-            _coalesced = coalesced;
         }
 
         return _writes.TryGetValue(local, out var found) ? found : new List<IOperation?>();

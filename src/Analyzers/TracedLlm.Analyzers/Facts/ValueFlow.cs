@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
@@ -11,10 +10,10 @@ namespace TracedLlm.Analyzers.Facts;
 /// <summary>
 /// The values a string expression of one operation block may have. Constants, UTF-8 literals,
 /// interpolations and concatenations of known parts, conditionals and switch expressions are
-/// computed here; a local takes the values of the assignments that reach the use (reaching
-/// definitions on the block's control-flow graph, so a reassigned local has the value it was last
-/// given); parameters, fields, properties and calls become references that the call graph resolves
-/// at the end of the compilation.
+/// computed here; a local takes the values of its writes, and of several constants the ones that
+/// reach the use as Roslyn's value-content analysis sees them (so a reassigned local has the value
+/// it was last given); parameters, fields, properties and calls become references that the call
+/// graph resolves at the end of the compilation.
 /// </summary>
 internal sealed partial class ValueFlow
 {
@@ -24,21 +23,22 @@ internal sealed partial class ValueFlow
     private readonly WellKnownTypes _types;
     private readonly ISymbol _owner;
     private readonly ImmutableArray<IOperation> _blocks;
-    private readonly Func<IOperation, ControlFlowGraph?> _graphOf;
+    private readonly Func<IOperation, (ImmutableHashSet<string> Literals, bool Other)?>? _reaching;
     private Dictionary<ILocalSymbol, List<IOperation?>>? _writes;
-    private HashSet<ILocalSymbol>? _coalesced;
-    private Dictionary<SyntaxNode, FlowPosition>? _positions;
     private Dictionary<IMethodSymbol, IOperation?>? _localFunctions;
 
     private readonly Func<IMethodSymbol, IOperation?>? _bodyOf;
 
-    public ValueFlow(WellKnownTypes types, ISymbol owner, ImmutableArray<IOperation> blocks, Func<IOperation, ControlFlowGraph?> graphOf, Func<IMethodSymbol, IOperation?>? bodyOf = null)
+    // reaching: what value-content analysis says a local's use may see (null where there is none).
+    public ValueFlow(WellKnownTypes types, ISymbol owner, ImmutableArray<IOperation> blocks,
+        Func<IOperation, (ImmutableHashSet<string> Literals, bool Other)?>? reaching,
+        Func<IMethodSymbol, IOperation?>? bodyOf = null)
     {
         _bodyOf = bodyOf;
         _types = types;
         _owner = owner;
         _blocks = blocks;
-        _graphOf = graphOf;
+        _reaching = reaching;
     }
 
     public ImmutableArray<KeyValue> Values(IOperation operation) => Cap(ValuesOf(operation, 0));
@@ -147,9 +147,6 @@ internal sealed partial class ValueFlow
                 return ObjectPropertyValues(property, nesting) ?? new[] { new KeyValue(KeyValueKind.Member, null, property.Property.OriginalDefinition) };
             case IInvocationOperation invocation:
                 return InvocationValues(invocation, nesting);
-            case IFlowCaptureReferenceOperation:
-                // Only met through a control-flow graph; see FlowValues.
-                return new[] { KeyValue.Unknown };
             default:
                 return new[] { KeyValue.Unknown };
         }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using TracedLlm.Analyzers.Facts;
@@ -8,7 +9,7 @@ using TracedLlm.Analyzers.Facts;
 namespace TracedLlm.Analyzers.Rules;
 
 /// <summary>
-/// TLLM2003, TLLM2004 and TLLM2006: findings that are decided inside one method and become
+/// TLLM2003 and TLLM2004: findings that are decided inside one method and become
 /// diagnostics once the method is known to be traced (at once for a route or policy, at the end of
 /// the compilation for what they call).
 /// </summary>
@@ -22,24 +23,14 @@ internal static class LocalRules
         }
     }
 
-    /// <summary>
-    /// The swallowing catches. TLLM2004 (<paramref name="swallowed"/>) reports a catch whose failure the code shows is the
-    /// request's: it gives up on a model call (<see cref="SwallowSite.GivesUpModel"/>, or through methods of source and the
-    /// route's attempts' clients, read at the end of the compilation by <paramref name="givesUpModel"/>), or, in a route's own
-    /// code (no <paramref name="path"/>; anywhere with the team's <see cref="DeclaredIntent.ThroughCallsOption"/>), it answers the
-    /// request with an error by hand (<see cref="SwallowSite.AnswersError"/>, or through a method of source: <paramref name="answers"/>);
-    /// TLLM2007 (<paramref name="handled"/>, off by default) every other one. While typing (<paramref name="handled"/> null, a
-    /// route's own code) only what the method shows alone is reported; at the end of the compilation a route's own catches
-    /// (<paramref name="rootAtEnd"/>) give the rest.
-    /// </summary>
+    /// <summary>The swallowing catches: TLLM2004's where the code shows the failure is the request's, else
+    /// TLLM2007's.</summary>
     /// <remarks>
-    /// Left out: a catch that turned the exception into the method's result when <paramref name="callersFail"/> says every caller
-    /// turns that result into a failure (the Try-pattern), every catch of a method that runs <paramref name="detached"/> from the
-    /// request, every catch in the own run of a method that runs only <paramref name="whileHandling"/> another exception (what it
-    /// catches is a second one); a catch of exception types only the compilation can create (<see cref="SwallowSite.Unthrown"/>)
-    /// unless one of them is in <paramref name="created"/> (the types code creates, with their bases), and a catch whose try cannot
-    /// throw but through interface or virtual calls (<see cref="SwallowSite.QuietIfHeld"/>) unless one of those methods has an
-    /// implementation that can throw (<paramref name="holdsWhereDispatched"/> false): both wait for the end of the compilation.
+    /// TLLM2004: a model call given up, a shape a team must hear, or (in a route's own code, or anywhere with
+    /// <see cref="DeclaredIntent.ThroughCallsOption"/>) an error answered by hand. While typing only what the method
+    /// shows alone is reported. Left out: a Try-pattern every caller fails on, work the request does not wait for, a
+    /// second exception, and catches that wait on types only source creates or on dispatched calls until they are
+    /// known.
     /// </remarks>
     public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor swallowed, DiagnosticDescriptor? handled, Action<Diagnostic> report, ISet<ITypeSymbol>? created,
         bool callersFail = false, bool detached = false, bool whileHandling = false, bool rootAtEnd = false, Func<SwallowSite, bool>? answers = null,
@@ -49,7 +40,8 @@ internal static class LocalRules
         {
             var unthrown = !swallow.Unthrown.IsDefault;
             var dispatched = !swallow.QuietIfHeld.IsDefault;
-            var decidedAlone = !unthrown && !dispatched && (swallow.AnswersError || swallow.GivesUpModel);
+            var decidedAlone = !unthrown && !dispatched
+                && (swallow.AnswersError || swallow.GivesUpModel || swallow.Heard);
             if ((swallow.ReturnsResult && callersFail) || detached || (swallow.InBody && whileHandling)
                 || (handled is null ? !decidedAlone : rootAtEnd && decidedAlone)
                 || (unthrown && !swallow.Unthrown.Any(created!.Contains))
@@ -61,23 +53,22 @@ internal static class LocalRules
             var model = swallow.GivesUpModel || (givesUpModel is not null && givesUpModel(swallow));
             var answered = (path is null || (intent is not null && intent.ReportsThroughCalls(swallow.Location.SourceTree!)))
                 && (swallow.AnswersError || (answers is not null && answers(swallow)));
-            report(Findings.Create(model || answered ? swallowed : handled!, swallow.Location, path, null, null, swallow.CaughtType));
+            var descriptor = model || answered || swallow.Heard ? swallowed : handled!;
+            report(Findings.Create(descriptor, swallow.Location, path, null, null, swallow.CaughtType));
         }
     }
 
-    /// <summary>
-    /// Reports the model calls made outside an attempt: those the code shows are model calls (all of them, or with
-    /// <paramref name="onlyUnsettled"/> none: a root's, reported while typing), and, given <paramref name="settled"/> (at the end
-    /// of the compilation), the other sends it takes for model calls.
-    /// </summary>
-    public static void ReportUpstreamCalls(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, Func<UpstreamCallSite, bool>? settled = null, FindingPath? path = null, bool onlyUnsettled = false)
+    /// <summary>TLLM2008: the upstream failures no exception carries, answered without the failure path.</summary>
+    public static void ReportUnthrown(
+        MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
     {
-        foreach (var upstream in facts.UnscopedUpstreamCalls)
+        foreach (var site in facts.UnthrownFailures)
         {
-            if (upstream.Evident ? !onlyUnsettled : settled is not null && settled(upstream))
-            {
-                report(Findings.Create(descriptor, upstream.Location, path, null, null, upstream.Call));
-            }
+            var properties = site.Thrown is null ? null : ImmutableDictionary<string, string?>.Empty
+                .Add(DiagnosticIds.FailureBranchProperty, site.WhenTrue == true ? "true" : "false")
+                .Add(DiagnosticIds.ThrowFromProperty, site.From?.ToString(CultureInfo.InvariantCulture))
+                .Add(DiagnosticIds.ThrownProperty, site.Thrown);
+            report(Findings.Create(descriptor, site.Location, path, null, properties, site.What, site.How));
         }
     }
 }

@@ -108,6 +108,8 @@ public sealed class ProviderMetadataTests : IDisposable
 
         var taken = Assert.Single(logs.Entries, e => e.Category == TracedLlmStartupReport.LoggerCategory && e.Message.Contains("reads gateway metadata from 'metadata'", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Information, taken.Level);
+        const string None = "or MetadataSlot = MetadataSlots.None if the route never had gateway metadata";
+        Assert.Contains(None, taken.Message, StringComparison.Ordinal);
         Assert.StartsWith("POST /v1/chat/completions reads gateway metadata from 'metadata', a field OpenAI chat completions defines too", taken.Message, StringComparison.Ordinal);
 
         // The fixture's OpenAI-compatible route shares it, and says which keys are the gateway's.

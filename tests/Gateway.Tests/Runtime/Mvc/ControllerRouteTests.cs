@@ -170,8 +170,11 @@ public sealed class ControllerRouteTests : IDisposable
         Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("title").GetString()));
         if (kind == "cut-off")
         {
-            // The app's [ApiController] answers input it cannot bind with its validation problem: so does the pipeline.
-            Assert.Contains("not valid JSON", problem.RootElement.GetProperty("errors").GetProperty("$")[0].GetString(), StringComparison.Ordinal);
+            // A body the pipeline cannot read is MVC's to answer, as before adoption: its binder's errors, its keys.
+            var errors = problem.RootElement.GetProperty("errors");
+            Assert.True(errors.TryGetProperty("request", out _));
+            var keys = errors.EnumerateObject().Select(e => e.Name).ToList();
+            Assert.Contains(keys, key => key.StartsWith("$.messages[0]", StringComparison.Ordinal));
         }
         else
         {
@@ -185,6 +188,99 @@ public sealed class ControllerRouteTests : IDisposable
         Assert.Single(_spans.Stopped, s => s.DisplayName == SpanNames.Failure);
         Assert.Equal(status, server.GetTagItem(AttributeNames.HttpResponseStatusCode));
         Assert.Single(_logged);
+        _spans.AssertAllEnded();
+    }
+
+    [Theory]
+    [InlineData("duplicate", "$.model", "more than once")]
+    [InlineData("case-variant", "$.messages[0].Role", "whatever its case")]
+    [InlineData("metadata-string", "$.metadata", "must be a JSON object")]
+    [InlineData("metadata-tags", "$.metadata.tags", "an array of strings")]
+    public async Task ARefusedInputIsTheAppsValidationAnswerUnderItsJsonPath(string kind, string path, string says)
+    {
+        await using var host = await StartAsync(new EchoBackend());
+        var body = kind switch
+        {
+            "duplicate" => """{"model":"gpt","model":"other","messages":[{"role":"user","content":"hi"}]}""",
+            "case-variant" => """{"model":"gpt","messages":[{"Role":"user","content":"hi"}]}""",
+            "metadata-string" => """{"model":"gpt","messages":[{"role":"user","content":"hi"}],"metadata":"x"}""",
+            _ => """{"model":"gpt","messages":[{"role":"user","content":"hi"}],"metadata":{"tags":5}}""",
+        };
+        using var response = await host.PostAsync("/api/completions", body);
+
+        // The app's own InvalidModelStateResponseFactory: its problem and customization, one error at the path.
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("One or more validation errors occurred.", problem.RootElement.GetProperty("title").GetString());
+        Assert.Equal("customized", problem.RootElement.GetProperty("app").GetString());
+        var error = Assert.Single(problem.RootElement.GetProperty("errors").EnumerateObject());
+        Assert.Equal(path, error.Name);
+        Assert.Contains(says, error.Value[0].GetString(), StringComparison.Ordinal);
+
+        // Still the pipeline's refusal on the trace: once, on proxy_pre_call, before any model call.
+        var trace = await _spans.SingleTraceAsync();
+        var failed = trace.Single(SpanNames.Failure);
+        Assert.Equal(typeof(InvalidLlmRequestException).FullName, failed.GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(ActivityStatusCode.Error, trace.Single(SpanNames.PreCall).Status);
+        Assert.DoesNotContain(trace.Spans, s => s.DisplayName == SpanNames.LlmRequest);
+        Assert.Single(_logged);
+        _spans.AssertAllEnded();
+    }
+
+    [Fact]
+    public async Task ADtoThatNeverReadStreamOrMetadataKeepsItsAnswersUnlessMetadataIsStrict()
+    {
+        await using (var host = await StartAsync(new EchoBackend()))
+        {
+            // "stream": true is answered with the action's JSON; a slot value of another type is left to MVC.
+            var extras = new[]
+            {
+                "\"stream\":true", "\"metadata\":\"x\"", "\"metadata\":{\"tags\":5,\"trace_name\":\"plain\"}",
+            };
+            foreach (var extra in extras)
+            {
+                using var response = await host.PostAsync("/api/completions/plain", Valid[..^1] + "," + extra + "}");
+                Assert.Equal(200, (int)response.StatusCode);
+                Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            }
+
+            var third = await _spans.WaitForAsync(
+                spans => spans.Where(s => s.DisplayName == SpanNames.Server).ElementAtOrDefault(2));
+            Assert.NotNull(third);
+            var traces = _spans.Stopped.ToList();
+            var servers = traces.Where(s => s.DisplayName == SpanNames.Server);
+            var named = Assert.Single(servers, s => s.GetTagItem(AttributeNames.LangfuseTraceName) is not null);
+            Assert.Equal("plain", named.GetTagItem(AttributeNames.LangfuseTraceName));
+            Assert.Null(named.GetTagItem(AttributeNames.LangfuseTraceTags));
+            Assert.DoesNotContain(traces, s => s.DisplayName == SpanNames.Failure);
+            _spans.Clear();
+        }
+
+        await using var strict = await StartAsync(new EchoBackend(), strictMetadata: true);
+        using var refused = await strict.PostAsync("/api/completions/plain", Valid[..^1] + ",\"metadata\":\"x\"}");
+        Assert.Equal(400, (int)refused.StatusCode);
+        Assert.Contains("must be a JSON object", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABodyNotSentAsJsonIsMvcsToAnswer()
+    {
+        await using var host = await StartAsync(new EchoBackend());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/completions")
+        {
+            Content = new StringContent("model=gpt", Encoding.UTF8, "text/plain"),
+        };
+        using var response = await host.SendAsync(request);
+
+        // MVC's own 415 for a body its formatters cannot take, in its client error shape; the trace says why.
+        Assert.Equal(415, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var trace = await _spans.SingleTraceAsync();
+        var failed = trace.Single(SpanNames.Failure);
+        Assert.Equal(typeof(InvalidLlmRequestException).FullName, failed.GetTagItem(AttributeNames.ErrorType));
+        const string Answered = "MVC's model binding answered 415 Unsupported Media Type.";
+        Assert.EndsWith(Answered, failed.StatusDescription, StringComparison.Ordinal);
         _spans.AssertAllEnded();
     }
 
@@ -283,7 +379,8 @@ public sealed class ControllerRouteTests : IDisposable
 
     private const string Valid = """{"model":"gpt","messages":[{"role":"user","content":"hi"}]}""";
 
-    private async Task<ControllerHost> StartAsync(ICompletionBackend backend, Action<MvcOptions>? mvc = null)
+    private async Task<ControllerHost> StartAsync(
+        ICompletionBackend backend, Action<MvcOptions>? mvc = null, bool strictMetadata = false)
     {
         var (app, address) = await LoopbackApp.StartAsync(
             services =>
@@ -291,7 +388,7 @@ public sealed class ControllerRouteTests : IDisposable
                 services.AddProblemDetails(options => options.CustomizeProblemDetails = context => context.ProblemDetails.Extensions["app"] = "customized");
                 services.AddControllers(options => mvc?.Invoke(options))
                     .AddApplicationPart(typeof(CompletionsController).Assembly)
-                    .AddTracedLlm();
+                    .AddTracedLlm(options => options.StrictMetadata = strictMetadata);
                 services.AddSingleton(backend);
                 services.AddSingleton<ILlmAuthenticator>(new KeyAuthenticator());
                 services.AddSingleton<ILlmGuardrail>(new ForbiddenWordGuardrail());
@@ -311,6 +408,12 @@ public sealed class ControllerRouteTests : IDisposable
         private readonly HttpClient _client = new() { BaseAddress = new Uri(address) };
 
         public IServiceProvider Services => app.Services;
+
+        public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+            return _client.SendAsync(request);
+        }
 
         public Task<HttpResponseMessage> PostAsync(string path, string body, bool authenticated = true)
         {

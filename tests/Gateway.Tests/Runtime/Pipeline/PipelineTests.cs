@@ -457,7 +457,8 @@ public sealed class PipelineTests : IDisposable
     [InlineData("/v1/messages", "", "The request body is empty: send a JSON object.")]
     public async Task BadInputIsA400InTheRoutesWireFormat(string path, string body, string message)
     {
-        using var host = new GatewayHost();
+        // Strict metadata: the sample's request types never read the slot, so by default such a value is left as sent.
+        using var host = new GatewayHost().With("TracedLlm:StrictMetadata", "true");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -469,6 +470,28 @@ public sealed class PipelineTests : IDisposable
 
         var tree = await _spans.SingleTraceAsync();
         tree.AssertChild(SpanNames.Failure, tree.Server, ActivityKind.Internal);
+        _spans.AssertAllEnded();
+    }
+
+    [Theory]
+    [InlineData("/v1/chat/completions", "\"metadata\":\"oops\"")]
+    [InlineData("/v1/chat/completions", "\"metadata\":{\"tags\":\"one\",\"trace_name\":\"kept\"}")]
+    [InlineData("/v1/messages", "\"max_tokens\":5,\"litellm_metadata\":[]")]
+    [InlineData("/v1/messages", "\"max_tokens\":5,\"litellm_metadata\":{\"prompt\":{\"name\":\"p\",\"version\":\"3\"}}")]
+    public async Task AWrongTypedSlotValueOfATypeThatNeverReadTheSlotIsLeftAsSent(string path, string fields)
+    {
+        // The sample's request types have no slot member: before adoption such a value was never read, so it refuses nothing.
+        var body = """{"model":"m","messages":[{"role":"user","content":"x"}],""" + fields + "}";
+        using var host = new GatewayHost();
+        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tree = await _spans.SingleTraceAsync();
+        Assert.DoesNotContain(tree.Spans, s => s.DisplayName == SpanNames.Failure);
+        Assert.Null(tree.Server.GetTagItem(AttributeNames.LangfuseTraceTags));
+        Assert.Null(tree.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.LangfusePromptName));
+        var traceName = tree.Server.GetTagItem(AttributeNames.LangfuseTraceName);
+        Assert.Equal(body.Contains("kept", StringComparison.Ordinal) ? "kept" : null, traceName);
         _spans.AssertAllEnded();
     }
 

@@ -11,7 +11,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddApplication();
 builder.Services.AddInfrastructure(builder.Configuration);
-builder.Services.AddHttpClient(OpenRouterChatService.ClientName).AddTracedLlmAttempts();
+builder.Services.AddHttpClient(OpenRouterChatService.ClientName)
+    .AddTracedLlmAttempts(o => o.ProviderName = "openrouter");
 builder.Services.AddProblemDetails();
 builder.Services.AddScoped<PromptLimitFilter>();
 builder.Services.AddControllers()

@@ -27,7 +27,7 @@ public sealed partial class AdoptionTests
         var documented = Documented();
         foreach (var file in changed)
         {
-            var (added, removed) = NumStat(
+            var (added, removed) = TracedLlm.Tests.LineCount.NumStat(
                 File.ReadAllLines(Path.Combine(Port, "Switchyard.Api", file)),
                 File.ReadAllLines(Path.Combine(Port, "Switchyard.Api.Traced", file)));
             Assert.True(documented.TryGetValue(file, out var row), $"docs/mvc.md does not count {file}");
@@ -39,20 +39,22 @@ public sealed partial class AdoptionTests
         Assert.Contains("src/Runtime/TracedLlm.csproj", File.ReadAllText(Path.Combine(Port, "Switchyard.Api.Traced/Switchyard.Api.Traced.csproj")), StringComparison.Ordinal);
     }
 
-    /// <summary>Lines only in <paramref name="after"/> (added) and only in <paramref name="before"/> (removed), off their longest common subsequence.</summary>
-    internal static (int Added, int Removed) NumStat(string[] before, string[] after)
+    /// <summary>
+    /// docs/porting.md's shape 3 is this port: every line of its snippet (comments aside) is a line of the
+    /// adopted Program.cs or controller, so the recipe is the code these tests compile and run side by side.
+    /// </summary>
+    [Fact]
+    public void TheRecipesShapeThreeSnippetIsThePortsCode()
     {
-        var common = new int[before.Length + 1, after.Length + 1];
-        for (var i = before.Length - 1; i >= 0; i--)
-        {
-            for (var j = after.Length - 1; j >= 0; j--)
-            {
-                common[i, j] = before[i] == after[j] ? common[i + 1, j + 1] + 1 : Math.Max(common[i + 1, j], common[i, j + 1]);
-            }
-        }
+        var porting = File.ReadAllText(Path.GetFullPath(Path.Combine(Port, "../../../docs/porting.md")));
+        var snippet = TracedLlm.Tests.RecipeSnippet.Lines(porting, "## Shape 3");
+        var adopted = new[] { "Program.cs", "Controllers/ChatCompletionsController.cs" }
+            .SelectMany(file => File.ReadAllLines(Path.Combine(Port, "Switchyard.Api.Traced", file)))
+            .Select(line => line.Trim())
+            .ToHashSet(StringComparer.Ordinal);
 
-        var kept = common[0, 0];
-        return (after.Length - kept, before.Length - kept);
+        Assert.True(snippet.Count >= 6, "porting.md's shape 3 has no snippet");
+        Assert.All(snippet, line => Assert.Contains(line, adopted));
     }
 
     /// <summary>The rows of docs/mvc.md's count: <c>| `file` | added | removed |</c>.</summary>

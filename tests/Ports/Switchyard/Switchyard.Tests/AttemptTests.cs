@@ -54,6 +54,9 @@ public sealed class AttemptTests : IAsyncLifetime
         Assert.Equal(new[] { "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
         Assert.Equal(new object?[] { 503, null }, attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
         Assert.All(attempts, a => Assert.Equal(SwitchyardApp<TracedProgram>.Model, a.GetTagItem(AttributeNames.GenAiRequestModel)));
+
+        // An OpenAI-compatible host names no provider by itself: the port names it on the client (ProviderName).
+        Assert.All(attempts, a => Assert.Equal("openrouter", a.GetTagItem(AttributeNames.GenAiProviderName)));
         AssertEachCarriedItsAttempt(attempts);
 
         // OpenRouterChatService reads the body with ReadFromJsonAsync; the attempt reads it as it passes.

@@ -19,6 +19,7 @@ namespace Switchyard.Tests;
 public sealed class PortTests : IAsyncLifetime
 {
     private const string Path = "/api/v1/chat/completions";
+    private static readonly int[] NoReplies = Array.Empty<int>();
     private UpstreamStub _upstream = null!;
     private SwitchyardApp<Program> _before = null!;
     private SwitchyardApp<TracedProgram> _after = null!;
@@ -37,7 +38,11 @@ public sealed class PortTests : IAsyncLifetime
         await _upstream.DisposeAsync();
     }
 
-    public static TheoryData<string> Cases => new() { "valid", "retry", "fallback", "invalid", "filter", "cut-off", "unknown-model", "all-fail", "thrown" };
+    public static TheoryData<string> Cases => new()
+    {
+        "valid", "retry", "fallback", "invalid", "filter", "cut-off", "not-json", "stream", "wrong-typed-metadata",
+        "metadata-object", "unknown-model", "all-fail", "thrown",
+    };
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -51,6 +56,10 @@ public sealed class PortTests : IAsyncLifetime
             "invalid" => ("""{"messages":[{"role":"robot","content":"hi"}],"temperature":3}""", Array.Empty<int>(), 400, "application/problem+json"),
             "filter" => (Request(content: new string('x', 100)), Array.Empty<int>(), 422, "application/problem+json"),
             "cut-off" => ("""{"model":"openai/gpt-4o","messages":[{"role":"us""", Array.Empty<int>(), 400, "application/problem+json"),
+            "not-json" => ("model=openai/gpt-4o", Array.Empty<int>(), 400, "application/problem+json"),
+            "stream" => (Request(extra: "\"stream\":true"), Array.Empty<int>(), 200, "application/json"),
+            "wrong-typed-metadata" => (Request(extra: "\"metadata\":\"x\""), NoReplies, 200, "application/json"),
+            "metadata-object" => (Request(extra: "\"metadata\":{\"trace_name\":\"port\"}"), NoReplies, 200, "application/json"),
             "unknown-model" => (Request(model: "acme/unknown"), Array.Empty<int>(), 404, "application/problem+json"),
             "all-fail" => (Request(), EveryTry(503, 502, 429), 502, "application/problem+json"),
             _ => (Request(), new[] { 400 }, 500, "application/problem+json"),
@@ -69,7 +78,8 @@ public sealed class PortTests : IAsyncLifetime
         }
         else
         {
-            AssertSameProblemShape(before.Body, after.Body, sameErrors: name != "cut-off");
+            // MVC answers every input it cannot bind itself, a body the pipeline could not read included.
+            AssertSameProblemShape(before.Body, after.Body, sameErrors: true);
         }
 
         var trace = await TraceAsync(_after);
@@ -90,11 +100,18 @@ public sealed class PortTests : IAsyncLifetime
         Assert.Equal(trace.Server.SpanId, failed.ParentSpanId);
         Assert.Equal(status, failed.GetTagItem(AttributeNames.HttpResponseStatusCode));
         Assert.Equal(ActivityStatusCode.Error, trace.Server.Status);
-        if (name is "invalid" or "filter" or "cut-off")
+        if (name is "invalid" or "filter" or "cut-off" or "not-json")
         {
             // Refused before the action: on proxy_pre_call, and no LLM call was made.
             Assert.Equal(ActivityStatusCode.Error, preCall.Status);
             Assert.DoesNotContain(trace.Spans, s => s.DisplayName == SpanNames.LlmRequest);
+            if (name is "cut-off" or "not-json")
+            {
+                // MVC answered the body as before; the trace records why the pipeline could not read it.
+                Assert.Equal("TracedLlm.InvalidLlmRequestException", failed.GetTagItem(AttributeNames.ErrorType));
+                const string Answered = "MVC's model binding answered 400 Bad Request.";
+                Assert.EndsWith(Answered, failed.StatusDescription, StringComparison.Ordinal);
+            }
         }
         else
         {
@@ -111,11 +128,45 @@ public sealed class PortTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The one documented difference: a property given twice, which the app read one way (the last value)
+    /// and a reader of the first another, is refused, in the app's own validation answer under its JSON path.
+    /// </summary>
+    [Fact]
+    public async Task APropertyGivenTwiceIsRefusedInTheAppsValidationShape()
+    {
+        var duplicate = Request(extra: "\"temperature\":1.5");
+        var before = await SendAsync(_before, duplicate, Array.Empty<int>());
+        var after = await SendAsync(_after, duplicate, Array.Empty<int>());
+        var invalid = await SendAsync(_before, """{"messages":[]}""", Array.Empty<int>());
+
+        Assert.Equal(200, before.Status);
+        Assert.Equal(400, after.Status);
+        Assert.Equal("application/problem+json", after.ContentType);
+        AssertSameProblemShape(invalid.Body, after.Body, sameErrors: false);
+        using var problem = JsonDocument.Parse(after.Body);
+        var errors = problem.RootElement.GetProperty("errors");
+        var message = Assert.Single(errors.GetProperty("$.temperature").EnumerateArray()).GetString();
+        Assert.Contains("more than once", message, StringComparison.Ordinal);
+        Assert.Single(errors.EnumerateObject());
+
+        var trace = await TraceAsync(_after);
+        var failed = Assert.Single(trace.Spans, s => s.DisplayName == SpanNames.Failure);
+        Assert.Equal(400, failed.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        Assert.Equal("TracedLlm.InvalidLlmRequestException", failed.GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(ActivityStatusCode.Error, trace.Child(SpanNames.PreCall).Status);
+        Assert.DoesNotContain(trace.Spans, s => s.DisplayName == SpanNames.LlmRequest);
+    }
+
     /// <summary>Each status for every try Polly makes of one model: the models of the chain fail in turn.</summary>
     private static int[] EveryTry(params int[] statuses) => statuses.SelectMany(status => Enumerable.Repeat(status, SwitchyardApp<Program>.TriesPerModel)).ToArray();
 
-    private static string Request(string model = SwitchyardApp<Program>.Model, string content = "hello") =>
-        JsonSerializer.Serialize(new { model, messages = new[] { new { role = "user", content } }, temperature = 0.2, max_tokens = 64 });
+    private static string Request(string model = SwitchyardApp<Program>.Model, string content = "hello", string? extra = null)
+    {
+        var messages = new[] { new { role = "user", content } };
+        var json = JsonSerializer.Serialize(new { model, messages, temperature = 0.2, max_tokens = 64 });
+        return extra is null ? json : json[..^1] + "," + extra + "}";
+    }
 
     private async Task<(int Status, string? ContentType, string Body)> SendAsync<T>(SwitchyardApp<T> app, string body, int[] replies)
         where T : class

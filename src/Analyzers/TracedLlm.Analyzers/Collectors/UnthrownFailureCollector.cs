@@ -1,0 +1,294 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using TracedLlm.Analyzers.Facts;
+
+namespace TracedLlm.Analyzers.Collectors;
+
+/// <summary>TLLM2008's facts: an upstream failure no exception carries, answered without the failure path.</summary>
+/// <remarks>
+/// A test of YARP's forwarder result, of a model call's HTTP status or of an OpenAI run's or response's status is read
+/// twice, as C# evaluates it: with the upstream failed, then succeeded (<see cref="Conditions"/>). Where the two take
+/// different branches, the failure's branch and what follows it are read (<see cref="AnswerAfter"/>); so is what
+/// follows a poll of a run, and a loop over a stream that leaves on its end marker or reads no failure event.
+/// </remarks>
+internal sealed class UnthrownFailureCollector : IFactCollector
+{
+    private static readonly string[] FailedRuns = { "failed", "cancelled", "expired", "incomplete" };
+    private static readonly object[] FailedStatuses = { 500, 502, 503, 504 };
+    private static readonly string[] EndMarkers = { "[DONE]", "message_stop", "response.completed" };
+    private static readonly string[] FailureUpdates =
+        { "StreamingResponseFailedUpdate", "StreamingResponseErrorUpdate", "StreamingResponseIncompleteUpdate" };
+
+    private static readonly IOperation[] Empty = System.Array.Empty<IOperation>();
+
+    /// <summary>What a failed forwarder leaves for its error feature: an object, where a success leaves null.</summary>
+    private static readonly object NotNull = new();
+
+    public void Visit(IOperation operation, MethodScope scope)
+    {
+        switch (operation)
+        {
+            case var _ when scope.RunsAsLibraryCallback(operation):
+                break;
+            case IConditionalOperation { Type: null or { SpecialType: SpecialType.System_Void } } test:
+                Test(test, scope);
+                break;
+            case IWhileLoopOperation { Condition: { } condition } loop when Subject(condition, scope) == "run"
+                && Holds(condition, "failed") is { } failed && failed == loop.ConditionIsUntil
+                && Holds(condition, "completed") == failed:
+                // The poll ends on every terminal status alike: nothing has told a failed run yet.
+                Add(scope, condition, "The run's status is not tested after the poll ends", Empty, loop);
+                break;
+            case IForEachLoopOperation { Body: { } body } loop when !body.Descendants().Any(Failure)
+                && Name(loop.Locals.FirstOrDefault()?.Type) == "OpenAI.Responses.StreamingResponseUpdate":
+                Add(scope, loop, "The stream's failure events (response.failed, error) are not read", Empty, loop);
+                break;
+        }
+    }
+
+    private static void Test(IConditionalOperation test, MethodScope scope)
+    {
+        var condition = test.Condition;
+        var subject = Subject(condition, scope);
+        if (subject is null)
+        {
+            // A stream's end marker tested, the loop left on it: the loop's other end is a stream cut short.
+            if (test.WhenFalse is null && Leaves(test.WhenTrue) && Around(test) is ILoopOperation loop
+                && condition.DescendantsAndSelf().Any(o => o.ConstantValue.Value is string s
+                    && EndMarkers.Any(s.Contains)))
+            {
+                Add(scope, condition, "The upstream stream can end without its end marker", Empty, loop);
+            }
+
+            return;
+        }
+
+        // What the upstream's failure and success make the subject: ForwarderError.Request and None, a 5xx and 200...
+        (object[] Failures, object? Success) suppose = subject switch
+        {
+            "run" => (FailedRuns, "completed"),
+            "http" => (FailedStatuses, 200),
+            "feature" => (new[] { NotNull }, null),
+            _ => (new object[] { 1 }, 0),
+        };
+        foreach (var failure in suppose.Failures)
+        {
+            if (Holds(condition, failure) is { } failed && Holds(condition, suppose.Success) is { } ok && failed != ok)
+            {
+                var what = subject switch
+                {
+                    "forwarder" => "YARP's forwarder failed (a ForwarderError other than None)",
+                    "feature" => "YARP's forwarder failed (IForwarderErrorFeature set)",
+                    "http" => "The model call answered a failing status",
+                    _ => $"The run or response ended '{failure}'",
+                };
+                var branch = failed ? test.WhenTrue : test.WhenFalse;
+                Add(scope, condition, what, branch is null ? Empty : Statements(branch), test, failed);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Records the finding when the failure's path answers the request (<see cref="AnswerAfter"/>).</summary>
+    private static void Add(MethodScope scope, IOperation tested, string what, IReadOnlyList<IOperation> branch,
+        IOperation after, bool whenTrue = false)
+    {
+        var function = ValueFlow.NestedFunction(after) ?? scope.Owner as IMethodSymbol;
+        var intent = scope.Compilation.Intent;
+        var path = branch.Concat(FailureHandoff.Following(after));
+        var functions = function is null ? Enumerable.Empty<IMethodSymbol>() : new[] { function };
+        if (intent.HandledByDesign(scope.Owner, functions)
+            || (scope.Owner is IMethodSymbol owner && intent.RecordsFailures(owner, after.Syntax.SyntaxTree))
+            || AnswerAfter(path, Around(after) is null, function, scope) is not { } how)
+        {
+            return;
+        }
+
+        var location = tested.Syntax is ForEachStatementSyntax loop ? loop.ForEachKeyword.GetLocation()
+            : tested.Syntax.GetLocation();
+        var fix = after is IConditionalOperation test && branch.Count > 0 ? Fix(test, branch, scope) : null;
+        scope.Facts.UnthrownFailures.Add(
+            new UnthrownFailureSite(location, what, how, fix is null ? null : whenTrue, fix?.From, fix?.Thrown));
+    }
+
+    /// <summary>How the failure's path answers, or null where it hands the failure on or cannot be read.</summary>
+    /// <remarks>
+    /// A throw, a record or an error result the pipeline takes as a failure hands it on; a success returned, text
+    /// returned, the response written by hand, or the end of a function that returns nothing answers as if the upstream
+    /// succeeded.
+    /// </remarks>
+    private static string? AnswerAfter(IEnumerable<IOperation> statements, bool reachesEnd, IMethodSymbol? function,
+        MethodScope scope)
+    {
+        var facts = scope.Compilation;
+        var answers = function is not null && scope.Types.IsHttpAnswer(function.ReturnType);
+        foreach (var statement in Flat(statements))
+        {
+            var simple = statement is IExpressionStatementOperation or IVariableDeclarationGroupOperation;
+            if (facts.Handoff.Anywhere(statement))
+            {
+                return null;
+            }
+
+            if (statement is IReturnOperation { ReturnedValue: var value })
+            {
+                return value is null ? Nothing(function, scope)
+                    : answers ? facts.IsSuccess(value) ? "a success is answered" : null
+                    : value.Type?.SpecialType == SpecialType.System_String && !value.ConstantValue.HasValue
+                        ? "its text is returned as the answer" : null;
+            }
+
+            if (facts.AnswersRequest(statement, null))
+            {
+                return simple ? "the response is written by hand" : null;
+            }
+
+            if (!simple && ValueFlow.Own(statement).Any(o => o is IReturnOperation or IBranchOperation))
+            {
+                return null;
+            }
+        }
+
+        return reachesEnd ? Nothing(function, scope) : null;
+    }
+
+    private static IEnumerable<IOperation> Flat(IEnumerable<IOperation> statements) =>
+        statements.SelectMany(s => s is IBlockOperation block ? Flat(block.Operations) : new[] { s });
+
+    private static string? Nothing(IMethodSymbol? function, MethodScope scope) =>
+        function is { ReturnsVoid: true } || (function?.ReturnType is INamedTypeSymbol { IsGenericType: false } task
+            && (WellKnownTypes.DerivesFrom(task, scope.Types.Task!)
+                || WellKnownTypes.Same(task, scope.Types.ValueTask)))
+            ? "the method ends as if it succeeded" : null;
+
+    /// <summary>What the condition tests: <c>forwarder</c>, <c>feature</c>, <c>http</c>, <c>run</c>.</summary>
+    private static string? Subject(IOperation condition, MethodScope scope) => condition.DescendantsAndSelf()
+        .Select(o => (Operation: o, Kind: Read(o))).FirstOrDefault(read => read.Kind is not null
+            && (read.Kind != "http"
+                || FromModelCall(((IPropertyReferenceOperation)read.Operation).Instance!, scope))).Kind;
+
+    private static string? Read(IOperation operation) => (operation, Name(operation.Type)) switch
+    {
+        (not IFieldReferenceOperation, "Yarp.ReverseProxy.Forwarder.ForwarderError") => "forwarder",
+        (_, "Yarp.ReverseProxy.Forwarder.IForwarderErrorFeature") => "feature",
+        (IPropertyReferenceOperation { Property.Name: "IsSuccessStatusCode" or "StatusCode", Instance: { } at }, _)
+            when Name(at.Type) == "System.Net.Http.HttpResponseMessage" => "http",
+        (IPropertyReferenceOperation { Property: { Name: "Status", IsStatic: false } status }, _)
+            when Namespace(status) is "OpenAI.Assistants" or "OpenAI.Responses" => "run",
+        _ => null,
+    };
+
+    private static string? Name(ITypeSymbol? type) => type?.ToDisplayString().TrimEnd('?');
+
+    private static string? Namespace(ISymbol member) => member.ContainingType.ContainingNamespace?.ToDisplayString();
+
+    /// <summary>A response from a send the code shows is a model call, or from a route's attempt.</summary>
+    private static bool FromModelCall(IOperation response, MethodScope scope)
+    {
+        var values = ValueFlow.Unwrap(response) is ILocalReferenceOperation { Local: var local }
+            ? scope.Blocks.SelectMany(b => b.DescendantsAndSelf()).Select(o => o switch
+            {
+                IVariableDeclaratorOperation d when WellKnownTypes.Same(d.Symbol, local) =>
+                    d.GetVariableInitializer()?.Value,
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation t } a
+                    when WellKnownTypes.Same(t.Local, local) => a.Value,
+                _ => null,
+            }).OfType<IOperation>().ToList()
+            : new List<IOperation> { response };
+        return values.Count > 0 && values.All(value => Sent(ValueFlow.Unwrap(value)) is { } send
+            && (WellKnownTypes.Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
+                || UpstreamCollector.ModelCall(send, scope) is { Evident: true }));
+
+        static IInvocationOperation? Sent(IOperation value) => value switch
+        {
+            IAwaitOperation awaited => Sent(ValueFlow.Unwrap(awaited.Operation)),
+            IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } task } =>
+                Sent(ValueFlow.Unwrap(task)),
+            IInvocationOperation send => send,
+            _ => null,
+        };
+    }
+
+    /// <summary>Whether the condition holds when the upstream's subject is <paramref name="value"/>.</summary>
+    private static bool? Holds(IOperation condition, object? value) => Conditions.Holds(condition, o => o switch
+    {
+        IMemberReferenceOperation { Member: { IsStatic: true } member }
+            when Namespace(member)?.StartsWith("OpenAI.", System.StringComparison.Ordinal) == true =>
+            member.Name.ToLowerInvariant(),
+        IPropertyReferenceOperation { Property.Name: "IsSuccessStatusCode" } when Read(o) == "http" => value is < 400,
+        IPropertyReferenceOperation { Property.Name: "IsTerminal", Instance: { } status }
+            when Read(status) == "run" => true,
+        _ when Read(o) is not null => value,
+        _ => Conditions.Unknown,
+    });
+
+    private static IReadOnlyList<IOperation> Statements(IOperation branch) =>
+        branch is IBlockOperation block ? block.Operations : new[] { branch };
+
+    /// <summary>The branch only leaves the loop (a log line aside): no flag tells the loop's two ends apart.</summary>
+    private static bool Leaves(IOperation branch) =>
+        Statements(branch) is { Count: > 0 } all
+        && all[all.Count - 1] is IBranchOperation { BranchKind: BranchKind.Break } or IReturnOperation
+        && all.All(s => s is IBranchOperation or IReturnOperation
+            || (s is IExpressionStatementOperation { Operation: IInvocationOperation call }
+                && call.TargetMethod.Name.StartsWith("Log", System.StringComparison.Ordinal)));
+
+    /// <summary>The loop or switch section around the statement in its function: what runs next hangs on it.</summary>
+    private static IOperation? Around(IOperation statement)
+    {
+        for (var current = statement.Parent;
+            current is not (null or IAnonymousFunctionOperation or ILocalFunctionOperation); current = current.Parent)
+        {
+            if (current is ILoopOperation or ISwitchCaseOperation)
+            {
+                return current;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Failure(IOperation operation) =>
+        FailureUpdates.Contains(operation.Type?.Name) || operation switch
+    {
+        IIsTypeOperation isType => FailureUpdates.Contains(isType.TypeOperand.Name),
+        IPatternOperation pattern => FailureUpdates.Contains(pattern.NarrowedType.Name),
+        _ => false,
+    };
+
+    /// <summary>The code fix's edit: from its answer on, the failure's branch throws an UpstreamException.</summary>
+    private static (int From, string Thrown)? Fix(IConditionalOperation test, IReadOnlyList<IOperation> branch,
+        MethodScope scope)
+    {
+        const string Exception = "new TracedLlm.UpstreamException(";
+        var forwarded = scope.Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>()
+            .FirstOrDefault(c => c.TargetMethod is
+                { Name: "SendAsync", ContainingType.Name: "IHttpForwarder" or "HttpForwarder" });
+        var thrown = test.Condition.DescendantsAndSelf().FirstOrDefault(o => Read(o) is not (null or "run")) switch
+        {
+            IPropertyReferenceOperation { Instance: { Syntax: var message } } =>
+                $"{Exception}(int){message}.StatusCode, \"The upstream answered \" + (int){message}.StatusCode"
+                + " + \".\")",
+            not null when forwarded is { Arguments: { Length: > 0 } arguments } => $"{Exception}502, "
+                + $"\"Forwarding failed.\", {Feature(test, arguments[0].Value)}?.Exception)",
+            _ => null,
+        };
+        var from = 0;
+        while (from < branch.Count && !scope.Compilation.AnswersRequest(branch[from], null)
+            && branch[from] is IExpressionStatementOperation or IVariableDeclarationGroupOperation)
+        {
+            from++;
+        }
+
+        return thrown is null ? null : (from, thrown);
+    }
+
+    /// <summary>The forwarder's failure on the context, as an extension method where the code can call it so.</summary>
+    private static string Feature(IOperation at, IOperation context) =>
+        at.SemanticModel?.LookupSymbols(at.Syntax.SpanStart, context.Type, "GetForwarderErrorFeature", true).Length > 0
+            ? $"{context.Syntax}.GetForwarderErrorFeature()"
+            : $"Microsoft.AspNetCore.Http.HttpContextFeaturesExtensions.GetForwarderErrorFeature({context.Syntax})";
+}

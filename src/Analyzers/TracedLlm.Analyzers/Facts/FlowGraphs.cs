@@ -1,0 +1,69 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using TracedLlm.Analyzers.Collectors;
+
+namespace TracedLlm.Analyzers.Facts;
+
+/// <summary>Finds the control-flow graph that runs an operation of a block (its own, a local function's).</summary>
+internal static class FlowGraphs
+{
+    /// <summary>The graph holding <paramref name="syntax"/>, the symbol it runs as, its outermost operations.</summary>
+    public static (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? Find(
+        MethodScope scope, SyntaxNode syntax)
+    {
+        foreach (var block in scope.Blocks.Where(b => b.Syntax.Span.Contains(syntax.Span)))
+        {
+            ControlFlowGraph? graph;
+            try
+            {
+                graph = scope.GraphOf(block);
+            }
+            catch (System.ArgumentException)
+            {
+                continue;
+            }
+
+            if (graph is not null && Find(graph, scope.Owner, syntax) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private static (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? Find(
+        ControlFlowGraph graph, ISymbol owner, SyntaxNode syntax)
+    {
+        var all = graph.Blocks.SelectMany(b => b.Operations.Append(b.BranchValue)).OfType<IOperation>()
+            .SelectMany(o => o.DescendantsAndSelf()).ToList();
+        var operations = all.Where(o => o.Syntax == syntax && o.Kind != OperationKind.FlowCapture).ToList();
+        if (operations.Count > 0)
+        {
+            // The outermost ones: the value the operation gives.
+            return (graph, owner, operations.Where(o => o.Parent is null || o.Parent.Syntax != syntax).ToList());
+        }
+
+        foreach (var local in graph.LocalFunctions)
+        {
+            if (Find(graph.GetLocalFunctionControlFlowGraph(local), local, syntax) is { } inLocal)
+            {
+                return inLocal;
+            }
+        }
+
+        var lambdas = all.OfType<IFlowAnonymousFunctionOperation>().Where(l => l.Syntax.Span.Contains(syntax.Span));
+        foreach (var lambda in lambdas)
+        {
+            if (Find(graph.GetAnonymousFunctionControlFlowGraph(lambda), lambda.Symbol, syntax) is { } inLambda)
+            {
+                return inLambda;
+            }
+        }
+
+        return null;
+    }
+}

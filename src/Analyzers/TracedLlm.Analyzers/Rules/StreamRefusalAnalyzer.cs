@@ -1,0 +1,132 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using TracedLlm.Generators;
+
+namespace TracedLlm.Analyzers;
+
+/// <summary>
+/// TLLM2009: a traced route whose pipeline answers <c>"stream": true</c> with 400, an answer the app
+/// did not give before adoption. The route's handler answers JSON only, and its body either is
+/// untyped or has a member bound as <c>stream</c>: the default keeps the refusal there (a client that
+/// asks for a stream must not read JSON as one), so the build names it and the one-line opt-out,
+/// <c>IgnoreStream = true</c>. A typed body with no <c>stream</c> member never read the flag and is
+/// answered with JSON by default, so it is not reported.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>The property the code fix reads: the attribute argument that opts out.</summary>
+    public const string OptOutArgument = "IgnoreStream";
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(DiagnosticDescriptors.StreamRefused);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(static start =>
+        {
+            if (WellKnownTypes.Create(start.Compilation) is not { } types)
+            {
+                return;
+            }
+
+            start.RegisterSymbolAction(symbol => Analyze(symbol, types), SymbolKind.Method);
+        });
+    }
+
+    private static void Analyze(SymbolAnalysisContext context, WellKnownTypes types)
+    {
+        var method = (IMethodSymbol)context.Symbol;
+        var attribute = RouteAttribute(method, types);
+        if (attribute?.ApplicationSyntaxReference is not { } syntax)
+        {
+            return;
+        }
+
+        var route = RouteAttributeData.Read(attribute, method);
+        if (route.IgnoreStream || !AnswersJsonOnly(method.ReturnType) || HasStreamPartner(method, route, types))
+        {
+            return;
+        }
+
+        var body = BodyMembers.TypedBody(method);
+        string reads;
+        if (body is null)
+        {
+            var untyped = HandlerBinding.FindBody(method)?.Type;
+            reads = untyped is null
+                ? "its handler takes no typed body, so the flag goes upstream as the client sent it"
+                : $"its body is untyped ('{untyped.ToDisplayString()}'), "
+                    + "so the flag goes upstream as the client sent it";
+        }
+        else if (BodyMembers.Find(body, BodyMembers.StreamField, extensionData: true) is { } member)
+        {
+            reads = $"its request type '{body.ToDisplayString()}' reads it ('{member.Name}')";
+        }
+        else
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            DiagnosticDescriptors.StreamRefused,
+            syntax.GetSyntax(context.CancellationToken).GetLocation(),
+            $"{route.HttpMethod?.ToUpperInvariant()} {route.Pattern}",
+            reads));
+    }
+
+    /// <summary>
+    /// True when the handler's result is written as JSON only: not an <c>LlmResult</c>, a result that writes
+    /// itself, a stream or nothing.
+    /// </summary>
+    private static bool AnswersJsonOnly(ITypeSymbol returnType)
+    {
+        var inner = returnType;
+        if (returnType is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } task
+            && task.OriginalDefinition.ToDisplayString()
+                is "System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask<TResult>")
+        {
+            inner = task.TypeArguments[0];
+        }
+
+        if (inner.SpecialType == SpecialType.System_Void
+            || inner.ToDisplayString() is "System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask")
+        {
+            return false;
+        }
+
+        var definition = inner.OriginalDefinition.ToDisplayString();
+        if (definition.StartsWith("TracedLlm.LlmResult<", System.StringComparison.Ordinal)
+            || definition == "System.Collections.Generic.IAsyncEnumerable<T>")
+        {
+            return false;
+        }
+
+        return !IsOrImplements(inner, "Microsoft.AspNetCore.Http.IResult")
+            && !IsOrImplements(inner, "Microsoft.AspNetCore.Mvc.IActionResult");
+    }
+
+    private static AttributeData? RouteAttribute(IMethodSymbol method, WellKnownTypes types) =>
+        method.GetAttributes().FirstOrDefault(a => WellKnownTypes.Same(a.AttributeClass, types.RouteAttribute));
+
+    private static bool IsOrImplements(ITypeSymbol type, string name) =>
+        type.ToDisplayString() == name || type.AllInterfaces.Any(i => i.ToDisplayString() == name);
+
+    /// <summary>
+    /// True when a streaming handler (<c>IAsyncEnumerable</c>) of the same method and path serves the streams.
+    /// </summary>
+    private static bool HasStreamPartner(IMethodSymbol method, RouteAttributeData route, WellKnownTypes types) =>
+        route.Pattern is not null && method.ContainingType.GetMembers().OfType<IMethodSymbol>().Any(other =>
+            !SymbolEqualityComparer.Default.Equals(other, method)
+            && other.ReturnType.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.IAsyncEnumerable<T>"
+            && RouteAttribute(other, types) is { } partner
+            && RouteAttributeData.Read(partner, other) is var data
+            && data.Pattern == route.Pattern
+            && string.Equals(data.HttpMethod, route.HttpMethod, System.StringComparison.OrdinalIgnoreCase));
+}

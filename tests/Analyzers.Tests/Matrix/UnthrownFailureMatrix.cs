@@ -1,0 +1,180 @@
+using System.Collections.Generic;
+using System.Linq;
+using static TracedLlm.Analyzers.Tests.Matrix.MatrixCell;
+
+namespace TracedLlm.Analyzers.Tests.Matrix;
+
+/// <summary>
+/// TLLM2008's construct matrix: an upstream failure no exception carries (YARP's forwarder result, a model call's
+/// failing status, an OpenAI run's terminal status, a stream's failure events or its end marker) tested in each way C#
+/// can test it. In the faulty form the failure's path answers by hand or as a success; in the sound one it throws,
+/// records the failure, or answers an error result the pipeline takes as a failure.
+/// </summary>
+internal static class UnthrownFailureMatrix
+{
+    internal const string Header = "#pragma warning disable OPENAI001\nusing System.Linq;\nusing System.Net;\n"
+        + "using System.Net.ServerSentEvents;\nusing Yarp.ReverseProxy.Forwarder;\nusing OpenAI.Assistants;\n"
+        + "using OpenAI.Responses;\n" + Corpus.Header;
+
+    internal static readonly System.Reflection.Assembly[] Libraries =
+    {
+        typeof(OpenAI.Chat.ChatClient).Assembly, typeof(System.ClientModel.ClientResult).Assembly,
+        typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder).Assembly,
+    };
+
+    private const string Target = "new LlmTarget(\"openai\", \"gpt-4o\"), LlmRetryPolicy.None";
+
+    private const string Throw = "throw new UpstreamException(502, \"The upstream failed.\");";
+
+    /// <summary>A route whose body is <paramref name="body"/>, with YARP's forwarder and an HTTP client.</summary>
+    private static string Route(string body, string members = "") => $$"""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext context,
+                HttpClient http, IHttpForwarder forwarder, HttpMessageInvoker invoker)
+            {
+        {{body}}
+            }
+        }
+        {{members}}
+        """;
+
+    /// <summary>The route forwards in an attempt and tests the forwarder's result (<c>error</c>).</summary>
+    private static string Forwarded(string test) => Route($$"""
+        var error = await call.ExecuteAsync({{Target}}, async (attempt, ct) =>
+            await forwarder.SendAsync(context, "http://upstream", invoker, new(), HttpTransformer.Default));
+        {{test}}
+        return Results.Empty;
+        """);
+
+    /// <summary>The route posts to the model in an attempt and tests the response (<c>response</c>).</summary>
+    private static string Posted(string test) => Route($$"""
+        using var response = await call.ExecuteAsync({{Target}}, (attempt, ct) =>
+            http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
+        {{test}}
+        return Results.Ok(new Reply { Text = await response.Content.ReadAsStringAsync() });
+        """);
+
+    /// <summary>An attempt that starts an Assistants run, polls it (<paramref name="poll"/>) and answers with its
+    /// messages.</summary>
+    private static string Polled(string poll, string after = "") => Route($$"""
+        var text = await call.ExecuteAsync({{Target}}, async (attempt, ct) =>
+        {
+            var assistants = new AssistantClient("key");
+            var run = (await assistants.CreateRunAsync("thread", "assistant")).Value;
+            {{poll}}
+            {{after}}
+            return string.Concat(assistants.GetMessages("thread").Select(message => message.Content[0].Text));
+        });
+        return Results.Ok(new Reply { Text = text });
+        """);
+
+    private const string Fetch =
+        "await Task.Delay(500, ct); run = (await assistants.GetRunAsync(\"thread\", run.Id)).Value;";
+
+    /// <summary>An attempt that relays an upstream's server-sent events until its end marker
+    /// (<paramref name="loop"/>).</summary>
+    private static string Relayed(string loop, string after = "") => Route($$"""
+        using var response = await call.ExecuteAsync({{Target}}, (attempt, ct) =>
+            http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
+        var done = false;
+        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
+        {
+            {{loop}}
+            await context.Response.WriteAsync("data: " + item.Data + "\n\n");
+        }
+
+        {{after}}
+        return Results.Empty;
+        """);
+
+    /// <summary>An attempt that reads a Responses API stream into text (<paramref name="read"/> is the loop's
+    /// body).</summary>
+    private static string Streamed(string read) => Route($$"""
+        var text = await call.ExecuteAsync({{Target}}, async (attempt, ct) =>
+        {
+            var answer = "";
+            var updates = await new ResponsesClient("key").CreateResponseStreamingAsync(new CreateResponseOptions());
+            await {|TLLM2008:foreach|} (var update in updates)
+            {
+                {{read}}
+                if (update is StreamingResponseOutputTextDeltaUpdate delta) { answer += delta.Delta; }
+            }
+
+            return answer;
+        });
+        return Results.Ok(new Reply { Text = text });
+        """);
+
+    /// <summary>A helper the route calls that forwards and tests the result, returning nothing.</summary>
+    private const string Helper = """
+        internal static class Proxy
+        {
+            public static async Task ForwardAsync(HttpContext ctx, IHttpForwarder forwarder, HttpMessageInvoker invoker)
+            {
+                var error = await forwarder.SendAsync(ctx, "http://upstream", invoker, new(), HttpTransformer.Default);
+                if ({|TLLM2008:error != ForwarderError.None|})
+                {
+                    @H
+                }
+            }
+        }
+        """;
+
+    public static readonly IReadOnlyDictionary<string, MatrixCell> Cells = WithLibraries(
+        Pair("ForwarderError tested against None, the 502 written by hand",
+            Forwarded("if ({|TLLM2008:error != ForwarderError.None|}) { @H }"), "@H",
+            "context.Response.StatusCode = 502;",
+            "throw new UpstreamException(502, \"unreachable\", context.GetForwarderErrorFeature()?.Exception);"),
+        Pair("ForwarderError tested by a negated pattern, only logged, and recorded",
+            Forwarded("if ({|TLLM2008:error is not ForwarderError.None|}) { Console.Error.WriteLine(error); @H }"),
+            "@H", "",
+            "call.RecordHandledFailure(context.GetForwarderErrorFeature()!.Exception!);"),
+        Pair("ForwarderError tested on its success side, the failure in the else, answered 200",
+            Forwarded("if ({|TLLM2008:error == ForwarderError.None|}) { return Results.Empty; }"
+                + " else { return Results.@H; }"),
+            "@H", "Ok(new Reply())", "StatusCode(502)"),
+        Pair("IForwarderErrorFeature read after forwarding, set, answered as a success and as an error result",
+            Forwarded("if ({|TLLM2008:context.GetForwarderErrorFeature() is { } failure|}) { return Results.@H; }"),
+            "@H", "Ok(new Reply { Text = failure.Error.ToString() })",
+            "Problem(failure.Error.ToString(), statusCode: 502)"),
+        Pair("IsSuccessStatusCode false answered 200 with a text, and with the upstream's status",
+            Posted("if ({|TLLM2008:!response.IsSuccessStatusCode|}) { return Results.@H; }"),
+            "@H", "Ok(new Reply { Text = \"The model is busy.\" })", "StatusCode((int)response.StatusCode)"),
+        Pair("a 5xx status compared as an int, logged, the method going on to its success",
+            Posted("if ({|TLLM2008:(int)response.StatusCode >= 500|}) { Console.Error.WriteLine(response); @H }"),
+            "@H", "", "throw new UpstreamException((int)response.StatusCode, \"The upstream failed.\");"),
+        Pair("IsSuccessStatusCode tested by a constant pattern (is false), answered 200, and thrown",
+            Posted("if ({|TLLM2008:response.IsSuccessStatusCode is false|}) { @H }"),
+            "@H", "return Results.Ok(new Reply());", Throw),
+        Pair("a 500 answered as a success, and a 404 the app answers by design",
+            Posted("if ({|TLLM2008:response.StatusCode == HttpStatusCode.@S|}) { return Results.Ok(new Reply()); }"),
+            "@S", "InternalServerError", "NotFound"),
+        Pair("an Assistants run polled while not terminal, its status never tested after, and tested",
+            Polled($"while ({{|TLLM2008:!run.Status.IsTerminal|}}) {{ {Fetch} }}", "@H"), "@H", "",
+            "if (run.Status != RunStatus.Completed) { throw new UpstreamException(502, $\"Run {run.Status}.\"); }"),
+        Pair("an Assistants run polled in a do-while on Queued or InProgress, and its failure thrown",
+            Polled($"do {{ {Fetch} }} while ({{|TLLM2008:run.Status == RunStatus.Queued"
+                + " || run.Status == RunStatus.InProgress|});", "@H"),
+            "@H", "", "if (run.Status == RunStatus.Failed || run.Status == RunStatus.Cancelled"
+                + " || run.Status == RunStatus.Expired || run.Status == RunStatus.Incomplete)"
+                + " { throw new UpstreamException(502, \"The run failed.\"); }"),
+        Pair("an Assistants run compared with RunStatus.Failed, its error text returned, and thrown",
+            Polled(string.Empty, "if ({|TLLM2008:run.Status == RunStatus.Failed|}) { @H }"), "@H",
+            "return run.LastError?.Message ?? \"failed\";", Throw),
+        new("a Responses API stream read without its failure events, and with them thrown", Streamed(string.Empty),
+            Streamed("if (update is StreamingResponseFailedUpdate or StreamingResponseErrorUpdate) { " + Throw + " }")),
+        new("an SSE stream left on [DONE], its other end answered as complete, and a flag tested after the loop",
+            Relayed("if ({|TLLM2008:item.Data == \"[DONE]\"|}) { break; }"),
+            Relayed("if (item.Data == \"[DONE]\") { done = true; break; }", "if (!done) { " + Throw + " }")),
+        Pair("the forwarder's error tested in a helper the route calls, only logged, and thrown",
+            Route($"await call.ExecuteAsync({Target}, async (attempt, ct) =>"
+                + " { await Proxy.ForwardAsync(context, forwarder, invoker); return 0; });\nreturn Results.Empty;",
+                Helper),
+            "@H",
+            "Console.Error.WriteLine(\"forwarding failed\");", "throw new UpstreamException(502, \"unreachable\");"));
+
+    private static IReadOnlyDictionary<string, MatrixCell> WithLibraries(params MatrixCell[] cells) =>
+        ByName(cells.Select(cell => cell with { Libraries = Libraries }).ToArray());
+}

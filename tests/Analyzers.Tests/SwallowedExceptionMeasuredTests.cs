@@ -1,0 +1,191 @@
+using System.Threading.Tasks;
+using static TracedLlm.Analyzers.Tests.Verify;
+
+namespace TracedLlm.Analyzers.Tests;
+
+/// <summary>
+/// TLLM2004 as issue 78 measured it: the shapes judged false on the fresh sets (a client's mistake answered 4xx, a
+/// failure the callee recorded before it threw, a record the catch falls through to, work the request does not wait
+/// for) are not reported, and the shapes a team must hear are, wherever they are (a guardrail that fails open, a relay
+/// cut mid-body, a conditional rethrow).
+/// </summary>
+public sealed class SwallowedExceptionMeasuredTests
+{
+    /// <summary>A store's own exceptions and a failure record the team declares.</summary>
+    private const string Store = """
+        internal sealed class NodeGoneException(string node) : Exception(node);
+
+        internal sealed class MissingException(string id) : Exception(id);
+
+        internal static class Metrics
+        {
+            [RecordsFailures]
+            public static void RecordFailed(string node) { }
+        }
+
+        internal static class Dispatcher
+        {
+            public static async Task<string> DispatchAsync(string node)
+            {
+                await Task.Yield();
+                if (node.Length == 0)
+                {
+                    Metrics.RecordFailed(node);
+                    throw new NodeGoneException(node);
+                }
+
+                return node.Length > 3 ? node : throw new MissingException(node);
+            }
+        }
+        """;
+
+    /// <summary>
+    /// Judged false on the fresh sets: a 404 or a 409 answered for the client's own request, and an exception the
+    /// callee created after calling the declared record. A 503 for the same failure is still the request's error,
+    /// reported; a 4xx is TLLM2007's (off by default), a designed answer the team may declare.
+    /// </summary>
+    [Fact]
+    public Task ClientMistakesAndFailuresRecordedBeforeTheyWereThrownAreNotReported() => AnalyzerAsync(
+        Corpus.Header + Store + """
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request)
+            {
+                try { return Results.Text(await Dispatcher.DispatchAsync(request.Model!)); }
+                {|TLLM2007:catch|} (MissingException) { return Results.NotFound(); }
+                catch (NodeGoneException) { return Results.StatusCode(502); }
+            }
+
+            [TracedLlmRoute("POST", "/v1/completions")]
+            public static async Task<IResult> Complete(ChatRequest request)
+            {
+                try { return Results.Text(await System.IO.File.ReadAllTextAsync(request.Model!)); }
+                {|TLLM2007:catch|} (System.IO.FileNotFoundException) { return Results.Conflict("none"); }
+                {|TLLM2004:catch|} (System.IO.IOException) { return Results.Problem("store down", statusCode: 503); }
+            }
+        }
+        """);
+
+    /// <summary>A catch that falls through to a declared record, and one whose task the request never awaits.</summary>
+    [Fact]
+    public Task ARecordAfterTheCatchAndWorkTheRequestDoesNotAwaitAreNotReported() => AnalyzerAsync(
+        Corpus.Header + Store + """
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request)
+            {
+                var text = "";
+                try { text = await System.IO.File.ReadAllTextAsync(request.Model!); }
+                catch (System.IO.IOException) { text = "none"; }
+
+                Metrics.RecordFailed(request.Model!);
+                _ = Task.Run(async () =>
+                {
+                    try { await System.IO.File.WriteAllTextAsync("index", text); }
+                    catch (System.IO.IOException) { }
+                });
+                return Results.Text(text);
+            }
+        }
+        """);
+
+    /// <summary>A guardrail whose check fails and that allows the request: the trace says it passed.</summary>
+    [Fact]
+    public Task AGuardrailThatFailsOpenIsReported() => AnalyzerAsync(Corpus.Header + """
+        internal sealed class Moderation(HttpClient http) : ILlmGuardrail
+        {
+            public string Name => "moderation";
+
+            public GuardrailMode Modes => GuardrailMode.PreCall;
+
+            public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken ct)
+            {
+                try
+                {
+                    using var answer = await http.GetAsync("http://moderation.internal/check", ct);
+                    return answer.IsSuccessStatusCode ? GuardrailVerdict.Allow : GuardrailVerdict.Block("flagged");
+                }
+                {|TLLM2004:catch|} (HttpRequestException)
+                {
+                    return GuardrailVerdict.Allow;
+                }
+            }
+        }
+
+        internal sealed class Strict(HttpClient http) : ILlmGuardrail
+        {
+            public string Name => "strict";
+
+            public GuardrailMode Modes => GuardrailMode.PreCall;
+
+            public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken ct)
+            {
+                try
+                {
+                    using var answer = await http.GetAsync("http://moderation.internal/check", ct);
+                    return answer.IsSuccessStatusCode ? GuardrailVerdict.Allow : GuardrailVerdict.Block("flagged");
+                }
+                {|TLLM2007:catch|} (HttpRequestException)
+                {
+                    return GuardrailVerdict.Block("moderation unavailable");
+                }
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => new() { Text = request.Model };
+        }
+        """);
+
+    /// <summary>
+    /// A relay helper whose catch turns a failure mid-body into <c>false</c>, after which the request ends as a
+    /// success; and a conditional rethrow whose other branch goes on as a success. A rethrow of a cancellation only, or
+    /// of everything but a 404 kept by design, is not one.
+    /// </summary>
+    [Fact]
+    public Task ARelayCutMidBodyAndAConditionalRethrowAreReported() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpContext context, HttpClient http)
+            {
+                using var upstream = await http.GetAsync("http://files.internal/" + request.Model,
+                    HttpCompletionOption.ResponseHeadersRead);
+                await Relay.CopyAsync(upstream, context);
+                var text = "";
+                try { text = await System.IO.File.ReadAllTextAsync(request.Model!); }
+                {|TLLM2004:catch|} (System.IO.IOException e) { if (e.HResult == 32) { throw; } text = "busy"; }
+                try { text += await System.IO.File.ReadAllTextAsync(request.Model + ".2"); }
+                {|TLLM2007:catch|} (Exception e) { if (e is OperationCanceledException) { throw; } text += "none"; }
+                try { text += await http.GetStringAsync("http://files.internal/" + text); }
+                {|TLLM2007:catch|} (HttpRequestException e)
+                {
+                    if (e.StatusCode != System.Net.HttpStatusCode.NotFound) { throw; }
+                }
+                return Results.Empty;
+            }
+        }
+
+        internal static class Relay
+        {
+            public static async Task<bool> CopyAsync(HttpResponseMessage upstream, HttpContext context)
+            {
+                try
+                {
+                    await upstream.Content.CopyToAsync(context.Response.Body);
+                    return true;
+                }
+                {|TLLM2004:catch|} (System.IO.IOException)
+                {
+                    return false;
+                }
+            }
+        }
+        """);
+}

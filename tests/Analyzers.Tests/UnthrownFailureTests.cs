@@ -1,0 +1,239 @@
+using System.Threading.Tasks;
+using TracedLlm.Analyzers.Tests.Matrix;
+using TracedLlm.CodeFixes;
+using static TracedLlm.Analyzers.Tests.Verify;
+
+namespace TracedLlm.Analyzers.Tests;
+
+/// <summary>TLLM2008: an upstream failure no exception carries, answered by hand or as a success (the matrix has every
+/// construct).</summary>
+public sealed class UnthrownFailureTests
+{
+    private const string Header = "#pragma warning disable OPENAI001\nusing System.Linq;\nusing System.Net;\n"
+        + "using Yarp.ReverseProxy.Forwarder;\nusing OpenAI.Responses;\n" + Corpus.Header
+        + "internal static class Llm { public static readonly LlmTarget Gpt = new(\"openai\", \"gpt-4o\"); "
+        + "public const string Url = \"http://upstream/v1/chat/completions\"; }\n";
+
+    private static string Message(string what, string how) =>
+        $"{what}, and {how}: no exception carries the failure, so no span, failure logger or error format sees it; "
+        + "throw (an UpstreamException) or record it (LlmCall.RecordHandledFailure)";
+
+    /// <summary>A gateway that forwards with YARP in an attempt and answers the forwarder's failure by hand.</summary>
+    private const string Forwarder = Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext ctx,
+                IHttpForwarder forwarder, HttpMessageInvoker invoker)
+            {
+                var error = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                    await forwarder.SendAsync(ctx, "http://upstream", invoker, new(), HttpTransformer.Default));
+                if ({|#0:error != ForwarderError.None|})
+                {
+                    Console.Error.WriteLine(error);
+                    ctx.Response.StatusCode = 502;
+                    return Results.Empty;
+                }
+
+                return Results.Empty;
+            }
+        }
+        """;
+
+    [Fact]
+    public Task TheMessageSaysWhatFailedAndHowItWasAnswered() => AnalyzerAsync(
+        Forwarder, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0,
+            Message("YARP's forwarder failed (a ForwarderError other than None)", "the response is written by hand")));
+
+    /// <summary>A Responses API result that ended failed or cancelled, its text answered as a success.</summary>
+    [Fact]
+    public Task AResponseThatEndedFailedAnsweredWithItsTextIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call)
+            {
+                var result = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                    (await new ResponsesClient("key").CreateResponseAsync("gpt-4o", request.Model!, null, ct)).Value);
+                if ({|#0:result.Status is ResponseStatus.Failed or ResponseStatus.Cancelled|})
+                {
+                    return Results.Ok(new Reply { Text = result.Error?.ToString() });
+                }
+
+                return Results.Ok(new Reply { Text = result.Id });
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, Message("The run or response ended 'failed'", "a success is answered")));
+
+    /// <summary>
+    /// Reaching the failure path: a throw, <c>EnsureSuccessStatusCode</c>, a record, an error result the pipeline takes
+    /// as a failure; and a 404 the app answers by design, a status of a call the code does not show is a model call's.
+    /// </summary>
+    [Fact]
+    public Task FailuresHandedToTheFailurePathAndStatusesAnsweredByDesignAreNotReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                using var response = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                if (response.StatusCode == HttpStatusCode.NotFound) { return Results.Ok(new Reply { Text = "none" }); }
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable) { return Results.StatusCode(503); }
+                if ((int)response.StatusCode >= 500)
+                {
+                    call.RecordHandledFailure(new HttpRequestException("upstream"));
+                    return Results.Ok(new Reply());
+                }
+
+                if (!response.IsSuccessStatusCode) { throw new UpstreamException((int)response.StatusCode, "failed"); }
+                response.EnsureSuccessStatusCode();
+                using var profile = await http.GetAsync("http://profiles.internal/me");
+                if (!profile.IsSuccessStatusCode) { return Results.Ok(new Reply { Text = "anonymous" }); }
+                return Results.Ok(new Reply { Text = await response.Content.ReadAsStringAsync() });
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
+    /// <summary>The team's declarations: a method that keeps the failure as its own record, an answer vouched
+    /// for.</summary>
+    [Fact]
+    public Task ADeclaredRecordOrDesignIsNotReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                var text = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                    await Answers.BusyAsync(http) + await Answers.KeptAsync(http));
+                return Results.Ok(new Reply { Text = text });
+            }
+        }
+
+        internal static class Answers
+        {
+            [FailureHandledByDesign("a busy model answers a canned reply the client shows")]
+            public static async Task<string> BusyAsync(HttpClient http)
+            {
+                using var response = await http.PostAsync(Llm.Url, new StringContent("{}"));
+                if (!response.IsSuccessStatusCode) { return "busy " + response.ReasonPhrase; }
+                return await response.Content.ReadAsStringAsync();
+            }
+
+            [RecordsFailures]
+            public static async Task<string> KeptAsync(HttpClient http)
+            {
+                using var response = await http.PostAsync(Llm.Url, new StringContent("{}"));
+                if (!response.IsSuccessStatusCode) { return "kept " + response.ReasonPhrase; }
+                return await response.Content.ReadAsStringAsync();
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
+    [Fact]
+    public Task ReachedThroughCallsItNamesItsPath() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                var text = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) => Upstream.AskAsync(http));
+                return Results.Ok(new Reply { Text = text });
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static async Task<string> AskAsync(HttpClient http)
+            {
+                using var response = await http.PostAsync(Llm.Url, new StringContent("{}"));
+                var body = await response.Content.ReadAsStringAsync();
+                if ({|#0:!response.IsSuccessStatusCode|})
+                {
+                    return "The assistant is unavailable: " + body;
+                }
+
+                return body;
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0,
+            Message("The model call answered a failing status", "its text is returned as the answer")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.AskAsync)"));
+
+    [Fact]
+    public Task FixThrowsAnUpstreamExceptionWithTheForwardersException() => FixAsync<UnthrownFailureCodeFix>(
+        Forwarder.Replace("{|#0:", "{|TLLM2008:", System.StringComparison.Ordinal),
+        Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext ctx,
+                IHttpForwarder forwarder, HttpMessageInvoker invoker)
+            {
+                var error = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                    await forwarder.SendAsync(ctx, "http://upstream", invoker, new(), HttpTransformer.Default));
+                if (error != ForwarderError.None)
+                {
+                    Console.Error.WriteLine(error);
+                    throw new UpstreamException(502, "Forwarding failed.", ctx.GetForwarderErrorFeature()?.Exception);
+                }
+
+                return Results.Empty;
+            }
+        }
+        """, libraries: UnthrownFailureMatrix.Libraries);
+
+    /// <summary>Fix All: every failure's branch in the document throws, the upstream's status passed on, one branch an
+    /// else.</summary>
+    [Fact]
+    public Task FixAllThrowsInEveryBranch() => FixAsync<UnthrownFailureCodeFix>(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                using var a = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                if ({|TLLM2008:!a.IsSuccessStatusCode|})
+                    return Results.Ok(new Reply { Text = "busy" });
+                using var b = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                if ({|TLLM2008:b.IsSuccessStatusCode|})
+                {
+                    return Results.Ok(new Reply { Text = await b.Content.ReadAsStringAsync() });
+                }
+                else
+                {
+                    return Results.Ok(new Reply { Text = "busy" });
+                }
+            }
+        }
+        """, Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http)
+            {
+                using var a = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                if (!a.IsSuccessStatusCode)
+                {
+                    throw new UpstreamException((int)a.StatusCode, "The upstream answered " + (int)a.StatusCode + ".");
+                }
+                using var b = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                if (b.IsSuccessStatusCode)
+                {
+                    return Results.Ok(new Reply { Text = await b.Content.ReadAsStringAsync() });
+                }
+                else
+                {
+                    throw new UpstreamException((int)b.StatusCode, "The upstream answered " + (int)b.StatusCode + ".");
+                }
+            }
+        }
+        """, libraries: UnthrownFailureMatrix.Libraries);
+}

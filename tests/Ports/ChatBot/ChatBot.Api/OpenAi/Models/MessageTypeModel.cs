@@ -1,0 +1,7 @@
+namespace ChatBot.Api.OpenAi.Models;
+
+public enum MessageTypeModel
+{
+    Assistant,
+    User
+}

@@ -1,0 +1,30 @@
+using System.Text.Json.Nodes;
+using Failover.Api.Providers;
+using TracedLlm;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.Configure<List<ProviderOptions>>(builder.Configuration.GetSection(ProviderOptions.Section));
+builder.Services.AddHttpClient(FailoverClient.ClientName);
+builder.Services.AddSingleton<FailoverClient>();
+builder.Services.AddTracedLlm();
+
+var app = builder.Build();
+
+app.MapTracedLlmRoutes();
+
+app.Run();
+
+internal static class Routes
+{
+    [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
+    public static async Task<IResult> Chat(LlmCall call, FailoverClient failover)
+    {
+        var body = JsonNode.Parse(call.UpstreamBody.Span)!.AsObject();
+        if (body["messages"] is not JsonArray { Count: > 0 })
+        {
+            return Errors.BadRequest("'messages' must be a non-empty array.");
+        }
+
+        return await failover.SendAsync(body, call);
+    }
+}
