@@ -31,7 +31,6 @@ public sealed partial class LineLengthTests(ITestOutputHelper output)
     [
         "src/Analyzers/",
         "src/ExtensionsAI/",
-        "src/Generators/",
         "src/OpenTelemetry/",
         "src/ReverseProxy/",
         "src/Runtime/",
