@@ -31,7 +31,6 @@ public sealed partial class LineLengthTests(ITestOutputHelper output)
     [
         "src/Analyzers/",
         "src/ExtensionsAI/",
-        "src/OpenTelemetry/",
         "src/ReverseProxy/",
         "src/Runtime/",
         "tests/Analyzers.Corpus.Tests/",

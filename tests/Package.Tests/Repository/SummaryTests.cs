@@ -29,7 +29,6 @@ public sealed partial class SummaryTests(ITestOutputHelper output)
     [
         "src/Analyzers/",
         "src/ExtensionsAI/",
-        "src/OpenTelemetry/",
         "src/ReverseProxy/",
         "src/Runtime/",
     ];
