@@ -106,8 +106,9 @@ public sealed partial class PipelineSurfaceTests
             case SimpleNameSyntax or BaseObjectCreationExpressionSyntax or ConstructorInitializerSyntax:
                 var info = model.GetSymbolInfo(node);
                 return info.Symbol is { } symbol ? [symbol] : info.CandidateSymbols;
-            case BaseTypeDeclarationSyntax type when model.GetDeclaredSymbol(type) is { BaseType: { } baseType } declared
-                && declared.InstanceConstructors.Any(c => c.IsImplicitlyDeclared):
+            case BaseTypeDeclarationSyntax type
+                when model.GetDeclaredSymbol(type) is { BaseType: { } baseType } declared
+                    && declared.InstanceConstructors.Any(c => c.IsImplicitlyDeclared):
                 // A class with no constructor of its own calls its base's parameterless one.
                 return baseType.InstanceConstructors.Where(c => c.Parameters.IsEmpty);
             case MemberDeclarationSyntax member when model.GetDeclaredSymbol(member) is { } declared:

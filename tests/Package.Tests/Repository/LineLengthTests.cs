@@ -33,11 +33,8 @@ public sealed partial class LineLengthTests(ITestOutputHelper output)
         "src/ExtensionsAI/",
         "src/ReverseProxy/",
         "src/Runtime/",
-        "tests/Analyzers.Corpus.Tests/",
         "tests/Analyzers.Tests/",
         "tests/Gateway.Tests/",
-        "tests/Generators.Tests/",
-        "tests/OpenTelemetry.Tests/",
         "tests/Ports/",
         "tests/ReverseProxy.Tests/",
     ];
