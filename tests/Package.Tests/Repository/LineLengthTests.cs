@@ -33,7 +33,6 @@ public sealed partial class LineLengthTests(ITestOutputHelper output)
         "src/ExtensionsAI/",
         "src/ReverseProxy/",
         "src/Runtime/",
-        "tests/Analyzers.Tests/",
         "tests/Gateway.Tests/",
         "tests/Ports/",
         "tests/ReverseProxy.Tests/",
