@@ -14,7 +14,10 @@ internal sealed partial class DocumentFacts
     /// </summary>
     public bool End(bool isStreamEvent)
     {
-        if (Is(_type, "error"u8) || (_hasError && !_hasChoices && !_type.Present && !_object.Present))
+        // An error document: Anthropic's and the Responses API's type, OpenAI's error object alone, or
+        // the `"object": "error"` of OpenAI-compatible servers (vLLM's, among others).
+        if (Is(_type, "error"u8) || Is(_object, "error"u8)
+            || (_hasError && !_hasChoices && !_type.Present && !_object.Present))
         {
             _response.ReportedError = true;
             return false;
