@@ -124,7 +124,9 @@ public sealed partial class BoundedExportProcessor
             return false;
         }
 
-        var (take, yieldAfter) = _capture is null ? (Math.Min(_roundPending, _batchSize), false) : NextPiece(_roundPending, _openSpans, _batchSize, _wakeAt);
+        var (take, yieldAfter) = _capture is null
+            ? (Math.Min(_roundPending, _batchSize), false)
+            : NextPiece(_roundPending, _openSpans, _batchSize, _wakeAt);
         var count = Take(batch, routed?.Routes, Math.Min(take, max));
         if (count == 0)
         {
@@ -188,7 +190,7 @@ public sealed partial class BoundedExportProcessor
     // A router's channel waits no longer than its queued spans' hold.
     private TimeSpan WaitTime()
     {
-        var left = _openSpans == 0 ? _scheduledDelay : _batchDelay - Stopwatch.GetElapsedTime(_openedAt);
+        var left = _openSpans == 0 ? _scheduledDelay : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _openDueAt);
         if (HoldLeft() is { } hold && hold < left)
         {
             left = hold;

@@ -1,7 +1,9 @@
 using System;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
 using TracedLlm;
 using TracedLlm.Pipeline;
@@ -31,14 +33,27 @@ public static class TracedLlmServiceCollectionExtensions
 
         // The pipeline takes the options as a plain singleton (one read per application, none per request).
         services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<TracedLlmOptions>>().Value);
-        services.TryAddSingleton<TracedLlmGateway>();
+        // A factory, not activation: the gateway's constructor is internal (only this registration calls it).
+        services.TryAddSingleton(static provider => new TracedLlmGateway(
+            provider.GetRequiredService<TracedLlmOptions>(),
+            provider.GetServices<ILlmGuardrail>(),
+            provider.GetServices<ILlmFailureLogger>(),
+            provider.GetRequiredService<IOptions<JsonOptions>>(),
+            provider.GetService<ILlmAuthenticator>(),
+            provider.GetService<IServiceProviderIsService>(),
+            provider.GetService<ILlmErrorWriter>()));
 
         // The collection itself, so that a handler's singleton parameters come from the root services
         // without a request scope on every request (RootSingletons).
         services.TryAddSingleton(new TracedLlmRegistrations(services));
 
-        // Once the host has started: endpoints that look like LLM APIs but are not traced, slots that take a provider's field.
+        // Once the host has started: endpoints that look like LLM APIs but are not traced, slots that take a provider's
+        // field.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TracedLlmStartupReport>());
+
+        // Model requests sent outside every attempt, seen through HttpClient's diagnostic events while the host runs.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboundCoverageService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ModelClientMarker>());
 
         // The error bodies' type info, for API descriptions (OpenAPI) where JSON has no reflection (Native AOT).
         services.ConfigureHttpJsonOptions(static json => json.SerializerOptions.TypeInfoResolverChain.Add(TracedLlm.OpenApi.WireErrorJsonContext.Default));

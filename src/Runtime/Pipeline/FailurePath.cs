@@ -20,7 +20,7 @@ namespace TracedLlm.Pipeline;
 /// when the client went away), then calls each failure logger once. For generated code only.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class FailurePath
+public static partial class FailurePath
 {
     /// <summary>The <c>error.type</c> and code of a client that went away (status 499, nothing written).</summary>
     internal const string ClientDisconnected = "client_disconnected";
@@ -40,7 +40,9 @@ public static class FailurePath
     /// handling has answered with that status (an MVC exception filter, the app's exception
     /// middleware): it is recorded once, with its exception event, and nothing is written. Never throws.
     /// </summary>
-    internal static async Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm, int? answeredStatus)
+    internal static async Task HandleAsync(
+        LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm,
+        int? answeredStatus, Failure? decided = null)
     {
         // Guardrails running beside the handler are stopped and awaited: they end their spans before
         // their parent does, and a guardrail that failed (or blocked) is the failure when the handler
@@ -64,7 +66,8 @@ public static class FailurePath
         }
 
         // The message goes to the client and into spans: redacted and bounded like any client text (it may echo some).
-        var failure = answeredStatus is { } status ? AnsweredByApp(exception, status) : Classify(call, exception);
+        var failure = decided
+            ?? (answeredStatus is { } status ? AnsweredByApp(exception, status) : Classify(call, exception));
         failure = failure with { Message = TelemetryText.Bound(failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction) };
         call.Failure = failure;
         // An error result was answered, not thrown: no exception event for it (an exception the app answered was thrown).
