@@ -30,10 +30,9 @@ public sealed class UseTracedLlmTests
     private static string Message(string call, string chain = "") => UnscopedUpstreamCallTests.Message(call)
         + (chain.Length == 0 ? string.Empty : $" (reached from route 'POST /v1/chat' through {chain})");
 
-    /// <summary>
-    /// The container's chat client reached four ways: a route's parameter, a helper it is handed to, a service's primary
-    /// constructor and a readonly field a constructor sets; and resolved by hand from the request's services.
-    /// </summary>
+    /// <summary>The container's chat client reached five ways.</summary>
+    /// <remarks>A route's parameter, a helper it is handed to, a service's primary constructor, a readonly field a
+    /// constructor sets, and resolved by hand from the request's services.</remarks>
     private const string Registered = Usings + Corpus.Header + """
         internal static class Startup
         {

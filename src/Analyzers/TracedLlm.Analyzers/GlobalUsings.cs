@@ -1,4 +1,4 @@
-// The namespaces nearly every file of this project uses.
+// The namespaces nearly every file of this project uses, and WellKnownTypes' symbol checks (Same, DerivesFrom).
 global using System;
 global using System.Collections.Generic;
 global using System.Collections.Immutable;

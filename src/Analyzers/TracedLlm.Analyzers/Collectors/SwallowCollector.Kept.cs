@@ -111,26 +111,23 @@ internal sealed partial class SwallowCollector
 
     private static bool Excludes(IOperation test, List<ILocalSymbol> kept, ITypeSymbol? caughtType)
     {
-        switch (test)
+        return test switch
         {
-            case IIsPatternOperation { Value: var value, Pattern: var pattern }
-                when Reads(value, kept) && test.Parent is not IUnaryOperation:
-                return pattern switch
+            IIsPatternOperation { Value: var value, Pattern: var pattern }
+                when Reads(value, kept) && test.Parent is not IUnaryOperation => pattern switch
                 {
-                    IConstantPatternOperation { Value: var constant } => constant.ConstantValue
-                        is { HasValue: true, Value: null },
-                    ITypePatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
-                    IDeclarationPatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
-                    _ => false,
-                };
-            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals:
-                return (Reads(equals.LeftOperand, kept)
-                        && equals.RightOperand.ConstantValue is { HasValue: true, Value: null })
-                    || (Reads(equals.RightOperand, kept)
-                        && equals.LeftOperand.ConstantValue is { HasValue: true, Value: null });
-            default:
-                return false;
-        }
+                IConstantPatternOperation { Value: var constant } => constant.ConstantValue
+                    is { HasValue: true, Value: null },
+                ITypePatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
+                IDeclarationPatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
+                _ => false,
+                },
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals => (Reads(equals.LeftOperand, kept)
+                    && equals.RightOperand.ConstantValue is { HasValue: true, Value: null })
+                || (Reads(equals.RightOperand, kept)
+                    && equals.LeftOperand.ConstantValue is { HasValue: true, Value: null }),
+            _ => false,
+        };
     }
 
     // Neither type derives from the other: no caught exception is of the tested type.

@@ -19,134 +19,107 @@ internal sealed partial class CompilationFacts
 
     private bool CannotThrow(IOperation operation, int depth, List<IMethodSymbol>? deferred = null)
     {
-        if (operation.ConstantValue.HasValue)
+        return operation.ConstantValue.HasValue || operation switch
         {
-            return true;
-        }
-
-        switch (operation)
-        {
-            case IBlockOperation block:
-                return block.Operations.All(statement => CannotThrow(statement, depth, deferred));
-            case IEmptyOperation or IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue }:
-                return true;
-            case IExpressionStatementOperation statement:
-                return CannotThrow(statement.Operation, depth, deferred);
-            case IVariableDeclarationGroupOperation group:
-                return group.Declarations.All(declaration => declaration.Initializer is null
-                    && declaration.Declarators.All(declarator => !declarator.Symbol.IsRef
-                        && (declarator.Initializer is null || CannotThrow(declarator.Initializer.Value, depth, deferred)
-                        )));
-            case IReturnOperation { Kind: OperationKind.Return } @return:
-                return @return.ReturnedValue is null || CannotThrow(@return.ReturnedValue, depth, deferred);
-            case IConditionalOperation conditional:
-                return CannotThrow(conditional.Condition, depth, deferred)
-                    && CannotThrow(conditional.WhenTrue, depth, deferred)
-                    && (conditional.WhenFalse is null || CannotThrow(conditional.WhenFalse, depth, deferred));
-            case ISwitchOperation @switch:
-                return CannotThrow(@switch.Value, depth, deferred)
-                    && @switch.Cases.All(@case => @case.Clauses.All(clause =>
-                            clause
-                                is IDefaultCaseClauseOperation
-                                    or ISingleValueCaseClauseOperation { Value.ConstantValue.HasValue: true }
-                                    or IPatternCaseClauseOperation
-                                    {
-                                        Guard: null,
-                                        Pattern: IConstantPatternOperation { Value.ConstantValue.HasValue: true }
-                                            or IDiscardPatternOperation
-                                    }
-                        ) && @case.Body.All(statement => CannotThrow(statement, depth, deferred)));
-            case ITryOperation @try:
-                return HoldsEverything(@try, depth, deferred);
-            case ILocalReferenceOperation { Local.IsRef: false }
+            IBlockOperation block => block.Operations.All(statement => CannotThrow(statement, depth, deferred)),
+            IEmptyOperation or IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue } => true,
+            IExpressionStatementOperation statement => CannotThrow(statement.Operation, depth, deferred),
+            IVariableDeclarationGroupOperation group => group.Declarations.All(declaration =>
+                declaration.Initializer is null
+                && declaration.Declarators.All(declarator => !declarator.Symbol.IsRef
+                    && (declarator.Initializer is null || CannotThrow(declarator.Initializer.Value, depth, deferred)))),
+            IReturnOperation { Kind: OperationKind.Return } @return => @return.ReturnedValue is null
+                || CannotThrow(@return.ReturnedValue, depth, deferred),
+            IConditionalOperation conditional => CannotThrow(conditional.Condition, depth, deferred)
+                && CannotThrow(conditional.WhenTrue, depth, deferred)
+                && (conditional.WhenFalse is null || CannotThrow(conditional.WhenFalse, depth, deferred)),
+            ISwitchOperation @switch => CannotThrow(@switch.Value, depth, deferred)
+                && @switch.Cases.All(@case => @case.Clauses.All(clause =>
+                        clause
+                            is IDefaultCaseClauseOperation
+                                or ISingleValueCaseClauseOperation { Value.ConstantValue.HasValue: true }
+                                or IPatternCaseClauseOperation
+                                {
+                                    Guard: null,
+                                    Pattern: IConstantPatternOperation { Value.ConstantValue.HasValue: true }
+                                        or IDiscardPatternOperation
+                                }
+                    ) && @case.Body.All(statement => CannotThrow(statement, depth, deferred))),
+            ITryOperation @try => HoldsEverything(@try, depth, deferred),
+            ILocalReferenceOperation { Local.IsRef: false }
             or IParameterReferenceOperation or IInstanceReferenceOperation or ILiteralOperation
-            or IDefaultValueOperation:
-                return true;
-            case IParenthesizedOperation parenthesized:
-                return CannotThrow(parenthesized.Operand, depth, deferred);
-            case ISimpleAssignmentOperation { IsRef: false } assignment:
-                return IsLocalOrParameter(assignment.Target) && CannotThrow(assignment.Value, depth, deferred);
-            case ICompoundAssignmentOperation compound:
-                return IsLocalOrParameter(compound.Target) && compound.OperatorMethod is null && !compound.IsChecked
-                    && compound.InConversion.MethodSymbol is null && compound.OutConversion.MethodSymbol is null
-                    && Arithmetic(compound.OperatorKind, compound.Target.Type)
-                    && Arithmetic(compound.OperatorKind, compound.Value.Type)
-                    && CannotThrow(compound.Value, depth, deferred);
-            case IIncrementOrDecrementOperation increment:
-                return IsLocalOrParameter(increment.Target) && increment.OperatorMethod is null && !increment.IsChecked
-                    && IsIntegralOrFloating(increment.Target.Type);
-            case IDeconstructionAssignmentOperation deconstruction:
-                return deconstruction.Value.Type?.IsTupleType == true
-                    && deconstruction.Target is ITupleOperation targets && targets.Elements.All(IsLocalOrParameter)
-                    && CannotThrow(deconstruction.Value, depth, deferred);
-            case ITupleOperation tuple:
-                return tuple.Elements.All(element => CannotThrow(element, depth, deferred));
-            case IBinaryOperation binary:
-                return binary.OperatorMethod is null
-                    && (Compares(binary.OperatorKind)
-                        || (!binary.IsChecked && Arithmetic(binary.OperatorKind, binary.LeftOperand.Type)
-                            && Arithmetic(binary.OperatorKind, binary.RightOperand.Type)))
-                    && CannotThrow(binary.LeftOperand, depth, deferred)
-                    && CannotThrow(binary.RightOperand, depth, deferred);
-            case IUnaryOperation unary:
-                return unary.OperatorMethod is null && !unary.IsChecked
-                    && (unary.OperatorKind == UnaryOperatorKind.Not || IsIntegralOrFloating(unary.Operand.Type))
-                    && CannotThrow(unary.Operand, depth, deferred);
-            case IConversionOperation conversion:
-                return Converts(conversion) && CannotThrow(conversion.Operand, depth, deferred);
-            case IObjectCreationOperation creation:
-                return creation.Constructor is { } constructor
-                    && creation.Arguments.All(argument => CannotThrow(argument, depth, deferred))
-                    && ((creation.Initializer is null && IsTupleOrException(constructor))
-                        || (HoldsValuesOnly(constructor)
-                            && (creation.Initializer is null
-                                || creation.Initializer.Initializers.All(member =>
-                                    SetsAutoProperty(member, depth, deferred)))));
-            case IAnonymousObjectCreationOperation anonymous:
-                // An anonymous object's constructor only stores its values.
-                return anonymous.Initializers.All(member =>
-                    member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation } assignment
-                    && CannotThrow(assignment.Value, depth, deferred));
-            case IInterpolatedStringOperation interpolated:
-                return interpolated.Parts.All(part => part switch
-                    {
-                        IInterpolatedStringTextOperation => true,
-                        IInterpolationOperation { Alignment: null, FormatString: null } hole => Formats(
-                            hole.Expression.Type
-                        ) && CannotThrow(hole.Expression, depth, deferred),
-                        _ => false,
-                    });
-            case IFieldReferenceOperation { Instance: IInstanceReferenceOperation }:
-                // An instance field of this object read (a static one may run the type's initializer first).
-                return true;
-            case IArgumentOperation argument:
-                return argument.ArgumentKind is ArgumentKind.Explicit or ArgumentKind.DefaultValue
-                    && argument.Parameter is { RefKind: RefKind.None } && argument.InConversion.MethodSymbol is null
-                    && CannotThrow(argument.Value, depth, deferred);
-            case IInvocationOperation call:
-                return CallCannotThrow(call, depth, deferred);
-            case IAwaitOperation { Operation: IInvocationOperation call }:
-                // An async method's exceptions are all its task can hold: awaited, it throws only what its body throws.
-                return (call.TargetMethod.IsAsync && IsTask(call.TargetMethod.ReturnType)
-                        && CallCannotThrow(call, depth, deferred))
-                    || (IsTask(call.TargetMethod.ReturnType)
-                        && call.Arguments.All(argument => CannotThrow(argument, depth, deferred))
-                        && Defers(call, depth, deferred));
-            case IPropertyReferenceOperation
+            or IDefaultValueOperation => true,
+            IParenthesizedOperation parenthesized => CannotThrow(parenthesized.Operand, depth, deferred),
+            ISimpleAssignmentOperation { IsRef: false } assignment => IsLocalOrParameter(assignment.Target)
+                && CannotThrow(assignment.Value, depth, deferred),
+            ICompoundAssignmentOperation compound => IsLocalOrParameter(compound.Target)
+                && compound.OperatorMethod is null && !compound.IsChecked && compound.InConversion.MethodSymbol is null
+                && compound.OutConversion.MethodSymbol is null
+                && Arithmetic(compound.OperatorKind, compound.Target.Type)
+                && Arithmetic(compound.OperatorKind, compound.Value.Type)
+                && CannotThrow(compound.Value, depth, deferred),
+            IIncrementOrDecrementOperation increment => IsLocalOrParameter(increment.Target)
+                && increment.OperatorMethod is null && !increment.IsChecked
+                && IsIntegralOrFloating(increment.Target.Type),
+            IDeconstructionAssignmentOperation deconstruction => deconstruction.Value.Type?.IsTupleType == true
+                && deconstruction.Target is ITupleOperation targets && targets.Elements.All(IsLocalOrParameter)
+                && CannotThrow(deconstruction.Value, depth, deferred),
+            ITupleOperation tuple => tuple.Elements.All(element => CannotThrow(element, depth, deferred)),
+            IBinaryOperation binary => binary.OperatorMethod is null
+                && (Compares(binary.OperatorKind)
+                    || (!binary.IsChecked && Arithmetic(binary.OperatorKind, binary.LeftOperand.Type)
+                        && Arithmetic(binary.OperatorKind, binary.RightOperand.Type)))
+                && CannotThrow(binary.LeftOperand, depth, deferred)
+                && CannotThrow(binary.RightOperand, depth, deferred),
+            IUnaryOperation unary => unary.OperatorMethod is null && !unary.IsChecked
+                && (unary.OperatorKind == UnaryOperatorKind.Not || IsIntegralOrFloating(unary.Operand.Type))
+                && CannotThrow(unary.Operand, depth, deferred),
+            IConversionOperation conversion => Converts(conversion) && CannotThrow(conversion.Operand, depth, deferred),
+            IObjectCreationOperation creation => creation.Constructor is { } constructor
+                && creation.Arguments.All(argument => CannotThrow(argument, depth, deferred))
+                && ((creation.Initializer is null && IsTupleOrException(constructor))
+                    || (HoldsValuesOnly(constructor)
+                        && (creation.Initializer is null
+                            || creation.Initializer.Initializers.All(member =>
+                                SetsAutoProperty(member, depth, deferred))))),
+            // An anonymous object's constructor only stores its values.
+            IAnonymousObjectCreationOperation anonymous => anonymous.Initializers.All(member =>
+                member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation } assignment
+                && CannotThrow(assignment.Value, depth, deferred)),
+            IInterpolatedStringOperation interpolated => interpolated.Parts.All(part => part switch
+                {
+                    IInterpolatedStringTextOperation => true,
+                    IInterpolationOperation { Alignment: null, FormatString: null } hole => Formats(
+                        hole.Expression.Type
+                    ) && CannotThrow(hole.Expression, depth, deferred),
+                    _ => false,
+                }),
+            // An instance field of this object read (a static one may run the type's initializer first).
+            IFieldReferenceOperation { Instance: IInstanceReferenceOperation } => true,
+            IArgumentOperation argument => argument.ArgumentKind is ArgumentKind.Explicit or ArgumentKind.DefaultValue
+                && argument.Parameter is { RefKind: RefKind.None } && argument.InConversion.MethodSymbol is null
+                && CannotThrow(argument.Value, depth, deferred),
+            IInvocationOperation call => CallCannotThrow(call, depth, deferred),
+            // An async method's exceptions are all its task can hold: awaited, it throws only what its body throws.
+            IAwaitOperation { Operation: IInvocationOperation call } => (call.TargetMethod.IsAsync
+                && IsTask(call.TargetMethod.ReturnType) && CallCannotThrow(call, depth, deferred))
+                || (IsTask(call.TargetMethod.ReturnType)
+                    && call.Arguments.All(argument => CannotThrow(argument, depth, deferred))
+                    && Defers(call, depth, deferred)),
+            // The caught exception's message, when no source exception overrides Message: a read, not a failure.
+            IPropertyReferenceOperation
             {
                 Property.Name: "Message", Instance: ILocalReferenceOperation { Local: var caught }
             } message
-                when Same(message.Property.ContainingType, Types.Exception) && IsCaught(caught) && !MessageOverridden():
-                // The caught exception's message, when no source exception overrides Message: a read, not a failure.
-                return true;
-            case IPropertyReferenceOperation property:
-                return !property.Property.IsIndexer && !property.Property.IsStatic && property.Instance is { } instance
-                    && (IsTupleItem(property.Property)
-                        || (IsAutoProperty(property.Property) && HasAutoGetter(property.Property)))
-                    && NotNull(instance) && CannotThrow(instance, depth, deferred);
-            default:
-                return false;
-        }
+                when Same(message.Property.ContainingType, Types.Exception) && IsCaught(caught)
+                    && !MessageOverridden() => true,
+            IPropertyReferenceOperation property => !property.Property.IsIndexer && !property.Property.IsStatic
+                && property.Instance is { } instance
+                && (IsTupleItem(property.Property)
+                    || (IsAutoProperty(property.Property) && HasAutoGetter(property.Property)))
+                && NotNull(instance) && CannotThrow(instance, depth, deferred),
+            _ => false,
+        };
     }
 
     /// <summary>A try with an unfiltered catch of everything, whose handlers and finally cannot throw.</summary>

@@ -54,39 +54,32 @@ internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, I
 
     private bool Always(IOperation operation, int depth)
     {
-        switch (operation)
+        return operation switch
         {
-            case IThrowOperation:
-                return true;
-            case IBlockOperation block:
-                return Sequence(block.Operations, depth);
-            case IConditionalOperation { WhenFalse: { } whenFalse } conditional
-                when conditional.Type is null || conditional.Type.SpecialType == SpecialType.System_Void:
-                return Always(conditional.Condition, depth)
-                    || (Always(conditional.WhenTrue, depth) && Always(whenFalse, depth));
-            case IConditionalOperation conditional
-                when conditional.Type is null || conditional.Type.SpecialType == SpecialType.System_Void:
-                return Always(conditional.Condition, depth);
-            case ISwitchOperation @switch:
-                return Always(@switch.Value, depth)
-                    || (@switch.Cases.Any(c => c.Clauses.Any(clause => clause is IDefaultCaseClauseOperation))
-                        && @switch.Cases.All(c => Sequence(c.Body, depth)));
-            case ITryOperation @try:
-                return (@try.Finally is { } @finally && Always(@finally, depth))
-                    || (Always(@try.Body, depth) && @try.Catches.All(c => Always(c.Handler, depth)));
-            case IUsingOperation @using:
-                return Always(@using.Body, depth);
-            case ILockOperation @lock:
-                return Always(@lock.Body, depth);
-            case ILoopOperation
+            IThrowOperation => true,
+            IBlockOperation block => Sequence(block.Operations, depth),
+            IConditionalOperation { WhenFalse: { } whenFalse } conditional
+                when conditional.Type is null || conditional.Type.SpecialType == SpecialType.System_Void => Always(
+                conditional.Condition,
+                depth
+            ) || (Always(conditional.WhenTrue, depth) && Always(whenFalse, depth)),
+            IConditionalOperation conditional
+                when conditional.Type is null || conditional.Type.SpecialType == SpecialType.System_Void => Always(
+                conditional.Condition,
+                depth),
+            ISwitchOperation @switch => Always(@switch.Value, depth)
+                || (@switch.Cases.Any(c => c.Clauses.Any(clause => clause is IDefaultCaseClauseOperation))
+                    && @switch.Cases.All(c => Sequence(c.Body, depth))),
+            ITryOperation @try => (@try.Finally is { } @finally && Always(@finally, depth))
+                || (Always(@try.Body, depth) && @try.Catches.All(c => Always(c.Handler, depth))),
+            IUsingOperation @using => Always(@using.Body, depth),
+            ILockOperation @lock => Always(@lock.Body, depth),
+            ILoopOperation
             or ILocalFunctionOperation or IBranchOperation
-            or IReturnOperation { ReturnedValue: null }:
-                return false;
-            case IReturnOperation { ReturnedValue: { } value }:
-                return Expression(value, depth);
-            default:
-                return Expression(operation, depth);
-        }
+            or IReturnOperation { ReturnedValue: null } => false,
+            IReturnOperation { ReturnedValue: { } value } => Expression(value, depth),
+            _ => Expression(operation, depth),
+        };
     }
 
     private bool Sequence(IEnumerable<IOperation> statements, int depth)

@@ -36,16 +36,13 @@ internal sealed partial class ValueFlow
     /// <summary>The object an instance is: made right there, or the one value of a local.</summary>
     private IOperation? MadeHere(IOperation instance)
     {
-        switch (Unwrap(instance))
+        return Unwrap(instance) switch
         {
-            case IObjectCreationOperation or IWithOperation:
-                return Unwrap(instance);
-            case ILocalReferenceOperation local
-                when Writes(local.Local) is { Count: 1 } writes && writes[0] is { } made:
-                return Unwrap(made) is IObjectCreationOperation or IWithOperation ? Unwrap(made) : null;
-            default:
-                return null;
-        }
+            IObjectCreationOperation or IWithOperation => Unwrap(instance),
+            ILocalReferenceOperation local when Writes(local.Local) is { Count: 1 } writes && writes[0] is { } made =>
+                Unwrap(made) is IObjectCreationOperation or IWithOperation ? Unwrap(made) : null,
+            _ => null,
+        };
     }
 
     /// <summary><c>(x, y).Item1</c>: the element of a tuple literal (made there, or a local's one value).</summary>

@@ -92,80 +92,72 @@ internal sealed partial class ValueFlow(
             };
         }
 
-        switch (operation)
+        return operation switch
         {
-            case IUtf8StringOperation utf8:
-                return new[] { KeyValue.Of(utf8.Value) };
-            case IInterpolatedStringOperation interpolated:
-                return Concatenate(interpolated.Parts.Select(part => part switch
-                        {
-                            IInterpolatedStringTextOperation text => ValuesOf(text.Text, nesting + 1),
-                            IInterpolationOperation { Alignment: null, FormatString: null } hole => ValuesOf(
-                                hole.Expression, nesting + 1),
-                            _ => new[] { KeyValue.Unknown },
-                        }));
-            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add
-                when add.Type?.SpecialType == SpecialType.System_String:
-                return Concatenate(
-                    new[] { ValuesOf(add.LeftOperand, nesting + 1), ValuesOf(add.RightOperand, nesting + 1) });
-            case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
-                return BranchValues(conditional.WhenTrue, nesting).Concat(BranchValues(whenFalse, nesting));
-            case ICoalesceOperation coalesce:
-                return ValuesOf(coalesce.Value, nesting + 1).Concat(BranchValues(coalesce.WhenNull, nesting));
-            case ISwitchExpressionOperation @switch:
-                return @switch.Arms.SelectMany(arm => BranchValues(arm.Value, nesting)).ToList();
-            case ILocalReferenceOperation local:
-                return LocalValues(local, nesting);
-            case IAwaitOperation { Operation: var awaited }
-                when Unwrap(awaited) is IInvocationOperation { TargetMethod.IsAsync: true } call:
-                // Awaiting a call of an async method gives what the method returns.
-                return InvocationValues(call, nesting);
-            case IArgumentOperation argument:
-                // Only met as the write of a local given as an out or ref argument (see Writes).
-                return ArgumentWrites(argument, nesting);
-            case IDeclarationPatternOperation pattern:
-                // Only met as the write of a pattern's variable (see Writes): the value tested, when it matched.
-                return TestedValue(pattern) is { } tested ? ValuesOf(tested, nesting + 1) : new[] { KeyValue.Unknown };
-            case IParameterReferenceOperation parameter:
-                // The method's own parameter, or a primary constructor's captured by a member: the caller's argument.
-                return new[]
+            IUtf8StringOperation utf8 => new[] { KeyValue.Of(utf8.Value) },
+            IInterpolatedStringOperation interpolated => Concatenate(interpolated.Parts.Select(part => part switch
+                    {
+                        IInterpolatedStringTextOperation text => ValuesOf(text.Text, nesting + 1),
+                        IInterpolationOperation { Alignment: null, FormatString: null } hole => ValuesOf(
+                            hole.Expression, nesting + 1),
+                        _ => new[] { KeyValue.Unknown },
+                    })),
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add
+                when add.Type?.SpecialType == SpecialType.System_String => Concatenate(
+                new[] { ValuesOf(add.LeftOperand, nesting + 1), ValuesOf(add.RightOperand, nesting + 1) }),
+            IConditionalOperation { WhenFalse: { } whenFalse } conditional => BranchValues(
+                    conditional.WhenTrue,
+                    nesting)
+                .Concat(BranchValues(whenFalse, nesting)),
+            ICoalesceOperation coalesce => ValuesOf(coalesce.Value, nesting + 1)
+                .Concat(BranchValues(coalesce.WhenNull, nesting)),
+            ISwitchExpressionOperation @switch => @switch.Arms.SelectMany(arm => BranchValues(arm.Value, nesting))
+                .ToList(),
+            ILocalReferenceOperation local => LocalValues(local, nesting),
+            // Awaiting a call of an async method gives what the method returns.
+            IAwaitOperation { Operation: var awaited }
+                when Unwrap(awaited) is IInvocationOperation { TargetMethod.IsAsync: true } call => InvocationValues(
+                call,
+                nesting),
+            // Only met as the write of a local given as an out or ref argument (see Writes).
+            IArgumentOperation argument => ArgumentWrites(argument, nesting),
+            // Only met as the write of a pattern's variable (see Writes): the value tested, when it matched.
+            IDeclarationPatternOperation pattern => TestedValue(pattern) is { } tested ? ValuesOf(tested, nesting + 1)
+                : new[] { KeyValue.Unknown },
+            // The method's own parameter, or a primary constructor's captured by a member: the caller's argument.
+            IParameterReferenceOperation parameter => new[]
                 {
-                    Same(parameter.Parameter.ContainingSymbol, _owner)
-                    || IsCapturedPrimaryConstructorParameter(parameter.Parameter)
-                        ? new KeyValue(KeyValueKind.Parameter, null, parameter.Parameter.OriginalDefinition)
-                        : KeyValue.Unknown,
-                };
-            case IPropertyReferenceOperation
+                Same(parameter.Parameter.ContainingSymbol, _owner)
+                || IsCapturedPrimaryConstructorParameter(parameter.Parameter)
+                    ? new KeyValue(KeyValueKind.Parameter, null, parameter.Parameter.OriginalDefinition)
+                    : KeyValue.Unknown,
+                },
+            // The encoded name's text: what Encode was given (a name the encoder leaves as it is).
+            IPropertyReferenceOperation
             {
                 Property.Name: "EncodedUtf8Bytes" or "Value", Instance: { } encoded
-            } bytes when Same(bytes.Property.ContainingType, _types.JsonEncodedText):
-                // The encoded name's text: what Encode was given (a name the encoder leaves as it is).
-                return ValuesOf(encoded, nesting + 1);
-            case IForEachLoopOperation loop:
-                // Only met as the write of a loop's variable (see Writes): what the iterator it walks yields.
-                return YieldedValues(loop, nesting);
-            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer
-                when InitializedElements(indexer.Instance) is { } elements:
-                return elements.SelectMany(e => ValuesOf(e, nesting + 1)).ToList();
-            case IArrayElementReferenceOperation element
-                when InitializedElements(element.ArrayReference) is { } elements:
-                return elements.SelectMany(e => ValuesOf(e, nesting + 1)).ToList();
-            case IDefaultValueOperation:
-                // default(T), default: null or a value that is not a string, so never a key that names a slot.
-                return Array.Empty<KeyValue>();
-            case IFieldReferenceOperation { Field.ContainingType.IsTupleType: true } element
-                when TupleElement(element) is { } item:
-                return ValuesOf(item, nesting + 1);
-            case IFieldReferenceOperation field when IsInSource(field.Field):
-                return new[] { new KeyValue(KeyValueKind.Member, null, field.Field.OriginalDefinition) };
-            case IPropertyReferenceOperation { Property.IsIndexer: false } property when IsInSource(property.Property):
-                return ObjectPropertyValues(property, nesting)
-                    ?? new[] { new KeyValue(KeyValueKind.Member, null, property.Property.OriginalDefinition) };
-            case IInvocationOperation invocation:
-                return InvocationValues(invocation, nesting);
-            default:
-                return new[] { KeyValue.Unknown };
-        }
+            } bytes when Same(bytes.Property.ContainingType, _types.JsonEncodedText) => ValuesOf(encoded, nesting + 1),
+            // Only met as the write of a loop's variable (see Writes): what the iterator it walks yields.
+            IForEachLoopOperation loop => YieldedValues(loop, nesting),
+            IPropertyReferenceOperation { Property.IsIndexer: true } indexer
+                when InitializedElements(indexer.Instance) is { } elements => elements
+                .SelectMany(e => ValuesOf(e, nesting + 1)).ToList(),
+            IArrayElementReferenceOperation element when InitializedElements(element.ArrayReference) is { } elements =>
+                elements.SelectMany(e => ValuesOf(e, nesting + 1)).ToList(),
+            // default(T), default: null or a value that is not a string, so never a key that names a slot.
+            IDefaultValueOperation => Array.Empty<KeyValue>(),
+            IFieldReferenceOperation { Field.ContainingType.IsTupleType: true } element
+                when TupleElement(element) is { } item => ValuesOf(item, nesting + 1),
+            IFieldReferenceOperation field when IsInSource(field.Field) => new[]
+            {
+                new KeyValue(KeyValueKind.Member, null, field.Field.OriginalDefinition)
+            },
+            IPropertyReferenceOperation { Property.IsIndexer: false } property when IsInSource(property.Property) =>
+                ObjectPropertyValues(property, nesting)
+                    ?? new[] { new KeyValue(KeyValueKind.Member, null, property.Property.OriginalDefinition) },
+            IInvocationOperation invocation => InvocationValues(invocation, nesting),
+            _ => new[] { KeyValue.Unknown },
+        };
     }
 
     /// <summary>The values of a branch of a conditional, a coalescence or a switch expression: a throw gives
