@@ -64,26 +64,12 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         private HashSet<ISymbol> Declarations(ISymbol callee, CancellationToken cancellationToken)
         {
             var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default) { callee };
-            if (callee is not IMethodSymbol method)
+            if (callee is IMethodSymbol method)
             {
-                return declared;
+                declared.UnionWith(SelfAndDeclared(method).Select(m => m.OriginalDefinition));
+                declared.UnionWith(_facts.InheritedInterfaceMembers(method, cancellationToken));
             }
 
-            for (var overridden = method.OverriddenMethod;
-                overridden is not null;
-                overridden = overridden.OverriddenMethod)
-            {
-                declared.Add(overridden.OriginalDefinition);
-            }
-
-            declared.UnionWith(method.ContainingType.AllInterfaces
-                .SelectMany(i => i.GetMembers(method.Name).OfType<IMethodSymbol>())
-                .Where(member => Same(
-                    method.ContainingType.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method))
-                .Select(member => member.OriginalDefinition));
-
-            declared.UnionWith(method.ExplicitInterfaceImplementations.Select(m => m.OriginalDefinition));
-            declared.UnionWith(_facts.InheritedInterfaceMembers(method, cancellationToken));
             return declared;
         }
 

@@ -323,6 +323,30 @@ internal sealed class WellKnownTypes(Compilation compilation)
     public static ITypeSymbol DeclaredReceiver(IMethodSymbol method) =>
         method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
 
+    /// <summary>A method and every method a call may name to reach it: what it overrides and implements.</summary>
+    public static IEnumerable<IMethodSymbol> SelfAndDeclared(IMethodSymbol method)
+    {
+        yield return method;
+        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            yield return overridden;
+        }
+
+        foreach (var explicitly in method.ExplicitInterfaceImplementations)
+        {
+            yield return explicitly;
+        }
+
+        var type = method.ContainingType;
+        foreach (var member in (type?.AllInterfaces ?? ImmutableArray<INamedTypeSymbol>.Empty)
+            .SelectMany(i => i.GetMembers(method.Name).OfType<IMethodSymbol>())
+            .Where(m => Same(type!.FindImplementationForInterfaceMember(m)?.OriginalDefinition,
+                method.OriginalDefinition)))
+        {
+            yield return member;
+        }
+    }
+
     public static bool Implements(ITypeSymbol? type, INamedTypeSymbol @interface) =>
         type is not null && type.AllInterfaces.Any(candidate => Same(candidate.OriginalDefinition, @interface));
 

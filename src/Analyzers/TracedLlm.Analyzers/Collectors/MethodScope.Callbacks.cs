@@ -37,11 +37,7 @@ internal sealed partial class MethodScope
             return false;
         }
 
-        IOperation value = creation;
-        while (value.Parent is IConversionOperation or IParenthesizedOperation)
-        {
-            value = value.Parent;
-        }
+        var value = ValueFlow.Outer(creation);
 
         var callback = value.Parent switch
         {

@@ -77,11 +77,7 @@ internal sealed partial class MethodScope(
     /// <summary>A delegate given to LlmCall.ExecuteAsync / StreamAsync, directly or through a local.</summary>
     private bool IsAttemptOperation(IDelegateCreationOperation creation)
     {
-        IOperation value = creation;
-        while (value.Parent is IConversionOperation or IParenthesizedOperation)
-        {
-            value = value.Parent;
-        }
+        var value = ValueFlow.Outer(creation);
 
         if (value.Parent is IArgumentOperation { Parent: IInvocationOperation runner })
         {

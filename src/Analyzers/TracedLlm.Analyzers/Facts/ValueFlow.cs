@@ -50,6 +50,17 @@ internal sealed partial class ValueFlow(
         return operation;
     }
 
+    /// <summary>The value as what holds it sees it: past the conversions and parentheses around it.</summary>
+    public static IOperation Outer(IOperation value)
+    {
+        while (value.Parent is IConversionOperation or IParenthesizedOperation)
+        {
+            value = value.Parent;
+        }
+
+        return value;
+    }
+
     public static IOperation Unwrap(IOperation operation)
     {
         while (true)
