@@ -40,7 +40,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         // What the team declares: a catch vouched for, one in a declared record, one of designed exception types.
         var intent = scope.Compilation.Intent;
         var tree = @catch.Syntax.SyntaxTree;
-        if (intent.HandledByDesign(scope.Owner, Functions(@catch))
+        if (intent.HandledByDesign(scope.Owner, ValueFlow.NestedFunctions(@catch))
             || (scope.Owner is IMethodSymbol method && intent.RecordsFailures(method, tree))
             || intent.DesignedException(@catch.ExceptionType, tree)
             || (CaughtTypes(@catch) is { Count: > 0 } taken && taken.All(type => intent.DesignedException(type, tree))))
@@ -107,16 +107,6 @@ internal sealed partial class SwallowCollector : IFactCollector
                 handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,
                 FailsOpen(@catch, scope) || Relays(@catch, @try, scope) || RethrowsSome(@catch, @try, scope)));
     }
-
-    /// <summary>The lambdas and local functions around an operation, innermost first.</summary>
-    private static IEnumerable<IMethodSymbol> Functions(IOperation operation) => ValueFlow.Ancestors(operation)
-        .Select(current => current switch
-        {
-            ILocalFunctionOperation local => local.Symbol,
-            IAnonymousFunctionOperation lambda => lambda.Symbol,
-            _ => null,
-        })
-        .OfType<IMethodSymbol>();
 
     /// <summary>What follows the try hands the failure on before anything leaves.</summary>
     private static bool HandedOnAfter(ICatchClauseOperation @catch, ITryOperation @try, FailureHandoff handoff)

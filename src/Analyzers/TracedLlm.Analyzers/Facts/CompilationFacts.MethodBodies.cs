@@ -368,6 +368,7 @@ internal sealed partial class CompilationFacts
         && property.ContainingType.GetMembers().OfType<IFieldSymbol>()
             .Any(field => Same(field.AssociatedSymbol, property));
 
-    private static IEnumerable<IOperation> Statements(IOperation body) =>
+    /// <summary>The statements of a body or branch: a block's, or the one statement it is.</summary>
+    internal static IReadOnlyList<IOperation> Statements(IOperation body) =>
         body is IBlockOperation block ? block.Operations : new[] { body };
 }
