@@ -149,33 +149,12 @@ internal sealed partial class MethodScope(
             return false;
         }
 
-        foreach (var call in Operations.OfType<IInvocationOperation>())
-        {
-            if (!SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, function))
-            {
-                continue;
-            }
-
-            for (var current = call.Parent; current is not null; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation)
-                {
-                    return true;
-                }
-
-                if (current is ILocalFunctionOperation caller)
-                {
-                    if (RunsLater(caller.Symbol.OriginalDefinition, visited))
-                    {
-                        return true;
-                    }
-
-                    break;
-                }
-            }
-        }
-
-        return false;
+        // Called from a lambda, or from a local function that may run later itself.
+        return Operations.OfType<IInvocationOperation>()
+            .Where(call => Same(call.TargetMethod.OriginalDefinition, function))
+            .Select(call => ValueFlow.NestedFunction(call))
+            .Any(caller => caller?.MethodKind == MethodKind.AnonymousFunction
+                || (caller is not null && RunsLater(caller.OriginalDefinition, visited)));
     }
 
     /// <summary>The receiver of a call: its instance, or the first argument of an extension method.</summary>

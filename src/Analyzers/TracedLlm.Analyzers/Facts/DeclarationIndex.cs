@@ -32,16 +32,8 @@ internal sealed record DeclarationIndex(
 {
     private static readonly ConditionalWeakTable<SyntaxTree, DeclarationIndex> Cache = new();
 
-    public static DeclarationIndex Of(SyntaxTree tree, CancellationToken cancellationToken)
-    {
-        if (Cache.TryGetValue(tree, out var known))
-        {
-            return known;
-        }
-
-        var index = Read(tree.GetRoot(cancellationToken), cancellationToken);
-        return Cache.GetValue(tree, _ => index);
-    }
+    public static DeclarationIndex Of(SyntaxTree tree, CancellationToken cancellationToken) =>
+        Cache.GetValue(tree, read => Read(read.GetRoot(cancellationToken), cancellationToken));
 
     /// <summary>The name an attribute is written with, as the compiler matches it, without the suffix.</summary>
     public static string Normalize(string name) =>
