@@ -184,7 +184,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool FromModelCall(IOperation response, MethodScope scope)
     {
         var values = ValueFlow.Unwrap(response) is ILocalReferenceOperation { Local: var local }
-            ? scope.Flow.Writes(local).OfType<IOperation>().ToList()
+            ? ValueFlow.Assigned(local, scope.Operations).ToList()
             : new List<IOperation> { response };
         return values.Count > 0 && values.All(value => Sent(ValueFlow.Unwrap(value)) is { } send
             && (Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
