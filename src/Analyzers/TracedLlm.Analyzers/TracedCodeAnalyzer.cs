@@ -302,13 +302,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                         // A default left out by several calls: reported once at the default, for every route.
                         if (keys.IsKeyParameter(argument.Callee, argument.Ordinal))
                         {
-                            if (!omitted.TryGetValue(argument.Location, out var seen))
-                            {
-                                omitted[argument.Location] = seen = (new HashSet<TracedRoute>(), argument.Values,
-                                    graph.PathTo(argument.Callee));
-                            }
-
-                            seen.Routes.UnionWith(routes);
+                            omitted.GetOrAdd(argument.Location,
+                                    _ => (new HashSet<TracedRoute>(), argument.Values, graph.PathTo(argument.Callee)))
+                                .Routes.UnionWith(routes);
                         }
                     }
                     else if (keys.IsKeyParameter(argument.Callee, argument.Ordinal)

@@ -117,15 +117,10 @@ internal sealed partial class MethodScope(
                 case IAnonymousFunctionOperation:
                     return Handling.Anytime;
                 case ILocalFunctionOperation local:
-                    var function = local.Symbol.OriginalDefinition;
                     _runsLater ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
-                    if (!_runsLater.TryGetValue(function, out var later))
-                    {
-                        _runsLater[function] = later = RunsLater(function,
-                            new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
-                    }
-
-                    return later ? Handling.Anytime : Handling.InBody;
+                    return _runsLater.GetOrAdd(local.Symbol.OriginalDefinition,
+                        function => RunsLater(function, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default)))
+                        ? Handling.Anytime : Handling.InBody;
             }
         }
 
