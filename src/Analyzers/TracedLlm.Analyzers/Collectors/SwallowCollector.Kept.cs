@@ -36,11 +36,9 @@ internal sealed partial class SwallowCollector
             }
         }
 
-        var body = (IOperation)@try;
-        while (body.Parent is { } parent && body is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
-        {
-            body = parent;
-        }
+        // The function the try is in: a lambda, a local function, or the whole block.
+        var body = ValueFlow.Ancestors(@try)
+            .FirstOrDefault(o => o is IAnonymousFunctionOperation or ILocalFunctionOperation) ?? ValueFlow.Root(@try);
 
         if (kept.Count == 0)
         {

@@ -222,19 +222,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 && call.TargetMethod.Name.StartsWith("Log", StringComparison.Ordinal)));
 
     /// <summary>The loop or switch section around the statement in its function: what runs next hangs on it.</summary>
-    private static IOperation? Around(IOperation statement)
-    {
-        for (var current = statement.Parent;
-            current is not (null or IAnonymousFunctionOperation or ILocalFunctionOperation); current = current.Parent)
-        {
-            if (current is ILoopOperation or ISwitchCaseOperation)
-            {
-                return current;
-            }
-        }
-
-        return null;
-    }
+    private static IOperation? Around(IOperation statement) => ValueFlow.AncestorsInFunction(statement)
+        .FirstOrDefault(current => current is ILoopOperation or ISwitchCaseOperation);
 
     private static bool Failure(IOperation operation) =>
         FailureUpdates.Contains(operation.Type?.Name) || operation switch

@@ -39,6 +39,12 @@ internal sealed partial class ValueFlow(
         }
     }
 
+    /// <summary>The operations <paramref name="operation"/> is in, innermost first, within its lambda or local
+    /// function.</summary>
+    public static IEnumerable<IOperation> AncestorsInFunction(IOperation operation) =>
+        Ancestors(operation)
+            .TakeWhile(current => current is not (IAnonymousFunctionOperation or ILocalFunctionOperation));
+
     /// <summary>The outermost operation of the tree <paramref name="operation"/> is in.</summary>
     public static IOperation Root(IOperation operation)
     {
