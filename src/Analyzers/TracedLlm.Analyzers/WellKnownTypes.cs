@@ -259,7 +259,8 @@ internal sealed class WellKnownTypes(Compilation compilation)
                 && space is "Azure.AI.OpenAI" or "Azure.AI.Inference");
     }
 
-    private ITypeSymbol Awaited(ITypeSymbol type) =>
+    /// <summary>T of a <c>Task&lt;T&gt;</c> or <c>ValueTask&lt;T&gt;</c>, else the type itself.</summary>
+    public ITypeSymbol Awaited(ITypeSymbol type) =>
         type is INamedTypeSymbol { TypeArguments.Length: 1 } named
         && (Same(named.OriginalDefinition, TaskOfT) || Same(named.OriginalDefinition, ValueTaskOfT))
             ? named.TypeArguments[0]

@@ -19,7 +19,7 @@ public sealed class StreamRefusalAnalyzer : RouteAttributeAnalyzer
     private protected override void Analyze(IMethodSymbol method, AttributeData attribute, RouteAttributeData route,
         Location location, WellKnownTypes types, Action<Diagnostic> report)
     {
-        if (route.IgnoreStream || !AnswersJsonOnly(method.ReturnType) || HasStreamPartner(method, route, types))
+        if (route.IgnoreStream || !AnswersJsonOnly(method.ReturnType, types) || HasStreamPartner(method, route, types))
         {
             return;
         }
@@ -48,16 +48,9 @@ public sealed class StreamRefusalAnalyzer : RouteAttributeAnalyzer
 
     /// <summary>True when the handler's result is written as JSON only: not an <c>LlmResult</c>, a stream or
     /// nothing.</summary>
-    private static bool AnswersJsonOnly(ITypeSymbol returnType)
+    private static bool AnswersJsonOnly(ITypeSymbol returnType, WellKnownTypes types)
     {
-        var inner = returnType;
-        if (returnType is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } task
-            && task.OriginalDefinition.ToDisplayString()
-                is "System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask<TResult>")
-        {
-            inner = task.TypeArguments[0];
-        }
-
+        var inner = types.Awaited(returnType);
         if (inner.SpecialType == SpecialType.System_Void
             || inner.ToDisplayString() is "System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask")
         {
