@@ -26,7 +26,7 @@ public sealed partial class LlmCall
     private int _fallbacks;
     private LlmAttempt? _lastAttempt;
 
-    // What an HttpClient whose sends are attempts left on the request; made by its first send.
+    // What upstream clients left on the request (open bodies, failures and what they mean); made when first needed.
     private HttpAttemptState? _httpAttempts;
 
     internal LlmCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp)

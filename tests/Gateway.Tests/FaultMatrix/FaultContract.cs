@@ -306,6 +306,25 @@ internal static class FaultContract
         }
     }
 
+    /// <summary>
+    /// A request's failure, recorded once: every span ended, one failure span and the LLM span with
+    /// <paramref name="errorType"/>, the server span in Error with the status and message. Returns the LLM span.
+    /// </summary>
+    public static Activity AssertOneFailure(
+        SpanCollector spans, Activity server, int status, string errorType, string message)
+    {
+        spans.AssertAllEnded();
+        var failed = Assert.Single(spans.Stopped, s => s.DisplayName == SpanNames.Failure);
+        Assert.Equal(errorType, failed.GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(ActivityStatusCode.Error, server.Status);
+        Assert.Equal(message, server.StatusDescription);
+        Assert.Equal(status, server.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        var llm = Assert.Single(spans.Stopped, s => s.GetTagItem(AttributeNames.LangfuseObservationType) is "generation");
+        Assert.Equal(ActivityStatusCode.Error, llm.Status);
+        Assert.Equal(errorType, llm.GetTagItem(AttributeNames.ErrorType));
+        return llm;
+    }
+
     /// <summary>The error JSON of the route's format: the documented message, type and code; never HTML, a type name, a stack trace or a path.</summary>
     public static void AssertErrorBody(string body, WireFormat format, Expected expected)
     {
