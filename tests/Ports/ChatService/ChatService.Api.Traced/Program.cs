@@ -50,13 +50,13 @@ internal static class Routes
             var response = await chat.GetResponseAsync(messages, cancellationToken: cancellationToken);
             return Results.Ok(new ChatReply(response.Text, response.ModelId, response.FinishReason?.Value));
         }
-        catch (UpstreamException exception)
+        catch (ClientResultException exception)
         {
             call.RecordHandledFailure(exception);
             return Results.Problem(
                 statusCode: StatusCodes.Status502BadGateway,
                 title: "The model provider failed.",
-                detail: $"The provider answered {exception.UpstreamStatusCode}.");
+                detail: $"The provider answered {exception.Status}.");
         }
     }
 
