@@ -33,11 +33,13 @@ public static class TracedLlmRelayServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Puts <see cref="AttemptTraceClientFactory"/> in the place of YARP's default factory of cluster clients, so
-    /// that <c>ForwardToRouteAsync</c> sends each attempt's own <c>traceparent</c>: registered before
-    /// <c>AddReverseProxy()</c> (which then adds none) or after it (its default replaced). A factory of the app's own
-    /// (<c>ConfigureHttpClient</c>, say) is kept.
+    /// Puts <see cref="AttemptTraceClientFactory"/> in the place of YARP's default factory of cluster clients, so that
+    /// <c>ForwardToRouteAsync</c> sends each attempt's own <c>traceparent</c>.
     /// </summary>
+    /// <remarks>
+    /// Registered before <c>AddReverseProxy()</c> (which then adds none) or after it (its default replaced). A factory
+    /// of the app's own (<c>ConfigureHttpClient</c>, say) is kept.
+    /// </remarks>
     private static void KeepAttemptTraceContext(IServiceCollection services)
     {
         for (var i = 0; i < services.Count; i++)

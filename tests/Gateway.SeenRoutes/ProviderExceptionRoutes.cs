@@ -114,8 +114,9 @@ public sealed class ThrownWitness(IChatClient inner, ThrownAndCaught seen) : Del
 
 /// <summary>
 /// Routes over the <c>UseTracedLlm()</c> chat client whose code catches what the client throws, records it and
-/// throws it on: in the step's own attempt, and in the attempt policy's (<c>ExecuteAsync</c>, <c>StreamAsync</c>).
+/// throws it on.
 /// </summary>
+/// <remarks>In the step's own attempt, and in the attempt policy's (<c>ExecuteAsync</c>, <c>StreamAsync</c>).</remarks>
 public static class ProviderExceptionRoutes
 {
     [TracedLlmRoute("POST", "/v1/chat/completions/chat-own")]

@@ -366,9 +366,10 @@ public sealed class RelayUsageTests : RelayTestBase
     }
 
     /// <summary>
-    /// A chat completion's stream from a provider whose chunks name no <c>"object"</c> (some OpenAI-compatible servers
-    /// omit it): its usage chunk, with an empty <c>choices</c> or none, is read as OpenAI's is.
+    /// A chat completion's stream whose chunks name no <c>"object"</c>: its usage chunk, with an empty
+    /// <c>choices</c> or none, is read as OpenAI's is.
     /// </summary>
+    /// <remarks>Some OpenAI-compatible servers omit the object type.</remarks>
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -86,10 +86,13 @@ public sealed class YarpGatewayTests : RelayTestBase
     }
 
     /// <summary>
-    /// Each attempt through a YARP route names the destination it went to (<c>tracedllm.backend.id</c>,
-    /// <c>server.address</c>, <c>server.port</c>), and the provider's parent span is the attempt: YARP's cluster
-    /// client would put the span of its own send in its place, whether HttpClient's spans are recorded or not.
+    /// Each attempt through a YARP route names the destination it went to, and the provider's parent span is the
+    /// attempt.
     /// </summary>
+    /// <remarks>
+    /// The destination: <c>tracedllm.backend.id</c>, <c>server.address</c>, <c>server.port</c>. YARP's cluster client
+    /// would put the span of its own send in the attempt's place, whether HttpClient's spans are recorded or not.
+    /// </remarks>
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -86,12 +86,13 @@ public sealed record ProviderExceptionCell(ProviderFault Fault, ChatAttempt Atte
 
 /// <summary>
 /// The fault matrix's cells for <c>UseTracedLlm()</c>: what the OpenAI SDK throws reaches the app's code as it was
-/// thrown (the same object: a <c>catch (ClientResultException)</c> keeps catching it), and the route's answer and
-/// the span tree are what they were when the step threw an <c>UpstreamException</c> in its place.
+/// thrown, and the answer and span tree are as before.
 /// </summary>
 /// <remarks>
-/// Each cell runs through a real Kestrel host and the OpenAI SDK against a scripted upstream on a loopback port
-/// (<see cref="SeenRoutesHost"/>), whose chat client records under the step what the SDK threw.
+/// The same object: a <c>catch (ClientResultException)</c> keeps catching it. The route's answer and the span tree
+/// are what they were when the step threw an <c>UpstreamException</c> in its place. Each cell runs through a real
+/// Kestrel host and the OpenAI SDK against a scripted upstream on a loopback port (<see cref="SeenRoutesHost"/>),
+/// whose chat client records under the step what the SDK threw.
 /// </remarks>
 public sealed class ProviderExceptionFaultMatrixTests : IClassFixture<SeenRoutesHost>
 {

@@ -10,9 +10,10 @@ using TracedLlm.Telemetry;
 namespace TracedLlm.Gateway.Tests;
 
 /// <summary>
-/// <see cref="LlmAttempt.RecordFailureMeaning"/>: a client library's own exception goes on unchanged, and the
-/// attempt, the attempt policy and the failure path read it as what the code that caught it said it means.
+/// <see cref="LlmAttempt.RecordFailureMeaning"/>: a client library's own exception goes on unchanged, read as what
+/// it was said to mean.
 /// </summary>
+/// <remarks>By the attempt, the attempt policy and the failure path.</remarks>
 public sealed class FailureMeaningTests
 {
     [Fact]

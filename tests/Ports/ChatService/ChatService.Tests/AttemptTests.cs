@@ -52,8 +52,9 @@ public sealed class AttemptTests(ChatPorts ports) : IClassFixture<ChatPorts>
 
     /// <summary>
     /// OpenAI's client retries inside the one call: its sends are one failed attempt with the provider's status and
-    /// <c>Retry-After</c>, and the app's own 502, from its catch of the client's own exception, the request's failure.
+    /// <c>Retry-After</c>, and the app's own 502 is the request's failure.
     /// </summary>
+    /// <remarks>The 502 comes from the app's catch of the client's own exception, as before adoption.</remarks>
     [Fact]
     public async Task TheClientsOwnRetriesAreInsideOneFailedAttempt()
     {

@@ -12,10 +12,13 @@ namespace YarpGateway.Tests;
 public sealed class AttemptTests(YarpPorts ports) : IClassFixture<YarpPorts>
 {
     /// <summary>
-    /// One attempt, its provider the cluster's id (no <c>gen_ai.provider.name</c> in its metadata), its model the
-    /// request's, its backend and server the destination's; the provider's parent span is the attempt, also with
-    /// HttpClient's spans recorded (YARP's cluster client would stamp the span of its own send over the attempt's).
+    /// One attempt, its provider the cluster's id, its model the request's, its backend and server the destination's;
+    /// the provider's parent span is the attempt.
     /// </summary>
+    /// <remarks>
+    /// The cluster's metadata names no <c>gen_ai.provider.name</c>. HttpClient's spans are recorded: YARP's cluster
+    /// client would stamp the span of its own send over the attempt's.
+    /// </remarks>
     [Fact]
     public async Task TheForwardIsOneAttemptAndTheProvidersParent()
     {
