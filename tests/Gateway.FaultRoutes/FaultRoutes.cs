@@ -44,6 +44,21 @@ public static class FaultRoutes
     public static Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> Messages(MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
         After(before.RunAsync(call, call.CancellationToken), call, () => Routes.CompleteMessages(Routes.MessagesRequestFor(request), call, providers), () => Routes.StreamMessages(Routes.MessagesRequestFor(request), call, providers, call.CancellationToken));
 
+    /// <summary>
+    /// OpenAI chat completions on a route that keeps ASP.NET Core's answers: what the handler lets escape goes on to
+    /// the app's exception handling, the pipeline's own errors are problem details.
+    /// </summary>
+    [TracedLlmRoute("POST", "/v1/chat/completions/host", ErrorResponses = LlmErrorResponses.Host)]
+    public static Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> ChatHost(
+        ChatCompletionRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
+        Chat(request, call, providers, before);
+
+    /// <summary>Anthropic messages on a route that keeps ASP.NET Core's answers.</summary>
+    [TracedLlmRoute("POST", "/v1/messages/host", ErrorResponses = LlmErrorResponses.Host)]
+    public static Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> MessagesHost(
+        MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
+        Messages(request, call, providers, before);
+
     /// <summary>OpenAI chat completions relayed (TracedLlm.ReverseProxy), whole or streamed: the upstream's bytes, not a typed answer.</summary>
     [TracedLlmRoute("POST", "/v1/chat/completions/relay")]
     public static Task<IResult> ChatRelay(LlmCall call, [FromServices] LlmRelay relay, [FromServices] FaultRelayUpstream upstream, IBeforeLlmCall before) =>

@@ -62,6 +62,7 @@ public static partial class LlmStage
     public static void StartDuringCallGuardrails(LlmCall call, object? request)
     {
         call.StreamStartTimestamp = Stopwatch.GetTimestamp();
+        call.HandlerRunning = true;
         var guardrails = call.Gateway.DuringCallGuardrails;
         if (guardrails.Length > 0)
         {
@@ -74,8 +75,11 @@ public static partial class LlmStage
     /// when the handler succeeded; so does a guardrail stopped because the client left or the
     /// request timed out (the guardrails did not finish, so the response may not be given).
     /// </summary>
-    public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call) =>
-        call.DuringCallGuardrails is { } pending ? AwaitDuringCallAsync(pending) : ValueTask.CompletedTask;
+    public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call)
+    {
+        call.HandlerRunning = false;
+        return call.DuringCallGuardrails is { } pending ? AwaitDuringCallAsync(pending) : ValueTask.CompletedTask;
+    }
 
     /// <summary>
     /// Waits for the during-call guardrails before <paramref name="result"/> is written; an error
@@ -83,10 +87,14 @@ public static partial class LlmStage
     /// so the guardrails are stopped instead of waited for, as when the handler fails — one that had
     /// already blocked or failed still fails the request.
     /// </summary>
-    public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call, IResult result) =>
-        call.DuringCallGuardrails is not { } pending ? ValueTask.CompletedTask
-        : result is IStatusCodeHttpResult { StatusCode: >= StatusCodes.Status400BadRequest } ? StopDuringCallAsync(call, pending)
-        : AwaitDuringCallAsync(pending);
+    public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call, IResult result)
+    {
+        call.HandlerRunning = false;
+        return call.DuringCallGuardrails is not { } pending ? ValueTask.CompletedTask
+            : result is IStatusCodeHttpResult { StatusCode: >= StatusCodes.Status400BadRequest }
+                ? StopDuringCallAsync(call, pending)
+            : AwaitDuringCallAsync(pending);
+    }
 
     /// <summary>
     /// Waits for the during-call guardrails, or, beside an error result (<paramref name="errorResult"/>:
