@@ -178,6 +178,16 @@ if (args is ["tracestate", ..])
     return;
 }
 
+// `coverage-idle on|off [rounds] [sends]`: outbound coverage's cost to an HttpClient send outside any traced request.
+if (args is ["coverage-idle", var coverageMode, ..])
+{
+    await CoverageIdle.RunAsync(
+        coverageMode == "on",
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 15,
+        args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
+    return;
+}
+
 // `envelope [BenchmarkDotNet args]`: the route's body reader alone, over four body shapes.
 if (args is ["envelope", ..])
 {

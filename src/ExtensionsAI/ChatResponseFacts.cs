@@ -1,25 +1,40 @@
+using System;
+using System.Collections.Generic;
 using Microsoft.Extensions.AI;
 
 namespace TracedLlm;
 
 /// <summary>
-/// What an <see cref="IChatClient"/> response says about the call (model, id, finish reason, usage),
-/// gathered from a whole response or from streamed updates, and recorded on the attempt and its call.
+/// What an <see cref="IChatClient"/> response says about the call, recorded on the attempt and its call.
 /// </summary>
+/// <remarks>
+/// Its model, id, finish reason, usage and an error it reports, gathered from a whole response or from
+/// streamed updates.
+/// </remarks>
 internal sealed class ChatResponseFacts
 {
     private string? _model;
     private string? _responseId;
     private ChatFinishReason? _finishReason;
     private UsageDetails? _usage;
+    private bool _reportedError;
 
-    public static ChatResponseFacts From(ChatResponse response) => new()
+    public static ChatResponseFacts From(ChatResponse response)
     {
-        _model = response.ModelId,
-        _responseId = response.ResponseId,
-        _finishReason = response.FinishReason,
-        _usage = response.Usage,
-    };
+        var facts = new ChatResponseFacts
+        {
+            _model = response.ModelId,
+            _responseId = response.ResponseId,
+            _finishReason = response.FinishReason,
+            _usage = response.Usage,
+        };
+        foreach (var message in response.Messages)
+        {
+            facts.Note(message.Contents);
+        }
+
+        return facts;
+    }
 
     public void Add(ChatResponseUpdate update)
     {
@@ -33,6 +48,48 @@ internal sealed class ChatResponseFacts
             if (content is UsageContent usage)
             {
                 (_usage ??= new UsageDetails()).Add(usage.Details);
+            }
+        }
+
+        Note(update.Contents);
+    }
+
+    /// <summary>How the call failed though the client threw nothing, or null.</summary>
+    /// <remarks>
+    /// An error the provider reported inside its answer (M.E.AI's <see cref="ErrorContent"/>: the
+    /// Responses API's error event, a failed response's error; a refusal is an answer, not an error), or
+    /// a stream that ended with no update stating a finish reason (every provider's last event states
+    /// one: a stream without it was cut before its end) when <paramref name="requireFinishReason"/>.
+    /// </remarks>
+    public Exception? Failure(bool streamed, bool requireFinishReason) =>
+        _reportedError ? UpstreamHttp.ReportedError()
+        : streamed && requireFinishReason && _finishReason is null ? UpstreamHttp.Truncated()
+        : null;
+
+    /// <summary>
+    /// Records the facts, then ends <paramref name="attempt"/> with <see cref="Failure"/> when there is one; true when
+    /// it did.
+    /// </summary>
+    public bool RecordAndFail(LlmAttempt attempt, bool streamed, bool requireFinishReason)
+    {
+        Record(attempt);
+        if (Failure(streamed, requireFinishReason) is not { } failure)
+        {
+            return false;
+        }
+
+        attempt.Fail(failure);
+        return true;
+    }
+
+    private void Note(IList<AIContent> contents)
+    {
+        foreach (var content in contents)
+        {
+            if (content is ErrorContent { ErrorCode: var code }
+                && !string.Equals(code, "Refusal", StringComparison.OrdinalIgnoreCase))
+            {
+                _reportedError = true;
             }
         }
     }

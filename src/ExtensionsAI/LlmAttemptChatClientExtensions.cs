@@ -39,7 +39,7 @@ public static class LlmAttemptChatClientExtensions
 
         if (!stepRecords)
         {
-            ChatResponseFacts.From(response).Record(attempt);
+            ChatResponseFacts.From(response).RecordAndFail(attempt, streamed: false, requireFinishReason: true);
         }
 
         return response;
@@ -88,6 +88,6 @@ public static class LlmAttemptChatClientExtensions
             }
         }
 
-        facts?.Record(attempt);
+        facts?.RecordAndFail(attempt, streamed: true, requireFinishReason: true);
     }
 }

@@ -36,8 +36,22 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
         GenAiClientSpans.Watch(innerClient.GetService<ActivitySource>());
     }
 
-    /// <summary>The provider its attempts record (<c>gen_ai.provider.name</c>). Default: the inner client's <see cref="ChatClientMetadata.ProviderName"/>, else <c>unknown</c>.</summary>
+    /// <summary>
+    /// The provider its attempts record (<c>gen_ai.provider.name</c>). Default: the inner client's <see
+    /// cref="ChatClientMetadata.ProviderName"/>, else <c>unknown</c>.
+    /// </summary>
     public string? ProviderName { get; set; }
+
+    /// <summary>
+    /// Whether a stream that ends with no update stating a finish reason fails its attempt as cut off (default true).
+    /// </summary>
+    /// <remarks>
+    /// Every provider's last streamed event states how the answer ended (OpenAI's <c>finish_reason</c>,
+    /// Anthropic's <c>stop_reason</c>, the Responses API's completed response), and M.E.AI's adapters
+    /// carry it as <see cref="ChatResponseUpdate.FinishReason"/>: a stream without one ended before its
+    /// last event. Set false for a client of your own that never states one.
+    /// </remarks>
+    public bool RequireFinishReason { get; set; } = true;
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -63,8 +77,8 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
             throw ProviderFailures.Rethrow(failure);
         }
 
-        ChatResponseFacts.From(response).Record(attempt);
-        if (owned)
+        // An error the answer reports fails the attempt, whoever opened it: the request then fails with it.
+        if (!ChatResponseFacts.From(response).RecordAndFail(attempt, streamed: false, RequireFinishReason) && owned)
         {
             attempt.Succeed();
         }
@@ -104,7 +118,8 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
 
                 try
                 {
-                    // A client that throws before it returns its stream fails the attempt as one that throws in it does.
+                    // A client that throws before it returns its stream fails the attempt as one that throws in it
+                    // does.
                     updates ??= base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
                     {
@@ -115,7 +130,8 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
                 {
                     var translated = owned ? ProviderFailures.TranslateOwned(exception, attempt.Call) : ProviderFailures.Translate(exception);
 
-                    // A client that left is not the upstream's failure: the attempt is abandoned, as the gateway's own streams record it.
+                    // A client that left is not the upstream's failure: the attempt is abandoned, as the gateway's own
+                    // streams record it.
                     if (!attempt.Call.CancellationToken.IsCancellationRequested)
                     {
                         failure = translated;
@@ -137,12 +153,9 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
                 await updates.DisposeAsync().ConfigureAwait(false);
             }
 
-            if (completed)
-            {
-                facts.Record(attempt);
-            }
-
-            if (owned)
+            // A stream that ended without its finish reason, or reported an error, failed, whoever opened its attempt.
+            var failed = completed && facts.RecordAndFail(attempt, streamed: true, RequireFinishReason);
+            if (owned && !failed)
             {
                 // A consumer that stops early leaves the attempt abandoned.
                 End(attempt, completed, failure);
@@ -150,7 +163,9 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>Returns <paramref name="options"/>, or a copy naming <paramref name="model"/> when they name no model.</summary>
+    /// <summary>
+    /// Returns <paramref name="options"/>, or a copy naming <paramref name="model"/> when they name no model.
+    /// </summary>
     internal static ChatOptions WithModel(ChatOptions? options, string model)
     {
         if (options?.ModelId is not null)
@@ -179,7 +194,10 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>The open attempt the call belongs to, or a new one of the current call (<paramref name="owned"/>), or null outside a traced request.</summary>
+    /// <summary>
+    /// The open attempt the call belongs to, or a new one of the current call (<paramref name="owned"/>), or null
+    /// outside a traced request.
+    /// </summary>
     private LlmAttempt? Begin(ref ChatOptions? options, out bool owned)
     {
         owned = false;

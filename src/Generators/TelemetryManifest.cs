@@ -79,6 +79,7 @@ internal static class TelemetryManifest
         ("tracedllm.telemetry.dropped", "counter", "{value}"),
         ("tracedllm.telemetry.redacted", "counter", "{value}"),
         ("tracedllm.usage.cost", "counter", "{USD}"),
+        ("tracedllm.coverage.unattempted_requests", "counter", "{request}"),
     };
 
     /// <summary>A span's own attributes, then its Langfuse observation type and the trace-level ones.</summary>

@@ -25,8 +25,48 @@ public sealed partial class BoundedExportProcessor
             ? (batchSize - openSpans, false)
             : (Math.Min(Math.Min(pending, pieceSize), batchSize - openSpans), true);
 
-    // The open OTLP batch has waited its scheduled delay.
-    private bool OpenBatchDue() => _openSpans > 0 && Stopwatch.GetElapsedTime(_openedAt) >= _batchDelay;
+    /// <summary>How many grids a scheduled delay holds: a router's channels seal their quiet batches on them.</summary>
+    internal const int SealGridsPerDelay = 4;
+
+    // The open OTLP batch has waited its delay (to its due time).
+    private bool OpenBatchDue() => _openSpans > 0 && Stopwatch.GetTimestamp() >= _openDueAt;
+
+    /// <summary>
+    /// When a batch opened at <paramref name="openedAt"/> is due after <paramref name="delay"/> (all
+    /// <see cref="Stopwatch"/> timestamps): a router's channel's on a grid of <paramref name="grid"/>
+    /// (never later, never sooner than a grid before), a plain exporter's (grid 0) exactly.
+    /// </summary>
+    /// <remarks>
+    /// So a thousand quiet channels' batches, opened at any time, are sealed and sent together a few
+    /// times a delay, not one at a time: each send that came alone woke a pool thread, which then spun
+    /// before it slept, and that spin cost more CPU than the send (bench/results/2026-11-29-destinations-own.md).
+    /// </remarks>
+    internal static long DueAt(long openedAt, long delay, long grid)
+    {
+        if (delay >= long.MaxValue - openedAt)
+        {
+            return long.MaxValue;
+        }
+
+        var due = openedAt + delay;
+        if (grid <= 0 || delay <= grid)
+        {
+            return due;
+        }
+
+        var aligned = due - (((due % grid) + grid) % grid);
+        return aligned > openedAt ? aligned : due;
+    }
+
+    // The open batch's due time, from when it opened and its delay.
+    private long OpenDueAt(long openedAt)
+    {
+        var delay = (long)(_batchDelay.Ticks * (double)Stopwatch.Frequency / TimeSpan.TicksPerSecond);
+        var grid = _quietDelayLimit > _scheduledDelay
+            ? (long)(_scheduledDelay.Ticks * (double)Stopwatch.Frequency / TimeSpan.TicksPerSecond) / SealGridsPerDelay
+            : 0;
+        return DueAt(openedAt, delay, grid);
+    }
 
     /// <summary>
     /// How long a router's destination lets its open batch wait at most: its scheduled delay times
@@ -132,6 +172,7 @@ public sealed partial class BoundedExportProcessor
             if (_openSpans == 0)
             {
                 _openedAt = Stopwatch.GetTimestamp();
+                _openDueAt = OpenDueAt(_openedAt);
             }
 
             _openSpans += count;

@@ -188,7 +188,7 @@ public sealed partial class BoundedExportProcessor
     // A router's channel waits no longer than its queued spans' hold.
     private TimeSpan WaitTime()
     {
-        var left = _openSpans == 0 ? _scheduledDelay : _batchDelay - Stopwatch.GetElapsedTime(_openedAt);
+        var left = _openSpans == 0 ? _scheduledDelay : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _openDueAt);
         if (HoldLeft() is { } hold && hold < left)
         {
             left = hold;

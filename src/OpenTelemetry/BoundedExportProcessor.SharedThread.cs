@@ -17,7 +17,7 @@ public sealed partial class BoundedExportProcessor
     /// A span waiting to be serialized holds its whole <see cref="Activity"/> (a few times its
     /// serialized bytes); a thousand quiet channels each waiting for a whole piece of 32 spans held
     /// their teams' last seconds of spans so, and ten thousand of them filled the queues' bound
-    /// (bench/results/2026-11-28-destinations-scale.md). Serialized, they wait in the open batch.
+    /// (bench/results/2026-11-29-destinations-scale.md). Serialized, they wait in the open batch.
     /// </remarks>
     internal static readonly TimeSpan SpanHold = TimeSpan.FromMilliseconds(100);
 

@@ -86,6 +86,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     private readonly int _wakeAt;
     private int _openSpans;
     private long _openedAt;
+    private long _openDueAt;
 
     private long _dropped;
     private long _flushTimeouts;

@@ -53,11 +53,12 @@ internal sealed partial class OtlpDelivery
         foreach (var payload in starting)
         {
             // Off the caller's thread: the export thread must not do network work.
-            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.delivery.SendAsync(state.payload), (delivery: this, payload), preferLocal: false);
+            SendStarts.Shared.Start(this, payload);
         }
     }
 
-    private async Task SendAsync(ExportPayload payload)
+    /// <summary>Sends <paramref name="payload"/> and settles it; never throws (its task ends in no fault).</summary>
+    internal async Task SendAsync(ExportPayload payload)
     {
         SendOutcome outcome;
         try

@@ -53,7 +53,8 @@ internal sealed partial class RelayAttempt
     /// <summary>The forwarder found no answer: what happened, as the policy and the failure path name it.</summary>
     private Exception RequestFailure(ForwarderError error, HttpContext httpContext, CancellationToken attemptToken)
     {
-        var cause = httpContext.Features.Get<IForwarderErrorFeature>()?.Exception;
+        // The forwarder's own exception, as a route that calls it itself records it (ForwarderFailures).
+        var cause = ForwarderFailures.TryRead(httpContext, out _, out var reported) ? reported : null;
         if (Run.Call.CancellationToken.IsCancellationRequested)
         {
             return new OperationCanceledException(Run.Call.CancellationToken);

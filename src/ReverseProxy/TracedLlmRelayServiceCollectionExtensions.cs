@@ -2,6 +2,7 @@ using System;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TracedLlm;
+using TracedLlm.Relay;
 
 // Where IServiceCollection users look for it, as Microsoft.Extensions and OpenTelemetry do.
 namespace Microsoft.Extensions.DependencyInjection;
@@ -18,7 +19,7 @@ public static class TracedLlmRelayServiceCollectionExtensions
     public static IServiceCollection AddTracedLlmRelay(this IServiceCollection services, Action<LlmRelayOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddHttpForwarder();
+        services.AddTracedLlmForwarderErrors();
         services.AddConfiguredOptions<LlmRelayOptions, LlmRelayOptionsValidator>(
             LlmRelayOptions.SectionName,
             static (_, _) => { },
@@ -26,6 +27,26 @@ public static class TracedLlmRelayServiceCollectionExtensions
             static (options, section) => section.Bind(options),
             configure);
         services.TryAddSingleton<LlmRelay>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds YARP's forwarder and makes the error it reports on a traced request that request's failure.
+    /// </summary>
+    /// <remarks>
+    /// For a route that calls <c>IHttpForwarder.SendAsync</c> itself: whether the route answers 502 by hand,
+    /// lets the forwarder's own status stand, or the forwarder cut a response it had started, the failure
+    /// path runs once, with the forwarder's exception (its <c>IForwarderErrorFeature</c>) as the cause
+    /// (<c>error.type</c> and the <c>exception</c> event), and the response stays as the route wrote it.
+    /// <see cref="AddTracedLlmRelay"/> calls it.
+    /// </remarks>
+    public static IServiceCollection AddTracedLlmForwarderErrors(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddHttpForwarder();
+
+        // Process-wide and stateless, as LlmCall.EnableCurrent() is: the reader only looks at the request it is given.
+        UnthrownFailure.Register(ForwarderFailures.Reported);
         return services;
     }
 }

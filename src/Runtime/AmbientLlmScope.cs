@@ -40,6 +40,12 @@ internal static class AmbientLlmScope
 
     public static bool Enabled => s_enabled;
 
+    /// <summary>
+    /// The call or attempt the running code belongs to while the scope flows, else null; never turns it on (an
+    /// observer's read).
+    /// </summary>
+    public static object? Peek => s_enabled ? Scope.Value : null;
+
     public static void Enable() => s_enabled = true;
 
     /// <summary>

@@ -222,6 +222,13 @@ public sealed partial class LlmCall
     /// <summary>An exception left to ASP.NET Core's handling (<see cref="LlmErrorResponses.Host"/>), or null.</summary>
     internal FailurePath.HostAnswer? HostAnswer { get; set; }
 
+    /// <summary>
+    /// The latest attempt's failure when it failed and none started after it (one its circuit refused
+    /// included), else null: how the call ended when nothing threw it (<see cref="UnthrownFailure"/>).
+    /// </summary>
+    internal Exception? FailedAttempt =>
+        Volatile.Read(ref _lastAttempt) is { Ended: true, Succeeded: false, Failure: { } failure } ? failure : null;
+
     /// <summary>What a result that writes the response itself reported of its answer (<see cref="ResultStage.ReportStatus"/>).</summary>
     internal ResultStage.ReportedAnswer? ReportedAnswer { get; set; }
 

@@ -15,7 +15,10 @@ namespace TracedLlm.ReverseProxy.Tests;
 /// </summary>
 public sealed class ResponseReaderTests
 {
-    /// <summary>Each wire shape with what must be read from it: format, id, model, finish reasons, input and output tokens, text, events (-1: not a stream).</summary>
+    /// <summary>
+    /// Each wire shape with what must be read from it: format, id, model, finish reasons, input and output tokens,
+    /// text, events (-1: not a stream).
+    /// </summary>
     private static readonly (string Name, BodyKind Kind, string Body, ResponseFormat Format, string Id, string Model, string Finish, long Input, long Output, string Text, int Events)[] Shapes =
     {
         ("chat", BodyKind.Json, WireSamples.ChatCompletion, ResponseFormat.OpenAIChatCompletions, "chatcmpl-abc", "gpt-4o-mini-2024-07-18", "stop", 12, 6, "Hello \"there\" é\n😀", -1),
@@ -153,6 +156,64 @@ public sealed class ResponseReaderTests
         Assert.True(Read(BodyKind.EventStream, openAi, 3).Facts.ReportedError);
     }
 
+    /// <summary>
+    /// An event the provider names <c>error</c> reports one, whatever its data, in any pieces; a longer name does not.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(64)]
+    public void AnEventNamedErrorIsReportedWhateverItsData(int pieceSize)
+    {
+        var named = "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"
+            + "event: error\ndata: {\"message\":\"overloaded\"}\n\n";
+        Assert.True(Read(BodyKind.EventStream, named, pieceSize).Facts.ReportedError);
+        Assert.True(Read(BodyKind.EventStream, "event:error\r\ndata: {}\r\n\r\n", pieceSize).Facts.ReportedError);
+        var longer = "event: errors\ndata: {}\n\nevent: error_count\ndata: {}\n\n";
+        Assert.False(Read(BodyKind.EventStream, longer, pieceSize).Facts.ReportedError);
+
+        // The last event: line of an event names it; the next event starts unnamed.
+        var renamed = "event: error\nevent: ping\ndata: {}\n\ndata: {}\n\n";
+        Assert.False(Read(BodyKind.EventStream, renamed, pieceSize).Facts.ReportedError);
+    }
+
+    /// <summary>
+    /// OpenAI-compatible servers (vLLM's) answer an error as <c>"object": "error"</c>, whole or as an event.
+    /// </summary>
+    [Fact]
+    public void AnErrorObjectIsReported()
+    {
+        const string vllm =
+            "{\"object\":\"error\",\"message\":\"The model does not exist.\",\"type\":\"NotFoundError\",\"code\":404}";
+        Assert.True(Read(BodyKind.Json, vllm, 3).Facts.ReportedError);
+        Assert.True(Read(BodyKind.EventStream, $"data: {vllm}\n\n", 3).Facts.ReportedError);
+    }
+
+    /// <summary>
+    /// A stream that reports an error and then ends without its last event failed with the error it reported, not as
+    /// cut off.
+    /// </summary>
+    [Fact]
+    public void TheReportedErrorIsTheFailureOfAStreamItEnded()
+    {
+        var reader = new ResponseReader(BodyKind.EventStream, text: null, onEvent: null);
+        const string error = "data: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n";
+        reader.Write(WireSamples.Utf8(UpstreamChunk + error));
+        reader.Complete();
+        var failure = Assert.IsType<UpstreamBadResponseException>(reader.Failure());
+        Assert.False(failure.Truncated);
+        Assert.Equal("upstream_bad_response", failure.Code);
+
+        var cut = new ResponseReader(BodyKind.EventStream, text: null, onEvent: null);
+        cut.Write(WireSamples.Utf8(UpstreamChunk));
+        cut.Complete();
+        Assert.True(Assert.IsType<UpstreamBadResponseException>(cut.Failure()).Truncated);
+    }
+
+    private const string UpstreamChunk = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+        + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n";
+
     [Fact]
     public void AnotherKindOfBodyGivesItsUsageAndNoFormat()
     {
@@ -233,7 +294,8 @@ public sealed class ResponseReaderTests
     [InlineData("a\u20ac", 3)]
     public void TheTextsLengthIsCountedFromItsBytesAsTheStringWouldHaveIt(string written, int limit)
     {
-        // Counted before and after the string is made: both are the string's own Length (UTF-16 code units, a code point cut by the limit left out).
+        // Counted before and after the string is made: both are the string's own Length (UTF-16 code units, a code
+        // point cut by the limit left out).
         var text = new TextSink(limit);
         text.Append(System.Text.Encoding.UTF8.GetBytes(written));
         var counted = text.Length;
@@ -314,7 +376,10 @@ public sealed class ResponseReaderTests
         }
     }
 
-    /// <summary>Cache and reasoning counts on the providers' wire samples: input counted with the cached tokens (Anthropic's added, OpenAI's already in), reasoning within output.</summary>
+    /// <summary>
+    /// Cache and reasoning counts on the providers' wire samples: input counted with the cached tokens (Anthropic's
+    /// added, OpenAI's already in), reasoning within output.
+    /// </summary>
     private static readonly (string Name, BodyKind Kind, string Body, long Input, long Output, long? CacheRead, long? CacheCreation, long? Reasoning)[] UsageShapes =
     {
         ("anthropic-cache-read", BodyKind.Json, WireSamples.AnthropicCachedMessage, 14 + 2186, 9, 2186, 0, null),
@@ -358,7 +423,9 @@ public sealed class ResponseReaderTests
         Assert.Equal(shape.Reasoning, facts.ReasoningOutputTokens);
     }
 
-    /// <summary>The tier each API says it served, in every shape it states one, whatever the pieces: null where none is stated.</summary>
+    /// <summary>
+    /// The tier each API says it served, in every shape it states one, whatever the pieces: null where none is stated.
+    /// </summary>
     private static readonly (string Name, BodyKind Kind, string Body, string? Tier)[] ServiceTierShapes =
     {
         ("openai-chat", BodyKind.Json, WireSamples.ChatPriorityCompletion, "priority"),
@@ -402,7 +469,9 @@ public sealed class ResponseReaderTests
         Assert.Equal(shape.Tier, facts.ServiceTier);
     }
 
-    /// <summary>A value given as an array is no value: a string or number inside an array is nobody's model, id or count.</summary>
+    /// <summary>
+    /// A value given as an array is no value: a string or number inside an array is nobody's model, id or count.
+    /// </summary>
     [Theory]
     [InlineData(1)]
     [InlineData(4096)]

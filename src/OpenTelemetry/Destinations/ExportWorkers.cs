@@ -18,7 +18,7 @@ namespace TracedLlm;
 /// The thread visits only the destinations that asked for a turn (spans queued, a flush, a close)
 /// and those whose wait has ended, in order of their due time: a sweep over every open destination
 /// at each wake cost a thousand quiet destinations most of the thread's time
-/// (bench/results/2026-11-28-destinations-scale.md).
+/// (bench/results/2026-11-29-destinations-scale.md).
 /// </remarks>
 internal sealed class ExportWorkers : IDisposable
 {

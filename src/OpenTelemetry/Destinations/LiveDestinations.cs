@@ -20,7 +20,7 @@ namespace TracedLlm;
 /// on their own, and a sweep lets it go once they have (or once its shut-down bound has passed). So a
 /// reopening costs a few small objects, never a thread nor a wait: the serializer, the HTTP handler
 /// and its connection pools, the HTTP clients and the batch buffers are the router's
-/// (bench/results/2026-11-28-destinations-scale.md).
+/// (bench/results/2026-11-29-destinations-scale.md).
 /// </remarks>
 internal sealed class LiveDestinations : IDisposable
 {

@@ -12,7 +12,7 @@ namespace TracedLlm;
 /// <remarks>
 /// A configuration provider answers a request for a section's children by going over every key it
 /// holds: binding 10,000 destinations asked that of their 40,000 lists, over 50,000 keys each
-/// (36 s to start; bench/results/2026-11-28-destinations-scale.md). Read by index, a list costs a
+/// (36 s to start; bench/results/2026-11-29-destinations-scale.md). Read by index, a list costs a
 /// look-up per entry. JSON arrays, environment variables (<c>__0</c>, <c>__1</c>) and the
 /// configuration binder's own output all number entries from 0 without a gap; an entry after a gap
 /// is not read. Everything else is read through the section as it is.

@@ -46,7 +46,7 @@ public sealed class TraceRoutingOptions
     /// Each open one holds its queue, batch and deliveries; past the limit the sixteenth used longest
     /// ago close, their spans delivered first within the shut-down bound. An idle one holds a few
     /// kilobytes, so the default fits thousands of teams with credentials of their own
-    /// (bench/results/2026-11-28-destinations-scale.md).
+    /// (bench/results/2026-11-29-destinations-scale.md).
     /// </remarks>
     public int MaxLiveDestinations { get; set; } = 4096;
 

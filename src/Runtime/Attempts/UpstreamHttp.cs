@@ -244,6 +244,13 @@ public static partial class UpstreamHttp
     public static UpstreamBadResponseException Truncated(Exception? innerException = null) =>
         new("The upstream provider's response was cut off before its end.", truncated: true, innerException);
 
+    /// <summary>
+    /// The failure of an answer that reports an error inside a success status: an error event in a
+    /// stream (<c>event: error</c>, an <c>error</c> object), an error body, a failed response.
+    /// </summary>
+    public static UpstreamBadResponseException ReportedError() =>
+        new("The upstream provider reported an error in its response.");
+
     /// <summary>Whether the response's body is an event stream (<c>text/event-stream</c>, in any case), as <see cref="ReadEventsAsync{T}"/> requires.</summary>
     public static bool IsEventStream(HttpResponseMessage response)
     {

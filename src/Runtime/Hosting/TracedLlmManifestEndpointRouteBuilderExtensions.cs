@@ -21,7 +21,9 @@ public static class TracedLlmManifestEndpointRouteBuilderExtensions
     /// route's method, path, metadata slot, wire format and handlers, and the spans with their
     /// attribute keys; with, from the running application, <c>untracedEndpoints</c>: its endpoints
     /// that look like LLM API paths but are not traced (YARP's routes included), so a coverage gap
-    /// shows. Opt-in, and it names your handlers: protect it like any endpoint, e.g.
+    /// shows, and <c>unattemptedModelRequests</c>: the model requests its traced requests sent outside
+    /// every upstream attempt so far (host, operation, count, the calling code). Opt-in, and it names
+    /// your handlers: protect it like any endpoint, e.g.
     /// <c>.RequireAuthorization()</c> on the result. Answers 404 until <c>MapTracedLlmRoutes()</c> has run.
     /// </summary>
     public static IEndpointConventionBuilder MapTracedLlmManifest(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = DefaultPattern)
@@ -50,7 +52,7 @@ public static class TracedLlmManifestEndpointRouteBuilderExtensions
                 served = AdoptionReport.AddTo(served, AdoptionReport.Find(traced, context.RequestServices));
             }
 
-            return context.Response.WriteAsync(served, context.RequestAborted);
+            return context.Response.WriteAsync(OutboundCoverage.AddTo(served, gateway), context.RequestAborted);
         };
 
         return endpoints.MapGet(pattern, serve)

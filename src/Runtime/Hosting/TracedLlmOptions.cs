@@ -24,7 +24,9 @@ public sealed class TracedLlmOptions
     /// <summary>The largest metadata slot value accepted, in bytes; larger get 400. Default 64 KiB.</summary>
     public int MaxMetadataBytes { get; set; } = 64 * 1024;
 
-    /// <summary>How deep the metadata slot's value may nest (the slot's own object is level 1); deeper gets 400. Default 8.</summary>
+    /// <summary>
+    /// How deep the metadata slot's value may nest (the slot's own object is level 1); deeper gets 400. Default 8.
+    /// </summary>
     public int MaxMetadataDepth { get; set; } = 8;
 
     /// <summary>
@@ -54,7 +56,10 @@ public sealed class TracedLlmOptions
         IsTrue(Environment.GetEnvironmentVariable("TRACEDLLM_CAPTURE_MESSAGE_CONTENT"))
         || IsTrue(Environment.GetEnvironmentVariable("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"));
 
-    /// <summary>Captured content is at most this many characters; longer content is cut and ends with <see cref="TelemetryLimits.TruncationMarker"/>. Default 16,384.</summary>
+    /// <summary>
+    /// Captured content is at most this many characters; longer content is cut and ends with <see
+    /// cref="TelemetryLimits.TruncationMarker"/>. Default 16,384.
+    /// </summary>
     public int MaxContentLength { get; set; } = 16 * 1024;
 
     /// <summary>
@@ -65,7 +70,10 @@ public sealed class TracedLlmOptions
     /// </summary>
     public TimeSpan FailureLoggerTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The <c>langfuse.environment</c> of traces whose metadata names none. Default: <c>LANGFUSE_TRACING_ENVIRONMENT</c>.</summary>
+    /// <summary>
+    /// The <c>langfuse.environment</c> of traces whose metadata names none. Default:
+    /// <c>LANGFUSE_TRACING_ENVIRONMENT</c>.
+    /// </summary>
     public string? DefaultEnvironment { get; set; } = Environment.GetEnvironmentVariable("LANGFUSE_TRACING_ENVIRONMENT") is { Length: > 0 } environment ? environment : null;
 
     /// <summary>
@@ -94,14 +102,28 @@ public sealed class TracedLlmOptions
 
     private sealed record FoldedEnvironment(string Raw, string Value);
 
-    /// <summary>Bounds on what one request can write into its spans: value length, attributes and events per span, metadata keys read, bytes per request.</summary>
+    /// <summary>
+    /// Bounds on what one request can write into its spans: value length, attributes and events per span, metadata keys
+    /// read, bytes per request.
+    /// </summary>
     public TelemetryLimits Limits { get; } = new();
 
-    /// <summary>Secret-like metadata keys and credential-shaped values, redacted before any span, log or console line.</summary>
+    /// <summary>
+    /// Secret-like metadata keys and credential-shaped values, redacted before any span, log or console line.
+    /// </summary>
     public SecretRedaction Redaction { get; } = new();
 
-    /// <summary>An optional price table per model (and provider), per million tokens: priced generations record their cost. Empty by default: no cost is recorded.</summary>
+    /// <summary>
+    /// An optional price table per model (and provider), per million tokens: priced generations record their cost.
+    /// Empty by default: no cost is recorded.
+    /// </summary>
     public LlmPricing Pricing { get; } = new();
+
+    /// <summary>
+    /// Model requests a traced request sends outside every upstream attempt: counted, warned once, listed by the
+    /// manifest. On by default.
+    /// </summary>
+    public OutboundCoverageOptions OutboundCoverage { get; } = new();
 
     /// <summary>
     /// The key of the HMAC-SHA256 that turns a caller's API key into <c>user_api_key_hash</c>
@@ -158,7 +180,10 @@ public sealed class TracedLlmOptions
     /// </summary>
     public SemanticConventionMode SemanticConventions { get; set; } = TracedLlm.SemanticConventions.FromOptIn(Environment.GetEnvironmentVariable(TracedLlm.SemanticConventions.OptInVariable));
 
-    /// <summary>The standard variables these options honour, as a configuration (or the environment) holds them (<see cref="ConfigurationReader"/>).</summary>
+    /// <summary>
+    /// The standard variables these options honour, as a configuration (or the environment) holds them (<see
+    /// cref="ConfigurationReader"/>).
+    /// </summary>
     internal void ReadVariables(Func<string, string?> variable)
     {
         if (variable("OTEL_IGNORE_CONTEXT_PROPAGATION") is { } ignore)

@@ -2,6 +2,7 @@ using System;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
 using TracedLlm;
 using TracedLlm.Pipeline;
@@ -37,8 +38,13 @@ public static class TracedLlmServiceCollectionExtensions
         // without a request scope on every request (RootSingletons).
         services.TryAddSingleton(new TracedLlmRegistrations(services));
 
-        // Once the host has started: endpoints that look like LLM APIs but are not traced, slots that take a provider's field.
+        // Once the host has started: endpoints that look like LLM APIs but are not traced, slots that take a provider's
+        // field.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TracedLlmStartupReport>());
+
+        // Model requests sent outside every attempt, seen through HttpClient's diagnostic events while the host runs.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboundCoverageService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ModelClientMarker>());
 
         // The error bodies' type info, for API descriptions (OpenAPI) where JSON has no reflection (Native AOT).
         services.ConfigureHttpJsonOptions(static json => json.SerializerOptions.TypeInfoResolverChain.Add(TracedLlm.OpenApi.WireErrorJsonContext.Default));

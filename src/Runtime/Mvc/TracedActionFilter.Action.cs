@@ -70,6 +70,13 @@ internal sealed partial class TracedActionFilter
             await LlmStage.CompleteDuringCallGuardrailsAsync(call, errorResult).ConfigureAwait(false);
             if (!errorResult)
             {
+                // An object MVC writes is the pipeline's answer, as a typed one is; a result that writes
+                // itself is the app's, checked once written (the resource phase).
+                if (executed.Result is ObjectResult)
+                {
+                    LlmStage.ThrowIfAttemptFailed(call);
+                }
+
                 var output = (executed.Result as ObjectResult)?.Value;
                 await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, request, output ?? executed.Result).ConfigureAwait(false);
                 if (output is not null && LlmStage.CapturesOutput(call))

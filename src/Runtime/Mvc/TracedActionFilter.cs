@@ -145,7 +145,12 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         // As for a static handler's result: what a result that writes for an upstream reported, else the response's status.
         var reported = call.ReportedAnswer;
         var status = reported?.StatusCode ?? httpContext.Response.StatusCode;
-        if (call.Failure is null && status >= StatusCodes.Status400BadRequest)
+        if (call.Failure is null && run.ActionStarted && UnthrownFailure.Answered(call, status) is { } unthrown)
+        {
+            // A failure nothing threw, on an answer the app wrote: recorded with its cause, the answer kept.
+            await FailurePath.HandleUnthrownAsync(call, unthrown, status, run.Server, run.Llm).ConfigureAwait(false);
+        }
+        else if (call.Failure is null && status >= StatusCodes.Status400BadRequest)
         {
             if (run.ActionException is { } handled)
             {

@@ -46,7 +46,7 @@ public static partial class FailurePath
     /// </summary>
     internal static async Task HandleAsync(
         LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm,
-        int? answeredStatus, bool hostMayAnswer = false)
+        int? answeredStatus, Failure? decided = null, bool hostMayAnswer = false)
     {
         // Guardrails running beside the handler are stopped and awaited: they end their spans before
         // their parent does, and a guardrail that failed (or blocked) is the failure when the handler
@@ -77,7 +77,8 @@ public static partial class FailurePath
         }
 
         // The message goes to the client and into spans: redacted and bounded like any client text (it may echo some).
-        var failure = answeredStatus is { } status ? AnsweredByApp(exception, status) : Classify(call, exception);
+        var failure = decided
+            ?? (answeredStatus is { } status ? AnsweredByApp(exception, status) : Classify(call, exception));
         failure = failure with { Message = TelemetryText.Bound(failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction) };
         call.Failure = failure;
         // An error result was answered, not thrown: no exception event for it (an exception the app answered was

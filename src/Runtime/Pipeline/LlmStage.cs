@@ -71,14 +71,37 @@ public static partial class LlmStage
     }
 
     /// <summary>
-    /// Waits for the during-call guardrails. A block or a guardrail's failure fails the request even
+    /// Waits for the during-call guardrails, before the pipeline writes the handler's answer (its
+    /// response, or its stream's end). A block or a guardrail's failure fails the request even
     /// when the handler succeeded; so does a guardrail stopped because the client left or the
-    /// request timed out (the guardrails did not finish, so the response may not be given).
+    /// request timed out (the guardrails did not finish, so the response may not be given); and so
+    /// does an upstream call that failed without an exception reaching the handler's caller
+    /// (<see cref="ThrowIfAttemptFailed"/>).
     /// </summary>
     public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call)
     {
         call.HandlerRunning = false;
-        return call.DuringCallGuardrails is { } pending ? AwaitDuringCallAsync(pending) : ValueTask.CompletedTask;
+        if (call.DuringCallGuardrails is { } pending)
+        {
+            return AwaitDuringCallAsync(pending, call);
+        }
+
+        ThrowIfAttemptFailed(call);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Throws the latest upstream attempt's failure when no attempt succeeded after it.</summary>
+    /// <remarks>
+    /// An error status the app's code read as an answer, a stream cut before its end marker or carrying an
+    /// error event: an answer the pipeline writes then goes to the failure path, in the route's format,
+    /// instead of looking whole. Reads one field when the call did not fail.
+    /// </remarks>
+    internal static void ThrowIfAttemptFailed(LlmCall call)
+    {
+        if (call.FailedAttempt is { } failure)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
     }
 
     /// <summary>
@@ -301,11 +324,16 @@ public static partial class LlmStage
         }
     }
 
-    private static async ValueTask AwaitDuringCallAsync(Task<Exception?> pending)
+    private static async ValueTask AwaitDuringCallAsync(Task<Exception?> pending, LlmCall? attempted = null)
     {
         if (await pending.ConfigureAwait(false) is { } failure)
         {
             ExceptionDispatchInfo.Throw(failure);
+        }
+
+        if (attempted is not null)
+        {
+            ThrowIfAttemptFailed(attempted);
         }
     }
 }

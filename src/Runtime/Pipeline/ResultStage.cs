@@ -40,15 +40,19 @@ public static class ResultStage
     }
 
     /// <summary>
-    /// Executes a handler's <see cref="IResult"/> under the LLM span; an error status (400 or more)
-    /// then goes to the failure path, once, without another word to the client.
+    /// Executes a handler's <see cref="IResult"/> under the LLM span; a failure then goes to the failure path once.
     /// </summary>
+    /// <remarks>
+    /// An error status (400 or more), or a failure nothing threw (<see cref="UnthrownFailure"/>: YARP's
+    /// forwarder's error, the last upstream attempt's), without another word to the client.
+    /// </remarks>
     public static Task WriteAsync(LlmCall call, IResult result)
     {
         // The handler's result is the handler's code: what it throws is the app's (LlmErrorResponses.Host).
         call.HandlerRunning = true;
         var executing = result.ExecuteAsync(call.HttpContext);
         return executing.IsCompletedSuccessfully && AnsweredStatus(call) < StatusCodes.Status400BadRequest
+            && call.FailedAttempt is null && UnthrownFailure.Reported(call.HttpContext) is null
             ? Task.CompletedTask
             : CheckAsync(call, result, executing);
     }
@@ -84,7 +88,13 @@ public static class ResultStage
     {
         await executing.ConfigureAwait(false);
         var status = AnsweredStatus(call);
-        if (status >= StatusCodes.Status400BadRequest)
+
+        if (UnthrownFailure.Answered(call, status) is { } unthrown)
+        {
+            await FailurePath.HandleUnthrownAsync(call, unthrown, status, call.ServerSpan, call.Span)
+                .ConfigureAwait(false);
+        }
+        else if (status >= StatusCodes.Status400BadRequest)
         {
             var reported = call.ReportedAnswer;
 

@@ -25,11 +25,17 @@ internal static class GatewayMetrics
     internal static readonly BoundedValues ProviderNames = new(32, OtherModel);
     internal static readonly BoundedValues ErrorTypes = new(64, OtherModel, maxLength: 256);
 
-    /// <summary>The GenAI conventions' bucket boundaries for <c>gen_ai.client.token.usage</c>: powers of four, 1 to 4<sup>13</sup>.</summary>
+    /// <summary>
+    /// The GenAI conventions' bucket boundaries for <c>gen_ai.client.token.usage</c>: powers of four, 1 to
+    /// 4<sup>13</sup>.
+    /// </summary>
     internal static readonly long[] TokenUsageBuckets =
         [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
-    /// <summary>The conventions' boundaries for <c>gen_ai.server.request.duration</c> (and the client operation duration): 10 ms doubling to 81.92 s.</summary>
+    /// <summary>
+    /// The conventions' boundaries for <c>gen_ai.server.request.duration</c> (and the client operation duration): 10 ms
+    /// doubling to 81.92 s.
+    /// </summary>
     internal static readonly double[] RequestDurationBuckets =
         [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
 
@@ -51,12 +57,16 @@ internal static class GatewayMetrics
         "gen_ai.server.request.duration", "s", "Duration of traced gateway requests.", tags: null,
         new InstrumentAdvice<double> { HistogramBucketBoundaries = RequestDurationBuckets });
 
-    /// <summary><c>gen_ai.server.time_to_first_token</c>: from the LLM call's start to the first streamed chunk, in seconds.</summary>
+    /// <summary>
+    /// <c>gen_ai.server.time_to_first_token</c>: from the LLM call's start to the first streamed chunk, in seconds.
+    /// </summary>
     public static Histogram<double> TimeToFirstToken { get; } = TracedLlmTelemetry.Meter.CreateHistogram(
         "gen_ai.server.time_to_first_token", "s", "Time to the first streamed chunk.", tags: null,
         new InstrumentAdvice<double> { HistogramBucketBoundaries = TimeToFirstTokenBuckets });
 
-    /// <summary><c>gen_ai.server.time_per_output_token</c>: after the first chunk, per further output token, in seconds.</summary>
+    /// <summary>
+    /// <c>gen_ai.server.time_per_output_token</c>: after the first chunk, per further output token, in seconds.
+    /// </summary>
     public static Histogram<double> TimePerOutputToken { get; } = TracedLlmTelemetry.Meter.CreateHistogram(
         "gen_ai.server.time_per_output_token", "s", "Time per output token after the first.", tags: null,
         new InstrumentAdvice<double> { HistogramBucketBoundaries = TimePerOutputTokenBuckets });
@@ -68,13 +78,41 @@ internal static class GatewayMetrics
     public static Counter<double> Cost { get; } = TracedLlmTelemetry.Meter.CreateCounter<double>(
         "tracedllm.usage.cost", "{USD}", "Cost of priced generations, from the configured price table.");
 
+    /// <summary>
+    /// <c>tracedllm.coverage.unattempted_requests</c>: model requests sent inside a traced request but
+    /// outside every upstream attempt (<see cref="OutboundCoverage"/>), by <c>server.address</c> (the first
+    /// <see cref="MaxUnattemptedHosts"/> distinct hosts, the rest <c>_OTHER</c>) and <c>gen_ai.operation.name</c>.
+    /// </summary>
+    public static Counter<long> UnattemptedRequests { get; } = TracedLlmTelemetry.Meter.CreateCounter<long>(
+        "tracedllm.coverage.unattempted_requests",
+        "{request}",
+        "Model requests sent inside a traced request but outside every upstream attempt.");
+
+    /// <summary>How many distinct hosts <see cref="UnattemptedRequests"/> keeps.</summary>
+    public const int MaxUnattemptedHosts = 32;
+
+    private static readonly BoundedValues UnattemptedHosts = new(MaxUnattemptedHosts, OtherModel);
+
+    /// <summary>Counts one model request sent outside every attempt.</summary>
+    internal static void RecordUnattempted(string host, string operation) =>
+        UnattemptedRequests.Add(1, new TagList
+        {
+            { AttributeNames.ServerAddress, UnattemptedHosts.Bound(host) },
+            { AttributeNames.GenAiOperationName, operation },
+        });
+
     /// <summary>Bounds a model name for use as a dimension.</summary>
     public static string BoundModel(string? model) => ModelNames.Bound(model);
 
-    /// <summary>True when something listens to any of the request instruments: only then is a request's record worth building.</summary>
+    /// <summary>
+    /// True when something listens to any of the request instruments: only then is a request's record worth building.
+    /// </summary>
     internal static bool AnyEnabled => RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled || AttemptMetrics.TimeToFirstChunk.Enabled;
 
-    /// <summary>Records a finished request: duration (with the status it answered and its failure's <c>error.type</c>), token usage and, when it streamed and succeeded, TTFT and TPOT.</summary>
+    /// <summary>
+    /// Records a finished request: duration (with the status it answered and its failure's <c>error.type</c>), token
+    /// usage and, when it streamed and succeeded, TTFT and TPOT.
+    /// </summary>
     internal static void RecordRequest(LlmCall call, int statusCode, string? errorType, double? timeToFirstToken, double? timePerOutputToken)
     {
         var tags = RequestTags(call);
@@ -90,7 +128,8 @@ internal static class GatewayMetrics
             RequestDuration.Record(Stopwatch.GetElapsedTime(call.StartTimestamp).TotalSeconds, duration);
         }
 
-        // In the latest convention mode the attempts that reported usage recorded it (AttemptMetrics): not counted twice.
+        // In the latest convention mode the attempts that reported usage recorded it (AttemptMetrics): not counted
+        // twice.
         if (TokenUsage.Enabled && !call.AttemptTokensRecorded)
         {
             Record(TokenUsage, call.InputTokens, tags, "input");
@@ -133,7 +172,10 @@ internal static class GatewayMetrics
     /// <summary>The model dimension: nothing an unauthenticated caller chose, no credential-shaped name.</summary>
     private static string Model(LlmCall call) => BoundDimensionModel(call, call.Model);
 
-    /// <summary>A model name as a dimension of <paramref name="call"/>'s instruments: nothing an unauthenticated caller chose, no credential-shaped name.</summary>
+    /// <summary>
+    /// A model name as a dimension of <paramref name="call"/>'s instruments: nothing an unauthenticated caller chose,
+    /// no credential-shaped name.
+    /// </summary>
     internal static string BoundDimensionModel(LlmCall call, string? model)
     {
         if (call.Trust == CallerTrust.Unauthenticated)

@@ -14,7 +14,10 @@ internal sealed partial class DocumentFacts
     /// </summary>
     public bool End(bool isStreamEvent)
     {
-        if (Is(_type, "error"u8) || (_hasError && !_hasChoices && !_type.Present && !_object.Present))
+        // An error document: Anthropic's and the Responses API's type, OpenAI's error object alone, or
+        // the `"object": "error"` of OpenAI-compatible servers (vLLM's, among others).
+        if (Is(_type, "error"u8) || Is(_object, "error"u8)
+            || (_hasError && !_hasChoices && !_type.Present && !_object.Present))
         {
             _response.ReportedError = true;
             return false;
@@ -122,7 +125,10 @@ internal sealed partial class DocumentFacts
         return false;
     }
 
-    /// <summary>A Responses API answer has no finish reason: its status says how it ended (<c>completed</c>), or why it is incomplete (<c>max_output_tokens</c>).</summary>
+    /// <summary>
+    /// A Responses API answer has no finish reason: its status says how it ended (<c>completed</c>), or why it is
+    /// incomplete (<c>max_output_tokens</c>).
+    /// </summary>
     private void TakeOutcome(Slot status, Slot incompleteReason)
     {
         if (Is(status, "failed"u8))
@@ -221,7 +227,10 @@ internal sealed partial class DocumentFacts
         }
     }
 
-    /// <summary>Anthropic's usage: its <c>input_tokens</c> leave out the cache reads and writes, which <see cref="ResponseFacts.InputTokens"/> adds.</summary>
+    /// <summary>
+    /// Anthropic's usage: its <c>input_tokens</c> leave out the cache reads and writes, which <see
+    /// cref="ResponseFacts.InputTokens"/> adds.
+    /// </summary>
     private void TakeAnthropicUsage(in UsageNumbers usage)
     {
         _response.InputExcludesCache = true;

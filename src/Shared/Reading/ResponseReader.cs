@@ -21,7 +21,7 @@ internal enum BodyKind : byte
 /// pulling from a stream; here the forwarder's copy loop owns the reads and the reader is pushed what
 /// passes, so the framing is this class's.
 /// </summary>
-internal sealed class ResponseReader
+internal sealed partial class ResponseReader
 {
     private readonly BodyKind _kind;
     // Taken from the pool for this response, given back when it completes (null after that).
@@ -38,6 +38,11 @@ internal sealed class ResponseReader
     private int _fieldLength;
     private bool _afterCarriageReturn;
     private bool _isDataField;
+    private bool _isEventField;
+
+    // The current event's type (its `event:` field), as far as it tells "error" from the rest.
+    private Bytes8 _eventType;
+    private int _eventTypeLength;
     private bool _eventHasData;
     private long _dataLength;
     private long _eventStart = -1;
@@ -168,6 +173,12 @@ internal sealed class ResponseReader
                 : new UpstreamBadResponseException("The upstream provider answered with a body that is not valid JSON.");
         }
 
+        // An error the provider reported says why the answer ended where it did: it comes before the cut.
+        if (facts.ReportedError)
+        {
+            return UpstreamHttp.ReportedError();
+        }
+
         // A stream with no event at all has no format to know its last event by, and is no answer either: an
         // empty 200 would look whole to its client. It ended before its last event, as one cut off does.
         if (_kind == BodyKind.EventStream && (facts.EndedMidEvent || (!facts.Terminal && (facts.Format != ResponseFormat.Unknown || !HasEvents))))
@@ -180,198 +191,7 @@ internal sealed class ResponseReader
             return UpstreamHttp.Truncated();
         }
 
-        return facts.ReportedError ? new UpstreamBadResponseException("The upstream provider reported an error in its response.") : null;
-    }
-
-    private void WriteEvents(ReadOnlySpan<byte> data)
-    {
-        var i = 0;
-        while (i < data.Length)
-        {
-            if (_afterCarriageReturn)
-            {
-                _afterCarriageReturn = false;
-                if (data[i] == (byte)'\n')
-                {
-                    i++;
-                    _offset++;
-                    continue;
-                }
-            }
-
-            switch (_line)
-            {
-                case LineState.Start:
-                {
-                    var b = data[i];
-                    if (b is (byte)'\r' or (byte)'\n')
-                    {
-                        i++;
-                        _offset++;
-                        _afterCarriageReturn = b == (byte)'\r';
-                        Dispatch();
-                        continue;
-                    }
-
-                    if (_eventStart < 0)
-                    {
-                        _eventStart = _offset;
-                    }
-
-                    _fieldLength = 0;
-                    _line = b == (byte)':' ? LineState.Ignored : LineState.FieldName;
-                    continue;
-                }
-
-                case LineState.FieldName:
-                {
-                    var b = data[i++];
-                    _offset++;
-                    if (b == (byte)':')
-                    {
-                        BeginField();
-                        _line = LineState.ValueStart;
-                    }
-                    else if (b is (byte)'\r' or (byte)'\n')
-                    {
-                        // A line with no colon is a field with an empty value.
-                        _afterCarriageReturn = b == (byte)'\r';
-                        BeginField();
-                        _line = LineState.Start;
-                    }
-                    else if (_fieldLength < Bytes8.Length)
-                    {
-                        _field[_fieldLength++] = b;
-                    }
-                    else
-                    {
-                        _fieldLength = Bytes8.Length + 1;
-                    }
-
-                    continue;
-                }
-
-                case LineState.ValueStart:
-                    if (data[i] == (byte)' ')
-                    {
-                        i++;
-                        _offset++;
-                    }
-
-                    _line = LineState.Value;
-                    continue;
-
-                default:
-                {
-                    var rest = data[i..];
-                    var end = rest.IndexOfAny((byte)'\r', (byte)'\n');
-                    var value = end < 0 ? rest : rest[..end];
-                    if (_line == LineState.Value && _isDataField)
-                    {
-                        AppendData(value);
-                    }
-
-                    i += value.Length;
-                    _offset += value.Length;
-                    if (end >= 0)
-                    {
-                        _afterCarriageReturn = rest[end] == (byte)'\r';
-                        i++;
-                        _offset++;
-                        _line = LineState.Start;
-                    }
-
-                    continue;
-                }
-            }
-        }
-    }
-
-    private void BeginField()
-    {
-        _isDataField = _fieldLength == 4 && ((ReadOnlySpan<byte>)_field)[..4].SequenceEqual("data"u8);
-        if (!_isDataField)
-        {
-            return;
-        }
-
-        if (!_eventHasData)
-        {
-            _eventHasData = true;
-            _dataLength = 0;
-            Scanner.Reset();
-            Document.Reset();
-        }
-        else
-        {
-            // The event's data lines are one text, joined by line feeds.
-            AppendData("\n"u8);
-        }
-    }
-
-    private void AppendData(ReadOnlySpan<byte> data)
-    {
-        if (_dataLength < Bytes8.Length)
-        {
-            var take = (int)Math.Min(data.Length, Bytes8.Length - _dataLength);
-            data[..take].CopyTo(((Span<byte>)_dataStart)[(int)_dataLength..]);
-        }
-
-        _dataLength += data.Length;
-        Scanner.Write(data);
-    }
-
-    private bool IsDone() => _dataLength == 6 && ((ReadOnlySpan<byte>)_dataStart)[..6].SequenceEqual("[DONE]"u8);
-
-    /// <summary>A blank line: the event is whole.</summary>
-    private void Dispatch()
-    {
-        if (_eventHasData)
-        {
-            HasEvents = true;
-            if (IsDone())
-            {
-                Facts.Terminal = true;
-                TerminalEventStart = _eventStart;
-            }
-            else
-            {
-                if (EndDocument(isStreamEvent: true))
-                {
-                    TerminalEventStart = _eventStart;
-                }
-
-                _onEvent?.Invoke();
-            }
-        }
-
-        _eventHasData = false;
-        _eventStart = -1;
-        EventBoundary = _offset;
-    }
-
-    /// <summary>Ends the current JSON document; true when it ends the response.</summary>
-    private bool EndDocument(bool isStreamEvent)
-    {
-        if (!Scanner.End())
-        {
-            // Valid so far but cut short is a truncated body; anything else is not JSON.
-            if (isStreamEvent || Scanner.Invalid)
-            {
-                Facts.Malformed = true;
-            }
-
-            return false;
-        }
-
-        // A whole JSON body is a whole response, whatever it says; a stream ends at its terminal event.
-        if (Document.End(isStreamEvent) || !isStreamEvent)
-        {
-            Facts.Terminal = true;
-            return true;
-        }
-
-        return false;
+        return null;
     }
 }
 

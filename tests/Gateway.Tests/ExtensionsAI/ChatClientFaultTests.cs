@@ -35,7 +35,8 @@ public sealed class ChatClientFaultTests
     [InlineData(true)]
     public async Task UsageStreamedInSeveralPartsAddsUpAsMeaiAddsIt(bool heldAttempt)
     {
-        // As Anthropic's adapters stream it: the input (with its cached part) as the message starts, the output as it ends.
+        // As Anthropic's adapters stream it: the input (with its cached part) as the message starts, the output as it
+        // ends.
         ChatResponseUpdate[] Updates() =>
         [
             new(ChatRole.Assistant, [new UsageContent(new UsageDetails { InputTokenCount = 2006, CachedInputTokenCount = 1920 })]) { ModelId = "split-usage" },
@@ -127,7 +128,10 @@ public sealed class ChatClientFaultTests
         Assert.All(run.Spans, s => Assert.True(s.IsStopped));
     }
 
-    /// <summary>A client that leaves mid-stream abandons the client's own attempt, as it abandons the gateway's streamed attempts; the upstream did not fail.</summary>
+    /// <summary>
+    /// A client that leaves mid-stream abandons the client's own attempt, as it abandons the gateway's streamed
+    /// attempts; the upstream did not fail.
+    /// </summary>
     [Fact]
     public async Task AClientThatLeavesMidStreamAbandonsTheAttempt()
     {
@@ -257,11 +261,94 @@ public sealed class ChatClientFaultTests
 
     private sealed record Measure(string Name, double Value, Dictionary<string, object?> Tags);
 
+    /// <summary>
+    /// An answer that carries an error, or a stream that ends with no finish reason, fails its attempt.
+    /// </summary>
+    /// <remarks>
+    /// M.E.AI's <see cref="ErrorContent"/> (the Responses API's error event, a failed response), whole or
+    /// streamed, through the step or the held attempt; a refusal is an answer. A stream with no finish
+    /// reason was cut before its end, unless the step is told its client never states one.
+    /// </remarks>
+    [Theory]
+    [InlineData("error-whole", false, false, "upstream_bad_response")]
+    [InlineData("error-stream", true, false, "upstream_bad_response")]
+    [InlineData("error-held", true, true, "upstream_bad_response")]
+    [InlineData("cut-stream", true, false, "upstream_response_truncated")]
+    [InlineData("cut-held", true, true, "upstream_response_truncated")]
+    [InlineData("refusal", true, false, null)]
+    [InlineData("no-reason-allowed", true, false, null)]
+    public async Task AnAnswerThatReportsAnErrorOrEndsCutFailsItsAttempt(
+        string model, bool streamed, bool heldAttempt, string? code)
+    {
+        var cut = model.StartsWith("cut", StringComparison.Ordinal) || model == "no-reason-allowed";
+        AIContent content = model == "refusal"
+            ? new ErrorContent("I can't help with that.") { ErrorCode = "Refusal" }
+            : cut
+                ? new TextContent("partial")
+                : new ErrorContent("The server is overloaded.") { ErrorCode = "server_error" };
+        ChatResponseUpdate[] Updates() => cut
+            ? [new(ChatRole.Assistant, [content]) { ModelId = model }]
+            :
+            [
+                new(ChatRole.Assistant, [content]) { ModelId = model },
+                new(null, "") { FinishReason = ChatFinishReason.Stop },
+            ];
+        var client = new FakeChatClient
+        {
+            Response = () => new ChatResponse(new AiChatMessage(ChatRole.Assistant, [content]))
+            {
+                ModelId = model,
+                FinishReason = ChatFinishReason.Stop,
+            },
+            Stream = _ => Yield(Updates()),
+        };
+        using var traced = new ChatClientBuilder(client)
+            .UseTracedLlm(step => step.RequireFinishReason = model != "no-reason-allowed")
+            .Build();
+
+        var run = await RunAsync(model, async call =>
+        {
+            using var attempt = heldAttempt ? call.StartAttempt(new LlmTarget("fake", model)) : null;
+            if (!streamed)
+            {
+                await traced.GetResponseAsync(Messages, new ChatOptions { ModelId = model });
+            }
+            else if (attempt is not null)
+            {
+                await foreach (var _ in attempt.GetStreamingResponseAsync(client, Messages))
+                {
+                }
+            }
+            else
+            {
+                await foreach (var _ in traced.GetStreamingResponseAsync(Messages, new ChatOptions { ModelId = model }))
+                {
+                }
+            }
+
+            // The app answers as if all went well: the pipeline finds the failure before it writes.
+            LlmStage.ThrowIfAttemptFailed(call);
+        });
+
+        var attemptSpan = Assert.Single(run.Spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
+        if (code is null)
+        {
+            Assert.Null(run.Thrown);
+            Assert.Equal("success", attemptSpan.GetTagItem(AttributeNames.AttemptOutcome));
+            return;
+        }
+
+        Assert.Equal(code, Assert.IsType<UpstreamBadResponseException>(run.Thrown).Code);
+        Assert.Equal("failure", attemptSpan.GetTagItem(AttributeNames.AttemptOutcome));
+        Assert.Equal(typeof(UpstreamBadResponseException).FullName, attemptSpan.GetTagItem(AttributeNames.ErrorType));
+    }
+
     private sealed record Run(IReadOnlyList<Activity> Spans, Activity Llm, IReadOnlyList<Measure> Measures, Exception? Thrown, LlmCall Call);
 
     /// <summary>
     /// One traced request for <paramref name="model"/> (the latest convention mode, the model priced
-    /// at 1 / 0.5 USD a million tokens), its handler <paramref name="handler"/>; the metrics read are those naming the model.
+    /// at 1 / 0.5 USD a million tokens), its handler <paramref name="handler"/>; the metrics read are those naming the
+    /// model.
     /// </summary>
     private static async Task<Run> RunAsync(string model, Func<LlmCall, Task> handler, CancellationToken requestAborted = default)
     {

@@ -296,6 +296,65 @@ public sealed class TraceRouterTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromMilliseconds(Math.Min(expectedMs, 4000)), next);
     }
 
+    [Theory]
+    [InlineData(1_000, 4_000, 1_000, 5_000)] // due on the grid already: unchanged
+    [InlineData(1_130, 4_000, 1_000, 5_000)] // due at 5,130: the grid before
+    [InlineData(1_130, 4_000, 0, 5_130)] // a plain exporter's (no grid): exactly its delay
+    [InlineData(1_130, 800, 1_000, 1_930)] // a delay within one grid: exactly its delay
+    [InlineData(long.MaxValue - 10, 4_000, 1_000, long.MaxValue)] // past the clock's end: never
+    public void ABatchIsDueOnTheSealGridNeverLaterThanItsDelayAndNotAGridSooner(
+        long openedAt, long delay, long grid, long expected)
+    {
+        Assert.Equal(expected, BoundedExportProcessor.DueAt(openedAt, delay, grid));
+    }
+
+    // Quiet destinations' batches opened apart within one grid (a quarter of the scheduled delay) are
+    // sealed and sent together, not each at its own time: a send alone wakes a pool thread that spins.
+    [Fact]
+    public async Task QuietDestinationsBatchesOpenedWithinOneGridAreSentTogetherWithinTheirDelay()
+    {
+        var scheduled = TimeSpan.FromMilliseconds(800);
+        var bounds = new ExportQueueOptions { ScheduledDelay = scheduled, ShutdownTimeout = TimeSpan.FromSeconds(5) };
+        static long Ticks(TimeSpan span) => (long)(span.Ticks * (double)Stopwatch.Frequency / TimeSpan.TicksPerSecond);
+        var grid = Ticks(scheduled) / BoundedExportProcessor.SealGridsPerDelay;
+        using (var provider = Provider(Options(), bounds))
+        {
+            // Team a's batch opens when its span is serialized (its hold, 100 ms, later), and is due a
+            // delay after that: begun early in a grid, team b's, 120 ms later, falls due in the same one.
+            var opens = Ticks(BoundedExportProcessor.SpanHold + scheduled);
+            while ((Stopwatch.GetTimestamp() + opens) % grid > Ticks(TimeSpan.FromMilliseconds(30)))
+            {
+                await Task.Delay(1);
+            }
+
+            var ended = DateTime.UtcNow;
+            using (Server(new LlmCaller { TeamId = "team-a" }))
+            {
+            }
+
+            await Task.Delay(120);
+            using (Server(new LlmCaller { TeamId = "team-b" }))
+            {
+            }
+
+            await Eventually.HoldsAsync(
+                () => _a.Requests.Count == 1 && _b.Requests.Count == 1,
+                "each team's batch, without a flush",
+                TimeSpan.FromSeconds(5));
+            var (a, b) = (_a.Requests[0].At, _b.Requests[0].At);
+
+            // Apart they would come 120 ms apart; together, within a few milliseconds (60 allowed for a
+            // busy machine). Neither later than its hold and delay (and the export thread's tick).
+            Assert.InRange((b - a).Duration(), TimeSpan.Zero, TimeSpan.FromMilliseconds(60));
+            var bound = BoundedExportProcessor.SpanHold + scheduled + TimeSpan.FromMilliseconds(250);
+            Assert.InRange(a - ended, TimeSpan.Zero, bound);
+        }
+
+        Assert.Equal([SpanNames.Server], Names(_a));
+        Assert.Equal([SpanNames.Server], Names(_b));
+        Assert.Empty(_warnings);
+    }
+
     [Fact]
     public async Task AQuietDestinationSendsFewerLargerBatchesAndLosesNothing()
     {

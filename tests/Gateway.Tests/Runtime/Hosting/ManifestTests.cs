@@ -60,10 +60,13 @@ public sealed class ManifestTests
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.Equal("application/json", after.Content.Headers.ContentType?.MediaType);
 
-        // The build-time document, and the running application's coverage: nothing else looks like an LLM API.
+        // The build-time document, and the running application's coverage: nothing else looks like an LLM API,
+        // and no model request went around an attempt.
         var served = JsonNode.Parse(await after.Content.ReadAsStringAsync())!.AsObject();
         Assert.Empty(served["untracedEndpoints"]!.AsArray());
         served.Remove("untracedEndpoints");
+        Assert.Empty(served["unattemptedModelRequests"]!.AsArray());
+        served.Remove("unattemptedModelRequests");
 
         // The convention mode in force is the running application's too: the default here.
         Assert.Equal(("default", "1.37.0", "https://opentelemetry.io/schemas/1.37.0"), ((string?)served["conventionMode"], (string?)served["conventionVersion"], (string?)served["schemaUrl"]));
