@@ -49,13 +49,13 @@ public static class FaultRoutes
     /// the app's exception handling, the pipeline's own errors are problem details.
     /// </summary>
     [TracedLlmRoute("POST", "/v1/chat/completions/host", ErrorResponses = LlmErrorResponses.Host)]
-    public static Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> ChatHost(
+    public static Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> HostChat(
         ChatCompletionRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
         Chat(request, call, providers, before);
 
     /// <summary>Anthropic messages on a route that keeps ASP.NET Core's answers.</summary>
     [TracedLlmRoute("POST", "/v1/messages/host", ErrorResponses = LlmErrorResponses.Host)]
-    public static Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> MessagesHost(
+    public static Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> HostMessages(
         MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
         Messages(request, call, providers, before);
 

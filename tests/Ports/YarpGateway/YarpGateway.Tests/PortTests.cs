@@ -9,8 +9,8 @@ namespace YarpGateway.Tests;
 /// The YARP gateway before and after adopting TracedLlm by docs/porting.md's shape 2, side by side against one
 /// OpenAI-compatible provider: each kind of request the recipe names sent to both apps and the answers compared.
 /// Equal where the provider answers (the relay relays its status, headers and bytes as YARP did), a cut-off body
-/// included (the pipeline hands it on as it came); the documented differences are the pipeline's refusal of a body
-/// that reads two ways, and a provider that cannot be reached.
+/// included (the pipeline hands it on as it came), and so are the app's own answers to a provider it cannot reach;
+/// the one documented difference is the pipeline's refusal of a body that reads two ways.
 /// </summary>
 public sealed class PortTests(YarpPorts ports) : IClassFixture<YarpPorts>
 {
@@ -80,11 +80,12 @@ public sealed class PortTests(YarpPorts ports) : IClassFixture<YarpPorts>
     }
 
     /// <summary>
-    /// A provider that cannot be reached: the same 502 in OpenAI's error JSON, the app's own words before (its proxy
-    /// pipeline's middleware, which traced routes do not pass through) and the relay's after; one failed attempt.
+    /// A provider that cannot be reached: the app's own 502, byte for byte, written by its proxy pipeline before and by
+    /// the traced route's catch after (traced routes do not pass through that pipeline); one failed attempt, and the
+    /// request's one failure with the status the client got.
     /// </summary>
     [Fact]
-    public async Task AnUnreachableProviderIsTheRelaysError()
+    public async Task AnUnreachableProviderGetsTheAppsOwnAnswer()
     {
         var settings = YarpPorts.Settings($"http://127.0.0.1:{LoopbackApp.FreePort()}");
         await using var beforeApp = new PortApp<Program>(settings);
@@ -95,10 +96,10 @@ public sealed class PortTests(YarpPorts ports) : IClassFixture<YarpPorts>
 
         Assert.Equal(502, before.Status);
         Assert.Equal("upstream_error", ErrorType(before));
-        Assert.Equal(502, after.Status);
-        Assert.Equal("api_error", ErrorType(after));
+        Assert.Equal(before, after);
         Assert.Equal("failure", Assert.Single(attempts).GetTagItem(AttributeNames.AttemptOutcome));
         YarpPorts.AssertRecorded(trace, 502);
+        Assert.Contains(trace.All(SpanNames.LlmRequest).Single().Events, e => e.Name == "exception");
     }
 
     internal static string? ErrorType(PortAnswer answer)
