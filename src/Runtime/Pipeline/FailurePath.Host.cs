@@ -67,24 +67,51 @@ public static partial class FailurePath
             Message = $"{exception.GetType().Name} was thrown; left to the application's own exception handling.",
         };
         MarkOpenSpan(call, innermost, exception, leaving);
-        call.HostAnswer = new HostAnswer(exception, server);
-        httpContext.Response.OnCompleted(static state => CompleteHostAnswerAsync((LlmCall)state), call);
+        var left = new HostAnswer(exception, server);
+        call.HostAnswer = left;
+
+        // The host's answer is complete when its response is; a server that hands the exception on instead (the test
+        // server gives it to its client) completes no response but aborts the request.
+        httpContext.Response.OnCompleted(static state => HostAnsweredAsync((LlmCall)state), call);
+        left.Aborted = httpContext.RequestAborted.Register(
+            static state => _ = HostAnsweredAsync((LlmCall)state!), call);
         ExceptionDispatchInfo.Throw(exception);
         return exception;
     }
 
+    /// <summary>The host has answered: the record is made now if the generated code ended the spans it owns.</summary>
+    private static Task HostAnsweredAsync(LlmCall call) =>
+        call.HostAnswer is { } left && left.Reach(HostAnswer.Answered)
+            ? CompleteHostAnswerAsync(call)
+            : Task.CompletedTask;
+
     /// <summary>
-    /// Records an exception the host answered, once its response is complete: the failure with the status it
-    /// answered (a status it never set, as a test server that hands the exception to its client, is the server's 500),
-    /// then the server span's end, which waited for it.
+    /// The generated code has ended the spans it owns and leaves the server span to the record: made now if the host
+    /// has answered already. False when the request's end waits for neither.
+    /// </summary>
+    internal static bool LeftToHost(LlmCall call)
+    {
+        if (call.HostAnswer is not { Recorded: false } left)
+        {
+            return false;
+        }
+
+        if (left.Reach(HostAnswer.SpansEnded))
+        {
+            _ = CompleteHostAnswerAsync(call);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Records an exception the host answered: the failure with the status it answered (one it never set, as on a
+    /// test server that hands the exception to its client, is the server's 500), then the server span's end.
     /// </summary>
     private static async Task CompleteHostAnswerAsync(LlmCall call)
     {
-        if (call.HostAnswer is not { } left || !left.TryComplete())
-        {
-            return;
-        }
-
+        var left = call.HostAnswer!;
+        left.Aborted.Dispose();
         var response = call.HttpContext.Response;
         var status = response.HasStarted || response.StatusCode >= StatusCodes.Status400BadRequest
             ? response.StatusCode
@@ -96,6 +123,7 @@ public static partial class FailurePath
         }
         finally
         {
+            left.Recorded = true;
             RequestStage.EndSpan(left.Server, call);
         }
     }
@@ -104,10 +132,14 @@ public static partial class FailurePath
         httpContext.RequestServices.GetService<IOptions<RouteHandlerOptions>>()?.Value.ThrowOnBadRequest ?? false;
 
     /// <summary>
-    /// A handler's failure on a body the pipeline could not read and handed to it as it came (a parser's
-    /// <see cref="JsonException"/>, or one wrapping it): the client's mistake, answered as the pipeline answers such a
-    /// body, never a 500. Null for any other failure.
+    /// A handler's failure on a body the pipeline could not read and handed to it as it came: the client's mistake,
+    /// answered as the pipeline answers such a body, never a 500. Null for any other failure.
     /// </summary>
+    /// <remarks>
+    /// What System.Text.Json throws on such a body: a parser's <see cref="JsonException"/>, or the
+    /// <see cref="InvalidOperationException"/> of a node read as what it is not (<c>AsObject()</c> on an array), or
+    /// an exception wrapping either. Where the runtime keeps no stack trace (Native AOT), the second is not told apart.
+    /// </remarks>
     private static Failure? UnreadBodyFailure(LlmCall call, Exception exception)
     {
         if (call.UnreadBody is not { } unread)
@@ -117,7 +149,7 @@ public static partial class FailurePath
 
         for (var cause = exception; cause is not null; cause = cause.InnerException)
         {
-            if (cause is JsonException)
+            if (cause is JsonException or InvalidOperationException { Source: "System.Text.Json" })
             {
                 return new Failure(unread.StatusCode, unread.Kind, typeof(InvalidLlmRequestException).FullName!,
                     unread.Message, unread.Code);
@@ -127,19 +159,32 @@ public static partial class FailurePath
         return null;
     }
 
-    /// <summary>An exception left to the host: the server span that waits, and whether the record began.</summary>
+    /// <summary>An exception left to the host: the server span that waits, and how far the end has come.</summary>
     internal sealed class HostAnswer(Exception exception, Activity? server)
     {
-        private int _completed;
+        /// <summary>The generated code has ended the spans it owns.</summary>
+        public const int SpansEnded = 1;
+
+        /// <summary>The host has answered (its response is complete, or the request was aborted).</summary>
+        public const int Answered = 2;
+
+        private int _reached;
 
         public Exception Exception => exception;
 
         public Activity? Server => server;
 
-        /// <summary>False until the host has answered and the record begins; the server span waits till then.</summary>
-        public bool Completed => Volatile.Read(ref _completed) != 0;
+        /// <summary>The registration that completes the record when the request is aborted.</summary>
+        public CancellationTokenRegistration Aborted { get; set; }
 
-        /// <summary>True the first time: the record is made once.</summary>
-        public bool TryComplete() => Interlocked.Exchange(ref _completed, 1) == 0;
+        /// <summary>True once the record is made: the server span then ends as every request's does.</summary>
+        public bool Recorded { get; set; }
+
+        /// <summary>Marks <paramref name="step"/> reached; true for the step that completes both, once.</summary>
+        public bool Reach(int step)
+        {
+            var before = Interlocked.Or(ref _reached, step);
+            return (before & step) == 0 && (before | step) == (SpansEnded | Answered);
+        }
     }
 }

@@ -226,7 +226,7 @@ public static partial class RequestStage
     /// </summary>
     public static void EndSpan(Activity? server, LlmCall call)
     {
-        if (call.HostAnswer is { Completed: false })
+        if (FailurePath.LeftToHost(call))
         {
             // An exception left to the host: the request's record and end wait for the host's answer.
             return;
