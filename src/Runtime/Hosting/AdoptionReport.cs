@@ -130,7 +130,7 @@ internal static class AdoptionReport
             answers.Add(new("a body sent as another media type than JSON", $"415 in {format}", FormatSetting));
             if (responses != LlmErrorResponses.Host)
             {
-                answers.Add(new("a body that is not a JSON object, which the handler fails to parse (a JsonException)",
+                answers.Add(new("a body that is not a JSON object, which the handler's JSON parser fails on",
                     $"400 in {format}", $"{HostSetting} (the app's exception handling, or the server's 500)"));
             }
         }
