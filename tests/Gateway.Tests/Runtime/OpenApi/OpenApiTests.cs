@@ -74,7 +74,8 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
         {
             ErrorResponses = LlmErrorResponses.Host,
         };
-        var metadata = TracedLlm.OpenApi.TracedRouteMetadata.For(route, authenticated: false, LlmErrorResponses.Host).ToList();
+        var metadata = TracedLlm.OpenApi.TracedRouteMetadata.For(route, authenticated: false, LlmErrorResponses.Host)
+            .ToList();
 
         var errors = metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
             .Where(m => m.StatusCode >= 400).ToList();
