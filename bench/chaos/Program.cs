@@ -3,7 +3,7 @@
 // for a while, and once a SIGKILL of the gateway with its disk buffer on. It counts every span the
 // gateway ended (its /tracedllm/diagnostics) against every distinct span the collector took, and
 // reports the gateway's RSS and the well-behaved requests' p99. See bench/chaos/run and
-// docs/reliability.md ("Outages of the collector").
+// docs/reliability/export-under-load.md ("Outages of the collector").
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;

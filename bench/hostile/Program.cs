@@ -3,7 +3,7 @@
 // traceparent of its own, so the collector can tell its spans apart: delivered / expected counts
 // the spans that reached the collector (and were answered) for those requests. Latency is theirs
 // alone (p50/p99), first without hostile traffic, then beside it; peak RSS is the gateway
-// process's VmHWM. See bench/hostile/run and docs/reliability.md.
+// process's VmHWM. See bench/hostile/run and docs/reliability/load.md.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;

@@ -3,13 +3,17 @@ using Microsoft.CodeAnalysis;
 namespace TracedLlm.Generators;
 
 /// <summary>
-/// Every diagnostic the generator reports: "cannot generate" errors, and TLLM1011, the one warning,
-/// because only the generator holds the emitted telemetry contract (see docs/diagnostics/TLLM1011.md);
-/// what a user should fix in working code is an analyzer's.
+/// Every diagnostic the generator reports: "cannot generate" errors, and TLLM1011, the one warning.
 /// </summary>
+/// <remarks>
+/// TLLM1011 is the generator's because only the generator holds the emitted telemetry contract (see
+/// docs/diagnostics/TLLM1011.md); what a user should fix in working code is an analyzer's.
+/// </remarks>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "TracedLlm.Generator";
+
+    private const string HelpLinks = "https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/";
 
     public static readonly DiagnosticDescriptor InvalidSignature = Create(
         DiagnosticIds.InvalidSignature,
@@ -19,7 +23,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Create(
         DiagnosticIds.UnsupportedReturnType,
         "Unsupported traced route return type",
-        "Cannot generate the traced route for '{0}': return type '{1}' is not supported; return T, Task<T>, ValueTask<T>, IResult, LlmResult<TResponse, TChunk> (both stream modes) or IAsyncEnumerable<T>");
+        "Cannot generate the traced route for '{0}': return type '{1}' is not supported; return T, Task<T>, "
+        + "ValueTask<T>, IResult, LlmResult<TResponse, TChunk> (both stream modes) or IAsyncEnumerable<T>");
 
     public static readonly DiagnosticDescriptor DuplicateRoute = Create(
         DiagnosticIds.DuplicateRoute,
@@ -29,7 +34,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InaccessibleHandler = Create(
         DiagnosticIds.InaccessibleHandler,
         "Traced route handler not accessible",
-        "Cannot generate the traced route for '{0}': the handler and its containing types must be public or internal, but {1} is {2}");
+        "Cannot generate the traced route for '{0}': the handler and its containing types must be public or "
+        + "internal, but {1} is {2}");
 
     public static readonly DiagnosticDescriptor InvalidRoute = Create(
         DiagnosticIds.InvalidRoute,
@@ -39,7 +45,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidSlot = Create(
         DiagnosticIds.InvalidSlot,
         "Invalid metadata slot name",
-        "Cannot generate the traced route for '{0}': metadata slot '{1}' is not a valid JSON property name for a slot; use letters, digits and '_' (e.g. \"metadata\" or \"litellm_metadata\")");
+        "Cannot generate the traced route for '{0}': metadata slot '{1}' is not a valid JSON property name for a "
+        + "slot; use letters, digits and '_' (e.g. \"metadata\" or \"litellm_metadata\")");
 
     public static readonly DiagnosticDescriptor UnboundParameter = Create(
         DiagnosticIds.UnboundParameter,
@@ -68,7 +75,7 @@ internal static class DiagnosticDescriptors
         Category,
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        helpLinkUri: $"https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/{DiagnosticIds.TelemetryContractDrift}.md");
+        helpLinkUri: $"{HelpLinks}{DiagnosticIds.TelemetryContractDrift}.md");
 
     public static DiagnosticDescriptor ById(string id) => id switch
     {
@@ -91,5 +98,5 @@ internal static class DiagnosticDescriptors
         Category,
         DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        helpLinkUri: $"https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/{id}.md");
+        helpLinkUri: $"{HelpLinks}{id}.md");
 }

@@ -86,13 +86,15 @@ internal readonly record struct RouteModel(
     /// <summary>True when the route has no gateway metadata slot (<c>MetadataSlots.None</c>).</summary>
     public bool NoSlot => MetadataSlot.Length == 0;
 
-    /// <summary>
-    /// True for an MVC controller action: MVC routes it, binds its parameters and calls it; the
-    /// generated code gives the runtime its route, its slot reader and how to tell it from its overloads.
-    /// </summary>
+    /// <summary>True for an MVC controller action: MVC routes it, binds its parameters and calls it.</summary>
+    /// <remarks>
+    /// The generated code gives the runtime its route, its slot reader and how to tell it from its overloads.
+    /// </remarks>
     public bool Mvc { get; init; }
 
-    /// <summary>An action's parameter types, as <c>typeof</c> takes them: which overload of the method is the traced one.</summary>
+    /// <summary>
+    /// An action's parameter types, as <c>typeof</c> takes them: which overload of the method is the traced one.
+    /// </summary>
     public EquatableArray<StringValue> ActionParameterTypes { get; init; }
 
     /// <summary>True for an action with no attribute route: its path here is MVC's default conventional one.</summary>
@@ -104,10 +106,11 @@ internal readonly record struct RouteModel(
     /// </summary>
     public bool StreamUnread { get; init; }
 
-    /// <summary>
-    /// True when a slot value of the wrong JSON type is left as sent instead of refused: the body type has
-    /// no member of the slot's name (the app never read it) and the route did not ask for <c>StrictMetadata</c>.
-    /// </summary>
+    /// <summary>True when a slot value of the wrong JSON type is left as sent instead of refused.</summary>
+    /// <remarks>
+    /// The body type has no member of the slot's name (the app never read it) and the route did not ask for
+    /// <c>StrictMetadata</c>.
+    /// </remarks>
     public bool LenientSlot { get; init; }
 
     /// <summary>True when a JSON-only handler refuses <c>"stream": true</c> with 400.</summary>
@@ -133,7 +136,11 @@ internal readonly record struct RouteTableEntry(
     bool Mvc = false);
 
 /// <summary>A route's method and path with where it was declared, for the duplicate check only.</summary>
-internal readonly record struct RouteKey(string HttpMethod, string Pattern, string HandlerDisplayName, LocationInfo Location);
+internal readonly record struct RouteKey(
+    string HttpMethod,
+    string Pattern,
+    string HandlerDisplayName,
+    LocationInfo Location);
 
 /// <summary>A location made of primitives, so it can sit in a cached model.</summary>
 internal readonly record struct LocationInfo(string FilePath, TextSpan TextSpan, LinePositionSpan LineSpan)
@@ -141,9 +148,14 @@ internal readonly record struct LocationInfo(string FilePath, TextSpan TextSpan,
     public Location ToLocation() => Location.Create(FilePath, TextSpan, LineSpan);
 
     public static LocationInfo? From(Location? location) =>
-        location?.SourceTree is null ? null : new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
+        location?.SourceTree is null
+            ? null
+            : new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
 
-    /// <summary>The file name and the one-based line, <c>Routes.cs:42</c>: no directory, so generated text is the same on every machine.</summary>
+    /// <summary>
+    /// The file name and the one-based line, <c>Routes.cs:42</c>: no directory, so generated text is the same on every
+    /// machine.
+    /// </summary>
     public static string? FileAndLine(Location? location)
     {
         if (location?.SourceTree is null)
@@ -153,7 +165,10 @@ internal readonly record struct LocationInfo(string FilePath, TextSpan TextSpan,
 
         var path = location.SourceTree.FilePath;
         var name = path.Substring(System.Math.Max(path.LastIndexOf('/'), path.LastIndexOf('\\')) + 1);
-        return (name.Length == 0 ? "<unnamed>" : name) + ":" + (location.GetLineSpan().StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return (name.Length == 0 ? "<unnamed>" : name)
+            + ":"
+            + (location.GetLineSpan().StartLinePosition.Line + 1).ToString(
+                System.Globalization.CultureInfo.InvariantCulture);
     }
 }
 
@@ -181,4 +196,7 @@ internal readonly record struct DiagnosticInfo(string Id, LocationInfo? Location
 internal readonly record struct StringValue(string Value);
 
 /// <summary>The parser's result for one attributed method: a model, or the reasons it cannot be generated.</summary>
-internal readonly record struct RouteParseResult(RouteModel? Route, RouteKey? Key, EquatableArray<DiagnosticInfo> Diagnostics);
+internal readonly record struct RouteParseResult(
+    RouteModel? Route,
+    RouteKey? Key,
+    EquatableArray<DiagnosticInfo> Diagnostics);

@@ -5,19 +5,32 @@ using System.Text;
 
 namespace TracedLlm.Generators;
 
-/// <summary>The tracked telemetry contract file, as the generator reads it from the project's additional files.</summary>
+/// <summary>
+/// The tracked telemetry contract file, as the generator reads it from the project's additional files.
+/// </summary>
 internal readonly record struct TrackedContract(string Path, string Text);
 
-/// <summary>One route whose emitted telemetry differs from the tracked file: where, what differs, its part of the file as emitted, and the stale routes its fix drops.</summary>
-internal readonly record struct ContractDrift(LocationInfo Location, string Route, string Differences, string Path, string Block, string StaleRoutes);
+/// <summary>
+/// One route whose emitted telemetry differs from the tracked file: where, what differs, its part of the file as
+/// emitted, and the stale routes its fix drops.
+/// </summary>
+internal readonly record struct ContractDrift(
+    LocationInfo Location,
+    string Route,
+    string Differences,
+    string Path,
+    string Block,
+    string StaleRoutes);
 
 /// <summary>
-/// The telemetry contract a consumer tracks in <c>TracedLlm.Telemetry.txt</c>: per route the convention
-/// mode, the spans with their kinds and attribute keys, and the metrics with their instruments, one
-/// item a line so a change is a one-line diff. It is written from <see cref="TelemetryManifest"/>'s
-/// model, never a second list. When the file is present (opt-in), every route whose part of it differs
-/// gets TLLM1011 naming the difference.
+/// The telemetry contract a consumer tracks in <c>TracedLlm.Telemetry.txt</c>, one item a line so a change is a
+/// one-line diff.
 /// </summary>
+/// <remarks>
+/// Per route the convention mode, the spans with their kinds and attribute keys, and the metrics with their
+/// instruments. It is written from <see cref="TelemetryManifest"/>'s model, never a second list. When the file is
+/// present (opt-in), every route whose part of it differs gets TLLM1011 naming the difference.
+/// </remarks>
 internal static class TelemetryContract
 {
     public const string FileName = "TracedLlm.Telemetry.txt";
@@ -26,8 +39,9 @@ internal static class TelemetryContract
     public const string Mode = "default";
 
     public const string Header =
-        "# TracedLlm telemetry contract: what each traced route emits. Tracked like PublicAPI.*.txt:\n" +
-        "# a change to a route's spans, attributes, metrics or convention mode is TLLM1011 until this file is updated.\n";
+        "# TracedLlm telemetry contract: what each traced route emits. Tracked like PublicAPI.*.txt:\n"
+        + "# a change to a route's spans, attributes, metrics or convention mode is TLLM1011 "
+        + "until this file is updated.\n";
 
     private const int MaxNamed = 6;
 
@@ -45,7 +59,9 @@ internal static class TelemetryContract
         return text.ToString();
     }
 
-    /// <summary>One route's part of the file, from its <c>route</c> line on; what the code fix writes for that route.</summary>
+    /// <summary>
+    /// One route's part of the file, from its <c>route</c> line on; what the code fix writes for that route.
+    /// </summary>
     public static string Block(string route)
     {
         var text = new StringBuilder("route ").Append(route).Append('\n')
@@ -84,7 +100,10 @@ internal static class TelemetryContract
         // the one a reader opens says what its fix will drop. With no other difference only the first route
         // is reported for them (one diagnostic, not one a route).
         var staleRoutes = string.Join("\n", stale);
-        var staleSummary = stale.Count == 0 ? string.Empty : Summary(stale.Select(gone => $"route '{gone}' is in the file but no longer declared").ToList());
+        var staleSummary =
+            stale.Count == 0
+                ? string.Empty
+                : Summary(stale.Select(gone => $"route '{gone}' is in the file but no longer declared").ToList());
         var named = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < ordered.Count; i++)
         {
@@ -110,7 +129,9 @@ internal static class TelemetryContract
             // never hides what its fix drops.
             if (differences.Count > 0 || (i == 0 && stale.Count > 0))
             {
-                var summary = string.Join("; ", new[] { Summary(differences), staleSummary }.Where(part => part.Length > 0));
+                var summary = string.Join(
+                    "; ",
+                    new[] { Summary(differences), staleSummary }.Where(part => part.Length > 0));
                 drifts.Add(new ContractDrift(route.Location, name, summary, file.Path, Block(name), staleRoutes));
             }
         }
@@ -118,7 +139,9 @@ internal static class TelemetryContract
         return drifts.ToEquatableArray();
     }
 
-    /// <summary>The first few differences, then how many more: the message stays readable when a whole file is stale.</summary>
+    /// <summary>
+    /// The first few differences, then how many more: the message stays readable when a whole file is stale.
+    /// </summary>
     private static string Summary(List<string> differences) =>
         differences.Count <= MaxNamed
             ? string.Join("; ", differences)
@@ -140,11 +163,15 @@ internal static class TelemetryContract
             lines.AddRange(attributes.Select(attribute => "    attribute " + attribute));
         }
 
-        lines.AddRange(TelemetryManifest.Metrics.Select(m => "  metric " + m.Name + " [" + m.Instrument + " " + m.Unit + "]"));
+        lines.AddRange(
+            TelemetryManifest.Metrics.Select(m => "  metric " + m.Name + " [" + m.Instrument + " " + m.Unit + "]"));
         return lines.ToArray();
     }
 
-    /// <summary>One route's items, from its part of the file (<see cref="ContractFile.Split"/>): its mode, spans, attributes (qualified by their span) and metrics.</summary>
+    /// <summary>
+    /// One route's items, from its part of the file (<see cref="ContractFile.Split"/>): its mode, spans, attributes
+    /// (qualified by their span) and metrics.
+    /// </summary>
     private static List<Item> Items(string part)
     {
         var items = new List<Item>();
@@ -164,7 +191,8 @@ internal static class TelemetryContract
             {
                 var bracket = rest.LastIndexOf(" [", StringComparison.Ordinal);
                 span = bracket < 0 ? rest : rest.Substring(0, bracket);
-                items.Add(new Item("span", string.Empty, span, bracket < 0 ? string.Empty : rest.Substring(bracket + 1)));
+                items.Add(
+                    new Item("span", string.Empty, span, bracket < 0 ? string.Empty : rest.Substring(bracket + 1)));
             }
             else
             {
@@ -175,7 +203,10 @@ internal static class TelemetryContract
         return items;
     }
 
-    /// <summary>Names what <paramref name="have"/> lacks and has too many of; one removal and one addition in one place read as a rename.</summary>
+    /// <summary>
+    /// Names what <paramref name="have"/> lacks and has too many of; one removal and one addition in one place read as
+    /// a rename.
+    /// </summary>
     private static void Describe(List<Item> want, List<Item> have, List<string> differences)
     {
         var haveSet = new HashSet<Item>(have);

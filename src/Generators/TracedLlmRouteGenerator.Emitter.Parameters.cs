@@ -6,11 +6,11 @@ namespace TracedLlm.Generators;
 
 public sealed partial class TracedLlmRouteGenerator
 {
-    /// <summary>
-    /// How the handlers' arguments are made: the body (or a service, when DI has the type), route,
-    /// query and header values (inside <c>proxy_pre_call</c>, so a bad value is the client's 400
-    /// there), services from DI (just before the handler), and what the route records of each.
-    /// </summary>
+    /// <summary>How the handlers' arguments are made, and what the route records of each.</summary>
+    /// <remarks>
+    /// The body (or a service, when DI has the type), route, query and header values are bound inside
+    /// <c>proxy_pre_call</c>, so a bad value is the client's 400 there; services come from DI just before the handler.
+    /// </remarks>
     internal static partial class Emitter
     {
         /// <summary>Every parameter of the route's handlers, with the handler's method name.</summary>
@@ -21,11 +21,14 @@ public sealed partial class TracedLlmRouteGenerator
         /// <summary>One <c>TracedRouteParameter</c> of the route's <c>Parameters</c>.</summary>
         private static string RouteParameter(string handler, ParameterModel parameter)
         {
-            var created = $"new({Literal(handler)}, {Literal(parameter.Name.TrimStart('@'))}, typeof({parameter.TypeOfName}), TracedParameterSource.{RuntimeSource(parameter.Source)})";
+            var created =
+                $"new({Literal(handler)}, {Literal(parameter.Name.TrimStart('@'))}, typeof({parameter.TypeOfName}), "
+                + $"TracedParameterSource.{RuntimeSource(parameter.Source)})";
             // Whether it may be missing matters only where it may be: values, services and the body.
             var optional = parameter.Optionality != Optionality.Required
-                && parameter.Source is not (ParameterSource.LlmCall or ParameterSource.HttpContext or ParameterSource.HttpRequest
-                    or ParameterSource.HttpResponse or ParameterSource.User or ParameterSource.CancellationToken);
+                && parameter.Source is not (ParameterSource.LlmCall or ParameterSource.HttpContext
+                    or ParameterSource.HttpRequest or ParameterSource.HttpResponse or ParameterSource.User
+                    or ParameterSource.CancellationToken);
             var initializers = new List<string>();
             if (parameter.Source is ParameterSource.KeyedService or ParameterSource.OptionalKeyedService)
             {
@@ -44,7 +47,9 @@ public sealed partial class TracedLlmRouteGenerator
             return initializers.Count == 0 ? created + "," : $"{created} {{ {string.Join(", ", initializers)} }},";
         }
 
-        /// <summary>The source as the runtime's public enum names it (optional services are services that may be missing).</summary>
+        /// <summary>
+        /// The source as the runtime's public enum names it (optional services are services that may be missing).
+        /// </summary>
         private static string RuntimeSource(ParameterSource source) => source switch
         {
             ParameterSource.OptionalService => nameof(ParameterSource.Service),
@@ -52,21 +57,27 @@ public sealed partial class TracedLlmRouteGenerator
             _ => source.ToString(),
         };
 
-        /// <summary>The parameters that are the body or a service, decided at start-up (the regular handler's; a streaming partner takes the same).</summary>
+        /// <summary>
+        /// The parameters that are the body or a service, decided at start-up (the regular handler's; a streaming
+        /// partner takes the same).
+        /// </summary>
         private static List<ParameterModel> BodyOrServices(RouteModel route) =>
             (route.HandlerMethodName is not null ? route.Parameters : route.StreamParameters)
                 .Where(p => p.Source == ParameterSource.BodyOrService)
                 .ToList();
 
-        private static bool IsValue(ParameterModel parameter) => parameter.Source is ParameterSource.Route or ParameterSource.Query or ParameterSource.Header;
+        private static bool IsValue(ParameterModel parameter) =>
+            parameter.Source is ParameterSource.Route or ParameterSource.Query or ParameterSource.Header;
 
         private static bool IsService(ParameterModel parameter) =>
-            parameter.Source is ParameterSource.Service or ParameterSource.OptionalService or ParameterSource.KeyedService or ParameterSource.OptionalKeyedService;
+            parameter.Source is ParameterSource.Service or ParameterSource.OptionalService
+                or ParameterSource.KeyedService or ParameterSource.OptionalKeyedService;
 
-        /// <summary>
-        /// The values bound inside <c>proxy_pre_call</c>: every one of a route with one handler; of a
-        /// route with two, those both handlers take alike (the others are bound when their handler runs).
-        /// </summary>
+        /// <summary>The values bound inside <c>proxy_pre_call</c>.</summary>
+        /// <remarks>
+        /// Every one of a route with one handler; of a route with two, those both handlers take alike (the others are
+        /// bound when their handler runs).
+        /// </remarks>
         private static List<ParameterModel> EarlyValues(RouteModel route)
         {
             if (route.HandlerMethodName is null)
@@ -79,7 +90,10 @@ public sealed partial class TracedLlmRouteGenerator
                 .ToList();
         }
 
-        private static void EmitValues(IndentedTextWriter w, IEnumerable<ParameterModel> values, System.Func<ParameterModel, string>? local = null)
+        private static void EmitValues(
+            IndentedTextWriter w,
+            IEnumerable<ParameterModel> values,
+            System.Func<ParameterModel, string>? local = null)
         {
             foreach (var value in values)
             {
@@ -87,8 +101,14 @@ public sealed partial class TracedLlmRouteGenerator
             }
         }
 
-        /// <summary>Just before a handler runs: its services, and the values its partner handler does not take.</summary>
-        private static void EmitLateArguments(IndentedTextWriter w, RouteModel route, EquatableArray<ParameterModel> parameters, bool stream)
+        /// <summary>
+        /// Just before a handler runs: its services, and the values its partner handler does not take.
+        /// </summary>
+        private static void EmitLateArguments(
+            IndentedTextWriter w,
+            RouteModel route,
+            EquatableArray<ParameterModel> parameters,
+            bool stream)
         {
             var early = EarlyValues(route);
             string LocalOf(ParameterModel parameter) => stream ? StreamLocal(route, parameter) : Local(parameter);
@@ -101,18 +121,24 @@ public sealed partial class TracedLlmRouteGenerator
                     // A singleton from the root services: no request scope for a handler that takes only singletons.
                     ParameterSource.Service => $"PreCallStage.RequiredService<{type}>(call)",
                     ParameterSource.OptionalService => $"PreCallStage.OptionalService<{type}>(call)",
-                    ParameterSource.KeyedService => $"ServiceProviderKeyedServiceExtensions.GetRequiredKeyedService<{type}>(httpContext.RequestServices, {parameter.Key})",
-                    _ => $"ServiceProviderKeyedServiceExtensions.GetKeyedService<{type}>(httpContext.RequestServices, {parameter.Key})",
+                    ParameterSource.KeyedService =>
+                        $"ServiceProviderKeyedServiceExtensions.GetRequiredKeyedService<{type}>("
+                        + $"httpContext.RequestServices, {parameter.Key})",
+                    _ =>
+                        $"ServiceProviderKeyedServiceExtensions.GetKeyedService<{type}>("
+                        + $"httpContext.RequestServices, {parameter.Key})",
                 };
                 w.WriteLine($"var {LocalOf(parameter)} = {resolve};");
             }
         }
 
         /// <summary>
-        /// A route, query or header value as the handler's type: its text, required or not, parsed
-        /// with the invariant culture; a missing required value or text that does not parse is the
-        /// client's 400, naming the value.
+        /// A route, query or header value as the handler's type, parsed with the invariant culture.
         /// </summary>
+        /// <remarks>
+        /// Its text, required or not; a missing required value or text that does not parse is the client's 400, naming
+        /// the value.
+        /// </remarks>
         private static string ValueExpression(ParameterModel parameter)
         {
             var key = Literal(parameter.Key!);
@@ -123,7 +149,10 @@ public sealed partial class TracedLlmRouteGenerator
                 _ => ($"ParameterStage.Header(call, {key})", $"header '{parameter.Key}'"),
             };
             var whatLiteral = Literal(what);
-            var values = parameter.Source == ParameterSource.Query ? $"ParameterStage.QueryValues(call, {key})" : $"ParameterStage.HeaderValues(call, {key})";
+            var values =
+                parameter.Source == ParameterSource.Query
+                    ? $"ParameterStage.QueryValues(call, {key})"
+                    : $"ParameterStage.HeaderValues(call, {key})";
             var orDefault = parameter.DefaultLiteral is { } literal ? " ?? " + literal : string.Empty;
             switch (parameter.Parse)
             {
@@ -132,7 +161,9 @@ public sealed partial class TracedLlmRouteGenerator
                 case ValueParse.Array:
                     return $"ParameterStage.Array({values})";
                 case ValueParse.Text:
-                    return parameter.Optionality == Optionality.Required ? $"ParameterStage.Required({text}, {whatLiteral})" : text + orDefault;
+                    return parameter.Optionality == Optionality.Required
+                        ? $"ParameterStage.Required({text}, {whatLiteral})"
+                        : text + orDefault;
             }
 
             var parsed = parameter.ParsedTypeName!;
@@ -140,33 +171,40 @@ public sealed partial class TracedLlmRouteGenerator
             {
                 ValueParse.Parsable => $"ParameterStage.Parsable<{parsed}>()",
                 ValueParse.Enum => $"ParameterStage.Enum<{parsed}>()",
-                _ => $"static (string text, out {parsed} value) => {{ var parses = {parsed}.TryParse(text, out var result); value = result!; return parses; }}",
+                _ =>
+                    $"static (string text, out {parsed} value) => {{ "
+                    + $"var parses = {parsed}.TryParse(text, out var result); value = result!; return parses; }}",
             };
             return parameter.Optionality switch
             {
-                Optionality.NullableValue => $"ParameterStage.ParseNullable({text}, {whatLiteral}, {parser}){orDefault}",
+                Optionality.NullableValue =>
+                    $"ParameterStage.ParseNullable({text}, {whatLiteral}, {parser}){orDefault}",
                 Optionality.NullableReference => $"ParameterStage.ParseOrNull({text}, {whatLiteral}, {parser})",
-                Optionality.Default => $"ParameterStage.ParseOr({text}, {whatLiteral}, {parser}, {parameter.DefaultLiteral ?? "default"})",
+                Optionality.Default =>
+                    $"ParameterStage.ParseOr({text}, {whatLiteral}, {parser}, {parameter.DefaultLiteral ?? "default"})",
                 _ => $"ParameterStage.Parse({text}, {whatLiteral}, {parser})",
             };
         }
 
         /// <summary>The argument the handler gets for <paramref name="parameter"/>.</summary>
-        private static string Argument(RouteModel route, ParameterModel parameter, bool stream) => parameter.Source switch
-        {
-            ParameterSource.LlmCall => "call",
-            ParameterSource.HttpContext => "httpContext",
-            ParameterSource.HttpRequest => "httpContext.Request",
-            ParameterSource.HttpResponse => "httpContext.Response",
-            ParameterSource.User => "httpContext.User",
-            ParameterSource.CancellationToken => "call.CancellationToken",
+        private static string Argument(RouteModel route, ParameterModel parameter, bool stream) =>
+            parameter.Source switch
+            {
+                ParameterSource.LlmCall => "call",
+                ParameterSource.HttpContext => "httpContext",
+                ParameterSource.HttpRequest => "httpContext.Request",
+                ParameterSource.HttpResponse => "httpContext.Response",
+                ParameterSource.User => "httpContext.User",
+                ParameterSource.CancellationToken => "call.CancellationToken",
 
-            // One body for both handlers of a route, whatever each calls it.
-            ParameterSource.Body => Local(route.Parameters.Concat(route.StreamParameters).First(p => p.Source == ParameterSource.Body)),
-            ParameterSource.BodyOrService when stream && route.HandlerMethodName is not null =>
-                Local(BodyOrServices(route)[route.StreamParameters.Where(p => p.Source == ParameterSource.BodyOrService).ToList().IndexOf(parameter)]),
-            _ => stream ? StreamLocal(route, parameter) : Local(parameter),
-        };
+                // One body for both handlers of a route, whatever each calls it.
+                ParameterSource.Body =>
+                    Local(route.Parameters.Concat(route.StreamParameters).First(p => p.Source == ParameterSource.Body)),
+                ParameterSource.BodyOrService when stream && route.HandlerMethodName is not null =>
+                    Local(BodyOrServices(route)[route.StreamParameters
+                        .Where(p => p.Source == ParameterSource.BodyOrService).ToList().IndexOf(parameter)]),
+                _ => stream ? StreamLocal(route, parameter) : Local(parameter),
+            };
 
         /// <summary>
         /// The local of a streaming handler's value or service. Beside a regular handler, the streaming
@@ -182,7 +220,11 @@ public sealed partial class TracedLlmRouteGenerator
                 return local;
             }
 
-            var outer = new HashSet<string>(EarlyValues(route).Concat(BodyOrServices(route)).Concat(route.Parameters.Where(p => p.Source == ParameterSource.Body)).Select(Local));
+            var outer = new HashSet<string>(
+                EarlyValues(route)
+                    .Concat(BodyOrServices(route))
+                    .Concat(route.Parameters.Where(p => p.Source == ParameterSource.Body))
+                    .Select(Local));
             if (!outer.Contains(local))
             {
                 return local;
@@ -199,12 +241,14 @@ public sealed partial class TracedLlmRouteGenerator
         }
 
         /// <summary>
-        /// The type a body (or body-or-service) argument is read as: the declared type with the
-        /// nullability of its type arguments (<c>Dictionary&lt;string, object?&gt;</c>), so the value passes
-        /// to the handler without warning CS8620; a nullable reference type's own <c>?</c> dropped (the
-        /// reader says whether it may be missing), a nullable value type's kept, so the runtime type is
-        /// <see cref="ParameterModel.TypeOfName"/>'s.
+        /// The type a body (or body-or-service) argument is read as: the declared type with the nullability of its type
+        /// arguments.
         /// </summary>
+        /// <remarks>
+        /// Keeping it (<c>Dictionary&lt;string, object?&gt;</c>) passes the value to the handler without warning
+        /// CS8620; a nullable reference type's own <c>?</c> is dropped (the reader says whether it may be missing), a
+        /// nullable value type's kept, so the runtime type is <see cref="ParameterModel.TypeOfName"/>'s.
+        /// </remarks>
         private static string ArgumentType(ParameterModel parameter) =>
             parameter.Optionality == Optionality.NullableValue ? parameter.TypeName : NonNullable(parameter.TypeName);
 

@@ -6,10 +6,15 @@ namespace TracedLlm.Generators;
 
 public sealed partial class TracedLlmRouteGenerator
 {
-    /// <summary>Writes the generated source: one file per route and one route table. Deterministic, no timestamps.</summary>
+    /// <summary>
+    /// Writes the generated source: one file per route and one route table. Deterministic, no timestamps.
+    /// </summary>
     internal static partial class Emitter
     {
-        /// <summary>Starts the generated line that carries the manifest (read by the build, see buildTransitive/TracedLlm.targets).</summary>
+        /// <summary>
+        /// Starts the generated line that carries the manifest (read by the build, see
+        /// buildTransitive/TracedLlm.targets).
+        /// </summary>
         public const string ManifestMarker = "//TRACEDLLM-MANIFEST:";
 
         public static string EmitRoute(RouteModel route)
@@ -28,7 +33,8 @@ public sealed partial class TracedLlmRouteGenerator
             OpenRouteClass(
                 w,
                 route,
-                $"The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around <see cref=\"{route.HandlerCref}\"/>.",
+                $"The traced pipeline of <c>{route.HttpMethod} {Xml(route.Pattern)}</c>, around "
+                + $"<see cref=\"{route.HandlerCref}\"/>.",
                 "The route as the generator saw it.");
             EmitInvoke(w, route);
             w.WriteLineNoTabs(string.Empty);
@@ -37,8 +43,12 @@ public sealed partial class TracedLlmRouteGenerator
             return text.ToString();
         }
 
-        /// <summary>The body, result and chunk types as <c>typeof</c>, for endpoint metadata (OpenAPI) without reflection.</summary>
-        /// <summary>Opens a route's generated class with the members every route has: its slot, its route and the slot's bytes.</summary>
+        /// <summary>
+        /// The body, result and chunk types as <c>typeof</c>, for endpoint metadata (OpenAPI) without reflection.
+        /// </summary>
+        /// <summary>
+        /// Opens a route's generated class with the members every route has: its slot, its route and the slot's bytes.
+        /// </summary>
         private static void OpenRouteClass(IndentedTextWriter w, RouteModel route, string summary, string routeSummary)
         {
             w.WriteLine($"/// <summary>{summary}</summary>");
@@ -59,7 +69,9 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLineNoTabs(string.Empty);
             if (!route.NoSlot)
             {
-                w.WriteLine($"private static global::System.ReadOnlySpan<byte> MetadataSlotUtf8 => {Literal(route.MetadataSlot)}u8;");
+                w.WriteLine(
+                    "private static global::System.ReadOnlySpan<byte> MetadataSlotUtf8 => "
+                    + $"{Literal(route.MetadataSlot)}u8;");
                 w.WriteLineNoTabs(string.Empty);
             }
         }
@@ -67,7 +79,9 @@ public sealed partial class TracedLlmRouteGenerator
         private static void EmitRouteTypes(IndentedTextWriter w, RouteModel route)
         {
             // A body that may be a service is known at start-up only: the route builder sets it then.
-            var body = route.Parameters.Concat(route.StreamParameters).FirstOrDefault(p => p.Source == ParameterSource.Body);
+            var body = route.Parameters
+                .Concat(route.StreamParameters)
+                .FirstOrDefault(p => p.Source == ParameterSource.Body);
             var types = new System.Collections.Generic.List<string>();
             if (route.SharedSlot)
             {
@@ -105,7 +119,8 @@ public sealed partial class TracedLlmRouteGenerator
             }
 
             var parameters = BoundParameters(route).ToList();
-            w.WriteLine($"{Literal(route.HandlerDisplayName)}){(types.Count == 0 && parameters.Count == 0 ? ";" : string.Empty)}");
+            var ends = types.Count == 0 && parameters.Count == 0;
+            w.WriteLine($"{Literal(route.HandlerDisplayName)}){(ends ? ";" : string.Empty)}");
             w.Indent--;
             if (types.Count > 0 || parameters.Count > 0)
             {
@@ -117,7 +132,8 @@ public sealed partial class TracedLlmRouteGenerator
 
                 if (parameters.Count > 0)
                 {
-                    // Each parameter's source, for the start-up check (services DI must have, one body) and the manifest.
+                    // Each parameter's source, for the start-up check (services DI must have, one body) and the
+                    // manifest.
                     Open(w, "Parameters = new TracedRouteParameter[]");
                     foreach (var (handler, parameter) in parameters)
                     {
@@ -133,7 +149,9 @@ public sealed partial class TracedLlmRouteGenerator
 
         private static void EmitInvoke(IndentedTextWriter w, RouteModel route)
         {
-            var body = route.Parameters.Concat(route.StreamParameters).FirstOrDefault(p => p.Source == ParameterSource.Body);
+            var body = route.Parameters
+                .Concat(route.StreamParameters)
+                .FirstOrDefault(p => p.Source == ParameterSource.Body);
             var candidates = BodyOrServices(route);
 
             w.WriteLine("/// <summary>Runs the request with the gateway of the request's services.</summary>");
@@ -142,7 +160,9 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("InvokeAsync(httpContext, TracedLlmGateway.From(httpContext));");
             w.Indent--;
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("/// <summary>Runs the request: server span, auth, pre-call, the LLM span with guardrails and the handler, and one failure path.</summary>");
+            w.WriteLine(
+                "/// <summary>Runs the request: server span, auth, pre-call, the LLM span with guardrails and the "
+                + "handler, and one failure path.</summary>");
             Open(w, "public static async Task InvokeAsync(HttpContext httpContext, TracedLlmGateway gateway)");
             w.WriteLine("var startTimestamp = Stopwatch.GetTimestamp();");
             w.WriteLine("var ambient = Activity.Current;");
@@ -151,19 +171,30 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("var body = await RequestStage.ReadBodyAsync(httpContext, gateway).ConfigureAwait(false);");
             // The names the body's type binds (one reading, case variants refused): a body that may be a
             // service is the first that is not one (the route builder saw to it that there is one at most).
-            var shape = body != default ? $"RequestShape.Of<{body.TypeOfName}>(gateway)"
-                : Enumerable.Reverse(candidates).Aggregate("RequestShape.Untyped", (otherwise, candidate) => $"RequestShape.OfBodyOrService<{candidate.TypeOfName}>(gateway, {otherwise})");
-            w.WriteLine($"envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options, {shape});");
+            var shape =
+                body != default
+                    ? $"RequestShape.Of<{body.TypeOfName}>(gateway)"
+                    : Enumerable
+                        .Reverse(candidates)
+                        .Aggregate(
+                            "RequestShape.Untyped",
+                            (otherwise, candidate) =>
+                                $"RequestShape.OfBodyOrService<{candidate.TypeOfName}>(gateway, {otherwise})");
+            w.WriteLine(
+                $"envelope = body.IsEmpty ? RequestEnvelope.Empty : ReadEnvelope(body, gateway.Options, {shape});");
             Close(w);
             Open(w, "catch (Exception exception)");
-            w.WriteLine("// Kept and raised inside proxy_pre_call: a bad body still gets its spans and its error response.");
+            w.WriteLine(
+                "// Kept and raised inside proxy_pre_call: a bad body still gets its spans and its error response.");
             w.WriteLine("envelope = RequestEnvelope.FromReadFailure(exception);");
             Close(w);
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("var call = RequestStage.CreateCall(httpContext, Route, envelope, gateway, startTimestamp);");
             w.WriteLine("Activity? server = null, auth = null, preCall = null, llm = null;");
             Open(w, "try");
-            w.WriteLine("// Authentication first, before any span: nothing the client sent reaches a trace until it has passed.");
+            w.WriteLine(
+                "// Authentication first, before any span: nothing the client sent reaches a trace until it has "
+                + "passed.");
             w.WriteLine("await AuthStage.AuthenticateAsync(call).ConfigureAwait(false);");
             w.WriteLine("server = RequestStage.StartSpan(call, ambient);");
             w.WriteLine("auth = AuthStage.StartSpan(call, server);");
@@ -173,14 +204,19 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("preCall = PreCallStage.StartSpan(call, server);");
             if (body != default)
             {
-                w.WriteLine($"var {Local(body)} = PreCallStage.ReadRequest(call, gateway.GetTypeInfo<{ArgumentType(body)}>());");
+                w.WriteLine(
+                    $"var {Local(body)} = PreCallStage.ReadRequest(call, "
+                    + $"gateway.GetTypeInfo<{ArgumentType(body)}>());");
             }
             else if (candidates.Count > 0)
             {
                 // The body, or a service when DI has the type (decided once, at start-up, as minimal APIs do).
                 foreach (var candidate in candidates)
                 {
-                    w.WriteLine($"var {Local(candidate)} = PreCallStage.ReadRequestOrService<{ArgumentType(candidate)}>(call, optional: {(candidate.Optionality == Optionality.Required ? "false" : "true")});");
+                    var optional = candidate.Optionality == Optionality.Required ? "false" : "true";
+                    w.WriteLine(
+                        $"var {Local(candidate)} = PreCallStage.ReadRequestOrService<{ArgumentType(candidate)}>("
+                        + $"call, optional: {optional});");
                 }
             }
             else
@@ -197,9 +233,14 @@ public sealed partial class TracedLlmRouteGenerator
 
             w.WriteLine("preCall = PreCallStage.EndSpan(preCall, server);");
             w.WriteLineNoTabs(string.Empty);
-            var request = body != default ? Local(body) : candidates.Count > 0 ? "PreCallStage.RequestOf(call)" : "null";
+            var request =
+                body != default ? Local(body)
+                : candidates.Count > 0 ? "PreCallStage.RequestOf(call)"
+                : "null";
             w.WriteLine("llm = LlmStage.StartSpan(call, server);");
-            w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PreCall, {request}, null).ConfigureAwait(false);");
+            w.WriteLine(
+                $"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PreCall, {request}, "
+                + "null).ConfigureAwait(false);");
             w.WriteLine($"LlmStage.StartDuringCallGuardrails(call, {request});");
             if (route.HandlerMethodName is not null && route.StreamMethodName is not null)
             {
@@ -226,7 +267,8 @@ public sealed partial class TracedLlmRouteGenerator
             Close(w);
             Open(w, "catch (Exception exception)");
             w.WriteLine("// The single failure path: every exception, whatever its type, reaches it exactly once.");
-            w.WriteLine("await FailurePath.HandleAsync(call, exception, server, auth, preCall, llm).ConfigureAwait(false);");
+            w.WriteLine(
+                "await FailurePath.HandleAsync(call, exception, server, auth, preCall, llm).ConfigureAwait(false);");
             Close(w);
             Open(w, "finally");
             w.WriteLine("// Children first, the server span last: no span outlives its parent, on any path.");
@@ -238,7 +280,10 @@ public sealed partial class TracedLlmRouteGenerator
             Close(w);
         }
 
-        /// <summary>The regular handler: its result goes through post-call guardrails and is written as JSON, or executes itself.</summary>
+        /// <summary>
+        /// The regular handler: its result goes through post-call guardrails and is written as JSON, or executes
+        /// itself.
+        /// </summary>
         private static void EmitValue(IndentedTextWriter w, RouteModel route, string request)
         {
             EmitHandlerCall(w, route);
@@ -260,7 +305,9 @@ public sealed partial class TracedLlmRouteGenerator
         {
             EmitHandlerCall(w, route);
             Open(w, "if (result.IsStream)");
-            w.WriteLine($"await StreamStage.WriteAsync(call, result.Chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
+            w.WriteLine(
+                "await StreamStage.WriteAsync(call, result.Chunks, "
+                + $"gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
             EmitStreamTail(w, request);
             Close(w);
             Open(w, "else if (result.HttpResult is { } httpResult)");
@@ -284,17 +331,24 @@ public sealed partial class TracedLlmRouteGenerator
         private static void EmitHandlerCall(IndentedTextWriter w, RouteModel route)
         {
             EmitLateArguments(w, route, route.Parameters, stream: false);
-            var invocation = $"{route.HandlerTypeName}.{Parser.EscapeIdentifier(route.HandlerMethodName!)}({string.Join(", ", route.Parameters.Select(p => Argument(route, p, stream: false)))})";
-            w.WriteLine(route.ReturnShape == ReturnShape.Value
-                ? $"var result = {invocation};"
-                : $"var result = await {invocation}.ConfigureAwait(false);");
+            var arguments = string.Join(", ", route.Parameters.Select(p => Argument(route, p, stream: false)));
+            var invocation =
+                $"{route.HandlerTypeName}.{Parser.EscapeIdentifier(route.HandlerMethodName!)}({arguments})";
+            w.WriteLine(
+                route.ReturnShape == ReturnShape.Value
+                    ? $"var result = {invocation};"
+                    : $"var result = await {invocation}.ConfigureAwait(false);");
         }
 
-        /// <summary>A response written as JSON: post-call guardrails, the recorded output, the LLM span ended, then the write.</summary>
+        /// <summary>
+        /// A response written as JSON: post-call guardrails, the recorded output, the LLM span ended, then the write.
+        /// </summary>
         private static void EmitJsonTail(IndentedTextWriter w, string request, string value, string typeName)
         {
             w.WriteLine("await LlmStage.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
-            w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, {value}).ConfigureAwait(false);");
+            w.WriteLine(
+                $"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, "
+                + $"{value}).ConfigureAwait(false);");
 
             // One type-info look-up serves the recorded output and the response.
             w.WriteLine($"var resultTypeInfo = gateway.GetTypeInfo<{typeName}>();");
@@ -310,29 +364,41 @@ public sealed partial class TracedLlmRouteGenerator
         private static void EmitHttpResultTail(IndentedTextWriter w, string request, string value)
         {
             w.WriteLine($"await LlmStage.CompleteDuringCallGuardrailsAsync(call, {value}).ConfigureAwait(false);");
-            w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, {value}).ConfigureAwait(false);");
+            w.WriteLine(
+                $"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, "
+                + $"{value}).ConfigureAwait(false);");
             w.WriteLine($"await ResultStage.WriteAsync(call, {value}).ConfigureAwait(false);");
             w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
         }
 
         /// <summary>
-        /// The streaming handler: its chunks are written as server-sent events; the post-call
-        /// guardrails see the streamed chunks; the stream's terminal event is written last, so a
-        /// failure of a guardrail is an error event before it.
+        /// The streaming handler: its chunks are written as server-sent events, its terminal event last.
         /// </summary>
+        /// <remarks>
+        /// The post-call guardrails see the streamed chunks; the stream's terminal event is written after them, so a
+        /// failure of a guardrail is an error event before it.
+        /// </remarks>
         private static void EmitStream(IndentedTextWriter w, RouteModel route, string request)
         {
             EmitLateArguments(w, route, route.StreamParameters, stream: true);
-            w.WriteLine($"var chunks = {route.HandlerTypeName}.{Parser.EscapeIdentifier(route.StreamMethodName!)}({string.Join(", ", route.StreamParameters.Select(p => Argument(route, p, stream: true)))});");
-            w.WriteLine($"await StreamStage.WriteAsync(call, chunks, gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
+            var arguments = string.Join(", ", route.StreamParameters.Select(p => Argument(route, p, stream: true)));
+            var method = Parser.EscapeIdentifier(route.StreamMethodName!);
+            w.WriteLine($"var chunks = {route.HandlerTypeName}.{method}({arguments});");
+            w.WriteLine(
+                "await StreamStage.WriteAsync(call, chunks, "
+                + $"gateway.GetTypeInfo<{route.ChunkTypeName}>()).ConfigureAwait(false);");
             EmitStreamTail(w, request);
         }
 
-        /// <summary>After the chunks: the guardrails, then the held-back terminal event and the stream's timings.</summary>
+        /// <summary>
+        /// After the chunks: the guardrails, then the held-back terminal event and the stream's timings.
+        /// </summary>
         private static void EmitStreamTail(IndentedTextWriter w, string request)
         {
             w.WriteLine("await LlmStage.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);");
-            w.WriteLine($"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, StreamStage.Chunks(call)).ConfigureAwait(false);");
+            w.WriteLine(
+                $"await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, {request}, "
+                + "StreamStage.Chunks(call)).ConfigureAwait(false);");
             w.WriteLine("await StreamStage.CompleteAsync(call).ConfigureAwait(false);");
             w.WriteLine("llm = LlmStage.EndSpan(llm, server);");
         }
@@ -342,18 +408,28 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("/// <summary>");
             if (route.NoSlot)
             {
-                w.WriteLine("/// Reads the body once; the route has no metadata slot, so nothing in it is gateway metadata and all of it goes upstream.");
+                w.WriteLine(
+                    "/// Reads the body once; the route has no metadata slot, so nothing in it is gateway metadata "
+                    + "and all of it goes upstream.");
             }
             else
             {
-                w.WriteLine("/// Reads the body once; the slot is matched as this route's constant, so no code path can read the other slot.");
+                w.WriteLine(
+                    "/// Reads the body once; the slot is matched as this route's constant, so no code path can read "
+                    + "the other slot.");
             }
 
-            w.WriteLine("/// A body that readers could read two ways (a repeated or case-varied property name) is refused as it is read.");
+            w.WriteLine(
+                "/// A body that readers could read two ways (a repeated or case-varied property name) is refused as "
+                + "it is read.");
             w.WriteLine("/// </summary>");
-            Open(w, $"{(route.Mvc ? "internal" : "private")} static RequestEnvelope ReadEnvelope(global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options, RequestShape shape)");
-            w.WriteLine(route.SharedSlot
-                ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Shared, options, shape);"
+            Open(
+                w,
+                $"{(route.Mvc ? "internal" : "private")} static RequestEnvelope ReadEnvelope("
+                + "global::System.ReadOnlyMemory<byte> body, TracedLlmOptions options, RequestShape shape)");
+            w.WriteLine(
+                route.SharedSlot
+                    ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Shared, options, shape);"
                 : route.LenientSlot
                 ? "var envelope = new EnvelopeReader(body, MetadataSlot, MetadataSlotMode.Gateway, options, shape, "
                     + "strictMetadata: false);"
@@ -406,13 +482,24 @@ public sealed partial class TracedLlmRouteGenerator
             w.WriteLine("/// <summary>Maps the traced LLM routes of this assembly.</summary>");
             w.WriteLine(GeneratedCode);
             Open(w, "internal static class TracedLlmEndpointRouteBuilderExtensions");
-            w.WriteLine("/// <summary>Maps every <c>[TracedLlmRoute]</c> handler of this assembly; conventions added to the result apply to all of them.</summary>");
-            Open(w, "public static global::TracedLlm.TracedLlmRouteBuilder MapTracedLlmRoutes(this global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder endpoints)");
-            w.WriteLine("var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints, global::TracedLlm.Generated.TracedLlmRouteTable.ManifestJson);");
+            w.WriteLine(
+                "/// <summary>Maps every <c>[TracedLlmRoute]</c> handler of this assembly; conventions added to the "
+                + "result apply to all of them.</summary>");
+            Open(
+                w,
+                "public static global::TracedLlm.TracedLlmRouteBuilder MapTracedLlmRoutes(this "
+                + "global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder endpoints)");
+            w.WriteLine(
+                "var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints, "
+                + "global::TracedLlm.Generated.TracedLlmRouteTable.ManifestJson);");
             foreach (var route in ordered.Where(r => !r.Mvc))
             {
-                w.WriteLine($"// {route.HttpMethod} {route.Pattern}: {Handlers(route.HandlerDisplayName, route.HandlerMethodName, route.StreamMethodName)}");
-                w.WriteLine($"routes.Map(endpoints, global::TracedLlm.Generated.{route.GeneratedClassName}.Route, global::TracedLlm.Generated.{route.GeneratedClassName}.InvokeAsync);");
+                w.WriteLine(
+                    $"// {route.HttpMethod} {route.Pattern}: "
+                    + $"{Handlers(route.HandlerDisplayName, route.HandlerMethodName, route.StreamMethodName)}");
+                w.WriteLine(
+                    $"routes.Map(endpoints, global::TracedLlm.Generated.{route.GeneratedClassName}.Route, "
+                    + $"global::TracedLlm.Generated.{route.GeneratedClassName}.InvokeAsync);");
             }
 
             w.WriteLine("return routes;");
@@ -423,14 +510,21 @@ public sealed partial class TracedLlmRouteGenerator
             Open(w, "namespace TracedLlm.Generated");
             WriteAliases(w, TableAliases);
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("/// <summary>The traced routes of this assembly and their metadata slots, decided at compile time.</summary>");
+            w.WriteLine(
+                "/// <summary>The traced routes of this assembly and their metadata slots, decided at compile "
+                + "time.</summary>");
             w.WriteLine(GeneratedCode);
             Open(w, "internal static class TracedLlmRouteTable");
-            w.WriteLine("/// <summary>The telemetry contract of every traced route, as JSON; the build also writes it to tracedllm-manifest.json.</summary>");
+            w.WriteLine(
+                "/// <summary>The telemetry contract of every traced route, as JSON; the build also writes it to "
+                + "tracedllm-manifest.json.</summary>");
             w.WriteLine($"public const string ManifestJson = {Literal(manifest)};");
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("/// <summary>Every traced route, ordered by path and method.</summary>");
-            Open(w, "public static global::System.Collections.Generic.IReadOnlyList<TracedRouteInfo> Routes { get; } = new TracedRouteInfo[]");
+            Open(
+                w,
+                "public static global::System.Collections.Generic.IReadOnlyList<TracedRouteInfo> Routes { get; } = "
+                + "new TracedRouteInfo[]");
             foreach (var route in ordered)
             {
                 w.WriteLine($"{route.GeneratedClassName}.Route,");
@@ -438,7 +532,9 @@ public sealed partial class TracedLlmRouteGenerator
 
             Close(w, "};");
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("/// <summary>The metadata slot of the route with this template, or null when no traced route has it.</summary>");
+            w.WriteLine(
+                "/// <summary>The metadata slot of the route with this template, or null when no traced route has "
+                + "it.</summary>");
             Open(w, "public static string? GetMetadataSlot(string path)");
             Open(w, "switch (path)");
             foreach (var group in ordered.GroupBy(r => r.Pattern))
@@ -466,15 +562,26 @@ public sealed partial class TracedLlmRouteGenerator
             return text.ToString();
         }
 
-        /// <summary>The assembly attribute that lists the traced MVC actions, with the manifest of every route.</summary>
+        /// <summary>
+        /// The assembly attribute that lists the traced MVC actions, with the manifest of every route.
+        /// </summary>
         private static void EmitActionTable(IndentedTextWriter w, List<RouteTableEntry> actions)
         {
-            w.WriteLine("/// <summary>The traced MVC controller actions of this assembly, which AddControllers().AddTracedLlm() runs the pipeline around.</summary>");
+            w.WriteLine(
+                "/// <summary>The traced MVC controller actions of this assembly, which "
+                + "AddControllers().AddTracedLlm() runs the pipeline around.</summary>");
             w.WriteLine(GeneratedCode);
             w.WriteLine("[global::System.AttributeUsage(global::System.AttributeTargets.Assembly)]");
-            Open(w, "internal sealed class TracedLlmActionsAttribute : global::TracedLlm.Pipeline.TracedActionTableAttribute");
+            Open(
+                w,
+                "internal sealed class TracedLlmActionsAttribute : "
+                + "global::TracedLlm.Pipeline.TracedActionTableAttribute");
             w.WriteLine("/// <inheritdoc />");
-            Open(w, "public override global::System.Collections.Generic.IReadOnlyList<global::TracedLlm.Pipeline.TracedAction> Actions { get; } = new global::TracedLlm.Pipeline.TracedAction[]");
+            Open(
+                w,
+                "public override "
+                + "global::System.Collections.Generic.IReadOnlyList<global::TracedLlm.Pipeline.TracedAction> Actions "
+                + "{ get; } = new global::TracedLlm.Pipeline.TracedAction[]");
             foreach (var action in actions)
             {
                 w.WriteLine($"{action.GeneratedClassName}.Action,");

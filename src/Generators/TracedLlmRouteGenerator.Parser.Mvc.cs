@@ -7,7 +7,10 @@ namespace TracedLlm.Generators;
 
 public sealed partial class TracedLlmRouteGenerator
 {
-    /// <summary>The parser's side for MVC controller actions: MVC binds and routes them, the model says how to recognise and trace them.</summary>
+    /// <summary>
+    /// The parser's side for MVC controller actions: MVC binds and routes them, the model says how to recognise and
+    /// trace them.
+    /// </summary>
     internal static partial class Parser
     {
         private const string NonActionAttribute = "Microsoft.AspNetCore.Mvc.NonActionAttribute";
@@ -16,20 +19,34 @@ public sealed partial class TracedLlmRouteGenerator
         private const string ConvertToActionResult = "Microsoft.AspNetCore.Mvc.Infrastructure.IConvertToActionResult";
 
         /// <summary>
-        /// A controller action marked <c>[TracedLlmRoute]</c>: its method and path from MVC's routing
-        /// attributes (or the conventional <c>/{controller}/{action}</c>), its result as MVC writes it,
-        /// and its parameter types (which action the runtime attaches the pipeline to). A Razor Page
-        /// handler is refused: a page answers a browser's form, not an LLM API's JSON.
+        /// A controller action marked <c>[TracedLlmRoute]</c>: its method and path, its result as MVC writes it, and
+        /// its parameter types.
         /// </summary>
-        private static RouteParseResult ParseAction(IMethodSymbol method, AttributeData attribute, string display, LocationInfo? location, CancellationToken cancellationToken)
+        /// <remarks>
+        /// The method and path come from MVC's routing attributes (or the conventional <c>/{controller}/{action}</c>);
+        /// the parameter types tell which action the runtime attaches the pipeline to. A Razor Page handler is refused:
+        /// a page answers a browser's form, not an LLM API's JSON.
+        /// </remarks>
+        private static RouteParseResult ParseAction(
+            IMethodSymbol method,
+            AttributeData attribute,
+            string display,
+            LocationInfo? location,
+            CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
             void Report(string id, params string[] arguments) =>
-                diagnostics.Add(new DiagnosticInfo(id, location, arguments.Select(a => new StringValue(a)).ToEquatableArray()));
+                diagnostics.Add(
+                    new DiagnosticInfo(id, location, arguments.Select(a => new StringValue(a)).ToEquatableArray()));
 
             if (MvcActions.IsPageModel(method.ContainingType))
             {
-                Report(DiagnosticIds.InvalidSignature, display, "a Razor Page's handler cannot be a traced route: a page answers HTML forms, and its handler is chosen by the form's handler name, not by an LLM API's route; move it to a controller action (or a static handler) and call that from the page");
+                Report(
+                    DiagnosticIds.InvalidSignature,
+                    display,
+                    "a Razor Page's handler cannot be a traced route: a page answers HTML forms, and its handler is "
+                    + "chosen by the form's handler name, not by an LLM API's route; move it to a controller action "
+                    + "(or a static handler) and call that from the page");
                 return new RouteParseResult(null, null, diagnostics.ToEquatableArray());
             }
 
@@ -37,21 +54,37 @@ public sealed partial class TracedLlmRouteGenerator
             var data = RouteAttributeData.Read(attribute);
             if (attribute.ConstructorArguments.Length > 0)
             {
-                Report(DiagnosticIds.InvalidRoute, display, $"on an MVC controller action MVC's routing gives the method and path ([HttpPost(\"...\")], [Route(\"...\")]), not [TracedLlmRoute(\"{data.HttpMethod}\", \"{data.Pattern}\")]: write [TracedLlmRoute] without them");
+                Report(
+                    DiagnosticIds.InvalidRoute,
+                    display,
+                    "on an MVC controller action MVC's routing gives the method and path ([HttpPost(\"...\")], "
+                    + $"[Route(\"...\")]), not [TracedLlmRoute(\"{data.HttpMethod}\", \"{data.Pattern}\")]: write "
+                    + "[TracedLlmRoute] without them");
             }
 
             var route = MvcActions.Route(method);
             if (route.HttpMethods.Count == 0)
             {
-                Report(DiagnosticIds.InvalidRoute, display, "the action names no HTTP method, so MVC routes every method to it: add [HttpPost] (or [HttpPut], [AcceptVerbs(...)]) for the one it serves");
+                Report(
+                    DiagnosticIds.InvalidRoute,
+                    display,
+                    "the action names no HTTP method, so MVC routes every method to it: add [HttpPost] (or "
+                    + "[HttpPut], [AcceptVerbs(...)]) for the one it serves");
             }
             else if (route.HttpMethods.Count > 1)
             {
-                Report(DiagnosticIds.InvalidRoute, display, $"the action serves {string.Join(", ", route.HttpMethods)}, but a traced route has one HTTP method: keep one");
+                Report(
+                    DiagnosticIds.InvalidRoute,
+                    display,
+                    $"the action serves {string.Join(", ", route.HttpMethods)}, but a traced route has one HTTP "
+                    + "method: keep one");
             }
             else if (!RouteConventions.IsValidHttpMethod(route.HttpMethods[0]))
             {
-                Report(DiagnosticIds.InvalidRoute, display, $"HTTP method '{route.HttpMethods[0]}' is not one of GET, POST, PUT, PATCH, DELETE");
+                Report(
+                    DiagnosticIds.InvalidRoute,
+                    display,
+                    $"HTTP method '{route.HttpMethods[0]}' is not one of GET, POST, PUT, PATCH, DELETE");
             }
 
             var slot = data.ExplicitSlot;
@@ -62,12 +95,19 @@ public sealed partial class TracedLlmRouteGenerator
 
             if (method.DeclaredAccessibility != Accessibility.Public)
             {
-                Report(DiagnosticIds.InvalidSignature, display, $"MVC makes actions of public methods only, and '{method.Name}' is {Describe(method.DeclaredAccessibility)}: make it public");
+                Report(
+                    DiagnosticIds.InvalidSignature,
+                    display,
+                    $"MVC makes actions of public methods only, and '{method.Name}' is "
+                    + $"{Describe(method.DeclaredAccessibility)}: make it public");
             }
 
             if (method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NonActionAttribute))
             {
-                Report(DiagnosticIds.InvalidSignature, display, "the method is marked [NonAction]: MVC does not route it, so it cannot be a traced route");
+                Report(
+                    DiagnosticIds.InvalidSignature,
+                    display,
+                    "the method is marked [NonAction]: MVC does not route it, so it cannot be a traced route");
             }
 
             if (method.IsGenericMethod || IsInGenericType(method))
@@ -79,7 +119,11 @@ public sealed partial class TracedLlmRouteGenerator
             {
                 if (!IsVisibleInAssembly(type.DeclaredAccessibility) || type.IsFileLocal)
                 {
-                    Report(DiagnosticIds.InaccessibleHandler, display, type.Name, type.IsFileLocal ? "file-local" : Describe(type.DeclaredAccessibility));
+                    Report(
+                        DiagnosticIds.InaccessibleHandler,
+                        display,
+                        type.Name,
+                        type.IsFileLocal ? "file-local" : Describe(type.DeclaredAccessibility));
                     break;
                 }
             }
@@ -99,7 +143,9 @@ public sealed partial class TracedLlmRouteGenerator
             var pattern = route.Pattern;
             var className = HandlerBinding.GeneratedClassName(method);
             var parameterTypes = method.Parameters
-                .Select(p => new StringValue(p.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)))
+                .Select(p => new StringValue(
+                    p.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated)
+                        .ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)))
                 .ToEquatableArray();
             var model = new RouteModel(
                 className,
@@ -142,13 +188,13 @@ public sealed partial class TracedLlmRouteGenerator
             return new RouteParseResult(model, key, EquatableArray<DiagnosticInfo>.Empty);
         }
 
-        /// <summary>
-        /// An action's result as MVC writes it, the task unwrapped: a value or <c>ActionResult&lt;T&gt;</c>
-        /// (typed: JSON only, its <c>T</c> for API descriptions); an <c>IActionResult</c>, an <c>IResult</c>
-        /// or nothing (the action writes its answer itself); <c>LlmResult&lt;TResponse, TChunk&gt;</c>
-        /// (both stream modes, as for a static handler). <c>IAsyncEnumerable&lt;T&gt;</c> is refused: MVC
-        /// writes it as one JSON array, not as events.
-        /// </summary>
+        /// <summary>An action's result as MVC writes it, the task unwrapped.</summary>
+        /// <remarks>
+        /// A value or <c>ActionResult&lt;T&gt;</c> (typed: JSON only, its <c>T</c> for API descriptions); an
+        /// <c>IActionResult</c>, an <c>IResult</c> or nothing (the action writes its answer itself);
+        /// <c>LlmResult&lt;TResponse, TChunk&gt;</c> (both stream modes, as for a static handler).
+        /// <c>IAsyncEnumerable&lt;T&gt;</c> is refused: MVC writes it as one JSON array, not as events.
+        /// </remarks>
         private static ActionReturn ParseActionReturn(ITypeSymbol returnType)
         {
             var shape = ReturnShape.Value;
@@ -158,13 +204,16 @@ public sealed partial class TracedLlmRouteGenerator
                 var definition = named.OriginalDefinition.ToDisplayString();
                 if (definition is "System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask<TResult>")
                 {
-                    shape = definition.StartsWith("System.Threading.Tasks.Task", System.StringComparison.Ordinal) ? ReturnShape.Task : ReturnShape.ValueTask;
+                    shape = definition.StartsWith("System.Threading.Tasks.Task", System.StringComparison.Ordinal)
+                        ? ReturnShape.Task
+                        : ReturnShape.ValueTask;
                     inner = named.TypeArguments[0];
                 }
             }
 
             var innerName = inner.ToDisplayString();
-            if (inner.SpecialType == SpecialType.System_Void || innerName is "System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask")
+            if (inner.SpecialType == SpecialType.System_Void
+                || innerName is "System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask")
             {
                 return new ActionReturn(shape, string.Empty, ReturnsResult: true, null, null);
             }
@@ -174,8 +223,14 @@ public sealed partial class TracedLlmRouteGenerator
                 var definition = generic.OriginalDefinition.ToDisplayString();
                 if (definition == "System.Collections.Generic.IAsyncEnumerable<T>")
                 {
-                    return new ActionReturn(shape, string.Empty, false, null,
-                        "an action that returns IAsyncEnumerable<T> is written by MVC as one JSON array, not as server-sent events; return LlmResult<TResponse, TChunk> (LlmResult.Stream(chunks) when call.IsStreaming) to stream in the route's wire format");
+                    return new ActionReturn(
+                        shape,
+                        string.Empty,
+                        false,
+                        null,
+                        "an action that returns IAsyncEnumerable<T> is written by MVC as one JSON array, not as "
+                        + "server-sent events; return LlmResult<TResponse, TChunk> (LlmResult.Stream(chunks) when "
+                        + "call.IsStreaming) to stream in the route's wire format");
                 }
 
                 if (definition == EitherResultType)
@@ -183,8 +238,18 @@ public sealed partial class TracedLlmRouteGenerator
                     var response = generic.TypeArguments[0];
                     var chunk = generic.TypeArguments[1];
                     return IsUsable(response) && IsUsable(chunk)
-                        ? new ActionReturn(shape, response.ToDisplayString(FullyQualified), IsResult(response) || IsActionResult(response), chunk.ToDisplayString(FullyQualified), null)
-                        : new ActionReturn(shape, string.Empty, false, null, $"return type '{returnType.ToDisplayString()}' is not supported");
+                        ? new ActionReturn(
+                            shape,
+                            response.ToDisplayString(FullyQualified),
+                            IsResult(response) || IsActionResult(response),
+                            chunk.ToDisplayString(FullyQualified),
+                            null)
+                        : new ActionReturn(
+                            shape,
+                            string.Empty,
+                            false,
+                            null,
+                            $"return type '{returnType.ToDisplayString()}' is not supported");
                 }
 
                 if (definition == ActionResultOfT)
@@ -195,7 +260,12 @@ public sealed partial class TracedLlmRouteGenerator
 
             if (!IsUsable(inner))
             {
-                return new ActionReturn(shape, string.Empty, false, null, $"return type '{returnType.ToDisplayString()}' is not supported");
+                return new ActionReturn(
+                    shape,
+                    string.Empty,
+                    false,
+                    null,
+                    $"return type '{returnType.ToDisplayString()}' is not supported");
             }
 
             return IsResult(inner) || IsActionResult(inner)
@@ -207,7 +277,15 @@ public sealed partial class TracedLlmRouteGenerator
             type.ToDisplayString() is ActionResultInterface or ConvertToActionResult
             || type.AllInterfaces.Any(i => i.ToDisplayString() is ActionResultInterface or ConvertToActionResult);
 
-        /// <summary>An action's result: its shape, the typed result (empty when it writes itself), whether it writes itself, the chunk type of an <c>LlmResult</c>, or why it cannot be traced.</summary>
-        private readonly record struct ActionReturn(ReturnShape Shape, string ResultType, bool ReturnsResult, string? ChunkType, string? Error);
+        /// <summary>
+        /// An action's result: its shape, the typed result (empty when it writes itself), whether it writes itself, the
+        /// chunk type of an <c>LlmResult</c>, or why it cannot be traced.
+        /// </summary>
+        private readonly record struct ActionReturn(
+            ReturnShape Shape,
+            string ResultType,
+            bool ReturnsResult,
+            string? ChunkType,
+            string? Error);
     }
 }

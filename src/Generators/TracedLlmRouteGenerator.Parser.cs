@@ -15,14 +15,19 @@ public sealed partial class TracedLlmRouteGenerator
         private const string ResultInterface = "Microsoft.AspNetCore.Http.IResult";
         private const string EitherResultType = "TracedLlm.LlmResult<TResponse, TChunk>";
 
-        private static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
-            .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+        private static readonly SymbolDisplayFormat FullyQualified =
+            SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
+                SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions
+                    | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
         // Types as a cref names them: Nullable<T> and ValueTuple<...> spelled out, no `?` on reference types.
-        private static readonly SymbolDisplayFormat CrefParameterFormat = SymbolDisplayFormat.FullyQualifiedFormat
-            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.ExpandNullable | SymbolDisplayMiscellaneousOptions.ExpandValueTuple);
+        private static readonly SymbolDisplayFormat CrefParameterFormat =
+            SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(
+                SymbolDisplayMiscellaneousOptions.ExpandNullable | SymbolDisplayMiscellaneousOptions.ExpandValueTuple);
 
-        public static RouteParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        public static RouteParseResult Parse(
+            GeneratorAttributeSyntaxContext context,
+            CancellationToken cancellationToken)
         {
             var method = (IMethodSymbol)context.TargetSymbol;
             var attribute = context.Attributes[0];
@@ -41,7 +46,8 @@ public sealed partial class TracedLlmRouteGenerator
 
             var diagnostics = new List<DiagnosticInfo>();
             void Report(string id, params string[] arguments) =>
-                diagnostics.Add(new DiagnosticInfo(id, location, arguments.Select(a => new StringValue(a)).ToEquatableArray()));
+                diagnostics.Add(
+                    new DiagnosticInfo(id, location, arguments.Select(a => new StringValue(a)).ToEquatableArray()));
 
             cancellationToken.ThrowIfCancellationRequested();
 
@@ -49,7 +55,10 @@ public sealed partial class TracedLlmRouteGenerator
             var (httpMethod, pattern, slot, errorFormat, operation) = attributeData;
             if (!RouteConventions.IsValidHttpMethod(httpMethod))
             {
-                Report(DiagnosticIds.InvalidRoute, display, $"HTTP method '{httpMethod}' is not one of GET, POST, PUT, PATCH, DELETE");
+                Report(
+                    DiagnosticIds.InvalidRoute,
+                    display,
+                    $"HTTP method '{httpMethod}' is not one of GET, POST, PUT, PATCH, DELETE");
             }
 
             foreach (var templateError in RouteConventions.ValidateTemplate(pattern))
@@ -75,7 +84,9 @@ public sealed partial class TracedLlmRouteGenerator
             // a handler that serves both modes (LlmResult) has no partner: a second handler is a duplicate.
             var streams = shape == ReturnShape.Stream;
             var partner = eitherChunk is null ? Partner(method, httpMethod, pattern, partnerStreams: !streams) : null;
-            if (streams && partner is not null && SameSymbol(Partner(partner, httpMethod, pattern, partnerStreams: true), method))
+            if (streams
+                && partner is not null
+                && SameSymbol(Partner(partner, httpMethod, pattern, partnerStreams: true), method))
             {
                 return new RouteParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
             }
@@ -86,24 +97,44 @@ public sealed partial class TracedLlmRouteGenerator
             string? streamLocation = null;
             if (streams)
             {
-                (streamMethod, streamParameters, chunkType, streamLocation) = (method.Name, parameters, resultType, SourceLine(method));
+                (streamMethod, streamParameters, chunkType, streamLocation) = (
+                    method.Name,
+                    parameters,
+                    resultType,
+                    SourceLine(method));
                 parameters = new List<ParameterModel>();
             }
             else if (partner is not null)
             {
                 var partnerDiagnostics = new List<DiagnosticInfo>();
-                var partnerParameters = ParseHandler(partner, display, partnerDiagnostics, location, out var partnerReturned);
+                var partnerParameters = ParseHandler(
+                    partner,
+                    display,
+                    partnerDiagnostics,
+                    location,
+                    out var partnerReturned);
                 if (partnerDiagnostics.Count == 0)
                 {
                     var body = BodyCandidates(parameters);
                     var partnerBody = BodyCandidates(partnerParameters);
-                    if (!body.Select(p => (p.Source, p.TypeOfName)).SequenceEqual(partnerBody.Select(p => (p.Source, p.TypeOfName))))
+                    if (!body.Select(p => (p.Source, p.TypeOfName))
+                            .SequenceEqual(partnerBody.Select(p => (p.Source, p.TypeOfName))))
                     {
-                        Report(DiagnosticIds.InvalidSignature, display, $"the streaming handler '{partner.Name}' {DescribeBody(partnerBody)}, but '{method.Name}' {DescribeBody(body)}: both handlers of a route read one request body; or serve both stream modes from one handler that returns LlmResult<TResponse, TChunk>");
+                        Report(
+                            DiagnosticIds.InvalidSignature,
+                            display,
+                            $"the streaming handler '{partner.Name}' {DescribeBody(partnerBody)}, but "
+                            + $"'{method.Name}' {DescribeBody(body)}: both handlers of a route read one request "
+                            + "body; or serve both stream modes from one handler that returns "
+                            + "LlmResult<TResponse, TChunk>");
                         return new RouteParseResult(null, null, diagnostics.ToEquatableArray());
                     }
 
-                    (streamMethod, streamParameters, chunkType, streamLocation) = (partner.Name, partnerParameters, partnerReturned.ResultType, SourceLine(partner));
+                    (streamMethod, streamParameters, chunkType, streamLocation) = (
+                        partner.Name,
+                        partnerParameters,
+                        partnerReturned.ResultType,
+                        SourceLine(partner));
                 }
             }
 
@@ -155,7 +186,9 @@ public sealed partial class TracedLlmRouteGenerator
             slot.Length > 0 && !data.SharedSlot && !data.StrictMetadata
             && BodyMembers.NeverReads(BodyMembers.TypedBody(method), slot);
 
-        /// <summary>The <c>LlmErrorResponses</c> member a route chose, by name; null for the default (the options' choice).</summary>
+        /// <summary>
+        /// The <c>LlmErrorResponses</c> member a route chose, by name; null for the default (the options' choice).
+        /// </summary>
         private static string? ErrorResponsesName(int value) => value switch
         {
             1 => "WireFormat",
@@ -166,13 +199,20 @@ public sealed partial class TracedLlmRouteGenerator
         };
 
         /// <summary>
-        /// A lambda or local function marked <c>[TracedLlmRoute]</c>: no generated class can call it, so it is
-        /// TLLM1001 at the attribute, naming the method it is declared in (a lambda passed to
-        /// <c>MapPost</c> would otherwise be mapped untraced, with nothing said).
+        /// A lambda or local function marked <c>[TracedLlmRoute]</c>: TLLM1001 at the attribute, since no generated
+        /// class can call it.
         /// </summary>
-        private static RouteParseResult NotAMethod(GeneratorAttributeSyntaxContext context, IMethodSymbol function, AttributeData attribute)
+        /// <remarks>
+        /// The diagnostic names the method it is declared in; a lambda passed to <c>MapPost</c> would otherwise be
+        /// mapped untraced, with nothing said.
+        /// </remarks>
+        private static RouteParseResult NotAMethod(
+            GeneratorAttributeSyntaxContext context,
+            IMethodSymbol function,
+            AttributeData attribute)
         {
-            var what = function.MethodKind == MethodKind.LocalFunction ? $"the local function '{function.Name}'" : "a lambda";
+            var what =
+                function.MethodKind == MethodKind.LocalFunction ? $"the local function '{function.Name}'" : "a lambda";
             var outer = function.ContainingSymbol;
             while (outer is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction })
             {
@@ -184,39 +224,71 @@ public sealed partial class TracedLlmRouteGenerator
                 : outer.Name.StartsWith("<", System.StringComparison.Ordinal) ? "the top-level statements"
                 : outer.ContainingType is { } type ? type.ToDisplayString() + "." + outer.Name
                 : outer.ToDisplayString();
-            var at = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation()) ?? LocationInfo.From(context.TargetNode.GetLocation());
+            var at =
+                LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation())
+                ?? LocationInfo.From(context.TargetNode.GetLocation());
             var diagnostic = new DiagnosticInfo(
                 DiagnosticIds.InvalidSignature,
                 at,
-                new[] { new StringValue(declaredIn), new StringValue($"[TracedLlmRoute] is on {what}, which generated code cannot call; make the handler a static method of a class (MapTracedLlmRoutes() maps it)") }.ToEquatableArray());
+                new[]
+                {
+                    new StringValue(declaredIn),
+                    new StringValue(
+                        $"[TracedLlmRoute] is on {what}, which generated code cannot call; make the handler a static "
+                        + "method of a class (MapTracedLlmRoutes() maps it)")
+                }.ToEquatableArray());
             return new RouteParseResult(null, null, new[] { diagnostic }.ToEquatableArray());
         }
 
-        /// <summary>Checks a handler's shape and binds its parameters; problems are added to <paramref name="diagnostics"/>.</summary>
-        private static List<ParameterModel> ParseHandler(IMethodSymbol method, string display, List<DiagnosticInfo> diagnostics, LocationInfo? location, out ReturnedType returned)
+        /// <summary>
+        /// Checks a handler's shape and binds its parameters; problems are added to <paramref name="diagnostics"/>.
+        /// </summary>
+        private static List<ParameterModel> ParseHandler(
+            IMethodSymbol method,
+            string display,
+            List<DiagnosticInfo> diagnostics,
+            LocationInfo? location,
+            out ReturnedType returned)
         {
             void Report(string id, params string[] arguments) =>
-                diagnostics.Add(new DiagnosticInfo(id, location, arguments.Select(a => new StringValue(a)).ToEquatableArray()));
+                diagnostics.Add(
+                    new DiagnosticInfo(id, location, arguments.Select(a => new StringValue(a)).ToEquatableArray()));
 
             if (!method.IsStatic)
             {
-                Report(DiagnosticIds.InvalidSignature, display, "the handler must be static (take services as parameters)");
+                Report(
+                    DiagnosticIds.InvalidSignature,
+                    display,
+                    "the handler must be static (take services as parameters)");
             }
 
             if (method.IsStatic && (method.IsVirtual || method.IsAbstract))
             {
                 // An interface's static virtual or abstract member is called only through a type parameter (CS8926).
-                Report(DiagnosticIds.InvalidSignature, display, "a static virtual or abstract interface member can be called only through a type parameter; make the handler a static method of a class");
+                Report(
+                    DiagnosticIds.InvalidSignature,
+                    display,
+                    "a static virtual or abstract interface member can be called only through a type parameter; make "
+                    + "the handler a static method of a class");
             }
 
             if (method.IsGenericMethod || IsInGenericType(method))
             {
-                Report(DiagnosticIds.InvalidSignature, display, "the handler and its containing types cannot be generic");
+                Report(
+                    DiagnosticIds.InvalidSignature,
+                    display,
+                    "the handler and its containing types cannot be generic");
             }
 
             if (FirstInaccessible(method) is { } inaccessible)
             {
-                Report(DiagnosticIds.InaccessibleHandler, display, inaccessible.Name, inaccessible is INamedTypeSymbol { IsFileLocal: true } ? "file-local" : Describe(inaccessible.DeclaredAccessibility));
+                Report(
+                    DiagnosticIds.InaccessibleHandler,
+                    display,
+                    inaccessible.Name,
+                    inaccessible is INamedTypeSymbol { IsFileLocal: true }
+                        ? "file-local"
+                        : Describe(inaccessible.DeclaredAccessibility));
             }
 
             var parameters = new List<ParameterModel>();
@@ -227,20 +299,28 @@ public sealed partial class TracedLlmRouteGenerator
                 {
                     // Where the parameter is declared: the mistake is there, not on the method's name.
                     var at = LocationInfo.From(parameter.Locations.FirstOrDefault(l => l.IsInSource)) ?? location;
-                    diagnostics.Add(new DiagnosticInfo(error.Id, at, new[] { new StringValue(display), new StringValue(error.Reason) }.ToEquatableArray()));
+                    diagnostics.Add(
+                        new DiagnosticInfo(
+                            error.Id,
+                            at,
+                            new[] { new StringValue(display), new StringValue(error.Reason) }.ToEquatableArray()));
                     continue;
                 }
 
-                parameters.Add(new ParameterModel(
-                    EscapeIdentifier(parameter.Name),
-                    parameter.Type.ToDisplayString(FullyQualified),
-                    binding.Source,
-                    parameter.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
-                    binding.Key,
-                    binding.Parse,
-                    binding.ParsedType?.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
-                    OptionalityOf(parameter),
-                    DefaultLiteral(parameter)));
+                parameters.Add(
+                    new ParameterModel(
+                        EscapeIdentifier(parameter.Name),
+                        parameter.Type.ToDisplayString(FullyQualified),
+                        binding.Source,
+                        parameter.Type
+                            .WithNullableAnnotation(NullableAnnotation.NotAnnotated)
+                            .ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                        binding.Key,
+                        binding.Parse,
+                        binding.ParsedType?.WithNullableAnnotation(NullableAnnotation.NotAnnotated)
+                            .ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                        OptionalityOf(parameter),
+                        DefaultLiteral(parameter)));
             }
 
             returned = ParseReturnType(method.ReturnType);
@@ -258,7 +338,9 @@ public sealed partial class TracedLlmRouteGenerator
             : parameter.HasExplicitDefaultValue ? Optionality.Default
             : Optionality.Required;
 
-        /// <summary>A parameter's default value as a C# expression of its type, or null when it has none (or it is null).</summary>
+        /// <summary>
+        /// A parameter's default value as a C# expression of its type, or null when it has none (or it is null).
+        /// </summary>
         private static string? DefaultLiteral(IParameterSymbol parameter)
         {
             if (!parameter.HasExplicitDefaultValue || parameter.ExplicitDefaultValue is not { } value)
@@ -266,38 +348,57 @@ public sealed partial class TracedLlmRouteGenerator
                 return null;
             }
 
-            var type = parameter.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
-                ? ((INamedTypeSymbol)parameter.Type).TypeArguments[0]
-                : parameter.Type;
-            var literal = NumberLiteral(value) ?? Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(value, quoteStrings: true, useHexadecimalNumbers: false);
-            return type.SpecialType == SpecialType.System_String
-                ? literal
-                : $"({type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)})({literal})";
+            var type =
+                parameter.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
+                    ? ((INamedTypeSymbol)parameter.Type).TypeArguments[0]
+                    : parameter.Type;
+            var literal =
+                NumberLiteral(value)
+                ?? Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(
+                    value,
+                    quoteStrings: true,
+                    useHexadecimalNumbers: false);
+            var cast = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated)
+                .ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+            return type.SpecialType == SpecialType.System_String ? literal : $"({cast})({literal})";
         }
 
         /// <summary>
-        /// A <c>float</c>, <c>double</c> or <c>decimal</c> default as a literal of its own type, exact
-        /// (<c>0.1F</c>, <c>12345678.123456789M</c>, not a <c>double</c> cast), or the constant that names
-        /// it (<c>double.NaN</c>, which has no literal); null for any other value.
+        /// A <c>float</c>, <c>double</c> or <c>decimal</c> default as an exact literal of its own type; null for any
+        /// other value.
         /// </summary>
+        /// <remarks>
+        /// <c>0.1F</c> or <c>12345678.123456789M</c>, not a <c>double</c> cast; the constant that names it where there
+        /// is no literal (<c>double.NaN</c>).
+        /// </remarks>
         private static string? NumberLiteral(object value)
         {
             var invariant = System.Globalization.CultureInfo.InvariantCulture;
             return value switch
             {
                 double d when double.IsNaN(d) => "global::System.Double.NaN",
-                double d when double.IsInfinity(d) => d > 0 ? "global::System.Double.PositiveInfinity" : "global::System.Double.NegativeInfinity",
+                double d when double.IsInfinity(d) => d > 0
+                    ? "global::System.Double.PositiveInfinity"
+                    : "global::System.Double.NegativeInfinity",
                 double d => d.ToString("R", invariant) + "D",
                 float f when float.IsNaN(f) => "global::System.Single.NaN",
-                float f when float.IsInfinity(f) => f > 0 ? "global::System.Single.PositiveInfinity" : "global::System.Single.NegativeInfinity",
+                float f when float.IsInfinity(f) => f > 0
+                    ? "global::System.Single.PositiveInfinity"
+                    : "global::System.Single.NegativeInfinity",
                 float f => f.ToString("R", invariant) + "F",
                 decimal m => m.ToString(invariant) + "M",
                 _ => null,
             };
         }
 
-        /// <summary>The first other handler of the same type for the same method and path that streams (or does not).</summary>
-        private static IMethodSymbol? Partner(IMethodSymbol method, string httpMethod, string pattern, bool partnerStreams)
+        /// <summary>
+        /// The first other handler of the same type for the same method and path that streams (or does not).
+        /// </summary>
+        private static IMethodSymbol? Partner(
+            IMethodSymbol method,
+            string httpMethod,
+            string pattern,
+            bool partnerStreams)
         {
             foreach (var member in method.ContainingType.GetMembers())
             {
@@ -340,32 +441,43 @@ public sealed partial class TracedLlmRouteGenerator
                 return name;
             }
 
-            var parameters = method.Parameters.Select(p => p.Type.ToDisplayString(CrefParameterFormat).Replace('<', '{').Replace('>', '}'));
+            var parameters = method.Parameters.Select(p =>
+                p.Type.ToDisplayString(CrefParameterFormat).Replace('<', '{').Replace('>', '}'));
             return name + "(" + string.Join(", ", parameters) + ")";
         }
 
         private static string? SourceLine(IMethodSymbol method) =>
             LocationInfo.FileAndLine(method.Locations.FirstOrDefault(l => l.IsInSource));
 
-        private static bool SameSymbol(ISymbol? left, ISymbol? right) => SymbolEqualityComparer.Default.Equals(left, right);
+        private static bool SameSymbol(ISymbol? left, ISymbol? right) =>
+            SymbolEqualityComparer.Default.Equals(left, right);
 
         /// <summary>The parameters that are, or may be, the request body.</summary>
         private static List<ParameterModel> BodyCandidates(List<ParameterModel> parameters) =>
             parameters.Where(p => p.Source is ParameterSource.Body or ParameterSource.BodyOrService).ToList();
 
-        /// <summary>How the body reads in a message: "reads the body as `request` (ChatRequest)", or "takes no body".</summary>
-        private static string DescribeBody(List<ParameterModel> candidates) => candidates.Count switch
-        {
-            0 => "takes no request body",
-            1 => $"reads the body as `{candidates[0].Name.TrimStart('@')}` ({Short(candidates[0].TypeName)})",
-            _ => "reads the body as one of " + string.Join(", ", candidates.Select(p => $"`{p.Name.TrimStart('@')}` ({Short(p.TypeName)})")) + " (whichever type DI does not have)",
-        };
+        /// <summary>
+        /// How the body reads in a message: "reads the body as `request` (ChatRequest)", or "takes no body".
+        /// </summary>
+        private static string DescribeBody(List<ParameterModel> candidates) =>
+            candidates.Count switch
+            {
+                0 => "takes no request body",
+                1 => $"reads the body as `{candidates[0].Name.TrimStart('@')}` ({Short(candidates[0].TypeName)})",
+                _ => "reads the body as one of "
+                    + string.Join(", ", candidates.Select(p => $"`{p.Name.TrimStart('@')}` ({Short(p.TypeName)})"))
+                    + " (whichever type DI does not have)",
+            };
 
-        private static string Short(string typeName) => typeName.StartsWith("global::", System.StringComparison.Ordinal) ? typeName.Substring("global::".Length) : typeName;
+        private static string Short(string typeName) =>
+            typeName.StartsWith("global::", System.StringComparison.Ordinal)
+                ? typeName.Substring("global::".Length)
+                : typeName;
 
         /// <summary>
         /// What a handler returns: its shape (value, task, stream), the result (or chunk) type, whether
-        /// it is an <c>IResult</c>, and for <c>LlmResult&lt;TResponse, TChunk&gt;</c> (both stream modes) the chunk type.
+        /// it is an <c>IResult</c>, and for <c>LlmResult&lt;TResponse, TChunk&gt;</c> (both stream modes) the chunk
+        /// type.
         /// </summary>
         private static ReturnedType ParseReturnType(ITypeSymbol returnType)
         {
@@ -400,24 +512,38 @@ public sealed partial class TracedLlmRouteGenerator
                 return new ReturnedType(shape, string.Empty, false, false, null);
             }
 
-            if (inner is INamedTypeSymbol { IsGenericType: true } either && either.OriginalDefinition.ToDisplayString() == EitherResultType)
+            if (inner is INamedTypeSymbol { IsGenericType: true } either
+                && either.OriginalDefinition.ToDisplayString() == EitherResultType)
             {
                 var response = either.TypeArguments[0];
                 var chunk = either.TypeArguments[1];
                 var usable = shape != ReturnShape.Stream && IsUsable(response) && IsUsable(chunk);
-                return new ReturnedType(shape, response.ToDisplayString(FullyQualified), IsResult(response), usable, chunk.ToDisplayString(FullyQualified));
+                return new ReturnedType(
+                    shape,
+                    response.ToDisplayString(FullyQualified),
+                    IsResult(response),
+                    usable,
+                    chunk.ToDisplayString(FullyQualified));
             }
 
             return new ReturnedType(shape, inner.ToDisplayString(FullyQualified), IsResult(inner), true, null);
         }
 
-        private static bool IsUsable(ITypeSymbol type) => type.TypeKind is not (TypeKind.Error or TypeKind.Pointer or TypeKind.FunctionPointer) && !type.IsRefLikeType;
+        private static bool IsUsable(ITypeSymbol type) =>
+            type.TypeKind is not (TypeKind.Error or TypeKind.Pointer or TypeKind.FunctionPointer)
+            && !type.IsRefLikeType;
 
         private static bool IsResult(ITypeSymbol type) =>
-            type.ToDisplayString() == ResultInterface || type.AllInterfaces.Any(i => i.ToDisplayString() == ResultInterface);
+            type.ToDisplayString() == ResultInterface
+            || type.AllInterfaces.Any(i => i.ToDisplayString() == ResultInterface);
 
         /// <summary>A handler's return type as the emitter needs it.</summary>
-        private readonly record struct ReturnedType(ReturnShape Shape, string ResultType, bool ReturnsResult, bool Supported, string? EitherChunkType);
+        private readonly record struct ReturnedType(
+            ReturnShape Shape,
+            string ResultType,
+            bool ReturnsResult,
+            bool Supported,
+            string? EitherChunkType);
 
         private static bool IsInGenericType(IMethodSymbol method)
         {
@@ -441,7 +567,8 @@ public sealed partial class TracedLlmRouteGenerator
 
             for (var type = method.ContainingType; type is not null; type = type.ContainingType)
             {
-                // A file-local type (`file class Routes`) is internal, but only to its own file: the pipeline's file cannot name it.
+                // A file-local type (`file class Routes`) is internal, but only to its own file: the pipeline's file
+                // cannot name it.
                 if (!IsVisibleInAssembly(type.DeclaredAccessibility) || type.IsFileLocal)
                 {
                     return type;
@@ -464,6 +591,9 @@ public sealed partial class TracedLlmRouteGenerator
 
         /// <summary>A name as code spells it: <c>@class</c> for a parameter or handler named like a keyword.</summary>
         internal static string EscapeIdentifier(string name) =>
-            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name)
+            != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None
+                ? "@" + name
+                : name;
     }
 }

@@ -21,7 +21,8 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
                 HandlerBinding.AttributeMetadataName,
                 // Lambdas and local functions too, only to say they cannot be routes (the attribute's
                 // usage allows them; silence would leave the route untraced, or unmapped).
-                static (node, _) => node is MethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax,
+                static (node, _) => node is MethodDeclarationSyntax or LocalFunctionStatementSyntax
+                    or AnonymousFunctionExpressionSyntax,
                 static (syntaxContext, cancellationToken) => Parser.Parse(syntaxContext, cancellationToken))
             .WithTrackingName(TrackingNames.Routes);
 
@@ -67,8 +68,14 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
 
         // Opt-in: only a project that tracks TracedLlm.Telemetry.txt (an additional file) is checked.
         var trackedContract = context.AdditionalTextsProvider
-            .Where(static text => string.Equals(System.IO.Path.GetFileName(text.Path), TelemetryContract.FileName, System.StringComparison.OrdinalIgnoreCase))
-            .Select(static (text, cancellationToken) => new TrackedContract(text.Path, text.GetText(cancellationToken)?.ToString() ?? string.Empty))
+            .Where(static text =>
+                string.Equals(
+                    System.IO.Path.GetFileName(text.Path),
+                    TelemetryContract.FileName,
+                    System.StringComparison.OrdinalIgnoreCase))
+            .Select(
+                static (text, cancellationToken) =>
+                    new TrackedContract(text.Path, text.GetText(cancellationToken)?.ToString() ?? string.Empty))
             .Collect()
             .Select(static (files, _) => files.IsEmpty ? (TrackedContract?)null : files[0])
             .WithTrackingName(TrackingNames.TrackedContract);
@@ -119,7 +126,8 @@ public sealed partial class TracedLlmRouteGenerator : IIncrementalGenerator
             {
                 foreach (var key in group)
                 {
-                    var others = string.Join(", ", group.Where(o => !o.Equals(key)).Select(o => $"'{o.HandlerDisplayName}'"));
+                    var others = string.Join(
+                        ", ", group.Where(o => !o.Equals(key)).Select(o => $"'{o.HandlerDisplayName}'"));
                     output.ReportDiagnostic(Diagnostic.Create(
                         DiagnosticDescriptors.DuplicateRoute,
                         key.Location.ToLocation(),

@@ -32,11 +32,12 @@ public sealed partial class BoundedExportProcessor
     private bool OpenBatchDue() => _openSpans > 0 && Stopwatch.GetTimestamp() >= _openDueAt;
 
     /// <summary>
-    /// When a batch opened at <paramref name="openedAt"/> is due after <paramref name="delay"/> (all
-    /// <see cref="Stopwatch"/> timestamps): a router's channel's on a grid of <paramref name="grid"/>
-    /// (never later, never sooner than a grid before), a plain exporter's (grid 0) exactly.
+    /// When a batch opened at <paramref name="openedAt"/> is due after <paramref name="delay"/>, all
+    /// <see cref="Stopwatch"/> timestamps.
     /// </summary>
     /// <remarks>
+    /// A router's channel's batch is due on a grid of <paramref name="grid"/> (never later, never sooner than a grid
+    /// before), a plain exporter's (grid 0) exactly.
     /// So a thousand quiet channels' batches, opened at any time, are sealed and sent together a few
     /// times a delay, not one at a time: each send that came alone woke a pool thread, which then spun
     /// before it slept, and that spin cost more CPU than the send (bench/results/2026-11-29-destinations-own.md).

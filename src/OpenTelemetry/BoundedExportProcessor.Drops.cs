@@ -18,14 +18,19 @@ public sealed partial class BoundedExportProcessor
     internal const string ReasonTag = "reason";
 
     /// <summary>
-    /// The counter's tag that says whose spans: the exporter's queue (<c>Langfuse</c>, <c>Otlp</c>,
-    /// <c>Phoenix</c>, <c>LangSmith</c>) or a router's destination, by its configured name (bounded:
-    /// destinations are configured, and at most <see cref="TraceRoutingOptions.MaxLiveDestinations"/> are open).
+    /// The counter's tag that says whose spans: the exporter's queue or a router's destination, by its configured name.
     /// </summary>
+    /// <remarks>
+    /// The queue is <c>Langfuse</c>, <c>Otlp</c>, <c>Phoenix</c> or <c>LangSmith</c>. The names are bounded:
+    /// destinations are configured, and at most <see cref="TraceRoutingOptions.MaxLiveDestinations"/> are open.
+    /// </remarks>
     internal const string DestinationTag = "destination";
 
     private static readonly Counter<long> DroppedCounter = TracedLlmTelemetry.Meter.CreateCounter<long>(
-        DroppedSpansInstrument, "{span}", "Spans not delivered to the exporter, by reason: queue_full, queue_bytes, request_share, held_bytes, held_request_share, buffer_full, export_failed, rejected, shut_down, shutdown_timeout.");
+        DroppedSpansInstrument,
+        "{span}",
+        "Spans not delivered to the exporter, by reason: queue_full, queue_bytes, request_share, held_bytes, "
+        + "held_request_share, buffer_full, export_failed, rejected, shut_down, shutdown_timeout.");
 
     /// <summary>Why a span was not delivered.</summary>
     internal enum DropReason
@@ -36,16 +41,23 @@ public sealed partial class BoundedExportProcessor
         /// <summary>The span would have taken the queue past <see cref="ExportQueueOptions.MaxQueueBytes"/>.</summary>
         QueueBytes,
 
-        /// <summary>The span would have taken its request past <see cref="ExportQueueOptions.MaxQueueBytesPerRequest"/>.</summary>
+        /// <summary>
+        /// The span would have taken its request past <see cref="ExportQueueOptions.MaxQueueBytesPerRequest"/>.
+        /// </summary>
         RequestShare,
 
-        /// <summary>The span's serialized batch would have taken the buffer past <see cref="ExportQueueOptions.MaxBufferedExportBytes"/> (and the disk buffer, if any, was full).</summary>
+        /// <summary>
+        /// The span's serialized batch would have taken the buffer past
+        /// <see cref="ExportQueueOptions.MaxBufferedExportBytes"/> (and the disk buffer, if any, was full).
+        /// </summary>
         BufferFull,
 
         /// <summary>The exporter did not deliver the span's batch, or the endpoint refused it for good.</summary>
         ExportFailed,
 
-        /// <summary>The endpoint took the span's batch but rejected the span (an OTLP partial success): it is not sent again.</summary>
+        /// <summary>
+        /// The endpoint took the span's batch but rejected the span (an OTLP partial success): it is not sent again.
+        /// </summary>
         Rejected,
 
         /// <summary>The span ended after the processor shut down.</summary>
@@ -54,10 +66,16 @@ public sealed partial class BoundedExportProcessor
         /// <summary>The span was still queued when the shut-down's time ran out.</summary>
         ShutdownTimeout,
 
-        /// <summary>The tail sampler refused to hold the span: it would have taken the held spans past <see cref="TailSamplingOptions.MaxHeldBytes"/>.</summary>
+        /// <summary>
+        /// The tail sampler refused to hold the span: it would have taken the held spans past
+        /// <see cref="TailSamplingOptions.MaxHeldBytes"/>.
+        /// </summary>
         HeldBytes,
 
-        /// <summary>The tail sampler refused to hold the span: it would have taken its request past <see cref="TailSamplingOptions.MaxHeldBytesPerRequest"/>.</summary>
+        /// <summary>
+        /// The tail sampler refused to hold the span: it would have taken its request past
+        /// <see cref="TailSamplingOptions.MaxHeldBytesPerRequest"/>.
+        /// </summary>
         HeldRequestShare,
     }
 
@@ -82,7 +100,9 @@ public sealed partial class BoundedExportProcessor
         // Formatted only when it is written: a saturated gateway drops spans on the request path.
         if (WarningDue(ref _lastWarning))
         {
-            _warn($"TracedLlm export: {Describe(reason)}{(said is { Length: > 0 } ? $" (\"{said}\")" : string.Empty)}; {total} span(s) dropped so far. Requests are not affected.");
+            _warn(
+                $"TracedLlm export: {Describe(reason)}{(said is { Length: > 0 } ? $" (\"{said}\")" : string.Empty)}; "
+                + $"{total} span(s) dropped so far. Requests are not affected.");
         }
     }
 
@@ -90,7 +110,10 @@ public sealed partial class BoundedExportProcessor
     internal static void CountDrop(long spans, DropReason reason) =>
         DroppedCounter.Add(spans, new KeyValuePair<string, object?>(ReasonTag, TagValue(reason)));
 
-    /// <summary>Adds to the <c>tracedllm.export.dropped_spans</c> counter, for the destination <paramref name="destination"/> names (when it names one).</summary>
+    /// <summary>
+    /// Adds to the <c>tracedllm.export.dropped_spans</c> counter, for the destination <paramref name="destination"/>
+    /// names (when it names one).
+    /// </summary>
     internal static void CountDrop(long spans, DropReason reason, KeyValuePair<string, object?> destination)
     {
         if (destination.Value is null)
@@ -108,7 +131,8 @@ public sealed partial class BoundedExportProcessor
     {
         var now = Stopwatch.GetTimestamp();
         var previous = Interlocked.Read(ref last);
-        return (previous == 0 || Stopwatch.GetElapsedTime(previous, now) >= _warningInterval) && Interlocked.CompareExchange(ref last, now, previous) == previous;
+        return (previous == 0 || Stopwatch.GetElapsedTime(previous, now) >= _warningInterval)
+            && Interlocked.CompareExchange(ref last, now, previous) == previous;
     }
 
     private static string TagValue(DropReason reason) => reason switch
@@ -191,7 +215,10 @@ public sealed partial class BoundedExportProcessor
         {
             if (processor.WarningDue(ref processor._lastRetryWarning))
             {
-                processor._warn($"TracedLlm export: the endpoint did not take a batch ({detail}); trying again in {wait.TotalSeconds:0.#} s, with {processor._delivery?.UndeliveredSpans ?? spans} span(s) waiting. New spans keep queueing; requests are not affected.");
+                processor._warn(
+                    $"TracedLlm export: the endpoint did not take a batch ({detail}); trying again in "
+                    + $"{wait.TotalSeconds:0.#} s, with {processor._delivery?.UndeliveredSpans ?? spans} span(s) "
+                    + "waiting. New spans keep queueing; requests are not affected.");
             }
         }
 
@@ -205,7 +232,10 @@ public sealed partial class BoundedExportProcessor
             if (processor.WarningDue(ref processor._lastDiskWarning))
             {
                 var others = Interlocked.Exchange(ref processor._diskWriteFailures, 0) - 1;
-                processor._warn($"TracedLlm export: {problem}; batches wait in memory." + (others > 0 ? $" {others} more batch(es) could not be written since the last warning." : string.Empty));
+                var more = others > 0
+                    ? $" {others} more batch(es) could not be written since the last warning."
+                    : string.Empty;
+                processor._warn($"TracedLlm export: {problem}; batches wait in memory." + more);
             }
         }
     }

@@ -124,7 +124,9 @@ public sealed partial class BoundedExportProcessor
             return false;
         }
 
-        var (take, yieldAfter) = _capture is null ? (Math.Min(_roundPending, _batchSize), false) : NextPiece(_roundPending, _openSpans, _batchSize, _wakeAt);
+        var (take, yieldAfter) = _capture is null
+            ? (Math.Min(_roundPending, _batchSize), false)
+            : NextPiece(_roundPending, _openSpans, _batchSize, _wakeAt);
         var count = Take(batch, routed?.Routes, Math.Min(take, max));
         if (count == 0)
         {

@@ -34,7 +34,9 @@ public sealed partial class BoundedExportProcessor
         Interlocked.Increment(ref _flushTimeouts);
         if (WarningDue(ref _lastFlushWarning))
         {
-            _warn($"TracedLlm export: a flush's {timeoutMilliseconds / 1000.0:0.###} s ran out with {left} span(s) not yet delivered; they stay queued and are tried again.");
+            _warn(
+                $"TracedLlm export: a flush's {timeoutMilliseconds / 1000.0:0.###} s ran out with {left} span(s) "
+                + "not yet delivered; they stay queued and are tried again.");
         }
 
         return false;
@@ -72,7 +74,8 @@ public sealed partial class BoundedExportProcessor
             }
         }
 
-        if (_delivery is { } delivery && !delivery.WaitResolved(delivery.LastSequence, Remaining(started, timeoutMilliseconds)))
+        if (_delivery is { } delivery
+            && !delivery.WaitResolved(delivery.LastSequence, Remaining(started, timeoutMilliseconds)))
         {
             return false;
         }
@@ -115,7 +118,10 @@ public sealed partial class BoundedExportProcessor
     protected override bool OnShutdown(int timeoutMilliseconds)
     {
         var started = Stopwatch.GetTimestamp();
-        var bound = timeoutMilliseconds < 0 ? _shutdownTimeout : TimeSpan.FromMilliseconds(Math.Min(timeoutMilliseconds, _shutdownTimeout.TotalMilliseconds));
+        var bound =
+            timeoutMilliseconds < 0
+                ? _shutdownTimeout
+                : TimeSpan.FromMilliseconds(Math.Min(timeoutMilliseconds, _shutdownTimeout.TotalMilliseconds));
         lock (_gate)
         {
             _closed = true;
@@ -148,7 +154,9 @@ public sealed partial class BoundedExportProcessor
         if (_delivery is { } delivery)
         {
             // What the loop sealed, delivered within what is left of the bound; then the rest settled.
-            var (kept, lost) = delivery.Shutdown(TimeSpan.FromMilliseconds(Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds)));
+            var (kept, lost) = delivery.Shutdown(
+                TimeSpan.FromMilliseconds(
+                    Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds)));
             if (kept > 0)
             {
                 _warn($"TracedLlm export: the shut-down's {(_waitedBefore + bound).TotalSeconds:0.###} s ran out with "
@@ -166,7 +174,8 @@ public sealed partial class BoundedExportProcessor
         }
 
         // The exporter cancels what it still sends (OTLP cancels its pending request).
-        var exporterDone = exporter.Shutdown((int)Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+        var exporterDone = exporter.Shutdown(
+            (int)Math.Max(0, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds));
         if (!finished)
         {
             StopLoop();
@@ -195,5 +204,7 @@ public sealed partial class BoundedExportProcessor
     }
 
     private static int Remaining(long started, int timeoutMilliseconds) =>
-        timeoutMilliseconds < 0 ? Timeout.Infinite : (int)Math.Max(0, timeoutMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        timeoutMilliseconds < 0
+            ? Timeout.Infinite
+            : (int)Math.Max(0, timeoutMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 }

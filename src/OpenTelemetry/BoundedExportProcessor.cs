@@ -31,10 +31,13 @@ namespace TracedLlm;
 public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activity>
 {
     /// <summary>
-    /// Spans serialized at a time for OTLP: a piece takes about a tenth of a millisecond on a slow
-    /// core, and the export thread yields between pieces, so a request that wakes behind it waits for
-    /// one piece at most, not for a whole batch (bench/results/2026-11-25-export-at-saturation.md).
+    /// Spans serialized at a time for OTLP, so that a request that wakes behind the export thread waits for one piece
+    /// at most.
     /// </summary>
+    /// <remarks>
+    /// A piece takes about a tenth of a millisecond on a slow core, and the export thread yields between pieces, so a
+    /// request waits for one piece, not for a whole batch (bench/results/2026-11-25-export-at-saturation.md).
+    /// </remarks>
     internal const int PieceSize = 32;
 
     private readonly int _maxQueueSize;
@@ -122,18 +125,28 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     /// sends with the client it made).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each.</exception>
-    /// <exception cref="InvalidOperationException">The options' headers cannot be sent (malformed, or not valid HTTP headers).</exception>
+    /// <exception cref="InvalidOperationException">The options' headers cannot be sent (malformed, or not valid HTTP
+    /// headers).</exception>
     public BoundedExportProcessor(OtlpExporterOptions otlp, ExportQueueOptions? options)
         : this(OtlpSetup.Create(otlp), options, warn: null, diskSubdirectory: null)
     {
     }
 
-    internal BoundedExportProcessor(OtlpSetup otlp, ExportQueueOptions? options, Action<string>? warn, string? diskSubdirectory, TimeSpan? equalHold = null)
-        : this(otlp.Exporter, options, warn, equalHold, otlp, diskSubdirectory)
-    {
-    }
+    internal BoundedExportProcessor(
+        OtlpSetup otlp,
+        ExportQueueOptions? options,
+        Action<string>? warn,
+        string? diskSubdirectory,
+        TimeSpan? equalHold = null)
+        : this(otlp.Exporter, options, warn, equalHold, otlp, diskSubdirectory) { }
 
-    internal BoundedExportProcessor(BaseExporter<Activity> exporter, ExportQueueOptions? options, Action<string>? warn, TimeSpan? equalHold = null, OtlpSetup? otlp = null, string? diskSubdirectory = null)
+    internal BoundedExportProcessor(
+        BaseExporter<Activity> exporter,
+        ExportQueueOptions? options,
+        Action<string>? warn,
+        TimeSpan? equalHold = null,
+        OtlpSetup? otlp = null,
+        string? diskSubdirectory = null)
         : base(exporter ?? throw new ArgumentNullException(nameof(exporter)))
     {
         options ??= new ExportQueueOptions();
@@ -151,7 +164,10 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
         _scheduledDelay = options.ScheduledDelay;
         _batchDelay = _scheduledDelay;
         _shutdownTimeout = options.ShutdownTimeout;
-        _flushTimeoutMilliseconds = options.FlushTimeout == Timeout.InfiniteTimeSpan ? Timeout.Infinite : (int)Math.Min(int.MaxValue, options.FlushTimeout.TotalMilliseconds);
+        _flushTimeoutMilliseconds =
+            options.FlushTimeout == Timeout.InfiniteTimeSpan
+                ? Timeout.Infinite
+                : (int)Math.Min(int.MaxValue, options.FlushTimeout.TotalMilliseconds);
         _warningInterval = options.WarningInterval;
         _warn = options.Warn ?? warn ?? (static message => Console.Error.WriteLine(message));
         _catchUp = Math.Max(1, Math.Min(2 * _batchSize, _maxQueueSize / 2));
@@ -169,7 +185,10 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
             DiskExportBuffer? disk = null;
             if (options.DiskBufferDirectory is { } directory)
             {
-                disk = DiskExportBuffer.Open(diskSubdirectory is null ? directory : System.IO.Path.Combine(directory, diskSubdirectory), options.MaxDiskBufferBytes, out var problem);
+                disk = DiskExportBuffer.Open(
+                    diskSubdirectory is null ? directory : System.IO.Path.Combine(directory, diskSubdirectory),
+                    options.MaxDiskBufferBytes,
+                    out var problem);
                 if (problem is not null)
                 {
                     _warn($"TracedLlm export: {problem}.");
@@ -178,17 +197,32 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
                 if (disk?.CutShortSpans is > 0 and var cutShort)
                 {
                     Dropped(cutShort, DropReason.ExportFailed, warn: false);
-                    _warn($"TracedLlm export: the disk buffer held batches cut short (the machine stopped before they were written out); {cutShort} span(s) in them are dropped.");
+                    _warn(
+                        "TracedLlm export: the disk buffer held batches cut short (the machine stopped before "
+                        + $"they were written out); {cutShort} span(s) in them are dropped.");
                 }
             }
 
-            _delivery = new OtlpDelivery(otlp.Client, otlp.Capture, otlp.GrpcEndpoint, otlp.Gzip, options, disk, new Report(this), otlp.BufferBudget);
+            _delivery = new OtlpDelivery(
+                otlp.Client,
+                otlp.Capture,
+                otlp.GrpcEndpoint,
+                otlp.Gzip,
+                options,
+                disk,
+                new Report(this),
+                otlp.BufferBudget);
             _delivery.Start();
         }
 
         // The piece size may be changed for a measurement only (bench/export "cost"), by the
         // AppContext switch TracedLlm.Export.PieceSize (runtimeconfig.json or AppContext.SetData).
-        var pieceSize = AppContext.GetData("TracedLlm.Export.PieceSize") is string set && int.TryParse(set, out var asked) && asked > 0 ? asked : PieceSize;
+        var pieceSize =
+            AppContext.GetData("TracedLlm.Export.PieceSize") is string set
+            && int.TryParse(set, out var asked)
+            && asked > 0
+                ? asked
+                : PieceSize;
         _wakeAt = _capture is null ? _batchSize : Math.Min(pieceSize, _batchSize);
 
         // A thread of its own, as OpenTelemetry's batch processor has: exporters are synchronous
@@ -217,12 +251,16 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     /// <summary>The serialized bytes of OTLP batches held in memory now, waiting to be delivered.</summary>
     internal long BufferedExportBytes => _delivery?.MemoryBytes ?? 0;
 
-    /// <summary>Failed rounds of export tries since the last delivery (the delivery sends one batch at a time while above zero).</summary>
+    /// <summary>
+    /// Failed rounds of export tries since the last delivery (the delivery sends one batch at a time while above zero).
+    /// </summary>
     internal int ExportFailures => _delivery?.Failures ?? 0;
 
     /// <summary>How often the export loop has blocked waiting for work (a loop that spins never does).</summary>
     internal long Waits => Interlocked.Read(ref _waits);
 
-    /// <summary>Whether the export thread steps aside for requests while the queue is short (Linux, when permitted).</summary>
+    /// <summary>
+    /// Whether the export thread steps aside for requests while the queue is short (Linux, when permitted).
+    /// </summary>
     internal bool StepsAside => Volatile.Read(ref _canStepAside);
 }

@@ -98,7 +98,13 @@ public sealed class ConsoleTreeExporter : BaseExporter<Activity>
         return text.ToString();
     }
 
-    private static void Append(StringBuilder text, Activity span, ILookup<ActivitySpanId, Activity> children, string prefix, bool isLast, bool isRoot)
+    private static void Append(
+        StringBuilder text,
+        Activity span,
+        ILookup<ActivitySpanId, Activity> children,
+        string prefix,
+        bool isLast,
+        bool isRoot)
     {
         var branch = isRoot ? string.Empty : (isLast ? "└── " : "├── ");
         var label = prefix + branch + Escape(span.DisplayName);
@@ -123,14 +129,17 @@ public sealed class ConsoleTreeExporter : BaseExporter<Activity>
                 text.Append(": ").Append(Escape(span.StatusDescription));
             }
 
-            // What failed, as the span names it: the exception's type, the failure path's code, an error result's status.
+            // What failed, as the span names it: the exception's type, the failure path's code, an error result's
+            // status.
             if (span.Status == ActivityStatusCode.Error && span.GetTagItem(AttributeNames.ErrorType) is { } errorType)
             {
                 text.Append(" [error.type=").Append(Escape(errorType.ToString())).Append(']');
             }
         }
 
-        text.Append(' ').Append(span.Duration.TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)).AppendLine(" ms");
+        text.Append(' ')
+            .Append(span.Duration.TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture))
+            .AppendLine(" ms");
         var childPrefix = prefix + (isRoot ? string.Empty : (isLast ? "    " : "│   "));
         var ordered = children[span.SpanId].OrderBy(s => s.StartTimeUtc).ToList();
         for (var i = 0; i < ordered.Count; i++)
@@ -140,10 +149,12 @@ public sealed class ConsoleTreeExporter : BaseExporter<Activity>
     }
 
     /// <summary>
-    /// <paramref name="value"/> with every character that could break or forge a console line
-    /// escaped: C0 and C1 controls (CR, LF, ESC, ...), DEL, the Unicode line and paragraph
-    /// separators and the bidirectional overrides.
+    /// <paramref name="value"/> with every character that could break or forge a console line escaped.
     /// </summary>
+    /// <remarks>
+    /// C0 and C1 controls (CR, LF, ESC, ...), DEL, the Unicode line and paragraph separators and the bidirectional
+    /// overrides.
+    /// </remarks>
     public static string Escape(string? value)
     {
         if (string.IsNullOrEmpty(value) || value.AsSpan().IndexOfAny(Unprintable) < 0)

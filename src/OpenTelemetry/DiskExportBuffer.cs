@@ -39,7 +39,12 @@ internal sealed class DiskExportBuffer : IDisposable
     private long _bytes;
     private long _written;
 
-    private DiskExportBuffer(string directory, long maxBytes, FileStream lockFile, List<(string File, long Bytes, int Spans)> found, long cutShortSpans)
+    private DiskExportBuffer(
+        string directory,
+        long maxBytes,
+        FileStream lockFile,
+        List<(string File, long Bytes, int Spans)> found,
+        long cutShortSpans)
     {
         _directory = directory;
         _maxBytes = maxBytes;
@@ -71,13 +76,19 @@ internal sealed class DiskExportBuffer : IDisposable
             }
             else
             {
-                System.IO.Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                System.IO.Directory.CreateDirectory(
+                    full,
+                    UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
 
             FileStream lockFile;
             try
             {
-                lockFile = new FileStream(Path.Combine(full, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                lockFile = new FileStream(
+                    Path.Combine(full, "lock"),
+                    FileMode.OpenOrCreate,
+                    FileAccess.ReadWrite,
+                    FileShare.None);
             }
             catch (IOException)
             {
@@ -92,7 +103,8 @@ internal sealed class DiskExportBuffer : IDisposable
 
             var found = new List<(string, long, int)>();
             long cutShort = 0;
-            foreach (var file in System.IO.Directory.EnumerateFiles(full, "*" + Extension).Order(StringComparer.Ordinal))
+            var files = System.IO.Directory.EnumerateFiles(full, "*" + Extension).Order(StringComparer.Ordinal);
+            foreach (var file in files)
             {
                 if (Parse(file) is not var (bytes, spans))
                 {
@@ -112,9 +124,11 @@ internal sealed class DiskExportBuffer : IDisposable
 
             return new DiskExportBuffer(full, maxBytes, lockFile, found, cutShort);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (Exception e)
+            when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            problem = $"the disk buffer {directory} cannot be used ({e.GetType().Name}); this process buffers in memory only";
+            problem =
+                $"the disk buffer {directory} cannot be used ({e.GetType().Name}); this process buffers in memory only";
             return null;
         }
     }
@@ -131,7 +145,9 @@ internal sealed class DiskExportBuffer : IDisposable
             return false;
         }
 
-        var name = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow.Ticks:D19}-{Interlocked.Increment(ref _written):D10}-{payload.Bytes}-{payload.Spans}");
+        var name = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{DateTime.UtcNow.Ticks:D19}-{Interlocked.Increment(ref _written):D10}-{payload.Bytes}-{payload.Spans}");
         var file = Path.Combine(_directory, name + Extension);
         var partial = Path.Combine(_directory, name + Partial);
         try
@@ -181,7 +197,13 @@ internal sealed class DiskExportBuffer : IDisposable
 
     private static FileStreamOptions NewFileOptions()
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0
+        };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -190,7 +212,8 @@ internal sealed class DiskExportBuffer : IDisposable
         return options;
     }
 
-    // The length and span count the name ends with ({ticks}-{sequence}-{bytes}-{spans}), or null for a file that is not ours.
+    // The length and span count the name ends with ({ticks}-{sequence}-{bytes}-{spans}), or null for a file that is not
+    // ours.
     private static (long Bytes, int Spans)? Parse(string file)
     {
         var parts = Path.GetFileNameWithoutExtension(file).Split('-');

@@ -7,13 +7,15 @@ using System.Threading;
 namespace TracedLlm;
 
 /// <summary>
-/// One OTLP export request's body, serialized: an <c>ExportTraceServiceRequest</c> in protobuf, the
-/// pieces it was serialized in one after the other (protobuf messages concatenated are one message
-/// whose repeated fields are joined, so the pieces together are one request with a
-/// <c>ResourceSpans</c> each). In a buffer rented from the shared array pool (given back once the
-/// batch is delivered, dropped or written to disk: batches of 512 spans are too large for the small
-/// object heap, and allocating one each would bring gen 2 collections), or in a file of the disk buffer.
+/// One OTLP export request's body, serialized: an <c>ExportTraceServiceRequest</c> in protobuf, in a pooled buffer or a
+/// file of the disk buffer.
 /// </summary>
+/// <remarks>
+/// The pieces it was serialized in follow one another (protobuf messages concatenated are one message whose repeated
+/// fields are joined, so the pieces together are one request with a <c>ResourceSpans</c> each). The buffer is rented
+/// from the shared array pool and given back once the batch is delivered, dropped or written to disk: batches of 512
+/// spans are too large for the small object heap, and allocating one each would bring gen 2 collections.
+/// </remarks>
 internal sealed class ExportPayload
 {
     private byte[]? _body;
@@ -50,8 +52,8 @@ internal sealed class ExportPayload
     public long Bytes { get; }
 
     /// <summary>
-    /// The memory it holds (its rented buffer's length), counted against the buffer's bound while <see
-    /// cref="InMemory"/>.
+    /// The memory it holds (its rented buffer's length), counted against the buffer's bound while
+    /// <see cref="InMemory"/>.
     /// </summary>
     public long MemoryBytes { get; }
 
@@ -65,7 +67,8 @@ internal sealed class ExportPayload
     public long TriedAt { get; set; }
 
     /// <summary>A payload whose body is a file of the disk buffer (one written by an earlier process).</summary>
-    public static ExportPayload FromFile(long sequence, string file, long bytes, int spans) => new(sequence, file, bytes, spans);
+    public static ExportPayload FromFile(long sequence, string file, long bytes, int spans) =>
+        new(sequence, file, bytes, spans);
 
     /// <summary>The body now lives in <paramref name="file"/>: the memory goes back to the pool.</summary>
     public void MovedTo(string file)
@@ -83,13 +86,20 @@ internal sealed class ExportPayload
         }
     }
 
-    /// <summary>
-    /// The body as a stream: over the memory, or over the disk buffer's file, read as it is sent (a
-    /// retried batch is not read whole into a new array on every try; the page cache keeps the file).
-    /// </summary>
-    public Stream OpenRead() => Volatile.Read(ref _body) is { } body
-        ? new MemoryStream(body, 0, (int)Bytes, writable: false)
-        : new FileStream(File ?? throw new InvalidOperationException("The batch was given back."), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.SequentialScan);
+    /// <summary>The body as a stream: over the memory, or over the disk buffer's file, read as it is sent.</summary>
+    /// <remarks>
+    /// A retried batch is not read whole into a new array on every try; the page cache keeps the file.
+    /// </remarks>
+    public Stream OpenRead() =>
+        Volatile.Read(ref _body) is { } body
+            ? new MemoryStream(body, 0, (int)Bytes, writable: false)
+            : new FileStream(
+                File ?? throw new InvalidOperationException("The batch was given back."),
+                FileMode.Open,
+                FileAccess.Read,
+                FileShare.Read | FileShare.Delete,
+                64 * 1024,
+                FileOptions.SequentialScan);
 
     /// <summary>Writes the body.</summary>
     public void WriteTo(Stream stream)

@@ -7,7 +7,9 @@ using Microsoft.Extensions.Logging;
 
 namespace TracedLlm;
 
-/// <summary>The export processors the host's service provider created (each exporter's queue, each router of destinations).</summary>
+/// <summary>
+/// The export processors the host's service provider created (each exporter's queue, each router of destinations).
+/// </summary>
 internal sealed class ExportProcessors
 {
     private readonly List<OpenTelemetry.BaseProcessor<System.Diagnostics.Activity>> _processors = new();
@@ -40,14 +42,16 @@ internal sealed class ExportProcessors
 }
 
 /// <summary>
-/// Delivers the export queues when the host stops (SIGTERM, Ctrl+C, <c>IHost.StopAsync</c>), after
-/// every hosted service has stopped (the server has drained its requests, so their spans are
-/// queued) and before the service provider is disposed. Each queue has its own
-/// <see cref="ExportQueueOptions.ShutdownTimeout"/>; the queues shut down side by side, so the stop
-/// takes the longest bound, not their sum, and never longer than the host's own shut-down timeout.
-/// (The provider's disposal would also shut them down, but only after every other singleton, and
-/// with OpenTelemetry's fixed five seconds.)
+/// Delivers the export queues when the host stops (SIGTERM, Ctrl+C, <c>IHost.StopAsync</c>), after every hosted service
+/// has stopped.
 /// </summary>
+/// <remarks>
+/// By then the server has drained its requests, so their spans are queued; it runs before the service provider is
+/// disposed. Each queue has its own <see cref="ExportQueueOptions.ShutdownTimeout"/>; the queues shut down side by
+/// side, so the stop takes the longest bound, not their sum, and never longer than the host's own shut-down timeout.
+/// (The provider's disposal would also shut them down, but only after every other singleton, and with OpenTelemetry's
+/// fixed five seconds.)
+/// </remarks>
 internal sealed class ExportShutdownService(ExportProcessors processors) : IHostedLifecycleService
 {
     /// <summary>The log category of the export warnings.</summary>
@@ -65,8 +69,14 @@ internal sealed class ExportShutdownService(ExportProcessors processors) : IHost
 
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
-        var shutdowns = processors.Every().Select(processor => Task.Factory.StartNew(
-            () => processor.Shutdown(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        var shutdowns = processors
+            .Every()
+            .Select(processor =>
+                Task.Factory.StartNew(
+                    () => processor.Shutdown(),
+                    CancellationToken.None,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default));
         return Task.WhenAll(shutdowns).WaitAsync(cancellationToken);
     }
 }

@@ -28,7 +28,8 @@ internal static class ExportThreadScheduling
     /// </summary>
     internal static bool CanStepAside()
     {
-        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64))
+        if (!OperatingSystem.IsLinux()
+            || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64))
         {
             return false;
         }

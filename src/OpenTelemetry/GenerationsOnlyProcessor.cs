@@ -36,7 +36,8 @@ public sealed class GenerationsOnlyProcessor : CompositeProcessor<Activity>
     {
         System.ArgumentNullException.ThrowIfNull(span);
         return span.Source.Name == TracedLlmTelemetry.SourceName
-            && span.GetTagItem(AttributeNames.LangfuseObservationType) is LangfuseObservationTypes.Generation or LangfuseObservationTypes.Embedding;
+            && span.GetTagItem(AttributeNames.LangfuseObservationType) is LangfuseObservationTypes.Generation
+                or LangfuseObservationTypes.Embedding;
     }
 
     /// <inheritdoc />

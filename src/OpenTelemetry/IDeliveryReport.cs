@@ -17,6 +17,8 @@ internal interface IDeliveryReport
 
     void Warn(string message);
 
-    /// <summary>A batch could not be written to the disk buffer (it waits in memory): warned about at most once per interval.</summary>
+    /// <summary>
+    /// A batch could not be written to the disk buffer (it waits in memory): warned about at most once per interval.
+    /// </summary>
     void DiskWriteFailed(string problem);
 }

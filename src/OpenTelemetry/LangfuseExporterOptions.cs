@@ -38,10 +38,15 @@ public sealed class LangfuseExporterOptions
     private string? _secretKeySource;
     private string? _hostSource;
 
-    /// <summary>The project's public key (<c>pk-lf-...</c>): <c>LANGFUSE_PUBLIC_KEY</c> or <c>TracedLlm:Langfuse:PublicKey</c>.</summary>
+    /// <summary>
+    /// The project's public key (<c>pk-lf-...</c>): <c>LANGFUSE_PUBLIC_KEY</c> or <c>TracedLlm:Langfuse:PublicKey</c>.
+    /// </summary>
     public string? PublicKey { get; set; }
 
-    /// <summary>The project's secret key (<c>sk-lf-...</c>): <c>LANGFUSE_SECRET_KEY</c> or <c>TracedLlm:Langfuse:SecretKey</c>. Never logged.</summary>
+    /// <summary>
+    /// The project's secret key (<c>sk-lf-...</c>): <c>LANGFUSE_SECRET_KEY</c> or <c>TracedLlm:Langfuse:SecretKey</c>.
+    /// Never logged.
+    /// </summary>
     public string? SecretKey { get; set; }
 
     /// <summary>
@@ -79,12 +84,18 @@ public sealed class LangfuseExporterOptions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var options = new LangfuseExporterOptions();
-        ConfigurationReader.Read(options, configuration, SectionName, static (options, variable) => options.ReadVariables(variable), static (options, section) => options.BindSection(section));
+        ConfigurationReader.Read(
+            options,
+            configuration,
+            SectionName,
+            static (options, variable) => options.ReadVariables(variable),
+            static (options, section) => options.BindSection(section));
         return options;
     }
 
     /// <summary>Fails, naming the setting to fix, unless both keys are set and the host is an http(s) URL.</summary>
-    /// <exception cref="InvalidOperationException">A key is missing or empty, or the host is malformed; the message is one line.</exception>
+    /// <exception cref="InvalidOperationException">A key is missing or empty, or the host is malformed; the message is
+    /// one line.</exception>
     public void Validate()
     {
         if (Problems() is { Count: > 0 } problems)
@@ -94,8 +105,13 @@ public sealed class LangfuseExporterOptions
     }
 
     /// <inheritdoc />
-    public override string ToString() =>
-        $"LangfuseExporterOptions {{ Endpoint = {(TryEndpoint(out var endpoint) ? OtlpResponses.Address(endpoint) : "(not an http(s) URL)")}, PublicKey = {PublicKey ?? "(not set)"}, SecretKey = {(string.IsNullOrEmpty(SecretKey) ? "(not set)" : "***")} }}";
+    public override string ToString()
+    {
+        var endpoint = TryEndpoint(out var address) ? OtlpResponses.Address(address) : "(not an http(s) URL)";
+        var secretKey = string.IsNullOrEmpty(SecretKey) ? "(not set)" : "***";
+        return $"LangfuseExporterOptions {{ Endpoint = {endpoint}, PublicKey = {PublicKey ?? "(not set)"}, "
+            + $"SecretKey = {secretKey} }}";
+    }
 
     /// <summary>The OTLP exporter's header string: Basic auth of the key pair and the ingestion version.</summary>
     internal string OtlpHeaders()
@@ -104,13 +120,20 @@ public sealed class LangfuseExporterOptions
         return $"Authorization=Basic {credentials},x-langfuse-ingestion-version={IngestionVersion}";
     }
 
-    /// <summary>Binds the <c>TracedLlm:Langfuse</c> section over the variables, remembering which keys it set (to name them when wrong).</summary>
+    /// <summary>
+    /// Binds the <c>TracedLlm:Langfuse</c> section over the variables, remembering which keys it set (to name them when
+    /// wrong).
+    /// </summary>
     internal void BindSection(IConfigurationSection section)
     {
         // Source-generated binding (EnableConfigurationBindingGenerator): no reflection, AOT-safe.
         section.Bind(this);
-        _publicKeySource = section[nameof(PublicKey)] is not null ? $"{SectionName}:{nameof(PublicKey)}" : _publicKeySource;
-        _secretKeySource = section[nameof(SecretKey)] is not null ? $"{SectionName}:{nameof(SecretKey)}" : _secretKeySource;
+        _publicKeySource = section[nameof(PublicKey)] is not null
+            ? $"{SectionName}:{nameof(PublicKey)}"
+            : _publicKeySource;
+        _secretKeySource = section[nameof(SecretKey)] is not null
+            ? $"{SectionName}:{nameof(SecretKey)}"
+            : _secretKeySource;
         _hostSource = section[nameof(Host)] is not null ? $"{SectionName}:{nameof(Host)}" : _hostSource;
     }
 
@@ -122,13 +145,19 @@ public sealed class LangfuseExporterOptions
         KeyProblem(problems, SecretKey, _secretKeySource, SecretKeyVariable, nameof(SecretKey));
         if (!TryEndpoint(out _))
         {
-            problems.Add($"The Langfuse host \"{Host}\" ({_hostSource ?? "Host"}) is not an http(s) URL such as {EuHost}.");
+            problems.Add(
+                $"The Langfuse host \"{Host}\" ({_hostSource ?? "Host"}) is not an http(s) URL such as {EuHost}.");
         }
 
         return problems;
     }
 
-    private static void KeyProblem(List<string> problems, string? value, string? source, string variable, string property)
+    private static void KeyProblem(
+        List<string> problems,
+        string? value,
+        string? source,
+        string variable,
+        string property)
     {
         if (value is null)
         {
@@ -136,14 +165,19 @@ public sealed class LangfuseExporterOptions
         }
         else if (string.IsNullOrWhiteSpace(value))
         {
-            problems.Add($"Langfuse export needs {variable}, which is empty{(source is null || source == variable ? string.Empty : $" (set as {source})")}.");
+            problems.Add(
+                $"Langfuse export needs {variable}, which is "
+                + $"empty{(source is null || source == variable ? string.Empty : $" (set as {source})")}.");
         }
     }
 
     private static string WithScheme(string host) =>
         host.Contains("://", StringComparison.Ordinal) ? host : "https://" + host;
 
-    /// <summary>The variables Langfuse's own SDKs read, as a configuration (or the environment) holds them (<see cref="ConfigurationReader"/>).</summary>
+    /// <summary>
+    /// The variables Langfuse's own SDKs read, as a configuration (or the environment) holds them
+    /// (<see cref="ConfigurationReader"/>).
+    /// </summary>
     internal void ReadVariables(Func<string, string?> variable)
     {
         // A variable that is set but empty counts as given: "LANGFUSE_SECRET_KEY=" is a mistake to report, not silence.
@@ -177,5 +211,7 @@ public sealed class LangfuseExporterOptions
 internal sealed class LangfuseExporterOptionsValidator : IValidateOptions<LangfuseExporterOptions>
 {
     public ValidateOptionsResult Validate(string? name, LangfuseExporterOptions options) =>
-        options.Problems() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+        options.Problems() is { Count: > 0 } problems
+            ? ValidateOptionsResult.Fail(problems)
+            : ValidateOptionsResult.Success;
 }

@@ -10,14 +10,16 @@ using System.Threading.Tasks;
 namespace TracedLlm;
 
 /// <summary>
-/// The transport of the OTLP exporter that serializes for a <see cref="BoundedExportProcessor"/>:
-/// OpenTelemetry's own <c>OtlpTraceExporter</c> serializes each piece of spans exactly as it would
-/// send it (resource, scopes, attributes, limits), and its request ends here instead of on the
-/// network. The body is kept as one piece of the batch being built, and the exporter is told it
-/// succeeded; <see cref="OtlpDelivery"/> then sends the batch, retries it and may write it to disk.
-/// The request's address and headers (authorization, user agent) are kept for those sends. Only the
-/// export thread sends through it, one request at a time.
+/// The transport of the OTLP exporter that serializes for a <see cref="BoundedExportProcessor"/>: its requests end here
+/// instead of on the network.
 /// </summary>
+/// <remarks>
+/// OpenTelemetry's own <c>OtlpTraceExporter</c> serializes each piece of spans exactly as it would send it (resource,
+/// scopes, attributes, limits). The body is kept as one piece of the batch being built, and the exporter is told it
+/// succeeded; <see cref="OtlpDelivery"/> then sends the batch, retries it and may write it to disk. The request's
+/// address and headers (authorization, user agent) are kept for those sends. Only the export thread sends through it,
+/// one request at a time.
+/// </remarks>
 internal sealed class OtlpCapture : HttpMessageHandler
 {
     // The batch being built, in a buffer rented from the shared pool (512 spans are about 200 KB).
@@ -43,7 +45,8 @@ internal sealed class OtlpCapture : HttpMessageHandler
     }
 
     /// <summary>A capture that applies <paramref name="translation"/> to each piece (when not null).</summary>
-    public OtlpCapture(SpanTranslation? translation) => _rewriter = translation is null ? null : new OtlpRewriter(translation);
+    public OtlpCapture(SpanTranslation? translation) =>
+        _rewriter = translation is null ? null : new OtlpRewriter(translation);
 
     /// <summary>
     /// A capture whose sends go to <paramref name="endpoint"/> with <paramref name="headers"/>, never
@@ -66,12 +69,15 @@ internal sealed class OtlpCapture : HttpMessageHandler
     public Uri Endpoint { get; private set; } = new("http://localhost:4318/v1/traces");
 
     /// <summary>The request headers the exporter adds, as it adds them.</summary>
-    public IReadOnlyList<(string Name, string[] Values)> Headers { get; private set; } = Array.Empty<(string, string[])>();
+    public IReadOnlyList<(string Name, string[] Values)> Headers { get; private set; } =
+        Array.Empty<(string, string[])>();
 
     /// <summary>The pieces taken since the last <see cref="Take"/>.</summary>
     public int Pieces => _pieces;
 
-    /// <summary>The batch built so far (a rented buffer and the length used, or null); the next batch starts empty.</summary>
+    /// <summary>
+    /// The batch built so far (a rented buffer and the length used, or null); the next batch starts empty.
+    /// </summary>
     public (byte[]? Buffer, int Length) Take()
     {
         var (buffer, length) = (_buffer, _length);
@@ -128,7 +134,11 @@ internal sealed class OtlpCapture : HttpMessageHandler
             }
         }
 
-        return new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new ByteArrayContent(Array.Empty<byte>()) };
+        return new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            RequestMessage = request,
+            Content = new ByteArrayContent(Array.Empty<byte>())
+        };
     }
 
     /// <summary>
@@ -200,6 +210,7 @@ internal sealed class OtlpCapture : HttpMessageHandler
         return _buffer.AsSpan(_length, length);
     }
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        Task.FromResult(Send(request, cancellationToken));
+    protected override Task<HttpResponseMessage> SendAsync(
+        HttpRequestMessage request,
+        CancellationToken cancellationToken) => Task.FromResult(Send(request, cancellationToken));
 }

@@ -38,7 +38,9 @@ internal sealed partial class OtlpDelivery
 
         if (_grpcEndpoint is null)
         {
-            request.Content = compressed is null ? new BodyContent(payload, prefix: null) : new ByteArrayContent(compressed);
+            request.Content = compressed is null
+                ? new BodyContent(payload, prefix: null)
+                : new ByteArrayContent(compressed);
             request.Content.Headers.ContentType = Protobuf;
             if (compressed is not null)
             {
@@ -66,7 +68,10 @@ internal sealed partial class OtlpDelivery
         return request;
     }
 
-    /// <summary>A body (after a gRPC frame's prefix, if any), with a known length: a batch's, read from memory or its file as it is sent, or compressed bytes.</summary>
+    /// <summary>
+    /// A body (after a gRPC frame's prefix, if any), with a known length: a batch's, read from memory or its file as it
+    /// is sent, or compressed bytes.
+    /// </summary>
     private sealed class BodyContent : HttpContent
     {
         private readonly ExportPayload? _payload;
@@ -85,9 +90,13 @@ internal sealed partial class OtlpDelivery
             _prefix = prefix;
         }
 
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
 
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        protected override async Task SerializeToStreamAsync(
+            Stream stream,
+            TransportContext? context,
+            CancellationToken cancellationToken)
         {
             if (_prefix is not null)
             {

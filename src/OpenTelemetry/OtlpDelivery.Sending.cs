@@ -28,8 +28,13 @@ internal sealed partial class OtlpDelivery
             if (now < _retryAt)
             {
                 _retryTimer ??= new Timer(
-                    static state => ((OtlpDelivery)state!).Pump(), this, Timeout.Infinite, Timeout.Infinite);
-                _retryTimer.Change((long)Math.Ceiling(Stopwatch.GetElapsedTime(now, _retryAt).TotalMilliseconds), Timeout.Infinite);
+                    static state => ((OtlpDelivery)state!).Pump(),
+                    this,
+                    Timeout.Infinite,
+                    Timeout.Infinite);
+                _retryTimer.Change(
+                    (long)Math.Ceiling(Stopwatch.GetElapsedTime(now, _retryAt).TotalMilliseconds),
+                    Timeout.Infinite);
                 return;
             }
 
@@ -64,12 +69,21 @@ internal sealed partial class OtlpDelivery
         try
         {
             using var request = Request(payload);
-            using var response = await _client.SendAsync(request, _grpcEndpoint is null ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, _stop.Token).ConfigureAwait(false);
+            using var response = await _client
+                .SendAsync(
+                    request,
+                    _grpcEndpoint is null
+                        ? HttpCompletionOption.ResponseHeadersRead
+                        : HttpCompletionOption.ResponseContentRead,
+                    _stop.Token)
+                .ConfigureAwait(false);
             outcome = _grpcEndpoint is null ? OtlpResponses.FromHttp(response) : OtlpResponses.FromGrpc(response);
             if (outcome.Result == SendResult.Delivered)
             {
                 // A success may still have rejected some of the batch's spans (its partial_success).
-                outcome = await OtlpResponses.FromBodyAsync(response, _grpcEndpoint is not null, _client.Timeout, _stop.Token).ConfigureAwait(false);
+                outcome = await OtlpResponses
+                    .FromBodyAsync(response, _grpcEndpoint is not null, _client.Timeout, _stop.Token)
+                    .ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -80,7 +94,10 @@ internal sealed partial class OtlpDelivery
         catch (IOException unreadable) when (!payload.InMemory)
         {
             // The disk buffer's file is gone or unreadable: nothing left to send.
-            outcome = new SendOutcome(SendResult.Refused, null, $"its file could not be read ({unreadable.GetType().Name})");
+            outcome = new SendOutcome(
+                SendResult.Refused,
+                null,
+                $"its file could not be read ({unreadable.GetType().Name})");
         }
         catch (Exception e)
         {
@@ -107,7 +124,8 @@ internal sealed partial class OtlpDelivery
             {
                 EndSend(payload);
 
-                // A failure counts once per round of tries: those begun before the last failure was seen do not add to it.
+                // A failure counts once per round of tries: those begun before the last failure was seen do not add to
+                // it.
                 if (payload.TriedAt >= _lastFailureAt)
                 {
                     _failures++;
@@ -115,7 +133,9 @@ internal sealed partial class OtlpDelivery
                 }
 
                 wait = outcome.RetryAfter ?? Backoff(_failures);
-                _retryAt = Math.Max(_retryAt, Stopwatch.GetTimestamp() + (long)(wait.Value.TotalSeconds * Stopwatch.Frequency));
+                _retryAt = Math.Max(
+                    _retryAt,
+                    Stopwatch.GetTimestamp() + (long)(wait.Value.TotalSeconds * Stopwatch.Frequency));
                 _waiting.AddFirst(payload);
             }
             else

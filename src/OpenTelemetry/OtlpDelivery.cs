@@ -8,14 +8,16 @@ using System.Threading;
 namespace TracedLlm;
 
 /// <summary>
-/// Delivers serialized batches to an OTLP endpoint: several at once, in the order they were sealed,
-/// each one sent again after a transient failure (<see cref="OtlpResponses"/>) with exponential
-/// backoff and jitter or the server's own wait, while new batches keep coming. While the endpoint
-/// fails, one batch is tried at a time; the first success opens the way for the others. Batches wait
-/// in memory within a byte bound, or in the disk buffer when there is one; a batch past both is
-/// dropped and counted. Sends run on the thread pool (HttpClient's asynchronous send), never on the
-/// export thread that serializes.
+/// Delivers serialized batches to an OTLP endpoint, several at once in the order they were sealed, each sent again
+/// after a transient failure.
 /// </summary>
+/// <remarks>
+/// Retries follow <see cref="OtlpResponses"/>, with exponential backoff and jitter or the server's own wait, while new
+/// batches keep coming. While the endpoint fails, one batch is tried at a time; the first success opens the way for the
+/// others. Batches wait in memory within a byte bound, or in the disk buffer when there is one; a batch past both is
+/// dropped and counted. Sends run on the thread pool (HttpClient's asynchronous send), never on the export thread that
+/// serializes.
+/// </remarks>
 internal sealed partial class OtlpDelivery : IDisposable
 {
     private readonly HttpClient _client;
@@ -54,7 +56,15 @@ internal sealed partial class OtlpDelivery : IDisposable
     // The buffered bytes every destination of a router shares; null for an exporter of its own.
     private readonly ExportBudget? _budget;
 
-    public OtlpDelivery(HttpClient client, OtlpCapture capture, Uri? grpcEndpoint, bool gzip, ExportQueueOptions options, DiskExportBuffer? disk, IDeliveryReport report, ExportBudget? budget = null)
+    public OtlpDelivery(
+        HttpClient client,
+        OtlpCapture capture,
+        Uri? grpcEndpoint,
+        bool gzip,
+        ExportQueueOptions options,
+        DiskExportBuffer? disk,
+        IDeliveryReport report,
+        ExportBudget? budget = null)
     {
         _budget = budget;
         _client = client;
@@ -149,9 +159,12 @@ internal sealed partial class OtlpDelivery : IDisposable
     public void Start() => Pump();
 
     /// <summary>
-    /// Takes a sealed batch (from the export thread): written to the disk buffer when there is one and
-    /// it has room, else held in memory within the bound, else dropped and counted.
+    /// Takes a sealed batch from the export thread: to the disk buffer, else to memory within the bound, else dropped
+    /// and counted.
     /// </summary>
+    /// <remarks>
+    /// The disk buffer takes it when there is one and it has room.
+    /// </remarks>
     public void Add(byte[] body, int length, int spans, ExportPayload.Member[]? members = null)
     {
         ExportPayload payload;
@@ -171,7 +184,9 @@ internal sealed partial class OtlpDelivery : IDisposable
         {
             if (!onDisk)
             {
-                if (_stopping || _memoryBytes + payload.MemoryBytes > _maxMemoryBytes || !(_budget?.TryTake(payload.MemoryBytes, _memoryBytes + payload.MemoryBytes) ?? true))
+                if (_stopping
+                    || _memoryBytes + payload.MemoryBytes > _maxMemoryBytes
+                    || !(_budget?.TryTake(payload.MemoryBytes, _memoryBytes + payload.MemoryBytes) ?? true))
                 {
                     var reason = _stopping
                         ? BoundedExportProcessor.DropReason.ShutDown
@@ -191,7 +206,10 @@ internal sealed partial class OtlpDelivery : IDisposable
         Pump();
     }
 
-    /// <summary>Waits until every batch up to <paramref name="sequence"/> is delivered, dropped or refused; false when the time runs out.</summary>
+    /// <summary>
+    /// Waits until every batch up to <paramref name="sequence"/> is delivered, dropped or refused; false when the time
+    /// runs out.
+    /// </summary>
     public bool WaitResolved(long sequence, int timeoutMilliseconds)
     {
         var started = Stopwatch.GetTimestamp();
@@ -199,7 +217,10 @@ internal sealed partial class OtlpDelivery : IDisposable
         {
             while (_unresolved.Count > 0 && _unresolved.Min <= sequence)
             {
-                var left = timeoutMilliseconds < 0 ? Timeout.Infinite : (int)Math.Max(0, timeoutMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var left =
+                    timeoutMilliseconds < 0
+                        ? Timeout.Infinite
+                        : (int)Math.Max(0, timeoutMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 if (left == 0 || !Monitor.Wait(_gate, left))
                 {
                     return false;
@@ -241,10 +262,18 @@ internal sealed partial class OtlpDelivery : IDisposable
         lock (_gate)
         {
             // At least 200 ms, counted once: each settled send pulses, and the wait goes on with what is left.
-            var deadline = Stopwatch.GetTimestamp() + (long)(Math.Max(200, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds) * Stopwatch.Frequency / 1000);
-            while (_inFlight > 0 && Stopwatch.GetTimestamp() < deadline && Monitor.Wait(_gate, (int)Math.Max(1, (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency)))
-            {
-            }
+            var deadline =
+                Stopwatch.GetTimestamp()
+                + (long)(
+                    Math.Max(200, bound.TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds)
+                    * Stopwatch.Frequency
+                    / 1000);
+            while (_inFlight > 0
+                && Stopwatch.GetTimestamp() < deadline
+                && Monitor.Wait(
+                    _gate,
+                    (int)Math.Max(1, (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency))
+            ) { }
         }
 
         foreach (var payload in left)

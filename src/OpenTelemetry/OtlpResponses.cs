@@ -30,26 +30,36 @@ internal enum SendResult
     /// <summary>A failure the OTLP specification calls transient: the batch is sent again later.</summary>
     Retry,
 
-    /// <summary>The endpoint refused the batch for good (a 400, 401, 413, ...): sending it again would not help.</summary>
+    /// <summary>
+    /// The endpoint refused the batch for good (a 400, 401, 413, ...): sending it again would not help.
+    /// </summary>
     Refused,
 }
 
 /// <summary>
-/// The OTLP specification's failure rules (opentelemetry-proto, docs/specification.md, "Failures" and
-/// "Throttling"): over HTTP, 429, 502, 503 and 504 are retryable and any other failure status is not;
-/// over gRPC, CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE and DATA_LOSS are, and
-/// RESOURCE_EXHAUSTED when the server sends a <c>RetryInfo</c>. A timeout or a connection that could
-/// not be made, or was reset, is retryable too. A server's wait (<c>Retry-After</c> in seconds or as a
-/// date, or gRPC's <c>RetryInfo.retry_delay</c>) is honoured, within <see cref="LongestServerWait"/>.
-/// A success's body may say that some spans were rejected ("Partial Success"): they are not to be
-/// sent again, and are counted as dropped.
+/// The OTLP specification's failure rules: which failures are retried, how long to wait, and which spans a success
+/// rejected.
 /// </summary>
+/// <remarks>
+/// From opentelemetry-proto/docs/specification.md, "Failures" and "Throttling": over HTTP, 429, 502, 503 and 504 are
+/// retryable and any other failure status is not; over gRPC, CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE,
+/// UNAVAILABLE and DATA_LOSS are, and RESOURCE_EXHAUSTED when the server sends a <c>RetryInfo</c>. A timeout or a
+/// connection that could not be made, or was reset, is retryable too. A server's wait (<c>Retry-After</c> in seconds or
+/// as a date, or gRPC's <c>RetryInfo.retry_delay</c>) is honoured, within <see cref="LongestServerWait"/>. A success's
+/// body may say that some spans were rejected ("Partial Success"): they are not to be sent again, and are counted as
+/// dropped.
+/// </remarks>
 internal static class OtlpResponses
 {
-    /// <summary>The longest wait a server may ask for: a longer one is cut to it, so that a wrong header cannot stop the export for a day.</summary>
+    /// <summary>
+    /// The longest wait a server may ask for: a longer one is cut to it, so that a wrong header cannot stop the export
+    /// for a day.
+    /// </summary>
     internal static readonly TimeSpan LongestServerWait = TimeSpan.FromMinutes(5);
 
-    /// <summary>The longest answer read: the specification's recommended limit; a longer one is a failure not to retry.</summary>
+    /// <summary>
+    /// The longest answer read: the specification's recommended limit; a longer one is a failure not to retry.
+    /// </summary>
     internal const int LongestAnswer = 4 * 1024 * 1024;
 
     /// <summary>The most of an endpoint's <c>error_message</c> a warning quotes.</summary>
@@ -71,13 +81,21 @@ internal static class OtlpResponses
         if (response.RequestMessage is { } request && request.Method != HttpMethod.Post)
         {
             var target = request.RequestUri is { IsAbsoluteUri: true } uri ? Address(uri) : "another address";
-            return new SendOutcome(SendResult.Refused, null, $"HTTP {status} from {target}, where a redirect sent the request as a {request.Method} without the batch: set the endpoint to the redirect's target");
+            return new SendOutcome(
+                SendResult.Refused,
+                null,
+                $"HTTP {status} from {target}, where a redirect sent the request as a {request.Method} without the "
+                + "batch: set the endpoint to the redirect's target");
         }
 
         if (status is >= 200 and < 300)
         {
-            return response.Content.Headers.ContentType?.MediaType?.ToLowerInvariant() is "text/html" or "application/xhtml+xml"
-                ? new SendOutcome(SendResult.Refused, null, $"HTTP {status} with a web page (text/html), not an OTLP answer: check the endpoint's path")
+            var mediaType = response.Content.Headers.ContentType?.MediaType?.ToLowerInvariant();
+            return mediaType is "text/html" or "application/xhtml+xml"
+                ? new SendOutcome(
+                    SendResult.Refused,
+                    null,
+                    $"HTTP {status} with a web page (text/html), not an OTLP answer: check the endpoint's path")
                 : SendOutcome.Delivered;
         }
 
@@ -86,7 +104,10 @@ internal static class OtlpResponses
             : new SendOutcome(SendResult.Refused, null, $"HTTP {status}");
     }
 
-    /// <summary>An endpoint as a message names it: scheme, host, port and path, never the user info or query, which may hold a credential.</summary>
+    /// <summary>
+    /// An endpoint as a message names it: scheme, host, port and path, never the user info or query, which may hold a
+    /// credential.
+    /// </summary>
     internal static string Address(Uri endpoint) => $"{endpoint.Scheme}://{endpoint.Authority}{endpoint.AbsolutePath}";
 
     /// <summary>An OTLP/gRPC answer, its body read (so that its trailers are there).</summary>
@@ -111,21 +132,31 @@ internal static class OtlpResponses
 
         var delay = Header(response, "grpc-status-details-bin") is { } details ? RetryDelay(details) : null;
         var retryable = status is 1 or 4 or 10 or 11 or 14 or 15 || (status == 8 && delay is not null);
-        return new SendOutcome(retryable ? SendResult.Retry : SendResult.Refused, Bound(delay), $"gRPC status {status}");
+        return new SendOutcome(
+            retryable ? SendResult.Retry : SendResult.Refused,
+            Bound(delay),
+            $"gRPC status {status}");
     }
 
     /// <summary>
-    /// A success's body (read within <paramref name="timeout"/>; an OTLP/HTTP body as its
-    /// <c>Content-Type</c> says, protobuf or JSON; a gRPC message after its frame, inflated when gzip):
-    /// delivered, with the spans its <c>partial_success</c> rejected. A body longer than
-    /// <see cref="LongestAnswer"/> is refused, as the specification says; one that cannot be read or
-    /// decoded leaves the batch delivered, as its status said.
+    /// A success's body, read within <paramref name="timeout"/>: delivered, with the spans its <c>partial_success</c>
+    /// rejected.
     /// </summary>
-    public static async Task<SendOutcome> FromBodyAsync(HttpResponseMessage response, bool grpc, TimeSpan timeout, CancellationToken stop)
+    /// <remarks>
+    /// An OTLP/HTTP body is read as its <c>Content-Type</c> says, protobuf or JSON; a gRPC message after its frame,
+    /// inflated when gzip. A body longer than <see cref="LongestAnswer"/> is refused, as the specification says; one
+    /// that cannot be read or decoded leaves the batch delivered, as its status said.
+    /// </remarks>
+    public static async Task<SendOutcome> FromBodyAsync(
+        HttpResponseMessage response,
+        bool grpc,
+        TimeSpan timeout,
+        CancellationToken stop)
     {
         var type = response.Content.Headers.ContentType?.MediaType?.ToLowerInvariant();
         var json = !grpc && type == "application/json";
-        if (response.Content.Headers.ContentLength == 0 || (!grpc && !json && type is not (null or "application/x-protobuf")))
+        if (response.Content.Headers.ContentLength == 0
+            || (!grpc && !json && type is not (null or "application/x-protobuf")))
         {
             return SendOutcome.Delivered;
         }
@@ -140,35 +171,50 @@ internal static class OtlpResponses
             {
                 // The frame: a compressed flag, then the message's length (big-endian). A frame that
                 // does not add up, or another compression than gzip, is no partial success.
-                var length = body.Length >= 5 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(1)) : uint.MaxValue;
+                var length =
+                    body.Length >= 5
+                        ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(1))
+                        : uint.MaxValue;
                 var message = length <= body.Length - 5 ? body.AsSpan(5, (int)length).ToArray() : [];
                 body = message.Length == 0 ? []
                     : body[0] == 0 ? message
-                    : body[0] == 1 && Header(response, "grpc-encoding") == "gzip" ? await ReadBounded(new GZipStream(new MemoryStream(message), CompressionMode.Decompress), reading.Token).ConfigureAwait(false)
+                    : body[0] == 1 && Header(response, "grpc-encoding") == "gzip"
+                        ? await ReadBounded(
+                                new GZipStream(new MemoryStream(message), CompressionMode.Decompress),
+                                reading.Token)
+                            .ConfigureAwait(false)
                     : [];
             }
 
             if (body is null)
             {
-                return new SendOutcome(SendResult.Refused, null, $"an answer of more than {LongestAnswer / (1024 * 1024)} MiB");
+                return new SendOutcome(
+                    SendResult.Refused,
+                    null,
+                    $"an answer of more than {LongestAnswer / (1024 * 1024)} MiB");
             }
 
             var (rejected, said) = PartialSuccess(body, json);
-            return rejected > 0 ? new SendOutcome(SendResult.Delivered, null, said ?? string.Empty, rejected) : SendOutcome.Delivered;
+            return rejected > 0
+                ? new SendOutcome(SendResult.Delivered, null, said ?? string.Empty, rejected)
+                : SendOutcome.Delivered;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException or OperationCanceledException)
+        catch (Exception e)
+            when (e is IOException or InvalidDataException or HttpRequestException or OperationCanceledException)
         {
             return SendOutcome.Delivered;
         }
     }
 
     /// <summary>
-    /// An <c>ExportTraceServiceResponse</c>'s <c>partial_success</c> (field 1: <c>rejected_spans</c>,
-    /// int64 field 1; <c>error_message</c>, field 2), or in OTLP/JSON <c>partialSuccess</c> with
-    /// <c>rejectedSpans</c> (a string or a number) and <c>errorMessage</c>: the spans rejected (none
-    /// when malformed) and the message, its control characters made spaces and cut to
-    /// <see cref="LongestMessage"/> (it goes into a log line).
+    /// An <c>ExportTraceServiceResponse</c>'s <c>partial_success</c>: the spans rejected (none when malformed) and the
+    /// message.
     /// </summary>
+    /// <remarks>
+    /// In protobuf field 1 (<c>rejected_spans</c>, int64 field 1; <c>error_message</c>, field 2), or in OTLP/JSON
+    /// <c>partialSuccess</c> with <c>rejectedSpans</c> (a string or a number) and <c>errorMessage</c>. The message has
+    /// its control characters made spaces and is cut to <see cref="LongestMessage"/> (it goes into a log line).
+    /// </remarks>
     internal static (long Rejected, string? Message) PartialSuccess(ReadOnlyMemory<byte> response, bool json)
     {
         long rejected = 0;
@@ -178,19 +224,29 @@ internal static class OtlpResponses
             if (json)
             {
                 using var document = JsonDocument.Parse(response);
-                if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("partialSuccess", out var partial) && partial.ValueKind == JsonValueKind.Object)
+                if (document.RootElement.ValueKind == JsonValueKind.Object
+                    && document.RootElement.TryGetProperty("partialSuccess", out var partial)
+                    && partial.ValueKind == JsonValueKind.Object)
                 {
                     if (partial.TryGetProperty("rejectedSpans", out var spans))
                     {
                         rejected = spans.ValueKind switch
                         {
                             JsonValueKind.Number when spans.TryGetInt64(out var number) => number,
-                            JsonValueKind.String when long.TryParse(spans.GetString(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var text) => text,
+                            JsonValueKind.String
+                                when long.TryParse(
+                                    spans.GetString(),
+                                    System.Globalization.NumberStyles.AllowLeadingSign,
+                                    System.Globalization.CultureInfo.InvariantCulture,
+                                    out var text) => text,
                             _ => 0,
                         };
                     }
 
-                    message = partial.TryGetProperty("errorMessage", out var said) && said.ValueKind == JsonValueKind.String ? said.GetString() : null;
+                    message =
+                        partial.TryGetProperty("errorMessage", out var said) && said.ValueKind == JsonValueKind.String
+                            ? said.GetString()
+                            : null;
                 }
             }
             else
@@ -229,13 +285,20 @@ internal static class OtlpResponses
         return (Math.Max(0, rejected), message is { Length: > 0 } ? Bound(message) : null);
     }
 
-    /// <summary>A send that threw: a timeout or a connection failure is retried; a request the client cannot make at all is not.</summary>
+    /// <summary>
+    /// A send that threw: a timeout or a connection failure is retried; a request the client cannot make at all is not.
+    /// </summary>
     public static SendOutcome FromException(Exception exception) => exception switch
     {
-        HttpRequestException { HttpRequestError: HttpRequestError.ConfigurationLimitExceeded or HttpRequestError.ExtendedConnectNotSupported
-            or HttpRequestError.UserAuthenticationError or HttpRequestError.VersionNegotiationError } failed
-            => new SendOutcome(SendResult.Refused, null, $"{failed.HttpRequestError}"),
-        HttpRequestException failed => new SendOutcome(SendResult.Retry, null, failed.HttpRequestError == HttpRequestError.Unknown ? "connection failed" : $"{failed.HttpRequestError}"),
+        HttpRequestException
+        {
+            HttpRequestError: HttpRequestError.ConfigurationLimitExceeded
+                or HttpRequestError.ExtendedConnectNotSupported or HttpRequestError.UserAuthenticationError
+                or HttpRequestError.VersionNegotiationError
+        } failed => new SendOutcome(SendResult.Refused, null, $"{failed.HttpRequestError}"),
+        HttpRequestException { HttpRequestError: HttpRequestError.Unknown } =>
+            new SendOutcome(SendResult.Retry, null, "connection failed"),
+        HttpRequestException failed => new SendOutcome(SendResult.Retry, null, $"{failed.HttpRequestError}"),
         OperationCanceledException => new SendOutcome(SendResult.Retry, null, "timed out"),
         _ => new SendOutcome(SendResult.Retry, null, exception.GetType().Name),
     };
@@ -274,7 +337,10 @@ internal static class OtlpResponses
 
     private static string Bound(string message) => OneLine(message, LongestMessage);
 
-    /// <summary>Text from outside (a collector's message, a variable's value) as a warning quotes it: at most <paramref name="longest"/> characters, on one line.</summary>
+    /// <summary>
+    /// Text from outside (a collector's message, a variable's value) as a warning quotes it: at most
+    /// <paramref name="longest"/> characters, on one line.
+    /// </summary>
     internal static string OneLine(string text, int longest)
     {
         var cut = text.Length > longest ? text[..longest] + "…" : text;
@@ -354,7 +420,8 @@ internal static class OtlpResponses
         while (at < message.Length)
         {
             var key = Varint(message, ref at);
-            var value = (key & 7) == 0 ? Varint(message, ref at) : throw new FormatException("Duration fields are varints.");
+            var value =
+                (key & 7) == 0 ? Varint(message, ref at) : throw new FormatException("Duration fields are varints.");
             if (key >> 3 == 1)
             {
                 seconds = (long)value;
@@ -369,7 +436,9 @@ internal static class OtlpResponses
     }
 
     // The length-delimited fields of a message (the varints into varints, if given; other wire types are skipped).
-    private static System.Collections.Generic.List<(int Field, ReadOnlyMemory<byte> Content)> Fields(ReadOnlyMemory<byte> message, System.Collections.Generic.List<(int Field, ulong Value)>? varints = null)
+    private static System.Collections.Generic.List<(int Field, ReadOnlyMemory<byte> Content)> Fields(
+        ReadOnlyMemory<byte> message,
+        System.Collections.Generic.List<(int Field, ulong Value)>? varints = null)
     {
         var fields = new System.Collections.Generic.List<(int, ReadOnlyMemory<byte>)>();
         var at = 0;

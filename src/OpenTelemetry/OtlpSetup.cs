@@ -7,22 +7,37 @@ using OpenTelemetry.Exporter;
 namespace TracedLlm;
 
 /// <summary>
-/// OpenTelemetry's OTLP exporter set up to serialize for a <see cref="BoundedExportProcessor"/>: its
-/// requests go to an <see cref="OtlpCapture"/>, always as OTLP/HTTP protobuf without compression, and
-/// what the options asked for (the endpoint, gRPC, gzip, the HTTP client their factory makes) is kept
-/// for the processor's own sends. The caller's options are read, never changed.
+/// OpenTelemetry's OTLP exporter set up to serialize for a <see cref="BoundedExportProcessor"/>, its requests going to
+/// an <see cref="OtlpCapture"/>.
 /// </summary>
+/// <remarks>
+/// They go always as OTLP/HTTP protobuf without compression, and what the options asked for (the endpoint, gRPC, gzip,
+/// the HTTP client their factory makes) is kept for the processor's own sends. The caller's options are read, never
+/// changed.
+/// </remarks>
 internal sealed class OtlpSetup
 {
     /// <summary>Why an exporter could not be set up: its headers.</summary>
-    internal const string HeadersProblem = "The OTLP export headers (OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS, or OtlpExporterOptions.Headers) "
-        + "cannot be sent: give them as name=value pairs separated by commas (W3C Baggage's form; percent-encoded characters are decoded), "
-        + "each name a valid HTTP header name, given once, and none of the headers the exporter sets itself (Content-Type, User-Agent).";
+    internal const string HeadersProblem =
+        "The OTLP export headers (OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS, or "
+        + "OtlpExporterOptions.Headers) "
+        + "cannot be sent: give them as name=value pairs separated by commas (W3C Baggage's form; percent-encoded "
+        + "characters are decoded), "
+        + "each name a valid HTTP header name, given once, and none of the headers the exporter sets itself "
+        + "(Content-Type, User-Agent).";
 
     /// <summary>The gRPC method OTLP trace exports call.</summary>
     internal const string GrpcMethod = "opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
-    private OtlpSetup(BaseExporter<Activity> exporter, OtlpCapture capture, HttpClient client, Uri? grpcEndpoint, bool gzip, SharedSerializer? serializer = null, string? destination = null, (ExportBudget Queue, ExportBudget Buffer)? budgets = null)
+    private OtlpSetup(
+        BaseExporter<Activity> exporter,
+        OtlpCapture capture,
+        HttpClient client,
+        Uri? grpcEndpoint,
+        bool gzip,
+        SharedSerializer? serializer = null,
+        string? destination = null,
+        (ExportBudget Queue, ExportBudget Buffer)? budgets = null)
     {
         QueueBudget = budgets?.Queue;
         BufferBudget = budgets?.Buffer;
@@ -35,23 +50,32 @@ internal sealed class OtlpSetup
         Destination = destination;
     }
 
-    /// <summary>The router's serializer a destination's pieces go through instead of <see cref="Exporter"/>; null for an exporter of its own.</summary>
+    /// <summary>
+    /// The router's serializer a destination's pieces go through instead of <see cref="Exporter"/>; null for an
+    /// exporter of its own.
+    /// </summary>
     public SharedSerializer? Serializer { get; }
 
-    /// <summary>The destination's name, for the export metrics' <c>destination</c> dimension; null for an exporter no one named.</summary>
+    /// <summary>
+    /// The destination's name, for the export metrics' <c>destination</c> dimension; null for an exporter no one named.
+    /// </summary>
     public string? Destination { get; }
 
     /// <summary>The queued bytes all of a router's destinations share (null: the queue's own bound only).</summary>
     public ExportBudget? QueueBudget { get; }
 
-    /// <summary>The buffered batches' bytes all of a router's destinations share (null: the buffer's own bound only).</summary>
+    /// <summary>
+    /// The buffered batches' bytes all of a router's destinations share (null: the buffer's own bound only).
+    /// </summary>
     public ExportBudget? BufferBudget { get; }
 
     public BaseExporter<Activity> Exporter { get; }
 
     public OtlpCapture Capture { get; }
 
-    /// <summary>The client the options' factory made: the sends go through it (its timeout, handler, certificates).</summary>
+    /// <summary>
+    /// The client the options' factory made: the sends go through it (its timeout, handler, certificates).
+    /// </summary>
     public HttpClient Client { get; }
 
     /// <summary>The gRPC endpoint's method URL when the protocol is gRPC; null for OTLP/HTTP.</summary>
@@ -64,15 +88,20 @@ internal sealed class OtlpSetup
     /// <paramref name="serializer"/> into <paramref name="capture"/> (addressed, and translating for
     /// its backend), sent with <paramref name="client"/> over OTLP/HTTP protobuf.
     /// </summary>
-    public static OtlpSetup ForDestination(SharedSerializer serializer, OtlpCapture capture, HttpClient client, string destination, (ExportBudget Queue, ExportBudget Buffer) budgets) =>
-        new(new NoExporter(), capture, client, grpcEndpoint: null, gzip: false, serializer, destination, budgets);
+    public static OtlpSetup ForDestination(
+        SharedSerializer serializer,
+        OtlpCapture capture,
+        HttpClient client,
+        string destination,
+        (ExportBudget Queue, ExportBudget Buffer) budgets
+    ) => new(new NoExporter(), capture, client, grpcEndpoint: null, gzip: false, serializer, destination, budgets);
 
-    /// <summary>
-    /// Sets up the serializing exporter as <paramref name="otlp"/> says, without changing it: the
-    /// exporters are built from a copy that differs in what the capture needs (OTLP/HTTP protobuf, no
-    /// compression, the capture as HTTP client); what the copy leaves out (gRPC, gzip, the options'
-    /// own HTTP client) is kept for the processor's sends.
-    /// </summary>
+    /// <summary>Sets up the serializing exporter as <paramref name="otlp"/> says, without changing it.</summary>
+    /// <remarks>
+    /// The exporters are built from a copy that differs in what the capture needs (OTLP/HTTP protobuf, no compression,
+    /// the capture as HTTP client); what the copy leaves out (gRPC, gzip, the options' own HTTP client) is kept for the
+    /// processor's sends.
+    /// </remarks>
     /// <param name="otlp">The options, read and never changed.</param>
     /// <param name="endpointAsIs">
     /// True when <paramref name="otlp"/>'s endpoint is to be used as is (set in code, or from
@@ -86,11 +115,16 @@ internal sealed class OtlpSetup
         if (otlp.Protocol == OtlpExportProtocol.Grpc)
         {
             var endpoint = otlp.Endpoint.AbsoluteUri;
-            grpc = new Uri(endpoint.EndsWith(GrpcMethod, StringComparison.Ordinal) ? endpoint : endpoint.TrimEnd('/') + "/" + GrpcMethod);
+            grpc = new Uri(
+                endpoint.EndsWith(GrpcMethod, StringComparison.Ordinal)
+                    ? endpoint
+                    : endpoint.TrimEnd('/') + "/" + GrpcMethod);
         }
 
         var gzip = otlp.Compression == OtlpExportCompression.GZip;
-        var client = otlp.HttpClientFactory() ?? throw new InvalidOperationException("OtlpExporterOptions.HttpClientFactory returned null.");
+        var client =
+            otlp.HttpClientFactory()
+            ?? throw new InvalidOperationException("OtlpExporterOptions.HttpClientFactory returned null.");
         var capture = new OtlpCapture();
         var serializing = CaptureCopy(otlp, capture, endpointAsIs);
 
@@ -147,7 +181,8 @@ internal sealed class OtlpSetup
         copy.UserAgentProductIdentifier = otlp.UserAgentProductIdentifier;
 
         // No timeout: the capture answers at once, and a timeout would arm a timer for every piece.
-        copy.HttpClientFactory = () => new HttpClient(capture, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        copy.HttpClientFactory = () =>
+            new HttpClient(capture, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         return copy;
     }
 }

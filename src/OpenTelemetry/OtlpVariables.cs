@@ -55,30 +55,45 @@ internal static class OtlpVariables
 
         if (Value(variable, TracesEndpoint) is { } endpoint)
         {
-            if (Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            if (Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
+                && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
             {
                 otlp.Endpoint = uri;
                 return true;
             }
 
-            warn($"TracedLlm export: {TracesEndpoint} is not an http(s) URL; it is ignored ({Endpoint}, or the default, is used).");
+            warn(
+                $"TracedLlm export: {TracesEndpoint} is not an http(s) URL; it is ignored ({Endpoint}, or the "
+                + "default, is used).");
         }
 
         return false;
     }
 
     /// <summary>
-    /// The export timeout in milliseconds from <paramref name="specific"/>, else <c>OTEL_EXPORTER_OTLP_TIMEOUT</c>
-    /// (the specification's "Timeout" type): 0 is no limit (<see cref="System.Threading.Timeout.Infinite"/>),
-    /// a negative or unreadable value is ignored with a warning (as if unset), else 10 s. OpenTelemetry .NET
-    /// would pass 0 to <c>HttpClient.Timeout</c>, which refuses it, and the provider would not build.
+    /// The export timeout in milliseconds from <paramref name="specific"/>, else <c>OTEL_EXPORTER_OTLP_TIMEOUT</c>,
+    /// else 10 s.
     /// </summary>
+    /// <remarks>
+    /// Read as the specification's "Timeout" type: 0 is no limit (<see cref="System.Threading.Timeout.Infinite"/>), a
+    /// negative or unreadable value is ignored with a warning (as if unset). OpenTelemetry .NET would pass 0 to
+    /// <c>HttpClient.Timeout</c>, which refuses it, and the provider would not build.
+    /// </remarks>
     public static int ReadTimeout(Func<string, string?> variable, Action<string> warn, string specific = Timeout) =>
-        Read<int>(variable, warn, specific, Timeout, "a number of milliseconds (0 or more)", static value =>
-            int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= 0
-                ? milliseconds == 0 ? System.Threading.Timeout.Infinite : milliseconds
-                : (int?)null)
-        ?? DefaultTimeoutMilliseconds;
+        Read<int>(
+            variable,
+            warn,
+            specific,
+            Timeout,
+            "a number of milliseconds (0 or more)",
+            static value =>
+                int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var milliseconds)
+                && milliseconds >= 0
+                    ? milliseconds == 0
+                        ? System.Threading.Timeout.Infinite
+                        : milliseconds
+                    : (int?)null
+        ) ?? DefaultTimeoutMilliseconds;
 
     // The traces protocol, else the shared one, else HTTP/protobuf (the specification's default, and
     // TracedLlm's; OpenTelemetry .NET's own default is gRPC). Values are case-insensitive; http/json is a
@@ -87,16 +102,27 @@ internal static class OtlpVariables
     {
         foreach (var name in new[] { TracesProtocol, Protocol })
         {
-            if (Read(variable, warn, name, name, "one of grpc, http/protobuf, http/json", static value => value.ToLowerInvariant() switch
-                {
-                    "grpc" => OtlpExportProtocol.Grpc,
-                    "http/protobuf" or "http/json" => OtlpExportProtocol.HttpProtobuf,
-                    _ => (OtlpExportProtocol?)null,
-                }) is { } protocol)
+            if (Read(
+                    variable,
+                    warn,
+                    name,
+                    name,
+                    "one of grpc, http/protobuf, http/json",
+                    static value =>
+                        value.ToLowerInvariant() switch
+                        {
+                            "grpc" => OtlpExportProtocol.Grpc,
+                            "http/protobuf" or "http/json" => OtlpExportProtocol.HttpProtobuf,
+                            _ => (OtlpExportProtocol?)null,
+                        }
+                ) is
+                { } protocol)
             {
                 if (Value(variable, name)!.Equals("http/json", StringComparison.OrdinalIgnoreCase))
                 {
-                    warn($"TracedLlm export: {name}=http/json is not supported; spans are sent as http/protobuf (an OTLP/HTTP receiver takes both on the same path).");
+                    warn(
+                        $"TracedLlm export: {name}=http/json is not supported; spans are sent as http/protobuf (an "
+                        + "OTLP/HTTP receiver takes both on the same path).");
                 }
 
                 return protocol;
@@ -107,16 +133,29 @@ internal static class OtlpVariables
     }
 
     private static OtlpExportCompression? ReadCompression(Func<string, string?> variable, Action<string> warn) =>
-        Read(variable, warn, TracesCompression, Compression, "gzip or none", static value => value.ToLowerInvariant() switch
-        {
-            "gzip" => OtlpExportCompression.GZip,
-            "none" => OtlpExportCompression.None,
-            _ => (OtlpExportCompression?)null,
-        });
+        Read(
+            variable,
+            warn,
+            TracesCompression,
+            Compression,
+            "gzip or none",
+            static value =>
+                value.ToLowerInvariant() switch
+                {
+                    "gzip" => OtlpExportCompression.GZip,
+                    "none" => OtlpExportCompression.None,
+                    _ => (OtlpExportCompression?)null,
+                });
 
     // The traces variable's value, else the shared one's: one that is empty is as unset, and one that
     // cannot be read is ignored, with a warning, as the specification asks.
-    private static T? Read<T>(Func<string, string?> variable, Action<string> warn, string specific, string shared, string expected, Func<string, T?> parse)
+    private static T? Read<T>(
+        Func<string, string?> variable,
+        Action<string> warn,
+        string specific,
+        string shared,
+        string expected,
+        Func<string, T?> parse)
         where T : struct
     {
         foreach (var name in specific == shared ? new[] { specific } : new[] { specific, shared })

@@ -5,14 +5,19 @@ using System.Diagnostics;
 namespace TracedLlm;
 
 /// <summary>
-/// What a finished span holds in memory while it waits in the export queue, estimated once when it
-/// is queued: a fixed part for the span itself, plus its name, status text, and each attribute, event
-/// and link (strings at two bytes a character). One pass over what the span already holds, no
-/// allocation; lengths, not contents, so an 8 MB attribute costs as little to measure as a short one.
+/// What a finished span holds in memory while it waits in the export queue, estimated once when it is queued.
 /// </summary>
+/// <remarks>
+/// A fixed part for the span itself, plus its name, status text, and each attribute, event and link (strings at two
+/// bytes a character). One pass over what the span already holds, no allocation; lengths, not contents, so an 8 MB
+/// attribute costs as little to measure as a short one.
+/// </remarks>
 internal static class SpanSize
 {
-    /// <summary>An ended <see cref="Activity"/> with its ids, times and kind, before any attribute: 400 bytes allocated on .NET 10 (ExportQueueTests measures it).</summary>
+    /// <summary>
+    /// An ended <see cref="Activity"/> with its ids, times and kind, before any attribute: 400 bytes allocated on .NET
+    /// 10 (ExportQueueTests measures it).
+    /// </summary>
     internal const int Span = 400;
 
     /// <summary>

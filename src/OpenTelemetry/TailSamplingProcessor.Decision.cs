@@ -68,7 +68,10 @@ public sealed partial class TailSamplingProcessor
     }
 
     private static void CountDecision(bool keep, string? reason) =>
-        Decisions.Add(1, new KeyValuePair<string, object?>("decision", keep ? "keep" : "drop"), new KeyValuePair<string, object?>("reason", reason ?? "ratio"));
+        Decisions.Add(
+            1,
+            new KeyValuePair<string, object?>("decision", keep ? "keep" : "drop"),
+            new KeyValuePair<string, object?>("reason", reason ?? "ratio"));
 
     // Why a request must be kept (null: only the ratio decides): a failure, a guardrail's
     // intervention, a caller's trace it joined, and for its first span, how long it ran (until
@@ -90,7 +93,9 @@ public sealed partial class TailSamplingProcessor
             return "joined";
         }
 
-        return root && (span.IsStopped ? span.Duration : now - span.StartTimeUtc) >= _latencyThreshold ? "latency" : null;
+        return root && (span.IsStopped ? span.Duration : now - span.StartTimeUtc) >= _latencyThreshold
+            ? "latency"
+            : null;
     }
 
     // The ratio, by trace id, as every exporter and destination draws it (TraceIdRatio).

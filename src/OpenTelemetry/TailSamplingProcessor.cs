@@ -9,28 +9,31 @@ using TracedLlm.Telemetry;
 namespace TracedLlm;
 
 /// <summary>
-/// Request-scoped tail sampling in front of an export processor (<see cref="TailSamplingOptions"/>):
-/// each ended span waits with its request's others until the request's first span in this process
-/// ends, then the whole request goes on to <c>next</c>, or none of it. A request is what starts
-/// under one span: its children, found by their parent object or, as TracedLlm starts them, by their
-/// parent's context (so ASP.NET Core's request span, the TracedLlm server span inside it, and every
-/// span under either are one request). Held spans are bounded like queued ones: a request holds at
-/// most <see cref="TailSamplingOptions.MaxHeldBytesPerRequest"/>, all requests together at most
+/// Request-scoped tail sampling in front of an export processor (<see cref="TailSamplingOptions"/>): a request's spans
+/// go on together, or none of them.
+/// </summary>
+/// <remarks>
+/// Each ended span waits with its request's others until the request's first span in this process ends, then the whole
+/// request goes on to <c>next</c>, or none of it. A request is what starts under one span: its children, found by their
+/// parent object or, as TracedLlm starts them, by their parent's context (so ASP.NET Core's request span, the TracedLlm
+/// server span inside it, and every span under either are one request). Held spans are bounded like queued ones: a
+/// request holds at most <see cref="TailSamplingOptions.MaxHeldBytesPerRequest"/>, all requests together at most
 /// <see cref="TailSamplingOptions.MaxHeldBytes"/>; a span past either is refused and counted
 /// (<c>tracedllm.export.dropped_spans</c>), never a held one evicted. A request still running past
-/// <see cref="TailSamplingOptions.LatencyThreshold"/> is kept whatever else happens, so its spans stop
-/// waiting: they pass on as they end once it is that old, and when the held bytes reach their bound,
-/// those of every such request pass on at once (so a root span that is never ended cannot pin memory
-/// for good). A span that fails after its request was decided is passed on even so: no failure is
-/// sampled out.
-/// </summary>
+/// <see cref="TailSamplingOptions.LatencyThreshold"/> is kept whatever else happens, so its spans stop waiting: they
+/// pass on as they end once it is that old, and when the held bytes reach their bound, those of every such request pass
+/// on at once (so a root span that is never ended cannot pin memory for good). A span that fails after its request was
+/// decided is passed on even so: no failure is sampled out.
+/// </remarks>
 public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
 {
     /// <summary>The counter of sampling decisions, one per request.</summary>
     internal const string DecisionsInstrument = "tracedllm.export.sampling_decisions";
 
     private static readonly Counter<long> Decisions = TracedLlmTelemetry.Meter.CreateCounter<long>(
-        DecisionsInstrument, "{request}", "Tail-sampling decisions, by decision (keep, drop) and reason (failure, guardrail, latency, joined, ratio).");
+        DecisionsInstrument,
+        "{request}",
+        "Tail-sampling decisions, by decision (keep, drop) and reason (failure, guardrail, latency, joined, ratio).");
 
     private readonly double _ratio;
     private readonly TimeSpan _latencyThreshold;
@@ -61,8 +64,13 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
     {
     }
 
-    /// <summary>Samples what reaches <paramref name="next"/>, which passes on only the spans <paramref name="sends"/> accepts.</summary>
-    internal TailSamplingProcessor(BaseProcessor<Activity> next, TailSamplingOptions options, Func<Activity, bool>? sends)
+    /// <summary>
+    /// Samples what reaches <paramref name="next"/>, which passes on only the spans <paramref name="sends"/> accepts.
+    /// </summary>
+    internal TailSamplingProcessor(
+        BaseProcessor<Activity> next,
+        TailSamplingOptions options,
+        Func<Activity, bool>? sends)
         : base(new[] { next ?? throw new ArgumentNullException(nameof(next)) })
     {
         _sends = sends;
@@ -252,7 +260,8 @@ public sealed partial class TailSamplingProcessor : CompositeProcessor<Activity>
         return released;
     }
 
-    private bool RunningPastThreshold(Request request, DateTime now) => now - request.Root.StartTimeUtc >= _latencyThreshold;
+    private bool RunningPastThreshold(Request request, DateTime now) =>
+        now - request.Root.StartTimeUtc >= _latencyThreshold;
 
     // Decided before its end: kept (for its latency, counted when its first span ends). Under _gate.
     private void KeepEarly(Request request, ref List<HeldSpan>? released)

@@ -13,7 +13,10 @@ using TracedLlm;
 // AddTracedLlm so that none can clash with another package's (Langfuse's own included).
 namespace OpenTelemetry.Trace;
 
-/// <summary>TracedLlm's exporters for an OpenTelemetry tracer provider: Langfuse, Phoenix, LangSmith, OTLP, destinations by team and key, the console trace tree.</summary>
+/// <summary>
+/// TracedLlm's exporters for an OpenTelemetry tracer provider: Langfuse, Phoenix, LangSmith, OTLP, destinations by team
+/// and key, the console trace tree.
+/// </summary>
 public static partial class TracedLlmExporterTracerProviderBuilderExtensions
 {
     /// <summary>The name of the Langfuse exporter's <see cref="ExportQueueOptions"/>.</summary>
@@ -23,7 +26,9 @@ public static partial class TracedLlmExporterTracerProviderBuilderExtensions
     public const string OtlpQueueName = "Otlp";
 
     /// <summary>Prints every finished TracedLlm trace to the console as a tree.</summary>
-    public static TracerProviderBuilder AddTracedLlmConsoleTree(this TracerProviderBuilder builder, TextWriter? output = null)
+    public static TracerProviderBuilder AddTracedLlmConsoleTree(
+        this TracerProviderBuilder builder,
+        TextWriter? output = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.AddProcessor(new SimpleActivityExportProcessor(new ConsoleTreeExporter(output)));
@@ -38,7 +43,10 @@ public static partial class TracedLlmExporterTracerProviderBuilderExtensions
     /// <c>OTEL_BSP_*</c>, then <c>TracedLlm:Export</c>, then <paramref name="configureQueue"/>. A missing
     /// key or malformed host fails when the host starts (or the provider is built), naming the setting.
     /// </summary>
-    public static TracerProviderBuilder AddTracedLlmLangfuseExporter(this TracerProviderBuilder builder, Action<LangfuseExporterOptions>? configure = null, Action<ExportQueueOptions>? configureQueue = null)
+    public static TracerProviderBuilder AddTracedLlmLangfuseExporter(
+        this TracerProviderBuilder builder,
+        Action<LangfuseExporterOptions>? configure = null,
+        Action<ExportQueueOptions>? configureQueue = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ConfigureServices(services =>
@@ -67,14 +75,20 @@ public static partial class TracedLlmExporterTracerProviderBuilderExtensions
     }
 
     /// <summary>
-    /// Exports over OTLP as OpenTelemetry's standard <c>OTEL_EXPORTER_OTLP_*</c> variables say, each
-    /// <c>OTEL_EXPORTER_OTLP_TRACES_*</c> one over its shared one (endpoint, headers, timeout, protocol,
-    /// compression; <c>/v1/traces</c> is added to a plain <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, as for a
-    /// Collector, and a traces endpoint is used as is), with HTTP/protobuf unless <c>grpc</c> is asked
-    /// for, then <paramref name="configure"/>; batched through a <see cref="BoundedExportProcessor"/>
-    /// whose queue comes from <c>OTEL_BSP_*</c>, then <c>TracedLlm:Export</c>, then <paramref name="configureQueue"/>.
+    /// Exports over OTLP as OpenTelemetry's standard <c>OTEL_EXPORTER_OTLP_*</c> variables say, batched through a
+    /// <see cref="BoundedExportProcessor"/>.
     /// </summary>
-    public static TracerProviderBuilder AddTracedLlmOtlpExporter(this TracerProviderBuilder builder, Action<OtlpExporterOptions>? configure = null, Action<ExportQueueOptions>? configureQueue = null)
+    /// <remarks>
+    /// Each <c>OTEL_EXPORTER_OTLP_TRACES_*</c> variable is read over its shared one (endpoint, headers, timeout,
+    /// protocol, compression; <c>/v1/traces</c> is added to a plain <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, as for a
+    /// Collector, and a traces endpoint is used as is), with HTTP/protobuf unless <c>grpc</c> is asked for, then
+    /// <paramref name="configure"/>. The queue comes from <c>OTEL_BSP_*</c>, then <c>TracedLlm:Export</c>, then
+    /// <paramref name="configureQueue"/>.
+    /// </remarks>
+    public static TracerProviderBuilder AddTracedLlmOtlpExporter(
+        this TracerProviderBuilder builder,
+        Action<OtlpExporterOptions>? configure = null,
+        Action<ExportQueueOptions>? configureQueue = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ConfigureServices(services => AddExportServices(services, OtlpQueueName, configureQueue));
@@ -92,7 +106,10 @@ public static partial class TracedLlmExporterTracerProviderBuilderExtensions
         });
     }
 
-    private static void AddExportServices(IServiceCollection services, string queueName, Action<ExportQueueOptions>? configureQueue)
+    private static void AddExportServices(
+        IServiceCollection services,
+        string queueName,
+        Action<ExportQueueOptions>? configureQueue)
     {
         services.AddConfiguredOptions<ExportQueueOptions, ExportQueueOptionsValidator>(
             ExportQueueOptions.SectionName,
@@ -123,15 +140,28 @@ public static partial class TracedLlmExporterTracerProviderBuilderExtensions
         return options;
     }
 
-    private static BaseProcessor<System.Diagnostics.Activity> CreateProcessor(IServiceProvider provider, OtlpExporterOptions otlp, bool endpointAsIs, string queueName, ExportQueueOptions options, Action<string> warn)
+    private static BaseProcessor<System.Diagnostics.Activity> CreateProcessor(
+        IServiceProvider provider,
+        OtlpExporterOptions otlp,
+        bool endpointAsIs,
+        string queueName,
+        ExportQueueOptions options,
+        Action<string> warn)
     {
         // OpenTelemetry's exporter serializes; the processor sends, retries and buffers (its disk
         // buffer, if any, in a subdirectory named after the queue, so that two exporters never share one).
-        var processor = new BoundedExportProcessor(OtlpSetup.Create(otlp, endpointAsIs), options, warn, diskSubdirectory: queueName);
+        var processor = new BoundedExportProcessor(
+            OtlpSetup.Create(otlp, endpointAsIs),
+            options,
+            warn,
+            diskSubdirectory: queueName);
         provider.GetService<ExportProcessors>()?.Add(processor);
-        BaseProcessor<System.Diagnostics.Activity> scoped = options.Scope == ExportScope.GenerationsOnly ? new GenerationsOnlyProcessor(processor) : processor;
+        BaseProcessor<System.Diagnostics.Activity> scoped =
+            options.Scope == ExportScope.GenerationsOnly ? new GenerationsOnlyProcessor(processor) : processor;
 
         // In front of a generations-only scope, the sampler holds only what the scope sends.
-        return options.TailSampling is { Enabled: true } sampling ? new TailSamplingProcessor(scoped, sampling) : scoped;
+        return options.TailSampling is { Enabled: true } sampling
+            ? new TailSamplingProcessor(scoped, sampling)
+            : scoped;
     }
 }

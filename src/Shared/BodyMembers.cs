@@ -4,11 +4,11 @@ using Microsoft.CodeAnalysis;
 
 namespace TracedLlm.Generators;
 
-/// <summary>
-/// What a traced handler's body type binds, as System.Text.Json reads it: shared by the generator,
-/// which keeps the app's answers where the type never read a field (<c>"stream"</c>, the metadata
-/// slot), and the analyzers, which say where a default still changes an answer (TLLM2005, TLLM2009).
-/// </summary>
+/// <summary>What a traced handler's body type binds, as System.Text.Json reads it.</summary>
+/// <remarks>
+/// Shared by the generator, which keeps the app's answers where the type never read a field (<c>"stream"</c>, the
+/// metadata slot), and the analyzers, which say where a default still changes an answer (TLLM2005, TLLM2009).
+/// </remarks>
 internal static class BodyMembers
 {
     /// <summary>The body field that asks for a stream.</summary>
@@ -19,11 +19,11 @@ internal static class BodyMembers
     private const string JsonPropertyNameAttribute = "System.Text.Json.Serialization.JsonPropertyNameAttribute";
     private const string JsonExtensionDataAttribute = "System.Text.Json.Serialization.JsonExtensionDataAttribute";
 
-    /// <summary>
-    /// The handler's body type when it binds the body by its members (a class or struct of its own),
-    /// or null: no body, an untyped one (<c>JsonElement</c>, <c>JsonNode</c>, <c>JsonDocument</c>,
-    /// <c>object</c>), or a collection or dictionary, which takes every name.
-    /// </summary>
+    /// <summary>The handler's body type when it binds the body by its members (a class or struct of its own).</summary>
+    /// <remarks>
+    /// Null for no body, an untyped one (<c>JsonElement</c>, <c>JsonNode</c>, <c>JsonDocument</c>, <c>object</c>),
+    /// or a collection or dictionary, which takes every name.
+    /// </remarks>
     public static INamedTypeSymbol? TypedBody(IMethodSymbol method)
     {
         if (HandlerBinding.FindBody(method)?.Type is not INamedTypeSymbol type)
@@ -53,13 +53,13 @@ internal static class BodyMembers
     public static bool NeverReads(INamedTypeSymbol? body, string jsonName) =>
         body is not null && Find(body, jsonName, extensionData: true) is null;
 
-    /// <summary>
-    /// The member System.Text.Json binds as <paramref name="jsonName"/>, if any: public instance
-    /// properties, and properties and fields of any accessibility marked <c>[JsonInclude]</c>, unless
-    /// <c>[JsonIgnore]</c> ignores them always (a conditional one still reads the member); by its name
-    /// under any casing policy, or by <c>[JsonPropertyName]</c> as written. With <paramref name="extensionData"/>
-    /// an extension data member, which takes every name the type does not bind, is the member then.
-    /// </summary>
+    /// <summary>The member System.Text.Json binds as <paramref name="jsonName"/>, if any.</summary>
+    /// <remarks>
+    /// Public instance properties, and properties and fields of any accessibility marked <c>[JsonInclude]</c>,
+    /// unless <c>[JsonIgnore]</c> ignores them always (a conditional one still reads the member); by its name under
+    /// any casing policy, or by <c>[JsonPropertyName]</c> as written. With <paramref name="extensionData"/> an
+    /// extension data member, which takes every name the type does not bind, is the member then.
+    /// </remarks>
     public static ISymbol? Find(INamedTypeSymbol type, string jsonName, bool extensionData = false)
     {
         ISymbol? anyName = null;

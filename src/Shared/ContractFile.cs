@@ -4,19 +4,21 @@ using System.Text;
 
 namespace TracedLlm;
 
-/// <summary>
-/// How a tracked <c>TracedLlm.Telemetry.txt</c> splits into routes: the one reading of the file,
-/// compiled into the generator (which compares each route's part with what it emits) and the code
-/// fix (which rewrites those parts), so the two never disagree on where a route's part starts or ends.
-/// A line whose text, trimmed, starts with <c>route </c> opens a route's part, named by the rest of
-/// the line trimmed; everything before the first such line is the prelude. A route named twice is
-/// one part: the second part's lines follow the first's.
-/// </summary>
+/// <summary>How a tracked <c>TracedLlm.Telemetry.txt</c> splits into routes.</summary>
+/// <remarks>
+/// The one reading of the file, compiled into the generator (which compares each route's part with what it emits) and
+/// the code fix (which rewrites those parts), so the two never disagree on where a route's part starts or ends. A line
+/// whose text, trimmed, starts with <c>route </c> opens a route's part, named by the rest of the line trimmed;
+/// everything before the first such line is the prelude. A route named twice is one part: the second part's lines
+/// follow the first's.
+/// </remarks>
 internal static class ContractFile
 {
     private const string RouteWord = "route ";
 
-    /// <summary>The text before the first route line, and each route's part (its route line first), in the file's order.</summary>
+    /// <summary>
+    /// The text before the first route line, and each route's part (its route line first), in the file's order.
+    /// </summary>
     public static (string Prelude, List<KeyValuePair<string, string>> Routes) Split(string text)
     {
         var prelude = new StringBuilder();
@@ -55,7 +57,9 @@ internal static class ContractFile
     public static string? RouteOf(string line)
     {
         var trimmed = line.Trim();
-        return trimmed.StartsWith(RouteWord, StringComparison.Ordinal) && trimmed.Substring(RouteWord.Length).Trim() is { Length: > 0 } route
+        return
+            trimmed.StartsWith(RouteWord, StringComparison.Ordinal)
+            && trimmed.Substring(RouteWord.Length).Trim() is { Length: > 0 } route
             ? route
             : null;
     }

@@ -32,11 +32,14 @@ internal static class DiagnosticIds
     public const string UnthrownFailure = "TLLM2008";
     public const string StreamRefused = "TLLM2009";
 
-    /// <summary>TLLM2001: the expression that names the route's own slot, when every route reaching the key has one slot.</summary>
+    /// <summary>
+    /// TLLM2001: the expression that names the route's own slot, when every route reaching the key has one slot.
+    /// </summary>
     public const string SlotConstantProperty = "SlotConstant";
 
-    /// <summary>TLLM2008: the branch of the failure ("true" or "false"), where the throw goes in it, and what it
-    /// throws.</summary>
+    /// <summary>
+    /// TLLM2008: the branch of the failure ("true" or "false"), where the throw goes in it, and what it throws.
+    /// </summary>
     public const string FailureBranchProperty = "FailureBranch";
     public const string ThrowFromProperty = "ThrowFrom";
     public const string ThrownProperty = "Thrown";
@@ -44,23 +47,30 @@ internal static class DiagnosticIds
     /// <summary>TLLM2002: the accepted exception type to derive the thrown type from.</summary>
     public const string AcceptedTypeProperty = "AcceptedType";
 
-    /// <summary>TLLM2003: which problem this is, <see cref="SpanLifecycleKind"/> or <see cref="SpanOrphanKind"/>.</summary>
+    /// <summary>
+    /// TLLM2003: which problem this is, <see cref="SpanLifecycleKind"/> or <see cref="SpanOrphanKind"/>.
+    /// </summary>
     public const string SpanProblemProperty = "SpanProblem";
 
     public const string SpanLifecycleKind = "lifecycle";
     public const string SpanOrphanKind = "orphan";
 
-    /// <summary>TLLM2004: the name of an <c>LlmCall</c> in scope of the catch, for the "record the handled failure" fix.</summary>
+    /// <summary>
+    /// TLLM2004: the name of an <c>LlmCall</c> in scope of the catch, for the "record the handled failure" fix.
+    /// </summary>
     public const string LlmCallInScopeProperty = "LlmCall";
 
-    /// <summary>
-    /// TLLM2001–TLLM2007: where the finding was decided, the confidence tier it is measured in: <see cref="TierHandler"/> (the
-    /// route's own handler, authenticator or guardrail), <see cref="TierCalls"/> (reached through calls) or
-    /// <see cref="TierDispatch"/> (through an interface or virtual call with several implementations).
-    /// </summary>
+    /// <summary>TLLM2001–TLLM2007: where the finding was decided, the confidence tier it is measured in.</summary>
+    /// <remarks>
+    /// <see cref="TierHandler"/> (the route's own handler, authenticator or guardrail), <see cref="TierCalls"/>
+    /// (reached through calls) or <see cref="TierDispatch"/> (through an interface or virtual call with several
+    /// implementations).
+    /// </remarks>
     public const string TierProperty = "Tier";
 
-    /// <summary>TLLM2001–TLLM2007: how many of the additional locations, the last ones, are the calls of the finding's path.</summary>
+    /// <summary>
+    /// TLLM2001–TLLM2007: how many of the additional locations, the last ones, are the calls of the finding's path.
+    /// </summary>
     public const string PathCallsProperty = "PathCalls";
 
     public const string TierHandler = "handler";
@@ -79,6 +89,8 @@ internal static class DiagnosticIds
     /// <summary>TLLM1011: the route's part of the file as the build emits it, from its <c>route</c> line on.</summary>
     public const string ContractBlockProperty = "ContractBlock";
 
-    /// <summary>TLLM1011: routes in the file no longer declared, one a line (on the first route's diagnostic only).</summary>
+    /// <summary>
+    /// TLLM1011: routes in the file no longer declared, one a line (on the first route's diagnostic only).
+    /// </summary>
     public const string ContractStaleRoutesProperty = "ContractStaleRoutes";
 }

@@ -6,15 +6,17 @@ using Microsoft.CodeAnalysis;
 namespace TracedLlm.Generators;
 
 /// <summary>
-/// What MVC's own conventions say about a controller action marked <c>[TracedLlmRoute]</c>: whether
-/// a method is one, its HTTP method, and the path its attribute routes give it (or, conventionally
-/// routed, the default route's <c>/{controller}/{action}</c>). Shared by the generator and the
-/// analyzers, so both read a route's path, and so its default slot, alike. The rules are MVC's
-/// (<c>DefaultApplicationModelProvider</c>, <c>AttributeRouteModel</c>): a controller derives from
-/// <c>ControllerBase</c>, is marked <c>[Controller]</c>, or is a public class named <c>*Controller</c>;
-/// an action's route combines the controller's template with its own, <c>[controller]</c>,
-/// <c>[action]</c> and <c>[area]</c> replaced.
+/// What MVC's own conventions say about a controller action marked <c>[TracedLlmRoute]</c>: whether a method is
+/// one, its HTTP method and its path.
 /// </summary>
+/// <remarks>
+/// The path is the one its attribute routes give it (or, conventionally routed, the default route's
+/// <c>/{controller}/{action}</c>). Shared by the generator and the analyzers, so both read a route's path, and so its
+/// default slot, alike. The rules are MVC's (<c>DefaultApplicationModelProvider</c>, <c>AttributeRouteModel</c>): a
+/// controller derives from <c>ControllerBase</c>, is marked <c>[Controller]</c>, or is a public class named
+/// <c>*Controller</c>; an action's route combines the controller's template with its own, <c>[controller]</c>,
+/// <c>[action]</c> and <c>[area]</c> replaced.
+/// </remarks>
 internal static class MvcActions
 {
     private const string ControllerBase = "Microsoft.AspNetCore.Mvc.ControllerBase";
@@ -40,7 +42,8 @@ internal static class MvcActions
     };
 
     /// <summary>True for an instance method of an MVC controller: MVC, not generated code, runs it.</summary>
-    public static bool IsAction(IMethodSymbol method) => !method.IsStatic && method.MethodKind == MethodKind.Ordinary && IsController(method.ContainingType);
+    public static bool IsAction(IMethodSymbol method) =>
+        !method.IsStatic && method.MethodKind == MethodKind.Ordinary && IsController(method.ContainingType);
 
     /// <summary>True for a Razor Page's model (a handler method there is a page's, not a route's).</summary>
     public static bool IsPageModel(INamedTypeSymbol? type) => DerivesFrom(type, PageModel);
@@ -48,14 +51,19 @@ internal static class MvcActions
     /// <summary>Whether MVC takes the type for a controller.</summary>
     public static bool IsController(INamedTypeSymbol? type)
     {
-        if (type is null || type.TypeKind != TypeKind.Class || HasAttribute(type, NonControllerAttribute, inherited: true) || IsPageModel(type))
+        if (type is null
+            || type.TypeKind != TypeKind.Class
+            || HasAttribute(type, NonControllerAttribute, inherited: true)
+            || IsPageModel(type))
         {
             return false;
         }
 
         return DerivesFrom(type, ControllerBase)
             || HasAttribute(type, ControllerAttribute, inherited: true)
-            || (type.Name.EndsWith("Controller", StringComparison.Ordinal) && type.DeclaredAccessibility == Accessibility.Public && !type.IsAbstract);
+            || (type.Name.EndsWith("Controller", StringComparison.Ordinal)
+                && type.DeclaredAccessibility == Accessibility.Public
+                && !type.IsAbstract);
     }
 
     /// <summary>
@@ -107,14 +115,22 @@ internal static class MvcActions
         }
 
         var area = StringArgument(controller, AreaAttribute);
-        var controllerName = StringArgument(controller, ControllerNameAttribute)
-            ?? (controller.Name.EndsWith("Controller", StringComparison.Ordinal) && controller.Name.Length > "Controller".Length
-                ? controller.Name.Substring(0, controller.Name.Length - "Controller".Length)
-                : controller.Name);
-        var actionName = StringArgument(action, ActionNameAttribute)
-            ?? (action.Name.EndsWith("Async", StringComparison.Ordinal) && action.Name.Length > "Async".Length ? action.Name.Substring(0, action.Name.Length - "Async".Length) : action.Name);
+        var controllerName =
+            StringArgument(controller, ControllerNameAttribute)
+            ?? (
+                controller.Name.EndsWith("Controller", StringComparison.Ordinal)
+                && controller.Name.Length > "Controller".Length
+                    ? controller.Name.Substring(0, controller.Name.Length - "Controller".Length)
+                    : controller.Name);
+        var actionName =
+            StringArgument(action, ActionNameAttribute)
+            ?? (
+                action.Name.EndsWith("Async", StringComparison.Ordinal) && action.Name.Length > "Async".Length
+                    ? action.Name.Substring(0, action.Name.Length - "Async".Length)
+                    : action.Name);
 
-        // A method-level template that is null ([HttpPost] alone) takes the controller's; with none anywhere, the route is conventional.
+        // A method-level template that is null ([HttpPost] alone) takes the controller's; with none anywhere, the route
+        // is conventional.
         var actionTemplate = templates.FirstOrDefault(t => t is not null);
         var controllerTemplate = controllerTemplates.FirstOrDefault(t => t is not null);
         string pattern;
@@ -126,7 +142,10 @@ internal static class MvcActions
         else
         {
             pattern = Normalize(Combine(controllerTemplate, actionTemplate));
-            pattern = pattern.Replace("[controller]", controllerName).Replace("[action]", actionName).Replace("[area]", area ?? string.Empty);
+            pattern = pattern
+                .Replace("[controller]", controllerName)
+                .Replace("[action]", actionName)
+                .Replace("[area]", area ?? string.Empty);
         }
 
         return new ActionRoute(methods, pattern, conventional);
@@ -145,7 +164,10 @@ internal static class MvcActions
             if (name == AcceptVerbsAttribute)
             {
                 return attribute.ConstructorArguments
-                    .SelectMany(a => a.Kind == TypedConstantKind.Array ? a.Values : System.Collections.Immutable.ImmutableArray.Create(a))
+                    .SelectMany(a =>
+                        a.Kind == TypedConstantKind.Array
+                            ? a.Values
+                            : System.Collections.Immutable.ImmutableArray.Create(a))
                     .Select(v => v.Value as string)
                     .Where(v => !string.IsNullOrEmpty(v))
                     .Select(v => v!.ToUpperInvariant())
@@ -156,12 +178,17 @@ internal static class MvcActions
         return Array.Empty<string>();
     }
 
-    private static string? HttpMethodsAttribute(string name) => HttpMethodAttributes.TryGetValue(name, out var method) ? method : null;
+    private static string? HttpMethodsAttribute(string name) =>
+        HttpMethodAttributes.TryGetValue(name, out var method) ? method : null;
 
-    /// <summary>MVC's rule: an absolute action template (<c>/x</c>, <c>~/x</c>) stands alone; else the controller's, then the action's.</summary>
+    /// <summary>
+    /// MVC's rule: an absolute action template (<c>/x</c>, <c>~/x</c>) stands alone; else the controller's, then the
+    /// action's.
+    /// </summary>
     private static string Combine(string? controller, string? action)
     {
-        if (action is not null && (action.StartsWith("/", StringComparison.Ordinal) || action.StartsWith("~/", StringComparison.Ordinal)))
+        if (action is not null
+            && (action.StartsWith("/", StringComparison.Ordinal) || action.StartsWith("~/", StringComparison.Ordinal)))
         {
             return action;
         }
@@ -208,7 +235,8 @@ internal static class MvcActions
         {
             foreach (var attribute in current.GetAttributes())
             {
-                if (attribute.AttributeClass?.ToDisplayString() == attributeName && attribute.ConstructorArguments.Length > 0
+                if (attribute.AttributeClass?.ToDisplayString() == attributeName
+                    && attribute.ConstructorArguments.Length > 0
                     && attribute.ConstructorArguments[0].Value is string { Length: > 0 } value)
                 {
                     return value;
@@ -255,7 +283,10 @@ internal static class MvcActions
 }
 
 /// <summary>
-/// An action's route as MVC gives it: its HTTP methods (none when no attribute names one), its path,
-/// and whether that path is the conventional default's rather than an attribute route's.
+/// An action's route as MVC gives it: its HTTP methods, its path, and whether that path is conventional.
 /// </summary>
+/// <remarks>
+/// No HTTP method when no attribute names one; a conventional path is the default route's rather than an attribute
+/// route's.
+/// </remarks>
 internal readonly record struct ActionRoute(IReadOnlyList<string> HttpMethods, string Pattern, bool Conventional);

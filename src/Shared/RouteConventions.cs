@@ -33,7 +33,8 @@ internal static class RouteConventions
         var segments = Segments(pattern);
         var last = segments.Count == 0 ? string.Empty : segments[segments.Count - 1];
         if (string.Equals(last, "completions", StringComparison.OrdinalIgnoreCase)
-            && segments.Count > 1 && string.Equals(segments[segments.Count - 2], "chat", StringComparison.OrdinalIgnoreCase))
+            && segments.Count > 1
+            && string.Equals(segments[segments.Count - 2], "chat", StringComparison.OrdinalIgnoreCase))
         {
             return "OpenAI chat completions";
         }
@@ -60,7 +61,9 @@ internal static class RouteConventions
         }
 
         if (string.Equals(last, "completions", StringComparison.OrdinalIgnoreCase)
-            && !(segments.Count > 1 && string.Equals(segments[segments.Count - 2], "chat", StringComparison.OrdinalIgnoreCase)))
+            && !(
+                segments.Count > 1
+                && string.Equals(segments[segments.Count - 2], "chat", StringComparison.OrdinalIgnoreCase)))
         {
             return "text_completion";
         }
@@ -171,7 +174,8 @@ internal static class RouteConventions
         "GET", "POST", "PUT", "PATCH", "DELETE",
     };
 
-    public static bool IsValidHttpMethod(string? method) => method is not null && HttpMethods.Contains(method.ToUpperInvariant());
+    public static bool IsValidHttpMethod(string? method) =>
+        method is not null && HttpMethods.Contains(method.ToUpperInvariant());
 
     /// <summary>
     /// Checks a route template: starts with '/', no empty segments, balanced '{name}' parameters,
@@ -220,7 +224,8 @@ internal static class RouteConventions
 
                     break;
                 default:
-                    if ((c <= ' ' || c == '?' || c == '#' || c == '\\' || c == '"' || c > '~') && !badCharacters.Contains(c))
+                    if ((c <= ' ' || c == '?' || c == '#' || c == '\\' || c == '"' || c > '~')
+                        && !badCharacters.Contains(c))
                     {
                         badCharacters.Add(c);
                     }

@@ -15,36 +15,120 @@ namespace TracedLlm.Analyzers.Corpus.Tests;
 /// build compiles (several original assemblies merged into one compilation where the original
 /// solution splits them), what its SDK adds implicitly, and which part of the corpus it is in.
 /// </summary>
-internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk, OutputKind Kind, CorpusPart Part = CorpusPart.Tuning)
+internal sealed record CorpusProject(
+    string Name,
+    string[] Folders,
+    bool WebSdk,
+    OutputKind Kind,
+    CorpusPart Part = CorpusPart.Tuning)
 {
     /// <summary>Every corpus project, as the corpus README lists them.</summary>
     public static readonly ImmutableArray<CorpusProject> All =
     [
         new("LLMProxy", ["LLMProxy"], WebSdk: true, OutputKind.ConsoleApplication),
         new("AoaiSmartLoadBalancing", ["AoaiSmartLoadBalancing"], WebSdk: true, OutputKind.ConsoleApplication),
-        new("LlmProxyDotNet", ["LlmProxyDotNet/LlmProxy.Core", "LlmProxyDotNet/LlmProxy.Infrastructure", "LlmProxyDotNet/LlmProxy.App"], WebSdk: true, OutputKind.ConsoleApplication),
-        new("MuxLlmProxy", ["MuxLlmProxy/MuxLlmProxy.Core", "MuxLlmProxy/MuxLlmProxy.Infrastructure", "MuxLlmProxy/MuxLlmProxy.Host"], WebSdk: true, OutputKind.ConsoleApplication),
-        new("eShop.Catalog", ["eShop/src/EventBus", "eShop/src/EventBusRabbitMQ", "eShop/src/IntegrationEventLogEF", "eShop/src/Shared", "eShop/src/eShop.ServiceDefaults", "eShop/src/Catalog.API"], WebSdk: true, OutputKind.DynamicallyLinkedLibrary),
-        new("eShop.Webhooks", ["eShop/src/EventBus", "eShop/src/EventBusRabbitMQ", "eShop/src/IntegrationEventLogEF", "eShop/src/Shared", "eShop/src/eShop.ServiceDefaults", "eShop/src/Webhooks.API"], WebSdk: true, OutputKind.DynamicallyLinkedLibrary),
-
+        new(
+            "LlmProxyDotNet",
+            ["LlmProxyDotNet/LlmProxy.Core", "LlmProxyDotNet/LlmProxy.Infrastructure", "LlmProxyDotNet/LlmProxy.App"],
+            WebSdk: true,
+            OutputKind.ConsoleApplication),
+        new(
+            "MuxLlmProxy",
+            ["MuxLlmProxy/MuxLlmProxy.Core", "MuxLlmProxy/MuxLlmProxy.Infrastructure", "MuxLlmProxy/MuxLlmProxy.Host"],
+            WebSdk: true,
+            OutputKind.ConsoleApplication),
+        new(
+            "eShop.Catalog",
+            [
+                "eShop/src/EventBus",
+                "eShop/src/EventBusRabbitMQ",
+                "eShop/src/IntegrationEventLogEF",
+                "eShop/src/Shared",
+                "eShop/src/eShop.ServiceDefaults",
+                "eShop/src/Catalog.API"
+            ],
+            WebSdk: true,
+            OutputKind.DynamicallyLinkedLibrary),
+        new(
+            "eShop.Webhooks",
+            [
+                "eShop/src/EventBus",
+                "eShop/src/EventBusRabbitMQ",
+                "eShop/src/IntegrationEventLogEF",
+                "eShop/src/Shared",
+                "eShop/src/eShop.ServiceDefaults",
+                "eShop/src/Webhooks.API"
+            ],
+            WebSdk: true,
+            OutputKind.DynamicallyLinkedLibrary),
         // Held out: measured, never tuned against (tests/Analyzers.Corpus/README.md, "Tuning and held-out").
         new("KubeconChat", ["KubeconChat"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
-        new("Yarp.Transforms", ["YarpSamples/ReverseProxy.Transforms.Sample"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
-        new("Yarp.Direct", ["YarpSamples/ReverseProxy.Direct.Sample"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
-        new("MeaiOpenAIWebApi", ["AiSamples/OpenAIWebAPI"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
-        new("AICentral", ["AICentral/AICentral.Core", "AICentral/AICentral", "AICentral/AICentral.RateLimiting.DistributedRedis", "AICentral/AICentral.AzureAISearchVectorizer"], WebSdk: true, OutputKind.DynamicallyLinkedLibrary, CorpusPart.HeldOut),
-        new("SK.AutoFunctionCalling", ["SemanticKernelDemos/StepwisePlannerMigration"], WebSdk: true, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
-        new("SK.HomeAutomation", ["SemanticKernelDemos/HomeAutomation"], WebSdk: false, OutputKind.ConsoleApplication, CorpusPart.HeldOut),
+        new(
+            "Yarp.Transforms",
+            ["YarpSamples/ReverseProxy.Transforms.Sample"],
+            WebSdk: true,
+            OutputKind.ConsoleApplication,
+            CorpusPart.HeldOut),
+        new(
+            "Yarp.Direct",
+            ["YarpSamples/ReverseProxy.Direct.Sample"],
+            WebSdk: true,
+            OutputKind.ConsoleApplication,
+            CorpusPart.HeldOut),
+        new(
+            "MeaiOpenAIWebApi",
+            ["AiSamples/OpenAIWebAPI"],
+            WebSdk: true,
+            OutputKind.ConsoleApplication,
+            CorpusPart.HeldOut),
+        new(
+            "AICentral",
+            [
+                "AICentral/AICentral.Core",
+                "AICentral/AICentral",
+                "AICentral/AICentral.RateLimiting.DistributedRedis",
+                "AICentral/AICentral.AzureAISearchVectorizer"
+            ],
+            WebSdk: true,
+            OutputKind.DynamicallyLinkedLibrary,
+            CorpusPart.HeldOut),
+        new(
+            "SK.AutoFunctionCalling",
+            ["SemanticKernelDemos/StepwisePlannerMigration"],
+            WebSdk: true,
+            OutputKind.ConsoleApplication,
+            CorpusPart.HeldOut),
+        new(
+            "SK.HomeAutomation",
+            ["SemanticKernelDemos/HomeAutomation"],
+            WebSdk: false,
+            OutputKind.ConsoleApplication,
+            CorpusPart.HeldOut),
     ];
 
     // What <ImplicitUsings>enable</ImplicitUsings> adds (Microsoft.NET.Sdk, then Microsoft.NET.Sdk.Web).
-    private static readonly string[] SdkUsings = ["System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks"];
+    private static readonly string[] SdkUsings =
+    [
+        "System",
+        "System.Collections.Generic",
+        "System.IO",
+        "System.Linq",
+        "System.Net.Http",
+        "System.Threading",
+        "System.Threading.Tasks"
+    ];
 
     private static readonly string[] WebSdkUsings =
     [
-        "System.Net.Http.Json", "Microsoft.AspNetCore.Builder", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Http",
-        "Microsoft.AspNetCore.Routing", "Microsoft.Extensions.Configuration", "Microsoft.Extensions.DependencyInjection",
-        "Microsoft.Extensions.Hosting", "Microsoft.Extensions.Logging",
+        "System.Net.Http.Json",
+        "Microsoft.AspNetCore.Builder",
+        "Microsoft.AspNetCore.Hosting",
+        "Microsoft.AspNetCore.Http",
+        "Microsoft.AspNetCore.Routing",
+        "Microsoft.Extensions.Configuration",
+        "Microsoft.Extensions.DependencyInjection",
+        "Microsoft.Extensions.Hosting",
+        "Microsoft.Extensions.Logging",
     ];
 
     // The generators of the .NET reference pack the corpus relies on (its build runs them too).
@@ -52,14 +136,17 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
         PackGenerators("Microsoft.NETCore.App.Ref", "System.Text.RegularExpressions.Generator.dll"));
 
     /// <summary>
-    /// The source generators of one assembly a reference pack of the running SDK ships (<c>packs/PACK/VERSION/analyzers/dotnet/cs</c>),
-    /// from the newest version of the pack installed.
+    /// The source generators of one assembly a reference pack of the running SDK ships
+    /// (<c>packs/PACK/VERSION/analyzers/dotnet/cs</c>), from the newest version of the pack installed.
     /// </summary>
     internal static ImmutableArray<ISourceGenerator> PackGenerators(string packName, string assembly)
     {
-        var dotnet = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
-        var pack = Directory.EnumerateDirectories(Path.Combine(dotnet, "packs", packName))
-            .OrderByDescending(path => Version.TryParse(Path.GetFileName(path), out var version) ? version : new Version(0, 0))
+        var dotnet = Path.GetFullPath(
+            Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        var pack = Directory
+            .EnumerateDirectories(Path.Combine(dotnet, "packs", packName))
+            .OrderByDescending(path =>
+                Version.TryParse(Path.GetFileName(path), out var version) ? version : new Version(0, 0))
             .First();
         var generators = new Microsoft.CodeAnalysis.Diagnostics.AnalyzerFileReference(
             Path.Combine(pack, "analyzers", "dotnet", "cs", assembly), new GeneratorAssemblyLoader());
@@ -75,9 +162,14 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
     public Compilation Compile()
     {
         var trees = Folders
-            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(Root, folder), "*.cs", SearchOption.AllDirectories))
+            .SelectMany(folder =>
+                Directory.EnumerateFiles(Path.Combine(Root, folder), "*.cs", SearchOption.AllDirectories))
             .OrderBy(path => path, StringComparer.Ordinal)
-            .Select(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path).ReplaceLineEndings("\n"), ProjectAnalysis.ParseOptions, path))
+            .Select(path =>
+                CSharpSyntaxTree.ParseText(
+                    File.ReadAllText(path).ReplaceLineEndings("\n"),
+                    ProjectAnalysis.ParseOptions,
+                    path))
             .Append(CSharpSyntaxTree.ParseText(ImplicitUsings(), ProjectAnalysis.ParseOptions, ImplicitUsingsPath))
             .ToArray();
         return ProjectAnalysis.Compile(CorpusReferences.All, Kind, WithSdkGeneratedSources(Name, Kind, trees));
@@ -87,18 +179,26 @@ internal sealed record CorpusProject(string Name, string[] Folders, bool WebSdk,
     // (bench/analyzers-wide compiles its trees with them too).
     internal static SyntaxTree[] WithSdkGeneratedSources(string name, OutputKind kind, SyntaxTree[] trees)
     {
-        var compilation = CSharpCompilation.Create(name, trees, CorpusReferences.All, new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
-        CSharpGeneratorDriver.Create(SdkGenerators.Value, parseOptions: ProjectAnalysis.GeneratedParseOptions(trees))
+        var compilation = CSharpCompilation.Create(
+            name,
+            trees,
+            CorpusReferences.All,
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
+        CSharpGeneratorDriver
+            .Create(SdkGenerators.Value, parseOptions: ProjectAnalysis.GeneratedParseOptions(trees))
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         return output.SyntaxTrees.ToArray();
     }
 
     /// <summary>A path relative to the corpus folder, with '/' separators: how the verdict file names files.</summary>
-    public static string RelativePath(string path) => Path.GetRelativePath(Root, path).Replace(Path.DirectorySeparatorChar, '/');
+    public static string RelativePath(string path) =>
+        Path.GetRelativePath(Root, path).Replace(Path.DirectorySeparatorChar, '/');
 
     private string ImplicitUsings() => ImplicitUsingsSource(WebSdk);
 
-    /// <summary>The global usings &lt;ImplicitUsings&gt; adds with Microsoft.NET.Sdk, or with Microsoft.NET.Sdk.Web.</summary>
+    /// <summary>
+    /// The global usings &lt;ImplicitUsings&gt; adds with Microsoft.NET.Sdk, or with Microsoft.NET.Sdk.Web.
+    /// </summary>
     internal static string ImplicitUsingsSource(bool webSdk) =>
         string.Concat(SdkUsings.Concat(webSdk ? WebSdkUsings : []).Select(u => $"global using global::{u};\n"));
 
@@ -136,8 +236,17 @@ internal static class CorpusReferences
     // Assemblies of the test run itself, not of any corpus project's build.
     private static readonly string[] NotReferenced =
     [
-        "Microsoft.CodeAnalysis", "TracedLlm.Generators", "TracedLlm.Analyzers", "xunit", "testhost", "Microsoft.TestPlatform",
-        "Microsoft.VisualStudio", "Microsoft.Testing", "Basic.Reference", "DiffPlex", "NuGet.",
+        "Microsoft.CodeAnalysis",
+        "TracedLlm.Generators",
+        "TracedLlm.Analyzers",
+        "xunit",
+        "testhost",
+        "Microsoft.TestPlatform",
+        "Microsoft.VisualStudio",
+        "Microsoft.Testing",
+        "Basic.Reference",
+        "DiffPlex",
+        "NuGet.",
     ];
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> LazyAll = new(Load);
@@ -151,10 +260,14 @@ internal static class CorpusReferences
             references.OfType<PortableExecutableReference>().Select(r => Path.GetFileNameWithoutExtension(r.FilePath!)),
             StringComparer.OrdinalIgnoreCase);
         var self = typeof(CorpusReferences).Assembly.GetName().Name!;
-        foreach (var path in Directory.EnumerateFiles(AppContext.BaseDirectory, "*.dll").OrderBy(p => p, StringComparer.Ordinal))
+        foreach (var path in Directory
+                .EnumerateFiles(AppContext.BaseDirectory, "*.dll")
+                .OrderBy(p => p, StringComparer.Ordinal))
         {
             var name = Path.GetFileNameWithoutExtension(path);
-            if (name != self && !NotReferenced.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) && names.Add(name))
+            if (name != self
+                && !NotReferenced.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                && names.Add(name))
             {
                 references.Add(MetadataReference.CreateFromFile(path));
             }

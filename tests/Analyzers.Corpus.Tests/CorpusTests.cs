@@ -24,7 +24,8 @@ namespace TracedLlm.Analyzers.Corpus.Tests;
 public sealed class CorpusTests(ITestOutputHelper output)
 {
     // TLLM2007 is off by default; the corpus turns it on, so its findings are judged too and shown apart.
-    private static readonly string[] Rules = ["TLLM2001", "TLLM2002", "TLLM2003", "TLLM2004", "TLLM2005", "TLLM2006", "TLLM2007"];
+    private static readonly string[] Rules =
+        ["TLLM2001", "TLLM2002", "TLLM2003", "TLLM2004", "TLLM2005", "TLLM2006", "TLLM2007"];
 
     private static readonly Lazy<Task<ImmutableArray<CorpusRun>>> Runs = new(RunAllAsync);
 
@@ -35,8 +36,14 @@ public sealed class CorpusTests(ITestOutputHelper output)
     public async Task TheProjectCompilesWithoutErrors(string project)
     {
         var run = (await Runs.Value).Single(r => r.Project.Name == project);
-        var errors = run.Compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Take(20).ToList();
-        Assert.True(errors.Count == 0, $"{project} does not compile, so the analyzers would see error types:\n{string.Join("\n", errors)}");
+        var errors = run.Compilation
+            .GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Error)
+            .Take(20)
+            .ToList();
+        Assert.True(
+            errors.Count == 0,
+            $"{project} does not compile, so the analyzers would see error types:\n{string.Join("\n", errors)}");
     }
 
     [Fact]
@@ -68,13 +75,18 @@ public sealed class CorpusTests(ITestOutputHelper output)
     {
         var entry = new VerdictEntry
         {
-            Id = "TLLM2004", Project = "P", File = "P/A.cs", Member = "A.Run", Snippet = "catch (JsonException)", Line = 10, Why = "why",
+            Id = "TLLM2004", Project = "P", File = "P/A.cs", Member = "A.Run", Snippet = "catch (JsonException)",
+            Line = 10, Why = "why",
         };
+        static CorpusDiagnostic Found(string id, int line, string member, string snippet, string message) =>
+            new("P", id, "P/A.cs", line, member, snippet, message);
 
-        Assert.True(entry.Matches(new CorpusDiagnostic("P", "TLLM2004", "P/A.cs", 42, "A.Run", "catch (JsonException) { }", "moved down and reworded")));
-        Assert.False(entry.Matches(new CorpusDiagnostic("P", "TLLM2004", "P/A.cs", 10, "A.Other", "catch (JsonException) { }", "same line, other member")));
-        Assert.False(entry.Matches(new CorpusDiagnostic("P", "TLLM2004", "P/A.cs", 10, "A.Run", "catch (Exception) { }", "same line, other catch")));
-        Assert.False(entry.Matches(new CorpusDiagnostic("P", "TLLM2006", "P/A.cs", 10, "A.Run", "catch (JsonException) { }", "other rule")));
+        const string Caught = "catch (JsonException) { }";
+
+        Assert.True(entry.Matches(Found("TLLM2004", 42, "A.Run", Caught, "moved down and reworded")));
+        Assert.False(entry.Matches(Found("TLLM2004", 10, "A.Other", Caught, "same line, other member")));
+        Assert.False(entry.Matches(Found("TLLM2004", 10, "A.Run", "catch (Exception) { }", "same line, other catch")));
+        Assert.False(entry.Matches(Found("TLLM2006", 10, "A.Run", Caught, "other rule")));
     }
 
     [Fact]
@@ -93,7 +105,10 @@ public sealed class CorpusTests(ITestOutputHelper output)
 
         foreach (var (entry, diagnostic) in matching.ExpectedMissed)
         {
-            output.WriteLine(diagnostic is null ? $"known defect, still missed: {entry}" : $"known defect, now found (move it to truePositives): {diagnostic}");
+            output.WriteLine(
+                diagnostic is null
+                    ? $"known defect, still missed: {entry}"
+                    : $"known defect, now found (move it to truePositives): {diagnostic}");
         }
 
         // A verdict still matches when the analyzers reword a message; the new wording is worth a look.
@@ -107,7 +122,10 @@ public sealed class CorpusTests(ITestOutputHelper output)
 
         var failures = new List<string>();
         failures.AddRange(matching.WithoutVerdict.Select(d => $"no verdict: {d}"));
-        failures.AddRange(matching.TruePositives.Where(m => m.Diagnostic is null).Select(m => $"true finding no longer reported: {m.Entry}"));
+        failures.AddRange(
+            matching.TruePositives
+                .Where(m => m.Diagnostic is null)
+                .Select(m => $"true finding no longer reported: {m.Entry}"));
         // A false alarm on the tuning part was fixed and must stay fixed. One on the held-out part is only
         // measured: it stays reported (and counted against precision) until a change made for other reasons ends it.
         // So is one of TLLM2007, off by default: its rate is measured and documented, not tuned (most such catches are
@@ -116,10 +134,17 @@ public sealed class CorpusTests(ITestOutputHelper output)
         bool Measured(VerdictEntry entry) => heldOut.Contains(entry.Project) || entry.Id == "TLLM2007";
         foreach (var (entry, diagnostic) in matching.FalseAlarms.Where(m => Measured(m.Entry)))
         {
-            output.WriteLine(diagnostic is null ? $"measured false alarm, no longer reported: {entry}" : $"measured false alarm, still reported (measured, not tuned against): {diagnostic} ({entry.Why})");
+            output.WriteLine(
+                diagnostic is null
+                    ? $"measured false alarm, no longer reported: {entry}"
+                    : $"measured false alarm, still reported (measured, not tuned against): "
+                        + $"{diagnostic} ({entry.Why})");
         }
 
-        failures.AddRange(matching.FalseAlarms.Where(m => m.Diagnostic is not null && !Measured(m.Entry)).Select(m => $"false alarm reported: {m.Diagnostic} ({m.Entry.Why})"));
+        failures.AddRange(
+            matching.FalseAlarms
+                .Where(m => m.Diagnostic is not null && !Measured(m.Entry))
+                .Select(m => $"false alarm reported: {m.Diagnostic} ({m.Entry.Why})"));
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
@@ -133,23 +158,34 @@ public sealed class CorpusTests(ITestOutputHelper output)
             CorpusProject.All.Where(p => p.Part == CorpusPart.Tuning).Select(p => p.Name));
     }
 
-    /// <summary>Per rule: reported true and false, known defects missed, precision and recall, as bench/results/2026-11-25-analyzers-corpus.md shows them.</summary>
+    /// <summary>
+    /// Per rule: reported true and false, known defects missed, precision and recall, as
+    /// bench/results/2026-11-25-analyzers-corpus.md shows them.
+    /// </summary>
     private static string Report(Matching matching)
     {
-        var text = new StringBuilder("| rule | reported | true | false | no verdict | known defects missed | precision | recall |\n|---|---|---|---|---|---|---|---|\n");
+        var text = new StringBuilder(
+            "| rule | reported | true | false | no verdict | known defects missed | precision | recall "
+            + "|\n|---|---|---|---|---|---|---|---|\n");
         foreach (var rule in Rules)
         {
-            var truePositives = matching.TruePositives.Count(m => m.Diagnostic?.Id == rule) + matching.ExpectedMissed.Count(m => m.Diagnostic?.Id == rule);
+            var truePositives =
+                matching.TruePositives.Count(m => m.Diagnostic?.Id == rule)
+                + matching.ExpectedMissed.Count(m => m.Diagnostic?.Id == rule);
             var falseAlarms = matching.FalseAlarms.Count(m => m.Diagnostic?.Id == rule);
             var unjudged = matching.WithoutVerdict.Count(d => d.Id == rule);
             var missed = matching.ExpectedMissed.Count(m => m.Diagnostic is null && m.Entry.Id == rule);
-            text.Append($"| {rule} | {truePositives + falseAlarms + unjudged} | {truePositives} | {falseAlarms} | {unjudged} | {missed} | {Ratio(truePositives, truePositives + falseAlarms)} | {Ratio(truePositives, truePositives + missed)} |\n");
+            text.Append(
+                $"| {rule} | {truePositives + falseAlarms + unjudged} | {truePositives} | {falseAlarms} | "
+                + $"{unjudged} | {missed} | {Ratio(truePositives, truePositives + falseAlarms)} | "
+                + $"{Ratio(truePositives, truePositives + missed)} |\n");
         }
 
         return text.ToString();
     }
 
-    private static string Ratio(int part, int whole) => whole == 0 ? "n/a" : $"{100.0 * part / whole:0} % ({part}/{whole})";
+    private static string Ratio(int part, int whole) =>
+        whole == 0 ? "n/a" : $"{100.0 * part / whole:0} % ({part}/{whole})";
 
     private static void DumpIfAsked(List<CorpusDiagnostic> diagnostics)
     {
@@ -160,9 +196,24 @@ public sealed class CorpusTests(ITestOutputHelper output)
 
         var entries = diagnostics.Select(d => new VerdictEntry
         {
-            Id = d.Id, Project = d.Project, File = d.File, Member = d.Member, Snippet = d.LineText, Line = d.Line, Message = d.Message, Why = "",
+            Id = d.Id,
+            Project = d.Project,
+            File = d.File,
+            Member = d.Member,
+            Snippet = d.LineText,
+            Line = d.Line,
+            Message = d.Message,
+            Why = "",
         });
-        File.WriteAllText(path, JsonSerializer.Serialize(entries, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        File.WriteAllText(
+            path,
+            JsonSerializer.Serialize(
+                entries,
+                new JsonSerializerOptions
+                {
+                    WriteIndented = true,
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping
+                }));
     }
 
     private static async Task<ImmutableArray<CorpusRun>> RunAllAsync()
@@ -171,13 +222,22 @@ public sealed class CorpusTests(ITestOutputHelper output)
         foreach (var project in CorpusProject.All)
         {
             var compilation = project.Compile();
-            compilation = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(compilation.Options.SpecificDiagnosticOptions.SetItem("TLLM2007", ReportDiagnostic.Warn)));
+            compilation = compilation.WithOptions(
+                compilation.Options.WithSpecificDiagnosticOptions(
+                    compilation.Options.SpecificDiagnosticOptions.SetItem("TLLM2007", ReportDiagnostic.Warn)));
             var diagnostics = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
-            runs.Add(new CorpusRun(project, compilation, diagnostics.Select(d => CorpusDiagnostic.From(project.Name, compilation, d)).ToImmutableArray()));
+            runs.Add(
+                new CorpusRun(
+                    project,
+                    compilation,
+                    diagnostics.Select(d => CorpusDiagnostic.From(project.Name, compilation, d)).ToImmutableArray()));
         }
 
         return runs.ToImmutable();
     }
 
-    private sealed record CorpusRun(CorpusProject Project, Compilation Compilation, ImmutableArray<CorpusDiagnostic> Diagnostics);
+    private sealed record CorpusRun(
+        CorpusProject Project,
+        Compilation Compilation,
+        ImmutableArray<CorpusDiagnostic> Diagnostics);
 }

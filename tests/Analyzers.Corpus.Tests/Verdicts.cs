@@ -33,7 +33,9 @@ internal sealed class Verdicts
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         }) ?? throw new InvalidDataException($"{FilePath} is empty.");
 
-    /// <summary>Pairs each diagnostic with at most one entry of each list, and each entry with at most one diagnostic.</summary>
+    /// <summary>
+    /// Pairs each diagnostic with at most one entry of each list, and each entry with at most one diagnostic.
+    /// </summary>
     public Matching Match(IReadOnlyList<CorpusDiagnostic> diagnostics)
     {
         var unmatched = diagnostics.ToList();
@@ -43,7 +45,9 @@ internal sealed class Verdicts
         return new Matching(truePositives, falseAlarms, nowFound, unmatched);
     }
 
-    private static List<(VerdictEntry Entry, CorpusDiagnostic? Diagnostic)> MatchList(List<VerdictEntry> entries, List<CorpusDiagnostic> unmatched)
+    private static List<(VerdictEntry Entry, CorpusDiagnostic? Diagnostic)> MatchList(
+        List<VerdictEntry> entries,
+        List<CorpusDiagnostic> unmatched)
     {
         var result = new List<(VerdictEntry, CorpusDiagnostic?)>();
         foreach (var entry in entries)
@@ -78,8 +82,11 @@ internal sealed record VerdictEntry
     [JsonPropertyName("why")] public required string Why { get; init; }
 
     public bool Matches(CorpusDiagnostic diagnostic) =>
-        diagnostic.Id == Id && diagnostic.Project == Project && diagnostic.File == File && diagnostic.Member == Member &&
-        diagnostic.LineText.Contains(Snippet, StringComparison.Ordinal);
+        diagnostic.Id == Id
+        && diagnostic.Project == Project
+        && diagnostic.File == File
+        && diagnostic.Member == Member
+        && diagnostic.LineText.Contains(Snippet, StringComparison.Ordinal);
 
     public override string ToString() => $"{Id} {File}:{Line} in {Member}: `{Snippet}` ({Why})";
 }

@@ -1,6 +1,8 @@
 namespace TracedLlm.Analyzers.Tests;
 
-/// <summary>The declarations every analyzer test source starts with: a small gateway's usings and shared types.</summary>
+/// <summary>
+/// The declarations every analyzer test source starts with: a small gateway's usings and shared types.
+/// </summary>
 internal static class Corpus
 {
     public const string Header = """
@@ -18,9 +20,17 @@ internal static class Corpus
 
         namespace Contoso;
 
-        internal sealed class ChatRequest { public string? Model { get; set; } public List<JsonObject>? Messages { get; set; } }
+        internal sealed class ChatRequest
+        {
+            public string? Model { get; set; }
+            public List<JsonObject>? Messages { get; set; }
+        }
 
-        internal sealed class MessagesRequest { public string? Model { get; set; } public List<JsonObject>? Messages { get; set; } }
+        internal sealed class MessagesRequest
+        {
+            public string? Model { get; set; }
+            public List<JsonObject>? Messages { get; set; }
+        }
 
         internal sealed class Reply { public string? Text { get; set; } }
 
@@ -31,5 +41,7 @@ internal static class Corpus
         """;
 
     /// <summary>The source with CRLF line breaks, as a file saved on Windows.</summary>
-    public static string Crlf(string source) => source.Replace("\r\n", "\n", System.StringComparison.Ordinal).Replace("\n", "\r\n", System.StringComparison.Ordinal);
+    public static string Crlf(string source) => source
+        .Replace("\r\n", "\n", System.StringComparison.Ordinal)
+        .Replace("\n", "\r\n", System.StringComparison.Ordinal);
 }

@@ -8,20 +8,25 @@ namespace TracedLlm.Analyzers.Tests;
 
 /// <summary>
 /// Issue 68, item 1: what a team declares where code cannot show it, the ecosystem's ways: <c>.editorconfig</c> options
-/// (<c>dotnet_code_quality.TLLM2006.model_clients</c> ...) and the attributes the package ships (<c>[RecordsFailures]</c>,
+/// (<c>dotnet_code_quality.TLLM2006.model_clients</c> ...) and the attributes the package ships
+/// (<c>[RecordsFailures]</c>,
 /// <c>[FailureHandledByDesign]</c>). Each declaration is asserted both ways: the finding without it, none with it.
 /// </summary>
 public sealed class DeclaredIntentTests
 {
     private static string Upstream(string call, string path) =>
-        $"{call} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt{path}";
+        $"{call} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call "
+        + $"inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt{path}";
 
-    /// <summary>A typed client posting to the app's backend: no address of a model API, no attempt using its client.</summary>
+    /// <summary>
+    /// A typed client posting to the app's backend: no address of a model API, no attempt using its client.
+    /// </summary>
     private const string TypedClient = Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<Reply> Chat(ChatRequest request, BackendClient backend) => new Reply { Text = await backend.CompleteAsync(request.Model!) };
+            public static async Task<Reply> Chat(ChatRequest request, BackendClient backend) =>
+                new Reply { Text = await backend.CompleteAsync(request.Model!) };
         }
 
         internal sealed class BackendClient(HttpClient http)
@@ -42,11 +47,18 @@ public sealed class DeclaredIntentTests
     [InlineData("M:Contoso.BackendClient.CompleteAsync")]
     [InlineData("N:Contoso")]
     [InlineData("Contoso.Backend*")]
-    public Task ADeclaredModelClientsSendsAreModelCalls(string name) => DeclaredAsync(
-        TypedClient,
-        $"dotnet_code_quality.TLLM2006.model_clients = Other.Client|{name}",
-        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0)
-            .WithMessage(Upstream("HttpClient.PostAsync", " (reached from route 'POST /v1/chat/completions' through Routes.Chat → BackendClient.CompleteAsync)")));
+    public Task ADeclaredModelClientsSendsAreModelCalls(string name) =>
+        DeclaredAsync(
+            TypedClient,
+            $"dotnet_code_quality.TLLM2006.model_clients = Other.Client|{name}",
+            DiagnosticResult
+                .CompilerWarning("TLLM2006")
+                .WithLocation(0)
+                .WithMessage(
+                    Upstream(
+                        "HttpClient.PostAsync",
+                        " (reached from route 'POST /v1/chat/completions' through Routes.Chat → "
+                        + "BackendClient.CompleteAsync)")));
 
     [Fact]
     public Task ANamedClientIsDeclaredByItsName() => DeclaredAsync(
@@ -64,7 +76,8 @@ public sealed class DeclaredIntentTests
         }
         """,
         "dotnet_code_quality.TLLM2006.model_http_clients = llm",
-        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(Upstream("HttpClient.PostAsync", string.Empty)));
+        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(
+            Upstream("HttpClient.PostAsync", string.Empty)));
 
     [Fact]
     public Task AModelApiOfItsOwnIsDeclaredByItsAddress() => DeclaredAsync(
@@ -82,19 +95,21 @@ public sealed class DeclaredIntentTests
         }
         """,
         "dotnet_code_quality.TLLM2006.model_urls = LLM.internal",
-        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(Upstream("HttpClient.PostAsync", string.Empty)));
+        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(
+            Upstream("HttpClient.PostAsync", string.Empty)));
 
     /// <summary>
-    /// What the removed form and content readings decided (a token exchange's form names no model input, so its POST is no
-    /// model call) is the address's now: the same form POST is a model call only where its address is a model API's (known,
-    /// or declared by <c>model_urls</c>, above).
+    /// What the removed form and content readings decided (a token exchange's form names no model input, so its POST is
+    /// no model call) is the address's now: the same form POST is a model call only where its address is a model API's
+    /// (known, or declared by <c>model_urls</c>, above).
     /// </summary>
     [Theory]
     [InlineData("http://auth.contoso.com/connect/token", false)]
     [InlineData("http://upstream/v1/completions", true)]
     public Task AFormPostIsAModelCallOnlyWhereItsAddressIsAModelApis(string url, bool model)
     {
-        var send = $"http.PostAsync(\"{url}\", new FormUrlEncodedContent(new Dictionary<string, string> {{ [\"prompt\"] = request.Model ?? \"\" }}))";
+        var send = $"http.PostAsync(\"{url}\", new FormUrlEncodedContent(new Dictionary<string, "
+            + $"string> {{ [\"prompt\"] = request.Model ?? \"\" }}))";
         var source = Corpus.Header + $$"""
             internal static class Routes
             {
@@ -107,7 +122,12 @@ public sealed class DeclaredIntentTests
             }
             """;
         return model
-            ? AnalyzerAsync(source, DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(Upstream("HttpClient.PostAsync", string.Empty)))
+            ? AnalyzerAsync(
+                source,
+                DiagnosticResult
+                    .CompilerWarning("TLLM2006")
+                    .WithLocation(0)
+                    .WithMessage(Upstream("HttpClient.PostAsync", string.Empty)))
             : AnalyzerAsync(source);
     }
 
@@ -128,7 +148,8 @@ public sealed class DeclaredIntentTests
         internal static class Profiles
         {
             public static async Task<string> ReadAsync(string id) =>
-                await System.IO.File.ReadAllTextAsync(id) is { Length: > 0 } text ? text : throw new ProfileNotFoundException(id);
+                await System.IO.File.ReadAllTextAsync(id) is { Length: > 0 } text ? text
+                    : throw new ProfileNotFoundException(id);
         }
         """;
 
@@ -152,7 +173,9 @@ public sealed class DeclaredIntentTests
     public Task ADesignedExceptionTypeIsNoSwallow(string name) =>
         DeclaredAsync(MatrixCellText(NotFound), $"dotnet_code_quality.TLLM2004.designed_exceptions = {name}");
 
-    /// <summary>Delivery adapters that keep a failed delivery as its record, and a catch that hands the failure to an outbox.</summary>
+    /// <summary>
+    /// Delivery adapters that keep a failed delivery as its record, and a catch that hands the failure to an outbox.
+    /// </summary>
     private static string Adapters(string adapter, string outbox) => Corpus.Header + $$"""
         internal sealed record Delivery(bool Sent, string? Error);
 
@@ -163,7 +186,8 @@ public sealed class DeclaredIntentTests
         {
             public async Task<Delivery> SendAsync(string text)
             {
-                try { using var sent = await http.PostAsync("https://hooks.slack.com/x", new StringContent(text)); return new Delivery(true, null); }
+                try { using var sent = await http.PostAsync("https://hooks.slack.com/x", new StringContent(text));
+                    return new Delivery(true, null); }
                 {|#0:catch|} (HttpRequestException e) { return new Delivery(false, e.Message); }
             }
         }
@@ -198,9 +222,13 @@ public sealed class DeclaredIntentTests
 
     [Fact]
     public Task FailureRecordsOptionNamesTypesAndMethods() =>
-        DeclaredAsync(MatrixCellText(Adapters(string.Empty, string.Empty)), "dotnet_code_quality.TLLM2004.failure_records = T:Contoso.IChannelAdapter|M:Contoso.Outbox.Failed");
+        DeclaredAsync(
+            MatrixCellText(Adapters(string.Empty, string.Empty)),
+            "dotnet_code_quality.TLLM2004.failure_records = T:Contoso.IChannelAdapter|M:Contoso.Outbox.Failed");
 
-    /// <summary>A helper that answers the request with an error by hand from its catch, reached through calls.</summary>
+    /// <summary>
+    /// A helper that answers the request with an error by hand from its catch, reached through calls.
+    /// </summary>
     private const string Helper = Corpus.Header + """
         internal static class Routes
         {
@@ -218,20 +246,37 @@ public sealed class DeclaredIntentTests
         }
         """;
 
-    private const string HelperPath = " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Answers.ReadAsync)";
+    private const string HelperPath =
+        " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Answers.ReadAsync)";
 
     [Fact]
-    public Task ACatchReachedThroughCallsIsTLLM2007WithItsPath() => AnalyzerAsync(Helper,
-        DiagnosticResult.CompilerWarning("TLLM2007").WithLocation(0).WithMessage(SwallowedExceptionTests.HandledMessage("System.IO.IOException") + HelperPath));
+    public Task ACatchReachedThroughCallsIsTLLM2007WithItsPath() =>
+        AnalyzerAsync(
+            Helper,
+            DiagnosticResult
+                .CompilerWarning("TLLM2007")
+                .WithLocation(0)
+                .WithMessage(SwallowedExceptionTests.HandledMessage("System.IO.IOException") + HelperPath));
 
     [Fact]
-    public Task ReportThroughCallsAsksTLLM2004ForIt() => DeclaredAsync(Helper, "dotnet_code_quality.TLLM2004.report_through_calls = true",
-        DiagnosticResult.CompilerWarning("TLLM2004").WithLocation(0)
-            .WithMessage(SwallowedExceptionTests.Message("System.IO.IOException") + HelperPath));
+    public Task ReportThroughCallsAsksTLLM2004ForIt() =>
+        DeclaredAsync(
+            Helper,
+            "dotnet_code_quality.TLLM2004.report_through_calls = true",
+            DiagnosticResult
+                .CompilerWarning("TLLM2004")
+                .WithLocation(0)
+                .WithMessage(SwallowedExceptionTests.Message("System.IO.IOException") + HelperPath));
 
     [Fact]
-    public Task FailureHandledByDesignSilencesTheMethodsCatches() => AnalyzerAsync(MatrixCellText(NotFound).Replace(
-        "public static async Task<IResult> Chat", "[FailureHandledByDesign(\"a profile that is not there answers 404\")]\n    public static async Task<IResult> Chat", System.StringComparison.Ordinal));
+    public Task FailureHandledByDesignSilencesTheMethodsCatches() =>
+        AnalyzerAsync(
+            MatrixCellText(NotFound)
+                .Replace(
+                    "public static async Task<IResult> Chat",
+                    "[FailureHandledByDesign(\"a profile that is not there answers 404\")]\n    public static async "
+                    + "Task<IResult> Chat",
+                    System.StringComparison.Ordinal));
 
     [Fact]
     public Task TheCodeFixDeclaresItOncePerMethodWithFixAll() => FixAsync<SwallowedExceptionCodeFix>(

@@ -24,8 +24,12 @@ public sealed class FailurePathTests
 
         """;
 
-    private static string Message(string type, string filter = "Test0.cs(31,24)", string accepts = "'Contoso.HttpException'") =>
-        $"Exception type '{type}' thrown in traced code is accepted by no failure filter (the failure filter at {filter} accepts only {accepts}), so its failures are never logged";
+    private static string Message(
+        string type,
+        string filter = "Test0.cs(39,24)",
+        string accepts = "'Contoso.HttpException'") =>
+        $"Exception type '{type}' thrown in traced code is accepted by no failure filter (the failure filter at "
+        + $"{filter} accepts only {accepts}), so its failures are never logged";
 
     [Fact]
     public Task TheSeedGuardrailExceptionInAGuardrail() => AnalyzerAsync(Corpus.Header + HttpFilter + """
@@ -33,7 +37,8 @@ public sealed class FailurePathTests
         {
             public string Name => "generic";
             public GuardrailMode Modes => GuardrailMode.PreCall;
-            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context,
+                CancellationToken cancellationToken) =>
                 {|#0:throw new GuardrailRaisedException("Blocked by the generic guardrail API")|};
         }
 
@@ -66,7 +71,9 @@ public sealed class FailurePathTests
                 return model;
             }
         }
-        """, Diagnostic("TLLM2002", 0, Message("System.InvalidOperationException") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Validation.Model → Validation.Require)").WithLocation(9));
+        """, Diagnostic("TLLM2002", 0, Message("System.InvalidOperationException")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Validation.Model → "
+            + "Validation.Require)").WithLocation(9));
 
     [Fact]
     public Task AThrowInAnAsyncLambdaAndARethrownTypedLocal() => AnalyzerAsync(Corpus.Header + HttpFilter + """
@@ -101,7 +108,8 @@ public sealed class FailurePathTests
         {
             public string Name => "generic";
             public GuardrailMode Modes => GuardrailMode.PreCall;
-            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context,
+                CancellationToken cancellationToken) =>
                 context.Call.Model == "blocked"
                     ? {|#0:ValueTask.FromException<GuardrailVerdict>(new GuardrailRaisedException("blocked"))|}
                     : ValueTask.FromResult(GuardrailVerdict.Allow);
@@ -117,13 +125,15 @@ public sealed class FailurePathTests
                     {|#1:System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(new ArgumentException("model"))|};
                 }
 
-                var captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(new GuardrailRaisedException("late"));
+                var captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(
+                    new GuardrailRaisedException("late"));
                 if (request.Model == "late")
                 {
                     {|#2:captured.Throw()|};
                 }
 
-                return request.Model == "x" ? {|#3:Task.FromException<Reply>(new TimeoutException())|} : Task.FromResult(new Reply());
+                return request.Model == "x" ? {|#3:Task.FromException<Reply>(new TimeoutException())|}
+                    : Task.FromResult(new Reply());
             }
         }
         """,
@@ -199,7 +209,8 @@ public sealed class FailurePathTests
                 _ => new Reply(),
             };
         }
-        """, Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(36,9)", "'Contoso.HttpException', 'TracedLlm.UpstreamException'")).WithLocation(9));
+        """, Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(44,9)",
+            "'Contoso.HttpException', 'TracedLlm.UpstreamException'")).WithLocation(9));
 
     [Fact]
     public Task ASwitchExpressionFilterAcceptsTheArmsThatReturnTrue() => AnalyzerAsync(Corpus.Header + Guardrail + """
@@ -228,15 +239,20 @@ public sealed class FailurePathTests
             };
         }
         """,
-        Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(31,24)", "'TracedLlm.GatewayException' except 'TracedLlm.GuardrailBlockedException', 'System.TimeoutException', 'System.Net.Http.HttpRequestException'")).WithLocation(9),
-        Diagnostic("TLLM2002", 1, Message("TracedLlm.GuardrailBlockedException", "Test0.cs(31,24)", "'TracedLlm.GatewayException' except 'TracedLlm.GuardrailBlockedException', 'System.TimeoutException', 'System.Net.Http.HttpRequestException'")).WithLocation(9));
+        Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(39,24)",
+            "'TracedLlm.GatewayException' except 'TracedLlm.GuardrailBlockedException', 'System.TimeoutException', "
+            + "'System.Net.Http.HttpRequestException'")).WithLocation(9),
+        Diagnostic("TLLM2002", 1, Message("TracedLlm.GuardrailBlockedException", "Test0.cs(39,24)",
+            "'TracedLlm.GatewayException' except 'TracedLlm.GuardrailBlockedException', 'System.TimeoutException', "
+            + "'System.Net.Http.HttpRequestException'")).WithLocation(9));
 
     [Fact]
     public Task ANegatedTestAcceptsEverythingElse() => AnalyzerAsync(Corpus.Header + Guardrail + """
         internal static class ProxyUtils
         {
             [FailureLoggingPath]
-            public static bool {|#9:IsServerFailure|}(Exception exception) => !(exception is OperationCanceledException);
+            public static bool {|#9:IsServerFailure|}(Exception exception) =>
+                !(exception is OperationCanceledException);
         }
 
         internal static class Routes
@@ -249,7 +265,8 @@ public sealed class FailurePathTests
                 _ => new Reply(),
             };
         }
-        """, Diagnostic("TLLM2002", 0, Message("System.Threading.Tasks.TaskCanceledException", "Test0.cs(31,24)", "any type but 'System.OperationCanceledException'")).WithLocation(9));
+        """, Diagnostic("TLLM2002", 0, Message("System.Threading.Tasks.TaskCanceledException", "Test0.cs(39,24)",
+            "any type but 'System.OperationCanceledException'")).WithLocation(9));
 
     [Fact]
     public Task PatternCombinatorsAndWhenFilters() => AnalyzerAsync(Corpus.Header + Guardrail + """
@@ -261,7 +278,8 @@ public sealed class FailurePathTests
                 {
                     await next();
                 }
-                {|#9:catch|} (Exception exception) when (exception is HttpException or OperationCanceledException and not TaskCanceledException)
+                {|#9:catch|} (Exception exception) when (exception is HttpException or OperationCanceledException
+                    and not TaskCanceledException)
                 {
                     await logger.LogFailureAsync(new FailureContext(call, exception, 502, "upstream"));
                     throw;
@@ -282,10 +300,13 @@ public sealed class FailurePathTests
             };
         }
         """,
-        Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(36,9)", Accepted)).WithLocation(9),
-        Diagnostic("TLLM2002", 1, Message("System.Threading.Tasks.TaskCanceledException", "Test0.cs(36,9)", Accepted)).WithLocation(9));
+        Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(44,9)", Accepted)).WithLocation(
+            9),
+        Diagnostic("TLLM2002", 1, Message("System.Threading.Tasks.TaskCanceledException", "Test0.cs(44,9)",
+            Accepted)).WithLocation(9));
 
-    private const string Accepted = "'Contoso.HttpException', 'System.OperationCanceledException' except 'System.Threading.Tasks.TaskCanceledException'";
+    private const string Accepted = "'Contoso.HttpException', 'System.OperationCanceledException' except "
+        + "'System.Threading.Tasks.TaskCanceledException'";
 
     [Fact]
     public Task AWhenFilterThatExcludesOnlyCancellationAcceptsTheRest() => AnalyzerAsync(Corpus.Header + Guardrail + """
@@ -308,7 +329,8 @@ public sealed class FailurePathTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request) => request.Model is null ? throw new GuardrailRaisedException("model") : new Reply();
+            public static Reply Chat(ChatRequest request) =>
+                request.Model is null ? throw new GuardrailRaisedException("model") : new Reply();
         }
         """);
 
@@ -319,7 +341,8 @@ public sealed class FailurePathTests
             public static bool IsUpstream(Exception exception) => exception.GetType() == typeof(UpstreamException);
 
             [FailureLoggingPath]
-            public static bool {|#9:ShouldLog|}(Exception exception) => IsUpstream(exception) || exception is HttpException;
+            public static bool {|#9:ShouldLog|}(Exception exception) =>
+                IsUpstream(exception) || exception is HttpException;
         }
 
         internal static class Routes
@@ -332,7 +355,8 @@ public sealed class FailurePathTests
                 _ => new Reply(),
             };
         }
-        """, Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(33,24)", "what 'IsUpstream' accepts, 'Contoso.HttpException'")).WithLocation(9));
+        """, Diagnostic("TLLM2002", 0, Message("Contoso.GuardrailRaisedException", "Test0.cs(41,24)",
+            "what 'IsUpstream' accepts, 'Contoso.HttpException'")).WithLocation(9));
 
     [Fact]
     public Task ARecordHandledFailureCatchIsNoFilter() => AnalyzerAsync(Corpus.Header + Guardrail + """
@@ -364,7 +388,8 @@ public sealed class FailurePathTests
 
     [Fact]
     public Task AcceptedTypesAndAnyTypeOfUnknownRuntimeTypeAreClean() => AnalyzerAsync(Corpus.Header + HttpFilter + """
-        internal sealed class UpstreamHttpException : HttpException { public UpstreamHttpException() : base("upstream") { } }
+        internal sealed class UpstreamHttpException : HttpException {
+            public UpstreamHttpException() : base("upstream") { } }
 
         internal static class Routes
         {
@@ -398,7 +423,8 @@ public sealed class FailurePathTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request) => throw new InvalidOperationException("the generated failure path accepts every type");
+            public static Reply Chat(ChatRequest request) => throw new InvalidOperationException("the generated "
+                + "failure path accepts every type");
         }
         """);
 
@@ -428,7 +454,8 @@ public sealed class FailurePathTests
         """;
 
     [Fact]
-    public Task FixDerivesTheThrownTypeFromTheAcceptedType() => FixAsync<FailurePathCodeFix>(Corpus.Header + Filter + """
+    public Task FixDerivesTheThrownTypeFromTheAcceptedType() =>
+        FixAsync<FailurePathCodeFix>(Corpus.Header + Filter + """
         internal sealed class GuardrailRaisedException : Exception
         {
             public GuardrailRaisedException(string message) : base(message) { }
@@ -462,7 +489,8 @@ public sealed class FailurePathTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request) => request.Model is null ? {|TLLM2002:throw new BlockedException("pii")|} : new Reply();
+            public static Reply Chat(ChatRequest request) =>
+                request.Model is null ? {|TLLM2002:throw new BlockedException("pii")|} : new Reply();
         }
         """, Corpus.Header + Filter + """
         internal sealed class BlockedException(string guardrail) : HttpException($"blocked by {guardrail}")
@@ -473,7 +501,8 @@ public sealed class FailurePathTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request) => request.Model is null ? throw new BlockedException("pii") : new Reply();
+            public static Reply Chat(ChatRequest request) =>
+                request.Model is null ? throw new BlockedException("pii") : new Reply();
         }
         """);
 
@@ -485,7 +514,10 @@ public sealed class FailurePathTests
             internal static class Routes
             {
                 [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(ChatRequest request) => request.Model is null ? {|TLLM2002:throw new BlockedException()|} : {|TLLM2002:throw new BlockedException()|};
+                public static Reply Chat(ChatRequest request) =>
+                    request.Model is null
+                        ? {|TLLM2002:throw new BlockedException()|}
+                        : {|TLLM2002:throw new BlockedException()|};
             }
 
             internal sealed partial class BlockedException
@@ -493,12 +525,16 @@ public sealed class FailurePathTests
                 public BlockedException() : base("blocked") { }
             }
             """);
-        test.TestState.Sources.Add("namespace Contoso;\n\ninternal sealed partial class BlockedException : System.Exception\n{\n}\n");
+        test.TestState.Sources.Add("namespace Contoso;\n\ninternal sealed partial class BlockedException : "
+            + "System.Exception\n{\n}\n");
         test.FixedState.Sources.Add(Corpus.Header + Filter + """
             internal static class Routes
             {
                 [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Reply Chat(ChatRequest request) => request.Model is null ? throw new BlockedException() : throw new BlockedException();
+                public static Reply Chat(ChatRequest request) =>
+                    request.Model is null
+                        ? throw new BlockedException()
+                        : throw new BlockedException();
             }
 
             internal sealed partial class BlockedException
@@ -506,7 +542,8 @@ public sealed class FailurePathTests
                 public BlockedException() : base("blocked") { }
             }
             """);
-        test.FixedState.Sources.Add("namespace Contoso;\n\ninternal sealed partial class BlockedException : HttpException\n{\n}\n");
+        test.FixedState.Sources.Add("namespace Contoso;\n\ninternal sealed partial class BlockedException : "
+            + "HttpException\n{\n}\n");
         return test.RunAsync();
     }
 
@@ -534,7 +571,8 @@ public sealed class FailurePathTests
         var source = Corpus.Header + """
             internal class GatewayException : Exception { public GatewayException(string message) : base(message) { } }
 
-            internal class UpstreamException : GatewayException { public UpstreamException(string message) : base(message) { } }
+            internal class UpstreamException : GatewayException {
+                public UpstreamException(string message) : base(message) { } }
 
             internal static class ProxyUtils
             {

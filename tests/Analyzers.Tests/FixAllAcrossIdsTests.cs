@@ -11,7 +11,10 @@ using TracedLlm.CodeFixes;
 
 namespace TracedLlm.Analyzers.Tests;
 
-/// <summary>One Fix All over several TracedLlm IDs applies each diagnostic's own fix in one change, which compiles and leaves no TLLM diagnostic.</summary>
+/// <summary>
+/// One Fix All over several TracedLlm IDs applies each diagnostic's own fix in one change, which compiles and leaves no
+/// TLLM diagnostic.
+/// </summary>
 public sealed class FixAllAcrossIdsTests
 {
     private const string Routes = Corpus.Header + """
@@ -53,27 +56,52 @@ public sealed class FixAllAcrossIdsTests
     public async Task EveryDiagnosticInScopeGetsItsOwnFix(FixAllScope scope)
     {
         using var workspace = new AdhocWorkspace();
-        var project = workspace.AddProject(ProjectInfo.Create(
-            ProjectId.CreateNewId(), VersionStamp.Default, "TracedRoutes", "TracedRoutes", LanguageNames.CSharp,
-            compilationOptions: new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
-                .WithSpecificDiagnosticOptions(new[] { new KeyValuePair<string, ReportDiagnostic>(DiagnosticIds.HandledWithoutRecord, ReportDiagnostic.Warn) }),
-            parseOptions: ProjectAnalysis.ParseOptions,
-            metadataReferences: Testing.TestReferences.All));
+        var project = workspace.AddProject(
+            ProjectInfo.Create(
+                ProjectId.CreateNewId(),
+                VersionStamp.Default,
+                "TracedRoutes",
+                "TracedRoutes",
+                LanguageNames.CSharp,
+                compilationOptions: new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(
+                    OutputKind.DynamicallyLinkedLibrary,
+                    nullableContextOptions: NullableContextOptions.Enable).WithSpecificDiagnosticOptions(
+                    new[]
+                    {
+                        new KeyValuePair<string, ReportDiagnostic>(
+                            DiagnosticIds.HandledWithoutRecord,
+                            ReportDiagnostic.Warn)
+                    }),
+                parseOptions: ProjectAnalysis.ParseOptions,
+                metadataReferences: Testing.TestReferences.All));
         var routes = workspace.AddDocument(project.Id, "Source0.cs", SourceText.From(Routes));
         var helper = workspace.AddDocument(project.Id, "Source1.cs", SourceText.From(Helper));
         project = workspace.CurrentSolution.GetProject(project.Id)!;
 
         var before = await DiagnosticsAsync(project);
-        // Both catches are TLLM2007's (they answer no error and give up on no model call; issue 68): on here, as a team turns it on.
-        Assert.Equal(new[] { "TLLM2001", "TLLM2001", "TLLM2003", "TLLM2007", "TLLM2007" }, before.Select(d => d.Id).OrderBy(id => id));
+        // Both catches are TLLM2007's (they answer no error and give up on no model call; issue 68): on here, as a team
+        // turns it on.
+        Assert.Equal(
+            new[] { "TLLM2001", "TLLM2001", "TLLM2003", "TLLM2007", "TLLM2007" },
+            before.Select(d => d.Id).OrderBy(id => id));
 
         var fixer = new SlotMismatchCodeFix();
         var document = project.GetDocument(routes.Id)!;
         var ids = before.Select(d => d.Id).Distinct().ToImmutableHashSet();
-        var context = new FixAllContext(document, fixer, scope, null, ids, new Provider(before), CancellationToken.None);
+        var context = new FixAllContext(
+            document,
+            fixer,
+            scope,
+            null,
+            ids,
+            new Provider(before),
+            CancellationToken.None);
         var action = await fixer.GetFixAllProvider().GetFixAsync(context);
         Assert.NotNull(action);
-        var solution = (await action!.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
+        var solution = (await action!.GetOperationsAsync(CancellationToken.None))
+            .OfType<ApplyChangesOperation>()
+            .Single()
+            .ChangedSolution;
 
         var fixedProject = solution.GetProject(project.Id)!;
         var compilation = (await fixedProject.GetCompilationAsync())!;
@@ -81,9 +109,15 @@ public sealed class FixAllAcrossIdsTests
         var routesText = (await fixedProject.GetDocument(routes.Id)!.GetTextAsync()).ToString();
         var helperText = (await fixedProject.GetDocument(helper.Id)!.GetTextAsync()).ToString();
 
-        Assert.Contains("using var activity = Telemetry.Source.StartActivity(\"upstream\");", routesText, System.StringComparison.Ordinal);
+        Assert.Contains(
+            "using var activity = Telemetry.Source.StartActivity(\"upstream\");",
+            routesText,
+            System.StringComparison.Ordinal);
         Assert.Contains("call.RecordHandledFailure(exception);", routesText, System.StringComparison.Ordinal);
-        Assert.Contains("Items[global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot]", routesText, System.StringComparison.Ordinal);
+        Assert.Contains(
+            "Items[global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot]",
+            routesText,
+            System.StringComparison.Ordinal);
         if (scope == FixAllScope.Document)
         {
             Assert.Equal(Helper, helperText);
@@ -91,38 +125,65 @@ public sealed class FixAllAcrossIdsTests
         }
         else
         {
-            Assert.Contains("Items[global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot]", helperText, System.StringComparison.Ordinal);
-            Assert.Contains("catch (System.InvalidCastException exception) { call.RecordHandledFailure(exception); return null; }", helperText, System.StringComparison.Ordinal);
+            Assert.Contains(
+                "Items[global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot]",
+                helperText,
+                System.StringComparison.Ordinal);
+            Assert.Contains(
+                "catch (System.InvalidCastException exception) { call.RecordHandledFailure(exception); return null; }",
+                helperText,
+                System.StringComparison.Ordinal);
             Assert.Empty(after);
         }
 
-        Assert.Empty(ProjectAnalysis.Compile(Testing.TestReferences.All, OutputKind.DynamicallyLinkedLibrary, compilation.SyntaxTrees.ToArray())
-            .GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(
+            ProjectAnalysis
+                .Compile(
+                    Testing.TestReferences.All,
+                    OutputKind.DynamicallyLinkedLibrary,
+                    compilation.SyntaxTrees.ToArray())
+                .GetDiagnostics()
+                .Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 
     private static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(Project project)
     {
-        var compilation = ProjectAnalysis.Compile(Testing.TestReferences.All, OutputKind.DynamicallyLinkedLibrary, (await project.GetCompilationAsync())!.SyntaxTrees.ToArray());
-        compilation = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(project.CompilationOptions!.SpecificDiagnosticOptions));
+        var compilation = ProjectAnalysis.Compile(
+            Testing.TestReferences.All,
+            OutputKind.DynamicallyLinkedLibrary,
+            (await project.GetCompilationAsync())!.SyntaxTrees.ToArray());
+        compilation = compilation.WithOptions(
+            compilation.Options.WithSpecificDiagnosticOptions(project.CompilationOptions!.SpecificDiagnosticOptions));
         var diagnostics = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
 
         // Map back to the project's own trees (the generated ones are added to a copy).
         var trees = (await project.GetCompilationAsync())!.SyntaxTrees.ToDictionary(t => t.FilePath);
-        return diagnostics.Select(d => Diagnostic.Create(d.Descriptor, Location.Create(trees[d.Location.SourceTree!.FilePath], d.Location.SourceSpan), d.Properties, d.GetMessage())).ToImmutableArray();
+        return diagnostics
+            .Select(d =>
+                Diagnostic.Create(
+                    d.Descriptor,
+                    Location.Create(trees[d.Location.SourceTree!.FilePath], d.Location.SourceSpan),
+                    d.Properties,
+                    d.GetMessage()))
+            .ToImmutableArray();
     }
 
     private sealed class Provider(ImmutableArray<Diagnostic> diagnostics) : FixAllContext.DiagnosticProvider
     {
-        public override async Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken)
+        public override async Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(
+            Document document,
+            CancellationToken cancellationToken)
         {
             var tree = await document.GetSyntaxTreeAsync(cancellationToken);
             return diagnostics.Where(d => d.Location.SourceTree == tree);
         }
 
-        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
-            Task.FromResult(Enumerable.Empty<Diagnostic>());
+        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(
+            Project project,
+            CancellationToken cancellationToken) => Task.FromResult(Enumerable.Empty<Diagnostic>());
 
-        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
-            Task.FromResult<IEnumerable<Diagnostic>>(diagnostics);
+        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(
+            Project project,
+            CancellationToken cancellationToken) => Task.FromResult<IEnumerable<Diagnostic>>(diagnostics);
     }
 }

@@ -7,11 +7,11 @@ using static TracedLlm.Analyzers.Tests.Verify;
 namespace TracedLlm.Analyzers.Tests;
 
 /// <summary>
-/// TLLM2004 and TLLM2007 part at whether a catch answers the request. A catch that answers the request by hand (returns or
-/// makes an <c>IResult</c>, an <c>IActionResult</c> or an <c>ActionResult&lt;T&gt;</c>, writes <c>HttpResponse</c>, itself or
-/// through a method of source) or gives up on a model call is TLLM2004's; one that goes on without the failure is TLLM2007's,
-/// off by default. Since issue 68 a catch reached through calls is TLLM2007's too unless the team asks TLLM2004 for those
-/// (<see cref="ThroughCalls"/>), and its message names its path.
+/// TLLM2004 and TLLM2007 part at whether a catch answers the request. A catch that answers the request by hand (returns
+/// or makes an <c>IResult</c>, an <c>IActionResult</c> or an <c>ActionResult&lt;T&gt;</c>, writes <c>HttpResponse</c>,
+/// itself or through a method of source) or gives up on a model call is TLLM2004's; one that goes on without the
+/// failure is TLLM2007's, off by default. Since issue 68 a catch reached through calls is TLLM2007's too unless the
+/// team asks TLLM2004 for those (<see cref="ThroughCalls"/>), and its message names its path.
 /// </summary>
 public sealed class HandledWithoutRecordTests
 {
@@ -19,25 +19,35 @@ public sealed class HandledWithoutRecordTests
 
     private static string HandledMessage(string type) => SwallowedExceptionTests.HandledMessage(type);
 
-    /// <summary>What a team writes to have the catches reached through calls that answer an error reported as TLLM2004's.</summary>
+    /// <summary>
+    /// What a team writes to have the catches reached through calls that answer an error reported as TLLM2004's.
+    /// </summary>
     private const string ThroughCalls = "dotnet_code_quality.TLLM2004.report_through_calls = true";
 
-    /// <summary>The path a finding reached from the route through <paramref name="calls"/> shows in its message.</summary>
-    private static string Through(string calls) => $" (reached from route 'POST /v1/chat/completions' through Routes.Chat → {calls})";
+    /// <summary>
+    /// The path a finding reached from the route through <paramref name="calls"/> shows in its message.
+    /// </summary>
+    private static string Through(string calls) =>
+        $" (reached from route 'POST /v1/chat/completions' through Routes.Chat → {calls})";
 
-    /// <summary>A backend behind an interface whose implementation posts upstream (outside an attempt: TLLM2006 at <c>#9</c>).</summary>
+    /// <summary>
+    /// A backend behind an interface whose implementation posts upstream (outside an attempt: TLLM2006 at <c>#9</c>).
+    /// </summary>
     private const string Backend = """
         internal interface IBackend { Task<string> CompleteAsync(string prompt); }
 
         internal sealed class OpenAiBackend(HttpClient http) : IBackend
         {
             public async Task<string> CompleteAsync(string prompt) =>
-                await (await {|#9:http.PostAsync("http://upstream/v1/chat/completions", new StringContent(prompt))|}).Content.ReadAsStringAsync();
+                await (await {|#9:http.PostAsync("http://upstream/v1/chat/completions",
+                    new StringContent(prompt))|}).Content.ReadAsStringAsync();
         }
 
         """;
 
-    /// <summary>A route that reaches a helper's catch of each kind: one goes on (logs, a fallback value), the others answer.</summary>
+    /// <summary>
+    /// A route that reaches a helper's catch of each kind: one goes on (logs, a fallback value), the others answer.
+    /// </summary>
     private const string Helpers = "using Microsoft.AspNetCore.Mvc;\n" + Corpus.Header + """
         internal static class Routes
         {
@@ -81,7 +91,8 @@ public sealed class HandledWithoutRecordTests
             public static ActionResult<string> Typed(string path)
             {
                 try { return System.IO.File.ReadAllText(path); }
-                {|#3:catch|} (System.IO.IOException) { return ""; }   // a value: a success answer, a fallback (TLLM2007)
+                {|#3:catch|} (System.IO.IOException) { return "";
+                    }   // a value: a success answer, a fallback (TLLM2007)
             }
 
             public static IResult Kept(string path)
@@ -95,7 +106,8 @@ public sealed class HandledWithoutRecordTests
             public static async Task WriteAsync(HttpContext context, string path)
             {
                 try { await context.Response.WriteAsync(await System.IO.File.ReadAllTextAsync(path)); }
-                {|#5:catch|} (System.IO.IOException) { await context.Response.WriteAsJsonAsync(new { error = "store down" }); }
+                {|#5:catch|} (System.IO.IOException) { await context.Response.WriteAsJsonAsync(
+                    new { error = "store down" }); }
             }
 
             public static async Task ThroughHelperAsync(HttpContext context, string path)
@@ -133,16 +145,21 @@ public sealed class HandledWithoutRecordTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<Reply> Chat(ChatRequest request, [Microsoft.AspNetCore.Mvc.FromServices] IBackend[] backends, [Microsoft.AspNetCore.Mvc.FromServices] HttpResponseMessage answer, [Microsoft.AspNetCore.Mvc.FromServices] Func<Task<string>> send)
+            public static async Task<Reply> Chat(ChatRequest request,
+                [Microsoft.AspNetCore.Mvc.FromServices] IBackend[] backends,
+                [Microsoft.AspNetCore.Mvc.FromServices] HttpResponseMessage answer,
+                [Microsoft.AspNetCore.Mvc.FromServices] Func<Task<string>> send)
             {
-                var text = await Router.FirstAsync(backends, request.Model!) + await Router.BodyAsync(answer) + await Router.ThroughAsync(send) + await Router.NoteAsync(request.Model!);
+                var text = await Router.FirstAsync(backends, request.Model!) + await Router.BodyAsync(answer)
+                    + await Router.ThroughAsync(send) + await Router.NoteAsync(request.Model!);
                 return new Reply { Text = text };
             }
         }
 
         internal static class Router
         {
-            // A fallback loop: the catch goes on to the next backend (an interface whose implementation posts upstream).
+            // A fallback loop: the catch goes on to the next backend (an interface whose implementation posts
+            // upstream).
             public static async Task<string> FirstAsync(IBackend[] backends, string prompt)
             {
                 foreach (var backend in backends)
@@ -158,7 +175,8 @@ public sealed class HandledWithoutRecordTests
                 return "";
             }
 
-            // The rest of an upstream call: its body read. Not a call the code shows is a model call (issue 68): TLLM2007.
+            // The rest of an upstream call: its body read. Not a call the code shows is a model call (issue 68):
+            // TLLM2007.
             public static async Task<string> BodyAsync(HttpResponseMessage answer)
             {
                 try { return await answer.Content.ReadAsStringAsync(); }
@@ -189,20 +207,26 @@ public sealed class HandledWithoutRecordTests
         Diagnostic("TLLM2004", 0, Message("System.IO.IOException") + Through("Router.FirstAsync")),
         Diagnostic("TLLM2004", 1, Message("System.InvalidOperationException") + Through("Router.FirstAsync")),
         Diagnostic("TLLM2007", 2, HandledMessage("System.IO.IOException") + Through("Router.BodyAsync")),
-        Diagnostic("TLLM2007", 3, HandledMessage("System.Net.Http.HttpRequestException") + Through("Router.ThroughAsync")),
+        Diagnostic("TLLM2007", 3, HandledMessage("System.Net.Http.HttpRequestException")
+            + Through("Router.ThroughAsync")),
         Diagnostic("TLLM2007", 4, HandledMessage("System.IO.IOException") + Through("Router.NoteAsync")),
         Diagnostic("TLLM2007", 5, HandledMessage("System.Exception") + Through("Router.NoteAsync")),
-        Diagnostic("TLLM2006", 9, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync") + Through("Router.FirstAsync → IBackend.CompleteAsync → OpenAiBackend.CompleteAsync")));
+        Diagnostic("TLLM2006", 9, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")
+            + Through("Router.FirstAsync → IBackend.CompleteAsync → OpenAiBackend.CompleteAsync")));
 
     [Fact]
-    public Task WhatTheTryHandsOnCountsAndItsFinallyAndNegatedFiltersDoNot() => DeclaredAsync(Corpus.Header + Backend + """
+    public Task WhatTheTryHandsOnCountsAndItsFinallyAndNegatedFiltersDoNot() =>
+        DeclaredAsync(Corpus.Header + Backend + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<Reply> Chat(ChatRequest request, [Microsoft.AspNetCore.Mvc.FromServices] IBackend[] backends)
+            public static async Task<Reply> Chat(ChatRequest request,
+                [Microsoft.AspNetCore.Mvc.FromServices] IBackend[] backends)
             {
-                var text = await Calls.FanOutAsync(backends, request.Model!) + await Calls.OnThreadPoolAsync(backends[0], request.Model!)
-                    + await Calls.ThroughGroupAsync(backends[0]) + await Calls.FinallyAsync(backends[0], request.Model!) + await Calls.NegatedAsync(request.Model!);
+                var text = await Calls.FanOutAsync(backends, request.Model!)
+                    + await Calls.OnThreadPoolAsync(backends[0], request.Model!)
+                    + await Calls.ThroughGroupAsync(backends[0]) + await Calls.FinallyAsync(backends[0], request.Model!)
+                        + await Calls.NegatedAsync(request.Model!);
                 return new Reply { Text = text };
             }
         }
@@ -211,7 +235,8 @@ public sealed class HandledWithoutRecordTests
         {
             public static async Task<string> FanOutAsync(IBackend[] backends, string prompt)
             {
-                try { return string.Concat(await Task.WhenAll(System.Linq.Enumerable.Select(backends, b => b.CompleteAsync(prompt)))); }
+                try { return string.Concat(await Task.WhenAll(
+                    System.Linq.Enumerable.Select(backends, b => b.CompleteAsync(prompt)))); }
                 {|#0:catch|} (InvalidOperationException) { return ""; }
             }
 
@@ -238,7 +263,8 @@ public sealed class HandledWithoutRecordTests
                 finally { await backend.CompleteAsync("done"); }
             }
 
-            // A filter that excludes what HttpClient throws takes no transport failure; one that takes it, around no model call
+            // A filter that excludes what HttpClient throws takes no transport failure; one that takes it, around no
+            // model call
             // the code shows, goes on without it (issue 68): all three TLLM2007.
             public static async Task<string> NegatedAsync(string path)
             {
@@ -261,14 +287,17 @@ public sealed class HandledWithoutRecordTests
         Diagnostic("TLLM2007", 4, HandledMessage("System.Exception") + Through("Calls.NegatedAsync")),
         Diagnostic("TLLM2007", 5, HandledMessage("System.Exception") + Through("Calls.NegatedAsync")),
         Diagnostic("TLLM2007", 6, HandledMessage("System.Exception") + Through("Calls.NegatedAsync")),
-        Diagnostic("TLLM2006", 9, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync") + Through("Calls.FanOutAsync → IBackend.CompleteAsync → OpenAiBackend.CompleteAsync")));
+        Diagnostic("TLLM2006", 9, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")
+            + Through("Calls.FanOutAsync → IBackend.CompleteAsync → OpenAiBackend.CompleteAsync")));
 
     [Fact]
-    public Task AnAnswerWrittenByAWriterGivenTheResponseOrByProblemDetailsIsTLLM2004() => DeclaredAsync(Corpus.Header + """
+    public Task AnAnswerWrittenByAWriterGivenTheResponseOrByProblemDetailsIsTLLM2004() =>
+        DeclaredAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<Reply> Chat(ChatRequest request, HttpContext context, [Microsoft.AspNetCore.Mvc.FromServices] IProblemDetailsService problems)
+            public static async Task<Reply> Chat(ChatRequest request, HttpContext context,
+                [Microsoft.AspNetCore.Mvc.FromServices] IProblemDetailsService problems)
             {
                 await Errors.SerializedAsync(context, request.Model!);
                 await Errors.ProblemAsync(context, problems, request.Model!);
@@ -281,13 +310,15 @@ public sealed class HandledWithoutRecordTests
             public static async Task SerializedAsync(HttpContext context, string path)
             {
                 try { await System.IO.File.ReadAllTextAsync(path); }
-                {|#0:catch|} (System.IO.IOException) { await JsonSerializer.SerializeAsync(context.Response.Body, new { error = "store down" }); }
+                {|#0:catch|} (System.IO.IOException) { await JsonSerializer.SerializeAsync(context.Response.Body,
+                    new { error = "store down" }); }
             }
 
             public static async Task ProblemAsync(HttpContext context, IProblemDetailsService problems, string path)
             {
                 try { await System.IO.File.ReadAllTextAsync(path); }
-                {|#1:catch|} (System.IO.IOException) { await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context }); }
+                {|#1:catch|} (System.IO.IOException) { await problems.WriteAsync(
+                    new ProblemDetailsContext { HttpContext = context }); }
             }
         }
         """, ThroughCalls,
@@ -295,11 +326,13 @@ public sealed class HandledWithoutRecordTests
         Diagnostic("TLLM2004", 1, Message("System.IO.IOException") + Through("Errors.ProblemAsync")));
 
     /// <summary>
-    /// In a route's own handler too the catch's answer decides (issue 68): one that answers an error is TLLM2004's, one that goes
-    /// on (a fallback, nothing, a lambda's fallback value) TLLM2007's, decided while typing as the handler's own code.
+    /// In a route's own handler too the catch's answer decides (issue 68): one that answers an error is TLLM2004's, one
+    /// that goes on (a fallback, nothing, a lambda's fallback value) TLLM2007's, decided while typing as the handler's
+    /// own code.
     /// </summary>
     [Fact]
-    public Task ARoutesOwnCatchIsTLLM2004WhenItAnswersAnErrorAndTLLM2007WhenItGoesOn() => AnalyzerAsync(Corpus.Header + """
+    public Task ARoutesOwnCatchIsTLLM2004WhenItAnswersAnErrorAndTLLM2007WhenItGoesOn() =>
+        AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -350,7 +383,10 @@ public sealed class HandledWithoutRecordTests
         """, ThroughCalls,
         Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException") + Through("Store.Read")));
 
-    /// <summary>A route whose own catch answers an error (TLLM2004, on by default), in a second document beside <see cref="Helpers"/>.</summary>
+    /// <summary>
+    /// A route whose own catch answers an error (TLLM2004, on by default), in a second document beside
+    /// <see cref="Helpers"/>.
+    /// </summary>
     private const string OwnAnswer = """
         using Microsoft.AspNetCore.Http;
         using TracedLlm;
@@ -369,8 +405,9 @@ public sealed class HandledWithoutRecordTests
         """;
 
     /// <summary>
-    /// TLLM2007 is off by default: a build reports only the route's own error answer (TLLM2004); with TLLM2007 on it reports the
-    /// seven catches the helpers reach through calls too (without report_through_calls they are all TLLM2007's), with their paths.
+    /// TLLM2007 is off by default: a build reports only the route's own error answer (TLLM2004); with TLLM2007 on it
+    /// reports the seven catches the helpers reach through calls too (without report_through_calls they are all
+    /// TLLM2007's), with their paths.
     /// </summary>
     [Fact]
     public async Task ABuildWithoutTheSettingReportsNoTLLM2007AndOneWithItDoes()
@@ -380,15 +417,28 @@ public sealed class HandledWithoutRecordTests
         var byDefault = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
         Assert.Equal(new[] { "TLLM2004" }, byDefault.Select(d => d.Id));
 
-        var turnedOn = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(
-            new[] { new KeyValuePair<string, ReportDiagnostic>(DiagnosticIds.HandledWithoutRecord, ReportDiagnostic.Warn) }));
+        var turnedOn = compilation.WithOptions(
+            compilation.Options.WithSpecificDiagnosticOptions(
+                new[]
+                {
+                    new KeyValuePair<string, ReportDiagnostic>(
+                        DiagnosticIds.HandledWithoutRecord,
+                        ReportDiagnostic.Warn)
+                }));
         var withIt = await ProjectAnalysis.BuildDiagnosticsAsync(turnedOn);
-        Assert.Equal(new[] { "TLLM2004" }.Concat(Enumerable.Repeat("TLLM2007", 7)), withIt.Select(d => d.Id).OrderBy(id => id));
+        Assert.Equal(
+            new[] { "TLLM2004" }.Concat(Enumerable.Repeat("TLLM2007", 7)),
+            withIt.Select(d => d.Id).OrderBy(id => id));
         var handled = withIt.Where(d => d.Id == "TLLM2007").ToList();
         Assert.All(handled, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
-        Assert.Contains(handled, d => d.GetMessage() == HandledMessage("System.IO.IOException") + Through("Cache.ReadAsync"));
-        Assert.Contains(handled, d => d.GetMessage() == HandledMessage("System.IO.IOException") + Through("Answers.Read"));
+        Assert.Contains(
+            handled,
+            d => d.GetMessage() == HandledMessage("System.IO.IOException") + Through("Cache.ReadAsync"));
+        Assert.Contains(
+            handled,
+            d => d.GetMessage() == HandledMessage("System.IO.IOException") + Through("Answers.Read"));
     }
 
-    private static string WithoutMarkup(string source) => System.Text.RegularExpressions.Regex.Replace(source, @"\{\|#\d+:|\|\}", string.Empty);
+    private static string WithoutMarkup(string source) =>
+        System.Text.RegularExpressions.Regex.Replace(source, @"\{\|#\d+:|\|\}", string.Empty);
 }

@@ -11,7 +11,8 @@ namespace TracedLlm.Analyzers.Tests;
 public sealed class LibraryCallbackTests
 {
     [Fact]
-    public Task ALocalFunctionSubscribedToALibraryEventIsTheLibrarysOneAlsoCalledByTheRequestIsTheRequests() => AnalyzerAsync(Corpus.Header + """
+    public Task ALocalFunctionSubscribedToALibraryEventIsTheLibrarysOneAlsoCalledByTheRequestIsTheRequests() =>
+        AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -48,7 +49,8 @@ public sealed class LibraryCallbackTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<Reply> Chat(ChatRequest request, HttpClient http)
             {
-                // An event bridged to a task the request awaits (a reply over a queue): what the handler does is what the request waits for.
+                // An event bridged to a task the request awaits (a reply over a queue): what the handler does is what
+                // the request waits for.
                 var read = new TaskCompletionSource<string>();
                 var timer = new System.Timers.Timer(10);
                 timer.Elapsed += (_, _) =>
@@ -60,7 +62,9 @@ public sealed class LibraryCallbackTests
                 };
                 timer.Start();
                 var sent = new TaskCompletionSource<HttpResponseMessage>();
-                using var once = new System.Threading.Timer(async _ => sent.SetResult(await {|#1:http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"))|}), null, 0, -1);
+                using var once = new System.Threading.Timer(async _ =>
+                    sent.SetResult(await {|#1:http.PostAsync("http://upstream/v1/chat/completions",
+                        new StringContent("{}"))|}), null, 0, -1);
                 var watcher = new System.IO.FileSystemWatcher(".");
                 var seen = new TaskCompletionSource<string>();
                 watcher.Created += Replies.OnCreated(seen);
@@ -71,7 +75,8 @@ public sealed class LibraryCallbackTests
 
         internal static class Replies
         {
-            public static System.IO.FileSystemEventHandler OnCreated(TaskCompletionSource<string> seen) => (_, e) => Forward(seen, e.FullPath);
+            public static System.IO.FileSystemEventHandler OnCreated(TaskCompletionSource<string> seen) => (_, e) =>
+                Forward(seen, e.FullPath);
 
             private static void Forward(TaskCompletionSource<string> seen, string path)
             {
@@ -82,7 +87,8 @@ public sealed class LibraryCallbackTests
         """,
         Diagnostic("TLLM2007", 0, SwallowedExceptionTests.HandledMessage("System.IO.IOException")),
         Diagnostic("TLLM2006", 1, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")),
-        Diagnostic("TLLM2007", 2, SwallowedExceptionTests.HandledMessage("System.IO.IOException") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Replies.OnCreated → Replies.Forward)"));
+        Diagnostic("TLLM2007", 2, SwallowedExceptionTests.HandledMessage("System.IO.IOException") + " (reached from "
+            + "route 'POST /v1/chat/completions' through Routes.Chat → Replies.OnCreated → Replies.Forward)"));
 
     [Fact]
     public Task WhatALibraryCallbackCallsIsNotReachedByTheRequest() => AnalyzerAsync(Corpus.Header + """
@@ -91,7 +97,8 @@ public sealed class LibraryCallbackTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static Reply Chat(ChatRequest request, TimeProvider time)
             {
-                using var ticker = time.CreateTimer(_ => Queue.Poll(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+                using var ticker = time.CreateTimer(_ => Queue.Poll(), null, TimeSpan.FromSeconds(1),
+                    TimeSpan.FromSeconds(1));
                 var watcher = new System.IO.FileSystemWatcher(".");
                 watcher.Changed += (_, _) => Queue.Poll();
                 return new Reply { Text = Queue.Read() };
@@ -113,7 +120,8 @@ public sealed class LibraryCallbackTests
             }
         }
         """,
-        Diagnostic("TLLM2007", 0, SwallowedExceptionTests.HandledMessage("System.IO.IOException") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Queue.Read)"));
+        Diagnostic("TLLM2007", 0, SwallowedExceptionTests.HandledMessage("System.IO.IOException") + " (reached from "
+            + "route 'POST /v1/chat/completions' through Routes.Chat → Queue.Read)"));
 
     [Fact]
     public Task ASpanLeftOpenInALibrarysEventHandlerIsStillReported() => AnalyzerAsync(Corpus.Header + """
@@ -143,8 +151,11 @@ public sealed class LibraryCallbackTests
             }
         }
         """,
-        Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, SpanLifecycleTests.NotEnded, "tick")),
-        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, SpanLifecycleTests.NotEnded, "poll") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Poller.OnElapsed)"));
+        Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture,
+            SpanLifecycleTests.NotEnded, "tick")),
+        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture,
+            SpanLifecycleTests.NotEnded, "poll")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Poller.OnElapsed)"));
 
     [Fact]
     public Task ALibraryInterfacesEventImplementedInSourceIsRaisedBySource() => AnalyzerAsync(Corpus.Header + """
@@ -174,7 +185,8 @@ public sealed class LibraryCallbackTests
             public string? Name
             {
                 get => _name;
-                set { _name = value; PropertyChanged?.Invoke(this, new System.ComponentModel.PropertyChangedEventArgs(nameof(Name))); }
+                set { _name = value; PropertyChanged?.Invoke(this,
+                    new System.ComponentModel.PropertyChangedEventArgs(nameof(Name))); }
             }
         }
         """,

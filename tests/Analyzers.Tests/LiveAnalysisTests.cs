@@ -25,7 +25,8 @@ public sealed class LiveAnalysisTests
             {
                 var slot = call.HttpContext.Items["metadata"];
                 var activity = Telemetry.Source.StartActivity("upstream");
-                try { await http.PostAsync("http://upstream/v1/messages", new StringContent("{}")); } catch (HttpRequestException) { }
+                try { await http.PostAsync("http://upstream/v1/messages", new StringContent("{}"));
+                    } catch (HttpRequestException) { }
                 if (request.Model is null)
                 {
                     throw new InvalidOperationException("model");
@@ -75,9 +76,12 @@ public sealed class LiveAnalysisTests
     [Fact]
     public void EachRuleHasOneLiveAndOneCompilationEndDescriptorAndTheIdsAreTheSharedOnes()
     {
-        var descriptors = new TracedCodeAnalyzer().SupportedDiagnostics.Concat(new SlotCollisionAnalyzer().SupportedDiagnostics).ToList();
+        var descriptors = new TracedCodeAnalyzer()
+            .SupportedDiagnostics.Concat(new SlotCollisionAnalyzer().SupportedDiagnostics)
+            .ToList();
 
-        // TLLM2007 is found only through calls (a route's own catches are TLLM2004's), so it has no live descriptor; it is off by default.
+        // TLLM2007 is found only through calls (a route's own catches are TLLM2004's), so it has no live descriptor; it
+        // is off by default.
         var handled = Assert.Single(descriptors, d => d.Id == "TLLM2007");
         Assert.Contains(WellKnownDiagnosticTags.CompilationEnd, handled.CustomTags);
         Assert.False(handled.IsEnabledByDefault);
@@ -88,7 +92,12 @@ public sealed class LiveAnalysisTests
             Assert.Single(group, d => !d.CustomTags.Contains(WellKnownDiagnosticTags.CompilationEnd));
             Assert.True(group.Count() <= 2);
             Assert.Single(group.Select(d => d.MessageFormat.ToString()).Distinct());
-            Assert.All(group, d => Assert.Equal($"https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/{d.Id}.md", d.HelpLinkUri));
+            Assert.All(
+                group,
+                d =>
+                    Assert.Equal(
+                        $"https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/{d.Id}.md",
+                        d.HelpLinkUri));
         }
 
         Assert.Equal(

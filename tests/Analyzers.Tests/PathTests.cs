@@ -5,9 +5,9 @@ using Microsoft.CodeAnalysis;
 namespace TracedLlm.Analyzers.Tests;
 
 /// <summary>
-/// Issue 68, items 2 and 3: a finding reached through calls shows its path, the route and the chain of calls, in its message
-/// and as additional locations (the calls, in order), as a build reports it; and its tier says where it was decided
-/// (<c>handler</c>, <c>calls</c>, or <c>dispatch</c> through an interface with several implementations).
+/// Issue 68, items 2 and 3: a finding reached through calls shows its path, the route and the chain of calls, in its
+/// message and as additional locations (the calls, in order), as a build reports it; and its tier says where it was
+/// decided (<c>handler</c>, <c>calls</c>, or <c>dispatch</c> through an interface with several implementations).
 /// </summary>
 public sealed class PathTests
 {
@@ -17,7 +17,8 @@ public sealed class PathTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<Reply> Chat(ChatRequest request, HttpClient http)
             {
-                using var direct = await http.PostAsync("https://api.openai.com/v1/chat/completions", new StringContent(request.Model!));
+                using var direct = await http.PostAsync("https://api.openai.com/v1/chat/completions",
+                    new StringContent(request.Model!));
                 var text = await Orchestrator.RunAsync(http, request.Model!);
                 foreach (var backend in Backends.All) { text += await backend.CompleteAsync(http, text); }
                 return new Reply { Text = text };
@@ -32,7 +33,8 @@ public sealed class PathTests
         internal static class Provider
         {
             public static async Task<string> SendAsync(HttpClient http, string prompt) =>
-                await (await http.PostAsync("https://api.openai.com/v1/chat/completions", new StringContent(prompt))).Content.ReadAsStringAsync();
+                await (await http.PostAsync("https://api.openai.com/v1/chat/completions",
+                    new StringContent(prompt))).Content.ReadAsStringAsync();
         }
 
         internal interface IBackend { Task<string> CompleteAsync(HttpClient http, string prompt); }
@@ -42,7 +44,8 @@ public sealed class PathTests
         internal sealed class Primary : IBackend
         {
             public async Task<string> CompleteAsync(HttpClient http, string prompt) =>
-                await (await http.PostAsync("https://api.anthropic.com/v1/messages", new StringContent(prompt))).Content.ReadAsStringAsync();
+                await (await http.PostAsync("https://api.anthropic.com/v1/messages",
+                    new StringContent(prompt))).Content.ReadAsStringAsync();
         }
 
         internal sealed class Secondary : IBackend
@@ -56,7 +59,9 @@ public sealed class PathTests
     {
         var compilation = ProjectAnalysis.Compile(Source);
         var text = compilation.SyntaxTrees.First().GetText().ToString();
-        var findings = (await ProjectAnalysis.BuildDiagnosticsAsync(compilation)).Where(d => d.Id == "TLLM2006").ToList();
+        var findings = (await ProjectAnalysis.BuildDiagnosticsAsync(compilation))
+            .Where(d => d.Id == "TLLM2006")
+            .ToList();
 
         Assert.Equal(3, findings.Count);
         var direct = findings[0];
@@ -64,18 +69,30 @@ public sealed class PathTests
         Assert.Empty(direct.AdditionalLocations);
         Assert.EndsWith("or take an LlmAttempt", direct.GetMessage(), System.StringComparison.Ordinal);
 
-        var chained = findings.Single(d => d.GetMessage().Contains("Provider.SendAsync", System.StringComparison.Ordinal));
+        var chained = findings.Single(d =>
+            d.GetMessage().Contains("Provider.SendAsync", System.StringComparison.Ordinal));
         Assert.Equal("calls", chained.Properties["Tier"]);
-        Assert.EndsWith(" (reached from route 'POST /v1/chat/completions' through Routes.Chat → Orchestrator.RunAsync → Provider.SendAsync)", chained.GetMessage(), System.StringComparison.Ordinal);
+        Assert.EndsWith(
+            " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Orchestrator.RunAsync → "
+            + "Provider.SendAsync)",
+            chained.GetMessage(),
+            System.StringComparison.Ordinal);
         Assert.Equal(
             new[] { "Orchestrator.RunAsync(http, request.Model!)", "Provider.SendAsync(http, prompt)" },
             chained.AdditionalLocations.Select(l => text.Substring(l.SourceSpan.Start, l.SourceSpan.Length)));
         Assert.Equal("2", chained.Properties["PathCalls"]);
 
-        var dispatched = findings.Single(d => d.GetMessage().Contains("Primary.CompleteAsync", System.StringComparison.Ordinal));
+        var dispatched = findings.Single(d =>
+            d.GetMessage().Contains("Primary.CompleteAsync", System.StringComparison.Ordinal));
         Assert.Equal("dispatch", dispatched.Properties["Tier"]);
-        Assert.EndsWith(" (reached from route 'POST /v1/chat/completions' through Routes.Chat → IBackend.CompleteAsync → Primary.CompleteAsync)", dispatched.GetMessage(), System.StringComparison.Ordinal);
-        Assert.Equal(new[] { "backend.CompleteAsync(http, text)" }, dispatched.AdditionalLocations.Select(l => text.Substring(l.SourceSpan.Start, l.SourceSpan.Length)));
+        Assert.EndsWith(
+            " (reached from route 'POST /v1/chat/completions' through Routes.Chat → IBackend.CompleteAsync → "
+            + "Primary.CompleteAsync)",
+            dispatched.GetMessage(),
+            System.StringComparison.Ordinal);
+        Assert.Equal(
+            new[] { "backend.CompleteAsync(http, text)" },
+            dispatched.AdditionalLocations.Select(l => text.Substring(l.SourceSpan.Start, l.SourceSpan.Length)));
     }
 
     [Fact]
@@ -85,6 +102,8 @@ public sealed class PathTests
         var live = await ProjectAnalysis.DocumentDiagnosticsAsync(compilation, compilation.SyntaxTrees.First());
         var build = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
         var first = Assert.Single(live, d => d.Id == "TLLM2006");
-        Assert.Contains(build, d => d.Id == first.Id && d.Location == first.Location && d.GetMessage() == first.GetMessage());
+        Assert.Contains(
+            build,
+            d => d.Id == first.Id && d.Location == first.Location && d.GetMessage() == first.GetMessage());
     }
 }

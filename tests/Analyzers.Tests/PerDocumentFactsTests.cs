@@ -19,7 +19,8 @@ public sealed class PerDocumentFactsTests
         internal static class ChatRoutes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = call.HttpContext.Items["tenant_meta"] as string };
+            public static Reply Chat(ChatRequest request, LlmCall call) =>
+                new() { Text = call.HttpContext.Items["tenant_meta"] as string };
         }
         """;
 
@@ -28,12 +29,15 @@ public sealed class PerDocumentFactsTests
         {
             public string Name => "slot";
             public GuardrailMode Modes => GuardrailMode.PreCall;
-            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
-                context.Call.HttpContext.Items["litellm_metadata"] is null ? ValueTask.FromResult(GuardrailVerdict.Allow) : ValueTask.FromResult(GuardrailVerdict.Allow);
+            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context,
+                CancellationToken cancellationToken) =>
+                context.Call.HttpContext.Items["litellm_metadata"] is null
+                    ? ValueTask.FromResult(GuardrailVerdict.Allow) : ValueTask.FromResult(GuardrailVerdict.Allow);
         }
         """;
 
-    private static SyntaxTree Parse(string source, string path) => CSharpSyntaxTree.ParseText(source, ProjectAnalysis.ParseOptions, path);
+    private static SyntaxTree Parse(string source, string path) =>
+        CSharpSyntaxTree.ParseText(source, ProjectAnalysis.ParseOptions, path);
 
     private static Compilation Compile(params SyntaxTree[] trees) =>
         ProjectAnalysis.Compile(Testing.TestReferences.All, OutputKind.DynamicallyLinkedLibrary, trees);
@@ -59,29 +63,46 @@ public sealed class PerDocumentFactsTests
     private static async Task<ImmutableArray<Diagnostic>> AnalyseAsync(Compilation compilation, SyntaxTree tree)
     {
         var live = await ProjectAnalysis.DocumentDiagnosticsAsync(compilation, tree);
-        var build = (await ProjectAnalysis.BuildDiagnosticsAsync(compilation))
-            .Where(d => d.Location.SourceTree == tree && !d.Descriptor.CustomTags.Contains(WellKnownDiagnosticTags.CompilationEnd));
-        Assert.Equal(build.Select(d => (d.Id, d.Location.SourceSpan, d.GetMessage())), live.Select(d => (d.Id, d.Location.SourceSpan, d.GetMessage())));
+        var build = (await ProjectAnalysis.BuildDiagnosticsAsync(compilation)).Where(d =>
+            d.Location.SourceTree == tree && !d.Descriptor.CustomTags.Contains(WellKnownDiagnosticTags.CompilationEnd));
+        Assert.Equal(
+            build.Select(d => (d.Id, d.Location.SourceSpan, d.GetMessage())),
+            live.Select(d => (d.Id, d.Location.SourceSpan, d.GetMessage())));
         return live;
     }
 
     [Fact]
     public async Task AnEditToAnotherDocumentsRouteSlotChangesWhatTheUnchangedDocumentReports()
     {
-        // The same tree object in every compilation: its cached declarations are reused, the other file's are read again.
+        // The same tree object in every compilation: its cached declarations are reused, the other file's are read
+        // again.
         var chat = Parse(ChatRoute, "Chat.cs");
 
-        var custom = await AnalyseAsync(Compile(chat, OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/embeddings\", MetadataSlot = \"tenant_meta\")")), chat);
+        var custom = await AnalyseAsync(
+            Compile(
+                chat,
+                OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/embeddings\", MetadataSlot = \"tenant_meta\")")),
+            chat);
         var mismatch = Assert.Single(custom);
         Assert.Equal("TLLM2001", mismatch.Id);
         Assert.Contains("key 'tenant_meta'", mismatch.GetMessage(), System.StringComparison.Ordinal);
-        Assert.Contains("route 'POST /v1/chat/completions' (slot 'metadata')", mismatch.GetMessage(), System.StringComparison.Ordinal);
+        Assert.Contains(
+            "route 'POST /v1/chat/completions' (slot 'metadata')",
+            mismatch.GetMessage(),
+            System.StringComparison.Ordinal);
 
         // The other route goes back to its default slot: 'tenant_meta' is no slot name any more.
-        Assert.Empty(await AnalyseAsync(Compile(chat, OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/embeddings\")")), chat));
+        Assert.Empty(
+            await AnalyseAsync(
+                Compile(chat, OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/embeddings\")")),
+                chat));
 
         // And names it again, through a constant this time: only binding tells the slot.
-        var constant = await AnalyseAsync(Compile(chat, OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/embeddings\", MetadataSlot = Slots.Tenant)")), chat);
+        var constant = await AnalyseAsync(
+            Compile(
+                chat,
+                OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/embeddings\", MetadataSlot = Slots.Tenant)")),
+            chat);
         Assert.Equal("TLLM2001", Assert.Single(constant).Id);
     }
 
@@ -89,7 +110,9 @@ public sealed class PerDocumentFactsTests
     public async Task ARouteDeclaredThroughAUsingAliasInAnotherDocumentIsARoute()
     {
         var chat = Parse(ChatRoute, "Chat.cs");
-        var aliased = OtherRoutes("Route(\"POST\", \"/v1/embeddings\", MetadataSlot = \"tenant_meta\")", "using Route = TracedLlm.TracedLlmRouteAttribute;\n");
+        var aliased = OtherRoutes(
+            "Route(\"POST\", \"/v1/embeddings\", MetadataSlot = \"tenant_meta\")",
+            "using Route = TracedLlm.TracedLlmRouteAttribute;\n");
 
         var live = await AnalyseAsync(Compile(chat, aliased), chat);
 
@@ -115,13 +138,21 @@ public sealed class PerDocumentFactsTests
         Assert.Empty(await AnalyseAsync(Compile(guardrail, OtherRoutes("System.Obsolete")), guardrail));
 
         // A guardrail runs on every route: with an OpenAI route only, 'litellm_metadata' is the wrong slot.
-        var openAi = await AnalyseAsync(Compile(guardrail, OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/chat/completions\")")), guardrail);
+        var openAi = await AnalyseAsync(
+            Compile(guardrail, OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/chat/completions\")")),
+            guardrail);
         var mismatch = Assert.Single(openAi);
         Assert.Equal("TLLM2001", mismatch.Id);
-        Assert.Contains("route 'POST /v1/chat/completions' (slot 'metadata')", mismatch.GetMessage(), System.StringComparison.Ordinal);
+        Assert.Contains(
+            "route 'POST /v1/chat/completions' (slot 'metadata')",
+            mismatch.GetMessage(),
+            System.StringComparison.Ordinal);
 
         // The route is moved to the Anthropic path, whose default slot is 'litellm_metadata'.
-        Assert.Empty(await AnalyseAsync(Compile(guardrail, OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/messages\")")), guardrail));
+        Assert.Empty(
+            await AnalyseAsync(
+                Compile(guardrail, OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/messages\")")),
+                guardrail));
     }
 
     [Fact]
@@ -138,7 +169,8 @@ public sealed class PerDocumentFactsTests
             {
                 public string Name => "throwing";
                 public GuardrailMode Modes => GuardrailMode.PreCall;
-                public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+                public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context,
+                    CancellationToken cancellationToken) =>
                     throw new InvalidOperationException("unchecked");
             }
             """, "Guardrail.cs");
@@ -159,7 +191,9 @@ public sealed class PerDocumentFactsTests
             """, "Lookalike.cs");
 
         // A real route (after a look-alike in the order of files): the guardrail's own throw is reported live.
-        var traced = await AnalyseAsync(Compile(guardrail, lookalike, OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/chat/completions\")")), guardrail);
+        var traced = await AnalyseAsync(
+            Compile(guardrail, lookalike, OtherRoutes("TracedLlm.TracedLlmRoute(\"POST\", \"/v1/chat/completions\")")),
+            guardrail);
         Assert.Equal("TLLM2002", Assert.Single(traced).Id);
 
         // Only the look-alike: there is no route, so the guardrail is no traced code.

@@ -9,14 +9,18 @@ using Microsoft.CodeAnalysis.CSharp;
 
 namespace TracedLlm.Analyzers.Tests;
 
-/// <summary>The sample gateway's own sources: clean as they are, TLLM2001 as soon as one wrong-slot literal is added.</summary>
+/// <summary>
+/// The sample gateway's own sources: clean as they are, TLLM2001 as soon as one wrong-slot literal is added.
+/// </summary>
 public sealed class SampleGatewayTests
 {
     // Every assembly of this test process (the sample's packages included) plus the TracedLlm runtime.
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator)
-            .Where(path => !string.IsNullOrEmpty(path) && !Path.GetFileName(path).StartsWith("TracedLlm.Generators", StringComparison.Ordinal))
+            .Where(path =>
+                !string.IsNullOrEmpty(path)
+                && !Path.GetFileName(path).StartsWith("TracedLlm.Generators", StringComparison.Ordinal))
             .Append(typeof(TracedLlmRouteAttribute).Assembly.Location)
             .Distinct()
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
@@ -39,16 +43,24 @@ public sealed class SampleGatewayTests
         var diagnostic = Assert.Single(await ProjectAnalysis.BuildDiagnosticsAsync(compilation));
         Assert.Equal("TLLM2001", diagnostic.Id);
         Assert.Equal("Routes.cs", Path.GetFileName(diagnostic.Location.SourceTree!.FilePath));
-        Assert.Equal("Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' (slot 'litellm_metadata')", diagnostic.GetMessage());
+        Assert.Equal(
+            "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route "
+            + "'POST /v1/messages' (slot 'litellm_metadata')",
+            diagnostic.GetMessage());
     }
 
     // The sample's sources as the build sees them, minus what other generators (JSON, logging) would add.
-    private static Compilation SampleCompilation(Func<string, string>? editRoutes = null, [CallerFilePath] string testFile = "")
+    private static Compilation SampleCompilation(
+        Func<string, string>? editRoutes = null,
+        [CallerFilePath] string testFile = "")
     {
         var sample = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(testFile)!, "..", "..", "samples", "Gateway"));
         var separator = Path.DirectorySeparatorChar;
-        var trees = Directory.EnumerateFiles(sample, "*.cs", SearchOption.AllDirectories)
-            .Where(path => !path.Contains($"{separator}obj{separator}", StringComparison.Ordinal) && !path.Contains($"{separator}bin{separator}", StringComparison.Ordinal))
+        var trees = Directory
+            .EnumerateFiles(sample, "*.cs", SearchOption.AllDirectories)
+            .Where(path =>
+                !path.Contains($"{separator}obj{separator}", StringComparison.Ordinal)
+                && !path.Contains($"{separator}bin{separator}", StringComparison.Ordinal))
             .OrderBy(path => path, StringComparer.Ordinal)
             .Select(path =>
             {

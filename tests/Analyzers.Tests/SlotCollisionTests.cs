@@ -39,7 +39,8 @@ public sealed class SlotCollisionTests
         """;
 
     private static string Message(string route, string type, string property) =>
-        $"Route '{route}' keeps gateway metadata in 'metadata', but its request type '{type}' has its own property '{property}' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\"";
+        $"Route '{route}' keeps gateway metadata in 'metadata', but its request type '{type}' has its own property "
+        + $"'{property}' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\"";
 
     [Fact]
     public Task DefaultSlotExplicitSlotAndARenamedInheritedProperty() => AnalyzerAsync(Corpus.Header + Types + """
@@ -89,7 +90,10 @@ public sealed class SlotCollisionTests
         """);
 
     private static string UntypedMessage(string route, string api, string body) =>
-        $"Route '{route}' keeps gateway metadata in 'metadata' by default, a field {api} defines too, and its body is {body}: a client's 'metadata' is read as gateway metadata and never forwarded upstream; use MetadataSlot = \"litellm_metadata\" to forward it, MetadataSlotMode = MetadataSlotMode.Shared to forward what is not the gateway's, or MetadataSlot = \"metadata\" to say the gateway takes it";
+        $"Route '{route}' keeps gateway metadata in 'metadata' by default, a field {api} defines too, and its body "
+        + $"is {body}: a client's 'metadata' is read as gateway metadata and never forwarded upstream; use "
+        + "MetadataSlot = \"litellm_metadata\" to forward it, MetadataSlotMode = MetadataSlotMode.Shared to "
+        + "forward what is not the gateway's, or MetadataSlot = \"metadata\" to say the gateway takes it";
 
     [Fact]
     public Task AnUntypedBodyOnAChatCompletionsPathWithTheDefaultSlot() => AnalyzerAsync(Corpus.Header + """
@@ -105,12 +109,16 @@ public sealed class SlotCollisionTests
             public static Reply Root(JsonObject body) => new();
         }
         """,
-        Diagnostic("TLLM2005", 0, UntypedMessage("POST /v1/chat/completions", "OpenAI chat completions", "untyped ('System.Text.Json.JsonElement')")),
-        Diagnostic("TLLM2005", 1, UntypedMessage("POST /openai/deployments/{deploymentName}/chat/completions", "OpenAI chat completions", "not bound to a type (the handler works with the request's bytes)")),
-        Diagnostic("TLLM2005", 2, UntypedMessage("POST /chat/completions", "OpenAI chat completions", "untyped ('System.Text.Json.Nodes.JsonObject')")));
+        Diagnostic("TLLM2005", 0, UntypedMessage("POST /v1/chat/completions", "OpenAI chat completions", "untyped "
+            + "('System.Text.Json.JsonElement')")),
+        Diagnostic("TLLM2005", 1, UntypedMessage("POST /openai/deployments/{deploymentName}/chat/completions",
+            "OpenAI chat completions", "not bound to a type (the handler works with the request's bytes)")),
+        Diagnostic("TLLM2005", 2, UntypedMessage("POST /chat/completions", "OpenAI chat completions", "untyped "
+            + "('System.Text.Json.Nodes.JsonObject')")));
 
     [Fact]
-    public Task AnUntypedBodyIsCleanWhenTheSlotIsChosenSharedOrThePathHasNoProviderMetadata() => AnalyzerAsync(Corpus.Header + """
+    public Task AnUntypedBodyIsCleanWhenTheSlotIsChosenSharedOrThePathHasNoProviderMetadata() =>
+        AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = "metadata")]
@@ -197,7 +205,8 @@ public sealed class SlotCollisionTests
     public Task MembersSystemTextJsonStillBindsCollide() => AnalyzerAsync(Corpus.Header + """
         internal sealed class WrittenWhenSetRequest
         {
-            [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+            [System.Text.Json.Serialization.JsonIgnore(Condition =
+                System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
             public object? Metadata { get; set; }
         }
 
@@ -220,7 +229,8 @@ public sealed class SlotCollisionTests
         {
             internal object? Metadata { get; set; }
             private object? metadata;
-            [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Always)]
+            [System.Text.Json.Serialization.JsonIgnore(Condition =
+                System.Text.Json.Serialization.JsonIgnoreCondition.Always)]
             public object? Extra { get; set; }
             public object? Peek() => metadata;
         }
@@ -241,6 +251,8 @@ public sealed class SlotCollisionTests
         }
         """,
         Diagnostic("TLLM2005", 0, Message("POST /v1/chat/completions", "Contoso.WrittenWhenSetRequest", "Metadata")),
-        Diagnostic("TLLM2005", 1, Message("POST /v1/completions", "Contoso.IncludedPrivateRequest", "providerMetadata")),
-        Diagnostic("TLLM2005", 2, Message("POST /v1/embeddings", "Contoso.IncludedInternalPropertyRequest", "Metadata")));
+        Diagnostic("TLLM2005", 1, Message("POST /v1/completions", "Contoso.IncludedPrivateRequest",
+            "providerMetadata")),
+        Diagnostic("TLLM2005", 2, Message("POST /v1/embeddings", "Contoso.IncludedInternalPropertyRequest",
+            "Metadata")));
 }

@@ -25,7 +25,8 @@ public sealed class SlotMismatchConstructTests
             public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = $"{Slots.Read(call)}" };
 
             [TracedLlmRoute("POST", "/v1/messages")]
-            public static Reply Messages(MessagesRequest request, LlmCall call) => new() { Text = $"{Slots.Read(call)}{Slots.Read(call)}{Slots.Read(call, "litellm_metadata")}" };
+            public static Reply Messages(MessagesRequest request, LlmCall call) => new() { Text = $"{Slots.Read(call)}"
+                + $"{Slots.Read(call)}{Slots.Read(call, "litellm_metadata")}" };
         }
         """, Diagnostic("TLLM2001", 0, SlotMismatchTests.MessagesOnly + " (through Routes.Chat → Slots.Read)"));
 
@@ -33,24 +34,32 @@ public sealed class SlotMismatchConstructTests
     public Task TheFixRewritesTheDefault() => FixAsync<TracedLlm.CodeFixes.SlotMismatchCodeFix>(Corpus.Header + """
         internal static class Slots
         {
-            public static object? Read(LlmCall call, string key = {|TLLM2001:"metadata"|}) => call.HttpContext.Items[key];
+            public static object? Read(
+                LlmCall call,
+                string key = {|TLLM2001:"metadata"|}) =>
+                call.HttpContext.Items[key];
         }
 
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/messages")]
-            public static Reply Messages(MessagesRequest request, LlmCall call) => new() { Text = $"{Slots.Read(call)}" };
+            public static Reply Messages(MessagesRequest request, LlmCall call) =>
+                new() { Text = $"{Slots.Read(call)}" };
         }
         """, Corpus.Header + """
         internal static class Slots
         {
-            public static object? Read(LlmCall call, string key = global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot) => call.HttpContext.Items[key];
+            public static object? Read(
+                LlmCall call,
+                string key = global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot) =>
+                call.HttpContext.Items[key];
         }
 
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/messages")]
-            public static Reply Messages(MessagesRequest request, LlmCall call) => new() { Text = $"{Slots.Read(call)}" };
+            public static Reply Messages(MessagesRequest request, LlmCall call) =>
+                new() { Text = $"{Slots.Read(call)}" };
         }
         """);
 
@@ -70,7 +79,8 @@ public sealed class SlotMismatchConstructTests
                 RightToo = DateTime.Now.Ticks > 0 ? "metadata" : "litellm_metadata";
             }
 
-            private static void Fill(out string key) => key = Environment.GetEnvironmentVariable("SLOT") ?? "litellm_metadata";
+            private static void Fill(out string key) => key =
+                Environment.GetEnvironmentVariable("SLOT") ?? "litellm_metadata";
 
             public static string Swap(string key, LlmCall call)
             {
@@ -99,8 +109,10 @@ public sealed class SlotMismatchConstructTests
                 written[0] = call.Route.MetadataSlot;
                 var added = new List<string> { "metadata" };
                 added.Add(call.Route.MetadataSlot);
-                text0 = $"{call.HttpContext.Items[written[0]]}{call.HttpContext.Items[added[1]]}{call.HttpContext.Items[Keys.Swap("metadata", call)]}";
-                var text = text0 + $"{call.HttpContext.Items[Keys.Given]}{call.HttpContext.Items[Keys.RightToo]}{call.HttpContext.Items[pair.Key]}{call.HttpContext.Items[other.Item1]}";
+                text0 = $"{call.HttpContext.Items[written[0]]}{call.HttpContext.Items[added[1]]}"
+                    + $"{call.HttpContext.Items[Keys.Swap("metadata", call)]}";
+                var text = text0 + $"{call.HttpContext.Items[Keys.Given]}{call.HttpContext.Items[Keys.RightToo]}"
+                    + $"{call.HttpContext.Items[pair.Key]}{call.HttpContext.Items[other.Item1]}";
                 foreach (var key in Keys.Some(call))
                 {
                     text += call.HttpContext.Items[key];

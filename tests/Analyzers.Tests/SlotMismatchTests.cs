@@ -7,8 +7,12 @@ namespace TracedLlm.Analyzers.Tests;
 /// <summary>TLLM2001: a key naming another metadata slot, in code a route reaches.</summary>
 public sealed class SlotMismatchTests
 {
-    internal const string MessagesOnly = "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' (slot 'litellm_metadata')";
-    private const string ChatOnly = "Metadata slot mismatch: key 'litellm_metadata' names a metadata slot, but this code is reached from route 'POST /v1/chat/completions' (slot 'metadata')";
+    internal const string MessagesOnly =
+        "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST "
+        + "/v1/messages' (slot 'litellm_metadata')";
+    private const string ChatOnly =
+        "Metadata slot mismatch: key 'litellm_metadata' names a metadata slot, but this code is reached from route "
+        + "'POST /v1/chat/completions' (slot 'metadata')";
 
     // ---- where keys are used: indexers, instance methods, extension methods, JSON readers and writers ----
 
@@ -30,9 +34,12 @@ public sealed class SlotMismatchTests
             public static Reply Messages(MessagesRequest request, LlmCall call)
             {
                 // CollectionExtensions.TryAdd / GetValueOrDefault / Remove take the key as their second argument.
-                IDictionary<string, object?> upstream = JsonSerializer.Deserialize<Dictionary<string, object?>>(call.RequestBody.Span)!;
-                upstream.TryAdd({|TLLM2001:"metadata"|}, new Dictionary<string, object?> { ["existing_trace_id"] = call.Span?.TraceId.ToString() });
-                IReadOnlyDictionary<string, JsonElement> fields = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(call.RequestBody.Span)!;
+                IDictionary<string, object?> upstream = JsonSerializer.Deserialize<Dictionary<string,
+                    object?>>(call.RequestBody.Span)!;
+                upstream.TryAdd({|TLLM2001:"metadata"|}, new Dictionary<string,
+                    object?> { ["existing_trace_id"] = call.Span?.TraceId.ToString() });
+                IReadOnlyDictionary<string, JsonElement> fields = JsonSerializer.Deserialize<Dictionary<string,
+                    JsonElement>>(call.RequestBody.Span)!;
                 var slot = fields.GetValueOrDefault({|TLLM2001:"metadata"|});
                 var copy = new Dictionary<string, object?>(upstream);
                 copy.Remove({|TLLM2001:"metadata"|}, out _);
@@ -47,7 +54,8 @@ public sealed class SlotMismatchTests
         {
             public static JsonObject? Slot(this JsonObject body, string name) => body[name] as JsonObject;
 
-            public static string? TraceId(this JsonObject body, string slot) => body.Slot(slot)?["existing_trace_id"]?.GetValue<string>();
+            public static string? TraceId(this JsonObject body, string slot) =>
+                body.Slot(slot)?["existing_trace_id"]?.GetValue<string>();
         }
 
         internal static class Routes
@@ -68,7 +76,9 @@ public sealed class SlotMismatchTests
         }
         """);
 
-    /// <summary>A dictionary the code makes for an upstream body is not the request's metadata bag, whatever its keys.</summary>
+    /// <summary>
+    /// A dictionary the code makes for an upstream body is not the request's metadata bag, whatever its keys.
+    /// </summary>
     [Fact]
     public Task AnUpstreamBodyOfItsOwnIsNoMetadataBag() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
@@ -76,12 +86,14 @@ public sealed class SlotMismatchTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpClient http)
             {
-                var text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) =>
+                var text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None,
+                    async (attempt, ct) =>
                 {
                     var body = new Dictionary<string, object?>
                     {
                         ["model"] = request.Model,
-                        ["litellm_metadata"] = new Dictionary<string, object?> { ["trace_id"] = call.Span?.TraceId.ToString() },
+                        ["litellm_metadata"] = new Dictionary<string,
+                            object?> { ["trace_id"] = call.Span?.TraceId.ToString() },
                     };
                     using var response = await http.PostAsJsonAsync("http://upstream/v1/chat/completions", body, ct);
                     return await response.Content.ReadAsStringAsync(ct);
@@ -104,7 +116,8 @@ public sealed class SlotMismatchTests
                 var found = false;
                 while (reader.Read())
                 {
-                    found |= reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals({|TLLM2001:"metadata"u8|});
+                    found |= reader.TokenType == JsonTokenType.PropertyName
+                        && reader.ValueTextEquals({|TLLM2001:"metadata"u8|});
                 }
 
                 using var document = JsonDocument.Parse(call.RequestBody);
@@ -127,7 +140,8 @@ public sealed class SlotMismatchTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/messages")]
-            public static Reply Messages(MessagesRequest request, LlmCall call) => new() { Text = SpanContext.Parent(call.HttpContext.Items) };
+            public static Reply Messages(MessagesRequest request, LlmCall call) =>
+                new() { Text = SpanContext.Parent(call.HttpContext.Items) };
         }
 
         internal static class SpanContext
@@ -139,7 +153,8 @@ public sealed class SlotMismatchTests
             private static string? Read(IDictionary<object, object?> items) =>
                 items.TryGetValue({|#0:MetadataKey|}, out var value) ? value as string : null;
         }
-        """, Diagnostic("TLLM2001", 0, MessagesOnly + " (through Routes.Messages → SpanContext.Parent → SpanContext.Read)"));
+        """, Diagnostic("TLLM2001", 0, MessagesOnly + " (through Routes.Messages → SpanContext.Parent → "
+            + "SpanContext.Read)"));
 
     [Fact]
     public Task KeysInStaticReadonlyFieldsPropertiesAndLambdaFields() => AnalyzerAsync(Corpus.Header + """
@@ -160,7 +175,9 @@ public sealed class SlotMismatchTests
                 var items = call.HttpContext.Items;
                 return new Reply
                 {
-                    Text = $"{items[{|TLLM2001:Keys.Slot|}]}{items[{|TLLM2001:Keys.Getter|}]}{items[{|TLLM2001:Keys.Initialized|}]}{items[{|TLLM2001:Keys.Lambda()|}]}{items[{|TLLM2001:Keys.Method()|}]}",
+                    Text = $"{items[{|TLLM2001:Keys.Slot|}]}{items[{|TLLM2001:Keys.Getter|}]}"
+                        + $"{items[{|TLLM2001:Keys.Initialized|}]}{items[{|TLLM2001:Keys.Lambda()|}]}"
+                        + $"{items[{|TLLM2001:Keys.Method()|}]}",
                 };
             }
         }
@@ -172,7 +189,8 @@ public sealed class SlotMismatchTests
         {
             public object? Read(string slot) => ReadFrom(accessor.HttpContext!.Items, slot);
 
-            private static object? ReadFrom(IDictionary<object, object?> items, string key) => items.TryGetValue(key, out var value) ? value : null;
+            private static object? ReadFrom(IDictionary<object, object?> items, string key) =>
+                items.TryGetValue(key, out var value) ? value : null;
         }
 
         internal static class Routes
@@ -257,7 +275,8 @@ public sealed class SlotMismatchTests
             public static string? Parent(LlmCall call)
             {
                 using var document = JsonDocument.Parse(call.RequestBody);
-                return document.RootElement.TryGetProperty({|#0:"litellm_metadata"|}, out var slot) ? slot.GetRawText() : null;
+                return document.RootElement.TryGetProperty({|#0:"litellm_metadata"|}, out var slot) ? slot.GetRawText()
+                    : null;
             }
         }
         """, Diagnostic("TLLM2001", 0, ChatOnly + " (through Routes.Chat → Shared.Parent)"));
@@ -267,14 +286,18 @@ public sealed class SlotMismatchTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/embeddings", MetadataSlot = "gateway_meta")]
-            public static Reply Embeddings(ChatRequest request, LlmCall call) => new() { Text = call.HttpContext.Items[{|#0:"metadata"|}] as string };
+            public static Reply Embeddings(ChatRequest request, LlmCall call) =>
+                new() { Text = call.HttpContext.Items[{|#0:"metadata"|}] as string };
 
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = call.HttpContext.Items[{|#1:"gateway_meta"|}] as string };
+            public static Reply Chat(ChatRequest request, LlmCall call) =>
+                new() { Text = call.HttpContext.Items[{|#1:"gateway_meta"|}] as string };
         }
         """,
-        Diagnostic("TLLM2001", 0, "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/embeddings' (slot 'gateway_meta')"),
-        Diagnostic("TLLM2001", 1, "Metadata slot mismatch: key 'gateway_meta' names a metadata slot, but this code is reached from route 'POST /v1/chat/completions' (slot 'metadata')"));
+        Diagnostic("TLLM2001", 0, "Metadata slot mismatch: key 'metadata' names a metadata slot, "
+            + "but this code is reached from route 'POST /v1/embeddings' (slot 'gateway_meta')"),
+        Diagnostic("TLLM2001", 1, "Metadata slot mismatch: key 'gateway_meta' names a metadata slot, "
+            + "but this code is reached from route 'POST /v1/chat/completions' (slot 'metadata')"));
 
     [Fact]
     public Task AGuardrailReadingOneSlotIsReachedFromEveryRoute() => AnalyzerAsync(Corpus.Header + """
@@ -286,7 +309,8 @@ public sealed class SlotMismatchTests
             public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken)
             {
                 var body = JsonNode.Parse(context.Call.RequestBody.Span);
-                return ValueTask.FromResult(body?[{|#0:"metadata"|}]?["tags"] is null ? GuardrailVerdict.Allow : GuardrailVerdict.Block("tags"));
+                return ValueTask.FromResult(body?[{|#0:"metadata"|}]?["tags"] is null ? GuardrailVerdict.Allow
+                    : GuardrailVerdict.Block("tags"));
             }
         }
 
@@ -307,16 +331,19 @@ public sealed class SlotMismatchTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = call.HttpContext.Items[MetadataSlots.Metadata] as string };
+            public static Reply Chat(ChatRequest request, LlmCall call) =>
+                new() { Text = call.HttpContext.Items[MetadataSlots.Metadata] as string };
 
             [TracedLlmRoute("POST", "/v1/messages")]
-            public static Reply Messages(MessagesRequest request, LlmCall call) => new() { Text = call.HttpContext.Items["litellm_metadata"] as string };
+            public static Reply Messages(MessagesRequest request, LlmCall call) =>
+                new() { Text = call.HttpContext.Items["litellm_metadata"] as string };
 
             [TracedLlmRoute("POST", "/v1/responses")]
             public static Reply Responses(ChatRequest request, LlmCall call)
             {
                 var body = JsonNode.Parse(call.RequestBody.Span)!.AsObject();
-                body.TryAdd(TracedLlm.Generated.Contoso_Routes_Responses.MetadataSlot, new JsonObject { ["existing_trace_id"] = "0af7651916cd43dd8448eb211c80319c" });
+                body.TryAdd(TracedLlm.Generated.Contoso_Routes_Responses.MetadataSlot,
+                    new JsonObject { ["existing_trace_id"] = "0af7651916cd43dd8448eb211c80319c" });
                 return new Reply { Text = body.ToJsonString() };
             }
         }
@@ -353,7 +380,8 @@ public sealed class SlotMismatchTests
                     key = name;
                 }
 
-                return new Reply { Text = $"{SlotBag.Of(body, call)}{SlotBag.ByPath(body, call.HttpContext)}{body[key]}" };
+                return new Reply { Text = $"{SlotBag.Of(body, call)}{SlotBag.ByPath(body, call.HttpContext)}"
+                    + $"{body[key]}" };
             }
         }
         """);
@@ -381,7 +409,8 @@ public sealed class SlotMismatchTests
             {
                 var headers = new Dictionary<string, string> { ["x-metadata-version"] = "2" };
                 headers.TryAdd("user_id", "metadata");
-                var text = headers.GetValueOrDefault("x-metadata-version") + call.HttpContext.Items["user_id"] + string.Concat("meta", "data");
+                var text = headers.GetValueOrDefault("x-metadata-version") + call.HttpContext.Items["user_id"]
+                    + string.Concat("meta", "data");
                 return new Reply { Text = text };
             }
         }
@@ -409,14 +438,22 @@ public sealed class SlotMismatchTests
         {
             [TracedLlmRoute("POST", "/v1/messages")]
             public static Reply Messages(MessagesRequest request, LlmCall call) =>
-                new() { Text = call.HttpContext.Items[{|TLLM2001:"metadata"|}] as string };
+                new()
+                {
+                    Text = call.HttpContext.Items[
+                        {|TLLM2001:"metadata"|}] as string,
+                };
         }
         """, Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/messages")]
             public static Reply Messages(MessagesRequest request, LlmCall call) =>
-                new() { Text = call.HttpContext.Items[global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot] as string };
+                new()
+                {
+                    Text = call.HttpContext.Items[
+                        global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot] as string,
+                };
         }
         """);
 
@@ -433,7 +470,10 @@ public sealed class SlotMismatchTests
                 body.TryAdd({|TLLM2001:"metadata"|}, new JsonObject());
                 var reader = new Utf8JsonReader(call.RequestBody.Span);
                 var found = reader.ValueTextEquals({|TLLM2001:"metadata"u8|});
-                return new Reply { Text = $"{body[{|TLLM2001:Key|}]}{found}{Helper.Read(call.HttpContext.Items, {|TLLM2001:"metadata"|})}" };
+                return new Reply { Text = $"{body[{|TLLM2001:Key|}]}"
+                    + $"{found}"
+                    + $"{Helper.Read(call.HttpContext.Items,
+                        {|TLLM2001:"metadata"|})}" };
             }
         }
 
@@ -453,7 +493,10 @@ public sealed class SlotMismatchTests
                 body.TryAdd(global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot, new JsonObject());
                 var reader = new Utf8JsonReader(call.RequestBody.Span);
                 var found = reader.ValueTextEquals(global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot);
-                return new Reply { Text = $"{body[global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot]}{found}{Helper.Read(call.HttpContext.Items, global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot)}" };
+                return new Reply { Text = $"{body[global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot]}"
+                    + $"{found}"
+                    + $"{Helper.Read(call.HttpContext.Items,
+                        global::TracedLlm.Generated.Contoso_Routes_Messages.MetadataSlot)}" };
             }
         }
 
@@ -473,7 +516,8 @@ public sealed class SlotMismatchTests
                 public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = Shared.Read(call) };
 
                 [TracedLlmRoute("POST", "/v1/messages")]
-                public static Reply Messages(MessagesRequest request, LlmCall call) => new() { Text = Shared.Read(call) };
+                public static Reply Messages(MessagesRequest request, LlmCall call) =>
+                    new() { Text = Shared.Read(call) };
             }
 
             internal static class Shared

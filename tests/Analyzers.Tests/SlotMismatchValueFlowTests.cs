@@ -11,9 +11,13 @@ namespace TracedLlm.Analyzers.Tests;
 /// </summary>
 public sealed class SlotMismatchValueFlowTests
 {
-    private const string ChatOnly = "Metadata slot mismatch: key 'litellm_metadata' names a metadata slot, but this code is reached from route 'POST /v1/chat/completions' (slot 'metadata')";
+    private const string ChatOnly =
+        "Metadata slot mismatch: key 'litellm_metadata' names a metadata slot, but this code is reached from route "
+        + "'POST /v1/chat/completions' (slot 'metadata')";
 
-    private const string MessagesOnly = "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' (slot 'litellm_metadata')";
+    private const string MessagesOnly =
+        "Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST "
+        + "/v1/messages' (slot 'litellm_metadata')";
 
     [Fact]
     public Task LocalsTuplesAndSwitchExpressions() => AnalyzerAsync(Corpus.Header + """
@@ -30,7 +34,8 @@ public sealed class SlotMismatchValueFlowTests
 
                 var (slot, _) = ("metadata", 1);
                 var chosen = request.Model switch { "a" => "metadata", _ => "metadata" };
-                return new Reply { Text = $"{call.HttpContext.Items[{|#0:key|}]}{call.HttpContext.Items[{|#1:slot|}]}{call.HttpContext.Items[{|#2:chosen|}]}" };
+                return new Reply { Text = $"{call.HttpContext.Items[{|#0:key|}]}{call.HttpContext.Items[{|#1:slot|}]}"
+                    + $"{call.HttpContext.Items[{|#2:chosen|}]}" };
             }
         }
         """,
@@ -73,7 +78,8 @@ public sealed class SlotMismatchValueFlowTests
             {
                 var reader = new SlotReader({|#0:"metadata"|});
                 var options = SlotOptions.Default with { Key = "metadata" };
-                return new Reply { Text = $"{reader.Read(call)}{call.HttpContext.Items[{|#1:options.Key|}]}{Slots.Read<Metadata>(call)}" };
+                return new Reply { Text = $"{reader.Read(call)}{call.HttpContext.Items[{|#1:options.Key|}]}"
+                    + $"{Slots.Read<Metadata>(call)}" };
             }
         }
         """,
@@ -108,7 +114,8 @@ public sealed class SlotMismatchValueFlowTests
         """, Diagnostic("TLLM2001", 0, MessagesOnly + " (through Routes.Messages → Readers.All)"));
 
     [Fact]
-    public Task UnrelatedDictionariesWritersAndAHelperBranchingOnTheRoutesSlotAreClean() => AnalyzerAsync(Corpus.Header + """
+    public Task UnrelatedDictionariesWritersAndAHelperBranchingOnTheRoutesSlotAreClean() =>
+        AnalyzerAsync(Corpus.Header + """
         internal static class Slots
         {
             public static object? Read(LlmCall call) => call.Route.MetadataSlot == MetadataSlots.Metadata
@@ -125,7 +132,8 @@ public sealed class SlotMismatchValueFlowTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = $"{Slots.Read(call)}{Slots.ReadBySwitch(call)}" };
+            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = $"{Slots.Read(call)}"
+                + $"{Slots.ReadBySwitch(call)}" };
 
             [TracedLlmRoute("POST", "/v1/messages")]
             public static Reply Messages(MessagesRequest request, LlmCall call)
@@ -159,7 +167,8 @@ public sealed class SlotMismatchValueFlowTests
             {
                 var chosen = request.Model switch { "" => throw new InvalidOperationException(), _ => Keys.Key() };
                 var other = request.Model is null ? throw new ArgumentException("no model") : Keys.Key();
-                return new Reply { Text = $"{call.HttpContext.Items[{|#0:chosen|}]}{call.HttpContext.Items[{|#1:other|}]}" };
+                return new Reply { Text = $"{call.HttpContext.Items[{|#0:chosen|}]}"
+                    + $"{call.HttpContext.Items[{|#1:other|}]}" };
             }
         }
         """,
@@ -243,7 +252,8 @@ public sealed class SlotMismatchValueFlowTests
                 var captured = "metadata";
                 string Key() => captured;
                 Func<string> group = Keys.Get;
-                return new Reply { Text = $"{call.HttpContext.Items[{|#0:Key()|}]}{call.HttpContext.Items[{|#1:group()|}]}" };
+                return new Reply { Text = $"{call.HttpContext.Items[{|#0:Key()|}]}"
+                    + $"{call.HttpContext.Items[{|#1:group()|}]}" };
             }
         }
         """,
@@ -280,7 +290,8 @@ public sealed class SlotMismatchValueFlowTests
                 Keys.Set(ref second);
                 var third = "litellm_metadata";
                 Keys.Maybe(ref third, request.Model is null);
-                return new Reply { Text = $"{call.HttpContext.Items[{|#0:first|}]}{call.HttpContext.Items[{|#1:second|}]}{call.HttpContext.Items[third]}" };
+                return new Reply { Text = $"{call.HttpContext.Items[{|#0:first|}]}"
+                    + $"{call.HttpContext.Items[{|#1:second|}]}{call.HttpContext.Items[third]}" };
             }
         }
         """,

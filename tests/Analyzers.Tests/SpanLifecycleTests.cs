@@ -5,12 +5,17 @@ using static TracedLlm.Analyzers.Tests.Verify;
 
 namespace TracedLlm.Analyzers.Tests;
 
-/// <summary>TLLM2003: an Activity started in traced code that is not ended on every path, or that is an orphan.</summary>
+/// <summary>
+/// TLLM2003: an Activity started in traced code that is not ended on every path, or that is an orphan.
+/// </summary>
 public sealed class SpanLifecycleTests
 {
-    internal const string NotEnded = "The Activity in '{0}' is not ended on every path: declare it with 'using', or Stop or Dispose it in a finally block";
+    internal const string NotEnded =
+        "The Activity in '{0}' is not ended on every path: declare it with 'using', or Stop or Dispose it in a "
+        + "finally block";
     private const string NeverEnded = "This Activity is started and never ended: keep it in a 'using' variable";
-    private const string Discarded = "This Activity is started and discarded, so it is never ended: keep it in a 'using' variable";
+    private const string Discarded =
+        "This Activity is started and discarded, so it is never ended: keep it in a 'using' variable";
 
     [Fact]
     public Task ALocalNeverEndedInTheHandler() => AnalyzerAsync(Corpus.Header + """
@@ -24,12 +29,13 @@ public sealed class SpanLifecycleTests
                 return new Reply();
             }
         }
-        """, Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "activity")));
+        """, Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded,
+            "activity")));
 
     /// <summary>
-    /// A start reached through '?.' (<c>Activity.Current?.Source.StartActivity(...)</c>) is named by the local it is kept in, as a
-    /// plain start is: the message said "the code it is handed to" for a span handed to nothing (Thor's image services,
-    /// bench/analyzers-wide/judged-2026-11-26-unseen2.md); one kept in a 'using' stays unreported.
+    /// A start reached through '?.' (<c>Activity.Current?.Source.StartActivity(...)</c>) is named by the local it is
+    /// kept in, as a plain start is: the message said "the code it is handed to" for a span handed to nothing (Thor's
+    /// image services, bench/analyzers-wide/judged-2026-11-26-unseen2.md); one kept in a 'using' stays unreported.
     /// </summary>
     [Fact]
     public Task AStartThroughAConditionalAccessIsNamedByItsLocal() => AnalyzerAsync(Corpus.Header + """
@@ -45,7 +51,8 @@ public sealed class SpanLifecycleTests
                 return new Reply();
             }
         }
-        """, Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "activity")));
+        """, Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded,
+            "activity")));
 
     [Fact]
     public Task DiscardedStartedAsAStatementOrThroughAFluentCall() => AnalyzerAsync(Corpus.Header + """
@@ -69,7 +76,8 @@ public sealed class SpanLifecycleTests
         """,
         Diagnostic("TLLM2003", 0, Discarded),
         Diagnostic("TLLM2003", 1, NeverEnded),
-        Diagnostic("TLLM2003", 2, NeverEnded + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Tracing.Mark)"));
+        Diagnostic("TLLM2003", 2, NeverEnded
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Tracing.Mark)"));
 
     [Fact]
     public Task StoppedOutsideFinallyInAnAsyncHelperAndDiscardedInALambda() => AnalyzerAsync(Corpus.Header + """
@@ -96,7 +104,8 @@ public sealed class SpanLifecycleTests
         }
         """,
         Diagnostic("TLLM2003", 0, NeverEnded),
-        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.CallAsync)"));
+        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.CallAsync)"));
 
     [Fact]
     public Task OrphansFromAnEmptyParentOrAClearedCurrent() => AnalyzerAsync(Corpus.Header + """
@@ -105,15 +114,18 @@ public sealed class SpanLifecycleTests
             [TracedLlmRoute("POST", "/v1/messages")]
             public static Reply Messages(MessagesRequest request)
             {
-                using var first = {|#0:Telemetry.Source.StartActivity("litellm_request", ActivityKind.Client, default(ActivityContext))|};
+                using var first = {|#0:Telemetry.Source.StartActivity("litellm_request", ActivityKind.Client,
+                    default(ActivityContext))|};
                 Activity.Current = null;
                 using var second = {|#1:Telemetry.Source.StartActivity("guardrail")|};
                 return new Reply();
             }
         }
         """,
-        Diagnostic("TLLM2003", 0, "This Activity is started with an empty parent context: it becomes the root of a new trace, an orphan; pass the request span's context"),
-        Diagnostic("TLLM2003", 1, "This Activity is started after Activity.Current was set to null and without an explicit parent: it becomes an orphan; pass the request span's context"));
+        Diagnostic("TLLM2003", 0, "This Activity is started with an empty parent context: "
+            + "it becomes the root of a new trace, an orphan; pass the request span's context"),
+        Diagnostic("TLLM2003", 1, "This Activity is started after Activity.Current was set to null and without an "
+            + "explicit parent: it becomes an orphan; pass the request span's context"));
 
     [Fact]
     public Task UsingFinallyCatchAllAndOwnershipTransfersAreClean() => AnalyzerAsync(Corpus.Header + """
@@ -396,7 +408,8 @@ public sealed class SpanLifecycleTests
         Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "late")));
 
     [Fact]
-    public Task AHelperThatTagsItsSpanWithALocalFunctionALambdaOrADelegateFieldThatCannotThrowReturnsIt() => AnalyzerAsync(Corpus.Header + """
+    public Task AHelperThatTagsItsSpanWithALocalFunctionALambdaOrADelegateFieldThatCannotThrowReturnsIt() =>
+        AnalyzerAsync(Corpus.Header + """
         internal static class Spans
         {
             private static readonly Func<string> Kind = () => "kind";
@@ -456,8 +469,10 @@ public sealed class SpanLifecycleTests
             }
         }
         """,
-        Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Spans.Throwing)"),
-        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Spans.Reassigned)"));
+        Diagnostic("TLLM2003", 0, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Spans.Throwing)"),
+        Diagnostic("TLLM2003", 1, string.Format(System.Globalization.CultureInfo.InvariantCulture, NotEnded, "span")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Spans.Reassigned)"));
 
     [Fact]
     public Task FixAllNamesTheLocalsOfNestedBlocksApart() => FixAsync<SpanLifecycleCodeFix>(Corpus.Header + """
@@ -515,7 +530,8 @@ public sealed class SpanLifecycleTests
             public static Reply Chat(ChatRequest request)
             {
                 Spans.Mark("routed");
-                new List<string> { "a" }.ForEach(activity => {|TLLM2003:Telemetry.Source.StartActivity(activity)|});
+                new List<string> { "a" }.ForEach(activity =>
+                    {|TLLM2003:Telemetry.Source.StartActivity(activity)|});
                 return new Reply();
             }
         }
@@ -534,7 +550,10 @@ public sealed class SpanLifecycleTests
             public static Reply Chat(ChatRequest request)
             {
                 Spans.Mark("routed");
-                new List<string> { "a" }.ForEach(activity => { using var activity2 = Telemetry.Source.StartActivity(activity); });
+                new List<string> { "a" }.ForEach(activity =>
+                {
+                    using var activity2 = Telemetry.Source.StartActivity(activity);
+                });
                 return new Reply();
             }
         }

@@ -112,12 +112,16 @@ public sealed class StreamRefusalTests
         """, Array.Empty<DiagnosticResult>());
 
     [Fact]
-    public Task AnMvcActionIsNamedByItsRouteAndTheFixAddsIgnoreStream() => VerifyAsync(
-        Controller("{|#0:TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails)|}"),
-        new[] { Expected(0, Message("POST /api/chat/completions", Reads("ActionRequest", "Stream"))) },
-        fixedCode: Controller("TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails, IgnoreStream = true)"));
+    public Task AnMvcActionIsNamedByItsRouteAndTheFixAddsIgnoreStream() =>
+        VerifyAsync(
+            Controller("{|#0:TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails)|}"),
+            new[] { Expected(0, Message("POST /api/chat/completions", Reads("ActionRequest", "Stream"))) },
+            fixedCode: Controller(
+                "TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails, IgnoreStream = true)"));
 
-    /// <summary>An [ApiController] whose typed action reads "stream", its [TracedLlmRoute] as <paramref name="attribute"/>.</summary>
+    /// <summary>
+    /// An [ApiController] whose typed action reads "stream", its [TracedLlmRoute] as <paramref name="attribute"/>.
+    /// </summary>
     private static string Controller(string attribute) => Corpus.Header + Types + """
         public sealed class ActionRequest { public string? Model { get; set; } public bool Stream { get; set; } }
 

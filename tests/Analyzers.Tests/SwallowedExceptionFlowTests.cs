@@ -16,7 +16,8 @@ public sealed class SwallowedExceptionFlowTests
     private static string HandledMessage(string type) => SwallowedExceptionTests.HandledMessage(type);
 
     [Fact]
-    public Task ATryHelperWhoseCallersFailOnItsResultIsNoSwallowButOneWhoseCallerGoesOnIs() => AnalyzerAsync(Corpus.Header + """
+    public Task ATryHelperWhoseCallersFailOnItsResultIsNoSwallowButOneWhoseCallerGoesOnIs() =>
+        AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -77,20 +78,23 @@ public sealed class SwallowedExceptionFlowTests
                 }
             }
         }
-        """, Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.Quiet)"));
+        """, Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException") + " (reached from route 'POST "
+            + "/v1/chat/completions' through Routes.Chat → Upstream.Quiet)"));
 
     /// <summary>
-    /// A parse probe's catch answers no error and gives up on no model call: no swallow (TLLM2004). The probe reading that kept
-    /// it from TLLM2007 too went with issue 68 (bench/analyzers-wide/readings-2026-11-28.md): a parse whose value is read on is
-    /// TLLM2007's, off by default. A base64 decode in memory whose catch only gives up is the decode probe, which issue 68 kept
-    /// (SwallowCollector.Decode.cs): the value's failure, not the request's, reported by neither ID.
+    /// A parse probe's catch answers no error and gives up on no model call: no swallow (TLLM2004). The probe reading
+    /// that kept it from TLLM2007 too went with issue 68 (bench/analyzers-wide/readings-2026-11-28.md): a parse whose
+    /// value is read on is TLLM2007's, off by default. A base64 decode in memory whose catch only gives up is the
+    /// decode probe, which issue 68 kept (SwallowCollector.Decode.cs): the value's failure, not the request's, reported
+    /// by neither ID.
     /// </summary>
     [Fact]
     public Task AParseProbeIsNoSwallow() => AnalyzerAsync(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = Probe.Model(request.Model) ?? Probe.Id(request.Model) };
+            public static Reply Chat(ChatRequest request, LlmCall call) =>
+                new() { Text = Probe.Model(request.Model) ?? Probe.Id(request.Model) };
         }
 
         internal static class Probe
@@ -121,7 +125,8 @@ public sealed class SwallowedExceptionFlowTests
             }
         }
         """,
-        Diagnostic("TLLM2007", 0, HandledMessage("System.Text.Json.JsonException") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Probe.Model)"));
+        Diagnostic("TLLM2007", 0, HandledMessage("System.Text.Json.JsonException") + " (reached from route 'POST "
+            + "/v1/chat/completions' through Routes.Chat → Probe.Model)"));
 
     [Fact]
     public Task AFailureHandedToTheAttemptOrToAWrapperOfTheFailurePathIsNoSwallow() => AnalyzerAsync(Corpus.Header + """
@@ -234,7 +239,8 @@ public sealed class SwallowedExceptionFlowTests
         Diagnostic("TLLM2007", 1, HandledMessage("System.Exception")));
 
     [Fact]
-    public Task ACancellationCaughtWhileTheFirstFailureIsHandledIsReportedAtTheOuterCatchOnly() => AnalyzerAsync(Corpus.Header + """
+    public Task ACancellationCaughtWhileTheFirstFailureIsHandledIsReportedAtTheOuterCatchOnly() =>
+        AnalyzerAsync(Corpus.Header + """
         internal interface IReporter
         {
             Task ReportAsync(Exception failure);
@@ -324,6 +330,9 @@ public sealed class SwallowedExceptionFlowTests
         Diagnostic("TLLM2007", 3, HandledMessage("System.IO.IOException") + ThroughHandleAsync),
         Diagnostic("TLLM2007", 4, HandledMessage("System.OperationCanceledException") + ThroughHandleAsync));
 
-    /// <summary>The path a finding reached through calls shows (issue 68): the helper's local functions are its own.</summary>
-    private const string ThroughHandleAsync = " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Routes.HandleAsync)";
+    /// <summary>
+    /// The path a finding reached through calls shows (issue 68): the helper's local functions are its own.
+    /// </summary>
+    private const string ThroughHandleAsync =
+        " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Routes.HandleAsync)";
 }

@@ -8,15 +8,18 @@ namespace TracedLlm.Analyzers.Tests;
 public sealed class SwallowedExceptionTests
 {
     internal static string Message(string type) =>
-        $"This catch swallows '{type}' in traced code: rethrow it, throw, or hand it to the failure path (LlmCall.RecordHandledFailure or a failure logger)";
+        $"This catch swallows '{type}' in traced code: rethrow it, throw, or hand it to the failure path "
+        + "(LlmCall.RecordHandledFailure or a failure logger)";
 
     /// <summary>TLLM2007's message: a catch that goes on without the failure, or one reached through calls.</summary>
     internal static string HandledMessage(string type) =>
-        $"This catch goes on without '{type}' in traced code: the failure reaches no span or failure logger; record it (LlmCall.RecordHandledFailure or a failure logger), rethrow, or declare it handled by design";
+        $"This catch goes on without '{type}' in traced code: the failure reaches no span or failure logger; record "
+        + "it (LlmCall.RecordHandledFailure or a failure logger), rethrow, or declare it handled by design";
 
     /// <summary>
-    /// A catch that goes on without the failure is TLLM2007's wherever it is (issue 68); one in the handler that answers the
-    /// request with an error is TLLM2004's, the same catch in a lambda of the handler TLLM2007's (the lambda's return is no answer).
+    /// A catch that goes on without the failure is TLLM2007's wherever it is (issue 68); one in the handler that
+    /// answers the request with an error is TLLM2004's, the same catch in a lambda of the handler TLLM2007's (the
+    /// lambda's return is no answer).
     /// </summary>
     [Fact]
     public Task SwallowedInTheHandlerInAHelperAndInALambda() => AnalyzerAsync(Corpus.Header + """
@@ -68,14 +71,16 @@ public sealed class SwallowedExceptionTests
         """,
         Diagnostic("TLLM2004", 0, Message("System.Exception")),
         Diagnostic("TLLM2007", 1, HandledMessage("System.IO.IOException")),
-        Diagnostic("TLLM2007", 2, HandledMessage("System.Exception") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Helper.CallAsync)"),
+        Diagnostic("TLLM2007", 2, HandledMessage("System.Exception") + " (reached from route 'POST "
+            + "/v1/chat/completions' through Routes.Chat → Helper.CallAsync)"),
         Diagnostic("TLLM2007", 3, HandledMessage("System.Exception")));
 
     /// <summary>
-    /// An idempotent write that finds its state already there (a 404 of a delete, a 409 of a create) answers no error: the
-    /// reading that took such catches for sound went with issue 68 (bench/analyzers-wide/readings-2026-11-28.md), and whatever
-    /// status they read (a property pattern, a cast) and whether they log, return or do nothing, they are TLLM2007's, off by
-    /// default, each with the path it is reached by. A team that calls them designed declares it (DeclaredIntentTests).
+    /// An idempotent write that finds its state already there (a 404 of a delete, a 409 of a create) answers no error:
+    /// the reading that took such catches for sound went with issue 68 (bench/analyzers-wide/readings-2026-11-28.md),
+    /// and whatever status they read (a property pattern, a cast) and whether they log, return or do nothing, they are
+    /// TLLM2007's, off by default, each with the path it is reached by. A team that calls them designed declares it
+    /// (DeclaredIntentTests).
     /// </summary>
     [Fact]
     public Task AnIdempotentWritesStatusIsReadInAPropertyPatternAndThroughACast() => AnalyzerAsync(Corpus.Header + """
@@ -96,7 +101,9 @@ public sealed class SwallowedExceptionTests
             public static async Task ForgetAsync(string id)
             {
                 try { await Remote.RemoveRecordAsync(id); }
-                {|#1:catch|} (HttpRequestException e) when (e is { StatusCode: System.Net.HttpStatusCode.NotFound }) { Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "already removed"); }
+                {|#1:catch|} (HttpRequestException e) when (e is { StatusCode: System.Net.HttpStatusCode.NotFound }) {
+                    Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(
+                        Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "already removed"); }
             }
 
             public static async Task KeepAsync(string id)
@@ -118,13 +125,18 @@ public sealed class SwallowedExceptionTests
 
         internal static class Remote
         {
-            public static async Task RemoveRecordAsync(string id) { await System.IO.File.WriteAllTextAsync(id, ""); throw new HttpRequestException("gone", null, System.Net.HttpStatusCode.NotFound); }
-            public static async Task AddRecordAsync(string id) { await System.IO.File.WriteAllTextAsync(id, ""); throw new HttpRequestException("taken", null, System.Net.HttpStatusCode.Conflict); }
+            public static async Task RemoveRecordAsync(string id) { await System.IO.File.WriteAllTextAsync(id, "");
+                throw new HttpRequestException("gone", null, System.Net.HttpStatusCode.NotFound); }
+            public static async Task AddRecordAsync(string id) { await System.IO.File.WriteAllTextAsync(id, "");
+                throw new HttpRequestException("taken", null, System.Net.HttpStatusCode.Conflict); }
         }
         """,
-        Diagnostic("TLLM2007", 0, HandledMessage("System.Net.Http.HttpRequestException") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Records.KeepAgainAsync)"),
-        Diagnostic("TLLM2007", 1, HandledMessage("System.Net.Http.HttpRequestException") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Records.ForgetAsync)"),
-        Diagnostic("TLLM2007", 2, HandledMessage("System.Net.Http.HttpRequestException") + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Records.KeepAsync)"));
+        Diagnostic("TLLM2007", 0, HandledMessage("System.Net.Http.HttpRequestException") + " (reached from route 'POST "
+            + "/v1/chat/completions' through Routes.Chat → Records.KeepAgainAsync)"),
+        Diagnostic("TLLM2007", 1, HandledMessage("System.Net.Http.HttpRequestException") + " (reached from route 'POST "
+            + "/v1/chat/completions' through Routes.Chat → Records.ForgetAsync)"),
+        Diagnostic("TLLM2007", 2, HandledMessage("System.Net.Http.HttpRequestException") + " (reached from route 'POST "
+            + "/v1/chat/completions' through Routes.Chat → Records.KeepAsync)"));
 
     [Fact]
     public Task AnErrorResponseWrittenByHandIsStillASwallow() => AnalyzerAsync(Corpus.Header + """
@@ -158,10 +170,13 @@ public sealed class SwallowedExceptionTests
             public static async Task<Reply> Chat(ChatRequest request, LlmCall call, ILlmFailureLogger logger)
             {
                 try { await Task.Delay(1); } catch (TimeoutException) { throw; }
-                try { await Task.Delay(1); } catch (Exception inner) { throw new UpstreamException(502, "upstream failed", inner); }
+                try { await Task.Delay(1); } catch (Exception inner) {
+                    throw new UpstreamException(502, "upstream failed", inner); }
                 try { await Task.Delay(1); } catch (Exception handled) { call.RecordHandledFailure(handled); }
-                try { await Task.Delay(1); } catch (Exception logged) { await logger.LogFailureAsync(new FailureContext(call, logged, 500, "x")); }
-                try { await Task.Delay(1); } catch (Exception captured) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(captured).Throw(); }
+                try { await Task.Delay(1); } catch (Exception logged) {
+                    await logger.LogFailureAsync(new FailureContext(call, logged, 500, "x")); }
+                try { await Task.Delay(1); } catch (Exception captured) {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(captured).Throw(); }
                 var completion = new TaskCompletionSource<Reply>();
                 try { await Task.Delay(1); } catch (Exception failed) { completion.SetException(failed); }
                 return await Faulted(request);
@@ -189,8 +204,10 @@ public sealed class SwallowedExceptionTests
             public static async Task<Reply> Chat(ChatRequest request)
             {
                 var text = "";
-                try { await Task.Delay(1); } catch (Exception inner) { string Reason() => "upstream failed"; throw new UpstreamException(502, Reason(), inner); }
-                try { await Task.Delay(1); } {|#0:catch|} (TimeoutException) { string Fallback() { return "none"; } text = Fallback(); }
+                try { await Task.Delay(1); } catch (Exception inner) { string Reason() =>
+                    "upstream failed"; throw new UpstreamException(502, Reason(), inner); }
+                try { await Task.Delay(1); } {|#0:catch|} (TimeoutException) {
+                    string Fallback() { return "none"; } text = Fallback(); }
                 return new Reply { Text = text };
             }
         }
@@ -235,11 +252,13 @@ public sealed class SwallowedExceptionTests
         """);
 
     // ---- the fixes ----
-    // TLLM2004 and TLLM2007 share them. A fallback in the handler (a catch that goes on without the failure) is TLLM2007's since
-    // issue 68, so the cases below that recover by going on are TLLM2007 findings; the first answers an error, TLLM2004's.
+    // TLLM2004 and TLLM2007 share them. A fallback in the handler (a catch that goes on without the failure) is
+    // TLLM2007's since issue 68, so the cases below that recover by going on are TLLM2007 findings; the first answers
+    // an error, TLLM2004's.
 
     [Fact]
-    public Task FixRecordsTheHandledFailureAndKeepsTheRecovery() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+    public Task FixRecordsTheHandledFailureAndKeepsTheRecovery() =>
+        FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
         internal static class ProxyUtils
         {
             [FailureLoggingPath]
@@ -310,7 +329,8 @@ public sealed class SwallowedExceptionTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = new Fallback(call).Complete(() => request.Model!) };
+            public static Reply Chat(ChatRequest request, LlmCall call) =>
+                new() { Text = new Fallback(call).Complete(() => request.Model!) };
         }
         """, Corpus.Header + """
         internal sealed class Fallback(LlmCall call)
@@ -332,12 +352,14 @@ public sealed class SwallowedExceptionTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = new Fallback(call).Complete(() => request.Model!) };
+            public static Reply Chat(ChatRequest request, LlmCall call) =>
+                new() { Text = new Fallback(call).Complete(() => request.Model!) };
         }
         """);
 
     [Fact]
-    public Task WithoutAnLlmCallTheFixRethrowsAndNeverAfterAReturn() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+    public Task WithoutAnLlmCallTheFixRethrowsAndNeverAfterAReturn() =>
+        FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -405,7 +427,8 @@ public sealed class SwallowedExceptionTests
         """, fixAllIterations: 1);
 
     [Fact]
-    public Task TheRethrowFixIsTheSecondChoiceWhenAnLlmCallIsInScope() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+    public Task TheRethrowFixIsTheSecondChoiceWhenAnLlmCallIsInScope() =>
+        FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -428,7 +451,8 @@ public sealed class SwallowedExceptionTests
         """, SwallowedExceptionCodeFix.RethrowKey);
 
     [Fact]
-    public Task TheRecordGoesAboveACommentAtTheStatementsIndentation() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+    public Task TheRecordGoesAboveACommentAtTheStatementsIndentation() =>
+        FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -466,7 +490,8 @@ public sealed class SwallowedExceptionTests
         """);
 
     [Fact]
-    public Task TheRethrowKeepsCrlfTabsAndStaysAfterTheDirectivesThatEndTheCatch() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Crlf(Corpus.Header + """
+    public Task TheRethrowKeepsCrlfTabsAndStaysAfterTheDirectivesThatEndTheCatch() =>
+        FixAsync<SwallowedExceptionCodeFix>(Corpus.Crlf(Corpus.Header + """
         internal static class Routes
         {
         	[TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -554,7 +579,11 @@ public sealed class SwallowedExceptionTests
             public static string DeclaredInTheCatch(string? model)
             {
                 try { model = model!.Trim(); }
-                {|TLLM2007:catch|} (NullReferenceException) { LlmCall current = LlmCall.Current!; model = current.ToString(); }
+                {|TLLM2007:catch|} (NullReferenceException)
+                {
+                    LlmCall current = LlmCall.Current!;
+                    model = current.ToString();
+                }
                 return model ?? "none";
             }
         }
@@ -563,7 +592,8 @@ public sealed class SwallowedExceptionTests
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static Reply Chat(ChatRequest request, LlmCall call) =>
-                new() { Text = Handler.FromStatic(request.Model) + Handler.DeclaredLater(request.Model) + Handler.DeclaredInTheCatch(request.Model) + new Handler(call).Call };
+                new() { Text = Handler.FromStatic(request.Model) + Handler.DeclaredLater(request.Model)
+                    + Handler.DeclaredInTheCatch(request.Model) + new Handler(call).Call };
         }
         """, Corpus.Header + """
         internal sealed class Handler(LlmCall call)
@@ -590,7 +620,12 @@ public sealed class SwallowedExceptionTests
             public static string DeclaredInTheCatch(string? model)
             {
                 try { model = model!.Trim(); }
-                catch (NullReferenceException) { LlmCall current = LlmCall.Current!; model = current.ToString(); throw; }
+                catch (NullReferenceException)
+                {
+                    LlmCall current = LlmCall.Current!;
+                    model = current.ToString();
+                    throw;
+                }
                 return model ?? "none";
             }
         }
@@ -599,12 +634,14 @@ public sealed class SwallowedExceptionTests
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static Reply Chat(ChatRequest request, LlmCall call) =>
-                new() { Text = Handler.FromStatic(request.Model) + Handler.DeclaredLater(request.Model) + Handler.DeclaredInTheCatch(request.Model) + new Handler(call).Call };
+                new() { Text = Handler.FromStatic(request.Model) + Handler.DeclaredLater(request.Model)
+                    + Handler.DeclaredInTheCatch(request.Model) + new Handler(call).Call };
         }
         """);
 
     [Fact]
-    public Task TheRecordKeepsTabsAndPrefersTheFieldToThePrimaryConstructorsParameter() => FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
+    public Task TheRecordKeepsTabsAndPrefersTheFieldToThePrimaryConstructorsParameter() =>
+        FixAsync<SwallowedExceptionCodeFix>(Corpus.Header + """
         internal sealed class Handler(LlmCall call)
         {
             private readonly LlmCall _call = call;
@@ -624,7 +661,8 @@ public sealed class SwallowedExceptionTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = new Handler(call).FromInstance(request.Model) };
+            public static Reply Chat(ChatRequest request, LlmCall call) =>
+                new() { Text = new Handler(call).FromInstance(request.Model) };
         }
         """, Corpus.Header + """
         internal sealed class Handler(LlmCall call)
@@ -647,7 +685,8 @@ public sealed class SwallowedExceptionTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request, LlmCall call) => new() { Text = new Handler(call).FromInstance(request.Model) };
+            public static Reply Chat(ChatRequest request, LlmCall call) =>
+                new() { Text = new Handler(call).FromInstance(request.Model) };
         }
         """);
 
@@ -780,7 +819,8 @@ public sealed class SwallowedExceptionTests
                 }
             }
             """;
-        // No rethrow is offered (each catch also leaves another way); declaring it handled by design still is, not asked here.
+        // No rethrow is offered (each catch also leaves another way); declaring it handled by design still is, not
+        // asked here.
         return FixAsync<SwallowedExceptionCodeFix>(source, source, SwallowedExceptionCodeFix.RethrowKey);
     }
 }

@@ -46,14 +46,21 @@ public sealed class TelemetryContractFixTests
         var fixer = new TelemetryContractCodeFix();
         var actions = new List<CodeAction>();
         var document = project.Documents.Single();
-        await fixer.RegisterCodeFixesAsync(new CodeFixContext(document, before[0], (action, _) => actions.Add(action), CancellationToken.None));
+        await fixer.RegisterCodeFixesAsync(
+            new CodeFixContext(document, before[0], (action, _) => actions.Add(action), CancellationToken.None));
         var action = Assert.Single(actions);
         Assert.Equal("Update TracedLlm.Telemetry.txt to the emitted telemetry", action.Title);
-        var solution = (await action.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
+        var solution = (await action.GetOperationsAsync(CancellationToken.None))
+            .OfType<ApplyChangesOperation>()
+            .Single()
+            .ChangedSolution;
 
         var fixedProject = solution.GetProject(project.Id)!;
         var text = (await fixedProject.GetAdditionalDocument(contract)!.GetTextAsync()).ToString();
-        Assert.StartsWith("# TracedLlm telemetry contract\n\nroute POST /v1/chat/completions\n  mode default semconv ", text, System.StringComparison.Ordinal);
+        Assert.StartsWith(
+            "# TracedLlm telemetry contract\n\nroute POST /v1/chat/completions\n  mode default semconv ",
+            text,
+            System.StringComparison.Ordinal);
         Assert.Contains("    attribute gen_ai.request.model\n", text, System.StringComparison.Ordinal);
         Assert.DoesNotContain("gen_ai.request.model_name", text, System.StringComparison.Ordinal);
         Assert.DoesNotContain("/v1/completions\n", text, System.StringComparison.Ordinal);
@@ -71,9 +78,19 @@ public sealed class TelemetryContractFixTests
         using var workspace = new AdhocWorkspace();
         var (project, contract) = AddProject(workspace, "Gateway");
         var before = await DriftAsync(project);
-        Assert.Equal(new[] { "POST /v1/chat/completions", "POST /v1/messages" }, before.Select(d => d.Properties[DiagnosticIds.ContractRouteProperty]));
-        Assert.All(before, d => Assert.Equal("POST /v1/completions", d.Properties[DiagnosticIds.ContractStaleRoutesProperty]));
-        Assert.All(before, d => Assert.Contains("route 'POST /v1/completions' is in the file but no longer declared", d.GetMessage(), System.StringComparison.Ordinal));
+        Assert.Equal(
+            new[] { "POST /v1/chat/completions", "POST /v1/messages" },
+            before.Select(d => d.Properties[DiagnosticIds.ContractRouteProperty]));
+        Assert.All(
+            before,
+            d => Assert.Equal("POST /v1/completions", d.Properties[DiagnosticIds.ContractStaleRoutesProperty]));
+        Assert.All(
+            before,
+            d =>
+                Assert.Contains(
+                    "route 'POST /v1/completions' is in the file but no longer declared",
+                    d.GetMessage(),
+                    System.StringComparison.Ordinal));
 
         // The second route's fix: its part written, and the stale route gone with it.
         var solution = await FixAsync(project, before[1]);
@@ -93,13 +110,24 @@ public sealed class TelemetryContractFixTests
 
         // Written from the emitted file, then hand-edited: the messages route's line indented, and the
         // chat route's part cut in two with the messages part between.
-        var emitted = (await (await FixAllAsync(project)).GetProject(project.Id)!.GetAdditionalDocument(contract)!.GetTextAsync()).ToString();
+        var emitted = (
+            await (await FixAllAsync(project)).GetProject(project.Id)!.GetAdditionalDocument(contract)!.GetTextAsync()
+        ).ToString();
         var chatAt = emitted.IndexOf("route POST /v1/chat/completions\n", System.StringComparison.Ordinal);
         var messagesAt = emitted.IndexOf("route POST /v1/messages\n", System.StringComparison.Ordinal);
         Assert.True(chatAt > 0 && messagesAt > chatAt);
         var chat = emitted[chatAt..messagesAt].TrimEnd('\n').Split('\n');
         var messages = emitted[messagesAt..];
-        var edited = emitted[..chatAt] + string.Join("\n", chat.Take(4)) + "\n" + "  " + messages + chat[0] + "\n" + string.Join("\n", chat.Skip(4)) + "\n";
+        var edited =
+            emitted[..chatAt]
+            + string.Join("\n", chat.Take(4))
+            + "\n"
+            + "  "
+            + messages
+            + chat[0]
+            + "\n"
+            + string.Join("\n", chat.Skip(4))
+            + "\n";
         var solution = workspace.CurrentSolution.WithAdditionalDocumentText(contract, SourceText.From(edited));
         project = solution.GetProject(project.Id)!;
 
@@ -107,12 +135,20 @@ public sealed class TelemetryContractFixTests
         Assert.Empty(await DriftAsync(project));
 
         // A stale route added: the fix keeps the two routes' parts as the generator read them and drops only it.
-        solution = solution.WithAdditionalDocumentText(contract, SourceText.From(edited + "route GET /v1/gone\n  mode default semconv 1.0\n"));
+        solution = solution.WithAdditionalDocumentText(
+            contract,
+            SourceText.From(edited + "route GET /v1/gone\n  mode default semconv 1.0\n"));
         project = solution.GetProject(project.Id)!;
         var drift = Assert.Single(await DriftAsync(project));
-        var text = (await (await FixAsync(project, drift)).GetProject(project.Id)!.GetAdditionalDocument(contract)!.GetTextAsync()).ToString();
+        var text = (
+            await (await FixAsync(project, drift))
+                .GetProject(project.Id)!
+                .GetAdditionalDocument(contract)!
+                .GetTextAsync()).ToString();
         Assert.DoesNotContain("/v1/gone", text, System.StringComparison.Ordinal);
-        Assert.Equal(2, text.Split('\n').Count(line => line.TrimStart().StartsWith("route ", System.StringComparison.Ordinal)));
+        Assert.Equal(
+            2,
+            text.Split('\n').Count(line => line.TrimStart().StartsWith("route ", System.StringComparison.Ordinal)));
         Assert.Empty(await DriftAsync((await FixAsync(project, drift)).GetProject(project.Id)!));
     }
 
@@ -126,20 +162,40 @@ public sealed class TelemetryContractFixTests
         var (first, firstContract) = AddProject(workspace, "Gateway");
         var (second, secondContract) = AddProject(workspace, "Admin");
         first = workspace.CurrentSolution.GetProject(first.Id)!;
-        var diagnostics = new Dictionary<ProjectId, ImmutableArray<Diagnostic>> { [first.Id] = await DriftAsync(first), [second.Id] = await DriftAsync(second) };
+        var diagnostics = new Dictionary<ProjectId, ImmutableArray<Diagnostic>>
+        {
+            [first.Id] = await DriftAsync(first),
+            [second.Id] = await DriftAsync(second)
+        };
         Assert.Equal(4, diagnostics.Values.Sum(d => d.Length));
         Assert.Contains("; and ", diagnostics[first.Id][0].GetMessage(), System.StringComparison.Ordinal);
 
         var fixer = new TelemetryContractCodeFix();
-        var context = new FixAllContext(first.Documents.Single(), fixer, scope, DiagnosticIds.TelemetryContractDrift, new[] { DiagnosticIds.TelemetryContractDrift }, new Provider(diagnostics), CancellationToken.None);
+        var context = new FixAllContext(
+            first.Documents.Single(),
+            fixer,
+            scope,
+            DiagnosticIds.TelemetryContractDrift,
+            new[] { DiagnosticIds.TelemetryContractDrift },
+            new Provider(diagnostics),
+            CancellationToken.None);
         var action = await fixer.GetFixAllProvider().GetFixAsync(context);
         Assert.NotNull(action);
-        var solution = (await action!.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
+        var solution = (await action!.GetOperationsAsync(CancellationToken.None))
+            .OfType<ApplyChangesOperation>()
+            .Single()
+            .ChangedSolution;
 
         Assert.Empty(await DriftAsync(solution.GetProject(first.Id)!));
-        Assert.NotEqual(Stale, (await solution.GetProject(first.Id)!.GetAdditionalDocument(firstContract)!.GetTextAsync()).ToString());
-        var secondText = (await solution.GetProject(second.Id)!.GetAdditionalDocument(secondContract)!.GetTextAsync()).ToString();
-        Assert.Contains("route POST /v1/messages\n  mode default semconv ", (await solution.GetProject(first.Id)!.GetAdditionalDocument(firstContract)!.GetTextAsync()).ToString(), System.StringComparison.Ordinal);
+        Assert.NotEqual(
+            Stale,
+            (await solution.GetProject(first.Id)!.GetAdditionalDocument(firstContract)!.GetTextAsync()).ToString());
+        var secondText = (
+            await solution.GetProject(second.Id)!.GetAdditionalDocument(secondContract)!.GetTextAsync()).ToString();
+        Assert.Contains(
+            "route POST /v1/messages\n  mode default semconv ",
+            (await solution.GetProject(first.Id)!.GetAdditionalDocument(firstContract)!.GetTextAsync()).ToString(),
+            System.StringComparison.Ordinal);
         if (scope == FixAllScope.Solution)
         {
             Assert.Empty(await DriftAsync(solution.GetProject(second.Id)!));
@@ -153,29 +209,62 @@ public sealed class TelemetryContractFixTests
     private static async Task<Solution> FixAsync(Project project, Diagnostic diagnostic)
     {
         var actions = new List<CodeAction>();
-        await new TelemetryContractCodeFix().RegisterCodeFixesAsync(new CodeFixContext(project.Documents.Single(), diagnostic, (action, _) => actions.Add(action), CancellationToken.None));
-        return (await Assert.Single(actions).GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
+        await new TelemetryContractCodeFix().RegisterCodeFixesAsync(
+            new CodeFixContext(
+                project.Documents.Single(),
+                diagnostic,
+                (action, _) => actions.Add(action),
+                CancellationToken.None));
+        return (await Assert.Single(actions).GetOperationsAsync(CancellationToken.None))
+            .OfType<ApplyChangesOperation>()
+            .Single()
+            .ChangedSolution;
     }
 
     private static async Task<Solution> FixAllAsync(Project project)
     {
         var fixer = new TelemetryContractCodeFix();
-        var diagnostics = new Dictionary<ProjectId, ImmutableArray<Diagnostic>> { [project.Id] = await DriftAsync(project) };
-        var context = new FixAllContext(project.Documents.Single(), fixer, FixAllScope.Project, DiagnosticIds.TelemetryContractDrift, new[] { DiagnosticIds.TelemetryContractDrift }, new Provider(diagnostics), CancellationToken.None);
+        var diagnostics = new Dictionary<ProjectId, ImmutableArray<Diagnostic>>
+        {
+            [project.Id] = await DriftAsync(project)
+        };
+        var context = new FixAllContext(
+            project.Documents.Single(),
+            fixer,
+            FixAllScope.Project,
+            DiagnosticIds.TelemetryContractDrift,
+            new[] { DiagnosticIds.TelemetryContractDrift },
+            new Provider(diagnostics),
+            CancellationToken.None);
         var action = await fixer.GetFixAllProvider().GetFixAsync(context);
-        return (await action!.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
+        return (await action!.GetOperationsAsync(CancellationToken.None))
+            .OfType<ApplyChangesOperation>()
+            .Single()
+            .ChangedSolution;
     }
 
     private static (Project Project, DocumentId Contract) AddProject(AdhocWorkspace workspace, string name)
     {
-        var project = workspace.AddProject(ProjectInfo.Create(
-            ProjectId.CreateNewId(), VersionStamp.Default, name, name, LanguageNames.CSharp,
-            compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
-            parseOptions: ProjectAnalysis.ParseOptions,
-            metadataReferences: Testing.TestReferences.All));
+        var project = workspace.AddProject(
+            ProjectInfo.Create(
+                ProjectId.CreateNewId(),
+                VersionStamp.Default,
+                name,
+                name,
+                LanguageNames.CSharp,
+                compilationOptions: new CSharpCompilationOptions(
+                    OutputKind.DynamicallyLinkedLibrary,
+                    nullableContextOptions: NullableContextOptions.Enable),
+                parseOptions: ProjectAnalysis.ParseOptions,
+                metadataReferences: Testing.TestReferences.All));
         workspace.AddDocument(project.Id, "Routes.cs", SourceText.From(Routes));
         var contract = DocumentId.CreateNewId(project.Id);
-        workspace.TryApplyChanges(workspace.CurrentSolution.AddAdditionalDocument(contract, "TracedLlm.Telemetry.txt", SourceText.From(Stale), filePath: ContractPath));
+        workspace.TryApplyChanges(
+            workspace.CurrentSolution.AddAdditionalDocument(
+                contract,
+                "TracedLlm.Telemetry.txt",
+                SourceText.From(Stale),
+                filePath: ContractPath));
         return (workspace.CurrentSolution.GetProject(project.Id)!, contract);
     }
 
@@ -189,9 +278,13 @@ public sealed class TelemetryContractFixTests
             texts.Add(new FileText(document.FilePath!, await document.GetTextAsync()));
         }
 
-        var driver = CSharpGeneratorDriver.Create(new[] { new TracedLlmRouteGenerator().AsSourceGenerator() }, texts, ProjectAnalysis.ParseOptions)
+        var driver = CSharpGeneratorDriver
+            .Create(new[] { new TracedLlmRouteGenerator().AsSourceGenerator() }, texts, ProjectAnalysis.ParseOptions)
             .RunGenerators(compilation);
-        return driver.GetRunResult().Diagnostics.Where(d => d.Id == DiagnosticIds.TelemetryContractDrift).ToImmutableArray();
+        return driver
+            .GetRunResult()
+            .Diagnostics.Where(d => d.Id == DiagnosticIds.TelemetryContractDrift)
+            .ToImmutableArray();
     }
 
     private sealed class FileText(string path, SourceText text) : AdditionalText
@@ -201,15 +294,19 @@ public sealed class TelemetryContractFixTests
         public override SourceText GetText(CancellationToken cancellationToken = default) => text;
     }
 
-    private sealed class Provider(Dictionary<ProjectId, ImmutableArray<Diagnostic>> diagnostics) : FixAllContext.DiagnosticProvider
+    private sealed class Provider(Dictionary<ProjectId, ImmutableArray<Diagnostic>> diagnostics)
+        : FixAllContext.DiagnosticProvider
     {
-        public override Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken) =>
-            GetAllDiagnosticsAsync(document.Project, cancellationToken);
+        public override Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(
+            Document document,
+            CancellationToken cancellationToken) => GetAllDiagnosticsAsync(document.Project, cancellationToken);
 
-        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
-            GetAllDiagnosticsAsync(project, cancellationToken);
+        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(
+            Project project,
+            CancellationToken cancellationToken) => GetAllDiagnosticsAsync(project, cancellationToken);
 
-        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
-            Task.FromResult<IEnumerable<Diagnostic>>(diagnostics[project.Id]);
+        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(
+            Project project,
+            CancellationToken cancellationToken) => Task.FromResult<IEnumerable<Diagnostic>>(diagnostics[project.Id]);
     }
 }

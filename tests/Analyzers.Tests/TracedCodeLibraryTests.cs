@@ -6,8 +6,8 @@ namespace TracedLlm.Analyzers.Tests;
 
 /// <summary>
 /// Issue 66, item 3: a solution in several projects. The route is in the API project; the code it calls is in a library
-/// (Application, Infrastructure) that has no route. A library that says so with <c>[TracedLlmCode]</c> is read as traced
-/// code: its entry points are roots of their own, and its findings are reported in the library's own build.
+/// (Application, Infrastructure) that has no route. A library that says so with <c>[TracedLlmCode]</c> is read as
+/// traced code: its entry points are roots of their own, and its findings are reported in the library's own build.
 /// </summary>
 public sealed class TracedCodeLibraryTests
 {
@@ -21,11 +21,17 @@ public sealed class TracedCodeLibraryTests
 
         """;
 
-    /// <summary>The Application layer: an orchestrator behind a public interface, a provider, a hosted service, a helper nobody calls.</summary>
+    /// <summary>
+    /// The Application layer: an orchestrator behind a public interface, a provider, a hosted service, a helper nobody
+    /// calls.
+    /// </summary>
     private const string Application = """
         namespace Contoso.Application;
 
-        public interface IChatOrchestrator { Task<string> RunAsync(string prompt, CancellationToken cancellationToken); }
+        public interface IChatOrchestrator
+        {
+            Task<string> RunAsync(string prompt, CancellationToken cancellationToken);
+        }
 
         internal sealed class ChatOrchestrator(HttpClient http) : IChatOrchestrator
         {
@@ -33,7 +39,8 @@ public sealed class TracedCodeLibraryTests
             {
                 try
                 {
-                    var response = await {|#0:http.PostAsync("https://api.openai.com/v1/chat/completions", new StringContent(prompt), cancellationToken)|};
+                    var response = await {|#0:http.PostAsync("https://api.openai.com/v1/chat/completions",
+                        new StringContent(prompt), cancellationToken)|};
                     return await response.Content.ReadAsStringAsync(cancellationToken);
                 }
                 {|#1:catch|} (HttpRequestException)
@@ -46,17 +53,20 @@ public sealed class TracedCodeLibraryTests
         public static class Models
         {
             public static async Task<string> SummarizeAsync(HttpClient http, string text) =>
-                await (await {|#2:http.PostAsync("https://api.openai.com/v1/chat/completions", new StringContent(text))|}).Content.ReadAsStringAsync();
+                await (await {|#2:http.PostAsync("https://api.openai.com/v1/chat/completions",
+                    new StringContent(text))|}).Content.ReadAsStringAsync();
 
             internal static async Task<string> NobodyCallsAsync(HttpClient http, string text) =>
-                await (await http.PostAsync("https://api.openai.com/v1/embeddings", new StringContent(text))).Content.ReadAsStringAsync();
+                await (await http.PostAsync("https://api.openai.com/v1/embeddings",
+                    new StringContent(text))).Content.ReadAsStringAsync();
         }
 
         internal sealed class Warmup(HttpClient http) : Microsoft.Extensions.Hosting.IHostedService
         {
             public async Task StartAsync(CancellationToken cancellationToken)
             {
-                try { await http.PostAsync("https://api.openai.com/v1/chat/completions", new StringContent("ping"), cancellationToken); }
+                try { await http.PostAsync("https://api.openai.com/v1/chat/completions", new StringContent("ping"),
+                    cancellationToken); }
                 catch (HttpRequestException) { }
             }
 
@@ -74,7 +84,8 @@ public sealed class TracedCodeLibraryTests
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<string> Chat(ChatRequest request, IChatOrchestrator orchestrator, LlmCall call) =>
-                await call.ExecuteAsync<string>(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, token) => orchestrator.RunAsync(request.Prompt!, token));
+                await call.ExecuteAsync<string>(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None,
+                    (attempt, token) => orchestrator.RunAsync(request.Prompt!, token));
         }
         """;
 
@@ -89,16 +100,35 @@ public sealed class TracedCodeLibraryTests
     public Task LibraryWithoutTheAttributeHasNoTracedCode() => RunAsync(Unmarked(Application));
 
     [Fact]
-    public Task TypeMarkReadsOnlyThatType() => RunAsync(
-        Unmarked(Application).Replace("public static class Models", "[TracedLlmCode]\npublic static class Models", System.StringComparison.Ordinal)
-            .Replace("await http.PostAsync(\"https://api.openai.com/v1/chat/completions\", new StringContent(text))).Content", "await {|#2:http.PostAsync(\"https://api.openai.com/v1/chat/completions\", new StringContent(text))|}).Content", System.StringComparison.Ordinal),
-        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(2));
+    public Task TypeMarkReadsOnlyThatType() =>
+        RunAsync(
+            Unmarked(Application)
+                .Replace(
+                    "public static class Models",
+                    "[TracedLlmCode]\npublic static class Models",
+                    System.StringComparison.Ordinal)
+                .Replace(
+                    "await http.PostAsync(\"https://api.openai.com/v1/chat/completions\",\n"
+                    + "            new StringContent(text))).Content",
+                    "await {|#2:http.PostAsync(\"https://api.openai.com/v1/chat/completions\",\n"
+                    + "            new StringContent(text))|}).Content",
+                    System.StringComparison.Ordinal),
+            DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(2));
 
     [Fact]
-    public Task MethodMarkReadsThatMethodWhateverItsAccessibility() => RunAsync(
-        Unmarked(Application).Replace("internal static async Task<string> NobodyCallsAsync", "[TracedLlmCode]\n    internal static async Task<string> NobodyCallsAsync", System.StringComparison.Ordinal)
-            .Replace("http.PostAsync(\"https://api.openai.com/v1/embeddings\", new StringContent(text))", "{|#3:http.PostAsync(\"https://api.openai.com/v1/embeddings\", new StringContent(text))|}", System.StringComparison.Ordinal),
-        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(3));
+    public Task MethodMarkReadsThatMethodWhateverItsAccessibility() =>
+        RunAsync(
+            Unmarked(Application)
+                .Replace(
+                    "internal static async Task<string> NobodyCallsAsync",
+                    "[TracedLlmCode]\n    internal static async Task<string> NobodyCallsAsync",
+                    System.StringComparison.Ordinal)
+                .Replace(
+                    "http.PostAsync(\"https://api.openai.com/v1/embeddings\",\n            new StringContent(text))",
+                    "{|#3:http.PostAsync(\"https://api.openai.com/v1/embeddings\",\n"
+                    + "            new StringContent(text))|}",
+                    System.StringComparison.Ordinal),
+            DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(3));
 
     [Fact]
     public Task DeclaredSlotChecksTheLibrarysKeys() => RunAsync(
@@ -114,7 +144,9 @@ public sealed class TracedCodeLibraryTests
         }
         """,
         DiagnosticResult.CompilerWarning("TLLM2001").WithLocation(0)
-            .WithMessage("Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from traced code 'Tagging.User' (slot 'litellm_metadata') (through Tagging.User)"));
+            .WithMessage("Metadata slot mismatch: key 'metadata' names a metadata slot, "
+                + "but this code is reached from traced code 'Tagging.User' (slot 'litellm_metadata') "
+                + "(through Tagging.User)"));
 
     [Fact]
     public Task UndeclaredSlotLeavesTheLibrarysKeysAlone() => RunAsync(
@@ -185,9 +217,12 @@ public sealed class TracedCodeLibraryTests
             UnscopedUpstreamCallTests.Message("HttpClient.PostAsync") + " (reached from traced code "
             + "'OpenRouterChatService.CompleteAsync' through OpenRouterChatService.CompleteAsync)"));
 
-    private static string Unmarked(string library) => library
-        .Replace("{|#0:", string.Empty, System.StringComparison.Ordinal).Replace("{|#1:", string.Empty, System.StringComparison.Ordinal)
-        .Replace("{|#2:", string.Empty, System.StringComparison.Ordinal).Replace("|}", string.Empty, System.StringComparison.Ordinal);
+    private static string Unmarked(string library) =>
+        library
+            .Replace("{|#0:", string.Empty, System.StringComparison.Ordinal)
+            .Replace("{|#1:", string.Empty, System.StringComparison.Ordinal)
+            .Replace("{|#2:", string.Empty, System.StringComparison.Ordinal)
+            .Replace("|}", string.Empty, System.StringComparison.Ordinal);
 
     /// <summary>An API project whose route reads the metadata of the request's body through the library.</summary>
     private const string TaggingApi = """
@@ -212,7 +247,10 @@ public sealed class TracedCodeLibraryTests
     /// </summary>
     private static Task RunAsync(string api, string library, string? editorConfig, params DiagnosticResult[] expected)
     {
-        var test = new TracedLlmTest<Microsoft.CodeAnalysis.Testing.EmptyCodeFixProvider> { TestCode = Usings + "using Contoso.Application;\n" + api };
+        var test = new TracedLlmTest<Microsoft.CodeAnalysis.Testing.EmptyCodeFixProvider>
+        {
+            TestCode = Usings + "using Contoso.Application;\n" + api
+        };
         var project = test.TestState.AdditionalProjects["Contoso.Application"];
         project.Sources.Add(("/Application/Application.cs", Usings + library));
         project.AdditionalReferences.AddRange(Testing.TestReferences.All);

@@ -9,7 +9,8 @@ public sealed class UnscopedUpstreamCallTests
     private const string Usings = "using System.Linq;\nusing Microsoft.Extensions.AI;\n";
 
     internal static string Message(string call) =>
-        $"{call} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt";
+        $"{call} is called upstream outside an attempt scope, so its retries and fallbacks go unseen; make the call "
+        + "inside LlmCall.ExecuteAsync / StreamAsync, or take an LlmAttempt";
 
     [Fact]
     public Task DirectInAHelperInALambdaAndThroughJsonExtensions() => AnalyzerAsync(Usings + Corpus.Header + """
@@ -18,8 +19,11 @@ public sealed class UnscopedUpstreamCallTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<Reply> Chat(ChatRequest request, HttpClient http, IChatClient chat)
             {
-                using var response = await {|#0:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions") { Content = JsonContent.Create(request) })|};
-                using var embedded = await Task.Run(() => {|#1:http.PostAsync("http://upstream/v1/embeddings", new StringContent("{}"))|});
+                using var response = await {|#0:http.SendAsync(
+                    new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions") {
+                        Content = JsonContent.Create(request) })|};
+                using var embedded = await Task.Run(() => {|#1:http.PostAsync("http://upstream/v1/embeddings",
+                    new StringContent("{}"))|});
                 using var posted = await {|#2:http.PostAsJsonAsync("http://upstream/v1/chat/completions", request)|};
                 var answer = await Upstream.AskAsync(chat, await embedded.Content.ReadAsStringAsync());
                 return new Reply { Text = answer };
@@ -41,7 +45,8 @@ public sealed class UnscopedUpstreamCallTests
         Diagnostic("TLLM2006", 1, Message("HttpClient.PostAsync")),
         Diagnostic("TLLM2006", 2, Message("HttpClient.PostAsJsonAsync")),
         Diagnostic("TLLM2006", 3, Message("IChatClient.GetResponseAsync")
-            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.AskAsync → Upstream.AskCoreAsync)"));
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.AskAsync → "
+            + "Upstream.AskCoreAsync)"));
 
     [Fact]
     public Task AttemptScopesAreClean() => AnalyzerAsync(Usings + Corpus.Header + """
@@ -50,8 +55,10 @@ public sealed class UnscopedUpstreamCallTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<Reply> Chat(ChatRequest request, LlmCall call, HttpClient http, IChatClient chat)
             {
-                var text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, (attempt, ct) => Provider.CompleteAsync(http, attempt, ct));
-                var answer = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, async (attempt, ct) => (await chat.GetResponseAsync(text, cancellationToken: ct)).Text);
+                var text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None,
+                    (attempt, ct) => Provider.CompleteAsync(http, attempt, ct));
+                var answer = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None,
+                    async (attempt, ct) => (await chat.GetResponseAsync(text, cancellationToken: ct)).Text);
                 using (call.StartAttempt(new LlmTarget("openai", "gpt-4o")))
                 {
                     await http.PostAsync("http://upstream/v1/embeddings", new StringContent("{}"));
@@ -63,9 +70,11 @@ public sealed class UnscopedUpstreamCallTests
 
         internal static class Provider
         {
-            public static async Task<string> CompleteAsync(HttpClient http, LlmAttempt attempt, CancellationToken cancellationToken)
+            public static async Task<string> CompleteAsync(HttpClient http, LlmAttempt attempt,
+                CancellationToken cancellationToken)
             {
-                using var message = new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions") { Content = new StringContent("{}") };
+                using var message = new HttpRequestMessage(HttpMethod.Post,
+                    "http://upstream/v1/chat/completions") { Content = new StringContent("{}") };
                 attempt.ApplyTraceContext(message);
                 using var response = await http.SendAsync(message, cancellationToken);
                 return await Read.BodyAsync(http, response);
@@ -75,7 +84,9 @@ public sealed class UnscopedUpstreamCallTests
         internal static class Read
         {
             // Reached only from inside an attempt: clean.
-            public static async Task<string> BodyAsync(HttpClient http, HttpResponseMessage response) => await (await http.PostAsync("http://upstream/v1/embeddings", response.Content)).Content.ReadAsStringAsync();
+            public static async Task<string> BodyAsync(HttpClient http, HttpResponseMessage response) =>
+                await (await http.PostAsync("http://upstream/v1/embeddings",
+                    response.Content)).Content.ReadAsStringAsync();
         }
         """);
 
@@ -89,7 +100,8 @@ public sealed class UnscopedUpstreamCallTests
 
         internal static class Warmup
         {
-            public static Task<HttpResponseMessage> WarmAsync(HttpClient http) => http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"));
+            public static Task<HttpResponseMessage> WarmAsync(HttpClient http) =>
+                http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"));
         }
         """);
 
@@ -122,9 +134,14 @@ public sealed class UnscopedUpstreamCallTests
                 Anthropic.Models.Messages.MessageCreateParams parameters,
                 IEmbeddingGenerator<string, Embedding<float>> generator)
             {
-                // A send is a model call when its address names a model API (issue 68); the other clients are model calls by type.
-                using var sent = await {|#0:invoker.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions") { Content = new StringContent("{}") }, CancellationToken.None)|};
-                var error = await {|#1:forwarder.SendAsync(new DefaultHttpContext(), "http://upstream", invoker, new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig(), Yarp.ReverseProxy.Forwarder.HttpTransformer.Default)|};
+                // A send is a model call when its address names a model API (issue 68); the other clients are model
+                // calls by type.
+                using var sent = await {|#0:invoker.SendAsync(
+                    new HttpRequestMessage(HttpMethod.Post, "http://upstream/v1/chat/completions") {
+                        Content = new StringContent("{}") }, CancellationToken.None)|};
+                var error = await {|#1:forwarder.SendAsync(new DefaultHttpContext(), "http://upstream", invoker,
+                    new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig(),
+                    Yarp.ReverseProxy.Forwarder.HttpTransformer.Default)|};
                 var completion = await {|#2:openAi.CompleteChatAsync("hello")|};
                 var vector = await {|#3:embeddings.GenerateEmbeddingAsync("hello")|};
                 var message = await {|#4:anthropic.Messages.Create(parameters)|};
@@ -133,11 +150,13 @@ public sealed class UnscopedUpstreamCallTests
                 }
 
                 var generated = await {|#6:generator.GenerateAsync(new[] { "hello" })|};
-                return new Reply { Text = $"{error}{completion.Value.Content[0].Text}{vector.Value.ToFloats().Length}{message.ID}{generated.Count}" };
+                return new Reply { Text = $"{error}{completion.Value.Content[0].Text}{vector.Value.ToFloats().Length}"
+                    + $"{message.ID}{generated.Count}" };
             }
         }
         """,
-        new[] { typeof(OpenAI.Chat.ChatClient).Assembly, typeof(System.ClientModel.ClientResult).Assembly, typeof(Anthropic.AnthropicClient).Assembly, typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder).Assembly },
+        new[] { typeof(OpenAI.Chat.ChatClient).Assembly, typeof(System.ClientModel.ClientResult).Assembly,
+            typeof(Anthropic.AnthropicClient).Assembly, typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder).Assembly },
         Diagnostic("TLLM2006", 0, Message("HttpMessageInvoker.SendAsync")),
         Diagnostic("TLLM2006", 1, Message("IHttpForwarder.SendAsync")),
         Diagnostic("TLLM2006", 2, Message("ChatClient.CompleteChatAsync")),
@@ -152,15 +171,19 @@ public sealed class UnscopedUpstreamCallTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<Reply> Chat(ChatRequest request, LlmCall call, IChatClient chat)
             {
-                Func<LlmAttempt, CancellationToken, Task<string>> ask = async (attempt, ct) => (await chat.GetResponseAsync("hello", cancellationToken: ct)).Text;
-                return new Reply { Text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"), LlmRetryPolicy.None, ask) };
+                Func<LlmAttempt, CancellationToken, Task<string>> ask = async (attempt, ct) =>
+                    (await chat.GetResponseAsync("hello", cancellationToken: ct)).Text;
+                return new Reply { Text = await call.ExecuteAsync(new LlmTarget("openai", "gpt-4o"),
+                    LlmRetryPolicy.None, ask) };
             }
 
             [TracedLlmRoute("POST", "/v1/completions")]
             public static async Task<Reply> Completions(ChatRequest request, LlmCall call, HttpClient http)
             {
                 var targets = new[] { new LlmTarget("openai", "a"), new LlmTarget("openai", "b") };
-                var all = await Task.WhenAll(targets.Select(target => call.ExecuteAsync(target, LlmRetryPolicy.None, (attempt, ct) => http.PostAsync("http://upstream/" + target.Model, new StringContent("{}"), ct))));
+                var all = await Task.WhenAll(targets.Select(target =>
+                    call.ExecuteAsync(target, LlmRetryPolicy.None, (attempt, ct) =>
+                        http.PostAsync("http://upstream/" + target.Model, new StringContent("{}"), ct))));
                 return new Reply { Text = all.Length.ToString() };
             }
 
@@ -179,9 +202,11 @@ public sealed class UnscopedUpstreamCallTests
         }
         """);
     /// <summary>
-    /// A send is read by its address, not by its HTTP method: the reading of a method named through a local or a helper went with
-    /// issue 68 (bench/analyzers-wide/readings-2026-11-28.md). A send to a model API is a model call whatever its method, even an
-    /// <c>OPTIONS</c> probe (suppress or declare a designed one); a send to an address that names none (<c>/v1/models</c>) is not.
+    /// A send is read by its address, not by its HTTP method: the reading of a method named through a local or a helper
+    /// went with issue 68 (bench/analyzers-wide/readings-2026-11-28.md). A send to a model API is a model call whatever
+    /// its method, even an
+    /// <c>OPTIONS</c> probe (suppress or declare a designed one); a send to an address that names none
+    /// (<c>/v1/models</c>) is not.
     /// </summary>
     [Fact]
     public Task ASendIsReadByItsAddressNotByItsMethod() => AnalyzerAsync(Usings + Corpus.Header + """
@@ -196,11 +221,15 @@ public sealed class UnscopedUpstreamCallTests
             public static async Task<Reply> Chat(ChatRequest request, HttpClient http)
             {
                 var name = "OPTIONS";
-                var probe = new HttpRequestMessage { Method = new HttpMethod(name), RequestUri = new Uri("http://upstream/v1/chat/completions") };
+                var probe = new HttpRequestMessage { Method = new HttpMethod(name),
+                    RequestUri = new Uri("http://upstream/v1/chat/completions") };
                 using var first = await {|#1:http.SendAsync(probe)|};
-                using var second = await http.SendAsync(new HttpRequestMessage(new HttpMethod(Methods.Probe()), "http://upstream/v1/models"));
+                using var second = await http.SendAsync(new HttpRequestMessage(new HttpMethod(Methods.Probe()),
+                    "http://upstream/v1/models"));
                 var either = request.Model is null ? "HEAD" : "POST";
-                using var third = await {|#0:http.SendAsync(new HttpRequestMessage(new HttpMethod(either), "http://upstream/v1/chat/completions") { Content = new StringContent("{}") })|};
+                using var third = await {|#0:http.SendAsync(
+                    new HttpRequestMessage(new HttpMethod(either), "http://upstream/v1/chat/completions") {
+                        Content = new StringContent("{}") })|};
                 return new Reply();
             }
         }

@@ -33,13 +33,20 @@ public sealed class BackendFidelityEnvironment : LangfuseFidelityEnvironment
     /// <summary>What the LangSmith receiver got, as the receiver's JSON lines.</summary>
     public IReadOnlyList<string> LangSmithLines() => _langsmith?.Lines ?? Array.Empty<string>();
 
-    /// <summary>Posts an OpenAI chat request with <paramref name="key"/> in a trace of <paramref name="traceId"/>; returns the answer's status.</summary>
+    /// <summary>
+    /// Posts an OpenAI chat request with <paramref name="key"/> in a trace of <paramref name="traceId"/>; returns the
+    /// answer's status.
+    /// </summary>
     public async Task<HttpStatusCode> ChatAsync(string key, string traceId, string prompt, string metadata = "{}")
     {
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, GatewayUrl + "/v1/chat/completions")
         {
-            Content = new StringContent($$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":{{JsonSerializer.Serialize(prompt)}}}],"metadata":{{metadata}}}""", Encoding.UTF8, "application/json"),
+            Content = new StringContent(
+                $$"""{"model":"gpt-4o-mini","messages":"""
+                + $$"""[{"role":"user","content":{{JsonSerializer.Serialize(prompt)}}}],"metadata":{{metadata}}}""",
+                Encoding.UTF8,
+                "application/json"),
         };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
         request.Headers.Add("traceparent", $"00-{traceId}-{Guid.NewGuid().ToString("N")[..16]}-01");
@@ -63,22 +70,26 @@ public sealed class BackendFidelityEnvironment : LangfuseFidelityEnvironment
         _langsmithPort = await ListeningPortAsync(_langsmith);
     }
 
-    protected override IEnumerable<KeyValuePair<string, string?>> GatewaySettings() => base.GatewaySettings().Concat(new Dictionary<string, string?>
-    {
-        ["Gateway__Teams__team-a__ApiKeys"] = TeamAKey,
-        ["Gateway__Teams__team-a__Alias"] = "Team A",
-        ["Gateway__Teams__team-b__ApiKeys"] = TeamBKey,
-        ["TracedLlm__Routing__DenyUnmatched"] = "true",
-        ["TracedLlm__Routing__Destinations__team-a-phoenix__Kind"] = "Phoenix",
-        ["TracedLlm__Routing__Destinations__team-a-phoenix__Endpoint"] = $"http://127.0.0.1:{_phoenixPort}",
-        ["TracedLlm__Routing__Destinations__team-a-phoenix__Project"] = "team-a",
-        ["TracedLlm__Routing__Destinations__team-a-phoenix__Teams__0"] = "team-a",
-        ["TracedLlm__Routing__Destinations__team-b-langsmith__Kind"] = "LangSmith",
-        ["TracedLlm__Routing__Destinations__team-b-langsmith__Endpoint"] = $"http://127.0.0.1:{_langsmithPort}",
-        ["TracedLlm__Routing__Destinations__team-b-langsmith__ApiKey"] = LangSmithKey,
-        ["TracedLlm__Routing__Destinations__team-b-langsmith__Project"] = "team-b",
-        ["TracedLlm__Routing__Destinations__team-b-langsmith__Teams__0"] = "team-b",
-    });
+    protected override IEnumerable<KeyValuePair<string, string?>> GatewaySettings() =>
+        base.GatewaySettings()
+            .Concat(
+                new Dictionary<string, string?>
+                {
+                    ["Gateway__Teams__team-a__ApiKeys"] = TeamAKey,
+                    ["Gateway__Teams__team-a__Alias"] = "Team A",
+                    ["Gateway__Teams__team-b__ApiKeys"] = TeamBKey,
+                    ["TracedLlm__Routing__DenyUnmatched"] = "true",
+                    ["TracedLlm__Routing__Destinations__team-a-phoenix__Kind"] = "Phoenix",
+                    ["TracedLlm__Routing__Destinations__team-a-phoenix__Endpoint"] = $"http://127.0.0.1:{_phoenixPort}",
+                    ["TracedLlm__Routing__Destinations__team-a-phoenix__Project"] = "team-a",
+                    ["TracedLlm__Routing__Destinations__team-a-phoenix__Teams__0"] = "team-a",
+                    ["TracedLlm__Routing__Destinations__team-b-langsmith__Kind"] = "LangSmith",
+                    ["TracedLlm__Routing__Destinations__team-b-langsmith__Endpoint"] =
+                        $"http://127.0.0.1:{_langsmithPort}",
+                    ["TracedLlm__Routing__Destinations__team-b-langsmith__ApiKey"] = LangSmithKey,
+                    ["TracedLlm__Routing__Destinations__team-b-langsmith__Project"] = "team-b",
+                    ["TracedLlm__Routing__Destinations__team-b-langsmith__Teams__0"] = "team-b",
+                });
 }
 
 /// <summary>
@@ -88,21 +99,40 @@ public sealed class BackendFidelityEnvironment : LangfuseFidelityEnvironment
 /// names). A request is one trace, the LLM call one LLM span / llm run with its model, usage, cost,
 /// input and output; guardrails and attempts in their places; each team's traces at its own backend only.
 /// </summary>
-public sealed class BackendFidelityTests(BackendFidelityEnvironment environment) : IClassFixture<BackendFidelityEnvironment>
+public sealed class BackendFidelityTests(BackendFidelityEnvironment environment)
+    : IClassFixture<BackendFidelityEnvironment>
 {
     [Fact]
     public async Task PhoenixReadsTeamAsRequestAsOneTraceWithOneLlmSpan()
     {
         var traceId = Guid.NewGuid().ToString("N");
         var prompt = $"[fail-once] phoenix reads {Guid.NewGuid():N}";
-        Assert.Equal(HttpStatusCode.OK, await environment.ChatAsync(BackendFidelityEnvironment.TeamAKey, traceId, prompt, """{"session_id":"s-a","trace_user_id":"u-a"}"""));
+        Assert.Equal(
+            HttpStatusCode.OK,
+            await environment.ChatAsync(
+                BackendFidelityEnvironment.TeamAKey,
+                traceId,
+                prompt,
+                """{"session_id":"s-a","trace_user_id":"u-a"}"""));
 
         var trace = await TraceAsync("phoenix-view.cjs", environment.PhoenixLines, traceId, "spans", 8);
         Assert.Equal(new[] { "team-a" }, trace.GetProperty("projects").EnumerateArray().Select(p => p.GetString()));
-        var kinds = trace.GetProperty("spans").EnumerateArray().ToLookup(s => s.GetProperty("kind").GetString(), s => s.GetProperty("name").GetString());
+        var kinds = trace
+            .GetProperty("spans")
+            .EnumerateArray()
+            .ToLookup(s => s.GetProperty("kind").GetString(), s => s.GetProperty("name").GetString());
         Assert.Equal(new[] { "litellm_request" }, kinds["LLM"]);
         Assert.Equal(new[] { "guardrail", "guardrail" }, kinds["GUARDRAIL"]);
-        Assert.Equal(new[] { "Received Proxy Server Request", "auth", "proxy_pre_call", "raw_gen_ai_request", "raw_gen_ai_request" }.Order(StringComparer.Ordinal), kinds["CHAIN"].Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[]
+            {
+                "Received Proxy Server Request",
+                "auth",
+                "proxy_pre_call",
+                "raw_gen_ai_request",
+                "raw_gen_ai_request"
+            }.Order(StringComparer.Ordinal),
+            kinds["CHAIN"].Order(StringComparer.Ordinal));
 
         // One root, every other span under it.
         var spans = trace.GetProperty("spans").EnumerateArray().ToList();
@@ -118,13 +148,20 @@ public sealed class BackendFidelityTests(BackendFidelityEnvironment environment)
         Assert.Contains(prompt, llm.GetProperty("input").GetString(), StringComparison.Ordinal);
         Assert.Contains("Upstream says", llm.GetProperty("output").GetString(), StringComparison.Ordinal);
         var input = llm.GetProperty("inputMessages").EnumerateArray().Last();
-        Assert.Equal(("user", prompt), (input.GetProperty("role").GetString(), input.GetProperty("content").GetString()));
-        Assert.StartsWith("Upstream says", llm.GetProperty("outputMessages")[0].GetProperty("content").GetString(), StringComparison.Ordinal);
+        Assert.Equal(
+            ("user", prompt),
+            (input.GetProperty("role").GetString(), input.GetProperty("content").GetString()));
+        Assert.StartsWith(
+            "Upstream says",
+            llm.GetProperty("outputMessages")[0].GetProperty("content").GetString(),
+            StringComparison.Ordinal);
         Assert.Equal("team-a", llm.GetProperty("metadata").GetProperty("user_api_key_team_id").GetString());
         Assert.Equal(("s-a", "u-a"), (llm.GetProperty("sessionId").GetString(), llm.GetProperty("userId").GetString()));
 
         // The failed attempt is an error in its place; nothing of team A's reached team B's backend.
-        Assert.Contains(spans, s => s.GetProperty("name").GetString() == "raw_gen_ai_request" && s.GetProperty("status").GetInt32() == 2);
+        Assert.Contains(
+            spans,
+            s => s.GetProperty("name").GetString() == "raw_gen_ai_request" && s.GetProperty("status").GetInt32() == 2);
         Assert.DoesNotContain(environment.LangSmithLines(), line => line.Contains(traceId, StringComparison.Ordinal));
     }
 
@@ -133,13 +170,26 @@ public sealed class BackendFidelityTests(BackendFidelityEnvironment environment)
     {
         var traceId = Guid.NewGuid().ToString("N");
         var prompt = $"langsmith reads {Guid.NewGuid():N}";
-        Assert.Equal(HttpStatusCode.OK, await environment.ChatAsync(BackendFidelityEnvironment.TeamBKey, traceId, prompt, """{"session_id":"s-b","tags":["beta"]}"""));
+        Assert.Equal(
+            HttpStatusCode.OK,
+            await environment.ChatAsync(
+                BackendFidelityEnvironment.TeamBKey,
+                traceId,
+                prompt,
+                """{"session_id":"s-b","tags":["beta"]}"""));
 
         var trace = await TraceAsync("langsmith-view.cjs", environment.LangSmithLines, traceId, "runs", 7);
         var runs = trace.GetProperty("runs").EnumerateArray().ToList();
-        Assert.All(runs, r => Assert.Equal(("team-b", BackendFidelityEnvironment.LangSmithKey), (r.GetProperty("project").GetString(), r.GetProperty("apiKey").GetString())));
+        Assert.All(
+            runs,
+            r =>
+                Assert.Equal(
+                    ("team-b", BackendFidelityEnvironment.LangSmithKey),
+                    (r.GetProperty("project").GetString(), r.GetProperty("apiKey").GetString())));
         var llm = Assert.Single(runs, r => r.GetProperty("runType").GetString() == "llm");
-        Assert.All(runs.Where(r => r.GetProperty("spanId").GetString() != llm.GetProperty("spanId").GetString()), r => Assert.Equal("chain", r.GetProperty("runType").GetString()));
+        Assert.All(
+            runs.Where(r => r.GetProperty("spanId").GetString() != llm.GetProperty("spanId").GetString()),
+            r => Assert.Equal("chain", r.GetProperty("runType").GetString()));
         Assert.Equal(2, runs.Count(r => r.GetProperty("name").GetString() == "guardrail"));
 
         var reported = Assert.Single(environment.UpstreamLog(), e => e.Prompt == prompt);
@@ -150,7 +200,14 @@ public sealed class BackendFidelityTests(BackendFidelityEnvironment environment)
         Assert.Equal(reported.CompletionTokens, usage.GetProperty("output_tokens").GetInt64());
         Assert.Equal(reported.PromptTokens + reported.CompletionTokens, llm.GetProperty("totalTokens").GetInt64());
         Assert.Equal(prompt, llm.GetProperty("inputs").GetProperty("messages")[0].GetProperty("content").GetString());
-        Assert.StartsWith("Upstream says", llm.GetProperty("outputs").GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "Upstream says",
+            llm.GetProperty("outputs")
+                .GetProperty("choices")[0]
+                .GetProperty("message")
+                .GetProperty("content")
+                .GetString(),
+            StringComparison.Ordinal);
         Assert.Equal("team-b", llm.GetProperty("metadata").GetProperty("user_api_key_team_id").GetString());
         Assert.Equal("s-b", llm.GetProperty("metadata").GetProperty("session_id").GetString());
         Assert.Equal("beta", llm.GetProperty("tags").GetString());
@@ -161,7 +218,9 @@ public sealed class BackendFidelityTests(BackendFidelityEnvironment environment)
     public async Task AKeyOfNoTeamReachesNeitherTeamsBackendUnderDenyUnmatched()
     {
         var traceId = Guid.NewGuid().ToString("N");
-        Assert.Equal(HttpStatusCode.OK, await environment.ChatAsync(LangfuseFidelityEnvironment.ApiKey, traceId, "no team"));
+        Assert.Equal(
+            HttpStatusCode.OK,
+            await environment.ChatAsync(LangfuseFidelityEnvironment.ApiKey, traceId, "no team"));
 
         // Its spans reach the gateway's own Langfuse exporter (every span goes there)...
         await environment.GatewayTraceAsync(traceId, 7);
@@ -173,7 +232,12 @@ public sealed class BackendFidelityTests(BackendFidelityEnvironment environment)
     }
 
     // The view of one trace, once the view script finds at least the expected spans in it.
-    private static async Task<JsonElement> TraceAsync(string view, Func<IReadOnlyList<string>> lines, string traceId, string items, int expected)
+    private static async Task<JsonElement> TraceAsync(
+        string view,
+        Func<IReadOnlyList<string>> lines,
+        string traceId,
+        string items,
+        int expected)
     {
         var file = Path.GetTempFileName();
         try
@@ -182,9 +246,18 @@ public sealed class BackendFidelityTests(BackendFidelityEnvironment environment)
             while (true)
             {
                 await File.WriteAllLinesAsync(file, lines());
-                var output = await ChildProcess.RunAsync("node", new[] { view, file }, SampleGatewayEnvironment.NodeDirectory, TimeSpan.FromMinutes(1));
-                var report = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last()).RootElement.Clone();
-                var trace = report.GetProperty("traces").EnumerateArray().FirstOrDefault(t => t.GetProperty("traceId").GetString() == traceId);
+                var output = await ChildProcess.RunAsync(
+                    "node",
+                    new[] { view, file },
+                    SampleGatewayEnvironment.NodeDirectory,
+                    TimeSpan.FromMinutes(1));
+                var report = JsonDocument
+                    .Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last())
+                    .RootElement.Clone();
+                var trace = report
+                    .GetProperty("traces")
+                    .EnumerateArray()
+                    .FirstOrDefault(t => t.GetProperty("traceId").GetString() == traceId);
                 if (trace.ValueKind == JsonValueKind.Object && trace.GetProperty(items).GetArrayLength() >= expected)
                 {
                     return trace;

@@ -29,7 +29,11 @@ internal sealed class ChildProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
+    public static ChildProcess Start(
+        string fileName,
+        IEnumerable<string> arguments,
+        string workingDirectory,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -64,8 +68,14 @@ internal sealed class ChildProcess : IDisposable
         return child;
     }
 
-    /// <summary>Runs a command to its end; fails with its output when it exits non-zero or outlives the timeout.</summary>
-    public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout)
+    /// <summary>
+    /// Runs a command to its end; fails with its output when it exits non-zero or outlives the timeout.
+    /// </summary>
+    public static async Task<string> RunAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        string workingDirectory,
+        TimeSpan timeout)
     {
         using var child = Start(fileName, arguments, workingDirectory);
         using var cancellation = new CancellationTokenSource(timeout);
@@ -75,13 +85,15 @@ internal sealed class ChildProcess : IDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish in {timeout}:\n{child.Output}");
+            throw new TimeoutException(
+                $"{fileName} {string.Join(' ', arguments)} did not finish in {timeout}:\n{child.Output}");
         }
 
         child._process.WaitForExit();
         if (child._process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} exited with {child._process.ExitCode}:\n{child.Output}");
+            throw new InvalidOperationException(
+                $"{fileName} {string.Join(' ', arguments)} exited with {child._process.ExitCode}:\n{child.Output}");
         }
 
         return child.Output;
@@ -95,9 +107,11 @@ internal sealed class ChildProcess : IDisposable
         bool Printed()
         {
             found = _lines.Select(match).FirstOrDefault(m => m is not null);
-            return found is not null || (_process.HasExited
-                ? throw new InvalidOperationException($"{_process.StartInfo.FileName} exited with {_process.ExitCode}:\n{Output}")
-                : false);
+            return found is not null
+                || (_process.HasExited
+                        ? throw new InvalidOperationException(
+                            $"{_process.StartInfo.FileName} exited with {_process.ExitCode}:\n{Output}")
+                        : false);
         }
 
         if (await Eventually.TryAsync(Printed, timeout, TimeSpan.FromMilliseconds(25)))
@@ -108,7 +122,9 @@ internal sealed class ChildProcess : IDisposable
         throw new TimeoutException($"{_process.StartInfo.FileName} did not print the expected line:\n{Output}");
     }
 
-    /// <summary>Waits for the process to exit (its output read to the end); its exit code, or null when it outlives the timeout.</summary>
+    /// <summary>
+    /// Waits for the process to exit (its output read to the end); its exit code, or null when it outlives the timeout.
+    /// </summary>
     public async Task<int?> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancellation = new CancellationTokenSource(timeout);

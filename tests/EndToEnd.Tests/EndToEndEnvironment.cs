@@ -48,11 +48,21 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
 
     private static readonly Lazy<Task> NodePackages = new(async () =>
     {
-        // Every package of package.json present, or the lockfile installed again (a package added since the last npm ci).
-        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(NodeDirectory, "package.json")));
-        if (manifest.RootElement.GetProperty("dependencies").EnumerateObject().Any(package => !File.Exists(Path.Combine(NodeDirectory, "node_modules", package.Name, "package.json"))))
+        // Every package of package.json present, or the lockfile installed again (a package added since the last npm
+        // ci).
+        using var manifest = JsonDocument.Parse(
+            await File.ReadAllTextAsync(Path.Combine(NodeDirectory, "package.json")));
+        var missing = manifest.RootElement
+            .GetProperty("dependencies")
+            .EnumerateObject()
+            .Any(package => !File.Exists(Path.Combine(NodeDirectory, "node_modules", package.Name, "package.json")));
+        if (missing)
         {
-            await ChildProcess.RunAsync("npm", new[] { "ci", "--no-audit", "--no-fund" }, NodeDirectory, TimeSpan.FromMinutes(5));
+            await ChildProcess.RunAsync(
+                "npm",
+                new[] { "ci", "--no-audit", "--no-fund" },
+                NodeDirectory,
+                TimeSpan.FromMinutes(5));
         }
     });
 
@@ -83,8 +93,14 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
         }
 
         var gatewayDll = Metadata("SampleGatewayDll");
-        _gateway = ChildProcess.Start("dotnet", new[] { gatewayDll, "--urls", "http://127.0.0.1:0" }, Path.GetDirectoryName(gatewayDll)!, settings);
-        GatewayUrl = await _gateway.WaitForLineAsync(line => ListeningOn().Match(line) is { Success: true } match ? match.Groups[1].Value : null, TimeSpan.FromSeconds(60));
+        _gateway = ChildProcess.Start(
+            "dotnet",
+            new[] { gatewayDll, "--urls", "http://127.0.0.1:0" },
+            Path.GetDirectoryName(gatewayDll)!,
+            settings);
+        GatewayUrl = await _gateway.WaitForLineAsync(
+            line => ListeningOn().Match(line) is { Success: true } match ? match.Groups[1].Value : null,
+            TimeSpan.FromSeconds(60));
     }
 
     public virtual Task DisposeAsync()
@@ -111,33 +127,51 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
         List<ExportedSpan> spans = new();
         bool Arrived()
         {
-            spans = LangfuseExports().SelectMany(e => e.Spans).Where(s => s.TraceId == traceId && s.Service == "tracedllm-sample-gateway").ToList();
+            spans = LangfuseExports()
+                .SelectMany(e => e.Spans)
+                .Where(s => s.TraceId == traceId && s.Service == "tracedllm-sample-gateway")
+                .ToList();
             return spans.Count >= expectedSpans && spans.Any(s => s.Kind == "SERVER");
         }
 
         return await Eventually.TryAsync(Arrived, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50))
             ? spans
-            : throw new TimeoutException($"Got {spans.Count} of {expectedSpans} spans of trace {traceId}. Gateway output:\n{GatewayOutput}");
+            : throw new TimeoutException(
+                $"Got {spans.Count} of {expectedSpans} spans of trace {traceId}. Gateway output:\n{GatewayOutput}");
     }
 
     public IEnumerable<ExportRequest> LangfuseExports() => Exports().Where(e => e.Path == "/api/public/otel/v1/traces");
 
     /// <summary>Runs a Node client script and returns its JSON report (its last output line).</summary>
-    public Task<JsonElement> RunNodeClientAsync(string script, string baseUrl) => RunNodeClientAsync(script, baseUrl, Array.Empty<string>());
+    public Task<JsonElement> RunNodeClientAsync(string script, string baseUrl) =>
+        RunNodeClientAsync(script, baseUrl, Array.Empty<string>());
 
-    /// <summary>Runs a Node client script with the base URL, the gateway's key and more arguments; returns its JSON report (its last output line).</summary>
+    /// <summary>
+    /// Runs a Node client script with the base URL, the gateway's key and more arguments; returns its JSON report (its
+    /// last output line).
+    /// </summary>
     public async Task<JsonElement> RunNodeClientAsync(string script, string baseUrl, params string[] arguments)
     {
-        var output = await ChildProcess.RunAsync("node", new[] { script, baseUrl, GatewayApiKey }.Concat(arguments), NodeDirectory, TimeSpan.FromMinutes(1));
+        var output = await ChildProcess.RunAsync(
+            "node",
+            new[] { script, baseUrl, GatewayApiKey }.Concat(arguments),
+            NodeDirectory,
+            TimeSpan.FromMinutes(1));
         var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(line => line.StartsWith('{'));
         return JsonDocument.Parse(last).RootElement.Clone();
     }
 
-    /// <summary>POSTs JSON to the gateway with its key as a bearer token, and a <c>traceparent</c> when given; returns the status.</summary>
+    /// <summary>
+    /// POSTs JSON to the gateway with its key as a bearer token, and a <c>traceparent</c> when given; returns the
+    /// status.
+    /// </summary>
     public async Task<HttpStatusCode> PostAsync(string path, string json, string? traceparent)
     {
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, GatewayUrl + path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, GatewayUrl + path)
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json")
+        };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayApiKey);
         if (traceparent is not null)
         {
@@ -152,16 +186,27 @@ public abstract partial class SampleGatewayEnvironment : IAsyncLifetime
     protected virtual Task StartPeersAsync() => Task.CompletedTask;
 
     /// <summary>Settings (environment variables) added to, or replacing, the gateway's defaults.</summary>
-    protected virtual IEnumerable<KeyValuePair<string, string?>> GatewaySettings() => Array.Empty<KeyValuePair<string, string?>>();
+    protected virtual IEnumerable<KeyValuePair<string, string?>> GatewaySettings() =>
+        Array.Empty<KeyValuePair<string, string?>>();
 
     /// <summary>The port a Node peer printed as <c>{"listening": port}</c>.</summary>
     private protected static Task<string> ListeningPortAsync(ChildProcess peer) =>
-        peer.WaitForLineAsync(line => line.StartsWith("{\"listening\"", StringComparison.Ordinal)
-            ? JsonDocument.Parse(line).RootElement.GetProperty("listening").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : null, TimeSpan.FromSeconds(30));
+        peer.WaitForLineAsync(
+            line =>
+                line.StartsWith("{\"listening\"", StringComparison.Ordinal)
+                    ? JsonDocument
+                        .Parse(line)
+                        .RootElement.GetProperty("listening")
+                        .GetInt32()
+                        .ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : null,
+            TimeSpan.FromSeconds(30));
 
     internal static string Metadata(string key) =>
-        typeof(SampleGatewayEnvironment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+        typeof(SampleGatewayEnvironment)
+            .Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == key)
+            .Value!;
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningOn();

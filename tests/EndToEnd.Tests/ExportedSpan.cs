@@ -23,38 +23,63 @@ public sealed record ExportedSpan(
     public long EndTimeUnixNano { get; init; }
 
     /// <summary>The span's events with their attributes, in order.</summary>
-    public IReadOnlyList<(string Name, IReadOnlyDictionary<string, JsonElement> Attributes)> EventDetails { get; init; } = [];
+    public IReadOnlyList<(
+        string Name,
+        IReadOnlyDictionary<string, JsonElement> Attributes
+    )> EventDetails { get; init; } = [];
 
     /// <summary>The resource's attributes.</summary>
     public IReadOnlyDictionary<string, JsonElement> Resource { get; init; } = new Dictionary<string, JsonElement>();
 
-    public string? Text(string key) => Attributes.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    public string? Text(string key) =>
+        Attributes.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
 
-    public double? Number(string key) => Attributes.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
+    public double? Number(string key) =>
+        Attributes.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.Number
+            ? value.GetDouble()
+            : null;
 
-    public static ExportedSpan From(JsonElement span) => new(
-        span.GetProperty("service").GetString()!,
-        span.GetProperty("traceId").GetString()!,
-        span.GetProperty("spanId").GetString()!,
-        span.GetProperty("parentSpanId").GetString()!,
-        span.GetProperty("name").GetString()!,
-        span.GetProperty("kind").GetString()!,
-        Map(span.GetProperty("attributes")),
-        span.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToList(),
-        span.GetProperty("status").GetProperty("code").GetInt32())
-    {
-        StartTimeUnixNano = span.TryGetProperty("startTimeUnixNano", out var start) ? long.Parse(start.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : 0,
-        EndTimeUnixNano = span.TryGetProperty("endTimeUnixNano", out var end) ? long.Parse(end.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : 0,
-        EventDetails = span.GetProperty("events").EnumerateArray().Select(e => (e.GetProperty("name").GetString()!, Map(e.GetProperty("attributes")))).ToList(),
-        Resource = span.TryGetProperty("resource", out var resource) ? Map(resource) : new Dictionary<string, JsonElement>(),
-    };
+    public static ExportedSpan From(JsonElement span) =>
+        new(
+            span.GetProperty("service").GetString()!,
+            span.GetProperty("traceId").GetString()!,
+            span.GetProperty("spanId").GetString()!,
+            span.GetProperty("parentSpanId").GetString()!,
+            span.GetProperty("name").GetString()!,
+            span.GetProperty("kind").GetString()!,
+            Map(span.GetProperty("attributes")),
+            span.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToList(),
+            span.GetProperty("status").GetProperty("code").GetInt32())
+        {
+            StartTimeUnixNano = span.TryGetProperty("startTimeUnixNano", out var start)
+                ? long.Parse(start.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+                : 0,
+            EndTimeUnixNano = span.TryGetProperty("endTimeUnixNano", out var end)
+                ? long.Parse(end.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+                : 0,
+            EventDetails = span.GetProperty("events")
+                .EnumerateArray()
+                .Select(e => (e.GetProperty("name").GetString()!, Map(e.GetProperty("attributes"))))
+                .ToList(),
+            Resource = span.TryGetProperty("resource", out var resource)
+                ? Map(resource)
+                : new Dictionary<string, JsonElement>(),
+        };
 
     private static IReadOnlyDictionary<string, JsonElement> Map(JsonElement attributes) =>
         attributes.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
 }
 
 /// <summary>One export request the receiver got: where it was sent, its headers, its spans.</summary>
-public sealed record ExportRequest(string Path, string? Authorization, string? IngestionVersion, string? ContentType, string? Error, IReadOnlyList<ExportedSpan> Spans)
+public sealed record ExportRequest(
+    string Path,
+    string? Authorization,
+    string? IngestionVersion,
+    string? ContentType,
+    string? Error,
+    IReadOnlyList<ExportedSpan> Spans)
 {
     public static ExportRequest? TryParse(string line)
     {

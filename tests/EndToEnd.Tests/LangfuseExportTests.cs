@@ -25,10 +25,14 @@ public sealed class LangfuseExportTests(EndToEndEnvironment environment)
     {
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         const string callerSpan = "a1b2c3d4e5f60718";
-        Assert.Equal(HttpStatusCode.OK, await environment.PostAsync(
-            "/v1/chat/completions",
-            """{"model":"gpt-4o-mini","temperature":0.5,"messages":[{"role":"user","content":"hello exporter"}],"metadata":{"trace_name":"export-check","session_id":"session-9","tags":["e2e"],"ticket":"T-1"}}""",
-            $"00-{traceId}-{callerSpan}-01"));
+        Assert.Equal(
+            HttpStatusCode.OK,
+            await environment.PostAsync(
+                "/v1/chat/completions",
+                """{"model":"gpt-4o-mini","temperature":0.5,"messages":[{"role":"user","content":"hello exporter"}]"""
+                + ""","metadata":{"trace_name":"export-check","session_id":"session-9","tags":["e2e"]"""
+                + ""","ticket":"T-1"}}""",
+                $"00-{traceId}-{callerSpan}-01"));
 
         var spans = await environment.GatewayTraceAsync(traceId, expectedSpans: 6);
         var server = Assert.Single(spans, s => s.Name == "Received Proxy Server Request");
@@ -42,7 +46,9 @@ public sealed class LangfuseExportTests(EndToEndEnvironment environment)
         var guardrails = spans.Where(s => s.Name == "guardrail").ToList();
         Assert.Equal(2, guardrails.Count);
         Assert.All(guardrails, g => Assert.Equal(llm.SpanId, g.ParentSpanId));
-        Assert.Equal(new[] { "banned-word", "response-length" }, guardrails.Select(g => g.Text("guardrail_name")).OrderBy(n => n, StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { "banned-word", "response-length" },
+            guardrails.Select(g => g.Text("guardrail_name")).OrderBy(n => n, StringComparer.Ordinal));
 
         Assert.Equal("export-check", server.Text("langfuse.trace.name"));
         Assert.Equal("session-9", server.Text("langfuse.session.id"));
@@ -58,7 +64,12 @@ public sealed class LangfuseExportTests(EndToEndEnvironment environment)
 
         var export = environment.LangfuseExports().First(e => e.Spans.Any(s => s.TraceId == traceId));
         Assert.Null(export.Error);
-        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{EndToEndEnvironment.LangfusePublicKey}:{EndToEndEnvironment.LangfuseSecretKey}")), export.Authorization);
+        Assert.Equal(
+            "Basic "
+                + Convert.ToBase64String(
+                    Encoding.UTF8.GetBytes(
+                        $"{EndToEndEnvironment.LangfusePublicKey}:{EndToEndEnvironment.LangfuseSecretKey}")),
+            export.Authorization);
         Assert.Equal("4", export.IngestionVersion);
         Assert.Equal("application/x-protobuf", export.ContentType);
     }
@@ -70,7 +81,10 @@ public sealed class LangfuseExportTests(EndToEndEnvironment environment)
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         using var request = new HttpRequestMessage(HttpMethod.Post, environment.GatewayUrl + "/v1/messages")
         {
-            Content = new StringContent("""{"model":"claude","max_tokens":16,"messages":[{"role":"user","content":"otlp"}]}""", Encoding.UTF8, "application/json"),
+            Content = new StringContent(
+                """{"model":"claude","max_tokens":16,"messages":[{"role":"user","content":"otlp"}]}""",
+                Encoding.UTF8,
+                "application/json"),
         };
         request.Headers.Add("x-api-key", EndToEndEnvironment.ApiKey);
         request.Headers.Add("traceparent", $"00-{traceId}-0102030405060708-01");
@@ -79,7 +93,12 @@ public sealed class LangfuseExportTests(EndToEndEnvironment environment)
 
         var langfuse = await environment.GatewayTraceAsync(traceId, expectedSpans: 6);
         await Eventually.HoldsAsync(
-            () => environment.Exports().Where(e => e.Path == "/v1/traces").SelectMany(e => e.Spans).Count(s => s.TraceId == traceId) >= langfuse.Count,
+            () =>
+                environment
+                    .Exports()
+                    .Where(e => e.Path == "/v1/traces")
+                    .SelectMany(e => e.Spans)
+                    .Count(s => s.TraceId == traceId) >= langfuse.Count,
             $"the plain OTLP receiver to get the {langfuse.Count} spans Langfuse got",
             poll: TimeSpan.FromMilliseconds(50));
 
@@ -87,7 +106,10 @@ public sealed class LangfuseExportTests(EndToEndEnvironment environment)
         Assert.All(otlp, e => Assert.Null(e.Authorization));
         Assert.Equal(
             langfuse.Select(s => s.SpanId).OrderBy(id => id, StringComparer.Ordinal),
-            otlp.SelectMany(e => e.Spans).Where(s => s.TraceId == traceId).Select(s => s.SpanId).OrderBy(id => id, StringComparer.Ordinal));
+            otlp.SelectMany(e => e.Spans)
+                .Where(s => s.TraceId == traceId)
+                .Select(s => s.SpanId)
+                .OrderBy(id => id, StringComparer.Ordinal));
     }
 
     [Fact]
@@ -123,7 +145,10 @@ public sealed class LangfuseExportTests(EndToEndEnvironment environment)
         Assert.Equal("end_turn", client.GetProperty("stopReason").GetString());
 
         // undici's HTTP client span (kind CLIENT = 2) carried the traceparent.
-        var httpSpan = client.GetProperty("clientSpans").EnumerateArray().Single(s => s.GetProperty("kind").GetInt32() == 2);
+        var httpSpan = client
+            .GetProperty("clientSpans")
+            .EnumerateArray()
+            .Single(s => s.GetProperty("kind").GetInt32() == 2);
         var spans = await environment.GatewayTraceAsync(traceId, expectedSpans: 6);
         var server = Assert.Single(spans, s => s.Name == "Received Proxy Server Request");
         Assert.Equal(httpSpan.GetProperty("spanId").GetString(), server.ParentSpanId);
@@ -145,11 +170,15 @@ public sealed class LangfuseExportTests(EndToEndEnvironment environment)
         {
             // Every source of this process: the HTTP stack may put its own client span under ours.
             ShouldListenTo = _ => true,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) =>
+                ActivitySamplingResult.AllDataAndRecorded,
             ActivityStarted = started.Add,
         };
         ActivitySource.AddActivityListener(listener);
-        var chat = new ChatClient("gpt-4o-mini", new ApiKeyCredential(EndToEndEnvironment.ApiKey), new OpenAIClientOptions { Endpoint = new Uri(environment.GatewayUrl + "/v1") });
+        var chat = new ChatClient(
+            "gpt-4o-mini",
+            new ApiKeyCredential(EndToEndEnvironment.ApiKey),
+            new OpenAIClientOptions { Endpoint = new Uri(environment.GatewayUrl + "/v1") });
 
         string traceId;
         string spanId;
@@ -184,7 +213,12 @@ public sealed class LangfuseExportTests(EndToEndEnvironment environment)
         foreach (var secret in secrets)
         {
             Assert.DoesNotContain(secret, environment.GatewayOutput, StringComparison.Ordinal);
-            Assert.All(exported, span => Assert.All(span.Attributes.Values, value => Assert.DoesNotContain(secret, value.ToString(), StringComparison.Ordinal)));
+            Assert.All(
+                exported,
+                span =>
+                    Assert.All(
+                        span.Attributes.Values,
+                        value => Assert.DoesNotContain(secret, value.ToString(), StringComparison.Ordinal)));
         }
     }
 }

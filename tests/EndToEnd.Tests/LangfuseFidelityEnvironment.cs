@@ -57,7 +57,12 @@ public class LangfuseFidelityEnvironment : SampleGatewayEnvironment
 }
 
 /// <summary>One request the upstream answered: the prompt, its status, the usage it reported.</summary>
-public sealed record UpstreamExchange(string Prompt, int Status, long? PromptTokens, long? CompletionTokens, string? TraceParent)
+public sealed record UpstreamExchange(
+    string Prompt,
+    int Status,
+    long? PromptTokens,
+    long? CompletionTokens,
+    string? TraceParent)
 {
     public static UpstreamExchange From(JsonElement entry) => new(
         entry.GetProperty("prompt").GetString()!,

@@ -15,7 +15,8 @@ namespace TracedLlm.EndToEnd.Tests;
 /// (<see cref="LangfuseView"/>): observation types, usage and what is priced, completion start
 /// time, trace-level fields per observation, the trace's input and output, seed-derived trace ids.
 /// </summary>
-public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environment) : IClassFixture<LangfuseFidelityEnvironment>
+public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environment)
+    : IClassFixture<LangfuseFidelityEnvironment>
 {
     private const string Server = "Received Proxy Server Request";
     private const string Attempt = "raw_gen_ai_request";
@@ -24,14 +25,22 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
     public async Task EachUpstreamCallIsOneGenerationPricedOnceAndAFailedAttemptStaysVisible()
     {
         var prompt = $"[fail-once] reorder widgets {Guid.NewGuid():N}";
-        var client = await OpenAIAsync(new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = prompt } }, metadata = new { generation_name = "usage-check" } });
+        var client = await OpenAIAsync(
+            new
+            {
+                model = "gpt-4o-mini",
+                messages = new[] { new { role = "user", content = prompt } },
+                metadata = new { generation_name = "usage-check" }
+            });
 
         // Server, auth, pre-call, the generation, two guardrails, two attempts (503, then 200).
         var spans = await TraceAsync(client.GetProperty("traceId").GetString()!, 8);
         var types = spans.ToLookup(LangfuseView.ObservationType, s => s.Name);
         Assert.Equal(new[] { "usage-check" }, types["GENERATION"]);
         Assert.Equal(new[] { "guardrail", "guardrail" }, types["GUARDRAIL"]);
-        Assert.Equal(new[] { Server, "auth", "proxy_pre_call", Attempt, Attempt }, types["SPAN"].Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { Server, "auth", "proxy_pre_call", Attempt, Attempt },
+            types["SPAN"].Order(StringComparer.Ordinal));
         Assert.Equal(8, types.Sum(t => t.Count()));
 
         // Langfuse prices the generation only; the trace's usage is what the upstream reported, once.
@@ -52,7 +61,9 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
         Assert.Equal(new[] { "initial", "retry" }, attempts.Select(a => a.Text("tracedllm.attempt.kind")));
         Assert.Equal(reported.PromptTokens, (long?)attempts[1].Number("tracedllm.attempt.usage.input_tokens"));
         Assert.Equal(reported.CompletionTokens, (long?)attempts[1].Number("tracedllm.attempt.usage.output_tokens"));
-        Assert.All(environment.UpstreamLog().Where(e => e.Prompt == prompt), e => Assert.Contains(client.GetProperty("traceId").GetString()!, e.TraceParent, StringComparison.Ordinal));
+        Assert.All(
+            environment.UpstreamLog().Where(e => e.Prompt == prompt),
+            e => Assert.Contains(client.GetProperty("traceId").GetString()!, e.TraceParent, StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -65,7 +76,13 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
     public async Task ACachedPromptIsPricedAsCached()
     {
         var prompt = $"[cached] the long manual {Guid.NewGuid():N}";
-        var client = await OpenAIAsync(new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = prompt } }, metadata = new { generation_name = "cached-check" } });
+        var client = await OpenAIAsync(
+            new
+            {
+                model = "gpt-4o-mini",
+                messages = new[] { new { role = "user", content = prompt } },
+                metadata = new { generation_name = "cached-check" }
+            });
 
         var spans = await TraceAsync(client.GetProperty("traceId").GetString()!, 7);
         var generation = Assert.Single(spans, LangfuseView.IsPriced);
@@ -78,11 +95,20 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
         Assert.Equal(1000, usage["input_cached_tokens"]);
         Assert.Equal(reported.CompletionTokens, (long)usage["output"]);
 
-        // gpt-4o-mini in Langfuse's default-model-prices.json: input 1.5e-07, input_cached_tokens 7.5e-08, output 6e-07.
-        var prices = new Dictionary<string, double> { ["input"] = 1.5e-07, ["input_cached_tokens"] = 7.5e-08, ["output"] = 6e-07 };
+        // gpt-4o-mini in Langfuse's default-model-prices.json: input 1.5e-07, input_cached_tokens 7.5e-08, output
+        // 6e-07.
+        var prices = new Dictionary<string, double>
+        {
+            ["input"] = 1.5e-07,
+            ["input_cached_tokens"] = 7.5e-08,
+            ["output"] = 6e-07
+        };
         Assert.Null(LangfuseView.ProvidedCost(generation));
         var cost = LangfuseView.ComputedCost(usage, prices);
-        Assert.Equal((reported.PromptTokens!.Value - 1000) * 1.5e-07 + 1000 * 7.5e-08 + reported.CompletionTokens!.Value * 6e-07, cost, 12);
+        Assert.Equal(
+            (reported.PromptTokens!.Value - 1000) * 1.5e-07 + 1000 * 7.5e-08 + reported.CompletionTokens!.Value * 6e-07,
+            cost,
+            12);
         Assert.True(cost < reported.PromptTokens.Value * 1.5e-07 + reported.CompletionTokens.Value * 6e-07);
     }
 
@@ -92,9 +118,24 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
     public async Task AStreamedGenerationsCompletionStartIsTheFirstChunkTimeToFirstTokenEndsAt(string wireFormat)
     {
         var prompt = $"[fail-once] stream {wireFormat} {Guid.NewGuid():N}";
-        var client = wireFormat == "openai"
-            ? await OpenAIAsync(new { model = "gpt-4o-mini", stream = true, stream_options = new { include_usage = true }, messages = new[] { new { role = "user", content = prompt } } })
-            : await AnthropicAsync(new { model = "claude-sonnet-4", max_tokens = 64, stream = true, messages = new[] { new { role = "user", content = prompt } } });
+        var client =
+            wireFormat == "openai"
+                ? await OpenAIAsync(
+                    new
+                    {
+                        model = "gpt-4o-mini",
+                        stream = true,
+                        stream_options = new { include_usage = true },
+                        messages = new[] { new { role = "user", content = prompt } }
+                    })
+                : await AnthropicAsync(
+                    new
+                    {
+                        model = "claude-sonnet-4",
+                        max_tokens = 64,
+                        stream = true,
+                        messages = new[] { new { role = "user", content = prompt } }
+                    });
 
         var spans = await TraceAsync(client.GetProperty("traceId").GetString()!, 8);
         var generation = Assert.Single(spans, s => LangfuseView.ObservationType(s) == "GENERATION");
@@ -108,7 +149,10 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
         // TTFT runs from the stream's start (after the pre-call guardrails, before the first attempt)
         // to the first chunk, which came from the retried attempt: the same instant as the completion start.
         var streamStart = completionStart - ttft;
-        Assert.InRange(streamStart, LangfuseView.Start(generation) - tolerance, LangfuseView.Start(attempts[0]) + tolerance);
+        Assert.InRange(
+            streamStart,
+            LangfuseView.Start(generation) - tolerance,
+            LangfuseView.Start(attempts[0]) + tolerance);
         Assert.InRange(completionStart, LangfuseView.Start(attempts[1]), LangfuseView.End(generation));
 
         // Langfuse's own time to first token, from the generation's start, is never shorter.
@@ -125,7 +169,12 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
         var usage = LangfuseView.TraceUsage(spans);
         Assert.Equal((double?)reported.PromptTokens, usage["input"]);
         Assert.Equal((double?)reported.CompletionTokens, usage["output"]);
-        Assert.Equal(reported.CompletionTokens, client.GetProperty("usage").GetProperty(wireFormat == "openai" ? "completion_tokens" : "output_tokens").GetInt64());
+        Assert.Equal(
+            reported.CompletionTokens,
+            client
+                .GetProperty("usage")
+                .GetProperty(wireFormat == "openai" ? "completion_tokens" : "output_tokens")
+                .GetInt64());
     }
 
     [Fact]
@@ -164,9 +213,12 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
         });
 
         // Without metadata, the gateway's default environment is on every observation too.
-        var plain = await OpenAIAsync(new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = "no metadata" } } });
+        var plain = await OpenAIAsync(
+            new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = "no metadata" } } });
         var plainSpans = await TraceAsync(plain.GetProperty("traceId").GetString()!, 7);
-        Assert.All(plainSpans, span => Assert.Equal(LangfuseFidelityEnvironment.DefaultEnvironment, LangfuseView.Environment(span)));
+        Assert.All(
+            plainSpans,
+            span => Assert.Equal(LangfuseFidelityEnvironment.DefaultEnvironment, LangfuseView.Environment(span)));
         Assert.All(plainSpans, span => Assert.Null(LangfuseView.UserId(span)));
     }
 
@@ -175,7 +227,13 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
     {
         // A trace of its own (a seed of its own names it), so the server span is Langfuse's root.
         var seed = $"io-{Guid.NewGuid():N}";
-        var client = await OpenAIAsync(new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = "summarise my order" } }, metadata = new { trace_id = seed } });
+        var client = await OpenAIAsync(
+            new
+            {
+                model = "gpt-4o-mini",
+                messages = new[] { new { role = "user", content = "summarise my order" } },
+                metadata = new { trace_id = seed }
+            });
 
         var spans = await TraceAsync(SeedTraceId(seed), 7);
         var root = Assert.Single(spans, s => s.ParentSpanId.Length == 0);
@@ -184,26 +242,50 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
 
         using var input = JsonDocument.Parse(LangfuseView.TraceInput(root)!);
         Assert.Equal("gpt-4o-mini", input.RootElement.GetProperty("model").GetString());
-        Assert.Equal("summarise my order", input.RootElement.GetProperty("messages")[0].GetProperty("content").GetString());
+        Assert.Equal(
+            "summarise my order",
+            input.RootElement.GetProperty("messages")[0].GetProperty("content").GetString());
         Assert.False(input.RootElement.TryGetProperty("metadata", out _));
         using var output = JsonDocument.Parse(LangfuseView.TraceOutput(root)!);
-        Assert.Equal(client.GetProperty("content").GetString(), output.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(
+            client.GetProperty("content").GetString(),
+            output.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
         Assert.Equal(LangfuseView.Input(generation), LangfuseView.TraceInput(root));
         Assert.Equal(LangfuseView.Output(generation), LangfuseView.TraceOutput(root));
 
         // mask_input / mask_output hide it on the root as on the generation.
         var maskedSeed = $"masked-{Guid.NewGuid():N}";
-        await OpenAIAsync(new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = "secret plans" } }, metadata = new { trace_id = maskedSeed, mask_input = true, mask_output = true } });
+        await OpenAIAsync(
+            new
+            {
+                model = "gpt-4o-mini",
+                messages = new[] { new { role = "user", content = "secret plans" } },
+                metadata = new
+                {
+                    trace_id = maskedSeed,
+                    mask_input = true,
+                    mask_output = true
+                }
+            });
         var masked = await TraceAsync(SeedTraceId(maskedSeed), 7);
         Assert.All(masked, span => Assert.Null(LangfuseView.Input(span)));
         Assert.All(masked, span => Assert.Null(LangfuseView.Output(span)));
-        Assert.All(masked, span => Assert.DoesNotContain("secret plans", string.Join(' ', span.Attributes.Values), StringComparison.Ordinal));
+        Assert.All(
+            masked,
+            span =>
+                Assert.DoesNotContain(
+                    "secret plans",
+                    string.Join(' ', span.Attributes.Values),
+                    StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task AStringTraceIdIsTheSeedLangfusesCreateTraceIdDerivesTheSameTraceFrom()
     {
-        var client = await environment.RunNodeClientAsync("langfuse-seed.mjs", environment.GatewayUrl + "/v1", "trace-123");
+        var client = await environment.RunNodeClientAsync(
+            "langfuse-seed.mjs",
+            environment.GatewayUrl + "/v1",
+            "trace-123");
         var traceId = client.GetProperty("createdTraceId").GetString()!;
         Assert.Equal(SeedTraceId("trace-123"), traceId);
         Assert.Equal(traceId, client.GetProperty("observationTraceId").GetString());
@@ -216,15 +298,25 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
         Assert.Empty(server.EventDetails);
         Assert.Equal("seeded-answer", Assert.Single(spans, s => LangfuseView.ObservationType(s) == "GENERATION").Name);
         Assert.All(spans, span => Assert.Equal("trace-123", LangfuseView.TraceMetadata(span)["trace_seed"]));
-        var observation = Assert.Single(client.GetProperty("clientSpans").EnumerateArray(), s => s.GetProperty("name").GetString() == "checkout-assistant");
+        var observation = Assert.Single(
+            client.GetProperty("clientSpans").EnumerateArray(),
+            s => s.GetProperty("name").GetString() == "checkout-assistant");
         Assert.Equal(traceId, observation.GetProperty("traceId").GetString());
-        Assert.Equal("span", observation.GetProperty("attributes").GetProperty("langfuse.observation.type").GetString());
+        Assert.Equal(
+            "span",
+            observation.GetProperty("attributes").GetProperty("langfuse.observation.type").GetString());
     }
 
     [Fact]
     public async Task AnInvalidTraceIdIsReportedUnderTheFieldThatCarriedIt()
     {
-        var client = await OpenAIAsync(new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = "zero id" } }, metadata = new { trace_id = "00000000-0000-0000-0000-000000000000" } });
+        var client = await OpenAIAsync(
+            new
+            {
+                model = "gpt-4o-mini",
+                messages = new[] { new { role = "user", content = "zero id" } },
+                metadata = new { trace_id = "00000000-0000-0000-0000-000000000000" }
+            });
 
         // Ignored: the trace is the client's own, joined through traceparent.
         var spans = await TraceAsync(client.GetProperty("traceId").GetString()!, 7);
@@ -243,27 +335,57 @@ public sealed class LangfuseFidelityTests(LangfuseFidelityEnvironment environmen
     public async Task TheRequestsServiceTierSelectsLangfusesPriceTier()
     {
         // gpt-4o-mini's tiers in Langfuse's default price list.
-        var tiers = new[] { (Name: "Fast mode", Priority: 1, Conditions: new[] { (Key: "service_tier", Values: new[] { "fast", "priority" }) }) };
+        var tiers = new[]
+        {
+            (Name: "Fast mode",
+                Priority: 1,
+                Conditions: new[] { (Key: "service_tier", Values: new[] { "fast", "priority" }) })
+        };
 
-        var priority = await OpenAIAsync(new { model = "gpt-4o-mini", service_tier = "priority", messages = new[] { new { role = "user", content = $"tiered {Guid.NewGuid():N}" } } });
-        var generation = Assert.Single(await TraceAsync(priority.GetProperty("traceId").GetString()!, 7), LangfuseView.IsPriced);
+        var priority = await OpenAIAsync(
+            new
+            {
+                model = "gpt-4o-mini",
+                service_tier = "priority",
+                messages = new[] { new { role = "user", content = $"tiered {Guid.NewGuid():N}" } }
+            });
+        var generation = Assert.Single(
+            await TraceAsync(priority.GetProperty("traceId").GetString()!, 7),
+            LangfuseView.IsPriced);
         Assert.Equal("priority", LangfuseView.ModelParameters(generation)["service_tier"]);
         Assert.Equal("Fast mode", LangfuseView.PriceTier(generation, tiers, "Standard"));
 
-        var standard = await OpenAIAsync(new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = $"untiered {Guid.NewGuid():N}" } } });
-        generation = Assert.Single(await TraceAsync(standard.GetProperty("traceId").GetString()!, 7), LangfuseView.IsPriced);
+        var standard = await OpenAIAsync(
+            new
+            {
+                model = "gpt-4o-mini",
+                messages = new[] { new { role = "user", content = $"untiered {Guid.NewGuid():N}" } }
+            });
+        generation = Assert.Single(
+            await TraceAsync(standard.GetProperty("traceId").GetString()!, 7),
+            LangfuseView.IsPriced);
         Assert.False(LangfuseView.ModelParameters(generation).ContainsKey("service_tier"));
         Assert.Equal("Standard", LangfuseView.PriceTier(generation, tiers, "Standard"));
     }
 
-    /// <summary>The trace id Langfuse's SDKs derive from a seed: the first 16 bytes of SHA-256 of its UTF-8 bytes, as hex.</summary>
-    private static string SeedTraceId(string seed) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(seed)).AsSpan(0, 16));
+    /// <summary>
+    /// The trace id Langfuse's SDKs derive from a seed: the first 16 bytes of SHA-256 of its UTF-8 bytes, as hex.
+    /// </summary>
+    private static string SeedTraceId(string seed) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(seed)).AsSpan(0, 16));
 
     private Task<JsonElement> OpenAIAsync(object request) =>
-        environment.RunNodeClientAsync("openai-request.mjs", environment.GatewayUrl + "/v1", JsonSerializer.Serialize(request));
+        environment.RunNodeClientAsync(
+            "openai-request.mjs",
+            environment.GatewayUrl + "/v1",
+            JsonSerializer.Serialize(request));
 
     private Task<JsonElement> AnthropicAsync(object request) =>
-        environment.RunNodeClientAsync("anthropic-request.mjs", environment.GatewayUrl, JsonSerializer.Serialize(request));
+        environment.RunNodeClientAsync(
+            "anthropic-request.mjs",
+            environment.GatewayUrl,
+            JsonSerializer.Serialize(request));
 
-    private Task<IReadOnlyList<ExportedSpan>> TraceAsync(string traceId, int spans) => environment.GatewayTraceAsync(traceId, spans);
+    private Task<IReadOnlyList<ExportedSpan>> TraceAsync(string traceId, int spans) =>
+        environment.GatewayTraceAsync(traceId, spans);
 }

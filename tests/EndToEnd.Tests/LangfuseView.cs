@@ -30,13 +30,36 @@ public static class LangfuseView
 
     private static readonly Dictionary<string, string> GenAiOperations = new(StringComparer.Ordinal)
     {
-        ["chat"] = "GENERATION", ["completion"] = "GENERATION", ["text_completion"] = "GENERATION", ["generate_content"] = "GENERATION",
-        ["generate"] = "GENERATION", ["embeddings"] = "EMBEDDING", ["invoke_agent"] = "AGENT", ["create_agent"] = "AGENT", ["execute_tool"] = "TOOL",
+        ["chat"] = "GENERATION",
+        ["completion"] = "GENERATION",
+        ["text_completion"] = "GENERATION",
+        ["generate_content"] = "GENERATION",
+        ["generate"] = "GENERATION",
+        ["embeddings"] = "EMBEDDING",
+        ["invoke_agent"] = "AGENT",
+        ["create_agent"] = "AGENT",
+        ["execute_tool"] = "TOOL",
     };
 
-    private static readonly string[] ModelKeysForType = { "langfuse.observation.model.name", "gen_ai.request.model", "gen_ai.response.model", "llm.model_name", "model" };
+    private static readonly string[] ModelKeysForType =
+    {
+        "langfuse.observation.model.name",
+        "gen_ai.request.model",
+        "gen_ai.response.model",
+        "llm.model_name",
+        "model"
+    };
 
-    private static readonly string[] ModelNameKeys = { "langfuse.observation.model.name", "gen_ai.response.model", "ai.model.id", "gen_ai.request.model", "llm.response.model", "llm.model_name", "model" };
+    private static readonly string[] ModelNameKeys =
+    {
+        "langfuse.observation.model.name",
+        "gen_ai.response.model",
+        "ai.model.id",
+        "gen_ai.request.model",
+        "llm.response.model",
+        "llm.model_name",
+        "model"
+    };
 
     private static readonly Dictionary<string, string> UsageKeys = new(StringComparer.Ordinal)
     {
@@ -48,17 +71,21 @@ public static class LangfuseView
     public static string ObservationType(ExportedSpan span)
     {
         var a = span.Attributes;
-        if (Meaningful(a, "langfuse.observation.type", out var explicitType) && explicitType.ValueKind == JsonValueKind.String && ObservationTypes.Contains(explicitType.GetString()!))
+        if (Meaningful(a, "langfuse.observation.type", out var explicitType)
+            && explicitType.ValueKind == JsonValueKind.String
+            && ObservationTypes.Contains(explicitType.GetString()!))
         {
             return explicitType.GetString()!.ToUpperInvariant();
         }
 
-        if (Meaningful(a, "openinference.span.kind", out var kind) && OpenInferenceKinds.TryGetValue(kind.ToString(), out var mapped))
+        if (Meaningful(a, "openinference.span.kind", out var kind)
+            && OpenInferenceKinds.TryGetValue(kind.ToString(), out var mapped))
         {
             return mapped;
         }
 
-        if (Meaningful(a, "gen_ai.operation.name", out var operation) && GenAiOperations.TryGetValue(operation.ToString(), out mapped))
+        if (Meaningful(a, "gen_ai.operation.name", out var operation)
+            && GenAiOperations.TryGetValue(operation.ToString(), out mapped))
         {
             return mapped;
         }
@@ -74,13 +101,19 @@ public static class LangfuseView
     /// <summary>The model name Langfuse records (and prices by).</summary>
     public static string? ModelName(ExportedSpan span) => First(span, ModelNameKeys);
 
-    /// <summary>The usage details Langfuse records: <c>langfuse.observation.usage_details</c>, else every <c>gen_ai.usage.*</c> / <c>llm.token_count.*</c>.</summary>
+    /// <summary>
+    /// The usage details Langfuse records: <c>langfuse.observation.usage_details</c>, else every <c>gen_ai.usage.*</c>
+    /// / <c>llm.token_count.*</c>.
+    /// </summary>
     public static IReadOnlyDictionary<string, double> Usage(ExportedSpan span)
     {
         var usage = new Dictionary<string, double>(StringComparer.Ordinal);
         if (span.Text("langfuse.observation.usage_details") is { Length: > 0 } json)
         {
-            foreach (var property in JsonDocument.Parse(json).RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number))
+            foreach (var property in JsonDocument
+                    .Parse(json)
+                    .RootElement.EnumerateObject()
+                    .Where(p => p.Value.ValueKind == JsonValueKind.Number))
             {
                 usage[property.Name] = property.Value.GetDouble();
             }
@@ -144,7 +177,9 @@ public static class LangfuseView
         {
             foreach (var prefix in new[] { "gen_ai.request.", "llm.invocation_parameters." })
             {
-                if (key.StartsWith(prefix, StringComparison.Ordinal) && key[prefix.Length..] is var name && name != "model")
+                if (key.StartsWith(prefix, StringComparison.Ordinal)
+                    && key[prefix.Length..] is var name
+                    && name != "model")
                 {
                     parameters[name] = ParameterText(value);
                 }
@@ -159,12 +194,16 @@ public static class LangfuseView
     /// condition holds, a <c>model_parameters</c> condition holding when the parameter is present and one of
     /// its values; else the default tier.
     /// </summary>
-    public static string PriceTier(ExportedSpan span, IEnumerable<(string Name, int Priority, (string Key, string[] Values)[] Conditions)> tiers, string defaultTier)
+    public static string PriceTier(
+        ExportedSpan span,
+        IEnumerable<(string Name, int Priority, (string Key, string[] Values)[] Conditions)> tiers,
+        string defaultTier)
     {
         var parameters = ModelParameters(span);
         foreach (var tier in tiers.OrderBy(t => t.Priority))
         {
-            if (tier.Conditions.Length > 0 && tier.Conditions.All(c => parameters.TryGetValue(c.Key, out var value) && c.Values.Contains(value)))
+            if (tier.Conditions.Length > 0
+                && tier.Conditions.All(c => parameters.TryGetValue(c.Key, out var value) && c.Values.Contains(value)))
             {
                 return tier.Name;
             }
@@ -184,8 +223,10 @@ public static class LangfuseView
     /// What Langfuse computes from its model's prices (per usage key and token) when no cost is
     /// provided: each usage key with a price, priced, summed (worker IngestionService.calculateUsageCosts).
     /// </summary>
-    public static double ComputedCost(IReadOnlyDictionary<string, double> usage, IReadOnlyDictionary<string, double> prices) =>
-        usage.Where(u => prices.ContainsKey(u.Key)).Sum(u => u.Value * prices[u.Key]);
+    public static double ComputedCost(
+        IReadOnlyDictionary<string, double> usage,
+        IReadOnlyDictionary<string, double> prices
+    ) => usage.Where(u => prices.ContainsKey(u.Key)).Sum(u => u.Value * prices[u.Key]);
 
     /// <summary>
     /// The cost the span provides, which Langfuse takes over any it would compute: the <c>total</c>
@@ -196,7 +237,9 @@ public static class LangfuseView
         if (span.Text("langfuse.observation.cost_details") is { Length: > 0 } json)
         {
             var details = JsonDocument.Parse(json).RootElement;
-            return details.TryGetProperty("total", out var total) ? total.GetDouble() : details.EnumerateObject().Where(p => p.Name is "input" or "output").Sum(p => p.Value.GetDouble());
+            return details.TryGetProperty("total", out var total)
+                ? total.GetDouble()
+                : details.EnumerateObject().Where(p => p.Name is "input" or "output").Sum(p => p.Value.GetDouble());
         }
 
         return span.Number("gen_ai.usage.cost");
@@ -230,19 +273,42 @@ public static class LangfuseView
         return "default";
     }
 
-    public static string? UserId(ExportedSpan span) => First(span, "langfuse.user.id", "user.id", "langfuse.observation.metadata.langfuse_user_id", "langfuse.trace.metadata.langfuse_user_id");
+    public static string? UserId(ExportedSpan span) =>
+        First(
+            span,
+            "langfuse.user.id",
+            "user.id",
+            "langfuse.observation.metadata.langfuse_user_id",
+            "langfuse.trace.metadata.langfuse_user_id");
 
-    public static string? SessionId(ExportedSpan span) => First(span, "langfuse.session.id", "session.id", "gen_ai.conversation.id", "langfuse.observation.metadata.langfuse_session_id", "langfuse.trace.metadata.langfuse_session_id");
+    public static string? SessionId(ExportedSpan span) =>
+        First(
+            span,
+            "langfuse.session.id",
+            "session.id",
+            "gen_ai.conversation.id",
+            "langfuse.observation.metadata.langfuse_session_id",
+            "langfuse.trace.metadata.langfuse_session_id");
 
     public static string? TraceName(ExportedSpan span) => span.Text("langfuse.trace.name");
 
-    public static string? Release(ExportedSpan span) => span.Text("langfuse.release") ?? (span.Resource.TryGetValue("langfuse.release", out var r) ? r.ToString() : null);
+    public static string? Release(ExportedSpan span) =>
+        span.Text("langfuse.release")
+        ?? (span.Resource.TryGetValue("langfuse.release", out var r) ? r.ToString() : null);
 
-    public static string? Version(ExportedSpan span) => span.Text("langfuse.version") ?? (span.Resource.TryGetValue("service.version", out var v) ? v.ToString() : null);
+    public static string? Version(ExportedSpan span) =>
+        span.Text("langfuse.version")
+        ?? (span.Resource.TryGetValue("service.version", out var v) ? v.ToString() : null);
 
     public static IReadOnlyList<string> Tags(ExportedSpan span)
     {
-        foreach (var key in new[] { "langfuse.trace.tags", "langfuse.tags", "langfuse.observation.metadata.langfuse_tags", "langfuse.trace.metadata.langfuse_tags" })
+        foreach (var key in new[]
+            {
+                "langfuse.trace.tags",
+                "langfuse.tags",
+                "langfuse.observation.metadata.langfuse_tags",
+                "langfuse.trace.metadata.langfuse_tags"
+            })
         {
             if (span.Attributes.TryGetValue(key, out var value) && Truthy(value))
             {
@@ -255,15 +321,24 @@ public static class LangfuseView
         return Array.Empty<string>();
     }
 
-    /// <summary>The trace metadata one observation contributes: the <c>langfuse.trace.metadata.*</c> keys, prefix removed.</summary>
+    /// <summary>
+    /// The trace metadata one observation contributes: the <c>langfuse.trace.metadata.*</c> keys, prefix removed.
+    /// </summary>
     public static IReadOnlyDictionary<string, string> TraceMetadata(ExportedSpan span) =>
-        span.Attributes.Where(p => p.Key.StartsWith("langfuse.trace.metadata.", StringComparison.Ordinal))
-            .ToDictionary(p => p.Key["langfuse.trace.metadata.".Length..], p => p.Value.ToString(), StringComparer.Ordinal);
+        span.Attributes
+            .Where(p => p.Key.StartsWith("langfuse.trace.metadata.", StringComparison.Ordinal))
+            .ToDictionary(
+                p => p.Key["langfuse.trace.metadata.".Length..],
+                p => p.Value.ToString(),
+                StringComparer.Ordinal);
 
     /// <summary>ERROR for a span with status Error (unless an explicit level says otherwise), else DEFAULT.</summary>
-    public static string Level(ExportedSpan span) => span.Text("langfuse.observation.level") ?? (span.StatusCode == 2 ? "ERROR" : "DEFAULT");
+    public static string Level(ExportedSpan span) =>
+        span.Text("langfuse.observation.level") ?? (span.StatusCode == 2 ? "ERROR" : "DEFAULT");
 
-    /// <summary>The completion start time, parsed the way JavaScript's <c>Date</c> does for ISO 8601 (millisecond precision).</summary>
+    /// <summary>
+    /// The completion start time, parsed the way JavaScript's <c>Date</c> does for ISO 8601 (millisecond precision).
+    /// </summary>
     public static DateTimeOffset? CompletionStartTime(ExportedSpan span) =>
         span.Text("langfuse.observation.completion_start_time") is { } text
             ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)
@@ -307,10 +382,14 @@ public static class LangfuseView
             : (NonEmpty(span, "gen_ai.tool.call.arguments"), NonEmpty(span, "gen_ai.tool.call.result"));
     }
 
-    /// <summary>The trace's input: the root observation's <c>langfuse.trace.input</c>, else its observation input.</summary>
+    /// <summary>
+    /// The trace's input: the root observation's <c>langfuse.trace.input</c>, else its observation input.
+    /// </summary>
     public static string? TraceInput(ExportedSpan root) => NonEmpty(root, "langfuse.trace.input") ?? Input(root);
 
-    /// <summary>The trace's output: the root observation's <c>langfuse.trace.output</c>, else its observation output.</summary>
+    /// <summary>
+    /// The trace's output: the root observation's <c>langfuse.trace.output</c>, else its observation output.
+    /// </summary>
     public static string? TraceOutput(ExportedSpan root) => NonEmpty(root, "langfuse.trace.output") ?? Output(root);
 
     // prependSystemInstructions: a message list without a system message gets one first, its content the
@@ -327,7 +406,12 @@ public static class LangfuseView
 
             var parsed = System.Text.Json.Nodes.JsonNode.Parse(instructions);
             var content = parsed is System.Text.Json.Nodes.JsonArray parts
-                ? string.Join("\n", parts.Select(p => p is System.Text.Json.Nodes.JsonObject part && part["content"] is { } c ? c.ToString() : p?.ToString()))
+                ? string.Join(
+                    "\n",
+                    parts.Select(p =>
+                        p is System.Text.Json.Nodes.JsonObject part && part["content"] is { } c
+                            ? c.ToString()
+                            : p?.ToString()))
                 : parsed?.ToString() ?? instructions;
             messages.Insert(0, new System.Text.Json.Nodes.JsonObject { ["role"] = "system", ["content"] = content });
             return messages.ToJsonString();
@@ -339,13 +423,16 @@ public static class LangfuseView
     }
 
     private static string? Present(ExportedSpan s, string key) =>
-        s.Attributes.TryGetValue(key, out var value) && value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)
+        s.Attributes.TryGetValue(key, out var value)
+        && value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)
             ? (value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText())
             : null;
 
-    public static DateTimeOffset Start(ExportedSpan span) => DateTimeOffset.UnixEpoch.AddTicks(span.StartTimeUnixNano / 100);
+    public static DateTimeOffset Start(ExportedSpan span) =>
+        DateTimeOffset.UnixEpoch.AddTicks(span.StartTimeUnixNano / 100);
 
-    public static DateTimeOffset End(ExportedSpan span) => DateTimeOffset.UnixEpoch.AddTicks(span.EndTimeUnixNano / 100);
+    public static DateTimeOffset End(ExportedSpan span) =>
+        DateTimeOffset.UnixEpoch.AddTicks(span.EndTimeUnixNano / 100);
 
     private static string? NonEmpty(ExportedSpan s, string key) => s.Text(key) is { Length: > 0 } text ? text : null;
 
@@ -362,8 +449,12 @@ public static class LangfuseView
         return null;
     }
 
-    private static bool Meaningful(IReadOnlyDictionary<string, JsonElement> attributes, string key, out JsonElement value) =>
-        attributes.TryGetValue(key, out value) && value.ValueKind switch
+    private static bool Meaningful(
+        IReadOnlyDictionary<string, JsonElement> attributes,
+        string key,
+        out JsonElement value) =>
+        attributes.TryGetValue(key, out value)
+        && value.ValueKind switch
         {
             JsonValueKind.Null or JsonValueKind.Undefined => false,
             JsonValueKind.String => value.GetString()!.Length > 0,

@@ -7,7 +7,9 @@ using System.Threading.Tasks;
 
 namespace TracedLlm.EndToEnd.Tests;
 
-/// <summary>The sample gateway exporting its metrics over OTLP/HTTP (<c>OTEL_METRICS_EXPORTER=otlp</c>) every half second.</summary>
+/// <summary>
+/// The sample gateway exporting its metrics over OTLP/HTTP (<c>OTEL_METRICS_EXPORTER=otlp</c>) every half second.
+/// </summary>
 public sealed class MetricsEnvironment : SampleGatewayEnvironment
 {
     protected override IEnumerable<KeyValuePair<string, string?>> GatewaySettings() => new Dictionary<string, string?>
@@ -29,10 +31,19 @@ public sealed class MetricsEndToEndTests(MetricsEnvironment environment) : IClas
     [Fact]
     public async Task EveryHistogramReachesTheCollectorWithTheConventionsBucketBoundaries()
     {
-        var status = await environment.PostAsync("/v1/chat/completions", $$"""{"model":"{{Model}}","stream":true,"messages":[{"role":"user","content":"stream some tokens"}]}""", traceparent: null);
+        var status = await environment.PostAsync(
+            "/v1/chat/completions",
+            $$"""{"model":"{{Model}}","stream":true,"messages":[{"role":"user","content":"stream some tokens"}]}""",
+            traceparent: null);
         Assert.Equal(HttpStatusCode.OK, status);
 
-        var histograms = await ExportedHistograms.WaitAsync(environment, Model, "gen_ai.client.token.usage", "gen_ai.server.request.duration", "gen_ai.server.time_to_first_token", "gen_ai.server.time_per_output_token");
+        var histograms = await ExportedHistograms.WaitAsync(
+            environment,
+            Model,
+            "gen_ai.client.token.usage",
+            "gen_ai.server.request.duration",
+            "gen_ai.server.time_to_first_token",
+            "gen_ai.server.time_per_output_token");
 
         // The GenAI conventions' advice (gen-ai metrics, semantic-conventions 1.37 to 1.41), as exported.
         Assert.Equal(
@@ -57,7 +68,10 @@ internal static class ExportedHistograms
     /// Waits until the receiver has decoded a point of each named histogram for this test's model
     /// with a count, and returns each one's explicit bounds (OTLP metrics decoded by receiver.cjs).
     /// </summary>
-    public static async Task<Dictionary<string, double[]>> WaitAsync(SampleGatewayEnvironment environment, string model, params string[] names)
+    public static async Task<Dictionary<string, double[]>> WaitAsync(
+        SampleGatewayEnvironment environment,
+        string model,
+        params string[] names)
     {
         var found = new Dictionary<string, double[]>();
         await Eventually.HoldsAsync(
@@ -75,7 +89,11 @@ internal static class ExportedHistograms
     private static Dictionary<string, double[]> Read(SampleGatewayEnvironment environment, string model, string[] names)
     {
         var found = new Dictionary<string, double[]>();
-        foreach (var line in environment.ReceiverLines().Where(l => l.StartsWith("{\"method\"", StringComparison.Ordinal) && l.Contains("/v1/metrics", StringComparison.Ordinal)))
+        foreach (var line in environment
+                .ReceiverLines()
+                .Where(l =>
+                    l.StartsWith("{\"method\"", StringComparison.Ordinal)
+                    && l.Contains("/v1/metrics", StringComparison.Ordinal)))
         {
             using var document = JsonDocument.Parse(line);
             Assert.Equal(JsonValueKind.Null, document.RootElement.GetProperty("error").ValueKind);
@@ -89,10 +107,15 @@ internal static class ExportedHistograms
 
                 foreach (var point in metric.GetProperty("points").EnumerateArray())
                 {
-                    if (point.GetProperty("attributes").TryGetProperty("gen_ai.request.model", out var pointModel) && pointModel.GetString() == model
+                    if (point.GetProperty("attributes").TryGetProperty("gen_ai.request.model", out var pointModel)
+                        && pointModel.GetString() == model
                         && point.GetProperty("count").GetInt64() > 0)
                     {
-                        found[name] = point.GetProperty("explicitBounds").EnumerateArray().Select(b => b.GetDouble()).ToArray();
+                        found[name] = point
+                            .GetProperty("explicitBounds")
+                            .EnumerateArray()
+                            .Select(b => b.GetDouble())
+                            .ToArray();
                     }
                 }
             }

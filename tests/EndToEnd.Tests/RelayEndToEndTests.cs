@@ -51,7 +51,8 @@ public sealed class RelayEnvironment : SampleGatewayEnvironment
         ["Retry__MaxRetries"] = "2",
         ["Retry__BaseDelayMs"] = "20",
 
-        // Langfuse's default prices for these models (worker/src/constants/default-model-prices.json), per million tokens.
+        // Langfuse's default prices for these models (worker/src/constants/default-model-prices.json), per million
+        // tokens.
         ["TracedLlm__Pricing__Models__claude-sonnet-4__Input"] = "3",
         ["TracedLlm__Pricing__Models__claude-sonnet-4__Output"] = "15",
         ["TracedLlm__Pricing__Models__claude-sonnet-4__CacheRead"] = "0.3",
@@ -65,7 +66,14 @@ public sealed class RelayEnvironment : SampleGatewayEnvironment
 
 public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFixture<RelayEnvironment>
 {
-    public static TheoryData<string, bool> Clients => new() { { "openai", false }, { "openai", true }, { "anthropic", false }, { "anthropic", true } };
+    public static TheoryData<string, bool> Clients =>
+        new()
+        {
+            { "openai", false },
+            { "openai", true },
+            { "anthropic", false },
+            { "anthropic", true }
+        };
 
     [Theory]
     [MemberData(nameof(Clients))]
@@ -76,13 +84,19 @@ public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFix
 
         Assert.False(client.TryGetProperty("failure", out var failure), failure.ToString());
         Assert.Equal($"Relayed: {prompt}", client.GetProperty("text").GetString());
-        Assert.Equal(sdk == "openai" ? "gpt-4o-mini-upstream" : "claude-sonnet-4-upstream", client.GetProperty("model").GetString());
+        Assert.Equal(
+            sdk == "openai" ? "gpt-4o-mini-upstream" : "claude-sonnet-4-upstream",
+            client.GetProperty("model").GetString());
         Assert.Equal(sdk == "openai" ? "stop" : "end_turn", client.GetProperty("finishReason").GetString());
 
         // The upstream got the body without the gateway's metadata slot, with the gateway's key, never the client's.
         var received = environment.UpstreamLog().Last(e => e.GetProperty("prompt").GetString() == prompt);
-        Assert.Equal(sdk == "openai" ? "/v1/chat/completions" : "/v1/messages", received.GetProperty("path").GetString());
-        Assert.DoesNotContain(received.GetProperty("keys").EnumerateArray(), key => key.GetString() is "metadata" or "litellm_metadata");
+        Assert.Equal(
+            sdk == "openai" ? "/v1/chat/completions" : "/v1/messages",
+            received.GetProperty("path").GetString());
+        Assert.DoesNotContain(
+            received.GetProperty("keys").EnumerateArray(),
+            key => key.GetString() is "metadata" or "litellm_metadata");
         Assert.Equal("Bearer sk-upstream-relay-e2e", received.GetProperty("authorization").GetString());
         Assert.Equal(environment.UpstreamAuthority, received.GetProperty("host").GetString());
 
@@ -90,12 +104,17 @@ public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFix
         var generation = Assert.Single(spans, s => s.Name == "relay-e2e");
         var attempt = Assert.Single(spans, s => s.Name == "raw_gen_ai_request");
         Assert.Equal(generation.SpanId, attempt.ParentSpanId);
-        Assert.EndsWith(attempt.SpanId + "-01", received.GetProperty("traceparent").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith(
+            attempt.SpanId + "-01",
+            received.GetProperty("traceparent").GetString(),
+            StringComparison.Ordinal);
         Assert.Equal(client.GetProperty("model").GetString(), generation.Text("gen_ai.response.model"));
         var words = prompt.Split(' ').Length;
         Assert.Equal(words + 2, generation.Number("gen_ai.usage.input_tokens"));
         Assert.Equal(words + 1, generation.Number("gen_ai.usage.output_tokens"));
-        Assert.Equal(sdk == "openai" ? "openai.chat_completions" : "anthropic.messages", attempt.Text("tracedllm.relay.format"));
+        Assert.Equal(
+            sdk == "openai" ? "openai.chat_completions" : "anthropic.messages",
+            attempt.Text("tracedllm.relay.format"));
         Assert.Equal(200, attempt.Number("http.response.status_code"));
         if (stream)
         {
@@ -139,11 +158,26 @@ public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFix
         Assert.Equal(1000, usage["input_cached_tokens"]);
         Assert.Equal(output, usage["output"]);
 
-        var prices = sdk == "openai"
-            ? new Dictionary<string, double> { ["input"] = 1.5e-07, ["output"] = 6e-07, ["input_cached_tokens"] = 7.5e-08 }
-            : new Dictionary<string, double> { ["input"] = 3e-06, ["output"] = 1.5e-05, ["input_cached_tokens"] = 3e-07, ["input_cache_creation"] = 3.75e-06 };
+        var prices =
+            sdk == "openai"
+                ? new Dictionary<string, double>
+                {
+                    ["input"] = 1.5e-07,
+                    ["output"] = 6e-07,
+                    ["input_cached_tokens"] = 7.5e-08
+                }
+                : new Dictionary<string, double>
+                {
+                    ["input"] = 3e-06,
+                    ["output"] = 1.5e-05,
+                    ["input_cached_tokens"] = 3e-07,
+                    ["input_cache_creation"] = 3.75e-06
+                };
         var langfuse = LangfuseView.ComputedCost(usage, prices);
-        Assert.Equal(uncached * prices["input"] + 1000 * prices["input_cached_tokens"] + output * prices["output"], langfuse, 12);
+        Assert.Equal(
+            uncached * prices["input"] + 1000 * prices["input_cached_tokens"] + output * prices["output"],
+            langfuse,
+            12);
         Assert.True(langfuse < (uncached + 1000) * prices["input"] + output * prices["output"]);
         Assert.Equal(langfuse, LangfuseView.ProvidedCost(generation)!.Value, 12);
         Assert.Equal(langfuse, generation.Number("gen_ai.usage.cost")!.Value, 12);
@@ -181,8 +215,12 @@ public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFix
         // Langfuse's default prices for claude-sonnet-4 (per token), its 5m and 1h cache-write keys included.
         var prices = new Dictionary<string, double>
         {
-            ["input"] = 3e-06, ["output"] = 1.5e-05, ["input_cached_tokens"] = 3e-07,
-            ["input_cache_creation"] = 3.75e-06, ["input_cache_creation_5m"] = 3.75e-06, ["input_cache_creation_1h"] = 6e-06,
+            ["input"] = 3e-06,
+            ["output"] = 1.5e-05,
+            ["input_cached_tokens"] = 3e-07,
+            ["input_cache_creation"] = 3.75e-06,
+            ["input_cache_creation_5m"] = 3.75e-06,
+            ["input_cache_creation_1h"] = 6e-06,
         };
         var langfuse = LangfuseView.ComputedCost(usage, prices);
         Assert.Equal(uncached * 3e-06 + 500 * 3.75e-06 + 1000 * 6e-06 + output * 1.5e-05, langfuse, 12);
@@ -199,8 +237,15 @@ public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFix
         var started = Stopwatch.GetTimestamp();
         var client = await environment.RunAsync(sdk, stream: true, prompt);
         Assert.False(client.TryGetProperty("failure", out var failure), failure.ToString());
-        Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(1), "the upstream's Retry-After was not waited for");
-        Assert.Equal(new[] { 429, 200 }, environment.UpstreamLog().Where(e => e.GetProperty("prompt").GetString() == prompt).Select(e => e.GetProperty("status").GetInt32()));
+        Assert.True(
+            Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(1),
+            "the upstream's Retry-After was not waited for");
+        Assert.Equal(
+            new[] { 429, 200 },
+            environment
+                .UpstreamLog()
+                .Where(e => e.GetProperty("prompt").GetString() == prompt)
+                .Select(e => e.GetProperty("status").GetInt32()));
 
         var spans = await environment.GatewayTraceAsync(client.GetProperty("traceId").GetString()!, expectedSpans: 8);
         var attempts = spans.Where(s => s.Name == "raw_gen_ai_request").OrderBy(s => s.StartTimeUnixNano).ToList();
@@ -217,7 +262,10 @@ public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFix
         var client = await environment.RunAsync(sdk, stream, $"[500] broken {sdk}");
         var failure = client.GetProperty("failure");
         Assert.Equal(500, failure.GetProperty("status").GetInt32());
-        Assert.Contains("The upstream broke on purpose.", failure.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains(
+            "The upstream broke on purpose.",
+            failure.GetProperty("message").GetString(),
+            StringComparison.Ordinal);
         var headers = failure.GetProperty("headers");
         Assert.Equal("apim-e2e-500", headers.GetProperty("apim-request-id").GetString());
         Assert.Equal("41", headers.GetProperty("x-ratelimit-remaining-requests").GetString());
@@ -243,7 +291,9 @@ public sealed class RelayEndToEndTests(RelayEnvironment environment) : IClassFix
         var spans = await environment.GatewayTraceAsync(client.GetProperty("traceId").GetString()!, expectedSpans: 7);
         var attempt = Assert.Single(spans, s => s.Name == "raw_gen_ai_request");
         Assert.Equal("failure", attempt.Text("tracedllm.attempt.outcome"));
-        Assert.Equal("TracedLlm.UpstreamBadResponseException", Assert.Single(spans, s => s.Name == "Failed Proxy Server Request").Text("error.type"));
+        Assert.Equal(
+            "TracedLlm.UpstreamBadResponseException",
+            Assert.Single(spans, s => s.Name == "Failed Proxy Server Request").Text("error.type"));
     }
 
     [Theory]

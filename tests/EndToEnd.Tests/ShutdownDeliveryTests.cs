@@ -37,13 +37,17 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
     {
         var (receiver, port) = await SampleGatewayProcess.StartReceiverAsync();
         using var _ = receiver;
-        using var gateway = SampleGatewayProcess.Start(Settings($"http://127.0.0.1:{port}", shutdownTimeout: "00:00:30", new()
-        {
-            // Nothing leaves before the stop: no scheduled export for ten minutes, no full batch.
-            ["OTEL_BSP_SCHEDULE_DELAY"] = "600000",
-            ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "4096",
-            ["OTEL_BSP_MAX_QUEUE_SIZE"] = "8192",
-        }));
+        using var gateway = SampleGatewayProcess.Start(
+            Settings(
+                $"http://127.0.0.1:{port}",
+                shutdownTimeout: "00:00:30",
+                new()
+                {
+                    // Nothing leaves before the stop: no scheduled export for ten minutes, no full batch.
+                    ["OTEL_BSP_SCHEDULE_DELAY"] = "600000",
+                    ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "4096",
+                    ["OTEL_BSP_MAX_QUEUE_SIZE"] = "8192",
+                }));
         var url = await SampleGatewayProcess.UrlAsync(gateway);
         using var http = new HttpClient();
         await SendAsync(http, url, Requests);
@@ -81,16 +85,30 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
             }
         });
 
-        using var gateway = SampleGatewayProcess.Start(Settings($"http://127.0.0.1:{((IPEndPoint)collector.LocalEndpoint).Port}", shutdownTimeout: "00:00:02", new()
-        {
-            // The exporter itself would wait two minutes for an answer; a batch leaves at once.
-            ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "120000",
-            ["OTEL_BSP_SCHEDULE_DELAY"] = "50",
-        }));
+        using var gateway = SampleGatewayProcess.Start(
+            Settings(
+                $"http://127.0.0.1:{((IPEndPoint)collector.LocalEndpoint).Port}",
+                shutdownTimeout: "00:00:02",
+                new()
+                {
+                    // The exporter itself would wait two minutes for an answer; a batch leaves at once.
+                    ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "120000",
+                    ["OTEL_BSP_SCHEDULE_DELAY"] = "50",
+                }));
         var url = await SampleGatewayProcess.UrlAsync(gateway);
         using var http = new HttpClient();
         await SendAsync(http, url, 10);
-        await Eventually.HoldsAsync(() => { lock (held) { return held.Count > 0; } }, "the gateway to connect to the collector", Patience, Poll);
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                lock (held)
+                {
+                    return held.Count > 0;
+                }
+            },
+            "the gateway to connect to the collector",
+            Patience,
+            Poll);
         await SendAsync(http, url, 10);
         await StoppedSpansAsync(http, url, 20 * 7);
 
@@ -106,7 +124,8 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
             held.ForEach(socket => socket.Dispose());
         }
 
-        output.WriteLine($"SIGTERM to exit with a hanging collector and a 2 s bound: {stopping.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine(
+            $"SIGTERM to exit with a hanging collector and a 2 s bound: {stopping.Elapsed.TotalSeconds:0.0} s");
         Assert.True(exit == 0, $"exit code {exit?.ToString() ?? "none: still running"}:\n{gateway.Output}");
 
         // Without the bound the stop would wait for the exporter (120 s) or the host's own 30 s.
@@ -136,7 +155,11 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
                 using var http = new HttpClient();
                 await SendAsync(http, url, Requests);
                 ended = await StoppedSpansAsync(http, url, Requests * 7);
-                await Eventually.HoldsAsync(() => SpansOnDisk(directory) == ended, $"the disk buffer to hold {ended} spans", Patience, Poll);
+                await Eventually.HoldsAsync(
+                    () => SpansOnDisk(directory) == ended,
+                    $"the disk buffer to hold {ended} spans",
+                    Patience,
+                    Poll);
                 await SampleGatewayProcess.KillAsync(crashing);
                 Assert.Equal(137, await crashing.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             }
@@ -162,9 +185,15 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
     }
 
     // The spans in the disk buffer's batches, read from their file names ({ticks}-{sequence}-{bytes}-{spans}.otlp).
-    private static long SpansOnDisk(string directory) => !Directory.Exists(directory) ? 0 :
-        Directory.EnumerateFiles(directory, "*.otlp", SearchOption.AllDirectories)
-            .Sum(file => long.Parse(Path.GetFileNameWithoutExtension(file).Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture));
+    private static long SpansOnDisk(string directory) =>
+        !Directory.Exists(directory)
+            ? 0
+            : Directory
+                .EnumerateFiles(directory, "*.otlp", SearchOption.AllDirectories)
+                .Sum(file =>
+                    long.Parse(
+                        Path.GetFileNameWithoutExtension(file).Split('-')[^1],
+                        System.Globalization.CultureInfo.InvariantCulture));
 
     private static int FreePort()
     {
@@ -173,7 +202,10 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static Dictionary<string, string?> Settings(string collector, string shutdownTimeout, Dictionary<string, string?> more)
+    private static Dictionary<string, string?> Settings(
+        string collector,
+        string shutdownTimeout,
+        Dictionary<string, string?> more)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -199,7 +231,10 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, url + "/v1/chat/completions")
             {
-                Content = new StringContent($$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"shutdown {{i}}"}]}""", Encoding.UTF8, "application/json"),
+                Content = new StringContent(
+                    $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"shutdown {{i}}"}]}""",
+                    Encoding.UTF8,
+                    "application/json"),
             };
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
             using var response = await http.SendAsync(request);
@@ -224,7 +259,10 @@ public sealed class ShutdownDeliveryTests(ITestOutputHelper output)
     {
         // The receiver prints a request before it answers it, but its output reaches us a little later.
         // The count is returned either way: the callers assert it (fewer is what they report).
-        await Eventually.TryAsync(() => Spans(receiver) >= expected, within ?? TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50));
+        await Eventually.TryAsync(
+            () => Spans(receiver) >= expected,
+            within ?? TimeSpan.FromSeconds(15),
+            TimeSpan.FromMilliseconds(50));
         return Spans(receiver);
     }
 

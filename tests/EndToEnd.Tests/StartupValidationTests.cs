@@ -13,10 +13,25 @@ public sealed class StartupValidationTests
 {
     [Theory]
     [InlineData("pk-lf-1", "", null, "Langfuse export needs LANGFUSE_SECRET_KEY, which is empty.")]
-    [InlineData(null, "sk-lf-1", null, "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is missing (or set TracedLlm:Langfuse:PublicKey).")]
+    [InlineData(
+        null,
+        "sk-lf-1",
+        null,
+        "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is missing (or set TracedLlm:Langfuse:PublicKey)."
+    )]
     [InlineData("", "sk-lf-1", null, "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is empty.")]
-    [InlineData("pk-lf-1", "sk-lf-1", "https://langfuse example.com", "The Langfuse host \"https://langfuse example.com\" (LANGFUSE_HOST) is not an http(s) URL such as https://cloud.langfuse.com.")]
-    public async Task AMissingKeyOrMalformedHostIsOneLineAndExitCodeOne(string? publicKey, string? secretKey, string? host, string message)
+    [InlineData(
+        "pk-lf-1",
+        "sk-lf-1",
+        "https://langfuse example.com",
+        "The Langfuse host \"https://langfuse example.com\" (LANGFUSE_HOST) is not an http(s) URL such as "
+        + "https://cloud.langfuse.com."
+    )]
+    public async Task AMissingKeyOrMalformedHostIsOneLineAndExitCodeOne(
+        string? publicKey,
+        string? secretKey,
+        string? host,
+        string message)
     {
         using var gateway = SampleGatewayProcess.Start(new Dictionary<string, string?>
         {
@@ -30,7 +45,11 @@ public sealed class StartupValidationTests
         Assert.True(exit == 1, $"exit code {exit?.ToString() ?? "none: still running"}:\n{gateway.Output}");
         var error = Assert.Single(gateway.ErrorLines, line => line.Length > 0);
         Assert.Equal("tracedllm-sample-gateway: cannot start: " + message, error);
-        Assert.DoesNotContain(gateway.Lines, line => line.Contains("   at ", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            gateway.Lines,
+            line =>
+                line.Contains("   at ", StringComparison.Ordinal)
+                || line.Contains("Exception", StringComparison.Ordinal));
         Assert.DoesNotContain(gateway.Lines, line => line.Contains("Now listening", StringComparison.Ordinal));
     }
 
@@ -47,7 +66,8 @@ public sealed class StartupValidationTests
 
         Assert.True(exit == 1, $"exit code {exit?.ToString() ?? "none: still running"}:\n{gateway.Output}");
         Assert.Equal(
-            "tracedllm-sample-gateway: cannot start: TracedLlm:Export:MaxQueueBytesPerRequest must be between 1 and MaxQueueBytes (33554432) (it is 0).",
+            "tracedllm-sample-gateway: cannot start: TracedLlm:Export:MaxQueueBytesPerRequest must be between 1 and "
+            + "MaxQueueBytes (33554432) (it is 0).",
             Assert.Single(gateway.ErrorLines, line => line.Length > 0));
         Assert.DoesNotContain(gateway.Lines, line => line.Contains("   at ", StringComparison.Ordinal));
     }
@@ -62,17 +82,31 @@ public sealed class StartupValidationTests
             ["LANGFUSE_HOST"] = "langfuse.internal:3000",
         });
 
-        var line = await gateway.WaitForLineAsync(l => l.Contains("Exporting traces to Langfuse at", StringComparison.Ordinal) ? l : null, TimeSpan.FromSeconds(60));
+        var line = await gateway.WaitForLineAsync(
+            l => l.Contains("Exporting traces to Langfuse at", StringComparison.Ordinal) ? l : null,
+            TimeSpan.FromSeconds(60));
 
-        Assert.EndsWith("Exporting traces to Langfuse at https://langfuse.internal:3000/api/public/otel/v1/traces", line.Trim(), StringComparison.Ordinal);
+        Assert.EndsWith(
+            "Exporting traces to Langfuse at https://langfuse.internal:3000/api/public/otel/v1/traces",
+            line.Trim(),
+            StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector-user:otlp-s3cret@127.0.0.1:9/?api-key=otlp-s3cret", "OTLP at http://127.0.0.1:9/")]
-    [InlineData("LANGFUSE_HOST", "https://collector-user:otlp-s3cret@langfuse.internal:3000", "Langfuse at https://langfuse.internal:3000/api/public/otel/v1/traces")]
+    [InlineData(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "http://collector-user:otlp-s3cret@127.0.0.1:9/?api-key=otlp-s3cret",
+        "OTLP at http://127.0.0.1:9/"
+    )]
+    [InlineData(
+        "LANGFUSE_HOST",
+        "https://collector-user:otlp-s3cret@langfuse.internal:3000",
+        "Langfuse at https://langfuse.internal:3000/api/public/otel/v1/traces"
+    )]
     public async Task AnEndpointIsLoggedWithoutItsUserInfoOrQuery(string variable, string endpoint, string shown)
     {
-        // A careless operator's endpoint with a credential in it: the start-up line names where spans go, not the credential.
+        // A careless operator's endpoint with a credential in it: the start-up line names where spans go, not the
+        // credential.
         using var gateway = SampleGatewayProcess.Start(new Dictionary<string, string?>
         {
             ["LANGFUSE_PUBLIC_KEY"] = variable == "LANGFUSE_HOST" ? "pk-lf-1" : null,
@@ -80,7 +114,9 @@ public sealed class StartupValidationTests
             [variable] = endpoint,
         });
 
-        var line = await gateway.WaitForLineAsync(l => l.Contains("Exporting traces to", StringComparison.Ordinal) ? l : null, TimeSpan.FromSeconds(60));
+        var line = await gateway.WaitForLineAsync(
+            l => l.Contains("Exporting traces to", StringComparison.Ordinal) ? l : null,
+            TimeSpan.FromSeconds(60));
         await SampleGatewayProcess.UrlAsync(gateway);
 
         Assert.EndsWith("Exporting traces to " + shown, line.Trim(), StringComparison.Ordinal);

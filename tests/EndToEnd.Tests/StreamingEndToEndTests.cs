@@ -36,7 +36,8 @@ public sealed class StreamingEndToEndTests(EndToEndEnvironment environment)
         Assert.Equal("message_stop", events[^1]);
         var spans = await environment.GatewayTraceAsync(client.GetProperty("traceId").GetString()!, expectedSpans: 7);
         var generation = Assert.Single(spans, s => s.Name == "anthropic-stream");
-        Assert.Equal(9, generation.Number("tracedllm.stream.chunks")); // start, block start, 4 deltas, block stop, message delta, stop
+        // start, block start, 4 deltas, block stop, message delta, stop
+        Assert.Equal(9, generation.Number("tracedllm.stream.chunks"));
         Assert.All(spans, s => Assert.Equal(0, s.StatusCode));
     }
 }

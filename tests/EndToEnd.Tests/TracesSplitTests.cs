@@ -26,7 +26,12 @@ public sealed class TracesSplitTests(EndToEndEnvironment environment)
         Assert.NotEqual(split.GetProperty("traceId").GetString(), server.TraceId);
         Assert.Equal("none", server.Text("tracedllm.trace_join"));
         Assert.Equal(string.Empty, server.ParentSpanId);
-        Assert.Equal("traceparent", Assert.Single(server.EventDetails, e => e.Name == "tracedllm.invalid_trace_context").Attributes["tracedllm.field"].GetString());
+        Assert.Equal(
+            "traceparent",
+            Assert
+                .Single(server.EventDetails, e => e.Name == "tracedllm.invalid_trace_context")
+                .Attributes["tracedllm.field"]
+                .GetString());
 
         // Fix 1: the SDK's propagation off (openTelemetry: { propagation: false }); undici's header joins.
         marker = $"one-traceparent-{Guid.NewGuid():N}";
@@ -51,10 +56,13 @@ public sealed class TracesSplitTests(EndToEndEnvironment environment)
         // drop the gateway's spans too. Its ids in metadata ask for the trace to be recorded.
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         const string callerSpan = "5e1f00c0ffee0001";
-        Assert.Equal(HttpStatusCode.OK, await environment.PostAsync(
-            "/v1/chat/completions",
-            $$$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"unsampled"}],"metadata":{"existing_trace_id":"{{{traceId}}}","parent_observation_id":"{{{callerSpan}}}"}}""",
-            $"00-{traceId}-{callerSpan}-00"));
+        Assert.Equal(
+            HttpStatusCode.OK,
+            await environment.PostAsync(
+                "/v1/chat/completions",
+                $$$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"unsampled"}],"metadata":"""
+                + $$$"""{"existing_trace_id":"{{{traceId}}}","parent_observation_id":"{{{callerSpan}}}"}}""",
+                $"00-{traceId}-{callerSpan}-00"));
 
         var spans = await environment.GatewayTraceAsync(traceId, 6);
         var server = Assert.Single(spans, s => s.Name == Server);
@@ -78,9 +86,15 @@ public sealed class TracesSplitTests(EndToEndEnvironment environment)
     private async Task<ExportedSpan> ServerSpanNamedAsync(string traceName)
     {
         ExportedSpan? server = null;
-        bool Arrived() => (server = environment.LangfuseExports().SelectMany(e => e.Spans).FirstOrDefault(s => s.Name == Server && s.Text("langfuse.trace.name") == traceName)) is not null;
+        bool Arrived() =>
+            (server = environment
+                    .LangfuseExports()
+                    .SelectMany(e => e.Spans)
+                    .FirstOrDefault(s => s.Name == Server && s.Text("langfuse.trace.name") == traceName))
+                is not null;
         return await Eventually.TryAsync(Arrived, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50))
             ? server!
-            : throw new TimeoutException($"No server span named {traceName}. Gateway output:\n{environment.GatewayOutput}");
+            : throw new TimeoutException(
+                $"No server span named {traceName}. Gateway output:\n{environment.GatewayOutput}");
     }
 }

@@ -53,7 +53,9 @@ public sealed class UpstreamChat(IHttpClientFactory clients, ModelChain chain)
     /// <summary>The header naming the model a send asks for (a resilience pipeline per model keys on it).</summary>
     public const string ModelHeader = "x-llm-model";
 
-    /// <summary>The first successful answer, else the last error answer; a failure when the last model failed without one.</summary>
+    /// <summary>
+    /// The first successful answer, else the last error answer; a failure when the last model failed without one.
+    /// </summary>
     public async Task<HttpResponseMessage> SendAsync(LlmCall call, string path, bool anthropic)
     {
         var client = clients.CreateClient(ClientName);
@@ -61,15 +63,22 @@ public sealed class UpstreamChat(IHttpClientFactory clients, ModelChain chain)
         Exception? lastFailure = null;
         foreach (var model in chain.For(call.Model))
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Body(call, model, anthropic) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, path)
+            {
+                Content = Body(call, model, anthropic)
+            };
             request.Headers.Add(ModelHeader, model);
             try
             {
-                var completion = call.IsStreaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead;
+                var completion = call.IsStreaming
+                    ? HttpCompletionOption.ResponseHeadersRead
+                    : HttpCompletionOption.ResponseContentRead;
                 var response = await client.SendAsync(request, completion, call.CancellationToken);
                 lastAnswer?.Dispose();
                 lastAnswer = null;
-                if (response.IsSuccessStatusCode || response.StatusCode is not (HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError))
+                if (response.IsSuccessStatusCode
+                    || response.StatusCode
+                        is not (HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError))
                 {
                     return response;
                 }
@@ -94,7 +103,11 @@ public sealed class UpstreamChat(IHttpClientFactory clients, ModelChain chain)
 
     private static bool WorthAnotherModel(Exception exception, LlmCall call) =>
         !call.CancellationToken.IsCancellationRequested
-        && exception is HttpRequestException or BrokenCircuitException or TimeoutRejectedException or OperationCanceledException;
+        && exception
+            is HttpRequestException
+                or BrokenCircuitException
+                or TimeoutRejectedException
+                or OperationCanceledException;
 
     /// <summary>
     /// The client's body with the model this try asks for, written last (as OpenAI's SDK writes it,
@@ -114,11 +127,14 @@ public sealed class UpstreamChat(IHttpClientFactory clients, ModelChain chain)
 /// <summary>Traced routes whose handlers call their provider through <see cref="UpstreamChat"/>.</summary>
 public static class AttemptRoutes
 {
-    /// <summary>The header that makes the answered route wait, once it has written its answer, for its client to hang up.</summary>
+    /// <summary>
+    /// The header that makes the answered route wait, once it has written its answer, for its client to hang up.
+    /// </summary>
     public const string WaitForHangUp = "x-wait-for-hang-up";
 
     /// <summary>Maps the routes (a group's prefix allowed).</summary>
-    public static TracedLlmRouteBuilder MapAttemptRoutes(this IEndpointRouteBuilder endpoints) => endpoints.MapTracedLlmRoutes();
+    public static TracedLlmRouteBuilder MapAttemptRoutes(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapTracedLlmRoutes();
 
     // The wire's names, as the sample's types are written (snake_case, nulls left out: a member the
     // sample requires may be missing from a provider's event, Anthropic's message_start with no stop_reason yet).
@@ -141,15 +157,29 @@ public static class AttemptRoutes
         },
     };
 
-    /// <summary>OpenAI chat completions, whole or streamed, through the provider service: the sample's typed answer.</summary>
+    /// <summary>
+    /// OpenAI chat completions, whole or streamed, through the provider service: the sample's typed answer.
+    /// </summary>
     [TracedLlmRoute("POST", "/v1/chat/completions")]
-    public static async Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> Chat(ChatCompletionRequest request, LlmCall call, UpstreamChat upstream) =>
-        await AnswerAsync<ChatCompletionResponse, ChatCompletionChunk>(await upstream.SendAsync(call, "v1/chat/completions", anthropic: false), call);
+    public static async Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> Chat(
+        ChatCompletionRequest request,
+        LlmCall call,
+        UpstreamChat upstream) =>
+        await AnswerAsync<ChatCompletionResponse, ChatCompletionChunk>(
+            await upstream.SendAsync(call, "v1/chat/completions", anthropic: false),
+            call);
 
-    /// <summary>Anthropic messages, whole or streamed, through the provider service: the sample's typed answer.</summary>
+    /// <summary>
+    /// Anthropic messages, whole or streamed, through the provider service: the sample's typed answer.
+    /// </summary>
     [TracedLlmRoute("POST", "/v1/messages")]
-    public static async Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> Messages(MessagesRequest request, LlmCall call, UpstreamChat upstream) =>
-        await AnswerAsync<MessagesResponse, AnthropicStreamEvent>(await upstream.SendAsync(call, "v1/messages", anthropic: true), call);
+    public static async Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> Messages(
+        MessagesRequest request,
+        LlmCall call,
+        UpstreamChat upstream) =>
+        await AnswerAsync<MessagesResponse, AnthropicStreamEvent>(
+            await upstream.SendAsync(call, "v1/messages", anthropic: true),
+            call);
 
     /// <summary>
     /// An error answer written whole and flushed before the request ends, without a length (as
@@ -157,16 +187,25 @@ public static class AttemptRoutes
     /// response. With <see cref="WaitForHangUp"/>, the handler waits until it has.
     /// </summary>
     [TracedLlmRoute("POST", "/v1/answered/{status:int}")]
-    public static IResult Answered(int status, HttpContext httpContext) => new WrittenWhole(status, httpContext.Request.Headers.ContainsKey(WaitForHangUp));
+    public static IResult Answered(int status, HttpContext httpContext) =>
+        new WrittenWhole(status, httpContext.Request.Headers.ContainsKey(WaitForHangUp));
 
-    /// <summary>The upstream's answer, read once: its JSON, its stream's events, or its error passed on as it came.</summary>
-    private static async Task<LlmResult<TResponse, TChunk>> AnswerAsync<TResponse, TChunk>(HttpResponseMessage response, LlmCall call)
+    /// <summary>
+    /// The upstream's answer, read once: its JSON, its stream's events, or its error passed on as it came.
+    /// </summary>
+    private static async Task<LlmResult<TResponse, TChunk>> AnswerAsync<TResponse, TChunk>(
+        HttpResponseMessage response,
+        LlmCall call)
     {
         if (!response.IsSuccessStatusCode)
         {
             using (response)
             {
-                return LlmResult.Http(new PassedOn((int)response.StatusCode, await response.Content.ReadAsStringAsync(call.CancellationToken), response.Headers.RetryAfter?.ToString()));
+                return LlmResult.Http(
+                    new PassedOn(
+                        (int)response.StatusCode,
+                        await response.Content.ReadAsStringAsync(call.CancellationToken),
+                        response.Headers.RetryAfter?.ToString()));
             }
         }
 
@@ -181,8 +220,12 @@ public static class AttemptRoutes
         }
     }
 
-    /// <summary>The stream's events as the handler's chunks (the pipeline writes OpenAI's <c>[DONE]</c> itself).</summary>
-    private static async IAsyncEnumerable<TChunk> EventsAsync<TChunk>(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The stream's events as the handler's chunks (the pipeline writes OpenAI's <c>[DONE]</c> itself).
+    /// </summary>
+    private static async IAsyncEnumerable<TChunk> EventsAsync<TChunk>(
+        HttpResponseMessage response,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using (response)
         {
@@ -197,7 +240,9 @@ public static class AttemptRoutes
         }
     }
 
-    /// <summary>The upstream's error answer passed on as it came: its status, JSON body and <c>Retry-After</c>.</summary>
+    /// <summary>
+    /// The upstream's error answer passed on as it came: its status, JSON body and <c>Retry-After</c>.
+    /// </summary>
     private sealed class PassedOn(int status, string body, string? retryAfter) : IResult, IStatusCodeHttpResult
     {
         public int? StatusCode => status;
@@ -216,7 +261,9 @@ public static class AttemptRoutes
         }
     }
 
-    /// <summary>An error answer, flushed: on the wire before the result returns (chunked: the response ends with the request).</summary>
+    /// <summary>
+    /// An error answer, flushed: on the wire before the result returns (chunked: the response ends with the request).
+    /// </summary>
     private sealed class WrittenWhole(int status, bool waitForHangUp) : IResult, IStatusCodeHttpResult
     {
         public int? StatusCode => status;
@@ -231,7 +278,8 @@ public static class AttemptRoutes
             await response.Body.FlushAsync();
             if (waitForHangUp)
             {
-                // The moment the race was lost in: the client has the whole answer and closes as the failure path begins.
+                // The moment the race was lost in: the client has the whole answer and closes as the failure path
+                // begins.
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(10), httpContext.RequestAborted);

@@ -19,8 +19,9 @@ public sealed class FaultController(ProviderRouter providers, IBeforeLlmCall bef
     [HttpPost("/deadline/v1/chat/completions/mvc")]
     [HttpPost("/deadline-slow/v1/chat/completions/mvc")]
     [TracedLlmRoute]
-    public Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> Chat(ChatCompletionRequest request, LlmCall call) =>
-        FaultRoutes.Chat(request, call, providers, before);
+    public Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> Chat(
+        ChatCompletionRequest request,
+        LlmCall call) => FaultRoutes.Chat(request, call, providers, before);
 
     /// <summary>Anthropic messages, whole or streamed.</summary>
     [HttpPost("/v1/messages/mvc")]

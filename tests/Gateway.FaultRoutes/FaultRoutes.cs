@@ -31,18 +31,40 @@ public interface IBeforeLlmCall
 /// </summary>
 public static class FaultRoutes
 {
-    /// <summary>Maps the routes (a group's prefix allowed); conventions added to the result apply to all of them.</summary>
-    public static TracedLlmRouteBuilder MapFaultMatrixRoutes(this IEndpointRouteBuilder endpoints) => endpoints.MapTracedLlmRoutes();
+    /// <summary>
+    /// Maps the routes (a group's prefix allowed); conventions added to the result apply to all of them.
+    /// </summary>
+    public static TracedLlmRouteBuilder MapFaultMatrixRoutes(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapTracedLlmRoutes();
 
-    /// <summary>OpenAI chat completions, whole or streamed. Not async: a step that throws makes the handler itself throw synchronously.</summary>
+    /// <summary>
+    /// OpenAI chat completions, whole or streamed. Not async: a step that throws makes the handler itself throw
+    /// synchronously.
+    /// </summary>
     [TracedLlmRoute("POST", "/v1/chat/completions")]
-    public static Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> Chat(ChatCompletionRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
-        After(before.RunAsync(call, call.CancellationToken), call, () => Routes.CompleteChat(Routes.ChatRequest(request, call), call, providers), () => Routes.StreamChat(Routes.ChatRequest(request, call), call, providers));
+    public static Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> Chat(
+        ChatCompletionRequest request,
+        LlmCall call,
+        ProviderRouter providers,
+        IBeforeLlmCall before) =>
+        After(
+            before.RunAsync(call, call.CancellationToken),
+            call,
+            () => Routes.CompleteChat(Routes.ChatRequest(request, call), call, providers),
+            () => Routes.StreamChat(Routes.ChatRequest(request, call), call, providers));
 
     /// <summary>Anthropic messages, whole or streamed.</summary>
     [TracedLlmRoute("POST", "/v1/messages")]
-    public static Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> Messages(MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
-        After(before.RunAsync(call, call.CancellationToken), call, () => Routes.CompleteMessages(Routes.MessagesRequestFor(request), call, providers), () => Routes.StreamMessages(Routes.MessagesRequestFor(request), call, providers, call.CancellationToken));
+    public static Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> Messages(
+        MessagesRequest request,
+        LlmCall call,
+        ProviderRouter providers,
+        IBeforeLlmCall before) =>
+        After(
+            before.RunAsync(call, call.CancellationToken),
+            call,
+            () => Routes.CompleteMessages(Routes.MessagesRequestFor(request), call, providers),
+            () => Routes.StreamMessages(Routes.MessagesRequestFor(request), call, providers, call.CancellationToken));
 
     /// <summary>
     /// OpenAI chat completions on a route that keeps ASP.NET Core's answers: what the handler lets escape goes on to
@@ -59,28 +81,63 @@ public static class FaultRoutes
         MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
         Messages(request, call, providers, before);
 
-    /// <summary>OpenAI chat completions relayed (TracedLlm.ReverseProxy), whole or streamed: the upstream's bytes, not a typed answer.</summary>
+    /// <summary>
+    /// OpenAI chat completions relayed (TracedLlm.ReverseProxy), whole or streamed: the upstream's bytes, not a typed
+    /// answer.
+    /// </summary>
     [TracedLlmRoute("POST", "/v1/chat/completions/relay")]
-    public static Task<IResult> ChatRelay(LlmCall call, [FromServices] LlmRelay relay, [FromServices] FaultRelayUpstream upstream, IBeforeLlmCall before) =>
-        RelayAfter(before.RunAsync(call, call.CancellationToken), call, relay, upstream, "openai");
+    public static Task<IResult> ChatRelay(
+        LlmCall call,
+        [FromServices] LlmRelay relay,
+        [FromServices] FaultRelayUpstream upstream,
+        IBeforeLlmCall before
+    ) => RelayAfter(before.RunAsync(call, call.CancellationToken), call, relay, upstream, "openai");
 
     /// <summary>Anthropic messages relayed, whole or streamed.</summary>
     [TracedLlmRoute("POST", "/v1/messages/relay")]
-    public static Task<IResult> MessagesRelay(LlmCall call, [FromServices] LlmRelay relay, [FromServices] FaultRelayUpstream upstream, IBeforeLlmCall before) =>
-        RelayAfter(before.RunAsync(call, call.CancellationToken), call, relay, upstream, "anthropic");
+    public static Task<IResult> MessagesRelay(
+        LlmCall call,
+        [FromServices] LlmRelay relay,
+        [FromServices] FaultRelayUpstream upstream,
+        IBeforeLlmCall before
+    ) => RelayAfter(before.RunAsync(call, call.CancellationToken), call, relay, upstream, "anthropic");
 
     /// <summary>The relay once the step is done, or the step's own error result.</summary>
-    private static async Task<IResult> RelayAfter(ValueTask<IResult?> step, LlmCall call, LlmRelay relay, FaultRelayUpstream upstream, string provider) =>
-        await step ?? await relay.ForwardAsync(call, new LlmTarget(provider, call.Model ?? "unknown"), Array.Empty<LlmTarget>(), LlmRetryPolicy.None, _ => upstream.Destination);
+    private static async Task<IResult> RelayAfter(
+        ValueTask<IResult?> step,
+        LlmCall call,
+        LlmRelay relay,
+        FaultRelayUpstream upstream,
+        string provider) =>
+        await step
+        ?? await relay.ForwardAsync(
+            call,
+            new LlmTarget(provider, call.Model ?? "unknown"),
+            Array.Empty<LlmTarget>(),
+            LlmRetryPolicy.None,
+            _ => upstream.Destination);
 
     /// <summary>The handler's answer once its step is done; a step that completed answers at once.</summary>
-    private static Task<LlmResult<TResponse, TChunk>> After<TResponse, TChunk>(ValueTask<IResult?> step, LlmCall call, Func<Task<TResponse>> complete, Func<IAsyncEnumerable<TChunk>> stream) =>
-        step.IsCompletedSuccessfully ? AnswerAsync(step.Result, call, complete, stream) : AfterAsync(step, call, complete, stream);
+    private static Task<LlmResult<TResponse, TChunk>> After<TResponse, TChunk>(
+        ValueTask<IResult?> step,
+        LlmCall call,
+        Func<Task<TResponse>> complete,
+        Func<IAsyncEnumerable<TChunk>> stream) =>
+        step.IsCompletedSuccessfully
+            ? AnswerAsync(step.Result, call, complete, stream)
+            : AfterAsync(step, call, complete, stream);
 
-    private static async Task<LlmResult<TResponse, TChunk>> AfterAsync<TResponse, TChunk>(ValueTask<IResult?> step, LlmCall call, Func<Task<TResponse>> complete, Func<IAsyncEnumerable<TChunk>> stream) =>
-        await AnswerAsync(await step, call, complete, stream);
+    private static async Task<LlmResult<TResponse, TChunk>> AfterAsync<TResponse, TChunk>(
+        ValueTask<IResult?> step,
+        LlmCall call,
+        Func<Task<TResponse>> complete,
+        Func<IAsyncEnumerable<TChunk>> stream) => await AnswerAsync(await step, call, complete, stream);
 
-    private static async Task<LlmResult<TResponse, TChunk>> AnswerAsync<TResponse, TChunk>(IResult? errorResult, LlmCall call, Func<Task<TResponse>> complete, Func<IAsyncEnumerable<TChunk>> stream)
+    private static async Task<LlmResult<TResponse, TChunk>> AnswerAsync<TResponse, TChunk>(
+        IResult? errorResult,
+        LlmCall call,
+        Func<Task<TResponse>> complete,
+        Func<IAsyncEnumerable<TChunk>> stream)
     {
         if (errorResult is not null)
         {
@@ -89,7 +146,9 @@ public static class FaultRoutes
 
         try
         {
-            return call.IsStreaming ? LlmResult.Stream(await StartedAsync(stream(), call.CancellationToken)) : await complete();
+            return call.IsStreaming
+                ? LlmResult.Stream(await StartedAsync(stream(), call.CancellationToken))
+                : await complete();
         }
         catch (UpstreamAnswerException answer)
         {
@@ -101,7 +160,9 @@ public static class FaultRoutes
     /// Waits for the stream's first chunk, so that an upstream failing before it can still be
     /// answered with the upstream's own error; the chunks then follow from the first.
     /// </summary>
-    private static async Task<IAsyncEnumerable<T>> StartedAsync<T>(IAsyncEnumerable<T> chunks, CancellationToken cancellationToken)
+    private static async Task<IAsyncEnumerable<T>> StartedAsync<T>(
+        IAsyncEnumerable<T> chunks,
+        CancellationToken cancellationToken)
     {
         var enumerator = chunks.GetAsyncEnumerator(cancellationToken);
         try
@@ -137,10 +198,17 @@ public static class FaultRoutes
 public sealed class FaultRelayUpstream(HttpMessageHandler upstream)
 {
     /// <summary>The destination of every relay attempt.</summary>
-    public RelayDestination Destination { get; } = new("http://fault-matrix.upstream", new HttpMessageInvoker(upstream, disposeHandler: false), Yarp.ReverseProxy.Forwarder.HttpTransformer.Empty);
+    public RelayDestination Destination { get; } =
+        new(
+            "http://fault-matrix.upstream",
+            new HttpMessageInvoker(upstream, disposeHandler: false),
+            Yarp.ReverseProxy.Forwarder.HttpTransformer.Empty);
 }
 
-/// <summary>An upstream's error answer kept whole, so that it can be relayed as it came: its status, JSON body and <c>Retry-After</c>.</summary>
+/// <summary>
+/// An upstream's error answer kept whole, so that it can be relayed as it came: its status, JSON body and
+/// <c>Retry-After</c>.
+/// </summary>
 public sealed class UpstreamAnswerException(int statusCode, string body, string? retryAfter)
     : UpstreamException(statusCode, $"The upstream provider answered {statusCode}.")
 {
@@ -156,7 +224,9 @@ public sealed class UpstreamAnswerException(int statusCode, string body, string?
 /// relay uses (<see cref="ResultStage.ReportStatus"/>): the trace records the upstream's status and
 /// the relay's description, the client reads the upstream's own status, headers and body.
 /// </summary>
-internal sealed class RelayedUpstreamAnswer(LlmCall call, UpstreamAnswerException answer) : IResult, IStatusCodeHttpResult
+internal sealed class RelayedUpstreamAnswer(LlmCall call, UpstreamAnswerException answer)
+    : IResult,
+        IStatusCodeHttpResult
 {
     public int? StatusCode => answer.UpstreamStatusCode;
 

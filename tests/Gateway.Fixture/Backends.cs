@@ -8,7 +8,9 @@ using Microsoft.Extensions.Logging;
 
 namespace TracedLlm.Gateway.Fixture;
 
-/// <summary>One Azure OpenAI (or OpenAI-compatible) backend, as the load balancer's BACKEND_n settings describe it.</summary>
+/// <summary>
+/// One Azure OpenAI (or OpenAI-compatible) backend, as the load balancer's BACKEND_n settings describe it.
+/// </summary>
 public sealed class BackendConfig
 {
     public required string Id { get; init; }
@@ -26,7 +28,9 @@ public sealed class BackendConfig
     /// <summary>The models this backend serves on the OpenAI-compatible route (its model group).</summary>
     public IReadOnlyList<string> Models { get; init; } = Array.Empty<string>();
 
-    /// <summary>The model group to fall back to when every deployment of this backend's group failed (LiteLLM's fallbacks).</summary>
+    /// <summary>
+    /// The model group to fall back to when every deployment of this backend's group failed (LiteLLM's fallbacks).
+    /// </summary>
     public string? FallbackModel { get; init; }
 }
 
@@ -39,12 +43,14 @@ public sealed class BackendHealth(TimeProvider clock)
 {
     public static readonly TimeSpan DefaultPause = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _unhealthyUntil = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _unhealthyUntil = new(
+        StringComparer.OrdinalIgnoreCase);
 
     public bool IsHealthy(string backendId) =>
         !_unhealthyUntil.TryGetValue(backendId, out var until) || until <= clock.GetUtcNow();
 
-    public void MarkUnhealthy(string backendId, TimeSpan pause) => _unhealthyUntil[backendId] = clock.GetUtcNow() + pause;
+    public void MarkUnhealthy(string backendId, TimeSpan pause) =>
+        _unhealthyUntil[backendId] = clock.GetUtcNow() + pause;
 
     /// <summary>Reads a backend's answer: throttled or failing takes it out for as long as it asks.</summary>
     public void Update(string backendId, HttpResponseMessage response)
@@ -74,15 +80,21 @@ public sealed class BackendHealth(TimeProvider clock)
 /// Picks the backend for the next try, as the load balancer's PickOneDestination does: the healthy
 /// backends of the best priority, one of them at random; when none is healthy, any one at random.
 /// </summary>
-public sealed class BackendRouter(IReadOnlyList<BackendConfig> backends, BackendHealth health, ILogger<BackendRouter> logger)
+public sealed class BackendRouter(
+    IReadOnlyList<BackendConfig> backends,
+    BackendHealth health,
+    ILogger<BackendRouter> logger)
 {
     public IReadOnlyList<BackendConfig> Backends => backends;
 
     public BackendHealth Health => health;
 
-    public BackendConfig Get(string id) => backends.First(b => string.Equals(b.Id, id, StringComparison.OrdinalIgnoreCase));
+    public BackendConfig Get(string id) =>
+        backends.First(b => string.Equals(b.Id, id, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>True when some backend serves <paramref name="model"/> (null: any backend, the deployment route).</summary>
+    /// <summary>
+    /// True when some backend serves <paramref name="model"/> (null: any backend, the deployment route).
+    /// </summary>
     public bool Serves(string? model) => Candidates(model).Any();
 
     public int HealthyCount(string? model = null) => Candidates(model).Count(b => health.IsHealthy(b.Id));

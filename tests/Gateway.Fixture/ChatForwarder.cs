@@ -23,7 +23,9 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
     public const string AzureProvider = "azure.ai.openai";
     public const string AzureApiVersion = "2024-10-21";
 
-    /// <summary>The policy of the OpenAI-compatible route: the router decides the backends, the policy bounds each try.</summary>
+    /// <summary>
+    /// The policy of the OpenAI-compatible route: the router decides the backends, the policy bounds each try.
+    /// </summary>
     public static readonly LlmRetryPolicy Policy = new()
     {
         MaxRetries = 1,
@@ -37,7 +39,12 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
     public static readonly LlmRetryPolicy BreakerPolicy = new()
     {
         AttemptTimeout = TimeSpan.FromSeconds(30),
-        CircuitBreaker = new LlmCircuitBreaker { MinimumThroughput = 2, FailureRatio = 0.5, BreakDuration = TimeSpan.FromSeconds(30) },
+        CircuitBreaker = new LlmCircuitBreaker
+        {
+            MinimumThroughput = 2,
+            FailureRatio = 0.5,
+            BreakDuration = TimeSpan.FromSeconds(30)
+        },
     };
 
     /// <summary>What the chooser of <see cref="CompleteByPriorityAsync"/> was told, in order.</summary>
@@ -57,14 +64,25 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
     /// </summary>
     public Task<IResult> CompleteFromListAsync(LlmCall call, string model, bool fallBack)
     {
-        var targets = router.Backends.Where(b => b.Models.Contains(model, StringComparer.OrdinalIgnoreCase)).OrderBy(b => b.Priority).Select(b => Target(b, model)).ToArray();
-        return call.ExecuteAsync(targets[0], fallBack ? targets[1..] : Array.Empty<LlmTarget>(), BreakerPolicy, async (attempt, cancellationToken) =>
-            Results.Content(await SendAsync(call, attempt, cancellationToken), "application/json", Encoding.UTF8));
+        var targets = router.Backends
+            .Where(b => b.Models.Contains(model, StringComparer.OrdinalIgnoreCase))
+            .OrderBy(b => b.Priority)
+            .Select(b => Target(b, model))
+            .ToArray();
+        return call.ExecuteAsync(
+            targets[0],
+            fallBack ? targets[1..] : Array.Empty<LlmTarget>(),
+            BreakerPolicy,
+            async (attempt, cancellationToken) =>
+                Results.Content(await SendAsync(call, attempt, cancellationToken), "application/json", Encoding.UTF8));
     }
 
     private LlmTarget? NextByPriority(LlmAttemptFailure? failed, string model)
     {
-        var ordered = router.Backends.Where(b => b.Models.Contains(model, StringComparer.OrdinalIgnoreCase)).OrderBy(b => b.Priority).ToList();
+        var ordered = router.Backends
+            .Where(b => b.Models.Contains(model, StringComparer.OrdinalIgnoreCase))
+            .OrderBy(b => b.Priority)
+            .ToList();
         if (failed is null)
         {
             return Target(ordered[0], model);
@@ -98,10 +116,15 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
                     continue;
                 }
 
-                return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "No backend is configured correctly.");
+                return Results.Problem(
+                    statusCode: StatusCodes.Status502BadGateway,
+                    title: "No backend is configured correctly.");
             }
 
-            using var request = Request(backend, $"/openai/deployments/{deployment}/chat/completions?api-version={AzureApiVersion}", call.UpstreamBody);
+            using var request = Request(
+                backend,
+                $"/openai/deployments/{deployment}/chat/completions?api-version={AzureApiVersion}",
+                call.UpstreamBody);
             attempt.ApplyTraceContext(request);
 
             HttpResponseMessage response;
@@ -118,7 +141,9 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
                     continue;
                 }
 
-                return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "No backend could be reached.");
+                return Results.Problem(
+                    statusCode: StatusCodes.Status502BadGateway,
+                    title: "No backend could be reached.");
             }
 
             using (response)
@@ -133,7 +158,11 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
                     return Results.Content(answer, "application/json", Encoding.UTF8);
                 }
 
-                attempt.Fail(new UpstreamException(status, $"Backend {backend.Id} answered {status}.") { RetryAfter = UpstreamHttp.GetRetryAfter(response) });
+                attempt.Fail(
+                    new UpstreamException(status, $"Backend {backend.Id} answered {status}.")
+                    {
+                        RetryAfter = UpstreamHttp.GetRetryAfter(response)
+                    });
                 if (status is 429 or >= 500 && router.HealthyCount() > 0)
                 {
                     continue;
@@ -172,7 +201,10 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
     public async Task<IResult> CompleteInModelGroupsAsync(LlmCall call, string model)
     {
         var groups = new List<string> { model };
-        if (router.Backends.FirstOrDefault(b => b.Models.Contains(model, StringComparer.OrdinalIgnoreCase))?.FallbackModel is { } fallback)
+        if (router.Backends
+                .FirstOrDefault(b => b.Models.Contains(model, StringComparer.OrdinalIgnoreCase))
+                ?.FallbackModel is
+            { } fallback)
         {
             groups.Add(fallback);
         }
@@ -180,10 +212,17 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
         Exception? last = null;
         foreach (var group in groups)
         {
-            var deployments = router.Backends.Where(b => b.Models.Contains(group, StringComparer.OrdinalIgnoreCase) && router.Health.IsHealthy(b.Id)).OrderBy(b => b.Priority).ToList();
+            var deployments = router.Backends
+                .Where(b =>
+                    b.Models.Contains(group, StringComparer.OrdinalIgnoreCase) && router.Health.IsHealthy(b.Id))
+                .OrderBy(b => b.Priority)
+                .ToList();
             foreach (var backend in deployments)
             {
-                var kind = last is null ? AttemptKind.Initial : group == model ? AttemptKind.Retry : AttemptKind.Fallback;
+                var kind =
+                    last is null ? AttemptKind.Initial
+                    : group == model ? AttemptKind.Retry
+                    : AttemptKind.Fallback;
                 using var attempt = call.StartAttempt(Target(backend, group), kind);
                 try
                 {
@@ -201,7 +240,9 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
                         throw;
                     }
 
-                    router.Health.MarkUnhealthy(backend.Id, (failure as UpstreamException)?.RetryAfter ?? BackendHealth.DefaultPause);
+                    router.Health.MarkUnhealthy(
+                        backend.Id,
+                        (failure as UpstreamException)?.RetryAfter ?? BackendHealth.DefaultPause);
                     last = failure;
                 }
             }
@@ -210,25 +251,48 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
         throw last ?? new UpstreamUnavailableException($"No healthy deployment serves '{model}'.");
     }
 
-    /// <summary>One try on the attempt's backend: an error status is the <see cref="UpstreamException"/> the policy and the chooser read.</summary>
+    /// <summary>
+    /// One try on the attempt's backend: an error status is the <see cref="UpstreamException"/> the policy and the
+    /// chooser read.
+    /// </summary>
     private async Task<string> SendAsync(LlmCall call, LlmAttempt attempt, CancellationToken cancellationToken)
     {
         var backend = router.Get(attempt.Target.BackendId!);
         using var request = Request(backend, "/v1/chat/completions", call.UpstreamBody);
-        using var response = await UpstreamHttp.SendAsync(httpClients.CreateClient(nameof(ChatForwarder)), request, attempt, cancellationToken);
-        return Encoding.UTF8.GetString((await UpstreamHttp.ReadBodyAsync(response, attempt.MaxResponseBytes, cancellationToken)).Span);
+        using var response = await UpstreamHttp.SendAsync(
+            httpClients.CreateClient(nameof(ChatForwarder)),
+            request,
+            attempt,
+            cancellationToken);
+        return Encoding.UTF8.GetString(
+            (await UpstreamHttp.ReadBodyAsync(response, attempt.MaxResponseBytes, cancellationToken)).Span);
     }
 
     /// <summary>The streamed call: the same choice of backends, until one sends its first chunk.</summary>
     public IAsyncEnumerable<JsonElement> StreamAsync(LlmCall call, string model) =>
-        call.StreamAsync(failed => NextTarget(failed, model), Policy, (attempt, cancellationToken) => StreamFromAsync(call, attempt, cancellationToken));
+        call.StreamAsync(
+            failed => NextTarget(failed, model),
+            Policy,
+            (attempt, cancellationToken) => StreamFromAsync(call, attempt, cancellationToken));
 
-    private async IAsyncEnumerable<JsonElement> StreamFromAsync(LlmCall call, LlmAttempt attempt, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<JsonElement> StreamFromAsync(
+        LlmCall call,
+        LlmAttempt attempt,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var backend = router.Get(attempt.Target.BackendId!);
         using var request = Request(backend, "/v1/chat/completions", call.UpstreamBody);
-        using var response = await UpstreamHttp.SendAsync(httpClients.CreateClient(nameof(ChatForwarder)), request, attempt, cancellationToken);
-        var events = UpstreamHttp.ReadEventsAsync(response, static (_, data) => data.SequenceEqual("[DONE]"u8) ? default : JsonDocument.Parse(data.ToArray()).RootElement.Clone(), attempt.MaxResponseBytes, cancellationToken);
+        using var response = await UpstreamHttp.SendAsync(
+            httpClients.CreateClient(nameof(ChatForwarder)),
+            request,
+            attempt,
+            cancellationToken);
+        var events = UpstreamHttp.ReadEventsAsync(
+            response,
+            static (_, data) =>
+                data.SequenceEqual("[DONE]"u8) ? default : JsonDocument.Parse(data.ToArray()).RootElement.Clone(),
+            attempt.MaxResponseBytes,
+            cancellationToken);
         await foreach (var item in events)
         {
             if (item.Data.ValueKind == JsonValueKind.Undefined)
@@ -249,7 +313,9 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
     /// </summary>
     private LlmTarget? NextTarget(LlmAttemptFailure? failed, string model)
     {
-        if (failed is not null && (failed.StatusCode is 429 or >= 500 || failed.Exception is UpstreamUnreachableException or UpstreamTimeoutException))
+        if (failed is not null
+            && (failed.StatusCode is 429 or >= 500
+                || failed.Exception is UpstreamUnreachableException or UpstreamTimeoutException))
         {
             router.Health.MarkUnhealthy(failed.Target.BackendId!, failed.RetryAfter ?? BackendHealth.DefaultPause);
         }
@@ -260,15 +326,23 @@ public sealed class ChatForwarder(BackendRouter router, IHttpClientFactory httpC
     private static LlmTarget Target(BackendConfig backend, string model) =>
         new(AzureProvider, model) { BackendId = backend.Id, Endpoint = BaseUrl(backend) };
 
-    /// <summary>The backend's URL when it is one requests can be sent to (absolute, http or https), else null.</summary>
+    /// <summary>
+    /// The backend's URL when it is one requests can be sent to (absolute, http or https), else null.
+    /// </summary>
     private static Uri? BaseUrl(BackendConfig backend) =>
-        Uri.TryCreate(backend.Url, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) ? url : null;
+        Uri.TryCreate(backend.Url, UriKind.Absolute, out var url)
+        && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+            ? url
+            : null;
 
     private static HttpRequestMessage Request(BackendConfig backend, string path, ReadOnlyMemory<byte> body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, backend.Url.TrimEnd('/') + path)
         {
-            Content = new ReadOnlyMemoryContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            Content = new ReadOnlyMemoryContent(body)
+            {
+                Headers = { ContentType = new MediaTypeHeaderValue("application/json") }
+            },
         };
         request.Headers.Add("api-key", backend.ApiKey);
         return request;

@@ -21,7 +21,9 @@ public sealed class CompletionRequest
 
     public bool Stream { get; set; }
 
-    /// <summary>Whatever else the body carried, as MVC's binder read it (a metadata slot that was cut out is not here).</summary>
+    /// <summary>
+    /// Whatever else the body carried, as MVC's binder read it (a metadata slot that was cut out is not here).
+    /// </summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
 }
@@ -45,18 +47,24 @@ public sealed class CompletionMessage
     public string? Content { get; set; }
 }
 
-/// <summary>The answer: the model, the text, and the body's other top-level names as the action's binder saw them.</summary>
+/// <summary>
+/// The answer: the model, the text, and the body's other top-level names as the action's binder saw them.
+/// </summary>
 public sealed record CompletionReply(string Model, string Text, IReadOnlyList<string> BoundNames);
 
 public sealed record CompletionChunk(string Delta);
 
-/// <summary>The app's chat service, behind the controller as a Clean Architecture app keeps it; each test gives its own.</summary>
+/// <summary>
+/// The app's chat service, behind the controller as a Clean Architecture app keeps it; each test gives its own.
+/// </summary>
 public interface ICompletionBackend
 {
     Task<CompletionReply> CompleteAsync(CompletionRequest request, LlmCall call, CancellationToken cancellationToken);
 }
 
-/// <summary>An [ApiController] in the shape MVC apps write: attribute routes, a validated DTO, the app's service injected.</summary>
+/// <summary>
+/// An [ApiController] in the shape MVC apps write: attribute routes, a validated DTO, the app's service injected.
+/// </summary>
 [ApiController]
 [Route("api/[controller]")]
 public sealed class CompletionsController(ICompletionBackend backend) : ControllerBase
@@ -64,13 +72,16 @@ public sealed class CompletionsController(ICompletionBackend backend) : Controll
     /// <summary>POST /api/completions: typed, its own errors as problem details.</summary>
     [HttpPost]
     [TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails)]
-    public async Task<ActionResult<CompletionReply>> Create(CompletionRequest request, LlmCall call, CancellationToken cancellationToken) =>
-        await backend.CompleteAsync(request, call, cancellationToken);
+    public async Task<ActionResult<CompletionReply>> Create(
+        CompletionRequest request,
+        LlmCall call,
+        CancellationToken cancellationToken) => await backend.CompleteAsync(request, call, cancellationToken);
 
     /// <summary>POST /api/completions/lenient: answers "stream": true with JSON, and has no metadata slot.</summary>
     [HttpPost("lenient")]
     [TracedLlmRoute(IgnoreStream = true, MetadataSlot = MetadataSlots.None)]
-    public Task<CompletionReply> Lenient(CompletionRequest request, LlmCall call) => backend.CompleteAsync(request, call, call.CancellationToken);
+    public Task<CompletionReply> Lenient(CompletionRequest request, LlmCall call) =>
+        backend.CompleteAsync(request, call, call.CancellationToken);
 
     /// <summary>POST /api/completions/plain: a DTO that never read "stream" or "metadata", its answers kept.</summary>
     [HttpPost("plain")]
@@ -95,9 +106,12 @@ public sealed class CompletionsController(ICompletionBackend backend) : Controll
     /// <summary>POST /api/completions/busy: the action's own error result.</summary>
     [HttpPost("busy")]
     [TracedLlmRoute]
-    public IActionResult Busy(CompletionRequest request) => Problem(title: "Every backend is draining.", statusCode: 503);
+    public IActionResult Busy(CompletionRequest request) =>
+        Problem(title: "Every backend is draining.", statusCode: 503);
 
-    private static async IAsyncEnumerable<CompletionChunk> Chunks(string model, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<CompletionChunk> Chunks(
+        string model,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var word in new[] { "from", " ", model })
         {

@@ -10,7 +10,9 @@ using Microsoft.AspNetCore.Routing;
 
 namespace TracedLlm.Gateway.ShapeRoutes;
 
-/// <summary>The gateway's own backend picker: registered in DI, taken with no attribute (minimal APIs' inference).</summary>
+/// <summary>
+/// The gateway's own backend picker: registered in DI, taken with no attribute (minimal APIs' inference).
+/// </summary>
 public sealed class BackendRouter(string name)
 {
     public string Pick(string deployment) => $"{name}/{deployment}";
@@ -38,7 +40,15 @@ public sealed class DeploymentChatRequest
 }
 
 /// <summary>What the deployment route answers: every value it was given, so a test can see each binding.</summary>
-public sealed record DeploymentReply(string Backend, string ApiVersion, string? RequestId, string Priority, string[] Tags, int N, string? Model, bool Up);
+public sealed record DeploymentReply(
+    string Backend,
+    string ApiVersion,
+    string? RequestId,
+    string Priority,
+    string[] Tags,
+    int N,
+    string? Model,
+    bool Up);
 
 /// <summary>One event of the deployment route's stream.</summary>
 public sealed record DeploymentChunk(string Backend, int Index);
@@ -49,7 +59,8 @@ public sealed record ErrorReply(string Reason);
 public static class ShapeRoutes
 {
     /// <summary>Maps the routes; fails when a parameter cannot be bound in this app.</summary>
-    public static TracedLlmRouteBuilder MapShapeRoutes(this IEndpointRouteBuilder endpoints) => endpoints.MapTracedLlmRoutes();
+    public static TracedLlmRouteBuilder MapShapeRoutes(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapTracedLlmRoutes();
 
     /// <summary>
     /// Azure OpenAI's shape: the deployment in the path, the API version in the query, the client's
@@ -72,7 +83,15 @@ public static class ShapeRoutes
         var backend = router.Pick(deploymentName);
         return call.IsStreaming
             ? LlmResult.Stream(Chunks(backend, n, call.CancellationToken))
-            : new DeploymentReply(backend, apiVersion, requestId?.ToString(), priority.ToString(), tags, n, request.Model, health.IsUp(backend));
+            : new DeploymentReply(
+                backend,
+                apiVersion,
+                requestId?.ToString(),
+                priority.ToString(),
+                tags,
+                n,
+                request.Model,
+                health.IsUp(backend));
     }
 
     /// <summary>A relay's shape: one IResult writes either stream mode, as the client asked.</summary>
@@ -98,7 +117,10 @@ public static class ShapeRoutes
         _ => Results.StatusCode(status),
     };
 
-    private static async IAsyncEnumerable<DeploymentChunk> Chunks(string backend, int count, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<DeploymentChunk> Chunks(
+        string backend,
+        int count,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         for (var i = 0; i < count; i++)
         {

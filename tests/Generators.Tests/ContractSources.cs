@@ -1,6 +1,9 @@
 namespace TracedLlm.Testing;
 
-/// <summary>The two-route gateway the TLLM1011 tests (generator diagnostics, code fix) share; <c>{|#n:…|}</c> marks each route's location.</summary>
+/// <summary>
+/// The two-route gateway the TLLM1011 tests (generator diagnostics, code fix) share; <c>{|#n:…|}</c> marks each
+/// route's location.
+/// </summary>
 internal static class ContractSources
 {
     public const string Routes = """
@@ -21,5 +24,6 @@ internal static class ContractSources
         """;
 
     /// <summary><see cref="Routes"/> without the location markup, for a workspace document.</summary>
-    public static string PlainRoutes => Routes.Replace("{|#0:", string.Empty).Replace("{|#1:", string.Empty).Replace("|}", string.Empty);
+    public static string PlainRoutes =>
+        Routes.Replace("{|#0:", string.Empty).Replace("{|#1:", string.Empty).Replace("|}", string.Empty);
 }

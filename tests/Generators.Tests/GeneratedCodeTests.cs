@@ -17,8 +17,16 @@ public sealed class GeneratedCodeTests
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationProblems());
         Assert.Equal(
-            new[] { "Contoso_Gateway_Routes_Chat.g.cs", "Contoso_Gateway_Routes_Embeddings.g.cs", "Contoso_Gateway_Routes_Messages.g.cs", "Contoso_Gateway_Routes_Responses.g.cs", "TracedLlmRoutes.g.cs" },
-            run.Result.Results.Single().GeneratedSources.Select(s => s.HintName).OrderBy(n => n, StringComparer.Ordinal));
+            new[]
+            {
+                "Contoso_Gateway_Routes_Chat.g.cs",
+                "Contoso_Gateway_Routes_Embeddings.g.cs",
+                "Contoso_Gateway_Routes_Messages.g.cs",
+                "Contoso_Gateway_Routes_Responses.g.cs",
+                "TracedLlmRoutes.g.cs"
+            },
+            run.Result.Results.Single().GeneratedSources.Select(s => s.HintName).OrderBy(n => n, StringComparer.Ordinal)
+        );
     }
 
     [Fact]
@@ -35,22 +43,47 @@ public sealed class GeneratedCodeTests
 
         // The result and chunk types travel as typeof (for OpenAPI); an IResult route has none. A class
         // with no attribute is the body unless DI has it: its RequestType is set when the route is mapped.
-        var routes = (System.Collections.Generic.IReadOnlyList<TracedRouteInfo>)table.GetProperty("Routes")!.GetValue(null)!;
+        var routes = (System.Collections.Generic.IReadOnlyList<TracedRouteInfo>)
+            table.GetProperty("Routes")!.GetValue(null)!;
         Type Contoso(string name) => assembly.GetType("Contoso.Gateway." + name, throwOnError: true)!;
         Assert.Equal(
             new[]
             {
-                new TracedRouteInfo("POST", "/v1/chat/completions", "metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Chat")
+                new TracedRouteInfo(
+                    "POST",
+                    "/v1/chat/completions",
+                    "metadata",
+                    WireFormat.OpenAI,
+                    "chat",
+                    "Contoso.Gateway.Routes.Chat")
                 {
                     ResponseType = Contoso("ChatResponse"), StreamChunkType = Contoso("ChatChunk"),
                     LenientMetadata = true,
                 },
-                new TracedRouteInfo("POST", "/v1/embeddings", "gateway_meta", WireFormat.Anthropic, "embeddings", "Contoso.Gateway.Routes.Embeddings"),
-                new TracedRouteInfo("POST", "/v1/messages", "litellm_metadata", WireFormat.Anthropic, "chat", "Contoso.Gateway.Routes.Messages")
+                new TracedRouteInfo(
+                    "POST",
+                    "/v1/embeddings",
+                    "gateway_meta",
+                    WireFormat.Anthropic,
+                    "embeddings",
+                    "Contoso.Gateway.Routes.Embeddings"),
+                new TracedRouteInfo(
+                    "POST",
+                    "/v1/messages",
+                    "litellm_metadata",
+                    WireFormat.Anthropic,
+                    "chat",
+                    "Contoso.Gateway.Routes.Messages")
                 {
                     ResponseType = Contoso("ChatResponse"), LenientMetadata = true,
                 },
-                new TracedRouteInfo("POST", "/v1/responses", "litellm_metadata", WireFormat.OpenAI, "chat", "Contoso.Gateway.Routes.Responses")
+                new TracedRouteInfo(
+                    "POST",
+                    "/v1/responses",
+                    "litellm_metadata",
+                    WireFormat.OpenAI,
+                    "chat",
+                    "Contoso.Gateway.Routes.Responses")
                 {
                     StreamChunkType = Contoso("ChatChunk"), LenientMetadata = true,
                 },
@@ -61,13 +94,29 @@ public sealed class GeneratedCodeTests
         Assert.Equal(
             new[]
             {
-                new TracedRouteParameter("Chat", "request", Contoso("ChatRequest"), TracedParameterSource.BodyOrService),
+                new TracedRouteParameter(
+                    "Chat",
+                    "request",
+                    Contoso("ChatRequest"),
+                    TracedParameterSource.BodyOrService),
                 new TracedRouteParameter("Chat", "call", typeof(LlmCall), TracedParameterSource.LlmCall),
                 new TracedRouteParameter("Chat", "upstream", Contoso("IUpstream"), TracedParameterSource.Service),
-                new TracedRouteParameter("Chat", "cancellationToken", typeof(System.Threading.CancellationToken), TracedParameterSource.CancellationToken),
-                new TracedRouteParameter("ChatStream", "request", Contoso("ChatRequest"), TracedParameterSource.BodyOrService),
+                new TracedRouteParameter(
+                    "Chat",
+                    "cancellationToken",
+                    typeof(System.Threading.CancellationToken),
+                    TracedParameterSource.CancellationToken),
+                new TracedRouteParameter(
+                    "ChatStream",
+                    "request",
+                    Contoso("ChatRequest"),
+                    TracedParameterSource.BodyOrService),
                 new TracedRouteParameter("ChatStream", "call", typeof(LlmCall), TracedParameterSource.LlmCall),
-                new TracedRouteParameter("ChatStream", "cancellationToken", typeof(System.Threading.CancellationToken), TracedParameterSource.CancellationToken),
+                new TracedRouteParameter(
+                    "ChatStream",
+                    "cancellationToken",
+                    typeof(System.Threading.CancellationToken),
+                    TracedParameterSource.CancellationToken),
             },
             routes[0].Parameters);
     }
@@ -86,7 +135,8 @@ public sealed class GeneratedCodeTests
             internal static class Routes
             {
                 [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static Task<Body> Chat(Body server, LlmCall llm, System.IServiceProvider gateway) => Task.FromResult(server);
+                public static Task<Body> Chat(Body server, LlmCall llm, System.IServiceProvider gateway) =>
+                    Task.FromResult(server);
             }
             """);
 
@@ -130,8 +180,16 @@ public sealed class GeneratedCodeTests
             }
             """);
 
-        Assert.Contains("PreCallStage.ReadRequestOrService<global::System.Collections.Generic.Dictionary<string, object?>>(call, optional: false)", run.Source("Contoso_Routes_Chat.g.cs"), StringComparison.Ordinal);
-        Assert.Contains("PreCallStage.ReadRequest(call, gateway.GetTypeInfo<global::Contoso.Conversation<global::Contoso.Message?>>())", run.Source("Contoso_Routes_Messages.g.cs"), StringComparison.Ordinal);
+        Assert.Contains(
+            "PreCallStage.ReadRequestOrService<global::System.Collections.Generic.Dictionary<string, object?>>(call, "
+            + "optional: false)",
+            run.Source("Contoso_Routes_Chat.g.cs"),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "PreCallStage.ReadRequest(call, "
+            + "gateway.GetTypeInfo<global::Contoso.Conversation<global::Contoso.Message?>>())",
+            run.Source("Contoso_Routes_Messages.g.cs"),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -239,13 +297,15 @@ public sealed class GeneratedCodeTests
             internal static class Routes
             {
                 [TracedLlmRoute("POST", "/v1/embeddings")]
-                public static Body @default(Body request, [FromKeyedServices(typeof(FastUpstream))] IUpstream upstream) => request;
+                public static Body @default(Body request,
+                    [FromKeyedServices(typeof(FastUpstream))] IUpstream upstream) => request;
 
                 [TracedLlmRoute("POST", "/v1/chat/completions")]
                 public static Body @checked(Body request, [FromQuery] string? request2) => request;
 
                 [TracedLlmRoute("POST", "/v1/chat/completions")]
-                public static async IAsyncEnumerable<Body> @event(Body body, [FromServices] IUpstream request, [FromQuery] string? request2)
+                public static async IAsyncEnumerable<Body> @event(Body body, [FromServices] IUpstream request,
+                    [FromQuery] string? request2)
                 {
                     await System.Threading.Tasks.Task.Yield();
                     yield return body;
@@ -253,9 +313,19 @@ public sealed class GeneratedCodeTests
             }
             """);
 
-        Assert.Contains("var result = global::Contoso.Routes.@default(requestArgument, upstreamArgument);", run.Source("Contoso_Routes_default.g.cs"), StringComparison.Ordinal);
-        Assert.Contains("GetRequiredKeyedService<global::Contoso.IUpstream>(httpContext.RequestServices, typeof(global::Contoso.FastUpstream))", run.Source("Contoso_Routes_default.g.cs"), StringComparison.Ordinal);
-        Assert.Contains("var chunks = global::Contoso.Routes.@event(requestArgument, requestStreamArgument, request2Argument);", run.Source("Contoso_Routes_checked.g.cs"), StringComparison.Ordinal);
+        Assert.Contains(
+            "var result = global::Contoso.Routes.@default(requestArgument, upstreamArgument);",
+            run.Source("Contoso_Routes_default.g.cs"),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "GetRequiredKeyedService<global::Contoso.IUpstream>(httpContext.RequestServices, "
+            + "typeof(global::Contoso.FastUpstream))",
+            run.Source("Contoso_Routes_default.g.cs"),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "var chunks = global::Contoso.Routes.@event(requestArgument, requestStreamArgument, request2Argument);",
+            run.Source("Contoso_Routes_checked.g.cs"),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -301,10 +371,32 @@ public sealed class GeneratedCodeTests
         // found first.
         string[] names =
         {
-            "Activity", "AuthStage", "EnvelopeReader", "Exception", "FailurePath", "GuardrailMode", "HttpContext",
-            "LlmStage", "PreCallStage", "RequestEnvelope", "RequestStage", "ResultStage", "ServiceProviderServiceExtensions",
-            "Stopwatch", "StreamStage", "Task", "TracedLlmGateway", "TracedLlmOptions", "TracedRouteInfo", "Utf8JsonReader",
-            "WireFormat", "ParameterStage", "ServiceProviderKeyedServiceExtensions", "TracedParameterSource", "TracedRouteParameter", "LlmCall",
+            "Activity",
+            "AuthStage",
+            "EnvelopeReader",
+            "Exception",
+            "FailurePath",
+            "GuardrailMode",
+            "HttpContext",
+            "LlmStage",
+            "PreCallStage",
+            "RequestEnvelope",
+            "RequestStage",
+            "ResultStage",
+            "ServiceProviderServiceExtensions",
+            "Stopwatch",
+            "StreamStage",
+            "Task",
+            "TracedLlmGateway",
+            "TracedLlmOptions",
+            "TracedRouteInfo",
+            "Utf8JsonReader",
+            "WireFormat",
+            "ParameterStage",
+            "ServiceProviderKeyedServiceExtensions",
+            "TracedParameterSource",
+            "TracedRouteParameter",
+            "LlmCall",
         };
         var clashing = string.Join("\n", names.Select(name => $"internal sealed class {name} {{ }}"));
         var run = GeneratorHarness.Run(
@@ -333,11 +425,13 @@ public sealed class GeneratedCodeTests
                         global::Microsoft.AspNetCore.Http.HttpContext httpContext,
                         global::System.Threading.CancellationToken cancellationToken,
                         [global::Microsoft.AspNetCore.Mvc.FromQuery] int? n,
-                        [global::Microsoft.Extensions.DependencyInjection.FromKeyedServices("spare")] IUpstream spare) =>
+                        [global::Microsoft.Extensions.DependencyInjection.FromKeyedServices("spare")]
+                        IUpstream spare) =>
                         global::System.Threading.Tasks.Task.FromResult(request);
 
                     [global::TracedLlm.TracedLlmRoute("POST", "/v1/chat/completions")]
-                    public static async global::System.Collections.Generic.IAsyncEnumerable<Body> ChatStream(Body request, IUpstream? upstream)
+                    public static async global::System.Collections.Generic.IAsyncEnumerable<Body> ChatStream(
+                        Body request, IUpstream? upstream)
                     {
                         await global::System.Threading.Tasks.Task.Yield();
                         yield return request;
@@ -349,9 +443,19 @@ public sealed class GeneratedCodeTests
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationProblems());
         var chat = run.Source("Contoso_Routes_Chat.g.cs");
-        Assert.Contains("using RequestStage = global::TracedLlm.Pipeline.RequestStage;", chat, StringComparison.Ordinal);
-        Assert.Contains("using ParameterStage = global::TracedLlm.Pipeline.ParameterStage;", chat, StringComparison.Ordinal);
-        Assert.Contains("using ServiceProviderKeyedServiceExtensions = global::Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions;", chat, StringComparison.Ordinal);
+        Assert.Contains(
+            "using RequestStage = global::TracedLlm.Pipeline.RequestStage;",
+            chat,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "using ParameterStage = global::TracedLlm.Pipeline.ParameterStage;",
+            chat,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "using ServiceProviderKeyedServiceExtensions = "
+            + "global::Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions;",
+            chat,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -360,8 +464,15 @@ public sealed class GeneratedCodeTests
         var chat = GeneratorHarness.Run(Sources.Gateway).Source("Contoso_Gateway_Routes_Chat.g.cs");
 
         Assert.Contains("if (call.Parameters.Stream)", chat, StringComparison.Ordinal);
-        Assert.Contains("var chunks = global::Contoso.Gateway.Routes.ChatStream(requestArgument, call, call.CancellationToken);", chat, StringComparison.Ordinal);
-        Assert.Contains("var result = await global::Contoso.Gateway.Routes.Chat(requestArgument, call, upstreamArgument, call.CancellationToken).ConfigureAwait(false);", chat, StringComparison.Ordinal);
+        Assert.Contains(
+            "var chunks = global::Contoso.Gateway.Routes.ChatStream(requestArgument, call, call.CancellationToken);",
+            chat,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "var result = await global::Contoso.Gateway.Routes.Chat(requestArgument, call, upstreamArgument, "
+            + "call.CancellationToken).ConfigureAwait(false);",
+            chat,
+            StringComparison.Ordinal);
         Assert.DoesNotContain("RejectStreaming", chat, StringComparison.Ordinal);
     }
 
@@ -393,7 +504,12 @@ public sealed class GeneratedCodeTests
 
         var diagnostic = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("TLLM1001", diagnostic.Id);
-        Assert.Equal("Cannot generate the traced route for 'Contoso.Routes.Chat': the streaming handler 'ChatStream' reads the body as `request` (Contoso.B), but 'Chat' reads the body as `request` (Contoso.A): both handlers of a route read one request body; or serve both stream modes from one handler that returns LlmResult<TResponse, TChunk>", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(
+            "Cannot generate the traced route for 'Contoso.Routes.Chat': the streaming handler 'ChatStream' reads "
+            + "the body as `request` (Contoso.B), but 'Chat' reads the body as `request` (Contoso.A): both handlers "
+            + "of a route read one request body; or serve both stream modes from one handler that returns "
+            + "LlmResult<TResponse, TChunk>",
+            diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -404,29 +520,44 @@ public sealed class GeneratedCodeTests
 
         // What the handler returned decides the writer; "stream": true is never refused.
         Assert.Contains("if (result.IsStream)", chat, StringComparison.Ordinal);
-        Assert.Contains("await StreamStage.WriteAsync(call, result.Chunks, gateway.GetTypeInfo<global::Contoso.OneHandler.ChatChunk>()).ConfigureAwait(false);", chat, StringComparison.Ordinal);
+        Assert.Contains(
+            "await StreamStage.WriteAsync(call, result.Chunks, "
+            + "gateway.GetTypeInfo<global::Contoso.OneHandler.ChatChunk>()).ConfigureAwait(false);",
+            chat,
+            StringComparison.Ordinal);
         Assert.Contains("else if (result.HttpResult is { } httpResult)", chat, StringComparison.Ordinal);
-        Assert.Contains("await ResultStage.WriteAsync(call, response, resultTypeInfo).ConfigureAwait(false);", chat, StringComparison.Ordinal);
+        Assert.Contains(
+            "await ResultStage.WriteAsync(call, response, resultTypeInfo).ConfigureAwait(false);",
+            chat,
+            StringComparison.Ordinal);
         Assert.DoesNotContain("RejectStreaming", chat, StringComparison.Ordinal);
 
         // An IResult handler (a relay's shape) serves both modes too; a typed one whose type never read
         // "stream" answers it with its JSON, as the app did.
-        Assert.DoesNotContain("RejectStreaming", run.Source("Contoso_OneHandler_Routes_Responses.g.cs"), StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            "RejectStreaming",
+            run.Source("Contoso_OneHandler_Routes_Responses.g.cs"),
+            StringComparison.Ordinal);
         var embeddings = run.Source("Contoso_OneHandler_Routes_Embeddings.g.cs");
         Assert.DoesNotContain("RejectStreaming", embeddings, StringComparison.Ordinal);
         const string Answered = "which answers a body asking for a stream with JSON (its body type has no 'stream')";
         Assert.Contains(Answered, embeddings, StringComparison.Ordinal);
 
         var assembly = Load(run.Output);
-        var manifest = (string)assembly.GetType("TracedLlm.Generated.TracedLlmRouteTable")!.GetField("ManifestJson")!.GetValue(null)!;
+        var manifest = (string)
+            assembly.GetType("TracedLlm.Generated.TracedLlmRouteTable")!.GetField("ManifestJson")!.GetValue(null)!;
         using var json = System.Text.Json.JsonDocument.Parse(manifest);
-        var streaming = json.RootElement.GetProperty("routes").EnumerateArray().ToDictionary(r => r.GetProperty("path").GetString()!, r => r.GetProperty("streaming").GetString());
+        var streaming = json.RootElement
+            .GetProperty("routes")
+            .EnumerateArray()
+            .ToDictionary(r => r.GetProperty("path").GetString()!, r => r.GetProperty("streaming").GetString());
         Assert.Equal("handler", streaming["/v1/chat/completions"]);
         Assert.Equal("handler", streaming["/v1/messages"]);
         Assert.Equal("handler", streaming["/v1/responses"]);
         Assert.Equal("ignored", streaming["/v1/embeddings"]);
 
-        var routes = (System.Collections.Generic.IReadOnlyList<TracedRouteInfo>)assembly.GetType("TracedLlm.Generated.TracedLlmRouteTable")!.GetProperty("Routes")!.GetValue(null)!;
+        var routes = (System.Collections.Generic.IReadOnlyList<TracedRouteInfo>)
+            assembly.GetType("TracedLlm.Generated.TracedLlmRouteTable")!.GetProperty("Routes")!.GetValue(null)!;
         var chatRoute = routes.Single(r => r.Pattern == "/v1/chat/completions");
         Assert.Equal("Contoso.OneHandler.ChatResponse", chatRoute.ResponseType?.FullName);
         Assert.Equal("Contoso.OneHandler.ChatChunk", chatRoute.StreamChunkType?.FullName);
@@ -446,10 +577,16 @@ public sealed class GeneratedCodeTests
             """);
 
         Assert.Empty(run.CompilationProblems());
-        Assert.Contains("var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints, global::TracedLlm.Generated.TracedLlmRouteTable.ManifestJson);\n            return routes;", run.Source("TracedLlmRoutes.g.cs"), StringComparison.Ordinal);
+        Assert.Contains(
+            "var routes = global::TracedLlm.TracedLlmRouteBuilder.Create(endpoints, "
+            + "global::TracedLlm.Generated.TracedLlmRouteTable.ManifestJson);\n            return routes;",
+            run.Source("TracedLlmRoutes.g.cs"),
+            StringComparison.Ordinal);
     }
 
-    /// <summary>Runs the generator on a consumer's source; the generated code must compile with no error and no warning.</summary>
+    /// <summary>
+    /// Runs the generator on a consumer's source; the generated code must compile with no error and no warning.
+    /// </summary>
     private static GeneratorRun RunClean(string source)
     {
         var run = GeneratorHarness.Run(source);
@@ -465,7 +602,9 @@ public sealed class GeneratedCodeTests
         var table = assembly.GetCustomAttribute<TracedLlm.Pipeline.TracedActionTableAttribute>();
         Assert.NotNull(table);
         var actions = table.Actions.ToDictionary(a => a.Method);
-        Assert.Equal(new[] { "Complete", "CreateAsync", "Messages", "Relay" }, actions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { "Complete", "CreateAsync", "Messages", "Relay" },
+            actions.Keys.Order(StringComparer.Ordinal));
         Assert.Contains("\"path\":\"/v1/Chat/completions\"", table.ManifestJson, StringComparison.Ordinal);
 
         // Each is told from its overloads by its parameter types: the traced Relay, not Relay(request, id).
@@ -485,11 +624,16 @@ public sealed class GeneratedCodeTests
         Assert.NotNull(actions["Messages"].Unwrap);
         Assert.Null(actions["Complete"].Unwrap);
 
-        // The routes: MVC's paths, the slot and errors chosen on the attribute, the conventional path by controller and action.
+        // The routes: MVC's paths, the slot and errors chosen on the attribute, the conventional path by controller and
+        // action.
         Assert.Equal("/v1/Chat/completions", actions["Complete"].Route.Pattern);
         Assert.Equal(LlmErrorResponses.ProblemDetails, actions["Complete"].Route.ErrorResponses);
         Assert.Equal(MetadataSlots.None, actions["Relay"].Route.MetadataSlot);
-        Assert.Equal(("/v1/messages", "litellm_metadata", WireFormat.Anthropic), (actions["Messages"].Route.Pattern, actions["Messages"].Route.MetadataSlot, actions["Messages"].Route.ErrorFormat));
+        Assert.Equal(
+            ("/v1/messages", "litellm_metadata", WireFormat.Anthropic),
+            (actions["Messages"].Route.Pattern,
+                actions["Messages"].Route.MetadataSlot,
+                actions["Messages"].Route.ErrorFormat));
         Assert.Equal("/Legacy/Completions/Create", actions["CreateAsync"].Route.Pattern);
     }
 

@@ -16,7 +16,10 @@ internal static class GeneratorHarness
     private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferences = new(() =>
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator)
-            .Where(path => !string.IsNullOrEmpty(path) && Path.GetFileName(path) is var name && !name.StartsWith("TracedLlm.Generators", StringComparison.Ordinal))
+            .Where(path =>
+                !string.IsNullOrEmpty(path)
+                && Path.GetFileName(path) is var name
+                && !name.StartsWith("TracedLlm.Generators", StringComparison.Ordinal))
             .Append(typeof(TracedLlmRouteAttribute).Assembly.Location)
             .Distinct()
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
@@ -24,28 +27,42 @@ internal static class GeneratorHarness
 
     public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
 
-    public static CSharpCompilation Compile(params string[] sources) => CSharpCompilation.Create(
-        "TracedRoutes",
-        sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, path: $"Source{i}.cs")),
-        References,
-        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+    public static CSharpCompilation Compile(params string[] sources) =>
+        CSharpCompilation.Create(
+            "TracedRoutes",
+            sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, path: $"Source{i}.cs")),
+            References,
+            new CSharpCompilationOptions(
+                OutputKind.DynamicallyLinkedLibrary,
+                nullableContextOptions: NullableContextOptions.Enable));
 
-    public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
-        new[] { new TracedLlmRouteGenerator().AsSourceGenerator() },
-        parseOptions: ParseOptions,
-        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+    public static GeneratorDriver CreateDriver() =>
+        CSharpGeneratorDriver.Create(
+            new[] { new TracedLlmRouteGenerator().AsSourceGenerator() },
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(
+                IncrementalGeneratorOutputKind.None,
+                trackIncrementalGeneratorSteps: true));
 
-    /// <summary>Runs the generator once; returns the run, the compilation with generated code, and the diagnostics of that compilation.</summary>
+    /// <summary>
+    /// Runs the generator once; returns the run, the compilation with generated code, and the diagnostics of that
+    /// compilation.
+    /// </summary>
     public static GeneratorRun Run(Compilation compilation)
     {
-        var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        var driver = CreateDriver()
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         return new GeneratorRun(driver, driver.GetRunResult(), output, generatorDiagnostics);
     }
 
     public static GeneratorRun Run(params string[] sources) => Run(Compile(sources));
 }
 
-internal sealed record GeneratorRun(GeneratorDriver Driver, GeneratorDriverRunResult Result, Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics)
+internal sealed record GeneratorRun(
+    GeneratorDriver Driver,
+    GeneratorDriverRunResult Result,
+    Compilation Output,
+    ImmutableArray<Diagnostic> GeneratorDiagnostics)
 {
     public string Source(string hintName) =>
         Result.Results.Single().GeneratedSources.Single(s => s.HintName == hintName).SourceText.ToString();

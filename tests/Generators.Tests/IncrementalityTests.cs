@@ -8,7 +8,9 @@ using Microsoft.CodeAnalysis.CSharp;
 
 namespace TracedLlm.Generators.Tests;
 
-/// <summary>The generator's tracked steps stay cached when nothing traced changed, and hold no Roslyn objects.</summary>
+/// <summary>
+/// The generator's tracked steps stay cached when nothing traced changed, and hold no Roslyn objects.
+/// </summary>
 public sealed class IncrementalityTests
 {
     private static readonly string[] TrackedSteps =
@@ -25,7 +27,11 @@ public sealed class IncrementalityTests
     {
         var compilation = GeneratorHarness.Compile(Sources.Gateway, Sources.Unrelated);
         var driver = tracksContract
-            ? GeneratorHarness.CreateDriver().AddAdditionalTexts(System.Collections.Immutable.ImmutableArray.Create<AdditionalText>(new ContractFile("# an older contract\nroute GET /gone\n")))
+            ? GeneratorHarness
+                .CreateDriver()
+                .AddAdditionalTexts(
+                    System.Collections.Immutable.ImmutableArray.Create<AdditionalText>(
+                        new ContractFile("# an older contract\nroute GET /gone\n")))
             : GeneratorHarness.CreateDriver();
         driver = driver.RunGenerators(compilation);
         if (tracksContract)
@@ -36,10 +42,17 @@ public sealed class IncrementalityTests
         }
 
         var unrelatedTree = compilation.SyntaxTrees.Single(t => t.FilePath == "Source1.cs");
-        var edited = compilation.ReplaceSyntaxTree(unrelatedTree, CSharpSyntaxTree.ParseText(Sources.Unrelated.Replace("42", "43"), GeneratorHarness.ParseOptions, "Source1.cs"));
+        var edited = compilation.ReplaceSyntaxTree(
+            unrelatedTree,
+            CSharpSyntaxTree.ParseText(
+                Sources.Unrelated.Replace("42", "43"),
+                GeneratorHarness.ParseOptions,
+                "Source1.cs"));
         var second = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
-        Assert.All(new[] { TrackingNames.Routes, TrackingNames.Models, TrackingNames.RouteTable }, step => Assert.True(second.TrackedSteps.ContainsKey(step), $"step {step} was not tracked"));
+        Assert.All(
+            new[] { TrackingNames.Routes, TrackingNames.Models, TrackingNames.RouteTable },
+            step => Assert.True(second.TrackedSteps.ContainsKey(step), $"step {step} was not tracked"));
         foreach (var step in TrackedSteps)
         {
             foreach (var output in Outputs(second, step))
@@ -58,13 +71,23 @@ public sealed class IncrementalityTests
         var first = GeneratorHarness.Run(compilation);
 
         var tree = compilation.SyntaxTrees.Single();
-        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(Sources.Gateway.Replace("\"/v1/messages\"", "\"/v1/messages/v2\""), GeneratorHarness.ParseOptions, tree.FilePath));
+        var edited = compilation.ReplaceSyntaxTree(
+            tree,
+            CSharpSyntaxTree.ParseText(
+                Sources.Gateway.Replace("\"/v1/messages\"", "\"/v1/messages/v2\""),
+                GeneratorHarness.ParseOptions,
+                tree.FilePath));
         var second = first.Driver.RunGenerators(edited).GetRunResult().Results.Single();
 
         var models = second.TrackedSteps[TrackingNames.Models].SelectMany(s => s.Outputs).ToList();
-        var modified = models.Where(o => o.Reason == IncrementalStepRunReason.Modified).Select(o => ((RouteModel)o.Value).Pattern).ToList();
+        var modified = models
+            .Where(o => o.Reason == IncrementalStepRunReason.Modified)
+            .Select(o => ((RouteModel)o.Value).Pattern)
+            .ToList();
         Assert.Equal(new[] { "/v1/messages/v2" }, modified);
-        Assert.All(models.Where(o => o.Reason != IncrementalStepRunReason.Modified), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+        Assert.All(
+            models.Where(o => o.Reason != IncrementalStepRunReason.Modified),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
     }
 
     [Fact]
@@ -85,22 +108,33 @@ public sealed class IncrementalityTests
     {
         public override string Path => "/gateway/" + TelemetryContract.FileName;
 
-        public override Microsoft.CodeAnalysis.Text.SourceText GetText(System.Threading.CancellationToken cancellationToken = default) =>
-            Microsoft.CodeAnalysis.Text.SourceText.From(text);
+        public override Microsoft.CodeAnalysis.Text.SourceText GetText(
+            System.Threading.CancellationToken cancellationToken = default
+        ) => Microsoft.CodeAnalysis.Text.SourceText.From(text);
     }
 
     // A step with nothing to produce (no diagnostics, say) has no entry at all.
-    private static IEnumerable<(object Value, IncrementalStepRunReason Reason)> Outputs(GeneratorRunResult result, string step) =>
-        result.TrackedSteps.TryGetValue(step, out var runs) ? runs.SelectMany(s => s.Outputs) : Enumerable.Empty<(object, IncrementalStepRunReason)>();
+    private static IEnumerable<(object Value, IncrementalStepRunReason Reason)> Outputs(
+        GeneratorRunResult result,
+        string step) =>
+        result.TrackedSteps.TryGetValue(step, out var runs)
+            ? runs.SelectMany(s => s.Outputs)
+            : Enumerable.Empty<(object, IncrementalStepRunReason)>();
 
     private static void AssertNoRoslynObjects(object? value, string step, HashSet<object> seen)
     {
-        if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum || !seen.Add(value))
+        if (value is null
+            || value is string
+            || value.GetType().IsPrimitive
+            || value.GetType().IsEnum
+            || !seen.Add(value))
         {
             return;
         }
 
-        Assert.False(value is ISymbol or SyntaxNode or Compilation or SemanticModel or Location, $"step {step} holds a {value.GetType().Name}");
+        Assert.False(
+            value is ISymbol or SyntaxNode or Compilation or SemanticModel or Location,
+            $"step {step} holds a {value.GetType().Name}");
         if (value is IEnumerable items)
         {
             foreach (var item in items)
@@ -109,7 +143,9 @@ public sealed class IncrementalityTests
             }
         }
 
-        foreach (var field in value.GetType().GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+        foreach (
+            var field in value.GetType().GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+        )
         {
             AssertNoRoslynObjects(field.GetValue(value), step, seen);
         }

@@ -6,15 +6,18 @@ namespace TracedLlm.Generators.Tests;
 /// Handler sources whose generated files are checked in under Snapshots/&lt;scenario&gt;/, chosen so
 /// that together they take every branch of the emitter:
 /// <list type="bullet">
-/// <item>returns: T, Task&lt;T&gt;, ValueTask&lt;T&gt;, IResult, Task&lt;IResult&gt;, IAsyncEnumerable&lt;T&gt; alone and beside a regular handler;</item>
-/// <item>bindings: implicit and [FromBody] body (class, record struct, nullable), no body, LlmCall, HttpContext, CancellationToken,
-/// required service (interface, [FromServices] class), optional service (nullable, default value), a keyword-named parameter;</item>
+/// <item>returns: T, Task&lt;T&gt;, ValueTask&lt;T&gt;, IResult, Task&lt;IResult&gt;, IAsyncEnumerable&lt;T&gt;
+/// alone and beside a regular handler;</item>
+/// <item>bindings: implicit and [FromBody] body (class, record struct, nullable), no body, LlmCall, HttpContext,
+/// CancellationToken, required service (interface, [FromServices] class), optional service (nullable, default value), a
+/// keyword-named parameter;</item>
 /// <item>slots: metadata and litellm_metadata by default and set explicitly against the default, a custom slot;</item>
 /// <item>wire formats: OpenAI and Anthropic, by default and set explicitly, streaming and not;</item>
 /// <item>guardrails and failure loggers registered in DI, and handlers that take them as services;</item>
-/// <item>names: overloaded handlers (hashed class names), a nested type, the global namespace, handlers in two files;</item>
-/// <item>MVC controller actions (attribute and conventional routes, overloads, each kind of result) and the port options
-/// (IgnoreStream, MetadataSlots.None, ErrorResponses).</item>
+/// <item>names: overloaded handlers (hashed class names), a nested type, the global namespace, handlers in two
+/// files;</item>
+/// <item>MVC controller actions (attribute and conventional routes, overloads, each kind of result) and the port
+/// options (IgnoreStream, MetadataSlots.None, ErrorResponses).</item>
 /// </list>
 /// </summary>
 internal static class SnapshotScenarios
@@ -68,7 +71,8 @@ internal static class SnapshotScenarios
         {
             [HttpPost("completions")]
             [TracedLlmRoute(ErrorResponses = LlmErrorResponses.ProblemDetails)]
-            public async Task<ActionResult<ChatResponse>> Complete(ChatRequest request, LlmCall call, CancellationToken cancellationToken)
+            public async Task<ActionResult<ChatResponse>> Complete(ChatRequest request, LlmCall call,
+                CancellationToken cancellationToken)
             {
                 await Task.Yield();
                 return new ChatResponse { Text = request.Model };
@@ -97,7 +101,8 @@ internal static class SnapshotScenarios
 
         public static class Routes
         {
-            [TracedLlmRoute("POST", "/v1/embeddings", IgnoreStream = true, MetadataSlot = MetadataSlots.None, ErrorResponses = LlmErrorResponses.Writer)]
+            [TracedLlmRoute("POST", "/v1/embeddings", IgnoreStream = true, MetadataSlot = MetadataSlots.None,
+                ErrorResponses = LlmErrorResponses.Writer)]
             public static ChatResponse Embeddings(ChatRequest request) => new() { Text = request.Model };
         }
         """;
@@ -166,7 +171,8 @@ internal static class SnapshotScenarios
 
         internal static class Routes
         {
-            // Azure OpenAI's shape: the deployment in the path, the API version in the query, headers, the body and the router told apart at start-up.
+            // Azure OpenAI's shape: the deployment in the path, the API version in the query, headers, the body and the
+            // router told apart at start-up.
             [TracedLlmRoute("POST", "/openai/deployments/{deploymentName}/chat/completions")]
             public static Task<LlmResult<ChatResponse, ChatChunk>> Deployment(
                 string deploymentName,
@@ -184,7 +190,12 @@ internal static class SnapshotScenarios
                 LlmCall call,
                 [FromQuery] int n = 1,
                 [FromQuery] string? label = "none") =>
-                Task.FromResult<LlmResult<ChatResponse, ChatChunk>>(new ChatResponse { Text = $"{router.Pick(deploymentName)} {apiVersion} {requestId} {priority} {region} {tags.Length} {tenant} {request.Model} {health.IsUp(deploymentName)} {httpRequest.Path} {user.Identity?.Name} {call.Model} {n} {label}" });
+                Task.FromResult<LlmResult<ChatResponse, ChatChunk>>(new ChatResponse
+                {
+                    Text = $"{router.Pick(deploymentName)} {apiVersion} {requestId} {priority} {region} {tags.Length} "
+                        + $"{tenant} {request.Model} {health.IsUp(deploymentName)} {httpRequest.Path} "
+                        + $"{user.Identity?.Name} {call.Model} {n} {label}",
+                });
 
             // Two handlers: both take the route value, each takes a value of its own.
             [TracedLlmRoute("POST", "/v1/models/{model}/completions")]
@@ -192,7 +203,8 @@ internal static class SnapshotScenarios
                 new() { Text = $"{model} {request.Model} {seed}" };
 
             [TracedLlmRoute("POST", "/v1/models/{model}/completions")]
-            public static async IAsyncEnumerable<ChatChunk> CompleteStream(string model, [FromBody] ChatRequest request, [FromHeader(Name = "x-chunk-size")] int chunkSize = 16)
+            public static async IAsyncEnumerable<ChatChunk> CompleteStream(string model, [FromBody] ChatRequest request,
+                [FromHeader(Name = "x-chunk-size")] int chunkSize = 16)
             {
                 await Task.Yield();
                 yield return new ChatChunk { Delta = $"{model} {request.Model} {chunkSize}" };
@@ -273,7 +285,9 @@ internal static class SnapshotScenarios
         }
         """;
 
-    /// <summary>Every parameter binding, every non-streaming return shape, and the names the generated class is derived from.</summary>
+    /// <summary>
+    /// Every parameter binding, every non-streaming return shape, and the names the generated class is derived from.
+    /// </summary>
     public const string Bindings = """
         using System;
         using System.Threading;
@@ -335,7 +349,8 @@ internal static class SnapshotScenarios
             public static ValueTask<CompletionResponse> Audio(AudioRequest request) => new(new CompletionResponse());
 
             [TracedLlmRoute("POST", "/v1/audio/transcriptions", Operation = "transcription")]
-            public static ValueTask<CompletionResponse> Audio(AudioRequest request, LlmCall call) => new(new CompletionResponse { Tokens = call.Model?.Length ?? 0 });
+            public static ValueTask<CompletionResponse> Audio(AudioRequest request, LlmCall call) =>
+                new(new CompletionResponse { Tokens = call.Model?.Length ?? 0 });
 
             internal static class Admin
             {
@@ -383,7 +398,8 @@ internal static class SnapshotScenarios
 
             public GuardrailMode Modes => GuardrailMode.PreCall | GuardrailMode.DuringCall | GuardrailMode.PostCall;
 
-            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
+            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context,
+                CancellationToken cancellationToken) =>
                 new(context.Request is null ? GuardrailVerdict.Block("no request") : GuardrailVerdict.Allow);
         }
 
@@ -418,22 +434,28 @@ internal static class SnapshotScenarios
         {
             // Anthropic by path, its slot set to "metadata" against the path's litellm_metadata default.
             [TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "metadata")]
-            public static async Task<MessageResponse> Messages(MessageRequest request, IEnumerable<ILlmGuardrail> guardrails, ILlmFailureLogger? failureLogger, CancellationToken cancellationToken)
+            public static async Task<MessageResponse> Messages(MessageRequest request,
+                IEnumerable<ILlmGuardrail> guardrails, ILlmFailureLogger? failureLogger,
+                CancellationToken cancellationToken)
             {
                 await Task.Yield();
                 return new MessageResponse { Text = request.Model };
             }
 
             [TracedLlmRoute("POST", "/v1/messages", MetadataSlot = "metadata")]
-            public static async IAsyncEnumerable<MessageEvent> MessagesStream(MessageRequest request, IEnumerable<ILlmGuardrail> guardrails, LlmCall call, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+            public static async IAsyncEnumerable<MessageEvent> MessagesStream(MessageRequest request,
+                IEnumerable<ILlmGuardrail> guardrails, LlmCall call,
+                [EnumeratorCancellation] CancellationToken cancellationToken = default)
             {
                 await Task.Yield();
                 yield return new MessageEvent { Delta = call.Model };
             }
 
             // OpenAI path with the Anthropic wire format and litellm_metadata set explicitly; streaming only.
-            [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = "litellm_metadata", ErrorFormat = WireFormat.Anthropic)]
-            public static async IAsyncEnumerable<MessageEvent> Chat(MessageRequest request, PiiGuardrail guardrail, Microsoft.AspNetCore.Http.HttpContext httpContext)
+            [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = "litellm_metadata",
+                ErrorFormat = WireFormat.Anthropic)]
+            public static async IAsyncEnumerable<MessageEvent> Chat(MessageRequest request, PiiGuardrail guardrail,
+                Microsoft.AspNetCore.Http.HttpContext httpContext)
             {
                 await Task.Yield();
                 yield return new MessageEvent { Delta = guardrail.Name };

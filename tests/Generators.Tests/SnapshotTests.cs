@@ -55,7 +55,10 @@ public sealed partial class SnapshotTests
             return;
         }
 
-        Assert.True(stale.Count == 0, "Snapshots no scenario produces (run with TRACEDLLM_UPDATE_SNAPSHOTS=1 to delete them): " + string.Join(", ", stale));
+        Assert.True(
+            stale.Count == 0,
+            "Snapshots no scenario produces (run with TRACEDLLM_UPDATE_SNAPSHOTS=1 to delete them): "
+                + string.Join(", ", stale));
     }
 
     [Fact]
@@ -85,7 +88,10 @@ public sealed partial class SnapshotTests
     {
         var snapshot = SnapshotPath(scenario, hintName);
         var received = Path.ChangeExtension(snapshot, ".received.txt");
-        actual = GeneratedCodeVersion().Replace(actual.ReplaceLineEndings("\n"), $"GeneratedCode(\"TracedLlm.Generators\", \"{VersionPlaceholder}\")");
+        actual = GeneratedCodeVersion()
+            .Replace(
+                actual.ReplaceLineEndings("\n"),
+                $"GeneratedCode(\"TracedLlm.Generators\", \"{VersionPlaceholder}\")");
         if (Update)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(snapshot)!);
@@ -98,14 +104,17 @@ public sealed partial class SnapshotTests
         if (expected != actual)
         {
             File.WriteAllText(received, actual);
-            return $"Generated {hintName} of scenario {scenario} differs from {snapshot}; see {received}, or run with TRACEDLLM_UPDATE_SNAPSHOTS=1 to accept it.";
+            return $"Generated {hintName} of scenario {scenario} differs from {snapshot}; see {received}, "
+                + $"or run with TRACEDLLM_UPDATE_SNAPSHOTS=1 to accept it.";
         }
 
         File.Delete(received);
         return null;
     }
 
-    private static string SnapshotPath(string scenario, string hintName) => Path.Combine(SnapshotDirectory(), scenario, hintName + ".txt");
+    private static string SnapshotPath(string scenario, string hintName) =>
+        Path.Combine(SnapshotDirectory(), scenario, hintName + ".txt");
 
-    private static string SnapshotDirectory([CallerFilePath] string testFile = "") => Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots");
+    private static string SnapshotDirectory([CallerFilePath] string testFile = "") =>
+        Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots");
 }

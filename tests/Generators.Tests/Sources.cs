@@ -42,11 +42,13 @@ internal static class Sources
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<ChatResponse> Chat(ChatRequest request, LlmCall call, IUpstream upstream, CancellationToken cancellationToken) =>
+            public static async Task<ChatResponse> Chat(ChatRequest request, LlmCall call, IUpstream upstream,
+                CancellationToken cancellationToken) =>
                 new() { Text = await upstream.CompleteAsync(request.Model, cancellationToken) };
 
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async IAsyncEnumerable<ChatChunk> ChatStream(ChatRequest request, LlmCall call, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+            public static async IAsyncEnumerable<ChatChunk> ChatStream(ChatRequest request, LlmCall call,
+                [EnumeratorCancellation] CancellationToken cancellationToken = default)
             {
                 await Task.Yield();
                 yield return new ChatChunk { Delta = request.Model };
@@ -63,7 +65,8 @@ internal static class Sources
             public static ValueTask<ChatResponse> Messages(MessagesRequest request, HttpContext httpContext) =>
                 new(new ChatResponse { Text = httpContext.Request.Path });
 
-            [TracedLlmRoute("post", "/v1/embeddings", MetadataSlot = "gateway_meta", ErrorFormat = WireFormat.Anthropic)]
+            [TracedLlmRoute("post", "/v1/embeddings", MetadataSlot = "gateway_meta",
+                ErrorFormat = WireFormat.Anthropic)]
             public static IResult Embeddings(LlmCall call) => Results.Ok(call.Model);
         }
         """;

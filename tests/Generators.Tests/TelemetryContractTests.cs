@@ -10,7 +10,10 @@ using TracedLlm.Testing;
 
 namespace TracedLlm.Generators.Tests;
 
-/// <summary>TLLM1011: a route's emitted telemetry against the tracked TracedLlm.Telemetry.txt, on Microsoft.CodeAnalysis.Testing.</summary>
+/// <summary>
+/// TLLM1011: a route's emitted telemetry against the tracked TracedLlm.Telemetry.txt, on
+/// Microsoft.CodeAnalysis.Testing.
+/// </summary>
 public sealed class TelemetryContractTests
 {
     private const string ChatRoute = "POST /v1/chat/completions";
@@ -51,7 +54,8 @@ public sealed class TelemetryContractTests
             TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
         }
 
-        protected override ParseOptions CreateParseOptions() => ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.Latest);
+        protected override ParseOptions CreateParseOptions() =>
+            ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion.Latest);
     }
 
     private static Task VerifyAsync(string? contract, params DiagnosticResult[] expected)
@@ -62,8 +66,11 @@ public sealed class TelemetryContractTests
     }
 
     private static DiagnosticResult Drift(int location, string route, string difference) =>
-        new DiagnosticResult("TLLM1011", DiagnosticSeverity.Warning).WithLocation(location)
-            .WithMessage($"The telemetry of route '{route}' differs from TracedLlm.Telemetry.txt: {difference}; review the change, then update the file (code fix)");
+        new DiagnosticResult("TLLM1011", DiagnosticSeverity.Warning)
+            .WithLocation(location)
+            .WithMessage(
+                $"The telemetry of route '{route}' differs from TracedLlm.Telemetry.txt: {difference}; review the "
+                + "change, then update the file (code fix)");
 
     [Fact]
     public Task WithoutTheFileNothingIsChecked() => VerifyAsync(null);
@@ -91,7 +98,9 @@ public sealed class TelemetryContractTests
         Assert.Contains("    attribute gen_ai.request.model", chatLines);
         Assert.Contains("  span Received Proxy Server Request [Server]", chatLines);
         Assert.Contains("  metric gen_ai.server.request.duration [histogram s]", chatLines);
-        Assert.Equal(TelemetryManifest.Spans.Length, chatLines.Count(l => l.StartsWith("  span ", System.StringComparison.Ordinal)));
+        Assert.Equal(
+            TelemetryManifest.Spans.Length,
+            chatLines.Count(l => l.StartsWith("  span ", System.StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -100,26 +109,52 @@ public sealed class TelemetryContractTests
         Drift(0, ChatRoute, "attribute 'gen_ai.request.model' added on span 'litellm_request'"));
 
     [Fact]
-    public Task AttributeRenamedInOnePlaceIsARename() => VerifyAsync(
-        ReplaceFirst(Emitted, "    attribute gen_ai.request.model\n", "    attribute gen_ai.request.model_name\n"),
-        Drift(0, ChatRoute, "attribute 'gen_ai.request.model_name' renamed to 'gen_ai.request.model' on span 'litellm_request'"));
+    public Task AttributeRenamedInOnePlaceIsARename() =>
+        VerifyAsync(
+            ReplaceFirst(Emitted, "    attribute gen_ai.request.model\n", "    attribute gen_ai.request.model_name\n"),
+            Drift(
+                0,
+                ChatRoute,
+                "attribute 'gen_ai.request.model_name' renamed to 'gen_ai.request.model' on span 'litellm_request'"));
 
     [Fact]
-    public Task SpanNoLongerEmittedIsARemoval() => VerifyAsync(
-        ReplaceFirst(Emitted, "route " + MessagesRoute + "\n", "route " + MessagesRoute + "\n  span cache_lookup [Internal]\n    attribute cache.hit\n"),
-        Drift(1, MessagesRoute, "span 'cache_lookup [Internal]' removed; attribute 'cache.hit' removed on span 'cache_lookup'"));
+    public Task SpanNoLongerEmittedIsARemoval() =>
+        VerifyAsync(
+            ReplaceFirst(
+                Emitted,
+                "route " + MessagesRoute + "\n",
+                "route " + MessagesRoute + "\n  span cache_lookup [Internal]\n    attribute cache.hit\n"),
+            Drift(
+                1,
+                MessagesRoute,
+                "span 'cache_lookup [Internal]' removed; attribute 'cache.hit' removed on span 'cache_lookup'"));
 
     [Fact]
-    public Task ModeSwitchIsReportedAtEveryRoute() => VerifyAsync(
-        Emitted.Replace("  mode default semconv " + TelemetryManifest.SemanticConventions, "  mode gen_ai_latest_experimental semconv 1.38.0"),
-        Drift(0, ChatRoute, $"convention mode switched from 'gen_ai_latest_experimental semconv 1.38.0' to 'default semconv {TelemetryManifest.SemanticConventions}'"),
-        Drift(1, MessagesRoute, $"convention mode switched from 'gen_ai_latest_experimental semconv 1.38.0' to 'default semconv {TelemetryManifest.SemanticConventions}'"));
+    public Task ModeSwitchIsReportedAtEveryRoute() =>
+        VerifyAsync(
+            Emitted.Replace(
+                "  mode default semconv " + TelemetryManifest.SemanticConventions,
+                "  mode gen_ai_latest_experimental semconv 1.38.0"),
+            Drift(
+                0,
+                ChatRoute,
+                "convention mode switched from 'gen_ai_latest_experimental semconv 1.38.0' to 'default semconv "
+                + $"{TelemetryManifest.SemanticConventions}'"),
+            Drift(
+                1,
+                MessagesRoute,
+                "convention mode switched from 'gen_ai_latest_experimental semconv 1.38.0' to 'default semconv "
+                + $"{TelemetryManifest.SemanticConventions}'"));
 
     [Fact]
-    public Task NewRouteAndStaleRouteAreNamed() => VerifyAsync(
-        ReplaceFirst(Emitted, "route " + MessagesRoute + "\n", "route POST /v1/completions\n"),
-        Drift(0, ChatRoute, "route 'POST /v1/completions' is in the file but no longer declared"),
-        Drift(1, MessagesRoute, "the route is not in the file; route 'POST /v1/completions' is in the file but no longer declared"));
+    public Task NewRouteAndStaleRouteAreNamed() =>
+        VerifyAsync(
+            ReplaceFirst(Emitted, "route " + MessagesRoute + "\n", "route POST /v1/completions\n"),
+            Drift(0, ChatRoute, "route 'POST /v1/completions' is in the file but no longer declared"),
+            Drift(
+                1,
+                MessagesRoute,
+                "the route is not in the file; route 'POST /v1/completions' is in the file but no longer declared"));
 
     private static string ReplaceFirst(string text, string old, string replacement)
     {

@@ -28,7 +28,9 @@ internal static class TestReferences
     private static ImmutableArray<MetadataReference> Load()
     {
         var references = new List<MetadataReference>(Basic.Reference.Assemblies.Net100.References.All);
-        var names = new HashSet<string>(references.OfType<PortableExecutableReference>().Select(r => Path.GetFileNameWithoutExtension(r.FilePath!)), StringComparer.OrdinalIgnoreCase);
+        var names = new HashSet<string>(
+            references.OfType<PortableExecutableReference>().Select(r => Path.GetFileNameWithoutExtension(r.FilePath!)),
+            StringComparer.OrdinalIgnoreCase);
         void Add(string path)
         {
             if (names.Add(Path.GetFileNameWithoutExtension(path)))
@@ -44,7 +46,9 @@ internal static class TestReferences
 
         var runtime = typeof(TracedLlmRouteAttribute).Assembly;
         Add(runtime.Location);
-        foreach (var referenced in runtime.GetReferencedAssemblies().Append(new AssemblyName("Microsoft.Extensions.AI.Abstractions")))
+        foreach (var referenced in runtime
+                .GetReferencedAssemblies()
+                .Append(new AssemblyName("Microsoft.Extensions.AI.Abstractions")))
         {
             if (!names.Contains(referenced.Name!) && TryLoad(referenced) is { Location.Length: > 0 } assembly)
             {
@@ -57,17 +61,23 @@ internal static class TestReferences
 
     private static IEnumerable<string> AspNetCoreAssemblies()
     {
-        // <dotnet>/shared/Microsoft.NETCore.App/<version>/System.Private.CoreLib.dll -> <dotnet>/packs/Microsoft.AspNetCore.App.Ref/<version>/ref/net10.0
-        var dotnet = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        // <dotnet>/shared/Microsoft.NETCore.App/<version>/System.Private.CoreLib.dll ->
+        // <dotnet>/packs/Microsoft.AspNetCore.App.Ref/<version>/ref/net10.0
+        var dotnet = Path.GetFullPath(
+            Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
         var pack = Path.Combine(dotnet, "packs", "Microsoft.AspNetCore.App.Ref");
         var refDirectory = Directory.Exists(pack)
             ? Directory.EnumerateDirectories(pack)
                 .Select(version => Path.Combine(version, "ref", "net10.0"))
                 .Where(Directory.Exists)
-                .OrderByDescending(path => Version.TryParse(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(path))), out var v) ? v : new Version(0, 0))
+                .OrderByDescending(path =>
+                    Version.TryParse(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(path))), out var v)
+                        ? v
+                        : new Version(0, 0))
                 .FirstOrDefault()
             : null;
-        var directory = refDirectory ?? Path.GetDirectoryName(typeof(Microsoft.AspNetCore.Http.HttpContext).Assembly.Location)!;
+        var directory =
+            refDirectory ?? Path.GetDirectoryName(typeof(Microsoft.AspNetCore.Http.HttpContext).Assembly.Location)!;
         return Directory.EnumerateFiles(directory, "*.dll");
     }
 

@@ -30,18 +30,23 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
         internal static class TracedLlmTestObserver
         {
             [System.Runtime.CompilerServices.ModuleInitializer]
-            internal static void Start() => System.Diagnostics.ActivitySource.AddActivityListener(new System.Diagnostics.ActivityListener
-            {
-                ShouldListenTo = source => source.Name == "TracedLlm.Gateway",
-                ActivityStopped = span => System.Console.WriteLine(
-                    $"observed-span|{span.DisplayName}|{span.Kind}|{span.TraceId}|{span.SpanId}|{span.ParentSpanId}|{span.Recorded}"),
-            });
+            internal static void Start() => System.Diagnostics.ActivitySource.AddActivityListener(
+                new System.Diagnostics.ActivityListener
+                {
+                    ShouldListenTo = source => source.Name == "TracedLlm.Gateway",
+                    ActivityStopped = span => System.Console.WriteLine(
+                        $"observed-span|{span.DisplayName}|{span.Kind}|{span.TraceId}|{span.SpanId}|"
+                        + $"{span.ParentSpanId}|{span.Recorded}"),
+                });
         }
         """;
 
     [Fact]
     public void TheReadmeDocumentsTheOnePackCommand() =>
-        Assert.Contains("```bash\n" + PackedFeed.PackCommand + "\n```", ReadmeSnippet.Read(Readme).Section, StringComparison.Ordinal);
+        Assert.Contains(
+            "```bash\n" + PackedFeed.PackCommand + "\n```",
+            ReadmeSnippet.Read(Readme).Section,
+            StringComparison.Ordinal);
 
     [Fact]
     public async Task TheReadmesGatewayBuildsWithNoWarningAndServesATracedRequest()
@@ -66,28 +71,51 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
             }
 
             // Warnings as errors: a warning (a NuGet one included) fails the build with its text.
-            AssertNoAnalyzerOrGeneratorCrash(await DotnetAsync(app, "build", "-c", "Release", "-nologo", "-warnaserror"));
+            AssertNoAnalyzerOrGeneratorCrash(
+                await DotnetAsync(app, "build", "-c", "Release", "-nologo", "-warnaserror"));
 
             var output = Path.Combine(app, "bin", "Release", "net10.0");
             var path = snippet.FirstTracedPath();
-            Assert.Contains($"\"path\":\"{path}\"", await File.ReadAllTextAsync(Path.Combine(output, "tracedllm-manifest.json")), StringComparison.Ordinal);
+            Assert.Contains(
+                $"\"path\":\"{path}\"",
+                await File.ReadAllTextAsync(Path.Combine(output, "tracedllm-manifest.json")),
+                StringComparison.Ordinal);
 
             await using var upstream = await FakeOpenAi.StartAsync();
-            var environment = new Dictionary<string, string?> { ["Upstream__BaseUrl"] = upstream.BaseUrl, ["Upstream__ApiKey"] = "sk-fake-upstream" };
-            using (var gateway = ChildProcess.Start("dotnet", new[] { Path.Combine(output, "Gateway.dll"), "--urls", "http://127.0.0.1:0" }, output, environment))
+            var environment = new Dictionary<string, string?>
             {
-                var url = await gateway.WaitForLineAsync(line => ListeningOn().Match(line) is { Success: true } m ? m.Groups[1].Value : null, TimeSpan.FromSeconds(60));
+                ["Upstream__BaseUrl"] = upstream.BaseUrl,
+                ["Upstream__ApiKey"] = "sk-fake-upstream",
+            };
+            var arguments = new[] { Path.Combine(output, "Gateway.dll"), "--urls", "http://127.0.0.1:0" };
+            using (var gateway = ChildProcess.Start("dotnet", arguments, output, environment))
+            {
+                var url = await gateway.WaitForLineAsync(
+                    line => ListeningOn().Match(line) is { Success: true } m ? m.Groups[1].Value : null,
+                    TimeSpan.FromSeconds(60));
                 using var http = new HttpClient();
-                const string Body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"does it trace?"}],"metadata":{"generation_name":"first-minute"}}""";
-                using var response = await http.PostAsync(url + path, new StringContent(Body, Encoding.UTF8, "application/json"));
+                const string Body =
+                    """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"does it trace?"}],"metadata":"""
+                    + """{"generation_name":"first-minute"}}""";
+                using var response = await http.PostAsync(
+                    url + path,
+                    new StringContent(Body, Encoding.UTF8, "application/json"));
                 var answer = await response.Content.ReadAsStringAsync();
                 Assert.True(200 == (int)response.StatusCode, $"{(int)response.StatusCode}: {answer}\n{gateway.Output}");
                 Assert.Contains(FakeOpenAi.Answer, answer, StringComparison.Ordinal);
                 Assert.Equal("gpt-4o-mini", (string?)JsonNode.Parse(Assert.Single(upstream.Received))!["model"]);
 
                 // The server span ends last: then the whole tree has been recorded.
-                await gateway.WaitForLineAsync(line => line.StartsWith("observed-span|Received Proxy Server Request|", StringComparison.Ordinal) ? line : null, TimeSpan.FromSeconds(30));
-                var spans = gateway.Lines.Where(line => line.StartsWith("observed-span|", StringComparison.Ordinal)).Select(ObservedSpan.Parse).ToList();
+                await gateway.WaitForLineAsync(
+                    line =>
+                        line.StartsWith("observed-span|Received Proxy Server Request|", StringComparison.Ordinal)
+                            ? line
+                            : null,
+                    TimeSpan.FromSeconds(30));
+                var spans = gateway.Lines
+                    .Where(line => line.StartsWith("observed-span|", StringComparison.Ordinal))
+                    .Select(ObservedSpan.Parse)
+                    .ToList();
                 Assert.All(spans, span => Assert.True(span.Recorded, $"{span.Name} was not recorded"));
                 var server = Assert.Single(spans, s => s.Name == "Received Proxy Server Request");
                 var llm = Assert.Single(spans, s => s.Name == "first-minute");
@@ -110,10 +138,14 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
                 public static class MoreRoutes
                 {
                     [TracedLlmRoute("POST", "/v1/messages")]
-                    public static HelperAnswer Messages(HelperAsk ask, LlmCall call) => new(call.HttpContext.Items["metadata"] as string ?? "none");
+                    public static HelperAnswer Messages(HelperAsk ask, LlmCall call) =>
+                        new(call.HttpContext.Items["metadata"] as string ?? "none");
 
                     [TracedLlmRoute("POST", "/v1/embeddings")]
-                    public static HelperAnswer Embeddings(HelperAsk ask) => ask.Question is null ? throw new InvalidLlmRequestException("question is required") : new(ask.Question);
+                    public static HelperAnswer Embeddings(HelperAsk ask) =>
+                        ask.Question is null
+                            ? throw new InvalidLlmRequestException("question is required")
+                            : new(ask.Question);
 
                     private static readonly System.Diagnostics.ActivitySource Source = new("Helper");
 
@@ -137,8 +169,12 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
 
                 public sealed class KeyAuthenticator : ILlmAuthenticator
                 {
-                    public ValueTask<AuthResult> AuthenticateAsync(LlmCall llmCall, CancellationToken cancellationToken) =>
-                        llmCall.HttpContext.Request.Headers.Authorization.Count == 0 ? throw new LlmAuthenticationException("missing key") : ValueTask.FromResult(AuthResult.Success());
+                    public ValueTask<AuthResult> AuthenticateAsync(
+                        LlmCall llmCall,
+                        CancellationToken cancellationToken) =>
+                        llmCall.HttpContext.Request.Headers.Authorization.Count == 0
+                            ? throw new LlmAuthenticationException("missing key")
+                            : ValueTask.FromResult(AuthResult.Success());
                 }
 
                 public sealed class EmptyPromptGuardrail : ILlmGuardrail
@@ -147,16 +183,34 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
 
                     public GuardrailMode Modes => GuardrailMode.PreCall;
 
-                    public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
-                        context.Request is HelperAsk { Question: "" } ? throw new GuardrailBlockedException(Name, "empty prompt") : ValueTask.FromResult(GuardrailVerdict.Allow);
+                    public ValueTask<GuardrailVerdict> CheckAsync(
+                        GuardrailContext context,
+                        CancellationToken cancellationToken) =>
+                        context.Request is HelperAsk { Question: "" }
+                            ? throw new GuardrailBlockedException(Name, "empty prompt")
+                            : ValueTask.FromResult(GuardrailVerdict.Allow);
                 }
                 """);
             var flagged = await DotnetAsync(app, "build", "-c", "Release", "-nologo");
             AssertNoAnalyzerOrGeneratorCrash(flagged);
-            Assert.Equal(new[] { "warning TLLM2001", "warning TLLM2003" }, Regex.Matches(flagged, @"warning TLLM\d+").Select(m => m.Value).Distinct().Order(StringComparer.Ordinal));
-            Assert.Matches(@"Helper\.cs\(\d+,\d+\): warning TLLM2003: The Activity in 'span' is not ended on every path", flagged);
-            Assert.Matches(@"Helper\.cs\(10,\d+\): warning TLLM2001: Metadata slot mismatch: key 'metadata' names a metadata slot, but this code is reached from route 'POST /v1/messages' \(slot 'litellm_metadata'\)", flagged);
-            Assert.Contains("https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/TLLM2001.md", flagged, StringComparison.Ordinal);
+            Assert.Equal(
+                new[] { "warning TLLM2001", "warning TLLM2003" },
+                Regex.Matches(flagged, @"warning TLLM\d+")
+                    .Select(m => m.Value)
+                    .Distinct()
+                    .Order(StringComparer.Ordinal));
+            Assert.Matches(
+                @"Helper\.cs\(\d+,\d+\): warning TLLM2003: The Activity in 'span' is not ended on every path",
+                flagged);
+            Assert.Matches(
+                // Messages' second line, where it reads the key.
+                @"Helper\.cs\(11,\d+\): warning TLLM2001: Metadata slot mismatch: key 'metadata' names a "
+                + @"metadata slot, but this code is reached from route 'POST /v1/messages' \(slot 'litellm_metadata'\)",
+                flagged);
+            Assert.Contains(
+                "https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/TLLM2001.md",
+                flagged,
+                StringComparison.Ordinal);
         }
         finally
         {
@@ -187,8 +241,14 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
     /// </summary>
     private static void AssertNoAnalyzerOrGeneratorCrash(string buildOutput)
     {
-        var crashes = Regex.Matches(buildOutput, @"^.*\b(AD0001|CS8032|CS8784|CS8785)\b.*$", RegexOptions.Multiline).Select(m => m.Value).Distinct().ToList();
-        Assert.True(crashes.Count == 0, "The build reported an analyzer or generator crash:\n" + string.Join("\n", crashes));
+        var crashes = Regex
+            .Matches(buildOutput, @"^.*\b(AD0001|CS8032|CS8784|CS8785)\b.*$", RegexOptions.Multiline)
+            .Select(m => m.Value)
+            .Distinct()
+            .ToList();
+        Assert.True(
+            crashes.Count == 0,
+            "The build reported an analyzer or generator crash:\n" + string.Join("\n", crashes));
     }
 
     private static Task<string> DotnetAsync(string directory, params string[] arguments) =>
@@ -197,7 +257,13 @@ public sealed partial class ConsumptionTests(PackedFeed feed)
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningOn();
 
-    private sealed record ObservedSpan(string Name, string Kind, string TraceId, string SpanId, string Parent, bool Recorded)
+    private sealed record ObservedSpan(
+        string Name,
+        string Kind,
+        string TraceId,
+        string SpanId,
+        string Parent,
+        bool Recorded)
     {
         public static ObservedSpan Parse(string line)
         {

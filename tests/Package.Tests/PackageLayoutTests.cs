@@ -37,8 +37,11 @@ public sealed class PackageLayoutTests(PackedFeed feed)
         using var package = ZipFile.OpenRead(feed.Package("TracedLlm"));
         using var reader = new StreamReader(package.GetEntry("THIRD-PARTY-NOTICES.txt")!.Open());
         var notices = reader.ReadToEnd();
-        var thirdParty = package.Entries.Select(e => e.FullName)
-            .Where(name => name.EndsWith(".dll", StringComparison.Ordinal) && !Path.GetFileName(name).StartsWith("TracedLlm", StringComparison.Ordinal))
+        var thirdParty = package.Entries
+            .Select(e => e.FullName)
+            .Where(name =>
+                name.EndsWith(".dll", StringComparison.Ordinal)
+                && !Path.GetFileName(name).StartsWith("TracedLlm", StringComparison.Ordinal))
             .ToArray();
 
         Assert.NotEmpty(thirdParty);
@@ -56,15 +59,24 @@ public sealed class PackageLayoutTests(PackedFeed feed)
         var (document, ns) = Nuspec("TracedLlm");
 
         // Polly.Core runs the upstream attempts' retries, timeouts, fallbacks and circuit breakers.
-        Assert.Equal(new[] { "OpenTelemetry.Api", "Polly.Core" }, document.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!).OrderBy(id => id, System.StringComparer.Ordinal));
-        Assert.Equal(new[] { "Microsoft.AspNetCore.App" }, document.Descendants(ns + "frameworkReference").Select(d => (string)d.Attribute("name")!));
+        Assert.Equal(
+            new[] { "OpenTelemetry.Api", "Polly.Core" },
+            document
+                .Descendants(ns + "dependency")
+                .Select(d => (string)d.Attribute("id")!)
+                .OrderBy(id => id, System.StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { "Microsoft.AspNetCore.App" },
+            document.Descendants(ns + "frameworkReference").Select(d => (string)d.Attribute("name")!));
     }
 
     [Fact]
     public void TheOneCommandPacksEveryShippingPackageWithNoWarningAndNothingElse()
     {
         Assert.Equal(
-            PackedFeed.Packages.SelectMany(id => new[] { $"{id}.0.1.0.nupkg", $"{id}.0.1.0.snupkg" }).Order(StringComparer.Ordinal),
+            PackedFeed.Packages
+                .SelectMany(id => new[] { $"{id}.0.1.0.nupkg", $"{id}.0.1.0.snupkg" })
+                .Order(StringComparer.Ordinal),
             Directory.GetFiles(feed.Directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.DoesNotContain("warning", feed.Output, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("missing a readme", feed.Output, StringComparison.OrdinalIgnoreCase);
@@ -103,28 +115,67 @@ public sealed class PackageLayoutTests(PackedFeed feed)
         string[] Dependencies(string id)
         {
             var (document, ns) = Nuspec(id);
-            return document.Descendants(ns + "dependency").Select(d => $"{d.Attribute("id")!.Value} {d.Attribute("version")!.Value}").ToArray();
+            return document
+                .Descendants(ns + "dependency")
+                .Select(d => $"{d.Attribute("id")!.Value} {d.Attribute("version")!.Value}")
+                .ToArray();
         }
 
         // OpenTelemetry.Extensions.Hosting: AddTracedLlm() on the OpenTelemetry builder, and the
         // providers started and flushed with the host.
-        Assert.Equal(new[] { "TracedLlm 0.1.0", "OpenTelemetry 1.20.1", "OpenTelemetry.Exporter.OpenTelemetryProtocol 1.20.1", "OpenTelemetry.Extensions.Hosting 1.20.1" }, Dependencies("TracedLlm.OpenTelemetry"));
+        Assert.Equal(
+            new[]
+            {
+                "TracedLlm 0.1.0",
+                "OpenTelemetry 1.20.1",
+                "OpenTelemetry.Exporter.OpenTelemetryProtocol 1.20.1",
+                "OpenTelemetry.Extensions.Hosting 1.20.1"
+            },
+            Dependencies("TracedLlm.OpenTelemetry"));
 
         // System.Numerics.Tensors 10.0.14: what Microsoft.Extensions.AI asks for (10.0.13) is not on every feed.
-        Assert.Equal(new[] { "TracedLlm 0.1.0", "Microsoft.Extensions.AI 10.11.0", "System.ClientModel 1.16.0", "System.Numerics.Tensors 10.0.14" }, Dependencies("TracedLlm.Extensions.AI"));
-        Assert.Equal(new[] { "README.md", "TracedLlm.Extensions.AI.nuspec", "lib/net10.0/TracedLlm.Extensions.AI.dll", "lib/net10.0/TracedLlm.Extensions.AI.xml" }, Files("TracedLlm.Extensions.AI"));
+        Assert.Equal(
+            new[]
+            {
+                "TracedLlm 0.1.0",
+                "Microsoft.Extensions.AI 10.11.0",
+                "System.ClientModel 1.16.0",
+                "System.Numerics.Tensors 10.0.14"
+            },
+            Dependencies("TracedLlm.Extensions.AI"));
+        Assert.Equal(
+            new[]
+            {
+                "README.md",
+                "TracedLlm.Extensions.AI.nuspec",
+                "lib/net10.0/TracedLlm.Extensions.AI.dll",
+                "lib/net10.0/TracedLlm.Extensions.AI.xml"
+            },
+            Files("TracedLlm.Extensions.AI"));
 
-        // Yarp.ReverseProxy: the relay forwards through YARP's own forwarder. It reaches the runtime through an internal
-        // seam (ILlmCallRelay), so it depends on exactly the TracedLlm it was built with.
+        // Yarp.ReverseProxy: the relay forwards through YARP's own forwarder. It reaches the runtime through an
+        // internal seam (ILlmCallRelay), so it depends on exactly the TracedLlm it was built with.
         Assert.Equal(new[] { "TracedLlm [0.1.0]", "Yarp.ReverseProxy 2.3.0" }, Dependencies("TracedLlm.ReverseProxy"));
-        Assert.Equal(new[] { "README.md", "TracedLlm.ReverseProxy.nuspec", "lib/net10.0/TracedLlm.ReverseProxy.dll", "lib/net10.0/TracedLlm.ReverseProxy.xml" }, Files("TracedLlm.ReverseProxy"));
+        Assert.Equal(
+            new[]
+            {
+                "README.md",
+                "TracedLlm.ReverseProxy.nuspec",
+                "lib/net10.0/TracedLlm.ReverseProxy.dll",
+                "lib/net10.0/TracedLlm.ReverseProxy.xml"
+            },
+            Files("TracedLlm.ReverseProxy"));
     }
 
     private string[] Files(string id)
     {
         using var package = ZipFile.OpenRead(feed.Package(id));
-        return package.Entries.Select(e => e.FullName)
-            .Where(name => !name.StartsWith("package/", StringComparison.Ordinal) && !name.StartsWith("_rels/", StringComparison.Ordinal) && name != "[Content_Types].xml")
+        return package.Entries
+            .Select(e => e.FullName)
+            .Where(name =>
+                !name.StartsWith("package/", StringComparison.Ordinal)
+                && !name.StartsWith("_rels/", StringComparison.Ordinal)
+                && name != "[Content_Types].xml")
             .Order(StringComparer.Ordinal)
             .ToArray();
     }

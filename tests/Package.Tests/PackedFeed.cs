@@ -6,17 +6,28 @@ using TracedLlm.EndToEnd.Tests;
 
 namespace TracedLlm.Package.Tests;
 
-/// <summary>Every shipping package, packed once per run by the one command the README documents, into a folder feed.</summary>
+/// <summary>
+/// Every shipping package, packed once per run by the one command the README documents, into a folder feed.
+/// </summary>
 public sealed class PackedFeed : IAsyncLifetime
 {
-    /// <summary>The README's pack command (a test checks it is there), run with the feed folder for <c>./feed</c>.</summary>
+    /// <summary>
+    /// The README's pack command (a test checks it is there), run with the feed folder for <c>./feed</c>.
+    /// </summary>
     public const string PackCommand = "dotnet pack Generators.sln -c Release -o ./feed";
 
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
 
-    public static readonly string[] Packages = { "TracedLlm", "TracedLlm.Extensions.AI", "TracedLlm.OpenTelemetry", "TracedLlm.ReverseProxy" };
+    public static readonly string[] Packages =
+    {
+        "TracedLlm",
+        "TracedLlm.Extensions.AI",
+        "TracedLlm.OpenTelemetry",
+        "TracedLlm.ReverseProxy"
+    };
 
-    public string Directory { get; } = Path.Combine(Path.GetTempPath(), "tracedllm-feed-" + Guid.NewGuid().ToString("N"));
+    public string Directory { get; } =
+        Path.Combine(Path.GetTempPath(), "tracedllm-feed-" + Guid.NewGuid().ToString("N"));
 
     public static string RepositoryRoot { get; } = FindRoot();
 

@@ -14,7 +14,11 @@ namespace TracedLlm.Package.Tests;
 /// from the packed folder, and every <c>dotnet add package</c> line of the section's bash blocks
 /// is a package to add. The section runs to the next heading of its level or above.
 /// </summary>
-internal sealed partial record ReadmeSnippet(IReadOnlyDictionary<string, string> Files, IReadOnlyList<string[]> AddPackageCommands, string Section, string NuGetConfig)
+internal sealed partial record ReadmeSnippet(
+    IReadOnlyDictionary<string, string> Files,
+    IReadOnlyList<string[]> AddPackageCommands,
+    string Section,
+    string NuGetConfig)
 {
     /// <summary>The folder the README's <c>nuget.config</c> names, which a test points at its packed feed.</summary>
     public const string FeedValue = "value=\"./feed\"";
@@ -33,14 +37,21 @@ internal sealed partial record ReadmeSnippet(IReadOnlyDictionary<string, string>
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (Match marked in MarkedBlock().Matches(section))
         {
-            Assert.True(files.TryAdd(marked.Groups["file"].Value, marked.Groups["code"].Value), $"Two blocks are marked {marked.Groups["file"].Value}.");
+            Assert.True(
+                files.TryAdd(marked.Groups["file"].Value, marked.Groups["code"].Value),
+                $"Two blocks are marked {marked.Groups["file"].Value}.");
         }
 
         Assert.True(files.Count > 0, $"No fenced block under \"{Heading}\" is marked <!-- consumer-test: FILE -->.");
-        var packages = AddPackage().Matches(section).Select(m => m.Value.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var packages = AddPackage()
+            .Matches(section)
+            .Select(m => m.Value.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .ToList();
         Assert.NotEmpty(packages);
         var config = MarkedConfig().Match(section);
-        Assert.True(config.Success, $"No ```xml block under \"{Heading}\" is marked <!-- consumer-config: nuget.config -->.");
+        Assert.True(
+            config.Success,
+            $"No ```xml block under \"{Heading}\" is marked <!-- consumer-config: nuget.config -->.");
         Assert.Contains(FeedValue, config.Groups["xml"].Value, StringComparison.Ordinal);
         return new ReadmeSnippet(files, packages, section, config.Groups["xml"].Value);
     }

@@ -10,7 +10,9 @@ namespace TracedLlm.Tests;
 /// </summary>
 internal static class Eventually
 {
-    /// <summary>How long <see cref="HoldsAsync(Func{bool}, string, TimeSpan?, TimeSpan?)"/> waits unless told.</summary>
+    /// <summary>
+    /// How long <see cref="HoldsAsync(Func{bool}, string, TimeSpan?, TimeSpan?)"/> waits unless told.
+    /// </summary>
     public static readonly TimeSpan DefaultWithin = TimeSpan.FromSeconds(30);
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(10);
@@ -19,11 +21,18 @@ internal static class Eventually
     /// Waits until <paramref name="condition"/> holds, polled every <paramref name="poll"/> (10 ms
     /// unless told); a <see cref="TimeoutException"/> naming <paramref name="what"/> when it does not in time.
     /// </summary>
-    public static Task HoldsAsync(Func<bool> condition, string what = "the condition", TimeSpan? within = null, TimeSpan? poll = null) =>
-        HoldsAsync(() => Task.FromResult(condition()), what, within, poll);
+    public static Task HoldsAsync(
+        Func<bool> condition,
+        string what = "the condition",
+        TimeSpan? within = null,
+        TimeSpan? poll = null) => HoldsAsync(() => Task.FromResult(condition()), what, within, poll);
 
     /// <inheritdoc cref="HoldsAsync(Func{bool}, string, TimeSpan?, TimeSpan?)"/>
-    public static async Task HoldsAsync(Func<Task<bool>> condition, string what = "the condition", TimeSpan? within = null, TimeSpan? poll = null)
+    public static async Task HoldsAsync(
+        Func<Task<bool>> condition,
+        string what = "the condition",
+        TimeSpan? within = null,
+        TimeSpan? poll = null)
     {
         var limit = within ?? DefaultWithin;
         if (!await TryAsync(condition, limit, poll))
@@ -32,7 +41,10 @@ internal static class Eventually
         }
     }
 
-    /// <summary>Whether <paramref name="condition"/> held within <paramref name="within"/>, polled every <paramref name="poll"/> (10 ms unless told).</summary>
+    /// <summary>
+    /// Whether <paramref name="condition"/> held within <paramref name="within"/>, polled every <paramref name="poll"/>
+    /// (10 ms unless told).
+    /// </summary>
     public static Task<bool> TryAsync(Func<bool> condition, TimeSpan within, TimeSpan? poll = null) =>
         TryAsync(() => Task.FromResult(condition()), within, poll);
 

@@ -5,12 +5,18 @@ using OpenTelemetry.Metrics;
 
 namespace TracedLlm.Tests;
 
-/// <summary>One exported metric point, read out of OpenTelemetry's in-memory export: its tags and what it counted.</summary>
+/// <summary>
+/// One exported metric point, read out of OpenTelemetry's in-memory export: its tags and what it counted.
+/// </summary>
 /// <param name="Tags">Its attributes.</param>
 /// <param name="Count">A histogram's count (0 for a sum).</param>
 /// <param name="Sum">A histogram's sum, or a sum's value.</param>
 /// <param name="Bounds">A histogram's explicit bucket bounds, the last (+Inf) left out.</param>
-internal sealed record ExportedPoint(IReadOnlyDictionary<string, object?> Tags, long Count, double Sum, IReadOnlyList<double> Bounds)
+internal sealed record ExportedPoint(
+    IReadOnlyDictionary<string, object?> Tags,
+    long Count,
+    double Sum,
+    IReadOnlyList<double> Bounds)
 {
     /// <summary>The value of tag <paramref name="key"/> as text, or null.</summary>
     public string? Tag(string key) => Tags.TryGetValue(key, out var value) ? value?.ToString() : null;
@@ -24,7 +30,11 @@ internal static class ExportedPoints
     /// <paramref name="tag"/> = <paramref name="value"/> (every point when <paramref name="tag"/> is null);
     /// for a metric exported more than once, the last export's point of each tag set.
     /// </summary>
-    public static List<ExportedPoint> Of(IEnumerable<Metric> exported, string name, string? tag = null, string? value = null)
+    public static List<ExportedPoint> Of(
+        IEnumerable<Metric> exported,
+        string name,
+        string? tag = null,
+        string? value = null)
     {
         var points = new Dictionary<string, ExportedPoint>(StringComparer.Ordinal);
         foreach (var metric in exported.Where(m => m.Name == name))
@@ -57,9 +67,12 @@ internal static class ExportedPoints
 
                 var sum = histogram ? point.GetHistogramSum()
                     : metric.MetricType is MetricType.LongSum or MetricType.LongSumNonMonotonic ? point.GetSumLong()
-                    : metric.MetricType is MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic ? point.GetSumDouble()
+                    : metric.MetricType is MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic
+                        ? point.GetSumDouble()
                     : 0;
-                var key = string.Join(",", tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+                var key = string.Join(
+                    ",",
+                    tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
                 points[key] = new ExportedPoint(tags, histogram ? point.GetHistogramCount() : 0, sum, bounds);
             }
         }

@@ -14,10 +14,13 @@ namespace TracedLlm.Tests;
 internal static class LoopbackApp
 {
     /// <summary>Builds, maps and starts the app; returns it with its base address.</summary>
-    public static Task<(WebApplication App, string Address)> StartAsync(Action<WebApplication> map) => StartAsync(static _ => { }, map);
+    public static Task<(WebApplication App, string Address)> StartAsync(Action<WebApplication> map) =>
+        StartAsync(static _ => { }, map);
 
     /// <summary>Registers services, builds, maps and starts the app; returns it with its base address.</summary>
-    public static async Task<(WebApplication App, string Address)> StartAsync(Action<IServiceCollection> services, Action<WebApplication> map)
+    public static async Task<(WebApplication App, string Address)> StartAsync(
+        Action<IServiceCollection> services,
+        Action<WebApplication> map)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -26,7 +29,8 @@ internal static class LoopbackApp
         var app = builder.Build();
         map(app);
         await app.StartAsync();
-        return (app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        return (app,
+            app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
     }
 
     /// <summary>A loopback port nothing listens on (free a moment ago): a connection to it is refused.</summary>

@@ -19,7 +19,9 @@ internal static class OtlpWire
     /// <summary>Calls <paramref name="action"/> (if any) with each span; returns how many there are.</summary>
     public static int ForEachSpan(ReadOnlySpan<byte> request, SpanAction? action = null) => Walk(request, 0, action);
 
-    /// <summary>The first length-delimited field <paramref name="field"/> of <paramref name="message"/> (empty if none).</summary>
+    /// <summary>
+    /// The first length-delimited field <paramref name="field"/> of <paramref name="message"/> (empty if none).
+    /// </summary>
     public static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> message, int field)
     {
         while (Next(ref message, out var number, out var value))

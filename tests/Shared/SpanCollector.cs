@@ -21,9 +21,22 @@ internal sealed class SpanCollector : IDisposable
         _listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == TracedLlmTelemetry.SourceName,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStarted = activity => { lock (_gate) { _started.Add(activity); } },
-            ActivityStopped = activity => { lock (_gate) { _stopped.Add(activity); } },
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) =>
+                ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = activity =>
+            {
+                lock (_gate)
+                {
+                    _started.Add(activity);
+                }
+            },
+            ActivityStopped = activity =>
+            {
+                lock (_gate)
+                {
+                    _stopped.Add(activity);
+                }
+            },
         };
         ActivitySource.AddActivityListener(_listener);
     }
@@ -32,7 +45,9 @@ internal sealed class SpanCollector : IDisposable
 
     public IReadOnlyList<Activity> Stopped { get { lock (_gate) { return _stopped.ToList(); } } }
 
-    /// <summary>Forgets the spans recorded so far (a test's second request then has a trace of its own to find).</summary>
+    /// <summary>
+    /// Forgets the spans recorded so far (a test's second request then has a trace of its own to find).
+    /// </summary>
     public void Clear()
     {
         lock (_gate)
@@ -57,17 +72,23 @@ internal sealed class SpanCollector : IDisposable
         return new SpanTree(Stopped.Where(s => s.TraceId == traceId).ToList(), server);
     }
 
-    /// <summary>Waits until <paramref name="select"/> finds something among the stopped spans (server spans stop after the response is written).</summary>
+    /// <summary>
+    /// Waits until <paramref name="select"/> finds something among the stopped spans (server spans stop after the
+    /// response is written).
+    /// </summary>
     public async Task<T> WaitForAsync<T>(Func<IReadOnlyList<Activity>, T?> select, int timeoutMs = 10_000)
         where T : class
     {
         T? found = null;
-        if (await Eventually.TryAsync(() => (found = select(Stopped)) is not null, TimeSpan.FromMilliseconds(timeoutMs)))
+        var timeout = TimeSpan.FromMilliseconds(timeoutMs);
+        if (await Eventually.TryAsync(() => (found = select(Stopped)) is not null, timeout))
         {
             return found!;
         }
 
-        throw new TimeoutException("The expected spans were not stopped in time. Stopped: " + string.Join(", ", Stopped.Select(s => s.DisplayName)));
+        throw new TimeoutException(
+            "The expected spans were not stopped in time. Stopped: "
+                + string.Join(", ", Stopped.Select(s => s.DisplayName)));
     }
 
     /// <summary>Every span started so far is stopped, and no child outlived its parent.</summary>
@@ -88,7 +109,9 @@ internal sealed class SpanCollector : IDisposable
         {
             if (byId.TryGetValue(span.ParentSpanId, out var parent))
             {
-                Assert.True(span.StartTimeUtc + span.Duration <= parent.StartTimeUtc + parent.Duration, $"{span.DisplayName} outlived {parent.DisplayName}");
+                Assert.True(
+                    span.StartTimeUtc + span.Duration <= parent.StartTimeUtc + parent.Duration,
+                    $"{span.DisplayName} outlived {parent.DisplayName}");
             }
         }
     }
@@ -103,7 +126,8 @@ internal sealed record SpanTree(IReadOnlyList<Activity> Spans, Activity Server)
 
     public IReadOnlyList<Activity> All(string name) => Spans.Where(s => s.DisplayName == name).ToList();
 
-    public IReadOnlyList<string> Names => Spans.Select(s => s.DisplayName).OrderBy(n => n, StringComparer.Ordinal).ToList();
+    public IReadOnlyList<string> Names =>
+        Spans.Select(s => s.DisplayName).OrderBy(n => n, StringComparer.Ordinal).ToList();
 
     /// <summary>Asserts the span's kind and that its parent is <paramref name="parent"/> in the same trace.</summary>
     public Activity AssertChild(string name, Activity parent, ActivityKind kind)

@@ -15,7 +15,9 @@ namespace TracedLlm.Tests;
 /// <summary>How the stub answers one call: a status, a body, or one of the ways a real upstream misbehaves.</summary>
 internal delegate Task UpstreamReply(UpstreamStub stub, HttpContext context, bool streaming);
 
-/// <summary>A request as the stub received it (its headers copied: the request's collection is reused once it ends).</summary>
+/// <summary>
+/// A request as the stub received it (its headers copied: the request's collection is reused once it ends).
+/// </summary>
 internal sealed record UpstreamRequest(string Path, IReadOnlyDictionary<string, string> Headers, string Body)
 {
     /// <summary>The W3C <c>traceparent</c> it carried (empty when none).</summary>
@@ -34,19 +36,32 @@ internal sealed class UpstreamStub : IAsyncDisposable
 {
     // OpenAI's streamed shape with stream_options.include_usage: the finish reason on the last text
     // chunk, then the usage on a chunk of its own with no choices, then [DONE].
-    public const string FirstChunk = "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"from\"},\"finish_reason\":null}]}\n\n";
+    public const string FirstChunk =
+        "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,"
+        + "\"delta\":{\"role\":\"assistant\",\"content\":\"from\"},\"finish_reason\":null}]}\n\n";
 
     // A text chunk that does not finish the answer.
-    public const string SecondChunk = "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" up\"},\"finish_reason\":null}]}\n\n";
+    public const string SecondChunk =
+        "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,"
+        + "\"delta\":{\"content\":\" up\"},\"finish_reason\":null}]}\n\n";
 
-    /// <summary>The whole stream its default reply sends: two text chunks (the finish reason on the second), the usage, [DONE].</summary>
+    /// <summary>
+    /// The whole stream its default reply sends: two text chunks (the finish reason on the second), the usage, [DONE].
+    /// </summary>
     public const string StreamedReply =
         FirstChunk
-        + "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" upstream\"},\"finish_reason\":\"stop\"}]}\n\n"
-        + "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9}}\n\n"
+        + "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,"
+        + "\"delta\":{\"content\":\" upstream\"},\"finish_reason\":\"stop\"}]}\n\n"
+        + "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[],"
+        + "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9}}\n\n"
         + "data: [DONE]\n\n";
 
-    private const string CompletionReply = """{"id":"up-1","model":"upstream-model","choices":[{"index":0,"message":{"role":"assistant","content":"from upstream"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":2}}""";
+    private const string CompletionReply =
+        """{"id":"up-1","model":"upstream-model","choices":[{"index":0,"message":{"role":"assistant","content":"from """
+        + """upstream"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":2}}""";
+
+    /// <summary>The error body of any status but 200, with a key in it that must not leak.</summary>
+    private const string Refusal = """{"error":{"message":"upstream says no, key sk-upstream-secret"}}""";
 
     private readonly UpstreamReply[] _replies;
     private readonly ConcurrentQueue<UpstreamReply> _script = new();
@@ -75,12 +90,20 @@ internal sealed class UpstreamStub : IAsyncDisposable
     /// <summary>The stub's port.</summary>
     public int Port => new Uri(_address).Port;
 
-    /// <summary>Starts the stub on POST /v1/chat/completions; it answers with <paramref name="statuses"/> in turn, the last one from then on.</summary>
+    /// <summary>
+    /// Starts the stub on POST /v1/chat/completions; it answers with <paramref name="statuses"/> in turn, the last one
+    /// from then on.
+    /// </summary>
     public static Task<UpstreamStub> StartAsync(params int[] statuses) =>
-        StartWithAsync((statuses.Length == 0 ? new[] { 200 } : statuses).Select(status => Reply.Status(status)).ToArray());
+        StartWithAsync(
+            (statuses.Length == 0 ? new[] { 200 } : statuses).Select(status => Reply.Status(status)).ToArray());
 
-    /// <summary>Starts the stub on POST /v1/chat/completions; it answers with <paramref name="replies"/> in turn, the last one from then on.</summary>
-    public static Task<UpstreamStub> StartWithAsync(params UpstreamReply[] replies) => StartAtAsync("/v1/chat/completions", replies);
+    /// <summary>
+    /// Starts the stub on POST /v1/chat/completions; it answers with <paramref name="replies"/> in turn, the last one
+    /// from then on.
+    /// </summary>
+    public static Task<UpstreamStub> StartWithAsync(params UpstreamReply[] replies) =>
+        StartAtAsync("/v1/chat/completions", replies);
 
     /// <summary>
     /// Starts the stub on the POST route <paramref name="pattern"/> (null: every path and method);
@@ -103,7 +126,9 @@ internal sealed class UpstreamStub : IAsyncDisposable
         return stub;
     }
 
-    /// <summary>Answers the next requests with <paramref name="replies"/>, one each, before the replies it started with.</summary>
+    /// <summary>
+    /// Answers the next requests with <paramref name="replies"/>, one each, before the replies it started with.
+    /// </summary>
     public UpstreamStub Then(params UpstreamReply[] replies)
     {
         foreach (var reply in replies)
@@ -118,12 +143,13 @@ internal sealed class UpstreamStub : IAsyncDisposable
     public UpstreamStub Then(Func<HttpContext, Task> script) => Then((_, context, _) => script(context));
 
     /// <summary>Stops the stub (once: a test may stop it early to make it unreachable).</summary>
-    public ValueTask DisposeAsync() => Interlocked.Exchange(ref _stopped, 1) == 0 ? LoopbackApp.StopAsync(_app) : ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() =>
+        Interlocked.Exchange(ref _stopped, 1) == 0 ? LoopbackApp.StopAsync(_app) : ValueTask.CompletedTask;
 
     private async Task AnswerAsync(HttpContext context)
     {
-        // A call counts as soon as it reaches the stub: a caller whose timeout ends the call while its body is still being read
-        // (a short timeout on a loaded machine) has still made it.
+        // A call counts as soon as it reaches the stub: a caller whose timeout ends the call while its body is still
+        // being read (a short timeout on a loaded machine) has still made it.
         Interlocked.Increment(ref _calls);
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
@@ -134,81 +160,110 @@ internal sealed class UpstreamStub : IAsyncDisposable
 
         // A reply that reads the request (one that checks it as a provider does) finds it here: the body is read.
         context.Items[typeof(UpstreamRequest)] = received;
-        var streaming = body.Contains("\"stream\":true", StringComparison.Ordinal) || body.Contains("\"stream\": true", StringComparison.Ordinal);
-        var reply = _script.TryDequeue(out var scripted) ? scripted : _replies[Math.Min(Interlocked.Increment(ref _turn) - 1, _replies.Length - 1)];
+        var streaming = body.Contains("\"stream\":true", StringComparison.Ordinal)
+            || body.Contains("\"stream\": true", StringComparison.Ordinal);
+        var reply = _script.TryDequeue(out var scripted)
+            ? scripted
+            : _replies[Math.Min(Interlocked.Increment(ref _turn) - 1, _replies.Length - 1)];
         await reply(this, context, streaming);
     }
 
     /// <summary>The replies.</summary>
     public static class Reply
     {
-        /// <summary>A chat completion (or its stream) for 200; an error body that must not leak for any other status.</summary>
-        public static UpstreamReply Status(int status, params (string Name, string Value)[] headers) => async (_, context, streaming) =>
-        {
-            context.Response.StatusCode = status;
-            SetHeaders(context, headers);
-            if (status == 200 && streaming)
+        /// <summary>
+        /// A chat completion (or its stream) for 200; an error body that must not leak for any other status.
+        /// </summary>
+        public static UpstreamReply Status(int status, params (string Name, string Value)[] headers) =>
+            async (_, context, streaming) =>
             {
-                context.Response.ContentType = "text/event-stream";
-                await context.Response.WriteAsync(StreamedReply);
-                return;
-            }
-
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(status == 200 ? CompletionReply : """{"error":{"message":"upstream says no, key sk-upstream-secret"}}""");
-        };
-
-        /// <summary>This body (JSON unless said otherwise) with a status and headers.</summary>
-        public static UpstreamReply Answer(int status, string body, string contentType = "application/json", params (string Name, string Value)[] headers) => async (_, context, _) =>
-        {
-            context.Response.StatusCode = status;
-            context.Response.ContentType = contentType;
-            SetHeaders(context, headers);
-            await context.Response.WriteAsync(body);
-        };
-
-        /// <summary>An event stream written event by event, each flushed; after <paramref name="cutAfter"/> events the connection is cut.</summary>
-        public static UpstreamReply Stream(string stream, int? cutAfter = null, int delayMs = 0, params (string Name, string Value)[] headers) => async (_, context, _) =>
-        {
-            context.Response.ContentType = "text/event-stream";
-            SetHeaders(context, headers);
-            var events = stream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e + "\n\n").ToArray();
-            for (var i = 0; i < events.Length; i++)
-            {
-                if (cutAfter == i)
+                context.Response.StatusCode = status;
+                SetHeaders(context, headers);
+                if (status == 200 && streaming)
                 {
-                    await CutAsync(context, 300);
+                    context.Response.ContentType = "text/event-stream";
+                    await context.Response.WriteAsync(StreamedReply);
                     return;
                 }
 
-                if (delayMs > 0 && i > 0)
-                {
-                    await Task.Delay(delayMs);
-                }
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(status == 200 ? CompletionReply : Refusal);
+            };
 
-                await context.Response.WriteAsync(events[i]);
-                await context.Response.Body.FlushAsync();
-            }
-        };
+        /// <summary>This body (JSON unless said otherwise) with a status and headers.</summary>
+        public static UpstreamReply Answer(
+            int status,
+            string body,
+            string contentType = "application/json",
+            params (string Name, string Value)[] headers) =>
+            async (_, context, _) =>
+            {
+                context.Response.StatusCode = status;
+                context.Response.ContentType = contentType;
+                SetHeaders(context, headers);
+                await context.Response.WriteAsync(body);
+            };
+
+        /// <summary>
+        /// An event stream written event by event, each flushed; after <paramref name="cutAfter"/> events the
+        /// connection is cut.
+        /// </summary>
+        public static UpstreamReply Stream(
+            string stream,
+            int? cutAfter = null,
+            int delayMs = 0,
+            params (string Name, string Value)[] headers) =>
+            async (_, context, _) =>
+            {
+                context.Response.ContentType = "text/event-stream";
+                SetHeaders(context, headers);
+                var events = stream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+                    .Select(e => e + "\n\n")
+                    .ToArray();
+                for (var i = 0; i < events.Length; i++)
+                {
+                    if (cutAfter == i)
+                    {
+                        await CutAsync(context, 300);
+                        return;
+                    }
+
+                    if (delayMs > 0 && i > 0)
+                    {
+                        await Task.Delay(delayMs);
+                    }
+
+                    await context.Response.WriteAsync(events[i]);
+                    await context.Response.Body.FlushAsync();
+                }
+            };
 
         /// <summary>
         /// <paramref name="bytes"/> (part of a body, an event cut in two, a gzip stream's first blocks) sent and
         /// flushed, then the connection cut after <paramref name="waitMs"/>.
         /// </summary>
-        public static UpstreamReply CutAfter(byte[] bytes, string contentType, string? contentEncoding = null, int waitMs = 300) => async (_, context, _) =>
-        {
-            context.Response.ContentType = contentType;
-            if (contentEncoding is not null)
+        public static UpstreamReply CutAfter(
+            byte[] bytes,
+            string contentType,
+            string? contentEncoding = null,
+            int waitMs = 300) =>
+            async (_, context, _) =>
             {
-                context.Response.Headers.ContentEncoding = contentEncoding;
-            }
+                context.Response.ContentType = contentType;
+                if (contentEncoding is not null)
+                {
+                    context.Response.Headers.ContentEncoding = contentEncoding;
+                }
 
-            await context.Response.Body.WriteAsync(bytes);
-            await context.Response.Body.FlushAsync();
-            await CutAsync(context, waitMs);
-        };
+                await context.Response.Body.WriteAsync(bytes);
+                await context.Response.Body.FlushAsync();
+                await CutAsync(context, waitMs);
+            };
 
-        /// <summary>Cuts the connection once the gateway had time to read what came: a reset discards what the peer has not read yet.</summary>
+        /// <summary>
+        /// Cuts the connection once the gateway had time to read what came: a reset discards what the peer has not read
+        /// yet.
+        /// </summary>
         private static async Task CutAsync(HttpContext context, int waitMs)
         {
             await Task.Delay(waitMs);
@@ -240,7 +295,10 @@ internal sealed class UpstreamStub : IAsyncDisposable
             context.Abort();
         };
 
-        /// <summary>Waits <paramref name="delay"/> (unless the caller hangs up first), then answers with <paramref name="then"/>.</summary>
+        /// <summary>
+        /// Waits <paramref name="delay"/> (unless the caller hangs up first), then answers with
+        /// <paramref name="then"/>.
+        /// </summary>
         public static UpstreamReply Slow(TimeSpan delay, UpstreamReply then) => async (stub, context, streaming) =>
         {
             try

@@ -20,13 +20,17 @@ internal interface IBackendExporterOptions
     IReadOnlyList<string> Problems();
 }
 
-/// <summary>What the one-backend exporters' options share: reading a variable, and describing them without their secrets.</summary>
+/// <summary>
+/// What the one-backend exporters' options share: reading a variable, and describing them without their secrets.
+/// </summary>
 internal static class BackendExporterOptions
 {
     /// <summary>A variable's value, trimmed; null when it is missing or blank (so it changes nothing).</summary>
     public static string? Given(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    /// <summary>The options as their destination describes itself (no key, no header value), under their own type's name.</summary>
+    /// <summary>
+    /// The options as their destination describes itself (no key, no header value), under their own type's name.
+    /// </summary>
     public static string Describe(IBackendExporterOptions options) =>
         $"{options.GetType().Name} {{ {options.Destination().Members()} }}";
 }
@@ -36,5 +40,7 @@ internal sealed class BackendExporterOptionsValidator<TOptions> : IValidateOptio
     where TOptions : class, IBackendExporterOptions
 {
     public ValidateOptionsResult Validate(string? name, TOptions options) =>
-        options.Problems() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+        options.Problems() is { Count: > 0 } problems
+            ? ValidateOptionsResult.Fail(problems)
+            : ValidateOptionsResult.Success;
 }

@@ -7,12 +7,14 @@ using System.Text;
 namespace TracedLlm;
 
 /// <summary>
-/// Where a destination's batches go and with which headers, as its backend's own SDKs compute them:
-/// Langfuse's <c>{host}/api/public/otel/v1/traces</c> with Basic auth and ingestion version 4,
-/// Phoenix's <c>{collector}/v1/traces</c> with <c>authorization: Bearer</c> (arize-phoenix-otel),
-/// LangSmith's <c>{endpoint}/otel/v1/traces</c> with <c>x-api-key</c> and <c>Langsmith-Project</c>
-/// (the langsmith SDK's OTLP exporter), an OTLP endpoint as given; then the destination's own headers.
+/// Where a destination's batches go and with which headers, as its backend's own SDKs compute them.
 /// </summary>
+/// <remarks>
+/// Langfuse's <c>{host}/api/public/otel/v1/traces</c> with Basic auth and ingestion version 4, Phoenix's
+/// <c>{collector}/v1/traces</c> with <c>authorization: Bearer</c> (arize-phoenix-otel), LangSmith's
+/// <c>{endpoint}/otel/v1/traces</c> with <c>x-api-key</c> and <c>Langsmith-Project</c> (the langsmith SDK's OTLP
+/// exporter), an OTLP endpoint as given; then the destination's own headers.
+/// </remarks>
 internal readonly record struct DestinationAddress(Uri Endpoint, (string Name, string Value)[] Headers)
 {
     /// <summary>Phoenix's local default (<c>PHOENIX_COLLECTOR_ENDPOINT</c> unset).</summary>
@@ -22,9 +24,19 @@ internal readonly record struct DestinationAddress(Uri Endpoint, (string Name, s
     internal const string LangSmithDefault = "https://api.smith.langchain.com";
 
     /// <summary>The headers the exporter sets itself, which a destination may not name.</summary>
-    private static readonly string[] Reserved = { "Content-Type", "Content-Length", "User-Agent", "Content-Encoding", "Host" };
+    private static readonly string[] Reserved =
+    {
+        "Content-Type",
+        "Content-Length",
+        "User-Agent",
+        "Content-Encoding",
+        "Host"
+    };
 
-    /// <summary>The address of <paramref name="options"/>, or why there is none (one sentence naming the setting, never a value).</summary>
+    /// <summary>
+    /// The address of <paramref name="options"/>, or why there is none (one sentence naming the setting, never a
+    /// value).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryCreate(TraceDestinationOptions options, out DestinationAddress address, out string? problem)
     {
@@ -33,18 +45,24 @@ internal readonly record struct DestinationAddress(Uri Endpoint, (string Name, s
         string? url = options.Kind switch
         {
             TraceDestinationKind.Otlp => given,
-            TraceDestinationKind.Langfuse => WithScheme(given ?? LangfuseExporterOptions.DefaultHost).TrimEnd('/') + LangfuseExporterOptions.TracesPath,
+            TraceDestinationKind.Langfuse => WithScheme(given ?? LangfuseExporterOptions.DefaultHost).TrimEnd('/')
+                + LangfuseExporterOptions.TracesPath,
             TraceDestinationKind.Phoenix => WithPath(WithScheme(given ?? PhoenixDefault), "/v1/traces"),
             TraceDestinationKind.LangSmith => WithPath(WithScheme(given ?? LangSmithDefault), "/otel/v1/traces"),
             _ => null,
         };
         if (url is null)
         {
-            problem = options.Kind == TraceDestinationKind.Otlp ? "Endpoint is missing: an OTLP destination needs its traces URL (http://collector:4318/v1/traces)." : "Kind is not known.";
+            problem =
+                options.Kind == TraceDestinationKind.Otlp
+                    ? "Endpoint is missing: an OTLP destination needs its traces URL (http://collector:4318/v1/traces)."
+                    : "Kind is not known.";
             return false;
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps) || endpoint.Host.Length == 0)
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var endpoint)
+            || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)
+            || endpoint.Host.Length == 0)
         {
             problem = "Endpoint is not an http(s) URL.";
             return false;
@@ -54,7 +72,8 @@ internal readonly record struct DestinationAddress(Uri Endpoint, (string Name, s
         switch (options.Kind)
         {
             case TraceDestinationKind.Langfuse:
-                headers.Add(("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.PublicKey}:{options.SecretKey}"))));
+                var pair = Encoding.UTF8.GetBytes($"{options.PublicKey}:{options.SecretKey}");
+                headers.Add(("Authorization", "Basic " + Convert.ToBase64String(pair)));
                 headers.Add(("x-langfuse-ingestion-version", LangfuseExporterOptions.IngestionVersion));
                 break;
             case TraceDestinationKind.Phoenix when !string.IsNullOrWhiteSpace(options.ApiKey):
@@ -128,9 +147,12 @@ internal readonly record struct DestinationAddress(Uri Endpoint, (string Name, s
                 return false;
             }
 
-            if (!probe.TryAddWithoutValidation(name, "x") || Array.Exists(Reserved, r => string.Equals(r, name, StringComparison.OrdinalIgnoreCase)))
+            if (!probe.TryAddWithoutValidation(name, "x")
+                || Array.Exists(Reserved, r => string.Equals(r, name, StringComparison.OrdinalIgnoreCase)))
             {
-                problem = $"Headers names {(IsToken(name) ? name : "a header")} that cannot be sent (not a valid header name, or one the exporter sets itself).";
+                problem =
+                    $"Headers names {(IsToken(name) ? name : "a header")} that cannot be sent (not a valid header "
+                    + $"name, or one the exporter sets itself).";
                 return false;
             }
 
@@ -150,7 +172,8 @@ internal readonly record struct DestinationAddress(Uri Endpoint, (string Name, s
     {
         foreach (var c in name)
         {
-            if (c is <= ' ' or >= (char)127 or '(' or ')' or ',' or '/' or ':' or ';' or '<' or '=' or '>' or '?' or '@' or '[' or '\\' or ']' or '{' or '}' or '"')
+            if (c is <= ' ' or >= (char)127 or '(' or ')' or ',' or '/' or ':' or ';' or '<' or '=' or '>' or '?' or '@'
+                or '[' or '\\' or ']' or '{' or '}' or '"')
             {
                 return false;
             }
@@ -159,7 +182,8 @@ internal readonly record struct DestinationAddress(Uri Endpoint, (string Name, s
         return true;
     }
 
-    private static string WithScheme(string host) => host.Contains("://", StringComparison.Ordinal) ? host : "https://" + host;
+    private static string WithScheme(string host) =>
+        host.Contains("://", StringComparison.Ordinal) ? host : "https://" + host;
 
     // The backend's traces path under the base it was given, unless the base already ends in it.
     private static string WithPath(string baseUrl, string path)

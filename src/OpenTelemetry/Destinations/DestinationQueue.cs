@@ -2,12 +2,12 @@ using System;
 
 namespace TracedLlm;
 
-/// <summary>
-/// A destination's share of the export's bounds: the <c>TracedLlm:Export</c> queue, buffer and disk
-/// sizes times <see cref="TraceRoutingOptions.DestinationShare"/>, its disk buffer in a directory of
-/// its own; the timing (batch size, delays, retries, flush and shut-down bounds) as configured. Tail
-/// sampling and scope are the router's, so a destination's own queue has neither.
-/// </summary>
+/// <summary>A destination's share of the export's bounds, its disk buffer in a directory of its own.</summary>
+/// <remarks>
+/// The <c>TracedLlm:Export</c> queue, buffer and disk sizes times <see cref="TraceRoutingOptions.DestinationShare"/>;
+/// the timing (batch size, delays, retries, flush and shut-down bounds) as configured. Tail sampling and scope are the
+/// router's, so a destination's own queue has neither.
+/// </remarks>
 internal static class DestinationQueue
 {
     public static ExportQueueOptions For(ExportQueueOptions total, double share)

@@ -15,16 +15,24 @@ public sealed class PhoenixExporterOptions : IBackendExporterOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "TracedLlm:Phoenix";
 
-    /// <summary>Phoenix's collector endpoint (its traces go to <c>{endpoint}/v1/traces</c>). Default <c>http://localhost:6006</c>.</summary>
+    /// <summary>
+    /// Phoenix's collector endpoint (its traces go to <c>{endpoint}/v1/traces</c>). Default
+    /// <c>http://localhost:6006</c>.
+    /// </summary>
     public string Endpoint { get; set; } = DestinationAddress.PhoenixDefault;
 
-    /// <summary>The API key (Phoenix Cloud, or a Phoenix with authentication), sent as <c>authorization: Bearer</c>. Never logged.</summary>
+    /// <summary>
+    /// The API key (Phoenix Cloud, or a Phoenix with authentication), sent as <c>authorization: Bearer</c>. Never
+    /// logged.
+    /// </summary>
     public string? ApiKey { get; set; }
 
     /// <summary>The project the spans land in. Default <c>default</c>.</summary>
     public string? Project { get; set; }
 
-    /// <summary>More request headers, <c>name=value,name=value</c> (<c>PHOENIX_CLIENT_HEADERS</c>). Never logged.</summary>
+    /// <summary>
+    /// More request headers, <c>name=value,name=value</c> (<c>PHOENIX_CLIENT_HEADERS</c>). Never logged.
+    /// </summary>
     public string? Headers { get; set; }
 
     /// <summary>Whether Phoenix gets message content, when the gateway records it. Default true.</summary>
@@ -39,7 +47,8 @@ public sealed class PhoenixExporterOptions : IBackendExporterOptions
     /// <inheritdoc />
     TraceDestinationOptions IBackendExporterOptions.Destination() => new()
     {
-        Kind = TraceDestinationKind.Phoenix, Endpoint = Endpoint, ApiKey = ApiKey, Project = Project, Headers = Headers, CaptureContent = CaptureContent, Scope = Scope, Default = true,
+        Kind = TraceDestinationKind.Phoenix, Endpoint = Endpoint, ApiKey = ApiKey, Project = Project, Headers = Headers,
+        CaptureContent = CaptureContent, Scope = Scope, Default = true,
     };
 
     /// <inheritdoc />
@@ -47,11 +56,19 @@ public sealed class PhoenixExporterOptions : IBackendExporterOptions
     {
         Endpoint = BackendExporterOptions.Given(variable("PHOENIX_COLLECTOR_ENDPOINT")) ?? Endpoint;
         ApiKey = BackendExporterOptions.Given(variable("PHOENIX_API_KEY")) ?? ApiKey;
-        Project = BackendExporterOptions.Given(variable("PHOENIX_PROJECT")) ?? BackendExporterOptions.Given(variable("PHOENIX_PROJECT_NAME")) ?? Project;
+        Project =
+            BackendExporterOptions.Given(variable("PHOENIX_PROJECT"))
+            ?? BackendExporterOptions.Given(variable("PHOENIX_PROJECT_NAME"))
+            ?? Project;
         Headers = BackendExporterOptions.Given(variable("PHOENIX_CLIENT_HEADERS")) ?? Headers;
     }
 
     /// <inheritdoc />
-    IReadOnlyList<string> IBackendExporterOptions.Problems() => DestinationProblems.Of(((IBackendExporterOptions)this).Destination(), "Phoenix export", SectionName, "PHOENIX_COLLECTOR_ENDPOINT");
+    IReadOnlyList<string> IBackendExporterOptions.Problems() =>
+        DestinationProblems.Of(
+            ((IBackendExporterOptions)this).Destination(),
+            "Phoenix export",
+            SectionName,
+            "PHOENIX_COLLECTOR_ENDPOINT");
 }
 

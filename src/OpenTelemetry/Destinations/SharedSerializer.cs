@@ -9,12 +9,14 @@ using OpenTelemetry.Exporter;
 namespace TracedLlm;
 
 /// <summary>
-/// One OpenTelemetry OTLP serializer, and one export thread (<see cref="Workers"/>), for every destination
-/// of a router: the thread hands it each destination's pieces of spans, in turn, and gets the bytes in its own batch (translated there).
-/// One, because the serializer holds a 750 KB buffer and learns the provider's resource only as a
-/// processor of the provider: a destination opened later is no processor of it, and a hundred
-/// destinations would hold a hundred buffers.
+/// One OpenTelemetry OTLP serializer, and one export thread (<see cref="Workers"/>), for every destination of a router.
 /// </summary>
+/// <remarks>
+/// The thread hands it each destination's pieces of spans, in turn, and gets the bytes in its own batch (translated
+/// there). One, because the serializer holds a 750 KB buffer and learns the provider's resource only as a processor of
+/// the provider: a destination opened later is no processor of it, and a hundred destinations would hold a hundred
+/// buffers.
+/// </remarks>
 internal sealed class SharedSerializer : IDisposable
 {
     private readonly Lock _gate = new();
@@ -28,7 +30,8 @@ internal sealed class SharedSerializer : IDisposable
         {
             Protocol = OtlpExportProtocol.HttpProtobuf,
             Endpoint = new Uri("http://localhost/v1/traces"),
-            HttpClientFactory = () => new HttpClient(_scratch, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan },
+            HttpClientFactory = () =>
+                new HttpClient(_scratch, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan },
         };
         options.Headers = null;
         Exporter = new OtlpTraceExporter(options);
@@ -40,8 +43,13 @@ internal sealed class SharedSerializer : IDisposable
     /// <summary>The serializer, to be a processor's exporter so that the provider gives it its resource.</summary>
     public BaseExporter<Activity> Exporter { get; }
 
-    /// <summary>The <c>User-Agent</c> OpenTelemetry's exporter sends, once it has serialized a piece (null before).</summary>
-    public string[]? UserAgent => _scratch.Headers.FirstOrDefault(h => string.Equals(h.Name, "User-Agent", StringComparison.OrdinalIgnoreCase)).Values;
+    /// <summary>
+    /// The <c>User-Agent</c> OpenTelemetry's exporter sends, once it has serialized a piece (null before).
+    /// </summary>
+    public string[]? UserAgent =>
+        _scratch.Headers
+            .FirstOrDefault(h => string.Equals(h.Name, "User-Agent", StringComparison.OrdinalIgnoreCase))
+            .Values;
 
     /// <summary>
     /// Serializes <paramref name="count"/> spans of <paramref name="piece"/> into <paramref name="batch"/>'s

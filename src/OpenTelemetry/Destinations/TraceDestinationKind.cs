@@ -6,7 +6,10 @@ namespace TracedLlm;
 /// </summary>
 public enum TraceDestinationKind
 {
-    /// <summary>Any OTLP/HTTP endpoint: <see cref="TraceDestinationOptions.Endpoint"/> (the traces URL, used as is) and <see cref="TraceDestinationOptions.Headers"/>; the spans as recorded.</summary>
+    /// <summary>
+    /// Any OTLP/HTTP endpoint: <see cref="TraceDestinationOptions.Endpoint"/> (the traces URL, used as is) and
+    /// <see cref="TraceDestinationOptions.Headers"/>; the spans as recorded.
+    /// </summary>
     Otlp = 0,
 
     /// <summary>

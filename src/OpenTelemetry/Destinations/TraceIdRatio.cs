@@ -5,10 +5,12 @@ using System.Diagnostics;
 namespace TracedLlm;
 
 /// <summary>
-/// Whether a trace falls in a ratio: the low 53 bits of its id's last 8 bytes as a fraction of 1
-/// (the W3C random part), so that every process, exporter and destination keeps the same traces,
-/// and a lower ratio keeps a subset of what a higher one keeps.
+/// Whether a trace falls in a ratio: the low 53 bits of its id's last 8 bytes (the W3C random part) as a fraction of 1.
 /// </summary>
+/// <remarks>
+/// So that every process, exporter and destination keeps the same traces, and a lower ratio keeps a subset of what a
+/// higher one keeps.
+/// </remarks>
 internal static class TraceIdRatio
 {
     public static bool Keeps(ActivityTraceId traceId, double ratio)

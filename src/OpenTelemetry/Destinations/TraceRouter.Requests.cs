@@ -11,12 +11,16 @@ internal sealed partial class TraceRouter
     // it links to (that request span, left in another trace) takes its caller too. Under _gate.
     private Request ServerRequest(Activity server)
     {
-        var request = (server.Parent is { } parent ? Find(parent.SpanId)
-            : server.ParentSpanId != default && !server.HasRemoteParent ? Find(server.ParentSpanId) : null) ?? new Request();
+        var parent = server.Parent is { } inProcess ? Find(inProcess.SpanId)
+            : server.ParentSpanId != default && !server.HasRemoteParent ? Find(server.ParentSpanId)
+            : null;
+        var request = parent ?? new Request();
         request.Server ??= server;
         foreach (var link in server.Links)
         {
-            if (link.Context.TraceId != server.TraceId && !link.Context.IsRemote && Find(link.Context.SpanId) is { } linked)
+            if (link.Context.TraceId != server.TraceId
+                && !link.Context.IsRemote
+                && Find(link.Context.SpanId) is { } linked)
             {
                 linked.Server ??= server;
             }
@@ -30,13 +34,18 @@ internal sealed partial class TraceRouter
 
     private Request? Find(ActivitySpanId spanId) => _running.TryGetValue(spanId, out var request) ? request : null;
 
-    /// <summary>The spans of one request in this process: its TracedLlm server span, once it started, and what was decided for it.</summary>
+    /// <summary>
+    /// The spans of one request in this process: its TracedLlm server span, once it started, and what was decided for
+    /// it.
+    /// </summary>
     private sealed class Request
     {
         public Activity? Server;
         public Decision? Decided;
     }
 
-    /// <summary>A request's destinations under one routing (a reload decides again) and the sample rate it asked for.</summary>
+    /// <summary>
+    /// A request's destinations under one routing (a reload decides again) and the sample rate it asked for.
+    /// </summary>
     private sealed record Decision(DestinationRoutes Routes, DestinationDefinition[] Destinations, double SampleRate);
 }

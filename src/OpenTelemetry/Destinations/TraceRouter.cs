@@ -48,12 +48,19 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     /// Routes as <paramref name="options"/> say (and as <paramref name="monitor"/>'s reloads say
     /// later), each destination holding its share of <paramref name="bounds"/>.
     /// </summary>
-    public TraceRouter(TraceRoutingOptions options, ExportQueueOptions bounds, Action<string> warn, IOptionsMonitor<TraceRoutingOptions>? monitor = null)
-        : this(new SharedSerializer(), options, bounds, warn, monitor)
-    {
-    }
+    public TraceRouter(
+        TraceRoutingOptions options,
+        ExportQueueOptions bounds,
+        Action<string> warn,
+        IOptionsMonitor<TraceRoutingOptions>? monitor = null)
+        : this(new SharedSerializer(), options, bounds, warn, monitor) { }
 
-    private TraceRouter(SharedSerializer serializer, TraceRoutingOptions options, ExportQueueOptions bounds, Action<string> warn, IOptionsMonitor<TraceRoutingOptions>? monitor)
+    private TraceRouter(
+        SharedSerializer serializer,
+        TraceRoutingOptions options,
+        ExportQueueOptions bounds,
+        Action<string> warn,
+        IOptionsMonitor<TraceRoutingOptions>? monitor)
         : base(new BaseProcessor<Activity>[] { new SimpleActivityExportProcessor(serializer.Exporter) })
     {
         // The serializer is the exporter of a processor of this composite, so the provider gives it
@@ -68,7 +75,13 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
         var budgets = (new ExportBudget(bounds.MaxQueueBytes, 0), new ExportBudget(bounds.MaxBufferedExportBytes, 0));
         _budgets = budgets;
         Reserve(_routes);
-        _live = new LiveDestinations(serializer, () => DestinationBounds, budgets, warn, options.MaxLiveDestinations, options.IdleTimeout);
+        _live = new LiveDestinations(
+            serializer,
+            () => DestinationBounds,
+            budgets,
+            warn,
+            options.MaxLiveDestinations,
+            options.IdleTimeout);
         _warnRateLimited = Warn;
         _onChange = monitor?.OnChange(Reload);
     }
@@ -150,7 +163,9 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
                 // Never on the request path: a destination that cannot open loses this span, counted.
                 var failed = BoundedExportProcessor.DropReason.ExportFailed;
                 BoundedExportProcessor.CountDrop(1, failed, definition.Route.Tag);
-                Warn($"TracedLlm export to {definition.Name}: the destination could not be opened ({exception.GetType().Name}); its spans are dropped.");
+                Warn(
+                    $"TracedLlm export to {definition.Name}: the destination could not be opened "
+                    + $"({exception.GetType().Name}); its spans are dropped.");
                 continue;
             }
 
@@ -223,7 +238,8 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
             return (decided.Destinations, decided.SampleRate);
         }
 
-        var sampleRate = server.GetTagItem(AttributeNames.ExportSampleRate) is double asked && asked is >= 0 and < 1 ? asked : 1;
+        var sampleRate =
+            server.GetTagItem(AttributeNames.ExportSampleRate) is double asked && asked is >= 0 and < 1 ? asked : 1;
         var destinations = routes.For(LlmCaller.From(server), _warnRateLimited);
         request.Decided = new Decision(routes, destinations, sampleRate);
         return (destinations, sampleRate);
@@ -287,7 +303,8 @@ internal sealed partial class TraceRouter : CompositeProcessor<Activity>
     {
         var now = Stopwatch.GetTimestamp();
         var last = Interlocked.Read(ref _lastWarning);
-        if ((last == 0 || Stopwatch.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(30)) && Interlocked.CompareExchange(ref _lastWarning, now, last) == last)
+        if ((last == 0 || Stopwatch.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(30))
+            && Interlocked.CompareExchange(ref _lastWarning, now, last) == last)
         {
             _warn(message);
         }

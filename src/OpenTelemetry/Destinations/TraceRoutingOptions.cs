@@ -17,7 +17,9 @@ public sealed class TraceRoutingOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "TracedLlm:Routing";
 
-    /// <summary>The destinations, by name (<c>TracedLlm:Routing:Destinations:{name}</c>); names compare without case.</summary>
+    /// <summary>
+    /// The destinations, by name (<c>TracedLlm:Routing:Destinations:{name}</c>); names compare without case.
+    /// </summary>
     public Dictionary<string, TraceDestinationOptions> Destinations { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
@@ -50,26 +52,32 @@ public sealed class TraceRoutingOptions
     /// </remarks>
     public int MaxLiveDestinations { get; set; } = 4096;
 
-    /// <summary>A destination that received no span for this long is closed (its queue delivered first). Default 5 minutes.</summary>
+    /// <summary>
+    /// A destination that received no span for this long is closed (its queue delivered first). Default 5 minutes.
+    /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// The share of the export's memory bounds (<c>TracedLlm:Export</c>: queued spans and bytes,
-    /// buffered batches, the disk buffer) one destination may hold, above 0 and at most 1; all
-    /// destinations together hold at most the bounds themselves. Default 0.25: a destination whose
-    /// backend hangs or refuses keeps at most a quarter, and each destination keeps room for a few
-    /// batches of its own whatever the others hold (docs/configuration.md). With fewer destinations
-    /// configured than the share divides the bounds into, each gets an equal part instead (one alone
-    /// gets them all): there are fewer others to keep room for.
+    /// The share of the export's memory bounds one destination may hold, above 0 and at most 1; default 0.25.
     /// </summary>
+    /// <remarks>
+    /// The bounds are <c>TracedLlm:Export</c>'s: queued spans and bytes, buffered batches, the disk buffer; all
+    /// destinations together hold at most the bounds themselves. With 0.25 a destination whose backend hangs or refuses
+    /// keeps at most a quarter, and each destination keeps room for a few batches of its own whatever the others hold
+    /// (docs/configuration.md). With fewer destinations configured than the share divides the bounds into, each gets an
+    /// equal part instead (one alone gets them all): there are fewer others to keep room for.
+    /// </remarks>
     public double DestinationShare { get; set; } = 0.25;
 
     /// <summary>
     /// A code hook that names the destinations of an authenticated caller, instead of the rules of
-    /// <see cref="TraceDestinationOptions"/> (<c>Keys</c>, <c>Users</c>, <c>Teams</c>, <c>Organizations</c>):
-    /// return the names of configured destinations (empty: nowhere), or null to let the rules decide.
-    /// Called once per request, off the request path. Not bound from configuration.
+    /// <see cref="TraceDestinationOptions"/>.
     /// </summary>
+    /// <remarks>
+    /// It replaces the <c>Keys</c>, <c>Users</c>, <c>Teams</c> and <c>Organizations</c> rules: return the names of
+    /// configured destinations (empty: nowhere), or null to let the rules decide. Called once per request, off the
+    /// request path. Not bound from configuration.
+    /// </remarks>
     public Func<LlmCaller, IEnumerable<string>?>? SelectDestinations { get; set; }
 
     /// <summary>Every problem, each one sentence naming its configuration key.</summary>
@@ -92,11 +100,15 @@ public sealed class TraceRoutingOptions
         var defaults = Destinations.Where(d => d.Value?.Default == true).Select(d => d.Key).ToList();
         if (DenyUnmatched && defaults.Count > 0)
         {
-            problems.Add($"{SectionName}:DenyUnmatched is true, but {string.Join(", ", defaults)} {(defaults.Count == 1 ? "is" : "are")} marked Default: choose one.");
+            problems.Add(
+                $"{SectionName}:DenyUnmatched is true, but {string.Join(", ", defaults)} "
+                + $"{(defaults.Count == 1 ? "is" : "are")} marked Default: choose one.");
         }
         else if (!DenyUnmatched && defaults.Count == 0)
         {
-            problems.Add($"{SectionName} names no default destination: mark one Default (Destinations:{{name}}:Default) for the requests no destination names, or set DenyUnmatched to export nothing for them.");
+            problems.Add(
+                $"{SectionName} names no default destination: mark one Default (Destinations:{{name}}:Default) for the "
+                + $"requests no destination names, or set DenyUnmatched to export nothing for them.");
         }
 
         if (MaxLiveDestinations < 1)

@@ -7,16 +7,20 @@ namespace TracedLlm;
 
 /// <summary>
 /// The messages of a recorded generation, role and text, for backends that show a chat (Phoenix's
-/// <c>llm.input_messages</c>): from the GenAI conventions' <c>gen_ai.input.messages</c> /
-/// <c>gen_ai.output.messages</c> when recorded, else from the request and answer bodies as the
-/// gateway recorded them (OpenAI chat and responses, Anthropic messages), else the answer as text.
-/// Anything else reads as no message: a translation never fails a batch.
+/// <c>llm.input_messages</c>).
 /// </summary>
+/// <remarks>
+/// Read from the GenAI conventions' <c>gen_ai.input.messages</c> / <c>gen_ai.output.messages</c> when recorded, else
+/// from the request and answer bodies as the gateway recorded them (OpenAI chat and responses, Anthropic messages),
+/// else the answer as text. Anything else reads as no message: a translation never fails a batch.
+/// </remarks>
 internal static class ChatMessages
 {
     private static readonly string[] SystemKeys = { "system", "instructions" };
 
-    /// <summary>The messages of the GenAI conventions' JSON (<c>[{"role", "parts": [{"type": "text", "content"}]}]</c>).</summary>
+    /// <summary>
+    /// The messages of the GenAI conventions' JSON (<c>[{"role", "parts": [{"type": "text", "content"}]}]</c>).
+    /// </summary>
     public static List<(string Role, string Content)> FromGenAi(string json)
     {
         var messages = new List<(string, string)>();
@@ -39,7 +43,8 @@ internal static class ChatMessages
                 {
                     foreach (var part in parts.EnumerateArray())
                     {
-                        if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
+                        if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("content", out var content)
+                            && content.ValueKind == JsonValueKind.String)
                         {
                             text.Append(content.GetString());
                         }
@@ -52,7 +57,10 @@ internal static class ChatMessages
         return messages;
     }
 
-    /// <summary>The messages of a request body: its system text first, then each message (OpenAI chat, Anthropic messages, OpenAI responses).</summary>
+    /// <summary>
+    /// The messages of a request body: its system text first, then each message (OpenAI chat, Anthropic messages,
+    /// OpenAI responses).
+    /// </summary>
     public static List<(string Role, string Content)> FromRequest(string json)
     {
         var messages = new List<(string, string)>();
@@ -81,7 +89,8 @@ internal static class ChatMessages
                 {
                     foreach (var message in list.EnumerateArray())
                     {
-                        if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content", out var content))
+                        if (message.ValueKind == JsonValueKind.Object
+                            && message.TryGetProperty("content", out var content))
                         {
                             messages.Add((Text(message, "role") ?? "user", Content(content)));
                         }
@@ -92,7 +101,10 @@ internal static class ChatMessages
         return messages;
     }
 
-    /// <summary>The answer's messages: an OpenAI chat or responses body, an Anthropic message, or (a stream's text) the text itself.</summary>
+    /// <summary>
+    /// The answer's messages: an OpenAI chat or responses body, an Anthropic message, or (a stream's text) the text
+    /// itself.
+    /// </summary>
     public static List<(string Role, string Content)> FromResponse(string text)
     {
         var messages = new List<(string, string)>();
@@ -109,9 +121,11 @@ internal static class ChatMessages
             {
                 foreach (var choice in choices.EnumerateArray())
                 {
-                    if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
+                    if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("message", out var message)
+                        && message.ValueKind == JsonValueKind.Object)
                     {
-                        messages.Add((Text(message, "role") ?? "assistant", message.TryGetProperty("content", out var content) ? Content(content) : string.Empty));
+                        var content = message.TryGetProperty("content", out var value) ? Content(value) : string.Empty;
+                        messages.Add((Text(message, "role") ?? "assistant", content));
                     }
                 }
             }
@@ -139,7 +153,9 @@ internal static class ChatMessages
         return messages;
     }
 
-    /// <summary>Whether <paramref name="text"/> is one whole JSON object (not one cut short by the content length limit).</summary>
+    /// <summary>
+    /// Whether <paramref name="text"/> is one whole JSON object (not one cut short by the content length limit).
+    /// </summary>
     public static bool IsJsonObject(string text)
     {
         var isObject = false;
@@ -147,7 +163,9 @@ internal static class ChatMessages
         return isObject;
     }
 
-    /// <summary>Whether <paramref name="text"/> looks like a JSON object or array (its mime type for Phoenix).</summary>
+    /// <summary>
+    /// Whether <paramref name="text"/> looks like a JSON object or array (its mime type for Phoenix).
+    /// </summary>
     public static bool LooksLikeJson(string text)
     {
         var trimmed = text.AsSpan().TrimStart();
@@ -169,7 +187,9 @@ internal static class ChatMessages
                     {
                         text.Append(part.GetString());
                     }
-                    else if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var partText) && partText.ValueKind == JsonValueKind.String)
+                    else if (part.ValueKind == JsonValueKind.Object
+                        && part.TryGetProperty("text", out var partText)
+                        && partText.ValueKind == JsonValueKind.String)
                     {
                         text.Append(partText.GetString());
                     }
@@ -182,7 +202,9 @@ internal static class ChatMessages
     }
 
     private static string? Text(JsonElement element, string property) =>
-        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
 
     private static void Read(string json, Action<JsonElement> read)
     {

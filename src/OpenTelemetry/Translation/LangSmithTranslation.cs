@@ -4,17 +4,20 @@ using TracedLlm.Telemetry;
 namespace TracedLlm;
 
 /// <summary>
-/// LangSmith's OpenTelemetry ingestion reads <c>gen_ai.*</c> and its own <c>langsmith.*</c> names
-/// (the langsmith SDK's experimental/otel constants and exporter): each span's run type
-/// <c>langsmith.span.kind</c> (the request's generation the one <c>llm</c> run, an embedding
-/// <c>embedding</c>, TracedLlm's other spans <c>chain</c>), the run's name (<c>langsmith.trace.name</c>),
-/// its inputs and outputs (<c>gen_ai.prompt</c> / <c>gen_ai.completion</c>, JSON objects), usage and
-/// cost (<c>gen_ai.usage.*</c>, <c>langsmith.usage_metadata</c>), the model and provider LangSmith
-/// prices by (<c>langsmith.metadata.ls_model_name</c> / <c>ls_provider</c>, <c>gen_ai.system</c>),
-/// metadata (<c>langsmith.metadata.*</c>: the caller's identity, <c>session_id</c> for threads,
-/// <c>user_id</c>), tags (<c>langsmith.span.tags</c>) and the project
-/// (<c>langsmith.trace.session_name</c>, beside the <c>Langsmith-Project</c> header).
+/// LangSmith's OpenTelemetry ingestion reads <c>gen_ai.*</c> and its own <c>langsmith.*</c> names; this translation
+/// adds them.
 /// </summary>
+/// <remarks>
+/// The names are the langsmith SDK's experimental/otel constants and exporter's: each span's run type
+/// <c>langsmith.span.kind</c> (the request's generation the one <c>llm</c> run, an embedding <c>embedding</c>,
+/// TracedLlm's other spans <c>chain</c>), the run's name (<c>langsmith.trace.name</c>), its inputs and outputs
+/// (<c>gen_ai.prompt</c> / <c>gen_ai.completion</c>, JSON objects), usage and cost (<c>gen_ai.usage.*</c>,
+/// <c>langsmith.usage_metadata</c>), the model and provider LangSmith prices by
+/// (<c>langsmith.metadata.ls_model_name</c> / <c>ls_provider</c>, <c>gen_ai.system</c>), metadata
+/// (<c>langsmith.metadata.*</c>: the caller's identity, <c>session_id</c> for threads, <c>user_id</c>), tags
+/// (<c>langsmith.span.tags</c>) and the project (<c>langsmith.trace.session_name</c>, beside the
+/// <c>Langsmith-Project</c> header).
+/// </remarks>
 internal sealed class LangSmithTranslation : SpanTranslation
 {
     private readonly string? _project;
@@ -22,8 +25,11 @@ internal sealed class LangSmithTranslation : SpanTranslation
     public LangSmithTranslation(bool captureContent, string? project)
         : base(captureContent) => _project = string.IsNullOrWhiteSpace(project) ? null : project.Trim();
 
-    /// <summary>The request's content moves to <c>gen_ai.prompt</c> / <c>gen_ai.completion</c>: not sent twice.</summary>
-    public override bool Keeps(ReadOnlySpan<byte> key) => base.Keeps(key) && !key.SequenceEqual(RecordedSpan.Input) && !key.SequenceEqual(RecordedSpan.Output);
+    /// <summary>
+    /// The request's content moves to <c>gen_ai.prompt</c> / <c>gen_ai.completion</c>: not sent twice.
+    /// </summary>
+    public override bool Keeps(ReadOnlySpan<byte> key) =>
+        base.Keeps(key) && !key.SequenceEqual(RecordedSpan.Input) && !key.SequenceEqual(RecordedSpan.Output);
 
     public override void AddSpan(SpanReading span, ref AttributeWriter attributes)
     {

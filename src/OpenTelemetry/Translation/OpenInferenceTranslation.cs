@@ -6,16 +6,18 @@ using System.Text;
 namespace TracedLlm;
 
 /// <summary>
-/// Arize Phoenix reads OpenInference's conventions (@arizeai/openinference-semantic-conventions):
-/// the project from the resource's <c>openinference.project.name</c>, each span's
-/// <c>openinference.span.kind</c> (the request's generation is the one <c>LLM</c> span, an embedding
-/// <c>EMBEDDING</c>, a guardrail <c>GUARDRAIL</c>, TracedLlm's other spans <c>CHAIN</c>), the LLM's
-/// <c>llm.model_name</c>, <c>llm.provider</c>, <c>llm.token_count.*</c>, <c>llm.cost.total</c>,
-/// <c>llm.invocation_parameters</c>, its messages (<c>llm.input_messages.{i}.message.role</c> /
-/// <c>.content</c>), <c>input.value</c> / <c>output.value</c> with their mime types, <c>metadata</c>
-/// (JSON, the caller's identity included) and <c>tag.tags</c>. <c>user.id</c> and <c>session.id</c>
-/// are already the names OpenInference uses. A span of another library goes as it was recorded.
+/// Arize Phoenix reads OpenInference's conventions (@arizeai/openinference-semantic-conventions); this translation adds
+/// them.
 /// </summary>
+/// <remarks>
+/// It reads the project from the resource's <c>openinference.project.name</c>, each span's
+/// <c>openinference.span.kind</c> (the request's generation is the one <c>LLM</c> span, an embedding <c>EMBEDDING</c>,
+/// a guardrail <c>GUARDRAIL</c>, TracedLlm's other spans <c>CHAIN</c>), the LLM's <c>llm.model_name</c>,
+/// <c>llm.provider</c>, <c>llm.token_count.*</c>, <c>llm.cost.total</c>, <c>llm.invocation_parameters</c>, its messages
+/// (<c>llm.input_messages.{i}.message.role</c> / <c>.content</c>), <c>input.value</c> / <c>output.value</c> with their
+/// mime types, <c>metadata</c> (JSON, the caller's identity included) and <c>tag.tags</c>. <c>user.id</c> and
+/// <c>session.id</c> are already the names OpenInference uses. A span of another library goes as it was recorded.
+/// </remarks>
 internal sealed class OpenInferenceTranslation : SpanTranslation
 {
     /// <summary>The resource attribute naming the Phoenix project.</summary>
@@ -35,7 +37,8 @@ internal sealed class OpenInferenceTranslation : SpanTranslation
         : base(captureContent) => _project = string.IsNullOrWhiteSpace(project) ? DefaultProject : project.Trim();
 
     /// <summary>The request's content moves to <c>input.value</c> / <c>output.value</c>: not sent twice.</summary>
-    public override bool Keeps(ReadOnlySpan<byte> key) => base.Keeps(key) && !key.SequenceEqual(RecordedSpan.Input) && !key.SequenceEqual(RecordedSpan.Output);
+    public override bool Keeps(ReadOnlySpan<byte> key) =>
+        base.Keeps(key) && !key.SequenceEqual(RecordedSpan.Input) && !key.SequenceEqual(RecordedSpan.Output);
 
     public override bool KeepsResource(ReadOnlySpan<byte> key) => !key.SequenceEqual(ProjectKey);
 
@@ -119,10 +122,14 @@ internal sealed class OpenInferenceTranslation : SpanTranslation
             return;
         }
 
-        var inputMessages = span.String(RecordedSpan.InputMessages) is { } genAiInput ? ChatMessages.FromGenAi(genAiInput)
-            : input is not null ? ChatMessages.FromRequest(input) : null;
-        var outputMessages = span.String(RecordedSpan.OutputMessages) is { } genAiOutput ? ChatMessages.FromGenAi(genAiOutput)
-            : output is not null ? ChatMessages.FromResponse(output) : null;
+        var inputMessages =
+            span.String(RecordedSpan.InputMessages) is { } genAiInput ? ChatMessages.FromGenAi(genAiInput)
+            : input is not null ? ChatMessages.FromRequest(input)
+            : null;
+        var outputMessages =
+            span.String(RecordedSpan.OutputMessages) is { } genAiOutput ? ChatMessages.FromGenAi(genAiOutput)
+            : output is not null ? ChatMessages.FromResponse(output)
+            : null;
         Messages(ref attributes, "llm.input_messages", inputMessages);
         Messages(ref attributes, "llm.output_messages", outputMessages);
     }
@@ -138,7 +145,10 @@ internal sealed class OpenInferenceTranslation : SpanTranslation
         attributes.String(prefix + ".mime_type", ChatMessages.LooksLikeJson(value) ? "application/json" : "text/plain");
     }
 
-    private static void Messages(ref AttributeWriter attributes, string prefix, List<(string Role, string Content)>? messages)
+    private static void Messages(
+        ref AttributeWriter attributes,
+        string prefix,
+        List<(string Role, string Content)>? messages)
     {
         if (messages is null)
         {

@@ -3,12 +3,14 @@ using System;
 namespace TracedLlm;
 
 /// <summary>
-/// Rewrites one serialized OTLP <c>ExportTraceServiceRequest</c> for a destination: every field is
-/// copied as OpenTelemetry wrote it, except the spans' and the resource's attributes, which go
-/// through the destination's <see cref="SpanTranslation"/> (kept, dropped, added). Lengths are
-/// written anew; field order within a message is free in protobuf, so the added attributes follow
-/// the kept ones.
+/// Rewrites one serialized OTLP <c>ExportTraceServiceRequest</c> for a destination, through its
+/// <see cref="SpanTranslation"/>.
 /// </summary>
+/// <remarks>
+/// Every field is copied as OpenTelemetry wrote it, except the spans' and the resource's attributes, which go through
+/// the translation (kept, dropped, added). Lengths are written anew; field order within a message is free in protobuf,
+/// so the added attributes follow the kept ones.
+/// </remarks>
 internal sealed class OtlpRewriter
 {
     // Field numbers (opentelemetry-proto, trace/v1 and common/v1).
@@ -30,7 +32,10 @@ internal sealed class OtlpRewriter
 
     public OtlpRewriter(SpanTranslation translation) => _translation = translation;
 
-    /// <summary>Writes the request in <paramref name="source"/> (<paramref name="length"/> bytes from <paramref name="offset"/>) translated into <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Writes the request in <paramref name="source"/> (<paramref name="length"/> bytes from <paramref name="offset"/>)
+    /// translated into <paramref name="output"/>.
+    /// </summary>
     public void Rewrite(byte[] source, int offset, int length, ref ProtoWriter output)
     {
         var reader = new ProtoReader(source.AsSpan(offset, length));
@@ -164,7 +169,11 @@ internal sealed class OtlpRewriter
     private static ReadOnlySpan<byte> KeyOf(ReadOnlySpan<byte> keyValue) => KeyOf(keyValue, out _, out _, out _);
 
     // A KeyValue's key, and where in it the key and the value's content start.
-    private static ReadOnlySpan<byte> KeyOf(ReadOnlySpan<byte> keyValue, out int keyOffset, out int valueOffset, out int valueLength)
+    private static ReadOnlySpan<byte> KeyOf(
+        ReadOnlySpan<byte> keyValue,
+        out int keyOffset,
+        out int valueOffset,
+        out int valueLength)
     {
         ReadOnlySpan<byte> key = default;
         keyOffset = valueOffset = valueLength = 0;
@@ -188,7 +197,12 @@ internal sealed class OtlpRewriter
 
     // Where a slice of a buffer starts in it (the reader hands out slices, the span keeps offsets).
     private static int Offset(ReadOnlySpan<byte> whole, ReadOnlySpan<byte> part) =>
-        part.IsEmpty ? 0 : (int)System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(whole), ref System.Runtime.InteropServices.MemoryMarshal.GetReference(part));
+        part.IsEmpty
+            ? 0
+            : (int)
+                System.Runtime.CompilerServices.Unsafe.ByteOffset(
+                    ref System.Runtime.InteropServices.MemoryMarshal.GetReference(whole),
+                    ref System.Runtime.InteropServices.MemoryMarshal.GetReference(part));
 
     private static int Offset(byte[] whole, ReadOnlySpan<byte> part) => Offset(whole.AsSpan(), part);
 }

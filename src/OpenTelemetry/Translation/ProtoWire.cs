@@ -7,20 +7,30 @@ using System.Text;
 namespace TracedLlm;
 
 /// <summary>
-/// The protobuf wire format as an OTLP request needs it: read field by field (varint, 64-bit,
-/// length-delimited, 32-bit), and written into a growing pooled buffer, a nested message's length
-/// written once its content is (<see cref="ProtoWriter.Begin"/> / <see cref="ProtoWriter.End"/>).
-/// Hand-written because the exporter's own serializer is internal to OpenTelemetry and no OTLP
-/// protobuf types are on the package feed; it rewrites what that serializer wrote, field by field.
+/// The protobuf wire format as an OTLP request needs it: read field by field, and written into a growing pooled buffer.
 /// </summary>
+/// <remarks>
+/// Fields are varint, 64-bit, length-delimited or 32-bit; a nested message's length is written once its content is
+/// (<see cref="ProtoWriter.Begin"/> / <see cref="ProtoWriter.End"/>). Hand-written because the exporter's own
+/// serializer is internal to OpenTelemetry and no OTLP protobuf types are on the package feed; it rewrites what that
+/// serializer wrote, field by field.
+/// </remarks>
 internal ref struct ProtoReader
 {
     private ReadOnlySpan<byte> _data;
 
     public ProtoReader(ReadOnlySpan<byte> data) => _data = data;
 
-    /// <summary>Reads the next field: its number, wire type, the whole field as written (tag included) and, when length-delimited, its content.</summary>
-    public bool Next(out int field, out int wireType, out ReadOnlySpan<byte> whole, out ReadOnlySpan<byte> content, out ulong scalar)
+    /// <summary>
+    /// Reads the next field: its number, wire type, the whole field as written (tag included) and, when
+    /// length-delimited, its content.
+    /// </summary>
+    public bool Next(
+        out int field,
+        out int wireType,
+        out ReadOnlySpan<byte> whole,
+        out ReadOnlySpan<byte> content,
+        out ulong scalar)
     {
         content = default;
         scalar = 0;
@@ -146,7 +156,10 @@ internal struct ProtoWriter
         return mark;
     }
 
-    /// <summary>Ends the field <see cref="Begin"/> started: its length, in as few bytes as it takes, and the content moved up to it.</summary>
+    /// <summary>
+    /// Ends the field <see cref="Begin"/> started: its length, in as few bytes as it takes, and the content moved up to
+    /// it.
+    /// </summary>
     public void End(int mark)
     {
         var contentStart = mark + LengthRoom;

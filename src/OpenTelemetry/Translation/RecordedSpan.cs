@@ -7,10 +7,13 @@ using TracedLlm.Telemetry;
 namespace TracedLlm;
 
 /// <summary>
-/// The facts of a TracedLlm span that every backend's translation reads, under the span contract's
-/// names (docs/span-contract.md): what it is (the request's generation, a guardrail, another span),
-/// its model, usage, cost and parameters, its content, and the trace's metadata and tags.
+/// The facts of a TracedLlm span that every backend's translation reads, under the span contract's names
+/// (docs/span-contract.md).
 /// </summary>
+/// <remarks>
+/// What it is (the request's generation, a guardrail, another span), its model, usage, cost and parameters, its
+/// content, and the trace's metadata and tags.
+/// </remarks>
 internal static class RecordedSpan
 {
     public static readonly byte[] ObservationType = Utf8(AttributeNames.LangfuseObservationType);
@@ -38,17 +41,24 @@ internal static class RecordedSpan
     public static readonly byte[] OpenInferenceKind = Utf8(AttributeNames.OpenInferenceSpanKind);
     public static readonly byte[] FinishReasons = Utf8(AttributeNames.GenAiResponseFinishReasons);
 
-    /// <summary>The span's <c>langfuse.observation.type</c>: <c>generation</c>, <c>embedding</c>, <c>guardrail</c>, <c>span</c>; null for a span TracedLlm did not record.</summary>
+    /// <summary>
+    /// The span's <c>langfuse.observation.type</c>: <c>generation</c>, <c>embedding</c>, <c>guardrail</c>, <c>span</c>;
+    /// null for a span TracedLlm did not record.
+    /// </summary>
     public static string? Type(SpanReading span) => span.String(ObservationType);
 
     /// <summary>The model the generation answered with, else the one asked for.</summary>
-    public static string? Model(SpanReading span) => span.String(ModelName) ?? span.String(ResponseModel) ?? span.String(RequestModel);
+    public static string? Model(SpanReading span) =>
+        span.String(ModelName) ?? span.String(ResponseModel) ?? span.String(RequestModel);
 
     /// <summary>Input plus output tokens, when both are known.</summary>
     public static long? TotalTokens(SpanReading span) =>
         span.Long(InputTokens) is { } input && span.Long(OutputTokens) is { } output ? input + output : null;
 
-    /// <summary>The request parameters as a JSON object (<c>{"temperature":..,"top_p":..,"max_tokens":..}</c>), or null when none was given.</summary>
+    /// <summary>
+    /// The request parameters as a JSON object (<c>{"temperature":..,"top_p":..,"max_tokens":..}</c>), or null when
+    /// none was given.
+    /// </summary>
     public static string? Parameters(SpanReading span, string? model)
     {
         var temperature = span.Double(Temperature);

@@ -40,13 +40,16 @@ internal sealed class SpanReading
 
     internal void SetStatus(int code) => StatusCode = code;
 
-    internal void AddAttribute(int keyStart, int keyLength, int valueStart, int valueLength) => _attributes.Add((keyStart, keyLength, valueStart, valueLength));
+    internal void AddAttribute(int keyStart, int keyLength, int valueStart, int valueLength) =>
+        _attributes.Add((keyStart, keyLength, valueStart, valueLength));
 
     /// <summary>The key of attribute <paramref name="index"/>, as UTF-8.</summary>
-    public ReadOnlySpan<byte> Key(int index) => _source.AsSpan(_attributes[index].KeyStart, _attributes[index].KeyLength);
+    public ReadOnlySpan<byte> Key(int index) =>
+        _source.AsSpan(_attributes[index].KeyStart, _attributes[index].KeyLength);
 
     /// <summary>The encoded <c>AnyValue</c> of attribute <paramref name="index"/>.</summary>
-    public ReadOnlySpan<byte> Value(int index) => _source.AsSpan(_attributes[index].ValueStart, _attributes[index].ValueLength);
+    public ReadOnlySpan<byte> Value(int index) =>
+        _source.AsSpan(_attributes[index].ValueStart, _attributes[index].ValueLength);
 
     /// <summary>The index of the attribute named <paramref name="key"/> (UTF-8), or -1.</summary>
     public int Find(ReadOnlySpan<byte> key)
@@ -84,7 +87,10 @@ internal sealed class SpanReading
         return Scalar(Value(index)) switch
         {
             (3, var bits) => (long)bits,
-            (4, var bits) when BitConverter.UInt64BitsToDouble(bits) is var number && number == Math.Floor(number) && Math.Abs(number) < 9e15 => (long)number,
+            (4, var bits)
+                when BitConverter.UInt64BitsToDouble(bits) is var number
+                    && number == Math.Floor(number)
+                    && Math.Abs(number) < 9e15 => (long)number,
             _ => null,
         };
     }
@@ -139,7 +145,9 @@ internal sealed class SpanReading
         return items;
     }
 
-    /// <summary>The attributes whose key starts with <paramref name="prefix"/>: the rest of the key, and the value as a string.</summary>
+    /// <summary>
+    /// The attributes whose key starts with <paramref name="prefix"/>: the rest of the key, and the value as a string.
+    /// </summary>
     public IEnumerable<(string Name, string Value)> WithPrefix(string prefix)
     {
         var utf8 = Encoding.UTF8.GetBytes(prefix);
@@ -153,7 +161,10 @@ internal sealed class SpanReading
         }
     }
 
-    /// <summary>An <c>AnyValue</c> as text: a string as is, a number or boolean written invariantly, an array as JSON; null for bytes or a map.</summary>
+    /// <summary>
+    /// An <c>AnyValue</c> as text: a string as is, a number or boolean written invariantly, an array as JSON; null for
+    /// bytes or a map.
+    /// </summary>
     internal static string? AsString(ReadOnlySpan<byte> anyValue)
     {
         var reader = new ProtoReader(anyValue);
@@ -164,10 +175,16 @@ internal sealed class SpanReading
 
         switch (field)
         {
-            case 1: return Encoding.UTF8.GetString(content);
-            case 2: return scalar != 0 ? "true" : "false";
-            case 3: return ((long)scalar).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            case 4: return BitConverter.UInt64BitsToDouble(scalar).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            case 1:
+                return Encoding.UTF8.GetString(content);
+            case 2:
+                return scalar != 0 ? "true" : "false";
+            case 3:
+                return ((long)scalar).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            case 4:
+                return BitConverter
+                    .UInt64BitsToDouble(scalar)
+                    .ToString("R", System.Globalization.CultureInfo.InvariantCulture);
             case 5:
                 var items = new List<string?>();
                 var array = new ProtoReader(content);
@@ -192,7 +209,9 @@ internal sealed class SpanReading
     }
 }
 
-/// <summary>Writes the attributes a translation adds, as OTLP <c>KeyValue</c> fields of the message being written.</summary>
+/// <summary>
+/// Writes the attributes a translation adds, as OTLP <c>KeyValue</c> fields of the message being written.
+/// </summary>
 internal ref struct AttributeWriter
 {
     private readonly ref ProtoWriter _writer;

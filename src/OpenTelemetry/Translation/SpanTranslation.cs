@@ -24,10 +24,15 @@ internal abstract class SpanTranslation
 
     protected SpanTranslation(bool captureContent) => CaptureContent = captureContent;
 
-    /// <summary>Whether message content reaches the backend: false strips it (<see cref="TraceDestinationOptions.CaptureContent"/>).</summary>
+    /// <summary>
+    /// Whether message content reaches the backend: false strips it
+    /// (<see cref="TraceDestinationOptions.CaptureContent"/>).
+    /// </summary>
     public bool CaptureContent { get; }
 
-    /// <summary>The translation for a destination of <paramref name="kind"/>; null when the spans go as recorded.</summary>
+    /// <summary>
+    /// The translation for a destination of <paramref name="kind"/>; null when the spans go as recorded.
+    /// </summary>
     public static SpanTranslation? For(TraceDestinationKind kind, bool captureContent, string? project) => kind switch
     {
         TraceDestinationKind.Phoenix => new OpenInferenceTranslation(captureContent, project),
@@ -36,10 +41,16 @@ internal abstract class SpanTranslation
         _ => null,
     };
 
-    /// <summary>Whether the span keeps its attribute named <paramref name="key"/>; by default, all but content when it is stripped.</summary>
+    /// <summary>
+    /// Whether the span keeps its attribute named <paramref name="key"/>; by default, all but content when it is
+    /// stripped.
+    /// </summary>
     public virtual bool Keeps(ReadOnlySpan<byte> key) => CaptureContent || !IsContent(key);
 
-    /// <summary>Whether the resource keeps its attribute named <paramref name="key"/> (one the translation sets itself is replaced).</summary>
+    /// <summary>
+    /// Whether the resource keeps its attribute named <paramref name="key"/> (one the translation sets itself is
+    /// replaced).
+    /// </summary>
     public virtual bool KeepsResource(ReadOnlySpan<byte> key) => true;
 
     /// <summary>Adds the resource's attributes.</summary>
@@ -47,7 +58,9 @@ internal abstract class SpanTranslation
     {
     }
 
-    /// <summary>Adds the span's attributes, read from <paramref name="span"/> (content only when <see cref="CaptureContent"/>).</summary>
+    /// <summary>
+    /// Adds the span's attributes, read from <paramref name="span"/> (content only when <see cref="CaptureContent"/>).
+    /// </summary>
     public abstract void AddSpan(SpanReading span, ref AttributeWriter attributes);
 
     protected static bool IsContent(ReadOnlySpan<byte> key)
@@ -63,7 +76,9 @@ internal abstract class SpanTranslation
         return false;
     }
 
-    /// <summary>Strips message content, adds nothing: an OTLP or Langfuse destination with content capture off.</summary>
+    /// <summary>
+    /// Strips message content, adds nothing: an OTLP or Langfuse destination with content capture off.
+    /// </summary>
     private sealed class ContentStripping() : SpanTranslation(captureContent: false)
     {
         public override void AddSpan(SpanReading span, ref AttributeWriter attributes)

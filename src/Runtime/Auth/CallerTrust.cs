@@ -5,7 +5,7 @@ namespace TracedLlm;
 /// <summary>
 /// Whether what the caller sent may reach a trace. Authentication runs before any span exists;
 /// only a trusted caller's trace context (<c>traceparent</c>, metadata ids) is joined and only its
-/// metadata becomes attributes. See "Trust boundary" in docs/span-contract.md.
+/// metadata becomes attributes. See docs/span-contract/trust.md#trust-boundary.
 /// </summary>
 public enum CallerTrust
 {

@@ -18,8 +18,8 @@ namespace TracedLlm.Pipeline;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class TracedLlmGateway
 {
-    /// <summary>Created by DI.</summary>
-    public TracedLlmGateway(
+    /// <summary>Created by DI (<c>AddTracedLlm</c>).</summary>
+    internal TracedLlmGateway(
         TracedLlmOptions options,
         IEnumerable<ILlmGuardrail> guardrails,
         IEnumerable<ILlmFailureLogger> failureLoggers,
@@ -46,7 +46,7 @@ public sealed class TracedLlmGateway
     public TracedLlmOptions Options { get; }
 
     /// <summary>The authenticator, or null when routes run unauthenticated.</summary>
-    public ILlmAuthenticator? Authenticator { get; }
+    internal ILlmAuthenticator? Authenticator { get; }
 
     internal ILlmGuardrail[] PreCallGuardrails { get; }
 
@@ -103,7 +103,7 @@ public sealed class TracedLlmGateway
     /// as minimal APIs ask): a handler's parameter of that type with no attribute is then the service,
     /// not the body. Asked once per type and application, as the route builder asked it at start-up.
     /// </summary>
-    public bool IsService<T>() => LastGateway<T, bool>.Get(this, static gateway => gateway.ServiceTypes?.IsService(typeof(T)) ?? false);
+    internal bool IsService<T>() => LastGateway<T, bool>.Get(this, static gateway => gateway.ServiceTypes?.IsService(typeof(T)) ?? false);
 
     /// <summary>
     /// The last gateway's answer for <typeparamref name="T"/>, one slot per answer type: its type info

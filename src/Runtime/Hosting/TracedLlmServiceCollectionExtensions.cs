@@ -1,4 +1,5 @@
 using System;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -32,7 +33,15 @@ public static class TracedLlmServiceCollectionExtensions
 
         // The pipeline takes the options as a plain singleton (one read per application, none per request).
         services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<TracedLlmOptions>>().Value);
-        services.TryAddSingleton<TracedLlmGateway>();
+        // A factory, not activation: the gateway's constructor is internal (only this registration calls it).
+        services.TryAddSingleton(static provider => new TracedLlmGateway(
+            provider.GetRequiredService<TracedLlmOptions>(),
+            provider.GetServices<ILlmGuardrail>(),
+            provider.GetServices<ILlmFailureLogger>(),
+            provider.GetRequiredService<IOptions<JsonOptions>>(),
+            provider.GetService<ILlmAuthenticator>(),
+            provider.GetService<IServiceProviderIsService>(),
+            provider.GetService<ILlmErrorWriter>()));
 
         // The collection itself, so that a handler's singleton parameters come from the root services
         // without a request scope on every request (RootSingletons).

@@ -31,16 +31,16 @@ public sealed class TracedAction
     }
 
     /// <summary>The type that declares the action.</summary>
-    public Type Controller { get; }
+    internal Type Controller { get; }
 
     /// <summary>The action method's name.</summary>
-    public string Method { get; }
+    internal string Method { get; }
 
     /// <summary>The action method's parameter types, which tell it from its overloads.</summary>
-    public IReadOnlyList<Type> ParameterTypes { get; }
+    internal IReadOnlyList<Type> ParameterTypes { get; }
 
     /// <summary>The route as the generator saw it; the endpoint MVC routes a request through gives the path recorded.</summary>
-    public TracedRouteInfo Route { get; }
+    internal TracedRouteInfo Route { get; }
 
     /// <summary>True when the action answers JSON only: a body asking for a stream is refused (unless the route ignores the flag).</summary>
     public bool RefusesStream { get; init; }

@@ -17,7 +17,7 @@ internal static class TracedRouteMetadata
     private static readonly string[] EventStream = { "text/event-stream" };
     private static readonly string[] Problem = { "application/problem+json" };
 
-    /// <summary>The keys the metadata slot recognizes (docs/span-contract.md, "Metadata slots").</summary>
+    /// <summary>The keys the metadata slot recognizes (docs/span-contract/request-reading.md#metadata-slots).</summary>
     private const string RecognizedKeys =
         "generation_name, trace_name, existing_trace_id (or trace_id), parent_observation_id, session_id, trace_user_id (or user_id), "
         + "tags, trace_metadata, prompt (or prompt_name / prompt_version), version, release, environment, mask_input, mask_output";

@@ -27,19 +27,19 @@ public sealed class RequestEnvelope
     }
 
     /// <summary>The body as received.</summary>
-    public ReadOnlyMemory<byte> Body { get; }
+    internal ReadOnlyMemory<byte> Body { get; }
 
     /// <summary>The body without the route's metadata slot.</summary>
-    public ReadOnlyMemory<byte> UpstreamBody { get; }
+    internal ReadOnlyMemory<byte> UpstreamBody { get; }
 
     /// <summary>The metadata of the route's slot.</summary>
-    public LlmMetadata Metadata { get; }
+    internal LlmMetadata Metadata { get; }
 
     /// <summary>The top-level request parameters.</summary>
-    public EnvelopeParameters Parameters { get; }
+    internal EnvelopeParameters Parameters { get; }
 
     /// <summary>Why the body could not be read or parsed, or null.</summary>
-    public Exception? Error { get; }
+    internal Exception? Error { get; }
 
     /// <summary>The envelope of an empty body: no metadata, nothing to forward.</summary>
     public static RequestEnvelope Empty { get; } = new(ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, LlmMetadata.Empty, default, error: null);
@@ -61,7 +61,7 @@ public sealed class RequestEnvelope
         Error is InvalidLlmRequestException { NotReadable: true } unread ? unread : null;
 
     /// <summary>Raises the body's error, translated into the client error it is.</summary>
-    public void ThrowIfInvalid()
+    internal void ThrowIfInvalid()
     {
         switch (Error)
         {

@@ -4,7 +4,7 @@ namespace TracedLlm.Pipeline;
 
 /// <summary>
 /// Where the server span goes when the request already has an activity: one request gets one trace
-/// with one Server span (docs/span-contract.md, "ASP.NET Core instrumentation").
+/// with one Server span (docs/span-contract/trace.md, "ASP.NET Core instrumentation").
 /// <list type="bullet">
 /// <item>ASP.NET Core's request span, when something records it (OpenTelemetry's
 /// <c>AddAspNetCoreInstrumentation()</c> listens to its <c>Microsoft.AspNetCore</c> source), and it

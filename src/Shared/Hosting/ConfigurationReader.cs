@@ -8,13 +8,15 @@ using Microsoft.Extensions.Options;
 namespace TracedLlm;
 
 /// <summary>
-/// The one way every TracedLlm options type is read: the standard variables it honours
-/// (<c>OTEL_*</c>, <c>LANGFUSE_*</c>, <c>TRACEDLLM_*</c>) as the configuration holds them (a host's
-/// configuration holds the environment), then its own section over them, then code; checked, one
-/// message per wrong setting, when the host starts. Each type says only which variables it reads
-/// and binds its section itself, where the configuration-binding source generator sees its type
-/// (no reflection, Native AOT safe). Compiled into TracedLlm, TracedLlm.OpenTelemetry and TracedLlm.ReverseProxy from this one file.
+/// The one way every TracedLlm options type is read: standard variables, then its own section, then code.
 /// </summary>
+/// <remarks>
+/// The standard variables it honours (<c>OTEL_*</c>, <c>LANGFUSE_*</c>, <c>TRACEDLLM_*</c>) are read as the
+/// configuration holds them (a host's configuration holds the environment), its own section over them, then code;
+/// checked, one message per wrong setting, when the host starts. Each type says only which variables it reads and binds
+/// its section itself, where the configuration-binding source generator sees its type (no reflection, Native AOT safe).
+/// Compiled into TracedLlm, TracedLlm.OpenTelemetry and TracedLlm.ReverseProxy from this one file.
+/// </remarks>
 internal static class ConfigurationReader
 {
     /// <summary>
@@ -34,14 +36,17 @@ internal static class ConfigurationReader
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {
-        var options = services.AddOptions<TOptions>(name ?? Options.DefaultName).Configure<IServiceProvider>((value, provider) =>
-        {
-            // Without a host there may be no IConfiguration: the defaults and code then decide.
-            if (provider.GetService<IConfiguration>() is { } configuration)
-            {
-                Read(value, configuration, sectionName, readVariables, bindSection);
-            }
-        });
+        var options = services
+            .AddOptions<TOptions>(name ?? Options.DefaultName)
+            .Configure<IServiceProvider>(
+                (value, provider) =>
+                {
+                    // Without a host there may be no IConfiguration: the defaults and code then decide.
+                    if (provider.GetService<IConfiguration>() is { } configuration)
+                    {
+                        Read(value, configuration, sectionName, readVariables, bindSection);
+                    }
+                });
         if (configure is not null)
         {
             options.Configure(configure);
@@ -56,7 +61,12 @@ internal static class ConfigurationReader
     /// Reads <paramref name="options"/>: the standard variables first (they are defaults: present in
     /// <paramref name="configuration"/> when they are in the environment), then the section over them.
     /// </summary>
-    public static void Read<TOptions>(TOptions options, IConfiguration configuration, string sectionName, Action<TOptions, Func<string, string?>> readVariables, Action<TOptions, IConfigurationSection> bindSection)
+    public static void Read<TOptions>(
+        TOptions options,
+        IConfiguration configuration,
+        string sectionName,
+        Action<TOptions, Func<string, string?>> readVariables,
+        Action<TOptions, IConfigurationSection> bindSection)
     {
         readVariables(options, key => configuration[key]);
         bindSection(options, configuration.GetSection(sectionName));

@@ -35,11 +35,17 @@ internal sealed class ContentDecoder : IDisposable
     public bool Stopped { get; private set; }
 
     /// <summary>
-    /// A decoder for <paramref name="contentEncoding"/>, read as a request's is (<see cref="ContentCodings.Read"/>:
-    /// <c>identity</c> passed over), null for none; false when the coding is one this reader does not
-    /// know (or several stacked): the body is then not read.
+    /// A decoder for <paramref name="contentEncoding"/>, null for none; false for a coding this reader does not know.
     /// </summary>
-    public static bool TryCreate(string? contentEncoding, ResponseReader reader, long maxDecodedBytes, out ContentDecoder? decoder)
+    /// <remarks>
+    /// The field is read as a request's is (<see cref="ContentCodings.Read"/>: <c>identity</c> passed over). An unknown
+    /// coding, or several stacked, leaves the body unread.
+    /// </remarks>
+    public static bool TryCreate(
+        string? contentEncoding,
+        ResponseReader reader,
+        long maxDecodedBytes,
+        out ContentDecoder? decoder)
     {
         decoder = null;
         if (ContentCodings.Read(contentEncoding, out var coding, out _) != ContentCodingVerdict.Decodable)

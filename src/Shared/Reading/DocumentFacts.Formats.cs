@@ -50,15 +50,25 @@ internal sealed partial class DocumentFacts
         if (!isStreamEvent)
         {
             // Another kind of body (embeddings, a legacy completion): its usage, if it states one.
-            TakeUsage(_usage.Prompt >= 0 ? _usage.Prompt : _usage.Input, _usage.Completion >= 0 ? _usage.Completion : _usage.Output, _usage.Cached, _usage.Reasoning);
+            TakeUsage(
+                _usage.Prompt >= 0 ? _usage.Prompt : _usage.Input,
+                _usage.Completion >= 0 ? _usage.Completion : _usage.Output,
+                _usage.Cached,
+                _usage.Reasoning);
         }
 
         return false;
     }
 
     private bool IsAnthropic() =>
-        Is(_type, "message"u8) || Is(_type, "message_start"u8) || Is(_type, "message_delta"u8) || Is(_type, "message_stop"u8)
-        || Is(_type, "content_block_start"u8) || Is(_type, "content_block_delta"u8) || Is(_type, "content_block_stop"u8) || Is(_type, "ping"u8);
+        Is(_type, "message"u8)
+        || Is(_type, "message_start"u8)
+        || Is(_type, "message_delta"u8)
+        || Is(_type, "message_stop"u8)
+        || Is(_type, "content_block_start"u8)
+        || Is(_type, "content_block_delta"u8)
+        || Is(_type, "content_block_stop"u8)
+        || Is(_type, "ping"u8);
 
     private bool EndAnthropic(bool isStreamEvent)
     {
@@ -228,8 +238,8 @@ internal sealed partial class DocumentFacts
     }
 
     /// <summary>
-    /// Anthropic's usage: its <c>input_tokens</c> leave out the cache reads and writes, which <see
-    /// cref="ResponseFacts.InputTokens"/> adds.
+    /// Anthropic's usage: its <c>input_tokens</c> leave out the cache reads and writes, which
+    /// <see cref="ResponseFacts.InputTokens"/> adds.
     /// </summary>
     private void TakeAnthropicUsage(in UsageNumbers usage)
     {

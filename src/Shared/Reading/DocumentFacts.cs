@@ -7,11 +7,13 @@ namespace TracedLlm.Reading;
 
 /// <summary>
 /// The facts of one JSON document of a response (a stream event, or a whole body), as the
-/// <see cref="JsonScanner"/> hands them over, merged into the response's <see cref="ResponseFacts"/>
-/// once the document ends. Short values are kept in one small buffer per document and become
-/// strings only when the response does not know the fact yet, so a stream's repeated id and model
-/// cost no allocation per event.
+/// <see cref="JsonScanner"/> hands them over.
 /// </summary>
+/// <remarks>
+/// They are merged into the response's <see cref="ResponseFacts"/> once the document ends. Short values are kept in one
+/// small buffer per document and become strings only when the response does not know the fact yet, so a stream's
+/// repeated id and model cost no allocation per event.
+/// </remarks>
 internal sealed partial class DocumentFacts
 {
     private const int ArenaBytes = 2048;
@@ -48,12 +50,14 @@ internal sealed partial class DocumentFacts
     private Slot _id, _model, _object, _type, _status, _stopReason, _deltaStopReason, _incompleteReason;
     private Slot _messageId, _messageModel, _responseId, _responseModel, _responseStatus, _responseIncompleteReason;
 
-    // The service tier at the top (OpenAI), in usage (Anthropic), in message.usage (message_start), in response (a Responses API event).
+    // The service tier at the top (OpenAI), in usage (Anthropic), in message.usage (message_start), in response (a
+    // Responses API event).
     private Slot _serviceTier, _usageServiceTier, _messageServiceTier, _responseServiceTier;
     private readonly Slot[] _finishReasons = new Slot[MaxFinishReasonsPerDocument];
     private int _finishReasonCount;
 
-    // Token counts of the usage objects at the top, in message (Anthropic's message_start) and in response (a Responses API event).
+    // Token counts of the usage objects at the top, in message (Anthropic's message_start) and in response (a Responses
+    // API event).
     private UsageNumbers _usage, _messageUsage, _responseUsage;
     private bool _hasError, _hasChoices;
 
@@ -64,7 +68,9 @@ internal sealed partial class DocumentFacts
         Reset();
     }
 
-    /// <summary>Feeds another response's facts and text (a <see cref="DocumentReading"/> taken again from its pool).</summary>
+    /// <summary>
+    /// Feeds another response's facts and text (a <see cref="DocumentReading"/> taken again from its pool).
+    /// </summary>
     public void Bind(ResponseFacts response, TextSink? text)
     {
         _response = response;
@@ -90,7 +96,13 @@ internal sealed partial class DocumentFacts
     {
         _arenaUsed = 0;
         _id = _model = _object = _type = _status = _stopReason = _deltaStopReason = _incompleteReason = Slot.None;
-        _messageId = _messageModel = _responseId = _responseModel = _responseStatus = _responseIncompleteReason = Slot.None;
+        _messageId =
+            _messageModel =
+            _responseId =
+            _responseModel =
+            _responseStatus =
+            _responseIncompleteReason =
+                Slot.None;
         _serviceTier = _usageServiceTier = _messageServiceTier = _responseServiceTier = Slot.None;
         _finishReasonCount = 0;
         _usage = _messageUsage = _responseUsage = UsageNumbers.None;
@@ -104,7 +116,8 @@ internal sealed partial class DocumentFacts
             // Top level: the short values, and the Responses API's text delta.
             return path switch
             {
-                Id or Model or JsonNames.Object or JsonNames.Type or Status or StopReason or JsonNames.ServiceTier => StringInterest.Value,
+                Id or Model or JsonNames.Object or JsonNames.Type or Status or StopReason or JsonNames.ServiceTier =>
+                    StringInterest.Value,
                 Delta when _text is not null && Is(_type, "response.output_text.delta"u8) => StringInterest.Text,
                 _ => StringInterest.None,
             };
@@ -122,8 +135,12 @@ internal sealed partial class DocumentFacts
         // OpenAI chat (a chunk's delta, a body's message), legacy completions (a choice's text), Anthropic (a
         // content_block_delta's delta, a body's content blocks), the Responses API (a body's output items).
         if (_text is not null
-            && (path == Path(Choices, Delta, Content) || path == Path(Choices, Message, Content) || path == Path(Choices, Text)
-                || path == Path(Delta, Text) || path == Path(Content, Text) || path == Path(Output, Content, Text)))
+            && (path == Path(Choices, Delta, Content)
+                || path == Path(Choices, Message, Content)
+                || path == Path(Choices, Text)
+                || path == Path(Delta, Text)
+                || path == Path(Content, Text)
+                || path == Path(Output, Content, Text)))
         {
             return StringInterest.Text;
         }
@@ -180,33 +197,58 @@ internal sealed partial class DocumentFacts
             return;
         }
 
-        ref var usage = ref root == Message ? ref _messageUsage : ref root == Response ? ref _responseUsage : ref _usage;
+        ref var usage = ref root == Message
+            ? ref _messageUsage
+            : ref root == Response ? ref _responseUsage : ref _usage;
         switch (field)
         {
-            case PromptTokens: usage.Prompt = value; break;
-            case CompletionTokens: usage.Completion = value; break;
-            case InputTokens: usage.Input = value; break;
-            case OutputTokens: usage.Output = value; break;
-            case CacheReadInputTokens: usage.CacheRead = value; break;
-            case CacheCreationInputTokens: usage.CacheCreation = value; break;
-            case (ulong)PromptTokensDetails << 8 | CachedTokens or (ulong)InputTokensDetails << 8 | CachedTokens: usage.Cached = value; break;
-            case (ulong)CompletionTokensDetails << 8 | ReasoningTokens or (ulong)OutputTokensDetails << 8 | ReasoningTokens: usage.Reasoning = value; break;
-            case (ulong)CacheCreation << 8 | Ephemeral5mInputTokens: usage.CacheCreation5m = value; break;
-            case (ulong)CacheCreation << 8 | Ephemeral1hInputTokens: usage.CacheCreation1h = value; break;
+            case PromptTokens:
+                usage.Prompt = value;
+                break;
+            case CompletionTokens:
+                usage.Completion = value;
+                break;
+            case InputTokens:
+                usage.Input = value;
+                break;
+            case OutputTokens:
+                usage.Output = value;
+                break;
+            case CacheReadInputTokens:
+                usage.CacheRead = value;
+                break;
+            case CacheCreationInputTokens:
+                usage.CacheCreation = value;
+                break;
+            case (ulong)PromptTokensDetails << 8 | CachedTokens or (ulong)InputTokensDetails << 8 | CachedTokens:
+                usage.Cached = value;
+                break;
+            case (ulong)CompletionTokensDetails << 8 | ReasoningTokens
+            or (ulong)OutputTokensDetails << 8 | ReasoningTokens:
+                usage.Reasoning = value;
+                break;
+            case (ulong)CacheCreation << 8 | Ephemeral5mInputTokens:
+                usage.CacheCreation5m = value;
+                break;
+            case (ulong)CacheCreation << 8 | Ephemeral1hInputTokens:
+                usage.CacheCreation1h = value;
+                break;
         }
     }
 
-    /// <summary>
-    /// Whether <paramref name="path"/> is a count in a usage object: at the top, in <c>message</c> or in
-    /// <c>response</c> (<paramref name="root"/> 0, <see cref="Message"/>, <see cref="Response"/>), directly
-    /// or one level down in a <c>*_tokens_details</c> object or Anthropic's <c>cache_creation</c> (<paramref name="field"/> is then that
+    /// <summary>Whether <paramref name="path"/> is a count in a usage object.</summary>
+    /// <remarks>
+    /// The usage object is at the top, in <c>message</c> or in <c>response</c> (<paramref name="root"/> 0,
+    /// <see cref="Message"/>, <see cref="Response"/>); the count is in it directly or one level down in a
+    /// <c>*_tokens_details</c> object or Anthropic's <c>cache_creation</c> (<paramref name="field"/> is then that
     /// object's name and the count's, one byte each).
-    /// </summary>
+    /// </remarks>
     private static bool UsageRoot(ulong path, out byte root, out ulong field)
     {
         field = path & 0xFF;
         var parent = path >> 8;
-        if (IsDetails((byte)parent) && parent >> 8 is Usage or ((ulong)Message << 8 | Usage) or ((ulong)Response << 8 | Usage))
+        if (IsDetails((byte)parent)
+            && parent >> 8 is Usage or ((ulong)Message << 8 | Usage) or ((ulong)Response << 8 | Usage))
         {
             field = path & 0xFFFF;
             parent >>= 8;
@@ -216,7 +258,13 @@ internal sealed partial class DocumentFacts
         return parent is Usage or ((ulong)Message << 8 | Usage) or ((ulong)Response << 8 | Usage);
     }
 
-    private static bool IsDetails(byte name) => name is PromptTokensDetails or CompletionTokensDetails or InputTokensDetails or OutputTokensDetails or CacheCreation;
+    private static bool IsDetails(byte name) =>
+        name
+            is PromptTokensDetails
+                or CompletionTokensDetails
+                or InputTokensDetails
+                or OutputTokensDetails
+                or CacheCreation;
 
     public void OnObject(ulong path)
     {
@@ -235,9 +283,30 @@ internal sealed partial class DocumentFacts
     /// <summary>The counts of one usage object: -1 when absent.</summary>
     private struct UsageNumbers
     {
-        public static readonly UsageNumbers None = new() { Prompt = -1, Completion = -1, Input = -1, Output = -1, CacheRead = -1, CacheCreation = -1, CacheCreation5m = -1, CacheCreation1h = -1, Cached = -1, Reasoning = -1 };
+        public static readonly UsageNumbers None = new()
+        {
+            Prompt = -1,
+            Completion = -1,
+            Input = -1,
+            Output = -1,
+            CacheRead = -1,
+            CacheCreation = -1,
+            CacheCreation5m = -1,
+            CacheCreation1h = -1,
+            Cached = -1,
+            Reasoning = -1
+        };
 
-        public long Prompt, Completion, Input, Output, CacheRead, CacheCreation, CacheCreation5m, CacheCreation1h, Cached, Reasoning;
+        public long Prompt,
+            Completion,
+            Input,
+            Output,
+            CacheRead,
+            CacheCreation,
+            CacheCreation5m,
+            CacheCreation1h,
+            Cached,
+            Reasoning;
     }
 
     private Slot Keep(ReadOnlySpan<byte> value)
@@ -253,9 +322,11 @@ internal sealed partial class DocumentFacts
         return slot;
     }
 
-    private bool Is(Slot slot, ReadOnlySpan<byte> expected) => slot.Present && _arena.AsSpan(slot.Offset, slot.Length).SequenceEqual(expected);
+    private bool Is(Slot slot, ReadOnlySpan<byte> expected) =>
+        slot.Present && _arena.AsSpan(slot.Offset, slot.Length).SequenceEqual(expected);
 
-    private bool StartsWith(Slot slot, ReadOnlySpan<byte> prefix) => slot.Present && _arena.AsSpan(slot.Offset, slot.Length).StartsWith(prefix);
+    private bool StartsWith(Slot slot, ReadOnlySpan<byte> prefix) =>
+        slot.Present && _arena.AsSpan(slot.Offset, slot.Length).StartsWith(prefix);
 
     private string StringOf(Slot slot) => Encoding.UTF8.GetString(_arena, slot.Offset, slot.Length);
 

@@ -12,7 +12,9 @@ namespace TracedLlm.Reading;
 internal sealed class DocumentReading
 {
     // Enough for every response being read at once on a busy gateway; a pool this size holds about 1 MB at most.
-    private static readonly ObjectPool<DocumentReading> Pool = new DefaultObjectPool<DocumentReading>(new Policy(), 256);
+    private static readonly ObjectPool<DocumentReading> Pool = new DefaultObjectPool<DocumentReading>(
+        new Policy(),
+        256);
 
     // What a pair in the pool is bound to, so it keeps no response's facts or text alive.
     private static readonly ResponseFacts Unbound = new();
@@ -27,7 +29,9 @@ internal sealed class DocumentReading
 
     public JsonScanner Scanner { get; }
 
-    /// <summary>A pair ready for a new response, feeding <paramref name="response"/> and <paramref name="text"/>.</summary>
+    /// <summary>
+    /// A pair ready for a new response, feeding <paramref name="response"/> and <paramref name="text"/>.
+    /// </summary>
     public static DocumentReading Rent(ResponseFacts response, TextSink? text)
     {
         var reading = Pool.Get();
@@ -36,7 +40,10 @@ internal sealed class DocumentReading
         return reading;
     }
 
-    /// <summary>A pair ready for one document whose facts only the pair itself keeps (a request body's <see cref="DocumentFacts.TopLevelModel"/>).</summary>
+    /// <summary>
+    /// A pair ready for one document whose facts only the pair itself keeps (a request body's
+    /// <see cref="DocumentFacts.TopLevelModel"/>).
+    /// </summary>
     public static DocumentReading Rent() => Rent(Unbound, text: null);
 
     /// <summary>Gives the pair back; nothing may use it afterwards.</summary>

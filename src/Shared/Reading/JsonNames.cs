@@ -3,11 +3,13 @@ using System;
 namespace TracedLlm.Reading;
 
 /// <summary>
-/// The property names the response reader follows, as small numbers, and the paths it asks about as
-/// one <see cref="ulong"/> each: a name per byte, outermost first, array elements on their array's
-/// path (<c>choices[3].finish_reason</c> is <c>Choices.FinishReason</c>). A name not listed is
-/// <see cref="Other"/>, and no path through it is asked about.
+/// The property names the response reader follows, as small numbers, and the paths it asks about as one
+/// <see cref="ulong"/> each.
 /// </summary>
+/// <remarks>
+/// A path holds a name per byte, outermost first, array elements on their array's path (<c>choices[3].finish_reason</c>
+/// is <c>Choices.FinishReason</c>). A name not listed is <see cref="Other"/>, and no path through it is asked about.
+/// </remarks>
 internal static class JsonNames
 {
     public const byte Other = 255;

@@ -116,7 +116,9 @@ internal sealed partial class JsonScanner
         return i;
     }
 
-    /// <summary>A UTF-16 code unit from <c>\uXXXX</c>: paired into one code point when it is half of a surrogate pair.</summary>
+    /// <summary>
+    /// A UTF-16 code unit from <c>\uXXXX</c>: paired into one code point when it is half of a surrogate pair.
+    /// </summary>
     private void AppendCodeUnit(int unit)
     {
         if (_interest != StringInterest.Text || _state != State.InString)

@@ -9,7 +9,10 @@ internal enum StringInterest : byte
     /// <summary>Nothing: the scanner only checks it.</summary>
     None,
 
-    /// <summary>A short value (an id, a model, a finish reason), kept as it is on the wire up to <see cref="JsonScanner.MaxValueBytes"/> bytes.</summary>
+    /// <summary>
+    /// A short value (an id, a model, a finish reason), kept as it is on the wire up to
+    /// <see cref="JsonScanner.MaxValueBytes"/> bytes.
+    /// </summary>
     Value,
 
     /// <summary>Output text, unescaped and passed on piece by piece, however long.</summary>
@@ -18,12 +21,14 @@ internal enum StringInterest : byte
 
 /// <summary>
 /// A JSON reader fed in pieces of any size, one document at a time, that keeps nothing but what its
-/// <see cref="DocumentFacts"/> asks for: it checks the document's syntax, follows each value's path
-/// (<see cref="JsonNames"/>), and hands over short strings, numbers and output text at the paths
-/// asked about. Its memory is fixed (a 64-level stack and a few small buffers), whatever the
-/// document's size: <see cref="System.Text.Json.Utf8JsonReader"/> across pieces must keep an
-/// unfinished token whole, and one token (a completion's text) can be megabytes.
+/// <see cref="DocumentFacts"/> asks for.
 /// </summary>
+/// <remarks>
+/// It checks the document's syntax, follows each value's path (<see cref="JsonNames"/>), and hands over short strings,
+/// numbers and output text at the paths asked about. Its memory is fixed (a 64-level stack and a few small buffers),
+/// whatever the document's size: <see cref="System.Text.Json.Utf8JsonReader"/> across pieces must keep an unfinished
+/// token whole, and one token (a completion's text) can be megabytes.
+/// </remarks>
 internal sealed partial class JsonScanner
 {
     public const int MaxValueBytes = 256;
@@ -186,13 +191,20 @@ internal sealed partial class JsonScanner
         return _state == State.Done;
     }
 
-    private ulong CurrentValuePath() => _depth == 0 ? 0 : _containerIsObject[_depth - 1] ? _memberPath : _containerPaths[_depth - 1];
+    private ulong CurrentValuePath() =>
+        _depth == 0 ? 0
+        : _containerIsObject[_depth - 1] ? _memberPath
+        : _containerPaths[_depth - 1];
 
     /// <summary>
-    /// A string, number or literal directly inside an array is no member's value: an object there reads on its array's
-    /// path (<c>choices[].finish_reason</c>), but a model, tier or count given as an array is not one.
+    /// The path of the current string, number or literal, or none when it stands directly in an array.
     /// </summary>
-    private ulong CurrentScalarPath() => _depth > 0 && !_containerIsObject[_depth - 1] ? JsonNames.Untracked : CurrentValuePath();
+    /// <remarks>
+    /// A scalar directly inside an array is no member's value: an object there reads on its array's path
+    /// (<c>choices[].finish_reason</c>), but a model, tier or count given as an array is not one.
+    /// </remarks>
+    private ulong CurrentScalarPath() =>
+        _depth > 0 && !_containerIsObject[_depth - 1] ? JsonNames.Untracked : CurrentValuePath();
 
     private void StartValue(byte b)
     {
@@ -260,7 +272,8 @@ internal sealed partial class JsonScanner
         while (i < data.Length)
         {
             var b = data[i];
-            if (!(b is (byte)'-' or (byte)'+' or (byte)'.' or >= (byte)'0' and <= (byte)'9' or >= (byte)'a' and <= (byte)'z' or (byte)'E'))
+            if (!(b is (byte)'-' or (byte)'+' or (byte)'.' or >= (byte)'0' and <= (byte)'9'
+                    or >= (byte)'a' and <= (byte)'z' or (byte)'E'))
             {
                 EndLiteral();
                 return i;

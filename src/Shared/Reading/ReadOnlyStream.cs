@@ -3,7 +3,9 @@ using System.IO;
 
 namespace TracedLlm.Reading;
 
-/// <summary>What a forward-only, read-only stream says about itself: it cannot seek, be written or tell its length.</summary>
+/// <summary>
+/// What a forward-only, read-only stream says about itself: it cannot seek, be written or tell its length.
+/// </summary>
 internal abstract class ReadOnlyStream : Stream
 {
     public sealed override bool CanRead => true;

@@ -33,7 +33,10 @@ internal sealed class ResponseFacts
 
     public string[] FinishReasons => _finishReasons;
 
-    /// <summary>All input tokens, cached ones included as the GenAI conventions count them (Anthropic's <c>input_tokens</c> plus its cache reads and writes, by <see cref="LlmUsage.FromAnthropic(long, long, long?, long?)"/>'s rule).</summary>
+    /// <summary>
+    /// All input tokens, cached ones included as the GenAI conventions count them (Anthropic's <c>input_tokens</c> plus
+    /// its cache reads and writes, by <see cref="LlmUsage.FromAnthropic(long, long, long?, long?)"/>'s rule).
+    /// </summary>
     public long? InputTokens => ReportedInputTokens is { } input && InputExcludesCache
         ? LlmUsage.FromAnthropic(input, outputTokens: 0, CacheReadInputTokens, CacheCreationInputTokens).InputTokens
         : ReportedInputTokens;
@@ -46,7 +49,10 @@ internal sealed class ResponseFacts
 
     public long? OutputTokens { get; set; }
 
-    /// <summary>The tier the answer says it was served at (OpenAI's <c>service_tier</c>, Anthropic's <c>usage.service_tier</c>), a short token.</summary>
+    /// <summary>
+    /// The tier the answer says it was served at (OpenAI's <c>service_tier</c>, Anthropic's <c>usage.service_tier</c>),
+    /// a short token.
+    /// </summary>
     public string? ServiceTier { get; set; }
 
     /// <summary>OpenAI's <c>cached_tokens</c>, Anthropic's <c>cache_read_input_tokens</c>.</summary>
@@ -55,10 +61,14 @@ internal sealed class ResponseFacts
     /// <summary>Anthropic's <c>cache_creation_input_tokens</c>.</summary>
     public long? CacheCreationInputTokens { get; set; }
 
-    /// <summary>Anthropic's <c>cache_creation.ephemeral_5m_input_tokens</c> (a part of <see cref="CacheCreationInputTokens"/>).</summary>
+    /// <summary>
+    /// Anthropic's <c>cache_creation.ephemeral_5m_input_tokens</c> (a part of <see cref="CacheCreationInputTokens"/>).
+    /// </summary>
     public long? CacheCreation5mInputTokens { get; set; }
 
-    /// <summary>Anthropic's <c>cache_creation.ephemeral_1h_input_tokens</c> (a part of <see cref="CacheCreationInputTokens"/>).</summary>
+    /// <summary>
+    /// Anthropic's <c>cache_creation.ephemeral_1h_input_tokens</c> (a part of <see cref="CacheCreationInputTokens"/>).
+    /// </summary>
     public long? CacheCreation1hInputTokens { get; set; }
 
     /// <summary>OpenAI's <c>reasoning_tokens</c> (counted in <see cref="OutputTokens"/> too).</summary>
@@ -74,13 +84,18 @@ internal sealed class ResponseFacts
         ReasoningOutputTokens = ReasoningOutputTokens,
     };
 
-    /// <summary>The response's own end was seen: OpenAI's <c>[DONE]</c>, Anthropic's <c>message_stop</c>, a Responses API terminal event, or a whole JSON document.</summary>
+    /// <summary>
+    /// The response's own end was seen: OpenAI's <c>[DONE]</c>, Anthropic's <c>message_stop</c>, a Responses API
+    /// terminal event, or a whole JSON document.
+    /// </summary>
     public bool Terminal { get; set; }
 
     /// <summary>A stream event or a JSON body that was not valid JSON.</summary>
     public bool Malformed { get; set; }
 
-    /// <summary>The provider reported an error inside a successful response (an <c>error</c> event or body, a failed response).</summary>
+    /// <summary>
+    /// The provider reported an error inside a successful response (an <c>error</c> event or body, a failed response).
+    /// </summary>
     public bool ReportedError { get; set; }
 
     /// <summary>The stream ended in the middle of an event.</summary>

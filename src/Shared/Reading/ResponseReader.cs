@@ -11,16 +11,15 @@ internal enum BodyKind : byte
     Json,
 }
 
-/// <summary>
-/// Reads a relayed response body as it passes, in pieces of any size and in fixed memory: a
-/// server-sent event stream event by event (the WHATWG framing: <c>data:</c> lines joined, blank
-/// line ends an event, <c>\n</c>, <c>\r\n</c> or <c>\r</c> ends a line, comments skipped), each
-/// event's data (or a JSON body) through one <see cref="JsonScanner"/>, the facts merged into
-/// <see cref="Facts"/>. It also says where the last whole event ended and where the stream's terminal
-/// event began, so a relay can hold that one back. System.Net.ServerSentEvents' SseParser reads by
-/// pulling from a stream; here the forwarder's copy loop owns the reads and the reader is pushed what
-/// passes, so the framing is this class's.
-/// </summary>
+/// <summary>Reads a relayed response body as it passes, in pieces of any size and in fixed memory.</summary>
+/// <remarks>
+/// A server-sent event stream is read event by event (the WHATWG framing: <c>data:</c> lines joined, blank line ends an
+/// event, <c>\n</c>, <c>\r\n</c> or <c>\r</c> ends a line, comments skipped), each event's data (or a JSON body)
+/// through one <see cref="JsonScanner"/>, the facts merged into <see cref="Facts"/>. It also says where the last whole
+/// event ended and where the stream's terminal event began, so a relay can hold that one back.
+/// System.Net.ServerSentEvents' SseParser reads by pulling from a stream; here the forwarder's copy loop owns the reads
+/// and the reader is pushed what passes, so the framing is this class's.
+/// </remarks>
 internal sealed partial class ResponseReader
 {
     private readonly BodyKind _kind;
@@ -69,7 +68,10 @@ internal sealed partial class ResponseReader
 
     public BodyKind Kind => _kind;
 
-    /// <summary>How a response's body is read: server-sent events, one JSON document (<c>application/json</c>, <c>+json</c>), or not at all.</summary>
+    /// <summary>
+    /// How a response's body is read: server-sent events, one JSON document (<c>application/json</c>, <c>+json</c>), or
+    /// not at all.
+    /// </summary>
     public static BodyKind KindOf(System.Net.Http.HttpResponseMessage response)
     {
         if (UpstreamHttp.IsEventStream(response))
@@ -78,7 +80,9 @@ internal sealed partial class ResponseReader
         }
 
         var mediaType = response.Content.Headers.ContentType?.MediaType;
-        return mediaType is not null && (string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
+        return mediaType is not null
+            && (string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase)
+                || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
             ? BodyKind.Json
             : BodyKind.Other;
     }
@@ -93,7 +97,9 @@ internal sealed partial class ResponseReader
     /// <summary>Where the last whole event of a stream ended (everything before it may be passed on).</summary>
     public long EventBoundary { get; private set; }
 
-    /// <summary>A stream's first event with data has come (a stream of none said nothing, whatever its format).</summary>
+    /// <summary>
+    /// A stream's first event with data has come (a stream of none said nothing, whatever its format).
+    /// </summary>
     public bool HasEvents { get; private set; }
 
     /// <summary>The bytes so far end inside an event (a line begun, or lines not yet ended by a blank one).</summary>
@@ -158,11 +164,13 @@ internal sealed partial class ResponseReader
     }
 
     /// <summary>
-    /// What the body's end says, once it is complete: null when the response was whole, else the
-    /// failure that names how it was not (not valid JSON, an event that cannot be read, cut off
-    /// before its last event, an error the provider reported inside a successful answer), as the
-    /// attempt policy and the failure path name them.
+    /// What the body's end says, once it is complete: null when the response was whole, else the failure naming
+    /// how it was not.
     /// </summary>
+    /// <remarks>
+    /// Not valid JSON, an event that cannot be read, cut off before its last event, an error the provider reported
+    /// inside a successful answer: each as the attempt policy and the failure path name them.
+    /// </remarks>
     public Exception? Failure()
     {
         var facts = Facts;
@@ -170,7 +178,8 @@ internal sealed partial class ResponseReader
         {
             return _kind == BodyKind.EventStream
                 ? UpstreamHttp.UnreadableEvent()
-                : new UpstreamBadResponseException("The upstream provider answered with a body that is not valid JSON.");
+                : new UpstreamBadResponseException(
+                    "The upstream provider answered with a body that is not valid JSON.");
         }
 
         // An error the provider reported says why the answer ended where it did: it comes before the cut.
@@ -181,7 +190,8 @@ internal sealed partial class ResponseReader
 
         // A stream with no event at all has no format to know its last event by, and is no answer either: an
         // empty 200 would look whole to its client. It ended before its last event, as one cut off does.
-        if (_kind == BodyKind.EventStream && (facts.EndedMidEvent || (!facts.Terminal && (facts.Format != ResponseFormat.Unknown || !HasEvents))))
+        if (_kind == BodyKind.EventStream
+            && (facts.EndedMidEvent || (!facts.Terminal && (facts.Format != ResponseFormat.Unknown || !HasEvents))))
         {
             return UpstreamHttp.Truncated();
         }

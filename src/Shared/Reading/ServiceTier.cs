@@ -14,7 +14,10 @@ internal static class ServiceTier
     /// <summary>The longest tier kept: every tier named by OpenAI and Anthropic is under 16 characters.</summary>
     public const int MaxLength = 32;
 
-    /// <summary>Whether <paramref name="value"/> is a tier: 1 to <see cref="MaxLength"/> ASCII letters, digits, <c>_</c>, <c>-</c> or <c>.</c>.</summary>
+    /// <summary>
+    /// Whether <paramref name="value"/> is a tier: 1 to <see cref="MaxLength"/> ASCII letters, digits, <c>_</c>,
+    /// <c>-</c> or <c>.</c>.
+    /// </summary>
     public static bool IsToken(ReadOnlySpan<char> value)
     {
         if (value.IsEmpty || value.Length > MaxLength)
@@ -55,5 +58,6 @@ internal static class ServiceTier
     /// <summary><paramref name="value"/> when it is a tier, else null.</summary>
     public static string? OrNull(string? value) => value is not null && IsToken(value) ? value : null;
 
-    private static bool IsTokenCharacter(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.';
+    private static bool IsTokenCharacter(char c) =>
+        c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.';
 }

@@ -4,9 +4,9 @@ using System.Text;
 namespace TracedLlm.Reading;
 
 /// <summary>
-/// The output text of a relayed response (a completion's content, a stream's text deltas), kept for
-/// the post-call guardrails up to a limit; past it the text is counted, not kept.
+/// The output text of a relayed response, kept for the post-call guardrails up to a limit; past it, counted.
 /// </summary>
+/// <remarks>The text is a completion's content, or a stream's text deltas.</remarks>
 internal sealed class TextSink(int maxBytes)
 {
     private byte[] _buffer = Array.Empty<byte>();
@@ -33,7 +33,9 @@ internal sealed class TextSink(int maxBytes)
         var take = utf8.Length <= room ? utf8 : utf8[..room];
         if (_length + take.Length > _buffer.Length)
         {
-            Array.Resize(ref _buffer, (int)Math.Min(maxBytes, Math.Max(_length + take.Length, Math.Max(64, _buffer.Length * 2L))));
+            Array.Resize(
+                ref _buffer,
+                (int)Math.Min(maxBytes, Math.Max(_length + take.Length, Math.Max(64, _buffer.Length * 2L))));
         }
 
         take.CopyTo(_buffer.AsSpan(_length));
@@ -56,7 +58,10 @@ internal sealed class TextSink(int maxBytes)
         return _text;
     }
 
-    /// <summary>The length of <see cref="ToString"/> in UTF-16 code units, counted from the bytes (no string made unless one was).</summary>
+    /// <summary>
+    /// The length of <see cref="ToString"/> in UTF-16 code units, counted from the bytes (no string made unless one
+    /// was).
+    /// </summary>
     public int Length
     {
         get

@@ -11,29 +11,38 @@ namespace TracedLlm.Analyzers.Tests.Matrix;
 /// </summary>
 internal static class Callbacks
 {
-    /// <summary>The look-alikes in source: the code a route runs raises their event and calls their callback itself.</summary>
+    /// <summary>
+    /// The look-alikes in source: the code a route runs raises their event and calls their callback itself.
+    /// </summary>
     public const string Types = """
-        internal sealed class Poll { public Poll(double interval) { } public event System.Timers.ElapsedEventHandler? Elapsed; public void Start() => Elapsed?.Invoke(this, null!); }
+        internal sealed class Poll { public Poll(double interval) {
+            } public event System.Timers.ElapsedEventHandler? Elapsed; public void Start() =>
+            Elapsed?.Invoke(this, null!); }
         internal sealed class Tick { public Tick(System.Threading.TimerCallback callback) => callback(null); }
         """;
 
     /// <summary><paramref name="source"/> subscribes to <c>new @E(1000)</c>'s <c>Elapsed</c> and starts it.</summary>
-    public static MatrixCell Event(string construct, string source) => Pair(construct, source, "@E", "Poll", "System.Timers.Timer");
+    public static MatrixCell Event(string construct, string source) =>
+        Pair(construct, source, "@E", "Poll", "System.Timers.Timer");
 
     /// <summary><paramref name="source"/> hands a callback to <c>new @E(...)</c>.</summary>
-    public static MatrixCell Timer(string construct, string source) => Pair(construct, source, "@E", "Tick", "System.Threading.Timer");
+    public static MatrixCell Timer(string construct, string source) =>
+        Pair(construct, source, "@E", "Tick", "System.Threading.Timer");
 
     /// <summary>A lambda subscribed to a timer's <c>Elapsed</c> (<paramref name="body"/> is its body).</summary>
-    public static string Lambda(string body) => $"var timer = new @E(1000);\ntimer.Elapsed += (_, _) => {{ {body} }};\ntimer.Start();";
+    public static string Lambda(string body) =>
+        $"var timer = new @E(1000);\ntimer.Elapsed += (_, _) => {{ {body} }};\ntimer.Start();";
 
     /// <summary>
-    /// A method group subscribed to a timer's <c>Elapsed</c>: <c>Poller.OnElapsed</c>, whose body is <paramref name="body"/>;
+    /// A method group subscribed to a timer's <c>Elapsed</c>: <c>Poller.OnElapsed</c>, whose body is
+    /// <paramref name="body"/>;
     /// <paramref name="route"/> writes the route from its statements and the types beside it.
     /// </summary>
     public static string MethodGroup(System.Func<string, string, string> route, string body) =>
         route(
             "var timer = new @E(1000);\ntimer.Elapsed += Poller.OnElapsed;\ntimer.Start();",
-            $"internal static class Poller {{ public static void OnElapsed(object? sender, System.Timers.ElapsedEventArgs e) {{ {body} }} }}\n{Types}");
+            $"internal static class Poller {{ public static void OnElapsed(object? sender, "
+            + $"System.Timers.ElapsedEventArgs e) {{ {body} }} }}\n{Types}");
 
     /// <summary>A lambda given to a timer's constructor as its callback.</summary>
     public static string Callback(string body) => $"var ticker = new @E(_ => {{ {body} }});\nGC.KeepAlive(ticker);";

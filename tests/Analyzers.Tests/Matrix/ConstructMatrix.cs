@@ -11,17 +11,19 @@ namespace TracedLlm.Analyzers.Tests.Matrix;
 public sealed class ConstructMatrix
 {
     /// <summary>Each rule's header and cells (the metamorphic tests read every cell's two forms as examples).</summary>
-    internal static readonly IReadOnlyDictionary<string, (string Header, IReadOnlyDictionary<string, MatrixCell> Cells)> Rules =
-        new Dictionary<string, (string, IReadOnlyDictionary<string, MatrixCell>)>
-        {
-            ["TLLM2001"] = (SlotMismatchMatrix.Header, SlotMismatchMatrix.Cells),
-            ["TLLM2002"] = (FailurePathMatrix.Header, FailurePathMatrix.Cells),
-            ["TLLM2003"] = (SpanLifecycleMatrix.Header, SpanLifecycleMatrix.Cells),
-            ["TLLM2004"] = (SwallowedExceptionMatrix.Header, SwallowedExceptionMatrix.Cells),
-            ["TLLM2005"] = (SlotCollisionMatrix.Header, SlotCollisionMatrix.Cells),
-            ["TLLM2006"] = (UnscopedUpstreamCallMatrix.Header, UnscopedUpstreamCallMatrix.Cells),
-            ["TLLM2008"] = (UnthrownFailureMatrix.Header, UnthrownFailureMatrix.Cells),
-        };
+    internal static readonly IReadOnlyDictionary<
+        string,
+        (string Header, IReadOnlyDictionary<string, MatrixCell> Cells)
+    > Rules = new Dictionary<string, (string, IReadOnlyDictionary<string, MatrixCell>)>
+    {
+        ["TLLM2001"] = (SlotMismatchMatrix.Header, SlotMismatchMatrix.Cells),
+        ["TLLM2002"] = (FailurePathMatrix.Header, FailurePathMatrix.Cells),
+        ["TLLM2003"] = (SpanLifecycleMatrix.Header, SpanLifecycleMatrix.Cells),
+        ["TLLM2004"] = (SwallowedExceptionMatrix.Header, SwallowedExceptionMatrix.Cells),
+        ["TLLM2005"] = (SlotCollisionMatrix.Header, SlotCollisionMatrix.Cells),
+        ["TLLM2006"] = (UnscopedUpstreamCallMatrix.Header, UnscopedUpstreamCallMatrix.Cells),
+        ["TLLM2008"] = (UnthrownFailureMatrix.Header, UnthrownFailureMatrix.Cells),
+    };
 
     public static TheoryData<string, string> Constructs
     {
@@ -63,13 +65,16 @@ public sealed class ConstructMatrix
 
     [Theory]
     [MemberData(nameof(Constructs))]
-    public Task MustReport(string rule, string construct) => Rules[rule].Cells[construct].MustReportAsync(Rules[rule].Header);
+    public Task MustReport(string rule, string construct) =>
+        Rules[rule].Cells[construct].MustReportAsync(Rules[rule].Header);
 
     [Theory]
     [MemberData(nameof(Constructs))]
-    public Task MustNotReport(string rule, string construct) => Rules[rule].Cells[construct].MustNotReportAsync(Rules[rule].Header);
+    public Task MustNotReport(string rule, string construct) =>
+        Rules[rule].Cells[construct].MustNotReportAsync(Rules[rule].Header);
 
     [Theory]
     [MemberData(nameof(DeclaredConstructs))]
-    public Task MustNeedDeclaration(string rule, string construct) => Rules[rule].Cells[construct].MustNeedDeclarationAsync(Rules[rule].Header);
+    public Task MustNeedDeclaration(string rule, string construct) =>
+        Rules[rule].Cells[construct].MustNeedDeclarationAsync(Rules[rule].Header);
 }

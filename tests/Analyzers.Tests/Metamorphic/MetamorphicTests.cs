@@ -18,8 +18,8 @@ namespace TracedLlm.Analyzers.Tests.Metamorphic;
 /// behaviour-preserving rewrites (<see cref="Variants"/>), must get the same verdict: the same TLLM
 /// diagnostics by ID and count. A rule test's example gets the two rewrites that touch the whole file
 /// (rename, reorder) and three of the eleven value rewrites; a matrix cell gets one rewrite (a value
-/// rewrite or rename), the same for its two forms, and one cell in four runs. Which ones is taken from a stable hash of the
-/// example's name (the cell's construct), not its position, so adding an example changes no other
+/// rewrite or rename), the same for its two forms, and one cell in four runs. Which ones is taken from a stable hash of
+/// the example's name (the cell's construct), not its position, so adding an example changes no other
 /// example's rewrites. The table of variants per rule and per rewrite that hold is printed. Locally,
 /// <c>TLLM_METAMORPHIC_ALL=1</c> gives every example every rewrite (the sweep: 4,735 variants, about eleven times the
 /// default run's variants), and <c>TLLM_METAMORPHIC_RULES=TLLM2003,TLLM2004</c> keeps the examples
@@ -30,21 +30,36 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
 {
     private const int ValueRewritesPerExample = 3;
 
-    /// <summary>The default run takes one construct-matrix cell in this many (by the hash of its construct), to keep its time where it was before the cells were seeds.</summary>
+    /// <summary>
+    /// The default run takes one construct-matrix cell in this many (by the hash of its construct), to keep its time
+    /// where it was before the cells were seeds.
+    /// </summary>
     private const uint MatrixShare = 4;
 
     /// <summary>The sweep: every rewrite on every example, instead of three in turn (opt-in, not CI's run).</summary>
     private static readonly bool AllRewrites = Environment.GetEnvironmentVariable("TLLM_METAMORPHIC_ALL") == "1";
 
-    /// <summary>A folder where each variant that changes its verdict is written (to read why it broke); none when unset.</summary>
+    /// <summary>
+    /// A folder where each variant that changes its verdict is written (to read why it broke); none when unset.
+    /// </summary>
     private static readonly string? Dump = Environment.GetEnvironmentVariable("TLLM_METAMORPHIC_DUMP");
 
     /// <summary>The rules whose examples run; every rule when unset.</summary>
-    private static readonly string[]? Rules = Environment.GetEnvironmentVariable("TLLM_METAMORPHIC_RULES")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    private static readonly string[]? Rules = Environment
+        .GetEnvironmentVariable("TLLM_METAMORPHIC_RULES")
+        ?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static readonly ImmutableArray<MetadataReference> References = Testing.TestReferences.All.AddRange(
-        new[] { typeof(OpenAI.Chat.ChatClient), typeof(System.ClientModel.ClientResult), typeof(Anthropic.AnthropicClient), typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder), typeof(Newtonsoft.Json.JsonConvert) }
-            .Select(type => type.Assembly).Concat(Matrix.DecodeProbes.Jwt)
+        new[]
+        {
+            typeof(OpenAI.Chat.ChatClient),
+            typeof(System.ClientModel.ClientResult),
+            typeof(Anthropic.AnthropicClient),
+            typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder),
+            typeof(Newtonsoft.Json.JsonConvert)
+        }
+            .Select(type => type.Assembly)
+            .Concat(Matrix.DecodeProbes.Jwt)
             .Select(assembly => MetadataReference.CreateFromFile(assembly.Location)));
 
     [Fact]
@@ -65,8 +80,10 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
             }
 
             var tree = Parse(seed.Source);
-            var more = seed.Sources.Select(source => CSharpSyntaxTree.ParseText(source, ProjectAnalysis.ParseOptions, "Library.cs")).ToArray();
-            var compilation = ProjectAnalysis.Compile(References, OutputKind.DynamicallyLinkedLibrary, more.Prepend(tree).ToArray());
+            var more = seed.Sources.Select(source => CSharpSyntaxTree.ParseText(source, ProjectAnalysis.ParseOptions,
+                "Library.cs")).ToArray();
+            var compilation = ProjectAnalysis.Compile(References, OutputKind.DynamicallyLinkedLibrary,
+                more.Prepend(tree).ToArray());
             var verdict = await Verdict(compilation);
             var model = compilation.GetSemanticModel(compilation.SyntaxTrees.First());
             var root = (Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax)tree.GetRoot();
@@ -77,11 +94,14 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
                     continue;
                 }
 
-                var variantCompilation = ProjectAnalysis.Compile(References, OutputKind.DynamicallyLinkedLibrary, more.Prepend(Parse(variant.NormalizeWhitespace().ToFullString())).ToArray());
-                var errors = variantCompilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Take(3).ToList();
+                var variantCompilation = ProjectAnalysis.Compile(References, OutputKind.DynamicallyLinkedLibrary,
+                    more.Prepend(Parse(variant.NormalizeWhitespace().ToFullString())).ToArray());
+                var errors = variantCompilation.GetDiagnostics().Where(d =>
+                    d.Severity == DiagnosticSeverity.Error).Take(3).ToList();
                 if (errors.Count > 0)
                 {
-                    results.Add((seed.Rule, seed.Name, name, "the variant does not compile: " + string.Join("; ", errors)));
+                    results.Add((seed.Rule, seed.Name, name,
+                        "the variant does not compile: " + string.Join("; ", errors)));
                     continue;
                 }
 
@@ -89,24 +109,45 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
                 if (found != verdict && Dump is not null)
                 {
                     System.IO.Directory.CreateDirectory(Dump);
-                    await System.IO.File.WriteAllTextAsync(System.IO.Path.Combine(Dump, $"{seed.Name} ({name}).cs".Replace('/', '_')), $"// verdict {found} instead of {verdict}\n" + variantCompilation.SyntaxTrees.First().ToString());
+                    await System.IO.File.WriteAllTextAsync(System.IO.Path.Combine(Dump,
+                        $"{seed.Name} ({name}).cs".Replace('/', '_')), $"// verdict {found} instead of {verdict}\n"
+                        + variantCompilation.SyntaxTrees.First().ToString());
                 }
 
-                results.Add((seed.Rule, seed.Name, name, found == verdict ? null : $"verdict {found} instead of {verdict}"));
+                results.Add((seed.Rule, seed.Name, name, found == verdict ? null : $"verdict {found} instead of "
+                    + $"{verdict}"));
             }
         });
 
         output.WriteLine(Table(seeds, results));
-        output.WriteLine($"{results.Count} variants of {seeds.Count} examples in {watch.Elapsed.TotalSeconds:F1} s, {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU");
+        output.WriteLine(
+            $"{results.Count} variants of {seeds.Count} examples in {watch.Elapsed.TotalSeconds:F1} s, "
+            + $"{(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU");
         var known = KnownBreaks();
-        var failures = results.Where(r => r.Failure is not null && !known.Contains($"{r.Seed} ({r.Rewrite})"))
-            .Concat(results.Where(r => r.Failure is null && known.Contains($"{r.Seed} ({r.Rewrite})")).Select(r => r with { Failure = "holds now: remove it from KnownBreaks.txt" }))
-            .OrderBy(r => r.Seed, StringComparer.Ordinal).Select(r => $"{r.Seed} ({r.Rewrite}): {r.Failure}").ToList();
+        var failures = results
+            .Where(r => r.Failure is not null && !known.Contains($"{r.Seed} ({r.Rewrite})"))
+            .Concat(
+                results
+                    .Where(r => r.Failure is null && known.Contains($"{r.Seed} ({r.Rewrite})"))
+                    .Select(r => r with { Failure = "holds now: remove it from KnownBreaks.txt" }))
+            .OrderBy(r => r.Seed, StringComparer.Ordinal)
+            .Select(r => $"{r.Seed} ({r.Rewrite}): {r.Failure}")
+            .ToList();
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    /// <summary>The rewrites an example takes: all in the sweep; else, by the hash of its name, one for a matrix cell, the whole-file ones and three value rewrites for a rule test's example.</summary>
-    private static IEnumerable<(string Name, Func<Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax, SemanticModel, Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax?> Rewrite)> Chosen(Seed seed)
+    /// <summary>
+    /// The rewrites an example takes: all in the sweep; else, by the hash of its name, one for a matrix cell, the
+    /// whole-file ones and three value rewrites for a rule test's example.
+    /// </summary>
+    private static IEnumerable<(
+        string Name,
+        Func<
+            Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax,
+            SemanticModel,
+            Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax?
+        > Rewrite
+    )> Chosen(Seed seed)
     {
         if (AllRewrites)
         {
@@ -119,12 +160,23 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
             // applies to a cell (one type with one method, mostly): rename or a value rewrite.
             var hash = Hash(construct);
             var candidates = Variants.All.Where((_, i) => i != 1).ToList();
-            return hash % MatrixShare == 0 ? new[] { candidates[(int)(hash / MatrixShare % (uint)candidates.Count)] } : Array.Empty<(string, Func<Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax, SemanticModel, Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax?>)>();
+            return hash % MatrixShare == 0
+                ? new[] { candidates[(int)(hash / MatrixShare % (uint)candidates.Count)] }
+                : Array.Empty<(
+                    string,
+                    Func<
+                        Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax,
+                        SemanticModel,
+                        Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax?
+                    >
+                )>();
         }
 
         var values = Variants.All.Skip(2).ToList();
         var first = (int)(Hash(seed.Name) % (uint)values.Count);
-        return Variants.All.Take(2).Concat(Enumerable.Range(0, ValueRewritesPerExample).Select(i => values[(first + i) % values.Count]));
+        return Variants.All
+            .Take(2)
+            .Concat(Enumerable.Range(0, ValueRewritesPerExample).Select(i => values[(first + i) % values.Count]));
     }
 
     /// <summary>FNV-1a of the name: the same on every run and machine (string.GetHashCode is not).</summary>
@@ -145,31 +197,49 @@ public sealed class MetamorphicTests(ITestOutputHelper output)
     /// of the rule flips the test and the line goes.
     /// </summary>
     private static HashSet<string> KnownBreaks([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
-        System.IO.File.ReadAllLines(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(here)!, "KnownBreaks.txt"))
-            .Select(line => line.Trim()).Where(line => line.Length > 0 && !line.StartsWith('#')).ToHashSet(StringComparer.Ordinal);
+        System.IO
+            .File.ReadAllLines(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(here)!, "KnownBreaks.txt"))
+            .Select(line => line.Trim())
+            .Where(line => line.Length > 0 && !line.StartsWith('#'))
+            .ToHashSet(StringComparer.Ordinal);
 
-    private static SyntaxTree Parse(string source) => CSharpSyntaxTree.ParseText(source, ProjectAnalysis.ParseOptions, "Example.cs");
+    private static SyntaxTree Parse(string source) =>
+        CSharpSyntaxTree.ParseText(source, ProjectAnalysis.ParseOptions, "Example.cs");
 
     /// <summary>The TLLM diagnostics by ID, with their counts: "TLLM2001×2, TLLM2004×1", or "clean".</summary>
     private static async Task<string> Verdict(Compilation compilation)
     {
         var diagnostics = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
-        return diagnostics.Length == 0 ? "clean" : string.Join(", ", diagnostics.GroupBy(d => d.Id).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}×{g.Count()}"));
+        return diagnostics.Length == 0
+            ? "clean"
+            : string.Join(
+                ", ",
+                diagnostics
+                    .GroupBy(d => d.Id)
+                    .OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => $"{g.Key}×{g.Count()}"));
     }
 
-    private static string Table(IReadOnlyList<Seed> seeds, IEnumerable<(string Rule, string Seed, string Rewrite, string? Failure)> results)
+    private static string Table(
+        IReadOnlyList<Seed> seeds,
+        IEnumerable<(string Rule, string Seed, string Rewrite, string? Failure)> results)
     {
         var known = KnownBreaks();
-        bool Known((string Rule, string Seed, string Rewrite, string? Failure) r) => r.Failure is not null && known.Contains($"{r.Seed} ({r.Rewrite})");
+        bool Known((string Rule, string Seed, string Rewrite, string? Failure) r) =>
+            r.Failure is not null && known.Contains($"{r.Seed} ({r.Rewrite})");
         var text = new StringBuilder("| rule | examples | variants | hold | known breaks |\n|---|---|---|---|---|\n");
         foreach (var rule in results.GroupBy(r => r.Rule).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            text.Append($"| {rule.Key} | {seeds.Count(s => s.Rule == rule.Key)} | {rule.Count()} | {rule.Count(r => r.Failure is null)} | {rule.Count(Known)} |\n");
+            text.Append(
+                $"| {rule.Key} | {seeds.Count(s => s.Rule == rule.Key)} | {rule.Count()} | "
+                + $"{rule.Count(r => r.Failure is null)} | {rule.Count(Known)} |\n");
         }
 
         foreach (var rewrite in results.GroupBy(r => r.Rewrite).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            text.Append($"| ({rewrite.Key}) | | {rewrite.Count()} | {rewrite.Count(r => r.Failure is null)} | {rewrite.Count(Known)} |\n");
+            text.Append(
+                $"| ({rewrite.Key}) | | {rewrite.Count()} | {rewrite.Count(r => r.Failure is null)} | "
+                + $"{rewrite.Count(Known)} |\n");
         }
 
         return text.ToString();

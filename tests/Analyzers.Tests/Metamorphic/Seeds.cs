@@ -10,10 +10,15 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.Analyzers.Tests.Metamorphic;
 
-/// <summary>An example of a rule: a whole source file as a test gives it, without markup, and the rule its test class covers; <see cref="Cell"/> is its construct when a matrix cell gives it.</summary>
+/// <summary>
+/// An example of a rule: a whole source file as a test gives it, without markup, and the rule its test class covers;
+/// <see cref="Cell"/> is its construct when a matrix cell gives it.
+/// </summary>
 internal sealed record Seed(string Rule, string Name, string Source, string? Cell = null)
 {
-    /// <summary>More documents the example compiles with, left as they are (a matrix cell's SDK declarations).</summary>
+    /// <summary>
+    /// More documents the example compiles with, left as they are (a matrix cell's SDK declarations).
+    /// </summary>
     public string[] Sources { get; init; } = System.Array.Empty<string>();
 }
 
@@ -29,7 +34,9 @@ internal static partial class Seeds
 {
     private static readonly (string File, string Rule)[] Files =
     {
-        ("SlotMismatchTests.cs", "TLLM2001"), ("SlotMismatchValueFlowTests.cs", "TLLM2001"), ("SlotMismatchConstructTests.cs", "TLLM2001"),
+        ("SlotMismatchTests.cs", "TLLM2001"),
+        ("SlotMismatchValueFlowTests.cs", "TLLM2001"),
+        ("SlotMismatchConstructTests.cs", "TLLM2001"),
         ("FailurePathTests.cs", "TLLM2002"),
         ("SpanLifecycleTests.cs", "TLLM2003"),
         ("SwallowedExceptionTests.cs", "TLLM2004"), ("SwallowedExceptionFlowTests.cs", "TLLM2004"),
@@ -45,8 +52,11 @@ internal static partial class Seeds
         var seeds = new List<Seed>();
         foreach (var (file, rule) in Files)
         {
-            var root = CSharpSyntaxTree.ParseText(File.ReadAllText(Path.Combine(directory, file))).GetCompilationUnitRoot();
-            var constants = root.DescendantNodes().OfType<FieldDeclarationSyntax>()
+            var root = CSharpSyntaxTree
+                .ParseText(File.ReadAllText(Path.Combine(directory, file)))
+                .GetCompilationUnitRoot();
+            var constants = root.DescendantNodes()
+                .OfType<FieldDeclarationSyntax>()
                 .Where(f => f.Modifiers.Any(m => m.IsKind(SyntaxKind.ConstKeyword)))
                 .SelectMany(f => f.Declaration.Variables)
                 .Where(v => v.Initializer is not null)
@@ -73,19 +83,32 @@ internal static partial class Seeds
                     {
                         if (Evaluate(argument.Expression, constants) is { } text)
                         {
-                            seeds.Add(new Seed(rule, $"{Path.GetFileNameWithoutExtension(file)}.{method.Identifier.ValueText}#{index++}", StripMarkup(text)));
+                            seeds.Add(
+                                new Seed(
+                                    rule,
+                                    $"{Path.GetFileNameWithoutExtension(file)}.{method.Identifier.ValueText}#{index++}",
+                                    StripMarkup(text)));
                         }
                     }
                 }
             }
         }
 
-        foreach (var (rule, (header, cells)) in Matrix.ConstructMatrix.Rules.OrderBy(r => r.Key, StringComparer.Ordinal))
+        foreach (var (rule, (header, cells)) in Matrix.ConstructMatrix.Rules.OrderBy(r => r.Key, StringComparer.Ordinal)
+        )
         {
             foreach (var (construct, cell) in cells)
             {
-                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (faulty)", StripMarkup(header + cell.Report), construct) { Sources = cell.Sources.Select(StripMarkup).ToArray() });
-                seeds.Add(new Seed(rule, $"Matrix.{rule}.{construct} (sound)", StripMarkup(header + cell.Clean), construct) { Sources = cell.Sources.Select(StripMarkup).ToArray() });
+                seeds.Add(
+                    new Seed(rule, $"Matrix.{rule}.{construct} (faulty)", StripMarkup(header + cell.Report), construct)
+                    {
+                        Sources = cell.Sources.Select(StripMarkup).ToArray()
+                    });
+                seeds.Add(
+                    new Seed(rule, $"Matrix.{rule}.{construct} (sound)", StripMarkup(header + cell.Clean), construct)
+                    {
+                        Sources = cell.Sources.Select(StripMarkup).ToArray()
+                    });
             }
         }
 
@@ -93,17 +116,32 @@ internal static partial class Seeds
     }
 
     /// <summary>A string expression of a test: literals, the test class's constants, and the shared header.</summary>
-    private static string? Evaluate(ExpressionSyntax expression, IReadOnlyDictionary<string, ExpressionSyntax> constants) => expression switch
-    {
-        BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } add => Evaluate(add.Left, constants) is { } left && Evaluate(add.Right, constants) is { } right ? left + right : null,
-        LiteralExpressionSyntax literal when literal.Token.Value is string text => text,
-        MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "Corpus" }, Name.Identifier.ValueText: "Header" } => Corpus.Header,
-        IdentifierNameSyntax identifier when constants.TryGetValue(identifier.Identifier.ValueText, out var value) => Evaluate(value, constants),
-        ParenthesizedExpressionSyntax parenthesized => Evaluate(parenthesized.Expression, constants),
-        _ => null,
-    };
+    private static string? Evaluate(
+        ExpressionSyntax expression,
+        IReadOnlyDictionary<string, ExpressionSyntax> constants) =>
+        expression switch
+        {
+            BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } add => Evaluate(add.Left, constants)
+                is { } left
+            && Evaluate(add.Right, constants) is { } right
+                ? left + right
+                : null,
+            LiteralExpressionSyntax literal when literal.Token.Value is string text => text,
+            MemberAccessExpressionSyntax
+            {
+                Expression: IdentifierNameSyntax { Identifier.ValueText: "Corpus" },
+                Name.Identifier.ValueText: "Header"
+            } => Corpus.Header,
+            IdentifierNameSyntax identifier
+                when constants.TryGetValue(identifier.Identifier.ValueText, out var value) => Evaluate(
+                value,
+                constants),
+            ParenthesizedExpressionSyntax parenthesized => Evaluate(parenthesized.Expression, constants),
+            _ => null,
+        };
 
-    private static string StripMarkup(string text) => MarkupEnd().Replace(MarkupStart().Replace(text, string.Empty), string.Empty);
+    private static string StripMarkup(string text) =>
+        MarkupEnd().Replace(MarkupStart().Replace(text, string.Empty), string.Empty);
 
     [GeneratedRegex(@"\{\|[^:|{}]*:")]
     private static partial Regex MarkupStart();

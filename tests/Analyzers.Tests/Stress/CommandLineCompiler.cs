@@ -41,11 +41,20 @@ internal sealed class CommandLineCompiler
         var directory = System.IO.Directory.EnumerateDirectories(Path.Combine(DotnetRoot, "sdk"))
             .Select(sdk => Path.Combine(sdk, "Roslyn", "bincore"))
             .Where(bincore => File.Exists(Path.Combine(bincore, "csc.dll")))
-            .OrderByDescending(bincore => Version.TryParse(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(bincore))!).Split('-')[0], out var v) ? v : new Version(0, 0))
+            .OrderByDescending(bincore =>
+                Version.TryParse(
+                    Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(bincore))!).Split('-')[0],
+                    out var v)
+                    ? v
+                    : new Version(0, 0))
             .First();
         var context = new CompilerLoadContext(directory);
-        var program = context.LoadFromAssemblyPath(Path.Combine(directory, "csc.dll")).GetType("Microsoft.CodeAnalysis.CSharp.CommandLine.Program", throwOnError: true)!;
-        return new CommandLineCompiler(program.GetMethod("Main", BindingFlags.Public | BindingFlags.Static, new[] { typeof(string[]) })!, directory);
+        var program = context
+            .LoadFromAssemblyPath(Path.Combine(directory, "csc.dll"))
+            .GetType("Microsoft.CodeAnalysis.CSharp.CommandLine.Program", throwOnError: true)!;
+        return new CommandLineCompiler(
+            program.GetMethod("Main", BindingFlags.Public | BindingFlags.Static, new[] { typeof(string[]) })!,
+            directory);
     }
 
     /// <summary>The .NET reference pack's assemblies, as a build of a net10.0 project references them.</summary>
@@ -54,18 +63,35 @@ internal sealed class CommandLineCompiler
             System.IO.Directory.EnumerateDirectories(Path.Combine(DotnetRoot, "packs", pack))
                 .Select(version => Path.Combine(version, "ref", "net10.0"))
                 .Where(System.IO.Directory.Exists)
-                .OrderByDescending(path => Version.TryParse(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(path))), out var v) ? v : new Version(0, 0))
+                .OrderByDescending(path =>
+                    Version.TryParse(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(path))), out var v)
+                        ? v
+                        : new Version(0, 0))
                 .First(),
             "*.dll");
 
-    /// <summary>Compiles a library from <paramref name="sources"/> in <paramref name="work"/>, with the analyzers and generators given; the exit code, every diagnostic of the error log, and what the compiler printed.</summary>
-    public CompilerRun Compile(string work, IEnumerable<string> sources, IEnumerable<string> references, IEnumerable<string> analyzers)
+    /// <summary>
+    /// Compiles a library from <paramref name="sources"/> in <paramref name="work"/>, with the analyzers and generators
+    /// given; the exit code, every diagnostic of the error log, and what the compiler printed.
+    /// </summary>
+    public CompilerRun Compile(
+        string work,
+        IEnumerable<string> sources,
+        IEnumerable<string> references,
+        IEnumerable<string> analyzers)
     {
         var errorLog = Path.Combine(work, "errors.sarif");
         var arguments = new List<string>
         {
-            "/noconfig", "/nologo", "/nostdlib+", "/target:library", "/langversion:latest", "/nullable:enable", "/deterministic+",
-            "/out:" + Path.Combine(work, "Stress.dll"), "/errorlog:" + errorLog + ",version=2.1",
+            "/noconfig",
+            "/nologo",
+            "/nostdlib+",
+            "/target:library",
+            "/langversion:latest",
+            "/nullable:enable",
+            "/deterministic+",
+            "/out:" + Path.Combine(work, "Stress.dll"),
+            "/errorlog:" + errorLog + ",version=2.1",
         };
         arguments.AddRange(analyzers.Select(path => "/analyzer:" + path));
         arguments.AddRange(references.Select(path => "/reference:" + path));
@@ -87,7 +113,10 @@ internal sealed class CommandLineCompiler
             }
         }
 
-        return new CompilerRun(exitCode, File.Exists(errorLog) ? ReadErrorLog(errorLog) : Array.Empty<LoggedDiagnostic>(), printed.ToString());
+        return new CompilerRun(
+            exitCode,
+            File.Exists(errorLog) ? ReadErrorLog(errorLog) : Array.Empty<LoggedDiagnostic>(),
+            printed.ToString());
     }
 
     private static string DotnetRoot =>
@@ -111,9 +140,12 @@ internal sealed class CommandLineCompiler
                 if (result.TryGetProperty("locations", out var locations) && locations.GetArrayLength() > 0
                     && locations[0].TryGetProperty("physicalLocation", out var physical))
                 {
-                    var file = Path.GetFileName(new Uri(physical.GetProperty("artifactLocation").GetProperty("uri").GetString()!).LocalPath);
+                    var file = Path.GetFileName(
+                        new Uri(physical.GetProperty("artifactLocation").GetProperty("uri").GetString()!).LocalPath);
                     var region = physical.GetProperty("region");
-                    where = $"{file}({region.GetProperty("startLine").GetInt32()},{region.GetProperty("startColumn").GetInt32()})";
+                    where =
+                        $"{file}({region.GetProperty("startLine").GetInt32()}"
+                        + $",{region.GetProperty("startColumn").GetInt32()})";
                 }
 
                 diagnostics.Add(new LoggedDiagnostic(
@@ -144,12 +176,16 @@ internal sealed class CommandLineCompiler
                 return LoadFromAssemblyPath(path);
             }
 
-            return File.Exists(Path.Combine(Framework, name.Name + ".dll")) ? null : throw new FileNotFoundException($"{name.Name} is not part of the compiler", name.Name);
+            return File.Exists(Path.Combine(Framework, name.Name + ".dll"))
+                ? null
+                : throw new FileNotFoundException($"{name.Name} is not part of the compiler", name.Name);
         }
     }
 }
 
-/// <summary>One diagnostic of the compiler's error log: its ID, where (<c>File.cs(line,column)</c>), and its message.</summary>
+/// <summary>
+/// One diagnostic of the compiler's error log: its ID, where (<c>File.cs(line,column)</c>), and its message.
+/// </summary>
 internal sealed record LoggedDiagnostic(string Id, string Location, string Message)
 {
     public override string ToString() => $"{Location}: {Id}: {Message}";

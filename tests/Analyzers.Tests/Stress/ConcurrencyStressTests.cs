@@ -33,7 +33,9 @@ public sealed class ConcurrencyStressTests(ITestOutputHelper output)
     /// SharedFactsRaceTests lines up on purpose); <c>TLLM_STRESS_ITERATIONS=100</c> locally for a longer soak.
     /// </summary>
     private static readonly int Iterations =
-        int.TryParse(Environment.GetEnvironmentVariable("TLLM_STRESS_ITERATIONS"), out var iterations) && iterations > 0 ? iterations : 20;
+        int.TryParse(Environment.GetEnvironmentVariable("TLLM_STRESS_ITERATIONS"), out var iterations) && iterations > 0
+            ? iterations
+            : 20;
 
     private static readonly string[] CrashIds = { "AD0001", "CS8032", "CS8784", "CS8785" };
 
@@ -52,8 +54,12 @@ public sealed class ConcurrencyStressTests(ITestOutputHelper output)
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var first = CommandLineBuilds(Iterations);
 
-        output.WriteLine($"{CommandLineCompiler.Instance.Directory}: {Iterations} builds in {watch.Elapsed.TotalSeconds:F1} s, {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU");
-        Assert.Equal(new[] { "TLLM2001", "TLLM2002", "TLLM2003", "TLLM2004", "TLLM2005", "TLLM2006" }, first.Select(d => d.Split(": ")[1]).Distinct().OrderBy(id => id, StringComparer.Ordinal));
+        output.WriteLine(
+            $"{CommandLineCompiler.Instance.Directory}: {Iterations} builds in {watch.Elapsed.TotalSeconds:F1} s, "
+            + $"{(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU");
+        Assert.Equal(
+            new[] { "TLLM2001", "TLLM2002", "TLLM2003", "TLLM2004", "TLLM2005", "TLLM2006" },
+            first.Select(d => d.Split(": ")[1]).Distinct().OrderBy(id => id, StringComparer.Ordinal));
     }
 
     [Fact]
@@ -64,8 +70,14 @@ public sealed class ConcurrencyStressTests(ITestOutputHelper output)
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         for (var run = 0; run < Iterations; run++)
         {
-            var trees = StressGateway.Sources(Groups).Select(file => CSharpSyntaxTree.ParseText(file.Text, ProjectAnalysis.ParseOptions, file.Name)).ToArray();
-            var compilation = ProjectAnalysis.Compile(References.Value.Metadata, OutputKind.DynamicallyLinkedLibrary, trees);
+            var trees = StressGateway
+                .Sources(Groups)
+                .Select(file => CSharpSyntaxTree.ParseText(file.Text, ProjectAnalysis.ParseOptions, file.Name))
+                .ToArray();
+            var compilation = ProjectAnalysis.Compile(
+                References.Value.Metadata,
+                OutputKind.DynamicallyLinkedLibrary,
+                trees);
 
             // Fails on any analyzer exception and on AD0001.
             var diagnostics = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
@@ -73,10 +85,15 @@ public sealed class ConcurrencyStressTests(ITestOutputHelper output)
             Assert.Equal(build, diagnostics.Select(Describe).OrderBy(d => d, StringComparer.Ordinal));
         }
 
-        output.WriteLine($"CompilationWithAnalyzers: {Iterations} runs in {watch.Elapsed.TotalSeconds:F1} s, {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU");
+        output.WriteLine(
+            $"CompilationWithAnalyzers: {Iterations} runs in {watch.Elapsed.TotalSeconds:F1} s, "
+            + $"{(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU");
     }
 
-    /// <summary>Builds the gateway <paramref name="builds"/> times with the compiler; what every build reported, which must be the same each time.</summary>
+    /// <summary>
+    /// Builds the gateway <paramref name="builds"/> times with the compiler; what every build reported, which must be
+    /// the same each time.
+    /// </summary>
     private static IReadOnlyList<string> CommandLineBuilds(int builds)
     {
         var work = Path.Combine(Path.GetTempPath(), "tracedllm-stress-" + Guid.NewGuid().ToString("N"));
@@ -98,7 +115,11 @@ public sealed class ConcurrencyStressTests(ITestOutputHelper output)
                 Assert.True(crashes.Count == 0, $"build {build}: {string.Join("\n", crashes)}");
                 Assert.True(result.ExitCode == 0, $"build {build}: exit code {result.ExitCode}\n{result.Output}");
 
-                var diagnostics = result.Diagnostics.Where(d => d.Id.StartsWith("TLLM", StringComparison.Ordinal)).Select(d => d.ToString()).OrderBy(d => d, StringComparer.Ordinal).ToList();
+                var diagnostics = result.Diagnostics
+                    .Where(d => d.Id.StartsWith("TLLM", StringComparison.Ordinal))
+                    .Select(d => d.ToString())
+                    .OrderBy(d => d, StringComparer.Ordinal)
+                    .ToList();
                 first ??= diagnostics;
                 Assert.Equal(first, diagnostics);
             }
@@ -114,7 +135,11 @@ public sealed class ConcurrencyStressTests(ITestOutputHelper output)
     private static string Describe(Diagnostic diagnostic)
     {
         var position = diagnostic.Location.GetLineSpan().StartLinePosition;
-        return new LoggedDiagnostic(diagnostic.Id, $"{Path.GetFileName(diagnostic.Location.SourceTree!.FilePath)}({position.Line + 1},{position.Character + 1})", diagnostic.GetMessage()).ToString();
+        return new LoggedDiagnostic(
+            diagnostic.Id,
+            $"{Path.GetFileName(diagnostic.Location.SourceTree!.FilePath)}({position.Line + 1},{position.Character + 1}"
+            + $")",
+            diagnostic.GetMessage()).ToString();
     }
 
     /// <summary>
@@ -123,10 +148,13 @@ public sealed class ConcurrencyStressTests(ITestOutputHelper output)
     /// them binds to. The other few hundred would only cost each compiler run the reading of their
     /// metadata, the same every run. As files and as metadata.
     /// </summary>
-    private static readonly Lazy<(IReadOnlyList<string> Files, ImmutableArray<MetadataReference> Metadata)> References = new(() =>
+    private static readonly Lazy<(IReadOnlyList<string> Files,
+        ImmutableArray<MetadataReference> Metadata)> References = new(() =>
     {
-        var files = CommandLineCompiler.FrameworkReferences("Microsoft.NETCore.App.Ref").Concat(CommandLineCompiler.FrameworkReferences("Microsoft.AspNetCore.App.Ref")).ToList();
-        var names = new HashSet<string>(files.Select(Path.GetFileNameWithoutExtension)!, StringComparer.OrdinalIgnoreCase);
+        var files = CommandLineCompiler.FrameworkReferences("Microsoft.NETCore.App.Ref").Concat(
+            CommandLineCompiler.FrameworkReferences("Microsoft.AspNetCore.App.Ref")).ToList();
+        var names = new HashSet<string>(files.Select(Path.GetFileNameWithoutExtension)!,
+            StringComparer.OrdinalIgnoreCase);
         var runtime = typeof(TracedLlmRouteAttribute).Assembly;
         files.Add(runtime.Location);
         foreach (var referenced in runtime.GetReferencedAssemblies())
@@ -137,9 +165,18 @@ public sealed class ConcurrencyStressTests(ITestOutputHelper output)
             }
         }
 
-        var all = files.Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToImmutableArray();
-        var trees = StressGateway.Sources(Groups).Select(file => CSharpSyntaxTree.ParseText(file.Text, ProjectAnalysis.ParseOptions, file.Name)).ToArray();
-        var used = ProjectAnalysis.Compile(all, OutputKind.DynamicallyLinkedLibrary, trees).GetUsedAssemblyReferences().OfType<PortableExecutableReference>().ToList();
-        return (used.Select(reference => reference.FilePath!).ToList(), used.ToImmutableArray<MetadataReference>());
-    });
+            var all = files
+                .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+                .ToImmutableArray();
+            var trees = StressGateway
+                .Sources(Groups)
+                .Select(file => CSharpSyntaxTree.ParseText(file.Text, ProjectAnalysis.ParseOptions, file.Name))
+                .ToArray();
+            var used = ProjectAnalysis
+                .Compile(all, OutputKind.DynamicallyLinkedLibrary, trees)
+                .GetUsedAssemblyReferences()
+                .OfType<PortableExecutableReference>()
+                .ToList();
+            return (used.Select(reference => reference.FilePath!).ToList(), used.ToImmutableArray<MetadataReference>());
+        });
 }

@@ -26,7 +26,8 @@ public sealed class SharedFactsRaceTests
         internal static class ProxyUtils
         {
             [FailureLoggingPath]
-            public static bool ShouldLog(Exception exception) => IsUpstream(exception) || exception is OperationCanceledException;
+            public static bool ShouldLog(Exception exception) =>
+                IsUpstream(exception) || exception is OperationCanceledException;
 
             private static bool IsUpstream(Exception exception) => exception is HttpException;
         }
@@ -39,7 +40,8 @@ public sealed class SharedFactsRaceTests
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static Reply Chat(ChatRequest request) => request.Model is null ? throw new InvalidOperationException("model") : new Reply();
+            public static Reply Chat(ChatRequest request) =>
+                request.Model is null ? throw new InvalidOperationException("model") : new Reply();
 
             [TracedLlmRoute("POST", "/v1/messages")]
             public static Reply Messages(MessagesRequest request) => new();
@@ -49,7 +51,8 @@ public sealed class SharedFactsRaceTests
         {
             public string Name => "guard";
             public GuardrailMode Modes => GuardrailMode.PreCall;
-            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) => ValueTask.FromResult(GuardrailVerdict.Allow);
+            public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context,
+                CancellationToken cancellationToken) => ValueTask.FromResult(GuardrailVerdict.Allow);
         }
         """;
 
@@ -60,7 +63,8 @@ public sealed class SharedFactsRaceTests
         {
             var (compilation, facts) = Fresh();
             var filterMethods = facts.FilterMethods(CancellationToken.None);
-            var tables = AtOnce(() => FailureFilters.Build(compilation, facts.Types, filterMethods, CancellationToken.None));
+            var tables = AtOnce(() =>
+                FailureFilters.Build(compilation, facts.Types, filterMethods, CancellationToken.None));
 
             Assert.All(tables, table => Assert.Equal(
                 tables[0].Filters.Select(f => f.Location.ToString()),
@@ -75,11 +79,23 @@ public sealed class SharedFactsRaceTests
         for (var round = 0; round < Rounds; round++)
         {
             var (compilation, facts) = Fresh();
-            var table = FailureFilters.Build(compilation, facts.Types, facts.FilterMethods(CancellationToken.None), CancellationToken.None);
-            var thrown = new ThrowSite(compilation.GetTypeByMetadataName("System.InvalidOperationException")!, Exact: true, Location.None);
-            var accepted = new ThrowSite(compilation.GetTypeByMetadataName("Contoso.HttpException")!, Exact: true, Location.None);
+            var table = FailureFilters.Build(
+                compilation,
+                facts.Types,
+                facts.FilterMethods(CancellationToken.None),
+                CancellationToken.None);
+            var thrown = new ThrowSite(
+                compilation.GetTypeByMetadataName("System.InvalidOperationException")!,
+                Exact: true,
+                Location.None);
+            var accepted = new ThrowSite(
+                compilation.GetTypeByMetadataName("Contoso.HttpException")!,
+                Exact: true,
+                Location.None);
 
-            var verdicts = AtOnce(() => (Rejected: table.Rejecting(thrown)?.Location.ToString(), Accepted: table.Rejecting(accepted)?.Location.ToString()));
+            var verdicts = AtOnce(() =>
+                (Rejected: table.Rejecting(thrown)?.Location.ToString(),
+                    Accepted: table.Rejecting(accepted)?.Location.ToString()));
 
             Assert.All(verdicts, verdict => Assert.NotNull(verdict.Rejected));
             Assert.All(verdicts, verdict => Assert.Null(verdict.Accepted));
@@ -106,24 +122,40 @@ public sealed class SharedFactsRaceTests
                 string.Join(",", facts.Policies(CancellationToken.None).Select(m => m.Name))));
 
             Assert.All(answers, answer => Assert.Equal(answers[0], answer));
-            Assert.Equal("litellm_metadata,metadata | POST /v1/chat/completions,POST /v1/messages | ShouldLog | True | True | POST /v1/chat/completions,POST /v1/messages | get_Name,get_Modes,CheckAsync", answers[0]);
+            Assert.Equal(
+                "litellm_metadata,metadata | POST /v1/chat/completions,POST /v1/messages | ShouldLog | True | True "
+                + "| POST /v1/chat/completions,POST /v1/messages | get_Name,get_Modes,CheckAsync",
+                answers[0]);
         }
     }
 
     /// <summary>A compilation of newly parsed trees (so no cache keyed by tree has them yet), and its facts.</summary>
     private static (Compilation Compilation, CompilationFacts Facts) Fresh()
     {
-        var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(Filter, ProjectAnalysis.ParseOptions, "Filter.cs") };
+        var trees = new List<SyntaxTree>
+        {
+            CSharpSyntaxTree.ParseText(Filter, ProjectAnalysis.ParseOptions, "Filter.cs")
+        };
         for (var file = 0; file < 24; file++)
         {
-            trees.Add(CSharpSyntaxTree.ParseText($"namespace Contoso;\n\ninternal static class Dto{file} {{ public static int Value => {file}; }}\n", ProjectAnalysis.ParseOptions, $"Dto{file}.cs"));
+            trees.Add(
+                CSharpSyntaxTree.ParseText(
+                    $"namespace Contoso;\n\ninternal static class Dto{file} {{ public static int Value => {file}; }}\n",
+                    ProjectAnalysis.ParseOptions,
+                    $"Dto{file}.cs"));
         }
 
-        var compilation = ProjectAnalysis.Compile(Testing.TestReferences.All, OutputKind.DynamicallyLinkedLibrary, trees.ToArray());
+        var compilation = ProjectAnalysis.Compile(
+            Testing.TestReferences.All,
+            OutputKind.DynamicallyLinkedLibrary,
+            trees.ToArray());
         return (compilation, CompilationFacts.Create(compilation, CancellationToken.None)!);
     }
 
-    /// <summary>Runs <paramref name="work"/> on <see cref="Threads"/> threads released together; fails with the first exception any of them threw.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on <see cref="Threads"/> threads released together; fails with the first exception
+    /// any of them threw.
+    /// </summary>
     private static T[] AtOnce<T>(Func<T> work)
     {
         var results = new T[Threads];

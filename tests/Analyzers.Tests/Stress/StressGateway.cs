@@ -38,7 +38,8 @@ internal static class StressGateway
         public static class FailureFilter
         {
             [FailureLoggingPath]
-            public static bool ShouldLog(Exception exception) => exception is UpstreamFailure or InvalidLlmRequestException;
+            public static bool ShouldLog(Exception exception) =>
+                exception is UpstreamFailure or InvalidLlmRequestException;
         }
 
         public static class Metadata
@@ -83,7 +84,9 @@ internal static class StressGateway
         }
         """;
 
-    /// <summary>The shared file and one file of routes per group, each group with a chat, a messages and an embeddings route.</summary>
+    /// <summary>
+    /// The shared file and one file of routes per group, each group with a chat, a messages and an embeddings route.
+    /// </summary>
     public static IReadOnlyList<(string Name, string Text)> Sources(int groups)
     {
         var files = new List<(string Name, string Text)> { ("Shared.cs", Shared) };
@@ -119,7 +122,8 @@ internal static class StressGateway
 
                     var span = Telemetry.Source.StartActivity("lookup");
                     using var embedded = await http.PostAsync("http://upstream/v1/embeddings", new StringContent("{}"));
-                    return await call.ExecuteAsync(new LlmTarget("openai", ask.Model), LlmRetryPolicy.None, async (attempt, ct) =>
+                    return await call.ExecuteAsync(new LlmTarget("openai", ask.Model), LlmRetryPolicy.None,
+                        async (attempt, ct) =>
                     {
                         using var response = await http.PostAsync("http://upstream/chat", new StringContent("{}"), ct);
                         var text = await response.Content.ReadAsStringAsync(ct);
@@ -141,7 +145,8 @@ internal static class StressGateway
                     }
                     catch (Exception)
                     {
-                        // Answers the client with an error by hand: TLLM2004 (a fallback alone is TLLM2007's, off by default).
+                        // Answers the client with an error by hand: TLLM2004 (a fallback alone is TLLM2007's, off by
+                        // default).
                         call.HttpContext.Response.StatusCode = 502;
                         return new Answer("fallback");
                     }

@@ -25,7 +25,8 @@ public sealed class YardstickTests(ITestOutputHelper output)
 {
     private const int CasesPerCompilation = 40;
 
-    // TLLM2001 found 231 of the 252 misused keys with ValueContentAnalysis behind its own flow (203 with the own flow alone; bench/results/2026-11-24-analyzers-dataflow.md).
+    // TLLM2001 found 231 of the 252 misused keys with ValueContentAnalysis behind its own flow (203 with the own flow
+    // alone; bench/results/2026-11-24-analyzers-dataflow.md).
     private const int KeysFound = 238;
 
     private const string Header = """
@@ -56,16 +57,28 @@ public sealed class YardstickTests(ITestOutputHelper output)
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var results = await Run(cases);
         output.WriteLine(Report(results));
-        output.WriteLine($"{cases.Count} cases in {watch.Elapsed.TotalSeconds:F1} s, {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU");
-        foreach (var failure in results.Where(r => !r.Holds).OrderBy(r => r.Case.Rule, StringComparer.Ordinal).ThenBy(r => r.Case.Name, StringComparer.Ordinal))
+        output.WriteLine(
+            $"{cases.Count} cases in {watch.Elapsed.TotalSeconds:F1} s, "
+            + $"{(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU");
+        foreach (var failure in results
+                .Where(r => !r.Holds)
+                .OrderBy(r => r.Case.Rule, StringComparer.Ordinal)
+                .ThenBy(r => r.Case.Name, StringComparer.Ordinal))
         {
             output.WriteLine($"{failure.Case.Rule} {failure.Case.Name}: {failure.Why}");
         }
 
         Assert.All(results.Where(r => r.Case.Rule == "TLLM2003"), r => Assert.True(r.Holds, $"{r.Case.Name}: {r.Why}"));
         var keys = results.Where(r => r.Case.Rule == "TLLM2001").ToList();
-        Assert.All(keys, r => Assert.True(r.FalseAlarms == 0 && (r.Why is null || r.Why.StartsWith("missed", StringComparison.Ordinal)), $"{r.Case.Name}: {r.Why}"));
-        Assert.True(keys.Sum(r => r.Found) >= KeysFound, $"TLLM2001 found {keys.Sum(r => r.Found)} of {keys.Sum(r => r.Expected)} keys, fewer than {KeysFound}");
+        Assert.All(
+            keys,
+            r =>
+                Assert.True(
+                    r.FalseAlarms == 0 && (r.Why is null || r.Why.StartsWith("missed", StringComparison.Ordinal)),
+                    $"{r.Case.Name}: {r.Why}"));
+        Assert.True(
+            keys.Sum(r => r.Found) >= KeysFound,
+            $"TLLM2001 found {keys.Sum(r => r.Found)} of {keys.Sum(r => r.Expected)} keys, fewer than {KeysFound}");
     }
 
     internal sealed record Result(YardstickCase Case, int Expected, int Found, int Missed, int FalseAlarms, string? Why)
@@ -76,12 +89,15 @@ public sealed class YardstickTests(ITestOutputHelper output)
     internal static async Task<IReadOnlyList<Result>> Run(IReadOnlyList<YardstickCase> cases)
     {
         var results = new ConcurrentBag<Result>();
-        var batches = cases.Select((c, i) => (c, i)).GroupBy(x => x.i / CasesPerCompilation, x => x.c).Select(g => g.ToList()).ToList();
+        var batches = cases.Select((c, i) => (c, i)).GroupBy(x => x.i / CasesPerCompilation, x => x.c).Select(g =>
+            g.ToList()).ToList();
         await Parallel.ForEachAsync(batches, async (batch, _) =>
         {
             var parsed = batch.Select(c => (Case: c, Parsed: c.Parse())).ToList();
-            var trees = parsed.Select((p, i) => CSharpSyntaxTree.ParseText(p.Parsed.Source, ProjectAnalysis.ParseOptions, $"Case{i}.cs")).ToList();
-            var compilation = ProjectAnalysis.Compile(Testing.TestReferences.All, OutputKind.DynamicallyLinkedLibrary, trees.Prepend(CSharpSyntaxTree.ParseText(Header, ProjectAnalysis.ParseOptions, "Header.cs")).ToArray());
+            var trees = parsed.Select((p, i) => CSharpSyntaxTree.ParseText(p.Parsed.Source,
+                ProjectAnalysis.ParseOptions, $"Case{i}.cs")).ToList();
+            var compilation = ProjectAnalysis.Compile(Testing.TestReferences.All, OutputKind.DynamicallyLinkedLibrary,
+                trees.Prepend(CSharpSyntaxTree.ParseText(Header, ProjectAnalysis.ParseOptions, "Header.cs")).ToArray());
             var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
             var diagnostics = await ProjectAnalysis.BuildDiagnosticsAsync(compilation);
             for (var i = 0; i < parsed.Count; i++)
@@ -91,7 +107,8 @@ public sealed class YardstickTests(ITestOutputHelper output)
                 var caseErrors = errors.Where(e => e.Location.SourceTree == tree).Take(2).ToList();
                 if (caseErrors.Count > 0)
                 {
-                    results.Add(new Result(@case, expected.Count, 0, expected.Count, 0, "does not compile: " + string.Join("; ", caseErrors)));
+                    results.Add(new Result(@case, expected.Count, 0, expected.Count, 0,
+                        "does not compile: " + string.Join("; ", caseErrors)));
                     continue;
                 }
 
@@ -108,7 +125,9 @@ public sealed class YardstickTests(ITestOutputHelper output)
 
                 if (falseAlarms.Count > 0)
                 {
-                    why.Add("reported " + string.Join(", ", here.Where(d => falseAlarms.Contains((d.Id, d.Location.SourceSpan))).Select(d => $"'{tree.GetText().ToString(d.Location.SourceSpan)}' ({d.GetMessage()})")));
+                    why.Add("reported " + string.Join(", ", here.Where(d =>
+                        falseAlarms.Contains((d.Id, d.Location.SourceSpan))).Select(d =>
+                        $"'{tree.GetText().ToString(d.Location.SourceSpan)}' ({d.GetMessage()})")));
                 }
 
                 if (others.Count > 0)
@@ -116,7 +135,8 @@ public sealed class YardstickTests(ITestOutputHelper output)
                     why.Add("other rules: " + string.Join(", ", others.Select(d => $"{d.Id} {d.GetMessage()}")));
                 }
 
-                results.Add(new Result(@case, expected.Count, found.Count - falseAlarms.Count, missed.Count, falseAlarms.Count, why.Count == 0 ? null : string.Join("; ", why)));
+                results.Add(new Result(@case, expected.Count, found.Count - falseAlarms.Count, missed.Count,
+                    falseAlarms.Count, why.Count == 0 ? null : string.Join("; ", why)));
             }
         });
 
@@ -125,23 +145,35 @@ public sealed class YardstickTests(ITestOutputHelper output)
 
     internal static string Report(IReadOnlyList<Result> results)
     {
-        var text = new StringBuilder("| rule | cases (true / clean) | found | missed | false alarms | recall | precision | cases that hold |\n|---|---|---|---|---|---|---|---|\n");
+        var text = new StringBuilder(
+            "| rule | cases (true / clean) | found | missed | false alarms | recall | precision | cases that hold "
+            + "|\n|---|---|---|---|---|---|---|---|\n");
         foreach (var rule in results.GroupBy(r => r.Case.Rule).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var expected = rule.Sum(r => r.Expected);
             var found = rule.Sum(r => r.Found);
             var falseAlarms = rule.Sum(r => r.FalseAlarms);
-            text.Append($"| {rule.Key} | {rule.Count()} ({rule.Count(r => r.Case.IsTrue)} / {rule.Count(r => !r.Case.IsTrue)}) | {found} | {rule.Sum(r => r.Missed)} | {falseAlarms} | {Percent(found, expected)} | {Percent(found, found + falseAlarms)} | {rule.Count(r => r.Holds)} |\n");
+            text.Append(
+                $"| {rule.Key} | {rule.Count()} ({rule.Count(r => r.Case.IsTrue)} / "
+                + $"{rule.Count(r => !r.Case.IsTrue)}) | {found} | {rule.Sum(r => r.Missed)} | {falseAlarms} | "
+                + $"{Percent(found, expected)} | {Percent(found, found + falseAlarms)} | "
+                + $"{rule.Count(r => r.Holds)} |\n");
         }
 
         text.Append("\n| family | cases | hold | missed | false alarms |\n|---|---|---|---|---|\n");
-        foreach (var family in results.SelectMany(r => r.Case.Families.Select(f => (Family: $"{r.Case.Rule} {f}", Result: r))).GroupBy(x => x.Family).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var family in results
+                .SelectMany(r => r.Case.Families.Select(f => (Family: $"{r.Case.Rule} {f}", Result: r)))
+                .GroupBy(x => x.Family)
+                .OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            text.Append($"| {family.Key} | {family.Count()} | {family.Count(x => x.Result.Holds)} | {family.Sum(x => x.Result.Missed)} | {family.Sum(x => x.Result.FalseAlarms)} |\n");
+            text.Append(
+                $"| {family.Key} | {family.Count()} | {family.Count(x => x.Result.Holds)} | "
+                + $"{family.Sum(x => x.Result.Missed)} | {family.Sum(x => x.Result.FalseAlarms)} |\n");
         }
 
         return text.ToString();
     }
 
-    private static string Percent(int part, int whole) => whole == 0 ? "n/a" : $"{100.0 * part / whole:F1} % ({part}/{whole})";
+    private static string Percent(int part, int whole) =>
+        whole == 0 ? "n/a" : $"{100.0 * part / whole:F1} % ({part}/{whole})";
 }

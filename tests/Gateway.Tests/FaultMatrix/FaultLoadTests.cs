@@ -12,7 +12,7 @@ using Xunit.Sdk;
 namespace TracedLlm.Gateway.Tests;
 
 /// <summary>
-/// The fault matrix under load (docs/reliability.md, "The matrix under load"): the matrix's cells,
+/// The fault matrix under load (docs/reliability/fault-matrix.md, "The matrix under load"): the matrix's cells,
 /// timed cells and pairs of faults run concurrently with healthy requests and with clients that
 /// leave at random moments, against paced upstreams, on one Kestrel host; every request is checked
 /// against the single-cell matrix's contract (<see cref="FaultContract"/>). The seed is fixed here

@@ -48,7 +48,7 @@ public enum Unreadable
 }
 
 /// <summary>
-/// The request body's reader joins the failure contract of the fault matrix (docs/reliability.md):
+/// The request body's reader joins the failure contract of the fault matrix (docs/reliability/fault-matrix.md):
 /// each way it refuses a body, in both wire formats, streamed or not, through the fault matrix's
 /// Kestrel host, answers in the route's format with the documented status, records exactly one
 /// <c>Failed Proxy Server Request</c> span with the server span in error, ends every span, calls

@@ -11,7 +11,9 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;
 
-/// <summary>The fault matrix's failures that never throw (<see cref="UnthrownCell"/>, docs/reliability.md).</summary>
+/// <summary>
+/// The fault matrix's failures that never throw (<see cref="UnthrownCell"/>, docs/reliability/fault-matrix.md).
+/// </summary>
 /// <remarks>
 /// Each cell runs through a real Kestrel host and a real upstream on a loopback port, checked for the
 /// answer (the route's error in its format, or the app's own answer unchanged), exactly one failure span
@@ -93,7 +95,7 @@ public sealed class UnthrownFaultMatrixTests : IClassFixture<SeenRoutesHost>
         Assert.Contains(cells, c => c is { Format: WireFormat.Anthropic, Stream: true, Path: not UnthrownPath.Relay });
 
         var root = FailurePathRegressionTests.RepositoryRoot();
-        var docs = File.ReadAllText(Path.Combine(root, "docs", "reliability.md"));
+        var docs = File.ReadAllText(Path.Combine(root, "docs", "reliability", "fault-matrix.md"));
         Assert.Contains($"{cells.Count} unthrown cells", docs, StringComparison.Ordinal);
     }
 

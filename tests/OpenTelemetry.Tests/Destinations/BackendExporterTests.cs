@@ -72,10 +72,12 @@ public sealed class BackendExporterTests
     public void ALangSmithMistakeStopsTheStartNamingTheVariableNotTheValue(string variable, string value, string named)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["LANGSMITH_API_KEY"] = "lsv2-secret", [variable] = value });
+        builder.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?> { ["LANGSMITH_API_KEY"] = "lsv2-secret", [variable] = value });
         builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddTracedLlmLangSmithExporter());
         using var host = builder.Build();
-        var failed = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+        var failed = Assert.Throws<OptionsValidationException>(() =>
+            host.Services.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains(named, failed.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("lsv2-secret", failed.Message, StringComparison.Ordinal);
     }
@@ -83,11 +85,22 @@ public sealed class BackendExporterTests
     [Fact]
     public void EachBackendsOptionsDescribeThemselvesUnderTheirOwnNameWithoutTheirKey()
     {
-        var phoenix = new PhoenixExporterOptions { Endpoint = "https://user:pw@phoenix.example/", ApiKey = "phx-secret", Project = "gateway" }.ToString();
+        var phoenix = new PhoenixExporterOptions
+        {
+            Endpoint = "https://user:pw@phoenix.example/",
+            ApiKey = "phx-secret",
+            Project = "gateway"
+        }.ToString();
         var langsmith = new LangSmithExporterOptions { ApiKey = "lsv2-secret", Project = "gateway" }.ToString();
 
-        Assert.StartsWith("PhoenixExporterOptions { Kind = Phoenix, Endpoint = https://phoenix.example/", phoenix, StringComparison.Ordinal);
-        Assert.StartsWith("LangSmithExporterOptions { Kind = LangSmith, Endpoint = ", langsmith, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "PhoenixExporterOptions { Kind = Phoenix, Endpoint = https://phoenix.example/",
+            phoenix,
+            StringComparison.Ordinal);
+        Assert.StartsWith(
+            "LangSmithExporterOptions { Kind = LangSmith, Endpoint = ",
+            langsmith,
+            StringComparison.Ordinal);
         foreach (var text in new[] { phoenix, langsmith })
         {
             Assert.EndsWith(" }", text, StringComparison.Ordinal);
@@ -99,11 +112,16 @@ public sealed class BackendExporterTests
     }
 
     // A host with the exporter, one generation recorded, then the host's stop (which delivers).
-    private static async Task RunAsync(ScriptedOtlpEndpoint endpoint, Dictionary<string, string?> variables, Action<TracerProviderBuilder> exporter)
+    private static async Task RunAsync(
+        ScriptedOtlpEndpoint endpoint,
+        Dictionary<string, string?> variables,
+        Action<TracerProviderBuilder> exporter)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(variables);
-        builder.Services.AddOpenTelemetry().WithTracing(tracing => exporter(tracing.AddSource(TracedLlmTelemetry.SourceName)));
+        builder.Services
+            .AddOpenTelemetry()
+            .WithTracing(tracing => exporter(tracing.AddSource(TracedLlmTelemetry.SourceName)));
         using var host = builder.Build();
         await host.StartAsync();
         using (var generation = TracedLlmTelemetry.Source.StartActivity("litellm_request", ActivityKind.Client)!)

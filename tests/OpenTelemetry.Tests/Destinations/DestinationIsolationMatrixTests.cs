@@ -28,13 +28,20 @@ public enum DestinationFault
     /// <summary>A's receiver stops in the middle of the run.</summary>
     ShutDown,
 
-    /// <summary>The configuration is reloaded mid-run: A's credentials rotated, then a reload that fails its checks.</summary>
+    /// <summary>
+    /// The configuration is reloaded mid-run: A's credentials rotated, then a reload that fails its checks.
+    /// </summary>
     Reload,
 
-    /// <summary>Team B's requests name team A in their metadata (trace metadata, LiteLLM's dynamic Langfuse keys, a higher sample rate) and join team A's trace.</summary>
+    /// <summary>
+    /// Team B's requests name team A in their metadata (trace metadata, LiteLLM's dynamic Langfuse keys, a higher
+    /// sample rate) and join team A's trace.
+    /// </summary>
     HostileMetadata,
 
-    /// <summary>Team B's requests carry team A's <c>traceparent</c> and headers that try to name a destination.</summary>
+    /// <summary>
+    /// Team B's requests carry team A's <c>traceparent</c> and headers that try to name a destination.
+    /// </summary>
     HostileHeaders,
 
     /// <summary>
@@ -54,7 +61,8 @@ public enum DestinationFault
 public sealed class DestinationIsolationMatrixTests
 {
     private const int RequestsPerTeam = 12;
-    private static readonly string TeamKey = AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyTeamId;
+    private static readonly string TeamKey =
+        AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyTeamId;
 
     [Theory]
     [InlineData(DestinationFault.None)]
@@ -121,17 +129,24 @@ public sealed class DestinationIsolationMatrixTests
             await gateway.SendAsync("team-a", TeamGateway.TeamAKey);
         }
 
-        var expectedB = gateway.Sent["team-b"].Count + (fault is DestinationFault.HostileMetadata or DestinationFault.HostileHeaders ? RequestsPerTeam : 0);
+        var expectedB =
+            gateway.Sent["team-b"].Count
+            + (fault is DestinationFault.HostileMetadata or DestinationFault.HostileHeaders ? RequestsPerTeam : 0);
 
         // Team B's spans all arrive while A still fails: nothing of B's waits for A.
-        await Eventually.HoldsAsync(() => ReceivedSpans.Of(gateway.B).Count >= expectedB * TeamGateway.SpansPerRequest, "team B's spans at B", TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(
+            () => ReceivedSpans.Of(gateway.B).Count >= expectedB * TeamGateway.SpansPerRequest,
+            "team B's spans at B",
+            TimeSpan.FromSeconds(20));
 
         var stopping = Stopwatch.StartNew();
         await gateway.StopAsync();
         stopping.Stop();
 
         // The stop delivers every destination side by side within the bound (3 s here), A's failure included.
-        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(12), $"The stop took {stopping.Elapsed.TotalSeconds:0.0} s.");
+        Assert.True(
+            stopping.Elapsed < TimeSpan.FromSeconds(12),
+            $"The stop took {stopping.Elapsed.TotalSeconds:0.0} s.");
 
         var atB = ReceivedSpans.Of(gateway.B);
         var atA = ReceivedSpans.AllOf(gateway.A);
@@ -197,20 +212,31 @@ public sealed class DestinationIsolationMatrixTests
         }
     }
 
-    private static Task SendTeamB(TeamGateway gateway, DestinationFault fault, string teamATrace) => fault switch
-    {
-        DestinationFault.HostileMetadata => gateway.SendAsync("hostile", TeamGateway.TeamBKey, metadata:
-            $$"""{"existing_trace_id":"{{teamATrace}}","trace_metadata":{"user_api_key_team_id":"team-a","user_api_key_alias":"team-a-key-1"},"user_api_key_team_id":"team-a","langfuse_public_key":"pk-lf-team-a","langfuse_secret_key":"sk-lf-team-a","langfuse_host":"http://127.0.0.1:9","destination":"a","sample_rate":5}""",
-            traceparent: $"00-{teamATrace}-{ActivitySpanId.CreateRandom().ToHexString()}-01"),
-        DestinationFault.HostileHeaders => gateway.SendAsync("hostile", TeamGateway.TeamBKey,
-            traceparent: $"00-{teamATrace}-{ActivitySpanId.CreateRandom().ToHexString()}-01",
-            request: message =>
-            {
-                message.Headers.Add("tracestate", "langfuse=team-a");
-                message.Headers.Add("x-tracedllm-destination", "a");
-                message.Headers.Add("langfuse_public_key", "pk-lf-team-a");
-                message.Headers.Add("baggage", "user_api_key_team_id=team-a");
-            }),
-        _ => gateway.SendAsync("team-b", TeamGateway.TeamBKey),
-    };
+    private static Task SendTeamB(TeamGateway gateway, DestinationFault fault, string teamATrace) =>
+        fault switch
+        {
+            DestinationFault.HostileMetadata => gateway.SendAsync(
+                "hostile",
+                TeamGateway.TeamBKey,
+                metadata: $$"""
+                    {"existing_trace_id":"{{teamATrace}}",
+                    "trace_metadata":{"user_api_key_team_id":"team-a","user_api_key_alias":"team-a-key-1"},
+                    "user_api_key_team_id":"team-a","langfuse_public_key":"pk-lf-team-a",
+                    "langfuse_secret_key":"sk-lf-team-a","langfuse_host":"http://127.0.0.1:9",
+                    "destination":"a","sample_rate":5}
+                    """,
+                traceparent: $"00-{teamATrace}-{ActivitySpanId.CreateRandom().ToHexString()}-01"),
+            DestinationFault.HostileHeaders => gateway.SendAsync(
+                "hostile",
+                TeamGateway.TeamBKey,
+                traceparent: $"00-{teamATrace}-{ActivitySpanId.CreateRandom().ToHexString()}-01",
+                request: message =>
+                {
+                    message.Headers.Add("tracestate", "langfuse=team-a");
+                    message.Headers.Add("x-tracedllm-destination", "a");
+                    message.Headers.Add("langfuse_public_key", "pk-lf-team-a");
+                    message.Headers.Add("baggage", "user_api_key_team_id=team-a");
+                }),
+            _ => gateway.SendAsync("team-b", TeamGateway.TeamBKey),
+        };
 }

@@ -54,8 +54,16 @@ internal sealed class TeamGateway : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    /// <summary>Trace ids of the requests sent, by whose key sent them (<c>team-a</c>, <c>team-b</c>, <c>none</c>).</summary>
-    public Dictionary<string, List<string>> Sent { get; } = new() { ["team-a"] = new(), ["team-b"] = new(), ["none"] = new() };
+    /// <summary>
+    /// Trace ids of the requests sent, by whose key sent them (<c>team-a</c>, <c>team-b</c>, <c>none</c>).
+    /// </summary>
+    public Dictionary<string, List<string>> Sent { get; } =
+        new()
+        {
+            ["team-a"] = new(),
+            ["team-b"] = new(),
+            ["none"] = new()
+        };
 
     /// <summary>
     /// Starts the gateway with its three destinations (<c>a</c>: team A, <c>b</c>: team B,
@@ -97,10 +105,13 @@ internal sealed class TeamGateway : IAsyncDisposable
             gatewayHost.With(key, value);
         }
 
-        var configuration = new ReloadableSource(values.Where(v => !v.Key.StartsWith("Gateway:", StringComparison.Ordinal)).ToDictionary());
+        var configuration = new ReloadableSource(
+            values.Where(v => !v.Key.StartsWith("Gateway:", StringComparison.Ordinal)).ToDictionary());
         var host = gatewayHost.WithServices(s =>
         {
-            s.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("team-gateway")).WithTracing(tracing => tracing.AddTracedLlm().AddTracedLlmDestinations());
+            s.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService("team-gateway"))
+                .WithTracing(tracing => tracing.AddTracedLlm().AddTracedLlmDestinations());
             services?.Invoke(s);
         }).WithWebHostBuilder(builder => builder.ConfigureAppConfiguration(c =>
         {
@@ -113,18 +124,32 @@ internal sealed class TeamGateway : IAsyncDisposable
         return new TeamGateway(endpoints, configuration, host, ownsEndpoints: replicaOf is null);
     }
 
-    /// <summary>Replaces the settings (as a configuration reload does) with what <paramref name="change"/> makes of them.</summary>
+    /// <summary>
+    /// Replaces the settings (as a configuration reload does) with what <paramref name="change"/> makes of them.
+    /// </summary>
     public void Reload(Action<Dictionary<string, string?>> change) => _configuration.Reload(change);
 
     /// <summary>
     /// Sends a chat request with <paramref name="key"/> (<c>null</c>: no key), joined to a new trace id
-    /// of its own unless <paramref name="traceparent"/> says otherwise, and records the trace id as sent by <paramref name="who"/>.
+    /// of its own unless <paramref name="traceparent"/> says otherwise, and records the trace id as sent by
+    /// <paramref name="who"/>.
     /// </summary>
-    public async Task<string> SendAsync(string who, string? key, string? metadata = null, string? traceparent = null, Action<HttpRequestMessage>? request = null)
+    public async Task<string> SendAsync(
+        string who,
+        string? key,
+        string? metadata = null,
+        string? traceparent = null,
+        Action<HttpRequestMessage>? request = null)
     {
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        var body = $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}],"metadata":{{metadata ?? "{}"}}}""";
-        var message = GatewayHost.Post(Chat, body, apiKey: key, traceparent: traceparent ?? $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        var body =
+            $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]"""
+            + $$""","metadata":{{metadata ?? "{}"}}}""";
+        var message = GatewayHost.Post(
+            Chat,
+            body,
+            apiKey: key,
+            traceparent: traceparent ?? $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
         request?.Invoke(message);
         using var response = await _client.SendAsync(message);
         Assert.Equal(key is null ? HttpStatusCode.Unauthorized : HttpStatusCode.OK, response.StatusCode);
@@ -157,7 +182,9 @@ internal sealed class TeamGateway : IAsyncDisposable
         }
     }
 
-    /// <summary>An in-memory configuration a test can change while the host runs; a change raises the reload token.</summary>
+    /// <summary>
+    /// An in-memory configuration a test can change while the host runs; a change raises the reload token.
+    /// </summary>
     private sealed class ReloadableSource(Dictionary<string, string?> values) : IConfigurationSource
     {
         private readonly Provider _provider = new(values);
@@ -170,7 +197,8 @@ internal sealed class TeamGateway : IAsyncDisposable
         {
             private readonly Dictionary<string, string?> _values = new(values, StringComparer.OrdinalIgnoreCase);
 
-            public override void Load() => Data = new Dictionary<string, string?>(_values, StringComparer.OrdinalIgnoreCase);
+            public override void Load() =>
+                Data = new Dictionary<string, string?>(_values, StringComparer.OrdinalIgnoreCase);
 
             public void Reload(Action<Dictionary<string, string?>> change)
             {

@@ -36,7 +36,9 @@ public sealed class TeamRoutingTests
 
         // The key of no team's three requests, and the unauthenticated one (a new root: server, auth, failure).
         Assert.Equal(3 * TeamGateway.SpansPerRequest + 3, platform.Count);
-        Assert.DoesNotContain(platform, span => gateway.Sent["team-a"].Contains(span.TraceId) || gateway.Sent["team-b"].Contains(span.TraceId));
+        Assert.DoesNotContain(
+            platform,
+            span => gateway.Sent["team-a"].Contains(span.TraceId) || gateway.Sent["team-b"].Contains(span.TraceId));
 
         // What each team's backend shows: its own caller, never the other's.
         Assert.All(a.Where(s => s.Name == "auth"), span => Assert.Equal("team-a", span.Text("user_api_key_team_id")));
@@ -44,7 +46,9 @@ public sealed class TeamRoutingTests
         Assert.All(b, span => Assert.Equal("team-b", span.Text("langfuse.trace.metadata.user_api_key_team_id")));
 
         // The provider's resource, though the destinations were opened after it was built.
-        Assert.All(a.Concat(b).Concat(platform), span => Assert.Equal("team-gateway", span.Resource.GetValueOrDefault("service.name")));
+        Assert.All(
+            a.Concat(b).Concat(platform),
+            span => Assert.Equal("team-gateway", span.Resource.GetValueOrDefault("service.name")));
     }
 
     [Fact]

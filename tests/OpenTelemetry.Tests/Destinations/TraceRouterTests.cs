@@ -44,7 +44,8 @@ public sealed class TraceRouterTests : IAsyncLifetime
     {
         using (var provider = Provider(Options()))
         {
-            // ASP.NET Core's request span, parent of the server span (as the runtime places it), and an HttpClient span under the attempt.
+            // ASP.NET Core's request span, parent of the server span (as the runtime places it), and an HttpClient span
+            // under the attempt.
             using (var hosting = Foreign.StartActivity("HTTP POST", ActivityKind.Server)!)
             {
                 using var server = Server(new LlmCaller { TeamId = "team-a" }, hosting.Context);
@@ -58,7 +59,10 @@ public sealed class TraceRouterTests : IAsyncLifetime
             using (var hosting = Foreign.StartActivity("HTTP POST linked", ActivityKind.Server)!)
             {
                 Activity.Current = null;
-                using var server = Server(new LlmCaller { TeamId = "team-b" }, default, new ActivityLink(hosting.Context));
+                using var server = Server(
+                    new LlmCaller { TeamId = "team-b" },
+                    default,
+                    new ActivityLink(hosting.Context));
                 Activity.Current = hosting;
             }
 
@@ -67,7 +71,9 @@ public sealed class TraceRouterTests : IAsyncLifetime
             }
         }
 
-        Assert.Equal(new[] { "HTTP POST", "POST upstream", "Received Proxy Server Request", "raw_gen_ai_request" }, Names(_a));
+        Assert.Equal(
+            new[] { "HTTP POST", "POST upstream", "Received Proxy Server Request", "raw_gen_ai_request" },
+            Names(_a));
         Assert.Equal(new[] { "HTTP POST linked", "Received Proxy Server Request" }, Names(_b));
         Assert.Equal(new[] { "background job" }, Names(_platform));
     }
@@ -79,7 +85,8 @@ public sealed class TraceRouterTests : IAsyncLifetime
         {
             using var teamA = Server(new LlmCaller { TeamId = "team-a" });
 
-            // Team B names team A's running server span as its parent (a traceparent, an existing_trace_id with parent_observation_id).
+            // Team B names team A's running server span as its parent (a traceparent, an existing_trace_id with
+            // parent_observation_id).
             var named = new ActivityContext(teamA.TraceId, teamA.SpanId, ActivityTraceFlags.Recorded, isRemote: true);
             using (var teamB = Server(new LlmCaller { TeamId = "team-b" }, named))
             using (Child("litellm_request", teamB))
@@ -127,7 +134,9 @@ public sealed class TraceRouterTests : IAsyncLifetime
         // Those that asked for 0.1 get at most their 0.1 (never the destination's 0.5).
         var keptLowered = atA.Count(t => lowered.Any(l => l.ToHexString() == t.Key));
         Assert.InRange(keptLowered, 0, 25);
-        Assert.All(atA.Where(t => lowered.Any(l => l.ToHexString() == t.Key)), t => Assert.True(TraceIdRatio.Keeps(ActivityTraceId.CreateFromString(t.Key), 0.1)));
+        Assert.All(
+            atA.Where(t => lowered.Any(l => l.ToHexString() == t.Key)),
+            t => Assert.True(TraceIdRatio.Keeps(ActivityTraceId.CreateFromString(t.Key), 0.1)));
 
         // A request asking for more than its destination's ratio gets the destination's.
         options = Options();
@@ -152,13 +161,21 @@ public sealed class TraceRouterTests : IAsyncLifetime
         using (var server = Server(new LlmCaller { TeamId = "team-a" }))
         {
             server.SetTag(AttributeNames.LangfuseObservationInput, "the prompt");
-            using var generation = Child("litellm_request", server, (AttributeNames.LangfuseObservationType, "generation"), (AttributeNames.LangfuseObservationOutput, "the answer"));
+            using var generation = Child(
+                "litellm_request",
+                server,
+                (AttributeNames.LangfuseObservationType, "generation"),
+                (AttributeNames.LangfuseObservationOutput, "the answer"));
         }
 
         var atA = ReceivedSpans.Of(_a);
         Assert.Equal(2, atA.Count);
-        Assert.Equal("the prompt", atA.Single(s => s.Name == SpanNames.Server).Text(AttributeNames.LangfuseObservationInput));
-        Assert.Equal("the answer", atA.Single(s => s.Name == "litellm_request").Text(AttributeNames.LangfuseObservationOutput));
+        Assert.Equal(
+            "the prompt",
+            atA.Single(s => s.Name == SpanNames.Server).Text(AttributeNames.LangfuseObservationInput));
+        Assert.Equal(
+            "the answer",
+            atA.Single(s => s.Name == "litellm_request").Text(AttributeNames.LangfuseObservationOutput));
         var atB = Assert.Single(ReceivedSpans.Of(_b));
         Assert.Equal("litellm_request", atB.Name);
         Assert.Null(atB.Text(AttributeNames.LangfuseObservationOutput));
@@ -167,7 +184,13 @@ public sealed class TraceRouterTests : IAsyncLifetime
     [Fact]
     public void ADestinationAloneHasTheWholeBoundsAndManyShareThem()
     {
-        var bounds = new ExportQueueOptions { MaxQueueSize = 1000, MaxQueueBytes = 4_000_000, MaxBufferedExportBytes = 8_000_000, ShutdownTimeout = TimeSpan.FromSeconds(1) };
+        var bounds = new ExportQueueOptions
+        {
+            MaxQueueSize = 1000,
+            MaxQueueBytes = 4_000_000,
+            MaxBufferedExportBytes = 8_000_000,
+            ShutdownTimeout = TimeSpan.FromSeconds(1)
+        };
         var alone = new TraceRoutingOptions();
         alone.Destinations["only"] = new TraceDestinationOptions { Endpoint = _a.Url, Default = true };
         var many = Options();
@@ -182,7 +205,11 @@ public sealed class TraceRouterTests : IAsyncLifetime
         // One destination: no other to keep room for, so nothing less than an exporter of its own.
         using (var router = new TraceRouter(alone, bounds, _warnings.Enqueue))
         {
-            Assert.Equal((1000, 4_000_000L, 8_000_000L), (router.DestinationBounds.MaxQueueSize, router.DestinationBounds.MaxQueueBytes, router.DestinationBounds.MaxBufferedExportBytes));
+            Assert.Equal(
+                (1000, 4_000_000L, 8_000_000L),
+                (router.DestinationBounds.MaxQueueSize,
+                    router.DestinationBounds.MaxQueueBytes,
+                    router.DestinationBounds.MaxBufferedExportBytes));
         }
 
         // Three: a third each; eight (each team its own key): the configured quarter.
@@ -193,7 +220,11 @@ public sealed class TraceRouterTests : IAsyncLifetime
 
         using (var router = new TraceRouter(many, bounds, _warnings.Enqueue))
         {
-            Assert.Equal((250, 1_000_000L, 2_000_000L), (router.DestinationBounds.MaxQueueSize, router.DestinationBounds.MaxQueueBytes, router.DestinationBounds.MaxBufferedExportBytes));
+            Assert.Equal(
+                (250, 1_000_000L, 2_000_000L),
+                (router.DestinationBounds.MaxQueueSize,
+                    router.DestinationBounds.MaxQueueBytes,
+                    router.DestinationBounds.MaxBufferedExportBytes));
         }
 
         // Five teams sending to B's endpoint with its (no) credentials share B's queue: three queues, a third each.
@@ -216,9 +247,11 @@ public sealed class TraceRouterTests : IAsyncLifetime
             var most = 0;
             for (var i = 0; i < 30; i++)
             {
-                using (Server(i % 3 == 0 ? new LlmCaller { TeamId = "team-a" } : i % 3 == 1 ? new LlmCaller { TeamId = "team-b" } : new LlmCaller { UserId = "u-3" }))
-                {
-                }
+                using (Server(
+                        i % 3 == 0 ? new LlmCaller { TeamId = "team-a" }
+                        : i % 3 == 1 ? new LlmCaller { TeamId = "team-b" }
+                        : new LlmCaller { UserId = "u-3" })
+                ) { }
 
                 most = Math.Max(most, router.OpenDestinations.Count);
             }
@@ -226,11 +259,15 @@ public sealed class TraceRouterTests : IAsyncLifetime
             Assert.Equal(2, most);
 
             // Idle for the timeout: every destination closes, its spans delivered; a span later opens one again.
-            await Eventually.HoldsAsync(() => router.OpenDestinations.Count == 0, "the idle destinations closed", TimeSpan.FromSeconds(10));
-            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_a).Count == 10, "team A's spans, delivered as its destination closed", TimeSpan.FromSeconds(10));
-            using (Server(new LlmCaller { TeamId = "team-a" }))
-            {
-            }
+            await Eventually.HoldsAsync(
+                () => router.OpenDestinations.Count == 0,
+                "the idle destinations closed",
+                TimeSpan.FromSeconds(10));
+            await Eventually.HoldsAsync(
+                () => ReceivedSpans.Of(_a).Count == 10,
+                "team A's spans, delivered as its destination closed",
+                TimeSpan.FromSeconds(10));
+            using (Server(new LlmCaller { TeamId = "team-a" })) { }
 
             Assert.Equal(new[] { "a" }, router.OpenDestinations);
         }
@@ -254,14 +291,26 @@ public sealed class TraceRouterTests : IAsyncLifetime
             destination.TimeoutMilliseconds = 60_000;
         }
 
-        var bounds = new ExportQueueOptions { MaxBatchSize = 4, MaxBufferedExportBytes = 2L * 1024 * 1024, MaxConcurrentExports = 1, ScheduledDelay = TimeSpan.FromMilliseconds(20), ShutdownTimeout = TimeSpan.FromSeconds(1) };
+        var bounds = new ExportQueueOptions
+        {
+            MaxBatchSize = 4,
+            MaxBufferedExportBytes = 2L * 1024 * 1024,
+            MaxConcurrentExports = 1,
+            ScheduledDelay = TimeSpan.FromMilliseconds(20),
+            ShutdownTimeout = TimeSpan.FromSeconds(1)
+        };
         var big = new string('x', 50_000);
         var most = 0L;
         using (var provider = Provider(options, bounds))
         {
             for (var i = 0; i < 60; i++)
             {
-                foreach (var caller in new[] { new LlmCaller { TeamId = "team-a" }, new LlmCaller { TeamId = "team-b" }, null })
+                foreach (var caller in new[]
+                    {
+                        new LlmCaller { TeamId = "team-a" },
+                        new LlmCaller { TeamId = "team-b" },
+                        null
+                    })
                 {
                     using var server = Server(caller);
                     server.SetTag("payload", big);
@@ -272,27 +321,43 @@ public sealed class TraceRouterTests : IAsyncLifetime
             }
 
             // The healthy default delivers everything while the others hang.
-            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_platform).Count == 60, "the default destination's 60 spans", TimeSpan.FromSeconds(20));
+            await Eventually.HoldsAsync(
+                () => ReceivedSpans.Of(_platform).Count == 60,
+                "the default destination's 60 spans",
+                TimeSpan.FromSeconds(20));
             most = Math.Max(most, Router!.Held.Buffered);
-            Assert.True(Router.BufferedBytes("a") + Router.BufferedBytes("b") <= bounds.MaxBufferedExportBytes + 2 * TraceRouter.DestinationReserve, $"{Router.BufferedBytes("a")} + {Router.BufferedBytes("b")} bytes held");
+            Assert.True(
+                Router.BufferedBytes("a") + Router.BufferedBytes("b")
+                    <= bounds.MaxBufferedExportBytes + 2 * TraceRouter.DestinationReserve,
+                $"{Router.BufferedBytes("a")} + {Router.BufferedBytes("b")} bytes held");
         }
 
         Assert.InRange(most, 1, bounds.MaxBufferedExportBytes + 3 * TraceRouter.DestinationReserve);
     }
 
     [Theory]
-    [InlineData(1000, 100, 512, 5120)] // a tenth of a batch in the scheduled delay: ten delays, then at most the limit (4)
+    // A tenth of a batch in the scheduled delay: ten delays, then at most the limit (4).
+    [InlineData(1000, 100, 512, 5120)]
     [InlineData(1000, 256, 512, 2000)] // half a batch: twice the delay
     [InlineData(1000, 0, 512, 4000)]
     [InlineData(2500, 512, 512, 2500)] // full after 2.5 s: that long again
     [InlineData(300, 512, 512, 1000)] // full before the scheduled delay: the scheduled delay
-    public void AQuietDestinationsNextBatchWaitsAsLongAsAFullBatchWouldTakeWithinTheLimit(int waitedMs, int spans, int batch, int expectedMs)
+    public void AQuietDestinationsNextBatchWaitsAsLongAsAFullBatchWouldTakeWithinTheLimit(
+        int waitedMs,
+        int spans,
+        int batch,
+        int expectedMs)
     {
         var scheduled = TimeSpan.FromSeconds(1);
         var limit = BoundedExportProcessor.QuietDelayLimit(scheduled, routed: true);
         Assert.Equal(TimeSpan.FromSeconds(4), limit);
         Assert.Equal(scheduled, BoundedExportProcessor.QuietDelayLimit(scheduled, routed: false));
-        var next = BoundedExportProcessor.NextDelay(TimeSpan.FromMilliseconds(waitedMs), spans, batch, scheduled, limit);
+        var next = BoundedExportProcessor.NextDelay(
+            TimeSpan.FromMilliseconds(waitedMs),
+            spans,
+            batch,
+            scheduled,
+            limit);
         Assert.Equal(TimeSpan.FromMilliseconds(Math.Min(expectedMs, 4000)), next);
     }
 
@@ -358,7 +423,12 @@ public sealed class TraceRouterTests : IAsyncLifetime
     [Fact]
     public async Task AQuietDestinationSendsFewerLargerBatchesAndLosesNothing()
     {
-        var bounds = new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(100), MaxBatchSize = 40, ShutdownTimeout = TimeSpan.FromSeconds(5) };
+        var bounds = new ExportQueueOptions
+        {
+            ScheduledDelay = TimeSpan.FromMilliseconds(100),
+            MaxBatchSize = 40,
+            ShutdownTimeout = TimeSpan.FromSeconds(5)
+        };
         var clock = Stopwatch.StartNew();
         TimeSpan sending;
         using (var provider = Provider(Options(), bounds))
@@ -383,7 +453,10 @@ public sealed class TraceRouterTests : IAsyncLifetime
             sending = clock.Elapsed;
 
             // Delivered without a flush, within the limit (4 delays) of the last span.
-            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_a).Count == 320, "every span, without a flush", TimeSpan.FromSeconds(10));
+            await Eventually.HoldsAsync(
+                () => ReceivedSpans.Of(_a).Count == 320,
+                "every span, without a flush",
+                TimeSpan.FromSeconds(10));
         }
 
         var batches = _a.Requests.Select(r => ReceivedSpans.Decode(r.Body).Count).ToList();
@@ -429,8 +502,14 @@ public sealed class TraceRouterTests : IAsyncLifetime
                 released = DateTime.UtcNow;
             }
 
-            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_b).Count == 1, "team B's span", TimeSpan.FromSeconds(20));
-            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_a).Count == Backlog, "team A's backlog", TimeSpan.FromSeconds(60));
+            await Eventually.HoldsAsync(
+                () => ReceivedSpans.Of(_b).Count == 1,
+                "team B's span",
+                TimeSpan.FromSeconds(20));
+            await Eventually.HoldsAsync(
+                () => ReceivedSpans.Of(_a).Count == Backlog,
+                "team A's backlog",
+                TimeSpan.FromSeconds(60));
         }
 
         // B's batch went while A's backlog was still being serialized, within its delay (and the
@@ -438,7 +517,9 @@ public sealed class TraceRouterTests : IAsyncLifetime
         var bAt = _b.Requests[0].At;
         var aLast = _a.Requests.Max(r => r.At);
         Assert.True(bAt < aLast, $"team B's batch at {bAt:HH:mm:ss.fff}, team A's last at {aLast:HH:mm:ss.fff}");
-        Assert.True(bAt - released < TimeSpan.FromSeconds(1), $"team B's batch {(bAt - released).TotalMilliseconds:0} ms after the release");
+        Assert.True(
+            bAt - released < TimeSpan.FromSeconds(1),
+            $"team B's batch {(bAt - released).TotalMilliseconds:0} ms after the release");
         Assert.Empty(_warnings);
     }
 
@@ -464,10 +545,11 @@ public sealed class TraceRouterTests : IAsyncLifetime
 
             // The shared thread drains A; team B's span opens B, which closes A (one open at most)
             // mid-drain; then team A's span opens A again.
-            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_a).Count > 0, "A's first batch", TimeSpan.FromSeconds(20));
-            using (Server(new LlmCaller { TeamId = "team-b" }))
-            {
-            }
+            await Eventually.HoldsAsync(
+                () => ReceivedSpans.Of(_a).Count > 0,
+                "A's first batch",
+                TimeSpan.FromSeconds(20));
+            using (Server(new LlmCaller { TeamId = "team-b" })) { }
 
             Assert.Equal(new[] { "b" }, Router.OpenDestinations);
             using (Server(new LlmCaller { TeamId = "team-a" }))
@@ -475,7 +557,10 @@ public sealed class TraceRouterTests : IAsyncLifetime
             }
 
             Assert.Equal(new[] { "a" }, Router.OpenDestinations);
-            await Eventually.HoldsAsync(() => ReceivedSpans.Of(_a).Count == Backlog + 1, "every span of A's", TimeSpan.FromSeconds(60));
+            await Eventually.HoldsAsync(
+                () => ReceivedSpans.Of(_a).Count == Backlog + 1,
+                "every span of A's",
+                TimeSpan.FromSeconds(60));
         }
 
         Assert.Equal(Backlog + 1, ReceivedSpans.Of(_a).Count);
@@ -496,7 +581,8 @@ public sealed class TraceRouterTests : IAsyncLifetime
 
     private TraceRouter? Router { get; set; }
 
-    private static IReadOnlyList<string> Names(ScriptedOtlpEndpoint endpoint) => ReceivedSpans.Of(endpoint).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+    private static IReadOnlyList<string> Names(ScriptedOtlpEndpoint endpoint) =>
+        ReceivedSpans.Of(endpoint).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
 
     private TraceRoutingOptions Options()
     {

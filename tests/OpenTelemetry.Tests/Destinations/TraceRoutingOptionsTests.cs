@@ -44,7 +44,9 @@ public sealed class TraceRoutingOptionsTests
         Assert.Equal(8, options.MaxLiveDestinations);
         Assert.Equal(TimeSpan.FromMinutes(1), options.IdleTimeout);
         var a = options.Destinations["TEAM-A"];
-        Assert.Equal((TraceDestinationKind.Langfuse, "pk-lf-a", false, 0.5, ExportScope.GenerationsOnly), (a.Kind, a.PublicKey, a.CaptureContent, a.SamplingRatio, a.Scope));
+        Assert.Equal(
+            (TraceDestinationKind.Langfuse, "pk-lf-a", false, 0.5, ExportScope.GenerationsOnly),
+            (a.Kind, a.PublicKey, a.CaptureContent, a.SamplingRatio, a.Scope));
         Assert.Equal(new[] { "team-a" }, a.Teams);
         Assert.Equal(new[] { "ci-key" }, a.Keys);
         Assert.Equal(new[] { "org-1" }, options.Destinations["phoenix"].Organizations);
@@ -71,21 +73,43 @@ public sealed class TraceRoutingOptionsTests
         });
 
         var problems = options.Problems();
-        Assert.Contains("TracedLlm:Routing:Destinations:a:PublicKey is missing: the destination needs a Langfuse project's public key.", problems);
+        Assert.Contains(
+            "TracedLlm:Routing:Destinations:a:PublicKey is missing: the destination needs a Langfuse project's "
+            + "public key.",
+            problems);
         Assert.Contains("TracedLlm:Routing:Destinations:a: Endpoint is not an http(s) URL.", problems);
         Assert.Contains("TracedLlm:Routing:Destinations:b: Endpoint is not an http(s) URL.", problems);
-        Assert.Contains("TracedLlm:Routing:Destinations:c:ApiKey is missing: the destination needs a LangSmith API key.", problems);
-        Assert.Contains("TracedLlm:Routing:Destinations:c:SamplingRatio must be between 0 and 1 (it is 1.5).", problems);
-        Assert.Contains("TracedLlm:Routing:Destinations:d: Headers names Content-Type that cannot be sent (not a valid header name, or one the exporter sets itself).", problems);
-        Assert.Contains("TracedLlm:Routing:Destinations:e: Headers must be name=value pairs separated by commas.", problems);
-        Assert.Contains(problems, p => p.StartsWith("TracedLlm:Routing names no default destination", StringComparison.Ordinal));
+        Assert.Contains(
+            "TracedLlm:Routing:Destinations:c:ApiKey is missing: the destination needs a LangSmith API key.",
+            problems);
+        Assert.Contains(
+            "TracedLlm:Routing:Destinations:c:SamplingRatio must be between 0 and 1 (it is 1.5).",
+            problems);
+        Assert.Contains(
+            "TracedLlm:Routing:Destinations:d: Headers names Content-Type that cannot be sent (not a valid header "
+            + "name, or one the exporter sets itself).",
+            problems);
+        Assert.Contains(
+            "TracedLlm:Routing:Destinations:e: Headers must be name=value pairs separated by commas.",
+            problems);
+        Assert.Contains(
+            problems,
+            p => p.StartsWith("TracedLlm:Routing names no default destination", StringComparison.Ordinal));
         Assert.Contains("TracedLlm:Routing:MaxLiveDestinations must be at least 1 (it is 0).", problems);
         Assert.Contains("TracedLlm:Routing:DestinationShare must be above 0 and at most 1 (it is 0).", problems);
         Assert.All(problems, p => Assert.DoesNotContain(Secret, p, StringComparison.Ordinal));
 
         // The other check of a reload: a default beside DenyUnmatched.
-        var both = Bind(new() { ["TracedLlm:Routing:DenyUnmatched"] = "true", ["TracedLlm:Routing:Destinations:x:Endpoint"] = "http://c/v1/traces", ["TracedLlm:Routing:Destinations:x:Default"] = "true" });
-        Assert.Equal(new[] { "TracedLlm:Routing:DenyUnmatched is true, but x is marked Default: choose one." }, both.Problems());
+        var both = Bind(
+            new()
+            {
+                ["TracedLlm:Routing:DenyUnmatched"] = "true",
+                ["TracedLlm:Routing:Destinations:x:Endpoint"] = "http://c/v1/traces",
+                ["TracedLlm:Routing:Destinations:x:Default"] = "true"
+            });
+        Assert.Equal(
+            new[] { "TracedLlm:Routing:DenyUnmatched is true, but x is marked Default: choose one." },
+            both.Problems());
     }
 
     [Fact]
@@ -100,30 +124,56 @@ public sealed class TraceRoutingOptionsTests
         });
         builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddTracedLlmDestinations());
         using var host = builder.Build();
-        var failed = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
-        Assert.Contains("TracedLlm:Routing:Destinations:a:PublicKey is missing", failed.Message, StringComparison.Ordinal);
+        var failed = Assert.Throws<OptionsValidationException>(() =>
+            host.Services.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains(
+            "TracedLlm:Routing:Destinations:a:PublicKey is missing",
+            failed.Message,
+            StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, failed.Message, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData(TraceDestinationKind.Langfuse, null, "https://us.cloud.langfuse.com/api/public/otel/v1/traces")]
-    [InlineData(TraceDestinationKind.Langfuse, "cloud.langfuse.com", "https://cloud.langfuse.com/api/public/otel/v1/traces")]
+    [InlineData(
+        TraceDestinationKind.Langfuse,
+        "cloud.langfuse.com",
+        "https://cloud.langfuse.com/api/public/otel/v1/traces"
+    )]
     [InlineData(TraceDestinationKind.Phoenix, null, "http://localhost:6006/v1/traces")]
-    [InlineData(TraceDestinationKind.Phoenix, "https://app.phoenix.arize.com/s/team/", "https://app.phoenix.arize.com/s/team/v1/traces")]
+    [InlineData(
+        TraceDestinationKind.Phoenix,
+        "https://app.phoenix.arize.com/s/team/",
+        "https://app.phoenix.arize.com/s/team/v1/traces"
+    )]
     [InlineData(TraceDestinationKind.Phoenix, "http://phoenix:6006/v1/traces", "http://phoenix:6006/v1/traces")]
     [InlineData(TraceDestinationKind.LangSmith, null, "https://api.smith.langchain.com/otel/v1/traces")]
-    [InlineData(TraceDestinationKind.LangSmith, "https://eu.api.smith.langchain.com", "https://eu.api.smith.langchain.com/otel/v1/traces")]
+    [InlineData(
+        TraceDestinationKind.LangSmith,
+        "https://eu.api.smith.langchain.com",
+        "https://eu.api.smith.langchain.com/otel/v1/traces"
+    )]
     [InlineData(TraceDestinationKind.Otlp, "http://collector:4318", "http://collector:4318/")]
     public void EachBackendsAddressIsWhatItsOwnSdkSendsTo(TraceDestinationKind kind, string? endpoint, string expected)
     {
-        var options = new TraceDestinationOptions { Kind = kind, Endpoint = endpoint, PublicKey = "pk", SecretKey = "sk", ApiKey = "key", Project = "proj" };
+        var options = new TraceDestinationOptions
+        {
+            Kind = kind,
+            Endpoint = endpoint,
+            PublicKey = "pk",
+            SecretKey = "sk",
+            ApiKey = "key",
+            Project = "proj"
+        };
         Assert.True(DestinationAddress.TryCreate(options, out var address, out var problem), problem);
         Assert.Equal(expected, address.Endpoint.ToString());
         var headers = address.Headers.ToDictionary(h => h.Name, h => h.Value, StringComparer.OrdinalIgnoreCase);
         switch (kind)
         {
             case TraceDestinationKind.Langfuse:
-                Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("pk:sk")), headers["Authorization"]);
+                Assert.Equal(
+                    "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("pk:sk")),
+                    headers["Authorization"]);
                 Assert.Equal("4", headers["x-langfuse-ingestion-version"]);
                 break;
             case TraceDestinationKind.Phoenix:
@@ -144,10 +194,18 @@ public sealed class TraceRoutingOptionsTests
     {
         var options = new TraceDestinationOptions
         {
-            Kind = TraceDestinationKind.Langfuse, Endpoint = "https://user:pass@langfuse.example", PublicKey = "pk-lf-a", SecretKey = Secret, ApiKey = "ls-key-9", Headers = "x-extra=hidden-value",
+            Kind = TraceDestinationKind.Langfuse,
+            Endpoint = "https://user:pass@langfuse.example",
+            PublicKey = "pk-lf-a",
+            SecretKey = Secret,
+            ApiKey = "ls-key-9",
+            Headers = "x-extra=hidden-value",
         };
         var text = options.ToString();
-        Assert.Contains("Endpoint = https://langfuse.example/api/public/otel/v1/traces", text, StringComparison.Ordinal);
+        Assert.Contains(
+            "Endpoint = https://langfuse.example/api/public/otel/v1/traces",
+            text,
+            StringComparison.Ordinal);
         Assert.Contains("Headers = [x-extra]", text, StringComparison.Ordinal);
         foreach (var secret in new[] { Secret, "ls-key-9", "hidden-value", "pass" })
         {
@@ -179,14 +237,34 @@ public sealed class TraceRoutingOptionsTests
         var said = new List<string>();
         string[] For(LlmCaller? caller) => routes.For(caller, said.Add).Select(d => d.Name).ToArray();
 
-        Assert.Equal(new[] { "key" }, For(new LlmCaller { KeyAlias = "ci-key", UserId = "u-1", TeamId = "t-1", OrganizationId = "o-1" }));
-        Assert.Equal(new[] { "user" }, For(new LlmCaller { KeyHash = "abc", UserId = "u-1", TeamId = "t-1" }));
-        Assert.Equal(new[] { "also-team", "team" }, For(new LlmCaller { TeamId = "t-1", OrganizationId = "o-1" }).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { "key" },
+            For(
+                new LlmCaller
+                {
+                    KeyAlias = "ci-key",
+                    UserId = "u-1",
+                    TeamId = "t-1",
+                    OrganizationId = "o-1"
+                }));
+        Assert.Equal(
+            new[] { "user" },
+            For(
+                new LlmCaller
+                {
+                    KeyHash = "abc",
+                    UserId = "u-1",
+                    TeamId = "t-1"
+                }));
+        Assert.Equal(
+            new[] { "also-team", "team" },
+            For(new LlmCaller { TeamId = "t-1", OrganizationId = "o-1" }).Order(StringComparer.Ordinal));
         Assert.Equal(new[] { "org" }, For(new LlmCaller { TeamId = "t-2", OrganizationId = "o-1" }));
         Assert.Equal(new[] { "platform" }, For(new LlmCaller { TeamId = "t-2" }));
         Assert.Equal(new[] { "platform" }, For(null));
 
-        // The code hook decides first; an unknown name is left out and said; null lets the rules decide; a throw sends nowhere.
+        // The code hook decides first; an unknown name is left out and said; null lets the rules decide; a throw sends
+        // nowhere.
         options.SelectDestinations = caller => caller.TeamId switch
         {
             "t-1" => new[] { "org", "nope", "org" },
@@ -200,7 +278,11 @@ public sealed class TraceRoutingOptionsTests
         Assert.Empty(For(new LlmCaller { TeamId = "t-3" }));
         Assert.Equal(new[] { "user" }, For(new LlmCaller { UserId = "u-1" }));
         Assert.Empty(For(new LlmCaller { TeamId = "boom" }));
-        Assert.Contains(said, s => s.Contains("InvalidOperationException", StringComparison.Ordinal) && !s.Contains("db down", StringComparison.Ordinal));
+        Assert.Contains(
+            said,
+            s =>
+                s.Contains("InvalidOperationException", StringComparison.Ordinal)
+                && !s.Contains("db down", StringComparison.Ordinal));
     }
 
     [Fact]

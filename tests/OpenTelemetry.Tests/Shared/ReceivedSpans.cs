@@ -32,9 +32,25 @@ internal sealed record ReceivedSpan(
 
     public string? Text(string key) => Attributes.TryGetValue(key, out var value) ? value as string : null;
 
-    public long? Number(string key) => Attributes.TryGetValue(key, out var value) ? value switch { long l => l, double d => (long)d, _ => null } : null;
+    public long? Number(string key) =>
+        Attributes.TryGetValue(key, out var value)
+            ? value switch
+            {
+                long l => l,
+                double d => (long)d,
+                _ => null
+            }
+            : null;
 
-    public double? Real(string key) => Attributes.TryGetValue(key, out var value) ? value switch { long l => l, double d => d, _ => null } : null;
+    public double? Real(string key) =>
+        Attributes.TryGetValue(key, out var value)
+            ? value switch
+            {
+                long l => l,
+                double d => d,
+                _ => null
+            }
+            : null;
 }
 
 /// <summary>
@@ -62,21 +78,30 @@ internal static class ReceivedSpans
                 foreach (var span in Fields(scopeSpans, 2))
                 {
                     var status = Fields(span, 15).FirstOrDefault();
-                    spans.Add(new ReceivedSpan(
-                        Convert.ToHexStringLower(Fields(span, 1).FirstOrDefault() ?? Array.Empty<byte>()),
-                        Convert.ToHexStringLower(Fields(span, 2).FirstOrDefault() ?? Array.Empty<byte>()),
-                        Convert.ToHexStringLower(Fields(span, 4).FirstOrDefault() ?? Array.Empty<byte>()),
-                        Encoding.UTF8.GetString(Fields(span, 5).FirstOrDefault() ?? Array.Empty<byte>()),
-                        status is null ? 0 : (int)(Scalars(status, 3).FirstOrDefault()),
-                        Attributes(span, 9),
-                        resource)
-                    {
-                        Kind = (int)Scalars(span, 6).FirstOrDefault(),
-                        Times = (Scalars(span, 7).FirstOrDefault(), Scalars(span, 8).FirstOrDefault()),
-                        Events = Fields(span, 11).Select(e => Encoding.UTF8.GetString(Fields(e, 2).FirstOrDefault() ?? Array.Empty<byte>())).ToList(),
-                        StatusMessage = status is null ? string.Empty : Encoding.UTF8.GetString(Fields(status, 2).FirstOrDefault() ?? Array.Empty<byte>()),
-                        Links = Fields(span, 13).Select(l => Convert.ToHexStringLower(Fields(l, 2).FirstOrDefault() ?? Array.Empty<byte>())).ToList(),
-                    });
+                    spans.Add(
+                        new ReceivedSpan(
+                            Convert.ToHexStringLower(Fields(span, 1).FirstOrDefault() ?? Array.Empty<byte>()),
+                            Convert.ToHexStringLower(Fields(span, 2).FirstOrDefault() ?? Array.Empty<byte>()),
+                            Convert.ToHexStringLower(Fields(span, 4).FirstOrDefault() ?? Array.Empty<byte>()),
+                            Encoding.UTF8.GetString(Fields(span, 5).FirstOrDefault() ?? Array.Empty<byte>()),
+                            status is null ? 0 : (int)(Scalars(status, 3).FirstOrDefault()),
+                            Attributes(span, 9),
+                            resource)
+                        {
+                            Kind = (int)Scalars(span, 6).FirstOrDefault(),
+                            Times = (Scalars(span, 7).FirstOrDefault(), Scalars(span, 8).FirstOrDefault()),
+                            Events = Fields(span, 11)
+                                .Select(e =>
+                                    Encoding.UTF8.GetString(Fields(e, 2).FirstOrDefault() ?? Array.Empty<byte>()))
+                                .ToList(),
+                            StatusMessage = status is null
+                                ? string.Empty
+                                : Encoding.UTF8.GetString(Fields(status, 2).FirstOrDefault() ?? Array.Empty<byte>()),
+                            Links = Fields(span, 13)
+                                .Select(l =>
+                                    Convert.ToHexStringLower(Fields(l, 2).FirstOrDefault() ?? Array.Empty<byte>()))
+                                .ToList(),
+                        });
                 }
             }
         }
@@ -130,9 +155,17 @@ internal static class ReceivedSpans
             var field = (int)(key >> 3);
             switch (wire)
             {
-                case 0: fields.Add((field, wire, null, Varint(message, ref position))); break;
-                case 1: fields.Add((field, wire, null, BinaryPrimitives.ReadUInt64LittleEndian(message.AsSpan(position)))); position += 8; break;
-                case 5: fields.Add((field, wire, null, BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(position)))); position += 4; break;
+                case 0:
+                    fields.Add((field, wire, null, Varint(message, ref position)));
+                    break;
+                case 1:
+                    fields.Add((field, wire, null, BinaryPrimitives.ReadUInt64LittleEndian(message.AsSpan(position))));
+                    position += 8;
+                    break;
+                case 5:
+                    fields.Add((field, wire, null, BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(position))));
+                    position += 4;
+                    break;
                 case 2:
                     var length = (int)Varint(message, ref position);
                     fields.Add((field, wire, message.AsSpan(position, length).ToArray(), 0));

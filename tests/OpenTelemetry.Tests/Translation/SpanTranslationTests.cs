@@ -16,8 +16,12 @@ namespace TracedLlm.OpenTelemetry.Tests;
 /// </summary>
 public sealed class SpanTranslationTests
 {
-    private const string Input = """{"model":"gpt-4o-mini","messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hello"}]}]}""";
-    private const string Output = """{"id":"c1","model":"gpt-4o-mini-2024","choices":[{"message":{"role":"assistant","content":"hi there"},"finish_reason":"stop"}]}""";
+    private const string Input =
+        """{"model":"gpt-4o-mini","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"""
+        + """[{"type":"text","text":"hello"}]}]}""";
+    private const string Output =
+        """{"id":"c1","model":"gpt-4o-mini-2024","choices":[{"message":{"role":"assistant","content":"hi there"}"""
+        + ""","finish_reason":"stop"}]}""";
 
     [Fact]
     public void PhoenixReadsOneLlmSpanWithModelUsageCostMessagesAndTheProject()
@@ -42,20 +46,32 @@ public sealed class SpanTranslationTests
         Assert.Equal(Input, generation.Text("input.value"));
         Assert.Equal("application/json", generation.Text("input.mime_type"));
         Assert.Equal(Output, generation.Text("output.value"));
-        Assert.Equal(("system", "be brief"), (generation.Text("llm.input_messages.0.message.role"), generation.Text("llm.input_messages.0.message.content")));
-        Assert.Equal(("user", "hello"), (generation.Text("llm.input_messages.1.message.role"), generation.Text("llm.input_messages.1.message.content")));
-        Assert.Equal(("assistant", "hi there"), (generation.Text("llm.output_messages.0.message.role"), generation.Text("llm.output_messages.0.message.content")));
+        Assert.Equal(
+            ("system", "be brief"),
+            (generation.Text("llm.input_messages.0.message.role"),
+                generation.Text("llm.input_messages.0.message.content")));
+        Assert.Equal(
+            ("user", "hello"),
+            (generation.Text("llm.input_messages.1.message.role"),
+                generation.Text("llm.input_messages.1.message.content")));
+        Assert.Equal(
+            ("assistant", "hi there"),
+            (generation.Text("llm.output_messages.0.message.role"),
+                generation.Text("llm.output_messages.0.message.content")));
 
         // Sent once, under OpenInference's names: Langfuse's content keys go.
         Assert.All(spans, s => Assert.Null(s.Text(AttributeNames.LangfuseObservationInput)));
 
         // The other spans in their places; another library's span as it was recorded.
         Assert.Equal("GUARDRAIL", spans.Single(s => s.Name == "guardrail").Text("openinference.span.kind"));
-        Assert.Equal("CHAIN", spans.Single(s => s.Name == "Received Proxy Server Request").Text("openinference.span.kind"));
+        Assert.Equal(
+            "CHAIN",
+            spans.Single(s => s.Name == "Received Proxy Server Request").Text("openinference.span.kind"));
         Assert.Equal("CHAIN", spans.Single(s => s.Name == "raw_gen_ai_request").Text("openinference.span.kind"));
         Assert.Null(spans.Single(s => s.Name == "GET").Text("openinference.span.kind"));
 
-        // Metadata (the caller among it) as one JSON object, tags, user and session where OpenInference reads them; the project on the resource.
+        // Metadata (the caller among it) as one JSON object, tags, user and session where OpenInference reads them; the
+        // project on the resource.
         using (var metadata = JsonDocument.Parse(generation.Text("metadata")!))
         {
             Assert.Equal("team-a", metadata.RootElement.GetProperty("user_api_key_team_id").GetString());
@@ -76,7 +92,10 @@ public sealed class SpanTranslationTests
         var generation = spans.Single(s => s.Name == "litellm_request");
         Assert.Equal("streamed text", generation.Text("output.value"));
         Assert.Equal("text/plain", generation.Text("output.mime_type"));
-        Assert.Equal(("assistant", "streamed text"), (generation.Text("llm.output_messages.0.message.role"), generation.Text("llm.output_messages.0.message.content")));
+        Assert.Equal(
+            ("assistant", "streamed text"),
+            (generation.Text("llm.output_messages.0.message.role"),
+                generation.Text("llm.output_messages.0.message.content")));
         Assert.All(spans, s => Assert.Equal("default", s.Resource["openinference.project.name"]));
     }
 
@@ -87,9 +106,13 @@ public sealed class SpanTranslationTests
         var generation = spans.Single(s => s.Name == "litellm_request");
         Assert.Equal("llm", generation.Text("langsmith.span.kind"));
         Assert.Single(spans, s => s.Text("langsmith.span.kind") == "llm");
-        Assert.All(spans.Where(s => s.Name != "GET" && s.Name != "litellm_request"), s => Assert.Equal("chain", s.Text("langsmith.span.kind")));
+        Assert.All(
+            spans.Where(s => s.Name != "GET" && s.Name != "litellm_request"),
+            s => Assert.Equal("chain", s.Text("langsmith.span.kind")));
         Assert.Equal("litellm_request", generation.Text("langsmith.trace.name"));
-        Assert.Equal("my trace", spans.Single(s => s.Name == "Received Proxy Server Request").Text("langsmith.trace.name"));
+        Assert.Equal(
+            "my trace",
+            spans.Single(s => s.Name == "Received Proxy Server Request").Text("langsmith.trace.name"));
         Assert.Equal("openai", generation.Text("gen_ai.system"));
         Assert.Equal(17, generation.Number("gen_ai.usage.total_tokens"));
         using (var usage = JsonDocument.Parse(generation.Text("langsmith.usage_metadata")!))
@@ -131,13 +154,22 @@ public sealed class SpanTranslationTests
     {
         var spans = Record(SpanTranslation.For(kind, captureContent: false, project: null));
         var content = new[] { Input, Output, "be brief", "hello", "hi there", "the instructions" };
-        Assert.All(spans.SelectMany(s => s.Attributes.Values), value => Assert.DoesNotContain(value as string ?? string.Empty, content));
-        Assert.DoesNotContain(spans.SelectMany(s => s.Attributes.Keys), key => key.Contains("messages", StringComparison.Ordinal) || key.EndsWith(".value", StringComparison.Ordinal) || key is "gen_ai.prompt" or "gen_ai.completion");
+        Assert.All(
+            spans.SelectMany(s => s.Attributes.Values),
+            value => Assert.DoesNotContain(value as string ?? string.Empty, content));
+        Assert.DoesNotContain(
+            spans.SelectMany(s => s.Attributes.Keys),
+            key =>
+                key.Contains("messages", StringComparison.Ordinal)
+                || key.EndsWith(".value", StringComparison.Ordinal)
+                || key is "gen_ai.prompt" or "gen_ai.completion");
 
         // What is not content stays: the model, the usage, the caller.
         var generation = spans.Single(s => s.Name == "litellm_request");
         Assert.Equal(12, generation.Number(AttributeNames.GenAiUsageInputTokens));
-        Assert.Equal("team-a", generation.Text(AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyTeamId));
+        Assert.Equal(
+            "team-a",
+            generation.Text(AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyTeamId));
     }
 
     [Fact]
@@ -146,19 +178,33 @@ public sealed class SpanTranslationTests
         using var harness = new TranslationHarness(null);
         RecordRequest(harness, Output);
         var recorded = harness.Serialize(null);
-        foreach (var translation in new[] { SpanTranslation.For(TraceDestinationKind.Phoenix, true, "p"), SpanTranslation.For(TraceDestinationKind.LangSmith, true, "p"), SpanTranslation.For(TraceDestinationKind.Otlp, false, null) })
+        foreach (var translation in new[]
+            {
+                SpanTranslation.For(TraceDestinationKind.Phoenix, true, "p"),
+                SpanTranslation.For(TraceDestinationKind.LangSmith, true, "p"),
+                SpanTranslation.For(TraceDestinationKind.Otlp, false, null)
+            })
         {
             var translated = harness.Serialize(translation);
             Assert.Equal(recorded.Count, translated.Count);
             foreach (var (before, after) in recorded.Zip(translated))
             {
-                Assert.Equal((before.TraceId, before.SpanId, before.ParentSpanId, before.Name, before.Kind, before.Times), (after.TraceId, after.SpanId, after.ParentSpanId, after.Name, after.Kind, after.Times));
+                Assert.Equal(
+                    (before.TraceId, before.SpanId, before.ParentSpanId, before.Name, before.Kind, before.Times),
+                    (after.TraceId, after.SpanId, after.ParentSpanId, after.Name, after.Kind, after.Times));
                 Assert.Equal((before.StatusCode, before.StatusMessage), (after.StatusCode, after.StatusMessage));
                 Assert.Equal(before.Events, after.Events);
                 Assert.Equal(before.Links, after.Links);
 
                 // Every attribute that is not content is kept with its value.
-                foreach (var (key, value) in before.Attributes.Where(a => a.Key is not (AttributeNames.LangfuseObservationInput or AttributeNames.LangfuseObservationOutput or AttributeNames.GenAiInputMessages or AttributeNames.GenAiOutputMessages or AttributeNames.GenAiSystemInstructions)))
+                foreach (var (key, value) in before.Attributes.Where(a =>
+                        a.Key
+                            is not (
+                                AttributeNames.LangfuseObservationInput
+                                or AttributeNames.LangfuseObservationOutput
+                                or AttributeNames.GenAiInputMessages
+                                or AttributeNames.GenAiOutputMessages
+                                or AttributeNames.GenAiSystemInstructions)))
                 {
                     Assert.Equal(value, after.Attributes[key]);
                 }
@@ -169,7 +215,9 @@ public sealed class SpanTranslationTests
         Assert.Equal(2, failed.StatusCode);
         Assert.Equal("upstream 503", failed.StatusMessage);
         Assert.Equal(new[] { "exception" }, failed.Events);
-        Assert.Equal(recorded.Single(s => s.Name == SpanNames.Server).SpanId, Assert.Single(recorded.Single(s => s.Name == "GET").Links));
+        Assert.Equal(
+            recorded.Single(s => s.Name == SpanNames.Server).SpanId,
+            Assert.Single(recorded.Single(s => s.Name == "GET").Links));
     }
 
     // One request as the runtime records it, and a span of another library under its attempt.
@@ -184,21 +232,64 @@ public sealed class SpanTranslationTests
     {
         var trace = new (string, object?)[]
         {
-            (AttributeNames.LangfuseTraceName, "my trace"), (AttributeNames.UserId, "user-1"), (AttributeNames.SessionId, "session-1"),
-            (AttributeNames.LangfuseTraceTags, new[] { "gateway", "beta" }), (AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyTeamId, "team-a"),
+            (AttributeNames.LangfuseTraceName, "my trace"),
+            (AttributeNames.UserId, "user-1"),
+            (AttributeNames.SessionId, "session-1"),
+            (AttributeNames.LangfuseTraceTags, new[] { "gateway", "beta" }),
+            (AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyTeamId, "team-a"),
         };
-        var server = harness.Start(SpanNames.Server, ActivityKind.Server, Tags(trace, (AttributeNames.LangfuseObservationType, "span"), (AttributeNames.LangfuseObservationInput, Input), (AttributeNames.LangfuseObservationOutput, output)));
-        var generation = harness.Start("litellm_request", ActivityKind.Client, Tags(trace,
-            (AttributeNames.LangfuseObservationType, "generation"), (AttributeNames.GenAiProviderName, "openai"), (AttributeNames.GenAiRequestModel, "gpt-4o-mini"),
-            (AttributeNames.GenAiResponseModel, "gpt-4o-mini-2024"), (AttributeNames.LangfuseObservationModelName, "gpt-4o-mini-2024"),
-            (AttributeNames.GenAiUsageInputTokens, 12), (AttributeNames.GenAiUsageOutputTokens, 5), (AttributeNames.GenAiUsageCacheReadInputTokens, 4),
-            (AttributeNames.GenAiUsageCost, 0.00042), (AttributeNames.GenAiRequestTemperature, 0.2), (AttributeNames.GenAiRequestMaxTokens, 64),
-            (AttributeNames.LangfuseObservationInput, Input), (AttributeNames.LangfuseObservationOutput, output), (AttributeNames.GenAiSystemInstructions, "the instructions"),
-            (AttributeNames.LangfuseObservationMetadataPrefix + "custom", "c-1")), server.Context);
-        var guardrail = harness.Start("guardrail", ActivityKind.Internal, Tags(trace, (AttributeNames.LangfuseObservationType, "guardrail"), (AttributeNames.OpenInferenceSpanKind, "GUARDRAIL"), (AttributeNames.GuardrailStatus, "success")), generation.Context);
+        var server = harness.Start(
+            SpanNames.Server,
+            ActivityKind.Server,
+            Tags(
+                trace,
+                (AttributeNames.LangfuseObservationType, "span"),
+                (AttributeNames.LangfuseObservationInput, Input),
+                (AttributeNames.LangfuseObservationOutput, output)));
+        var generation = harness.Start(
+            "litellm_request",
+            ActivityKind.Client,
+            Tags(
+                trace,
+                (AttributeNames.LangfuseObservationType, "generation"),
+                (AttributeNames.GenAiProviderName, "openai"),
+                (AttributeNames.GenAiRequestModel, "gpt-4o-mini"),
+                (AttributeNames.GenAiResponseModel, "gpt-4o-mini-2024"),
+                (AttributeNames.LangfuseObservationModelName, "gpt-4o-mini-2024"),
+                (AttributeNames.GenAiUsageInputTokens, 12),
+                (AttributeNames.GenAiUsageOutputTokens, 5),
+                (AttributeNames.GenAiUsageCacheReadInputTokens, 4),
+                (AttributeNames.GenAiUsageCost, 0.00042),
+                (AttributeNames.GenAiRequestTemperature, 0.2),
+                (AttributeNames.GenAiRequestMaxTokens, 64),
+                (AttributeNames.LangfuseObservationInput, Input),
+                (AttributeNames.LangfuseObservationOutput, output),
+                (AttributeNames.GenAiSystemInstructions, "the instructions"),
+                (AttributeNames.LangfuseObservationMetadataPrefix + "custom", "c-1")),
+            server.Context);
+        var guardrail = harness.Start(
+            "guardrail",
+            ActivityKind.Internal,
+            Tags(
+                trace,
+                (AttributeNames.LangfuseObservationType, "guardrail"),
+                (AttributeNames.OpenInferenceSpanKind, "GUARDRAIL"),
+                (AttributeNames.GuardrailStatus, "success")),
+            generation.Context);
         guardrail.Stop();
-        var attempt = harness.Start("raw_gen_ai_request", ActivityKind.Client, Tags(trace, (AttributeNames.LangfuseObservationType, "span"), (AttributeNames.GenAiRequestModel, "gpt-4o-mini")), generation.Context);
-        var foreign = harness.Start("GET", ActivityKind.Client, new[] { new KeyValuePair<string, object?>("url.full", "http://upstream/v1/chat/completions") }, attempt.Context);
+        var attempt = harness.Start(
+            "raw_gen_ai_request",
+            ActivityKind.Client,
+            Tags(
+                trace,
+                (AttributeNames.LangfuseObservationType, "span"),
+                (AttributeNames.GenAiRequestModel, "gpt-4o-mini")),
+            generation.Context);
+        var foreign = harness.Start(
+            "GET",
+            ActivityKind.Client,
+            new[] { new KeyValuePair<string, object?>("url.full", "http://upstream/v1/chat/completions") },
+            attempt.Context);
         foreign.AddLink(new ActivityLink(server.Context));
         foreign.Stop();
         attempt.AddException(new InvalidOperationException("upstream 503"));
@@ -208,6 +299,8 @@ public sealed class SpanTranslationTests
         server.Stop();
     }
 
-    private static IEnumerable<KeyValuePair<string, object?>> Tags((string, object?)[] trace, params (string Key, object? Value)[] own) =>
-        own.Concat(trace).Select(t => new KeyValuePair<string, object?>(t.Item1, t.Item2));
+    private static IEnumerable<KeyValuePair<string, object?>> Tags(
+        (string, object?)[] trace,
+        params (string Key, object? Value)[] own
+    ) => own.Concat(trace).Select(t => new KeyValuePair<string, object?>(t.Item1, t.Item2));
 }

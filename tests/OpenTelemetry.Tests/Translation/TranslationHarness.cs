@@ -16,7 +16,8 @@ namespace TracedLlm.OpenTelemetry.Tests;
 /// </summary>
 internal sealed class TranslationHarness : IDisposable
 {
-    private readonly ActivitySource _source = new(TracedLlm.Telemetry.TracedLlmTelemetry.SourceName + ".Tests." + Guid.NewGuid().ToString("N"));
+    private readonly ActivitySource _source = new(
+        TracedLlm.Telemetry.TracedLlmTelemetry.SourceName + ".Tests." + Guid.NewGuid().ToString("N"));
     private readonly OtlpCapture _capture;
     private readonly TracerProvider _provider;
     private readonly List<Activity> _recorded = new();
@@ -24,10 +25,18 @@ internal sealed class TranslationHarness : IDisposable
     public TranslationHarness(SpanTranslation? translation)
     {
         _capture = new OtlpCapture(translation);
-        var options = new OtlpExporterOptions { Protocol = OtlpExportProtocol.HttpProtobuf, Endpoint = new Uri("http://localhost/v1/traces") };
+        var options = new OtlpExporterOptions
+        {
+            Protocol = OtlpExportProtocol.HttpProtobuf,
+            Endpoint = new Uri("http://localhost/v1/traces")
+        };
         options.HttpClientFactory = () => new HttpClient(_capture, disposeHandler: false);
         _provider = Sdk.CreateTracerProviderBuilder()
-            .ConfigureResource(resource => resource.AddService("translation-tests").AddAttributes(new[] { new KeyValuePair<string, object>("openinference.project.name", "from-resource") }))
+            .ConfigureResource(resource =>
+                resource
+                    .AddService("translation-tests")
+                    .AddAttributes(
+                        new[] { new KeyValuePair<string, object>("openinference.project.name", "from-resource") }))
             .AddSource(_source.Name)
             .AddProcessor(new SimpleActivityExportProcessor(new OtlpTraceExporter(options)))
             .AddInMemoryExporter(_recorded)
@@ -35,7 +44,11 @@ internal sealed class TranslationHarness : IDisposable
     }
 
     /// <summary>Starts a span (ended by the caller) with its attributes.</summary>
-    public Activity Start(string name, ActivityKind kind, IEnumerable<KeyValuePair<string, object?>> tags, ActivityContext parent = default)
+    public Activity Start(
+        string name,
+        ActivityKind kind,
+        IEnumerable<KeyValuePair<string, object?>> tags,
+        ActivityContext parent = default)
     {
         var span = _source.StartActivity(name, kind, parent)!;
         foreach (var (key, value) in tags)
@@ -62,7 +75,11 @@ internal sealed class TranslationHarness : IDisposable
     public List<ReceivedSpan> Serialize(SpanTranslation? translation)
     {
         var capture = new OtlpCapture(translation);
-        var options = new OtlpExporterOptions { Protocol = OtlpExportProtocol.HttpProtobuf, Endpoint = new Uri("http://localhost/v1/traces") };
+        var options = new OtlpExporterOptions
+        {
+            Protocol = OtlpExportProtocol.HttpProtobuf,
+            Endpoint = new Uri("http://localhost/v1/traces")
+        };
         options.HttpClientFactory = () => new HttpClient(capture, disposeHandler: false);
         using var exporter = new OtlpTraceExporter(options);
         var spans = _recorded.ToArray();
