@@ -15,7 +15,7 @@ builder.Services.AddChatClient(client.GetChatClient(openAi["Model"]!).AsIChatCli
     .UseLogging()
     .UseTracedLlm()
     .UseOpenTelemetry();
-builder.Services.AddTracedLlm(options => options.ErrorResponses = LlmErrorResponses.ProblemDetails);
+builder.Services.AddTracedLlm(options => options.ErrorResponses = LlmErrorResponses.Host);
 
 var app = builder.Build();
 
