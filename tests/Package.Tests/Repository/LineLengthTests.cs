@@ -29,7 +29,6 @@ public sealed partial class LineLengthTests(ITestOutputHelper output)
     /// </summary>
     private static readonly string[] NotYetReflowed =
     [
-        "src/Analyzers/",
         "src/ExtensionsAI/",
         "src/ReverseProxy/",
         "src/Runtime/",

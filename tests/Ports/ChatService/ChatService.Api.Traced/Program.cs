@@ -1,5 +1,4 @@
 using System.ClientModel;
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using ChatService.Api;
 using Microsoft.Extensions.AI;
@@ -23,8 +22,6 @@ app.MapTracedLlmRoutes();
 
 app.Run();
 
-// TLLM2006 does not see the UseTracedLlm() above: each IChatClient call is an attempt already.
-[SuppressMessage("TracedLlm.Tracing", "TLLM2006", Justification = "UseTracedLlm() records each call as an attempt")]
 internal static class Routes
 {
     [TracedLlmRoute("POST", "/api/chat")]
