@@ -52,7 +52,7 @@ public sealed class ErrorResultException : GatewayException
     /// <summary>An MVC action's result, as MVC executed it (a validation error's is MVC's own); null for a static handler's.</summary>
     public IActionResult? ActionResult { get; }
 
-    private static string DefaultDescription(int statusCode) =>
+    internal static string DefaultDescription(int statusCode) =>
         ReasonPhrases.GetReasonPhrase(statusCode) is { Length: > 0 } reason
             ? $"The route's handler answered {statusCode.ToString(CultureInfo.InvariantCulture)} {reason}."
             : $"The route's handler answered {statusCode.ToString(CultureInfo.InvariantCulture)}.";

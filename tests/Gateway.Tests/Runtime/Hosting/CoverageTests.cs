@@ -76,7 +76,10 @@ public sealed class CoverageTests
             // The traced routes are in the manifest's routes, as the build wrote them.
             Assert.Contains(manifest["routes"]!.AsArray(), r => (string)r!["path"]! == "/openai/deployments/{deploymentName}/chat/completions");
 
-            var warning = Assert.Single(logs.Entries, e => e.Category == TracedLlmStartupReport.LoggerCategory && e.Level == LogLevel.Warning);
+            // The coverage warning (the one that YARP's forwarder errors go unread depends on what else the process
+            // registered: the reader is process-wide).
+            var warning = Assert.Single(logs.Entries, e => e.Category == TracedLlmStartupReport.LoggerCategory
+                && e.Level == LogLevel.Warning && e.Message.Contains("look like LLM API paths", StringComparison.Ordinal));
             Assert.StartsWith("3 endpoint(s) look like LLM API paths but are not traced", warning.Message, StringComparison.Ordinal);
             Assert.Contains("'Embeddings' (POST /v1/embeddings) takes /v1/embeddings", warning.Message, StringComparison.Ordinal);
             Assert.Contains("YARP route 'catch-all' (* {**catch-all}) takes /v1/completions, /v1/embeddings, /v1/responses, /v1/images/generations and ", warning.Message, StringComparison.Ordinal);

@@ -14,7 +14,7 @@ builder.Services.AddChatClient(client.GetChatClient(openAi["Model"]!).AsIChatCli
     .UseLogging()
     .UseTracedLlm()
     .UseOpenTelemetry();
-builder.Services.AddTracedLlm(options => options.ErrorResponses = LlmErrorResponses.ProblemDetails);
+builder.Services.AddTracedLlm(options => options.ErrorResponses = LlmErrorResponses.Host);
 
 var app = builder.Build();
 
@@ -47,13 +47,13 @@ internal static class Routes
             var response = await chat.GetResponseAsync(messages, cancellationToken: cancellationToken);
             return Results.Ok(new ChatReply(response.Text, response.ModelId, response.FinishReason?.Value));
         }
-        catch (UpstreamException exception)
+        catch (ClientResultException exception)
         {
             call.RecordHandledFailure(exception);
             return Results.Problem(
                 statusCode: StatusCodes.Status502BadGateway,
                 title: "The model provider failed.",
-                detail: $"The provider answered {exception.UpstreamStatusCode}.");
+                detail: $"The provider answered {exception.Status}.");
         }
     }
 
