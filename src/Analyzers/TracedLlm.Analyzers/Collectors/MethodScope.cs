@@ -55,24 +55,9 @@ internal sealed partial class MethodScope(
 
     /// <summary>Inside a method with an attempt, or inside the operation given to LlmCall.ExecuteAsync /
     /// StreamAsync.</summary>
-    public bool InAttemptScope(IOperation operation)
-    {
-        if (OwnerInAttempt)
-        {
-            return true;
-        }
-
-        for (var current = operation; current.Parent is not null; current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation or IMethodReferenceOperation
-                && current.Parent is IDelegateCreationOperation creation && IsAttemptOperation(creation))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool InAttemptScope(IOperation operation) => OwnerInAttempt || ValueFlow.Ancestors(operation)
+        .Prepend(operation).Any(current => current is IAnonymousFunctionOperation or IMethodReferenceOperation
+            && current.Parent is IDelegateCreationOperation creation && IsAttemptOperation(creation));
 
     /// <summary>A delegate given to LlmCall.ExecuteAsync / StreamAsync, directly or through a local.</summary>
     private bool IsAttemptOperation(IDelegateCreationOperation creation)

@@ -186,16 +186,9 @@ internal sealed partial class SwallowCollector : IFactCollector
 
     /// <summary>The conditions of the <c>if</c>s around <paramref name="operation"/> inside
     /// <paramref name="root"/>.</summary>
-    private static IEnumerable<IOperation> Guards(IOperation operation, IOperation root)
-    {
-        for (var current = operation; current != root && current.Parent is { } parent; current = parent)
-        {
-            if (parent is IConditionalOperation conditional && conditional.Condition != current)
-            {
-                yield return conditional.Condition;
-            }
-        }
-    }
+    private static IEnumerable<IOperation> Guards(IOperation operation, IOperation root) =>
+        ValueFlow.Steps(operation, root).Select(step => step.Parent is IConditionalOperation conditional
+            && conditional.Condition != step.Child ? conditional.Condition : null).OfType<IOperation>();
 
     private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
         types.OperationCanceledException is { } cancelled && DerivesFrom(type, cancelled);

@@ -39,6 +39,17 @@ internal sealed partial class ValueFlow(
         }
     }
 
+    /// <summary>Each step up the tree from <paramref name="operation"/> to <paramref name="root"/> (or the top): the
+    /// operation left and its parent.</summary>
+    public static IEnumerable<(IOperation Child, IOperation Parent)> Steps(IOperation operation,
+        IOperation? root = null)
+    {
+        for (var current = operation; current != root && current.Parent is { } parent; current = parent)
+        {
+            yield return (current, parent);
+        }
+    }
+
     /// <summary>The operations <paramref name="operation"/> is in, innermost first, within its lambda or local
     /// function.</summary>
     public static IEnumerable<IOperation> AncestorsInFunction(IOperation operation) =>

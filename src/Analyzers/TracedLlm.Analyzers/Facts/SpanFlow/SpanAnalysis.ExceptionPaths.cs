@@ -79,19 +79,13 @@ internal sealed partial class SpanAnalysis
         /// delegate.</summary>
         private static bool MayThrow(IInvocationOperation invocation)
         {
-            for (IOperation current = invocation; current.Parent is { } parent; current = parent)
+            // Awaited, itself or through conversions and calls on its result.
+            if (ValueFlow.Steps(invocation)
+                .TakeWhile(step => step.Parent is IAwaitOperation or IConversionOperation
+                    || (step.Parent is IInvocationOperation outer && outer.Instance == step.Child))
+                .Any(step => step.Parent is IAwaitOperation))
             {
-                if (parent is IAwaitOperation)
-                {
-                    return true;
-                }
-
-                if (!(
-                        parent is IConversionOperation
-                        || (parent is IInvocationOperation outer && outer.Instance == current)))
-                {
-                    break;
-                }
+                return true;
             }
 
             var method = invocation.TargetMethod;
