@@ -116,17 +116,12 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
 
     private static IEnumerable<ITypeSymbol> TypeAndBases(ITypeSymbol? type)
     {
-        if (type is null)
-        {
-            yield break;
-        }
-
         for (var current = type; current is not null; current = current.BaseType)
         {
             yield return current.OriginalDefinition;
         }
 
-        foreach (var @interface in type.AllInterfaces)
+        foreach (var @interface in type?.AllInterfaces ?? ImmutableArray<INamedTypeSymbol>.Empty)
         {
             yield return @interface.OriginalDefinition;
         }
