@@ -206,15 +206,9 @@ internal sealed partial class SwallowCollector : IFactCollector
             { Parent: IInvocationOperation { TargetMethod.Name: "Run" or "StartNew" } run } ? run : null;
 
     /// <summary>The value as what holds it sees it: through conversions, parentheses, a delegate's creation.</summary>
-    private static IOperation Outer(IOperation value)
-    {
-        while (value.Parent is IConversionOperation or IParenthesizedOperation or IDelegateCreationOperation)
-        {
-            value = value.Parent;
-        }
-
-        return value;
-    }
+    private static IOperation Outer(IOperation value) =>
+        value.Parent is IConversionOperation or IParenthesizedOperation or IDelegateCreationOperation
+            ? Outer(value.Parent) : value;
 
     /// <summary>Every path out of the catch returns a value from the method: the exception became its result.</summary>
     private static bool ReturnsAResult(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope)

@@ -523,16 +523,12 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>The value under parentheses and conversions that keep it (not an <c>as</c>).</summary>
-    private static IOperation Unwrap(IOperation value)
+    private static IOperation Unwrap(IOperation value) => value switch
     {
-        while (value is IParenthesizedOperation or IConversionOperation { IsTryCast: false })
-        {
-            value = value is IParenthesizedOperation parenthesized ? parenthesized.Operand
-                : ((IConversionOperation)value).Operand;
-        }
-
-        return value;
-    }
+        IParenthesizedOperation parenthesized => Unwrap(parenthesized.Operand),
+        IConversionOperation { IsTryCast: false } conversion => Unwrap(conversion.Operand),
+        _ => value,
+    };
 
     private ITypeSymbol? TaskResult(ITypeSymbol type) => type is INamedTypeSymbol { TypeArguments.Length: 1 } named
         && (Same(named.OriginalDefinition, Types.TaskOfT) || Same(named.OriginalDefinition, Types.ValueTaskOfT))

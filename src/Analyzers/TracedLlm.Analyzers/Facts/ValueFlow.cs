@@ -68,33 +68,16 @@ internal sealed partial class ValueFlow(
     }
 
     /// <summary>The value as what holds it sees it: past the conversions and parentheses around it.</summary>
-    public static IOperation Outer(IOperation value)
-    {
-        while (value.Parent is IConversionOperation or IParenthesizedOperation)
-        {
-            value = value.Parent;
-        }
+    public static IOperation Outer(IOperation value) =>
+        value.Parent is IConversionOperation or IParenthesizedOperation ? Outer(value.Parent) : value;
 
-        return value;
-    }
-
-    public static IOperation Unwrap(IOperation operation)
+    /// <summary>The value under the conversions and parentheses around it.</summary>
+    public static IOperation Unwrap(IOperation operation) => operation switch
     {
-        while (true)
-        {
-            switch (operation)
-            {
-                case IConversionOperation conversion:
-                    operation = conversion.Operand;
-                    break;
-                case IParenthesizedOperation parenthesized:
-                    operation = parenthesized.Operand;
-                    break;
-                default:
-                    return operation;
-            }
-        }
-    }
+        IConversionOperation conversion => Unwrap(conversion.Operand),
+        IParenthesizedOperation parenthesized => Unwrap(parenthesized.Operand),
+        _ => operation,
+    };
 
     private static ImmutableArray<KeyValue> Cap(IEnumerable<KeyValue> values)
     {

@@ -63,15 +63,8 @@ internal sealed class GraphIndex
     }
 
     /// <summary>The operation under the conversions around it.</summary>
-    public static IOperation Unconverted(IOperation operation)
-    {
-        while (operation is IConversionOperation conversion)
-        {
-            operation = conversion.Operand;
-        }
-
-        return operation;
-    }
+    public static IOperation Unconverted(IOperation operation) =>
+        operation is IConversionOperation conversion ? Unconverted(conversion.Operand) : operation;
 
     public IReadOnlyList<IOperation> References(ISymbol symbol) =>
         _references.TryGetValue(symbol, out var list) ? list : (IReadOnlyList<IOperation>)Array.Empty<IOperation>();
