@@ -353,6 +353,7 @@ internal sealed class WellKnownTypes(Compilation compilation)
 
     public static bool DerivesFrom(ITypeSymbol? type, ITypeSymbol baseType)
     {
+        // A loop, not AndBases: every rule asks this of nearly every call it reads.
         for (var current = type; current is not null; current = current.BaseType)
         {
             if (Same(current.OriginalDefinition, baseType.OriginalDefinition))
@@ -362,6 +363,15 @@ internal sealed class WellKnownTypes(Compilation compilation)
         }
 
         return false;
+    }
+
+    /// <summary>The type and its base types, nearest first; none for null.</summary>
+    public static IEnumerable<ITypeSymbol> AndBases(ITypeSymbol? type)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            yield return current;
+        }
     }
 
     private static INamedTypeSymbol? Get(Compilation compilation, string name) =>

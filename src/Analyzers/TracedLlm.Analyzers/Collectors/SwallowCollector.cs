@@ -311,15 +311,8 @@ internal sealed partial class SwallowCollector : IFactCollector
                 && ErrorResults.Contains(result.TargetMethod.Name));
     }
 
-    private static IOperation Statement(IOperation operation)
-    {
-        while (operation.Parent is not null and not IBlockOperation)
-        {
-            operation = operation.Parent;
-        }
-
-        return operation;
-    }
+    private static IOperation Statement(IOperation operation) =>
+        operation.Parent is null or IBlockOperation ? operation : Statement(operation.Parent);
 
     private static IOperation? Next(IOperation statement) => Sibling(statement, 1);
 

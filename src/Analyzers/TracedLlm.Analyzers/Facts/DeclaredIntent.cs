@@ -114,18 +114,8 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
         && (functions.Any(f => HasAttribute(f, attribute)) || HasAttribute(owner, attribute)
             || (owner is IMethodSymbol { AssociatedSymbol: { } property } && HasAttribute(property, attribute)));
 
-    private static IEnumerable<ITypeSymbol> TypeAndBases(ITypeSymbol? type)
-    {
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            yield return current.OriginalDefinition;
-        }
-
-        foreach (var @interface in type?.AllInterfaces ?? ImmutableArray<INamedTypeSymbol>.Empty)
-        {
-            yield return @interface.OriginalDefinition;
-        }
-    }
+    private static IEnumerable<ITypeSymbol> TypeAndBases(ITypeSymbol? type) => AndBases(type)
+        .Concat(type?.AllInterfaces ?? ImmutableArray<INamedTypeSymbol>.Empty).Select(t => t.OriginalDefinition);
 
     private static bool HasAttribute(ISymbol symbol, INamedTypeSymbol? attribute) =>
         attribute is not null && WellKnownTypes.HasAttribute(symbol.OriginalDefinition, attribute);

@@ -82,16 +82,9 @@ internal sealed partial class ValueFlow
     private bool ElementWritten(ILocalSymbol local) => Operations.OfType<IFieldReferenceOperation>()
             .Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && Same(root.Local, local));
 
-    private static IOperation? Root(IFieldReferenceOperation field)
-    {
-        IOperation? current = field;
-        while (current is IFieldReferenceOperation reference)
-        {
-            current = reference.Instance is { } instance ? Unwrap(instance) : null;
-        }
-
-        return current;
-    }
+    private static IOperation? Root(IFieldReferenceOperation field) =>
+        field.Instance is not { } instance ? null
+        : Unwrap(instance) is IFieldReferenceOperation inner ? Root(inner) : Unwrap(instance);
 
     /// <summary>A variable written (assigned, incremented, deconstructed into) or taken by a writable
     /// reference.</summary>
