@@ -104,7 +104,7 @@ internal sealed partial class SpanAnalysis
 
         /// <summary>The lambda a delegate invocation runs, when known: written in place, or a readonly
         /// field's.</summary>
-        /// <remarks>Through the conversions, parentheses and delegate creation around the lambda or the field.</remarks>
+        /// <remarks>Through the conversions, parentheses and delegate creation around the lambda or field.</remarks>
         private static SyntaxNode? Invoked(IOperation? instance) =>
             (instance is null ? null : ValueFlow.Unwrap(instance)) switch
             {
