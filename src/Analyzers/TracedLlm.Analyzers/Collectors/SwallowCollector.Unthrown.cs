@@ -104,17 +104,7 @@ internal sealed partial class SwallowCollector
 
     /// <summary>Every exception type of source that code creates, with its bases: a catch of one can be
     /// reached.</summary>
-    internal static HashSet<ITypeSymbol> CreatedWithBases(IEnumerable<MethodFacts> methods)
-    {
-        var created = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
-        foreach (var type in methods.SelectMany(facts => facts.Created))
-        {
-            for (var current = type;
-                current is not null && created.Add(current.OriginalDefinition);
-                current = current.BaseType
-            ) { }
-        }
-
-        return created;
-    }
+    internal static HashSet<ITypeSymbol> CreatedWithBases(IEnumerable<MethodFacts> methods) => new(
+        methods.SelectMany(facts => facts.Created).SelectMany(AndBases).Select(type => type.OriginalDefinition),
+        SymbolEqualityComparer.Default);
 }
