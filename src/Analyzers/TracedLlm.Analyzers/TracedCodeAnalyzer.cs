@@ -302,9 +302,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                         // A default left out by several calls: reported once at the default, for every route.
                         if (keys.IsKeyParameter(argument.Callee, argument.Ordinal))
                         {
-                            omitted.GetOrAdd(argument.Location,
-                                    _ => (new HashSet<TracedRoute>(), argument.Values, graph.PathTo(argument.Callee)))
-                                .Routes.UnionWith(routes);
+                            var seen = omitted.GetOrAdd(argument.Location, _ =>
+                                (Routes: new HashSet<TracedRoute>(), argument.Values, graph.PathTo(argument.Callee)));
+                            seen.Routes.UnionWith(routes);
                         }
                     }
                     else if (keys.IsKeyParameter(argument.Callee, argument.Ordinal)
