@@ -7,18 +7,25 @@ namespace TracedLlm;
 /// </summary>
 public enum LlmErrorResponses
 {
-    /// <summary>On a route: <see cref="TracedLlmOptions.ErrorResponses"/>. In the options: <see cref="WireFormat"/>.</summary>
+    /// <summary>
+    /// On a route: <see cref="TracedLlmOptions.ErrorResponses"/>. In the options: <see cref="WireFormat"/>.
+    /// </summary>
     Default = 0,
 
-    /// <summary>The route's wire format: OpenAI's or Anthropic's error JSON (<see cref="TracedLlm.WireFormat"/>).</summary>
+    /// <summary>
+    /// The route's wire format: OpenAI's or Anthropic's error JSON (<see cref="TracedLlm.WireFormat"/>).
+    /// </summary>
     WireFormat = 1,
 
     /// <summary>
-    /// RFC 7807 problem details (<c>application/problem+json</c>) with <c>status</c>, <c>title</c>,
-    /// <c>detail</c> and the error's <c>code</c>, written through ASP.NET Core's
-    /// <c>IProblemDetailsService</c> when the app registers it (<c>AddProblemDetails()</c>: its
-    /// customizations and its <c>traceId</c> apply), else in the same shape by the pipeline itself.
+    /// RFC 7807 problem details (<c>application/problem+json</c>) with <c>status</c>, <c>title</c>, <c>detail</c> and
+    /// the error's <c>code</c>.
     /// </summary>
+    /// <remarks>
+    /// Written through ASP.NET Core's <c>IProblemDetailsService</c> when the app registers it
+    /// (<c>AddProblemDetails()</c>: its customizations and its <c>traceId</c> apply), else in the same shape by the
+    /// pipeline itself.
+    /// </remarks>
     ProblemDetails = 2,
 
     /// <summary>The app's own <see cref="ILlmErrorWriter"/>, registered in DI.</summary>
