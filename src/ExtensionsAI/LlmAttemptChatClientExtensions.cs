@@ -14,6 +14,10 @@ namespace TracedLlm;
 /// tagging. A client built with <c>UseTracedLlm()</c> does the same by itself, wherever it is called:
 /// given one, these leave the recording to its step, so each call is recorded once.
 /// </summary>
+/// <remarks>
+/// What the client throws is thrown on unchanged; <see cref="LlmAttempt.Fail"/> with it, and the attempt policy,
+/// read it as what it means (<see cref="LlmAttempt.RecordFailureMeaning"/>).
+/// </remarks>
 public static class LlmAttemptChatClientExtensions
 {
     /// <summary>Gets a response within the attempt.</summary>
@@ -39,7 +43,8 @@ public static class LlmAttemptChatClientExtensions
         }
         catch (Exception exception)
         {
-            throw ProviderFailures.Rethrow(ProviderFailures.Translate(exception));
+            ProviderFailures.Explain(attempt, exception, owned: false);
+            throw;
         }
 
         if (!stepRecords)
@@ -76,7 +81,8 @@ public static class LlmAttemptChatClientExtensions
         }
         catch (Exception exception)
         {
-            throw ProviderFailures.Rethrow(ProviderFailures.Translate(exception));
+            ProviderFailures.Explain(attempt, exception, owned: false);
+            throw;
         }
 
         await using (updates.ConfigureAwait(false))
@@ -92,7 +98,8 @@ public static class LlmAttemptChatClientExtensions
                 }
                 catch (Exception exception)
                 {
-                    throw ProviderFailures.Rethrow(ProviderFailures.Translate(exception));
+                    ProviderFailures.Explain(attempt, exception, owned: false);
+                    throw;
                 }
 
                 facts?.Add(updates.Current);

@@ -4,22 +4,23 @@ using System.ClientModel.Primitives;
 using System.Globalization;
 using System.IO;
 using System.Net.Http;
-using System.Runtime.ExceptionServices;
 
 namespace TracedLlm;
 
 /// <summary>
-/// What a provider's client library threw, in the gateway's terms. The OpenAI and Azure clients
-/// (System.ClientModel) throw <see cref="ClientResultException"/> for an error status and for a
-/// transport failure alike; inside a traced request the status becomes an
-/// <see cref="UpstreamException"/> (with its <c>Retry-After</c>), so the retry policy and the
-/// failure path treat it as they treat the same status over plain HTTP (passed on, 401/403 → 502)
-/// instead of as an unknown exception (500), and a transport failure is the
-/// <see cref="HttpRequestException"/> or <see cref="IOException"/> under it.
+/// What a provider's client library threw, in the gateway's terms, recorded on the attempt while the exception itself
+/// goes on unchanged (the app's own <c>catch</c> of it keeps working).
 /// </summary>
+/// <remarks>
+/// The OpenAI and Azure clients (System.ClientModel) throw <see cref="ClientResultException"/> for an error status
+/// and for a transport failure alike. Inside a traced request the status means an <see cref="UpstreamException"/>
+/// (with its <c>Retry-After</c>), so the retry policy and the failure path treat it as they treat the same status
+/// over plain HTTP (passed on, 401/403 → 502) instead of as an unknown exception (500), and a transport failure
+/// means the <see cref="HttpRequestException"/> or <see cref="IOException"/> under it.
+/// </remarks>
 internal static class ProviderFailures
 {
-    public static Exception Translate(Exception exception) => exception switch
+    private static Exception Translate(Exception exception) => exception switch
     {
         ClientResultException { Status: > 0 } result => new UpstreamException(result.Status,
             string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {result.Status}."), result)
@@ -41,7 +42,7 @@ internal static class ProviderFailures
     /// <see cref="HttpRequestException"/> with a status is that status (<see cref="UpstreamException"/>, passed on), as
     /// over plain HTTP. Once the call is cancelled (the client left), nothing more is read into it.
     /// </remarks>
-    public static Exception TranslateOwned(Exception exception, LlmCall call) =>
+    private static Exception TranslateOwned(Exception exception, LlmCall call) =>
         Translate(exception) switch
         {
             var failure when call.CancellationToken.IsCancellationRequested => failure,
@@ -55,13 +56,18 @@ internal static class ProviderFailures
         };
 
     /// <summary>
-    /// Throws <paramref name="failure"/>, keeping its stack trace when it was thrown before; declared to return so
-    /// callers can write <c>throw Rethrow(…)</c>.
+    /// What <paramref name="exception"/> means (<see cref="TranslateOwned"/> in the step's own attempt,
+    /// <see cref="Translate"/> in one the app opened), recorded on <paramref name="attempt"/> for the exception.
     /// </summary>
-    public static Exception Rethrow(Exception failure)
+    public static Exception Explain(LlmAttempt attempt, Exception exception, bool owned)
     {
-        ExceptionDispatchInfo.Throw(failure);
-        return failure;
+        var meaning = owned ? TranslateOwned(exception, attempt.Call) : Translate(exception);
+        if (!ReferenceEquals(meaning, exception))
+        {
+            attempt.RecordFailureMeaning(exception, meaning);
+        }
+
+        return meaning;
     }
 
     private static TimeSpan? RetryAfter(PipelineResponse? response) =>

@@ -21,7 +21,9 @@ namespace TracedLlm;
 /// given to <c>LlmCall.ExecuteAsync</c> / <c>LlmCall.StreamAsync</c>, which add
 /// retries and fallbacks) the call is recorded on that attempt instead of starting another; the
 /// attempt's model is the call's model unless the options name one. Outside a traced request (a
-/// background job), calls pass through untouched.
+/// background job), calls pass through untouched. What the provider's client throws is thrown on unchanged (an app's
+/// <c>catch (ClientResultException)</c> keeps catching it); the attempt, the retry policy and the failure path read
+/// it as what it means (<see cref="LlmAttempt.RecordFailureMeaning"/>): an error status, a timeout, a cut connection.
 /// </remarks>
 public sealed class TracedLlmChatClient : DelegatingChatClient
 {
@@ -71,15 +73,14 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
         }
         catch (Exception exception)
         {
-            var failure = owned
-                ? ProviderFailures.TranslateOwned(exception, attempt.Call)
-                : ProviderFailures.Translate(exception);
+            // Thrown on as it is, for the app's own catch; the attempt records what it means.
+            var failure = ProviderFailures.Explain(attempt, exception, owned);
             if (owned)
             {
                 attempt.Fail(failure);
             }
 
-            throw ProviderFailures.Rethrow(failure);
+            throw;
         }
 
         // An error the answer reports fails the attempt, whoever opened it: the request then fails with it.
@@ -135,18 +136,16 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
                 }
                 catch (Exception exception)
                 {
-                    var translated = owned
-                        ? ProviderFailures.TranslateOwned(exception, attempt.Call)
-                        : ProviderFailures.Translate(exception);
+                    var meaning = ProviderFailures.Explain(attempt, exception, owned);
 
                     // A client that left is not the upstream's failure: the attempt is abandoned, as the gateway's own
                     // streams record it.
                     if (!attempt.Call.CancellationToken.IsCancellationRequested)
                     {
-                        failure = translated;
+                        failure = meaning;
                     }
 
-                    throw ProviderFailures.Rethrow(translated);
+                    throw;
                 }
 
                 facts.Add(updates.Current);

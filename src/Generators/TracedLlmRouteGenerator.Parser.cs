@@ -194,6 +194,7 @@ public sealed partial class TracedLlmRouteGenerator
             1 => "WireFormat",
             2 => "ProblemDetails",
             3 => "Writer",
+            4 => "Host",
             _ => null,
         };
 

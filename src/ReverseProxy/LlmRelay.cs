@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,7 @@ public sealed class LlmRelay
     // requests).
     private ForwarderRequestConfig? _lastConfig;
     private IProxyStateLookup? _proxyState;
+    private static readonly ConditionalWeakTable<DestinationModel, Uri> Endpoints = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RelaySettings> _settings = new(
         StringComparer.Ordinal);
 
@@ -178,21 +180,22 @@ public sealed class LlmRelay
         var fallbacks = order.Length == 1 ? Array.Empty<LlmTarget>() : new LlmTarget[order.Length - 1];
         for (var i = 1; i < order.Length; i++)
         {
-            fallbacks[i - 1] = new LlmTarget(ProviderOf(order[i], cluster, provider), model);
+            fallbacks[i - 1] = TargetOf(order[i], cluster, provider, model);
         }
 
         var config = cluster.Model.Config;
-        var index = 0;
-        return ForwardAsync(call, new LlmTarget(ProviderOf(first, cluster, provider), model), fallbacks, policy,
-            attempt =>
+        return ForwardAsync(call, TargetOf(first, cluster, provider, model), fallbacks, policy, attempt =>
         {
-            // Retries stay on their destination; each fallback moves to the next one.
-            if (attempt.Kind == AttemptKind.Fallback)
+            // Each target names its destination: a retry stays on it, a fallback goes to the next one.
+            var destination = order[0];
+            foreach (var candidate in order)
             {
-                index = Math.Min(index + 1, order.Length - 1);
+                if (candidate.DestinationId == attempt.Target.BackendId)
+                {
+                    destination = candidate;
+                    break;
+                }
             }
-
-            var destination = order[index];
 
             // YARP validated the address when it loaded the configuration: it is not parsed again per attempt.
             return new RelayDestination(destination.Model.Config.Address, cluster.Model.HttpClient, route.Transformer,
@@ -251,6 +254,20 @@ public sealed class LlmRelay
 
         return available[0];
     }
+
+    /// <summary>
+    /// An attempt's target on a YARP destination: its provider, the request's model, the destination's id as the
+    /// backend (<c>tracedllm.backend.id</c>) and its address as the endpoint (<c>server.address</c>, its port).
+    /// </summary>
+    private static LlmTarget TargetOf(
+        DestinationState destination, ClusterState cluster, string? provider, string model) =>
+        new(ProviderOf(destination, cluster, provider), model)
+        {
+            BackendId = destination.DestinationId,
+
+            // Parsed once per configuration of the destination (a reload makes a new model), not per attempt.
+            Endpoint = Endpoints.GetValue(destination.Model, static configured => new Uri(configured.Config.Address)),
+        };
 
     private static string ProviderOf(DestinationState destination, ClusterState cluster, string? provider) =>
         destination.Model.Config.Metadata?.GetValueOrDefault(ProviderMetadataKey)

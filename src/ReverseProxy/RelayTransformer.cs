@@ -23,6 +23,14 @@ internal sealed class RelayTransformer(HttpTransformer inner, RelayAttempt attem
             .TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken)
             .ConfigureAwait(false);
         attempt.Attempt.ApplyTraceContext(proxyRequest);
+
+        // A YARP cluster's client would put its own send's span in the attempt's place (AttemptTracePropagator); the
+        // relay's own client propagates nothing of its own, and its requests go unmarked.
+        if (attempt.Destination.Invoker is not null)
+        {
+            AttemptTracePropagator.Mark(proxyRequest, attempt.Attempt.Span ?? attempt.Attempt.Call.Span);
+        }
+
         if (attempt.Run.AsksForIdentity)
         {
             // The stream's last event is held back, which needs its bytes as they are on the wire.

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TracedLlm;
 using TracedLlm.Relay;
+using Yarp.ReverseProxy.Forwarder;
 
 // Where IServiceCollection users look for it, as Microsoft.Extensions and OpenTelemetry do.
 namespace Microsoft.Extensions.DependencyInjection;
@@ -29,7 +30,34 @@ public static class TracedLlmRelayServiceCollectionExtensions
             static (options, section) => section.Bind(options),
             configure);
         services.TryAddSingleton<LlmRelay>();
+        KeepAttemptTraceContext(services);
         return services;
+    }
+
+    /// <summary>
+    /// Puts <see cref="AttemptTraceClientFactory"/> in the place of YARP's default factory of cluster clients, so that
+    /// <c>ForwardToRouteAsync</c> sends each attempt's own <c>traceparent</c>.
+    /// </summary>
+    /// <remarks>
+    /// Registered before <c>AddReverseProxy()</c> (which then adds none) or after it (its default replaced). A factory
+    /// of the app's own (<c>ConfigureHttpClient</c>, say) is kept.
+    /// </remarks>
+    private static void KeepAttemptTraceContext(IServiceCollection services)
+    {
+        for (var i = 0; i < services.Count; i++)
+        {
+            if (services[i].ServiceType == typeof(IForwarderHttpClientFactory))
+            {
+                if (services[i].ImplementationType == typeof(ForwarderHttpClientFactory))
+                {
+                    services[i] = ServiceDescriptor.Singleton<IForwarderHttpClientFactory, AttemptTraceClientFactory>();
+                }
+
+                return;
+            }
+        }
+
+        services.AddSingleton<IForwarderHttpClientFactory, AttemptTraceClientFactory>();
     }
 
     /// <summary>

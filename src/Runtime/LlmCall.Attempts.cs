@@ -89,54 +89,6 @@ public sealed partial class LlmCall
     }
 
     /// <summary>
-    /// Records what an exception that left an upstream HttpClient's handlers means (<paramref name="meaning"/>: the
-    /// <see cref="UpstreamException"/> it is).
-    /// </summary>
-    /// <remarks>
-    /// So the failure path names it so when the handler's code lets it through, or wraps it
-    /// (<see cref="UpstreamMeaningOf"/>).
-    /// </remarks>
-    internal void NoteUpstreamFailure(Exception thrown, Exception meaning)
-    {
-        var state = HttpAttempts;
-        lock (state)
-        {
-            state.Thrown = thrown;
-            state.Meaning = meaning;
-        }
-    }
-
-    /// <summary>
-    /// What <paramref name="exception"/> means for the failure path when it is, or wraps, the last
-    /// exception an upstream HttpClient's handlers let out (<see cref="NoteUpstreamFailure"/>); else itself.
-    /// </summary>
-    internal Exception UpstreamMeaningOf(Exception exception)
-    {
-        if (Volatile.Read(ref _httpAttempts) is not { } state)
-        {
-            return exception;
-        }
-
-        Exception? thrown, meaning;
-        lock (state)
-        {
-            (thrown, meaning) = (state.Thrown, state.Meaning);
-        }
-
-        // An SDK or a service layer may wrap it (Semantic Kernel's HttpOperationException): a few levels down.
-        var cause = exception;
-        for (var depth = 0; thrown is not null && cause is not null && depth < 4; depth++, cause = cause.InnerException)
-        {
-            if (ReferenceEquals(cause, thrown))
-            {
-                return meaning!;
-            }
-        }
-
-        return exception;
-    }
-
-    /// <summary>
     /// A response body an HttpClient attempt is reading as the app reads it: its attempt ends with the body, or with
     /// the request.
     /// </summary>
@@ -192,9 +144,8 @@ public sealed partial class LlmCall
     {
         public List<IDisposable> OpenBodies { get; } = new(1);
 
-        public Exception? Thrown { get; set; }
-
-        public Exception? Meaning { get; set; }
+        /// <summary>The latest exceptions upstream clients let out, each with what it means.</summary>
+        public List<(Exception Thrown, Exception Meaning)>? Explained { get; set; }
     }
 
     /// <summary>Counts an attempt that starts: its index in the request, and a retry or fallback.</summary>

@@ -26,7 +26,7 @@ public sealed partial class LlmCall
     private int _fallbacks;
     private LlmAttempt? _lastAttempt;
 
-    // What an HttpClient whose sends are attempts left on the request; made by its first send.
+    // What upstream clients left on the request (open bodies, failures and what they mean); made when first needed.
     private HttpAttemptState? _httpAttempts;
 
     internal LlmCall(
@@ -94,14 +94,15 @@ public sealed partial class LlmCall
     /// <summary>The body as received (decoded, when it came with a <c>Content-Encoding</c>).</summary>
     public ReadOnlyMemory<byte> RequestBody => _envelope.Body;
 
-    /// <summary>
-    /// The body to forward upstream: the route's metadata slot removed, everything else (a
-    /// provider-native <c>metadata</c> too) kept byte for byte. It is the body every reader of this
-    /// request read, and it reads one way only: no property name occurs twice in an object, none
-    /// differs from another only in case, none is a case variant of a name the route binds (a
-    /// body that does is refused before the handler runs). Forward these bytes, not the client's:
-    /// <see cref="PrepareRequestForForwarding"/> makes the HTTP request carry them.
-    /// </summary>
+    /// <summary>The body to forward upstream: the route's metadata slot removed, the rest kept byte for byte.</summary>
+    /// <remarks>
+    /// A provider-native <c>metadata</c> is kept too. It is the body every reader of this request read, and it
+    /// reads one way only: no property name occurs twice in an object, none differs from another only in case,
+    /// none is a case variant of a name the route binds (a body that does is refused before the handler runs).
+    /// Forward these bytes, not the client's: <see cref="PrepareRequestForForwarding"/> makes the HTTP request carry
+    /// them. A body the pipeline cannot read at all (cut off, not JSON, not UTF-8) is here as it came, for a handler
+    /// that reads the body itself to answer as it did (docs/handlers.md, "A body the pipeline cannot read").
+    /// </remarks>
     public ReadOnlyMemory<byte> UpstreamBody => _envelope.UpstreamBody;
 
     /// <summary>
@@ -238,6 +239,15 @@ public sealed partial class LlmCall
     internal long UpstreamSentTimestamp { get; set; }
 
     internal FailurePath.Failure? Failure { get; set; }
+
+    /// <summary>True while the handler's own code runs: from its call to its return, its result, its stream.</summary>
+    internal bool HandlerRunning { get; set; }
+
+    /// <summary>Why the pipeline could not read the body it handed to the handler as it came, or null.</summary>
+    internal InvalidLlmRequestException? UnreadBody { get; set; }
+
+    /// <summary>An exception left to ASP.NET Core's handling (<see cref="LlmErrorResponses.Host"/>), or null.</summary>
+    internal FailurePath.HostAnswer? HostAnswer { get; set; }
 
     /// <summary>
     /// The latest attempt's failure when it failed and none started after it (one its circuit refused

@@ -3,7 +3,8 @@ namespace TracedLlm;
 /// <summary>
 /// How a traced route's pipeline writes the errors it answers itself: a refused or cut-off body,
 /// authentication, a guardrail's block, timeouts, upstream failures (docs/handlers.md, "The app's
-/// error format"). Errors a handler answers with its own result are never rewritten.
+/// error format"); with <see cref="Host"/>, which of them ASP.NET Core answers as before adoption.
+/// Errors a handler answers with its own result are never rewritten.
 /// </summary>
 public enum LlmErrorResponses
 {
@@ -30,4 +31,16 @@ public enum LlmErrorResponses
 
     /// <summary>The app's own <see cref="ILlmErrorWriter"/>, registered in DI.</summary>
     Writer = 3,
+
+    /// <summary>ASP.NET Core answers as before adoption; the pipeline's own errors are problem details.</summary>
+    /// <remarks>
+    /// A body the handler's type cannot bind gets minimal APIs' answer (400 or 415 with no body, or their
+    /// <c>BadHttpRequestException</c> under <c>RouteHandlerOptions.ThrowOnBadRequest</c>); an exception the
+    /// handler lets escape reaches the app's exception handling (<c>UseExceptionHandler</c>) or the server's
+    /// 500. Each is recorded once, with the status the host answered. The errors only the pipeline gives (a
+    /// body read two ways, limits, authentication, guardrails, timeouts, failures from <c>LlmCall.ExecuteAsync</c>)
+    /// are written as <see cref="ProblemDetails"/> writes them: ASP.NET Core's own error shape
+    /// (docs/handlers.md, "The app's error format").
+    /// </remarks>
+    Host = 4,
 }

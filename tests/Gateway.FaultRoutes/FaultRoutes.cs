@@ -67,6 +67,21 @@ public static class FaultRoutes
             () => Routes.StreamMessages(Routes.MessagesRequestFor(request), call, providers, call.CancellationToken));
 
     /// <summary>
+    /// OpenAI chat completions on a route that keeps ASP.NET Core's answers: what the handler lets escape goes on to
+    /// the app's exception handling, the pipeline's own errors are problem details.
+    /// </summary>
+    [TracedLlmRoute("POST", "/v1/chat/completions/host", ErrorResponses = LlmErrorResponses.Host)]
+    public static Task<LlmResult<ChatCompletionResponse, ChatCompletionChunk>> HostChat(
+        ChatCompletionRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
+        Chat(request, call, providers, before);
+
+    /// <summary>Anthropic messages on a route that keeps ASP.NET Core's answers.</summary>
+    [TracedLlmRoute("POST", "/v1/messages/host", ErrorResponses = LlmErrorResponses.Host)]
+    public static Task<LlmResult<MessagesResponse, AnthropicStreamEvent>> HostMessages(
+        MessagesRequest request, LlmCall call, ProviderRouter providers, IBeforeLlmCall before) =>
+        Messages(request, call, providers, before);
+
+    /// <summary>
     /// OpenAI chat completions relayed (TracedLlm.ReverseProxy), whole or streamed: the upstream's bytes, not a typed
     /// answer.
     /// </summary>

@@ -281,7 +281,7 @@ public static class UnthrownRoutes
         }
     }
 
-    private static readonly AiChatMessage[] Prompt = [new(ChatRole.User, "hello")];
+    internal static readonly AiChatMessage[] Prompt = [new(ChatRole.User, "hello")];
 
     internal static ChatCompletionResponse ChatAnswer(string text) => new()
     {
@@ -300,7 +300,7 @@ public static class UnthrownRoutes
         Usage = new AnthropicUsage(),
     };
 
-    private static async IAsyncEnumerable<ChatCompletionChunk> AsChatChunks(IAsyncEnumerable<string> texts)
+    internal static async IAsyncEnumerable<ChatCompletionChunk> AsChatChunks(IAsyncEnumerable<string> texts)
     {
         await foreach (var text in texts)
         {

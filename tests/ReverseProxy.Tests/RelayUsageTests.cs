@@ -488,6 +488,41 @@ public sealed class RelayUsageTests : RelayTestBase
         Assert.Equal(details, llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
     }
 
+    /// <summary>
+    /// A chat completion's stream whose chunks name no <c>"object"</c>: its usage chunk, with an empty
+    /// <c>choices</c> or none, is read as OpenAI's is.
+    /// </summary>
+    /// <remarks>Some OpenAI-compatible servers omit the object type.</remarks>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AStreamWhoseChunksNameNoObjectGivesItsUsage(bool usageChunkHasChoices)
+    {
+        var stream = WireSamples.ChatStream.Replace(
+            "\"object\":\"chat.completion.chunk\",", string.Empty, StringComparison.Ordinal);
+        if (!usageChunkHasChoices)
+        {
+            stream = stream.Replace("\"choices\":[],", string.Empty, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("\"object\"", stream, StringComparison.Ordinal);
+        Upstream.Then(Reply.Stream(stream));
+        await using var host = await Host(_ => { });
+        using var response = await host.PostAsync(
+            "/v1/chat/completions", """{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
+        Assert.Equal(stream, await response.Content.ReadAsStringAsync());
+
+        var trace = await Spans.SingleTraceAsync();
+        var llm = trace.Single(SpanNames.LlmRequest);
+        Assert.Equal(9L, llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
+        Assert.Equal(2L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
+        Assert.Equal("gpt-4o-mini", llm.GetTagItem(AttributeNames.GenAiResponseModel));
+        Assert.Equal(new[] { "stop" }, llm.GetTagItem(AttributeNames.GenAiResponseFinishReasons));
+        var attempt = trace.Single(SpanNames.UpstreamAttempt);
+        Assert.Equal(9L, attempt.GetTagItem(AttributeNames.AttemptUsageInputTokens));
+        Assert.Equal(2L, attempt.GetTagItem(AttributeNames.AttemptUsageOutputTokens));
+    }
+
     private Task<RelayHost> Host(Action<LlmPricing> pricing) =>
         RelayHost.StartAsync(
             new RelayUpstreams { Addresses = new[] { Upstream.Address }, Policy = LlmRetryPolicy.None },

@@ -1,12 +1,15 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Net;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using TracedLlm.Relay;
 using TracedLlm.Telemetry;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace TracedLlm.ReverseProxy.Tests;
 
@@ -48,18 +51,8 @@ public sealed class YarpGatewayTests : RelayTestBase
             ["ReverseProxy:Clusters:models:Destinations:only:Address"] = Upstream.Address + "/",
         }).Build();
 
-        await using var host = await RelayHost.StartAsync(
-            new RelayUpstreams
-            {
-                YarpRoute = "chat",
-                Policy = new LlmRetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(5) }
-            },
-            services: services => services.AddReverseProxy().LoadFromConfig(configuration.GetSection("ReverseProxy")),
-            map: app =>
-            {
-                app.MapTracedLlmRoutes();
-                app.MapReverseProxy();
-            });
+        await using var host = await StartAsync(
+            configuration, new LlmRetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(5) });
         host.Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
             "Bearer", "client-key");
         using var response = await host.PostAsync("/v1/chat/completions",
@@ -96,5 +89,104 @@ public sealed class YarpGatewayTests : RelayTestBase
         Assert.Equal(2, Upstream.Received.Count);
         Assert.Equal("/v1/models", Upstream.Received.Last().Path);
         Assert.Equal(spansBefore, Spans.Stopped.Count);
+    }
+
+    /// <summary>
+    /// Each attempt through a YARP route names the destination it went to, and the provider's parent span is the
+    /// attempt.
+    /// </summary>
+    /// <remarks>
+    /// The destination: <c>tracedllm.backend.id</c>, <c>server.address</c>, <c>server.port</c>. YARP's cluster client
+    /// would put the span of its own send in the attempt's place, whether HttpClient's spans are recorded or not.
+    /// </remarks>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task EachAttemptNamesItsDestinationAndIsTheProvidersParent(bool httpClientSpans)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:chat:ClusterId"] = "openai",
+            ["ReverseProxy:Routes:chat:Order"] = "100",
+            ["ReverseProxy:Routes:chat:Match:Path"] = "/v1/chat/completions",
+            ["ReverseProxy:Clusters:openai:LoadBalancingPolicy"] = "FirstAlphabetical",
+            ["ReverseProxy:Clusters:openai:Destinations:east:Address"] = "http://127.0.0.1:9/",
+            ["ReverseProxy:Clusters:openai:Destinations:west:Address"] = Upstream.Address + "/",
+        }).Build();
+        using var httpSpans = httpClientSpans ? HttpClientSpans() : null;
+        await using var host = await StartAsync(configuration, LlmRetryPolicy.None);
+        using var response = await host.PostAsync("/v1/chat/completions", """{"model":"gpt-4o","messages":[]}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var trace = await Spans.SingleTraceAsync();
+        var attempts = trace.All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ToList();
+        var kinds = attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind));
+        Assert.Equal(new object?[] { "initial", "fallback" }, kinds);
+        Assert.Equal(new object?[] { "east", "west" }, attempts.Select(a => a.GetTagItem(AttributeNames.BackendId)));
+        Assert.All(attempts, a => Assert.Equal("127.0.0.1", a.GetTagItem(AttributeNames.ServerAddress)));
+        Assert.Equal(new object?[] { 9, Upstream.Port }, attempts.Select(a => a.GetTagItem(AttributeNames.ServerPort)));
+        Assert.Equal("west", trace.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.BackendId));
+
+        var traceparent = Assert.Single(Upstream.Received).Traceparent!.Split('-');
+        Assert.Equal(attempts[1].TraceId.ToHexString(), traceparent[1]);
+        Assert.Equal(attempts[1].SpanId.ToHexString(), traceparent[2]);
+    }
+
+    /// <summary>
+    /// <c>AddTracedLlmRelay()</c> takes the place of YARP's default factory of cluster clients, called before
+    /// <c>AddReverseProxy()</c> or after it; a factory of the app's own (<c>ConfigureHttpClient</c>) is kept.
+    /// </summary>
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    public void YarpsDefaultClientFactoryIsTheRelaysAndOneOfTheAppsOwnIsKept(bool relayFirst, bool appsOwn)
+    {
+        var services = new ServiceCollection().AddLogging();
+        if (relayFirst)
+        {
+            services.AddTracedLlmRelay();
+        }
+
+        var proxy = services.AddReverseProxy();
+        if (appsOwn)
+        {
+            proxy.ConfigureHttpClient((_, handler) => handler.MaxConnectionsPerServer = 7);
+        }
+
+        if (!relayFirst)
+        {
+            services.AddTracedLlmRelay();
+        }
+
+        using var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IForwarderHttpClientFactory>();
+        Assert.Equal(!appsOwn, factory is AttemptTraceClientFactory);
+    }
+
+    /// <summary>
+    /// A gateway of YARP's configuration (<c>ReverseProxy</c>) whose route <c>chat</c> the relay forwards through,
+    /// its traced routes mapped before YARP's.
+    /// </summary>
+    private static Task<RelayHost> StartAsync(IConfiguration configuration, LlmRetryPolicy policy) =>
+        RelayHost.StartAsync(
+            new RelayUpstreams { YarpRoute = "chat", Policy = policy },
+            services: services => services.AddReverseProxy().LoadFromConfig(configuration.GetSection("ReverseProxy")),
+            map: app =>
+            {
+                app.MapTracedLlmRoutes();
+                app.MapReverseProxy();
+            });
+
+    /// <summary>HttpClient's spans recorded, as an app with HttpClient instrumentation has them.</summary>
+    private static ActivityListener HttpClientSpans()
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "System.Net.Http",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 }

@@ -1,26 +1,20 @@
-using System;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers;
 
-/// <summary>
-/// TLLM2005: a route on slot <c>metadata</c> whose request type has its own property serialized as
-/// <c>metadata</c> (by name under any casing policy, or by <c>[JsonPropertyName]</c>). Gateway and
-/// provider metadata would share one field: the reason Anthropic routes use <c>litellm_metadata</c>.
-/// With an untyped body (<c>JsonElement</c>, <c>JsonNode</c>, <c>JsonDocument</c>, or none) the body
-/// holds whatever the client sent, so the rule asks whether the provider's own API has the field on
-/// this path (<see cref="RouteConventions.ProviderMetadataApi"/>) and the slot is there by default.
-/// A slot shared with the provider (<c>MetadataSlotMode.Shared</c>) is not a collision.
-/// </summary>
+/// <summary>TLLM2005: a route on slot <c>metadata</c> whose request has its own <c>metadata</c> property.</summary>
+/// <remarks>
+/// Gateway and provider metadata would share one field. An untyped body holds whatever the client sent, so the rule
+/// asks whether the provider's API has the field on this path (<see cref="RouteConventions.ProviderMetadataApi"/>). A
+/// shared slot (<c>MetadataSlotMode.Shared</c>) is not a collision.
+/// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.SlotCollision);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(DiagnosticDescriptors.SlotCollision);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -41,7 +35,8 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SymbolAnalysisContext context, WellKnownTypes types)
     {
         var method = (IMethodSymbol)context.Symbol;
-        var attribute = method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.RouteAttribute));
+        var attribute = method.GetAttributes()
+            .FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.RouteAttribute));
         if (attribute is null)
         {
             return;
@@ -58,15 +53,18 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
         {
             // The default slot on a path whose provider has its own 'metadata': an untyped body carries
             // whatever the client sent, so the slot takes the provider's field. An explicit slot is a choice.
-            if (route.ExplicitSlot is null && RouteConventions.ProviderMetadataApi(route.Pattern ?? string.Empty) is { } api
+            if (route.ExplicitSlot is null
+                && RouteConventions.ProviderMetadataApi(route.Pattern ?? string.Empty) is { } api
                 && attribute.ApplicationSyntaxReference is { } untypedSyntax)
             {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.SlotCollision,
-                    untypedSyntax.GetSyntax(context.CancellationToken).GetLocation(),
-                    $"Route '{Name(route)}' keeps gateway metadata in 'metadata' by default, a field {api} defines too, and its body is {untyped}: "
-                    + "a client's 'metadata' is read as gateway metadata and never forwarded upstream; use MetadataSlot = \"litellm_metadata\" to forward it, "
-                    + "MetadataSlotMode = MetadataSlotMode.Shared to forward what is not the gateway's, or MetadataSlot = \"metadata\" to say the gateway takes it"));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SlotCollision,
+                        untypedSyntax.GetSyntax(context.CancellationToken).GetLocation(),
+                        $"Route '{Name(route)}' keeps gateway metadata in 'metadata' by default, a field {api} "
+                        + $"defines too, and its body is {untyped}: "
+                            + "a client's 'metadata' is read as gateway metadata and never forwarded upstream; use "
+                            + "MetadataSlot = \"litellm_metadata\" to forward it, "
+                            + "MetadataSlotMode = MetadataSlotMode.Shared to forward what is not the gateway's, or "
+                            + "MetadataSlot = \"metadata\" to say the gateway takes it"));
             }
 
             return;
@@ -83,19 +81,20 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(
-            DiagnosticDescriptors.SlotCollision,
-            syntax.GetSyntax(context.CancellationToken).GetLocation(),
-            $"Route '{Name(route)}' keeps gateway metadata in 'metadata', but its request type '{body.ToDisplayString()}' has its own property '{property.Name}' serialized as 'metadata'; use MetadataSlot = \"litellm_metadata\""));
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SlotCollision,
+                syntax.GetSyntax(context.CancellationToken).GetLocation(),
+                $"Route '{Name(route)}' keeps gateway metadata in 'metadata', but its request type "
+                + $"'{body.ToDisplayString()}' has its own property '{property.Name}' serialized as 'metadata'; use "
+                + $"MetadataSlot = \"litellm_metadata\""));
     }
 
     private static string Name(RouteAttributeData route) => $"{route.HttpMethod?.ToUpperInvariant()} {route.Pattern}";
 
-    /// <summary>How an untyped body is described (a JSON document of any shape, or no body at all), or null for a typed one.</summary>
+    /// <summary>How an untyped body is described, or null for a typed one.</summary>
     private static string? Untyped(ITypeSymbol? body, WellKnownTypes types) => body switch
     {
         null => "not bound to a type (the handler works with the request's bytes)",
-        _ when WellKnownTypes.Same(body, types.JsonElement) || (types.JsonNode is not null && WellKnownTypes.DerivesFrom(body, types.JsonNode))
+        _ when Same(body, types.JsonElement) || (types.JsonNode is not null && DerivesFrom(body, types.JsonNode))
             || body.ToDisplayString() == "System.Text.Json.JsonDocument" => $"untyped ('{body.ToDisplayString()}')",
         _ => null,
     };

@@ -1,26 +1,15 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Collectors;
-using TracedLlm.Analyzers.Facts;
 using TracedLlm.Analyzers.Rules;
 
 namespace TracedLlm.Analyzers;
 
-/// <summary>
-/// TLLM2001–TLLM2004 and TLLM2006 over "traced code": the bodies of traced handlers and of
-/// authenticator and guardrail implementations (the roots, read from each method's own
-/// attributes and type), and what they reach through calls, up to <see cref="MaxDepth"/>
-/// calls deep. Each operation block is read once by one collector per concern. A root's own
-/// findings are reported at once, per method, so an editor shows them while typing; findings in
-/// code a route reaches through calls need the whole call graph and are reported at the end of
-/// the compilation from one walk of it.
-/// </summary>
+/// <summary>The rules over traced code: route handlers, authenticators, guardrails and what they call.</summary>
+/// <remarks>
+/// Each operation block is read once by one collector per concern. A root's own findings are reported per method, so an
+/// editor shows them while typing; findings through calls need the call graph and come at the end of the compilation.
+/// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 {
@@ -29,24 +18,18 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
     private static readonly IFactCollector[] Collectors =
     {
-        new CallCollector(), new KeyCollector(), new ThrowCollector(), new SpanCollector(), new SwallowCollector(), new UpstreamCollector(),
-        new UnthrownFailureCollector(),
+        new CallCollector(), new KeyCollector(), new ThrowCollector(), new SpanCollector(), new SwallowCollector(),
+        new UpstreamCollector(), new UnthrownFailureCollector(),
     };
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
-        DiagnosticDescriptors.SlotMismatch,
-        DiagnosticDescriptors.SlotMismatchThroughCalls,
-        DiagnosticDescriptors.FailurePathEscape,
-        DiagnosticDescriptors.FailurePathEscapeThroughCalls,
-        DiagnosticDescriptors.SpanLifecycle,
-        DiagnosticDescriptors.SpanLifecycleThroughCalls,
-        DiagnosticDescriptors.SwallowedException,
-        DiagnosticDescriptors.SwallowedExceptionThroughCalls,
-        DiagnosticDescriptors.HandledWithoutRecordThroughCalls,
-        DiagnosticDescriptors.UnscopedUpstreamCall,
-        DiagnosticDescriptors.UnthrownFailure,
-        DiagnosticDescriptors.UnthrownFailureThroughCalls,
+        DiagnosticDescriptors.SlotMismatch, DiagnosticDescriptors.SlotMismatchThroughCalls,
+        DiagnosticDescriptors.FailurePathEscape, DiagnosticDescriptors.FailurePathEscapeThroughCalls,
+        DiagnosticDescriptors.SpanLifecycle, DiagnosticDescriptors.SpanLifecycleThroughCalls,
+        DiagnosticDescriptors.SwallowedException, DiagnosticDescriptors.SwallowedExceptionThroughCalls,
+        DiagnosticDescriptors.HandledWithoutRecordThroughCalls, DiagnosticDescriptors.UnscopedUpstreamCall,
+        DiagnosticDescriptors.UnthrownFailure, DiagnosticDescriptors.UnthrownFailureThroughCalls,
         DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls);
 
     /// <inheritdoc />
@@ -56,45 +39,28 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            if (CompilationFacts.Create(start.Compilation, start.CancellationToken, start.Options.AnalyzerConfigOptionsProvider) is not { } compilation || !compilation.MayHaveRoutes)
+            var options = start.Options.AnalyzerConfigOptionsProvider;
+            if (CompilationFacts.Create(start.Compilation, start.CancellationToken, options)
+                is not { MayHaveRoutes: true } compilation)
             {
                 return;
             }
 
             var state = new State(start.Compilation, compilation);
             start.RegisterOperationBlockAction(block => state.Read(block));
-            start.RegisterCompilationEndAction(end => state.ReportThroughCalls(end.ReportDiagnostic, end.CancellationToken));
+            start.RegisterCompilationEndAction(end =>
+                state.ReportThroughCalls(end.ReportDiagnostic, end.CancellationToken));
         });
     }
 
-    private static void Add<TValue>(Dictionary<ISymbol, List<TValue>> index, ISymbol key, TValue value)
+    private sealed class State(Compilation compilation, CompilationFacts facts)
     {
-        if (!index.TryGetValue(key, out var list))
-        {
-            index[key] = list = new List<TValue>();
-        }
-
-        list.Add(value);
-    }
-
-    private sealed class State
-    {
-        private readonly Compilation _compilation;
-        private readonly CompilationFacts _facts;
+        private readonly Compilation _compilation = compilation;
+        private readonly CompilationFacts _facts = facts;
         private readonly ConcurrentDictionary<ISymbol, MethodFacts> _methods = new(SymbolEqualityComparer.Default);
         private readonly Once<FailureFilters> _filters = new();
 
-        public State(Compilation compilation, CompilationFacts facts)
-        {
-            _compilation = compilation;
-            _facts = facts;
-        }
-
-        /// <summary>
-        /// A method and every method a call may name to reach it: what it overrides, the interface members it implements in its
-        /// own type, explicitly or not, and those it implements for a derived class that declares the interface. Any other
-        /// callee (a delegate-holding field or property) is named only by itself.
-        /// </summary>
+        /// <summary>A method and every method a call may name to reach it: what it overrides and implements.</summary>
         private HashSet<ISymbol> Declarations(ISymbol callee, CancellationToken cancellationToken)
         {
             var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default) { callee };
@@ -103,29 +69,27 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return declared;
             }
 
-            for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+            for (var overridden = method.OverriddenMethod;
+                overridden is not null;
+                overridden = overridden.OverriddenMethod)
             {
                 declared.Add(overridden.OriginalDefinition);
             }
 
-            foreach (var @interface in method.ContainingType.AllInterfaces)
-            {
-                foreach (var member in @interface.GetMembers(method.Name))
-                {
-                    if (member is IMethodSymbol interfaceMethod && WellKnownTypes.Same(method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod)?.OriginalDefinition, method))
-                    {
-                        declared.Add(interfaceMethod.OriginalDefinition);
-                    }
-                }
-            }
+            declared.UnionWith(method.ContainingType.AllInterfaces
+                .SelectMany(i => i.GetMembers(method.Name).OfType<IMethodSymbol>())
+                .Where(member => Same(
+                    method.ContainingType.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method))
+                .Select(member => member.OriginalDefinition));
 
             declared.UnionWith(method.ExplicitInterfaceImplementations.Select(m => m.OriginalDefinition));
             declared.UnionWith(_facts.InheritedInterfaceMembers(method, cancellationToken));
             return declared;
         }
 
-        private FailureFilters Filters(CancellationToken cancellationToken) =>
-            _filters.Get(() => FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken), cancellationToken));
+        private FailureFilters Filters(CancellationToken cancellationToken) => _filters.Get(() =>
+                FailureFilters.Build(_compilation, _facts.Types, _facts.FilterMethods(cancellationToken),
+                    cancellationToken));
 
         public void Read(OperationBlockAnalysisContext context)
         {
@@ -135,15 +99,13 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph, context.Options, context.CancellationToken);
-            foreach (var block in context.OperationBlocks)
+            var scope = new MethodScope(_facts, owner, context.OperationBlocks, context.GetControlFlowGraph,
+                context.Options, context.CancellationToken);
+            foreach (var operation in scope.Operations)
             {
-                foreach (var operation in block.DescendantsAndSelf())
+                foreach (var collector in Collectors)
                 {
-                    foreach (var collector in Collectors)
-                    {
-                        collector.Visit(operation, scope);
-                    }
+                    collector.Visit(operation, scope);
                 }
             }
 
@@ -157,16 +119,20 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            // A root's own findings: everything here is known from this body and the declarations.
             foreach (var key in facts.Keys.Where(k => k.Values.All(v => v.IsLocal)))
             {
-                var constants = key.Values.Where(v => v.Kind == KeyValueKind.Constant).Select(v => v.Constant!).ToImmutableHashSet(System.StringComparer.Ordinal);
+                var constants = key.Values.Where(v => v.Kind == KeyValueKind.Constant).Select(v => v.Constant!)
+                    .ToImmutableHashSet(StringComparer.Ordinal);
                 var unknown = key.Values.Any(v => v.Kind == KeyValueKind.Unknown);
 
-                // The routes (for a guardrail: every route of the compilation) are read only for a key that names a slot.
+                // The routes (a guardrail: every route) are read only for a key that names a slot.
                 if (!unknown && constants.Overlaps(_facts.SlotNames(context.CancellationToken)))
                 {
-                    SlotMismatchRule.Report(constants, unknown, key.Location, _facts.RoutesOfRoot(owner, context.CancellationToken).Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic, context.CancellationToken);
+                    SlotMismatchRule.Report(constants, unknown, key.Location,
+                        _facts.RoutesOfRoot(owner, context.CancellationToken).Where(r => key.Guard.Admits(r.Slot))
+                            .ToList(),
+                        _facts, DiagnosticDescriptors.SlotMismatch, context.ReportDiagnostic,
+                        context.CancellationToken);
                 }
             }
 
@@ -175,12 +141,14 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 var filters = Filters(context.CancellationToken);
                 foreach (var thrown in facts.Throws)
                 {
-                    FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscape, context.ReportDiagnostic);
+                    FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscape,
+                        context.ReportDiagnostic);
                 }
             }
 
             LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycle, context.ReportDiagnostic);
-            LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, null, context.ReportDiagnostic, created: null);
+            LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedException, null, context.ReportDiagnostic,
+                created: null);
             LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailure, context.ReportDiagnostic);
             UpstreamCallRule.ReportWhileTyping(
                 facts, DiagnosticDescriptors.UnscopedUpstreamCall, context.ReportDiagnostic);
@@ -199,18 +167,19 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             var resultUses = new Dictionary<ISymbol, List<ResultUse>>(SymbolEqualityComparer.Default);
             foreach (var use in _methods.Values.SelectMany(f => f.ResultUses))
             {
-                Add(resultUses, use.Callee, use);
+                resultUses.For(use.Callee).Add(use);
             }
 
             // A call of an interface or base method is a call of the implementations it reaches.
             List<ResultUse> UsesOf(ISymbol method) => Declarations(method, cancellationToken)
-                .SelectMany(declared => resultUses.TryGetValue(declared, out var uses) ? uses : new List<ResultUse>())
-                .ToList();
-            bool CallersFail(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
+                    .SelectMany(declared =>
+                        resultUses.TryGetValue(declared, out var uses) ? uses : new List<ResultUse>())
+                    .ToList();
+            bool CallersFail(ISymbol method) =>
+                UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
             bool Detached(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.Detached);
 
-            // Every call site of each method, with its caller, for the methods that run only while an exception is
-            // handled: built the first time it is asked (only a method with a cancellation caught in its body asks).
+            // Every call site of each method with its caller, built when first asked (a caught cancellation asks).
             Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>? callSites = null;
             Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>> CallSites()
             {
@@ -219,12 +188,13 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     return callSites;
                 }
 
-                callSites = new Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>(SymbolEqualityComparer.Default);
+                callSites = new Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>(
+                    SymbolEqualityComparer.Default);
                 foreach (var pair in _methods)
                 {
                     foreach (var edge in pair.Value.Calls)
                     {
-                        Add(callSites, edge.Callee, (pair.Key, edge));
+                        callSites.For(edge.Callee).Add((pair.Key, edge));
                     }
                 }
 
@@ -232,23 +202,23 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             }
 
             List<(ISymbol Caller, CallEdge Edge)> CallsOf(ISymbol method) => Declarations(method, cancellationToken)
-                .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found : new List<(ISymbol Caller, CallEdge Edge)>())
-                .ToList();
+                    .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found
+                            : new List<(ISymbol Caller, CallEdge Edge)>())
+                    .ToList();
 
-            // TLLM2002: a type thrown in a method reached through calls escapes to the failure path unless every call of the
-            // method (through any declaration it implements) is made in a try whose unfiltered catch takes the type and does
-            // not rethrow it (it translates the failure, or handles it: TLLM2004's concern), or by a method of which that
-            // holds, a few calls up. A root of traced code (a route, a policy, a library's entry point) never holds.
-            bool CaughtOnEveryPath(ISymbol method, ITypeSymbol type, int depth) =>
-                depth <= 3 && !_facts.IsRoot(method, cancellationToken) && !_facts.Entries(cancellationToken).Any(entry => WellKnownTypes.Same(entry.Handler, method))
+            // TLLM2002: a type thrown in a method reached through calls escapes unless every call of the method is made
+            // in a try whose unfiltered catch takes the type and does not rethrow it, or by a method of which that
+            // holds, a few calls up. A root of traced code never holds.
+            bool CaughtOnEveryPath(ISymbol method, ITypeSymbol type, int depth) => depth <= 3
+                && !_facts.IsRoot(method, cancellationToken)
+                && !_facts.Entries(cancellationToken).Any(entry => Same(entry.Handler, method))
                 && CallsOf(method) is { Count: > 0 } sites
-                && sites.All(site => FailurePathRule.CaughtAt(site.Caller, site.Edge.Site, type, _facts) || CaughtOnEveryPath(site.Caller, type, depth + 1));
+                && sites.All(site => FailurePathRule.CaughtAt(site.Caller, site.Edge.Site, type, _facts)
+                    || CaughtOnEveryPath(site.Caller, type, depth + 1));
 
             var whileHandling = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
 
-            // Every call of the method (through any declaration it implements) is made in a catch clause's handler,
-            // or in the own run of a method of which that holds; a root, a method never called from source and a
-            // cycle are not.
+            // Every call of the method is made in a catch's handler, or in the own run of a method of which that holds.
             bool WhileHandling(ISymbol method)
             {
                 if (whileHandling.TryGetValue(method, out var known))
@@ -259,22 +229,26 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 whileHandling[method] = false;
                 var sites = CallsOf(method);
                 var result = sites.Count > 0 && !_facts.IsRoot(method, cancellationToken)
-                    && sites.All(site => site.Edge.Handling == Handling.InCatch || (site.Edge.Handling == Handling.InBody && WhileHandling(site.Caller)));
+                    && sites.All(site => site.Edge.Handling == Handling.InCatch
+                        || (site.Edge.Handling == Handling.InBody && WhileHandling(site.Caller)));
                 whileHandling[method] = result;
                 return result;
             }
 
             var upstream = new UpstreamCallRule(_facts, _methods, graph, CallsOf, cancellationToken);
 
-            // A catch that answers the request through a method of source, and one that gives up on a model call: a method it calls
-            // makes one (its sends the code shows are model calls, or sends through the attempts' clients, or attempts of its own), a
-            // few calls deep and through interface dispatch, or a send it gives up on goes through a client the attempts use.
+            // A catch that answers the request through a method of source, and one that gives up on a model call: a
+            // method it calls makes one (a few calls deep, through dispatch), or a send goes through an attempts'
+            // client.
             bool Answers(SwallowSite swallow) => swallow.AnswerCalls.Any(_facts.WritesResponse);
             var modelReach = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
             bool ReachesModel(IMethodSymbol method, int depth)
             {
                 method = (method.ReducedFrom ?? method).OriginalDefinition;
-                if ((_facts.Types.UpstreamCall(method) is not null && !UpstreamCollector.IsHttpSend(method, _facts.Types)) || _facts.Types.ModelSdkCall(method))
+                if ((
+                        _facts.Types.UpstreamCall(method) is not null
+                        && !UpstreamCollector.IsHttpSend(method, _facts.Types)
+                    ) || _facts.Types.ModelSdkCall(method))
                 {
                     return true;
                 }
@@ -296,22 +270,25 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     reaches |= _methods.TryGetValue(target, out var reached)
                         && (reached.AttemptClients.Count > 0
                             || reached.UnscopedUpstreamCalls.Any(site => upstream.IsModelCall(target, site))
-                            || reached.Calls.Any(call => call.Callee is IMethodSymbol callee && ReachesModel(callee, depth + 1)));
+                            || reached.Calls.Any(call =>
+                                call.Callee is IMethodSymbol callee && ReachesModel(callee, depth + 1)));
                 }
 
                 modelReach[method] = reaches;
                 return reaches;
             }
 
-            bool GivesUpModel(SwallowSite swallow) =>
-                swallow.GivenUpClients.Any(upstream.AttemptClients.Contains)
+            bool GivesUpModel(SwallowSite swallow) => swallow.GivenUpClients.Any(upstream.AttemptClients.Contains)
                 || swallow.GivenUp.Any(method => ReachesModel(method, 1));
 
-            // The exception types of source that code creates, for the catches of types only the compilation can create.
+            // The exception types of source that code creates, for the catches of types only source can create.
             var created = SwallowCollector.CreatedWithBases(_methods.Values);
 
             var keys = new KeyResolver(_facts, _methods, cancellationToken);
-            var omitted = new Dictionary<Location, (HashSet<TracedRoute> Routes, ImmutableArray<KeyValue> Values, FindingPath? Path)>();
+            var omitted = new Dictionary<
+                    Location,
+                    (HashSet<TracedRoute> Routes, ImmutableArray<KeyValue> Values, FindingPath? Path)
+                >();
             FailureFilters? filters = null;
             foreach (var (symbol, routes) in graph.Reached)
             {
@@ -326,7 +303,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 foreach (var key in facts.Keys.Where(k => !isRoot || !k.Values.All(v => v.IsLocal)))
                 {
                     var (constants, unknown) = keys.Resolve(key.Values);
-                    SlotMismatchRule.Report(constants, unknown, key.Location, routes.Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, path);
+                    SlotMismatchRule.Report(constants, unknown, key.Location,
+                        routes.Where(r => key.Guard.Admits(r.Slot)).ToList(), _facts,
+                        DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, path);
                 }
 
                 // Arguments that fill a key parameter of the method they call are keys where they are written.
@@ -334,35 +313,41 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 {
                     if (argument.Omitted)
                     {
-                        // A default left out by several calls is reported once at the default, for every route reaching those calls.
+                        // A default left out by several calls: reported once at the default, for every route.
                         if (keys.IsKeyParameter(argument.Callee, argument.Ordinal))
                         {
                             if (!omitted.TryGetValue(argument.Location, out var seen))
                             {
-                                omitted[argument.Location] = seen = (new HashSet<TracedRoute>(), argument.Values, graph.PathTo(argument.Callee));
+                                omitted[argument.Location] = seen = (new HashSet<TracedRoute>(), argument.Values,
+                                    graph.PathTo(argument.Callee));
                             }
 
                             seen.Routes.UnionWith(routes);
                         }
                     }
-                    else if (keys.IsKeyParameter(argument.Callee, argument.Ordinal) && !argument.Values.Any(v => v.Kind == KeyValueKind.Parameter))
+                    else if (keys.IsKeyParameter(argument.Callee, argument.Ordinal)
+                        && !argument.Values.Any(v => v.Kind == KeyValueKind.Parameter))
                     {
                         var (constants, unknown) = keys.Resolve(argument.Values);
-                        SlotMismatchRule.Report(constants, unknown, argument.Location, routes, _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, path);
+                        SlotMismatchRule.Report(constants, unknown, argument.Location, routes, _facts,
+                            DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, path);
                     }
                 }
 
                 if (isRoot)
                 {
-                    // A root's catches of types only the compilation can create, and of tries quiet but through dispatch, waited for the end of it.
-                    LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
-                        rootAtEnd: true, answers: Answers, givesUpModel: GivesUpModel, holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
-                    upstream.Report(symbol, facts, root: true,
-                        DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls, report);
+                    // A root's catches that waited for the end: types only source creates, tries quiet but for
+                    // dispatch.
+                    LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls,
+                        DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created, rootAtEnd: true,
+                        answers: Answers, givesUpModel: GivesUpModel,
+                        holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
+                    upstream.Report(symbol, facts, root: true, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls,
+                        report);
                     continue;
                 }
 
-                // A span left open is a fault wherever it runs; a failure or an upstream call is the request's only where the request runs it.
+                // An open span is a fault wherever it runs; a failure or upstream call only where the request runs it.
                 LocalRules.ReportSpans(facts, DiagnosticDescriptors.SpanLifecycleThroughCalls, report, path);
                 if (!graph.ReachedInRequest(symbol))
                 {
@@ -374,13 +359,17 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     filters ??= Filters(cancellationToken);
                     foreach (var thrown in facts.Throws.Where(thrown => !CaughtOnEveryPath(symbol, thrown.Type, 0)))
                     {
-                        FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscapeThroughCalls, report, path);
+                        FailurePathRule.Report(thrown, filters, DiagnosticDescriptors.FailurePathEscapeThroughCalls,
+                            report, path);
                     }
                 }
 
-                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls, DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
-                    CallersFail(symbol), Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers, givesUpModel: GivesUpModel,
-                    holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path, intent: _facts.Intent);
+                LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls,
+                    DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created, CallersFail(symbol),
+                    Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers,
+                    givesUpModel: GivesUpModel,
+                    holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path,
+                    intent: _facts.Intent);
                 if (!Detached(symbol))
                 {
                     LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path);
@@ -396,7 +385,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             foreach (var pair in omitted)
             {
                 var (constants, unknown) = keys.Resolve(pair.Value.Values);
-                SlotMismatchRule.Report(constants, unknown, pair.Key, pair.Value.Routes.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList(), _facts, DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, pair.Value.Path);
+                SlotMismatchRule.Report(constants, unknown, pair.Key,
+                    pair.Value.Routes.OrderBy(r => r.Display, StringComparer.Ordinal).ToList(), _facts,
+                    DiagnosticDescriptors.SlotMismatchThroughCalls, report, cancellationToken, pair.Value.Path);
             }
         }
     }

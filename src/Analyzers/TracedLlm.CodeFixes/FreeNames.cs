@@ -1,21 +1,16 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace TracedLlm.CodeFixes;
 
-/// <summary>A name for a local a fix declares, one that compiles where it goes and beside the locals the same Fix All declares.</summary>
+/// <summary>A name for a local a fix declares, free where it goes and beside the same Fix All's locals.</summary>
 internal static class FreeNames
 {
-    /// <summary>
-    /// <paramref name="stem"/>, then <c>stem2</c>, <c>stem3</c>...: the first name that no symbol in scope at
-    /// <paramref name="position"/> has and that nothing declared inside <paramref name="scope"/> (the new local's
-    /// scope) has, since a local, parameter or pattern variable there would be in the new local's scope (CS0136),
-    /// nor any of <paramref name="alsoTaken"/>: the names that the fixes of the same Fix All before this one give
-    /// to locals whose scope holds this one's or lies in it (what this fix would see had they been applied first).
-    /// </summary>
-    public static string Find(SemanticModel model, int position, SyntaxNode scope, string stem, IEnumerable<string> alsoTaken)
+    /// <summary><paramref name="stem"/>, then <c>stem2</c>, <c>stem3</c>...: the first name free at
+    /// <paramref name="position"/>.</summary>
+    /// <remarks>
+    /// No symbol in scope there has it, nothing declared inside <paramref name="scope"/> (CS0136), nor any of
+    /// <paramref name="alsoTaken"/>: what the earlier fixes of the same Fix All name locals whose scope meets this one.
+    /// </remarks>
+    public static string Find(SemanticModel model, int position, SyntaxNode scope, string stem,
+        IEnumerable<string> alsoTaken)
     {
         var taken = new HashSet<string>(model.LookupSymbols(position).Select(s => s.Name));
         taken.UnionWith(Declared(scope));
@@ -30,7 +25,7 @@ internal static class FreeNames
         }
     }
 
-    /// <summary>The names declared in <paramref name="scope"/>: locals, parameters, pattern and loop variables, catch variables, local functions, range variables.</summary>
+    /// <summary>The names declared in <paramref name="scope"/>: locals, parameters, pattern variables...</summary>
     private static IEnumerable<string> Declared(SyntaxNode scope) =>
         scope.DescendantNodesAndSelf().Select(node => node switch
         {

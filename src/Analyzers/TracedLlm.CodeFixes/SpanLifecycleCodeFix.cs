@@ -1,98 +1,91 @@
-using System.Collections.Generic;
 using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// TLLM2003: ends the Activity with <c>using</c>. A local gets <c>using</c>; a started-and-dropped
-/// Activity (a statement, or <c>_ = ...</c>) becomes a <c>using</c> local; an expression-bodied
-/// method, local function or lambda that only starts one gets a block body to hold it. Top-level
-/// statements are blocks too.
-/// </summary>
+/// <summary>TLLM2003: ends the Activity with <c>using</c>.</summary>
+/// <remarks>A local gets <c>using</c>; a dropped Activity becomes a <c>using</c> local; an expression body that only
+/// starts one gets a block body to hold it.</remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SpanLifecycleCodeFix)), Shared]
-public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
+public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.SpanLifecycle)
 {
     internal const string EquivalenceKey = DiagnosticIds.SpanLifecycle + ".Using";
     private const string Title = "End the Activity with 'using'";
 
-    /// <summary>Creates the fix.</summary>
-    public SpanLifecycleCodeFix()
-        : base(DiagnosticIds.SpanLifecycle)
+    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+        Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-    }
-
-    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
-    {
-        if (!diagnostic.Properties.TryGetValue(DiagnosticIds.SpanProblemProperty, out var kind) || kind != DiagnosticIds.SpanLifecycleKind
+        if (!diagnostic.Properties.TryGetValue(DiagnosticIds.SpanProblemProperty, out var kind)
+            || kind != DiagnosticIds.SpanLifecycleKind
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } start)
         {
-            return System.Array.Empty<SyntaxEdit>();
+            return Array.Empty<SyntaxEdit>();
         }
 
+        SyntaxEdit[] Edit(SyntaxNode node, Func<SyntaxNode, SyntaxNode> rewrite) =>
+            new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, node, rewrite) };
+
         // The nearest statement or expression body that holds the start decides the shape of the fix.
-        var holder = start.FirstAncestorOrSelf<SyntaxNode>(n => n is StatementSyntax or ArrowExpressionClauseSyntax or LambdaExpressionSyntax);
+        var holder = start.FirstAncestorOrSelf<SyntaxNode>(n =>
+            n is StatementSyntax or ArrowExpressionClauseSyntax or LambdaExpressionSyntax);
 
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null)
         {
-            return System.Array.Empty<SyntaxEdit>();
+            return Array.Empty<SyntaxEdit>();
         }
 
-        // var activity = source.StartActivity(...);  ->  using var activity = ...;  (not for a local written again: a using local is read-only)
-        if (holder is LocalDeclarationStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax, UsingKeyword.RawKind: 0 } declaration
+        // var activity = source.StartActivity(...); -> using var activity = ...; (not for a local written again)
+        if (holder is LocalDeclarationStatementSyntax
+                {
+                    Parent: BlockSyntax or GlobalStatementSyntax, UsingKeyword.RawKind: 0
+                } declaration
             && declaration.Declaration.Variables.Count == 1)
         {
-            return model.GetDeclaredSymbol(declaration.Declaration.Variables[0], cancellationToken) is ILocalSymbol local && !WrittenAfterDeclaration(model, declaration, local, cancellationToken)
-                ? new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, declaration, node => AddUsing((LocalDeclarationStatementSyntax)node)) }
-                : System.Array.Empty<SyntaxEdit>();
+            return
+                model.GetDeclaredSymbol(declaration.Declaration.Variables[0], cancellationToken) is ILocalSymbol local
+                && !WrittenAfterDeclaration(model, declaration, local, cancellationToken)
+                ? Edit(declaration, node => AddUsing((LocalDeclarationStatementSyntax)node))
+                : Array.Empty<SyntaxEdit>();
         }
 
-        // source.StartActivity(...);  or  _ = source.StartActivity(...);  in a block: only when the statement's value is the Activity
-        // (not Console.WriteLine(source.StartActivity(...)?.Id), whose value is void).
+        // source.StartActivity(...); or _ = ...; in a block: only when the statement's value is the Activity.
         if (holder is ExpressionStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax } statement)
         {
             if (!IsActivity(model, Started(statement.Expression), cancellationToken))
             {
-                return System.Array.Empty<SyntaxEdit>();
+                return Array.Empty<SyntaxEdit>();
             }
 
             var name = LocalName(model, statement, Scope(statement), cancellationToken);
-            return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, statement, node => UsingLocal((ExpressionStatementSyntax)node, name)) };
+            return Edit(statement, node => UsingLocal((ExpressionStatementSyntax)node, name));
         }
 
-        // void Record() => source.StartActivity(...);  and  () => source.StartActivity(...): a new scope, for a body whose value is the
-        // Activity and is dropped (the function returns void).
+        // void Record() => source.StartActivity(...);: a new scope, for a body whose Activity is dropped.
         switch (holder)
         {
             case ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } clause
-                when model.GetDeclaredSymbol(clause.Parent!, cancellationToken) is IMethodSymbol { ReturnsVoid: true } && IsActivity(model, Started(clause.Expression), cancellationToken):
+                when model.GetDeclaredSymbol(clause.Parent!, cancellationToken) is IMethodSymbol { ReturnsVoid: true }
+                    && IsActivity(model, Started(clause.Expression), cancellationToken):
                 var name = LocalName(model, clause.Parent!, clause.Parent!, cancellationToken);
                 var lineBreak = root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
                 lineBreak = lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.LineFeed;
-                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, clause.Parent!, node => WithBlockBody(node, name, lineBreak)) };
+                return Edit(clause.Parent!, node => WithBlockBody(node, name, lineBreak));
             case LambdaExpressionSyntax { ExpressionBody: ExpressionSyntax body } lambda
-                when model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true } && IsActivity(model, Started(body), cancellationToken):
+                when model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true }
+                    && IsActivity(model, Started(body), cancellationToken):
                 var lambdaName = LocalName(model, lambda, lambda, cancellationToken);
-                return new[] { new SyntaxEdit(Title, EquivalenceKey, document.Id, lambda, node => LambdaWithBlock((LambdaExpressionSyntax)node, lambdaName)) };
+                return Edit(lambda, node => LambdaWithBlock((LambdaExpressionSyntax)node, lambdaName));
         }
 
-        return System.Array.Empty<SyntaxEdit>();
+        return Array.Empty<SyntaxEdit>();
     }
 
-    /// <summary>
-    /// A free name for the local the fix declares at <paramref name="fixedNode"/>, whose scope is <paramref name="scope"/>.
-    /// Fix All declares a local for every such node at once: the earlier ones whose scope holds this scope or lies in it
-    /// (one applied before this one would be in scope here, or be shadowed) keep their names out of it.
-    /// </summary>
-    private static string LocalName(SemanticModel model, SyntaxNode fixedNode, SyntaxNode scope, CancellationToken cancellationToken, Dictionary<SyntaxNode, string>? named = null)
+    /// <summary>A free name for the local the fix declares at <paramref name="fixedNode"/>.</summary>
+    /// <remarks>Fix All declares every such local at once: the earlier ones whose scope meets this one keep their
+    /// names out of it.</remarks>
+    private static string LocalName(SemanticModel model, SyntaxNode fixedNode, SyntaxNode scope,
+        CancellationToken cancellationToken, Dictionary<SyntaxNode, string>? named = null)
     {
         named ??= new Dictionary<SyntaxNode, string>();
         if (named.TryGetValue(fixedNode, out var known))
@@ -100,9 +93,12 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
             return known;
         }
 
-        var member = fixedNode.AncestorsAndSelf().FirstOrDefault(n => n is MemberDeclarationSyntax and not GlobalStatementSyntax) ?? fixedNode.SyntaxTree.GetRoot(cancellationToken);
+        var member =
+            fixedNode.AncestorsAndSelf().FirstOrDefault(n => n is MemberDeclarationSyntax and not GlobalStatementSyntax)
+            ?? fixedNode.SyntaxTree.GetRoot(cancellationToken);
         var earlier = member.DescendantNodes()
-            .Where(n => n.SpanStart < fixedNode.SpanStart && PendingScope(model, n, cancellationToken) is { } other && (other.Span.Contains(scope.Span) || scope.Span.Contains(other.Span)))
+            .Where(n => n.SpanStart < fixedNode.SpanStart && PendingScope(model, n, cancellationToken) is { } other
+                && (other.Span.Contains(scope.Span) || scope.Span.Contains(other.Span)))
             .Select(n => LocalName(model, n, PendingScope(model, n, cancellationToken)!, cancellationToken, named))
             .ToList();
         var position = fixedNode is StatementSyntax ? fixedNode.SpanStart : fixedNode switch
@@ -115,45 +111,71 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
         return named[fixedNode] = FreeNames.Find(model, position, scope, "activity", earlier);
     }
 
-    /// <summary>The scope of the local this fix would declare at <paramref name="node"/>, when it is one the fix turns into a using local.</summary>
-    private static SyntaxNode? PendingScope(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken) => node switch
-    {
-        ExpressionStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax } statement when DropsAnActivity(statement.Expression) && IsActivity(model, Started(statement.Expression), cancellationToken) => Scope(statement),
-        LambdaExpressionSyntax { ExpressionBody: ExpressionSyntax body } lambda when DropsAnActivity(body) && IsActivity(model, Started(body), cancellationToken)
-            && model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true } => lambda,
-        LocalFunctionStatementSyntax { ExpressionBody: { } clause } function when DropsAnActivity(clause.Expression) && IsActivity(model, Started(clause.Expression), cancellationToken)
-            && model.GetDeclaredSymbol(function, cancellationToken) is IMethodSymbol { ReturnsVoid: true } => function,
-        _ => null,
-    };
+    /// <summary>The scope of the local this fix would declare at <paramref name="node"/>, or null.</summary>
+    private static SyntaxNode? PendingScope(SemanticModel model, SyntaxNode node,
+        CancellationToken cancellationToken) =>
+        node switch
+        {
+            ExpressionStatementSyntax { Parent: BlockSyntax or GlobalStatementSyntax } statement
+                when DropsAnActivity(statement.Expression)
+                    && IsActivity(model, Started(statement.Expression), cancellationToken) => Scope(statement),
+            LambdaExpressionSyntax { ExpressionBody: ExpressionSyntax body } lambda
+                when DropsAnActivity(body) && IsActivity(model, Started(body), cancellationToken)
+                    && model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true } =>
+                lambda,
+            LocalFunctionStatementSyntax { ExpressionBody: { } clause } function
+                when DropsAnActivity(clause.Expression)
+                    && IsActivity(model, Started(clause.Expression), cancellationToken)
+                    && model.GetDeclaredSymbol(function, cancellationToken) is IMethodSymbol { ReturnsVoid: true } =>
+                function,
+            _ => null,
+        };
 
     /// <summary>Where a local declared by the statement lives: its block, or the file's top-level statements.</summary>
     private static SyntaxNode Scope(StatementSyntax statement) =>
         statement.Parent is GlobalStatementSyntax global ? global.Parent! : statement.Parent!;
 
-    private static bool IsActivity(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken) =>
-        model.GetTypeInfo(expression, cancellationToken).Type is { Name: "Activity", ContainingNamespace: { Name: "Diagnostics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
+    private static bool IsActivity(SemanticModel model, ExpressionSyntax expression,
+        CancellationToken cancellationToken) =>
+        model.GetTypeInfo(expression, cancellationToken).Type
+            is {
+                Name: "Activity",
+                ContainingNamespace:
+                {
+                    Name: "Diagnostics",
+                    ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true }
+                }
+            };
 
-    /// <summary>Whether the local is assigned, incremented or passed by ref or out after its declaration (a using local cannot be).</summary>
-    private static bool WrittenAfterDeclaration(SemanticModel model, LocalDeclarationStatementSyntax declaration, ILocalSymbol local, CancellationToken cancellationToken) =>
-        Scope(declaration).DescendantNodes().OfType<IdentifierNameSyntax>().Any(identifier =>
-            identifier.Identifier.ValueText == local.Name
-            && IsWritten(identifier)
-            && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local));
+    /// <summary>Whether the local is written after its declaration (a using local cannot be).</summary>
+    private static bool WrittenAfterDeclaration(SemanticModel model, LocalDeclarationStatementSyntax declaration,
+        ILocalSymbol local, CancellationToken cancellationToken) =>
+        Scope(declaration).DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Any(identifier => identifier.Identifier.ValueText == local.Name && IsWritten(identifier)
+                && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol,
+                    local));
 
     private static bool IsWritten(ExpressionSyntax expression)
     {
         // Through parentheses and the elements of a deconstruction: (activity, other) = ...
-        while (expression.Parent is ParenthesizedExpressionSyntax or ArgumentSyntax { Parent: TupleExpressionSyntax, RefKindKeyword.RawKind: 0 } or TupleExpressionSyntax)
+        while (expression.Parent
+                is ParenthesizedExpressionSyntax
+                    or ArgumentSyntax { Parent: TupleExpressionSyntax, RefKindKeyword.RawKind: 0 }
+                    or TupleExpressionSyntax)
         {
-            expression = expression.Parent is ArgumentSyntax argument ? (ExpressionSyntax)argument.Parent! : (ExpressionSyntax)expression.Parent;
+            expression = expression.Parent is ArgumentSyntax argument ? (ExpressionSyntax)argument.Parent!
+                : (ExpressionSyntax)expression.Parent;
         }
 
         return expression.Parent switch
         {
             AssignmentExpressionSyntax assignment => assignment.Left == expression,
-            PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => expression.Parent.IsKind(SyntaxKind.PreIncrementExpression) || expression.Parent.IsKind(SyntaxKind.PreDecrementExpression)
-                || expression.Parent.IsKind(SyntaxKind.PostIncrementExpression) || expression.Parent.IsKind(SyntaxKind.PostDecrementExpression),
-            ArgumentSyntax argument => argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword),
+            PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => expression.Parent.IsKind(
+                SyntaxKind.PreIncrementExpression) || expression.Parent.IsKind(SyntaxKind.PreDecrementExpression)
+                || expression.Parent.IsKind(SyntaxKind.PostIncrementExpression)
+                || expression.Parent.IsKind(SyntaxKind.PostDecrementExpression),
+            ArgumentSyntax argument => argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword)
+                || argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword),
             RefExpressionSyntax => true,
             _ => false,
         };
@@ -162,28 +184,32 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
     private static LocalDeclarationStatementSyntax AddUsing(LocalDeclarationStatementSyntax declaration)
     {
         var first = declaration.GetFirstToken();
-        var usingKeyword = SyntaxFactory.Token(first.LeadingTrivia, SyntaxKind.UsingKeyword, SyntaxFactory.TriviaList(SyntaxFactory.Space));
+        var usingKeyword = SyntaxFactory.Token(first.LeadingTrivia, SyntaxKind.UsingKeyword,
+            SyntaxFactory.TriviaList(SyntaxFactory.Space));
         return declaration.ReplaceToken(first, first.WithLeadingTrivia()).WithUsingKeyword(usingKeyword);
     }
 
     private static LocalDeclarationStatementSyntax UsingDeclaration(ExpressionSyntax started, string name) =>
-        SyntaxFactory.LocalDeclarationStatement(
-                SyntaxFactory.VariableDeclaration(
-                    SyntaxFactory.IdentifierName(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), "var", SyntaxFactory.TriviaList(SyntaxFactory.Space))),
-                    SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), name, SyntaxFactory.TriviaList(SyntaxFactory.Space)))
-                        .WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.Token(SyntaxKind.EqualsToken).WithTrailingTrivia(SyntaxFactory.Space), started.WithoutTrivia())))))
+        SyntaxFactory
+            .LocalDeclarationStatement(SyntaxFactory.VariableDeclaration(
+                    SyntaxFactory.IdentifierName(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), "var",
+                            SyntaxFactory.TriviaList(SyntaxFactory.Space))),
+                    SyntaxFactory.SingletonSeparatedList(SyntaxFactory
+                            .VariableDeclarator(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), name,
+                                    SyntaxFactory.TriviaList(SyntaxFactory.Space)))
+                            .WithInitializer(SyntaxFactory.EqualsValueClause(
+                                    SyntaxFactory.Token(SyntaxKind.EqualsToken).WithTrailingTrivia(SyntaxFactory.Space),
+                                    started.WithoutTrivia())))))
             .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space));
 
     private static ExpressionSyntax Started(ExpressionSyntax expression) =>
-        expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } } discard ? discard.Right : expression;
+        expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } } discard
+            ? discard.Right : expression;
 
     private static LocalDeclarationStatementSyntax UsingLocal(ExpressionStatementSyntax statement, string name) =>
         UsingDeclaration(Started(statement.Expression), name).WithTriviaFrom(statement);
 
-    /// <summary>
-    /// The member with a block body holding the using local, laid out with the file's line break and the
-    /// member's indentation (tabs stay tabs), so CRLF files stay CRLF.
-    /// </summary>
+    /// <summary>The member with a block body holding the using local, laid out with the file's line breaks.</summary>
     private static SyntaxNode WithBlockBody(SyntaxNode member, string name, SyntaxTrivia lineBreak)
     {
         var (clause, semicolon) = member switch
@@ -192,26 +218,36 @@ public sealed class SpanLifecycleCodeFix : TracedLlmCodeFix
             LocalFunctionStatementSyntax local => (local.ExpressionBody!, local.SemicolonToken),
             _ => (null!, default),
         };
-        var indentation = member.GetLeadingTrivia().Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse().ToList();
-        var inner = indentation.Append(SyntaxFactory.Whitespace(string.Concat(indentation).IndexOf('\t') >= 0 ? "\t" : "    "));
+        var indentation = member.GetLeadingTrivia().Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia))
+            .Reverse().ToList();
+        var inner = indentation.Append(
+            SyntaxFactory.Whitespace(string.Concat(indentation).IndexOf('\t') >= 0 ? "\t" : "    "));
         var body = SyntaxFactory.Block(
-            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.OpenBraceToken, SyntaxFactory.TriviaList(lineBreak)),
-            SyntaxFactory.SingletonList<StatementSyntax>(UsingDeclaration(Started(clause.Expression), name).WithLeadingTrivia(inner).WithTrailingTrivia(lineBreak)),
-            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.CloseBraceToken, semicolon.TrailingTrivia));
+            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.OpenBraceToken,
+                SyntaxFactory.TriviaList(lineBreak)),
+            SyntaxFactory.SingletonList<StatementSyntax>(
+                UsingDeclaration(Started(clause.Expression), name).WithLeadingTrivia(inner)
+                    .WithTrailingTrivia(lineBreak)),
+            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.CloseBraceToken,
+                semicolon.TrailingTrivia));
 
         // The token before '=>' ends its line.
         var beforeArrow = clause.ArrowToken.GetPreviousToken();
         member = member.ReplaceToken(beforeArrow, beforeArrow.WithTrailingTrivia(lineBreak));
         return member switch
         {
-            MethodDeclarationSyntax method => method.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body),
-            LocalFunctionStatementSyntax local => local.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body),
+            MethodDeclarationSyntax method => method.WithExpressionBody(null).WithSemicolonToken(default)
+                .WithBody(body),
+            LocalFunctionStatementSyntax local => local.WithExpressionBody(null).WithSemicolonToken(default)
+                .WithBody(body),
             _ => member,
         };
     }
 
-    private static LambdaExpressionSyntax LambdaWithBlock(LambdaExpressionSyntax lambda, string name) =>
-        lambda.WithExpressionBody(null).WithBlock(SyntaxFactory.Block(UsingDeclaration(Started((ExpressionSyntax)lambda.ExpressionBody!), name)).WithAdditionalAnnotations(Formatter.Annotation));
+    private static LambdaExpressionSyntax LambdaWithBlock(LambdaExpressionSyntax lambda, string name) => lambda
+            .WithExpressionBody(null)
+            .WithBlock(SyntaxFactory.Block(UsingDeclaration(Started((ExpressionSyntax)lambda.ExpressionBody!), name))
+                    .WithAdditionalAnnotations(Formatter.Annotation));
 
     private static bool DropsAnActivity(ExpressionSyntax expression) =>
         expression.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i =>

@@ -1,29 +1,14 @@
-using System.Collections.Generic;
 using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// TLLM2009: answers a body asking for a stream with the handler's JSON (<c>IgnoreStream = true</c>).
-/// </summary>
+/// <summary>TLLM2009: answers a body asking for a stream with the handler's JSON (<c>IgnoreStream =
+/// true</c>).</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StreamRefusalCodeFix)), Shared]
-public sealed class StreamRefusalCodeFix : TracedLlmCodeFix
+public sealed class StreamRefusalCodeFix() : TracedLlmCodeFix(DiagnosticIds.StreamRefused)
 {
     internal const string EquivalenceKey = DiagnosticIds.StreamRefused + ".IgnoreStream";
     private const string Argument = "IgnoreStream";
-
-    /// <summary>Creates the fix.</summary>
-    public StreamRefusalCodeFix()
-        : base(DiagnosticIds.StreamRefused)
-    {
-    }
 
     private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(
         Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>

@@ -1,28 +1,17 @@
-using System.Collections.Generic;
 using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// TLLM2004 and TLLM2007, three fixes. Preferred, when an <c>LlmCall</c> the catch can use is in scope: record the
-/// handled failure first thing in the catch (<c>call.RecordHandledFailure(exception)</c>), so the
-/// recovery stays and the failure reaches the span. Otherwise (or as the second choice): rethrow. A
-/// catch whose end is reachable gets <c>throw;</c> at its end; a catch that ends in a jump (return,
-/// break, continue) has that jump replaced by <c>throw;</c>, never an unreachable <c>throw;</c> after
-/// it. A catch that also leaves by another jump gets no rethrow: that path would still recover. Last, for a
-/// designed skip or fallback: declare it, <c>[FailureHandledByDesign("...")]</c> on the member (or local
-/// function) the catch is in, its reason for the author to write.
-/// </summary>
+/// <summary>TLLM2004 and TLLM2007, three fixes: record the handled failure, rethrow, or declare it designed.</summary>
+/// <remarks>
+/// Recording (<c>call.RecordHandledFailure(exception)</c>) keeps the recovery and is preferred where an <c>LlmCall</c>
+/// is in scope. The rethrow covers every way out of the catch (a jump is replaced by <c>throw;</c>) or is not offered.
+/// The declaration, <c>[FailureHandledByDesign("...")]</c>, is for a designed skip or fallback.
+/// </remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SwallowedExceptionCodeFix)), Shared]
-public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
+public sealed class SwallowedExceptionCodeFix()
+    : TracedLlmCodeFix(DiagnosticIds.SwallowedException, DiagnosticIds.HandledWithoutRecord)
 {
     /// <summary>The equivalence key of the "record the handled failure" fix.</summary>
     public const string RecordKey = DiagnosticIds.SwallowedException + ".Record";
@@ -34,13 +23,8 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
     /// <summary>The reason the declaration is given, for its author to replace.</summary>
     internal const string ReasonToWrite = "TODO: say why this failure needs no record";
 
-    /// <summary>Creates the fix.</summary>
-    public SwallowedExceptionCodeFix()
-        : base(DiagnosticIds.SwallowedException, DiagnosticIds.HandledWithoutRecord)
-    {
-    }
-
-    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+        Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var edits = new List<SyntaxEdit>();
         if (root.FindToken(diagnostic.Location.SourceSpan.Start).Parent is not CatchClauseSyntax @catch
@@ -52,8 +36,10 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
         var position = @catch.Block.OpenBraceToken.Span.End;
         if (LlmCallInScope(model, @catch, position) is { } call)
         {
-            var variable = @catch.Declaration?.Identifier.ValueText is { Length: > 0 } declared ? declared : VariableName(model, @catch);
-            edits.Add(new SyntaxEdit("Record the handled failure on the span (LlmCall.RecordHandledFailure)", RecordKey, document.Id, @catch, node => Record((CatchClauseSyntax)node, call, variable)));
+            var variable = @catch.Declaration?.Identifier.ValueText is { Length: > 0 } declared ? declared
+                : VariableName(model, @catch);
+            edits.Add(new SyntaxEdit("Record the handled failure on the span (LlmCall.RecordHandledFailure)", RecordKey,
+                    document.Id, @catch, node => Record((CatchClauseSyntax)node, call, variable)));
         }
 
         // The rethrow covers every way out of the catch, or it is not offered: a catch that also leaves by another
@@ -62,65 +48,73 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
         var flow = statements.Count == 0 ? null : model.AnalyzeControlFlow(statements.First(), statements.Last());
         if (statements.Count == 0 || flow is { Succeeded: true, EndPointIsReachable: true, ExitPoints.Length: 0 })
         {
-            edits.Add(new SyntaxEdit("Rethrow to the failure path", RethrowKey, document.Id, @catch, node => AppendRethrow((CatchClauseSyntax)node)));
+            edits.Add(new SyntaxEdit("Rethrow to the failure path", RethrowKey, document.Id, @catch,
+                    node => AppendRethrow((CatchClauseSyntax)node)));
         }
         else if (statements.Last() is ReturnStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax
-            && flow is { Succeeded: true, EndPointIsReachable: false, ExitPoints.Length: 1 } && flow.ExitPoints[0] == statements.Last())
+            && flow is { Succeeded: true, EndPointIsReachable: false, ExitPoints.Length: 1 }
+            && flow.ExitPoints[0] == statements.Last())
         {
-            edits.Add(new SyntaxEdit("Rethrow to the failure path instead of recovering", RethrowKey, document.Id, @catch, node => ReplaceJump((CatchClauseSyntax)node)));
+            edits.Add(
+                new SyntaxEdit("Rethrow to the failure path instead of recovering", RethrowKey, document.Id, @catch,
+                    node => ReplaceJump((CatchClauseSyntax)node)));
         }
 
         // A field's initializer has no member to carry the declaration.
-        if (@catch.Ancestors().FirstOrDefault(n => n is LocalFunctionStatementSyntax or AccessorDeclarationSyntax or BaseMethodDeclarationSyntax or PropertyDeclarationSyntax) is { } member)
+        if (@catch.Ancestors()
+                .FirstOrDefault(n => n
+                        is LocalFunctionStatementSyntax or AccessorDeclarationSyntax or BaseMethodDeclarationSyntax
+                            or PropertyDeclarationSyntax
+                ) is
+            { } member)
         {
-            edits.Add(new SyntaxEdit("Declare the failure handled by design ([FailureHandledByDesign])", DeclareKey, document.Id, member, Declare));
+            edits.Add(new SyntaxEdit("Declare the failure handled by design ([FailureHandledByDesign])", DeclareKey,
+                    document.Id, member, Declare));
         }
 
         return edits;
     }
 
-    /// <summary>
-    /// <c>[FailureHandledByDesign("...")]</c> on its own line above the member, after its documentation comment and
-    /// before its other attributes; the name is written fully qualified and simplified where <c>TracedLlm</c> is imported.
-    /// </summary>
+    /// <summary><c>[FailureHandledByDesign("...")]</c> on its own line above the member, after its
+    /// documentation.</summary>
     private static SyntaxNode Declare(SyntaxNode member)
     {
         var first = member.GetFirstToken();
         var lineBreak = member.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-        var attribute = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Attribute(
-                SyntaxFactory.ParseName("global::TracedLlm.FailureHandledByDesign").WithAdditionalAnnotations(Simplifier.Annotation),
-                SyntaxFactory.ParseAttributeArgumentList($"(\"{ReasonToWrite}\")"))))
+        var attribute = SyntaxFactory
+            .AttributeList(SyntaxFactory.SingletonSeparatedList(
+                    SyntaxFactory.Attribute(SyntaxFactory.ParseName("global::TracedLlm.FailureHandledByDesign")
+                            .WithAdditionalAnnotations(Simplifier.Annotation),
+                        SyntaxFactory.ParseAttributeArgumentList($"(\"{ReasonToWrite}\")"))))
             .WithLeadingTrivia(first.LeadingTrivia)
-            .WithTrailingTrivia(lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.ElasticLineFeed);
+            .WithTrailingTrivia(
+                lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.ElasticLineFeed);
         var rest = member.ReplaceToken(first, first.WithLeadingTrivia(Indentation(first.LeadingTrivia)));
         return rest switch
         {
             BaseMethodDeclarationSyntax method => method.WithAttributeLists(method.AttributeLists.Insert(0, attribute)),
             LocalFunctionStatementSyntax local => local.WithAttributeLists(local.AttributeLists.Insert(0, attribute)),
-            AccessorDeclarationSyntax accessor => accessor.WithAttributeLists(accessor.AttributeLists.Insert(0, attribute)),
-            PropertyDeclarationSyntax property => property.WithAttributeLists(property.AttributeLists.Insert(0, attribute)),
+            AccessorDeclarationSyntax accessor => accessor.WithAttributeLists(
+                accessor.AttributeLists.Insert(0, attribute)),
+            PropertyDeclarationSyntax property => property.WithAttributeLists(
+                property.AttributeLists.Insert(0, attribute)),
             _ => member,
         };
     }
 
-    /// <summary>
-    /// A free name for the exception of a catch that has none. A catch inside another catch that gets a variable
-    /// too (Fix All names both at once) does not take that one's name: the outer's is in its scope.
-    /// </summary>
+    /// <summary>A free name for the exception of a catch that has none (not an outer catch's new one).</summary>
     private static string VariableName(SemanticModel model, CatchClauseSyntax @catch)
     {
         var outer = @catch.Ancestors().OfType<CatchClauseSyntax>()
-            .Where(c => c.Declaration is not { Identifier.RawKind: not 0 } && LlmCallInScope(model, c, c.Block.OpenBraceToken.Span.End) is not null)
+            .Where(c => c.Declaration is not { Identifier.RawKind: not 0 }
+                && LlmCallInScope(model, c, c.Block.OpenBraceToken.Span.End) is not null)
             .Select(c => VariableName(model, c));
         return FreeNames.Find(model, @catch.Block.OpenBraceToken.Span.End, @catch, "exception", outer);
     }
 
-    /// <summary>
-    /// The name of an <c>LlmCall</c> the catch can use: a local declared before it and assigned there, a
-    /// parameter, a field or property, a primary constructor's parameter. An instance member or a primary
-    /// constructor's parameter only in an instance member of its type, and nothing captured into a static
-    /// lambda or local function.
-    /// </summary>
+    /// <summary>The name of an <c>LlmCall</c> the catch can use: a local, a parameter, a member, a primary
+    /// constructor's parameter.</summary>
+    /// <remarks>A member only in an instance member of its type; nothing captured into a static function.</remarks>
     private static string? LlmCallInScope(SemanticModel model, CatchClauseSyntax @catch, int position)
     {
         // The functions around the catch, innermost first: lambdas and local functions, then the member.
@@ -145,11 +139,20 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
         {
             var (type, rank, fits) = symbol switch
             {
-                ILocalSymbol local => (local.Type, 0, Captured(local.ContainingSymbol) && DeclaredBefore(local) && AssignedOnEntry(local)),
-                IParameterSymbol parameter when functions.Contains(parameter.ContainingSymbol, SymbolEqualityComparer.Default) => (parameter.Type, 0, Captured(parameter.ContainingSymbol)),
-                IParameterSymbol parameter => (parameter.Type, 2, instance && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol.ContainingType, member?.ContainingType) && !Initializes(parameter)),
+                ILocalSymbol local => (local.Type, 0,
+                    Captured(local.ContainingSymbol) && DeclaredBefore(local) && AssignedOnEntry(local)),
+                IParameterSymbol parameter
+                    when functions.Contains(parameter.ContainingSymbol, SymbolEqualityComparer.Default) => (
+                    parameter.Type,
+                    0,
+                    Captured(parameter.ContainingSymbol)),
+                IParameterSymbol parameter => (parameter.Type, 2, instance
+                        && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol.ContainingType,
+                            member?.ContainingType)
+                        && !Initializes(parameter)),
                 IFieldSymbol field => (field.Type, 1, field.IsStatic || (instance && OfThis(field))),
-                IPropertySymbol { IsIndexer: false } property => (property.Type, 1, property.IsStatic || (instance && OfThis(property))),
+                IPropertySymbol { IsIndexer: false } property => (property.Type, 1,
+                    property.IsStatic || (instance && OfThis(property))),
                 _ => (null, 0, false),
             };
             if (fits && type?.ToDisplayString() == "TracedLlm.LlmCall")
@@ -162,23 +165,36 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
 
         // A primary constructor's parameter that is also the value of a member's initializer or of a base argument
         // would be kept twice once captured (warnings CS9124, CS9107): that member is used instead.
-        bool Initializes(IParameterSymbol parameter) =>
-            parameter.ContainingType.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).Any(declaration => declaration.DescendantNodes()
-                .Select(n => n switch
-                {
-                    EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax } or PropertyDeclarationSyntax } initializer => initializer.Value,
-                    ArgumentSyntax { Parent.Parent: PrimaryConstructorBaseTypeSyntax } argument => argument.Expression,
-                    _ => null,
-                })
-                .Any(value => Bare(value) is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == parameter.Name
-                    && SymbolEqualityComparer.Default.Equals(model.Compilation.GetSemanticModel(identifier.SyntaxTree).GetSymbolInfo(identifier).Symbol, parameter)));
+        bool Initializes(IParameterSymbol parameter) => parameter.ContainingType
+                .DeclaringSyntaxReferences.Select(r => r.GetSyntax())
+                .Any(declaration => declaration.DescendantNodes()
+                        .Select(n => n switch
+                            {
+                                EqualsValueClauseSyntax
+                                {
+                                    Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax }
+                                        or PropertyDeclarationSyntax
+                                } initializer => initializer.Value,
+                                ArgumentSyntax { Parent.Parent: PrimaryConstructorBaseTypeSyntax } argument =>
+                                    argument.Expression,
+                                _ => null,
+                            })
+                        .Any(value => Bare(value) is IdentifierNameSyntax identifier
+                            && identifier.Identifier.ValueText == parameter.Name
+                            && SymbolEqualityComparer.Default.Equals(
+                                model.Compilation.GetSemanticModel(identifier.SyntaxTree).GetSymbolInfo(identifier)
+                                    .Symbol,
+                                parameter)));
 
         // The value itself, out of parentheses and '!'.
         static ExpressionSyntax? Bare(ExpressionSyntax? value)
         {
-            while (value is ParenthesizedExpressionSyntax or PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression })
+            while (value
+                    is ParenthesizedExpressionSyntax
+                        or PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression })
             {
-                value = value is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((PostfixUnaryExpressionSyntax)value).Operand;
+                value = value is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression
+                    : ((PostfixUnaryExpressionSyntax)value).Operand;
             }
 
             return value;
@@ -191,19 +207,23 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
             return index >= 0 && !functions.Take(index).Any(f => f.IsStatic);
         }
 
-        bool DeclaredBefore(ILocalSymbol local) => local.DeclaringSyntaxReferences.All(r => r.SyntaxTree == @catch.SyntaxTree && r.Span.End <= @catch.SpanStart);
+        bool DeclaredBefore(ILocalSymbol local) => local.DeclaringSyntaxReferences.All(r =>
+                r.SyntaxTree == @catch.SyntaxTree && r.Span.End <= @catch.SpanStart);
 
         bool AssignedOnEntry(ILocalSymbol local)
         {
             flow ??= model.AnalyzeDataFlow(@catch.Block);
-            return flow is { Succeeded: true } && flow.DefinitelyAssignedOnEntry.Contains(local, SymbolEqualityComparer.Default);
+            return flow is { Succeeded: true }
+                && flow.DefinitelyAssignedOnEntry.Contains(local, SymbolEqualityComparer.Default);
         }
 
         bool OfThis(ISymbol instanceMember)
         {
             for (var type = member?.ContainingType; type is not null; type = type.BaseType)
             {
-                if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, instanceMember.ContainingType.OriginalDefinition))
+                if (SymbolEqualityComparer.Default.Equals(
+                        type.OriginalDefinition,
+                        instanceMember.ContainingType.OriginalDefinition))
                 {
                     return true;
                 }
@@ -215,20 +235,23 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
 
     private static CatchClauseSyntax Record(CatchClauseSyntax @catch, string call, string variable)
     {
-        // Tokens with trivia of their own, none elastic: the formatter would lay the catch's lines out again (spaces for a file's tabs).
+        // Tokens with trivia of their own, none elastic: the formatter would lay the catch's lines out again.
         var identifier = SyntaxFactory.Identifier(SyntaxTriviaList.Empty, variable, SyntaxTriviaList.Empty);
         var declaration = @catch.Declaration switch
         {
             null => SyntaxFactory.CatchDeclaration(
                 SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.OpenParenToken, SyntaxTriviaList.Empty),
-                SyntaxFactory.ParseTypeName("global::System.Exception").WithAdditionalAnnotations(Simplifier.Annotation).WithTrailingTrivia(SyntaxFactory.Space),
+                SyntaxFactory.ParseTypeName("global::System.Exception")
+                    .WithAdditionalAnnotations(Simplifier.Annotation).WithTrailingTrivia(SyntaxFactory.Space),
                 identifier,
                 SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.CloseParenToken, SyntaxTriviaList.Empty)),
-            { Identifier.RawKind: 0 } typed => typed.WithType(typed.Type.WithTrailingTrivia(SyntaxFactory.Space)).WithIdentifier(identifier.WithTrailingTrivia(typed.Type.GetTrailingTrivia())),
+            { Identifier.RawKind: 0 } typed => typed.WithType(typed.Type.WithTrailingTrivia(SyntaxFactory.Space))
+                .WithIdentifier(identifier.WithTrailingTrivia(typed.Type.GetTrailingTrivia())),
             var existing => existing,
         };
         var withDeclaration = @catch.Declaration is null
-            ? @catch.WithCatchKeyword(@catch.CatchKeyword.WithTrailingTrivia(SyntaxFactory.Space)).WithDeclaration(declaration.WithTrailingTrivia(@catch.CatchKeyword.TrailingTrivia))
+            ? @catch.WithCatchKeyword(@catch.CatchKeyword.WithTrailingTrivia(SyntaxFactory.Space))
+                .WithDeclaration(declaration.WithTrailingTrivia(@catch.CatchKeyword.TrailingTrivia))
             : @catch.WithDeclaration(declaration);
         var record = SyntaxFactory.ParseStatement($"{call}.RecordHandledFailure({variable});");
         return withDeclaration.WithBlock(Insert(withDeclaration.Block, 0, record));
@@ -237,7 +260,7 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
     private static CatchClauseSyntax AppendRethrow(CatchClauseSyntax @catch) =>
         @catch.WithBlock(Insert(@catch.Block, @catch.Block.Statements.Count, Rethrow()));
 
-    /// <summary><c>throw;</c> with no elastic trivia, so the formatter does not lay its line out again (spaces for a file's tabs).</summary>
+    /// <summary><c>throw;</c> with no elastic trivia, so the formatter does not lay its line out again.</summary>
     private static ThrowStatementSyntax Rethrow() =>
         SyntaxFactory.ThrowStatement(
             default,
@@ -245,17 +268,14 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
             null,
             SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.SemicolonToken, SyntaxTriviaList.Empty));
 
-    /// <summary>
-    /// Inserts a statement laid out like the block: on the block's line when it is one line, else on a line of
-    /// its own, indented like the statements and ended with the block's own line break (CRLF stays CRLF). At
-    /// the end it goes after the directives and comments that close the block, so an <c>#endif</c> still ends
-    /// what it ended.
-    /// </summary>
+    /// <summary>Inserts a statement laid out like the block, with its line breaks and indentation.</summary>
+    /// <remarks>At the end it goes after the directives and comments that close the block.</remarks>
     private static BlockSyntax Insert(BlockSyntax block, int index, StatementSyntax statement)
     {
         if (block.ToString().IndexOf('\n') < 0)
         {
-            return block.WithStatements(block.Statements.Insert(index, statement.WithLeadingTrivia().WithTrailingTrivia(SyntaxFactory.Space)));
+            return block.WithStatements(
+                block.Statements.Insert(index, statement.WithLeadingTrivia().WithTrailingTrivia(SyntaxFactory.Space)));
         }
 
         var lineBreak = block.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
@@ -270,14 +290,17 @@ public sealed class SwallowedExceptionCodeFix : TracedLlmCodeFix
 
         var closing = block.CloseBraceToken.LeadingTrivia;
         var braceIndentation = Indentation(closing);
-        var indentation = block.Statements.Count > 0
-            ? Indentation(block.Statements.Last().GetLeadingTrivia())
-            : braceIndentation.Add(SyntaxFactory.Whitespace(braceIndentation.ToFullString().IndexOf('\t') >= 0 ? "\t" : "    "));
-        var appended = statement.WithLeadingTrivia(closing.Take(closing.Count - braceIndentation.Count).Concat(indentation)).WithTrailingTrivia(ending);
-        return block.WithStatements(block.Statements.Add(appended)).WithCloseBraceToken(block.CloseBraceToken.WithLeadingTrivia(braceIndentation));
+        var indentation = block.Statements.Count > 0 ? Indentation(block.Statements.Last().GetLeadingTrivia())
+                : braceIndentation.Add(
+                    SyntaxFactory.Whitespace(braceIndentation.ToFullString().IndexOf('\t') >= 0 ? "\t" : "    "));
+        var appended = statement
+            .WithLeadingTrivia(closing.Take(closing.Count - braceIndentation.Count).Concat(indentation))
+            .WithTrailingTrivia(ending);
+        return block.WithStatements(block.Statements.Add(appended))
+            .WithCloseBraceToken(block.CloseBraceToken.WithLeadingTrivia(braceIndentation));
     }
 
-    /// <summary>The whitespace that starts the last line of <paramref name="trivia"/> (the indentation of the token they lead).</summary>
+    /// <summary>The whitespace that starts the last line of <paramref name="trivia"/>.</summary>
     private static SyntaxTriviaList Indentation(SyntaxTriviaList trivia) =>
         SyntaxFactory.TriviaList(trivia.Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse());
 

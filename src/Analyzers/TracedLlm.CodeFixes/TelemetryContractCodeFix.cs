@@ -1,30 +1,21 @@
-using System;
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
-using System.Linq;
 using System.Text;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Text;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// TLLM1011: writes the route's part of the tracked <c>TracedLlm.Telemetry.txt</c> (an additional
-/// document) as the build emits it, and drops the routes no longer declared. Fix All does every
-/// route in scope, so the file becomes the whole emitted contract.
-/// </summary>
+/// <summary>TLLM1011: writes the route's part of the tracked <c>TracedLlm.Telemetry.txt</c> as the build emits
+/// it.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TelemetryContractCodeFix)), Shared]
 public sealed class TelemetryContractCodeFix : CodeFixProvider
 {
     private const string Title = "Update TracedLlm.Telemetry.txt to the emitted telemetry";
 
     /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.TelemetryContractDrift);
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } =
+        ImmutableArray.Create(DiagnosticIds.TelemetryContractDrift);
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => ContractFixAll.Instance;
@@ -37,7 +28,8 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
         if (ContractFile(project, diagnostic) is not null)
         {
             context.RegisterCodeFix(
-                CodeAction.Create(Title, ct => ApplyAsync(project.Solution, project.Id, new[] { diagnostic }, ct), DiagnosticIds.TelemetryContractDrift),
+                CodeAction.Create(Title, ct => ApplyAsync(project.Solution, project.Id, new[] { diagnostic }, ct),
+                    DiagnosticIds.TelemetryContractDrift),
                 diagnostic);
         }
 
@@ -50,7 +42,8 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
             : null;
 
     /// <summary>Rewrites the project's file for every diagnostic given (all carry the same path).</summary>
-    private static async Task<Solution> ApplyAsync(Solution solution, ProjectId projectId, Diagnostic[] diagnostics, CancellationToken cancellationToken)
+    private static async Task<Solution> ApplyAsync(Solution solution, ProjectId projectId, Diagnostic[] diagnostics,
+        CancellationToken cancellationToken)
     {
         var project = solution.GetProject(projectId)!;
         if (diagnostics.Length == 0 || ContractFile(project, diagnostics[0]) is not { } file)
@@ -75,7 +68,8 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
                 blocks[route] = block;
             }
 
-            if (properties.TryGetValue(DiagnosticIds.ContractStaleRoutesProperty, out var stale) && !string.IsNullOrEmpty(stale))
+            if (properties.TryGetValue(DiagnosticIds.ContractStaleRoutesProperty, out var stale)
+                && !string.IsNullOrEmpty(stale))
             {
                 foreach (var gone in stale!.Split('\n'))
                 {
@@ -83,14 +77,16 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
                 }
             }
 
-            if (prelude.Trim().Length == 0 && properties.TryGetValue(DiagnosticIds.ContractHeaderProperty, out var header) && header is not null)
+            if (prelude.Trim().Length == 0
+                && properties.TryGetValue(DiagnosticIds.ContractHeaderProperty, out var header) && header is not null)
             {
                 prelude = header;
             }
         }
 
         var written = new StringBuilder(prelude.TrimEnd('\n')).Append('\n');
-        foreach (var pair in blocks.OrderBy(b => Path(b.Key), StringComparer.Ordinal).ThenBy(b => b.Key, StringComparer.Ordinal))
+        foreach (var pair in blocks.OrderBy(b => Path(b.Key), StringComparer.Ordinal)
+                .ThenBy(b => b.Key, StringComparer.Ordinal))
         {
             written.Append('\n').Append(pair.Value.TrimEnd('\n')).Append('\n');
         }
@@ -100,28 +96,33 @@ public sealed class TelemetryContractCodeFix : CodeFixProvider
 
     private static string Path(string route) => route.Substring(route.IndexOf(' ') + 1);
 
-    /// <summary>
-    /// Every TLLM1011 in scope, one project at a time: each route's part of that project's file is
-    /// rewritten. Not <see cref="TracedLlmFixAllProvider"/>'s walk: that one groups diagnostics by the
-    /// syntax tree they are in, and the generator reports TLLM1011 at a file path and span (a
-    /// generator's locations hold no syntax tree), so it would find none.
-    /// </summary>
+    /// <summary>Every TLLM1011 in scope, one project at a time.</summary>
+    /// <remarks>Not <see cref="TracedLlmFixAllProvider"/>'s walk: the generator reports TLLM1011 at a file path,
+    /// with no syntax tree to group by.</remarks>
     private sealed class ContractFixAll : FixAllProvider
     {
         public static readonly ContractFixAll Instance = new();
 
-        public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() => TracedLlmFixAllProvider.Instance.GetSupportedFixAllScopes();
+        public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() =>
+            TracedLlmFixAllProvider.Instance.GetSupportedFixAllScopes();
 
         public override async Task<CodeAction?> GetFixAsync(FixAllContext context)
         {
-            var projects = context.Scope == FixAllScope.Solution ? context.Solution.Projects.ToList() : new List<Project> { context.Project };
+            var projects = context.Scope == FixAllScope.Solution ? context.Solution.Projects.ToList()
+                    : new List<Project> { context.Project };
             var solution = context.Solution;
             foreach (var project in projects)
             {
-                IEnumerable<Diagnostic> diagnostics = context.Scope == FixAllScope.Document && context.Document is { } document
-                    ? await context.GetDocumentDiagnosticsAsync(document).ConfigureAwait(false)
-                    : await context.GetAllDiagnosticsAsync(project).ConfigureAwait(false);
-                solution = await ApplyAsync(solution, project.Id, diagnostics.Where(d => d.Id == DiagnosticIds.TelemetryContractDrift).ToArray(), context.CancellationToken).ConfigureAwait(false);
+                IEnumerable<Diagnostic> diagnostics =
+                    context.Scope == FixAllScope.Document && context.Document is { } document
+                        ? await context.GetDocumentDiagnosticsAsync(document).ConfigureAwait(false)
+                        : await context.GetAllDiagnosticsAsync(project).ConfigureAwait(false);
+                solution = await ApplyAsync(
+                        solution,
+                        project.Id,
+                        diagnostics.Where(d => d.Id == DiagnosticIds.TelemetryContractDrift).ToArray(),
+                        context.CancellationToken)
+                    .ConfigureAwait(false);
             }
 
             var result = solution;

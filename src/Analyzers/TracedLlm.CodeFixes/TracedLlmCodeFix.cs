@@ -1,22 +1,11 @@
-using System;
-using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// What every TracedLlm code fix shares: each fix is an edit that rewrites one syntax node (in the
-/// diagnostic's document or another one), so that Fix All can merge the edits of many
-/// diagnostics, of several IDs, into one change of the solution (see <see cref="TracedLlmFixAllProvider"/>).
-/// </summary>
+/// <summary>What every TracedLlm code fix shares: each fix is an edit that rewrites one syntax node.</summary>
+/// <remarks>So Fix All can merge the edits of many diagnostics, of several IDs, into one change
+/// (<see cref="TracedLlmFixAllProvider"/>).</remarks>
 public abstract class TracedLlmCodeFix : CodeFixProvider
 {
     /// <summary>Creates the fix for <paramref name="ids"/>.</summary>
@@ -41,7 +30,8 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
 
         foreach (var diagnostic in context.Diagnostics)
         {
-            foreach (var edit in await EditsAsync(context.Document, root, diagnostic, context.CancellationToken).ConfigureAwait(false))
+            foreach (var edit in await EditsAsync(context.Document, root, diagnostic, context.CancellationToken)
+                    .ConfigureAwait(false))
             {
                 var solution = context.Document.Project.Solution;
                 context.RegisterCodeFix(
@@ -52,17 +42,22 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
     }
 
     /// <summary>The edits that fix one diagnostic, the preferred first; none when no fix applies.</summary>
-    private protected abstract Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken);
+    private protected abstract Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+        Diagnostic diagnostic, CancellationToken cancellationToken);
 
-    internal Task<IReadOnlyList<SyntaxEdit>> GetEditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        EditsAsync(document, root, diagnostic, cancellationToken);
+    internal Task<IReadOnlyList<SyntaxEdit>> GetEditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic,
+        CancellationToken cancellationToken) => EditsAsync(document, root, diagnostic, cancellationToken);
 
-    private protected static Task<IReadOnlyList<SyntaxEdit>> None() => Task.FromResult<IReadOnlyList<SyntaxEdit>>(Array.Empty<SyntaxEdit>());
+    private protected static Task<IReadOnlyList<SyntaxEdit>> None() =>
+        Task.FromResult<IReadOnlyList<SyntaxEdit>>(Array.Empty<SyntaxEdit>());
 
-    private protected static Task<IReadOnlyList<SyntaxEdit>> One(SyntaxEdit edit) => Task.FromResult<IReadOnlyList<SyntaxEdit>>(new[] { edit });
+    private protected static Task<IReadOnlyList<SyntaxEdit>> One(SyntaxEdit edit) =>
+        Task.FromResult<IReadOnlyList<SyntaxEdit>>(new[] { edit });
 
-    /// <summary>The attribute with its named argument <paramref name="name"/> set to <paramref name="value"/>.</summary>
-    private protected static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name, ExpressionSyntax value)
+    /// <summary>The attribute with its named argument <paramref name="name"/> set to
+    /// <paramref name="value"/>.</summary>
+    private protected static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name,
+        ExpressionSyntax value)
     {
         var arguments = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
         var existing = arguments.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
@@ -77,8 +72,10 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
         return attribute.WithArgumentList(arguments.AddArguments(named));
     }
 
-    /// <summary>Applies edits to the solution: per document, every edited node is replaced at once, inner edits inside outer ones.</summary>
-    internal static async Task<Solution> ApplyAsync(Solution solution, IEnumerable<SyntaxEdit> edits, CancellationToken cancellationToken)
+    /// <summary>Applies edits to the solution: per document, every edited node at once, inner edits inside
+    /// outer.</summary>
+    internal static async Task<Solution> ApplyAsync(Solution solution, IEnumerable<SyntaxEdit> edits,
+        CancellationToken cancellationToken)
     {
         var byDocument = new Dictionary<DocumentId, Dictionary<SyntaxNode, SyntaxEdit>>();
         foreach (var edit in edits)
@@ -98,12 +95,14 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
         foreach (var pair in byDocument)
         {
             var document = solution.GetDocument(pair.Key);
-            if (document is null || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
+            if (document is null
+                || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
             {
                 continue;
             }
 
-            var edited = root.ReplaceNodes(pair.Value.Keys, (original, rewritten) => pair.Value[original].Rewrite(rewritten));
+            var edited = root.ReplaceNodes(pair.Value.Keys,
+                (original, rewritten) => pair.Value[original].Rewrite(rewritten));
             solution = solution.WithDocumentSyntaxRoot(pair.Key, edited);
         }
 
@@ -111,9 +110,8 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
     }
 }
 
-/// <summary>
-/// One fix as an edit: <paramref name="Rewrite"/> turns <paramref name="Node"/> (as it stands after
-/// the edits inside it) into its replacement. Rewrites are syntactic; what they need from the
-/// semantic model is computed before.
-/// </summary>
-internal sealed record SyntaxEdit(string Title, string EquivalenceKey, DocumentId DocumentId, SyntaxNode Node, Func<SyntaxNode, SyntaxNode> Rewrite);
+/// <summary>One fix as an edit: <paramref name="Rewrite"/> turns <paramref name="Node"/> into its
+/// replacement.</summary>
+/// <remarks>Rewrites are syntactic; what they need from the semantic model is computed before.</remarks>
+internal sealed record SyntaxEdit(string Title, string EquivalenceKey, DocumentId DocumentId, SyntaxNode Node,
+    Func<SyntaxNode, SyntaxNode> Rewrite);

@@ -1,20 +1,12 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// Fix All for every TracedLlm fix, in a document, a project or the solution, for one ID or
-/// several: every diagnostic in scope gets the edit of its own fix that matches the chosen action
-/// (or, for the other IDs of a Fix All across IDs, its preferred edit), and the edits are merged
-/// into one change, so fixes of one diagnostic never undo or misplace those of another.
-/// </summary>
+/// <summary>Fix All for every TracedLlm fix, in a document, a project or the solution, for one ID or
+/// several.</summary>
+/// <remarks>Every diagnostic in scope gets its fix's edit that matches the chosen action, and the edits are merged
+/// into one change.</remarks>
 internal sealed class TracedLlmFixAllProvider : FixAllProvider
 {
     public static readonly TracedLlmFixAllProvider Instance = new();
@@ -50,9 +42,12 @@ internal sealed class TracedLlmFixAllProvider : FixAllProvider
                     continue;
                 }
 
-                var candidates = await fix.GetEditsAsync(document, root, diagnostic, context.CancellationToken).ConfigureAwait(false);
+                var candidates = await fix.GetEditsAsync(document, root, diagnostic, context.CancellationToken)
+                    .ConfigureAwait(false);
                 var chosen = candidates.FirstOrDefault(e => e.EquivalenceKey == context.CodeActionEquivalenceKey)
-                    ?? (context.CodeActionEquivalenceKey is null || !context.CodeActionEquivalenceKey.StartsWith(diagnostic.Id, System.StringComparison.Ordinal) ? (candidates.Count > 0 ? candidates[0] : null) : null);
+                    ?? (context.CodeActionEquivalenceKey is null
+                        || !context.CodeActionEquivalenceKey.StartsWith(diagnostic.Id, StringComparison.Ordinal)
+                            ? (candidates.Count > 0 ? candidates[0] : null) : null);
                 if (chosen is not null)
                 {
                     edits.Add(chosen);
@@ -72,7 +67,9 @@ internal sealed class TracedLlmFixAllProvider : FixAllProvider
             context.CodeActionEquivalenceKey);
     }
 
-    private static async Task<List<(Document Document, ImmutableArray<Diagnostic> Diagnostics)>> DiagnosticsInScopeAsync(FixAllContext context)
+    private static async Task<
+        List<(Document Document, ImmutableArray<Diagnostic> Diagnostics)>
+    > DiagnosticsInScopeAsync(FixAllContext context)
     {
         var result = new List<(Document, ImmutableArray<Diagnostic>)>();
         var projects = context.Scope switch
@@ -82,7 +79,8 @@ internal sealed class TracedLlmFixAllProvider : FixAllProvider
             _ => Enumerable.Empty<Project>(),
         };
 
-        if (context.Scope is FixAllScope.Document or FixAllScope.ContainingMember or FixAllScope.ContainingType && context.Document is { } single)
+        if (context.Scope is FixAllScope.Document or FixAllScope.ContainingMember or FixAllScope.ContainingType
+            && context.Document is { } single)
         {
             result.Add((single, await context.GetDocumentDiagnosticsAsync(single).ConfigureAwait(false)));
             return result;

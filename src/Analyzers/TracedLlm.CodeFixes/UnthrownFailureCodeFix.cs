@@ -1,33 +1,15 @@
-using System.Collections.Generic;
 using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace TracedLlm.CodeFixes;
 
-/// <summary>
-/// TLLM2008: in the branch the upstream's failure takes, the statements from the hand-written answer on become a throw
-/// of an <c>UpstreamException</c> (the forwarder's exception inside it, or the upstream's status), so the failure path
-/// answers in the route's format and every span ends in error. Offered where the analyzer found the branch and what to
-/// throw.
-/// </summary>
+/// <summary>TLLM2008: in the failure's branch, the hand-written answer becomes a throw of an
+/// <c>UpstreamException</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnthrownFailureCodeFix)), Shared]
-public sealed class UnthrownFailureCodeFix : TracedLlmCodeFix
+public sealed class UnthrownFailureCodeFix() : TracedLlmCodeFix(DiagnosticIds.UnthrownFailure)
 {
     internal const string EquivalenceKey = DiagnosticIds.UnthrownFailure + ".Throw";
-
-    /// <summary>Creates the fix.</summary>
-    public UnthrownFailureCodeFix()
-        : base(DiagnosticIds.UnthrownFailure)
-    {
-    }
 
     private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(
         Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)

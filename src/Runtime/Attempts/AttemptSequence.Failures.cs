@@ -15,12 +15,21 @@ internal abstract partial class AttemptSequence
     /// Func{Exception, bool, UpstreamTimeoutException})"/>),
     /// its timeouts named by what ran out: the attempt timeout, the deadline, or the upstream.
     /// </summary>
-    public Exception Classify(Exception exception, CancellationToken attemptToken) =>
-        UpstreamFailures.Classify(
-            exception,
-            CallCancelled,
-            attemptToken.IsCancellationRequested || Token.IsCancellationRequested,
-            Timeout);
+    public Exception Classify(Exception exception, CancellationToken attemptToken)
+    {
+        var attemptCancelled = attemptToken.IsCancellationRequested || Token.IsCancellationRequested;
+        var failure = UpstreamFailures.Classify(exception, CallCancelled, attemptCancelled, Timeout);
+
+        // A client library's own exception, which its step let through unchanged, is what the step said it means
+        // (LlmAttempt.RecordFailureMeaning): an error status with its Retry-After, or the transport failure under it.
+        if (ReferenceEquals(failure, exception) && exception is not GatewayException && !CallCancelled
+            && Call.UpstreamMeaningOf(exception) is var meaning && !ReferenceEquals(meaning, exception))
+        {
+            failure = UpstreamFailures.Classify(meaning, CallCancelled, attemptCancelled, Timeout);
+        }
+
+        return failure;
+    }
 
     /// <summary>
     /// The call's failure once the pipeline gave up: an open circuit or a deadline passed outside an attempt are named

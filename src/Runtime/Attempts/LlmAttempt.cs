@@ -226,8 +226,31 @@ public sealed partial class LlmAttempt : IDisposable
     /// <summary>Ends the attempt as a success.</summary>
     public void Succeed() => End(null);
 
-    /// <summary>Ends the attempt as a failure, recording the exception.</summary>
-    public void Fail(Exception exception) => End(exception ?? throw new ArgumentNullException(nameof(exception)));
+    /// <summary>Ends the attempt as a failure: the exception, as <see cref="RecordFailureMeaning"/> says.</summary>
+    public void Fail(Exception exception)
+    {
+        // An exception that says what it means already (the policy's classified failure) is kept as it is.
+        ArgumentNullException.ThrowIfNull(exception);
+        End(exception is GatewayException ? exception : Call.UpstreamMeaningOf(exception));
+    }
+
+    /// <summary>
+    /// Records what <paramref name="exception"/>, thrown by this attempt's upstream client, means for the gateway,
+    /// so that the exception itself can go on unchanged.
+    /// </summary>
+    /// <remarks>
+    /// A client library throws its own exceptions (OpenAI's <c>ClientResultException</c>), which the app's code
+    /// catches. <paramref name="meaning"/> is the <see cref="UpstreamException"/> it is (status, <c>Retry-After</c>),
+    /// or the transport failure a library's exception wraps. Where the exception, or one that wraps it, reaches
+    /// <see cref="Fail"/>, the attempt policy or the failure path, it is read as <paramref name="meaning"/>.
+    /// <c>UseTracedLlm()</c> (TracedLlm.Extensions.AI) does this for the provider clients it wraps.
+    /// </remarks>
+    public void RecordFailureMeaning(Exception exception, Exception meaning)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        ArgumentNullException.ThrowIfNull(meaning);
+        Call.NoteUpstreamFailure(exception, meaning);
+    }
 
     /// <summary>Ends the attempt; one that neither succeeded nor failed is recorded as abandoned.</summary>
     public void Dispose()

@@ -56,7 +56,7 @@ public sealed class ErrorResultException : GatewayException
     /// </summary>
     public IActionResult? ActionResult { get; }
 
-    private static string DefaultDescription(int statusCode) =>
+    internal static string DefaultDescription(int statusCode) =>
         ReasonPhrases.GetReasonPhrase(statusCode) is { Length: > 0 } reason
             ? $"The route's handler answered {statusCode.ToString(CultureInfo.InvariantCulture)} {reason}."
             : $"The route's handler answered {statusCode.ToString(CultureInfo.InvariantCulture)}.";

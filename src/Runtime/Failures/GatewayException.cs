@@ -96,6 +96,12 @@ public class InvalidLlmRequestException : GatewayException
     /// The app's own binder has an answer for such a body, and an MVC action leaves the answer to it.
     /// </remarks>
     internal bool NotReadable { get; init; }
+
+    /// <summary>
+    /// The body the pipeline could not read, as it came (decoded), for the reader that had it before adoption: a
+    /// handler that reads the body itself gets these bytes (docs/handlers.md, "A body the pipeline cannot read").
+    /// </summary>
+    internal ReadOnlyMemory<byte> UnreadBody { get; init; }
 }
 
 /// <summary>Authentication failed (401) or was refused (403).</summary>

@@ -27,6 +27,8 @@ namespace TracedLlm;
 /// </remarks>
 internal static class AdoptionReport
 {
+    private const string FormatSetting = "ErrorResponses on [TracedLlmRoute], or TracedLlm:ErrorResponses";
+
     /// <summary>Each traced route's answers that adoption added, in the data source's order.</summary>
     public static IReadOnlyList<RouteAdoption> Find(EndpointDataSource endpoints, IServiceProvider services)
     {
@@ -63,13 +65,13 @@ internal static class AdoptionReport
         TracedRouteInfo info, TracedLlmGateway gateway, bool action, bool validates)
     {
         var options = gateway.Options;
-        var format = ErrorResponses.Of(info, options) switch
+        var responses = ErrorResponses.Of(info, options);
+        var format = responses switch
         {
-            LlmErrorResponses.ProblemDetails => "problem details",
+            LlmErrorResponses.ProblemDetails or LlmErrorResponses.Host => "problem details",
             LlmErrorResponses.Writer => "the app's ILlmErrorWriter",
             _ => $"{info.ErrorFormat}'s error JSON",
         };
-        const string FormatSetting = "ErrorResponses on [TracedLlmRoute], or TracedLlm:ErrorResponses";
         var input = validates && ErrorResponses.AppAnswersInput(info, options)
             ? "the app's validation response (InvalidModelStateResponseFactory), under the property's JSON path"
             : format;
@@ -83,9 +85,7 @@ internal static class AdoptionReport
         if (!action)
         {
             // An action leaves these to MVC, which answers them as it did before.
-            answers.Add(new("a body that is not a JSON object (cut off, not JSON, not UTF-8)", $"400 in {format}",
-                FormatSetting));
-            answers.Add(new("a body sent as another media type than JSON", $"415 in {format}", FormatSetting));
+            AddHostAnswers(answers, info, responses, format);
         }
 
         if (info.RefusesStream)
@@ -115,6 +115,41 @@ internal static class AdoptionReport
         }
 
         return answers;
+    }
+
+    /// <summary>
+    /// What a static handler's route answers that minimal APIs, or the app's own exception handling, answered before:
+    /// nothing under <see cref="LlmErrorResponses.Host"/>, which leaves those answers to them.
+    /// </summary>
+    private static void AddHostAnswers(List<AdoptedAnswer> answers, TracedRouteInfo info, LlmErrorResponses responses,
+        string format)
+    {
+        const string HostSetting =
+            "ErrorResponses = LlmErrorResponses.Host on [TracedLlmRoute], or TracedLlm:ErrorResponses";
+        if (info.RequestType is null)
+        {
+            // The body is the handler's to read: one the pipeline cannot read is handed to it as it came.
+            answers.Add(new("a body sent as another media type than JSON", $"415 in {format}", FormatSetting));
+            if (responses != LlmErrorResponses.Host)
+            {
+                answers.Add(new("a body that is not a JSON object, which the handler's JSON parser fails on",
+                    $"400 in {format}", $"{HostSetting} (the app's exception handling, or the server's 500)"));
+            }
+        }
+        else if (responses != LlmErrorResponses.Host)
+        {
+            answers.Add(new("a body the handler's type cannot bind (cut off, not JSON, a field of another type, none)",
+                $"400 in {format}, naming the place", $"{HostSetting} (minimal APIs' 400 with no body)"));
+            answers.Add(new("a body sent as another media type than JSON", $"415 in {format}",
+                $"{HostSetting} (minimal APIs' 415 with no body)"));
+        }
+
+        if (responses != LlmErrorResponses.Host)
+        {
+            answers.Add(new("an exception the handler lets escape",
+                $"500 in {format}; one that left an HttpClient with attempts: 502, 503 or 504",
+                $"{HostSetting} (the app's exception handling, or the server's 500)"));
+        }
     }
 
     private static void AddSlot(

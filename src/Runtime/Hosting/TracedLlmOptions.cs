@@ -162,16 +162,16 @@ public sealed class TracedLlmOptions
     /// </summary>
     public bool AttemptResponseHeaders { get; set; } = true;
 
-    /// <summary>
-    /// How the pipeline writes the errors it answers itself (a refused body, authentication, a guardrail's block,
-    /// timeouts, upstream failures) on routes that do not choose
-    /// (<see cref="TracedLlmRouteAttribute.ErrorResponses"/>).
-    /// </summary>
+    /// <summary>How the pipeline writes the errors it answers itself, on routes that do not choose their own.</summary>
     /// <remarks>
-    /// <see cref="LlmErrorResponses.WireFormat"/> (the default: OpenAI's or Anthropic's error JSON, as the route's wire
-    /// format says), <see cref="LlmErrorResponses.ProblemDetails"/> (RFC 7807, through the app's
-    /// <c>IProblemDetailsService</c> when it has one), or <see cref="LlmErrorResponses.Writer"/> (the app's
-    /// <see cref="ILlmErrorWriter"/>). Configuration key <c>TracedLlm:ErrorResponses</c>.
+    /// The errors: a refused body, authentication, a guardrail's block, timeouts, upstream failures; a route
+    /// chooses with <see cref="TracedLlmRouteAttribute.ErrorResponses"/>. <see cref="LlmErrorResponses.WireFormat"/>
+    /// (the default: OpenAI's or Anthropic's error JSON, as the route's wire format says),
+    /// <see cref="LlmErrorResponses.ProblemDetails"/> (RFC 7807, through the app's <c>IProblemDetailsService</c>
+    /// when it has one), <see cref="LlmErrorResponses.Writer"/> (the app's <see cref="ILlmErrorWriter"/>), or
+    /// <see cref="LlmErrorResponses.Host"/> (what ASP.NET Core answered before adoption stays its answer: a body the
+    /// handler's type cannot bind, an exception the handler lets escape). Configuration key
+    /// <c>TracedLlm:ErrorResponses</c>.
     /// </remarks>
     public LlmErrorResponses ErrorResponses { get; set; }
 

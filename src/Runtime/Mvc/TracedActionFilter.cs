@@ -4,9 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Mvc.Filters;
@@ -137,7 +135,7 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
                 return false;
             }
 
-            if (PipelineAnswers(httpContext, exception))
+            if (FailurePath.PipelineAnswers(httpContext, exception))
             {
                 await run.FailAsync(exception).ConfigureAwait(false);
                 executed.ExceptionHandled = true;
@@ -192,20 +190,6 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         run.ActionException = exception;
         return run;
     }
-
-    /// <summary>True when the failure path answers an exception that left MVC unhandled.</summary>
-    /// <remarks>
-    /// TracedLlm's own (a <see cref="GatewayException"/>: a guardrail's block, an upstream's failure, a timeout of an
-    /// attempt), one after the response started (only the pipeline can end a stream honestly), or one the request's own
-    /// state explains (its client left, its deadline passed). Any other is the app's.
-    /// </remarks>
-    private static bool PipelineAnswers(HttpContext httpContext, Exception exception) =>
-        exception is GatewayException
-        || httpContext.Response.HasStarted
-        || httpContext.RequestAborted.IsCancellationRequested
-        || exception is ConnectionAbortedException
-        || httpContext.Features.Get<IHttpRequestTimeoutFeature>()
-            is { RequestTimeoutToken.IsCancellationRequested: true };
 
     /// <summary>Reads the body's envelope.</summary>
     /// <remarks>

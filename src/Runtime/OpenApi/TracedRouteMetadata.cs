@@ -109,7 +109,8 @@ internal static class TracedRouteMetadata
     public static (Type? Type, string[] ContentTypes) ErrorBody(TracedRouteInfo route, LlmErrorResponses errors) =>
         errors switch
         {
-            LlmErrorResponses.ProblemDetails => (typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), Problem),
+            LlmErrorResponses.ProblemDetails or LlmErrorResponses.Host =>
+                (typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), Problem),
             LlmErrorResponses.Writer => (null, Json),
             _ => (
                 route.ErrorFormat == WireFormat.Anthropic
@@ -135,6 +136,8 @@ internal static class TracedRouteMetadata
         + errors switch
         {
             LlmErrorResponses.ProblemDetails => "Errors are RFC 7807 problem details (application/problem+json).",
+            LlmErrorResponses.Host => "Errors are RFC 7807 problem details (application/problem+json); a body the "
+                + "request type cannot bind and the application's own exceptions are answered by ASP.NET Core.",
             LlmErrorResponses.Writer => "Errors are written by the application's own error writer.",
             _ => $"Errors are {format} error JSON.",
         };

@@ -94,6 +94,7 @@ public partial struct EnvelopeReader
             throw new InvalidLlmRequestException("The request body is empty: send a JSON object.")
             {
                 NotReadable = true,
+                UnreadBody = _body,
             };
         }
 
@@ -103,6 +104,7 @@ public partial struct EnvelopeReader
             throw new InvalidLlmRequestException($"The request body must be a JSON object, not {actual}.")
             {
                 NotReadable = true,
+                UnreadBody = _body,
             };
         }
     }
@@ -292,7 +294,7 @@ public partial struct EnvelopeReader
     }
 
     private readonly InvalidLlmRequestException NotJson(JsonException exception) =>
-        new(JsonSyntax.Describe(_body.Span), exception) { NotReadable = true };
+        new(JsonSyntax.Describe(_body.Span), exception) { NotReadable = true, UnreadBody = _body };
 
     private readonly InvalidLlmRequestException SlotRefusal(string message) => new(message) { JsonPath = "$." + _slot };
 }

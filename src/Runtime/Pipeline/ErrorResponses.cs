@@ -59,7 +59,8 @@ internal static class ErrorResponses
 
         return responses switch
         {
-            LlmErrorResponses.ProblemDetails => WriteProblemAsync(httpContext, failure),
+            // ASP.NET Core's own errors are problem details: on a route that keeps its answers, the pipeline's too.
+            LlmErrorResponses.ProblemDetails or LlmErrorResponses.Host => WriteProblemAsync(httpContext, failure),
             LlmErrorResponses.Writer => call.Gateway.ErrorWriter(call.Route)
                 .WriteAsync(new LlmErrorContext(httpContext, call.Route, failure.StatusCode, failure.Kind, failure.Code, failure.Message)).AsTask(),
             _ => WriteWireAsync(httpContext, call.Route.ErrorFormat, failure),
@@ -71,9 +72,10 @@ internal static class ErrorResponses
     /// or option chose another format than problem details (docs/mvc.md, "The error format").
     /// </summary>
     internal static bool AppAnswersInput(TracedRouteInfo route, TracedLlmOptions options) =>
-        route.ErrorResponses == LlmErrorResponses.ProblemDetails
+        route.ErrorResponses is LlmErrorResponses.ProblemDetails or LlmErrorResponses.Host
         || (route.ErrorResponses == LlmErrorResponses.Default
-            && options.ErrorResponses is LlmErrorResponses.Default or LlmErrorResponses.ProblemDetails);
+            && options.ErrorResponses is LlmErrorResponses.Default or LlmErrorResponses.ProblemDetails
+                or LlmErrorResponses.Host);
 
     private static async Task WriteWireAsync(HttpContext httpContext, WireFormat format, FailurePath.Failure failure)
     {

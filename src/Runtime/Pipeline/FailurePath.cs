@@ -31,9 +31,13 @@ public static partial class FailurePath
     /// <summary>The <c>error.type</c> and code of a request body that did not arrive in time (408).</summary>
     internal const string RequestBodyTimeout = "request_body_timeout";
 
-    /// <summary>Handles a failed request. Never throws.</summary>
+    /// <summary>Handles a failed request; throws only what the route leaves to ASP.NET Core, once recorded.</summary>
+    /// <remarks>
+    /// Under <see cref="LlmErrorResponses.Host"/> an exception the handler let escape is thrown on to the host's own
+    /// handling, and recorded with the status the host answered when the response is complete.
+    /// </remarks>
     public static Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm) =>
-        HandleAsync(call, exception, server, auth, preCall, llm, answeredStatus: null);
+        HandleAsync(call, exception, server, auth, preCall, llm, answeredStatus: null, hostMayAnswer: true);
 
     /// <summary>
     /// Handles a failed request; with <paramref name="answeredStatus"/>, an exception the app's own
@@ -42,7 +46,7 @@ public static partial class FailurePath
     /// </summary>
     internal static async Task HandleAsync(
         LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm,
-        int? answeredStatus, Failure? decided = null)
+        int? answeredStatus, Failure? decided = null, bool hostMayAnswer = false)
     {
         // Guardrails running beside the handler are stopped and awaited: they end their spans before
         // their parent does, and a guardrail that failed (or blocked) is the failure when the handler
@@ -57,7 +61,14 @@ public static partial class FailurePath
             if (await pending.ConfigureAwait(false) is { } guardrailFailure && cancelledBefore && exception is OperationCanceledException)
             {
                 exception = guardrailFailure;
+                hostMayAnswer = false;
             }
+        }
+
+        if (hostMayAnswer && HostAnswers(call, exception))
+        {
+            // Minimal APIs' binding answer, or the host's own handling: the exception goes on once recorded.
+            exception = LeaveToHost(call, exception, server, llm ?? preCall ?? auth);
         }
 
         if (exception is GuardrailBlockedException { SpanRecorded: false } unspanned)
@@ -70,8 +81,9 @@ public static partial class FailurePath
             ?? (answeredStatus is { } status ? AnsweredByApp(exception, status) : Classify(call, exception));
         failure = failure with { Message = TelemetryText.Bound(failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction) };
         call.Failure = failure;
-        // An error result was answered, not thrown: no exception event for it (an exception the app answered was thrown).
-        var thrown = failure.Answered && answeredStatus is null ? null : exception;
+        // An error result was answered, not thrown: no exception event for it (an exception the app answered was
+        // thrown; one left to the host has its event on the span it left).
+        var thrown = (failure.Answered && answeredStatus is null) || call.HostAnswer is not null ? null : exception;
         MarkOpenSpan(call, llm ?? preCall ?? auth, thrown, failure);
         MarkOpenSpan(call, server, innermost: llm is null && preCall is null && auth is null ? thrown : null, failure);
         if (server is { IsAllDataRequested: true })
@@ -99,65 +111,6 @@ public static partial class FailurePath
         await AnswerAsync(call, failure, server).ConfigureAwait(false);
         await LogAsync(call, exception, failure, failed).ConfigureAwait(false);
         Spans.End(failed, server);
-    }
-
-    /// <summary>
-    /// Records a failed request whose joined trace was not sampled (a <c>traceparent</c> ending
-    /// <c>-00</c>): a new root server span and its failure span, with the route, the status and the
-    /// failure, and a link to the caller's context. The sampler decides on it as on any new root.
-    /// Called as the request ends (<see cref="RequestStage.EndSpan"/>).
-    /// </summary>
-    internal static void RecordUnsampled(LlmCall call, Failure failure)
-    {
-        var source = TracedLlmTelemetry.SourceFor(call.Gateway.Options.SemanticConventions);
-        if (!source.HasListeners())
-        {
-            return;
-        }
-
-        Activity.Current = null;
-        var record = source.StartActivity(SpanNames.Server, ActivityKind.Server, default(ActivityContext), tags: null,
-            links: new[] { new ActivityLink(call.CallerContext) }, startTime: DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(call.StartTimestamp));
-        if (record is null)
-        {
-            return;
-        }
-
-        if (record.IsAllDataRequested)
-        {
-            AddRecordAttributes(record, call, failure);
-        }
-
-        record.SetStatus(ActivityStatusCode.Error, failure.Message);
-        var failed = Spans.StartChild(SpanNames.Failure, ActivityKind.Internal, record);
-        if (failed is not null)
-        {
-            if (failed.IsAllDataRequested)
-            {
-                failed.SetTag(AttributeNames.ErrorType, failure.ErrorType);
-                failed.SetTag(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
-            }
-
-            failed.SetStatus(ActivityStatusCode.Error, failure.Message);
-            failed.Stop();
-        }
-
-        record.Stop();
-    }
-
-    /// <summary>
-    /// The attributes of a failure recorded in a trace of its own (its caller's trace was not
-    /// sampled): the route, the status and the failure; the caller's context is its link.
-    /// </summary>
-    private static void AddRecordAttributes(Activity span, LlmCall call, Failure failure)
-    {
-        var tags = new FirstTags(span, call);
-        tags.Add(AttributeNames.HttpRequestMethod, call.Route.HttpMethod);
-        tags.Add(AttributeNames.HttpRoute, call.Route.Pattern);
-        tags.Add(AttributeNames.MetadataSlot, call.Route.MetadataSlot.Length == 0 ? null : call.Route.MetadataSlot);
-        tags.Add(AttributeNames.TraceJoin, "link");
-        tags.Add(AttributeNames.HttpResponseStatusCode, failure.StatusCode);
-        tags.Add(AttributeNames.ErrorType, failure.ErrorType);
     }
 
     /// <summary>
@@ -303,6 +256,11 @@ public static partial class FailurePath
             return new Failure(499, GatewayErrorKind.InvalidRequest, ClientDisconnected, "The client closed the request.", ClientDisconnected);
         }
 
+        if (UnreadBodyFailure(call, exception) is { } unread)
+        {
+            return unread;
+        }
+
         // An exception that left an HttpClient whose sends are attempts (or one that wraps it) is what it
         // meant there: a timeout, an unreachable upstream, an open circuit. An error status the handler's
         // code made an exception of (EnsureSuccessStatusCode) is the upstream's status, passed on as any.
@@ -316,6 +274,10 @@ public static partial class FailurePath
         {
             // The handler's own error result: the client has its answer already.
             ErrorResultException result => Answered(result),
+
+            // Minimal APIs' answer to a body the handler's type cannot bind: its status, set already, and no body.
+            UnboundBodyException unbound => new Failure(unbound.StatusCode, GatewayErrorKind.InvalidRequest,
+                typeof(InvalidLlmRequestException).FullName!, unbound.Description, Code: null, Answered: true),
 
             GatewayException known => new Failure(known.StatusCode, known.Kind, errorType, known.Message, known.Code,
                 JsonPath: (known as InvalidLlmRequestException)?.JsonPath),

@@ -62,6 +62,7 @@ public static partial class LlmStage
     public static void StartDuringCallGuardrails(LlmCall call, object? request)
     {
         call.StreamStartTimestamp = Stopwatch.GetTimestamp();
+        call.HandlerRunning = true;
         var guardrails = call.Gateway.DuringCallGuardrails;
         if (guardrails.Length > 0)
         {
@@ -79,6 +80,7 @@ public static partial class LlmStage
     /// </summary>
     public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call)
     {
+        call.HandlerRunning = false;
         if (call.DuringCallGuardrails is { } pending)
         {
             return AwaitDuringCallAsync(pending, call);
@@ -108,10 +110,14 @@ public static partial class LlmStage
     /// so the guardrails are stopped instead of waited for, as when the handler fails — one that had
     /// already blocked or failed still fails the request.
     /// </summary>
-    public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call, IResult result) =>
-        call.DuringCallGuardrails is not { } pending ? ValueTask.CompletedTask
-        : result is IStatusCodeHttpResult { StatusCode: >= StatusCodes.Status400BadRequest } ? StopDuringCallAsync(call, pending)
-        : AwaitDuringCallAsync(pending);
+    public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call, IResult result)
+    {
+        call.HandlerRunning = false;
+        return call.DuringCallGuardrails is not { } pending ? ValueTask.CompletedTask
+            : result is IStatusCodeHttpResult { StatusCode: >= StatusCodes.Status400BadRequest }
+                ? StopDuringCallAsync(call, pending)
+            : AwaitDuringCallAsync(pending);
+    }
 
     /// <summary>
     /// Waits for the during-call guardrails, or, beside an error result (<paramref name="errorResult"/>:

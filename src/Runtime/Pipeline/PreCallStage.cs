@@ -22,26 +22,48 @@ public static class PreCallStage
         Spans.StartChild(call, SpanNames.PreCall, ActivityKind.Internal, server);
 
     /// <summary>Deserializes the body (the slot removed) into the handler's request type.</summary>
+    /// <remarks>
+    /// A body it cannot bind is the client's mistake, refused in the route's format; on a route whose errors are
+    /// ASP.NET Core's (<see cref="LlmErrorResponses.Host"/>) it is answered as minimal APIs answer it.
+    /// </remarks>
     public static T ReadRequest<T>(LlmCall call, JsonTypeInfo<T> typeInfo)
     {
-        call.Envelope.ThrowIfInvalid();
-        if (call.UpstreamBody.IsEmpty)
-        {
-            throw new InvalidLlmRequestException("The request body is empty: send a JSON object.");
-        }
-
         try
         {
-            var request = RequestDeserializer.Deserialize(call.UpstreamBody.Span, typeInfo)
-                ?? throw new InvalidLlmRequestException("The request body must be a JSON object.");
-            call.Request = request;
-            return request;
+            call.Envelope.ThrowIfInvalid();
+        }
+        catch (InvalidLlmRequestException refusal)
+            when (refusal.NotReadable || refusal.Code == RequestMediaType.UnsupportedCode)
+        {
+            throw UnboundBodyException.Of(call, typeof(T), refusal);
+        }
+
+        if (call.UpstreamBody.IsEmpty)
+        {
+            var empty = new InvalidLlmRequestException("The request body is empty: send a JSON object.");
+            throw UnboundBodyException.Of(call, typeof(T), empty, empty: true);
+        }
+
+        T? request;
+        try
+        {
+            request = RequestDeserializer.Deserialize(call.UpstreamBody.Span, typeInfo);
         }
         catch (JsonException exception)
         {
             // Said in the client's terms (a JSON path, JSON kinds), never the handler's C# types.
-            throw new InvalidLlmRequestException(RequestMismatch.Describe(exception.Path, typeInfo, call.UpstreamBody.Span), exception);
+            var mismatch = RequestMismatch.Describe(exception.Path, typeInfo, call.UpstreamBody.Span);
+            throw UnboundBodyException.Of(call, typeof(T), new InvalidLlmRequestException(mismatch, exception));
         }
+
+        if (request is null)
+        {
+            var notObject = new InvalidLlmRequestException("The request body must be a JSON object.");
+            throw UnboundBodyException.Of(call, typeof(T), notObject, empty: true);
+        }
+
+        call.Request = request;
+        return request;
     }
 
     /// <summary>
@@ -58,7 +80,7 @@ public static class PreCallStage
             return ReadRequest(call, gateway.GetTypeInfo<T>());
         }
 
-        call.Envelope.ThrowIfInvalid();
+        ValidateBody(call);
         return Service<T>(call, optional)!;
     }
 
@@ -96,8 +118,32 @@ public static class PreCallStage
     /// <summary>The request as the handler reads it (for the guardrails), or null when the handler takes no body.</summary>
     public static object? RequestOf(LlmCall call) => call.Request;
 
-    /// <summary>Checks the body when the handler takes none.</summary>
-    public static void ValidateBody(LlmCall call) => call.Envelope.ThrowIfInvalid();
+    /// <summary>
+    /// Checks the body when the handler takes none: a body the pipeline cannot read (cut off, not JSON, not UTF-8) is
+    /// the handler's to read, as it came, and recorded on the server span; any other refusal is raised.
+    /// </summary>
+    public static void ValidateBody(LlmCall call)
+    {
+        if (call.Envelope.Unread is not { } unread)
+        {
+            call.Envelope.ThrowIfInvalid();
+            return;
+        }
+
+        call.UnreadBody = unread;
+
+        // The caller is authenticated by now: the reason (which may quote a little of the body) is bounded.
+        if (call.ServerSpan is { IsAllDataRequested: true } server
+            && TelemetryText.HasRoomForEvent(server, call.Gateway.Options.Limits.MaxEventsPerSpan))
+        {
+            var options = call.Gateway.Options;
+            var reason = TelemetryText.Bound(unread.Message, options.Limits.MaxAttributeValueLength, options.Redaction);
+            server.AddEvent(new ActivityEvent(AttributeNames.RequestBodyUnreadEvent, tags: new ActivityTagsCollection
+            {
+                [AttributeNames.InvalidTraceContextReason] = reason,
+            }));
+        }
+    }
 
     /// <summary>Refuses <c>"stream": true</c> on a route with no streaming handler.</summary>
     public static void RejectStreaming(LlmCall call)

@@ -44,9 +44,21 @@ public sealed class RequestEnvelope
     /// <summary>The envelope of an empty body: no metadata, nothing to forward.</summary>
     public static RequestEnvelope Empty { get; } = new(ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, LlmMetadata.Empty, default, error: null);
 
-    /// <summary>An envelope for a body that could not be read at all.</summary>
+    /// <summary>
+    /// An envelope for a body that could not be read. A body read whole that is no JSON object the pipeline can
+    /// read (cut off, not JSON, not UTF-8) is kept as it came, for a handler that reads the body itself.
+    /// </summary>
     public static RequestEnvelope FromReadFailure(Exception error) =>
-        new(ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, LlmMetadata.Empty, default, error);
+        error is InvalidLlmRequestException { NotReadable: true, UnreadBody: var body }
+            ? new(body, body, LlmMetadata.Empty, default, error)
+            : new(ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, LlmMetadata.Empty, default, error);
+
+    /// <summary>
+    /// Why the pipeline could not read the body, when it is no JSON object it can read (cut off, not JSON, not
+    /// UTF-8): <see cref="Body"/> and <see cref="UpstreamBody"/> are then the bytes as they came. Null otherwise.
+    /// </summary>
+    internal InvalidLlmRequestException? Unread =>
+        Error is InvalidLlmRequestException { NotReadable: true } unread ? unread : null;
 
     /// <summary>Raises the body's error, translated into the client error it is.</summary>
     internal void ThrowIfInvalid()

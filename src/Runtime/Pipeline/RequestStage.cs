@@ -107,7 +107,11 @@ public static partial class RequestStage
         // JSON is UTF-8 (RFC 8259).
         if (!Utf8.IsValid(body.Span))
         {
-            throw new InvalidLlmRequestException("The request body is not valid UTF-8 JSON.") { NotReadable = true };
+            throw new InvalidLlmRequestException("The request body is not valid UTF-8 JSON.")
+            {
+                NotReadable = true,
+                UnreadBody = body,
+            };
         }
 
         // Nor can an escaped lone surrogate ("\ud800") become text.
@@ -118,6 +122,7 @@ public static partial class RequestStage
                 + "(\\ud800-\\udfff need their other half).")
             {
                 NotReadable = true,
+                UnreadBody = body,
             };
         }
     }
@@ -221,6 +226,12 @@ public static partial class RequestStage
     /// </summary>
     public static void EndSpan(Activity? server, LlmCall call)
     {
+        if (FailurePath.LeftToHost(call))
+        {
+            // An exception left to the host: the request's record and end wait for the host's answer.
+            return;
+        }
+
         // The request's cost, once, before the server span ends (whoever sees the trace ended finds it counted).
         if (call.UsageCost is { } cost && GatewayMetrics.Cost.Enabled)
         {

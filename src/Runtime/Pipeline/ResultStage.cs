@@ -48,6 +48,8 @@ public static class ResultStage
     /// </remarks>
     public static Task WriteAsync(LlmCall call, IResult result)
     {
+        // The handler's result is the handler's code: what it throws is the app's (LlmErrorResponses.Host).
+        call.HandlerRunning = true;
         var executing = result.ExecuteAsync(call.HttpContext);
         return executing.IsCompletedSuccessfully && AnsweredStatus(call) < StatusCodes.Status400BadRequest
             && call.FailedAttempt is null && UnthrownFailure.Reported(call.HttpContext) is null
@@ -95,7 +97,13 @@ public static class ResultStage
         else if (status >= StatusCodes.Status400BadRequest)
         {
             var reported = call.ReportedAnswer;
-            var error = new ErrorResultException(status, reported?.ErrorType, reported?.Description, result);
+
+            // The handler's answer to a body the pipeline could not read, handed to it as it came: the client's.
+            var unread = reported is null && status < StatusCodes.Status500InternalServerError ? call.UnreadBody : null;
+            var error = unread is null
+                ? new ErrorResultException(status, reported?.ErrorType, reported?.Description, result)
+                : new ErrorResultException(status, typeof(InvalidLlmRequestException).FullName,
+                    $"{unread.Message} {ErrorResultException.DefaultDescription(status)}", result);
             await FailurePath.HandleAsync(call, error, call.ServerSpan, auth: null, preCall: null, call.Span).ConfigureAwait(false);
         }
     }

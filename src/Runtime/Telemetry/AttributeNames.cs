@@ -222,6 +222,11 @@ public static partial class AttributeNames
     public const string ReservedNameEvent = "tracedllm.reserved_name";
     /// <summary>The event recorded when a failure logger itself throws.</summary>
     public const string FailureLoggerErrorEvent = "tracedllm.failure_logger_error";
+    /// <summary>
+    /// The event on the server span when the pipeline could not read a body and handed it to the handler as it came;
+    /// its <see cref="InvalidTraceContextReason"/> says why.
+    /// </summary>
+    public const string RequestBodyUnreadEvent = "tracedllm.request_body_unread";
 
     // Langfuse fidelity.
     /// <summary>

@@ -33,7 +33,10 @@ internal sealed partial class DocumentFacts
             return EndResponses(isStreamEvent);
         }
 
-        if (StartsWith(_object, "chat.completion"u8) || _hasChoices)
+        // A chunk of a chat completion's stream names neither its object nor a choice at times (a usage chunk with no
+        // choices): its usage is the completion's all the same.
+        if (StartsWith(_object, "chat.completion"u8) || _hasChoices
+            || (isStreamEvent && _response.Format == ResponseFormat.OpenAIChatCompletions && !_type.Present))
         {
             SetFormat(ResponseFormat.OpenAIChatCompletions);
             TakeIdentity(_id, _model);

@@ -200,6 +200,12 @@ internal sealed partial class DocumentFacts
         }
     }
 
+    /// <summary>
+    /// An array starts: a <c>choices</c> array, empty too, says a chat completion (the usage-only last chunk of a
+    /// stream, <c>"choices":[]</c>, which some providers send without <c>"object"</c>).
+    /// </summary>
+    public void OnArray(ulong path) => _hasChoices |= path == ChoicesPath;
+
     public void OnText(ReadOnlySpan<byte> utf8) => _text?.Append(utf8);
 
     private Slot Keep(ReadOnlySpan<byte> value)

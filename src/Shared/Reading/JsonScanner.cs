@@ -217,6 +217,7 @@ internal sealed partial class JsonScanner
                 _state = _state == State.Error ? State.Error : State.NameOrEnd;
                 break;
             case (byte)'[':
+                _facts.OnArray(path);
                 Push(path, isObject: false);
                 _state = _state == State.Error ? State.Error : State.ValueOrEnd;
                 break;

@@ -92,11 +92,8 @@ public sealed class ChatClientFaultTests
     public async Task AStreamThatThrowsBeforeItStartsFailsTheAttemptWithTheProvidersFailure(bool heldAttempt)
     {
         var model = heldAttempt ? "sync-throw-held" : "sync-throw";
-        var client = new FakeChatClient
-        {
-            Stream = _ =>
-                throw new ClientResultException("transport", response: null, new HttpRequestException("refused"))
-        };
+        var raised = new ClientResultException("transport", response: null, new HttpRequestException("refused"));
+        var client = new FakeChatClient { Stream = _ => throw raised };
         using var traced = new ChatClientBuilder(client).UseTracedLlm().Build();
 
         var run = await RunAsync(model, async call =>
@@ -124,8 +121,11 @@ public sealed class ChatClientFaultTests
             }
         });
 
-        // ClientResultException's transport failure is the HttpRequestException under it, as when the stream throws it.
-        Assert.IsType<HttpRequestException>(run.Thrown);
+        // Thrown on as the client threw it; its transport failure is the HttpRequestException under it, as when the
+        // stream throws it: on the attempt, and as the failure path answers it.
+        Assert.Same(raised, run.Thrown);
+        var failure = FailurePath.Classify(run.Call, raised);
+        Assert.Equal((502, "upstream_unreachable"), (failure.StatusCode, failure.Code));
         var attemptSpan = Assert.Single(run.Spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
         Assert.Equal("failure", attemptSpan.GetTagItem(AttributeNames.AttemptOutcome));
         Assert.Equal(typeof(HttpRequestException).FullName, attemptSpan.GetTagItem(AttributeNames.ErrorType));
@@ -249,8 +249,9 @@ public sealed class ChatClientFaultTests
         string? code)
     {
         var model = "own-" + thrown + (stream ? "-stream" : string.Empty);
+        Exception? raised = null;
         Exception Failure() =>
-            thrown switch
+            raised = thrown switch
             {
                 // HttpClient.Timeout, as the provider's HttpClient throws it.
                 "timeout" => new TaskCanceledException(
@@ -279,17 +280,19 @@ public sealed class ChatClientFaultTests
             }
         });
 
+        // The client's own exception goes on unchanged; the failure path reads it as what it means.
+        Assert.NotNull(raised);
+        Assert.Same(raised, run.Thrown);
         var failure = FailurePath.Classify(run.Call, run.Thrown!);
         Assert.Equal((status, code), (failure.StatusCode, failure.Code));
         var attemptSpan = Assert.Single(run.Spans, s => s.DisplayName == SpanNames.UpstreamAttempt);
         Assert.Equal("failure", attemptSpan.GetTagItem(AttributeNames.AttemptOutcome));
-        // The upstream's status when it answered with one (as on the attempt's metric), else the exception's type.
-        Assert.Equal(
-            run.Thrown is UpstreamException { UpstreamStatusCode: >= 400 } answered
-                ? answered.UpstreamStatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                : run.Thrown!.GetType().FullName,
-            attemptSpan.GetTagItem(AttributeNames.ErrorType));
-        Assert.IsAssignableFrom<UpstreamException>(run.Thrown);
+
+        // The upstream's status when it answered with one (as on the attempt's metric), else the timeout's type.
+        var errorType = code is null
+            ? status.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : typeof(UpstreamTimeoutException).FullName;
+        Assert.Equal(errorType, attemptSpan.GetTagItem(AttributeNames.ErrorType));
     }
 
     private static async IAsyncEnumerable<ChatResponseUpdate> Throwing(Exception failure)

@@ -74,6 +74,7 @@ internal static class FaultClient
         {
             RouteKind.Relay => "/relay",
             RouteKind.Controller => "/mvc",
+            RouteKind.Host => "/host",
             _ => string.Empty,
         };
         var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + suffix) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
@@ -274,6 +275,20 @@ internal static class FaultContract
                 break;
             }
 
+            case Answer.Problem:
+            {
+                // The pipeline's own error in ASP.NET Core's shape: its status, message and code as problem details.
+                Assert.Equal(expected.Status, client.Status);
+                Assert.Equal("application/problem+json", client.ContentType);
+                AssertNoLeak(client.Body);
+                using var problem = ParseJson(client.Body);
+                Assert.Equal(expected.Status, problem.RootElement.GetProperty("status").GetInt32());
+                Assert.Equal(expected.Message, problem.RootElement.GetProperty("detail").GetString());
+                var code = problem.RootElement.TryGetProperty("code", out var written) ? written.GetString() : null;
+                Assert.Equal(expected.Code, code);
+                break;
+            }
+
             case Answer.AppsOwn:
             {
                 // The app's exception handler's problem details, never the gateway's error JSON, and nothing of the exception.
@@ -306,14 +321,30 @@ internal static class FaultContract
         }
     }
 
+    /// <summary>
+    /// A request's failure, recorded once: every span ended, one failure span and the LLM span with
+    /// <paramref name="errorType"/>, the server span in Error with the status and message. Returns the LLM span.
+    /// </summary>
+    public static Activity AssertOneFailure(
+        SpanCollector spans, Activity server, int status, string errorType, string message)
+    {
+        spans.AssertAllEnded();
+        var failed = Assert.Single(spans.Stopped, s => s.DisplayName == SpanNames.Failure);
+        Assert.Equal(errorType, failed.GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(ActivityStatusCode.Error, server.Status);
+        Assert.Equal(message, server.StatusDescription);
+        Assert.Equal(status, server.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        var llm = Assert.Single(spans.Stopped, s => s.GetTagItem(AttributeNames.LangfuseObservationType) is "generation");
+        Assert.Equal(ActivityStatusCode.Error, llm.Status);
+        Assert.Equal(errorType, llm.GetTagItem(AttributeNames.ErrorType));
+        return llm;
+    }
+
     /// <summary>The error JSON of the route's format: the documented message, type and code; never HTML, a type name, a stack trace or a path.</summary>
     public static void AssertErrorBody(string body, WireFormat format, Expected expected)
     {
         Assert.False(string.IsNullOrWhiteSpace(body), "empty error body");
-        foreach (var leak in new[] { "Exception", "System.", "TracedLlm.", " at ", "<html", "secret", ".cs", "fault injected" })
-        {
-            Assert.DoesNotContain(leak, body, StringComparison.OrdinalIgnoreCase);
-        }
+        AssertNoLeak(body);
 
         using var json = ParseJson(body);
         var root = json.RootElement;
@@ -327,6 +358,16 @@ internal static class FaultContract
         else
         {
             Assert.Equal(expected.Code, error.GetProperty("code").GetString());
+        }
+    }
+
+    /// <summary>Never HTML, a type name, a stack trace, a path, a secret or the injected exception's message.</summary>
+    private static void AssertNoLeak(string body)
+    {
+        var leaks = new[] { "Exception", "System.", "TracedLlm.", " at ", "<html", "secret", ".cs", "fault injected" };
+        foreach (var leak in leaks)
+        {
+            Assert.DoesNotContain(leak, body, StringComparison.OrdinalIgnoreCase);
         }
     }
 

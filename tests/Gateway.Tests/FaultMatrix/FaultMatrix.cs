@@ -84,6 +84,13 @@ public enum RouteKind
 
     /// <summary>The typed handler's work as an MVC [ApiController] action, with the app's exception handler middleware.</summary>
     Controller,
+
+    /// <summary>
+    /// The typed handler on a route that keeps ASP.NET Core's answers (<c>LlmErrorResponses.Host</c>): the app's
+    /// exception handler middleware answers what the handler lets escape; the pipeline's own errors are problem
+    /// details.
+    /// </summary>
+    Host,
 }
 
 /// <summary>What the client gets.</summary>
@@ -101,8 +108,14 @@ public enum Answer
     /// <summary>The error result's own status, headers and body, unchanged.</summary>
     ErrorResultsOwn,
 
-    /// <summary>The app's own exception handling's answer (its problem details, 500), unchanged: an action's own exception on a controller route.</summary>
+    /// <summary>
+    /// The app's own exception handling's answer (its problem details, 500), unchanged: the app's own exception on a
+    /// controller route, or on a route that keeps ASP.NET Core's answers.
+    /// </summary>
     AppsOwn,
+
+    /// <summary>The pipeline's own error as problem details (a route that keeps ASP.NET Core's answers).</summary>
+    Problem,
 }
 
 /// <summary>The documented outcome of a failure: status, code, <c>error.type</c>, the message the client and the spans read, and how it is answered.</summary>
@@ -186,7 +199,8 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     {
         if (Site == FaultSite.FailureLogger)
         {
-            return new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage, Answer.Json);
+            return new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage,
+                Route == RouteKind.Host ? Answer.Problem : Answer.Json);
         }
 
         if (AppAnswers && !streamStarted)
@@ -201,7 +215,7 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
             return new Expected(500, null, thrown.FullName!, $"{thrown.Name} was thrown; the application answered 500 Internal Server Error.", Answer.AppsOwn);
         }
 
-        var answer = streamStarted ? Answer.StreamErrorEvent : Answer.Json;
+        var answer = streamStarted ? Answer.StreamErrorEvent : Route == RouteKind.Host ? Answer.Problem : Answer.Json;
         return Fault switch
         {
             Fault.SyncThrow or Fault.AsyncThrow => new Expected(500, "internal_error", typeof(FaultInjectedException).FullName!, InternalError, answer),
@@ -226,12 +240,13 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     }
 
     /// <summary>
-    /// True when a controller route's app answers the failure itself: the app's own code (its MVC
-    /// filter, the handler's step, the upstream call, the target chooser) threw an exception that is
-    /// not TracedLlm's, before the response started. A component's own timeout is the upstream's
-    /// <see cref="UpstreamTimeoutException"/> (TracedLlm's) at the upstream, the action's elsewhere.
+    /// True when a controller route's app, or the app's exception handling on a route that keeps ASP.NET Core's
+    /// answers, answers the failure itself: the app's own code (its MVC filter, the handler's step, the upstream
+    /// call, the target chooser) threw an exception that is not TracedLlm's, before the response started. A
+    /// component's own timeout is the upstream's <see cref="UpstreamTimeoutException"/> (TracedLlm's) at the
+    /// upstream, the action's elsewhere.
     /// </summary>
-    public bool AppAnswers => Route == RouteKind.Controller && (Site, Fault) switch
+    public bool AppAnswers => Route is RouteKind.Controller or RouteKind.Host && (Site, Fault) switch
     {
         (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser, Fault.SyncThrow or Fault.AsyncThrow or Fault.OwnCancellation) => true,
         (FaultSite.HandlerBeforeLlmCall or FaultSite.TargetChooser, Fault.OwnTimeout) => true,

@@ -54,6 +54,9 @@ public class FaultMatrixHost : IAsyncLifetime
 
     public string Address { get; private set; } = string.Empty;
 
+    /// <summary>The app's services (a test that changes an option of the app's own resets it after).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public ConcurrentQueue<FailureContext> Logged { get; } = new();
 
     /// <summary>What the tail-sampling export kept.</summary>

@@ -56,11 +56,20 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         var typed = cells.Where(c => c.Route == RouteKind.Typed).ToList();
         Assert.Equal(typed.Select(c => c with { Route = RouteKind.Relay }), cells.Where(c => c.Relay));
         Assert.Equal(typed.Select(c => c with { Route = RouteKind.Controller }), cells.Where(c => c.Route == RouteKind.Controller && c.Site != FaultSite.AppFilter));
+        Assert.Equal(
+            typed.Select(c => c with { Route = RouteKind.Host }), cells.Where(c => c.Route == RouteKind.Host));
         Assert.All(cells.Where(c => c.Site == FaultSite.AppFilter), c => Assert.Equal(RouteKind.Controller, c.Route));
 
-        // On the controller route the app answers its action's own exceptions, and only those.
+        // On the controller route, and on the route that keeps ASP.NET Core's answers, the app answers its own code's
+        // exceptions, and only those: the same cells on both.
         Assert.Contains(cells, c => c.Expected.Answer == Answer.AppsOwn);
-        Assert.All(cells.Where(c => c.Expected.Answer == Answer.AppsOwn), c => Assert.Equal(RouteKind.Controller, c.Route));
+        var appsOwn = cells.Where(c => c.Expected.Answer == Answer.AppsOwn).ToList();
+        Assert.All(appsOwn, c => Assert.Contains(c.Route, new[] { RouteKind.Controller, RouteKind.Host }));
+        Assert.Equal(
+            appsOwn.Where(c => c.Route == RouteKind.Controller && c.Site != FaultSite.AppFilter)
+                .Select(c => c with { Route = RouteKind.Host }),
+            appsOwn.Where(c => c.Route == RouteKind.Host));
+        Assert.All(cells.Where(c => c.Expected.Answer == Answer.Problem), c => Assert.Equal(RouteKind.Host, c.Route));
 
         // docs/reliability/fault-matrix.md states the matrix's size: it must be this generator's.
         var docs = File.ReadAllText(Path.Combine(RepositoryRoot, "docs", "reliability", "fault-matrix.md"));

@@ -5,6 +5,9 @@ using System.Net.Http;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;
@@ -28,6 +31,19 @@ public enum BodyFault
     NotJson,
 
     /// <summary>JSON labelled with a charset other than UTF-8: 415.</summary>
+    NotUtf8,
+}
+
+/// <summary>A body the pipeline cannot read at all.</summary>
+public enum Unreadable
+{
+    /// <summary>Cut off before its end.</summary>
+    CutOff,
+
+    /// <summary>JSON, but an array rather than an object.</summary>
+    NotAnObject,
+
+    /// <summary>A byte that is no UTF-8 in a string.</summary>
     NotUtf8,
 }
 
@@ -93,12 +109,7 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
         Assert.Equal(status, Assert.Single(_host.Logged).StatusCode);
         Assert.Equal(1, _host.Plan.FaultyLoggerCalls);
 
-        // The next request on the same host is whole.
-        _host.Logged.Clear();
-        using var next = await client.SendAsync(Request(null, format, stream));
-        Assert.Equal(200, (int)next.StatusCode);
-        await _host.NextFinishedAsync();
-        Assert.Empty(_host.Logged);
+        await AssertNextRequestIsWholeAsync(client, Request(null, format, stream));
     }
 
     /// <summary>
@@ -157,24 +168,162 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
         Assert.DoesNotContain(spans.Spans, s => s.DisplayName == SpanNames.LlmRequest);
         Assert.Equal(status, Assert.Single(_host.Logged).StatusCode);
 
+        await AssertNextRequestIsWholeAsync(client, Request(null, format, stream: false, mvc: true));
+    }
+
+    /// <summary>
+    /// A body the pipeline cannot read goes to whoever read it before (docs/handlers.md, "A body the pipeline cannot
+    /// read"): a typed handler's route refuses it in its format, naming the place; one that keeps ASP.NET Core's
+    /// answers gives minimal APIs' 400 with no body; a relay hands it on as it came, for the upstream to answer (the
+    /// embedded provider cannot read it: its 404, relayed). Each reaches the failure path once, as the client's
+    /// mistake where it is one, ends every span, calls each failure logger once, and leaves the next request whole.
+    /// </summary>
+    [Theory]
+    [CombinatorialUnreadable]
+    public async Task ABodyThePipelineCannotReadGoesToWhoeverReadItBefore(
+        Unreadable way, string route, WireFormat format)
+    {
         _host.Logged.Clear();
-        using var next = await client.SendAsync(Request(null, format, stream: false, mvc: true));
-        Assert.Equal(200, (int)next.StatusCode);
+        _host.Finished.Clear();
+        using var client = new HttpClient { BaseAddress = new Uri(_host.Address) };
+        using var request = Request(null, format, stream: false, route: route, unreadable: way);
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        var server = await _host.NextFinishedAsync();
+        var spans = await _spans.SingleTraceAsync();
+
+        Assert.Null(server.Escaped);
+        var status = route == "/relay" ? 404 : 400;
+        Assert.Equal(status, (int)response.StatusCode);
+        var failed = spans.Single(SpanNames.Failure);
+        switch (route)
+        {
+            case "":
+                // The pipeline binds a typed body: its refusal, in the route's format, in the client's terms.
+                using (var json = JsonDocument.Parse(body))
+                {
+                    var message = json.RootElement.GetProperty("error").GetProperty("message").GetString()!;
+                    Assert.StartsWith("The request body ", message, StringComparison.Ordinal);
+                    Assert.Equal(message, failed.StatusDescription);
+                }
+
+                break;
+            case "/host":
+                // Minimal APIs' answer: the status, nothing written; the record keeps the reason.
+                Assert.Equal(string.Empty, body);
+                Assert.Null(response.Content.Headers.ContentType);
+                Assert.StartsWith("The request body ", failed.StatusDescription, StringComparison.Ordinal);
+                Assert.EndsWith("Answered as minimal APIs answer a body they cannot bind: 400 Bad Request, no body.",
+                    failed.StatusDescription, StringComparison.Ordinal);
+                break;
+            default:
+                // Handed on as it came: the upstream's answer, relayed; the pipeline's reason on the server span.
+                var unread = Assert.Single(spans.Server.Events, e => e.Name == AttributeNames.RequestBodyUnreadEvent);
+                var reason = unread.Tags.Single(t => t.Key == AttributeNames.InvalidTraceContextReason).Value as string;
+                Assert.StartsWith("The request body ", reason, StringComparison.Ordinal);
+                var attempt = spans.Single(SpanNames.UpstreamAttempt);
+                Assert.Equal(404, attempt.GetTagItem(AttributeNames.HttpResponseStatusCode));
+                break;
+        }
+
+        _spans.AssertAllEnded();
+        Assert.Equal(ActivityStatusCode.Error, spans.Server.Status);
+        Assert.Equal(status, spans.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
+        var errorType = route == "/relay" ? "404" : typeof(InvalidLlmRequestException).FullName;
+        Assert.Equal(errorType, failed.GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(route == "/relay", spans.Spans.Any(s => s.DisplayName == SpanNames.LlmRequest));
+        Assert.Equal(status, Assert.Single(_host.Logged).StatusCode);
+        Assert.Equal(1, _host.Plan.FaultyLoggerCalls);
+
+        await AssertNextRequestIsWholeAsync(client, Request(null, format, stream: false, route: route));
+    }
+
+    /// <summary>
+    /// On a route that keeps ASP.NET Core's answers, a body sent as another media type is minimal APIs' 415 with no
+    /// body; under <c>RouteHandlerOptions.ThrowOnBadRequest</c> a body it cannot bind is their
+    /// <see cref="Microsoft.AspNetCore.Http.BadHttpRequestException"/>, which the app's exception handling answers.
+    /// Either way one failure span with the status the client got, every span ended, one logger call each.
+    /// </summary>
+    [Theory]
+    [InlineData(false, WireFormat.OpenAI)]
+    [InlineData(false, WireFormat.Anthropic)]
+    [InlineData(true, WireFormat.OpenAI)]
+    [InlineData(true, WireFormat.Anthropic)]
+    public async Task ARouteThatKeepsTheHostsAnswersAnswersAsMinimalApis(bool throwOnBadRequest, WireFormat format)
+    {
+        _host.Logged.Clear();
+        _host.Finished.Clear();
+        var options = _host.Services.GetRequiredService<IOptions<RouteHandlerOptions>>().Value;
+        options.ThrowOnBadRequest = throwOnBadRequest;
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(_host.Address) };
+            using var request = throwOnBadRequest
+                ? Request(null, format, stream: false, route: "/host", unreadable: Unreadable.CutOff)
+                : Request(BodyFault.NotJson, format, stream: false, route: "/host");
+            using var response = await client.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            var server = await _host.NextFinishedAsync();
+            var spans = await _spans.SingleTraceAsync();
+
+            Assert.Null(server.Escaped);
+            var status = (int)response.StatusCode;
+            var failed = spans.Single(SpanNames.Failure);
+            if (throwOnBadRequest)
+            {
+                // The app's exception handler answered minimal APIs' exception, in its problem details.
+                Assert.InRange(status, 400, 599);
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                Assert.DoesNotContain("body failure", body, StringComparison.Ordinal);
+                Assert.Equal(typeof(Microsoft.AspNetCore.Http.BadHttpRequestException).FullName,
+                    failed.GetTagItem(AttributeNames.ErrorType));
+            }
+            else
+            {
+                Assert.Equal(415, status);
+                Assert.Equal(string.Empty, body);
+                Assert.Equal(typeof(InvalidLlmRequestException).FullName, failed.GetTagItem(AttributeNames.ErrorType));
+            }
+
+            _spans.AssertAllEnded();
+            Assert.Equal(status, spans.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
+            Assert.Equal(status, failed.GetTagItem(AttributeNames.HttpResponseStatusCode));
+            Assert.Equal(status, Assert.Single(_host.Logged).StatusCode);
+            Assert.Equal(1, _host.Plan.FaultyLoggerCalls);
+        }
+        finally
+        {
+            options.ThrowOnBadRequest = false;
+        }
+    }
+
+    /// <summary>The next request on the same host is whole: 200, and no failure logged.</summary>
+    private async Task AssertNextRequestIsWholeAsync(HttpClient client, HttpRequestMessage request)
+    {
+        _host.Logged.Clear();
+        using (request)
+        using (var next = await client.SendAsync(request))
+        {
+            Assert.Equal(200, (int)next.StatusCode);
+        }
+
         await _host.NextFinishedAsync();
         Assert.Empty(_host.Logged);
     }
 
     private static HttpRequestMessage Request(
-        BodyFault? fault, WireFormat format, bool stream, bool mvc = false, bool cutOff = false)
+        BodyFault? fault, WireFormat format, bool stream, bool mvc = false, bool cutOff = false,
+        string? route = null, Unreadable? unreadable = null)
     {
         var streamJson = stream ? "true" : "false";
         var (path, json) = format == WireFormat.Anthropic
             ? ("/v1/messages", $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"body failure"}]}""")
             : ("/v1/chat/completions", $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"body failure"}]}""");
-        path += mvc ? "/mvc" : string.Empty;
+        path += route ?? (mvc ? "/mvc" : string.Empty);
         json = cutOff ? json[..^24] : json;
         var (bytes, coding) = fault switch
         {
+            _ when unreadable is { } way => (UnreadableBody(way, json), null),
             BodyFault.UnsupportedCoding => (Encoding.UTF8.GetBytes(json), "zstd"),
             BodyFault.DecompressionBomb => (ContentCodingTests.Compress("gzip", Encoding.UTF8.GetBytes(json[..^1] + ",\"x\":\""), 9 * 1024 * 1024), "gzip"),
             BodyFault.CorruptCoding => (Corrupt(ContentCodingTests.Compress("gzip", Encoding.UTF8.GetBytes(json), 0)), "gzip"),
@@ -198,6 +347,14 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
         return request;
     }
 
+    /// <summary>A body the pipeline cannot read, made from a valid one.</summary>
+    private static byte[] UnreadableBody(Unreadable way, string json) => way switch
+    {
+        Unreadable.CutOff => Encoding.UTF8.GetBytes(json[..^24]),
+        Unreadable.NotAnObject => Encoding.UTF8.GetBytes("[" + json + "]"),
+        _ => [.. Encoding.UTF8.GetBytes(json[..^2]), 0xFF, .. "\"}"u8],
+    };
+
     // A gzip header and trailer around compressed data scrambled.
     private static byte[] Corrupt(byte[] gzip)
     {
@@ -207,6 +364,17 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
         }
 
         return gzip;
+    }
+
+    /// <summary>Every way a body is unreadable × a typed route, a host route, a relay × format.</summary>
+    private sealed class CombinatorialUnreadableAttribute : Xunit.Sdk.DataAttribute
+    {
+        public override System.Collections.Generic.IEnumerable<object[]> GetData(
+            System.Reflection.MethodInfo testMethod) =>
+            from way in Enum.GetValues<Unreadable>()
+            from route in new[] { "", "/host", "/relay" }
+            from format in new[] { WireFormat.OpenAI, WireFormat.Anthropic }
+            select new object[] { way, route, format };
     }
 
     /// <summary>Every body fault × both wire formats × streamed or not.</summary>

@@ -114,15 +114,7 @@ public sealed class UnthrownFaultMatrixTests : IClassFixture<SeenRoutesHost>
         AssertAnswer(cell, expected, client);
 
         // The record: once, with the cause, every span ended.
-        spans.AssertAllEnded();
-        var failed = Assert.Single(spans.Stopped, s => s.DisplayName == SpanNames.Failure);
-        Assert.Equal(expected.ErrorType, failed.GetTagItem(AttributeNames.ErrorType));
-        Assert.Equal(ActivityStatusCode.Error, server.Status);
-        Assert.Equal(expected.Message, server.StatusDescription);
-        Assert.Equal(expected.Status, server.GetTagItem(AttributeNames.HttpResponseStatusCode));
-        var llm = Generation(spans);
-        Assert.Equal(ActivityStatusCode.Error, llm.Status);
-        Assert.Equal(expected.ErrorType, llm.GetTagItem(AttributeNames.ErrorType));
+        var llm = FaultContract.AssertOneFailure(spans, server, expected.Status, expected.ErrorType, expected.Message);
         var attempt = Attempts(spans).Last();
         Assert.Equal("failure", attempt.GetTagItem(AttributeNames.AttemptOutcome));
         Assert.Equal(ActivityStatusCode.Error, attempt.Status);
@@ -133,12 +125,7 @@ public sealed class UnthrownFaultMatrixTests : IClassFixture<SeenRoutesHost>
             Assert.Contains(events, e => e.Tags.Contains(new("exception.type", expected.ErrorType)));
         }
 
-        await Eventually.HoldsAsync(() => !_host.Logged.IsEmpty, "the failure logger was called");
-        var logged = Assert.Single(_host.Logged);
-        Assert.Equal(expected.Status, logged.StatusCode);
-        Assert.Equal(expected.ErrorType, logged.ErrorType);
-        Assert.Equal(expected.Code, logged.ErrorCode);
-        _host.Logged.Clear();
+        await _host.AssertLoggedOnceAsync(expected.Status, expected.ErrorType, expected.Code);
     }
 
     /// <summary>

@@ -23,9 +23,9 @@ namespace TracedLlm.Gateway.Tests;
 /// The stub is on a loopback port and answers each request as the test scripts it. The host has YARP's
 /// forwarder with its errors read (<c>AddTracedLlmForwarderErrors()</c>, through <c>AddTracedLlmRelay()</c>),
 /// a named HttpClient with <c>AddTracedLlmAttempts()</c>, the OpenAI SDK as an <see cref="IChatClient"/>
-/// with <c>UseTracedLlm()</c> (its own retries off), the relay, MVC's actions, a recording failure logger
-/// and a log capture; outbound coverage on, with a declared model path and named client, and an untraced
-/// endpoint that sends a model request.
+/// with <c>UseTracedLlm()</c> (its own retries off, what it throws witnessed), the relay, MVC's actions, a
+/// recording failure logger and a log capture; outbound coverage on, with a declared model path and named
+/// client, and an untraced endpoint that sends a model request.
 /// </remarks>
 public sealed class SeenRoutesHost : IAsyncLifetime
 {
@@ -39,6 +39,9 @@ public sealed class SeenRoutesHost : IAsyncLifetime
     internal UpstreamStub Upstream { get; private set; } = null!;
 
     public ConcurrentQueue<FailureContext> Logged { get; } = new();
+
+    /// <summary>What the OpenAI SDK threw under <c>UseTracedLlm()</c>, and what the routes' code caught.</summary>
+    public ThrownAndCaught Seen { get; } = new();
 
     internal CoverageTests.LogCapture Logs { get; } = new();
 
@@ -71,8 +74,12 @@ public sealed class SeenRoutesHost : IAsyncLifetime
             Endpoint = new Uri(Upstream.BaseUrl),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
         });
-        var chat = new ChatClientBuilder(openAi.GetChatClient("gpt").AsIChatClient()).UseTracedLlm().Build();
+        var chat = new ChatClientBuilder(openAi.GetChatClient("gpt").AsIChatClient())
+            .UseTracedLlm()
+            .Use(inner => new ThrownWitness(inner, Seen))
+            .Build();
         builder.Services.AddSingleton(chat);
+        builder.Services.AddSingleton(Seen);
         builder.Services.AddControllers().AddApplicationPart(typeof(SeenController).Assembly).AddTracedLlm();
         _app = builder.Build();
         _app.MapSeenRoutes();
@@ -88,6 +95,17 @@ public sealed class SeenRoutesHost : IAsyncLifetime
         await _app.StartAsync();
         Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
             .Addresses.Single();
+    }
+
+    /// <summary>Waits for the failure loggers' one call, checks what it was told, and clears it.</summary>
+    public async Task AssertLoggedOnceAsync(int status, string errorType, string? code)
+    {
+        await Eventually.HoldsAsync(() => !Logged.IsEmpty, "the failure logger was called");
+        var logged = Assert.Single(Logged);
+        Assert.Equal(status, logged.StatusCode);
+        Assert.Equal(errorType, logged.ErrorType);
+        Assert.Equal(code, logged.ErrorCode);
+        Logged.Clear();
     }
 
     public async Task DisposeAsync()

@@ -29,7 +29,6 @@ public sealed partial class LineLengthTests(ITestOutputHelper output)
     /// </summary>
     private static readonly string[] NotYetReflowed =
     [
-        "src/Analyzers/",
         "src/Runtime/Pipeline/",
         "tests/Gateway.Tests/FaultMatrix/",
         "tests/Ports/",

@@ -1,20 +1,14 @@
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
-/// <summary>
-/// The edges of the call graph: calls (direct, extension, through interfaces and overrides),
-/// property accessors, constructors and the instance initializers a creation runs, method groups, delegates held in fields,
-/// user-defined operators and conversions, the <c>Dispose</c> a <c>using</c> runs, the enumerator a <c>foreach</c> runs and the
-/// <c>Deconstruct</c> a deconstruction runs, each marked
-/// with whether it is made inside an attempt scope, and whether a referenced library makes it later rather than the
-/// request (a method group or lambda subscribed to a library's event, a timer's callback).
-/// </summary>
+/// <summary>The edges of the call graph, each marked inside an attempt scope or not, made by the request or
+/// not.</summary>
+/// <remarks>
+/// Calls, accessors, constructors and the initializers a creation runs, method groups, delegates held in fields,
+/// user-defined operators and conversions, and what <c>using</c>, <c>foreach</c> and deconstruction run.
+/// </remarks>
 internal sealed class CallCollector : IFactCollector
 {
     public void Visit(IOperation operation, MethodScope scope)
@@ -24,7 +18,9 @@ internal sealed class CallCollector : IFactCollector
             case IInvocationOperation invocation:
                 if (invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke)
                 {
-                    if (invocation.Instance is { } target && ValueFlow.Unwrap(target) is IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member)
+                    if (invocation.Instance is { } target
+                        && ValueFlow.Unwrap(target)
+                            is IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member)
                     {
                         Add(member.Member, invocation, scope);
                     }
@@ -63,7 +59,9 @@ internal sealed class CallCollector : IFactCollector
             case IUsingDeclarationOperation declaration:
                 AddDisposals(declaration.DeclarationGroup, declaration.IsAsynchronous, declaration, scope);
                 break;
-            case IBinaryOperation or IUnaryOperation or IConversionOperation or ICompoundAssignmentOperation or IIncrementOrDecrementOperation:
+            case IBinaryOperation
+            or IUnaryOperation or IConversionOperation or ICompoundAssignmentOperation
+            or IIncrementOrDecrementOperation:
                 Add(UserDefinedOperator(operation), operation, scope);
                 break;
             case IForEachLoopOperation { Syntax: CommonForEachStatementSyntax loop, SemanticModel: { } model }:
@@ -78,13 +76,16 @@ internal sealed class CallCollector : IFactCollector
                 }
 
                 break;
-            case IDeconstructionAssignmentOperation { Syntax: AssignmentExpressionSyntax deconstruction, SemanticModel: { } model }:
+            case IDeconstructionAssignmentOperation
+            {
+                Syntax: AssignmentExpressionSyntax deconstruction, SemanticModel: { } model
+            }:
                 AddDeconstructions(model.GetDeconstructionInfo(deconstruction), operation, scope);
                 break;
         }
     }
 
-    /// <summary>The <c>Deconstruct</c> methods a deconstruction runs, nested ones included (<c>var ((a, b), c) = ...</c>).</summary>
+    /// <summary>The <c>Deconstruct</c> methods a deconstruction runs, nested ones included.</summary>
     private static void AddDeconstructions(DeconstructionInfo info, IOperation site, MethodScope scope)
     {
         Add(info.Method, site, scope);
@@ -105,10 +106,7 @@ internal sealed class CallCollector : IFactCollector
         _ => null,
     };
 
-    /// <summary>
-    /// The <c>Dispose</c> (or <c>DisposeAsync</c>) a <c>using</c> runs when it ends, for each resource whose type names its
-    /// implementation: the language calls it, so no invocation is written for it.
-    /// </summary>
+    /// <summary>The <c>Dispose</c> a <c>using</c> runs when it ends, for each resource whose type names it.</summary>
     private static void AddDisposals(IOperation resources, bool asynchronous, IOperation site, MethodScope scope)
     {
         if (resources is IVariableDeclarationGroupOperation group)
@@ -124,10 +122,8 @@ internal sealed class CallCollector : IFactCollector
         }
     }
 
-    /// <summary>
-    /// A field or property holding delegates (one, or a collection of them): reading it may end in
-    /// invoking what its initializer put there, later and through any local, so it is an edge.
-    /// </summary>
+    /// <summary>A field or property holding delegates: reading it may end in invoking what its initializer put
+    /// there.</summary>
     private static void AddDelegateHolder(ISymbol member, ITypeSymbol type, IOperation site, MethodScope scope)
     {
         if (member.Locations.Any(l => l.IsInSource) && HoldsDelegates(type, 0))
@@ -139,7 +135,8 @@ internal sealed class CallCollector : IFactCollector
     private static bool HoldsDelegates(ITypeSymbol type, int depth) =>
         type.TypeKind == TypeKind.Delegate
         || (depth < 2 && type is IArrayTypeSymbol array && HoldsDelegates(array.ElementType, depth + 1))
-        || (depth < 2 && type is INamedTypeSymbol { IsGenericType: true } generic && generic.TypeArguments.Any(argument => HoldsDelegates(argument, depth + 1)));
+        || (depth < 2 && type is INamedTypeSymbol { IsGenericType: true } generic
+            && generic.TypeArguments.Any(argument => HoldsDelegates(argument, depth + 1)));
 
     private static void Add(ISymbol? callee, IOperation site, MethodScope scope)
     {
@@ -166,6 +163,8 @@ internal sealed class CallCollector : IFactCollector
             callee = callee.OriginalDefinition;
         }
 
-        scope.Facts.Calls.Add(new CallEdge(callee, scope.InAttemptScope(site), site is IMethodReferenceOperation ? Handling.Anytime : scope.HandlingOf(site), scope.RunsAsLibraryCallback(site), site.Syntax));
+        scope.Facts.Calls.Add(new CallEdge(callee, scope.InAttemptScope(site),
+                site is IMethodReferenceOperation ? Handling.Anytime : scope.HandlingOf(site),
+                scope.RunsAsLibraryCallback(site), site.Syntax));
     }
 }

@@ -1,8 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>Code a referenced library runs later, from its own thread: not the request's code.</summary>
@@ -11,16 +6,13 @@ internal sealed partial class MethodScope
     // The local functions of this block that run only as a library's callback, each read once.
     private Dictionary<IMethodSymbol, bool>? _callbackOnly;
 
-    /// <summary>
-    /// <paramref name="operation"/> is run by a referenced library, later and from its own thread, not by the
-    /// request that runs this block: it is in (or is) a lambda, anonymous method or method group added with
-    /// <c>+=</c> to an event declared outside this compilation (<c>System.Timers.Timer.Elapsed</c>, a message
-    /// consumer's <c>Received</c>, <c>FileSystemWatcher.Changed</c>) and implemented by no type of it, or given as a timer's callback
-    /// (<see cref="WellKnownTypes.IsTimerCallback"/>); or in a local function used only so (subscribed, or called
-    /// only from such code). The library raises the event when something happens on its side (a tick, a
-    /// delivered message, a changed file); an event declared in source is raised by source code the analyzers
-    /// see, and is read as before. A library event raised inside a call the request makes is missed this way.
-    /// </summary>
+    /// <summary><paramref name="operation"/> is run by a referenced library later, from its own thread, not by the
+    /// request.</summary>
+    /// <remarks>
+    /// In a lambda or method group added to an event declared outside this compilation and implemented by no type of
+    /// it, or given as a timer's callback; or in a local function used only so. A library event raised inside a call
+    /// the request makes is missed this way.
+    /// </remarks>
     public bool RunsAsLibraryCallback(IOperation operation)
     {
         for (var current = operation; current is not null; current = current.Parent)
@@ -37,7 +29,7 @@ internal sealed partial class MethodScope
         return false;
     }
 
-    /// <summary>A lambda or method group whose delegate is subscribed to a library's event or given as a timer's callback, where it is written.</summary>
+    /// <summary>A lambda or method group subscribed to a library's event or given as a timer's callback.</summary>
     private bool IsLibraryCallback(IOperation target)
     {
         if (target.Parent is not IDelegateCreationOperation creation)
@@ -55,50 +47,47 @@ internal sealed partial class MethodScope
         {
             IEventAssignmentOperation { Adds: true, EventReference: IEventReferenceOperation reference } assignment =>
                 assignment.HandlerValue == value && IsLibraryEvent(reference.Event),
-            IArgumentOperation { Parameter: { } parameter, Parent: IObjectCreationOperation { Constructor: { } constructor } } => Types.IsTimerCallback(constructor, parameter),
-            IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation invocation } => Types.IsTimerCallback(invocation.TargetMethod, parameter),
+            IArgumentOperation
+            {
+                Parameter: { } parameter, Parent: IObjectCreationOperation { Constructor: { } constructor }
+            } => Types.IsTimerCallback(constructor, parameter),
+            IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation invocation } =>
+                Types.IsTimerCallback(invocation.TargetMethod, parameter),
             _ => false,
         };
         return callback && !CompletesATask(target);
     }
 
     // What a task's source is completed with (TaskCompletionSource's Set* and TrySet*).
-    private static readonly HashSet<string> Completions = new(System.StringComparer.Ordinal)
+    private static readonly HashSet<string> Completions = new(StringComparer.Ordinal)
     {
         "SetResult", "TrySetResult", "SetException", "TrySetException", "SetCanceled", "TrySetCanceled",
     };
 
-    /// <summary>
-    /// The callback hands its outcome to a task (<c>done.SetResult(...)</c>, <c>SetException</c>, ...): the event bridged to
-    /// a <c>TaskCompletionSource</c> that a caller awaits, as a request/reply over a queue is, so what it does is what the
-    /// request waits for. Read from the callback's text (a lambda's body, a method group's declarations): any call of
-    /// such a name keeps the callback the request's.
-    /// </summary>
+    /// <summary>The callback hands its outcome to a task (<c>done.SetResult(...)</c>): a caller awaits it.</summary>
+    /// <remarks>Read from the callback's text: any call of such a name keeps the callback the request's.</remarks>
     private static bool CompletesATask(IOperation target)
     {
         var bodies = target is IMethodReferenceOperation { Method: var method }
-            ? method.OriginalDefinition.DeclaringSyntaxReferences.Select(r => r.GetSyntax())
-            : new[] { target.Syntax };
-        return bodies.Any(body => body.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>().Any(call => call.Expression switch
-        {
-            Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access => Completions.Contains(access.Name.Identifier.ValueText),
-            Microsoft.CodeAnalysis.CSharp.Syntax.MemberBindingExpressionSyntax binding => Completions.Contains(binding.Name.Identifier.ValueText),
-            _ => false,
-        }));
+            ? method.OriginalDefinition.DeclaringSyntaxReferences.Select(r => r.GetSyntax()) : new[] { target.Syntax };
+        return bodies.Any(body => body.DescendantNodes()
+                .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>()
+                .Any(call => call.Expression switch
+                    {
+                        Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access =>
+                            Completions.Contains(access.Name.Identifier.ValueText),
+                        Microsoft.CodeAnalysis.CSharp.Syntax.MemberBindingExpressionSyntax binding =>
+                            Completions.Contains(binding.Name.Identifier.ValueText),
+                        _ => false,
+                    }));
     }
 
-    /// <summary>
-    /// An event declared outside this compilation that no type of it implements or overrides (an interface's event,
-    /// <c>INotifyPropertyChanged.PropertyChanged</c>, implemented in source is raised by source code).
-    /// </summary>
+    /// <summary>An event declared outside this compilation that no type of it implements or overrides.</summary>
     private bool IsLibraryEvent(IEventSymbol @event) =>
         !@event.Locations.Any(l => l.IsInSource)
         && (@event.AddMethod is not { } add || Compilation.Implementations(add, CancellationToken).Count == 0);
 
-    /// <summary>
-    /// A local function of this block every use of which is a library's callback: taken as a method group that is
-    /// one, or called from code that is one. A local function never used is not.
-    /// </summary>
+    /// <summary>A local function of this block every use of which is a library's callback.</summary>
     private bool LocalFunctionOnlyCallback(IMethodSymbol function)
     {
         _callbackOnly ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
@@ -109,12 +98,16 @@ internal sealed partial class MethodScope
 
         // While it is read, its own calls (recursion) say nothing either way.
         _callbackOnly[function] = true;
-        var uses = Blocks.SelectMany(b => b.DescendantsAndSelf()).Where(o => o switch
-        {
-            IMethodReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, function),
-            IInvocationOperation call => SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, function),
-            _ => false,
-        }).ToList();
+        var uses = Operations
+            .Where(o => o switch
+                {
+                    IMethodReferenceOperation reference => SymbolEqualityComparer.Default.Equals(
+                        reference.Method.OriginalDefinition, function),
+                    IInvocationOperation call => SymbolEqualityComparer.Default.Equals(
+                        call.TargetMethod.OriginalDefinition, function),
+                    _ => false,
+                })
+            .ToList();
         var result = uses.Count > 0 && uses.All(RunsAsLibraryCallback);
         _callbackOnly[function] = result;
         return result;

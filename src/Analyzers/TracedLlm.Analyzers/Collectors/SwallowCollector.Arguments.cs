@@ -1,33 +1,31 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Collectors;
 
-// A probe's handler, and the types a catch takes: what the decode probes and the catches of types only source creates read.
+// A probe's handler, and the types a catch takes.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>A probe's handler: it only logs, sets locals or out parameters to values read, returns one, or leaves a
-    /// loop.</summary>
+    /// <summary>A probe's handler: it only logs, sets locals to values read, returns one, or leaves a loop.</summary>
     private static bool IsProbeHandler(ICatchClauseOperation @catch, MethodScope scope) =>
         @catch.Handler.Operations.All(statement => IsProbeStatement(statement, scope));
 
     /// <summary>One statement of a probe's handler (<see cref="IsProbeHandler"/>).</summary>
     private static bool IsProbeStatement(IOperation statement, MethodScope scope) => statement switch
-    {
-        IEmptyOperation => true,
-        IBranchOperation { BranchKind: BranchKind.Continue or BranchKind.Break } => true,
-        IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak } leave => leave.ReturnedValue is null || ComputedWithoutCalls(leave.ReturnedValue, scope.Types),
-        IExpressionStatementOperation { Operation: IInvocationOperation call } => scope.Compilation.IsLogCall(call),
-        IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: ILocalReferenceOperation or IParameterReferenceOperation { Parameter.RefKind: RefKind.Out } } assignment } =>
-            ComputedWithoutCalls(assignment.Value, scope.Types),
-        _ => false,
-    };
+        {
+            IEmptyOperation => true,
+            IBranchOperation { BranchKind: BranchKind.Continue or BranchKind.Break } => true,
+            IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak } leave => leave.ReturnedValue
+                is null || ComputedWithoutCalls(leave.ReturnedValue, scope.Types),
+            IExpressionStatementOperation { Operation: IInvocationOperation call } => scope.Compilation.IsLogCall(call),
+            IExpressionStatementOperation
+            {
+                Operation: ISimpleAssignmentOperation
+                {
+                    Target: ILocalReferenceOperation or IParameterReferenceOperation { Parameter.RefKind: RefKind.Out }
+                } assignment
+            } => ComputedWithoutCalls(assignment.Value, scope.Types),
+            _ => false,
+        };
 
-    /// <summary>The types a catch takes: its own, or those its filter tests for when it tests only types; null
-    /// otherwise.</summary>
+    /// <summary>The types a catch takes: its own, or those its filter tests for when it tests only types.</summary>
     private static List<ITypeSymbol>? CaughtTypes(ICatchClauseOperation @catch)
     {
         if (@catch.Filter is not { } filter)
@@ -36,7 +34,9 @@ internal sealed partial class SwallowCollector
         }
 
         var tested = new List<ITypeSymbol>();
-        return @catch.ExceptionDeclarationOrExpression is IVariableDeclaratorOperation { Symbol: { } exception } && TypeTests(filter, exception, tested) ? tested : null;
+        return
+            @catch.ExceptionDeclarationOrExpression is IVariableDeclaratorOperation { Symbol: { } exception }
+            && TypeTests(filter, exception, tested) ? tested : null;
     }
 
     private static bool TypeTests(IOperation test, ILocalSymbol exception, List<ITypeSymbol> tested)
@@ -73,5 +73,5 @@ internal sealed partial class SwallowCollector
     }
 
     private static bool IsException(IOperation value, ILocalSymbol exception) =>
-        ValueFlow.Unwrap(value) is ILocalReferenceOperation reference && WellKnownTypes.Same(reference.Local, exception);
+        ValueFlow.Unwrap(value) is ILocalReferenceOperation reference && Same(reference.Local, exception);
 }

@@ -1,16 +1,9 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 // TLLM2004's reading of a caught exception kept and thrown later.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>The caught exception kept in a local outside the try and thrown from it later, on some path of the
-    /// method.</summary>
+    /// <summary>The caught exception kept in a local outside the try and thrown later on some path.</summary>
     private static bool ThrownLater(ICatchClauseOperation @catch, ITryOperation @try, MethodScope scope)
     {
         var types = scope.Types;
@@ -22,14 +15,18 @@ internal sealed partial class SwallowCollector
         var kept = new List<ILocalSymbol>();
         foreach (var statement in @catch.Handler.Operations)
         {
-            var keeper = statement is IExpressionStatementOperation { Operation: var expression } ? ValueFlow.Unwrap(expression) switch
-            {
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } store when IsCaught(store.Value, caught, types) => target.Local,
-                IInvocationOperation { TargetMethod.Name: "Add", Instance: { } collection, Arguments.Length: 1 } add
-                    when ValueFlow.Unwrap(collection) is ILocalReferenceOperation list && IsCaught(add.Arguments[0].Value, caught, types) => list.Local,
-                _ => null,
-            } : null;
-            if (keeper is not null && keeper.DeclaringSyntaxReferences.All(reference => !@try.Syntax.Span.Contains(reference.Span)))
+            var keeper = statement is IExpressionStatementOperation { Operation: var expression }
+                ? ValueFlow.Unwrap(expression) switch
+                {
+                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } store
+                        when IsCaught(store.Value, caught, types) => target.Local,
+                    IInvocationOperation { TargetMethod.Name: "Add", Instance: { } collection, Arguments.Length: 1 } add
+                        when ValueFlow.Unwrap(collection) is ILocalReferenceOperation list
+                            && IsCaught(add.Arguments[0].Value, caught, types) => list.Local,
+                    _ => null,
+                } : null;
+            if (keeper is not null
+                && keeper.DeclaringSyntaxReferences.All(reference => !@try.Syntax.Span.Contains(reference.Span)))
             {
                 kept.Add(keeper);
             }
@@ -52,10 +49,11 @@ internal sealed partial class SwallowCollector
 
         var own = ValueFlow.Own(body).ToList();
         return own.Any(o => o.Syntax.SpanStart >= @try.Syntax.Span.End && ThrowsKept(o, kept, types)
-            && Reachable(o, body) && !InLaterHandler(o, body) && !Rewritten(own, kept, @try, o) && !GuardedAgainst(o, body, kept, caught.Type));
+            && Reachable(o, body) && !InLaterHandler(o, body) && !Rewritten(own, kept, @try, o)
+            && !GuardedAgainst(o, body, kept, caught.Type));
     }
 
-    /// <summary>No statement before the throw, in a block around it, leaves that block first (a return, a throw, a break): dead code throws nothing.</summary>
+    /// <summary>A statement before the throw leaves its block first: dead code throws nothing.</summary>
     private static bool Reachable(IOperation thrown, IOperation body)
     {
         for (IOperation current = thrown; current.Parent is { } parent && current != body; current = parent)
@@ -82,33 +80,26 @@ internal sealed partial class SwallowCollector
         return true;
     }
 
-    /// <summary>The throw is in a later catch clause: it runs only when something else fails, not when the kept failure is one.</summary>
-    private static bool InLaterHandler(IOperation thrown, IOperation body)
-    {
-        for (var current = thrown.Parent; current is not null && current != body; current = current.Parent)
-        {
-            if (current is ICatchClauseOperation)
-            {
-                return true;
-            }
-        }
+    /// <summary>The throw is in a later catch clause: it runs when something else fails.</summary>
+    private static bool InLaterHandler(IOperation thrown, IOperation body) => ValueFlow.Ancestors(thrown)
+            .TakeWhile(current => current != body).Any(current => current is ICatchClauseOperation);
 
-        return false;
-    }
-
-    /// <summary>A kept local written again between the <c>try</c> and the throw (<c>failure = null;</c>): what is thrown is no longer the failure.</summary>
-    private static bool Rewritten(List<IOperation> own, List<ILocalSymbol> kept, ITryOperation @try, IOperation thrown) =>
+    /// <summary>A kept local written again between the <c>try</c> and the throw: what is thrown is no
+    /// failure.</summary>
+    private static bool Rewritten(List<IOperation> own, List<ILocalSymbol> kept, ITryOperation @try,
+        IOperation thrown) =>
         own.Any(o => o is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target }
             && kept.Contains(target.Local, SymbolEqualityComparer.Default)
             && o.Syntax.SpanStart >= @try.Syntax.Span.End && o.Syntax.SpanStart < thrown.Syntax.SpanStart);
 
-    /// <summary>The throw runs only when a test says the kept local holds no failure, or one of a type the catch cannot
-    /// keep.</summary>
-    private static bool GuardedAgainst(IOperation thrown, IOperation body, List<ILocalSymbol> kept, ITypeSymbol? caughtType)
+    /// <summary>The throw runs only when a test says the kept local holds no failure the catch keeps.</summary>
+    private static bool GuardedAgainst(IOperation thrown, IOperation body, List<ILocalSymbol> kept,
+        ITypeSymbol? caughtType)
     {
         for (IOperation current = thrown; current.Parent is { } parent && current != body; current = parent)
         {
-            if (parent is IConditionalOperation { Condition: var condition } conditional && conditional.WhenTrue == current
+            if (parent is IConditionalOperation { Condition: var condition } conditional
+                && conditional.WhenTrue == current
                 && condition.DescendantsAndSelf().Any(test => Excludes(test, kept, caughtType)))
             {
                 return true;
@@ -120,55 +111,64 @@ internal sealed partial class SwallowCollector
 
     private static bool Excludes(IOperation test, List<ILocalSymbol> kept, ITypeSymbol? caughtType)
     {
-        switch (test)
+        return test switch
         {
-            case IIsPatternOperation { Value: var value, Pattern: var pattern } when Reads(value, kept) && test.Parent is not IUnaryOperation:
-                return pattern switch
+            IIsPatternOperation { Value: var value, Pattern: var pattern }
+                when Reads(value, kept) && test.Parent is not IUnaryOperation => pattern switch
                 {
-                    IConstantPatternOperation { Value: var constant } => constant.ConstantValue is { HasValue: true, Value: null },
-                    ITypePatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
-                    IDeclarationPatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
-                    _ => false,
-                };
-            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals:
-                return (Reads(equals.LeftOperand, kept) && equals.RightOperand.ConstantValue is { HasValue: true, Value: null })
-                    || (Reads(equals.RightOperand, kept) && equals.LeftOperand.ConstantValue is { HasValue: true, Value: null });
-            default:
-                return false;
-        }
+                IConstantPatternOperation { Value: var constant } => constant.ConstantValue
+                    is { HasValue: true, Value: null },
+                ITypePatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
+                IDeclarationPatternOperation { MatchedType: { } matched } => Unrelated(matched, caughtType),
+                _ => false,
+                },
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals => (Reads(equals.LeftOperand, kept)
+                    && equals.RightOperand.ConstantValue is { HasValue: true, Value: null })
+                || (Reads(equals.RightOperand, kept)
+                    && equals.LeftOperand.ConstantValue is { HasValue: true, Value: null }),
+            _ => false,
+        };
     }
 
     // Neither type derives from the other: no caught exception is of the tested type.
     private static bool Unrelated(ITypeSymbol matched, ITypeSymbol? caughtType) =>
         caughtType is not null && matched.TypeKind == TypeKind.Class && caughtType.TypeKind == TypeKind.Class
-        && !WellKnownTypes.DerivesFrom(matched, caughtType) && !WellKnownTypes.DerivesFrom(caughtType, matched);
+        && !DerivesFrom(matched, caughtType) && !DerivesFrom(caughtType, matched);
 
     /// <summary>The caught exception, or <c>ExceptionDispatchInfo.Capture</c> of it.</summary>
-    private static bool IsCaught(IOperation value, ILocalSymbol caught, WellKnownTypes types) => ValueFlow.Unwrap(value) switch
-    {
-        ILocalReferenceOperation local => WellKnownTypes.Same(local.Local, caught),
-        IInvocationOperation { TargetMethod: { Name: "Capture", IsStatic: true } capture, Arguments.Length: 1 } call =>
-            WellKnownTypes.Same(capture.ContainingType, types.ExceptionDispatchInfo) && IsCaught(call.Arguments[0].Value, caught, types),
-        _ => false,
-    };
-
-    /// <summary>A throw of what a kept local holds, or of an exception built from it; an <c>ExceptionDispatchInfo</c> thrown from it.</summary>
-    private static bool ThrowsKept(IOperation operation, List<ILocalSymbol> kept, WellKnownTypes types) => operation switch
-    {
-        IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown) switch
+    private static bool IsCaught(IOperation value, ILocalSymbol caught, WellKnownTypes types) =>
+        ValueFlow.Unwrap(value) switch
         {
-            IObjectCreationOperation creation => types.Exception is { } exception && WellKnownTypes.DerivesFrom(creation.Type, exception)
-                && creation.Arguments.Any(argument => Reads(argument.Value, kept)),
-            var value => Reads(value, kept),
-        },
-        IInvocationOperation { TargetMethod: { Name: "Throw" } rethrow } call when WellKnownTypes.Same(rethrow.ContainingType, types.ExceptionDispatchInfo) =>
-            (CalledOn(call) is { } instance && (Reads(instance, kept)
-                || (instance is IInvocationOperation { TargetMethod.Name: "Capture", Arguments.Length: 1 } capture && Reads(capture.Arguments[0].Value, kept))))
-            || (rethrow.IsStatic && call.Arguments.Length == 1 && Reads(call.Arguments[0].Value, kept)),
-        _ => false,
-    };
+            ILocalReferenceOperation local => Same(local.Local, caught),
+            IInvocationOperation
+            {
+                TargetMethod: { Name: "Capture", IsStatic: true } capture, Arguments.Length: 1
+            } call => Same(capture.ContainingType, types.ExceptionDispatchInfo)
+                && IsCaught(call.Arguments[0].Value, caught, types),
+            _ => false,
+        };
 
-    /// <summary>What a call is made on (<see cref="MethodScope.Receiver"/>), through <c>?.</c> too (<c>captured?.Throw()</c>).</summary>
+    /// <summary>A throw of what a kept local holds, of an exception built from it, or its dispatch info's.</summary>
+    private static bool ThrowsKept(IOperation operation, List<ILocalSymbol> kept, WellKnownTypes types) =>
+        operation switch
+        {
+            IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown) switch
+            {
+                IObjectCreationOperation creation => types.Exception is { } exception
+                    && DerivesFrom(creation.Type, exception)
+                    && creation.Arguments.Any(argument => Reads(argument.Value, kept)),
+                var value => Reads(value, kept),
+            },
+            IInvocationOperation { TargetMethod: { Name: "Throw" } rethrow } call
+                when Same(rethrow.ContainingType, types.ExceptionDispatchInfo) =>
+                (CalledOn(call) is { } instance && (Reads(instance, kept)
+                    || (instance is IInvocationOperation { TargetMethod.Name: "Capture", Arguments.Length: 1 } capture
+                        && Reads(capture.Arguments[0].Value, kept))))
+                || (rethrow.IsStatic && call.Arguments.Length == 1 && Reads(call.Arguments[0].Value, kept)),
+            _ => false,
+        };
+
+    /// <summary>What a call is made on (<see cref="MethodScope.Receiver"/>), through <c>?.</c> too.</summary>
     private static IOperation? CalledOn(IInvocationOperation call)
     {
         if (MethodScope.Receiver(call) is not { } instance)
@@ -176,25 +176,18 @@ internal sealed partial class SwallowCollector
             return null;
         }
 
-        if (ValueFlow.Unwrap(instance) is IConditionalAccessInstanceOperation)
-        {
-            for (var current = call.Parent; current is not null; current = current.Parent)
-            {
-                if (current is IConditionalAccessOperation access)
-                {
-                    return ValueFlow.Unwrap(access.Operation);
-                }
-            }
-        }
-
-        return ValueFlow.Unwrap(instance);
+        return ValueFlow.Unwrap(instance) is IConditionalAccessInstanceOperation
+            && ValueFlow.Ancestors(call).OfType<IConditionalAccessOperation>().FirstOrDefault() is { } access
+            ? ValueFlow.Unwrap(access.Operation)
+            : ValueFlow.Unwrap(instance);
     }
 
     /// <summary>A kept local itself, or a call on it (<c>errors.ToArray()</c>).</summary>
     private static bool Reads(IOperation value, List<ILocalSymbol> kept) => ValueFlow.Unwrap(value) switch
-    {
-        ILocalReferenceOperation local => kept.Contains(local.Local, SymbolEqualityComparer.Default),
-        IInvocationOperation call => CalledOn(call) is ILocalReferenceOperation on && kept.Contains(on.Local, SymbolEqualityComparer.Default),
-        _ => false,
-    };
+        {
+            ILocalReferenceOperation local => kept.Contains(local.Local, SymbolEqualityComparer.Default),
+            IInvocationOperation call => CalledOn(call) is ILocalReferenceOperation on
+                && kept.Contains(on.Local, SymbolEqualityComparer.Default),
+            _ => false,
+        };
 }

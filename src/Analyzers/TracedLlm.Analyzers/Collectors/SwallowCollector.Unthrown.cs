@@ -1,25 +1,16 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 // TLLM2004's reading of a catch of an exception type that no code can throw.
 internal sealed partial class SwallowCollector
 {
-    /// <summary>The types a catch takes when only this compilation's code can create each (decided where code creates
-    /// one).</summary>
+    /// <summary>The types a catch takes when only this compilation's code can create each.</summary>
     private static ImmutableArray<ITypeSymbol> OnlyCreatedHere(ICatchClauseOperation @catch, MethodScope scope) =>
         CaughtTypes(@catch) is { Count: > 0 } caught && caught.All(scope.Compilation.OnlyCreatedHere)
             ? caught.Select(type => (ITypeSymbol)type.OriginalDefinition).ToImmutableArray()
             : default;
-
     /// <summary>Records the exception types of source this operation creates, or names where a library could create
-    /// one.</summary> <remarks>An exception created after a statement that records the failure leaves nothing for a
-    /// catch upstream to record.</remarks>
+    /// one.</summary>
+    /// <remarks>One created after a statement that records the failure leaves nothing for a catch to record.</remarks>
     private static void RecordCreation(IOperation operation, MethodScope scope)
     {
         switch (operation)
@@ -34,7 +25,7 @@ internal sealed partial class SwallowCollector
                 Record(created, scope);
                 break;
             case IDynamicMemberReferenceOperation dynamic:
-                // A generic method called with a dynamic argument (Make<T>(error.message)) names its type arguments here.
+                // A generic method called with a dynamic argument names its type arguments here.
                 foreach (var argument in dynamic.TypeArguments)
                 {
                     Record(argument, scope);
@@ -62,8 +53,8 @@ internal sealed partial class SwallowCollector
         }
     }
 
-    /// <summary>A statement before <paramref name="operation"/>, in its block or one around it, always hands the
-    /// failure on.</summary>
+    /// <summary>A statement before <paramref name="operation"/>, in its block or one around it, hands the failure
+    /// on.</summary>
     private static bool RecordedBefore(IOperation operation, FailureHandoff handoff)
     {
         for (var current = operation; current.Parent is { } parent; current = parent)
@@ -120,16 +111,17 @@ internal sealed partial class SwallowCollector
         }
     }
 
-    /// <summary>Every exception type of source that code creates, with its bases: a catch of one of these can be
+    /// <summary>Every exception type of source that code creates, with its bases: a catch of one can be
     /// reached.</summary>
     internal static HashSet<ITypeSymbol> CreatedWithBases(IEnumerable<MethodFacts> methods)
     {
         var created = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
         foreach (var type in methods.SelectMany(facts => facts.Created))
         {
-            for (var current = type; current is not null && created.Add(current.OriginalDefinition); current = current.BaseType)
-            {
-            }
+            for (var current = type;
+                current is not null && created.Add(current.OriginalDefinition);
+                current = current.BaseType
+            ) { }
         }
 
         return created;

@@ -1,27 +1,20 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>TLLM2004's and TLLM2007's facts: catch clauses that swallow, and how callers use what a method
 /// returns.</summary>
 /// <remarks>
-/// A catch hands the failure on when every path through it does (<see cref="FailureHandoff"/>), when its filter reports
-/// it, or when what follows it does. It is no swallow where the code shows the failure is not the request's (a decode
-/// probe, a failure kept and thrown later, a protocol-version fallback, a try that cannot throw, disposal, work the
-/// request does not wait for) or the team declares it (<see cref="DeclaredIntent"/>). What other methods decide (types
-/// only source creates, the Try-pattern, interface calls) is kept on the site and read at the end of the compilation.
+/// A catch hands the failure on when every path through it does (<see cref="FailureHandoff"/>). It is no swallow where
+/// the code shows the failure is not the request's or the team declares it (<see cref="DeclaredIntent"/>). What other
+/// methods decide is kept on the site and read at the end of the compilation.
 /// </remarks>
 internal sealed partial class SwallowCollector : IFactCollector
 {
-    private static readonly HashSet<string> ErrorResults = new(System.StringComparer.Ordinal)
+    private static readonly HashSet<string> ErrorResults = new(StringComparer.Ordinal)
     {
-        "BadRequest", "Problem", "ValidationProblem", "StatusCode", "NotFound", "Conflict", "UnprocessableEntity", "Unauthorized", "Forbid", "InternalServerError",
+        "BadRequest", "Problem", "ValidationProblem", "StatusCode", "NotFound", "Conflict", "UnprocessableEntity",
+        "Unauthorized", "Forbid", "InternalServerError",
     };
 
     public void Visit(IOperation operation, MethodScope scope)
@@ -33,8 +26,11 @@ internal sealed partial class SwallowCollector : IFactCollector
                 when !scope.RunsAsLibraryCallback(@catch) && !InDetachedTask(@catch, scope.Types):
                 VisitCatch(@catch, scope);
                 break;
-            case IInvocationOperation invocation when invocation.TargetMethod.Locations.Any(l => l.IsInSource) && !invocation.TargetMethod.ReturnsVoid:
-                scope.Facts.ResultUses.Add(new ResultUse(invocation.TargetMethod.OriginalDefinition, TurnsIntoFailure(invocation, scope), IsDiscardedTask(invocation, scope.Types)));
+            case IInvocationOperation invocation
+                when invocation.TargetMethod.Locations.Any(l => l.IsInSource) && !invocation.TargetMethod.ReturnsVoid:
+                scope.Facts.ResultUses.Add(
+                    new ResultUse(invocation.TargetMethod.OriginalDefinition, TurnsIntoFailure(invocation, scope),
+                        IsDiscardedTask(invocation, scope.Types)));
                 break;
         }
     }
@@ -53,9 +49,9 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var handoff = scope.Compilation.Handoff;
-        // A catch in a type's disposal is not read: the dispose pattern asks disposal not to throw (CA1065), so a catch there keeps
-        // a cleanup's failure from its caller by design, and the request's own failure, if any, is the one its code hands on.
-        if ((scope.Owner is IMethodSymbol owner && scope.Compilation.IsDisposal(owner)) || handoff.Always(@catch.Handler) || (@catch.Filter is { } filter && handoff.Anywhere(filter)))
+        // A catch in a type's disposal is not read: the dispose pattern asks disposal not to throw (CA1065).
+        if ((scope.Owner is IMethodSymbol owner && scope.Compilation.IsDisposal(owner))
+            || handoff.Always(@catch.Handler) || (@catch.Filter is { } filter && handoff.Anywhere(filter)))
         {
             return;
         }
@@ -67,10 +63,10 @@ internal sealed partial class SwallowCollector : IFactCollector
             return;
         }
 
-        // A try that cannot throw, or cannot but through calls of interface or virtual methods of source, whose implementations
-        // are read at the end of the compilation.
+        // A try that cannot throw, or only through interface or virtual calls of source, read at the end.
         var dispatched = new List<IMethodSymbol>();
-        var quietIfHeld = @try is not null && scope.Compilation.CannotThrow(@try.Body, dispatched) ? dispatched.Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray() : default;
+        var quietIfHeld = @try is not null && scope.Compilation.CannotThrow(@try.Body, dispatched)
+                ? dispatched.Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray() : default;
         if (!quietIfHeld.IsDefault && quietIfHeld.IsEmpty)
         {
             return;
@@ -83,48 +79,46 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         // A cancellation caught while a first failure is handled is a second exception: the request is being torn down,
         // and the first failure is its outer catch's.
-        var cancellation = scope.Types.OperationCanceledException is { } cancelled && WellKnownTypes.DerivesFrom(@catch.ExceptionType, cancelled);
+        var cancellation =
+            scope.Types.OperationCanceledException is { } cancelled && DerivesFrom(@catch.ExceptionType, cancelled);
         var handling = cancellation ? scope.HandlingOf(@catch) : Handling.Anytime;
         if (handling == Handling.InCatch)
         {
             return;
         }
 
-        var location = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation() : @catch.Syntax.GetLocation();
+        var location = @catch.Syntax is CatchClauseSyntax syntax ? syntax.CatchKeyword.GetLocation()
+            : @catch.Syntax.GetLocation();
         // A bare catch (typed as object) swallows any exception.
-        var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object ? "System.Exception" : @catch.ExceptionType.ToDisplayString();
-        // The request's own failure by what the method shows: the catch answers the request with an error, or what it gives up
-        // on makes a call the code shows is a model call; a send whose client only the compilation can tell is read at its end.
-        var answersError = scope.Compilation.AnswersRequest(@catch.Handler, ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol);
+        var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object ? "System.Exception"
+                : @catch.ExceptionType.ToDisplayString();
+        // The request's own failure by what the method shows: an error answered, or a model call given up; a send
+        // whose client only the compilation can tell is read at its end.
+        var answersError = scope.Compilation.AnswersRequest(@catch.Handler,
+            ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol);
         var given = @try is null ? null : CompilationFacts.GivenUpScope(@catch, @try);
-        var sends = given is null ? new List<ModelCallSite>() : given.DescendantsAndSelf().OfType<IInvocationOperation>()
-            .Select(call => UpstreamCollector.ModelCall(call, scope)).OfType<ModelCallSite>().ToList();
-        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answersError, sends.Any(send => send.Evident),
-            CompilationFacts.AnswerCalls(@catch.Handler), given is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(given),
-            sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(),
-            handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,
-            FailsOpen(@catch, scope) || Relays(@catch, @try, scope) || RethrowsSome(@catch, @try, scope)));
+        var sends = given is null ? new List<ModelCallSite>()
+            : given.DescendantsAndSelf().OfType<IInvocationOperation>()
+                .Select(call => UpstreamCollector.ModelCall(call, scope)).OfType<ModelCallSite>().ToList();
+        scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answersError,
+                sends.Any(send => send.Evident), CompilationFacts.AnswerCalls(@catch.Handler),
+                given is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(given),
+                sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(),
+                handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,
+                FailsOpen(@catch, scope) || Relays(@catch, @try, scope) || RethrowsSome(@catch, @try, scope)));
     }
 
     /// <summary>The lambdas and local functions around an operation, innermost first.</summary>
-    private static IEnumerable<IMethodSymbol> Functions(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
+    private static IEnumerable<IMethodSymbol> Functions(IOperation operation) => ValueFlow.Ancestors(operation)
+        .Select(current => current switch
         {
-            switch (current)
-            {
-                case ILocalFunctionOperation local:
-                    yield return local.Symbol;
-                    break;
-                case IAnonymousFunctionOperation lambda:
-                    yield return lambda.Symbol;
-                    break;
-            }
-        }
-    }
+            ILocalFunctionOperation local => local.Symbol,
+            IAnonymousFunctionOperation lambda => lambda.Symbol,
+            _ => null,
+        })
+        .OfType<IMethodSymbol>();
 
-    /// <summary>What follows the try hands the failure on before anything leaves: a declared record, a test that fails
-    /// on it.</summary>
+    /// <summary>What follows the try hands the failure on before anything leaves.</summary>
     private static bool HandedOnAfter(ICatchClauseOperation @catch, ITryOperation @try, FailureHandoff handoff)
     {
         if (@catch.Handler.Operations.Any(FailureHandoff.Leaves))
@@ -162,8 +156,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         _ => null,
     };
 
-    /// <summary>A guardrail that fails open: the check failed, the request goes on, and the trace says it
-    /// passed.</summary>
+    /// <summary>A guardrail that fails open: the check failed, the request goes on, the trace says it passed.</summary>
     private static bool FailsOpen(ICatchClauseOperation @catch, MethodScope scope)
     {
         var function = ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol;
@@ -179,16 +172,14 @@ internal sealed partial class SwallowCollector : IFactCollector
             && ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>().All(Blocks));
     }
 
-    /// <summary>A relay cut mid-body: the try reads an upstream's content and writes the answer; the client holds part
-    /// of a 200.</summary>
+    /// <summary>A relay cut mid-body: the try reads an upstream's content and writes the answer.</summary>
     private static bool Relays(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
         @try is not null && !IsCancellation(@catch.ExceptionType, scope.Types) && scope.Types.HttpContent is { } content
         && ValueFlow.Own(@try.Body).OfType<IInvocationOperation>()
-            .Any(call => call.Instance?.Type is { } type && WellKnownTypes.DerivesFrom(type, content))
+            .Any(call => call.Instance?.Type is { } type && DerivesFrom(type, content))
         && scope.Compilation.AnswersRequest(@try.Body, null);
 
-    /// <summary>A rethrow under a condition (not a cancellation, not a client's status) that goes on as a success
-    /// otherwise.</summary>
+    /// <summary>A rethrow under a condition (not a cancellation, not a client's status), a success otherwise.</summary>
     private static bool RethrowsSome(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
         @try is not null && CompilationFacts.GivenUpScope(@catch, @try) is not ILoopOperation
         && !ValueFlow.Own(@catch.Handler).OfType<IReturnOperation>()
@@ -217,25 +208,15 @@ internal sealed partial class SwallowCollector : IFactCollector
     }
 
     private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
-        types.OperationCanceledException is { } cancelled && WellKnownTypes.DerivesFrom(type, cancelled);
+        types.OperationCanceledException is { } cancelled && DerivesFrom(type, cancelled);
 
-    /// <summary>In a lambda handed to <c>Task.Run</c> whose task is discarded or kept in a field: the request never
-    /// waits for it.</summary>
-    private static bool InDetachedTask(IOperation operation, WellKnownTypes types)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start
-                && WellKnownTypes.DerivesFrom(start.Type, types.Task!)
-                && Outer(start).Parent is IExpressionStatementOperation or ISimpleAssignmentOperation
-                    { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>In a lambda handed to <c>Task.Run</c> whose task is discarded or kept: the request never
+    /// waits.</summary>
+    private static bool InDetachedTask(IOperation operation, WellKnownTypes types) => ValueFlow.Ancestors(operation)
+        .Any(current => current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start
+            && DerivesFrom(start.Type, types.Task!)
+            && Outer(start).Parent is IExpressionStatementOperation or ISimpleAssignmentOperation
+                { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation });
 
     private static IInvocationOperation? Started(IAnonymousFunctionOperation lambda) =>
         Outer(lambda).Parent is IArgumentOperation
@@ -255,18 +236,21 @@ internal sealed partial class SwallowCollector : IFactCollector
     /// <summary>Every path out of the catch returns a value from the method: the exception became its result.</summary>
     private static bool ReturnsAResult(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope)
     {
-        if (scope.Owner is not IMethodSymbol { ReturnsVoid: false } method || IsTask(method.ReturnType, scope.Types) && method.ReturnType is INamedTypeSymbol { TypeArguments.Length: 0 })
+        if (scope.Owner is not IMethodSymbol { ReturnsVoid: false } method
+            || IsTask(method.ReturnType, scope.Types)
+                && method.ReturnType is INamedTypeSymbol { TypeArguments.Length: 0 })
         {
             return false;
         }
 
         var last = @catch.Handler.Operations.LastOrDefault();
         return last is IReturnOperation { ReturnedValue: not null }
-            || (last is not IBranchOperation && !@catch.Handler.Operations.Any(FailureHandoff.Leaves) && @try is not null && Next(@try) is IReturnOperation { ReturnedValue: not null });
+            || (last is not IBranchOperation && !@catch.Handler.Operations.Any(FailureHandoff.Leaves)
+                && @try is not null && Next(@try) is IReturnOperation { ReturnedValue: not null });
     }
 
-    /// <summary>The caller fails on the call's failure value (false, null): throws, reports, answers an error, or goes
-    /// on.</summary>
+    /// <summary>The caller fails on the call's failure value (false, null): throws, reports or answers an
+    /// error.</summary>
     private static bool TurnsIntoFailure(IInvocationOperation invocation, MethodScope scope)
     {
         var value = (IOperation)invocation;
@@ -284,7 +268,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         {
             // var (ok, text) = TryX(...): a Try-tuple's status is its bool element, when it has exactly one
             // (with two, which one says "failed" is not known: no status is assumed).
-            var flags = DeconstructedLocals(deconstruction.Target).Where(local => local.Type.SpecialType == SpecialType.System_Boolean).Take(2).ToList();
+            var flags = DeconstructedLocals(deconstruction.Target)
+                .Where(local => local.Type.SpecialType == SpecialType.System_Boolean).Take(2).ToList();
             stored = flags.Count == 1 ? flags[0] : null;
         }
 
@@ -307,26 +292,32 @@ internal sealed partial class SwallowCollector : IFactCollector
         return failure is not null && Fails(failure, scope);
     }
 
-    // A comparison of the result with any value: `x == Status.Failed` tests for the failure, `x != Status.Failed` for its absence.
-    private static bool? Compared(IOperation condition, IOperation value, ILocalSymbol? stored) =>
-        condition is IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } compare
-            && (Refers(compare.LeftOperand, value, stored) || Refers(compare.RightOperand, value, stored))
-            ? compare.OperatorKind == BinaryOperatorKind.Equals
-            : null;
+    // A comparison of the result with any value: `x == Status.Failed` tests for the failure, `!=` for its absence.
+    private static bool? Compared(IOperation condition, IOperation value, ILocalSymbol? stored) => condition
+            is IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } compare
+        && (Refers(compare.LeftOperand, value, stored) || Refers(compare.RightOperand, value, stored))
+            ? compare.OperatorKind == BinaryOperatorKind.Equals : null;
 
     private static IEnumerable<ILocalSymbol> DeconstructedLocals(IOperation target) =>
-        (target is IDeclarationExpressionOperation declaration ? declaration.Expression : target) is ITupleOperation tuple
-            ? tuple.Elements.Select(element => element is IDeclarationExpressionOperation declared ? declared.Expression : element).OfType<ILocalReferenceOperation>().Select(reference => reference.Local)
+        (target is IDeclarationExpressionOperation declaration ? declaration.Expression : target)
+            is ITupleOperation tuple
+            ? tuple.Elements
+                .Select(element => element is IDeclarationExpressionOperation declared ? declared.Expression : element)
+                .OfType<ILocalReferenceOperation>().Select(reference => reference.Local)
             : Enumerable.Empty<ILocalSymbol>();
 
     private static bool IsDiscardedTask(IInvocationOperation invocation, WellKnownTypes types) =>
         IsTask(invocation.TargetMethod.ReturnType, types)
-        && invocation.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation } or IConversionOperation { Parent: ISimpleAssignmentOperation { Target: IDiscardOperation } };
+        && invocation.Parent
+            is ISimpleAssignmentOperation { Target: IDiscardOperation }
+                or IConversionOperation { Parent: ISimpleAssignmentOperation { Target: IDiscardOperation } };
 
     private static bool Refers(IOperation operation, IOperation value, ILocalSymbol? stored) =>
         ValueFlow.Unwrap(operation) is var unwrapped
-        && (unwrapped == value || (stored is not null && unwrapped is ILocalReferenceOperation local && WellKnownTypes.Same(local.Local, stored))
-            || (unwrapped is IAwaitOperation awaited && ValueFlow.Unwrap(awaited.Operation) == ValueFlow.Unwrap(value)));
+        && (unwrapped == value
+            || (stored is not null && unwrapped is ILocalReferenceOperation local && Same(local.Local, stored))
+            || (unwrapped is IAwaitOperation awaited && ValueFlow.Unwrap(awaited.Operation) == ValueFlow.Unwrap(value))
+        );
 
     private static bool Fails(IOperation branch, MethodScope scope)
     {
@@ -337,8 +328,10 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         var last = branch is IBlockOperation block ? block.Operations.LastOrDefault() : branch;
         return last is IBranchOperation { BranchKind: BranchKind.Continue }
-            || (last is IReturnOperation { ReturnedValue: { } returned } && ValueFlow.Unwrap(returned) is IInvocationOperation result
-                && result.TargetMethod.ContainingType?.Name is "Results" or "TypedResults" && ErrorResults.Contains(result.TargetMethod.Name));
+            || (last is IReturnOperation { ReturnedValue: { } returned }
+                && ValueFlow.Unwrap(returned) is IInvocationOperation result
+                && result.TargetMethod.ContainingType?.Name is "Results" or "TypedResults"
+                && ErrorResults.Contains(result.TargetMethod.Name));
     }
 
     private static IOperation Statement(IOperation operation)
@@ -363,9 +356,11 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var index = block.Operations.IndexOf(statement);
-        return index >= 0 && index + offset >= 0 && index + offset < block.Operations.Length ? block.Operations[index + offset] : null;
+        return index >= 0 && index + offset >= 0 && index + offset < block.Operations.Length
+            ? block.Operations[index + offset] : null;
     }
 
-    private static bool IsTask(ITypeSymbol type, WellKnownTypes types) =>
-        WellKnownTypes.DerivesFrom(type, types.Task!) || WellKnownTypes.Same(type.OriginalDefinition, types.ValueTask) || type.OriginalDefinition.ToDisplayString() == "System.Threading.Tasks.ValueTask<TResult>";
+    private static bool IsTask(ITypeSymbol type, WellKnownTypes types) => DerivesFrom(type, types.Task!)
+        || Same(type.OriginalDefinition, types.ValueTask)
+        || type.OriginalDefinition.ToDisplayString() == "System.Threading.Tasks.ValueTask<TResult>";
 }

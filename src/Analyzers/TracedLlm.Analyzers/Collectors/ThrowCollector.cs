@@ -1,50 +1,44 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Collectors;
 
-/// <summary>
-/// TLLM2002's facts: the exception types traced code raises. <c>throw</c> statements and
-/// expressions, <c>ExceptionDispatchInfo.Throw</c> / <c>Capture(...).Throw()</c>, and faulted tasks
-/// (<c>Task.FromException</c>, <c>ValueTask.FromException</c>, <c>TaskCompletionSource.SetException</c>).
-/// A rethrow of the caught exception keeps the caught type and is not a new throw. Code a referenced library
-/// runs later (<see cref="MethodScope.RunsAsLibraryCallback"/>) raises to that library, not to the request.
-/// </summary>
+/// <summary>TLLM2002's facts: the exception types traced code raises.</summary>
+/// <remarks>
+/// Throws, <c>ExceptionDispatchInfo.Throw</c>, faulted tasks. A rethrow of the caught exception keeps the caught type.
+/// Code a library runs later (<see cref="MethodScope.RunsAsLibraryCallback"/>) raises to that library.
+/// </remarks>
 internal sealed class ThrowCollector : IFactCollector
 {
     public void Visit(IOperation operation, MethodScope scope)
     {
-        // What a library's callback raises goes back to the library (its event's raiser, the timer), not to the request.
+        // What a library's callback raises goes back to the library (its event's raiser), not to the request.
         switch (operation)
         {
             case IThrowOperation { Exception: { } thrown } @throw when !scope.RunsAsLibraryCallback(@throw):
                 Add(thrown, @throw.Syntax.GetLocation(), scope);
                 break;
-            case IInvocationOperation invocation when Raised(invocation, scope.Types) is { } raised && !scope.RunsAsLibraryCallback(invocation):
+            case IInvocationOperation invocation
+                when Raised(invocation, scope.Types) is { } raised && !scope.RunsAsLibraryCallback(invocation):
                 Add(raised, invocation.Syntax.GetLocation(), scope);
                 break;
-            case IInvocationOperation { TargetMethod.IsGenericMethod: true } helper when ThrownTypeArgument(helper, scope) is { } argument && !scope.RunsAsLibraryCallback(helper):
+            case IInvocationOperation { TargetMethod.IsGenericMethod: true } helper
+                when ThrownTypeArgument(helper, scope) is { } argument && !scope.RunsAsLibraryCallback(helper):
                 scope.Facts.Throws.Add(new ThrowSite(argument, true, helper.Syntax.GetLocation()));
                 break;
         }
     }
 
-    /// <summary>
-    /// A generic throw helper's type argument, when the helper (a small method of source) throws a new object of that type
-    /// parameter (<c>static void Fail&lt;TException&gt;() where TException : Exception, new() =&gt; throw new TException();</c>):
-    /// the call raises the type it is given, which the helper's own throw of a type parameter cannot name.
-    /// </summary>
+    /// <summary>A generic throw helper's type argument, when the helper throws a new object of that type
+    /// parameter.</summary>
+    /// <remarks><c>static void Fail&lt;T&gt;() where T : Exception, new() =&gt; throw new T();</c></remarks>
     private static ITypeSymbol? ThrownTypeArgument(IInvocationOperation call, MethodScope scope)
     {
         var helper = call.TargetMethod.OriginalDefinition;
         return scope.Compilation.BodyOf(helper)?.DescendantsAndSelf().OfType<IThrowOperation>()
             .Select(t => t.Exception is { } thrown ? ValueFlow.Unwrap(thrown) : null)
             .OfType<ITypeParameterObjectCreationOperation>()
-            .Select(created => created.Type is ITypeParameterSymbol { TypeParameterKind: TypeParameterKind.Method } parameter
-                && WellKnownTypes.Same(parameter.DeclaringMethod?.OriginalDefinition, helper) ? call.TargetMethod.TypeArguments[parameter.Ordinal] : null)
+            .Select(created =>
+                created.Type is ITypeParameterSymbol { TypeParameterKind: TypeParameterKind.Method } parameter
+                && Same(parameter.DeclaringMethod?.OriginalDefinition, helper)
+                    ? call.TargetMethod.TypeArguments[parameter.Ordinal] : null)
             .FirstOrDefault(type => type is not null);
     }
 
@@ -53,7 +47,7 @@ internal sealed class ThrowCollector : IFactCollector
     {
         var method = invocation.TargetMethod;
         var type = method.ContainingType?.OriginalDefinition;
-        if (WellKnownTypes.Same(type, types.ExceptionDispatchInfo))
+        if (Same(type, types.ExceptionDispatchInfo))
         {
             if (method.Name == "Throw" && method.IsStatic && invocation.Arguments.Length == 1)
             {
@@ -62,20 +56,25 @@ internal sealed class ThrowCollector : IFactCollector
 
             if (method.Name == "Throw" && !method.IsStatic && invocation.Instance is { } instance)
             {
-                return ValueFlow.Unwrap(instance) is IInvocationOperation { TargetMethod.Name: "Capture", Arguments.Length: 1 } capture ? capture.Arguments[0].Value : instance;
+                return
+                    ValueFlow.Unwrap(instance)
+                        is IInvocationOperation { TargetMethod.Name: "Capture", Arguments.Length: 1 } capture
+                    ? capture.Arguments[0].Value : instance;
             }
 
             return null;
         }
 
-        if ((WellKnownTypes.Same(type, types.Task) || WellKnownTypes.Same(type, types.ValueTask)) && method.Name == "FromException" && invocation.Arguments.Length == 1)
+        if ((Same(type, types.Task) || Same(type, types.ValueTask)) && method.Name == "FromException"
+            && invocation.Arguments.Length == 1)
         {
             return invocation.Arguments[0].Value;
         }
 
-        if ((WellKnownTypes.Same(type, types.TaskCompletionSource) || WellKnownTypes.Same(type, types.TaskCompletionSourceOfT))
+        if ((Same(type, types.TaskCompletionSource) || Same(type, types.TaskCompletionSourceOfT))
             && method.Name is "SetException" or "TrySetException" && invocation.Arguments.Length == 1
-            && invocation.Arguments[0].Value.Type is { } argumentType && types.Exception is not null && WellKnownTypes.DerivesFrom(argumentType, types.Exception))
+            && invocation.Arguments[0].Value.Type is { } argumentType && types.Exception is not null
+            && DerivesFrom(argumentType, types.Exception))
         {
             return invocation.Arguments[0].Value;
         }
@@ -91,7 +90,7 @@ internal sealed class ThrowCollector : IFactCollector
         }
     }
 
-    /// <summary>The types an exception expression may have: exact for new objects (also through locals), else its static type.</summary>
+    /// <summary>The types an exception expression may have: exact for new objects, else its static type.</summary>
     private static IEnumerable<(ITypeSymbol Type, bool Exact)> Types(IOperation thrown, MethodScope scope, int depth)
     {
         thrown = ValueFlow.Unwrap(thrown);
@@ -106,40 +105,38 @@ internal sealed class ThrowCollector : IFactCollector
                 return Types(creation, scope, depth + 1);
             case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
                 return Types(conditional.WhenTrue, scope, depth + 1).Concat(Types(whenFalse, scope, depth + 1));
-            case IInvocationOperation { TargetMethod.Name: "Capture" } capture when WellKnownTypes.Same(capture.TargetMethod.ContainingType, scope.Types.ExceptionDispatchInfo) && capture.Arguments.Length == 1:
+            case IInvocationOperation { TargetMethod.Name: "Capture" } capture
+                when Same(capture.TargetMethod.ContainingType, scope.Types.ExceptionDispatchInfo)
+                    && capture.Arguments.Length == 1:
                 return Types(capture.Arguments[0].Value, scope, depth + 1);
             case IParameterReferenceOperation:
                 // Raised on behalf of a caller: the caller's type is what matters, and it is thrown there.
                 return Enumerable.Empty<(ITypeSymbol, bool)>();
             default:
-                return thrown.Type is { } type && scope.Types.Exception is not null && WellKnownTypes.DerivesFrom(type, scope.Types.Exception)
-                    ? new[] { (type, false) }
+                return
+                    thrown.Type is { } type && scope.Types.Exception is not null
+                    && DerivesFrom(type, scope.Types.Exception) ? new[] { (type, false) }
                     : Enumerable.Empty<(ITypeSymbol, bool)>();
         }
     }
 
-    private static bool IsCaught(ILocalSymbol local, IOperation use)
-    {
-        for (var parent = use.Parent; parent is not null; parent = parent.Parent)
-        {
-            if (parent is ICatchClauseOperation @catch && @catch.Locals.Contains(local, SymbolEqualityComparer.Default))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsCaught(ILocalSymbol local, IOperation use) => ValueFlow.Ancestors(use)
+            .Any(parent =>
+                parent is ICatchClauseOperation @catch && @catch.Locals.Contains(local, SymbolEqualityComparer.Default)
+            );
 
     private static IOperation? SingleCreation(ILocalSymbol local, MethodScope scope)
     {
         IOperation? found = null;
-        foreach (var operation in scope.Blocks.SelectMany(b => b.DescendantsAndSelf()))
+        foreach (var operation in scope.Operations)
         {
             IOperation? value = operation switch
             {
-                IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local) => declarator.GetVariableInitializer()?.Value,
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when WellKnownTypes.Same(target.Local, local) => assignment.Value,
+                IVariableDeclaratorOperation declarator when Same(declarator.Symbol, local) => declarator
+                    .GetVariableInitializer()
+                    ?.Value,
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                    when Same(target.Local, local) => assignment.Value,
                 _ => null,
             };
             if (value is not null)

@@ -1,9 +1,4 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Collectors;
 
@@ -22,7 +17,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static readonly string[] FailureUpdates =
         { "StreamingResponseFailedUpdate", "StreamingResponseErrorUpdate", "StreamingResponseIncompleteUpdate" };
 
-    private static readonly IOperation[] Empty = System.Array.Empty<IOperation>();
+    private static readonly IOperation[] Empty = Array.Empty<IOperation>();
 
     /// <summary>What a failed forwarder leaves for its error feature: an object, where a success leaves null.</summary>
     private static readonly object NotNull = new();
@@ -160,8 +155,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     private static string? Nothing(IMethodSymbol? function, MethodScope scope) =>
         function is { ReturnsVoid: true } || (function?.ReturnType is INamedTypeSymbol { IsGenericType: false } task
-            && (WellKnownTypes.DerivesFrom(task, scope.Types.Task!)
-                || WellKnownTypes.Same(task, scope.Types.ValueTask)))
+            && (DerivesFrom(task, scope.Types.Task!)
+                || Same(task, scope.Types.ValueTask)))
             ? "the method ends as if it succeeded" : null;
 
     /// <summary>What the condition tests: <c>forwarder</c>, <c>feature</c>, <c>http</c>, <c>run</c>.</summary>
@@ -189,17 +184,17 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool FromModelCall(IOperation response, MethodScope scope)
     {
         var values = ValueFlow.Unwrap(response) is ILocalReferenceOperation { Local: var local }
-            ? scope.Blocks.SelectMany(b => b.DescendantsAndSelf()).Select(o => o switch
+            ? scope.Operations.Select(o => o switch
             {
-                IVariableDeclaratorOperation d when WellKnownTypes.Same(d.Symbol, local) =>
+                IVariableDeclaratorOperation d when Same(d.Symbol, local) =>
                     d.GetVariableInitializer()?.Value,
                 ISimpleAssignmentOperation { Target: ILocalReferenceOperation t } a
-                    when WellKnownTypes.Same(t.Local, local) => a.Value,
+                    when Same(t.Local, local) => a.Value,
                 _ => null,
             }).OfType<IOperation>().ToList()
             : new List<IOperation> { response };
         return values.Count > 0 && values.All(value => Sent(ValueFlow.Unwrap(value)) is { } send
-            && (WellKnownTypes.Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
+            && (Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
                 || UpstreamCollector.ModelCall(send, scope) is { Evident: true }));
 
         static IInvocationOperation? Sent(IOperation value) => value switch
@@ -216,7 +211,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool? Holds(IOperation condition, object? value) => Conditions.Holds(condition, o => o switch
     {
         IMemberReferenceOperation { Member: { IsStatic: true } member }
-            when Namespace(member)?.StartsWith("OpenAI.", System.StringComparison.Ordinal) == true =>
+            when Namespace(member)?.StartsWith("OpenAI.", StringComparison.Ordinal) == true =>
             member.Name.ToLowerInvariant(),
         IPropertyReferenceOperation { Property.Name: "IsSuccessStatusCode" } when Read(o) == "http" => value is < 400,
         IPropertyReferenceOperation { Property.Name: "IsTerminal", Instance: { } status }
@@ -234,7 +229,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         && all[all.Count - 1] is IBranchOperation { BranchKind: BranchKind.Break } or IReturnOperation
         && all.All(s => s is IBranchOperation or IReturnOperation
             || (s is IExpressionStatementOperation { Operation: IInvocationOperation call }
-                && call.TargetMethod.Name.StartsWith("Log", System.StringComparison.Ordinal)));
+                && call.TargetMethod.Name.StartsWith("Log", StringComparison.Ordinal)));
 
     /// <summary>The loop or switch section around the statement in its function: what runs next hangs on it.</summary>
     private static IOperation? Around(IOperation statement)
@@ -264,7 +259,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         MethodScope scope)
     {
         const string Exception = "new TracedLlm.UpstreamException(";
-        var forwarded = scope.Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>()
+        var forwarded = scope.Operations.OfType<IInvocationOperation>()
             .FirstOrDefault(c => c.TargetMethod is
                 { Name: "SendAsync", ContainingType.Name: "IHttpForwarder" or "HttpForwarder" });
         var thrown = test.Condition.DescendantsAndSelf().FirstOrDefault(o => Read(o) is not (null or "run")) switch

@@ -1,21 +1,10 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>TLLM2006's facts: model calls made outside an attempt scope, named as they are made.</summary>
 /// <remarks>
-/// A call is a model call when the code shows it is one: an SDK's (<see cref="WellKnownTypes.UpstreamCall"/>: the
-/// OpenAI and Anthropic SDKs, <c>IChatClient</c>, <c>IEmbeddingGenerator</c>, YARP's forwarder), an HTTP send to an
-/// address that names a model API, or one the team declares (<see cref="DeclaredIntent.ModelClient"/>). Where a
-/// send's client and address come from is read by <see cref="SendFlow"/>; what its method's callers hand it
-/// (<see cref="SendArgument"/>) and the clients the compilation registers as attempts are read at the end of the
-/// compilation. HttpClient's verb methods other than <c>PostAsync</c> send what they are named for, never a
-/// generation. A method whose body is in this compilation is judged by that body, never by its signature.
+/// A call is a model call when the code shows it is one: an SDK's (<see cref="WellKnownTypes.UpstreamCall"/>), an HTTP
+/// send to an address that names a model API, or one declared (<see cref="DeclaredIntent.ModelClient"/>). Its
+/// client and address are read by <see cref="SendFlow"/>; the rest at the end of the compilation.
 /// </remarks>
 internal sealed class UpstreamCollector : IFactCollector
 {
@@ -36,6 +25,19 @@ internal sealed class UpstreamCollector : IFactCollector
         {
             scope.Facts.AttemptRegistrations.AddRange(Registered(invocation, scope));
         }
+        else if (invocation.TargetMethod is { Name: "UseTracedLlm" } traced
+            && traced.ContainingType.Name.StartsWith("TracedLlm", StringComparison.Ordinal))
+        {
+            if (Origin(MethodScope.Receiver(invocation), scope) is { } add
+                && ServiceClients.Registered(add, scope.Types) is { } client)
+            {
+                scope.Facts.ServiceRegistrations.Add((client, add.Syntax, true));
+            }
+        }
+        else if (ServiceClients.Registered(invocation, scope.Types) is { } registered)
+        {
+            scope.Facts.ServiceRegistrations.Add((registered, invocation.Syntax, false));
+        }
         else if (ModelCall(invocation, scope) is not { } call)
         {
             return;
@@ -47,16 +49,17 @@ internal sealed class UpstreamCollector : IFactCollector
         }
         else if (!scope.RunsAsLibraryCallback(invocation))
         {
+            // A container's client: where it comes from decides whether UseTracedLlm() made its calls attempts.
+            var inputs = ServiceClients.Service(call.Receiver, scope.Types) is not null
+                && MethodScope.Receiver(invocation) is { } client ? scope.Sends.Inputs(client) : call.Inputs;
             var location = invocation.Syntax.GetLocation();
-            scope.Facts.UnscopedUpstreamCalls.Add(new UpstreamCallSite(call.Name, location, call.Evident, call.Inputs));
+            scope.Facts.UnscopedUpstreamCalls.Add(new UpstreamCallSite(call.Name, location, call.Evident, inputs));
         }
     }
 
-    /// <summary>
-    /// A call that may be a model call, named as it is made: an SDK's or a declared one (one when
-    /// <see cref="ModelCallSite.Evident"/>), or an HTTP send whose client and address may show it is one at the end
-    /// of the compilation; null for any other call, for a verb method other than <c>POST</c>, for a method of source.
-    /// </summary>
+    /// <summary>A call that may be a model call, named as it is made; null for any other.</summary>
+    /// <remarks>An SDK's or a declared one (<see cref="ModelCallSite.Evident"/>), or an HTTP send its inputs may show
+    /// is one; never a verb method other than <c>POST</c>, nor a method of source.</remarks>
     internal static ModelCallSite? ModelCall(IInvocationOperation invocation, MethodScope scope)
     {
         var method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
@@ -73,7 +76,8 @@ internal sealed class UpstreamCollector : IFactCollector
         var inputs = http ? Inputs(invocation, scope) : SendInputs.None;
         var evident = !http || intent.ModelClient(method, receiver, scope.Owner, inputs.Clients, tree)
             || intent.ModelUrl(inputs.Text, tree);
-        return new ModelCallSite(call ?? $"{(receiver ?? method.ContainingType).Name}.{method.Name}", evident, inputs);
+        return new ModelCallSite(call ?? $"{(receiver ?? method.ContainingType).Name}.{method.Name}", evident, inputs,
+            receiver);
     }
 
     /// <summary>Where a send's client (its receiver) and address (a <c>requestUri</c>, a request) come from.</summary>
@@ -83,10 +87,8 @@ internal sealed class UpstreamCollector : IFactCollector
         .Aggregate(MethodScope.Receiver(send) is { } receiver ? scope.Sends.Inputs(receiver) : SendInputs.None,
             (inputs, argument) => inputs.With(scope.Sends.Inputs(argument.Value)));
 
-    /// <summary>
-    /// What a call of a source method hands it that it may send with: a client, a request, an address or a client's
-    /// name (every string: only the method knows what it does with one).
-    /// </summary>
+    /// <summary>What a call of a source method hands it that it may send with (every string: a name, an
+    /// address).</summary>
     private static void AddSendArguments(IOperation call, MethodScope scope)
     {
         var (method, arguments) = call switch
@@ -104,7 +106,8 @@ internal sealed class UpstreamCollector : IFactCollector
         {
             if (argument is { ArgumentKind: not ArgumentKind.DefaultValue, Parameter: { } parameter }
                 && (parameter.Type.SpecialType == SpecialType.System_String
-                    || SendFlow.Follows(parameter.Type, scope.Types))
+                    || SendFlow.Follows(parameter.Type, scope.Types)
+                    || ServiceClients.Service(parameter.Type, scope.Types) is not null)
                 && scope.Sends.Inputs(argument.Value) is { IsEmpty: false } inputs)
             {
                 scope.Facts.SendArguments.Add(new SendArgument(call.Syntax, parameter.Ordinal, inputs));
@@ -112,66 +115,67 @@ internal sealed class UpstreamCollector : IFactCollector
         }
     }
 
-    /// <summary>
-    /// The factory clients an <c>AddTracedLlmAttempts()</c> call registers: those of the <c>AddHttpClient</c> its
-    /// builder comes from (through the builder's other calls, a local): by name, a typed client as <c>T:</c> and type.
-    /// </summary>
+    /// <summary>The factory clients an <c>AddTracedLlmAttempts()</c> call registers, by name or as <c>T:</c> and
+    /// type.</summary>
     private static IEnumerable<string> Registered(IInvocationOperation attempts, MethodScope scope)
     {
-        for (var builder = MethodScope.Receiver(attempts); builder is not null;)
+        if (Origin(MethodScope.Receiver(attempts), scope) is not { TargetMethod.Name: "AddHttpClient" } add)
+        {
+            return Enumerable.Empty<string>();
+        }
+
+        var names = add.Arguments.Where(a => a.Parameter?.Name == "name")
+            .SelectMany(a => scope.Sends.Inputs(a.Value).Text);
+        var types = add.TargetMethod.TypeArguments;
+        return types.IsEmpty ? names : names.Append("T:" + types[types.Length - 1].ToDisplayString());
+    }
+
+    /// <summary>The call a builder comes from, through the builder's own calls and a local written once.</summary>
+    private static IInvocationOperation? Origin(IOperation? builder, MethodScope scope)
+    {
+        var type = builder is null ? null : ValueFlow.Unwrap(builder).Type?.OriginalDefinition;
+        while (builder is not null)
         {
             switch (ValueFlow.Unwrap(builder))
             {
-                case IInvocationOperation { TargetMethod.Name: "AddHttpClient" } add:
-                    var names = add.Arguments.Where(a => a.Parameter?.Name == "name")
-                        .SelectMany(a => scope.Sends.Inputs(a.Value).Text);
-                    var types = add.TargetMethod.TypeArguments;
-                    return types.IsEmpty ? names : names.Append("T:" + types[types.Length - 1].ToDisplayString());
-                case IInvocationOperation { Type.Name: "IHttpClientBuilder" } configured:
-                    builder = MethodScope.Receiver(configured);
+                case IInvocationOperation step when Same(step.Type?.OriginalDefinition, type)
+                    && MethodScope.Receiver(step) is { } receiver
+                    && Same(ValueFlow.Unwrap(receiver).Type?.OriginalDefinition, type):
+                    builder = receiver;
                     break;
+                case IInvocationOperation origin:
+                    return origin;
                 case ILocalReferenceOperation local when scope.Flow.Writes(local.Local) is { Count: 1 } writes:
                     builder = writes[0];
                     break;
                 default:
-                    return Enumerable.Empty<string>();
+                    return null;
             }
         }
 
-        return Enumerable.Empty<string>();
+        return null;
     }
 
     /// <summary>A send of <c>HttpMessageInvoker</c> or <c>HttpClient</c> (a type derived from them, JSON's).</summary>
     internal static bool IsHttpSend(IMethodSymbol method, WellKnownTypes types) =>
-        types.HttpMessageInvoker is { } invoker && WellKnownTypes.DerivesFrom(
-            method.IsExtensionMethod && method.Parameters.Length > 0
-                ? method.Parameters[0].Type
-                : method.ContainingType,
-            invoker);
+        types.HttpMessageInvoker is { } invoker && DerivesFrom(WellKnownTypes.DeclaredReceiver(method), invoker);
 
-    // HttpClient's GetAsync / GetStringAsync / GetStreamAsync / GetByteArrayAsync, DeleteAsync, PutAsync, PatchAsync,
-    // and System.Net.Http.Json's GetFromJsonAsync / GetFromJsonAsAsyncEnumerable, DeleteFromJsonAsync, PutAsJsonAsync,
-    // PatchAsJsonAsync: the framework's own methods, named for the verb they send (not a method of a type derived
-    // from it).
+    // HttpClient's Get*, Delete*, Put*, Patch* and their JSON extensions: named for the verb they send.
     private static bool IsHttpClientVerb(IMethodSymbol method) =>
         method.ContainingType?.ToDisplayString() is "System.Net.Http.HttpClient"
             or "System.Net.Http.Json.HttpClientJsonExtensions"
-        && (method.Name.StartsWith("Get", System.StringComparison.Ordinal)
-            || method.Name.StartsWith("Delete", System.StringComparison.Ordinal)
-            || method.Name.StartsWith("Put", System.StringComparison.Ordinal)
-            || method.Name.StartsWith("Patch", System.StringComparison.Ordinal));
+        && (method.Name.StartsWith("Get", StringComparison.Ordinal)
+            || method.Name.StartsWith("Delete", StringComparison.Ordinal)
+            || method.Name.StartsWith("Put", StringComparison.Ordinal)
+            || method.Name.StartsWith("Patch", StringComparison.Ordinal));
 
-    /// <summary>
-    /// Whether the analyzers read <paramref name="method"/>'s body in this compilation, so that the call graph
-    /// follows it: declared with a body (a partial method's implementing part) in this assembly, not in
-    /// generated code (which the analyzers skip: a generated file, or under <c>[GeneratedCode]</c>). A method
-    /// of another project's source (a project reference, as the IDE sees it) or of generated code is not
-    /// followed, so it is judged by its signature, as a referenced assembly's is.
-    /// </summary>
+    /// <summary>Whether the analyzers read <paramref name="method"/>'s body in this compilation (else its
+    /// signature).</summary>
+    /// <remarks>Not so for another project's source (an IDE's project reference) or generated code.</remarks>
     internal static bool BodyAnalyzedHere(IMethodSymbol method, WellKnownTypes types)
     {
         method = method.PartialImplementationPart ?? method;
-        if (method.IsAbstract || method.IsExtern || !WellKnownTypes.Same(method.ContainingAssembly, types.Assembly)
+        if (method.IsAbstract || method.IsExtern || !Same(method.ContainingAssembly, types.Assembly)
             || IsGeneratedCode(method, types.GeneratedCodeAttribute))
         {
             return false;
@@ -195,7 +199,7 @@ internal sealed class UpstreamCollector : IFactCollector
 }
 
 /// <summary>What <see cref="UpstreamCollector.ModelCall"/> reads of a call: name, whether evident, inputs.</summary>
-internal readonly record struct ModelCallSite(string Name, bool Evident, SendInputs Inputs)
+internal readonly record struct ModelCallSite(string Name, bool Evident, SendInputs Inputs, ITypeSymbol? Receiver)
 {
     /// <summary>The client it sends through, when the code names one.</summary>
     public string? Client => Inputs.Clients.FirstOrDefault();

@@ -1,19 +1,14 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>
-/// The one walk of the call graph, from every root of traced code, up to <see cref="MaxDepth"/>
-/// calls deep: which routes reach each method (or delegate-holding field), which methods the request
-/// itself runs, and which of those are reached without passing through an attempt scope. Every
-/// cross-method rule reads this walk. A call a referenced library makes later (a method group subscribed
-/// to its event, a call in a lambda so subscribed: <see cref="CallEdge.ByLibrary"/>) is followed, but what
-/// it reaches is not the request's: the rules about the request's failures and upstream calls
-/// (TLLM2002, TLLM2004, TLLM2006) read <see cref="ReachedInRequest"/>.
-/// </summary>
+/// <summary>The one walk of the call graph, from every root of traced code, that every cross-method rule
+/// reads.</summary>
+/// <remarks>
+/// Up to <see cref="MaxDepth"/> calls deep: which routes reach each method, which methods the request itself runs, and
+/// which of those outside an attempt. A call a library makes later (<see cref="CallEdge.ByLibrary"/>) is followed, but
+/// what it reaches is not the request's (<see cref="ReachedInRequest"/>).
+/// </remarks>
 internal sealed class CallGraph
 {
     /// <summary>How many calls deep from a route the analysis follows; the one limit of every walk.</summary>
@@ -24,47 +19,45 @@ internal sealed class CallGraph
     private readonly HashSet<ISymbol> _outsideAttempts = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ISymbol> _insideAttempts = new(SymbolEqualityComparer.Default);
 
-    // The first way the walk reached each state (a method, outside an attempt or not, run by the request or not): the path a finding shows.
+    // The first way the walk reached each state: the path a finding shows.
     private readonly Dictionary<State, Step> _steps = new();
 
     private CallGraph()
     {
     }
 
-    /// <summary>
-    /// Every method reached, with the routes it is reached from, in one order whatever order the
-    /// walk met them in (by name, then by where they are declared: overloads and partial parts
-    /// share a name), so resolving keys through them gives the same answer every build.
-    /// </summary>
+    /// <summary>Every method reached, with the routes it is reached from, in one order whatever the walk's.</summary>
+    /// <remarks>By name, then by where declared, so resolving keys through them gives the same answer every
+    /// build.</remarks>
     public IEnumerable<(ISymbol Symbol, IReadOnlyList<TracedRoute> Routes)> Reached =>
         _reachedBy
-            .OrderBy(pair => pair.Key.ToDisplayString(), System.StringComparer.Ordinal)
-            .ThenBy(pair => pair.Key.Locations.FirstOrDefault()?.SourceTree?.FilePath, System.StringComparer.Ordinal)
+            .OrderBy(pair => pair.Key.ToDisplayString(), StringComparer.Ordinal)
+            .ThenBy(pair => pair.Key.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal)
             .ThenBy(pair => pair.Key.Locations.FirstOrDefault()?.SourceSpan.Start ?? -1)
-            .Select(pair => (pair.Key, (IReadOnlyList<TracedRoute>)pair.Value.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList()));
+            .Select(pair => (pair.Key,
+                    (IReadOnlyList<TracedRoute>)pair.Value.OrderBy(r => r.Display, StringComparer.Ordinal).ToList()));
 
-    public IReadOnlyList<TracedRoute> RoutesReaching(ISymbol symbol) =>
-        _reachedBy.TryGetValue(symbol, out var routes) ? routes.OrderBy(r => r.Display, System.StringComparer.Ordinal).ToList() : new List<TracedRoute>();
-
-    /// <summary>The request runs the method: some path from a route reaches it with no call a library makes later on it.</summary>
+    /// <summary>The request runs the method: some path from a route reaches it with no call a library makes
+    /// later.</summary>
     public bool ReachedInRequest(ISymbol symbol) => _inRequest.Contains(symbol);
 
     /// <summary>The request runs the method outside any attempt scope on some path.</summary>
     public bool ReachedOutsideAttempts(ISymbol symbol) => _outsideAttempts.Contains(symbol);
 
-    /// <summary>The request runs the method inside an attempt scope on some path: what it sends upstream is an attempt's.</summary>
+    /// <summary>The request runs the method inside an attempt scope on some path: what it sends is an
+    /// attempt's.</summary>
     public bool ReachedInsideAttempts(ISymbol symbol) => _insideAttempts.Contains(symbol);
 
-    /// <summary>
-    /// How the walk first reached <paramref name="symbol"/> run by the request (outside an attempt, with
-    /// <paramref name="outsideAttempt"/>), or run at all when the request does not run it: the route or traced code it
-    /// starts from, the methods on the way (the symbol last) and the calls that lead from each to the next.
-    /// </summary>
+    /// <summary>How the walk first reached <paramref name="symbol"/> run by the request (or at all).</summary>
+    /// <remarks>The route or traced code it starts from, the methods on the way (the symbol last), the calls between
+    /// them; <paramref name="outsideAttempt"/>: outside an attempt.</remarks>
     public FindingPath? PathTo(ISymbol symbol, bool outsideAttempt = false)
     {
-        var state = new[] { new State(symbol, true, true), new State(symbol, false, true), new State(symbol, true, false), new State(symbol, false, false) }
-            .Where(s => (!outsideAttempt || s.Outside) && _steps.ContainsKey(s))
-            .Cast<State?>().FirstOrDefault();
+        var state = new[]
+        {
+            new State(symbol, true, true), new State(symbol, false, true), new State(symbol, true, false),
+            new State(symbol, false, false)
+        }.Where(s => (!outsideAttempt || s.Outside) && _steps.ContainsKey(s)).Cast<State?>().FirstOrDefault();
         if (state is not { } current)
         {
             return null;
@@ -92,13 +85,16 @@ internal sealed class CallGraph
         }
     }
 
-    public static CallGraph Walk(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
+    public static CallGraph Walk(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts,
+        CancellationToken cancellationToken)
     {
         var graph = new CallGraph();
         var all = compilation.Routes(cancellationToken);
         var policies = compilation.Policies(cancellationToken);
         var origins = all.Concat(compilation.Entries(cancellationToken))
-            .Select(r => (Roots: (IEnumerable<ISymbol>)new[] { r.Handler }, Routes: (IReadOnlyList<TracedRoute>)new[] { r })).ToList();
+            .Select(r =>
+                (Roots: (IEnumerable<ISymbol>)new[] { r.Handler }, Routes: (IReadOnlyList<TracedRoute>)new[] { r }))
+            .ToList();
         if (!policies.IsEmpty)
         {
             origins.Add((policies, all));
@@ -145,15 +141,17 @@ internal sealed class CallGraph
         return graph;
     }
 
-    /// <summary>Where the walk is: a method (or delegate-holding field), reached outside any attempt or not, run by the request or not.</summary>
+    /// <summary>Where the walk is: a method, reached outside any attempt or not, run by the request or not.</summary>
     private readonly record struct State(ISymbol Symbol, bool Outside, bool Request)
     {
-        public bool Equals(State other) => SymbolEqualityComparer.Default.Equals(Symbol, other.Symbol) && Outside == other.Outside && Request == other.Request;
+        public bool Equals(State other) => SymbolEqualityComparer.Default.Equals(Symbol, other.Symbol)
+            && Outside == other.Outside && Request == other.Request;
 
-        public override int GetHashCode() => (SymbolEqualityComparer.Default.GetHashCode(Symbol) * 4) + (Outside ? 2 : 0) + (Request ? 1 : 0);
+        public override int GetHashCode() =>
+            (SymbolEqualityComparer.Default.GetHashCode(Symbol) * 4) + (Outside ? 2 : 0) + (Request ? 1 : 0);
     }
 
-    /// <summary>How a state was first reached: from which state, by which call (none for a dispatch to an implementation or a root), from which route.</summary>
+    /// <summary>How a state was first reached: from which state, by which call, from which route.</summary>
     private readonly record struct Step(State? From, SyntaxNode? Site, TracedRoute Route, bool Dispatch);
 
     private void Mark(State state, IReadOnlyList<TracedRoute> routes)
@@ -171,13 +169,15 @@ internal sealed class CallGraph
         }
     }
 
-    private static IEnumerable<(State, SyntaxNode?, bool)> Edges(State state, CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
+    private static IEnumerable<(State, SyntaxNode?, bool)> Edges(State state, CompilationFacts compilation,
+        ConcurrentDictionary<ISymbol, MethodFacts> facts, CancellationToken cancellationToken)
     {
         if (state.Symbol is IMethodSymbol method)
         {
-            // A call of an interface or virtual method reaches its implementations, those a class inherits from a base that does
-            // not declare the interface included: through dispatch when there are several to choose from.
-            var implementations = compilation.Implementations(method, cancellationToken).Concat(compilation.InheritedImplementations(method, cancellationToken)).ToList();
+            // A call of an interface or virtual method reaches its implementations (those inherited from a base not
+            // declaring the interface included): through dispatch when there are several.
+            var implementations = compilation.Implementations(method, cancellationToken)
+                .Concat(compilation.InheritedImplementations(method, cancellationToken)).ToList();
             foreach (var implementation in implementations)
             {
                 yield return (state with { Symbol = implementation }, null, implementations.Count > 1);
@@ -188,18 +188,19 @@ internal sealed class CallGraph
         {
             foreach (var call in known.Calls)
             {
-                yield return (new State(call.Callee, state.Outside && !call.InAttemptScope, state.Request && !call.ByLibrary), call.Site, false);
+                yield return (
+                    new State(call.Callee, state.Outside && !call.InAttemptScope, state.Request && !call.ByLibrary),
+                    call.Site, false);
             }
         }
     }
 }
 
-/// <summary>
-/// The way a finding reached through calls is reached: the route (or traced code) it starts from, the methods on the way
-/// (the finding's own last), the calls that lead from one to the next, and whether an interface or virtual call with
-/// several implementations is among them.
-/// </summary>
-internal sealed record FindingPath(TracedRoute Route, IReadOnlyList<ISymbol> Methods, IReadOnlyList<Location> Calls, bool Dispatched)
+/// <summary>The way a finding reached through calls is reached: its route, the methods and calls on the way.</summary>
+/// <remarks><paramref name="Dispatched"/>: an interface or virtual call with several implementations is among
+/// them.</remarks>
+internal sealed record FindingPath(TracedRoute Route, IReadOnlyList<ISymbol> Methods, IReadOnlyList<Location> Calls,
+    bool Dispatched)
 {
     /// <summary>At most this many methods are named; the middle of a longer chain is left out.</summary>
     private const int Shown = 6;
@@ -207,22 +208,28 @@ internal sealed record FindingPath(TracedRoute Route, IReadOnlyList<ISymbol> Met
     /// <summary>The confidence tier the finding is measured in: through calls, or through interface dispatch.</summary>
     public string Tier => Dispatched ? DiagnosticIds.TierDispatch : DiagnosticIds.TierCalls;
 
-    /// <summary><c> (reached from route 'POST /v1/chat' through Routes.Chat → Orchestrator.RunAsync)</c>, as the message ends.</summary>
+    /// <summary><c> (reached from route 'POST /v1/chat' through Routes.Chat → Orchestrator.RunAsync)</c>.</summary>
     public string Describe() => $" (reached from {Route.Named} through {string.Join(" → ", Names())})";
 
-    /// <summary><c> (through Routes.Chat → Helper.Read)</c>: the chain alone, where the message names the routes itself (TLLM2001).</summary>
+    /// <summary><c> (through Routes.Chat → Helper.Read)</c>: the chain alone, where the message names the
+    /// routes.</summary>
     public string Chain() => $" (through {string.Join(" → ", Names())})";
 
     private List<string> Names()
     {
         var names = Methods.Select(Name).ToList();
-        return names.Count > Shown ? names.Take(2).Append("…").Concat(names.Skip(names.Count - (Shown - 3))).ToList() : names;
+        return names.Count > Shown ? names.Take(2).Append("…").Concat(names.Skip(names.Count - (Shown - 3))).ToList()
+            : names;
     }
 
     private static string Name(ISymbol symbol) => symbol switch
-    {
-        IMethodSymbol { MethodKind: MethodKind.PropertyGet or MethodKind.PropertySet, AssociatedSymbol: { } property } => $"{property.ContainingType?.Name}.{property.Name}",
-        IMethodSymbol { MethodKind: MethodKind.Constructor } constructor => $"new {constructor.ContainingType.Name}",
-        _ => $"{symbol.ContainingType?.Name}.{symbol.Name}",
-    };
+        {
+            IMethodSymbol
+            {
+                MethodKind: MethodKind.PropertyGet or MethodKind.PropertySet, AssociatedSymbol: { } property
+            } => $"{property.ContainingType?.Name}.{property.Name}",
+            IMethodSymbol { MethodKind: MethodKind.Constructor } constructor =>
+                $"new {constructor.ContainingType.Name}",
+            _ => $"{symbol.ContainingType?.Name}.{symbol.Name}",
+        };
 }

@@ -1,28 +1,18 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
 
-// TLLM2004 and TLLM2007 part at a catch that answers the request with an error itself (the failure path, which writes the
-// route's error and ends its spans, never sees the failure the client is answered for) or gives up on a model call (an
-// attempt's failure, the product's own concern, goes unseen).
+// TLLM2004 and TLLM2007 part at a catch that answers the request with an error itself or gives up on a model call.
 internal sealed partial class CompilationFacts
 {
     private const int MaxAnswerDepth = 3;
 
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _responseWriters = new(SymbolEqualityComparer.Default);
 
-    /// <summary>Whether code (a catch's handler) answers the request with an error by hand on some path through
-    /// it.</summary>
+    /// <summary>Whether code (a catch's handler) answers the request with an error by hand on some path.</summary>
     /// <remarks>
-    /// It returns an error from a function whose result is the answer, makes one, or writes the response, itself or
-    /// through a method of source three calls deep (read at the end of the compilation). A success answer is a
-    /// fallback, a client's mistake answered 4xx by design is none (<see cref="ClientMistake"/>); lambdas declared
-    /// there are not read.
+    /// It returns, makes or writes an error answer, itself or through a method of source three calls deep. A success
+    /// answer is a fallback; a client's mistake answered 4xx by design is none (<see cref="ClientMistake"/>).
     /// </remarks>
     public bool AnswersRequest(IOperation code, IMethodSymbol? function) =>
         ValueFlow.Own(code).Any(operation => operation switch
@@ -32,16 +22,16 @@ internal sealed partial class CompilationFacts
             _ => WritesAnswer(operation, MaxAnswerDepth),
         });
 
-    /// <summary>The methods of source <paramref name="code"/> calls as its own (not in a lambda or local function it declares).</summary>
-    public static ImmutableArray<IMethodSymbol> AnswerCalls(IOperation code) =>
-        ValueFlow.Own(code).OfType<IInvocationOperation>().Select(call => call.TargetMethod)
-            .Where(method => method.Locations.Any(location => location.IsInSource)).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
+    /// <summary>The methods of source <paramref name="code"/> calls as its own (not in a nested function).</summary>
+    public static ImmutableArray<IMethodSymbol> AnswerCalls(IOperation code) => ValueFlow.Own(code)
+            .OfType<IInvocationOperation>().Select(call => call.TargetMethod)
+            .Where(method => method.Locations.Any(location => location.IsInSource))
+            .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
 
-    /// <summary>A method of source whose body writes the request's answer (<see cref="AnswersRequest"/>'s reading of a call), three calls deep; cached.</summary>
+    /// <summary>A method of source whose body writes the request's answer, three calls deep; cached.</summary>
     public bool WritesResponse(IMethodSymbol method) => WritesResponse(method, 1);
 
-    /// <summary>What a catch gives up on: its try, or the loop around it when the catch may leave (a fallback
-    /// loop).</summary>
+    /// <summary>What a catch gives up on: its try, or the loop around it when the catch may leave.</summary>
     public static IOperation GivenUpScope(ICatchClauseOperation @catch, ITryOperation @try)
     {
         // A catch that falls through goes on with the rest of the iteration: what follows the try is not given up.
@@ -58,7 +48,7 @@ internal sealed partial class CompilationFacts
         return @try.Body;
     }
 
-    /// <summary>The methods <paramref name="scope"/> calls or hands on as method groups, read at the end of the compilation for a model call they reach.</summary>
+    /// <summary>The methods <paramref name="scope"/> calls or hands on, read at the end for a model call.</summary>
     public static ImmutableArray<IMethodSymbol> GivenUpCalls(IOperation scope) =>
         scope.DescendantsAndSelf().Select(operation => operation switch
             {
@@ -68,59 +58,57 @@ internal sealed partial class CompilationFacts
             })
             .OfType<IMethodSymbol>().Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
 
-    /// <summary>A call that dispatches to implementations of source: of an interface's, abstract, virtual or unsealed override method, not one every type has (<see cref="IsEverywhere"/>).</summary>
-    private static bool Dispatches(IMethodSymbol method) =>
-        (method.IsAbstract || method.IsVirtual || (method.IsOverride && !method.IsSealed) || method.ContainingType?.TypeKind == TypeKind.Interface) && !IsEverywhere(method);
+    /// <summary>A call that dispatches to implementations of source (not a member every type has).</summary>
+    private static bool Dispatches(IMethodSymbol method) => (method.IsAbstract || method.IsVirtual
+            || (method.IsOverride && !method.IsSealed) || method.ContainingType?.TypeKind == TypeKind.Interface
+        ) && !IsEverywhere(method);
 
-    /// <summary>A member every type has (<c>ToString</c>, <c>Equals</c>, <c>Dispose</c>): its overrides are not
+    /// <summary>A member every type has (<c>ToString</c>, <c>Equals</c>, <c>Dispose</c>): overrides not
     /// followed.</summary>
     private static bool IsEverywhere(IMethodSymbol method) =>
         method.Name is "ToString" or "Equals" or "GetHashCode" or "Dispose" or "DisposeAsync" or "Finalize";
 
     private bool WritesAnswer(IOperation operation, int depth) => operation switch
-    {
-        IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type) && IsError(creation),
-        IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && IsError(call))
-            || (call.Instance is { } instance && (OnResponse(instance) || Types.IsHttpAnswer(instance.Type)))
-            || call.Arguments.Any(argument => OnResponse(argument.Value))
-            || WellKnownTypes.WritesProblemDetails(call.TargetMethod)
-            || (depth < MaxAnswerDepth && call.TargetMethod.Locations.Any(location => location.IsInSource) && WritesResponse(call.TargetMethod, depth + 1)),
-        IAssignmentOperation assignment => OnResponse(assignment.Target)
-            && !(Status(assignment.Value) is { } code && (code < 400 || ClientMistake(code))),
-        _ => false,
-    };
+        {
+            IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type) && IsError(creation),
+            IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && IsError(call))
+                || (call.Instance is { } instance && (OnResponse(instance) || Types.IsHttpAnswer(instance.Type)))
+                || call.Arguments.Any(argument => OnResponse(argument.Value))
+                || WellKnownTypes.WritesProblemDetails(call.TargetMethod)
+                || (depth < MaxAnswerDepth && call.TargetMethod.Locations.Any(location => location.IsInSource)
+                    && WritesResponse(call.TargetMethod, depth + 1)),
+            IAssignmentOperation assignment => OnResponse(assignment.Target)
+                && !(Status(assignment.Value) is { } code && (code < 400 || ClientMistake(code))),
+            _ => false,
+        };
 
-    // The results ASP.NET Core answers 2xx or 3xx with (Results, TypedResults, ControllerBase, PageModel; their types without "Result").
-    private static readonly System.Collections.Generic.HashSet<string> SuccessResults = new(System.StringComparer.Ordinal)
+    // The results ASP.NET Core answers 2xx or 3xx with (their types without "Result").
+    private static readonly HashSet<string> SuccessResults = new(StringComparer.Ordinal)
     {
-        "Ok", "OkObject", "Json", "Content", "Text", "File", "FileContent", "FileStream", "PhysicalFile", "VirtualFile", "Bytes", "Stream",
-        "Redirect", "RedirectPermanent", "RedirectToAction", "RedirectToPage", "RedirectToRoute", "LocalRedirect", "Accepted", "AcceptedAtAction",
-        "AcceptedAtRoute", "Created", "CreatedAtAction", "CreatedAtRoute", "NoContent", "Empty", "View", "PartialView", "Page", "Object",
-        "ServerSentEvents",
+        "Ok", "OkObject", "Json", "Content", "Text", "File", "FileContent", "FileStream", "PhysicalFile", "VirtualFile",
+        "Bytes", "Stream", "Redirect", "RedirectPermanent", "RedirectToAction", "RedirectToPage", "RedirectToRoute",
+        "LocalRedirect", "Accepted", "AcceptedAtAction", "AcceptedAtRoute", "Created", "CreatedAtAction",
+        "CreatedAtRoute", "NoContent", "Empty", "View", "PartialView", "Page", "Object", "ServerSentEvents",
     };
 
     // The client errors ASP.NET Core's results name (Results, TypedResults, ControllerBase).
-    private static readonly System.Collections.Generic.Dictionary<string, int> ClientResults =
-        new(System.StringComparer.Ordinal)
+    private static readonly Dictionary<string, int> ClientResults =
+        new(StringComparer.Ordinal)
     {
         ["BadRequest"] = 400, ["ValidationProblem"] = 400, ["Unauthorized"] = 401, ["Forbid"] = 403, ["NotFound"] = 404,
         ["Conflict"] = 409, ["UnprocessableEntity"] = 422,
     };
 
-    /// <summary>An answer that tells the client nothing failed: a status under 400, a success result, a plain
-    /// value.</summary>
+    /// <summary>An answer that tells the client nothing failed: a status under 400, a success, a plain value.</summary>
     internal bool IsSuccess(IOperation value) => StatusOf(value) < 400;
 
-    /// <summary>An error answer that is not the client's own mistake (<see cref="ClientMistake"/>), or one whose status
-    /// is not known.</summary>
+    /// <summary>An error answer that is not the client's own mistake, or one whose status is not known.</summary>
     internal bool IsError(IOperation value) => StatusOf(value) is not { } code || !(code < 400 || ClientMistake(code));
 
-    /// <summary>A client's mistake answered by design: a 4xx but 408, 424, 429 and 499, which report a failure on our
-    /// side.</summary>
+    /// <summary>A client's mistake answered by design: a 4xx but 408, 424, 429 and 499.</summary>
     internal static bool ClientMistake(int code) => code is >= 400 and < 500 and not (408 or 424 or 429 or 499);
 
-    /// <summary>The status an answer gives where the code states it (a status argument, an initializer, the result's
-    /// name).</summary>
+    /// <summary>The status an answer gives where the code states it (an argument, an initializer, a name).</summary>
     private int? StatusOf(IOperation value)
     {
         value = ValueFlow.Unwrap(value);
@@ -128,18 +116,23 @@ internal sealed partial class CompilationFacts
         var (name, arguments, initializer) = value switch
         {
             IInvocationOperation call => (call.TargetMethod.Name, call.Arguments, null),
-            IObjectCreationOperation creation => (creation.Type?.Name.Replace("ObjectResult", "Object").Replace("Result", string.Empty), creation.Arguments, creation.Initializer),
-            IPropertyReferenceOperation { Property.IsStatic: true } property =>
-                (property.Property.Name, ImmutableArray<IArgumentOperation>.Empty, null),
-            _ => ((string?)null, ImmutableArray<IArgumentOperation>.Empty, (IObjectOrCollectionInitializerOperation?)null),
+            IObjectCreationOperation creation => (
+                creation.Type?.Name.Replace("ObjectResult", "Object").Replace("Result", string.Empty),
+                creation.Arguments, creation.Initializer),
+            IPropertyReferenceOperation { Property.IsStatic: true } property => (property.Property.Name,
+                ImmutableArray<IArgumentOperation>.Empty, null),
+            _ => ((string?)null, ImmutableArray<IArgumentOperation>.Empty,
+                (IObjectOrCollectionInitializerOperation?)null),
         };
         var made = arguments.Select(a => ValueFlow.Unwrap(a.Value)).OfType<IObjectCreationOperation>();
         var given = arguments.Concat(made.SelectMany(c => c.Arguments))
-            .Where(a => a.Parameter?.Name.IndexOf("status", System.StringComparison.OrdinalIgnoreCase) >= 0
+            .Where(a => a.Parameter?.Name.IndexOf("status", StringComparison.OrdinalIgnoreCase) >= 0
                 || (name == "StatusCode" && a.Parameter?.Ordinal == 0))
             .Select(a => a.Value)
-            .Concat(initializer?.Initializers.OfType<ISimpleAssignmentOperation>().Where(a => a.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })
-                .Select(a => a.Value) ?? Enumerable.Empty<IOperation>())
+            .Concat(initializer
+                    ?.Initializers.OfType<ISimpleAssignmentOperation>()
+                    .Where(a => a.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })
+                    .Select(a => a.Value) ?? Enumerable.Empty<IOperation>())
             .ToList();
 
         // A status given but not known (the upstream's, passed on) says nothing of success.
@@ -149,22 +142,25 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>A status given as a constant (an <c>int</c> or an <c>HttpStatusCode</c>), or null.</summary>
-    private static int? Status(IOperation value) => ValueFlow.Unwrap(value).ConstantValue is { HasValue: true, Value: int code } ? code : null;
+    private static int? Status(IOperation value) =>
+        ValueFlow.Unwrap(value).ConstantValue is { HasValue: true, Value: int code } ? code : null;
 
-    /// <summary>A method of source whose body writes the request's answer (<see cref="WritesAnswer"/>), cached at the first level.</summary>
+    /// <summary>A method of source whose body writes the request's answer, cached at the first level.</summary>
     private bool WritesResponse(IMethodSymbol method, int depth)
     {
         method = (method.ReducedFrom ?? method).OriginalDefinition;
-        bool Read(IMethodSymbol m) => Body(_compilation, m) is { } body && ValueFlow.Own(body).Any(operation => WritesAnswer(operation, depth));
+        bool Read(IMethodSymbol m) =>
+            Body(_compilation, m) is { } body && ValueFlow.Own(body).Any(operation => WritesAnswer(operation, depth));
         return depth == 1 ? _responseWriters.GetOrAdd(method, Read) : Read(method);
     }
 
-    /// <summary>A value that is the response or part of it: <c>HttpResponse</c> (or a type derived from it), or a member, item or call on one.</summary>
+    /// <summary>A value that is the response or part of it: <c>HttpResponse</c>, or a member, item or call on
+    /// one.</summary>
     private bool OnResponse(IOperation operation)
     {
         for (IOperation? current = ValueFlow.Unwrap(operation); current is not null;)
         {
-            if (Types.HttpResponse is { } response && WellKnownTypes.DerivesFrom(current.Type, response))
+            if (Types.HttpResponse is { } response && DerivesFrom(current.Type, response))
             {
                 return true;
             }

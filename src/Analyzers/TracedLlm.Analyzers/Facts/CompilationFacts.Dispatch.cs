@@ -1,74 +1,61 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
 using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers.Facts;
 
-// Interface and virtual dispatch, and the policies: one walk of every type, at the end of the
-// compilation (or when syntax cannot find every route).
+// Interface and virtual dispatch, and the policies: one walk of every type, at the end of the compilation.
 internal sealed partial class CompilationFacts
 {
     /// <summary>The source implementations and overrides a call to <paramref name="method"/> may dispatch to.</summary>
     public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method, CancellationToken cancellationToken) =>
-        Dispatched(cancellationToken).Implementations.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
+        Dispatched(cancellationToken).Implementations.TryGetValue(method.OriginalDefinition, out var list)
+            ? list
+            : Array.Empty<IMethodSymbol>();
 
-    /// <summary>
-    /// The methods a type of source runs for an interface's <paramref name="method"/> that it inherits from a base type not declaring
-    /// the interface (<c>class Mirror : PauseBase, IDownloads</c>): not among <see cref="Implementations"/>, which the upstream and answer
-    /// readings follow, but a call may run them all the same.
-    /// </summary>
-    public IReadOnlyList<IMethodSymbol> InheritedImplementations(IMethodSymbol method, CancellationToken cancellationToken) =>
-        Dispatched(cancellationToken).Inherited.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
+    /// <summary>The methods a type runs for an interface's <paramref name="method"/> that it inherits from a base not
+    /// declaring the interface.</summary>
+    /// <remarks><c>class Mirror : PauseBase, IDownloads</c>: not among <see cref="Implementations"/>, which the
+    /// upstream and answer readings follow, but a call may run them all the same.</remarks>
+    public IReadOnlyList<IMethodSymbol> InheritedImplementations(IMethodSymbol method,
+        CancellationToken cancellationToken) =>
+        Dispatched(cancellationToken).Inherited.TryGetValue(method.OriginalDefinition, out var list) ? list
+            : Array.Empty<IMethodSymbol>();
 
-    /// <summary>
-    /// The interface methods <paramref name="method"/> runs for a type of source that inherits it from a base not declaring the
-    /// interface (<c>class Backend : BackendBase, IBackend</c>): a call of such an interface method may reach it.
-    /// </summary>
-    public IReadOnlyList<IMethodSymbol> InheritedInterfaceMembers(IMethodSymbol method, CancellationToken cancellationToken) =>
-        Dispatched(cancellationToken).InheritedFor.TryGetValue(method.OriginalDefinition, out var list) ? list : System.Array.Empty<IMethodSymbol>();
+    /// <summary>The interface methods <paramref name="method"/> runs for a type that inherits it from a base not
+    /// declaring the interface.</summary>
+    public IReadOnlyList<IMethodSymbol> InheritedInterfaceMembers(IMethodSymbol method,
+        CancellationToken cancellationToken) =>
+        Dispatched(cancellationToken).InheritedFor.TryGetValue(method.OriginalDefinition, out var list) ? list
+            : Array.Empty<IMethodSymbol>();
 
-    private Dispatch Dispatched(CancellationToken cancellationToken) =>
-        _dispatch.Get(() => Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
+    private Dispatch Dispatched(CancellationToken cancellationToken) => _dispatch.Get(() =>
+            Dispatch.Walk(_compilation, Types, withDeclarations: _candidates.NeedsWholeWalk, cancellationToken));
 
-    /// <summary>Interface and virtual dispatch and the policies, from a walk of every type; the declarations too when syntax cannot find them all.</summary>
-    private sealed class Dispatch
+    /// <summary>Interface and virtual dispatch and the policies, from a walk of every type (and the declarations when
+    /// syntax cannot find them all).</summary>
+    private sealed record Dispatch(Dictionary<IMethodSymbol, List<IMethodSymbol>> Implementations,
+        Dictionary<IMethodSymbol, List<IMethodSymbol>> Inherited, ImmutableArray<IMethodSymbol> Policies,
+        DeclaredRoutes? Declared, ImmutableArray<TracedRoute> Entries)
     {
-        private Dispatch(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, Dictionary<IMethodSymbol, List<IMethodSymbol>> inherited, ImmutableArray<IMethodSymbol> policies, DeclaredRoutes? declared, ImmutableArray<TracedRoute> entries)
+        /// <summary><see cref="Inherited"/> the other way: a base's method, the interface methods it runs.</summary>
+        public Dictionary<IMethodSymbol, List<IMethodSymbol>> InheritedFor { get; } = Inverted(Inherited);
+
+        private static Dictionary<IMethodSymbol, List<IMethodSymbol>> Inverted(
+            Dictionary<IMethodSymbol, List<IMethodSymbol>> map)
         {
-            Entries = entries;
-            Implementations = implementations;
-            Inherited = inherited;
-            InheritedFor = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
-            foreach (var pair in inherited)
+            var inverted = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+            foreach (var pair in map)
             {
                 foreach (var implementation in pair.Value)
                 {
-                    Add(InheritedFor, implementation, pair.Key);
+                    Add(inverted, implementation, pair.Key);
                 }
             }
 
-            Policies = policies;
-            Declared = declared;
+            return inverted;
         }
 
-        public Dictionary<IMethodSymbol, List<IMethodSymbol>> Implementations { get; }
-
-        public Dictionary<IMethodSymbol, List<IMethodSymbol>> Inherited { get; }
-
-        /// <summary><see cref="Inherited"/> the other way: for a base's method, the interface methods it runs for derived classes.</summary>
-        public Dictionary<IMethodSymbol, List<IMethodSymbol>> InheritedFor { get; }
-
-        public ImmutableArray<IMethodSymbol> Policies { get; }
-
-        public DeclaredRoutes? Declared { get; }
-
-        /// <summary>The entry points <c>[TracedLlmCode]</c> marks (<see cref="CompilationFacts.Entries"/>).</summary>
-        public ImmutableArray<TracedRoute> Entries { get; }
-
-        public static Dispatch Walk(Compilation compilation, WellKnownTypes types, bool withDeclarations, CancellationToken cancellationToken)
+        public static Dispatch Walk(Compilation compilation, WellKnownTypes types, bool withDeclarations,
+            CancellationToken cancellationToken)
         {
             var routes = new List<TracedRoute>();
             var filterMethods = new List<IMethodSymbol>();
@@ -76,7 +63,8 @@ internal sealed partial class CompilationFacts
             var implementations = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
             var inherited = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
             var entries = new List<TracedRoute>();
-            var assemblyMark = types.TracedCodeAttribute is { } mark ? TracedCodeEntries.Mark(compilation.Assembly, mark) : null;
+            var assemblyMark = types.TracedCodeAttribute is { } mark
+                ? TracedCodeEntries.Mark(compilation.Assembly, mark) : null;
             var stack = new Stack<INamespaceOrTypeSymbol>();
             stack.Push(compilation.Assembly.GlobalNamespace);
             while (stack.Count > 0)
@@ -90,18 +78,24 @@ internal sealed partial class CompilationFacts
                         stack.Push(nested);
                         if (nested is INamedTypeSymbol type)
                         {
-                            ReadType(type, types, withDeclarations ? routes : null, filterMethods, policies, implementations, inherited);
+                            ReadType(type, types, withDeclarations ? routes : null, filterMethods, policies,
+                                implementations, inherited);
                             TracedCodeEntries.Read(type, types, assemblyMark, entries);
                         }
                     }
                 }
             }
 
-            return new Dispatch(implementations, inherited, policies.ToImmutableArray(), withDeclarations ? DeclaredRoutes.Create(routes, filterMethods) : null,
-                entries.OrderBy(e => e.Display, System.StringComparer.Ordinal).ThenBy(e => e.Handler.ToDisplayString(), System.StringComparer.Ordinal).ToImmutableArray());
+            return new Dispatch(implementations, inherited, policies.ToImmutableArray(),
+                withDeclarations ? DeclaredRoutes.Create(routes, filterMethods) : null,
+                entries.OrderBy(e => e.Display, StringComparer.Ordinal)
+                    .ThenBy(e => e.Handler.ToDisplayString(), StringComparer.Ordinal).ToImmutableArray());
         }
 
-        private static void ReadType(INamedTypeSymbol type, WellKnownTypes types, List<TracedRoute>? routes, List<IMethodSymbol> filterMethods, List<IMethodSymbol> policies, Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, Dictionary<IMethodSymbol, List<IMethodSymbol>> inherited)
+        private static void ReadType(INamedTypeSymbol type, WellKnownTypes types, List<TracedRoute>? routes,
+            List<IMethodSymbol> filterMethods, List<IMethodSymbol> policies,
+            Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations,
+            Dictionary<IMethodSymbol, List<IMethodSymbol>> inherited)
         {
             foreach (var member in type.GetMembers())
             {
@@ -110,7 +104,9 @@ internal sealed partial class CompilationFacts
                     continue;
                 }
 
-                for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+                for (var overridden = method.OverriddenMethod;
+                    overridden is not null;
+                    overridden = overridden.OverriddenMethod)
                 {
                     Add(implementations, overridden, method);
                 }
@@ -123,18 +119,22 @@ internal sealed partial class CompilationFacts
 
             foreach (var @interface in type.AllInterfaces)
             {
-                var isPolicy = WellKnownTypes.Same(@interface, types.Authenticator) || WellKnownTypes.Same(@interface, types.Guardrail);
+                var isPolicy = Same(@interface, types.Authenticator) || Same(@interface, types.Guardrail);
                 foreach (var interfaceMember in @interface.GetMembers())
                 {
-                    if (interfaceMember is not IMethodSymbol interfaceMethod || type.FindImplementationForInterfaceMember(interfaceMethod) is not IMethodSymbol implementation)
+                    if (interfaceMember is not IMethodSymbol interfaceMethod
+                        || type.FindImplementationForInterfaceMember(interfaceMethod)
+                            is not IMethodSymbol implementation)
                     {
                         continue;
                     }
 
-                    if (!WellKnownTypes.Same(implementation.ContainingType, type))
+                    if (!Same(implementation.ContainingType, type))
                     {
-                        // Inherited from a base type; the base's own declaration of the interface, if any, records it there.
-                        if (type.TypeKind is TypeKind.Class or TypeKind.Struct && !implementation.ContainingType.AllInterfaces.Any(i => WellKnownTypes.Same(i, @interface)))
+                        // Inherited from a base type; the base's own declaration of the interface, if any, records it
+                        // there.
+                        if (type.TypeKind is TypeKind.Class or TypeKind.Struct
+                            && !implementation.ContainingType.AllInterfaces.Any(i => Same(i, @interface)))
                         {
                             Add(inherited, interfaceMethod, implementation);
                         }
@@ -151,15 +151,8 @@ internal sealed partial class CompilationFacts
             }
         }
 
-        private static void Add(Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations, IMethodSymbol declared, IMethodSymbol implementation)
-        {
-            var key = declared.OriginalDefinition;
-            if (!implementations.TryGetValue(key, out var list))
-            {
-                implementations[key] = list = new List<IMethodSymbol>();
-            }
-
-            list.Add(implementation.OriginalDefinition);
-        }
+        private static void Add(
+            Dictionary<IMethodSymbol, List<IMethodSymbol>> map, IMethodSymbol declared, IMethodSymbol implementation) =>
+            map.For(declared.OriginalDefinition).Add(implementation.OriginalDefinition);
     }
 }

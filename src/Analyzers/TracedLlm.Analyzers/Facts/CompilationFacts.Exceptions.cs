@@ -1,16 +1,12 @@
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace TracedLlm.Analyzers.Facts;
 
-// Which exception types only this compilation's code can create: TLLM2004's reading of a catch of a type no code throws.
+// Which exception types only this compilation's code can create (a catch of a type no code throws).
 internal sealed partial class CompilationFacts
 {
     private int _creators; // 0 not known yet, else a Creators
 
-    /// <summary>Who besides the compilation's code may create its types: nobody for an application, its consumers for a library.</summary>
+    /// <summary>Who besides this compilation may create its types: nobody for an application, consumers for a
+    /// library.</summary>
     private enum Creators
     {
         /// <summary>An application: no other assembly is built against it.</summary>
@@ -23,8 +19,7 @@ internal sealed partial class CompilationFacts
         ConsumersAndFriends,
     }
 
-    /// <summary>An exception type declared here that no other assembly can create (an application's, a hidden
-    /// one).</summary>
+    /// <summary>An exception type declared here that no other assembly can create.</summary>
     public bool OnlyCreatedHere(ITypeSymbol type)
     {
         return IsSourceException(type) && OnlyHere(type);
@@ -37,7 +32,10 @@ internal sealed partial class CompilationFacts
         if (creators == 0)
         {
             creators = IsApplication() ? Creators.None
-                : _compilation.Assembly.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Runtime.CompilerServices.InternalsVisibleToAttribute") ? Creators.ConsumersAndFriends
+                : _compilation.Assembly.GetAttributes()
+                    .Any(a => a.AttributeClass?.ToDisplayString()
+                        == "System.Runtime.CompilerServices.InternalsVisibleToAttribute")
+                    ? Creators.ConsumersAndFriends
                 : Creators.Consumers;
             Volatile.Write(ref _creators, (int)creators);
         }
@@ -48,15 +46,20 @@ internal sealed partial class CompilationFacts
     /// <summary>A class declared in this compilation's source that derives from <c>System.Exception</c>.</summary>
     public bool IsSourceException(ITypeSymbol type) =>
         type is INamedTypeSymbol { TypeKind: TypeKind.Class } named && Types.Exception is { } exception
-        && WellKnownTypes.Same(named.ContainingAssembly, _compilation.Assembly) && WellKnownTypes.DerivesFrom(named, exception);
+        && Same(named.ContainingAssembly, _compilation.Assembly) && DerivesFrom(named, exception);
 
     /// <summary>An exe, or a compilation with a static <c>Main</c> of an entry point's shape.</summary>
-    private bool IsApplication() =>
-        _compilation.Options.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication or OutputKind.WindowsRuntimeApplication
-        || _compilation.GetSymbolsWithName("Main", SymbolFilter.Member).Any(symbol => symbol is IMethodSymbol { IsStatic: true, MethodKind: MethodKind.Ordinary, IsGenericMethod: false } main
-            && main.Parameters.Length <= 1 && (main.ReturnsVoid || main.ReturnType.SpecialType == SpecialType.System_Int32 || main.ReturnType.Name == "Task"));
+    private bool IsApplication() => _compilation.Options.OutputKind
+            is OutputKind.ConsoleApplication or OutputKind.WindowsApplication or OutputKind.WindowsRuntimeApplication
+        || _compilation.GetSymbolsWithName("Main", SymbolFilter.Member)
+            .Any(symbol =>
+                symbol is IMethodSymbol { IsStatic: true, MethodKind: MethodKind.Ordinary, IsGenericMethod: false } main
+                && main.Parameters.Length <= 1
+                && (main.ReturnsVoid || main.ReturnType.SpecialType == SpecialType.System_Int32
+                    || main.ReturnType.Name == "Task"));
 
-    /// <summary>A type no consumer of the library can name: private somewhere on its way out, or internal (without friends).</summary>
+    /// <summary>A type no consumer of the library can name: private on its way out, or internal without
+    /// friends.</summary>
     private static bool Hidden(ITypeSymbol type, bool friends)
     {
         for (ISymbol? current = type; current is INamedTypeSymbol named; current = named.ContainingType)
@@ -73,8 +76,8 @@ internal sealed partial class CompilationFacts
         return false;
     }
 
-    /// <summary>A call that cannot throw <paramref name="caught"/> (nor a type related to it), by the code or the BCL's
-    /// documentation.</summary>
+    /// <summary>A call that cannot throw <paramref name="caught"/> (nor a related type), by the code or the
+    /// BCL.</summary>
     public bool CannotThrow(IOperation call, ITypeSymbol caught)
     {
         if (CannotThrow(call))
@@ -83,23 +86,27 @@ internal sealed partial class CompilationFacts
         }
 
         return call is IInvocationOperation invocation && DocumentedFailures(invocation.TargetMethod) is { } failures
-            && invocation.Arguments.All(argument => !argument.Value.DescendantsAndSelf().Any(o => o is IInvocationOperation or IObjectCreationOperation or IDynamicInvocationOperation))
-            && failures.All(failure => failure is not null && !WellKnownTypes.DerivesFrom(failure, caught) && !WellKnownTypes.DerivesFrom(caught, failure));
+            && invocation.Arguments.All(argument => !argument.Value.DescendantsAndSelf()
+                    .Any(o => o is IInvocationOperation or IObjectCreationOperation or IDynamicInvocationOperation))
+            && failures.All(failure =>
+                failure is not null && !DerivesFrom(failure, caught) && !DerivesFrom(caught, failure));
     }
 
-    /// <summary>What a few BCL members document they throw (<c>Task.Delay</c>, <c>Task.Yield</c>); null for any
-    /// other.</summary>
+    /// <summary>What a few BCL members document they throw (<c>Task.Delay</c>); null for any other.</summary>
     private ITypeSymbol?[]? DocumentedFailures(IMethodSymbol method)
     {
-        if (!WellKnownTypes.Same(method.ContainingType, Types.Task))
+        if (!Same(method.ContainingType, Types.Task))
         {
             return null;
         }
 
         return method.Name switch
         {
-            "Delay" => new ITypeSymbol?[] { Types.ArgumentOutOfRangeException, Types.ObjectDisposedException, Types.OperationCanceledException },
-            "Yield" or "FromResult" => System.Array.Empty<ITypeSymbol?>(),
+            "Delay" => new ITypeSymbol?[]
+            {
+                Types.ArgumentOutOfRangeException, Types.ObjectDisposedException, Types.OperationCanceledException
+            },
+            "Yield" or "FromResult" => Array.Empty<ITypeSymbol?>(),
             _ => null,
         };
     }

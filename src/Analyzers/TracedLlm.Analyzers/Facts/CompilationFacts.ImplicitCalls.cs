@@ -1,27 +1,24 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 
 namespace TracedLlm.Analyzers.Facts;
 
-// Code the language runs without a call written for it: the initializers an object creation runs, the Dispose a `using` runs
-// (and what a type's disposal is).
+// Code the language runs without a call written for it: an object's initializers, the Dispose a `using` runs.
 internal sealed partial class CompilationFacts
 {
-    private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<ISymbol>> _instanceInitializers = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<ISymbol>> _instanceInitializers = new(
+        SymbolEqualityComparer.Default);
 
-    /// <summary>
-    /// The instance fields and properties of <paramref name="type"/> and of its bases declared in source that are given a value
-    /// at their declaration (<c>readonly Task Sent = Send();</c>, <c>string Id { get; } = NewId();</c>): every creation of the
-    /// type runs those initializers, in the constructor the compiler writes ahead of its body. Each is named by the symbol whose
-    /// operation block holds the initializer (the property, for an auto-property's backing field).
-    /// </summary>
+    /// <summary>The fields and properties of <paramref name="type"/> and its bases given a value at their
+    /// declaration.</summary>
+    /// <remarks>Every creation of the type runs those initializers. Each is named by the symbol whose operation block
+    /// holds it (the property, for an auto-property's backing field).</remarks>
     public ImmutableArray<ISymbol> InstanceInitializers(INamedTypeSymbol type) =>
         _instanceInitializers.GetOrAdd(type.OriginalDefinition, created =>
         {
             var found = ImmutableArray.CreateBuilder<ISymbol>();
-            for (var current = created; current is not null && current.Locations.Any(location => location.IsInSource); current = current.BaseType?.OriginalDefinition)
+            for (var current = created;
+                current is not null && current.Locations.Any(location => location.IsInSource);
+                current = current.BaseType?.OriginalDefinition)
             {
                 foreach (var field in current.GetMembers().OfType<IFieldSymbol>())
                 {
@@ -35,12 +32,10 @@ internal sealed partial class CompilationFacts
             return found.ToImmutable();
         });
 
-    /// <summary>
-    /// The method a <c>using</c> (or <c>await using</c>) of a resource typed <paramref name="type"/> runs when it ends: the
-    /// class's or struct's implementation of <c>IDisposable.Dispose</c> (<c>IAsyncDisposable.DisposeAsync</c>), or a
-    /// <c>ref struct</c>'s <c>Dispose</c> found by pattern; <c>null</c> for a type known only by an interface or a type
-    /// parameter, whose implementation the resource's static type does not name.
-    /// </summary>
+    /// <summary>The method a <c>using</c> of a resource typed <paramref name="type"/> runs when it ends, or
+    /// null.</summary>
+    /// <remarks>Null for a type known only by an interface or a type parameter, which names no
+    /// implementation.</remarks>
     public IMethodSymbol? DisposalOf(ITypeSymbol? type, bool asynchronous)
     {
         if (type is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named)
@@ -57,19 +52,22 @@ internal sealed partial class CompilationFacts
         }
 
         return named.IsRefLikeType
-            ? named.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault(method => !method.IsStatic && method.Parameters.IsEmpty)
+            ? named.GetMembers(name).OfType<IMethodSymbol>()
+                .FirstOrDefault(method => !method.IsStatic && method.Parameters.IsEmpty)
             : null;
     }
 
-    /// <summary>
-    /// A type's disposal: <c>Dispose()</c>, <c>Dispose(bool)</c>, <c>DisposeAsync()</c> or <c>DisposeAsyncCore()</c> (or an explicit
-    /// implementation of <c>IDisposable.Dispose</c> or <c>IAsyncDisposable.DisposeAsync</c>) of a class or struct that implements
-    /// <c>IDisposable</c> or <c>IAsyncDisposable</c>: what a <c>using</c> ends with, and the dispose pattern's own parts.
-    /// </summary>
+    /// <summary>A type's disposal: <c>Dispose()</c>, <c>Dispose(bool)</c>, <c>DisposeAsync()</c>,
+    /// <c>DisposeAsyncCore()</c>, or an explicit implementation.</summary>
     public bool IsDisposal(IMethodSymbol method) =>
         method is { MethodKind: MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation, IsStatic: false }
-        && (method.Name is "DisposeAsync" or "DisposeAsyncCore" or "System.IAsyncDisposable.DisposeAsync" or "System.IDisposable.Dispose"
-            ? method.Parameters.IsEmpty
-            : method.Name == "Dispose" && (method.Parameters.IsEmpty || (method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType == SpecialType.System_Boolean)))
-        && method.ContainingType.AllInterfaces.Any(i => WellKnownTypes.Same(i, Types.Disposable) || WellKnownTypes.Same(i, Types.AsyncDisposable));
+        && (method.Name
+                is "DisposeAsync" or "DisposeAsyncCore" or "System.IAsyncDisposable.DisposeAsync"
+                    or "System.IDisposable.Dispose"
+                ? method.Parameters.IsEmpty
+                : method.Name == "Dispose"
+                    && (method.Parameters.IsEmpty
+                        || (method.Parameters.Length == 1
+                            && method.Parameters[0].Type.SpecialType == SpecialType.System_Boolean)))
+        && method.ContainingType.AllInterfaces.Any(i => Same(i, Types.Disposable) || Same(i, Types.AsyncDisposable));
 }

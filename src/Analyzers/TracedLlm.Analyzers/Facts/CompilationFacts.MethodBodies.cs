@@ -1,24 +1,15 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers.Facts;
 
-// The few method bodies the rules read beyond the block being analysed: failure filters and
-// wrappers (Body), small helpers (BodyOf), the methods that return a span they start, log helpers and
-// helpers that compute in memory.
+// The few method bodies the rules read beyond the block being analysed.
 internal sealed partial class CompilationFacts
 {
     private const int MaxHelperDepth = 4;
 
-    /// <summary>
-    /// The operations of a source method's or local function's body, bound from its own tree.
-    /// Used for the few methods a rule must read beyond the block being analysed (failure filters,
-    /// wrappers of the failure path), once each per compilation.
-    /// </summary>
+    /// <summary>The operations of a source method's or local function's body, bound from its own tree.</summary>
+    /// <remarks>For the few methods a rule reads beyond the block being analysed, once each per compilation.</remarks>
     public static IOperation? Body(Compilation compilation, IMethodSymbol method)
     {
         foreach (var reference in method.DeclaringSyntaxReferences)
@@ -48,19 +39,18 @@ internal sealed partial class CompilationFacts
         return null;
     }
 
-    /// <summary>The operations of a small source method's body (at most a few statements), cached; null for a longer one.</summary>
-    public IOperation? BodyOf(IMethodSymbol method) =>
-        _smallBodies.GetOrAdd(method, m => m.DeclaringSyntaxReferences.Length == 1 && m.DeclaringSyntaxReferences[0].Span.Length <= 400 ? Body(_compilation, m) : null);
+    /// <summary>The operations of a small source method's body, cached; null for a longer one.</summary>
+    public IOperation? BodyOf(IMethodSymbol method) => _smallBodies.GetOrAdd(method,
+            m => m.DeclaringSyntaxReferences.Length == 1 && m.DeclaringSyntaxReferences[0].Span.Length <= 400
+                    ? Body(_compilation, m) : null);
 
-    /// <summary>
-    /// A source method that starts an Activity and returns it to its caller (directly, through a
-    /// local, or from another such method, a few calls deep): its caller owns the span and must end it.
-    /// </summary>
+    /// <summary>A source method that starts an Activity and returns it: its caller owns the span and must end
+    /// it.</summary>
     public bool IsSpanFactory(IMethodSymbol method) => IsSpanFactory(method.OriginalDefinition, 0);
 
     private bool IsSpanFactory(IMethodSymbol method, int depth)
     {
-        if (!WellKnownTypes.Same(method.ReturnType, Types.Activity) || !method.Locations.Any(l => l.IsInSource) || method.IsAbstract)
+        if (!Same(method.ReturnType, Types.Activity) || !method.Locations.Any(l => l.IsInSource) || method.IsAbstract)
         {
             return false;
         }
@@ -70,7 +60,8 @@ internal sealed partial class CompilationFacts
             return known;
         }
 
-        var result = depth < 4 && Body(_compilation, method) is { } body && ValueFlow.OwnReturns(body).Any(r => r.ReturnedValue is { } value && StartsHere(value, body, depth));
+        var result = depth < 4 && Body(_compilation, method) is { } body
+            && ValueFlow.OwnReturns(body).Any(r => r.ReturnedValue is { } value && StartsHere(value, body, depth));
         return depth == 0 ? _spanFactories.GetOrAdd(method, result) : result;
     }
 
@@ -80,29 +71,34 @@ internal sealed partial class CompilationFacts
         if (value is ILocalReferenceOperation local)
         {
             // The local's initializer or assignments in the body.
-            return body.DescendantsAndSelf().Any(o => o switch
-            {
-                IVariableDeclaratorOperation declarator when WellKnownTypes.Same(declarator.Symbol, local.Local) => declarator.GetVariableInitializer() is { } initializer && StartsHere(initializer.Value, body, depth),
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when WellKnownTypes.Same(target.Local, local.Local) => StartsHere(assignment.Value, body, depth),
-                _ => false,
-            });
+            return body.DescendantsAndSelf()
+                .Any(o => o switch
+                    {
+                        IVariableDeclaratorOperation declarator when Same(declarator.Symbol, local.Local) =>
+                            declarator.GetVariableInitializer() is { } initializer
+                                && StartsHere(initializer.Value, body, depth),
+                        ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                            when Same(target.Local, local.Local) => StartsHere(assignment.Value, body, depth),
+                        _ => false,
+                    });
         }
 
         return value is IInvocationOperation call
-            && (Collectors.SpanCollector.IsStart(call.TargetMethod, Types) || IsSpanFactory(call.TargetMethod.OriginalDefinition, depth + 1));
+            && (Collectors.SpanCollector.IsStart(call.TargetMethod, Types)
+                || IsSpanFactory(call.TargetMethod.OriginalDefinition, depth + 1));
     }
 
-    /// <summary>
-    /// A call that only logs: a member of <c>ILogger</c> or an extension of it, a <c>[LoggerMessage]</c> method, the
-    /// delegate a <c>LoggerMessage.Define</c> returned (kept in a readonly field it initializes), or a source method
-    /// whose every statement is such a call (a log helper, as <c>Log.RequestFailed(logger, exception)</c>), read a few calls deep.
-    /// </summary>
+    /// <summary>A call that only logs, read a few calls deep.</summary>
+    /// <remarks>A member of <c>ILogger</c> or an extension, a <c>[LoggerMessage]</c> method, the delegate a
+    /// <c>LoggerMessage.Define</c> returned, or a source method whose every statement is such a call.</remarks>
     public bool IsLogCall(IInvocationOperation call) => IsLogCall(call, 0);
 
     private bool IsLogCall(IInvocationOperation call, int depth)
     {
         var method = call.TargetMethod;
-        if (Types.IsLogging(method) || (Types.LoggerMessageAttribute is { } generated && WellKnownTypes.HasAttribute(method.OriginalDefinition, generated)))
+        if (Types.IsLogging(method)
+            || (Types.LoggerMessageAttribute is { } generated
+                && WellKnownTypes.HasAttribute(method.OriginalDefinition, generated)))
         {
             return true;
         }
@@ -112,48 +108,42 @@ internal sealed partial class CompilationFacts
             return call.Instance is { } instance && DefinedLogger(ValueFlow.Unwrap(instance));
         }
 
-        return IsHelper(method) && (depth == 0 ? _logHelpers.GetOrAdd(method.OriginalDefinition, m => OnlyLogs(m, 0)) : OnlyLogs(method.OriginalDefinition, depth));
+        return IsHelper(method)
+            && (depth == 0 ? _logHelpers.GetOrAdd(method.OriginalDefinition, m => OnlyLogs(m, 0))
+                    : OnlyLogs(method.OriginalDefinition, depth));
     }
 
-    /// <summary>
-    /// A call that writes one log line and runs no code of the program's own: <c>ILogger.Log</c>, one of the
-    /// <c>LoggerExtensions</c> <c>Log*</c> methods, a <c>[LoggerMessage]</c> method, or the delegate a
-    /// <c>LoggerMessage.Define</c> returned (called through the readonly field it initializes). A log helper of
-    /// the program's own is not one: its body is code that could do more.
-    /// </summary>
-    public bool IsLogWrite(IInvocationOperation call)
-    {
-        var method = call.TargetMethod.ReducedFrom ?? call.TargetMethod;
-        return (method.Name == "Log" && WellKnownTypes.Same(method.ContainingType, Types.Logger))
-            || (method.Name.StartsWith("Log", System.StringComparison.Ordinal) && WellKnownTypes.Same(method.ContainingType, Types.LoggerExtensions))
-            || (Types.LoggerMessageAttribute is { } generated && WellKnownTypes.HasAttribute(method.OriginalDefinition, generated))
-            || (method.MethodKind == MethodKind.DelegateInvoke && call.Instance is { } instance && DefinedLogger(ValueFlow.Unwrap(instance)));
-    }
-
-    private bool OnlyLogs(IMethodSymbol method, int depth) =>
-        depth < MaxHelperDepth && Body(_compilation, method) is { } body && Statements(body).All(statement => statement switch
-        {
-            IExpressionStatementOperation { Operation: IInvocationOperation call } => IsLogCall(call, depth + 1),
-            IReturnOperation { ReturnedValue: null } => true,
-            _ => false,
-        });
+    private bool OnlyLogs(IMethodSymbol method, int depth) => depth < MaxHelperDepth
+        && Body(_compilation, method) is { } body
+        && Statements(body)
+            .All(statement => statement switch
+                {
+                    IExpressionStatementOperation { Operation: IInvocationOperation call } => IsLogCall(call,
+                        depth + 1),
+                    IReturnOperation { ReturnedValue: null } => true,
+                    _ => false,
+                });
 
     /// <summary>A readonly field whose initializer is a call of <c>LoggerMessage.Define</c>.</summary>
     private bool DefinedLogger(IOperation instance)
     {
-        if (instance is not IFieldReferenceOperation { Field: { IsReadOnly: true } field } || Types.LoggerMessage is not { } loggerMessage)
+        if (instance is not IFieldReferenceOperation { Field: { IsReadOnly: true } field }
+            || Types.LoggerMessage is not { } loggerMessage)
         {
             return false;
         }
 
         foreach (var reference in field.DeclaringSyntaxReferences)
         {
-            if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } value } && _compilation.ContainsSyntaxTree(reference.SyntaxTree))
+            if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } value }
+                && _compilation.ContainsSyntaxTree(reference.SyntaxTree))
             {
 #pragma warning disable RS1030 // A log helper's field, bound once per compilation (see Body).
                 var model = _compilation.GetSemanticModel(reference.SyntaxTree);
 #pragma warning restore RS1030
-                return model.GetSymbolInfo(value).Symbol is IMethodSymbol define && WellKnownTypes.Same(define.ContainingType, loggerMessage) && define.Name.StartsWith("Define", System.StringComparison.Ordinal);
+                return model.GetSymbolInfo(value).Symbol is IMethodSymbol define
+                    && Same(define.ContainingType, loggerMessage)
+                    && define.Name.StartsWith("Define", StringComparison.Ordinal);
             }
         }
 
@@ -162,15 +152,10 @@ internal sealed partial class CompilationFacts
 
     /// <summary>What code does with data in memory (TLLM2004's decode probe): decodes, only computes, or other
     /// work.</summary>
-    /// <remarks>
-    /// In memory: no await, no lambda but one given to LINQ to Objects, no dynamic or implicit call; every call,
-    /// property read and creation a decoder, a member that computes in memory, a log call, an auto-property, an object
-    /// that only holds values, or a source method that itself works in memory, a few calls deep.
-    /// </remarks>
     public InMemoryWork WorkOf(IOperation operation) => WorkOf(operation, 0, null);
 
-    /// <summary>As <see cref="WorkOf(IOperation)"/>, an await or a call that cannot throw <paramref name="unthrown"/>
-    /// counting as computing.</summary>
+    /// <summary>As <see cref="WorkOf(IOperation)"/>, a call that cannot throw <paramref name="unthrown"/> counting as
+    /// computing.</summary>
     public InMemoryWork WorkOf(IOperation operation, ITypeSymbol unthrown) => WorkOf(operation, 0, unthrown);
 
     // The operation's own steps are read first, and the methods of source it calls only when none of those steps is
@@ -183,23 +168,29 @@ internal sealed partial class CompilationFacts
         {
             var step = o switch
             {
-                IInvocationOperation call => CallWork(call, ref helpers) is var called && called == InMemoryWork.Other && unthrown is not null && CannotThrow(call, unthrown)
-                    ? InMemoryWork.Computes : called,
+                IInvocationOperation call => CallWork(call, ref helpers) is var called && called == InMemoryWork.Other
+                && unthrown is not null
+                && CannotThrow(call, unthrown) ? InMemoryWork.Computes : called,
                 IAwaitOperation when unthrown is not null => InMemoryWork.Computes,
                 IForEachLoopOperation loop when Types.Decoders.EnumeratesInMemory(loop) => InMemoryWork.Computes,
                 IObjectCreationOperation { Constructor: { } constructor } => Decodes(constructor) ? InMemoryWork.Decodes
-                    : Types.IsInMemory(constructor) || Types.Decoders.Computes(constructor) || IsLibraryException(constructor.ContainingType) || HoldsValuesOnly(constructor)
-                        ? InMemoryWork.Computes : InMemoryWork.Other,
+                : Types.IsInMemory(constructor) || Types.Decoders.Computes(constructor)
+                || IsLibraryException(constructor.ContainingType)
+                || HoldsValuesOnly(constructor) ? InMemoryWork.Computes : InMemoryWork.Other,
                 IObjectCreationOperation => InMemoryWork.Other,
-                IPropertyReferenceOperation property => property.Property.ContainingType.IsAnonymousType || Types.IsInMemory(property.Property) || Types.Decoders.Computes(property.Property) || IsAutoProperty(property.Property)
-                    ? InMemoryWork.Computes : InMemoryWork.Other,
+                IPropertyReferenceOperation property => property.Property.ContainingType.IsAnonymousType
+                || Types.IsInMemory(property.Property) || Types.Decoders.Computes(property.Property)
+                || IsAutoProperty(property.Property) ? InMemoryWork.Computes : InMemoryWork.Other,
                 IBinaryOperation { OperatorMethod: { } binary } => OperatorWork(binary),
                 IUnaryOperation { OperatorMethod: { } unary } => OperatorWork(unary),
                 IConversionOperation { OperatorMethod: { } conversion } => OperatorWork(conversion),
                 IAnonymousFunctionOperation or IDelegateCreationOperation when GivenToLinq(o) => InMemoryWork.Computes,
-                IAwaitOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IDelegateCreationOperation or IMethodReferenceOperation or IDynamicInvocationOperation
-                    or IDynamicMemberReferenceOperation or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation or IUsingOperation or IUsingDeclarationOperation
-                    or IForEachLoopOperation or ILockOperation or IInterpolatedStringHandlerCreationOperation or IEventReferenceOperation or IDeconstructionAssignmentOperation => InMemoryWork.Other,
+                IAwaitOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IDelegateCreationOperation
+                or IMethodReferenceOperation or IDynamicInvocationOperation or IDynamicMemberReferenceOperation
+                or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation or IUsingOperation
+                or IUsingDeclarationOperation or IForEachLoopOperation or ILockOperation
+                or IInterpolatedStringHandlerCreationOperation or IEventReferenceOperation
+                or IDeconstructionAssignmentOperation => InMemoryWork.Other,
                 _ => InMemoryWork.Computes,
             };
             if (step == InMemoryWork.Other)
@@ -212,7 +203,8 @@ internal sealed partial class CompilationFacts
 
         foreach (var helper in helpers ?? Enumerable.Empty<IMethodSymbol>())
         {
-            var step = depth == 0 ? _inMemoryHelpers.GetOrAdd(helper, m => HelperWork(m, 0)) : HelperWork(helper, depth);
+            var step =
+                depth == 0 ? _inMemoryHelpers.GetOrAdd(helper, m => HelperWork(m, 0)) : HelperWork(helper, depth);
             if (step == InMemoryWork.Other)
             {
                 return InMemoryWork.Other;
@@ -224,7 +216,8 @@ internal sealed partial class CompilationFacts
         return work;
     }
 
-    /// <summary>A call's own work; a method of source is kept in <paramref name="helpers"/>, read after the rest.</summary>
+    /// <summary>A call's own work; a method of source is kept in <paramref name="helpers"/>, read after the
+    /// rest.</summary>
     private InMemoryWork CallWork(IInvocationOperation call, ref List<IMethodSymbol>? helpers)
     {
         var method = call.TargetMethod;
@@ -248,7 +241,8 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>An operator of a library's value type that computes in memory; any other may run any code.</summary>
-    private InMemoryWork OperatorWork(IMethodSymbol method) => Types.Decoders.Computes(method) ? InMemoryWork.Computes : InMemoryWork.Other;
+    private InMemoryWork OperatorWork(IMethodSymbol method) =>
+        Types.Decoders.Computes(method) ? InMemoryWork.Computes : InMemoryWork.Other;
 
     /// <summary>A lambda written as the argument of LINQ read as work in memory: it runs on the items.</summary>
     private bool GivenToLinq(IOperation function) => function switch
@@ -263,15 +257,17 @@ internal sealed partial class CompilationFacts
     private bool ReadsAsLinq(IInvocationOperation call) =>
         Types.Decoders.Enumerates(call)
         && call.Arguments.All(argument => argument.Value.Type?.TypeKind != TypeKind.Delegate
-            || ValueFlow.Unwrap(argument.Value) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation } or IAnonymousFunctionOperation);
+            || ValueFlow.Unwrap(argument.Value)
+                is IDelegateCreationOperation { Target: IAnonymousFunctionOperation } or IAnonymousFunctionOperation);
 
-    private bool Decodes(IMethodSymbol method) => Types.Decoders.Decodes(method, Types.IsJsonParsing(method), Types.IsUnprotect(method));
+    private bool Decodes(IMethodSymbol method) =>
+        Types.Decoders.Decodes(method, Types.IsJsonParsing(method), Types.IsUnprotect(method));
 
     private InMemoryWork HelperWork(IMethodSymbol method, int depth) =>
-        depth < MaxHelperDepth && Body(_compilation, method) is { } body ? WorkOf(body, depth + 1, null) : InMemoryWork.Other;
+        depth < MaxHelperDepth && Body(_compilation, method) is { } body ? WorkOf(body, depth + 1, null)
+            : InMemoryWork.Other;
 
-    /// <summary>The constructor of an object of source that only holds values (a record, a DTO): nothing of source
-    /// runs.</summary>
+    /// <summary>The constructor of an object of source that only holds values (a record, a DTO).</summary>
     private bool HoldsValuesOnly(IMethodSymbol constructor) =>
         _valueHolders.GetOrAdd(constructor.OriginalDefinition, ReadHoldsValuesOnly);
 
@@ -282,13 +278,18 @@ internal sealed partial class CompilationFacts
             return false;
         }
 
-        for (var type = constructor.ContainingType; type is not null && type.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); type = type.BaseType)
+        for (var type = constructor.ContainingType;
+            type is not null && type.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType);
+            type = type.BaseType)
         {
             var primary = type.InstanceConstructors.FirstOrDefault(IsPrimary);
-            var written = !WellKnownTypes.Same(type, constructor.ContainingType) && type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && !IsPrimary(c));
+            var written = !Same(type, constructor.ContainingType)
+                && type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared && !IsPrimary(c));
             if (!type.Locations.Any(location => location.IsInSource) || written || !BaseGivenValues(type, primary)
                 || type.StaticConstructors.Any(c => !c.IsImplicitlyDeclared)
-                || type.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsConst && (field.IsStatic ? Initializer(field) is not null : !InitializedWithValue(field, primary))))
+                || type.GetMembers().OfType<IFieldSymbol>()
+                    .Any(field => !field.IsConst
+                        && (field.IsStatic ? Initializer(field) is not null : !InitializedWithValue(field, primary))))
             {
                 return false;
             }
@@ -297,8 +298,8 @@ internal sealed partial class CompilationFacts
         return true;
     }
 
-    private static bool IsPrimary(IMethodSymbol constructor) =>
-        constructor.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is TypeDeclarationSyntax { ParameterList: not null });
+    private static bool IsPrimary(IMethodSymbol constructor) => constructor.DeclaringSyntaxReferences.Any(reference =>
+            reference.GetSyntax() is TypeDeclarationSyntax { ParameterList: not null });
 
     // The value a field (or an auto-property's backing field) is given at its declaration, if any.
     private static ExpressionSyntax? Initializer(IFieldSymbol field) =>
@@ -309,15 +310,17 @@ internal sealed partial class CompilationFacts
             _ => null,
         }).FirstOrDefault(value => value is not null);
 
-    // A base list's arguments (`record Derived(string Path) : Base(Path)`): only the primary constructor's parameters, literals, `default`.
-    private static bool BaseGivenValues(INamedTypeSymbol type, IMethodSymbol? primary) =>
-        type.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax()).OfType<TypeDeclarationSyntax>()
-            .SelectMany(declaration => declaration.BaseList?.Types.OfType<PrimaryConstructorBaseTypeSyntax>() ?? Enumerable.Empty<PrimaryConstructorBaseTypeSyntax>())
+    // A base list's arguments (`record Derived(string Path) : Base(Path)`): primary constructor parameters, literals.
+    private static bool BaseGivenValues(INamedTypeSymbol type, IMethodSymbol? primary) => type.DeclaringSyntaxReferences
+            .Select(reference => reference.GetSyntax()).OfType<TypeDeclarationSyntax>()
+            .SelectMany(declaration => declaration.BaseList?.Types.OfType<PrimaryConstructorBaseTypeSyntax>()
+                ?? Enumerable.Empty<PrimaryConstructorBaseTypeSyntax>())
             .SelectMany(@base => @base.ArgumentList.Arguments)
             .All(argument => argument.Expression is LiteralExpressionSyntax or DefaultExpressionSyntax
-                || (argument.Expression is IdentifierNameSyntax name && primary?.Parameters.Any(p => p.Name == name.Identifier.ValueText) == true));
+                || (argument.Expression is IdentifierNameSyntax name
+                    && primary?.Parameters.Any(p => p.Name == name.Identifier.ValueText) == true));
 
-    // A field's (or an auto-property's backing field's) initializer at its declaration, when it has one: a value, not a call.
+    // A field's (or auto-property's) initializer at its declaration, when it has one: a value, not a call.
     private bool InitializedWithValue(IFieldSymbol field, IMethodSymbol? primary)
     {
         var ofLibrary = !field.Type.Locations.Any(location => location.IsInSource);
@@ -329,36 +332,42 @@ internal sealed partial class CompilationFacts
                 return ofLibrary;
             case IdentifierNameSyntax name:
                 return primary?.Parameters.FirstOrDefault(p => p.Name == name.Identifier.ValueText) is { } parameter
-                    && (WellKnownTypes.Same(parameter.Type, field.Type) || (ofLibrary && !parameter.Type.Locations.Any(location => location.IsInSource)));
+                    && (Same(parameter.Type, field.Type)
+                        || (ofLibrary && !parameter.Type.Locations.Any(location => location.IsInSource)));
             case MemberAccessExpressionSyntax access:
-                return access.ToString() is "string.Empty" or "String.Empty" && field.Type.SpecialType == SpecialType.System_String;
+                return access.ToString() is "string.Empty" or "String.Empty"
+                    && field.Type.SpecialType == SpecialType.System_String;
             case CollectionExpressionSyntax { Elements.Count: 0 }:
                 return Types.Decoders.IsCollection(field.Type) || field.Type is IArrayTypeSymbol;
             case ImplicitObjectCreationExpressionSyntax { Initializer: null } created:
                 return created.ArgumentList.Arguments.Count == 0 && Types.Decoders.IsCollection(field.Type);
             case ObjectCreationExpressionSyntax { Initializer: null } created:
-#pragma warning disable RS1030 // The created type of a field's initializer, bound once per constructor and compilation (HoldsValuesOnly is cached).
-                return (created.ArgumentList?.Arguments.Count ?? 0) == 0 && _compilation.ContainsSyntaxTree(created.SyntaxTree)
-                    && Types.Decoders.IsCollection(_compilation.GetSemanticModel(created.SyntaxTree).GetTypeInfo(created).Type);
+#pragma warning disable RS1030 // A field initializer's created type, bound once per constructor (cached).
+                return (created.ArgumentList?.Arguments.Count ?? 0) == 0
+                    && _compilation.ContainsSyntaxTree(created.SyntaxTree)
+                    && Types.Decoders.IsCollection(
+                        _compilation.GetSemanticModel(created.SyntaxTree).GetTypeInfo(created).Type);
 #pragma warning restore RS1030
             default:
                 return false;
         }
     }
 
-    /// <summary>An exception type of a referenced library (created to be thrown: its constructor only keeps a message).</summary>
-    private bool IsLibraryException(INamedTypeSymbol type) =>
-        Types.Exception is { } exception && WellKnownTypes.DerivesFrom(type, exception) && !type.Locations.Any(location => location.IsInSource);
+    /// <summary>An exception type of a referenced library: its constructor only keeps a message.</summary>
+    private bool IsLibraryException(INamedTypeSymbol type) => Types.Exception is { } exception
+        && DerivesFrom(type, exception) && !type.Locations.Any(location => location.IsInSource);
 
-    /// <summary>A source method whose body is the one that runs: not abstract, virtual or an override, not extern.</summary>
+    /// <summary>A source method whose body is the one that runs: not abstract, virtual or an override, not
+    /// extern.</summary>
     private static bool IsHelper(IMethodSymbol method) =>
-        method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction && !method.IsAbstract && !method.IsVirtual && !method.IsOverride && !method.IsExtern
-        && method.Locations.Any(l => l.IsInSource);
+        method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction && !method.IsAbstract && !method.IsVirtual
+        && !method.IsOverride && !method.IsExtern && method.Locations.Any(l => l.IsInSource);
 
-    internal static bool IsAutoProperty(IPropertySymbol property) =>
-        property.Locations.Any(l => l.IsInSource) && !property.IsAbstract && !property.IsVirtual && !property.IsOverride
-        && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(field => WellKnownTypes.Same(field.AssociatedSymbol, property));
+    internal static bool IsAutoProperty(IPropertySymbol property) => property.Locations.Any(l => l.IsInSource)
+        && !property.IsAbstract && !property.IsVirtual && !property.IsOverride
+        && property.ContainingType.GetMembers().OfType<IFieldSymbol>()
+            .Any(field => Same(field.AssociatedSymbol, property));
 
-    private static System.Collections.Generic.IEnumerable<IOperation> Statements(IOperation body) =>
+    private static IEnumerable<IOperation> Statements(IOperation body) =>
         body is IBlockOperation block ? block.Operations : new[] { body };
 }

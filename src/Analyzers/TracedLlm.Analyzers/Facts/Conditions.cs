@@ -1,7 +1,3 @@
-using System;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace TracedLlm.Analyzers.Facts;
 
 /// <summary>A condition read with three values, as C# evaluates it, when some values it reads are supposed.</summary>

@@ -1,9 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TracedLlm.Generators;
@@ -13,46 +8,29 @@ namespace TracedLlm.Analyzers.Facts;
 /// <summary>How a <c>MetadataSlot = ...</c> argument reads before binding.</summary>
 internal enum SlotSyntax
 {
-    /// <summary>No argument, or a literal naming one of the two default slots (or null): the slot is a default one.</summary>
+    /// <summary>No argument, or a literal naming a default slot (or null): the slot is a default one.</summary>
     Default,
 
     /// <summary>Any other literal or an expression: only binding tells the slot.</summary>
     Other,
 }
 
-/// <summary>An attribute on a method declaration, as written: the attribute's last name without its <c>Attribute</c> suffix.</summary>
+/// <summary>An attribute on a method declaration, as written: its last name without the <c>Attribute</c>
+/// suffix.</summary>
 internal readonly record struct AttributedMethod(string MethodName, string AttributeName, SlotSyntax Slot);
 
-/// <summary>
-/// What one syntax tree declares that can make a method a route or a failure logging path, read
-/// from syntax alone: the attributes on its methods, the attributes on other members a method
-/// symbol comes from (constructors, operators, accessors, explicit interface implementations), and
-/// its using aliases. Cached per tree: a tree never changes, so after an edit only the edited
-/// file is read again, and what the compiler has not bound stays unbound.
-/// </summary>
-internal sealed class DeclarationIndex
+/// <summary>What one syntax tree declares that can make a method a route or a failure logging path.</summary>
+/// <remarks>
+/// Read from syntax alone: attributes on methods and on other members a method symbol comes from, and using aliases.
+/// Cached per tree: a tree never changes, so after an edit only the edited file is read again.
+/// <para>Methods: attributes on ordinary named methods; OtherAttributes: on other members that are methods (a route
+/// there needs a walk of every type); ContainerAttributes: on the assembly and types; Aliases: alias → target.</para>
+/// </remarks>
+internal sealed record DeclarationIndex(
+    ImmutableArray<AttributedMethod> Methods, ImmutableHashSet<string> OtherAttributes,
+    ImmutableHashSet<string> ContainerAttributes, ImmutableArray<(string Alias, string Target)> Aliases)
 {
     private static readonly ConditionalWeakTable<SyntaxTree, DeclarationIndex> Cache = new();
-
-    private DeclarationIndex(ImmutableArray<AttributedMethod> methods, ImmutableHashSet<string> otherAttributes, ImmutableHashSet<string> containerAttributes, ImmutableArray<(string Alias, string Target)> aliases)
-    {
-        Methods = methods;
-        OtherAttributes = otherAttributes;
-        ContainerAttributes = containerAttributes;
-        Aliases = aliases;
-    }
-
-    /// <summary>Attributes on ordinary named methods of types.</summary>
-    public ImmutableArray<AttributedMethod> Methods { get; }
-
-    /// <summary>Attribute names on the other members that are method symbols; a route there is read by a walk of the whole compilation.</summary>
-    public ImmutableHashSet<string> OtherAttributes { get; }
-
-    /// <summary>Attribute names on the assembly and on types: where <c>[TracedLlmCode]</c> may say a project holds traced code.</summary>
-    public ImmutableHashSet<string> ContainerAttributes { get; }
-
-    /// <summary>Using aliases, alias → the last name of its target, both without an <c>Attribute</c> suffix.</summary>
-    public ImmutableArray<(string Alias, string Target)> Aliases { get; }
 
     public static DeclarationIndex Of(SyntaxTree tree, CancellationToken cancellationToken)
     {
@@ -65,32 +43,36 @@ internal sealed class DeclarationIndex
         return Cache.GetValue(tree, _ => index);
     }
 
-    /// <summary>The name an attribute is written with, as the compiler matches it: the last identifier, without the <c>Attribute</c> suffix.</summary>
+    /// <summary>The name an attribute is written with, as the compiler matches it, without the suffix.</summary>
     public static string Normalize(string name) =>
-        name.Length > "Attribute".Length && name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+        name.Length > "Attribute".Length && name.EndsWith("Attribute", StringComparison.Ordinal)
+            ? name.Substring(0, name.Length - "Attribute".Length) : name;
 
-    /// <summary>The ordinary method declarations of a tree with an attribute of one of the (normalized) names.</summary>
-    public static IEnumerable<MethodDeclarationSyntax> MethodsWith(SyntaxTree tree, ImmutableHashSet<string> attributeNames, CancellationToken cancellationToken)
+    /// <summary>The ordinary method declarations of a tree with an attribute of one of the names.</summary>
+    public static IEnumerable<MethodDeclarationSyntax> MethodsWith(SyntaxTree tree,
+        ImmutableHashSet<string> attributeNames, CancellationToken cancellationToken)
     {
         foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(IntoDeclarations))
         {
             if (node is MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } method
-                && method.AttributeLists.Any(list => list.Attributes.Any(a => attributeNames.Contains(Normalize(LastName(a.Name))))))
+                && method.AttributeLists.Any(list =>
+                    list.Attributes.Any(a => attributeNames.Contains(Normalize(LastName(a.Name))))))
             {
                 yield return method;
             }
         }
     }
 
-    /// <summary>Declarations only: namespaces, types and property accessor lists are entered, member bodies never are.</summary>
-    private static bool IntoDeclarations(SyntaxNode node) =>
-        node is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax or BasePropertyDeclarationSyntax or AccessorListSyntax;
+    /// <summary>Declarations only: namespaces, types and accessor lists are entered, member bodies never are.</summary>
+    private static bool IntoDeclarations(SyntaxNode node) => node
+            is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax
+                or BasePropertyDeclarationSyntax or AccessorListSyntax;
 
     private static DeclarationIndex Read(SyntaxNode root, CancellationToken cancellationToken)
     {
         var methods = ImmutableArray.CreateBuilder<AttributedMethod>();
-        var other = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
-        var containers = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var other = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var containers = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         var aliases = ImmutableArray.CreateBuilder<(string, string)>();
         if (root is CompilationUnitSyntax unit)
         {
@@ -110,7 +92,9 @@ internal sealed class DeclarationIndex
                     {
                         foreach (var attribute in list.Attributes)
                         {
-                            methods.Add(new AttributedMethod(method.Identifier.ValueText, Normalize(LastName(attribute.Name)), Slot(attribute)));
+                            methods.Add(
+                                new AttributedMethod(method.Identifier.ValueText, Normalize(LastName(attribute.Name)),
+                                    Slot(attribute)));
                         }
                     }
 
@@ -127,7 +111,8 @@ internal sealed class DeclarationIndex
             }
         }
 
-        return new DeclarationIndex(methods.ToImmutable(), other.ToImmutable(), containers.ToImmutable(), aliases.ToImmutable());
+        return new DeclarationIndex(methods.ToImmutable(), other.ToImmutable(), containers.ToImmutable(),
+            aliases.ToImmutable());
     }
 
     private static void AddNames(SyntaxList<AttributeListSyntax> lists, ImmutableHashSet<string>.Builder names)
@@ -150,7 +135,8 @@ internal sealed class DeclarationIndex
 
         foreach (var argument in attribute.ArgumentList.Arguments)
         {
-            if (argument.NameEquals?.Name.Identifier.ValueText != TracedLlm.Generators.HandlerBinding.MetadataSlotArgument)
+            if (argument.NameEquals?.Name.Identifier.ValueText
+                != TracedLlm.Generators.HandlerBinding.MetadataSlotArgument)
             {
                 continue;
             }
@@ -159,7 +145,8 @@ internal sealed class DeclarationIndex
             {
                 LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NullLiteralExpression } => SlotSyntax.Default,
                 LiteralExpressionSyntax { RawKind: (int)SyntaxKind.StringLiteralExpression } literal
-                    when literal.Token.ValueText is RouteConventions.MetadataSlot or RouteConventions.LiteLlmMetadataSlot => SlotSyntax.Default,
+                    when literal.Token.ValueText
+                        is RouteConventions.MetadataSlot or RouteConventions.LiteLlmMetadataSlot => SlotSyntax.Default,
                 _ => SlotSyntax.Other,
             };
         }
@@ -176,58 +163,34 @@ internal sealed class DeclarationIndex
     };
 }
 
-/// <summary>
-/// The declaration indexes of a whole compilation, joined: which method names carry an attribute
-/// that may be <c>[TracedLlmRoute]</c> or <c>[FailureLoggingPath]</c> (under its own name or a
-/// using alias), and whether every such route keeps a default slot. A superset: binding decides.
-/// </summary>
-internal sealed class DeclaredCandidates
+/// <summary>The declaration indexes of a whole compilation, joined: a superset of the routes, binding
+/// decides.</summary>
+/// <remarks>Which method names carry an attribute that may be <c>[TracedLlmRoute]</c> or <c>[FailureLoggingPath]</c>
+/// (by its name or a using alias), and whether every such route keeps a default slot. NeedsWholeWalk: a possible
+/// route or filter sits where a method name does not find it (an accessor...); CustomSlot: one names a slot not
+/// certainly a default one.</remarks>
+internal sealed record DeclaredCandidates(ImmutableHashSet<string> RouteAttributes,
+    ImmutableArray<SyntaxTree> RouteTrees, ImmutableHashSet<string> RouteMethods,
+    ImmutableHashSet<string> FilterMethods, bool AnyRoute, bool CustomSlot, bool NeedsWholeWalk, bool TracedCode)
 {
-    private DeclaredCandidates(ImmutableHashSet<string> routeAttributes, ImmutableArray<SyntaxTree> routeTrees, ImmutableHashSet<string> routeMethods, ImmutableHashSet<string> filterMethods, bool anyRoute, bool customSlot, bool needsWholeWalk, bool tracedCode)
-    {
-        TracedCode = tracedCode;
-        RouteAttributes = routeAttributes;
-        RouteTrees = routeTrees;
-        RouteMethods = routeMethods;
-        FilterMethods = filterMethods;
-        AnyRoute = anyRoute;
-        CustomSlot = customSlot;
-        NeedsWholeWalk = needsWholeWalk;
-    }
-
-    /// <summary>The names <c>[TracedLlmRoute]</c> may be written with: its own and the aliases of it.</summary>
-    public ImmutableHashSet<string> RouteAttributes { get; }
-
-    /// <summary>The trees with a method that may carry <c>[TracedLlmRoute]</c>, in the compilation's order.</summary>
-    public ImmutableArray<SyntaxTree> RouteTrees { get; }
-
-    /// <summary>Names of methods that may carry <c>[TracedLlmRoute]</c>.</summary>
-    public ImmutableHashSet<string> RouteMethods { get; }
-
-    /// <summary>Names of methods that may carry <c>[FailureLoggingPath]</c>.</summary>
-    public ImmutableHashSet<string> FilterMethods { get; }
-
-    /// <summary>Whether any declaration may be a route; when not, there is certainly none.</summary>
-    public bool AnyRoute { get; }
-
-    /// <summary>Whether the assembly, a type or a method may carry <c>[TracedLlmCode]</c>: its entry points are traced code.</summary>
-    public bool TracedCode { get; }
-
-    /// <summary>Whether a possible route names a slot that is not certainly a default one.</summary>
-    public bool CustomSlot { get; }
-
-    /// <summary>Whether a possible route or filter sits where a method name does not find it (an accessor, an operator, an explicit implementation).</summary>
-    public bool NeedsWholeWalk { get; }
-
     // "TracedLlm.TracedLlmRouteAttribute" -> "TracedLlmRouteAttribute": the name as source may write it.
     private static string SimpleName(string metadataName) => metadataName.Substring(metadataName.LastIndexOf('.') + 1);
 
     public static DeclaredCandidates Of(Compilation compilation, CancellationToken cancellationToken)
     {
         var indexes = new List<(SyntaxTree Tree, DeclarationIndex Index)>();
-        var routeNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(TracedLlm.Generators.HandlerBinding.AttributeMetadataName)) };
-        var filterNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(WellKnownTypes.FailureLoggingPathMetadataName)) };
-        var codeNames = new HashSet<string>(System.StringComparer.Ordinal) { DeclarationIndex.Normalize(SimpleName(WellKnownTypes.TracedCodeMetadataName)) };
+        var routeNames = new HashSet<string>(StringComparer.Ordinal)
+        {
+            DeclarationIndex.Normalize(SimpleName(TracedLlm.Generators.HandlerBinding.AttributeMetadataName))
+        };
+        var filterNames = new HashSet<string>(StringComparer.Ordinal)
+        {
+            DeclarationIndex.Normalize(SimpleName(WellKnownTypes.FailureLoggingPathMetadataName))
+        };
+        var codeNames = new HashSet<string>(StringComparer.Ordinal)
+        {
+            DeclarationIndex.Normalize(SimpleName(WellKnownTypes.TracedCodeMetadataName))
+        };
         foreach (var tree in compilation.SyntaxTrees)
         {
             var index = DeclarationIndex.Of(tree, cancellationToken);
@@ -251,8 +214,8 @@ internal sealed class DeclaredCandidates
             }
         }
 
-        var routeMethods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
-        var filterMethods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var routeMethods = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var filterMethods = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         var routeTrees = ImmutableArray.CreateBuilder<SyntaxTree>();
         bool customSlot = false, wholeWalk = false, tracedCode = false;
         foreach (var (tree, index) in indexes)
@@ -283,6 +246,8 @@ internal sealed class DeclaredCandidates
             wholeWalk |= index.OtherAttributes.Overlaps(routeNames) || index.OtherAttributes.Overlaps(filterNames);
         }
 
-        return new DeclaredCandidates(routeNames.ToImmutableHashSet(System.StringComparer.Ordinal), routeTrees.ToImmutable(), routeMethods.ToImmutable(), filterMethods.ToImmutable(), routeMethods.Count > 0 || wholeWalk, customSlot, wholeWalk, tracedCode);
+        return new DeclaredCandidates(routeNames.ToImmutableHashSet(StringComparer.Ordinal), routeTrees.ToImmutable(),
+            routeMethods.ToImmutable(), filterMethods.ToImmutable(), routeMethods.Count > 0 || wholeWalk, customSlot,
+            wholeWalk, tracedCode);
     }
 }

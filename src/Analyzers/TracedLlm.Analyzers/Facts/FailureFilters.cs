@@ -1,48 +1,35 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>A place that decides from an exception's type whether a failure is logged, and the condition it applies.</summary>
+/// <summary>A place that decides from an exception's type whether a failure is logged, and its condition.</summary>
 internal sealed record FailureFilter(Location Location, TypePredicate Accepts);
 
-/// <summary>
-/// Every failure filter of the compilation, read once per compilation the first time a throw is
-/// checked: methods marked <c>[FailureLoggingPath]</c>, methods with an exception parameter that
-/// call a failure logger, and catch clauses that call one. Only source files that name a failure
-/// logger method are read, so the table is cheap to build while typing; it is built the first
-/// time a root throws (not at compilation start), complete before TLLM2002 is reported for any method. <c>LlmCall.RecordHandledFailure</c>
-/// records a handled failure and makes nothing a filter.
-/// </summary>
-internal sealed class FailureFilters
+/// <summary>Every failure filter of the compilation, read once, the first time a root throws.</summary>
+/// <remarks>
+/// Methods marked <c>[FailureLoggingPath]</c>, methods with an exception parameter that call a failure logger, and
+/// catch clauses that call one. Only files that name a failure logger are read, so it is cheap while typing.
+/// </remarks>
+internal sealed class FailureFilters(Compilation compilation, WellKnownTypes types)
 {
     // Per tree, whether its text names one of a set of methods. Operation blocks build the table
     // concurrently, so an entry is only ever replaced whole (a reference write), never added twice.
     private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<TreeMentions?>> Mentions = new();
 
-    private readonly Compilation _compilation;
-    private readonly WellKnownTypes _types;
-    private readonly ConcurrentDictionary<IMethodSymbol, TypePredicate?> _predicates = new(SymbolEqualityComparer.Default);
-
-    private FailureFilters(Compilation compilation, WellKnownTypes types)
-    {
-        _compilation = compilation;
-        _types = types;
-    }
+    private readonly Compilation _compilation = compilation;
+    private readonly WellKnownTypes _types = types;
+    private readonly ConcurrentDictionary<IMethodSymbol, TypePredicate?> _predicates = new(
+        SymbolEqualityComparer.Default);
 
     public ImmutableArray<FailureFilter> Filters { get; private set; } = ImmutableArray<FailureFilter>.Empty;
 
-    public static FailureFilters Build(Compilation compilation, WellKnownTypes types, IEnumerable<IMethodSymbol> filterMethods, CancellationToken cancellationToken)
+    public static FailureFilters Build(Compilation compilation, WellKnownTypes types,
+        IEnumerable<IMethodSymbol> filterMethods, CancellationToken cancellationToken)
     {
         var table = new FailureFilters(compilation, types);
-        var names = new SortedSet<string>(System.StringComparer.Ordinal) { "LogFailureAsync" };
+        var names = new SortedSet<string>(StringComparer.Ordinal) { "LogFailureAsync" };
         foreach (var method in filterMethods)
         {
             names.Add(method.Name);
@@ -57,17 +44,22 @@ internal sealed class FailureFilters
                 continue;
             }
 
-#pragma warning disable RS1030 // Only the few files that name a failure logger are bound, once per compilation: the filter table must be complete before any method is reported.
+#pragma warning disable RS1030 // Only the files that name a failure logger are bound, once per compilation.
             var model = compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
             foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
             {
                 switch (node)
                 {
-                    case CatchClauseSyntax catchSyntax when model.GetOperation(catchSyntax, cancellationToken) is ICatchClauseOperation @catch && table.CallsLogger(@catch.Handler):
-                        filters.Add(new FailureFilter(catchSyntax.CatchKeyword.GetLocation(), table.CatchPredicate(@catch)));
+                    case CatchClauseSyntax catchSyntax
+                        when model.GetOperation(catchSyntax, cancellationToken) is ICatchClauseOperation @catch
+                            && table.CallsLogger(@catch.Handler):
+                        filters.Add(
+                            new FailureFilter(catchSyntax.CatchKeyword.GetLocation(), table.CatchPredicate(@catch)));
                         break;
-                    case MethodDeclarationSyntax methodSyntax when model.GetDeclaredSymbol(methodSyntax, cancellationToken) is IMethodSymbol method && table.MethodPredicate(method) is { } predicate:
+                    case MethodDeclarationSyntax methodSyntax
+                        when model.GetDeclaredSymbol(methodSyntax, cancellationToken) is IMethodSymbol method
+                            && table.MethodPredicate(method) is { } predicate:
                         filters.Add(new FailureFilter(methodSyntax.Identifier.GetLocation(), predicate));
                         break;
                 }
@@ -81,7 +73,7 @@ internal sealed class FailureFilters
         return table;
     }
 
-    /// <summary>The filter that rejects <paramref name="thrown"/>, when every filter certainly does; null when one may accept it or there is no filter.</summary>
+    /// <summary>The filter that rejects <paramref name="thrown"/> when every filter certainly does, or null.</summary>
     public FailureFilter? Rejecting(ThrowSite thrown)
     {
         FailureFilter? first = null;
@@ -98,11 +90,13 @@ internal sealed class FailureFilters
         return first;
     }
 
-    /// <summary>What a method accepts as a filter: [FailureLoggingPath] methods, and methods with an exception parameter that call a failure logger.</summary>
+    /// <summary>What a method accepts as a filter: [FailureLoggingPath], or an exception parameter and a logger
+    /// call.</summary>
     private TypePredicate? MethodPredicate(IMethodSymbol method)
     {
         var marked = _types.IsFailureFilterMethod(method);
-        var exception = method.Parameters.FirstOrDefault(p => _types.Exception is not null && WellKnownTypes.DerivesFrom(p.Type, _types.Exception));
+        var exception = method.Parameters.FirstOrDefault(p =>
+            _types.Exception is not null && DerivesFrom(p.Type, _types.Exception));
         if (!marked && exception is null)
         {
             return null;
@@ -117,13 +111,9 @@ internal sealed class FailureFilters
         return PredicateOf(method);
     }
 
-    /// <summary>
-    /// The condition under which a method accepts its exception: a bool method returns true; any
-    /// other reaches a failure logger (or, with none, runs on). Reading a body does not read the
-    /// filters it calls (they stay <see cref="TypePredicate.Call"/>, evaluated to a bounded depth),
-    /// so a cycle needs no guard here, and threads checking throws at the same time all get the
-    /// finished predicate.
-    /// </summary>
+    /// <summary>The condition under which a method accepts its exception.</summary>
+    /// <remarks>A bool method returns true; any other reaches a failure logger. The filters it calls stay
+    /// <see cref="TypePredicate.Call"/>, so a cycle needs no guard.</remarks>
     public TypePredicate? PredicateOf(IMethodSymbol method)
     {
         method = method.OriginalDefinition;
@@ -133,7 +123,8 @@ internal sealed class FailureFilters
         }
 
         TypePredicate? result = null;
-        var exception = method.Parameters.FirstOrDefault(p => _types.Exception is not null && WellKnownTypes.DerivesFrom(p.Type, _types.Exception));
+        var exception = method.Parameters.FirstOrDefault(p =>
+            _types.Exception is not null && DerivesFrom(p.Type, _types.Exception));
         if (Body(method) is { } body && exception is not null)
         {
             var goal = method.ReturnType.SpecialType == SpecialType.System_Boolean ? FilterGoal.ReturnsTrue
@@ -148,17 +139,19 @@ internal sealed class FailureFilters
     {
         var variable = (ISymbol?)@catch.Locals.FirstOrDefault();
         var reader = new FilterReader(_types, variable, FilterGoal.ReachesLogger);
-        var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object || _types.Exception is null ? TypePredicate.True : TypePredicate.IsType(@catch.ExceptionType);
+        var caught = @catch.ExceptionType.SpecialType == SpecialType.System_Object || _types.Exception is null
+                ? TypePredicate.True : TypePredicate.IsType(@catch.ExceptionType);
         var when = @catch.Filter is { } filter ? reader.Condition(filter) : TypePredicate.True;
         return TypePredicate.And(caught, TypePredicate.And(when, reader.Read(@catch.Handler)));
     }
 
-    private bool CallsLogger(IOperation operation) =>
-        operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => _types.IsFailureLoggerCall(i.TargetMethod));
+    private bool CallsLogger(IOperation operation) => operation.DescendantsAndSelf().OfType<IInvocationOperation>()
+            .Any(i => _types.IsFailureLoggerCall(i.TargetMethod));
 
     private IOperation? Body(IMethodSymbol method) => CompilationFacts.Body(_compilation, method);
 
-    private static bool MentionsAny(SyntaxTree tree, SortedSet<string> names, string key, CancellationToken cancellationToken)
+    private static bool MentionsAny(SyntaxTree tree, SortedSet<string> names, string key,
+        CancellationToken cancellationToken)
     {
         // Unchanged trees are shared by the compilations an editor makes while typing: remember the answer.
         var box = Mentions.GetValue(tree, static _ => new StrongBox<TreeMentions?>());
@@ -168,7 +161,7 @@ internal sealed class FailureFilters
         }
 
         var text = tree.GetText(cancellationToken).ToString();
-        var mentions = names.Any(name => text.IndexOf(name, System.StringComparison.Ordinal) >= 0);
+        var mentions = names.Any(name => text.IndexOf(name, StringComparison.Ordinal) >= 0);
         Volatile.Write(ref box.Value, new TreeMentions(key, mentions));
         return mentions;
     }

@@ -1,8 +1,4 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Collectors;
 
 namespace TracedLlm.Analyzers.Facts;
@@ -16,23 +12,26 @@ internal static class FlowGraphs
     {
         foreach (var block in scope.Blocks.Where(b => b.Syntax.Span.Contains(syntax.Span)))
         {
-            ControlFlowGraph? graph;
-            try
-            {
-                graph = scope.GraphOf(block);
-            }
-            catch (System.ArgumentException)
-            {
-                continue;
-            }
-
-            if (graph is not null && Find(graph, scope.Owner, syntax) is { } found)
+            if (Of(scope, block) is { } graph && Find(graph, scope.Owner, syntax) is { } found)
             {
                 return found;
             }
         }
 
         return null;
+    }
+
+    /// <summary>The graph of one of the block's root operations, or null where the compiler gives none.</summary>
+    public static ControlFlowGraph? Of(MethodScope scope, IOperation block)
+    {
+        try
+        {
+            return scope.GraphOf(block);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     private static (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? Find(

@@ -1,53 +1,45 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
 using Analyzer.Utilities;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.ValueContentAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Collectors;
 
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>
-/// The values a key at a lookup may hold, for TLLM2001: the own value flow (<see cref="ValueFlow"/>)
-/// first, and Roslyn's ValueContentAnalysis (context-sensitive, interprocedural) for a string the
-/// own flow knows nothing of. On the yardstick (bench/results/2026-11-24-analyzers-dataflow.md)
-/// this found 231 of 252 misused keys against the own flow's 203, with no false alarm; the analysis
-/// alone found 154 (it does not resolve a helper's parameter from its callers), and running it on
-/// every key cost 34-39 % of a 1,000-route build, so it only runs where the own flow gives up on a
-/// lookup's key (asked for every unresolved argument of a source method too, it made the real-code
-/// corpus's analysis 2.7 times slower for no key the yardstick found).
-/// </summary>
+/// <summary>The values a key at a lookup may hold, for TLLM2001: the own value flow, then Roslyn's.</summary>
+/// <remarks>
+/// ValueContentAnalysis (context-sensitive) for a string the own flow knows nothing of. On the yardstick
+/// (bench/results/2026-11-24-analyzers-dataflow.md) both found 231 of 252 misused keys, the own flow 203, the analysis
+/// alone 154 (it does not resolve a helper's parameter from its callers); running it on every key cost 34-39 % of a
+/// 1,000-route build, so it runs only where the own flow gives up.
+/// </remarks>
 internal static class KeyContent
 {
     public static ImmutableArray<KeyValue> Values(IOperation operation, MethodScope scope)
     {
         var own = scope.Flow.Values(operation);
-        return ValueFlow.Unwrap(operation).Type?.SpecialType == SpecialType.System_String && own.Any(v => v.Kind == KeyValueKind.Unknown)
-            && !IsElementOfAHandedOnCollection(operation, scope) && Literals(operation, scope) is { } literals
-            ? own.Where(v => v.Kind != KeyValueKind.Unknown).Concat(literals).Distinct().ToImmutableArray()
-            : own;
+        return
+            ValueFlow.Unwrap(operation).Type?.SpecialType == SpecialType.System_String
+            && own.Any(v => v.Kind == KeyValueKind.Unknown) && !IsElementOfAHandedOnCollection(operation, scope)
+            && Literals(operation, scope) is { } literals
+            ? own.Where(v => v.Kind != KeyValueKind.Unknown).Concat(literals).Distinct().ToImmutableArray() : own;
     }
 
-    /// <summary>
-    /// An element of a local's array or collection that the block hands to a method (<c>Fill(keys)</c>): the method may
-    /// write it, which ValueContentAnalysis does not follow (it answers the initializer's literal), so it is not asked.
-    /// </summary>
+    /// <summary>An element of a local's collection the block hands to a method, which may write it.</summary>
+    /// <remarks>ValueContentAnalysis does not follow that write (it answers the initializer's literal).</remarks>
     private static bool IsElementOfAHandedOnCollection(IOperation key, MethodScope scope)
     {
         var collection = ValueFlow.Unwrap(key) switch
         {
             IArrayElementReferenceOperation element => ValueFlow.Unwrap(element.ArrayReference),
-            IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } instance } => ValueFlow.Unwrap(instance),
+            IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } instance } => ValueFlow.Unwrap(
+                instance),
             _ => null,
         };
         return collection is ILocalReferenceOperation local
-            && scope.Blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalReferenceOperation>()
-                .Any(use => WellKnownTypes.Same(use.Local, local.Local) && IsHandedOn(use));
+            && scope.Operations.OfType<ILocalReferenceOperation>()
+                .Any(use => Same(use.Local, local.Local) && IsHandedOn(use));
     }
 
     private static bool IsHandedOn(IOperation use)
@@ -67,10 +59,9 @@ internal static class KeyContent
             ? known.Literals.Select(KeyValue.Of).ToImmutableArray()
             : null;
 
-    /// <summary>
-    /// What ValueContentAnalysis says a string may be where <paramref name="value"/> is read: the literals it may be,
-    /// and whether it may be something else too (a value the analysis does not know); null when there is no analysis.
-    /// </summary>
+    /// <summary>What ValueContentAnalysis says a string may be where <paramref name="value"/> is read, or
+    /// null.</summary>
+    /// <remarks>The literals it may be, and whether it may be something else too.</remarks>
     internal static (ImmutableHashSet<string> Literals, bool Other)? Content(IOperation value, MethodScope scope)
     {
         if (FlowGraphs.Find(scope, value.Syntax) is not { } at)
@@ -79,8 +70,9 @@ internal static class KeyContent
         }
 
         var provider = WellKnownTypeProvider.GetOrCreate(value.SemanticModel!.Compilation);
-        var result = ValueContentAnalysis.TryGetOrComputeResult(at.Graph, at.Owner, provider, scope.Options, DiagnosticDescriptors.SlotMismatch,
-            PointsToAnalysisKind.Complete, InterproceduralAnalysisKind.ContextSensitive, pessimisticAnalysis: false);
+        var result = ValueContentAnalysis.TryGetOrComputeResult(at.Graph, at.Owner, provider, scope.Options,
+            DiagnosticDescriptors.SlotMismatch, PointsToAnalysisKind.Complete,
+            InterproceduralAnalysisKind.ContextSensitive, pessimisticAnalysis: false);
         if (result is null)
         {
             return null;
@@ -88,7 +80,7 @@ internal static class KeyContent
 
         var values = at.Operations.Select(o => result[o]).ToList();
         var literals = values.SelectMany(v => v.LiteralValues).OfType<string>()
-            .ToImmutableHashSet(System.StringComparer.Ordinal);
+            .ToImmutableHashSet(StringComparer.Ordinal);
         return (literals, values.Any(v => v.NonLiteralState != ValueContainsNonLiteralState.No
             || v.LiteralValues.Any(l => l is not string)));
     }

@@ -1,30 +1,22 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>
-/// What one operation block (a method body, or a field / property initializer) contributes to the
-/// analysis, filled by one collector per concern. Facts hold only what may matter: keys that may
-/// name a slot, throws, span and catch problems, upstream calls, and the edges of the call graph.
-/// </summary>
+/// <summary>What one operation block (a method body, a field or property initializer) gives the analysis.</summary>
+/// <remarks>Filled by one collector per concern, with only what may matter to a rule.</remarks>
 internal sealed class MethodFacts
 {
-    /// <summary>Calls, property accesses, method references and delegate fields used: the edges of the call graph.</summary>
+    /// <summary>Calls, property accesses, method references and delegate fields used: the call graph's edges.</summary>
     public List<CallEdge> Calls { get; } = new();
 
-    /// <summary>Key uses on a metadata bag whose value may name a slot, or comes from elsewhere (a field, a parameter, a call).</summary>
+    /// <summary>Keys used on a metadata bag whose value may name a slot or comes from elsewhere.</summary>
     public List<KeyUse> Keys { get; } = new();
 
-    /// <summary>Arguments passed to source methods whose value is known (a constant) or comes from this method's parameters.</summary>
+    /// <summary>Arguments of source methods whose value is a constant or comes from this method's parameters.</summary>
     public List<ArgumentFlow> Arguments { get; } = new();
 
     /// <summary>Values returned (methods, getters) or held (field and property initializers).</summary>
     public List<KeyValue> Values { get; } = new();
 
-    /// <summary>For a static constructor: the values it gives the static readonly fields of its type (unknown for a write other than an assignment).</summary>
+    /// <summary>For a static constructor: the values it gives the static readonly fields of its type.</summary>
     public List<(IFieldSymbol Field, ImmutableArray<KeyValue> Values)> FieldWrites { get; } = new();
 
     /// <summary>For an initializer that is a lambda: the values the lambda returns.</summary>
@@ -36,14 +28,12 @@ internal sealed class MethodFacts
 
     public List<SwallowSite> Swallows { get; } = new();
 
-    /// <summary>Calls of source methods that return a value, and whether the caller fails when that value signals a failure.</summary>
+    /// <summary>Calls of source methods that return a value, and how the caller uses it.</summary>
     public List<ResultUse> ResultUses { get; } = new();
 
-    /// <summary>
-    /// Exception types declared in source that this block creates (<c>new T(...)</c>, target-typed <c>new</c>) or names
-    /// where a library could create one (<c>typeof(T)</c>, a type argument: <c>Activator.CreateInstance&lt;T&gt;()</c>, a
-    /// <c>new()</c> constraint): a catch of such a type can be reached.
-    /// </summary>
+    /// <summary>Exception types of source this block creates or names where a library could create one.</summary>
+    /// <remarks><c>new T(...)</c>, <c>typeof(T)</c>, a type argument, a <c>new()</c> constraint: a catch of such a type
+    /// can be reached.</remarks>
     public List<ITypeSymbol> Created { get; } = new();
 
     /// <summary>Upstream failures no exception carries, answered without the failure path (TLLM2008).</summary>
@@ -58,30 +48,30 @@ internal sealed class MethodFacts
     /// <summary>What this block hands a source method that may send with it: a client, a request, an address.</summary>
     public List<SendArgument> SendArguments { get; } = new();
 
-    /// <summary>
-    /// The factory clients this block registers with <c>AddTracedLlmAttempts()</c>, every send of which is an attempt:
-    /// a named client's name, or <c>T:</c> and a typed client's type (as <c>attempt_clients</c> takes them).
-    /// </summary>
+    /// <summary>The factory clients this block registers with <c>AddTracedLlmAttempts()</c>, as
+    /// <c>attempt_clients</c> names them.</summary>
     public List<string> AttemptRegistrations { get; } = new();
+
+    /// <summary>The Microsoft.Extensions.AI clients this block registers; true from the <c>UseTracedLlm()</c> that ends
+    /// a registration's builder.</summary>
+    public List<(string Client, SyntaxNode Site, bool Traced)> ServiceRegistrations { get; } = new();
 }
 
-/// <summary>
-/// An edge of the call graph; <paramref name="InAttemptScope"/> when the call is made inside an attempt scope;
-/// <paramref name="Handling"/>, where the call runs relative to exception handling (a method group's target may
-/// run at any time); <paramref name="ByLibrary"/> when a referenced library makes the call later, not the request
-/// (see <see cref="Collectors.MethodScope.RunsAsLibraryCallback"/>: a method group or lambda subscribed to a library's event);
-/// <paramref name="Site"/> the call as written, for the path a finding shows.
-/// </summary>
-internal readonly record struct CallEdge(ISymbol Callee, bool InAttemptScope, Collectors.Handling Handling = Collectors.Handling.Anytime, bool ByLibrary = false, SyntaxNode? Site = null);
+/// <summary>An edge of the call graph, with where the call runs and the call as written.</summary>
+/// <remarks>
+/// <paramref name="Handling"/>: relative to exception handling (a method group's target may run at any time);
+/// <paramref name="ByLibrary"/>: a referenced library makes the call later, not the request.
+/// </remarks>
+internal readonly record struct CallEdge(
+    ISymbol Callee, bool InAttemptScope, Collectors.Handling Handling = Collectors.Handling.Anytime,
+    bool ByLibrary = false, SyntaxNode? Site = null);
 
-/// <summary>
-/// A key read or written on a metadata bag, with every value it may have, and the route slots it is
-/// used for: inside a branch on the route's own slot (<c>call.Route.MetadataSlot == "metadata"</c>)
-/// only routes of that slot reach it.
-/// </summary>
+/// <summary>A key read or written on a metadata bag, every value it may have, and the route slots it is used
+/// for.</summary>
 internal sealed record KeyUse(ImmutableArray<KeyValue> Values, Location Location, SlotGuard Guard);
 
-/// <summary>The slots a branch on the route's slot lets through: only <see cref="Only"/> when set, never <see cref="Except"/>.</summary>
+/// <summary>The slots a branch on the route's slot lets through: only <see cref="Only"/> when set, never
+/// <see cref="Except"/>.</summary>
 internal sealed record SlotGuard(ImmutableHashSet<string>? Only, ImmutableHashSet<string> Except)
 {
     public static readonly SlotGuard None = new(null, ImmutableHashSet<string>.Empty);
@@ -89,25 +79,22 @@ internal sealed record SlotGuard(ImmutableHashSet<string>? Only, ImmutableHashSe
     public bool Admits(string slot) => (Only is null || Only.Contains(slot)) && !Except.Contains(slot);
 }
 
-/// <summary>
-/// An argument of a call to a source method: which parameter it fills and the values it may have. <paramref name="Omitted"/>
-/// when the call leaves it out: the value is the parameter's default, and <paramref name="Location"/> is that default's.
-/// </summary>
-internal sealed record ArgumentFlow(IMethodSymbol Callee, int Ordinal, ImmutableArray<KeyValue> Values, Location Location, bool Omitted = false);
+/// <summary>An argument of a call to a source method: the parameter it fills and the values it may have.</summary>
+/// <remarks><paramref name="Omitted"/>: the call leaves it out, and <paramref name="Location"/> is the
+/// default's.</remarks>
+internal sealed record ArgumentFlow(
+    IMethodSymbol Callee, int Ordinal, ImmutableArray<KeyValue> Values, Location Location, bool Omitted = false);
 
-/// <summary>A thrown exception: its type and whether that type is exact (a new object) or only the static type.</summary>
+/// <summary>A thrown exception: its type, exact (a new object) or only the static type.</summary>
 internal readonly record struct ThrowSite(ITypeSymbol Type, bool Exact, Location Location);
 
 /// <summary>An Activity started in a way that can leave it open or orphaned.</summary>
 internal readonly record struct SpanProblem(Location Location, string Message, string Kind);
 
-/// <summary>A catch that neither throws nor reports, with what other methods decide about it at the end of the
-/// compilation.</summary>
+/// <summary>A catch that neither throws nor reports, with what the end of the compilation decides of it.</summary>
 /// <remarks>
-/// What its handler answers and gives up on (<see cref="CompilationFacts.GivenUpScope"/>), the methods and clients read
-/// later for an answer or a model call, whether it runs in the method's own run, the exception types only source
-/// creates (<paramref name="Unthrown"/>) and the dispatched calls (<paramref name="QuietIfHeld"/>) it waits on, and
-/// whether it is a shape a team must hear wherever it is (<paramref name="Heard"/>).
+/// <paramref name="Unthrown"/>: the exception types only source creates it waits on; <paramref name="QuietIfHeld"/>:
+/// the dispatched calls it waits on; <paramref name="Heard"/>: a shape a team must hear wherever it is.
 /// </remarks>
 internal readonly record struct SwallowSite(
     Location Location, string CaughtType, bool ReturnsResult, bool AnswersError, bool GivesUpModel,
@@ -115,36 +102,29 @@ internal readonly record struct SwallowSite(
     ImmutableArray<string> GivenUpClients, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default,
     ImmutableArray<IMethodSymbol> QuietIfHeld = default, bool Heard = false);
 
-/// <summary>
-/// An upstream failure no exception carries (<paramref name="What"/>), answered on its path the way
-/// <paramref name="How"/> says; where a code fix can replace the answer by a throw, the branch it is in
-/// (<paramref name="WhenTrue"/>), the index of its first statement the throw replaces (<paramref name="From"/>) and
-/// what it throws (<paramref name="Thrown"/>).
-/// </summary>
+/// <summary>An upstream failure no exception carries, answered on its path the way <paramref name="How"/>
+/// says.</summary>
+/// <remarks>For the code fix: the branch it is in, the first statement a throw replaces, what it throws.</remarks>
 internal readonly record struct UnthrownFailureSite(
     Location Location, string What, string How, bool? WhenTrue, int? From, string? Thrown);
 
-/// <summary>
-/// A call whose result the caller uses; <paramref name="TurnsIntoFailure"/> when a failure value
-/// (false, null) makes the caller fail, report or try again; <paramref name="Detached"/> when the
-/// caller discards the task it returns (<c>_ = LogAsync(...)</c>): the request never waits for it,
-/// so nothing that happens in it can reach the request's failure path.
-/// </summary>
+/// <summary>A call whose result the caller uses.</summary>
+/// <remarks>
+/// <paramref name="TurnsIntoFailure"/>: a failure value (false, null) makes the caller fail, report or try again;
+/// <paramref name="Detached"/>: the caller discards the task, so nothing in it reaches the request's failure path.
+/// </remarks>
 internal readonly record struct ResultUse(IMethodSymbol Callee, bool TurnsIntoFailure, bool Detached);
 
-/// <summary>
-/// A model call outside an attempt, named as it is made. <paramref name="Evident"/> when the code shows it is one (an SDK's
-/// call, an address that names a model API, a declared client); otherwise an HTTP send that is a model call only when the
-/// route's own attempts use its client too, run the method it is in, or its callers hand it a model API's client or
-/// address (<see cref="SendInputs.Parameters"/>): settled at the end of the compilation.
-/// </summary>
+/// <summary>A model call outside an attempt, named as it is made.</summary>
+/// <remarks><paramref name="Evident"/>: the code shows it is one; otherwise its inputs settle it at the end of the
+/// compilation.</remarks>
 internal readonly record struct UpstreamCallSite(string Call, Location Location, bool Evident, SendInputs Inputs);
 
-/// <summary>
-/// Where a send's client and address come from, as far as one method shows: the clients it names (a named client's
-/// name, a field, a property, a typed client's constructor parameter), the constant text of its address, and the
-/// method's parameters whose arguments decide the rest (<see cref="Names"/>: those that name a factory client).
-/// </summary>
+/// <summary>Where a send's client and address come from, as far as one method shows.</summary>
+/// <remarks>
+/// The clients it names, the constant text of its address, and the method's parameters whose arguments decide the rest
+/// (<see cref="Names"/>: those that name a factory client).
+/// </remarks>
 internal readonly record struct SendInputs(
     ImmutableArray<string> Clients, ImmutableArray<string> Text, ImmutableArray<int> Parameters,
     ImmutableArray<int> Names)
@@ -176,7 +156,7 @@ internal enum KeyValueKind
     /// <summary>A parameter of the method: the value is the caller's argument.</summary>
     Parameter,
 
-    /// <summary>A field or property: the values of its initializer (and, for a property, its getter's returns).</summary>
+    /// <summary>A field or property: the values of its initializer (and a property's getter's returns).</summary>
     Member,
 
     /// <summary>A call to a source method: the values it returns.</summary>
@@ -188,21 +168,20 @@ internal enum KeyValueKind
     /// <summary>Anything else: the key may be any string.</summary>
     Unknown,
 
-    /// <summary>
-    /// A concatenation or interpolation of parts one of which is a reference (<c>Prefix + Keys.Suffix</c>): each
-    /// part's values are resolved at the end of the compilation, then joined.
-    /// </summary>
+    /// <summary>A concatenation with a reference among its parts: joined once each part is resolved.</summary>
     Concatenation,
 }
 
-/// <summary>One value a key may have: a constant, or a reference to where the value comes from (<see cref="Parts"/>: a concatenation's parts, each with its values).</summary>
-internal readonly record struct KeyValue(KeyValueKind Kind, string? Constant, ISymbol? Symbol, ImmutableArray<ImmutableArray<KeyValue>> Parts = default)
+/// <summary>One value a key may have: a constant, or a reference to where the value comes from.</summary>
+internal readonly record struct KeyValue(
+    KeyValueKind Kind, string? Constant, ISymbol? Symbol, ImmutableArray<ImmutableArray<KeyValue>> Parts = default)
 {
     public static readonly KeyValue Unknown = new(KeyValueKind.Unknown, null, null);
 
     public static KeyValue Of(string constant) => new(KeyValueKind.Constant, constant, null);
 
-    public static KeyValue Joined(ImmutableArray<ImmutableArray<KeyValue>> parts) => new(KeyValueKind.Concatenation, null, null, parts);
+    public static KeyValue Joined(ImmutableArray<ImmutableArray<KeyValue>> parts) =>
+        new(KeyValueKind.Concatenation, null, null, parts);
 
     public bool IsLocal => Kind is KeyValueKind.Constant or KeyValueKind.Unknown;
 }

@@ -1,14 +1,8 @@
-using System;
-using System.Threading;
-
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>
-/// A fact of a compilation built once, by the first callback that asks, while callbacks that ask
-/// at the same time wait for it (operation blocks run concurrently: every one of them may be the
-/// first). A build that is cancelled or throws publishes nothing, so the next caller builds it
-/// again; <see cref="Lazy{T}"/> would keep the exception for every later caller.
-/// </summary>
+/// <summary>A fact of a compilation built once, by the first callback that asks, while others wait.</summary>
+/// <remarks>A build that is cancelled or throws publishes nothing, so the next caller builds it again;
+/// <see cref="Lazy{T}"/> would keep the exception for every later caller.</remarks>
 internal sealed class Once<T>
     where T : class
 {

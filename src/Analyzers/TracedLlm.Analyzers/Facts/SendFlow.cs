@@ -1,27 +1,19 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
 using Analyzer.Utilities;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 using TracedLlm.Analyzers.Collectors;
 
 namespace TracedLlm.Analyzers.Facts;
 
 /// <summary>Reads where a send's client, request and address come from in one block.</summary>
 /// <remarks>
-/// The objects (an <c>HttpClient</c>, an <c>HttpRequestMessage</c>, a <c>Uri</c>) are followed by Roslyn's points-to
-/// analysis: through locals, fields, tuples, both branches of a conditional, and into the source helpers that return
-/// one (context-sensitive, <see cref="MaxCallChain"/> calls deep); each object is read where it is made. An address's
-/// text is read by hand, as the constants it is built from (through locals, a helper's arguments and returns, the
-/// initializers of fields and properties): value-content analysis knows a string only when it knows all of it, and an
-/// address is mostly a configured host and a constant path (<c>$"{options.BaseUrl}/v1/messages"</c>), of which only
-/// the path says "model".
+/// The objects are followed by Roslyn's points-to analysis (into source helpers, <see cref="MaxCallChain"/> calls
+/// deep). An address's text is read by hand, as the constants it is built from: value-content analysis knows a string
+/// only when it knows all of it, and an address is mostly a configured host and a constant path, of which only the path
+/// says "model".
 /// </remarks>
 internal sealed class SendFlow(MethodScope scope)
 {
@@ -31,8 +23,8 @@ internal sealed class SendFlow(MethodScope scope)
     private const int MaxNesting = 4;
 
     private readonly Dictionary<ControlFlowGraph, PointsToAnalysisResult?> _results = new();
-    private readonly HashSet<string> _clients = new(System.StringComparer.Ordinal);
-    private readonly HashSet<string> _text = new(System.StringComparer.Ordinal);
+    private readonly HashSet<string> _clients = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _text = new(StringComparer.Ordinal);
     private readonly SortedSet<int> _parameters = new();
     private readonly SortedSet<int> _names = new();
 
@@ -43,7 +35,7 @@ internal sealed class SendFlow(MethodScope scope)
         _text.Clear();
         _parameters.Clear();
         _names.Clear();
-        if (!Follows(value.Type, scope.Types))
+        if (!Follows(value.Type, scope.Types) && ServiceClients.Service(value.Type, scope.Types) is null)
         {
             Read(value, null, 0, _text);
         }
@@ -74,8 +66,8 @@ internal sealed class SendFlow(MethodScope scope)
 
     /// <summary>A type points-to analysis follows: a client, a request, an address.</summary>
     public static bool Follows(ITypeSymbol? type, WellKnownTypes types) =>
-        type is not null && ((types.HttpMessageInvoker is { } invoker && WellKnownTypes.DerivesFrom(type, invoker))
-            || WellKnownTypes.Same(type, types.HttpRequestMessage) || type.ToDisplayString() == "System.Uri");
+        type is not null && ((types.HttpMessageInvoker is { } invoker && DerivesFrom(type, invoker))
+            || Same(type, types.HttpRequestMessage) || type.ToDisplayString() == "System.Uri");
 
     /// <summary>The objects points-to analysis says the value may be; null when it does not know them all.</summary>
     private List<AbstractLocation>? Locations(IOperation value)
@@ -119,6 +111,9 @@ internal sealed class SendFlow(MethodScope scope)
     {
         switch (ValueFlow.Unwrap(made))
         {
+            case IInvocationOperation resolve when ServiceClients.Resolved(resolve, scope.Types) is { } resolved:
+                _clients.Add(resolved);
+                break;
             case IInvocationOperation { TargetMethod.Name: "CreateClient", Arguments.Length: > 0 } create
                 when create.Arguments[create.Arguments.Length - 1].Value is
                     { Type.SpecialType: SpecialType.System_String } name:
@@ -145,19 +140,28 @@ internal sealed class SendFlow(MethodScope scope)
         }
     }
 
-    /// <summary>
-    /// A client or request a symbol holds: a parameter of the method (its callers decide), a typed client's constructor
-    /// parameter, a field or property (named by it, its initializer's text read).
-    /// </summary>
+    /// <summary>A client or request a symbol holds: the method's parameter, a constructor's, a field or
+    /// property.</summary>
     private void Symbol(ISymbol symbol)
     {
         switch (symbol)
         {
-            case IParameterSymbol parameter when WellKnownTypes.Same(parameter.ContainingSymbol, scope.Owner):
+            case IParameterSymbol parameter when Same(parameter.ContainingSymbol, scope.Owner):
                 _parameters.Add(parameter.Ordinal);
+                if (scope.Owner.GetAttributes().Any(a => Same(a.AttributeClass, scope.Types.RouteAttribute))
+                    && ServiceClients.Injected(parameter, scope.Types) is { } injected)
+                {
+                    // A route handler's service parameter is what the container resolves.
+                    _clients.Add(injected);
+                }
+
                 break;
             case IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } ctor } p:
-                _clients.Add($"{ctor.ContainingType.ToDisplayString()}({p.Name})");
+                _clients.Add(
+                    ServiceClients.Injected(p, scope.Types) ?? $"{ctor.ContainingType.ToDisplayString()}({p.Name})");
+                break;
+            case IFieldSymbol or IPropertySymbol when ServiceClients.Kept(symbol, scope.Types) is { } kept:
+                _clients.UnionWith(kept);
                 break;
             case IFieldSymbol or IPropertySymbol:
                 _clients.Add(symbol.OriginalDefinition.ToDisplayString());
@@ -184,13 +188,13 @@ internal sealed class SendFlow(MethodScope scope)
 
                     break;
                 case IParameterReferenceOperation { Parameter: var parameter } when call is not null
-                    && WellKnownTypes.Same(parameter.ContainingSymbol, call.TargetMethod.OriginalDefinition)
+                    && Same(parameter.ContainingSymbol, call.TargetMethod.OriginalDefinition)
                     && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal) is { } argument:
                     // Made in a helper from what it was given: the argument of the call that ran it.
                     Read(argument.Value, null, nesting + 1, into);
                     break;
                 case IParameterReferenceOperation { Parameter: var parameter }
-                    when WellKnownTypes.Same(parameter.ContainingSymbol, scope.Owner):
+                    when Same(parameter.ContainingSymbol, scope.Owner):
                     (into == _clients ? _names : _parameters).Add(parameter.Ordinal);
                     break;
                 case IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member:

@@ -1,24 +1,19 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>
-/// The entry points of code a project marks <c>[TracedLlmCode]</c>: a library whose callers, the routes, are in another
-/// project. Marked on the assembly or a type, every method another project can call there is one: public or protected
-/// (to the top of its containing types), or an interface member's implementation or an override (an internal service
-/// behind a public interface, a <c>DelegatingHandler</c>'s <c>SendAsync</c>); a hosted service's are not (it runs beside
-/// the requests); an interface marked itself gives its methods, which reach their implementations. A method marked
-/// itself is one whatever its accessibility.
-/// </summary>
+/// <summary>The entry points of code a project marks <c>[TracedLlmCode]</c>, whose routes are in another
+/// project.</summary>
+/// <remarks>
+/// On the assembly or a type: every method another project can call, public or protected all the way out, or an
+/// implementation or override; not a hosted service's. A method marked itself is one whatever its accessibility.
+/// </remarks>
 internal static class TracedCodeEntries
 {
     /// <summary>The <c>[TracedLlmCode]</c> a symbol carries itself, or null.</summary>
     public static AttributeData? Mark(ISymbol symbol, INamedTypeSymbol attribute) =>
-        symbol.GetAttributes().FirstOrDefault(a => WellKnownTypes.Same(a.AttributeClass, attribute));
+        symbol.GetAttributes().FirstOrDefault(a => Same(a.AttributeClass, attribute));
 
-    public static void Read(INamedTypeSymbol type, WellKnownTypes types, AttributeData? assemblyMark, List<TracedRoute> entries)
+    public static void Read(INamedTypeSymbol type, WellKnownTypes types, AttributeData? assemblyMark,
+        List<TracedRoute> entries)
     {
         if (types.TracedCodeAttribute is not { } attribute)
         {
@@ -35,31 +30,40 @@ internal static class TracedCodeEntries
         var hosted = types.HostedService is { } service && WellKnownTypes.Implements(type, service);
         foreach (var member in type.GetMembers())
         {
-            if (member is not IMethodSymbol method || method.IsImplicitlyDeclared || !method.Locations.Any(l => l.IsInSource))
+            if (member is not IMethodSymbol method || method.IsImplicitlyDeclared
+                || !method.Locations.Any(l => l.IsInSource))
             {
                 continue;
             }
 
             var marked = Mark(method, attribute);
-            if (marked is not null || (mark is not null && !hosted && IsEntryPoint(method, type, interfaceMarked: own is not null)))
+            if (marked is not null
+                || (mark is not null && !hosted && IsEntryPoint(method, type, interfaceMarked: own is not null)))
             {
-                var slot = (marked ?? mark)!.NamedArguments.FirstOrDefault(a => a.Key == "MetadataSlot").Value.Value as string;
-                entries.Add(new TracedRoute(method.OriginalDefinition, $"{type.Name}.{method.Name}", slot ?? string.Empty, null, Entry: true));
+                var slot =
+                    (marked ?? mark)!.NamedArguments.FirstOrDefault(a => a.Key == "MetadataSlot").Value.Value as string;
+                entries.Add(
+                    new TracedRoute(method.OriginalDefinition, $"{type.Name}.{method.Name}", slot ?? string.Empty, null,
+                        Entry: true));
             }
         }
     }
 
     private static bool IsEntryPoint(IMethodSymbol method, INamedTypeSymbol type, bool interfaceMarked) =>
-        method.MethodKind is MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation or MethodKind.PropertyGet or MethodKind.PropertySet
+        method.MethodKind
+            is MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation or MethodKind.PropertyGet
+                or MethodKind.PropertySet
         && (type.TypeKind == TypeKind.Interface ? interfaceMarked : !method.IsAbstract)
-        && (Visible(method) || method.IsOverride || method.ExplicitInterfaceImplementations.Length > 0 || Implements(method, type));
+        && (Visible(method) || method.IsOverride || method.ExplicitInterfaceImplementations.Length > 0
+            || Implements(method, type));
 
     /// <summary>Public or protected, and so is every type it is declared in: another assembly can call it.</summary>
     private static bool Visible(ISymbol symbol)
     {
         for (var current = symbol; current is not null and not INamespaceSymbol; current = current.ContainingSymbol)
         {
-            if (current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal))
+            if (current.DeclaredAccessibility
+                is not (Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal))
             {
                 return false;
             }
@@ -68,7 +72,8 @@ internal static class TracedCodeEntries
         return true;
     }
 
-    private static bool Implements(IMethodSymbol method, INamedTypeSymbol type) =>
-        type.AllInterfaces.Any(i => i.GetMembers(method.Name).OfType<IMethodSymbol>()
-            .Any(m => WellKnownTypes.Same(type.FindImplementationForInterfaceMember(m)?.OriginalDefinition, method.OriginalDefinition)));
+    private static bool Implements(IMethodSymbol method, INamedTypeSymbol type) => type.AllInterfaces.Any(i =>
+            i.GetMembers(method.Name).OfType<IMethodSymbol>()
+                .Any(m =>
+                    Same(type.FindImplementationForInterfaceMember(m)?.OriginalDefinition, method.OriginalDefinition)));
 }

@@ -1,11 +1,6 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>Three-valued truth: a condition the analysis cannot decide from the exception's type is <see cref="Maybe"/>.</summary>
+/// <summary>Three-valued truth: a condition not decided from the exception's type is <see cref="Maybe"/>.</summary>
 internal enum Truth
 {
     False,
@@ -13,20 +8,21 @@ internal enum Truth
     True,
 }
 
-/// <summary>
-/// A condition on an exception's type, read from a failure filter: type tests (<c>is</c>, patterns,
-/// <c>GetType() == typeof(...)</c>), their negations and combinations, switch arms in order, and
-/// calls of other filters. Anything that does not depend on the type (a status code, a message) is
-/// <see cref="Maybe"/>, so a filter is taken to reject a type only when it certainly does.
-/// </summary>
+/// <summary>A condition on an exception's type, read from a failure filter.</summary>
+/// <remarks>
+/// Type tests, their negations and combinations, switch arms in order, calls of other filters. What does not depend on
+/// the type is <see cref="Maybe"/>: a filter rejects a type only when it certainly does.
+/// </remarks>
 internal abstract class TypePredicate
 {
     public static readonly TypePredicate True = new Constant(Truth.True);
     public static readonly TypePredicate False = new Constant(Truth.False);
     public static readonly TypePredicate Maybe = new Constant(Truth.Maybe);
 
-    /// <summary>Whether an exception of <paramref name="thrown"/> passes; <paramref name="exact"/> when the runtime type is known (a new object).</summary>
-    public abstract Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth);
+    /// <summary>Whether an exception of <paramref name="thrown"/> passes (<paramref name="exact"/>: a new
+    /// object's).</summary>
+    public abstract Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+        int depth);
 
     /// <summary>The types the filter names as accepted, for the message and the code fix.</summary>
     public abstract IEnumerable<ITypeSymbol> AcceptedTypes();
@@ -62,13 +58,12 @@ internal abstract class TypePredicate
         _ => new Combination(left, right, isAnd: false),
     };
 
-    private sealed class Constant : TypePredicate
+    private sealed class Constant(Truth value) : TypePredicate
     {
-        public Constant(Truth value) => Value = value;
+        public Truth Value { get; } = value;
 
-        public Truth Value { get; }
-
-        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) => Value;
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+            int depth) => Value;
 
         public override IEnumerable<ITypeSymbol> AcceptedTypes() => Enumerable.Empty<ITypeSymbol>();
 
@@ -80,31 +75,29 @@ internal abstract class TypePredicate
         };
     }
 
-    private sealed class TypeTest : TypePredicate
+    private sealed class TypeTest(ITypeSymbol type, bool exactly) : TypePredicate
     {
-        private readonly ITypeSymbol _type;
-        private readonly bool _exactly;
+        private readonly ITypeSymbol _type = type;
+        private readonly bool _exactly = exactly;
 
-        public TypeTest(ITypeSymbol type, bool exactly)
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+            int depth)
         {
-            _type = type;
-            _exactly = exactly;
-        }
-
-        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth)
-        {
-            if (_exactly ? WellKnownTypes.Same(thrown.OriginalDefinition, _type.OriginalDefinition) : WellKnownTypes.DerivesFrom(thrown, _type))
+            if (_exactly ? Same(thrown.OriginalDefinition, _type.OriginalDefinition) : DerivesFrom(thrown, _type))
             {
                 return _exactly && !exact ? Truth.Maybe : Truth.True;
             }
 
             // Only the static type is known: at run time it may be the tested type or below it.
-            if (!exact && (WellKnownTypes.DerivesFrom(_type, thrown) || _type.TypeKind == TypeKind.Interface || thrown.TypeKind == TypeKind.TypeParameter))
+            if (!exact
+                && (DerivesFrom(_type, thrown) || _type.TypeKind == TypeKind.Interface
+                    || thrown.TypeKind == TypeKind.TypeParameter))
             {
                 return Truth.Maybe;
             }
 
-            return _type.TypeKind == TypeKind.Interface && thrown is INamedTypeSymbol named && !named.IsSealed ? Truth.Maybe : Truth.False;
+            return _type.TypeKind == TypeKind.Interface && thrown is INamedTypeSymbol named && !named.IsSealed
+                ? Truth.Maybe : Truth.False;
         }
 
         public override IEnumerable<ITypeSymbol> AcceptedTypes() => new[] { _type };
@@ -112,13 +105,12 @@ internal abstract class TypePredicate
         public override string Describe() => (_exactly ? "exactly " : string.Empty) + $"'{_type.ToDisplayString()}'";
     }
 
-    private sealed class Negation : TypePredicate
+    private sealed class Negation(TypePredicate operand) : TypePredicate
     {
-        public Negation(TypePredicate operand) => Operand = operand;
+        public TypePredicate Operand { get; } = operand;
 
-        public TypePredicate Operand { get; }
-
-        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) =>
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+            int depth) =>
             Operand.Evaluate(thrown, exact, filterOf, depth) switch
             {
                 Truth.True => Truth.False,
@@ -131,20 +123,14 @@ internal abstract class TypePredicate
         public override string Describe() => "any type but " + Operand.Describe();
     }
 
-    private sealed class Combination : TypePredicate
+    private sealed class Combination(TypePredicate left, TypePredicate right, bool isAnd) : TypePredicate
     {
-        private readonly TypePredicate _left;
-        private readonly TypePredicate _right;
-        private readonly bool _isAnd;
+        private readonly TypePredicate _left = left;
+        private readonly TypePredicate _right = right;
+        private readonly bool _isAnd = isAnd;
 
-        public Combination(TypePredicate left, TypePredicate right, bool isAnd)
-        {
-            _left = left;
-            _right = right;
-            _isAnd = isAnd;
-        }
-
-        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth)
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+            int depth)
         {
             var left = _left.Evaluate(thrown, exact, filterOf, depth);
             if (_isAnd ? left == Truth.False : left == Truth.True)
@@ -170,14 +156,17 @@ internal abstract class TypePredicate
             {
                 // Name only the exclusions that matter: types below an accepted one.
                 var accepted = _left.AcceptedTypes().ToList();
-                var excluded = negation.Operand.AcceptedTypes().Where(t => accepted.Any(a => WellKnownTypes.DerivesFrom(t, a))).ToList();
-                return excluded.Count == 0 ? _left.Describe() : $"{_left.Describe()} except {string.Join(", ", excluded.Select(t => $"'{t.ToDisplayString()}'"))}";
+                var excluded = negation.Operand.AcceptedTypes().Where(t => accepted.Any(a => DerivesFrom(t, a)))
+                    .ToList();
+                return excluded.Count == 0 ? _left.Describe()
+                    : $"{_left.Describe()} except "
+                        + string.Join(", ", excluded.Select(t => $"'{t.ToDisplayString()}'"));
             }
 
             return Described().Describe();
         }
 
-        /// <summary>The side of a conjunction that says more: the narrower types (a catch's type narrowed by its filter), else the left.</summary>
+        /// <summary>The side of a conjunction that says more: the narrower types, else the left.</summary>
         private TypePredicate Described()
         {
             if (_left is Negation)
@@ -187,18 +176,19 @@ internal abstract class TypePredicate
 
             var left = _left.AcceptedTypes().ToList();
             var right = _right.AcceptedTypes().ToList();
-            return right.Count > 0 && (left.Count == 0 || right.All(r => left.Any(l => WellKnownTypes.DerivesFrom(r, l)))) ? _right : _left;
+            return right.Count > 0 && (left.Count == 0 || right.All(r => left.Any(l => DerivesFrom(r, l)))) ? _right
+                : _left;
         }
     }
 
-    private sealed class FilterCall : TypePredicate
+    private sealed class FilterCall(IMethodSymbol filter) : TypePredicate
     {
-        private readonly IMethodSymbol _filter;
+        private readonly IMethodSymbol _filter = filter;
 
-        public FilterCall(IMethodSymbol filter) => _filter = filter;
-
-        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf, int depth) =>
-            depth < TracedCodeAnalyzer.MaxDepth && filterOf(_filter) is { } predicate ? predicate.Evaluate(thrown, exact, filterOf, depth + 1) : Truth.Maybe;
+        public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
+            int depth) =>
+            depth < TracedCodeAnalyzer.MaxDepth && filterOf(_filter) is { } predicate
+                ? predicate.Evaluate(thrown, exact, filterOf, depth + 1) : Truth.Maybe;
 
         public override IEnumerable<ITypeSymbol> AcceptedTypes() => Enumerable.Empty<ITypeSymbol>();
 

@@ -1,25 +1,21 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace TracedLlm.Analyzers.Facts;
 
-// Values of calls: encoders, identity helpers whose returns are their arguments, delegates and
-// the returns of lambdas.
+// Values of calls: encoders, identity helpers, delegates and the returns of lambdas.
 internal sealed partial class ValueFlow
 {
     private IEnumerable<KeyValue> InvocationValues(IInvocationOperation invocation, int nesting)
     {
         var method = invocation.TargetMethod;
-        if (((WellKnownTypes.Same(method.ContainingType, _types.JsonEncodedText) && method.Name == "Encode")
-                || (_types.Encoding is not null && WellKnownTypes.DerivesFrom(method.ContainingType, _types.Encoding) && method.Name == "GetBytes"))
+        if ((
+                (Same(method.ContainingType, _types.JsonEncodedText) && method.Name == "Encode")
+                || (_types.Encoding is not null && DerivesFrom(method.ContainingType, _types.Encoding)
+                    && method.Name == "GetBytes"))
             && invocation.Arguments.Length >= 1)
         {
-            // An encoded name is the text it was given only when the encoder leaves it as it is (letters, digits, '_', '-', '.').
-            return ValuesOf(invocation.Arguments[0].Value, nesting + 1).Select(v => v.Kind == KeyValueKind.Constant && !v.Constant!.All(IsUnescaped) ? KeyValue.Unknown : v).ToList();
+            // An encoded name is the text given only when the encoder leaves it as it is (letters, digits, '_-.').
+            return ValuesOf(invocation.Arguments[0].Value, nesting + 1)
+                .Select(v => v.Kind == KeyValueKind.Constant && !v.Constant!.All(IsUnescaped) ? KeyValue.Unknown : v)
+                .ToList();
         }
 
         if (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is { } target)
@@ -29,27 +25,27 @@ internal sealed partial class ValueFlow
 
         if (method.MethodKind == MethodKind.LocalFunction && LocalFunctionBody(method) is { } local)
         {
-            // A local function of this block: what it returns, read here (the locals it captures are this block's; its parameters may be anything).
+            // A local function of this block: what it returns, read here (its parameters may be anything).
             return ReturnsOf(local, nesting);
         }
 
         if (IsInSource(method) && !method.IsAbstract)
         {
-            return (IEnumerable<KeyValue>?)PassedThrough(invocation, nesting) ?? new[] { new KeyValue(KeyValueKind.Return, null, method.OriginalDefinition) };
+            return (IEnumerable<KeyValue>?)PassedThrough(invocation, nesting)
+                ?? new[] { new KeyValue(KeyValueKind.Return, null, method.OriginalDefinition) };
         }
 
         return new[] { KeyValue.Unknown };
     }
 
-    /// <summary>
-    /// A small method whose every return is one of its parameters, a constant, or a value computed from them in
-    /// its body (an identity helper, a generic <c>Of&lt;T&gt;(T value) =&gt; value</c>, a local starting from
-    /// <c>default(T)</c> given the argument with <c>??=</c>): the values are this call's arguments. Null for any other method.
-    /// </summary>
+    /// <summary>The values of a call of a small method whose every return comes from its parameters, or null.</summary>
+    /// <remarks>An identity helper, a generic <c>Of&lt;T&gt;(T value) =&gt; value</c>, a local starting from
+    /// <c>default(T)</c> given the argument with <c>??=</c>.</remarks>
     private List<KeyValue>? PassedThrough(IInvocationOperation invocation, int nesting)
     {
         var method = invocation.TargetMethod;
-        if (method.IsVirtual || method.IsOverride || _bodyOf is null || _bodyOf(method.OriginalDefinition) is not { } body
+        if (method.IsVirtual || method.IsOverride || _bodyOf is null
+            || _bodyOf(method.OriginalDefinition) is not { } body
             || body.DescendantsAndSelf().Any(o => o is IParameterReferenceOperation && IsWritten(o)))
         {
             // A parameter the body writes is not the caller's argument any more.
@@ -62,13 +58,18 @@ internal sealed partial class ValueFlow
         {
             switch (@return.ReturnedValue is { } returned ? Unwrap(returned) : null)
             {
-                case IParameterReferenceOperation parameter when WellKnownTypes.Same(parameter.Parameter.ContainingSymbol, method.OriginalDefinition)
-                    && invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Parameter.Ordinal) is { } argument:
+                case IParameterReferenceOperation parameter
+                    when Same(parameter.Parameter.ContainingSymbol, method.OriginalDefinition)
+                        && invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Parameter.Ordinal)
+                            is { } argument:
                     values.AddRange(ValuesOf(argument.Value, nesting + 1));
                     break;
-                case IParameterReferenceOperation captured when captured.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor }
-                    && invocation.Instance is { } instance && MadeHere(instance) is IObjectCreationOperation creation
-                    && creation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == captured.Parameter.Ordinal && WellKnownTypes.Same(a.Parameter.ContainingSymbol, creation.Constructor)) is { } constructorArgument:
+                case IParameterReferenceOperation captured
+                    when captured.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor }
+                        && invocation.Instance is { } instance
+                        && MadeHere(instance) is IObjectCreationOperation creation
+                        && creation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == captured.Parameter.Ordinal
+                            && Same(a.Parameter.ContainingSymbol, creation.Constructor)) is { } constructorArgument:
                     // A primary constructor's parameter the method returns: the argument the object was made with.
                     values.AddRange(ValuesOf(constructorArgument.Value, nesting + 1));
                     break;
@@ -83,7 +84,10 @@ internal sealed partial class ValueFlow
                     foreach (var value in callee.ValuesOf(other, nesting + 1))
                     {
                         if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter
-                            && invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal && a.ArgumentKind != ArgumentKind.DefaultValue) is { } argument)
+                            && invocation.Arguments.FirstOrDefault(a =>
+                                a.Parameter?.Ordinal == parameter.Ordinal && a.ArgumentKind != ArgumentKind.DefaultValue
+                            )
+                                is { } argument)
                         {
                             values.AddRange(ValuesOf(argument.Value, nesting + 1));
                         }
@@ -123,32 +127,36 @@ internal sealed partial class ValueFlow
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }:
                 return ReturnsOf(lambda.Body, nesting + 1);
             case IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: { } method } }:
-                // A method group: calling the delegate calls the method (a local function of this block read here, a source method by what it returns).
+                // A method group: calling the delegate calls the method.
                 return method.MethodKind == MethodKind.LocalFunction && LocalFunctionBody(method) is { } local
                     ? ReturnsOf(local, nesting + 1)
                     : IsInSource(method) && !method.IsAbstract && !method.IsVirtual && !method.IsOverride
                         ? new[] { new KeyValue(KeyValueKind.Return, null, method.OriginalDefinition) }
-                        : new[] { KeyValue.Unknown };
-            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when InitializedElements(indexer.Instance) is { } elements:
+                    : new[] { KeyValue.Unknown };
+            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer
+                when InitializedElements(indexer.Instance) is { } elements:
                 // A delegate kept in a collection of this block's own: what any of its lambdas returns.
                 return elements.SelectMany(e => DelegateValues(e, nesting + 1)).ToList();
-            case IArrayElementReferenceOperation element when InitializedElements(element.ArrayReference) is { } elements:
+            case IArrayElementReferenceOperation element
+                when InitializedElements(element.ArrayReference) is { } elements:
                 return elements.SelectMany(e => DelegateValues(e, nesting + 1)).ToList();
             default:
                 return new[] { KeyValue.Unknown };
         }
     }
 
-    private static bool IsUnescaped(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.';
+    private static bool IsUnescaped(char c) =>
+        c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.';
 
-    /// <summary>
-    /// The loop variable of a <c>foreach</c> / <c>await foreach</c> over a call of a source iterator (a small,
-    /// non-virtual method, or a local function of this block): what its <c>yield return</c>s give, read in its
-    /// body, its parameters being the call's arguments. Unknown otherwise.
-    /// </summary>
+    /// <summary>The loop variable of a <c>foreach</c> over a call of a source iterator: what its
+    /// <c>yield return</c>s give.</summary>
     private IEnumerable<KeyValue> YieldedValues(IForEachLoopOperation loop, int nesting)
     {
-        if (Unwrap(loop.Collection) is not IInvocationOperation { TargetMethod: { IsVirtual: false, IsOverride: false, IsAbstract: false } method } call || !IsInSource(method))
+        if (Unwrap(loop.Collection) is not IInvocationOperation
+                {
+                    TargetMethod: { IsVirtual: false, IsOverride: false, IsAbstract: false } method
+                } call
+            || !IsInSource(method))
         {
             return new[] { KeyValue.Unknown };
         }
@@ -159,7 +167,8 @@ internal sealed partial class ValueFlow
             return new[] { KeyValue.Unknown };
         }
 
-        var yielded = body.DescendantsAndSelf().OfType<IReturnOperation>().Where(y => y.Kind == OperationKind.YieldReturn && !InNestedFunction(y, body)).ToList();
+        var yielded = body.DescendantsAndSelf().OfType<IReturnOperation>()
+            .Where(y => y.Kind == OperationKind.YieldReturn && !InNestedFunction(y, body)).ToList();
         if (yielded.Count == 0 || yielded.Any(y => y.ReturnedValue is null))
         {
             return new[] { KeyValue.Unknown };
@@ -170,19 +179,17 @@ internal sealed partial class ValueFlow
             : InCallee(method, body, yielded.Select(y => y.ReturnedValue!), call.Arguments, nesting);
     }
 
-    /// <summary>
-    /// Values of a source method's body (<paramref name="operations"/> of <paramref name="body"/>), read there: its
-    /// parameters are the call's <paramref name="arguments"/>; the fields, properties and calls it reads stay
-    /// references, resolved at the end of the compilation as everywhere else.
-    /// </summary>
-    private List<KeyValue> InCallee(IMethodSymbol method, IOperation body, IEnumerable<IOperation> operations, ImmutableArray<IArgumentOperation> arguments, int nesting)
+    /// <summary>Values of a source method's body read there, its parameters being the call's arguments.</summary>
+    private List<KeyValue> InCallee(IMethodSymbol method, IOperation body, IEnumerable<IOperation> operations,
+        ImmutableArray<IArgumentOperation> arguments, int nesting)
     {
         var callee = new ValueFlow(_types, method.OriginalDefinition, ImmutableArray.Create(body), null, _bodyOf);
         return Mapped(operations.SelectMany(o => callee.ValuesOf(o, nesting + 1)).ToList(), method, arguments, nesting);
     }
 
-    /// <summary>A callee's values with its by-value parameters replaced by what the call's arguments may be; any other parameter may be anything.</summary>
-    private List<KeyValue> Mapped(IEnumerable<KeyValue> values, IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, int nesting)
+    /// <summary>A callee's values, its by-value parameters replaced by the call's arguments' values.</summary>
+    private List<KeyValue> Mapped(IEnumerable<KeyValue> values, IMethodSymbol method,
+        ImmutableArray<IArgumentOperation> arguments, int nesting)
     {
         var result = new List<KeyValue>();
         foreach (var value in values)
@@ -191,8 +198,11 @@ internal sealed partial class ValueFlow
             {
                 result.Add(value);
             }
-            else if (value.Symbol is IParameterSymbol { RefKind: RefKind.None or RefKind.In } parameter && WellKnownTypes.Same(parameter.ContainingSymbol, method.OriginalDefinition)
-                && arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal && a.ArgumentKind != ArgumentKind.DefaultValue) is { } argument)
+            else if (value.Symbol is IParameterSymbol { RefKind: RefKind.None or RefKind.In } parameter
+                && Same(parameter.ContainingSymbol, method.OriginalDefinition)
+                && arguments.FirstOrDefault(a =>
+                    a.Parameter?.Ordinal == parameter.Ordinal && a.ArgumentKind != ArgumentKind.DefaultValue)
+                    is { } argument)
             {
                 result.AddRange(ValuesOf(argument.Value, nesting + 1));
             }
@@ -205,31 +215,37 @@ internal sealed partial class ValueFlow
         return result;
     }
 
-    /// <summary>
-    /// A local given as an out or ref argument to a source method (small, not virtual) that only ever assigns that
-    /// parameter (never passes it on by reference): the values it assigns. An out parameter is assigned before the
-    /// method returns (C# requires it); a ref one is held only when the body assigns it unconditionally (a statement
-    /// of the body itself, not under a branch, loop or try, in a body with no return of its own), else the local may
-    /// keep what it had. Unknown otherwise.
-    /// </summary>
+    /// <summary>The values a source method assigns a local given as its out or ref argument; unknown
+    /// otherwise.</summary>
+    /// <remarks>A ref one is held only when the body assigns it unconditionally, else the local may keep what it
+    /// had.</remarks>
     private IEnumerable<KeyValue> ArgumentWrites(IArgumentOperation argument, int nesting)
     {
-        if (argument is not { Parameter: { RefKind: RefKind.Out or RefKind.Ref } parameter, Parent: IInvocationOperation call }
-            || call.TargetMethod is not { IsVirtual: false, IsOverride: false, IsAbstract: false } method || !IsInSource(method)
-            || _bodyOf?.Invoke(method.OriginalDefinition) is not { } body)
+        if (argument
+                is not {
+                    Parameter: { RefKind: RefKind.Out or RefKind.Ref } parameter,
+                    Parent: IInvocationOperation call
+                }
+            || call.TargetMethod is not { IsVirtual: false, IsOverride: false, IsAbstract: false } method
+            || !IsInSource(method) || _bodyOf?.Invoke(method.OriginalDefinition) is not { } body)
         {
             return new[] { KeyValue.Unknown };
         }
 
         var assigned = new List<IOperation>();
         var unconditional = false;
-        var returnsEarly = body.DescendantsAndSelf().OfType<IReturnOperation>().Any(r => !r.IsImplicit && !InNestedFunction(r, body));
-        foreach (var reference in body.DescendantsAndSelf().OfType<IParameterReferenceOperation>().Where(r => WellKnownTypes.Same(r.Parameter.OriginalDefinition, parameter.OriginalDefinition)))
+        var returnsEarly = body.DescendantsAndSelf().OfType<IReturnOperation>()
+            .Any(r => !r.IsImplicit && !InNestedFunction(r, body));
+        foreach (var reference in body.DescendantsAndSelf().OfType<IParameterReferenceOperation>()
+                .Where(r => Same(r.Parameter.OriginalDefinition, parameter.OriginalDefinition)))
         {
-            if (reference.Parent is ISimpleAssignmentOperation { IsRef: false } assignment && assignment.Target == reference)
+            if (reference.Parent is ISimpleAssignmentOperation { IsRef: false } assignment
+                && assignment.Target == reference)
             {
                 assigned.Add(assignment.Value);
-                unconditional |= assignment.Parent is IExpressionStatementOperation { Parent: { } statementOf } && statementOf == body;
+                unconditional |=
+                    assignment.Parent is IExpressionStatementOperation { Parent: { } statementOf }
+                    && statementOf == body;
             }
             else if (IsWritten(reference) || reference.Parent is IArgumentOperation)
             {
@@ -248,7 +264,7 @@ internal sealed partial class ValueFlow
         if (_localFunctions is null)
         {
             _localFunctions = new Dictionary<IMethodSymbol, IOperation?>(SymbolEqualityComparer.Default);
-            foreach (var function in _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalFunctionOperation>())
+            foreach (var function in Operations.OfType<ILocalFunctionOperation>())
             {
                 _localFunctions[function.Symbol] = function.Body ?? function.IgnoredBody;
             }
@@ -257,31 +273,23 @@ internal sealed partial class ValueFlow
         return _localFunctions.TryGetValue(method, out var body) ? body : null;
     }
 
-    /// <summary><paramref name="operation"/> is in a lambda or local function below <paramref name="body"/> (below the root when null).</summary>
-    internal static bool InNestedFunction(IOperation operation, IOperation? body = null) => NestedFunction(operation, body) is not null;
+    /// <summary><paramref name="operation"/> is in a lambda or local function below <paramref name="body"/>.</summary>
+    internal static bool InNestedFunction(IOperation operation, IOperation? body = null) =>
+        NestedFunction(operation, body) is not null;
 
-    /// <summary>
-    /// The innermost lambda or local function around <paramref name="operation"/> (below <paramref name="body"/> when one is
-    /// given), whose code it is; null when it is the member's (or the body's) own code.
-    /// </summary>
-    internal static IMethodSymbol? NestedFunction(IOperation operation, IOperation? body = null)
-    {
-        for (var parent = operation.Parent; parent is not null && parent != body; parent = parent.Parent)
+    /// <summary>The innermost lambda or local function around <paramref name="operation"/>, whose code it is, or
+    /// null.</summary>
+    internal static IMethodSymbol? NestedFunction(IOperation operation, IOperation? body = null) =>
+        Ancestors(operation).TakeWhile(parent => parent != body).Select(parent => parent switch
         {
-            switch (parent)
-            {
-                case IAnonymousFunctionOperation lambda:
-                    return lambda.Symbol;
-                case ILocalFunctionOperation local:
-                    return local.Symbol;
-            }
-        }
+            IAnonymousFunctionOperation lambda => lambda.Symbol,
+            ILocalFunctionOperation local => local.Symbol,
+            _ => null,
+        }).FirstOrDefault(function => function is not null);
 
-        return null;
-    }
-
-    private List<KeyValue> ReturnsOf(IOperation body, int nesting) =>
-        OwnReturns(body).SelectMany(r => r.ReturnedValue is { } value ? ValuesOf(value, nesting + 1) : Array.Empty<KeyValue>()).ToList();
+    private List<KeyValue> ReturnsOf(IOperation body, int nesting) => OwnReturns(body)
+            .SelectMany(r => r.ReturnedValue is { } value ? ValuesOf(value, nesting + 1) : Array.Empty<KeyValue>())
+            .ToList();
 
     /// <summary>The returns of a body, not those of lambdas or local functions inside it.</summary>
     public static IEnumerable<IReturnOperation> OwnReturns(IOperation body) =>

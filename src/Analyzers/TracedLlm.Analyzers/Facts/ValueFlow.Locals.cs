@@ -1,13 +1,6 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace TracedLlm.Analyzers.Facts;
 
-// Values of locals: every write in the block; of several constants, those value-content analysis
-// says reach the use.
+// Values of locals: every write in the block; of several constants, those value-content analysis says reach the use.
 internal sealed partial class ValueFlow
 {
     private IEnumerable<KeyValue> LocalValues(ILocalReferenceOperation use, int nesting)
@@ -39,30 +32,25 @@ internal sealed partial class ValueFlow
             .Concat(seen.Literals.Select(KeyValue.Of)).Distinct().ToList();
     }
 
-    /// <summary>Writes of each local in the block: the assigned value, or null when it is written some other way (out, ref, deconstruction, +=, a pattern, a loop).</summary>
+    /// <summary>Writes of each local in the block: the value, or null when written some other way (out, a
+    /// loop).</summary>
     internal List<IOperation?> Writes(ILocalSymbol local)
     {
         if (_writes is null)
         {
             var writes = new Dictionary<ILocalSymbol, List<IOperation?>>(SymbolEqualityComparer.Default);
-            void Add(ILocalSymbol symbol, IOperation? value)
-            {
-                if (!writes.TryGetValue(symbol, out var list))
-                {
-                    writes[symbol] = list = new List<IOperation?>();
-                }
+            void Add(ILocalSymbol symbol, IOperation? value) => writes.For(symbol).Add(value);
 
-                list.Add(value);
-            }
-
-            foreach (var operation in _blocks.SelectMany(b => b.DescendantsAndSelf()))
+            foreach (var operation in Operations)
             {
                 switch (operation)
                 {
-                    case IVariableDeclaratorOperation declarator when declarator.GetVariableInitializer() is { } initializer:
+                    case IVariableDeclaratorOperation declarator
+                        when declarator.GetVariableInitializer() is { } initializer:
                         Add(declarator.Symbol, initializer.Value);
                         break;
-                    case ILocalReferenceOperation reference when IsWrittenOtherwise(reference) && reference.Parent is not ICoalesceAssignmentOperation:
+                    case ILocalReferenceOperation reference
+                        when IsWrittenOtherwise(reference) && reference.Parent is not ICoalesceAssignmentOperation:
                         // An out or ref argument: what the method it is given to writes (see ArgumentWrites).
                         Add(reference.Local, WritingArgument(reference));
                         break;
@@ -73,7 +61,9 @@ internal sealed partial class ValueFlow
                         // k ??= v: k keeps a value it had or takes v; the values it had are its other writes.
                         Add(target.Local, coalesce.Value);
                         break;
-                    case IDeconstructionAssignmentOperation deconstruction when Elements(deconstruction.Target) is { } targets && Elements(deconstruction.Value) is { } values && targets.Length == values.Length:
+                    case IDeconstructionAssignmentOperation deconstruction
+                        when Elements(deconstruction.Target) is { } targets
+                            && Elements(deconstruction.Value) is { } values && targets.Length == values.Length:
                         // (a, b) = (x, y): each local takes its element.
                         for (var i = 0; i < targets.Length; i++)
                         {
@@ -88,8 +78,9 @@ internal sealed partial class ValueFlow
                         Add(declared, TestedValue(pattern) is null ? null : pattern);
                         break;
                     case IForEachLoopOperation loop:
-                        // The one variable of a loop over a call (an iterator's yields, see YieldedValues); any other loop's may be anything.
-                        var single = loop.Locals.Length == 1 && loop.LoopControlVariable is IVariableDeclaratorOperation && Unwrap(loop.Collection) is IInvocationOperation;
+                        // The one variable of a loop over a call (see YieldedValues); any other loop's may be anything.
+                        var single = loop.Locals.Length == 1 && loop.LoopControlVariable is IVariableDeclaratorOperation
+                            && Unwrap(loop.Collection) is IInvocationOperation;
                         foreach (var loopLocal in loop.Locals)
                         {
                             Add(loopLocal, single ? loop : null);
@@ -112,11 +103,10 @@ internal sealed partial class ValueFlow
         return _writes.TryGetValue(local, out var found) ? found : new List<IOperation?>();
     }
 
-    /// <summary>The out or ref argument a local is (<c>M(out k)</c>, <c>M(out var k)</c>, <c>M(ref k)</c>), or null.</summary>
+    /// <summary>The out or ref argument a local is (<c>M(out k)</c>, <c>M(ref k)</c>), or null.</summary>
     private static IArgumentOperation? WritingArgument(ILocalReferenceOperation reference) =>
-        (reference.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : reference.Parent) is IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } argument
-            ? argument
-            : null;
+        (reference.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : reference.Parent)
+            is IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } argument ? argument : null;
 
     private static bool IsWrittenOtherwise(ILocalReferenceOperation reference) => reference.Parent switch
     {
@@ -137,7 +127,7 @@ internal sealed partial class ValueFlow
         _ => null,
     };
 
-    /// <summary>A local written by a deconstruction whose value is not a tuple literal of the same size: it may be anything.</summary>
+    /// <summary>A local written by a deconstruction of something other than a tuple literal of the same size.</summary>
     private static bool IsDeconstructedWithoutElements(ITupleOperation tuple)
     {
         var parent = tuple.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : tuple.Parent;

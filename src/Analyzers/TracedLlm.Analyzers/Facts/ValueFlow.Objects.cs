@@ -1,20 +1,9 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace TracedLlm.Analyzers.Facts;
 
-// Values read from objects the block makes itself: their properties, tuple elements, and
-// whether an object is the code's own (made from nothing that came in).
+// Values read from objects the block makes itself: their properties, tuple elements, and whether one is its own.
 internal sealed partial class ValueFlow
 {
-    /// <summary>
-    /// An object this block makes from nothing that came in (constants, lambdas and other such
-    /// objects): a dictionary, a JSON object or a writer of the code's own, not the request's
-    /// metadata bag. Made from a parameter, a field or the request, it may be the request's.
-    /// </summary>
+    /// <summary>An object this block makes from nothing that came in: the code's own, not the request's.</summary>
     public bool IsOwnObject(IOperation operation) => IsOwnObject(operation, 0);
 
     private bool IsOwnObject(IOperation operation, int depth)
@@ -27,7 +16,8 @@ internal sealed partial class ValueFlow
         switch (Unwrap(operation))
         {
             case IObjectCreationOperation creation:
-                return creation.Arguments.All(a => a.ArgumentKind == ArgumentKind.DefaultValue || IsOwnValue(a.Value, depth + 1));
+                return creation.Arguments.All(a =>
+                    a.ArgumentKind == ArgumentKind.DefaultValue || IsOwnValue(a.Value, depth + 1));
             case ICollectionExpressionOperation or IArrayCreationOperation:
                 return true;
             case ILocalReferenceOperation local:
@@ -38,31 +28,32 @@ internal sealed partial class ValueFlow
         }
     }
 
-    private bool IsOwnValue(IOperation value, int depth) =>
-        Unwrap(value) is var unwrapped && (unwrapped.ConstantValue.HasValue || unwrapped is IDelegateCreationOperation or IAnonymousFunctionOperation or IDefaultValueOperation || IsOwnObject(unwrapped, depth));
+    private bool IsOwnValue(IOperation value, int depth) => Unwrap(value) is var unwrapped
+        && (unwrapped.ConstantValue.HasValue
+            || unwrapped is IDelegateCreationOperation or IAnonymousFunctionOperation or IDefaultValueOperation
+            || IsOwnObject(unwrapped, depth));
 
     /// <summary>The object an instance is: made right there, or the one value of a local.</summary>
     private IOperation? MadeHere(IOperation instance)
     {
-        switch (Unwrap(instance))
+        return Unwrap(instance) switch
         {
-            case IObjectCreationOperation or IWithOperation:
-                return Unwrap(instance);
-            case ILocalReferenceOperation local when Writes(local.Local) is { Count: 1 } writes && writes[0] is { } made:
-                return Unwrap(made) is IObjectCreationOperation or IWithOperation ? Unwrap(made) : null;
-            default:
-                return null;
-        }
+            IObjectCreationOperation or IWithOperation => Unwrap(instance),
+            ILocalReferenceOperation local when Writes(local.Local) is { Count: 1 } writes && writes[0] is { } made =>
+                Unwrap(made) is IObjectCreationOperation or IWithOperation ? Unwrap(made) : null,
+            _ => null,
+        };
     }
 
-    /// <summary><c>(x, y).Item1</c>: the element of a tuple literal (made right there or the one value of a local).</summary>
+    /// <summary><c>(x, y).Item1</c>: the element of a tuple literal (made there, or a local's one value).</summary>
     private IOperation? TupleElement(IFieldReferenceOperation element)
     {
         var tuple = element.Instance is { } instance ? Unwrap(instance) : null;
         if (tuple is ILocalReferenceOperation local)
         {
-            // A tuple is a value of its own: a local written once, none of whose elements is written (pair.Key = ..., ref pair.Key).
-            if (Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } written || Unwrap(written) is not ITupleOperation || ElementWritten(local.Local))
+            // A tuple is a value of its own: a local written once, none of whose elements is written.
+            if (Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } written
+                || Unwrap(written) is not ITupleOperation || ElementWritten(local.Local))
             {
                 return null;
             }
@@ -75,7 +66,7 @@ internal sealed partial class ValueFlow
             return null;
         }
 
-        // A named element (pair.Key) and ItemN name the same position, ItemN's (the element fields of the tuple type are other symbols).
+        // A named element (pair.Key) and ItemN name the same position, ItemN's.
         var name = (element.Field.CorrespondingTupleField ?? element.Field).Name;
         var index = -1;
         for (var i = 0; i < type.TupleElements.Length; i++)
@@ -90,9 +81,9 @@ internal sealed partial class ValueFlow
         return index >= 0 && index < literal.Elements.Length ? literal.Elements[index] : null;
     }
 
-    /// <summary>An element of the tuple local (or an element of one) is written, or taken by reference, somewhere in the block.</summary>
-    private bool ElementWritten(ILocalSymbol local) =>
-        _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IFieldReferenceOperation>().Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && WellKnownTypes.Same(root.Local, local));
+    /// <summary>An element of the tuple local is written, or taken by reference, somewhere in the block.</summary>
+    private bool ElementWritten(ILocalSymbol local) => Operations.OfType<IFieldReferenceOperation>()
+            .Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && Same(root.Local, local));
 
     private static IOperation? Root(IFieldReferenceOperation field)
     {
@@ -105,28 +96,29 @@ internal sealed partial class ValueFlow
         return current;
     }
 
-    /// <summary>A variable written (assigned, compound-assigned, incremented, deconstructed into) or taken by a non-readonly reference.</summary>
+    /// <summary>A variable written (assigned, incremented, deconstructed into) or taken by a writable
+    /// reference.</summary>
     public static bool IsWritten(IOperation reference) => reference.Parent switch
-    {
-        ISimpleAssignmentOperation assignment => assignment.Target == reference || assignment.IsRef,
-        ICompoundAssignmentOperation compound => compound.Target == reference,
-        ICoalesceAssignmentOperation coalesce => coalesce.Target == reference,
-        IIncrementOrDecrementOperation => true,
-        IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
-        ITupleOperation => true,
-        IVariableInitializerOperation initializer => initializer.Parent is IVariableDeclaratorOperation { Symbol.IsRef: true },
-        _ => false,
-    };
+        {
+            ISimpleAssignmentOperation assignment => assignment.Target == reference || assignment.IsRef,
+            ICompoundAssignmentOperation compound => compound.Target == reference,
+            ICoalesceAssignmentOperation coalesce => coalesce.Target == reference,
+            IIncrementOrDecrementOperation => true,
+            IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref,
+            ITupleOperation => true,
+            IVariableInitializerOperation initializer => initializer.Parent
+                is IVariableDeclaratorOperation { Symbol.IsRef: true },
+            _ => false,
+        };
 
-    /// <summary>
-    /// The element values of a collection a local holds, when it is made once with its elements written there
-    /// (an array, a <c>List&lt;T&gt;</c> or <c>Dictionary&lt;TKey, TValue&gt;</c> with an initializer, a collection
-    /// expression) and every use of the local afterwards only reads an element by index: an element read is
-    /// one of them. Null for any other collection or use (a call on it, an element written, the collection passed on).
-    /// </summary>
+    /// <summary>The element values of a collection a local holds, made once with its elements and then only
+    /// read.</summary>
+    /// <remarks>Null for any other collection or use (a call on it, an element written, the collection passed
+    /// on).</remarks>
     private List<IOperation>? InitializedElements(IOperation? instance)
     {
-        if (instance is null || Unwrap(instance) is not ILocalReferenceOperation local || Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } made)
+        if (instance is null || Unwrap(instance) is not ILocalReferenceOperation local
+            || Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } made)
         {
             return null;
         }
@@ -137,19 +129,27 @@ internal sealed partial class ValueFlow
             case IArrayCreationOperation { DimensionSizes.Length: 1, Initializer: { } array }:
                 elements.AddRange(array.ElementValues);
                 break;
-            case ICollectionExpressionOperation collection when collection.Type is IArrayTypeSymbol { Rank: 1 } || IsListOrDictionary(collection.Type):
+            case ICollectionExpressionOperation collection
+                when collection.Type is IArrayTypeSymbol { Rank: 1 } || IsListOrDictionary(collection.Type):
                 elements.AddRange(collection.Elements);
                 break;
-            case IObjectCreationOperation { Initializer: { } initializer } creation when IsListOrDictionary(creation.Type):
+            case IObjectCreationOperation { Initializer: { } initializer } creation
+                when IsListOrDictionary(creation.Type):
                 foreach (var element in initializer.Initializers)
                 {
                     switch (element)
                     {
-                        case IInvocationOperation { TargetMethod: { Name: "Add", IsExtensionMethod: false } target, Arguments.Length: > 0 } add when IsListOrDictionary(target.ContainingType):
+                        case IInvocationOperation
+                        {
+                            TargetMethod: { Name: "Add", IsExtensionMethod: false } target, Arguments.Length: > 0
+                        } add when IsListOrDictionary(target.ContainingType):
                             // List.Add(item), Dictionary.Add(key, value): the last argument is the element.
                             elements.Add(add.Arguments[add.Arguments.Length - 1].Value);
                             break;
-                        case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.IsIndexer: true } } assignment:
+                        case ISimpleAssignmentOperation
+                        {
+                            Target: IPropertyReferenceOperation { Property.IsIndexer: true }
+                        } assignment:
                             elements.Add(assignment.Value);
                             break;
                         default:
@@ -167,16 +167,17 @@ internal sealed partial class ValueFlow
             return null;
         }
 
-        foreach (var use in _blocks.SelectMany(b => b.DescendantsAndSelf()).OfType<ILocalReferenceOperation>())
+        foreach (var use in Operations.OfType<ILocalReferenceOperation>())
         {
-            if (!WellKnownTypes.Same(use.Local, local.Local))
+            if (!Same(use.Local, local.Local))
             {
                 continue;
             }
 
             var read = use.Parent switch
             {
-                IPropertyReferenceOperation { Property.IsIndexer: true } indexer => indexer.Instance == use && !IsWritten(indexer),
+                IPropertyReferenceOperation { Property.IsIndexer: true } indexer => indexer.Instance == use
+                    && !IsWritten(indexer),
                 IArrayElementReferenceOperation element => element.ArrayReference == use && !IsWritten(element),
                 _ => false,
             };
@@ -195,14 +196,13 @@ internal sealed partial class ValueFlow
 
     private bool IsCapturedPrimaryConstructorParameter(IParameterSymbol parameter) =>
         parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
-        && WellKnownTypes.Same(constructor.ContainingType, _owner.ContainingType)
-        && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
+        && Same(constructor.ContainingType, _owner.ContainingType)
+        && constructor.DeclaringSyntaxReferences.Any(r =>
+            r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
 
-    /// <summary>
-    /// A property read from a local that holds an object made in this block: the value its
-    /// initializer or <c>with</c> expression gave it, or, for a positional record made without one,
-    /// the constructor argument of the same name. Null when the object is not made here.
-    /// </summary>
+    /// <summary>A property read from a local that holds an object made in this block: what it was given.</summary>
+    /// <remarks>Its initializer's or <c>with</c>'s value, or a positional record's constructor argument; null when
+    /// the object is not made here.</remarks>
     private IEnumerable<KeyValue>? ObjectPropertyValues(IPropertyReferenceOperation property, int nesting)
     {
         if (property.Instance is not { } instance || MadeHere(instance) is not { } made)
@@ -228,13 +228,15 @@ internal sealed partial class ValueFlow
 
         foreach (var member in initializer?.Initializers ?? ImmutableArray<IOperation>.Empty)
         {
-            if (member is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment && WellKnownTypes.Same(target.Member, property.Property))
+            if (member is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment
+                && Same(target.Member, property.Property))
             {
                 return ValuesOf(assignment.Value, nesting + 1);
             }
         }
 
-        var argument = creation?.Arguments.FirstOrDefault(a => a.Parameter?.Name == property.Property.Name && property.Property.ContainingType.IsRecord);
+        var argument = creation?.Arguments.FirstOrDefault(a =>
+            a.Parameter?.Name == property.Property.Name && property.Property.ContainingType.IsRecord);
         return argument is null ? null : ValuesOf(argument.Value, nesting + 1);
     }
 }

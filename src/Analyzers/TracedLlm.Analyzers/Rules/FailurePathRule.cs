@@ -1,17 +1,12 @@
-using System;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Rules;
 
 /// <summary>TLLM2002: a type thrown in traced code that every failure filter certainly rejects.</summary>
 internal static class FailurePathRule
 {
-    public static void Report(ThrowSite thrown, FailureFilters filters, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
+    public static void Report(ThrowSite thrown, FailureFilters filters, DiagnosticDescriptor descriptor,
+        Action<Diagnostic> report, FindingPath? path = null)
     {
         if (filters.Rejecting(thrown) is not { } filter)
         {
@@ -19,30 +14,36 @@ internal static class FailurePathRule
         }
 
         var position = filter.Location.GetLineSpan();
-        var where = $"the failure filter at {System.IO.Path.GetFileName(position.Path)}({position.StartLinePosition.Line + 1},{position.StartLinePosition.Character + 1})";
+        var (line, column) = (position.StartLinePosition.Line + 1, position.StartLinePosition.Character + 1);
+        var where = $"the failure filter at {System.IO.Path.GetFileName(position.Path)}({line},{column})";
         var properties = ImmutableDictionary<string, string?>.Empty;
-        if (filter.Accepts.AcceptedTypes().FirstOrDefault(t => t is INamedTypeSymbol { TypeKind: TypeKind.Class, IsSealed: false, SpecialType: SpecialType.None }) is { } accepted)
+        if (filter.Accepts.AcceptedTypes()
+                .FirstOrDefault(t =>
+                    t is INamedTypeSymbol { TypeKind: TypeKind.Class, IsSealed: false, SpecialType: SpecialType.None }
+                ) is
+            { } accepted)
         {
             properties = properties.Add(DiagnosticIds.AcceptedTypeProperty, accepted.ToDisplayString());
         }
 
-        report(Findings.Create(descriptor, thrown.Location, path, new[] { filter.Location }, properties, thrown.Type.ToDisplayString(), where, filter.Accepts.Describe()));
+        report(Findings.Create(descriptor, thrown.Location, path, new[] { filter.Location }, properties,
+                thrown.Type.ToDisplayString(), where, filter.Accepts.Describe()));
     }
 
-    /// <summary>
-    /// Whether the call at <paramref name="site"/> in <paramref name="caller"/> is made in a try whose catch takes
-    /// <paramref name="type"/> with no filter and does not throw it on (<c>throw;</c>, <c>throw e;</c>, <c>ExceptionDispatchInfo</c>):
-    /// what the callee throws of that type ends there, translated into what the catch throws or handled. A call in a lambda or
-    /// local function runs where that is called, and is not read.
-    /// </summary>
+    /// <summary>Whether the call at <paramref name="site"/> is made in a try whose unfiltered catch takes
+    /// <paramref name="type"/> and does not throw it on.</summary>
+    /// <remarks>A call in a lambda or local function runs where that is called, and is not read.</remarks>
     public static bool CaughtAt(ISymbol caller, SyntaxNode? site, ITypeSymbol type, CompilationFacts facts)
     {
-        if (site is not InvocationExpressionSyntax || caller is not IMethodSymbol method || facts.BodyOf(method) is not { } body)
+        if (site is not InvocationExpressionSyntax || caller is not IMethodSymbol method
+            || facts.BodyOf(method) is not { } body)
         {
             return false;
         }
 
-        var call = body.DescendantsAndSelf().FirstOrDefault(o => o is IInvocationOperation && o.Syntax.SyntaxTree == site.SyntaxTree && o.Syntax.Span == site.Span);
+        var call = body.DescendantsAndSelf()
+            .FirstOrDefault(o =>
+                o is IInvocationOperation && o.Syntax.SyntaxTree == site.SyntaxTree && o.Syntax.Span == site.Span);
         for (var current = call; current?.Parent is { } parent; current = parent)
         {
             if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
@@ -51,7 +52,7 @@ internal static class FailurePathRule
             }
 
             if (parent is ITryOperation @try && @try.Body == current
-                && @try.Catches.Any(c => c.Filter is null && WellKnownTypes.DerivesFrom(type, c.ExceptionType) && !ThrowsOn(c)))
+                && @try.Catches.Any(c => c.Filter is null && DerivesFrom(type, c.ExceptionType) && !ThrowsOn(c)))
             {
                 return true;
             }
@@ -60,12 +61,15 @@ internal static class FailurePathRule
         return false;
     }
 
-    private static bool ThrowsOn(ICatchClauseOperation @catch) =>
-        @catch.Handler.DescendantsAndSelf().Any(o => o switch
-        {
-            IThrowOperation { Exception: null } => true,
-            IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown) is ILocalReferenceOperation local && @catch.Locals.Contains(local.Local, SymbolEqualityComparer.Default),
-            IInvocationOperation invocation => invocation.TargetMethod.ContainingType?.Name == "ExceptionDispatchInfo",
-            _ => false,
-        });
+    private static bool ThrowsOn(ICatchClauseOperation @catch) => @catch.Handler.DescendantsAndSelf()
+            .Any(o => o switch
+                {
+                    IThrowOperation { Exception: null } => true,
+                    IThrowOperation { Exception: { } thrown } => ValueFlow.Unwrap(thrown)
+                        is ILocalReferenceOperation local
+                        && @catch.Locals.Contains(local.Local, SymbolEqualityComparer.Default),
+                    IInvocationOperation invocation => invocation.TargetMethod.ContainingType?.Name
+                        == "ExceptionDispatchInfo",
+                    _ => false,
+                });
 }

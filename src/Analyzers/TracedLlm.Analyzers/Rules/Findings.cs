@@ -1,35 +1,27 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Rules;
 
-/// <summary>
-/// Every TLLM2001–TLLM2007 diagnostic is made here, so each shows where it was decided the same way: a finding in a
-/// route's own handler, authenticator or guardrail is in tier <c>handler</c>; one reached through calls ends its message
-/// with its path (the route and the chain of calls, IDE and build alike), lists those calls as additional locations, and
-/// is in tier <c>calls</c> or, through an interface call with several implementations, <c>dispatch</c>.
-/// </summary>
+/// <summary>Every TLLM2001–TLLM2008 diagnostic is made here, so each shows where it was decided the same way.</summary>
+/// <remarks>
+/// A finding in a route's own code is in tier <c>handler</c>; one reached through calls ends its message with its
+/// path, lists those calls as additional locations, and is in tier <c>calls</c> or <c>dispatch</c>.
+/// </remarks>
 internal static class Findings
 {
-    public static Diagnostic Create(
-        DiagnosticDescriptor descriptor,
-        Location location,
-        FindingPath? path,
-        IEnumerable<Location>? additional,
-        ImmutableDictionary<string, string?>? properties,
-        params object[] arguments)
+    public static Diagnostic Create(DiagnosticDescriptor descriptor, Location location, FindingPath? path,
+        IEnumerable<Location>? additional, ImmutableDictionary<string, string?>? properties, params object[] arguments)
     {
-        properties = (properties ?? ImmutableDictionary<string, string?>.Empty).SetItem(DiagnosticIds.TierProperty, path?.Tier ?? DiagnosticIds.TierHandler);
+        properties = (properties ?? ImmutableDictionary<string, string?>.Empty).SetItem(DiagnosticIds.TierProperty,
+            path?.Tier ?? DiagnosticIds.TierHandler);
         if (path is { Calls.Count: > 0 })
         {
-            properties = properties.SetItem(DiagnosticIds.PathCallsProperty, path.Calls.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            properties = properties.SetItem(DiagnosticIds.PathCallsProperty,
+                path.Calls.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        var suffix = path is null ? string.Empty : descriptor.Id == DiagnosticIds.SlotMismatch ? path.Chain() : path.Describe();
-        var locations = (additional ?? Enumerable.Empty<Location>()).Concat(path?.Calls ?? Enumerable.Empty<Location>());
+        var suffix = path is null ? string.Empty : descriptor.Id == DiagnosticIds.SlotMismatch ? path.Chain()
+            : path.Describe();
+        var locations = (additional ?? Enumerable.Empty<Location>()).Concat(
+            path?.Calls ?? Enumerable.Empty<Location>());
         return Diagnostic.Create(descriptor, location, locations, properties, arguments.Append(suffix).ToArray());
     }
 }

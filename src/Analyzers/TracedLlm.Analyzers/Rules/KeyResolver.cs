@@ -1,58 +1,45 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Rules;
 
-/// <summary>
-/// Resolves the references in key values at the end of the compilation: fields and properties to
-/// their initializers (and getters), calls to what the method returns, delegate fields to what
-/// their lambda returns; and finds the parameters that are keys inside their method, so the
-/// arguments that fill them are keys too (through any number of calls, up to the walk's limit).
-/// </summary>
+/// <summary>Resolves the references in key values at the end of the compilation.</summary>
+/// <remarks>
+/// Fields and properties to their initializers, calls to what they return, delegate fields to their lambda's returns;
+/// and the parameters that are keys inside their method, so the arguments that fill them are keys too.
+/// </remarks>
 internal sealed class KeyResolver
 {
     private readonly ConcurrentDictionary<ISymbol, MethodFacts> _facts;
     private readonly CompilationFacts _compilation;
-    private readonly Dictionary<(ISymbol, KeyValueKind), (ImmutableHashSet<string> Constants, bool Unknown)> _memo = new();
+    private readonly Dictionary<(ISymbol, KeyValueKind), (ImmutableHashSet<string> Constants, bool Unknown)> _memo =
+        new();
     private readonly HashSet<(ISymbol Method, int Ordinal)> _keyParameters = new();
     private readonly Dictionary<ISymbol, List<KeyValue>> _fieldWrites = new(SymbolEqualityComparer.Default);
-    private readonly System.Threading.CancellationToken _cancellationToken;
+    private readonly CancellationToken _cancellationToken;
 
-    public KeyResolver(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts, System.Threading.CancellationToken cancellationToken)
+    public KeyResolver(CompilationFacts compilation, ConcurrentDictionary<ISymbol, MethodFacts> facts,
+        CancellationToken cancellationToken)
     {
-        _compilation = compilation;
-        _cancellationToken = cancellationToken;
-        _facts = facts;
+        (_compilation, _cancellationToken, _facts) = (compilation, cancellationToken, facts);
         FindKeyParameters();
-        foreach (var pair in _facts)
+        foreach (var (field, values) in _facts.Values.SelectMany(f => f.FieldWrites))
         {
-            foreach (var (field, values) in pair.Value.FieldWrites)
-            {
-                if (!_fieldWrites.TryGetValue(field, out var list))
-                {
-                    _fieldWrites[field] = list = new List<KeyValue>();
-                }
-
-                list.AddRange(values);
-            }
+            _fieldWrites.For(field).AddRange(values);
         }
     }
 
     /// <summary>The constants the values may be, and whether they may also be anything else.</summary>
-    public (ImmutableHashSet<string> Constants, bool Unknown) Resolve(IEnumerable<KeyValue> values) => Resolve(values, 0);
+    public (ImmutableHashSet<string> Constants, bool Unknown) Resolve(IEnumerable<KeyValue> values) =>
+        Resolve(values, 0);
 
-    /// <summary>True when the parameter is used as a key inside the method (or inside one it may dispatch to).</summary>
+    /// <summary>True when the parameter is used as a key inside the method (or one it may dispatch to).</summary>
     public bool IsKeyParameter(IMethodSymbol method, int ordinal) =>
         _keyParameters.Contains((method.OriginalDefinition, ordinal))
         || _compilation.Implementations(method, _cancellationToken).Any(i => _keyParameters.Contains((i, ordinal)));
 
     private (ImmutableHashSet<string>, bool) Resolve(IEnumerable<KeyValue> values, int depth)
     {
-        var constants = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var constants = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         var unknown = false;
         foreach (var value in values)
         {
@@ -66,7 +53,9 @@ internal sealed class KeyResolver
                     constants.UnionWith(joined);
                     unknown |= joinedUnknown;
                     break;
-                case KeyValueKind.Member or KeyValueKind.Return or KeyValueKind.DelegateReturn when depth < CallGraph.MaxDepth:
+                case KeyValueKind.Member
+                or KeyValueKind.Return
+                or KeyValueKind.DelegateReturn when depth < CallGraph.MaxDepth:
                     var (resolved, resolvedUnknown) = ResolveReference(value, depth);
                     constants.UnionWith(resolved);
                     unknown |= resolvedUnknown;
@@ -80,7 +69,7 @@ internal sealed class KeyResolver
         return (constants.ToImmutable(), unknown);
     }
 
-    /// <summary>A concatenation: every way of joining its parts' resolved values, unknown when a part may be anything or there are too many.</summary>
+    /// <summary>A concatenation: every way of joining its parts' resolved values, or unknown.</summary>
     private (ImmutableHashSet<string>, bool) Join(ImmutableArray<ImmutableArray<KeyValue>> parts, int depth)
     {
         var resolvedParts = new List<ImmutableHashSet<string>>(parts.Length);
@@ -96,7 +85,7 @@ internal sealed class KeyResolver
         }
 
         return ValueFlow.Join(resolvedParts) is { } joined
-            ? (joined.ToImmutableHashSet(System.StringComparer.Ordinal), false)
+            ? (joined.ToImmutableHashSet(StringComparer.Ordinal), false)
             : (ImmutableHashSet<string>.Empty, true);
     }
 
@@ -137,7 +126,7 @@ internal sealed class KeyResolver
                 {
                     From(getter, delegateReturns: false);
 
-                    // An abstract or interface property (a static abstract one read through a type parameter included): what its implementations return.
+                    // An abstract or interface property: what its implementations return.
                     foreach (var implementation in _compilation.Implementations(getter, _cancellationToken))
                     {
                         From(implementation, delegateReturns: false);
@@ -167,7 +156,8 @@ internal sealed class KeyResolver
             {
                 foreach (var value in use.Values)
                 {
-                    if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter && parameter.ContainingSymbol is IMethodSymbol method)
+                    if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter
+                        && parameter.ContainingSymbol is IMethodSymbol method)
                     {
                         _keyParameters.Add((method.OriginalDefinition, parameter.Ordinal));
                     }
@@ -190,7 +180,8 @@ internal sealed class KeyResolver
 
                     foreach (var value in argument.Values)
                     {
-                        if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter && parameter.ContainingSymbol is IMethodSymbol caller)
+                        if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter
+                            && parameter.ContainingSymbol is IMethodSymbol caller)
                         {
                             added |= _keyParameters.Add((caller.OriginalDefinition, parameter.Ordinal));
                         }

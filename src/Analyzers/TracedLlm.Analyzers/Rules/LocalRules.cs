@@ -1,40 +1,32 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Globalization;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using TracedLlm.Analyzers.Facts;
 
 namespace TracedLlm.Analyzers.Rules;
 
-/// <summary>
-/// TLLM2003 and TLLM2004: findings that are decided inside one method and become
-/// diagnostics once the method is known to be traced (at once for a route or policy, at the end of
-/// the compilation for what they call).
-/// </summary>
+/// <summary>TLLM2003, TLLM2004, TLLM2008: findings decided inside one method, reported once it is traced.</summary>
 internal static class LocalRules
 {
-    public static void ReportSpans(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
+    public static void ReportSpans(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report,
+        FindingPath? path = null)
     {
         foreach (var problem in facts.SpanProblems)
         {
-            report(Findings.Create(descriptor, problem.Location, path, null, ImmutableDictionary<string, string?>.Empty.Add(DiagnosticIds.SpanProblemProperty, problem.Kind), problem.Message));
+            report(Findings.Create(descriptor, problem.Location, path, null,
+                    ImmutableDictionary<string, string?>.Empty.Add(DiagnosticIds.SpanProblemProperty, problem.Kind),
+                    problem.Message));
         }
     }
 
     /// <summary>The swallowing catches: TLLM2004's where the code shows the failure is the request's, else
     /// TLLM2007's.</summary>
     /// <remarks>
-    /// TLLM2004: a model call given up, a shape a team must hear, or (in a route's own code, or anywhere with
-    /// <see cref="DeclaredIntent.ThroughCallsOption"/>) an error answered by hand. While typing only what the method
-    /// shows alone is reported. Left out: a Try-pattern every caller fails on, work the request does not wait for, a
-    /// second exception, and catches that wait on types only source creates or on dispatched calls until they are
-    /// known.
+    /// While typing only what the method shows alone is reported. Left out: a Try-pattern every caller fails on, work
+    /// the request does not wait for, a second exception, and catches that wait on the end of the compilation.
     /// </remarks>
-    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor swallowed, DiagnosticDescriptor? handled, Action<Diagnostic> report, ISet<ITypeSymbol>? created,
-        bool callersFail = false, bool detached = false, bool whileHandling = false, bool rootAtEnd = false, Func<SwallowSite, bool>? answers = null,
-        Func<SwallowSite, bool>? givesUpModel = null, Func<IMethodSymbol, bool>? holdsWhereDispatched = null, FindingPath? path = null, DeclaredIntent? intent = null)
+    public static void ReportSwallows(MethodFacts facts, DiagnosticDescriptor swallowed, DiagnosticDescriptor? handled,
+        Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false,
+        bool whileHandling = false, bool rootAtEnd = false, Func<SwallowSite, bool>? answers = null,
+        Func<SwallowSite, bool>? givesUpModel = null, Func<IMethodSymbol, bool>? holdsWhereDispatched = null,
+        FindingPath? path = null, DeclaredIntent? intent = null)
     {
         foreach (var swallow in facts.Swallows)
         {
@@ -51,7 +43,8 @@ internal static class LocalRules
             }
 
             var model = swallow.GivesUpModel || (givesUpModel is not null && givesUpModel(swallow));
-            var answered = (path is null || (intent is not null && intent.ReportsThroughCalls(swallow.Location.SourceTree!)))
+            var answered =
+                (path is null || (intent is not null && intent.ReportsThroughCalls(swallow.Location.SourceTree!)))
                 && (swallow.AnswersError || (answers is not null && answers(swallow)));
             var descriptor = model || answered || swallow.Heard ? swallowed : handled!;
             report(Findings.Create(descriptor, swallow.Location, path, null, null, swallow.CaughtType));

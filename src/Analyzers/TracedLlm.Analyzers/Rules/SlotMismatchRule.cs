@@ -1,35 +1,30 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Rules;
 
-/// <summary>
-/// TLLM2001: a key that names a slot, used where a route with another slot reaches. A key with
-/// several possible values is reported only when none of them is the route's own slot, and not at
-/// all when it may be a value the analysis does not know (it may be the right slot at run time).
-/// </summary>
+/// <summary>TLLM2001: a key that names a slot, used where a route with another slot reaches.</summary>
+/// <remarks>A key that may be the route's own slot, or a value the analysis does not know, is not
+/// reported.</remarks>
 internal static class SlotMismatchRule
 {
-    public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location, IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor, Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken, FindingPath? path = null)
+    public static void Report(ImmutableHashSet<string> constants, bool unknown, Location location,
+        IReadOnlyList<TracedRoute> routes, CompilationFacts compilation, DiagnosticDescriptor descriptor,
+        Action<Diagnostic> report, CancellationToken cancellationToken, FindingPath? path = null)
     {
-        // Traced code of a library that declares no slot ([TracedLlmCode] without MetadataSlot) has no slot to mismatch.
+        // Traced code of a library that declares no slot has no slot to mismatch.
         routes = routes.Where(r => r.Slot.Length > 0).ToList();
         if (unknown || routes.Count == 0)
         {
             return;
         }
 
-        var slotKeys = constants.Where(compilation.SlotNames(cancellationToken).Contains).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var slotKeys = constants.Where(compilation.SlotNames(cancellationToken).Contains)
+            .OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (slotKeys.Count == 0)
         {
             return;
         }
 
-        var disagreeing = routes.Where(r => !constants.Contains(r.Slot)).Distinct().OrderBy(r => r.Display, StringComparer.Ordinal).ToList();
+        var disagreeing = routes.Where(r => !constants.Contains(r.Slot)).Distinct()
+            .OrderBy(r => r.Display, StringComparer.Ordinal).ToList();
         if (disagreeing.Count == 0)
         {
             return;

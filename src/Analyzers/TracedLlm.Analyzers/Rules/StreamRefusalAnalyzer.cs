@@ -1,25 +1,17 @@
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers;
 
-/// <summary>
-/// TLLM2009: a traced route whose pipeline answers <c>"stream": true</c> with 400, an answer the app
-/// did not give before adoption. The route's handler answers JSON only, and its body either is
-/// untyped or has a member bound as <c>stream</c>: the default keeps the refusal there (a client that
-/// asks for a stream must not read JSON as one), so the build names it and the one-line opt-out,
-/// <c>IgnoreStream = true</c>. A typed body with no <c>stream</c> member never read the flag and is
-/// answered with JSON by default, so it is not reported.
-/// </summary>
+/// <summary>TLLM2009: a traced route whose pipeline answers <c>"stream": true</c> with 400, which its app did
+/// not.</summary>
+/// <remarks>
+/// Its handler answers JSON only and its body is untyped or binds <c>stream</c>: the build names the refusal and the
+/// one-line opt-out, <c>IgnoreStream = true</c>. A typed body with no <c>stream</c> member is answered with JSON.
+/// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
 {
-    /// <summary>The property the code fix reads: the attribute argument that opts out.</summary>
-    public const string OptOutArgument = "IgnoreStream";
-
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(DiagnosticDescriptors.StreamRefused);
@@ -81,10 +73,8 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
             reads));
     }
 
-    /// <summary>
-    /// True when the handler's result is written as JSON only: not an <c>LlmResult</c>, a result that writes
-    /// itself, a stream or nothing.
-    /// </summary>
+    /// <summary>True when the handler's result is written as JSON only: not an <c>LlmResult</c>, a stream or
+    /// nothing.</summary>
     private static bool AnswersJsonOnly(ITypeSymbol returnType)
     {
         var inner = returnType;
@@ -102,7 +92,7 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
         }
 
         var definition = inner.OriginalDefinition.ToDisplayString();
-        if (definition.StartsWith("TracedLlm.LlmResult<", System.StringComparison.Ordinal)
+        if (definition.StartsWith("TracedLlm.LlmResult<", StringComparison.Ordinal)
             || definition == "System.Collections.Generic.IAsyncEnumerable<T>")
         {
             return false;
@@ -113,14 +103,13 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
     }
 
     private static AttributeData? RouteAttribute(IMethodSymbol method, WellKnownTypes types) =>
-        method.GetAttributes().FirstOrDefault(a => WellKnownTypes.Same(a.AttributeClass, types.RouteAttribute));
+        method.GetAttributes().FirstOrDefault(a => Same(a.AttributeClass, types.RouteAttribute));
 
     private static bool IsOrImplements(ITypeSymbol type, string name) =>
         type.ToDisplayString() == name || type.AllInterfaces.Any(i => i.ToDisplayString() == name);
 
-    /// <summary>
-    /// True when a streaming handler (<c>IAsyncEnumerable</c>) of the same method and path serves the streams.
-    /// </summary>
+    /// <summary>True when a streaming handler (<c>IAsyncEnumerable</c>) of the same method and path serves the
+    /// streams.</summary>
     private static bool HasStreamPartner(IMethodSymbol method, RouteAttributeData route, WellKnownTypes types) =>
         route.Pattern is not null && method.ContainingType.GetMembers().OfType<IMethodSymbol>().Any(other =>
             !SymbolEqualityComparer.Default.Equals(other, method)
@@ -128,5 +117,5 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
             && RouteAttribute(other, types) is { } partner
             && RouteAttributeData.Read(partner, other) is var data
             && data.Pattern == route.Pattern
-            && string.Equals(data.HttpMethod, route.HttpMethod, System.StringComparison.OrdinalIgnoreCase));
+            && string.Equals(data.HttpMethod, route.HttpMethod, StringComparison.OrdinalIgnoreCase));
 }

@@ -1,18 +1,10 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
-using TracedLlm.Analyzers.Facts;
-
 namespace TracedLlm.Analyzers.Rules;
 
 /// <summary>TLLM2006 at the end of the compilation: the sends outside an attempt that are model calls.</summary>
 /// <remarks>
-/// A send through a client the compilation registers with <c>AddTracedLlmAttempts()</c> (or the team declares so) is an
-/// attempt. Any other is a model call when the code shows it is one, when the route's attempts use its client or run
-/// its method, or when a caller hands it a model API's client or address: its method's parameters are followed up the
-/// calls that give them (<see cref="MaxHops"/> calls up), and the finding's path runs through the first that decides.
+/// A send through a client the compilation registers as attempts (or the team declares) is an attempt. Any other is a
+/// model call when the code shows it, when the route's attempts use its client or run its method, or when a caller
+/// hands it a model API's client or address: parameters are followed <see cref="MaxHops"/> calls up.
 /// </remarks>
 internal sealed class UpstreamCallRule
 {
@@ -33,7 +25,9 @@ internal sealed class UpstreamCallRule
         Func<ISymbol, List<(ISymbol Caller, CallEdge Edge)>> callsOf, CancellationToken cancellationToken)
     {
         (_facts, _methods, _graph, _callsOf, _cancellationToken) = (facts, methods, graph, callsOf, cancellationToken);
-        _registered = methods.Values.SelectMany(f => f.AttemptRegistrations).Distinct().ToList();
+        _registered = methods.Values.SelectMany(f => f.AttemptRegistrations)
+            .Concat(ServiceClients.Traced(methods.Values.SelectMany(f => f.ServiceRegistrations).ToList()))
+            .Distinct().ToList();
 
         // The clients the route's own attempts send through (or its methods): other sends through them are too.
         AttemptClients = new HashSet<string>(methods.Values.SelectMany(f => f.AttemptClients), StringComparer.Ordinal);
@@ -58,10 +52,9 @@ internal sealed class UpstreamCallRule
         }
     }
 
-    /// <summary>
-    /// Reports the model calls of <paramref name="method"/> made outside an attempt: of a route's own code
-    /// (<paramref name="root"/>) those not reported while typing; of code reached through calls all, with their path.
-    /// </summary>
+    /// <summary>Reports the model calls of <paramref name="method"/> made outside an attempt.</summary>
+    /// <remarks>Of a route's own code (<paramref name="root"/>) those not reported while typing; of code reached
+    /// through calls all, with their path.</remarks>
     public void Report(ISymbol method, MethodFacts facts, bool root, DiagnosticDescriptor rule, Action<Diagnostic> add)
     {
         foreach (var site in facts.UnscopedUpstreamCalls.Where(site => !(root && ReportedWhileTyping(site))))
@@ -93,10 +86,10 @@ internal sealed class UpstreamCallRule
     /// <summary>One call up: the caller, the call, what it gives the parameters a send's inputs come from.</summary>
     private readonly record struct Hop(ISymbol Caller, CallEdge Edge, SendInputs Given);
 
-    /// <summary>
-    /// The ways up from <paramref name="method"/> through the calls that give <paramref name="needed"/>'s parameters a
-    /// value (made outside an attempt, by a method the request runs outside one), topmost first; one empty way if none.
-    /// </summary>
+    /// <summary>The ways up from <paramref name="method"/> through the calls that give <paramref name="needed"/>'s
+    /// parameters a value.</summary>
+    /// <remarks>Calls made outside an attempt, by a method the request runs outside one; topmost first; one empty way
+    /// if none.</remarks>
     private IEnumerable<List<Hop>> Chains(ISymbol method, SendInputs needed, int depth)
     {
         var sites = depth >= MaxHops || (needed.Parameters.IsEmpty && needed.Names.IsEmpty)
@@ -115,7 +108,7 @@ internal sealed class UpstreamCallRule
 
         foreach (var (caller, edge) in sites)
         {
-            // What the call gives the parameters the send's client and address come from (and those naming its client).
+            // What the call gives the parameters the send's client and address (or client's name) come from.
             var given = (_methods.TryGetValue(caller, out var facts) ? facts.SendArguments : new List<SendArgument>())
                 .Where(a => a.Site == edge.Site).Aggregate(SendInputs.None, (all, a) => all
                     .With(needed.Parameters.Contains(a.Ordinal) ? a.Inputs : SendInputs.None)
@@ -140,7 +133,7 @@ internal sealed class UpstreamCallRule
         for (var i = 0; i < chain.Count; i++)
         {
             var callee = i + 1 < chain.Count ? chain[i + 1].Caller : method;
-            if (chain[i].Edge.Callee is IMethodSymbol declared && !WellKnownTypes.Same(declared, callee))
+            if (chain[i].Edge.Callee is IMethodSymbol declared && !Same(declared, callee))
             {
                 // A call of an interface or base method: the declaration, then the implementation it reaches.
                 methods.Add(declared);

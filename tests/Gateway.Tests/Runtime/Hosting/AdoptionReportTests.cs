@@ -86,6 +86,63 @@ public sealed class AdoptionReportTests
         }
     }
 
+    /// <summary>
+    /// A static handler's route names what minimal APIs or the app's exception handling answered before and the
+    /// pipeline answers now, with the one setting that keeps their answers (<c>LlmErrorResponses.Host</c>): a typed
+    /// body it cannot bind, an exception the handler lets escape; a handler that reads the body itself gets a body
+    /// the pipeline cannot read, so only its parser's failure is named. Under <c>Host</c> none is listed.
+    /// </summary>
+    [Fact]
+    public async Task AStaticRouteNamesWhatTheHostAnsweredBeforeAndTheSettingThatKeepsIt()
+    {
+        var (app, address) = await LoopbackApp.StartAsync(
+            services => services.AddTracedLlm()
+                .AddSingleton(new BackendRouter("east"))
+                .AddSingleton<IBackendHealth>(new AlwaysUp()),
+            app =>
+            {
+                app.MapShapeRoutes();
+                app.MapTracedLlmManifest();
+            });
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            using var manifest = JsonDocument.Parse(await client.GetStringAsync("/tracedllm/manifest"));
+            var adoption = manifest.RootElement.GetProperty("adoption").EnumerateArray().ToList();
+            const string Host =
+                "ErrorResponses = LlmErrorResponses.Host on [TracedLlmRoute], or TracedLlm:ErrorResponses";
+
+            var typed = Answers(adoption, "POST /openai/deployments/{deploymentName}/chat/completions");
+            var unbound = typed[Unbound];
+            Assert.Equal("400 in OpenAI's error JSON, naming the place", unbound.Answer);
+            Assert.Equal(Host + " (minimal APIs' 400 with no body)", unbound.Setting);
+            Assert.Equal(Host + " (minimal APIs' 415 with no body)", typed[MediaType].Setting);
+            Assert.StartsWith("500 in OpenAI's error JSON", typed[Escapes].Answer, StringComparison.Ordinal);
+            Assert.Equal(Host + " (the app's exception handling, or the server's 500)", typed[Escapes].Setting);
+            Assert.DoesNotContain(Parsed, typed.Keys);
+
+            var parses = Answers(adoption, "POST /host/default/v1/chat/completions");
+            Assert.Equal("400 in OpenAI's error JSON", parses[Parsed].Answer);
+            Assert.DoesNotContain(Unbound, parses.Keys);
+            Assert.Equal("ErrorResponses on [TracedLlmRoute], or TracedLlm:ErrorResponses", parses[MediaType].Setting);
+            Assert.Contains(Escapes, parses.Keys);
+
+            var kept = Answers(adoption, "POST /host/kept/v1/chat/completions");
+            Assert.DoesNotContain(Parsed, kept.Keys);
+            Assert.DoesNotContain(Escapes, kept.Keys);
+            Assert.Equal("413 in problem details", kept["a body larger than 8,388,608 bytes"].Answer);
+        }
+        finally
+        {
+            await LoopbackApp.StopAsync(app);
+        }
+    }
+
+    private const string Unbound =
+        "a body the handler's type cannot bind (cut off, not JSON, a field of another type, none)";
+    private const string MediaType = "a body sent as another media type than JSON";
+    private const string Escapes = "an exception the handler lets escape";
+    private const string Parsed = "a body that is not a JSON object, which the handler's JSON parser fails on";
     private const string Stream = "\"stream\": true";
     private const string Refused = "a caller the ILlmAuthenticator refuses";
     private const string WrongType =
@@ -105,6 +162,11 @@ public sealed class AdoptionReportTests
         public Task<CompletionReply> CompleteAsync(
             CompletionRequest request, LlmCall call, CancellationToken cancellationToken) =>
             throw new NotSupportedException("The report is read at start; no request is sent.");
+    }
+
+    private sealed class AlwaysUp : IBackendHealth
+    {
+        public bool IsUp(string backend) => true;
     }
 
     private sealed class OpenAuthenticator : ILlmAuthenticator

@@ -87,6 +87,30 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
         }
     }
 
+    /// <summary>
+    /// A route that keeps ASP.NET Core's answers documents the pipeline's errors as problem details, as it writes
+    /// them, and says that ASP.NET Core answers a body it cannot bind and the app's own exceptions.
+    /// </summary>
+    [Fact]
+    public void ARouteThatKeepsTheHostsAnswersDocumentsProblemDetails()
+    {
+        var route = new TracedRouteInfo("POST", "/v1/chat", "metadata", WireFormat.OpenAI, "chat", "Routes.Chat")
+        {
+            ErrorResponses = LlmErrorResponses.Host,
+        };
+        var metadata = TracedLlm.OpenApi.TracedRouteMetadata.For(route, authenticated: false, LlmErrorResponses.Host)
+            .ToList();
+
+        var errors = metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
+            .Where(m => m.StatusCode >= 400).ToList();
+        Assert.NotEmpty(errors);
+        Assert.All(errors, m => Assert.Equal(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), m.Type));
+        Assert.All(errors, m => Assert.Equal(new[] { "application/problem+json" }, m.ContentTypes));
+        var description = Assert.Single(metadata.OfType<EndpointDescriptionAttribute>()).Description;
+        const string Host = "the application's own exceptions are answered by ASP.NET Core.";
+        Assert.EndsWith(Host, description, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("/v1/chat/completions")]
     [InlineData("/v1/messages")]

@@ -11,7 +11,7 @@ builder.Services.Configure<JsonOptions>(
 	options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
 builder.Services.AddOpenAi();
 builder.Services.AddCors();
-builder.Services.AddTracedLlm();
+builder.Services.AddTracedLlm(options => options.ErrorResponses = LlmErrorResponses.Host);
 builder.Services.AddHttpClient(OpenAiService.ClientName).AddTracedLlmAttempts();
 
 var app = builder.Build();

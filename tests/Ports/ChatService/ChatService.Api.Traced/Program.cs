@@ -1,5 +1,4 @@
 using System.ClientModel;
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using ChatService.Api;
 using Microsoft.Extensions.AI;
@@ -15,7 +14,7 @@ builder.Services.AddChatClient(client.GetChatClient(openAi["Model"]!).AsIChatCli
     .UseLogging()
     .UseTracedLlm()
     .UseOpenTelemetry();
-builder.Services.AddTracedLlm(options => options.ErrorResponses = LlmErrorResponses.ProblemDetails);
+builder.Services.AddTracedLlm(options => options.ErrorResponses = LlmErrorResponses.Host);
 
 var app = builder.Build();
 
@@ -23,8 +22,6 @@ app.MapTracedLlmRoutes();
 
 app.Run();
 
-// TLLM2006 does not see the UseTracedLlm() above: each IChatClient call is an attempt already.
-[SuppressMessage("TracedLlm.Tracing", "TLLM2006", Justification = "UseTracedLlm() records each call as an attempt")]
 internal static class Routes
 {
     [TracedLlmRoute("POST", "/api/chat")]
@@ -50,13 +47,13 @@ internal static class Routes
             var response = await chat.GetResponseAsync(messages, cancellationToken: cancellationToken);
             return Results.Ok(new ChatReply(response.Text, response.ModelId, response.FinishReason?.Value));
         }
-        catch (UpstreamException exception)
+        catch (ClientResultException exception)
         {
             call.RecordHandledFailure(exception);
             return Results.Problem(
                 statusCode: StatusCodes.Status502BadGateway,
                 title: "The model provider failed.",
-                detail: $"The provider answered {exception.UpstreamStatusCode}.");
+                detail: $"The provider answered {exception.Status}.");
         }
     }
 

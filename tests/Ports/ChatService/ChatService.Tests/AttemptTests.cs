@@ -54,6 +54,7 @@ public sealed class AttemptTests(ChatPorts ports) : IClassFixture<ChatPorts>
     /// OpenAI's client retries inside the one call: its sends are one failed attempt with the provider's status and
     /// <c>Retry-After</c>, and the app's own 502 is the request's failure.
     /// </summary>
+    /// <remarks>The 502 comes from the app's catch of the client's own exception, as before adoption.</remarks>
     [Fact]
     public async Task TheClientsOwnRetriesAreInsideOneFailedAttempt()
     {
@@ -70,5 +71,10 @@ public sealed class AttemptTests(ChatPorts ports) : IClassFixture<ChatPorts>
         Assert.Equal("502", trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(ActivityStatusCode.Error, trace.Single(SpanNames.LlmRequest).Status);
         ChatPorts.AssertRecorded(trace, 502);
+
+        // The app's own catch got what the OpenAI client threw, as before adoption, and handed that to the trace.
+        var handed = trace.Spans.SelectMany(s => s.Events).Where(e => e.Name == "exception")
+            .Select(e => e.Tags.FirstOrDefault(t => t.Key == "exception.type").Value as string);
+        Assert.Contains(typeof(System.ClientModel.ClientResultException).FullName, handed);
     }
 }

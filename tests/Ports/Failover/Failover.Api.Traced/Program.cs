@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Failover.Api.Providers;
 using TracedLlm;
@@ -19,8 +20,18 @@ internal static class Routes
     [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlotMode = MetadataSlotMode.Shared)]
     public static async Task<IResult> Chat(LlmCall call, FailoverClient failover)
     {
-        var body = JsonNode.Parse(call.UpstreamBody.Span)!.AsObject();
-        if (body["messages"] is not JsonArray { Count: > 0 })
+        JsonObject? body;
+        try
+        {
+            body = JsonSerializer.Deserialize<JsonObject>(call.UpstreamBody.Span);
+        }
+        catch (JsonException exception)
+        {
+            call.RecordHandledFailure(exception);
+            return Errors.BadRequest("The request body is not a JSON object.");
+        }
+
+        if (body?["messages"] is not JsonArray { Count: > 0 })
         {
             return Errors.BadRequest("'messages' must be a non-empty array.");
         }

@@ -42,6 +42,21 @@ internal static class Routes
     private static readonly LlmRetryPolicy OneTry = new() { MaxRetries = 0 };
 
     [TracedLlmRoute("POST", "/v1/chat/completions", MetadataSlot = MetadataSlots.None)]
-    public static Task<LlmRelayResult> Chat(LlmCall call, LlmRelay relay) =>
-        relay.ForwardToRouteAsync(call, "openai", OneTry);
+    public static async Task<IResult> Chat(LlmCall call, LlmRelay relay)
+    {
+        try
+        {
+            return await relay.ForwardToRouteAsync(call, "openai", OneTry);
+        }
+        catch (UpstreamException exception) when (call.HttpContext.GetForwarderErrorFeature() is { } failure)
+        {
+            // The app's own answer to a forwarding error, as its proxy pipeline writes it for YARP's routes.
+            call.RecordHandledFailure(exception);
+            var message = failure.Error == ForwarderError.RequestTimedOut
+                ? "The provider did not answer in time."
+                : "The provider could not be reached.";
+            var error = new { message, type = "upstream_error" };
+            return Results.Json(new { error }, statusCode: exception.StatusCode);
+        }
+    }
 }

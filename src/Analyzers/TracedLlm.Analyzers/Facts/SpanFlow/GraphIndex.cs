@@ -1,14 +1,9 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
-/// <summary>The flow captures and the references to each local and parameter of one control-flow graph, and what its lambdas capture.</summary>
+/// <summary>The flow captures and references to each local and parameter of one control-flow graph.</summary>
 internal sealed class GraphIndex
 {
     private readonly Dictionary<CaptureId, IOperation> _captures = new();
@@ -20,7 +15,9 @@ internal sealed class GraphIndex
         _model = graph.OriginalOperation.SemanticModel;
         foreach (var block in graph.Blocks)
         {
-            foreach (var operation in block.Operations.Concat(block.BranchValue is null ? Enumerable.Empty<IOperation>() : new[] { block.BranchValue }).SelectMany(o => o.DescendantsAndSelf()))
+            foreach (var operation in block.Operations
+                    .Concat(block.BranchValue is null ? Enumerable.Empty<IOperation>() : new[] { block.BranchValue })
+                    .SelectMany(o => o.DescendantsAndSelf()))
             {
                 switch (operation)
                 {
@@ -42,15 +39,7 @@ internal sealed class GraphIndex
         }
     }
 
-    private void Add(ISymbol symbol, IOperation reference)
-    {
-        if (!_references.TryGetValue(symbol, out var list))
-        {
-            _references[symbol] = list = new List<IOperation>();
-        }
-
-        list.Add(reference);
-    }
+    private void Add(ISymbol symbol, IOperation reference) => _references.For(symbol).Add(reference);
 
     /// <summary>The local or parameter an operation reads, through flow captures and conversions.</summary>
     public ISymbol? Symbol(IOperation operation)
@@ -62,7 +51,8 @@ internal sealed class GraphIndex
                 case IConversionOperation conversion:
                     operation = conversion.Operand;
                     continue;
-                case IFlowCaptureReferenceOperation reference when _captures.TryGetValue(reference.Id, out var captured):
+                case IFlowCaptureReferenceOperation reference
+                    when _captures.TryGetValue(reference.Id, out var captured):
                     operation = captured;
                     continue;
                 case ILocalReferenceOperation local:
@@ -77,7 +67,8 @@ internal sealed class GraphIndex
         return null;
     }
 
-    public IReadOnlyList<IOperation> References(ISymbol symbol) => _references.TryGetValue(symbol, out var list) ? list : (IReadOnlyList<IOperation>)Array.Empty<IOperation>();
+    public IReadOnlyList<IOperation> References(ISymbol symbol) =>
+        _references.TryGetValue(symbol, out var list) ? list : (IReadOnlyList<IOperation>)Array.Empty<IOperation>();
 
     /// <summary>The locals and parameters of this graph a lambda (given as a delegate) reads.</summary>
     public IEnumerable<ISymbol> CapturedBy(IOperation value)
@@ -94,7 +85,9 @@ internal sealed class GraphIndex
 
         if (value is IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation lambda })
         {
-            foreach (var read in lambda.Symbol.DeclaringSyntaxReferences.SelectMany(r => r.GetSyntax().DescendantNodes()).OfType<IdentifierNameSyntax>())
+            foreach (var read in lambda.Symbol
+                    .DeclaringSyntaxReferences.SelectMany(r => r.GetSyntax().DescendantNodes())
+                    .OfType<IdentifierNameSyntax>())
             {
                 var symbol = read.SyntaxTree == _model?.SyntaxTree ? _model.GetSymbolInfo(read).Symbol : null;
                 if (symbol is ILocalSymbol or IParameterSymbol && _references.ContainsKey(symbol))

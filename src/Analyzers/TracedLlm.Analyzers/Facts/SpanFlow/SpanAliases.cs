@@ -1,26 +1,18 @@
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
-/// <summary>
-/// Locations that are one span: a fluent call's result (<c>span?.SetTag(...)</c>) and its
-/// receiver, and a pattern's local (<c>span is { } open</c>) and the value it tests. Shared by an
-/// analysis and the analyses of the calls it follows.
-/// </summary>
-internal sealed class SpanAliases
+/// <summary>Locations that are one span: a fluent call's result and its receiver, a pattern's local and its
+/// value.</summary>
+internal sealed class SpanAliases(WellKnownTypes types)
 {
     private readonly ConcurrentDictionary<AbstractLocation, AbstractLocation> _origins = new();
-    private readonly ConcurrentDictionary<ILocalSymbol, IOperation> _patternLocals = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ILocalSymbol, IOperation> _patternLocals = new(
+        SymbolEqualityComparer.Default);
 
-    public SpanAliases(WellKnownTypes types) => Types = types;
-
-    public WellKnownTypes Types { get; }
+    public WellKnownTypes Types { get; } = types;
 
     public void Add(PointsToAbstractValue alias, PointsToAbstractValue of)
     {
@@ -39,9 +31,11 @@ internal sealed class SpanAliases
 
     public void AddLocal(ILocalSymbol local, IOperation value) => _patternLocals.TryAdd(local, value);
 
-    /// <summary>The operation whose points-to value an instance has: itself, or for a pattern's local the value it tested.</summary>
+    /// <summary>The operation whose points-to value an instance has: itself, or a pattern local's tested
+    /// value.</summary>
     public IOperation Source(IOperation instance) =>
-        instance is ILocalReferenceOperation reference && _patternLocals.TryGetValue(reference.Local, out var tested) ? tested : instance;
+        instance is ILocalReferenceOperation reference && _patternLocals.TryGetValue(reference.Local, out var tested)
+            ? tested : instance;
 
     public bool IsAlias(AbstractLocation location) => _origins.ContainsKey(location);
 

@@ -1,10 +1,6 @@
-using System.Collections.Generic;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
@@ -15,9 +11,11 @@ internal sealed partial class SpanAnalysis
 {
     private sealed partial class Visitor
     {
-        public override (SpanData output, bool isFeasibleBranch) FlowBranch(BasicBlock fromBlock, BranchWithInfo branch, SpanData input)
+        public override (SpanData output, bool isFeasibleBranch) FlowBranch(BasicBlock fromBlock, BranchWithInfo branch,
+            SpanData input)
         {
-            if (branch.Kind is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow && CaughtByCatchAll(fromBlock))
+            if (branch.Kind is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow
+                && CaughtByCatchAll(fromBlock))
             {
                 // A throw a catch-all handles does not leave the method: what the framework records as
                 // unhandled for it (it drops it only for a catch that declares a variable) must not count.
@@ -30,17 +28,15 @@ internal sealed partial class SpanAnalysis
             return base.FlowBranch(fromBlock, branch, input);
         }
 
-        /// <summary>
-        /// The operations an exception may leave from: an awaited call (I/O, the upstream), a call of
-        /// a source method that throws, a delegate; not the Activity's own members or other library
-        /// calls, which would make every span that is tagged before its 'finally' look open.
-        /// </summary>
+        /// <summary>The operations an exception may leave from, not the Activity's own members.</summary>
+        /// <remarks>Other library calls would make every span tagged before its 'finally' look open.</remarks>
         protected override void HandlePossibleThrowingOperation(IOperation operation)
         {
             // An exception a catch-all handles does not leave: the catch's input already holds the
             // state at the start of the try (the framework merges pending throws into a catch only
             // when the catch declares a variable).
-            if (operation is IInvocationOperation invocation && MayThrow(invocation) && !CaughtByCatchAll(CurrentBasicBlock))
+            if (operation is IInvocationOperation invocation && MayThrow(invocation)
+                && !CaughtByCatchAll(CurrentBasicBlock))
             {
                 base.HandlePossibleThrowingOperation(operation);
                 if (DataFlowAnalysisContext.InterproceduralAnalysisData is null && !InsideTry(CurrentBasicBlock))
@@ -50,7 +46,8 @@ internal sealed partial class SpanAnalysis
                     // loses a span left open by an await before the 'try' that ends it.
                     foreach (var pair in CurrentAnalysisData)
                     {
-                        _leaving[pair.Key] = _leaving.TryGetValue(pair.Key, out var earlier) ? ValueDomain.Merge(earlier, pair.Value) : pair.Value;
+                        _leaving[pair.Key] = _leaving.TryGetValue(pair.Key, out var earlier)
+                            ? ValueDomain.Merge(earlier, pair.Value) : pair.Value;
                     }
                 }
             }
@@ -58,41 +55,28 @@ internal sealed partial class SpanAnalysis
 
         private readonly Dictionary<AbstractLocation, SpanState> _leaving = new();
 
-        /// <summary>The states of the spans where an exception leaves the analysed method with no try around it.</summary>
+        /// <summary>The states of the spans where an exception leaves the method with no try around it.</summary>
         public IEnumerable<KeyValuePair<AbstractLocation, SpanState>> LeavingTheMethod => _leaving;
 
-        private static bool InsideTry(BasicBlock block)
+        private static bool InsideTry(BasicBlock block) => Regions(block).Any(r => r.Kind == ControlFlowRegionKind.Try);
+
+        private bool CaughtByCatchAll(BasicBlock block) => Regions(block)
+                .Any(region => region.Kind == ControlFlowRegionKind.Try
+                    && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch
+                    && tryAndCatch.NestedRegions.Any(r => r.Kind == ControlFlowRegionKind.Catch
+                        && (r.ExceptionType is null || r.ExceptionType.SpecialType == SpecialType.System_Object
+                            || Same(r.ExceptionType, ExceptionNamedType))));
+
+        private static IEnumerable<ControlFlowRegion> Regions(BasicBlock block)
         {
             for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
             {
-                if (region.Kind == ControlFlowRegionKind.Try)
-                {
-                    return true;
-                }
+                yield return region;
             }
-
-            return false;
         }
 
-        private bool CaughtByCatchAll(BasicBlock block)
-        {
-            for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
-            {
-                if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch
-                    && tryAndCatch.NestedRegions.Any(r => r.Kind == ControlFlowRegionKind.Catch && (r.ExceptionType is null || r.ExceptionType.SpecialType == SpecialType.System_Object || WellKnownTypes.Same(r.ExceptionType, ExceptionNamedType))))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary>
-        /// An awaited call; a call of source code whose body has a throw: a source method, a local
-        /// function, a lambda invoked where it is written, or one a readonly field holds (its
-        /// initializer, when no constructor of its type writes it); any other delegate.
-        /// </summary>
+        /// <summary>A call that may throw on its way out: an awaited call, a call of source code with a throw, a
+        /// delegate.</summary>
         private static bool MayThrow(IInvocationOperation invocation)
         {
             for (IOperation current = invocation; current.Parent is { } parent; current = parent)
@@ -102,7 +86,9 @@ internal sealed partial class SpanAnalysis
                     return true;
                 }
 
-                if (!(parent is IConversionOperation || (parent is IInvocationOperation outer && outer.Instance == current)))
+                if (!(
+                        parent is IConversionOperation
+                        || (parent is IInvocationOperation outer && outer.Instance == current)))
                 {
                     break;
                 }
@@ -114,13 +100,16 @@ internal sealed partial class SpanAnalysis
                 return Invoked(invocation.Instance) is not { } code || HasThrow(code);
             }
 
-            return method.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction && method.DeclaringSyntaxReferences.IsEmpty
+            return method.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction
+                    && method.DeclaringSyntaxReferences.IsEmpty
                 || method.DeclaringSyntaxReferences.Any(r => HasThrow(r.GetSyntax()));
         }
 
-        private static bool HasThrow(SyntaxNode code) => code.DescendantNodes().Any(n => n is ThrowStatementSyntax or ThrowExpressionSyntax);
+        private static bool HasThrow(SyntaxNode code) =>
+            code.DescendantNodes().Any(n => n is ThrowStatementSyntax or ThrowExpressionSyntax);
 
-        /// <summary>The lambda a delegate invocation runs, when it is known: written in place, or a readonly field's initializer no constructor replaces.</summary>
+        /// <summary>The lambda a delegate invocation runs, when known: written in place, or a readonly
+        /// field's.</summary>
         private static SyntaxNode? Invoked(IOperation? instance)
         {
             // Conversions, parentheses and the delegate's creation around the lambda or the field.
@@ -137,8 +126,10 @@ internal sealed partial class SpanAnalysis
 
             return instance switch
             {
-                IFlowAnonymousFunctionOperation lambda => lambda.Symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(),
-                IAnonymousFunctionOperation lambda => lambda.Symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(),
+                IFlowAnonymousFunctionOperation lambda => lambda.Symbol.DeclaringSyntaxReferences.FirstOrDefault()
+                    ?.GetSyntax(),
+                IAnonymousFunctionOperation lambda => lambda.Symbol.DeclaringSyntaxReferences.FirstOrDefault()
+                    ?.GetSyntax(),
                 IFieldReferenceOperation { Field: { IsReadOnly: true } field } => Initializer(field),
                 _ => null,
             };
@@ -146,19 +137,24 @@ internal sealed partial class SpanAnalysis
 
         private static ExpressionSyntax? Initializer(IFieldSymbol field)
         {
-            if (field.DeclaringSyntaxReferences.Length != 1 || field.DeclaringSyntaxReferences[0].GetSyntax() is not VariableDeclaratorSyntax { Initializer.Value: var value })
+            if (field.DeclaringSyntaxReferences.Length != 1
+                || field.DeclaringSyntaxReferences[0].GetSyntax()
+                    is not VariableDeclaratorSyntax { Initializer.Value: var value })
             {
                 return null;
             }
 
             while (value is ParenthesizedExpressionSyntax or CastExpressionSyntax)
             {
-                value = value is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)value).Expression;
+                value = value is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression
+                    : ((CastExpressionSyntax)value).Expression;
             }
 
             // A constructor may assign the field another delegate: any mention of its name there counts as one.
-            var written = field.ContainingType.DeclaringSyntaxReferences.Any(r => r.GetSyntax().DescendantNodes().OfType<ConstructorDeclarationSyntax>()
-                .Any(c => c.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == field.Name)));
+            var written = field.ContainingType.DeclaringSyntaxReferences.Any(r => r.GetSyntax().DescendantNodes()
+                    .OfType<ConstructorDeclarationSyntax>()
+                    .Any(c => c.DescendantNodes().OfType<IdentifierNameSyntax>()
+                            .Any(n => n.Identifier.ValueText == field.Name)));
             return value is AnonymousFunctionExpressionSyntax && !written ? value : null;
         }
     }

@@ -1,8 +1,6 @@
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
@@ -18,7 +16,8 @@ internal sealed partial class SpanAnalysis
             var value = base.VisitIsNull(operation, argument);
             if (FlowBranchConditionKind == ControlFlowConditionKind.WhenTrue)
             {
-                Transition(operation.Operand, current => current.Kind == SpanStateKind.NotSpan ? null : SpanState.Invalid);
+                Transition(operation.Operand,
+                    current => current.Kind == SpanStateKind.NotSpan ? null : SpanState.Invalid);
             }
 
             return value;
@@ -40,12 +39,18 @@ internal sealed partial class SpanAnalysis
             }
 
             // Null on this branch: 'span is null' when true, 'span is not null' / 'span is { }' when false.
-            var testsNull = operation.Pattern is IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: null } };
-            var testsNotNull = operation.Pattern is INegatedPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: null } } }
-                or IRecursivePatternOperation or IDeclarationPatternOperation or ITypePatternOperation;
-            if ((testsNull && FlowBranchConditionKind == ControlFlowConditionKind.WhenTrue) || (testsNotNull && FlowBranchConditionKind == ControlFlowConditionKind.WhenFalse))
+            var testsNull =
+                operation.Pattern is IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: null } };
+            var testsNotNull = operation.Pattern
+                is INegatedPatternOperation
+                    {
+                        Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: null } }
+                    } or IRecursivePatternOperation or IDeclarationPatternOperation or ITypePatternOperation;
+            if ((testsNull && FlowBranchConditionKind == ControlFlowConditionKind.WhenTrue)
+                || (testsNotNull && FlowBranchConditionKind == ControlFlowConditionKind.WhenFalse))
             {
-                Transition(operation.Value, current => current.Kind == SpanStateKind.NotSpan ? null : SpanState.Invalid);
+                Transition(operation.Value,
+                    current => current.Kind == SpanStateKind.NotSpan ? null : SpanState.Invalid);
             }
 
             return value;
@@ -54,11 +59,14 @@ internal sealed partial class SpanAnalysis
         public override SpanState VisitBinaryOperatorCore(IBinaryOperation operation, object? argument)
         {
             var value = base.VisitBinaryOperatorCore(operation, argument);
-            var nullWhenTrue = FlowBranchConditionKind == ControlFlowConditionKind.WhenTrue && operation.OperatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.ObjectValueEquals;
-            var nullWhenFalse = FlowBranchConditionKind == ControlFlowConditionKind.WhenFalse && operation.OperatorKind is BinaryOperatorKind.NotEquals or BinaryOperatorKind.ObjectValueNotEquals;
+            var nullWhenTrue = FlowBranchConditionKind == ControlFlowConditionKind.WhenTrue
+                && operation.OperatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.ObjectValueEquals;
+            var nullWhenFalse = FlowBranchConditionKind == ControlFlowConditionKind.WhenFalse
+                && operation.OperatorKind is BinaryOperatorKind.NotEquals or BinaryOperatorKind.ObjectValueNotEquals;
             if (nullWhenTrue || nullWhenFalse)
             {
-                var tested = GetNullAbstractValue(operation.RightOperand) == NullAbstractValue.Null ? operation.LeftOperand
+                var tested =
+                    GetNullAbstractValue(operation.RightOperand) == NullAbstractValue.Null ? operation.LeftOperand
                     : GetNullAbstractValue(operation.LeftOperand) == NullAbstractValue.Null ? operation.RightOperand
                     : null;
                 Transition(tested, current => current.Kind == SpanStateKind.NotSpan ? null : SpanState.Invalid);

@@ -1,12 +1,6 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
@@ -15,7 +9,8 @@ using SpanData = DictionaryAnalysisData<AbstractLocation, SpanState>;
 // The visitor: where a span is started, ended, handed on, or the same span as another.
 internal sealed partial class SpanAnalysis
 {
-    private sealed partial class Visitor : AbstractLocationDataFlowOperationVisitor<SpanData, SpanAnalysisContext, SpanAnalysisResult, SpanState>
+    private sealed partial class Visitor
+        : AbstractLocationDataFlowOperationVisitor<SpanData, SpanAnalysisContext, SpanAnalysisResult, SpanState>
     {
         public Visitor(SpanAnalysisContext context)
             : base(context)
@@ -26,7 +21,8 @@ internal sealed partial class SpanAnalysis
 
         protected override SpanState GetAbstractDefaultValue(ITypeSymbol? type) => SpanState.NotSpan;
 
-        protected override SpanState GetAbstractValue(AbstractLocation location) => CurrentAnalysisData.TryGetValue(location, out var value) ? value : ValueDomain.UnknownOrMayBeValue;
+        protected override SpanState GetAbstractValue(AbstractLocation location) =>
+            CurrentAnalysisData.TryGetValue(location, out var value) ? value : ValueDomain.UnknownOrMayBeValue;
 
         protected override bool HasAnyAbstractValue(SpanData data) => data.Count > 0;
 
@@ -38,22 +34,22 @@ internal sealed partial class SpanAnalysis
             }
         }
 
-        protected override void StopTrackingAbstractValue(AbstractLocation location) => CurrentAnalysisData.Remove(location);
+        protected override void StopTrackingAbstractValue(AbstractLocation location) =>
+            CurrentAnalysisData.Remove(location);
 
         protected override void ResetCurrentAnalysisData() => ResetAnalysisData(CurrentAnalysisData);
 
         // An Activity made with 'new' is not started yet: Start() starts it.
-        protected override SpanState HandleInstanceCreation(IOperation creation, PointsToAbstractValue instanceLocation, SpanState defaultValue) => SpanState.NotSpan;
+        protected override SpanState HandleInstanceCreation(IOperation creation, PointsToAbstractValue instanceLocation,
+            SpanState defaultValue) => SpanState.NotSpan;
 
         private GraphIndex? _index;
 
         private GraphIndex Index => _index ??= new GraphIndex(DataFlowAnalysisContext.ControlFlowGraph);
 
-        /// <summary>
-        /// The spans an operation may be. Where points-to analysis has no locations for it (a flow
-        /// capture inside a catch, say), the locations of every other reference to the same local or
-        /// parameter in the graph: a span's location is its allocation site, the same on every path.
-        /// </summary>
+        /// <summary>The spans an operation may be.</summary>
+        /// <remarks>Where points-to analysis has none (a flow capture in a catch), those of every other reference to
+        /// the same local or parameter: a span's location is its allocation site.</remarks>
         private IEnumerable<AbstractLocation> Locations(IOperation instance)
         {
             instance = DataFlowAnalysisContext.Aliases.Source(instance);
@@ -63,13 +59,16 @@ internal sealed partial class SpanAnalysis
                 return DataFlowAnalysisContext.Aliases.Group(value);
             }
 
-            return Index.Symbol(instance) is { } symbol ? SymbolLocations(symbol) : Enumerable.Empty<AbstractLocation>();
+            return Index.Symbol(instance) is { } symbol ? SymbolLocations(symbol)
+                : Enumerable.Empty<AbstractLocation>();
         }
 
         private IEnumerable<AbstractLocation> SymbolLocations(ISymbol symbol) =>
-            DataFlowAnalysisContext.Aliases.Group(Index.References(symbol).Select(GetPointsToAbstractValue).Where(v => v.Kind == PointsToAbstractValueKind.KnownLocations).SelectMany(v => v.Locations).Where(l => !l.IsNull).Distinct());
+            DataFlowAnalysisContext.Aliases.Group(Index.References(symbol).Select(GetPointsToAbstractValue)
+                    .Where(v => v.Kind == PointsToAbstractValueKind.KnownLocations).SelectMany(v => v.Locations)
+                    .Where(l => !l.IsNull).Distinct());
 
-        /// <summary>Sets the state of every span the operation may be (and of the fluent calls' results that are the same span).</summary>
+        /// <summary>Sets the state of every span the operation may be.</summary>
         private void Transition(IOperation? instance, Func<SpanState, SpanState?> change)
         {
             if (instance is not null)
@@ -96,9 +95,12 @@ internal sealed partial class SpanAnalysis
             {
                 foreach (var escaped in DataFlowAnalysisContext.Aliases.Group(GetEscapedLocations(operation)))
                 {
-                    if (CurrentAnalysisData.TryGetValue(escaped, out var current) && current.Kind is SpanStateKind.Open or SpanStateKind.OpenOrEscaped or SpanStateKind.MaybeEnded)
+                    if (CurrentAnalysisData.TryGetValue(escaped, out var current)
+                        && current.Kind is SpanStateKind.Open or SpanStateKind.OpenOrEscaped or SpanStateKind.MaybeEnded
+                    )
                     {
-                        SetAbstractValue(escaped, current.Kind == SpanStateKind.MaybeEnded ? SpanState.Ended : SpanState.Escaped);
+                        SetAbstractValue(escaped,
+                            current.Kind == SpanStateKind.MaybeEnded ? SpanState.Ended : SpanState.Escaped);
                     }
                 }
             }
@@ -106,10 +108,14 @@ internal sealed partial class SpanAnalysis
             return value;
         }
 
-        public override SpanState VisitInvocation_NonLambdaOrDelegateOrLocalFunction(IMethodSymbol method, IOperation? visitedInstance, ImmutableArray<IArgumentOperation> visitedArguments, bool invokedAsDelegate, IOperation originalOperation, SpanState defaultValue)
+        public override SpanState VisitInvocation_NonLambdaOrDelegateOrLocalFunction(IMethodSymbol method,
+            IOperation? visitedInstance, ImmutableArray<IArgumentOperation> visitedArguments, bool invokedAsDelegate,
+            IOperation originalOperation, SpanState defaultValue)
         {
-            var value = base.VisitInvocation_NonLambdaOrDelegateOrLocalFunction(method, visitedInstance, visitedArguments, invokedAsDelegate, originalOperation, defaultValue);
-            var receiver = visitedInstance ?? (method.IsExtensionMethod && visitedArguments.Length > 0 ? visitedArguments[0].Value : null);
+            var value = base.VisitInvocation_NonLambdaOrDelegateOrLocalFunction(method, visitedInstance,
+                visitedArguments, invokedAsDelegate, originalOperation, defaultValue);
+            var receiver = visitedInstance
+                ?? (method.IsExtensionMethod && visitedArguments.Length > 0 ? visitedArguments[0].Value : null);
             if (method.Name is "Stop" or "Dispose" && receiver is not null && IsSpan(receiver.Type, Types))
             {
                 Transition(receiver, _ => SpanState.Ended);
@@ -147,7 +153,10 @@ internal sealed partial class SpanAnalysis
                         Transition(argument.Value, HandedOn);
                     }
 
-                    foreach (var captured in Index.CapturedBy(argument.Value).Where(symbol => IsSpan(symbol is ILocalSymbol local ? local.Type : ((IParameterSymbol)symbol).Type, Types)))
+                    foreach (var captured in Index.CapturedBy(argument.Value)
+                            .Where(symbol =>
+                                IsSpan(symbol is ILocalSymbol local ? local.Type : ((IParameterSymbol)symbol).Type,
+                                    Types)))
                     {
                         Transition(SymbolLocations(captured), HandedOn);
                     }
@@ -155,10 +164,12 @@ internal sealed partial class SpanAnalysis
             }
 
             // SetTag, SetStatus, AddEvent...: the result is the receiver.
-            if (!method.IsStatic && receiver is not null && IsSpan(receiver.Type, Types) && IsSpan(method.ReturnType, Types))
+            if (!method.IsStatic && receiver is not null && IsSpan(receiver.Type, Types)
+                && IsSpan(method.ReturnType, Types))
             {
                 var result = GetPointsToAbstractValue(originalOperation);
-                var states = DataFlowAnalysisContext.Aliases.Group(GetPointsToAbstractValue(receiver)).Where(CurrentAnalysisData.ContainsKey).Select(l => CurrentAnalysisData[l]).ToList();
+                var states = DataFlowAnalysisContext.Aliases.Group(GetPointsToAbstractValue(receiver))
+                    .Where(CurrentAnalysisData.ContainsKey).Select(l => CurrentAnalysisData[l]).ToList();
                 DataFlowAnalysisContext.Aliases.Add(result, GetPointsToAbstractValue(receiver));
                 if (states.Count > 0)
                 {
@@ -171,7 +182,8 @@ internal sealed partial class SpanAnalysis
 
         /// <summary>Handed to an owner that ends it: what was open is that owner's now.</summary>
         private static SpanState? HandedOn(SpanState current) =>
-            current.Kind is SpanStateKind.Open or SpanStateKind.OpenOrEscaped ? SpanState.Escaped : current.Kind == SpanStateKind.MaybeEnded ? SpanState.Ended : null;
+            current.Kind is SpanStateKind.Open or SpanStateKind.OpenOrEscaped ? SpanState.Escaped
+            : current.Kind == SpanStateKind.MaybeEnded ? SpanState.Ended : null;
 
         private static IOperation Unconverted(IOperation operation)
         {
@@ -183,37 +195,43 @@ internal sealed partial class SpanAnalysis
             return operation;
         }
 
-        protected override void SetValueForParameterPointsToLocationOnEntry(IParameterSymbol parameter, PointsToAbstractValue pointsToAbstractValue)
-        {
-        }
+        protected override void SetValueForParameterPointsToLocationOnEntry(IParameterSymbol parameter,
+            PointsToAbstractValue pointsToAbstractValue
+        ) { }
 
-        protected override void EscapeValueForParameterPointsToLocationOnExit(IParameterSymbol parameter, AnalysisEntity analysisEntity, ImmutableHashSet<AbstractLocation> escapedLocations) =>
-            SetAbstractValue(escapedLocations.Where(l => IsSpan(l.LocationType, Types)), ValueDomain.UnknownOrMayBeValue);
+        protected override void EscapeValueForParameterPointsToLocationOnExit(IParameterSymbol parameter,
+            AnalysisEntity analysisEntity, ImmutableHashSet<AbstractLocation> escapedLocations) =>
+            SetAbstractValue(escapedLocations.Where(l => IsSpan(l.LocationType, Types)),
+                ValueDomain.UnknownOrMayBeValue);
 
-        protected override void SetAbstractValueForArrayElementInitializer(IArrayCreationOperation arrayCreation, ImmutableArray<AbstractIndex> indices, ITypeSymbol elementType, IOperation initializer, SpanState value)
-        {
-        }
+        protected override void SetAbstractValueForArrayElementInitializer(IArrayCreationOperation arrayCreation,
+            ImmutableArray<AbstractIndex> indices, ITypeSymbol elementType, IOperation initializer, SpanState value
+        ) { }
 
-        protected override void SetAbstractValueForAssignment(IOperation target, IOperation? assignedValueOperation, SpanState assignedValue, bool mayBeAssignment = false)
-        {
-        }
+        protected override void SetAbstractValueForAssignment(IOperation target, IOperation? assignedValueOperation,
+            SpanState assignedValue, bool mayBeAssignment = false
+        ) { }
 
-        protected override void SetAbstractValueForTupleElementAssignment(AnalysisEntity tupleElementEntity, IOperation assignedValueOperation, SpanState assignedValue)
-        {
-        }
+        protected override void SetAbstractValueForTupleElementAssignment(AnalysisEntity tupleElementEntity,
+            IOperation assignedValueOperation, SpanState assignedValue
+        ) { }
 
         protected override SpanData MergeAnalysisData(SpanData value1, SpanData value2) => Domain.Merge(value1, value2);
 
-        protected override void UpdateValuesForAnalysisData(SpanData targetAnalysisData) => UpdateValuesForAnalysisData(targetAnalysisData, CurrentAnalysisData);
+        protected override void UpdateValuesForAnalysisData(SpanData targetAnalysisData) =>
+            UpdateValuesForAnalysisData(targetAnalysisData, CurrentAnalysisData);
 
-        protected override SpanData GetClonedAnalysisData(SpanData analysisData) => GetClonedAnalysisDataHelper(analysisData);
+        protected override SpanData GetClonedAnalysisData(SpanData analysisData) =>
+            GetClonedAnalysisDataHelper(analysisData);
 
         public override SpanData GetEmptyAnalysisData() => GetEmptyAnalysisDataHelper();
 
-        protected override SpanData GetExitBlockOutputData(SpanAnalysisResult analysisResult) => GetClonedAnalysisDataHelper(analysisResult.ExitBlockOutput.Data);
+        protected override SpanData GetExitBlockOutputData(SpanAnalysisResult analysisResult) =>
+            GetClonedAnalysisDataHelper(analysisResult.ExitBlockOutput.Data);
 
-        protected override void ApplyMissingCurrentAnalysisDataForUnhandledExceptionData(SpanData dataAtException, ThrownExceptionInfo throwBranchWithExceptionType) =>
-            ApplyMissingCurrentAnalysisDataForUnhandledExceptionData(dataAtException, CurrentAnalysisData);
+        protected override void ApplyMissingCurrentAnalysisDataForUnhandledExceptionData(SpanData dataAtException,
+            ThrownExceptionInfo throwBranchWithExceptionType
+        ) => ApplyMissingCurrentAnalysisDataForUnhandledExceptionData(dataAtException, CurrentAnalysisData);
 
         protected override bool Equals(SpanData value1, SpanData value2) => Domain.Equals(value1, value2);
     }

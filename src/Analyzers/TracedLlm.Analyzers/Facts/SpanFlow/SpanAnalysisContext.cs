@@ -1,7 +1,4 @@
-using System;
-using System.Collections.Immutable;
 using Analyzer.Utilities;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
@@ -32,39 +29,34 @@ internal sealed class SpanAnalysisResult : DataFlowAnalysisResult<SpanBlockResul
     }
 }
 
-internal sealed class SpanAnalysisContext : AbstractDataFlowAnalysisContext<SpanData, SpanAnalysisContext, SpanAnalysisResult, SpanState>
+internal sealed class SpanAnalysisContext
+    : AbstractDataFlowAnalysisContext<SpanData, SpanAnalysisContext, SpanAnalysisResult, SpanState>
 {
-    public SpanAnalysisContext(
-        WellKnownTypeProvider provider,
-        ControlFlowGraph graph,
-        ISymbol owner,
-        AnalyzerOptions options,
-        InterproceduralAnalysisConfiguration configuration,
-        PointsToAnalysisResult? pointsTo,
-        Func<SpanAnalysisContext, SpanAnalysisResult?> compute,
-        ControlFlowGraph? parentControlFlowGraph,
+    public SpanAnalysisContext(WellKnownTypeProvider provider, ControlFlowGraph graph, ISymbol owner,
+        AnalyzerOptions options, InterproceduralAnalysisConfiguration configuration, PointsToAnalysisResult? pointsTo,
+        Func<SpanAnalysisContext, SpanAnalysisResult?> compute, ControlFlowGraph? parentControlFlowGraph,
         InterproceduralAnalysisData<SpanData, SpanAnalysisContext, SpanState>? interproceduralAnalysisData,
-        InterproceduralAnalysisPredicate? predicate,
-        SpanAliases aliases)
-        : base(SpanStateDomain.Instance, provider, graph, owner, options, configuration, pessimisticAnalysis: false, predicateAnalysis: false, exceptionPathsAnalysis: true,
-            copyAnalysisResult: null, pointsTo, valueContentAnalysisResult: null, compute, parentControlFlowGraph, interproceduralAnalysisData, predicate) =>
-        Aliases = aliases;
+        InterproceduralAnalysisPredicate? predicate, SpanAliases aliases)
+        : base(SpanStateDomain.Instance, provider, graph, owner, options, configuration, pessimisticAnalysis: false,
+            predicateAnalysis: false, exceptionPathsAnalysis: true, copyAnalysisResult: null, pointsTo,
+            valueContentAnalysisResult: null, compute, parentControlFlowGraph, interproceduralAnalysisData,
+            predicate) => Aliases = aliases;
 
     public SpanAliases Aliases { get; }
 
-    public override SpanAnalysisContext ForkForInterproceduralAnalysis(
-        IMethodSymbol invokedMethod,
-        ControlFlowGraph invokedCfg,
-        PointsToAnalysisResult? pointsToAnalysisResult,
+    public override SpanAnalysisContext ForkForInterproceduralAnalysis(IMethodSymbol invokedMethod,
+        ControlFlowGraph invokedCfg, PointsToAnalysisResult? pointsToAnalysisResult,
         DataFlowAnalysisResult<CopyBlockAnalysisResult, CopyAbstractValue>? copyAnalysisResult,
         DataFlowAnalysisResult<ValueContentBlockAnalysisResult, ValueContentAbstractValue>? valueContentAnalysisResult,
         InterproceduralAnalysisData<SpanData, SpanAnalysisContext, SpanState>? interproceduralAnalysisData) =>
-        new(WellKnownTypeProvider, invokedCfg, invokedMethod, AnalyzerOptions, InterproceduralAnalysisConfiguration, pointsToAnalysisResult,
-            TryGetOrComputeAnalysisResult, ControlFlowGraph, interproceduralAnalysisData, InterproceduralAnalysisPredicate, Aliases);
+        new(WellKnownTypeProvider, invokedCfg, invokedMethod, AnalyzerOptions, InterproceduralAnalysisConfiguration,
+            pointsToAnalysisResult, TryGetOrComputeAnalysisResult, ControlFlowGraph, interproceduralAnalysisData,
+            InterproceduralAnalysisPredicate, Aliases);
 
     protected override void ComputeHashCodePartsSpecific(ref RoslynHashCode hashCode)
     {
     }
 
-    protected override bool ComputeEqualsByHashCodeParts(AbstractDataFlowAnalysisContext<SpanData, SpanAnalysisContext, SpanAnalysisResult, SpanState> obj) => true;
+    protected override bool ComputeEqualsByHashCodeParts(
+        AbstractDataFlowAnalysisContext<SpanData, SpanAnalysisContext, SpanAnalysisResult, SpanState> obj) => true;
 }

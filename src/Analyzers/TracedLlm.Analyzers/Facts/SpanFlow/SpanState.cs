@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
-/// <summary>What is known of one started Activity (an abstract location) at a point of the control-flow graph.</summary>
+/// <summary>What is known of one started Activity (an abstract location) at a point of the graph.</summary>
 internal enum SpanStateKind
 {
     /// <summary>Not a span this analysis tracks (the lattice's bottom).</summary>
@@ -52,7 +52,8 @@ internal sealed class SpanState : CacheBasedEquatable<SpanState>
 
     protected override void ComputeHashCodeParts(ref RoslynHashCode hashCode) => hashCode.Add((int)Kind);
 
-    protected override bool ComputeEqualsByHashCodeParts(CacheBasedEquatable<SpanState> obj) => ((SpanState)obj).Kind == Kind;
+    protected override bool ComputeEqualsByHashCodeParts(CacheBasedEquatable<SpanState> obj) =>
+        ((SpanState)obj).Kind == Kind;
 }
 
 /// <summary>Merges the states of two paths (the join of the lattice) and orders them for the fixed point.</summary>
@@ -68,58 +69,27 @@ internal sealed class SpanStateDomain : AbstractValueDomain<SpanState>
 
     public override SpanState UnknownOrMayBeValue => SpanState.Unknown;
 
-    public override int Compare(SpanState oldValue, SpanState newValue, bool assertMonotonicity)
-    {
-        if (oldValue.Kind == newValue.Kind)
-        {
-            return 0;
-        }
-
-        return oldValue.Kind < newValue.Kind || newValue.Kind is SpanStateKind.Invalid or SpanStateKind.Ended ? -1 : 1;
-    }
+    public override int Compare(SpanState oldValue, SpanState newValue, bool assertMonotonicity) =>
+        oldValue.Kind == newValue.Kind ? 0
+        : oldValue.Kind < newValue.Kind || newValue.Kind is SpanStateKind.Invalid or SpanStateKind.Ended ? -1
+        : 1;
 
     public override SpanState Merge(SpanState value1, SpanState value2)
     {
-        if (value1 is null)
+        // A path where the span is null (Invalid) has nothing to end: the other path decides.
+        if (value1?.Kind is null or SpanStateKind.Invalid || value2?.Kind is null or SpanStateKind.Invalid)
         {
-            return value2;
-        }
-
-        if (value2 is null)
-        {
-            return value1;
-        }
-
-        // A path where the span is null has nothing to end: the other path decides.
-        if (value1.Kind == SpanStateKind.Invalid)
-        {
-            return value2;
-        }
-
-        if (value2.Kind == SpanStateKind.Invalid)
-        {
-            return value1;
+            return value1?.Kind is null or SpanStateKind.Invalid ? value2! : value1;
         }
 
         var (a, b) = value1.Kind <= value2.Kind ? (value1.Kind, value2.Kind) : (value2.Kind, value1.Kind);
-        if (a == b)
-        {
-            return value1;
-        }
-
-        if (a == SpanStateKind.NotSpan)
-        {
-            return SpanState.NotSpan;
-        }
-
-        if (b == SpanStateKind.Unknown)
-        {
-            return SpanState.Unknown;
-        }
-
         return (a, b) switch
         {
-            (SpanStateKind.Open, SpanStateKind.Escaped) or (SpanStateKind.Open, SpanStateKind.OpenOrEscaped) or (SpanStateKind.Escaped, SpanStateKind.OpenOrEscaped) => SpanState.OpenOrEscaped,
+            _ when a == b => value1,
+            (SpanStateKind.NotSpan, _) => SpanState.NotSpan,
+            (_, SpanStateKind.Unknown) => SpanState.Unknown,
+            (SpanStateKind.Open, SpanStateKind.Escaped or SpanStateKind.OpenOrEscaped)
+                or (SpanStateKind.Escaped, SpanStateKind.OpenOrEscaped) => SpanState.OpenOrEscaped,
             (SpanStateKind.Escaped, SpanStateKind.Ended) => SpanState.Ended,
             _ => SpanState.MaybeEnded,
         };
