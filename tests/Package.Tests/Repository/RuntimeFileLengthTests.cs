@@ -11,20 +11,11 @@ namespace TracedLlm.Package.Tests;
 /// The runtime packages are those an application runs: the projects under src/ that target .NET (the generator and
 /// the analyzers target netstandard2.0 and run in the compiler), with every file each compiles, the src/Shared sources
 /// it links included. A file past the limit is split by concern into partial files named <c>Type.Concern.cs</c>,
-/// members moved as they are. Files another branch is editing now are listed in <see cref="StillToSplit"/>: each is
-/// split once that branch lands, and the list only shrinks.
+/// members moved as they are.
 /// </remarks>
 public sealed class RuntimeFileLengthTests
 {
     private const int MaxLines = 350;
-
-    /// <summary>
-    /// Runtime files past the limit that another branch is editing now (issue 79: src/Runtime/Pipeline).
-    /// </summary>
-    private static readonly HashSet<string> StillToSplit = new(StringComparer.Ordinal)
-    {
-        "src/Runtime/Pipeline/FailurePath.cs",
-    };
 
     [Fact]
     public void NoRuntimeFileIsLongerThan350Lines()
@@ -33,16 +24,13 @@ public sealed class RuntimeFileLengthTests
             file => file, file => File.ReadAllLines(Path.Combine(RepositoryFiles.Root, file)).Length);
 
         var tooLong = lengths
-            .Where(entry => entry.Value > MaxLines && !StillToSplit.Contains(entry.Key))
+            .Where(entry => entry.Value > MaxLines)
             .Select(entry => $"{entry.Key}: {entry.Value} lines")
             .Order(StringComparer.Ordinal)
             .ToList();
         Assert.True(
             tooLong.Count == 0,
             $"Runtime files past {MaxLines} lines (split by concern):\n" + string.Join("\n", tooLong));
-
-        var split = StillToSplit.Where(file => !lengths.TryGetValue(file, out var length) || length <= MaxLines);
-        Assert.True(!split.Any(), "Split now: take off StillToSplit " + string.Join(", ", split));
     }
 
     [Fact]
