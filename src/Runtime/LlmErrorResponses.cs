@@ -1,11 +1,13 @@
 namespace TracedLlm;
 
 /// <summary>
-/// How a traced route's pipeline writes the errors it answers itself: a refused or cut-off body,
-/// authentication, a guardrail's block, timeouts, upstream failures (docs/handlers.md, "The app's
-/// error format"); with <see cref="Host"/>, which of them ASP.NET Core answers as before adoption.
-/// Errors a handler answers with its own result are never rewritten.
+/// How a traced route's pipeline writes the errors it answers itself: a refused or cut-off body, authentication, a
+/// guardrail's block, timeouts, upstream failures (docs/handlers.md, "The app's error format").
 /// </summary>
+/// <remarks>
+/// With <see cref="Host"/>, which of them ASP.NET Core answers as before adoption. Errors a handler answers with its
+/// own result are never rewritten.
+/// </remarks>
 public enum LlmErrorResponses
 {
     /// <summary>

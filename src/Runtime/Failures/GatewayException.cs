@@ -98,9 +98,11 @@ public class InvalidLlmRequestException : GatewayException
     internal bool NotReadable { get; init; }
 
     /// <summary>
-    /// The body the pipeline could not read, as it came (decoded), for the reader that had it before adoption: a
-    /// handler that reads the body itself gets these bytes (docs/handlers.md, "A body the pipeline cannot read").
+    /// The body the pipeline could not read, as it came (decoded), for the reader that had it before adoption.
     /// </summary>
+    /// <remarks>
+    /// A handler that reads the body itself gets these bytes (docs/handlers.md, "A body the pipeline cannot read").
+    /// </remarks>
     internal ReadOnlyMemory<byte> UnreadBody { get; init; }
 }
 

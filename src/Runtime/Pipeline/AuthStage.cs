@@ -86,7 +86,8 @@ public static class AuthStage
 
         if (auth.IsAllDataRequested)
         {
-            // An authenticated caller's auth span carries the trace-level attributes like its other spans; a refused one's nothing it chose.
+            // An authenticated caller's auth span carries the trace-level attributes like its other spans; a refused
+            // one's nothing it chose.
             var tags = new FirstTags(auth, call);
             tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
             CallerAttributes.AddTo(ref tags, call.Caller);
@@ -100,7 +101,10 @@ public static class AuthStage
     /// <summary>Raises the authenticator's refusal (or failure), now that the spans that record it exist.</summary>
     public static void ThrowIfUnauthenticated(LlmCall call) => call.Authentication.Failure?.Throw();
 
-    /// <summary>Ends the <c>auth</c> span (its end time was set when it started) and makes the server span current again; returns null.</summary>
+    /// <summary>
+    /// Ends the <c>auth</c> span (its end time was set when it started) and makes the server span current again;
+    /// returns null.
+    /// </summary>
     public static Activity? EndSpan(Activity? auth, Activity? server) => Spans.End(auth, server);
 
     private static async ValueTask AwaitAuthenticationAsync(ValueTask<AuthResult> pending, LlmCall call)

@@ -52,7 +52,8 @@ public partial struct EnvelopeReader
 
     /// <summary>
     /// Starts reading <paramref name="body"/> for a route whose slot is <paramref name="slot"/>, the
-    /// gateway's or shared with the provider's field of that name, and whose request type binds <paramref name="shape"/>.
+    /// gateway's or shared with the provider's field of that name, and whose request type binds
+    /// <paramref name="shape"/>.
     /// </summary>
     public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, MetadataSlotMode mode, TracedLlmOptions options, RequestShape shape)
         : this(body, slot, mode, options, shape, strictMetadata: true)
@@ -250,7 +251,10 @@ public partial struct EnvelopeReader
         return new RequestEnvelope(_body, UpstreamBody(), _metadata, parameters, error: null);
     }
 
-    /// <summary>Reads the next token; a body that is not JSON is the client's mistake, said in its terms (<see cref="JsonSyntax"/>).</summary>
+    /// <summary>
+    /// Reads the next token; a body that is not JSON is the client's mistake, said in its terms
+    /// (<see cref="JsonSyntax"/>).
+    /// </summary>
     private readonly bool Read(ref Utf8JsonReader reader)
     {
         try

@@ -25,7 +25,9 @@ public static partial class FailurePath
     /// <summary>The <c>error.type</c> and code of a client that went away (status 499, nothing written).</summary>
     internal const string ClientDisconnected = "client_disconnected";
 
-    /// <summary>The <c>error.type</c> and code of the server's own request timeout (ASP.NET Core request timeouts).</summary>
+    /// <summary>
+    /// The <c>error.type</c> and code of the server's own request timeout (ASP.NET Core request timeouts).
+    /// </summary>
     internal const string RequestTimeout = "request_timeout";
 
     /// <summary>The <c>error.type</c> and code of a request body that did not arrive in time (408).</summary>
@@ -40,10 +42,12 @@ public static partial class FailurePath
         HandleAsync(call, exception, server, auth, preCall, llm, answeredStatus: null, hostMayAnswer: true);
 
     /// <summary>
-    /// Handles a failed request; with <paramref name="answeredStatus"/>, an exception the app's own
-    /// handling has answered with that status (an MVC exception filter, the app's exception
-    /// middleware): it is recorded once, with its exception event, and nothing is written. Never throws.
+    /// Handles a failed request; with <paramref name="answeredStatus"/>, an exception the app's own handling has
+    /// answered with that status (an MVC exception filter, the app's exception middleware).
     /// </summary>
+    /// <remarks>
+    /// It is recorded once, with its exception event, and nothing is written. Never throws.
+    /// </remarks>
     internal static async Task HandleAsync(
         LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm,
         int? answeredStatus, Failure? decided = null, bool hostMayAnswer = false)
@@ -113,13 +117,13 @@ public static partial class FailurePath
         Spans.End(failed, server);
     }
 
-    /// <summary>
-    /// Writes the error: a JSON body when nothing was sent yet, an error event (before the stream's
-    /// terminal event, which the pipeline holds back) when a stream has started, nothing when the
-    /// client is gone or the handler's error result has answered it. A response something else
-    /// started cannot be ended honestly: its connection is cut, so the client never takes a
-    /// truncated body for a whole one.
-    /// </summary>
+    /// <summary>Writes the error, as the response's state allows.</summary>
+    /// <remarks>
+    /// A JSON body when nothing was sent yet, an error event (before the stream's terminal event, which the pipeline
+    /// holds back) when a stream has started, nothing when the client is gone or the handler's error result has
+    /// answered it. A response something else started cannot be ended honestly: its connection is cut, so the client
+    /// never takes a truncated body for a whole one.
+    /// </remarks>
     private static async ValueTask AnswerAsync(LlmCall call, Failure failure, Activity? server)
     {
         if (failure.Answered)
@@ -168,7 +172,10 @@ public static partial class FailurePath
         }
     }
 
-    /// <summary>Calls every failure logger once, in order, within one deadline for all of them; a logger's failure is an event on the failure span.</summary>
+    /// <summary>
+    /// Calls every failure logger once, in order, within one deadline for all of them; a logger's failure is an event
+    /// on the failure span.
+    /// </summary>
     private static async ValueTask LogAsync(LlmCall call, Exception exception, Failure failure, Activity? failed)
     {
         var loggers = call.Gateway.FailureLoggers;
@@ -293,11 +300,11 @@ public static partial class FailurePath
     private static Failure Answered(ErrorResultException result) =>
         new(result.StatusCode, result.Kind, result.ErrorType, result.Message, Code: null, Answered: true);
 
-    /// <summary>
-    /// An exception of the app's own that the app's handling answered: the status it answered, the
-    /// exception's type, and a description that names both but never the exception's message (it
-    /// may carry anything).
-    /// </summary>
+    /// <summary>An exception of the app's own that the app's handling answered.</summary>
+    /// <remarks>
+    /// The status it answered, the exception's type, and a description that names both but never the exception's
+    /// message (it may carry anything).
+    /// </remarks>
     private static Failure AnsweredByApp(Exception exception, int status)
     {
         var type = exception.GetType();
@@ -306,7 +313,10 @@ public static partial class FailurePath
         return new Failure(status, GatewayException.KindOf(status), type.FullName ?? type.Name, $"{type.Name} was thrown; the application answered {answered}.", Code: null, Answered: true);
     }
 
-    /// <summary>A failure as the client is answered and the spans record it; <paramref name="Answered"/> when an error result already wrote the response.</summary>
+    /// <summary>
+    /// A failure as the client is answered and the spans record it; <paramref name="Answered"/> when an error result
+    /// already wrote the response.
+    /// </summary>
     /// <remarks><paramref name="JsonPath"/>: where in the body a refused request is wrong, or null.</remarks>
     internal readonly record struct Failure(
         int StatusCode, GatewayErrorKind Kind, string ErrorType, string Message, string? Code, bool Answered = false,

@@ -6,13 +6,13 @@ using System.Text.Json;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// Says where a body that is not JSON goes wrong, in the client's terms: the JSON path of the
-/// place (<c>$.messages[1].content</c>), its line and column, what JSON allows there and what the
-/// body has instead — never System.Text.Json's own message, whose reader positions
-/// ("LineNumber: 0 | BytePositionInLine: 14") describe the parser, not the request. The body is
-/// read again only when it has already failed, so the cost is on the error path alone.
-/// </summary>
+/// <summary>Says where a body that is not JSON goes wrong, in the client's terms.</summary>
+/// <remarks>
+/// The JSON path of the place (<c>$.messages[1].content</c>), its line and column, what JSON allows there and what the
+/// body has instead — never System.Text.Json's own message, whose reader positions ("LineNumber: 0 |
+/// BytePositionInLine: 14") describe the parser, not the request. The body is read again only when it has already
+/// failed, so the cost is on the error path alone.
+/// </remarks>
 internal static class JsonSyntax
 {
     private const int MaxPathLength = 200;
@@ -146,7 +146,9 @@ internal static class JsonSyntax
         return last == JsonTokenType.StartArray ? "a value, or ']'" : previous == (byte)',' ? "a value" : "',' or ']'";
     }
 
-    /// <summary>What the body has at the failing place, shown safely (a bounded snippet, never raw control bytes).</summary>
+    /// <summary>
+    /// What the body has at the failing place, shown safely (a bounded snippet, never raw control bytes).
+    /// </summary>
     private static string Found(ReadOnlySpan<byte> body, int at, string expected)
     {
         if (at >= body.Length)
@@ -178,7 +180,9 @@ internal static class JsonSyntax
             : "a character JSON does not allow there";
     }
 
-    /// <summary>The byte offset of a zero-based line and byte position in it (lines end with '\n', as the reader counts them).</summary>
+    /// <summary>
+    /// The byte offset of a zero-based line and byte position in it (lines end with '\n', as the reader counts them).
+    /// </summary>
     private static int Offset(ReadOnlySpan<byte> body, long line, long column)
     {
         var start = 0;
@@ -196,7 +200,9 @@ internal static class JsonSyntax
         return (int)Math.Min(body.Length, start + column);
     }
 
-    /// <summary>Where the next token starts after <paramref name="from"/>: past white space and one ',' or ':'.</summary>
+    /// <summary>
+    /// Where the next token starts after <paramref name="from"/>: past white space and one ',' or ':'.
+    /// </summary>
     private static int NextToken(ReadOnlySpan<byte> body, int from)
     {
         var at = SkipWhiteSpace(body, from);
@@ -253,6 +259,8 @@ internal static class JsonSyntax
         return true;
     }
 
-    /// <summary>One open container: an array with the index of its last element, or an object with its current property.</summary>
+    /// <summary>
+    /// One open container: an array with the index of its last element, or an object with its current property.
+    /// </summary>
     private readonly record struct Frame(bool IsArray, int Index, string? Property);
 }

@@ -11,7 +11,10 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>What the LLM stage adds in the <see cref="SemanticConventionMode.GenAiLatestExperimental"/> mode: the operation-and-model span name, the 1.41 request attributes and the structured output messages.</summary>
+/// <summary>
+/// What the LLM stage adds in the <see cref="SemanticConventionMode.GenAiLatestExperimental"/> mode: the
+/// operation-and-model span name, the 1.41 request attributes and the structured output messages.
+/// </summary>
 public static partial class LlmStage
 {
     /// <summary>
@@ -50,7 +53,10 @@ public static partial class LlmStage
         }
     }
 
-    /// <summary>Starts keeping a handler's streamed text for <c>gen_ai.output.messages</c>, when <see cref="CapturesStructuredOutput"/>.</summary>
+    /// <summary>
+    /// Starts keeping a handler's streamed text for <c>gen_ai.output.messages</c>, when
+    /// <see cref="CapturesStructuredOutput"/>.
+    /// </summary>
     internal static StreamedOutput? StartStreamedOutput(LlmCall call) =>
         CapturesStructuredOutput(call) ? new StreamedOutput(call.Gateway.Options.MaxContentLength) : null;
 
@@ -64,10 +70,12 @@ public static partial class LlmStage
     }
 
     /// <summary>
-    /// The 1.41 conventions' LLM span name, <c>{gen_ai.operation.name} {gen_ai.request.model}</c>: the
-    /// model bounded like any client value (redacted, at most <see cref="TelemetryLimits.MaxSpanNameLength"/>
-    /// characters in all); the operation alone when the request names no model (or the budget is spent).
+    /// The 1.41 conventions' LLM span name, <c>{gen_ai.operation.name} {gen_ai.request.model}</c>: the model bounded
+    /// like any client value (redacted, at most <see cref="TelemetryLimits.MaxSpanNameLength"/> characters in all).
     /// </summary>
+    /// <remarks>
+    /// The operation alone when the request names no model (or the budget is spent).
+    /// </remarks>
     internal static string OperationSpanName(LlmCall call)
     {
         var operation = call.Route.Operation;
@@ -83,12 +91,13 @@ public static partial class LlmStage
             : operation;
     }
 
-    /// <summary>
-    /// The 1.41 request attributes: <c>gen_ai.request.stream</c>, the structured <c>gen_ai.system_instructions</c>
-    /// and <c>gen_ai.input.messages</c> when the input is captured (bounded as the captured input is:
-    /// redacted, at most <see cref="TracedLlmOptions.MaxContentLength"/>, charged to the budget), and <c>gen_ai.conversation.id</c>
-    /// from the session id the server span bounded (a trusted caller's only: <see cref="LlmCall.TraceTags"/>).
-    /// </summary>
+    /// <summary>The 1.41 request attributes.</summary>
+    /// <remarks>
+    /// <c>gen_ai.request.stream</c>, the structured <c>gen_ai.system_instructions</c> and <c>gen_ai.input.messages</c>
+    /// when the input is captured (bounded as the captured input is: redacted, at most
+    /// <see cref="TracedLlmOptions.MaxContentLength"/>, charged to the budget), and <c>gen_ai.conversation.id</c> from
+    /// the session id the server span bounded (a trusted caller's only: <see cref="LlmCall.TraceTags"/>).
+    /// </remarks>
     private static void AddLatestRequestAttributes(ref FirstTags tags, LlmCall call)
     {
         // Set if and only if the request streams: unset means not streaming (1.41 spans.yaml).

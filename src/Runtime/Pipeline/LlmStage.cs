@@ -54,11 +54,11 @@ public static partial class LlmStage
             : GuardrailRunner.RunInOrderAsync(call, guardrails, mode, request, response);
     }
 
-    /// <summary>
-    /// Starts the during-call guardrails beside the handler, which runs next: its start is where a
-    /// stream's time to first token is counted from (a handler serving both modes may wait for its
+    /// <summary>Starts the during-call guardrails beside the handler, which runs next.</summary>
+    /// <remarks>
+    /// Its start is where a stream's time to first token is counted from (a handler serving both modes may wait for its
     /// upstream before it returns the stream).
-    /// </summary>
+    /// </remarks>
     public static void StartDuringCallGuardrails(LlmCall call, object? request)
     {
         call.StreamStartTimestamp = Stopwatch.GetTimestamp();
@@ -104,12 +104,12 @@ public static partial class LlmStage
         }
     }
 
-    /// <summary>
-    /// Waits for the during-call guardrails before <paramref name="result"/> is written; an error
-    /// result (an <see cref="IStatusCodeHttpResult"/> of status 400 or more) carries no model output,
-    /// so the guardrails are stopped instead of waited for, as when the handler fails — one that had
-    /// already blocked or failed still fails the request.
-    /// </summary>
+    /// <summary>Waits for the during-call guardrails before <paramref name="result"/> is written.</summary>
+    /// <remarks>
+    /// An error result (an <see cref="IStatusCodeHttpResult"/> of status 400 or more) carries no model output, so the
+    /// guardrails are stopped instead of waited for, as when the handler fails — one that had already blocked or failed
+    /// still fails the request.
+    /// </remarks>
     public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call, IResult result)
     {
         call.HandlerRunning = false;
@@ -121,14 +121,18 @@ public static partial class LlmStage
 
     /// <summary>
     /// Waits for the during-call guardrails, or, beside an error result (<paramref name="errorResult"/>:
-    /// an MVC action's status of 400 or more), stops them as <see cref="CompleteDuringCallGuardrailsAsync(LlmCall, IResult)"/> does.
+    /// an MVC action's status of 400 or more), stops them as
+    /// <see cref="CompleteDuringCallGuardrailsAsync(LlmCall, IResult)"/> does.
     /// </summary>
     internal static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call, bool errorResult) =>
         call.DuringCallGuardrails is not { } pending ? ValueTask.CompletedTask
         : errorResult ? StopDuringCallAsync(call, pending)
         : AwaitDuringCallAsync(pending);
 
-    /// <summary>Records an MVC action's result as <see cref="RecordOutput{T}"/> records a typed one, with the type info MVC writes it with.</summary>
+    /// <summary>
+    /// Records an MVC action's result as <see cref="RecordOutput{T}"/> records a typed one, with the type info MVC
+    /// writes it with.
+    /// </summary>
     internal static void RecordOutput(LlmCall call, object result, JsonTypeInfo typeInfo)
     {
         if (CapturesOutput(call))
@@ -138,10 +142,12 @@ public static partial class LlmStage
     }
 
     /// <summary>
-    /// Records the result as the LLM span's output, and the server span's (Langfuse's trace output),
-    /// when content capture is on (and the request did not ask for <c>mask_output</c>); the
-    /// serialized bytes are kept for the response.
+    /// Records the result as the LLM span's output, and the server span's (Langfuse's trace output), when content
+    /// capture is on (and the request did not ask for <c>mask_output</c>).
     /// </summary>
+    /// <remarks>
+    /// The serialized bytes are kept for the response.
+    /// </remarks>
     public static void RecordOutput<T>(LlmCall call, T result, JsonTypeInfo<T> typeInfo)
     {
         if (CapturesOutput(call))
@@ -162,7 +168,10 @@ public static partial class LlmStage
         return call.Gateway.Options.CaptureMessageContent && !call.Metadata.MaskOutput && call.Span is { IsAllDataRequested: true };
     }
 
-    /// <summary>Records a relayed response's body (UTF-8 JSON, as the upstream sent it) as the output, as <see cref="RecordOutput{T}"/> records a typed result.</summary>
+    /// <summary>
+    /// Records a relayed response's body (UTF-8 JSON, as the upstream sent it) as the output, as
+    /// <see cref="RecordOutput{T}"/> records a typed result.
+    /// </summary>
     internal static void RecordOutputContent(LlmCall call, ReadOnlySpan<byte> utf8)
     {
         if (CapturesOutput(call))
@@ -191,10 +200,12 @@ public static partial class LlmStage
 
     /// <summary>
     /// The LLM span's name: metadata <c>generation_name</c> (redacted, at most
-    /// <see cref="TelemetryLimits.MaxSpanNameLength"/> characters), else <c>litellm_request</c>; also
-    /// <c>litellm_request</c> when the name equals or imitates a span name of the contract
-    /// (<see cref="ReservedSpanNames"/>), which the span's attributes then record as an event.
+    /// <see cref="TelemetryLimits.MaxSpanNameLength"/> characters), else <c>litellm_request</c>.
     /// </summary>
+    /// <remarks>
+    /// Also <c>litellm_request</c> when the name equals or imitates a span name of the contract
+    /// (<see cref="ReservedSpanNames"/>), which the span's attributes then record as an event.
+    /// </remarks>
     internal static string SpanName(LlmCall call)
     {
         if (call.Metadata.GenerationName is not { } name)
@@ -211,7 +222,10 @@ public static partial class LlmStage
         return ReservedSpanNames.Imitated(bounded) is null ? bounded : SpanNames.LlmRequest;
     }
 
-    /// <summary>The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if any.</summary>
+    /// <summary>
+    /// The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if
+    /// any.
+    /// </summary>
     private static string? AddRequestAttributes(Activity span, LlmCall call)
     {
         var tags = new FirstTags(span, call);

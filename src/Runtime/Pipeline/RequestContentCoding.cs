@@ -29,7 +29,9 @@ internal static class RequestContentCoding
 
     private const int ChunkBytes = 64 * 1024;
 
-    /// <summary>The body's coding (<see cref="ContentCodings.Read"/>); throws 415 for a coding the gateway cannot decode.</summary>
+    /// <summary>
+    /// The body's coding (<see cref="ContentCodings.Read"/>); throws 415 for a coding the gateway cannot decode.
+    /// </summary>
     public static ContentCoding Of(StringValues contentEncoding) => ContentCodings.Read(contentEncoding, out var coding, out var unknown) switch
     {
         ContentCodingVerdict.Decodable => coding,

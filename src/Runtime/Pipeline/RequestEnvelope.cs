@@ -8,12 +8,12 @@ using Microsoft.AspNetCore.Http;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// The request body as the route's generated reader saw it: the metadata of the route's slot, the
-/// body to forward upstream (the slot removed, a provider-native <c>metadata</c> kept), and the
-/// top-level request parameters recorded on the LLM span. A body that could not be read or parsed
-/// is kept as its error, which the pipeline raises inside <c>proxy_pre_call</c>. For generated code only.
-/// </summary>
+/// <summary>The request body as the route's generated reader saw it.</summary>
+/// <remarks>
+/// The metadata of the route's slot, the body to forward upstream (the slot removed, a provider-native <c>metadata</c>
+/// kept), and the top-level request parameters recorded on the LLM span. A body that could not be read or parsed is
+/// kept as its error, which the pipeline raises inside <c>proxy_pre_call</c>. For generated code only.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class RequestEnvelope
 {
@@ -54,9 +54,11 @@ public sealed class RequestEnvelope
             : new(ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, LlmMetadata.Empty, default, error);
 
     /// <summary>
-    /// Why the pipeline could not read the body, when it is no JSON object it can read (cut off, not JSON, not
-    /// UTF-8): <see cref="Body"/> and <see cref="UpstreamBody"/> are then the bytes as they came. Null otherwise.
+    /// Why the pipeline could not read the body, when it is no JSON object it can read (cut off, not JSON, not UTF-8).
     /// </summary>
+    /// <remarks>
+    /// <see cref="Body"/> and <see cref="UpstreamBody"/> are then the bytes as they came. Null otherwise.
+    /// </remarks>
     internal InvalidLlmRequestException? Unread =>
         Error is InvalidLlmRequestException { NotReadable: true } unread ? unread : null;
 

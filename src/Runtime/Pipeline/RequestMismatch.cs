@@ -5,11 +5,11 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// Says why a body does not fit the handler's request type in the client's terms: the JSON path of
-/// the value, what the route expects there and what was sent, as JSON kinds. The C# types behind
-/// the route are the gateway's business and never appear (System.Text.Json's own message names them).
-/// </summary>
+/// <summary>Says why a body does not fit the handler's request type in the client's terms.</summary>
+/// <remarks>
+/// The JSON path of the value, what the route expects there and what was sent, as JSON kinds. The C# types behind the
+/// route are the gateway's business and never appear (System.Text.Json's own message names them).
+/// </remarks>
 internal static class RequestMismatch
 {
     private const int MaxPathLength = 200;
@@ -32,7 +32,10 @@ internal static class RequestMismatch
         };
     }
 
-    /// <summary>System.Text.Json's path (<c>$.a[0].b</c>, <c>$['a.b']</c>) as property names and indexes; null when it cannot be read.</summary>
+    /// <summary>
+    /// System.Text.Json's path (<c>$.a[0].b</c>, <c>$['a.b']</c>) as property names and indexes; null when it cannot be
+    /// read.
+    /// </summary>
     internal static List<Segment>? Parse(string path)
     {
         if (!path.StartsWith('$'))
@@ -82,7 +85,9 @@ internal static class RequestMismatch
         return segments;
     }
 
-    /// <summary>What the request type expects at the path, as a JSON kind; null when it accepts any value or cannot be told.</summary>
+    /// <summary>
+    /// What the request type expects at the path, as a JSON kind; null when it accepts any value or cannot be told.
+    /// </summary>
     private static string? Expected(JsonTypeInfo typeInfo, List<Segment> segments)
     {
         var current = typeInfo;

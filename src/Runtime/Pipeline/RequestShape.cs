@@ -10,11 +10,14 @@ namespace TracedLlm.Pipeline;
 
 /// <summary>
 /// The property names a route's request type binds whatever their case, object by object, as
-/// <see cref="PropertyNameCheck"/> needs them: with <see cref="JsonSerializerOptions.PropertyNameCaseInsensitive"/>
-/// (ASP.NET Core's default) the handler reads <c>"Model"</c> as <c>model</c> while a case-sensitive
-/// upstream reads nothing, so a case variant of a bound name is refused. Built once per request
-/// type from its <see cref="JsonTypeInfo"/> (no reflection of its own). For generated code only.
+/// <see cref="PropertyNameCheck"/> needs them.
 /// </summary>
+/// <remarks>
+/// With <see cref="JsonSerializerOptions.PropertyNameCaseInsensitive"/> (ASP.NET Core's default) the handler reads
+/// <c>"Model"</c> as <c>model</c> while a case-sensitive upstream reads nothing, so a case variant of a bound name is
+/// refused. Built once per request type from its <see cref="JsonTypeInfo"/> (no reflection of its own). For generated
+/// code only.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class RequestShape
 {
@@ -38,15 +41,18 @@ public sealed class RequestShape
         _items = items;
     }
 
-    /// <summary>A body no type binds: a <c>JsonElement</c> or <c>JsonNode</c> handler, or none; only the envelope's own names are bound.</summary>
+    /// <summary>
+    /// A body no type binds: a <c>JsonElement</c> or <c>JsonNode</c> handler, or none; only the envelope's own names
+    /// are bound.
+    /// </summary>
     public static RequestShape Untyped => OpaqueShape;
 
-    /// <summary>
-    /// The shape of a body's top level on a route whose slot is <paramref name="slot"/>: this type's
-    /// names, the envelope's (<c>model</c>, <c>stream</c>, <c>temperature</c>, <c>top_p</c>,
-    /// <c>max_tokens</c>, <c>max_completion_tokens</c>) and the slot, each read whatever its case by
-    /// the handler, the trace or the gateway itself.
-    /// </summary>
+    /// <summary>The shape of a body's top level on a route whose slot is <paramref name="slot"/>.</summary>
+    /// <remarks>
+    /// This type's names, the envelope's (<c>model</c>, <c>stream</c>, <c>temperature</c>, <c>top_p</c>,
+    /// <c>max_tokens</c>, <c>max_completion_tokens</c>) and the slot, each read whatever its case by the handler, the
+    /// trace or the gateway itself.
+    /// </remarks>
     internal RequestShape Root(string slot)
     {
         foreach (var (known, root) in _roots)
@@ -85,8 +91,9 @@ public sealed class RequestShape
     public static RequestShape Of<T>(TracedLlmGateway gateway) => Cache<T>.Get(gateway);
 
     /// <summary>
-    /// The shape of a parameter that is the body unless DI has its type (<see cref="PreCallStage.ReadRequestOrService{T}"/>):
-    /// its type's when it is the body, else <paramref name="otherwise"/> (the next such parameter's, or <see cref="Untyped"/>).
+    /// The shape of a parameter that is the body unless DI has its type
+    /// (<see cref="PreCallStage.ReadRequestOrService{T}"/>): its type's when it is the body, else
+    /// <paramref name="otherwise"/> (the next such parameter's, or <see cref="Untyped"/>).
     /// </summary>
     public static RequestShape OfBodyOrService<T>(TracedLlmGateway gateway, RequestShape otherwise)
     {
@@ -177,7 +184,8 @@ public sealed class RequestShape
 
             case JsonTypeInfoKind.Enumerable or JsonTypeInfoKind.Dictionary when typeInfo.ElementType is { } element:
             {
-                // A dictionary's keys are data, not bound names; its values and an array's items have the element's shape.
+                // A dictionary's keys are data, not bound names; its values and an array's items have the element's
+                // shape.
                 var shape = new RequestShape(Array.Empty<BoundName>(), items: null);
                 built[typeInfo.Type] = shape;
                 shape._items = RequestMismatch.TryGetTypeInfo(typeInfo.Options, element, out var elementInfo) ? Build(elementInfo, built, depth + 1) : OpaqueShape;
@@ -218,7 +226,10 @@ public sealed class RequestShape
         }
     }
 
-    /// <summary>The last gateway's shape for <typeparamref name="T"/>, one entry replaced whole (as the gateway keeps its type infos).</summary>
+    /// <summary>
+    /// The last gateway's shape for <typeparamref name="T"/>, one entry replaced whole (as the gateway keeps its type
+    /// infos).
+    /// </summary>
     private static class Cache<T>
     {
         private static Entry? s_last;

@@ -65,14 +65,16 @@ public static partial class RequestStage
     }
 
     /// <summary>
-    /// The trace-level attributes Langfuse reads from every observation (its v4 data model keeps
-    /// them per observation, as its own SDKs' span processor does): environment, name, user,
-    /// session, tags, release, version, the trace id's seed and the trace metadata, each client
-    /// value bounded once here. Trace metadata comes last: where the attribute limit is reached,
-    /// it is what is left out. A client's <c>trace_seed</c> gives way to the seed the gateway used.
-    /// Returned as an array sized for the most there can be and the <paramref name="count"/> used:
-    /// one allocation a request (a list and its copy were 250 bytes more).
+    /// The trace-level attributes Langfuse reads from every observation (its v4 data model keeps them per observation,
+    /// as its own SDKs' span processor does).
     /// </summary>
+    /// <remarks>
+    /// Environment, name, user, session, tags, release, version, the trace id's seed and the trace metadata, each
+    /// client value bounded once here. Trace metadata comes last: where the attribute limit is reached, it is what is
+    /// left out. A client's <c>trace_seed</c> gives way to the seed the gateway used. Returned as an array sized for
+    /// the most there can be and the <paramref name="count"/> used: one allocation a request (a list and its copy were
+    /// 250 bytes more).
+    /// </remarks>
     private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmMetadata metadata, bool seeded, string? defaultEnvironment, out int count, out string? imitatedTraceName)
     {
         imitatedTraceName = null;
@@ -112,7 +114,8 @@ public static partial class RequestStage
             return entries;
         }
 
-        // A trace name that imitates a span name of the contract is the gateway's to give: left out (and an event says so).
+        // A trace name that imitates a span name of the contract is the gateway's to give: left out (and an event says
+        // so).
         if (metadata.TraceName is { } traceName && tags.Bound(AttributeNames.LangfuseTraceName, traceName) is { } boundTraceName)
         {
             imitatedTraceName = ReservedSpanNames.Imitated(boundTraceName);

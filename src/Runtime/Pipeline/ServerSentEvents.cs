@@ -42,10 +42,15 @@ internal static class ServerSentEvents
         response.Headers["X-Accel-Buffering"] = "no";
     }
 
-    /// <summary>The chunk's JSON, serialized once for the event (and kept when it is the held-back terminal event).</summary>
+    /// <summary>
+    /// The chunk's JSON, serialized once for the event (and kept when it is the held-back terminal event).
+    /// </summary>
     public static byte[] Serialize<T>(T chunk, JsonTypeInfo<T> typeInfo) => JsonSerializer.SerializeToUtf8Bytes(chunk, typeInfo);
 
-    /// <summary>Where the event's name is in its JSON: Anthropic events are named by their own <c>type</c>; OpenAI's have no name.</summary>
+    /// <summary>
+    /// Where the event's name is in its JSON: Anthropic events are named by their own <c>type</c>; OpenAI's have no
+    /// name.
+    /// </summary>
     public static (int Start, int Length)? EventName(WireFormat format, byte[] json) =>
         format == WireFormat.Anthropic ? EventType(json) : null;
 
@@ -100,7 +105,9 @@ internal static class ServerSentEvents
         await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>Where the event's own top-level <c>type</c> string is in its JSON, when it has one (unescaped).</summary>
+    /// <summary>
+    /// Where the event's own top-level <c>type</c> string is in its JSON, when it has one (unescaped).
+    /// </summary>
     private static (int Start, int Length)? EventType(byte[] json)
     {
         var reader = new Utf8JsonReader(json);

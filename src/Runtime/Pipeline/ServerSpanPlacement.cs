@@ -48,7 +48,8 @@ internal readonly record struct ServerSpanPlacement(ActivityContext Parent, Acti
 
         if (IsWhereTheJoinLeads(hosting, join))
         {
-            // Under the hosting span, with the trace state the join read (TraceStateHeader): hosting keeps the header as it came.
+            // Under the hosting span, with the trace state the join read (TraceStateHeader): hosting keeps the header
+            // as it came.
             return new(new ActivityContext(hosting.TraceId, hosting.SpanId, hosting.ActivityTraceFlags, join.Parent.TraceState), ActivityKind.Internal, null, null);
         }
 
@@ -56,10 +57,12 @@ internal readonly record struct ServerSpanPlacement(ActivityContext Parent, Acti
     }
 
     /// <summary>
-    /// ASP.NET Core's request activity, the ambient one or an in-process ancestor (a middleware's
-    /// span may be current), when hosting created it from its activity source: only then does a
-    /// listener record it. Without one, hosting's activity (kept for its logs) has no source name.
+    /// ASP.NET Core's request activity, the ambient one or an in-process ancestor (a middleware's span may be current),
+    /// when hosting created it from its activity source.
     /// </summary>
+    /// <remarks>
+    /// Only then does a listener record it. Without one, hosting's activity (kept for its logs) has no source name.
+    /// </remarks>
     private static Activity? FindHostingSpan(Activity ambient)
     {
         for (var activity = ambient; activity is not null; activity = activity.Parent)
@@ -73,7 +76,10 @@ internal readonly record struct ServerSpanPlacement(ActivityContext Parent, Acti
         return null;
     }
 
-    /// <summary>The hosting span joined what TracedLlm would join: the same parent span, or, with nothing to join, a trace of its own.</summary>
+    /// <summary>
+    /// The hosting span joined what TracedLlm would join: the same parent span, or, with nothing to join, a trace of
+    /// its own.
+    /// </summary>
     private static bool IsWhereTheJoinLeads(Activity hosting, in TraceJoin join) =>
         join.Source == TraceJoinSource.None
             ? !hosting.HasRemoteParent

@@ -42,7 +42,10 @@ internal readonly struct TraceJoin
     /// <summary>Where <see cref="Parent"/> came from.</summary>
     public TraceJoinSource Source { get; }
 
-    /// <summary>The non-hex <c>trace_id</c> / <c>existing_trace_id</c> the trace id was derived from (<see cref="TraceIdFromSeed"/>), or null.</summary>
+    /// <summary>
+    /// The non-hex <c>trace_id</c> / <c>existing_trace_id</c> the trace id was derived from
+    /// (<see cref="TraceIdFromSeed"/>), or null.
+    /// </summary>
     public string? TraceIdSeed { get; }
 
     /// <summary>Applies the precedence.</summary>
@@ -59,8 +62,8 @@ internal readonly struct TraceJoin
             }
             else if (traceState.Count > 0)
             {
-                // ActivityContext takes any text as its trace state: OpenTelemetry's propagator reads it (TraceStateHeader), several
-                // headers as one list, and an invalid one is not kept.
+                // ActivityContext takes any text as its trace state: OpenTelemetry's propagator reads it
+                // (TraceStateHeader), several headers as one list, and an invalid one is not kept.
                 if (TraceStateHeader.TryRead(traceState, out var kept))
                 {
                     inbound = new ActivityContext(inbound.TraceId, inbound.SpanId, inbound.TraceFlags, kept, isRemote: true);
@@ -133,11 +136,13 @@ internal readonly struct TraceJoin
     }
 
     /// <summary>
-    /// The trace id a metadata <c>trace_id</c> / <c>existing_trace_id</c> names: 32 hex digits
-    /// (either case, dashes allowed, so a UUID too) are the id itself; any other non-empty string is
-    /// a seed, hashed the way Langfuse's SDKs' <c>createTraceId(seed)</c> does
-    /// (<see cref="TraceIdFromSeed"/>). Empty and all-zero values name no trace.
+    /// The trace id a metadata <c>trace_id</c> / <c>existing_trace_id</c> names: 32 hex digits (either case, dashes
+    /// allowed, so a UUID too) are the id itself.
     /// </summary>
+    /// <remarks>
+    /// Any other non-empty string is a seed, hashed the way Langfuse's SDKs' <c>createTraceId(seed)</c> does
+    /// (<see cref="TraceIdFromSeed"/>). Empty and all-zero values name no trace.
+    /// </remarks>
     public static bool TryResolveTraceId(string value, out ActivityTraceId traceId, out bool seeded)
     {
         seeded = false;
@@ -213,7 +218,10 @@ internal readonly struct TraceJoin
         }
     }
 
-    /// <summary>Collects exactly <c>digits.Length</c> hex digits, lower-cased; a value of zeros (and dashes) only is <see cref="HexId.Empty"/>.</summary>
+    /// <summary>
+    /// Collects exactly <c>digits.Length</c> hex digits, lower-cased; a value of zeros (and dashes) only is
+    /// <see cref="HexId.Empty"/>.
+    /// </summary>
     private static HexId CollectHex(string value, Span<char> digits, bool allowDashes)
     {
         var count = 0;

@@ -28,7 +28,9 @@ public enum ClientLeaves
     /// <summary>Leaves once a component waits, before any answer (a disconnect cell).</summary>
     WhenWaitingBeforeResponse,
 
-    /// <summary>Reads the first event, then leaves once a component waits (a disconnect cell in a started stream).</summary>
+    /// <summary>
+    /// Reads the first event, then leaves once a component waits (a disconnect cell in a started stream).
+    /// </summary>
     WhenWaitingAfterFirstEvent,
 
     /// <summary>Reads the whole (error) answer, then leaves while the failure logger waits.</summary>
@@ -41,12 +43,16 @@ public enum ClientLeaves
     WhileSending,
 }
 
-/// <summary>The fault matrix's client: one request of a run, sent and read as <see cref="ClientLeaves"/> says.</summary>
+/// <summary>
+/// The fault matrix's client: one request of a run, sent and read as <see cref="ClientLeaves"/> says.
+/// </summary>
 internal static class FaultClient
 {
     public static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
 
-    /// <summary>A client whose dropped responses close their connections (no draining), for clients that leave.</summary>
+    /// <summary>
+    /// A client whose dropped responses close their connections (no draining), for clients that leave.
+    /// </summary>
     public static HttpClient Create(string address, int connections = int.MaxValue) =>
         new(new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero, MaxConnectionsPerServer = connections })
         {
@@ -63,7 +69,10 @@ internal static class FaultClient
         _ => ClientLeaves.Never,
     };
 
-    /// <summary>A request of the fault matrix: to the typed route, or to the relay route (path + <c>/relay</c>) or the controller's (path + <c>/mvc</c>) of the same format.</summary>
+    /// <summary>
+    /// A request of the fault matrix: to the typed route, or to the relay route (path + <c>/relay</c>) or the
+    /// controller's (path + <c>/mvc</c>) of the same format.
+    /// </summary>
     public static HttpRequestMessage Request(string prefix, WireFormat format, bool stream, FaultRun? run = null, RouteKind route = RouteKind.Typed)
     {
         var streamJson = stream ? "true" : "false";
@@ -87,7 +96,10 @@ internal static class FaultClient
         return request;
     }
 
-    /// <summary>Sends the request and reads its answer as <paramref name="leaves"/> says; <paramref name="moment"/> is when an <see cref="ClientLeaves.AtMoment"/> client leaves.</summary>
+    /// <summary>
+    /// Sends the request and reads its answer as <paramref name="leaves"/> says; <paramref name="moment"/> is when an
+    /// <see cref="ClientLeaves.AtMoment"/> client leaves.
+    /// </summary>
     public static async Task<ClientView> RunAsync(HttpClient client, HttpRequestMessage request, FaultRun run, ClientLeaves leaves, TimeSpan moment = default)
     {
         using var leave = new CancellationTokenSource();
@@ -158,7 +170,9 @@ internal static class FaultClient
         }
     }
 
-    /// <summary>A body that declares its whole length, sends half of it, and then waits until its client leaves.</summary>
+    /// <summary>
+    /// A body that declares its whole length, sends half of it, and then waits until its client leaves.
+    /// </summary>
     private sealed class HalfSentContent : HttpContent
     {
         private readonly byte[] _body;
@@ -227,7 +241,8 @@ internal static class FaultContract
 
     /// <summary>Everything a failed request must show, given the outcome it must have.</summary>
     /// <param name="decider">The cell whose fault decided the outcome.</param>
-    /// <param name="loggerFails">Whether the faulty failure logger fails (its failure is an event on the failure span).</param>
+    /// <param name="loggerFails">Whether the faulty failure logger fails (its failure is an event on the failure
+    /// span).</param>
     public static void AssertFailed(FaultCell decider, Expected expected, ClientView client, RequestRecord server, IReadOnlyList<Activity> spans, IReadOnlyCollection<FailureContext> logged, int faultyLoggerCalls, bool loggerFails)
     {
         Assert.Null(server.Escaped);
@@ -291,7 +306,8 @@ internal static class FaultContract
 
             case Answer.AppsOwn:
             {
-                // The app's exception handler's problem details, never the gateway's error JSON, and nothing of the exception.
+                // The app's exception handler's problem details, never the gateway's error JSON, and nothing of the
+                // exception.
                 Assert.Equal(expected.Status, client.Status);
                 Assert.Equal("application/problem+json", client.ContentType);
                 using var problem = ParseJson(client.Body);
@@ -340,7 +356,10 @@ internal static class FaultContract
         return llm;
     }
 
-    /// <summary>The error JSON of the route's format: the documented message, type and code; never HTML, a type name, a stack trace or a path.</summary>
+    /// <summary>
+    /// The error JSON of the route's format: the documented message, type and code; never HTML, a type name, a stack
+    /// trace or a path.
+    /// </summary>
     public static void AssertErrorBody(string body, WireFormat format, Expected expected)
     {
         Assert.False(string.IsNullOrWhiteSpace(body), "empty error body");
@@ -371,8 +390,12 @@ internal static class FaultContract
         }
     }
 
-    /// <summary>One request's spans: ended inside their parents, the server span and one failure span with the outcome, a block's guardrail span.</summary>
-    /// <param name="blocks">How many guardrails of the request may block (a pair's two may both have blocked, each with its span).</param>
+    /// <summary>
+    /// One request's spans: ended inside their parents, the server span and one failure span with the outcome, a
+    /// block's guardrail span.
+    /// </summary>
+    /// <param name="blocks">How many guardrails of the request may block (a pair's two may both have blocked, each with
+    /// its span).</param>
     public static void AssertSpans(FaultCell cell, Expected expected, IReadOnlyList<Activity> spans, bool loggerFails, int blocks = 1)
     {
         var server = Assert.Single(spans, s => s.DisplayName == SpanNames.Server);
@@ -397,7 +420,8 @@ internal static class FaultContract
         }
         else if (cell.Fault == Fault.ErrorResult && expected.Answer == Answer.ErrorResultsOwn)
         {
-            // Answered, not thrown: the LLM call it answered for is in error too, and the spans the failure path marks have no exception event for it.
+            // Answered, not thrown: the LLM call it answered for is in error too, and the spans the failure path marks
+            // have no exception event for it.
             var llm = Assert.Single(spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation"); // named litellm_request, or "{operation} {model}" in the latest mode
             Assert.Equal(ActivityStatusCode.Error, llm.Status);
             Assert.Equal(expected.ErrorType, llm.GetTagItem(AttributeNames.ErrorType));
@@ -438,7 +462,10 @@ internal static class FaultContract
         }
     }
 
-    /// <summary>A request that did not fail: a whole answer (or, from a client that left, a part of one), no failure span, no logger call.</summary>
+    /// <summary>
+    /// A request that did not fail: a whole answer (or, from a client that left, a part of one), no failure span, no
+    /// logger call.
+    /// </summary>
     public static void AssertHealthy(WireFormat format, bool stream, ClientView client, RequestRecord server, IReadOnlyList<Activity> spans, IReadOnlyCollection<FailureContext> logged, int faultyLoggerCalls)
     {
         Assert.Null(server.Escaped);

@@ -48,7 +48,10 @@ public sealed record LoadRequest(int Index, LoadKind Kind, WireFormat Format, bo
         return $"#{Index} {what}{landing}, chunks {Run.ChunkGap.TotalMilliseconds:0} ms apart{leaves}";
     }
 
-    /// <summary>Checks the request against the single-cell matrix's contract (<see cref="FaultContract"/>) and the outcome it may have.</summary>
+    /// <summary>
+    /// Checks the request against the single-cell matrix's contract (<see cref="FaultContract"/>) and the outcome it
+    /// may have.
+    /// </summary>
     public void AssertContract(ClientView client, RequestRecord server, IReadOnlyList<Activity> spans)
     {
         Assert.Null(server.Escaped);
@@ -99,7 +102,10 @@ public sealed record LoadRequest(int Index, LoadKind Kind, WireFormat Format, bo
         FaultContract.AssertLoggedOnce(cell, expected, Run.Logged, Run.FaultyLoggerCalls);
     }
 
-    /// <summary>The outcomes the contract allows, each with the cell that decides it, and whether its answer's form is the cell's own.</summary>
+    /// <summary>
+    /// The outcomes the contract allows, each with the cell that decides it, and whether its answer's form is the
+    /// cell's own.
+    /// </summary>
     private IEnumerable<(FaultCell? Cell, Expected Expected, bool Exact)> Outcomes()
     {
         // The answer's form is the cell's own only when nothing else can shift the moment it lands.
@@ -139,7 +145,8 @@ public static class LoadScenario
     public static IReadOnlyList<LoadRequest> Generate(int seed, int count)
     {
         var random = new Random(seed);
-        // The typed routes' cells: the relay's upstream has no chunk gaps or landings to hold at (its cells run one at a time, FaultMatrixTests).
+        // The typed routes' cells: the relay's upstream has no chunk gaps or landings to hold at (its cells run one at
+        // a time, FaultMatrixTests).
         var cells = FaultCell.All.Where(c => c.Route == RouteKind.Typed).ToList();
         var timed = TimedCell.All.ToList();
         var departing = cells.Where(c => !c.Hangs && c.Site != FaultSite.FailureLogger).ToList();
@@ -162,7 +169,10 @@ public static class LoadScenario
         return requests;
     }
 
-    /// <summary>Which cells may decide a pair's outcome: the earlier component's, or both when the during-call guardrail races the handler.</summary>
+    /// <summary>
+    /// Which cells may decide a pair's outcome: the earlier component's, or both when the during-call guardrail races
+    /// the handler.
+    /// </summary>
     public static IReadOnlyList<FaultCell> Deciders(FaultCell a, FaultCell b)
     {
         if (b.Site == FaultSite.FailureLogger)
@@ -230,7 +240,9 @@ public static class LoadScenario
         return new LoadRequest(index, LoadKind.TimedCell, cell.Format, true, run, new[] { cell }, FaultClient.LeavesFor(cell), default);
     }
 
-    /// <summary>Two cells of one route in two components; the second never waits (a departure or a deadline is the first one's).</summary>
+    /// <summary>
+    /// Two cells of one route in two components; the second never waits (a departure or a deadline is the first one's).
+    /// </summary>
     private static LoadRequest Pair(int index, Random random, IReadOnlyList<FaultCell> cells)
     {
         var first = cells[random.Next(cells.Count)];
@@ -260,7 +272,10 @@ public static class LoadScenario
         return new LoadRequest(index, LoadKind.LeftWhileSending, format, stream, run, new[] { departure }, ClientLeaves.WhileSending, TimeSpan.FromMilliseconds(random.Next(20)));
     }
 
-    /// <summary>A streamed during-call guardrail that fails at a moment of its own while the paced stream runs: before, at or after the first chunk.</summary>
+    /// <summary>
+    /// A streamed during-call guardrail that fails at a moment of its own while the paced stream runs: before, at or
+    /// after the first chunk.
+    /// </summary>
     private static LoadRequest GuardrailAtRandom(int index, Random random, IReadOnlyList<FaultCell> cells)
     {
         var choices = cells.Where(c => c is { Site: FaultSite.DuringCallGuardrail, Stream: true, Fault: Fault.AsyncThrow or Fault.OwnCancellation or Fault.OwnTimeout or Fault.Block }).ToList();
@@ -270,12 +285,17 @@ public static class LoadScenario
         return new LoadRequest(index, LoadKind.GuardrailAtRandom, cell.Format, true, run, new[] { cell }, ClientLeaves.Never, default);
     }
 
-    /// <summary>A moment from the request's arrival to a little after its whole answer: before, at and after the first chunk.</summary>
+    /// <summary>
+    /// A moment from the request's arrival to a little after its whole answer: before, at and after the first chunk.
+    /// </summary>
     private static TimeSpan Moment(Random random, FaultRun run) =>
         TimeSpan.FromMilliseconds(random.NextDouble() * ((run.ChunkGap.TotalMilliseconds * (Chunks + 1)) + 10));
 }
 
-/// <summary>Each load request's spans: a server span is its request's (the request is current when it starts), every other span its trace's.</summary>
+/// <summary>
+/// Each load request's spans: a server span is its request's (the request is current when it starts), every other span
+/// its trace's.
+/// </summary>
 internal sealed class RunSpans : IDisposable
 {
     private readonly ActivityListener _listener;

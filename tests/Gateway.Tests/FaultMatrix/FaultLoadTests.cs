@@ -65,7 +65,8 @@ public sealed partial class FaultLoadTests : IClassFixture<FaultMatrixHost>
                 }
                 catch (Exception exception)
                 {
-                    // Whatever the check met (a body that is not JSON, a request that never ended): this request's failure.
+                    // Whatever the check met (a body that is not JSON, a request that never ended): this request's
+                    // failure.
                     failures.Enqueue((request, (exception is XunitException ? string.Empty : exception.GetType().Name + ": ") + exception.Message));
                 }
                 finally

@@ -9,7 +9,10 @@ public enum FaultSite
 {
     Authenticator,
 
-    /// <summary>The app's own MVC action filter, which runs after model binding and before the action (a controller route's only).</summary>
+    /// <summary>
+    /// The app's own MVC action filter, which runs after model binding and before the action (a controller route's
+    /// only).
+    /// </summary>
     AppFilter,
 
     PreCallGuardrail,
@@ -17,10 +20,15 @@ public enum FaultSite
     PostCallGuardrail,
     HandlerBeforeLlmCall,
 
-    /// <summary>The LLM attempt: the whole call when not streamed, the stream before its first chunk when streamed.</summary>
+    /// <summary>
+    /// The LLM attempt: the whole call when not streamed, the stream before its first chunk when streamed.
+    /// </summary>
     Upstream,
 
-    /// <summary>The gateway's own target chooser (<c>LlmCall.ExecuteAsync(chooseTarget, ...)</c> / <c>StreamAsync</c>), asked after its first attempt failed.</summary>
+    /// <summary>
+    /// The gateway's own target chooser (<c>LlmCall.ExecuteAsync(chooseTarget, ...)</c> / <c>StreamAsync</c>), asked
+    /// after its first attempt failed.
+    /// </summary>
     TargetChooser,
     StreamAfterFirstChunk,
     FailureLogger,
@@ -38,7 +46,9 @@ public enum Fault
     /// <summary>A <see cref="TimeoutException"/> of the component's own (its own dependency was slow).</summary>
     OwnTimeout,
 
-    /// <summary>The component's "no": an authenticator's failure, a guardrail's block verdict, a block thrown by handler code.</summary>
+    /// <summary>
+    /// The component's "no": an authenticator's failure, a guardrail's block verdict, a block thrown by handler code.
+    /// </summary>
     Block,
     DisconnectBeforeResponse,
     DisconnectAfterResponseStarted,
@@ -79,10 +89,14 @@ public enum RouteKind
     /// <summary>A static handler that answers with its own response or chunks.</summary>
     Typed,
 
-    /// <summary>A relay (TracedLlm.ReverseProxy): the upstream is an HTTP peer whose bytes the relay passes on.</summary>
+    /// <summary>
+    /// A relay (TracedLlm.ReverseProxy): the upstream is an HTTP peer whose bytes the relay passes on.
+    /// </summary>
     Relay,
 
-    /// <summary>The typed handler's work as an MVC [ApiController] action, with the app's exception handler middleware.</summary>
+    /// <summary>
+    /// The typed handler's work as an MVC [ApiController] action, with the app's exception handler middleware.
+    /// </summary>
     Controller,
 
     /// <summary>
@@ -118,7 +132,10 @@ public enum Answer
     Problem,
 }
 
-/// <summary>The documented outcome of a failure: status, code, <c>error.type</c>, the message the client and the spans read, and how it is answered.</summary>
+/// <summary>
+/// The documented outcome of a failure: status, code, <c>error.type</c>, the message the client and the spans read, and
+/// how it is answered.
+/// </summary>
 public sealed record Expected(int Status, string? Code, string ErrorType, string Message, Answer Answer);
 
 /// <summary>
@@ -136,7 +153,9 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     public const string BlockMessage = "Blocked by the fault matrix.";
     public const string AuthFailureMessage = "Refused by the fault matrix.";
 
-    /// <summary>The handler's own error result (<c>Results.Problem</c>): its title, in the problem details the client reads.</summary>
+    /// <summary>
+    /// The handler's own error result (<c>Results.Problem</c>): its title, in the problem details the client reads.
+    /// </summary>
     public const string ProblemTitle = "Every backend of the fault matrix is draining.";
 
     /// <summary>The upstream's error answer, relayed as it came, with its <c>Retry-After</c>.</summary>
@@ -254,7 +273,9 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
         _ => false,
     };
 
-    /// <summary>The fault makes the component wait until it is cancelled (the client leaves, the deadline passes).</summary>
+    /// <summary>
+    /// The fault makes the component wait until it is cancelled (the client leaves, the deadline passes).
+    /// </summary>
     public bool Hangs => Fault is Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout;
 
     public override string ToString() => $"{Site} × {Fault} × {Format} × {(Stream ? "stream" : "whole")} × {Route.ToString().ToLowerInvariant()}";
@@ -283,7 +304,9 @@ public static class HttpClientCells
         ? cell.Expected with { Message = "The route's handler answered 429 Too Many Requests." }
         : cell.Expected;
 
-    /// <summary>How the cell's last attempt ends: abandoned when the client left or the deadline passed, else failed.</summary>
+    /// <summary>
+    /// How the cell's last attempt ends: abandoned when the client left or the deadline passed, else failed.
+    /// </summary>
     public static string LastAttemptOutcome(FaultCell cell) => cell.Hangs ? "abandoned" : "failure";
 }
 

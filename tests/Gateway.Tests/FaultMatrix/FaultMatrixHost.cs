@@ -36,8 +36,8 @@ namespace TracedLlm.Gateway.Tests;
 /// The routes are mapped three times: with a long request timeout, under <see cref="Deadline"/>
 /// with a one-second one, and under <see cref="SlowDeadline"/> with a ten-second one (for a cell
 /// whose machine was too busy to reach the component before the short one passed); so are the
-/// routes whose provider service calls through an HttpClient with attempts (<see cref="HttpClientCells"/>). Its spans are
-/// also exported through a <see cref="TailSamplingProcessor"/> that keeps none of
+/// routes whose provider service calls through an HttpClient with attempts (<see cref="HttpClientCells"/>). Its spans
+/// are also exported through a <see cref="TailSamplingProcessor"/> that keeps none of
 /// the requests it may drop (ratio 0, no latency or join reason), into <see cref="Sampled"/>: every
 /// cell is a failure, so every cell's whole trace must arrive there.
 /// </summary>
@@ -62,7 +62,9 @@ public class FaultMatrixHost : IAsyncLifetime
     /// <summary>What the tail-sampling export kept.</summary>
     internal ExportedSpans Sampled { get; } = new();
 
-    /// <summary>The gateway's options beyond the matrix's own (a variant host runs every cell in another mode).</summary>
+    /// <summary>
+    /// The gateway's options beyond the matrix's own (a variant host runs every cell in another mode).
+    /// </summary>
     protected virtual void Configure(TracedLlmOptions options)
     {
     }
@@ -194,7 +196,10 @@ public class FaultMatrixHost : IAsyncLifetime
         _tracing.Dispose();
     }
 
-    /// <summary>Waits for the next request to finish on the server (its traced route, the failure path and the spans' end included).</summary>
+    /// <summary>
+    /// Waits for the next request to finish on the server (its traced route, the failure path and the spans' end
+    /// included).
+    /// </summary>
     public async Task<RequestRecord> NextFinishedAsync()
     {
         var deadline = Environment.TickCount64 + 30_000;
@@ -237,7 +242,10 @@ public sealed class FaultPlan
 
     public TaskCompletionSource UpstreamDone => Armed.UpstreamDone;
 
-    /// <summary>True when the deadline had passed before the waiting component was reached (the machine was too slow for the short deadline).</summary>
+    /// <summary>
+    /// True when the deadline had passed before the waiting component was reached (the machine was too slow for the
+    /// short deadline).
+    /// </summary>
     public bool ReachedLate => Armed.ReachedLate;
 
     public int FaultyLoggerCalls => Armed.FaultyLoggerCalls;
@@ -283,16 +291,23 @@ public sealed class FaultRun
 
     public IReadOnlyList<FaultCell> Cells { get; }
 
-    /// <summary>For a timed cell: where the upstream side holds until the request is cancelled, and the during-call guardrail fails once it holds.</summary>
+    /// <summary>
+    /// For a timed cell: where the upstream side holds until the request is cancelled, and the during-call guardrail
+    /// fails once it holds.
+    /// </summary>
     public Landing? Landing { get; }
 
     /// <summary>The upstream's pause before each chunk (and before a whole response).</summary>
     public TimeSpan ChunkGap { get; }
 
-    /// <summary>When set, the during-call guardrail fails this long after it starts, wherever the stream beside it is by then.</summary>
+    /// <summary>
+    /// When set, the during-call guardrail fails this long after it starts, wherever the stream beside it is by then.
+    /// </summary>
     public TimeSpan? GuardrailFailsAfter { get; }
 
-    /// <summary>Set when a component starts to wait for its cancellation (the client leaves, the deadline passes).</summary>
+    /// <summary>
+    /// Set when a component starts to wait for its cancellation (the client leaves, the deadline passes).
+    /// </summary>
     public TaskCompletionSource Waiting { get; } = NewSignal();
 
     public TaskCompletionSource UpstreamDone { get; } = NewSignal();
@@ -303,13 +318,18 @@ public sealed class FaultRun
     /// <summary>Set when the request reached the server (its outermost middleware).</summary>
     public TaskCompletionSource Arrived { get; } = NewSignal();
 
-    /// <summary>Set with the request's end on the server, the traced route, its failure path and its spans included.</summary>
+    /// <summary>
+    /// Set with the request's end on the server, the traced route, its failure path and its spans included.
+    /// </summary>
     public TaskCompletionSource<RequestRecord> Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>This request's calls to the recording failure logger.</summary>
     public ConcurrentQueue<FailureContext> Logged { get; } = new();
 
-    /// <summary>True when the deadline had passed before the waiting component was reached (the machine was too slow for the short deadline).</summary>
+    /// <summary>
+    /// True when the deadline had passed before the waiting component was reached (the machine was too slow for the
+    /// short deadline).
+    /// </summary>
     public bool ReachedLate { get; private set; }
 
     public int FaultyLoggerCalls => Volatile.Read(ref _faultyLoggerCalls);
@@ -328,10 +348,16 @@ public sealed class FaultRun
         return null;
     }
 
-    /// <summary>A streamed request's during-call guardrail cell whose client leaves before the first chunk: the upstream waits too.</summary>
+    /// <summary>
+    /// A streamed request's during-call guardrail cell whose client leaves before the first chunk: the upstream waits
+    /// too.
+    /// </summary>
     public bool HoldsUpstream => Landing is null && Cells.Any(c => c is { Site: FaultSite.DuringCallGuardrail, Fault: Fault.DisconnectBeforeResponse, Stream: true });
 
-    /// <summary>The failure logger's cells need a failure first: the pre-call guardrail blocks (in a pair, the other cell fails).</summary>
+    /// <summary>
+    /// The failure logger's cells need a failure first: the pre-call guardrail blocks (in a pair, the other cell
+    /// fails).
+    /// </summary>
     public bool BlocksBeforeLogging => Cells is [{ Site: FaultSite.FailureLogger }];
 
     public void CountFaultyLoggerCall() => Interlocked.Increment(ref _faultyLoggerCalls);
@@ -351,7 +377,10 @@ public sealed class FaultRun
         return FailLaterAsync(fault, site, httpContext, cancellation);
     }
 
-    /// <summary>Holds the upstream side at <paramref name="at"/> until the request is cancelled, when that is this run's landing.</summary>
+    /// <summary>
+    /// Holds the upstream side at <paramref name="at"/> until the request is cancelled, when that is this run's
+    /// landing.
+    /// </summary>
     public Task HoldIfLandingAsync(Landing at, HttpContext? httpContext, CancellationToken cancellation)
     {
         if (Landing != at)
@@ -378,7 +407,9 @@ public sealed class FaultRun
         throw new InvalidOperationException("unreachable: every fault fails");
     }
 
-    /// <summary>What a component that fails as <paramref name="fault"/> throws (the waiting faults wait instead).</summary>
+    /// <summary>
+    /// What a component that fails as <paramref name="fault"/> throws (the waiting faults wait instead).
+    /// </summary>
     public static Exception Failure(Fault fault, FaultSite site)
     {
         switch (fault)
@@ -399,7 +430,8 @@ public sealed class FaultRun
             case Fault.UpstreamTimeout:
                 return new UpstreamTimeoutException();
             case Fault.ErrorResult:
-                // The upstream's own error answer; the route relays it (the handler's own error result is FaultyStep's).
+                // The upstream's own error answer; the route relays it (the handler's own error result is
+                // FaultyStep's).
                 return new UpstreamAnswerException(429, FaultCell.UpstreamErrorBody, FaultCell.UpstreamRetryAfter);
             default:
                 throw new ArgumentOutOfRangeException(nameof(fault), fault, "a waiting fault throws nothing by itself");
@@ -499,7 +531,10 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
     }
 }
 
-/// <summary>The app's own MVC action filter on the controller route: it fails as the plan says, or answers with its own error result.</summary>
+/// <summary>
+/// The app's own MVC action filter on the controller route: it fails as the plan says, or answers with its own error
+/// result.
+/// </summary>
 internal sealed class FaultyActionFilter(FaultPlan plan) : Microsoft.AspNetCore.Mvc.Filters.IAsyncActionFilter
 {
     public Task OnActionExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.ActionExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.ActionExecutionDelegate next)
@@ -550,7 +585,9 @@ internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
         return null;
     }
 
-    /// <summary>An upstream call whose target the handler's code chooses: the first attempt fails (503), then the chooser fails.</summary>
+    /// <summary>
+    /// An upstream call whose target the handler's code chooses: the first attempt fails (503), then the chooser fails.
+    /// </summary>
     private static async ValueTask ChooseAfterAFailureAsync(LlmCall call, Fault fault)
     {
         LlmTarget? Choose(LlmAttemptFailure? failed) => failed is null ? First : throw FaultRun.Failure(fault, FaultSite.TargetChooser);
@@ -736,7 +773,9 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
         return response;
     }
 
-    /// <summary>The embedded stream, failing after its first event when the plan says so, and saying when it ended.</summary>
+    /// <summary>
+    /// The embedded stream, failing after its first event when the plan says so, and saying when it ended.
+    /// </summary>
     private sealed class FaultyStream(System.IO.Stream inner, FaultRun run, HttpContext? httpContext) : System.IO.Stream
     {
         private bool _first = true;

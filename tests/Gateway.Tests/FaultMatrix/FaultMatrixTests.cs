@@ -131,7 +131,10 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         Assert.Contains($"{cells.Count} HttpClient cells", docs, StringComparison.Ordinal);
     }
 
-    /// <summary>A streamed during-call guardrail cell whose failure (its fault, the client's departure, the deadline) lands at each moment of the stream.</summary>
+    /// <summary>
+    /// A streamed during-call guardrail cell whose failure (its fault, the client's departure, the deadline) lands at
+    /// each moment of the stream.
+    /// </summary>
     [Theory]
     [MemberData(nameof(TimedCells))]
     public async Task Timed(FaultSite site, Fault fault, WireFormat format, Landing landing)
@@ -172,7 +175,8 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         await AssertNotSampledOutAsync();
         await AssertNextRequestAnswers200Async(cell.Format, cell.Stream, cell.Route, routes);
 
-        // A timed cell's upstream holds until the request is cancelled: waiting there means it landed where it was meant to.
+        // A timed cell's upstream holds until the request is cancelled: waiting there means it landed where it was
+        // meant to.
         static bool Late(FaultRun run) => run.ReachedLate || (run.Landing is not null && !run.Held.Task.IsCompleted);
     }
 
